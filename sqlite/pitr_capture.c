@@ -91,8 +91,10 @@ static int open_conn(pitr_capture *c, sqlite3 **db)
 }
 
 /* At most this many bytes of pages are copied by one poll (the rest by
- * the next): a poll keeps what it copied in memory until it knows its
- * time. One transaction larger than it is copied whole. */
+ * the next; c->poll_bytes, when set, instead: a test's knob): a poll keeps
+ * what it copied in memory until it knows its time. One transaction larger
+ * than it is copied whole. The commits of a poll that stopped short are
+ * marked partial: their time is not one the log covers. */
 #define POLL_BYTES_MAX ((size_t)16 << 20)
 
 /* One commit read from the WAL, written into the log once the poll's
@@ -115,6 +117,9 @@ typedef struct copy_arg {
 	pending *p;
 	size_t n, cap, bytes;
 	bool partial; /* stopped at POLL_BYTES_MAX: more is in the WAL */
+	/* the poll's commits marked behind (pitr_log.h): it stopped short or
+	 * failed, or began more than stall_ms after the last whole poll */
+	bool behind;
 } copy_arg;
 
 /* A commit read from the WAL into the log, stamped now. */
@@ -122,6 +127,7 @@ static int append_commit(copy_arg *a, const wal_commit *w)
 {
 	pitr_capture *c = a->c;
 	pitr_rec r = {.type = PITR_REC_COMMIT,
+	              .behind = a->behind || a->partial,
 	              .time_ms = a->now,
 	              .epoch = c->epoch,
 	              .seq = c->seq + 1,
@@ -139,6 +145,10 @@ static int append_commit(copy_arg *a, const wal_commit *w)
 static int on_commit(void *arg, const wal_commit *w)
 {
 	copy_arg *a = arg;
+	if (!w->data) { /* more pages than one record holds (wal_scan kept none) */
+		a->c->too_big = w->npages;
+		return 3;
+	}
 	if (a->direct)
 		return append_commit(a, w);
 	if (!dbc_heap_reserve(&a->p, a->n + 1, &a->cap, sizeof *a->p, 16))
@@ -156,7 +166,7 @@ static int on_commit(void *arg, const wal_commit *w)
 	memcpy(e->data, w->data, bytes);
 	a->n++;
 	a->bytes += bytes;
-	if (a->bytes < POLL_BYTES_MAX)
+	if (a->bytes < (a->c->poll_bytes ? a->c->poll_bytes : POLL_BYTES_MAX))
 		return 0;
 	a->partial = true;
 	return 2;
@@ -227,8 +237,28 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 	a->direct = upto > 0;
 	if (a->direct)
 		a->now = pitr_now_ms();
-	r = wal_scan(c->wal_fd, &h, &from, upto, on_commit, a, &end);
-	return r == 0 || r == 2 ? 0 : -1;
+	r = wal_scan(c->wal_fd, &h, &from, upto, pitr_commit_max_pages(c->record_bytes, c->page_size),
+	             on_commit, a, &end);
+	/* 3: a commit larger than a record: a new base holds it */
+	return r == 0 || r == 2 ? 0 : r == 3 ? 1 : -1;
+}
+
+/* Before the commits of a poll that fell behind: a heartbeat at the
+ * moment the last whole poll began (just before: its time is rounded up),
+ * when no record says that yet. That poll read the WAL to its end and may
+ * have left no record (it found nothing new): the log covers the time up
+ * to it, and from it to the next whole poll none. */
+static int whole_until(pitr_capture *c)
+{
+	if (c->read_ms - 1 <= c->last_write_ms)
+		return 0;
+	pitr_rec h = {.type = PITR_REC_HEARTBEAT,
+	              .time_ms = c->read_ms - 1,
+	              .epoch = c->epoch,
+	              .seq = c->seq,
+	              .db_pages = c->db_pages,
+	              .pos = c->pos};
+	return pitr_seg_append(c, &h, NULL);
 }
 
 /* The next reader taken, the WAL copied to its end and synced, then the
@@ -238,12 +268,18 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 static int advance(pitr_capture *c, copy_arg *a)
 {
 	int next = c->held < 0 ? 0 : 1 - c->held;
+	int64_t began = pitr_now_ms();
+	a->behind = c->stall_ms > 0 && c->read_ms > 0 && began - c->read_ms > c->stall_ms;
 	c->hdr_kept = false; /* read again under the next reader */
 	if (begin_read(c, c->rd[next]) != 0)
 		return -1;
 	int rc = copy_new(c, a);
 	a->now = pitr_now_ms();
-	int wrote = write_pending(a); /* what was read before a failure is whole */
+	/* what was read before a failure is whole, but not all there was */
+	a->behind = a->behind || a->partial || rc != 0;
+	if (a->behind && a->n > 0 && whole_until(c) != 0)
+		rc = -1;
+	int wrote = write_pending(a);
 	if (rc == 0)
 		rc = wrote;
 	if (rc == 0 && !a->commits && (c->saw_commits || a->now - c->last_write_ms >= HEARTBEAT_MS)) {
@@ -267,8 +303,10 @@ static int advance(pitr_capture *c, copy_arg *a)
 	if (c->held >= 0)
 		end_read(c->rd[c->held]);
 	c->held = next;
+	c->read_ms = began;
 	c->saw_commits = a->commits > 0;
-	pitr_progress(c, c->last_write_ms);
+	if (!a->behind) /* its time is no moment the log covers */
+		pitr_progress(c, c->last_write_ms);
 	return 0;
 }
 
@@ -476,7 +514,7 @@ static int base_place(pitr_capture *c, int64_t *when)
 	memset(&c->pos, 0, sizeof c->pos);
 	uint32_t pages = 0;
 	if (hr > 0)
-		rc = wal_scan(c->wal_fd, &h, &h.start, 0, count_only, &pages, &c->pos);
+		rc = wal_scan(c->wal_fd, &h, &h.start, 0, 1, count_only, &pages, &c->pos);
 	else if (hr < 0)
 		rc = -1;
 	c->page_size = (uint32_t)pragma_int(c->rd[0], "PRAGMA main.page_size");
@@ -498,6 +536,7 @@ static int take_base(pitr_capture *c)
 	if (write_base(c, name, sha) != 0)
 		return -1;
 	c->epoch++;
+	c->read_ms = 0; /* the time the base was copied in is no poll's */
 	snprintf(c->base_name, sizeof c->base_name, "%s", name);
 	pitr_rec r = {.type = PITR_REC_BASE,
 	              .time_ms = when,
@@ -510,8 +549,10 @@ static int take_base(pitr_capture *c)
 	memcpy(r.base_sha, sha, 65);
 	if (pitr_seg_append(c, &r, NULL) != 0 || pitr_seg_sync(c) != 0)
 		return -1;
+	/* no progress written at the base's time: commits made while it was
+	 * copied are read only by the next poll, which restores from its time
+	 * on (pitr_log.h) */
 	c->saw_commits = true;
-	pitr_progress(c, when);
 	pitr_say(c, PITR_SAY_NOTE, "log: base %s (epoch %u)", name, c->epoch);
 	return 0;
 }
@@ -537,6 +578,7 @@ static int copy_kept(pitr_capture *c)
 		rc = copy_new(c, &a);
 		if (!a.direct)
 			a.now = pitr_now_ms();
+		a.behind = rc != 0;
 		int wrote = write_pending(&a);
 		if (rc == 0)
 			rc = wrote;
@@ -563,6 +605,14 @@ int pitr_capture_poll(pitr_capture *c)
 		 * checkpoint could pass (the module's reader, pitr_capture.h) */
 		if (rc == 0 && a.commits > 0)
 			c->weak_reader = false;
+	}
+	if (rc == 1 && c->too_big) {
+		pitr_say(c, PITR_SAY_NOTE,
+		         "log: a commit of %u pages is larger than one log record holds (2 GB): a new "
+		         "base holds it instead",
+		         c->too_big);
+		c->too_big = 0;
+		return take_base(c);
 	}
 	if (rc == 1) {
 		pitr_say(c, PITR_SAY_NOTE, "log: a WAL generation went by unseen: a new base");

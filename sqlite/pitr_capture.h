@@ -43,6 +43,17 @@ typedef struct pitr_capture {
 	const char *identity; /* dbbackup_identity() of the database; NULL: none yet */
 	int64_t seg_interval_ms, seg_bytes;
 	uint32_t ckpt_frames; /* checkpoint once the WAL holds this many frames */
+	size_t poll_bytes;    /* the most a poll copies (0: 16 MB; smaller: tests only) */
+	/* a poll that begins more than stall_ms after the last whole poll
+	 * began marks its commits behind (pitr_log.h; 0: never, the module's
+	 * capture, which copies at its connection's commits) */
+	int64_t stall_ms;
+	int64_t read_ms; /* when the last whole poll began (0: none since the base) */
+	/* the most bytes of one commit record (0: the format's 2 GB; smaller:
+	 * tests only); a larger commit is taken as a new base (too_big: its
+	 * pages, until that base is taken) */
+	size_t record_bytes;
+	uint32_t too_big;
 	/* the module's way (pitr_capture.h, above): one reader kept while
 	 * commits are copied, the log synced at most every sync_ms (0: after
 	 * every poll, the command's way) and before every checkpoint */

@@ -133,7 +133,7 @@ static int wal_beyond(const char *db_file, const wal_pos *pos)
 		wal_pos end;
 		/* in the log's generation: after its place; in a later one: from
 		 * its start (every commit of it is one the log lacks) */
-		int s = wal_scan(fd, &h, same ? pos : &h.start, 0, stop_at_commit, NULL, &end);
+		int s = wal_scan(fd, &h, same ? pos : &h.start, 0, 1, stop_at_commit, NULL, &end);
 		out = s == 1 ? 1 : s == 0 ? 0 : -1;
 	}
 	close(fd);

@@ -99,6 +99,15 @@ void pitr_rec_free(pitr_rec *r)
 	memset(r, 0, sizeof *r);
 }
 
+uint32_t pitr_commit_max_pages(size_t limit, uint32_t page_size)
+{
+	size_t page = 4 + (size_t)page_size;
+	if (!limit || limit > MAX_PAYLOAD)
+		limit = MAX_PAYLOAD;
+	size_t n = limit > COMMON + 4 + page ? (limit - COMMON - 4) / page : 1;
+	return n < UINT32_MAX ? (uint32_t)n : UINT32_MAX;
+}
+
 static size_t payload_len(const pitr_rec *r, const wal_commit *c, uint32_t page_size)
 {
 	if (r->type == PITR_REC_COMMIT)
@@ -146,7 +155,7 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
 	if (!b)
 		return -1;
 	put32(b, REC_MAGIC);
-	put32(b + 4, r->type);
+	put32(b + 4, r->type | (r->behind ? PITR_REC_BEHIND : 0));
 	put32(b + 8, (uint32_t)pl);
 	put64(b + 12, (uint64_t)r->time_ms);
 	put_payload(b + REC_HDR, r, c, page_size);
@@ -261,7 +270,8 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 		return classify_short(f, *off);
 	}
 	int rc = check_ok(magic, b, REC_HDR + pl, b + REC_HDR + pl) == 1 ? 0 : -2;
-	r->type = get32(h + 4);
+	r->type = get32(h + 4) & ~PITR_REC_BEHIND;
+	r->behind = (get32(h + 4) & PITR_REC_BEHIND) != 0 && r->type == PITR_REC_COMMIT;
 	r->time_ms = (int64_t)get64(h + 12);
 	if (rc == 0)
 		rc = parse_payload(b + REC_HDR, pl, page_size, r) == 0 ? 0 : -2;
@@ -279,7 +289,8 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 
 bool pitr_segment_magic(const void *m)
 {
-	return memcmp(m, PITR_SEG_MAGIC, 8) == 0 || memcmp(m, PITR_SEG_MAGIC_V1, 8) == 0;
+	return memcmp(m, PITR_SEG_MAGIC, 8) == 0 || memcmp(m, PITR_SEG_MAGIC_V2, 8) == 0 ||
+	       memcmp(m, PITR_SEG_MAGIC_V1, 8) == 0;
 }
 
 bool pitr_segment_newer(const void *m)
@@ -304,33 +315,58 @@ bool pitr_segment_first(const char *path, uint32_t *type, int64_t *time_ms)
 	if (f)
 		fclose(f);
 	if (found) {
-		*type = get32(h + 12);
+		*type = get32(h + 12) & ~PITR_REC_BEHIND;
 		*time_ms = (int64_t)get64(h + 20);
 	}
 	return found;
 }
 
+int pitr_read_header(FILE *f, pitr_rec *r, off_t *off)
+{
+	unsigned char h[REC_HDR + COMMON];
+	memset(r, 0, sizeof *r);
+	*off = ftello(f);
+	size_t got = fread(h, 1, sizeof h, f);
+	if (got == 0 && feof(f))
+		return 0;
+	if (got >= 4 && !pitr_record_magic(h))
+		return -2;
+	if (got != sizeof h)
+		return -1;
+	uint32_t len = get32(h + 8);
+	if (len < COMMON || len > MAX_PAYLOAD)
+		return -2;
+	/* whole only if its last byte is there */
+	off_t last = *off + REC_HDR + (off_t)len + (off_t)check_len(get32(h)) - 1;
+	if (fseeko(f, last, SEEK_SET) != 0 || fgetc(f) == EOF) {
+		fseeko(f, *off, SEEK_SET);
+		return -1;
+	}
+	r->type = get32(h + 4) & ~PITR_REC_BEHIND;
+	r->behind = (get32(h + 4) & PITR_REC_BEHIND) != 0 && r->type == PITR_REC_COMMIT;
+	r->time_ms = (int64_t)get64(h + 12);
+	const unsigned char *p = h + REC_HDR;
+	r->epoch = get32(p);
+	r->seq = get64(p + 4);
+	r->db_pages = get32(p + 12);
+	r->pos = (wal_pos){get32(p + 16), get32(p + 20), get32(p + 24), get32(p + 28), get32(p + 32)};
+	return 1;
+}
+
 bool pitr_segment_tail(const char *path, wal_pos *pos)
 {
 	FILE *f = fopen(path, "re");
-	unsigned char h[REC_HDR + COMMON];
+	unsigned char m[8];
+	pitr_rec r;
+	off_t off;
 	bool found = false;
 	if (!f)
 		return false;
-	if (fread(h, 1, 8, f) == 8 && pitr_segment_magic(h)) {
-		while (fread(h, 1, sizeof h, f) == sizeof h && pitr_record_magic(h)) {
-			uint32_t len = get32(h + 8);
-			size_t rest = (size_t)len - COMMON + check_len(get32(h));
-			if (len < COMMON || fseeko(f, (off_t)rest, SEEK_CUR) != 0)
-				break;
-			/* whole only if its last byte is there */
-			if (fseeko(f, -1, SEEK_CUR) != 0 || fgetc(f) == EOF)
-				break;
-			const unsigned char *p = h + REC_HDR + 16;
-			*pos = (wal_pos){get32(p), get32(p + 4), get32(p + 8), get32(p + 12), get32(p + 16)};
+	if (fread(m, 1, 8, f) == 8 && pitr_segment_magic(m))
+		while (pitr_read_header(f, &r, &off) > 0) {
+			*pos = r.pos;
 			found = true;
 		}
-	}
 	fclose(f);
 	return found;
 }

@@ -10,19 +10,27 @@
  *   log-<seq>.dbclog.open the segment being written (at most one, unless
  *                        a capture was killed: the next capture closes it).
  *
- * A segment is the magic "DBCLOG02" and records, each
- *   u32 magic "DBCK", u32 type, u32 payload length, i64 time (ms since
- *   the epoch, UTC: when the capture saw it), payload, then the CRC-32C
- *   (u32) of everything before it in the record;
- * all integers little-endian. A segment of the first format (written by
- * earlier builds) is "DBCLOG01", its records "DBCR" closed by the SHA-256
- * (32 bytes) of everything before it: still read, never written. The CRC
+ * A segment is the magic "DBCLOG03" and records, each
+ *   u32 magic "DBCK", u32 type (its top bit: PITR_REC_BEHIND), u32
+ *   payload length, i64 time (ms since the epoch, UTC: when the capture
+ *   saw it), payload, then the CRC-32C (u32) of everything before it in
+ *   the record;
+ * all integers little-endian. "DBCLOG02" (earlier builds) is the same
+ * without the behind bit (a poll that fell behind is not told apart);
+ * a segment of the first format is "DBCLOG01", its records "DBCR" closed
+ * by the SHA-256 (32 bytes) of everything before it: both still read,
+ * never written. The CRC
  * finds a damaged or torn record; what proves a segment unchanged is its
  * SHA-256 in log-<seq>.json (or its seal), as for any backup. Types:
  *   'B' a base: epoch, seq, db pages, WAL position, page size, the base
  *       file's SHA-256 (hex) and name;
  *   'C' a commit: epoch, seq, db pages after it, WAL position, n pages,
- *       then n times (u32 page number, page);
+ *       then n times (u32 page number, page); with PITR_REC_BEHIND, a
+ *       commit of a poll that fell behind: it stopped before the WAL's end
+ *       (16 MB a poll), or began long after the poll before it (the
+ *       capture stalled): commits made before its time may be unread or
+ *       seen late, so from the last whole poll before it to the next one
+ *       the log covers no moment (pitr_cover.c, in the command);
  *   'H' a heartbeat: epoch, seq: the capture saw nothing newer at time;
  *   'S' a capture resumed the epoch: time is the last moment seen before it
  *       stopped; commits in the records right after it (before any other
@@ -44,8 +52,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PITR_SEG_MAGIC     "DBCLOG02"
-#define PITR_SEG_MAGIC_V1  "DBCLOG01"
+#define PITR_SEG_MAGIC    "DBCLOG03"
+#define PITR_SEG_MAGIC_V2 "DBCLOG02"
+#define PITR_SEG_MAGIC_V1 "DBCLOG01"
+/* The type's top bit: the record's poll fell behind (a commit's only). */
+#define PITR_REC_BEHIND    0x80000000u
 #define PITR_REC_BASE      'B'
 #define PITR_REC_COMMIT    'C'
 #define PITR_REC_HEARTBEAT 'H'
@@ -53,7 +64,8 @@
 #define PITR_REC_RESUME    'S'
 
 typedef struct pitr_rec {
-	uint32_t type;
+	uint32_t type; /* without PITR_REC_BEHIND: that is behind */
+	bool behind;
 	int64_t time_ms;
 	uint32_t epoch;
 	uint64_t seq;
@@ -77,6 +89,12 @@ void pitr_rec_free(pitr_rec *r);
  * only): set once, before the first record is read or written. */
 void pitr_log_use_host(const dbc_host *host);
 
+/* The most pages of page_size one commit record holds: its payload at
+ * most limit bytes (0, or more than the format's 2 GB: 2 GB; smaller:
+ * tests only). A larger commit is never written (pitr_capture.c takes a
+ * new base after it instead). */
+uint32_t pitr_commit_max_pages(size_t limit, uint32_t page_size);
+
 /* Appends a record to the segment open at fd (its length is *len, moved
  * on); c gives a commit's pages. 0 or -1 (errno). */
 int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size);
@@ -88,8 +106,15 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
  * starts. page_size: of the commits' pages (0 until a base gave it). */
 int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off);
 
-/* Whether the 8 bytes at m open a segment this dbcare reads (either
- * format); pitr_segment_newer: one of a later format (a newer dbcare
+/* The next record of f as its header alone (r: type, behind, time,
+ * epoch, seq, db pages, WAL position; no payload read, nothing checked:
+ * a cheap look, for log status, health and the capture's start): 1, 0 at
+ * the end of the file, -1 when the file ends inside the record (f left at
+ * its start), -2 when what follows is no record; *off: where it starts. */
+int pitr_read_header(FILE *f, pitr_rec *r, off_t *off);
+
+/* Whether the 8 bytes at m open a segment this dbcare reads (any of its
+ * formats); pitr_segment_newer: one of a later format (a newer dbcare
  * wrote it). */
 bool pitr_segment_magic(const void *m);
 bool pitr_segment_newer(const void *m);

@@ -197,8 +197,8 @@ static int txn_add(txn_buf *t, const wal_header *h, uint32_t first, uint32_t pgn
 	return 0;
 }
 
-int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, wal_commit_fn fn,
-             void *arg, wal_pos *end)
+int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, uint32_t max_pages,
+             wal_commit_fn fn, void *arg, wal_pos *end)
 {
 	size_t frame = (size_t)FRAME_HDR + h->page_size;
 	if (upto <= from->frame)
@@ -211,23 +211,27 @@ int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, wa
 	wal_pos pos = *from;
 	*end = *from;
 	int rc = 0;
-	uint32_t commit_size = 0;
+	uint32_t commit_size = 0, pages = 0;
 	while (rc == 0) {
 		int r = next_frame(&rd, h, &pos, &hdr, &page, &commit_size);
 		if (r <= 0) {
 			rc = r;
 			break;
 		}
-		if (txn_add(&t, h, first_pages, be32(hdr), page) != 0) {
+		bool keep = !max_pages || pages < max_pages;
+		pages++;
+		if (keep && txn_add(&t, h, first_pages, be32(hdr), page) != 0) {
 			rc = -1;
 			break;
 		}
 		if (commit_size == 0)
 			continue;
-		wal_commit c = {t.n, t.pgno, t.data, commit_size, pos};
+		wal_commit c = {pages, t.pgno, t.data, commit_size, pos};
+		if (max_pages && pages > max_pages)
+			c.pgno = NULL, c.data = NULL;
 		rc = fn(arg, &c);
 		*end = pos;
-		t.n = 0;
+		t.n = pages = 0;
 		if (upto && pos.frame >= upto)
 			break;
 	}

@@ -30,7 +30,8 @@ typedef struct wal_header {
 
 /* One committed transaction: its frames' pages in WAL order, npages of them
  * (pgno[i], data + i * page_size), the database size in pages after it, and
- * where it ends. */
+ * where it ends. pgno and data NULL: more pages than the scan's max_pages
+ * (not kept: only counted). */
 typedef struct wal_commit {
 	uint32_t npages;
 	const uint32_t *pgno;
@@ -50,10 +51,11 @@ int wal_read_header(int fd, wal_header *h);
  * upto: 0, or the last frame of a commit known to be there (the count a
  * WAL hook is given): the frames up to it are read in one call and the
  * scan stops at the commit that ends there (frames after it wait for the
- * next scan). 0, fn's nonzero value, or -1 on a read error or out of
- * memory. */
-int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, wal_commit_fn fn,
-             void *arg, wal_pos *end);
+ * next scan). max_pages: 0, or the most pages of one transaction kept
+ * (one with more is handed on counted, its pages not kept). 0, fn's
+ * nonzero value, or -1 on a read error or out of memory. */
+int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, uint32_t max_pages,
+             wal_commit_fn fn, void *arg, wal_pos *end);
 /* Whether the frame at pos.frame of h's generation is there and ends with
  * pos's checksum (the chain the log continues is still in the WAL). */
 bool wal_has(int fd, const wal_header *h, const wal_pos *pos);

@@ -46,6 +46,18 @@ static int database_identity(const cli_target *t, cli_opts *o, char **identity)
 	return 0;
 }
 
+/* DBCARE_TEST_POLL_BYTES: the most one poll copies, and
+ * DBCARE_TEST_RECORD_BYTES: the most one commit record holds, for tests
+ * only (a backlog of partial polls and a commit larger than a record at
+ * suite size, docs/testing.md); 0 (unset): the capture's own 16 MB and the
+ * format's 2 GB. */
+static size_t test_bytes(const char *name)
+{
+	const char *v = getenv(name);
+	long long n = v ? strtoll(v, NULL, 10) : 0;
+	return n > 0 ? (size_t)n : 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -88,7 +100,10 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .identity = identity,
 	                  .seg_interval_ms = (int64_t)((o->segment_s > 0 ? o->segment_s : 60) * 1000),
 	                  .seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (int64_t)64 << 20,
-	                  .ckpt_frames = 1000};
+	                  .ckpt_frames = 1000,
+	                  .poll_bytes = test_bytes("DBCARE_TEST_POLL_BYTES"),
+	                  .record_bytes = test_bytes("DBCARE_TEST_RECORD_BYTES"),
+	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms};
 	cli_pitr_capture_init(&c, o);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);

@@ -28,6 +28,12 @@ FILE *pitr_segment_fopen(const char *path, char **scratch);
  * closed segment is an error; an open one ends at its last whole record. */
 typedef int (*pitr_rec_fn)(void *arg, const pitr_rec *r);
 int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check);
+/* The same, each record as its header alone (pitr_read_header: no page,
+ * row count or base name read, no SHA-256 or CRC checked): what log
+ * status and the newest restorable moment need, at the cost of the
+ * headers (a sealed segment is still opened whole). A segment that ends
+ * inside a record is damage unless it is open, as for pitr_each_record. */
+int pitr_each_header(const char *dir, pitr_rec_fn fn, void *arg);
 /* The same from segment `from` on (0: all; the segments before it are not
  * read, nor checked), fn told which segment it reads (seg); fn returns
  * PITR_WALK_STOP when it needs no more records: the walk ends there, 0.
@@ -40,7 +46,48 @@ typedef struct pitr_walk {
 #define PITR_WALK_STOP 1
 int pitr_walk_records(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool check);
 
-/* The newest moment the log of dir restores to (*last 0: none, no base);
+/* What the log covers (pitr_cover.c, the one home of the rule): the
+ * stretches of time a restore gives exactly, fed the records in the log's
+ * order. A moment T is covered when the newest record at or before T is
+ * one the capture stamped after reading the WAL to its end (a commit of a
+ * whole poll, a heartbeat, row counts) and a record of the same epoch is
+ * at or after T. Not covered: a base's time and what follows until such a
+ * record, when that record holds commits (those made while the base was
+ * copied, read only after it; none: the base's time is covered), the
+ * time after the last whole poll before the commits of a poll that fell
+ * behind (pitr_log.h: it stopped short of the WAL's end, or began long
+ * after the last whole poll) until the next whole poll (commits made
+ * before them may have been unread), and the time between a resumed
+ * capture's last moment seen and its first commit seen after it. */
+enum { PITR_GAP_NONE, PITR_GAP_BASE, PITR_GAP_CATCHUP, PITR_GAP_RESUME };
+typedef struct pitr_stretch {
+	uint32_t epoch;
+	int64_t from, to;
+	uint64_t commits;
+	int gap_before;     /* why the time before from is not covered (PITR_GAP_*) */
+	int64_t blind_from; /* where that began: a base's time, the last whole
+	                     * poll's, or the last moment seen before a stop */
+} pitr_stretch;
+typedef struct pitr_cover {
+	pitr_stretch *s;
+	size_t n, cap;
+	uint32_t epoch;
+	bool in_epoch; /* a base of epoch was fed */
+	bool open;     /* s[n - 1] grows with each record that saw the WAL whole */
+	bool resumed;  /* the last record fed was an 'S' */
+	int gap;       /* not open: why (PITR_GAP_*), and since when */
+	int64_t gap_from;
+	uint64_t pending; /* commits since the last stretch closed */
+} pitr_cover;
+/* 0, or -1 (no memory). */
+int pitr_cover_add(pitr_cover *cv, const pitr_rec *r);
+void pitr_cover_free(pitr_cover *cv);
+/* The stretch that holds t (NULL: t is not covered); *before and *after:
+ * the nearest stretches before and after t (NULL: none). */
+const pitr_stretch *pitr_cover_find(const pitr_cover *cv, int64_t t, const pitr_stretch **before,
+                                    const pitr_stretch **after);
+
+/* The newest moment the log of dir restores to (*last 0: none covered);
  * -1 after saying why it could not be read, or why it is not the newest
  * moment its capture saw (the log ends before log.progress: pitr_end). */
 int pitr_reach(cli_opts *o, const char *dir, int64_t *last);

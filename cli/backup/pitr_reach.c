@@ -1,7 +1,7 @@
 /*
  * pitr_reach.c — the newest moment a point-in-time log restores to: the
- * newest record of its newest stretch (what log status lists last), read
- * by restore --to-time latest and the log drill (backup drill --log); and
+ * end of its newest stretch (pitr_cover.c; what log status lists last),
+ * read by restore --to-time latest and the log drill (backup drill --log); and
  * the log's readable end against what its capture recorded in
  * log.progress, shared with log status.
  *
@@ -18,9 +18,7 @@
 #include <string.h>
 
 typedef struct reach {
-	uint32_t epoch;
-	bool have_base;
-	int64_t last;
+	pitr_cover cover;
 	pitr_end *end;
 } reach;
 
@@ -38,15 +36,7 @@ static int reach_record(void *arg, const pitr_rec *r)
 {
 	reach *a = arg;
 	pitr_end_note(a->end, r);
-	if (r->type == PITR_REC_BASE) {
-		a->epoch = r->epoch;
-		a->have_base = true;
-		a->last = r->time_ms;
-	} else if (a->have_base && r->epoch == a->epoch && r->type != PITR_REC_RESUME &&
-	           r->time_ms > a->last) {
-		a->last = r->time_ms;
-	}
-	return 0;
+	return pitr_cover_add(&a->cover, r);
 }
 
 void pitr_end_begin(const char *dir, pitr_end *e)
@@ -106,9 +96,12 @@ int pitr_reach(cli_opts *o, const char *dir, int64_t *last)
 	pitr_end end;
 	pitr_end_begin(dir, &end); /* before the segments: never ahead of them */
 	reach r = {.end = &end};
-	if (pitr_each_record(dir, reach_record, &r, true) != 0)
+	/* the headers: the restore that goes there checks what it reads */
+	int rc = pitr_each_header(dir, reach_record, &r);
+	*last = rc == 0 && r.cover.n ? r.cover.s[r.cover.n - 1].to : 0;
+	pitr_cover_free(&r.cover);
+	if (rc != 0)
 		return -1;
-	*last = r.have_base ? r.last : 0;
 	if (pitr_end_short(&end)) {
 		char why[512], t[32];
 		pitr_end_gap_text(&end, why, sizeof why);

@@ -91,7 +91,7 @@ static int check_manifest(const char *seg)
 /* The records of one segment to fn. A closed segment must be whole; an
  * open one ends where its capture is writing (or was killed): only a torn
  * tail; a damaged record with more after it fails like a closed one. */
-static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *arg)
+static int read_segment(char *seg, uint32_t *page_size, bool headers, pitr_rec_fn fn, void *arg)
 {
 	bool open_seg = pitr_segment_open(seg);
 	char *scratch = NULL, magic[8];
@@ -119,7 +119,8 @@ static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *ar
 	off_t off;
 	int got, rc = 0;
 	for (bool again = open_seg; rc == 0; again = false) {
-		while (rc == 0 && (got = pitr_read(f, *page_size, &r, &off)) > 0) {
+		while (rc == 0 && (got = headers ? pitr_read_header(f, &r, &off)
+		                                 : pitr_read(f, *page_size, &r, &off)) > 0) {
 			if (r.type == PITR_REC_BASE)
 				*page_size = r.page_size;
 			rc = fn(arg, &r);
@@ -143,7 +144,7 @@ static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *ar
 /* The records of the segments of dir from seq w->from on, in order, to fn
  * (w->seg: the segment being read); fn's nonzero ends the walk and is
  * returned. */
-static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool check)
+static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool check, bool headers)
 {
 	pitr_log_use_host(cli_text_host());
 	char **segs = pitr_segments(dir);
@@ -167,7 +168,7 @@ static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool c
 			if (check && !pitr_segment_open(segs[i]))
 				rc = check_manifest(segs[i]);
 			if (rc == 0)
-				rc = read_segment(segs[i], &page_size, fn, arg);
+				rc = read_segment(segs[i], &page_size, headers, fn, arg);
 			done = seq;
 			more = true;
 		}
@@ -181,11 +182,17 @@ static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool c
 int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
 {
 	pitr_walk w = {0};
-	return walk(dir, &w, fn, arg, check);
+	return walk(dir, &w, fn, arg, check, false);
+}
+
+int pitr_each_header(const char *dir, pitr_rec_fn fn, void *arg)
+{
+	pitr_walk w = {0};
+	return walk(dir, &w, fn, arg, false, true);
 }
 
 int pitr_walk_records(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool check)
 {
-	int rc = walk(dir, w, fn, arg, check);
+	int rc = walk(dir, w, fn, arg, check, false);
 	return rc == PITR_WALK_STOP ? 0 : rc;
 }

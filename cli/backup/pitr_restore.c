@@ -6,9 +6,9 @@
  * checked (every record's SHA-256, each closed segment's against its
  * record, the base's, the commits one after another, PRAGMA
  * integrity_check of the result) before the target gets it. T must be
- * covered: the capture saw the database at or after T in the same epoch,
- * else the log cannot say what happened up to T (a gap, or T after the last
- * moment seen) and nothing is restored.
+ * covered (pitr_cover.c): else the log cannot say what the database held
+ * at T (a base being copied, a backlog being caught up, a gap, or T after
+ * the last moment seen) and nothing is restored.
  */
 #include "pitr.h"
 #include "cli/common/files.h"
@@ -27,7 +27,8 @@ typedef struct pitr_plan {
 	bool have_base, covered;
 	pitr_rec base;     /* the newest base at or before T */
 	uint64_t last_seq; /* the last commit to apply */
-	int64_t last_time, first_time, seen_until;
+	int64_t last_time, first_time;
+	pitr_cover cover; /* what the base's epoch covers, read so far */
 	uint64_t commits;
 	bool broken; /* the epoch's commits do not follow one another */
 	/* a record later than T was read: the log's order is the database's,
@@ -39,10 +40,6 @@ typedef struct pitr_plan {
 	 * they follow: checked when that is the last commit applied */
 	char *rows;
 	uint64_t rows_seq;
-	/* a capture resumed: from the last moment seen before (resumed_from,
-	 * -1: none pending) to the first record after, the commits of that
-	 * record happened at some unknown moment; T inside is refused */
-	int64_t resumed_from, blind_from, blind_to;
 	/* --to-mark: the place instead of a time, the commit seq of epoch */
 	const char *mark;
 	uint32_t mark_epoch;
@@ -63,16 +60,14 @@ static int plan_base(pitr_plan *p, const pitr_rec *r)
 	p->base.rows = NULL;
 	p->have_base = true;
 	p->base_seg = p->walk.seg;
-	p->covered = r->time_ms == p->target;
 	p->last_seq = r->seq;
-	p->last_time = p->seen_until = r->time_ms;
+	p->last_time = r->time_ms;
 	p->commits = 0;
 	p->broken = false;
-	p->resumed_from = -1;
-	p->blind_from = p->blind_to = 0;
 	free(p->rows);
 	p->rows = NULL;
-	return p->base.base_name ? 0 : -1;
+	pitr_cover_free(&p->cover);
+	return p->base.base_name && pitr_cover_add(&p->cover, r) == 0 ? 0 : -1;
 }
 
 /* Row counts r describes the database after its commit with. */
@@ -126,33 +121,17 @@ static int plan_time_record(pitr_plan *p, const pitr_rec *r)
 		p->past_target = true;
 		return 0;
 	}
-	if (!p->have_base || r->epoch != p->base.epoch)
+	if (!p->have_base || r->epoch != p->base.epoch || r->type == PITR_REC_RESUME)
 		return 0;
-	if (r->type == PITR_REC_RESUME) {
-		p->resumed_from = r->time_ms;
-		return 0;
-	}
-	if (p->resumed_from >= 0 && r->type == PITR_REC_COMMIT && p->resumed_from < p->target &&
-	    p->target < r->time_ms) {
-		p->blind_from = p->resumed_from;
-		p->blind_to = r->time_ms;
-	}
-	p->resumed_from = -1;
-	if (r->time_ms >= p->target)
-		p->covered = true;
 	/* row counts describe the database after their commit, whenever they
 	 * were taken: those after T still describe T when no commit came
 	 * between (the last commit at or before T is theirs) */
-	if (r->type == PITR_REC_ROWS && (r->time_ms <= p->target || r->seq == p->last_seq)) {
-		if (r->time_ms <= p->target)
-			p->seen_until = r->time_ms;
+	if (r->type == PITR_REC_ROWS && (r->time_ms <= p->target || r->seq == p->last_seq))
 		return plan_rows(p, r);
-	}
 	if (r->time_ms > p->target) {
 		p->past_target = true;
 		return 0;
 	}
-	p->seen_until = r->time_ms;
 	if (r->type == PITR_REC_COMMIT) {
 		if (r->seq != p->last_seq + 1)
 			p->broken = true;
@@ -163,19 +142,35 @@ static int plan_time_record(pitr_plan *p, const pitr_rec *r)
 	return 0;
 }
 
-/* Past T, a commit of the base's epoch or a new base: what follows
- * changes nothing the plan holds (the commits applied, their row
- * counts, whether T is covered or blind), and is not read. */
+/* Whether T is covered (a place: once its commit is seen), and the
+ * stretches covered nearest before and after T. */
+static bool plan_covered(const pitr_plan *p, const pitr_stretch **before,
+                         const pitr_stretch **after)
+{
+	const pitr_stretch *in = pitr_cover_find(&p->cover, p->target, before, after);
+	return p->mark ? p->covered : in != NULL;
+}
+
+/* Past T, a new base, or a commit of the base's epoch once T is covered
+ * (or, when it is not, once the log covers a moment after it: the
+ * nearest to offer): what follows changes nothing the plan holds (the
+ * commits applied, their row counts, whether T is covered), and is not
+ * read. */
 static bool plan_done(const pitr_plan *p, const pitr_rec *r)
 {
-	return !p->mark && p->have_base && r->time_ms > p->target &&
-	       (r->type == PITR_REC_BASE || (r->type == PITR_REC_COMMIT && r->epoch == p->base.epoch));
+	const pitr_stretch *before, *after;
+	if (p->mark || !p->have_base || r->time_ms <= p->target)
+		return false;
+	return r->type == PITR_REC_BASE || (r->type == PITR_REC_COMMIT && r->epoch == p->base.epoch &&
+	                                    (plan_covered(p, &before, &after) || after));
 }
 
 static int plan_record(void *arg, const pitr_rec *r)
 {
 	pitr_plan *p = arg;
 	int rc = plan_time_record(p, r);
+	if (rc == 0 && !p->mark && p->have_base && r->type != PITR_REC_BASE)
+		rc = pitr_cover_add(&p->cover, r);
 	return rc == 0 && plan_done(p, r) ? PITR_WALK_STOP : rc;
 }
 
@@ -199,19 +194,59 @@ static uint64_t plan_start(const char *dir, int64_t target)
 	return from;
 }
 
-/* Says why T cannot be restored from the log; -1. */
-static int explain(const pitr_plan *p, const char *dir, const char *t)
+/* Says why T, inside the base's epoch, is not covered: the gap it lies
+ * in (before the stretch after it), or past the last moment seen. */
+static void explain_gap(const pitr_plan *p, const char *dir, const pitr_stretch *before,
+                        const pitr_stretch *after)
 {
-	char a[32], b[32];
-	if (p->mark) {
-		cli_errorf("the log in %s misses commits of epoch %u up to the restore point \"%s\"", dir,
-		           p->mark_epoch, p->mark);
-	} else if (p->blind_to) {
-		pitr_time_text(p->blind_from, a);
-		pitr_time_text(p->blind_to, b);
+	char a[32], b[32], t[32], near[64] = "";
+	pitr_time_text(p->target, t);
+	if (!after) {
+		if (before)
+			pitr_time_text(before->to, a);
+		else
+			pitr_time_text(p->base.time_ms, a);
+		cli_errorf("the log in %s reaches only to %s UTC in that stretch: the capture did not see "
+		           "the database at %s UTC (it was not running, or has not caught up yet)%s",
+		           dir, a, t, before ? "" : "; no whole poll has read the WAL since its base");
+		return;
+	}
+	pitr_time_text(after->blind_from, a);
+	pitr_time_text(after->from, b);
+	if (after->gap_before == PITR_GAP_RESUME) {
 		cli_errorf("no capture ran from %s to %s UTC, and commits of that stretch were seen only "
 		           "at its end: the log cannot restore to %s exactly (a time outside it can)",
 		           a, b, t);
+		return;
+	}
+	if (before) {
+		pitr_time_text(before->to, t);
+		snprintf(near, sizeof near, "%s UTC and", t);
+		pitr_time_text(p->target, t);
+	} else {
+		snprintf(near, sizeof near, "the end of the previous stretch (log status) and");
+	}
+	if (after->gap_before == PITR_GAP_BASE)
+		cli_errorf("the log in %s does not cover %s UTC: the capture was copying the base it took "
+		           "at %s UTC and read the commits made meanwhile only at %s UTC; the nearest "
+		           "moments it restores exactly are %s %s UTC",
+		           dir, t, a, b, near, b);
+	else
+		cli_errorf("the log in %s does not cover %s UTC: the capture fell behind after its last "
+		           "whole poll at %s UTC (a backlog read in parts, or a stall) and read the WAL to "
+		           "its end again only at %s UTC; the nearest moments it restores exactly are %s "
+		           "%s UTC",
+		           dir, t, a, b, near, b);
+}
+
+/* Says why T cannot be restored from the log; -1. */
+static int explain(const pitr_plan *p, const char *dir, const char *t)
+{
+	char a[32];
+	const pitr_stretch *before, *after;
+	if (p->mark) {
+		cli_errorf("the log in %s misses commits of epoch %u up to the restore point \"%s\"", dir,
+		           p->mark_epoch, p->mark);
 	} else if (!p->have_base && !p->first_time)
 		cli_errorf("no point-in-time log in %s (dbcare log writes one)", dir);
 	else if (!p->have_base) {
@@ -221,14 +256,16 @@ static int explain(const pitr_plan *p, const char *dir, const char *t)
 	} else if (p->broken)
 		cli_errorf("the log in %s misses commits of epoch %u: it cannot restore to %s", dir,
 		           p->base.epoch, t);
-	else {
-		pitr_time_text(p->seen_until, a);
-		pitr_time_text(p->target, b);
-		cli_errorf("the log in %s reaches only to %s UTC in that stretch: the capture did not see "
-		           "the database at %s UTC (it was not running, or has not caught up yet)",
-		           dir, a, b);
-	}
+	else if (!plan_covered(p, &before, &after))
+		explain_gap(p, dir, before, after);
 	return -1;
+}
+
+/* Whether the plan restores: a base, T covered, the commits whole. */
+static bool plan_ok(const pitr_plan *p)
+{
+	const pitr_stretch *before, *after;
+	return p->have_base && !p->broken && plan_covered(p, &before, &after);
 }
 
 /* Every table's row count in db against the log's "table<TAB>rows<LF>"
@@ -377,7 +414,9 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 			return CLI_ERROR;
 		if (p->target)
 			return CLI_OK;
-		cli_errorf("no point-in-time log to restore in %s (dbcare log writes one)", dir);
+		cli_errorf("no point-in-time log to restore in %s (dbcare log writes one; a capture "
+		           "that has only begun restores from its first whole poll after its base)",
+		           dir);
 		return CLI_ERROR;
 	}
 	int parsed = pitr_time_parse(o->to_time, &p->target);
@@ -396,7 +435,7 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 
 int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 {
-	pitr_plan p = {.resumed_from = -1};
+	pitr_plan p = {0};
 	cli_rows r = {0};
 	if (cli_q(db, o,
 	          "SELECT file, (SELECT page_count FROM pragma_page_count) FROM "
@@ -415,7 +454,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 		;
 	else if ((rc = CLI_ERROR, plan_read(dir, &p) != 0))
 		;
-	else if (!p.have_base || !p.covered || p.broken || p.blind_to)
+	else if (!plan_ok(&p))
 		explain(&p, dir, o->to_time);
 	else if ((image = build_image(dir, &p, cli_cell(&r, 0, 0)))) {
 		char *err = NULL;
@@ -432,6 +471,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 	}
 	pitr_stop_disarm();
 	pitr_rec_free(&p.base);
+	pitr_cover_free(&p.cover);
 	free(p.rows);
 	cli_rows_free(&r);
 	return rc;
@@ -439,12 +479,12 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 
 char *pitr_image_at(const char *dir, int64_t t, const char *beside, pitr_restored *out)
 {
-	pitr_plan p = {.resumed_from = -1, .target = t};
+	pitr_plan p = {.target = t};
 	char *image = NULL, when[32];
 	pitr_time_text(t, when);
 	if (plan_read(dir, &p) != 0)
 		;
-	else if (!p.have_base || !p.covered || p.broken || p.blind_to)
+	else if (!plan_ok(&p))
 		explain(&p, dir, when);
 	else if ((image = build_image(dir, &p, beside))) {
 		snprintf(out->base, sizeof out->base, "%s", p.base.base_name);
@@ -453,6 +493,7 @@ char *pitr_image_at(const char *dir, int64_t t, const char *beside, pitr_restore
 		out->rows_checked = rows_for(&p) != NULL;
 	}
 	pitr_rec_free(&p.base);
+	pitr_cover_free(&p.cover);
 	free(p.rows);
 	return image;
 }

@@ -1,10 +1,12 @@
 /*
  * pitr_status.c — `dbcare log status DIR`: the stretches of time the log
- * can restore to (one per epoch: from its base to the last moment the
- * capture saw, split where a capture resumed the epoch after commits it
- * did not see as they were made), the last restorable moment and how far behind now it is,
+ * can restore to (pitr_cover.c: per epoch, from the first whole poll after
+ * its base to the last moment the capture saw, split where it caught up on
+ * a backlog or resumed the epoch after commits it did not see as they were
+ * made), the last restorable moment and how far behind now it is,
  * whether a capture holds the directory, and the log's size. Read from the
- * files alone, every record checked as a restore checks it.
+ * files alone, the records' headers only (no commit's pages, no check:
+ * the drill and a restore check what they read).
  */
 #include "pitr.h"
 
@@ -16,22 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_STRETCHES 4096
-
-typedef struct stretch {
-	uint32_t epoch;
-	int64_t from, to;
-	uint64_t commits;
-} stretch;
-
 typedef struct status {
-	stretch *s;
-	size_t n;
+	pitr_cover cover;
 	uint64_t records;
-	/* a capture resumed the epoch at the last stretch's end: if the next
-	 * record is a commit, the time between is a hole (restore refuses
-	 * it, pitr_restore.c), and the stretch ends there */
-	bool resumed;
 	pitr_end end; /* the log's readable end against log.progress */
 } status;
 
@@ -40,32 +29,7 @@ static int status_record(void *arg, const pitr_rec *r)
 	status *st = arg;
 	st->records++;
 	pitr_end_note(&st->end, r);
-	bool resumed = st->resumed;
-	st->resumed = false;
-	if (r->type == PITR_REC_BASE && (st->n == 0 || st->s[st->n - 1].epoch != r->epoch)) {
-		if (st->n == MAX_STRETCHES)
-			return 0;
-		st->s[st->n++] = (stretch){r->epoch, r->time_ms, r->time_ms, 0};
-		return 0;
-	}
-	if (st->n == 0 || st->s[st->n - 1].epoch != r->epoch)
-		return 0;
-	stretch *last = &st->s[st->n - 1];
-	if (r->type == PITR_REC_RESUME) {
-		st->resumed = true; /* its time: the last moment seen before the stop */
-		return 0;
-	}
-	if (resumed && r->type == PITR_REC_COMMIT && r->time_ms > last->to && st->n < MAX_STRETCHES) {
-		/* the commits made while no capture ran, seen only now: the same
-		 * epoch restores again from this record on */
-		st->s[st->n++] = (stretch){r->epoch, r->time_ms, r->time_ms, 0};
-		last = &st->s[st->n - 1];
-	}
-	if (r->time_ms > last->to)
-		last->to = r->time_ms;
-	if (r->type == PITR_REC_COMMIT)
-		last->commits++;
-	return 0;
+	return pitr_cover_add(&st->cover, r);
 }
 
 /* Whether a capture holds DIR/log.lock now. */
@@ -126,33 +90,35 @@ static void print_progress_text(const pitr_end *e)
 static void print_status(cli_opts *o, const char *dir, const status *st, bool live, int64_t bytes)
 {
 	char a[32], b[32];
-	int64_t last = st->n ? st->s[st->n - 1].to : 0, lag = st->n ? pitr_now_ms() - last : -1;
+	const pitr_stretch *s = st->cover.s;
+	size_t n = st->cover.n;
+	int64_t last = n ? s[n - 1].to : 0, lag = n ? pitr_now_ms() - last : -1;
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"log\":", stdout);
 		cli_json_string(stdout, dir);
 		printf(",\"capturing\":%s,\"bytes\":%lld,\"records\":%llu,\"stretches\":[",
 		       live ? "true" : "false", (long long)bytes, (unsigned long long)st->records);
-		for (size_t i = 0; i < st->n; i++) {
-			pitr_time_text(st->s[i].from, a);
-			pitr_time_text(st->s[i].to, b);
+		for (size_t i = 0; i < n; i++) {
+			pitr_time_text(s[i].from, a);
+			pitr_time_text(s[i].to, b);
 			printf("%s{\"epoch\":%u,\"from\":\"%s\",\"to\":\"%s\",\"commits\":%llu}", i ? "," : "",
-			       st->s[i].epoch, a, b, (unsigned long long)st->s[i].commits);
+			       s[i].epoch, a, b, (unsigned long long)s[i].commits);
 		}
 		pitr_time_text(last, a);
-		printf("],\"last_restorable\":%s%s%s,\"lag_ms\":%lld", st->n ? "\"" : "",
-		       st->n ? a : "null", st->n ? "\"" : "", (long long)lag);
+		printf("],\"last_restorable\":%s%s%s,\"lag_ms\":%lld", n ? "\"" : "", n ? a : "null",
+		       n ? "\"" : "", (long long)lag);
 		print_progress_json(&st->end);
 		return;
 	}
 	printf("log %s: %s, %lld bytes\n", dir, live ? "a capture is running" : "no capture running",
 	       (long long)bytes);
-	for (size_t i = 0; i < st->n; i++) {
-		pitr_time_text(st->s[i].from, a);
-		pitr_time_text(st->s[i].to, b);
-		printf("  restorable from %s to %s UTC (epoch %u, %llu commits)\n", a, b, st->s[i].epoch,
-		       (unsigned long long)st->s[i].commits);
+	for (size_t i = 0; i < n; i++) {
+		pitr_time_text(s[i].from, a);
+		pitr_time_text(s[i].to, b);
+		printf("  restorable from %s to %s UTC (epoch %u, %llu commits)\n", a, b, s[i].epoch,
+		       (unsigned long long)s[i].commits);
 	}
-	if (st->n) {
+	if (n) {
 		pitr_time_text(last, a);
 		printf("last restorable moment: %s UTC (%lld ms ago)\n", a, (long long)lag);
 	} else {
@@ -163,11 +129,9 @@ static void print_status(cli_opts *o, const char *dir, const status *st, bool li
 
 int cli_pitr_status(cli_opts *o, const char *dir)
 {
-	status st = {.s = calloc(MAX_STRETCHES, sizeof(stretch))};
-	if (!st.s)
-		return CLI_ERROR;
+	status st = {0};
 	pitr_end_begin(dir, &st.end); /* before the segments: never ahead of them */
-	int rc = pitr_each_record(dir, status_record, &st, true);
+	int rc = pitr_each_header(dir, status_record, &st);
 	if (rc == 0)
 		print_status(o, dir, &st, capturing(dir), log_bytes(dir));
 	if (rc == 0 && pitr_end_short(&st.end)) {
@@ -176,6 +140,6 @@ int cli_pitr_status(cli_opts *o, const char *dir)
 		           dir);
 		rc = -1;
 	}
-	free(st.s);
+	pitr_cover_free(&st.cover);
 	return rc == 0 ? CLI_OK : CLI_ERROR;
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The point-in-time log's format (sqlite/pitr_log.h): segments "DBCLOG02",
+# The point-in-time log's format (sqlite/pitr_log.h): segments "DBCLOG03",
 # each record closed by the CRC-32C of its bytes (checked here against a
 # CRC-32C computed in Python, so the processor's instruction and the table
-# agree with the standard). A log written by an earlier dbcare ("DBCLOG01",
+# agree with the standard). A log of the format before ("DBCLOG02", the
+# same records without the mark of a poll that fell behind) restores; one
+# written by an earlier dbcare still ("DBCLOG01",
 # records closed by their SHA-256) still restores, row for row, and a
 # capture continues it (its new segments in the new format, one restore,
 # the status and the drill across both); a changed byte in a record of either format is damage
@@ -76,12 +78,28 @@ if not segs: fail("no closed segment: %r" % os.listdir(log))
 n = 0
 for s in segs:
     for seg_magic, magic, body, check, off in records(s):
-        if seg_magic != b"DBCLOG02" or magic != 0x4B434244:
-            fail("%s: magic %r / record %#x, not DBCLOG02 / DBCK" % (s, seg_magic, magic))
+        if seg_magic != b"DBCLOG03" or magic != 0x4B434244:
+            fail("%s: magic %r / record %#x, not DBCLOG03 / DBCK" % (s, seg_magic, magic))
         if struct.unpack("<I", check)[0] != crc32c(body):
             fail("%s at byte %d: the record's check is not its CRC-32C" % (s, off))
         n += 1
 if n < 40: fail("only %d records for 40 commits" % n)
+
+# the log as the dbcare before wrote it: DBCLOG02, the same records (none
+# of a poll that fell behind here), still restores
+def magic_to(path, magic):
+    data = open(path, "rb").read()
+    out = magic + data[8:]
+    open(path, "wb").write(out)
+    manifest = path[:-len(".dbclog")] + ".json"
+    m = json.load(open(manifest))
+    m["sha256"] = hashlib.sha256(out).hexdigest()
+    open(manifest, "w").write(json.dumps(m, separators=(",", ":")) + "\n")
+v2_only = os.path.join(work, "v2only"); shutil.copytree(log, v2_only)
+for s in segs: magic_to(os.path.join(v2_only, os.path.basename(s)), b"DBCLOG02")
+r = restore(v2_only, moments["first run"][0], os.path.join(work, "v2only.db"))
+if r.returncode != 0 or rows(os.path.join(work, "v2only.db")) != moments["first run"][1]:
+    fail("restore from a DBCLOG02 log: %s%s" % (r.stdout, r.stderr))
 
 # the log as an earlier dbcare wrote it: DBCLOG01, records DBCR + SHA-256,
 # each segment's log-<seq>.json naming its new SHA-256 and size
@@ -98,10 +116,10 @@ def to_v1(path):
 for s in segs: to_v1(s)
 v1_copy = os.path.join(work, "v1log"); shutil.copytree(log, v1_copy)
 
-# a capture continues the earlier log: its new segments are DBCLOG02
+# a capture continues the earlier log: its new segments are DBCLOG03
 app(30, moments, "second run")
 new = [s for s in sorted(glob.glob(os.path.join(log, "log-*.dbclog"))) if s not in segs]
-if not new or any(open(s, "rb").read(8) != b"DBCLOG02" for s in new):
+if not new or any(open(s, "rb").read(8) != b"DBCLOG03" for s in new):
     fail("the continued log's new segments: %r" % [open(s, "rb").read(8) for s in new])
 if any(open(s, "rb").read(8) != b"DBCLOG01" for s in segs): fail("the earlier segments were rewritten")
 for i, (name, (t, want)) in enumerate(moments.items()):
@@ -136,6 +154,15 @@ def damaged(logdir, seg, what, moment):
     if r.returncode == 0 or "dbcare:" not in r.stderr or "damaged at byte" not in r.stderr:
         fail("restore over a damaged %s record: rc %d, %s" % (what, r.returncode, r.stderr))
     if os.path.exists(out): fail("the refused restore made %s" % out)
+    # log status reads the records' headers alone (a look, not a check):
+    # it still lists the log; the drill, which checks, fails
+    r = subprocess.run([cli, "log", "status", logdir, "--json"], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0 or not json.loads(r.stdout)["stretches"]:
+        fail("log status over damage in a %s record's body: rc %d, %s%s" % (what, r.returncode, r.stdout, r.stderr))
+    r = subprocess.run([cli, "backup", "drill", "--log", logdir, "--module", module], capture_output=True,
+                       text=True, timeout=120)
+    if r.returncode == 0 or "damaged at byte" not in r.stderr:
+        fail("the drill over a damaged %s record: rc %d, %s%s" % (what, r.returncode, r.stdout, r.stderr))
 damaged(v1_copy, sorted(glob.glob(os.path.join(v1_copy, "log-*.dbclog")))[0], "SHA-256", "first run")
 v2_copy = os.path.join(work, "v2log"); shutil.copytree(log, v2_copy)
 damaged(v2_copy, os.path.join(v2_copy, os.path.basename(new[0])), "CRC-32C", "second run")
@@ -143,11 +170,11 @@ damaged(v2_copy, os.path.join(v2_copy, os.path.basename(new[0])), "CRC-32C", "se
 # a segment of a later format: refused by name
 later = os.path.join(work, "later"); shutil.copytree(log, later)
 seg = os.path.join(later, os.path.basename(new[0]))
-data = bytearray(open(seg, "rb").read()); data[:8] = b"DBCLOG03"; open(seg, "wb").write(data)
+data = bytearray(open(seg, "rb").read()); data[:8] = b"DBCLOG04"; open(seg, "wb").write(data)
 m = json.load(open(seg[:-7] + ".json")); m["sha256"] = hashlib.sha256(data).hexdigest()
 open(seg[:-7] + ".json", "w").write(json.dumps(m, separators=(",", ":")) + "\n")
 r = restore(later, moments["second run"][0], os.path.join(work, "later.db"))
-if r.returncode == 0 or "written by a newer dbcare" not in r.stderr or "DBCLOG03" not in r.stderr:
+if r.returncode == 0 or "written by a newer dbcare" not in r.stderr or "DBCLOG04" not in r.stderr:
     fail("a later format: rc %d, %s" % (r.returncode, r.stderr))
 print("ok: CRC-32C records; an earlier log (SHA-256) restores and is continued; damage in either "
       "format fails; a later format is refused by name")
