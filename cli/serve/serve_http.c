@@ -25,14 +25,21 @@
 /* The limits that keep a probe answered whatever other clients do: each
  * address holds at most PER_ADDRESS open connections (one its client has
  * closed does not count, even before the server has noticed: a scraper
- * making one request at a time is never refused); a connection must send
- * each request head within HEAD_DEADLINE_S of connecting or of its last
- * response (a slow or idle one is cut then); at most WAITING_MAX requests
- * that may wait on the databases (the page, the reports, the metrics,
- * the writes) run at once, the rest of CONNECTIONS_MAX stays for /livez and
- * /readyz (a request above it is answered 503 at once). */
+ * making one request at a time is never refused). A new connection from
+ * an address at its limit evicts the address's connection that has waited
+ * longest without a complete request head (idle or slow: it holds no
+ * request), so a client sending its head at once (a probe sharing its
+ * address with everyone local) is never locked out by slow ones; when
+ * every one of them is in a request, PROBE_RESERVE more are admitted and
+ * serve only /livez and /readyz. A connection must send each request head
+ * within HEAD_DEADLINE_S of connecting or of its last response (a slow or
+ * idle one is cut then); at most WAITING_MAX requests that may wait on the
+ * databases (the page, the reports, the metrics, the writes) run at once,
+ * the rest of CONNECTIONS_MAX stays for /livez and /readyz (a request
+ * above it is answered 503 at once). */
 #define CONNECTIONS_MAX 1000
 #define PER_ADDRESS     64
+#define PROBE_RESERVE   8
 #define HEAD_DEADLINE_S 5.0
 #define WAITING_MAX     128
 
@@ -43,6 +50,8 @@ typedef struct watched {
 	struct sockaddr_storage peer; /* the client's address */
 	double since_ms;              /* connected, or its last response sent */
 	bool in_request;              /* its head arrived: the request's own deadline applies */
+	bool cut;                     /* shut down (deadline or eviction): no longer counted */
+	bool reserve;                 /* admitted above PER_ADDRESS: serves the probes only */
 } watched;
 
 struct serve_http {
@@ -61,6 +70,7 @@ struct serve_http {
 typedef struct request {
 	double started_ms; /* dbc_monotonic_ms() at its first call */
 	bool counted;      /* it holds one of WAITING_MAX */
+	bool close;        /* the response closes the connection */
 } request;
 
 /* The connection's watch entry (its socket context). */
@@ -71,7 +81,9 @@ static watched *watch_of(struct MHD_Connection *c)
 	return i ? i->socket_context : NULL;
 }
 
-static void set_in_request(serve_http *h, struct MHD_Connection *c, bool on)
+/* Marks the connection in a request or not; true when it was admitted in
+ * the probes' reserve. */
+static bool set_in_request(serve_http *h, struct MHD_Connection *c, bool on)
 {
 	pthread_mutex_lock(&h->mu);
 	watched *w = watch_of(c);
@@ -79,7 +91,9 @@ static void set_in_request(serve_http *h, struct MHD_Connection *c, bool on)
 		w->in_request = on;
 		w->since_ms = dbc_monotonic_ms();
 	}
+	bool reserve = w && w->reserve;
 	pthread_mutex_unlock(&h->mu);
+	return reserve;
 }
 
 static void copy_address(struct sockaddr_storage *to, const struct sockaddr *from)
@@ -113,24 +127,65 @@ static bool peer_gone(int fd)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
-/* The accept policy: a new connection from an address that holds
- * PER_ADDRESS open ones already is refused. The connections its client
- * has closed are left out (checked only once the count reaches the
- * limit): they wait for their threads to notice, and counting them
- * refused a client making one request at a time. */
+/* A complete request head waits in the socket, not read yet: the
+ * connection's thread is about to start its request. A peek consumes
+ * nothing. */
+static bool head_pending(int fd)
+{
+	char b[4096];
+	ssize_t n = recv(fd, b, sizeof b, MSG_PEEK | MSG_DONTWAIT);
+	return n > 0 && memmem(b, (size_t)n, "\r\n\r\n", 4) != NULL;
+}
+
+/* The connections of an address that count against its limit (h->mu
+ * held): those not cut; the ones whose client has closed are left out
+ * once the count reaches the limit (checked only then): they wait for
+ * their threads to notice, and counting them refused a client making one
+ * request at a time. */
+static int open_from(serve_http *h, const struct sockaddr *addr)
+{
+	int held = 0, open = 0;
+	for (watched *w = h->conns; w; w = w->next)
+		held += same_host(&w->peer, addr) && !w->cut;
+	if (held < PER_ADDRESS)
+		return held;
+	for (watched *w = h->conns; w; w = w->next)
+		open += same_host(&w->peer, addr) && !w->cut && !peer_gone(w->fd);
+	return open;
+}
+
+/* The address's connection that has waited longest without a complete
+ * request head, or NULL (h->mu held). */
+static watched *oldest_without_head(serve_http *h, const struct sockaddr *addr)
+{
+	watched *oldest = NULL;
+	for (watched *w = h->conns; w; w = w->next)
+		if (same_host(&w->peer, addr) && !w->cut && !w->in_request &&
+		    (!oldest || w->since_ms < oldest->since_ms) && !head_pending(w->fd))
+			oldest = w;
+	return oldest;
+}
+
+/* The accept policy (see PER_ADDRESS): below the limit, admitted; at it,
+ * the oldest connection without a head is cut for the new one, else the
+ * probes' reserve admits it, else it is refused. */
 static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t len)
 {
 	serve_http *h = cls;
-	int held = 0, open = 0;
 	(void)len;
 	pthread_mutex_lock(&h->mu);
-	for (watched *w = h->conns; w; w = w->next)
-		held += same_host(&w->peer, addr);
-	if (held >= PER_ADDRESS)
-		for (watched *w = h->conns; w && open < PER_ADDRESS; w = w->next)
-			open += same_host(&w->peer, addr) && !peer_gone(w->fd);
+	int open = open_from(h, addr);
+	bool yes = open < PER_ADDRESS;
+	if (!yes) {
+		watched *idle = oldest_without_head(h, addr);
+		if (idle) {
+			shutdown(idle->fd, SHUT_RDWR); /* its thread ends, MHD closes it */
+			idle->cut = true;
+		}
+		yes = idle || open < PER_ADDRESS + PROBE_RESERVE;
+	}
 	pthread_mutex_unlock(&h->mu);
-	return held < PER_ADDRESS || open < PER_ADDRESS ? MHD_YES : MHD_NO;
+	return yes ? MHD_YES : MHD_NO;
 }
 
 /* MHD_OPTION_NOTIFY_CONNECTION: the list of watched connections. CLOSED
@@ -149,8 +204,10 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 		watched *w = i ? calloc(1, sizeof *w) : NULL;
 		if (w) {
 			*w = (watched){.next = h->conns, .fd = i->connect_fd, .since_ms = dbc_monotonic_ms()};
-			if (a && a->client_addr)
+			if (a && a->client_addr) {
 				copy_address(&w->peer, a->client_addr);
+				w->reserve = open_from(h, a->client_addr) >= PER_ADDRESS;
+			}
 			if (h->conns)
 				h->conns->prev = w;
 			h->conns = w;
@@ -179,9 +236,9 @@ static void *watchdog(void *arg)
 	while (!h->stopping) {
 		double now = dbc_monotonic_ms();
 		for (watched *w = h->conns; w; w = w->next)
-			if (!w->in_request && now - w->since_ms > HEAD_DEADLINE_S * 1000) {
+			if (!w->cut && !w->in_request && now - w->since_ms > HEAD_DEADLINE_S * 1000) {
 				shutdown(w->fd, SHUT_RDWR);
-				w->since_ms = INFINITY; /* once */
+				w->cut = true; /* once */
 			}
 		pthread_mutex_unlock(&h->mu);
 		nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
@@ -275,6 +332,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, const char 
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (rq->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (status == 401)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"dbcare\"");
 	if (status == 405)
@@ -367,7 +426,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return MHD_NO;
 		rq->started_ms = dbc_monotonic_ms();
 		*state = rq;
-		set_in_request(h, c, true);
+		rq->close = set_in_request(h, c, true);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -389,6 +448,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	bool page = strcmp(url, "/") == 0;
 	/* the probes' reserve: what may wait on the databases is bounded */
 	bool probe = strcmp(url, "/livez") == 0 || strcmp(url, "/readyz") == 0;
+	if (!probe && rq->close) {
+		body = strdup("dbcare: busy: this address holds its 64 connections in requests; "
+		              "try again\n");
+		return respond(c, 503, plain, body, method, url, rq);
+	}
 	if (!probe && (page || reads || writes)) {
 		rq->counted = true;
 		if (__atomic_add_fetch(&h->waiting, 1, __ATOMIC_ACQ_REL) > WAITING_MAX) {

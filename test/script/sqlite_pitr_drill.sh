@@ -44,7 +44,8 @@ def drill():
     r = subprocess.run([cli, "backup", "drill", "--log", logdir, "--json", "--db", "sqlite:" + db,
                         "--module", module], capture_output=True, text=True)
     return r
-deadline = time.time() + 60
+wait_capture_ready_in(state["capture"], err.name)
+deadline = time.time() + 120
 while progress() == 0 and time.time() < deadline: time.sleep(0.05)
 time.sleep(1.0)
 seen = progress()

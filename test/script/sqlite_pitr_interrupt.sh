@@ -15,14 +15,14 @@ cli, module, work = args()
 db, log, con = app_with_log(work, None, "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)",
                             db="a.db", log="la")
 p = subprocess.Popen([cli, "log", log, "--db", "sqlite:" + db, "--module", module, "--sleep-ms", "20"],
-                     stderr=subprocess.DEVNULL)
-time.sleep(0.4)
+                     stderr=subprocess.PIPE)
+wait_capture_ready(p)
 for _ in range(40): con.executemany("INSERT INTO t (v) VALUES (randomblob(4000))", [()] * 100)
-time.sleep(1.0)
+wait_restorable(cli, module, log, now_ms(), 120, p)
 p.send_signal(signal.SIGTERM)
 if p.wait() != 0: fail("the capture failed")
 con.close()
-t = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+t = last_restorable(cli, module, log)  # the end of the log
 target = os.path.join(work, "q.db")
 interrupted = 0
 for sig in (signal.SIGINT, signal.SIGTERM):

@@ -62,7 +62,7 @@ def writer(wid, stop):
 err = open(os.path.join(work, "capture.err"), "a")
 capture = subprocess.Popen([cli, "log", logdir, "--db", "sqlite:" + db, "--module", module,
                             "--sleep-ms", "20", "--segment-interval", "1s"], stderr=err)
-time.sleep(0.5)
+wait_capture_ready_in(capture, err.name)
 stop = mp.Event()
 writers = [mp.Process(target=writer, args=(i, stop)) for i in range(3)]
 for p in writers: p.start()
@@ -82,7 +82,7 @@ for i in range(4):
 time.sleep(0.5)
 stop.set()
 for p in writers: p.join()
-time.sleep(0.5)
+wait_restorable(cli, module, logdir, now_ms(), 120, capture)  # every mark is in the log
 capture.send_signal(signal.SIGTERM)
 if capture.wait() != 0:
     fail("the capture failed: " + open(os.path.join(work, "capture.err")).read())

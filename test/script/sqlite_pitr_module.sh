@@ -130,7 +130,9 @@ stop = mp.Event()
 writers = [mp.Process(target=writer, args=(i, stop, i == 0)) for i in range(3)]
 for p in writers: p.start()
 capturer = mp.Process(target=app, args=(1,)); capturer.start()
-time.sleep(1.0)
+end = time.time() + 120  # a loaded machine: wait for the base, not a fixed time
+while not any(f.startswith("base-") for f in os.listdir(logdir)) and time.time() < end:
+    time.sleep(0.05)
 if not any(f.startswith("base-") for f in os.listdir(logdir)):
     fail("the application took no base: %r" % os.listdir(logdir))
 

@@ -12,17 +12,20 @@ set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
-"$py" - "$cli" "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import json, os, shutil, signal, sqlite3, subprocess, sys, time
+from pitr_test import now_ms, wait_capture_ready, wait_restorable
 cli, module, work = sys.argv[1:4]
 db, log = os.path.join(work, "a.db"), os.path.join(work, "lg")
 def fail(m): print("FAIL: " + m); sys.exit(1)
 def stamp(): return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()) + ".%03d" % (int(time.time() * 1000) % 1000)
 def capture():
     p = subprocess.Popen([cli, "log", log, "--db", "sqlite:" + db, "--module", module, "--sleep-ms", "20",
-                          "--segment-interval", "200ms"], stderr=subprocess.DEVNULL)
-    time.sleep(0.6)
+                          "--segment-interval", "200ms"], stderr=subprocess.PIPE)
+    wait_capture_ready(p)
     return p
+def caught_up(p):  # every commit so far is in the log
+    wait_restorable(cli, module, log, now_ms(), 120, p)
 def commits(n):
     for _ in range(n):
         con.execute("INSERT INTO t (v) VALUES (hex(randomblob(40)))"); time.sleep(0.02)
@@ -31,13 +34,13 @@ os.mkdir(log)
 con = sqlite3.connect(db, isolation_level=None)
 con.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
 # epoch 1; stopped, the WAL reset meanwhile: the next capture takes a new base
-p = capture(); commits(20); time.sleep(0.5)
+p = capture(); commits(20); caught_up(p)
 p.send_signal(signal.SIGTERM); p.wait()
 commits(1); con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 # epoch 2: commits, the moment, more commits in later segments
-p = capture(); commits(20); time.sleep(0.5)
+p = capture(); commits(20); caught_up(p); time.sleep(0.5)
 moment, want = stamp(), rows(db)
-time.sleep(0.5); commits(20); time.sleep(0.5)
+time.sleep(0.5); commits(20); caught_up(p)
 p.send_signal(signal.SIGTERM); p.wait()
 con.close()
 segs = {}

@@ -21,19 +21,25 @@ db, log, con = app_with_log(work, None)  # con: open throughout, the WAL stays
 now = now_ms
 err = open(os.path.join(work, "capture.err"), "a")
 def capture():
-    return subprocess.Popen([cli, "log", log, "--sleep-ms", "20", "--db", "sqlite:" + db, "--module", module], stderr=err)
+    at = os.path.getsize(err.name)
+    p = subprocess.Popen([cli, "log", log, "--sleep-ms", "20", "--db", "sqlite:" + db, "--module", module], stderr=err)
+    wait_capture_ready_in(p, err.name, at)
+    caught_up(p)  # its stretch has begun: a commit from now on is inside it
+    return p
+def caught_up(p):  # every commit so far is in the log, the capture vouches for now
+    wait_restorable(cli, module, log, now(), 120, p)
 def count(): return con.execute("SELECT count(*) FROM t").fetchone()[0]
 def insert(n):
     for _ in range(n): con.execute("INSERT INTO t (v) VALUES (hex(randomblob(50)))")
 moments = {}
-p = capture(); time.sleep(0.6)
-insert(5); time.sleep(0.4); moments["before the kill"] = (now(), count(), True); time.sleep(0.3)
+p = capture()
+insert(5); caught_up(p); moments["before the kill"] = (now(), count(), True); caught_up(p)
 p.send_signal(signal.SIGKILL); p.wait()
 time.sleep(0.3); insert(4); time.sleep(0.3)
 moments["while no capture ran"] = (now(), count(), False); time.sleep(0.3)
-p = capture(); time.sleep(0.8)
+p = capture()
 moments["after the resume"] = (now(), count(), True)
-insert(3); time.sleep(0.4)
+insert(3); caught_up(p)
 # a second kill with nothing committed meanwhile: its stretch restores
 p.send_signal(signal.SIGKILL); p.wait()
 time.sleep(0.4); moments["quiet downtime"] = (now(), count(), True); time.sleep(0.4)
@@ -42,7 +48,7 @@ time.sleep(0.4); moments["quiet downtime"] = (now(), count(), True); time.sleep(
 import shutil
 recorded = [f for f in os.listdir(log) if f.startswith("base-") and f.endswith(".db")]
 shutil.copy(os.path.join(log, recorded[0]), os.path.join(log, "base-2999-01-01T000000000Z.db"))
-p = capture(); time.sleep(0.6); insert(2); time.sleep(0.4)
+p = capture(); insert(2); caught_up(p)
 p.send_signal(signal.SIGTERM)
 if p.wait() != 0: fail("capture: " + open(os.path.join(work, "capture.err")).read())
 con.close()

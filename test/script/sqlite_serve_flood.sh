@@ -4,9 +4,10 @@
 # 1,000 idle connections from one address and 40 slow ones (a request
 # head dribbled a byte at a time) from another; meanwhile /livez answers
 # within a second every time and /readyz answers too; the slow heads are
-# cut at their deadline (5 s). Then a page request on a member another
-# process keeps locked ends by its deadline (--scrape-timeout), not after
-# minutes of busy waits.
+# cut at their deadline (5 s). A probe sharing its address with 64
+# reconnecting slow clients, or with 64 requests in progress, is answered
+# too. Then a page request on a member another process keeps locked ends
+# by its deadline (--scrape-timeout), not after minutes of busy waits.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/cli.sh"
@@ -135,6 +136,58 @@ print(f"one address: {100 - closed} of 100 idle connections kept; 50 one-at-a-ti
 sys.exit(0 if closed == 36 and not errors and ok[0] > 0 else 1)
 PY
 
+# --- a probe from the address of a hostile client: 64 slow connections
+# from 127.0.0.1 (each sends half a request head and reconnects as soon as
+# it is cut); a probe from 127.0.0.1 (all local clients share the default
+# --listen's address) is answered every time: a new connection evicts the
+# address's oldest one that has not sent its head (before, all 12 probes
+# were refused)
+"$py" - "$port" <<'PY' || fail "a slowloris on the probe's own address locked it out"
+import socket, subprocess, sys, textwrap, time, urllib.request
+port = int(sys.argv[1])
+attacker = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    import socket, threading, time
+    end = time.monotonic() + 4.5
+    def slowloris():
+        while time.monotonic() < end:
+            s = socket.socket()
+            s.settimeout(1)
+            try:
+                s.connect(("127.0.0.1", {port}))
+                s.sendall(b"GET /metr")
+                while time.monotonic() < end:  # held until serve cuts it
+                    try:
+                        if not s.recv(1):
+                            break
+                    except socket.timeout:
+                        pass
+            except OSError:
+                pass
+            s.close()
+    threads = [threading.Thread(target=slowloris) for _ in range(64)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+""")])
+time.sleep(1)
+lat, bad = [], []
+while attacker.poll() is None and len(lat) < 12:
+    t = time.monotonic()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=1) as r:
+            if r.status != 200 or r.read() != b"ok\n":
+                bad.append("not ok")
+    except Exception as e:
+        bad.append(repr(e))
+    lat.append(time.monotonic() - t)
+    time.sleep(0.25)
+attacker.wait()
+print(f"slowloris on the probe's address: {len(lat)} probes, max {max(lat) * 1000:.0f} ms, "
+      f"failures {len(bad)} {bad[:3]}")
+sys.exit(0 if len(lat) >= 8 and not bad else 1)
+PY
+
 # --- a page request on a locked member ends by its deadline
 "$py" -c "
 import sqlite3, time
@@ -153,6 +206,40 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 echo "the page of a locked member: HTTP $code in $ms ms"
 grep -qiE "interrupted|locked|busy" "$work/body" || fail "the page does not say why b.db is missing: $(cat "$work/body")"
 [ "$ms" -lt 4000 ] || fail "the page of a locked member took $ms ms (deadline 1 s)"
+# 64 keep-alive clients from 127.0.0.1 each ask for that page (1 s each)
+# again and again: all the address's connections are in requests, none
+# can be evicted; a probe from 127.0.0.1 takes the probes' reserve
+"$py" - "$port" <<'PY' || fail "complete requests on the probe's address locked it out"
+import http.client, sys, threading, time, urllib.request
+port = int(sys.argv[1])
+end = time.monotonic() + 3
+def client():
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    while time.monotonic() < end:
+        try:
+            c.request("GET", "/?database=b.db")
+            c.getresponse().read()
+        except Exception:
+            c.close()
+threads = [threading.Thread(target=client) for _ in range(64)]
+for t in threads:
+    t.start()
+time.sleep(0.5)
+bad, n = [], 0
+while time.monotonic() < end - 0.5:
+    n += 1
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=2) as r:
+            if r.read() != b"ok\n":
+                bad.append("not ok")
+    except Exception as e:
+        bad.append(repr(e))
+    time.sleep(0.2)
+for t in threads:
+    t.join()
+print(f"64 clients in requests on the probe's address: {n} probes, failures {len(bad)} {bad[:3]}")
+sys.exit(0 if n >= 5 and not bad else 1)
+PY
 get "$base/?database=a.db"; want_code 200 "the page of a member not locked"
 kill "$locker"; wait "$locker" 2>/dev/null || true
 get "$base/?database=b.db"; want_code 200 "the page once the lock is gone"

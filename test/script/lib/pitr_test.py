@@ -117,3 +117,48 @@ def wait_logged(cli, module, log, commits, timeout=120, *kill):
                 return n
         time.sleep(0.05)
     fail("the log holds %d commits after %d s, not %d" % (n, timeout, commits), *kill)
+
+
+def wait_capture_ready_in(p, path, offset=0, timeout=120):
+    """wait_capture_ready for a capture p whose stderr goes to the file
+    path: its lines from byte offset on (the file's size before p
+    started)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            seen = f.read()
+        if any(line.startswith((b"log: base ", b"log: continuing epoch "))
+               for line in seen.split(b"\n")):
+            return seen.decode(errors="replace")
+        if p.poll() is not None:
+            fail("the capture ended (rc %s) before it started: %r" % (p.returncode, seen))
+        if time.monotonic() > deadline:
+            fail("the capture did not start in %d s: %r" % (timeout, seen), p)
+        time.sleep(0.05)
+
+
+def last_restorable(cli, module, log):
+    """The last moment the log vouches for (`log status --json`), as text."""
+    r = run(cli, module, "log", "status", log, "--json")
+    if r.returncode != 0:
+        fail("log status %s: %s" % (log, r.stderr))
+    return json.loads(r.stdout)["last_restorable"]
+
+
+def wait_restorable(cli, module, log, t_ms, timeout=120, *kill):
+    """Waits until the log vouches for the moment t_ms (ms since the
+    epoch): every commit before it is logged, and a restore to it is
+    exact. Fails after timeout seconds."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        r = run(cli, module, "log", "status", log, "--json")
+        if r.returncode == 0:
+            last = json.loads(r.stdout).get("last_restorable")
+            if last and parse(last) >= t_ms:
+                return last
+        time.sleep(0.05)
+    fail("the log vouches up to %s after %d s, not %s" % (last, timeout, text(t_ms)), *kill)
+
+
+__all__ += ["wait_capture_ready_in", "last_restorable", "wait_restorable"]
