@@ -94,6 +94,13 @@ void sqldbc_audit_direct_free(sqldbc_conn *conn)
 	conn->audit_direct = NULL;
 }
 
+bool sqldbc_audit_data_version(sqlite3 *db, unsigned *out)
+{
+	/* NULL names main (sqlite3_file_control's documented form) without
+	 * looking the name up: every audited row asks two or three times */
+	return sqlite3_file_control(db, NULL, SQLITE_FCNTL_DATA_VERSION, out) == SQLITE_OK;
+}
+
 /* 16 hex digits as a number; false when text is not that. */
 static bool parse_token(const char *text, int n, uint64_t *out)
 {
@@ -193,7 +200,7 @@ static bool read_live(sqlite3 *db, struct sqldbc_audit_direct *st)
 static bool refresh(sqlite3 *db, struct sqldbc_audit_direct *st)
 {
 	unsigned version = 0;
-	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK)
+	if (!sqldbc_audit_data_version(db, &version))
 		st->valid = false;
 	else if (st->valid && version == st->data_version)
 		return true;
@@ -276,8 +283,7 @@ void sqldbc_dbaudit_pending_due(sqlite3_context *c, int argc, sqlite3_value **ar
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	struct sqldbc_audit_direct *st = state(conn);
 	unsigned version = 0;
-	if (!st ||
-	    sqlite3_file_control(conn->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) {
+	if (!st || !sqldbc_audit_data_version(conn->db, &version)) {
 		if (st)
 			st->probed = false;
 		sqlite3_result_int(c, 1);
