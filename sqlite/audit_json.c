@@ -404,6 +404,15 @@ void sqldbc_dbaudit_row_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
 		sqlite3_result_int64(c, dbc_audit_row_hash(table, table_len, key != NULL, key_hash));
 		return;
 	}
+	/* a key of one integer (an INTEGER PRIMARY KEY): key_half of the text
+	 * dbaudit_json writes for it ({"name":digits}, whatever the name) is
+	 * that integer, so the text is not built */
+	if (argc == 4 && sqlite3_value_type(argv[1]) == SQLITE_NULL &&
+	    sqlite3_value_type(argv[3]) == SQLITE_INTEGER) {
+		uint32_t low = (uint32_t)(uint64_t)sqlite3_value_int64(argv[3]);
+		sqlite3_result_int64(c, dbc_audit_row_hash(table, table_len, true, low));
+		return;
+	}
 	json_buf b;
 	build_object(&b, argc - 1, argv + 1);
 	if (b.oom) {

@@ -28,30 +28,24 @@
 
 #define PENDING_INDEX "dbcare_audit_log_pending"
 
-/* The TEMP triggers on the log that complete, in the writer's statement,
+/* The TEMP trigger on the log that completes, in the writer's statement,
  * the pending entries this connection's shared triggers write (when its
- * TEMP trigger of a table is missing or stale: audit_direct.c): each is one
- * call of dbaudit_complete(NEW.id, 1), which completes the older pending
- * entries first, then this one with the writer's txid and actor (and links
- * it, chained). SQLite fires every trigger on the log for every entry,
- * also the finished ones the TEMP triggers of the audited tables write,
- * and makes a frame of each trigger's registers each time: one call, not
- * the statements themselves, keeps that frame a few registers (those
- * statements made a third of the instructions of a transaction of one
- * audited INSERT, docs/benchmarks.md). %s the trigger's name, %d the
- * pending txid it handles. */
+ * TEMP trigger of a table is missing or stale: audit_direct.c): one call
+ * of dbaudit_complete(NEW.id, 1), which completes the older pending
+ * entries first, in id order, then this one with the writer's txid and
+ * actor (and links it, chained). One trigger for both pending txids:
+ * SQLite fires every trigger on the log for every entry, also the
+ * finished ones the TEMP triggers of the audited tables write, and makes
+ * a frame of each trigger's registers each time, whether its WHEN holds
+ * or not (three such triggers cost an audited bulk row about 0.6 k
+ * instructions more than one, docs/benchmarks.md); one call, not the
+ * statements themselves, keeps that frame a few registers. An AFTER
+ * trigger: a BEFORE trigger on the log made SQLite build every entry's
+ * row twice (2.6 k instructions an entry). */
 #define HOOK_SQL                                                                                   \
-	"CREATE TEMP TRIGGER IF NOT EXISTS %s AFTER INSERT ON main.dbcare_audit_log"                   \
-	" WHEN NEW.txid = %d BEGIN SELECT dbaudit_complete(NEW.id, 1); END"
-
-/* The entries left pending before a pending entry of this connection are
- * completed first, in id order, whichever of these triggers SQLite fires
- * first (the two above also do). An AFTER trigger, as they are: a BEFORE
- * trigger on the log made SQLite build every entry's row twice (2.6 k
- * instructions an entry). */
-#define HOOK_DIRECT_SQL                                                                            \
-	"CREATE TEMP TRIGGER IF NOT EXISTS dbcare_audit_write AFTER INSERT ON main.dbcare_audit_log"   \
-	" WHEN NEW.txid IN (%d, %d) BEGIN SELECT dbaudit_complete(NEW.id); END"
+	"CREATE TEMP TRIGGER IF NOT EXISTS dbcare_audit_complete"                                      \
+	" AFTER INSERT ON main.dbcare_audit_log WHEN NEW.txid IN (%d, %d)"                             \
+	" BEGIN SELECT dbaudit_complete(NEW.id, 1); END"
 
 /* SQLITE_OK when the file has the index of pending entries and the
  * chain's head (the TEMP trigger links chained entries to it). */
@@ -84,10 +78,7 @@ void sqldbc_audit_hook(sqlite3 *db)
 	 * connection holds it (a WAL recovered after a crash) this waits up to
 	 * 2 s, as a connection left without the trigger records no txid or
 	 * actor (its entries are completed by the next connection with dbcare). */
-	char *sql =
-	    sqlite3_mprintf(HOOK_DIRECT_SQL ";" HOOK_SQL ";" HOOK_SQL, SQLDBC_AUDIT_PENDING,
-	                    SQLDBC_AUDIT_PENDING_CHAINED, "dbcare_audit_complete", SQLDBC_AUDIT_PENDING,
-	                    "dbcare_audit_complete_chained", SQLDBC_AUDIT_PENDING_CHAINED);
+	char *sql = sqlite3_mprintf(HOOK_SQL, SQLDBC_AUDIT_PENDING, SQLDBC_AUDIT_PENDING_CHAINED);
 	/* 2 s of wall time, not a count of tries: each try also waits the
 	 * connection's own busy timeout when one is set (5 s in the dbcare
 	 * command), so 200 tries could have been 1,000 s. */
@@ -161,6 +152,7 @@ static int complete_before(dbc_ctx *ctx, int64_t before)
 		return DBC_ERROR;
 	if (p.n == 0)
 		return DBC_OK;
+	sqldbc_audit_direct_completed(sqldbc_call_conn(ctx));
 	dbc_value *fill = dbc_alloc(ctx, sizeof(*fill) * 2 * (size_t)p.n);
 	dbc_value *link = dbc_alloc(ctx, sizeof(*link) * (size_t)p.n);
 	if (!fill || !link)

@@ -39,6 +39,13 @@ bool sqldbc_audit_has_row_hash(sqlite3 *db);
 int sqldbc_audit_direct_tables(dbc_ctx *ctx);
 /* The shared triggers changed on this connection: read their tokens anew. */
 void sqldbc_audit_direct_forget(sqldbc_conn *conn);
+/* Main's data version (SQLITE_FCNTL_DATA_VERSION: it changes with every
+ * commit, this connection's or another's); false when it cannot be read. */
+bool sqldbc_audit_data_version(sqlite3 *db, unsigned *out);
+/* This connection completed pending entries (audit_pending.c): its TEMP
+ * triggers look for pending ones at every row until the data version
+ * changes (dbaudit_pending_due). */
+void sqldbc_audit_direct_completed(sqldbc_conn *conn);
 /* Frees the connection's state (on close). */
 void sqldbc_audit_direct_free(sqldbc_conn *conn);
 /* Registers dbaudit_direct's partner, the override of

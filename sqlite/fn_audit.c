@@ -70,7 +70,7 @@ void sqldbc_dbaudit_txid(sqlite3_context *c, int argc, sqlite3_value **argv)
 	(void)argc, (void)argv;
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	unsigned version = 0;
-	if (sqlite3_file_control(conn->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK)
+	if (!sqldbc_audit_data_version(conn->db, &version))
 		version = 0;
 	if (!conn->audit_txid_set || version != conn->audit_data_version) {
 		int64_t id;

@@ -40,8 +40,7 @@ def check(ok, what):
         print("FAIL:", what); sys.exit(1)
 A, B, C = conn(True), conn(True), conn(False)
 # B: no completing TEMP triggers, so its shared-trigger rows stay pending
-for name in ("dbcare_audit_write", "dbcare_audit_complete", "dbcare_audit_complete_chained"):
-    B.execute(f"DROP TRIGGER temp.{name}")
+B.execute("DROP TRIGGER temp.dbcare_audit_complete")
 check(one(B, "SELECT count(*) FROM temp.sqlite_schema WHERE name LIKE 'dbcare_direct_%'") == 9,
       "B has a TEMP trigger per shared trigger")
 def pending(): return one(A, "SELECT count(*) FROM dbcare_audit_log WHERE txid <= 0")
@@ -118,8 +117,7 @@ B.execute("INSERT INTO v (id, a) VALUES (2, 'b')")
 check(entries('v', 'insert', 2) == 1, "B's row after the rollback: exactly one entry")
 # B's TEMP triggers made again: direct once more
 B.execute("SELECT dbaudit_refresh('w')")
-for name in ("dbcare_audit_write", "dbcare_audit_complete", "dbcare_audit_complete_chained"):
-    B.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
+B.execute("DROP TRIGGER IF EXISTS temp.dbcare_audit_complete")
 A.execute("SELECT count(*) FROM dbaudit_verify")
 B.execute("INSERT INTO v (id, a) VALUES (3, 'b')")
 B.execute("INSERT INTO t (id, a, z) VALUES (8, 'b', 1)")
@@ -189,3 +187,46 @@ r=$(q "PRAGMA recursive_triggers = ON;
 [ "$r" = 'insert t {"id":1}; update t {"id":1}; insert u {"id":1}; insert t {"id":2}|4|1' ] ||
   fail "nested writes: $r"
 echo "nested writes: ok"
+
+# The probe for pending entries runs at the first audited row after the
+# file's data version changed, not at every row (dbaudit_pending_due): a
+# completion that ROLLBACK TO or ROLLBACK undoes leaves entries pending
+# again without a new version, and the next row still completes them
+# first, so the chain links in id order and nothing stays pending
+db="$work/probe.db"
+q "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);
+   SELECT dbaudit_enable('t', '{\"hash_chain\": true}');" > /dev/null
+"$py" - "$module" "$db" <<'EOF' || fail "pending entries after a completion rolled back (above)"
+import sqlite3, sys
+mod, path = sys.argv[1], sys.argv[2]
+A = sqlite3.connect(path, isolation_level=None, timeout=10)
+A.enable_load_extension(True)
+A.load_extension(mod)
+C = sqlite3.connect(path, isolation_level=None, timeout=10)
+def one(c, sql): return c.execute(sql).fetchone()[0]
+def pending(c): return one(c, "SELECT count(*) FROM dbcare_audit_log WHERE txid <= 0")
+def check(ok, what):
+    if not ok:
+        print("FAIL:", what); sys.exit(1)
+A.execute("INSERT INTO t VALUES (100, 'a')")           # A's probe state: this version
+for undo in ("ROLLBACK TO s", "ROLLBACK"):
+    C.execute("INSERT INTO t (a) VALUES ('c')")         # pending, committed
+    A.execute("BEGIN")
+    A.execute("SAVEPOINT s")
+    A.execute("INSERT INTO t (a) VALUES ('a1')")        # completes C's, writes its own
+    check(pending(A) == 0, f"{undo}: C's entry completed by A's write")
+    A.execute(undo)
+    check(pending(A) == 1, f"{undo}: C's entry pending again: {pending(A)}")
+    A.execute("INSERT INTO t (a) VALUES ('a2')")        # no new data version
+    check(pending(A) == 0, f"{undo}: A's next write left {pending(A)} pending")
+    if undo != "ROLLBACK":
+        A.execute("COMMIT")
+order = [r[0] for r in A.execute("SELECT a FROM t WHERE id > 100 ORDER BY id")]
+logged = [r[0] for r in A.execute(
+    "SELECT json_extract(new_values, '$.a') FROM dbcare_audit_log WHERE key <> '{\"id\":100}'"
+    " ORDER BY id")]
+check(logged == order, f"entries {logged} for rows {order}")
+check(one(A, "SELECT count(*) FROM dbaudit_verify WHERE broken_id IS NULL") == 1,
+      "dbaudit_verify is clean")
+print("probe after a rolled-back completion: ok")
+EOF

@@ -53,6 +53,14 @@ bad=$(q "SELECT group_concat(id) FROM dbcare_audit_log
                dbaudit_row_hash('t', '{\"a\":\"7\"}') & 4294967295 <> 7,
                dbaudit_row_hash('t', '{\"a:\\\"x\":7}') & 4294967295")" = "42|1|1|1|7" ] ||
   fail "dbaudit_row_hash's definition"
+# the pairs form of one integer (not built as text) hashes what the text
+# dbaudit_json writes hashes, at the integer's edges and with any name
+bad=$(q "WITH v(i) AS (VALUES (0), (-1), (7), (4294967295), (4294967296), (-4294967297),
+                              (9223372036854775807), (-9223372036854775808)),
+              n(name) AS (VALUES ('id'), ('a\"b'), (''), ('x' || char(10) || 'y'))
+         SELECT count(*) FROM v, n WHERE dbaudit_row_hash('t', NULL, name, i)
+           IS NOT dbaudit_row_hash('t', dbaudit_json(NULL, name, i))")
+[ "$bad" = 0 ] || fail "the integer pairs form differs from the key's text: $bad"
 # the index is the one the readers seek
 [ "$(q "SELECT name FROM pragma_index_info('dbcare_audit_log_row')")" = row_hash ] ||
   fail "the row index: $(q "SELECT group_concat(name) FROM pragma_index_info('dbcare_audit_log_row')")"

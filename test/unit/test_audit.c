@@ -71,6 +71,16 @@ static void test_link(dbc_ctx *ctx)
 	    "1", "7", "app", NULL, "update", "orders", "{\"id\":1}", "{\"total\":1}", "{\"total\":2}"};
 	char a[DBC_AUDIT_HASH_LEN + 1], b[DBC_AUDIT_HASH_LEN + 1];
 	CHECK(dbc_audit_link(ctx, NULL, f, a) == DBC_OK && strlen(a) == 64, "link: a hex SHA-256");
+	/* fixed values (SHA-256 of "dbcare-audit-v1 \n1:1|1:7|3:app|-:|6:update|...",
+	 * computed outside dbcare): the hashes of every chain already written */
+	CHECK(strcmp(a, "0531380bf32b6ed6a0351c30ad99d95a5fbd82d378e3167d929745adbd50ecb2") == 0,
+	      "link: the format of entries already written (v1, first)");
+	CHECK(dbc_audit_link(ctx, a, f, b) == DBC_OK &&
+	          strcmp(b, "7a8c7ec00f452da0416e240c050cd19ec286a26bcad05bbf16bef88b7589c248") == 0,
+	      "link: the format of entries already written (v1, linked)");
+	CHECK(dbc_audit_link_table(ctx, a, f, b) == DBC_OK &&
+	          strcmp(b, "5d245977ae2c9906e893e192c400d6b3c3bd7d7d76bbb208fc1aba961809d578") == 0,
+	      "link: the format of entries already written (v2, linked)");
 	CHECK(dbc_audit_link(ctx, NULL, f, b) == DBC_OK && strcmp(a, b) == 0, "link: deterministic");
 	CHECK(dbc_audit_link(ctx, a, f, b) == DBC_OK && strcmp(a, b) != 0,
 	      "link: covers the previous hash");

@@ -1,0 +1,124 @@
+"""bench_audit_instructions.py — PostgreSQL trigger mode against its
+hand-written anchors, counted in instructions (valgrind's callgrind), which
+do not move with the shared machine's load as `audit`'s CPU ratios do
+(issue 54): a single-user backend on a scratch data directory of the
+cluster's build runs each statement once, and a backend that runs `SELECT 1`
+is subtracted (start-up and shut-down).
+
+Sides, each an `INSERT ... SELECT` of ROWS rows, then an `UPDATE` of them
+all (two columns changed), in backends of their own:
+- the table not audited;
+- audited by dbcare (trigger mode);
+- audited by the hand-written PL/pgSQL statement trigger of `audit`
+  (transition tables, one INSERT ... SELECT per statement) into a log with
+  dbcare's indexes (primary key, a row's history, BRIN on the time);
+- the same trigger into a log with its primary key alone: the best
+  hand-written trigger measured, with no index to find a row's history or
+  a time range by."""
+import os
+import shutil
+import subprocess
+
+from bench_audit import HAND_STATEMENT_TRIGGER
+from bench_migrate_instructions import callgrind
+from benchlib import QUICK
+
+ROWS = 2000 if QUICK else 20000
+TARGET = 2.6  # issue 54: bulk INSERT audited in trigger mode
+
+
+def hand_pk_only():
+    """HAND_STATEMENT_TRIGGER into a log of its own with its primary key alone."""
+    sql = HAND_STATEMENT_TRIGGER.replace("hand_log", "hand_pk_log").replace("hand_audit",
+                                                                           "hand_pk_audit")
+    kept = [line for line in sql.splitlines() if not line.startswith("CREATE INDEX")]
+    assert len(kept) == len(sql.splitlines()) - 2, "the hand trigger's indexes moved"
+    return "\n".join(kept)
+
+
+def statement_trigger(table, function):
+    return (f"CREATE TRIGGER {table}_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS "
+            f"new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}();\n\n"
+            f"CREATE TRIGGER {table}_update AFTER UPDATE ON {table} REFERENCING OLD TABLE AS "
+            f"old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
+
+
+SIDES = [("plain", "not audited"), ("audited", "dbcare, trigger mode"),
+         ("hand", "hand statement trigger, dbcare's indexes"),
+         ("hand_pk", "hand statement trigger, primary key alone")]
+
+
+def write(d, name, text):
+    with open(os.path.join(d, name), "w") as f:
+        f.write(text)
+
+
+def run(b):
+    if not shutil.which("valgrind"):
+        b.skip("audit instructions", "valgrind is not installed")
+        return
+    if b.pg is None or not b.pg.dbcare:
+        b.skip("audit instructions", "no PostgreSQL cluster with dbcare")
+        return
+    pg = b.pg
+    d = os.path.join(b.work, "ir_audit")
+    os.makedirs(d)
+    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    postgres = os.path.join(pg.bin, "postgres")
+    data = os.path.join(d, "data")
+    # single-user mode with -j ends a statement at a semicolon and a blank line
+    setup = ["CREATE EXTENSION dbcare"]
+    setup += [f"CREATE TABLE {t} (id int PRIMARY KEY, v int NOT NULL, name text, at timestamptz)"
+              for t, _ in SIDES]
+    setup += ["SELECT dbaudit_enable('audited')", HAND_STATEMENT_TRIGGER.strip().rstrip(";"),
+              hand_pk_only().strip().rstrip(";"), statement_trigger("hand", "hand_audit"),
+              statement_trigger("hand_pk", "hand_pk_audit"), "CHECKPOINT"]
+    write(d, "setup.sql", ";\n\n".join(setup) + ";\n\n")
+    write(d, "dbs.sql", "CREATE DATABASE a\n")
+    write(d, "none.sql", "SELECT 1;\n\n")
+    for t, _ in SIDES:
+        write(d, f"insert_{t}.sql", f"INSERT INTO {t} SELECT g, g % 100, 'name ' || g, now()"
+                                    f" FROM generate_series(1, {ROWS}) g;\n\n")
+        write(d, f"update_{t}.sql", f"UPDATE {t} SET v = v + 1, name = name || '!';\n\n")
+    if as_pg:
+        shutil.chown(d, "postgres")
+        for name in os.listdir(d):
+            shutil.chown(os.path.join(d, name), "postgres")
+
+    def single(db, script, extra=()):
+        """A single-user backend exits 0 whatever its statements did: their
+        errors are in its output."""
+        with open(os.path.join(d, script)) as f:
+            p = subprocess.run(as_pg + [postgres, "--single", *extra, "-D", data, db], stdin=f,
+                               check=True, capture_output=True, text=True)
+        if "ERROR:" in p.stdout + p.stderr:
+            raise RuntimeError(f"{script}: {(p.stdout + p.stderr)[-800:]}")
+
+    subprocess.run(as_pg + [os.path.join(pg.bin, "initdb"), "-D", data, "-U", "postgres",
+                            "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
+                   check=True, capture_output=True)
+    single("postgres", "dbs.sql")
+    single("a", "setup.sql", ["-j"])
+    out = os.path.join(d, "cg.out")
+
+    def backend(script):
+        return callgrind([postgres, "--single", "-j", "-D", data, "a"], out,
+                         stdin=os.path.join(d, script), user=as_pg)
+
+    base = backend("none.sql")
+    size = f"{ROWS:,} rows"
+    for op in ("insert", "update"):
+        # each side's UPDATE finds the rows its INSERT left
+        counts = {t: backend(f"{op}_{t}.sql") - base for t, _ in SIDES}
+        ref = f"bulk {op.upper()}, not audited: instructions"
+        for t, name in SIDES:
+            ratio = counts[t] / counts["plain"]
+            verdict = {}
+            if t == "audited" and op == "insert":
+                verdict = dict(target=f"≤ {TARGET}× no audit", met=ratio <= TARGET)
+            note = f"{counts[t] / ROWS / 1e3:,.1f} k instructions a row"
+            if t != "plain":
+                note += f"; {counts[t] / counts['audited']:.2f}× dbcare's"
+            b.add("audit instructions", "postgresql", size, f"bulk {op.upper()}, {name}: instructions",
+                  None, 1, ratio=ratio, ref=ref, note=note, **verdict)
+    shutil.rmtree(d, ignore_errors=True)
