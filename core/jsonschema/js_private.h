@@ -225,6 +225,11 @@ struct js_node {
 	 * 4-7) is judged by its target's leaf. */
 	bool leaf;
 	uint8_t leaf_kinds;
+	/* The kinds of instance its "type" keyword may admit (bit 1 << js_kind;
+	 * all without one, none for a false schema): a quiet evaluation of an
+	 * instance of another kind fails without being made (js_validate.c:
+	 * type_rejects), as the anyOf / oneOf branches of a value mostly do. */
+	uint8_t type_kinds;
 };
 
 struct dbc_jschema {
