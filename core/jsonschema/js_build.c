@@ -53,9 +53,9 @@ static int misuse(dbc_js_builder *b)
 	return fail(b, DBC_SQLSTATE_INTERNAL, "internal error: a document built out of order");
 }
 
-/* A new value at the current position, after the depth check js_parse's
- * conversion makes (the root is at depth 0). */
-static js_val *place(dbc_js_builder *b, js_kind kind)
+/* The root value, or the failure of a value placed after a failure or too
+ * deep (the depth check js_parse's conversion makes; the root is at depth 0). */
+static js_val *place_root(dbc_js_builder *b, js_kind kind)
 {
 	if (b->failed)
 		return NULL;
@@ -65,31 +65,39 @@ static js_val *place(dbc_js_builder *b, js_kind kind)
 		          DBC_JS_MAX_DEPTH);
 		return NULL;
 	}
-	if (b->depth == 0) {
-		js_val *v = b->root ? NULL : js_alloc_val(&b->a, kind);
-		if (!v) {
-			if (b->root)
-				misuse(b);
-			else
-				fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-			return NULL;
-		}
-		b->root = v;
-		return v;
+	js_val *v = b->root ? NULL : js_alloc_val(&b->a, kind);
+	if (!v) {
+		if (b->root)
+			misuse(b);
+		else
+			fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		return NULL;
 	}
+	b->root = v;
+	return v;
+}
+
+/* A new value at the current position. Inlined into every token's call
+ * (a row's document has about a hundred): the root, a failure and the
+ * depth limit take place_root. */
+static inline js_val *place(dbc_js_builder *b, js_kind kind)
+{
+	if (__builtin_expect(b->failed || b->depth == 0 || b->depth > DBC_JS_MAX_DEPTH, 0))
+		return place_root(b, kind);
 	js_frame *f = &b->stack[b->depth - 1];
-	if (f->next >= f->v->n || (f->v->kind == JV_OBJ) != f->keyed) {
+	js_val *c = f->v;
+	if (f->next >= c->n || (c->kind == JV_OBJ) != f->keyed) {
 		misuse(b);
 		return NULL;
 	}
 	/* the children were allocated with their container: no allocation */
 	js_val *v = &f->kids[f->next];
 	v->kind = (unsigned char)kind;
-	if (f->v->kind == JV_OBJ) {
-		f->v->u.members[f->next++].val = v;
+	if (c->kind == JV_OBJ) {
+		c->u.members[f->next++].val = v;
 		f->keyed = false;
 	} else
-		f->v->u.items[f->next++] = v;
+		c->u.items[f->next++] = v;
 	return v;
 }
 

@@ -560,6 +560,19 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 {
 	if (++r->steps >= r->next_check && !eval_budget(r))
 		return false;
+	/* Drafts 4-7: a node that is only a $ref stands for its target. When
+	 * nothing below is reported (no path is printed) and both are in the
+	 * resource already in scope (no scope to enter), up to JS_LEAF_HOPS
+	 * hops are taken here instead of by a call each: the same steps, depth
+	 * and scope; a $ref loop still ends at the stack's bound. */
+	int hops = 0;
+	while (n->ref_only && n->ref && hops < JS_LEAF_HOPS && !js_collecting(r) && scope &&
+	       scope->res == n->res && n->ref->res == n->res) {
+		n = n->ref;
+		hops++;
+		if (++r->steps >= r->next_check && !eval_budget(r))
+			return false;
+	}
 	if (n->schema->kind == JV_TRUE)
 		return true;
 	if (n->schema->kind == JV_FALSE)
@@ -575,7 +588,7 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 		          r->depth, JS_STACK_BYTES / 1024);
 		return false;
 	}
-	r->depth++;
+	r->depth += 1 + hops;
 	js_scope here = {.up = scope, .res = n->res};
 	if (n->res && (!scope || scope->res != n->res))
 		scope = &here;
@@ -618,7 +631,7 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 			marks_merge(marks, own);
 	}
 done:
-	r->depth--;
+	r->depth -= 1 + hops;
 	return ok && !r->ctx->failed;
 }
 
