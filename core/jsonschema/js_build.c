@@ -37,6 +37,8 @@ dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx)
 		return NULL;
 	b->ctx = ctx;
 	b->a.ctx = ctx;
+	/* every value, member and item is written whole as it is placed */
+	b->a.unzeroed = true;
 	return b;
 }
 
@@ -73,6 +75,7 @@ static js_val *place_root(dbc_js_builder *b, js_kind kind)
 			fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 		return NULL;
 	}
+	*v = (js_val){.kind = (unsigned char)kind};
 	b->root = v;
 	return v;
 }
@@ -92,7 +95,7 @@ static inline js_val *place(dbc_js_builder *b, js_kind kind)
 	}
 	/* the children were allocated with their container: no allocation */
 	js_val *v = &f->kids[f->next];
-	v->kind = (unsigned char)kind;
+	*v = (js_val){.kind = (unsigned char)kind};
 	if (c->kind == JV_OBJ) {
 		c->u.members[f->next++].val = v;
 		f->keyed = false;
@@ -159,6 +162,7 @@ int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len)
 	if (!(m->key = keep(b, s, len)))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	m->klen = len;
+	m->re = NULL; /* val is set by place */
 	f->keyed = true;
 	return DBC_OK;
 }

@@ -74,6 +74,10 @@ typedef struct js_alloc {
 	 * rounding of every separate allocation */
 	char *slab;
 	size_t slab_left, slab_size;
+	/* Slabs are not zeroed: whoever takes bytes from them writes every one
+	 * (the builder of a host's document, js_build.c). Pieces bigger than a
+	 * slab's share are zeroed either way. */
+	bool unzeroed;
 } js_alloc;
 
 js_pool *js_pool_new(void);
