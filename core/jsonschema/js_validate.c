@@ -70,8 +70,7 @@ static inline bool type_rejects(js_run *r, const js_node *n, const js_val *inst)
 		n = n->ref;
 		steps++;
 	}
-	if (n->ref || n->dynamic_ref || (n->type_kinds & (1u << inst->kind)) ||
-	    steps >= r->next_check)
+	if (n->ref || n->dynamic_ref || (n->type_kinds & (1u << inst->kind)) || steps >= r->next_check)
 		return false;
 	r->steps = steps;
 	return true;

@@ -522,9 +522,10 @@ static void test_shortcuts(dbc_ctx *ctx)
 	    "\"f\":{\"type\":\"object\",\"required\":[\"x\"]}},"
 	    "\"properties\":{\"p\":{\"oneOf\":[{\"$ref\":\"#/definitions/a\"},{\"type\":\"string\"}]},"
 	    "\"q\":{\"$ref\":\"#/definitions/a\"}}}";
-	CHECK(valid(ctx, "{\"p\":{\"x\":1},\"q\":{\"x\":1}}", chain) && valid(ctx, "{\"p\":\"s\"}", chain) &&
-	          !valid(ctx, "{\"p\":{}}", chain) && !valid(ctx, "{\"q\":{}}", chain) &&
-	          !valid(ctx, "{\"p\":1}", chain) && !valid(ctx, "{\"q\":[]}", chain),
+	CHECK(valid(ctx, "{\"p\":{\"x\":1},\"q\":{\"x\":1}}", chain) &&
+	          valid(ctx, "{\"p\":\"s\"}", chain) && !valid(ctx, "{\"p\":{}}", chain) &&
+	          !valid(ctx, "{\"q\":{}}", chain) && !valid(ctx, "{\"p\":1}", chain) &&
+	          !valid(ctx, "{\"q\":[]}", chain),
 	      "six $ref-only hops, beyond the four taken at once, in a branch and a property");
 	dbc_rows rows;
 	dbc_error_clear(ctx);
@@ -534,9 +535,11 @@ static void test_shortcuts(dbc_ctx *ctx)
 	CHECK_STR(rows.nrows == 1 ? rows.cells[1].s : NULL,
 	          "#/properties/q/$ref/$ref/$ref/$ref/$ref/$ref/required",
 	          "its schema path names every hop");
-	const char *m = failure(ctx, "1", "{" D7 "\"definitions\":{\"a\":{\"$ref\":\"#/definitions/b\"},"
-	                                  "\"b\":{\"$ref\":\"#/definitions/a\"}},\"$ref\":\"#/definitions/a\"}");
-	CHECK(m && strstr(m, "a $ref loop"), "a loop of $ref-only hops still ends in the stack's error");
+	const char *m = failure(ctx, "1",
+	                        "{" D7 "\"definitions\":{\"a\":{\"$ref\":\"#/definitions/b\"},"
+	                        "\"b\":{\"$ref\":\"#/definitions/a\"}},\"$ref\":\"#/definitions/a\"}");
+	CHECK(m && strstr(m, "a $ref loop"),
+	      "a loop of $ref-only hops still ends in the stack's error");
 #undef D7
 #undef D4
 }
