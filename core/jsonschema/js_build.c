@@ -126,14 +126,18 @@ int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 	if (n > UINT32_MAX)
 		return fail(b, DBC_SQLSTATE_BAD_ARGUMENT, "the document has too many members or items");
 	v->n = (uint32_t)n;
-	if (object)
-		v->u.members = js_alloc_array(&b->a, sizeof(js_member) * n);
-	else
-		v->u.items = js_alloc_array(&b->a, sizeof(js_val *) * n);
-	js_val *kids = js_alloc_vals(&b->a, n);
-	if (dbc_grow(b->ctx, &b->stack, b->depth, &b->cap, sizeof(js_frame), 16) != DBC_OK ||
-	    (object ? !v->u.members : !v->u.items) || !kids)
+	/* one piece: the n children, then their members or item pointers,
+	 * which start on a js_val's boundary (a js_val holds pointers, so its
+	 * alignment is enough for them) */
+	size_t each = object ? sizeof(js_member) : sizeof(js_val *);
+	js_val *kids = js_alloc_vals(&b->a, n + (each * n + sizeof(js_val) - 1) / sizeof(js_val));
+	if (!kids || (b->depth >= b->cap &&
+	              dbc_grow(b->ctx, &b->stack, b->depth, &b->cap, sizeof(js_frame), 16) != DBC_OK))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	if (object)
+		v->u.members = (js_member *)(kids + n);
+	else
+		v->u.items = (js_val **)(kids + n);
 	b->stack[b->depth++] = (js_frame){.v = v, .kids = kids};
 	return DBC_OK;
 }
