@@ -234,6 +234,10 @@ struct js_node {
 	 * instance of another kind fails without being made (js_validate.c:
 	 * type_rejects), as the anyOf / oneOf branches of a value mostly do. */
 	uint8_t type_kinds;
+	/* The kinds its "type" admits whatever the value (an integer for
+	 * "integer", not a real): check_type passes them without reading the
+	 * names. Meaningful only when the node has a type. */
+	uint8_t type_surely;
 };
 
 struct dbc_jschema {
