@@ -84,11 +84,10 @@ js_pool *js_pool_new(void);
 void js_pool_free(js_pool *pool);
 void *js_alloc_bytes(js_alloc *a, size_t n); /* zeroed; NULL on exhaustion */
 char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
-/* n zeroed values side by side (a container's children), and n zeroed
- * bytes for an array of pointers or members, from a slab; NULL (error set)
- * on exhaustion. */
+/* n values side by side (a container's children, with the builder its
+ * member or item slots after them), from a slab, zeroed unless the
+ * allocator is unzeroed; NULL (error set) on exhaustion. */
 js_val *js_alloc_vals(js_alloc *a, size_t n);
-void *js_alloc_array(js_alloc *a, size_t n);
 /* A zeroed value of kind k, from a slab; NULL (error set) on exhaustion. */
 js_val *js_alloc_val(js_alloc *a, js_kind k);
 
