@@ -48,6 +48,8 @@ static bool check_type(js_run *r, const js_node *n, const js_val *inst, const js
                        const js_path *sp)
 {
 	const js_val *t = n->kw[KW_TYPE];
+	if (n->type_surely & (1u << inst->kind))
+		return true;
 	if (t->kind == JV_STR)
 		return has_type(inst, t->u.s, t->n, n->draft) ||
 		       js_fail(r, ip, sp, "type", "%s is not of type %s", show(r, inst), t->u.s);

@@ -37,6 +37,8 @@ dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx)
 		return NULL;
 	b->ctx = ctx;
 	b->a.ctx = ctx;
+	/* every value, member and item is written whole as it is placed */
+	b->a.unzeroed = true;
 	return b;
 }
 
@@ -53,9 +55,9 @@ static int misuse(dbc_js_builder *b)
 	return fail(b, DBC_SQLSTATE_INTERNAL, "internal error: a document built out of order");
 }
 
-/* A new value at the current position, after the depth check js_parse's
- * conversion makes (the root is at depth 0). */
-static js_val *place(dbc_js_builder *b, js_kind kind)
+/* The root value, or the failure of a value placed after a failure or too
+ * deep (the depth check js_parse's conversion makes; the root is at depth 0). */
+static js_val *place_root(dbc_js_builder *b, js_kind kind)
 {
 	if (b->failed)
 		return NULL;
@@ -65,31 +67,40 @@ static js_val *place(dbc_js_builder *b, js_kind kind)
 		          DBC_JS_MAX_DEPTH);
 		return NULL;
 	}
-	if (b->depth == 0) {
-		js_val *v = b->root ? NULL : js_alloc_val(&b->a, kind);
-		if (!v) {
-			if (b->root)
-				misuse(b);
-			else
-				fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-			return NULL;
-		}
-		b->root = v;
-		return v;
+	js_val *v = b->root ? NULL : js_alloc_val(&b->a, kind);
+	if (!v) {
+		if (b->root)
+			misuse(b);
+		else
+			fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		return NULL;
 	}
+	*v = (js_val){.kind = (unsigned char)kind};
+	b->root = v;
+	return v;
+}
+
+/* A new value at the current position. Inlined into every token's call
+ * (a row's document has about a hundred): the root, a failure and the
+ * depth limit take place_root. */
+static inline js_val *place(dbc_js_builder *b, js_kind kind)
+{
+	if (__builtin_expect(b->failed || b->depth == 0 || b->depth > DBC_JS_MAX_DEPTH, 0))
+		return place_root(b, kind);
 	js_frame *f = &b->stack[b->depth - 1];
-	if (f->next >= f->v->n || (f->v->kind == JV_OBJ) != f->keyed) {
+	js_val *c = f->v;
+	if (f->next >= c->n || (c->kind == JV_OBJ) != f->keyed) {
 		misuse(b);
 		return NULL;
 	}
 	/* the children were allocated with their container: no allocation */
 	js_val *v = &f->kids[f->next];
-	v->kind = (unsigned char)kind;
-	if (f->v->kind == JV_OBJ) {
-		f->v->u.members[f->next++].val = v;
+	*v = (js_val){.kind = (unsigned char)kind};
+	if (c->kind == JV_OBJ) {
+		c->u.members[f->next++].val = v;
 		f->keyed = false;
 	} else
-		f->v->u.items[f->next++] = v;
+		c->u.items[f->next++] = v;
 	return v;
 }
 
@@ -115,14 +126,18 @@ int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 	if (n > UINT32_MAX)
 		return fail(b, DBC_SQLSTATE_BAD_ARGUMENT, "the document has too many members or items");
 	v->n = (uint32_t)n;
-	if (object)
-		v->u.members = js_alloc_array(&b->a, sizeof(js_member) * n);
-	else
-		v->u.items = js_alloc_array(&b->a, sizeof(js_val *) * n);
-	js_val *kids = js_alloc_vals(&b->a, n);
-	if (dbc_grow(b->ctx, &b->stack, b->depth, &b->cap, sizeof(js_frame), 16) != DBC_OK ||
-	    (object ? !v->u.members : !v->u.items) || !kids)
+	/* one piece: the n children, then their members or item pointers,
+	 * which start on a js_val's boundary (a js_val holds pointers, so its
+	 * alignment is enough for them) */
+	size_t each = object ? sizeof(js_member) : sizeof(js_val *);
+	js_val *kids = js_alloc_vals(&b->a, n + (each * n + sizeof(js_val) - 1) / sizeof(js_val));
+	if (!kids || (b->depth >= b->cap &&
+	              dbc_grow(b->ctx, &b->stack, b->depth, &b->cap, sizeof(js_frame), 16) != DBC_OK))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	if (object)
+		v->u.members = (js_member *)(kids + n);
+	else
+		v->u.items = (js_val **)(kids + n);
 	b->stack[b->depth++] = (js_frame){.v = v, .kids = kids};
 	return DBC_OK;
 }
@@ -151,6 +166,7 @@ int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len)
 	if (!(m->key = keep(b, s, len)))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	m->klen = len;
+	m->re = NULL; /* val is set by place */
 	f->keyed = true;
 	return DBC_OK;
 }

@@ -349,6 +349,26 @@ void js_node_find_leaf(js_node *n, bool format_asserts)
 	n->leaf_kinds = (uint8_t)kinds;
 }
 
+/* The kinds of instance n's own "type" may admit (every kind when it has
+ * none): an instance of any other kind surely fails n's type keyword. A
+ * real may be an integer (its value and draft decide), so "integer" admits
+ * reals too; a name that is no type admits nothing, as has_type says.
+ * surely: the kinds it admits whatever the value ("integer" no real). */
+static uint8_t kinds_type_admits(const js_node *n, bool surely)
+{
+	const js_val *t = n->schema->kind == JV_OBJ ? n->kw[KW_TYPE] : NULL;
+	if (n->schema->kind == JV_FALSE)
+		return 0;
+	if (!t || (t->kind != JV_STR && t->kind != JV_ARR))
+		return 0xff;
+	unsigned kinds = 0;
+	for (size_t i = 0; i < (t->kind == JV_ARR ? t->n : 1); i++) {
+		unsigned k = kinds_of_type(t->kind == JV_ARR ? t->u.items[i] : t);
+		kinds |= !surely && k & (1u << JV_INT) ? k | 1u << JV_REAL : k;
+	}
+	return (uint8_t)kinds;
+}
+
 js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res, dbc_js_draft draft)
 {
 	if (schema->kind != JV_OBJ && schema->kind != JV_TRUE && schema->kind != JV_FALSE) {
@@ -366,6 +386,7 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 		n->res = res;
 		n->draft = draft;
 		js_node_find_leaf(n, c->s->format_assertion);
+		n->type_kinds = kinds_type_admits(n, false);
 		return n;
 	}
 	if (identify(c, schema, n, &res, &draft, res == NULL) != DBC_OK)
@@ -382,6 +403,8 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 	if (n->kw[KW_UNEVALUATED_ITEMS] || n->kw[KW_UNEVALUATED_PROPERTIES])
 		c->s->uses_unevaluated = true;
 	js_node_find_leaf(n, c->s->format_assertion);
+	n->type_kinds = kinds_type_admits(n, false);
+	n->type_surely = kinds_type_admits(n, true);
 	if (n->ref_only) {
 		/* the other keywords are ignored, but "definitions" still names subschemas */
 		if (compile_map(c, js_get(schema, "definitions"), res, draft, false) != DBC_OK)

@@ -74,17 +74,20 @@ typedef struct js_alloc {
 	 * rounding of every separate allocation */
 	char *slab;
 	size_t slab_left, slab_size;
+	/* Slabs are not zeroed: whoever takes bytes from them writes every one
+	 * (the builder of a host's document, js_build.c). Pieces bigger than a
+	 * slab's share are zeroed either way. */
+	bool unzeroed;
 } js_alloc;
 
 js_pool *js_pool_new(void);
 void js_pool_free(js_pool *pool);
 void *js_alloc_bytes(js_alloc *a, size_t n); /* zeroed; NULL on exhaustion */
 char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
-/* n zeroed values side by side (a container's children), and n zeroed
- * bytes for an array of pointers or members, from a slab; NULL (error set)
- * on exhaustion. */
+/* n values side by side (a container's children, with the builder its
+ * member or item slots after them), from a slab, zeroed unless the
+ * allocator is unzeroed; NULL (error set) on exhaustion. */
 js_val *js_alloc_vals(js_alloc *a, size_t n);
-void *js_alloc_array(js_alloc *a, size_t n);
 /* A zeroed value of kind k, from a slab; NULL (error set) on exhaustion. */
 js_val *js_alloc_val(js_alloc *a, js_kind k);
 
@@ -225,6 +228,15 @@ struct js_node {
 	 * 4-7) is judged by its target's leaf. */
 	bool leaf;
 	uint8_t leaf_kinds;
+	/* The kinds of instance its "type" keyword may admit (bit 1 << js_kind;
+	 * all without one, none for a false schema): a quiet evaluation of an
+	 * instance of another kind fails without being made (js_validate.c:
+	 * type_rejects), as the anyOf / oneOf branches of a value mostly do. */
+	uint8_t type_kinds;
+	/* The kinds its "type" admits whatever the value (an integer for
+	 * "integer", not a real): check_type passes them without reading the
+	 * names. Meaningful only when the node has a type. */
+	uint8_t type_surely;
 };
 
 struct dbc_jschema {

@@ -77,7 +77,7 @@ void *js_alloc_bytes(js_alloc *a, size_t n)
 #define JS_SLAB_DIRECT 1024  /* larger pieces get their own allocation */
 
 /* n bytes aligned to `align` (a power of two) from the current slab, a new
- * slab when it is short; zeroed. */
+ * slab when it is short; zeroed unless a->unzeroed. */
 static void *slab_take(js_alloc *a, size_t n, size_t align)
 {
 	if (n > JS_SLAB_DIRECT)
@@ -89,7 +89,7 @@ static void *slab_take(js_alloc *a, size_t n, size_t align)
 			size = JS_SLAB;
 		while (size < n)
 			size *= 2;
-		char *slab = js_alloc_bytes(a, size);
+		char *slab = a->unzeroed && !a->pool ? dbc_alloc(a->ctx, size) : js_alloc_bytes(a, size);
 		if (!slab)
 			return NULL;
 		a->slab = slab;
@@ -115,16 +115,13 @@ js_val *js_alloc_vals(js_alloc *a, size_t n)
 	return slab_take(a, n ? sizeof(js_val) * n : 1, _Alignof(js_val));
 }
 
-void *js_alloc_array(js_alloc *a, size_t n)
-{
-	return slab_take(a, n ? n : 1, _Alignof(void *));
-}
-
 char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
 {
 	char *p = slab_take(a, n + 1, 1);
-	if (p)
+	if (p) {
 		memcpy(p, s, n);
+		p[n] = '\0';
+	}
 	return p;
 }
 

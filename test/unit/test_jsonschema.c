@@ -492,6 +492,58 @@ static void test_cache(dbc_ctx *ctx)
 	dbc_js_cache_free(cache);
 }
 
+/* The evaluation's shortcuts (js_validate.c): a quiet branch (anyOf, oneOf,
+ * not, if) whose "type" excludes the value fails without its evaluation,
+ * and draft 4-7 $ref-only hops are taken without a call each when nothing
+ * is reported. Each must give the whole evaluation's answer and messages. */
+static void test_shortcuts(dbc_ctx *ctx)
+{
+#define D7 "\"$schema\":\"http://json-schema.org/draft-07/schema#\","
+#define D4 "\"$schema\":\"http://json-schema.org/draft-04/schema#\","
+	const char *one7 = "{" D7 "\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"string\"}]}";
+	const char *one4 = "{" D4 "\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"string\"}]}";
+	CHECK(valid(ctx, "1.0", one7) && !valid(ctx, "1.0", one4) && valid(ctx, "1", one4) &&
+	          !valid(ctx, "1.5", one7) && valid(ctx, "\"x\"", one7) && !valid(ctx, "true", one7),
+	      "an integer branch admits a real 1.0 in draft 7, not in draft 4");
+	CHECK(valid(ctx, "\"x\"", "{\"not\":{\"type\":\"integer\"}}") &&
+	          !valid(ctx, "2", "{\"not\":{\"type\":\"integer\"}}"),
+	      "not of a schema whose type excludes the value holds");
+	const char *cond = "{\"if\":{\"type\":\"integer\"},\"then\":true,\"else\":{\"minLength\":2}}";
+	CHECK(!valid(ctx, "\"x\"", cond) && valid(ctx, "\"xy\"", cond) && valid(ctx, "1", cond),
+	      "if of a type that excludes the value takes else");
+	CHECK(valid(ctx, "1", "{\"anyOf\":[false,{\"type\":[\"string\",\"number\"]}]}") &&
+	          !valid(ctx, "1", "{\"anyOf\":[false,{\"type\":[\"string\",\"null\"]}]}") &&
+	          valid(ctx, "1", "{\"not\":false}"),
+	      "a false branch, and a type of several names");
+	const char *chain =
+	    "{" D7 "\"definitions\":{\"a\":{\"$ref\":\"#/definitions/b\"},"
+	    "\"b\":{\"$ref\":\"#/definitions/c\"},\"c\":{\"$ref\":\"#/definitions/d\"},"
+	    "\"d\":{\"$ref\":\"#/definitions/e\"},\"e\":{\"$ref\":\"#/definitions/f\"},"
+	    "\"f\":{\"type\":\"object\",\"required\":[\"x\"]}},"
+	    "\"properties\":{\"p\":{\"oneOf\":[{\"$ref\":\"#/definitions/a\"},{\"type\":\"string\"}]},"
+	    "\"q\":{\"$ref\":\"#/definitions/a\"}}}";
+	CHECK(valid(ctx, "{\"p\":{\"x\":1},\"q\":{\"x\":1}}", chain) &&
+	          valid(ctx, "{\"p\":\"s\"}", chain) && !valid(ctx, "{\"p\":{}}", chain) &&
+	          !valid(ctx, "{\"q\":{}}", chain) && !valid(ctx, "{\"p\":1}", chain) &&
+	          !valid(ctx, "{\"q\":[]}", chain),
+	      "six $ref-only hops, beyond the four taken at once, in a branch and a property");
+	dbc_rows rows;
+	dbc_error_clear(ctx);
+	CHECK(dbc_jsonschema_errors(ctx, NULL, "{\"q\":{}}", chain, false, &rows) == DBC_OK &&
+	          rows.nrows == 1,
+	      "one error through the hops");
+	CHECK_STR(rows.nrows == 1 ? rows.cells[1].s : NULL,
+	          "#/properties/q/$ref/$ref/$ref/$ref/$ref/$ref/required",
+	          "its schema path names every hop");
+	const char *m = failure(ctx, "1",
+	                        "{" D7 "\"definitions\":{\"a\":{\"$ref\":\"#/definitions/b\"},"
+	                        "\"b\":{\"$ref\":\"#/definitions/a\"}},\"$ref\":\"#/definitions/a\"}");
+	CHECK(m && strstr(m, "a $ref loop"),
+	      "a loop of $ref-only hops still ends in the stack's error");
+#undef D7
+#undef D4
+}
+
 int main(void)
 {
 	dbc_ctx ctx;
@@ -505,6 +557,7 @@ int main(void)
 	test_unique_items(&ctx);
 	test_exponential(&ctx);
 	test_cache(&ctx);
+	test_shortcuts(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
 }

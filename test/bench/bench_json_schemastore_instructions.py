@@ -1,0 +1,117 @@
+"""bench_json_schemastore_instructions.py — bench_json_schemastore's PostgreSQL
+bulk INSERT counted in instructions (valgrind's callgrind), where the shared
+machine moves CPU ratios by more than a pass of work on the validator: a
+single-user backend on a scratch data directory of the bench cluster's build
+runs one INSERT ... SELECT of the documents into each table, after a call
+that compiles the schema; a backend that makes only that call is subtracted.
+
+Sides: no CHECK; the floor of any validator reading jsonb through the public
+API (test/bench/jsonb_walk.c's jsonb_walk_tokens: every token read with
+JsonbIteratorNext, nothing decided); CHECK (dbjson_valid(doc, 'package'))
+with SchemaStore's package.json schema and its six references registered.
+docs/benchmarks.md ("Third pass") splits the CHECK into its parts."""
+import os
+import shutil
+import subprocess
+
+from bench_json_schemastore import BASE_URI, documents, schemas
+from bench_migrate_instructions import callgrind
+from benchlib import QUICK
+
+ROWS = 500 if QUICK else 2000
+
+
+def lit(t):
+    return "'" + t.replace("'", "''") + "'"
+
+
+def write(d, name, text):
+    with open(os.path.join(d, name), "w") as f:
+        f.write(text)
+
+
+def setup_sql(texts, docs):
+    """Single-user mode with -j ends a statement at a semicolon and a blank
+    line: no schema or document text holds one (checked)."""
+    stmts = ["CREATE EXTENSION dbcare"]
+    for name, text in texts.items():
+        stmts.append("SELECT dbjson_register(%s, %s, %s)" % (lit(name), lit(text),
+                                                             lit(BASE_URI + name + ".json")))
+    stmts += [
+        "CREATE TABLE candidates (doc jsonb)",
+        "INSERT INTO candidates VALUES " + ",".join(f"({lit(d)})" for d in docs),
+        "CREATE TABLE docs (doc jsonb)",
+        f"INSERT INTO docs SELECT v.doc FROM generate_series(0, {ROWS} - 1) i,"
+        " LATERAL (SELECT doc FROM (SELECT doc, row_number() OVER () - 1 AS k,"
+        " count(*) OVER () AS n FROM candidates WHERE dbjson_valid(doc, 'package')) c"
+        " WHERE c.k = i % c.n) v",
+        "VACUUM docs",
+        "CREATE TABLE plain (doc jsonb)",
+        "CREATE FUNCTION jsonb_walk_tokens(jsonb) RETURNS boolean"
+        " AS '$libdir/dbcare_bench_walk', 'jsonb_walk_tokens' LANGUAGE C IMMUTABLE STRICT",
+        "CREATE TABLE tokens (doc jsonb CHECK (jsonb_walk_tokens(doc)))",
+        "CREATE TABLE named (doc jsonb CHECK (dbjson_valid(doc, 'package')))",
+    ]
+    body = ";\n\n".join(stmts) + ";\n\n"
+    if body.count(";\n\n") != len(stmts):
+        raise RuntimeError("a schema or document holds a statement end of single-user mode")
+    return body
+
+
+def run(b):
+    if not shutil.which("valgrind"):
+        b.skip("json schemastore instructions", "valgrind is not installed")
+        return
+    if b.pg is None or not b.pg.dbcare:
+        b.skip("json schemastore instructions", "no PostgreSQL cluster with dbcare")
+        return
+    texts, docs = schemas(), documents()
+    if texts is None or len(docs) < 20:
+        b.skip("json schemastore instructions", "no schemas or fewer than 20 package.json files")
+        return
+    pg = b.pg
+    d = os.path.join(b.work, "ir_json_ss")
+    os.makedirs(d)
+    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    postgres = os.path.join(pg.bin, "postgres")
+    data = os.path.join(d, "data")
+    warm = "SELECT dbjson_valid((SELECT doc FROM docs LIMIT 1), 'package');\n\n"
+    write(d, "setup.sql", setup_sql(texts, docs))
+    write(d, "dbs.sql", "CREATE DATABASE j\n")
+    write(d, "warm.sql", warm)
+    for t in ("plain", "tokens", "named"):
+        write(d, f"{t}.sql", warm + f"INSERT INTO {t} SELECT doc FROM docs;\n\n")
+    if as_pg:
+        shutil.chown(d, "postgres")
+        for name in os.listdir(d):
+            shutil.chown(os.path.join(d, name), "postgres")
+
+    def single(db, script, extra=()):
+        with open(os.path.join(d, script)) as f:
+            p = subprocess.run(as_pg + [postgres, "--single", *extra, "-D", data, db], stdin=f,
+                               check=True, capture_output=True, text=True)
+        if "ERROR:" in p.stdout + p.stderr:
+            raise RuntimeError(f"{script}: {(p.stdout + p.stderr)[-800:]}")
+
+    subprocess.run(as_pg + [os.path.join(pg.bin, "initdb"), "-D", data, "-U", "postgres",
+                            "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
+                   check=True, capture_output=True)
+    single("postgres", "dbs.sql")
+    single("j", "setup.sql", ["-j"])
+    out = os.path.join(d, "cg.out")
+
+    def backend(script):
+        return callgrind([postgres, "--single", "-j", "-D", data, "j"], out,
+                         stdin=os.path.join(d, script), user=as_pg)
+
+    base = backend("warm.sql")
+    ins = {t: backend(f"{t}.sql") - base for t in ("plain", "tokens", "named")}
+    size, ref = f"{ROWS} rows", "no CHECK (INSERT ... SELECT) instructions"
+    for t, side in (("plain", "no CHECK"),
+                    ("tokens", "C CHECK reading every token (JsonbIteratorNext), no validation"),
+                    ("named", "CHECK naming package.json's schema")):
+        check = (ins[t] - ins["plain"]) / ROWS / 1e3
+        b.add("json schemastore instructions", "postgresql", size, f"INSERT ... SELECT, {side}: instructions",
+              None, 1, ratio=ins[t] / ins["plain"], ref=ref,
+              note=f"{ins[t] / ROWS / 1e3:,.1f} k a row" + (f", the CHECK {check:,.1f} k" if t != "plain" else ""))
+    shutil.rmtree(d, ignore_errors=True)
