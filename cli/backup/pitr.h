@@ -31,8 +31,10 @@ int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check);
 /* The same, each record as its header alone (pitr_read_header: no page,
  * row count or base name read, no SHA-256 or CRC checked): what log
  * status and the newest restorable moment need, at the cost of the
- * headers (a sealed segment is still opened whole). A segment that ends
- * inside a record is damage unless it is open, as for pitr_each_record. */
+ * headers (a sealed segment is still opened whole). Every closed segment
+ * must have its record naming it (its SHA-256 is not checked). A segment
+ * that ends inside a record is damage unless it is open, as for
+ * pitr_each_record. */
 int pitr_each_header(const char *dir, pitr_rec_fn fn, void *arg);
 /* The same from segment `from` on (0: all; the segments before it are not
  * read, nor checked), fn told which segment it reads (seg); fn returns

@@ -47,9 +47,14 @@ r = subprocess.run([cli, "log", log, "--db", "sqlite:" + db, "--module", module]
 if r.returncode == 0 or "damaged at byte" not in r.stderr: fail("a capture started over damage: %s" % r.stderr)
 if not os.path.exists(seg) or os.path.getsize(seg) != size:
     fail("the capture cut the damaged segment: %d bytes of %d" % (os.path.getsize(seg) if os.path.exists(seg) else -1, size))
-# a torn tail: the file ends inside its last record; the capture cuts it and restores
+# a torn tail: the file ends inside its last record; the capture cuts it and restores.
+# A capture killed while it wrote that record had not yet named it in
+# log.progress (written only once a record is whole): progress names the one before.
 tseg = os.path.join(torn, "log-00000001.dbclog.open")
 with open(tseg, "r+b") as f: f.truncate(size - 7)
+progress = os.path.join(torn, "log.progress")
+ms, epoch, seq = open(progress).read().split()
+with open(progress, "w") as f: f.write("%s %s %0*d\n" % (ms, epoch, len(seq), int(seq) - 1))
 r = run("backup", "drill", "--log", torn, "--db", "sqlite:" + db)
 if r.returncode != 0: fail("drill over a torn tail: %s%s" % (r.stdout, r.stderr))
 p = subprocess.Popen([cli, "log", torn, "--db", "sqlite:" + db, "--module", module, "--sleep-ms", "20"],

@@ -15,11 +15,11 @@ cd "$work"
 unset DATABASE_URL
 db="$work/app.db"
 mkdir log
-sqlite3 "$db" "PRAGMA journal_mode = wal; CREATE TABLE t (a INT)" > /dev/null
+sqlite3 -cmd '.timeout 30000' "$db" "PRAGMA journal_mode = wal; CREATE TABLE t (a INT)" > /dev/null
 "$cli" log log --db "sqlite:$db" --module "$module" --run-for 3s --quiet 2> cap.err &
 cap=$!
 for _ in $(seq 50); do ls log/base-*.db > /dev/null 2>&1 && break; sleep 0.1; done
-for i in 1 2 3; do sqlite3 "$db" "INSERT INTO t VALUES ($i)"; sleep 0.2; done
+for i in 1 2 3; do sqlite3 -cmd '.timeout 30000' "$db" "INSERT INTO t VALUES ($i)"; sleep 0.2; done
 wait $cap || fail "the capture failed: $(cat cap.err)"
 rm -f "$db" "$db-wal" "$db-shm"
 

@@ -14,7 +14,7 @@ cli="$root/build/cli/dbcare"
 db="$work/app.db" log="$work/log"
 mkdir "$log"
 head -c 32 /dev/urandom >"$work/key"; head -c 32 /dev/urandom >"$work/other"; chmod 600 "$work/key" "$work/other"
-sqlite3 "$db" "PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+sqlite3 -cmd '.timeout 30000' "$db" "PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
   INSERT INTO t (v) VALUES ('secret-marker-0')" >/dev/null
 capture() {
   "$cli" log "$log" --sleep-ms 20 --segment-interval 200ms --compress zstd --encrypt-key-file "$work/key" \
@@ -22,7 +22,7 @@ capture() {
   pid=$!
 }
 # the writer keeps the database open: the WAL stays across the kill
-sqlite3 "$db" >/dev/null <<'SQL' &
+sqlite3 -cmd '.timeout 30000' "$db" >/dev/null <<'SQL' &
 .timeout 5000
 INSERT INTO t (v) SELECT 'secret-marker-' || value FROM generate_series(1, 50);
 SELECT 1 FROM (WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 3000000) SELECT count(*) FROM r);
@@ -34,11 +34,11 @@ sleep 1
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 capture
 sleep 0.8
-for i in 1 2 3; do sqlite3 "$db" "INSERT INTO t (v) VALUES ('secret-marker-x$i')"; done
+for i in 1 2 3; do sqlite3 -cmd '.timeout 30000' "$db" "INSERT INTO t (v) VALUES ('secret-marker-x$i')"; done
 sleep 0.5
-moment=$(date -u +'%Y-%m-%d %H:%M:%S.%3N') rows=$(sqlite3 "$db" "SELECT count(*) FROM t")
+moment=$(date -u +'%Y-%m-%d %H:%M:%S.%3N') rows=$(sqlite3 -cmd '.timeout 30000' "$db" "SELECT count(*) FROM t")
 sleep 0.5
-sqlite3 "$db" "DELETE FROM t"
+sqlite3 -cmd '.timeout 30000' "$db" "DELETE FROM t"
 sleep 0.5
 kill -TERM "$pid"; wait "$pid" || fail "capture: $(cat "$work/capture.err")"
 wait "$writer" || true
