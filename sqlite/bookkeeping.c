@@ -762,8 +762,8 @@ char *sqldbc_book_database_id(dbc_ctx *ctx)
 	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
 		id = dbc_strdup(ctx, (const char *)sqlite3_column_text(st, 0));
 	else if (rc != SQLITE_ROW && rc != SQLITE_DONE) /* busy: no identity is not "none" */
-		dbc_error(ctx, rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? DBC_SQLSTATE_LOCK_TIMEOUT
-		                                                        : "42000",
+		dbc_error(ctx,
+		          rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? DBC_SQLSTATE_LOCK_TIMEOUT : "42000",
 		          "%s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return id;

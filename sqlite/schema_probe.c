@@ -21,9 +21,9 @@ static int unreadable(dbc_ctx *ctx, sqlite3 *db, int rc)
 {
 	int code = rc & 0xff;
 	const char *state = code == SQLITE_BUSY || code == SQLITE_LOCKED ? DBC_SQLSTATE_LOCK_TIMEOUT
-	                    : code == SQLITE_NOMEM                        ? DBC_SQLSTATE_OUT_OF_MEMORY
-	                    : code == SQLITE_INTERRUPT                    ? DBC_SQLSTATE_CANCELED
-	                                                                  : "42000";
+	                    : code == SQLITE_NOMEM                       ? DBC_SQLSTATE_OUT_OF_MEMORY
+	                    : code == SQLITE_INTERRUPT                   ? DBC_SQLSTATE_CANCELED
+	                                                                 : "42000";
 	const char *msg = sqlite3_errmsg(db);
 	if (!msg || !*msg || strncmp(msg, "no such table column", 20) == 0)
 		msg = sqlite3_errstr(rc);
