@@ -6,7 +6,9 @@
 # without bookkeeping (dbmigrate_assert said "version (none)",
 # dbmigrate_current NULL, dbcare_get the default, dbhealth_score 100).
 # The same on a connection that has read the schema before; a WAL file's
-# readers are not blocked by a writer and read the true state; the
+# readers are not blocked by a writer and read the true state; a
+# connection that read the schema before another one made the bookkeeping
+# reads the bookkeeping (its schema hash was stale: "absent"); the
 # command's health fails instead of passing --fail-on. Then the journey:
 # an application starting while another process applies a migration.
 set -eu
@@ -100,6 +102,22 @@ try:
 except sqlite3.Error as e:
     print("locked" if "database is locked" in str(e) else str(e))
 '''
+# A connection that read the schema before another process made the
+# bookkeeping (its first migration) reads it, not "no migration".
+stale_path = os.path.join(work, "stale.db")
+stale = module_db.connect(stale_path, module)
+stale.execute("CREATE TABLE app (x)")
+check(stale.execute("SELECT dbmigrate_current()").fetchone()[0] is None, "stale: a version before any")
+make(stale_path, "delete")
+for f, want in (("dbmigrate_current()", "1"), ("dbmigrate_assert('1')", 1),
+                ("dbcare_get('migrate.out_of_order')", "allow")):
+    try:
+        got = stale.execute("SELECT " + f).fetchone()[0]
+    except sqlite3.Error as e:
+        got = str(e)
+    check(got == want, "bookkeeping made by another connection: %s gave %r, want %r" % (f, got, want))
+stale.close()
+
 journeys = []
 for hold_ms, timeout, need, want in ((4000, 0.2, "1", "locked"), (600, 5.0, "2", "pass")):
     path = os.path.join(work, "journey-%s.db" % want)
