@@ -476,8 +476,19 @@ static int upgrade_step(dbc_ctx *ctx, int64_t v)
  * dbmigrate_add's own work (docs/benchmarks.md, the command). Like that
  * statement, it reads the file's schema when the connection has not yet,
  * but opens no read transaction that stays. */
+/* In the connection's schema hash, as loaded (no look at the file). */
+static bool in_hash(sqlite3 *db, const char *name, const char *column)
+{
+	return sqlite3_table_column_metadata(db, "main", name, column, NULL, NULL, NULL, NULL, NULL) ==
+	       SQLITE_OK;
+}
+
 static bool layout_current(dbc_ctx *ctx, sqlite3 *db)
 {
+	/* Past the version table the schema is loaded, and the hash answers:
+	 * a table missing from a stale one only sends the call to the path that
+	 * makes it, where the probes confirm an absence from the file (no
+	 * step per changing call to confirm a part's tables absent). */
 	if (!table_exists(ctx, VERSION_TABLE))
 		return false;
 	char name[64];
@@ -485,13 +496,13 @@ static bool layout_current(dbc_ctx *ctx, sqlite3 *db)
 		const dbc_book_table *t = &dbc_book_tables[i];
 		if (!dbc_book_table_on(t, DBC_BOOK_ON_SQLITE))
 			continue;
-		bool exists = table_exists(ctx, file_name(t, name));
+		bool exists = in_hash(db, file_name(t, name), NULL);
 		if (listed(i) && !part_of(i) && !exists)
 			return false;
 		/* the columns the steps added (a part's table: when it exists) */
 		for (const dbc_book_column *c = t->columns; exists && c->name; c++)
 			if (c->book_since && dbc_book_column_on(c, DBC_BOOK_ON_SQLITE) &&
-			    !has(ctx, name, c->name))
+			    !in_hash(db, name, c->name))
 				return false;
 	}
 	sqlite3_stmt *stmt = NULL;
