@@ -749,9 +749,7 @@ static bool sqlite_records_content(dbc_ctx *ctx)
 
 static int sqlite_catalog_exists(dbc_ctx *ctx, bool *exists)
 {
-	*exists = sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_backups",
-	                                        NULL, NULL, NULL, NULL, NULL, NULL) == SQLITE_OK;
-	return DBC_OK;
+	return sqldbc_table_probe(ctx, "main", "dbcare_backups", NULL, exists);
 }
 
 const dbc_backup_hooks sqldbc_backup_env = {

@@ -161,10 +161,20 @@ static int make_table(dbc_ctx *ctx, const char *name)
 	" VALUES (1, " BOOK_VERSION_TEXT ", coalesce((SELECT database_id FROM main." VERSION_TABLE     \
 	" WHERE id = 1), lower(hex(randomblob(16)))))"
 
-static bool table_exists(sqlite3 *db, const char *name)
+/* Whether main has the table (column: that column of it). False too when
+ * the connection could not read the schema (a busy file): then with the
+ * call's error set (schema_probe.c), which every caller's result becomes:
+ * ctx->failed, checked by the callers that read before they write, and by
+ * the call's end. */
+static bool has(dbc_ctx *ctx, const char *name, const char *column)
 {
-	return sqlite3_table_column_metadata(db, "main", name, NULL, NULL, NULL, NULL, NULL, NULL) ==
-	       SQLITE_OK;
+	bool exists = false;
+	return sqldbc_table_probe(ctx, "main", name, column, &exists) == DBC_OK && exists;
+}
+
+static bool table_exists(dbc_ctx *ctx, const char *name)
+{
+	return has(ctx, name, NULL);
 }
 
 /* Every column the catalogue says bookkeeping version `version` added, to
@@ -174,16 +184,22 @@ static bool table_exists(sqlite3 *db, const char *name)
  * sqlite_schema. */
 static int add_columns(dbc_ctx *ctx, int version)
 {
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	char name[64];
 	for (int i = 0; i < dbc_book_ntables; i++) {
 		const dbc_book_table *t = &dbc_book_tables[i];
-		if (!dbc_book_table_on(t, DBC_BOOK_ON_SQLITE) || !table_exists(db, file_name(t, name)))
+		if (!dbc_book_table_on(t, DBC_BOOK_ON_SQLITE))
 			continue;
+		if (!table_exists(ctx, file_name(t, name))) {
+			if (ctx->failed)
+				return DBC_ERROR;
+			continue;
+		}
 		for (const dbc_book_column *c = t->columns; c->name; c++) {
 			if (c->book_since != version || !dbc_book_column_on(c, DBC_BOOK_ON_SQLITE) ||
-			    sqldbc_book_has_column(ctx, name, c->name))
+			    has(ctx, name, c->name))
 				continue;
+			if (ctx->failed)
+				return DBC_ERROR;
 			dbc_buf b;
 			dbc_buf_init(&b, ctx);
 			dbc_buf_appendf(&b, "ALTER TABLE main.%s ADD COLUMN ", name);
@@ -245,7 +261,7 @@ static int make_index(dbc_ctx *ctx, const char *table, const char *index)
 /* 2: the checksum index covers the down checksum. */
 static int upgrade_to_2(dbc_ctx *ctx)
 {
-	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_migrations"))
+	if (!table_exists(ctx, "dbcare_migrations"))
 		return DBC_OK; /* made whole, with its index, after the steps */
 	if (ctx->host->exec(ctx, "DROP INDEX IF EXISTS main.dbcare_migrations_checksum") != DBC_OK)
 		return DBC_ERROR;
@@ -257,7 +273,7 @@ static int upgrade_to_2(dbc_ctx *ctx)
  * triggers made before. */
 static int upgrade_to_5(dbc_ctx *ctx)
 {
-	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_audit_log"))
+	if (!table_exists(ctx, "dbcare_audit_log"))
 		return DBC_OK; /* made with the others */
 	if (make_table(ctx, "audit_chain") != DBC_OK)
 		return DBC_ERROR;
@@ -273,19 +289,18 @@ static int upgrade_to_5(dbc_ctx *ctx)
  * function. */
 static int upgrade_to_6(dbc_ctx *ctx)
 {
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	if (!table_exists(db, "dbcare_audit_log"))
+	if (!table_exists(ctx, "dbcare_audit_log"))
 		return DBC_OK; /* made with the others */
 	if (make_index(ctx, "audit_log", "dbcare_audit_log_pending") != DBC_OK)
 		return DBC_ERROR;
-	return table_exists(db, "dbcare_audit_tables") ? sqldbc_audit_remake_triggers(ctx) : DBC_OK;
+	return table_exists(ctx, "dbcare_audit_tables") ? sqldbc_audit_remake_triggers(ctx) : DBC_OK;
 }
 
 /* 8: restore points, a table of the backup part made here when the part
  * has its tables (a file without backups gets it with them). */
 static int upgrade_to_8(dbc_ctx *ctx)
 {
-	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_backups"))
+	if (!table_exists(ctx, "dbcare_backups"))
 		return DBC_OK;
 	return make_table(ctx, "backup_marks");
 }
@@ -312,11 +327,11 @@ static int upgrade_to_13(dbc_ctx *ctx)
 	                           " old_values, new_values, prev_hash, hash";
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	const dbc_book_table *log = dbc_book_table_named("audit_log");
-	if (!table_exists(db, "dbcare_audit_log"))
+	if (!table_exists(ctx, "dbcare_audit_log"))
 		return DBC_OK; /* made with AUTOINCREMENT by its part */
 	int autoinc = 0, legacy = 0;
 	if (sqlite3_table_column_metadata(db, "main", "dbcare_audit_log", "id", NULL, NULL, NULL, NULL,
-	                                  &autoinc) == SQLITE_OK &&
+	                                  &autoinc) == SQLITE_OK && /* the schema is read: above */
 	    autoinc)
 		return DBC_OK;
 	if (sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, -1, &legacy) != SQLITE_OK)
@@ -340,12 +355,12 @@ static int upgrade_to_13(dbc_ctx *ctx)
 		rc = make_table(ctx, "audit_chain");
 	sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, legacy, NULL);
 	/* a build with SQLITE_OMIT_AUTOINCREMENT makes no sqlite_sequence */
-	if (rc == DBC_OK && table_exists(db, "sqlite_sequence"))
+	if (rc == DBC_OK && table_exists(ctx, "sqlite_sequence"))
 		rc = ctx->host->exec(ctx, CHAIN_HEAD_SEQUENCE);
 	if (rc == DBC_OK)
 		sqldbc_audit_hook(db); /* this connection's TEMP triggers went with the old log */
 	/* the tables' triggers in the form that builds pending text once */
-	if (rc == DBC_OK && table_exists(db, "dbcare_audit_tables"))
+	if (rc == DBC_OK && table_exists(ctx, "dbcare_audit_tables"))
 		rc = sqldbc_audit_remake_triggers(ctx);
 	return rc;
 }
@@ -364,11 +379,10 @@ static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
  * it). A log from before version 13 has none yet: its newest id. */
 int sqldbc_audit_entries_written(dbc_ctx *ctx, int64_t *written)
 {
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	*written = 0;
-	if (!table_exists(db, "dbcare_audit_log"))
-		return DBC_OK;
-	const char *sql = table_exists(db, "sqlite_sequence")
+	if (!table_exists(ctx, "dbcare_audit_log"))
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	const char *sql = table_exists(ctx, "sqlite_sequence")
 	                      ? "SELECT coalesce((SELECT seq FROM main.sqlite_sequence"
 	                        " WHERE name = 'dbcare_audit_log'),"
 	                        " (SELECT max(id) FROM main.dbcare_audit_log))"
@@ -384,7 +398,7 @@ int sqldbc_audit_entries_written(dbc_ctx *ctx, int64_t *written)
  * steps. */
 static int upgrade_to_14(dbc_ctx *ctx)
 {
-	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_migrations_summary"))
+	if (!table_exists(ctx, "dbcare_migrations_summary"))
 		return DBC_OK;
 	if (ctx->host->exec(ctx, SUMMARY_TRIGGERS(DROP_SUMMARY)) != DBC_OK)
 		return DBC_ERROR;
@@ -401,8 +415,7 @@ static int upgrade_to_14(dbc_ctx *ctx)
  * the finished entries: sqlite/audit_direct.c). */
 static int upgrade_to_16(dbc_ctx *ctx)
 {
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	if (!table_exists(db, "dbcare_audit_log") || !table_exists(db, "dbcare_audit_tables"))
+	if (!table_exists(ctx, "dbcare_audit_log") || !table_exists(ctx, "dbcare_audit_tables"))
 		return DBC_OK;
 	return sqldbc_audit_remake_triggers(ctx);
 }
@@ -429,7 +442,7 @@ static bool row_index_hashed(dbc_ctx *ctx)
  * until they are opened again (audit_direct.c). */
 static int upgrade_to_17(dbc_ctx *ctx)
 {
-	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_audit_log") || row_index_hashed(ctx))
+	if (!table_exists(ctx, "dbcare_audit_log") || row_index_hashed(ctx))
 		return DBC_OK;
 	if (ctx->host->exec(ctx, "DROP INDEX IF EXISTS main.dbcare_audit_log_row;"
 	                         " UPDATE main.dbcare_audit_log"
@@ -450,7 +463,8 @@ static int upgrade_step(dbc_ctx *ctx, int64_t v)
 {
 	if (add_columns(ctx, (int)v + 1) != DBC_OK)
 		return DBC_ERROR;
-	return upgrade_steps[v + 1] ? upgrade_steps[v + 1](ctx) : DBC_OK;
+	int rc = upgrade_steps[v + 1] ? upgrade_steps[v + 1](ctx) : DBC_OK;
+	return ctx->failed ? DBC_ERROR : rc; /* a probe that could not read the schema */
 }
 
 /* Whether the file has the current layout (or a newer one): every table
@@ -462,23 +476,33 @@ static int upgrade_step(dbc_ctx *ctx, int64_t v)
  * dbmigrate_add's own work (docs/benchmarks.md, the command). Like that
  * statement, it reads the file's schema when the connection has not yet,
  * but opens no read transaction that stays. */
-static bool layout_current(sqlite3 *db)
+/* In the connection's schema hash, as loaded (no look at the file). */
+static bool in_hash(sqlite3 *db, const char *name, const char *column)
 {
-	if (!table_exists(db, VERSION_TABLE))
+	return sqlite3_table_column_metadata(db, "main", name, column, NULL, NULL, NULL, NULL, NULL) ==
+	       SQLITE_OK;
+}
+
+static bool layout_current(dbc_ctx *ctx, sqlite3 *db)
+{
+	/* Past the version table the schema is loaded, and the hash answers:
+	 * a table missing from a stale one only sends the call to the path that
+	 * makes it, where the probes confirm an absence from the file (no
+	 * step per changing call to confirm a part's tables absent). */
+	if (!table_exists(ctx, VERSION_TABLE))
 		return false;
 	char name[64];
 	for (int i = 0; i < dbc_book_ntables; i++) {
 		const dbc_book_table *t = &dbc_book_tables[i];
 		if (!dbc_book_table_on(t, DBC_BOOK_ON_SQLITE))
 			continue;
-		bool exists = table_exists(db, file_name(t, name));
+		bool exists = in_hash(db, file_name(t, name), NULL);
 		if (listed(i) && !part_of(i) && !exists)
 			return false;
 		/* the columns the steps added (a part's table: when it exists) */
 		for (const dbc_book_column *c = t->columns; exists && c->name; c++)
 			if (c->book_since && dbc_book_column_on(c, DBC_BOOK_ON_SQLITE) &&
-			    sqlite3_table_column_metadata(db, "main", name, c->name, NULL, NULL, NULL, NULL,
-			                                  NULL) != SQLITE_OK)
+			    !in_hash(db, name, c->name))
 				return false;
 	}
 	sqlite3_stmt *stmt = NULL;
@@ -506,14 +530,13 @@ static int take_version(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
  * UPDATE above finds no row and the file is taken as current. */
 static int stored_version(dbc_ctx *ctx, int64_t *version)
 {
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	*version = 0;
 	char name[64];
 	for (int i = 0; i < dbc_book_ntables && *version == 0; i++)
-		if (listed(i) && table_exists(db, file_name(&dbc_book_tables[i], name)))
+		if (listed(i) && table_exists(ctx, file_name(&dbc_book_tables[i], name)))
 			*version = 1;
-	if (!table_exists(db, VERSION_TABLE))
-		return DBC_OK;
+	if (!table_exists(ctx, VERSION_TABLE))
+		return ctx->failed ? DBC_ERROR : DBC_OK;
 	*version = 1;
 	return ctx->host->query(ctx, "SELECT version FROM main." VERSION_TABLE, 0, NULL, take_version,
 	                        version);
@@ -568,7 +591,6 @@ static int make_or_upgrade(dbc_ctx *ctx, const char *part)
 /* part's own tables where they are missing. */
 static int make_part(dbc_ctx *ctx, const char *part)
 {
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	bool known = false;
 	char name[64];
 	for (int i = 0; i < dbc_book_ntables; i++) {
@@ -576,8 +598,8 @@ static int make_part(dbc_ctx *ctx, const char *part)
 		if (!listed(i) || !owner || strcmp(owner, part) != 0)
 			continue;
 		known = true;
-		if (!table_exists(db, file_name(&dbc_book_tables[i], name)) &&
-		    make_table(ctx, dbc_book_tables[i].name) != DBC_OK)
+		if (!table_exists(ctx, file_name(&dbc_book_tables[i], name)) &&
+		    (ctx->failed || make_table(ctx, dbc_book_tables[i].name) != DBC_OK))
 			return DBC_ERROR;
 	}
 	if (!known)
@@ -627,7 +649,10 @@ static int all_or_nothing(dbc_ctx *ctx, int (*make)(dbc_ctx *, const char *), co
 int sqldbc_book_ensure(dbc_ctx *ctx)
 {
 	sqlite3 *db = ((sqldbc_call *)ctx->host_data)->conn->db;
-	if (layout_current(db)) {
+	bool current = layout_current(ctx, db);
+	if (ctx->failed) /* the schema could not be read: not "no bookkeeping" */
+		return DBC_ERROR;
+	if (current) {
 		/* matches (and writes) only a row at another version */
 		if (ctx->host->exec(ctx, "UPDATE main." VERSION_TABLE " SET version = version"
 		                         " WHERE version <> " SQL_NUMBER(BOOK_VERSION)) != DBC_OK)
@@ -644,7 +669,7 @@ int sqldbc_book_ensure(dbc_ctx *ctx)
  * this one or has made them already (IF NOT EXISTS). */
 /* Whether every table of part is there (false too for a part without
  * tables: make_part says so). */
-static bool part_made(sqlite3 *db, const char *part)
+static bool part_made(dbc_ctx *ctx, const char *part)
 {
 	char name[64];
 	bool known = false;
@@ -653,7 +678,7 @@ static bool part_made(sqlite3 *db, const char *part)
 		if (!listed(i) || !owner || strcmp(owner, part) != 0)
 			continue;
 		known = true;
-		if (!table_exists(db, file_name(&dbc_book_tables[i], name)))
+		if (!table_exists(ctx, file_name(&dbc_book_tables[i], name)))
 			return false;
 	}
 	return known;
@@ -665,8 +690,10 @@ int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
 		return DBC_ERROR;
 	/* no savepoint when nothing is to be made: a call from inside a
 	 * writing statement (a CHECK) can open none */
-	if (part_made(sqldbc_call_conn(ctx)->db, part))
+	if (part_made(ctx, part))
 		return DBC_OK;
+	if (ctx->failed)
+		return DBC_ERROR;
 	return all_or_nothing(ctx, make_part, part);
 }
 
@@ -680,11 +707,12 @@ char *sqldbc_book_ddl(dbc_ctx *ctx, const char *table, const char *schema)
 	return table_ddl(ctx, t, schema);
 }
 
+/* False with the call's error set when the schema could not be read (the
+ * core's callers ask after book_exists, which read it, and the call's end
+ * reports a set error whatever the caller made of false). */
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
 {
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	return sqlite3_table_column_metadata(db, "main", table, column, NULL, NULL, NULL, NULL, NULL) ==
-	       SQLITE_OK;
+	return has(ctx, table, column);
 }
 
 /* Present when every table exists, absent when none does. A read never
@@ -694,13 +722,14 @@ int sqldbc_book_exists(dbc_ctx *ctx, bool *exists)
 {
 	/* The schema's in-memory hash answers without scanning sqlite_schema,
 	 * which matters: a report asks several times. */
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	int64_t n = 0, needed = 0;
 	char name[64];
 	for (int i = 0; i < dbc_book_ntables; i++)
 		if (listed(i) && !(dbc_book_tables[i].flags & DBC_BOOK_OPTIONAL)) {
 			needed++;
-			n += table_exists(db, file_name(&dbc_book_tables[i], name));
+			n += table_exists(ctx, file_name(&dbc_book_tables[i], name));
+			if (ctx->failed) /* could not read the schema: no answer at all */
+				return DBC_ERROR;
 		}
 	*exists = n > 0;
 	if (n > 0 && n < needed) {
@@ -723,10 +752,10 @@ int sqldbc_book_exists(dbc_ctx *ctx, bool *exists)
 dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	if (!table_exists(db, "dbcare_migrations_summary"))
-		return DBC_CACHE_NONE;
+	if (!table_exists(ctx, "dbcare_migrations_summary"))
+		return DBC_CACHE_NONE; /* or the schema could not be read: the error is set */
 	if (!sqlite3_get_autocommit(db) || sqlite3_db_readonly(db, "main") != 0 ||
-	    !table_exists(db, VERSION_TABLE))
+	    !table_exists(ctx, VERSION_TABLE))
 		return DBC_CACHE_READ;
 	return DBC_CACHE_WRITE;
 }
@@ -736,13 +765,17 @@ char *sqldbc_book_database_id(dbc_ctx *ctx)
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	sqlite3_stmt *st = NULL;
 	char *id = NULL;
-	if (sqlite3_table_column_metadata(db, "main", VERSION_TABLE, "database_id", NULL, NULL, NULL,
-	                                  NULL, NULL) != SQLITE_OK ||
+	if (!has(ctx, VERSION_TABLE, "database_id") ||
 	    sqlite3_prepare_v2(db, "SELECT database_id FROM main." VERSION_TABLE " WHERE id = 1", -1,
 	                       &st, NULL) != SQLITE_OK)
 		return NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
 		id = dbc_strdup(ctx, (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE) /* busy: no identity is not "none" */
+		dbc_error(ctx,
+		          rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? DBC_SQLSTATE_LOCK_TIMEOUT : "42000",
+		          "%s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return id;
 }

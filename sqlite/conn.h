@@ -74,6 +74,14 @@ int sqldbc_pitr_check_setting(dbc_ctx *ctx, const dbc_value *key, const dbc_valu
 /* Ends the capture (the log closed whole) and frees its state (on close). */
 void sqldbc_pitr_free(sqldbc_conn *conn);
 
+/* schema_probe.c: whether table (column: one of its columns; NULL: the
+ * table) is in the attached database schema ("main", "temp" or another
+ * name). DBC_OK with *exists, or the error set when the connection could not
+ * read the schema (a busy or locked file after the busy timeout): never
+ * "absent" for "could not tell". */
+int sqldbc_table_probe(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
+                       bool *exists);
+
 /* bookkeeping.c: the bookkeeping tables made or upgraded where missing
  * (all of them, or one part's), whether they exist, whether a table has a
  * column, and how the migration status summary may be read. */

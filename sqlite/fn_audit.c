@@ -205,12 +205,11 @@ static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 
 static int tables_exist(dbc_ctx *ctx, bool *exists)
 {
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	*exists = sqlite3_table_column_metadata(db, "main", "dbcare_audit_log", NULL, NULL, NULL, NULL,
-	                                        NULL, NULL) == SQLITE_OK &&
-	          sqlite3_table_column_metadata(db, "main", "dbcare_audit_tables", NULL, NULL, NULL,
-	                                        NULL, NULL, NULL) == SQLITE_OK;
-	return DBC_OK;
+	bool log = false;
+	if (sqldbc_table_probe(ctx, "main", "dbcare_audit_log", NULL, &log) != DBC_OK)
+		return DBC_ERROR;
+	*exists = log;
+	return log ? sqldbc_table_probe(ctx, "main", "dbcare_audit_tables", NULL, exists) : DBC_OK;
 }
 
 static char *display(dbc_ctx *ctx, const char *name)
@@ -505,8 +504,8 @@ int sqldbc_dbaudit_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_ro
 static dbc_audit_hooks verify_hooks(dbc_ctx *ctx)
 {
 	dbc_audit_hooks e = sqldbc_audit_engine;
-	if (sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_audit_chain", NULL,
-	                                  NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
+	bool chain = false; /* an unreadable schema: the error is set, the call fails */
+	if (sqldbc_table_probe(ctx, "main", "dbcare_audit_chain", NULL, &chain) != DBC_OK || !chain)
 		e.heads = NULL;
 	return e;
 }
@@ -518,6 +517,8 @@ int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 	if (sqldbc_audit_complete(ctx) != DBC_OK)
 		return DBC_ERROR;
 	dbc_audit_hooks e = verify_hooks(ctx);
+	if (ctx->failed)
+		return DBC_ERROR;
 	return dbc_audit_verify(ctx, &e, out);
 }
 
@@ -536,5 +537,7 @@ int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mo
 	if (sqldbc_audit_complete(ctx) != DBC_OK)
 		return DBC_ERROR;
 	dbc_audit_hooks e = verify_hooks(ctx);
+	if (ctx->failed)
+		return DBC_ERROR;
 	return dbc_audit_health_chain(ctx, &e, fact);
 }

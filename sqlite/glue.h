@@ -37,6 +37,9 @@ typedef struct sqldbc_call {
 	/* The scalar function's context (sqldbc_begin); NULL in a table-valued
 	 * call. */
 	sqlite3_context *fn;
+	/* the connection's schema was checked against the file's in this call
+	 * (schema_probe.c) */
+	bool schema_checked;
 } sqldbc_call;
 
 /* Binds call to conn and notes its transaction state (every call, scalar or

@@ -186,9 +186,9 @@ static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, boo
 	}
 	const char *q = ctx->host->quote_ident(ctx, schema);
 	*prefix = q ? dbc_printf(ctx, "%s.dbcare_", q) : NULL;
-	*exists = sqlite3_table_column_metadata(db, schema, "dbcare_retain_archive", "payload", NULL,
-	                                        NULL, NULL, NULL, NULL) == SQLITE_OK;
-	return *prefix ? DBC_OK : DBC_ERROR;
+	if (!*prefix)
+		return DBC_ERROR;
+	return sqldbc_table_probe(ctx, schema, "dbcare_retain_archive", "payload", exists);
 }
 
 /* Its archive table: the bookkeeping's own statements, in that database. */

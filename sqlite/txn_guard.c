@@ -44,6 +44,7 @@ void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn)
 	call->rescue = NULL;
 	call->stmts = NULL;
 	call->fn = NULL;
+	call->schema_checked = false;
 	dbc_ctx_init(&call->ctx, sqldbc_installed_host(), call);
 }
 

@@ -360,7 +360,8 @@ bool dbc_health_ignored(const dbc_strlist *ignore, const char *schema, const cha
 
 /* Runs step under a savepoint of its own on engines that need one (a
  * PostgreSQL error leaves the transaction aborted otherwise). A failure other
- * than a cancel, a timeout or running out of memory is cleared and leaves
+ * than a cancel, a timeout, a locked database (55P03) or running out of
+ * memory, which are the call's error, is cleared and leaves
  * *ok false (and *why, when not NULL, its message): a part of the report
  * that cannot be read (a bookkeeping table dropped by hand, a privilege
  * missing) makes that part unknown, never the call an error. */

@@ -323,8 +323,21 @@ static double setting_num(const loaded_settings *ls, const char *check, const ch
 	return end == v ? dflt : d;
 }
 
-/* One check; an error inside becomes the check's "error" row, except a
- * cancel or timeout (57014), which ends the whole report with that error.
+/* Whether the error set ends the whole report rather than one check's row:
+ * a cancel or statement timeout (57014), out of memory, and a database the
+ * report could not read because another session holds a lock on it (55P03:
+ * SQLite busy or locked after the busy timeout, PostgreSQL's lock_timeout).
+ * None is a finding of the check that met it, and a report of the checks
+ * left would read as healthy: an "error" row costs no points. */
+static bool ends_report(const dbc_ctx *ctx)
+{
+	return strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
+	       strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0 ||
+	       strcmp(ctx->sqlstate, DBC_SQLSTATE_LOCK_TIMEOUT) == 0;
+}
+
+/* One check; an error inside becomes the check's "error" row, except one
+ * that ends the whole report with that error (ends_report).
  * *shared is the open savepoint the checks share (engines with
  * errors_unwind; NULL for the others, 0 when none is open): a savepoint per
  * check costs as much as a small catalog check (docs/benchmarks.md,
@@ -374,9 +387,9 @@ static int run_one(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mo
 			level = *shared;
 		}
 		int rc = gather(ctx, eng, mode, &fact);
-		if ((rc != DBC_OK || ctx->failed) && strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0) {
-			/* A cancel or timeout is not a finding of this check: it ends
-			 * the report with its own error (the savepoint rolled back,
+		if ((rc != DBC_OK || ctx->failed) && ends_report(ctx)) {
+			/* A cancel, timeout or lock is not a finding of this check: it
+			 * ends the report with its own error (the savepoint rolled back,
 			 * which leaves the error as it is). */
 			if (level > 0) {
 				*shared = 0;
@@ -426,8 +439,7 @@ int dbc_health_tolerant(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_st
 		return DBC_ERROR;
 	if (step(ctx, eng, arg) == DBC_OK && !ctx->failed)
 		return level > 0 ? ctx->host->release(ctx, level) : DBC_OK;
-	if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
-	    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0) {
+	if (ends_report(ctx)) {
 		if (level > 0)
 			ctx->host->rollback(ctx, level);
 		return DBC_ERROR;
@@ -489,8 +501,9 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode
 	out->checked_at = dbc_now_iso(ctx);
 	if (!out->checked_at || dbc_health_tolerant(ctx, eng, read_settings, &ls, &ok, NULL) != DBC_OK)
 		return DBC_ERROR;
-	/* Settings that cannot be read are their defaults; the checks that read
-	 * the same bookkeeping (migrations, orphans) say what is wrong with it. */
+	/* Settings that cannot be read (a broken table, not a locked database:
+	 * ends_report) are their defaults; the checks that read the same
+	 * bookkeeping (migrations, orphans) say what is wrong with it. */
 	if (!ok)
 		memset(&ls.stored, 0, sizeof(ls.stored));
 	const char *ig = setting(&ls, NULL, "ignore");
