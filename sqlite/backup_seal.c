@@ -26,9 +26,7 @@ static bool interrupted(void *arg)
 static int no_key(dbc_ctx *ctx, const char *why)
 {
 	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s", why);
-	dbc_error_hint(ctx, "Set " DBC_CONTAINER_KEY_FILE_ENV " to the path of a key file (32 bytes, "
-	                    "or 64 hex digits; not readable by others) or " DBC_CONTAINER_KEY_ENV
-	                    " to 64 hex digits, in the environment of the process.");
+	dbc_error_hint(ctx, "%s", DBC_CONTAINER_KEY_HINT);
 	return DBC_ERROR;
 }
 
@@ -238,9 +236,12 @@ int sqldbc_backup_sealed_plain_sha256(dbc_ctx *ctx, const char *path, char **pla
 		                 strerror(errno));
 	int rc = dbc_container_peek(in, &key, &sums, &err);
 	close(in);
-	if (rc != 0 && err.key)
-		return no_key(ctx,
-		              dbc_printf(ctx, "the incremental backup builds on %s: %s", path, err.msg));
+	if (rc != 0 && err.key) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the incremental backup builds on %s: %s", path,
+		          err.msg);
+		dbc_error_hint(ctx, "%s", DBC_CONTAINER_BASE_KEY_HINT);
+		return DBC_ERROR;
+	}
 	if (rc != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		                 "the incremental backup cannot build on %s: %s", path, err.msg);

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "sqlite/pitr_capture.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 /* The command's capture (cmd_log.c): c filled for `dbcare log` with the
@@ -22,6 +23,12 @@ void cli_pitr_capture_init(pitr_capture *c, cli_opts *o);
  * *scratch names (release it with cli_scratch_release after fclose; NULL
  * for a plain one). NULL after printing why (a missing or wrong key). */
 FILE *pitr_segment_fopen(const char *path, char **scratch);
+
+/* The closed segment seg's record (log-<seq>.json) read as JSON into *doc
+ * (json_decref it): 1; 0 when it has none yet (its capture is closing it);
+ * -1 after saying why (missing, not JSON). The one reader of the records:
+ * the walk checks a segment against it, prune reads its last_commit. */
+int pitr_segment_record(const char *seg, json_t **doc);
 
 /* Every record of every segment of dir, in order, to fn (nonzero stops);
  * with check, each closed segment against its log-<n>.json first. A damaged

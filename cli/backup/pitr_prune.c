@@ -61,23 +61,22 @@ static int base_time(const char *name, int64_t *ms)
 	return pitr_time_parse(t, ms);
 }
 
-/* The last record time a closed segment's log-<n>.json gives; -1: none. */
+/* The last record time a closed segment's record (log-<n>.json, read as
+ * JSON by the walk's own reader) gives; -1: none, or a record that cannot
+ * be read (said), whose segment is then kept. */
 static int64_t segment_last(const char *seg)
 {
-	char *json = NULL, buf[1024];
+	json_t *doc = NULL;
 	int64_t ms = -1;
-	if (asprintf(&json, "%.*s.json", (int)(strlen(seg) - 7), seg) < 0)
+	int got = pitr_segment_record(seg, &doc);
+	if (got < 0)
+		cli_errorf("the log segment %s is kept: its record cannot be read", seg);
+	if (got <= 0)
 		return -1;
-	FILE *f = fopen(json, "r");
-	size_t got = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-	buf[got] = '\0';
-	const char *p = strstr(buf, "\"last_commit\":\"");
-	char t[24];
-	if (p && sscanf(p + 15, "%23[^\"]", t) == 1 && pitr_time_parse(t, &ms) != 0)
+	const char *t = json_string_value(json_object_get(doc, "last_commit"));
+	if (!t || pitr_time_parse(t, &ms) != 0)
 		ms = -1;
-	if (f)
-		fclose(f);
-	free(json);
+	json_decref(doc);
 	return ms;
 }
 

@@ -54,6 +54,25 @@ static int load_manifest(const char *seg, const char *json, json_t **doc)
 	return *doc ? 1 : -1;
 }
 
+/* log-<seq>.json of the segment seg (log-<seq>.dbclog); NULL: out of memory. */
+static char *record_path(const char *seg)
+{
+	char *json = NULL;
+	size_t n = strlen(seg);
+	return asprintf(&json, "%.*s.json", (int)(n - 7), seg) < 0 ? NULL : json;
+}
+
+int pitr_segment_record(const char *seg, json_t **doc)
+{
+	char *json = record_path(seg);
+	*doc = NULL;
+	if (!json)
+		return -1;
+	int rc = load_manifest(seg, json, doc);
+	free(json);
+	return rc;
+}
+
 /* A closed segment against its log-<seq>.json (read as JSON): its name
  * must be the segment's, and with hash its SHA-256 too (without: the
  * record is there and names it, what a reader of headers alone can
@@ -61,9 +80,8 @@ static int load_manifest(const char *seg, const char *json, json_t **doc)
  * (load_manifest). */
 static int check_manifest(const char *seg, bool hash)
 {
-	char *json = NULL, sha[65];
-	size_t n = strlen(seg);
-	if (asprintf(&json, "%.*s.json", (int)(n - 7), seg) < 0)
+	char *json = record_path(seg), sha[65];
+	if (!json)
 		return -1;
 	json_t *doc;
 	int rc = load_manifest(seg, json, &doc);

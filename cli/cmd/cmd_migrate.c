@@ -13,6 +13,44 @@
 #include <sys/stat.h>
 #include <string.h>
 
+/* The files registered for a looker, which never waits behind a running
+ * migration: the registry busy past the driver's lock timeout, its
+ * transaction starts again without them, and that is said; -1 after an
+ * error (rolled back). */
+static int register_looking(cli_db *db, cli_opts *o)
+{
+	bool found;
+	int n;
+	const char *busy = db->drv->lock_busy_sqlstate;
+	if (db->drv->look_lock_timeout &&
+	    cli_q(db, o, db->drv->look_lock_timeout, 0, NULL, NULL) != 0) {
+		cli_rollback(db);
+		return -1;
+	}
+	db->error_kept = busy != NULL;
+	int rc = cli_register_files(db, o, &found, &n);
+	db->error_kept = false;
+	if (rc == 0)
+		return 0;
+	bool running = busy && strcmp(db->error.sqlstate, busy) == 0;
+	if (!running && busy && db->error.message)
+		cli_print_db_error(&o->out, db);
+	cli_rollback(db);
+	if (!running)
+		return -1;
+	cli_error_clear(db);
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		return -1;
+	/* a warning, also beside --json (stdout stays the document) */
+	if (!o->out.quiet)
+		fprintf(stderr,
+		        "dbcare: a migration is running in another session (it holds the migration "
+		        "registry): the files of %s are not compared; what is shown is what is "
+		        "committed\n",
+		        o->dir);
+	return 0;
+}
+
 /* BEGIN, then the files registered; -1 after an error (rolled back). A
  * read-only database (a standby) cannot register anything: lookers then
  * see what is registered, with a note; changers fail in the extension. */
@@ -31,6 +69,8 @@ static int begin_with_files(cli_db *db, cli_opts *o, bool looking)
 			        db->label, o->dir);
 		return 0;
 	}
+	if (looking)
+		return register_looking(db, o);
 	if (cli_register_files(db, o, &found, &n) != 0) {
 		cli_rollback(db);
 		return -1;

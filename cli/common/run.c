@@ -11,7 +11,8 @@ int cli_q(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p,
 {
 	if (db->drv->query(db, sql, n, p, out) == 0)
 		return 0;
-	cli_print_db_error(&o->out, db);
+	if (!db->error_kept)
+		cli_print_db_error(&o->out, db);
 	return -1;
 }
 

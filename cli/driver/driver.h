@@ -96,6 +96,14 @@ typedef struct cli_driver {
 	/* What makes this connection enforce foreign keys (SQLite: a PRAGMA);
 	 * NULL where they always are. */
 	const char *enforce_foreign_keys;
+	/* What a looking command (status, validate, verify) runs first in its
+	 * transaction so that registering the folder does not wait behind a
+	 * running migration (which holds the registry's rows until it
+	 * commits): the registering statement then fails with
+	 * lock_busy_sqlstate (PostgreSQL: SET LOCAL lock_timeout, 55P03);
+	 * NULL where the engine's own busy wait applies (SQLite). */
+	const char *look_lock_timeout;
+	const char *lock_busy_sqlstate;
 } cli_driver;
 
 struct cli_db {
@@ -103,6 +111,7 @@ struct cli_db {
 	void *handle;
 	char *label; /* what output calls this database: never a password */
 	cli_error error;
+	bool error_kept; /* cli_q leaves db->error unsaid: its caller decides */
 };
 
 int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err);

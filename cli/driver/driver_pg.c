@@ -157,4 +157,6 @@ const cli_driver cli_pg_driver = {.engine = "postgresql",
                                   .register_folder_at_once = false,
                                   .rows_hold_statement = false,
                                   .attaches_files = false,
-                                  .enforce_foreign_keys = NULL};
+                                  .enforce_foreign_keys = NULL,
+                                  .look_lock_timeout = "SET LOCAL lock_timeout = '500ms'",
+                                  .lock_busy_sqlstate = "55P03"};

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/json.h"
+#include "container/container.h"
 #include "settings/settings.h"
 
 #include <string.h>
@@ -467,8 +468,7 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 			dbc_error_clear(ctx);
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup %s could not be verified: %s", path,
 			          why);
-			dbc_error_hint(ctx, "Set DBCARE_BACKUP_KEY_FILE (a key file's path) or "
-			                    "DBCARE_BACKUP_KEY to the key the backup was made with.");
+			dbc_error_hint(ctx, "%s", DBC_CONTAINER_KEY_HINT);
 		}
 		return DBC_ERROR;
 	}

@@ -33,6 +33,21 @@
  * the catalog): a file's path, or the key itself as 64 hex digits. */
 #define DBC_CONTAINER_KEY_FILE_ENV "DBCARE_BACKUP_KEY_FILE"
 #define DBC_CONTAINER_KEY_ENV      "DBCARE_BACKUP_KEY"
+/* The one hint of a missing or wrong key, wherever a key is read or asked
+ * for: the dbcare command's option first (what its user types), then the
+ * environment the module reads (what an application sets). */
+#define DBC_CONTAINER_KEY_HINT                                                                     \
+	"Give the key (for an encrypted file: the one it was made with): --encrypt-key-file FILE "     \
+	"with the dbcare command; for the SQL functions, " DBC_CONTAINER_KEY_FILE_ENV                  \
+	" (the path of a key file: 32 bytes, or 64 hex digits; not readable by others) "               \
+	"or " DBC_CONTAINER_KEY_ENV " (64 hex digits) in the environment of the process."
+/* ... and when an incremental backup's base is encrypted: reading the base
+ * needs the key, even for an incremental that is not encrypted itself. */
+#define DBC_CONTAINER_BASE_KEY_HINT                                                                \
+	"An incremental backup reads its base, which is encrypted: it needs the base's key even "      \
+	"when it is not encrypted itself (with the dbcare command, --encrypt-key-file also "           \
+	"encrypts the incremental; " DBC_CONTAINER_KEY_FILE_ENV                                        \
+	" alone does not). " DBC_CONTAINER_KEY_HINT
 
 typedef struct dbc_container_err {
 	char msg[512];

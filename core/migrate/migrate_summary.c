@@ -260,7 +260,9 @@ static int assert_proven(dbc_ctx *ctx, const char *canon, bool *proven)
 }
 
 /* The error of an assert that found the database behind, and its hint:
- * apply what is pending; else nothing newer is registered as this
+ * a migration run holding the lock in another session first (telling to
+ * apply what is pending would start a second run behind it); else apply
+ * what is pending; else nothing newer is registered as this
  * snapshot sees it, which is also what a reader sees while another
  * session's migration run has not committed yet (said for sure where the
  * engine can tell, asked before the error is raised; as a possibility
@@ -269,17 +271,17 @@ static int assert_behind(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_m
                          const char *canon)
 {
 	bool running = false;
-	if (s->pending == 0 && env && env->run_elsewhere && env->run_elsewhere(ctx, &running) != DBC_OK)
+	if (env && env->run_elsewhere && env->run_elsewhere(ctx, &running) != DBC_OK)
 		return DBC_ERROR;
 	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 	          "database is at migration version %s, the application needs %s or later",
 	          s->current ? s->current : "(none)", canon);
-	if (s->pending > 0)
-		dbc_error_hint(ctx, "Apply the pending migrations: SELECT dbmigrate_apply().");
-	else if (running)
+	if (running)
 		dbc_error_hint(ctx, "A migration run holds the migration lock in another session: "
 		                    "what it registers and applies is not visible until it commits; "
 		                    "try again when it ends.");
+	else if (s->pending > 0)
+		dbc_error_hint(ctx, "Apply the pending migrations: SELECT dbmigrate_apply().");
 	else
 		dbc_error_hint(ctx,
 		               "No migration is pending: register the migration of version %s "

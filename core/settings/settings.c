@@ -58,6 +58,26 @@ static bool parse_number(const char *s, double *out)
 	return true;
 }
 
+/* A directory setting: empty, or an absolute path without control
+ * characters, kept as given (a comma or a blank belongs to the name). */
+static int dir_value(dbc_ctx *ctx, const char *value, char **normalised, const char **why)
+{
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			*why = "Give an absolute directory path without control characters (a newline).";
+			return DBC_OK;
+		}
+	if (value[0] && value[0] != '/') {
+		*why =
+		    dbc_printf(ctx, "Give an absolute path (starting with /): a relative one would be read "
+		                    "from the working directory of each process that uses it (cron, the "
+		                    "command, the application), so each would use another directory.");
+		return *why ? DBC_OK : DBC_ERROR;
+	}
+	*normalised = dbc_strdup(ctx, value);
+	return *normalised ? DBC_OK : DBC_ERROR;
+}
+
 /* Checks value against def without touching the ctx error: *normalised is
  * the text dbcare_set stores for it, or NULL when the value is invalid, and
  * then *why is the hint saying what is valid. DBC_ERROR only when out of
@@ -140,6 +160,8 @@ static int check_value(dbc_ctx *ctx, const dbc_setting_def *def, const char *val
 		*normalised = dbc_buf_finish(&b);
 		return *normalised ? DBC_OK : DBC_ERROR;
 	}
+	case DBC_SETTING_DIR:
+		return dir_value(ctx, value, normalised, why);
 	}
 	return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unknown setting kind");
 }
@@ -188,10 +210,12 @@ int dbc_setting_effective(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 	                       why, def->key),
 	            "stored setting \"%s\" has the invalid value \"%s\"; using the default \"%s\"",
 	            def->key, shown, def->default_value);
-	if (problem && !(*problem = dbc_printf(ctx,
-	                                       "the stored value \"%s\" is invalid, so the default is "
-	                                       "used. %s",
-	                                       shown, why)))
+	if (problem &&
+	    !(*problem = dbc_printf(ctx, "the stored value \"%s\" is invalid, so %s. %s", shown,
+	                            def->kind == DBC_SETTING_DIR
+	                                ? "what uses it refuses to run (dbcare_get too)"
+	                                : "the default is used",
+	                            why)))
 		return DBC_ERROR;
 	return DBC_OK;
 }
@@ -264,13 +288,37 @@ static int read_stored(dbc_ctx *ctx, const char *key, dbc_setting_stored_list *o
 	return ctx->host->query(ctx, sql, key ? 1 : 0, &param, take_stored, out);
 }
 
-/* The effective value of def: the stored one when valid, else the default. */
-static int effective_of(dbc_ctx *ctx, const dbc_setting_def *def, char **value)
+/* A stored value of a directory setting that dbcare_set would not have
+ * stored: an error naming the key, never the default (no directory) nor
+ * the text read from another working directory. */
+static int refuse_stored_dir(dbc_ctx *ctx, const dbc_setting_def *def,
+                             const dbc_setting_stored *stored)
+{
+	char *norm = NULL;
+	const char *why = stored->problem;
+	if (!why && check_value(ctx, def, stored->value, &norm, &why) != DBC_OK)
+		return DBC_ERROR;
+	if (norm && strcmp(norm, stored->value) == 0)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "setting \"%s\" holds \"%s\", which cannot be used: %s",
+	          def->key, dbc_excerpt(ctx, stored->value, DBC_EXCERPT),
+	          why ? why : "dbcare_set would store it otherwise.");
+	dbc_error_hint(ctx, "Store an absolute path: SELECT dbcare_set('%s', '/absolute/path').",
+	               def->key);
+	return DBC_ERROR;
+}
+
+/* The effective value of def: the stored one when valid, else the default.
+ * strict (a directory setting): an invalid stored value is an error. */
+static int effective_of(dbc_ctx *ctx, const dbc_setting_def *def, bool strict, char **value)
 {
 	dbc_setting_stored_list stored;
 	const char *v;
-	if (read_stored(ctx, def->key, &stored) != DBC_OK ||
-	    dbc_setting_effective(ctx, def,
+	if (read_stored(ctx, def->key, &stored) != DBC_OK)
+		return DBC_ERROR;
+	if (strict && stored.n && refuse_stored_dir(ctx, def, &stored.items[0]) != DBC_OK)
+		return DBC_ERROR;
+	if (dbc_setting_effective(ctx, def,
 	                          stored.n && !stored.items[0].problem ? stored.items[0].value : NULL,
 	                          &v, NULL) != DBC_OK)
 		return DBC_ERROR;
@@ -283,7 +331,7 @@ int dbc_setting_get(dbc_ctx *ctx, const char *key, char **value)
 	dbc_setting_def def;
 	if (lookup_def(ctx, key, &def) != DBC_OK)
 		return DBC_ERROR;
-	return effective_of(ctx, &def, value);
+	return effective_of(ctx, &def, def.kind == DBC_SETTING_DIR, value);
 }
 
 int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value)
@@ -322,7 +370,7 @@ int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **pre
 	char *norm;
 	if (lookup_def(ctx, key, &def) != DBC_OK ||
 	    dbc_setting_normalise(ctx, &def, value, &norm) != DBC_OK ||
-	    effective_of(ctx, &def, previous) != DBC_OK)
+	    effective_of(ctx, &def, false, previous) != DBC_OK)
 		return DBC_ERROR;
 	if (ctx->host->book_ensure(ctx) != DBC_OK)
 		return DBC_ERROR;

@@ -14,6 +14,9 @@ typedef enum {
 	DBC_SETTING_NUMBER, /* real number in [min, max] */
 	DBC_SETTING_BOOL,   /* on|off|true|false|1|0, stored as "on"/"off" */
 	DBC_SETTING_LIST,   /* comma-separated names, stored trimmed */
+	DBC_SETTING_DIR,    /* empty, or an absolute directory path: a relative one
+	                     * would name another directory in each process (cron,
+	                     * the command, the application) */
 } dbc_setting_kind;
 
 typedef struct dbc_setting_def {
@@ -70,7 +73,9 @@ int dbc_setting_effective(dbc_ctx *ctx, const dbc_setting_def *def, const char *
                           const char **value, char **problem);
 
 /* The effective value of key (stored and valid, or the default; see
- * dbc_setting_effective). Unknown key is an error. */
+ * dbc_setting_effective). Unknown key is an error, and so is an invalid
+ * stored value of a DBC_SETTING_DIR key: its default (empty) would not be
+ * what its writer meant, and its value names no directory of its own. */
 int dbc_setting_get(dbc_ctx *ctx, const char *key, char **value);
 int dbc_setting_get_int(dbc_ctx *ctx, const char *key, int64_t *value);
 int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value);

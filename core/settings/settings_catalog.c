@@ -33,13 +33,14 @@ static const dbc_setting_def general[] = {
      DBC_SETTING_BOOL, NULL, 0, 0},
     {"backup.dir", "",
      "SQLite: the directory dbbackup_create writes to when no path is given (empty: a path "
-     "must be given).",
-     DBC_SETTING_LIST, NULL, 0, 0},
+     "must be given). An absolute path: a relative one would name another directory for "
+     "each process (cron, the command, the application).",
+     DBC_SETTING_DIR, NULL, 0, 0},
     {"backup.log.dir", "",
      "SQLite: the directory an application connection with the module loaded captures the "
      "point-in-time log into, right after each of its commits (empty: no capture; dbcare log "
-     "and dbcare restore --to-time read the same log).",
-     DBC_SETTING_LIST, NULL, 0, 0},
+     "and dbcare restore --to-time read the same log). An absolute path.",
+     DBC_SETTING_DIR, NULL, 0, 0},
     {"backup.timeout_ms", "60000",
      "SQLite: how long dbbackup_create may take to get a consistent copy before it fails, in "
      "milliseconds.",

@@ -103,4 +103,26 @@ if q -c "SELECT dbmigrate_assert('23')" > "$work/assert.out" 2>&1; then fail "as
 grep -q 'HINT:  No migration is pending: register the migration of version 23' "$work/assert.out" ||
   fail "assert with no run: $(cat "$work/assert.out")"
 echo "assert during a run: the hint says a run is in progress"
+
+# The same with the version registered (committed) before the run: it is
+# pending as the assert sees it, and the hint still says a run holds the
+# lock (not "apply the pending migrations", which would start a second run).
+q -c "SELECT dbmigrate_add('24', 'slow registered', 'SELECT pg_sleep(2)')" > /dev/null
+q -c "SELECT dbmigrate_apply()" > "$work/run.out" 2>&1 &
+runner=$!
+for _ in $(seq 1 100); do
+  [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" != 0 ] && break
+  sleep 0.05
+done
+if q -c "SELECT dbmigrate_assert('24')" > "$work/assert.out" 2>&1; then fail "assert of 24 passed during the run"; fi
+grep -q 'HINT:  A migration run holds the migration lock in another session' "$work/assert.out" ||
+  fail "assert of a pending version during a run: $(cat "$work/assert.out")"
+! grep -q 'dbmigrate_apply()' "$work/assert.out" || fail "assert hint tells to apply: $(cat "$work/assert.out")"
+wait "$runner" || fail "the run of 24: $(cat "$work/run.out")"
+if q -c "SELECT dbmigrate_add('25', 'later', 'SELECT 1')" -c "SELECT dbmigrate_assert('25')" > "$work/assert.out" 2>&1; then
+  fail "assert of 25 passed"
+fi
+grep -q 'HINT:  Apply the pending migrations: SELECT dbmigrate_apply().' "$work/assert.out" ||
+  fail "assert of a pending version with no run: $(cat "$work/assert.out")"
+echo "assert of a pending version during a run: the hint says a run holds the lock"
 "$PSQL" -X -q -d postgres -c "DROP DATABASE $db"

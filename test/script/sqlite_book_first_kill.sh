@@ -24,7 +24,7 @@ c = sqlite3.connect(db, isolation_level=None)
 c.enable_load_extension(True)
 c.load_extension(module)
 c.set_trace_callback(trace)
-c.execute("SELECT dbcare_set('backup.dir', 'x')")
+c.execute("SELECT dbcare_set('backup.dir', '/x')")
 print("done after", seen, "CREATE TABLE")
 PY
 creates=$(cp app.db probe.db && /usr/bin/python3 first_call.py "$module" probe.db 0 |
@@ -42,7 +42,7 @@ for n in $(seq 1 "$creates"); do
     fail "after a kill before CREATE TABLE $n of $creates, the next call fails: $out"
   [ -z "$out" ] || fail "after a kill before CREATE TABLE $n: backup.dir is '$out'"
   # and the next writing call finishes the job
-  sqlite3 -cmd ".load $module" kill.db "SELECT dbcare_set('backup.dir', 'y')" >/dev/null ||
+  sqlite3 -cmd ".load $module" kill.db "SELECT dbcare_set('backup.dir', '/y')" >/dev/null ||
     fail "after a kill before CREATE TABLE $n, dbcare_set fails"
 done
 echo "ok: a kill before each of the first call's $creates CREATE TABLEs leaves no partial bookkeeping"

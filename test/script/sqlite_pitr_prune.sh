@@ -78,6 +78,36 @@ before=$(ls "$log" | sort)
 dbc log prune "$log" --keep 2 >"$work/dry" || fail "dry run: $(cat "$work/dry")"
 [ "$(ls "$log" | sort)" = "$before" ] || fail "a dry run deleted files"
 grep -q "would delete .*base-" "$work/dry" || fail "the dry run does not list the oldest base: $(cat "$work/dry")"
+# A segment's record is read as JSON (the walk's own reader): on a copy,
+# records pretty-printed, one kept segment's record holding a nested
+# "last_commit" of 2000 before its own, and the oldest one's record cut
+# short. The dry run lists what it lists on the log, but the cut one's
+# segment, which is kept and said so.
+cp -r "$log" "$work/fmt"; rm -f "$work/fmt/log.lock"
+cut=$(python3 - "$work/fmt" <<'PY'
+import glob, json, os, sys
+recs = sorted(glob.glob(os.path.join(sys.argv[1], "log-*.json")))
+for i, p in enumerate(recs):
+    with open(p) as f:
+        doc = json.load(f)
+    if i == len(recs) - 1:
+        doc = {"previous": {"last_commit": "2000-01-01 00:00:00.000"}, **doc}
+        text = json.dumps(doc, separators=(",", ":"))
+    else:
+        text = json.dumps(doc, indent=1)
+    with open(p, "w") as f:
+        f.write(text if i else text[: len(text) // 2])
+print(os.path.basename(recs[0])[:-5])
+PY
+)
+dbc log prune "$work/fmt" --keep 2 >"$work/fmt.dry" 2>"$work/fmt.err" || fail "dry run of the copy: $(cat "$work/fmt.err")"
+listed() { sed -n 's|^would delete .*/||p' "$1" | grep -v "^$cut\." | sort; }
+[ "$(listed "$work/fmt.dry")" = "$(listed "$work/dry")" ] ||
+  fail "records read as JSON list other files: $(diff <(listed "$work/dry") <(listed "$work/fmt.dry"))"
+grep -q "would delete .*/$cut\.dbclog" "$work/dry" || fail "the oldest segment $cut is not pruned on the log"
+! grep -q "/$cut\." "$work/fmt.dry" || fail "a segment whose record is cut short would go: $(cat "$work/fmt.dry")"
+grep -q "dbcare: the log segment .*/$cut.dbclog is kept: its record cannot be read" "$work/fmt.err" ||
+  fail "the kept segment is not said: $(cat "$work/fmt.err")"
 dbc log prune "$log" --keep 2 --apply >"$work/applied" 2>&1 || fail "prune: $(cat "$work/applied")"
 [ "$(ls "$log"/base-*.db | wc -l)" = 2 ] || fail "prune --keep 2 left $(ls "$log"/base-*.db | wc -l) bases"
 grep -q "would delete" "$work/applied" && fail "--apply only listed"

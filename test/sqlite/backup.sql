@@ -37,7 +37,7 @@ SELECT dbbackup_create('in-transaction.db');
 COMMIT;
 SELECT count(*) FROM dbbackup_list;
 -- the default name, then retention
-SELECT dbcare_set('backup.dir', '.');
+SELECT dbcare_set('backup.dir', (SELECT dir FROM temp.here));
 SELECT dbcare_set('backup.verify', 'full');
 SELECT json_extract(dbbackup_create(), '$.path') LIKE (SELECT dir FROM temp.here) || '/test-%Z.db';
 SELECT json_extract(dbbackup_create('two.db'), '$.verified');

@@ -17,7 +17,7 @@ SELECT json_extract(b, '$.verified'), json_extract(b, '$.sealed'), json_extract(
 SELECT json_extract(b, '$.verified'), json_extract(b, '$.sealed')
   FROM (SELECT dbbackup_verify('sealed.db') AS b);
 -- a mark's backup sealed like any; refused seals take nothing
-SELECT dbcare_set('backup.dir', '.');
+SELECT dbcare_set('backup.dir', (SELECT substr(file, 1, length(file) - 8) FROM pragma_database_list WHERE name = 'main'));
 SELECT json_extract(m, '$.label'), json_extract(m, '$.backup.method'),
        json_extract(m, '$.backup.compression')
   FROM (SELECT dbbackup_mark('sealed mark', 'zstd') AS m);
