@@ -17,11 +17,10 @@ all (two columns changed), in backends of their own:
   a time range by."""
 import os
 import shutil
-import subprocess
 
 from bench_audit import HAND_STATEMENT_TRIGGER
-from bench_migrate_instructions import callgrind
 from benchlib import QUICK
+from instructions import SingleUser, write
 
 ROWS = 2000 if QUICK else 20000
 TARGET = 2.6  # issue 54: bulk INSERT audited in trigger mode
@@ -48,11 +47,6 @@ SIDES = [("plain", "not audited"), ("audited", "dbcare, trigger mode"),
          ("hand_pk", "hand statement trigger, primary key alone")]
 
 
-def write(d, name, text):
-    with open(os.path.join(d, name), "w") as f:
-        f.write(text)
-
-
 def run(b):
     if not shutil.which("valgrind"):
         b.skip("audit instructions", "valgrind is not installed")
@@ -60,12 +54,8 @@ def run(b):
     if b.pg is None or not b.pg.dbcare:
         b.skip("audit instructions", "no PostgreSQL cluster with dbcare")
         return
-    pg = b.pg
     d = os.path.join(b.work, "ir_audit")
     os.makedirs(d)
-    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    postgres = os.path.join(pg.bin, "postgres")
-    data = os.path.join(d, "data")
     # single-user mode with -j ends a statement at a semicolon and a blank line
     setup = ["CREATE EXTENSION dbcare"]
     setup += [f"CREATE TABLE {t} (id int PRIMARY KEY, v int NOT NULL, name text, at timestamptz)"
@@ -74,36 +64,15 @@ def run(b):
               hand_pk_only().strip().rstrip(";"), statement_trigger("hand", "hand_audit"),
               statement_trigger("hand_pk", "hand_pk_audit"), "CHECKPOINT"]
     write(d, "setup.sql", ";\n\n".join(setup) + ";\n\n")
-    write(d, "dbs.sql", "CREATE DATABASE a\n")
     write(d, "none.sql", "SELECT 1;\n\n")
     for t, _ in SIDES:
         write(d, f"insert_{t}.sql", f"INSERT INTO {t} SELECT g, g % 100, 'name ' || g, now()"
                                     f" FROM generate_series(1, {ROWS}) g;\n\n")
         write(d, f"update_{t}.sql", f"UPDATE {t} SET v = v + 1, name = name || '!';\n\n")
-    if as_pg:
-        shutil.chown(d, "postgres")
-        for name in os.listdir(d):
-            shutil.chown(os.path.join(d, name), "postgres")
-
-    def single(db, script, extra=()):
-        """A single-user backend exits 0 whatever its statements did: their
-        errors are in its output."""
-        with open(os.path.join(d, script)) as f:
-            p = subprocess.run(as_pg + [postgres, "--single", *extra, "-D", data, db], stdin=f,
-                               check=True, capture_output=True, text=True)
-        if "ERROR:" in p.stdout + p.stderr:
-            raise RuntimeError(f"{script}: {(p.stdout + p.stderr)[-800:]}")
-
-    subprocess.run(as_pg + [os.path.join(pg.bin, "initdb"), "-D", data, "-U", "postgres",
-                            "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
-                   check=True, capture_output=True)
-    single("postgres", "dbs.sql")
-    single("a", "setup.sql", ["-j"])
-    out = os.path.join(d, "cg.out")
+    pg = SingleUser(b.pg, d, ["a"], setup_db="a")
 
     def backend(script):
-        return callgrind([postgres, "--single", "-j", "-D", data, "a"], out,
-                         stdin=os.path.join(d, script), user=as_pg)
+        return pg.count("a", script)
 
     base = backend("none.sql")
     size = f"{ROWS:,} rows"

@@ -15,20 +15,14 @@ Sides (docs/json.md, "Performance"):
 - dbjson_errors against dbjson_valid on the invalid document."""
 import os
 import shutil
-import subprocess
 
 from bench_json import INVALID, SCHEMA, document
-from bench_migrate_instructions import callgrind
 from benchlib import QUICK
+from instructions import SingleUser, write
 
 ROWS = 2000 if QUICK else 20000
 STATEMENTS = 500 if QUICK else 2000
 CALLS = 500 if QUICK else 2000
-
-
-def write(d, name, text):
-    with open(os.path.join(d, name), "w") as f:
-        f.write(text)
 
 
 def run(b):
@@ -38,12 +32,8 @@ def run(b):
     if b.pg is None or not b.pg.dbcare:
         b.skip("json instructions", "no PostgreSQL cluster with dbcare")
         return
-    pg = b.pg
     d = os.path.join(b.work, "ir_json")
     os.makedirs(d)
-    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    postgres = os.path.join(pg.bin, "postgres")
-    data = os.path.join(d, "data")
     lit = SCHEMA.replace("'", "''")
     docs = [document(i).replace("'", "''") for i in range(1, ROWS + 1)]
     # single-user mode with -j ends a statement at a semicolon and a blank line
@@ -60,7 +50,6 @@ def run(b):
         "CREATE TABLE docs (payload jsonb)",
         "INSERT INTO docs VALUES " + ",".join(f"('{x}')" for x in docs),
         "VACUUM docs"]) + ";\n\n")
-    write(d, "dbs.sql", "CREATE DATABASE j\n")
     write(d, "none.sql", "SELECT 1;\n\n")
     for t in ("plain", "checked", "pinned", "domained"):
         write(d, f"select_{t}.sql", f"INSERT INTO {t} SELECT payload FROM docs;\n\n")
@@ -72,30 +61,10 @@ def run(b):
                           f"WHERE dbjson_valid(format('{inv}', i)::jsonb, '{lit}'::jsonb);\n\n")
     write(d, "errors.sql", f"SELECT count(*) FROM generate_series(1, {CALLS}) i, "
                            f"dbjson_errors(format('{inv}', i)::jsonb, '{lit}'::jsonb);\n\n")
-    if as_pg:
-        shutil.chown(d, "postgres")
-        for name in os.listdir(d):
-            shutil.chown(os.path.join(d, name), "postgres")
-
-    def single(db, script, extra=()):
-        """A single-user backend exits 0 whatever its statements did: their
-        errors are in its output."""
-        with open(os.path.join(d, script)) as f:
-            p = subprocess.run(as_pg + [postgres, "--single", *extra, "-D", data, db], stdin=f,
-                               check=True, capture_output=True, text=True)
-        if "ERROR:" in p.stdout + p.stderr:
-            raise RuntimeError(f"{script}: {(p.stdout + p.stderr)[-800:]}")
-
-    subprocess.run(as_pg + [os.path.join(pg.bin, "initdb"), "-D", data, "-U", "postgres",
-                            "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
-                   check=True, capture_output=True)
-    single("postgres", "dbs.sql")
-    single("j", "setup.sql", ["-j"])
-    out = os.path.join(d, "cg.out")
+    pg = SingleUser(b.pg, d, ["j"], setup_db="j")
 
     def backend(script):
-        return callgrind([postgres, "--single", "-j", "-D", data, "j"], out,
-                         stdin=os.path.join(d, script), user=as_pg)
+        return pg.count("j", script)
 
     base = backend("none.sql")
 

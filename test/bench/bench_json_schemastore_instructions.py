@@ -12,22 +12,16 @@ with SchemaStore's package.json schema and its six references registered.
 docs/benchmarks.md ("Third pass") splits the CHECK into its parts."""
 import os
 import shutil
-import subprocess
 
 from bench_json_schemastore import BASE_URI, documents, schemas
-from bench_migrate_instructions import callgrind
 from benchlib import QUICK
+from instructions import SingleUser, write
 
 ROWS = 500 if QUICK else 2000
 
 
 def lit(t):
     return "'" + t.replace("'", "''") + "'"
-
-
-def write(d, name, text):
-    with open(os.path.join(d, name), "w") as f:
-        f.write(text)
 
 
 def setup_sql(texts, docs):
@@ -69,40 +63,17 @@ def run(b):
     if texts is None or len(docs) < 20:
         b.skip("json schemastore instructions", "no schemas or fewer than 20 package.json files")
         return
-    pg = b.pg
     d = os.path.join(b.work, "ir_json_ss")
     os.makedirs(d)
-    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    postgres = os.path.join(pg.bin, "postgres")
-    data = os.path.join(d, "data")
     warm = "SELECT dbjson_valid((SELECT doc FROM docs LIMIT 1), 'package');\n\n"
     write(d, "setup.sql", setup_sql(texts, docs))
-    write(d, "dbs.sql", "CREATE DATABASE j\n")
     write(d, "warm.sql", warm)
     for t in ("plain", "tokens", "named"):
         write(d, f"{t}.sql", warm + f"INSERT INTO {t} SELECT doc FROM docs;\n\n")
-    if as_pg:
-        shutil.chown(d, "postgres")
-        for name in os.listdir(d):
-            shutil.chown(os.path.join(d, name), "postgres")
-
-    def single(db, script, extra=()):
-        with open(os.path.join(d, script)) as f:
-            p = subprocess.run(as_pg + [postgres, "--single", *extra, "-D", data, db], stdin=f,
-                               check=True, capture_output=True, text=True)
-        if "ERROR:" in p.stdout + p.stderr:
-            raise RuntimeError(f"{script}: {(p.stdout + p.stderr)[-800:]}")
-
-    subprocess.run(as_pg + [os.path.join(pg.bin, "initdb"), "-D", data, "-U", "postgres",
-                            "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
-                   check=True, capture_output=True)
-    single("postgres", "dbs.sql")
-    single("j", "setup.sql", ["-j"])
-    out = os.path.join(d, "cg.out")
+    pg = SingleUser(b.pg, d, ["j"], setup_db="j")
 
     def backend(script):
-        return callgrind([postgres, "--single", "-j", "-D", data, "j"], out,
-                         stdin=os.path.join(d, script), user=as_pg)
+        return pg.count("j", script)
 
     base = backend("warm.sql")
     ins = {t: backend(f"{t}.sql") - base for t in ("plain", "tokens", "named")}

@@ -18,30 +18,13 @@ runs once, under callgrind, in a process of its own.
   parses and plans its statements inside).
 """
 import os
-import re
 import shutil
-import subprocess
 
 from bench_migrate import N, down, migration
 from benchlib import MODULE, QUICK, sqlite_connect
+from instructions import SingleUser, callgrind, write
 
 TARGET = 1.15
-COLLECTED = re.compile(r"Collected\s*:\s*([\d,]+)")
-
-
-def callgrind(cmd, out, stdin=None, toggles=(), user=None):
-    """Instructions callgrind counts for cmd (only inside the toggle
-    functions when given)."""
-    vg = ["valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={out}"]
-    vg += [f"--toggle-collect={t}" for t in toggles]
-    with open(stdin) if stdin else open(os.devnull) as f:
-        p = subprocess.run((user or []) + vg + cmd, stdin=f, capture_output=True, text=True)
-    m = COLLECTED.search(p.stderr)
-    if p.returncode != 0 or not m:
-        raise RuntimeError(f"callgrind of {cmd[0]} failed: {p.stderr[-800:]}")
-    return int(m.group(1).replace(",", ""))
-
-
 def add_row(b, engine, raw, dbcare, how):
     ratio = dbcare / raw
     size = f"{N} migrations"
@@ -78,45 +61,17 @@ def sqlite_counts(b, d):
 
 
 def pg_counts(b, d):
-    pg = b.pg
-    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    postgres = os.path.join(pg.bin, "postgres")
-    data = os.path.join(d, "data")
-    with open(os.path.join(d, "raw.sql"), "w") as f:
-        f.write("BEGIN;\n" + "".join(migration(i) for i in range(1, N + 1)) + "COMMIT;\n\n")
-    with open(os.path.join(d, "setup.sql"), "w") as f:
-        f.write("CREATE EXTENSION dbcare;\n\nBEGIN;\n\n")
-        for i in range(1, N + 1):
-            f.write(f"SELECT dbmigrate_add('{i}', 'm{i:05d}', $m${migration(i)}$m$, "
-                    f"$m${down(i)}$m$);\n\n")
-        f.write("COMMIT;\n\n")
-    with open(os.path.join(d, "apply.sql"), "w") as f:
-        f.write("SELECT dbmigrate_apply() IS NOT NULL;\n\n")
-    with open(os.path.join(d, "dbs.sql"), "w") as f:
-        f.write("CREATE DATABASE rawdb\nCREATE DATABASE dbc\n")
-    if as_pg:
-        shutil.chown(d, "postgres")
-        for name in os.listdir(d):
-            shutil.chown(os.path.join(d, name), "postgres")
-
-    def single(db, script, extra=()):
-        with open(os.path.join(d, script)) as f:
-            subprocess.run(as_pg + [postgres, "--single", *extra, "-D", data, db], stdin=f,
-                           check=True, capture_output=True)
-
-    subprocess.run(as_pg + [os.path.join(pg.bin, "initdb"), "-D", data, "-U", "postgres",
-                            "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
-                   check=True, capture_output=True)
-    single("postgres", "dbs.sql")
-    single("dbc", "setup.sql", ["-j"])
-    out = os.path.join(d, "cg.out")
+    write(d, "raw.sql", "BEGIN;\n" + "".join(migration(i) for i in range(1, N + 1)) + "COMMIT;\n\n")
+    write(d, "setup.sql", "CREATE EXTENSION dbcare;\n\nBEGIN;\n\n" + "".join(
+        f"SELECT dbmigrate_add('{i}', 'm{i:05d}', $m${migration(i)}$m$, $m${down(i)}$m$);\n\n"
+        for i in range(1, N + 1)) + "COMMIT;\n\n")
+    write(d, "apply.sql", "SELECT dbmigrate_apply() IS NOT NULL;\n\n")
+    pg = SingleUser(b.pg, d, ["rawdb", "dbc"], setup_db="dbc")
     run = ["PortalRun", "CommitTransactionCommand"]
-    apply = callgrind([postgres, "--single", "-j", "-D", data, "dbc"], out,
-                      stdin=os.path.join(d, "apply.sql"), toggles=run, user=as_pg)
-    raw = callgrind([postgres, "--single", "-j", "-D", data, "rawdb"], out,
-                    stdin=os.path.join(d, "raw.sql"), user=as_pg,
-                    toggles=run + ["pg_parse_query", "pg_analyze_and_rewrite_fixedparams",
-                                   "pg_plan_queries"])
+    apply = pg.count("dbc", "apply.sql", toggles=run)
+    raw = pg.count("rawdb", "raw.sql", toggles=run + ["pg_parse_query",
+                                                      "pg_analyze_and_rewrite_fixedparams",
+                                                      "pg_plan_queries"])
     add_row(b, "postgresql", raw, apply, "single-user backend, statements and commit counted")
 
 
