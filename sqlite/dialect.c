@@ -67,6 +67,7 @@ const dbc_dialect sqldbc_dialect = {
     .incremental_vacuum = "PRAGMA incremental_vacuum",
 
     .restrict_per_row = true,
+    .lock_is_whole_database = true,
     .row_id = "rowid",
     .row_id_type = "INTEGER",
     .timestamp_type = "TIMESTAMP",

@@ -245,6 +245,11 @@ typedef struct dbc_dialect {
 	 * rows referencing it (SQLite); false: at the end of the statement, as
 	 * NO ACTION is (PostgreSQL): rows referencing each other go together. */
 	bool restrict_per_row;
+	/* A lock another connection holds (55P03 after the busy timeout) is
+	 * on the whole database (SQLite's file lock): what met it could read
+	 * nothing else either; false: on one relation (PostgreSQL), the rest
+	 * of the database reads. */
+	bool lock_is_whole_database;
 	/* A DELETE leaves its rows' index entries behind until a vacuum removes
 	 * them (PostgreSQL's MVCC): a scan from an index's start walks over
 	 * every row deleted since; false: deleted rows leave the index at once. */

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,35 +24,15 @@ static void to_hex(const unsigned char *md, char hex[DBC_SHA256_HEX_LEN + 1])
 	hex[64] = '\0';
 }
 
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
-/* SHA-256 fetched from the default provider once: with EVP_sha256() every
- * EVP_Digest looks the implementation up again (an implicit fetch: locks
- * and a property query, about as many instructions as hashing an audit
- * entry). Shared by every thread; the first fetch stored wins, a later
- * one is freed. Kept for the life of the process. */
-static _Atomic(EVP_MD *) fetched_sha256;
-
-static const EVP_MD *sha256_md(void)
-{
-	EVP_MD *md = atomic_load(&fetched_sha256);
-	if (md)
-		return md;
-	EVP_MD *mine = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (!mine)
-		return EVP_sha256();
-	EVP_MD *none = NULL;
-	if (!atomic_compare_exchange_strong(&fetched_sha256, &none, mine)) {
-		EVP_MD_free(mine);
-		return none;
-	}
-	return mine;
-}
-#else
+/* EVP_sha256() looks the implementation up at every digest (OpenSSL 3: an
+ * implicit fetch). Not cached in a static: the SQLite module is unloaded
+ * with each connection that loaded it (a fetched digest left in a static
+ * is then lost, LeakSanitizer's asan suite), and freeing it in a
+ * destructor would race OpenSSL's own exit-time cleanup. */
 static const EVP_MD *sha256_md(void)
 {
 	return EVP_sha256();
 }
-#endif
 
 int dbc_sha256_hex(dbc_ctx *ctx, const void *data, size_t len, char hex[DBC_SHA256_HEX_LEN + 1])
 {

@@ -324,16 +324,19 @@ static double setting_num(const loaded_settings *ls, const char *check, const ch
 }
 
 /* Whether the error set ends the whole report rather than one check's row:
- * a cancel or statement timeout (57014), out of memory, and a database the
- * report could not read because another session holds a lock on it (55P03:
- * SQLite busy or locked after the busy timeout, PostgreSQL's lock_timeout).
- * None is a finding of the check that met it, and a report of the checks
- * left would read as healthy: an "error" row costs no points. */
+ * a cancel or statement timeout (57014), out of memory, and, where a lock
+ * is on the whole database (SQLite: busy or locked after the busy
+ * timeout), a lock another connection holds (55P03): the report could read
+ * nothing, and a report of error rows (which cost no points) would read as
+ * healthy. None is a finding of the check that met it. A lock on one
+ * relation (PostgreSQL's lock_timeout) fails that check alone: the others
+ * read the rest of the database. */
 static bool ends_report(const dbc_ctx *ctx)
 {
 	return strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
 	       strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0 ||
-	       strcmp(ctx->sqlstate, DBC_SQLSTATE_LOCK_TIMEOUT) == 0;
+	       (strcmp(ctx->sqlstate, DBC_SQLSTATE_LOCK_TIMEOUT) == 0 &&
+	        ctx->host->dialect->lock_is_whole_database);
 }
 
 /* One check; an error inside becomes the check's "error" row, except one

@@ -80,7 +80,9 @@ x"; do
 	if q "SELECT dbcare_set('backup.log.dir', '$bad')" >"$work/out" 2>&1; then
 		fail "backup.log.dir = '$bad' was accepted"
 	fi
-	grep -q "dbcare: backup.log.dir" "$work/out" || fail "no clear error for '$bad': $(cat "$work/out")"
+	# a relative path is refused by the settings' own check, naming the setting
+	grep -Eq "dbcare: (backup.log.dir|invalid value .* for setting \"backup.log.dir\")" "$work/out" ||
+		fail "no clear error for '$bad': $(cat "$work/out")"
 done
 [ -z "$(q "SELECT dbcare_get('backup.log.dir')")" ] || fail "a refused backup.log.dir was stored"
 echo "ok: the command's connections never capture; another database and a copy refused; the restored file captures nothing; no symlink written through; bad log directories refused"
