@@ -44,10 +44,9 @@ static int register_looking(cli_db *db, cli_opts *o)
 	/* a warning, also beside --json (stdout stays the document) */
 	if (!o->out.quiet)
 		fprintf(stderr,
-		        "dbcare: a migration is running in another session (it holds the migration "
-		        "registry): the files of %s are not compared; what is shown is what is "
+		        "dbcare: %s: the files of %s are not compared; what is shown is what is "
 		        "committed\n",
-		        o->dir);
+		        db->drv->lock_busy_holder, o->dir);
 	return 0;
 }
 
