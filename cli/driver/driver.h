@@ -114,6 +114,12 @@ typedef struct cli_driver {
 	const char *lock_busy_sqlstate;
 	/* who holds what a looker met busy, for its warning */
 	const char *lock_busy_holder;
+	/* A read a looker makes before saying it shows what is committed:
+	 * NULL where readers are never blocked by a writer (PostgreSQL);
+	 * SQLite with a rollback journal blocks them while a writer holds the
+	 * exclusive lock, and the looker then fails with the busy error
+	 * alone, not a warning promising what it cannot show. */
+	const char *look_read_probe;
 } cli_driver;
 
 struct cli_db {

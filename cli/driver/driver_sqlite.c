@@ -157,4 +157,5 @@ const cli_driver cli_sqlite_driver = {.engine = "sqlite",
                                       .enforce_foreign_keys = "PRAGMA foreign_keys = ON",
                                       .look_lock_timeout = NULL,
                                       .lock_busy_sqlstate = DBC_SQLSTATE_LOCK_TIMEOUT,
-                                      .lock_busy_holder = SQLITE_HELD};
+                                      .lock_busy_holder = SQLITE_HELD,
+                                      .look_read_probe = "SELECT 1 FROM main.sqlite_schema LIMIT 1"};

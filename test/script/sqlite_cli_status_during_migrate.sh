@@ -58,6 +58,7 @@ for mode in wal delete; do
     timed 1 status --db "$db"
     [ "$took" -lt 2500 ] || fail "$mode: status waited $took ms for the writer"
     has "dbcare: a migration (or another writer) holds the database: try again" err
+    ! grep -q "what is shown is what is committed" err || fail "$mode: status promised what it could not show: $(cat err)"
     timed 1 validate --db "$db"
     [ "$took" -lt 2500 ] || fail "$mode: validate waited $took ms for the writer"
     has "try again" err
