@@ -110,10 +110,14 @@ enum {
 	 * files alone (log status, a log's drill: the database may be gone);
 	 * CLI_NEEDS_DB sends the others on to the databases (DATABASE_URL) */
 	CMD_FILES_ALONE = 1u << 7,
+	/* looks without changing (status, validate, verify): on SQLite a short
+	 * busy timeout, so a writer holding the file (a running migration)
+	 * is said at once instead of waited for */
 	/* SQLite: the target is a restore's, checked before the connection
 	 * opens (and so creates) it (cli_restore_before_connect): a refused
 	 * one makes nothing anywhere */
 	CMD_RESTORE_TARGET = 1u << 8,
+	CMD_LOOKS = 1u << 9,
 };
 
 typedef struct cli_command {

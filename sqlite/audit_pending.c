@@ -70,21 +70,34 @@ static bool busy(int rc)
 	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
 }
 
-void sqldbc_audit_hook(sqlite3 *db)
+/* The connection's busy timeout in ms (0: none, or an application's own
+ * busy handler); the pragma reads no schema, so it never waits. */
+static int busy_timeout_of(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int ms = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA busy_timeout", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		ms = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return ms;
+}
+
+int sqldbc_audit_hook(sqlite3 *db)
 {
 	/* A file without the log (or from before pending entries) has nothing
 	 * to complete. The schema is read here, often right after the file was
 	 * opened and before the application set a busy timeout: while another
-	 * connection holds it (a WAL recovered after a crash) this waits up to
-	 * 2 s, as a connection left without the trigger records no txid or
-	 * actor (its entries are completed by the next connection with dbcare). */
+	 * connection holds it (a WAL recovered after a crash) this tries again
+	 * for 2 s, as a connection left without the trigger records no txid or
+	 * actor (its entries are completed by the next connection with dbcare).
+	 * A connection with a busy timeout tries once: its own wait is the
+	 * load's one wait (each try would wait it again). */
 	char *sql = sqlite3_mprintf(HOOK_SQL, SQLDBC_AUDIT_PENDING, SQLDBC_AUDIT_PENDING_CHAINED);
-	/* 2 s of wall time, not a count of tries: each try also waits the
-	 * connection's own busy timeout when one is set (5 s in the dbcare
-	 * command), so 200 tries could have been 1,000 s. */
-	double deadline = dbc_monotonic_ms() + 2000;
+	double deadline = dbc_monotonic_ms() + (busy_timeout_of(db) > 0 ? 0 : 2000);
+	int rc = sql ? SQLITE_OK : SQLITE_NOMEM;
 	while (sql) {
-		int rc = find_index(db);
+		rc = find_index(db);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 		if (!busy(rc) || dbc_monotonic_ms() >= deadline)
@@ -92,6 +105,7 @@ void sqldbc_audit_hook(sqlite3 *db)
 		sqlite3_sleep(10);
 	}
 	sqlite3_free(sql);
+	return busy(rc) ? SQLITE_BUSY : SQLITE_OK;
 }
 
 typedef struct pending {

@@ -114,8 +114,11 @@ __declspec(dllexport)
 	/* the connection completes the audit entries it writes (audit_pending.c)
 	 * and writes those of the audited tables finished (audit_direct.c): a
 	 * failure leaves it writing pending entries, as without dbcare */
-	if (rc == SQLITE_OK) {
-		sqldbc_audit_hook(db);
+	/* The load's reads of the file end at its first busy result: each
+	 * further one would wait the whole busy timeout again behind the same
+	 * writer (4 waits in all) and fail as well, leaving what a failed
+	 * read leaves: the shared audit triggers, no log capture. */
+	if (rc == SQLITE_OK && sqldbc_audit_hook(db) == SQLITE_OK) {
 		sqldbc_call call;
 		sqldbc_call_open(&call, conn);
 		int installed = sqldbc_audit_direct_install(&call.ctx);

@@ -162,7 +162,9 @@ sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);
 /* sqlite/audit_pending.c: the TEMP trigger by which a connection with dbcare
  * completes the audit entries it writes (nothing where the file has no
  * log), and completing every pending entry (in a savepoint of its own). */
-void sqldbc_audit_hook(sqlite3 *db);
+/* SQLITE_BUSY when the schema could not be read for the lock of another
+ * connection (after the connection's busy timeout, or 2 s without one). */
+int sqldbc_audit_hook(sqlite3 *db);
 int sqldbc_audit_complete(dbc_ctx *ctx);
 /* sqlite/fn_audit.c: makes every audited table's triggers again, as
  * dbaudit_refresh does (the bookkeeping upgrade to version 6). */

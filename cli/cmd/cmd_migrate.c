@@ -41,13 +41,17 @@ static int register_looking(cli_db *db, cli_opts *o)
 	cli_error_clear(db);
 	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
 		return -1;
+	if (db->drv->look_read_probe &&
+	    cli_q(db, o, db->drv->look_read_probe, 0, NULL, NULL) != 0) {
+		cli_rollback(db);
+		return -1;
+	}
 	/* a warning, also beside --json (stdout stays the document) */
 	if (!o->out.quiet)
 		fprintf(stderr,
-		        "dbcare: a migration is running in another session (it holds the migration "
-		        "registry): the files of %s are not compared; what is shown is what is "
+		        "dbcare: %s: the files of %s are not compared; what is shown is what is "
 		        "committed\n",
-		        o->dir);
+		        db->drv->lock_busy_holder, o->dir);
 	return 0;
 }
 

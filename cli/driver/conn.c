@@ -541,7 +541,7 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 	if (o->sqlite_busy)
 		sqlite3_busy_handler(h, o->sqlite_busy, o->sqlite_busy_arg);
 	else
-		sqlite3_busy_timeout(h, 5000);
+		sqlite3_busy_timeout(h, o->sqlite_look ? CLI_SQLITE_LOOK_BUSY_MS : CLI_SQLITE_BUSY_MS);
 	if (!o->bare && load_module(h, o, err) != 0) {
 		sqlite3_close_v2(h);
 		return NULL;

@@ -28,6 +28,11 @@ typedef struct cli_connect_opts {
 	 * loads; NULL: a busy timeout of 5 s. serve's gives up when it stops. */
 	int (*sqlite_busy)(void *arg, int count);
 	void *sqlite_busy_arg;
+	/* SQLite, without sqlite_busy: a looking command's busy timeout
+	 * (CLI_SQLITE_LOOK_BUSY_MS) instead of 5 s, module load included: a
+	 * writer holding the file (rollback journal: a running migration's
+	 * exclusive lock) is said after it, not waited for */
+	bool sqlite_look;
 } cli_connect_opts;
 
 /* Classifies a --db value (no I/O). */

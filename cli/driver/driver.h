@@ -44,6 +44,12 @@ typedef struct cli_error {
 
 typedef struct cli_db cli_db;
 
+/* SQLite busy timeouts of the command's connections: a changer waits for
+ * a writer (a commit, another run); a looker (status, validate, verify)
+ * says at once that the database is held. */
+#define CLI_SQLITE_BUSY_MS 5000
+#define CLI_SQLITE_LOOK_BUSY_MS 500
+
 typedef struct cli_driver {
 	const char *engine; /* "postgresql" or "sqlite" */
 	/* Runs one statement; params are text (NULL: SQL NULL), written $1..$n
@@ -101,9 +107,19 @@ typedef struct cli_driver {
 	 * running migration (which holds the registry's rows until it
 	 * commits): the registering statement then fails with
 	 * lock_busy_sqlstate (PostgreSQL: SET LOCAL lock_timeout, 55P03);
-	 * NULL where the engine's own busy wait applies (SQLite). */
+	 * NULL where the connection's busy timeout applies (SQLite: a
+	 * looker's connection has a short one, CLI_SQLITE_LOOK_BUSY_MS, and a
+	 * busy or locked database is lock_busy_sqlstate, as in the module). */
 	const char *look_lock_timeout;
 	const char *lock_busy_sqlstate;
+	/* who holds what a looker met busy, for its warning */
+	const char *lock_busy_holder;
+	/* A read a looker makes before saying it shows what is committed:
+	 * NULL where readers are never blocked by a writer (PostgreSQL);
+	 * SQLite with a rollback journal blocks them while a writer holds the
+	 * exclusive lock, and the looker then fails with the busy error
+	 * alone, not a warning promising what it cannot show. */
+	const char *look_read_probe;
 } cli_driver;
 
 struct cli_db {

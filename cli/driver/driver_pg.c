@@ -159,4 +159,6 @@ const cli_driver cli_pg_driver = {.engine = "postgresql",
                                   .attaches_files = false,
                                   .enforce_foreign_keys = NULL,
                                   .look_lock_timeout = "SET LOCAL lock_timeout = '500ms'",
-                                  .lock_busy_sqlstate = "55P03"};
+                                  .lock_busy_sqlstate = "55P03",
+                                  .lock_busy_holder = "a migration is running in another "
+                                                      "session (it holds the migration registry)"};

@@ -6,12 +6,28 @@
 #include "driver.h"
 #include "cli/common/files.h"
 
+#include "base/dbc.h"
 #include "base/heap_grow.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Who holds a busy database, as a looker's warning and a busy error say it. */
+#define SQLITE_HELD "a migration (or another writer) holds the database"
+
+/* The error of a failed statement. A busy or locked database is SQLSTATE
+ * 55P03, as the module maps it (sqlite/host.c, sqlite/schema_probe.c) and
+ * as PostgreSQL's lock_not_available, with what SQLite said as detail. */
+static void set_error(cli_db *db, int rc, const char *message)
+{
+	int code = rc & 0xff;
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		cli_error_set(db, DBC_SQLSTATE_LOCK_TIMEOUT, SQLITE_HELD ": try again", message, NULL);
+	else
+		cli_error_set(db, NULL, message, NULL, NULL);
+}
 
 static cli_type type_of(int t)
 {
@@ -75,7 +91,7 @@ static int sqlite_query(cli_db *db, const char *sql, int nparams, const char *co
 		break;
 	}
 	if (rc != SQLITE_OK) {
-		cli_error_set(db, NULL, sqlite3_errmsg(h), NULL, NULL);
+		set_error(db, rc, sqlite3_errmsg(h));
 		sqlite3_finalize(st);
 		if (out)
 			cli_rows_free(out);
@@ -85,8 +101,9 @@ static int sqlite_query(cli_db *db, const char *sql, int nparams, const char *co
 	/* several statements (BEGIN; ...): the rest run without rows */
 	if (tail && *tail && strspn(tail, " \t\r\n;") < strlen(tail)) {
 		char *err = NULL;
-		if (sqlite3_exec(h, tail, NULL, NULL, &err) != SQLITE_OK) {
-			cli_error_set(db, NULL, err ? err : sqlite3_errmsg(h), NULL, NULL);
+		int erc = sqlite3_exec(h, tail, NULL, NULL, &err);
+		if (erc != SQLITE_OK) {
+			set_error(db, erc, err ? err : sqlite3_errmsg(h));
 			sqlite3_free(err);
 			return -1;
 		}
@@ -137,4 +154,8 @@ const cli_driver cli_sqlite_driver = {.engine = "sqlite",
                                       .register_folder_at_once = true,
                                       .rows_hold_statement = true,
                                       .attaches_files = true,
-                                      .enforce_foreign_keys = "PRAGMA foreign_keys = ON"};
+                                      .enforce_foreign_keys = "PRAGMA foreign_keys = ON",
+                                      .look_lock_timeout = NULL,
+                                      .lock_busy_sqlstate = DBC_SQLSTATE_LOCK_TIMEOUT,
+                                      .lock_busy_holder = SQLITE_HELD,
+                                      .look_read_probe = "SELECT 1 FROM main.sqlite_schema LIMIT 1"};
