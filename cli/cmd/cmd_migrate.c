@@ -41,8 +41,7 @@ static int register_looking(cli_db *db, cli_opts *o)
 	cli_error_clear(db);
 	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
 		return -1;
-	if (db->drv->look_read_probe &&
-	    cli_q(db, o, db->drv->look_read_probe, 0, NULL, NULL) != 0) {
+	if (db->drv->look_read_probe && cli_q(db, o, db->drv->look_read_probe, 0, NULL, NULL) != 0) {
 		cli_rollback(db);
 		return -1;
 	}

@@ -47,7 +47,7 @@ typedef struct cli_db cli_db;
 /* SQLite busy timeouts of the command's connections: a changer waits for
  * a writer (a commit, another run); a looker (status, validate, verify)
  * says at once that the database is held. */
-#define CLI_SQLITE_BUSY_MS 5000
+#define CLI_SQLITE_BUSY_MS      5000
 #define CLI_SQLITE_LOOK_BUSY_MS 500
 
 typedef struct cli_driver {

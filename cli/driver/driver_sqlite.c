@@ -158,4 +158,5 @@ const cli_driver cli_sqlite_driver = {.engine = "sqlite",
                                       .look_lock_timeout = NULL,
                                       .lock_busy_sqlstate = DBC_SQLSTATE_LOCK_TIMEOUT,
                                       .lock_busy_holder = SQLITE_HELD,
-                                      .look_read_probe = "SELECT 1 FROM main.sqlite_schema LIMIT 1"};
+                                      .look_read_probe =
+                                          "SELECT 1 FROM main.sqlite_schema LIMIT 1"};
