@@ -50,6 +50,7 @@ typedef struct watched {
 	struct sockaddr_storage peer; /* the client's address */
 	double since_ms;              /* connected, or its last response sent */
 	bool in_request;              /* its head arrived: the request's own deadline applies */
+	bool line_read;               /* its request line was read (the head follows): not evicted */
 	bool cut;                     /* shut down (deadline or eviction): no longer counted */
 	bool reserve;                 /* admitted above PER_ADDRESS: serves the probes only */
 } watched;
@@ -89,6 +90,7 @@ static bool set_in_request(serve_http *h, struct MHD_Connection *c, bool on)
 	watched *w = watch_of(c);
 	if (w) {
 		w->in_request = on;
+		w->line_read = on;
 		w->since_ms = dbc_monotonic_ms();
 	}
 	bool reserve = w && w->reserve;
@@ -160,7 +162,7 @@ static watched *oldest_without_head(serve_http *h, const struct sockaddr *addr)
 {
 	watched *oldest = NULL;
 	for (watched *w = h->conns; w; w = w->next)
-		if (same_host(&w->peer, addr) && !w->cut && !w->in_request &&
+		if (same_host(&w->peer, addr) && !w->cut && !w->in_request && !w->line_read &&
 		    (!oldest || w->since_ms < oldest->since_ms) && !head_pending(w->fd))
 			oldest = w;
 	return oldest;
@@ -412,6 +414,23 @@ static int post_endpoint(serve_http *h, const char *url, int only, char **body)
 	return status;
 }
 
+/* MHD_OPTION_URI_LOG_CALLBACK: a request line was read. MHD has taken the
+ * bytes from the socket, so head_pending no longer sees them, and the
+ * handler has not started yet: without this mark a probe whose head is
+ * being parsed looked idle and could be the one evicted. Returns no
+ * request state (handle makes it). */
+static void *request_line_read(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	serve_http *h = cls;
+	(void)uri;
+	pthread_mutex_lock(&h->mu);
+	watched *w = watch_of(c);
+	if (w)
+		w->line_read = true;
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state)
@@ -525,7 +544,8 @@ serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, b
 	h->daemon = MHD_start_daemon(
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, admit, h,
 	    handle, h, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_URI_LOG_CALLBACK,
+	    request_line_read, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX, MHD_OPTION_END);
 	if (!h->daemon) {
 		*err = strdup("dbcare: the HTTP server did not start");
