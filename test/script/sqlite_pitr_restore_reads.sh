@@ -40,7 +40,9 @@ commits(1); con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 # epoch 2: commits, the moment, more commits in later segments
 p = capture(); commits(20); caught_up(p); time.sleep(0.5)
 moment, want = stamp(), rows(db)
-time.sleep(0.5); commits(20); caught_up(p)
+# two batches apart: at least two segments after the moment (the restore
+# reads up to the first commit after it, so the damage goes in a later one)
+time.sleep(0.5); commits(10); time.sleep(0.6); commits(10); caught_up(p)
 p.send_signal(signal.SIGTERM); p.wait()
 con.close()
 segs = {}
@@ -49,12 +51,12 @@ for f in sorted(os.listdir(log)):
         m = json.load(open(os.path.join(log, f)))
         segs[m["segment"]] = m
 if len({m["epoch"] for m in segs.values()}) != 2: fail("not two epochs: %r" % segs)
-def pick(ok):
-    s = [n for n, m in sorted(segs.items()) if m["first_commit"] != "1970-01-01 00:00:00.000" and ok(m)]
+def pick(ok, skip=0):
+    s = [n for n, m in sorted(segs.items()) if m["first_commit"] != "1970-01-01 00:00:00.000" and ok(m)][skip:]
     if not s: fail("no segment to damage: %r" % segs)
     return s[len(s) // 2]
 old = pick(lambda m: m["epoch"] == 1)
-after = pick(lambda m: m["epoch"] == 2 and m["first_commit"] > moment)
+after = pick(lambda m: m["epoch"] == 2 and m["first_commit"] > moment, skip=1)
 between = pick(lambda m: m["epoch"] == 2 and m["last_commit"] < moment and m["base"] == segs[after]["base"])
 def damaged(name, *segments):
     d = os.path.join(work, name)
