@@ -84,15 +84,21 @@ wait "$holder"
 [ "$(cat "$work/holder.out")" = 1 ] || fail "holder: $(cat "$work/holder.out")"
 echo "lock timeout: 55P03 after 200 ms"
 
+# Waits until a run in another session holds the migration lock (an
+# advisory lock), for up to 5 s.
+wait_run_lock() {
+  for _ in $(seq 1 100); do
+    [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" != 0 ] && return
+    sleep 0.05
+  done
+}
+
 # An assert while another session's run (registering and applying 22) has
 # not committed: the version is unseen, and the hint says why.
 q -c "BEGIN" -c "SELECT dbmigrate_add('22', 'slow', 'SELECT pg_sleep(3)')" \
   -c "SELECT dbmigrate_apply()" -c "COMMIT" > "$work/run.out" 2>&1 &
 runner=$!
-for _ in $(seq 1 100); do
-  [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" != 0 ] && break
-  sleep 0.05
-done
+wait_run_lock
 if q -c "SELECT dbmigrate_assert('22')" > "$work/assert.out" 2>&1; then fail "assert passed during the run"; fi
 grep -q 'HINT:  A migration run holds the migration lock in another session' "$work/assert.out" ||
   fail "assert during a run: $(cat "$work/assert.out")"
@@ -110,10 +116,7 @@ echo "assert during a run: the hint says a run is in progress"
 q -c "SELECT dbmigrate_add('24', 'slow registered', 'SELECT pg_sleep(2)')" > /dev/null
 q -c "SELECT dbmigrate_apply()" > "$work/run.out" 2>&1 &
 runner=$!
-for _ in $(seq 1 100); do
-  [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" != 0 ] && break
-  sleep 0.05
-done
+wait_run_lock
 if q -c "SELECT dbmigrate_assert('24')" > "$work/assert.out" 2>&1; then fail "assert of 24 passed during the run"; fi
 grep -q 'HINT:  A migration run holds the migration lock in another session' "$work/assert.out" ||
   fail "assert of a pending version during a run: $(cat "$work/assert.out")"
