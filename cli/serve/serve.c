@@ -236,6 +236,18 @@ static int setup_fleet(serve_fleet *f, cli_opts *o)
 int cmd_serve(cli_db *unused, cli_opts *o)
 {
 	(void)unused;
+	/* a stop signal ends serving with 0, one that comes while the fleet
+	 * is set up too (the pipe keeps it until serving begins); handled (not
+	 * SIG_DFL), so the PostgreSQL driver's per-statement cancel handler is
+	 * never armed in a thread */
+	if (pipe2(stop_pipe, O_CLOEXEC) != 0)
+		return CLI_ERROR;
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	if (o->allow_writes != (o->token_file != NULL)) {
 		cli_errorf("--allow-writes and --token-file go together: the write endpoints need a "
 		           "bearer token");
@@ -266,16 +278,6 @@ int cmd_serve(cli_db *unused, cli_opts *o)
 		free(token);
 		return rc;
 	}
-	/* a stop signal ends serving; handled (not SIG_DFL), so the PostgreSQL
-	 * driver's per-statement cancel handler is never armed in a thread */
-	if (pipe2(stop_pipe, O_CLOEXEC) != 0)
-		return CLI_ERROR;
-	struct sigaction sa = {.sa_handler = on_stop};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	char *err = NULL;
 	serve_http *h = NULL;
