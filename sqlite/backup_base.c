@@ -40,6 +40,18 @@ int sqldbc_backup_db_error(dbc_ctx *ctx, sqlite3 *db, const char *what)
 	return DBC_ERROR;
 }
 
+int sqldbc_backup_rc_error(dbc_ctx *ctx, sqlite3 *db, int rc, const char *what)
+{
+	/* an interrupt is the call's cancel, said as every call says it */
+	if ((rc & 0xff) == SQLITE_INTERRUPT && ctx->host->interrupted(ctx))
+		return DBC_ERROR;
+	if (db && sqlite3_errcode(db) != SQLITE_OK)
+		return sqldbc_backup_db_error(ctx, db, what);
+	/* the connection's message was reset since (a statement reset or
+	 * finalized after the failure): the code still names the cause */
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "%s: %s", what, sqlite3_errstr(rc));
+}
+
 /* ---------------------------------------------------------------- reading an image */
 
 /* Runs sql on db and hands each row's first column (text) to the buffer as
@@ -254,11 +266,12 @@ int sqldbc_backup_begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline, boo
 			return sqldbc_backup_db_error(ctx, db, "could not begin the backup's read transaction");
 		if (sqldbc_backup_read_image(ctx, db, deadline, content, source, &rc) == DBC_OK)
 			return DBC_OK;
+		/* the read's own message, before ending the read resets it */
+		if (!ctx->failed && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			sqldbc_backup_rc_error(ctx, db, rc, "could not read the database to back up");
 		sqldbc_backup_end_read(db, ctx->host_data);
 		if (ctx->failed)
 			return DBC_ERROR;
-		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
-			return sqldbc_backup_db_error(ctx, db, "could not read the database to back up");
 		if (dbc_monotonic_ms() >= deadline)
 			return dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
 			                 "the database stayed locked: no consistent read within "
@@ -310,5 +323,13 @@ int sqldbc_backup_prepare(dbc_ctx *ctx, sqlite3 *db)
 	if (sqldbc_call_prepare_rescue(ctx->host_data) != SQLITE_OK)
 		return sqldbc_backup_db_error(ctx, db, "could not prepare the backup");
 	/* outside a transaction: the bookkeeping committed before the copy */
-	return dbc_backup_book_before_copy(ctx);
+	if (dbc_backup_book_before_copy(ctx) != DBC_OK)
+		return DBC_ERROR;
+	/* A first backup's bookkeeping made tables, which expired the rescue:
+	 * expired, it could not run under an interrupt (its new compilation
+	 * fails) and the copy's read transaction would stay open. It is made
+	 * again here, before BEGIN; nothing changes the schema until the read
+	 * ends. Interrupted already: no read transaction is begun. */
+	sqldbc_call_renew_rescue(ctx->host_data);
+	return ctx->host->interrupted(ctx) ? DBC_ERROR : DBC_OK;
 }

@@ -359,9 +359,9 @@ static int copy_snapshot(dbc_ctx *ctx, sqlite3 *db, const char *tmp_path, double
 	source->content_from_copy = same;
 	if (rc == DBC_OK && !same &&
 	    sqldbc_backup_read_image(ctx, db, deadline, true, source, &sqlite_rc) != DBC_OK)
-		rc = ctx->failed
-		         ? DBC_ERROR
-		         : sqldbc_backup_db_error(ctx, db, "could not read the database to back up");
+		rc = ctx->failed ? DBC_ERROR
+		                 : sqldbc_backup_rc_error(ctx, db, sqlite_rc,
+		                                          "could not read the database to back up");
 	return rc;
 }
 

@@ -78,6 +78,9 @@ int sqldbc_backup_windows_record(dbc_ctx *ctx, const sqldbc_table_at *at, dbc_wi
  * image's fingerprint and, with content, its tables (sqlite_rc: the SQLite
  * code of the read); the rows of sql as text (the SQLite code). */
 int sqldbc_backup_db_error(dbc_ctx *ctx, sqlite3 *db, const char *what);
+/* The same for a failure whose SQLite code is rc, when the connection's
+ * message may have been reset since; an interrupt is the call's cancel. */
+int sqldbc_backup_rc_error(dbc_ctx *ctx, sqlite3 *db, int rc, const char *what);
 int sqldbc_backup_read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, bool content,
                              dbc_backup_image *img, int *sqlite_rc);
 int sqldbc_backup_rows_text(sqlite3 *db, const char *sql, dbc_buf *out, int64_t *rows);
