@@ -102,9 +102,14 @@ static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n,
 	}
 }
 
+static int check_default_folder(cli_db *db, cli_opts *o, const char *verb);
+
 int cmd_status(cli_db *db, cli_opts *o)
 {
 	cli_rows r = {0};
+	/* status --exit-code from cron's folder must not pass as "0 pending" */
+	if (check_default_folder(db, o, "shown") != 0)
+		return CLI_ERROR;
 	if (begin_with_files(db, o, true) != 0)
 		return CLI_ERROR;
 	/* a table for people leaves out the checksum and duration; JSON has all */
@@ -348,12 +353,13 @@ static int migrate_commit_each(cli_db *db, cli_opts *o)
 	return rc == 0 ? CLI_OK : CLI_ERROR;
 }
 
-/* migrate without --dir in a folder that has no migrations/: a run in the
- * wrong folder must not pass for a database that is up to date. Nothing
- * registered either: an error that names the folder (and a dbmate-style
- * db/migrations when there is one); otherwise the registered migrations are
- * applied, with a warning that the folder was not there. */
-static int check_default_folder(cli_db *db, cli_opts *o)
+/* migrate or status without --dir in a folder that has no migrations/: a
+ * run in the wrong folder must not pass for a database that is up to date.
+ * Nothing registered either: an error that names the folder (and a
+ * dbmate-style db/migrations when there is one); otherwise the registered
+ * migrations are applied or shown, with a warning that the folder was not
+ * there. */
+static int check_default_folder(cli_db *db, cli_opts *o, const char *verb)
 {
 	struct stat sb;
 	cli_rows r = {0};
@@ -367,8 +373,8 @@ static int check_default_folder(cli_db *db, cli_opts *o)
 		if (!o->out.quiet)
 			fprintf(stderr,
 			        "dbcare: no migration folder \"%s\" here: only the migrations registered "
-			        "in %s are applied\n",
-			        o->dir, db->label);
+			        "in %s are %s\n",
+			        o->dir, db->label, verb);
 		return 0;
 	}
 	cli_errorf("no migration folder \"%s\" here, and no migration is registered in %s: "
@@ -381,7 +387,7 @@ static int check_default_folder(cli_db *db, cli_opts *o)
 
 int cmd_migrate(cli_db *db, cli_opts *o)
 {
-	if (check_default_folder(db, o) != 0)
+	if (check_default_folder(db, o, "applied") != 0)
 		return CLI_ERROR;
 	if (o->commit_each && !o->dry_run)
 		return migrate_commit_each(db, o);

@@ -31,6 +31,7 @@ blocks run; exits 1 on any failure.
 """
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -117,9 +118,11 @@ def run(root, work, path, steps, engine):
     env = dict(os.environ, PATH=os.path.join(folder, ".bin") + ":" + os.environ["PATH"],
                DBCARE_MODULE=os.environ["DBCARE_SQLITE_MODULE"], HOME=folder, NO_COLOR="1")
     env.pop("DATABASE_URL", None)
-    p = subprocess.run(["bash", "-c", "\n".join(script)], env=env, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=300)
-    out, failures = p.stdout, []
+    out, timed_out, left_running = run_session("\n".join(script), env, folder)
+    failures = []
+    if left_running:
+        failures.append("%s: a process the examples started was still running after the last "
+                        "block (stop it in the block that starts it)" % path)
     for n, (kind, line, text, fails, _) in enumerate(steps):
         m = re.search(r"^@@step %d rc=(\S+)$" % n, out, re.M)
         if kind == "setup":
@@ -127,6 +130,10 @@ def run(root, work, path, steps, engine):
                 failures.append("%s:%d: the setup failed" % (path, line))
             continue
         if not m:
+            if timed_out:
+                failures.append("%s:%d: still running after %d s (this block, or a process "
+                                "one before it left, waits forever)" % (path, line, SESSION_LIMIT))
+                break
             failures.append("%s:%d: never ran (the session ended before it)" % (path, line))
         elif fails and m.group(1) == "0":
             failures.append("%s:%d: marked 'fails' but ran without an error" % (path, line))
@@ -135,6 +142,34 @@ def run(root, work, path, steps, engine):
     if failures:
         failures.append("  output of %s:\n%s" % (path, out))
     return failures
+
+
+SESSION_LIMIT = 120  # a document's blocks take seconds; the harness allows 300 for all
+
+
+def run_session(script, env, folder):
+    """Runs one document's script in a process group of its own, its output
+    in a file (a process left in the background holds no pipe open). Past
+    the limit, or once the script ends, whatever is left of the group is
+    killed, so no run waits forever. Returns the output, whether the limit
+    was reached, and whether a process was left running."""
+    log = os.path.join(folder, ".session.log")
+    timed_out = left_running = False
+    with open(log, "w") as f:
+        p = subprocess.Popen(["bash", "-c", script], env=env, stdout=f, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        try:
+            p.wait(timeout=SESSION_LIMIT)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+            left_running = not timed_out
+        except ProcessLookupError:
+            pass
+        p.wait()
+    with open(log) as f:
+        return f.read(), timed_out, left_running
 
 
 def sh_quote(s):
