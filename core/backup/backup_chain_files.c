@@ -174,6 +174,35 @@ static const char *find_base(chain_walk *w, const char *sha)
 	return NULL;
 }
 
+/* The backups of the folder a missing link may be, changed since: plain
+ * files that are backups, no link of this chain, and that no backup of the
+ * folder builds on (a chain's newest file, not its base). ", "-separated;
+ * "" when none. Called after find_base looked at every file. */
+static const char *unclaimed_backups(chain_walk *w)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, w->ctx);
+	int shown = 0;
+	for (int i = 0; i < w->nc && shown < 5; i++) {
+		const char *sha = w->c[i].plain_sha;
+		if (!sha || !*sha)
+			continue; /* no backup, or a link of this chain */
+		bool claimed = false;
+		for (int j = 0; j < w->nc && !claimed; j++) {
+			char *base = NULL;
+			claimed = j != i && w->env->pageset_base(w->ctx, w->c[j].path, &base) && base &&
+			          strcmp(base, sha) == 0;
+		}
+		if (claimed)
+			continue;
+		if (shown++)
+			dbc_buf_append(&b, ", ");
+		dbc_buf_append(&b, w->c[i].path);
+	}
+	const char *list = dbc_buf_finish(&b);
+	return list ? list : "";
+}
+
 void dbc_backup_error_names(dbc_ctx *ctx, const char *scratch, const char *file)
 {
 	const char *at;
@@ -205,13 +234,19 @@ static int walk(chain_walk *w, const char *path, const char *dir)
 		listed = true;
 		const char *found = find_base(w, base);
 		if (!found && !w->ctx->failed) {
+			const char *maybe = unclaimed_backups(w);
 			dbc_error(w->ctx, DBC_SQLSTATE_BAD_STATE,
 			          "backup %s builds on a file whose SHA-256 is %s, and no file in %s is "
-			          "that file%s",
+			          "that file%s%s%s%s",
 			          w->shown[w->n - 1], base, dir,
-			          w->key_skipped ? " (some sealed files there do not open with this key)" : "");
+			          w->key_skipped ? " (some sealed files there do not open with this key)" : "",
+			          *maybe ? ": missing, or changed since (backups there that nothing builds "
+			                   "on: "
+			                 : "",
+			          maybe, *maybe ? ")" : "");
 			dbc_error_hint(w->ctx, "Put the chain's files (the full backup and every "
-			                       "incremental after it) in one folder, or name it with --from.");
+			                       "incremental after it) in one folder, or name it with --from; "
+			                       "a changed file is damaged: restore from an older chain.");
 		}
 		if (!found)
 			return DBC_ERROR;

@@ -122,6 +122,10 @@ printf 'X' | dd of="$work/broken3/i1.db" bs=1 seek=5000 conv=notrunc status=none
 "$cli" restore "$work/broken3/i2.db" --db "sqlite:$work/b3.db" --module "$module" >"$work/out" 2>&1 &&
   fail "a chain with a changed link restored"
 grep -q "backup $work/broken3/i2.db builds on" "$work/out" || fail "changed link: $(cat "$work/out")"
+# ... and the changed file is named (the backup there nothing builds on),
+# the intact base is not
+grep -q "changed since (backups there that nothing builds on: $work/broken3/i1.db)" "$work/out" ||
+  fail "the changed link is not named: $(cat "$work/out")"
 left_nothing "$work/b3.db"
 
 # a row's text changed in the newest file (its storage still sound): the
