@@ -71,6 +71,7 @@ static int expand_db(cli_opts *o, const char *value, int later, bool *fleet)
 			globfree(&g);
 		return CLI_ERROR;
 	}
+	/* why: sized once, to what the expansion holds, not grown item by item */
 	const char **more =
 	    realloc(o->dbs, sizeof(char *) * ((size_t)o->ndbs + g.gl_pathc + (size_t)later + 1));
 	if (!more)

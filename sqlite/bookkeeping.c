@@ -442,8 +442,17 @@ static bool row_index_hashed(dbc_ctx *ctx)
  * until they are opened again (audit_direct.c). */
 static int upgrade_to_17(dbc_ctx *ctx)
 {
-	if (!table_exists(ctx, "dbcare_audit_log") || row_index_hashed(ctx))
+	if (!table_exists(ctx, "dbcare_audit_log"))
 		return DBC_OK;
+	/* the index on the row hash already there: the step to 13 made the log
+	 * again with today's columns and indexes (a file of 0.3.8 or before)
+	 * and copied its entries without a row hash, or a build between two
+	 * releases hashed them; either way an entry without one would drop
+	 * out of its row's history (sqlite/fn_audit.c, row_range) */
+	if (row_index_hashed(ctx))
+		return ctx->host->exec(ctx, "UPDATE main.dbcare_audit_log"
+		                            " SET row_hash = dbaudit_row_hash(table_name, key)"
+		                            " WHERE row_hash IS NULL");
 	if (ctx->host->exec(ctx, "DROP INDEX IF EXISTS main.dbcare_audit_log_row;"
 	                         " UPDATE main.dbcare_audit_log"
 	                         " SET row_hash = dbaudit_row_hash(table_name, key)") != DBC_OK ||

@@ -177,6 +177,7 @@ static int add_function(cli_pg_toc *t, const char *name, size_t n)
 	for (int i = 0; i < t->nfns; i++)
 		if (strlen(t->dbcare_fns[i]) == n && strncmp(t->dbcare_fns[i], name, n) == 0)
 			return 0;
+	/* why: one item more to a list of a few function names */
 	char **v = realloc(t->dbcare_fns, (size_t)(t->nfns + 1) * sizeof *v);
 	if (!v)
 		return -1;

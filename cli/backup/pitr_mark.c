@@ -14,6 +14,8 @@
 #include "cli/driver/conn.h"
 #include "pitr.h"
 
+#include "base/heap_grow.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,19 +30,18 @@ typedef struct mark_scan {
 	const char *label;
 	size_t len;
 	pitr_rec *bases; /* one per epoch, in log order */
-	size_t nbases;
-	candidate *c;
-	size_t n;
+	size_t nbases, bases_cap;
+	candidate *c; /* every commit whose pages hold the label: many in a long log */
+	size_t n, c_cap;
 } mark_scan;
 
 static int scan_record(void *arg, const pitr_rec *r)
 {
 	mark_scan *m = arg;
 	if (r->type == PITR_REC_BASE) {
-		pitr_rec *b = realloc(m->bases, (m->nbases + 1) * sizeof *b);
-		if (!b)
+		if (!dbc_heap_reserve(&m->bases, m->nbases + 1, &m->bases_cap, sizeof *m->bases, 8))
 			return -1;
-		m->bases = b;
+		pitr_rec *b = m->bases;
 		b[m->nbases] = *r;
 		b[m->nbases].pages = NULL;
 		b[m->nbases].rows = NULL;
@@ -49,11 +50,9 @@ static int scan_record(void *arg, const pitr_rec *r)
 	}
 	if (r->type != PITR_REC_COMMIT || !memmem(r->pages, r->pages_len, m->label, m->len))
 		return 0;
-	candidate *c = realloc(m->c, (m->n + 1) * sizeof *c);
-	if (!c)
+	if (!dbc_heap_reserve(&m->c, m->n + 1, &m->c_cap, sizeof *m->c, 16))
 		return -1;
-	m->c = c;
-	c[m->n++] = (candidate){r->epoch, r->seq};
+	m->c[m->n++] = (candidate){r->epoch, r->seq};
 	return 0;
 }
 

@@ -35,6 +35,7 @@ static policy_total *total_of(policy_total **t, int *n, const char *name)
 	for (int i = 0; i < *n; i++)
 		if (strcmp((*t)[i].name, name) == 0)
 			return &(*t)[i];
+	/* why: one item more to a list of a few policies' names */
 	policy_total *more = realloc(*t, sizeof(policy_total) * (size_t)(*n + 1));
 	if (!more)
 		return NULL;

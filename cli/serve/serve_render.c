@@ -12,7 +12,9 @@
  */
 #include "serve.h"
 #include "cli/cmd/health_file.h"
+#include "cli/common/files.h"
 #include "base/heap_grow.h"
+#include "health/health.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -318,7 +320,6 @@ static int fresh_gauge(const serve_result *r, const char *name, size_t nlen)
 }
 
 static void put_value(FILE *m, double v);
-static char *escape_label(const char *s);
 
 /* One database's exposition, its lines sorted into the families by the
  * metric name that starts each line (a name holds no label text, so a
@@ -353,39 +354,19 @@ static void absorb(families *fs, const serve_result *r, const char *label)
 		}
 		line = end ? end + 1 : NULL;
 	}
-	/* a family the report left out (an unknown size) stays out */
-	char *db = escape_label(label);
-	for (int i = 0; db && i < SERVE_GAUGES; i++) {
+	/* a family the report left out (an unknown size) stays out; a sample
+	 * read anew is the line the module writes (core/health renders it) */
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
+	for (int i = 0; i < SERVE_GAUGES; i++) {
 		const char *name = serve_gauges[i].family;
 		family *f = seen[i] ? family_get(fs, name, strlen(name)) : NULL;
-		if (!f)
-			continue;
-		fprintf(f->m, "%s{engine=\"%s\",database=\"%s\"} ", name, r->engine, db);
-		put_value(f->m, r->gauges[i]);
-		fputc('\n', f->m);
+		const char *line =
+		    f ? dbc_prom_database_sample(&ctx, name, r->engine, label, r->gauges[i]) : NULL;
+		if (line)
+			fputs(line, f->m);
 	}
-	free(db);
-}
-
-/* A label value escaped for the exposition (malloc'd). */
-static char *escape_label(const char *s)
-{
-	char *out = malloc(strlen(s) * 2 + 1), *p = out;
-	if (!out)
-		return NULL;
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"') {
-			*p++ = '\\';
-			*p++ = *s;
-		} else if (*s == '\n') {
-			*p++ = '\\';
-			*p++ = 'n';
-		} else {
-			*p++ = *s;
-		}
-	}
-	*p = '\0';
-	return out;
+	dbc_ctx_finish(&ctx);
 }
 
 /* Go float syntax: whole numbers plainly, others to the millisecond. */
@@ -415,22 +396,25 @@ static void own_families(families *fs, const serve_snapshot *s)
 	                   "from, in seconds.");
 	age->type = strdup("gauge");
 	double now = serve_wall_s();
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
 	for (int i = 0; i < s->f->n; i++) {
 		if (!shown(s, i))
 			continue;
 		const serve_result *r = s->views[i].r;
 		const char *engine =
 		    r && r->engine ? r->engine : cli_target_engine_name(&s->f->dbs[i].target);
-		char *db = escape_label(label_of(s, i));
-		fprintf(up->m, "dbcare_up{engine=\"%s\",database=\"%s\"} %d\n", engine, db ? db : "",
-		        s->views[i].up ? 1 : 0);
-		fprintf(age->m, "dbcare_metric_age_seconds{engine=\"%s\",database=\"%s\"} ", engine,
-		        db ? db : "");
+		/* the labels as the module writes them (core/health) */
+		const char *labels = dbc_prom_database_labels(&ctx, engine, label_of(s, i));
+		if (!labels)
+			break;
+		fprintf(up->m, "dbcare_up{%s} %d\n", labels, s->views[i].up ? 1 : 0);
+		fprintf(age->m, "dbcare_metric_age_seconds{%s} ", labels);
 		/* milliseconds are enough for an age */
 		put_value(age->m, r ? round(fmax(0, now - r->report_at) * 1000) / 1000 : INFINITY);
 		fputc('\n', age->m);
-		free(db);
 	}
+	dbc_ctx_finish(&ctx);
 }
 
 int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const char **type)

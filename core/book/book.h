@@ -112,7 +112,9 @@ typedef struct dbc_book_table {
 extern const dbc_book_table dbc_book_tables[];
 extern const int dbc_book_ntables;
 /* SQLite's bookkeeping version: the layout of the catalogue's SQLite tables
- * (the highest book_since; sqlite/bookkeeping.c has a step per version). */
+ * (the highest book_since; sqlite/bookkeeping.c's upgrade adds each
+ * version's columns, with a step of its own where a version needs data
+ * work). */
 #define DBC_BOOK_VERSION 17
 
 /* The table of that name (without the prefix), NULL when none. */

@@ -37,10 +37,12 @@
  *
  * Adding a column: one DBC_COL at the end of its table with .pg_since (the
  * open version) and .book_since (DBC_BOOK_VERSION + 1, then raise
- * DBC_BOOK_VERSION in book.h and add its step to sqlite/bookkeeping.c's
- * list, which adds the column); append `make book-stanza` to the open
- * upgrade script. Adding a table: one DBC_BOOK_TABLE, a "-- dbcare:book
- * <name>" line in its part's pg/sql file, and `make book-stanza`.
+ * DBC_BOOK_VERSION in book.h); nothing else: the build writes it into the
+ * open upgrade script's stanza ("-- dbcare:book-stanza") and SQLite's
+ * upgrade (sqlite/bookkeeping.c) adds every column of a version by itself,
+ * with a step of its own only where the version needs data work. Adding a
+ * table: one DBC_BOOK_TABLE and a "-- dbcare:book <name>" line in its
+ * part's pg/sql file (docs/ARCHITECTURE.md, "The bookkeeping catalogue").
  * test/script/pg_book_catalog.sh fails until every piece is there.
  */
 #include "book/book.h"

@@ -29,28 +29,28 @@ int dbc_health_audit_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char *
 	if (exists && ctx->host->audit_wal_lag &&
 	    ctx->host->audit_wal_lag(ctx, &wal, &lag, &retained) != DBC_OK)
 		return DBC_ERROR;
-	char *db = dbc_prom_escape_label(ctx, r->database ? r->database : "");
+	/* the labels of the report's own samples (health_render.c) */
+	char *labels = dbc_prom_database_labels(ctx, ctx->host->dialect->name, r->database);
 	char *wal_series =
-	    !db || !wal
+	    !labels || !wal
 	        ? ""
 	        : dbc_printf(ctx,
 	                     "# HELP dbcare_audit_lag_seconds How far the audit log may be behind the"
 	                     " changes of tables audited in wal mode.\n"
 	                     "# TYPE dbcare_audit_lag_seconds gauge\n"
-	                     "dbcare_audit_lag_seconds{engine=\"%s\",database=\"%s\"} %.3f\n"
+	                     "dbcare_audit_lag_seconds{%s} %.3f\n"
 	                     "# HELP dbcare_audit_wal_retained_bytes WAL the audit trail's replication"
 	                     " slot holds back.\n"
 	                     "# TYPE dbcare_audit_wal_retained_bytes gauge\n"
-	                     "dbcare_audit_wal_retained_bytes{engine=\"%s\",database=\"%s\"} %lld\n",
-	                     ctx->host->dialect->name, db, lag, ctx->host->dialect->name, db,
-	                     (long long)retained);
-	*out = db && wal_series
+	                     "dbcare_audit_wal_retained_bytes{%s} %lld\n",
+	                     labels, lag, labels, (long long)retained);
+	*out = labels && wal_series
 	           ? dbc_printf(ctx,
 	                        "# HELP dbcare_audit_entries_written Entries the audit trail has "
 	                        "written in committed transactions.\n"
 	                        "# TYPE dbcare_audit_entries_written gauge\n"
-	                        "dbcare_audit_entries_written{engine=\"%s\",database=\"%s\"} %lld\n%s",
-	                        ctx->host->dialect->name, db, (long long)written, wal_series)
+	                        "dbcare_audit_entries_written{%s} %lld\n%s",
+	                        labels, (long long)written, wal_series)
 	           : NULL;
 	return *out ? DBC_OK : DBC_ERROR;
 }

@@ -267,13 +267,29 @@ static void metrics_prometheus(dbc_buf *b, const char *base, const dbc_health_me
 	}
 }
 
+char *dbc_prom_database_labels(dbc_ctx *ctx, const char *engine, const char *database)
+{
+	char *db = dbc_prom_escape_label(ctx, database ? database : "");
+	return dbc_printf(ctx, "engine=\"%s\",database=\"%s\"", engine, db ? db : "");
+}
+
+char *dbc_prom_database_sample(dbc_ctx *ctx, const char *name, const char *engine,
+                               const char *database, double v)
+{
+	char *labels = dbc_prom_database_labels(ctx, engine, database);
+	if (!labels)
+		return NULL;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	sample(&b, name, labels, v);
+	return dbc_buf_finish(&b);
+}
+
 int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	char *db = dbc_prom_escape_label(ctx, r->database ? r->database : "");
-	char *base =
-	    dbc_printf(ctx, "engine=\"%s\",database=\"%s\"", ctx->host->dialect->name, db ? db : "");
+	char *base = dbc_prom_database_labels(ctx, ctx->host->dialect->name, r->database);
 	if (!base)
 		return DBC_ERROR;
 	int st = strcmp(r->status, "critical") == 0 ? 2 : strcmp(r->status, "warning") == 0 ? 1 : 0;

@@ -235,7 +235,8 @@ int dbc_health_tables_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 	qsort(h.items, (size_t)n, sizeof(*h.items), by_size);
 	if (n > DBC_TABLE_SERIES)
 		n = DBC_TABLE_SERIES;
-	char *db = dbc_prom_escape_label(ctx, r->database ? r->database : "");
+	/* the labels of the report's own samples (health_render.c), and the table */
+	char *db = dbc_prom_database_labels(ctx, ctx->host->dialect->name, r->database);
 	char **labels = dbc_alloc(ctx, sizeof(*labels) * (size_t)n);
 	if (!db || !labels)
 		return DBC_ERROR;
@@ -243,8 +244,7 @@ int dbc_health_tables_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 		const table_hist *t = &h.items[i];
 		char *name = t->schema ? dbc_printf(ctx, "%s.%s", t->schema, t->name) : t->name;
 		labels[i] =
-		    dbc_printf(ctx, "engine=\"%s\",database=\"%s\",table=\"%s\"", ctx->host->dialect->name,
-		               db, name ? dbc_prom_escape_label(ctx, name) : "");
+		    dbc_printf(ctx, "%s,table=\"%s\"", db, name ? dbc_prom_escape_label(ctx, name) : "");
 		if (!labels[i])
 			return DBC_ERROR;
 	}

@@ -347,6 +347,10 @@ int main(int argc, char **argv)
 		return book_sql_upgrade(stdin, stdout, argv[2]);
 	if (argc == 3 && strcmp(argv[1], "book-expect") == 0)
 		return book_sql_expect(stdout, argv[2]);
+	if (argc == 2 && strcmp(argv[1], "book-added-sqlite") == 0) {
+		book_sql_added_sqlite(stdout);
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "install") == 0)
 		return install(stdin, stdout);
 	if (argc == 2 && strcmp(argv[1], "pg-expect") == 0) {
@@ -367,7 +371,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && strcmp(argv[1], "stanza") == 0)
 		return stanza(stdout, argc - 2, argv + 2);
-	fprintf(stderr, "usage: api_sql install|pg-expect|sqlite-expect|read-only|sweep|stanza ID...|"
-	                "upgrade VERSION|book-stanza VERSION|book-expect pg|sqlite\n");
+	fprintf(stderr,
+	        "usage: api_sql install|pg-expect|sqlite-expect|read-only|sweep|stanza ID...|"
+	        "upgrade VERSION|book-stanza VERSION|book-expect pg|sqlite|book-added-sqlite\n");
 	return 2;
 }

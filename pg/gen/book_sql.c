@@ -167,6 +167,19 @@ static void sqlite_expect(FILE *out)
 	}
 }
 
+void book_sql_added_sqlite(FILE *out)
+{
+	for (int i = 0; i < dbc_book_ntables; i++) {
+		const dbc_book_table *t = &dbc_book_tables[i];
+		if (!dbc_book_table_on(t, DBC_BOOK_ON_SQLITE))
+			continue;
+		fprintf(out, "table %d dbcare_%s\n", t->book_since, t->name);
+		for (const dbc_book_column *c = t->columns; c->name; c++)
+			if (c->book_since && dbc_book_column_on(c, DBC_BOOK_ON_SQLITE))
+				fprintf(out, "column %d dbcare_%s %s\n", c->book_since, t->name, c->name);
+	}
+}
+
 int book_sql_expect(FILE *out, const char *engine)
 {
 	if (strcmp(engine, "pg") == 0) {

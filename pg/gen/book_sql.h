@@ -18,5 +18,9 @@ void book_sql_stanza(FILE *out, const char *version);
  * replaced by book_sql_stanza's statements; 1 on a second such line. */
 int book_sql_upgrade(FILE *in, FILE *out, const char *version);
 int book_sql_expect(FILE *out, const char *engine);
+/* The bookkeeping versions of SQLite's tables and of the columns added to
+ * them, a line each: "table <version> dbcare_<table>", "column <version>
+ * dbcare_<table> <column>" (test/script/sqlite_book_columns.sh). */
+void book_sql_added_sqlite(FILE *out);
 
 #endif

@@ -4,12 +4,13 @@
 #   1. it reaches bookkeeping only through the SQL API: no bookkeeping
 #      table's name (dbcare.NAME on PostgreSQL, dbcare_NAME on SQLite, the
 #      tables of the catalogue core/book/tables.c, and any the install and
-#      upgrade SQL create)
-#      in the code of cli/, strings included, comments left out;
+#      upgrade SQL create), bare or quoted ("dbcare"."backups"), in the
+#      code of cli/, strings included, comments left out;
 #   2. it never asks which engine it is on: no comparison with a driver
 #      (== &cli_pg_driver), an engine constant (CLI_ENGINE_PG) or an engine
 #      name (a string "postgresql" or "sqlite": compared, or a key of SQL
-#      per engine).
+#      per engine; a driver's or target's engine name compared with
+#      anything: strcmp(db->drv->engine, "pg"), ->engine == ...).
 # The drivers are where engines differ (cli/driver/: the drivers, conn.c,
 # and sqlite_restore.c, the SQLite driver's restore_from, which carries the
 # backup catalog across a restore with sqlite3 calls) and are not checked;
@@ -63,12 +64,19 @@ tables |= set(re.findall(r"\bdbcare_([a-z_]+)\b", " ".join(
 tables |= {"bookkeeping"}  # SQLite's own row of versions (sqlite/bookkeeping.c)
 if len(tables) < 20:
     failures.append("found only %d bookkeeping tables: %s" % (len(tables), sorted(tables)))
-book = re.compile(r"\bdbcare[._](%s)\b" % "|".join(sorted(tables, key=len, reverse=True)))
+# dbcare.NAME, dbcare_NAME, and the schema and name quoted ("dbcare"."NAME",
+# written \"dbcare\".\"NAME\" in a C string)
+book = re.compile(r'\bdbcare[._](%s)\b|\\?"dbcare\\?"\s*\.\s*\\?"?(%s)\b'
+                  % (("|".join(sorted(tables, key=len, reverse=True)),) * 2))
 
 engine = re.compile(
     r"[!=]=\s*&?\s*cli_(pg|sqlite)_driver\b|\bcli_(pg|sqlite)_driver\s*[!=]="
     r"|\bCLI_ENGINE_(PG|SQLITE)\b"
-    r"|\"(postgresql|sqlite)\"")
+    r"|\"(postgresql|sqlite)\""
+    # a driver's or a target's engine name compared, whatever it is compared with
+    r"|(\.|->)engine\s*(\[[^]]*\])?\s*[!=]=|[!=]=\s*[\w>.-]*(\.|->)engine\b"
+    r"|\bstrn?(case)?cmp\s*\([^;]*((\.|->)engine\b|cli_target_engine_name\s*\()"
+    r"|\bcli_target_engine_name\s*\([^)]*\)\s*[!=]=")
 
 files = sorted(glob.glob("cli/*.[ch]") + glob.glob("cli/*/*.[ch]"))
 if len(files) < 40:

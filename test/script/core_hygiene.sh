@@ -209,6 +209,27 @@ for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sq
                         f"dbc_heap_reserve or pgdbc_room, or say why: {lines[i].strip()}")
 print("ok: %d capacities doubled outside the growth helpers, each with its reason" % doublings)
 
+# 5b. arrays of items grown by realloc outside the growth helpers (one item
+# at a time is a growth loop too: quadratic over a long list); a text
+# builder (no sizeof) is not an array of items
+item_realloc = re.compile(r"\brealloc\s*\([^;]*\bsizeof\b")
+reallocs = 0
+for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
+                   glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
+    if path in GROWTH_HELPERS:
+        continue
+    text = open(path, encoding="utf-8").read()
+    lines = text.split("\n")
+    for i, line in enumerate(strip(text).split("\n")):
+        if not item_realloc.search(line):
+            continue
+        reallocs += 1
+        if any("why:" in lines[k] for k in range(max(0, i - 12), i + 1)):
+            continue
+        failures.append(f"{path}:{i + 1}: an array grown by realloc: grow it with dbc_heap_reserve "
+                        f"(or dbc_grow in a call), or say why: {lines[i].strip()}")
+print("ok: %d arrays sized by realloc outside the growth helpers, each with its reason" % reallocs)
+
 # 6. goto, never more than the ceiling
 GOTO_CEILING = {
     "cli/backup/cmd_restore.c": 6,
@@ -231,6 +252,25 @@ for path in sorted(glob.glob("core/*/*.[ch]") + glob.glob("pg/*.[ch]") + glob.gl
         failures.append(f"{path}: {n} goto (at most {GOTO_CEILING.get(path, 0)}): "
                         f"return from a step function instead")
 print("ok: %d goto, no file over its ceiling (%d files have one)" % (gotos, len(GOTO_CEILING)))
+
+# 7. the exposition's labels of a database, written once: every sample of a
+# database's families (the module's, and serve's own and refreshed ones)
+# takes them from dbc_prom_database_labels (core/health/health_render.c),
+# which escapes the label; a second writer would drift from it (a tenant's
+# label with a quote or a newline breaking the fleet's exposition)
+LABELS_HOME = "core/health/health_render.c"
+label_text = re.compile(r'database=\\"')
+for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
+                   glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
+    if path == LABELS_HOME:
+        continue
+    text = open(path, encoding="utf-8").read()
+    for i, line in enumerate(text.split("\n")):
+        # a sample's label set: the database label beside the engine's
+        if label_text.search(line) and "engine=" in line:
+            failures.append(f"{path}:{i + 1}: writes a database's exposition labels: take them "
+                            f"from dbc_prom_database_labels or dbc_prom_database_sample")
+print("ok: a database's exposition labels written in %s only" % LABELS_HOME)
 
 if failures:
     print("\n".join("FAIL: " + f for f in failures))

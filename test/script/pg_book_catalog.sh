@@ -3,8 +3,9 @@
 # (core/book/tables.c), and both engines have exactly what it says:
 #   1. no bookkeeping DDL is written by hand: pg/sql/ names its tables by
 #      "-- dbcare:book <table>" lines only (no CREATE TABLE, ADD COLUMN or
-#      index of a dbcare. table), and no C file of sqlite/ or cli/ states a
-#      CREATE TABLE or ADD COLUMN of a dbcare_ table;
+#      index of a dbcare. table), and no C file of sqlite/, pg/ or cli/
+#      (its families' folders too) states a CREATE TABLE or ADD COLUMN of
+#      a bookkeeping table;
 #   2. the open version's upgrade script, as the build writes it, holds
 #      every statement of the tables and columns the catalogue says that
 #      version added (make book-stanza; the build writes them at its
@@ -29,7 +30,10 @@ hand=$(grep -n -E -i "^[[:space:]]*(CREATE[[:space:]]+TABLE([[:space:]]+IF[[:spa
   "$root"/pg/sql/*.sql || true)
 [ -z "$hand" ] || fail "bookkeeping DDL written by hand in pg/sql/ (declare it in core/book/tables.c):
 $hand"
-hand=$(grep -n -E "\"[^\"]*(CREATE TABLE[^\"]*dbcare_|ADD COLUMN)" "$root"/sqlite/*.c "$root"/cli/*.c |
+# (cli/ by family: its top and every family's folder; pg/'s C, whose
+# generator pg/gen/ is the one place that writes it)
+hand=$(grep -n -E "\"[^\"]*(CREATE TABLE[^\"]*dbcare[._]|ADD COLUMN)" "$root"/sqlite/*.c "$root"/pg/*.c \
+         "$root"/cli/*.c "$root"/cli/*/*.c |
        grep -v -F 'sqlite/bookkeeping.c' || true)
 [ -z "$hand" ] || fail "bookkeeping DDL written by hand in C (declare it in core/book/tables.c):
 $hand"

@@ -162,6 +162,13 @@ int main(void)
 
 	CHECK_STR(dbc_prom_escape_label(&ctx, "a\\b\"c\nd"), "a\\\\b\\\"c\\nd", "label escaping");
 	CHECK_STR(dbc_prom_escape_label(&ctx, ""), "", "empty label");
+	/* serve writes the samples it reads anew between reports with the
+	 * report's own rendering: the very line the report has */
+	const char *fresh =
+	    dbc_prom_database_sample(&ctx, "dbcare_database_size_bytes", "sqlite", "ma\"in\n", 8192);
+	CHECK(fresh && strstr(prom, fresh) != NULL, "a database's sample as the report writes it");
+	CHECK_STR(dbc_prom_database_sample(&ctx, "dbcare_up", "postgresql", "a}b", 1),
+	          "dbcare_up{engine=\"postgresql\",database=\"a}b\"} 1\n", "a sample of serve's own");
 
 	/* a disabled check is skipped without running */
 	dbc_ctx_finish(&ctx);
