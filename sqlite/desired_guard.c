@@ -66,7 +66,8 @@ static int refuse(guard *g, const char *why)
  * (AUTOINCREMENT's counters, ANALYZE's statistics). */
 static bool is_engine_table(const char *table)
 {
-	return table && (strcmp(table, "sqlite_sequence") == 0 || strncmp(table, "sqlite_stat", 11) == 0);
+	return table &&
+	       (strcmp(table, "sqlite_sequence") == 0 || strncmp(table, "sqlite_stat", 11) == 0);
 }
 
 static bool drops(int action)
@@ -86,16 +87,17 @@ static bool engine_writes(const guard *g, int action, const char *table)
 }
 
 /* Schema actions of a statement being prepared. The first one (but for a
- * write of the schema table) is the statement's kind: what SQLite asks for after it, for the statement's own
- * work (a DROP deleting the dropped table's rows, ALTER TABLE checking the
- * schema and the rows with queries of its own), is the engine's, not the
- * file's; an ALTER TABLE cannot carry a query of the file's (a column's
- * CHECK or generated value may hold none, a DEFAULT is a constant). */
+ * write of the schema table) is the statement's kind: what SQLite asks for
+ * after it, for the statement's own work (a DROP deleting the dropped
+ * table's rows, ALTER TABLE checking the schema and the rows with queries
+ * of its own), is the engine's, not the file's; an ALTER TABLE cannot
+ * carry a query of the file's (a column's CHECK or generated value may
+ * hold none, a DEFAULT is a constant). */
 static int schema_action(guard *g, int action, const char *p1, const char *p2)
 {
-	bool schema_row = (action == SQLITE_INSERT || action == SQLITE_UPDATE ||
-	                   action == SQLITE_DELETE) &&
-	                  is_schema_table(p1);
+	bool schema_row =
+	    (action == SQLITE_INSERT || action == SQLITE_UPDATE || action == SQLITE_DELETE) &&
+	    is_schema_table(p1);
 	if (!g->first && !schema_row) { /* DROP TABLE asks for its schema row first */
 		g->first = action;
 		if (drops(action) && p1 && strlen(p1) < sizeof g->dropped)

@@ -12,8 +12,8 @@ static const char *mark_undone(dbc_ctx *ctx, const char *statement, const char *
                                const char *hazard)
 {
 	dbc_gen_plan plan = {0};
-	dbc_gen_step *s =
-	    dbc_gen_add(ctx, &plan, dbc_strdup(ctx, statement), reverse ? dbc_strdup(ctx, reverse) : NULL);
+	dbc_gen_step *s = dbc_gen_add(ctx, &plan, dbc_strdup(ctx, statement),
+	                              reverse ? dbc_strdup(ctx, reverse) : NULL);
 	if (!s)
 		return "(no step)";
 	s->hazard = hazard ? dbc_strdup(ctx, hazard) : NULL;
