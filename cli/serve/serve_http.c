@@ -31,9 +31,10 @@
  * request), so a client sending its head at once (a probe sharing its
  * address with everyone local) is never locked out by slow ones; when
  * every one of them is in a request, PROBE_RESERVE more are admitted and
- * serve only /livez and /readyz. A connection must send each request head
- * within HEAD_DEADLINE_S of connecting or of its last response (a slow or
- * idle one is cut then); at most WAITING_MAX requests that may wait on the
+ * serve only /livez and /readyz. A connection must send each request head,
+ * and the body it announces, within HEAD_DEADLINE_S of connecting or of its
+ * last response (a slow or idle one is cut then; one whose body is still
+ * arriving may be evicted as one without a head); at most WAITING_MAX requests that may wait on the
  * databases (the page, the reports, the metrics, the writes) run at once,
  * the rest of CONNECTIONS_MAX stays for /livez and /readyz (a request
  * above it is answered 503 at once). */
@@ -51,6 +52,8 @@ typedef struct watched {
 	double since_ms;              /* connected, or its last response sent */
 	bool in_request;              /* its head arrived: the request's own deadline applies */
 	bool line_read;               /* its request line was read (the head follows): not evicted */
+	bool in_body;                 /* its head was read, its body not yet: the deadline still
+	                               * applies, and it may be evicted */
 	bool cut;                     /* shut down (deadline or eviction): no longer counted */
 	bool reserve;                 /* admitted above PER_ADDRESS: serves the probes only */
 } watched;
@@ -72,6 +75,7 @@ typedef struct request {
 	double started_ms; /* dbc_monotonic_ms() at its first call */
 	bool counted;      /* it holds one of WAITING_MAX */
 	bool close;        /* the response closes the connection */
+	bool body;         /* a body follows the head: in a request once it has arrived */
 } request;
 
 /* The connection's watch entry (its socket context). */
@@ -91,6 +95,7 @@ static bool set_in_request(serve_http *h, struct MHD_Connection *c, bool on)
 	if (w) {
 		w->in_request = on;
 		w->line_read = on;
+		w->in_body = false;
 		w->since_ms = dbc_monotonic_ms();
 	}
 	bool reserve = w && w->reserve;
@@ -162,8 +167,9 @@ static watched *oldest_without_head(serve_http *h, const struct sockaddr *addr)
 {
 	watched *oldest = NULL;
 	for (watched *w = h->conns; w; w = w->next)
-		if (same_host(&w->peer, addr) && !w->cut && !w->in_request && !w->line_read &&
-		    (!oldest || w->since_ms < oldest->since_ms) && !head_pending(w->fd))
+		if (same_host(&w->peer, addr) && !w->cut && !w->in_request &&
+		    (!w->line_read || w->in_body) && (!oldest || w->since_ms < oldest->since_ms) &&
+		    !head_pending(w->fd))
 			oldest = w;
 	return oldest;
 }
@@ -414,6 +420,27 @@ static int post_endpoint(serve_http *h, const char *url, int only, char **body)
 	return status;
 }
 
+/* A body follows the request's head (a Content-Length other than 0, or a
+ * chunked one): until it has arrived, the connection holds no request yet:
+ * the head's deadline still applies and a new connection from its address
+ * may evict it, so a body dribbled a byte at a time cannot hold a
+ * connection (and lock a probe sharing the address out) for as long as
+ * the client likes. Marked so (h->mu taken); whether one follows. */
+static bool body_follows(serve_http *h, struct MHD_Connection *c)
+{
+	const char *len =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	bool body = (len && strspn(len, "0") != strlen(len)) || te;
+	pthread_mutex_lock(&h->mu);
+	watched *w = body ? watch_of(c) : NULL;
+	if (w)
+		w->in_body = true;
+	pthread_mutex_unlock(&h->mu);
+	return body;
+}
+
 /* MHD_OPTION_URI_LOG_CALLBACK: a request line was read. MHD has taken the
  * bytes from the socket, so head_pending no longer sees them, and the
  * handler has not started yet: without this mark a probe whose head is
@@ -445,12 +472,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return MHD_NO;
 		rq->started_ms = dbc_monotonic_ms();
 		*state = rq;
-		rq->close = set_in_request(h, c, true);
+		rq->body = body_follows(h, c);
+		if (!rq->body)
+			rq->close = set_in_request(h, c, true);
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		*upload_size = 0; /* a body is read and ignored */
 		return MHD_YES;
+	}
+	if (rq->body) { /* the body has arrived: the request is whole */
+		rq->body = false;
+		rq->started_ms = dbc_monotonic_ms();
+		rq->close = set_in_request(h, c, true);
 	}
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	bool post = strcmp(method, "POST") == 0;
