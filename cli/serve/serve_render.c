@@ -12,6 +12,7 @@
  */
 #include "serve.h"
 #include "cli/cmd/health_file.h"
+#include "base/dbc.h"
 #include "base/heap_grow.h"
 
 #include <jansson.h>
@@ -367,22 +368,31 @@ static void absorb(families *fs, const serve_result *r, const char *label)
 	free(db);
 }
 
-/* A label value escaped for the exposition (malloc'd). */
+/* A label value escaped for the exposition (malloc'd), as the module's
+ * dbc_prom_escape_label does: \\, \" and \n, and a byte that starts no
+ * well-formed UTF-8 sequence as '?' (one invalid label value makes
+ * Prometheus drop the fleet's whole scrape). */
 static char *escape_label(const char *s)
 {
-	char *out = malloc(strlen(s) * 2 + 1), *p = out;
+	size_t n = strlen(s);
+	char *out = malloc(n * 2 + 1), *p = out;
 	if (!out)
 		return NULL;
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"') {
+	for (size_t i = 0; i < n;) {
+		int len = dbc_utf8_seq((const unsigned char *)s + i, n - i);
+		if (len == 0) {
+			*p++ = '?';
+		} else if (s[i] == '\\' || s[i] == '"') {
 			*p++ = '\\';
-			*p++ = *s;
-		} else if (*s == '\n') {
+			*p++ = s[i];
+		} else if (s[i] == '\n') {
 			*p++ = '\\';
 			*p++ = 'n';
 		} else {
-			*p++ = *s;
+			memcpy(p, s + i, (size_t)len);
+			p += len;
 		}
+		i += len ? (size_t)len : 1;
 	}
 	*p = '\0';
 	return out;
