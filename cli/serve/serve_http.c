@@ -34,15 +34,21 @@
  * serve only /livez and /readyz. A connection must send each request head,
  * and the body it announces, within HEAD_DEADLINE_S of connecting or of its
  * last response (a slow or idle one is cut then; one whose body is still
- * arriving may be evicted as one without a head); at most WAITING_MAX requests that may wait on the
- * databases (the page, the reports, the metrics, the writes) run at once,
- * the rest of CONNECTIONS_MAX stays for /livez and /readyz (a request
- * above it is answered 503 at once). */
+ * arriving may be evicted as one without a head). CONNECTIONS_MAX holds
+ * for all addresses together the way PER_ADDRESS does for one: at it, a
+ * new connection evicts the oldest one of any address without a head, or
+ * takes one of PROBE_RESERVE more. At most WAITING_MAX requests that may
+ * wait on the databases (the page, the reports, the metrics, the writes)
+ * run at once, the rest of CONNECTIONS_MAX stays for /livez and /readyz (a
+ * request above it is answered 503 at once). */
 #define CONNECTIONS_MAX 1000
 #define PER_ADDRESS     64
 #define PROBE_RESERVE   8
 #define HEAD_DEADLINE_S 5.0
 #define WAITING_MAX     128
+/* MHD's own limit: above ours, so that admit decides, with room for the
+ * connections cut but not closed yet */
+#define CONNECTION_SLOTS (CONNECTIONS_MAX + PROBE_RESERVE + PER_ADDRESS)
 
 /* A connection's head deadline: watched from its start to its close. */
 typedef struct watched {
@@ -161,13 +167,22 @@ static int open_from(serve_http *h, const struct sockaddr *addr)
 	return open;
 }
 
-/* The address's connection that has waited longest without a complete
- * request head, or NULL (h->mu held). */
+/* The connections not cut, of every address (h->mu held). */
+static int open_total(serve_http *h)
+{
+	int n = 0;
+	for (watched *w = h->conns; w; w = w->next)
+		n += !w->cut;
+	return n;
+}
+
+/* The address's (addr NULL: any address's) connection that has waited
+ * longest without a complete request head, or NULL (h->mu held). */
 static watched *oldest_without_head(serve_http *h, const struct sockaddr *addr)
 {
 	watched *oldest = NULL;
 	for (watched *w = h->conns; w; w = w->next)
-		if (same_host(&w->peer, addr) && !w->cut && !w->in_request &&
+		if ((!addr || same_host(&w->peer, addr)) && !w->cut && !w->in_request &&
 		    (!w->line_read || w->in_body) && (!oldest || w->since_ms < oldest->since_ms) &&
 		    !head_pending(w->fd))
 			oldest = w;
@@ -192,6 +207,18 @@ static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t l
 		}
 		yes = idle || open < PER_ADDRESS + PROBE_RESERVE;
 	}
+	/* the same in all, for clients of many addresses (an IPv6 network has
+	 * more than CONNECTIONS_MAX): the oldest connection of any address
+	 * without a head is cut, else the probes' reserve admits it */
+	int total = yes ? open_total(h) : 0;
+	if (total >= CONNECTIONS_MAX) {
+		watched *idle = oldest_without_head(h, NULL);
+		if (idle) {
+			shutdown(idle->fd, SHUT_RDWR);
+			idle->cut = true;
+		}
+		yes = idle || total < CONNECTIONS_MAX + PROBE_RESERVE;
+	}
 	pthread_mutex_unlock(&h->mu);
 	return yes ? MHD_YES : MHD_NO;
 }
@@ -214,7 +241,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 			*w = (watched){.next = h->conns, .fd = i->connect_fd, .since_ms = dbc_monotonic_ms()};
 			if (a && a->client_addr) {
 				copy_address(&w->peer, a->client_addr);
-				w->reserve = open_from(h, a->client_addr) >= PER_ADDRESS;
+				w->reserve =
+				    open_from(h, a->client_addr) >= PER_ADDRESS || open_total(h) >= CONNECTIONS_MAX;
 			}
 			if (h->conns)
 				h->conns->prev = w;
@@ -580,7 +608,7 @@ serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, b
 	    handle, h, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_URI_LOG_CALLBACK,
 	    request_line_read, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_SLOTS, MHD_OPTION_END);
 	if (!h->daemon) {
 		*err = strdup("dbcare: the HTTP server did not start");
 		serve_http_stop(h);
