@@ -21,20 +21,59 @@ static bool has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/* Where the components of pattern a glob matches begin: the start of its
+ * first component holding '*', '?' or '['. glob() writes the components
+ * before it as the pattern has them, so a match has its own from there at
+ * the same offset. */
+static size_t matched_part(const char *pattern)
+{
+	size_t start = 0;
+	for (size_t i = 0; pattern[i] && !strchr("*?[", pattern[i]); i++)
+		if (pattern[i] == '/')
+			start = i + 1;
+	return start;
+}
+
+/* The first symlink among the components of path the glob matched (from
+ * from on: a folder as well as the file), as a malloc'd prefix of path;
+ * NULL: none. The components the user wrote are theirs to link. */
+static char *linked_component(const char *path, size_t from)
+{
+	size_t n = strlen(path);
+	for (size_t end = from; end <= n; end++) {
+		if (end < n && path[end] != '/')
+			continue;
+		char *prefix = strndup(path, end);
+		struct stat st;
+		if (prefix && *prefix && lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode))
+			return prefix;
+		free(prefix);
+	}
+	return NULL;
+}
+
 /* The glob's matches a fleet takes: a symlink points out of the folder
  * (to /etc/passwd, to another tenant's database that --allow-writes would
- * migrate) and is left out, with a warning, unless --follow-symlinks is
+ * migrate), and so does a symlinked folder a wildcard matched
+ * (a glob over tenants' folders, one of them a link to another's folder):
+ * such a match is left out, with a warning, unless --follow-symlinks is
  * given. The kept matches move to the front of g; their count. */
-static size_t keep_plain_files(const cli_opts *o, glob_t *g)
+static size_t keep_plain_files(const cli_opts *o, const char *pattern, glob_t *g)
 {
-	size_t kept = 0;
+	size_t kept = 0, from = matched_part(pattern);
 	for (size_t i = 0; i < g->gl_pathc; i++) {
-		struct stat st;
 		char *p = g->gl_pathv[i];
-		if (!o->follow_symlinks && lstat(p, &st) == 0 && S_ISLNK(st.st_mode)) {
-			cli_errorf("warning: %s is a symlink: left out of the fleet (--follow-symlinks "
-			           "follows it)",
-			           p);
+		char *link = o->follow_symlinks ? NULL : linked_component(p, from);
+		if (link) {
+			if (strcmp(link, p) == 0)
+				cli_errorf("warning: %s is a symlink: left out of the fleet (--follow-symlinks "
+				           "follows it)",
+				           p);
+			else
+				cli_errorf("warning: %s is reached through the symlink %s: left out of the "
+				           "fleet (--follow-symlinks follows it)",
+				           p, link);
+			free(link);
 			continue;
 		}
 		g->gl_pathv[i] = g->gl_pathv[kept];
@@ -63,7 +102,7 @@ static int expand_db(cli_opts *o, const char *value, int later, bool *fleet)
 	}
 	glob_t g;
 	int rc = glob(file, 0, NULL, &g);
-	size_t kept = rc == 0 ? keep_plain_files(o, &g) : 0;
+	size_t kept = rc == 0 ? keep_plain_files(o, file, &g) : 0;
 	if (rc != 0 || kept == 0) {
 		cli_errorf("no database file matches \"%s\"%s", file,
 		           rc == 0 ? " (symlinks are not followed without --follow-symlinks)" : "");

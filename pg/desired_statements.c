@@ -8,7 +8,8 @@
  * What a schema dump carries that the model does not hold is read and left
  * out (blanked, so lines keep their numbers): CREATE SCHEMA name (the
  * scratch place makes every schema the file names beforehand), CREATE
- * EXTENSION of one installed (extensions are shared, not mapped), owners
+ * EXTENSION of one installed (extensions are shared, not mapped, not
+ * planned: one not installed is refused, naming the remedy), owners
  * (ALTER ... OWNER TO),
  * rights (GRANT, REVOKE, ALTER DEFAULT PRIVILEGES), pg_dump's preamble
  * (SET of a timeout or client_encoding, SELECT pg_catalog.set_config(
@@ -147,10 +148,12 @@ static verdict of_stmt(Node *n)
 	case T_CreateSchemaStmt:
 		return of_schema((CreateSchemaStmt *)n);
 	case T_CreateExtensionStmt:
-		/* extensions are the database's, shared with the scratch place:
-		 * one installed already is left out (pg_dump writes it) */
+		/* extensions are the database's, shared with the scratch place and
+		 * never planned: one installed already is left out (pg_dump writes
+		 * it); another the one-time role could not make (it may not create
+		 * in the database), nor would the plan */
 		return OidIsValid(get_extension_oid(((CreateExtensionStmt *)n)->extname, true)) ? LEAVE_OUT
-		                                                                                : RUN;
+		                                                                                : REFUSE;
 	case T_AlterTableStmt:
 		return only_owner((AlterTableStmt *)n) ? LEAVE_OUT : RUN;
 	case T_AlterOwnerStmt:
@@ -191,6 +194,9 @@ static const char *why_refused(Node *n)
 	case T_CreateEventTrigStmt:
 	case T_AlterEventTrigStmt:
 		return "makes an event trigger, which runs on every DDL command of the database";
+	case T_CreateExtensionStmt:
+		return "makes an extension this database does not have, and the generator plans no "
+		       "extension: install it (CREATE EXTENSION), then generate";
 	case T_CreateSchemaStmt:
 		return "makes a schema by its owner's name or with objects inside (write CREATE SCHEMA "
 		       "name, then each object by a statement of its own)";

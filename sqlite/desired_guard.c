@@ -31,6 +31,8 @@ typedef struct guard {
 	bool schema;         /* its prepare asked for a schema action */
 	bool holds_query;    /* ... for a query of its own (SELECT, WITH) */
 	bool shapes_query;   /* ... as the body of a view (not run here) */
+	int first;           /* the first action its prepare asked for: the statement's kind */
+	char dropped[256];   /* the table or view a DROP names ("": none, or too long) */
 	const char *refused; /* why it was refused (static text), NULL: not */
 	long steps;
 } guard;
@@ -60,9 +62,47 @@ static int refuse(guard *g, const char *why)
 	return SQLITE_DENY;
 }
 
-/* Schema actions of a statement being prepared. */
+/* The engine's own bookkeeping tables a DROP or an ALTER TABLE updates
+ * (AUTOINCREMENT's counters, ANALYZE's statistics). */
+static bool is_engine_table(const char *table)
+{
+	return table &&
+	       (strcmp(table, "sqlite_sequence") == 0 || strncmp(table, "sqlite_stat", 11) == 0);
+}
+
+static bool drops(int action)
+{
+	return action == SQLITE_DROP_TABLE || action == SQLITE_DROP_TEMP_TABLE ||
+	       action == SQLITE_DROP_VIEW || action == SQLITE_DROP_TEMP_VIEW;
+}
+
+/* The rows SQLite itself writes for a DROP or an ALTER TABLE: the dropped
+ * table's own (a DROP deletes them), its counter and statistics. */
+static bool engine_writes(const guard *g, int action, const char *table)
+{
+	if (!drops(g->first) && g->first != SQLITE_ALTER_TABLE)
+		return false;
+	return is_engine_table(table) || (action == SQLITE_DELETE && drops(g->first) && table &&
+	                                  g->dropped[0] && sqlite3_stricmp(table, g->dropped) == 0);
+}
+
+/* Schema actions of a statement being prepared. The first one (but for a
+ * write of the schema table) is the statement's kind: what SQLite asks for
+ * after it, for the statement's own work (a DROP deleting the dropped
+ * table's rows, ALTER TABLE checking the schema and the rows with queries
+ * of its own), is the engine's, not the file's; an ALTER TABLE cannot
+ * carry a query of the file's (a column's CHECK or generated value may
+ * hold none, a DEFAULT is a constant). */
 static int schema_action(guard *g, int action, const char *p1, const char *p2)
 {
+	bool schema_row =
+	    (action == SQLITE_INSERT || action == SQLITE_UPDATE || action == SQLITE_DELETE) &&
+	    is_schema_table(p1);
+	if (!g->first && !schema_row) { /* DROP TABLE asks for its schema row first */
+		g->first = action;
+		if (drops(action) && p1 && strlen(p1) < sizeof g->dropped)
+			strcpy(g->dropped, p1);
+	}
 	switch (action) {
 	case SQLITE_CREATE_VIEW:
 	case SQLITE_CREATE_TEMP_VIEW:
@@ -84,11 +124,12 @@ static int schema_action(guard *g, int action, const char *p1, const char *p2)
 	case SQLITE_UPDATE:
 	case SQLITE_DELETE:
 		/* the engine's own writes of the schema table, by CREATE and ALTER */
-		return is_schema_table(p1) ? SQLITE_OK
-		                           : refuse(g, "writes rows, which a schema has none of");
+		return is_schema_table(p1) || engine_writes(g, action, p1)
+		           ? SQLITE_OK
+		           : refuse(g, "writes rows, which a schema has none of");
 	case SQLITE_SELECT:
 	case SQLITE_RECURSIVE:
-		g->holds_query = true;
+		g->holds_query = g->holds_query || g->first != SQLITE_ALTER_TABLE;
 		return SQLITE_OK;
 	case SQLITE_READ:
 	case SQLITE_FUNCTION:

@@ -118,6 +118,15 @@ static char *read_token(const char *path)
 		fclose(f);
 		return NULL;
 	}
+	/* its owner may read and replace it, whatever its mode: this server's
+	 * user, or root (a mounted secret), and no one else */
+	if (sb.st_uid != geteuid() && sb.st_uid != 0) {
+		cli_errorf("the token file \"%s\" belongs to another user (uid %ld), who can read and "
+		           "replace it (chown it to the user serve runs as)",
+		           path, (long)sb.st_uid);
+		fclose(f);
+		return NULL;
+	}
 	if (sb.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
 		cli_errorf("the token file \"%s\" can be %s by other users (chmod 600 it)", path,
 		           sb.st_mode & S_IROTH ? "read" : "written");

@@ -13,6 +13,7 @@
 #include "cli/cmd/health_file.h"
 
 #include "base/clock.h"
+#include "base/dbc.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -126,6 +127,18 @@ static void carry_report(serve_result *r, const serve_result *prev)
  * never edited) and written into the statistics. A database whose
  * extension has no dbhealth_gauges yet (an older version) keeps the
  * report's numbers. */
+/* A member's label for a JSON document (malloc'd; NULL for NULL): a byte
+ * of its file's name that starts no well-formed UTF-8 sequence as '?', as
+ * in the metrics (JSON holds UTF-8 only: the document failed, and the
+ * member with it). */
+static char *json_label(const char *label)
+{
+	char *out = label ? malloc(strlen(label) + 1) : NULL;
+	if (out)
+		dbc_utf8_repair(out, label, strlen(label));
+	return out;
+}
+
 static int read_gauges(cli_db *db, serve_result *r)
 {
 	cli_rows rows = {0};
@@ -148,10 +161,12 @@ static int read_gauges(cli_db *db, serve_result *r)
 			r->gauges[i] = (double)json_integer_value(v);
 	}
 	json_t *growth = json_loads(r->growth, JSON_DECODE_ANY, NULL);
-	json_t *st = json_pack("{s:s?, s:s, s:O?, s:O?, s:O?, s:o?}", "database", r->label, "engine",
+	char *label = json_label(r->label);
+	json_t *st = json_pack("{s:s?, s:s, s:O?, s:O?, s:O?, s:o?}", "database", label, "engine",
 	                       r->engine, "size_bytes", json_object_get(m, "size_bytes"), "tables",
 	                       json_object_get(m, "tables"), "indexes", json_object_get(m, "indexes"),
 	                       "growth", growth);
+	free(label);
 	r->statistics = st ? json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(st);
 	json_decref(rep);
@@ -185,8 +200,10 @@ static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
 	char *st = rows_json(&status), *hi = rows_json(&history);
 	cli_rows_free(&status);
 	cli_rows_free(&history);
-	json_t *doc = json_pack("{s:s?, s:s, s:i}", "database", r->label, "engine", r->engine,
-	                        "pending", r->pending);
+	char *label = json_label(r->label);
+	json_t *doc = json_pack("{s:s?, s:s, s:i}", "database", label, "engine", r->engine, "pending",
+	                        r->pending);
+	free(label);
 	json_t *sj = st ? json_loads(st, 0, NULL) : NULL, *hj = hi ? json_loads(hi, 0, NULL) : NULL;
 	free(st);
 	free(hi);

@@ -31,17 +31,24 @@
  * request), so a client sending its head at once (a probe sharing its
  * address with everyone local) is never locked out by slow ones; when
  * every one of them is in a request, PROBE_RESERVE more are admitted and
- * serve only /livez and /readyz. A connection must send each request head
- * within HEAD_DEADLINE_S of connecting or of its last response (a slow or
- * idle one is cut then); at most WAITING_MAX requests that may wait on the
- * databases (the page, the reports, the metrics, the writes) run at once,
- * the rest of CONNECTIONS_MAX stays for /livez and /readyz (a request
- * above it is answered 503 at once). */
+ * serve only /livez and /readyz. A connection must send each request head,
+ * and the body it announces, within HEAD_DEADLINE_S of connecting or of its
+ * last response (a slow or idle one is cut then; one whose body is still
+ * arriving may be evicted as one without a head). CONNECTIONS_MAX holds
+ * for all addresses together the way PER_ADDRESS does for one: at it, a
+ * new connection evicts the oldest one of any address without a head, or
+ * takes one of PROBE_RESERVE more. At most WAITING_MAX requests that may
+ * wait on the databases (the page, the reports, the metrics, the writes)
+ * run at once, the rest of CONNECTIONS_MAX stays for /livez and /readyz (a
+ * request above it is answered 503 at once). */
 #define CONNECTIONS_MAX 1000
 #define PER_ADDRESS     64
 #define PROBE_RESERVE   8
 #define HEAD_DEADLINE_S 5.0
 #define WAITING_MAX     128
+/* MHD's own limit: above ours, so that admit decides, with room for the
+ * connections cut but not closed yet */
+#define CONNECTION_SLOTS (CONNECTIONS_MAX + PROBE_RESERVE + PER_ADDRESS)
 
 /* A connection's head deadline: watched from its start to its close. */
 typedef struct watched {
@@ -51,6 +58,8 @@ typedef struct watched {
 	double since_ms;              /* connected, or its last response sent */
 	bool in_request;              /* its head arrived: the request's own deadline applies */
 	bool line_read;               /* its request line was read (the head follows): not evicted */
+	bool in_body;                 /* its head was read, its body not yet: the deadline still
+	                               * applies, and it may be evicted */
 	bool cut;                     /* shut down (deadline or eviction): no longer counted */
 	bool reserve;                 /* admitted above PER_ADDRESS: serves the probes only */
 } watched;
@@ -72,6 +81,7 @@ typedef struct request {
 	double started_ms; /* dbc_monotonic_ms() at its first call */
 	bool counted;      /* it holds one of WAITING_MAX */
 	bool close;        /* the response closes the connection */
+	bool body;         /* a body follows the head: in a request once it has arrived */
 } request;
 
 /* The connection's watch entry (its socket context). */
@@ -91,6 +101,7 @@ static bool set_in_request(serve_http *h, struct MHD_Connection *c, bool on)
 	if (w) {
 		w->in_request = on;
 		w->line_read = on;
+		w->in_body = false;
 		w->since_ms = dbc_monotonic_ms();
 	}
 	bool reserve = w && w->reserve;
@@ -156,14 +167,24 @@ static int open_from(serve_http *h, const struct sockaddr *addr)
 	return open;
 }
 
-/* The address's connection that has waited longest without a complete
- * request head, or NULL (h->mu held). */
+/* The connections not cut, of every address (h->mu held). */
+static int open_total(serve_http *h)
+{
+	int n = 0;
+	for (watched *w = h->conns; w; w = w->next)
+		n += !w->cut;
+	return n;
+}
+
+/* The address's (addr NULL: any address's) connection that has waited
+ * longest without a complete request head, or NULL (h->mu held). */
 static watched *oldest_without_head(serve_http *h, const struct sockaddr *addr)
 {
 	watched *oldest = NULL;
 	for (watched *w = h->conns; w; w = w->next)
-		if (same_host(&w->peer, addr) && !w->cut && !w->in_request && !w->line_read &&
-		    (!oldest || w->since_ms < oldest->since_ms) && !head_pending(w->fd))
+		if ((!addr || same_host(&w->peer, addr)) && !w->cut && !w->in_request &&
+		    (!w->line_read || w->in_body) && (!oldest || w->since_ms < oldest->since_ms) &&
+		    !head_pending(w->fd))
 			oldest = w;
 	return oldest;
 }
@@ -185,6 +206,18 @@ static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t l
 			idle->cut = true;
 		}
 		yes = idle || open < PER_ADDRESS + PROBE_RESERVE;
+	}
+	/* the same in all, for clients of many addresses (an IPv6 network has
+	 * more than CONNECTIONS_MAX): the oldest connection of any address
+	 * without a head is cut, else the probes' reserve admits it */
+	int total = yes ? open_total(h) : 0;
+	if (total >= CONNECTIONS_MAX) {
+		watched *idle = oldest_without_head(h, NULL);
+		if (idle) {
+			shutdown(idle->fd, SHUT_RDWR);
+			idle->cut = true;
+		}
+		yes = idle || total < CONNECTIONS_MAX + PROBE_RESERVE;
 	}
 	pthread_mutex_unlock(&h->mu);
 	return yes ? MHD_YES : MHD_NO;
@@ -208,7 +241,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 			*w = (watched){.next = h->conns, .fd = i->connect_fd, .since_ms = dbc_monotonic_ms()};
 			if (a && a->client_addr) {
 				copy_address(&w->peer, a->client_addr);
-				w->reserve = open_from(h, a->client_addr) >= PER_ADDRESS;
+				w->reserve =
+				    open_from(h, a->client_addr) >= PER_ADDRESS || open_total(h) >= CONNECTIONS_MAX;
 			}
 			if (h->conns)
 				h->conns->prev = w;
@@ -414,6 +448,27 @@ static int post_endpoint(serve_http *h, const char *url, int only, char **body)
 	return status;
 }
 
+/* A body follows the request's head (a Content-Length other than 0, or a
+ * chunked one): until it has arrived, the connection holds no request yet:
+ * the head's deadline still applies and a new connection from its address
+ * may evict it, so a body dribbled a byte at a time cannot hold a
+ * connection (and lock a probe sharing the address out) for as long as
+ * the client likes. Marked so (h->mu taken); whether one follows. */
+static bool body_follows(serve_http *h, struct MHD_Connection *c)
+{
+	const char *len =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	bool body = (len && strspn(len, "0") != strlen(len)) || te;
+	pthread_mutex_lock(&h->mu);
+	watched *w = body ? watch_of(c) : NULL;
+	if (w)
+		w->in_body = true;
+	pthread_mutex_unlock(&h->mu);
+	return body;
+}
+
 /* MHD_OPTION_URI_LOG_CALLBACK: a request line was read. MHD has taken the
  * bytes from the socket, so head_pending no longer sees them, and the
  * handler has not started yet: without this mark a probe whose head is
@@ -445,12 +500,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return MHD_NO;
 		rq->started_ms = dbc_monotonic_ms();
 		*state = rq;
-		rq->close = set_in_request(h, c, true);
+		rq->body = body_follows(h, c);
+		if (!rq->body)
+			rq->close = set_in_request(h, c, true);
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		*upload_size = 0; /* a body is read and ignored */
 		return MHD_YES;
+	}
+	if (rq->body) { /* the body has arrived: the request is whole */
+		rq->body = false;
+		rq->started_ms = dbc_monotonic_ms();
+		rq->close = set_in_request(h, c, true);
 	}
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	bool post = strcmp(method, "POST") == 0;
@@ -546,7 +608,7 @@ serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, b
 	    handle, h, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_URI_LOG_CALLBACK,
 	    request_line_read, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_SLOTS, MHD_OPTION_END);
 	if (!h->daemon) {
 		*err = strdup("dbcare: the HTTP server did not start");
 		serve_http_stop(h);

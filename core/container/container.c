@@ -138,6 +138,16 @@ int dbc_container_key_file(const char *path, dbc_container_key *key, dbc_contain
 		close(fd);
 		return fail(err, "the key file %s can be read by every user (chmod o-r it)", path);
 	}
+	/* one another user can replace (its mode, or being that user's) gives
+	 * that user the key of the next backups: only this process's user,
+	 * or root (a mounted secret), may own and write it */
+	if ((st.st_mode & (S_IWOTH | S_IWGRP)) || (st.st_uid != geteuid() && st.st_uid != 0)) {
+		close(fd);
+		return fail(err,
+		            "the key file %s can be replaced by another user (chmod go-w it, and chown "
+		            "it to the user that uses it)",
+		            path);
+	}
 	char buf[2 * DBC_CONTAINER_KEY_LEN + 4];
 	ssize_t n = read(fd, buf, sizeof buf - 1);
 	close(fd);

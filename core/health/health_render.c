@@ -135,19 +135,28 @@ int dbc_health_report_rows(dbc_ctx *ctx, const dbc_health_report *r, dbc_rows *o
 
 /* ---------------------------------------------------------------- Prometheus */
 
+/* A label value as the exposition writes it: \\, \" and \n escaped, and
+ * a byte that starts no well-formed UTF-8 sequence as '?' (a file name may
+ * hold any byte; Prometheus refuses a whole scrape with one invalid label). */
 char *dbc_prom_escape_label(dbc_ctx *ctx, const char *s)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	for (; s && *s; s++) {
-		if (*s == '\\')
+	size_t n = s ? strlen(s) : 0;
+	for (size_t i = 0; i < n;) {
+		int len = dbc_utf8_seq((const unsigned char *)s + i, n - i);
+		if (len == 0)
+			dbc_buf_appendc(&b, '?');
+		else if (s[i] == '\\')
 			dbc_buf_append(&b, "\\\\");
-		else if (*s == '"')
+		else if (s[i] == '"')
 			dbc_buf_append(&b, "\\\"");
-		else if (*s == '\n')
+		else if (s[i] == '\n')
 			dbc_buf_append(&b, "\\n");
 		else
-			dbc_buf_appendc(&b, *s);
+			for (int k = 0; k < len; k++)
+				dbc_buf_appendc(&b, s[i + k]);
+		i += len ? (size_t)len : 1;
 	}
 	return dbc_buf_finish(&b);
 }

@@ -65,6 +65,7 @@ for role in postgres "$owner"; do
   refused "$role" setrole "SET ROLE postgres;" SET
   refused "$role" rows "INSERT INTO acct (owner, cents) VALUES ('m', 9);" INSERT
   refused "$role" matview "CREATE MATERIALIZED VIEW mv AS SELECT pg_advisory_lock(1);" "CREATE MATERIALIZED VIEW"
+  refused "$role" extension "CREATE EXTENSION IF NOT EXISTS hstore;" "CREATE EXTENSION"
   refused "$role" evtrig "CREATE EVENT TRIGGER et ON ddl_command_start EXECUTE FUNCTION pg_catalog.pg_event_trigger_ddl_commands();" "CREATE EVENT TRIGGER"
 
   # code the file's own function runs while the file is applied (a default
@@ -173,6 +174,36 @@ SQL
   echo "$got" | grep -q ERROR && fail "$role: the dump's statements were not taken: $got"
   [ "$(echo "$got" | tail -n 1)" = 5min ] || fail "$role: the dump's SET statement_timeout outlived the call"
 done
+
+# a plan that takes rights-limiting settings away hands out rights too:
+# row level security turned off or no longer forced, a view that read with
+# its caller's rights (security_invoker) made again without: each step
+# carries a hazard; a desired schema that keeps them plans nothing
+q -c "SET ROLE $owner" -c "CREATE TABLE private (id integer, who text)" \
+  -c "ALTER TABLE private ENABLE ROW LEVEL SECURITY" -c "ALTER TABLE private FORCE ROW LEVEL SECURITY" \
+  -c "CREATE VIEW mine WITH (security_invoker = true) AS SELECT * FROM private" >/dev/null
+rights_plan() {
+  "$B/psql" -X -q -At -d "$db" -v "role=$owner" -v "desired=$1" 2>&1 <<'SQL'
+SET ROLE :"role";
+SELECT regexp_replace(statement, '^SET LOCAL [^;]*;\s*', '') || ' | ' || coalesce(hazard, '-') FROM dbmigrate_generate(:'desired') ORDER BY step;
+SQL
+}
+got=$(rights_plan "$base
+CREATE TABLE private (id integer, who text);
+CREATE VIEW mine AS SELECT * FROM private;")
+echo "$got" | grep -q "DISABLE ROW LEVEL SECURITY | turns row level security off" ||
+  fail "no hazard on turning row security off: $got"
+echo "$got" | grep -q "NO FORCE ROW LEVEL SECURITY | no longer forces row level security" ||
+  fail "no hazard on row security no longer forced: $got"
+echo "$got" | grep -q "^DROP VIEW public.mine | drops or replaces a view that reads with its caller's rights" ||
+  fail "no hazard on the security_invoker view replaced: $got"
+got=$(rights_plan "$base
+CREATE TABLE private (id integer, who text);
+ALTER TABLE private ENABLE ROW LEVEL SECURITY;
+ALTER TABLE private FORCE ROW LEVEL SECURITY;
+CREATE VIEW mine WITH (security_invoker = true) AS SELECT * FROM private;")
+[ -z "$got" ] || fail "a desired schema keeping row security and the view plans: $got"
+q -c "DROP VIEW mine" -c "DROP TABLE private" >/dev/null
 
 # the one-time role may still fire the trigger functions of dbcare that
 # the live tables use: a table owner (who holds no grant option on schema

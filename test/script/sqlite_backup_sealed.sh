@@ -151,6 +151,19 @@ done
 out=$(DBCARE_BACKUP_KEY_FILE= q "SELECT dbbackup_create('$work/k.db', 'full+encrypt')" 2>&1) && fail "encrypt without a key"
 echo "$out" | grep -q "dbcare: no encryption key" || fail "no key: $out"
 [ -e "$work/k.db" ] && fail "a failed backup left its file"
+# a key file another user may replace is refused, like one every user may read
+cp "$work/key" "$work/loose.key"
+chmod 620 "$work/loose.key"
+out=$(DBCARE_BACKUP_KEY_FILE="$work/loose.key" q "SELECT dbbackup_create('$work/k.db', 'full+encrypt')" 2>&1) &&
+  fail "a group-writable key file was taken"
+echo "$out" | grep -q "can be replaced by another user" || fail "group-writable key: $out"
+if [ "$(id -u)" = 0 ]; then
+  chmod 600 "$work/loose.key"; chown nobody "$work/loose.key"
+  out=$(DBCARE_BACKUP_KEY_FILE="$work/loose.key" q "SELECT dbbackup_create('$work/k.db', 'full+encrypt')" 2>&1) &&
+    fail "another user's key file was taken"
+  echo "$out" | grep -q "can be replaced by another user" || fail "another user's key: $out"
+fi
+[ -e "$work/k.db" ] && fail "a refused key left a file"
 
 # prune deletes sealed backups like plain ones (the newest chain kept)
 q "SELECT dbbackup_prune(1, NULL, false)" >/dev/null

@@ -9,6 +9,8 @@
 # written, load_extension, a PRAGMA: each is refused by a dbcare: error
 # naming the statement, in bounded time; the live file's bytes stay as they
 # were, no other file is written, and the session is usable afterwards.
+# The engine's own work for a DROP or an ALTER TABLE is no query or rows
+# of the file's: DROP TABLE, DROP VIEW, RENAME and DROP COLUMN generate.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/cli.sh"
@@ -54,6 +56,16 @@ plan = db.execute("SELECT count(*) FROM dbmigrate_generate(?)",
                   (base + "PRAGMA foreign_keys = ON;\nBEGIN;\nCREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT);\n"
                    "CREATE VIEW rich AS SELECT owner FROM acct WHERE cents > 150;\nDROP TABLE IF EXISTS gone;\nCOMMIT;\n",)).fetchone()[0]
 assert plan == 2, plan
+# what SQLite itself runs for a DROP or an ALTER TABLE (the dropped table's
+# rows and AUTOINCREMENT counter deleted, the checks of a rename or a new
+# column) is the engine's, not a query or rows of the file's
+steps = db.execute("SELECT statement FROM dbmigrate_generate(?)",
+                   (base + "PRAGMA foreign_keys = ON;\nCREATE TABLE gone (id INTEGER PRIMARY KEY AUTOINCREMENT);\n"
+                    "DROP TABLE gone;\nCREATE VIEW old AS SELECT 1 AS one;\nDROP VIEW old;\n"
+                    "CREATE TABLE tmp (a INTEGER);\nALTER TABLE tmp RENAME TO kept;\n"
+                    "ALTER TABLE kept RENAME COLUMN a TO b;\nALTER TABLE kept ADD COLUMN c INTEGER CHECK (c > 0);\n"
+                    "ALTER TABLE kept DROP COLUMN c;\n",)).fetchall()
+assert [s[0].split("(")[0].strip() for s in steps] == ['CREATE TABLE "kept"'], steps
 PY
 	before=$(sha256sum < "$db"); other_before=$(sha256sum < "$work/other-$mode.db")
 	"$py" "$work/hostile.py" "$db" "$module" "$work" "$mode" || fail "$mode: a hostile schema was not refused as it should be"

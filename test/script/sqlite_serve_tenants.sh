@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fleet members are tenants (docs/security.md): a member's label is decided
 # by its path, never by the file. A file name or a health.database_label
-# holding } " \ or a newline leaves /metrics valid for the whole fleet
-# (promtool), each series labelled once; a tenant that sets its label to
+# holding } " \ or a newline, or a file name that is not UTF-8, leaves
+# /metrics valid for the whole fleet (promtool), each series labelled once
+# (the member itself monitored); a tenant that sets its label to
 # another's name ('victim.db') takes neither its /health?database= nor its
 # series (the label it set is its report's display_name); two members of one
 # name are told apart by their paths, one database served twice is a usage
@@ -19,6 +20,7 @@ export DBCARE_MODULE="$module"
 mkdir fleet d1 d2
 schema='CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id)); CREATE INDEX c_p ON c(p);'
 for f in victim evil 'a}b' 'q"uote' 'back\slash' hostile; do sqlite3 "fleet/$f.db" "$schema"; done
+sqlite3 "fleet/$(printf 'bad\377name').db" "$schema" # not UTF-8: Prometheus refuses such a label
 db=fleet/evil.db q "SELECT dbcare_set('health.database_label', 'victim.db')" >/dev/null
 db=fleet/hostile.db q "SELECT dbcare_set('health.database_label', 'x}\"\\' || char(10) || 'y')" >/dev/null
 
@@ -38,13 +40,14 @@ grep -qx "dbcare_health_score{engine=\"sqlite\",database=\"victim.db\"} $score" 
 start_serve serve.log --db 'sqlite:fleet/*.db'
 get "$base/metrics"; want_code 200 metrics
 promtool check metrics <body || fail "promtool refused /metrics: $(grep -a database body | head -20)"
-[ "$(grep -c '^dbcare_health_score{' body)" = 6 ] || fail "not six scores: $(grep '^dbcare_health_score' body)"
+[ "$(grep -c '^dbcare_health_score{' body)" = 7 ] || fail "not seven scores: $(grep '^dbcare_health_score' body)"
 [ "$(grep -c '^dbcare_health_score{engine="sqlite",database="victim.db"}' body)" = 1 ] ||
   fail "victim.db's score twice: $(grep '^dbcare_health_score' body)"
 grep -qx "dbcare_health_score{engine=\"sqlite\",database=\"victim.db\"} $score" body ||
   fail "/metrics' score is not health's ($score): $(grep '^dbcare_health_score' body)"
 grep -q '^dbcare_up{engine="sqlite",database="evil.db"} 1$' body || fail "evil.db is not labelled by its path"
 grep -q '^dbcare_up{engine="sqlite",database="a}b.db"} 1$' body || fail "a}b.db: $(grep '^dbcare_up' body)"
+grep -q '^dbcare_up{engine="sqlite",database="bad?name.db"} 1$' body || fail "bad\\377name.db: $(grep -a '^dbcare_up' body)"
 grep -q '^dbcare_up{engine="sqlite",database="back\\\\slash.db"} 1$' body || fail "back\\slash.db"
 grep -q '^dbcare_database_size_bytes{engine="sqlite",database="q\\"uote.db"} [0-9]' body || fail "q\"uote.db"
 # OpenMetrics too, read by the Python client's strict parser
@@ -52,7 +55,7 @@ get "$base/metrics" -H 'Accept: application/openmetrics-text'; want_code 200 ope
 "$py" -c "
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse
 labels = sorted({s.labels['database'] for f in parse(open('$work/body').read()) for s in f.samples if f.name == 'dbcare_up'})
-assert labels == sorted(['victim.db', 'evil.db', 'a}b.db', 'q\"uote.db', 'back\\\\slash.db', 'hostile.db']), labels
+assert labels == sorted(['victim.db', 'evil.db', 'a}b.db', 'q\"uote.db', 'back\\\\slash.db', 'hostile.db', 'bad?name.db']), labels
 " || fail "OpenMetrics parse"
 get "$base/health?database=victim.db"; want_code 200 "victim's health"
 [ "$(body_json "d['database'], d.get('display_name')")" = "victim.db None" ] || fail "victim: $(head -c 300 body)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # dbcare serve against what others write (docs/security.md): a token file
-# other users can read or write is refused; a fleet glob leaves symlinks
-# out (to /etc/passwd, to a database outside the folder) unless
-# --follow-symlinks; a path with a percent-encoded newline or space is one
+# other users can read or write, or another user owns (a symlink to it too),
+# is refused; a fleet glob leaves symlinks out (to /etc/passwd, to a
+# database outside the folder, a symlinked folder a wildcard matched)
+# unless --follow-symlinks; a path with a percent-encoded newline or space is one
 # escaped field of one log line, never a forged line of its own; a member
 # file whose name holds a newline and a verdict is one escaped name in
 # /readyz and in a fleet's table, never a forged "ready" line; a FIFO or a
@@ -17,7 +18,8 @@ mkdir m fleet outside
 echo 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);' >m/V1__t.sql
 for f in fleet/a fleet/b outside/victim; do run 0 migrate --db "sqlite:$f.db" --dir m; done
 
-# --- the token file: readable or writable by others is refused (exit 2)
+# --- the token file: readable or writable by others, or owned by another
+# user, is refused (exit 2)
 head -c 32 /dev/urandom | base64 >token
 for mode in 644 604 620 602; do
   chmod "$mode" token
@@ -25,6 +27,18 @@ for mode in 644 604 620 602; do
   has 'by other users (chmod 600 it)' err
 done
 chmod 600 token
+# one only another user owns (mode 600 or not), or a symlink to it: that
+# user can read and replace it (a file of root's, a mounted secret, is taken)
+if [ "$(id -u)" = 0 ]; then
+  cp token theirs.tok; chown nobody theirs.tok; ln -s theirs.tok link.tok
+  for f in theirs.tok link.tok; do
+    # bounded: a token taken starts the server, which would not end
+    set +e; timeout 10 "$cli" serve --db sqlite:fleet/a.db --allow-writes --token-file "$f" \
+      --listen 127.0.0.1:0 >out 2>err; got=$?; set -e
+    [ "$got" = 2 ] || fail "$f: another user's token file was taken (exit $got): $(cat err)"
+    has 'belongs to another user' err
+  done
+fi
 mkfifo fifo.tok
 run 2 serve --db sqlite:fleet/a.db --allow-writes --token-file fifo.tok
 has 'is not a regular file' err
@@ -46,6 +60,17 @@ ln -s ../outside/victim.db only-links/v.db
 run 1 status --db 'sqlite:only-links/*.db'
 has 'no database file matches' err; has 'not followed without --follow-symlinks' err
 rm fleet/z.db
+# a wildcard that matches a symlinked folder leads out of the fleet too
+mkdir -p tenants/a
+cp fleet/a.db tenants/a/app.db
+ln -s ../outside tenants/evil
+cp outside/victim.db outside/app.db
+run 0 status --db 'sqlite:tenants/*/app.db' --json
+has 'tenants/evil/app.db is reached through the symlink tenants/evil: left out' err
+[ "$(json "[r['database'] for r in d['databases']]")" = "['sqlite:tenants/a/app.db']" ] ||
+  fail "the glob went through a symlinked folder: $(cat out)"
+run 0 status --db 'sqlite:tenants/*/app.db' --json --follow-symlinks
+[ "$(json "len(d['databases'])")" = 2 ] || fail "--follow-symlinks: $(cat out)"
 
 # --- the request log: one line per request, the client's bytes escaped
 start_serve serve.log --db 'sqlite:fleet/*.db' --dir m
