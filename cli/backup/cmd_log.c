@@ -81,6 +81,13 @@ int cmd_log(cli_db *probe, cli_opts *o)
 		           "SPAN [--apply]");
 		return CLI_USAGE;
 	}
+	/* a stop signal ends the capture with 0, one that comes while the
+	 * database is opened and the capture starts too (it is kept in
+	 * stop_now: the capture stops after its start, nothing half-made) */
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	/* run_one.c hands the target over; no file: a server's, PostgreSQL */
 	const cli_target *t = probe->handle;
 	if (!cli_target_file(t)) {
@@ -105,10 +112,6 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .record_bytes = test_bytes("DBCARE_TEST_RECORD_BYTES"),
 	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms};
 	cli_pitr_capture_init(&c, o);
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 	int started = pitr_capture_start(&c);
 	if (started != 0) {
 		if (started > 0)

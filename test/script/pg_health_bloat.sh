@@ -12,12 +12,12 @@ t0=$(date +%s)
 q -c "CREATE TABLE big (id int PRIMARY KEY, qty int NOT NULL, note text) WITH (autovacuum_enabled = false)" \
   -c "INSERT INTO big SELECT i, i % 97, 'note ' || i FROM generate_series(1, 200000) i" \
   -c "CREATE TABLE small (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false)" \
-  -c "INSERT INTO small SELECT i, 'v' || i FROM generate_series(1, 20000) i" >/dev/null
-# a session's statistics reach the shared ones when it ends: the counts of
-# changed rows are in before the ANALYZE that resets them
-sleep 1
-q -c "ANALYZE big" -c "ANALYZE small" >/dev/null
-sleep 1
+  -c "INSERT INTO small SELECT i, 'v' || i FROM generate_series(1, 20000) i" \
+  -c "SELECT pg_stat_force_next_flush()" >/dev/null
+# a session's statistics reach the shared ones when it ends or is made to
+# flush them (before psql returns): the counts of changed rows are in before
+# the ANALYZE that resets them
+q -c "ANALYZE big" -c "ANALYZE small" -c "SELECT pg_stat_force_next_flush()" >/dev/null
 check() { q -c "SELECT status || ' | ' || message || ' | ' || coalesce(hint, '') FROM dbhealth_checks('quick') WHERE name = '$1'"; }
 
 st=$(check table_bloat)
@@ -26,10 +26,8 @@ echo "ok: a freshly loaded table is not bloated"
 
 # 5 rows of every 6 deleted all over the table: VACUUM frees them for reuse
 # but gives no page back
-q -c "DELETE FROM big WHERE id % 6 <> 0" >/dev/null
-sleep 1
-q -c "VACUUM big" -c "ANALYZE big" >/dev/null
-sleep 1
+q -c "DELETE FROM big WHERE id % 6 <> 0" -c "SELECT pg_stat_force_next_flush()" >/dev/null
+q -c "VACUUM big" -c "ANALYZE big" -c "SELECT pg_stat_force_next_flush()" >/dev/null
 pages=$(q -c "SELECT relpages FROM pg_class WHERE oid = 'big'::regclass")
 st=$(check table_bloat)
 echo "$st ($pages pages)"

@@ -29,8 +29,8 @@ q -c "CREATE SCHEMA $S" \
   -c "CREATE TABLE $S.\"or phan\" (id int PRIMARY KEY, parent_id int) WITH (autovacuum_enabled = false)" \
   -c "INSERT INTO $S.\"or phan\" VALUES (1, 1), (2, 999)" \
   -c "SELECT dbcheck_add_relation('orphan rel', 'Mä \"q\" s.or phan', 'parent_id', 'Mä \"q\" s.pa rent', 'id')" \
-  -c "DELETE FROM $S.\"chi'ld ü\" WHERE id > 1000" >/dev/null
-sleep 1 # the deleting session's statistics reach the shared ones when it ends
+  -c "DELETE FROM $S.\"chi'ld ü\" WHERE id > 1000" \
+  -c "SELECT pg_stat_force_next_flush()" >/dev/null # the session's statistics in the shared ones when psql returns
 
 counts() { q -c "SELECT (SELECT count(*) FROM $S.\"pa rent\") || ' ' || (SELECT count(*) FROM $S.\"chi'ld ü\") || ' ' || (SELECT count(*) FROM $S.\"se q\") || ' ' || (SELECT count(*) FROM $S.\"or phan\")"; }
 before=$(counts)

@@ -8,8 +8,20 @@ db=dbcare_migrate_add_race
 . "$(dirname "$0")/lib/pg.sh"
 fresh_db
 
+# wait_for WHAT FILE CMD...: until CMD succeeds, for up to 60 s (a loaded
+# machine); then fails with WHAT and FILE's text
+wait_for() {
+  local what=$1 file=$2
+  shift 2
+  for _ in $(seq 1 1200); do "$@" && return; sleep 0.05; done
+  fail "$what: $(cat "$file")"
+}
+a_registered() { grep -qx t "$work/a.out"; }
+b_waits() { [ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")" = 1 ]; }
+
 # race VERSION_A SCRIPT_A VERSION_B SCRIPT_B [repeatable]: session A registers
-# and holds its transaction open; B registers meanwhile; A commits.
+# and holds its transaction open; B registers meanwhile and waits on A's row;
+# only then A commits (each step waits for the one before to be seen).
 race() {
   local call_a call_b
   if [ "${5:-}" = repeatable ]; then
@@ -19,12 +31,20 @@ race() {
     call_a="SELECT dbmigrate_add('$1', 'race', '$2') IS NOT NULL"
     call_b="SELECT dbmigrate_add('$3', 'race', '$4') IS NOT NULL"
   fi
-  q -c "BEGIN" -c "$call_a" -c "SELECT pg_sleep(1)" -c "COMMIT" > "$work/a.out" 2>&1 &
+  rm -f "$work/a.in"; mkfifo "$work/a.in"
+  q < "$work/a.in" > "$work/a.out" 2>&1 &
   local pa=$!
-  sleep 0.4
+  exec 4> "$work/a.in"
+  printf '%s\n' "BEGIN;" "$call_a;" >&4
+  wait_for "session A did not register" "$work/a.out" a_registered
+  { q -c "$call_b" && echo ok || echo failed; } > "$work/b.out" 2>&1 &
+  local pb=$!
   # B is blocked on A's row until A commits
-  q -c "$call_b" > "$work/b.out" 2>&1 && echo ok >> "$work/b.out" || echo failed >> "$work/b.out"
+  wait_for "session B did not wait on A's row" "$work/b.out" b_waits
+  echo "COMMIT;" >&4
+  exec 4>&-
   wait "$pa" || { cat "$work/a.out"; fail "session A failed"; }
+  wait "$pb"
 }
 
 race 7 'CREATE TABLE seven (x int);' 7 'CREATE TABLE seven (x int);'

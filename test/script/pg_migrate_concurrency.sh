@@ -71,27 +71,28 @@ done
 check_once "repeatable read"
 echo "repeatable read: each once, waiters refused clearly"
 
+# Waits until a run in another session holds the migration lock (an
+# advisory lock), for up to 60 s (a loaded machine starts psql slowly).
+wait_run_lock() {
+  for _ in $(seq 1 1200); do
+    [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" != 0 ] && return
+    sleep 0.05
+  done
+  fail "no run took the migration lock in 60 s"
+}
+
 # A bounded wait: the lock holder sleeps, the waiter gives up with 55P03.
 q -c "SELECT dbcare_set('migrate.lock_timeout_ms', '200')" > /dev/null
 q -c "SELECT dbmigrate_add('21', 'slow', 'SELECT pg_sleep(2)')" > /dev/null
 q -c "SELECT dbmigrate_apply()" > "$work/holder.out" 2>&1 &
 holder=$!
-sleep 0.5
+wait_run_lock
 if q -v VERBOSITY=verbose -c "SELECT dbmigrate_apply()" > "$work/waiter.out" 2>&1; then fail "waiter did not time out"; fi
 grep -q '55P03' "$work/waiter.out" || fail "waiter: $(cat "$work/waiter.out")"
 grep -q 'could not obtain the migration lock within 200 ms' "$work/waiter.out" || fail "waiter message"
 wait "$holder"
 [ "$(cat "$work/holder.out")" = 1 ] || fail "holder: $(cat "$work/holder.out")"
 echo "lock timeout: 55P03 after 200 ms"
-
-# Waits until a run in another session holds the migration lock (an
-# advisory lock), for up to 5 s.
-wait_run_lock() {
-  for _ in $(seq 1 100); do
-    [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" != 0 ] && return
-    sleep 0.05
-  done
-}
 
 # An assert while another session's run (registering and applying 22) has
 # not committed: the version is unseen, and the hint says why.

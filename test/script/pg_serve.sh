@@ -101,10 +101,12 @@ get "$base/readyz"; want_code 200 "readyz after the migration"
   -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
 locker=$!
 serve_pids+=("$locker")
-for _ in $(seq 1 100); do
-  [ "$(db=$db2 q -c "SELECT count(*) FROM pg_locks WHERE relation = 'dbcare.config'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ] && break
+locked=
+for _ in $(seq 1 1200); do # bounded: 60 s (psql starts late on a loaded machine)
+  [ "$(db=$db2 q -c "SELECT count(*) FROM pg_locks WHERE relation = 'dbcare.config'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ] && { locked=yes; break; }
   sleep 0.05
 done
+[ -n "$locked" ] || fail "the session locking $db2's dbcare.config did not take its lock in 60 s"
 value() { sed -n "s/^$1{engine=\"postgresql\",database=\"$2\"} //p" body; }
 ages=()
 for round in 1 2 3; do

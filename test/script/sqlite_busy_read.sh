@@ -80,19 +80,24 @@ MIGRATOR = r'''
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.enable_load_extension(True); db.load_extension(sys.argv[2])
-db.create_function("hold", 1, lambda ms: time.sleep(ms / 1000) or 0)
+# hold(ms), called by the migration once its writes are made (the write
+# lock held): says so in the file argv[3], then holds the lock ms more
+def hold(ms):
+    open(sys.argv[3], "w").close()
+    time.sleep(ms / 1000)
+    return 0
+db.create_function("hold", 1, hold)
 db.execute("PRAGMA cache_size = 4")
 db.execute("""SELECT dbmigrate_add('2', 'big', 'CREATE TABLE big (b BLOB);
   INSERT INTO big SELECT randomblob(1000) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) SELECT i FROM n);
   SELECT hold(%s);', NULL)""" % sys.argv[4])
-open(sys.argv[3], "w").close()
 db.execute("SELECT dbmigrate_apply()")
 '''
 APP = r'''
 import os, sqlite3, sys, time
-while not os.path.exists(sys.argv[3]):
+deadline = time.monotonic() + 120  # the migration is writing (bounded)
+while not os.path.exists(sys.argv[3]) and time.monotonic() < deadline:
     time.sleep(0.01)
-time.sleep(0.3)  # the migration is writing
 app = sqlite3.connect(sys.argv[1], timeout=float(sys.argv[4]), isolation_level=None)
 app.enable_load_extension(True)
 app.load_extension(sys.argv[2])

@@ -18,30 +18,47 @@ PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import json, os, sqlite3, time
 from pitr_test import *
 cli, module, work = args()
-db, logdir, c = app_with_log(work, module, "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
-c.close()
 
-c1 = connect(db, module)  # holds the capture
-c2 = connect(db, module)  # finds it held
-c2.execute("PRAGMA synchronous = OFF")
-rows = 0
-def commits(n):
-    global rows
-    for _ in range(n):
-        c2.execute("BEGIN")
-        c2.executemany("INSERT INTO t (b) VALUES (?)", [(os.urandom(3000),)] * 4)
-        c2.execute("COMMIT")
-        rows += 4
-commits(100)
-c1.close()
-start = time.time()
-commits(300)  # well past 1,000 frames
-if time.time() - start > 0.9:
-    fail("the commits after the close took %.1f s: the test needs them within a second"
-         % (time.time() - start))
-time.sleep(1.2)
-commits(1)
-c2.close()
+def attempt(k):
+    """The hand-over in a directory of its own; returns (db, log, rows), or
+    None when the commits after the close took over 0.9 s (a loaded
+    machine): such a run cannot tell a late take-over from a prompt one."""
+    os.mkdir(os.path.join(work, k))
+    db, logdir, c = app_with_log(os.path.join(work, k), module,
+                                 "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
+    c.close()
+    c1 = connect(db, module)  # holds the capture
+    c2 = connect(db, module)  # finds it held
+    c2.execute("PRAGMA synchronous = OFF")
+    rows = 0
+    def commits(n, per):
+        nonlocal rows
+        for _ in range(n):
+            c2.execute("BEGIN")
+            c2.executemany("INSERT INTO t (b) VALUES (?)", [(os.urandom(3000),)] * per)
+            c2.execute("COMMIT")
+            rows += per
+    commits(100, 4)
+    c1.close()
+    start = time.time()
+    commits(30, 40)  # well past 1,000 frames, in few commits
+    took = time.time() - start
+    if took > 0.9:
+        c2.close()
+        print("the commits after the close took %.1f s: the test needs them within a second" % took)
+        return None
+    time.sleep(1.2)
+    commits(1, 4)
+    c2.close()
+    return db, logdir, rows
+
+for k in ("a", "b", "c"):
+    done = attempt(k)
+    if done:
+        break
+else:
+    fail("three times the commits after the close took over 0.9 s: the hand-over was not tested")
+db, logdir, rows = done
 
 r = run(cli, module, "log", "status", logdir, "--json", "--db", "sqlite:" + db)
 if r.returncode != 0:

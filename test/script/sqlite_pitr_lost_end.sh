@@ -17,13 +17,14 @@ set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/pitr.sh"
 db="$work/app.db" log="$work/log"
 mkdir "$log"
 sqlite3 -cmd '.timeout 30000' "$db" "PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)" >/dev/null
 "$cli" log "$log" --sleep-ms 20 --segment-interval 250ms --db "sqlite:$db" --module "$module" \
   2>"$work/capture.err" &
 pid=$!
-for _ in $(seq 100); do [ -s "$log/log.progress" ] && break; sleep 0.05; done
+pitr_wait_started "$work/capture.err" 1
 for i in 1 2 3 4 5; do sqlite3 -cmd '.timeout 30000' "$db" "INSERT INTO t (v) VALUES ('row$i')"; sleep 0.35; done
 sleep 0.3
 kill -TERM "$pid"; wait "$pid" || fail "capture: $(cat "$work/capture.err")"

@@ -12,14 +12,17 @@ set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/pitr.sh"
 db="$work/app.db" log="$work/log"
 mkdir "$log"
 sqlite3 -cmd '.timeout 30000' "$db" "PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)" >/dev/null
+starts=0
 capture() {
   "$cli" log "$log" --sleep-ms 20 --segment-interval 200ms --db "sqlite:$db" --module "$module" \
     2>>"$work/capture.err" &
   pid=$!
-  for _ in $(seq 100); do [ -s "$log/log.progress" ] && break; sleep 0.05; done
+  starts=$((starts + 1))
+  pitr_wait_started "$work/capture.err" "$starts"
   for i in 1 2 3; do sqlite3 -cmd '.timeout 30000' "$db" "INSERT INTO t (v) VALUES ('row$i')"; sleep 0.3; done
   kill -TERM "$pid"; wait "$pid" || fail "capture: $(cat "$work/capture.err")"
   rm -f "$log/log.lock"

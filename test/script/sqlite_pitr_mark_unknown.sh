@@ -8,16 +8,17 @@ set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/pitr.sh"
 cd "$work"
 sqlite3 a.db "PRAGMA journal_mode = wal; CREATE TABLE t (v TEXT)" >/dev/null
 mkdir lg
 "$cli" log lg --db sqlite:a.db --module "$module" --sleep-ms 20 2>capture.err &
 pid=$!
-sleep 0.5
+pitr_wait_started capture.err 1
 # the bookkeeping comes in while the log runs (a mark that fails: no backup.dir)
 sqlite3 -cmd ".load $module" a.db "SELECT dbbackup_mark('m1')" >/dev/null 2>&1 || true
 sqlite3 a.db "INSERT INTO t VALUES ('50%'), ('hello')"
-sleep 0.5
+pitr_wait_vouched lg "$(pitr_now)"
 kill -TERM "$pid"
 wait "$pid" || fail "the capture failed: $(cat capture.err)"
 for label in '' '%' 'nope'; do

@@ -10,6 +10,7 @@ set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/pitr.sh"
 db="$work/app.db"
 log="$work/log"
 mkdir "$log"
@@ -24,11 +25,12 @@ done
 [ -z "$(ls -A "$log")" ] || fail "the command's connections captured into the log: $(ls "$log")"
 
 # 2. the log belongs to app.db: another database, or a copy, is refused
-"$cli" log "$log" --db "sqlite:$db" --module "$module" --run-for 2s >/dev/null 2>&1 &
+"$cli" log "$log" --db "sqlite:$db" --module "$module" --run-for 2s >/dev/null 2>"$work/cap.err" &
 cap=$!
-sleep 1
-T=$(date -u +'%Y-%m-%d %H:%M:%S.%3N')
-sleep 0.2
+# T after the capture's base, and logged before the insert after it
+pitr_wait_started "$work/cap.err" 1
+T=$(pitr_now)
+pitr_wait_vouched "$log" "$T"
 q "INSERT INTO t VALUES ('after T')" >/dev/null
 wait $cap || fail "dbcare log on app.db failed"
 [ -f "$log/log.identity" ] || fail "no log.identity written: $(ls "$log")"

@@ -11,6 +11,7 @@ set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/pitr.sh"
 db="$work/app.db" log="$work/log"
 mkdir "$log"
 head -c 32 /dev/urandom >"$work/key"; head -c 32 /dev/urandom >"$work/other"; chmod 600 "$work/key" "$work/other"
@@ -30,18 +31,22 @@ INSERT INTO t (v) SELECT 'secret-marker-' || value FROM generate_series(51, 100)
 SQL
 writer=$!
 capture
+pitr_wait_started "$work/capture.err" 1
 sleep 1
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 capture
-sleep 0.8
-for i in 1 2 3; do sqlite3 -cmd '.timeout 30000' "$db" "INSERT INTO t (v) VALUES ('secret-marker-x$i')"; done
-sleep 0.5
-moment=$(date -u +'%Y-%m-%d %H:%M:%S.%3N') rows=$(sqlite3 -cmd '.timeout 30000' "$db" "SELECT count(*) FROM t")
-sleep 0.5
-sqlite3 -cmd '.timeout 30000' "$db" "DELETE FROM t"
-sleep 0.5
-kill -TERM "$pid"; wait "$pid" || fail "capture: $(cat "$work/capture.err")"
+pitr_wait_started "$work/capture.err" 2
+# the writer's commits all before the moment (it kept the WAL across the kill)
 wait "$writer" || true
+for i in 1 2 3; do sqlite3 -cmd '.timeout 30000' "$db" "INSERT INTO t (v) VALUES ('secret-marker-x$i')"; done
+key=(--encrypt-key-file "$work/key")
+# every row counted at the moment is logged before it, and the moment
+# before the DELETE after it
+pitr_wait_vouched "$log" "$(pitr_now)" "${key[@]}"
+moment=$(pitr_now) rows=$(sqlite3 -cmd '.timeout 30000' "$db" "SELECT count(*) FROM t")
+pitr_wait_vouched "$log" "$moment" "${key[@]}"
+sqlite3 -cmd '.timeout 30000' "$db" "DELETE FROM t"
+kill -TERM "$pid"; wait "$pid" || fail "capture: $(cat "$work/capture.err")"
 
 ls "$log"/*.dbclog >/dev/null 2>&1 || fail "no closed segment"
 for f in "$log"/*.dbclog "$log"/base-*.db; do

@@ -17,8 +17,7 @@ check_dashboard() {
 local prometheus
 prometheus=$(command -v prometheus || true)
 [ -n "$prometheus" ] || fail "prometheus is not installed (package prometheus)"
-# --- Prometheus on a free port, its data in the work directory
-prom_port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# --- Prometheus on a port of the system's choice, its data in the work directory
 cat >prometheus.yml <<EOF
 global:
   scrape_interval: 1s
@@ -32,10 +31,20 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$port']
 EOF
+# port 0: the system picks a free one as Prometheus binds it (a port found
+# free beforehand may be taken before it binds), and its log names it
 "$prometheus" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-  --web.listen-address="127.0.0.1:$prom_port" >prometheus.log 2>&1 &
+  --web.listen-address="127.0.0.1:0" >prometheus.log 2>&1 &
 prom_pid=$!
 serve_pids+=("$prom_pid") # killed with the servers, on every path
+prom_port=
+for _ in $(seq 1 1200); do # bounded: 120 s
+  prom_port=$(sed -n 's/.*msg="Listening on" address=127\.0\.0\.1:\([0-9]*\).*/\1/p' prometheus.log | head -n 1)
+  [ -n "$prom_port" ] && break
+  kill -0 "$prom_pid" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$prom_port" ] || { cat prometheus.log; fail "prometheus did not say where it listens"; }
 api=http://127.0.0.1:$prom_port/api/v1
 
 # query EXPR: the JSON answer of an instant query in $work/body
@@ -51,7 +60,18 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 [ -n "$up" ] || { tail -20 prometheus.log; fail "prometheus never scraped dbcare serve (up{job=\"dbcare\"} == 1)"; }
-sleep 4
+# five scrapes in all (what 4 s more gave an idle machine) and every rule
+# evaluated once (its health is "unknown" until then): bounded, 60 s
+evaluated() { curl -s -m 10 "$api/rules" | "$py" -c 'import json, sys
+rs = [r for g in json.load(sys.stdin)["data"]["groups"] for r in g["rules"]]
+sys.exit(0 if rs and all(r.get("health") != "unknown" for r in rs) else 1)' 2>/dev/null; }
+up=
+for _ in $(seq 1 120); do
+  query 'count_over_time(up{job="dbcare"}[1m]) >= 5'
+  [ "$(result_count)" = 1 ] && evaluated && { up=yes; break; }
+  sleep 0.5
+done
+[ -n "$up" ] || { tail -20 prometheus.log; fail "prometheus did not scrape 5 times and evaluate every rule in 60 s"; }
 
 # --- every panel query, with the Grafana variables replaced
 "$py" - "$dashboard" >panels <<'PY'
