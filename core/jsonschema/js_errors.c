@@ -121,7 +121,8 @@ static int conversion(char *out, size_t room, const char **fmt, va_list *ap)
 	const char *f = *fmt, *text;
 	size_t n;
 	if (f[1] == 's') {
-		text = va_arg(*ap, const char *);
+		if (!(text = va_arg(*ap, const char *)))
+			return -1; /* printf's own "(null)" */
 		n = strlen(text);
 	} else if (f[1] == '%') {
 		text = "%";
@@ -132,7 +133,7 @@ static int conversion(char *out, size_t room, const char **fmt, va_list *ap)
 		f++;
 	} else if (f[1] == 'l' && f[2] == 'l' && f[3] == 'd') {
 		long long v = va_arg(*ap, long long);
-		d = js_digits_before(end, v < 0 ? 0 - (size_t)v : (size_t)v);
+		d = js_digits_before(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 		if (v < 0)
 			*--d = '-';
 		text = d;
@@ -157,23 +158,28 @@ __attribute__((format(printf, 2, 0))) static char *message(dbc_ctx *ctx, const c
 {
 	char out[512];
 	size_t len = 0;
+	bool whole = false; /* the format was written to its end */
 	va_list args;
 	va_copy(args, ap);
-	for (const char *f = fmt; *f;) {
+	for (const char *f = fmt;;) {
 		const char *pct = strchr(f, '%');
 		size_t run = pct ? (size_t)(pct - f) : strlen(f);
-		int n = 0;
-		if (run >= sizeof out - len || (pct && (n = conversion(out + len + run, sizeof out - len - run,
-		                                                        &pct, &args)) < 0)) {
-			va_end(args);
-			return dbc_vprintf(ctx, fmt, ap);
-		}
+		if (run >= sizeof out - len)
+			break;
 		memcpy(out + len, f, run);
-		len += run + (size_t)n;
-		f = pct ? pct : f + run;
+		len += run;
+		if (!pct) {
+			whole = true;
+			break;
+		}
+		f = pct;
+		int n = conversion(out + len, sizeof out - len, &f, &args);
+		if (n < 0)
+			break;
+		len += (size_t)n;
 	}
 	va_end(args);
-	return dbc_strndup(ctx, out, len);
+	return whole ? dbc_strndup(ctx, out, len) : dbc_vprintf(ctx, fmt, ap);
 }
 
 bool(js_fail)(js_run *r, const js_path *ipath, const js_path *spath, const char *keyword,
