@@ -457,22 +457,47 @@ void dbc_rows_init(dbc_rows *rows, dbc_ctx *ctx, int ncol)
 	rows->ncol = ncol;
 }
 
+/* The next row's cells, the array grown by whole rows when full. Not
+ * zeroed: a row is written whole before nrows counts it. */
+static dbc_value *rows_next(dbc_rows *rows)
+{
+	size_t row_size = sizeof(dbc_value) * (size_t)rows->ncol;
+	if (rows->nrows == rows->cap) {
+		int ncap = rows->cap ? rows->cap * 2 : 16;
+		dbc_value *grown = dbc_alloc(rows->ctx, row_size * (size_t)ncap);
+		if (!grown)
+			return NULL;
+		if (rows->nrows)
+			memcpy(grown, rows->cells, row_size * (size_t)rows->nrows);
+		rows->cells = grown;
+		rows->cap = ncap;
+	}
+	return rows->cells + (size_t)rows->nrows * (size_t)rows->ncol;
+}
+
 int dbc_rows_add(dbc_rows *rows, const dbc_value *row)
 {
-	dbc_ctx *ctx = rows->ctx;
-	/* a row is ncol cells: the array grows by whole rows */
-	if (dbc_grow(ctx, &rows->cells, rows->nrows, &rows->cap, sizeof(dbc_value) * (size_t)rows->ncol,
-	             16) != DBC_OK)
+	dbc_value *dst = rows_next(rows);
+	if (!dst)
 		return DBC_ERROR;
-	dbc_value *dst = rows->cells + (size_t)rows->nrows * (size_t)rows->ncol;
 	for (int i = 0; i < rows->ncol; i++) {
 		dst[i] = row[i];
 		if (row[i].type == DBC_TEXT) {
-			dst[i].s = dbc_strdup(ctx, row[i].s);
+			dst[i].s = dbc_strdup(rows->ctx, row[i].s);
 			if (!dst[i].s)
 				return DBC_ERROR;
 		}
 	}
+	rows->nrows++;
+	return DBC_OK;
+}
+
+int dbc_rows_add_kept(dbc_rows *rows, const dbc_value *row)
+{
+	dbc_value *dst = rows_next(rows);
+	if (!dst)
+		return DBC_ERROR;
+	memcpy(dst, row, sizeof(dbc_value) * (size_t)rows->ncol);
 	rows->nrows++;
 	return DBC_OK;
 }

@@ -643,6 +643,9 @@ typedef struct dbc_rows {
 void dbc_rows_init(dbc_rows *rows, dbc_ctx *ctx, int ncol);
 /* Appends a row of ncol values (text is copied). */
 int dbc_rows_add(dbc_rows *rows, const dbc_value *row);
+/* The same, keeping its text where it is: for text already in rows->ctx's
+ * arena or static, which lives as long as the rows. */
+int dbc_rows_add_kept(dbc_rows *rows, const dbc_value *row);
 
 /* Convenience over host->query: the first column of the first row as text in
  * the arena (NULL when no row or SQL NULL); *found tells which. */

@@ -93,10 +93,12 @@ int dbc_jsonschema_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *doc
 		return DBC_ERROR;
 	int rc = validate(ctx, s, document, doc, &valid, &errors, &n, DBC_JS_MAX_ERRORS);
 	dbc_jschema_free(owned);
+	/* the paths and messages are in ctx's arena and the keywords are static:
+	 * the rows keep them where they are */
 	for (int i = 0; rc == DBC_OK && i < n; i++) {
 		dbc_value row[4] = {dbc_text(errors[i].instance_path), dbc_text(errors[i].schema_path),
 		                    dbc_text(errors[i].keyword), dbc_text(errors[i].message)};
-		rc = dbc_rows_add(out, row);
+		rc = dbc_rows_add_kept(out, row);
 	}
 	return rc;
 }

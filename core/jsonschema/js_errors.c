@@ -7,51 +7,87 @@
 
 #include <string.h>
 
-static void append_path(dbc_buf *b, const js_path *p)
+/* One step of a pointer, measured: '/', then its index's digits or its key
+ * with '~' as "~0", '/' as "~1" and a NUL byte as "\u0000". */
+typedef struct {
+	const js_path *p;
+	size_t klen;  /* the key's bytes */
+	size_t plain; /* how many of them go in as they are (the rest are scanned) */
+	size_t size;  /* the bytes the step takes */
+} js_step;
+
+static js_step step_measured(const js_path *p)
 {
-	if (!p)
-		return;
-	append_path(b, p->up);
-	dbc_buf_appendc(b, '/');
+	js_step st = {.p = p};
 	if (!p->key) {
-		char digits[24];
-		int n = 0;
-		size_t i = p->index;
-		do
-			digits[n++] = (char)('0' + i % 10);
-		while ((i /= 10) > 0);
-		while (n > 0)
-			dbc_buf_appendc(b, digits[--n]);
-		return;
+		char digits[24], *end = digits + sizeof digits;
+		st.size = 1 + (size_t)(end - js_digits_before(end, p->index));
+		return st;
 	}
-	size_t klen = p->klen == JS_PATH_CSTR ? strlen(p->key) : p->klen;
-	/* most names need no escape: one append */
-	size_t plain = 0;
-	while (plain < klen && p->key[plain] != '~' && p->key[plain] != '/' && p->key[plain] != '\0')
-		plain++;
-	dbc_buf_appendn(b, p->key, plain);
-	for (size_t i = plain; i < klen; i++) {
-		char c = p->key[i];
-		if (c == '~')
-			dbc_buf_append(b, "~0");
-		else if (c == '/')
-			dbc_buf_append(b, "~1");
-		else if (c == '\0')
-			dbc_buf_append(b, "\\u0000");
-		else
-			dbc_buf_appendc(b, c);
-	}
+	/* a keyword's name (JS_PATH_CSTR) has nothing to escape */
+	bool name = p->klen == JS_PATH_CSTR;
+	st.klen = name ? strlen(p->key) : p->klen;
+	while (!name && st.plain < st.klen && p->key[st.plain] != '~' && p->key[st.plain] != '/' &&
+	       p->key[st.plain] != '\0')
+		st.plain++;
+	if (name)
+		st.plain = st.klen;
+	st.size = 1 + st.klen;
+	for (size_t i = st.plain; i < st.klen; i++)
+		st.size += p->key[i] == '~' || p->key[i] == '/' ? 1 : p->key[i] == '\0' ? 5 : 0;
+	return st;
 }
 
-/* The pointer of p after prefix ("" or "#"). */
+/* Writes the step at out; returns the end. */
+static char *step_write(char *out, const js_step *st)
+{
+	*out++ = '/';
+	if (!st->p->key) {
+		char digits[24], *end = digits + sizeof digits, *d = js_digits_before(end, st->p->index);
+		memcpy(out, d, (size_t)(end - d));
+		return out + (end - d);
+	}
+	memcpy(out, st->p->key, st->plain);
+	out += st->plain;
+	for (size_t i = st->plain; i < st->klen; i++) {
+		char c = st->p->key[i];
+		if (c == '~' || c == '/') {
+			*out++ = '~';
+			*out++ = c == '~' ? '0' : '1';
+		} else if (c == '\0') {
+			memcpy(out, "\\u0000", 6);
+			out += 6;
+		} else
+			*out++ = c;
+	}
+	return out;
+}
+
+/* The pointer of p after prefix ("" or "#"): the chain runs from the last
+ * step up, so its steps are measured first (on the stack, or in the arena
+ * for a deep one), then written from the first into one allocation. */
 static char *pointer_with(dbc_ctx *ctx, const char *prefix, const js_path *p)
 {
-	dbc_buf b;
-	dbc_buf_init(&b, ctx);
-	dbc_buf_append(&b, prefix);
-	append_path(&b, p);
-	dbc_buf_appendc(&b, '\0'); /* an empty pointer is still a string */
-	return dbc_buf_finish(&b);
+	js_step stack[32], *steps = stack;
+	size_t n = 0, plen = strlen(prefix), len = plen;
+	for (const js_path *q = p; q; q = q->up)
+		n++;
+	if (n > sizeof stack / sizeof stack[0] && !(steps = dbc_alloc(ctx, n * sizeof *steps)))
+		return NULL;
+	size_t i = n;
+	for (const js_path *q = p; q; q = q->up) {
+		steps[--i] = step_measured(q);
+		len += steps[i].size;
+	}
+	char *out = dbc_alloc(ctx, len + 1), *at = out;
+	if (!out)
+		return NULL;
+	memcpy(at, prefix, plen);
+	at += plen;
+	for (i = 0; i < n; i++)
+		at = step_write(at, &steps[i]);
+	*at = '\0';
+	return out;
 }
 
 char *js_path_pointer(dbc_ctx *ctx, const js_path *p)
@@ -77,15 +113,84 @@ int js_error_add(dbc_ctx *ctx, js_errors *e, const js_path *ipath, const js_path
 	return DBC_OK;
 }
 
+/* Writes one conversion of a message at out (room bytes): the length, or
+ * -1 when it is not one of js_fail's (%s, %zu, %lld, %%) or does not fit. */
+static int conversion(char *out, size_t room, const char **fmt, va_list *ap)
+{
+	char digits[24], *end = digits + sizeof digits, *d;
+	const char *f = *fmt, *text;
+	size_t n;
+	if (f[1] == 's') {
+		if (!(text = va_arg(*ap, const char *)))
+			return -1; /* printf's own "(null)" */
+		n = strlen(text);
+	} else if (f[1] == '%') {
+		text = "%";
+		n = 1;
+	} else if (f[1] == 'z' && f[2] == 'u') {
+		text = d = js_digits_before(end, va_arg(*ap, size_t));
+		n = (size_t)(end - d);
+		f++;
+	} else if (f[1] == 'l' && f[2] == 'l' && f[3] == 'd') {
+		long long v = va_arg(*ap, long long);
+		d = js_digits_before(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+		if (v < 0)
+			*--d = '-';
+		text = d;
+		n = (size_t)(end - d);
+		f += 2;
+	} else
+		return -1;
+	if (n >= room)
+		return -1;
+	memcpy(out, text, n);
+	*fmt = f + 2;
+	return (int)n;
+}
+
+/* A message of js_fail, formatted without printf's machinery (messages are
+ * most of what dbjson_errors costs): its formats take only %s, %zu and
+ * %lld (the compiler checks them against js_fail's printf attribute); any
+ * other conversion, or a message longer than the stack buffer, is
+ * formatted by dbc_vprintf, with the same result. */
+__attribute__((format(printf, 2, 0))) static char *message(dbc_ctx *ctx, const char *fmt,
+                                                           va_list ap)
+{
+	char out[512];
+	size_t len = 0;
+	bool whole = false; /* the format was written to its end */
+	va_list args;
+	va_copy(args, ap);
+	for (const char *f = fmt;;) {
+		const char *pct = strchr(f, '%');
+		size_t run = pct ? (size_t)(pct - f) : strlen(f);
+		if (run >= sizeof out - len)
+			break;
+		memcpy(out + len, f, run);
+		len += run;
+		if (!pct) {
+			whole = true;
+			break;
+		}
+		f = pct;
+		int n = conversion(out + len, sizeof out - len, &f, &args);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	va_end(args);
+	return whole ? dbc_strndup(ctx, out, len) : dbc_vprintf(ctx, fmt, ap);
+}
+
 bool(js_fail)(js_run *r, const js_path *ipath, const js_path *spath, const char *keyword,
               const char *fmt, ...)
 {
-	if (!js_collecting(r))
+	if (!js_collecting(r) || r->errors->n >= r->errors->max)
 		return false;
 	js_path kw = {.up = spath, .key = keyword, .klen = strlen(keyword)};
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = dbc_vprintf(r->ctx, fmt, ap);
+	char *msg = message(r->ctx, fmt, ap);
 	va_end(ap);
 	js_error_add(r->ctx, r->errors, ipath, strcmp(keyword, "false") ? &kw : spath, keyword, msg);
 	return false;

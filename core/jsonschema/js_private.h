@@ -321,6 +321,16 @@ typedef struct js_path {
 #define JS_PATH_CSTR ((size_t)-1)
 
 char *js_path_pointer(dbc_ctx *ctx, const js_path *p);
+
+/* The decimal digits of v, written to end at end (20 bytes are enough);
+ * returns where they start. Messages print numbers with it, not printf. */
+static inline char *js_digits_before(char *end, uint64_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	return end;
+}
 /* An instance path for a message: "/items/2/price", or "(document)" for
  * the whole document. */
 const char *js_where(const char *instance_path);

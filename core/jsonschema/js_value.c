@@ -472,9 +472,11 @@ static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
 		dbc_buf_append(b, "false");
 		break;
 	case JV_INT: {
-		char digits[24]; /* one pass: no text allocated and copied */
-		int n = snprintf(digits, sizeof digits, "%lld", (long long)v->u.i);
-		dbc_buf_appendn(b, digits, (size_t)n);
+		char digits[24], *end = digits + sizeof digits; /* no text allocated and copied */
+		char *d = js_digits_before(end, v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i);
+		if (v->u.i < 0)
+			*--d = '-';
+		dbc_buf_appendn(b, d, (size_t)(end - d));
 		break;
 	}
 	case JV_REAL:
@@ -528,8 +530,49 @@ static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
 	}
 }
 
+/* The excerpt of an integer, or of a string with nothing to escape, that
+ * fits in max: written straight into an allocation of its size (most values
+ * a message shows). NULL with *done false: any other value. */
+static char *excerpt_short(dbc_ctx *ctx, const js_val *v, size_t max, bool *done)
+{
+	char digits[24], *end = digits + sizeof digits, *d = end;
+	const char *text;
+	size_t n;
+	*done = false;
+	if (v->kind == JV_INT) {
+		d = js_digits_before(end, v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i);
+		if (v->u.i < 0)
+			*--d = '-';
+		text = d;
+		n = (size_t)(end - d);
+	} else if (v->kind == JV_STR && v->n + 2 <= max) {
+		for (size_t i = 0; i < v->n; i++)
+			if ((unsigned char)v->u.s[i] < 0x20 || v->u.s[i] == '"' || v->u.s[i] == '\\')
+				return NULL;
+		text = v->u.s;
+		n = v->n;
+	} else
+		return NULL;
+	if (n > max)
+		return NULL;
+	size_t quote = v->kind == JV_STR; /* a string between quotes */
+	char *out = dbc_alloc(ctx, n + 2 * quote + 1);
+	*done = true;
+	if (!out)
+		return NULL;
+	memcpy(out + quote, text, n);
+	if (quote)
+		out[0] = out[n + 1] = '"';
+	out[n + 2 * quote] = '\0';
+	return out;
+}
+
 char *js_excerpt(dbc_ctx *ctx, const js_val *v, size_t max)
 {
+	bool done;
+	char *shortest = excerpt_short(ctx, v, max, &done);
+	if (done)
+		return shortest;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	excerpt_into(&b, v, max);

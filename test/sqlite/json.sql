@@ -56,3 +56,16 @@ INSERT INTO legacy (doc) VALUES ('{"n":1}'), ('{"n":"two"}'), ('{"n":3}'), ('{}'
 SELECT * FROM dbcheck_json('legacy', 'doc', '{"type":"object","required":["n"],"properties":{"n":{"type":"integer"}}}');
 SELECT * FROM dbcheck_json('main.legacy', 'doc', '{"type":"object"}');
 SELECT * FROM dbcheck_json('no_such_table', 'doc', '{}');
+
+-- Error paths and messages as dbjson_errors writes them: keys escaped in
+-- both pointers ("~" as ~0, "/" as ~1), a path deeper than 32 steps,
+-- integers at the ends of their range, strings that need escapes or are cut.
+SELECT * FROM dbjson_errors('{"a~/b":{"c/d":[0,-9223372036854775808]}}',
+  '{"properties":{"a~/b":{"properties":{"c/d":{"items":{"minimum":1}}}}}}');
+SELECT * FROM dbjson_errors('{"s":"q\"uote","t":"' || printf('%.70c', 'x') || '","u":9223372036854775807}',
+  '{"properties":{"s":{"maxLength":2},"t":{"maxLength":2},"u":{"maximum":-1}}}');
+WITH RECURSIVE d(n, doc, sch) AS (
+  SELECT 0, '1', '{"type":"string"}'
+  UNION ALL SELECT n + 1, '{"k' || n || '":' || doc || '}', '{"properties":{"k' || n || '":' || sch || '}}'
+  FROM d WHERE n < 40)
+SELECT e.instance_path, e.schema_path, e.message FROM d, dbjson_errors(d.doc, d.sch) e WHERE d.n = 40;
