@@ -353,24 +353,6 @@ int pitr_read_header(FILE *f, pitr_rec *r, off_t *off)
 	return 1;
 }
 
-bool pitr_segment_tail(const char *path, wal_pos *pos)
-{
-	FILE *f = fopen(path, "re");
-	unsigned char m[8];
-	pitr_rec r;
-	off_t off;
-	bool found = false;
-	if (!f)
-		return false;
-	if (fread(m, 1, 8, f) == 8 && pitr_segment_magic(m))
-		while (pitr_read_header(f, &r, &off) > 0) {
-			*pos = r.pos;
-			found = true;
-		}
-	fclose(f);
-	return found;
-}
-
 bool pitr_segment_superseded(const char *path)
 {
 	if (!pitr_segment_open(path))

@@ -120,11 +120,6 @@ bool pitr_segment_magic(const void *m);
 bool pitr_segment_newer(const void *m);
 /* Whether the 4 bytes at p are a record's magic (either format). */
 bool pitr_record_magic(const void *p);
-/* The WAL position of the newest whole record of the plain segment at
- * path (either format; headers read, payloads skipped, nothing checked: a
- * cheap look for health). false when it has none or is no plain segment
- * (a sealed one). */
-bool pitr_segment_tail(const char *path, wal_pos *pos);
 /* The type and time of the first record of the plain segment at path
  * (either format; its header only, nothing checked). false when it has no
  * whole header of one or is no plain segment (a sealed one). */
