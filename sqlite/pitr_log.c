@@ -287,6 +287,26 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 	return rc == 0 ? 1 : rc;
 }
 
+int pitr_record_intact(FILE *f)
+{
+	unsigned char h[REC_HDR];
+	if (fread(h, 1, REC_HDR, f) != REC_HDR)
+		return -1;
+	uint32_t magic = get32(h);
+	if ((magic != REC_MAGIC && magic != REC_MAGIC_V1) || get32(h + 8) > MAX_PAYLOAD)
+		return -2;
+	size_t pl = get32(h + 8), ck = check_len(magic);
+	unsigned char *b = malloc(REC_HDR + pl + ck);
+	if (!b)
+		return -1;
+	memcpy(b, h, REC_HDR);
+	int rc = fread(b + REC_HDR, 1, pl + ck, f) != pl + ck              ? -1
+	         : check_ok(magic, b, REC_HDR + pl, b + REC_HDR + pl) == 1 ? 1
+	                                                                   : -2;
+	free(b);
+	return rc;
+}
+
 bool pitr_segment_magic(const void *m)
 {
 	return memcmp(m, PITR_SEG_MAGIC, 8) == 0 || memcmp(m, PITR_SEG_MAGIC_V2, 8) == 0 ||

@@ -113,6 +113,11 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off);
  * its start), -2 when what follows is no record; *off: where it starts. */
 int pitr_read_header(FILE *f, pitr_rec *r, off_t *off);
 
+/* Whether the record at f's position is whole and passes its check (the
+ * CRC-32C, or the first format's SHA-256), its payload not parsed: 1; -1
+ * when the file ends inside it (or no memory), -2 when it fails. */
+int pitr_record_intact(FILE *f);
+
 /* Whether the 8 bytes at m open a segment this dbcare reads (any of its
  * formats); pitr_segment_newer: one of a later format (a newer dbcare
  * wrote it). */
