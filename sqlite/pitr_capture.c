@@ -480,11 +480,19 @@ static int write_base(pitr_capture *c, const char *name, char sha[65])
  * (its snapshot: every commit so far) and the WAL's last commit. */
 /* The write lock a base is taken under. The command (a process of its
  * own) waits as long as writers hold it, each wait the busy timeout long,
- * saying so; the module, inside an application's call, tries once. */
+ * saying so; the module, inside an application's call (its load, or the
+ * WAL hook of a commit that has happened), tries once and waits at most
+ * MODULE_BASE_WAIT_MS: a writer holding the lock longer would hold the
+ * application's call up with it (the capture starts at a later commit). */
+#define MODULE_BASE_WAIT_MS 250
+
 static int base_lock(pitr_capture *c)
 {
 	for (;;) {
+		if (c->lazy_readers)
+			sqlite3_busy_timeout(c->wr, MODULE_BASE_WAIT_MS);
 		int rc = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		sqlite3_busy_timeout(c->wr, 10000);
 		if (rc == SQLITE_OK)
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY || c->lazy_readers)
