@@ -52,9 +52,10 @@ int wal_read_header(int fd, wal_header *h);
  * WAL hook is given): the frames up to it are read in one call and the
  * scan stops at the commit that ends there (frames after it wait for the
  * next scan); their checksums are SQLite's, not computed again (the
- * caller's reader holds that generation: no frame of it is rewritten). max_pages: 0, or the most pages of one transaction kept
- * (one with more is handed on counted, its pages not kept). 0, fn's
- * nonzero value, or -1 on a read error or out of memory. */
+ * caller's reader holds that generation: no frame of it is rewritten).
+ * max_pages: 0, or the most pages of one transaction kept (one with more
+ * is handed on counted, its pages not kept). 0, fn's nonzero value, or -1
+ * on a read error or out of memory. */
 int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, uint32_t max_pages,
              wal_commit_fn fn, void *arg, wal_pos *end);
 /* Whether the frame at pos.frame of h's generation is there and ends with
