@@ -237,8 +237,9 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 	a->direct = upto > 0;
 	if (a->direct)
 		a->now = pitr_now_ms();
-	r = wal_scan(c->wal_fd, &h, &from, upto, pitr_commit_max_pages(c->record_bytes, c->page_size),
-	             on_commit, a, &end);
+	r = wal_scan_kept(c->wal_fd, &h, &from, upto,
+	                  pitr_commit_max_pages(c->record_bytes, c->page_size), &c->scan_bufs,
+	                  on_commit, a, &end);
 	/* 3: a commit larger than a record: a new base holds it */
 	return r == 0 || r == 2 ? 0 : r == 3 ? 1 : -1;
 }
@@ -785,4 +786,7 @@ void pitr_capture_stop(pitr_capture *c)
 		close(c->progress_fd);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
+	wal_bufs_free(&c->scan_bufs);
+	free(c->rec_buf.p);
+	c->rec_buf = (pitr_buf){0};
 }

@@ -148,12 +148,18 @@ static void put_payload(unsigned char *p, const pitr_rec *r, const wal_commit *c
 	}
 }
 
-int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size)
+int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size,
+               pitr_buf *buf)
 {
 	size_t pl = payload_len(r, c, page_size), n = REC_HDR + pl + 4;
-	unsigned char *b = malloc(n);
-	if (!b)
-		return -1;
+	if (n > buf->cap) {
+		free(buf->p);
+		buf->cap = 0;
+		if (!(buf->p = malloc(n)))
+			return -1;
+		buf->cap = n;
+	}
+	unsigned char *b = buf->p;
 	put32(b, REC_MAGIC);
 	put32(b + 4, r->type | (r->behind ? PITR_REC_BEHIND : 0));
 	put32(b + 8, (uint32_t)pl);
@@ -169,7 +175,10 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
 		else if (w > 0)
 			done += (size_t)w;
 	}
-	free(b);
+	if (buf->cap > WAL_BUFS_KEEP) { /* a large commit's: not kept */
+		free(buf->p);
+		*buf = (pitr_buf){0};
+	}
 	if (rc == 0)
 		*len += (off_t)n;
 	return rc;

@@ -95,9 +95,18 @@ void pitr_log_use_host(const dbc_host *host);
  * new base after it instead). */
 uint32_t pitr_commit_max_pages(size_t limit, uint32_t page_size);
 
+/* A record's buffer kept by the writer from one record to the next (no
+ * allocation a commit); zeroed to begin, free(p) at the end. One that grew
+ * past WAL_BUFS_KEEP (a large commit) is freed after the record. */
+typedef struct pitr_buf {
+	unsigned char *p;
+	size_t cap;
+} pitr_buf;
+
 /* Appends a record to the segment open at fd (its length is *len, moved
- * on); c gives a commit's pages. 0 or -1 (errno). */
-int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size);
+ * on); c gives a commit's pages; buf: the writer's buffer. 0 or -1 (errno). */
+int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size,
+               pitr_buf *buf);
 
 /* Reads the next record of f: 1 with *r filled, 0 at the end of the file,
  * -1 when the file ends inside the record and nothing valid follows (a

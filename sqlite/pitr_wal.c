@@ -207,17 +207,40 @@ static int txn_add(txn_buf *t, const wal_header *h, uint32_t first, uint32_t pgn
 	return 0;
 }
 
+void wal_bufs_free(wal_bufs *b)
+{
+	free(b->read);
+	free(b->pgno);
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
 int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, uint32_t max_pages,
              wal_commit_fn fn, void *arg, wal_pos *end)
+{
+	wal_bufs b = {0};
+	int rc = wal_scan_kept(fd, h, from, upto, max_pages, &b, fn, arg, end);
+	wal_bufs_free(&b);
+	return rc;
+}
+
+int wal_scan_kept(int fd, const wal_header *h, const wal_pos *from, uint32_t upto,
+                  uint32_t max_pages, wal_bufs *bufs, wal_commit_fn fn, void *arg, wal_pos *end)
 {
 	size_t frame = (size_t)FRAME_HDR + h->page_size;
 	if (upto <= from->frame)
 		upto = 0; /* nothing known after from: read ahead */
 	size_t first = upto ? (upto - from->frame) * frame : READ_FIRST * frame;
-	wal_reader rd = {fd, NULL, 0, 0, first < READ_MAX ? first : READ_MAX, 0};
+	if (bufs->page_size != h->page_size) { /* sized for pages of another size */
+		free(bufs->pgno);
+		free(bufs->data);
+		bufs->pgno = NULL, bufs->data = NULL, bufs->cap = 0;
+		bufs->page_size = h->page_size;
+	}
+	wal_reader rd = {fd, bufs->read, bufs->read_cap, 0, first < READ_MAX ? first : READ_MAX, 0};
 	uint32_t first_pages = upto && upto - from->frame < 1024 ? upto - from->frame : READ_FIRST;
 	const unsigned char *hdr, *page;
-	txn_buf t = {0};
+	txn_buf t = {0, bufs->cap, bufs->pgno, bufs->data};
 	wal_pos pos = *from;
 	*end = *from;
 	int rc = 0;
@@ -245,8 +268,9 @@ int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, ui
 		if (upto && pos.frame >= upto)
 			break;
 	}
-	free(rd.buf);
-	free(t.pgno);
-	free(t.data);
+	/* kept for the next scan, unless a large one grew them */
+	*bufs = (wal_bufs){rd.buf, rd.cap, t.pgno, t.data, t.cap, h->page_size};
+	if (rd.cap + (size_t)t.cap * (h->page_size + 4) > WAL_BUFS_KEEP)
+		wal_bufs_free(bufs);
 	return rc;
 }
