@@ -66,6 +66,11 @@ int sqldbc_conn_function(sqlite3 *db, const char *name, int nargs, int flags, sq
  * and after dbcare_set on the connection. */
 typedef struct sqldbc_pitr sqldbc_pitr;
 void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now);
+/* The same, deferred: the setting could not be read (another connection
+ * held the file's lock at load); it is read at the connection's first
+ * WAL hook call (after a commit, the lock released), and the capture
+ * starts then when it is set. */
+void sqldbc_pitr_defer(sqldbc_conn *conn);
 /* dbcare_set's arguments checked before the value is stored: a
  * backup.log.dir must be empty or an existing directory named by an
  * absolute path (never /), without control characters; DBC_OK, or the

@@ -117,8 +117,13 @@ __declspec(dllexport)
 	/* The load's reads of the file end at its first busy result: each
 	 * further one would wait the whole busy timeout again behind the same
 	 * writer (4 waits in all) and fail as well, leaving what a failed
-	 * read leaves: the shared audit triggers, no log capture. */
-	if (rc == SQLITE_OK && sqldbc_audit_hook(db) == SQLITE_OK) {
+	 * read leaves: the shared audit triggers; the log capture is set up
+	 * at the connection's first commit instead (pitr_module.c). */
+	int hooked = rc == SQLITE_OK ? sqldbc_audit_hook(db) : rc;
+	/* behind a lock: backup.log.dir is read at the first commit instead */
+	if (hooked == SQLITE_BUSY)
+		sqldbc_pitr_defer(conn);
+	if (hooked == SQLITE_OK) {
 		sqldbc_call call;
 		sqldbc_call_open(&call, conn);
 		int installed = sqldbc_audit_direct_install(&call.ctx);

@@ -237,8 +237,9 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 	a->direct = upto > 0;
 	if (a->direct)
 		a->now = pitr_now_ms();
-	r = wal_scan(c->wal_fd, &h, &from, upto, pitr_commit_max_pages(c->record_bytes, c->page_size),
-	             on_commit, a, &end);
+	r = wal_scan_kept(c->wal_fd, &h, &from, upto,
+	                  pitr_commit_max_pages(c->record_bytes, c->page_size), &c->scan_bufs,
+	                  on_commit, a, &end);
 	/* 3: a commit larger than a record: a new base holds it */
 	return r == 0 || r == 2 ? 0 : r == 3 ? 1 : -1;
 }
@@ -480,11 +481,19 @@ static int write_base(pitr_capture *c, const char *name, char sha[65])
  * (its snapshot: every commit so far) and the WAL's last commit. */
 /* The write lock a base is taken under. The command (a process of its
  * own) waits as long as writers hold it, each wait the busy timeout long,
- * saying so; the module, inside an application's call, tries once. */
+ * saying so; the module, inside an application's call (its load, or the
+ * WAL hook of a commit that has happened), tries once and waits at most
+ * MODULE_BASE_WAIT_MS: a writer holding the lock longer would hold the
+ * application's call up with it (the capture starts at a later commit). */
+#define MODULE_BASE_WAIT_MS 250
+
 static int base_lock(pitr_capture *c)
 {
 	for (;;) {
+		if (c->lazy_readers)
+			sqlite3_busy_timeout(c->wr, MODULE_BASE_WAIT_MS);
 		int rc = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		sqlite3_busy_timeout(c->wr, 10000);
 		if (rc == SQLITE_OK)
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY || c->lazy_readers)
@@ -777,4 +786,7 @@ void pitr_capture_stop(pitr_capture *c)
 		close(c->progress_fd);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
+	wal_bufs_free(&c->scan_bufs);
+	free(c->rec_buf.p);
+	c->rec_buf = (pitr_buf){0};
 }

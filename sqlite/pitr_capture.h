@@ -103,6 +103,8 @@ typedef struct pitr_capture {
 	bool saw_commits;     /* the last poll copied commits */
 	int progress_fd, lock_fd;
 	int64_t progress_ms; /* the time log.progress was last written with */
+	wal_bufs scan_bufs;  /* the WAL scan's buffers, kept from poll to poll */
+	pitr_buf rec_buf;    /* the records' buffer, kept from record to record */
 	bool started;        /* the log continues or has its base: a last heartbeat at the stop */
 } pitr_capture;
 

@@ -5,6 +5,11 @@
  * alone, cheaply (a quick check): log.progress gives the newest record's
  * time, the flock on log.lock whether a capture runs, the open segment's
  * first record its age, a base-*.db that anything is restorable at all.
+ * The newest segment's headers (a closed sealed one: its record) give
+ * where the log's files end: one that ends before log.progress lost
+ * segment files, judged by the rule log status, restore --to-time latest
+ * and the drill apply (pitr_end.h): critical, and its newest moment is
+ * where the readable log ends, not what log.progress records.
  *
  * Idle is not stalled: the module's capture writes only at its
  * connection's commits (no thread of its own, so no heartbeat while the
@@ -20,13 +25,14 @@
  */
 #include "glue.h"
 #include "health_glue.h"
-#include "pitr_log.h"
+#include "pitr_end.h"
 
 #include "settings/settings.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +46,8 @@ typedef struct log_state {
 	int64_t open_at; /* ms of the open segment's first record; -1: none */
 	bool has_base;   /* a base-*.db exists: the log can restore something */
 	bool current;    /* a capture runs and the WAL holds no commit after the log's place */
+	pitr_end end;    /* the log's readable end against log.progress (pitr_end.h) */
+	bool end_short;  /* ... which it does not reach: segment files at its end are lost */
 	int dir_errno;   /* the directory cannot be opened (relative to the
 	                  * reader's working directory, as the capture's is) */
 } log_state;
@@ -60,22 +68,6 @@ static bool capture_holds(const char *dir)
 	return held;
 }
 
-/* The first field of DIR/log.progress: the newest record's ms; -1 none. */
-static int64_t progress_ms(const char *dir)
-{
-	char path[4096], line[96] = {0};
-	if (snprintf(path, sizeof path, "%s/log.progress", dir) >= (int)sizeof path)
-		return -1;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	bool got = fgets(line, sizeof line, f) != NULL;
-	fclose(f);
-	char *end = NULL;
-	long long ms = got ? strtoll(line, &end, 10) : 0;
-	return got && end != line && ms > 0 ? (int64_t)ms : -1;
-}
-
 /* The time of the first record of the open segment; -1 when there is
  * none or it has no whole first record yet. */
 static int64_t open_segment_start(const char *dir)
@@ -93,19 +85,72 @@ static int64_t open_segment_start(const char *dir)
 	return t;
 }
 
-/* The place the log has reached: its newest segment's newest record. */
-static bool log_place(const char *dir, wal_pos *pos)
+/* A closed segment's record (log-<seq>.json) as the end it gives: its
+ * epoch, last seq and last record's time (a sealed segment's headers
+ * cannot be read without its key). */
+static bool record_end(const char *seg, pitr_end_mark *m)
+{
+	char json[4096];
+	size_t n = strlen(seg);
+	if (n < 7 || snprintf(json, sizeof json, "%.*s.json", (int)(n - 7), seg) >= (int)sizeof json)
+		return false;
+	json_t *doc = json_load_file(json, 0, NULL);
+	json_t *epoch = json_object_get(doc, "epoch"), *seq = json_object_get(doc, "last_seq");
+	const char *last = json_string_value(json_object_get(doc, "last_commit"));
+	bool ok = json_is_integer(epoch) && json_is_integer(seq) && last &&
+	          pitr_time_parse(last, &m->time_ms) == 0;
+	if (ok) {
+		m->epoch = (uint32_t)json_integer_value(epoch);
+		m->seq = (uint64_t)json_integer_value(seq);
+	}
+	json_decref(doc);
+	return ok;
+}
+
+/* The newest records of the plain segment at path to e, the place the last
+ * one names into *pos: whether it has any (false too for a sealed one). */
+static bool segment_end(const char *path, pitr_end *e, wal_pos *pos)
+{
+	FILE *f = fopen(path, "re");
+	unsigned char m[8];
+	pitr_rec r;
+	off_t off;
+	bool found = false;
+	if (!f)
+		return false;
+	if (fread(m, 1, 8, f) == 8 && pitr_segment_magic(m))
+		while (pitr_read_header(f, &r, &off) > 0) {
+			pitr_end_note(e, &r);
+			*pos = r.pos;
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+/* The log's readable end into e (read after log.progress: pitr_end.h) and
+ * the place it has reached (*have_place: the WAL position of its newest
+ * segment's newest record; not known for a sealed one): the newest segment
+ * that holds a record, its headers read (a closed sealed one: its record). */
+static void log_end(const char *dir, pitr_end *e, wal_pos *place, bool *have_place)
 {
 	char **segs = pitr_segments(dir);
-	bool found = false;
 	int n = 0;
 	while (segs && segs[n])
 		n++;
-	for (int i = n - 1; i >= 0 && !found; i--)
-		if (!pitr_segment_superseded(segs[i]))
-			found = pitr_segment_tail(segs[i], pos);
+	*have_place = false;
+	bool found = false;
+	for (int i = n - 1; i >= 0 && !found; i--) {
+		pitr_end_mark m;
+		if (pitr_segment_superseded(segs[i]))
+			continue;
+		found = *have_place = segment_end(segs[i], e, place);
+		if (!found && !pitr_segment_open(segs[i]) && record_end(segs[i], &m)) {
+			pitr_end_note_mark(e, &m);
+			found = true;
+		}
+	}
 	pitr_free_list(segs);
-	return found;
 }
 
 static int stop_at_commit(void *arg, const wal_commit *c)
@@ -171,13 +216,25 @@ static int read_state(dbc_ctx *ctx, log_state *st)
 	}
 	closedir(d);
 	st->capturing = capture_holds(v);
-	st->newest = progress_ms(v);
+	wal_pos place;
+	bool have_place = false;
+	/* twice when short: a segment closed (renamed) between the listing and
+	 * its read is found under its new name the second time */
+	for (int pass = 0; pass < 2 && (pass == 0 || st->end_short); pass++) {
+		pitr_end_begin(v, &st->end); /* before the segments: never ahead of them */
+		log_end(v, &st->end, &place, &have_place);
+		st->end_short = pitr_end_short(&st->end);
+	}
+	/* the newest moment: what log.progress records, or where the readable
+	 * log ends when it does not reach that (or has no log.progress) */
+	st->newest = st->end_short || !st->end.progress_known
+	                 ? (st->end.have_end && st->end.time_ms > 0 ? st->end.time_ms : -1)
+	                 : st->end.progress.time_ms;
 	st->open_at = open_segment_start(v);
 	st->has_base = any_base(v);
 	const char *file = sqlite3_db_filename(sqldbc_call_conn(ctx)->db, "main");
-	wal_pos place;
-	st->current =
-	    st->capturing && file && file[0] && log_place(v, &place) && wal_beyond(file, &place) == 0;
+	st->current = st->capturing && !st->end_short && file && file[0] && have_place &&
+	              wal_beyond(file, &place) == 0;
 	return DBC_OK;
 }
 
@@ -210,6 +267,21 @@ int sqldbc_pitr_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 		snprintf(seg, sizeof seg, "open segment %.0f s old",
 		         (double)(now > st.open_at ? now - st.open_at : 0) / 1000.0);
 	const char *cap = st.capturing ? "a capture runs" : "no capture runs";
+	if (st.end_short) {
+		/* what log status, restore --to-time latest and the drill refuse */
+		char why[512];
+		pitr_end_gap_text(&st.end, why, sizeof why);
+		if (st.newest > 0)
+			fact->value = dbc_round((double)(now > st.newest ? now - st.newest : 0) / 1000.0);
+		else
+			fact->value_text = dbc_strdup(ctx, "none");
+		fact->message = dbc_printf(ctx,
+		                           "the log in %s is missing its end: %s; restore --to-time "
+		                           "latest refuses it; last readable moment %s; %s",
+		                           st.dir, why, when, cap);
+		fact->min_status = DBC_CHECK_CRITICAL;
+		return DBC_OK;
+	}
 	if (st.newest < 0) {
 		fact->value_text = dbc_strdup(ctx, "none");
 		fact->message = dbc_printf(ctx, "the log in %s has no record yet; %s", st.dir, cap);
@@ -240,6 +312,7 @@ int sqldbc_pitr_health_metrics(dbc_ctx *ctx, dbc_health_metrics *m)
 		return DBC_OK;
 	int64_t now = pitr_now_ms();
 	m->log_capturing = st.capturing;
+	m->log_end_missing = st.end_short;
 	m->log_lag_seconds = st.newest < 0 ? -1
 	                     : st.current  ? 0
 	                                   : (double)(now > st.newest ? now - st.newest : 0) / 1000.0;

@@ -148,12 +148,18 @@ static void put_payload(unsigned char *p, const pitr_rec *r, const wal_commit *c
 	}
 }
 
-int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size)
+int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size,
+               pitr_buf *buf)
 {
 	size_t pl = payload_len(r, c, page_size), n = REC_HDR + pl + 4;
-	unsigned char *b = malloc(n);
-	if (!b)
-		return -1;
+	if (n > buf->cap) {
+		free(buf->p);
+		buf->cap = 0;
+		if (!(buf->p = malloc(n)))
+			return -1;
+		buf->cap = n;
+	}
+	unsigned char *b = buf->p;
 	put32(b, REC_MAGIC);
 	put32(b + 4, r->type | (r->behind ? PITR_REC_BEHIND : 0));
 	put32(b + 8, (uint32_t)pl);
@@ -169,7 +175,10 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
 		else if (w > 0)
 			done += (size_t)w;
 	}
-	free(b);
+	if (buf->cap > WAL_BUFS_KEEP) { /* a large commit's: not kept */
+		free(buf->p);
+		*buf = (pitr_buf){0};
+	}
 	if (rc == 0)
 		*len += (off_t)n;
 	return rc;
@@ -287,6 +296,26 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 	return rc == 0 ? 1 : rc;
 }
 
+int pitr_record_intact(FILE *f)
+{
+	unsigned char h[REC_HDR];
+	if (fread(h, 1, REC_HDR, f) != REC_HDR)
+		return -1;
+	uint32_t magic = get32(h);
+	if ((magic != REC_MAGIC && magic != REC_MAGIC_V1) || get32(h + 8) > MAX_PAYLOAD)
+		return -2;
+	size_t pl = get32(h + 8), ck = check_len(magic);
+	unsigned char *b = malloc(REC_HDR + pl + ck);
+	if (!b)
+		return -1;
+	memcpy(b, h, REC_HDR);
+	int rc = fread(b + REC_HDR, 1, pl + ck, f) != pl + ck              ? -1
+	         : check_ok(magic, b, REC_HDR + pl, b + REC_HDR + pl) == 1 ? 1
+	                                                                   : -2;
+	free(b);
+	return rc;
+}
+
 bool pitr_segment_magic(const void *m)
 {
 	return memcmp(m, PITR_SEG_MAGIC, 8) == 0 || memcmp(m, PITR_SEG_MAGIC_V2, 8) == 0 ||
@@ -351,24 +380,6 @@ int pitr_read_header(FILE *f, pitr_rec *r, off_t *off)
 	r->db_pages = get32(p + 12);
 	r->pos = (wal_pos){get32(p + 16), get32(p + 20), get32(p + 24), get32(p + 28), get32(p + 32)};
 	return 1;
-}
-
-bool pitr_segment_tail(const char *path, wal_pos *pos)
-{
-	FILE *f = fopen(path, "re");
-	unsigned char m[8];
-	pitr_rec r;
-	off_t off;
-	bool found = false;
-	if (!f)
-		return false;
-	if (fread(m, 1, 8, f) == 8 && pitr_segment_magic(m))
-		while (pitr_read_header(f, &r, &off) > 0) {
-			*pos = r.pos;
-			found = true;
-		}
-	fclose(f);
-	return found;
 }
 
 bool pitr_segment_superseded(const char *path)

@@ -95,9 +95,18 @@ void pitr_log_use_host(const dbc_host *host);
  * new base after it instead). */
 uint32_t pitr_commit_max_pages(size_t limit, uint32_t page_size);
 
+/* A record's buffer kept by the writer from one record to the next (no
+ * allocation a commit); zeroed to begin, free(p) at the end. One that grew
+ * past WAL_BUFS_KEEP (a large commit) is freed after the record. */
+typedef struct pitr_buf {
+	unsigned char *p;
+	size_t cap;
+} pitr_buf;
+
 /* Appends a record to the segment open at fd (its length is *len, moved
- * on); c gives a commit's pages. 0 or -1 (errno). */
-int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size);
+ * on); c gives a commit's pages; buf: the writer's buffer. 0 or -1 (errno). */
+int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size,
+               pitr_buf *buf);
 
 /* Reads the next record of f: 1 with *r filled, 0 at the end of the file,
  * -1 when the file ends inside the record and nothing valid follows (a
@@ -113,6 +122,11 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off);
  * its start), -2 when what follows is no record; *off: where it starts. */
 int pitr_read_header(FILE *f, pitr_rec *r, off_t *off);
 
+/* Whether the record at f's position is whole and passes its check (the
+ * CRC-32C, or the first format's SHA-256), its payload not parsed: 1; -1
+ * when the file ends inside it (or no memory), -2 when it fails. */
+int pitr_record_intact(FILE *f);
+
 /* Whether the 8 bytes at m open a segment this dbcare reads (any of its
  * formats); pitr_segment_newer: one of a later format (a newer dbcare
  * wrote it). */
@@ -120,11 +134,6 @@ bool pitr_segment_magic(const void *m);
 bool pitr_segment_newer(const void *m);
 /* Whether the 4 bytes at p are a record's magic (either format). */
 bool pitr_record_magic(const void *p);
-/* The WAL position of the newest whole record of the plain segment at
- * path (either format; headers read, payloads skipped, nothing checked: a
- * cheap look for health). false when it has none or is no plain segment
- * (a sealed one). */
-bool pitr_segment_tail(const char *path, wal_pos *pos);
 /* The type and time of the first record of the plain segment at path
  * (either format; its header only, nothing checked). false when it has no
  * whole header of one or is no plain segment (a sealed one). */

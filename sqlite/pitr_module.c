@@ -45,7 +45,11 @@
  * write (the connection idle; a read-only one never captures), else, after
  * a failed start or a dbcare_set on this connection (inside a statement,
  * which may hold the write lock), at its next commit: it takes the log's
- * lock (one capture per log), continues the log or takes a base. A second
+ * lock (one capture per log), continues the log or takes a base. A load
+ * that could not read backup.log.dir (another connection held the file's
+ * lock) defers the set-up to the connection's first WAL hook call, after
+ * a commit (sqldbc_pitr_defer): no connection with the setting goes
+ * without a capture because of the moment it loaded. A second
  * connection of the same process finds the lock held and polls the
  * holder's capture at each of its own commits (the registry below), so a
  * holder that never commits (a pool's idle reader) still captures every
@@ -83,6 +87,10 @@
 
 struct sqldbc_pitr {
 	pitr_capture c;
+	/* deferred (sqldbc_pitr_defer): backup.log.dir not read yet; dir,
+	 * db_path and identity NULL, only the hooks set, until on_wal reads it */
+	bool pending;
+	sqldbc_conn *conn;
 	char *dir, *db_path, *identity; /* sqlite3_malloc'd; identity may be NULL */
 	bool running;                   /* started: holds the log's lock */
 	int64_t next_try_ms;
@@ -210,12 +218,32 @@ static bool poll_process_capture(sqldbc_pitr *p, int frames)
 	return q != NULL;
 }
 
+/* A deferred set-up at the connection's first WAL hook call (the commit
+ * made, the lock released: the setting can be read now): the checkpoint
+ * SQLite would have made, then backup.log.dir read and, when set, the
+ * capture started as at load (its base or the log continued, this commit
+ * in it). Still locked: deferred again. p is freed unless deferred. */
+static void configure_deferred(sqldbc_pitr *p, sqlite3 *db, const char *schema, int frames)
+{
+	if (p->autockpt > 0 && frames >= p->autockpt)
+		sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (strcmp(schema, "main") != 0)
+		return;
+	sqldbc_conn *conn = p->conn;
+	sqldbc_pitr_free(conn); /* the hooks too: configure sets them again */
+	sqldbc_pitr_configure(conn, true);
+}
+
 /* After each commit (SQLite's WAL hook): the capture of the main
  * database's WAL; another schema's WAL is checkpointed as SQLite would
  * have (its automatic checkpoint is this hook's slot). */
 static int on_wal(void *arg, sqlite3 *db, const char *schema, int frames)
 {
 	sqldbc_pitr *p = arg;
+	if (p->pending) {
+		configure_deferred(p, db, schema, frames); /* p may be freed */
+		return SQLITE_OK;
+	}
 	if (strcmp(schema, "main") != 0) {
 		if (p->autockpt > 0 && frames >= p->autockpt)
 			sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
@@ -329,14 +357,16 @@ static void detach(sqldbc_conn *conn)
 }
 
 /* backup.log.dir as this connection sees it now (sqlite3_malloc'd; NULL:
- * empty, or unreadable: no bookkeeping yet), and the database's identity
+ * empty, or unreadable: no bookkeeping yet; *locked: not read, another
+ * connection holds the file's lock), and the database's identity
  * (*identity, sqlite3_malloc'd; NULL: none yet). */
-static char *log_dir_setting(sqldbc_conn *conn, char **identity)
+static char *log_dir_setting(sqldbc_conn *conn, char **identity, bool *locked)
 {
 	sqldbc_call call;
 	sqldbc_call_open(&call, conn);
 	char *v = NULL, *out = NULL;
 	int rc = dbc_setting_get(&call.ctx, "backup.log.dir", &v);
+	*locked = rc != DBC_OK && strcmp(call.ctx.sqlstate, DBC_SQLSTATE_LOCK_TIMEOUT) == 0;
 	if (rc == DBC_OK && v && v[0]) {
 		out = sqlite3_mprintf("%s", v);
 		char *id = sqldbc_book_database_id(&call.ctx);
@@ -356,15 +386,51 @@ static bool capture_refused(sqldbc_conn *conn)
 	return file && !sqlite3_uri_boolean(file, "dbcare_capture", 1);
 }
 
+/* The connection's WAL hook and commit hook (the guard) go to p. The
+ * commit hook's slot is the guard's (one per connection, as the WAL
+ * hook's): an application's hook already there is replaced, and said. */
+static void hook(sqldbc_pitr *p)
+{
+	sqlite3_wal_hook(p->db, on_wal, p);
+	if (sqlite3_api->commit_hook && sqlite3_commit_hook(p->db, on_commit, p))
+		sqlite3_log(SQLITE_WARNING,
+		            "dbcare: the connection's commit hook was replaced by the log capture's%s%s "
+		            "(SQLite keeps one per connection); open the connection with the URI "
+		            "parameter dbcare_capture=0 to keep it",
+		            p->dir ? " into " : "", p->dir ? p->dir : "");
+}
+
+void sqldbc_pitr_defer(sqldbc_conn *conn)
+{
+	if (conn->pitr || !sqldbc_has_wal() || capture_refused(conn) ||
+	    sqlite3_db_readonly(conn->db, "main") == 1)
+		return; /* set up already (a capture, or deferred), or never */
+	sqldbc_pitr *p = sqlite3_malloc(sizeof *p);
+	if (!p)
+		return;
+	memset(p, 0, sizeof *p);
+	p->pending = true;
+	p->db = conn->db;
+	p->conn = conn;
+	p->autockpt = CKPT_FRAMES;
+	conn->pitr = p;
+	hook(p);
+}
+
 void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 {
 	if (!sqldbc_has_wal() || capture_refused(conn) || sqlite3_db_readonly(conn->db, "main") == 1)
 		return; /* no WAL in this SQLite, the command's connection, or one
 		         * that cannot commit (it would hold the capture for nothing) */
 	char *identity = NULL;
-	char *dir = log_dir_setting(conn, &identity);
+	bool locked = false;
+	char *dir = log_dir_setting(conn, &identity, &locked);
+	if (locked) {
+		sqldbc_pitr_defer(conn); /* read again at the first commit */
+		return;
+	}
 	sqldbc_pitr *p = conn->pitr;
-	if (p && dir && strcmp(dir, p->dir) == 0) {
+	if (p && !p->pending && dir && strcmp(dir, p->dir) == 0) {
 		sqlite3_free(dir);
 		sqlite3_free(identity);
 		return;
@@ -385,6 +451,7 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 	}
 	memset(p, 0, sizeof *p);
 	p->db = conn->db;
+	p->conn = conn;
 	p->autockpt = CKPT_FRAMES;
 	p->dir = dir;
 	p->identity = identity;
@@ -398,16 +465,7 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 	pitr_log_use_host(sqldbc_installed_host());
 	conn->pitr = p;
 	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
-	sqlite3_wal_hook(conn->db, on_wal, p);
-	/* the commit hook's slot is the guard's (one per connection, as the
-	 * WAL hook's): an application's hook already there is replaced, and
-	 * said */
-	if (sqlite3_api->commit_hook && sqlite3_commit_hook(conn->db, on_commit, p))
-		sqlite3_log(SQLITE_WARNING,
-		            "dbcare: the connection's commit hook was replaced by the log capture's "
-		            "into %s (SQLite keeps one per connection); open the connection with the "
-		            "URI parameter dbcare_capture=0 to keep it",
-		            dir);
+	hook(p);
 	/* at load the connection is idle: the capture starts now, and its
 	 * first poll records that nothing was committed since the log's last
 	 * record but what the WAL holds (a heartbeat, or the commits) */

@@ -99,7 +99,7 @@ int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit
 	} else if (stamped.time_ms > newest)
 		c->time_held = false;
 	r = &stamped;
-	if (pitr_write(c->seg_fd, &c->seg_len, r, commit, c->page_size) != 0) {
+	if (pitr_write(c->seg_fd, &c->seg_len, r, commit, c->page_size, &c->rec_buf) != 0) {
 		pitr_say(c, PITR_SAY_ERROR, "cannot write the log segment %llu: %s",
 		         (unsigned long long)c->seg_seq, strerror(errno));
 		/* what was written of the record goes: the segment ends whole */

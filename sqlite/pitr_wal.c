@@ -124,8 +124,13 @@ static const unsigned char *reader_at(wal_reader *r, off_t off, size_t n, bool *
 
 /* Reads frame pos->frame + 1: 1 when it is valid (pos then moves onto it,
  * *hdr and *page point to it in the read-ahead, *commit_size is its commit
- * field), 0 when the valid WAL ends before it, -1 on a read error. */
-static int next_frame(wal_reader *rd, const wal_header *h, wal_pos *pos,
+ * field), 0 when the valid WAL ends before it, -1 on a read error.
+ * committed: the frame is one SQLite reported committed in this
+ * generation (a WAL hook's count, the generation held by a reader): its
+ * header's checksums are the chain SQLite computed, taken as they are
+ * (the salts still checked); else the chain is computed and compared, as
+ * SQLite's recovery does, to find where the valid WAL ends. */
+static int next_frame(wal_reader *rd, const wal_header *h, wal_pos *pos, bool committed,
                       const unsigned char **hdr_out, const unsigned char **page_out,
                       uint32_t *commit_size)
 {
@@ -138,10 +143,15 @@ static int next_frame(wal_reader *rd, const wal_header *h, wal_pos *pos,
 	if (be32(hdr + 8) != pos->salt1 || be32(hdr + 12) != pos->salt2 || be32(hdr) == 0)
 		return 0;
 	uint32_t s[2] = {pos->ck1, pos->ck2};
-	wal_checksum(h->big_endian_ck, hdr, 8, s);
-	wal_checksum(h->big_endian_ck, page, h->page_size, s);
-	if (s[0] != be32(hdr + 16) || s[1] != be32(hdr + 20))
-		return 0;
+	if (committed) {
+		s[0] = be32(hdr + 16);
+		s[1] = be32(hdr + 20);
+	} else {
+		wal_checksum(h->big_endian_ck, hdr, 8, s);
+		wal_checksum(h->big_endian_ck, page, h->page_size, s);
+		if (s[0] != be32(hdr + 16) || s[1] != be32(hdr + 20))
+			return 0;
+	}
 	pos->frame++;
 	pos->ck1 = s[0];
 	pos->ck2 = s[1];
@@ -197,23 +207,46 @@ static int txn_add(txn_buf *t, const wal_header *h, uint32_t first, uint32_t pgn
 	return 0;
 }
 
+void wal_bufs_free(wal_bufs *b)
+{
+	free(b->read);
+	free(b->pgno);
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
 int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, uint32_t max_pages,
              wal_commit_fn fn, void *arg, wal_pos *end)
+{
+	wal_bufs b = {0};
+	int rc = wal_scan_kept(fd, h, from, upto, max_pages, &b, fn, arg, end);
+	wal_bufs_free(&b);
+	return rc;
+}
+
+int wal_scan_kept(int fd, const wal_header *h, const wal_pos *from, uint32_t upto,
+                  uint32_t max_pages, wal_bufs *bufs, wal_commit_fn fn, void *arg, wal_pos *end)
 {
 	size_t frame = (size_t)FRAME_HDR + h->page_size;
 	if (upto <= from->frame)
 		upto = 0; /* nothing known after from: read ahead */
 	size_t first = upto ? (upto - from->frame) * frame : READ_FIRST * frame;
-	wal_reader rd = {fd, NULL, 0, 0, first < READ_MAX ? first : READ_MAX, 0};
+	if (bufs->page_size != h->page_size) { /* sized for pages of another size */
+		free(bufs->pgno);
+		free(bufs->data);
+		bufs->pgno = NULL, bufs->data = NULL, bufs->cap = 0;
+		bufs->page_size = h->page_size;
+	}
+	wal_reader rd = {fd, bufs->read, bufs->read_cap, 0, first < READ_MAX ? first : READ_MAX, 0};
 	uint32_t first_pages = upto && upto - from->frame < 1024 ? upto - from->frame : READ_FIRST;
 	const unsigned char *hdr, *page;
-	txn_buf t = {0};
+	txn_buf t = {0, bufs->cap, bufs->pgno, bufs->data};
 	wal_pos pos = *from;
 	*end = *from;
 	int rc = 0;
 	uint32_t commit_size = 0, pages = 0;
 	while (rc == 0) {
-		int r = next_frame(&rd, h, &pos, &hdr, &page, &commit_size);
+		int r = next_frame(&rd, h, &pos, upto && pos.frame < upto, &hdr, &page, &commit_size);
 		if (r <= 0) {
 			rc = r;
 			break;
@@ -235,8 +268,9 @@ int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, ui
 		if (upto && pos.frame >= upto)
 			break;
 	}
-	free(rd.buf);
-	free(t.pgno);
-	free(t.data);
+	/* kept for the next scan, unless a large one grew them */
+	*bufs = (wal_bufs){rd.buf, rd.cap, t.pgno, t.data, t.cap, h->page_size};
+	if (rd.cap + (size_t)t.cap * (h->page_size + 4) > WAL_BUFS_KEEP)
+		wal_bufs_free(bufs);
 	return rc;
 }

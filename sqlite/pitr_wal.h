@@ -43,6 +43,21 @@ typedef struct wal_commit {
 /* Called for each commit in order; nonzero stops the scan with that value. */
 typedef int (*wal_commit_fn)(void *arg, const wal_commit *c);
 
+/* A scan's buffers kept by its caller from one scan to the next (a
+ * capture's, which scans at every commit: no allocation a commit). Zeroed
+ * to begin; wal_bufs_free. A scan that grew them past WAL_BUFS_KEEP bytes
+ * (a commit of many pages, a VACUUM) frees them when it ends. */
+#define WAL_BUFS_KEEP ((size_t)1 << 20)
+typedef struct wal_bufs {
+	unsigned char *read; /* the read-ahead */
+	size_t read_cap;
+	uint32_t *pgno; /* the transaction's pages */
+	unsigned char *data;
+	uint32_t cap;       /* pages pgno and data hold ... */
+	uint32_t page_size; /* ... of this size */
+} wal_bufs;
+void wal_bufs_free(wal_bufs *b);
+
 /* The header of the WAL open at fd: 1 when valid, 0 when there is none yet
  * or it does not check (a WAL being reset), -1 on a read error. */
 int wal_read_header(int fd, wal_header *h);
@@ -51,11 +66,16 @@ int wal_read_header(int fd, wal_header *h);
  * upto: 0, or the last frame of a commit known to be there (the count a
  * WAL hook is given): the frames up to it are read in one call and the
  * scan stops at the commit that ends there (frames after it wait for the
- * next scan). max_pages: 0, or the most pages of one transaction kept
- * (one with more is handed on counted, its pages not kept). 0, fn's
- * nonzero value, or -1 on a read error or out of memory. */
+ * next scan); their checksums are SQLite's, not computed again (the
+ * caller's reader holds that generation: no frame of it is rewritten).
+ * max_pages: 0, or the most pages of one transaction kept (one with more
+ * is handed on counted, its pages not kept). 0, fn's nonzero value, or -1
+ * on a read error or out of memory. */
 int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, uint32_t max_pages,
              wal_commit_fn fn, void *arg, wal_pos *end);
+/* The same with the caller's buffers (bufs, kept after it). */
+int wal_scan_kept(int fd, const wal_header *h, const wal_pos *from, uint32_t upto,
+                  uint32_t max_pages, wal_bufs *bufs, wal_commit_fn fn, void *arg, wal_pos *end);
 /* Whether the frame at pos.frame of h's generation is there and ends with
  * pos's checksum (the chain the log continues is still in the WAL). */
 bool wal_has(int fd, const wal_header *h, const wal_pos *pos);

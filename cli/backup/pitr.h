@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "sqlite/pitr_capture.h"
+#include "sqlite/pitr_end.h"
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -101,29 +102,7 @@ const pitr_stretch *pitr_cover_find(const pitr_cover *cv, int64_t t, const pitr_
  * moment its capture saw (the log ends before log.progress: pitr_end). */
 int pitr_reach(cli_opts *o, const char *dir, int64_t *last);
 
-/* The log's readable end (its newest record by epoch and seq) and what
- * its capture recorded in DIR/log.progress (pitr_reach.c).
- * pitr_end_begin reads log.progress (before the segments are read: it is
- * written after the records it names, so it is then never ahead of them),
- * pitr_end_note is told every record read; pitr_end_short: the log ends
- * before what the capture recorded (segment files at its end are
- * missing); pitr_end_gap_text says what is missing. */
-typedef struct pitr_end_mark {
-	int64_t time_ms;
-	uint32_t epoch;
-	uint64_t seq;
-} pitr_end_mark;
-typedef struct pitr_end {
-	bool have_end, progress_known;
-	uint32_t epoch;
-	uint64_t seq;
-	int64_t time_ms;
-	pitr_end_mark progress;
-} pitr_end;
-void pitr_end_begin(const char *dir, pitr_end *e);
-void pitr_end_note(pitr_end *e, const pitr_rec *r);
-bool pitr_end_short(const pitr_end *e);
-void pitr_end_gap_text(const pitr_end *e, char *buf, size_t len);
+/* The log's readable end against log.progress: sqlite/pitr_end.h. */
 
 /* log status DIR: what the log can restore, how far behind it is. */
 int cli_pitr_status(cli_opts *o, const char *dir);

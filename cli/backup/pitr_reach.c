@@ -1,16 +1,10 @@
 /*
  * pitr_reach.c — the newest moment a point-in-time log restores to: the
  * end of its newest stretch (pitr_cover.c; what log status lists last),
- * read by restore --to-time latest and the log drill (backup drill --log); and
- * the log's readable end against what its capture recorded in
- * log.progress, shared with log status.
- *
- * log.progress is written after the record it names is in the segment
- * (and synced: pitr_capture.c), so a whole log ends at or after it; one
- * read before the segments can only be behind what they hold, even while
- * a capture writes on. A log that ends before it lost segment files at
- * its end (a partial copy, a lost volume): its newest readable moment is
- * not the newest moment the capture saw, and `latest` is refused.
+ * read by restore --to-time latest and the log drill (backup drill --log).
+ * A log that ends before what its capture recorded in log.progress
+ * (sqlite/pitr_end.h, the rule shared with log status and health) lost
+ * segment files at its end: `latest` is refused.
  */
 #include "pitr.h"
 
@@ -22,73 +16,11 @@ typedef struct reach {
 	pitr_end *end;
 } reach;
 
-void pitr_end_note(pitr_end *e, const pitr_rec *r)
-{
-	if (!e->have_end || r->epoch > e->epoch || (r->epoch == e->epoch && r->seq >= e->seq)) {
-		e->have_end = true;
-		e->epoch = r->epoch;
-		e->seq = r->seq;
-		e->time_ms = r->time_ms;
-	}
-}
-
 static int reach_record(void *arg, const pitr_rec *r)
 {
 	reach *a = arg;
 	pitr_end_note(a->end, r);
 	return pitr_cover_add(&a->cover, r);
-}
-
-void pitr_end_begin(const char *dir, pitr_end *e)
-{
-	*e = (pitr_end){0};
-	char *path = NULL, line[96] = "";
-	if (asprintf(&path, "%s/log.progress", dir) < 0)
-		return;
-	FILE *f = fopen(path, "re");
-	free(path);
-	if (!f)
-		return;
-	bool got = fgets(line, sizeof line, f) != NULL;
-	fclose(f);
-	long long ms;
-	unsigned epoch;
-	unsigned long long seq;
-	/* "time epoch seq" (pitr_progress, sqlite/pitr_segment.c) */
-	if (got && sscanf(line, "%lld %u %llu", &ms, &epoch, &seq) == 3 && ms > 0) {
-		e->progress_known = true;
-		e->progress = (pitr_end_mark){ms, epoch, seq};
-	}
-}
-
-bool pitr_end_short(const pitr_end *e)
-{
-	if (!e->progress_known)
-		return false;
-	if (!e->have_end)
-		return true;
-	return e->progress.epoch > e->epoch ||
-	       (e->progress.epoch == e->epoch && e->progress.seq > e->seq);
-}
-
-void pitr_end_gap_text(const pitr_end *e, char *buf, size_t len)
-{
-	char recorded[32], readable[32];
-	pitr_time_text(e->progress.time_ms, recorded);
-	if (!e->have_end) {
-		snprintf(buf, len,
-		         "its capture recorded commit %llu of epoch %u at %s UTC (log.progress), "
-		         "but no segment of it can be read",
-		         (unsigned long long)e->progress.seq, e->progress.epoch, recorded);
-		return;
-	}
-	pitr_time_text(e->time_ms, readable);
-	snprintf(buf, len,
-	         "its capture recorded commit %llu of epoch %u at %s UTC (log.progress), but the "
-	         "segments end at commit %llu of epoch %u at %s UTC: the segment files after it are "
-	         "missing (a partial copy or sync, a lost volume)",
-	         (unsigned long long)e->progress.seq, e->progress.epoch, recorded,
-	         (unsigned long long)e->seq, e->epoch, readable);
 }
 
 int pitr_reach(cli_opts *o, const char *dir, int64_t *last)

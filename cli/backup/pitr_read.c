@@ -108,11 +108,49 @@ static int check_manifest(const char *seg, bool hash)
 	return rc;
 }
 
+/* A walk's reading: the page size the bases give, and with headers alone
+ * the newest record read (its segment, where it starts, its time): the
+ * log's times never go back (the capture holds its clock: pitr_segment.c),
+ * so a header stamped after the one that follows it is damaged or forged,
+ * and the newest record bounds every time the headers give. */
+typedef struct reading {
+	uint32_t page_size;
+	bool headers;
+	char *last_seg; /* malloc'd; NULL: no record read yet */
+	off_t last_off;
+	int64_t last_ms;
+} reading;
+
+/* A header read: its time not before the one before it. */
+static int note_header(reading *rd, const char *seg, const pitr_rec *r, off_t off)
+{
+	if (rd->last_seg && r->time_ms < rd->last_ms) {
+		char a[32], b[32];
+		pitr_time_text(rd->last_ms, a);
+		pitr_time_text(r->time_ms, b);
+		cli_errorf("the log segment %s is damaged at byte %lld: its record is stamped %s UTC, "
+		           "before the record ahead of it (%s UTC, %s at byte %lld), and the log's "
+		           "times never go back",
+		           seg, (long long)off, b, a, rd->last_seg, (long long)rd->last_off);
+		return -1;
+	}
+	if (!rd->last_seg || strcmp(rd->last_seg, seg) != 0) {
+		free(rd->last_seg);
+		if (!(rd->last_seg = strdup(seg)))
+			return -1;
+	}
+	rd->last_off = off;
+	rd->last_ms = r->time_ms;
+	return 0;
+}
+
 /* The records of one segment to fn. A closed segment must be whole; an
  * open one ends where its capture is writing (or was killed): only a torn
  * tail; a damaged record with more after it fails like a closed one. */
-static int read_segment(char *seg, uint32_t *page_size, bool headers, pitr_rec_fn fn, void *arg)
+static int read_segment(char *seg, reading *rd, pitr_rec_fn fn, void *arg)
 {
+	uint32_t *page_size = &rd->page_size;
+	bool headers = rd->headers;
 	bool open_seg = pitr_segment_open(seg);
 	char *scratch = NULL, magic[8];
 	FILE *f = pitr_segment_fopen(seg, &scratch);
@@ -143,7 +181,8 @@ static int read_segment(char *seg, uint32_t *page_size, bool headers, pitr_rec_f
 		                                 : pitr_read(f, *page_size, &r, &off)) > 0) {
 			if (r.type == PITR_REC_BASE)
 				*page_size = r.page_size;
-			rc = fn(arg, &r);
+			rc = headers ? note_header(rd, seg, &r, off) : 0;
+			rc = rc == 0 ? fn(arg, &r) : rc;
 			pitr_rec_free(&r);
 		}
 		/* an open segment closed while it was read (renamed, or sealed
@@ -164,6 +203,36 @@ static int read_segment(char *seg, uint32_t *page_size, bool headers, pitr_rec_f
 /* The records of the segments of dir from seq w->from on, in order, to fn
  * (w->seg: the segment being read); fn's nonzero ends the walk and is
  * returned. */
+/* The newest record a walk of headers read, checked as a restore checks
+ * what it reads: its segment against its record (SHA-256) when closed,
+ * the record against its CRC-32C (or SHA-256). 0, or -1 after saying why. */
+static int check_newest(reading *rd)
+{
+	char *scratch = NULL, *seg = rd->last_seg;
+	if (!seg)
+		return 0;
+	FILE *f = pitr_segment_fopen(seg, &scratch);
+	if (!f && pitr_segment_open(seg) && errno == ENOENT) {
+		seg[strlen(seg) - 5] = '\0'; /* closed since it was read */
+		f = pitr_segment_fopen(seg, &scratch);
+	}
+	int rc = f ? 0 : -1;
+	if (rc == 0 && !pitr_segment_open(seg))
+		rc = check_manifest(seg, true);
+	if (rc == 0 && (fseeko(f, rd->last_off, SEEK_SET) != 0 || pitr_record_intact(f) != 1)) {
+		char t[32];
+		pitr_time_text(rd->last_ms, t);
+		cli_errorf("the log segment %s is damaged at byte %lld: its newest record (stamped %s "
+		           "UTC) fails its check",
+		           seg, (long long)rd->last_off, t);
+		rc = -1;
+	}
+	if (f)
+		fclose(f);
+	cli_scratch_release(scratch);
+	return rc;
+}
+
 static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool check, bool headers)
 {
 	pitr_log_use_host(cli_text_host());
@@ -173,7 +242,7 @@ static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool c
 		return -1;
 	}
 	int rc = 0;
-	uint32_t page_size = w->page_size;
+	reading rd = {.page_size = w->page_size, .headers = headers};
 	uint64_t done = 0; /* the last segment read */
 	bool more = true;
 	/* a capture may open segments meanwhile: the directory is listed
@@ -188,7 +257,7 @@ static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool c
 			if (check && !pitr_segment_open(segs[i]))
 				rc = check_manifest(segs[i], !headers);
 			if (rc == 0)
-				rc = read_segment(segs[i], &page_size, headers, fn, arg);
+				rc = read_segment(segs[i], &rd, fn, arg);
 			done = seq;
 			more = true;
 		}
@@ -196,6 +265,10 @@ static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool c
 		segs = rc == 0 && more ? pitr_segments(dir) : NULL;
 	}
 	pitr_free_list(segs);
+	/* the headers' times: bounded by the newest record's, which is checked */
+	if (rc == 0 && headers)
+		rc = check_newest(&rd);
+	free(rd.last_seg);
 	return rc;
 }
 

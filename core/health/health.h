@@ -201,8 +201,9 @@ typedef struct dbc_health_metrics {
 	/* SQLite's point-in-time log (backup.log.dir set; log_known false
 	 * otherwise, and its families are left out): seconds since its newest
 	 * record (negative: none yet), whether a capture holds it, the last
-	 * restorable moment (seconds since 1970; negative: none yet) */
-	bool log_known, log_capturing;
+	 * restorable moment (seconds since 1970; negative: none yet), whether
+	 * the log misses its end (segment files lost: sqlite/pitr_end.h) */
+	bool log_known, log_capturing, log_end_missing;
 	double log_lag_seconds, log_restorable_epoch;
 } dbc_health_metrics;
 

@@ -273,6 +273,10 @@ static void metrics_prometheus(dbc_buf *b, const char *base, const dbc_health_me
 		       "The last moment the point-in-time log can restore to (seconds since 1970).");
 		sample(b, "dbcare_log_last_restorable_timestamp_seconds", base,
 		       m->log_restorable_epoch >= 0 ? m->log_restorable_epoch : nan);
+		family(b, "dbcare_log_end_missing", "gauge",
+		       "1 when the point-in-time log ends before the newest commit its capture "
+		       "recorded (segment files lost; restore --to-time latest refuses it), else 0.");
+		sample(b, "dbcare_log_end_missing", base, m->log_end_missing);
 	}
 }
 

@@ -11,7 +11,8 @@
 # `latest` restores every row, as it does when log.progress is behind
 # the segments (a capture killed before it recorded its last record);
 # without log.progress (a log of an older dbcare) `latest` restores the
-# readable end and says it cannot tell.
+# readable end and says it cannot tell. The health check point_in_time_log
+# and the metrics (dbcare_log_end_missing) judge the end by the same rule.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -72,6 +73,33 @@ grep -q "^dbcare: .*missing its end.*recorded commit $recorded of epoch .* segme
 "$cli" backup drill --log "$work/cut" --db "sqlite:$db" --module "$module" \
   >"$work/drill.out" 2>&1 && fail "the drill of a log missing its end passed: $(cat "$work/drill.out")"
 grep -q "missing its end" "$work/drill.out" || fail "the drill's error: $(cat "$work/drill.out")"
+
+# health and /metrics judge the end by the same rule (sqlite/pitr_end.h):
+# the cut log is critical, its last restorable moment is where it ends;
+# the whole log is not missing anything (on main both read log.progress
+# alone and reported the cut log as the whole one)
+health() { # DIR: the check's "status|message", then the metrics, of the log in DIR
+  sqlite3 -cmd ".load $module" "file:$db?dbcare_capture=0" \
+    "SELECT dbcare_set('backup.log.dir', '$1');" \
+    "SELECT status || '|' || message FROM dbhealth_checks() WHERE name = 'point_in_time_log';" \
+    "SELECT dbhealth_metrics();" | grep -v '^$'
+}
+metric() { sed -n "s/^$1{[^}]*} //p" "$2"; }
+health "$work/cut" >"$work/cut.health"
+grep -q "^critical|the log in $work/cut is missing its end: its capture recorded commit $recorded of epoch .* but the segments end at commit $((recorded - 2)) of epoch .*restore --to-time latest refuses it" "$work/cut.health" ||
+  fail "health of the cut log: $(cat "$work/cut.health")"
+[ "$(metric dbcare_log_end_missing "$work/cut.health")" = 1 ] || fail "metrics of the cut log: $(cat "$work/cut.health")"
+cut_last=$(metric dbcare_log_last_restorable_timestamp_seconds "$work/cut.health")
+progress_s=$(awk '{printf "%.3f", $1 / 1000}' "$log/log.progress")
+awk -v c="$cut_last" -v p="$progress_s" 'BEGIN { exit !(c > 0 && c < p - 0.3) }' ||
+  fail "the cut log's last restorable moment $cut_last is not before log.progress's $progress_s"
+health "$log" >"$work/whole.health"
+grep -q "missing its end" "$work/whole.health" && fail "health of the whole log: $(cat "$work/whole.health")"
+[ "$(metric dbcare_log_end_missing "$work/whole.health")" = 0 ] || fail "metrics of the whole log: $(cat "$work/whole.health")"
+whole_last=$(metric dbcare_log_last_restorable_timestamp_seconds "$work/whole.health")
+awk -v w="$whole_last" -v p="$progress_s" 'BEGIN { exit !(w - p < 0.002 && p - w < 0.002) }' ||
+  fail "the whole log's last restorable moment: $(cat "$work/whole.health"), log.progress $progress_s"
+echo "ok: health and metrics see the lost end"
 
 # the readable end, chosen explicitly, still restores
 readable=$(sed -n "s/.*--to-time '\([^']*\)'.*/\1/p" "$work/latest.err")
