@@ -147,8 +147,9 @@ char *dbc_retain_removable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_
  * the cutoff $1 (and with resumed, the point $2 the batch resumes at),
  * locking its rows where the engine locks rows: at most n due rows no row
  * references, oldest first (leaves: a tree goes from them, pass by pass);
- * with sweep, every due row the rule removes (what the leaves leave: a cycle
- * and the rows it references), however many. */
+ * with sweep, the rows the rule removes (what the leaves leave: a cycle and
+ * the rows it references), at most n: of the n oldest of them, the rows the
+ * rule removes again (a cycle cut by the n goes whole in a later batch). */
 char *dbc_retain_pick(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
                       int64_t n, bool resumed, bool sweep);
 /* A statement counting the kept rows among cands that key k (one of pc's
