@@ -33,14 +33,17 @@
  * every one of them is in a request, PROBE_RESERVE more are admitted and
  * serve only /livez and /readyz. A connection must send each request head
  * within HEAD_DEADLINE_S of connecting or of its last response (a slow or
- * idle one is cut then); at most WAITING_MAX requests that may wait on the
- * databases (the page, the reports, the metrics, the writes) run at once,
- * the rest of CONNECTIONS_MAX stays for /livez and /readyz (a request
- * above it is answered 503 at once). */
+ * idle one is cut then), and its request body within BODY_DEADLINE_S of
+ * its head (an upload trickled a byte at a time is cut then: it is in a
+ * request, so neither evicted nor cut as slow, and 72 of them from one
+ * address held its limit and the probes' reserve); at most WAITING_MAX requests that may wait on
+ * the databases (the page, the reports, the metrics, the writes) run at once, the rest of
+ * CONNECTIONS_MAX stays for /livez and /readyz (a request above it is answered 503 at once). */
 #define CONNECTIONS_MAX 1000
 #define PER_ADDRESS     64
 #define PROBE_RESERVE   8
 #define HEAD_DEADLINE_S 5.0
+#define BODY_DEADLINE_S 5.0
 #define WAITING_MAX     128
 
 /* A connection's head deadline: watched from its start to its close. */
@@ -50,6 +53,7 @@ typedef struct watched {
 	struct sockaddr_storage peer; /* the client's address */
 	double since_ms;              /* connected, or its last response sent */
 	bool in_request;              /* its head arrived: the request's own deadline applies */
+	bool body_read;               /* the request's body arrived (or it has none) */
 	bool line_read;               /* its request line was read (the head follows): not evicted */
 	bool cut;                     /* shut down (deadline or eviction): no longer counted */
 	bool reserve;                 /* admitted above PER_ADDRESS: serves the probes only */
@@ -91,6 +95,7 @@ static bool set_in_request(serve_http *h, struct MHD_Connection *c, bool on)
 	if (w) {
 		w->in_request = on;
 		w->line_read = on;
+		w->body_read = false;
 		w->since_ms = dbc_monotonic_ms();
 	}
 	bool reserve = w && w->reserve;
@@ -229,8 +234,29 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 	pthread_mutex_unlock(&h->mu);
 }
 
-/* Cuts every connection whose request head is later than HEAD_DEADLINE_S:
- * shutdown() ends its thread's read, MHD closes it. */
+/* The request's body has arrived: from now on the request's own deadline
+ * applies (a refresh may take up to --scrape-timeout). */
+static void set_body_read(serve_http *h, struct MHD_Connection *c)
+{
+	pthread_mutex_lock(&h->mu);
+	watched *w = watch_of(c);
+	if (w)
+		w->body_read = true;
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Whether w is past the deadline of its head or of its body (h->mu held). */
+static bool late(const watched *w, double now)
+{
+	if (w->cut)
+		return false;
+	if (!w->in_request)
+		return now - w->since_ms > HEAD_DEADLINE_S * 1000;
+	return !w->body_read && now - w->since_ms > BODY_DEADLINE_S * 1000;
+}
+
+/* Cuts every connection whose request head or body is later than its
+ * deadline: shutdown() ends its thread's read, MHD closes it. */
 static void *watchdog(void *arg)
 {
 	serve_http *h = arg;
@@ -238,7 +264,7 @@ static void *watchdog(void *arg)
 	while (!h->stopping) {
 		double now = dbc_monotonic_ms();
 		for (watched *w = h->conns; w; w = w->next)
-			if (!w->cut && !w->in_request && now - w->since_ms > HEAD_DEADLINE_S * 1000) {
+			if (late(w, now)) {
 				shutdown(w->fd, SHUT_RDWR);
 				w->cut = true; /* once */
 			}
@@ -452,6 +478,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0; /* a body is read and ignored */
 		return MHD_YES;
 	}
+	set_body_read(h, c);
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	bool post = strcmp(method, "POST") == 0;
 	const char *plain = "text/plain; charset=utf-8", *type = plain;

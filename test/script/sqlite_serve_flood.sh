@@ -5,7 +5,8 @@
 # head dribbled a byte at a time) from another; meanwhile /livez answers
 # within a second every time and /readyz answers too; the slow heads are
 # cut at their deadline (5 s). A probe sharing its address with 64
-# reconnecting slow clients, or with 64 requests in progress, is answered
+# reconnecting slow clients, or with 64 requests in progress, or with 72
+# uploads trickled a byte at a time (cut 5 s after their head), is answered
 # too. Then a page request on a member another process keeps locked ends
 # by its deadline (--scrape-timeout), not after minutes of busy waits.
 set -eu
@@ -186,6 +187,61 @@ attacker.wait()
 print(f"slowloris on the probe's address: {len(lat)} probes, max {max(lat) * 1000:.0f} ms, "
       f"failures {len(bad)} {bad[:3]}")
 sys.exit(0 if len(lat) >= 8 and not bad else 1)
+PY
+
+# --- 72 slow uploads from one address (a request head sent at once, its
+# body trickled a byte every 0.4 s): in a request, they are neither evicted
+# nor cut as slow heads, and they filled the address's 64 connections and
+# the probes' 8. A body has 5 s from its head: after that the uploads are
+# cut and a probe from the same address is answered (before, every probe
+# was refused for as long as the bytes kept coming)
+"$py" - "$port" <<'PY' || fail "slow uploads locked the probes of their address out"
+import http.client, socket, sys, time
+port = int(sys.argv[1])
+up = []
+for _ in range(72):
+    s = socket.socket()
+    s.bind(("127.0.0.5", 0))
+    s.settimeout(2)
+    try:
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"POST /verify HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+    except OSError:
+        pass
+    up.append(s)
+def probe():
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=1, source_address=("127.0.0.5", 0))
+    try:
+        c.request("GET", "/livez")
+        return c.getresponse().read() == b"ok\n"
+    except Exception:
+        return False
+    finally:
+        c.close()
+start = time.monotonic()
+answered = []
+while time.monotonic() - start < 7.5:
+    for s in up:
+        try:
+            s.send(b"a")
+        except OSError:
+            pass
+    if time.monotonic() - start > 6:
+        answered.append(probe())
+    time.sleep(0.4)
+cut = 0
+for s in up:
+    try:
+        s.settimeout(0.05)
+        s.send(b"a")
+        cut += s.recv(1) == b""
+    except socket.timeout:
+        pass
+    except OSError:
+        cut += 1
+    s.close()
+print(f"72 slow uploads: {cut} cut by their deadline; probes after it: {sum(answered)} of {len(answered)} answered")
+sys.exit(0 if answered and all(answered) and cut >= 64 else 1)
 PY
 
 # --- a page request on a locked member ends by its deadline
