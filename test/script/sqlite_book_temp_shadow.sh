@@ -11,7 +11,8 @@
 #  - dbretain_apply takes main's batch size and main's policy (100 rows of
 #    300 due, none of the 100 new ones);
 #  - dbhealth_snapshot, dbaudit_enable and an audited write land in main;
-#  - not one row of a TEMP copy changed.
+#  - not one row of a TEMP copy changed;
+#  - TEMP views (one dropping what is inserted into it) change nothing either.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 db=$work/shadow.db
@@ -87,4 +88,18 @@ got=$(q "SELECT (SELECT value FROM main.dbcare_config WHERE key = 'health.growth
                    AND new_values LIKE '%shadowed%'),
                 (SELECT last_run_at IS NOT NULL FROM main.dbcare_retain_policies);")
 [ "$got" = "9|300|2|1|1" ] || fail "main holds $got, expected 9|300|2|1|1 (setting, rows left, snapshots, audit entry, run stamped)"
+# a TEMP view in the log's stead, whose INSTEAD OF trigger drops every row,
+# and one in the settings' stead: the audited write still lands in main,
+# dbcare_get still reads main
+got=$(q <<'SQL'
+CREATE TEMP VIEW dbcare_audit_log AS SELECT * FROM main.dbcare_audit_log WHERE 0;
+CREATE TEMP TRIGGER drop_entries INSTEAD OF INSERT ON dbcare_audit_log BEGIN SELECT 1; END;
+CREATE TEMP VIEW dbcare_config (key, value) AS SELECT 'retain.batch_size', '5';
+INSERT INTO acct (owner) VALUES ('viewed');
+SELECT dbcare_get('retain.batch_size');
+SELECT count(*) FROM main.dbcare_audit_log WHERE new_values LIKE '%viewed%';
+SQL
+) || fail "a call failed with TEMP views in the bookkeeping's stead: $got"
+[ "$got" = "100
+1" ] || fail "TEMP views stood in for the bookkeeping (setting, audit entries in main): $got"
 echo "TEMP copies of $(echo "$book" | wc -w) bookkeeping tables changed nothing dbcare read or wrote"
