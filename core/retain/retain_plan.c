@@ -196,28 +196,35 @@ static bool indexed_all(const dbc_schema *s, const dbc_table *t, const dbc_strli
 	return false;
 }
 
+char *dbc_retain_self_key_index(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy_ctx *pc,
+                                const dbc_blocker_key *k)
+{
+	if (!k->self || indexed_all(s, pc->t, &k->fk->columns))
+		return NULL;
+	dbc_buf cols;
+	dbc_buf_init(&cols, ctx);
+	for (int c = 0; c < k->fk->columns.n; c++)
+		dbc_buf_appendf(&cols, "%s%s", c ? ", " : "",
+		                ctx->host->quote_ident(ctx, k->fk->columns.items[c]));
+	char *qcols = dbc_buf_finish(&cols);
+	char *name = dbc_printf(ctx, "%s_%s_fk", pc->t->name, k->fk->columns.items[0]);
+	return qcols && name
+	           ? dbc_printf(ctx, "CREATE INDEX %s%s ON %s (%s);", dbc_retain_concurrently(ctx),
+	                        ctx->host->quote_ident(ctx, name), pc->qt, qcols)
+	           : NULL;
+}
+
 /* A "missing index" blocker per key of the table's own (a tree, a cycle)
- * whose columns no index leads with: finding the rows a staying row keeps
- * looks up the rows referencing each candidate, so without one a batch
- * reads the whole table once per row it weighs (quadratic; a sweep of
- * cycles weighs every due row). */
+ * whose columns no index leads with (dbc_retain_self_key_index). */
 static void add_self_key_hints(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy_ctx *pc,
                                json_t *list)
 {
 	for (int i = 0; i < pc->nblockers; i++) {
 		const dbc_blocker_key *k = &pc->blocker_keys[i];
-		if (!k->self || indexed_all(s, pc->t, &k->fk->columns))
+		char *fix = dbc_retain_self_key_index(ctx, s, pc, k);
+		char *list_text = fix ? dbc_strlist_join(ctx, &k->fk->columns, ", ") : NULL;
+		if (!list_text)
 			continue;
-		dbc_buf cols;
-		dbc_buf_init(&cols, ctx);
-		for (int c = 0; c < k->fk->columns.n; c++)
-			dbc_buf_appendf(&cols, "%s%s", c ? ", " : "",
-			                ctx->host->quote_ident(ctx, k->fk->columns.items[c]));
-		char *list_text = dbc_strlist_join(ctx, &k->fk->columns, ", ");
-		char *qcols = dbc_buf_finish(&cols);
-		char *name = dbc_printf(ctx, "%s_%s_fk", pc->t->name, k->fk->columns.items[0]);
-		if (!list_text || !qcols || !name)
-			return;
 		json_t *item = json_object();
 		dbc_json_set(item, "kind", dbc_json_str("missing index"));
 		dbc_json_set(item, "detail",
@@ -227,10 +234,7 @@ static void add_self_key_hints(dbc_ctx *ctx, const dbc_schema *s, const dbc_poli
 		                 "itself: each batch looks up the rows referencing every row it weighs "
 		                 "by reading the whole table (a cycle's sweep weighs every due row)",
 		                 list_text)));
-		dbc_json_set(item, "fix",
-		             dbc_json_str(dbc_printf(ctx, "CREATE INDEX %s%s ON %s (%s);",
-		                                     dbc_retain_concurrently(ctx),
-		                                     ctx->host->quote_ident(ctx, name), pc->qt, qcols)));
+		dbc_json_set(item, "fix", dbc_json_str(fix));
 		json_array_append_new(list, item);
 	}
 }

@@ -152,6 +152,13 @@ char *dbc_retain_removable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_
  * rule removes again (a cycle cut by the n goes whole in a later batch). */
 char *dbc_retain_pick(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
                       int64_t n, bool resumed, bool sweep);
+/* The CREATE INDEX on the columns of key k (one of pc's blocker_keys)
+ * when k is the table's own and no index of s leads with its columns, else
+ * NULL: finding the rows a staying row keeps looks up the rows referencing
+ * each candidate, so without one a batch reads the whole table once per
+ * row it weighs (quadratic; a sweep of cycles weighs every due row). */
+char *dbc_retain_self_key_index(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy_ctx *pc,
+                                const dbc_blocker_key *k);
 /* A statement counting the kept rows among cands that key k (one of pc's
  * blocker_keys) keeps: referenced through it by a row that stays (for a key
  * checked as each row goes, by any other row). */

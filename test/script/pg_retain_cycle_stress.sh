@@ -6,8 +6,8 @@
 # deleted meanwhile fails with the key's error, as it must) while
 # dbretain_apply loops, then that loop's backend killed 20 times (18 times
 # by pg_terminate_backend, twice by SIGKILL: the cluster recovers).
-#  - the plan names the missing index on the self-referencing column, with
-#    the CREATE INDEX to run;
+#  - the plan and the retention health check name the missing index on the
+#    self-referencing column, with the CREATE INDEX to run;
 #  - one call with max_rows 7 deletes at most 7 rows, cycles whole;
 #  - the key holds (every parent exists) and every new row is there;
 #  - once idle, the rows left are exactly those the engine must keep.
@@ -47,6 +47,8 @@ case "$fix" in
   "CREATE INDEX CONCURRENTLY c_parent_fk ON "*"c (parent);") ;;
   *) fail "the plan does not name the index on the self-referencing column: '$fix'" ;;
 esac
+health=$(q -c "SELECT message FROM dbhealth_checks() WHERE name = 'retention'")
+case "$health" in *"$fix"*) ;; *) fail "the retention check does not name the index: $health" ;; esac
 q -c "$fix"
 [ -z "$(q -c "SELECT 1 FROM dbretain_plan('p'), jsonb_array_elements(blockers::jsonb) AS j
               WHERE j ->> 'fix' LIKE '%(parent)%'")" ] || fail "the hint stays with the index made"

@@ -4,8 +4,9 @@
 # rows that reference old ones while dbretain_apply loops, then that loop
 # killed with SIGKILL 20 times. The table: 3-row cycles of old rows, old
 # replies hanging off them, new rows. Throughout:
-#  - the plan names the missing index on the self-referencing column, with
-#    the CREATE INDEX to run (without it every sweep is quadratic);
+#  - the plan and the retention health check name the missing index on the
+#    self-referencing column, with the CREATE INDEX to run (without it
+#    every sweep is quadratic);
 #  - one call with max_rows 7 deletes at most 7 rows, cycles whole;
 #  - PRAGMA foreign_key_check is empty, integrity_check ok;
 #  - no row that must stay is gone: every new row (the writers' too) is
@@ -40,6 +41,8 @@ fix=$(qt "SELECT j.value ->> 'fix' FROM dbretain_plan('p'), json_each(blockers) 
           WHERE j.value ->> 'kind' = 'missing index' AND j.value ->> 'fix' LIKE '%parent%';")
 [ "$fix" = 'CREATE INDEX "c_parent_fk" ON "c" ("parent");' ] ||
   fail "the plan does not name the index on the self-referencing column: '$fix'"
+health=$(qt "SELECT message FROM dbhealth_checks() WHERE name = 'retention';")
+case "$health" in *"$fix"*) ;; *) fail "the retention check does not name the index: $health" ;; esac
 qt "$fix"
 [ -z "$(qt "SELECT 1 FROM dbretain_plan('p'), json_each(blockers) AS j
             WHERE j.value ->> 'fix' LIKE '%parent%';")" ] || fail "the hint stays with the index made"
