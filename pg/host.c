@@ -193,6 +193,7 @@ const dbc_host pgdbc_host = {
     .quote_literal = pg_quote_literal,
     .interrupted = pg_interrupted,
     .book_prefix = "dbcare.",
+    .book_name_prefix = "dbcare.",
     .name_path = pgdbc_name_path,
     .book_ensure = pg_book_ensure,
     .book_exists = pg_book_exists,

@@ -122,7 +122,10 @@ static char *rows_among(dbc_ctx *ctx, const char *row_id, int param)
 /* The functions comparing a foreign key's columns calls: its operators'
  * and the casts from a column's type (or a domain's base type) to their
  * input types, those owned by a role that is not a superuser (a trusted
- * extension's are the bootstrap superuser's). */
+ * extension's are the bootstrap superuser's). The functions are listed per
+ * key column first and then looked up by oid: a join on "an operator's or
+ * a cast's function" scanned every function with a subquery each (0.35 s
+ * of every retention call on a table with a foreign key). */
 #define FK_UNTRUSTED_SQL                                                                           \
 	"SELECT f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ' owned by ' "            \
 	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "                                   \
@@ -136,10 +139,11 @@ static char *rows_among(dbc_ctx *ctx, const char *row_id, int param)
 	"AND pa.attnum OPERATOR(pg_catalog.=) k.pk "                                                   \
 	"JOIN pg_catalog.pg_type ft ON ft.oid OPERATOR(pg_catalog.=) fa.atttypid "                     \
 	"JOIN pg_catalog.pg_type pt ON pt.oid OPERATOR(pg_catalog.=) pa.atttypid "                     \
-	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) o.oprcode OR f.oid IN ("            \
-	"SELECT c.castfunc FROM pg_catalog.pg_cast c WHERE (c.castsource IN (ft.oid, ft.typbasetype) " \
+	"CROSS JOIN LATERAL (SELECT o.oprcode UNION SELECT c.castfunc FROM pg_catalog.pg_cast c "      \
+	"WHERE (c.castsource IN (ft.oid, ft.typbasetype) "                                             \
 	"AND c.casttarget OPERATOR(pg_catalog.=) o.oprright) OR (c.castsource IN (pt.oid, "            \
-	"pt.typbasetype) AND c.casttarget OPERATOR(pg_catalog.=) o.oprleft)) "                         \
+	"pt.typbasetype) AND c.casttarget OPERATOR(pg_catalog.=) o.oprleft)) AS fn(oid) "              \
+	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) fn.oid "                            \
 	"JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) f.proowner AND NOT r.rolsuper "    \
 	"WHERE con.conrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.quote_ident($1) " \
 	"OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "             \

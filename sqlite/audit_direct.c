@@ -220,6 +220,43 @@ static bool refresh(sqlite3 *db, struct sqldbc_audit_direct *st)
 	return true;
 }
 
+/* Whether a TEMP table or view is named like the log or the chain head: a
+ * TEMP trigger names its INSERT's, UPDATE's and DELETE's table unqualified
+ * (SQLite allows nothing else there) and SQLite looks for such a name in
+ * temp first, so the TEMP trigger would write into it. True also when the
+ * question could not be answered. */
+static bool book_shadowed(sqlite3 *db)
+{
+	sqlite3_stmt *stmt = NULL;
+	bool shadowed = true;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT EXISTS (SELECT 1 FROM temp.sqlite_schema WHERE type IN"
+	                       " ('table', 'view') AND lower(name) IN ('dbcare_audit_log',"
+	                       " 'dbcare_audit_chain'))",
+	                       -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW)
+		shadowed = sqlite3_column_int(stmt, 0) != 0;
+	sqlite3_finalize(stmt);
+	return shadowed;
+}
+
+/* Whether the TEMP triggers of the running statement write into main's
+ * log. Asked once per statement (its auxiliary data on the token, a
+ * constant): SQLite compiles a statement's triggers when it prepares it and
+ * prepares it again after any change of the temp schema, which drops that
+ * data. Shadowed, the shared trigger writes the row instead (its names are
+ * main's: a trigger of main looks in main only). */
+static bool writes_main(sqlite3_context *c, sqlite3 *db)
+{
+	static const char checked = 1;
+	if (sqlite3_get_auxdata(c, 0))
+		return true;
+	if (book_shadowed(db))
+		return false;
+	sqlite3_set_auxdata(c, 0, (void *)&checked, NULL);
+	return true;
+}
+
 /* dbaudit_direct(token): whether the TEMP trigger of this token writes the
  * row (and then the shared trigger with it skips it). DIRECTONLY (TEMP
  * triggers may call it): a trigger or view of the file calling it could
@@ -232,7 +269,7 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	struct sqldbc_audit_direct *st = state(conn);
 	uint64_t token;
-	if (!st ||
+	if (!st || !writes_main(c, conn->db) ||
 	    !token_of(st, (const char *)sqlite3_value_text(argv[0]), sqlite3_value_bytes(argv[0]),
 	              &token) ||
 	    !refresh(conn->db, st) ||

@@ -175,9 +175,9 @@ static int recorded(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
  * any later one (audit_pending.c), so entries link in id order. Linking to
  * the head, not to the newest entry left, keeps deleted newest entries
  * visible: the next entry links to a hash no entry has any more. */
-#define HEAD_HASH "(SELECT c.last_hash FROM dbcare_audit_chain AS c WHERE c.chain = '')"
+#define HEAD_HASH "(SELECT c.last_hash FROM main.dbcare_audit_chain AS c WHERE c.chain = '')"
 #define LINK_SET                                                                                   \
-	"UPDATE dbcare_audit_log SET prev_hash = " HEAD_HASH ", hash = dbaudit_hash(" HEAD_HASH        \
+	"UPDATE main.dbcare_audit_log SET prev_hash = " HEAD_HASH ", hash = dbaudit_hash(" HEAD_HASH   \
 	", at, txid, db_user, actor, operation, table_name, key, old_values, new_values)"
 
 const char *sqldbc_audit_link_sql(void)

@@ -424,11 +424,12 @@ static int upgrade_to_16(dbc_ctx *ctx)
 static bool row_index_hashed(dbc_ctx *ctx)
 {
 	sqlite3_stmt *stmt = NULL;
-	bool hashed = sqlite3_prepare_v2(sqldbc_call_conn(ctx)->db,
-	                                 "SELECT 1 FROM pragma_index_info('dbcare_audit_log_row')"
-	                                 " WHERE seqno = 0 AND name = 'row_hash'",
-	                                 -1, &stmt, NULL) == SQLITE_OK &&
-	              sqlite3_step(stmt) == SQLITE_ROW;
+	bool hashed =
+	    sqlite3_prepare_v2(sqldbc_call_conn(ctx)->db,
+	                       "SELECT 1 FROM pragma_index_info('dbcare_audit_log_row', 'main')"
+	                       " WHERE seqno = 0 AND name = 'row_hash'",
+	                       -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW;
 	sqlite3_finalize(stmt);
 	return hashed;
 }

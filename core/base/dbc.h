@@ -393,8 +393,12 @@ typedef struct dbc_host {
 	/* Polled by long loops; returns nonzero (with the ctx error set) to stop. */
 	int (*interrupted)(dbc_ctx *ctx);
 
-	/* Bookkeeping tables: table t of the contract lives at book_prefix + t
-	 * ("dbcare." in PostgreSQL, "dbcare_" in SQLite). book_ensure creates them
+	/* Bookkeeping tables: SQL names table t of the contract book_prefix + t
+	 * ("dbcare." in PostgreSQL, "main.dbcare_" in SQLite: qualified, so that
+	 * a TEMP table or view of the same name, which SQLite looks up before
+	 * main's, never stands in for it); its name, as a catalogue or a user
+	 * spells it, is book_name_prefix + t ("dbcare." / "dbcare_"). Every
+	 * statement of the core uses book_prefix. book_ensure creates them
 	 * when missing (SQLite, on the first mutating call; a no-op in PostgreSQL
 	 * where the extension script made them); book_exists tells a read-only
 	 * call on a fresh SQLite database to treat them as empty. book_ensure may
@@ -402,6 +406,7 @@ typedef struct dbc_host {
 	 * not read anything when the tables exist (so that write takes the
 	 * engine's write lock first). */
 	const char *book_prefix;
+	const char *book_name_prefix;
 	/* The schemas an unqualified table name is looked for in, in the order
 	 * the caller's session looks (PostgreSQL: the caller's search_path, as
 	 * it was when the call began), NULL-terminated, in the ctx arena. NULL:

@@ -31,6 +31,13 @@ int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_h
 	                     h.npolicies == 1 ? "y" : "ies")
 	        : dbc_printf(ctx, "policy %s has %lld rows of %s due (%lld batches)", worst->policy,
 	                     (long long)worst->due, worst->table, (long long)worst->batches);
+	for (int i = 0; i < h.npolicies && !fact->note; i++)
+		if (h.policies[i].index_fix)
+			fact->note = dbc_printf(ctx,
+			                        "policy %s: its table references itself and no index leads "
+			                        "with the key's columns, so each run reads the table once per "
+			                        "row it weighs; %s",
+			                        h.policies[i].policy, h.policies[i].index_fix);
 	for (int i = 0; i < h.narchives; i++) {
 		const dbc_retain_health_archive *a = &h.archives[i];
 		if (a->rows >= a->recorded)

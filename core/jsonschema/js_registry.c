@@ -56,7 +56,7 @@ static int registry_present(dbc_ctx *ctx, bool *present)
 	if (!ctx->host->book_exists)
 		*present = true;
 	if (*present && ctx->host->book_has_column) {
-		char *table = dbc_printf(ctx, "%sjson_schemas", ctx->host->book_prefix);
+		char *table = dbc_printf(ctx, "%sjson_schemas", ctx->host->book_name_prefix);
 		if (!table)
 			return DBC_ERROR;
 		*present = ctx->host->book_has_column(ctx, table, "sha256");

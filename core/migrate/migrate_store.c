@@ -150,7 +150,7 @@ static const char *book_column(dbc_ctx *ctx, const char *table, const char *colu
 {
 	if (!ctx->host->book_has_column)
 		return expr;
-	char *t = dbc_printf(ctx, "%s%s", ctx->host->book_prefix, table);
+	char *t = dbc_printf(ctx, "%s%s", ctx->host->book_name_prefix, table);
 	return t && ctx->host->book_has_column(ctx, t, column) ? expr : "NULL";
 }
 

@@ -145,7 +145,7 @@ int dbc_rename_log_prepare(dbc_ctx *ctx, const char *script)
  * the bookkeeping prefix, qualified ("dbcare.") or not ("dbcare_"). */
 static bool own_table(dbc_ctx *ctx, const char *schema, const char *table)
 {
-	const char *prefix = ctx->host->book_prefix;
+	const char *prefix = ctx->host->book_name_prefix;
 	size_t n = strlen(prefix);
 	char *q = dbc_printf(ctx, "%s.%s", schema, table);
 	return !q || strncasecmp(q, prefix, n) == 0 || strncasecmp(table, prefix, n) == 0;

@@ -220,6 +220,7 @@ typedef struct dbc_retain_health_policy {
 	char *policy;
 	char *table;
 	int64_t due, batches;
+	char *index_fix; /* the CREATE INDEX its self-referencing key lacks, or NULL */
 } dbc_retain_health_policy;
 
 typedef struct dbc_retain_health_archive {

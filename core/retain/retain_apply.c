@@ -95,7 +95,10 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	const dbc_host *h = ctx->host;
 	bool resumed = !sweep && h->dialect->dead_index_entries && *resume;
 	char *pick = dbc_retain_pick(ctx, eng, pc, n, resumed, sweep);
-	char *rows = dbc_retain_removable(ctx, eng, pc, pick);
+	/* a sweep's pick is already what the rule removes of its candidates */
+	char *rows = !sweep ? dbc_retain_removable(ctx, eng, pc, pick)
+	             : pick ? eng->rows_in(ctx, dbc_printf(ctx, "s.%s", pc->row_id), pick)
+	                    : NULL;
 	if (!rows)
 		return DBC_ERROR;
 	dbc_value params[2] = {dbc_text(pc->cutoff), dbc_text(resumed ? *resume : NULL)};

@@ -111,6 +111,8 @@ int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain
 		if (count_rows(ctx, due_sql(ctx, eng, &pc), 0, NULL, &h->due) != DBC_OK)
 			return DBC_ERROR;
 		h->batches = (h->due + batch - 1) / batch;
+		for (int k = 0; k < pc.nblockers && !h->index_fix; k++)
+			h->index_fix = dbc_retain_self_key_index(ctx, &s, &pc, &pc.blocker_keys[k]);
 		if (p->action != DBC_RETAIN_ARCHIVE || dbc_retain_external(p))
 			continue; /* an archive in another database is counted there */
 		dbc_retain_health_archive *a;

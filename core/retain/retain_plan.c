@@ -177,6 +177,68 @@ static bool indexed(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 	return false;
 }
 
+/* Whether a valid index of t has cols, in any order, as its first keys. */
+static bool indexed_all(const dbc_schema *s, const dbc_table *t, const dbc_strlist *cols)
+{
+	for (int i = 0; i < s->nindexes; i++) {
+		const dbc_index *ix = &s->indexes[i];
+		bool same_schema = (!ix->schema && !t->schema) ||
+		                   (ix->schema && t->schema && strcmp(ix->schema, t->schema) == 0);
+		if (!same_schema || strcmp(ix->table, t->name) != 0 || !ix->valid || ix->predicate ||
+		    ix->keys.n < cols->n || cols->n == 0)
+			continue;
+		int found = 0;
+		for (int k = 0; k < cols->n; k++)
+			found += dbc_strlist_find(cols, ix->keys.items[k]) >= 0;
+		if (found == cols->n)
+			return true;
+	}
+	return false;
+}
+
+char *dbc_retain_self_key_index(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy_ctx *pc,
+                                const dbc_blocker_key *k)
+{
+	if (!k->self || indexed_all(s, pc->t, &k->fk->columns))
+		return NULL;
+	dbc_buf cols;
+	dbc_buf_init(&cols, ctx);
+	for (int c = 0; c < k->fk->columns.n; c++)
+		dbc_buf_appendf(&cols, "%s%s", c ? ", " : "",
+		                ctx->host->quote_ident(ctx, k->fk->columns.items[c]));
+	char *qcols = dbc_buf_finish(&cols);
+	char *name = dbc_printf(ctx, "%s_%s_fk", pc->t->name, k->fk->columns.items[0]);
+	return qcols && name
+	           ? dbc_printf(ctx, "CREATE INDEX %s%s ON %s (%s);", dbc_retain_concurrently(ctx),
+	                        ctx->host->quote_ident(ctx, name), pc->qt, qcols)
+	           : NULL;
+}
+
+/* A "missing index" blocker per key of the table's own (a tree, a cycle)
+ * whose columns no index leads with (dbc_retain_self_key_index). */
+static void add_self_key_hints(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy_ctx *pc,
+                               json_t *list)
+{
+	for (int i = 0; i < pc->nblockers; i++) {
+		const dbc_blocker_key *k = &pc->blocker_keys[i];
+		char *fix = dbc_retain_self_key_index(ctx, s, pc, k);
+		char *list_text = fix ? dbc_strlist_join(ctx, &k->fk->columns, ", ") : NULL;
+		if (!list_text)
+			continue;
+		json_t *item = json_object();
+		dbc_json_set(item, "kind", dbc_json_str("missing index"));
+		dbc_json_set(item, "detail",
+		             dbc_json_str(dbc_printf(
+		                 ctx,
+		                 "no index starts with %s, whose foreign key references the table "
+		                 "itself: each batch looks up the rows referencing every row it weighs "
+		                 "by reading the whole table (a cycle's sweep weighs every due row)",
+		                 list_text)));
+		dbc_json_set(item, "fix", dbc_json_str(fix));
+		json_array_append_new(list, item);
+	}
+}
+
 /* Adds p's plan row with list (taken: freed here) as its blockers. */
 static int add_plan_row(dbc_ctx *ctx, const dbc_policy *p, int64_t due, const char *oldest,
                         int64_t batches, json_t *list, dbc_rows *out)
@@ -265,7 +327,9 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema 
 		        pc.qt, pc.qc)));
 		json_array_append_new(list, item);
 	}
-	if (rc != DBC_OK) {
+	if (rc == DBC_OK && !own)
+		add_self_key_hints(ctx, s, &pc, list);
+	if (rc != DBC_OK || ctx->failed) {
 		json_decref(list);
 		return DBC_ERROR;
 	}

@@ -80,7 +80,7 @@ static int own_table(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name
                      const dbc_table **t)
 {
 	*t = NULL;
-	const char *prefix = ctx->host->book_prefix;
+	const char *prefix = ctx->host->book_name_prefix;
 	size_t n = strlen(prefix);
 	if (strncmp(name, prefix, n) != 0)
 		return DBC_OK;
@@ -638,7 +638,7 @@ static const dbc_table *model_table(const dbc_ctx *ctx, const dbc_schema *s, con
 
 char *dbc_policy_gone(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy *p)
 {
-	const char *prefix = ctx->host->book_prefix;
+	const char *prefix = ctx->host->book_name_prefix;
 	char *display = dbc_qualified_name(ctx, p->table_schema, p->table_name);
 	if (!display || strncmp(display, prefix, strlen(prefix)) == 0)
 		return NULL; /* dbcare's own tables are read by the engine (own_table) */

@@ -147,10 +147,18 @@ char *dbc_retain_removable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_
  * the cutoff $1 (and with resumed, the point $2 the batch resumes at),
  * locking its rows where the engine locks rows: at most n due rows no row
  * references, oldest first (leaves: a tree goes from them, pass by pass);
- * with sweep, every due row the rule removes (what the leaves leave: a cycle
- * and the rows it references), however many. */
+ * with sweep, the rows the rule removes (what the leaves leave: a cycle and
+ * the rows it references), at most n: of the n oldest of them, the rows the
+ * rule removes again (a cycle cut by the n goes whole in a later batch). */
 char *dbc_retain_pick(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
                       int64_t n, bool resumed, bool sweep);
+/* The CREATE INDEX on the columns of key k (one of pc's blocker_keys)
+ * when k is the table's own and no index of s leads with its columns, else
+ * NULL: finding the rows a staying row keeps looks up the rows referencing
+ * each candidate, so without one a batch reads the whole table once per
+ * row it weighs (quadratic; a sweep of cycles weighs every due row). */
+char *dbc_retain_self_key_index(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy_ctx *pc,
+                                const dbc_blocker_key *k);
 /* A statement counting the kept rows among cands that key k (one of pc's
  * blocker_keys) keeps: referenced through it by a row that stays (for a key
  * checked as each row goes, by any other row). */

@@ -119,12 +119,23 @@ char *dbc_retain_pick(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	if (!lock || !from)
 		return NULL;
 	if (sweep) {
-		/* every due row no staying row references, however many */
+		/* The due rows the rule removes (every due row no staying row
+		 * references: closed under "referenced by"), the n oldest of them,
+		 * and of those the rows the rule removes again: a cycle the n cut
+		 * through stays whole for a later batch, so the batch is at most n
+		 * rows and still closed (the engine accepts deleting it alone). */
 		char *due = dbc_printf(ctx, "SELECT s.%s%s WHERE %s", pc->row_id, from, pc->due);
 		char *gone = dbc_retain_removable(ctx, eng, pc, due);
-		return gone ? dbc_printf(ctx, "SELECT s.%s%s WHERE %s AND %s%s", pc->row_id, from, pc->due,
-		                         gone, lock)
-		            : NULL;
+		char *oldest =
+		    gone
+		        ? dbc_printf(ctx, "SELECT s.%s%s WHERE %s AND %s ORDER BY s.%s%s%s LIMIT %lld",
+		                     pc->row_id, from, pc->due, gone, pc->qc, d->writable_cte ? "" : ", s.",
+		                     d->writable_cte ? "" : pc->row_id, (long long)n)
+		        : NULL;
+		char *whole = dbc_retain_removable(ctx, eng, pc, oldest);
+		return whole ? dbc_printf(ctx, "SELECT s.%s%s WHERE %s AND %s%s", pc->row_id, from, pc->due,
+		                          whole, lock)
+		             : NULL;
 	}
 	char *after = resumed ? dbc_printf(ctx, " AND s.%s >= %s", pc->qc,
 	                                   eng->param_as(ctx, 2, d->time_param_type))

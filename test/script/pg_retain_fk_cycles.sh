@@ -107,6 +107,7 @@ echo "archive: $(wc -l < "$work/gone") rows archived and deleted, $(wc -l < "$wo
 
 # ---- the health check counts what the run would move: a cycle is due
 got=$(q -c "CREATE TABLE p (id int PRIMARY KEY, partner int REFERENCES p, seen_at timestamp NOT NULL)" \
+  -c "CREATE INDEX p_partner ON p (partner)" \
   -c "INSERT INTO p VALUES (1, NULL, '2020-01-01'), (2, 1, '2020-01-01'), (3, NULL, '2020-01-01'),
         (4, NULL, '2020-01-01'), (5, 4, '2099-01-01')" \
   -c "UPDATE p SET partner = 2 WHERE id = 1" -c "UPDATE p SET partner = 3 WHERE id = 3" \

@@ -134,7 +134,7 @@ echo "archive: $(wc -l < "$work/gone") rows archived and deleted, $(wc -l < "$wo
 # ---- the health check counts what the run would move: a cycle is due
 db="$work/health.db"
 got=$(q "CREATE TABLE p (id INTEGER PRIMARY KEY, partner INTEGER REFERENCES p, seen_at TEXT NOT NULL);
-  CREATE INDEX p_seen ON p (seen_at);
+  CREATE INDEX p_seen ON p (seen_at); CREATE INDEX p_partner ON p (partner);
   INSERT INTO p VALUES (1, 2, '2020-01-01'), (2, 1, '2020-01-01'), (3, 3, '2020-01-01'), (4, NULL, '2020-01-01'),
     (5, 4, '2099-01-01');
   SELECT dbretain_add('old_p', 'p', 'seen_at', '1 year', 'delete');
