@@ -102,13 +102,14 @@ static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n,
 	}
 }
 
-static int check_default_folder(cli_db *db, cli_opts *o, const char *verb);
+static int check_default_folder(cli_db *db, cli_opts *o, const char *verb, bool refuse_empty);
 
 int cmd_status(cli_db *db, cli_opts *o)
 {
 	cli_rows r = {0};
-	/* status --exit-code from cron's folder must not pass as "0 pending" */
-	if (check_default_folder(db, o, "shown") != 0)
+	/* status --exit-code from cron's folder must not pass as "0 pending";
+	 * without it, a look at a new project is only warned */
+	if (check_default_folder(db, o, "shown", o->exit_code) != 0)
 		return CLI_ERROR;
 	if (begin_with_files(db, o, true) != 0)
 		return CLI_ERROR;
@@ -359,7 +360,7 @@ static int migrate_commit_each(cli_db *db, cli_opts *o)
  * dbmate-style db/migrations when there is one); otherwise the registered
  * migrations are applied or shown, with a warning that the folder was not
  * there. */
-static int check_default_folder(cli_db *db, cli_opts *o, const char *verb)
+static int check_default_folder(cli_db *db, cli_opts *o, const char *verb, bool refuse_empty)
 {
 	struct stat sb;
 	cli_rows r = {0};
@@ -377,9 +378,17 @@ static int check_default_folder(cli_db *db, cli_opts *o, const char *verb)
 			        o->dir, db->label, verb);
 		return 0;
 	}
+	if (!refuse_empty) {
+		if (!o->out.quiet)
+			fprintf(stderr,
+			        "dbcare: no migration folder \"%s\" here, and no migration is registered "
+			        "in %s\n",
+			        o->dir, db->label);
+		return 0;
+	}
 	cli_errorf("no migration folder \"%s\" here, and no migration is registered in %s: "
-	           "nothing to migrate",
-	           o->dir, db->label);
+	           "nothing to %s",
+	           o->dir, db->label, strcmp(verb, "applied") == 0 ? "migrate" : "check");
 	fprintf(stderr, "HINT: Name the folder with --dir%s.\n",
 	        stat("db/migrations", &sb) == 0 ? " (db/migrations is here: --dir db/migrations)" : "");
 	return -1;
@@ -387,7 +396,7 @@ static int check_default_folder(cli_db *db, cli_opts *o, const char *verb)
 
 int cmd_migrate(cli_db *db, cli_opts *o)
 {
-	if (check_default_folder(db, o, "applied") != 0)
+	if (check_default_folder(db, o, "applied", true) != 0)
 		return CLI_ERROR;
 	if (o->commit_each && !o->dry_run)
 		return migrate_commit_each(db, o);

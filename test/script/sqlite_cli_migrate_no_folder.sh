@@ -22,7 +22,11 @@ has 'does not exist' err
 sqlite3 "$db" "CREATE TABLE app (a)"
 run 1 status --db "sqlite:$db" --exit-code
 has 'dbcare: no migration folder "migrations" here, and no migration is registered in' err
+has 'nothing to check' err
 ! grep -q '0 pending' out err || fail "status passed as 0 pending: $(cat out err)"
+# a look without --exit-code (a new project) is warned, not refused
+run 0 status --db "sqlite:$db"
+has 'dbcare: no migration folder "migrations" here, and no migration is registered in' err
 mkdir -p db/migrations
 run 1 migrate --db "sqlite:$db"
 has 'HINT: Name the folder with --dir (db/migrations is here: --dir db/migrations).' err
