@@ -77,6 +77,11 @@ typedef struct dbc_lint_hooks {
 	 * ...): *lost names them, NULL when nothing. NULL hook: the engine
 	 * makes no such table (no column reorder). */
 	int (*remake_loses)(dbc_ctx *ctx, const char *schema, const char *table, char **lost);
+	/* the tables holding rows whose ON DELETE CASCADE / SET NULL / SET
+	 * DEFAULT keys reference table (dbc_keys_hooks.deleting_children);
+	 * NULL: DROP TABLE deletes nothing through keys */
+	int (*deleting_children)(dbc_ctx *ctx, const char *schema, const char *table,
+	                         char **children);
 } dbc_lint_hooks;
 
 /* What the engine observes while dbmigrate_trace runs a migration

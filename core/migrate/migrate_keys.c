@@ -19,6 +19,7 @@
  */
 #include "migrate/migrate_flow.h"
 #include "migrate/lint.h"
+#include "migrate/migrate_script.h"
 
 #include <strings.h>
 
@@ -82,11 +83,12 @@ static bool says_drop(const char *text, size_t len)
 	return false;
 }
 
-int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label,
-                           int line)
+/* Refuses a statement whose DROP TABLE would make enforced children's ON
+ * DELETE actions delete or change rows; hint says what to do instead. */
+static int refuse_drop(dbc_ctx *ctx, const dbc_keys_hooks *h, const char *text, size_t len,
+                       const char *label, int line, const char *hint)
 {
-	const dbc_mig_keys *k = guarded_run;
-	if (!k || !k->guarded || !k->h->deleting_children || !says_drop(text, len))
+	if (!h->deleting_children || !says_drop(text, len))
 		return DBC_OK;
 	dbc_lint_actions acts = {0};
 	if (dbc_lint_classify(ctx, NULL, text, len, &acts) != DBC_OK)
@@ -96,7 +98,7 @@ int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const cha
 		char *children = NULL;
 		if (a->op != DBC_LOP_DROP_TABLE || !a->table)
 			continue;
-		if (k->h->deleting_children(ctx, a->schema, a->table, &children) != DBC_OK)
+		if (h->deleting_children(ctx, a->schema, a->table, &children) != DBC_OK)
 			return DBC_ERROR;
 		if (!children)
 			continue;
@@ -108,11 +110,45 @@ int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const cha
 		dbc_error_detail(ctx, "With foreign keys enforced DROP TABLE deletes the table's rows "
 		                      "first, and each child's ON DELETE action follows; foreign keys "
 		                      "cannot be turned off inside a transaction.");
-		dbc_error_hint(ctx, "Call it outside a transaction (dbcare then turns foreign keys off "
-		                    "for the run and checks every key before it commits), or on a "
-		                    "connection with PRAGMA foreign_keys = OFF.");
+		dbc_error_hint(ctx, "%s", hint);
 		ctx->error_line = line;
 		return DBC_ERROR;
 	}
+	return DBC_OK;
+}
+
+int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label,
+                           int line)
+{
+	const dbc_mig_keys *k = guarded_run;
+	if (!k || !k->guarded)
+		return DBC_OK;
+	return refuse_drop(ctx, k->h, text, len, label, line,
+	                   "Call it outside a transaction (dbcare then turns foreign keys off for "
+	                   "the run and checks every key before it commits), or on a connection "
+	                   "with PRAGMA foreign_keys = OFF.");
+}
+
+int dbc_mig_keys_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *script,
+                        const char *label)
+{
+	bool on = false;
+	dbc_script_info info;
+	if (!env || !env->keys || !script || !env->lint || !env->lint->foreign_keys_on)
+		return DBC_OK;
+	if (env->lint->foreign_keys_on(ctx, &on) != DBC_OK)
+		return DBC_ERROR;
+	if (!on)
+		return DBC_OK;
+	if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < info.nstmts; i++)
+		if (refuse_drop(ctx, env->keys, info.stmts[i].text, info.stmts[i].len, label,
+		                info.stmts[i].line,
+		                "Run the script on a connection with foreign keys off (the sqlite3 "
+		                "shell's default; PRAGMA foreign_keys = OFF before it), or apply with "
+		                "dbmigrate_apply() outside a transaction, which turns them off for the "
+		                "run and checks every key before it commits.") != DBC_OK)
+			return DBC_ERROR;
 	return DBC_OK;
 }

@@ -11,7 +11,10 @@
 #     (test/clients/fk_rebuild.py).
 #  2. Node's better-sqlite3, which turns foreign keys on by default
 #     (test/clients/fk_rebuild.js; installed as sqlite_clients.sh installs it).
-#  3. The sqlite3 shell with foreign keys on and off, and the dbcare command.
+#  3. The sqlite3 shell with foreign keys on and off (dbmigrate_apply, and the
+#     script of dbmigrate_script(), refused with them on), and the dbcare command;
+#     dbmigrate_lint names the children (drop-table-children), and calls the
+#     rebuilt table's data copied, not lost (no drop-table-data).
 # Before the fix every child row was deleted under 1 and 2 (foreign keys on).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -39,6 +42,11 @@ children() { [ "$(q "SELECT count(*) FROM ch")" = 2 ] || fail "$1: ch has $(q "S
 
 # the shell, foreign keys on: the setting is back after the call
 fresh on
+# the lint names the hazard (the children), not a loss of the copied table
+lint=$(q "SELECT rule || ': ' || message FROM dbmigrate_lint();")
+case "$lint" in "drop-table-children: DROP TABLE p (about 2 rows): while foreign keys are enforced"*"ch (ON DELETE CASCADE)"*) ;;
+  *) fail "the lint of the rebuild: $lint" ;; esac
+case "$lint" in *drop-table-data*) fail "the lint calls the copied table's data lost: $lint" ;; esac
 got=$(q -cmd "PRAGMA foreign_keys = ON" "SELECT dbmigrate_apply(); PRAGMA foreign_keys;" | tr '\n' ' ')
 [ "$got" = "1 1 " ] || fail "shell, foreign keys on: $got"
 children "shell, foreign keys on"
@@ -53,6 +61,18 @@ case "$out" in *"dbcare: migration 1 (rebuild p), line 3: DROP TABLE p would del
   *) fail "the refusal in a transaction: $out" ;; esac
 children "shell, refused in a transaction"
 [ "$(q "SELECT count(*) FROM dbmigrate_status WHERE state = 'pending'")" = 1 ] || fail "refused yet recorded"
+
+# the script of dbmigrate_script(): with foreign keys on its step refuses
+# the drop before the step runs anything; off (the shell's default) it runs
+fresh script
+q "SELECT dbmigrate_script();" > "$work/migrate.sql"
+out=$(q -cmd "PRAGMA foreign_keys = ON" < "$work/migrate.sql" 2>&1) && fail "the script ran with foreign keys on: $out"
+case "$out" in *"DROP TABLE p would delete or change the rows of ch (ON DELETE CASCADE)"*"foreign keys off"*) ;;
+  *) fail "the script's refusal: $out" ;; esac
+children "script, foreign keys on"
+q < "$work/migrate.sql" >/dev/null 2>&1 || fail "the script with foreign keys off"
+children "script, foreign keys off"
+[ "$(q "SELECT state FROM dbmigrate_status")" = applied ] || fail "the script applied nothing"
 
 # the dbcare command (its connection: foreign keys off, in its transaction)
 fresh cli
