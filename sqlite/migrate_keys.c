@@ -10,7 +10,6 @@
 #include "glue.h"
 #include "migrate/migrate.h"
 
-
 static sqlite3 *db_of(dbc_ctx *ctx)
 {
 	return ((sqldbc_call *)ctx->host_data)->db;
@@ -53,11 +52,11 @@ static int take_violation(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		return DBC_OK;
 	const char *table = c[0].type == DBC_TEXT ? c[0].s : "?";
 	const char *parent = c[2].type == DBC_TEXT ? c[2].s : "?";
-	v->first = c[1].type == DBC_INT
-	               ? dbc_printf(ctx, "%s rowid %lld references %s, which has no such row", table,
-	                            (long long)c[1].i, parent)
-	               : dbc_printf(ctx, "a row of %s references %s, which has no such row", table,
-	                            parent);
+	v->first =
+	    c[1].type == DBC_INT
+	        ? dbc_printf(ctx, "%s rowid %lld references %s, which has no such row", table,
+	                     (long long)c[1].i, parent)
+	        : dbc_printf(ctx, "a row of %s references %s, which has no such row", table, parent);
 	return v->first ? DBC_OK : DBC_ERROR;
 }
 

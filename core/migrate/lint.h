@@ -36,7 +36,7 @@ enum {
 	DBC_LF_RENAME_STALE = 1u << 25, /* the rename leaves views or triggers naming the old name */
 	DBC_LF_HOLDS_NULLS = 1u << 26,  /* SET NOT NULL of a column the statistics show NULLs in */
 	DBC_LF_ROWS_COPIED = 1u << 27,  /* DROP TABLE of a table an INSERT ... SELECT of the same
-	                                  * migration copied before */
+	                                 * migration copied before */
 	DBC_LF_DELETING_CHILDREN = 1u << 28, /* DROP TABLE: with foreign keys enforced, children's
 	                                      * ON DELETE actions delete or change rows */
 };

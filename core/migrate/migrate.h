@@ -80,8 +80,7 @@ typedef struct dbc_lint_hooks {
 	/* the tables holding rows whose ON DELETE CASCADE / SET NULL / SET
 	 * DEFAULT keys reference table (dbc_keys_hooks.deleting_children);
 	 * NULL: DROP TABLE deletes nothing through keys */
-	int (*deleting_children)(dbc_ctx *ctx, const char *schema, const char *table,
-	                         char **children);
+	int (*deleting_children)(dbc_ctx *ctx, const char *schema, const char *table, char **children);
 } dbc_lint_hooks;
 
 /* What the engine observes while dbmigrate_trace runs a migration
@@ -117,8 +116,7 @@ typedef struct dbc_keys_hooks {
 	/* The tables (other than table itself) holding rows whose ON DELETE
 	 * CASCADE / SET NULL / SET DEFAULT keys reference table, in words
 	 * ("ch (ON DELETE CASCADE)"); NULL when none. */
-	int (*deleting_children)(dbc_ctx *ctx, const char *schema, const char *table,
-	                         char **children);
+	int (*deleting_children)(dbc_ctx *ctx, const char *schema, const char *table, char **children);
 } dbc_keys_hooks;
 
 /* The migration part's hooks: what only the engine can do for the

@@ -49,8 +49,7 @@ int dbc_mig_keys_check(dbc_ctx *ctx, const dbc_mig_keys *k);
 /* After dbc_mig_frame_end, on every path: the caller's setting back. */
 int dbc_mig_keys_end(dbc_ctx *ctx, dbc_mig_keys *k, int rc);
 /* Before a statement text[0..len) of migration label runs (at line). */
-int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label,
-                           int line);
+int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label, int line);
 /* A dbmigrate_script step, whose statements the shell runs with the
  * connection's setting (inside the step's transaction, or at top level for
  * a no-transaction one): with foreign keys on, refused before anything runs

@@ -52,12 +52,12 @@ int dbc_mig_keys_check(dbc_ctx *ctx, const dbc_mig_keys *k)
 		return DBC_ERROR;
 	if (n == 0)
 		return DBC_OK;
-	dbc_error(ctx, "23503",
-	          "the migrations leave %lld row(s) breaking a foreign key; the first: %s",
+	dbc_error(ctx, "23503", "after the migrations %lld row(s) break a foreign key; the first: %s",
 	          (long long)n, first ? first : "?");
 	dbc_error_detail(ctx, "Foreign keys are off while dbcare runs migrations (SQLite's procedure "
 	                      "for table changes) and every key is checked before the commit: "
-	                      "nothing was applied.");
+	                      "nothing was applied. A row that broke its key before the call (one "
+	                      "written with foreign keys off) counts too.");
 	dbc_error_hint(ctx, "Keep the parent's keys when a migration rebuilds it (copy its rows "
 	                    "with their ids), or change or delete the referencing rows in the "
 	                    "migration itself.");
@@ -117,8 +117,7 @@ static int refuse_drop(dbc_ctx *ctx, const dbc_keys_hooks *h, const char *text, 
 	return DBC_OK;
 }
 
-int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label,
-                           int line)
+int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label, int line)
 {
 	const dbc_mig_keys *k = guarded_run;
 	if (!k || !k->guarded)
