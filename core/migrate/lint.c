@@ -246,9 +246,12 @@ static int lint_one(lint_run *r, dbc_mig *mig)
 	    index_lines(r->ctx, mig->script, &sl) != DBC_OK)
 		return DBC_ERROR;
 	bool timeout = r->session_timeout, timeout_reported = false;
-	dbc_strlist copied = {0}; /* tables whose rows the migration copied */
+	dbc_strlist copied = {0};             /* tables whose rows the migration copied */
+	dbc_keys_track keys = {false, false}; /* foreign keys a no-transaction script turned off */
 	for (int s = 0; s < info->nstmts; s++) {
 		const dbc_stmt *st = &info->stmts[s];
+		if (info->no_transaction && dbc_keys_track_stmt(r->ctx, &keys, st->text, st->len) != DBC_OK)
+			return DBC_ERROR;
 		dbc_lint_actions acts = {0};
 		if (dbc_lint_classify(r->ctx, r->eng, st->text, st->len, &acts) != DBC_OK)
 			return DBC_ERROR;
@@ -271,7 +274,9 @@ static int lint_one(lint_run *r, dbc_mig *mig)
 			if (check_rename(r, a, &f) != DBC_OK ||
 			    dbc_lint_drop_facts(r->ctx, r->eng, &copied, a, &children) != DBC_OK)
 				return DBC_ERROR;
-			if (children)
+			if (keys.off)
+				a->flags &= ~DBC_LF_DELETING_CHILDREN;
+			else if (children)
 				f.problem = children;
 			bool concurrent = a->flags & DBC_LF_CONCURRENTLY;
 			const dbc_dialect *d = r->ctx->host->dialect;

@@ -134,6 +134,14 @@ int dbc_lint_note_copy(dbc_ctx *ctx, const char *text, size_t len, dbc_strlist *
 /* A DROP TABLE's facts: DBC_LF_ROWS_COPIED when copied holds its table,
  * DBC_LF_DELETING_CHILDREN with *children (the engine's words) when
  * children whose ON DELETE actions write rows reference it. */
+/* The foreign key setting a no-transaction script's later statements run
+ * with: a PRAGMA foreign_keys outside the script's own BEGIN ... COMMIT
+ * changes it (inside one the pragma does nothing). */
+typedef struct dbc_keys_track {
+	bool off;    /* the script turned foreign keys off */
+	bool in_txn; /* between its BEGIN and COMMIT */
+} dbc_keys_track;
+int dbc_keys_track_stmt(dbc_ctx *ctx, dbc_keys_track *k, const char *text, size_t len);
 int dbc_lint_drop_facts(dbc_ctx *ctx, const dbc_lint_hooks *eng, const dbc_strlist *copied,
                         dbc_lint_action *a, char **children);
 

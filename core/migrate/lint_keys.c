@@ -63,3 +63,42 @@ int dbc_lint_drop_facts(dbc_ctx *ctx, const dbc_lint_hooks *eng, const dbc_strli
 		a->flags |= DBC_LF_DELETING_CHILDREN;
 	return DBC_OK;
 }
+
+/* The value of PRAGMA foreign_keys = v (or (v)): *off for 0, OFF, NO, FALSE. */
+static bool pragma_keys(const char **p, bool *off)
+{
+	dbc_token t = dbc_lex_next(p);
+	if (dbc_lex_is_word(t, "main")) {
+		if (!dbc_lex_is_punct(dbc_lex_next(p), '.'))
+			return false;
+		t = dbc_lex_next(p);
+	}
+	if (!dbc_lex_is_word(t, "foreign_keys"))
+		return false;
+	t = dbc_lex_next(p);
+	if ((t.kind == TK_OTHER && t.start[0] == '=') || dbc_lex_is_punct(t, '('))
+		t = dbc_lex_next(p);
+	if (t.kind != TK_WORD)
+		return false;
+	*off = dbc_lex_is_word(t, "0") || dbc_lex_is_word(t, "OFF") || dbc_lex_is_word(t, "NO") ||
+	       dbc_lex_is_word(t, "FALSE");
+	return true;
+}
+
+int dbc_keys_track_stmt(dbc_ctx *ctx, dbc_keys_track *k, const char *text, size_t len)
+{
+	char *s = dbc_strndup(ctx, text, len);
+	const char *p = s;
+	bool off = false;
+	if (!s)
+		return DBC_ERROR;
+	dbc_token t = dbc_lex_next(&p);
+	if (dbc_lex_is_word(t, "BEGIN"))
+		k->in_txn = true;
+	else if (dbc_lex_is_word(t, "COMMIT") || dbc_lex_is_word(t, "END") ||
+	         (dbc_lex_is_word(t, "ROLLBACK") && !dbc_lex_is_word(dbc_lex_next(&p), "TO")))
+		k->in_txn = false;
+	else if (dbc_lex_is_word(t, "PRAGMA") && !k->in_txn && pragma_keys(&p, &off))
+		k->off = off;
+	return DBC_OK;
+}

@@ -141,13 +141,20 @@ int dbc_mig_keys_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *
 		return DBC_OK;
 	if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < info.nstmts; i++)
-		if (refuse_drop(ctx, env->keys, info.stmts[i].text, info.stmts[i].len, label,
-		                info.stmts[i].line,
+	dbc_keys_track track = {false, false};
+	for (int i = 0; i < info.nstmts; i++) {
+		const dbc_stmt *st = &info.stmts[i];
+		/* a no-transaction script (dbmigrate_rebuild_script's) may turn
+		 * them off itself, as SQLite's procedure does */
+		if (info.no_transaction && dbc_keys_track_stmt(ctx, &track, st->text, st->len) != DBC_OK)
+			return DBC_ERROR;
+		if (!track.off &&
+		    refuse_drop(ctx, env->keys, st->text, st->len, label, st->line,
 		                "Run the script on a connection with foreign keys off (the sqlite3 "
 		                "shell's default; PRAGMA foreign_keys = OFF before it), or apply with "
 		                "dbmigrate_apply() outside a transaction, which turns them off for the "
 		                "run and checks every key before it commits.") != DBC_OK)
 			return DBC_ERROR;
+	}
 	return DBC_OK;
 }

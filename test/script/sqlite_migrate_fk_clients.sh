@@ -35,8 +35,8 @@ fresh() {
   rm -f "$db"
   q "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);
      CREATE TABLE ch (id INTEGER PRIMARY KEY, p_id INTEGER NOT NULL REFERENCES p (id) ON DELETE CASCADE);
-     INSERT INTO p VALUES (1, 'a'), (2, 'b'); INSERT INTO ch VALUES (10, 1), (11, 2);
-     SELECT dbmigrate_add('1', 'rebuild p', '$(printf '%s' "$rebuild" | sed "s/'/''/g")');" >/dev/null
+     INSERT INTO p VALUES (1, 'a'), (2, 'b'); INSERT INTO ch VALUES (10, 1), (11, 2);" >/dev/null
+  [ "${2:-}" = bare ] || q "SELECT dbmigrate_add('1', 'rebuild p', '$(printf '%s' "$rebuild" | sed "s/'/''/g")');" >/dev/null
 }
 children() { [ "$(q "SELECT count(*) FROM ch")" = 2 ] || fail "$1: ch has $(q "SELECT count(*) FROM ch") rows"; }
 
@@ -73,6 +73,16 @@ children "script, foreign keys on"
 q < "$work/migrate.sql" >/dev/null 2>&1 || fail "the script with foreign keys off"
 children "script, foreign keys off"
 [ "$(q "SELECT state FROM dbmigrate_status")" = applied ] || fail "the script applied nothing"
+
+# dbmigrate_rebuild_script's no-transaction rebuild turns foreign keys off
+# itself (before its BEGIN): neither the lint nor the script's step objects
+fresh rebuild_script bare
+q -cmd "PRAGMA foreign_keys = ON" "SELECT dbmigrate_add('1', 'rebuild', dbmigrate_rebuild_script('p',
+  'CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '''')'));" >/dev/null
+[ "$(q "SELECT count(*) FROM dbmigrate_lint();")" = 0 ] || fail "lint of the rebuild script: $(q "SELECT * FROM dbmigrate_lint();")"
+q "SELECT dbmigrate_script();" > "$work/rebuild.sql"
+q -cmd "PRAGMA foreign_keys = ON" < "$work/rebuild.sql" >/dev/null 2>&1 || fail "the rebuild script with foreign keys on"
+children "dbmigrate_rebuild_script, foreign keys on"
 
 # the dbcare command (its connection: foreign keys off, in its transaction)
 fresh cli
