@@ -6,6 +6,7 @@ run and checks every key before it commits). Same cases as fk_rebuild.js.
 
     python3 fk_rebuild.py MODULE
 """
+import json
 import sqlite3
 import sys
 
@@ -53,6 +54,11 @@ for fk in (1, 0):
     # apply in autocommit mode (the rebuild, and a down script that rebuilds)
     c = connect(fk)
     one(c, "SELECT dbmigrate_add('1', 'rebuild p', ?, ?)", REBUILD, REBUILD)
+    # the proof runs the scripts as apply does, and keeps nothing
+    proof = json.loads(one(c, "SELECT dbmigrate_verify_json()"))
+    if [(r["up_ok"], r["down_ok"]) for r in proof] != [(True, True)]:
+        fail("verify of the rebuild (foreign_keys %d): %r" % (fk, proof))
+    intact(c, "after verify", fk)
     if one(c, "SELECT dbmigrate_apply()") != 1:
         fail("apply did not apply")
     intact(c, "after the rebuild", fk)
@@ -94,6 +100,9 @@ for fk in (1, 0):
                     fail("the refusal does not say %r: %s" % (part, msg))
         if not c.in_transaction or one(c, "SELECT count(*) FROM p") != 3:
             fail("the refusal ended the application's transaction")
+        proof = json.loads(one(c, "SELECT dbmigrate_verify_json()"))
+        if proof[0]["up_ok"] or "ch (ON DELETE CASCADE)" not in (proof[0]["detail"] or ""):
+            fail("verify inside the transaction does not say what apply refuses: %r" % proof)
         c.execute("ROLLBACK")
     else:
         if one(c, "SELECT dbmigrate_apply()") != 1:
