@@ -73,6 +73,11 @@ extern const struct dbc_lint_hooks sqldbc_lint_engine;
  * migration lock. */
 struct dbc_migrate_hooks;
 extern const struct dbc_migrate_hooks sqldbc_migrate_env;
+/* migrate_keys.c: foreign keys around a migration run (dbc_keys_hooks). */
+struct dbc_keys_hooks;
+extern const struct dbc_keys_hooks sqldbc_keys_env;
+int sqldbc_keys_deleting_children(dbc_ctx *ctx, const char *schema, const char *table,
+                                  char **children);
 /* migrate_generate.c: the generator's scratch places (dbc_migrate_hooks). */
 struct dbc_schema;
 int sqldbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);

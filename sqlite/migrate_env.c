@@ -82,6 +82,7 @@ static int change(dbc_ctx *ctx, const dbc_migrate_hooks *env,
 
 const dbc_migrate_hooks sqldbc_migrate_env = {
     .lint = &sqldbc_lint_engine,
+    .keys = &sqldbc_keys_env,
     .change = change,
     .desired_schema = sqldbc_desired_schema,
     .scratch = sqldbc_scratch,

@@ -279,5 +279,6 @@ static int sqlite_rename_check(dbc_ctx *ctx, const char *schema, const char *tab
 const dbc_lint_hooks sqldbc_lint_engine = {
     .rows = sqlite_rows,
     .foreign_keys_on = sqlite_foreign_keys_on,
+    .deleting_children = sqldbc_keys_deleting_children,
     .rename_check = sqlite_rename_check,
 };

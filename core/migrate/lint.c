@@ -246,13 +246,19 @@ static int lint_one(lint_run *r, dbc_mig *mig)
 	    index_lines(r->ctx, mig->script, &sl) != DBC_OK)
 		return DBC_ERROR;
 	bool timeout = r->session_timeout, timeout_reported = false;
+	dbc_strlist copied = {0};             /* tables whose rows the migration copied */
+	dbc_keys_track keys = {false, false}; /* foreign keys a no-transaction script turned off */
 	for (int s = 0; s < info->nstmts; s++) {
 		const dbc_stmt *st = &info->stmts[s];
+		if (info->no_transaction && dbc_keys_track_stmt(r->ctx, &keys, st->text, st->len) != DBC_OK)
+			return DBC_ERROR;
 		dbc_lint_actions acts = {0};
 		if (dbc_lint_classify(r->ctx, r->eng, st->text, st->len, &acts) != DBC_OK)
 			return DBC_ERROR;
 		if (acts.n == 0 && may_write_rows(r->ctx, st))
 			dbc_lint_model_rows_may_change(r->model);
+		if (acts.n == 0 && dbc_lint_note_copy(r->ctx, st->text, st->len, &copied) != DBC_OK)
+			return DBC_ERROR;
 		for (int k = 0; k < acts.n; k++) {
 			dbc_lint_action *a = &acts.items[k];
 			fill f = {a, NULL, 0, -1, NULL, NULL};
@@ -264,8 +270,14 @@ static int lint_one(lint_run *r, dbc_mig *mig)
 			if (dbc_lint_model_judge(r->model, a, &f.rows, &table) != DBC_OK)
 				return DBC_ERROR;
 			f.table = table;
-			if (check_rename(r, a, &f) != DBC_OK)
+			char *children = NULL;
+			if (check_rename(r, a, &f) != DBC_OK ||
+			    dbc_lint_drop_facts(r->ctx, r->eng, &copied, a, &children) != DBC_OK)
 				return DBC_ERROR;
+			if (keys.off)
+				a->flags &= ~DBC_LF_DELETING_CHILDREN;
+			else if (children)
+				f.problem = children;
 			bool concurrent = a->flags & DBC_LF_CONCURRENTLY;
 			const dbc_dialect *d = r->ctx->host->dialect;
 			f.lock = d->lint_locks && !concurrent ? d->lint_locks[a->op] : NULL;

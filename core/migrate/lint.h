@@ -35,6 +35,10 @@ enum {
 	DBC_LF_RENAME_FAILS = 1u << 24, /* a view or trigger the rename re-parses does not resolve */
 	DBC_LF_RENAME_STALE = 1u << 25, /* the rename leaves views or triggers naming the old name */
 	DBC_LF_HOLDS_NULLS = 1u << 26,  /* SET NOT NULL of a column the statistics show NULLs in */
+	DBC_LF_ROWS_COPIED = 1u << 27,  /* DROP TABLE of a table an INSERT ... SELECT of the same
+	                                 * migration copied before */
+	DBC_LF_DELETING_CHILDREN = 1u << 28, /* DROP TABLE: with foreign keys enforced, children's
+	                                      * ON DELETE actions delete or change rows */
 };
 
 /* One thing a statement does to one table. Names are unquoted (folded as
@@ -123,6 +127,23 @@ int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_mig_row **plan, i
  * migration with an error or warning finding. */
 int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row **plan, int n,
                   bool applying);
+
+/* lint_keys.c: the tables an INSERT ... SELECT ... FROM statement
+ * text[0..len) copies rows from, added to copied (nothing for any other). */
+int dbc_lint_note_copy(dbc_ctx *ctx, const char *text, size_t len, dbc_strlist *copied);
+/* A DROP TABLE's facts: DBC_LF_ROWS_COPIED when copied holds its table,
+ * DBC_LF_DELETING_CHILDREN with *children (the engine's words) when
+ * children whose ON DELETE actions write rows reference it. */
+/* The foreign key setting a no-transaction script's later statements run
+ * with: a PRAGMA foreign_keys outside the script's own BEGIN ... COMMIT
+ * changes it (inside one the pragma does nothing). */
+typedef struct dbc_keys_track {
+	bool off;    /* the script turned foreign keys off */
+	bool in_txn; /* between its BEGIN and COMMIT */
+} dbc_keys_track;
+int dbc_keys_track_stmt(dbc_ctx *ctx, dbc_keys_track *k, const char *text, size_t len);
+int dbc_lint_drop_facts(dbc_ctx *ctx, const dbc_lint_hooks *eng, const dbc_strlist *copied,
+                        dbc_lint_action *a, char **children);
 
 int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_model **out);
 /* Sets the driver's flags of a (VIEW_DEPENDS, COLUMN_USED, CHECKED_NOT_NULL,

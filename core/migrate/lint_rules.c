@@ -72,10 +72,18 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "DROP COLUMN {column} of {table}: a view uses it (the statement fails, or with CASCADE "
      "drops the view too)",
      "recreate the views without the column first, in the same migration"},
-    {"drop-table-data", DBC_LOP_DROP_TABLE, 0, 0, DBC_LFACT_NONE, true, DBC_LINT_ERROR,
-     "DROP TABLE {table} ({rows}) loses its data",
+    {"drop-table-data", DBC_LOP_DROP_TABLE, 0, DBC_LF_ROWS_COPIED, DBC_LFACT_NONE, true,
+     DBC_LINT_ERROR, "DROP TABLE {table} ({rows}) loses its data",
      "stop using the table first; keep a copy (rename it away) until sure; say so with "
      "-- dbcare:lint-ignore drop-table-data"},
+    {"drop-table-children", DBC_LOP_DROP_TABLE, DBC_LF_DELETING_CHILDREN, 0, DBC_LFACT_NONE, true,
+     DBC_LINT_WARNING,
+     "DROP TABLE {table} ({rows}): while foreign keys are enforced it deletes the table's rows "
+     "first, and the ON DELETE actions of {problem} delete or change their rows",
+     "dbmigrate_apply and dbmigrate_rollback run it with foreign keys off and check every key "
+     "before they commit (inside a transaction of yours with foreign keys on they refuse it); "
+     "run the script any other way only after PRAGMA foreign_keys = OFF, outside a "
+     "transaction"},
     {"drop-table-view", DBC_LOP_DROP_TABLE, DBC_LF_VIEW_DEPENDS, 0, DBC_LFACT_NONE, false,
      DBC_LINT_ERROR,
      "DROP TABLE {table}: a view uses it (the statement fails, or drops or breaks the view)",

@@ -77,6 +77,10 @@ typedef struct dbc_lint_hooks {
 	 * ...): *lost names them, NULL when nothing. NULL hook: the engine
 	 * makes no such table (no column reorder). */
 	int (*remake_loses)(dbc_ctx *ctx, const char *schema, const char *table, char **lost);
+	/* the tables holding rows whose ON DELETE CASCADE / SET NULL / SET
+	 * DEFAULT keys reference table (dbc_keys_hooks.deleting_children);
+	 * NULL: DROP TABLE deletes nothing through keys */
+	int (*deleting_children)(dbc_ctx *ctx, const char *schema, const char *table, char **children);
 } dbc_lint_hooks;
 
 /* What the engine observes while dbmigrate_trace runs a migration
@@ -94,6 +98,26 @@ typedef struct dbc_trace_hooks {
 	int (*observe)(dbc_ctx *ctx, void *state, int line, const char *statement, double duration_ms,
 	               dbc_rows *out);
 } dbc_trace_hooks;
+
+/* Foreign keys whose enforcement makes DDL delete rows: while SQLite's
+ * PRAGMA foreign_keys is on, DROP TABLE deletes the table's rows first and
+ * its children's ON DELETE CASCADE / SET NULL / SET DEFAULT actions delete
+ * or change theirs, so a table rebuild would empty its children. NULL in
+ * dbc_migrate_hooks where DDL never does (PostgreSQL refuses such a DROP). */
+typedef struct dbc_keys_hooks {
+	/* Before the run's savepoint: *enforced when the connection enforces
+	 * keys; *suspended when it did and no transaction was open, so
+	 * enforcement is off now (*enforced false) until restore. */
+	int (*suspend)(dbc_ctx *ctx, bool *enforced, bool *suspended);
+	/* Turns enforcement back on after suspend; cannot fail (no statement). */
+	void (*restore)(dbc_ctx *ctx);
+	/* How many rows break a declared key (*n) and the first in words. */
+	int (*violations)(dbc_ctx *ctx, int64_t *n, char **first);
+	/* The tables (other than table itself) holding rows whose ON DELETE
+	 * CASCADE / SET NULL / SET DEFAULT keys reference table, in words
+	 * ("ch (ON DELETE CASCADE)"); NULL when none. */
+	int (*deleting_children)(dbc_ctx *ctx, const char *schema, const char *table, char **children);
+} dbc_keys_hooks;
 
 /* The migration part's hooks: what only the engine can do for the
  * migration flows, beyond the host interface. */
@@ -118,6 +142,8 @@ typedef struct dbc_migrate_hooks {
 	const dbc_lint_hooks *lint;
 	/* the trace's observations (dbc_migrate_trace); NULL: no trace */
 	const dbc_trace_hooks *trace;
+	/* foreign keys around a migration run (migrate_keys.c); NULL: none */
+	const dbc_keys_hooks *keys;
 	/* Runs dbc_migrate_apply or dbc_migrate_rollback (run) as the engine
 	 * wants it done (SQLite: migrate.backup_before first). NULL: just runs it. */
 	int (*change)(dbc_ctx *ctx, const struct dbc_migrate_hooks *env,

@@ -30,4 +30,31 @@ void dbc_mig_poll_reset(void);
 int dbc_mig_run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label,
                        const dbc_rename_source *src);
 
+/* migrate_keys.c: foreign keys around a run of migrations, by SQLite's own
+ * procedure for schema changes: enforcement off before the transaction
+ * opens, every key checked before it commits, the caller's setting back on
+ * every path. Where enforcement cannot be turned off (the caller's
+ * transaction is open), a statement whose DROP TABLE would make the
+ * children's ON DELETE actions delete or change rows is refused instead. */
+typedef struct dbc_mig_keys {
+	const dbc_keys_hooks *h;
+	bool suspended; /* enforcement was turned off for the run */
+	bool guarded;   /* enforced during the run: DROP TABLE is checked */
+} dbc_mig_keys;
+/* Before dbc_mig_frame_begin; nothing to undo when it fails. */
+int dbc_mig_keys_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_keys *k);
+/* Before dbc_mig_frame_end of a run that changed something: a key the run
+ * left broken fails it (the frame then rolls everything back). */
+int dbc_mig_keys_check(dbc_ctx *ctx, const dbc_mig_keys *k);
+/* After dbc_mig_frame_end, on every path: the caller's setting back. */
+int dbc_mig_keys_end(dbc_ctx *ctx, dbc_mig_keys *k, int rc);
+/* Before a statement text[0..len) of migration label runs (at line). */
+int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label, int line);
+/* A dbmigrate_script step, whose statements the shell runs with the
+ * connection's setting (inside the step's transaction, or at top level for
+ * a no-transaction one): with foreign keys on, refused before anything runs
+ * where a DROP TABLE of script would delete or change children's rows. */
+int dbc_mig_keys_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *script,
+                        const char *label);
+
 #endif

@@ -6,6 +6,7 @@
  */
 #include "base/clock.h"
 #include "migrate/migrate.h"
+#include "migrate/migrate_flow.h"
 #include "migrate/migrate_script.h"
 #include "migrate/migrate_store.h"
 #include "migrate/migrate_text.h"
@@ -350,6 +351,31 @@ static int step_stale(dbc_ctx *ctx, bool down, const char *key, const dbc_mig_ro
 	return DBC_ERROR;
 }
 
+static int take_script(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	*(char **)arg = c[0].type == DBC_TEXT ? dbc_strdup(ctx, c[0].s) : NULL;
+	return DBC_OK;
+}
+
+/* The step's script (the down script of a rollback step) meets the foreign
+ * keys the shell runs it with (migrate_keys.c). */
+static int step_keys(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_mig *m, bool down)
+{
+	char *script = NULL;
+	if (!env || !env->keys)
+		return DBC_OK;
+	dbc_value p = dbc_text(m->version ? m->version : m->name);
+	if (dbc_mig_query(ctx,
+	                  !m->version ? "SELECT script FROM @migrations WHERE kind = 'repeatable' "
+	                                "AND name = $1"
+	                  : down      ? "SELECT down_script FROM @migrations WHERE version = $1"
+	                              : "SELECT script FROM @migrations WHERE version = $1",
+	                  1, &p, take_script, &script) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_mig_keys_script(ctx, env, script, dbc_mig_label_of(ctx, m));
+}
+
 /* Both directions: the direction's checks, then the registrant check and a
  * started (not yet successful) event -- 'down' for a rollback step, whose
  * completion removes the applied row. */
@@ -367,6 +393,8 @@ int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, const cha
 		return dbc_mig_frame_end(ctx, &s.f, step_stale(ctx, down, key, s.r));
 	if (rc == DBC_OK)
 		rc = dbc_mig_check_registrants(ctx, env, &s.r, 1, down ? "roll back" : "apply");
+	if (rc == DBC_OK)
+		rc = step_keys(ctx, env, s.r->mig, down);
 	if (rc == DBC_OK)
 		rc = dbc_mig_record(ctx, s.r->mig->version, s.r->mig->name, down ? "versioned" : kind,
 		                    down ? "down" : "up", s.r->mig->checksum, -1, false,

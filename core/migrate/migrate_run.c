@@ -77,7 +77,8 @@ static int run_analysed(dbc_ctx *ctx, const dbc_script_info *info, const char *v
 		const dbc_stmt *s = &info->stmts[i];
 		char *sql = dbc_strndup(ctx, s->text, s->len);
 		dbc_rename_note note = {0};
-		if (!sql || (src && dbc_rename_log_before(ctx, s->text, s->len, &note) != DBC_OK))
+		if (!sql || (src && dbc_rename_log_before(ctx, s->text, s->len, &note) != DBC_OK) ||
+		    dbc_mig_keys_statement(ctx, s->text, s->len, label, s->line) != DBC_OK)
 			return DBC_ERROR;
 		ctx->error_line = 0;
 		if (ctx->host->exec(ctx, sql) == DBC_OK) {
@@ -199,6 +200,9 @@ static int apply_upto(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ta
 	*count = 0;
 	if (target && !dbc_version_valid(target))
 		return dbc_version_canonical(ctx, target, "target version", &(char *){NULL});
+	dbc_mig_keys keys;
+	if (dbc_mig_keys_begin(ctx, env, &keys) != DBC_OK)
+		return DBC_ERROR;
 	rc = dbc_mig_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
 		rc = dbc_mig_plan_apply(ctx, DBC_LOAD_UP_DUE, target, &set, &st, &plan, &n);
@@ -221,8 +225,10 @@ static int apply_upto(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ta
 	if (rc == DBC_OK && n > 0 && dbc_mig_record_applied(ctx, done, n) != DBC_OK)
 		rc = record_failed(ctx, done, n);
 	if (rc == DBC_OK && n > 0)
+		rc = dbc_mig_keys_check(ctx, &keys);
+	if (rc == DBC_OK && n > 0)
 		rc = dbc_mig_store_snapshot(ctx, 0);
-	rc = dbc_mig_frame_end(ctx, &f, rc);
+	rc = dbc_mig_keys_end(ctx, &keys, dbc_mig_frame_end(ctx, &f, rc));
 	if (rc == DBC_OK)
 		*count = n;
 	return rc;
@@ -281,6 +287,9 @@ int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	*count = 0;
 	if (dbc_mig_canonical_opt(ctx, target, "target version", &canon) != DBC_OK)
 		return DBC_ERROR;
+	dbc_mig_keys keys;
+	if (dbc_mig_keys_begin(ctx, env, &keys) != DBC_OK)
+		return DBC_ERROR;
 	rc = dbc_mig_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
 		rc = dbc_mig_read_status(ctx, DBC_LOAD_DOWN_APPLIED, &set, &st);
@@ -296,8 +305,10 @@ int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = rollback_one(ctx, plan[i]);
 	if (rc == DBC_OK && n > 0)
+		rc = dbc_mig_keys_check(ctx, &keys);
+	if (rc == DBC_OK && n > 0)
 		rc = dbc_mig_store_snapshot(ctx, 0);
-	rc = dbc_mig_frame_end(ctx, &f, rc);
+	rc = dbc_mig_keys_end(ctx, &keys, dbc_mig_frame_end(ctx, &f, rc));
 	if (rc == DBC_OK)
 		*count = n;
 	return rc;

@@ -111,6 +111,10 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *v
 	dbc_rows_init(out, ctx, 6);
 	if (version && !dbc_version_valid(version))
 		return dbc_version_canonical(ctx, version, "version", &(char *){NULL});
+	/* the proof runs the scripts as apply would: foreign keys likewise */
+	dbc_mig_keys keys;
+	if (dbc_mig_keys_begin(ctx, env, &keys) != DBC_OK)
+		return DBC_ERROR;
 	rc = dbc_mig_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
 		rc = dbc_mig_plan_apply(ctx, DBC_LOAD_ALL, version, &set, &st, &plan, &n);
@@ -160,7 +164,7 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *v
 			rc = dbc_rows_add(out, row);
 	}
 	if (rc != DBC_OK)
-		return dbc_mig_frame_end(ctx, &f, rc);
+		return dbc_mig_keys_end(ctx, &keys, dbc_mig_frame_end(ctx, &f, rc));
 	/* nothing of the proof is kept: schema, history and registry as before */
-	return dbc_mig_frame_discard(ctx, &f);
+	return dbc_mig_keys_end(ctx, &keys, dbc_mig_frame_discard(ctx, &f));
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs better-sqlite3, the Node client test/script/sqlite_clients.sh
-# runs, once into build/sqlite-clients (its native addon compiled by
+# (and sqlite_migrate_fk_clients.sh) runs, once into build/sqlite-clients (its native addon compiled by
 # node-gyp when no prebuilt one downloads: the first run takes minutes,
 # later runs reuse it), and prints its node_modules directory. A failed
 # install exits non-zero with the end of npm's log on stderr. Run through
