@@ -60,6 +60,9 @@ struct sqldbc_audit_direct {
 	bool completed;       /* entries completed at that version (a savepoint
 	                       * rolled back may make them pending again) */
 	bool pending_written; /* a shared trigger wrote a row since the last probe */
+	/* dbaudit_direct's answer for dbaudit_pending_due, made with the data
+	 * version it read for the row it armed, taken by the next call */
+	bool row_due, row_due_set;
 };
 
 static struct sqldbc_audit_direct *state(sqldbc_conn *conn)
@@ -196,13 +199,17 @@ static bool read_live(sqlite3 *db, struct sqldbc_audit_direct *st)
 }
 
 /* Brings st up to the file's current shared triggers; false when they
- * could not be read (the caller then writes through the shared trigger). */
-static bool refresh(sqlite3 *db, struct sqldbc_audit_direct *st)
+ * could not be read (the caller then writes through the shared trigger).
+ * *version: main's data version, read once for the row (*have_version
+ * false: it could not be read). */
+static bool refresh(sqlite3 *db, struct sqldbc_audit_direct *st, unsigned *version,
+                    bool *have_version)
 {
-	unsigned version = 0;
-	if (!sqldbc_audit_data_version(db, &version))
+	*version = 0;
+	*have_version = sqldbc_audit_data_version(db, version);
+	if (!*have_version)
 		st->valid = false;
-	else if (st->valid && version == st->data_version)
+	else if (st->valid && *version == st->data_version)
 		return true;
 	/* a new transaction (or a change of the triggers): counts of rows that
 	 * failed between the two triggers are dropped */
@@ -215,7 +222,7 @@ static bool refresh(sqlite3 *db, struct sqldbc_audit_direct *st)
 			return false;
 		st->schema_version = schema_version;
 	}
-	st->data_version = version;
+	st->data_version = *version;
 	st->valid = true;
 	return true;
 }
@@ -257,6 +264,25 @@ static bool writes_main(sqlite3_context *c, sqlite3 *db)
 	return true;
 }
 
+/* Whether the row written now looks for pending entries first (the
+ * conditions: dbaudit_pending_due below), main's data version read by the
+ * caller (have_version false: it could not be read, and the look is due). */
+static bool probe_due(struct sqldbc_audit_direct *st, bool have_version, unsigned version)
+{
+	if (!have_version) {
+		st->probed = false;
+		return true;
+	}
+	bool due = !st->probed || version != st->probed_version || st->completed || st->pending_written;
+	if (!st->probed || version != st->probed_version) {
+		st->probed = true;
+		st->probed_version = version;
+		st->completed = false;
+	}
+	st->pending_written = false;
+	return due;
+}
+
 /* dbaudit_direct(token): whether the TEMP trigger of this token writes the
  * row (and then the shared trigger with it skips it). DIRECTONLY (TEMP
  * triggers may call it): a trigger or view of the file calling it could
@@ -269,14 +295,21 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	struct sqldbc_audit_direct *st = state(conn);
 	uint64_t token;
+	unsigned version;
+	bool have_version;
 	if (!st || !writes_main(c, conn->db) ||
 	    !token_of(st, (const char *)sqlite3_value_text(argv[0]), sqlite3_value_bytes(argv[0]),
 	              &token) ||
-	    !refresh(conn->db, st) ||
+	    !refresh(conn->db, st, &version, &have_version) ||
 	    !bsearch(&token, st->live, (size_t)st->nlive, sizeof(token), compare_tokens)) {
 		sqlite3_result_int(c, 0);
 		return;
 	}
+	/* this row's answer to dbaudit_pending_due, the next call of the
+	 * TEMP trigger that fires now (the version cannot change in between:
+	 * the writing statement holds the write lock) */
+	st->row_due = probe_due(st, have_version, version);
+	st->row_due_set = true;
 	for (int i = 0; i < st->narmed; i++) {
 		if (st->armed[i].token == token) {
 			st->armed[i].count++;
@@ -320,20 +353,17 @@ void sqldbc_dbaudit_pending_due(sqlite3_context *c, int argc, sqlite3_value **ar
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	struct sqldbc_audit_direct *st = state(conn);
 	unsigned version = 0;
-	if (!st || !sqldbc_audit_data_version(conn->db, &version)) {
-		if (st)
-			st->probed = false;
+	if (!st) {
 		sqlite3_result_int(c, 1);
 		return;
 	}
-	bool due = !st->probed || version != st->probed_version || st->completed || st->pending_written;
-	if (!st->probed || version != st->probed_version) {
-		st->probed = true;
-		st->probed_version = version;
-		st->completed = false;
+	if (st->row_due_set) {
+		st->row_due_set = false;
+		sqlite3_result_int(c, st->row_due);
+		return;
 	}
-	st->pending_written = false;
-	sqlite3_result_int(c, due);
+	bool have_version = sqldbc_audit_data_version(conn->db, &version);
+	sqlite3_result_int(c, probe_due(st, have_version, version));
 }
 
 /* sqlite_compileoption_used(name) on a connection with dbcare: the

@@ -302,6 +302,24 @@ void sqldbc_dbaudit_json_changed(sqlite3_context *c, int argc, sqlite3_value **a
 	finish(c, &b);
 }
 
+/* The connection's SHA-256 context, made at its first chained entry and
+ * kept with the state (NULL, the digest then made without one: it could
+ * not be made). Not in a static: the module is unloaded with the last
+ * connection that loaded it, and what a static held would be lost. */
+static dbc_sha256 *audit_sha256(dbc_ctx *ctx, sqldbc_conn *conn)
+{
+	if (!conn->audit_sha256 && !(conn->audit_sha256 = dbc_sha256_begin(ctx)))
+		dbc_error_clear(ctx);
+	return conn->audit_sha256;
+}
+
+void sqldbc_audit_sha256_free(sqldbc_conn *conn)
+{
+	if (conn->audit_sha256)
+		dbc_sha256_abort(conn->audit_sha256);
+	conn->audit_sha256 = NULL;
+}
+
 /* dbaudit_hash(prev, at, txid, db_user, actor, operation, table_name, key,
  * old_values, new_values): the entry's link in the hash chain, as the core
  * computes it (core/audit/audit_chain.c). */
@@ -328,7 +346,7 @@ void sqldbc_dbaudit_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
 	dbc_ctx ctx;
 	char hex[DBC_AUDIT_HASH_LEN + 1];
 	dbc_ctx_init(&ctx, sqldbc_installed_host(), NULL);
-	int rc = dbc_audit_link(&ctx, prev, fields, hex);
+	int rc = dbc_audit_link_on(&ctx, audit_sha256(&ctx, sqldbc_conn_of(c)), prev, fields, hex);
 	dbc_ctx_finish(&ctx);
 	if (rc != DBC_OK)
 		sqlite3_result_error(c, "dbcare: could not hash an audit log entry", -1);

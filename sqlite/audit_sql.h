@@ -48,6 +48,9 @@ bool sqldbc_audit_data_version(sqlite3 *db, unsigned *out);
 void sqldbc_audit_direct_completed(sqldbc_conn *conn);
 /* Frees the connection's state (on close). */
 void sqldbc_audit_direct_free(sqldbc_conn *conn);
+
+/* audit_json.c: frees the SHA-256 context dbaudit_hash keeps (on close). */
+void sqldbc_audit_sha256_free(sqldbc_conn *conn);
 /* Registers dbaudit_direct's partner, the override of
  * sqlite_compileoption_used (SQLite's result code). */
 int sqldbc_audit_direct_register(sqlite3 *db, sqldbc_conn *conn);

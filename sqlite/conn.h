@@ -24,6 +24,9 @@ struct sqldbc_conn {
 	int audit_now_len;           /* ... and its text (0: none yet) */
 	char audit_now[64];
 	int audit_encoding; /* audit_json.c: main's text encoding (0: not read yet) */
+	/* audit_json.c: the SHA-256 context chained entries are hashed on,
+	 * made at the first (NULL: none yet), freed with the state */
+	struct dbc_sha256 *audit_sha256;
 	struct sqldbc_audit_direct *audit_direct; /* audit_direct.c: tokens seen and counted */
 	/* entry.c: dbcare_internal_state('progress') asked for the progress of
 	 * long steps as lines in SQLite's error log (host.c); off, the log of

@@ -6,6 +6,7 @@
  * database is only read (its DDL, for the proof's copy): a table-valued
  * call could not drop its tables anyway while its SELECT reads them.
  */
+#include "audit_sql.h"
 #include "conn.h"
 
 #include "jsonschema/jsonschema.h"
@@ -60,6 +61,7 @@ static int close_scratch(dbc_ctx *ctx, scratch *s, int rc)
 	sqldbc_schema_cache_free(&s->conn);
 	sqlite3_close(s->conn.db);
 	dbc_js_cache_free(s->conn.json_cache);
+	sqldbc_audit_sha256_free(&s->conn);
 	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
 }
 

@@ -9,6 +9,7 @@
 #define DBC_AUDIT_H
 
 #include "base/dbc.h"
+#include "base/sha256.h"
 #include "health/health.h"
 #include "schema/schema.h"
 
@@ -233,6 +234,11 @@ int64_t dbc_audit_row_hash(const char *table, size_t table_len, bool has_key, ui
  * an entry of the log chain (format v1). */
 int dbc_audit_link(dbc_ctx *ctx, const char *prev, const char *const fields[DBC_AUDIT_LINK_FIELDS],
                    char hex[DBC_AUDIT_HASH_LEN + 1]);
+/* dbc_audit_link hashed on h (dbc_sha256_begin's, kept for many entries:
+ * no lookup of the implementation per entry); h NULL: dbc_audit_link. */
+int dbc_audit_link_on(dbc_ctx *ctx, dbc_sha256 *h, const char *prev,
+                      const char *const fields[DBC_AUDIT_LINK_FIELDS],
+                      char hex[DBC_AUDIT_HASH_LEN + 1]);
 /* The same for an entry of its table's own chain (format v2). */
 int dbc_audit_link_table(dbc_ctx *ctx, const char *prev,
                          const char *const fields[DBC_AUDIT_LINK_FIELDS],

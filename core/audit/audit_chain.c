@@ -38,7 +38,7 @@ static void append_size(dbc_buf *b, size_t n)
 	dbc_buf_appendn(b, digits + i, sizeof(digits) - (size_t)i);
 }
 
-static int link_with(dbc_ctx *ctx, const char *tag, const char *prev,
+static int link_with(dbc_ctx *ctx, dbc_sha256 *h, const char *tag, const char *prev,
                      const char *const fields[DBC_AUDIT_LINK_FIELDS],
                      char hex[DBC_AUDIT_HASH_LEN + 1])
 {
@@ -71,20 +71,27 @@ static int link_with(dbc_ctx *ctx, const char *tag, const char *prev,
 	char *content = dbc_buf_finish(&b);
 	if (!content)
 		return DBC_ERROR;
-	return dbc_sha256_hex(ctx, content, strlen(content), hex);
+	return dbc_sha256_hex_on(ctx, h, content, strlen(content), hex);
 }
 
 int dbc_audit_link(dbc_ctx *ctx, const char *prev, const char *const fields[DBC_AUDIT_LINK_FIELDS],
                    char hex[DBC_AUDIT_HASH_LEN + 1])
 {
-	return link_with(ctx, "dbcare-audit-v1", prev, fields, hex);
+	return link_with(ctx, NULL, "dbcare-audit-v1", prev, fields, hex);
+}
+
+int dbc_audit_link_on(dbc_ctx *ctx, dbc_sha256 *h, const char *prev,
+                      const char *const fields[DBC_AUDIT_LINK_FIELDS],
+                      char hex[DBC_AUDIT_HASH_LEN + 1])
+{
+	return link_with(ctx, h, "dbcare-audit-v1", prev, fields, hex);
 }
 
 int dbc_audit_link_table(dbc_ctx *ctx, const char *prev,
                          const char *const fields[DBC_AUDIT_LINK_FIELDS],
                          char hex[DBC_AUDIT_HASH_LEN + 1])
 {
-	return link_with(ctx, "dbcare-audit-v2", prev, fields, hex);
+	return link_with(ctx, NULL, "dbcare-audit-v2", prev, fields, hex);
 }
 
 /* One chain as verify walks it. */

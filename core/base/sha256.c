@@ -90,6 +90,18 @@ int dbc_sha256_digest(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len,
 	return DBC_OK;
 }
 
+int dbc_sha256_hex_on(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len,
+                      char hex[DBC_SHA256_HEX_LEN + 1])
+{
+	unsigned char md[32];
+	if (!h)
+		return dbc_sha256_hex(ctx, data, len, hex);
+	if (dbc_sha256_digest(ctx, h, data, len, md) != DBC_OK)
+		return DBC_ERROR;
+	to_hex(md, hex);
+	return DBC_OK;
+}
+
 int dbc_file_sha256(dbc_ctx *ctx, int fd, const char *what, dbc_file_chunk_fn each, void *arg,
                     char hex[DBC_SHA256_HEX_LEN + 1])
 {

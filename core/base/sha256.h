@@ -26,6 +26,12 @@ void dbc_sha256_abort(dbc_sha256 *h);
  * hash in a backup's content digest). md gets the 32 raw bytes. */
 int dbc_sha256_digest(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len,
                       unsigned char md[32]);
+/* dbc_sha256_hex on such a context (h NULL: dbc_sha256_hex itself). With
+ * OpenSSL 3 a digest without one looks SHA-256 up in the provider store
+ * again (an implicit fetch, about 6 k instructions); the context keeps
+ * what it fetched until it is freed (dbc_sha256_abort). */
+int dbc_sha256_hex_on(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len,
+                      char hex[DBC_SHA256_HEX_LEN + 1]);
 
 /* What the file digest hands on of each chunk it reads (in file order):
  * DBC_OK to go on, DBC_ERROR (with the error set) to stop. */
