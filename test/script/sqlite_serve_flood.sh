@@ -294,7 +294,9 @@ answered = []
 while time.monotonic() < end - 0.5:
     p = socket.socket()
     p.bind(("127.0.0.9", 0))
-    p.settimeout(1)
+    # refused is what this looks for (a reset, a close); a slow answer on
+    # a loaded machine is none
+    p.settimeout(5)
     try:
         p.connect(("127.0.0.1", port))
         p.sendall(b"GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
