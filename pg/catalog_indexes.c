@@ -22,10 +22,12 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -93,6 +95,37 @@ static const void *vector_of(HeapTuple tup, TupleDesc desc, int attno)
 	return isnull ? NULL : DatumGetPointer(d);
 }
 
+/* The types whose btree order is their value's, the same on every machine
+ * (ANYENUMOID: enum_ops, which orders by pg_enum.enumsortorder). */
+static const Oid order_fixed_types[] = {
+    INT2OID, INT4OID,  INT8OID, OIDOID,  NUMERICOID, FLOAT4OID,    FLOAT8OID,      BOOLOID,
+    CHAROID, CASHOID,  DATEOID, TIMEOID, TIMETZOID,  TIMESTAMPOID, TIMESTAMPTZOID, INTERVALOID,
+    UUIDOID, BYTEAOID, INETOID, CIDROID, MACADDROID, MACADDR8OID,  ANYENUMOID};
+
+static bool type_order_fixed(Oid type)
+{
+	for (int i = 0; i < (int)lengthof(order_fixed_types); i++)
+		if (order_fixed_types[i] == type)
+			return true;
+	return false;
+}
+
+/* True when no key of the index orders by a collation (dbc_index.order_fixed):
+ * each key is a column (no expression), without a collation, under a
+ * built-in operator class of a type above (domains over them take their
+ * base type's class; an enum orders by pg_enum.enumsortorder). A text key,
+ * even in the C locale, is not: it is what a collation change reorders. */
+static bool key_order_fixed(const pgdbc_index_row *row)
+{
+	for (int k = 0; k < row->key_count; k++) {
+		if (row->attnums[k] == 0 || OidIsValid(row->collations[k]) ||
+		    row->opclasses[k] >= FirstNormalObjectId ||
+		    !type_order_fixed(get_opclass_input_type(row->opclasses[k])))
+			return false;
+	}
+	return row->key_count > 0;
+}
+
 static int add_index_held(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, HeapTuple tup,
                           TupleDesc desc, const index_classes *classes, const pgdbc_oids *owned,
                           pgdbc_attmap *atts)
@@ -145,6 +178,7 @@ static int add_index_held(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, Hea
 	    .collations = collations->values,
 	    .options = options->values,
 	};
+	ix->order_fixed = key_order_fixed(&row);
 	if (ctx->failed || pgdbc_index_keys(ctx, atts, &row, ix) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;

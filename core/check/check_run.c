@@ -250,24 +250,51 @@ static bool not_null_in_parent(dbc_ctx *ctx, const dbc_schema *s, const dbc_tabl
 	return c && c->not_null;
 }
 
+/* A valid unique index of PostgreSQL with the constraint's name (PRIMARY KEY
+ * and UNIQUE constraints are always backed by one of the same name) whose
+ * keys no collation orders (dbc_index.order_fixed). */
+static bool order_fixed_unique_index(const dbc_schema *s, const dbc_table *t, const char *name)
+{
+	for (int i = 0; i < s->nindexes; i++) {
+		const dbc_index *ix = &s->indexes[i];
+		if (ix->unique && ix->valid && ix->order_fixed && !ix->predicate &&
+		    strcmp(ix->name, name) == 0 && ix->table && strcmp(ix->table, t->name) == 0 &&
+		    (ix->schema && t->schema ? strcmp(ix->schema, t->schema) == 0
+		                             : !ix->schema && !t->schema))
+			return true;
+	}
+	return false;
+}
+
 /* True when PostgreSQL itself proves that no stored row can violate con, so
  * a scan could only find what the engine already guarantees:
+ * - PRIMARY KEY / UNIQUE, not DEFERRABLE, backed by a valid (and ready)
+ *   unique index whose keys are compared by value (integers, dates, uuid,
+ *   enums...): the index admits no duplicate whatever triggers or
+ *   session_replication_role say, and nothing outside the index can
+ *   reorder it;
  * - NOT NULL (attnotnull, PostgreSQL up to 17): SET NOT NULL scans the table
  *   and every later write is checked; there is no NOT VALID form and neither
  *   disabled triggers nor replica mode bypass it.
- * PRIMARY KEY and UNIQUE are always scanned, from the table (the host's
- * check scope reads no index): the unique index is what lets duplicates in
- * when it lost entries (a collation whose order changed with a glibc
- * upgrade: the index is valid and ready, lookups miss existing keys), and
- * trusting it would count 0 however many there are.
+ * Any other PRIMARY KEY and UNIQUE is scanned, from the table (the host's
+ * check scope reads no index): a key ordered by a collation is what an
+ * index loses entries over when the collation's order changes with a glibc
+ * or ICU upgrade (the index is valid and ready, lookups miss existing keys,
+ * duplicates get in), and trusting it would count 0 however many there are;
+ * a deferrable one may hold duplicates until commit. What breaks an index
+ * of integers is physical corruption: the health report's integrity check.
  * Foreign keys and CHECK constraints are always scanned: rows let in while RI
  * triggers were disabled or in replica mode stay behind after re-enabling,
  * and a CHECK may call a function whose definition changed since. */
-static bool engine_proves(const dbc_ctx *ctx, const dbc_constraint *con)
+static bool engine_proves(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                          const dbc_constraint *con)
 {
 	if (!enforced_binds_rows(ctx))
 		return false;
 	switch (con->kind) {
+	case DBC_CON_PRIMARY_KEY:
+	case DBC_CON_UNIQUE:
+		return !con->deferrable && order_fixed_unique_index(s, t, con->name);
 	case DBC_CON_NOT_NULL:
 		return con->validated && con->enforced;
 	default:
@@ -402,10 +429,11 @@ struct row_local_batch {
 	char **samples;
 };
 
-static bool row_local(const dbc_ctx *ctx, const dbc_constraint *con)
+static bool row_local(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                      const dbc_constraint *con)
 {
 	return (con->kind == DBC_CON_CHECK || con->kind == DBC_CON_NOT_NULL) &&
-	       !engine_proves(ctx, con);
+	       !engine_proves(ctx, s, t, con);
 }
 
 static int batch_push(dbc_ctx *ctx, row_local_batch *b, const dbc_constraint *con)
@@ -576,15 +604,15 @@ static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, cons
 	row_local_batch *b = sc->batch;
 	int slot = -1;
 	if (b && b->collecting)
-		return row_local(ctx, con) ? batch_push(ctx, b, con) : DBC_OK;
-	if (b && row_local(ctx, con)) {
+		return row_local(ctx, s, t, con) ? batch_push(ctx, b, con) : DBC_OK;
+	if (b && row_local(ctx, s, t, con)) {
 		slot = b->next++;
 		if (slot >= b->n || b->cons[slot].kind != con->kind ||
 		    strcmp(b->cons[slot].name, con->name) != 0)
 			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL,
 			                 "constraint %s of table %s was not collected", con->name, display);
 	}
-	if (engine_proves(ctx, con)) {
+	if (engine_proves(ctx, s, t, con)) {
 		/* reported as checked with no violation: the engine's proof, not a scan */
 	} else if (slot >= 0 && b->done && b->done[slot]) {
 		count = b->counts[slot];

@@ -90,6 +90,11 @@ typedef struct dbc_index {
 	bool primary;     /* the index behind a PRIMARY KEY */
 	bool constraint;  /* owned by a constraint (UNIQUE / PRIMARY KEY / EXCLUDE) */
 	bool valid;       /* false for PostgreSQL indexes not valid or not maintained (indisready) */
+	/* PostgreSQL: every key is a column compared by value by a built-in
+	 * operator class (integers, dates, uuid, enums...): no collation orders
+	 * it, so no libc or ICU upgrade can reorder the index under its rows.
+	 * Not part of the snapshot. */
+	bool order_fixed;
 	char *method;     /* "btree", ... */
 	dbc_strlist keys; /* column names, or expression text for expression keys */
 	char *predicate;  /* partial index WHERE, NULL when none */
