@@ -8,7 +8,8 @@
 # dbmigrate_repair refuses to remove its record, dbmigrate_assert's hint
 # names it, dbmigrate_status and dbmigrate_validate say "running". The step
 # then completes (its mark file gone). A shell killed inside a step leaves a
-# record that did not finish, which repair removes. Before the fix the
+# record that did not finish, which repair removes; a rollback step outside
+# a transaction is marked too. Before the fix the
 # running step was reported as "did not finish in an earlier run" and
 # repair removed its record, so a second run ran the migration again.
 set -eu
@@ -21,12 +22,14 @@ printf 'CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);\n' > "$work/m/V1__a.sql
 printf -- '-- dbcare:no-transaction\nCREATE INDEX a_id2 ON a (id, v);\n' > "$work/m/V2__idx3.sql"
 q "SELECT dbmigrate_load('$work/m'); SELECT dbmigrate_apply('1');" >/dev/null
 
-# start_step VERSION: a sqlite3 shell runs the pending script up to the
-# step_begin of VERSION and waits for the rest on fd 3 (shell pid in sp).
+# start_step VERSION [KIND]: a sqlite3 shell runs the pending script (KIND
+# rollback: the rollback script) up to the step_begin of VERSION and waits
+# for the rest on fd 3 (shell pid in sp).
 start_step() {
-  q "SELECT dbmigrate_script();" > "$work/s.sql"
-  local n
-  n=$(grep -n "dbmigrate_step_begin('versioned', '$1'" "$work/s.sql" | cut -d: -f1)
+  local kind=${2:-versioned} n
+  if [ "$kind" = rollback ]; then q "SELECT dbmigrate_script('rollback', NULL);"
+  else q "SELECT dbmigrate_script();"; fi > "$work/s.sql"
+  n=$(grep -n "dbmigrate_step_begin('$kind', '$1'" "$work/s.sql" | cut -d: -f1)
   [ -n "$n" ] || fail "no step $1 in the script: $(cat "$work/s.sql")"
   head -n "$n" "$work/s.sql" > "$work/p1.sql"
   tail -n +$((n + 1)) "$work/s.sql" > "$work/p2.sql"
@@ -77,4 +80,14 @@ fails_with "SELECT dbmigrate_assert('3');" "HINT: Apply the pending migrations"
 [ "$(q "SELECT dbmigrate_repair();")" = 1 ] || fail "repair of the dead step"
 run 0 migrate --db "sqlite:$db" --dir "$work/m" --commit-each
 has '1 migration(s) applied' out
+
+# a rollback step outside a transaction is marked the same way
+q "SELECT dbmigrate_add('4', 'idx5', 'CREATE INDEX a_v5 ON a (v);',
+     '-- dbcare:no-transaction
+DROP INDEX a_v5;'); SELECT dbmigrate_apply();" >/dev/null
+start_step 4 rollback
+fails_with "SELECT dbmigrate_repair();" "cannot repair: migration 4 (idx5) is running now"
+cat "$work/p2.sql" >&3; exec 3>&-
+wait "$sp" || fail "the rollback script failed: $(cat "$work/shell.out")"
+[ "$(q "SELECT state FROM dbmigrate_status() WHERE version = '4';")" = pending ] || fail "not rolled back"
 echo ok
