@@ -3,15 +3,18 @@
  * reached through dbc_api_hooks.migrate): the migration lock (a
  * transaction-level advisory lock polled up to migrate.lock_timeout_ms), the
  * registrant's rights, dbmigrate_load's privilege check, and the JSON list
- * read in the server's encoding. Every decision is in core/migrate/.
+ * read in the server's encoding, and the mark of a script step running
+ * outside a transaction. Every decision is in core/migrate/.
  */
 #include "glue.h"
 
 #include "migrate/migrate.h"
 
+#include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/acl.h"
 #include "utils/timestamp.h"
 
@@ -68,6 +71,97 @@ static int pg_migration_run_elsewhere(dbc_ctx *ctx, bool *running)
 	    "WHERE d.datname = pg_catalog.current_database()) "
 	    "AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid)",
 	    1, &key, take_first_bool, running);
+}
+
+/* ------------------------------------------------------------ step marks */
+
+/* A step's mark is a session-level advisory lock of two int4 keys
+ * (objsubid 2 in pg_locks): "dbst" and the low 32 bits of the history
+ * event's id, apart from the migration lock (one bigint key) and the audit
+ * worker's ("dbca", 1). A session lock outlives the statement that took it
+ * and ends with the session (a killed client, a crashed backend), so
+ * another session reads in pg_locks whether the step is alive.
+ *
+ * Invariant: this session holds at most one mark (step_held). It is let go
+ * at the commit after step_unmark (the step's completion is visible then),
+ * by the abort of the transaction that took it (its started event is
+ * rolled back with it), or when another step of this session is marked.
+ * An abort after the started event committed keeps it: the step has not
+ * ended while its session may still complete it. */
+#define STEP_MARK_KEY1 0x64627374
+
+static int64 step_held = 0;
+static bool step_taken_here = false;
+static bool step_release_at_commit = false;
+static bool step_callback_registered = false;
+
+static void step_tag(LOCKTAG *tag, int64 id)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, STEP_MARK_KEY1, (uint32)id, 2);
+}
+
+static void step_release(void)
+{
+	LOCKTAG tag;
+	if (!step_held)
+		return;
+	step_tag(&tag, step_held);
+	LockRelease(&tag, ExclusiveLock, true);
+	step_held = 0;
+	step_taken_here = step_release_at_commit = false;
+}
+
+static void step_xact_callback(XactEvent event, void *arg)
+{
+	(void)arg;
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
+		if (step_release_at_commit)
+			step_release();
+		step_taken_here = false;
+	} else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
+		if (step_taken_here)
+			step_release();
+		step_release_at_commit = false;
+	}
+}
+
+static int pg_step_mark(dbc_ctx *ctx, int64_t id)
+{
+	LOCKTAG tag;
+	if (!step_callback_registered) {
+		RegisterXactCallback(step_xact_callback, NULL);
+		step_callback_registered = true;
+	}
+	step_release(); /* an earlier step of this session that never ended */
+	step_tag(&tag, id);
+	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+		return dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
+		                 "the mark of migration step %lld is held by another session",
+		                 (long long)id);
+	step_held = id;
+	step_taken_here = true;
+	return DBC_OK;
+}
+
+static void pg_step_unmark(dbc_ctx *ctx, int64_t id)
+{
+	(void)ctx;
+	if (step_held == id)
+		step_release_at_commit = true;
+}
+
+static int pg_step_live(dbc_ctx *ctx, int64_t id, bool *live)
+{
+	dbc_value p[2] = {dbc_int(STEP_MARK_KEY1), dbc_int((int64_t)(uint32)id)};
+	*live = false;
+	return ctx->host->query(
+	    ctx,
+	    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory' "
+	    "AND l.granted AND l.pid <> pg_catalog.pg_backend_pid() AND l.objsubid = 2 "
+	    "AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d "
+	    "WHERE d.datname = pg_catalog.current_database()) "
+	    "AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid)",
+	    2, p, take_first_bool, live);
 }
 
 typedef struct rights_row {
@@ -148,6 +242,9 @@ static int pg_may_read_files(dbc_ctx *ctx)
 const dbc_migrate_hooks pgdbc_migrate_env = {
     .lock = pg_migration_lock,
     .run_elsewhere = pg_migration_run_elsewhere,
+    .step_mark = pg_step_mark,
+    .step_unmark = pg_step_unmark,
+    .step_live = pg_step_live,
     .registrant_rights = pg_registrant_rights,
     .lint = &pgdbc_lint_engine,
     .trace = &pgdbc_trace_engine,

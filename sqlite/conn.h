@@ -35,6 +35,9 @@ struct sqldbc_conn {
 	/* pitr_module.c: the point-in-time capture of this connection's
 	 * commits (backup.log.dir set); NULL: none */
 	struct sqldbc_pitr *pitr;
+	/* migrate_step.c: the mark of the dbmigrate_script step this connection
+	 * runs outside a transaction; NULL: none */
+	struct sqldbc_step_mark *step_mark;
 	/* conn_life.c: what holds this state (counted: a state the module
 	 * registered on the application's connection, not a scratch
 	 * connection's state on the stack) */
@@ -48,6 +51,10 @@ struct sqldbc_conn {
  * sqldbc_conn_release (its destructor), which frees the state when nothing
  * holds it any more, after free_parts has removed its hooks and freed what
  * it owns. */
+/* migrate_step.c: lets the connection's step mark go (ended: the step
+ * completed, its file is removed first); the connection's end calls it. */
+void sqldbc_step_mark_close(sqldbc_conn *conn, bool ended);
+
 sqldbc_conn *sqldbc_conn_new(sqlite3 *db, void (*free_parts)(sqldbc_conn *conn));
 void sqldbc_conn_hold(sqldbc_conn *conn);
 void sqldbc_conn_release(void *conn);

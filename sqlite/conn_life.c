@@ -74,6 +74,7 @@ void sqldbc_conn_release(void *p)
 {
 	sqldbc_conn *conn = p;
 	if (conn->counted && --conn->refs == 0) {
+		sqldbc_step_mark_close(conn, false);
 		conn->free_parts(conn);
 		sqlite3_free(conn);
 	}

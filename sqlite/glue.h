@@ -163,6 +163,11 @@ extern const dbc_api_hooks sqldbc_api_engine;
 
 /* The connection a call runs on (for per-connection state). */
 sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);
+/* migrate_step.c: the marks of dbmigrate_script steps running outside a
+ * transaction (dbc_migrate_hooks.step_mark, step_unmark, step_live). */
+int sqldbc_step_mark(dbc_ctx *ctx, int64_t id);
+void sqldbc_step_unmark(dbc_ctx *ctx, int64_t id);
+int sqldbc_step_live(dbc_ctx *ctx, int64_t id, bool *live);
 
 /* sqlite/audit_pending.c: the TEMP trigger by which a connection with dbcare
  * completes the audit entries it writes (nothing where the file has no

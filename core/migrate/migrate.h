@@ -131,6 +131,19 @@ typedef struct dbc_migrate_hooks {
 	 * (dbmigrate_assert's hint). NULL where a reader cannot tell (SQLite:
 	 * the write lock of another connection is not visible to it). */
 	int (*run_elsewhere)(dbc_ctx *ctx, bool *running);
+	/* The mark of a dbmigrate_script step that runs outside a transaction
+	 * (history event id, recorded as started and committed before its
+	 * statements run): step_mark holds it for this session (PostgreSQL: a
+	 * session-level advisory lock) or connection (SQLite: an flock on a
+	 * file beside the database) until step_unmark, or until the session,
+	 * connection or process ends, whichever comes first; it is what tells
+	 * a step running now from one that died. step_unmark lets it go once
+	 * the step's completion is visible to others (PostgreSQL: at commit).
+	 * step_live sets *live when another session or connection holds the
+	 * mark of id now. All NULL where the engine has none. */
+	int (*step_mark)(dbc_ctx *ctx, int64_t id);
+	void (*step_unmark)(dbc_ctx *ctx, int64_t id);
+	int (*step_live)(dbc_ctx *ctx, int64_t id, bool *live);
 	/* Whether registered SQL may run in this call (migrate_trust.h): sets
 	 * *rights when role registrant already has the current role's rights
 	 * (is it, is a superuser, or has its privileges), *can_set when it may

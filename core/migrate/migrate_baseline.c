@@ -96,6 +96,19 @@ int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	return rc;
 }
 
+/* The record of a step running now is not a failure: removing it would let
+ * another run start the same migration beside it. Nothing is repaired. */
+static int refuse_running(dbc_ctx *ctx, const dbc_failed *f)
+{
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+	          "cannot repair: migration %s is running now in another session: wait for it",
+	          dbc_mig_failed_label(ctx, f));
+	dbc_error_detail(ctx, "Its unfinished record is the mark of a run in progress, not of a "
+	                      "run that died.");
+	dbc_error_hint(ctx, "Nothing was repaired. Repair when it has ended, if it did not finish.");
+	return DBC_ERROR;
+}
+
 int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_hooks *env, int64_t *count)
 {
 	dbc_mig_frame f;
@@ -109,6 +122,8 @@ int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_hooks *env, int64_t *coun
 	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
 		rc = dbc_mig_read_status(ctx, DBC_LOAD_META, &set, &st);
+	if (rc == DBC_OK && dbc_mig_running(&set))
+		rc = refuse_running(ctx, dbc_mig_running(&set));
 	for (int i = 0; rc == DBC_OK && i < st.nrows; i++) {
 		const dbc_mig_row *r = &st.rows[i];
 		if (r->state == DBC_MS_CHANGED) {

@@ -262,6 +262,20 @@ static char *list_finish(dbc_ctx *ctx, name_list *l)
 	return dbc_buf_finish(&l->b);
 }
 
+const dbc_failed *dbc_mig_running(const dbc_mig_set *set)
+{
+	for (int i = 0; i < set->nfailed; i++)
+		if (set->failed[i].live)
+			return &set->failed[i];
+	return NULL;
+}
+
+char *dbc_mig_failed_label(dbc_ctx *ctx, const dbc_failed *f)
+{
+	return f->version ? dbc_printf(ctx, "%s (%s)", f->version, f->name ? f->name : "")
+	                  : dbc_printf(ctx, "repeatable (%s)", f->name ? f->name : "");
+}
+
 int dbc_mig_check_applicable(dbc_ctx *ctx, const dbc_mig_set *set, const dbc_mig_status *st,
                              bool allow_out_of_order)
 {
@@ -289,12 +303,22 @@ int dbc_mig_check_applicable(dbc_ctx *ctx, const dbc_mig_set *set, const dbc_mig
 		                    "with SELECT dbmigrate_repair().");
 		return DBC_ERROR;
 	}
+	if (set->nfailed && dbc_mig_running(set)) {
+		const dbc_failed *f = dbc_mig_running(set);
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "cannot migrate: migration %s is running now in another session: wait for it",
+		          dbc_mig_failed_label(ctx, f));
+		dbc_error_detail(ctx, "It runs outside a transaction (dbmigrate_script, dbcare migrate "
+		                      "--commit-each) and holds its mark until it ends.");
+		dbc_error_hint(ctx, "Migrate again when it has finished. Its record is not a failure: "
+		                    "dbmigrate_repair() refuses to remove it while it runs.");
+		return DBC_ERROR;
+	}
 	if (set->nfailed) {
 		const dbc_failed *f = &set->failed[0];
-		dbc_error(
-		    ctx, DBC_SQLSTATE_BAD_STATE,
-		    "cannot migrate: migration %s (%s) did not finish in an earlier dbmigrate_script run",
-		    f->version ? f->version : "repeatable", f->name ? f->name : "");
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "cannot migrate: migration %s did not finish in an earlier dbmigrate_script run",
+		          dbc_mig_failed_label(ctx, f));
 		dbc_error_detail(ctx,
 		                 "The history holds %d unfinished event(s); the schema may hold part "
 		                 "of a non-transactional migration.",

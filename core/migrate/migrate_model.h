@@ -47,12 +47,15 @@ typedef struct dbc_applied {
 	double duration_ms;
 } dbc_applied;
 
-/* A history row with success = false (a script step that never finished). */
+/* A history row with success = false (a script step that has not
+ * finished). live: the step is running now in another session (its mark,
+ * dbc_migrate_hooks.step_mark, is held); else it ended without finishing. */
 typedef struct dbc_failed {
 	int64_t id;
 	char *version;
 	char *name;
 	char *error;
+	bool live;
 } dbc_failed;
 
 typedef struct dbc_mig_set {
@@ -114,6 +117,12 @@ const char *dbc_mig_row_kind(const dbc_mig_row *r);
 /* The version of a row (registered or applied), NULL for repeatables. */
 const char *dbc_mig_row_version(const dbc_mig_row *r);
 const char *dbc_mig_row_name(const dbc_mig_row *r);
+
+/* The first unfinished event running now in another session, NULL when
+ * none is. */
+const dbc_failed *dbc_mig_running(const dbc_mig_set *set);
+/* "6 (idx3)" or "repeatable (views)": how an unfinished event is named. */
+char *dbc_mig_failed_label(dbc_ctx *ctx, const dbc_failed *f);
 
 /* Refuses (55000) while anything is changed, missing or failed, or out of
  * order unless allow_out_of_order, listing every offender in the detail. */

@@ -37,6 +37,19 @@ int dbc_mig_read_status(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set, dbc_
 	return dbc_mig_derive(ctx, set, st);
 }
 
+/* Whether row r's migration has a step running now in another session. */
+static bool row_running(const dbc_mig_set *set, const dbc_mig_row *r)
+{
+	const char *v = dbc_mig_row_version(r), *nm = dbc_mig_row_name(r);
+	for (int i = 0; i < set->nfailed; i++) {
+		const dbc_failed *f = &set->failed[i];
+		if (f->live && (v ? f->version && dbc_version_cmp(f->version, v) == 0
+		                  : !f->version && f->name && strcmp(f->name, nm) == 0))
+			return true;
+	}
+	return false;
+}
+
 int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out)
 {
 	dbc_mig_set set;
@@ -51,7 +64,7 @@ int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out)
 		    dbc_text(dbc_mig_row_version(r)),
 		    dbc_text(dbc_mig_row_name(r)),
 		    dbc_text(dbc_mig_row_kind(r)),
-		    dbc_text(dbc_mig_state_name(r->state)),
+		    dbc_text(row_running(&set, r) ? "running" : dbc_mig_state_name(r->state)),
 		    dbc_text(checksum),
 		    dbc_text(r->applied ? r->applied->applied_at : NULL),
 		    r->applied && r->applied->has_duration ? dbc_float(r->applied->duration_ms)
@@ -257,8 +270,10 @@ int dbc_migrate_problems_of(dbc_ctx *ctx, dbc_migrate_problems *out)
 	}
 	for (int i = 0; i < set.nfailed; i++) {
 		const dbc_failed *f = &set.failed[i];
-		if (add_problem(ctx, out, f->version, f->name, "failed",
-		                f->error ? f->error : "did not finish") != DBC_OK)
+		if (add_problem(ctx, out, f->version, f->name, f->live ? "running" : "failed",
+		                f->live    ? "running now in another session, outside a transaction"
+		                : f->error ? f->error
+		                           : "did not finish") != DBC_OK)
 			return DBC_ERROR;
 	}
 	return drift_problems(ctx, &live, out);

@@ -376,14 +376,65 @@ static int step_keys(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_mig *
 	return dbc_mig_keys_script(ctx, env, script, dbc_mig_label_of(ctx, m));
 }
 
+/* The started event step_begin just recorded for m (its id in *s). */
+static int started_event(dbc_ctx *ctx, const dbc_mig *m, bool down, started_row *s)
+{
+	dbc_value p[3] = {dbc_text(m->repeatable ? m->name : m->version),
+	                  dbc_text(m->repeatable ? "repeatable" : "versioned"),
+	                  dbc_text(down ? "down" : "up")};
+	s->found = false;
+	return dbc_mig_query(ctx,
+	                     m->repeatable ? "SELECT id, started_ms FROM @migrations_history WHERE "
+	                                     "NOT success AND kind = $2 AND name = $1 AND "
+	                                     "direction = $3 ORDER BY id DESC LIMIT 1"
+	                                   : "SELECT id, started_ms FROM @migrations_history WHERE "
+	                                     "NOT success AND kind = $2 AND version = $1 AND "
+	                                     "direction = $3 ORDER BY id DESC LIMIT 1",
+	                     3, p, take_started, s);
+}
+
+/* A step outside a transaction commits its started event before its
+ * statements run, so others see it while it runs: it is marked live
+ * (dbc_migrate_hooks.step_mark) for as long as its session lives. A step
+ * inside a transaction needs no mark: no other session sees its event
+ * before step_end has completed it. *id: the event marked, 0 when none. */
+static int mark_step(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_mig *m, bool down,
+                     int64_t *id)
+{
+	char *script = NULL;
+	started_row s = {0, 0, false};
+	*id = 0;
+	if (!env || !env->step_mark)
+		return DBC_OK;
+	if (down) {
+		dbc_value p = dbc_text(m->version);
+		if (dbc_mig_query(ctx, "SELECT down_script FROM @migrations WHERE version = $1", 1, &p,
+		                  take_script, &script) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (down ? !script || !dbc_script_is_no_transaction(script) : !m->no_transaction)
+		return DBC_OK;
+	if (started_event(ctx, m, down, &s) != DBC_OK)
+		return DBC_ERROR;
+	if (!s.found)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "the started event of migration %s is gone",
+		                 dbc_mig_label_of(ctx, m));
+	if (env->step_mark(ctx, s.id) != DBC_OK)
+		return DBC_ERROR;
+	*id = s.id;
+	return DBC_OK;
+}
+
 /* Both directions: the direction's checks, then the registrant check and a
  * started (not yet successful) event -- 'down' for a rollback step, whose
- * completion removes the applied row. */
+ * completion removes the applied row -- marked live when the step runs
+ * outside a transaction. */
 int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *kind,
                            const char *key, const char *checksum, bool *run)
 {
 	bool down = strcmp(kind, "rollback") == 0, stale = false;
 	step_state s;
+	int64_t marked = 0;
 	*run = false;
 	int rc = step_open(ctx, env, kind, key, &s);
 	if (rc == DBC_OK)
@@ -401,9 +452,22 @@ int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, const cha
 		                    down ? "started by dbmigrate_script('rollback'), not finished"
 		                         : "started by dbmigrate_script, not finished",
 		                    dbc_now_epoch() * 1000.0);
+	if (rc == DBC_OK)
+		rc = mark_step(ctx, env, s.r->mig, down, &marked);
 	rc = dbc_mig_frame_end(ctx, &s.f, rc);
 	if (rc == DBC_OK)
 		*run = true;
+	else if (marked)
+		env->step_unmark(ctx, marked);
+	return rc;
+}
+
+/* A completed step lets its mark go (none held: nothing happens); one
+ * whose completion failed keeps it, as it has not ended. */
+static int unmark_ended(dbc_ctx *ctx, const dbc_migrate_hooks *env, int64_t id, int rc)
+{
+	if (rc == DBC_OK && env && env->step_unmark)
+		env->step_unmark(ctx, id);
 	return rc;
 }
 
@@ -441,7 +505,7 @@ static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const c
 		if (rc == DBC_OK)
 			rc = dbc_mig_store_snapshot(ctx, s.id);
 	}
-	return dbc_mig_frame_end(ctx, &ss.f, rc);
+	return unmark_ended(ctx, env, s.id, dbc_mig_frame_end(ctx, &ss.f, rc));
 }
 
 int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *kind,
@@ -506,5 +570,5 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 		if (rc == DBC_OK)
 			rc = dbc_mig_store_snapshot(ctx, s.id);
 	}
-	return dbc_mig_frame_end(ctx, &ss.f, rc);
+	return unmark_ended(ctx, env, s.id, dbc_mig_frame_end(ctx, &ss.f, rc));
 }

@@ -5,6 +5,8 @@
  * except where writing many rows at once is cheaper another way on each
  * (dbc_mig_record_applied).
  */
+#include "api/api.h"
+#include "migrate/migrate.h"
 #include "migrate/migrate_store.h"
 #include "schema/schema.h"
 #include "settings/settings.h"
@@ -139,7 +141,7 @@ static int take_failed(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected history row");
 	bool isnull;
 	dbc_failed f = {(int64_t)dbc_mig_num(&c[0], &isnull), dbc_mig_text(ctx, &c[1]),
-	                dbc_mig_text(ctx, &c[2]), dbc_mig_text(ctx, &c[3])};
+	                dbc_mig_text(ctx, &c[2]), dbc_mig_text(ctx, &c[3]), false};
 	return ctx->failed ? DBC_ERROR : dbc_mig_set_add_failed(ctx, set, &f);
 }
 
@@ -197,10 +199,26 @@ int dbc_mig_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set)
 		return DBC_ERROR;
 	if (dbc_mig_query(ctx, applied, 0, NULL, take_applied, set) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_mig_query(ctx,
-	                     "SELECT id, version, name, error FROM @migrations_history "
-	                     "WHERE NOT success ORDER BY id",
-	                     0, NULL, take_failed, set);
+	if (dbc_mig_query(ctx,
+	                  "SELECT id, version, name, error FROM @migrations_history "
+	                  "WHERE NOT success ORDER BY id",
+	                  0, NULL, take_failed, set) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_mig_mark_live(ctx, set);
+}
+
+/* Asked after the rows were read: a step marked before its started row was
+ * committed is seen live by whoever sees that row. */
+int dbc_mig_mark_live(dbc_ctx *ctx, dbc_mig_set *set)
+{
+	const dbc_api_hooks *api = ctx->host->api;
+	const dbc_migrate_hooks *env = api ? api->migrate : NULL;
+	if (!env || !env->step_live)
+		return DBC_OK;
+	for (int i = 0; i < set->nfailed; i++)
+		if (env->step_live(ctx, set->failed[i].id, &set->failed[i].live) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
 }
 
 int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const char *kind,

@@ -28,6 +28,9 @@ int dbc_mig_query(dbc_ctx *ctx, const char *tmpl, int n, const dbc_value *p, dbc
 /* One read of registry, applied list and unfinished history rows. A fresh
  * database without bookkeeping tables reads as empty. */
 int dbc_mig_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set);
+/* Sets each unfinished event's live flag from the engine's step marks
+ * (dbc_migrate_hooks.step_live); dbc_mig_read calls it. */
+int dbc_mig_mark_live(dbc_ctx *ctx, dbc_mig_set *set);
 
 /* Appends a history event; NULL arguments leave the column NULL. duration < 0: none. */
 int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const char *kind,

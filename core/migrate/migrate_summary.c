@@ -259,7 +259,23 @@ static int assert_proven(dbc_ctx *ctx, const char *canon, bool *proven)
 	return DBC_OK;
 }
 
+/* The label of a step running now in another session (*label, NULL when
+ * none): asked only on an assert's error path, where the summary counts
+ * unfinished events or the database is behind. */
+static int running_step(dbc_ctx *ctx, const dbc_migrate_summary *s, char **label)
+{
+	dbc_mig_set set;
+	(void)s; /* a stored summary may predate the step: the history answers */
+	*label = NULL;
+	if (dbc_mig_read(ctx, DBC_LOAD_META, &set) != DBC_OK)
+		return DBC_ERROR;
+	const dbc_failed *f = dbc_mig_running(&set);
+	*label = f ? dbc_mig_failed_label(ctx, f) : NULL;
+	return DBC_OK;
+}
+
 /* The error of an assert that found the database behind, and its hint:
+ * a step running now outside a transaction first, named;
  * a migration run holding the lock in another session first (telling to
  * apply what is pending would start a second run behind it); else apply
  * what is pending; else nothing newer is registered as this
@@ -271,12 +287,19 @@ static int assert_behind(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_m
                          const char *canon)
 {
 	bool running = false;
-	if (env && env->run_elsewhere && env->run_elsewhere(ctx, &running) != DBC_OK)
+	char *step = NULL;
+	if (running_step(ctx, s, &step) != DBC_OK ||
+	    (!step && env && env->run_elsewhere && env->run_elsewhere(ctx, &running) != DBC_OK))
 		return DBC_ERROR;
 	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 	          "database is at migration version %s, the application needs %s or later",
 	          s->current ? s->current : "(none)", canon);
-	if (running)
+	if (step)
+		dbc_error_hint(ctx,
+		               "Migration %s is running now in another session, outside a "
+		               "transaction: wait for it, and try again when it ends.",
+		               step);
+	else if (running)
 		dbc_error_hint(ctx, "A migration run holds the migration lock in another session: "
 		                    "what it registers and applies is not visible until it commits; "
 		                    "try again when it ends.");
@@ -314,10 +337,17 @@ int dbc_migrate_assert(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *v
 		return assert_behind(ctx, env, &s, canon);
 	}
 	if (s.changed || s.missing || s.failed) {
+		char *step = NULL;
+		if (running_step(ctx, &s, &step) != DBC_OK)
+			return DBC_ERROR;
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "database at version %s has %d changed, %d missing and %d failed migration(s)",
 		          s.current, s.changed, s.missing, s.failed);
-		dbc_error_hint(ctx, "SELECT * FROM dbmigrate_validate() shows them.");
+		if (step)
+			dbc_error_hint(ctx, "Migration %s is running now in another session: wait for it.",
+			               step);
+		else
+			dbc_error_hint(ctx, "SELECT * FROM dbmigrate_validate() shows them.");
 		return DBC_ERROR;
 	}
 	return DBC_OK;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# A migration running outside a transaction is told from one that died
+# (docs/migrations.md, "Migrations outside a transaction"), the reviewer's
+# sequence: dbcare migrate --commit-each runs a -- dbcare:no-transaction
+# migration (pg_sleep, then CREATE INDEX CONCURRENTLY) in the background;
+# while it runs, a second migrate --commit-each and dbmigrate_apply refuse
+# with "is running now in another session: wait for it", dbmigrate_repair
+# refuses to remove its record, dbmigrate_assert's hint names it,
+# dbmigrate_status and dbmigrate_validate say "running"; the first run then
+# applies it once. A run whose backend is terminated inside the step leaves
+# a record that did not finish, which repair removes. Before the fix the
+# running step was "did not finish in an earlier dbmigrate_script run" and
+# repair removed its record, so a third run ran the migration beside it.
+set -eu
+db=dbcare_step_live
+. "$(dirname "$0")/lib/pg.sh"
+py=/usr/bin/python3
+. "$(dirname "$0")/lib/cli.sh"
+url="postgresql:///$db?host=$PGHOST&port=$PGPORT"
+fresh_db
+mkdir "$work/m"
+printf 'CREATE TABLE a (id int PRIMARY KEY, v text);\n' > "$work/m/V1__a.sql"
+run 0 migrate --db "$url" --dir "$work/m"
+printf -- '-- dbcare:no-transaction\nSELECT pg_sleep(4);\nCREATE INDEX CONCURRENTLY a_id2 ON a (id, v);\n' \
+  > "$work/m/V2__idx3.sql"
+
+# wait_started: until the step's started record is visible
+wait_started() {
+  for _ in $(seq 1 100); do
+    [ "$(q -c "SELECT count(*) FROM dbmigrate_history() WHERE NOT success")" = 1 ] && return 0
+    sleep 0.05
+  done
+  fail "the step never started: $(cat "$work/a.err")"
+}
+# fails_with SQL TEXT: SQL fails and its error contains TEXT
+fails_with() {
+  if q -c "$1" > "$work/q.out" 2>&1; then fail "$1 succeeded: $(cat "$work/q.out")"; fi
+  grep -qF -- "$2" "$work/q.out" || fail "$1: want \"$2\", got: $(cat "$work/q.out")"
+}
+
+"$cli" migrate --commit-each --db "$url" --dir "$work/m" > "$work/a.out" 2> "$work/a.err" &
+a=$!
+pids+=("$a")
+wait_started
+running='migration 2 (idx3) is running now in another session: wait for it'
+run 1 migrate --commit-each --db "$url" --dir "$work/m"
+has "cannot migrate: $running" err
+fails_with "SELECT dbmigrate_apply()" "cannot migrate: $running"
+fails_with "SELECT dbmigrate_repair()" "cannot repair: $running"
+fails_with "SELECT dbmigrate_assert('2')" "HINT:  Migration 2 (idx3) is running now in another session"
+[ "$(q -c "SELECT state FROM dbmigrate_status() WHERE version = '2'")" = running ] ||
+  fail "status: $(q -c 'SELECT * FROM dbmigrate_status()')"
+[ "$(q -c "SELECT problem FROM dbmigrate_validate()")" = running ] || fail "validate"
+run 0 status --db "$url" --dir "$work/m"
+has running out
+wait "$a" || fail "the first run failed: $(cat "$work/a.out" "$work/a.err")"
+grep -qF '1 migration(s) applied' "$work/a.out" || fail "first run: $(cat "$work/a.out")"
+[ "$(q -c "SELECT state FROM dbmigrate_status() WHERE version = '2'")" = applied ] || fail "not applied"
+q -c "SELECT dbmigrate_assert('2')" >/dev/null || fail "assert after the step"
+# the session let its mark go
+[ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 1684173684")" = 0 ] ||
+  fail "a mark outlived its step"
+
+# a run whose backend is terminated inside the step: its record did not
+# finish, and repair removes it
+printf -- '-- dbcare:no-transaction\nSELECT pg_sleep(60);\n' > "$work/m/V3__slow.sql"
+"$cli" migrate --commit-each --db "$url" --dir "$work/m" > "$work/a.out" 2> "$work/a.err" &
+a=$!
+pids+=("$a")
+wait_started
+q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE datname = current_database() AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
+wait "$a" && fail "the terminated run succeeded"
+fails_with "SELECT dbmigrate_apply()" "migration 3 (slow) did not finish in an earlier dbmigrate_script run"
+[ "$(q -c "SELECT problem FROM dbmigrate_validate()")" = failed ] || fail "validate after the kill"
+[ "$(q -c "SELECT dbmigrate_repair()")" = 1 ] || fail "repair of the dead step"
+echo ok
