@@ -66,6 +66,10 @@ backup 2 backup incr.dump --incremental --db "$url"; has "--incremental on Postg
 [ "$(q -c "SELECT count(*) FROM dbcare.backups")" = 0 ] || fail "--incremental without a stanza recorded a backup"
 backup 2 backup --incremental --type full --stanza nosuch --db "$url"
 has "--incremental and --type full" err
+# each method refuses the options of another (cli/backup/backup_methods.c)
+backup 2 backup typed.dump --type full --db "$url"; has "--type is pgBackRest's" err
+backup 2 backup --compress zstd --stanza nosuch --db "$url"; has "pgBackRest compresses and encrypts" err
+[ ! -e typed.dump ] || fail "a refused backup wrote a dump"
 
 # --- a dump that does not read back (pg_dump said success): not recorded,
 # not named; the command reads every archive back with pg_restore
