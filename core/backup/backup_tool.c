@@ -25,6 +25,36 @@ static int copy_in_moment(dbc_ctx *ctx, const dbc_backup_tool *tool, const char 
 	return rc;
 }
 
+/* The error set so far (empty: its hook has said it), then what: what a
+ * failed record leaves is said after why it failed. */
+static int error_then(dbc_ctx *ctx, const char *what)
+{
+	const char *said = ctx->message ? ctx->message : "";
+	char sqlstate[6];
+	memcpy(sqlstate, ctx->sqlstate[0] ? ctx->sqlstate : DBC_SQLSTATE_INTERNAL, sizeof sqlstate);
+	dbc_error_clear(ctx);
+	if (!what)
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return dbc_error(ctx, sqlstate, "%s%s%s", said, said[0] ? "; " : "", what);
+}
+
+/* A record that failed: known not committed, the published file is
+ * removed (nothing of the backup is left, the name is free again); maybe
+ * committed, it is kept and the error says so, with its name. */
+static int record_failed(dbc_ctx *ctx, const dbc_backup_files *files, const char *path,
+                         bool maybe_recorded)
+{
+	if (!maybe_recorded) {
+		files->remove(ctx, files->arg, path);
+		return DBC_ERROR;
+	}
+	return error_then(ctx, dbc_printf(ctx,
+	                                  "the backup file %s is kept: its record may have been "
+	                                  "committed (dbcare backups lists it if so); a retry "
+	                                  "needs another name",
+	                                  path));
+}
+
 /* A copy the tool keeps (its repository): read back is its own listing,
  * which names what was made. */
 static int kept_by_tool(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_backup_recorder *rec,
@@ -33,8 +63,15 @@ static int kept_by_tool(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_bac
 	if (copy_in_moment(ctx, tool, NULL, made) != DBC_OK ||
 	    tool->read_back(ctx, tool->arg, NULL, made) != DBC_OK)
 		return DBC_ERROR;
-	bool maybe_recorded = false; /* the tool's copy stays the tool's either way */
-	return rec->record(ctx, rec->arg, tool->kind, made, json, &maybe_recorded);
+	bool maybe_recorded = false;
+	if (rec->record(ctx, rec->arg, tool->kind, made, json, &maybe_recorded) == DBC_OK)
+		return DBC_OK;
+	/* the tool's copy stays the tool's either way: said, with its name */
+	return error_then(ctx, dbc_printf(ctx, "the backup %s stays where %s keeps it, %s",
+	                                  made->location ? made->location : "made", tool->kind,
+	                                  maybe_recorded ? "and its record may have been committed "
+	                                                   "(dbcare backups lists it if so)"
+	                                                 : "unrecorded"));
 }
 
 /* The copy made into tmp and read back; then, sealed, sealed as path
@@ -50,27 +87,6 @@ static int copy_to_name(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_bac
 		return files->seal(ctx, files->arg, tmp, path, made->database ? made->database : "",
 		                   made->identity, seal);
 	return files->publish(ctx, files->arg, tmp, path);
-}
-
-/* A record that failed: known not committed, the published file is
- * removed (nothing of the backup is left, the name is free again); maybe
- * committed, it is kept and the error says so, with its name. */
-static int record_failed(dbc_ctx *ctx, const dbc_backup_files *files, const char *path,
-                         bool maybe_recorded)
-{
-	if (!maybe_recorded) {
-		files->remove(ctx, files->arg, path);
-		return DBC_ERROR;
-	}
-	/* the record's own error (empty: its hook has said it) comes first */
-	const char *said = ctx->message ? ctx->message : "";
-	char sqlstate[6];
-	memcpy(sqlstate, ctx->sqlstate[0] ? ctx->sqlstate : DBC_SQLSTATE_INTERNAL, sizeof sqlstate);
-	dbc_error_clear(ctx);
-	return dbc_error(ctx, sqlstate,
-	                 "%s%sthe backup file %s is kept: its record may have been committed "
-	                 "(dbcare backups lists it if so); a retry needs another name",
-	                 said, said[0] ? "; " : "", path);
 }
 
 static int written_by_tool(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_backup_files *files,

@@ -219,6 +219,23 @@ static void test_record_maybe_committed(void)
 	dbc_ctx_finish(&ctx);
 }
 
+/* A tool that keeps its copy: a failed record removes nothing, and the
+ * error names the copy the tool still holds. */
+static void test_kept_record_fails(void)
+{
+	dbc_ctx ctx;
+	fake f = {.fail_at = "record"};
+	int rc;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	run(&ctx, &f, false, NULL, 0, &rc);
+	CHECK(rc == DBC_ERROR, "kept, record fails: the flow fails");
+	CHECK_STR(f.log, "begin copy-kept commit read-back record", "kept: nothing removed");
+	CHECK(ctx.message && strstr(ctx.message, "record failed; the backup repo:label stays where "
+	                                         "repo keeps it, unrecorded") == ctx.message,
+	      "kept: the error names the unrecorded copy the tool holds");
+	dbc_ctx_finish(&ctx);
+}
+
 static void test_refusals(void)
 {
 	dbc_ctx ctx;
@@ -240,6 +257,7 @@ int main(void)
 	test_order();
 	test_failures();
 	test_record_maybe_committed();
+	test_kept_record_fails();
 	test_refusals();
 	return unit_done();
 }
