@@ -4,7 +4,8 @@
  * it (mkstemp: a new file, mode 0600, never a link) or a scratch file
  * without a name (a copy to seal: a kill leaves none of its bytes), the
  * seal (sealed.c), the publication with link() (never replacing or
- * following what is at the name), and the published file described. Errors
+ * following what is at the name), the published file described, or removed
+ * when its record failed before it committed. Errors
  * are the ctx's; the hooks that reuse sealed.c's have printed theirs.
  */
 #include "backup_flow.h"
@@ -140,6 +141,15 @@ static void release(dbc_ctx *ctx, void *arg, char *tmp)
 	cli_scratch_release(tmp);
 }
 
+/* a published file whose record is known not committed: unrecorded, it
+ * would only refuse a retry to its name */
+static void remove_published(dbc_ctx *ctx, void *arg, const char *path)
+{
+	(void)ctx, (void)arg;
+	if (unlink(path) != 0 && errno != ENOENT)
+		cli_errorf("cannot remove the unrecorded backup file %s: %s", path, strerror(errno));
+}
+
 const dbc_backup_files cli_backup_files = {
     .check_target = check_target,
     .make_temp = make_temp,
@@ -147,4 +157,5 @@ const dbc_backup_files cli_backup_files = {
     .publish = publish,
     .describe = describe,
     .release = release,
+    .remove = remove_published,
 };

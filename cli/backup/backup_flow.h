@@ -25,9 +25,10 @@ typedef struct cli_backup_record_arg {
 	const char *answer_sql;
 	char *const *extra;
 } cli_backup_record_arg;
-/* dbbackup_record of made, then the answer read back (dbbackup_entry). */
+/* dbbackup_record of made, then the answer read back (dbbackup_entry);
+ * *maybe_recorded as dbc_backup_recorder's. */
 int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
-                      char **json);
+                      char **json, bool *maybe_recorded);
 
 /* Runs the flow for tool (its arg set) and prints its answer ("backup");
  * path: the target of a tool that writes a file. CLI_OK or CLI_ERROR

@@ -10,11 +10,14 @@
  * pg_dump runs). Read back: pg_restore reads the whole archive.
  */
 #include "backup_flow.h"
+#include "backup_methods.h"
 #include "pg_backup.h"
 #include "sealed.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int begin(dbc_ctx *ctx, void *arg, dbc_backup_made *made)
 {
@@ -107,4 +110,54 @@ void cli_pg_dump_tool_init(dbc_backup_tool *tool, cli_pg_dump_tool *arg, cli_db 
 	                          .copy = copy,
 	                          .end = end,
 	                          .read_back = read_back};
+}
+
+/* The default dump name <database>-<UTC time>.dump, one file in the
+ * current directory whatever the database is called: a '/' (a database
+ * name may hold one) becomes '_', and so does a leading '.' or '-' (no
+ * hidden file, nothing that reads as an option). */
+static char *default_dump_name(const char *database)
+{
+	char stamp[32], *path = NULL;
+	time_t now = time(NULL);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+	if (asprintf(&path, "%s-%s.dump", database, stamp) < 0)
+		return NULL;
+	size_t n = strlen(database);
+	for (size_t i = 0; i < n; i++)
+		if (path[i] == '/' || (i == 0 && (path[i] == '.' || path[i] == '-')))
+			path[i] = '_';
+	return path;
+}
+
+/* The answer of a pg_dump backup, over dbbackup_entry's row ($1: its id). */
+static const char dump_answer_sql[] =
+    "SELECT json_build_object('id', e->'id', 'path', e->'path', 'bytes', e->'bytes',"
+    " 'fingerprint', e->'fingerprint', 'sha256', e->'sha256',"
+    " 'tables', (SELECT count(*) FROM jsonb_object_keys(e->'content')))::text"
+    " FROM (SELECT dbbackup_entry(CAST($1 AS bigint)) AS e) AS recorded";
+
+/* pg_dump to path (default <database>-<UTC time>.dump here), through
+ * the backup flow (core/backup/backup_tool.h, the tool above): read back,
+ * sealed when asked, published, recorded with dbbackup_record. */
+int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target)
+{
+	(void)target;
+	cli_rows r = {0};
+	char *path = NULL;
+	if (o->nargs > 0)
+		path = strdup(o->args[0]);
+	else if (cli_q(db, o, "SELECT current_database()", 0, NULL, &r) == 0)
+		path = default_dump_name(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
+	cli_rows_free(&r);
+	if (!path)
+		return CLI_ERROR;
+	unsigned seal =
+	    (o->compress ? DBC_BACKUP_SEAL_ZSTD : 0u) | (o->key_file ? DBC_BACKUP_SEAL_ENCRYPT : 0u);
+	dbc_backup_tool tool;
+	cli_pg_dump_tool arg;
+	cli_pg_dump_tool_init(&tool, &arg, db, o, path);
+	int rc = cli_backup_run(db, o, &tool, dump_answer_sql, NULL, path, seal);
+	free(path);
+	return rc;
 }

@@ -16,8 +16,19 @@ static const char *cell_or_null(const char *s)
 	return s && s[0] ? s : NULL;
 }
 
+/* Whether a statement run alone (autocommit) that failed with sqlstate
+ * may have committed all the same: an error of the statement rolled it
+ * back, but a connection lost (no SQLSTATE, class 08), the session ended
+ * by the server (57P) or a completion unknown (40003) may come after its
+ * COMMIT. */
+static bool may_have_committed(const char *sqlstate)
+{
+	return !sqlstate[0] || strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P", 3) == 0 ||
+	       strcmp(sqlstate, "40003") == 0;
+}
+
 int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
-                      char **json)
+                      char **json, bool *maybe_recorded)
 {
 	cli_backup_record_arg *a = arg;
 	char bytes[32], ms[32];
@@ -41,6 +52,8 @@ int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backu
 	                   " content => CAST($6 AS jsonb), label => $7, wal_start => $8,"
 	                   " wal_stop => $9, duration_ms => CAST($10 AS double precision))",
 	                   10, p, &id) != 0;
+	/* once written, a failed answer does not undo the row */
+	*maybe_recorded = !failed || may_have_committed(a->db->error.sqlstate);
 	/* read back in a statement of its own (a STABLE function sees the
 	 * statement's snapshot) */
 	const char *e[2] = {cli_cell(&id, 0, 0), a->extra ? *a->extra : NULL};

@@ -272,8 +272,11 @@ struct dbc_backup_hooks {
  * backup then fails, as any later dbcare call would make it. */
 int dbc_backup_book_before_copy(dbc_ctx *ctx);
 /* dbbackup_create: a verified copy at path (NULL: backup.dir + the default
- * name), recorded in the catalog; *json its description. On any failure
- * nothing is recorded as verified and no file is left under path. */
+ * name), recorded in the catalog; *json its description. It runs the one
+ * backup flow (backup_tool.h) with the engine's page copy as the tool: on
+ * a failure before or in the catalog write nothing is recorded and no
+ * file is left under path; once the row is written (an answer that then
+ * fails) the file stays and the error names it. */
 int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json,
                       int64_t *id);
 /* The same, method "full" or "incremental" (only the pages changed since

@@ -8,6 +8,7 @@
  * under the name a restore would pick.
  */
 #include "backup/backup_private.h"
+#include "backup/backup_tool.h"
 
 #include "base/clock.h"
 #include "base/json.h"
@@ -167,61 +168,195 @@ static const char *base_foreign(dbc_ctx *ctx, const dbc_backup_hooks *env,
 	                  base->path);
 }
 
-/* Copy and verify under tmp; on success the file is published as path.
- * With a base, only the pages changed since it are written (copy_changed
- * reads them back against their hashes); the logical verification of the
- * image the chain gives is dbbackup_verify's. */
-static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tmp,
-                         const char *path, const dbc_backup_base *base, unsigned seal,
-                         dbc_backup_image *copy)
-{
+/* The module's page copy as a tool of the backup flow (backup_tool.h):
+ * its copy and read back, its files and its catalog write. The flow
+ * decides the order and what a failure leaves. */
+typedef struct module_backup {
+	const dbc_backup_hooks *env;
+	const char *path;            /* the target, resolved (module_resolve) */
+	const dbc_backup_base *base; /* an incremental's base; NULL: a full copy */
+	bool incremental;            /* asked for, then what was made */
+	unsigned seal;
+	bool full; /* backup.verify full */
 	int64_t timeout_ms;
-	bool full;
-	dbc_backup_image source;
-	memset(&source, 0, sizeof source);
-	if (dbc_setting_get_int(ctx, "backup.timeout_ms", &timeout_ms) != DBC_OK ||
-	    full_check(ctx, &full) != DBC_OK)
-		return DBC_ERROR;
-	const char *foreign = base ? base_foreign(ctx, env, base) : NULL;
+	double start, deadline;
+	dbc_backup_image source, copy;
+	int64_t id;
+} module_backup;
+
+/* The incremental asked for, into tmp: DBC_OK with m->incremental still
+ * set when its pages were written (copy_changed reads them back against
+ * their hashes), cleared when it must be taken as a full copy (the copy's
+ * full_because says why). */
+static int copy_incremental(dbc_ctx *ctx, module_backup *m, const char *tmp)
+{
+	const char *foreign = base_foreign(ctx, m->env, m->base);
 	if (ctx->failed)
 		return DBC_ERROR;
-	if (foreign) {
-		copy->full_because = foreign;
-		base = NULL;
-	}
-	if (base) {
-		if (env->copy_changed(ctx, tmp, path, timeout_ms, base, copy) != DBC_OK)
+	if (!foreign) {
+		if (m->env->copy_changed(ctx, tmp, m->path, m->timeout_ms, m->base, &m->copy) != DBC_OK)
 			return DBC_ERROR;
-		const char *why = deltas_meaningless(ctx, base, copy);
+		const char *why = deltas_meaningless(ctx, m->base, &m->copy);
 		if (!why) {
-			copy->base_id = base->id;
-			return dbc_backup_publish(ctx, env, tmp, path, seal, copy);
+			m->copy.base_id = m->base->id;
+			return DBC_OK;
 		}
 		/* taken again as a full copy (into the same temporary file) */
-		memset(copy, 0, sizeof *copy);
-		copy->full_because = why;
+		memset(&m->copy, 0, sizeof m->copy);
+		foreign = why;
 	}
+	m->copy.full_because = foreign;
+	m->incremental = false;
+	return DBC_OK;
+}
+
+/* The copy into tmp: an incremental's changed pages, or a consistent
+ * copy of the whole database whose source image read_back compares. */
+static int module_copy(dbc_ctx *ctx, void *arg, const char *tmp, dbc_backup_made *made)
+{
+	module_backup *m = arg;
+	(void)made;
+	m->start = dbc_monotonic_ms();
+	if (dbc_setting_get_int(ctx, "backup.timeout_ms", &m->timeout_ms) != DBC_OK ||
+	    full_check(ctx, &m->full) != DBC_OK)
+		return DBC_ERROR;
+	if (m->incremental && copy_incremental(ctx, m, tmp) != DBC_OK)
+		return DBC_ERROR;
+	if (m->incremental)
+		return DBC_OK;
 	/* one budget for the copy and its verification: the whole call is
 	 * bounded by backup.timeout_ms */
-	double deadline = dbc_monotonic_ms() + (double)timeout_ms;
-	copy->hash_pages = env->copy_changed != NULL; /* the next incremental's base */
-	if (env->copy(ctx, tmp, path, timeout_ms, &source) != DBC_OK ||
-	    env->inspect(ctx, tmp, full, deadline, copy) != DBC_OK)
+	m->deadline = dbc_monotonic_ms() + (double)m->timeout_ms;
+	m->copy.hash_pages = m->env->copy_changed != NULL; /* the next incremental's base */
+	return m->env->copy(ctx, tmp, m->path, m->timeout_ms, &m->source);
+}
+
+/* A full copy opened and compared with its source at the copy's moment;
+ * an incremental's pages were read back by copy_changed (the logical
+ * verification of the image the chain gives is dbbackup_verify's). */
+static int module_read_back(dbc_ctx *ctx, void *arg, const char *tmp, dbc_backup_made *made)
+{
+	module_backup *m = arg;
+	dbc_backup_image *source = &m->source, *copy = &m->copy;
+	(void)made;
+	if (m->incremental)
+		return DBC_OK;
+	if (m->env->inspect(ctx, tmp, m->full, m->deadline, copy) != DBC_OK)
 		return DBC_ERROR;
-	if (source.content_from_copy) {
-		source.table = copy->table;
-		source.tables = copy->tables;
-		source.rows_digest = copy->rows_digest;
-		source.content_version = copy->content_version;
+	if (source->content_from_copy) {
+		source->table = copy->table;
+		source->tables = copy->tables;
+		source->rows_digest = copy->rows_digest;
+		source->content_version = copy->content_version;
 	}
-	const char *why = mismatch(ctx, &source, copy);
+	const char *why = mismatch(ctx, source, copy);
 	if (why) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy failed verification: %s", why);
 		dbc_error_detail(ctx, "check: %s; source fingerprint %s, copy %s", copy->check,
-		                 source.fingerprint, copy->fingerprint);
+		                 source->fingerprint, copy->fingerprint);
 		return DBC_ERROR;
 	}
-	return dbc_backup_publish(ctx, env, tmp, path, seal, copy);
+	return DBC_OK;
+}
+
+static int module_check_target(dbc_ctx *ctx, void *arg, const char *path)
+{
+	return ((module_backup *)arg)->env->check_target(ctx, path);
+}
+
+/* recorded resolved: prune, verify and list from any directory mean this
+ * file */
+static int module_resolve(dbc_ctx *ctx, void *arg, const char *path, char **out)
+{
+	module_backup *m = arg;
+	*out = (char *)path;
+	if (m->env->canonical && m->env->canonical(ctx, path, out) != DBC_OK)
+		return DBC_ERROR;
+	m->path = *out;
+	return DBC_OK;
+}
+
+/* A killed backup's leftovers swept first; a sealed backup's plain copy
+ * never gets a name (a kill leaves no plain byte of it), a plain copy is
+ * published from its temporary name. */
+static int module_make_temp(dbc_ctx *ctx, void *arg, const char *path, bool plain, char **tmp)
+{
+	const dbc_backup_hooks *env = ((module_backup *)arg)->env;
+	int64_t stale_ms;
+	if (env->sweep_temps && dbc_backup_stale_temp_ms(ctx, &stale_ms) == DBC_OK)
+		env->sweep_temps(ctx, path, stale_ms);
+	if (ctx->failed)
+		return DBC_ERROR;
+	return plain ? dbc_backup_make_scratch(ctx, env, path, tmp) : env->make_temp(ctx, path, tmp);
+}
+
+static int module_seal(dbc_ctx *ctx, void *arg, const char *plain, const char *path,
+                       const char *database, const char *identity, unsigned flags)
+{
+	module_backup *m = arg;
+	(void)database, (void)identity; /* the engine's seal names its own */
+	return dbc_backup_publish(ctx, m->env, plain, path, flags, &m->copy);
+}
+
+static int module_publish(dbc_ctx *ctx, void *arg, const char *tmp, const char *path)
+{
+	return ((module_backup *)arg)->env->publish(ctx, tmp, path);
+}
+
+/* Deleted whatever happened (a missing file is no error); a failure to
+ * delete fails no backup, and an error already set stays the error. */
+static void module_release(dbc_ctx *ctx, void *arg, char *tmp)
+{
+	bool existed, failed = ctx->failed;
+	if (((module_backup *)arg)->env->remove(ctx, tmp, &existed) != DBC_OK && !failed)
+		dbc_error_clear(ctx);
+}
+
+static void module_remove(dbc_ctx *ctx, void *arg, const char *path)
+{
+	bool existed;
+	((module_backup *)arg)->env->remove(ctx, path, &existed); /* the error set wins */
+}
+
+/* The answer of a backup made: the image, its row and how it was made. */
+static char *module_answer(dbc_ctx *ctx, const module_backup *m, const char *path, double ms)
+{
+	const dbc_backup_image *copy = &m->copy;
+	json_t *o = image_json(path, copy, ms, true);
+	if (o && !(dbc_json_set(o, "id", json_integer(m->id)) &&
+	           dbc_json_set(o, "method", dbc_json_str(m->incremental ? "incremental" : "full")) &&
+	           (!copy->full_because ||
+	            (dbc_json_set(o, "requested_method", dbc_json_str("incremental")) &&
+	             dbc_json_set(o, "full_because", dbc_json_str(copy->full_because)))) &&
+	           (!m->seal ||
+	            (dbc_json_set(o, "compression",
+	                          dbc_json_str(m->seal & DBC_BACKUP_SEAL_ZSTD ? "zstd" : "none")) &&
+	             dbc_json_set(o, "encrypted", json_boolean(m->seal & DBC_BACKUP_SEAL_ENCRYPT)) &&
+	             dbc_json_set(o, "sha256", dbc_json_str(copy->file_sha256)))) &&
+	           (!m->incremental ||
+	            (dbc_json_set(o, "base_id", json_integer(m->base->id)) &&
+	             dbc_json_set(o, "pages_written", json_integer(copy->pages_written)) &&
+	             dbc_json_set(o, "rows_read", json_integer(copy->rows_read)))))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return dump(ctx, o);
+}
+
+/* One catalog row, in a savepoint of its own: a failed write is rolled
+ * back (the flow then removes the file); once written, the row is there
+ * whatever the answer does. */
+static int module_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
+                         char **json, bool *maybe_recorded)
+{
+	module_backup *m = arg;
+	double ms = dbc_monotonic_ms() - m->start;
+	if (dbc_backup_catalog_add(ctx, m->env, kind, made->location, &m->copy, ms, true, NULL,
+	                           &m->id) != DBC_OK)
+		return DBC_ERROR;
+	*maybe_recorded = true;
+	*json = module_answer(ctx, m, made->location, ms);
+	return *json ? DBC_OK : DBC_ERROR;
 }
 
 int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json,
@@ -235,78 +370,37 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 {
 	if (!env->copy)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no backup files");
-	bool incremental = false;
-	unsigned seal = 0;
-	if (method && dbc_backup_parse_method(ctx, method, &incremental, &seal) != DBC_OK)
+	module_backup m = {.env = env};
+	if (method && dbc_backup_parse_method(ctx, method, &m.incremental, &m.seal) != DBC_OK)
 		return DBC_ERROR;
-	if (seal && !env->seal)
+	if (m.seal && !env->seal)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no sealed backups");
-	if (incremental && !env->copy_changed)
+	if (m.incremental && !env->copy_changed)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no incremental backups");
 	dbc_backup_base base;
-	if (incremental && dbc_backup_find_base(ctx, env, &base) != DBC_OK)
+	if (m.incremental && dbc_backup_find_base(ctx, env, &base) != DBC_OK)
 		return DBC_ERROR;
+	m.base = m.incremental ? &base : NULL;
 	if (!path && default_path(ctx, env, (char **)&path) != DBC_OK)
 		return DBC_ERROR;
-	if (!path[0])
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the backup path is empty");
-	if (env->check_target(ctx, path) != DBC_OK)
-		return DBC_ERROR;
-	/* recorded resolved: prune, verify and list from any directory mean
-	 * this file */
-	if (env->canonical && env->canonical(ctx, path, (char **)&path) != DBC_OK)
-		return DBC_ERROR;
-	char *tmp;
-	int64_t stale_ms;
-	if (env->sweep_temps && dbc_backup_stale_temp_ms(ctx, &stale_ms) == DBC_OK)
-		env->sweep_temps(ctx, path, stale_ms);
-	/* a sealed backup's plain copy never gets a name: a kill leaves no
-	 * plain byte of it (a plain copy is published from its temporary
-	 * name) */
-	if (ctx->failed || (seal ? dbc_backup_make_scratch(ctx, env, path, &tmp)
-	                         : env->make_temp(ctx, path, &tmp)) != DBC_OK)
-		return DBC_ERROR;
-	double start = dbc_monotonic_ms();
-	dbc_backup_image copy;
-	memset(&copy, 0, sizeof copy);
-	bool existed;
-	if (copy_verified(ctx, env, tmp, path, incremental ? &base : NULL, seal, &copy) != DBC_OK) {
-		env->remove(ctx, tmp, &existed); /* the error already set wins */
-		return DBC_ERROR;
-	}
-	const char *full_because = copy.full_because;
-	if (full_because)
-		incremental = false; /* what was made: the JSON's method and fields */
-	double ms = dbc_monotonic_ms() - start;
-	if (dbc_backup_catalog_add(ctx, env, DBC_BACKUP_KIND_FILE, path, &copy, ms, true, NULL, id) !=
-	    DBC_OK) {
-		/* unrecorded, the file would be a backup prune never sees */
-		env->remove(ctx, path, &existed);
-		env->remove(ctx, tmp, &existed);
-		return DBC_ERROR;
-	}
-	/* a sealed backup's plain copy (a plain one's temporary name is gone
-	 * with its publication) */
-	if (env->remove(ctx, tmp, &existed) != DBC_OK)
-		dbc_error_clear(ctx);
-	json_t *o = image_json(path, &copy, ms, true);
-	if (o &&
-	    !(dbc_json_set(o, "id", json_integer(*id)) &&
-	      dbc_json_set(o, "method", dbc_json_str(incremental ? "incremental" : "full")) &&
-	      (!full_because || (dbc_json_set(o, "requested_method", dbc_json_str("incremental")) &&
-	                         dbc_json_set(o, "full_because", dbc_json_str(full_because)))) &&
-	      (!seal || (dbc_json_set(o, "compression",
-	                              dbc_json_str(seal & DBC_BACKUP_SEAL_ZSTD ? "zstd" : "none")) &&
-	                 dbc_json_set(o, "encrypted", json_boolean(seal & DBC_BACKUP_SEAL_ENCRYPT)) &&
-	                 dbc_json_set(o, "sha256", dbc_json_str(copy.file_sha256)))) &&
-	      (!incremental || (dbc_json_set(o, "base_id", json_integer(base.id)) &&
-	                        dbc_json_set(o, "pages_written", json_integer(copy.pages_written)) &&
-	                        dbc_json_set(o, "rows_read", json_integer(copy.rows_read)))))) {
-		json_decref(o);
-		o = NULL;
-	}
-	*json = dump(ctx, o);
-	return *json ? DBC_OK : DBC_ERROR;
+	m.path = path;
+	dbc_backup_tool tool = {.kind = DBC_BACKUP_KIND_FILE,
+	                        .writes_file = true,
+	                        .arg = &m,
+	                        .copy = module_copy,
+	                        .read_back = module_read_back};
+	dbc_backup_files files = {.arg = &m,
+	                          .check_target = module_check_target,
+	                          .resolve = module_resolve,
+	                          .make_temp = module_make_temp,
+	                          .seal = module_seal,
+	                          .publish = module_publish,
+	                          .release = module_release,
+	                          .remove = module_remove};
+	dbc_backup_recorder rec = {&m, module_record};
+	int rc = dbc_backup_tool_run(ctx, &tool, &files, &rec, path, m.seal, json);
+	*id = m.id;
+	return rc;
 }
 
 /* The image an incremental backup restores to, written at image (a new

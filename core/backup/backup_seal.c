@@ -116,9 +116,8 @@ int dbc_backup_publish(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tm
 		env->remove(ctx, sealed_tmp, &existed); /* the error already set wins */
 		return DBC_ERROR;
 	}
-	/* the plain copy (verified, sealed and read back) is deleted by the
-	 * caller once the catalog row is written: between the name and the
-	 * row nothing else runs */
+	/* the plain copy (verified, sealed and read back) is released by
+	 * the backup flow (backup_tool.c) once the sealed file has its name */
 	copy->file_sha256 = sealed_sha;
 	copy->bytes = bytes;
 	copy->seal = seal;

@@ -1,13 +1,15 @@
 /*
- * backup_tool.h — a backup made by a tool outside the database (PostgreSQL:
- * pg_dump, pgBackRest), decided here as dbc_backup_create decides SQLite's
- * (docs/backups.md). The flow is the core's: copy, read back, seal, publish,
- * record, in that order, each step taken only once the one before it has
- * proved what it must. What touches the tool or a file is a hook: the tool's
- * copy and read back (dbc_backup_tool, what the command plugs in as the
- * SQLite module plugs in its page copy), the files (dbc_backup_files: a
- * temporary file, the seal, the publication, the digest) and the catalog
- * (record: dbbackup_record through SQL, the command's only way in).
+ * backup_tool.h — the one backup flow, for every engine and method
+ * (docs/backups.md): copy, read back, seal, publish, record, in that
+ * order, each step taken only once the one before it has proved what it
+ * must. What touches the copy or a file is a hook: the tool's copy and
+ * read back (dbc_backup_tool: the SQLite module's page copy and its
+ * verification, backup_create.c; the command's pg_dump and pgBackRest),
+ * the files (dbc_backup_files: a temporary file, the seal, the
+ * publication, the digest, the removal) and the catalog (record: the
+ * module's catalog write, or dbbackup_record through SQL, the command's
+ * only way in). A new backup method is a tool (its hooks) and a row of the
+ * command's method table (cli/backup/backup_methods.c).
  *
  * The rules decided here, for a tool that writes a file:
  *   - the target's name never holds anything but the whole, read-back copy
@@ -16,8 +18,14 @@
  *   - a sealed copy's plain bytes live only in a file without a name;
  *   - nothing is recorded unless the file is published, and the record
  *     holds the published file's bytes and SHA-256;
- *   - on any failure the temporary files are released and nothing is
- *     recorded.
+ *   - on any failure before the record the temporary files are released
+ *     and nothing is published;
+ *   - a record that failed and is known not committed leaves no file: the
+ *     published file is removed (unrecorded, it would be a backup no
+ *     prune, list or restore sees, and its name would refuse a retry);
+ *     a record that may have been committed (the connection was lost, or
+ *     the row was written and its answer not read) keeps the file, and
+ *     the error names it: removing it could lose a recorded backup.
  * For a tool that keeps its copy itself (a repository), only copy, read
  * back (the tool names what it made) and record apply.
  */
@@ -69,13 +77,17 @@ typedef struct dbc_backup_tool {
 	int (*read_back)(dbc_ctx *ctx, void *arg, const char *file, dbc_backup_made *made);
 } dbc_backup_tool;
 
-/* The files of a tool that writes one (the command's: core/container's
- * scratch files and seal). */
+/* The files of a tool that writes one (the module's: its VFS files and
+ * seal; the command's: core/container's scratch files and seal). */
 typedef struct dbc_backup_files {
 	void *arg;
 	/* An error when anything is at path (a file, a link): a backup never
 	 * replaces one. */
 	int (*check_target)(dbc_ctx *ctx, void *arg, const char *path);
+	/* The name the backup is published and recorded under, once
+	 * check_target accepted path (made absolute, its directory resolved).
+	 * NULL: path as given. */
+	int (*resolve)(dbc_ctx *ctx, void *arg, const char *path, char **out);
 	/* A new, empty file for the copy to be published as path: beside it
 	 * (a temporary name no one else uses), or with plain a file without a
 	 * name on path's file system (a copy to seal). *tmp is released by
@@ -90,17 +102,24 @@ typedef struct dbc_backup_files {
 	/* Syncs tmp, gives it the name path (never over a file) and syncs the
 	 * directory. */
 	int (*publish)(dbc_ctx *ctx, void *arg, const char *tmp, const char *path);
-	/* The published file at path: its absolute name, bytes and SHA-256. */
+	/* The published file at path: its absolute name, bytes and SHA-256.
+	 * NULL: the tool's steps learnt them (made->location is path). */
 	int (*describe)(dbc_ctx *ctx, void *arg, const char *path, dbc_backup_made *made);
+	/* Releases a temporary file of make_temp (gone already once
+	 * published is no error); an error already set stays the error. */
 	void (*release)(dbc_ctx *ctx, void *arg, char *tmp);
+	/* Deletes the published file path (a record known not committed);
+	 * an error already set stays the error. */
+	void (*remove)(dbc_ctx *ctx, void *arg, const char *path);
 } dbc_backup_files;
 
 /* The catalog: records made as one row of kind (dbbackup_record); *json
- * describes the row. */
+ * describes the row. On an error, *maybe_recorded says whether the row
+ * may be there all the same (false: the write is known rolled back). */
 typedef struct dbc_backup_recorder {
 	void *arg;
 	int (*record)(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
-	              char **json);
+	              char **json, bool *maybe_recorded);
 } dbc_backup_recorder;
 
 /* Runs the flow: path is the target (a tool that writes a file; NULL

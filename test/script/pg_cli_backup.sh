@@ -7,7 +7,8 @@
 # the name; a failing pg_dump leaves no file at all. The recorded
 # fingerprint is the schema in the dump: read in the snapshot pg_dump
 # dumps, even when DDL commits between the two. A dump that pg_restore
-# cannot read back whole is neither named nor recorded. A stand-in pg_dump on PATH
+# cannot read back whole is neither named nor recorded; one whose record
+# failed is removed unless the record may have committed. A stand-in pg_dump on PATH
 # (which then runs the real one) makes each case deterministic.
 set -eu
 db=dbcare_cli_backup
@@ -65,6 +66,10 @@ backup 2 backup incr.dump --incremental --db "$url"; has "--incremental on Postg
 [ "$(q -c "SELECT count(*) FROM dbcare.backups")" = 0 ] || fail "--incremental without a stanza recorded a backup"
 backup 2 backup --incremental --type full --stanza nosuch --db "$url"
 has "--incremental and --type full" err
+# each method refuses the options of another (cli/backup/backup_methods.c)
+backup 2 backup typed.dump --type full --db "$url"; has "--type is pgBackRest's" err
+backup 2 backup --compress zstd --stanza nosuch --db "$url"; has "pgBackRest compresses and encrypts" err
+[ ! -e typed.dump ] || fail "a refused backup wrote a dump"
 
 # --- a dump that does not read back (pg_dump said success): not recorded,
 # not named; the command reads every archive back with pg_restore
@@ -104,6 +109,28 @@ echo fail >mode
 backup 1 backup failed.dump --db "$url"; has "pg_dump failed" err
 [ -z "$(leftovers failed.dump)" ] || fail "a failed dump left $(leftovers failed.dump)"
 [ "$(q -c "SELECT count(*) FROM dbcare.backups")" = 0 ] || fail "a failed dump was recorded"
+
+# --- the record fails after the dump was published. Known not committed
+# (the server refused the row): the file goes too, so a retry to the same
+# name works. Maybe committed (the session ended under the record, as a
+# lost connection): the file stays and the error says so, naming it.
+echo none >mode
+q -c "CREATE FUNCTION public.refuse_record() RETURNS trigger LANGUAGE plpgsql AS
+      \$\$BEGIN RAISE EXCEPTION 'no room for records'; END\$\$;
+      CREATE TRIGGER refuse BEFORE INSERT ON dbcare.backups
+      FOR EACH ROW EXECUTE FUNCTION public.refuse_record()"
+backup 1 backup unrecorded.dump --db "$url"; has "no room for records" err
+[ -z "$(leftovers unrecorded.dump)" ] || fail "an unrecorded dump stayed: $(leftovers unrecorded.dump)"
+q -c "CREATE OR REPLACE FUNCTION public.refuse_record() RETURNS trigger LANGUAGE plpgsql AS
+      \$\$BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END\$\$"
+backup 1 backup unknown.dump --db "$url"
+has "the backup file $work/unknown.dump is kept: its record may have been committed" err
+[ -e unknown.dump ] || fail "a dump whose record may have committed was removed"
+q -c "DROP TRIGGER refuse ON dbcare.backups; DROP FUNCTION public.refuse_record()"
+backup 0 backup unrecorded.dump --db "$url"
+[ "$(q -c "SELECT count(*) FROM dbcare.backups WHERE path = '$work/unrecorded.dump'")" = 1 ] ||
+  fail "the retry to the name of an unrecorded dump was not recorded"
+q -c "DELETE FROM dbcare.backups"
 
 # --- DDL commits between the fingerprint and the dump: they still agree
 before=$(q -c "SELECT dbschema_fingerprint()")

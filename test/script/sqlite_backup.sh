@@ -4,7 +4,8 @@
 # and of a rollback-journal database; a damaged copy refused by verify and
 # marked failed; bad targets (a directory, an existing file, a missing or
 # unwritable directory, a full disk) refused with a "dbcare: " error,
-# nothing recorded and no file left under the name; retention that deletes
+# nothing recorded and no file left under the name, nor when the catalog
+# write fails; retention that deletes
 # catalogued files only and keeps the newest verified backup; the check's
 # skip, warning and critical.
 set -eu
@@ -60,6 +61,16 @@ expect_error "is a directory" "SELECT dbbackup_create('$bk')"
 expect_error "already exists" "SELECT dbbackup_create('$bk/wal.db')"
 expect_error "does not exist" "SELECT dbbackup_create('$work/nowhere/x.db')"
 expect_error "backup.dir is not set" "SELECT dbbackup_create()"
+# the catalog write refused (nothing committed): the published file goes
+# with it, so a retry to the name works; the same for a sealed one
+q "CREATE TRIGGER refuse_record BEFORE INSERT ON dbcare_backups
+   BEGIN SELECT RAISE(ABORT, 'no room for records'); END"
+expect_error "no room for records" "SELECT dbbackup_create('$bk/unrecorded.db')"
+[ ! -e "$bk/unrecorded.db" ] || fail "an unrecorded backup stayed under its name"
+no_temp_left
+q "DROP TRIGGER refuse_record"
+q "SELECT dbbackup_create('$bk/unrecorded.db')" | grep -q '"verified":true' ||
+  fail "the retry to an unrecorded backup's name failed"
 if command -v setpriv > /dev/null && [ "$(id -u)" = 0 ]; then
   ro="$work/ro"; mkdir -p "$ro"; chmod 755 "$work" "$ro"
   cp "$db" "$work/nobody.db"; chmod 666 "$work/nobody.db"; chmod 777 "$work"

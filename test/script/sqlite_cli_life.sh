@@ -91,6 +91,9 @@ run 0 backup "$work/b1.db" --db "sqlite:$db" --json
 run 0 backup "$work/b2.db" --db "sqlite:$db"
 grep -Eq "^verified +true$" out || fail "backup without --json: $(cat out)"   # a table, not JSON
 run 1 backup "$work/b2.db" --db "sqlite:$db"; has "dbcare: " err
+# the method table: the module's backup refuses pgBackRest's options
+run 2 backup "$work/b3.db" --stanza main --db "sqlite:$db"; has "--stanza and --type are for PostgreSQL" err
+[ ! -e "$work/b3.db" ] || fail "a refused backup wrote a file"
 run 0 backups --db "sqlite:$db" --json
 [ "$(json "[(b['id'], b['status'], b['exists']) for b in d['backups']]")" = \
   "[(1, 'verified', True), (2, 'verified', True)]" ] || fail "backups: $(cat out)"

@@ -5,8 +5,10 @@
  * record; the moment the tool opens is closed exactly once; a step that
  * fails stops the flow before anything later (nothing published before
  * its read back, nothing recorded before its publication) and the
- * temporary file is released on every path; a tool that keeps its copy
- * takes no file name and no seal.
+ * temporary file is released on every path; a published file whose
+ * record failed is removed when the record is known not committed and
+ * kept, named in the error, when it may have been; a tool that keeps its
+ * copy takes no file name and no seal.
  */
 #include "backup/backup_tool.h"
 #include "unit.h"
@@ -14,6 +16,7 @@
 typedef struct fake {
 	char log[512];
 	const char *fail_at; /* the step that fails (NULL: none) */
+	bool maybe_recorded; /* what a failing record says of its row */
 	int temps, released;
 } fake;
 
@@ -94,9 +97,18 @@ static void f_release(dbc_ctx *ctx, void *arg, char *tmp)
 	((fake *)arg)->released++;
 }
 
-static int r_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
-                    char **json)
+static void f_remove(dbc_ctx *ctx, void *arg, const char *path)
 {
+	fake *f = arg;
+	size_t n = strlen(f->log);
+	(void)ctx;
+	snprintf(f->log + n, sizeof f->log - n, " remove:%s", path);
+}
+
+static int r_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
+                    char **json, bool *maybe_recorded)
+{
+	*maybe_recorded = ((fake *)arg)->maybe_recorded;
 	*json = dbc_printf(ctx, "%s %s %lld %s", kind, made->location, (long long)made->bytes,
 	                   made->fingerprint ? made->fingerprint : "-");
 	return step(ctx, arg, "record");
@@ -118,7 +130,8 @@ static char *run(dbc_ctx *ctx, fake *f, bool writes_file, const char *path, unsi
 	                          .seal = f_seal,
 	                          .publish = f_publish,
 	                          .describe = f_describe,
-	                          .release = f_release};
+	                          .release = f_release,
+	                          .remove = f_remove};
 	dbc_backup_recorder rec = {f, r_record};
 	char *json = NULL;
 	*rc = dbc_backup_tool_run(ctx, &tool, &files, &rec, path, seal, &json);
@@ -165,8 +178,10 @@ static void test_failures(void)
 	    {"commit", "check temp begin copy commit"},
 	    {"read-back", "check temp begin copy commit read-back"},
 	    {"publish", "check temp begin copy commit read-back publish"},
-	    {"describe", "check temp begin copy commit read-back publish describe"},
-	    {"record", "check temp begin copy commit read-back publish describe record"},
+	    /* unrecorded: the published file removed, the name free again */
+	    {"describe", "check temp begin copy commit read-back publish describe remove:/b/app.dump"},
+	    {"record", "check temp begin copy commit read-back publish describe record "
+	               "remove:/b/app.dump"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		dbc_ctx ctx;
@@ -183,6 +198,42 @@ static void test_failures(void)
 		CHECK(f.released == f.temps, name);
 		dbc_ctx_finish(&ctx);
 	}
+}
+
+/* A record that may have been committed (the connection lost around its
+ * COMMIT): the file stays, and the error says so with its name, after
+ * the record's own error. */
+static void test_record_maybe_committed(void)
+{
+	dbc_ctx ctx;
+	fake f = {.fail_at = "record", .maybe_recorded = true};
+	int rc;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	char *json = run(&ctx, &f, true, "/b/app.dump", 0, &rc);
+	CHECK(rc == DBC_ERROR && json == NULL, "maybe committed: the flow fails");
+	CHECK_STR(f.log, "check temp begin copy commit read-back publish describe record",
+	          "maybe committed: the published file is not removed");
+	CHECK(ctx.message && strstr(ctx.message, "record failed; ") == ctx.message &&
+	          strstr(ctx.message, "the backup file /b/app.dump is kept") != NULL,
+	      "maybe committed: the error keeps the record's and names the file kept");
+	dbc_ctx_finish(&ctx);
+}
+
+/* A tool that keeps its copy: a failed record removes nothing, and the
+ * error names the copy the tool still holds. */
+static void test_kept_record_fails(void)
+{
+	dbc_ctx ctx;
+	fake f = {.fail_at = "record"};
+	int rc;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	run(&ctx, &f, false, NULL, 0, &rc);
+	CHECK(rc == DBC_ERROR, "kept, record fails: the flow fails");
+	CHECK_STR(f.log, "begin copy-kept commit read-back record", "kept: nothing removed");
+	CHECK(ctx.message && strstr(ctx.message, "record failed; the backup repo:label stays where "
+	                                         "repo keeps it, unrecorded") == ctx.message,
+	      "kept: the error names the unrecorded copy the tool holds");
+	dbc_ctx_finish(&ctx);
 }
 
 static void test_refusals(void)
@@ -205,6 +256,8 @@ int main(void)
 {
 	test_order();
 	test_failures();
+	test_record_maybe_committed();
+	test_kept_record_fails();
 	test_refusals();
 	return unit_done();
 }
