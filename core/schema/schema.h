@@ -87,9 +87,9 @@ typedef struct dbc_index {
 	char *name;
 	char *table; /* table name in the same schema */
 	bool unique;
-	bool primary;     /* the index behind a PRIMARY KEY */
-	bool constraint;  /* owned by a constraint (UNIQUE / PRIMARY KEY / EXCLUDE) */
-	bool valid;       /* false for PostgreSQL indexes not valid or not maintained (indisready) */
+	bool primary;    /* the index behind a PRIMARY KEY */
+	bool constraint; /* owned by a constraint (UNIQUE / PRIMARY KEY / EXCLUDE) */
+	bool valid;      /* false for PostgreSQL indexes not valid or not maintained (indisready) */
 	/* PostgreSQL: every key is a column compared by value by a built-in
 	 * operator class (integers, dates, uuid, enums...): no collation orders
 	 * it, so no libc or ICU upgrade can reorder the index under its rows.
