@@ -113,6 +113,9 @@ typedef struct copy_arg {
 	 * the read: only when every commit read was made before it (the scan
 	 * stops at the frame a WAL hook counted) */
 	bool direct;
+	/* the poll holds the write lock (a checkpoint, a row count): no
+	 * commit can be made between its read and its time */
+	bool fenced;
 	int commits;
 	pending *p;
 	size_t n, cap, bytes;
@@ -122,12 +125,24 @@ typedef struct copy_arg {
 	bool behind;
 } copy_arg;
 
+/* A poll's commits are read before its time is taken: a commit made in
+ * between (or since the poll before) is made before that time and read
+ * only by the next poll. So, unless no commit could be made meanwhile
+ * (the write lock held, or the module's read up to the frame its hook
+ * counted), the commits of a poll are marked seen late (the behind bit,
+ * pitr_log.h): the log covers no moment between the last poll that found
+ * the WAL unchanged and the next one (pitr_cover.c). */
+static bool seen_late(const copy_arg *a)
+{
+	return a->behind || a->partial || (!a->fenced && !a->direct);
+}
+
 /* A commit read from the WAL into the log, stamped now. */
 static int append_commit(copy_arg *a, const wal_commit *w)
 {
 	pitr_capture *c = a->c;
 	pitr_rec r = {.type = PITR_REC_COMMIT,
-	              .behind = a->behind || a->partial,
+	              .behind = seen_late(a),
 	              .time_ms = a->now,
 	              .epoch = c->epoch,
 	              .seq = c->seq + 1,
@@ -262,6 +277,17 @@ static int whole_until(pitr_capture *c)
 	return pitr_seg_append(c, &h, NULL);
 }
 
+/* The time a poll that found nothing new vouches for: every commit made
+ * before it is in the log. Its own time when it held the write lock;
+ * else just before it began (pitr_now_ms rounds up): a commit made after
+ * that may have come after its read; never before the newest record. */
+static int64_t unchanged_until(const pitr_capture *c, const copy_arg *a, int64_t began)
+{
+	int64_t t = a->fenced ? a->now : began - 1;
+	int64_t newest = c->last_write_ms > c->recovered_ms ? c->last_write_ms : c->recovered_ms;
+	return t > newest ? t : newest;
+}
+
 /* The next reader taken, the WAL copied to its end and synced, then the
  * previous reader released (kept instead when the poll copied only part:
  * the next reader's snapshot may be past the last frame copied). 0, or -1
@@ -275,17 +301,20 @@ static int advance(pitr_capture *c, copy_arg *a)
 	if (begin_read(c, c->rd[next]) != 0)
 		return -1;
 	int rc = copy_new(c, a);
+	if (c->scan_pause_ms > 0)
+		nanosleep(&(struct timespec){c->scan_pause_ms / 1000, c->scan_pause_ms % 1000 * 1000000L},
+		          NULL);
 	a->now = pitr_now_ms();
 	/* what was read before a failure is whole, but not all there was */
 	a->behind = a->behind || a->partial || rc != 0;
-	if (a->behind && a->n > 0 && whole_until(c) != 0)
+	if (seen_late(a) && a->n > 0 && whole_until(c) != 0)
 		rc = -1;
 	int wrote = write_pending(a);
 	if (rc == 0)
 		rc = wrote;
 	if (rc == 0 && !a->commits && (c->saw_commits || a->now - c->last_write_ms >= HEARTBEAT_MS)) {
 		pitr_rec h = {.type = PITR_REC_HEARTBEAT,
-		              .time_ms = a->now,
+		              .time_ms = unchanged_until(c, a, began),
 		              .epoch = c->epoch,
 		              .seq = c->seq,
 		              .db_pages = c->db_pages,
@@ -328,7 +357,7 @@ static int checkpoint(pitr_capture *c)
 {
 	if (!write_lock_now(c))
 		return 0;
-	copy_arg a = {.c = c};
+	copy_arg a = {.c = c, .fenced = true};
 	int rc = advance(c, &a);
 	/* only with every frame in the log (a partial copy: the next poll) */
 	if (rc == 0 && !a.partial) {
@@ -393,7 +422,7 @@ static int record_rows(pitr_capture *c)
 {
 	if (!write_lock_now(c))
 		return 0;
-	copy_arg a = {.c = c};
+	copy_arg a = {.c = c, .fenced = true};
 	int rc = advance(c, &a);
 	end_read(c->wr);
 	/* the reader held is at the log's place only when the copy was whole */
