@@ -125,16 +125,18 @@ typedef struct copy_arg {
 	bool behind;
 } copy_arg;
 
-/* A poll's commits are read before its time is taken: a commit made in
- * between (or since the poll before) is made before that time and read
- * only by the next poll. So, unless no commit could be made meanwhile
- * (the write lock held, or the module's read up to the frame its hook
- * counted), the commits of a poll are marked seen late (the behind bit,
- * pitr_log.h): the log covers no moment between the last poll that found
- * the WAL unchanged and the next one (pitr_cover.c). */
+/* The command's poll reads the WAL before it takes its time: a commit
+ * made in between (or since the poll before) is made before that time and
+ * read only by the next poll. So, unless no commit could be made meanwhile
+ * (the write lock held), the commits of its polls are marked seen late
+ * (the behind bit, pitr_log.h): the log covers no moment between the last
+ * poll that found the WAL unchanged and the next one (pitr_cover.c). The
+ * module's polls run in the WAL hook of the commit they copy, made before
+ * they began (commits of connections without the module are seen late
+ * there, docs/backups.md). */
 static bool seen_late(const copy_arg *a)
 {
-	return a->behind || a->partial || (!a->fenced && !a->direct);
+	return a->behind || a->partial || (!a->fenced && !a->direct && !a->c->lazy_readers);
 }
 
 /* A commit read from the WAL into the log, stamped now. */
@@ -335,7 +337,9 @@ static int advance(pitr_capture *c, copy_arg *a)
 	c->held = next;
 	c->read_ms = began;
 	c->saw_commits = a->commits > 0;
-	if (!a->behind) /* its time is no moment the log covers */
+	/* its time is no moment the log covers when it fell behind or read
+	 * commits seen late (the next poll that finds nothing new vouches) */
+	if (!a->behind && (a->commits == 0 || !seen_late(a)))
 		pitr_progress(c, c->last_write_ms);
 	return 0;
 }
