@@ -116,6 +116,9 @@ typedef struct copy_arg {
 	/* the poll holds the write lock (a checkpoint, a row count): no
 	 * commit can be made between its read and its time */
 	bool fenced;
+	/* fenced: the write lock (c->wr) released as soon as the time is
+	 * taken, before the commits are written and synced */
+	bool release;
 	int commits;
 	pending *p;
 	size_t n, cap, bytes;
@@ -290,6 +293,20 @@ static int64_t unchanged_until(const pitr_capture *c, const copy_arg *a, int64_t
 	return t > newest ? t : newest;
 }
 
+/* Returns once the clock has passed t, a time rounded up (pitr_now_ms),
+ * or after about 2 ms (a clock set back): a poll holding the write lock
+ * lets it go only then, so a commit made after is made after t. */
+static void wait_past(int64_t t)
+{
+	for (int i = 0; i < 20; i++) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 >= t)
+			return;
+		nanosleep(&(struct timespec){0, 100000}, NULL);
+	}
+}
+
 /* The next reader taken, the WAL copied to its end and synced, then the
  * previous reader released (kept instead when the poll copied only part:
  * the next reader's snapshot may be past the last frame copied). 0, or -1
@@ -307,6 +324,10 @@ static int advance(pitr_capture *c, copy_arg *a)
 		nanosleep(&(struct timespec){c->scan_pause_ms / 1000, c->scan_pause_ms % 1000 * 1000000L},
 		          NULL);
 	a->now = pitr_now_ms();
+	if (a->fenced)
+		wait_past(a->now);
+	if (a->release)
+		end_read(c->wr);
 	/* what was read before a failure is whole, but not all there was */
 	a->behind = a->behind || a->partial || rc != 0;
 	if (seen_late(a) && a->n > 0 && whole_until(c) != 0)
@@ -337,6 +358,8 @@ static int advance(pitr_capture *c, copy_arg *a)
 	c->held = next;
 	c->read_ms = began;
 	c->saw_commits = a->commits > 0;
+	if (a->fenced || (!a->behind && a->commits == 0))
+		c->vouched_ms = a->fenced ? a->now : began;
 	/* its time is no moment the log covers when it fell behind or read
 	 * commits seen late (the next poll that finds nothing new vouches) */
 	if (!a->behind && (a->commits == 0 || !seen_late(a)))
@@ -352,6 +375,21 @@ static bool write_lock_now(pitr_capture *c)
 	int began = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	sqlite3_busy_timeout(c->wr, 10000);
 	return began == SQLITE_OK;
+}
+
+/* A busy database (commits at every poll, none finds the WAL unchanged)
+ * gets a moment the log vouches for at least every vouch_ms: the WAL read
+ * again to its end under the write lock, taken only if no writer holds it
+ * now (busy: the next poll tries again) and released as soon as the poll's
+ * time is taken (writers wait for that read only, a few commits long). */
+static int vouch_busy(pitr_capture *c)
+{
+	if (c->vouch_ms <= 0 || pitr_now_ms() - c->vouched_ms <= c->vouch_ms || !write_lock_now(c))
+		return 0;
+	copy_arg a = {.c = c, .fenced = true, .release = true};
+	int rc = advance(c, &a);
+	end_read(c->wr); /* when advance failed before its read */
+	return rc;
 }
 
 /* The WAL checkpointed by the capture: under the write lock (no commit
@@ -647,6 +685,9 @@ int pitr_capture_poll(pitr_capture *c)
 		 * checkpoint could pass (the module's reader, pitr_capture.h) */
 		if (rc == 0 && a.commits > 0)
 			c->weak_reader = false;
+		/* a partial poll left more in the WAL: not read under the lock */
+		if (rc == 0 && a.commits > 0 && seen_late(&a) && !a.partial)
+			rc = vouch_busy(c);
 	}
 	if (rc == 1 && c->too_big) {
 		pitr_say(c, PITR_SAY_NOTE,

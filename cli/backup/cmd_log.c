@@ -113,7 +113,8 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .poll_bytes = test_bytes("DBCARE_TEST_POLL_BYTES"),
 	                  .record_bytes = test_bytes("DBCARE_TEST_RECORD_BYTES"),
 	                  .scan_pause_ms = (int)test_bytes("DBCARE_TEST_SCAN_PAUSE_MS"),
-	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms};
+	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms,
+	                  .vouch_ms = poll_ms * 4 > 200 ? poll_ms * 4 : 200};
 	cli_pitr_capture_init(&c, o);
 	int started = pitr_capture_start(&c);
 	if (started != 0) {
