@@ -113,6 +113,12 @@ typedef struct copy_arg {
 	 * the read: only when every commit read was made before it (the scan
 	 * stops at the frame a WAL hook counted) */
 	bool direct;
+	/* the poll holds the write lock (a checkpoint, a row count): no
+	 * commit can be made between its read and its time */
+	bool fenced;
+	/* fenced: the write lock (c->wr) released as soon as the time is
+	 * taken, before the commits are written and synced */
+	bool release;
 	int commits;
 	pending *p;
 	size_t n, cap, bytes;
@@ -122,12 +128,26 @@ typedef struct copy_arg {
 	bool behind;
 } copy_arg;
 
+/* The command's poll reads the WAL before it takes its time: a commit
+ * made in between (or since the poll before) is made before that time and
+ * read only by the next poll. So, unless no commit could be made meanwhile
+ * (the write lock held), the commits of its polls are marked seen late
+ * (the behind bit, pitr_log.h): the log covers no moment between the last
+ * poll that found the WAL unchanged and the next one (pitr_cover.c). The
+ * module's polls run in the WAL hook of the commit they copy, made before
+ * they began (commits of connections without the module are seen late
+ * there, docs/backups.md). */
+static bool seen_late(const copy_arg *a)
+{
+	return a->behind || a->partial || (!a->fenced && !a->direct && !a->c->lazy_readers);
+}
+
 /* A commit read from the WAL into the log, stamped now. */
 static int append_commit(copy_arg *a, const wal_commit *w)
 {
 	pitr_capture *c = a->c;
 	pitr_rec r = {.type = PITR_REC_COMMIT,
-	              .behind = a->behind || a->partial,
+	              .behind = seen_late(a),
 	              .time_ms = a->now,
 	              .epoch = c->epoch,
 	              .seq = c->seq + 1,
@@ -262,6 +282,31 @@ static int whole_until(pitr_capture *c)
 	return pitr_seg_append(c, &h, NULL);
 }
 
+/* The time a poll that found nothing new vouches for: every commit made
+ * before it is in the log. Its own time when it held the write lock;
+ * else just before it began (pitr_now_ms rounds up): a commit made after
+ * that may have come after its read; never before the newest record. */
+static int64_t unchanged_until(const pitr_capture *c, const copy_arg *a, int64_t began)
+{
+	int64_t t = a->fenced ? a->now : began - 1;
+	int64_t newest = c->last_write_ms > c->recovered_ms ? c->last_write_ms : c->recovered_ms;
+	return t > newest ? t : newest;
+}
+
+/* Returns once the clock has passed t, a time rounded up (pitr_now_ms),
+ * or after about 2 ms (a clock set back): a poll holding the write lock
+ * lets it go only then, so a commit made after is made after t. */
+static void wait_past(int64_t t)
+{
+	for (int i = 0; i < 20; i++) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 >= t)
+			return;
+		nanosleep(&(struct timespec){0, 100000}, NULL);
+	}
+}
+
 /* The next reader taken, the WAL copied to its end and synced, then the
  * previous reader released (kept instead when the poll copied only part:
  * the next reader's snapshot may be past the last frame copied). 0, or -1
@@ -275,17 +320,24 @@ static int advance(pitr_capture *c, copy_arg *a)
 	if (begin_read(c, c->rd[next]) != 0)
 		return -1;
 	int rc = copy_new(c, a);
+	if (c->scan_pause_ms > 0)
+		nanosleep(&(struct timespec){c->scan_pause_ms / 1000, c->scan_pause_ms % 1000 * 1000000L},
+		          NULL);
 	a->now = pitr_now_ms();
+	if (a->fenced)
+		wait_past(a->now);
+	if (a->release)
+		end_read(c->wr);
 	/* what was read before a failure is whole, but not all there was */
 	a->behind = a->behind || a->partial || rc != 0;
-	if (a->behind && a->n > 0 && whole_until(c) != 0)
+	if (seen_late(a) && a->n > 0 && whole_until(c) != 0)
 		rc = -1;
 	int wrote = write_pending(a);
 	if (rc == 0)
 		rc = wrote;
 	if (rc == 0 && !a->commits && (c->saw_commits || a->now - c->last_write_ms >= HEARTBEAT_MS)) {
 		pitr_rec h = {.type = PITR_REC_HEARTBEAT,
-		              .time_ms = a->now,
+		              .time_ms = unchanged_until(c, a, began),
 		              .epoch = c->epoch,
 		              .seq = c->seq,
 		              .db_pages = c->db_pages,
@@ -306,7 +358,11 @@ static int advance(pitr_capture *c, copy_arg *a)
 	c->held = next;
 	c->read_ms = began;
 	c->saw_commits = a->commits > 0;
-	if (!a->behind) /* its time is no moment the log covers */
+	if (a->fenced || (!a->behind && a->commits == 0))
+		c->vouched_ms = a->fenced ? a->now : began;
+	/* its time is no moment the log covers when it fell behind or read
+	 * commits seen late (the next poll that finds nothing new vouches) */
+	if (!a->behind && (a->commits == 0 || !seen_late(a)))
 		pitr_progress(c, c->last_write_ms);
 	return 0;
 }
@@ -321,6 +377,21 @@ static bool write_lock_now(pitr_capture *c)
 	return began == SQLITE_OK;
 }
 
+/* A busy database (commits at every poll, none finds the WAL unchanged)
+ * gets a moment the log vouches for at least every vouch_ms: the WAL read
+ * again to its end under the write lock, taken only if no writer holds it
+ * now (busy: the next poll tries again) and released as soon as the poll's
+ * time is taken (writers wait for that read only, a few commits long). */
+static int vouch_busy(pitr_capture *c)
+{
+	if (c->vouch_ms <= 0 || pitr_now_ms() - c->vouched_ms <= c->vouch_ms || !write_lock_now(c))
+		return 0;
+	copy_arg a = {.c = c, .fenced = true, .release = true};
+	int rc = advance(c, &a);
+	end_read(c->wr); /* when advance failed before its read */
+	return rc;
+}
+
 /* The WAL checkpointed by the capture: under the write lock (no commit
  * can come), every frame copied, the readers released, a passive
  * checkpoint, a new reader, the lock released. Busy: tried again later. */
@@ -328,7 +399,7 @@ static int checkpoint(pitr_capture *c)
 {
 	if (!write_lock_now(c))
 		return 0;
-	copy_arg a = {.c = c};
+	copy_arg a = {.c = c, .fenced = true};
 	int rc = advance(c, &a);
 	/* only with every frame in the log (a partial copy: the next poll) */
 	if (rc == 0 && !a.partial) {
@@ -393,7 +464,7 @@ static int record_rows(pitr_capture *c)
 {
 	if (!write_lock_now(c))
 		return 0;
-	copy_arg a = {.c = c};
+	copy_arg a = {.c = c, .fenced = true};
 	int rc = advance(c, &a);
 	end_read(c->wr);
 	/* the reader held is at the log's place only when the copy was whole */
@@ -614,6 +685,9 @@ int pitr_capture_poll(pitr_capture *c)
 		 * checkpoint could pass (the module's reader, pitr_capture.h) */
 		if (rc == 0 && a.commits > 0)
 			c->weak_reader = false;
+		/* a partial poll left more in the WAL: not read under the lock */
+		if (rc == 0 && a.commits > 0 && seen_late(&a) && !a.partial)
+			rc = vouch_busy(c);
 	}
 	if (rc == 1 && c->too_big) {
 		pitr_say(c, PITR_SAY_NOTE,

@@ -49,6 +49,16 @@ typedef struct pitr_capture {
 	 * capture, which copies at its connection's commits) */
 	int64_t stall_ms;
 	int64_t read_ms; /* when the last whole poll began (0: none since the base) */
+	/* a poll that copied commits seen late when the last poll that could
+	 * vouch (the WAL unchanged, or the write lock held) began more than
+	 * vouch_ms ago reads the WAL again under the write lock, if free (0:
+	 * never, the module's capture): a busy database still gets a moment
+	 * the log vouches for at least that often */
+	int64_t vouch_ms;
+	int64_t vouched_ms; /* when the last poll that could vouch began */
+	/* tests only (0: none): a pause after a poll read the WAL, before it
+	 * takes its time, the window a commit can slip into unseen */
+	int scan_pause_ms;
 	/* the most bytes of one commit record (0: the format's 2 GB; smaller:
 	 * tests only); a larger commit is taken as a new base (too_big: its
 	 * pages, until that base is taken) */

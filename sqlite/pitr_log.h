@@ -26,12 +26,15 @@
  *       file's SHA-256 (hex) and name;
  *   'C' a commit: epoch, seq, db pages after it, WAL position, n pages,
  *       then n times (u32 page number, page); with PITR_REC_BEHIND, a
- *       commit of a poll that fell behind: it stopped before the WAL's end
- *       (16 MB a poll), or began long after the poll before it (the
- *       capture stalled): commits made before its time may be unread or
- *       seen late, so from the last whole poll before it to the next one
- *       the log covers no moment (pitr_cover.c, in the command);
- *   'H' a heartbeat: epoch, seq: the capture saw nothing newer at time;
+ *       commit seen late: read by a poll that took its time after its
+ *       read, without the write lock (a commit made in between is read
+ *       only by the next poll), or that fell behind: it stopped before the
+ *       WAL's end (16 MB a poll), or began long after the poll before it
+ *       (the capture stalled): commits made before its time may be unread
+ *       or seen late, so from the last whole poll before it to the next
+ *       one the log covers no moment (pitr_cover.c, in the command);
+ *   'H' a heartbeat: epoch, seq: every commit made before time is in the
+ *       log (the capture found nothing newer after it);
  *   'S' a capture resumed the epoch: time is the last moment seen before it
  *       stopped; commits in the records right after it (before any other
  *       record) were made at some moment between that and their own time;

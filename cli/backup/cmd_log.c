@@ -46,7 +46,9 @@ static int database_identity(const cli_target *t, cli_opts *o, char **identity)
 	return 0;
 }
 
-/* DBCARE_TEST_POLL_BYTES: the most one poll copies, and
+/* DBCARE_TEST_SCAN_PAUSE_MS: a pause in every poll between its read of
+ * the WAL and its time (a capture descheduled there), tests only;
+ * DBCARE_TEST_POLL_BYTES: the most one poll copies, and
  * DBCARE_TEST_RECORD_BYTES: the most one commit record holds, for tests
  * only (a backlog of partial polls and a commit larger than a record at
  * suite size, docs/testing.md); 0 (unset): the capture's own 16 MB and the
@@ -110,7 +112,9 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .ckpt_frames = 1000,
 	                  .poll_bytes = test_bytes("DBCARE_TEST_POLL_BYTES"),
 	                  .record_bytes = test_bytes("DBCARE_TEST_RECORD_BYTES"),
-	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms};
+	                  .scan_pause_ms = (int)test_bytes("DBCARE_TEST_SCAN_PAUSE_MS"),
+	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms,
+	                  .vouch_ms = poll_ms * 4 > 200 ? poll_ms * 4 : 200};
 	cli_pitr_capture_init(&c, o);
 	int started = pitr_capture_start(&c);
 	if (started != 0) {

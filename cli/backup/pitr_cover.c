@@ -2,10 +2,12 @@
  * pitr_cover.c — which moments a point-in-time log restores exactly
  * (the rule: pitr.h, above pitr_cover), for log status, restore --to-time
  * (latest too) and the log's drill alike. A poll stamps its commits after
- * reading them, so a commit is never stamped before it was made; a poll
- * that read the WAL to its end leaves nothing made before its read began
- * outside the log: from its time on (until the next poll) the log holds the
- * database as it was at a moment at most about one poll back. A poll that
+ * reading them, so a commit is never stamped before it was made; a commit
+ * made between a poll's read and its time is read by the next poll only,
+ * so the capture marks a poll's commits seen late (the behind bit) unless
+ * it held the write lock, and a poll that found nothing new writes a
+ * heartbeat just before it began: every commit made before then is in the
+ * log. A moment is covered only between such records. A poll that
  * stopped short (a backlog of more than 16 MB, made since the last whole
  * poll, copied 16 MB at a time), a base (commits made while it was copied
  * are read only after it) and a capture that resumed after a stop all

@@ -24,7 +24,10 @@ wait $cap || fail "the capture failed: $(cat cap.err)"
 rm -f "$db" "$db-wal" "$db-shm"
 
 out=$("$cli" log status log 2>&1) || fail "log status without --db: $out"
-echo "$out" | grep -q "restorable from .* (epoch 1, [3-9] commits)" || fail "log status: $out"
+# the three commits, each in the stretch from the poll that found the WAL
+# unchanged after it (the time between a commit and that poll: none)
+n=$(echo "$out" | sed -n 's/.*restorable from .* (epoch 1, \([0-9]*\) commits)$/\1/p' | awk '{s += $1} END {print s + 0}')
+[ "${n:-0}" -ge 3 ] || fail "log status: ${n:-no} commits in its stretches: $out"
 out=$("$cli" log prune log --keep 1 2>&1) || fail "log prune without --db: $out"
 echo "$out" | grep -q "would be deleted" || fail "log prune: $out"
 out=$("$cli" backup drill --log log 2>&1) || fail "backup drill --log without --db: $out"

@@ -6,7 +6,8 @@
 # base and the segments only it needed; a moment of the first stretch is
 # then refused with nothing made, moments of the other two still restore
 # row for row (and equal to the row counts the log recorded when a segment
-# closed after their last commit), and log status lists two stretches.
+# closed after their last commit), and log status lists stretches of
+# two bases (a capture's stretches split between polls that read commits).
 # --keep-for SPAN keeps what restores any moment of the last SPAN: the
 # newest base before it and every later one, with their segments; on a
 # copy, a span reaching back before the second base deletes nothing, one
@@ -141,8 +142,8 @@ done
   fail "the aged log restored a moment of the first stretch"
 [ "$aged_segments" -lt "$(grep -c 'dbclog$' <<<"$before")" ] || fail "--keep-for deleted no segment"
 [ "$("$cli" log status "$log" --json --db "sqlite:$work/r2.db" --module "$module" |
-  python3 -c 'import json,sys; print(len(json.load(sys.stdin)["stretches"]))')" = 2 ] ||
-  fail "log status after the prune does not list two stretches"
+  python3 -c 'import json,sys; print(len({s["epoch"] for s in json.load(sys.stdin)["stretches"]}))')" = 2 ] ||
+  fail "log status after the prune does not list stretches of two bases"
 # --keep-for takes its unit written: a bare 7 (seconds? days?) is refused
 set +e
 out=$("$cli" log prune "$log" --keep-for 7 --db "sqlite:$work/r2.db" --module "$module" 2>&1); rc=$?

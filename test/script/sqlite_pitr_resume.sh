@@ -38,7 +38,7 @@ p.send_signal(signal.SIGKILL); p.wait()
 time.sleep(0.3); insert(4); time.sleep(0.3)
 moments["while no capture ran"] = (now(), count(), False); time.sleep(0.3)
 p = capture()
-moments["after the resume"] = (now(), count(), True)
+moments["after the resume"] = (now(), count(), True); caught_up(p)  # vouched for before the next commit
 insert(3); caught_up(p)
 # a second kill with nothing committed meanwhile: its stretch restores
 p.send_signal(signal.SIGKILL); p.wait()

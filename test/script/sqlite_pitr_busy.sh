@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# A database written without a pause (a commit every few ms) still gets
+# moments the log vouches for: no poll finds its WAL unchanged, so once
+# the last moment vouched for is older than 4 polls (200 ms at least) the
+# capture reads the WAL under the write lock, taken when free between two
+# commits. `log status` stays within a second of now while the writes go
+# on, and a restore to a moment it vouched for then holds every commit
+# made before it and none after (one commit in flight at that moment,
+# timed here only to its start and end, may be either).
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cli="$root/build/cli/dbcare"
+[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
+import os, sqlite3, subprocess, threading, time
+from pitr_test import *
+cli, module, work = args()
+db, log, con = app_with_log(work, None)
+err = open(os.path.join(work, "capture.err"), "w")
+p = subprocess.Popen([cli, "log", log, "--sleep-ms", "20", "--db", "sqlite:" + db, "--module", module],
+                     stderr=err)
+wait_capture_ready_in(p, err.name)
+con.execute("INSERT INTO t (v) VALUES ('first')")
+wait_restorable(cli, module, log, now_ms(), 60, p)
+
+lags, seen, writing = [], [], threading.Event()
+writing.set()
+def watch():
+    """How far behind now `log status` vouches, and the moments it vouched
+    for, while the writer writes."""
+    while writing.is_set():
+        asked = now_ms()
+        last = last_restorable(cli, module, log)
+        lags.append(asked - (parse(last) if last else 0))
+        if last and last not in seen: seen.append(last)
+        time.sleep(0.1)
+watcher = threading.Thread(target=watch)
+
+# each commit's span: it was made at some instant between the two times
+spans, began = [], time.time()
+watcher.start()
+while time.time() - began < 3.0:
+    before = time.time()
+    con.execute("INSERT INTO t (v) VALUES ('busy')")
+    spans.append((before, time.time()))
+writing.clear()
+watcher.join()
+if len(spans) < 300: fail("the writer made only %d commits in 3 s: not a busy database" % len(spans), p)
+late = lags[len(lags) // 3:]  # after the first second of writes
+print("writes: %d commits; log status behind now by %s ms" % (len(spans), late))
+if not late or max(late) > 1000:
+    fail("while the writes went on, log status vouched for no moment within 1 s of now: %s" % late, p)
+during = [t for t in seen if spans[0][1] < parse(t) / 1000 < spans[-1][0]]
+if len(during) < 3: fail("log status vouched for %d moments during the writes: %s" % (len(during), seen), p)
+p.terminate()
+if p.wait() != 0: fail("capture: " + open(err.name).read())
+for t in during[-3:]:
+    at = parse(t) / 1000
+    made = 1 + sum(1 for _, end in spans if end < at)      # surely before it
+    maybe = 1 + sum(1 for start, _ in spans if start < at)  # one may straddle it
+    out = os.path.join(work, "r%d.db" % made)
+    r = run(cli, module, "restore", "--to-time", t, log, "--db", "sqlite:" + out)
+    if r.returncode != 0: fail("restore to the vouched moment %s: %s" % (t, r.stderr))
+    got = sqlite3.connect(out).execute("SELECT count(*) FROM t").fetchone()[0]
+    if not made <= got <= maybe:
+        fail("a restore to %s, after %d commits (%d with one in flight), holds %d" % (t, made, maybe, got))
+print("ok: a busy database's log vouched for a moment within 1 s of now; 3 restores exact")
+PY
