@@ -232,11 +232,12 @@ static void explain_gap(const pitr_plan *p, const char *dir, const pitr_stretch 
 		           "moments it restores exactly are %s %s UTC",
 		           dir, t, a, b, near, b);
 	else
-		cli_errorf("the log in %s does not cover %s UTC: commits made after the capture's last "
-		           "read of an unchanged WAL at %s UTC were read only at %s UTC (read at its next "
-		           "poll, or it fell behind: a backlog read in parts, or a stall), so when each was "
-		           "made is not known; the nearest moments it restores exactly are %s %s UTC",
-		           dir, t, a, b, near, b);
+		cli_errorf(
+		    "the log in %s does not cover %s UTC: commits made after the capture's last "
+		    "read of an unchanged WAL at %s UTC were read only at %s UTC (read at its next "
+		    "poll, or it fell behind: a backlog read in parts, or a stall), so when each was "
+		    "made is not known; the nearest moments it restores exactly are %s %s UTC",
+		    dir, t, a, b, near, b);
 }
 
 /* Says why T cannot be restored from the log; -1. */
