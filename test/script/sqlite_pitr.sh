@@ -304,8 +304,18 @@ tester = sqlite3.connect(db, timeout=60, isolation_level=None)
 # the row counts of its last commit), a restore to it checks them
 end_rows = rows_hash(tester)
 live_pages = tester.execute("PRAGMA page_count").fetchone()[0]
-end = now_ms() + 2
-time.sleep(0.003)
+# a moment the log vouches for: the writers' last commits are read at the
+# capture's next poll, and the moments before that read are none it knows
+after, end = now_ms(), None
+deadline = time.time() + WAIT_S
+while end is None and time.time() < deadline:
+    last = status().get("last_restorable")
+    if last and parse(last[:23]) > after:
+        end = parse(last[:23])
+    else:
+        time.sleep(0.05)
+if end is None:
+    fail("the log vouched for no moment after the writers stopped within %.0f s" % WAIT_S)
 def closed_after(ms):
     for f in os.listdir(logdir):
         if f.startswith("log-") and f.endswith(".json"):
