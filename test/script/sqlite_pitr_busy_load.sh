@@ -15,10 +15,7 @@
 # starts at a later commit.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
-PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
+pitr_python <<'PY'
 import json, os, sqlite3, time
 from pitr_test import *
 cli, module, work = args()

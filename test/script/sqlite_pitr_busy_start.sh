@@ -6,10 +6,7 @@
 # when a restarted capture met a long write transaction.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
-PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
+pitr_python <<'PY'
 import os, sqlite3, subprocess, sys, time
 from pitr_test import *
 cli, module, work = args()

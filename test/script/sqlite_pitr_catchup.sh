@@ -18,10 +18,7 @@
 # --to-time latest and the log's drill agree.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
-PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
+pitr_python <<'PY'
 import glob, hashlib, json, os, signal, sqlite3, subprocess, time
 from pitr_test import *
 cli, module, work = args()

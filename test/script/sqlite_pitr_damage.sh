@@ -7,10 +7,7 @@
 # inside its last record) is still cut by the next capture, and restores.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
-PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
+pitr_python <<'PY'
 import json, os, shutil, signal, sqlite3, subprocess, sys, time
 from pitr_test import *
 cli, module, work = args()

@@ -9,10 +9,7 @@
 # is still refused, with nothing made.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
-PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
+pitr_python <<'PY'
 import json, os, shutil, signal, sqlite3, subprocess, sys, time
 from pitr_test import now_ms, wait_capture_ready, wait_restorable
 cli, module, work = sys.argv[1:4]

@@ -8,10 +8,7 @@
 # (sqlite_pitr_resume.sh failed so under load: 3 rows, not 5).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
-PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
+pitr_python <<'PY'
 import os, sqlite3, subprocess, time
 from pitr_test import *
 cli, module, work = args()

@@ -16,3 +16,14 @@ q() { sqlite3 -batch -cmd ".load $module" "${db:?set db before calling q}" "$@";
 # 100,000-row tables) in the file "$db", in a few seconds.
 sample_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../fixtures/sample" && pwd)
 load_sample() { sqlite3 -batch -bail "${db:?set db before calling load_sample}" < "$sample_dir/$1.sqlite.sql" >/dev/null; }
+# pitr_python [ARG...]: runs the Python script on stdin with the built
+# command, the module and the work folder as its first arguments (read by
+# pitr_test.args()) and this folder on its path; fails when the command is
+# not built.
+pitr_python() {
+  local lib cli
+  lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  cli="$lib/../../../build/cli/dbcare"
+  [ -x "$cli" ] || fail "build/cli/dbcare is not built"
+  PYTHONPATH="$lib" "$py" - "$(cd "$(dirname "$cli")" && pwd)/dbcare" "$module" "$work" "$@"
+}
