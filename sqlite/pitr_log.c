@@ -256,32 +256,56 @@ static int classify_short(FILE *f, off_t off)
 	return rc;
 }
 
-int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
+/* Reads the record at f's position whole, its header first, into *b
+ * (malloc'd): 1, with *pl its payload's length, *magic its format and
+ * *sound whether its check holds; 0 when f ends before a header; -1 when f
+ * ends inside the record; -2 when its header is no record's; -3 without
+ * memory. *b is NULL unless 1. */
+static int read_whole(FILE *f, unsigned char **b, size_t *pl, uint32_t *magic, bool *sound)
 {
 	unsigned char h[REC_HDR];
-	memset(r, 0, sizeof *r);
-	*off = ftello(f);
+	*b = NULL;
 	size_t got = fread(h, 1, REC_HDR, f);
 	if (got == 0 && feof(f))
 		return 0;
 	if (got != REC_HDR)
-		return classify_short(f, *off);
-	uint32_t magic = get32(h);
-	if ((magic != REC_MAGIC && magic != REC_MAGIC_V1) || get32(h + 8) > MAX_PAYLOAD)
+		return -1;
+	*magic = get32(h);
+	if ((*magic != REC_MAGIC && *magic != REC_MAGIC_V1) || get32(h + 8) > MAX_PAYLOAD)
 		return -2;
-	size_t pl = get32(h + 8), ck = check_len(magic);
-	unsigned char *b = malloc(REC_HDR + pl + ck);
-	if (!b)
-		return -2;
-	memcpy(b, h, REC_HDR);
-	if (fread(b + REC_HDR, 1, pl + ck, f) != pl + ck) {
-		free(b);
-		return classify_short(f, *off);
+	*pl = get32(h + 8);
+	size_t ck = check_len(*magic);
+	if (!(*b = malloc(REC_HDR + *pl + ck)))
+		return -3;
+	memcpy(*b, h, REC_HDR);
+	if (fread(*b + REC_HDR, 1, *pl + ck, f) != *pl + ck) {
+		free(*b);
+		*b = NULL;
+		return -1;
 	}
-	int rc = check_ok(magic, b, REC_HDR + pl, b + REC_HDR + pl) == 1 ? 0 : -2;
-	r->type = get32(h + 4) & ~PITR_REC_BEHIND;
-	r->behind = (get32(h + 4) & PITR_REC_BEHIND) != 0 && r->type == PITR_REC_COMMIT;
-	r->time_ms = (int64_t)get64(h + 12);
+	*sound = check_ok(*magic, *b, REC_HDR + *pl, *b + REC_HDR + *pl) == 1;
+	return 1;
+}
+
+int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
+{
+	unsigned char *b;
+	size_t pl = 0;
+	uint32_t magic = 0;
+	bool sound = false;
+	memset(r, 0, sizeof *r);
+	*off = ftello(f);
+	int got = read_whole(f, &b, &pl, &magic, &sound);
+	if (got == 0)
+		return 0;
+	if (got == -1)
+		return classify_short(f, *off);
+	if (got != 1)
+		return -2;
+	int rc = sound ? 0 : -2;
+	r->type = get32(b + 4) & ~PITR_REC_BEHIND;
+	r->behind = (get32(b + 4) & PITR_REC_BEHIND) != 0 && r->type == PITR_REC_COMMIT;
+	r->time_ms = (int64_t)get64(b + 12);
 	if (rc == 0)
 		rc = parse_payload(b + REC_HDR, pl, page_size, r) == 0 ? 0 : -2;
 	if (rc == 0 && r->type == PITR_REC_COMMIT) {
@@ -298,22 +322,13 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 
 int pitr_record_intact(FILE *f)
 {
-	unsigned char h[REC_HDR];
-	if (fread(h, 1, REC_HDR, f) != REC_HDR)
-		return -1;
-	uint32_t magic = get32(h);
-	if ((magic != REC_MAGIC && magic != REC_MAGIC_V1) || get32(h + 8) > MAX_PAYLOAD)
-		return -2;
-	size_t pl = get32(h + 8), ck = check_len(magic);
-	unsigned char *b = malloc(REC_HDR + pl + ck);
-	if (!b)
-		return -1;
-	memcpy(b, h, REC_HDR);
-	int rc = fread(b + REC_HDR, 1, pl + ck, f) != pl + ck              ? -1
-	         : check_ok(magic, b, REC_HDR + pl, b + REC_HDR + pl) == 1 ? 1
-	                                                                   : -2;
+	unsigned char *b;
+	size_t pl;
+	uint32_t magic;
+	bool sound = false;
+	int got = read_whole(f, &b, &pl, &magic, &sound);
 	free(b);
-	return rc;
+	return got == 1 ? (sound ? 1 : -2) : got == -2 ? -2 : -1;
 }
 
 bool pitr_segment_magic(const void *m)
