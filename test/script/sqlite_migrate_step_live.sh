@@ -34,7 +34,9 @@ start_step() {
   head -n "$n" "$work/s.sql" > "$work/p1.sql"
   tail -n +$((n + 1)) "$work/s.sql" > "$work/p2.sql"
   rm -f "$work/in"; mkfifo "$work/in"
-  sqlite3 -batch -cmd ".load $module" "$db" < "$work/in" > "$work/shell.out" 2>&1 &
+  # a busy timeout, as an operator's shell would want: this test reads the
+  # history from another process while the script writes
+  sqlite3 -batch -cmd ".load $module" -cmd ".timeout 10000" "$db" < "$work/in" > "$work/shell.out" 2>&1 &
   sp=$!
   exec 3> "$work/in"
   cat "$work/p1.sql" >&3
