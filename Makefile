@@ -71,7 +71,8 @@ $(PG_OBJ_DIR)/%.o: %.c
 # The module with only the plain paths below PostgreSQL's public interfaces
 # (-DDBC_PLAIN_PG_PATHS; docs/postgresql.md, "Engine internals"): the same
 # objects but the gated files, for test/script/pg_plain_paths.sh.
-PG_PLAIN_FILES := pg/audit_wal.c pg/audit_write.c pg/audit_write_index.c pg/name_path.c pg/schema_cache.c
+PG_PLAIN_FILES := pg/audit_wal.c pg/audit_write.c pg/audit_write_index.c pg/json_doc_layout.c pg/name_path.c \
+                  pg/schema_cache.c
 PG_PLAIN_OBJS  := $(patsubst %.c,$(PG_OBJ_DIR)/plain/%.o,$(PG_PLAIN_FILES))
 PG_PLAIN_SO    := $(PG_OBJ_DIR)/plain/dbcare.so
 $(PG_OBJ_DIR)/plain/%.o: %.c Makefile META.json $(CORE_HDRS) $(wildcard pg/*.h)

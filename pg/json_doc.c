@@ -7,6 +7,7 @@
  * would hold.
  */
 #include "glue.h"
+#include "json_doc.h"
 
 #include "jsonschema/jsonschema.h"
 
@@ -39,6 +40,8 @@ static int scalar(dbc_js_builder *b, const JsonbValue *v)
 	}
 }
 
+static int iterator_walk(dbc_js_builder *b, Jsonb *jb, bool raw_scalar);
+
 int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_doc **out)
 {
 	*out = NULL;
@@ -56,6 +59,18 @@ int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_d
 	/* keys and strings stay in jb (detoasted for this call, which is as
 	 * long as the document is used): not copied */
 	dbc_js_build_borrow(b);
+	bool done;
+	int rc = pgdbc_jsonb_layout_walk(b, jb, &done);
+	if (!done)
+		rc = iterator_walk(b, jb, raw_scalar);
+	if (rc != DBC_OK)
+		return rc;
+	return dbc_js_build_finish(b, out);
+}
+
+/* Every token through JsonbIteratorNext, the public reader. */
+static int iterator_walk(dbc_js_builder *b, Jsonb *jb, bool raw_scalar)
+{
 	JsonbIterator *it = JsonbIteratorInit(&jb->root);
 	JsonbValue v;
 	JsonbIteratorToken token;
@@ -93,7 +108,5 @@ int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_d
 			break;
 		}
 	}
-	if (rc != DBC_OK)
-		return rc;
-	return dbc_js_build_finish(b, out);
+	return rc;
 }

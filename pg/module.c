@@ -7,6 +7,7 @@
 #include "audit_glue.h"
 #include "audit_wal.h"
 #include "call_private.h"
+#include "json_doc.h"
 
 PG_MODULE_MAGIC;
 
@@ -14,6 +15,7 @@ void _PG_init(void)
 {
 	pgdbc_init_json_alloc();
 	pgdbc_define_schema_cache_setting();
+	pgdbc_define_jsonb_layout_setting();
 	pgdbc_define_audit_settings();
 	pgdbc_define_audit_wal_settings();
 	pgdbc_define_progress_setting();

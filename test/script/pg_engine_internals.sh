@@ -60,6 +60,7 @@ gated=(
   'pg/schema_cache.c:SCHEMA_CACHE_BUILT:#include "(storage/bufmgr|utils/guc_tables|access/heapam)\.h"|ReadBuffer|HeapTupleHeader'
   'pg/name_path.c:CALLER_PATH_READ:#include "utils/guc_tables\.h"|get_guc_variables|GucStack'
   'pg/audit_wal.c:WORKER_WAKE:#include "storage/(proc|procarray)\.h"|BackendPidGetProc|procLatch'
+  'pg/json_doc_layout.c:LAYOUT_READ:JENTRY_|JBE_|getJsonbOffset|->children|JB_CMASK|JB_FOBJECT|JsonContainerIsScalar'
   'pg/audit_write.c:DIRECT_WRITE:#include "(executor/executor|access/tableam|access/genam)\.h"|ExecInsertIndexTuples|table_tuple_insert|ExecConstraints|InitResultRelInfo|ExecOpenIndices'
 )
 for g in "${gated[@]}"; do
@@ -81,6 +82,7 @@ for g in "${gated[@]}"; do
     }' "$file" || fail "$file reaches internals outside its version gate"
 done
 grep -q '"dbcare.schema_cache"' pg/schema_cache.c || fail "the schema cache has no setting to turn it off"
+grep -q '"dbcare.jsonb_layout"' pg/json_doc_layout.c || fail "the jsonb layout reader has no setting to turn it off"
 echo "ok: the gated files reach internals only inside their version gates"
 
 # ... and docs/postgresql.md lists every file of both lists

@@ -70,3 +70,87 @@ grep -q '^cases 2100$' "$work/out" || fail "not every case ran"
 grep -Eq '^errors [1-9]' "$work/out" || fail "no case ended in an error"
 ! grep -q '^DIFF' "$work/out" || fail "the jsonb tree and the text disagree"
 echo "ok: jsonb as a tree agrees with its text"
+
+# The two readers of jsonb (pg/json_doc_layout.c's stored layout, and the
+# public iterator with dbcare.jsonb_layout off) on fuzzed documents: nested
+# objects and arrays past JB_OFFSET_STRIDE (32) entries, where the stored
+# layout switches between lengths and offsets, keys of every length, strings
+# empty, long and non-ASCII, every kind of number, scalar roots, and the
+# depth limit. Per document: dbjson_errors (or the error) against a schema
+# that reports every scalar at its path, dbjson_valid against the document
+# itself as a const (the whole tree equal to the one parsed from its text),
+# each with the layout and with the iterator, and the layout's against the
+# text overload's.
+q <<SQL >"$work/fuzz" 2>&1 || { cat "$work/fuzz"; fail "the fuzzed comparison did not run"; }
+SELECT setseed(0.56);
+CREATE FUNCTION fuzz_string() RETURNS text LANGUAGE sql VOLATILE AS \$\$
+  SELECT coalesce(string_agg((ARRAY['a', 'b', 'é', '😀', E'\\n', '"', ' ', 'Z', '_', '0'])[1 + floor(random() * 10)::int], ''), '')
+  FROM generate_series(1, (ARRAY[0, 1, 3, 8, 40, 300])[1 + floor(random() * 6)::int])
+\$\$;
+CREATE FUNCTION fuzz_value(depth int) RETURNS jsonb LANGUAGE plpgsql VOLATILE AS \$\$
+DECLARE k int := floor(random() * 10); n int; r jsonb;
+BEGIN
+  IF depth > 5 AND k >= 7 THEN k := floor(random() * 7); END IF;
+  n := (ARRAY[0, 1, 2, 3, 5, 31, 32, 33, 45])[1 + floor(random() * 9)::int];
+  IF depth > 2 AND n > 5 THEN n := 2; END IF;
+  CASE
+    WHEN k = 0 THEN RETURN 'null';
+    WHEN k = 1 THEN RETURN to_jsonb(random() < 0.5);
+    WHEN k = 2 THEN RETURN to_jsonb(floor(random() * 2e6 - 1e6)::bigint);
+    WHEN k = 3 THEN RETURN (ARRAY['0', '-0', '1.0', '1e300', '-12345678901234567890.5', '0.1',
+                                  '3.14e-5', '9223372036854775808', '2.50', '-7'])[1 + floor(random() * 10)::int]::jsonb;
+    WHEN k IN (4, 5, 6) THEN RETURN to_jsonb(fuzz_string());
+    WHEN k IN (7, 8) THEN
+      SELECT coalesce(jsonb_agg(fuzz_value(depth + 1)), '[]') INTO r FROM generate_series(1, n);
+      RETURN r;
+    ELSE
+      SELECT coalesce(jsonb_object_agg(fuzz_string() || i, fuzz_value(depth + 1)), '{}') INTO r
+      FROM generate_series(1, n) i;
+      RETURN r;
+  END CASE;
+END \$\$;
+CREATE TABLE fuzz AS SELECT i, fuzz_value(CASE WHEN i % 7 = 0 THEN 5 ELSE 0 END) AS d
+FROM generate_series(1, 250) i;
+INSERT INTO fuzz VALUES (251, '$(deep 255)'), (252, '$(deep 256)'), (253, '$(deep 257)');
+-- every scalar is reported at its path, in the tree's order
+CREATE TABLE leaf_schema AS SELECT '{"\$ref": "#/definitions/c", "definitions": {"c":
+  {"type": ["object", "array"], "items": {"\$ref": "#/definitions/c"},
+   "additionalProperties": {"\$ref": "#/definitions/c"}}}}'::jsonb AS s;
+CREATE FUNCTION errs(d jsonb, s jsonb, layout boolean) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN
+  PERFORM set_config('dbcare.jsonb_layout', layout::text, true);
+  RETURN (SELECT coalesce(string_agg(concat_ws('|', instance_path, schema_path, keyword, message), ';'), '')
+          FROM dbjson_errors(d, s)) || ' valid:' || dbjson_valid(d, jsonb_build_object('const', d));
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'ERR ' || SQLSTATE || ' ' || SQLERRM;
+END \$\$;
+CREATE FUNCTION errs_text(d jsonb, s jsonb) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN
+  RETURN (SELECT coalesce(string_agg(concat_ws('|', instance_path, schema_path, keyword, message), ';'), '')
+          FROM dbjson_errors(d::text, s::text)) || ' valid:' || dbjson_valid(d::text, jsonb_build_object('const', d)::text);
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'ERR ' || SQLSTATE || ' ' || SQLERRM;
+END \$\$;
+CREATE TEMP TABLE fcmp AS SELECT i, d, errs(d, s, true) AS layout, errs(d, s, false) AS iter,
+  errs_text(d, s) AS txt FROM fuzz, leaf_schema;
+SELECT 'documents ' || count(*) FROM fcmp;
+SELECT 'entries ' || sum(length(layout) - length(replace(layout, ';', ''))) FROM fcmp;
+SELECT 'wide ' || count(*) FROM fcmp WHERE d::text ~ '(,[^,]*){40}';
+SELECT 'const ' || count(*) FROM fcmp WHERE layout LIKE '% valid:true';
+SELECT 'errors ' || count(*) FROM fcmp WHERE layout LIKE 'ERR%';
+SELECT 'error: ' || left(layout, 60), count(*) FROM fcmp WHERE layout LIKE 'ERR%' GROUP BY 1;
+SELECT 'LDIFF ' || i || E'\n  layout: ' || left(layout, 300) || E'\n  iterator: ' || left(iter, 300)
+FROM fcmp WHERE layout IS DISTINCT FROM iter;
+SELECT 'TDIFF ' || i || E'\n  layout: ' || left(layout, 300) || E'\n  text: ' || left(txt, 300)
+FROM fcmp WHERE layout IS DISTINCT FROM txt;
+SQL
+cat "$work/fuzz"
+grep -q '^documents 253$' "$work/fuzz" || fail "not every fuzzed document ran"
+n=$(sed -n 's/^entries //p' "$work/fuzz")
+[ "${n:-0}" -gt 2000 ] || fail "the fuzzed documents reported too few scalars (${n:-0})"
+grep -Eq '^wide [1-9]' "$work/fuzz" || fail "no fuzzed document has a container past the offset stride"
+grep -Eq '^const (24[0-9]|25[0-3])$' "$work/fuzz" || fail "documents not equal to themselves as a const"
+grep -Eq '^errors [1-9]' "$work/fuzz" || fail "no fuzzed document was refused (the depth limit)"
+! grep -q '^LDIFF' "$work/fuzz" || fail "the stored layout and the iterator disagree"
+! grep -q '^TDIFF' "$work/fuzz" || fail "the stored layout and the text disagree"
+echo "ok: jsonb read from its stored layout agrees with the iterator and the text"

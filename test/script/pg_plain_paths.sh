@@ -3,7 +3,7 @@
 # (docs/postgresql.md, "Engine internals"). `make` also builds the module
 # with -DDBC_PLAIN_PG_PATHS (build/pg/plain/dbcare.so): the audit writer
 # through SPI and the executor, no schema cache key, no read of the
-# caller's saved search_path. This test checks that build has none of the
+# caller's saved search_path, jsonb read by its iterator. This test checks that build has none of the
 # gated code (and the normal one has it), then runs the audit writer's tests
 # against it in a throwaway cluster of its own (test/harness/pg_suite.sh
 # with DBC_PG_MODULE), so the plain path gives the answers the direct one
@@ -16,14 +16,14 @@ plain=build/pg/plain/dbcare.so
 [ -f "$plain" ] && [ -f dbcare.so ] || fail "the modules are not built (make)"
 
 # 1. what each build calls of PostgreSQL's internals
-for sym in ExecInsertIndexTuples get_guc_variables; do
+for sym in ExecInsertIndexTuples get_guc_variables getJsonbOffset; do
   nm -D --undefined-only dbcare.so | grep -qw "$sym" ||
     fail "the normal build does not call $sym (test premise: the gate is open on this version)"
   if nm -D --undefined-only "$plain" | grep -qw "$sym"; then
     fail "the plain build still calls $sym"
   fi
 done
-echo "ok: the plain build calls no gated internal (ExecInsertIndexTuples, get_guc_variables)"
+echo "ok: the plain build calls no gated internal (ExecInsertIndexTuples, get_guc_variables, getJsonbOffset)"
 
 # 2. the audit writer's tests against the plain build
 results=$(mktemp)

@@ -111,9 +111,30 @@ def lit(s):
 class Postgres:
     """type "text": documents and schemas through the text overload (parsed
     by jansson); "jsonb": through the jsonb overload (the document walked as
-    a tree, pg/json_doc.c), cases jsonb cannot hold answered "skip"."""
+    a tree, pg/json_doc.c), cases jsonb cannot hold answered "skip"; each
+    case's dbjson_errors (or its error) is also compared between the two
+    readers of jsonb, the stored layout (pg/json_doc_layout.c) and the
+    public iterator (dbcare.jsonb_layout off): any difference fails."""
+    SAME = """CREATE OR REPLACE FUNCTION layout_same(d jsonb, s jsonb, fa boolean) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE r text[];
+BEGIN
+  FOR i IN 1..2 LOOP
+    PERFORM set_config('dbcare.jsonb_layout', CASE i WHEN 1 THEN 'on' ELSE 'off' END, true);
+    BEGIN
+      r[i] := (SELECT coalesce(string_agg(concat_ws('|', instance_path, schema_path, keyword,
+                                                    message), ';'), '')
+               FROM dbjson_errors(d, s, fa));
+    EXCEPTION WHEN OTHERS THEN
+      r[i] := 'ERR ' || SQLSTATE || ' ' || SQLERRM;
+    END;
+  END LOOP;
+  RETURN r[1] = r[2];
+END $$;"""
+
     def __init__(self, psql, dbname, type_="text"):
         self.psql, self.dbname, self.type = psql, dbname, type_
+        self.differ = 0
 
     def register(self, suite):
         lines = ["SELECT dbjson_register(%s, %s, %s);" % (lit(u), lit(t), lit(u))
@@ -128,16 +149,24 @@ class Postgres:
             if self.type == "jsonb" and not (jsonb_can_hold(doc) and jsonb_can_hold(schema)):
                 skipped.add(i)
                 continue
-            lines.append("SELECT %d, dbjson_valid(%s::%s, %s::%s, %s);"
-                         % (i, lit(doc), self.type, lit(schema), self.type,
-                            "true" if format_assertion else "false"))
+            fa = "true" if format_assertion else "false"
+            same = (", layout_same(%s, %s, %s)" % (lit(doc), lit(schema), fa)
+                    if self.type == "jsonb" else "")
+            lines.append("SELECT %d, dbjson_valid(%s::%s, %s::%s, %s)%s;"
+                         % (i, lit(doc), self.type, lit(schema), self.type, fa, same))
+        if self.type == "jsonb":
+            lines.insert(0, self.SAME)
         res = subprocess.run([self.psql, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=0",
                               "-d", self.dbname], input="\n".join(lines), capture_output=True,
                              text=True)
         answers = {}
         for line in res.stdout.splitlines():
-            n, _, v = line.partition("|")
+            n, v, same = (line.split("|") + [""])[:3]
             answers[int(n)] = v == "t"
+            if self.type == "jsonb" and same != "t":
+                self.differ += 1
+                print(f"DIFF: the layout reader and the iterator disagree: {batch[int(n)][1][:80]}"
+                      f" | {batch[int(n)][0][:80]}")
         return ["skip" if i in skipped else answers.get(i, "error") for i in range(len(batch))]
 
 
@@ -183,7 +212,9 @@ def main():
               f"of which through registered remotes {tallies.get('remote', 0)}"
               + (f", refused by design {d[1] - d[0]}/{d[1]}" if d[1] else "")
               + (f", not held by jsonb {tallies['skip']}" if "skip" in tallies else ""))
-    sys.exit(1 if failed_required else 0)
+    if isinstance(engine, Postgres) and engine.type == "jsonb":
+        print(f"jsonb read from its stored layout and by the iterator: {engine.differ} cases differ")
+    sys.exit(1 if failed_required or getattr(engine, "differ", 0) else 0)
 
 
 if __name__ == "__main__":
