@@ -40,34 +40,6 @@ static int scalar(dbc_js_builder *b, const JsonbValue *v)
 	}
 }
 
-static int iterator_walk(dbc_js_builder *b, Jsonb *jb, bool raw_scalar);
-
-int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_doc **out)
-{
-	*out = NULL;
-	/* jsonb strings are in the database encoding; the validator reads
-	 * UTF-8, and the text path checks it: only UTF-8 databases skip it */
-	if (GetDatabaseEncoding() != PG_UTF8)
-		return DBC_OK;
-	Jsonb *jb = PG_GETARG_JSONB_P(n);
-	/* a scalar document is stored as a one-element array marked raw: its
-	 * array tokens are not part of the document */
-	bool raw_scalar = JB_ROOT_IS_SCALAR(jb);
-	dbc_js_builder *b = dbc_js_build_new(ctx);
-	if (!b)
-		return DBC_ERROR;
-	/* keys and strings stay in jb (detoasted for this call, which is as
-	 * long as the document is used): not copied */
-	dbc_js_build_borrow(b);
-	bool done;
-	int rc = pgdbc_jsonb_layout_walk(b, jb, &done);
-	if (!done)
-		rc = iterator_walk(b, jb, raw_scalar);
-	if (rc != DBC_OK)
-		return rc;
-	return dbc_js_build_finish(b, out);
-}
-
 /* Every token through JsonbIteratorNext, the public reader. */
 static int iterator_walk(dbc_js_builder *b, Jsonb *jb, bool raw_scalar)
 {
@@ -109,4 +81,30 @@ static int iterator_walk(dbc_js_builder *b, Jsonb *jb, bool raw_scalar)
 		}
 	}
 	return rc;
+}
+
+int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_doc **out)
+{
+	*out = NULL;
+	/* jsonb strings are in the database encoding; the validator reads
+	 * UTF-8, and the text path checks it: only UTF-8 databases skip it */
+	if (GetDatabaseEncoding() != PG_UTF8)
+		return DBC_OK;
+	Jsonb *jb = PG_GETARG_JSONB_P(n);
+	/* a scalar document is stored as a one-element array marked raw: its
+	 * array tokens are not part of the document */
+	bool raw_scalar = JB_ROOT_IS_SCALAR(jb);
+	dbc_js_builder *b = dbc_js_build_new(ctx);
+	if (!b)
+		return DBC_ERROR;
+	/* keys and strings stay in jb (detoasted for this call, which is as
+	 * long as the document is used): not copied */
+	dbc_js_build_borrow(b);
+	bool done;
+	int rc = pgdbc_jsonb_layout_walk(b, jb, &done);
+	if (!done)
+		rc = iterator_walk(b, jb, raw_scalar);
+	if (rc != DBC_OK)
+		return rc;
+	return dbc_js_build_finish(b, out);
 }

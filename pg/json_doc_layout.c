@@ -59,26 +59,17 @@ StaticAssertDecl(JENTRY_ISSTRING == 0x00000000 && JENTRY_ISNUMERIC == 0x10000000
 StaticAssertDecl(sizeof(JEntry) == 4 && offsetof(JsonbContainer, children) == 4,
                  "JsonbContainer layout");
 
-/* A cursor over a run of a container's entries: entry i's data is
- * [start, end) of the container's data area; end is the entry's offset
- * field (every JB_OFFSET_STRIDE-th has one) or start plus its length. */
-typedef struct entry_cursor {
-	const JEntry *entries;
-	const char *data;
-	uint32 start;
-} entry_cursor;
-
-static int container(dbc_js_builder *b, const JsonbContainer *c, unsigned *entries_seen);
-
-static inline uint32 entry_end(const entry_cursor *cur, JEntry e)
+/* Entry e's data is [start, end) of its container's data area: end is the
+ * entry's offset field (every JB_OFFSET_STRIDE-th entry has one) or start
+ * plus its length. */
+static inline uint32 entry_end(uint32 start, JEntry e)
 {
-	return JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : cur->start + JBE_OFFLENFLD(e);
+	return JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : start + JBE_OFFLENFLD(e);
 }
 
-/* The value of entry e at [start, end): the calls the iterator's token
- * would have made (pg/json_doc.c's scalar()). */
-static int value(dbc_js_builder *b, const char *data, JEntry e, uint32 start, uint32 end,
-                 unsigned *entries_seen)
+/* A scalar entry at [start, end): the call the iterator's token would have
+ * made (pg/json_doc.c's scalar()). A numeric starts int-aligned. */
+static int scalar(dbc_js_builder *b, const char *data, JEntry e, uint32 start, uint32 end)
 {
 	switch (e & JENTRY_TYPEMASK) {
 	case JENTRY_ISSTRING:
@@ -96,52 +87,19 @@ static int value(dbc_js_builder *b, const char *data, JEntry e, uint32 start, ui
 		return dbc_js_build_bool(b, true);
 	case JENTRY_ISNULL:
 		return dbc_js_build_null(b);
-	case JENTRY_ISCONTAINER:
-		return container(b, (const JsonbContainer *)(data + INTALIGN(start)), entries_seen);
 	default:
 		elog(ERROR, "dbcare: unexpected jsonb entry type 0x%x", (unsigned)(e & JENTRY_TYPEMASK));
 		return DBC_ERROR;
 	}
 }
 
-/* An object's entries are its keys (in jsonb's key order), then its values
- * in the same order: two cursors, the values' starting where the keys end. */
-static int object_members(dbc_js_builder *b, const JsonbContainer *c, uint32 count,
-                          unsigned *entries_seen)
-{
-	const char *data = (const char *)&c->children[count * 2];
-	entry_cursor key = {c->children, data, 0};
-	entry_cursor val = {c->children + count, data, count ? getJsonbOffset(c, (int)count) : 0};
-	int rc = DBC_OK;
-	for (uint32 i = 0; rc == DBC_OK && i < count; i++) {
-		JEntry ke = key.entries[i], ve = val.entries[i];
-		uint32 kend = entry_end(&key, ke), vend = entry_end(&val, ve);
-		rc = dbc_js_build_key(b, data + key.start, (size_t)(kend - key.start));
-		if (rc == DBC_OK)
-			rc = value(b, data, ve, val.start, vend, entries_seen);
-		key.start = kend;
-		val.start = vend;
-	}
-	return rc;
-}
-
-static int array_items(dbc_js_builder *b, const JsonbContainer *c, uint32 count,
-                       unsigned *entries_seen)
-{
-	entry_cursor item = {c->children, (const char *)&c->children[count], 0};
-	int rc = DBC_OK;
-	for (uint32 i = 0; rc == DBC_OK && i < count; i++) {
-		JEntry e = item.entries[i];
-		uint32 end = entry_end(&item, e);
-		rc = value(b, item.data, e, item.start, end, entries_seen);
-		item.start = end;
-	}
-	return rc;
-}
-
-/* One container, opened and closed around its entries. The builder refuses
- * a container past its depth limit, so the recursion is bounded by it; a
- * cancel ends a big document's walk at once (a look every 256 entries). */
+/* One container, opened and closed around its entries. An object's entries
+ * are its keys (in jsonb's key order), then its values in the same order:
+ * two runs read side by side, the values' starting where the keys end; an
+ * array's are its items. A nested container starts int-aligned. The builder
+ * refuses a container past its depth limit, so the recursion is bounded by
+ * it; a cancel ends a big document's walk at once (a look every 256
+ * entries). */
 static int container(dbc_js_builder *b, const JsonbContainer *c, unsigned *entries_seen)
 {
 	uint32 count = c->header & JB_CMASK;
@@ -149,10 +107,25 @@ static int container(dbc_js_builder *b, const JsonbContainer *c, unsigned *entri
 	*entries_seen += count;
 	if ((*entries_seen & ~255u) != ((*entries_seen - count) & ~255u))
 		CHECK_FOR_INTERRUPTS();
+	const JEntry *values = object ? c->children + count : c->children;
+	const char *data = (const char *)&c->children[object ? count * 2 : count];
+	uint32 kstart = 0, vstart = object && count ? getJsonbOffset(c, (int)count) : 0;
 	int rc = dbc_js_build_open(b, object, (size_t)count);
-	if (rc == DBC_OK)
-		rc = object ? object_members(b, c, count, entries_seen)
-		            : array_items(b, c, count, entries_seen);
+	for (uint32 i = 0; rc == DBC_OK && i < count; i++) {
+		if (object) {
+			uint32 kend = entry_end(kstart, c->children[i]);
+			rc = dbc_js_build_key(b, data + kstart, (size_t)(kend - kstart));
+			kstart = kend;
+			if (rc != DBC_OK)
+				break;
+		}
+		JEntry e = values[i];
+		uint32 vend = entry_end(vstart, e);
+		rc = JBE_ISCONTAINER(e)
+		         ? container(b, (const JsonbContainer *)(data + INTALIGN(vstart)), entries_seen)
+		         : scalar(b, data, e, vstart, vend);
+		vstart = vend;
+	}
 	return rc == DBC_OK ? dbc_js_build_close(b) : rc;
 }
 
@@ -165,11 +138,9 @@ int pgdbc_jsonb_layout_walk(dbc_js_builder *b, const Jsonb *jb, bool *done)
 	const JsonbContainer *root = &jb->root;
 	unsigned entries_seen = 0;
 	/* a scalar document is a one-element array marked raw: its value alone */
-	if (JsonContainerIsScalar(root)) {
-		entry_cursor item = {root->children, (const char *)&root->children[1], 0};
-		JEntry e = root->children[0];
-		return value(b, item.data, e, 0, entry_end(&item, e), &entries_seen);
-	}
+	if (JsonContainerIsScalar(root))
+		return scalar(b, (const char *)&root->children[1], root->children[0], 0,
+		              entry_end(0, root->children[0]));
 	return container(b, root, &entries_seen);
 }
 #else
