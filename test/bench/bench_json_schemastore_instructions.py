@@ -8,7 +8,10 @@ that compiles the schema; a backend that makes only that call is subtracted.
 Sides: no CHECK; the floor of any validator reading jsonb through the public
 API (test/bench/jsonb_walk.c's jsonb_walk_tokens: every token read with
 JsonbIteratorNext, nothing decided); CHECK (dbjson_valid(doc, 'package'))
-with SchemaStore's package.json schema and its six references registered.
+with SchemaStore's package.json schema and its six references registered,
+its document read from jsonb's stored layout (pg/json_doc_layout.c) and,
+with dbcare.jsonb_layout off, through the iterator; the floor of reading
+the stored layout (jsonb_walk_direct).
 docs/benchmarks.md ("Third pass") splits the CHECK into its parts."""
 import os
 import shutil
@@ -44,6 +47,9 @@ def setup_sql(texts, docs):
         "CREATE FUNCTION jsonb_walk_tokens(jsonb) RETURNS boolean"
         " AS '$libdir/dbcare_bench_walk', 'jsonb_walk_tokens' LANGUAGE C IMMUTABLE STRICT",
         "CREATE TABLE tokens (doc jsonb CHECK (jsonb_walk_tokens(doc)))",
+        "CREATE FUNCTION jsonb_walk_direct(jsonb) RETURNS boolean"
+        " AS '$libdir/dbcare_bench_walk', 'jsonb_walk_direct' LANGUAGE C IMMUTABLE STRICT",
+        "CREATE TABLE direct (doc jsonb CHECK (jsonb_walk_direct(doc)))",
         "CREATE TABLE named (doc jsonb CHECK (dbjson_valid(doc, 'package')))",
     ]
     body = ";\n\n".join(stmts) + ";\n\n"
@@ -68,18 +74,27 @@ def run(b):
     warm = "SELECT dbjson_valid((SELECT doc FROM docs LIMIT 1), 'package');\n\n"
     write(d, "setup.sql", setup_sql(texts, docs))
     write(d, "warm.sql", warm)
-    for t in ("plain", "tokens", "named"):
+    write(d, "warm_iterator.sql", "SET dbcare.jsonb_layout = off;\n\n" + warm)
+    for t in ("plain", "tokens", "direct", "named"):
         write(d, f"{t}.sql", warm + f"INSERT INTO {t} SELECT doc FROM docs;\n\n")
+    # the same CHECK with the document read through the public iterator
+    # (pg/json_doc_layout.c's way out), side by side with the layout reader
+    write(d, "named_iterator.sql", "SET dbcare.jsonb_layout = off;\n\n" + warm +
+          "INSERT INTO named SELECT doc FROM docs;\n\n")
     pg = SingleUser(b.pg, d, ["j"], setup_db="j")
 
     def backend(script):
         return pg.count("j", script)
 
     base = backend("warm.sql")
-    ins = {t: backend(f"{t}.sql") - base for t in ("plain", "tokens", "named")}
+    base_off = backend("warm_iterator.sql")
+    ins = {t: backend(f"{t}.sql") - base for t in ("plain", "tokens", "direct", "named")}
+    ins["named_iterator"] = backend("named_iterator.sql") - base_off
     size, ref = f"{ROWS} rows", "no CHECK (INSERT ... SELECT) instructions"
     for t, side in (("plain", "no CHECK"),
                     ("tokens", "C CHECK reading every token (JsonbIteratorNext), no validation"),
+                    ("direct", "C CHECK reading every entry of the stored layout, no validation"),
+                    ("named_iterator", "CHECK naming package.json's schema, jsonb read by the iterator"),
                     ("named", "CHECK naming package.json's schema")):
         check = (ins[t] - ins["plain"]) / ROWS / 1e3
         b.add("json schemastore instructions", "postgresql", size, f"INSERT ... SELECT, {side}: instructions",
