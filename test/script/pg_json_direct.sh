@@ -110,8 +110,8 @@ BEGIN
   END CASE;
 END \$\$;
 CREATE TABLE fuzz AS SELECT i, fuzz_value(CASE WHEN i % 7 = 0 THEN 5 ELSE 0 END) AS d
-FROM generate_series(1, 250) i;
-INSERT INTO fuzz VALUES (251, '$(deep 255)'), (252, '$(deep 256)'), (253, '$(deep 257)');
+FROM generate_series(1, 150) i;
+INSERT INTO fuzz VALUES (151, '$(deep 255)'), (152, '$(deep 256)'), (153, '$(deep 257)');
 -- every scalar is reported at its path, in the tree's order
 CREATE TABLE leaf_schema AS SELECT '{"\$ref": "#/definitions/c", "definitions": {"c":
   {"type": ["object", "array"], "items": {"\$ref": "#/definitions/c"},
@@ -145,11 +145,11 @@ SELECT 'TDIFF ' || i || E'\n  layout: ' || left(layout, 300) || E'\n  text: ' ||
 FROM fcmp WHERE layout IS DISTINCT FROM txt;
 SQL
 cat "$work/fuzz"
-grep -q '^documents 253$' "$work/fuzz" || fail "not every fuzzed document ran"
+grep -q '^documents 153$' "$work/fuzz" || fail "not every fuzzed document ran"
 n=$(sed -n 's/^entries //p' "$work/fuzz")
 [ "${n:-0}" -gt 2000 ] || fail "the fuzzed documents reported too few scalars (${n:-0})"
 grep -Eq '^wide [1-9]' "$work/fuzz" || fail "no fuzzed document has a container past the offset stride"
-grep -Eq '^const (24[0-9]|25[0-3])$' "$work/fuzz" || fail "documents not equal to themselves as a const"
+grep -Eq '^const 151$' "$work/fuzz" || fail "documents not equal to themselves as a const"
 grep -Eq '^errors [1-9]' "$work/fuzz" || fail "no fuzzed document was refused (the depth limit)"
 ! grep -q '^LDIFF' "$work/fuzz" || fail "the stored layout and the iterator disagree"
 ! grep -q '^TDIFF' "$work/fuzz" || fail "the stored layout and the text disagree"
