@@ -317,6 +317,12 @@ typedef struct dbc_migrate_summary {
 	int missing;
 	int failed;
 	int applied;
+	/* set by dbc_migrate_split_running only (never stored: a step's mark
+	 * lives with its session): how many of the unfinished steps counted in
+	 * failed run now in another session, moved out of failed, and the
+	 * first one's label ("6 (idx3)"), NULL when none runs */
+	int running;
+	char *running_label;
 } dbc_migrate_summary;
 
 /* One problem dbmigrate_validate reports. */
@@ -342,6 +348,11 @@ int dbc_migrate_problems_of(dbc_ctx *ctx, dbc_migrate_problems *out);
  * recorded, and handed back. */
 int dbc_migrate_drift(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems *out);
 int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out);
+/* Tells s's unfinished steps apart by their marks (dbc_migrate_hooks.
+ * step_live): those running now in another session leave failed for
+ * running, so a reader that grades the state (health) does not call a step
+ * in progress a failure. Reads the history only when s counts one. */
+int dbc_migrate_split_running(dbc_ctx *ctx, dbc_migrate_summary *s);
 
 /* A migration calling dbmigrate_apply (or any changing dbmigrate_ function)
  * is refused. The guard is per thread; a glue whose engine may unwind past
