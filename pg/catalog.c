@@ -75,6 +75,14 @@ static int oom_or_ok(dbc_ctx *ctx, bool ok)
 
 /* -------------------------------------------------------------- tables */
 
+/* One reloption ("name=value") as the model compares it: PostgreSQL keeps
+ * each option's text as written, so security_invoker=on and =true (or a
+ * bare security_invoker) mean the same but differ as text; a boolean
+ * option's value is written the one way parse_bool reads it (true or
+ * false, any unique prefix of true/false/yes/no, on, off, 1, 0), other
+ * options and values as they are. */
+#define RELOPTION(o)                                                                               	"CASE WHEN split_part(" o ", '=', 1) IN ('security_barrier', 'security_invoker', "             	"'autovacuum_enabled', 'toast.autovacuum_enabled', 'user_catalog_table', "                     	"'vacuum_truncate', 'toast.vacuum_truncate', 'vacuum_index_cleanup', "                         	"'toast.vacuum_index_cleanup') THEN split_part(" o ", '=', 1) || '=' || "                      	"CASE WHEN lower(substr(" o ", strpos(" o ", '=') + 1)) ~ '^(t|tr|tru|true|y|ye|yes|on|1)$' "  	"THEN 'true' "                                                                                 	"WHEN lower(substr(" o ", strpos(" o ", '=') + 1)) ~ '^(f|fa|fal|fals|false|n|no|of|off|0)$' " 	"THEN 'false' ELSE substr(" o ", strpos(" o ", '=') + 1) END ELSE " o " END"
+
 /* The parents of all tables come from one aggregate over pg_inherits (a
  * partition has exactly one): a correlated subquery per table ran two
  * subplans per row. */
@@ -89,7 +97,8 @@ static const char *const tables_sql =
     "    CASE WHEN c.relrowsecurity THEN 'row level security' END, "
     "    CASE WHEN c.relforcerowsecurity THEN 'force row level security' END, "
     "    CASE WHEN c.reloptions IS NOT NULL THEN "
-    "      (SELECT 'with (' || string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(c.reloptions) o) "
+    "      (SELECT 'with (' || string_agg(" RELOPTION("o") ", ', ' ORDER BY o) || ')' "
+    "       FROM unnest(c.reloptions) o) "
     "END"
     "  ), ''), c.oid::int8 "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -220,7 +229,8 @@ static const char *const views_sql =
     "SELECT CASE x.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, x.nspname, "
     "x.relname, "
     "  NULL::text, coalesce((SELECT ' WITH (' || "
-    "    string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(x.reloptions) o), ''), true, "
+    "    string_agg(" RELOPTION("o") ", ', ' ORDER BY o) || ')' FROM unnest(x.reloptions) o), ''), "
+    "  true, "
     "  r.ev_class::int8, array_to_string(ARRAY(SELECT DISTINCT d.refobjid FROM pg_depend d "
     "    WHERE d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid "
     "    AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class ORDER BY 1), ' ') "
