@@ -193,6 +193,12 @@ typedef struct dbc_migrate_hooks {
 	 * NULL: the engine proves on whole copies only (scratch). */
 	int (*scratch_parts)(dbc_ctx *ctx, const dbc_strlist *parts, int nparts,
 	                     int (*fn)(dbc_ctx *sctx, void *arg, int part), void *arg);
+	/* Asked inside scratch_desired's place: what differs between the live
+	 * schema and the desired one that the schema model does not hold, so
+	 * no plan makes it (PostgreSQL: row-level security policies and
+	 * rules), one line each into out, naming the object and how it
+	 * differs. NULL: the model holds everything the engine has. */
+	int (*unplanned)(dbc_ctx *ctx, dbc_strlist *out);
 } dbc_migrate_hooks;
 
 /* Result columns, for the glue's table declarations. */
