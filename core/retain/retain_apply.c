@@ -247,8 +247,9 @@ static int64_t rows_of(dbc_ctx *ctx, const dbc_policy_ctx *pc, const char *sql, 
  * (found by bisection over the sweep's pick: the error path only) and the
  * setting to raise. DBC_OK when nothing is stuck (no row the rule removes,
  * or only rows another transaction holds). */
-static int refuse_cut_groups(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
-                             int64_t n, int64_t batch, int64_t max_rows)
+int dbc_retain_refuse_cut_groups(dbc_ctx *ctx, const dbc_retain_hooks *eng,
+                                 const dbc_policy_ctx *pc, int64_t n, int64_t batch,
+                                 int64_t max_rows, const char *fn)
 {
 	bool ok = true;
 	char *due = dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s", pc->row_id,
@@ -271,26 +272,26 @@ static int refuse_cut_groups(dbc_ctx *ctx, const dbc_retain_hooks *eng, const db
 	if (!name)
 		return DBC_ERROR;
 	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-	          "retention policy \"%s\" cannot remove its oldest due rows of %s: they form a "
-	          "group of %lld rows that must go whole in one statement (rows referencing each "
-	          "other through the table's own foreign key, such as a cycle), more than the "
-	          "%lld one batch may take; no call with this limit removes them or any newer row",
-	          pc->p->name, pc->qt, (long long)lo, (long long)n);
+	          "retention policy \"%s\" cannot remove its oldest due rows of %s in batches of "
+	          "%lld: they reference each other through the table's own foreign key (such as a "
+	          "cycle) and go only whole, in one statement, and a batch takes the whole groups "
+	          "among the oldest rows, which needs at least %lld of them; no call with this "
+	          "limit removes them or any newer row",
+	          pc->p->name, pc->qt, (long long)n, (long long)lo);
 	/* max_rows equal to the batch size: its default (or as good as) */
 	if (batch < lo && max_rows < lo && max_rows != batch)
 		dbc_error_hint(ctx,
 		               "Raise retain.batch_size to at least %lld (SELECT "
-		               "dbcare_set('retain.batch_size', '%lld')) and call dbretain_apply(%s, "
-		               "%lld).",
-		               (long long)lo, (long long)lo, name, (long long)lo);
+		               "dbcare_set('retain.batch_size', '%lld')) and call %s(%s, %lld).",
+		               (long long)lo, (long long)lo, fn, name, (long long)lo);
 	else if (batch < lo)
 		dbc_error_hint(ctx,
 		               "Raise retain.batch_size (the most one batch takes, and max_rows's "
 		               "default) to at least %lld: SELECT dbcare_set('retain.batch_size', '%lld');",
 		               (long long)lo, (long long)lo);
 	else
-		dbc_error_hint(ctx, "Call dbretain_apply(%s, %lld) (max_rows at least %lld).", name,
-		               (long long)lo, (long long)lo);
+		dbc_error_hint(ctx, "Call %s(%s, %lld) (max_rows at least %lld).", fn, name, (long long)lo,
+		               (long long)lo);
 	return DBC_ERROR;
 }
 
@@ -321,7 +322,9 @@ static int move_rows(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy
 		 * the rule removes may be stuck behind the limit (said, not left
 		 * for every later call to skip in silence) */
 		if (sweep && k == 0)
-			return *moved == 0 ? refuse_cut_groups(ctx, eng, pc, n, batch, max_rows) : DBC_OK;
+			return *moved == 0 ? dbc_retain_refuse_cut_groups(ctx, eng, pc, n, batch, max_rows,
+			                                                  "dbretain_apply")
+			                   : DBC_OK;
 		if (!sweep && picked == n)
 			continue;
 		/* a short pass: done, unless rows it or an earlier one freed lie
