@@ -75,9 +75,27 @@ static int oom_or_ok(dbc_ctx *ctx, bool ok)
 
 /* -------------------------------------------------------------- tables */
 
+/* The reloptions of column col as "with (a=b, c=d)" in the model: PostgreSQL
+ * keeps each option's text as written, so security_invoker=on and =true (or
+ * a bare security_invoker) mean the same but differ as text; a boolean
+ * option's value is written the one way parse_bool reads it (true or false,
+ * any unique prefix of true/false/yes/no, on, off, 1, 0), other options and
+ * values as they are. NULL without options. */
+#define RELOPTIONS(prefix, col)                                                                    \
+	"(SELECT '" prefix "(' || string_agg(CASE WHEN split_part(o, '=', 1) IN ("                     \
+	"'security_barrier', 'security_invoker', 'autovacuum_enabled', "                               \
+	"'toast.autovacuum_enabled', 'user_catalog_table', 'vacuum_truncate', "                        \
+	"'toast.vacuum_truncate', 'vacuum_index_cleanup', 'toast.vacuum_index_cleanup') "              \
+	"THEN split_part(o, '=', 1) || '=' || CASE "                                                   \
+	"WHEN lower(substr(o, strpos(o, '=') + 1)) ~ '^(t|tr|tru|true|y|ye|yes|on|1)$' THEN 'true' "   \
+	"WHEN lower(substr(o, strpos(o, '=') + 1)) ~ '^(f|fa|fal|fals|false|n|no|of|off|0)$' "         \
+	"THEN 'false' ELSE substr(o, strpos(o, '=') + 1) END ELSE o END, ', ' ORDER BY o) || ')' "     \
+	"FROM unnest(" col ") o)"
+
 /* The parents of all tables come from one aggregate over pg_inherits (a
  * partition has exactly one): a correlated subquery per table ran two
  * subplans per row. */
+/* clang-format off */
 static const char *const tables_sql =
     "SELECT n.nspname, c.relname, c.relkind::text, "
     "  CASE WHEN c.relispartition THEN inh.parents END, "
@@ -88,9 +106,7 @@ static const char *const tables_sql =
     "    CASE WHEN NOT c.relispartition THEN 'inherits ' || inh.parents END, "
     "    CASE WHEN c.relrowsecurity THEN 'row level security' END, "
     "    CASE WHEN c.relforcerowsecurity THEN 'force row level security' END, "
-    "    CASE WHEN c.reloptions IS NOT NULL THEN "
-    "      (SELECT 'with (' || string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(c.reloptions) o) "
-    "END"
+    "    CASE WHEN c.reloptions IS NOT NULL THEN " RELOPTIONS("with ", "c.reloptions") " END"
     "  ), ''), c.oid::int8 "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN (SELECT i.inhrelid, "
@@ -98,9 +114,9 @@ static const char *const tables_sql =
     "  FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent "
     "  JOIN pg_namespace pn ON pn.oid = pc.relnamespace GROUP BY i.inhrelid) inh "
     "  ON inh.inhrelid = c.oid "
-    "WHERE c.relkind IN ('r', 'p', 'f', 'm') AND " USER_REL("c",
-                                                            "n") " "
-                                                                 "ORDER BY n.nspname, c.relname";
+    "WHERE c.relkind IN ('r', 'p', 'f', 'm') AND " USER_REL("c", "n") " "
+    "ORDER BY n.nspname, c.relname";
+/* clang-format on */
 
 /* Schemas whose objects the reader leaves out while set
  * (pgdbc_catalog_skip_schemas): the generator's scratch place reads only
@@ -216,27 +232,20 @@ static int read_tables_parts(dbc_ctx *ctx, reader *r)
 /* Views: the definition is deparsed in C (take_view), so the view and the
  * relations its query reads (pg_depend of its _RETURN rule, in OID order)
  * can be held first. */
+/* clang-format off */
 static const char *const views_sql =
     "SELECT CASE x.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, x.nspname, "
     "x.relname, "
-    "  NULL::text, coalesce((SELECT ' WITH (' || "
-    "    string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(x.reloptions) o), ''), true, "
+    "  NULL::text, coalesce(" RELOPTIONS(" WITH ", "x.reloptions") ", ''), true, "
     "  r.ev_class::int8, array_to_string(ARRAY(SELECT DISTINCT d.refobjid FROM pg_depend d "
     "    WHERE d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid "
     "    AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class ORDER BY 1), ' ') "
-    "FROM pg_rewrite r, " REL_OF(
-        "r.ev_class",
-        "c.relkind, c.relname, c.reloptions") " "
-                                              /* not the views initdb made (information_schema's,
-                                               * the system's): that saves looking up 140 relations
-                                               */
-                                              "WHERE r.rulename = '_RETURN' AND r.ev_class "
-                                              ">= " CppAsString2(
-                                                  FirstNormalObjectId) " "
-                                                                       "  AND x.relkind IN ('v', "
-                                                                       "'m') AND " NOT_MEMBER(
-                                                                           "pg_class",
-                                                                           "r.ev_class");
+    "FROM pg_rewrite r, " REL_OF("r.ev_class", "c.relkind, c.relname, c.reloptions") " "
+    /* not the views initdb made (information_schema's, the system's): that
+     * saves looking up 140 relations */
+    "WHERE r.rulename = '_RETURN' AND r.ev_class >= " CppAsString2(FirstNormalObjectId) " "
+    "  AND x.relkind IN ('v', 'm') AND " NOT_MEMBER("pg_class", "r.ev_class");
+/* clang-format on */
 
 /* Trigger names are unique per table only, so the object is "table.trigger". */
 static const char *const triggers_sql =

@@ -134,6 +134,9 @@ struct dbc_migrate_hooks;
 extern const struct dbc_migrate_hooks pgdbc_migrate_env;
 /* migrate_generate.c: the generator's scratch places (dbc_migrate_hooks). */
 int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
+/* dbc_migrate_hooks.unplanned: the policies and rules that differ between
+ * the live schema and the desired one, inside the generator's place. */
+int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out);
 int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
                           void *arg);
 /* desired_statements.c: sql's statements checked by the server's parser;

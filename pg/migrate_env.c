@@ -252,4 +252,5 @@ const dbc_migrate_hooks pgdbc_migrate_env = {
     .may_read_files = pg_may_read_files,
     .desired_schema = pgdbc_desired_schema,
     .scratch_desired = pgdbc_scratch_desired,
+    .unplanned = pgdbc_generate_unplanned,
 };

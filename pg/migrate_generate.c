@@ -555,6 +555,96 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
 }
 
+/* ---- what the model does not hold: policies and rules
+ *
+ * The schema model reads neither row-level security policies nor rules, so
+ * no plan makes, changes or drops one. Inside the place, the policies and
+ * rules of the live user schemas and of the scratch ones (named back as
+ * the user schemas') are compared by their definitions, read under
+ * dbcare's pinned search_path (every name qualified, alike on both sides);
+ * each difference becomes a line of the plan saying it is not planned. */
+
+typedef struct unplanned_read {
+	const place *pl;
+	bool scratch;
+	dbc_strlist labels, defs;
+} unplanned_read;
+
+static int take_unplanned(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	unplanned_read *u = arg;
+	const char *schema = c[1].s;
+	(void)ncol;
+	if (u->scratch) {
+		int k = find(&u->pl->scratch, schema);
+		if (k < 0)
+			return DBC_OK;
+		schema = u->pl->user.items[k];
+	}
+	const dbc_host *h = u->pl->real;
+	char *label = dbc_printf(ctx, "%s %s on %s.%s", c[0].s, h->quote_ident(ctx, c[3].s),
+	                         h->quote_ident(ctx, schema), h->quote_ident(ctx, c[2].s));
+	char *def = dbc_strdup(ctx, c[4].type == DBC_TEXT ? c[4].s : "");
+	if (u->scratch)
+		def = from_scratch(ctx, u->pl, def);
+	if (!label || !def || dbc_strlist_add(ctx, &u->labels, label) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_strlist_add(ctx, &u->defs, def);
+}
+
+/* The policies and rules of schemas[0..n) into u. */
+static int read_unplanned(dbc_ctx *ctx, const dbc_strlist *schemas, int n, unplanned_read *u)
+{
+	dbc_buf in;
+	dbc_buf_init(&in, ctx);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
+		                u->pl->real->quote_literal(ctx, schemas->items[i]));
+	char *list = dbc_buf_finish(&in);
+	if (!list)
+		return DBC_ERROR;
+	if (n == 0)
+		return DBC_OK;
+	char *sql = dbc_printf(
+	    ctx,
+	    "SELECT 'policy', schemaname::text, tablename::text, policyname::text, "
+	    "concat_ws(' ', permissive, roles::text, cmd, 'USING (' || qual || ')', "
+	    "'WITH CHECK (' || with_check || ')') FROM pg_catalog.pg_policies WHERE schemaname IN (%s) "
+	    "UNION ALL SELECT 'rule', schemaname::text, tablename::text, rulename::text, definition "
+	    "FROM pg_catalog.pg_rules WHERE schemaname IN (%s)",
+	    list, list);
+	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_unplanned, u) : DBC_ERROR;
+}
+
+int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out)
+{
+	unplanned_read live = {.pl = current}, want = {.pl = current, .scratch = true};
+	if (!current)
+		return DBC_OK;
+	if (read_unplanned(ctx, &current->user, current->nlive, &live) != DBC_OK ||
+	    read_unplanned(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < want.labels.n; i++) {
+		int k = find(&live.labels, want.labels.items[i]);
+		const char *how = k < 0 ? "in the desired schema only: not made by this plan"
+		                  : strcmp(live.defs.items[k], want.defs.items[i]) != 0
+		                      ? "differs from the live one: not changed by this plan"
+		                      : NULL;
+		if (how && dbc_strlist_add(ctx, out, dbc_printf(ctx, "%s %s", want.labels.items[i], how)) !=
+		               DBC_OK)
+			return DBC_ERROR;
+	}
+	for (int i = 0; i < live.labels.n; i++)
+		if (find(&want.labels, live.labels.items[i]) < 0 &&
+		    dbc_strlist_add(ctx, out,
+		                    dbc_printf(ctx,
+		                               "%s in the live schema only: not dropped by this plan "
+		                               "(unless with its table)",
+		                               live.labels.items[i])) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
 static int read_into(dbc_ctx *ctx, void *arg)
 {
 	return ctx->host->read_schema(ctx, arg);

@@ -121,9 +121,17 @@ bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin)
  * whose headers name app.db as the file). */
 char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path)
 {
-	char *origin = NULL, *file = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
-	if (!file || !sqldbc_backup_sealed_origin(ctx, path, &origin))
+	dbc_container_key key = {{0}, false};
+	dbc_container_err err = {{0}, false};
+	dbc_container_header h;
+	char *file = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
+	/* the header's tag first: what a header that does not authenticate
+	 * says (a forged origin) is neither compared nor shown; the opening
+	 * that follows every check refuses the file, saying why without it */
+	if (!file || dbc_container_key_env(&key, &err) != 0 ||
+	    dbc_container_header_read(path, &key, &h, &err) != 0)
 		return NULL;
+	const char *origin = h.origin;
 	char *id = sqldbc_book_database_id(ctx);
 	if (ctx->failed)
 		return NULL;

@@ -33,8 +33,13 @@ const dbc_dialect sqldbc_dialect = {
 
     .script_grammar = DBC_GRAMMAR_SQLITE3,
     .shell = "sqlite3",
+    /* .timeout: a step waits up to 5 s for the application's locks (a
+     * reader's shared lock holds off a COMMIT in rollback-journal mode)
+     * instead of failing at once with "database is locked"; the shell's
+     * dot-command, as PRAGMA busy_timeout would print its value */
     .script_preamble = "-- Run with: sqlite3 -cmd '.load <path>/dbcare' <database> < <this file>\n"
-                       ".bail on\n",
+                       ".bail on\n"
+                       ".timeout 5000\n",
     /* takes the write lock at once: a step never waits for it halfway */
     .script_begin = "BEGIN IMMEDIATE;\n",
 

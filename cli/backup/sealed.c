@@ -138,11 +138,18 @@ int cli_pg_database_identity(cli_db *db, cli_opts *o, char **identity)
 }
 
 /* The rule is core/container's (dbc_container_origin_mismatch); a
- * message it could not allocate is still a refusal. */
+ * message it could not allocate is still a refusal. The header's tag is
+ * checked first (with the key of --encrypt-key-file or the environment):
+ * the origin of a header that does not authenticate is neither compared
+ * nor printed; the opening that follows refuses the file, saying why
+ * without it. */
 static char *mismatch(const char *path, const dbc_container_expect *want)
 {
+	dbc_container_key key = {{0}, false};
+	dbc_container_err err = {{0}, false};
 	dbc_container_header h;
-	if (!dbc_container_sniff(path, &h))
+	if (dbc_container_key_env(&key, &err) != 0 ||
+	    dbc_container_header_read(path, &key, &h, &err) != 0)
 		return NULL;
 	char *why = NULL;
 	if (dbc_container_origin_matches(h.origin, want, &why))

@@ -833,6 +833,25 @@ out:
 	return rc;
 }
 
+int dbc_container_header_read(const char *path, const dbc_container_key *key,
+                              dbc_container_header *h, dbc_container_err *err)
+{
+	stream in = {0};
+	unsigned char header_tag[TAG];
+	if (err)
+		err->key = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return fail(err, "cannot read it: %s", strerror(errno));
+	int rc = stream_open(&in, fd) != 0 ? fail(err, "out of memory")
+	                                   : read_header(&in, key, h, header_tag, err);
+	stream_close(&in, NULL);
+	close(fd);
+	if (rc != 0)
+		memset(h, 0, sizeof *h); /* nothing of a header that did not authenticate */
+	return rc;
+}
+
 bool dbc_container_origin_split(char *origin, dbc_container_origin *o)
 {
 	char *nl = strchr(origin, '\n');

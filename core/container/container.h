@@ -116,6 +116,16 @@ int dbc_container_parse_header(const unsigned char *buf, size_t n, dbc_container
  * included) when it does and h is not NULL. */
 bool dbc_container_sniff(const char *path, dbc_container_header *h);
 
+/* The header of the sealed file at path, read and authenticated (its tag
+ * checked: with key when the file is encrypted): 0, or -1 with err saying
+ * why (err->key: the key is missing or another) and h zeroed. What a
+ * header says (its origin) may be shown or compared only after this: the
+ * origin of a forged header never reaches a message. A file that is not
+ * encrypted has a SHA-256 tag anyone can write, so there it proves
+ * integrity, not authorship. */
+int dbc_container_header_read(const char *path, const dbc_container_key *key,
+                              dbc_container_header *h, dbc_container_err *err);
+
 /* A header's origin text: "DATABASE\nPUBLISHED PATH", DATABASE being
  * "id:IDENTITY FILE" where the database has an identity (SQLite's
  * dbcare_bookkeeping.database_id, PostgreSQL's dbcare.database_identity:

@@ -37,6 +37,18 @@ static const char *named(const char *s)
 	return s && s[0] ? s : "(none)";
 }
 
+/* A header's text as a message shows it: a control byte (a terminal's
+ * escape) becomes '?'. Only an encrypted file's header is authenticated by
+ * its key; another's can be written by anyone who can write the file. */
+static void shown(dbc_container_origin *o)
+{
+	char *fields[3] = {o->identity, o->file, o->published};
+	for (int i = 0; i < 3; i++)
+		for (char *c = fields[i]; c && *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+}
+
 bool dbc_container_origin_matches(const char *origin, const dbc_container_expect *want, char **why)
 {
 	char *copy = strdup(origin ? origin : "");
@@ -57,11 +69,13 @@ bool dbc_container_origin_matches(const char *origin, const dbc_container_expect
 		}
 	} else if (want->published && strcmp(got.published, want->published) != 0) {
 		matches = false;
+		shown(&got);
 		*why = text("%s is the sealed %s of database %s published as %s, not the one this "
 		            "database %s catalogues as %s",
 		            subject, kind, named(got.file), got.published, ours, want->published);
 	} else if (got.identity && want->identity && strcmp(got.identity, want->identity) != 0) {
 		matches = false;
+		shown(&got);
 		*why = text("%s is the sealed %s of database %s (identity %s), not of this database %s "
 		            "(identity %s)%s",
 		            subject, kind, named(got.file), got.identity, ours, want->identity,

@@ -17,23 +17,33 @@ int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_
 {
 	dbc_migrate_summary sum;
 	(void)mode;
+	/* a step running now in another session is work in progress, not a
+	 * failure: it warns, as pending work does */
 	if (dbc_health_migration_summary(ctx, eng, &sum) != DBC_OK)
 		return DBC_ERROR;
 	fact->value = sum.pending;
 	int problems = sum.changed + sum.missing + sum.failed;
 	if (problems > 0)
 		fact->min_status = DBC_CHECK_CRITICAL;
-	if (problems == 0 && sum.pending == 0)
+	else if (sum.running > 0)
+		fact->min_status = DBC_CHECK_WARNING;
+	char *running = sum.running > 0 ? dbc_printf(ctx, ", %d running", sum.running) : "";
+	if (problems == 0 && sum.pending == 0 && sum.running == 0)
 		fact->message = sum.current ? dbc_printf(ctx, "at version %s, nothing pending", sum.current)
 		                            : dbc_strdup(ctx, "no migration registered or applied");
 	else
 		fact->message =
-		    dbc_printf(ctx, "%d pending, %d changed, %d missing, %d failed%s%s", sum.pending,
-		               sum.changed, sum.missing, sum.failed, sum.current ? "; at version " : "",
-		               sum.current ? sum.current : "");
+		    dbc_printf(ctx, "%d pending, %d changed, %d missing, %d failed%s%s%s", sum.pending,
+		               sum.changed, sum.missing, sum.failed, running ? running : "",
+		               sum.current ? "; at version " : "", sum.current ? sum.current : "");
 	if (problems > 0)
 		fact->hint = dbc_strdup(ctx, "SELECT * FROM dbmigrate_validate() lists the problems; "
 		                             "dbmigrate_repair() accepts deliberate changes.");
+	else if (sum.running > 0)
+		fact->hint = dbc_printf(ctx,
+		                        "Migration %s is running now in another session, outside a "
+		                        "transaction: wait for it to end.",
+		                        sum.running_label);
 	else if (sum.pending > 0)
 		fact->hint = dbc_strdup(ctx, "SELECT dbmigrate_apply() applies them.");
 	return DBC_OK;
@@ -67,6 +77,14 @@ int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_hooks *eng, db
 		fact->message = dbc_printf(ctx, "the schema changed since the last migration%s%s",
 		                           p->detail ? ": " : "", p->detail ? p->detail : "");
 	}
+	/* a step outside a transaction changes the schema before its end
+	 * records the new snapshot: say so rather than leave it unexplained */
+	const char *running = sh && sh->migrations ? sh->migrations->running_label : NULL;
+	if (fact->value > 0 && running && fact->message)
+		fact->message = dbc_printf(ctx,
+		                           "%s (migration %s is running now in another session; the "
+		                           "schema is recorded when it ends)",
+		                           fact->message, running);
 	return DBC_OK;
 }
 

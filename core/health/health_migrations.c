@@ -10,7 +10,9 @@
 /* The migration summary of this run: the migrations check and the metrics
  * both need it, and deriving it reads the bookkeeping (PostgreSQL keeps no
  * stored summary). A failed summary is not kept, so whoever asks next tries
- * again and fails on its own, as before. */
+ * again and fails on its own, as before. Its unfinished steps are told apart
+ * (dbc_migrate_split_running): one running now in another session is work
+ * in progress, not a failure. */
 int dbc_health_migration_summary(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                  dbc_migrate_summary *out)
 {
@@ -19,7 +21,7 @@ int dbc_health_migration_summary(dbc_ctx *ctx, const dbc_health_hooks *eng,
 		*out = *sh->migrations;
 		return DBC_OK;
 	}
-	if (dbc_migrate_summarise(ctx, out) != DBC_OK)
+	if (dbc_migrate_summarise(ctx, out) != DBC_OK || dbc_migrate_split_running(ctx, out) != DBC_OK)
 		return DBC_ERROR;
 	if (sh) {
 		sh->migrations = dbc_alloc(ctx, sizeof(*sh->migrations));

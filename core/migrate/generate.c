@@ -6,6 +6,7 @@
  */
 #include "base/json.h"
 #include "migrate/generate.h"
+#include "migrate/migrate_text.h"
 
 #include <string.h>
 
@@ -77,6 +78,7 @@ typedef struct gen_run {
 	dbc_schema *live, *want;
 	dbc_gen_plan *plan;
 	dbc_gen_proof_input proof;
+	dbc_strlist unplanned; /* env->unplanned's lines */
 } gen_run;
 
 static bool listed(const dbc_gen_moved *l, int n, const dbc_table *t, const dbc_column *c)
@@ -178,7 +180,32 @@ static int in_place(dbc_ctx *s, void *arg)
 	gen_run *r = arg;
 	if (s->host->read_schema(s, r->want) != DBC_OK || plan_to(s, r) != DBC_OK)
 		return DBC_ERROR;
-	return r->plan->n ? dbc_gen_prove_from_desired(s, r->plan, &r->proof) : DBC_OK;
+	if (r->plan->n && dbc_gen_prove_from_desired(s, r->plan, &r->proof) != DBC_OK)
+		return DBC_ERROR;
+	return r->env->unplanned ? r->env->unplanned(s, &r->unplanned) : DBC_OK;
+}
+
+/* A plan row for each difference the model does not hold (after the
+ * proof, which it takes no part in): a comment, never run as anything,
+ * with a hazard saying it is left to the author, so a plan never leaves
+ * such a difference out in silence. */
+static int add_unplanned(dbc_ctx *ctx, const dbc_strlist *lines, dbc_gen_plan *plan)
+{
+	for (int i = 0; i < lines->n; i++) {
+		if (dbc_grow(ctx, &plan->items, plan->n, &plan->cap, sizeof(*plan->items), 8) != DBC_OK)
+			return DBC_ERROR;
+		/* one comment line: a name's line break would end it */
+		char *what = dbc_mig_text_printable(ctx, lines->items[i]);
+		plan->items[plan->n++] = (dbc_gen_step){
+		    .statement = what ? dbc_printf(ctx, "-- not planned: %s", what) : NULL,
+		    .hazard = "dbmigrate_generate does not plan row-level security policies or rules: "
+		              "write CREATE, ALTER or DROP POLICY (or RULE) for it by hand",
+		    .rows = -1,
+		    .transactional = true};
+		if (!plan->items[plan->n - 1].statement)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
 }
 
 int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *written,
@@ -232,6 +259,8 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	}
 	if (plan.n &&
 	    (dbc_gen_lint(ctx, env, &plan) != DBC_OK || dbc_gen_mark_rights(ctx, &plan) != DBC_OK))
+		return DBC_ERROR;
+	if (add_unplanned(ctx, &r.unplanned, &plan) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < plan.n; i++) {
 		const dbc_gen_step *s = &plan.items[i];

@@ -193,6 +193,12 @@ typedef struct dbc_migrate_hooks {
 	 * NULL: the engine proves on whole copies only (scratch). */
 	int (*scratch_parts)(dbc_ctx *ctx, const dbc_strlist *parts, int nparts,
 	                     int (*fn)(dbc_ctx *sctx, void *arg, int part), void *arg);
+	/* Asked inside scratch_desired's place: what differs between the live
+	 * schema and the desired one that the schema model does not hold, so
+	 * no plan makes it (PostgreSQL: row-level security policies and
+	 * rules), one line each into out, naming the object and how it
+	 * differs. NULL: the model holds everything the engine has. */
+	int (*unplanned)(dbc_ctx *ctx, dbc_strlist *out);
 } dbc_migrate_hooks;
 
 /* Result columns, for the glue's table declarations. */
@@ -317,6 +323,12 @@ typedef struct dbc_migrate_summary {
 	int missing;
 	int failed;
 	int applied;
+	/* set by dbc_migrate_split_running only (never stored: a step's mark
+	 * lives with its session): how many of the unfinished steps counted in
+	 * failed run now in another session, moved out of failed, and the
+	 * first one's label ("6 (idx3)"), NULL when none runs */
+	int running;
+	char *running_label;
 } dbc_migrate_summary;
 
 /* One problem dbmigrate_validate reports. */
@@ -342,6 +354,11 @@ int dbc_migrate_problems_of(dbc_ctx *ctx, dbc_migrate_problems *out);
  * recorded, and handed back. */
 int dbc_migrate_drift(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems *out);
 int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out);
+/* Tells s's unfinished steps apart by their marks (dbc_migrate_hooks.
+ * step_live): those running now in another session leave failed for
+ * running, so a reader that grades the state (health) does not call a step
+ * in progress a failure. Reads the history only when s counts one. */
+int dbc_migrate_split_running(dbc_ctx *ctx, dbc_migrate_summary *s);
 
 /* A migration calling dbmigrate_apply (or any changing dbmigrate_ function)
  * is refused. The guard is per thread; a glue whose engine may unwind past

@@ -185,6 +185,25 @@ int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out)
 	return found ? DBC_OK : summary_derived(ctx, access, out);
 }
 
+int dbc_migrate_split_running(dbc_ctx *ctx, dbc_migrate_summary *s)
+{
+	dbc_mig_set set;
+	s->running = 0;
+	s->running_label = NULL;
+	if (s->failed == 0)
+		return DBC_OK;
+	/* the history read now answers for both counts: a stored summary may
+	 * predate a step that began or ended since */
+	if (dbc_mig_read(ctx, DBC_LOAD_META, &set) != DBC_OK)
+		return DBC_ERROR;
+	const dbc_failed *first = dbc_mig_running(&set);
+	for (int i = 0; i < set.nfailed; i++)
+		s->running += set.failed[i].live;
+	s->failed = set.nfailed - s->running;
+	s->running_label = first ? dbc_mig_failed_label(ctx, first) : NULL;
+	return first && !s->running_label ? DBC_ERROR : DBC_OK;
+}
+
 int dbc_migrate_current(dbc_ctx *ctx, char **version)
 {
 	dbc_migrate_summary s;

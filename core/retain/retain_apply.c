@@ -230,6 +230,71 @@ static int record_totals(dbc_ctx *ctx, const dbc_policy *p, int64_t archived, in
 	return sql ? ctx->host->query(ctx, sql, 3, v, NULL, NULL) : DBC_ERROR;
 }
 
+/* The count of sql's rows, sql binding the cutoff as $1. */
+static int64_t rows_of(dbc_ctx *ctx, const dbc_policy_ctx *pc, const char *sql, bool *ok)
+{
+	dbc_value cut = dbc_text(pc->cutoff);
+	char *count = sql ? dbc_printf(ctx, "SELECT count(*) FROM (%s) AS x", sql) : NULL;
+	return *ok ? count_of(ctx, count, &cut, ok) : 0;
+}
+
+/* The error of a sweep that took nothing while the rule removes due rows:
+ * every group of them that must go in one statement (rows referencing each
+ * other through the table's own key, such as a cycle, and what they alone
+ * reference) is larger than the n rows a batch may take (the smaller of
+ * max_rows and retain.batch_size), so no call with these limits ever
+ * removes them. Names the smallest limit under which a sweep takes rows
+ * (found by bisection over the sweep's pick: the error path only) and the
+ * setting to raise. DBC_OK when nothing is stuck (no row the rule removes,
+ * or only rows another transaction holds). */
+int dbc_retain_refuse_cut_groups(dbc_ctx *ctx, const dbc_retain_hooks *eng,
+                                 const dbc_policy_ctx *pc, int64_t n, int64_t batch,
+                                 int64_t max_rows, const char *fn)
+{
+	bool ok = true;
+	char *due = dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s", pc->row_id,
+	                       dbc_retain_only(ctx), pc->qt, pc->due);
+	char *gone = due ? dbc_retain_removable(ctx, eng, pc, due) : NULL;
+	int64_t removable =
+	    rows_of(ctx, pc, gone ? dbc_printf(ctx, "%s AND %s", due, gone) : NULL, &ok);
+	if (!ok || removable <= n ||
+	    rows_of(ctx, pc, dbc_retain_pick(ctx, eng, pc, removable, false, true), &ok) == 0)
+		return ok ? DBC_OK : DBC_ERROR;
+	int64_t lo = n + 1, hi = removable; /* a sweep of hi rows takes some */
+	while (ok && lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (rows_of(ctx, pc, dbc_retain_pick(ctx, eng, pc, mid, false, true), &ok) > 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	char *name = ok ? ctx->host->quote_literal(ctx, pc->p->name) : NULL;
+	if (!name)
+		return DBC_ERROR;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+	          "retention policy \"%s\" cannot remove its oldest due rows of %s in batches of "
+	          "%lld: they reference each other through the table's own foreign key (such as a "
+	          "cycle) and go only whole, in one statement, and a batch takes the whole groups "
+	          "among the oldest rows, which needs at least %lld of them; no call with this "
+	          "limit removes them or any newer row",
+	          pc->p->name, pc->qt, (long long)n, (long long)lo);
+	/* max_rows equal to the batch size: its default (or as good as) */
+	if (batch < lo && max_rows < lo && max_rows != batch)
+		dbc_error_hint(ctx,
+		               "Raise retain.batch_size to at least %lld (SELECT "
+		               "dbcare_set('retain.batch_size', '%lld')) and call %s(%s, %lld).",
+		               (long long)lo, (long long)lo, fn, name, (long long)lo);
+	else if (batch < lo)
+		dbc_error_hint(ctx,
+		               "Raise retain.batch_size (the most one batch takes, and max_rows's "
+		               "default) to at least %lld: SELECT dbcare_set('retain.batch_size', '%lld');",
+		               (long long)lo, (long long)lo);
+	else
+		dbc_error_hint(ctx, "Call %s(%s, %lld) (max_rows at least %lld).", fn, name, (long long)lo,
+		               (long long)lo);
+	return DBC_ERROR;
+}
+
 /* A table with a key of its own (a tree: replies to replies): a batch
  * takes rows nothing references (leaves); the rows they alone referenced
  * are free once it is done, so the run takes another pass while a pass
@@ -253,8 +318,13 @@ static int move_rows(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy
 		if (run_batch(ctx, eng, pc, cols, n, sweep, resume, &k, &picked) != DBC_OK)
 			return DBC_ERROR;
 		*moved += k;
+		/* a sweep that took nothing from a call that moved nothing: rows
+		 * the rule removes may be stuck behind the limit (said, not left
+		 * for every later call to skip in silence) */
 		if (sweep && k == 0)
-			break;
+			return *moved == 0 ? dbc_retain_refuse_cut_groups(ctx, eng, pc, n, batch, max_rows,
+			                                                  "dbretain_apply")
+			                   : DBC_OK;
 		if (!sweep && picked == n)
 			continue;
 		/* a short pass: done, unless rows it or an earlier one freed lie

@@ -320,6 +320,13 @@ static int pick_new(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_schema *s,
 			return DBC_ERROR;
 		if (added > 0 || !dbc_retain_self_keyed(pc))
 			break;
+		/* a sweep that took nothing: said when rows are stuck behind
+		 * the limit, as dbretain_apply says it */
+		int64_t batch = 0;
+		if (sweep && (dbc_setting_get_int(ctx, "retain.batch_size", &batch) != DBC_OK ||
+		              dbc_retain_refuse_cut_groups(ctx, eng, pc, n, batch, n,
+		                                           "dbretain_export_next") != DBC_OK))
+			return DBC_ERROR;
 	}
 	if (repick(ctx, eng, pc, b, payload) != DBC_OK)
 		return DBC_ERROR;

@@ -78,6 +78,20 @@ typedef struct dbc_policy_ctx {
 	char *due_now, *due;
 } dbc_policy_ctx;
 
+/* The error of a sweep that took nothing while the rule removes due rows:
+ * every group of them that must go in one statement (rows referencing each
+ * other through the table's own key, such as a cycle, and what they alone
+ * reference) is larger than the n rows a batch may take (the smaller of
+ * max_rows and retain.batch_size), so no call with these limits ever
+ * removes them, nor any newer row. Names the smallest limit under which a
+ * sweep takes rows (found by bisection over the sweep's pick: the error
+ * path only) and the setting to raise (fn: the function whose max_rows it
+ * is). DBC_OK when nothing is stuck (no row the rule removes, or only rows
+ * another transaction holds). */
+int dbc_retain_refuse_cut_groups(dbc_ctx *ctx, const dbc_retain_hooks *eng,
+                                 const dbc_policy_ctx *pc, int64_t n, int64_t batch,
+                                 int64_t max_rows, const char *fn);
+
 /* Makes the archive of an archive policy when missing (the source's
  * columns and archived_at); checks an existing one. */
 int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *src,

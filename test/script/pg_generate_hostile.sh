@@ -203,6 +203,24 @@ ALTER TABLE private ENABLE ROW LEVEL SECURITY;
 ALTER TABLE private FORCE ROW LEVEL SECURITY;
 CREATE VIEW mine WITH (security_invoker = true) AS SELECT * FROM private;")
 [ -z "$got" ] || fail "a desired schema keeping row security and the view plans: $got"
+# the same options spelled another way (PostgreSQL keeps each reloption's
+# text as written): on for true, a table's autovacuum_enabled = off for
+# false, plan nothing -- before, "security_invoker=on" against the live
+# "=true" rebuilt the view, with the hazard
+q -c "ALTER TABLE private SET (autovacuum_enabled = false)" >/dev/null
+got=$(rights_plan "$base
+CREATE TABLE private (id integer, who text) WITH (autovacuum_enabled = off);
+ALTER TABLE private ENABLE ROW LEVEL SECURITY;
+ALTER TABLE private FORCE ROW LEVEL SECURITY;
+CREATE VIEW mine WITH (security_invoker = on) AS SELECT * FROM private;")
+[ -z "$got" ] || fail "boolean reloptions spelled on/off plan a change: $got"
+got=$(rights_plan "$base
+CREATE TABLE private (id integer, who text) WITH (autovacuum_enabled = off);
+ALTER TABLE private ENABLE ROW LEVEL SECURITY;
+ALTER TABLE private FORCE ROW LEVEL SECURITY;
+CREATE VIEW mine WITH (security_invoker = off) AS SELECT * FROM private;")
+echo "$got" | grep -q "^DROP VIEW public.mine | drops or replaces a view that reads with its caller's rights" ||
+  fail "security_invoker turned off plans no hazard: $got"
 q -c "DROP VIEW mine" -c "DROP TABLE private" >/dev/null
 
 # the one-time role may still fire the trigger functions of dbcare that

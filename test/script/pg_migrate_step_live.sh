@@ -53,6 +53,16 @@ fails_with "SELECT dbmigrate_assert('2')" "HINT:  Migration 2 (idx3) is running 
 [ "$(q -c "SELECT problem FROM dbmigrate_validate()")" = running ] || fail "validate"
 run 0 status --db "$url" --dir "$work/m"
 has running out
+# health: the running step is no failure (before the fix: "1 failed",
+# critical)
+health=$(q -c "SELECT c->>'status' || '|' || (c->>'message') || '|' || (c->>'hint')
+                 FROM jsonb_array_elements(dbhealth_report('quick')->'checks') c
+                WHERE c->>'name' = 'migrations'")
+case "$health" in
+  "warning|1 pending, 0 changed, 0 missing, 0 failed, 1 running; at version 1|Migration 2 (idx3) is running now in another session"*) ;;
+  *) fail "health of a running step: $health" ;;
+esac
+[ "$(q -c "SELECT dbhealth_report('quick')->>'status'")" != critical ] || fail "health critical"
 wait "$a" || fail "the first run failed: $(cat "$work/a.out" "$work/a.err")"
 grep -qF '1 migration(s) applied' "$work/a.out" || fail "first run: $(cat "$work/a.out")"
 [ "$(q -c "SELECT state FROM dbmigrate_status() WHERE version = '2'")" = applied ] || fail "not applied"

@@ -79,7 +79,13 @@ pids=()
 
 others=$(cat "$work"/writer*.out | grep -v 'violates foreign key constraint\|is not present in table\|^$' || true)
 [ -z "$others" ] || fail "a writer failed otherwise than by the key: $(echo "$others" | head -3)"
-! grep -qv '^[0-9]*$' "$work/applies.out" || fail "an apply failed: $(grep -v '^[0-9]*$' "$work/applies.out" | head -3)"
+# a call may find every cycle among its 7 oldest removable rows cut (the
+# cycles' rows are of different ages): it fails saying how many rows a
+# batch needs, the one error allowed
+stuck='cannot remove its oldest due rows of public.c in batches of 7: .* which needs at least [0-9]* of them|^HINT:  Call dbretain_apply'
+! grep -v '^[0-9]*$' "$work/applies.out" | grep -Ev "$stuck" | grep -q . ||
+  fail "an apply failed: $(grep -v '^[0-9]*$' "$work/applies.out" | grep -Ev "$stuck" | head -3)"
+sed -i -E "/$stuck/d" "$work/applies.out"
 big=$(awk '$1 > 7' "$work/applies.out" | head -1)
 [ -z "$big" ] || fail "one call with max_rows 7 deleted $big rows"
 moved=$(awk '{ s += $1 } END { print s + 0 }' "$work/applies.out")

@@ -70,12 +70,19 @@ COMMIT;"
   done | sqlite3 -batch -cmd "PRAGMA foreign_keys = ON" -cmd ".timeout 20000" "$db" > "$work/writer$w.out" 2>&1 &
   pids+=($!)
 done
-# the retention loop, max_rows 7: no call deletes more
-for _ in $(seq 1 60); do echo "BEGIN IMMEDIATE; SELECT deleted FROM dbretain_apply('p', 7); COMMIT;"; done |
-  qt > "$work/applies.out" 2>&1
+# the retention loop, max_rows 7: no call deletes more. A call may find
+# every cycle among its 7 oldest removable rows cut (the cycles' rows are
+# of different ages): it fails saying how many rows a batch needs, the one
+# error allowed (the shell's status says an error happened)
+# (a line each: the shell skips the rest of a line after an error)
+for _ in $(seq 1 60); do printf "BEGIN IMMEDIATE;\nSELECT deleted FROM dbretain_apply('p', 7);\nCOMMIT;\n"; done |
+  qt > "$work/applies.out" 2>&1 || true
 for p in "${pids[@]}"; do wait "$p" || fail "a writer failed: $(cat "$work"/writer*.out | head -3)"; done
 pids=()
-! grep -v '^[0-9]*$' "$work/applies.out" | grep -q . || fail "an apply failed: $(grep -v '^[0-9]*$' "$work/applies.out" | head -3)"
+stuck='cannot remove its oldest due rows of "c" in batches of 7: .* which needs at least [0-9]* of them|^HINT: Call dbretain_apply'
+! grep -v '^[0-9]*$' "$work/applies.out" | grep -Ev "$stuck" | grep -q . ||
+  fail "an apply failed: $(grep -v '^[0-9]*$' "$work/applies.out" | grep -Ev "$stuck" | head -3)"
+sed -i -E "/$stuck/d" "$work/applies.out"
 big=$(awk '$1 > 7' "$work/applies.out" | head -1)
 [ -z "$big" ] || fail "one call with max_rows 7 deleted $big rows"
 moved=$(awk '{ s += $1 } END { print s + 0 }' "$work/applies.out")
@@ -96,8 +103,8 @@ for i in $(seq 1 20); do
       INSERT INTO c (id, parent, posted_at) SELECT m + k, m + k % 3 + 1, datetime('now', '-3 years')
         FROM m, (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3);
       $keep; INSERT INTO fresh_ids SELECT last_insert_rowid() WHERE changes() > 0 AND $((i % 2)) = 0;"
-    echo "BEGIN IMMEDIATE; SELECT deleted FROM dbretain_apply('p', 3); COMMIT;"; echo ".shell touch '$work/started'"
-    for _ in $(seq 1 200); do echo "BEGIN IMMEDIATE; SELECT deleted FROM dbretain_apply('p', 3); COMMIT;"; done; } |
+    printf "BEGIN IMMEDIATE;\nSELECT deleted FROM dbretain_apply('p', 3);\nCOMMIT;\n"; echo ".shell touch '$work/started'"
+    for _ in $(seq 1 200); do printf "BEGIN IMMEDIATE;\nSELECT deleted FROM dbretain_apply('p', 3);\nCOMMIT;\n"; done; } |
     sqlite3 -batch -cmd ".load $module" -cmd ".timeout 10000" "$db" > "$work/victim.out" 2>&1 &
   victim=$!
   pids=("$victim")

@@ -215,6 +215,38 @@ int main(void)
 		CHECK(!dbc_container_origin_split(old, &o) && !o.identity && o.file == old,
 		      "a path alone is the whole origin");
 	}
+	/* a header's origin is read only once its tag authenticates; what a
+	 * message quotes of an origin shows no control byte */
+	{
+		unsigned char *s;
+		size_t sn;
+		dbc_container_sums sums;
+		dbc_container_header h;
+		char path[] = "/tmp/dbc-unit-sealXXXXXX";
+		int fd = mkstemp(path);
+		CHECK(fd >= 0 && seal(data, 4096, DBC_CONTAINER_AES, &key, &s, &sn, &sums) == 0 &&
+		          write(fd, s, sn) == (ssize_t)sn,
+		      "a sealed file written");
+		CHECK(dbc_container_header_read(path, &key, &h, &err) == 0 &&
+		          strcmp(h.origin, "/db\n/backup.db") == 0,
+		      "an authentic header reads, origin included");
+		CHECK(dbc_container_header_read(path, &other, &h, &err) != 0 && err.key && !h.origin[0],
+		      "with another key the header is not read");
+		s[41] = 'X'; /* the origin's second byte, its tag unchanged */
+		CHECK(pwrite(fd, s, sn, 0) == (ssize_t)sn &&
+		          dbc_container_header_read(path, &key, &h, &err) != 0 &&
+		          strstr(err.msg, "tag does not match") && !h.origin[0],
+		      "a forged origin does not authenticate and is not read");
+		close(fd);
+		unlink(path);
+		free(s);
+		char *why_not = NULL;
+		dbc_container_expect want = {.identity = "ours", .file = "/a.db", .published = "/b.db"};
+		CHECK(!dbc_container_origin_matches("id:theirs /x\x1b[31m.db\n/b.db", &want, &why_not) &&
+		          why_not && !strchr(why_not, '\x1b') && strstr(why_not, "/x?[31m.db"),
+		      "a mismatch quotes the origin without its control bytes");
+		free(why_not);
+	}
 	free(data);
 	return unit_done();
 }
