@@ -262,7 +262,7 @@ $(ASAN_DRIVER): test/asan/sqlite_driver.c
 
 $(ASAN_BUILD)/capi_%: test/script/lib/capi_%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE -O1 -g $(WARNINGS) $(SAN_FLAGS) -o $@ $< -lsqlite3
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -O1 -g $(WARNINGS) $(SAN_FLAGS) -o $@ $< -lsqlite3 -lcrypto -pthread
 
 check-asan: asan
 	@DBC_SUITES=asan test/harness/run_tests.sh

@@ -35,20 +35,22 @@ void pitr_log_use_host(const dbc_host *host)
 	digest_host = host;
 }
 
-/* The raw SHA-256 of data (a record of the first format), on one context
- * kept per thread (connections may read on several threads at once). */
+/* The raw SHA-256 of data (a record of the first format, only ever read)
+ * on a context of its own, freed before it returns: the reader keeps no
+ * state of its own between records, so no thread or connection that read
+ * a log (a module's capture continuing an old log, on any thread) leaves
+ * a context behind when it ends. */
 static int rec_digest(const void *data, size_t len, unsigned char md[32])
 {
-	static _Thread_local dbc_ctx ctx;
-	static _Thread_local dbc_sha256 *h;
-	if (!h) {
-		if (!digest_host)
-			return -1;
-		dbc_ctx_init(&ctx, digest_host, NULL);
-		if (!(h = dbc_sha256_begin(&ctx)))
-			return -1;
-	}
-	return dbc_sha256_digest(&ctx, h, data, len, md) == DBC_OK ? 0 : -1;
+	if (!digest_host)
+		return -1;
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, digest_host, NULL);
+	dbc_sha256 *h = dbc_sha256_begin(&ctx);
+	int rc = h && dbc_sha256_digest(&ctx, h, data, len, md) == DBC_OK ? 0 : -1;
+	dbc_sha256_abort(h);
+	dbc_ctx_finish(&ctx);
+	return rc;
 }
 
 static void put32(unsigned char *p, uint32_t v)
