@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -186,10 +187,70 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
 	return rc;
 }
 
+/* Whether page_size is one SQLite can have (a power of two, 512 to 64 KiB). */
+static bool page_size_valid(uint32_t page_size)
+{
+	return page_size >= 512 && page_size <= 65536 && (page_size & (page_size - 1)) == 0;
+}
+
+/* Whether the n bytes at name are a base's name a restore may open: a file
+ * of the log directory itself (no '/', not "." or "..", nor hidden), in
+ * printable ASCII. */
+static bool base_name_valid(const unsigned char *name, size_t n)
+{
+	if (n == 0 || n > 255 || name[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] <= ' ' || name[i] > '~' || name[i] == '/')
+			return false;
+	return true;
+}
+
+/* Whether the 64 bytes at p are a SHA-256 in lowercase hex. */
+static bool sha_hex_valid(const unsigned char *p)
+{
+	for (int i = 0; i < 64; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* Whether the n bytes at p are row counts: "table<TAB>digits<LF>" lines
+ * (a table name of anything but a tab, a newline or NUL). */
+static bool rows_valid(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t name = i, digits;
+		while (i < n && p[i] != '\t' && p[i] != '\n' && p[i] != '\0')
+			i++;
+		if (i == name || i == n || p[i] != '\t')
+			return false;
+		for (digits = ++i; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			;
+		if (i == digits || i - digits > 18 || i == n || p[i] != '\n')
+			return false;
+		i++;
+	}
+	return true;
+}
+
+/* Whether the n pages of a commit (u32 page number, page) are numbered
+ * from 1: SQLite has no page 0 (a restore would write it before the file). */
+static bool pages_valid(const unsigned char *p, uint32_t n, uint32_t page_size)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (get32(p + (size_t)i * (4 + page_size)) == 0)
+			return false;
+	return true;
+}
+
 /* The payload of a record read whole and checked, into r; a commit's
  * pages stay where they are (r->pages_len set, r->pages left to the
  * caller, which hands over its buffer: no second copy of a commit that may
- * be the size of the database). */
+ * be the size of the database). What a restore relies on is checked here,
+ * the one reader of the log (a log may come from anywhere): a record that
+ * passes its check but breaks the format is damage all the same. */
 static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, pitr_rec *r)
 {
 	if (pl < COMMON)
@@ -201,21 +262,23 @@ static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, 
 	p += COMMON;
 	pl -= COMMON;
 	if (r->type == PITR_REC_COMMIT) {
-		if (pl < 4 || page_size == 0)
+		if (pl < 4 || page_size == 0 || r->db_pages == 0)
 			return -1;
 		r->npages = get32(p);
-		if (pl - 4 != (size_t)r->npages * (4 + page_size))
+		if (pl - 4 != (size_t)r->npages * (4 + page_size) || r->npages == 0 ||
+		    !pages_valid(p + 4, r->npages, page_size))
 			return -1;
 		r->pages_len = pl - 4;
 	} else if (r->type == PITR_REC_BASE) {
-		if (pl < 72 || pl - 72 != get32(p + 68) ||
+		if (pl < 72 || pl - 72 != get32(p + 68) || !page_size_valid(get32(p)) || r->db_pages == 0 ||
+		    !sha_hex_valid(p + 4) || !base_name_valid(p + 72, pl - 72) ||
 		    !(r->base_name = strndup((char *)p + 72, pl - 72)))
 			return -1;
 		r->page_size = get32(p);
 		memcpy(r->base_sha, p + 4, 64);
 		r->base_sha[64] = '\0';
 	} else if (r->type == PITR_REC_ROWS) {
-		if (!(r->rows = strndup((char *)p, pl)))
+		if (!rows_valid(p, pl) || !(r->rows = strndup((char *)p, pl)))
 			return -1;
 	} else if ((r->type != PITR_REC_HEARTBEAT && r->type != PITR_REC_RESUME) || pl != 0) {
 		return -1;
@@ -277,6 +340,13 @@ static int read_whole(FILE *f, unsigned char **b, size_t *pl, uint32_t *magic, b
 		return -2;
 	*pl = get32(h + 8);
 	size_t ck = check_len(*magic);
+	/* never more memory than the file holds: a length the file ends
+	 * before (a torn tail, or damage that claims up to 2 GB) is not read */
+	struct stat st;
+	off_t at = ftello(f);
+	if (at < 0 || fstat(fileno(f), &st) != 0 || st.st_size < at ||
+	    (uint64_t)(st.st_size - at) < (uint64_t)*pl + ck)
+		return -1;
 	if (!(*b = malloc(REC_HDR + *pl + ck)))
 		return -3;
 	memcpy(*b, h, REC_HDR);
