@@ -307,7 +307,7 @@ FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) -Icore -It
 # linked into every target, with the point-in-time log's record reader (no
 # SQLite API in it: fuzz_pitr_log.c).
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC) $(DIALECT_SRC) \
-                  sqlite/pitr_log.c sqlite/pitr_crc32c.c)
+                  sqlite/pitr_log.c sqlite/pitr_crc32c.c sqlite/pitr_end.c)
 
 fuzz-build: $(FUZZ_BINS)
 

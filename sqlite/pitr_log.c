@@ -28,6 +28,10 @@
 #define REC_HDR      20
 #define COMMON       36 /* epoch, seq, db pages, WAL position */
 #define MAX_PAYLOAD  ((size_t)1 << 31)
+/* The latest time a record may carry: 9999-12-31 23:59:59.999 UTC (a
+ * time the calendar prints in four digits); one before 1970 or after it
+ * is damage, never a moment. */
+#define MAX_TIME_MS INT64_C(253402300799999)
 
 static const dbc_host *digest_host;
 
@@ -374,10 +378,10 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 		return classify_short(f, *off);
 	if (got != 1)
 		return -2;
-	int rc = sound ? 0 : -2;
 	r->type = get32(b + 4) & ~PITR_REC_BEHIND;
 	r->behind = (get32(b + 4) & PITR_REC_BEHIND) != 0 && r->type == PITR_REC_COMMIT;
 	r->time_ms = (int64_t)get64(b + 12);
+	int rc = sound && r->time_ms >= 0 && r->time_ms <= MAX_TIME_MS ? 0 : -2;
 	if (rc == 0)
 		rc = parse_payload(b + REC_HDR, pl, page_size, r) == 0 ? 0 : -2;
 	if (rc == 0 && r->type == PITR_REC_COMMIT) {
@@ -461,6 +465,8 @@ int pitr_read_header(FILE *f, pitr_rec *r, off_t *off)
 	r->type = get32(h + 4) & ~PITR_REC_BEHIND;
 	r->behind = (get32(h + 4) & PITR_REC_BEHIND) != 0 && r->type == PITR_REC_COMMIT;
 	r->time_ms = (int64_t)get64(h + 12);
+	if (r->time_ms < 0 || r->time_ms > MAX_TIME_MS)
+		return -2;
 	const unsigned char *p = h + REC_HDR;
 	r->epoch = get32(p);
 	r->seq = get64(p + 4);
@@ -542,8 +548,14 @@ void pitr_time_text(int64_t ms, char buf[32])
 {
 	time_t s = (time_t)(ms / 1000);
 	struct tm tm;
-	gmtime_r(&s, &tm);
-	size_t n = strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm);
+	size_t n = 0;
+	/* a time no record holds (log.progress, written by anyone): its
+	 * milliseconds as they are, never a calendar it does not fit */
+	if (ms < 0 || ms > MAX_TIME_MS || !gmtime_r(&s, &tm) ||
+	    !(n = strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm))) {
+		snprintf(buf, 32, "%lld ms", (long long)ms);
+		return;
+	}
 	snprintf(buf + n, 32 - n, ".%03d", (int)(ms % 1000));
 }
 

@@ -14,12 +14,16 @@
  * file inside the log directory, has a page size SQLite can have, a
  * SHA-256 in hex and at least one page; a commit has at least one page,
  * its pages whole, none numbered 0; row counts are "table<TAB>digits<LF>"
- * lines. The cheap header reader and the check alone agree with it.
+ * lines; every time is a moment of the calendar (0 to year 9999) and
+ * prints. The cheap header reader and the check alone agree with it. The
+ * same bytes are read as log.progress too (pitr_end: log status and
+ * restore --to-time latest compare the log's end with it).
  */
 #include "fuzz.h"
 
 #include "base/sha256.h"
 #include "../sqlite/pitr_crc32c.h"
+#include "../sqlite/pitr_end.h"
 #include "../sqlite/pitr_log.h"
 
 #include <string.h>
@@ -81,9 +85,21 @@ static bool rows_lines(const char *rows)
 	return true;
 }
 
+/* A time as the command prints it: a NUL-terminated text in its 32 bytes. */
+static void check_time_text(int64_t ms)
+{
+	char buf[32];
+	memset(buf, 'x', sizeof buf);
+	pitr_time_text(ms, buf);
+	FUZZ_ASSERT(memchr(buf, '\0', sizeof buf), "a time's text ends");
+}
+
 /* What a restore relies on in a record the reader gave. */
 static void check_record(const pitr_rec *r, uint32_t page_size)
 {
+	FUZZ_ASSERT(r->time_ms >= 0 && r->time_ms <= INT64_C(253402300799999),
+	            "a record's time is a moment of the calendar");
+	check_time_text(r->time_ms);
 	if (r->type == PITR_REC_BASE) {
 		uint32_t ps = r->page_size;
 		FUZZ_ASSERT(ps >= 512 && ps <= 65536 && (ps & (ps - 1)) == 0, "a base's page size");
@@ -142,8 +158,21 @@ static void read_headers(FILE *f)
 	fseeko(f, 8, SEEK_SET);
 	for (int i = 0; pitr_read_header(f, &h, &off) > 0; i++) {
 		FUZZ_ASSERT(off > last, "the header reader moves on");
+		FUZZ_ASSERT(h.time_ms >= 0 && h.time_ms <= INT64_C(253402300799999),
+		            "a header's time is a moment of the calendar");
 		last = off;
 	}
+}
+
+static char dir[64];
+static char path[96], progress[96];
+
+/* The log directory's files and itself, at the process's end. */
+static void remove_dir(void)
+{
+	unlink(path);
+	unlink(progress);
+	rmdir(dir);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -159,10 +188,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(seg, data + 1, n);
 	if (data[0] & 1)
 		fix_checks(&ctx, seg, n);
-	char path[] = "/tmp/fuzz_pitr_log-XXXXXX";
-	int fd = mkstemp(path);
-	FUZZ_ASSERT(fd >= 0 && write(fd, seg, n) == (ssize_t)n, "the segment file");
-	close(fd);
+	/* one log directory for the process (in memory where there is
+	 * /dev/shm), its files written again for each input */
+	if (!dir[0]) {
+		snprintf(dir, sizeof dir, "%s/fuzz_pitr_log-XXXXXX",
+		         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+		FUZZ_ASSERT(mkdtemp(dir), "a log directory");
+		atexit(remove_dir);
+	}
+	snprintf(path, sizeof path, "%s/log-00000001.dbclog", dir);
+	snprintf(progress, sizeof progress, "%s/log.progress", dir);
+	/* the same bytes as the segment and as log.progress (its index of
+	 * the newest record: "time epoch seq") */
+	for (int i = 0; i < 2; i++) {
+		FILE *w = fopen(i ? progress : path, "wb");
+		FUZZ_ASSERT(w && fwrite(seg, 1, n, w) == n && fclose(w) == 0, "the log's files");
+	}
+	pitr_end e;
+	pitr_end_begin(dir, &e);
+	char gap[512];
+	pitr_end_gap_text(&e, gap, sizeof gap);
+	check_time_text(e.progress.time_ms);
 	FILE *f = fopen(path, "rb");
 	FUZZ_ASSERT(f, "the segment opens");
 	if (pitr_segment_magic(seg)) {
@@ -173,7 +219,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t t;
 	(void)pitr_segment_first(path, &type, &t);
 	fclose(f);
-	unlink(path);
 	free(seg);
 	FUZZ_ASSERT(!ctx.failed, "no error left");
 	dbc_ctx_finish(&ctx);
