@@ -263,7 +263,7 @@ $(ASAN_DRIVER): test/asan/sqlite_driver.c
 
 $(ASAN_BUILD)/capi_%: test/script/lib/capi_%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE -O1 -g $(WARNINGS) $(SAN_FLAGS) -o $@ $< -lsqlite3
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -O1 -g $(WARNINGS) $(SAN_FLAGS) -o $@ $< -lsqlite3 -lcrypto -pthread
 
 check-asan: asan
 	@DBC_SUITES=asan test/harness/run_tests.sh
@@ -305,12 +305,14 @@ FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) -Icore -It
                 -DDBC_VERSION='"$(EXTVERSION)"' -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The core is compiled once (instrumented, without libFuzzer's main) and
-# linked into every target.
-FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC) $(DIALECT_SRC))
+# linked into every target, with the point-in-time log's record reader (no
+# SQLite API in it: fuzz_pitr_log.c).
+FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC) $(DIALECT_SRC) \
+                  sqlite/pitr_log.c sqlite/pitr_crc32c.c sqlite/pitr_end.c)
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_BUILD)/obj/%.o: %.c $(CORE_HDRS) Makefile
+$(FUZZ_BUILD)/obj/%.o: %.c $(CORE_HDRS) $(wildcard sqlite/pitr_*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 

@@ -126,6 +126,12 @@ typedef struct copy_arg {
 	/* the poll's commits marked behind (pitr_log.h): it stopped short or
 	 * failed, or began more than stall_ms after the last whole poll */
 	bool behind;
+	/* the module's poll in a WAL hook: the frame the connection's own
+	 * commit ends at (the hook's count; 0: no such poll), the last frame
+	 * the poll read, and whether a frame followed the own commit once the
+	 * poll's time was taken (another connection wrote meanwhile) */
+	uint32_t own_end, scan_end;
+	bool after_own;
 } copy_arg;
 
 /* The command's poll reads the WAL before it takes its time: a commit
@@ -142,13 +148,41 @@ static bool seen_late(const copy_arg *a)
 	return a->behind || a->partial || (!a->fenced && !a->direct && !a->c->lazy_readers);
 }
 
-/* A commit read from the WAL into the log, stamped now. */
+/* Whether the module's capture (lazy_readers) copies w without knowing
+ * when it was made: every commit but the one the connection whose WAL hook
+ * runs the poll has just made (the last the hook counted), and that one
+ * too when a frame of another connection followed it before the poll took
+ * its time (a commit made meanwhile is not in the log at that time). Such
+ * a commit was made by another connection (one without the module,
+ * another process's) at some moment after the log's newest record was
+ * read, or within its millisecond: it is marked seen late and stamped
+ * with the newest record's time, so the stretch the log covers ends just
+ * before that record (pitr_cover.c) and begins again only at a later
+ * record whose time is exact. */
+static bool unknown_moment(const copy_arg *a, const wal_commit *w)
+{
+	return a->c->lazy_readers && !(a->own_end && w->end.frame == a->own_end && !a->after_own);
+}
+
+/* A poll that read the WAL before it took its time (not direct): whether
+ * something followed the own commit once that time was taken. */
+static void look_after_own(copy_arg *a)
+{
+	if (!a->direct && a->own_end)
+		a->after_own =
+		    a->scan_end != a->own_end || wal_frame_after(a->c->wal_fd, &a->c->hdr, a->scan_end);
+}
+
+/* A commit read from the WAL into the log, stamped now (or, made at an
+ * unknown moment, with the newest record's time: unknown_moment). */
 static int append_commit(copy_arg *a, const wal_commit *w)
 {
 	pitr_capture *c = a->c;
+	bool unknown = unknown_moment(a, w);
+	int64_t newest = c->last_write_ms > c->recovered_ms ? c->last_write_ms : c->recovered_ms;
 	pitr_rec r = {.type = PITR_REC_COMMIT,
-	              .behind = seen_late(a),
-	              .time_ms = a->now,
+	              .behind = seen_late(a) || unknown,
+	              .time_ms = unknown && newest > 0 ? newest : a->now,
 	              .epoch = c->epoch,
 	              .seq = c->seq + 1,
 	              .db_pages = w->db_pages,
@@ -255,11 +289,17 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 	/* the WAL hook's count is of the generation the kept reader holds */
 	uint32_t upto = kept ? c->wal_frames : 0;
 	a->direct = upto > 0;
-	if (a->direct)
+	a->own_end = c->wal_frames;
+	if (a->direct) {
 		a->now = pitr_now_ms();
+		/* looked at once the time is taken: a commit made before it
+		 * after the connection's own is in the WAL by then */
+		a->after_own = wal_frame_after(c->wal_fd, &h, upto);
+	}
 	r = wal_scan_kept(c->wal_fd, &h, &from, upto,
 	                  pitr_commit_max_pages(c->record_bytes, c->page_size), &c->scan_bufs,
 	                  on_commit, a, &end);
+	a->scan_end = end.frame;
 	/* 3: a commit larger than a record: a new base holds it */
 	return r == 0 || r == 2 ? 0 : r == 3 ? 1 : -1;
 }
@@ -324,6 +364,7 @@ static int advance(pitr_capture *c, copy_arg *a)
 		nanosleep(&(struct timespec){c->scan_pause_ms / 1000, c->scan_pause_ms % 1000 * 1000000L},
 		          NULL);
 	a->now = pitr_now_ms();
+	look_after_own(a);
 	if (a->fenced)
 		wait_past(a->now);
 	if (a->release)
@@ -656,8 +697,10 @@ static int copy_kept(pitr_capture *c)
 	while (rc == 0 && a.partial) {
 		a = (copy_arg){.c = c};
 		rc = copy_new(c, &a);
-		if (!a.direct)
+		if (!a.direct) {
 			a.now = pitr_now_ms();
+			look_after_own(&a);
+		}
 		a.behind = rc != 0;
 		int wrote = write_pending(&a);
 		if (rc == 0)

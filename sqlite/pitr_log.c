@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +28,10 @@
 #define REC_HDR      20
 #define COMMON       36 /* epoch, seq, db pages, WAL position */
 #define MAX_PAYLOAD  ((size_t)1 << 31)
+/* The latest time a record may carry: 9999-12-31 23:59:59.999 UTC (a
+ * time the calendar prints in four digits); one before 1970 or after it
+ * is damage, never a moment. */
+#define MAX_TIME_MS INT64_C(253402300799999)
 
 static const dbc_host *digest_host;
 
@@ -35,20 +40,22 @@ void pitr_log_use_host(const dbc_host *host)
 	digest_host = host;
 }
 
-/* The raw SHA-256 of data (a record of the first format), on one context
- * kept per thread (connections may read on several threads at once). */
+/* The raw SHA-256 of data (a record of the first format, only ever read)
+ * on a context of its own, freed before it returns: the reader keeps no
+ * state of its own between records, so no thread or connection that read
+ * a log (a module's capture continuing an old log, on any thread) leaves
+ * a context behind when it ends. */
 static int rec_digest(const void *data, size_t len, unsigned char md[32])
 {
-	static _Thread_local dbc_ctx ctx;
-	static _Thread_local dbc_sha256 *h;
-	if (!h) {
-		if (!digest_host)
-			return -1;
-		dbc_ctx_init(&ctx, digest_host, NULL);
-		if (!(h = dbc_sha256_begin(&ctx)))
-			return -1;
-	}
-	return dbc_sha256_digest(&ctx, h, data, len, md) == DBC_OK ? 0 : -1;
+	if (!digest_host)
+		return -1;
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, digest_host, NULL);
+	dbc_sha256 *h = dbc_sha256_begin(&ctx);
+	int rc = h && dbc_sha256_digest(&ctx, h, data, len, md) == DBC_OK ? 0 : -1;
+	dbc_sha256_abort(h);
+	dbc_ctx_finish(&ctx);
+	return rc;
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -184,10 +191,70 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
 	return rc;
 }
 
+/* Whether page_size is one SQLite can have (a power of two, 512 to 64 KiB). */
+static bool page_size_valid(uint32_t page_size)
+{
+	return page_size >= 512 && page_size <= 65536 && (page_size & (page_size - 1)) == 0;
+}
+
+/* Whether the n bytes at name are a base's name a restore may open: a file
+ * of the log directory itself (no '/', not "." or "..", nor hidden), in
+ * printable ASCII. */
+static bool base_name_valid(const unsigned char *name, size_t n)
+{
+	if (n == 0 || n > 255 || name[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] <= ' ' || name[i] > '~' || name[i] == '/')
+			return false;
+	return true;
+}
+
+/* Whether the 64 bytes at p are a SHA-256 in lowercase hex. */
+static bool sha_hex_valid(const unsigned char *p)
+{
+	for (int i = 0; i < 64; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* Whether the n bytes at p are row counts: "table<TAB>digits<LF>" lines
+ * (a table name of anything but a tab, a newline or NUL). */
+static bool rows_valid(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t name = i, digits;
+		while (i < n && p[i] != '\t' && p[i] != '\n' && p[i] != '\0')
+			i++;
+		if (i == name || i == n || p[i] != '\t')
+			return false;
+		for (digits = ++i; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			;
+		if (i == digits || i - digits > 18 || i == n || p[i] != '\n')
+			return false;
+		i++;
+	}
+	return true;
+}
+
+/* Whether the n pages of a commit (u32 page number, page) are numbered
+ * from 1: SQLite has no page 0 (a restore would write it before the file). */
+static bool pages_valid(const unsigned char *p, uint32_t n, uint32_t page_size)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (get32(p + (size_t)i * (4 + page_size)) == 0)
+			return false;
+	return true;
+}
+
 /* The payload of a record read whole and checked, into r; a commit's
  * pages stay where they are (r->pages_len set, r->pages left to the
  * caller, which hands over its buffer: no second copy of a commit that may
- * be the size of the database). */
+ * be the size of the database). What a restore relies on is checked here,
+ * the one reader of the log (a log may come from anywhere): a record that
+ * passes its check but breaks the format is damage all the same. */
 static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, pitr_rec *r)
 {
 	if (pl < COMMON)
@@ -199,21 +266,23 @@ static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, 
 	p += COMMON;
 	pl -= COMMON;
 	if (r->type == PITR_REC_COMMIT) {
-		if (pl < 4 || page_size == 0)
+		if (pl < 4 || page_size == 0 || r->db_pages == 0)
 			return -1;
 		r->npages = get32(p);
-		if (pl - 4 != (size_t)r->npages * (4 + page_size))
+		if (pl - 4 != (size_t)r->npages * (4 + page_size) || r->npages == 0 ||
+		    !pages_valid(p + 4, r->npages, page_size))
 			return -1;
 		r->pages_len = pl - 4;
 	} else if (r->type == PITR_REC_BASE) {
-		if (pl < 72 || pl - 72 != get32(p + 68) ||
+		if (pl < 72 || pl - 72 != get32(p + 68) || !page_size_valid(get32(p)) || r->db_pages == 0 ||
+		    !sha_hex_valid(p + 4) || !base_name_valid(p + 72, pl - 72) ||
 		    !(r->base_name = strndup((char *)p + 72, pl - 72)))
 			return -1;
 		r->page_size = get32(p);
 		memcpy(r->base_sha, p + 4, 64);
 		r->base_sha[64] = '\0';
 	} else if (r->type == PITR_REC_ROWS) {
-		if (!(r->rows = strndup((char *)p, pl)))
+		if (!rows_valid(p, pl) || !(r->rows = strndup((char *)p, pl)))
 			return -1;
 	} else if ((r->type != PITR_REC_HEARTBEAT && r->type != PITR_REC_RESUME) || pl != 0) {
 		return -1;
@@ -275,6 +344,13 @@ static int read_whole(FILE *f, unsigned char **b, size_t *pl, uint32_t *magic, b
 		return -2;
 	*pl = get32(h + 8);
 	size_t ck = check_len(*magic);
+	/* never more memory than the file holds: a length the file ends
+	 * before (a torn tail, or damage that claims up to 2 GB) is not read */
+	struct stat st;
+	off_t at = ftello(f);
+	if (at < 0 || fstat(fileno(f), &st) != 0 || st.st_size < at ||
+	    (uint64_t)(st.st_size - at) < (uint64_t)*pl + ck)
+		return -1;
 	if (!(*b = malloc(REC_HDR + *pl + ck)))
 		return -3;
 	memcpy(*b, h, REC_HDR);
@@ -302,10 +378,10 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 		return classify_short(f, *off);
 	if (got != 1)
 		return -2;
-	int rc = sound ? 0 : -2;
 	r->type = get32(b + 4) & ~PITR_REC_BEHIND;
 	r->behind = (get32(b + 4) & PITR_REC_BEHIND) != 0 && r->type == PITR_REC_COMMIT;
 	r->time_ms = (int64_t)get64(b + 12);
+	int rc = sound && r->time_ms >= 0 && r->time_ms <= MAX_TIME_MS ? 0 : -2;
 	if (rc == 0)
 		rc = parse_payload(b + REC_HDR, pl, page_size, r) == 0 ? 0 : -2;
 	if (rc == 0 && r->type == PITR_REC_COMMIT) {
@@ -389,6 +465,8 @@ int pitr_read_header(FILE *f, pitr_rec *r, off_t *off)
 	r->type = get32(h + 4) & ~PITR_REC_BEHIND;
 	r->behind = (get32(h + 4) & PITR_REC_BEHIND) != 0 && r->type == PITR_REC_COMMIT;
 	r->time_ms = (int64_t)get64(h + 12);
+	if (r->time_ms < 0 || r->time_ms > MAX_TIME_MS)
+		return -2;
 	const unsigned char *p = h + REC_HDR;
 	r->epoch = get32(p);
 	r->seq = get64(p + 4);
@@ -470,8 +548,14 @@ void pitr_time_text(int64_t ms, char buf[32])
 {
 	time_t s = (time_t)(ms / 1000);
 	struct tm tm;
-	gmtime_r(&s, &tm);
-	size_t n = strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm);
+	size_t n = 0;
+	/* a time no record holds (log.progress, written by anyone): its
+	 * milliseconds as they are, never a calendar it does not fit */
+	if (ms < 0 || ms > MAX_TIME_MS || !gmtime_r(&s, &tm) ||
+	    !(n = strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm))) {
+		snprintf(buf, 32, "%lld ms", (long long)ms);
+		return;
+	}
 	snprintf(buf + n, 32 - n, ".%03d", (int)(ms % 1000));
 }
 

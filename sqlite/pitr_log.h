@@ -33,6 +33,10 @@
  *       (the capture stalled): commits made before its time may be unread
  *       or seen late, so from the last whole poll before it to the next
  *       one the log covers no moment (pitr_cover.c, in the command);
+ *       in the module's capture, also a commit of another connection
+ *       (pitr_capture.c: unknown_moment), stamped with the newest record's
+ *       time: the log covers no moment from just before that record to
+ *       the next record whose time is exact;
  *   'H' a heartbeat: epoch, seq: every commit made before time is in the
  *       log (the capture found nothing newer after it);
  *   'S' a capture resumed the epoch: time is the last moment seen before it

@@ -174,6 +174,14 @@ bool wal_has(int fd, const wal_header *h, const wal_pos *pos)
 	       be32(hdr + 16) == pos->ck1 && be32(hdr + 20) == pos->ck2;
 }
 
+bool wal_frame_after(int fd, const wal_header *h, uint32_t frame)
+{
+	unsigned char hdr[FRAME_HDR];
+	if (read_at(fd, hdr, FRAME_HDR, frame_offset(h, frame + 1)) <= 0)
+		return false;
+	return be32(hdr + 8) == h->start.salt1 && be32(hdr + 12) == h->start.salt2;
+}
+
 /* The pages of the transaction being read: grown as frames come. */
 typedef struct txn_buf {
 	uint32_t n, cap;

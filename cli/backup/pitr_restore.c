@@ -152,17 +152,19 @@ static bool plan_covered(const pitr_plan *p, const pitr_stretch **before,
 }
 
 /* Past T, a new base, or a commit of the base's epoch once T is covered
- * (or, when it is not, once the log covers a moment after it: the
- * nearest to offer): what follows changes nothing the plan holds (the
- * commits applied, their row counts, whether T is covered), and is not
- * read. */
+ * (or, when it is not, once the log covers a moment after it for good:
+ * the nearest to offer; a record stamped at that stretch's end may still
+ * take it back, pitr_cover.c, so only one stamped after it settles it):
+ * what follows changes nothing the plan holds (the commits applied,
+ * their row counts, whether T is covered), and is not read. */
 static bool plan_done(const pitr_plan *p, const pitr_rec *r)
 {
 	const pitr_stretch *before, *after;
 	if (p->mark || !p->have_base || r->time_ms <= p->target)
 		return false;
-	return r->type == PITR_REC_BASE || (r->type == PITR_REC_COMMIT && r->epoch == p->base.epoch &&
-	                                    (plan_covered(p, &before, &after) || after));
+	return r->type == PITR_REC_BASE ||
+	       (r->type == PITR_REC_COMMIT && r->epoch == p->base.epoch &&
+	        (plan_covered(p, &before, &after) || (after && r->time_ms > after->to)));
 }
 
 static int plan_record(void *arg, const pitr_rec *r)

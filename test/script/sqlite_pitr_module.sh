@@ -8,8 +8,9 @@
 # 3) and started again; it continues the log or takes a new base. Between
 # its own commits it takes moments: holding a lock the writers take around
 # each transaction (nothing commits), it commits a mark (its WAL hook copies
-# every commit so far into the log), copies the rows, notes T and lets
-# the writers go on; the moment counts once its next commit is in the log
+# every commit so far into the log), copies the rows, notes T, commits a
+# second mark (the log vouches only for moments between two of its own
+# commits with no other connection's between) and lets the writers go on; the moment counts once its next commit is in the log
 # (the log reaches past T: no heartbeat while an application is idle). Then the database is deleted with its -wal and -shm,
 # and every moment restores from the log directory alone equal row for row
 # to its copy, passing PRAGMA integrity_check, with the command (`dbcare
@@ -122,6 +123,11 @@ def app(seed):
             time.sleep(0.002)  # T after the millisecond the mark's copy was stamped in
             t = now_ms()
             time.sleep(0.002)  # a commit after T is stamped after it
+            # the application commits again before the writers go on: the
+            # log vouches for T only between two of its own commits with
+            # none of another connection's between (it cannot know when
+            # those were made: docs/backups.md)
+            c.execute("INSERT OR REPLACE INTO u VALUES ('mark', ?)", (rnd.randint(100, 199),))
             pending = "%d %s %d\n" % (t, h, seed)
             fcntl.flock(g, fcntl.LOCK_UN); fcntl.flock(tt, fcntl.LOCK_UN)
         time.sleep(rnd.uniform(0, 0.03))

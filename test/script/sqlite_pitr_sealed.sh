@@ -5,7 +5,9 @@
 # file holds a plain byte of the rows. A moment restores row for row with
 # the key, from the files alone; without the key or with another one the
 # restore fails with a dbcare: error and nothing at the new name. A capture
-# killed and started again goes on sealing.
+# killed and started again goes on sealing. A sealed segment changed
+# afterwards (its record's SHA-256 changed to match) fails its seal's tag:
+# the restore refuses it, nothing made.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -62,4 +64,22 @@ out=$(restore other.db --encrypt-key-file "$work/other" 2>&1) && fail "restored 
 restore r.db --encrypt-key-file "$work/key" >"$work/out" 2>&1 || fail "restore with the key: $(cat "$work/out")"
 [ "$(sqlite3 "$work/r.db" "PRAGMA integrity_check; SELECT count(*) FROM t")" = "$(printf 'ok\n%s' "$rows")" ] ||
   fail "the restored moment does not have its $rows rows"
-echo "ok: sealed log, $rows rows restored with the key, refused without it"
+# a sealed segment changed after it was sealed, its record's SHA-256 made to
+# match (as by whoever changed it): the seal's tag fails, and the restore
+# refuses it with the key before any record of it is used
+seg=$(ls "$log"/log-*.dbclog | head -n 1)
+"$py" - "$seg" <<'PY'
+import hashlib, json, sys
+seg = sys.argv[1]
+b = bytearray(open(seg, "rb").read())
+b[len(b) // 2] ^= 0x40
+open(seg, "wb").write(b)
+rec = seg[:-len(".dbclog")] + ".json"
+doc = json.load(open(rec))
+doc["sha256"] = hashlib.sha256(b).hexdigest()
+json.dump(doc, open(rec, "w"))
+PY
+out=$(restore changed.db --encrypt-key-file "$work/key" 2>&1) && fail "restored from a changed sealed segment"
+[ ! -e "$work/changed.db" ] && grep -q "^dbcare: cannot open the sealed log segment $seg" <<<"$out" ||
+  fail "a changed sealed segment: $out"
+echo "ok: sealed log, $rows rows restored with the key, refused without it and once changed"
