@@ -29,6 +29,7 @@
  * fresh prepare, inside a call that then fails.
  */
 #include "conn.h"
+#include "optional_api.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -48,11 +49,17 @@ void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn)
 	dbc_ctx_init(&call->ctx, sqldbc_installed_host(), call);
 }
 
-int sqldbc_call_prepare_rescue(sqldbc_call *call)
+int sqldbc_call_prepare_rescue(sqldbc_call *call, bool afresh)
 {
-	if (call->rescue)
+	sqlite3_stmt *fresh = NULL;
+	if (call->rescue && !afresh)
 		return SQLITE_OK;
-	return sqlite3_prepare_v2(call->db, RESCUE_SQL, -1, &call->rescue, NULL);
+	int rc = sqlite3_prepare_v2(call->db, RESCUE_SQL, -1, &fresh, NULL);
+	if (rc != SQLITE_OK)
+		return rc; /* interrupted already: nothing will be begun */
+	sqlite3_finalize(call->rescue);
+	call->rescue = fresh;
+	return SQLITE_OK;
 }
 
 void sqldbc_call_renew_rescue(sqldbc_call *call)
@@ -64,6 +71,12 @@ void sqldbc_call_renew_rescue(sqldbc_call *call)
 		return; /* interrupted already: the old one is all there is */
 	sqlite3_finalize(call->rescue);
 	call->rescue = fresh;
+}
+
+void sqldbc_call_keep_rescue(sqldbc_call *call, bool wrote)
+{
+	if (call->rescue && sqldbc_stmt_expired(call->rescue, wrote))
+		sqldbc_call_renew_rescue(call);
 }
 
 bool sqldbc_call_owns_level(const sqldbc_call *call, int level)
