@@ -193,11 +193,23 @@ static int prepare_with_slots(dbc_ctx *ctx, const char *sql, int nparam, sqlite3
 	return DBC_OK;
 }
 
+/* The dialect's changes query, answered without a statement: the count of
+ * a write in autocommit is read after the write has committed, and a
+ * statement reading it could still fail (a progress handler asking to
+ * stop), leaving the call to report a failure over committed work. */
+static int answer_changes(dbc_ctx *ctx, sqlite3 *db, dbc_row_fn fn, void *arg)
+{
+	dbc_value row[1] = {dbc_int(sqlite3_changes64(db))};
+	return fn ? fn(ctx, arg, 1, row) : DBC_OK;
+}
+
 static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
                       dbc_row_fn fn, void *arg)
 {
 	sqldbc_call *call = ctx->host_data;
 	sqlite3 *db = call->db;
+	if (nparam == 0 && strcmp(sql, ctx->host->dialect->changes_query) == 0)
+		return answer_changes(ctx, db, fn, arg);
 	sqlite3_stmt *stmt;
 	const int *slots;
 	int rc = SQLITE_OK;

@@ -161,6 +161,13 @@ def volatile_cells(a, b):
     return cells
 
 
+# Caches a read fills when missing (the migration status summary): after
+# an earlier failed call they may hold what an uninterrupted run had not
+# filled yet; not compared with the reference run.
+CACHES = {"dbcare_migrations_summary"}
+# Tables of sizes measured from the file, which an earlier failed call
+# (its rolled-back pages) may have grown: their numbers are not compared.
+MEASURED = {"dbcare_health_snapshots", "dbcare_health_table_sizes"}
 TIMEISH = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 
@@ -174,11 +181,14 @@ def same_state(ref, got, cells=None):
     for t in ref:
         if ref[t][0] != got[t][0]:
             return f"schema of {t or 'indexes/triggers'}"
+        if t in CACHES and not strict:
+            continue
         if len(ref[t][1]) != len(got[t][1]):
             return f"{t}: {len(got[t][1])} rows, the reference run {len(ref[t][1])}"
         for ra, rb in zip(ref[t][1], got[t][1]):
             for j, (x, y) in enumerate(zip(ra, rb)):
                 if x != y and (strict or ((t, j) not in cells and not (isinstance(x, float) and isinstance(y, float))
+                                          and not (t in MEASURED and isinstance(x, int) and isinstance(y, int))
                                           and not all(isinstance(v, str) and TIMEISH.match(v) for v in (x, y)))):
                     return f"{t}: column {j}: {y!r}, the reference run {x!r}"
     return None
@@ -211,9 +221,9 @@ def nothing_but_bookkeeping(before, got):
 class Run:
     """One call on a fresh copy of a template, maybe interrupted."""
 
-    def __init__(self, tpl, call):
+    def __init__(self, tpl, call, folder="trial"):
         self.name, self.sql, _, self.pre = call
-        d = os.path.join(work, "trial")
+        d = os.path.join(work, folder)
         shutil.rmtree(d, ignore_errors=True)
         shutil.copytree(tpl, d)
         os.chdir(d)
@@ -342,7 +352,8 @@ advised = [0]
 
 def landed_after(tpl, call, k):
     """The statement dbcare ran last before an interrupt at step k."""
-    r = Run(tpl, call)
+    here = os.getcwd()
+    r = Run(tpl, call, "replay")
     log = []
     r.c.set_trace_callback(lambda sql: log.append(sql))
     steps = [0]
@@ -358,6 +369,7 @@ def landed_after(tpl, call, k):
     except sqlite3.Error:
         pass
     r.c.close()
+    os.chdir(here)
     before = log[:log.index(None)] if None in log else log
     sql = before[-1] if before else ""
     return re.sub(r"^(\s*--[^\n]*\n|\s*--\s*)*", "", sql)
