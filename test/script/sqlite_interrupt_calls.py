@@ -2,13 +2,14 @@
 bookkeeping) leaves the session exactly usable: the sweep behind
 sqlite_interrupt_calls.sh (read its header). Arguments: the module and a
 work folder. Environment: DBC_INTERRUPTS (interrupt points per method,
-call, database and journal mode; "all" for every VM step), DBC_INTERRUPT_SEED
+call, database and journal mode, besides the first and last steps: 3 in
+the suite, more in the long tier, "all" for every VM step), DBC_INTERRUPT_SEED
 (where the points fall), DBC_INTERRUPT_ONLY (a regular expression: the calls
 to sweep), DBC_INTERRUPT_LIST=1 (print each call's reference run and stop)."""
 import os, random, re, shutil, sqlite3, sys, threading, time
 
 mod, work = sys.argv[1], sys.argv[2]
-POINTS = os.environ.get("DBC_INTERRUPTS", "6")
+POINTS = os.environ.get("DBC_INTERRUPTS", "3")
 SEED = int(os.environ.get("DBC_INTERRUPT_SEED", str(int(time.time()) % 100000)))
 ONLY = re.compile(os.environ.get("DBC_INTERRUPT_ONLY", ""))
 LIST = os.environ.get("DBC_INTERRUPT_LIST") == "1"
@@ -263,6 +264,8 @@ class Run:
                 steps[0] += 1
                 return 0
         c.set_progress_handler(handler, 1)
+        self.traced = traced = []
+        c.set_trace_callback(traced.append if how else None)
         if how == "thread":
             timer = threading.Timer(k, c.interrupt)
             timer.start()
@@ -274,7 +277,17 @@ class Run:
         if timer:
             timer.join()
         c.set_progress_handler(None, 0)
+        c.set_trace_callback(None)
         return err, steps[0]
+
+    def last_statement(self):
+        """The last statement the call began (SQLite traces a statement as
+        it starts; one that cannot be compiled again is never traced)."""
+        for sql in reversed(self.traced):
+            sql = re.sub(r"^\s*--\s*", "", sql)
+            if sql:
+                return sql
+        return ""
 
 
 def reference(tpl, call):
@@ -307,16 +320,14 @@ def trial(tpl, call, ref, cells, how, k, label):
             fail(f"{label}: not a dbcare error: {err}")
         if "ROLLBACK" in err:
             # The one moment SQLite leaves no way out of (txn_guard.c,
-            # docs/security.md): an interrupt landing as a statement that
-            # expires every prepared one (CREATE INDEX, a TEMP trigger, a
-            # ROLLBACK TO over DDL) returns, before dbcare can prepare its
-            # way out again. Allowed there only: the exact-step trial is
-            # run again, traced, to see where it landed; a thread's
-            # interrupt cannot be replayed and is counted.
-            if how == "flag":
-                last = landed_after(tpl, call, k)
-                if not EXPIRING.match(last):
-                    fail(f"{label}: the error asks for a ROLLBACK, after {last!r}: {err}")
+            # docs/security.md): an interrupt that lands as a statement
+            # expiring every prepared one (CREATE INDEX, a TEMP trigger, a
+            # ROLLBACK TO over DDL) returns, before dbcare has prepared its
+            # way out again. Allowed there only: the last statement the
+            # call began must be such a one.
+            last = r.last_statement()
+            if not EXPIRING.match(last):
+                fail(f"{label}: the error asks for a ROLLBACK, after {last[:80]!r}: {err}")
             advised[0] += 1
             c.execute("ROLLBACK")
     if c.in_transaction:
@@ -356,33 +367,10 @@ def trial(tpl, call, ref, cells, how, k, label):
     return interrupted
 
 
+# a thread's interrupt, at these fractions of the call's uninterrupted time
+THREAD_AT = (0.5,) if POINTS != "all" and int(POINTS) <= 3 else (0.1, 0.3, 0.5, 0.7, 0.9)
 EXPIRING = re.compile(r"\s*(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TEMP|ROLLBACK\s+TO)", re.I)
 advised = [0]
-
-
-def landed_after(tpl, call, k):
-    """The statement dbcare ran last before an interrupt at step k."""
-    here = os.getcwd()
-    r = Run(tpl, call, "replay")
-    log = []
-    r.c.set_trace_callback(lambda sql: log.append(sql))
-    steps = [0]
-    def handler():
-        steps[0] += 1
-        if steps[0] == k + 1:
-            r.c.interrupt()
-            log.append(None)
-        return 0
-    r.c.set_progress_handler(handler, 1)
-    try:
-        r.c.execute(r.sql).fetchall()
-    except sqlite3.Error:
-        pass
-    r.c.close()
-    os.chdir(here)
-    before = log[:log.index(None)] if None in log else log
-    sql = before[-1] if before else ""
-    return re.sub(r"^(\s*--[^\n]*\n|\s*--\s*)*", "", sql)
 
 
 def points(n):
@@ -422,7 +410,7 @@ for mode in ("wal", "delete"):
                 for k in points(steps):
                     trials += 1
                     hit += trial(tpl, call, ref, cells, how, k, f"{where} {call[0]}: {how} at step {k} of {steps}")
-            for f in (0.1, 0.5):
+            for f in THREAD_AT:
                 trials += 1
                 hit += trial(tpl, call, ref, cells, "thread", secs * f, f"{where} {call[0]}: thread at {secs * f * 1000:.1f} ms")
             if hit == 0:
