@@ -24,9 +24,13 @@
  * write never starts and the transaction stays open. Hence: the transaction
  * the call began itself is rolled back with one ROLLBACK, which ends it in
  * the same step that expires the rescue (host.c, and below); after any other
- * savepoint rollback the rescue is prepared afresh. Left open is only an
- * interrupt that arrives in the moment between such an inner rollback and the
- * fresh prepare, inside a call that then fails.
+ * savepoint rollback the rescue is prepared afresh. Other DDL expires it as
+ * well -- CREATE INDEX and TEMP triggers, which a database's first use makes
+ * for its bookkeeping and a part for its tables --: it is prepared afresh
+ * for every transaction the call opens, and right after any statement that
+ * expired it (host.c). Left open is only an interrupt that lands as an
+ * expiring statement returns, before the fresh prepare: then no statement
+ * can run until the caller's ends, and the error asks for the ROLLBACK.
  */
 #include "conn.h"
 #include "optional_api.h"

@@ -199,7 +199,7 @@ def same_state(ref, got, cells=None, skip=()):
 # purpose: dbbackup_mark takes a backup (catalogued as any backup) and
 # writes the mark's row last, so a failed mark may leave that valid backup
 # listed, never a mark without its backup (core/backup/backup_mark.c).
-KEPT_ON_FAILURE = {"dbbackup_mark": {"dbcare_backups"}}
+KEPT_ON_FAILURE = {"dbbackup_mark": {"dbcare_backups", "sqlite_sequence"}}
 
 
 def is_book(name):
