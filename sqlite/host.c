@@ -86,7 +86,7 @@ static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *
  * and counts none). Reported as a failure, the call would say "dbcare:
  * interrupted" over work already committed. */
 typedef struct {
-	bool autocommit;     /* before the statement */
+	bool autocommit; /* before the statement */
 	int64_t total_changes;
 } step_start;
 
