@@ -14,5 +14,5 @@
 # DBC_INTERRUPT_SEED replays a run.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-"$py" "$(dirname "$0")/sqlite_interrupt_calls.py" "$mod" "$work"
+"$py" "$(dirname "$0")/lib/interrupt_calls.py" "$mod" "$work"
 echo ok

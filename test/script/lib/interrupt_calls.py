@@ -1,6 +1,7 @@
 """An interrupt at any moment of every dbcare call that writes (or makes
 bookkeeping) leaves the session exactly usable: the sweep behind
-sqlite_interrupt_calls.sh (read its header). Arguments: the module and a
+test/script/sqlite_interrupt_calls.sh (read its header). Arguments: the
+module and a
 work folder. Environment: DBC_INTERRUPTS (interrupt points per method,
 call, database and journal mode, besides the first and last steps: 3 in
 the suite, more in the long tier, "all" for every VM step), DBC_INTERRUPT_SEED
