@@ -238,6 +238,9 @@ def nothing_but_bookkeeping(before, got, kept=()):
     return None
 
 
+BEFORE = {}
+
+
 class Run:
     """One call on a fresh copy of a template, maybe interrupted."""
 
@@ -251,7 +254,12 @@ class Run:
         self.c.execute("PRAGMA synchronous = OFF")  # durability is not under test: speed
         for s in self.pre:
             self.c.execute(s)
-        self.before = dump(self.c)
+        # the same for every trial of a template and call (unless the
+        # statements before it write, with their own times): read once
+        key = (tpl, self.name)
+        if key not in BEFORE or self.pre:
+            BEFORE[key] = dump(self.c)
+        self.before = BEFORE[key]
 
     def call(self, how=None, k=0):
         """Runs the call: how = None (left alone), "progress" (the handler,
