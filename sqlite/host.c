@@ -73,8 +73,6 @@ static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *
 	return DBC_ERROR;
 }
 
-/* Runs each statement of sql (savepoints and their releases, which change
- * no schema, come here directly). */
 /* What a statement's steps came to (rc: the last step's code), with one
  * correction. SQLite calls the progress handler once more as a statement
  * returns, after it ended: a handler that asks to stop then turns a
@@ -107,6 +105,8 @@ static int step_end(sqlite3 *db, sqlite3_stmt *stmt, step_start start, int rc)
 	return rc;
 }
 
+/* Runs each statement of sql (savepoints and their releases, which change
+ * no schema, come here directly). */
 static int exec_script(dbc_ctx *ctx, const char *sql)
 {
 	sqlite3 *db = conn_of(ctx)->db;
