@@ -305,7 +305,9 @@ def trial(tpl, mode, sql, in_txn, how, ops, k):
     # one. A progress handler that returns non-zero leaves nothing
     # interrupted between statements: never there.
     advice = err is not None and "run ROLLBACK before anything else" in err
-    last = next((re.sub(r"^\s*--\s*", "", q) for q in reversed(traced) if q.strip()), "")
+    # (SQLite's trace puts "-- " before each line of a nested statement)
+    last = next((t for t in ("\n".join(re.sub(r"^--( |$)", "", line) for line in q.split("\n")).strip()
+                             for q in reversed(traced)) if t), "")
     if advice and (how == "progress" or not EXPIRING.match(last)):
         fail(f"{label}: the error asks for a ROLLBACK after {last[:80]!r}: {err}")
     advised = advice

@@ -241,6 +241,12 @@ def nothing_but_bookkeeping(before, got, kept=()):
 BEFORE = {}
 
 
+def untraced(sql):
+    """A statement's text as SQLite's trace gives it, without the "-- "
+    it puts before each line of a statement run inside another."""
+    return "\n".join(re.sub(r"^--( |$)", "", line) for line in sql.split("\n")).strip()
+
+
 class Run:
     """One call on a fresh copy of a template, maybe interrupted."""
 
@@ -304,7 +310,7 @@ class Run:
         """The last statement the call began (SQLite traces a statement as
         it starts; one that cannot be compiled again is never traced)."""
         for sql in reversed(self.traced):
-            sql = re.sub(r"^\s*--\s*", "", sql)
+            sql = untraced(sql)
             if sql:
                 return sql
         return ""
