@@ -320,7 +320,7 @@ int sqldbc_backup_prepare(dbc_ctx *ctx, sqlite3 *db)
 		                    "own, and a backup holds only committed work.");
 		return DBC_ERROR;
 	}
-	if (sqldbc_call_prepare_rescue(ctx->host_data) != SQLITE_OK)
+	if (sqldbc_call_prepare_rescue(ctx->host_data, false) != SQLITE_OK)
 		return sqldbc_backup_db_error(ctx, db, "could not prepare the backup");
 	/* outside a transaction: the bookkeeping committed before the copy */
 	if (dbc_backup_book_before_copy(ctx) != DBC_OK)

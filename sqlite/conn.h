@@ -125,11 +125,17 @@ void sqldbc_schema_cache_free(sqldbc_conn *conn);
 
 sqldbc_conn *sqldbc_conn_of(sqlite3_context *fctx);
 
-/* txn_guard.c: prepares call->rescue (before the call's first savepoint). */
-int sqldbc_call_prepare_rescue(sqldbc_call *call);
+/* txn_guard.c: prepares call->rescue (before a transaction the call
+ * opens; afresh: even when it has one, which DDL may have expired). */
+int sqldbc_call_prepare_rescue(sqldbc_call *call, bool afresh);
 /* txn_guard.c: prepares call->rescue afresh after a savepoint rollback that
  * may have expired it; keeps the old one when that fails. */
 void sqldbc_call_renew_rescue(sqldbc_call *call);
+/* txn_guard.c: prepares call->rescue afresh when the statement just run
+ * expired it (CREATE INDEX, a TEMP trigger: the bookkeeping a first use
+ * makes, a part's triggers); wrote: whether that statement wrote, the
+ * guess where SQLite cannot tell. */
+void sqldbc_call_keep_rescue(sqldbc_call *call, bool wrote);
 /* txn_guard.c: whether savepoint level is the transaction the call began
  * itself (no transaction was open before it), which ROLLBACK ends whole. */
 bool sqldbc_call_owns_level(const sqldbc_call *call, int level);

@@ -73,6 +73,38 @@ static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *
 	return DBC_ERROR;
 }
 
+/* What a statement's steps came to (rc: the last step's code), with one
+ * correction. SQLite calls the progress handler once more as a statement
+ * returns, after it ended: a handler that asks to stop then turns a
+ * statement whose work stands into SQLITE_INTERRUPT -- a RELEASE that has
+ * committed dbcare's transaction (a transaction-control statement is
+ * read-only, and an interrupted read-only statement rolls nothing back,
+ * so a transaction open before and gone after has ended by it), or a
+ * write in autocommit whose rows counted (an interrupted write rolls back
+ * and counts none). Reported as a failure, the call would say "dbcare:
+ * interrupted" over work already committed. */
+typedef struct {
+	bool autocommit; /* before the statement */
+	int64_t total_changes;
+} step_start;
+
+static step_start step_begin(sqlite3 *db)
+{
+	return (step_start){sqlite3_get_autocommit(db) != 0, sqlite3_total_changes64(db)};
+}
+
+static int step_end(sqlite3 *db, sqlite3_stmt *stmt, step_start start, int rc)
+{
+	if ((rc & 0xff) != SQLITE_INTERRUPT || !sqlite3_get_autocommit(db))
+		return rc;
+	bool read_only = sqlite3_stmt_readonly(stmt) != 0;
+	if (!start.autocommit && read_only)
+		return SQLITE_DONE; /* its COMMIT, RELEASE or ROLLBACK ran */
+	if (start.autocommit && !read_only && sqlite3_total_changes64(db) > start.total_changes)
+		return SQLITE_DONE;
+	return rc;
+}
+
 /* Runs each statement of sql (savepoints and their releases, which change
  * no schema, come here directly). */
 static int exec_script(dbc_ctx *ctx, const char *sql)
@@ -89,14 +121,20 @@ static int exec_script(dbc_ctx *ctx, const char *sql)
 			p = tail;
 			continue;
 		}
+		step_start start = step_begin(db);
 		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 			;
+		rc = step_end(db, stmt, start, rc);
 		if (rc != SQLITE_DONE) {
 			fail(ctx, db, rc, sql, p);
 			sqlite3_finalize(stmt);
 			return DBC_ERROR;
 		}
+		bool wrote = !sqlite3_stmt_readonly(stmt);
 		sqlite3_finalize(stmt);
+		/* DDL may have expired the call's way out (txn_guard.c): made
+		 * again at once, before an interrupt can stop every prepare */
+		sqldbc_call_keep_rescue(ctx->host_data, wrote);
 		p = tail;
 	}
 	return DBC_OK;
@@ -155,11 +193,23 @@ static int prepare_with_slots(dbc_ctx *ctx, const char *sql, int nparam, sqlite3
 	return DBC_OK;
 }
 
+/* The dialect's changes query, answered without a statement: the count of
+ * a write in autocommit is read after the write has committed, and a
+ * statement reading it could still fail (a progress handler asking to
+ * stop), leaving the call to report a failure over committed work. */
+static int answer_changes(dbc_ctx *ctx, sqlite3 *db, dbc_row_fn fn, void *arg)
+{
+	dbc_value row[1] = {dbc_int(sqlite3_changes64(db))};
+	return fn ? fn(ctx, arg, 1, row) : DBC_OK;
+}
+
 static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
                       dbc_row_fn fn, void *arg)
 {
 	sqldbc_call *call = ctx->host_data;
 	sqlite3 *db = call->db;
+	if (nparam == 0 && strcmp(sql, ctx->host->dialect->changes_query) == 0)
+		return answer_changes(ctx, db, fn, arg);
 	sqlite3_stmt *stmt;
 	const int *slots;
 	int rc = SQLITE_OK;
@@ -173,6 +223,7 @@ static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value
 	dbc_value cells[64];
 	dbc_value *row = ncol <= 64 ? cells : dbc_alloc(ctx, sizeof(dbc_value) * (size_t)ncol);
 	int status = row ? DBC_OK : DBC_ERROR;
+	step_start start = step_begin(db);
 	while (status == DBC_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (!fn)
 			continue;
@@ -202,6 +253,7 @@ static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value
 		}
 		status = fn(ctx, arg, ncol, row);
 	}
+	rc = step_end(db, stmt, start, rc);
 	if (status == DBC_OK && rc != SQLITE_DONE)
 		status = fail(ctx, db, rc, sql, sql);
 	sqldbc_stmt_put(call, stmt);
@@ -221,8 +273,10 @@ static int host_query_each(dbc_ctx *ctx, const char *sql, int nparam, int nrows,
 	int status = DBC_OK;
 	for (int r = 0; status == DBC_OK && r < nrows; r++) {
 		status = bind_slots(ctx, stmt, nparam, slots, params + (size_t)r * (size_t)nparam);
+		step_start start = step_begin(db);
 		while (status == DBC_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
 			;
+		rc = step_end(db, stmt, start, rc);
 		if (status == DBC_OK && rc != SQLITE_DONE)
 			status = fail(ctx, db, rc, sql, sql);
 		sqlite3_reset(stmt);
@@ -244,9 +298,11 @@ static int host_savepoint(dbc_ctx *ctx)
 	sqldbc_call *call = ctx->host_data;
 	int level = c->sp_depth + 1;
 	/* The way out should this savepoint become impossible to roll back
-	 * (txn_guard.c), prepared while statements still can be. */
+	 * (txn_guard.c), prepared while statements still can be: afresh for
+	 * each transaction the call opens, since an earlier one's DDL (the
+	 * bookkeeping a first use makes and commits) may have expired it. */
 	if (c->sp_depth == call->sp_base) {
-		int rc = sqldbc_call_prepare_rescue(call);
+		int rc = sqldbc_call_prepare_rescue(call, true);
 		if (rc != SQLITE_OK) {
 			fail(ctx, c->db, rc, NULL, NULL);
 			return -1;

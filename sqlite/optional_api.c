@@ -38,6 +38,13 @@ bool sqldbc_watch_progress(sqlite3 *db, int every, int (*fn)(void *), void *arg)
 	return true;
 }
 
+bool sqldbc_stmt_expired(sqlite3_stmt *stmt, bool guess)
+{
+	if (!sqlite3_api->expired)
+		return guess;
+	return sqlite3_expired(stmt) != 0;
+}
+
 static sqlite3_mutex *app_mutex(void)
 {
 	if (!sqlite3_api->mutex_alloc || !sqlite3_api->mutex_enter || !sqlite3_api->mutex_leave)

@@ -36,6 +36,11 @@ bool sqldbc_has_wal(void);
  * compile-option diagnostics (SQLITE_OMIT_COMPILEOPTION_DIAGS). */
 bool sqldbc_compiled_with(const char *option);
 
+/* Whether stmt was expired (a schema change since it was prepared: its
+ * next step prepares it again); unknown where the build left out the
+ * deprecated sqlite3_expired (SQLITE_OMIT_DEPRECATED): then guess. */
+bool sqldbc_stmt_expired(sqlite3_stmt *stmt, bool guess);
+
 /* SQLite's application mutex number one, held around a process-wide
  * registration; nothing where the build has no mutexes
  * (SQLITE_MUTEX_OMIT: one thread only). */

@@ -24,11 +24,16 @@
  * write never starts and the transaction stays open. Hence: the transaction
  * the call began itself is rolled back with one ROLLBACK, which ends it in
  * the same step that expires the rescue (host.c, and below); after any other
- * savepoint rollback the rescue is prepared afresh. Left open is only an
- * interrupt that arrives in the moment between such an inner rollback and the
- * fresh prepare, inside a call that then fails.
+ * savepoint rollback the rescue is prepared afresh. Other DDL expires it as
+ * well -- CREATE INDEX and TEMP triggers, which a database's first use makes
+ * for its bookkeeping and a part for its tables --: it is prepared afresh
+ * for every transaction the call opens, and right after any statement that
+ * expired it (host.c). Left open is only an interrupt that lands as an
+ * expiring statement returns, before the fresh prepare: then no statement
+ * can run until the caller's ends, and the error asks for the ROLLBACK.
  */
 #include "conn.h"
+#include "optional_api.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -48,11 +53,17 @@ void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn)
 	dbc_ctx_init(&call->ctx, sqldbc_installed_host(), call);
 }
 
-int sqldbc_call_prepare_rescue(sqldbc_call *call)
+int sqldbc_call_prepare_rescue(sqldbc_call *call, bool afresh)
 {
-	if (call->rescue)
+	sqlite3_stmt *fresh = NULL;
+	if (call->rescue && !afresh)
 		return SQLITE_OK;
-	return sqlite3_prepare_v2(call->db, RESCUE_SQL, -1, &call->rescue, NULL);
+	int rc = sqlite3_prepare_v2(call->db, RESCUE_SQL, -1, &fresh, NULL);
+	if (rc != SQLITE_OK)
+		return rc; /* interrupted already: nothing will be begun */
+	sqlite3_finalize(call->rescue);
+	call->rescue = fresh;
+	return SQLITE_OK;
 }
 
 void sqldbc_call_renew_rescue(sqldbc_call *call)
@@ -64,6 +75,12 @@ void sqldbc_call_renew_rescue(sqldbc_call *call)
 		return; /* interrupted already: the old one is all there is */
 	sqlite3_finalize(call->rescue);
 	call->rescue = fresh;
+}
+
+void sqldbc_call_keep_rescue(sqldbc_call *call, bool wrote)
+{
+	if (call->rescue && sqldbc_stmt_expired(call->rescue, wrote))
+		sqldbc_call_renew_rescue(call);
 }
 
 bool sqldbc_call_owns_level(const sqldbc_call *call, int level)

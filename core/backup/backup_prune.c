@@ -155,13 +155,17 @@ int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_cou
 	ndrop = 0;
 	for (int i = 0; i < l.n; i++)
 		ndrop += drop[i];
+	/* read before the deletion commits: nothing that can fail (an
+	 * interrupt) comes after it, so a call that fails deleted nothing */
+	int64_t stale_ms = 0;
+	bool sweep = !dry_run && env->sweep_temps;
+	if (sweep && dbc_backup_stale_temp_ms(ctx, &stale_ms) != DBC_OK)
+		return DBC_ERROR;
 	if (!dry_run && ndrop > 0 && delete_entries(ctx, env, &l, drop) != DBC_OK)
 		return DBC_ERROR;
 	/* the leftovers of killed backups beside the catalogued ones */
-	int64_t stale_ms;
-	if (!dry_run && env->sweep_temps && dbc_backup_stale_temp_ms(ctx, &stale_ms) == DBC_OK)
-		for (int i = 0; i < l.n; i++)
-			env->sweep_temps(ctx, l.items[i].path, stale_ms);
+	for (int i = 0; sweep && i < l.n; i++)
+		env->sweep_temps(ctx, l.items[i].path, stale_ms);
 	if (ctx->failed)
 		return DBC_ERROR;
 	json_t *o = json_object(), *list = json_array(), *strangers = json_array();

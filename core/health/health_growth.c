@@ -95,14 +95,24 @@ int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_o
 	char *taken_at = NULL;
 	int64_t id = -1;
 	if (dbc_health_run(ctx, eng, DBC_HEALTH_QUICK, &r) != DBC_OK ||
-	    ctx->host->book_ensure(ctx) != DBC_OK || store_snapshot(ctx, &r, &taken_at, &id) != DBC_OK)
+	    ctx->host->book_ensure(ctx) != DBC_OK)
 		return DBC_ERROR;
-	/* the table sizes are best effort: a role granted what recording a
-	 * snapshot needed before them (INSERT on health_snapshots) still records
-	 * it, and is told why the sizes are missing */
+	/* The snapshot and its table sizes are recorded together or not at
+	 * all: a call that fails (interrupted while it reads the sizes) leaves
+	 * no snapshot behind. The sizes are best effort: a role granted what
+	 * recording a snapshot needed before them (INSERT on health_snapshots)
+	 * still records it, and is told why the sizes are missing. */
 	bool recorded;
 	char *why = NULL;
-	if (dbc_health_tolerant(ctx, eng, record_tables, &id, &recorded, &why) != DBC_OK)
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (store_snapshot(ctx, &r, &taken_at, &id) != DBC_OK ||
+	    dbc_health_tolerant(ctx, eng, record_tables, &id, &recorded, &why) != DBC_OK) {
+		ctx->host->rollback(ctx, level);
+		return DBC_ERROR;
+	}
+	if (ctx->host->release(ctx, level) != DBC_OK)
 		return DBC_ERROR;
 	if (!recorded)
 		dbc_warning(ctx,

@@ -21,7 +21,11 @@
 # interrupt between "ROLLBACK TO" and "RELEASE" once left the call's own
 # transaction open, because the rollback of the migration's DDL had expired
 # the statement meant to end it; the thread sweep hit that moment only by
-# chance, in dbmigrate_verify_json.)
+# chance, in dbmigrate_verify_json.) An error asking the application to
+# ROLLBACK is accepted only where SQLite leaves no way out: the interrupt
+# landed as a statement that expires every prepared one returned (SQLite's
+# trace shows the call's last statement); sqlite_interrupt_calls sweeps
+# every call that writes, on a fresh database too.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 
@@ -120,7 +124,7 @@ for mode in ("delete", "wal"):
 PY
 
 "$py" - "$mod" "$work" <<'PY'
-import os, shutil, sqlite3, sys, threading, time
+import os, re, shutil, sqlite3, sys, threading, time
 
 mod, work = sys.argv[1], sys.argv[2]
 os.chdir(work)  # where dbbackup_create's relative path lands
@@ -228,6 +232,7 @@ def template(mode):
     c.close()
     return path
 
+EXPIRING = re.compile(r"\s*(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TEMP|ROLLBACK\s+TO)", re.I)
 trials = bad = advised_gaps = 0
 lost = []
 def trial(tpl, mode, sql, in_txn, how, ops, k):
@@ -269,6 +274,8 @@ def trial(tpl, mode, sql, in_txn, how, ops, k):
             conn.interrupt()
         t = threading.Thread(target=interrupter)
         t.start()
+    traced = []  # the statements the call begins (one that cannot compile is never traced)
+    conn.set_trace_callback(traced.append)
     err = None
     t0 = time.time()
     try:
@@ -280,19 +287,30 @@ def trial(tpl, mode, sql, in_txn, how, ops, k):
     if t:
         t.join()
     conn.set_progress_handler(None, 0)
+    conn.set_trace_callback(None)
     after = conn.in_transaction
     label = f"{mode} {how}/{ops} k={k} {'txn' if in_txn else 'autocommit'} {sql}"
     rolled_back = err is not None and "rolled back" in err
-    # The one case SQLite's public API leaves no way out of (docs/security.md,
-    # "an interrupt while dbcare rolls its own transaction back"): the
-    # interrupt lands in the few VM steps between an inner ROLLBACK TO over
-    # DDL, which expires every prepared statement, and the fresh prepare of
-    # the rescue write. Then nothing can run until the caller's statement
-    # ends, and the error must say so; the application follows it. The
-    # exact-step sweep lands there on purpose (and counts it, below); an
-    # interrupt from another thread lands anywhere, so on a loaded machine
-    # now and then there too. The progress-handler sweeps stay strict.
-    advised = how in ("flag", "thread") and err is not None and "run ROLLBACK before anything else" in err
+    # The one moment SQLite's public API leaves no way out of
+    # (docs/security.md, "an interrupt while dbcare rolls its own
+    # transaction back"): sqlite3_interrupt lands as a statement that
+    # expires every prepared one returns -- CREATE INDEX, a TEMP trigger
+    # (a part's first use makes them), or a ROLLBACK TO over DDL. SQLite
+    # documents both halves: an interrupt stops every statement begun
+    # until the caller's statement ends, and an expired statement is
+    # compiled again before it runs, which the interrupt stops too; so the
+    # write that would end dbcare's transaction cannot run, and the error
+    # must ask for the ROLLBACK. Accepted there only, whatever the method:
+    # the last statement the call began (SQLite's trace) must be such a
+    # one. A progress handler that returns non-zero leaves nothing
+    # interrupted between statements: never there.
+    advice = err is not None and "run ROLLBACK before anything else" in err
+    # (SQLite's trace puts "-- " before each line of a nested statement)
+    last = next((t for t in ("\n".join(re.sub(r"^--( |$)", "", line) for line in q.split("\n")).strip()
+                             for q in reversed(traced)) if t), "")
+    if advice and (how == "progress" or not EXPIRING.match(last)):
+        fail(f"{label}: the error asks for a ROLLBACK after {last[:80]!r}: {err}")
+    advised = advice
     if advised and how == "flag":
         global advised_gaps
         advised_gaps += 1
