@@ -10,7 +10,7 @@
 # bookkeeping a first use makes whole in a transaction of its own), the
 # call again works and gives an uninterrupted run's state, and the
 # application's next write survives reopening. DBC_INTERRUPTS points per
-# method (default 3; the long tier: DBC_INTERRUPTS=50, or all),
+# method (default 2; the long tier: DBC_INTERRUPTS=50, or all),
 # DBC_INTERRUPT_SEED replays a run.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"

@@ -3,14 +3,14 @@ bookkeeping) leaves the session exactly usable: the sweep behind
 test/script/sqlite_interrupt_calls.sh (read its header). Arguments: the
 module and a
 work folder. Environment: DBC_INTERRUPTS (interrupt points per method,
-call, database and journal mode, besides the first and last steps: 3 in
+call, database and journal mode, besides the first and last steps: 2 in
 the suite, more in the long tier, "all" for every VM step), DBC_INTERRUPT_SEED
 (where the points fall), DBC_INTERRUPT_ONLY (a regular expression: the calls
 to sweep), DBC_INTERRUPT_LIST=1 (print each call's reference run and stop)."""
 import os, random, re, shutil, sqlite3, sys, threading, time
 
 mod, work = sys.argv[1], sys.argv[2]
-POINTS = os.environ.get("DBC_INTERRUPTS", "3")
+POINTS = os.environ.get("DBC_INTERRUPTS", "2")
 SEED = int(os.environ.get("DBC_INTERRUPT_SEED", str(int(time.time()) % 100000)))
 ONLY = re.compile(os.environ.get("DBC_INTERRUPT_ONLY", ""))
 LIST = os.environ.get("DBC_INTERRUPT_LIST") == "1"
