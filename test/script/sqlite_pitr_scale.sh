@@ -5,31 +5,37 @@
 # 0x40000000), which SQLite never writes: a log and a restore must carry
 # pages on both sides of it and never that one. The database (on /dev/shm
 # when it has room) is grown to PITR_SCALE_PREGROW_MB (default 1000) with
-# random blobs before any capture, then to PITR_SCALE_MB (default 1100)
-# while captured, each blob's SHA-256 kept in its row. Two captures in
-# turn, into one log directory: first `dbcare log`, then (it stopped) an
-# application process with the module and backup.log.dir set. Throughout,
-# three writer processes commit small rows (one without the module forcing
-# TRUNCATE, RESTART and PASSIVE checkpoints from a second connection, one
-# with the module loaded), and each capture meets a VACUUM of the whole
-# database (blobs deleted first, so it moves pages across the lock-byte
-# page). PITR_SCALE_MOMENTS (default 4, half under each capture, all past
-# 1 GiB; the long tier 50, the first from the pre-grown size on) are
-# copies of the rows taken at moments the log vouches for (under
-# `dbcare log`: the tester holds the write lock until a poll read the WAL
-# unchanged after T; under the module: the application commits a mark,
-# copies the rows and notes T, all behind a gate no writer passes). Then
-# the database, its -wal and -shm are deleted and every moment, and
-# `--to-time latest`, is restored from the log's files alone: PRAGMA
-# integrity_check is ok, the rows equal the copy's, every blob's bytes
-# hash to the SHA-256 its row carries, and the restored page count is the
-# one the moment had.
+# blobs before any capture, then to PITR_SCALE_MB (default 1060) with
+# random blobs while captured, each blob's SHA-256 kept in its row. Two
+# captures in turn, into one log directory: first `dbcare log`, then an
+# application process with the module and backup.log.dir set, started
+# while `dbcare log` runs, which takes the capture over once that one
+# stops. Throughout, three writer processes commit small rows (one
+# without the module forcing TRUNCATE, RESTART and PASSIVE checkpoints
+# from a second connection, one with the module loaded, which captures
+# nothing). PITR_SCALE_VACUUMS (default 0; the long tier 2, one under
+# each capture) VACUUMs of the whole database, blobs deleted first so it
+# moves pages across the lock-byte page. PITR_SCALE_MOMENTS (default 1;
+# the long tier 50), the first half under `dbcare log`, paced by the
+# growth from PITR_SCALE_FROM_MB (default: past 1 GiB), the rest under
+# the module, are copies of the rows taken at moments the log vouches
+# for (under `dbcare log`: the tester holds the write lock until the log
+# vouches for a moment after T, and takes another moment when T lies in
+# a gap log status lists, such as a base being copied; under the module:
+# the application, capturing, commits a mark, copies the rows and notes
+# T behind a gate no writer passes). Then the database, its -wal and
+# -shm are deleted and every moment, and `--to-time latest`, is restored
+# from the log's files alone: PRAGMA integrity_check is ok, the rows
+# equal the copy's, every blob's bytes hash to the SHA-256 its row
+# carries, the restored page count (and file size) is the moment's, and
+# nothing appears at the deleted database's path; a moment in a gap is
+# refused with nothing made.
 # dbcare-test-timeout: 3600
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 # the database, its log and the restores: several GB, in memory if it has
 # room (each GB of the database needs about 7 in all)
-need_mb=$(( ${PITR_SCALE_MB:-1100} * 7 ))
+need_mb=$(( ${PITR_SCALE_MB:-1060} * 7 ))
 scratch_root=${TMPDIR:-/tmp}
 if [ -d /dev/shm ] && [ -w /dev/shm ] &&
    [ "$(df -Pm /dev/shm | awk 'NR == 2 { print $4 }')" -gt "$need_mb" ]; then
@@ -38,17 +44,18 @@ fi
 [ "$(df -Pm "$scratch_root" | awk 'NR == 2 { print $4 }')" -gt "$need_mb" ] ||
   fail "$scratch_root has less than the $need_mb MB this test needs free"
 scratch=$(mktemp -d -p "$scratch_root" dbcare-pitr-scale.XXXXXX)
-trap 'rm -rf "$work" "$scratch"' EXIT
+# PITR_SCALE_KEEP=1 keeps the scratch folder (its log) to study a failure
+trap 'rm -rf "$work"; [ -n "${PITR_SCALE_KEEP:-}" ] && echo "kept $scratch" || rm -rf "$scratch"' EXIT
 
-PITR_SCALE_MB=${PITR_SCALE_MB:-1100} PITR_SCALE_PREGROW_MB=${PITR_SCALE_PREGROW_MB:-1000} \
-  PITR_SCALE_MOMENTS=${PITR_SCALE_MOMENTS:-2} pitr_python "$scratch" <<'PY'
-import fcntl, hashlib, multiprocessing as mp, os, random, signal, sqlite3, subprocess, sys, time
+PITR_SCALE_MB=${PITR_SCALE_MB:-1060} PITR_SCALE_PREGROW_MB=${PITR_SCALE_PREGROW_MB:-1000} \
+  PITR_SCALE_MOMENTS=${PITR_SCALE_MOMENTS:-1} PITR_SCALE_VACUUMS=${PITR_SCALE_VACUUMS:-0} pitr_python "$scratch" <<'PY'
+import fcntl, hashlib, json, multiprocessing as mp, os, random, signal, sqlite3, subprocess, sys, time
 from pitr_test import *
 cli, module, work = args()
 scratch = sys.argv[4]
 grow_mb, pregrow_mb = int(os.environ["PITR_SCALE_MB"]), int(os.environ["PITR_SCALE_PREGROW_MB"])
 nmoments = int(os.environ["PITR_SCALE_MOMENTS"])
-nvacuums = int(os.environ.get("PITR_SCALE_VACUUMS", "1"))  # 2: one under each capture
+nvacuums = int(os.environ["PITR_SCALE_VACUUMS"])  # 2: one under each capture
 PAGE = 65536
 LOCK_BYTE_PAGE = 0x40000000 // PAGE + 1  # 16,385: never written by SQLite
 if grow_mb << 20 <= LOCK_BYTE_PAGE * PAGE or pregrow_mb >= grow_mb:
@@ -186,22 +193,35 @@ growers = [mp.Process(target=grower, args=(stop, grow_mb), daemon=True)]
 for p in writers + growers: p.start()
 
 # under dbcare log: the tester holds the write lock (nothing commits),
-# copies the rows, and waits for a poll that read the WAL after its T
+# copies the rows, and waits until the log vouches for its T
 moments = []  # (T in ms, rows hash, page count, under which capture)
-first = nmoments // 2
+first = (nmoments + 1) // 2
 tester = connect(db, timeout=120)
+gaps = []  # moments the log says it cannot restore exactly: refused
+def covered(t):
+    """Whether t lies in a stretch log status lists (not in a gap: a base
+    being copied, a backlog read in parts after a VACUUM)."""
+    r = run(cli, module, "log", "status", logdir, "--json")
+    if r.returncode != 0:
+        fail("log status: " + r.stderr, capture)
+    return any(parse(s["from"]) <= t <= parse(s["to"]) for s in json.loads(r.stdout)["stretches"])
 def take_logged_moment():
-    tester.execute("BEGIN IMMEDIATE")
-    held = now_ms()
-    h, n = rows_hash(tester), pages(tester)
-    ok = wait_progress(lambda p: p >= held)
-    time.sleep(0.002)
-    t = now_ms()
-    ok = ok and wait_progress(lambda p: p > t)
-    tester.execute("ROLLBACK")
-    if not ok:
-        fail("dbcare log did not reach a moment in 60 s while the writers waited", capture)
-    moments.append((t, h, n, "dbcare log"))
+    """Until one is covered: a moment in a gap is kept to be refused."""
+    for _ in range(50):
+        tester.execute("BEGIN IMMEDIATE")
+        h, n = rows_hash(tester), pages(tester)
+        time.sleep(0.002)
+        t = now_ms()
+        # held until the log vouches for a moment after T: every commit
+        # before T is logged
+        wait_restorable(cli, module, logdir, t, 120, capture)
+        tester.execute("ROLLBACK")
+        if covered(t):
+            moments.append((t, h, n, "dbcare log"))
+            return
+        gaps.append(t)
+        time.sleep(0.2)
+    fail("50 moments in a row in a gap of the log", capture)
 # the moments paced by the growth: from past 1 GiB (or the pre-grown
 # size) to the full size, the last after the VACUUM
 start_mb = max(pregrow_mb, int(os.environ.get("PITR_SCALE_FROM_MB", (LOCK_BYTE_PAGE * PAGE >> 20) + 1)))
@@ -211,21 +231,20 @@ for k in range(first):
         time.sleep(0.05)
     if k == first - 1:
         growers[0].join()
-        vacuum_now.set()
-        while vacuum_now.is_set():
-            time.sleep(0.05)
+        if nvacuums:
+            vacuum_now.set()
+            while vacuum_now.is_set():
+                time.sleep(0.05)
     take_logged_moment()
     time.sleep(random.uniform(0.05, 0.3))
 if size_mb(tester) < grow_mb - 64:
     fail("the database reached %d MB in pages, not %d" % (size_mb(tester), grow_mb))
 tester.close()
 figures["logged_s"] = time.time() - started
-capture.send_signal(signal.SIGTERM)
-if capture.wait() != 0:
-    fail("dbcare log failed: " + open(os.path.join(scratch, "capture.err")).read())
 
-# the application captures now: backup.log.dir set, its commits copy the
-# WAL; a moment is a mark it commits behind the gate, its rows, and T
+# the application: backup.log.dir set, started while dbcare log captures,
+# it takes the capture over once that one stops; a moment is a mark it
+# commits behind the gate (its commit copies the WAL), its rows, and T
 def captures():
     """Whether this process holds the log's lock (/proc/locks: its flock)."""
     ino = os.stat(os.path.join(logdir, "log.lock")).st_ino
@@ -235,19 +254,22 @@ def captures():
             return True
     return False
 
-def app(want, vacuum_at, done, quiet):
-    """The application: want moments, a VACUUM asked for after vacuum_at
-    of them; then, once the writers stopped (quiet), a last mark whose rows
-    are what --to-time latest restores."""
+def app(want, vacuum_at, running, done, quiet):
+    """The application: started while dbcare log holds the log, it takes
+    the capture over at its first commit after that one stopped (running
+    set after its first commit); want moments, a VACUUM asked for after
+    vacuum_at of them; then, once the writers stopped (quiet), a last
+    mark whose rows are what --to-time latest restores."""
     rnd = random.Random(os.getpid())
     c = connect(db, module, timeout=120)
     c.execute("SELECT dbcare_set('backup.log.dir', ?)", (logdir,)).fetchall()
     g, out = open(gate), open(marks, "a")
-    taken, pending = 0, None
+    taken, pending, give_up = 0, None, time.time() + 300
     while True:
         gate_shared(g)
         c.execute("BEGIN IMMEDIATE"); change(c, rnd, 9); c.execute("COMMIT")
         fcntl.flock(g, fcntl.LOCK_UN)
+        running.set()
         if pending:  # a record after T now: the log reaches past it
             out.write(pending); out.flush()
             pending = None
@@ -260,10 +282,16 @@ def app(want, vacuum_at, done, quiet):
             continue
         if rnd.random() < 0.2:
             fcntl.flock(g, fcntl.LOCK_EX)  # no writer is inside a transaction now
+            # captured since a commit before the mark: the commit that takes
+            # the capture over copies what no capture saw, stamped late, and
+            # the log vouches again only from the next one (docs/backups.md)
+            if not captures():  # dbcare log still holds the log, or just let it go
+                fcntl.flock(g, fcntl.LOCK_UN)
+                if time.time() > give_up:
+                    print("the application never took the capture over", file=sys.stderr, flush=True)
+                    os._exit(3)
+                continue
             c.execute("INSERT OR REPLACE INTO u VALUES ('mark', ?)", (rnd.randint(0, 99),))
-            if not captures():
-                print("the application does not capture", file=sys.stderr, flush=True)
-                os._exit(3)
             h, n = rows_hash(c), pages(c)
             time.sleep(0.002)  # T after the millisecond the mark's copy was stamped in
             t = now_ms()
@@ -282,9 +310,14 @@ def app(want, vacuum_at, done, quiet):
     c.close()
 
 second = nmoments - first
-done, quiet = mp.Event(), mp.Event()
-application = mp.Process(target=app, args=(second, second // 2, done, quiet))
+running, done, quiet = mp.Event(), mp.Event(), mp.Event()
+application = mp.Process(target=app, args=(second, second // 2, running, done, quiet))
 application.start()
+while not running.is_set() and application.is_alive():
+    time.sleep(0.05)
+capture.send_signal(signal.SIGTERM)
+if capture.wait() != 0:
+    fail("dbcare log failed: " + open(os.path.join(scratch, "capture.err")).read())
 while not done.is_set() and application.is_alive():
     time.sleep(0.1)
 stop.set()
@@ -311,6 +344,12 @@ for suffix in ("", "-wal", "-shm"):
     if os.path.exists(db + suffix): os.unlink(db + suffix)
 log_mb = sum(os.path.getsize(os.path.join(logdir, f)) for f in os.listdir(logdir)) >> 20
 
+def gone(after):
+    """The database stays gone: nothing made a file at its path."""
+    left = [s for s in ("", "-wal", "-shm", "-journal") if os.path.exists(db + s)]
+    if left:
+        fail("after %s: app.db%s exists again (%d bytes)" % (after, left[0], os.path.getsize(db + left[0])))
+
 def check(out, h, n, what):
     c = sqlite3.connect(out)
     if c.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
@@ -333,12 +372,22 @@ for i, (t, h, n, by) in enumerate(moments):
     restore_s.append(time.time() - t0)
     what = "moment %d (%s, %d MB, under %s)" % (i, text(t), n * PAGE >> 20, by)
     if r.returncode != 0:
-        fail("%s did not restore: %s" % (what, r.stderr))
+        st = run(cli, module, "log", "status", logdir, "--json")
+        fail("%s did not restore: %s(log status: %s)" % (what, r.stderr, st.stdout))
+    gone("the restore of " + what)
     check(out, h, n, what)
+    gone("the check of " + what)
     beyond += n > LOCK_BYTE_PAGE
     os.unlink(out)
-if beyond < min(len(moments), 2):
+if beyond < min(len(moments), 1):
     fail("%d of %d moments past the lock-byte page" % (beyond, len(moments)))
+for i, t in enumerate(gaps):
+    out = os.path.join(scratch, "gap%d.db" % i)
+    r = run(cli, module, "restore", "--to-time", text(t), logdir, "--db", "sqlite:" + out, timeout=600)
+    if r.returncode == 0 or not r.stderr.startswith("dbcare:") or \
+            any(os.path.exists(out + s) for s in ("", "-wal", "-shm", "-journal")):
+        fail("a moment in a gap (%s): rc %d, %s" % (text(t), r.returncode, r.stderr))
+    gone("the refused restore of " + text(t))
 out = os.path.join(scratch, "latest.db")
 r = run(cli, module, "restore", "--to-time", "latest", logdir, "--db", "sqlite:" + out, timeout=600)
 if r.returncode != 0:
@@ -348,10 +397,10 @@ if int(end[0][2]) != live_pages:
     fail("the application's last mark saw %s pages, the database had %d" % (end[0][2], live_pages))
 restore_s.sort()
 print("ok: %d moments (%d under dbcare log, %d under the module) and --to-time latest restored row "
-      "for row and blob for blob from the log alone, %d past the lock-byte page (64 KB pages, "
+      "for row and blob for blob from the log alone (%d in gaps refused), %d past the lock-byte page (64 KB pages, "
       "%d to %d MB; grown from %d MB, pre-grown %.0f s), %d VACUUMs (the longest %.1f s); the log "
       "%d MB; captured in %.0f s; restores %.1f s (median), %.1f s (the longest); %.0f s in all" %
-      (len(moments), first, len(moments) - first, beyond, min(m[2] for m in moments) * PAGE >> 20,
+      (len(moments), first, len(moments) - first, len(gaps), beyond, min(m[2] for m in moments) * PAGE >> 20,
        max(m[2] for m in moments) * PAGE >> 20, pregrow_mb, figures["pregrow_s"], vacuums[0], vacuums[1],
        log_mb, figures["captured_s"], restore_s[len(restore_s) // 2], restore_s[-1], time.time() - started))
 PY
