@@ -275,8 +275,17 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 	wal_pos from;
 	if (c->have_pos && c->pos.salt1 == h.start.salt1 && c->pos.salt2 == h.start.salt2)
 		from = c->pos;
-	else if (!c->have_pos || h.start.salt1 == c->pos.salt1 + 1)
-		from = h.start; /* the next generation: the last one's frames are all in the log */
+	else if (!c->have_pos || c->held >= 0 || h.start.salt1 == c->pos.salt1 + 1)
+		/* another generation, read from its start. With a reader held
+		 * since pos (its snapshot at or before pos), SQLite started it
+		 * only once every frame of the last one was checkpointed, and a
+		 * checkpoint never passes that snapshot: the last one ended at
+		 * pos, all in the log, and any generation between was empty
+		 * (a TRUNCATE of an empty WAL). Its salts say nothing: the
+		 * connection that writes a generation's first frame draws both
+		 * anew unless it restarted a WAL itself (another connection's
+		 * TRUNCATE), so salt1 + 1 is only the restarter's own. */
+		from = h.start;
 	else
 		return 1;
 	if (!kept && !wal_has(c->wal_fd, &h, &from))
