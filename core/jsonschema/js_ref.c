@@ -47,8 +47,9 @@ js_val *js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft)
 		text = remote = c->opts->load_remote(c->opts->load_arg, doc);
 	if (!text) {
 		dbc_error(c->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		          "the schema's $ref to %s cannot be resolved: only references within the schema "
-		          "and to the drafts' meta-schemas are supported (no network)",
+		          "the schema's $ref to %s cannot be resolved: no registered schema is known by "
+		          "that URI (register it with dbjson_register(name, schema, uri); a reference "
+		          "is never fetched from the network)",
 		          dbc_excerpt(c->ctx, doc, 200));
 		return NULL;
 	}

@@ -76,7 +76,6 @@ for _ in $(seq 1 600); do grep -qx committed "$work/out2" && break; sleep 0.05; 
 grep -qx committed "$work/out2" || fail "the open registration did not commit: $(cat "$work/out2")"
 r=$(s "SELECT dbjson_valid('1'::jsonb, 'cx');")
 [ "$r" = t ] || fail "a session kept a schema a change committed out of order replaced: $r"
-exec 4>&-
 
 # two schemas with one $id: a dbcare: error naming the holder
 out=$(q -c "SELECT dbjson_register('cz', '{\"\$id\": \"https://example.com/schemas/address.json\"}')" 2>&1) && fail "two schemas registered under one URI"
@@ -106,6 +105,32 @@ for bad in 'true' '1abc' ' x'; do
   out=$(q -c "SELECT dbjson_register('$bad', '{}')" 2>&1) && fail "registered the name '$bad'"
   grep -q "dbcare:" <<<"$out" || fail "no dbcare error for name '$bad': $out"
 done
+# names never shadow URIs (issue 56 B2), URIs are absolute, an unknown name
+# unregisters to false even when a CHECK names it (B4)
+q -c "SELECT dbjson_register('byuri', '{\"\$id\": \"https://t.example/b.json\", \"type\": \"integer\"}')" >/dev/null
+for bad in 'https://t.example/b.json' 'ca ' 'a:b'; do
+  out=$(q -c "SELECT dbjson_register('$bad', '{\"type\": \"string\"}')" 2>&1) && fail "registered the name '$bad'"
+  grep -q "dbcare: a schema's name starts with a letter" <<<"$out" || fail "name '$bad': $out"
+done
+[ "$(q -c "SELECT dbjson_valid('1'::jsonb, 'https://t.example/b.json')")" = t ] || fail "a URI argument did not find its schema"
+for bad in 'relative.json' 'not a uri at all'; do
+  out=$(q -c "SELECT dbjson_register('u1', '{}', '$bad')" 2>&1) && fail "registered the uri '$bad'"
+  grep -q "uri must be an absolute URI" <<<"$out" || fail "uri '$bad': $out"
+done
+q -c "CREATE TABLE nx (doc jsonb CHECK (dbjson_valid(doc, 'nonexistent')))"
+[ "$(q -c "SELECT dbjson_unregister('nonexistent')")" = f ] || fail "unregister of an unknown name named by a CHECK"
+q -c "DROP TABLE nx"
+out=$(q -c "SELECT dbjson_valid('1'::jsonb, '{\"\$ref\": \"https://e.com/none.json\"}')" 2>&1) && fail "an unknown \$ref resolved"
+grep -q "register it with dbjson_register" <<<"$out" || fail "the unknown \$ref's error has no hint: $out"
+# two sessions register one new name at once: the second gets a dbcare:
+# error, not the unique index's violation
+printf '%s\n' "BEGIN;" "SELECT dbjson_register('twice', '{\"type\": \"string\"}') IS NOT NULL;" '\echo held2' >&4
+for _ in $(seq 1 600); do grep -qx held2 "$work/out2" && break; sleep 0.05; done
+grep -qx held2 "$work/out2" || fail "the first registration did not run: $(cat "$work/out2")"
+( sleep 1; printf '%s\n' "COMMIT;" >&4 ) &
+out=$(q -c "SELECT dbjson_register('twice', '{\"type\": \"integer\"}')" 2>&1) && fail "the second of two concurrent registrations passed"
+grep -q "dbcare: schema twice (or its URI) was registered or removed by another transaction" <<<"$out" || fail "concurrent registration: $out"
+wait $!
 # schema text keeps working through every overload
 [ "$(q -c "SELECT dbjson_valid('{\"city\": 1}'::jsonb, '{\"\$ref\": \"https://example.com/schemas/address.json\"}')")" = f ] || fail "inline \$ref into the registry"
 [ "$(q -c "SELECT dbjson_valid('1'::json, '{\"type\": \"integer\"}')")" = t ] || fail "json document, text schema"
@@ -153,4 +178,5 @@ r=$(s "SELECT dbjson_valid('1'::jsonb, 'rr');")
 s "COMMIT;" >/dev/null
 r=$(s "SELECT dbjson_valid('1'::jsonb, 'rr');")
 [ "$r" = t ] || fail "a session kept the schema its repeatable-read snapshot showed after the transaction: $r"
+exec 4>&-
 echo "ok: registry by name, \$ref, cross-session change, revalidate, unregister, rights"

@@ -133,9 +133,27 @@ if r.execute("SELECT dbjson_valid('1', 'x')").fetchone()[0] != 0:
 r.execute("SELECT dbjson_register('s1', '{\"$id\": \"https://e.com/s\"}')")
 refused(r, "SELECT dbjson_register('s2', '{\"$id\": \"https://e.com/s\"}')",
         want="schema s1 is registered under the URI https://e.com/s already")
-r.execute("SELECT dbjson_register('p', '{\"type\": \"string\"}', 'q')")
-r.execute("SELECT dbjson_register('q', '{\"type\": \"integer\"}')")
-if r.execute("SELECT dbjson_valid('1', 'q')").fetchone()[0] != 1:
-    fail("the name q found the schema registered under the URI q")
+# names never shadow URIs (issue 56 B2): a name is letters, digits, "_",
+# "." and "-"; a URI given or taken from $id is absolute
+r.execute("SELECT dbjson_register('byuri', '{\"$id\": \"https://t.example/b.json\", \"type\": \"integer\"}')")
+for bad in ("https://t.example/b.json", "ca ", "a:b", "a/b", "urn:x"):
+    refused(r, "SELECT dbjson_register(?, '{\"type\": \"string\"}')", (bad,),
+            want="a schema's name starts with a letter")
+if r.execute("SELECT dbjson_valid('1', 'https://t.example/b.json')").fetchone()[0] != 1:
+    fail("a schema argument that is a URI did not find the schema known by it")
+for bad in ("relative.json", "not a uri at all", "https://e.com/x#frag"):
+    refused(r, "SELECT dbjson_register('u1', '{}', ?)", (bad,), want="uri must be an absolute URI")
+refused(r, "SELECT dbjson_register('u2', '{\"$id\": \"relative.json\"}')",
+        want="its root $id is not an absolute URI")
+r.execute("SELECT dbjson_register('u3', '{}', 'urn:example:u3')")
+# unregister of a name never registered: false, even when a CHECK names it
+r.execute("CREATE TABLE nx (doc TEXT CHECK (dbjson_valid(doc, 'nonexistent')))")
+if r.execute("SELECT dbjson_unregister('nonexistent')").fetchone()[0] != 0:
+    fail("unregister of an unknown name is not false")
+# an unknown $ref says how to make it known
+e = refused(r, "SELECT dbjson_valid('1', '{\"$ref\": \"https://e.com/none.json\"}')",
+            want="https://e.com/none.json cannot be resolved")
+if "dbjson_register" not in e:
+    fail(f"the unknown $ref's error does not say to register it: {e}")
 print("ok: registry by name, $ref, cross-connection change, revalidate, unregister")
 PY
