@@ -37,6 +37,26 @@ grep -q "'person'::text" <<<"$def" || fail "the constraint does not name the sch
 out=$(as_owner -c "SELECT dbjson_register('address', '{}')" 2>&1) && fail "a plain role changed the registry"
 grep -q "permission denied" <<<"$out" || fail "not a permission error: $out"
 
+# the documented grant is enough (issue 56 B1): EXECUTE alone lets a role
+# register and unregister, the change is recorded with the role it runs as
+# (SET ROLE), and the role cannot write the tables around the functions
+q -c "CREATE ROLE reg_admin" -c "GRANT EXECUTE ON FUNCTION dbjson_register(text, text, text), dbjson_unregister(text) TO reg_admin"
+r=$(q -c "SET ROLE reg_admin" -c "SELECT dbjson_register('admins', '{\"type\": \"string\"}') IS NOT NULL" -c "SELECT dbjson_unregister('admins')" -c "SELECT dbjson_register('admins', '{\"type\": \"string\"}') IS NOT NULL" 2>&1 | tr '\n' ' ')
+[ "$r" = "t t t " ] || fail "EXECUTE alone does not register: $r"
+r=$(q -c "SELECT string_agg(changed_by, ',' ORDER BY id) FROM dbcare.json_schema_changes WHERE name = 'admins'")
+[ "$r" = "reg_admin,reg_admin,reg_admin" ] || fail "changes by reg_admin recorded as: $r"
+for w in "INSERT INTO dbcare.json_schema_changes (name, new_sha256, changed_at) VALUES ('admins', 'x', now())" \
+         "UPDATE dbcare.json_schemas SET schema = '{}' WHERE name = 'admins'"; do
+  out=$(q -c "SET ROLE reg_admin" -c "$w" 2>&1) && fail "reg_admin wrote the registry directly: $w"
+  grep -q "permission denied" <<<"$out" || fail "not a permission error: $out"
+done
+# a row whose text was changed around dbjson_register (by the tables'
+# owner) is refused, never compiled
+q -c "UPDATE dbcare.json_schemas SET schema = '{}' WHERE name = 'admins'"
+out=$(q -c "SELECT dbjson_valid('1'::jsonb, 'admins')" 2>&1) && fail "a row changed around dbjson_register was used"
+grep -q "dbcare: the registered schema admins was changed outside dbjson_register" <<<"$out" || fail "changed row: $out"
+[ "$(q -c "SELECT dbjson_unregister('admins')")" = t ] || fail "a changed row cannot be unregistered"
+
 # the registry's reads resolve nothing through the caller's search_path
 # (the validators have no SET clause: the host pins it per statement): a
 # max() planted in public, first on the path, is never called

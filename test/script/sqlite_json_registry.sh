@@ -155,5 +155,16 @@ e = refused(r, "SELECT dbjson_valid('1', '{\"$ref\": \"https://e.com/none.json\"
             want="https://e.com/none.json cannot be resolved")
 if "dbjson_register" not in e:
     fail(f"the unknown $ref's error does not say to register it: {e}")
+# a row changed around dbjson_register (its text no longer the one its
+# SHA-256 names): never compiled, by a connection that had the old text
+# compiled (which keeps it: the recorded SHA-256 names it) or a new one
+a, b = connect(work + "/forged.db"), connect(work + "/forged.db")
+a.execute("SELECT dbjson_register('fx', '{\"type\": \"string\"}')")
+a.execute("CREATE TABLE fxt (doc TEXT CHECK (dbjson_valid(doc, 'fx')))")
+a.execute("INSERT INTO fxt VALUES ('\"s\"')")
+b.execute("UPDATE dbcare_json_schemas SET schema = '{}' WHERE name = 'fx'")
+refused(b, "INSERT INTO fxt VALUES ('1')", want="was changed outside dbjson_register")
+refused(connect(work + "/forged.db"), "SELECT dbjson_valid('1', 'fx')", want="was changed outside dbjson_register")
+refused(a, "INSERT INTO fxt VALUES ('1')", want="CHECK constraint failed")
 print("ok: registry by name, $ref, cross-connection change, revalidate, unregister")
 PY
