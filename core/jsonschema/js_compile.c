@@ -377,6 +377,13 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 	}
 	if (schema->node)
 		return schema->node;
+	if (++c->nodes > DBC_JS_MAX_SCHEMA_NODES) {
+		dbc_error(c->ctx, "54000",
+		          "the schema has more than %d subschemas (with the documents its $refs load): "
+		          "a compiled schema stays in memory in every session that uses it (docs/json.md, Limits)",
+		          DBC_JS_MAX_SCHEMA_NODES);
+		return NULL;
+	}
 	js_node *n = js_alloc_bytes(&c->a, sizeof(js_node));
 	if (!n)
 		return NULL;
@@ -504,9 +511,22 @@ static int resolve_refs(js_compiler *c, js_node *n)
 
 /* Compiles text into c->s: every node, then every node's references. On
  * DBC_ERROR the ctx holds why (or nothing, when memory ran out). */
+int js_count_text(js_compiler *c, const char *text)
+{
+	c->bytes += strlen(text);
+	if (c->bytes <= DBC_JS_MAX_SCHEMA_BYTES)
+		return DBC_OK;
+	return dbc_error(c->ctx, "54000",
+	                 "the schema is larger than %d bytes (with the documents its $refs load): a "
+	                 "compiled schema stays in memory in every session that uses it (docs/json.md, Limits)",
+	                 DBC_JS_MAX_SCHEMA_BYTES);
+}
+
 static int compile_text(js_compiler *c, const char *text)
 {
 	js_val *doc;
+	if (js_count_text(c, text) != DBC_OK)
+		return DBC_ERROR;
 	if (js_parse(c->ctx, &c->a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
 		return DBC_ERROR;
 	if (doc->kind != JV_OBJ && doc->kind != JV_TRUE && doc->kind != JV_FALSE)

@@ -261,7 +261,13 @@ typedef struct js_compiler {
 	/* nodes whose references still need resolving */
 	js_node **pending;
 	int npending, cappending;
+	/* what the compile has read and built so far, against
+	 * DBC_JS_MAX_SCHEMA_BYTES and DBC_JS_MAX_SCHEMA_NODES */
+	size_t bytes;
+	int nodes;
 } js_compiler;
+/* Counts a document's text against DBC_JS_MAX_SCHEMA_BYTES (js_compile.c). */
+int js_count_text(js_compiler *c, const char *text);
 
 /* Sets n->leaf and n->leaf_kinds from its keywords (js_validate.c); format
  * counts as a keyword only when formats are asserted. */

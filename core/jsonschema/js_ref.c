@@ -54,7 +54,9 @@ js_val *js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft)
 		return NULL;
 	}
 	js_val *v;
-	int rc = js_parse(c->ctx, &c->a, text, "a referenced schema", DBC_JS_MAX_SCHEMA_DEPTH, &v);
+	int rc = js_count_text(c, text);
+	if (rc == DBC_OK)
+		rc = js_parse(c->ctx, &c->a, text, "a referenced schema", DBC_JS_MAX_SCHEMA_DEPTH, &v);
 	free(remote); /* why: load_remote's text is malloc'd (jsonschema.h) */
 	return rc == DBC_OK ? v : NULL;
 }

@@ -274,6 +274,42 @@ static int schema_uri(dbc_ctx *ctx, const char *text, const char *given, char **
 	return DBC_OK;
 }
 
+/* JSON objects in v: at least as many as the subschemas it compiles to
+ * (nesting is at most DBC_JS_MAX_SCHEMA_DEPTH, so recursion is bounded). */
+static long count_objects(const js_val *v)
+{
+	long n = v->kind == JV_OBJ;
+	if (v->kind == JV_OBJ)
+		for (uint32_t i = 0; i < v->n; i++)
+			n += count_objects(v->u.members[i].val);
+	else if (v->kind == JV_ARR)
+		for (uint32_t i = 0; i < v->n; i++)
+			n += count_objects(v->u.items[i]);
+	return n;
+}
+
+/* The limits a compiled schema keeps to (DBC_JS_MAX_SCHEMA_BYTES and
+ * _NODES), checked at registration, before the schema is stored: the
+ * compile checks them again with the documents its $refs load. */
+static int check_size(dbc_ctx *ctx, const char *name, const char *text)
+{
+	if (strlen(text) > DBC_JS_MAX_SCHEMA_BYTES) /* before any parse of it */
+		return dbc_error(ctx, "54000",
+		                 "schema %s is larger than %d bytes: a compiled schema stays in memory in "
+		                 "every session that uses it (docs/json.md, Limits)",
+		                 name, DBC_JS_MAX_SCHEMA_BYTES);
+	js_alloc a = {.ctx = ctx};
+	js_val *doc;
+	if (js_parse(ctx, &a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
+		return DBC_ERROR;
+	if (count_objects(doc) > DBC_JS_MAX_SCHEMA_NODES)
+		return dbc_error(ctx, "54000",
+		                 "schema %s has more than %d JSON objects (subschemas): a compiled schema "
+		                 "stays in memory in every session that uses it (docs/json.md, Limits)",
+		                 name, DBC_JS_MAX_SCHEMA_NODES);
+	return DBC_OK;
+}
+
 typedef struct registration {
 	const char *name, *schema, *uri, *sha256;
 	char *old_sha256;
@@ -388,7 +424,9 @@ int dbc_js_register(dbc_ctx *ctx, const char *name, const char *schema, const ch
 	char *why;
 	char hex[DBC_SHA256_HEX_LEN + 1];
 	registration r = {.name = name, .schema = schema};
-	if (check_name(ctx, name) != DBC_OK || js_meta_refusal(ctx, schema, &why) != DBC_OK)
+	if (check_name(ctx, name) != DBC_OK)
+		return DBC_ERROR;
+	if (check_size(ctx, name, schema) != DBC_OK || js_meta_refusal(ctx, schema, &why) != DBC_OK)
 		return DBC_ERROR;
 	if (why)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "schema %s is not a valid JSON Schema: %s",

@@ -151,6 +151,10 @@ grep -qx held2 "$work/out2" || fail "the first registration did not run: $(cat "
 out=$(q -c "SELECT dbjson_register('twice', '{\"type\": \"integer\"}')" 2>&1) && fail "the second of two concurrent registrations passed"
 grep -q "dbcare: schema twice (or its URI) was registered or removed by another transaction" <<<"$out" || fail "concurrent registration: $out"
 wait $!
+# bounded memory (B3): a schema over the size limit is refused, both ways
+python3 -c 'print("SELECT dbjson_register(%s, %s);" % ("\x27big\x27", "\x27{\"anyOf\": [" + ",".join(["{\"type\": \"string\", \"maxLength\": 10}"] * 30000) + "]}\x27"))' > "$work/big.sql"
+out=$(q -f "$work/big.sql" 2>&1) && fail "a schema over 1 MB registered"
+grep -q "dbcare: schema big is larger than 1048576 bytes" <<<"$out" || fail "big schema: $out"
 # schema text keeps working through every overload
 [ "$(q -c "SELECT dbjson_valid('{\"city\": 1}'::jsonb, '{\"\$ref\": \"https://example.com/schemas/address.json\"}')")" = f ] || fail "inline \$ref into the registry"
 [ "$(q -c "SELECT dbjson_valid('1'::json, '{\"type\": \"integer\"}')")" = t ] || fail "json document, text schema"

@@ -166,5 +166,18 @@ b.execute("UPDATE dbcare_json_schemas SET schema = '{}' WHERE name = 'fx'")
 refused(b, "INSERT INTO fxt VALUES ('1')", want="was changed outside dbjson_register")
 refused(connect(work + "/forged.db"), "SELECT dbjson_valid('1', 'fx')", want="was changed outside dbjson_register")
 refused(a, "INSERT INTO fxt VALUES ('1')", want="CHECK constraint failed")
+# bounded memory (issue 56 B3): a schema's text and subschemas are limited,
+# at registration and at compile time with what its $refs load
+big = '{"anyOf": [' + ",".join(['{"type": "string", "maxLength": 10}'] * 30000) + ']}'
+refused(r, "SELECT dbjson_register('big', ?)", (big,), want="is larger than 1048576 bytes")
+refused(r, "SELECT dbjson_valid('1', ?)", (big,), want="is larger than 1048576 bytes")
+many = '{"anyOf": [' + ",".join(["{}"] * 50001) + ']}'
+refused(r, "SELECT dbjson_register('many', ?)", (many,), want="has more than 50000 JSON objects")
+refused(r, "SELECT dbjson_valid('1', ?)", (many,), want="has more than 50000 subschemas")
+half = '{"anyOf": [' + ",".join(['{"type": "string", "maxLength": 10}'] * 16000) + ']}'
+r.execute("SELECT dbjson_register('half1', ?, 'https://e.com/half1')", (half,))
+r.execute("SELECT dbjson_register('half2', ?, 'https://e.com/half2')",
+          (half[:-2] + ', {"$ref": "half1"}]}',))
+refused(r, "SELECT dbjson_valid('1', 'half2')", want="with the documents its $refs load")
 print("ok: registry by name, $ref, cross-connection change, revalidate, unregister")
 PY
