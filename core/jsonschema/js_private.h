@@ -266,6 +266,9 @@ typedef struct js_compiler {
 	size_t bytes;
 	int nodes;
 } js_compiler;
+/* Whether a CHECK expression calls dbjson_valid or dbjson_assert with a
+ * schema argument that is not a literal (js_schema_arg.c). */
+bool js_schema_arg_computed(const char *expr);
 /* Counts a document's text against DBC_JS_MAX_SCHEMA_BYTES (js_compile.c). */
 int js_count_text(js_compiler *c, const char *text);
 

@@ -461,6 +461,37 @@ static int write_removal(dbc_ctx *ctx, void *arg)
 	return m->r.existed ? record_change(ctx, m->name, m->r.old_sha256, NULL) : DBC_OK;
 }
 
+static int schema_users(dbc_ctx *ctx, const char *name, bool computed_too, dbc_js_user **out,
+                        int *n);
+
+/* PostgreSQL: a CHECK another transaction is adding is invisible here
+ * until it commits, and nothing it locks until then serializes with a
+ * reader (pg_constraint's lock is released at once). So unregister
+ * refuses while another transaction holds the lock such a change takes
+ * (the dialect's query), and where its snapshot could miss one committed
+ * meanwhile (REPEATABLE READ, SERIALIZABLE). A CHECK added after the check
+ * and committed before this transaction is the one case left (docs). */
+static int constraints_settled(dbc_ctx *ctx)
+{
+	const dbc_dialect *d = ctx->host->dialect;
+	char *fresh = NULL, *busy = NULL;
+	if (!d->constraints_busy)
+		return DBC_OK;
+	if (ctx->host->query(ctx, d->constraints_fresh, 0, NULL, take_text, &fresh) != DBC_OK ||
+	    ctx->host->query(ctx, d->constraints_busy, 0, NULL, take_text, &busy) != DBC_OK)
+		return DBC_ERROR;
+	if (!fresh || strcmp(fresh, "t") != 0)
+		return dbc_error(ctx, "25001",
+		                 "dbjson_unregister runs in a READ COMMITTED transaction only: in this "
+		                 "one a constraint committed after its snapshot would not be seen");
+	if (busy)
+		return dbc_error(ctx, "55006",
+		                 "dbjson_unregister cannot see the constraints another transaction may be "
+		                 "adding (%s): try again when it has ended",
+		                 busy);
+	return DBC_OK;
+}
+
 int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed)
 {
 	dbc_js_user *users;
@@ -471,8 +502,16 @@ int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed)
 	found_schema f;
 	if (find_registered(ctx, name, &f) != DBC_OK || !f.found)
 		return ctx->failed ? DBC_ERROR : DBC_OK; /* nothing registered: nothing to refuse */
-	if (dbc_js_schema_users(ctx, name, &users, &n) != DBC_OK)
+	if (constraints_settled(ctx) != DBC_OK || schema_users(ctx, name, true, &users, &n) != DBC_OK)
 		return DBC_ERROR;
+	if (n > 0 && users[0].computed)
+		return dbc_error(ctx, "2BP01",
+		                 "constraint %s of %s%s computes the schema argument of a JSON validator, "
+		                 "so it may name schema %s: dbjson_unregister cannot tell, and refuses "
+		                 "while such a constraint exists (give the schema as a literal, or drop "
+		                 "the constraint first)",
+		                 users[0].constraint, users[0].domain ? "domain " : "", users[0].table,
+		                 name);
 	if (n > 0)
 		return dbc_error(ctx, "2BP01",
 		                 "schema %s is used by constraint %s of %s%s%s: drop the constraint first",
@@ -495,6 +534,7 @@ static bool names_schema(dbc_ctx *ctx, const char *expr, const char *quoted)
 
 typedef struct users_of {
 	const char *quoted; /* the schema's name as a literal */
+	bool computed_too;  /* a CHECK that computes its schema argument counts */
 	dbc_js_user *items;
 	int n, cap;
 } users_of;
@@ -507,6 +547,17 @@ static int add_user(dbc_ctx *ctx, users_of *u, dbc_js_user user)
 	return DBC_OK;
 }
 
+/* Whether a CHECK expression may name u's schema: it names it as a
+ * literal, or (computed_too) it computes a validator's schema argument. */
+static bool uses(dbc_ctx *ctx, const users_of *u, const char *expr, bool *computed)
+{
+	*computed = false;
+	if (names_schema(ctx, expr, u->quoted))
+		return true;
+	*computed = u->computed_too && expr && js_schema_arg_computed(expr);
+	return *computed;
+}
+
 /* A domain CHECK naming the schema (rows of host->domain_constraints). */
 static int take_domain_user(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
@@ -514,19 +565,23 @@ static int take_domain_user(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *
 	if (ncol != 4 || c[0].type != DBC_TEXT || c[1].type != DBC_TEXT || c[2].type != DBC_TEXT ||
 	    c[3].type != DBC_TEXT)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "bad domain constraint row");
-	if (!names_schema(ctx, c[3].s, u->quoted))
+	bool computed;
+	if (!uses(ctx, u, c[3].s, &computed))
 		return DBC_OK;
 	return add_user(ctx, u,
 	                (dbc_js_user){.schema = dbc_strdup(ctx, c[0].s),
 	                              .table = dbc_qualified_name(ctx, c[0].s, c[1].s),
 	                              .constraint = dbc_strdup(ctx, c[2].s),
-	                              .domain = true});
+	                              .domain = true,
+	                              .computed = computed});
 }
 
-int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *n)
+static int schema_users(dbc_ctx *ctx, const char *name, bool computed_too, dbc_js_user **out,
+                        int *n)
 {
 	dbc_schema s;
-	users_of u = {.quoted = ctx->host->quote_literal(ctx, name)};
+	bool computed;
+	users_of u = {.quoted = ctx->host->quote_literal(ctx, name), .computed_too = computed_too};
 	*out = NULL;
 	*n = 0;
 	dbc_schema_init(&s, ctx);
@@ -536,12 +591,13 @@ int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *
 		for (int k = 0; k < s.tables[t].nconstraints; k++) {
 			const dbc_table *tb = &s.tables[t];
 			const dbc_constraint *c = &tb->constraints[k];
-			if (c->kind != DBC_CON_CHECK || !names_schema(ctx, c->expr, u.quoted))
+			if (c->kind != DBC_CON_CHECK || !uses(ctx, &u, c->expr, &computed))
 				continue;
 			if (add_user(ctx, &u,
 			             (dbc_js_user){.schema = tb->schema,
 			                           .table = dbc_qualified_name(ctx, tb->schema, tb->name),
-			                           .constraint = c->name}) != DBC_OK)
+			                           .constraint = c->name,
+			                           .computed = computed}) != DBC_OK)
 				return DBC_ERROR;
 		}
 	/* a domain's CHECK constrains every column of the domain */
@@ -551,6 +607,11 @@ int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *
 	*out = u.items;
 	*n = u.n;
 	return DBC_OK;
+}
+
+int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *n)
+{
+	return schema_users(ctx, name, false, out, n);
 }
 
 static int take_listing(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)

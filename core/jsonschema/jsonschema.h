@@ -174,6 +174,7 @@ int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed);
 typedef struct dbc_js_user {
 	const char *schema, *table, *constraint; /* table: its display name */
 	bool domain;                             /* table is a domain's display name (PostgreSQL) */
+	bool computed; /* its validator's schema argument is computed: it may name any schema */
 } dbc_js_user;
 int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *n);
 /* dbjson_schemas: rows (name, uri, sha256, bytes, registered_at). */

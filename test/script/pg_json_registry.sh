@@ -151,6 +151,30 @@ grep -qx held2 "$work/out2" || fail "the first registration did not run: $(cat "
 out=$(q -c "SELECT dbjson_register('twice', '{\"type\": \"integer\"}')" 2>&1) && fail "the second of two concurrent registrations passed"
 grep -q "dbcare: schema twice (or its URI) was registered or removed by another transaction" <<<"$out" || fail "concurrent registration: $out"
 wait $!
+# unregister while a CREATE TABLE naming the schema is open in another
+# transaction (B4): its CHECK is invisible, so unregister refuses
+q -c "SELECT dbjson_register('race', '{\"type\": \"string\"}')" >/dev/null
+printf '%s\n' "BEGIN;" "CREATE TABLE race_t (doc jsonb CHECK (dbjson_valid(doc, 'race')));" '\echo held3' >&4
+for _ in $(seq 1 600); do grep -qx held3 "$work/out2" && break; sleep 0.05; done
+grep -qx held3 "$work/out2" || fail "the open CREATE TABLE did not run: $(cat "$work/out2")"
+out=$(q -c "SELECT dbjson_unregister('race')" 2>&1) && fail "unregistered a schema an open CREATE TABLE names"
+grep -q "dbcare: dbjson_unregister cannot see the constraints another transaction may be adding (process [0-9]* holds an ACCESS EXCLUSIVE lock on" <<<"$out" || fail "open CREATE TABLE: $out"
+printf '%s\n' "COMMIT;" '\echo committed3' >&4
+for _ in $(seq 1 600); do grep -qx committed3 "$work/out2" && break; sleep 0.05; done
+out=$(q -c "SELECT dbjson_unregister('race')" 2>&1) && fail "unregistered race after the CREATE TABLE committed"
+grep -q "schema race is used by constraint race_t_doc_check" <<<"$out" || fail "after the commit: $out"
+# a CHECK that computes the schema argument may name any schema
+q -c "SELECT dbjson_register('u1', '{}')" -c "CREATE TABLE comp (k text, doc jsonb CHECK (dbjson_valid(doc, 'u' || '1')))" >/dev/null
+out=$(q -c "SELECT dbjson_unregister('u1')" 2>&1) && fail "unregistered u1 while a CHECK computes its name"
+grep -q "constraint comp_doc_check of public.comp computes the schema argument" <<<"$out" || fail "computed name: $out"
+q -c "ALTER TABLE comp DROP CONSTRAINT comp_doc_check" -c "ALTER TABLE comp ADD CHECK (dbjson_valid(doc, k))"
+out=$(q -c "SELECT dbjson_unregister('u1')" 2>&1) && fail "unregistered u1 while a CHECK takes the name from a column"
+grep -q "computes the schema argument" <<<"$out" || fail "name from a column: $out"
+q -c "DROP TABLE comp" -c "DROP TABLE race_t"
+out=$(q -c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SELECT dbjson_unregister('u1')" 2>&1) && fail "unregister in REPEATABLE READ"
+grep -q "READ COMMITTED transaction only" <<<"$out" || fail "repeatable read: $out"
+[ "$(q -c "SELECT dbjson_unregister('u1')")" = t ] || fail "unregister of u1 once no CHECK computes a name"
+
 # bounded memory (B3): a schema over the size limit is refused, both ways
 python3 -c 'print("SELECT dbjson_register(%s, %s);" % ("\x27big\x27", "\x27{\"anyOf\": [" + ",".join(["{\"type\": \"string\", \"maxLength\": 10}"] * 30000) + "]}\x27"))' > "$work/big.sql"
 out=$(q -f "$work/big.sql" 2>&1) && fail "a schema over 1 MB registered"

@@ -166,6 +166,17 @@ b.execute("UPDATE dbcare_json_schemas SET schema = '{}' WHERE name = 'fx'")
 refused(b, "INSERT INTO fxt VALUES ('1')", want="was changed outside dbjson_register")
 refused(connect(work + "/forged.db"), "SELECT dbjson_valid('1', 'fx')", want="was changed outside dbjson_register")
 refused(a, "INSERT INTO fxt VALUES ('1')", want="CHECK constraint failed")
+# a CHECK that computes its schema argument may name any schema: unregister
+# refuses while one exists (B4)
+r.execute("SELECT dbjson_register('u4', '{}')")
+r.execute("CREATE TABLE comp (doc TEXT CHECK (dbjson_valid(doc, 'u' || '4')))")
+refused(r, "SELECT dbjson_unregister('u4')", want="constraint")
+e = refused(r, "SELECT dbjson_unregister('u4')", want="computes the schema argument")
+r.execute("DROP TABLE comp")
+r.execute("CREATE TABLE lit (doc TEXT CHECK (dbjson_valid(doc, 'it''s') AND dbjson_valid(doc , '{\"type\": \"string\"}')))")
+if r.execute("SELECT dbjson_unregister('u4')").fetchone()[0] != 1:
+    fail("literal schema arguments kept u4 from being unregistered")
+
 # bounded memory (issue 56 B3): a schema's text and subschemas are limited,
 # at registration and at compile time with what its $refs load
 big = '{"anyOf": [' + ",".join(['{"type": "string", "maxLength": 10}'] * 30000) + ']}'
