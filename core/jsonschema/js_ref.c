@@ -38,6 +38,20 @@ js_node *js_find_dynamic_anchor(const dbc_jschema *s, const js_resource *res, co
 	return NULL;
 }
 
+/* Counts a document's text against DBC_JS_MAX_SCHEMA_BYTES: the compile's
+ * own and every one a $ref loads. */
+int js_count_text(js_compiler *c, const char *text)
+{
+	c->bytes += strlen(text);
+	if (c->bytes <= DBC_JS_MAX_SCHEMA_BYTES)
+		return DBC_OK;
+	return dbc_error(
+	    c->ctx, "54000",
+	    "the schema is larger than %d bytes (with the documents its $refs load): a "
+	    "compiled schema stays in memory in every session that uses it (docs/json.md, Limits)",
+	    DBC_JS_MAX_SCHEMA_BYTES);
+}
+
 js_val *js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft)
 {
 	*draft = c->s->draft;

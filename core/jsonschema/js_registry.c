@@ -196,10 +196,11 @@ static int find_schema(dbc_ctx *ctx, const char *key, bool name_first, found_sch
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	size_t n = strlen(key);
 	char *uri = dbc_strndup(ctx, key, n && key[n - 1] == '#' ? n - 1 : n);
-	char *sql = dbc_printf(ctx,
-	                       "SELECT schema, uri, sha256 FROM %sjson_schemas WHERE uri = $1 OR name = $2"
-	                       " ORDER BY CASE WHEN %s THEN 0 ELSE 1 END LIMIT 1",
-	                       ctx->host->book_prefix, name_first ? "name = $2" : "uri = $1");
+	char *sql =
+	    dbc_printf(ctx,
+	               "SELECT schema, uri, sha256 FROM %sjson_schemas WHERE uri = $1 OR name = $2"
+	               " ORDER BY CASE WHEN %s THEN 0 ELSE 1 END LIMIT 1",
+	               ctx->host->book_prefix, name_first ? "name = $2" : "uri = $1");
 	if (!uri || !sql)
 		return DBC_ERROR;
 	dbc_value p[2] = {dbc_text(uri), dbc_text(key)};
@@ -461,69 +462,6 @@ static int write_removal(dbc_ctx *ctx, void *arg)
 	return m->r.existed ? record_change(ctx, m->name, m->r.old_sha256, NULL) : DBC_OK;
 }
 
-static int schema_users(dbc_ctx *ctx, const char *name, bool computed_too, dbc_js_user **out,
-                        int *n);
-
-/* PostgreSQL: a CHECK another transaction is adding is invisible here
- * until it commits, and nothing it locks until then serializes with a
- * reader (pg_constraint's lock is released at once). So unregister
- * refuses while another transaction holds the lock such a change takes
- * (the dialect's query), and where its snapshot could miss one committed
- * meanwhile (REPEATABLE READ, SERIALIZABLE). A CHECK added after the check
- * and committed before this transaction is the one case left (docs). */
-static int constraints_settled(dbc_ctx *ctx)
-{
-	const dbc_dialect *d = ctx->host->dialect;
-	char *fresh = NULL, *busy = NULL;
-	if (!d->constraints_busy)
-		return DBC_OK;
-	if (ctx->host->query(ctx, d->constraints_fresh, 0, NULL, take_text, &fresh) != DBC_OK ||
-	    ctx->host->query(ctx, d->constraints_busy, 0, NULL, take_text, &busy) != DBC_OK)
-		return DBC_ERROR;
-	if (!fresh || strcmp(fresh, "t") != 0)
-		return dbc_error(ctx, "25001",
-		                 "dbjson_unregister runs in a READ COMMITTED transaction only: in this "
-		                 "one a constraint committed after its snapshot would not be seen");
-	if (busy)
-		return dbc_error(ctx, "55006",
-		                 "dbjson_unregister cannot see the constraints another transaction may be "
-		                 "adding (%s): try again when it has ended",
-		                 busy);
-	return DBC_OK;
-}
-
-int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed)
-{
-	dbc_js_user *users;
-	int n;
-	*removed = false;
-	if (check_name(ctx, name) != DBC_OK)
-		return DBC_ERROR;
-	found_schema f;
-	if (find_registered(ctx, name, &f) != DBC_OK || !f.found)
-		return ctx->failed ? DBC_ERROR : DBC_OK; /* nothing registered: nothing to refuse */
-	if (constraints_settled(ctx) != DBC_OK || schema_users(ctx, name, true, &users, &n) != DBC_OK)
-		return DBC_ERROR;
-	if (n > 0 && users[0].computed)
-		return dbc_error(ctx, "2BP01",
-		                 "constraint %s of %s%s computes the schema argument of a JSON validator, "
-		                 "so it may name schema %s: dbjson_unregister cannot tell, and refuses "
-		                 "while such a constraint exists (give the schema as a literal, or drop "
-		                 "the constraint first)",
-		                 users[0].constraint, users[0].domain ? "domain " : "", users[0].table,
-		                 name);
-	if (n > 0)
-		return dbc_error(ctx, "2BP01",
-		                 "schema %s is used by constraint %s of %s%s%s: drop the constraint first",
-		                 name, users[0].constraint, users[0].domain ? "domain " : "",
-		                 users[0].table, n > 1 ? dbc_printf(ctx, " and %d more", n - 1) : "");
-	removal m = {.name = name};
-	if (in_savepoint(ctx, write_removal, &m) != DBC_OK)
-		return DBC_ERROR;
-	*removed = m.r.existed;
-	return DBC_OK;
-}
-
 /* Whether a CHECK expression calls a dbjson_ function with name as a
  * literal (how a constraint names a registered schema). */
 static bool names_schema(dbc_ctx *ctx, const char *expr, const char *quoted)
@@ -612,6 +550,66 @@ static int schema_users(dbc_ctx *ctx, const char *name, bool computed_too, dbc_j
 int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *n)
 {
 	return schema_users(ctx, name, false, out, n);
+}
+
+/* PostgreSQL: a CHECK another transaction is adding is invisible here
+ * until it commits, and nothing it locks until then serializes with a
+ * reader (pg_constraint's lock is released at once). So unregister
+ * refuses while another transaction holds the lock such a change takes
+ * (the dialect's query), and where its snapshot could miss one committed
+ * meanwhile (REPEATABLE READ, SERIALIZABLE). A CHECK added after the check
+ * and committed before this transaction is the one case left (docs). */
+static int constraints_settled(dbc_ctx *ctx)
+{
+	const dbc_dialect *d = ctx->host->dialect;
+	char *fresh = NULL, *busy = NULL;
+	if (!d->constraints_busy)
+		return DBC_OK;
+	if (ctx->host->query(ctx, d->constraints_fresh, 0, NULL, take_text, &fresh) != DBC_OK ||
+	    ctx->host->query(ctx, d->constraints_busy, 0, NULL, take_text, &busy) != DBC_OK)
+		return DBC_ERROR;
+	if (!fresh || strcmp(fresh, "t") != 0)
+		return dbc_error(ctx, "25001",
+		                 "dbjson_unregister runs in a READ COMMITTED transaction only: in this "
+		                 "one a constraint committed after its snapshot would not be seen");
+	if (busy)
+		return dbc_error(ctx, "55006",
+		                 "dbjson_unregister cannot see the constraints another transaction may be "
+		                 "adding (%s): try again when it has ended",
+		                 busy);
+	return DBC_OK;
+}
+
+int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed)
+{
+	dbc_js_user *users;
+	int n;
+	*removed = false;
+	if (check_name(ctx, name) != DBC_OK)
+		return DBC_ERROR;
+	found_schema f;
+	if (find_registered(ctx, name, &f) != DBC_OK || !f.found)
+		return ctx->failed ? DBC_ERROR : DBC_OK; /* nothing registered: nothing to refuse */
+	if (constraints_settled(ctx) != DBC_OK || schema_users(ctx, name, true, &users, &n) != DBC_OK)
+		return DBC_ERROR;
+	if (n > 0 && users[0].computed)
+		return dbc_error(ctx, "2BP01",
+		                 "constraint %s of %s%s computes the schema argument of a JSON validator, "
+		                 "so it may name schema %s: dbjson_unregister cannot tell, and refuses "
+		                 "while such a constraint exists (give the schema as a literal, or drop "
+		                 "the constraint first)",
+		                 users[0].constraint, users[0].domain ? "domain " : "", users[0].table,
+		                 name);
+	if (n > 0)
+		return dbc_error(ctx, "2BP01",
+		                 "schema %s is used by constraint %s of %s%s%s: drop the constraint first",
+		                 name, users[0].constraint, users[0].domain ? "domain " : "",
+		                 users[0].table, n > 1 ? dbc_printf(ctx, " and %d more", n - 1) : "");
+	removal m = {.name = name};
+	if (in_savepoint(ctx, write_removal, &m) != DBC_OK)
+		return DBC_ERROR;
+	*removed = m.r.existed;
+	return DBC_OK;
 }
 
 static int take_listing(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)

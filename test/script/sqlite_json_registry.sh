@@ -177,6 +177,12 @@ r.execute("CREATE TABLE lit (doc TEXT CHECK (dbjson_valid(doc, 'it''s') AND dbjs
 if r.execute("SELECT dbjson_unregister('u4')").fetchone()[0] != 1:
     fail("literal schema arguments kept u4 from being unregistered")
 
+# a pure $ref cycle across registered schemas (B5): a clear error at the
+# first use, not evaluation nesting too deep
+r.execute("SELECT dbjson_register('cyc_a', '{\"$ref\": \"https://e.com/cyc_b\"}', 'https://e.com/cyc_a')")
+r.execute("SELECT dbjson_register('cyc_b', '{\"$ref\": \"https://e.com/cyc_a\"}', 'https://e.com/cyc_b')")
+refused(r, "SELECT dbjson_valid('1', 'cyc_a')", want="is part of a reference cycle")
+
 # bounded memory (issue 56 B3): a schema's text and subschemas are limited,
 # at registration and at compile time with what its $refs load
 big = '{"anyOf": [' + ",".join(['{"type": "string", "maxLength": 10}'] * 30000) + ']}'
