@@ -69,6 +69,19 @@ const dbc_dialect pgdbc_dialect = {
     /* pg_monitor may read every column of the registry but the scripts */
     .column_privileges = true,
     /* the transaction's time: every row one call writes carries the same */
+    /* a transaction that adds a CHECK holds an ACCESS EXCLUSIVE lock on its
+     * table (CREATE TABLE, ALTER TABLE) or object (ALTER DOMAIN) until it
+     * ends; pg_constraint's own lock is released at once */
+    .constraints_busy =
+        "SELECT 'process ' || l.pid || ' holds an ACCESS EXCLUSIVE lock on '"
+        " || CASE WHEN l.locktype = 'relation' THEN CAST(CAST(l.relation AS pg_catalog.regclass)"
+        " AS text) ELSE 'object ' || l.objid END"
+        " FROM pg_catalog.pg_locks l WHERE l.granted AND l.mode = 'AccessExclusiveLock'"
+        " AND l.locktype IN ('relation', 'object') AND l.pid <> pg_catalog.pg_backend_pid()"
+        " AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d"
+        " WHERE d.datname = pg_catalog.current_database()) LIMIT 1",
+    .constraints_fresh = "SELECT CASE WHEN pg_catalog.current_setting('transaction_isolation')"
+                         " = 'read committed' THEN 't' ELSE 'f' END",
     .now = "pg_catalog.now()",
     .time_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
     .time_epoch = "CAST(pg_catalog.date_part('epoch', %s) AS double precision)",

@@ -453,15 +453,19 @@
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")        \
 	/* The registry (core/jsonschema/js_registry.c): changing it is                                \
-	 * private, as it changes what every CHECK naming a schema accepts. */                         \
+	 * private, as it changes what every CHECK naming a schema accepts.                            \
+	 * SECURITY DEFINER (path pinned): a role granted EXECUTE needs no right                       \
+	 * on the registry's tables, which nobody else writes, so every change                         \
+	 * goes through here and is recorded with the session's role. */                               \
 	X(dbjson_register, dbjson_register, CORE_SCALAR, .part = DBC_PART_JSON,                        \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("schema", DBC_T_TEXT),                         \
 	           DBC_OPT("uri", DBC_T_TEXT, "NULL")),                                                \
-	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE | DBC_API_SECURITY_DEFINER,                  \
 	  .comment = "stores a JSON Schema under a name (and its $id or uri) for CHECK constraints "   \
 	             "and $ref; returns its SHA-256")                                                  \
 	X(dbjson_unregister, dbjson_unregister, CORE_SCALAR, .part = DBC_PART_JSON,                    \
-	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,      \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)), .returns = DBC_T_BOOL,                                \
+	  .flags = DBC_API_PRIVATE | DBC_API_SECURITY_DEFINER,                                         \
 	  .comment = "removes a registered JSON Schema no CHECK constraint names")                     \
 	X(dbjson_schemas, dbjson_schemas, CORE_TABLE, .part = DBC_PART_JSON,                           \
 	  DBC_COLUMNS(DBC_COL("name", DBC_T_TEXT), DBC_COL("uri", DBC_T_TEXT),                         \

@@ -176,6 +176,14 @@ typedef struct dbc_dialect {
 	 * stored summary answers. */
 	bool assert_probe;
 
+	/* dbjson_unregister (core/jsonschema/js_registry.c): a query naming
+	 * another transaction that may be adding a constraint not visible yet
+	 * (no row: none), and one answering "t" when the catalogue read next
+	 * sees what others committed (READ COMMITTED). NULL: a constraint
+	 * cannot be added beside a writer (SQLite). */
+	const char *constraints_busy;
+	const char *constraints_fresh;
+
 	/* ---- time: dbcare's own time columns (timestamptz on PostgreSQL,
 	 * ISO-8601 UTC text with milliseconds on SQLite) */
 	/* The value they store for "now": one moment for the whole call. */

@@ -380,7 +380,13 @@ const dbc_book_table dbc_book_tables[] = {
             DBC_COL("name", TEXT, .flags = NN),
             DBC_COL("old_sha256", TEXT),
             DBC_COL("new_sha256", TEXT),
-            DBC_COL("changed_by", TEXT, .flags = NN | PGO, .pg_default = "CURRENT_USER"),
+            /* the caller's role: dbjson_register and dbjson_unregister are
+             * SECURITY DEFINER, where CURRENT_USER is their owner; the
+             * session's role (SET ROLE's, else the session user) is not */
+            DBC_COL("changed_by", TEXT, .flags = NN | PGO,
+                    .pg_default = "CASE WHEN pg_catalog.current_setting('role') = 'none' THEN"
+                                  " CAST(SESSION_USER AS text) ELSE"
+                                  " pg_catalog.current_setting('role') END"),
             DBC_COL("changed_at", TIME, .flags = NN))),
 
     /* soft-delete tables (dbsoftdelete_enable) */

@@ -377,6 +377,14 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 	}
 	if (schema->node)
 		return schema->node;
+	if (++c->nodes > DBC_JS_MAX_SCHEMA_NODES) {
+		dbc_error(c->ctx, "54000",
+		          "the schema has more than %d subschemas (with the documents its $refs load): "
+		          "a compiled schema stays in memory in every session that uses it (docs/json.md, "
+		          "Limits)",
+		          DBC_JS_MAX_SCHEMA_NODES);
+		return NULL;
+	}
 	js_node *n = js_alloc_bytes(&c->a, sizeof(js_node));
 	if (!n)
 		return NULL;
@@ -502,11 +510,57 @@ static int resolve_refs(js_compiler *c, js_node *n)
 	return DBC_OK;
 }
 
+/* Whether a node with a $ref asserts nothing else: evaluating it is
+ * evaluating its target on the same instance. */
+static bool pure_ref(const js_node *n)
+{
+	static const char *const inert[] = {"$ref",        "$id",         "id",       "$schema",
+	                                    "$defs",       "definitions", "$comment", "title",
+	                                    "description", "$anchor"};
+	if (!n->ref)
+		return false;
+	if (n->ref_only || n->schema->kind != JV_OBJ)
+		return n->ref_only;
+	for (uint32_t i = 0; i < n->schema->n; i++) {
+		bool known = false;
+		for (size_t k = 0; k < sizeof inert / sizeof *inert && !known; k++)
+			known = !strcmp(n->schema->u.members[i].key, inert[k]);
+		if (!known)
+			return false;
+	}
+	return true;
+}
+
+/* A chain of $refs through nodes that assert nothing else and that comes
+ * back to a node of itself evaluates one instance forever: refused when
+ * compiled, naming two of its references, rather than at the first
+ * validation as evaluation too deep. Each node is walked once (ref_walk). */
+static int refuse_ref_cycles(js_compiler *c)
+{
+	for (int i = 0; i < c->npending; i++) {
+		js_node *start = c->pending[i], *p;
+		for (p = start; p && pure_ref(p) && p->ref_walk == 0; p = p->ref)
+			p->ref_walk = 1;
+		if (p && p->ref_walk == 1)
+			return dbc_error(c->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "the schema's $ref to %s is part of a reference cycle (then %s, and "
+			                 "back) that asserts nothing: every document would evaluate it "
+			                 "forever",
+			                 dbc_excerpt(c->ctx, p->kw[KW_REF]->u.s, 200),
+			                 dbc_excerpt(c->ctx, p->ref->kw[KW_REF]->u.s, 200));
+		for (js_node *q = start; q && q->ref_walk == 1; q = q->ref)
+			q->ref_walk = 2;
+	}
+	return DBC_OK;
+}
+
 /* Compiles text into c->s: every node, then every node's references. On
  * DBC_ERROR the ctx holds why (or nothing, when memory ran out). */
 static int compile_text(js_compiler *c, const char *text)
 {
 	js_val *doc;
+	if (js_count_text(c, text) != DBC_OK)
+		return DBC_ERROR;
 	if (js_parse(c->ctx, &c->a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
 		return DBC_ERROR;
 	if (doc->kind != JV_OBJ && doc->kind != JV_TRUE && doc->kind != JV_FALSE)
@@ -529,7 +583,7 @@ static int compile_text(js_compiler *c, const char *text)
 	for (int i = 0; i < c->npending; i++)
 		if (resolve_refs(c, c->pending[i]) != DBC_OK)
 			return DBC_ERROR;
-	return DBC_OK;
+	return refuse_ref_cycles(c);
 }
 
 int js_compile_schema(dbc_ctx *ctx, const char *text, const dbc_js_options *opts, dbc_jschema **out)

@@ -219,6 +219,7 @@ struct js_node {
 	js_node *dynamic_ref;      /* static target of $dynamicRef / $recursiveRef */
 	const char *dynamic_name;  /* $dynamicRef's anchor when it names a dynamic one */
 	bool ref_only;             /* drafts 4-7: $ref hides every sibling keyword */
+	uint8_t ref_walk;          /* the compile's $ref cycle search: 1 on the path, 2 done */
 	bool applies_in_place;     /* has allOf, anyOf, oneOf, not, if or dependent schemas */
 	bool in_place_annotations; /* unevaluated* below: collect annotations */
 	/* A leaf asserts nothing but its type, if that (most subschemas of real
@@ -261,7 +262,16 @@ typedef struct js_compiler {
 	/* nodes whose references still need resolving */
 	js_node **pending;
 	int npending, cappending;
+	/* what the compile has read and built so far, against
+	 * DBC_JS_MAX_SCHEMA_BYTES and DBC_JS_MAX_SCHEMA_NODES */
+	size_t bytes;
+	int nodes;
 } js_compiler;
+/* Whether a CHECK expression calls dbjson_valid or dbjson_assert with a
+ * schema argument that is not a literal (js_schema_arg.c). */
+bool js_schema_arg_computed(const char *expr);
+/* Counts a document's text against DBC_JS_MAX_SCHEMA_BYTES (js_ref.c). */
+int js_count_text(js_compiler *c, const char *text);
 
 /* Sets n->leaf and n->leaf_kinds from its keywords (js_validate.c); format
  * counts as a keyword only when formats are asserted. */

@@ -38,6 +38,20 @@ js_node *js_find_dynamic_anchor(const dbc_jschema *s, const js_resource *res, co
 	return NULL;
 }
 
+/* Counts a document's text against DBC_JS_MAX_SCHEMA_BYTES: the compile's
+ * own and every one a $ref loads. */
+int js_count_text(js_compiler *c, const char *text)
+{
+	c->bytes += strlen(text);
+	if (c->bytes <= DBC_JS_MAX_SCHEMA_BYTES)
+		return DBC_OK;
+	return dbc_error(
+	    c->ctx, "54000",
+	    "the schema is larger than %d bytes (with the documents its $refs load): a "
+	    "compiled schema stays in memory in every session that uses it (docs/json.md, Limits)",
+	    DBC_JS_MAX_SCHEMA_BYTES);
+}
+
 js_val *js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft)
 {
 	*draft = c->s->draft;
@@ -47,13 +61,16 @@ js_val *js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft)
 		text = remote = c->opts->load_remote(c->opts->load_arg, doc);
 	if (!text) {
 		dbc_error(c->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		          "the schema's $ref to %s cannot be resolved: only references within the schema "
-		          "and to the drafts' meta-schemas are supported (no network)",
+		          "the schema's $ref to %s cannot be resolved: no registered schema is known by "
+		          "that URI (register it with dbjson_register(name, schema, uri); a reference "
+		          "is never fetched from the network)",
 		          dbc_excerpt(c->ctx, doc, 200));
 		return NULL;
 	}
 	js_val *v;
-	int rc = js_parse(c->ctx, &c->a, text, "a referenced schema", DBC_JS_MAX_SCHEMA_DEPTH, &v);
+	int rc = js_count_text(c, text);
+	if (rc == DBC_OK)
+		rc = js_parse(c->ctx, &c->a, text, "a referenced schema", DBC_JS_MAX_SCHEMA_DEPTH, &v);
 	free(remote); /* why: load_remote's text is malloc'd (jsonschema.h) */
 	return rc == DBC_OK ? v : NULL;
 }

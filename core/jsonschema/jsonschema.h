@@ -23,6 +23,13 @@
 #define DBC_JS_MAX_DEPTH 100000
 /* Deepest nesting in a schema (compiled by recursion). */
 #define DBC_JS_MAX_SCHEMA_DEPTH 256
+/* Most bytes of schema text one compiled schema reads (its own text and
+ * every document its $refs load), and most subschemas it compiles: a
+ * compiled schema lives in every session that uses it for the session's
+ * life, so one schema may not take more than some tens of MB there
+ * (docs/json.md, Limits). */
+#define DBC_JS_MAX_SCHEMA_BYTES (1024 * 1024)
+#define DBC_JS_MAX_SCHEMA_NODES 50000
 /* Most errors dbjson_errors reports for one document. */
 #define DBC_JS_MAX_ERRORS 1000
 
@@ -167,6 +174,7 @@ int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed);
 typedef struct dbc_js_user {
 	const char *schema, *table, *constraint; /* table: its display name */
 	bool domain;                             /* table is a domain's display name (PostgreSQL) */
+	bool computed; /* its validator's schema argument is computed: it may name any schema */
 } dbc_js_user;
 int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *n);
 /* dbjson_schemas: rows (name, uri, sha256, bytes, registered_at). */

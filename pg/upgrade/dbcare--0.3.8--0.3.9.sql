@@ -269,3 +269,9 @@ CREATE TRIGGER dbcare_json_registry_changed
 CREATE TRIGGER dbcare_json_registry_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbcare.json_schema_changes
     FOR EACH STATEMENT EXECUTE FUNCTION dbcare.json_registry_changed();
+
+-- The registry's writers run as the extension's owner (issue 56): a role
+-- granted EXECUTE needs no right on the registry's tables, which nobody else
+-- writes; each change records the session's role, not the definer.
+ALTER FUNCTION dbjson_register(text, text, text) SECURITY DEFINER;
+ALTER FUNCTION dbjson_unregister(text) SECURITY DEFINER;

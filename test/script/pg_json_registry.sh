@@ -37,6 +37,26 @@ grep -q "'person'::text" <<<"$def" || fail "the constraint does not name the sch
 out=$(as_owner -c "SELECT dbjson_register('address', '{}')" 2>&1) && fail "a plain role changed the registry"
 grep -q "permission denied" <<<"$out" || fail "not a permission error: $out"
 
+# the documented grant is enough (issue 56 B1): EXECUTE alone lets a role
+# register and unregister, the change is recorded with the role it runs as
+# (SET ROLE), and the role cannot write the tables around the functions
+q -c "CREATE ROLE reg_admin" -c "GRANT EXECUTE ON FUNCTION dbjson_register(text, text, text), dbjson_unregister(text) TO reg_admin"
+r=$(q -c "SET ROLE reg_admin" -c "SELECT dbjson_register('admins', '{\"type\": \"string\"}') IS NOT NULL" -c "SELECT dbjson_unregister('admins')" -c "SELECT dbjson_register('admins', '{\"type\": \"string\"}') IS NOT NULL" 2>&1 | tr '\n' ' ')
+[ "$r" = "t t t " ] || fail "EXECUTE alone does not register: $r"
+r=$(q -c "SELECT string_agg(changed_by, ',' ORDER BY id) FROM dbcare.json_schema_changes WHERE name = 'admins'")
+[ "$r" = "reg_admin,reg_admin,reg_admin" ] || fail "changes by reg_admin recorded as: $r"
+for w in "INSERT INTO dbcare.json_schema_changes (name, new_sha256, changed_at) VALUES ('admins', 'x', now())" \
+         "UPDATE dbcare.json_schemas SET schema = '{}' WHERE name = 'admins'"; do
+  out=$(q -c "SET ROLE reg_admin" -c "$w" 2>&1) && fail "reg_admin wrote the registry directly: $w"
+  grep -q "permission denied" <<<"$out" || fail "not a permission error: $out"
+done
+# a row whose text was changed around dbjson_register (by the tables'
+# owner) is refused, never compiled
+q -c "UPDATE dbcare.json_schemas SET schema = '{}' WHERE name = 'admins'"
+out=$(q -c "SELECT dbjson_valid('1'::jsonb, 'admins')" 2>&1) && fail "a row changed around dbjson_register was used"
+grep -q "dbcare: the registered schema admins was changed outside dbjson_register" <<<"$out" || fail "changed row: $out"
+[ "$(q -c "SELECT dbjson_unregister('admins')")" = t ] || fail "a changed row cannot be unregistered"
+
 # the registry's reads resolve nothing through the caller's search_path
 # (the validators have no SET clause: the host pins it per statement): a
 # max() planted in public, first on the path, is never called
@@ -76,7 +96,6 @@ for _ in $(seq 1 600); do grep -qx committed "$work/out2" && break; sleep 0.05; 
 grep -qx committed "$work/out2" || fail "the open registration did not commit: $(cat "$work/out2")"
 r=$(s "SELECT dbjson_valid('1'::jsonb, 'cx');")
 [ "$r" = t ] || fail "a session kept a schema a change committed out of order replaced: $r"
-exec 4>&-
 
 # two schemas with one $id: a dbcare: error naming the holder
 out=$(q -c "SELECT dbjson_register('cz', '{\"\$id\": \"https://example.com/schemas/address.json\"}')" 2>&1) && fail "two schemas registered under one URI"
@@ -106,6 +125,60 @@ for bad in 'true' '1abc' ' x'; do
   out=$(q -c "SELECT dbjson_register('$bad', '{}')" 2>&1) && fail "registered the name '$bad'"
   grep -q "dbcare:" <<<"$out" || fail "no dbcare error for name '$bad': $out"
 done
+# names never shadow URIs (issue 56 B2), URIs are absolute, an unknown name
+# unregisters to false even when a CHECK names it (B4)
+q -c "SELECT dbjson_register('byuri', '{\"\$id\": \"https://t.example/b.json\", \"type\": \"integer\"}')" >/dev/null
+for bad in 'https://t.example/b.json' 'ca ' 'a:b'; do
+  out=$(q -c "SELECT dbjson_register('$bad', '{\"type\": \"string\"}')" 2>&1) && fail "registered the name '$bad'"
+  grep -q "dbcare: a schema's name starts with a letter" <<<"$out" || fail "name '$bad': $out"
+done
+[ "$(q -c "SELECT dbjson_valid('1'::jsonb, 'https://t.example/b.json')")" = t ] || fail "a URI argument did not find its schema"
+for bad in 'relative.json' 'not a uri at all'; do
+  out=$(q -c "SELECT dbjson_register('u1', '{}', '$bad')" 2>&1) && fail "registered the uri '$bad'"
+  grep -q "uri must be an absolute URI" <<<"$out" || fail "uri '$bad': $out"
+done
+q -c "CREATE TABLE nx (doc jsonb CHECK (dbjson_valid(doc, 'nonexistent')))"
+[ "$(q -c "SELECT dbjson_unregister('nonexistent')")" = f ] || fail "unregister of an unknown name named by a CHECK"
+q -c "DROP TABLE nx"
+out=$(q -c "SELECT dbjson_valid('1'::jsonb, '{\"\$ref\": \"https://e.com/none.json\"}')" 2>&1) && fail "an unknown \$ref resolved"
+grep -q "register it with dbjson_register" <<<"$out" || fail "the unknown \$ref's error has no hint: $out"
+# two sessions register one new name at once: the second gets a dbcare:
+# error, not the unique index's violation
+printf '%s\n' "BEGIN;" "SELECT dbjson_register('twice', '{\"type\": \"string\"}') IS NOT NULL;" '\echo held2' >&4
+for _ in $(seq 1 600); do grep -qx held2 "$work/out2" && break; sleep 0.05; done
+grep -qx held2 "$work/out2" || fail "the first registration did not run: $(cat "$work/out2")"
+( sleep 1; printf '%s\n' "COMMIT;" >&4 ) &
+out=$(q -c "SELECT dbjson_register('twice', '{\"type\": \"integer\"}')" 2>&1) && fail "the second of two concurrent registrations passed"
+grep -q "dbcare: schema twice (or its URI) was registered or removed by another transaction" <<<"$out" || fail "concurrent registration: $out"
+wait $!
+# unregister while a CREATE TABLE naming the schema is open in another
+# transaction (B4): its CHECK is invisible, so unregister refuses
+q -c "SELECT dbjson_register('race', '{\"type\": \"string\"}')" >/dev/null
+printf '%s\n' "BEGIN;" "CREATE TABLE race_t (doc jsonb CHECK (dbjson_valid(doc, 'race')));" '\echo held3' >&4
+for _ in $(seq 1 600); do grep -qx held3 "$work/out2" && break; sleep 0.05; done
+grep -qx held3 "$work/out2" || fail "the open CREATE TABLE did not run: $(cat "$work/out2")"
+out=$(q -c "SELECT dbjson_unregister('race')" 2>&1) && fail "unregistered a schema an open CREATE TABLE names"
+grep -q "dbcare: dbjson_unregister cannot see the constraints another transaction may be adding (process [0-9]* holds an ACCESS EXCLUSIVE lock on" <<<"$out" || fail "open CREATE TABLE: $out"
+printf '%s\n' "COMMIT;" '\echo committed3' >&4
+for _ in $(seq 1 600); do grep -qx committed3 "$work/out2" && break; sleep 0.05; done
+out=$(q -c "SELECT dbjson_unregister('race')" 2>&1) && fail "unregistered race after the CREATE TABLE committed"
+grep -q "schema race is used by constraint race_t_doc_check" <<<"$out" || fail "after the commit: $out"
+# a CHECK that computes the schema argument may name any schema
+q -c "SELECT dbjson_register('u1', '{}')" -c "CREATE TABLE comp (k text, doc jsonb CHECK (dbjson_valid(doc, 'u' || '1')))" >/dev/null
+out=$(q -c "SELECT dbjson_unregister('u1')" 2>&1) && fail "unregistered u1 while a CHECK computes its name"
+grep -q "constraint comp_doc_check of public.comp computes the schema argument" <<<"$out" || fail "computed name: $out"
+q -c "ALTER TABLE comp DROP CONSTRAINT comp_doc_check" -c "ALTER TABLE comp ADD CHECK (dbjson_valid(doc, k))"
+out=$(q -c "SELECT dbjson_unregister('u1')" 2>&1) && fail "unregistered u1 while a CHECK takes the name from a column"
+grep -q "computes the schema argument" <<<"$out" || fail "name from a column: $out"
+q -c "DROP TABLE comp" -c "DROP TABLE race_t"
+out=$(q -c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SELECT dbjson_unregister('u1')" 2>&1) && fail "unregister in REPEATABLE READ"
+grep -q "READ COMMITTED transaction only" <<<"$out" || fail "repeatable read: $out"
+[ "$(q -c "SELECT dbjson_unregister('u1')")" = t ] || fail "unregister of u1 once no CHECK computes a name"
+
+# bounded memory (B3): a schema over the size limit is refused, both ways
+python3 -c 'print("SELECT dbjson_register(%s, %s);" % ("\x27big\x27", "\x27{\"anyOf\": [" + ",".join(["{\"type\": \"string\", \"maxLength\": 10}"] * 30000) + "]}\x27"))' > "$work/big.sql"
+out=$(q -f "$work/big.sql" 2>&1) && fail "a schema over 1 MB registered"
+grep -q "dbcare: schema big is larger than 1048576 bytes" <<<"$out" || fail "big schema: $out"
 # schema text keeps working through every overload
 [ "$(q -c "SELECT dbjson_valid('{\"city\": 1}'::jsonb, '{\"\$ref\": \"https://example.com/schemas/address.json\"}')")" = f ] || fail "inline \$ref into the registry"
 [ "$(q -c "SELECT dbjson_valid('1'::json, '{\"type\": \"integer\"}')")" = t ] || fail "json document, text schema"
@@ -153,4 +226,5 @@ r=$(s "SELECT dbjson_valid('1'::jsonb, 'rr');")
 s "COMMIT;" >/dev/null
 r=$(s "SELECT dbjson_valid('1'::jsonb, 'rr');")
 [ "$r" = t ] || fail "a session kept the schema its repeatable-read snapshot showed after the transaction: $r"
+exec 4>&-
 echo "ok: registry by name, \$ref, cross-session change, revalidate, unregister, rights"

@@ -133,9 +133,68 @@ if r.execute("SELECT dbjson_valid('1', 'x')").fetchone()[0] != 0:
 r.execute("SELECT dbjson_register('s1', '{\"$id\": \"https://e.com/s\"}')")
 refused(r, "SELECT dbjson_register('s2', '{\"$id\": \"https://e.com/s\"}')",
         want="schema s1 is registered under the URI https://e.com/s already")
-r.execute("SELECT dbjson_register('p', '{\"type\": \"string\"}', 'q')")
-r.execute("SELECT dbjson_register('q', '{\"type\": \"integer\"}')")
-if r.execute("SELECT dbjson_valid('1', 'q')").fetchone()[0] != 1:
-    fail("the name q found the schema registered under the URI q")
+# names never shadow URIs (issue 56 B2): a name is letters, digits, "_",
+# "." and "-"; a URI given or taken from $id is absolute
+r.execute("SELECT dbjson_register('byuri', '{\"$id\": \"https://t.example/b.json\", \"type\": \"integer\"}')")
+for bad in ("https://t.example/b.json", "ca ", "a:b", "a/b", "urn:x"):
+    refused(r, "SELECT dbjson_register(?, '{\"type\": \"string\"}')", (bad,),
+            want="a schema's name starts with a letter")
+if r.execute("SELECT dbjson_valid('1', 'https://t.example/b.json')").fetchone()[0] != 1:
+    fail("a schema argument that is a URI did not find the schema known by it")
+for bad in ("relative.json", "not a uri at all", "https://e.com/x#frag"):
+    refused(r, "SELECT dbjson_register('u1', '{}', ?)", (bad,), want="uri must be an absolute URI")
+refused(r, "SELECT dbjson_register('u2', '{\"$id\": \"relative.json\"}')",
+        want="its root $id is not an absolute URI")
+r.execute("SELECT dbjson_register('u3', '{}', 'urn:example:u3')")
+# unregister of a name never registered: false, even when a CHECK names it
+r.execute("CREATE TABLE nx (doc TEXT CHECK (dbjson_valid(doc, 'nonexistent')))")
+if r.execute("SELECT dbjson_unregister('nonexistent')").fetchone()[0] != 0:
+    fail("unregister of an unknown name is not false")
+# an unknown $ref says how to make it known
+e = refused(r, "SELECT dbjson_valid('1', '{\"$ref\": \"https://e.com/none.json\"}')",
+            want="https://e.com/none.json cannot be resolved")
+if "dbjson_register" not in e:
+    fail(f"the unknown $ref's error does not say to register it: {e}")
+# a row changed around dbjson_register (its text no longer the one its
+# SHA-256 names): never compiled, by a connection that had the old text
+# compiled (which keeps it: the recorded SHA-256 names it) or a new one
+a, b = connect(work + "/forged.db"), connect(work + "/forged.db")
+a.execute("SELECT dbjson_register('fx', '{\"type\": \"string\"}')")
+a.execute("CREATE TABLE fxt (doc TEXT CHECK (dbjson_valid(doc, 'fx')))")
+a.execute("INSERT INTO fxt VALUES ('\"s\"')")
+b.execute("UPDATE dbcare_json_schemas SET schema = '{}' WHERE name = 'fx'")
+refused(b, "INSERT INTO fxt VALUES ('1')", want="was changed outside dbjson_register")
+refused(connect(work + "/forged.db"), "SELECT dbjson_valid('1', 'fx')", want="was changed outside dbjson_register")
+refused(a, "INSERT INTO fxt VALUES ('1')", want="CHECK constraint failed")
+# a CHECK that computes its schema argument may name any schema: unregister
+# refuses while one exists (B4)
+r.execute("SELECT dbjson_register('u4', '{}')")
+r.execute("CREATE TABLE comp (doc TEXT CHECK (dbjson_valid(doc, 'u' || '4')))")
+refused(r, "SELECT dbjson_unregister('u4')", want="constraint")
+e = refused(r, "SELECT dbjson_unregister('u4')", want="computes the schema argument")
+r.execute("DROP TABLE comp")
+r.execute("CREATE TABLE lit (doc TEXT CHECK (dbjson_valid(doc, 'it''s') AND dbjson_valid(doc , '{\"type\": \"string\"}')))")
+if r.execute("SELECT dbjson_unregister('u4')").fetchone()[0] != 1:
+    fail("literal schema arguments kept u4 from being unregistered")
+
+# a pure $ref cycle across registered schemas (B5): a clear error at the
+# first use, not evaluation nesting too deep
+r.execute("SELECT dbjson_register('cyc_a', '{\"$ref\": \"https://e.com/cyc_b\"}', 'https://e.com/cyc_a')")
+r.execute("SELECT dbjson_register('cyc_b', '{\"$ref\": \"https://e.com/cyc_a\"}', 'https://e.com/cyc_b')")
+refused(r, "SELECT dbjson_valid('1', 'cyc_a')", want="is part of a reference cycle")
+
+# bounded memory (issue 56 B3): a schema's text and subschemas are limited,
+# at registration and at compile time with what its $refs load
+big = '{"anyOf": [' + ",".join(['{"type": "string", "maxLength": 10}'] * 30000) + ']}'
+refused(r, "SELECT dbjson_register('big', ?)", (big,), want="is larger than 1048576 bytes")
+refused(r, "SELECT dbjson_valid('1', ?)", (big,), want="is larger than 1048576 bytes")
+many = '{"anyOf": [' + ",".join(["{}"] * 50001) + ']}'
+refused(r, "SELECT dbjson_register('many', ?)", (many,), want="has more than 50000 JSON objects")
+refused(r, "SELECT dbjson_valid('1', ?)", (many,), want="has more than 50000 subschemas")
+half = '{"anyOf": [' + ",".join(['{"type": "string", "maxLength": 10}'] * 16000) + ']}'
+r.execute("SELECT dbjson_register('half1', ?, 'https://e.com/half1')", (half,))
+r.execute("SELECT dbjson_register('half2', ?, 'https://e.com/half2')",
+          (half[:-2] + ', {"$ref": "half1"}]}',))
+refused(r, "SELECT dbjson_valid('1', 'half2')", want="with the documents its $refs load")
 print("ok: registry by name, $ref, cross-connection change, revalidate, unregister")
 PY

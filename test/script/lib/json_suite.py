@@ -20,6 +20,7 @@ required test fails.
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -53,6 +54,12 @@ def remotes(suite):
                     yield REMOTE_BASE + os.path.relpath(path, root), f.read()
 
 
+def remote_name(uri):
+    """The registry name of a remote document: a name is never a URI
+    (letters, digits, "_", "." and "-"), so its path with the rest as "_"."""
+    return "remote_" + re.sub(r"[^A-Za-z0-9_.-]", "_", uri[len(REMOTE_BASE):])
+
+
 def cases(path, draft_uri):
     """(schema text, document text, expected, description) of one file."""
     with open(path, encoding="utf-8") as f:
@@ -75,7 +82,7 @@ class Sqlite:
 
     def register(self, suite):
         for uri, text in remotes(suite):
-            self.db.execute("SELECT dbjson_register(?, ?, ?)", (uri, text, uri))
+            self.db.execute("SELECT dbjson_register(?, ?, ?)", (remote_name(uri), text, uri))
 
     def run(self, batch, format_assertion):
         out = []
@@ -137,7 +144,7 @@ END $$;"""
         self.differ = 0
 
     def register(self, suite):
-        lines = ["SELECT dbjson_register(%s, %s, %s);" % (lit(u), lit(t), lit(u))
+        lines = ["SELECT dbjson_register(%s, %s, %s);" % (lit(remote_name(u)), lit(t), lit(u))
                  for u, t in remotes(suite)]
         subprocess.run([self.psql, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", self.dbname],
                        input="\n".join(lines), check=True, capture_output=True, text=True)
