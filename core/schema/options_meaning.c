@@ -32,7 +32,7 @@ static const char *boolean_value(const char *v, size_t n)
 		const char *word;
 		size_t min; /* the shortest unique prefix */
 		const char *means;
-	} words[] = {{"true", 1, "true"}, {"yes", 1, "true"}, {"on", 2, "true"},  {"1", 1, "true"},
+	} words[] = {{"true", 1, "true"},   {"yes", 1, "true"}, {"on", 2, "true"},   {"1", 1, "true"},
 	             {"false", 1, "false"}, {"no", 1, "false"}, {"off", 2, "false"}, {"0", 1, "false"}};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (n >= words[i].min && n <= strlen(words[i].word) &&

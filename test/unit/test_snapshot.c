@@ -233,12 +233,12 @@ static void test_options_meaning(void)
 	CHECK_STR(dbc_options_by_meaning(&ctx, " SELECT 1;\n WITH (security_invoker=on)"),
 	          " SELECT 1;\n WITH (security_invoker=true)", "a view's options end its definition");
 	const char *odd[] = {
-	    "with (vacuum_index_cleanup=auto)",  /* not a boolean spelling */
-	    "with (security_invoker=o)",         /* on or off? parse_bool refuses it */
-	    "with (fillfactor=1)",               /* not a boolean option */
-	    " SELECT 'with (security_invoker=on)' AS x;",       /* the query's text */
+	    "with (vacuum_index_cleanup=auto)",                   /* not a boolean spelling */
+	    "with (security_invoker=o)",                          /* on or off? parse_bool refuses it */
+	    "with (fillfactor=1)",                                /* not a boolean option */
+	    " SELECT 'with (security_invoker=on)' AS x;",         /* the query's text */
 	    "partition FOR VALUES WITH (modulus 2, remainder 0)", /* no name=value */
-	    " SELECT f(1) WITH (security_barrier=yes) )",       /* not a list ending the text */
+	    " SELECT f(1) WITH (security_barrier=yes) )",         /* not a list ending the text */
 	};
 	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
 		CHECK(dbc_options_by_meaning(&ctx, odd[i]) == odd[i], odd[i]);
