@@ -166,8 +166,8 @@ static int add_problem(dbc_ctx *ctx, dbc_migrate_problems *out, const char *vers
  * had options by meaning (0.3.8 kept a boolean option as written: "with
  * (autovacuum_enabled=off)") is read by today's rule first: when that gives
  * exactly the live schema's text (its fingerprint), the schema has not
- * changed and there is no drift; otherwise the diff is of the snapshot so
- * read, naming no option that changed only its spelling. */
+ * changed and there is no drift; otherwise the diff (which compares options
+ * by meaning too) says what changed. */
 static int drift_by_meaning(dbc_ctx *ctx, dbc_schema *s, const char *snap, const char *nowfp,
                             dbc_schema_changes *diff, bool *drift)
 {
@@ -184,7 +184,7 @@ static int drift_by_meaning(dbc_ctx *ctx, dbc_schema *s, const char *snap, const
 	}
 	if (dbc_schema_snapshot_json(s, &now) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_schema_changes_of(ctx, read, now, diff);
+	return dbc_schema_changes_of(ctx, snap, now, diff);
 }
 
 /* Rows of the schema diff between the recorded snapshot and now; *drift

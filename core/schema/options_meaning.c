@@ -114,28 +114,52 @@ static int rewrite_section(dbc_ctx *ctx, json_t *section, const char *key)
 	return n;
 }
 
-int dbc_snapshot_by_meaning(dbc_ctx *ctx, const char *json, char **out)
+/* Whether text names any of the dialect's boolean options (followed by
+ * '='): a snapshot that does not is read by meaning as it is, unparsed. */
+static bool names_boolean_option(const dbc_dialect *d, const char *text)
+{
+	for (const char *const *b = d->boolean_options; b && *b; b++)
+		for (const char *p = strstr(text, *b); p; p = strstr(p + 1, *b))
+			if (p[strlen(*b)] == '=')
+				return true;
+	return false;
+}
+
+int dbc_snapshot_tree_by_meaning(dbc_ctx *ctx, json_t *snap)
 {
 	/* where the reader applies the rule: tables' options, the definitions
 	 * of views and materialized views (their options end them) */
 	static const char *const parts[][2] = {
 	    {"table", "options"}, {"view", "definition"}, {"materialized view", "definition"}};
-	json_t *snap;
 	int changed = 0;
-	*out = (char *)json;
 	if (!ctx->host->dialect->boolean_options)
-		return DBC_OK;
-	if (!(snap = dbc_json_parse(ctx, json, "the recorded schema snapshot")))
-		return DBC_ERROR;
+		return 0;
 	for (size_t i = 0; changed >= 0 && i < sizeof(parts) / sizeof(parts[0]); i++) {
 		json_t *section = json_object_get(snap, parts[i][0]);
 		int n = json_is_object(section) ? rewrite_section(ctx, section, parts[i][1]) : 0;
 		changed = n < 0 ? -1 : changed + n;
 	}
+	if (changed < 0)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return changed;
+}
+
+int dbc_snapshot_by_meaning(dbc_ctx *ctx, const char *json, char **out)
+{
+	json_t *snap;
+	int changed;
+	*out = (char *)json;
+	if (!names_boolean_option(ctx->host->dialect, json))
+		return DBC_OK;
+	if (!(snap = dbc_json_parse(ctx, json, "the recorded schema snapshot")))
+		return DBC_ERROR;
+	changed = dbc_snapshot_tree_by_meaning(ctx, snap);
 	if (changed > 0)
 		*out = dbc_json_dump(ctx, snap, DBC_JSON_CANONICAL);
 	json_decref(snap);
-	if (changed < 0 || !*out)
+	if (changed < 0)
+		return DBC_ERROR;
+	if (!*out)
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	return DBC_OK;
 }

@@ -178,6 +178,10 @@ char *dbc_options_by_meaning(dbc_ctx *ctx, const char *text);
  * its views' definitions: *out is json itself when nothing changed, else a
  * canonical text in the arena (what today's reader records for that schema). */
 int dbc_snapshot_by_meaning(dbc_ctx *ctx, const char *json, char **out);
+/* The same over a parsed snapshot, in place: the number of texts
+ * rewritten, -1 out of memory (an error set). */
+struct json_t;
+int dbc_snapshot_tree_by_meaning(dbc_ctx *ctx, struct json_t *snapshot);
 
 /* Canonical snapshot: sorted keys, sorted objects, no OIDs, compact. */
 int dbc_schema_snapshot_json(dbc_schema *s, char **out);

@@ -78,6 +78,10 @@ snapshot | grep -q ' WITH (autovacuum_enabled=off)"' || fail "the 0.3.8 record o
 [ "$(q -c "SELECT dbschema_fingerprint()")" != "$(recorded)" ] || fail "the simulated 0.3.8 record is today's"
 [ -z "$(drift)" ] || fail "options spelled on/off recorded by 0.3.8 report drift: $(drift)"
 case "$(health_drift)" in ok\|*) ;; *) fail "health's schema_drift: $(health_drift)" ;; esac
+# and dbschema_diff of a snapshot kept from 0.3.8 with today's
+old_diff="SELECT object_name || ' ' || coalesce(detail, '') FROM dbschema_diff(
+  (SELECT snapshot::jsonb FROM dbcare.migrations_history ORDER BY id DESC LIMIT 1), dbschema_snapshot())"
+[ -z "$(q -c "$old_diff")" ] || fail "dbschema_diff of the 0.3.8 snapshot: $(q -c "$old_diff")"
 q -c "SELECT dbmigrate_assert('3')" >/dev/null
 
 # -- a spelling that changed since (no to off) is no change either; a real
