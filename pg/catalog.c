@@ -75,22 +75,12 @@ static int oom_or_ok(dbc_ctx *ctx, bool ok)
 
 /* -------------------------------------------------------------- tables */
 
-/* The reloptions of column col as "with (a=b, c=d)" in the model: PostgreSQL
- * keeps each option's text as written, so security_invoker=on and =true (or
- * a bare security_invoker) mean the same but differ as text; a boolean
- * option's value is written the one way parse_bool reads it (true or false,
- * any unique prefix of true/false/yes/no, on, off, 1, 0), other options and
- * values as they are. NULL without options. */
+/* The reloptions of column col as "with (a=b, c=d)", each option's text
+ * as PostgreSQL keeps it (as written); NULL without options. The model
+ * has them by meaning: take_table and take_view pass them through
+ * dbc_options_by_meaning (a boolean's on, off, yes... as true or false). */
 #define RELOPTIONS(prefix, col)                                                                    \
-	"(SELECT '" prefix "(' || string_agg(CASE WHEN split_part(o, '=', 1) IN ("                     \
-	"'security_barrier', 'security_invoker', 'autovacuum_enabled', "                               \
-	"'toast.autovacuum_enabled', 'user_catalog_table', 'vacuum_truncate', "                        \
-	"'toast.vacuum_truncate', 'vacuum_index_cleanup', 'toast.vacuum_index_cleanup') "              \
-	"THEN split_part(o, '=', 1) || '=' || CASE "                                                   \
-	"WHEN lower(substr(o, strpos(o, '=') + 1)) ~ '^(t|tr|tru|true|y|ye|yes|on|1)$' THEN 'true' "   \
-	"WHEN lower(substr(o, strpos(o, '=') + 1)) ~ '^(f|fa|fal|fals|false|n|no|of|off|0)$' "         \
-	"THEN 'false' ELSE substr(o, strpos(o, '=') + 1) END ELSE o END, ', ' ORDER BY o) || ')' "     \
-	"FROM unnest(" col ") o)"
+	"(SELECT '" prefix "(' || string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(" col ") o)"
 
 /* The parents of all tables come from one aggregate over pg_inherits (a
  * partition has exactly one): a correlated subquery per table ran two
@@ -157,7 +147,7 @@ static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 		                   : strcmp(kind, "f") == 0 ? "foreign table"
 		                                            : "table");
 		t->partition_of = dbc_strdup(ctx, cell_str(&v[3]));
-		t->options = dbc_strdup(ctx, cell_str(&v[4]));
+		t->options = dbc_options_by_meaning(ctx, dbc_strdup(ctx, cell_str(&v[4])));
 		rel.schema = t->schema;
 		rel.name = t->name;
 		add_rel(&r->rels, &r->nrels, &r->caprels, rel);
@@ -408,7 +398,8 @@ static int take_view(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 	if (!def)
 		return DBC_OK; /* dropped since the query's snapshot: not in the model */
 	memcpy(row, v, sizeof(row));
-	row[4] = dbc_text(dbc_printf(ctx, "%s%s", def, cell_str(&v[4]) ? cell_str(&v[4]) : ""));
+	row[4] = dbc_text(dbc_options_by_meaning(
+	    ctx, dbc_printf(ctx, "%s%s", def, cell_str(&v[4]) ? cell_str(&v[4]) : "")));
 	pfree(def);
 	if (!row[4].s)
 		return oom_or_ok(ctx, false);

@@ -13,6 +13,13 @@
 static const char *const infixes[] = {"postgres", "postgresql", NULL};
 static const char *const foreign_infixes[] = {"sqlite3", "sqlite", NULL};
 static const char *const temporal_words[] = {"timestamp", "date", NULL};
+/* The reloptions of tables and views PostgreSQL 15 reads with parse_bool. */
+static const char *const boolean_options[] = {
+    "security_barrier",           "security_invoker",
+    "autovacuum_enabled",         "toast.autovacuum_enabled",
+    "user_catalog_table",         "vacuum_truncate",
+    "toast.vacuum_truncate",      "vacuum_index_cleanup",
+    "toast.vacuum_index_cleanup", NULL};
 
 /* The lock each kind of statement takes on its table: the lock table of
  * PostgreSQL 15's documentation ("Explicit Locking"). */
@@ -107,6 +114,7 @@ const dbc_dialect pgdbc_dialect = {
     .drops_constraints = true,
     .timestamp_type = "timestamp with time zone",
     .temporal_words = temporal_words,
+    .boolean_options = boolean_options,
     .time_param_type = "timestamp with time zone",
     .json_param = "$%d::pg_catalog.jsonb",
     .time_param = "$%d::pg_catalog.timestamptz",

@@ -166,6 +166,13 @@ typedef struct dbc_dialect {
 	 * a row; NULL: the plain form. Result in the arena. */
 	char *(*null_test)(dbc_ctx *ctx, const char *expr, bool is_null);
 
+	/* ---- the schema model */
+	/* The names of the relation options (WITH (name=value)) whose value is
+	 * a boolean the engine reads in many spellings (on, off, yes, 1...):
+	 * the model writes their values as true or false
+	 * (dbc_options_by_meaning). NULL-terminated; NULL: no such options. */
+	const char *const *boolean_options;
+
 	/* ---- bookkeeping */
 	/* Privileges are granted per column: a read that needs no script text
 	 * must not name the script columns (has_down then comes from the down

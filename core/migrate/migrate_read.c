@@ -161,6 +161,32 @@ static int add_problem(dbc_ctx *ctx, dbc_migrate_problems *out, const char *vers
 	return DBC_OK;
 }
 
+/* The recorded snapshot snap against the live model s, whose fingerprint
+ * nowfp differs from the recorded one. A snapshot recorded before the model
+ * had options by meaning (0.3.8 kept a boolean option as written: "with
+ * (autovacuum_enabled=off)") is read by today's rule first: when that gives
+ * exactly the live schema's text (its fingerprint), the schema has not
+ * changed and there is no drift; otherwise the diff (which compares options
+ * by meaning too) says what changed. */
+static int drift_by_meaning(dbc_ctx *ctx, dbc_schema *s, const char *snap, const char *nowfp,
+                            dbc_schema_changes *diff, bool *drift)
+{
+	char *read, *readfp, *now;
+	if (dbc_snapshot_by_meaning(ctx, snap, &read) != DBC_OK)
+		return DBC_ERROR;
+	if (read != snap) {
+		if (dbc_schema_fingerprint_of(ctx, read, &readfp) != DBC_OK)
+			return DBC_ERROR;
+		if (strcmp(readfp, nowfp) == 0) {
+			*drift = false;
+			return DBC_OK;
+		}
+	}
+	if (dbc_schema_snapshot_json(s, &now) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_schema_changes_of(ctx, snap, now, diff);
+}
+
 /* Rows of the schema diff between the recorded snapshot and now; *drift
  * tells whether the fingerprints differ. The live schema is *live when the
  * caller has it, else read through the host only when a snapshot was
@@ -168,7 +194,7 @@ static int add_problem(dbc_ctx *ctx, dbc_migrate_problems *out, const char *vers
  * fingerprint, so the snapshot text is built only to diff. */
 int dbc_mig_drift_rows(dbc_ctx *ctx, dbc_schema **live, dbc_schema_changes *diff, bool *drift)
 {
-	char *fp, *snap, *now, *nowfp;
+	char *fp, *snap, *nowfp;
 	int64_t id;
 	dbc_schema *s = *live;
 	*drift = false;
@@ -195,9 +221,7 @@ int dbc_mig_drift_rows(dbc_ctx *ctx, dbc_schema **live, dbc_schema_changes *diff
 		return DBC_ERROR;
 	if (!snap)
 		return DBC_OK;
-	if (dbc_schema_snapshot_json(s, &now) != DBC_OK)
-		return DBC_ERROR;
-	return dbc_schema_changes_of(ctx, snap, now, diff);
+	return drift_by_meaning(ctx, s, snap, nowfp, diff, drift);
 }
 
 /* validate's "drift" problems, into out. */

@@ -2,6 +2,7 @@
  * diff.c — dbschema_diff: compares two canonical snapshots object by object and
  * says in words what changed inside a changed object ("columns.email: added",
  * "columns.name.type: \"text\" -> \"varchar(80)\""), so drift reports read well.
+ * Relation options compare by meaning (options_meaning.c).
  */
 #include "base/json.h"
 #include "schema/schema.h"
@@ -215,6 +216,11 @@ int dbc_schema_changes_of(dbc_ctx *ctx, const char *from_json, const char *to_js
 	int rc = check_shape(ctx, a, "from");
 	if (rc == DBC_OK)
 		rc = check_shape(ctx, c, "to");
+	/* options by meaning on both sides: a snapshot recorded before the
+	 * rule (0.3.8) says autovacuum_enabled=off where today's says =false */
+	if (rc == DBC_OK &&
+	    (dbc_snapshot_tree_by_meaning(ctx, a) < 0 || dbc_snapshot_tree_by_meaning(ctx, c) < 0))
+		rc = DBC_ERROR;
 	const json_t *ea = json_object_get(a, "engine"), *ec = json_object_get(c, "engine");
 	if (rc == DBC_OK && ea && ec && !json_equal((json_t *)ea, (json_t *)ec))
 		rc = dbc_error(

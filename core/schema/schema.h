@@ -168,6 +168,21 @@ char *dbc_qualified_name(dbc_ctx *ctx, const char *schema, const char *name);
 /* The same, each part quoted by the host: safe to paste into SQL. */
 char *dbc_quoted_name(dbc_ctx *ctx, const char *schema, const char *name);
 
+/* A relation's options by meaning (options_meaning.c): text (a table's
+ * options, a view's definition) with the boolean options of the option list
+ * ending it (the dialect's boolean_options) valued "true" or "false"
+ * however they were spelled; text itself when nothing is spelled otherwise,
+ * NULL out of memory. */
+char *dbc_options_by_meaning(dbc_ctx *ctx, const char *text);
+/* A recorded snapshot with the same rule applied to its tables' options and
+ * its views' definitions: *out is json itself when nothing changed, else a
+ * canonical text in the arena (what today's reader records for that schema). */
+int dbc_snapshot_by_meaning(dbc_ctx *ctx, const char *json, char **out);
+/* The same over a parsed snapshot, in place: the number of texts
+ * rewritten, -1 out of memory (an error set). */
+struct json_t;
+int dbc_snapshot_tree_by_meaning(dbc_ctx *ctx, struct json_t *snapshot);
+
 /* Canonical snapshot: sorted keys, sorted objects, no OIDs, compact. */
 int dbc_schema_snapshot_json(dbc_schema *s, char **out);
 /* SHA-256 (64 lowercase hex) of the canonical snapshot text. */

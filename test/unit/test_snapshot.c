@@ -213,6 +213,53 @@ static void test_model_checks(dbc_ctx *ctx)
 	CHECK(ixd && !ixd[0] && ixd[1] && !ixd[2], "tables with an index");
 }
 
+/* A relation's options by meaning (PostgreSQL's dialect): a boolean
+ * option's value as true or false however spelled, anything else as it is,
+ * and a recorded snapshot read by the same rule. */
+static void test_options_meaning(void)
+{
+	dbc_host pg = unit_host;
+	dbc_ctx ctx;
+	pg.dialect = &pgdbc_dialect;
+	dbc_ctx_init(&ctx, &pg, NULL);
+	const char *same = "unlogged; with (autovacuum_enabled=false, fillfactor=70)";
+	CHECK(dbc_options_by_meaning(&ctx, same) == same, "already by meaning: the same text");
+	CHECK(dbc_options_by_meaning(&ctx, NULL) == NULL, "no options");
+	CHECK_STR(dbc_options_by_meaning(&ctx, "with (autovacuum_enabled=OFF, fillfactor=70, "
+	                                       "toast.vacuum_truncate=y, user_catalog_table=0)"),
+	          "with (autovacuum_enabled=false, fillfactor=70, toast.vacuum_truncate=true, "
+	          "user_catalog_table=false)",
+	          "each boolean option by meaning");
+	CHECK_STR(dbc_options_by_meaning(&ctx, " SELECT 1;\n WITH (security_invoker=on)"),
+	          " SELECT 1;\n WITH (security_invoker=true)", "a view's options end its definition");
+	const char *odd[] = {
+	    "with (vacuum_index_cleanup=auto)",                   /* not a boolean spelling */
+	    "with (security_invoker=o)",                          /* on or off? parse_bool refuses it */
+	    "with (fillfactor=1)",                                /* not a boolean option */
+	    " SELECT 'with (security_invoker=on)' AS x;",         /* the query's text */
+	    "partition FOR VALUES WITH (modulus 2, remainder 0)", /* no name=value */
+	    " SELECT f(1) WITH (security_barrier=yes) )",         /* not a list ending the text */
+	};
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		CHECK(dbc_options_by_meaning(&ctx, odd[i]) == odd[i], odd[i]);
+	char *out;
+	const char *old = "{\"engine\":\"postgresql\",\"format\":1,\"index\":{},"
+	                  "\"table\":{\"public.t\":{\"kind\":\"table\",\"options\":"
+	                  "\"with (autovacuum_enabled=off)\"}},\"view\":{\"public.v\":"
+	                  "{\"definition\":\" SELECT 1; WITH (security_invoker=on)\"}}}";
+	CHECK(dbc_snapshot_by_meaning(&ctx, old, &out) == DBC_OK, "a recorded snapshot reads");
+	CHECK_STR(out,
+	          "{\"engine\":\"postgresql\",\"format\":1,\"index\":{},"
+	          "\"table\":{\"public.t\":{\"kind\":\"table\",\"options\":"
+	          "\"with (autovacuum_enabled=false)\"}},\"view\":{\"public.v\":"
+	          "{\"definition\":\" SELECT 1; WITH (security_invoker=true)\"}}}",
+	          "its options by meaning, canonical text");
+	const char *now = out;
+	CHECK(dbc_snapshot_by_meaning(&ctx, now, &out) == DBC_OK && out == now,
+	      "by meaning already: the same text");
+	dbc_ctx_finish(&ctx);
+}
+
 int main(void)
 {
 	dbc_ctx ctx;
@@ -222,5 +269,6 @@ int main(void)
 	test_copy();
 	test_model_checks(&ctx);
 	dbc_ctx_finish(&ctx);
+	test_options_meaning();
 	return unit_done();
 }
