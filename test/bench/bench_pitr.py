@@ -1,24 +1,27 @@
 """bench_pitr.py — SQLite point-in-time recovery (`dbcare log`,
 `dbcare restore --to-time`, docs/backups.md "Back to any moment").
 
-1. A writer commits 3,000 single-row transactions (a 200-byte row each)
-   into a WAL database, alone and then while `dbcare log` captures: the
-   writer's CPU, and the writer's plus the capture's together from after
-   the capture's start and base to 0.3 s after the last commit (target:
-   capture costs ≤ 1.1× the CPU of the writes without it); and the log's
-   bytes against the WAL bytes those commits wrote (frame headers and pages;
-   target ≤ 1.2×).
-1b. The same writes by a connection with the module loaded and
-   backup.log.dir set, which captures in its own commits (its WAL hook):
-   the writer's CPU (the capture's is in it) against the writer alone,
-   and against the same connection with the module loaded and no capture;
-   beside them the hand-written floor (test/bench/pitr_floor.c: a WAL hook
-   that only reads the commit's new WAL bytes, one pread, and appends them
-   to a file, one write: no record, no check, no checkpoint control), the
-   least any capture in the commit costs. Each side measured ROUNDS times,
-   interleaved, the median taken (the machine's noise moves all alike);
-   in /dev/shm (3,000 commits) and on the disk under build/ (1,000
-   commits: each commit's fsync is real there).
+1. A writer (a Python sqlite3 connection) commits single-row transactions
+   (a 200-byte row each: two 4 KB pages in the WAL) into a WAL database:
+   10,000 in /dev/shm (no fsync cost) and 2,000 on the disk under build/
+   (each commit's fsync real). Side by side, ROUNDS interleaved rounds
+   (the median, and each side's rounds as ratios to the same round's
+   writer alone): the writer alone; with the module loaded and no
+   capture; with each hand-written floor (test/bench/pitr_floor.c: a WAL
+   hook that only copies the commit's new WAL bytes to a file, no record,
+   no check, no checkpoint control: pread + write in the hook, the floor;
+   copy_file_range; every 8th commit; a copier thread); with the module
+   capturing in its own commits (backup.log.dir set: the capture's CPU is
+   the writer's); and while `dbcare log` captures in a process of its
+   own. "The writer's CPU" is the writer process's (all its threads,
+   time.process_time, over its commits alone); for `dbcare log` the
+   capture process's CPU over the same commits (from just before the
+   first to 0.3 s after the last, /proc/PID/stat) is reported beside it
+   and added to it in a row of its own. Target: ≤ 1.1× the writer alone.
+   The log's bytes against the WAL bytes its commits wrote (frame
+   headers and pages; target ≤ 1.2×). BENCH_PITR_BEFORE=path adds the
+   `dbcare log` of another build as a side (a change against the build
+   before it).
 2. A 100 MB database (20 MB with BENCH_QUICK) captured, then 1,000 commits:
    `dbcare restore --to-time` of the moment after them against `dbcare
    restore` of the capture's base alone, each into a new file (target ≤ 2×)."""
@@ -66,9 +69,9 @@ def write(c, n):
     return self_cpu() - c0
 
 
-def capture(db, log):
+def capture(db, log, cli=CLI):
     os.makedirs(log, exist_ok=True)
-    p = subprocess.Popen([CLI, "log", log, "--db", "sqlite:" + db, "--module", MODULE],
+    p = subprocess.Popen([cli, "log", log, "--db", "sqlite:" + db, "--module", MODULE],
                          stderr=subprocess.DEVNULL)
     deadline = time.time() + 30
     while not glob.glob(os.path.join(log, "base-*.db")) and time.time() < deadline:
@@ -146,14 +149,19 @@ def floor_writer(db, copy, design):
     return c
 
 
-def log_round(place, i, commits):
+# BENCH_PITR_BEFORE=path: another build's dbcare command, its `dbcare log`
+# a side of the same rounds (a change measured against the build before it)
+BEFORE_CLI = os.environ.get("BENCH_PITR_BEFORE")
+
+
+def log_round(place, i, commits, cli=CLI):
     """The writer (a plain connection, SQLite's automatic checkpoint) while
     `dbcare log` captures in a process of its own: the writer's CPU, and the
     capture process's from just before the first commit to 0.3 s after the
     last (its start and base left out), and the log's directory."""
     db, log = os.path.join(place, f"ml{i}.db"), os.path.join(place, f"mllog{i}")
     c = fresh(db)
-    p = capture(db, log)
+    p = capture(db, log, cli)
     time.sleep(0.2)
     k0 = process_cpu(p.pid)
     cpu = write(c, commits)
@@ -168,7 +176,8 @@ def module_rounds(place, commits):
     """Every side, ROUNDS interleaved rounds each, in directory place: the
     writer's CPU seconds per round of each side (and the `dbcare log`
     process's beside), and the last round's logs."""
-    sides = {k: [] for k in ("alone", "module", *FLOORS, "capture", "log", "log process")}
+    sides = {k: [] for k in ("alone", "module", *FLOORS, "capture", "log", "log process",
+                             "log before", "log before process")}
     logs = {}
     for i in range(ROUNDS):
         c = fresh(os.path.join(place, f"ma{i}.db"))
@@ -189,6 +198,10 @@ def module_rounds(place, commits):
         cpu, captured, logs["log"] = log_round(place, i, commits)
         sides["log"].append(cpu)
         sides["log process"].append(captured)
+        if BEFORE_CLI:
+            cpu, captured, _ = log_round(place, i, commits, BEFORE_CLI)
+            sides["log before"].append(cpu)
+            sides["log before process"].append(captured)
         for f in glob.glob(os.path.join(place, "m*.db*")) + glob.glob(os.path.join(place, "*.copy")):
             os.unlink(f)
     return sides, logs
@@ -196,7 +209,7 @@ def module_rounds(place, commits):
 
 def bench_module_capture(b, place, where, commits):
     sides, logs = module_rounds(place, commits)
-    med = {k: median(v) for k, v in sides.items()}
+    med = {k: median(v) for k, v in sides.items() if v}
     alone = med["alone"]
     size = f"{commits} commits, {where}"
     ref = "writer alone (CPU, median)"
@@ -234,6 +247,11 @@ def bench_module_capture(b, place, where, commits):
     b.add("pitr", "sqlite", size, "writer + dbcare log process (CPU, the two together)",
           both * 1000, ROUNDS, ratio=both / alone, ref=ref,
           note=f"{over(both)}; {rounds('log', 'log process')}")
+    if BEFORE_CLI:
+        b.add("pitr", "sqlite", size, "writer while dbcare log of BENCH_PITR_BEFORE captures",
+              med["log before"] * 1000, ROUNDS, ratio=med["log before"] / alone, ref=ref,
+              note=f"{over(med['log before'])}; {rounds('log before')}; the capture process "
+                   f"beside it: {med['log before process'] * 1000:.0f} ms (median)")
     for side, name in (("capture", "module's"), ("log", "dbcare log's")):
         wal, logged = wal_and_log_bytes(logs[side])
         b.add("pitr", "sqlite", size, f"{name} log bytes / WAL bytes", 0, 1, ratio=logged / wal,

@@ -48,7 +48,7 @@ typedef struct floor_state {
 	pthread_mutex_t mu;
 	pthread_cond_t wake, idle;
 	int64_t want;
-	bool busy;
+	bool busy, quit;
 } floor_state;
 
 static void copy_to(floor_state *s, int64_t end)
@@ -82,8 +82,10 @@ static void *copier(void *arg)
 	floor_state *s = arg;
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		while (s->want == s->copied)
+		while (!s->quit && s->want == s->copied)
 			pthread_cond_wait(&s->wake, &s->mu);
+		if (s->quit)
+			break;
 		int64_t end = s->want;
 		s->busy = true;
 		pthread_mutex_unlock(&s->mu);
@@ -93,7 +95,32 @@ static void *copier(void *arg)
 		if (s->want == s->copied)
 			pthread_cond_broadcast(&s->idle);
 	}
+	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* The connection closes: its copier thread stopped (the extension's code
+ * is unloaded with the connection), its files closed. */
+static void stop(void *arg)
+{
+	floor_state *s = arg;
+	if (s->design == THREAD) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = true;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->th, NULL);
+	}
+	close(s->wal_fd);
+	close(s->out_fd);
+	free(s->buf);
+	free(s);
+}
+
+static void nothing(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	sqlite3_result_null(ctx);
 }
 
 /* thread: the copier handed the WAL's new end; with wait, returns once it
@@ -148,7 +175,7 @@ static void start(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	/* each writer its own state (the bench's rounds load it again and
-	 * again in one process; a copier thread, once idle, stays idle) */
+	 * again in one process), freed when its connection closes (stop) */
 	floor_state *s = calloc(1, sizeof *s);
 	if (!s) {
 		sqlite3_result_error_nomem(ctx);
@@ -174,6 +201,9 @@ static void start(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_error(ctx, "pitr_floor: cannot start the copier thread", -1);
 		return;
 	}
+	/* a function of the connection whose destructor stops the copier */
+	sqlite3_create_function_v2(db, "pitr_floor_state", 0, SQLITE_UTF8, s, nothing, NULL, NULL,
+	                           stop);
 	sqlite3_wal_hook(db, on_wal, s);
 	sqlite3_result_int(ctx, 1);
 }
