@@ -1,7 +1,7 @@
 /*
  * cmd_log.c — dbcare log DIR: the SQLite point-in-time capture (the
  * module's own, sqlite/pitr_capture.c, built into the command), polling
- * every --sleep-ms (default 50) until SIGTERM,
+ * every --sleep-ms (default 50; sooner while the WAL grows fast) until SIGTERM,
  * SIGINT or --run-for; a segment closes after --segment-interval or
  * --segment-bytes. Exits 1 when the capture fails (the log stays whole up
  * to its last record; the next run continues it or starts a new base).
