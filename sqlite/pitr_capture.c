@@ -417,14 +417,20 @@ static int advance(pitr_capture *c, copy_arg *a)
 	return 0;
 }
 
-/* The write lock taken on c->wr if no writer holds it now: never waits
+/* The write lock taken on c->wr if no writer holds it within wait_ms
  * (the caller, a poll, tries again at the next one). */
-static bool write_lock_now(pitr_capture *c)
+static bool write_lock_within(pitr_capture *c, int wait_ms)
 {
-	sqlite3_busy_timeout(c->wr, 0);
+	sqlite3_busy_timeout(c->wr, wait_ms);
 	int began = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	sqlite3_busy_timeout(c->wr, 10000);
 	return began == SQLITE_OK;
+}
+
+/* The write lock if no writer holds it now: never waits. */
+static bool write_lock_now(pitr_capture *c)
+{
+	return write_lock_within(c, 0);
 }
 
 /* A busy database (commits at every poll, none finds the WAL unchanged)
@@ -444,10 +450,11 @@ static int vouch_busy(pitr_capture *c)
 
 /* The WAL checkpointed by the capture: under the write lock (no commit
  * can come), every frame copied, the readers released, a passive
- * checkpoint, a new reader, the lock released. Busy: tried again later. */
+ * checkpoint, a new reader, the lock released. Busy (for ckpt_wait_ms):
+ * tried again at the next poll. */
 static int checkpoint(pitr_capture *c)
 {
-	if (!write_lock_now(c))
+	if (!write_lock_within(c, c->ckpt_wait_ms))
 		return 0;
 	copy_arg a = {.c = c, .fenced = true};
 	int rc = advance(c, &a);

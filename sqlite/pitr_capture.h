@@ -44,6 +44,9 @@ typedef struct pitr_capture {
 	int64_t seg_interval_ms, seg_bytes;
 	uint32_t ckpt_frames; /* checkpoint once the WAL holds this many frames */
 	size_t poll_bytes;    /* the most a poll copies (0: 16 MB; smaller: tests only) */
+	/* how long a checkpoint waits for the write lock (0: it tries once, the
+	 * module's capture, inside an application's commit) */
+	int ckpt_wait_ms;
 	/* a poll that begins more than stall_ms after the last whole poll
 	 * began marks its commits behind (pitr_log.h; 0: never, the module's
 	 * capture, which copies at its connection's commits) */

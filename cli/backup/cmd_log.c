@@ -1,7 +1,7 @@
 /*
  * cmd_log.c — dbcare log DIR: the SQLite point-in-time capture (the
  * module's own, sqlite/pitr_capture.c, built into the command), polling
- * every --sleep-ms (default 50) until SIGTERM,
+ * every --sleep-ms (default 50; sooner while the WAL grows fast) until SIGTERM,
  * SIGINT or --run-for; a segment closes after --segment-interval or
  * --segment-bytes. Exits 1 when the capture fails (the log stays whole up
  * to its last record; the next run continues it or starts a new base).
@@ -20,6 +20,24 @@
 #include <time.h>
 
 #define FAILURES_MAX 100
+
+/* The capture checkpoints once the WAL holds this many frames: half of
+ * SQLite's automatic checkpoint (1,000 frames, a writer's default). A
+ * writer's own automatic checkpoint runs at every commit once the WAL
+ * holds 1,000 frames, and while the capture's reader keeps the WAL from
+ * starting again each of those runs finds little or nothing it may copy
+ * (and with the reader on the database file alone, sorts the whole
+ * WAL's index to learn so): the writer pays for a checkpoint at every
+ * commit. The capture's own checkpoint, sooner, starts the WAL again
+ * before the writer's threshold is reached. */
+#define CAPTURE_CKPT_FRAMES 500
+/* The capture's checkpoint waits this long for the write lock: a writer
+ * committing back to back leaves it free only between two commits, and a
+ * checkpoint that never gets it never starts the WAL again (the writer's
+ * own automatic checkpoints then run at every commit, above). */
+#define CAPTURE_CKPT_WAIT_MS 20
+/* The shortest wait between two polls (next_wait_ms). */
+#define POLL_MIN_MS 5
 
 static volatile sig_atomic_t stop_now;
 
@@ -58,6 +76,26 @@ static size_t test_bytes(const char *name)
 	const char *v = getenv(name);
 	long long n = v ? strtoll(v, NULL, 10) : 0;
 	return n > 0 ? (size_t)n : 0;
+}
+
+/* The wait before the next poll: poll_ms, shorter when the WAL grew so
+ * fast since the last poll (*last, at *last_ms; both moved on) that a
+ * wait of poll_ms would let it pass half the capture's checkpoint
+ * threshold: the next poll (and checkpoint) comes before a writer's own
+ * automatic checkpoint would (CAPTURE_CKPT_FRAMES). At least POLL_MIN_MS. */
+static int next_wait_ms(const pitr_capture *c, wal_pos *last, double *last_ms, int poll_ms)
+{
+	double now = dbc_monotonic_ms(), elapsed = now - *last_ms;
+	/* a WAL started again since: its frames so far are all new */
+	uint32_t grown = c->pos.salt1 == last->salt1 && c->pos.frame >= last->frame
+	                     ? c->pos.frame - last->frame
+	                     : c->pos.frame;
+	*last = c->pos;
+	*last_ms = now;
+	if (grown == 0 || elapsed <= 0)
+		return poll_ms;
+	double wait = (CAPTURE_CKPT_FRAMES / 2) * elapsed / grown;
+	return wait >= poll_ms ? poll_ms : wait <= POLL_MIN_MS ? POLL_MIN_MS : (int)wait;
 }
 
 static void on_signal(int sig)
@@ -109,7 +147,8 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .identity = identity,
 	                  .seg_interval_ms = (int64_t)((o->segment_s > 0 ? o->segment_s : 60) * 1000),
 	                  .seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (int64_t)64 << 20,
-	                  .ckpt_frames = 1000,
+	                  .ckpt_frames = CAPTURE_CKPT_FRAMES,
+	                  .ckpt_wait_ms = CAPTURE_CKPT_WAIT_MS,
 	                  .poll_bytes = test_bytes("DBCARE_TEST_POLL_BYTES"),
 	                  .record_bytes = test_bytes("DBCARE_TEST_RECORD_BYTES"),
 	                  .scan_pause_ms = (int)test_bytes("DBCARE_TEST_SCAN_PAUSE_MS"),
@@ -130,10 +169,13 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	/* a failed poll keeps the reader it held (nothing can be lost) and is
 	 * tried again: a lock held too long, a full disk freed; the capture
 	 * gives up after FAILURES_MAX in a row */
-	int rc = 0, failures = 0;
+	int rc = 0, failures = 0, wait_ms = poll_ms;
+	wal_pos last = c.pos;
+	double last_ms = dbc_monotonic_ms();
 	while (!stop_now && failures < FAILURES_MAX) {
-		nanosleep(&(struct timespec){poll_ms / 1000, (long)(poll_ms % 1000) * 1000000}, NULL);
+		nanosleep(&(struct timespec){wait_ms / 1000, (long)(wait_ms % 1000) * 1000000}, NULL);
 		rc = pitr_capture_poll(&c);
+		wait_ms = next_wait_ms(&c, &last, &last_ms, poll_ms);
 		failures = rc == 0 ? 0 : failures + 1;
 		if (o->run_for_s > 0 && dbc_monotonic_ms() - begun >= o->run_for_s * 1000)
 			break;

@@ -1,24 +1,27 @@
 """bench_pitr.py — SQLite point-in-time recovery (`dbcare log`,
 `dbcare restore --to-time`, docs/backups.md "Back to any moment").
 
-1. A writer commits 3,000 single-row transactions (a 200-byte row each)
-   into a WAL database, alone and then while `dbcare log` captures: the
-   writer's CPU, and the writer's plus the capture's together from after
-   the capture's start and base to 0.3 s after the last commit (target:
-   capture costs ≤ 1.1× the CPU of the writes without it); and the log's
-   bytes against the WAL bytes those commits wrote (frame headers and pages;
-   target ≤ 1.2×).
-1b. The same writes by a connection with the module loaded and
-   backup.log.dir set, which captures in its own commits (its WAL hook):
-   the writer's CPU (the capture's is in it) against the writer alone,
-   and against the same connection with the module loaded and no capture;
-   beside them the hand-written floor (test/bench/pitr_floor.c: a WAL hook
-   that only reads the commit's new WAL bytes, one pread, and appends them
-   to a file, one write: no record, no check, no checkpoint control), the
-   least any capture in the commit costs. Each side measured ROUNDS times,
-   interleaved, the median taken (the machine's noise moves all alike);
-   in /dev/shm (3,000 commits) and on the disk under build/ (1,000
-   commits: each commit's fsync is real there).
+1. A writer (a Python sqlite3 connection) commits single-row transactions
+   (a 200-byte row each: two 4 KB pages in the WAL) into a WAL database:
+   10,000 in /dev/shm (no fsync cost) and 2,000 on the disk under build/
+   (each commit's fsync real). Side by side, ROUNDS interleaved rounds
+   (the median, and each side's rounds as ratios to the same round's
+   writer alone): the writer alone; with the module loaded and no
+   capture; with each hand-written floor (test/bench/pitr_floor.c: a WAL
+   hook that only copies the commit's new WAL bytes to a file, no record,
+   no check, no checkpoint control: pread + write in the hook, the floor;
+   copy_file_range; every 8th commit; a copier thread); with the module
+   capturing in its own commits (backup.log.dir set: the capture's CPU is
+   the writer's); and while `dbcare log` captures in a process of its
+   own. "The writer's CPU" is the writer process's (all its threads,
+   time.process_time, over its commits alone); for `dbcare log` the
+   capture process's CPU over the same commits (from just before the
+   first to 0.3 s after the last, /proc/PID/stat) is reported beside it
+   and added to it in a row of its own. Target: ≤ 1.1× the writer alone.
+   The log's bytes against the WAL bytes its commits wrote (frame
+   headers and pages; target ≤ 1.2×). BENCH_PITR_BEFORE=path adds the
+   `dbcare log` of another build as a side (a change against the build
+   before it).
 2. A 100 MB database (20 MB with BENCH_QUICK) captured, then 1,000 commits:
    `dbcare restore --to-time` of the moment after them against `dbcare
    restore` of the capture's base alone, each into a new file (target ≤ 2×)."""
@@ -36,7 +39,6 @@ from benchlib import QUICK, ROOT, median
 
 CLI = os.path.join(ROOT, "build", "cli", "dbcare")
 MODULE = os.path.join(ROOT, "build", "sqlite", "dbcare.so")
-COMMITS = 3000
 MB = 20 if QUICK else 100
 
 
@@ -67,9 +69,9 @@ def write(c, n):
     return self_cpu() - c0
 
 
-def capture(db, log):
+def capture(db, log, cli=CLI):
     os.makedirs(log, exist_ok=True)
-    p = subprocess.Popen([CLI, "log", log, "--db", "sqlite:" + db, "--module", MODULE],
+    p = subprocess.Popen([cli, "log", log, "--db", "sqlite:" + db, "--module", MODULE],
                          stderr=subprocess.DEVNULL)
     deadline = time.time() + 30
     while not glob.glob(os.path.join(log, "base-*.db")) and time.time() < deadline:
@@ -92,7 +94,7 @@ def wal_and_log_bytes(log):
         off = 8
         while off + 20 <= len(data):
             magic, kind, pl = struct.unpack_from("<III", data, off)
-            if kind == ord("C"):
+            if kind & 0x7FFFFFFF == ord("C"):  # the top bit: seen late (pitr_log.h)
                 n = struct.unpack_from("<I", data, off + 56)[0]
                 wal += n * (24 + (pl - 40) // n - 4)
             # closed by a CRC-32C ("DBCK"), or a SHA-256 ("DBCR", the first format)
@@ -100,44 +102,29 @@ def wal_and_log_bytes(log):
     return wal, total
 
 
-def bench_capture(b):
-    alone = fresh(b.path("alone.db"))
-    cpu_alone = write(alone, COMMITS)
-    alone.close()
-    db, log = b.path("captured.db"), b.path("log1")
-    c = fresh(db)
-    p = capture(db, log)
-    time.sleep(0.3)
-    k0 = process_cpu(p.pid)  # after its start and base: the steady cost
-    cpu_writer = write(c, COMMITS)
-    time.sleep(0.3)
-    cpu_capture = process_cpu(p.pid) - k0
-    stop(p)
-    c.close()
-    wal, logged = wal_and_log_bytes(log)
-    size = f"{COMMITS} commits"
-    b.add("pitr", "sqlite", size, "writer alone (CPU)", cpu_alone * 1000, 1)
-    total = (cpu_writer + cpu_capture) / cpu_alone
-    b.add("pitr", "sqlite", size, "writer + dbcare log (CPU)", (cpu_writer + cpu_capture) * 1000, 1,
-          ratio=total, ref="writer alone (CPU)", target="≤ 1.1×", met=total <= 1.1,
-          note=f"writer {cpu_writer * 1000:.0f} ms, capture {cpu_capture * 1000:.0f} ms")
-    b.add("pitr", "sqlite", size, "log bytes / WAL bytes", 0, 1, ratio=logged / wal,
-          ref="WAL bytes", target="≤ 1.2×", met=logged / wal <= 1.2,
-          note=f"{logged} log bytes for {wal} WAL bytes")
-
-
-ROUNDS = 3 if QUICK else 7
-DISK_COMMITS = 1000
+ROUNDS = 3 if QUICK else 9
+# /dev/shm: 10,000 commits (about 0.15 s of the writer alone), long enough
+# for `dbcare log` (which polls every 50 ms) to be polling all along;
+# the disk: 2,000 commits (each commit's fsync is real there)
+SHM_COMMITS = 2000 if QUICK else 10000
+DISK_COMMITS = 500 if QUICK else 2000
 FLOOR_SRC = os.path.join(ROOT, "test", "bench", "pitr_floor.c")
 FLOOR = os.path.join(ROOT, "build", "bench", "pitr_floor.so")
+# the floor's designs (pitr_floor.c), each a side of the rounds
+FLOORS = {
+    "copy": "hand-written floor: pread + write in the hook",
+    "range": "floor: copy_file_range in the hook (no read into the process)",
+    "batch8": "floor: pread + write every 8th commit (the 7 between copied late)",
+    "thread": "floor: pread + write by a thread of the writer's process",
+}
 
 
 def build_floor():
-    """test/bench/pitr_floor.c, the hand-written floor of a capture in the
-    commit (a WAL hook that appends the WAL's new bytes to a file)."""
+    """test/bench/pitr_floor.c, the hand-written floors of a capture in the
+    writer's process (a WAL hook that appends the WAL's new bytes to a file)."""
     os.makedirs(os.path.dirname(FLOOR), exist_ok=True)
-    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-o", FLOOR,
-                    FLOOR_SRC], check=True)
+    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-pthread",
+                    "-o", FLOOR, FLOOR_SRC], check=True)
 
 
 def module_writer(db, log=None):
@@ -153,64 +140,123 @@ def module_writer(db, log=None):
     return c
 
 
-def floor_writer(db, copy):
-    """A connection whose WAL hook is the hand-written floor (pitr_floor.c)."""
+def floor_writer(db, copy, design):
+    """A connection whose WAL hook is a hand-written floor (pitr_floor.c)."""
     c = fresh(db)
     c.enable_load_extension(True)
     c.load_extension(FLOOR)  # entry point sqlite3_pitrfloor_init
-    c.execute("SELECT pitr_floor(?)", (copy,)).fetchall()
+    c.execute("SELECT pitr_floor(?, ?)", (copy, design)).fetchall()
     return c
 
 
+# BENCH_PITR_BEFORE=path: another build's dbcare command, its `dbcare log`
+# a side of the same rounds (a change measured against the build before it)
+BEFORE_CLI = os.environ.get("BENCH_PITR_BEFORE")
+
+
+def log_round(place, i, commits, cli=CLI):
+    """The writer (a plain connection, SQLite's automatic checkpoint) while
+    `dbcare log` captures in a process of its own: the writer's CPU, and the
+    capture process's from just before the first commit to 0.3 s after the
+    last (its start and base left out), and the log's directory."""
+    db, log = os.path.join(place, f"ml{i}.db"), os.path.join(place, f"mllog{i}")
+    c = fresh(db)
+    p = capture(db, log, cli)
+    time.sleep(0.2)
+    k0 = process_cpu(p.pid)
+    cpu = write(c, commits)
+    time.sleep(0.3)
+    captured = process_cpu(p.pid) - k0
+    stop(p)
+    c.close()
+    return cpu, captured, log
+
+
 def module_rounds(place, commits):
-    """The writer alone, with the floor, with the module loaded and with the
-    module capturing: ROUNDS interleaved rounds each, in directory place.
-    The CPU seconds per round of each side, and the last round's log."""
-    sides = {"alone": [], "floor": [], "module": [], "capture": []}
-    log = None
+    """Every side, ROUNDS interleaved rounds each, in directory place: the
+    writer's CPU seconds per round of each side (and the `dbcare log`
+    process's beside), and the last round's logs."""
+    sides = {k: [] for k in ("alone", "module", *FLOORS, "capture", "log", "log process",
+                             "log before", "log before process")}
+    logs = {}
     for i in range(ROUNDS):
         c = fresh(os.path.join(place, f"ma{i}.db"))
         sides["alone"].append(write(c, commits))
         c.close()
-        c = floor_writer(os.path.join(place, f"mf{i}.db"), os.path.join(place, f"mf{i}.copy"))
-        sides["floor"].append(write(c, commits))
-        c.close()
         c = module_writer(os.path.join(place, f"mm{i}.db"))
         sides["module"].append(write(c, commits))
         c.close()
-        log = os.path.join(place, f"mlog{i}")
-        c = module_writer(os.path.join(place, f"mc{i}.db"), log)
+        for design in FLOORS:
+            c = floor_writer(os.path.join(place, f"mf{design}{i}.db"),
+                             os.path.join(place, f"mf{design}{i}.copy"), design)
+            sides[design].append(write(c, commits))
+            c.close()
+        logs["capture"] = os.path.join(place, f"mlog{i}")
+        c = module_writer(os.path.join(place, f"mc{i}.db"), logs["capture"])
         sides["capture"].append(write(c, commits))
         c.close()
-    return sides, log
+        cpu, captured, logs["log"] = log_round(place, i, commits)
+        sides["log"].append(cpu)
+        sides["log process"].append(captured)
+        if BEFORE_CLI:
+            cpu, captured, _ = log_round(place, i, commits, BEFORE_CLI)
+            sides["log before"].append(cpu)
+            sides["log before process"].append(captured)
+        for f in glob.glob(os.path.join(place, "m*.db*")) + glob.glob(os.path.join(place, "*.copy")):
+            os.unlink(f)
+    return sides, logs
 
 
 def bench_module_capture(b, place, where, commits):
-    sides, log = module_rounds(place, commits)
-    alone, floor, module, capture = (median(sides[k])
-                                     for k in ("alone", "floor", "module", "capture"))
+    sides, logs = module_rounds(place, commits)
+    med = {k: median(v) for k, v in sides.items() if v}
+    alone = med["alone"]
     size = f"{commits} commits, {where}"
     ref = "writer alone (CPU, median)"
     per = commits / 1e6
 
-    def note(side):
-        ratios = [s / a for s, a in zip(sides[side], sides["alone"])]
-        return (f"{(median(sides[side]) - alone) / per:.1f} µs a commit over the writer alone; "
-                "per round " + ", ".join(f"{r:.2f}" for r in ratios))
+    def rounds(side, over=None):
+        xs = [s + o for s, o in zip(sides[side], sides[over])] if over else sides[side]
+        ratios = sorted(x / a for x, a in zip(xs, sides["alone"]))
+        return (f"rounds {ratios[0]:.2f}× to {ratios[-1]:.2f}× (" +
+                ", ".join(f"{r:.2f}" for r in ratios) + ")")
+
+    def over(ms):
+        return f"{(ms - alone) / per:.1f} µs a commit over the writer alone"
 
     b.add("pitr", "sqlite", size, ref, alone * 1000, ROUNDS,
-          note=f"{alone / per:.1f} µs a commit")
-    b.add("pitr", "sqlite", size, "writer, module loaded, no capture (CPU)", module * 1000, ROUNDS,
-          ratio=module / alone, ref=ref)
-    b.add("pitr", "sqlite", size, "writer + hand-written floor (CPU)", floor * 1000, ROUNDS,
-          ratio=floor / alone, ref=ref, note="WAL hook: one pread, one write; " + note("floor"))
-    b.add("pitr", "sqlite", size, "writer capturing in the module (CPU)", capture * 1000, ROUNDS,
-          ratio=capture / alone, ref=ref, target="≤ 1.1×", met=capture / alone <= 1.1,
-          note=f"{capture / floor:.2f}× the floor; " + note("capture"))
-    wal, logged = wal_and_log_bytes(log)
-    b.add("pitr", "sqlite", size, "module's log bytes / WAL bytes", 0, 1, ratio=logged / wal,
-          ref="WAL bytes", target="≤ 1.2×", met=logged / wal <= 1.2,
-          note=f"{logged} log bytes for {wal} WAL bytes")
+          note=f"{alone / per:.1f} µs a commit; rounds {min(sides['alone']) * 1000:.0f} to "
+               f"{max(sides['alone']) * 1000:.0f} ms")
+    b.add("pitr", "sqlite", size, "writer, module loaded, no capture (CPU)", med["module"] * 1000,
+          ROUNDS, ratio=med["module"] / alone, ref=ref, note=rounds("module"))
+    for design, side in FLOORS.items():
+        b.add("pitr", "sqlite", size, f"writer + {side} (CPU)", med[design] * 1000, ROUNDS,
+              ratio=med[design] / alone, ref=ref, note=f"{over(med[design])}; {rounds(design)}")
+    capture = med["capture"]
+    b.add("pitr", "sqlite", size, "writer capturing in the module (CPU: the capture is in it)",
+          capture * 1000, ROUNDS, ratio=capture / alone, ref=ref, target="≤ 1.1×",
+          met=capture / alone <= 1.1,
+          note=f"{capture / med['copy']:.2f}× the floor; {over(capture)}; {rounds('capture')}")
+    writer = med["log"]
+    b.add("pitr", "sqlite", size, "writer while dbcare log captures (the writer's own CPU)",
+          writer * 1000, ROUNDS, ratio=writer / alone, ref=ref, target="≤ 1.1×",
+          met=writer / alone <= 1.1,
+          note=f"{over(writer)}; {rounds('log')}; the capture process beside it: "
+               f"{med['log process'] * 1000:.0f} ms (median)")
+    both = median([w + p for w, p in zip(sides["log"], sides["log process"])])
+    b.add("pitr", "sqlite", size, "writer + dbcare log process (CPU, the two together)",
+          both * 1000, ROUNDS, ratio=both / alone, ref=ref,
+          note=f"{over(both)}; {rounds('log', 'log process')}")
+    if BEFORE_CLI:
+        b.add("pitr", "sqlite", size, "writer while dbcare log of BENCH_PITR_BEFORE captures",
+              med["log before"] * 1000, ROUNDS, ratio=med["log before"] / alone, ref=ref,
+              note=f"{over(med['log before'])}; {rounds('log before')}; the capture process "
+                   f"beside it: {med['log before process'] * 1000:.0f} ms (median)")
+    for side, name in (("capture", "module's"), ("log", "dbcare log's")):
+        wal, logged = wal_and_log_bytes(logs[side])
+        b.add("pitr", "sqlite", size, f"{name} log bytes / WAL bytes", 0, 1, ratio=logged / wal,
+              ref="WAL bytes", target="≤ 1.2×", met=logged / wal <= 1.2,
+              note=f"{logged} log bytes for {wal} WAL bytes")
 
 
 def timed(args):
@@ -257,8 +303,8 @@ def run(b):
         b.skip("pitr", "build/cli/dbcare is not built")
         return
     build_floor()
-    bench_capture(b)
-    bench_module_capture(b, b.work, "/dev/shm" if b.work.startswith("/dev/shm") else "memory", COMMITS)
+    bench_module_capture(b, b.work, "/dev/shm" if b.work.startswith("/dev/shm") else "memory",
+                         SHM_COMMITS)
     # on the disk (ext4 under the build directory): each commit's fsync
     disk = tempfile.mkdtemp(prefix="pitr-disk-", dir=os.path.join(ROOT, "build", "bench"))
     try:
