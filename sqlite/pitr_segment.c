@@ -17,6 +17,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,25 +175,31 @@ static int replace_file(const char *path, const char *text)
 }
 
 /* log-<seq>.json: what the segment holds, written whole before the rename
- * that closes the segment. */
+ * that closes the segment. "identity" and "database" tie it to the log's
+ * database (log.identity: pitr_identity.c): a reader refuses a segment
+ * of another database copied into the directory (cli/backup/pitr_read.c). */
 static int write_manifest(const pitr_capture *c, const char *file, const char *sha)
 {
 	char *json = seg_path(c, c->seg_seq, ".json"), first[32], last[32];
-	if (!json)
-		return -1;
+	char *db = realpath(c->db_path, NULL);
+	const char *name = strrchr(file, '/');
 	pitr_time_text(c->seg_first_ms, first);
 	pitr_time_text(c->seg_last_ms, last);
-	const char *name = strrchr(file, '/');
-	char *text = NULL;
-	int rc = asprintf(&text,
-	                  "{\"segment\":\"%s\",\"first_commit\":\"%s\",\"last_commit\":\"%s\","
-	                  "\"bytes\":%lld,\"sha256\":\"%s\",\"epoch\":%u,\"last_seq\":%llu,"
-	                  "\"base\":\"%s\"}\n",
-	                  name ? name + 1 : file, first, last, (long long)c->seg_len, sha, c->epoch,
-	                  (unsigned long long)c->seq, c->base_name) < 0
-	             ? -1
-	             : replace_file(json, text);
+	json_t *doc =
+	    json && db
+	        ? json_pack("{s:s,s:s,s:s,s:I,s:s,s:I,s:I,s:s,s:s,s:s}", "segment",
+	                    name ? name + 1 : file, "first_commit", first, "last_commit", last, "bytes",
+	                    (json_int_t)c->seg_len, "sha256", sha, "epoch", (json_int_t)c->epoch,
+	                    "last_seq", (json_int_t)c->seq, "base", c->base_name, "identity",
+	                    c->identity && c->identity[0] ? c->identity : "-", "database", db)
+	        : NULL;
+	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	char *line = NULL;
+	int rc = text && asprintf(&line, "%s\n", text) >= 0 ? replace_file(json, line) : -1;
+	free(line);
 	free(text);
+	json_decref(doc);
+	free(db);
 	free(json);
 	return rc;
 }

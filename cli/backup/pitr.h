@@ -31,6 +31,19 @@ FILE *pitr_segment_fopen(const char *path, char **scratch);
  * the walk checks a segment against it, prune reads its last_commit. */
 int pitr_segment_record(const char *seg, json_t **doc);
 
+/* The database a log belongs to (pitr_owner.c): DIR/log.identity, or
+ * without it the first segment that names one. */
+typedef struct pitr_owner {
+	char *identity, *database; /* NULL: not known yet */
+	bool from_file;
+} pitr_owner;
+/* 1 loaded, 0 no log.identity, -1 after saying why. */
+int pitr_owner_load(const char *dir, pitr_owner *o);
+void pitr_owner_free(pitr_owner *o);
+/* The closed segment seg's record doc against the log's owner: 0, or -1
+ * after saying why (a segment of another database). */
+int pitr_owner_check(pitr_owner *o, const char *dir, const char *seg, json_t *doc);
+
 /* Every record of every segment of dir, in order, to fn (nonzero stops);
  * with check, each closed segment against its log-<n>.json first. A damaged
  * closed segment is an error; an open one ends at its last whole record. */
