@@ -9,19 +9,29 @@
 #include "cli/common/files.h"
 #include "sealed.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 FILE *pitr_segment_fopen(const char *path, char **scratch)
 {
 	*scratch = NULL;
-	if (pitr_segment_open(path) || !cli_is_sealed(path))
-		return fopen(path, "rb");
+	if (pitr_segment_open(path) || !cli_is_sealed(path)) {
+		FILE *f = fopen(path, "rb");
+		int err = errno;
+		/* an open segment gone: closed meanwhile (its caller looks again) */
+		if (!f && !(pitr_segment_open(path) && err == ENOENT))
+			cli_errorf("cannot read the log segment %s: %s", path, strerror(err));
+		errno = err;
+		return f;
+	}
 	char *why = NULL;
 	*scratch = cli_unseal_to_temp(path, NULL, &why);
 	if (!*scratch) {
-		if (why)
+		if (why) /* NULL: the error (a missing or wrong key) was printed */
 			cli_errorf("cannot open the sealed log segment %s: %s", path, why);
 		free(why);
+		errno = EINVAL;
 		return NULL;
 	}
 	FILE *f = fopen(*scratch, "rb");

@@ -163,10 +163,11 @@ static int read_segment(char *seg, reading *rd, pitr_rec_fn fn, void *arg)
 		seg[strlen(seg) - 5] = '\0';
 		f = pitr_segment_fopen(seg, &scratch);
 	}
-	bool got_magic = f && fread(magic, 1, 8, f) == 8;
+	if (!f) /* said why (pitr_segment_fopen); both names gone: pruned meanwhile */
+		return open_seg && errno == ENOENT ? 0 : -1;
+	bool got_magic = fread(magic, 1, 8, f) == 8;
 	if (!got_magic || !pitr_segment_magic(magic)) {
-		if (f)
-			fclose(f);
+		fclose(f);
 		cli_scratch_release(scratch);
 		if (got_magic && pitr_segment_newer(magic))
 			cli_errorf("%s was written by a newer dbcare (format %.8s): read it with that one", seg,

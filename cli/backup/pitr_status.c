@@ -127,8 +127,33 @@ static void print_status(cli_opts *o, const char *dir, const status *st, bool li
 	print_progress_text(&st->end);
 }
 
+/* Whether dir is a log at all: a capture writes log.identity before
+ * anything else (an older one: segments). 0, or -1 after saying why. */
+static int is_log(const char *dir)
+{
+	char *id = NULL;
+	if (asprintf(&id, "%s/log.identity", dir) < 0)
+		return -1;
+	bool there = access(id, F_OK) == 0 || errno != ENOENT;
+	free(id);
+	char **segs = there ? NULL : pitr_segments(dir);
+	if (!there && !segs) {
+		cli_errorf("cannot read the log directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	there = there || segs[0];
+	pitr_free_list(segs);
+	if (!there)
+		cli_errorf("%s is not a point-in-time log: it holds no log.identity and no log "
+		           "segment (`dbcare log %s --db sqlite:FILE`, or backup.log.dir, starts one)",
+		           dir, dir);
+	return there ? 0 : -1;
+}
+
 int cli_pitr_status(cli_opts *o, const char *dir)
 {
+	if (is_log(dir) != 0)
+		return CLI_ERROR;
 	status st = {0};
 	pitr_end_begin(dir, &st.end); /* before the segments: never ahead of them */
 	int rc = pitr_each_header(dir, status_record, &st);
