@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* asprintf */
 #endif
 #include "pitr_capture.h"
+#include "pitr_end.h"
 #include "pitr_sqlite.h"
 
 #include "base/file_sync.h"
@@ -33,6 +34,19 @@ void pitr_say(const pitr_capture *c, int level, const char *fmt, ...)
 	va_end(ap);
 	if (msg && c->say)
 		c->say(c->say_arg, level, msg);
+	/* an error also goes where health and log status read it: written in
+	 * place after log.progress's line (no new block: a full disk takes it) */
+	char *line = msg && level == PITR_SAY_ERROR && c->progress_fd >= 0
+	                 ? sqlite3_mprintf("failed %020lld %s\n", (long long)pitr_now_ms(), msg)
+	                 : NULL;
+	if (line) {
+		size_t n = strlen(line) < 1000 ? strlen(line) : 1000;
+		line[n - 1] = '\n';
+		if (pwrite(c->progress_fd, line, n, PITR_PROGRESS_LINE) == (ssize_t)n &&
+		    ftruncate(c->progress_fd, PITR_PROGRESS_LINE + (off_t)n) != 0)
+			n = 0; /* a hint for onlookers only, as log.progress is */
+	}
+	sqlite3_free(line);
 	sqlite3_free(msg);
 }
 
@@ -376,7 +390,7 @@ void pitr_progress(pitr_capture *c, int64_t time_ms)
 	if (c->progress_fd < 0 || (c->lazy_readers && time_ms < c->progress_ms + PROGRESS_MS))
 		return;
 	c->progress_ms = time_ms;
-	char line[96];
+	char line[96]; /* PITR_PROGRESS_LINE bytes */
 	int n = snprintf(line, sizeof line, "%020lld %010u %020llu\n", (long long)time_ms, c->epoch,
 	                 (unsigned long long)c->seq);
 	if (pwrite(c->progress_fd, line, (size_t)n, 0) != n)

@@ -19,6 +19,8 @@
  * command's messages and, with --compress or --encrypt-key-file, its
  * sealing (pitr_files.c). */
 void cli_pitr_capture_init(pitr_capture *c, cli_opts *o);
+/* The capture's errors are said once each until this (a poll succeeded). */
+void cli_pitr_say_reset(void);
 
 /* Opens a segment for reading: a sealed one through a scratch file that
  * *scratch names (release it with cli_scratch_release after fclose; NULL

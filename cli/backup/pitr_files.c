@@ -42,12 +42,27 @@ FILE *pitr_segment_fopen(const char *path, char **scratch)
 	return f;
 }
 
+/* The last error said: the same error again (a poll retried) is not
+ * said again until cli_pitr_say_reset (one capture per process). */
+static char *said;
+
+void cli_pitr_say_reset(void)
+{
+	free(said);
+	said = NULL;
+}
+
 static void say(void *arg, int level, const char *msg)
 {
-	if (level == PITR_SAY_ERROR)
-		cli_errorf("%s", msg);
-	else
+	if (level != PITR_SAY_ERROR) {
 		cli_note(arg, "%s", msg);
+		return;
+	}
+	if (said && strcmp(said, msg) == 0)
+		return;
+	cli_errorf("%s", msg);
+	free(said);
+	said = strdup(msg);
 }
 
 static int seal(void *arg, const char *plain, const char *path, char sha[65])
