@@ -231,6 +231,8 @@ static void configure_deferred(sqldbc_pitr *p, sqlite3 *db, const char *schema, 
 		return;
 	sqldbc_conn *conn = p->conn;
 	sqldbc_pitr_free(conn); /* the hooks too: configure sets them again */
+	/* the WAL kept at the close only when a log is set (configure) */
+	(void)sqldbc_keep_wal_on_close(db, false);
 	sqldbc_pitr_configure(conn, true);
 }
 
