@@ -13,6 +13,16 @@ const char *sqldbc_missing_required_api(void)
 	return NULL;
 }
 
+bool sqldbc_keep_wal_on_close(sqlite3 *db, bool keep)
+{
+	int now = -1;
+	if (!sqlite3_api->db_config || sqlite3_libversion_number() < 3016000)
+		return false;
+	return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, keep ? 1 : 0, &now) ==
+	           SQLITE_OK &&
+	       now == (keep ? 1 : 0);
+}
+
 bool sqldbc_compiled_with(const char *option)
 {
 	return sqlite3_api->compileoption_used && sqlite3_compileoption_used(option);

@@ -32,6 +32,12 @@ bool sqldbc_watch_progress(sqlite3 *db, int every, int (*fn)(void *), void *arg)
  * SQLITE_OMIT_WAL): sqlite3_wal_hook and the checkpoint routines. */
 bool sqldbc_has_wal(void);
 
+/* SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE set to keep (SQLite 3.16+; the module
+ * loads only into 3.38+, yet the slot and the answer are checked): whether
+ * the connection's close now checkpoints (false) or keeps the WAL (true)
+ * as asked. */
+bool sqldbc_keep_wal_on_close(sqlite3 *db, bool keep);
+
 /* sqlite3_compileoption_used(option); false where the build left out the
  * compile-option diagnostics (SQLITE_OMIT_COMPILEOPTION_DIAGS). */
 bool sqldbc_compiled_with(const char *option);

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void pitr_end_note_mark(pitr_end *e, const pitr_end_mark *m)
 {
@@ -77,4 +78,27 @@ void pitr_end_gap_text(const pitr_end *e, char *buf, size_t len)
 	         "missing (a partial copy or sync, a lost volume)",
 	         (unsigned long long)e->progress.seq, e->progress.epoch, recorded,
 	         (unsigned long long)e->seq, e->epoch, readable);
+}
+
+bool pitr_end_failure(const char *dir, int64_t *ms, char *why, size_t len)
+{
+	char *path = NULL, line[1024] = "";
+	if (asprintf(&path, "%s/log.progress", dir) < 0)
+		return false;
+	FILE *f = fopen(path, "re");
+	free(path);
+	if (!f)
+		return false;
+	long long progress = 0, failed = 0;
+	int at = 0;
+	bool got = fscanf(f, "%lld", &progress) >= 0 && fseek(f, PITR_PROGRESS_LINE, SEEK_SET) == 0 &&
+	           fgets(line, sizeof line, f) && sscanf(line, "failed %lld %n", &failed, &at) == 1 &&
+	           at > 0;
+	fclose(f);
+	if (!got || failed <= 0 || progress > failed)
+		return false; /* none, or a commit recorded since: the capture went on */
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(why, len, "%s", line + at);
+	*ms = failed;
+	return true;
 }

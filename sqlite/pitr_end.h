@@ -49,6 +49,15 @@ void pitr_end_note_mark(pitr_end *e, const pitr_end_mark *m);
 /* The log ends before what its capture recorded: segment files at its end
  * are missing (false without log.progress: that cannot be told). */
 bool pitr_end_short(const pitr_end *e);
+/* log.progress's second line, "failed <time> <message>": the capture's
+ * last error (pitr_say, pitr_segment.c), written in place (a full disk
+ * still takes it: the file's first block is there). The failure holds
+ * while no commit was recorded after it: true with its time and message
+ * (into why); false when none, or the capture went on since. */
+bool pitr_end_failure(const char *dir, int64_t *ms, char *why, size_t len);
+/* Where that line begins: after the first, "%020lld %010u %020llu\n". */
+#define PITR_PROGRESS_LINE 53
+
 /* What is missing, in words, into buf. */
 void pitr_end_gap_text(const pitr_end *e, char *buf, size_t len);
 

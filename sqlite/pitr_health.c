@@ -23,6 +23,9 @@
  * newest record. Without a capture no such proof exists (a checkpoint may
  * have taken frames away unseen): the lag is that age.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* realpath */
+#endif
 #include "glue.h"
 #include "health_glue.h"
 #include "pitr_end.h"
@@ -50,7 +53,42 @@ typedef struct log_state {
 	bool end_short;  /* ... which it does not reach: segment files at its end are lost */
 	int dir_errno;   /* the directory cannot be opened (relative to the
 	                  * reader's working directory, as the capture's is) */
+	/* log.identity names another file than this database's (a copy of
+	 * the database, which keeps backup.log.dir): that file's path */
+	char other[4096];
+	bool failed; /* the capture failed, nothing recorded since (pitr_end_failure) */
+	int64_t failed_ms;
+	char failed_why[512];
 } log_state;
+
+/* Whether DIR/log.identity names another file than db_file (a copy of
+ * the database at another path: its log is the original's): its path into
+ * other (a log without log.identity, or one of this file: false). */
+static bool log_of_another_file(const char *dir, const char *db_file, char *other, size_t len)
+{
+	char path[4096], text[8193];
+	if (!db_file || !db_file[0] ||
+	    snprintf(path, sizeof path, "%s/log.identity", dir) >= (int)sizeof path)
+		return false;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false; /* none (a log of an older dbcare), or unreadable */
+	text[n] = '\0';
+	char *at = strstr(text, "\npath ");
+	char *mine = at ? realpath(db_file, NULL) : NULL;
+	if (!mine)
+		return false;
+	at += 6;
+	at[strcspn(at, "\n")] = '\0';
+	bool other_file = strcmp(at, mine) != 0;
+	if (other_file)
+		snprintf(other, len, "%s", at);
+	free(mine);
+	return other_file;
+}
 
 /* Whether a capture holds DIR/log.lock. The probe takes a shared lock for
  * a moment: a capture starting in that instant finds the directory held
@@ -215,7 +253,11 @@ static int read_state(dbc_ctx *ctx, log_state *st)
 		return DBC_OK;
 	}
 	closedir(d);
+	const char *file = sqlite3_db_filename(sqldbc_call_conn(ctx)->db, "main");
+	if (log_of_another_file(v, file, st->other, sizeof st->other))
+		return DBC_OK; /* nothing of that log is this database's */
 	st->capturing = capture_holds(v);
+	st->failed = pitr_end_failure(v, &st->failed_ms, st->failed_why, sizeof st->failed_why);
 	wal_pos place;
 	bool have_place = false;
 	/* twice when short: a segment closed (renamed) between the listing and
@@ -232,7 +274,6 @@ static int read_state(dbc_ctx *ctx, log_state *st)
 	                 : st->end.progress.time_ms;
 	st->open_at = open_segment_start(v);
 	st->has_base = any_base(v);
-	const char *file = sqlite3_db_filename(sqldbc_call_conn(ctx)->db, "main");
 	st->current = st->capturing && !st->end_short && file && file[0] && have_place &&
 	              wal_beyond(file, &place) == 0;
 	return DBC_OK;
@@ -257,6 +298,17 @@ int sqldbc_pitr_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 		fact->min_status = DBC_CHECK_WARNING;
 		return DBC_OK;
 	}
+	if (st.other[0]) {
+		fact->value_text = dbc_strdup(ctx, "none");
+		fact->message = dbc_printf(
+		    ctx,
+		    "backup.log.dir %s is the log of the database file %s (log.identity), not of this "
+		    "one: nothing of this database is captured (a copy keeps the setting: give it a "
+		    "log directory of its own, or empty backup.log.dir)",
+		    st.dir, st.other);
+		fact->min_status = DBC_CHECK_WARNING;
+		return DBC_OK;
+	}
 	int64_t now = pitr_now_ms();
 	char when[32] = "none yet", seg[64] = "no open segment";
 	if (st.has_base && st.newest > 0) {
@@ -267,6 +319,18 @@ int sqldbc_pitr_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 		snprintf(seg, sizeof seg, "open segment %.0f s old",
 		         (double)(now > st.open_at ? now - st.open_at : 0) / 1000.0);
 	const char *cap = st.capturing ? "a capture runs" : "no capture runs";
+	if (st.failed) {
+		char at[32];
+		pitr_time_text(st.failed_ms, at);
+		fact->value = dbc_round((double)(now > st.failed_ms ? now - st.failed_ms : 0) / 1000.0);
+		fact->message = dbc_printf(ctx,
+		                           "the capture into %s failed at %s UTC and has copied no "
+		                           "commit since: %s; the commits since are only in the WAL "
+		                           "(kept, not checkpointed); last restorable moment %s",
+		                           st.dir, at, st.failed_why, when);
+		fact->min_status = DBC_CHECK_CRITICAL;
+		return DBC_OK;
+	}
 	if (st.end_short) {
 		/* what log status, restore --to-time latest and the drill refuse */
 		char why[512];
@@ -313,6 +377,7 @@ int sqldbc_pitr_health_metrics(dbc_ctx *ctx, dbc_health_metrics *m)
 	int64_t now = pitr_now_ms();
 	m->log_capturing = st.capturing;
 	m->log_end_missing = st.end_short;
+	m->log_capture_failed = st.failed;
 	m->log_lag_seconds = st.newest < 0 ? -1
 	                     : st.current  ? 0
 	                                   : (double)(now > st.newest ? now - st.newest : 0) / 1000.0;

@@ -231,6 +231,8 @@ static void configure_deferred(sqldbc_pitr *p, sqlite3 *db, const char *schema, 
 		return;
 	sqldbc_conn *conn = p->conn;
 	sqldbc_pitr_free(conn); /* the hooks too: configure sets them again */
+	/* the WAL kept at the close only when a log is set (configure) */
+	(void)sqldbc_keep_wal_on_close(db, false);
 	sqldbc_pitr_configure(conn, true);
 }
 
@@ -353,7 +355,7 @@ static void detach(sqldbc_conn *conn)
 	if (!conn->pitr)
 		return;
 	sqldbc_pitr_free(conn); /* the hooks too */
-	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
+	(void)sqldbc_keep_wal_on_close(conn->db, false);
 }
 
 /* backup.log.dir as this connection sees it now (sqlite3_malloc'd; NULL:
@@ -400,11 +402,33 @@ static void hook(sqldbc_pitr *p)
 		            p->dir ? " into " : "", p->dir ? p->dir : "");
 }
 
+/* A connection that never captures (dbcare_capture=0: the command's) on a
+ * database with a log, or one whose setting could not be read: it never
+ * checkpoints what the log may not have captured yet, neither at its close
+ * (the last connection's close would checkpoint the WAL away, and the next
+ * capture would begin a new epoch after a gap) nor automatically; the
+ * capturing connection checkpoints once it has copied the frames. */
+static void keep_wal_for_log(sqldbc_conn *conn, const char *dir, bool locked)
+{
+	if (!dir && !locked)
+		return;
+	if (!sqldbc_keep_wal_on_close(conn->db, true))
+		sqlite3_log(SQLITE_WARNING,
+		            "dbcare: this SQLite cannot keep the WAL at a connection's close "
+		            "(SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): closing it may checkpoint commits "
+		            "the log%s%s has not captured",
+		            dir ? " in " : "", dir ? dir : "");
+	sqlite3_wal_autocheckpoint(conn->db, 0);
+}
+
 void sqldbc_pitr_defer(sqldbc_conn *conn)
 {
-	if (conn->pitr || !sqldbc_has_wal() || capture_refused(conn) ||
-	    sqlite3_db_readonly(conn->db, "main") == 1)
-		return; /* set up already (a capture, or deferred), or never */
+	if (conn->pitr || !sqldbc_has_wal() || sqlite3_db_readonly(conn->db, "main") == 1)
+		return;                  /* set up already (a capture, or deferred), or never */
+	if (capture_refused(conn)) { /* the setting unread: there may be a log */
+		keep_wal_for_log(conn, NULL, true);
+		return;
+	}
 	sqldbc_pitr *p = sqlite3_malloc(sizeof *p);
 	if (!p)
 		return;
@@ -414,17 +438,25 @@ void sqldbc_pitr_defer(sqldbc_conn *conn)
 	p->conn = conn;
 	p->autockpt = CKPT_FRAMES;
 	conn->pitr = p;
+	/* a close before the setting is read keeps the WAL: it may have a log */
+	(void)sqldbc_keep_wal_on_close(conn->db, true);
 	hook(p);
 }
 
 void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 {
-	if (!sqldbc_has_wal() || capture_refused(conn) || sqlite3_db_readonly(conn->db, "main") == 1)
-		return; /* no WAL in this SQLite, the command's connection, or one
-		         * that cannot commit (it would hold the capture for nothing) */
+	if (!sqldbc_has_wal() || sqlite3_db_readonly(conn->db, "main") == 1)
+		return; /* no WAL in this SQLite, or a connection that cannot
+		         * commit (it would hold the capture for nothing) */
 	char *identity = NULL;
 	bool locked = false;
 	char *dir = log_dir_setting(conn, &identity, &locked);
+	if (capture_refused(conn)) { /* the command's connection: never captures */
+		keep_wal_for_log(conn, dir, locked);
+		sqlite3_free(dir);
+		sqlite3_free(identity);
+		return;
+	}
 	if (locked) {
 		sqldbc_pitr_defer(conn); /* read again at the first commit */
 		return;
@@ -464,7 +496,7 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 	}
 	pitr_log_use_host(sqldbc_installed_host());
 	conn->pitr = p;
-	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	(void)sqldbc_keep_wal_on_close(conn->db, true);
 	hook(p);
 	/* at load the connection is idle: the capture starts now, and its
 	 * first poll records that nothing was committed since the log's last

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* asprintf */
 #endif
 #include "pitr_capture.h"
+#include "pitr_end.h"
 #include "pitr_sqlite.h"
 
 #include "base/file_sync.h"
@@ -17,6 +18,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,19 @@ void pitr_say(const pitr_capture *c, int level, const char *fmt, ...)
 	va_end(ap);
 	if (msg && c->say)
 		c->say(c->say_arg, level, msg);
+	/* an error also goes where health and log status read it: written in
+	 * place after log.progress's line (no new block: a full disk takes it) */
+	char *line = msg && level == PITR_SAY_ERROR && c->progress_fd >= 0
+	                 ? sqlite3_mprintf("failed %020lld %s\n", (long long)pitr_now_ms(), msg)
+	                 : NULL;
+	if (line) {
+		size_t n = strlen(line) < 1000 ? strlen(line) : 1000;
+		line[n - 1] = '\n';
+		if (pwrite(c->progress_fd, line, n, PITR_PROGRESS_LINE) == (ssize_t)n &&
+		    ftruncate(c->progress_fd, PITR_PROGRESS_LINE + (off_t)n) != 0)
+			n = 0; /* a hint for onlookers only, as log.progress is */
+	}
+	sqlite3_free(line);
 	sqlite3_free(msg);
 }
 
@@ -173,25 +189,31 @@ static int replace_file(const char *path, const char *text)
 }
 
 /* log-<seq>.json: what the segment holds, written whole before the rename
- * that closes the segment. */
+ * that closes the segment. "identity" and "database" tie it to the log's
+ * database (log.identity: pitr_identity.c): a reader refuses a segment
+ * of another database copied into the directory (cli/backup/pitr_read.c). */
 static int write_manifest(const pitr_capture *c, const char *file, const char *sha)
 {
 	char *json = seg_path(c, c->seg_seq, ".json"), first[32], last[32];
-	if (!json)
-		return -1;
+	char *db = realpath(c->db_path, NULL);
+	const char *name = strrchr(file, '/');
 	pitr_time_text(c->seg_first_ms, first);
 	pitr_time_text(c->seg_last_ms, last);
-	const char *name = strrchr(file, '/');
-	char *text = NULL;
-	int rc = asprintf(&text,
-	                  "{\"segment\":\"%s\",\"first_commit\":\"%s\",\"last_commit\":\"%s\","
-	                  "\"bytes\":%lld,\"sha256\":\"%s\",\"epoch\":%u,\"last_seq\":%llu,"
-	                  "\"base\":\"%s\"}\n",
-	                  name ? name + 1 : file, first, last, (long long)c->seg_len, sha, c->epoch,
-	                  (unsigned long long)c->seq, c->base_name) < 0
-	             ? -1
-	             : replace_file(json, text);
+	json_t *doc =
+	    json && db
+	        ? json_pack("{s:s,s:s,s:s,s:I,s:s,s:I,s:I,s:s,s:s,s:s}", "segment",
+	                    name ? name + 1 : file, "first_commit", first, "last_commit", last, "bytes",
+	                    (json_int_t)c->seg_len, "sha256", sha, "epoch", (json_int_t)c->epoch,
+	                    "last_seq", (json_int_t)c->seq, "base", c->base_name, "identity",
+	                    c->identity && c->identity[0] ? c->identity : "-", "database", db)
+	        : NULL;
+	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	char *line = NULL;
+	int rc = text && asprintf(&line, "%s\n", text) >= 0 ? replace_file(json, line) : -1;
+	free(line);
 	free(text);
+	json_decref(doc);
+	free(db);
 	free(json);
 	return rc;
 }
@@ -368,7 +390,7 @@ void pitr_progress(pitr_capture *c, int64_t time_ms)
 	if (c->progress_fd < 0 || (c->lazy_readers && time_ms < c->progress_ms + PROGRESS_MS))
 		return;
 	c->progress_ms = time_ms;
-	char line[96];
+	char line[96]; /* PITR_PROGRESS_LINE bytes */
 	int n = snprintf(line, sizeof line, "%020lld %010u %020llu\n", (long long)time_ms, c->epoch,
 	                 (unsigned long long)c->seq);
 	if (pwrite(c->progress_fd, line, (size_t)n, 0) != n)

@@ -19,7 +19,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define FAILURES_MAX 100
+/* A failed poll is tried again after the poll's interval doubled at each
+ * failure, up to RETRY_MAX_MS, until FAIL_FOR_MS of failures in a row
+ * (DBCARE_TEST_FAIL_FOR_MS: tests only): then the capture stops, exit 1. */
+#define RETRY_MAX_MS 5000
+#define FAIL_FOR_MS  (5 * 60 * 1000)
 
 /* The capture checkpoints once the WAL holds this many frames: half of
  * SQLite's automatic checkpoint (1,000 frames, a writer's default). A
@@ -83,7 +87,7 @@ static size_t test_bytes(const char *name)
  * wait of poll_ms would let it pass half the capture's checkpoint
  * threshold: the next poll (and checkpoint) comes before a writer's own
  * automatic checkpoint would (CAPTURE_CKPT_FRAMES). At least POLL_MIN_MS. */
-static int next_wait_ms(const pitr_capture *c, wal_pos *last, double *last_ms, int poll_ms)
+static int pace_wait_ms(const pitr_capture *c, wal_pos *last, double *last_ms, int poll_ms)
 {
 	double now = dbc_monotonic_ms(), elapsed = now - *last_ms;
 	/* a WAL started again since: its frames so far are all new */
@@ -96,6 +100,57 @@ static int next_wait_ms(const pitr_capture *c, wal_pos *last, double *last_ms, i
 		return poll_ms;
 	double wait = (CAPTURE_CKPT_FRAMES / 2) * elapsed / grown;
 	return wait >= poll_ms ? poll_ms : wait <= POLL_MIN_MS ? POLL_MIN_MS : (int)wait;
+}
+
+/* The wait before the next poll after failures: the interval doubled at
+ * each, up to RETRY_MAX_MS. */
+static int retry_wait_ms(int poll_ms, int failures)
+{
+	int64_t ms = poll_ms;
+	for (int i = 0; i < failures && ms < RETRY_MAX_MS; i++)
+		ms *= 2;
+	return ms < RETRY_MAX_MS ? (int)ms : RETRY_MAX_MS > poll_ms ? RETRY_MAX_MS : poll_ms;
+}
+
+/* Polls until a stop, --run-for, or FAIL_FOR_MS of failures in a row. A
+ * failed poll keeps the reader it held (nothing can be lost) and is tried
+ * again (a lock held too long, a full disk freed); its error is said once
+ * (pitr_files.c), with what the capture does about it. 0, or -1. */
+static int capture_loop(pitr_capture *c, cli_opts *o, int poll_ms)
+{
+	double begun = dbc_monotonic_ms(), failing_since = 0;
+	int64_t fail_for = test_bytes("DBCARE_TEST_FAIL_FOR_MS");
+	fail_for = fail_for > 0 ? fail_for : FAIL_FOR_MS;
+	int rc = 0, failures = 0, ms = poll_ms;
+	wal_pos last = c->pos;
+	double last_ms = begun;
+	while (!stop_now) {
+		nanosleep(&(struct timespec){ms / 1000, (long)(ms % 1000) * 1000000}, NULL);
+		rc = pitr_capture_poll(c);
+		double now = dbc_monotonic_ms();
+		int paced = pace_wait_ms(c, &last, &last_ms, poll_ms);
+		if (rc == 0 && failures > 0) {
+			cli_note(&o->out, "log: the capture into %s copies again (after %d failed polls)",
+			         c->dir, failures);
+			cli_pitr_say_reset();
+		} else if (rc != 0 && failures == 0) {
+			failing_since = now;
+			cli_errorf("log: the capture into %s failed (above): it keeps what it has not "
+			           "copied in the WAL and tries again every %d s at most, for %lld s",
+			           c->dir, RETRY_MAX_MS / 1000, (long long)(fail_for / 1000));
+		}
+		failures = rc == 0 ? 0 : failures + 1;
+		ms = failures > 0 ? retry_wait_ms(poll_ms, failures) : paced;
+		if (failures > 0 && now - failing_since >= (double)fail_for) {
+			cli_errorf("log: the capture into %s stops: it failed for %.0f s (%d polls in a "
+			           "row); run dbcare log again once the cause is gone",
+			           c->dir, (now - failing_since) / 1000, failures);
+			break;
+		}
+		if (o->run_for_s > 0 && now - begun >= o->run_for_s * 1000)
+			break;
+	}
+	return rc;
 }
 
 static void on_signal(int sig)
@@ -165,21 +220,7 @@ int cmd_log(cli_db *probe, cli_opts *o)
 		free(identity);
 		return CLI_ERROR;
 	}
-	double begun = dbc_monotonic_ms();
-	/* a failed poll keeps the reader it held (nothing can be lost) and is
-	 * tried again: a lock held too long, a full disk freed; the capture
-	 * gives up after FAILURES_MAX in a row */
-	int rc = 0, failures = 0, wait_ms = poll_ms;
-	wal_pos last = c.pos;
-	double last_ms = dbc_monotonic_ms();
-	while (!stop_now && failures < FAILURES_MAX) {
-		nanosleep(&(struct timespec){wait_ms / 1000, (long)(wait_ms % 1000) * 1000000}, NULL);
-		rc = pitr_capture_poll(&c);
-		wait_ms = next_wait_ms(&c, &last, &last_ms, poll_ms);
-		failures = rc == 0 ? 0 : failures + 1;
-		if (o->run_for_s > 0 && dbc_monotonic_ms() - begun >= o->run_for_s * 1000)
-			break;
-	}
+	int rc = capture_loop(&c, o, poll_ms);
 	pitr_capture_stop(&c);
 	free(identity);
 	return rc == 0 ? CLI_OK : CLI_ERROR;

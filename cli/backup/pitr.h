@@ -19,6 +19,8 @@
  * command's messages and, with --compress or --encrypt-key-file, its
  * sealing (pitr_files.c). */
 void cli_pitr_capture_init(pitr_capture *c, cli_opts *o);
+/* The capture's errors are said once each until this (a poll succeeded). */
+void cli_pitr_say_reset(void);
 
 /* Opens a segment for reading: a sealed one through a scratch file that
  * *scratch names (release it with cli_scratch_release after fclose; NULL
@@ -30,6 +32,19 @@ FILE *pitr_segment_fopen(const char *path, char **scratch);
  * -1 after saying why (missing, not JSON). The one reader of the records:
  * the walk checks a segment against it, prune reads its last_commit. */
 int pitr_segment_record(const char *seg, json_t **doc);
+
+/* The database a log belongs to (pitr_owner.c): DIR/log.identity, or
+ * without it the first segment that names one. */
+typedef struct pitr_owner {
+	char *identity, *database; /* NULL: not known yet */
+	bool from_file;
+} pitr_owner;
+/* 1 loaded, 0 no log.identity, -1 after saying why. */
+int pitr_owner_load(const char *dir, pitr_owner *o);
+void pitr_owner_free(pitr_owner *o);
+/* The closed segment seg's record doc against the log's owner: 0, or -1
+ * after saying why (a segment of another database). */
+int pitr_owner_check(pitr_owner *o, const char *dir, const char *seg, json_t *doc);
 
 /* Every record of every segment of dir, in order, to fn (nonzero stops);
  * with check, each closed segment against its log-<n>.json first. A damaged

@@ -9,19 +9,29 @@
 #include "cli/common/files.h"
 #include "sealed.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 FILE *pitr_segment_fopen(const char *path, char **scratch)
 {
 	*scratch = NULL;
-	if (pitr_segment_open(path) || !cli_is_sealed(path))
-		return fopen(path, "rb");
+	if (pitr_segment_open(path) || !cli_is_sealed(path)) {
+		FILE *f = fopen(path, "rb");
+		int err = errno;
+		/* an open segment gone: closed meanwhile (its caller looks again) */
+		if (!f && !(pitr_segment_open(path) && err == ENOENT))
+			cli_errorf("cannot read the log segment %s: %s", path, strerror(err));
+		errno = err;
+		return f;
+	}
 	char *why = NULL;
 	*scratch = cli_unseal_to_temp(path, NULL, &why);
 	if (!*scratch) {
-		if (why)
+		if (why) /* NULL: the error (a missing or wrong key) was printed */
 			cli_errorf("cannot open the sealed log segment %s: %s", path, why);
 		free(why);
+		errno = EINVAL;
 		return NULL;
 	}
 	FILE *f = fopen(*scratch, "rb");
@@ -32,12 +42,27 @@ FILE *pitr_segment_fopen(const char *path, char **scratch)
 	return f;
 }
 
+/* The last error said: the same error again (a poll retried) is not
+ * said again until cli_pitr_say_reset (one capture per process). */
+static char *said;
+
+void cli_pitr_say_reset(void)
+{
+	free(said);
+	said = NULL;
+}
+
 static void say(void *arg, int level, const char *msg)
 {
-	if (level == PITR_SAY_ERROR)
-		cli_errorf("%s", msg);
-	else
+	if (level != PITR_SAY_ERROR) {
 		cli_note(arg, "%s", msg);
+		return;
+	}
+	if (said && strcmp(said, msg) == 0)
+		return;
+	cli_errorf("%s", msg);
+	free(said);
+	said = strdup(msg);
 }
 
 static int seal(void *arg, const char *plain, const char *path, char sha[65])

@@ -49,8 +49,9 @@ int pitr_reach(cli_opts *o, const char *dir, int64_t *last)
 	}
 	if (!end.progress_known && *last)
 		cli_note(&o->out,
-		         "the log in %s has no log.progress (written by a capture of an older dbcare, or "
-		         "lost): whether segment files at its end are missing cannot be told",
+		         "dbcare: the log in %s has no log.progress (written by a capture of an older "
+		         "dbcare, or lost): whether segment files at its end are missing cannot be "
+		         "told",
 		         dir);
 	return 0;
 }

@@ -77,8 +77,9 @@ int pitr_segment_record(const char *seg, json_t **doc)
  * must be the segment's, and with hash its SHA-256 too (without: the
  * record is there and names it, what a reader of headers alone can
  * afford). 0 when they match, or when its capture is still closing it
- * (load_manifest). */
-static int check_manifest(const char *seg, bool hash)
+ * (load_manifest). Its database must be the log's (ow: pitr_owner.c),
+ * checked first: a foreign segment is named as such, not as damage. */
+static int check_manifest(pitr_owner *ow, const char *dir, const char *seg, bool hash)
 {
 	char *json = record_path(seg), sha[65];
 	if (!json)
@@ -93,13 +94,14 @@ static int check_manifest(const char *seg, bool hash)
 	           *name = json_string_value(json_object_get(doc, "segment")),
 	           *base = strrchr(seg, '/');
 	base = base ? base + 1 : seg;
-	rc = 0;
-	if (!name || strcmp(name, base) != 0) {
+	rc = pitr_owner_check(ow, dir, seg, doc);
+	if (rc == 0 && (!name || strcmp(name, base) != 0)) {
 		cli_errorf("%s is not the record of the log segment %s (it names %s)", json, seg,
 		           name ? name : "no segment");
 		rc = -1;
-	} else if (hash && (!want || strlen(want) != 64 || cli_file_sha256(seg, sha) != 0 ||
-	                    strcmp(want, sha) != 0)) {
+	} else if (rc == 0 && hash &&
+	           (!want || strlen(want) != 64 || cli_file_sha256(seg, sha) != 0 ||
+	            strcmp(want, sha) != 0)) {
 		cli_errorf("the log segment %s is not the one its record describes (SHA-256)", seg);
 		rc = -1;
 	}
@@ -114,6 +116,8 @@ static int check_manifest(const char *seg, bool hash)
  * so a header stamped after the one that follows it is damaged or forged,
  * and the newest record bounds every time the headers give. */
 typedef struct reading {
+	pitr_owner owner; /* the log's database */
+	const char *dir;
 	uint32_t page_size;
 	bool headers;
 	char *last_seg; /* malloc'd; NULL: no record read yet */
@@ -159,10 +163,11 @@ static int read_segment(char *seg, reading *rd, pitr_rec_fn fn, void *arg)
 		seg[strlen(seg) - 5] = '\0';
 		f = pitr_segment_fopen(seg, &scratch);
 	}
-	bool got_magic = f && fread(magic, 1, 8, f) == 8;
+	if (!f) /* said why (pitr_segment_fopen); both names gone: pruned meanwhile */
+		return open_seg && errno == ENOENT ? 0 : -1;
+	bool got_magic = fread(magic, 1, 8, f) == 8;
 	if (!got_magic || !pitr_segment_magic(magic)) {
-		if (f)
-			fclose(f);
+		fclose(f);
 		cli_scratch_release(scratch);
 		if (got_magic && pitr_segment_newer(magic))
 			cli_errorf("%s was written by a newer dbcare (format %.8s): read it with that one", seg,
@@ -218,7 +223,7 @@ static int check_newest(reading *rd)
 	}
 	int rc = f ? 0 : -1;
 	if (rc == 0 && !pitr_segment_open(seg))
-		rc = check_manifest(seg, true);
+		rc = check_manifest(&rd->owner, rd->dir, seg, true);
 	if (rc == 0 && (fseeko(f, rd->last_off, SEEK_SET) != 0 || pitr_record_intact(f) != 1)) {
 		char t[32];
 		pitr_time_text(rd->last_ms, t);
@@ -241,8 +246,8 @@ static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool c
 		cli_errorf("cannot read the log directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	int rc = 0;
-	reading rd = {.page_size = w->page_size, .headers = headers};
+	reading rd = {.dir = dir, .page_size = w->page_size, .headers = headers};
+	int rc = pitr_owner_load(dir, &rd.owner) < 0 ? -1 : 0;
 	uint64_t done = 0; /* the last segment read */
 	bool more = true;
 	/* a capture may open segments meanwhile: the directory is listed
@@ -255,7 +260,7 @@ static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool c
 				continue; /* not asked for, read, or its closed twin holds the same records */
 			w->seg = seq;
 			if (check && !pitr_segment_open(segs[i]))
-				rc = check_manifest(segs[i], !headers);
+				rc = check_manifest(&rd.owner, dir, segs[i], !headers);
 			if (rc == 0)
 				rc = read_segment(segs[i], &rd, fn, arg);
 			done = seq;
@@ -269,6 +274,7 @@ static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool c
 	if (rc == 0 && headers)
 		rc = check_newest(&rd);
 	free(rd.last_seg);
+	pitr_owner_free(&rd.owner);
 	return rc;
 }
 

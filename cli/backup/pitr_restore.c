@@ -422,7 +422,11 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 		           dir);
 		return CLI_ERROR;
 	}
-	int parsed = pitr_time_parse(o->to_time, &p->target);
+	/* a date alone is that day's midnight, UTC */
+	char midnight[32];
+	bool day = strlen(o->to_time) == 10 && strspn(o->to_time, "0123456789-") == 10;
+	snprintf(midnight, sizeof midnight, "%s%s", o->to_time, day ? " 00:00" : "");
+	int parsed = pitr_time_parse(midnight, &p->target);
 	if (parsed == 0)
 		return CLI_OK;
 	if (parsed == -2)
@@ -430,8 +434,9 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 		           "or an hour, minute or second out of range)",
 		           o->to_time);
 	else
-		cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
-		           "2026-11-24T12:19:13+01:00, or latest, not \"%s\"",
+		cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC), "
+		           "2026-11-24T12:19:13+01:00 or 2026-11-24 (its midnight, UTC), or latest, "
+		           "not \"%s\"",
 		           o->to_time);
 	return CLI_USAGE;
 }

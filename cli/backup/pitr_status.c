@@ -87,6 +87,33 @@ static void print_progress_text(const pitr_end *e)
 	}
 }
 
+/* The capture's last failure, while it has recorded no commit since
+ * (log.progress: pitr_end_failure). */
+static void print_failure_text(const char *dir)
+{
+	int64_t ms;
+	char why[512], t[32];
+	if (!pitr_end_failure(dir, &ms, why, sizeof why))
+		return;
+	pitr_time_text(ms, t);
+	printf("CAPTURE FAILED at %s UTC, no commit recorded since: %s\n", t, why);
+}
+
+static void print_failure_json(const char *dir)
+{
+	int64_t ms;
+	char why[512], t[32];
+	fputs(",\"capture_failed\":", stdout);
+	if (!pitr_end_failure(dir, &ms, why, sizeof why)) {
+		fputs("null", stdout);
+		return;
+	}
+	pitr_time_text(ms, t);
+	printf("{\"time\":\"%s\",\"error\":", t);
+	cli_json_string(stdout, why);
+	fputc('}', stdout);
+}
+
 static void print_status(cli_opts *o, const char *dir, const status *st, bool live, int64_t bytes)
 {
 	char a[32], b[32];
@@ -107,11 +134,13 @@ static void print_status(cli_opts *o, const char *dir, const status *st, bool li
 		pitr_time_text(last, a);
 		printf("],\"last_restorable\":%s%s%s,\"lag_ms\":%lld", n ? "\"" : "", n ? a : "null",
 		       n ? "\"" : "", (long long)lag);
+		print_failure_json(dir);
 		print_progress_json(&st->end);
 		return;
 	}
 	printf("log %s: %s, %lld bytes\n", dir, live ? "a capture is running" : "no capture running",
 	       (long long)bytes);
+	print_failure_text(dir);
 	for (size_t i = 0; i < n; i++) {
 		pitr_time_text(s[i].from, a);
 		pitr_time_text(s[i].to, b);
@@ -127,8 +156,33 @@ static void print_status(cli_opts *o, const char *dir, const status *st, bool li
 	print_progress_text(&st->end);
 }
 
+/* Whether dir is a log at all: a capture writes log.identity before
+ * anything else (an older one: segments). 0, or -1 after saying why. */
+static int is_log(const char *dir)
+{
+	char *id = NULL;
+	if (asprintf(&id, "%s/log.identity", dir) < 0)
+		return -1;
+	bool there = access(id, F_OK) == 0 || errno != ENOENT;
+	free(id);
+	char **segs = there ? NULL : pitr_segments(dir);
+	if (!there && !segs) {
+		cli_errorf("cannot read the log directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	there = there || segs[0];
+	pitr_free_list(segs);
+	if (!there)
+		cli_errorf("%s is not a point-in-time log: it holds no log.identity and no log "
+		           "segment (`dbcare log %s --db sqlite:FILE`, or backup.log.dir, starts one)",
+		           dir, dir);
+	return there ? 0 : -1;
+}
+
 int cli_pitr_status(cli_opts *o, const char *dir)
 {
+	if (is_log(dir) != 0)
+		return CLI_ERROR;
 	status st = {0};
 	pitr_end_begin(dir, &st.end); /* before the segments: never ahead of them */
 	int rc = pitr_each_header(dir, status_record, &st);

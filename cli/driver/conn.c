@@ -542,6 +542,11 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 		sqlite3_busy_handler(h, o->sqlite_busy, o->sqlite_busy_arg);
 	else
 		sqlite3_busy_timeout(h, o->sqlite_look ? CLI_SQLITE_LOOK_BUSY_MS : CLI_SQLITE_BUSY_MS);
+	/* a bare connection (`dbcare wait`) only looks, without the module to
+	 * tell whether the database has a log: its close never checkpoints
+	 * the WAL a log continues from (the module's connections: pitr_module.c) */
+	if (o->bare && sqlite3_libversion_number() >= 3016000)
+		(void)sqlite3_db_config(h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	if (!o->bare && load_module(h, o, err) != 0) {
 		sqlite3_close_v2(h);
 		return NULL;

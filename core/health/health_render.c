@@ -277,6 +277,10 @@ static void metrics_prometheus(dbc_buf *b, const char *base, const dbc_health_me
 		       "1 when the point-in-time log ends before the newest commit its capture "
 		       "recorded (segment files lost; restore --to-time latest refuses it), else 0.");
 		sample(b, "dbcare_log_end_missing", base, m->log_end_missing);
+		family(b, "dbcare_log_capture_failed", "gauge",
+		       "1 when the point-in-time log's capture failed (a full disk, an unwritable "
+		       "directory) and has copied no commit since, else 0.");
+		sample(b, "dbcare_log_capture_failed", base, m->log_capture_failed);
 	}
 }
 
