@@ -607,7 +607,8 @@ static int take_base(pitr_capture *c)
 {
 	int64_t when;
 	char name[64], sha[65];
-	pitr_next_base_stop(c); /* this base holds whatever one being copied would */
+	if (c->base_stop) /* this base holds whatever one being copied would */
+		c->base_stop(c);
 	pitr_seg_close(c);
 	if (base_place(c, &when) != 0)
 		return -1;
@@ -704,8 +705,8 @@ int pitr_capture_poll(pitr_capture *c)
 	}
 	if (rc == 0)
 		rc = rotate_if_due(c);
-	if (rc == 0)
-		rc = pitr_next_base_poll(c);
+	if (rc == 0 && c->base_poll)
+		rc = c->base_poll(c);
 	if (rc == 1) {
 		pitr_say(c, PITR_SAY_NOTE, "log: a WAL generation went by unseen: a new base");
 		return take_base(c);
@@ -855,7 +856,8 @@ void pitr_capture_stop(pitr_capture *c)
 	copy_arg a = {.c = c};
 	c->saw_commits = true; /* a last heartbeat: how far the log reaches */
 	c->progress_ms = 0;
-	pitr_next_base_stop(c);
+	if (c->base_stop)
+		c->base_stop(c);
 	if (c->started && c->held >= 0)
 		advance(c, &a);
 	pitr_seg_close(c);

@@ -127,6 +127,11 @@ typedef struct pitr_capture {
 	int64_t base_taken_ms;          /* the last base's time (0: from base_name) */
 	int64_t base_retry_ms;          /* a failed periodic base: not again before */
 	struct pitr_next_base *next;    /* the base being copied (NULL: none) */
+	/* the periodic bases' steps, set by the driver (pitr_next_base_poll
+	 * and _stop; NULL: no periodic base): a hook, as they call the
+	 * capture's own steps */
+	int (*base_poll)(struct pitr_capture *c);
+	void (*base_stop)(struct pitr_capture *c);
 } pitr_capture;
 
 /* A message through c->say (printf-style). */

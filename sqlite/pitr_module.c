@@ -149,6 +149,8 @@ static void capture_reset(sqldbc_pitr *p)
 	                      .lazy_readers = true,
 	                      .sync_ms = 1000,
 	                      .base_step_ms = 2, /* a periodic base: a step at each commit */
+	                      .base_poll = pitr_next_base_poll,
+	                      .base_stop = pitr_next_base_stop,
 	                      .host = sqldbc_installed_host(),
 	                      .say = say};
 }

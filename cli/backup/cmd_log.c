@@ -117,6 +117,8 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .record_bytes = test_bytes("DBCARE_TEST_RECORD_BYTES"),
 	                  .scan_pause_ms = (int)test_bytes("DBCARE_TEST_SCAN_PAUSE_MS"),
 	                  .base_step_ms = (int)test_bytes("DBCARE_TEST_BASE_STEP_MS"),
+	                  .base_poll = pitr_next_base_poll,
+	                  .base_stop = pitr_next_base_stop,
 	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms,
 	                  .vouch_ms = poll_ms * 4 > 200 ? poll_ms * 4 : 200};
 	cli_pitr_capture_init(&c, o);
