@@ -275,10 +275,16 @@ static int publish(pitr_capture *c, pitr_next_base *n)
 	if (rc == 0)
 		rc = pitr_seg_sync(c);
 	pitr_capture_unfence(c);
-	if (rc == 0)
+	if (rc == 0) {
 		pitr_progress(c, c->last_write_ms);
-	pitr_say(c, PITR_SAY_NOTE, "log: base %s (epoch %u, after commit %llu)", name, c->epoch,
-	         (unsigned long long)n->seq);
+		pitr_say(c, PITR_SAY_NOTE, "log: base %s (epoch %u, after commit %llu)", name, c->epoch,
+		         (unsigned long long)n->seq);
+	} else {
+		/* the new epoch did not begin whole: a full new base (the poll's
+		 * 1) begins another, and a restore never reads this one past its
+		 * base (nothing it covers) */
+		rc = 1;
+	}
 	if (n->ready == n->tmp)
 		n->ready = NULL;
 	free(n->tmp);
