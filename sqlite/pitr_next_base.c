@@ -227,10 +227,13 @@ static int copy_step(pitr_capture *c, pitr_next_base *n)
  * to its name, its record, the commits since its place again. */
 static int publish(pitr_capture *c, pitr_next_base *n)
 {
+	/* a base opens a segment of its own: the open one closed (sealed)
+	 * before the lock, so that under it only the fence's records are */
+	pitr_seg_close(c);
 	int fenced = pitr_capture_fence(c);
 	if (fenced != 0)
 		return fenced < 0 ? -1 : 0; /* busy: the next poll */
-	pitr_seg_close(c); /* a base opens a segment of its own */
+	pitr_seg_close(c);
 	/* right after the fence's record (the clock is past it): no commit
 	 * can come between them, so no moment goes uncovered */
 	int64_t newest = c->last_write_ms > c->recovered_ms ? c->last_write_ms : c->recovered_ms;
