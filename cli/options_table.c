@@ -493,7 +493,7 @@ const cli_option cli_options[] = {
      .read = read_base_bytes,
      .commands = "log",
      .spelling = "--base-bytes N",
-     .help = "take a new base after N log bytes (default: the database's size, 64 MB at least)"},
+     .help = "a new base after N log bytes (default: db size, >= 64 MB)"},
     {.name = "run-for",
      .type = CLI_OPT_SPAN,
      .field = FIELD(run_for_s),
