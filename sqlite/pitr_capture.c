@@ -713,8 +713,10 @@ int pitr_capture_poll(pitr_capture *c)
 	}
 	if (rc != 0)
 		return rc;
-	/* once per place: an idle WAL is not checkpointed again and again */
-	if (c->pos.frame >= c->ckpt_frames &&
+	/* once per place: an idle WAL is not checkpointed again and again;
+	 * none while a periodic base is copied (its reader holds the frames
+	 * after its place: a checkpoint would take the write lock for little) */
+	if (!c->next && c->pos.frame >= c->ckpt_frames &&
 	    (c->pos.frame != c->ckpt_pos.frame || c->pos.salt1 != c->ckpt_pos.salt1)) {
 		c->ckpt_pos = c->pos;
 		return checkpoint(c);
