@@ -881,8 +881,8 @@ void pitr_base_file_name(int64_t when, char name[64])
 {
 	char stamp[32];
 	pitr_time_text(when, stamp);
-	snprintf(name, 64, "base-%.10sT%.2s%.2s%.2s%.3sZ.db", stamp, stamp + 11, stamp + 14,
-	         stamp + 17, stamp + 20);
+	snprintf(name, 64, "base-%.10sT%.2s%.2s%.2s%.3sZ.db", stamp, stamp + 11, stamp + 14, stamp + 17,
+	         stamp + 20);
 }
 
 int pitr_capture_open_conn(pitr_capture *c, sqlite3 **db)

@@ -123,10 +123,10 @@ typedef struct pitr_capture {
 	 * it (0: 20 ms). */
 	int64_t base_interval_ms, base_bytes;
 	int base_step_ms;
-	int64_t base_log_bytes;         /* log bytes written since the last base */
-	int64_t base_taken_ms;          /* the last base's time (0: from base_name) */
-	int64_t base_retry_ms;          /* a failed periodic base: not again before */
-	struct pitr_next_base *next;    /* the base being copied (NULL: none) */
+	int64_t base_log_bytes;      /* log bytes written since the last base */
+	int64_t base_taken_ms;       /* the last base's time (0: from base_name) */
+	int64_t base_retry_ms;       /* a failed periodic base: not again before */
+	struct pitr_next_base *next; /* the base being copied (NULL: none) */
 	/* the periodic bases' steps, set by the driver (pitr_next_base_poll
 	 * and _stop; NULL: no periodic base): a hook, as they call the
 	 * capture's own steps */

@@ -38,12 +38,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BASE_STEP_MS      20
-#define BASE_BYTES_MIN    ((int64_t)64 << 20)
-#define BASE_INTERVAL_MS  ((int64_t)24 * 3600 * 1000)
-#define BASE_RETRY_MS     60000 /* after a copy that failed */
-#define BASE_PROGRESS_MS  10000 /* a note on a long copy this often */
-#define BASE_STEP_PAGES   256
+#define BASE_STEP_MS     20
+#define BASE_BYTES_MIN   ((int64_t)64 << 20)
+#define BASE_INTERVAL_MS ((int64_t)24 * 3600 * 1000)
+#define BASE_RETRY_MS    60000 /* after a copy that failed */
+#define BASE_PROGRESS_MS 10000 /* a note on a long copy this often */
+#define BASE_STEP_PAGES  256
 
 typedef struct pitr_next_base {
 	sqlite3 *src, *dst;   /* the base's snapshot; the copy */
@@ -241,8 +241,8 @@ static int publish(pitr_capture *c, pitr_next_base *n)
 	char name[64], *path = NULL;
 	pitr_base_file_name(when, name);
 	int rc = asprintf(&path, "%s/%s", c->dir, name) < 0 ? -1 : 0;
-	if (rc == 0 && (rename(n->ready, path) != 0 ||
-	                dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0)) {
+	if (rc == 0 &&
+	    (rename(n->ready, path) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0)) {
 		pitr_say(c, PITR_SAY_ERROR, "log: cannot publish the base %s: %s", path, strerror(errno));
 		rc = -1;
 	}
@@ -271,8 +271,12 @@ static int publish(pitr_capture *c, pitr_next_base *n)
 	if (rc == 0)
 		rc = pitr_capture_reemit(c, when);
 	if (rc == 0 && c->seq == seq) { /* nothing since its place: its moment is covered */
-		pitr_rec h = {.type = PITR_REC_HEARTBEAT, .time_ms = when, .epoch = c->epoch,
-		              .seq = c->seq, .db_pages = c->db_pages, .pos = c->pos};
+		pitr_rec h = {.type = PITR_REC_HEARTBEAT,
+		              .time_ms = when,
+		              .epoch = c->epoch,
+		              .seq = c->seq,
+		              .db_pages = c->db_pages,
+		              .pos = c->pos};
 		rc = pitr_seg_append(c, &h, NULL);
 	}
 	if (rc == 0)

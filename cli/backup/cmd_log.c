@@ -47,8 +47,8 @@ static int database_identity(const cli_target *t, cli_opts *o, char **identity)
 }
 
 /* DBCARE_TEST_BASE_STEP_MS: the most a poll spends copying a periodic
- * base (a copy spread over many polls at suite size); DBCARE_TEST_SCAN_PAUSE_MS: a pause in every poll between its read of
- * the WAL and its time (a capture descheduled there), tests only;
+ * base (a copy spread over many polls at suite size); DBCARE_TEST_SCAN_PAUSE_MS: a pause in every
+ * poll between its read of the WAL and its time (a capture descheduled there), tests only;
  * DBCARE_TEST_POLL_BYTES: the most one poll copies, and
  * DBCARE_TEST_RECORD_BYTES: the most one commit record holds, for tests
  * only (a backlog of partial polls and a commit larger than a record at
