@@ -124,15 +124,23 @@ while read -r i k name; do restore_at "$i" "$name" "${bases[$k]}"; done <"$work/
 "$cli" log prune "$log" --keep 2 --apply >"$work/pruned" 2>&1 || fail "prune: $(cat "$work/pruned")"
 [ "$(ls "$log"/base-*.db | wc -l)" = 2 ] || fail "prune --keep 2 left $(ls "$log"/base-*.db | wc -l) bases"
 grep -q "deleted .*log-.*dbclog" "$work/pruned" || fail "prune deleted no segment: $(cat "$work/pruned")"
-k=$((nbases - 1)) b=$(ms "${bases[$((k - 1))]}") first=-1 last=-1
-for i in "${!moments[@]}"; do
-  m=$(tms "${moments[$i]% *}")
-  [ "$m" -ge "$b" ] && [ "$first" -lt 0 ] && first=$i
-  [ "$m" -lt "$b" ] && last=$i
-done
-restore_at "$first" p1 "${bases[$((k - 1))]}"
-"$cli" restore --to-time "${moments[$last]% *}" "$log" --db "sqlite:$work/p0.db" --module "$module" >"$work/out" 2>&1 &&
-  fail "a moment before the kept bases restored after the prune"
+# the moments restored above from a kept base still restore; one from a
+# pruned base is refused
+kept=0 refused=0
+while read -r i k name; do
+  if [ "$k" -ge $((nbases - 2)) ]; then
+    restore_at "$i" "p$name" "${bases[$k]}"
+    kept=$((kept + 1))
+  elif ! "$cli" restore --to-time "${moments[$i]% *}" "$log" --db "sqlite:$work/q$name.db" \
+    --module "$module" >"$work/out" 2>&1; then
+    grep -q "^dbcare: the log in .* begins at" "$work/out" || fail "a pruned moment: $(cat "$work/out")"
+    [ ! -e "$work/q$name.db" ] || fail "a refused restore left a file"
+    refused=$((refused + 1))
+  else
+    fail "moment ${moments[$i]% *} restored from a pruned base: $(cat "$work/out")"
+  fi
+done <"$work/picks"
+[ "$kept" -ge 1 ] && [ "$refused" -ge 1 ] || fail "after the prune: $kept moments kept, $refused refused"
 
 # kill -9 while a base is copied: the log restores, the next capture goes on
 # (a connection held open throughout: the WAL outlives the killed capture
@@ -161,7 +169,18 @@ grep -q "^log: base base-.*after commit" "$work/c3.err" || fail "the next captur
 pitr_wait_vouched "$log" "$(tail -n 1 "$work/moments3" | cut -c1-23)" --db "sqlite:$db" --module "$module"
 kill -TERM "$pid"; wait "$pid" || fail "capture 3: $(cat "$work/c3.err")"
 kill "$holder"; wait "$holder" 2>/dev/null || true
-t=$(tail -n 1 "$work/moments3")
+# the last moment of the writer the log covers (one between a commit and
+# a late poll is not: status says which)
+"$cli" log status "$log" --json --db "sqlite:$db" --module "$module" >"$work/status3.json"
+t=$("$py" - "$work/status3.json" "$work/moments3" <<'PY'
+import calendar, json, sys, time
+def ms(t):
+    return calendar.timegm(time.strptime(t[:19], "%Y-%m-%d %H:%M:%S")) * 1000 + int(t[20:23])
+st = [(ms(s["from"]), ms(s["to"])) for s in json.load(open(sys.argv[1]))["stretches"]]
+print(([l.strip() for l in open(sys.argv[2]) if any(a <= ms(l) <= b for a, b in st)] or [""])[-1])
+PY
+)
+[ -n "$t" ] || fail "the log covers no moment of the writer after the kill: $(cat "$work/status3.json")"
 "$cli" restore --to-time "${t% *}" "$log" --db "sqlite:$work/z.db" --module "$module" >"$work/out" 2>&1 ||
   fail "after the kill, the next capture's moment: $(cat "$work/out")"
 state "$work/z.db" "${t##* }" || fail "after the kill: not the database at commit ${t##* }"
