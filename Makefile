@@ -179,6 +179,7 @@ $(BUILD)/cli/obj/%.o: cli/%.c Makefile META.json
 # routines), into the command, which captures, restores and reads the log
 # with it.
 PITR_SHARED := sqlite/pitr_wal.c sqlite/pitr_log.c sqlite/pitr_segment.c sqlite/pitr_capture.c \
+               sqlite/pitr_next_base.c \
                sqlite/pitr_crc32c.c sqlite/pitr_end.c \
                sqlite/pitr_identity.c
 CLI_PITR   := $(patsubst sqlite/%.c,$(BUILD)/cli/pitr/%.o,$(PITR_SHARED))

@@ -90,6 +90,8 @@ typedef struct cli_opts {
 	const char *from_dir;    /* restore --from DIR: where a chain's files are */
 	double segment_s;        /* log --segment-interval (default 60 s) */
 	int64_t segment_bytes;   /* log --segment-bytes (default 64 MB) */
+	double base_interval_s;  /* log --base-interval (default 1 day) */
+	int64_t base_bytes;      /* log --base-bytes (default: the database's size, >= 64 MB) */
 	double run_for_s;        /* log --run-for: stop after it; 0: until a signal */
 	cli_db_report report;
 	char **args; /* the command's own arguments */

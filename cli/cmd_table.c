@@ -69,6 +69,7 @@ const cli_command cli_commands[] = {
      CMD_ARGS_ONE_DB | CMD_CREATES | CMD_UNDO_NEW | CMD_RESTORE_TARGET, cmd_restore},
     {"log",
      "DIR [--segment-interval T] [--segment-bytes N]\n"
+     "       [--base-interval T] [--base-bytes N]\n"
      "       [--sleep-ms N] [--run-for T] [--compress zstd]\n"
      "       [--encrypt-key-file F]\n"
      "       | status DIR [--encrypt-key-file F]\n"

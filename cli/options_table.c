@@ -85,6 +85,18 @@ static int read_sleep_ms(const cli_option *opt, const char *val, cli_opts *o, cl
 	return CLI_OK;
 }
 
+static int read_base_bytes(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
+{
+	(void)opt, (void)line;
+	char *end;
+	long long v = strtoll(val, &end, 10);
+	if (end == val || *end || v < 4096)
+		return cli_usage_error("--base-bytes needs a number of bytes (at least 4096), not \"%s\"",
+		                       val);
+	o->base_bytes = v;
+	return CLI_OK;
+}
+
 static int read_segment_bytes(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
 {
 	(void)opt, (void)line;
@@ -469,6 +481,19 @@ const cli_option cli_options[] = {
      .commands = "log",
      .spelling = "--segment-bytes N",
      .help = "close a log segment at N bytes (default 64 MB)"},
+    {.name = "base-interval",
+     .type = CLI_OPT_SPAN,
+     .field = FIELD(base_interval_s),
+     .choices = "1d or 6h",
+     .commands = "log",
+     .spelling = "--base-interval T",
+     .help = "take a new base after T (default 1d)"},
+    {.name = "base-bytes",
+     .type = CLI_OPT_CUSTOM,
+     .read = read_base_bytes,
+     .commands = "log",
+     .spelling = "--base-bytes N",
+     .help = "a new base after N log bytes (default: db size, >= 64 MB)"},
     {.name = "run-for",
      .type = CLI_OPT_SPAN,
      .field = FIELD(run_for_s),

@@ -663,13 +663,13 @@ static int base_place(pitr_capture *c, int64_t *when)
 static int take_base(pitr_capture *c)
 {
 	int64_t when;
-	char name[64], sha[65], stamp[32];
+	char name[64], sha[65];
+	if (c->base_stop) /* this base holds whatever one being copied would */
+		c->base_stop(c);
 	pitr_seg_close(c);
 	if (base_place(c, &when) != 0)
 		return -1;
-	pitr_time_text(when, stamp);
-	snprintf(name, sizeof name, "base-%.10sT%.2s%.2s%.2s%.3sZ.db", stamp, stamp + 11, stamp + 14,
-	         stamp + 17, stamp + 20);
+	pitr_base_file_name(when, name);
 	if (write_base(c, name, sha) != 0)
 		return -1;
 	c->epoch++;
@@ -690,6 +690,8 @@ static int take_base(pitr_capture *c)
 	 * copied are read only by the next poll, which restores from its time
 	 * on (pitr_log.h) */
 	c->saw_commits = true;
+	c->base_taken_ms = when;
+	c->base_log_bytes = 0;
 	pitr_say(c, PITR_SAY_NOTE, "log: base %s (epoch %u)", name, c->epoch);
 	return 0;
 }
@@ -762,10 +764,18 @@ int pitr_capture_poll(pitr_capture *c)
 	}
 	if (rc == 0)
 		rc = rotate_if_due(c);
+	if (rc == 0 && c->base_poll)
+		rc = c->base_poll(c);
+	if (rc == 1) {
+		pitr_say(c, PITR_SAY_NOTE, "log: a WAL generation went by unseen: a new base");
+		return take_base(c);
+	}
 	if (rc != 0)
 		return rc;
-	/* once per place: an idle WAL is not checkpointed again and again */
-	if (c->pos.frame >= c->ckpt_frames &&
+	/* once per place: an idle WAL is not checkpointed again and again;
+	 * none while a periodic base is copied (its reader holds the frames
+	 * after its place: a checkpoint would take the write lock for little) */
+	if (!c->next && c->pos.frame >= c->ckpt_frames &&
 	    (c->pos.frame != c->ckpt_pos.frame || c->pos.salt1 != c->ckpt_pos.salt1)) {
 		c->ckpt_pos = c->pos;
 		return checkpoint(c);
@@ -907,6 +917,8 @@ void pitr_capture_stop(pitr_capture *c)
 	copy_arg a = {.c = c};
 	c->saw_commits = true; /* a last heartbeat: how far the log reaches */
 	c->progress_ms = 0;
+	if (c->base_stop)
+		c->base_stop(c);
 	if (c->started && c->held >= 0)
 		advance(c, &a);
 	pitr_seg_close(c);
@@ -922,4 +934,65 @@ void pitr_capture_stop(pitr_capture *c)
 	wal_bufs_free(&c->scan_bufs);
 	free(c->rec_buf.p);
 	c->rec_buf = (pitr_buf){0};
+}
+
+void pitr_base_file_name(int64_t when, char name[64])
+{
+	char stamp[32];
+	pitr_time_text(when, stamp);
+	snprintf(name, 64, "base-%.10sT%.2s%.2s%.2s%.3sZ.db", stamp, stamp + 11, stamp + 14, stamp + 17,
+	         stamp + 20);
+}
+
+int pitr_capture_open_conn(pitr_capture *c, sqlite3 **db)
+{
+	return open_conn(c, db);
+}
+
+int pitr_capture_begin_read(pitr_capture *c, sqlite3 *db)
+{
+	return begin_read(c, db);
+}
+
+int pitr_capture_fence(pitr_capture *c)
+{
+	if (!write_lock_now(c))
+		return 1;
+	copy_arg a = {.partial = true};
+	int rc = 0;
+	/* the log's last record at the lock's time: a heartbeat when the WAL
+	 * holds nothing new (the stretch reaches the fence) */
+	c->saw_commits = true;
+	while (rc == 0 && a.partial) {
+		a = (copy_arg){.c = c, .fenced = true};
+		rc = advance(c, &a);
+	}
+	if (rc != 0)
+		end_read(c->wr);
+	return rc == 0 ? 0 : -1;
+}
+
+void pitr_capture_unfence(pitr_capture *c)
+{
+	end_read(c->wr);
+}
+
+int pitr_capture_reemit(pitr_capture *c, int64_t now)
+{
+	copy_arg a = {.partial = true};
+	int rc = 0;
+	while (rc == 0 && a.partial) {
+		a = (copy_arg){.c = c, .fenced = true, .now = now};
+		c->hdr_kept = false; /* the header read again: pos moved back */
+		rc = copy_new(c, &a);
+		/* under the write lock every commit was made before now: none is
+		 * seen late, however many turns the copy takes */
+		bool more = a.partial;
+		a.partial = false;
+		int wrote = write_pending(&a);
+		if (rc == 0)
+			rc = wrote;
+		a.partial = more;
+	}
+	return rc;
 }

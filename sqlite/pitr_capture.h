@@ -119,6 +119,22 @@ typedef struct pitr_capture {
 	wal_bufs scan_bufs;  /* the WAL scan's buffers, kept from poll to poll */
 	pitr_buf rec_buf;    /* the records' buffer, kept from record to record */
 	bool started;        /* the log continues or has its base: a last heartbeat at the stop */
+	/* periodic bases (pitr_next_base.c): a new base once the log written
+	 * since the last one exceeds base_bytes (0: the database's size, at
+	 * least 64 MB) or base_interval_ms went by (0: a day); either < 0:
+	 * never by that measure. base_step_ms: the most a poll spends copying
+	 * it (0: 20 ms). */
+	int64_t base_interval_ms, base_bytes;
+	int base_step_ms;
+	int64_t base_log_bytes;      /* log bytes written since the last base */
+	int64_t base_taken_ms;       /* the last base's time (0: from base_name) */
+	int64_t base_retry_ms;       /* a failed periodic base: not again before */
+	struct pitr_next_base *next; /* the base being copied (NULL: none) */
+	/* the periodic bases' steps, set by the driver (pitr_next_base_poll
+	 * and _stop; NULL: no periodic base): a hook, as they call the
+	 * capture's own steps */
+	int (*base_poll)(struct pitr_capture *c);
+	void (*base_stop)(struct pitr_capture *c);
 } pitr_capture;
 
 /* A message through c->say (printf-style). */
@@ -155,5 +171,27 @@ int pitr_identity_check(pitr_capture *c);
 int pitr_capture_start(pitr_capture *c);
 int pitr_capture_poll(pitr_capture *c);
 void pitr_capture_stop(pitr_capture *c);
+
+/* For pitr_next_base.c, the periodic base (pitr_capture.c). fence: the
+ * write lock taken if free (1: busy, nothing done) and every commit of the
+ * WAL copied into the log under it (a heartbeat when none), the lock kept
+ * (0) or released on failure (-1); unfence releases it. reemit: under the
+ * fence, the commits of the WAL after c->pos written into the log stamped
+ * now (0; 1: a WAL generation went by unseen; -1). */
+int pitr_capture_fence(pitr_capture *c);
+void pitr_capture_unfence(pitr_capture *c);
+int pitr_capture_reemit(pitr_capture *c, int64_t now);
+/* A connection of the capture's kind (never checkpoints) and a read
+ * transaction on it (its snapshot taken now). 0 or -1 after saying why. */
+int pitr_capture_open_conn(pitr_capture *c, struct sqlite3 **db);
+int pitr_capture_begin_read(pitr_capture *c, struct sqlite3 *db);
+/* The name of the base taken at when: base-YYYY-MM-DDTHHMMSSmmmZ.db. */
+void pitr_base_file_name(int64_t when, char name[64]);
+
+/* Periodic bases (pitr_next_base.c): poll starts one when due, copies a
+ * step of it, publishes it when whole (0; 1: the log needs a full new
+ * base; -1); stop abandons one being copied (its temporary file goes). */
+int pitr_next_base_poll(pitr_capture *c);
+void pitr_next_base_stop(pitr_capture *c);
 
 #endif

@@ -148,6 +148,9 @@ static void capture_reset(sqldbc_pitr *p)
 	                      .ckpt_frames = p->autockpt > 0 ? (uint32_t)p->autockpt : UINT32_MAX,
 	                      .lazy_readers = true,
 	                      .sync_ms = 1000,
+	                      .base_step_ms = 2, /* a periodic base: a step at each commit */
+	                      .base_poll = pitr_next_base_poll,
+	                      .base_stop = pitr_next_base_stop,
 	                      .host = sqldbc_installed_host(),
 	                      .say = say};
 }

@@ -115,6 +115,7 @@ int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit
 	} else if (stamped.time_ms > newest)
 		c->time_held = false;
 	r = &stamped;
+	off_t before = c->seg_len;
 	if (pitr_write(c->seg_fd, &c->seg_len, r, commit, c->page_size, &c->rec_buf) != 0) {
 		pitr_say(c, PITR_SAY_ERROR, "cannot write the log segment %llu: %s",
 		         (unsigned long long)c->seg_seq, strerror(errno));
@@ -125,6 +126,7 @@ int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit
 		return -1;
 	}
 	c->seg_dirty = true;
+	c->base_log_bytes += c->seg_len - before;
 	if (!c->seg_first_ms)
 		c->seg_first_ms = r->time_ms;
 	c->seg_last_ms = r->time_ms;

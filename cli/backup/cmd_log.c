@@ -68,8 +68,9 @@ static int database_identity(const cli_target *t, cli_opts *o, char **identity)
 	return 0;
 }
 
-/* DBCARE_TEST_SCAN_PAUSE_MS: a pause in every poll between its read of
- * the WAL and its time (a capture descheduled there), tests only;
+/* DBCARE_TEST_BASE_STEP_MS: the most a poll spends copying a periodic
+ * base (a copy spread over many polls at suite size); DBCARE_TEST_SCAN_PAUSE_MS: a pause in every
+ * poll between its read of the WAL and its time (a capture descheduled there), tests only;
  * DBCARE_TEST_POLL_BYTES: the most one poll copies, and
  * DBCARE_TEST_RECORD_BYTES: the most one commit record holds, for tests
  * only (a backlog of partial polls and a commit larger than a record at
@@ -202,11 +203,16 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .identity = identity,
 	                  .seg_interval_ms = (int64_t)((o->segment_s > 0 ? o->segment_s : 60) * 1000),
 	                  .seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (int64_t)64 << 20,
+	                  .base_interval_ms = (int64_t)(o->base_interval_s * 1000),
+	                  .base_bytes = o->base_bytes,
 	                  .ckpt_frames = CAPTURE_CKPT_FRAMES,
 	                  .ckpt_wait_ms = CAPTURE_CKPT_WAIT_MS,
 	                  .poll_bytes = test_bytes("DBCARE_TEST_POLL_BYTES"),
 	                  .record_bytes = test_bytes("DBCARE_TEST_RECORD_BYTES"),
 	                  .scan_pause_ms = (int)test_bytes("DBCARE_TEST_SCAN_PAUSE_MS"),
+	                  .base_step_ms = (int)test_bytes("DBCARE_TEST_BASE_STEP_MS"),
+	                  .base_poll = pitr_next_base_poll,
+	                  .base_stop = pitr_next_base_stop,
 	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms,
 	                  .vouch_ms = poll_ms * 4 > 200 ? poll_ms * 4 : 200};
 	cli_pitr_capture_init(&c, o);

@@ -16,7 +16,7 @@ _dbcare()
 		--listen --scrape-timeout --min-interval --report-interval --allow-writes --token-file --html
 		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --to-mark
 		--from --incremental --follow-symlinks --archive-db --archive-codec
-		--segment-interval --segment-bytes --run-for --keep-for --log --append-columns --help"
+		--segment-interval --segment-bytes --base-interval --base-bytes --run-for --keep-for --log --append-columns --help"
 	case $prev in
 	--dir|--migrations-dir|-d|--from|--log)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -42,7 +42,7 @@ _dbcare()
 			--keep|--days|--attach|--schema-file|--max-failures|--canary|--listen|\
 			--scrape-timeout|--min-interval|--token-file|--html|--stanza|--type|--to-time|\
 			--archive-db|--archive-codec|--report-interval|--compress|--encrypt-key-file|\
-			--to-mark|--from|--segment-interval|--segment-bytes|--run-for|--keep-for|--log) ;;
+			--to-mark|--from|--segment-interval|--segment-bytes|--base-interval|--base-bytes|--run-for|--keep-for|--log) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac

@@ -53,7 +53,8 @@ value_for() {
   --mode) echo quick ;; --fail-on) echo warning ;; --type) echo full ;; --format) echo prometheus ;;
   --archive-codec | --compress) echo zstd ;; --include) echo locking ;; --attach) echo a=b ;;
   --timeout | --budget | --scrape-timeout | --min-interval | --report-interval) echo 1s ;;
-  --segment-interval | --run-for | --keep-for) echo 1s ;; --segment-bytes) echo 4096 ;;
+  --segment-interval | --run-for | --keep-for | --base-interval) echo 1s ;;
+  --segment-bytes | --base-bytes) echo 4096 ;;
   --steps | --keep | --days | --canary | --sleep-ms) echo 1 ;; *) echo x ;;
   esac
 }

@@ -16,7 +16,7 @@ for want in "status DIR" "prune DIR --keep N | --keep-for SPAN [--apply]" \
 done
 printf '%s\n' "$help" | grep -q -- "^  dbcare backup drill --log .*# the log's restore drill" ||
   fail "log --help does not say where the log's drill is: $help"
-for opt in --keep --keep-for --apply --sleep-ms --segment-bytes --compress; do
+for opt in --keep --keep-for --apply --sleep-ms --segment-bytes --base-interval --base-bytes --compress; do
   printf '%s\n' "$help" | grep -q -- "^  $opt " || fail "log --help lists no $opt: $help"
 done
 printf '%s\n' "$help" | grep -q -- "^  --keep N .*log prune" || fail "--keep's help says nothing of log prune"
