@@ -672,19 +672,8 @@ static int take_base(pitr_capture *c)
 	pitr_base_file_name(when, name);
 	if (write_base(c, name, sha) != 0)
 		return -1;
-	c->epoch++;
 	c->read_ms = 0; /* the time the base was copied in is no poll's */
-	snprintf(c->base_name, sizeof c->base_name, "%s", name);
-	pitr_rec r = {.type = PITR_REC_BASE,
-	              .time_ms = when,
-	              .epoch = c->epoch,
-	              .seq = c->seq,
-	              .db_pages = c->db_pages,
-	              .pos = c->pos,
-	              .page_size = c->page_size,
-	              .base_name = name};
-	memcpy(r.base_sha, sha, 65);
-	if (pitr_seg_append(c, &r, NULL) != 0 || pitr_seg_sync(c) != 0)
+	if (pitr_capture_base_record(c, when, name, sha, c->page_size) != 0 || pitr_seg_sync(c) != 0)
 		return -1;
 	/* no progress written at the base's time: commits made while it was
 	 * copied are read only by the next poll, which restores from its time
@@ -694,6 +683,26 @@ static int take_base(pitr_capture *c)
 	c->base_log_bytes = 0;
 	pitr_say(c, PITR_SAY_NOTE, "log: base %s (epoch %u)", name, c->epoch);
 	return 0;
+}
+
+/* A new epoch begins with the base named name (its SHA-256 sha, of pages
+ * of page_size) at the capture's place (c->seq, c->pos, c->db_pages), taken
+ * at when: its record appended to the open segment (not synced). */
+int pitr_capture_base_record(pitr_capture *c, int64_t when, const char *name, const char *sha,
+                             uint32_t page_size)
+{
+	c->epoch++;
+	snprintf(c->base_name, sizeof c->base_name, "%s", name);
+	pitr_rec r = {.type = PITR_REC_BASE,
+	              .time_ms = when,
+	              .epoch = c->epoch,
+	              .seq = c->seq,
+	              .db_pages = c->db_pages,
+	              .pos = c->pos,
+	              .page_size = page_size,
+	              .base_name = c->base_name};
+	memcpy(r.base_sha, sha, 65);
+	return pitr_seg_append(c, &r, NULL);
 }
 
 /* The log synced when sync_ms has gone by since the last sync (0: now). */

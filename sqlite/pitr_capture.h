@@ -185,6 +185,9 @@ int pitr_capture_reemit(pitr_capture *c, int64_t now);
  * transaction on it (its snapshot taken now). 0 or -1 after saying why. */
 int pitr_capture_open_conn(pitr_capture *c, struct sqlite3 **db);
 int pitr_capture_begin_read(pitr_capture *c, struct sqlite3 *db);
+/* A new epoch's base record at the capture's place (pitr_capture.c). */
+int pitr_capture_base_record(pitr_capture *c, int64_t when, const char *name, const char *sha,
+                             uint32_t page_size);
 /* The name of the base taken at when: base-YYYY-MM-DDTHHMMSSmmmZ.db. */
 void pitr_base_file_name(int64_t when, char name[64]);
 

@@ -251,22 +251,11 @@ static int publish(pitr_capture *c, pitr_next_base *n)
 		pitr_capture_unfence(c);
 		return fail(c, name, "not published");
 	}
-	c->epoch++;
 	c->seq = n->seq;
 	c->pos = n->pos;
 	c->have_pos = n->have_pos;
 	c->db_pages = n->db_pages;
-	snprintf(c->base_name, sizeof c->base_name, "%s", name);
-	pitr_rec r = {.type = PITR_REC_BASE,
-	              .time_ms = when,
-	              .epoch = c->epoch,
-	              .seq = n->seq,
-	              .db_pages = n->db_pages,
-	              .pos = n->pos,
-	              .page_size = n->page_size,
-	              .base_name = name};
-	memcpy(r.base_sha, n->sha, 65);
-	rc = pitr_seg_append(c, &r, NULL);
+	rc = pitr_capture_base_record(c, when, name, n->sha, n->page_size);
 	uint64_t seq = c->seq;
 	if (rc == 0)
 		rc = pitr_capture_reemit(c, when);
