@@ -58,11 +58,11 @@ during = [t for t in seen if spans[0][1] < parse(t) / 1000 < spans[-1][0]]
 if len(during) < 3: fail("log status vouched for %d moments during the writes: %s" % (len(during), seen), p)
 p.terminate()
 if p.wait() != 0: fail("capture: " + open(err.name).read())
-for t in during[-3:]:
+for i, t in enumerate(during[-3:]):
     at = parse(t) / 1000
     made = 1 + sum(1 for _, end in spans if end < at)      # surely before it
     maybe = 1 + sum(1 for start, _ in spans if start < at)  # one may straddle it
-    out = os.path.join(work, "r%d.db" % made)
+    out = os.path.join(work, "r%d.db" % i)  # two moments may follow the same commit
     r = run(cli, module, "restore", "--to-time", t, log, "--db", "sqlite:" + out)
     if r.returncode != 0: fail("restore to the vouched moment %s: %s" % (t, r.stderr))
     got = sqlite3.connect(out).execute("SELECT count(*) FROM t").fetchone()[0]
