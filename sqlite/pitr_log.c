@@ -249,6 +249,20 @@ static bool pages_valid(const unsigned char *p, uint32_t n, uint32_t page_size)
 	return true;
 }
 
+/* The n bytes at p as a string (malloc'd; NULL: out of memory). A
+ * record's text runs to its payload's end with no terminator, and the
+ * caller checked it holds no NUL; not strndup, whose strict checkers
+ * (ASan's strict_string_checks) read its argument to a terminator. */
+static char *bytes_dup(const unsigned char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+	if (s) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
 /* The payload of a record read whole and checked, into r; a commit's
  * pages stay where they are (r->pages_len set, r->pages left to the
  * caller, which hands over its buffer: no second copy of a commit that may
@@ -276,13 +290,13 @@ static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, 
 	} else if (r->type == PITR_REC_BASE) {
 		if (pl < 72 || pl - 72 != get32(p + 68) || !page_size_valid(get32(p)) || r->db_pages == 0 ||
 		    !sha_hex_valid(p + 4) || !base_name_valid(p + 72, pl - 72) ||
-		    !(r->base_name = strndup((char *)p + 72, pl - 72)))
+		    !(r->base_name = bytes_dup(p + 72, pl - 72)))
 			return -1;
 		r->page_size = get32(p);
 		memcpy(r->base_sha, p + 4, 64);
 		r->base_sha[64] = '\0';
 	} else if (r->type == PITR_REC_ROWS) {
-		if (!rows_valid(p, pl) || !(r->rows = strndup((char *)p, pl)))
+		if (!rows_valid(p, pl) || !(r->rows = bytes_dup(p, pl)))
 			return -1;
 	} else if ((r->type != PITR_REC_HEARTBEAT && r->type != PITR_REC_RESUME) || pl != 0) {
 		return -1;
