@@ -64,7 +64,7 @@ static int begin_read(pitr_capture *c, sqlite3 *db)
 	return -1;
 }
 
-static int64_t pragma_int(sqlite3 *db, const char *text)
+int64_t pitr_pragma_int(sqlite3 *db, const char *text)
 {
 	sqlite3_stmt *st;
 	int64_t v = -1;
@@ -654,8 +654,8 @@ static int base_place(pitr_capture *c, int64_t *when)
 		rc = wal_scan(c->wal_fd, &h, &h.start, 0, 1, count_only, &pages, &c->pos);
 	else if (hr < 0)
 		rc = -1;
-	c->page_size = (uint32_t)pragma_int(c->rd[0], "PRAGMA main.page_size");
-	c->db_pages = (uint32_t)pragma_int(c->rd[0], "PRAGMA main.page_count");
+	c->page_size = (uint32_t)pitr_pragma_int(c->rd[0], "PRAGMA main.page_size");
+	c->db_pages = (uint32_t)pitr_pragma_int(c->rd[0], "PRAGMA main.page_count");
 	end_read(c->wr);
 	return rc;
 }

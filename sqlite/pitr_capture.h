@@ -188,6 +188,9 @@ int pitr_capture_begin_read(pitr_capture *c, struct sqlite3 *db);
 /* A new epoch's base record at the capture's place (pitr_capture.c). */
 int pitr_capture_base_record(pitr_capture *c, int64_t when, const char *name, const char *sha,
                              uint32_t page_size);
+/* The integer a PRAGMA such as "PRAGMA main.page_count" answers on db
+ * (-1: none). */
+int64_t pitr_pragma_int(struct sqlite3 *db, const char *text);
 /* The name of the base taken at when: base-YYYY-MM-DDTHHMMSSmmmZ.db. */
 void pitr_base_file_name(int64_t when, char name[64]);
 

@@ -126,16 +126,6 @@ static int create_copy(pitr_capture *c, pitr_next_base *n)
 	return n->copy ? 0 : -1;
 }
 
-static int64_t pragma_int(sqlite3 *db, const char *text)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* The base's place: under the write lock, every commit in the log, then
  * the base's reader (its snapshot: exactly the log's last commit). */
 static int begin_base(pitr_capture *c)
@@ -158,8 +148,8 @@ static int begin_base(pitr_capture *c)
 	pitr_capture_unfence(c);
 	if (rc != 0)
 		return fail(c, "its read transaction", sqlite3_errmsg(n->src));
-	n->page_size = (uint32_t)pragma_int(n->src, "PRAGMA main.page_size");
-	n->db_pages = (uint32_t)pragma_int(n->src, "PRAGMA main.page_count");
+	n->page_size = (uint32_t)pitr_pragma_int(n->src, "PRAGMA main.page_size");
+	n->db_pages = (uint32_t)pitr_pragma_int(n->src, "PRAGMA main.page_count");
 	if (create_copy(c, n) != 0)
 		return fail(c, "its copy", n->dst ? sqlite3_errmsg(n->dst) : strerror(errno));
 	n->said_ms = pitr_now_ms();
@@ -172,7 +162,7 @@ static int begin_base(pitr_capture *c)
  * (sealed when the log is), under its temporary name still. */
 static int verify_copy(pitr_capture *c, pitr_next_base *n)
 {
-	int64_t pages = pragma_int(n->dst, "PRAGMA main.page_count");
+	int64_t pages = pitr_pragma_int(n->dst, "PRAGMA main.page_count");
 	sqlite3_stmt *st;
 	bool ok = false;
 	if (sqlite3_prepare_v2(n->dst, "PRAGMA main.quick_check", -1, &st, NULL) == SQLITE_OK &&
