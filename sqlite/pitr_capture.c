@@ -313,6 +313,20 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 	return r == 0 || r == 2 ? 0 : r == 3 ? 1 : -1;
 }
 
+/* A heartbeat at the capture's place (c->seq, c->pos, c->db_pages),
+ * stamped when: every commit made before then is in the log. Appended to
+ * the open segment (not synced). */
+int pitr_capture_heartbeat(pitr_capture *c, int64_t when)
+{
+	pitr_rec h = {.type = PITR_REC_HEARTBEAT,
+	              .time_ms = when,
+	              .epoch = c->epoch,
+	              .seq = c->seq,
+	              .db_pages = c->db_pages,
+	              .pos = c->pos};
+	return pitr_seg_append(c, &h, NULL);
+}
+
 /* Before the commits of a poll that fell behind: a heartbeat at the
  * moment the last whole poll began (just before: its time is rounded up),
  * when no record says that yet. That poll read the WAL to its end and may
@@ -322,13 +336,7 @@ static int whole_until(pitr_capture *c)
 {
 	if (c->read_ms - 1 <= c->last_write_ms)
 		return 0;
-	pitr_rec h = {.type = PITR_REC_HEARTBEAT,
-	              .time_ms = c->read_ms - 1,
-	              .epoch = c->epoch,
-	              .seq = c->seq,
-	              .db_pages = c->db_pages,
-	              .pos = c->pos};
-	return pitr_seg_append(c, &h, NULL);
+	return pitr_capture_heartbeat(c, c->read_ms - 1);
 }
 
 /* The time a poll that found nothing new vouches for: every commit made
@@ -386,13 +394,7 @@ static int advance(pitr_capture *c, copy_arg *a)
 	if (rc == 0)
 		rc = wrote;
 	if (rc == 0 && !a->commits && (c->saw_commits || a->now - c->last_write_ms >= HEARTBEAT_MS)) {
-		pitr_rec h = {.type = PITR_REC_HEARTBEAT,
-		              .time_ms = unchanged_until(c, a, began),
-		              .epoch = c->epoch,
-		              .seq = c->seq,
-		              .db_pages = c->db_pages,
-		              .pos = c->pos};
-		rc = pitr_seg_append(c, &h, NULL);
+		rc = pitr_capture_heartbeat(c, unchanged_until(c, a, began));
 	}
 	if (rc == 0)
 		rc = pitr_seg_sync(c); /* before the previous reader goes */

@@ -185,6 +185,8 @@ int pitr_capture_reemit(pitr_capture *c, int64_t now);
  * transaction on it (its snapshot taken now). 0 or -1 after saying why. */
 int pitr_capture_open_conn(pitr_capture *c, struct sqlite3 **db);
 int pitr_capture_begin_read(pitr_capture *c, struct sqlite3 *db);
+/* A heartbeat at the capture's place stamped when (pitr_capture.c). */
+int pitr_capture_heartbeat(pitr_capture *c, int64_t when);
 /* A new epoch's base record at the capture's place (pitr_capture.c). */
 int pitr_capture_base_record(pitr_capture *c, int64_t when, const char *name, const char *sha,
                              uint32_t page_size);

@@ -249,15 +249,8 @@ static int publish(pitr_capture *c, pitr_next_base *n)
 	uint64_t seq = c->seq;
 	if (rc == 0)
 		rc = pitr_capture_reemit(c, when);
-	if (rc == 0 && c->seq == seq) { /* nothing since its place: its moment is covered */
-		pitr_rec h = {.type = PITR_REC_HEARTBEAT,
-		              .time_ms = when,
-		              .epoch = c->epoch,
-		              .seq = c->seq,
-		              .db_pages = c->db_pages,
-		              .pos = c->pos};
-		rc = pitr_seg_append(c, &h, NULL);
-	}
+	if (rc == 0 && c->seq == seq) /* nothing since its place: its moment is covered */
+		rc = pitr_capture_heartbeat(c, when);
 	if (rc == 0)
 		rc = pitr_seg_sync(c);
 	pitr_capture_unfence(c);
