@@ -42,8 +42,10 @@ DBC_RESULTS=$(mktemp)
 # suite counts the lanes to know how many cores it may take).
 claims=$(mktemp -d)
 DBC_LANES_DIR=$(mktemp -d)
+# Every line the lanes print, for the failures' details at the end.
+lanes_log=$(mktemp)
 DBC_PREBUILD=
-trap 'rm -rf "$DBC_RESULTS" "$claims" "$DBC_LANES_DIR"; [ -z "$scratch" ] || rm -rf "$scratch"
+trap 'rm -rf "$DBC_RESULTS" "$claims" "$DBC_LANES_DIR" "$lanes_log"; [ -z "$scratch" ] || rm -rf "$scratch"
   [ -z "$DBC_PREBUILD" ] || kill -- -"$DBC_PREBUILD" 2>/dev/null' EXIT
 
 run_suite() { # suite
@@ -124,18 +126,31 @@ start_prebuild() {
 }
 
 if [ "${DBC_LANES:-2}" = 1 ] || [ ${#pg_lane[@]} = 0 ] || [ ${#other_lane[@]} = 0 ]; then
-  run_lane all "${other_lane[@]}" "${pg_lane[@]}"
+  run_lane all "${other_lane[@]}" "${pg_lane[@]}" 2>&1 | tee -a "$lanes_log"
 else
   start_prebuild
   # Once its own suites are done, the PostgreSQL lane takes the other lane's
   # remaining ones, in the same order.
-  run_lane pg "${pg_lane[@]}" "${other_lane[@]}" 2>&1 | sed -u 's/^/[pg] /' &
+  run_lane pg "${pg_lane[@]}" "${other_lane[@]}" 2>&1 | sed -u 's/^/[pg] /' | tee -a "$lanes_log" &
   pg_pid=$!
-  run_lane other "${other_lane[@]}" 2>&1 | sed -u 's/^/[..] /'
+  run_lane other "${other_lane[@]}" 2>&1 | sed -u 's/^/[..] /' | tee -a "$lanes_log"
   wait "$pg_pid"
 fi
 
+# Each failure again with the indented lines its suite printed under it
+# (up to 40), so the run's last lines say why, not only what.
+failure_details() {
+  awk '{lane = substr($0, 1, 5) ~ /^\[..\] $/ ? substr($0, 1, 5) : ""; text = substr($0, length(lane) + 1)}
+       text ~ /^FAIL / {show = lane; on = 1; n = 0; print; next}
+       on && lane == show && text ~ /^    / {if (n++ < 40) print; next}
+       lane == show {on = 0}' "$lanes_log"
+}
 echo
+if grep -q '^FAIL ' "$DBC_RESULTS"; then
+  echo "== the failures, with their details"
+  failure_details
+  echo
+fi
 grep '^FAIL ' "$DBC_RESULTS" | sed 's/^/  /'
 passed=$(grep -c '^PASS ' "$DBC_RESULTS")
 failed=$(grep -c '^FAIL ' "$DBC_RESULTS")
