@@ -131,6 +131,6 @@ out=$(sqlite3 -batch -bail -cmd ".load $module" "$db" < "$work/cases.sql")
 echo "$out"
 cases=$(echo "$out" | sed -n 's/^cases //p')
 if [ "${cases:-0}" -lt 190 ]; then echo "FAIL: only ${cases:-0} cases ran"; exit 1; fi
-if echo "$out" | grep -q '^DIFF'; then echo "FAIL: dbcheck_constraints differs from PRAGMA foreign_key_check"; exit 1; fi
+if grep -q '^DIFF' <<<"$out"; then echo "FAIL: dbcheck_constraints differs from PRAGMA foreign_key_check"; exit 1; fi
 
 echo "ok: $cases children agree with PRAGMA foreign_key_check"

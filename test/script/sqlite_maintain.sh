@@ -45,7 +45,7 @@ case "$hint" in *"See dbmaintain_plan(): drop_index v two.") echo "ok: the hint 
 plan=$(q "SELECT action || ' | ' || coalesce(statement, '-') || ' | ' || safety || ' | ' || outside_transaction
           FROM dbmaintain_plan('full') ORDER BY action, statement")
 echo "$plan"
-want() { printf '%s\n' "$plan" | grep -qxF -- "$1" || fail "the plan lacks: $1"; echo "ok: planned: $1"; }
+want() { grep -qxF -- "$1" <<<"$plan" || fail "the plan lacks: $1"; echo "ok: planned: $1"; }
 want 'analyze | ANALYZE "chi ld" | safe | 0'
 want 'optimize | PRAGMA optimize | safe | 0'
 want 'incremental_vacuum | PRAGMA incremental_vacuum | safe | 0'
@@ -58,7 +58,7 @@ run=$(q "SELECT action || ' ' || status FROM dbmaintain_run('full') ORDER BY act
 echo "$run"
 for line in "analyze done" "optimize done" "incremental_vacuum done" "reindex done" \
             "drop_index outside_transaction" "create_index not_included" "cleanup_orphans not_included"; do
-  printf '%s\n' "$run" | grep -qxF "$line" || fail "the run lacks: $line"
+  grep -qxF "$line" <<<"$run" || fail "the run lacks: $line"
 done
 echo "ok: the run did the safe rows and returned the others"
 

@@ -22,7 +22,9 @@ port = $lg_port
 unix_socket_directories = '$lg/sock'
 wal_level = logical
 CONF
-if "$B/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
+# grep reads the whole list (no -q): under pipefail a grep that stops early
+# makes postgres's next write fail, and the test with it
+if "$B/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
   echo "output_plugin_libraries = 'pgoutput, test_decoding, dbcare'" >>"$lg/data/postgresql.conf"
 fi
 # the harness's server environment too (the ASan suite preloads the
