@@ -25,6 +25,9 @@ dbc() { "$cli" "$@" --db "sqlite:$db" --module "$module"; }
 sqlite3 "$db" "PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)" >/dev/null
 stamp() { date -u +'%Y-%m-%d %H:%M:%S.%3N'; }
 moments=()
+# made here: each capture appends to it once it gets to run, and the wait
+# below reads it before then
+: >"$work/capture.err"
 for round in 1 2 3; do
   "$cli" log "$log" --sleep-ms 20 --segment-interval 200ms --db "sqlite:$db" --module "$module" \
     2>>"$work/capture.err" &
