@@ -5,21 +5,24 @@
  */
 #include "cli/cli.h"
 #include "cli/common/files.h"
+#include "health/health.h"
 #include "health_file.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The report's checks as a table, with its score and status above. */
+/* The report's checks as a table, with its score, its status and, when a
+ * check is graded worse than the report, its worst_check above (each as
+ * the module wrote it: the order of the words is core's). */
 static void print_report_table(cli_db *db, const json_t *rep)
 {
 	const char *status = json_string_value(json_object_get(rep, "status"));
-	const char *worst = cli_health_worst(rep);
+	const char *worst = json_string_value(json_object_get(rep, "worst_check"));
 	printf("%s: score %lld, status %s (%s mode)", db->label,
 	       (long long)json_integer_value(json_object_get(rep, "score")), status,
 	       json_string_value(json_object_get(rep, "mode")));
-	if (cli_status_rank(worst) > cli_status_rank(status))
+	if (dbc_health_grade_rank(worst) > dbc_health_grade_rank(status))
 		printf(", a check at %s", worst);
 	putchar('\n');
 	const json_t *checks = json_object_get(rep, "checks");
@@ -44,7 +47,7 @@ static void print_report_table(cli_db *db, const json_t *rep)
 int cmd_health(cli_db *db, cli_opts *o)
 {
 	const char *mode = o->mode ? o->mode : "standard";
-	const char *status = NULL;
+	const char *status = NULL, *worst = NULL;
 	json_t *rep = NULL;
 	char *metrics = NULL, *text = NULL;
 	bool prometheus = o->out.format == CLI_FMT_PROMETHEUS;
@@ -61,8 +64,16 @@ int cmd_health(cli_db *db, cli_opts *o)
 		free(metrics);
 		return CLI_ERROR;
 	}
-	if (rep)
-		status = cli_health_worst(rep);
+	if (rep) {
+		status = json_string_value(json_object_get(rep, "status"));
+		worst = json_string_value(json_object_get(rep, "worst_check"));
+	}
+	/* an extension older than 0.3.9 writes no worst_check: its status is
+	 * all the module judged, and the command grades nothing of its own */
+	if (rep && o->fail_on && !worst)
+		cli_errorf("the extension's report has no worst_check (older than %s): --fail-on "
+		           "compares its status only",
+		           DBC_VERSION);
 	if (prometheus) {
 		fputs(metrics, stdout);
 	} else if (o->out.format == CLI_FMT_JSON) {
@@ -74,11 +85,10 @@ int cmd_health(cli_db *db, cli_opts *o)
 		print_report_table(db, rep);
 	}
 	free(text);
-	int rc = o->fail_on && cli_status_rank(status) >= cli_status_rank(o->fail_on) ? CLI_THRESHOLD
-	                                                                              : CLI_OK;
+	int rc = o->fail_on && dbc_health_reaches(status, worst, o->fail_on) ? CLI_THRESHOLD : CLI_OK;
 	if (rc == CLI_THRESHOLD)
-		cli_note(&o->out, "dbcare: health %s (the status or a check) reaches --fail-on %s", status,
-		         o->fail_on);
+		cli_note(&o->out, "dbcare: health status %s, worst check %s: reaches --fail-on %s",
+		         status ? status : "?", worst ? worst : "?", o->fail_on);
 	json_decref(rep);
 	free(metrics);
 	return rc;

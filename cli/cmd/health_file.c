@@ -4,8 +4,8 @@
  * so (scope 'database': on SQLite `PRAGMA foreign_keys` is a setting of
  * each connection, and dbcare's connection says nothing of the
  * application's, so foreign_keys_enforced is skipped, saying why); the
- * command shows the score, the status and the exposition as the module
- * wrote them and never grades or edits them again. An extension older than
+ * command shows the score, the status, the worst check and the exposition
+ * as the module wrote them and never grades or edits them again. An extension older than
  * 0.3.9 on PostgreSQL (its functions take no scope yet; its checks judge
  * nothing per connection there) is asked the old way.
  */
@@ -15,23 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int cli_status_rank(const char *s)
-{
-	return !s ? 0 : strcmp(s, "critical") == 0 ? 2 : strcmp(s, "warning") == 0 ? 1 : 0;
-}
-
-const char *cli_health_worst(const json_t *rep)
-{
-	const char *worst = json_string_value(json_object_get(rep, "status"));
-	const json_t *checks = json_object_get(rep, "checks");
-	for (size_t i = 0; i < json_array_size(checks); i++) {
-		const char *s = json_string_value(json_object_get(json_array_get(checks, i), "status"));
-		if (cli_status_rank(s) > cli_status_rank(worst))
-			worst = s;
-	}
-	return worst ? worst : "healthy";
-}
 
 int cli_health_read(cli_db *db, const char *mode, const char *label, char **report, char **metrics)
 {

@@ -9,6 +9,7 @@
  */
 #include "cli/cmd/health_file.h"
 #include "report_html.h"
+#include "health/health.h"
 #include "report_html_svg.h"
 
 #include <jansson.h>
@@ -103,7 +104,7 @@ static json_t *health_part(cli_db *db, const char *mode, FILE *out, report_html_
 	for (size_t i = 0; i < json_array_size(checks); i++) {
 		const json_t *c = json_array_get(checks, i);
 		const char *st = jstr(c, "status");
-		if (!st || (strcmp(st, "warning") != 0 && strcmp(st, "critical") != 0))
+		if (dbc_health_grade_rank(st) <= DBC_CHECK_OK) /* ok, skipped, error: no finding */
 			continue;
 		sum->findings++;
 		fprintf(out, "<tr class=\"%s\"><td>", st);

@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/dbc.h"
+#include "health/health.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -67,7 +68,7 @@ static int read_health(cli_db *db, cli_opts *o, const serve_db *d, serve_result 
 	r->report = json_dumps(*rep, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	const char *status = json_string_value(json_object_get(*rep, "status"));
 	const char *engine = json_string_value(json_object_get(*rep, "engine"));
-	r->status = strdup(status ? status : "healthy");
+	r->status = strdup(status ? status : "unknown");
 	r->engine = strdup(engine ? engine : db->drv->engine);
 	r->label = strdup(d->fallback_label);
 	const json_t *checks = json_object_get(*rep, "checks");
@@ -76,7 +77,7 @@ static int read_health(cli_db *db, cli_opts *o, const serve_db *d, serve_result 
 		const char *name = json_string_value(json_object_get(c, "name"));
 		const char *st = json_string_value(json_object_get(c, "status"));
 		if (name && st && strcmp(name, "schema_drift") == 0)
-			r->drift = cli_status_rank(st) > 0;
+			r->drift = dbc_health_grade_rank(st) > DBC_CHECK_OK;
 	}
 	return r->report && r->label ? 0 : -1;
 }

@@ -98,18 +98,6 @@ int serve_render_json(serve_snapshot *s, const char *what, char **out, const cha
 	return *out ? status : 500;
 }
 
-/* draft-inadarei-api-health-check: healthy, warning, critical. */
-static const char *pass_warn_fail(const char *status)
-{
-	int rank = cli_status_rank(status);
-	return rank == 0 ? "pass" : rank == 1 ? "warn" : "fail";
-}
-
-static int rank_of(const char *pwf)
-{
-	return strcmp(pwf, "pass") == 0 ? 0 : strcmp(pwf, "warn") == 0 ? 1 : 2;
-}
-
 /* One entry per database and check: "check:status" -> [{componentId, ...}]. */
 static void add_checks(json_t *checks, const char *label, const json_t *rep)
 {
@@ -118,8 +106,9 @@ static void add_checks(json_t *checks, const char *label, const json_t *rep)
 	for (size_t k = 0; k < json_array_size(list); k++) {
 		const json_t *c = json_array_get(list, k);
 		const char *name = json_string_value(json_object_get(c, "name"));
-		const char *st = json_string_value(json_object_get(c, "status"));
-		if (!name || !st || strcmp(st, "skipped") == 0)
+		/* the check's word in this form is core's (a skipped check: none) */
+		const char *st = dbc_health_api_status(json_string_value(json_object_get(c, "status")));
+		if (!name || !st)
 			continue;
 		char *key = NULL;
 		if (asprintf(&key, "%s:status", name) < 0)
@@ -129,9 +118,8 @@ static void add_checks(json_t *checks, const char *label, const json_t *rep)
 			arr = json_array();
 			json_object_set_new(checks, key, arr);
 		}
-		json_t *e =
-		    json_pack("{s:s, s:s, s:s, s:s?}", "componentId", label, "componentType", "datastore",
-		              "status", strcmp(st, "error") == 0 ? "warn" : pass_warn_fail(st), "time", at);
+		json_t *e = json_pack("{s:s, s:s, s:s, s:s?}", "componentId", label, "componentType",
+		                      "datastore", "status", st, "time", at);
 		if (e) {
 			const json_t *v = json_object_get(c, "value");
 			if (v && !json_is_null(v))
@@ -157,7 +145,7 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 		json_t *rep = v->r ? json_loads(v->r->report, 0, NULL) : NULL;
 		const char *st = "fail";
 		if (rep) {
-			st = pass_warn_fail(json_string_value(json_object_get(rep, "status")));
+			st = dbc_health_api_status(json_string_value(json_object_get(rep, "status")));
 			add_checks(checks, label, rep);
 			json_decref(rep);
 		}
@@ -173,8 +161,7 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 		if (e && v->error)
 			json_object_set_new(e, "output", json_string(v->error));
 		json_array_append_new(arr, e);
-		if (rank_of(db_st) > rank_of(st))
-			st = db_st;
+		st = dbc_health_api_worse(st, db_st);
 		/* the report's age against health.alerts.stale_seconds */
 		double age;
 		if (v->r) {
@@ -195,11 +182,10 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 			              round(age * 1000) / 1000, "observedUnit", "s", "output", msg);
 			free(msg);
 			json_array_append_new(ages, a);
-			if (stale && rank_of("warn") > rank_of(st))
-				st = "warn";
+			if (stale)
+				st = dbc_health_api_worse(st, "warn");
 		}
-		if (rank_of(st) > rank_of(overall))
-			overall = st;
+		overall = dbc_health_api_worse(overall, st);
 		if (strcmp(st, "pass") != 0) {
 			char *note = NULL;
 			if (asprintf(&note, "%s: %s", label, st) >= 0)
@@ -241,14 +227,15 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 			free(error);
 			continue;
 		}
-		bool not_ready = r->pending > 0 || r->drift || cli_status_rank(r->status) >= 2;
+		bool not_ready =
+		    r->pending > 0 || r->drift || dbc_health_grade_rank(r->status) >= DBC_CHECK_CRITICAL;
 		bad += not_ready;
 		fprintf(m, "%s: %s", label ? label : "?", not_ready ? "not ready:" : "ready");
 		if (r->pending > 0)
 			fprintf(m, " %d migration(s) pending;", r->pending);
 		if (r->drift)
 			fputs(" the schema drifted from the one recorded after the last migration;", m);
-		if (cli_status_rank(r->status) >= 2)
+		if (dbc_health_grade_rank(r->status) >= DBC_CHECK_CRITICAL)
 			fputs(" the health report is critical;", m);
 		fprintf(m, " (status %s, read %.0fs ago", r->status, fmax(0, serve_wall_s() - r->at));
 		double age;

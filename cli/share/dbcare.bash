@@ -30,6 +30,10 @@ _dbcare()
 		COMPREPLY=($(compgen -W "table json plain prometheus" -- "$cur")); return ;;
 	--type)
 		COMPREPLY=($(compgen -W "full diff incr" -- "$cur")); return ;;
+	--compress)
+		COMPREPLY=($(compgen -W "zstd none" -- "$cur")); return ;;
+	--archive-codec)
+		COMPREPLY=($(compgen -W "zstd none" -- "$cur")); return ;;
 	esac
 	# the command: the first word that is no option nor an option's value
 	local i cmd=

@@ -356,6 +356,25 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 #define DBC_HEALTH_SCORE_WARNING  80
 int dbc_health_score_of(const dbc_health_result *results, int n);
 const char *dbc_health_status_of(const dbc_health_result *results, int n, int score);
+/* The grades' words and their order (health_grades.c): every reader of a
+ * report compares through these, never through words of its own.
+ * "ok" and "healthy" rank 0 (DBC_CHECK_OK), "warning" 1, "critical" 2; any
+ * other word ("skipped", "error", NULL) -1. */
+int dbc_health_grade_rank(const char *word);
+/* The report's worst_check: the worst of the checks' warning and critical
+ * grades, "ok" when none (skipped and error rows cost nothing and grade
+ * nothing, as in the score). */
+const char *dbc_health_worst_check_of(const dbc_health_result *results, int n);
+/* --fail-on's rule (docs/cli.md): the report reaches level ("warning" or
+ * "critical") when its status or its worst_check ranks at least as high. */
+bool dbc_health_reaches(const char *status, const char *worst_check, const char *level);
+/* draft-inadarei-api-health-check's word for a report's status or a check's
+ * status: healthy/ok pass, warning warn, error warn (the check could not
+ * read its part), critical fail, anything unknown fail; NULL for skipped
+ * (a check that did not run is no entry). */
+const char *dbc_health_api_status(const char *word);
+/* The worse of two such words (pass < warn < fail; an unknown word is fail). */
+const char *dbc_health_api_worse(const char *a, const char *b);
 /* True when an ignore entry names the object, its table, or either qualified. */
 bool dbc_health_ignored(const dbc_strlist *ignore, const char *schema, const char *name,
                         const char *table);

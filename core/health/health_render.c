@@ -68,7 +68,9 @@ int dbc_health_report_tree(dbc_ctx *ctx, const dbc_health_report *r, json_t **ou
 	     dbc_json_set(root, "checked_at", dbc_json_str(r->checked_at)) &&
 	     dbc_json_set(root, "duration_ms", json_real(dbc_round(r->duration_ms * 10) / 10)) &&
 	     dbc_json_set(root, "score", json_integer(r->score)) &&
-	     dbc_json_set(root, "status", json_string(r->status));
+	     dbc_json_set(root, "status", json_string(r->status)) &&
+	     dbc_json_set(root, "worst_check",
+	                  json_string(dbc_health_worst_check_of(r->results, r->nresults)));
 	if (ok) {
 		ok = json_object_set(root, "checks", checks) == 0 &&
 		     json_object_set(root, "metrics", metrics) == 0;

@@ -71,12 +71,15 @@ int main(void)
 	CHECK(dbc_health_report_json(&ctx, &r, &json) == DBC_OK, "report JSON");
 	json_t *root = json_loads(json, 0, NULL);
 	CHECK(root != NULL, "report parses");
-	const char *keys[] = {"dbcare_version", "engine",     "engine_version", "database",
-	                      "mode",           "checked_at", "duration_ms",    "score",
-	                      "status",         "checks",     "metrics"};
-	CHECK(json_object_size(root) == 11, "exactly 11 top-level keys");
-	for (size_t i = 0; i < 11; i++)
+	const char *keys[] = {"dbcare_version", "engine",      "engine_version", "database",
+	                      "mode",           "checked_at",  "duration_ms",    "score",
+	                      "status",         "worst_check", "checks",         "metrics"};
+	CHECK(json_object_size(root) == 12, "exactly 12 top-level keys");
+	for (size_t i = 0; i < 12; i++)
 		CHECK(json_object_get(root, keys[i]) != NULL, keys[i]);
+	/* the one warning of 5 points keeps the report healthy: a check at warning */
+	CHECK_STR(json_string_value(json_object_get(root, "worst_check")), "warning",
+	          "worst_check: the warning check");
 	CHECK_STR(json_string_value(json_object_get(root, "mode")), "quick", "mode quick");
 	CHECK(json_integer_value(json_object_get(root, "score")) == 95, "score in JSON");
 	const char *checked_at = json_string_value(json_object_get(root, "checked_at"));

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The shell completions (cli/share/dbcare.bash, cli/share/_dbcare) are
+# written by hand; the command line is declared once, in cli/options_table.c
+# (options) and cli/cmd_table.c (commands). This check, without a build,
+# fails when a completion differs from the tables:
+#   1. each completion offers exactly the table's options (names and
+#      aliases) and commands (with the aliases up and down, and help and
+#      version);
+#   2. an option that takes a value (any type but FLAG and SWITCH) is one in
+#      the completions too (bash: skipped as a value when finding the
+#      command; zsh: its spec ends with =), a flag is not (--version:
+#      either, dbcare's own flag but after lint);
+#   3. an option with a list of choices (a|b|c) offers exactly those;
+#   4. bash, running the completion: `dbcare health --fail-on <TAB>` offers
+#      the choices, `dbcare --fail<TAB>` the option, `dbcare hea<TAB>` health.
+# Usage: core_completions.sh [ROOT] (default: this tree).
+set -eu
+root=${1:-"$(dirname "$0")/../.."}
+python3 - "$root" <<'PY'
+import os, re, sys
+
+os.chdir(sys.argv[1])
+fails = []
+
+
+def fail(msg):
+    fails.append(msg)
+
+
+table = open("cli/options_table.c", encoding="utf-8").read()
+table = table[table.index("const cli_option cli_options[]"):]
+options = {}  # name -> (takes a value, choices or None)
+for row in re.split(r"\n\s*\{\.name = ", table)[1:]:
+    row = row[: row.find("},")]
+    name = re.match(r'"([a-z-]+)"', row)
+    if not name:  # the sentinel, .name = NULL
+        continue
+    name = name.group(1)
+    kind = re.search(r"\.type = CLI_OPT_([A-Z]+)", row).group(1)
+    choices = re.search(r'\.choices = "([a-z|]+)"', row)
+    value = kind not in ("FLAG", "SWITCH")
+    entry = (value, set(choices.group(1).split("|")) if choices and "|" in choices.group(1)
+             else None)
+    options[name] = entry
+    alias = re.search(r'\.alias = "([a-z-]+)"', row)
+    if alias:
+        options[alias.group(1)] = entry
+if len(options) < 40:
+    fail(f"only {len(options)} options read from cli/options_table.c: its shape changed?")
+# --format's values are read by main.c (the command decides prometheus)
+main = open("cli/main.c", encoding="utf-8").read()
+formats = set(re.findall(r'strcmp\(f, "([a-z]+)"\) == 0', main))
+if "format" in options and formats:
+    options["format"] = (True, formats)
+
+cmds = open("cli/cmd_table.c", encoding="utf-8").read()
+commands = set(re.findall(r'^\s*\{"([a-z-]+)",', cmds, re.M))
+commands |= set(re.findall(r'\{"([a-z]+)", "[a-z]+"\}', cmds)) | {"help", "version"}
+if len(commands) < 30:
+    fail(f"only {len(commands)} commands read from cli/cmd_table.c")
+
+# ---- bash
+bash = open("cli/share/dbcare.bash", encoding="utf-8").read()
+def bash_words(var):
+    m = re.search(r'local %s="([^"]*)"' % var, bash)
+    return set(m.group(1).split()) if m else set()
+got = {w[2:] for w in bash_words("options") if w.startswith("--")}
+for name in sorted(set(options) - got):
+    fail(f"dbcare.bash: --{name} (cli/options_table.c) is not offered")
+for name in sorted(got - set(options)):
+    fail(f"dbcare.bash: --{name} is offered but cli/options_table.c has no such option")
+got = bash_words("commands")
+for c in sorted(commands ^ got):
+    fail(f"dbcare.bash: command {c}: " +
+         ("not offered" if c in commands else "offered, but no such command"))
+skip = re.search(r"case \$\{COMP_WORDS\[i-1\]\} in\s*(.*?)\) ;;", bash, re.S)
+skip = {w[2:] for w in re.split(r"[|\\\s]+", skip.group(1)) if w.startswith("--")} if skip else set()
+for name, (value, _) in sorted(options.items()):
+    if value != (name in skip):
+        fail(f"dbcare.bash: --{name} " + ("takes a value: its value is read as the command"
+                                          if value else "takes no value, yet is skipped with one"))
+for name, (_, choices) in sorted(options.items()):
+    if not choices:
+        continue
+    m = re.search(r"\n\s*--%s\)\s*\n\s*COMPREPLY=\(\$\(compgen -W \"([^\"]*)\"" % name, bash)
+    if not m or set(m.group(1).split()) != choices:
+        fail(f"dbcare.bash: --{name} offers {m.group(1) if m else 'nothing'}, "
+             f"the table: {'|'.join(sorted(choices))}")
+
+# ---- zsh
+zsh = open("cli/share/_dbcare", encoding="utf-8").read()
+specs = {}
+for m in re.finditer(r"'(?:\([^)]*\))?\*?--([a-z-]+)(=?)\[[^\]]*\]([^']*)'", zsh):
+    specs[m.group(1)] = (m.group(2) == "=", m.group(3))
+for m in re.finditer(r"\{([-a-z,]+)\}'(=?)\[[^\]]*\]([^']*)'", zsh):
+    for w in m.group(1).split(","):
+        if w.startswith("--"):
+            specs[w[2:]] = (m.group(2) == "=", m.group(3))
+for name in sorted(set(options) ^ set(specs)):
+    fail(f"_dbcare: --{name}: " + ("not offered" if name in options
+                                   else "offered, but cli/options_table.c has no such option"))
+for name in sorted(set(options) & set(specs)):
+    value, choices = options[name]
+    # --version is dbcare's own flag but after lint (lint --version V: main.c)
+    if specs[name][0] != value and name != "version":
+        fail(f"_dbcare: --{name} " + ("takes a value (its spec needs =)" if value
+                                      else "takes no value (its spec has =)"))
+    m = re.search(r":\(([^)]*)\)$", specs[name][1])
+    if choices and (not m or set(m.group(1).split()) != choices):
+        fail(f"_dbcare: --{name} offers {m.group(1) if m else 'nothing'}, "
+             f"the table: {'|'.join(sorted(choices))}")
+got = set(re.findall(r"^\s*'([a-z-]+):", zsh, re.M))
+for c in sorted(commands ^ got):
+    fail(f"_dbcare: command {c}: " +
+         ("not offered" if c in commands else "offered, but no such command"))
+
+for f in fails:
+    print("FAIL: " + f)
+sys.exit(1 if fails else 0)
+PY
+# 4. the bash completion, run
+complete_line() { # WORDS...: what dbcare's completion offers for the last word
+  bash --norc --noprofile -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+    _dbcare; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$root/cli/share/dbcare.bash" "$@"
+}
+want() { # WANT WORDS...
+  local w=$1 got
+  shift
+  got=$(complete_line "$@")
+  [ "$got" = "$w" ] || { echo "FAIL: bash completion of '$*': '$got', want '$w'"; exit 1; }
+}
+want "critical warning " dbcare health --fail-on ""
+want "--fail-on " dbcare --fail-o
+want "health " dbcare hea
+want "quick " dbcare health --mode q
