@@ -318,15 +318,52 @@ static char *log_escaped(const char *s)
 	return out;
 }
 
+/* The request log's rate: at most LOG_LINES_PER_S request lines in a
+ * second of the clock, so clients pipelining requests by the million
+ * cannot fill the disk the log is on; the lines left out are counted and
+ * said on the first line of a later second. */
+#define LOG_LINES_PER_S 200
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static time_t log_second;
+static long log_lines, log_left_out;
+
+/* Whether a request line may be written in second now; *left_out: the
+ * lines left out before it, to be said first (0: none). */
+static bool log_admit(time_t now, long *left_out)
+{
+	pthread_mutex_lock(&log_mu);
+	*left_out = 0;
+	if (now != log_second) {
+		log_second = now;
+		log_lines = 0;
+		*left_out = log_left_out;
+		log_left_out = 0;
+	}
+	bool yes = log_lines < LOG_LINES_PER_S;
+	if (yes)
+		log_lines++;
+	else
+		log_left_out++;
+	pthread_mutex_unlock(&log_mu);
+	return yes;
+}
+
 static void log_request(const char *method, const char *url, int status, const request *rq)
 {
-	char *m = log_escaped(method), *u = log_escaped(url);
 	struct timespec now;
 	struct tm tm;
 	char when[32];
+	long left_out;
 	clock_gettime(CLOCK_REALTIME, &now);
+	if (!log_admit(now.tv_sec, &left_out))
+		return;
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (left_out)
+		fprintf(stderr, "dbcare: %ld request lines left out of this log (more than %d a second)\n",
+		        left_out, LOG_LINES_PER_S);
+	char *m = log_escaped(method), *u = log_escaped(url);
 	/* one fprintf: stdio's lock keeps the line whole among threads */
 	fprintf(stderr, "%s.%03ldZ %s %s %d %.0fms\n", when, now.tv_nsec / 1000000, m ? m : "-",
 	        u ? u : "-", status, dbc_monotonic_ms() - rq->started_ms);

@@ -4,7 +4,9 @@
 # is refused; a fleet glob leaves symlinks out (to /etc/passwd, to a
 # database outside the folder, a symlinked folder a wildcard matched)
 # unless --follow-symlinks; a path with a percent-encoded newline or space is one
-# escaped field of one log line, never a forged line of its own; a member
+# escaped field of one log line, never a forged line of its own, and a
+# client pipelining thousands of requests writes at most 200 lines a
+# second (the rest counted); a member
 # file whose name holds a newline and a verdict is one escaped name in
 # /readyz and in a fleet's table, never a forged "ready" line; a FIFO or a
 # folder the glob matches is said to be one, not "does not exist".
@@ -77,10 +79,31 @@ start_serve serve.log --db 'sqlite:fleet/*.db' --dir m
 get "$base/livez%0A2099-01-01T00:00:00.000Z%20GET%20/forged%20200%201ms"
 want_code 404 "a path with a newline"
 get "$base/livez"; want_code 200 livez
+# a client pipelining 3,000 requests writes at most 200 lines a second;
+# the rest are counted on the first line of a later second
+"$py" - "$port" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n" * 3000)
+got = b""
+while got.count(b"HTTP/1.1 200") < 3000:
+    b = s.recv(1 << 16)
+    if not b:
+        sys.exit("the connection closed after %d answers" % got.count(b"HTTP/1.1 200"))
+    got += b
+PY
+sleep 1.1
+get "$base/livez"; want_code 200 "livez after the flood"
 stop_serve
 ! grep -q '^2099-01-01T00:00:00.000Z GET /forged' serve.log || fail "a forged log line: $(cat serve.log)"
 grep -Eq 'Z GET /livez%0A2099-01-01T00:00:00.000Z%20GET%20/forged%20200%201ms 404 [0-9]+ms$' serve.log ||
   fail "the escaped path is not logged: $(cat serve.log)"
+most=$(grep -Eo '^[0-9-]+T[0-9:]+\.[0-9]+Z GET /livez ' serve.log | cut -c1-19 | sort | uniq -c | sort -n | tail -1 | awk '{print $1}')
+[ "$most" -le 200 ] || fail "$most request lines in one second"
+logged=$(grep -Ec '^[0-9-]+T[0-9:]+\.[0-9]+Z GET /livez 200 ' serve.log)
+left=$(sed -n 's/^dbcare: \([0-9]*\) request lines left out of this log (more than 200 a second)$/\1/p' serve.log |
+  awk '{n += $1} END {print n + 0}')
+[ "$((logged + left))" = 3002 ] || fail "$logged lines logged and $left left out of 3,002 requests"
 
 # --- a member's name is one field of one line in every text output
 mkdir names
