@@ -77,13 +77,15 @@ static int catalog_keep(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t *kept
 static char *shared_columns(dbc_ctx *ctx)
 {
 	char *cols = NULL;
-	char *sql = dbc_printf(
-	    ctx,
-	    "SELECT group_concat('\"' || replace(m.name, '\"', '\"\"') || '\"', ', ')"
-	    " FROM pragma_table_info(%s, 'main') AS m WHERE m.name <> 'id' AND m.name IN"
-	    " (SELECT name FROM pragma_table_info('" KEPT_NAME "', 'temp'))",
-	    ctx->host->quote_literal(ctx, dbc_printf(ctx, "%sbackups", ctx->host->book_name_prefix)));
-	if (!sql || ctx->host->query(ctx, sql, 0, NULL, take_text, &cols) != DBC_OK)
+	char *table = dbc_printf(ctx, "%sbackups", ctx->host->book_name_prefix);
+	dbc_value name = dbc_text(table);
+	if (!table ||
+	    ctx->host->query(ctx,
+	                     "SELECT group_concat('\"' || replace(m.name, '\"', '\"\"') || '\"',"
+	                     " ', ') FROM pragma_table_info($1, 'main') AS m"
+	                     " WHERE m.name <> 'id' AND m.name IN (SELECT name FROM"
+	                     " pragma_table_info('" KEPT_NAME "', 'temp'))",
+	                     1, &name, take_text, &cols) != DBC_OK)
 		return NULL;
 	return cols;
 }
