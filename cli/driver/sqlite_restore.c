@@ -10,12 +10,10 @@
  * neither problem. It waits (up to about 10 s) while another connection
  * holds a lock, then fails with nothing changed.
  *
- * The backup catalog (dbcare_backups) is a table of the database, so the
- * copy would bring back the catalog of the backup's moment: the backups
- * taken after it and the safety copy taken just before the restore would
- * drop out of it, and prune would never delete them. The catalog before
- * the restore is kept in a TEMP table (the temp database is not copied
- * over) and its rows the restored catalog lacks are put back afterwards.
+ * The backup catalog is a table of the database, so the copy would bring
+ * back the catalog of the backup's moment; the module carries it across
+ * (dbbackup_catalog_keep before the copy, dbbackup_catalog_carry after it:
+ * core/backup/backup_restore_carry.c), and this file only calls it.
  */
 #include "driver.h"
 
@@ -35,86 +33,18 @@ static char *fmt_err(const char *what, const char *why)
 	return s;
 }
 
-#define KEPT "temp.dbcare_restore_catalog"
-
-/* The catalog's rows as they are before the restore, and the statements
- * that make the catalog (for a restored file that has none); 1 when there
- * is a catalog to keep. */
-static int keep_catalog(sqlite3 *dst, char **create)
+/* The error of the module's call that just failed, without its "dbcare: ". */
+static const char *call_error(cli_db *db)
 {
-	sqlite3_stmt *st;
-	*create = NULL;
-	if (sqlite3_table_column_metadata(dst, "main", "dbcare_backups", "path", NULL, NULL, NULL, NULL,
-	                                  NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_exec(dst,
-	                 "DROP TABLE IF EXISTS " KEPT "; CREATE TEMP TABLE dbcare_restore_catalog"
-	                 " AS SELECT * FROM main.dbcare_backups",
-	                 NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_prepare_v2(dst,
-	                       "SELECT group_concat(sql, ';') FROM main.sqlite_schema"
-	                       " WHERE tbl_name = 'dbcare_backups' AND sql IS NOT NULL",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		*create = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return 1;
+	const char *m = db->error.message ? db->error.message : "the call failed";
+	return strncmp(m, "dbcare: ", 8) == 0 ? m + 8 : m;
 }
 
-/* Puts back the kept rows the restored catalog lacks (same path and time),
- * in the columns both layouts have, new ids given by the table. */
-static int merge_catalog(sqlite3 *dst, const char *create)
+/* Copies the backup at path over the open database, all or nothing;
+ * 0, or -1 with *err. */
+static int copy_over(sqlite3 *dst, const char *path, char **err)
 {
-	sqlite3_stmt *st;
-	char *cols = NULL, *sql = NULL;
-	int rc = SQLITE_OK;
-	if (sqlite3_table_column_metadata(dst, "main", "dbcare_backups", "path", NULL, NULL, NULL, NULL,
-	                                  NULL) != SQLITE_OK)
-		rc = create ? sqlite3_exec(dst, create, NULL, NULL, NULL) : SQLITE_ERROR;
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(dst,
-		                        "SELECT group_concat('\"' || replace(m.name, '\"', '\"\"') || '\"',"
-		                        " ', ') FROM pragma_table_info('dbcare_backups', 'main') AS m"
-		                        " WHERE m.name <> 'id' AND m.name IN (SELECT name FROM"
-		                        " pragma_table_info('dbcare_restore_catalog', 'temp'))",
-		                        -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-			cols = strdup((const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-	}
-	/* a row keeps its id where the restored catalog has it free: an
-	 * incremental backup's row names its base by id (base_id) */
-	if (rc == SQLITE_OK && cols &&
-	    asprintf(&sql,
-	             "INSERT INTO main.dbcare_backups (id, %s) SELECT k.id, %s FROM " KEPT " AS k"
-	             " WHERE NOT EXISTS (SELECT 1 FROM main.dbcare_backups AS b"
-	             " WHERE b.path = k.path AND b.created_at = k.created_at)"
-	             " AND NOT EXISTS (SELECT 1 FROM main.dbcare_backups AS b WHERE b.id = k.id)"
-	             " ORDER BY k.id;"
-	             "INSERT INTO main.dbcare_backups (%s) SELECT %s FROM " KEPT " AS k"
-	             " WHERE NOT EXISTS (SELECT 1 FROM main.dbcare_backups AS b"
-	             " WHERE b.path = k.path AND b.created_at = k.created_at) ORDER BY k.id",
-	             cols, cols, cols, cols) < 0)
-		sql = NULL;
-	if (rc == SQLITE_OK)
-		rc = sql ? sqlite3_exec(dst, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-	free(cols);
-	free(sql);
-	return rc;
-}
-
-int cli_sqlite_restore(cli_db *db, const char *path, char **err)
-{
-	sqlite3 *dst = db->handle, *src = NULL;
-	char *create = NULL;
-	int kept = keep_catalog(dst, &create);
-	if (kept < 0) {
-		*err = fmt_err("cannot keep the backup catalog", sqlite3_errmsg(dst));
-		return -1;
-	}
+	sqlite3 *src = NULL;
 	/* a scratch image (an incremental or sealed backup's) is reached with
 	 * the VFS the module registered when it wrote it */
 	const char *vfs = dbc_scratch_is(path) ? "dbcare_scratch" : NULL;
@@ -137,25 +67,34 @@ int cli_sqlite_restore(cli_db *db, const char *path, char **err)
 		nanosleep(&(struct timespec){0, 100000000}, NULL);
 	}
 	sqlite3_backup_finish(b);
+	sqlite3_close_v2(src);
 	if (rc != SQLITE_DONE) {
 		*err = fmt_err("cannot restore", sqlite3_errstr(rc));
-		sqlite3_close_v2(src);
-		free(create);
 		return -1;
 	}
-	sqlite3_close_v2(src);
-	int out = 0;
-	if (kept && merge_catalog(dst, create) != SQLITE_OK) {
-		char *s = NULL;
-		if (asprintf(&s,
-		             "dbcare: restored, but the backups catalogued before the restore could "
-		             "not be put back into the restored catalog: %s",
-		             sqlite3_errmsg(dst)) >= 0)
-			*err = s;
-		out = -1;
+	return 0;
+}
+
+/* The catalog is kept before the copy and carried after it; after a copy
+ * that failed (the database unchanged) the carry puts back nothing and
+ * only drops the kept copy. */
+int cli_sqlite_restore(cli_db *db, const char *path, char **err)
+{
+	if (db->drv->query(db, "SELECT dbbackup_catalog_keep()", 0, NULL, NULL) != 0) {
+		*err = fmt_err("cannot keep the backup catalog", call_error(db));
+		return -1;
 	}
-	if (kept)
-		sqlite3_exec(dst, "DROP TABLE IF EXISTS " KEPT, NULL, NULL, NULL);
-	free(create);
-	return out;
+	if (copy_over(db->handle, path, err) != 0) {
+		db->drv->query(db, "SELECT dbbackup_catalog_carry()", 0, NULL, NULL);
+		return -1;
+	}
+	if (db->drv->query(db, "SELECT dbbackup_catalog_carry()", 0, NULL, NULL) == 0)
+		return 0;
+	char *s = NULL;
+	if (asprintf(&s,
+	             "dbcare: restored, but the backups catalogued before the restore could not be "
+	             "put back into the restored catalog: %s",
+	             call_error(db)) >= 0)
+		*err = s;
+	return -1;
 }

@@ -754,6 +754,17 @@
 	              DBC_COL("exists", DBC_T_BOOL)),                                                  \
 	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
 	  .comment = "the catalog of backups (created_at and verified_at in ISO-8601 UTC)")            \
+	/* SQLite: the catalog carried across a restore of the whole file                              \
+	 * (core/backup/backup_restore_carry.c): kept in a TEMP table before the                       \
+	 * copy, its rows the restored catalog lacks put back after it. */                             \
+	X(dbbackup_catalog_keep, dbbackup_catalog_keep, CORE_SQLITE, .part = DBC_PART_BACKUP,          \
+	  .returns = DBC_T_INT8,                                                                       \
+	  .comment = "keeps the backup catalog in a TEMP table before a restore; returns the rows "    \
+	             "kept (NULL: no catalog)")                                                        \
+	X(dbbackup_catalog_carry, dbbackup_catalog_carry, CORE_SQLITE, .part = DBC_PART_BACKUP,        \
+	  .returns = DBC_T_INT8,                                                                       \
+	  .comment = "puts back into the restored catalog the kept rows it lacks and drops the kept "  \
+	             "copy; returns the rows put back (NULL: nothing was kept)")                       \
 	/* PostgreSQL: a backup made outside the database (pg_dump, pg_basebackup,                     \
 	 * pgBackRest...), recorded by the tool that made it. */                                       \
 	X(dbbackup_record, dbbackup_record, CORE_PG, .part = DBC_PART_BACKUP,                          \

@@ -5,17 +5,24 @@
 #      table's name (dbcare.NAME on PostgreSQL, dbcare_NAME on SQLite, the
 #      tables of the catalogue core/book/tables.c, and any the install and
 #      upgrade SQL create), bare or quoted ("dbcare"."backups"), in the
-#      code of cli/, strings included, comments left out;
+#      code of cli/, the drivers included, strings included, comments left
+#      out. A name split across C string literals is read whole: adjacent
+#      literals are joined as the compiler joins them ("dbcare_" "backups",
+#      across lines too), and a macro defined as a string literal
+#      (#define T "dbcare_" in any file of cli/) is read as its literal
+#      wherever it is used;
 #   2. it never asks which engine it is on: no comparison with a driver
 #      (== &cli_pg_driver), an engine constant (CLI_ENGINE_PG) or an engine
 #      name (a string "postgresql" or "sqlite": compared, or a key of SQL
 #      per engine; a driver's or target's engine name compared with
 #      anything: strcmp(db->drv->engine, "pg"), ->engine == ...).
-# The drivers are where engines differ (cli/driver/: the drivers, conn.c,
-# and sqlite_restore.c, the SQLite driver's restore_from, which carries the
-# backup catalog across a restore with sqlite3 calls) and are not checked;
-# anywhere else in cli/, one comparison fails: what differs between engines
-# is a driver's field or function (cli_driver, conn.h), or the core's.
+# The drivers are where engines differ (cli/driver/: the drivers and
+# conn.c): they alone may ask which engine they are on (rule 2), and they
+# too name no bookkeeping table (rule 1: what the SQLite driver's restore
+# does to the backup catalog, the module's dbbackup_catalog_keep and
+# dbbackup_catalog_carry do). Anywhere else in cli/, one comparison fails:
+# what differs between engines is a driver's field or function
+# (cli_driver, conn.h), or the core's.
 # Usage: core_cli_client.sh [ROOT] (default: this tree).
 set -eu
 root=${1:-"$(dirname "$0")/../.."}
@@ -78,27 +85,107 @@ engine = re.compile(
     r"|\bstrn?(case)?cmp\s*\([^;]*((\.|->)engine\b|cli_target_engine_name\s*\()"
     r"|\bcli_target_engine_name\s*\([^)]*\)\s*[!=]=")
 
+STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+IDENT = re.compile(r"[A-Za-z_]\w*")
+IDENT_CHAR = re.compile(r"\w")
+DEFINE_BEFORE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+$", re.M)
+# a macro whose body is string literals and names of other such macros
+MACRO = re.compile(r'^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+((?:(?:"(?:[^"\\\n]|\\.)*"|[A-Za-z_]\w*)[ \t]*)+)$', re.M)
+MACRO_PART = re.compile(r'"(?:[^"\\\n]|\\.)*"|[A-Za-z_]\w*')
+
+
+def joined(text, macros):
+    """The code with each string macro replaced by its literal and each run
+    of adjacent string literals joined into one (as C joins them), and for
+    each character of the result the line it came from."""
+    out, lines, i, line, n = [], [], 0, 1, len(text)
+
+    def literal_at(i):
+        """(the literal's text, where it ends) when a string literal or a
+        string macro's name starts at i, else None."""
+        if text.startswith('"', i):
+            m = STRING.match(text, i)
+            return (m.group(0), m.end()) if m else (text[i:], n)
+        m = IDENT.match(text, i)
+        if m and m.group(0) in macros and (i == 0 or not IDENT_CHAR.match(text[i - 1])) \
+                and not DEFINE_BEFORE.search(text, text.rfind("\n", 0, i) + 1, i):
+            return macros[m.group(0)], m.end()
+        return None
+
+    while i < n:
+        c = text[i]
+        lit = literal_at(i)
+        if lit:
+            start_line, body, i = line, lit[0][:-1], lit[1]
+            while True:  # the literals that follow, blanks and line breaks between
+                j = i
+                while j < n and text[j] in " \t\r\n":
+                    j += 1
+                nxt = literal_at(j) if j < n else None
+                if not nxt:
+                    break
+                line += text.count("\n", i, j)
+                body += nxt[0][1:-1]
+                i = nxt[1]
+            body += '"'
+            out.append(body)
+            lines.extend([start_line] * len(body))
+        elif c == "'":
+            j = i + 1
+            while j < n and text[j] not in "'\n":
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            lines.extend([line] * (j + 1 - i))
+            i = j + 1
+        elif IDENT_CHAR.match(c):
+            m = re.compile(r"\w+").match(text, i)
+            out.append(m.group(0))
+            lines.extend([line] * len(m.group(0)))
+            i = m.end()
+        else:
+            out.append(c)
+            lines.append(line)
+            line += c == "\n"
+            i += 1
+    return "".join(out), lines
+
+
 files = sorted(glob.glob("cli/*.[ch]") + glob.glob("cli/*/*.[ch]"))
 if len(files) < 40:
     failures.append("found only %d files in cli/" % len(files))
+texts = {path: strip_comments(open(path, encoding="utf-8").read()) for path in files}
+bodies = {}
+for text in texts.values():
+    for name, body in MACRO.findall(text):
+        bodies[name] = MACRO_PART.findall(body)
+macros = {}
+while True:  # a macro is known once every part of it is a literal or a known macro
+    known = {name: '"' + "".join(p[1:-1] if p.startswith('"') else macros[p][1:-1]
+                                 for p in parts) + '"'
+             for name, parts in bodies.items() if name not in macros
+             and any(p.startswith('"') for p in parts)
+             and all(p.startswith('"') or p in macros for p in parts)}
+    if not known:
+        break
+    macros.update(known)
 asked = {}
 for path in files:
+    text = texts[path]
+    code, lines = joined(text, macros)
+    for m in book.finditer(code):
+        failures.append(f"{path}:{lines[m.start()]}: names the bookkeeping table {m.group(0)}: "
+                        "reach it through a dbcare function")
     if DRIVERS.search(path):
         continue
-    text = strip_comments(open(path, encoding="utf-8").read())
     for n, line in enumerate(text.split("\n"), 1):
-        m = book.search(line)
-        if m:
-            failures.append(f"{path}:{n}: names the bookkeeping table {m.group(0)}: "
-                            "reach it through a dbcare function")
         if engine.search(line):
             asked.setdefault(path, []).append(n)
 
 for path, lines in sorted(asked.items()):
     failures.append(f"{path}: asks which engine it is on at lines {lines}: "
                     "a driver's job (cli/driver/)")
-print("ok: %d bookkeeping tables never named in cli/, no engine question outside the drivers"
-      % len(tables))
+print("ok: %d bookkeeping tables never named in cli/ (%d string macros read), no engine "
+      "question outside the drivers" % (len(tables), len(macros)))
 if failures:
     print("\n".join("FAIL: " + f for f in failures))
     sys.exit(1)

@@ -6,8 +6,8 @@
 #      cycle (a static check of the sources);
 #   2. symbols: the graph of "object A uses a symbol object B defines", read
 #      with nm from the built objects of each program (the SQLite module's
-#      build/sqlite/{core,sqlite}/; the PostgreSQL module's build/pg/{core,pg}/
-#      when PGXS built them; the command's build/cli/obj/ with the core
+#      build/sqlite/{core,sqlite}/; the PostgreSQL module's build/pg/{core,pg}/,
+#      which must be built: a missing one fails, never skips; the command's build/cli/obj/ with the core
 #      objects it links), has
 #        - no cycle between parts (each folder of core/ a part, each glue
 #          one part, each folder of cli/ a part and cli/'s own files one):
@@ -39,7 +39,7 @@ echo "ok: core/ parts include in one order: $(tsort <<<"$edges" | tr '\n' ' ')"
 
 command -v nm >/dev/null || fail "nm (binutils) is needed to read the objects' symbols"
 exec python3 - <<'PY'
-import collections, fnmatch, glob, os, subprocess, sys
+import collections, fnmatch, glob, os, shutil, subprocess, sys
 
 # Files whose layering inside a part is named here: any two files matching
 # one entry's patterns must depend one way (their order is the layering the
@@ -158,11 +158,23 @@ def _show(trail, edges):
 
 sqlite_core = glob.glob("build/sqlite/core/*/*.o")
 builds = [("SQLite", sorted(sqlite_core + glob.glob("build/sqlite/sqlite/*.o")))]
+# the PostgreSQL module: every file of pg/ and of core/ but the container
+# (Makefile, OBJS) must be built; a check that cannot read them fails (the
+# build needs PostgreSQL's server headers, PGXS: test/harness/packages.txt)
 pg = sorted(glob.glob("build/pg/core/*/*.o") + glob.glob("build/pg/pg/*.o"))
-if glob.glob("build/pg/pg/*.o"):
-    builds.append(("PostgreSQL", pg))
-else:
-    print("note: no PostgreSQL objects (build/pg/pg/*.o): its module's symbols not checked")
+pg_sources = [c for c in sorted(glob.glob("pg/*.c") + glob.glob("core/*/*.c"))
+              if not c.startswith("core/container/")]
+pg_unbuilt = [c for c in pg_sources if not os.path.exists("build/pg/" + c[:-2] + ".o")]
+if pg_unbuilt:
+    pgxs = subprocess.run(["pg_config", "--pgxs"], capture_output=True, text=True) \
+        if shutil.which("pg_config") else None
+    why = ("run make: PGXS is there (%s)" % pgxs.stdout.strip() if pgxs and pgxs.returncode == 0
+           else "PostgreSQL's server headers are missing (no pg_config --pgxs): install "
+                "test/harness/packages.txt, then make")
+    print("FAIL: the PostgreSQL module's objects are not built (%d of %d files, e.g. %s): %s"
+          % (len(pg_unbuilt), len(pg_sources), " ".join(pg_unbuilt[:3]), why))
+    sys.exit(1)
+builds.append(("PostgreSQL", pg))
 # the command: its files and what it links of the core, the dialects (Makefile, CLI_CORE)
 # and of sqlite/ (the point-in-time log, CLI_PITR)
 cli = glob.glob("build/cli/obj/*.o") + glob.glob("build/cli/obj/*/*.o") + glob.glob("build/cli/pitr/*.o")

@@ -31,4 +31,18 @@ q "SELECT dbbackup_prune(1, NULL, false);" > "$work/prune.out"
 for b in b0 b1 b2 b3; do [ ! -e "$work/$b.db" ] || fail "prune kept $b: $(cat "$work/prune.out")"; done
 [ -f "$safety" ] || fail "prune deleted the safety copy"
 [ "$(q "SELECT group_concat(path) FROM dbbackup_list()")" = "$safety" ] || fail "catalog after prune"
+
+# the module's two calls the restore makes (dbbackup_catalog_keep before
+# the copy, dbbackup_catalog_carry after it), on one connection: a
+# restored file without a catalog gets one with the kept rows; nothing
+# kept, nothing carried; a carry over an unchanged catalog puts back none
+out=$(q "SELECT dbbackup_catalog_keep(); DROP TABLE main.dbcare_backups;
+         SELECT dbbackup_catalog_carry(); SELECT group_concat(path) FROM dbbackup_list();
+         SELECT quote(dbbackup_catalog_carry()), count(*) FROM sqlite_temp_master;
+         SELECT dbbackup_catalog_keep(); SELECT dbbackup_catalog_carry();
+         SELECT count(*) FROM sqlite_temp_master;")
+[ "$out" = "$(printf '1\n1\n%s\nNULL|0\n1\n0\n0' "$safety")" ] || fail "keep and carry: $out"
+db="$work/fresh.db"
+[ "$(q "SELECT quote(dbbackup_catalog_keep()), quote(dbbackup_catalog_carry())")" = "NULL|NULL" ] ||
+  fail "a database without a catalog"
 echo ok
