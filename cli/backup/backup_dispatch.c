@@ -52,7 +52,7 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 			exit = CLI_OK;
 		}
 	} else if (m) {
-		cli_errorf("dbcare verifies no backup of kind %s", m->kind);
+		cli_errorf("no hook verifies the %s backups of this database", m->kind);
 	}
 	free(doc);
 	cli_rows_free(&row);
@@ -185,7 +185,7 @@ int cli_backup_drill(cli_db *db, cli_opts *o)
 		if (m->drill)
 			rc = m->drill(db, o, &(cli_backup_ref){arg, row.nrows ? &row : NULL});
 		else
-			cli_errorf("dbcare drills no backup of kind %s", m->kind);
+			cli_errorf("no hook drills the %s backups of this database", m->kind);
 	}
 	cli_rows_free(&row);
 	return rc;
