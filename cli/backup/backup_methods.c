@@ -1,20 +1,19 @@
 /*
- * backup_methods.c — the table of backup methods (backup_methods.h):
- * pgBackRest where a stanza is named, pg_dump otherwise on an engine whose
- * own tool dumps (PostgreSQL), the module's dbbackup_create where the
- * extension makes its backups (SQLite).
+ * backup_methods.c — the table of backup methods (backup_methods.h) and
+ * its look-ups: on PostgreSQL pgBackRest where a stanza is named, pg_dump
+ * otherwise; on SQLite the module's dbbackup_create, dbbackup_verify and
+ * dbbackup_drill.
  */
 #include "backup_methods.h"
 #include "pgbackrest.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int pgbackrest_chosen(cli_db *db, cli_opts *o, char **stanza)
 {
 	*stanza = NULL;
-	if (!db->drv->dump)
-		return 0;
 	if (cli_pgbackrest_stanza(db, o, stanza) != 0)
 		return -1;
 	return *stanza != NULL;
@@ -41,11 +40,12 @@ static int pgbackrest_run(cli_db *db, cli_opts *o, const char *stanza)
 	return cli_pgbackrest_backup(db, o, stanza);
 }
 
-static int pg_dump_chosen(cli_db *db, cli_opts *o, char **target)
+/* the method of its driver when no row before it is */
+static int fallback_chosen(cli_db *db, cli_opts *o, char **target)
 {
-	(void)o;
+	(void)db, (void)o;
 	*target = NULL;
-	return db->drv->dump != NULL;
+	return 1;
 }
 
 static const char *pg_dump_refuses(const cli_opts *o, char *buf, size_t n)
@@ -61,13 +61,6 @@ static const char *pg_dump_refuses(const cli_opts *o, char *buf, size_t n)
 		       "its stanza with --stanza or the setting backup.pgbackrest.stanza "
 		       "(a pg_dump is always a whole dump)";
 	return NULL;
-}
-
-static int module_chosen(cli_db *db, cli_opts *o, char **target)
-{
-	(void)o;
-	*target = NULL;
-	return db->drv->dump == NULL;
 }
 
 static const char *module_refuses(const cli_opts *o, char *buf, size_t n)
@@ -97,9 +90,100 @@ static int module_run(cli_db *db, cli_opts *o, const char *target)
 	return CLI_OK;
 }
 
+static int pgbackrest_restore_to(cli_db *db, cli_opts *o)
+{
+	return cli_pgbackrest_restore(db, o);
+}
+
+/* The first row that takes a command line runs (cmd_backup.c): pgBackRest
+ * before pg_dump, which takes any. */
 const cli_backup_method cli_backup_methods[] = {
-    {"pgbackrest", pgbackrest_chosen, pgbackrest_refuses, pgbackrest_run},
-    {"pg_dump", pg_dump_chosen, pg_dump_refuses, cli_pg_dump_backup},
-    {"file", module_chosen, module_refuses, module_run},
-    {NULL, NULL, NULL, NULL},
+    {.kind = "pgbackrest",
+     .driver = &cli_pg_driver,
+     .chosen = pgbackrest_chosen,
+     .refuses = pgbackrest_refuses,
+     .make = pgbackrest_run,
+     .verify = cli_pgbackrest_verify_row,
+     .drill = cli_pgbackrest_drill,
+     .restore_to = pgbackrest_restore_to},
+    {.kind = "pg_dump",
+     .driver = &cli_pg_driver,
+     .chosen = fallback_chosen,
+     .refuses = pg_dump_refuses,
+     .make = cli_pg_dump_backup,
+     .verify = cli_pg_dump_verify,
+     .drill = cli_pg_dump_drill,
+     .restore = cli_pg_dump_restore},
+    {.kind = "file",
+     .driver = &cli_sqlite_driver,
+     .finds_own_row = true,
+     .prunes = true,
+     .keeps_log = true,
+     .mark_names_backup = true,
+     .chosen = fallback_chosen,
+     .refuses = module_refuses,
+     .make = module_run,
+     .verify = cli_module_verify,
+     .drill = cli_module_drill,
+     .restore = cli_module_restore,
+     .restore_to = cli_module_restore_to},
+    {.kind = NULL},
 };
+
+static bool does(const cli_backup_method *m, cli_backup_ask what)
+{
+	switch (what) {
+	case CLI_BACKUP_VERIFY:
+		return m->verify != NULL;
+	case CLI_BACKUP_DRILL:
+		return m->drill != NULL;
+	case CLI_BACKUP_RESTORE:
+		return m->restore != NULL;
+	case CLI_BACKUP_RESTORE_TO:
+		return m->restore_to != NULL;
+	case CLI_BACKUP_PRUNE:
+		return m->prunes;
+	case CLI_BACKUP_LOG:
+		return m->keeps_log;
+	}
+	return false;
+}
+
+const cli_backup_method *cli_backup_method_for(const cli_db *db, const char *kind,
+                                               cli_backup_ask what)
+{
+	for (const cli_backup_method *m = cli_backup_methods; m->kind; m++)
+		if (m->driver == db->drv && (!kind || strcmp(m->kind, kind) == 0) && does(m, what))
+			return m;
+	return NULL;
+}
+
+const cli_backup_method *cli_backup_method_own_rows(const cli_db *db)
+{
+	for (const cli_backup_method *m = cli_backup_methods; m->kind; m++)
+		if (m->driver == db->drv && m->finds_own_row)
+			return m;
+	return NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *cli_backup_kinds(const cli_db *db, cli_backup_ask what, char *buf, size_t n)
+{
+	const char *kinds[16];
+	size_t count = 0, used = 0;
+	for (const cli_backup_method *m = cli_backup_methods; m->kind && count < 16; m++)
+		if (m->driver == db->drv && does(m, what))
+			kinds[count++] = m->kind;
+	/* sorted: the text does not follow the order `backup` chooses in */
+	qsort(kinds, count, sizeof *kinds, by_name);
+	buf[0] = '\0';
+	for (size_t i = 0; i < count && used < n; i++) {
+		int w = snprintf(buf + used, n - used, "%s%s", i ? ", " : "", kinds[i]);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	return buf;
+}

@@ -161,3 +161,15 @@ int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target)
 	free(path);
 	return rc;
 }
+
+/* A pg_dump archive is restored with pg_restore: the command does not
+ * replace a server's database, it says how. */
+int cli_pg_dump_restore(cli_db *db, cli_opts *o, const char *file)
+{
+	(void)db, (void)o;
+	cli_errorf("restore is for SQLite databases; on PostgreSQL restore a pg_dump archive "
+	           "with pg_restore (for example pg_restore --clean --if-exists -d DATABASE %s), "
+	           "or a pgBackRest stanza with restore --to-time TIME DIR",
+	           file);
+	return CLI_ERROR;
+}

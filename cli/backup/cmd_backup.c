@@ -25,9 +25,12 @@ int cmd_backup(cli_db *db, cli_opts *o)
 		cli_errorf("usage: dbcare backup [PATH] | backup drill [BACKUP]");
 		return CLI_USAGE;
 	}
-	/* the method the command line asks for: the first row that takes it */
-	for (const cli_backup_method *m = cli_backup_methods; m->name; m++) {
+	/* the method the command line asks for: the first of the database's
+	 * driver's rows that takes it */
+	for (const cli_backup_method *m = cli_backup_methods; m->kind; m++) {
 		char *target = NULL, why[256];
+		if (m->driver != db->drv)
+			continue;
 		int chosen = m->chosen(db, o, &target);
 		if (chosen < 0)
 			return CLI_ERROR;
@@ -38,7 +41,7 @@ int cmd_backup(cli_db *db, cli_opts *o)
 		if (refused)
 			cli_errorf("%s", refused);
 		else
-			rc = m->run(db, o, target);
+			rc = m->make(db, o, target);
 		free(target);
 		return rc;
 	}
@@ -52,7 +55,7 @@ static int prune(cli_db *db, cli_opts *o)
 		cli_errorf("backups prune needs --keep N, --days D or both");
 		return CLI_USAGE;
 	}
-	if (db->drv->dump) {
+	if (!cli_backup_method_for(db, NULL, CLI_BACKUP_PRUNE)) {
 		cli_errorf("backups prune is for SQLite: on PostgreSQL the tool that made a backup "
 		           "(pg_dump's job, pgBackRest, barman) removes it");
 		return CLI_ERROR;

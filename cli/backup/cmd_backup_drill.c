@@ -12,8 +12,10 @@
  * timed, and the outcome is recorded with dbbackup_drill(path, result).
  * The command exits 1 when the drill failed; a drill that could not run for a reason
  * that is not the backup's (the server refused the scratch role) is an
- * error and is not recorded.
+ * error and is not recorded. These are the methods' drill hooks
+ * (backup_methods.h); the command finds the method (backup_dispatch.c).
  */
+#include "backup_methods.h"
 #include "pg_backup.h"
 #include "pgbackrest.h"
 #include "pitr.h"
@@ -86,76 +88,73 @@ static int check_constraints(cli_db *rs, cli_opts *o, char **why)
 	return rc;
 }
 
-/* The catalog row drilled: BACKUP's (a path or a pgBackRest label), else
- * the newest backup dbcare made (pg_dump or pgBackRest). */
-static int find_row(cli_db *db, cli_opts *o, const char *arg, cli_rows *row)
+/* How a drill restores a catalogued backup: 0 with *why NULL (restored and
+ * checked, *tables read, *restored the copy's content when read) or set
+ * (the backup's fault); -1 after printing an error that is not the
+ * backup's. */
+typedef int (*restore_test)(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables,
+                            char **restored);
+
+/* pg_dump: verify's restore (its SHA-256, then pg_restore into a scratch
+ * database), every constraint checked, the content compared */
+static int dump_test(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables,
+                     char **restored)
 {
-	char abs[PATH_MAX];
-	cli_rows newest = {0};
-	int rc = 0;
-	if (!arg)
-		rc = cli_q(db, o,
-		           "SELECT CAST(max(id) AS text) FROM dbbackup_list()"
-		           " WHERE kind IN ('pg_dump', 'pgbackrest')",
-		           0, NULL, &newest);
-	if (rc == 0)
-		rc = arg ? cli_backup_row(db, o, NULL, realpath(arg, abs) ? abs : arg, arg, row)
-		         : cli_backup_row(db, o, cli_cell(&newest, 0, 0), NULL, NULL, row);
-	cli_rows_free(&newest);
-	if (rc == 0 && row->nrows == 0) {
-		cli_errorf(arg ? "no catalogued backup at %s (dbcare backups lists them)"
-		               : "no catalogued backup to drill (dbcare backup makes one)%s",
-		           arg ? arg : "");
-		rc = -1;
-	}
-	if (rc == 0 && strcmp(cli_cell(row, 0, 1), "pg_dump") != 0 &&
-	    strcmp(cli_cell(row, 0, 1), "pgbackrest") != 0) {
-		cli_errorf("backup %s was recorded by %s: the drill restores the backups dbcare makes "
-		           "(pg_dump, pgbackrest)",
-		           cli_cell(row, 0, 2), cli_cell(row, 0, 1));
-		rc = -1;
-	}
-	return rc;
+	return cli_verify_dump(db, o, row, check_constraints, why, tables, restored);
 }
 
-static int drill_pg(cli_db *db, cli_opts *o)
+/* pgBackRest: its restore test (a scratch data directory on a private
+ * socket, every table read back); no content is recorded to compare */
+static int pgbackrest_test(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables,
+                           char **restored)
 {
-	cli_rows row = {0}, r = {0};
-	if (find_row(db, o, o->nargs > 1 ? o->args[1] : NULL, &row) != 0) {
-		cli_rows_free(&row);
-		return CLI_ERROR;
-	}
+	*restored = NULL;
+	return cli_pgbackrest_verify(db, o, cli_cell(row, 0, 2), why, tables);
+}
+
+/* The drill of a row the command read: test timed, its outcome recorded
+ * with dbbackup_drill(path, result). */
+static int drill_row(cli_db *db, cli_opts *o, const cli_rows *row, restore_test test)
+{
+	cli_rows r = {0};
 	char *why = NULL, *restored = NULL, *result = NULL;
 	int tables = -1, exit = CLI_ERROR;
 	double t0 = dbc_monotonic_ms();
-	cli_note(&o->out, "drilling %s", cli_cell(&row, 0, 2));
-	/* pgBackRest: its restore test (a scratch data directory on a private
-	 * socket, every table read back); no content is recorded to compare */
-	bool pgbr = strcmp(cli_cell(&row, 0, 1), "pgbackrest") == 0;
-	int ran = pgbr ? cli_pgbackrest_verify(db, o, cli_cell(&row, 0, 2), &why, &tables)
-	               : cli_verify_dump(db, o, &row, check_constraints, &why, &tables, &restored);
-	if (ran == 0 && (result = result_json(&row, dbc_monotonic_ms() - t0, why, cli_cell(&row, 0, 4),
+	cli_note(&o->out, "drilling %s", cli_cell(row, 0, 2));
+	int ran = test(db, o, row, &why, &tables, &restored);
+	if (ran == 0 && (result = result_json(row, dbc_monotonic_ms() - t0, why, cli_cell(row, 0, 4),
 	                                      restored, tables))) {
-		const char *p[2] = {cli_cell(&row, 0, 2), result};
+		const char *p[2] = {cli_cell(row, 0, 2), result};
 		if (cli_q(db, o, "SELECT dbbackup_drill($1, $2)", 2, p, &r) == 0) {
 			cli_print_json_doc(db, o, "drill", cli_cell(&r, 0, 0));
 			if (why)
-				cli_errorf("backup %s failed its restore drill: %s", cli_cell(&row, 0, 2), why);
+				cli_errorf("backup %s failed its restore drill: %s", cli_cell(row, 0, 2), why);
 			exit = why ? CLI_ERROR : CLI_OK;
 		}
 	}
 	cli_rows_free(&r);
-	cli_rows_free(&row);
 	free(why);
 	free(restored);
 	free(result);
 	return exit;
 }
 
-static int drill_sqlite(cli_db *db, cli_opts *o)
+int cli_pg_dump_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b)
+{
+	return drill_row(db, o, b->row, dump_test);
+}
+
+int cli_pgbackrest_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b)
+{
+	return drill_row(db, o, b->row, pgbackrest_test);
+}
+
+/* The module's dbbackup_drill: it restores into a scratch file, checks,
+ * compares and records. */
+int cli_module_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b)
 {
 	cli_rows r = {0};
-	const char *p[1] = {o->nargs > 1 ? o->args[1] : NULL};
+	const char *p[1] = {b->arg};
 	if (cli_q(db, o, "SELECT dbbackup_drill($1)", 1, p, &r) != 0)
 		return CLI_ERROR;
 	cli_progress_end(&o->out);
@@ -169,20 +168,4 @@ static int drill_sqlite(cli_db *db, cli_opts *o)
 	json_decref(doc);
 	cli_rows_free(&r);
 	return ok ? CLI_OK : CLI_ERROR;
-}
-
-int cli_backup_drill(cli_db *db, cli_opts *o)
-{
-	if (o->incremental || o->compress || o->stanza || o->backup_type) {
-		cli_errorf("usage: dbcare backup drill [BACKUP] [--encrypt-key-file F] | drill --log DIR");
-		return CLI_USAGE;
-	}
-	if (o->log_dir) {
-		if (o->nargs > 1 || (db && db->drv->dump)) {
-			cli_errorf("backup drill --log DIR drills a SQLite point-in-time log, alone");
-			return CLI_USAGE;
-		}
-		return cli_pitr_drill(db, o, o->log_dir);
-	}
-	return db->drv->dump ? drill_pg(db, o) : drill_sqlite(db, o);
 }

@@ -7,8 +7,10 @@
  * counts and content hashes must equal those read at the backup's
  * snapshot (a lost row fails where the file reads back whole). A
  * pgBackRest backup: pgbackrest.c. The scratch database is dropped on
- * every path.
+ * every path. These are the methods' verify hooks (backup_methods.h);
+ * the command finds the method (backup_dispatch.c).
  */
+#include "backup_methods.h"
 #include "pg_backup.h"
 #include "pgbackrest.h"
 #include "sealed.h"
@@ -303,99 +305,65 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_c
 	return rc;
 }
 
-static int verify_sqlite(cli_db *db, cli_opts *o)
+/* A row the command read (cli_backup_row's) verified by run and marked:
+ * the verify hook of pg_dump and pgBackRest (backup_methods.h). */
+static int verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc,
+                      bool pgbackrest)
+{
+	const char *id = cli_cell(b->row, 0, 0), *kind = cli_cell(b->row, 0, 1);
+	const char *path = cli_cell(b->row, 0, 2);
+	char *failed = NULL;
+	int tables = -1;
+	int rc = pgbackrest ? cli_pgbackrest_verify(db, o, path, &failed, &tables)
+	                    : cli_verify_dump(db, o, b->row, NULL, &failed, &tables, NULL);
+	if (rc != 0 || cli_backup_mark(db, o, id, failed) != 0) {
+		free(failed);
+		return -1;
+	}
+	if (doc && !failed &&
+	    asprintf(doc, "{\"id\":%s,\"kind\":\"%s\",\"verified\":true,\"tables\":%d}", id, kind,
+	             tables) < 0)
+		*doc = NULL;
+	if (why) {
+		*why = failed;
+		return 0;
+	}
+	if (failed)
+		cli_errorf("backup %s failed verification: %s", path, failed);
+	free(failed);
+	return failed ? -1 : 0;
+}
+
+int cli_pg_dump_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc)
+{
+	return verify_row(db, o, b, why, doc, false);
+}
+
+int cli_pgbackrest_verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
+                              char **doc)
+{
+	return verify_row(db, o, b, why, doc, true);
+}
+
+/* The module's dbbackup_verify of b->arg (an incremental backup as its
+ * chain's image, each link against its SHA-256), which marks the row
+ * itself. Reporting itself, its error is the command's; otherwise the
+ * error is the reason, for the backup's line. */
+int cli_module_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc)
 {
 	cli_rows r = {0};
-	const char *p[1] = {o->args[0]};
-	if (cli_q(db, o, "SELECT dbbackup_verify($1)", 1, p, &r) != 0)
-		return CLI_ERROR;
-	cli_progress_end(&o->out);
-	cli_print_json_doc(db, o, "verify", cli_cell(&r, 0, 0));
-	cli_rows_free(&r);
-	return CLI_OK;
-}
-
-/* Verifies the backup of row (a row of cli_backup_row) and marks it: 0 with *why
- * NULL (verified, *tables read) or set (failed); -1 after printing an
- * error that is not the backup's (the row is left as it was). */
-static int verify_row(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables)
-{
-	const char *id = cli_cell(row, 0, 0), *kind = cli_cell(row, 0, 1);
-	const char *path = cli_cell(row, 0, 2);
-	int rc;
-	*why = NULL;
-	*tables = -1;
-	if (strcmp(kind, "pg_dump") == 0)
-		rc = cli_verify_dump(db, o, row, NULL, why, tables, NULL);
-	else if (strcmp(kind, "pgbackrest") == 0)
-		rc = cli_pgbackrest_verify(db, o, path, why, tables);
-	else {
-		cli_errorf("backup %s was recorded by %s: dbcare verifies the backups it makes "
-		           "(pg_dump, pgbackrest)",
-		           path, kind);
-		rc = -1;
+	const char *p[1] = {b->arg};
+	if (!why) {
+		if (cli_q(db, o, "SELECT dbbackup_verify($1)", 1, p, &r) != 0)
+			return -1;
+		cli_progress_end(&o->out);
+		if (doc)
+			*doc = cli_cell(&r, 0, 0) ? strdup(cli_cell(&r, 0, 0)) : NULL;
+		cli_rows_free(&r);
+		return 0;
 	}
-	return rc == 0 && cli_backup_mark(db, o, id, *why) == 0 ? 0 : -1;
-}
-
-int cli_verify_backup(cli_db *db, cli_opts *o)
-{
-	if (!db->drv->dump)
-		return verify_sqlite(db, o);
-	const char *arg = o->args[0];
-	char abs[PATH_MAX];
-	const char *p[2] = {realpath(arg, abs) ? abs : arg, arg};
-	cli_rows row = {0};
-	if (cli_backup_row(db, o, NULL, p[0], p[1], &row) != 0)
-		return CLI_ERROR;
-	if (row.nrows == 0) {
-		cli_errorf("no catalogued backup at %s (dbcare backups lists them)", arg);
-		cli_rows_free(&row);
-		return CLI_ERROR;
-	}
-	const char *id = cli_cell(&row, 0, 0), *kind = cli_cell(&row, 0, 1);
-	const char *path = cli_cell(&row, 0, 2);
-	char *why = NULL;
-	int tables = -1, exit = CLI_ERROR;
-	if (verify_row(db, o, &row, &why, &tables) == 0) {
-		if (why) {
-			cli_errorf("backup %s failed verification: %s", path, why);
-		} else {
-			char *doc = NULL;
-			if (asprintf(&doc, "{\"id\":%s,\"kind\":\"%s\",\"verified\":true,\"tables\":%d}", id,
-			             kind, tables) >= 0)
-				cli_print_json_doc(db, o, "verify", doc);
-			free(doc);
-			exit = CLI_OK;
-		}
-	}
-	free(why);
-	cli_rows_free(&row);
-	return exit;
-}
-
-/* One backup's result: a line on stdout, or an element of out (JSON). */
-static void result(cli_opts *o, json_t *out, const char *path, const char *state, const char *why)
-{
-	if (o->out.format == CLI_FMT_JSON) {
-		json_array_append_new(
-		    out, json_pack("{s:s, s:s, s:s?}", "path", path, "status", state, "detail", why));
-		return;
-	}
-	printf("%s %s%s%s\n", state, path, why ? ": " : "", why ? why : "");
-	fflush(stdout);
-}
-
-/* SQLite: dbbackup_verify of each copy dbcare made (an incremental one as
- * its chain's image, each link against its SHA-256); its error is the
- * reason, and the row is failed by dbbackup_verify itself. */
-static int verify_one_sqlite(cli_db *db, const char *path, char **why)
-{
-	cli_rows r = {0};
-	const char *p[1] = {path};
 	*why = NULL;
 	if (db->drv->query(db, "SELECT dbbackup_verify($1)", 1, p, &r) != 0) {
-		/* the reason goes on the backup's line */
 		const char *m = db->error.message ? db->error.message : "unknown error";
 		const char *tail = strstr(m, " failed verification: ");
 		const char *text = tail ? tail + strlen(" failed verification: ") : m;
@@ -405,57 +373,10 @@ static int verify_one_sqlite(cli_db *db, const char *path, char **why)
 		cli_error_clear(db);
 		return 0;
 	}
-	json_t *doc = json_loads(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "", 0, NULL);
-	if (!json_is_true(json_object_get(doc, "verified")))
+	json_t *result = json_loads(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "", 0, NULL);
+	if (!json_is_true(json_object_get(result, "verified")))
 		*why = strdup("not verified");
-	json_decref(doc);
+	json_decref(result);
 	cli_rows_free(&r);
 	return 0;
-}
-
-int cli_verify_all_backups(cli_db *db, cli_opts *o)
-{
-	bool pg = db->drv->dump != NULL;
-	cli_rows list = {0};
-	if (cli_q(
-	        db, o,
-	        pg ? "SELECT CAST(id AS text), path FROM dbbackup_list()"
-	             " WHERE kind IN ('pg_dump', 'pgbackrest') ORDER BY id"
-	           : "SELECT CAST(id AS text), path FROM dbbackup_list WHERE kind = 'file' ORDER BY id",
-	        0, NULL, &list) != 0)
-		return CLI_ERROR;
-	json_t *out = json_array();
-	int bad = 0;
-	for (int i = 0; i < list.nrows; i++) {
-		const char *id = cli_cell(&list, i, 0), *path = cli_cell(&list, i, 1);
-		cli_note(&o->out, "dbcare: verifying backup %d of %d: %s", i + 1, list.nrows, path);
-		char *why = NULL;
-		int tables = -1, rc = -1;
-		if (!pg)
-			rc = verify_one_sqlite(db, path, &why);
-		else {
-			cli_rows row = {0};
-			if (cli_backup_row(db, o, id, NULL, NULL, &row) == 0 && row.nrows == 1)
-				rc = verify_row(db, o, &row, &why, &tables);
-			cli_rows_free(&row);
-		}
-		if (rc != 0 || why)
-			bad++;
-		result(o, out, path,
-		       rc != 0 ? "error"
-		       : why   ? "failed"
-		               : "verified",
-		       rc != 0 ? "the error above" : why);
-		free(why);
-	}
-	if (o->out.format == CLI_FMT_JSON) {
-		char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		cli_print_json_doc(db, o, "verify", text);
-		free(text);
-	}
-	json_decref(out);
-	if (list.nrows == 0)
-		cli_note(&o->out, "dbcare: no catalogued backup to verify");
-	cli_rows_free(&list);
-	return bad ? CLI_ERROR : CLI_OK;
 }

@@ -13,6 +13,7 @@
  * database (a kill leaves nothing of it), checks it like a full copy
  * against FILE's catalog row, and the image is copied in, then released.
  */
+#include "backup_methods.h"
 #include "cli/cli.h"
 #include "pgbackrest.h"
 #include "pitr.h"
@@ -56,48 +57,25 @@ static char *mark_file(cli_db *db, cli_opts *o, const char *label)
 	return file;
 }
 
-int cmd_restore(cli_db *db, cli_opts *o)
+/* restore --to-mark LABEL alone: the mark's backup (the database's
+ * catalog names it); with a log DIR, the log to the mark's commit, or
+ * --to-time TIME DIR to that time. */
+int cli_module_restore_to(cli_db *db, cli_opts *o)
 {
-	if (o->to_time && o->to_mark) {
-		cli_errorf("--to-time and --to-mark: one target at a time");
-		return CLI_USAGE;
-	}
-	/* SQLite: --to-mark LABEL alone restores the mark's backup (the
-	 * database's catalog names it); with a log DIR, the log to its commit */
-	bool log_mark = o->to_mark && db->drv->restore_from && o->nargs == 1;
-	if (o->nargs != (o->to_mark && db->drv->restore_from && !log_mark ? 0 : 1)) {
-		cli_errorf("usage: dbcare restore FILE | --to-mark LABEL [DIR] | --to-time TIME DIR "
-		           "(SQLite: DIR a dbcare log; PostgreSQL: pgBackRest)");
-		return CLI_USAGE;
-	}
-	if (log_mark)
-		return cli_pitr_restore(db, o, o->args[0]);
-	bool sqlite_mark = o->to_mark && db->drv->restore_from;
-	if (sqlite_mark) {
+	if (o->to_mark && o->nargs == 0) {
 		char *found = mark_file(db, o, o->to_mark);
 		if (!found)
 			return CLI_ERROR;
 		cli_note(&o->out, "restore point %s: backup %s", o->to_mark, found);
 		o->args[0] = found; /* the command's argument from here on */
 		o->nargs = 1;
+		return cli_restore_file(db, o, found, o->from_dir);
 	}
-	const char *file = o->args[0];
-	if (o->to_time && db->drv->restore_from)
-		return cli_pitr_restore(db, o, file);
-	if (o->to_time || (o->to_mark && !sqlite_mark)) {
-		if (db->drv->restore_from) {
-			cli_errorf("--to-time is for PostgreSQL through pgBackRest");
-			return CLI_USAGE;
-		}
-		return cli_pgbackrest_restore(db, o);
-	}
-	if (!db->drv->restore_from) {
-		cli_errorf("restore is for SQLite databases; on PostgreSQL restore a pg_dump archive "
-		           "with pg_restore (for example pg_restore --clean --if-exists -d DATABASE %s), "
-		           "or a pgBackRest stanza with restore --to-time TIME DIR",
-		           file);
-		return CLI_ERROR;
-	}
+	return cli_pitr_restore(db, o, o->args[0]);
+}
+
+int cli_module_restore(cli_db *db, cli_opts *o, const char *file)
+{
 	return cli_restore_file(db, o, file, o->from_dir);
 }
 

@@ -110,11 +110,12 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_c
  * (missing, added, another count or hash). -1 when one does not parse. */
 int cli_pg_contents_count(const char *recorded, const char *restored, long long *tables,
                           long long *rows, long long *mismatches);
-/* dbcare backup drill [BACKUP] (cmd_backup_drill.c). */
+/* dbcare backup drill [BACKUP]: its method's drill hook (backup_dispatch.c). */
 int cli_backup_drill(cli_db *db, cli_opts *o);
 
-/* dbcare verify BACKUP: a catalogued backup re-verified (pg_dump's SHA-256
- * and logical content; pgBackRest's verify and a restore test). */
+/* dbcare verify BACKUP: a catalogued backup re-verified by its method's
+ * hook (backup_dispatch.c; pg_dump's SHA-256 and logical content,
+ * pgBackRest's verify and a restore test, the module's dbbackup_verify). */
 int cli_verify_backup(cli_db *db, cli_opts *o);
 /* dbcare verify --all-backups: every catalogued backup dbcare made,
  * oldest first, one line each on stdout ("verified PATH", "failed PATH:

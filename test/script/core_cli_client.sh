@@ -15,13 +15,21 @@
 #      (== &cli_pg_driver), an engine constant (CLI_ENGINE_PG) or an engine
 #      name (a string "postgresql" or "sqlite": compared, or a key of SQL
 #      per engine; a driver's or target's engine name compared with
-#      anything: strcmp(db->drv->engine, "pg"), ->engine == ...).
+#      anything: strcmp(db->drv->engine, "pg"), ->engine == ...);
+#   3. nor asks it through a driver's hook: a function pointer of
+#      cli_driver (cli/driver/driver.h: dump, restore_from, ...) read
+#      through a driver (db->drv->dump != NULL, if (!drv->restore_from),
+#      bool pg = db->drv->dump) is an engine test in disguise; a hook is
+#      called, and a test of it is allowed only in a function that calls
+#      it ("the driver's own tool if it has one": cmd_dump.c). Which
+#      backups a database has, and what applies to them, is a row of
+#      cli/backup/backup_methods.c.
 # The drivers are where engines differ (cli/driver/: the drivers and
-# conn.c): they alone may ask which engine they are on (rule 2), and they
-# too name no bookkeeping table (rule 1: what the SQLite driver's restore
-# does to the backup catalog, the module's dbbackup_catalog_keep and
-# dbbackup_catalog_carry do). Anywhere else in cli/, one comparison fails:
-# what differs between engines is a driver's field or function
+# conn.c): they alone may ask which engine they are on (rules 2 and 3), and
+# they too name no bookkeeping table (rule 1: what the SQLite driver's
+# restore does to the backup catalog, the module's dbbackup_catalog_keep
+# and dbbackup_catalog_carry do). Anywhere else in cli/, one comparison
+# fails: what differs between engines is a driver's field or function
 # (cli_driver, conn.h), or the core's.
 # Usage: core_cli_client.sh [ROOT] (default: this tree).
 set -eu
@@ -150,19 +158,66 @@ def joined(text, macros):
     return "".join(out), lines
 
 
+driver_h = strip_comments(open("cli/driver/driver.h", encoding="utf-8").read())
+struct = re.search(r"typedef struct cli_driver \{(.*?)\} cli_driver;", driver_h, re.S)
+hooks = set(re.findall(r"\(\s*\*\s*(\w+)\s*\)\s*\(", struct.group(1))) if struct else set()
+if not {"dump", "restore_from", "query"} <= hooks:
+    failures.append("found only the driver hooks %s in cli/driver/driver.h" % sorted(hooks))
+
+
+def blank_strings(text):
+    """String and character literals blanked (their braces are no code)."""
+    return re.sub(r'"(\\.|[^"\\\n])*"|\'(\\.|[^\'\\\n])*\'',
+                  lambda m: " " * len(m.group(0)), text)
+
+
+def bodies(text):
+    """(start, end) of every top-level brace block: a function's body."""
+    out, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c == "{":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif c == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                out.append((start, i + 1))
+    return out
+
+
+def hook_tests(path, text):
+    """Lines where a driver's hook is read, not called, in a function
+    that never calls it."""
+    code = blank_strings(text)
+    names = {"drv"} | set(re.findall(r"\bcli_driver\s*\*\s*(\w+)", code))
+    via = r"(?:\b\w*drv|\b(?:%s))\s*\)?\s*(?:->|\.)\s*(%s)\b" % (
+        "|".join(sorted(names)), "|".join(sorted(hooks)))
+    found = []
+    for start, end in bodies(code):
+        body = code[start:end]
+        for m in re.finditer(via, body):
+            if re.match(r"\s*\(", body[m.end():]):
+                continue  # called
+            if re.search(r"(?:->|\.)\s*%s\s*\(" % m.group(1), body):
+                continue  # the test guards a call of the same hook
+            found.append((code.count("\n", 0, start + m.start()) + 1, m.group(0)))
+    return found
+
+
 files = sorted(glob.glob("cli/*.[ch]") + glob.glob("cli/*/*.[ch]"))
 if len(files) < 40:
     failures.append("found only %d files in cli/" % len(files))
 texts = {path: strip_comments(open(path, encoding="utf-8").read()) for path in files}
-bodies = {}
+macro_parts = {}
 for text in texts.values():
     for name, body in MACRO.findall(text):
-        bodies[name] = MACRO_PART.findall(body)
+        macro_parts[name] = MACRO_PART.findall(body)
 macros = {}
 while True:  # a macro is known once every part of it is a literal or a known macro
     known = {name: '"' + "".join(p[1:-1] if p.startswith('"') else macros[p][1:-1]
                                  for p in parts) + '"'
-             for name, parts in bodies.items() if name not in macros
+             for name, parts in macro_parts.items() if name not in macros
              and any(p.startswith('"') for p in parts)
              and all(p.startswith('"') or p in macros for p in parts)}
     if not known:
@@ -180,12 +235,16 @@ for path in files:
     for n, line in enumerate(text.split("\n"), 1):
         if engine.search(line):
             asked.setdefault(path, []).append(n)
+    for n, what in hook_tests(path, text):
+        failures.append(f"{path}:{n}: tests the driver's hook ({what}) instead of calling it: "
+                        "an engine test in disguise; a driver's field or a backup method's "
+                        "row (cli/backup/backup_methods.c) says what applies")
 
 for path, lines in sorted(asked.items()):
     failures.append(f"{path}: asks which engine it is on at lines {lines}: "
                     "a driver's job (cli/driver/)")
 print("ok: %d bookkeeping tables never named in cli/ (%d string macros read), no engine "
-      "question outside the drivers" % (len(tables), len(macros)))
+      "question outside the drivers (%d driver hooks only called)" % (len(tables), len(macros), len(hooks)))
 if failures:
     print("\n".join("FAIL: " + f for f in failures))
     sys.exit(1)

@@ -1,0 +1,217 @@
+/*
+ * backup_dispatch.c — verify, drill and restore of a backup, whatever made
+ * it: each finds the backup's method in the table (backup_methods.c), by
+ * the kind of its catalog row, or the database's method that finds its
+ * rows itself (the SQLite module), and calls the method's hook. Nothing
+ * here asks which engine the database is on, nor knows a kind by name.
+ */
+#include "backup_methods.h"
+#include "pg_backup.h"
+#include "pitr.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* BACKUP's catalog row read, where its method does not find it itself;
+ * *m its method. 0, or -1 after printing why not. */
+static int find_method(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
+                       const cli_backup_method **m)
+{
+	if ((*m = cli_backup_method_own_rows(db)))
+		return 0;
+	char abs[PATH_MAX], kinds[128];
+	if (cli_backup_row(db, o, NULL, realpath(arg, abs) ? abs : arg, arg, row) != 0)
+		return -1;
+	if (row->nrows == 0) {
+		cli_errorf("no catalogued backup at %s (dbcare backups lists them)", arg);
+		return -1;
+	}
+	if (!(*m = cli_backup_method_for(db, cli_cell(row, 0, 1), CLI_BACKUP_VERIFY))) {
+		cli_errorf("backup %s was recorded by %s: dbcare verifies the backups it makes (%s)",
+		           cli_cell(row, 0, 2), cli_cell(row, 0, 1),
+		           cli_backup_kinds(db, CLI_BACKUP_VERIFY, kinds, sizeof kinds));
+		return -1;
+	}
+	return 0;
+}
+
+int cli_verify_backup(cli_db *db, cli_opts *o)
+{
+	cli_rows row = {0};
+	const cli_backup_method *m = NULL;
+	char *doc = NULL;
+	int exit = CLI_ERROR;
+	if (find_method(db, o, o->args[0], &row, &m) == 0 && m->verify) {
+		cli_backup_ref b = {o->args[0], row.nrows ? &row : NULL};
+		if (m->verify(db, o, &b, NULL, &doc) == 0) {
+			if (doc)
+				cli_print_json_doc(db, o, "verify", doc);
+			exit = CLI_OK;
+		}
+	} else if (m) {
+		cli_errorf("no hook verifies the %s backups of this database", m->kind);
+	}
+	free(doc);
+	cli_rows_free(&row);
+	return exit;
+}
+
+/* One backup's result: a line on stdout, or an element of out (JSON). */
+static void result(cli_opts *o, json_t *out, const char *path, const char *state, const char *why)
+{
+	if (o->out.format == CLI_FMT_JSON) {
+		json_array_append_new(
+		    out, json_pack("{s:s, s:s, s:s?}", "path", path, "status", state, "detail", why));
+		return;
+	}
+	printf("%s %s%s%s\n", state, path, why ? ": " : "", why ? why : "");
+	fflush(stdout);
+}
+
+/* The listed backup id at path verified by m: 0 (*why the reason it
+ * failed, or NULL), -1 after printing an error. */
+static int verify_listed(cli_db *db, cli_opts *o, const cli_backup_method *m, const char *id,
+                         const char *path, char **why)
+{
+	cli_rows row = {0};
+	int rc = -1;
+	*why = NULL;
+	if (m->finds_own_row)
+		rc = m->verify(db, o, &(cli_backup_ref){path, NULL}, why, NULL);
+	else if (cli_backup_row(db, o, id, NULL, NULL, &row) == 0 && row.nrows == 1)
+		rc = m->verify(db, o, &(cli_backup_ref){path, &row}, why, NULL);
+	cli_rows_free(&row);
+	return rc;
+}
+
+int cli_verify_all_backups(cli_db *db, cli_opts *o)
+{
+	cli_rows list = {0};
+	/* every backup a method of this database verifies, by its kind */
+	if (cli_q(db, o, "SELECT CAST(id AS text), path, kind FROM dbbackup_list() ORDER BY id", 0,
+	          NULL, &list) != 0)
+		return CLI_ERROR;
+	int total = 0, n = 0, bad = 0;
+	for (int i = 0; i < list.nrows; i++)
+		total += cli_backup_method_for(db, cli_cell(&list, i, 2), CLI_BACKUP_VERIFY) != NULL;
+	json_t *out = json_array();
+	for (int i = 0; i < list.nrows; i++) {
+		const cli_backup_method *m =
+		    cli_backup_method_for(db, cli_cell(&list, i, 2), CLI_BACKUP_VERIFY);
+		if (!m)
+			continue;
+		const char *id = cli_cell(&list, i, 0), *path = cli_cell(&list, i, 1);
+		cli_note(&o->out, "dbcare: verifying backup %d of %d: %s", ++n, total, path);
+		char *why = NULL;
+		int rc = verify_listed(db, o, m, id, path, &why);
+		if (rc != 0 || why)
+			bad++;
+		result(o, out, path,
+		       rc != 0 ? "error"
+		       : why   ? "failed"
+		               : "verified",
+		       rc != 0 ? "the error above" : why);
+		free(why);
+	}
+	if (o->out.format == CLI_FMT_JSON) {
+		char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		cli_print_json_doc(db, o, "verify", text);
+		free(text);
+	}
+	json_decref(out);
+	if (total == 0)
+		cli_note(&o->out, "dbcare: no catalogued backup to verify");
+	cli_rows_free(&list);
+	return bad ? CLI_ERROR : CLI_OK;
+}
+
+/* The catalog row drilled: BACKUP's (a path or a pgBackRest label), else
+ * the newest backup dbcare made that a method of this database drills;
+ * *m that method. */
+static int find_row(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
+                    const cli_backup_method **m)
+{
+	char abs[PATH_MAX], kinds[128];
+	cli_rows list = {0};
+	const char *newest = NULL;
+	int rc = 0;
+	if (!arg)
+		rc = cli_q(db, o, "SELECT CAST(id AS text), kind FROM dbbackup_list() ORDER BY id DESC", 0,
+		           NULL, &list);
+	for (int i = 0; rc == 0 && !newest && i < list.nrows; i++)
+		if (cli_backup_method_for(db, cli_cell(&list, i, 1), CLI_BACKUP_DRILL))
+			newest = cli_cell(&list, i, 0);
+	if (rc == 0)
+		rc = arg ? cli_backup_row(db, o, NULL, realpath(arg, abs) ? abs : arg, arg, row)
+		         : cli_backup_row(db, o, newest, NULL, NULL, row);
+	cli_rows_free(&list);
+	if (rc == 0 && row->nrows == 0) {
+		cli_errorf(arg ? "no catalogued backup at %s (dbcare backups lists them)"
+		               : "no catalogued backup to drill (dbcare backup makes one)%s",
+		           arg ? arg : "");
+		rc = -1;
+	}
+	if (rc == 0 && !(*m = cli_backup_method_for(db, cli_cell(row, 0, 1), CLI_BACKUP_DRILL))) {
+		cli_errorf("backup %s was recorded by %s: the drill restores the backups dbcare makes "
+		           "(%s)",
+		           cli_cell(row, 0, 2), cli_cell(row, 0, 1),
+		           cli_backup_kinds(db, CLI_BACKUP_DRILL, kinds, sizeof kinds));
+		rc = -1;
+	}
+	return rc;
+}
+
+int cli_backup_drill(cli_db *db, cli_opts *o)
+{
+	if (o->incremental || o->compress || o->stanza || o->backup_type) {
+		cli_errorf("usage: dbcare backup drill [BACKUP] [--encrypt-key-file F] | drill --log DIR");
+		return CLI_USAGE;
+	}
+	if (o->log_dir) {
+		if (o->nargs > 1 || (db && !cli_backup_method_for(db, NULL, CLI_BACKUP_LOG))) {
+			cli_errorf("backup drill --log DIR drills a SQLite point-in-time log, alone");
+			return CLI_USAGE;
+		}
+		return cli_pitr_drill(db, o, o->log_dir);
+	}
+	const char *arg = o->nargs > 1 ? o->args[1] : NULL;
+	const cli_backup_method *m = cli_backup_method_own_rows(db);
+	cli_rows row = {0};
+	int rc = CLI_ERROR;
+	if (m || find_row(db, o, arg, &row, &m) == 0) {
+		if (m->drill)
+			rc = m->drill(db, o, &(cli_backup_ref){arg, row.nrows ? &row : NULL});
+		else
+			cli_errorf("no hook drills the %s backups of this database", m->kind);
+	}
+	cli_rows_free(&row);
+	return rc;
+}
+
+/* restore FILE, or to a time or mark: the hook of the first method of the
+ * database's driver that restores so (backup_methods.c). */
+int cmd_restore(cli_db *db, cli_opts *o)
+{
+	if (o->to_time && o->to_mark) {
+		cli_errorf("--to-time and --to-mark: one target at a time");
+		return CLI_USAGE;
+	}
+	bool to = o->to_time || o->to_mark;
+	const cli_backup_method *m =
+	    cli_backup_method_for(db, NULL, to ? CLI_BACKUP_RESTORE_TO : CLI_BACKUP_RESTORE);
+	bool mark_alone = o->to_mark && m && m->mark_names_backup;
+	if (o->nargs != 1 && !(mark_alone && o->nargs == 0)) {
+		cli_errorf("usage: dbcare restore FILE | --to-mark LABEL [DIR] | --to-time TIME DIR "
+		           "(SQLite: DIR a dbcare log; PostgreSQL: pgBackRest)");
+		return CLI_USAGE;
+	}
+	if (!m) {
+		cli_errorf("no backup method of this database restores %s",
+		           to ? "to a time or a restore point" : "a file");
+		return CLI_ERROR;
+	}
+	return to ? m->restore_to(db, o) : m->restore(db, o, o->args[0]);
+}
