@@ -609,8 +609,7 @@ static void sqlite_sweep_temps(dbc_ctx *ctx, const char *path, int64_t older_tha
 }
 
 /* A link gives the synced copy its name and fails when one is there: the
- * name never points at a half file, and never replaces another's file. A
- * sealed file without a name (make_linkable) gets its first one so. */
+ * name never points at a half file, and never replaces another's file. */
 static int sqlite_publish(dbc_ctx *ctx, const char *tmp_path, const char *path)
 {
 	if (dbc_sync_path(tmp_path, O_RDONLY) != 0)
@@ -765,7 +764,6 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .is_backup = sqlite_is_backup,
     .make_temp = sqlite_make_temp,
     .make_scratch = sqldbc_backup_make_scratch,
-    .make_linkable = sqldbc_backup_make_linkable,
     .sweep_temps = sqlite_sweep_temps,
     .records_file_sha256 = sqlite_records_file_sha256,
     .records_content = sqlite_records_content,

@@ -161,12 +161,10 @@ int sqldbc_backup_fk_check(dbc_ctx *ctx, const char *path, int64_t *violations, 
 /* backup_scratch.c: files without a name for plain bytes, and the VFS
  * SQLite opens them with (NULL for any other path). */
 int sqldbc_backup_make_scratch(dbc_ctx *ctx, const char *path, char **scratch_path);
-int sqldbc_backup_make_linkable(dbc_ctx *ctx, const char *path, char **tmp_path);
 const char *sqldbc_backup_vfs_for(const char *path);
 int sqldbc_backup_scratch_unwal(dbc_ctx *ctx, sqlite3 **dest, const char *path);
 int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_sha256,
-                       const char *sealed_tmp, const char *path, unsigned flags,
-                       char **sealed_sha256, int64_t *bytes);
+                       const char *path, unsigned flags, char **sealed_sha256, int64_t *bytes);
 bool sqldbc_backup_is_sealed(dbc_ctx *ctx, const char *path);
 int sqldbc_backup_unseal(dbc_ctx *ctx, const char *path, const char *want_sha256,
                          const char *out_path, char **plain_sha256, bool *key_error);

@@ -240,16 +240,3 @@ int sqldbc_backup_make_scratch(dbc_ctx *ctx, const char *path, char **scratch_pa
 		dbc_scratch_close(buf);
 	return *scratch_path ? DBC_OK : DBC_ERROR;
 }
-
-int sqldbc_backup_make_linkable(dbc_ctx *ctx, const char *path, char **tmp_path)
-{
-	char *t = NULL;
-	if (dbc_scratch_create_linkable(path, &t) != 0)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not create a file beside %s: %s", path,
-		                 strerror(errno));
-	*tmp_path = dbc_strdup(ctx, t);
-	if (!*tmp_path)
-		dbc_scratch_release(t);
-	free(t); /* why: the container's text is malloc'd (it has no dbc_ctx) */
-	return *tmp_path ? DBC_OK : DBC_ERROR;
-}

@@ -56,50 +56,56 @@ char *sqldbc_seal_origin(dbc_ctx *ctx, const char *path)
 	          : dbc_printf(ctx, "%s\n%s", identity, path);
 }
 
+/* A failed seal's error, in the module's words (core/container decided
+ * and said why in err). */
+static int seal_failed(dbc_ctx *ctx, dbc_container_seal_step step, const char *path,
+                       const dbc_container_err *err)
+{
+	const char *why = err->msg;
+	switch (step) {
+	case DBC_SEAL_CREATE:
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not create a file beside %s: %s", path,
+		                 why);
+	case DBC_SEAL_WRITE:
+		if (ctx->host->interrupted(ctx))
+			return dbc_error(ctx, DBC_SQLSTATE_CANCELED, "the backup was interrupted");
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not seal the backup copy: %s", why);
+	case DBC_SEAL_READ_BACK:
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "the sealed backup does not read back as the verified copy%s%s",
+		                 why[0] ? ": " : "", why);
+	case DBC_SEAL_NAME:
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not name the backup %s: %s", path,
+		                 why);
+	default:
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync the directory of %s: %s",
+		                 path, why);
+	}
+}
+
 int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_sha256,
-                       const char *sealed_tmp, const char *path, unsigned flags,
-                       char **sealed_sha256, int64_t *bytes)
+                       const char *path, unsigned flags, char **sealed_sha256, int64_t *bytes)
 {
 	dbc_container_key key = {{0}, false};
 	dbc_container_err err = {{0}, false};
-	dbc_container_sums made, back;
-	unsigned cflags = (flags & DBC_BACKUP_SEAL_ZSTD ? DBC_CONTAINER_ZSTD : 0) |
-	                  (flags & DBC_BACKUP_SEAL_ENCRYPT ? DBC_CONTAINER_AES : 0);
+	dbc_container_sums made;
 	if ((flags & DBC_BACKUP_SEAL_ENCRYPT) && env_key(ctx, &key) != DBC_OK)
 		return DBC_ERROR;
-	char *origin = sqldbc_seal_origin(ctx, path);
-	if (!origin)
+	dbc_container_seal_job job = {.plain = plain_path,
+	                              .plain_sha256 = plain_sha256,
+	                              .path = path,
+	                              .flags =
+	                                  (flags & DBC_BACKUP_SEAL_ZSTD ? DBC_CONTAINER_ZSTD : 0) |
+	                                  (flags & DBC_BACKUP_SEAL_ENCRYPT ? DBC_CONTAINER_AES : 0),
+	                              .key = &key,
+	                              .origin = sqldbc_seal_origin(ctx, path),
+	                              .stop = interrupted,
+	                              .stop_arg = ctx};
+	if (!job.origin)
 		return DBC_ERROR;
-	int in =
-	    open(plain_path, dbc_scratch_open_flags(plain_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-	int out =
-	    open(sealed_tmp, dbc_scratch_open_flags(sealed_tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
-	int rc = in >= 0 && out >= 0 ? dbc_container_encode(in, out, cflags, &key, origin, interrupted,
-	                                                    ctx, &made, &err)
-	                             : (snprintf(err.msg, sizeof err.msg, "%s", strerror(errno)), -1);
-	if (rc == 0 && fsync(out) != 0)
-		rc = -1, snprintf(err.msg, sizeof err.msg, "could not sync it: %s", strerror(errno));
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	if (rc != 0) {
-		if (ctx->host->interrupted(ctx))
-			return dbc_error(ctx, DBC_SQLSTATE_CANCELED, "the backup was interrupted");
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not seal the backup copy: %s",
-		                 err.msg);
-	}
-	/* read back from the disk: it opens, with this key, to the copy that
-	 * was verified */
-	in = open(sealed_tmp, dbc_scratch_open_flags(sealed_tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-	rc = in >= 0 ? dbc_container_decode(in, -1, &key, interrupted, ctx, &back, &err) : -1;
-	if (in >= 0)
-		close(in);
-	if (rc != 0 || strcmp(back.plain_sha256, plain_sha256) != 0 ||
-	    strcmp(back.sealed_sha256, made.sealed_sha256) != 0)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		                 "the sealed backup does not read back as the verified copy%s%s",
-		                 rc ? ": " : "", rc ? err.msg : "");
+	dbc_container_seal_step step = dbc_container_seal_file(&job, &made, &err);
+	if (step != DBC_SEAL_DONE)
+		return seal_failed(ctx, step, path, &err);
 	*sealed_sha256 = dbc_strdup(ctx, made.sealed_sha256);
 	*bytes = made.sealed_bytes;
 	return *sealed_sha256 ? DBC_OK : DBC_ERROR;

@@ -80,17 +80,6 @@ static int seal(dbc_ctx *ctx, void *arg, const char *plain, const char *path, co
 	           : cli_backup_fail(ctx, NULL);
 }
 
-/* The directory part of path ("." when it has none). */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
 /* Gives the complete, synced tmp its final name, then syncs the directory:
  * after a crash the name holds the whole file or does not exist. */
 static int publish(dbc_ctx *ctx, void *arg, const char *tmp, const char *path)
@@ -106,15 +95,12 @@ static int publish(dbc_ctx *ctx, void *arg, const char *tmp, const char *path)
 		           : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not name the dump %s: %s", path,
 		                       strerror(errno));
 	unlink(tmp);
-	char *dir = dir_of(path);
-	if (!dir || dbc_sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
-		int saved = dir ? errno : ENOMEM;
+	if (dbc_sync_dir_of(path) != 0) {
+		int saved = errno;
 		unlink(path);
-		free(dir);
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not sync the dump's directory: %s",
 		                 strerror(saved));
 	}
-	free(dir);
 	return DBC_OK;
 }
 

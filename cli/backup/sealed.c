@@ -5,11 +5,11 @@
  * through SQL text; and for PostgreSQL dumps, a dump sealed into its
  * final name and opened again into a scratch file for verification.
  *
- * A sealed file is written into a file without a name beside its target
- * (O_TMPFILE; where the file system has none, a temporary name), read
- * back and opened to the dump's bytes, synced, and given its name with a
- * link, which never replaces a file; the temporary file is released on
- * every path. The plain bytes (a dump before it is sealed,
+ * A sealed file is made by core/container's one seal
+ * (dbc_container_seal_file: sealed beside its target in a file without a
+ * name, synced, read back and opened to the dump's bytes, then linked,
+ * never over a file); this file supplies the key, the origin and the
+ * words of its errors. The plain bytes (a dump before it is sealed,
  * a sealed file opened for its checks or a restore) live only in scratch
  * files without a name (core/container, "scratch files"), inherited by
  * the pg_dump and pg_restore this command runs: a kill -9 at any point
@@ -17,7 +17,6 @@
  */
 #include "sealed.h"
 
-#include "base/file_sync.h"
 #include "container/container.h"
 
 #include <errno.h>
@@ -74,8 +73,60 @@ static int env_key(dbc_container_key *key, bool needed)
 	return 0;
 }
 
+/* A failed seal in the command's words (core/container decided and said
+ * why in err). */
+static void seal_failed(dbc_container_seal_step step, const char *path,
+                        const dbc_container_err *err)
+{
+	const char *why = err->msg;
+	switch (step) {
+	case DBC_SEAL_CREATE:
+	case DBC_SEAL_WRITE:
+		cli_errorf("cannot seal %s: %s", path, why);
+		break;
+	case DBC_SEAL_READ_BACK:
+		cli_errorf("the sealed %s does not read back as the dump%s%s", path, why[0] ? ": " : "",
+		           why);
+		break;
+	case DBC_SEAL_NAME:
+		cli_errorf("cannot name the sealed dump %s: %s", path, why);
+		break;
+	default:
+		cli_errorf("cannot sync the directory of the sealed dump %s: %s", path, why);
+	}
+}
+
+/* plain sealed as path by core/container's one seal, with the
+ * environment's key (--encrypt-key-file put it there) and origin. */
 static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
-                char sha[65], long long *bytes);
+                char sha[65], long long *bytes)
+{
+	dbc_container_key key = {{0}, false};
+	dbc_container_err err = {{0}, false};
+	dbc_container_sums made;
+	char plain_sha[65];
+	if (env_key(&key, encrypt) != 0)
+		return -1;
+	if (cli_file_sha256(plain, plain_sha) != 0) {
+		cli_errorf("cannot seal %s: %s", path, strerror(errno));
+		return -1;
+	}
+	dbc_container_seal_job job = {.plain = plain,
+	                              .plain_sha256 = plain_sha,
+	                              .path = path,
+	                              .flags = (zstd ? DBC_CONTAINER_ZSTD : 0) |
+	                                       (encrypt ? DBC_CONTAINER_AES : 0),
+	                              .key = &key,
+	                              .origin = origin};
+	dbc_container_seal_step step = dbc_container_seal_file(&job, &made, &err);
+	if (step != DBC_SEAL_DONE) {
+		seal_failed(step, path, &err);
+		return -1;
+	}
+	memcpy(sha, made.sealed_sha256, 65);
+	*bytes = made.sealed_bytes;
+	return 0;
+}
 
 int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, char sha[65],
                   long long *bytes)
@@ -179,83 +230,6 @@ char *cli_sealed_target_mismatch(const char *path, const char *target_id, const 
 		return why; /* without the advice: still a refusal */
 	free(why);
 	return out;
-}
-
-/* Seals plain into tmp (synced), the sums in made; 0, or -1 after saying
- * why (path: the file the seal becomes). */
-static int write_sealed(const char *plain, const char *tmp, const char *path, const char *origin,
-                        unsigned flags, const dbc_container_key *key, dbc_container_sums *made)
-{
-	dbc_container_err err = {{0}, false};
-	int out = open(tmp, O_WRONLY | O_CLOEXEC), in = open(plain, O_RDONLY | O_CLOEXEC), rc = -1;
-	if (out < 0 || in < 0)
-		cli_errorf("cannot seal %s: %s", path, strerror(errno));
-	else if (dbc_container_encode(in, out, flags, key, origin, NULL, NULL, made, &err) != 0 ||
-	         fsync(out) != 0)
-		cli_errorf("cannot seal %s: %s", path, err.msg[0] ? err.msg : strerror(errno));
-	else
-		rc = 0;
-	if (out >= 0)
-		close(out);
-	if (in >= 0)
-		close(in);
-	return rc;
-}
-
-/* The read back: tmp opens, with this key, to the dump's bytes, as made
- * sealed them; 0, or -1 after saying why. */
-static int read_back(const char *plain, const char *tmp, const char *path,
-                     const dbc_container_key *key, const dbc_container_sums *made)
-{
-	dbc_container_err err = {{0}, false};
-	dbc_container_sums back;
-	char plain_sha[65];
-	int fd = open(tmp, O_RDONLY | O_CLOEXEC);
-	bool same = fd >= 0 && cli_file_sha256(plain, plain_sha) == 0 &&
-	            dbc_container_decode(fd, -1, key, NULL, NULL, &back, &err) == 0 &&
-	            strcmp(back.plain_sha256, plain_sha) == 0 &&
-	            strcmp(back.sealed_sha256, made->sealed_sha256) == 0;
-	if (fd >= 0)
-		close(fd);
-	if (!same)
-		cli_errorf("the sealed %s does not read back as the dump%s%s", path, err.msg[0] ? ": " : "",
-		           err.msg);
-	return same ? 0 : -1;
-}
-
-static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
-                char sha[65], long long *bytes)
-{
-	dbc_container_key key = {{0}, false};
-	dbc_container_sums made;
-	if (env_key(&key, encrypt) != 0)
-		return -1;
-	char *tmp = NULL;
-	if (dbc_scratch_create_linkable(path, &tmp) != 0) {
-		cli_errorf("cannot seal %s: %s", path, strerror(errno));
-		return -1;
-	}
-	unsigned flags = (zstd ? DBC_CONTAINER_ZSTD : 0) | (encrypt ? DBC_CONTAINER_AES : 0);
-	if (write_sealed(plain, tmp, path, origin, flags, &key, &made) != 0 ||
-	    read_back(plain, tmp, path, &key, &made) != 0) {
-		dbc_scratch_release(tmp);
-		free(tmp);
-		return -1;
-	}
-	if (dbc_scratch_publish(tmp, path) != 0) {
-		cli_errorf("cannot name the sealed dump %s: %s", path, strerror(errno));
-		dbc_scratch_release(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp); /* released by its publication */
-	char *dir = strdup(path);
-	if (dir)
-		dbc_sync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
-	free(dir);
-	memcpy(sha, made.sealed_sha256, 65);
-	*bytes = made.sealed_bytes;
-	return 0;
 }
 
 char *cli_scratch_beside(const char *near)

@@ -160,10 +160,6 @@ struct dbc_backup_hooks {
 	 * file opened for its checks): a kill -9 leaves nothing of it. remove
 	 * releases it. NULL: make_temp's files serve. */
 	int (*make_scratch)(dbc_ctx *ctx, const char *path, char **scratch_path);
-	/* A file for a sealed file before it is published: without a name
-	 * until publish links it where the file system can (a kill leaves
-	 * nothing), else make_temp's. NULL: make_temp's. */
-	int (*make_linkable)(dbc_ctx *ctx, const char *path, char **tmp_path);
 	/* Deletes the temporary copies a killed backup left in path's
 	 * directory: only files named as make_temp names them, made by this
 	 * process's user, that are no other database's stamped copy, were not
@@ -218,12 +214,13 @@ struct dbc_backup_hooks {
 	/* Sealed files (compressed and/or encrypted); NULL where the engine
 	 * makes none. The key is the process environment's. */
 	/* Seals plain_path (a verified copy whose file SHA-256 is plain_sha256)
-	 * into sealed_tmp (an empty file of make_temp's) for publication as
-	 * path, syncs it and reads it back: it must open, with the key, to
-	 * plain_sha256. *sealed_sha256 and *bytes are the sealed file's. */
-	int (*seal)(dbc_ctx *ctx, const char *plain_path, const char *plain_sha256,
-	            const char *sealed_tmp, const char *path, unsigned flags, char **sealed_sha256,
-	            int64_t *bytes);
+	 * and publishes it as path by core/container's one seal
+	 * (dbc_container_seal_file: sealed beside path, synced, read back to
+	 * plain_sha256, linked never over a file), the hook supplying the key
+	 * and the header's origin. *sealed_sha256 and *bytes are the sealed
+	 * file's. */
+	int (*seal)(dbc_ctx *ctx, const char *plain_path, const char *plain_sha256, const char *path,
+	            unsigned flags, char **sealed_sha256, int64_t *bytes);
 	/* Whether path is a sealed file (its first bytes say so). */
 	bool (*is_sealed)(dbc_ctx *ctx, const char *path);
 	/* Opens path's seal into out_path (an empty file): an error when its

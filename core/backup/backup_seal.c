@@ -2,11 +2,13 @@
  * backup_seal.c — compressed and encrypted backups: the method text, the
  * publication of a verified copy as a sealed file, and the opening of a
  * sealed file (or of a chain's sealed links) into scratch files that the
- * usual checks then read. The sealing itself is the engine's hooks' (the
- * SQLite module over core/container); what is decided here: a sealed file
- * is published only after it was read back and opened to the verified
- * copy's bytes, the catalog keeps the SHA-256 of what is on disk, and a
- * key never comes from SQL text.
+ * usual checks then read. The seal itself (sealed beside the name, read
+ * back and opened to the verified copy's bytes, then published) is
+ * core/container's one seal, dbc_container_seal_file, which the engine's
+ * hook calls with its key and origin (the PostgreSQL module links no
+ * core/container); what is decided here: only a verified copy is sealed,
+ * the catalog keeps the SHA-256 of what is on disk, and a key never comes
+ * from SQL text.
  */
 #include "backup/backup_private.h"
 
@@ -104,18 +106,11 @@ int dbc_backup_publish(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tm
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no sealed backups");
 	if (!copy->file_sha256)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "the copy to seal has no file SHA-256");
-	char *sealed_tmp = NULL, *sealed_sha = NULL;
+	char *sealed_sha = NULL;
 	int64_t bytes = 0;
-	bool existed;
-	if ((env->make_linkable ? env->make_linkable : env->make_temp)(ctx, path, &sealed_tmp) !=
-	    DBC_OK)
+	/* sealed, read back and published, or nothing at path */
+	if (env->seal(ctx, tmp, copy->file_sha256, path, seal, &sealed_sha, &bytes) != DBC_OK)
 		return DBC_ERROR;
-	if (env->seal(ctx, tmp, copy->file_sha256, sealed_tmp, path, seal, &sealed_sha, &bytes) !=
-	        DBC_OK ||
-	    env->publish(ctx, sealed_tmp, path) != DBC_OK) {
-		env->remove(ctx, sealed_tmp, &existed); /* the error already set wins */
-		return DBC_ERROR;
-	}
 	/* the plain copy (verified, sealed and read back) is released by
 	 * the backup flow (backup_tool.c) once the sealed file has its name */
 	copy->file_sha256 = sealed_sha;

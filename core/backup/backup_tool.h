@@ -94,9 +94,11 @@ typedef struct dbc_backup_files {
 	 * release. */
 	int (*make_temp)(dbc_ctx *ctx, void *arg, const char *path, bool plain, char **tmp);
 	/* Seals plain (the read-back copy) as path, compressed and/or
-	 * encrypted (DBC_BACKUP_SEAL_*), names database (and identity) in its header, reads
-	 * the sealed file back to plain's bytes and publishes it (never over a
-	 * file). */
+	 * encrypted (DBC_BACKUP_SEAL_*), names database (and identity) in its
+	 * header, reads the sealed file back to plain's bytes and publishes it
+	 * (never over a file): core/container's one seal,
+	 * dbc_container_seal_file, to which the hook supplies the key and the
+	 * origin. */
 	int (*seal)(dbc_ctx *ctx, void *arg, const char *plain, const char *path, const char *database,
 	            const char *identity, unsigned flags);
 	/* Syncs tmp, gives it the name path (never over a file) and syncs the

@@ -11,4 +11,9 @@
  * (the close does not change it). */
 int dbc_sync_path(const char *path, int flags);
 
+/* Syncs the directory that holds path ("." when path names none): what
+ * makes a name just given durable. 0, or -1 with errno (ENAMETOOLONG
+ * when the directory's name does not fit PATH_MAX). */
+int dbc_sync_dir_of(const char *path);
+
 #endif

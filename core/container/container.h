@@ -192,15 +192,13 @@ int dbc_scratch_create(const char *near, bool inherit, char out[DBC_SCRATCH_PATH
 /* A file that gets a name only when it is published: a sealed file, whose
  * bytes are sealed but which must not be left half written by a kill.
  * With O_TMPFILE (without O_EXCL) it has no name until
- * dbc_scratch_publish links it; without, it is near + ".tmp-XXXXXX"
+ * dbc_scratch_link links it; without, it is near + ".tmp-XXXXXX"
  * (malloc'd *out either way). 0, or -1 with errno. */
 int dbc_scratch_create_linkable(const char *near, char **out);
 /* Gives tmp (of dbc_scratch_create_linkable) the name path, never over
- * an existing file (linkat, following the /proc link), then releases
- * tmp. 0, or -1 with errno (tmp is left to dbc_scratch_release). */
-int dbc_scratch_publish(const char *tmp, const char *path);
-/* The same link, tmp kept (released by the caller exactly once, with
- * dbc_scratch_release: a scratch file's descriptor is closed then). */
+ * an existing file (linkat, following the /proc link); tmp is kept
+ * (released by the caller exactly once, with dbc_scratch_release: a
+ * scratch file's descriptor is closed then). 0, or -1 with errno. */
 int dbc_scratch_link(const char *tmp, const char *path);
 /* Releases tmp: closes a scratch file, unlinks a named one. */
 void dbc_scratch_release(const char *tmp);
@@ -212,5 +210,49 @@ int dbc_scratch_open_flags(const char *path, int flags);
 /* Closes the scratch file (the file is gone once no descriptor holds it);
  * 0, or -1 when path is not a scratch file. */
 int dbc_scratch_close(const char *path);
+
+/* ---- the one seal of a backup file (seal_file.c)
+ *
+ * Every sealed file (the SQLite module's backups, the command's dumps and
+ * its point-in-time segments) is made here, so that the rule is written
+ * once: plain is sealed into a file without a name beside path
+ * (dbc_scratch_create_linkable), synced, opened again from the disk and
+ * decoded with the same key, and published only when it opens to plain's
+ * bytes (the SHA-256 the caller proved of them: the verified copy's, the
+ * dump's) and to the very bytes the encoder wrote (the sealed SHA-256);
+ * then it is linked as path (never over a file) and the directory synced
+ * (a sync that fails takes the name away again). On every failure nothing
+ * is at path and the file beside it is released: a kill at any point
+ * leaves no half-sealed file under a name (at most an empty ".tmp-" name
+ * where the file system has no O_TMPFILE, which the sweeps delete). The
+ * callers open nothing and decide nothing: they supply the key, the
+ * origin and the words of their errors. */
+typedef struct dbc_container_seal_job {
+	const char *plain;        /* the read-back copy (a scratch file or a path) */
+	const char *plain_sha256; /* its bytes' SHA-256 (hex), proved by the caller */
+	const char *path;         /* the name the sealed file is published under */
+	unsigned flags;           /* DBC_CONTAINER_ZSTD, DBC_CONTAINER_AES */
+	const dbc_container_key *key;
+	const char *origin; /* the header's origin (dbc_container_origin_split) */
+	dbc_container_stop stop;
+	void *stop_arg;
+} dbc_container_seal_job;
+
+/* The step a seal failed at (err says why; its text may be empty for
+ * DBC_SEAL_READ_BACK): the caller words its error by it. */
+typedef enum dbc_container_seal_step {
+	DBC_SEAL_DONE = 0,
+	DBC_SEAL_CREATE,    /* no file could be made beside path */
+	DBC_SEAL_WRITE,     /* plain not read, sealed, written or synced (stop asked: here) */
+	DBC_SEAL_READ_BACK, /* the sealed file does not open to plain's bytes */
+	DBC_SEAL_NAME,      /* the name not given (EEXIST: a file is there) */
+	DBC_SEAL_SYNC_DIR,  /* path's directory not synced: the name removed again */
+} dbc_container_seal_step;
+
+/* Seals, reads back and publishes job's plain as job->path; made holds
+ * the sums of the sealed file (its SHA-256 and bytes are what the catalog
+ * records). */
+dbc_container_seal_step dbc_container_seal_file(const dbc_container_seal_job *job,
+                                                dbc_container_sums *made, dbc_container_err *err);
 
 #endif

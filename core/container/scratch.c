@@ -149,14 +149,6 @@ int dbc_scratch_link(const char *tmp, const char *path)
 	return linkat(AT_FDCWD, tmp, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
 }
 
-int dbc_scratch_publish(const char *tmp, const char *path)
-{
-	if (dbc_scratch_link(tmp, path) != 0)
-		return -1;
-	dbc_scratch_release(tmp);
-	return 0;
-}
-
 void dbc_scratch_release(const char *tmp)
 {
 	if (dbc_scratch_close(tmp) != 0)

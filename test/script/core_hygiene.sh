@@ -27,7 +27,10 @@
 #      gotos GOTO_CEILING lists for it (what was left when the rule came:
 #      cleanup paths of the sealed container and of the command's backup
 #      files, the JSON readers' state machines), any other file none. A
-#      file that loses some may lower its ceiling; none is ever raised.
+#      file that loses some may lower its ceiling; none is ever raised;
+#   7. a database's exposition labels written once (core/health);
+#   8. a backup file sealed in one place: only core/container/seal_file.c
+#      calls the container's encoder (seal, sync, read back, publish).
 # Usage: core_hygiene.sh [ROOT] (default: this tree).
 set -eu
 root=${1:-"$(dirname "$0")/../.."}
@@ -271,6 +274,30 @@ for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sq
             failures.append(f"{path}:{i + 1}: writes a database's exposition labels: take them "
                             f"from dbc_prom_database_labels or dbc_prom_database_sample")
 print("ok: a database's exposition labels written in %s only" % LABELS_HOME)
+
+# 8. a backup file sealed in one place: the seal, its sync, its read back
+# to the plain bytes and its publication are dbc_container_seal_file's
+# (core/container/seal_file.c), which the SQLite module and the command
+# call with their key and origin; a second caller of the encoder would be a
+# second seal, free to skip the read back or to publish over a file
+SEAL_HOME = "core/container/seal_file.c"
+encoder = re.compile(r"\bdbc_container_encode\s*\(")
+seal_calls = 0
+for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
+                   glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
+    if path == "core/container/container.c":
+        continue  # its definition
+    text = open(path, encoding="utf-8").read()
+    for i, line in enumerate(strip(text).split("\n")):
+        if not encoder.search(line):
+            continue
+        seal_calls += path == SEAL_HOME
+        if path != SEAL_HOME:
+            failures.append(f"{path}:{i + 1}: seals a file itself: call dbc_container_seal_file "
+                            f"(core/container/seal_file.c) with the key and origin")
+if seal_calls == 0:
+    failures.append(f"no call of dbc_container_encode in {SEAL_HOME} (test premise)")
+print("ok: files sealed by %s only" % SEAL_HOME)
 
 if failures:
     print("\n".join("FAIL: " + f for f in failures))
