@@ -158,37 +158,21 @@ static char *fallback_label(const cli_target *t)
 	return cli_target_name(t);
 }
 
-/* Two members that are one SQLite file (the same path twice, or a
- * symlink and its target with --follow-symlinks). */
+/* Two members that are one SQLite file: the same device and inode (the
+ * same path twice, a hard link and its file, a symlink and its target
+ * with --follow-symlinks). */
 static bool same_file(const cli_target *a, const cli_target *b)
 {
 	const char *fa = cli_target_file(a), *fb = cli_target_file(b);
-	char ra[PATH_MAX], rb[PATH_MAX];
-	return fa && fb && realpath(fa, ra) && realpath(fb, rb) && strcmp(ra, rb) == 0;
+	struct stat sa, sb;
+	return fa && fb && stat(fa, &sa) == 0 && stat(fb, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
 }
 
-/* Every member's label, decided by its path, never by the database: a
- * label stored in a file (health.database_label) is only the report's
- * display name, so no tenant takes another's label. The file's name (the
- * PostgreSQL database's name); two members of one name both take their
- * path (URL) as given; two members that are still alike are one database
- * twice: a usage error that names both. */
-static int decide_labels(serve_fleet *f)
+/* Two members that are still alike once labelled: one database twice, a
+ * usage error that names both (CLI_OK when none). */
+static int refuse_twice_served(const serve_fleet *f)
 {
-	for (int i = 0; i < f->n; i++)
-		for (int j = i + 1; j < f->n; j++) {
-			serve_db *a = &f->dbs[i], *b = &f->dbs[j];
-			if (strcmp(a->fallback_label, b->fallback_label) != 0)
-				continue;
-			for (serve_db *d = a; d; d = d == a ? b : NULL) {
-				const cli_target *t = &d->target;
-				char *path = strdup(cli_target_file(t) ? cli_target_file(t) : t->label);
-				if (!path)
-					return CLI_ERROR;
-				free(d->fallback_label);
-				d->fallback_label = path;
-			}
-		}
 	for (int i = 0; i < f->n; i++)
 		for (int j = i + 1; j < f->n; j++) {
 			const serve_db *a = &f->dbs[i], *b = &f->dbs[j];
@@ -207,6 +191,38 @@ static int decide_labels(serve_fleet *f)
 			}
 		}
 	return CLI_OK;
+}
+
+/* Every member's label, decided by its path, never by the database: a
+ * label stored in a file (health.database_label) is only the report's
+ * display name, so no tenant takes another's label. The file's name (the
+ * PostgreSQL database's name); every member whose name another member
+ * shares takes its path (URL) as given: the names shared are all found
+ * before any is replaced, so the labels do not depend on the --db order;
+ * two members that are still alike are one database twice. */
+static int decide_labels(serve_fleet *f)
+{
+	bool *shared = calloc((size_t)f->n + 1, sizeof(bool));
+	if (!shared)
+		return CLI_ERROR;
+	for (int i = 0; i < f->n; i++)
+		for (int j = i + 1; j < f->n; j++)
+			if (strcmp(f->dbs[i].fallback_label, f->dbs[j].fallback_label) == 0)
+				shared[i] = shared[j] = true;
+	for (int i = 0; i < f->n; i++) {
+		const cli_target *t = &f->dbs[i].target;
+		char *path = shared[i] ? strdup(cli_target_file(t) ? cli_target_file(t) : t->label) : NULL;
+		if (shared[i] && !path) {
+			free(shared);
+			return CLI_ERROR;
+		}
+		if (path) {
+			free(f->dbs[i].fallback_label);
+			f->dbs[i].fallback_label = path;
+		}
+	}
+	free(shared);
+	return refuse_twice_served(f);
 }
 
 static int setup_fleet(serve_fleet *f, cli_opts *o)

@@ -1,0 +1,116 @@
+/*
+ * pin.c — the files a --db glob found, pinned at start (pin.h): their
+ * device and inode, checked again at every open.
+ */
+#include "pin.h"
+#include "cli/common/output.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static cli_pin *pins;
+static size_t npins;
+
+static int add_pin(const char *path, size_t from, dev_t dev, ino_t ino)
+{
+	cli_pin *more = realloc(pins, sizeof(cli_pin) * (npins + 1));
+	char *copy = strdup(path);
+	if (!more || !copy) {
+		free(copy);
+		if (more)
+			pins = more;
+		return -1;
+	}
+	pins = more;
+	pins[npins++] = (cli_pin){.path = copy, .from = from, .dev = dev, .ino = ino};
+	return 0;
+}
+
+int cli_pin_file(const char *path, size_t from)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		cli_errorf("cannot read \"%s\": %s", path, strerror(errno));
+		return -1;
+	}
+	return add_pin(path, from, st.st_dev, st.st_ino);
+}
+
+const cli_pin *cli_pin_find(const char *path)
+{
+	for (size_t i = 0; i < npins; i++)
+		if (strcmp(pins[i].path, path) == 0)
+			return &pins[i];
+	return NULL;
+}
+
+static char *message(const char *f, const char *path, const char *link)
+{
+	char *s = NULL, *ep = cli_text_escaped(path), *el = link ? cli_text_escaped(link) : NULL;
+	if (asprintf(&s, f, ep ? ep : "?", el ? el : "?") < 0)
+		s = NULL;
+	free(ep);
+	free(el);
+	return s;
+}
+
+char *cli_pin_check(const cli_pin *p)
+{
+	/* each component the glob matched, the folders and then the file */
+	size_t n = strlen(p->path);
+	struct stat st = {0};
+	for (size_t end = p->from; end <= n; end++) {
+		if ((end < n && p->path[end] != '/') || end == 0)
+			continue;
+		char *prefix = strndup(p->path, end);
+		if (!prefix)
+			return NULL;
+		int got = lstat(prefix, &st);
+		if (got == 0 && S_ISLNK(st.st_mode)) {
+			char *m = message(
+			    end == n ? "dbcare: \"%s\" is now a symlink, not the file the --db glob found at "
+			               "start: not opened (--follow-symlinks follows symlinks)"
+			             : "dbcare: \"%s\" is now reached through the symlink \"%s\", not the "
+			               "file the --db glob found at start: not opened (--follow-symlinks "
+			               "follows symlinks)",
+			    p->path, prefix);
+			free(prefix);
+			return m;
+		}
+		free(prefix);
+		if (got != 0)
+			return message("dbcare: \"%s\", a file the --db glob found at start, is gone", p->path,
+			               NULL);
+	}
+	if (st.st_dev != p->dev || st.st_ino != p->ino)
+		return message("dbcare: \"%s\" is another file than the one the --db glob found at start "
+		               "(replaced since): not opened",
+		               p->path, NULL);
+	return NULL;
+}
+
+char *cli_pin_to_env(const cli_pin *p)
+{
+	char *s = NULL;
+	if (asprintf(&s, "%" PRIuMAX ":%" PRIuMAX ":%zu", (uintmax_t)p->dev, (uintmax_t)p->ino,
+	             p->from) < 0)
+		return NULL;
+	return s;
+}
+
+int cli_pin_from_env(const char *path, const char *value)
+{
+	uintmax_t dev, ino;
+	size_t from;
+	char end;
+	if (sscanf(value, "%" SCNuMAX ":%" SCNuMAX ":%zu%c", &dev, &ino, &from, &end) != 3 ||
+	    from > strlen(path)) {
+		cli_errorf("%s is not DEV:INO:FROM of %s", CLI_PIN_ENV, path);
+		return -1;
+	}
+	return add_pin(path, from, (dev_t)dev, (ino_t)ino);
+}
