@@ -297,6 +297,7 @@ static int run_on_databases(const cli_command *cmd, cli_opts *o, cli_line *line)
 	}
 	if (pin_from_env(o) != CLI_OK)
 		return CLI_ERROR;
+	cli_pins_sort();
 	if (fleet && (cmd->traits & CMD_ARGS_ONE_DB) && o->nargs > 0) {
 		fprintf(stderr, "dbcare: %s %s takes one database, not a fleet\n", cmd->name, o->args[0]);
 		return CLI_USAGE;

@@ -5,6 +5,8 @@
 #include "pin.h"
 #include "cli/common/output.h"
 
+#include "base/heap_grow.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,19 +15,15 @@
 #include <sys/stat.h>
 
 static cli_pin *pins;
-static size_t npins;
+static size_t npins, pins_cap;
 
 static int add_pin(const char *path, size_t from, dev_t dev, ino_t ino)
 {
-	cli_pin *more = realloc(pins, sizeof(cli_pin) * (npins + 1));
 	char *copy = strdup(path);
-	if (!more || !copy) {
+	if (!copy || !dbc_heap_reserve(&pins, npins + 1, &pins_cap, sizeof(cli_pin), 16)) {
 		free(copy);
-		if (more)
-			pins = more;
 		return -1;
 	}
-	pins = more;
 	pins[npins++] = (cli_pin){.path = copy, .from = from, .dev = dev, .ino = ino};
 	return 0;
 }
@@ -40,12 +38,21 @@ int cli_pin_file(const char *path, size_t from)
 	return add_pin(path, from, st.st_dev, st.st_ino);
 }
 
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const cli_pin *)a)->path, ((const cli_pin *)b)->path);
+}
+
+void cli_pins_sort(void)
+{
+	if (npins > 1)
+		qsort(pins, npins, sizeof(cli_pin), by_path);
+}
+
 const cli_pin *cli_pin_find(const char *path)
 {
-	for (size_t i = 0; i < npins; i++)
-		if (strcmp(pins[i].path, path) == 0)
-			return &pins[i];
-	return NULL;
+	cli_pin key = {.path = (char *)path};
+	return npins ? bsearch(&key, pins, npins, sizeof(cli_pin), by_path) : NULL;
 }
 
 static char *message(const char *f, const char *path, const char *link)
