@@ -75,17 +75,7 @@ stop_serve
 # --- a fleet command: a member swapped while the first one is migrated
 mkdir f3
 for n in a b c; do sqlite3 "f3/$n.db" "CREATE TABLE tenant_$n(x)"; done
-"$py" -c "
-import sqlite3, time
-c = sqlite3.connect('f3/a.db', isolation_level=None)
-c.execute('BEGIN IMMEDIATE')
-open('locked', 'w').close()
-time.sleep(30)
-" &
-locker=$!
-serve_pids+=("$locker")
-for _ in $(seq 1 100); do [ -e locked ] && break; sleep 0.05; done
-[ -e locked ] || fail "f3/a.db was not locked"
+hold_lock f3/a.db IMMEDIATE
 "$cli" migrate --db 'sqlite:f3/*.db' --dir m --jobs 1 >fleet.out 2>fleet.err &
 fleet=$!
 serve_pids+=("$fleet")
@@ -93,7 +83,9 @@ serve_pids+=("$fleet")
 opened=
 for _ in $(seq 1 200); do
   for p in $(pgrep -P "$fleet") "$fleet"; do
-    ls -l "/proc/$p/fd" 2>/dev/null | grep -q 'f3/a\.db$' && opened=1
+    for fd in "/proc/$p/fd/"*; do
+      case $(readlink "$fd" 2>/dev/null) in */f3/a.db) opened=1 ;; esac
+    done
   done
   [ -n "$opened" ] && break
   sleep 0.05
