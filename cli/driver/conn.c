@@ -528,13 +528,23 @@ static char *not_a_database_file(const char *path)
 #define SQLITE_OPEN_NOFOLLOW 0x01000000 /* SQLite 3.31 */
 #endif
 
+/* The error of a pin that does not hold (pin.h; malloc'd, never NULL
+ * but when out of memory even for that). */
+static char *pin_error(const cli_pin *pin)
+{
+	char *err = NULL;
+	if (cli_pin_check(pin, &err) == 0)
+		return NULL;
+	return err ? err : strdup("dbcare: out of memory");
+}
+
 /* A pinned fleet member (pin.h) as h opened it: NULL when the path still
  * names the pinned file through no symlink and h's file is the one the
  * path names (SQLITE_FCNTL_HAS_MOVED: the inode of h's open file against
  * the path's); else the error (malloc'd). */
 static char *pinned_open_error(const cli_pin *pin, sqlite3 *h)
 {
-	char *err = cli_pin_check(pin);
+	char *err = pin_error(pin);
 	int moved = 0;
 	if (!err && sqlite3_file_control(h, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
 	    moved)
@@ -546,7 +556,7 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 {
 	/* a glob's member: the file found at start, or nothing */
 	const cli_pin *pin = cli_pin_find(t->spec);
-	if (pin && (*err = cli_pin_check(pin)) != NULL)
+	if (pin && (*err = pin_error(pin)) != NULL)
 		return NULL;
 	if (!o->create && (*err = not_a_database_file(t->spec)) != NULL)
 		return NULL;
@@ -562,7 +572,7 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 		return NULL;
 	}
 	if (opened != SQLITE_OK) {
-		*err = pin ? cli_pin_check(pin) : NULL;
+		*err = pin ? pin_error(pin) : NULL;
 		if (!*err)
 			*err = fmt("dbcare: cannot open \"%s\": %s", t->spec,
 			           h ? sqlite3_errmsg(h) : "out of memory");

@@ -52,9 +52,9 @@ int cli_sqlite_drop(const cli_target *t, cli_out *out)
 	/* a glob's member: the file found at start, never one a symlink
 	 * swapped in since leads to (its folder's companions included) */
 	const cli_pin *pin = cli_pin_find(t->spec);
-	char *moved = pin ? cli_pin_check(pin) : NULL;
-	if (moved) {
-		fprintf(stderr, "%s\n", moved);
+	char *moved = NULL;
+	if (pin && cli_pin_check(pin, &moved) != 0) {
+		fprintf(stderr, "%s\n", moved ? moved : "dbcare: out of memory");
 		free(moved);
 		return CLI_DB_FAILED;
 	}

@@ -8,6 +8,7 @@
 #include "base/heap_grow.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,39 +66,47 @@ static char *message(const char *f, const char *path, const char *link)
 	return s;
 }
 
-char *cli_pin_check(const cli_pin *p)
+int cli_pin_check(const cli_pin *p, char **err)
 {
-	/* each component the glob matched, the folders and then the file */
+	/* each component the glob matched, the folders and then the file; a
+	 * message that cannot be made (out of memory) still refuses */
 	size_t n = strlen(p->path);
+	char prefix[PATH_MAX];
 	struct stat st = {0};
+	*err = NULL;
+	if (n >= sizeof prefix) {
+		*err = message("dbcare: \"%s\": the path is too long", p->path, NULL);
+		return -1;
+	}
 	for (size_t end = p->from; end <= n; end++) {
 		if ((end < n && p->path[end] != '/') || end == 0)
 			continue;
-		char *prefix = strndup(p->path, end);
-		if (!prefix)
-			return NULL;
+		memcpy(prefix, p->path, end);
+		prefix[end] = '\0';
 		int got = lstat(prefix, &st);
 		if (got == 0 && S_ISLNK(st.st_mode)) {
-			char *m = message(
+			*err = message(
 			    end == n ? "dbcare: \"%s\" is now a symlink, not the file the --db glob found at "
 			               "start: not opened (--follow-symlinks follows symlinks)"
 			             : "dbcare: \"%s\" is now reached through the symlink \"%s\", not the "
 			               "file the --db glob found at start: not opened (--follow-symlinks "
 			               "follows symlinks)",
 			    p->path, prefix);
-			free(prefix);
-			return m;
+			return -1;
 		}
-		free(prefix);
-		if (got != 0)
-			return message("dbcare: \"%s\", a file the --db glob found at start, is gone", p->path,
-			               NULL);
+		if (got != 0) {
+			*err = message("dbcare: \"%s\", a file the --db glob found at start, is gone",
+			               p->path, NULL);
+			return -1;
+		}
 	}
-	if (st.st_dev != p->dev || st.st_ino != p->ino)
-		return message("dbcare: \"%s\" is another file than the one the --db glob found at start "
-		               "(replaced since): not opened",
+	if (st.st_dev != p->dev || st.st_ino != p->ino) {
+		*err = message("dbcare: \"%s\" is another file than the one the --db glob found at "
+		               "start (replaced since): not opened",
 		               p->path, NULL);
-	return NULL;
+		return -1;
+	}
+	return 0;
 }
 
 char *cli_pin_to_env(const cli_pin *p)

@@ -37,9 +37,10 @@ int cli_pin_file(const char *path, size_t from);
 void cli_pins_sort(void);
 /* The pin of path (its --db path, as given), NULL when it has none. */
 const cli_pin *cli_pin_find(const char *path);
-/* NULL when path still is the pinned file, reached through no symlink
- * from p->from on; else the error (malloc'd, "dbcare: ..."). */
-char *cli_pin_check(const cli_pin *p);
+/* 0 when path still is the pinned file, reached through no symlink from
+ * p->from on; else -1 and the error in *err (malloc'd, "dbcare: ...";
+ * NULL when out of memory). */
+int cli_pin_check(const cli_pin *p, char **err);
 /* p as CLI_PIN_ENV's value (malloc'd), and back: a pin of path from
  * value (0; -1 when value is unreadable, after saying so). */
 char *cli_pin_to_env(const cli_pin *p);
