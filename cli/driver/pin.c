@@ -95,8 +95,8 @@ int cli_pin_check(const cli_pin *p, char **err)
 			return -1;
 		}
 		if (got != 0) {
-			*err = message("dbcare: \"%s\", a file the --db glob found at start, is gone",
-			               p->path, NULL);
+			*err = message("dbcare: \"%s\", a file the --db glob found at start, is gone", p->path,
+			               NULL);
 			return -1;
 		}
 	}
