@@ -562,7 +562,7 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 		return NULL;
 	sqlite3 *h = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | (o->create ? SQLITE_OPEN_CREATE : 0);
-	if (pin && sqlite3_libversion_number() >= 3031000)
+	if (pin && pin->nofollow && sqlite3_libversion_number() >= 3031000)
 		flags |= SQLITE_OPEN_NOFOLLOW;
 	char *uri = no_capture_uri(t->spec);
 	int opened = uri ? sqlite3_open_v2(uri, &h, flags, NULL) : SQLITE_NOMEM;

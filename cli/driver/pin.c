@@ -18,15 +18,33 @@
 static cli_pin *pins;
 static size_t npins, pins_cap;
 
-static int add_pin(const char *path, size_t from, dev_t dev, ino_t ino)
+static int add_pin(const char *path, size_t from, dev_t dev, ino_t ino, bool nofollow)
 {
 	char *copy = strdup(path);
 	if (!copy || !dbc_heap_reserve(&pins, npins + 1, &pins_cap, sizeof(cli_pin), 16)) {
 		free(copy);
 		return -1;
 	}
-	pins[npins++] = (cli_pin){.path = copy, .from = from, .dev = dev, .ino = ino};
+	pins[npins++] =
+	    (cli_pin){.path = copy, .from = from, .dev = dev, .ino = ino, .nofollow = nofollow};
 	return 0;
+}
+
+/* Whether a folder of path that ends before `from` is a symlink (a
+ * relative path's: the current folder is a physical path). */
+static bool linked_before(const char *path, size_t from)
+{
+	char prefix[PATH_MAX];
+	for (size_t end = 1; end < from && end < sizeof prefix; end++) {
+		if (path[end] != '/')
+			continue;
+		struct stat st;
+		memcpy(prefix, path, end);
+		prefix[end] = '\0';
+		if (lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode))
+			return true;
+	}
+	return false;
 }
 
 int cli_pin_file(const char *path, size_t from)
@@ -36,7 +54,7 @@ int cli_pin_file(const char *path, size_t from)
 		cli_errorf("cannot read \"%s\": %s", path, strerror(errno));
 		return -1;
 	}
-	return add_pin(path, from, st.st_dev, st.st_ino);
+	return add_pin(path, from, st.st_dev, st.st_ino, !linked_before(path, from));
 }
 
 static int by_path(const void *a, const void *b)
@@ -112,8 +130,8 @@ int cli_pin_check(const cli_pin *p, char **err)
 char *cli_pin_to_env(const cli_pin *p)
 {
 	char *s = NULL;
-	if (asprintf(&s, "%" PRIuMAX ":%" PRIuMAX ":%zu", (uintmax_t)p->dev, (uintmax_t)p->ino,
-	             p->from) < 0)
+	if (asprintf(&s, "%" PRIuMAX ":%" PRIuMAX ":%zu:%d", (uintmax_t)p->dev, (uintmax_t)p->ino,
+	             p->from, p->nofollow) < 0)
 		return NULL;
 	return s;
 }
@@ -122,11 +140,13 @@ int cli_pin_from_env(const char *path, const char *value)
 {
 	uintmax_t dev, ino;
 	size_t from;
+	int nofollow;
 	char end;
-	if (sscanf(value, "%" SCNuMAX ":%" SCNuMAX ":%zu%c", &dev, &ino, &from, &end) != 3 ||
+	if (sscanf(value, "%" SCNuMAX ":%" SCNuMAX ":%zu:%d%c", &dev, &ino, &from, &nofollow, &end) !=
+	        4 ||
 	    from > strlen(path)) {
-		cli_errorf("%s is not DEV:INO:FROM of %s", CLI_PIN_ENV, path);
+		cli_errorf("%s is not DEV:INO:FROM:NOFOLLOW of %s", CLI_PIN_ENV, path);
 		return -1;
 	}
-	return add_pin(path, from, (dev_t)dev, (ino_t)ino);
+	return add_pin(path, from, (dev_t)dev, (ino_t)ino, nofollow != 0);
 }

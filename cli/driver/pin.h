@@ -22,6 +22,10 @@ typedef struct cli_pin {
 	size_t from; /* where the components the glob matched begin in path */
 	dev_t dev;
 	ino_t ino;
+	/* no folder of path before `from` is a symlink either, so SQLite may
+	 * open it with SQLITE_OPEN_NOFOLLOW (which refuses a symlink anywhere
+	 * in the path, the folders the user wrote included) */
+	bool nofollow;
 } cli_pin;
 
 /* The environment variable that carries a pin to the command serve runs
@@ -30,7 +34,8 @@ typedef struct cli_pin {
 #define CLI_PIN_ENV "DBCARE_PINNED_FILE"
 
 /* Pins path as it is now (lstat: the caller has checked that no component
- * from `from` on is a symlink): 0, or -1 after saying why. */
+ * from `from` on is a symlink; the folders before may be): 0, or -1 after
+ * saying why. */
 int cli_pin_file(const char *path, size_t from);
 /* Sorts the pins by path once all are added: cli_pin_find looks them up
  * by bisection (a fleet of 100,000 files opens each once). */

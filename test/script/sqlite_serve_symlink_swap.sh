@@ -101,6 +101,24 @@ grep -q 'f3/b.db.*symlink' fleet.err || { cat fleet.out fleet.err; fail "f3/b.db
 [ "$(sqlite3 f3/c.db "SELECT count(*) FROM sqlite_master WHERE name = 't'")" = 1 ] ||
   fail "f3/c.db was not migrated"
 
+# --- the folders written before the wildcard are the user's and may be
+# links (SQLite's NOFOLLOW would refuse them): served, and a swap below
+# them refused all the same
+mkdir real
+for n in p q; do sqlite3 "real/$n.db" "CREATE TABLE tenant_$n(x)"; done
+ln -s real lnk
+start_serve serve5.log --db 'sqlite:lnk/*.db' --min-interval 0
+get "$base/schema?database=q.db"; want_code 200 "q.db through the user's link"
+grep -q tenant_q body || fail "q.db's schema: $(head -c 300 body)"
+mv real/q.db real/q.old
+ln -s ../outside/victim.db real/q.db
+get "$base/schema?database=q.db"
+! grep -q victim_secret body || fail "q.db: the victim's schema was read: $(head -c 300 body)"
+get "$base/metrics"; want_code 200 metrics
+grep -q '^dbcare_up{engine="sqlite",database="q.db"} 0$' body &&
+  grep -q '^dbcare_up{engine="sqlite",database="p.db"} 1$' body || fail "lnk/: $(grep '^dbcare_up' body)"
+stop_serve
+
 # --- --follow-symlinks: symlinks are followed, as asked
 start_serve serve3.log --db 'sqlite:fleet/*.db' --follow-symlinks --min-interval 0
 rm fleet/b.db
