@@ -110,7 +110,8 @@ static const struct {
                    "libpq's variables (PGHOST, PGUSER, PGPASSWORD, ~/.pgpass, ...) apply.\n"
                    "A repeated --db, or a SQLite glob ('sqlite:tenants/*.db'), is a fleet:\n"
                    "the command runs once per database, --jobs N at a time. A match\n"
-                   "that is a symlink is left out unless --follow-symlinks is given.\n"},
+                   "that is a symlink is left out unless --follow-symlinks is given, and\n"
+                   "each match is opened only as the file found at start.\n"},
     {"output", "A table by default; --format plain: tab-separated rows, no header;\n"
                "--json (--format json): one JSON document on stdout, the same shape on\n"
                "both engines, times in RFC 3339 UTC (2026-01-02T03:04:05.678Z).\n"

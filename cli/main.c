@@ -7,6 +7,7 @@
  */
 #include "cli/backup/sealed.h"
 #include "options.h"
+#include "cli/driver/pin.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -76,6 +77,9 @@ static size_t keep_plain_files(const cli_opts *o, const char *pattern, glob_t *g
 			free(link);
 			continue;
 		}
+		/* a plain match is pinned: every later open is this very file */
+		if (!o->follow_symlinks && cli_pin_file(p, from) != 0)
+			continue;
 		g->gl_pathv[i] = g->gl_pathv[kept];
 		g->gl_pathv[kept++] = p;
 	}
@@ -125,6 +129,25 @@ static int expand_db(cli_opts *o, const char *value, int later, bool *fleet)
 	globfree(&g);
 	*fleet = true;
 	return CLI_OK;
+}
+
+/* The command serve runs for POST /migrate and /verify: its one database
+ * is the member serve pinned (CLI_PIN_ENV), opened as serve opens it. */
+static int pin_from_env(const cli_opts *o)
+{
+	const char *value = getenv(CLI_PIN_ENV);
+	cli_target t;
+	char *err = NULL;
+	if (!value || !*value || o->ndbs != 1)
+		return CLI_OK;
+	if (cli_target_parse(o->dbs[0], &t, &err) != 0) {
+		free(err);
+		return CLI_OK; /* said again, and refused, where it is opened */
+	}
+	int rc = cli_target_file(&t) && cli_pin_from_env(t.spec, value) != 0 ? CLI_ERROR : CLI_OK;
+	free(t.spec);
+	free(t.label);
+	return rc;
 }
 
 static bool is_command(const char *name, size_t len)
@@ -272,6 +295,9 @@ static int run_on_databases(const cli_command *cmd, cli_opts *o, cli_line *line)
 		if (rc != CLI_OK)
 			return rc;
 	}
+	if (pin_from_env(o) != CLI_OK)
+		return CLI_ERROR;
+	cli_pins_sort();
 	if (fleet && (cmd->traits & CMD_ARGS_ONE_DB) && o->nargs > 0) {
 		fprintf(stderr, "dbcare: %s %s takes one database, not a fleet\n", cmd->name, o->args[0]);
 		return CLI_USAGE;

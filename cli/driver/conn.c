@@ -5,6 +5,7 @@
  * module for SQLite.
  */
 #include "conn.h"
+#include "pin.h"
 #include "cli/common/output.h"
 
 #include "base/dbc.h"
@@ -523,18 +524,58 @@ static char *not_a_database_file(const char *path)
 	return NULL;
 }
 
+#ifndef SQLITE_OPEN_NOFOLLOW
+#define SQLITE_OPEN_NOFOLLOW 0x01000000 /* SQLite 3.31 */
+#endif
+
+/* The error of a pin that does not hold (pin.h; malloc'd, never NULL
+ * but when out of memory even for that). */
+static char *pin_error(const cli_pin *pin)
+{
+	char *err = NULL;
+	if (cli_pin_check(pin, &err) == 0)
+		return NULL;
+	return err ? err : strdup("dbcare: out of memory");
+}
+
+/* A pinned fleet member (pin.h) as h opened it: NULL when the path still
+ * names the pinned file through no symlink and h's file is the one the
+ * path names (SQLITE_FCNTL_HAS_MOVED: the inode of h's open file against
+ * the path's); else the error (malloc'd). */
+static char *pinned_open_error(const cli_pin *pin, sqlite3 *h)
+{
+	char *err = pin_error(pin);
+	int moved = 0;
+	if (!err && sqlite3_file_control(h, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+	    moved)
+		err = fmt("dbcare: \"%s\" was replaced while it was opened: not opened", pin->path);
+	return err;
+}
+
 static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, char **err)
 {
+	/* a glob's member: the file found at start, or nothing */
+	const cli_pin *pin = cli_pin_find(t->spec);
+	if (pin && (*err = pin_error(pin)) != NULL)
+		return NULL;
 	if (!o->create && (*err = not_a_database_file(t->spec)) != NULL)
 		return NULL;
 	sqlite3 *h = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | (o->create ? SQLITE_OPEN_CREATE : 0);
+	if (pin && pin->nofollow && sqlite3_libversion_number() >= 3031000)
+		flags |= SQLITE_OPEN_NOFOLLOW;
 	char *uri = no_capture_uri(t->spec);
 	int opened = uri ? sqlite3_open_v2(uri, &h, flags, NULL) : SQLITE_NOMEM;
 	free(uri);
+	if (opened == SQLITE_OK && pin && (*err = pinned_open_error(pin, h)) != NULL) {
+		sqlite3_close_v2(h);
+		return NULL;
+	}
 	if (opened != SQLITE_OK) {
-		*err =
-		    fmt("dbcare: cannot open \"%s\": %s", t->spec, h ? sqlite3_errmsg(h) : "out of memory");
+		*err = pin ? pin_error(pin) : NULL;
+		if (!*err)
+			*err = fmt("dbcare: cannot open \"%s\": %s", t->spec,
+			           h ? sqlite3_errmsg(h) : "out of memory");
 		sqlite3_close_v2(h);
 		return NULL;
 	}

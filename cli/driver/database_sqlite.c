@@ -1,10 +1,12 @@
 /*
  * database_sqlite.c — dbcare create and drop on SQLite: the file (drop
  * also removes its -wal, -shm and -journal files) (conn.h:
- * cli_target_create).
+ * cli_target_create). A --db glob's member is dropped only while it is
+ * the file the glob found (pin.h).
  */
 #include "conn.h"
 #include "database.h"
+#include "pin.h"
 #include "cli/common/output.h"
 
 #include <errno.h>
@@ -45,6 +47,15 @@ int cli_sqlite_drop(const cli_target *t, cli_out *out)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		cli_errorf("\"%s\" is not a database file", t->spec);
+		return CLI_DB_FAILED;
+	}
+	/* a glob's member: the file found at start, never one a symlink
+	 * swapped in since leads to (its folder's companions included) */
+	const cli_pin *pin = cli_pin_find(t->spec);
+	char *moved = NULL;
+	if (pin && cli_pin_check(pin, &moved) != 0) {
+		fprintf(stderr, "%s\n", moved ? moved : "dbcare: out of memory");
+		free(moved);
 		return CLI_DB_FAILED;
 	}
 	static const char *const companions[] = {"-wal", "-shm", "-journal"};

@@ -158,55 +158,128 @@ static char *fallback_label(const cli_target *t)
 	return cli_target_name(t);
 }
 
-/* Two members that are one SQLite file (the same path twice, or a
- * symlink and its target with --follow-symlinks). */
-static bool same_file(const cli_target *a, const cli_target *b)
+/* A member as decide_labels sorts it: by label, and by the SQLite file it
+ * is (its device and inode, read once: the same path twice, a hard link
+ * and its file, a symlink and its target with --follow-symlinks). Sorted
+ * rather than compared pair by pair: a fleet of 100,000 files starts in
+ * n log n. Ties keep the --db order. */
+typedef struct member_key {
+	const serve_db *d;
+	int index;
+	bool file; /* a SQLite file that stat could read */
+	dev_t dev;
+	ino_t ino;
+} member_key;
+
+static int by_index(const member_key *x, const member_key *y)
 {
-	const char *fa = cli_target_file(a), *fb = cli_target_file(b);
-	char ra[PATH_MAX], rb[PATH_MAX];
-	return fa && fb && realpath(fa, ra) && realpath(fb, rb) && strcmp(ra, rb) == 0;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+static int by_label(const void *a, const void *b)
+{
+	const member_key *x = a, *y = b;
+	int c = strcmp(x->d->fallback_label, y->d->fallback_label);
+	return c ? c : by_index(x, y);
+}
+
+static int by_file(const void *a, const void *b)
+{
+	const member_key *x = a, *y = b;
+	if (x->file != y->file)
+		return x->file ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return by_index(x, y);
+}
+
+static bool same_file(const member_key *x, const member_key *y)
+{
+	return x->file && y->file && x->dev == y->dev && x->ino == y->ino;
+}
+
+/* One database given twice (a, b in --db order): the usage error. */
+static int served_twice(const serve_db *a, const serve_db *b)
+{
+	char *ta = cli_text_escaped(a->target.label), *tb = cli_text_escaped(b->target.label),
+	     *tl = cli_text_escaped(a->fallback_label);
+	cli_errorf("%s and %s are one database served twice (label \"%s\"): give it once",
+	           ta ? ta : "?", tb ? tb : "?", tl ? tl : "?");
+	free(ta);
+	free(tb);
+	free(tl);
+	return CLI_USAGE;
+}
+
+/* Two members that are still alike once labelled (one label, or one
+ * file): one database twice, a usage error that names both. */
+static int refuse_twice_served(member_key *keys, int n)
+{
+	qsort(keys, (size_t)n, sizeof(member_key), by_label);
+	for (int k = 1; k < n; k++)
+		if (strcmp(keys[k - 1].d->fallback_label, keys[k].d->fallback_label) == 0)
+			return served_twice(keys[k - 1].d, keys[k].d);
+	qsort(keys, (size_t)n, sizeof(member_key), by_file);
+	for (int k = 1; k < n; k++)
+		if (same_file(&keys[k - 1], &keys[k]))
+			return served_twice(keys[k - 1].d, keys[k].d);
+	return CLI_OK;
+}
+
+/* Every member whose label another shares takes its path (URL) as given:
+ * all the shared names are found before any is replaced, so the labels
+ * do not depend on the --db order. keys: sorted by label. */
+static int label_shared_by_path(serve_fleet *f, const member_key *keys)
+{
+	bool *shared = calloc((size_t)f->n + 1, sizeof(bool));
+	if (!shared)
+		return CLI_ERROR;
+	for (int k = 1; k < f->n; k++)
+		if (strcmp(keys[k - 1].d->fallback_label, keys[k].d->fallback_label) == 0)
+			shared[keys[k - 1].index] = shared[keys[k].index] = true;
+	int rc = CLI_OK;
+	for (int i = 0; i < f->n && rc == CLI_OK; i++) {
+		const cli_target *t = &f->dbs[i].target;
+		char *path = shared[i] ? strdup(cli_target_file(t) ? cli_target_file(t) : t->label) : NULL;
+		if (shared[i] && !path)
+			rc = CLI_ERROR;
+		else if (path) {
+			free(f->dbs[i].fallback_label);
+			f->dbs[i].fallback_label = path;
+		}
+	}
+	free(shared);
+	return rc;
 }
 
 /* Every member's label, decided by its path, never by the database: a
  * label stored in a file (health.database_label) is only the report's
  * display name, so no tenant takes another's label. The file's name (the
- * PostgreSQL database's name); two members of one name both take their
- * path (URL) as given; two members that are still alike are one database
- * twice: a usage error that names both. */
+ * PostgreSQL database's name); members sharing a name take their paths;
+ * two members that are still alike are one database twice. */
 static int decide_labels(serve_fleet *f)
 {
-	for (int i = 0; i < f->n; i++)
-		for (int j = i + 1; j < f->n; j++) {
-			serve_db *a = &f->dbs[i], *b = &f->dbs[j];
-			if (strcmp(a->fallback_label, b->fallback_label) != 0)
-				continue;
-			for (serve_db *d = a; d; d = d == a ? b : NULL) {
-				const cli_target *t = &d->target;
-				char *path = strdup(cli_target_file(t) ? cli_target_file(t) : t->label);
-				if (!path)
-					return CLI_ERROR;
-				free(d->fallback_label);
-				d->fallback_label = path;
-			}
+	member_key *keys = calloc((size_t)f->n + 1, sizeof(member_key));
+	if (!keys)
+		return CLI_ERROR;
+	for (int i = 0; i < f->n; i++) {
+		const char *file = cli_target_file(&f->dbs[i].target);
+		struct stat st;
+		keys[i] = (member_key){.d = &f->dbs[i], .index = i};
+		if (file && stat(file, &st) == 0) {
+			keys[i].file = true;
+			keys[i].dev = st.st_dev;
+			keys[i].ino = st.st_ino;
 		}
-	for (int i = 0; i < f->n; i++)
-		for (int j = i + 1; j < f->n; j++) {
-			const serve_db *a = &f->dbs[i], *b = &f->dbs[j];
-			if (strcmp(a->fallback_label, b->fallback_label) == 0 ||
-			    same_file(&a->target, &b->target)) {
-				char *ta = cli_text_escaped(a->target.label),
-				     *tb = cli_text_escaped(b->target.label),
-				     *tl = cli_text_escaped(a->fallback_label);
-				cli_errorf("%s and %s are one database served twice (label \"%s\"): give it "
-				           "once",
-				           ta ? ta : "?", tb ? tb : "?", tl ? tl : "?");
-				free(ta);
-				free(tb);
-				free(tl);
-				return CLI_USAGE;
-			}
-		}
-	return CLI_OK;
+	}
+	qsort(keys, (size_t)f->n, sizeof(member_key), by_label);
+	int rc = label_shared_by_path(f, keys);
+	if (rc == CLI_OK)
+		rc = refuse_twice_served(keys, f->n);
+	free(keys);
+	return rc;
 }
 
 static int setup_fleet(serve_fleet *f, cli_opts *o)

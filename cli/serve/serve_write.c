@@ -11,6 +11,7 @@
 #include "serve.h"
 
 #include "base/clock.h"
+#include "cli/driver/pin.h"
 
 #include <jansson.h>
 #include <spawn.h>
@@ -21,23 +22,42 @@
 
 extern char **environ;
 
-/* The environment with DATABASE_URL=value in place of any other (malloc'd). */
-static char **env_with_url(const char *value)
+static bool is_ours(const char *var)
+{
+	return strncmp(var, "DATABASE_URL=", 13) == 0 ||
+	       strncmp(var, CLI_PIN_ENV "=", strlen(CLI_PIN_ENV) + 1) == 0;
+}
+
+/* The environment with DATABASE_URL=value in place of any other, and the
+ * member's pin (pin.h; none with --follow-symlinks) in CLI_PIN_ENV
+ * (malloc'd; is_ours tells the strings it allocated). */
+static char **env_with_url(const char *value, const cli_pin *pin)
 {
 	size_t n = 0;
 	while (environ[n])
 		n++;
-	char **env = calloc(n + 2, sizeof(char *));
-	if (!env)
+	char **env = calloc(n + 3, sizeof(char *));
+	char *pinned = pin ? cli_pin_to_env(pin) : NULL;
+	if (!env || (pin && !pinned)) {
+		free(env);
+		free(pinned);
 		return NULL;
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "DATABASE_URL=", 13) != 0)
+		if (!is_ours(environ[i]))
 			env[k++] = environ[i];
 	if (asprintf(&env[k], "DATABASE_URL=%s", value) < 0) {
 		free(env);
+		free(pinned);
 		return NULL;
 	}
+	if (pinned && asprintf(&env[k + 1], "%s=%s", CLI_PIN_ENV, pinned) < 0) {
+		free(env[k]);
+		free(env);
+		env = NULL;
+	}
+	free(pinned);
 	return env;
 }
 
@@ -80,7 +100,8 @@ static int run_child(serve_fleet *f, const serve_db *d, const char *command, cha
 		argv[n++] = o->module;
 	}
 	argv[n] = NULL;
-	char **env = env_with_url(url);
+	const char *file = cli_target_file(&d->target);
+	char **env = env_with_url(url, file ? cli_pin_find(file) : NULL);
 	FILE *out = tmpfile(), *err = tmpfile();
 	int status = -1;
 	pid_t pid;
@@ -106,7 +127,7 @@ static int run_child(serve_fleet *f, const serve_db *d, const char *command, cha
 		fclose(err);
 	if (env) {
 		for (size_t i = 0; env[i]; i++)
-			if (strncmp(env[i], "DATABASE_URL=", 13) == 0)
+			if (is_ours(env[i]))
 				free(env[i]);
 		free(env);
 	}

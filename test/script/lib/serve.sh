@@ -8,6 +8,9 @@
 #   get URL [CURL ARGS...]   body in $work/body, headers in $work/headers,
 #                            the status in $code
 #   body_json EXPR           a Python expression over the parsed body (d)
+#   hold_lock FILE MODE      another process holds FILE's lock (BEGIN MODE:
+#                            IMMEDIATE, EXCLUSIVE) until `kill "$locker"`;
+#                            returns once it is held
 serve_pids=()
 kill_serves() {
   local p
@@ -53,3 +56,18 @@ get() {
 body_json() { "$py" -c "import json,sys; d=json.load(open('$work/body')); print($1)"; }
 header() { grep -i "^$1:" "$work/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 want_code() { [ "$code" = "$1" ] || { cat "$work/body"; fail "$2: HTTP $code, want $1"; }; }
+
+hold_lock() {
+  rm -f "$work/locked"
+  "$py" -c "
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute('BEGIN ' + sys.argv[2])
+open(sys.argv[3], 'w').close()
+time.sleep(60)
+" "$1" "$2" "$work/locked" &
+  locker=$!
+  serve_pids+=("$locker")
+  for _ in $(seq 1 100); do [ -e "$work/locked" ] && break; sleep 0.05; done
+  [ -e "$work/locked" ] || fail "$1's lock was not taken"
+}
