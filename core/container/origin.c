@@ -96,12 +96,15 @@ static char *say(origin_verdict v, const dbc_container_origin *got,
 		            "(identity %s)%s",
 		            subject, kind, theirs, got->identity, ours, want->identity, catalogues);
 	case OTHER_FILE:
+		/* a dump is the command's alone: no SQL function reads one */
 		return text("%s is the sealed %s of database %s, not of this database %s%s%s; if this "
-		            "database moved or was renamed from %s, name that origin: --allow-origin %s "
-		            "(" DBC_CONTAINER_ALLOW_ORIGIN_ENV " for the SQL functions)",
+		            "database moved or was renamed from %s, name that origin: --allow-origin %s%s",
 		            subject, kind, theirs, ours, catalogues,
 		            got->identity && want->identity ? " (a copy keeps the identity)" : "", theirs,
-		            theirs);
+		            theirs,
+		            strcmp(kind, "dump") == 0
+		                ? ""
+		                : " (" DBC_CONTAINER_ALLOW_ORIGIN_ENV " for the SQL functions)");
 	case NO_IDENTITY:
 		return text("%s is the sealed %s of database %s (identity %s); this database %s has no "
 		            "identity yet (it was never backed up) to compare it with; to replace it "
