@@ -32,8 +32,8 @@
 int cli_allow_origin_option(const cli_opts *o)
 {
 	/* the option alone names it: never one left in the environment */
-	int rc = o->allow_origin ? setenv(DBC_CONTAINER_ALLOW_ORIGIN_ENV, o->allow_origin, 1)
-	                         : unsetenv(DBC_CONTAINER_ALLOW_ORIGIN_ENV);
+	int rc = o->old_origin ? setenv(DBC_CONTAINER_ALLOW_ORIGIN_ENV, o->old_origin, 1)
+	                       : unsetenv(DBC_CONTAINER_ALLOW_ORIGIN_ENV);
 	if (rc != 0)
 		cli_errorf("out of memory");
 	return rc;

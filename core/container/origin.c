@@ -102,9 +102,9 @@ static char *say(origin_verdict v, const dbc_container_origin *got,
 		            subject, kind, theirs, ours, catalogues,
 		            got->identity && want->identity ? " (a copy keeps the identity)" : "", theirs,
 		            theirs,
-		            strcmp(kind, "dump") == 0
-		                ? ""
-		                : " (" DBC_CONTAINER_ALLOW_ORIGIN_ENV " for the SQL functions)");
+		            strcmp(kind, "dump") == 0 ? ""
+		                                      : " (" DBC_CONTAINER_ALLOW_ORIGIN_ENV
+		                                        " for the SQL functions)");
 	case NO_IDENTITY:
 		return text("%s is the sealed %s of database %s (identity %s); this database %s has no "
 		            "identity yet (it was never backed up) to compare it with; to replace it "
