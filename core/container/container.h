@@ -154,7 +154,7 @@ bool dbc_container_origin_split(char *origin, dbc_container_origin *o);
  * keep it). */
 typedef struct dbc_container_expect {
 	const char *identity;  /* the database's; NULL: it has none */
-	const char *file;      /* its file (SQLite) or name (PostgreSQL), for messages */
+	const char *file;      /* its file (SQLite: canonical path) or name (PostgreSQL) */
 	const char *published; /* the path its catalog row names; NULL: a restore
 	                        * target (which must have an identity) */
 	const char *allowed;   /* the other database the user named (--allow-origin):
