@@ -85,6 +85,7 @@ typedef struct cli_opts {
 	const char *to_time;     /* restore --to-time */
 	const char *compress;    /* backup --compress zstd */
 	const char *key_file;    /* --encrypt-key-file: sealed backups' key */
+	const char *old_origin;  /* --allow-origin: the origin sealed backups may name */
 	const char *to_mark;     /* restore --to-mark: a restore point's label */
 	const char *log_dir;     /* backup drill --log: a point-in-time log */
 	const char *from_dir;    /* restore --from DIR: where a chain's files are */

@@ -23,7 +23,7 @@ const cli_command cli_commands[] = {
      "register the files and apply what is pending", 0, 0, CMD_CREATES | CMD_UNDO_NEW, cmd_migrate},
     {"rollback", "[--to V | --steps N] [--dump-schema]", "run down scripts, newest first", 0, 0, 0,
      cmd_rollback},
-    {"verify", "[--dir D] [--to V] | BACKUP | --all-backups",
+    {"verify", "[--dir D] [--to V] | BACKUP [--allow-origin O]\n       | --all-backups",
      "prove pending migrations up, down, up; or re-verify a backup", 0, 1,
      CMD_ARGS_ONE_DB | CMD_LOOKS, cmd_verify},
     {"validate", "[--dir D]", "changed, missing, out-of-order migrations, drift (exit 1)", 0, 0,
@@ -56,13 +56,15 @@ const cli_command cli_commands[] = {
     {"backup",
      "[PATH] [--incremental] [--compress zstd]\n"
      "       [--encrypt-key-file F] [--stanza S] [--type full|diff|incr]\n"
-     "       | drill [BACKUP] [--encrypt-key-file F] | drill --log DIR",
+     "       | drill [BACKUP] [--encrypt-key-file F] [--allow-origin O]\n"
+     "       | drill --log DIR",
      "a verified backup; pg_dump or pgBackRest (PG); a restore drill", 0, 2,
      CMD_ARGS_ONE_DB | CMD_FILES_ALONE, cmd_backup},
     {"backups", "[prune --keep N [--days D] [--apply]]",
      "the backup catalog; prune old SQLite backups (dry run: no --apply)", 0, 1, 0, cmd_backups},
     {"restore",
      "FILE [--from DIR] [--encrypt-key-file F]\n"
+     "       [--allow-origin O]\n"
      "       | --to-mark LABEL [DIR] | --to-time TIME DIR [--stanza S]\n"
      "       | --to-time TIME DIR (SQLite: DIR a dbcare log)",
      "SQLite: verify FILE, its chain, copy it in; PostgreSQL: to a time", 0, 1,

@@ -364,7 +364,7 @@ static int run_command_line(int argc, char **argv)
 	}
 	if ((rc = check_command(cmd, &o, &line)) != CLI_OK)
 		return rc;
-	if (cli_key_option(&o) != 0)
+	if (cli_key_option(&o) != 0 || cli_allow_origin_option(&o) != 0)
 		return CLI_ERROR;
 	if (cmd->traits & CMD_NO_DB)
 		return cmd->run(NULL, &o);

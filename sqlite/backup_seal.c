@@ -123,10 +123,11 @@ bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin)
 }
 
 /* Whether a catalogued sealed file is this database's, by the rule of
- * core/container (dbc_container_origin_mismatch): published under its
- * row's path, and taken from a database of this one's identity (a copy of
- * the database, cp app.db r.db, keeps it and verifies its own backups,
- * whose headers name app.db as the file). */
+ * core/container (dbc_container_origin_matches): published under its
+ * row's path, taken from a database of this one's identity and from this
+ * file (a copy of the database, cp app.db r.db, keeps the identity: its
+ * backups name app.db, which r.db verifies only when the environment
+ * names that origin, DBC_CONTAINER_ALLOW_ORIGIN_ENV). */
 char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path)
 {
 	dbc_container_key key = {{0}, false};
@@ -143,7 +144,8 @@ char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path)
 	char *id = sqldbc_book_database_id(ctx);
 	if (ctx->failed)
 		return NULL;
-	dbc_container_expect want = {.identity = id, .file = file, .published = path};
+	dbc_container_expect want = {
+	    .identity = id, .file = file, .published = path, .allowed = dbc_container_allowed_origin()};
 	char *why = NULL;
 	if (dbc_container_origin_matches(origin, &want, &why))
 		return NULL;

@@ -28,6 +28,16 @@
 #include <string.h>
 #include <unistd.h>
 
+int cli_allow_origin_option(const cli_opts *o)
+{
+	/* the option alone names it: never one left in the environment */
+	int rc = o->old_origin ? setenv(DBC_CONTAINER_ALLOW_ORIGIN_ENV, o->old_origin, 1)
+	                       : unsetenv(DBC_CONTAINER_ALLOW_ORIGIN_ENV);
+	if (rc != 0)
+		cli_errorf("out of memory");
+	return rc;
+}
+
 int cli_key_option(cli_opts *o)
 {
 	if (!o->key_file)
@@ -215,6 +225,7 @@ char *cli_sealed_origin_mismatch(const char *path, const char *row_path, const c
 	dbc_container_expect want = {.identity = identity,
 	                             .file = database,
 	                             .published = row_path,
+	                             .allowed = dbc_container_allowed_origin(),
 	                             .kind = "dump",
 	                             .pathless_ok = true};
 	return mismatch(path, &want);
@@ -222,9 +233,15 @@ char *cli_sealed_origin_mismatch(const char *path, const char *row_path, const c
 
 char *cli_sealed_target_mismatch(const char *path, const char *target_id, const char *target_file)
 {
-	dbc_container_expect want = {
-	    .identity = target_id, .file = target_file, .subject = path, .pathless_ok = true};
+	/* the file as a header names it: its canonical path */
+	char *real = target_file ? realpath(target_file, NULL) : NULL;
+	dbc_container_expect want = {.identity = target_id,
+	                             .file = real ? real : target_file,
+	                             .allowed = dbc_container_allowed_origin(),
+	                             .subject = path,
+	                             .pathless_ok = true};
 	char *why = mismatch(path, &want), *out = NULL;
+	free(real);
 	if (!why || asprintf(&out, "%s: nothing restored; restore it into a new file (--db sqlite:NEW)",
 	                     why) < 0)
 		return why; /* without the advice: still a refusal */

@@ -9,6 +9,10 @@
 /* --encrypt-key-file: the key file checked, its absolute path put in the
  * environment the SQLite module reads the key from. -1 after printing. */
 int cli_key_option(cli_opts *o);
+/* --allow-origin: the other origin named in the environment the SQLite
+ * module and this command's checks read (core/container,
+ * dbc_container_allowed_origin); without it, none is. -1 after printing. */
+int cli_allow_origin_option(const cli_opts *o);
 /* Whether path starts as a sealed file does. */
 bool cli_is_sealed(const char *path);
 /* Seals the file plain as path (a new name: never replaced), compressed
@@ -27,16 +31,19 @@ int cli_seal_dump(const char *plain, const char *path, const char *database, con
 int cli_pg_database_identity(cli_db *db, cli_opts *o, char **identity);
 /* Why the sealed dump at path is not the one the catalog row (row_path)
  * of this database (its identity, NULL: none; its name) names, by
- * core/container's rule: its header names another published path or
- * another identity. NULL when it is, or when its header is of a file
- * sealed before origins named a path (0.3.8: nothing to compare).
- * malloc'd. */
+ * core/container's rule: its header names another published path,
+ * another identity, or another database name (a clone keeps the
+ * identity) than this one or --allow-origin's. NULL when it is, or when
+ * its header is of a file sealed before origins named a path (0.3.8:
+ * nothing to compare). malloc'd. */
 char *cli_sealed_origin_mismatch(const char *path, const char *row_path, const char *identity,
                                  const char *database);
 /* Why the sealed file at path is not restored into the database whose
- * identity is target_id (SQLite's dbcare_bookkeeping.database_id) and
- * whose file is target_file: its header names another identity. NULL
- * when it names the same, or either has none. malloc'd. */
+ * identity is target_id (SQLite's dbcare_bookkeeping.database_id; NULL:
+ * never backed up) and whose file is target_file: its header names
+ * another identity or another file than this one or --allow-origin's, or
+ * an identity the target has none to compare with. NULL when it names
+ * the same, or is sealed before identities. malloc'd. */
 char *cli_sealed_target_mismatch(const char *path, const char *target_id, const char *target_file);
 /* A scratch file without a name, on near's file system, inherited by
  * the tools this command runs (malloc'd path; NULL after printing why),

@@ -14,7 +14,7 @@ _dbcare()
 		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
 		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each
 		--listen --scrape-timeout --min-interval --report-interval --allow-writes --token-file --html
-		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --to-mark
+		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --allow-origin --to-mark
 		--from --incremental --follow-symlinks --archive-db --archive-codec
 		--segment-interval --segment-bytes --base-interval --base-bytes --run-for --keep-for --log --append-columns --help"
 	case $prev in
@@ -45,7 +45,7 @@ _dbcare()
 			--mode|--fail-on|--timeout|--version|--include|--policy|--budget|--sleep-ms|\
 			--keep|--days|--attach|--schema-file|--max-failures|--canary|--listen|\
 			--scrape-timeout|--min-interval|--token-file|--html|--stanza|--type|--to-time|\
-			--archive-db|--archive-codec|--report-interval|--compress|--encrypt-key-file|\
+			--archive-db|--archive-codec|--report-interval|--compress|--encrypt-key-file|--allow-origin|\
 			--to-mark|--from|--segment-interval|--segment-bytes|--base-interval|--base-bytes|--run-for|--keep-for|--log) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;

@@ -33,6 +33,11 @@
  * the catalog): a file's path, or the key itself as 64 hex digits. */
 #define DBC_CONTAINER_KEY_FILE_ENV "DBCARE_BACKUP_KEY_FILE"
 #define DBC_CONTAINER_KEY_ENV      "DBCARE_BACKUP_KEY"
+/* The other origin a user named (the dbcare command's --allow-origin sets
+ * it for the module in its process; a SQL user sets it in the process's
+ * environment): a database that moved or was renamed verifies and
+ * restores the sealed backups its old file or name made. */
+#define DBC_CONTAINER_ALLOW_ORIGIN_ENV "DBCARE_BACKUP_ALLOW_ORIGIN"
 /* The one hint of a missing or wrong key, wherever a key is read or asked
  * for: the dbcare command's option first (what its user types), then the
  * environment the module reads (what an application sets). */
@@ -149,9 +154,12 @@ bool dbc_container_origin_split(char *origin, dbc_container_origin *o);
  * keep it). */
 typedef struct dbc_container_expect {
 	const char *identity;  /* the database's; NULL: it has none */
-	const char *file;      /* its file (SQLite) or name (PostgreSQL), for messages */
+	const char *file;      /* its file (SQLite: canonical path) or name (PostgreSQL) */
 	const char *published; /* the path its catalog row names; NULL: a restore
-	                        * target, compared by identity alone */
+	                        * target (which must have an identity) */
+	const char *allowed;   /* the other database the user named (--allow-origin):
+	                        * a header naming it passes the file comparison,
+	                        * and a target without identity; NULL: none */
 	const char *kind;      /* "backup" or "dump", for messages */
 	const char *subject;   /* the file named in messages: "it" or its path */
 	bool pathless_ok;      /* a header naming no published path (PostgreSQL
@@ -161,15 +169,23 @@ typedef struct dbc_container_expect {
 /* The one rule by which a sealed file's header (origin, as read) is the
  * backup of the database want describes: the path it was published under
  * is the catalog row's (another database's backup copied over a
- * catalogued file names its own), and where both the header and the
- * database name an identity, it is the same (another database's backup
- * published under the very same path; a restore over another database).
+ * catalogued file names its own); where both the header and the database
+ * name an identity, it is the same (another database's backup published
+ * under the very same path; a restore over another database); and the
+ * database it names is this one, its file (SQLite: the canonical path) or
+ * name (PostgreSQL), since a copy or clone keeps the identity: another
+ * file's backup passes only when the user named that file as want->allowed
+ * (this database moved there, or was renamed). A restore target without
+ * an identity (never backed up) takes a file naming one only so named.
  * A header without an identity (sealed before identities) is held to its
- * path alone. True when it is; false with *why saying why not, naming
+ * path and file. True when it is; false with *why saying why not, naming
  * both databases (malloc'd; NULL when out of memory: still false). The
  * command and the SQLite module only read what they compare and print the
  * answer. */
 bool dbc_container_origin_matches(const char *origin, const dbc_container_expect *want, char **why);
+/* The origin the user named in DBC_CONTAINER_ALLOW_ORIGIN_ENV (what
+ * want->allowed takes), NULL when none. */
+const char *dbc_container_allowed_origin(void);
 
 /* ---- scratch files: the plain bytes of a sealed backup
  *

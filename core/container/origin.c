@@ -49,38 +49,101 @@ static void shown(dbc_container_origin *o)
 				*c = '?';
 }
 
+/* How a header that names a published path differs from the database
+ * want describes, the first difference in this order. */
+typedef enum origin_verdict {
+	SAME,
+	OTHER_PATH,     /* published under another path than the row's */
+	OTHER_IDENTITY, /* of another database */
+	OTHER_FILE,     /* of a copy or clone (the identity is kept) not named */
+	NO_IDENTITY,    /* a target never backed up: nothing to compare */
+} origin_verdict;
+
+/* Whether the user named the header's database as the other origin. */
+static bool allowed(const dbc_container_origin *got, const dbc_container_expect *want)
+{
+	return want->allowed && want->allowed[0] && strcmp(got->file, want->allowed) == 0;
+}
+
+static origin_verdict judge(const dbc_container_origin *got, const dbc_container_expect *want)
+{
+	if (want->published && strcmp(got->published, want->published) != 0)
+		return OTHER_PATH;
+	if (got->identity && want->identity && strcmp(got->identity, want->identity) != 0)
+		return OTHER_IDENTITY;
+	if (want->file && strcmp(got->file, want->file) != 0 && !allowed(got, want))
+		return OTHER_FILE;
+	if (!want->published && got->identity && !want->identity && !allowed(got, want))
+		return NO_IDENTITY;
+	return SAME;
+}
+
+/* The message of a verdict other than SAME (got as shown). */
+static char *say(origin_verdict v, const dbc_container_origin *got,
+                 const dbc_container_expect *want)
+{
+	const char *ours = named(want->file), *theirs = named(got->file);
+	const char *kind = want->kind ? want->kind : "backup";
+	const char *subject = want->subject ? want->subject : "it";
+	const char *catalogues = want->published ? " that catalogues it" : "";
+	switch (v) {
+	case OTHER_PATH:
+		return text("%s is the sealed %s of database %s published as %s, not the one this "
+		            "database %s catalogues as %s",
+		            subject, kind, theirs, got->published, ours, want->published);
+	case OTHER_IDENTITY:
+		return text("%s is the sealed %s of database %s (identity %s), not of this database %s "
+		            "(identity %s)%s",
+		            subject, kind, theirs, got->identity, ours, want->identity, catalogues);
+	case OTHER_FILE:
+		/* a dump is the command's alone: no SQL function reads one */
+		return text("%s is the sealed %s of database %s, not of this database %s%s%s; if this "
+		            "database moved or was renamed from %s, name that origin: --allow-origin %s%s",
+		            subject, kind, theirs, ours, catalogues,
+		            got->identity && want->identity ? " (a copy keeps the identity)" : "", theirs,
+		            theirs,
+		            strcmp(kind, "dump") == 0 ? ""
+		                                      : " (" DBC_CONTAINER_ALLOW_ORIGIN_ENV
+		                                        " for the SQL functions)");
+	case NO_IDENTITY:
+		return text("%s is the sealed %s of database %s (identity %s); this database %s has no "
+		            "identity yet (it was never backed up) to compare it with; to replace it "
+		            "anyway, name that origin: --allow-origin %s",
+		            subject, kind, theirs, got->identity, ours, theirs);
+	case SAME:
+		break;
+	}
+	return NULL;
+}
+
 bool dbc_container_origin_matches(const char *origin, const dbc_container_expect *want, char **why)
 {
 	char *copy = strdup(origin ? origin : "");
 	dbc_container_origin got;
-	const char *ours = named(want->file), *kind = want->kind ? want->kind : "backup";
 	const char *subject = want->subject ? want->subject : "it";
-	bool matches = true;
+	origin_verdict v = SAME;
 	*why = NULL;
 	if (!copy)
 		return false; /* out of memory: refused, without a message */
 	if (!dbc_container_origin_split(copy, &got)) {
 		/* no published path: sealed before origins named one */
 		if (!want->pathless_ok && want->published) {
-			matches = false;
+			v = OTHER_PATH;
 			*why = text("%s names no origin this module writes (this database %s catalogues "
 			            "it as %s)",
-			            strcmp(subject, "it") == 0 ? "its header" : subject, ours, want->published);
+			            strcmp(subject, "it") == 0 ? "its header" : subject, named(want->file),
+			            want->published);
 		}
-	} else if (want->published && strcmp(got.published, want->published) != 0) {
-		matches = false;
-		shown(&got);
-		*why = text("%s is the sealed %s of database %s published as %s, not the one this "
-		            "database %s catalogues as %s",
-		            subject, kind, named(got.file), got.published, ours, want->published);
-	} else if (got.identity && want->identity && strcmp(got.identity, want->identity) != 0) {
-		matches = false;
-		shown(&got);
-		*why = text("%s is the sealed %s of database %s (identity %s), not of this database %s "
-		            "(identity %s)%s",
-		            subject, kind, named(got.file), got.identity, ours, want->identity,
-		            want->published ? " that catalogues it" : "");
+	} else if ((v = judge(&got, want)) != SAME) {
+		shown(&got); /* compared as read, quoted without control bytes */
+		*why = say(v, &got, want);
 	}
 	free(copy);
-	return matches;
+	return v == SAME;
+}
+
+const char *dbc_container_allowed_origin(void)
+{
+	const char *allowed = getenv(DBC_CONTAINER_ALLOW_ORIGIN_ENV);
+	return allowed && allowed[0] ? allowed : NULL;
 }

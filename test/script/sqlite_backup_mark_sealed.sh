@@ -58,7 +58,7 @@ for m in first:20000 second:20002; do
   label=${m%%:*} rows=${m##*:}
   cp "$db" "$work/r.db"
   "$cli" restore --to-mark "$label" --encrypt-key-file "$work/key" --db "sqlite:$work/r.db" \
-    --module "$module" >"$work/out" 2>&1 || fail "restore --to-mark $label: $(cat "$work/out")"
+    --module "$module" --allow-origin "$db" >"$work/out" 2>&1 || fail "restore --to-mark $label: $(cat "$work/out")"
   [ "$(sqlite3 "$work/r.db" "SELECT count(*) FROM orders")" = "$rows" ] ||
     fail "the restore to $label has $(sqlite3 "$work/r.db" "SELECT count(*) FROM orders") rows"
   rm -f "$work"/r.db*

@@ -31,7 +31,8 @@ fingerprint() { sqlite3 "$1" "SELECT hex(sha3_query('SELECT * FROM t ORDER BY id
 copy_db() { sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null; cp "$db" "$1"; }
 restore() { # FILE TARGET [options]: dbcare restore, output in $work/out
   local f=$1 t=$2; shift 2
-  "$cli" restore "$f" --db "sqlite:$t" --module "$module" "$@" >"$work/out" 2>&1
+  # the targets are copies of the source, other files: its origin named
+  "$cli" restore "$f" --db "sqlite:$t" --module "$module" --allow-origin "$db" "$@" >"$work/out" 2>&1
 }
 size=$(stat -c %s "$db")
 

@@ -64,6 +64,7 @@ grep -qF "$work/loose.db is the sealed backup of database $b (identity $idb), no
 
 # a's own first backup back: it verifies, and restores into a new file,
 # which is a's copy: a's identity, and a's next backups restore into it
+# once a is named as their origin (another file)
 mv "$work/a-nightly.saved" "$work/shared/nightly.db"
 qa "UPDATE dbcare_backups SET ($cols) = ($saved), status = 'unverified' WHERE path = '$work/shared/nightly.db'"
 qa "SELECT json_extract(dbbackup_verify('$work/shared/nightly.db'), '\$.verified')" | grep -qx 1 ||
@@ -74,7 +75,7 @@ qa "SELECT json_extract(dbbackup_verify('$work/shared/nightly.db'), '\$.verified
   fail "the first backup's copy does not carry a's identity"
 [ "$(sqlite3 "$work/new.db" "SELECT group_concat(who) FROM t")" = alice ] || fail "new.db"
 qa "SELECT dbbackup_create('$work/a2.db', 'full+encrypt')" >/dev/null
-"$cli" restore "$work/a2.db" --db "sqlite:$work/new.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore "$work/a2.db" --db "sqlite:$work/new.db" --module "$module" --allow-origin "$a" >"$work/out" 2>&1 ||
   fail "a's second backup into the copy of its first: $(cat "$work/out")"
 
 # inside a transaction a backup is refused, and leaves no bookkeeping in it

@@ -53,7 +53,7 @@ backup_ms=$(ms_of q "SELECT dbbackup_create('$bk/measured.db', 'incremental+zstd
 last="$bk/measured.db"
 sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 cp "$db" "$work/measure.db"
-restore_ms=$(ms_of "$cli" restore "$last" --encrypt-key-file "$work/key" --db "sqlite:$work/measure.db" --module "$module")
+restore_ms=$(ms_of "$cli" restore "$last" --encrypt-key-file "$work/key" --db "sqlite:$work/measure.db" --module "$module" --allow-origin "$db")
 rm -f "$work"/measure.db*
 published=0 killed=0 unrecorded=0
 for i in $(seq 1 "$rounds"); do
@@ -86,7 +86,7 @@ for i in $(seq 1 "$rounds"); do
   cp "$db" "$target"
   sqlite3 "$target" "DELETE FROM t WHERE id > 39000" >/dev/null
   old=$(sum "$target")
-  "$cli" restore "$last" --encrypt-key-file "$work/key" --db "sqlite:$target" --module "$module" >/dev/null 2>&1 &
+  "$cli" restore "$last" --encrypt-key-file "$work/key" --db "sqlite:$target" --module "$module" --allow-origin "$db" >/dev/null 2>&1 &
   pid=$!
   sleep "$(share "$restore_ms")"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
@@ -103,7 +103,7 @@ done
 # the chain still restores, whole
 sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 cp "$db" "$work/final.db"
-"$cli" restore "$last" --encrypt-key-file "$work/key" --db "sqlite:$work/final.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore "$last" --encrypt-key-file "$work/key" --db "sqlite:$work/final.db" --module "$module" --allow-origin "$db" >"$work/out" 2>&1 ||
   fail "the chain does not restore after the kills: $(cat "$work/out")"
 [ "$(sqlite3 "$work/final.db" "PRAGMA integrity_check; SELECT count(*) FROM t")" = "$(printf 'ok\n40000')" ] ||
   fail "the final restore"

@@ -69,8 +69,14 @@ qb "SELECT json_extract(dbbackup_verify('$work/b1.db'), '\$.verified')" | grep -
 "$cli" restore "$work/b1.db" --db "sqlite:$work/new.db" --module "$module" >"$work/out" 2>&1 ||
   fail "b1 into a new database: $(cat "$work/out")"
 [ "$(sqlite3 "$work/new.db" "SELECT group_concat(who) FROM t")" = "mallory,mallory" ] || fail "new.db"
+# a copy of the database keeps its identity, but is another file: it
+# restores a's backups only when the user names a as their origin
 cp "$a" "$work/copy.db"
-"$cli" restore "$work/a2.db" --db "sqlite:$work/copy.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore "$work/a2.db" --db "sqlite:$work/copy.db" --module "$module" >"$work/out" 2>&1 &&
+  fail "a copy of the database restored the original's backup unasked: $(cat "$work/out")"
+grep -qF "it is the sealed backup of database $work/a.db, not of this database $work/copy.db that catalogues it" "$work/out" &&
+  grep -qF -- "--allow-origin $work/a.db" "$work/out" || fail "copy.db: $(cat "$work/out")"
+"$cli" restore "$work/a2.db" --db "sqlite:$work/copy.db" --module "$module" --allow-origin "$work/a.db" >"$work/out" 2>&1 ||
   fail "a copy of the database did not restore its own backup: $(cat "$work/out")"
 [ "$(sqlite3 "$work/copy.db" "SELECT group_concat(who) FROM t")" = "alice,alice,alice 2" ] || fail "copy.db"
 # the same published path: b's sealed backup where a's was, b's row's
@@ -101,7 +107,7 @@ qa "UPDATE dbcare_backups SET ($cols) = ($saved), status = 'unverified' WHERE pa
 qa "SELECT json_extract(dbbackup_verify('$work/shared/nightly.db'), '\$.verified')" | grep -qx 1 ||
   fail "a's own backup at the shared path does not verify"
 cp "$a" "$work/copy2.db"
-"$cli" restore "$work/shared/nightly.db" --db "sqlite:$work/copy2.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore "$work/shared/nightly.db" --db "sqlite:$work/copy2.db" --module "$module" --allow-origin "$work/a.db" >"$work/out" 2>&1 ||
   fail "a copy of the database did not restore its own backup: $(cat "$work/out")"
 
 # a file the target's catalog does not name, restored over a database of
@@ -120,7 +126,11 @@ grep -qF "$work/loose.db is the sealed backup of database $work/b.db (identity $
 ls "$work" | grep -q "a.db.before-restore" && fail "a safety backup was taken before the refusal"
 cp "$b" "$work/bcopy.db"
 sqlite3 "$work/bcopy.db" "DELETE FROM dbcare_backups"
-"$cli" restore "$work/loose.db" --db "sqlite:$work/bcopy.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore "$work/loose.db" --db "sqlite:$work/bcopy.db" --module "$module" >"$work/out" 2>&1 &&
+  fail "b's sealed backup restored over a copy of b unasked: $(cat "$work/out")"
+grep -qF "$work/loose.db is the sealed backup of database $work/b.db, not of this database $work/bcopy.db (a copy" "$work/out" ||
+  fail "restore over a copy: $(cat "$work/out")"
+"$cli" restore "$work/loose.db" --db "sqlite:$work/bcopy.db" --module "$module" --allow-origin "$work/b.db" >"$work/out" 2>&1 ||
   fail "b's sealed backup did not restore into a copy of b: $(cat "$work/out")"
 
 # a header without an identity (what a build before them sealed): its
@@ -132,4 +142,76 @@ grep -qaF "id:$ida" "$work/old-style.db" && fail "a database without identity se
 grep -qaF "id:$ida" "$work/shared/nightly.db" || fail "the header names no identity"
 qa "SELECT json_extract(dbbackup_verify('$work/old-style.db'), '\$.verified')" | grep -qx 1 ||
   fail "a header without identity does not verify"
+
+# a clone keeps the identity: staging, a copy of prod, backs up to the
+# path prod catalogues, and its row's columns go over prod's. The
+# identities and the published paths match; the files do not.
+p="$work/prod.db" s="$work/staging.db"
+qp() { sqlite3 -batch -cmd ".load $module" "$p" "$@"; }
+qs() { sqlite3 -batch -cmd ".load $module" "$s" "$@"; }
+sqlite3 "$p" "CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT); INSERT INTO t (who) VALUES ('prod')"
+mkdir "$work/bk"
+qp "SELECT dbbackup_create('$work/bk/first.db', 'full+encrypt')" >/dev/null
+cp "$p" "$s"
+sqlite3 "$s" "UPDATE t SET who = 'staging-fake'"
+idp=$(qp "SELECT dbbackup_identity()")
+[ ${#idp} = 32 ] && [ "$(qs "SELECT dbbackup_identity()")" = "$idp" ] || fail "the clone's identity: '$idp'"
+qp "SELECT dbbackup_create('$work/bk/app.db', 'full+encrypt')" >/dev/null
+mv "$work/bk/app.db" "$work/prod-app.saved"
+qs "SELECT dbbackup_create('$work/bk/app.db', 'full+encrypt')" >/dev/null
+saved=$(rowof "$p" "$work/bk/app.db")
+qp "UPDATE dbcare_backups SET ($cols) = ($(rowof "$s" "$work/bk/app.db")) WHERE path = '$work/bk/app.db'"
+out=$(qp "SELECT dbbackup_verify('$work/bk/app.db')" 2>&1) && fail "a clone's sealed backup verified: $out"
+echo "$out" | grep -qF "it is the sealed backup of database $s, not of this database $p that catalogues it" ||
+  fail "the error does not name both files: $out"
+"$cli" backup drill "$work/bk/app.db" --db "sqlite:$p" --module "$module" >"$work/out" 2>&1 &&
+  fail "the drill took a clone's sealed backup: $(cat "$work/out")"
+grep -qF "database $s, not of this database $p" "$work/out" || fail "drill: $(cat "$work/out")"
+"$cli" restore "$work/bk/app.db" --db "sqlite:$p" --module "$module" >"$work/out" 2>&1 &&
+  fail "a clone's sealed backup restored: $(cat "$work/out")"
+grep -qF "database $s, not of this database $p" "$work/out" || fail "restore: $(cat "$work/out")"
+[ "$(sqlite3 "$p" "SELECT group_concat(who) FROM t")" = prod ] || fail "prod changed"
+
+# the way through for a database that moved: its old file named as the
+# origin (--allow-origin; DBCARE_BACKUP_ALLOW_ORIGIN for SQL), no other
+mv "$work/prod-app.saved" "$work/bk/app.db"
+qp "UPDATE dbcare_backups SET ($cols) = ($saved), status = 'unverified' WHERE path = '$work/bk/app.db'"
+mkdir "$work/moved"
+mv "$p" "$work/moved/prod.db"
+m="$work/moved/prod.db"
+"$cli" verify "$work/bk/app.db" --db "sqlite:$m" --module "$module" >"$work/out" 2>&1 &&
+  fail "a moved database verified its old file's backup unasked: $(cat "$work/out")"
+grep -qF -- "if this database moved or was renamed from $p, name that origin: --allow-origin $p" "$work/out" ||
+  fail "moved: $(cat "$work/out")"
+"$cli" verify "$work/bk/app.db" --db "sqlite:$m" --module "$module" --allow-origin "$s" >"$work/out" 2>&1 &&
+  fail "another origin named let it verify: $(cat "$work/out")"
+"$cli" verify "$work/bk/app.db" --db "sqlite:$m" --module "$module" --allow-origin "$p" >"$work/out" 2>&1 ||
+  fail "the moved database with its origin named: $(cat "$work/out")"
+DBCARE_BACKUP_ALLOW_ORIGIN="$p" sqlite3 -batch -cmd ".load $module" "$m" \
+  "SELECT json_extract(dbbackup_verify('$work/bk/app.db'), '\$.verified')" | grep -qx 1 ||
+  fail "the SQL function with the origin in the environment"
+"$cli" backup drill "$work/bk/app.db" --db "sqlite:$m" --module "$module" --allow-origin "$p" >"$work/out" 2>&1 ||
+  fail "the drill with the origin named: $(cat "$work/out")"
+sqlite3 "$m" "UPDATE t SET who = 'changed'"
+"$cli" restore "$work/bk/app.db" --db "sqlite:$m" --module "$module" --allow-origin "$p" >"$work/out" 2>&1 ||
+  fail "the restore with the origin named: $(cat "$work/out")"
+[ "$(sqlite3 "$m" "SELECT group_concat(who) FROM t")" = prod ] || fail "the moved database was not restored"
+
+# a non-empty target never backed up (no identity): refused unless the
+# origin is named, also at the very path the header names
+sqlite3 "$work/plain.db" "CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT); INSERT INTO t (who) VALUES ('plain')"
+"$cli" restore "$work/a1.db" --db "sqlite:$work/plain.db" --module "$module" >"$work/out" 2>&1 &&
+  fail "a sealed backup replaced a database never backed up: $(cat "$work/out")"
+grep -qF "$work/a1.db is the sealed backup of database $work/a.db, not of this database $work/plain.db;" "$work/out" ||
+  fail "plain.db: $(cat "$work/out")"
+mv "$a" "$work/a.away"
+sqlite3 "$a" "CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT); INSERT INTO t (who) VALUES ('new at the old path')"
+"$cli" restore "$work/a1.db" --db "sqlite:$a" --module "$module" >"$work/out" 2>&1 &&
+  fail "a sealed backup replaced a database without identity: $(cat "$work/out")"
+grep -qF "this database $a has no identity yet" "$work/out" || fail "no identity: $(cat "$work/out")"
+[ "$(sqlite3 "$a" "SELECT group_concat(who) FROM t")" = "new at the old path" ] || fail "the target changed"
+ls "$work" | grep -q "a.db.before-restore" && fail "a safety backup was taken before the refusal"
+"$cli" restore "$work/a1.db" --db "sqlite:$a" --module "$module" --allow-origin "$a" >"$work/out" 2>&1 ||
+  fail "the restore with the origin named: $(cat "$work/out")"
+[ "$(sqlite3 "$a" "SELECT group_concat(who) FROM t")" = "alice,alice" ] || fail "not restored"
 echo ok

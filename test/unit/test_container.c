@@ -246,6 +246,31 @@ int main(void)
 		          why_not && !strchr(why_not, '\x1b') && strstr(why_not, "/x?[31m.db"),
 		      "a mismatch quotes the origin without its control bytes");
 		free(why_not);
+		/* a clone keeps the identity: the file decides, unless named */
+		const char *clone = "id:ours /staging.db\n/b.db";
+		CHECK(!dbc_container_origin_matches(clone, &want, &why_not) && why_not &&
+		          strstr(why_not, "database /staging.db, not of this database /a.db") &&
+		          strstr(why_not, "--allow-origin /staging.db"),
+		      "the backup of a clone (same identity, another file) is refused, naming both");
+		free(why_not);
+		want.allowed = "/other.db";
+		CHECK(!dbc_container_origin_matches(clone, &want, &why_not), "another origin named");
+		free(why_not);
+		want.allowed = "/staging.db";
+		CHECK(dbc_container_origin_matches(clone, &want, &why_not) && !why_not,
+		      "the origin the user named passes the file comparison");
+		CHECK(!dbc_container_origin_matches("id:theirs /staging.db\n/b.db", &want, &why_not) &&
+		          why_not && strstr(why_not, "(identity theirs)"),
+		      "naming an origin never passes another identity");
+		free(why_not);
+		dbc_container_expect target = {.file = "/plain.db"};
+		CHECK(!dbc_container_origin_matches("id:x /plain.db\n/b.db", &target, &why_not) &&
+		          why_not && strstr(why_not, "no identity yet"),
+		      "a target without identity takes no file naming one");
+		free(why_not);
+		target.allowed = "/plain.db";
+		CHECK(dbc_container_origin_matches("id:x /plain.db\n/b.db", &target, &why_not),
+		      "... unless its origin is named");
 	}
 	free(data);
 	return unit_done();
