@@ -77,10 +77,11 @@ static int seal_failed(dbc_ctx *ctx, dbc_container_seal_step step, const char *p
 	case DBC_SEAL_NAME:
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not name the backup %s: %s", path,
 		                 why);
-	default: { /* worded as the plain copy's publish words it */
-		char *dir = sqldbc_backup_dir_of(ctx, path);
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync directory %s: %s",
-		                 dir ? dir : path, why);
+	default: { /* worded as the plain copy's publish words it: the directory */
+		const char *slash = strrchr(path, '/');
+		int len = !slash ? 1 : slash == path ? 1 : (int)(slash - path);
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync directory %.*s: %s", len,
+		                 slash ? path : ".", why);
 	}
 	}
 }
