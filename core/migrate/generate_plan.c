@@ -350,9 +350,27 @@ static const dbc_object *find_object(const dbc_schema *s, const char *type, cons
 	return NULL;
 }
 
-/* Views that go before the tables change: gone or changed in the desired
- * schema, naming an affected table, or naming a view that goes. Dependents
- * are dropped before what they name. */
+/* Whether view definition def names a live routine the plan drops and
+ * makes again (an aggregate over a changed state function, a changed
+ * function): the engine refuses to drop a routine a view calls. */
+static bool names_remade_routine(planner *pl, const char *def)
+{
+	const dbc_schema *L = pl->in->live;
+	for (int j = 0; j < L->nobjects; j++) {
+		const dbc_object *r = &L->objects[j];
+		const char *paren = strchr(r->name, '(');
+		if (pl->remade[j] && dbc_gen_is_routine(r->type) && paren &&
+		    dbc_gen_names_token(pl->ctx, def,
+		                        dbc_strndup(pl->ctx, r->name, (size_t)(paren - r->name))))
+			return true;
+	}
+	return false;
+}
+
+/* Views that go before the routines and the tables change: gone or
+ * changed in the desired schema, naming an affected table or a remade
+ * routine, or naming a view that goes. Dependents are dropped before
+ * what they name. */
 static int mark_views(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -363,7 +381,8 @@ static int mark_views(planner *pl)
 		if (!is_view(o))
 			continue;
 		const dbc_object *w = find_object(W, o->type, o->schema, o->name);
-		bool out = !w || !same_text(w->definition, o->definition);
+		bool out = !w || !same_text(w->definition, o->definition) ||
+		           names_remade_routine(pl, o->definition);
 		for (int t = 0; t < W->ntables && !out; t++)
 			if (pl->affected[t] && pl->from[t] &&
 			    dbc_gen_names_token(ctx, o->definition, pl->from[t]->name))
@@ -2141,10 +2160,12 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 		pl.rebuilt[i] = pl.limited && !simple;
 		pl.affected[i] = views || pl.rebuilt[i];
 	}
-	/* triggers go before the functions they fire */
+	/* triggers go before the functions they fire, views before the
+	 * routines and types they use (and come back after them in the down) */
 	if (order_objects(&pl) != DBC_OK || mark_views(&pl) != DBC_OK ||
-	    objects(&pl, false, false) != DBC_OK || objects(&pl, true, false) != DBC_OK ||
-	    drop_views(&pl) != DBC_OK || objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK ||
+	    objects(&pl, false, false) != DBC_OK || drop_views(&pl) != DBC_OK ||
+	    objects(&pl, true, false) != DBC_OK || objects(&pl, true, true) != DBC_OK ||
+	    renames(&pl) != DBC_OK ||
 	    new_tables(&pl) != DBC_OK || drop_gone_indexes(&pl, true) != DBC_OK ||
 	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK ||
 	    drop_gone_indexes(&pl, false) != DBC_OK || drop_tables(&pl) != DBC_OK ||

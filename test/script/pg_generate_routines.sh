@@ -72,6 +72,15 @@ CREATE AGGREGATE mysum(int) (SFUNC = sfn, STYPE = int, INITCOND = 0);" "$T
 CREATE FUNCTION sfn(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS \$\$ SELECT \$1 + \$2 * 2 \$\$;
 CREATE AGGREGATE mysum(int) (SFUNC = sfn, STYPE = int, INITCOND = 0);"
 plan_has aggregate_sfunc_changed "the down makes the aggregate again from what the schema model holds"
+# a view over a changed aggregate, and over a changed function: the view
+# goes before the routine is dropped, and comes back after it is made
+V='CREATE VIEW v AS SELECT mysum(a), twice(1) FROM t;'
+TW='CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT $1 * 2 $$;'
+generate_case view_over_changed_routines "$T $SFN $TW
+CREATE AGGREGATE mysum(int) (SFUNC = sfn, STYPE = int, INITCOND = 0); $V" "$T $SFN
+CREATE FUNCTION twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS \$\$ SELECT \$1 + \$1 \$\$;
+CREATE AGGREGATE mysum(int) (SFUNC = sfn, STYPE = int, INITCOND = 5); $V"
+plan_has view_over_changed_routines "DROP VIEW public.v"
 # an ordered-set aggregate, made, then dropped (its down makes it again
 # from the model: direct ORDER BY aggregated arguments)
 OS="CREATE FUNCTION os_add(float8[], float8) RETURNS float8[] LANGUAGE sql IMMUTABLE AS \$\$ SELECT \$1 || \$2 \$\$;
