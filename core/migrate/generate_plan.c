@@ -482,8 +482,8 @@ static int make_views(planner *pl)
  * drops by name: schemas, types, sequences and functions before the tables
  * (first), triggers after them. A sequence owned by a column comes and goes
  * with its column. */
-static const char *const early_types[] = {"schema",   "type",      "sequence", "function",
-                                           "procedure", "aggregate", NULL};
+static const char *const early_types[] = {"schema",    "type",      "sequence", "function",
+                                          "procedure", "aggregate", NULL};
 
 static bool in_list(const char *const *l, const char *s)
 {
@@ -576,9 +576,10 @@ static dbc_gen_step *add_drop(planner *pl, const dbc_object *o)
 {
 	dbc_gen_step *s = add(pl, drop_object(pl, o), create_object(pl, o), NULL);
 	if (s && strcmp(o->type, "aggregate") == 0)
-		s->hazard = "the down makes the aggregate again from what the schema model holds of it "
-		            "(SFUNC, STYPE, FINALFUNC, COMBINEFUNC, INITCOND, its kind): a moving-aggregate "
-		            "form, a sort operator or a PARALLEL marking it had is not made again";
+		s->hazard =
+		    "the down makes the aggregate again from what the schema model holds of it "
+		    "(SFUNC, STYPE, FINALFUNC, COMBINEFUNC, INITCOND, its kind): a moving-aggregate "
+		    "form, a sort operator or a PARALLEL marking it had is not made again";
 	return s;
 }
 
@@ -608,7 +609,8 @@ static char *make_text(planner *pl, const dbc_object *o, const dbc_gen_stmt *st)
 	const dbc_gen_desired *d = pl->in->desired;
 	int same = 0;
 	for (int i = 0; i < d->nstmts && dbc_gen_is_routine(o->type); i++)
-		same += strcmp(d->stmts[i].kind, st->kind) == 0 && strcasecmp(d->stmts[i].name, st->name) == 0;
+		same +=
+		    strcmp(d->stmts[i].kind, st->kind) == 0 && strcasecmp(d->stmts[i].name, st->name) == 0;
 	return same > 1 ? create_object(pl, o) : dbc_strdup(pl->ctx, st->text);
 }
 
@@ -2165,11 +2167,10 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 	if (order_objects(&pl) != DBC_OK || mark_views(&pl) != DBC_OK ||
 	    objects(&pl, false, false) != DBC_OK || drop_views(&pl) != DBC_OK ||
 	    objects(&pl, true, false) != DBC_OK || objects(&pl, true, true) != DBC_OK ||
-	    renames(&pl) != DBC_OK ||
-	    new_tables(&pl) != DBC_OK || drop_gone_indexes(&pl, true) != DBC_OK ||
-	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK ||
-	    drop_gone_indexes(&pl, false) != DBC_OK || drop_tables(&pl) != DBC_OK ||
-	    drop_late(&pl) != DBC_OK)
+	    renames(&pl) != DBC_OK || new_tables(&pl) != DBC_OK ||
+	    drop_gone_indexes(&pl, true) != DBC_OK || changed_tables(&pl) != DBC_OK ||
+	    indexes(&pl) != DBC_OK || drop_gone_indexes(&pl, false) != DBC_OK ||
+	    drop_tables(&pl) != DBC_OK || drop_late(&pl) != DBC_OK)
 		return DBC_ERROR;
 	pl.late_pass = true;
 	int rc = objects(&pl, true, true);

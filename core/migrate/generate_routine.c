@@ -94,10 +94,10 @@ char *dbc_gen_aggregate_create(dbc_ctx *ctx, const dbc_object *o)
 		return NULL;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	dbc_buf_appendf(&b, "CREATE AGGREGATE %s%s (SFUNC = %s, STYPE = %s",
-	                dbc_quoted_name(ctx, o->schema,
-	                                dbc_strndup(ctx, o->name, (size_t)(paren - o->name))),
-	                paren, sfunc, stype);
+	dbc_buf_appendf(
+	    &b, "CREATE AGGREGATE %s%s (SFUNC = %s, STYPE = %s",
+	    dbc_quoted_name(ctx, o->schema, dbc_strndup(ctx, o->name, (size_t)(paren - o->name))),
+	    paren, sfunc, stype);
 	if (final)
 		dbc_buf_appendf(&b, ", FINALFUNC = %s", final);
 	if (combine)
