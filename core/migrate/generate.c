@@ -171,6 +171,38 @@ static int plan_to(dbc_ctx *ctx, gen_run *r)
 	return targets(ctx, r);
 }
 
+/* Whether every difference between the live and the desired schema is a
+ * table's column order, which reorder_columns false leaves as it is. */
+static int only_column_order(dbc_ctx *ctx, const gen_run *r, bool *only)
+{
+	dbc_schema_changes ch = {0};
+	*only = false;
+	if (r->opt->reorder_columns)
+		return DBC_OK;
+	if (dbc_schema_changes_of(ctx, r->proof.live_json, r->proof.want_json, &ch) != DBC_OK)
+		return DBC_ERROR;
+	*only = true;
+	for (int i = 0; i < ch.n && *only; i++)
+		*only = ch.items[i].detail && strcmp(ch.items[i].detail, "columns: order changed") == 0;
+	return DBC_OK;
+}
+
+/* A plan without a step is proved by nothing: the desired schema must
+ * then be the live one (but for a column order left as it is), or a
+ * difference no step makes (an object kind the planner does not know)
+ * would be answered as "nothing to do". */
+static int nothing_left_out(dbc_ctx *ctx, const gen_run *r)
+{
+	bool only = false;
+	if (r->plan->n || strcmp(r->proof.want_fp, r->proof.live_fp) == 0)
+		return DBC_OK;
+	if (only_column_order(ctx, r, &only) != DBC_OK || only)
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	return dbc_gen_differs(ctx, r->proof.live_json, r->proof.want_json,
+	                       "the generator plans no step, yet the desired schema differs from the "
+	                       "live one");
+}
+
 /* Inside the place where the desired schema is (scratch_desired): the
  * model read there, the plan made (its reads of the live tables go to
  * them, only SQL run and schemas read are the place's), and proved from
@@ -180,7 +212,8 @@ static int in_place(dbc_ctx *s, void *arg)
 	gen_run *r = arg;
 	if (s->host->read_schema(s, r->want) != DBC_OK || plan_to(s, r) != DBC_OK)
 		return DBC_ERROR;
-	if (r->plan->n && dbc_gen_prove_from_desired(s, r->plan, &r->proof) != DBC_OK)
+	if (nothing_left_out(s, r) != DBC_OK ||
+	    (r->plan->n && dbc_gen_prove_from_desired(s, r->plan, &r->proof) != DBC_OK))
 		return DBC_ERROR;
 	return r->env->unplanned ? r->env->unplanned(s, &r->unplanned) : DBC_OK;
 }
@@ -253,7 +286,7 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 		if (env->scratch_desired(ctx, desired_sql, in_place, &r) != DBC_OK)
 			return DBC_ERROR;
 	} else if (env->desired_schema(ctx, desired_sql, &want) != DBC_OK ||
-	           plan_to(ctx, &r) != DBC_OK ||
+	           plan_to(ctx, &r) != DBC_OK || nothing_left_out(ctx, &r) != DBC_OK ||
 	           (plan.n && dbc_gen_prove(ctx, env, &plan, &r.proof) != DBC_OK)) {
 		return DBC_ERROR;
 	}

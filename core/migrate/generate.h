@@ -135,6 +135,16 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out);
 /* Appends a step (copies nothing: the texts live in the arena). */
 dbc_gen_step *dbc_gen_add(dbc_ctx *ctx, dbc_gen_plan *p, char *statement, char *reverse);
 
+/* Routines (generate_routine.c): functions, procedures and aggregates,
+ * named "name(identity arguments)". */
+bool dbc_gen_is_routine(const char *type);
+/* DROP FUNCTION|PROCEDURE|AGGREGATE schema.name(arguments); NULL when the
+ * name has no argument list. */
+char *dbc_gen_routine_drop(dbc_ctx *ctx, const dbc_object *o);
+/* CREATE AGGREGATE from the model's definition of aggregate o; NULL when
+ * the definition is not the model's aggregate form. */
+char *dbc_gen_aggregate_create(dbc_ctx *ctx, const dbc_object *o);
+
 /* A table's changes where the engine's ALTER TABLE is limited: the rebuild
  * (generate_rebuild.c). old is the live table, now the desired one. */
 int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,

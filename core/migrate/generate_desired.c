@@ -215,9 +215,10 @@ static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t 
 		kind = "materialized view";
 	} else {
 		static const char *const kinds[][2] = {
-		    {"TABLE", "table"},       {"INDEX", "index"},       {"VIEW", "view"},
-		    {"TRIGGER", "trigger"},   {"FUNCTION", "function"}, {"TYPE", "type"},
-		    {"SEQUENCE", "sequence"}, {"SCHEMA", "schema"},     {"DOMAIN", "type"},
+		    {"TABLE", "table"},         {"INDEX", "index"},         {"VIEW", "view"},
+		    {"TRIGGER", "trigger"},     {"FUNCTION", "function"},   {"TYPE", "type"},
+		    {"SEQUENCE", "sequence"},   {"SCHEMA", "schema"},       {"DOMAIN", "type"},
+		    {"PROCEDURE", "procedure"}, {"AGGREGATE", "aggregate"},
 		};
 		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && !kind; k++)
 			if (dbc_lex_is_word(t, kinds[k][0]))

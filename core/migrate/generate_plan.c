@@ -350,9 +350,27 @@ static const dbc_object *find_object(const dbc_schema *s, const char *type, cons
 	return NULL;
 }
 
-/* Views that go before the tables change: gone or changed in the desired
- * schema, naming an affected table, or naming a view that goes. Dependents
- * are dropped before what they name. */
+/* Whether view definition def names a live routine the plan drops and
+ * makes again (an aggregate over a changed state function, a changed
+ * function): the engine refuses to drop a routine a view calls. */
+static bool names_remade_routine(planner *pl, const char *def)
+{
+	const dbc_schema *L = pl->in->live;
+	for (int j = 0; j < L->nobjects; j++) {
+		const dbc_object *r = &L->objects[j];
+		const char *paren = strchr(r->name, '(');
+		if (pl->remade[j] && dbc_gen_is_routine(r->type) && paren &&
+		    dbc_gen_names_token(pl->ctx, def,
+		                        dbc_strndup(pl->ctx, r->name, (size_t)(paren - r->name))))
+			return true;
+	}
+	return false;
+}
+
+/* Views that go before the routines and the tables change: gone or
+ * changed in the desired schema, naming an affected table or a remade
+ * routine, or naming a view that goes. Dependents are dropped before
+ * what they name. */
 static int mark_views(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -363,7 +381,8 @@ static int mark_views(planner *pl)
 		if (!is_view(o))
 			continue;
 		const dbc_object *w = find_object(W, o->type, o->schema, o->name);
-		bool out = !w || !same_text(w->definition, o->definition);
+		bool out = !w || !same_text(w->definition, o->definition) ||
+		           names_remade_routine(pl, o->definition);
 		for (int t = 0; t < W->ntables && !out; t++)
 			if (pl->affected[t] && pl->from[t] &&
 			    dbc_gen_names_token(ctx, o->definition, pl->from[t]->name))
@@ -463,7 +482,8 @@ static int make_views(planner *pl)
  * drops by name: schemas, types, sequences and functions before the tables
  * (first), triggers after them. A sequence owned by a column comes and goes
  * with its column. */
-static const char *const early_types[] = {"schema", "type", "sequence", "function", NULL};
+static const char *const early_types[] = {"schema",    "type",      "sequence", "function",
+                                          "procedure", "aggregate", NULL};
 
 static bool in_list(const char *const *l, const char *s)
 {
@@ -493,16 +513,8 @@ static char *drop_object(planner *pl, const dbc_object *o)
 		return dbc_printf(ctx, "DROP TRIGGER %s ON %s", dbc_gen_q(ctx, trg),
 		                  dbc_quoted_name(ctx, o->schema, o->table));
 	}
-	if (strcmp(o->type, "function") == 0) {
-		/* the name holds its argument types: "f(integer)" */
-		const char *paren = strchr(o->name, '(');
-		if (!paren)
-			return NULL;
-		return dbc_printf(
-		    ctx, "DROP FUNCTION %s%s",
-		    dbc_quoted_name(ctx, o->schema, dbc_strndup(ctx, o->name, (size_t)(paren - o->name))),
-		    paren);
-	}
+	if (dbc_gen_is_routine(o->type)) /* the name holds its arguments: "f(integer)" */
+		return dbc_gen_routine_drop(ctx, o);
 	return dbc_printf(ctx, "DROP %s %s", drop_word(o->type),
 	                  strcmp(o->type, "schema") == 0 ? dbc_gen_q(ctx, o->name)
 	                                                 : dbc_quoted_name(ctx, o->schema, o->name));
@@ -520,6 +532,8 @@ static char *create_object(planner *pl, const dbc_object *o)
 		return NULL;
 	if (strncasecmp(d, "CREATE", 6) == 0)
 		return dbc_strdup(ctx, d);
+	if (strcmp(o->type, "aggregate") == 0)
+		return dbc_gen_aggregate_create(ctx, o);
 	char *q = dbc_quoted_name(ctx, o->schema, o->name);
 	if (strcmp(o->type, "type") == 0) {
 		if (strncmp(d, "ENUM (", 6) == 0)
@@ -557,6 +571,18 @@ static char *create_object(planner *pl, const dbc_object *o)
 	return NULL;
 }
 
+/* The step dropping live object o, its reverse what makes it again. */
+static dbc_gen_step *add_drop(planner *pl, const dbc_object *o)
+{
+	dbc_gen_step *s = add(pl, drop_object(pl, o), create_object(pl, o), NULL);
+	if (s && strcmp(o->type, "aggregate") == 0)
+		s->hazard =
+		    "the down makes the aggregate again from what the schema model holds of it "
+		    "(SFUNC, STYPE, FINALFUNC, COMBINEFUNC, INITCOND, its kind): a moving-aggregate "
+		    "form, a sort operator or a PARALLEL marking it had is not made again";
+	return s;
+}
+
 static const char *bare_name(const dbc_object *o)
 {
 	const char *dot = strcmp(o->type, "trigger") == 0 ? strrchr(o->name, '.') : NULL;
@@ -572,6 +598,20 @@ static const dbc_gen_stmt *stmt_of(planner *pl, const dbc_object *o)
 	if (paren)
 		name = dbc_strndup(pl->ctx, name, (size_t)(paren - name));
 	return name ? dbc_gen_find_stmt(pl->in->desired, o->type, name) : NULL;
+}
+
+/* The statement that makes desired object o: its own statement in the
+ * desired file, or, for a routine whose name the file gives more than one
+ * (overloads, which a name alone does not tell apart), the catalog's
+ * definition of this one. */
+static char *make_text(planner *pl, const dbc_object *o, const dbc_gen_stmt *st)
+{
+	const dbc_gen_desired *d = pl->in->desired;
+	int same = 0;
+	for (int i = 0; i < d->nstmts && dbc_gen_is_routine(o->type); i++)
+		same +=
+		    strcmp(d->stmts[i].kind, st->kind) == 0 && strcasecmp(d->stmts[i].name, st->name) == 0;
+	return same > 1 ? create_object(pl, o) : dbc_strdup(pl->ctx, st->text);
 }
 
 static bool owned_sequence(const dbc_object *o)
@@ -626,7 +666,7 @@ static bool reads_new_table(planner *pl, const dbc_object *o)
 {
 	const dbc_schema *W = pl->in->want;
 	const dbc_gen_desired *d = pl->in->desired;
-	const dbc_gen_stmt *st = strcmp(o->type, "function") == 0 ? stmt_of(pl, o) : NULL;
+	const dbc_gen_stmt *st = dbc_gen_is_routine(o->type) ? stmt_of(pl, o) : NULL;
 	const char *paren = strchr(o->name, '(');
 	char *fname = paren ? dbc_strndup(pl->ctx, o->name, (size_t)(paren - o->name)) : NULL;
 	bool reads = false;
@@ -653,7 +693,7 @@ static bool gone_reads_table(planner *pl, const dbc_object *o)
 	const dbc_schema *L = pl->in->live;
 	const char *paren = strchr(o->name, '(');
 	char *fname = paren ? dbc_strndup(ctx, o->name, (size_t)(paren - o->name)) : NULL;
-	if (strcmp(o->type, "function") != 0 || !o->definition || !fname)
+	if (!dbc_gen_is_routine(o->type) || !o->definition || !fname)
 		return false;
 	bool reads = false;
 	for (int i = 0; i < L->ntables && !reads; i++)
@@ -703,8 +743,7 @@ static int objects(planner *pl, bool early, bool adding)
 			const dbc_gen_stmt *st = x ? stmt_of(pl, x) : NULL;
 			if (x && !st)
 				continue;
-			char *rev = create_object(pl, o);
-			if (!add(pl, drop_object(pl, o), rev, NULL))
+			if (!add_drop(pl, o))
 				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 				                 "cannot drop %s %s: the generator does not know how", o->type,
 				                 o->name);
@@ -725,7 +764,7 @@ static int objects(planner *pl, bool early, bool adding)
 		char *undo = owned_sequence(o) ? dbc_printf(ctx, "DROP SEQUENCE IF EXISTS %s",
 		                                            dbc_quoted_name(ctx, o->schema, o->name))
 		                               : drop_object(pl, o);
-		if (!add(pl, dbc_strdup(ctx, st->text), undo, NULL))
+		if (!add(pl, make_text(pl, o, st), undo, NULL))
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -783,8 +822,7 @@ static int drop_late(planner *pl)
 			if (!in_list(early_types, o->type) || owned_sequence(o) || schema != (pass == 1) ||
 			    find_object(pl->in->want, o->type, o->schema, o->name) || gone_reads_table(pl, o))
 				continue;
-			char *rev = create_object(pl, o);
-			if (!add(pl, drop_object(pl, o), rev, NULL))
+			if (!add_drop(pl, o))
 				return DBC_ERROR;
 		}
 	return DBC_OK;
@@ -2124,14 +2162,15 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 		pl.rebuilt[i] = pl.limited && !simple;
 		pl.affected[i] = views || pl.rebuilt[i];
 	}
-	/* triggers go before the functions they fire */
+	/* triggers go before the functions they fire, views before the
+	 * routines and types they use (and come back after them in the down) */
 	if (order_objects(&pl) != DBC_OK || mark_views(&pl) != DBC_OK ||
-	    objects(&pl, false, false) != DBC_OK || objects(&pl, true, false) != DBC_OK ||
-	    drop_views(&pl) != DBC_OK || objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK ||
-	    new_tables(&pl) != DBC_OK || drop_gone_indexes(&pl, true) != DBC_OK ||
-	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK ||
-	    drop_gone_indexes(&pl, false) != DBC_OK || drop_tables(&pl) != DBC_OK ||
-	    drop_late(&pl) != DBC_OK)
+	    objects(&pl, false, false) != DBC_OK || drop_views(&pl) != DBC_OK ||
+	    objects(&pl, true, false) != DBC_OK || objects(&pl, true, true) != DBC_OK ||
+	    renames(&pl) != DBC_OK || new_tables(&pl) != DBC_OK ||
+	    drop_gone_indexes(&pl, true) != DBC_OK || changed_tables(&pl) != DBC_OK ||
+	    indexes(&pl) != DBC_OK || drop_gone_indexes(&pl, false) != DBC_OK ||
+	    drop_tables(&pl) != DBC_OK || drop_late(&pl) != DBC_OK)
 		return DBC_ERROR;
 	pl.late_pass = true;
 	int rc = objects(&pl, true, true);

@@ -5,21 +5,10 @@
 set -eu
 db=dbcare_generate_kinds
 . "$(dirname "$0")/lib/pg.sh"
-# case NAME LIVE DESIRED: the plan from LIVE to DESIRED (drops allowed),
+. "$(dirname "$0")/lib/pg_generate.sh"
+# case_ NAME LIVE DESIRED: the plan from LIVE to DESIRED (drops allowed),
 # applied, compared with DESIRED's fingerprint
-case_() {
-  fresh_db
-  q -c "SET client_min_messages = warning" -c "$3" >/dev/null
-  local want
-  want=$(q -c "SELECT dbschema_fingerprint()")
-  fresh_db
-  q -c "SET client_min_messages = warning" -c "$2" >/dev/null
-  q -v "desired=$3" > "$work/plan.txt" 2>&1 <<'SQL' || fail "$1: $(grep -m1 ERROR "$work/plan.txt")"
-SELECT statement FROM dbmigrate_generate(:'desired', '{"allow_drop": true}') ORDER BY step \gexec
-SQL
-  [ "$(q -c "SELECT dbschema_fingerprint()")" = "$want" ] || fail "$1: the up does not reach the desired schema"
-  echo "$1: up reaches the desired schema"
-}
+case_() { generate_case "$@"; }
 # kind 8: a dropped table with an identity column: its down made it with
 # "DEFAULT generated always as identity", which does not parse
 case_ identity_dropped \
