@@ -6,7 +6,7 @@
  * core/backup/backup_page_hashes.c).
  *
  * The pages are read inside one read transaction of the caller's
- * connection, as a full copy reads them (backup_file.c): the same snapshot
+ * connection, as a full copy reads them (backup_copy.c): the same snapshot
  * gives the source's fingerprint and per-table content. In
  * rollback-journal mode they come straight from the database file
  * (backup_exact.c) and each is taken as the sink below takes a page;
