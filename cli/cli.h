@@ -36,6 +36,7 @@ typedef struct cli_db_report {
 typedef struct cli_opts {
 	const char **dbs; /* --db values (or DATABASE_URL), globs expanded */
 	int ndbs;
+	size_t cap_dbs; /* dbs's room */
 	const char *module;
 	bool install;
 	const char *dir;

@@ -8,6 +8,7 @@
 #include "cli/backup/sealed.h"
 #include "options.h"
 #include "cli/driver/pin.h"
+#include "base/heap_grow.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -114,12 +115,9 @@ static int expand_db(cli_opts *o, const char *value, int later, bool *fleet)
 			globfree(&g);
 		return CLI_ERROR;
 	}
-	/* why: sized once, to what the expansion holds, not grown item by item */
-	const char **more =
-	    realloc(o->dbs, sizeof(char *) * ((size_t)o->ndbs + g.gl_pathc + (size_t)later + 1));
-	if (!more)
+	if (!dbc_heap_reserve(&o->dbs, (size_t)o->ndbs + g.gl_pathc + (size_t)later + 1, &o->cap_dbs,
+	                      sizeof *o->dbs, 0))
 		return CLI_ERROR;
-	o->dbs = more;
 	for (size_t i = 0; i < kept; i++) {
 		char *v = NULL;
 		if (asprintf(&v, "sqlite:%s", g.gl_pathv[i]) < 0)
@@ -290,6 +288,7 @@ static int run_on_databases(const cli_command *cmd, cli_opts *o, cli_line *line)
 	}
 	bool fleet = line->ndbvals > 1;
 	o->dbs = calloc((size_t)line->ndbvals + 1, sizeof(char *));
+	o->cap_dbs = o->dbs ? (size_t)line->ndbvals + 1 : 0;
 	for (int i = 0; i < line->ndbvals; i++) {
 		int rc = expand_db(o, line->dbvals[i], line->ndbvals - i - 1, &fleet);
 		if (rc != CLI_OK)

@@ -5,9 +5,12 @@
  * lowest layer of the glue: it names nothing else of it.
  */
 #include "glue.h"
+#include "base/heap_grow.h"
 #include "call_private.h"
 
 #include "utils/memutils.h"
+
+#include <limits.h>
 
 /*
  * The arena context of the innermost running dbcare call. dbc_host.alloc has no
@@ -45,8 +48,12 @@ void pgdbc_free(void *ptr)
 
 void *pgdbc_room(MemoryContext home, void *items, int n, int *cap, size_t size)
 {
+	size_t ncap;
 	if (n < *cap)
 		return items;
-	*cap = *cap ? *cap * 2 : 64;
-	return items ? repalloc(items, size * *cap) : MemoryContextAlloc(home, size * *cap);
+	if (!dbc_grown_capacity((size_t)*cap, (size_t)n + 1, size, 64, &ncap) || ncap > INT_MAX)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("dbcare: out of memory")));
+	void *grown = items ? repalloc(items, size * ncap) : MemoryContextAlloc(home, size * ncap);
+	*cap = (int)ncap;
+	return grown;
 }

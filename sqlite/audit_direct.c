@@ -31,6 +31,7 @@
 #include "api/api.h"
 #include "audit_sql.h"
 #include "conn.h"
+#include "sqlite_grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,8 @@ struct sqldbc_audit_direct {
 	uint64_t *live;         /* the shared triggers' tokens, sorted */
 	int nlive;
 	armed_token *armed; /* tokens counted by dbaudit_direct, not yet taken */
-	int narmed, cap;
+	int narmed;
+	size_t cap;
 	/* the token text parsed last and its value: each row passes the same
 	 * texts (its triggers' constants) */
 	char last_text[SQLDBC_AUDIT_TOKEN_LEN];
@@ -159,7 +161,8 @@ static bool read_live(sqlite3 *db, struct sqldbc_audit_direct *st)
 {
 	static const char marker[] = "sqlite_compileoption_used('" SQLDBC_AUDIT_DIRECT_PREFIX;
 	sqlite3_stmt *stmt = NULL;
-	int n = 0, cap = 0, rc;
+	int n = 0, rc;
+	size_t cap = 0;
 	uint64_t *live = NULL;
 	if (sqlite3_prepare_v2(db,
 	                       "SELECT sql FROM main.sqlite_schema WHERE type = 'trigger'"
@@ -173,16 +176,10 @@ static bool read_live(sqlite3 *db, struct sqldbc_audit_direct *st)
 		if (!at ||
 		    !parse_token(at + sizeof(marker) - 1, (int)strlen(at + sizeof(marker) - 1), &token))
 			continue;
-		if (n == cap) {
-			/* why: SQLite's allocator (sqlite3_realloc64, freed with
-			 * sqlite3_free): the growth helpers grow arena or malloc memory */
-			cap = cap ? cap * 2 : 16;
-			uint64_t *grown = sqlite3_realloc64(live, sizeof(*live) * (size_t)cap);
-			if (!grown) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			live = grown;
+		/* in SQLite's allocator: freed with sqlite3_free */
+		if (!sqldbc_reserve(&live, (size_t)n + 1, &cap, sizeof *live, 16)) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		live[n++] = token;
 	}
@@ -317,16 +314,9 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 			return;
 		}
 	}
-	if (st->narmed == st->cap) {
-		/* why: SQLite's allocator, as for the live tokens above */
-		int cap = st->cap ? st->cap * 2 : 8;
-		armed_token *grown = sqlite3_realloc64(st->armed, sizeof(*grown) * (size_t)cap);
-		if (!grown) {
-			sqlite3_result_int(c, 0); /* the shared trigger writes it */
-			return;
-		}
-		st->armed = grown;
-		st->cap = cap;
+	if (!sqldbc_reserve(&st->armed, (size_t)st->narmed + 1, &st->cap, sizeof *st->armed, 8)) {
+		sqlite3_result_int(c, 0); /* the shared trigger writes it */
+		return;
 	}
 	st->armed[st->narmed++] = (armed_token){token, 1};
 	sqlite3_result_int(c, 1);

@@ -12,6 +12,7 @@
  */
 #include "audit_sql.h"
 #include "conn.h"
+#include "sqlite_grow.h"
 
 #include "audit/audit.h"
 
@@ -49,10 +50,10 @@ static bool buf_reserve(json_buf *b, sqlite3_uint64 more)
 		return false;
 	if (b->n + more <= b->cap)
 		return true;
-	/* why: a text builder in SQLite's allocator, not an array */
-	sqlite3_uint64 cap = b->cap * 2 > b->n + more ? b->cap * 2 : b->n + more;
-	char *p = b->heap ? sqlite3_realloc64(b->p, cap) : sqlite3_malloc64(cap);
-	if (!p) {
+	/* the first growth leaves the stack for SQLite's heap, at twice its size */
+	char *p = b->heap ? b->p : NULL;
+	size_t cap = b->heap ? (size_t)b->cap : 0;
+	if (!sqldbc_reserve(&p, (size_t)(b->n + more), &cap, 1, 2 * sizeof(b->stack))) {
 		b->oom = true;
 		return false;
 	}

@@ -111,29 +111,17 @@ int sqldbc_audit_hook(sqlite3 *db)
 typedef struct pending {
 	int64_t *ids, *txids;
 	char **ats;
-	int n, cap;
+	int n, cap_ids, cap_txids, cap_ats; /* three arrays, each its room */
 } pending;
 
 static int collect(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	pending *p = arg;
 	(void)ncol;
-	if (p->n == p->cap) {
-		/* why: three arrays with one count and one capacity (dbc_grow
-		 * keeps a capacity per array) */
-		int cap = p->cap ? p->cap * 2 : 256;
-		int64_t *ids = dbc_alloc(ctx, sizeof(*ids) * (size_t)cap);
-		int64_t *txids = dbc_alloc(ctx, sizeof(*txids) * (size_t)cap);
-		char **ats = dbc_alloc(ctx, sizeof(*ats) * (size_t)cap);
-		if (!ids || !txids || !ats)
-			return DBC_ERROR;
-		if (p->n) {
-			memcpy(ids, p->ids, sizeof(*ids) * (size_t)p->n);
-			memcpy(txids, p->txids, sizeof(*txids) * (size_t)p->n);
-			memcpy(ats, p->ats, sizeof(*ats) * (size_t)p->n);
-		}
-		p->ids = ids, p->txids = txids, p->ats = ats, p->cap = cap;
-	}
+	if (dbc_grow(ctx, &p->ids, p->n, &p->cap_ids, sizeof *p->ids, 256) != DBC_OK ||
+	    dbc_grow(ctx, &p->txids, p->n, &p->cap_txids, sizeof *p->txids, 256) != DBC_OK ||
+	    dbc_grow(ctx, &p->ats, p->n, &p->cap_ats, sizeof *p->ats, 256) != DBC_OK)
+		return DBC_ERROR;
 	p->ids[p->n] = c[0].i;
 	p->txids[p->n] = c[1].i;
 	p->ats[p->n] = c[2].type == DBC_TEXT ? dbc_strdup(ctx, c[2].s) : NULL;

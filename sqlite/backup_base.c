@@ -5,8 +5,9 @@
  * tables' rows, counts and content hashes, its page count); the read
  * transaction a copy happens in (begun, its image read, ended on every
  * path); the copy's page steps; the database's canonical path, the proof of
- * origin a copy carries. The files above it (backup_file.c, the hooks of
- * core/backup; backup_exact.c, backup_incr*.c, backup_pageset.c,
+ * origin a copy carries. The files above it (the hooks of core/backup,
+ * one file a job under backup_hooks.c: backup_copy.c, backup_readback.c,
+ * backup_target.c, ...; backup_exact.c, backup_incr*.c, backup_pageset.c,
  * backup_scratch.c, backup_seal.c, backup_drill.c) call down to it.
  */
 #define _XOPEN_SOURCE 700 /* realpath */

@@ -36,6 +36,7 @@
 #include "base/sha256.h"
 #include "base/siphash.h"
 #include "backup_glue.h"
+#include "sqlite_grow.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,17 +60,8 @@ static bool put(row_sink *b, const void *p, size_t n)
 		dbc_siphash_update(&b->sip, p, n);
 		return true;
 	}
-	if (b->len + n > b->cap) {
-		/* why: a byte buffer in SQLite's allocator, not an array */
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n)
-			cap *= 2;
-		unsigned char *d = sqlite3_realloc64(b->data, cap);
-		if (!d)
-			return false;
-		b->data = d;
-		b->cap = cap;
-	}
+	if (!sqldbc_reserve(&b->data, b->len + n, &b->cap, 1, 256))
+		return false;
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;

@@ -31,7 +31,7 @@
 /* Pages read per chunk on each side. */
 #define CHUNK_PAGES 256
 /* A direct copy says how far it is as often as the backup API's steps
- * (backup_file.c's STEP_PAGES), a multiple of CHUNK_PAGES. */
+ * (backup_base.c's STEP_PAGES), a multiple of CHUNK_PAGES. */
 #define PROGRESS_PAGES 4096
 
 static bool is_header_counter(size_t off)

@@ -1,6 +1,6 @@
 /*
- * backup_glue.h — the SQLite side of dbbackup_* (backup_file.c), shared by
- * the backup functions and the migrations that take a backup first.
+ * backup_glue.h — the SQLite side of dbbackup_* (the hooks: backup_hooks.c),
+ * shared by the backup functions and the migrations that take a backup first.
  */
 #ifndef SQLDBC_BACKUP_GLUE_H
 #define SQLDBC_BACKUP_GLUE_H
@@ -51,7 +51,7 @@ int sqldbc_backup_read_whole(dbc_ctx *ctx, void *arg, sqlite3 *db, const sqldbc_
                              double deadline_ms, int version, dbc_backup_table *t, int *sqlite_rc);
 /* Every ordinary table of db's main database by name (virtual tables hold
  * no rows of their own; their shadow tables count), through read: the
- * image's tables, rows and rows_digest. backup_file.c. */
+ * image's tables, rows and rows_digest. backup_base.c. */
 int sqldbc_backup_read_tables(dbc_ctx *ctx, sqlite3 *db, double deadline_ms,
                               sqldbc_table_reader read, void *arg, dbc_backup_image *img,
                               int *sqlite_rc);
@@ -60,7 +60,7 @@ int sqldbc_backup_read_tables(dbc_ctx *ctx, sqlite3 *db, double deadline_ms,
 int sqldbc_backup_windows_record(dbc_ctx *ctx, const sqldbc_table_at *at, dbc_windows *ws,
                                  dbc_backup_table *t);
 
-/* The table each copy gets, holding its proof of origin (see write_stamp):
+/* The table each copy gets, holding its proof of origin (backup_stamp.c):
  * not part of what a fingerprint or a row count covers, in the source (a
  * database restored from a copy has one) or in the copy. */
 #define STAMP_TABLE "dbcare_backup_stamp"
@@ -109,8 +109,43 @@ typedef int (*sqldbc_take_pages)(dbc_ctx *ctx, void *arg, int64_t first, const u
  * Checks the deadline and an interrupt between chunks. */
 int sqldbc_backup_stream_file(dbc_ctx *ctx, sqlite3 *src, int64_t pages, double deadline,
                               sqldbc_take_pages take, void *arg, bool *streamed);
-/* backup_file.c: a path's directory. */
+/* The hooks of core/backup on SQLite, one file a job (backup_hooks.c
+ * gathers them): the copy (backup_copy.c); reading a file back
+ * (backup_readback.c); a target's checks (backup_target.c); publishing and
+ * removing a file (backup_publish.c); a catalog row's file
+ * (backup_row_file.c); sweeping killed copies' temporary files
+ * (backup_sweep.c); the catalog's shape (backup_catalog_ask.c). */
+int sqldbc_backup_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int64_t timeout_ms,
+                       dbc_backup_image *source);
+int sqldbc_backup_inspect(dbc_ctx *ctx, const char *path, bool full, double deadline_ms,
+                          dbc_backup_image *img);
+int sqldbc_backup_check_target(dbc_ctx *ctx, const char *path);
+int sqldbc_backup_publish(dbc_ctx *ctx, const char *tmp_path, const char *path);
+int sqldbc_backup_remove(dbc_ctx *ctx, const char *path, bool *existed);
+int sqldbc_backup_is_backup(dbc_ctx *ctx, const char *path, const char *fingerprint, bool *is,
+                            bool *missing);
+bool sqldbc_backup_exists(dbc_ctx *ctx, const char *path);
+void sqldbc_backup_sweep_temps(dbc_ctx *ctx, const char *path, int64_t older_than_ms);
+int sqldbc_backup_catalog_exists(dbc_ctx *ctx, bool *exists);
+bool sqldbc_backup_records_file_sha256(dbc_ctx *ctx);
+bool sqldbc_backup_records_content(dbc_ctx *ctx);
+
+/* The names of a backup's files (backup_paths.c): a path's directory; its
+ * directory resolved (realpath) + its last component; whether a name is
+ * one make_temp gave (".tmp-" and mkstemp's six letters or digits); a
+ * fresh temporary file beside path; the main database file's name without
+ * directory and extension ("memory" in memory). */
 char *sqldbc_backup_dir_of(dbc_ctx *ctx, const char *path);
+int sqldbc_backup_canonical(dbc_ctx *ctx, const char *path, char **out);
+bool sqldbc_backup_temp_name(const char *name);
+int sqldbc_backup_make_temp(dbc_ctx *ctx, const char *path, char **tmp_path);
+int sqldbc_backup_database_name(dbc_ctx *ctx, char **name);
+
+/* The stamp (backup_stamp.c): written into a finished copy dest (whatever
+ * had the stamp's name replaced), and whether db (opened read-only)
+ * carries the stamp of a copy of database published as path. */
+int sqldbc_backup_write_stamp(dbc_ctx *ctx, sqlite3 *dest, const char *database, const char *path);
+bool sqldbc_backup_stamped(sqlite3 *db, const char *database, const char *path);
 /* backup_base.c: one integer (a PRAGMA's); the SQLite code. */
 int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out);
 
@@ -185,7 +220,7 @@ void sqldbc_backup_scratch_unregister(void);
 
 /* A backup's start on db: refused inside a transaction (the copy needs a
  * read transaction of its own and holds only committed work); the call's
- * rescue prepared. DBC_ERROR with the error set. backup_file.c. */
+ * rescue prepared. DBC_ERROR with the error set. backup_base.c. */
 int sqldbc_backup_prepare(dbc_ctx *ctx, sqlite3 *db);
 
 #endif

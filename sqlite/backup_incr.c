@@ -6,7 +6,7 @@
  * core/backup/backup_page_hashes.c).
  *
  * The pages are read inside one read transaction of the caller's
- * connection, as a full copy reads them (backup_file.c): the same snapshot
+ * connection, as a full copy reads them (backup_copy.c): the same snapshot
  * gives the source's fingerprint and per-table content. In
  * rollback-journal mode they come straight from the database file
  * (backup_exact.c) and each is taken as the sink below takes a page;
@@ -37,6 +37,7 @@
 #include "backup/backup.h"
 #include "base/clock.h"
 #include "backup_glue.h"
+#include "sqlite_grow.h"
 #include "vfs_base.h"
 
 #include <errno.h>
@@ -78,21 +79,13 @@ static int grow(sink_state *st, int64_t pages)
 {
 	if (pages <= st->cap)
 		return SQLITE_OK;
-	/* why: two arrays with one capacity, in SQLite's allocator (the VFS
-	 * frees them with sqlite3_free) */
-	int64_t cap = st->cap ? st->cap : 1024;
-	while (cap < pages)
-		cap *= 2;
-	unsigned char *c = sqlite3_realloc64(st->cur, (sqlite3_uint64)(cap * DBC_PAGE_HASH));
-	if (!c)
+	/* two arrays of one room, in SQLite's allocator (the VFS frees them
+	 * with sqlite3_free); written's new pages zeroed */
+	size_t cur_cap = (size_t)st->cap, written_cap = (size_t)st->cap;
+	if (!sqldbc_reserve(&st->cur, (size_t)pages, &cur_cap, DBC_PAGE_HASH, 1024) ||
+	    !sqldbc_reserve(&st->written, (size_t)pages, &written_cap, 1, 1024))
 		return SQLITE_NOMEM;
-	st->cur = c;
-	unsigned char *w = sqlite3_realloc64(st->written, (sqlite3_uint64)cap);
-	if (!w)
-		return SQLITE_NOMEM;
-	memset(w + st->cap, 0, (size_t)(cap - st->cap));
-	st->written = w;
-	st->cap = cap;
+	st->cap = (int64_t)written_cap;
 	return SQLITE_OK;
 }
 

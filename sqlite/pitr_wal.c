@@ -4,6 +4,7 @@
  * caller holds what keeps the frames it reads from being overwritten.
  */
 #include "pitr_wal.h"
+#include "base/heap_grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -189,25 +190,19 @@ typedef struct txn_buf {
 	unsigned char *data;
 } txn_buf;
 
-/* Room for one more page, grown by doubling (a fresh scan starts at
- * first pages). Not zeroed: only pages copied in are read. why: by hand,
- * two arrays share one capacity and the pages must not be zeroed
- * (dbc_heap_reserve zeroes: 256 KB a commit). */
+/* Room for one more page, grown by dbc_reserve_with (a fresh scan starts
+ * at first pages): two arrays of one room, not zeroed (only pages copied
+ * in are read; zeroing would cost 256 KB a commit). */
 static int txn_add(txn_buf *t, const wal_header *h, uint32_t first, uint32_t pgno,
                    const unsigned char *page)
 {
 	if (t->n == t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : first;
-		if (cap <= t->cap)
+		size_t need = (size_t)t->n + 1, pgno_cap = t->cap, data_cap = t->cap;
+		if (!dbc_reserve_with(realloc, false, &t->pgno, need, &pgno_cap, sizeof *t->pgno, first) ||
+		    !dbc_reserve_with(realloc, false, &t->data, need, &data_cap, h->page_size, first) ||
+		    data_cap > UINT32_MAX)
 			return -1;
-		uint32_t *p = realloc(t->pgno, (size_t)cap * sizeof *p);
-		if (p)
-			t->pgno = p;
-		unsigned char *d = p ? realloc(t->data, (size_t)cap * h->page_size) : NULL;
-		if (!d)
-			return -1;
-		t->data = d;
-		t->cap = cap;
+		t->cap = (uint32_t)data_cap;
 	}
 	t->pgno[t->n] = pgno;
 	memcpy(t->data + (size_t)t->n * h->page_size, page, h->page_size);

@@ -81,6 +81,7 @@ typedef struct cli_pg_toc {
 	 * scratch role may call those, nothing else of dbcare's */
 	char **dbcare_fns;
 	int nfns;
+	size_t cap_fns; /* dbcare_fns's room */
 } cli_pg_toc;
 /* Reads the dump's table of contents; -1 with *err when pg_restore cannot
  * (the archive is damaged). The directories of the lists that a killed

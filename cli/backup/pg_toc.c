@@ -177,12 +177,10 @@ static int add_function(cli_pg_toc *t, const char *name, size_t n)
 	for (int i = 0; i < t->nfns; i++)
 		if (strlen(t->dbcare_fns[i]) == n && strncmp(t->dbcare_fns[i], name, n) == 0)
 			return 0;
-	/* why: one item more to a list of a few function names */
-	char **v = realloc(t->dbcare_fns, (size_t)(t->nfns + 1) * sizeof *v);
-	if (!v)
+	if (!dbc_heap_reserve(&t->dbcare_fns, (size_t)t->nfns + 1, &t->cap_fns, sizeof *t->dbcare_fns,
+	                      8))
 		return -1;
-	t->dbcare_fns = v;
-	return (v[t->nfns++] = strndup(name, n)) ? 0 : -1;
+	return (t->dbcare_fns[t->nfns++] = strndup(name, n)) ? 0 : -1;
 }
 
 /* The functions of the schema dbcare the dump's triggers call: the first

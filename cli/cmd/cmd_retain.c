@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 
 #include "base/clock.h"
+#include "base/heap_grow.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -30,22 +31,20 @@ static long long num(const cli_rows *r, int row, int col)
 }
 
 /* The total of policy name, added when new; NULL when out of memory. */
-static policy_total *total_of(policy_total **t, int *n, const char *name)
+static policy_total *total_of(policy_total **t, int *n, size_t *cap, const char *name)
 {
 	for (int i = 0; i < *n; i++)
 		if (strcmp((*t)[i].name, name) == 0)
 			return &(*t)[i];
-	/* why: one item more to a list of a few policies' names */
-	policy_total *more = realloc(*t, sizeof(policy_total) * (size_t)(*n + 1));
-	if (!more)
+	if (!dbc_heap_reserve(t, (size_t)*n + 1, cap, sizeof **t, 8))
 		return NULL;
-	*t = more;
-	more[*n] = (policy_total){.name = strdup(name)};
-	return &more[(*n)++];
+	(*t)[*n] = (policy_total){.name = strdup(name)};
+	return &(*t)[(*n)++];
 }
 
 /* One committed call; moved = rows archived or deleted; -1 on error. */
-static int one_batch(cli_db *db, cli_opts *o, policy_total **t, int *n, long long *moved)
+static int one_batch(cli_db *db, cli_opts *o, policy_total **t, int *n, size_t *cap,
+                     long long *moved)
 {
 	cli_rows r = {0};
 	const char *p[1] = {o->policy};
@@ -66,7 +65,7 @@ static int one_batch(cli_db *db, cli_opts *o, policy_total **t, int *n, long lon
 	    bc = cli_col(&r, "blocked"), rc = cli_col(&r, "remaining");
 	*moved = 0;
 	for (int i = 0; i < r.nrows; i++) {
-		policy_total *pt = total_of(t, n, cli_cell(&r, i, pc) ? cli_cell(&r, i, pc) : "");
+		policy_total *pt = total_of(t, n, cap, cli_cell(&r, i, pc) ? cli_cell(&r, i, pc) : "");
 		if (!pt) {
 			cli_rows_free(&r);
 			return -1;
@@ -142,13 +141,14 @@ typedef struct archived_acc {
 	cli_opts *o;
 	policy_total **t;
 	int *n, batches;
+	size_t *cap; /* *t's room */
 	long long moved;
 } archived_acc;
 
 static int add_archived(void *arg, const char *policy, long long rows)
 {
 	archived_acc *a = arg;
-	policy_total *pt = total_of(a->t, a->n, policy);
+	policy_total *pt = total_of(a->t, a->n, a->cap, policy);
 	if (!pt)
 		return -1;
 	pt->archived += rows;
@@ -182,9 +182,10 @@ int cmd_retain(cli_db *db, cli_opts *o)
 		return attached;
 	policy_total *t = NULL;
 	int n = 0, batches = 0, rc = CLI_OK;
+	size_t cap = 0;
 	/* the policies archiving into another database first (the applies
 	 * below leave them alone) */
-	archived_acc acc = {.o = o, .t = &t, .n = &n};
+	archived_acc acc = {.o = o, .t = &t, .n = &n, .cap = &cap};
 	rc = cli_retain_archive(db, o, add_archived, &acc);
 	if (rc != CLI_OK) {
 		for (int i = 0; i < n; i++)
@@ -198,7 +199,7 @@ int cmd_retain(cli_db *db, cli_opts *o)
 	long long moved_all = 0;
 	for (;;) {
 		long long moved = 0;
-		if (one_batch(db, o, &t, &n, &moved) != 0) {
+		if (one_batch(db, o, &t, &n, &cap, &moved) != 0) {
 			rc = CLI_ERROR;
 			stopped = "error";
 			break;

@@ -4,6 +4,7 @@
 #include "files.h"
 
 #include "cli/cli.h"
+#include "base/heap_grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,8 +46,9 @@ char *cli_read_file(const char *path)
 	while (buf && len <= MAX_READ_BYTES && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
 		len += got;
 		if (len + 1 == cap) {
-			/* why: a text buffer that stops at the read limit, not an array */
-			cap = cap * 2 <= MAX_READ_BYTES + 2 ? cap * 2 : MAX_READ_BYTES + 2;
+			/* grown as every array, but never past the read limit */
+			if (!dbc_grown_capacity(cap, len + 2, 1, 0, &cap) || cap > MAX_READ_BYTES + 2)
+				cap = MAX_READ_BYTES + 2;
 			char *more = realloc(buf, cap);
 			if (!more)
 				free(buf);

@@ -103,12 +103,13 @@ static bool room_for_page(dbc_page_map *pm, int64_t pgno)
 static bool add_cell(dbc_page_map *pm, int64_t key, uint32_t child)
 {
 	/* a bound on what garbage pages may make us keep: real interior pages
-	 * are a small share of a file (why: the size dbc_heap_reserve would
-	 * grow to, checked before it grows) */
-	size_t want = pm->capkept == 0 ? 4096 : pm->capkept * 2;
-	if ((size_t)pm->nkept >= pm->capkept &&
-	    (want > (size_t)(64 * (pm->pages + 1024)) ||
-	     !dbc_heap_reserve(&pm->kept, (size_t)pm->nkept + 1, &pm->capkept, sizeof *pm->kept, 4096)))
+	 * are a small share of a file (the room dbc_heap_reserve would grow
+	 * to, checked before it grows) */
+	size_t need = (size_t)pm->nkept + 1, want;
+	if (need > pm->capkept &&
+	    (!dbc_grown_capacity(pm->capkept, need, sizeof *pm->kept, 4096, &want) ||
+	     want > (size_t)(64 * (pm->pages + 1024)) ||
+	     !dbc_heap_reserve(&pm->kept, need, &pm->capkept, sizeof *pm->kept, 4096)))
 		return false;
 	pm->kept[pm->nkept++] = (cell){key, child};
 	return true;

@@ -4,7 +4,9 @@
  * path, failing or not, can leak: the glue frees it once at the end.
  */
 #include "base/dbc.h"
+#include "base/heap_grow.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,16 +196,21 @@ void *dbc_zalloc(dbc_ctx *ctx, size_t size)
 int dbc_grow(dbc_ctx *ctx, void *items, int n, int *cap, size_t size, int first)
 {
 	void **slot = items;
+	size_t ncap;
 	if (n < *cap)
 		return DBC_OK;
-	int ncap = *cap ? *cap * 2 : first;
-	void *grown = dbc_zalloc(ctx, size * (size_t)ncap);
+	if (!dbc_grown_capacity((size_t)*cap, (size_t)n + 1, size, (size_t)first, &ncap) ||
+	    ncap > INT_MAX) {
+		set_oom(ctx);
+		return DBC_ERROR;
+	}
+	void *grown = dbc_zalloc(ctx, size * ncap);
 	if (!grown)
 		return DBC_ERROR;
 	if (n)
 		memcpy(grown, *slot, size * (size_t)n);
 	*slot = grown;
-	*cap = ncap;
+	*cap = (int)ncap;
 	return DBC_OK;
 }
 
@@ -349,10 +356,12 @@ static bool buf_reserve(dbc_buf *b, size_t extra)
 		return false;
 	if (b->len + extra + 1 <= b->cap)
 		return true;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	char *nd = dbc_alloc(b->ctx, cap);
+	size_t cap = 0;
+	char *nd = NULL;
+	if (dbc_grown_capacity(b->cap, b->len + extra + 1, 1, 256, &cap))
+		nd = dbc_alloc(b->ctx, cap);
+	else
+		set_oom(b->ctx);
 	if (!nd) {
 		b->oom = true;
 		return false;
@@ -463,14 +472,19 @@ static dbc_value *rows_next(dbc_rows *rows)
 {
 	size_t row_size = sizeof(dbc_value) * (size_t)rows->ncol;
 	if (rows->nrows == rows->cap) {
-		int ncap = rows->cap ? rows->cap * 2 : 16;
-		dbc_value *grown = dbc_alloc(rows->ctx, row_size * (size_t)ncap);
+		size_t ncap;
+		if (!dbc_grown_capacity((size_t)rows->cap, (size_t)rows->nrows + 1, row_size, 16, &ncap) ||
+		    ncap > INT_MAX) {
+			set_oom(rows->ctx);
+			return NULL;
+		}
+		dbc_value *grown = dbc_alloc(rows->ctx, row_size * ncap);
 		if (!grown)
 			return NULL;
 		if (rows->nrows)
 			memcpy(grown, rows->cells, row_size * (size_t)rows->nrows);
 		rows->cells = grown;
-		rows->cap = ncap;
+		rows->cap = (int)ncap;
 	}
 	return rows->cells + (size_t)rows->nrows * (size_t)rows->ncol;
 }

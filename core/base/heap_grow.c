@@ -10,12 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool dbc_heap_reserve(void *items, size_t need, size_t *cap, size_t size, size_t first)
+bool dbc_grown_capacity(size_t cap, size_t need, size_t size, size_t first, size_t *grown)
 {
-	void **slot = items;
-	if (need <= *cap)
-		return true;
-	size_t ncap = *cap ? *cap : first ? first : 1;
+	size_t ncap = cap ? cap : first ? first : 1;
 	while (ncap < need) {
 		if (ncap > SIZE_MAX / 2)
 			return false;
@@ -23,11 +20,30 @@ bool dbc_heap_reserve(void *items, size_t need, size_t *cap, size_t size, size_t
 	}
 	if (size && ncap > SIZE_MAX / size)
 		return false;
-	void *grown = realloc(*slot, ncap * size);
+	*grown = ncap;
+	return true;
+}
+
+bool dbc_reserve_with(dbc_resize_fn resize, bool zero, void *items, size_t need, size_t *cap,
+                      size_t size, size_t first)
+{
+	void **slot = items;
+	size_t ncap;
+	if (need <= *cap)
+		return true;
+	if (!dbc_grown_capacity(*cap, need, size, first, &ncap))
+		return false;
+	void *grown = resize(*slot, ncap * size);
 	if (!grown)
 		return false;
-	memset((char *)grown + *cap * size, 0, (ncap - *cap) * size);
+	if (zero)
+		memset((char *)grown + *cap * size, 0, (ncap - *cap) * size);
 	*slot = grown;
 	*cap = ncap;
 	return true;
+}
+
+bool dbc_heap_reserve(void *items, size_t need, size_t *cap, size_t size, size_t first)
+{
+	return dbc_reserve_with(realloc, true, items, need, cap, size, first);
 }

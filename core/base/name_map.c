@@ -3,7 +3,9 @@
  * used (live or deleted), so a probe always ends at an empty slot.
  */
 #include "base/name_map.h"
+#include "base/heap_grow.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -44,12 +46,13 @@ static int grow(dbc_ctx *ctx, dbc_name_map *m)
 	int live = 0;
 	for (int i = 0; i < m->cap; i++)
 		live += m->slots[i].key && m->slots[i].value >= 0;
-	/* why: a hash table's slots, a power of two rehashed anew, not an
-	 * array that keeps its items */
-	dbc_name_map g = {.cap = 16};
-	while (g.cap < 4 * (live + 1))
-		g.cap *= 2;
-	g.slots = dbc_zalloc(ctx, sizeof(slot) * (size_t)g.cap);
+	/* a power of two of at least 16 slots, four per live key and the next,
+	 * rehashed anew */
+	size_t slots;
+	if (!dbc_grown_capacity(0, 4 * ((size_t)live + 1), sizeof(slot), 16, &slots) || slots > INT_MAX)
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	dbc_name_map g = {.cap = (int)slots};
+	g.slots = dbc_zalloc(ctx, sizeof(slot) * slots);
 	if (!g.slots)
 		return DBC_ERROR;
 	for (int i = 0; i < m->cap; i++)

@@ -8,6 +8,7 @@
  * use the call's arena instead (js_alloc).
  */
 #include "jsonschema/js_private.h"
+#include "base/heap_grow.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -84,11 +85,14 @@ static void *slab_take(js_alloc *a, size_t n, size_t align)
 		return js_alloc_bytes(a, n);
 	size_t pad = (size_t)(-(uintptr_t)a->slab) & (align - 1);
 	if (!a->slab || a->slab_left < pad + n) {
-		size_t size = a->slab_size ? a->slab_size * 2 : JS_SLAB_FIRST;
-		if (size > JS_SLAB)
+		/* twice the last slab (JS_SLAB_FIRST the first), at most JS_SLAB,
+		 * then doubled to hold n (at most JS_SLAB_DIRECT) */
+		size_t size;
+		if (!dbc_grown_capacity(a->slab_size, a->slab_size + 1, 1, JS_SLAB_FIRST, &size) ||
+		    size > JS_SLAB)
 			size = JS_SLAB;
-		while (size < n)
-			size *= 2;
+		if (!dbc_grown_capacity(size, n, 1, 0, &size))
+			return js_alloc_bytes(a, n);
 		char *slab = a->unzeroed && !a->pool ? dbc_alloc(a->ctx, size) : js_alloc_bytes(a, size);
 		if (!slab)
 			return NULL;
