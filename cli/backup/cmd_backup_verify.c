@@ -271,7 +271,7 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_c
 	char *now = NULL, *opened = NULL;
 	/* a sealed dump: opened (its SHA-256 checked above) into a scratch
 	 * file without a name, which pg_restore reads */
-	if (cli_is_sealed(path) && !(opened = cli_unseal_to_temp(path, NULL, why)))
+	if (cli_is_sealed(path) && !(opened = cli_unseal_to_temp(path, why)))
 		return *why ? 0 : -1;
 	int restored = restored_contents(db, o, opened ? opened : path, check, &now, why);
 	cli_scratch_release(opened);
