@@ -31,10 +31,12 @@
 static char *result_json(const cli_rows *row, double ms, const char *why, const char *recorded,
                          const char *restored, int read_tables)
 {
-	long long tables = 0, rows = 0, mismatches = 0;
-	if (recorded && restored &&
-	    cli_pg_contents_count(recorded, restored, &tables, &rows, &mismatches) != 0)
-		tables = rows = mismatches = 0;
+	cli_pg_content_counts c = {0, 0, 0};
+	char *ignored = NULL; /* the reason is the verification's (why) */
+	if (recorded && restored && cli_pg_contents_compare(recorded, restored, &ignored, &c) != 0)
+		c = (cli_pg_content_counts){0, 0, 0};
+	free(ignored);
+	long long tables = c.tables, rows = c.rows, mismatches = c.mismatches;
 	if (!recorded && read_tables > 0)
 		tables = read_tables; /* pgBackRest: tables read back, none recorded */
 	json_t *o = json_pack("{s:I, s:s, s:f, s:I, s:I, s:I, s:b, s:s?}", "backup_id",

@@ -248,19 +248,13 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_c
 {
 	const char *path = cli_cell(row, 0, 2), *sha = cli_cell(row, 0, 3);
 	const char *contents = cli_cell(row, 0, 4);
-	if (sha) {
-		char now[65];
-		if (cli_file_sha256(path, now) != 0) {
-			if (asprintf(why, "its file cannot be read: %s", strerror(errno)) < 0)
-				*why = NULL;
-			return 0;
-		}
-		if (strcmp(now, sha) != 0) {
-			*why = strdup("its content differs from the dump that was recorded (the file's "
-			              "SHA-256)");
-			return 0;
-		}
-	}
+	/* the file first: a byte changed since the backup fails it */
+	bool oom = false;
+	*why = cli_file_mismatch(path, sha, &oom);
+	if (oom)
+		cli_errorf("out of memory");
+	if (*why || oom)
+		return oom ? -1 : 0;
 	/* a sealed dump is the one the row names: published under its path
 	 * (another database's copied over it, row and all, names its own),
 	 * taken from this database (its identity: another's published under
@@ -277,7 +271,7 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_c
 	char *now = NULL, *opened = NULL;
 	/* a sealed dump: opened (its SHA-256 checked above) into a scratch
 	 * file without a name, which pg_restore reads */
-	if (cli_is_sealed(path) && !(opened = cli_unseal_to_temp(path, NULL, why)))
+	if (cli_is_sealed(path) && !(opened = cli_unseal_to_temp(path, why)))
 		return *why ? 0 : -1;
 	int restored = restored_contents(db, o, opened ? opened : path, check, &now, why);
 	cli_scratch_release(opened);
@@ -285,17 +279,14 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_c
 		return *why ? 0 : -1;
 	/* a content difference first; else what check found */
 	char *checked = *why;
-	*why = NULL;
-	int rc = cli_pg_contents_compare(contents, now, why);
+	cli_pg_content_counts counts;
+	int rc = cli_pg_contents_compare(contents, now, why, &counts);
 	if (rc == 0 && !*why)
 		*why = checked;
 	else
 		free(checked);
-	if (rc == 0 && !*why) {
-		json_t *doc = json_loads(now, 0, NULL);
-		*tables = (int)json_object_size(doc);
-		json_decref(doc);
-	}
+	if (rc == 0 && !*why)
+		*tables = (int)counts.tables;
 	if (content)
 		*content = now;
 	else

@@ -18,12 +18,23 @@
  * them); row security is off, so a role it would filter fails instead of
  * recording fewer rows. *json is malloc'd. */
 int cli_pg_contents(cli_db *db, cli_opts *o, char **json);
-/* Compares a recorded content with one read now; *why (malloc'd) names the
- * first difference, NULL when they agree. -1 when one does not parse. */
-int cli_pg_contents_compare(const char *recorded, const char *now, char **why);
+/* A recorded content against one read now, judged by the core
+ * (backup/backup_content.h): *why (malloc'd) names the first difference,
+ * NULL when they agree; counts (NULL: not wanted) are the copy's tables,
+ * the recorded rows of the tables both have and the tables that differ.
+ * -1 when one does not parse. */
+typedef struct cli_pg_content_counts {
+	long long tables, rows, mismatches;
+} cli_pg_content_counts;
+int cli_pg_contents_compare(const char *recorded, const char *now, char **why,
+                            cli_pg_content_counts *counts);
 
 /* SHA-256 of a file's bytes in lowercase hex; -1 with errno. */
 int cli_file_sha256(const char *path, char hex[65]);
+/* Why the file at path is not the one whose SHA-256 was recorded (the
+ * core's rule, backup/backup_content.h): malloc'd, NULL when it is (or
+ * recorded is NULL); *oom set when the answer could not be allocated. */
+char *cli_file_mismatch(const char *path, const char *recorded, bool *oom);
 
 /* The scratch role and database a dump is restored into, both named
  * dbcare_verify_<backend pid>_<epoch seconds> (the pid of the verifying
@@ -106,11 +117,6 @@ int cli_backup_row(cli_db *db, cli_opts *o, const char *id, const char *path, co
 typedef int (*cli_restored_check)(cli_db *restored, cli_opts *o, char **why);
 int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
                     char **why, int *tables, char **content);
-/* Counts of a drill (pg_contents.c): the tables and rows of the recorded
- * content, and how many tables differ between recorded and restored
- * (missing, added, another count or hash). -1 when one does not parse. */
-int cli_pg_contents_count(const char *recorded, const char *restored, long long *tables,
-                          long long *rows, long long *mismatches);
 /* dbcare backup drill [BACKUP]: its method's drill hook (backup_dispatch.c). */
 int cli_backup_drill(cli_db *db, cli_opts *o);
 

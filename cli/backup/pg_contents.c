@@ -17,10 +17,16 @@
  * the reader's rights; row security is off (no policy runs), and the
  * types' output functions are the server's (a base type needs a
  * superuser).
+ *
+ * The command only reads: whether a copy's content is its record's, and
+ * in which words it is not, is the core's (backup/backup_content.h, the
+ * rule that judges SQLite's copies too).
  */
 #include "pg_backup.h"
+#include "cli/common/files.h"
 
-#include <jansson.h>
+#include "backup/backup_content.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,92 +69,18 @@ int cli_pg_contents(cli_db *db, cli_opts *o, char **json)
 	return *json ? 0 : -1;
 }
 
-static const char *member_text(json_t *table, const char *key, char buf[32])
+int cli_pg_contents_compare(const char *recorded, const char *now, char **why,
+                            cli_pg_content_counts *counts)
 {
-	json_t *v = json_object_get(table, key);
-	if (json_is_integer(v)) {
-		snprintf(buf, 32, "%lld", (long long)json_integer_value(v));
-		return buf;
-	}
-	return json_is_string(v) ? json_string_value(v) : "?";
-}
-
-int cli_pg_contents_compare(const char *recorded, const char *now, char **why)
-{
-	json_t *was = json_loads(recorded, 0, NULL), *is = json_loads(now, 0, NULL);
-	*why = NULL;
-	int rc = 0;
-	if (!json_is_object(was) || !json_is_object(is)) {
-		rc = -1;
-		goto out;
-	}
-	const char *name;
-	json_t *t;
-	json_object_foreach(was, name, t)
-	{
-		json_t *u = json_object_get(is, name);
-		char a[32], b[32];
-		if (!u) {
-			if (asprintf(why, "table %s is missing from the restored copy", name) < 0)
-				*why = NULL;
-			goto out;
-		}
-		const char *rw = member_text(t, "rows", a), *rn = member_text(u, "rows", b);
-		if (strcmp(rw, rn) != 0) {
-			if (asprintf(why, "table %s has %s rows in the restored copy, %s at the backup", name,
-			             rn, rw) < 0)
-				*why = NULL;
-			goto out;
-		}
-		if (strcmp(member_text(t, "hash", a), member_text(u, "hash", b)) != 0) {
-			if (asprintf(why,
-			             "the rows of table %s differ from those at the backup (same count, "
-			             "another content hash)",
-			             name) < 0)
-				*why = NULL;
-			goto out;
-		}
-	}
-	json_object_foreach(is, name, t)
-	{
-		if (!json_object_get(was, name)) {
-			if (asprintf(why, "table %s of the restored copy was not there at the backup", name) <
-			    0)
-				*why = NULL;
-			goto out;
-		}
-	}
-out:
-	json_decref(was);
-	json_decref(is);
-	return rc;
-}
-
-int cli_pg_contents_count(const char *recorded, const char *restored, long long *tables,
-                          long long *rows, long long *mismatches)
-{
-	json_t *was = json_loads(recorded, 0, NULL);
-	json_t *is = restored ? json_loads(restored, 0, NULL) : json_object();
-	*tables = *rows = *mismatches = 0;
-	int rc = json_is_object(was) && json_is_object(is) ? 0 : -1;
-	const char *name;
-	json_t *t;
-	json_object_foreach(rc == 0 ? was : NULL, name, t)
-	{
-		json_t *u = json_object_get(is, name);
-		char a[32], b[32];
-		(*tables)++;
-		*rows += json_integer_value(json_object_get(t, "rows"));
-		if (!u || strcmp(member_text(t, "rows", a), member_text(u, "rows", b)) != 0 ||
-		    strcmp(member_text(t, "hash", a), member_text(u, "hash", b)) != 0)
-			(*mismatches)++;
-	}
-	json_object_foreach(rc == 0 ? is : NULL, name, t)
-	{
-		if (!json_object_get(was, name))
-			(*mismatches)++;
-	}
-	json_decref(was);
-	json_decref(is);
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
+	dbc_backup_content_verdict v;
+	int rc = dbc_backup_content_judge(&ctx, recorded, now, &v) == DBC_OK ? 0 : -1;
+	*why = rc == 0 && v.why ? strdup(v.why) : NULL;
+	if (rc == 0 && v.why && !*why)
+		rc = -1; /* out of memory: no verdict */
+	if (counts)
+		*counts = (cli_pg_content_counts){v.tables, v.rows, v.mismatches};
+	dbc_ctx_finish(&ctx);
 	return rc;
 }

@@ -26,7 +26,7 @@ FILE *pitr_segment_fopen(const char *path, char **scratch)
 		return f;
 	}
 	char *why = NULL;
-	*scratch = cli_unseal_to_temp(path, NULL, &why);
+	*scratch = cli_unseal_to_temp(path, &why);
 	if (!*scratch) {
 		if (why) /* NULL: the error (a missing or wrong key) was printed */
 			cli_errorf("cannot open the sealed log segment %s: %s", path, why);

@@ -64,7 +64,7 @@ static int copy_plain(const char *path, int in, int fd)
 	char *scratch = NULL, *why = NULL, buf[1 << 16];
 	int src = in;
 	if (cli_is_sealed(path)) {
-		if (!(scratch = cli_unseal_to_temp(path, NULL, &why))) {
+		if (!(scratch = cli_unseal_to_temp(path, &why))) {
 			if (why)
 				cli_errorf("cannot open the sealed base %s: %s", path, why);
 			free(why);

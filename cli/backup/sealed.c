@@ -271,7 +271,7 @@ void cli_scratch_release(char *path)
 	free(path);
 }
 
-char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why)
+char *cli_unseal_to_temp(const char *path, char **why)
 {
 	dbc_container_key key = {{0}, false};
 	dbc_container_err err = {{0}, false};
@@ -294,10 +294,6 @@ char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why)
 		close(out);
 	if (in >= 0)
 		close(in);
-	if (rc == 0 && want_sha && strcmp(sums.sealed_sha256, want_sha) != 0)
-		rc = -1, err.key = false,
-		snprintf(err.msg, sizeof err.msg,
-		         "its content differs from the dump that was recorded (the file's SHA-256)");
 	if (rc != 0) {
 		cli_scratch_release(tmp);
 		if (err.key) /* a missing or wrong key says nothing about the file */

@@ -51,9 +51,10 @@ char *cli_sealed_target_mismatch(const char *path, const char *target_id, const 
 char *cli_scratch_beside(const char *near);
 void cli_scratch_release(char *path);
 /* Opens the sealed file path into a new scratch file under TMPDIR
- * (returned; the caller releases it with cli_scratch_release), its SHA-256 checked against want_sha
- * when given. NULL: *why (malloc'd) says what is wrong with the file, or
- * NULL when the error (a missing or wrong key) was printed. */
-char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why);
+ * (returned; the caller releases it with cli_scratch_release); a file
+ * checked against its row's SHA-256 is checked before (cli_file_mismatch,
+ * the core's rule). NULL: *why (malloc'd) says what is wrong with the
+ * file, or NULL when the error (a missing or wrong key) was printed. */
+char *cli_unseal_to_temp(const char *path, char **why);
 
 #endif

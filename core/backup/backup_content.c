@@ -40,18 +40,12 @@ char *dbc_backup_content_text(dbc_ctx *ctx, const dbc_backup_image *img)
 	return text;
 }
 
-dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64_t *tables,
-                                           int *version)
+/* The array of the positional forms ([[name, rows, hash(, windows)], ...]). */
+static bool read_array(dbc_ctx *ctx, json_t *a, dbc_backup_table **table, int64_t *tables)
 {
-	*tables = 0;
-	*version = 0;
-	json_t *doc = text ? json_loads(text, 0, NULL) : NULL, *a = doc;
-	int v = 1;
-	if (json_is_object(doc) && json_unpack(doc, "{s:i,s:o}", "version", &v, "tables", &a) != 0)
-		a = NULL;
-	size_t n = json_is_array(a) && v >= 1 ? json_array_size(a) : 0;
+	size_t n = json_is_array(a) ? json_array_size(a) : 0;
 	dbc_backup_table *out = n ? dbc_zalloc(ctx, n * sizeof *out) : NULL;
-	bool ok = out != NULL;
+	bool ok = json_is_array(a) && (n == 0 || out != NULL);
 	for (size_t i = 0; ok && i < n; i++) {
 		const char *name, *hash;
 		json_int_t rows;
@@ -65,14 +59,48 @@ dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64
 			memcpy(out[i].hash, hash, DBC_BACKUP_CONTENT_HEX + 1);
 		}
 	}
+	*table = ok ? out : NULL;
+	*tables = ok ? (int64_t)n : 0;
+	return ok;
+}
+
+bool dbc_backup_content_read(dbc_ctx *ctx, const char *text, dbc_backup_table **table,
+                             int64_t *tables, int *version)
+{
+	*table = NULL;
+	*tables = 0;
+	*version = 0;
+	json_t *doc = text ? json_loads(text, 0, NULL) : NULL, *a = doc;
+	int v = 1;
+	bool ok;
+	if (json_is_object(doc) && !json_object_get(doc, "version"))
+		ok = dbc_backup_content_read_keyed(ctx, doc, table, tables);
+	else
+		ok = (!json_is_object(doc) ||
+		      json_unpack(doc, "{s:i,s:o}", "version", &v, "tables", &a) == 0) &&
+		     v >= 1 && read_array(ctx, a, table, tables);
 	json_decref(doc);
 	if (!ok) {
 		dbc_error_clear(ctx); /* out of memory or a row edited: compared as none */
+		*table = NULL;
+		*tables = 0;
+		return false;
+	}
+	*version = v;
+	return true;
+}
+
+dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64_t *tables,
+                                           int *version)
+{
+	dbc_backup_table *table;
+	/* an empty list is none: nothing to compare */
+	if (!dbc_backup_content_read(ctx, text, &table, tables, version) || !table) {
+		*tables = 0;
+		*version = 0;
 		return NULL;
 	}
-	*tables = (int64_t)n;
-	*version = v;
-	return out;
+	return table;
 }
 
 char *dbc_backup_content_mismatch(dbc_ctx *ctx, const dbc_backup_table *source, int64_t nsource,
@@ -98,6 +126,51 @@ char *dbc_backup_content_mismatch(dbc_ctx *ctx, const dbc_backup_table *source, 
 		i++, k++;
 	}
 	return NULL;
+}
+
+const char *dbc_backup_content_why(dbc_ctx *ctx, const dbc_backup_table *source, int64_t nsource,
+                                   int source_version, const dbc_backup_table *copy, int64_t ncopy,
+                                   int copy_version)
+{
+	if (source_version != copy_version)
+		return "its content was hashed with another row digest than its record's";
+	char *why = dbc_backup_content_mismatch(ctx, source, nsource, copy, ncopy);
+	return why || !ctx->failed ? why : "out of memory";
+}
+
+int64_t dbc_backup_content_count(const dbc_backup_table *source, int64_t nsource,
+                                 const dbc_backup_table *copy, int64_t ncopy, int64_t *rows)
+{
+	int64_t i = 0, k = 0, bad = 0;
+	*rows = 0;
+	while (i < nsource || k < ncopy) {
+		int cmp = i == nsource ? 1 : k == ncopy ? -1 : strcmp(source[i].name, copy[k].name);
+		if (cmp == 0) {
+			*rows += source[i].rows;
+			bad += source[i].rows != copy[k].rows || strcmp(source[i].hash, copy[k].hash) != 0;
+			i++, k++;
+		} else {
+			bad++;
+			cmp < 0 ? i++ : k++;
+		}
+	}
+	return bad;
+}
+
+int dbc_backup_content_judge(dbc_ctx *ctx, const char *recorded, const char *copy,
+                             dbc_backup_content_verdict *v)
+{
+	dbc_backup_table *was, *is;
+	int64_t nwas, nis;
+	int vwas, vis;
+	memset(v, 0, sizeof *v);
+	if (!dbc_backup_content_read(ctx, recorded, &was, &nwas, &vwas) ||
+	    !dbc_backup_content_read(ctx, copy, &is, &nis, &vis))
+		return DBC_ERROR;
+	v->tables = nis;
+	v->mismatches = dbc_backup_content_count(was, nwas, is, nis, &v->rows);
+	v->why = dbc_backup_content_why(ctx, was, nwas, vwas, is, nis, vis);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
 char *dbc_backup_own_record(dbc_ctx *ctx, const dbc_backup_image *img)

@@ -57,20 +57,17 @@ static const char *mismatch(dbc_ctx *ctx, const dbc_backup_image *source,
 		return "its storage check failed";
 	if (source && strcmp(source->fingerprint, copy->fingerprint) != 0)
 		return "its schema fingerprint differs from the source's";
-	if (source && source->table && copy->table && source->content_version != copy->content_version)
-		return "its content was hashed with another row digest than its record's";
-	if (source && source->table && copy->table) {
-		char *why = dbc_backup_content_mismatch(ctx, source->table, source->tables, copy->table,
-		                                        copy->tables);
-		if (why || ctx->failed)
-			return why ? why : "out of memory";
-	}
+	const char *why =
+	    source && source->table && copy->table
+	        ? dbc_backup_content_why(ctx, source->table, source->tables, source->content_version,
+	                                 copy->table, copy->tables, copy->content_version)
+	        : NULL;
+	if (why)
+		return why;
 	if (source && strcmp(source->rows_digest, copy->rows_digest) != 0)
 		return "its row counts differ from the source's";
-	if (source && source->file_sha256 &&
-	    (!copy->file_sha256 || strcmp(source->file_sha256, copy->file_sha256) != 0))
-		return "its content differs from the copy that was verified (the file's SHA-256)";
-	return NULL;
+	return source ? dbc_backup_file_mismatch(ctx, source->file_sha256, copy->file_sha256, NULL)
+	              : NULL;
 }
 
 static json_t *image_json(const char *path, const dbc_backup_image *img, double ms, bool verified)

@@ -97,28 +97,6 @@ static int record(dbc_ctx *ctx, drill *d, char **json)
 	return drill_json(ctx, d, json);
 }
 
-/* How many tables differ between the record and the restored image (a
- * table missing on either side, another row count or content hash), and
- * the rows the record holds. Both lists are in name order. */
-static int64_t count_mismatches(const dbc_backup_table *rec, int64_t nrec,
-                                const dbc_backup_table *img, int64_t nimg, int64_t *rows)
-{
-	int64_t i = 0, k = 0, bad = 0;
-	*rows = 0;
-	while (i < nrec || k < nimg) {
-		int cmp = i == nrec ? 1 : k == nimg ? -1 : strcmp(rec[i].name, img[k].name);
-		if (cmp == 0) {
-			*rows += rec[i].rows;
-			bad += rec[i].rows != img[k].rows || strcmp(rec[i].hash, img[k].hash) != 0;
-			i++, k++;
-		} else {
-			bad++;
-			cmp < 0 ? i++ : k++;
-		}
-	}
-	return bad;
-}
-
 /* ------------------------------------------------------------- SQLite */
 
 typedef struct restored {
@@ -167,8 +145,8 @@ static const char *judge(dbc_ctx *ctx, const dbc_backup_catalog_row *row, const 
 	d->tables = r->img.tables;
 	d->rows = r->img.rows;
 	if (row->table && r->img.table) {
-		d->mismatches =
-		    count_mismatches(row->table, row->tables, r->img.table, r->img.tables, &d->rows);
+		d->mismatches = dbc_backup_content_count(row->table, row->tables, r->img.table,
+		                                         r->img.tables, &d->rows);
 		char *why =
 		    dbc_backup_content_mismatch(ctx, row->table, row->tables, r->img.table, r->img.tables);
 		if (why)

@@ -7,6 +7,7 @@
 #define DBC_BACKUP_PRIVATE_H
 
 #include "backup/backup.h"
+#include "backup/backup_content.h"
 
 /* One catalog row as the verification needs it. */
 typedef struct dbc_backup_catalog_row {
@@ -39,19 +40,11 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const cha
  * with why. */
 int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, bool verified,
                             const char *why);
-/* The catalog's text of an image's tables ([[name, rows, hash], ...], by
- * name, a table's rowid windows where kept as a fourth member; from
- * content version 2 on inside {"version": V, "tables": ...}),
- * and back, with the version (1 for the bare array): NULL (no error) when
- * img has none or the text is neither form (a row edited by hand compares
- * as having none). */
-char *dbc_backup_content_text(dbc_ctx *ctx, const dbc_backup_image *img);
-dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64_t *tables,
-                                           int *version);
-/* Why copy's content is not source's (NULL: it is): the first table, by
- * name, whose rows or content hash differ, or that one of them lacks. */
-char *dbc_backup_content_mismatch(dbc_ctx *ctx, const dbc_backup_table *source, int64_t nsource,
-                                  const dbc_backup_table *copy, int64_t ncopy);
+/* The keyed form of a content record (backup_content.h) read from doc, a
+ * JSON object (backup_content_keyed.c); false when it is not that form. */
+struct json_t;
+bool dbc_backup_content_read_keyed(dbc_ctx *ctx, struct json_t *doc, dbc_backup_table **table,
+                                   int64_t *tables);
 
 /* The base of a new incremental backup: the newest verified backup of
  * this module whose page hashes and file SHA-256 the catalog keeps and

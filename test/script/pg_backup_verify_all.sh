@@ -42,7 +42,7 @@ PY
 run 1 verify --all-backups --db "$url" --json
 [ "$(json "[(b['path'], b['status']) for b in d['verify']]")" = "[('$work/one.dump', 'failed'), ('$work/two.dump', 'verified')]" ] ||
   fail "JSON: $(cat out)"
-[ "$(json "d['verify'][0]['detail']")" = "its content differs from the dump that was recorded (the file's SHA-256)" ] ||
+[ "$(json "d['verify'][0]['detail']")" = "its content differs from the copy that was verified (the file's SHA-256)" ] ||
   fail "the reason: $(cat out)"
 [ "$(status)" = "failed verified" ] || fail "the rows: $(status)"
 [ "$("$B/psql" -X -At -d postgres -c "SELECT count(*) FROM pg_database WHERE datname ~ '^dbcare_verify_[0-9]'")" = 0 ] ||

@@ -59,7 +59,7 @@ with open(p, 'r+b') as f:
     f.write(bytes([b[0] ^ 1]))
 PY
 run 1 verify good.dump --db "$url"
-has "dbcare: backup $work/good.dump failed verification: its content differs from the dump that was recorded (the file's SHA-256)" err
+has "dbcare: backup $work/good.dump failed verification: its content differs from the copy that was verified (the file's SHA-256)" err
 [ "$(status good.dump)" = failed ] || fail "the damaged dump's row is not failed"
 [ "$(q -c "SELECT detail FROM dbcare.backups WHERE path = '$work/good.dump'")" != "" ] ||
   fail "the failed row does not say why"
@@ -78,12 +78,12 @@ chmod +x shim/pg_dump
 echo "DELETE FROM big WHERE id = 54321" >change
 PATH="$work/shim:$B:$PATH" run 0 backup lost.dump --db "$url"
 run 1 verify lost.dump --db "$url"
-has "dbcare: backup $work/lost.dump failed verification: table public.big has 99999 rows in the restored copy, 100000 at the backup" err
+has "dbcare: backup $work/lost.dump failed verification: table public.big has 99999 rows, the source had 100000" err
 [ "$(status lost.dump)" = failed ] || fail "the dump that lost a row is not failed"
 echo "UPDATE big SET note = 'changed' WHERE id = 7" >change
 PATH="$work/shim:$B:$PATH" run 0 backup changed.dump --db "$url"
 run 1 verify changed.dump --db "$url"
-has "failed verification: the rows of table public.big differ from those at the backup" err
+has "failed verification: table public.big holds other rows than the source (its content hash differs, with as many rows)" err
 [ "$(scratch_dbs)" = 0 ] || fail "a failed verify left its scratch database"
 
 # --- what is not a catalogued backup of the command
