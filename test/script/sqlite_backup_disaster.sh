@@ -15,8 +15,7 @@
 # row changed in it is found without the catalog.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 
 db="$work/app.db"
 load_sample chinook

@@ -9,9 +9,7 @@
 # restore, and every later one of the chain, failed.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 cd "$work"
 mkdir n
 sqlite3 s.db "PRAGMA journal_mode = wal; CREATE TABLE o (id INTEGER PRIMARY KEY, p); INSERT INTO o (p) VALUES (1)" > /dev/null

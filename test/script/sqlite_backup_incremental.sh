@@ -9,8 +9,7 @@
 # database unchanged; prune keeps the bases of an incremental it keeps.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 start=$(date +%s)
 
 db="$work/app.db"

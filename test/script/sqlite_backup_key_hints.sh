@@ -6,8 +6,7 @@
 # a restore, a verify, and the SQL function without a key.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 cd "$work"
 mkdir n2
 head -c 32 /dev/urandom >backup.key; chmod 600 backup.key

@@ -10,9 +10,7 @@
 # and the chain made so far still restores.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || { echo "skip: build/cli/dbcare not built"; exit 0; }
+. "$(dirname "$0")/lib/built_cli.sh"
 rounds=${DBC_KILLS:-6}
 
 db="$work/app.db"

@@ -10,8 +10,7 @@
 # when its backup fails verification (the database stays).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 start=$(date +%s)
 
 db="$work/app.db"

@@ -9,9 +9,7 @@
 # no mark, no backup and no file.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || { echo "skip: build/cli/dbcare not built"; exit 0; }
+. "$(dirname "$0")/lib/built_cli.sh"
 head -c 32 /dev/urandom >"$work/key"
 chmod 600 "$work/key"
 

@@ -11,8 +11,7 @@
 # copies like plain ones.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 start=$(date +%s)
 
 db="$work/app.db"

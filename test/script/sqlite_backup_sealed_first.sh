@@ -13,8 +13,7 @@
 # its path alone, which matched: it verified and restored.)
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 head -c 32 /dev/urandom >"$work/key"
 chmod 600 "$work/key"
 export DBCARE_BACKUP_KEY_FILE="$work/key"

@@ -8,9 +8,7 @@
 # database <forged text> ...").
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 head -c 32 /dev/urandom >"$work/key"
 chmod 600 "$work/key"
 export DBCARE_BACKUP_KEY_FILE="$work/key"

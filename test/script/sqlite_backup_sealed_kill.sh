@@ -17,9 +17,7 @@
 # integrity-clean; and the chain made so far still restores.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || { echo "skip: build/cli/dbcare not built"; exit 0; }
+. "$(dirname "$0")/lib/built_cli.sh"
 rounds=${DBC_KILLS:-3}
 head -c 32 /dev/urandom >"$work/key"
 chmod 600 "$work/key"

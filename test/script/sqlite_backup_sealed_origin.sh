@@ -17,8 +17,7 @@
 # without an identity (sealed before identities) is held to its path.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 head -c 32 /dev/urandom >"$work/key"
 chmod 600 "$work/key"
 export DBCARE_BACKUP_KEY_FILE="$work/key"

@@ -8,8 +8,7 @@
 # untouched copy still verifies.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 
 db="$work/app.db"
 sqlite3 "$db" "PRAGMA journal_mode = wal;

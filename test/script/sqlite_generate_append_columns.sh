@@ -7,9 +7,7 @@
 # being ignored in silence; without it the plan is made as before.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 cd "$work"
 db="$work/app.db"
 sqlite3 "$db" "CREATE TABLE t (a INT, c INT); INSERT INTO t VALUES (1, 3)"

@@ -12,9 +12,7 @@
 # capture is what leaves the log behind while a checker connects.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 command -v promtool > /dev/null || fail "promtool is not installed (test/harness/packages.txt)"
 db="$work/app.db"
 logdir="$work/log"

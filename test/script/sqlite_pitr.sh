@@ -24,9 +24,7 @@
 # how far behind it is, and lists exactly the stretches that restore.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 
 DBC_KILLS=${DBC_KILLS:-3} PITR_MOMENTS=${PITR_MOMENTS:-20} PITR_WRITERS=${PITR_WRITERS:-4} \
   PITR_WRITER_KILLS=${PITR_WRITER_KILLS:-2} PITR_GROW_MB=${PITR_GROW_MB:-8} \

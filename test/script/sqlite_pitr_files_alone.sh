@@ -8,9 +8,7 @@
 # "log"), which health's check backup_drills then sees.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 cd "$work"
 unset DATABASE_URL
 db="$work/app.db"

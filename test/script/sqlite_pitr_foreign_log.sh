@@ -10,9 +10,7 @@
 # (same names). The log itself still restores.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 . "$(dirname "$0")/lib/pitr.sh"
 
 # capture NAME ROWS: NAME.db captured into NAME-log by `dbcare log`, ROWS

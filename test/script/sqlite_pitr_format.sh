@@ -12,9 +12,7 @@
 # format is refused by name ("written by a newer dbcare").
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 "$py" - "$cli" "$module" "$work" <<'PY'
 import glob, hashlib, json, os, re, shutil, sqlite3, struct, subprocess, sys, time
 cli, module, work = sys.argv[1:4]

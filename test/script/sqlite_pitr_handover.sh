@@ -10,9 +10,7 @@
 # meanwhile checkpointed frames no capture had copied: a new epoch.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 
 PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import json, os, sqlite3, time

@@ -5,9 +5,7 @@
 # (cli/share/dbcare.bash) offers log's and backup's subcommands.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 help=$("$cli" log --help)
 usage=$(printf '%s\n' "$help" | sed -n '1,/^$/p')
 for want in "status DIR" "prune DIR --keep N | --keep-for SPAN [--apply]" \

@@ -9,9 +9,7 @@
 # was gone and the next capture began epoch 2 with a base and a gap.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 cd "$work"
 mkdir lg
 app() { # app N: the application (the module loaded, capturing) commits N rows and closes

@@ -8,9 +8,7 @@
 # status said only "a capture is running".
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 . "$(dirname "$0")/lib/pitr.sh"
 cd "$work"
 mkdir lg

@@ -15,9 +15,7 @@
 # and the metrics (dbcare_log_end_missing) judge the end by the same rule.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 . "$(dirname "$0")/lib/pitr.sh"
 db="$work/app.db" log="$work/log"
 mkdir "$log"

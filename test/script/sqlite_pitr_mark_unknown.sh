@@ -5,9 +5,7 @@
 # `dbcare: no restore point named "…" in the log`, leaving no file.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 . "$(dirname "$0")/lib/pitr.sh"
 cd "$work"
 sqlite3 a.db "PRAGMA journal_mode = wal; CREATE TABLE t (v TEXT)" >/dev/null

@@ -22,9 +22,7 @@
 # the WAL back to SQLite's automatic checkpoint.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 
 DBC_KILLS=${DBC_KILLS:-3} PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import fcntl, hashlib, json, multiprocessing as mp, os, random, signal, sqlite3, subprocess, sys, time

@@ -16,9 +16,7 @@
 # --keep or --keep-for is required.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 db="$work/app.db" log="$work/log"
 mkdir "$log"
 dbc() { "$cli" "$@" --db "sqlite:$db" --module "$module"; }

@@ -10,9 +10,7 @@
 # the restore refuses it, nothing made.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+. "$(dirname "$0")/lib/built_cli.sh"
 . "$(dirname "$0")/lib/pitr.sh"
 db="$work/app.db" log="$work/log"
 mkdir "$log"

@@ -7,8 +7,7 @@
 # file of a restore still running stay.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 
 db="$work/app.db"
 sqlite3 "$db" "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB NOT NULL);

@@ -9,8 +9,7 @@
 # nothing is written under the user's working directory.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 
 mkdir -p "$work/j1/backups" "$work/cron/backups" "$work/j1/log"
 db="$work/j1/app.db"

@@ -6,9 +6,7 @@
 #                     password it uses), neither output may contain it
 #   json EXPR         a Python expression over the parsed stdout (d)
 #   has TEXT FILE     FILE (out or err) contains TEXT
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
+. "$(dirname "$0")/lib/built_cli.sh"
 unset DATABASE_URL
 cd "$work"
 
