@@ -157,8 +157,8 @@ failed=$(grep -c '^FAIL ' "$DBC_RESULTS")
 skipped=$(grep -c '^SKIP ' "$DBC_RESULTS")
 if [ "$skipped" -gt 0 ]; then
   grep '^SKIP ' "$DBC_RESULTS" | sed 's/^/  /'
-  echo "$passed passed, $failed failed, $skipped skipped"
+  echo "$passed passed, $failed failed, $skipped skipped (a test that cannot run fails the run)"
 else
   echo "$passed passed, $failed failed"
 fi
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+[ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -2,7 +2,7 @@
 # A second session left idle inside an open transaction raises
 # idle_in_transaction (named by its pid) and clears once it ends; the
 # Prometheus text of dbhealth_metrics() passes promtool check metrics on a
-# healthy and on a troubled database (SKIP line when promtool is missing).
+# healthy and on a troubled database (the test fails when promtool is missing).
 set -eu
 PSQL="${PG_BIN:?}/psql"
 db=dbcare_health_sessions
@@ -58,9 +58,8 @@ echo "cleared after COMMIT"
 
 # Prometheus text exposition, checked by promtool.
 if ! command -v promtool > /dev/null; then
-  [ -n "${DBC_RESULTS:-}" ] && echo "SKIP script/pg_health_sessions:promtool (promtool not installed)" >> "$DBC_RESULTS"
-  echo "SKIP: promtool not installed"
-  exit 0
+  echo "FAIL: promtool is not installed (make bootstrap)"
+  exit 1
 fi
 q -c "SELECT dbhealth_metrics()" > "$work/healthy.prom"
 promtool check metrics < "$work/healthy.prom"
