@@ -21,7 +21,9 @@ int dbc_health_migration_summary(dbc_ctx *ctx, const dbc_health_hooks *eng,
 		*out = *sh->migrations;
 		return DBC_OK;
 	}
-	if (dbc_migrate_summarise(ctx, out) != DBC_OK || dbc_migrate_split_running(ctx, out) != DBC_OK)
+	/* a report reads, never writes: no summary is stored for the next call */
+	if (dbc_migrate_summarise_read_only(ctx, out) != DBC_OK ||
+	    dbc_migrate_split_running(ctx, out) != DBC_OK)
 		return DBC_ERROR;
 	if (sh) {
 		sh->migrations = dbc_alloc(ctx, sizeof(*sh->migrations));

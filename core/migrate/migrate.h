@@ -353,7 +353,14 @@ int dbc_migrate_problems_of(dbc_ctx *ctx, dbc_migrate_problems *out);
  * NULL: it is then read through the host only when a snapshot was
  * recorded, and handed back. */
 int dbc_migrate_drift(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems *out);
+/* The summary, stored where the host allows it when it had to be derived:
+ * for dbmigrate_current and dbmigrate_assert, which applications call at
+ * every start-up and which a stored row answers in one read. */
 int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out);
+/* The same for a reader that never writes (the health report, and so a
+ * readiness probe or a scrape): a stored summary is read, a missing or
+ * outdated one derived and not stored. */
+int dbc_migrate_summarise_read_only(dbc_ctx *ctx, dbc_migrate_summary *out);
 /* Tells s's unfinished steps apart by their marks (dbc_migrate_hooks.
  * step_live): those running now in another session leave failed for
  * running, so a reader that grades the state (health) does not call a step

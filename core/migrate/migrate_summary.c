@@ -175,14 +175,26 @@ static int summary_derived(dbc_ctx *ctx, dbc_cache_access access, dbc_migrate_su
 	return DBC_OK;
 }
 
-int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out)
+/* access: what the call may do with the stored summary, at most what the
+ * host allows */
+static int summarise(dbc_ctx *ctx, dbc_cache_access access, dbc_migrate_summary *out)
 {
-	dbc_cache_access access = cache_access(ctx);
 	bool found;
 	memset(out, 0, sizeof(*out));
 	if (summary_cached(ctx, access, out, &found) != DBC_OK)
 		return DBC_ERROR;
 	return found ? DBC_OK : summary_derived(ctx, access, out);
+}
+
+int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out)
+{
+	return summarise(ctx, cache_access(ctx), out);
+}
+
+int dbc_migrate_summarise_read_only(dbc_ctx *ctx, dbc_migrate_summary *out)
+{
+	dbc_cache_access access = cache_access(ctx);
+	return summarise(ctx, access == DBC_CACHE_WRITE ? DBC_CACHE_READ : access, out);
 }
 
 int dbc_migrate_split_running(dbc_ctx *ctx, dbc_migrate_summary *s)

@@ -75,6 +75,18 @@ q -c "SELECT dbmigrate_current()" >/dev/null
 expect "... the row comes back, and the next call stores it" 1 "$(valid)"
 expect "... the derivation" "$(derived)" "$(row)"
 
+# Readiness reads, never writes: with no valid row, the health report, its
+# gauges and metrics derive the summary and store nothing (no transaction id
+# is even assigned), so a probe or a scrape never writes.
+stale
+for call in "dbhealth_report('quick')" "dbhealth_gauges()" "dbhealth_metrics('quick')"; do
+  expect "$call assigns no transaction id" "" \
+    "$(q -c "BEGIN" -c "SELECT $call" -c "SELECT txid_current_if_assigned()" -c "COMMIT" | tail -1)"
+  expect "... and stores no summary" 0 "$(valid)"
+done
+q -c "SELECT dbmigrate_current()" >/dev/null
+expect "dbmigrate_current stores it again" 1 "$(valid)"
+
 # Every kind of write to the three tables makes it stale, whoever writes
 # (" ;; " separates statements run as transactions of their own).
 writes=(
