@@ -12,6 +12,15 @@
  * and the statistics .fullschema writes into them.
  * Anything else, a SET of another name included, is left for the
  * generator to judge as the user's own SQL.
+ *
+ * PostgreSQL reads '...' with backslash escapes while
+ * standard_conforming_strings is off, and the file (a SET, or code of its
+ * own that calls set_config) or the session may turn it off: a schema
+ * file must then lex alike under both readings, or the statements the
+ * server's parser judged (desired_statements.c) would not be the ones it
+ * runs, text read as a string's under one reading running as statements
+ * under the other. One that does not is refused at the first line where
+ * the readings part.
  */
 #include "migrate/generate.h"
 #include "migrate/migrate_script.h"
@@ -99,6 +108,31 @@ static char *skip_restrict_lines(char *s, const char *end)
 	}
 }
 
+/* PostgreSQL: the text (pg_dump's framing blanked) lexes alike whether
+ * '...' reads backslash escapes or not; a backslash outside every string
+ * (no SQL, a psql meta-command) is refused as well, since where it stands
+ * depends on the reading too. */
+static int reads_alike(dbc_ctx *ctx, const dbc_dialect *d, const char *text)
+{
+	dbc_script_info info;
+	if (dbc_script_analyse(ctx, d, text, &info) != DBC_OK)
+		return DBC_ERROR;
+	int line = info.shell_line ? info.shell_line : info.escaped_shell_line;
+	if (!line)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "the desired schema reads differently from line %d when "
+	          "standard_conforming_strings is off",
+	          line);
+	dbc_error_detail(ctx, "With standard_conforming_strings off (set by the file, by code it "
+	                      "runs, or for the session), a backslash in '...' escapes the next "
+	                      "character, so a string ends elsewhere: text read as a string's could "
+	                      "run as statements of its own.");
+	dbc_error_hint(ctx, "Write a string holding a backslash as E'...' with the backslash "
+	                    "doubled, or as chr(92).");
+	return DBC_ERROR;
+}
+
 int dbc_gen_dump_text(dbc_ctx *ctx, const char *sql, char **out)
 {
 	const dbc_dialect *d = ctx->host->dialect;
@@ -113,6 +147,8 @@ int dbc_gen_dump_text(dbc_ctx *ctx, const char *sql, char **out)
 		if (p < end && (pg ? is_pg_dump_setting(p) : is_sqlite_internal(p)))
 			blank(p, end);
 	}
+	if (pg && strchr(text, '\\') && reads_alike(ctx, d, text) != DBC_OK)
+		return DBC_ERROR;
 	*out = text;
 	return DBC_OK;
 }
