@@ -77,7 +77,7 @@ static int read_health(cli_db *db, cli_opts *o, const serve_db *d, serve_result 
 		const char *name = json_string_value(json_object_get(c, "name"));
 		const char *st = json_string_value(json_object_get(c, "status"));
 		if (name && st && strcmp(name, "schema_drift") == 0)
-			r->drift = dbc_health_grade_rank(st) > DBC_CHECK_OK;
+			r->drift = dbc_health_drifted(st);
 	}
 	return r->report && r->label ? 0 : -1;
 }

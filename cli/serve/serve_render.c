@@ -136,14 +136,14 @@ static void add_checks(json_t *checks, const char *label, const json_t *rep)
 int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 {
 	json_t *checks = json_object(), *notes = json_array();
-	const char *overall = "pass";
+	const char *overall = NULL; /* nothing graded yet */
 	for (int i = 0; i < s->f->n; i++) {
 		if (!shown(s, i))
 			continue;
 		const serve_view *v = &s->views[i];
 		const char *label = label_of(s, i);
 		json_t *rep = v->r ? json_loads(v->r->report, 0, NULL) : NULL;
-		const char *st = "fail";
+		const char *st = NULL; /* no report: the database's entry below fails */
 		if (rep) {
 			st = dbc_health_api_status(json_string_value(json_object_get(rep, "status")));
 			add_checks(checks, label, rep);
@@ -155,7 +155,7 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 			arr = json_array();
 			json_object_set_new(checks, "database:responseTime", arr);
 		}
-		const char *db_st = v->up ? "pass" : v->r ? "warn" : "fail";
+		const char *db_st = dbc_health_api_reached(v->up, v->r != NULL);
 		json_t *e = json_pack("{s:s, s:s, s:s}", "componentId", label, "componentType", "datastore",
 		                      "status", db_st);
 		if (e && v->error)
@@ -178,28 +178,28 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 				msg = NULL;
 			json_t *a =
 			    json_pack("{s:s, s:s, s:s, s:f, s:s, s:s?}", "componentId", label, "componentType",
-			              "datastore", "status", stale ? "warn" : "pass", "observedValue",
+			              "datastore", "status", dbc_health_api_aged(stale), "observedValue",
 			              round(age * 1000) / 1000, "observedUnit", "s", "output", msg);
 			free(msg);
 			json_array_append_new(ages, a);
-			if (stale)
-				st = dbc_health_api_worse(st, "warn");
+			st = dbc_health_api_worse(st, dbc_health_api_aged(stale));
 		}
 		overall = dbc_health_api_worse(overall, st);
-		if (strcmp(st, "pass") != 0) {
+		if (!dbc_health_api_passes(st)) {
 			char *note = NULL;
 			if (asprintf(&note, "%s: %s", label, st) >= 0)
 				json_array_append_new(notes, json_string(note));
 			free(note);
 		}
 	}
+	overall = dbc_health_api_worse(overall, NULL); /* an empty fleet passes */
 	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "status", overall, "version", "1",
 	                        "releaseId", DBC_VERSION, "description",
 	                        "dbcare serve: database health", "notes", notes, "checks", checks);
 	*out = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
 	*type = "application/health+json";
-	return !*out ? 500 : strcmp(overall, "fail") == 0 ? 503 : 200;
+	return !*out ? 500 : dbc_health_api_fails(overall) ? 503 : 200;
 }
 
 int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
@@ -227,15 +227,14 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 			free(error);
 			continue;
 		}
-		bool not_ready =
-		    r->pending > 0 || r->drift || dbc_health_grade_rank(r->status) >= DBC_CHECK_CRITICAL;
-		bad += not_ready;
-		fprintf(m, "%s: %s", label ? label : "?", not_ready ? "not ready:" : "ready");
-		if (r->pending > 0)
+		unsigned why = dbc_health_not_ready(r->pending, r->drift, r->status);
+		bad += why != 0;
+		fprintf(m, "%s: %s", label ? label : "?", why ? "not ready:" : "ready");
+		if (why & DBC_NOT_READY_PENDING)
 			fprintf(m, " %d migration(s) pending;", r->pending);
-		if (r->drift)
+		if (why & DBC_NOT_READY_DRIFT)
 			fputs(" the schema drifted from the one recorded after the last migration;", m);
-		if (dbc_health_grade_rank(r->status) >= DBC_CHECK_CRITICAL)
+		if (why & DBC_NOT_READY_CRITICAL)
 			fputs(" the health report is critical;", m);
 		fprintf(m, " (status %s, read %.0fs ago", r->status, fmax(0, serve_wall_s() - r->at));
 		double age;

@@ -8,6 +8,7 @@
 #include "serve.h"
 
 #include "base/clock.h"
+#include "health/health.h"
 
 #include <stdlib.h>
 
@@ -69,5 +70,5 @@ bool serve_result_stale(const serve_result *r, double now, double *age)
 	*age = r ? now - r->report_at : 0;
 	if (*age < 0)
 		*age = 0;
-	return r && r->stale_s > 0 && *age > r->stale_s;
+	return r && dbc_health_stale(*age, r->stale_s);
 }

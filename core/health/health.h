@@ -373,8 +373,33 @@ bool dbc_health_reaches(const char *status, const char *worst_check, const char 
  * read its part), critical fail, anything unknown fail; NULL for skipped
  * (a check that did not run is no entry). */
 const char *dbc_health_api_status(const char *word);
-/* The worse of two such words (pass < warn < fail; an unknown word is fail). */
+/* The worse of two such words (pass < warn < fail; an unknown word is fail;
+ * NULL, nothing graded yet, is below pass: both NULL give pass). */
 const char *dbc_health_api_worse(const char *a, const char *b);
+/* Whether such a word (or NULL, nothing graded) is pass; whether it is fail
+ * (an unknown word is). */
+bool dbc_health_api_passes(const char *word);
+bool dbc_health_api_fails(const char *word);
+/* health+json's word for a database: pass when it was read now, warn when
+ * only an earlier report stands (this read failed), fail when it has none. */
+const char *dbc_health_api_reached(bool read_now, bool have_report);
+/* ... for a report's age: warn when stale (dbc_health_stale), else pass. */
+const char *dbc_health_api_aged(bool stale);
+/* The schema_drift check's status word says the schema drifted. */
+bool dbc_health_drifted(const char *schema_drift_status);
+/* A report age_s seconds old is stale above stale_s seconds
+ * (health.alerts.stale_seconds, as the DbcareMetricsStale alert fires;
+ * 0: never stale). */
+bool dbc_health_stale(double age_s, double stale_s);
+/* Readiness (dbcare serve's /readyz): why a database with these figures is
+ * not ready for traffic, a mask of DBC_NOT_READY_*; 0 when it is ready.
+ * status is its report's status word. */
+enum {
+	DBC_NOT_READY_PENDING = 1u,  /* migrations are pending */
+	DBC_NOT_READY_DRIFT = 2u,    /* the schema drifted from the one recorded */
+	DBC_NOT_READY_CRITICAL = 4u, /* the health report is critical */
+};
+unsigned dbc_health_not_ready(int pending, bool drift, const char *status);
 /* True when an ignore entry names the object, its table, or either qualified. */
 bool dbc_health_ignored(const dbc_strlist *ignore, const char *schema, const char *name,
                         const char *table);

@@ -2,7 +2,8 @@
  * health_grades.c — the words of a report's grades and their order, one
  * home for every reader of a report: the report's worst_check, the
  * command's --fail-on and its table's header, and dbcare serve's
- * application/health+json form. A reader of a report compares what these
+ * application/health+json form and /readyz (a database reached or not, a
+ * report's age, readiness). A reader of a report compares what these
  * functions say, never words of its own.
  */
 #include "health/health.h"
@@ -56,15 +57,64 @@ const char *dbc_health_api_status(const char *word)
 	}
 }
 
+static const char *const api_order[] = {"pass", "warn", "fail"};
+
+/* a word's place in api_order; NULL (nothing graded) -1, unknown 2 */
+static int api_rank(const char *word)
+{
+	if (!word)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(word, api_order[i]) == 0)
+			return i;
+	return 2;
+}
+
 const char *dbc_health_api_worse(const char *a, const char *b)
 {
-	static const char *const order[] = {"pass", "warn", "fail"};
-	int ra = 2, rb = 2;
-	for (int i = 0; i < 3; i++) {
-		if (a && strcmp(a, order[i]) == 0)
-			ra = i;
-		if (b && strcmp(b, order[i]) == 0)
-			rb = i;
-	}
-	return order[ra > rb ? ra : rb];
+	int ra = api_rank(a), rb = api_rank(b);
+	int worst = ra > rb ? ra : rb;
+	return api_order[worst < 0 ? 0 : worst];
+}
+
+bool dbc_health_api_passes(const char *word)
+{
+	return api_rank(word) <= 0;
+}
+
+bool dbc_health_api_fails(const char *word)
+{
+	return api_rank(word) == 2;
+}
+
+const char *dbc_health_api_reached(bool read_now, bool have_report)
+{
+	return api_order[read_now ? 0 : have_report ? 1 : 2];
+}
+
+const char *dbc_health_api_aged(bool stale)
+{
+	return api_order[stale ? 1 : 0];
+}
+
+bool dbc_health_drifted(const char *schema_drift_status)
+{
+	return dbc_health_grade_rank(schema_drift_status) > DBC_CHECK_OK;
+}
+
+bool dbc_health_stale(double age_s, double stale_s)
+{
+	return stale_s > 0 && age_s > stale_s;
+}
+
+unsigned dbc_health_not_ready(int pending, bool drift, const char *status)
+{
+	unsigned why = 0;
+	if (pending > 0)
+		why |= DBC_NOT_READY_PENDING;
+	if (drift)
+		why |= DBC_NOT_READY_DRIFT;
+	if (dbc_health_grade_rank(status) >= DBC_CHECK_CRITICAL)
+		why |= DBC_NOT_READY_CRITICAL;
+	return why;
 }

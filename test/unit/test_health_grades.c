@@ -60,5 +60,36 @@ int main(void)
 	CHECK_STR(dbc_health_api_worse("fail", "warn"), "fail", "warn < fail");
 	CHECK_STR(dbc_health_api_worse("pass", "pass"), "pass", "pass");
 	CHECK_STR(dbc_health_api_worse("pass", "bogus"), "fail", "unknown is fail");
+	CHECK_STR(dbc_health_api_worse(NULL, "warn"), "warn", "nothing graded yet: the other");
+	CHECK_STR(dbc_health_api_worse(NULL, NULL), "pass", "nothing graded at all passes");
+	CHECK(dbc_health_api_passes("pass") && dbc_health_api_passes(NULL) &&
+	          !dbc_health_api_passes("warn") && !dbc_health_api_passes("bogus"),
+	      "passes: pass or nothing graded");
+	CHECK(dbc_health_api_fails("fail") && dbc_health_api_fails("bogus") &&
+	          !dbc_health_api_fails("warn") && !dbc_health_api_fails(NULL),
+	      "fails: fail or an unknown word");
+
+	/* health+json: a database reached or not, a report's age */
+	CHECK_STR(dbc_health_api_reached(true, true), "pass", "read now: pass");
+	CHECK_STR(dbc_health_api_reached(false, true), "warn", "only an earlier report: warn");
+	CHECK_STR(dbc_health_api_reached(false, false), "fail", "no report: fail");
+	CHECK_STR(dbc_health_api_aged(true), "warn", "stale: warn");
+	CHECK_STR(dbc_health_api_aged(false), "pass", "fresh: pass");
+	CHECK(!dbc_health_stale(100, 0), "stale_seconds 0: never stale");
+	CHECK(!dbc_health_stale(60, 60) && dbc_health_stale(60.5, 60), "stale above, not at");
+
+	/* readiness: pending migrations, drift, a critical report */
+	CHECK(dbc_health_drifted("warning") && dbc_health_drifted("critical") &&
+	          !dbc_health_drifted("ok") && !dbc_health_drifted("skipped") &&
+	          !dbc_health_drifted(NULL),
+	      "drifted: the check graded above ok");
+	CHECK(dbc_health_not_ready(0, false, "healthy") == 0, "ready");
+	CHECK(dbc_health_not_ready(0, false, "warning") == 0, "a warning is still ready");
+	CHECK(dbc_health_not_ready(2, false, "healthy") == DBC_NOT_READY_PENDING, "pending");
+	CHECK(dbc_health_not_ready(0, true, "healthy") == DBC_NOT_READY_DRIFT, "drift");
+	CHECK(dbc_health_not_ready(0, false, "critical") == DBC_NOT_READY_CRITICAL, "critical");
+	CHECK(dbc_health_not_ready(1, true, "critical") ==
+	          (DBC_NOT_READY_PENDING | DBC_NOT_READY_DRIFT | DBC_NOT_READY_CRITICAL),
+	      "all three reasons");
 	return unit_done();
 }
