@@ -261,6 +261,10 @@ typedef int (*cli_archived_fn)(void *arg, const char *policy, long long rows);
 int cli_retain_archive(cli_db *db, cli_opts *o, cli_archived_fn fn, void *arg);
 /* Prints a command's rows; JSON wraps them as {"database", "engine", key: rows}. */
 void cli_print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r);
+/* Opens a --json answer's document for the database, without closing it:
+ * {"database":LABEL,"engine":ENGINE — the caller adds its own fields, each
+ * with its leading comma, and the closing brace. */
+void cli_json_envelope(FILE *f, const cli_db *db);
 /* A JSON answer (text, may be NULL) under key: --json wraps it as
  * {"database", "engine", key: doc}; otherwise a table (cmd_backup.c). */
 void cli_print_json_doc(cli_db *db, cli_opts *o, const char *key, const char *text);

@@ -93,9 +93,8 @@ int cmd_backups(cli_db *db, cli_opts *o)
 		return CLI_ERROR;
 	cli_bool_column(&r, "exists"); /* SQLite has no boolean: the same JSON on both */
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"backups\":", db->drv->engine);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"backups\":");
 		cli_json_rows(stdout, &r);
 		fputs("}\n", stdout);
 	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {

@@ -183,9 +183,8 @@ int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from
 	}
 	const char *safety_json = fresh ? "null" : cli_cell(&b, 0, 0);
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"restored\":", db->drv->engine);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"restored\":");
 		cli_json_string(stdout, file);
 		fprintf(stdout, ",\"verified\":%s,\"safety_backup\":%s}\n", cli_cell(&v, 0, 0),
 		        safety_json);

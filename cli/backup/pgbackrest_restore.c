@@ -122,9 +122,8 @@ int cli_pgbackrest_restore(cli_db *db, cli_opts *o)
 		goto out;
 	}
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fputs(",\"engine\":\"postgresql\",\"restored\":", stdout);
+		cli_json_envelope(stdout, db);
+		fputs(",\"restored\":", stdout);
 		cli_json_string(stdout, abs);
 		fputs(",\"stanza\":", stdout);
 		cli_json_string(stdout, b.stanza);

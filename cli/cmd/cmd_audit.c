@@ -25,9 +25,8 @@ int cmd_audit(cli_db *db, cli_opts *o)
 		if (strcmp(r.names[c], "old_values") == 0 || strcmp(r.names[c], "new_values") == 0)
 			r.types[c] = CLI_T_JSON;
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"table\":", db->drv->engine);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"table\":");
 		cli_json_string(stdout, o->args[1]);
 		fputs(",\"history\":", stdout);
 		cli_json_rows(stdout, &r);

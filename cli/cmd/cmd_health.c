@@ -116,9 +116,8 @@ static void json_column(cli_rows *r, const char *name)
 static void print_wrapped(cli_db *db, cli_opts *o, const char *key, const cli_rows *r)
 {
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":", db->drv->engine, key);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"%s\":", key);
 		cli_json_rows(stdout, r);
 		fputs("}\n", stdout);
 	} else if (!o->out.quiet) {

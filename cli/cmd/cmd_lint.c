@@ -46,11 +46,8 @@ int cmd_lint(cli_db *db, cli_opts *o)
 	}
 	bool reached = errors > 0 || (threshold == 1 && warnings > 0);
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout,
-		        ",\"engine\":\"%s\",\"errors\":%d,\"warnings\":%d,\"findings\":", db->drv->engine,
-		        errors, warnings);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"errors\":%d,\"warnings\":%d,\"findings\":", errors, warnings);
 		cli_json_rows(stdout, &r);
 		fputs("}\n", stdout);
 	} else {

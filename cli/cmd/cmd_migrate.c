@@ -94,9 +94,8 @@ static int commit(cli_db *db, cli_opts *o)
 static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n, const char *words)
 {
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":%s}\n", db->drv->engine, key, n ? n : "0");
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"%s\":%s}\n", key, n ? n : "0");
 	} else if (!o->out.quiet) {
 		printf("%s %s\n", n ? n : "0", words);
 	}
@@ -137,10 +136,8 @@ int cmd_status(cli_db *db, cli_opts *o)
 	o->report.pending = pending;
 	cli_report_version(db, o);
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"pending\":%d,\"migrations\":", db->drv->engine,
-		        pending);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"pending\":%d,\"migrations\":", pending);
 		cli_json_rows(stdout, &r);
 		fputs("}\n", stdout);
 	} else {
@@ -342,9 +339,8 @@ static int migrate_commit_each(cli_db *db, cli_opts *o)
 	if (rc == 0)
 		cli_report_version(db, o);
 	if (rc == 0 && o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"applied\":%d,\"migrations\":", db->drv->engine, done);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"applied\":%d,\"migrations\":", done);
 		cli_json_rows(stdout, &plan);
 		fputs("}\n", stdout);
 	} else if (!o->out.quiet) {
@@ -436,10 +432,8 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 	}
 	cli_report_version(db, o);
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"applied\":%ld,\"migrations\":", db->drv->engine,
-		        applied);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"applied\":%ld,\"migrations\":", applied);
 		cli_json_rows(stdout, &plan);
 		fputs("}\n", stdout);
 	} else if (!o->out.quiet) {
@@ -609,9 +603,8 @@ int cmd_script(cli_db *db, cli_opts *o)
 		return CLI_ERROR;
 	const char *s = cli_cell(&r, 0, 0);
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"script\":", db->drv->engine);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"script\":");
 		cli_json_string(stdout, s ? s : "");
 		fputs("}\n", stdout);
 	} else {

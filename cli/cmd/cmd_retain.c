@@ -84,10 +84,8 @@ static void print_totals(cli_db *db, cli_opts *o, const policy_total *t, int n, 
                          const char *stopped)
 {
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"batches\":%d,\"stopped\":\"%s\",\"policies\":[",
-		        db->drv->engine, batches, stopped);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"batches\":%d,\"stopped\":\"%s\",\"policies\":[", batches, stopped);
 		for (int i = 0; i < n; i++) {
 			fputs(i ? ",{\"policy\":" : "{\"policy\":", stdout);
 			cli_json_string(stdout, t[i].name);

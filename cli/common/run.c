@@ -38,12 +38,18 @@ void cli_report_version(cli_db *db, cli_opts *o)
 	cli_rows_free(&r);
 }
 
+void cli_json_envelope(FILE *f, const cli_db *db)
+{
+	fputs("{\"database\":", f);
+	cli_json_string(f, db->label);
+	fprintf(f, ",\"engine\":\"%s\"", db->drv->engine);
+}
+
 void cli_print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r)
 {
 	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":", db->drv->engine, key);
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"%s\":", key);
 		cli_json_rows(stdout, r);
 		fputs("}\n", stdout);
 	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {
@@ -61,10 +67,8 @@ void cli_print_json_doc(cli_db *db, cli_opts *o, const char *key, const char *te
 	if (o->out.format == CLI_FMT_JSON) {
 		char *compact =
 		    doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":%s}\n", db->drv->engine, key,
-		        compact ? compact : "null");
+		cli_json_envelope(stdout, db);
+		fprintf(stdout, ",\"%s\":%s}\n", key, compact ? compact : "null");
 		free(compact);
 	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {
 		cli_print_json_table(&o->out, stdout, doc);
