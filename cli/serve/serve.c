@@ -8,6 +8,8 @@
  */
 #include "serve.h"
 
+#include "base/dbc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -158,13 +160,15 @@ static char *fallback_label(const cli_target *t)
 	return cli_target_name(t);
 }
 
-/* A member as decide_labels sorts it: by label, and by the SQLite file it
- * is (its device and inode, read once: the same path twice, a hard link
- * and its file, a symlink and its target with --follow-symlinks). Sorted
- * rather than compared pair by pair: a fleet of 100,000 files starts in
- * n log n. Ties keep the --db order. */
+/* A member as decide_labels sorts it: by label as the metrics and the
+ * JSON show it, and by the SQLite file it is (its device and inode, read
+ * once: the same path twice, a hard link and its file, a symlink and its
+ * target with --follow-symlinks). Sorted rather than compared pair by
+ * pair: a fleet of 100,000 files starts in n log n. Ties keep the --db
+ * order. */
 typedef struct member_key {
 	const serve_db *d;
+	char *shown; /* its label as shown (shown_label) */
 	int index;
 	bool file; /* a SQLite file that stat could read */
 	dev_t dev;
@@ -176,10 +180,23 @@ static int by_index(const member_key *x, const member_key *y)
 	return (x->index > y->index) - (x->index < y->index);
 }
 
+/* A label as the exposition and the JSON documents show it (malloc'd): a
+ * byte that starts no well-formed UTF-8 sequence as '?' (the module's
+ * repair). Two labels are one when their shown forms are: a file named
+ * "a?.db" beside one whose name holds a byte that is not UTF-8 there
+ * would otherwise give its series and its report that member's label. */
+static char *shown_label(const char *label)
+{
+	char *out = malloc(strlen(label) + 1);
+	if (out)
+		dbc_utf8_repair(out, label, strlen(label));
+	return out;
+}
+
 static int by_label(const void *a, const void *b)
 {
 	const member_key *x = a, *y = b;
-	int c = strcmp(x->d->fallback_label, y->d->fallback_label);
+	int c = strcmp(x->shown, y->shown);
 	return c ? c : by_index(x, y);
 }
 
@@ -213,14 +230,33 @@ static int served_twice(const serve_db *a, const serve_db *b)
 	return CLI_USAGE;
 }
 
-/* Two members that are still alike once labelled (one label, or one
- * file): one database twice, a usage error that names both. */
+/* Two databases whose labels are one as shown (a, b in --db order): the
+ * usage error that names both. */
+static int one_label(const serve_db *a, const serve_db *b, const char *shown)
+{
+	char *ta = cli_text_escaped(a->target.label), *tb = cli_text_escaped(b->target.label),
+	     *tl = cli_text_escaped(shown);
+	cli_errorf("%s and %s are two databases shown under one label \"%s\" (a byte of a name "
+	           "that is not UTF-8 is shown as ?): rename one",
+	           ta ? ta : "?", tb ? tb : "?", tl ? tl : "?");
+	free(ta);
+	free(tb);
+	free(tl);
+	return CLI_USAGE;
+}
+
+/* Two members that are still alike once labelled (one label as shown,
+ * or one file): one database twice, or two under one label; a usage
+ * error that names both. */
 static int refuse_twice_served(member_key *keys, int n)
 {
 	qsort(keys, (size_t)n, sizeof(member_key), by_label);
 	for (int k = 1; k < n; k++)
-		if (strcmp(keys[k - 1].d->fallback_label, keys[k].d->fallback_label) == 0)
-			return served_twice(keys[k - 1].d, keys[k].d);
+		if (strcmp(keys[k - 1].shown, keys[k].shown) == 0)
+			return same_file(&keys[k - 1], &keys[k]) ||
+			               strcmp(keys[k - 1].d->fallback_label, keys[k].d->fallback_label) == 0
+			           ? served_twice(keys[k - 1].d, keys[k].d)
+			           : one_label(keys[k - 1].d, keys[k].d, keys[k].shown);
 	qsort(keys, (size_t)n, sizeof(member_key), by_file);
 	for (int k = 1; k < n; k++)
 		if (same_file(&keys[k - 1], &keys[k]))
@@ -228,16 +264,17 @@ static int refuse_twice_served(member_key *keys, int n)
 	return CLI_OK;
 }
 
-/* Every member whose label another shares takes its path (URL) as given:
- * all the shared names are found before any is replaced, so the labels
- * do not depend on the --db order. keys: sorted by label. */
-static int label_shared_by_path(serve_fleet *f, const member_key *keys)
+/* Every member whose label (as shown) another shares takes its path (URL)
+ * as given: all the shared names are found before any is replaced, so the
+ * labels do not depend on the --db order. keys: sorted by label; their
+ * shown labels follow. */
+static int label_shared_by_path(serve_fleet *f, member_key *keys)
 {
 	bool *shared = calloc((size_t)f->n + 1, sizeof(bool));
 	if (!shared)
 		return CLI_ERROR;
 	for (int k = 1; k < f->n; k++)
-		if (strcmp(keys[k - 1].d->fallback_label, keys[k].d->fallback_label) == 0)
+		if (strcmp(keys[k - 1].shown, keys[k].shown) == 0)
 			shared[keys[k - 1].index] = shared[keys[k].index] = true;
 	int rc = CLI_OK;
 	for (int i = 0; i < f->n && rc == CLI_OK; i++) {
@@ -250,6 +287,12 @@ static int label_shared_by_path(serve_fleet *f, const member_key *keys)
 			f->dbs[i].fallback_label = path;
 		}
 	}
+	for (int k = 0; k < f->n && rc == CLI_OK; k++)
+		if (shared[keys[k].index]) {
+			free(keys[k].shown);
+			if (!(keys[k].shown = shown_label(keys[k].d->fallback_label)))
+				rc = CLI_ERROR;
+		}
 	free(shared);
 	return rc;
 }
@@ -268,6 +311,12 @@ static int decide_labels(serve_fleet *f)
 		const char *file = cli_target_file(&f->dbs[i].target);
 		struct stat st;
 		keys[i] = (member_key){.d = &f->dbs[i], .index = i};
+		if (!(keys[i].shown = shown_label(f->dbs[i].fallback_label))) {
+			for (int k = 0; k < i; k++)
+				free(keys[k].shown);
+			free(keys);
+			return CLI_ERROR;
+		}
 		if (file && stat(file, &st) == 0) {
 			keys[i].file = true;
 			keys[i].dev = st.st_dev;
@@ -278,6 +327,8 @@ static int decide_labels(serve_fleet *f)
 	int rc = label_shared_by_path(f, keys);
 	if (rc == CLI_OK)
 		rc = refuse_twice_served(keys, f->n);
+	for (int k = 0; k < f->n; k++)
+		free(keys[k].shown);
 	free(keys);
 	return rc;
 }

@@ -27,9 +27,10 @@
  * closed does not count, even before the server has noticed: a scraper
  * making one request at a time is never refused). A new connection from
  * an address at its limit evicts the address's connection that has waited
- * longest without a complete request head (idle or slow: it holds no
- * request), so a client sending its head at once (a probe sharing its
- * address with everyone local) is never locked out by slow ones; when
+ * longest without a complete request head (idle or slow, its request line
+ * sent or not: it holds no request; waiting_since), so a client sending
+ * its head at once (a probe sharing its address with everyone local) is
+ * never locked out by slow ones; when
  * every one of them is in a request, PROBE_RESERVE more are admitted and
  * serve only /livez and /readyz. A connection must send each request head,
  * and the body it announces, within HEAD_DEADLINE_S of connecting or of its
@@ -57,7 +58,8 @@ typedef struct watched {
 	struct sockaddr_storage peer; /* the client's address */
 	double since_ms;              /* connected, or its last response sent */
 	bool in_request;              /* its head arrived: the request's own deadline applies */
-	bool line_read;               /* its request line was read (the head follows): not evicted */
+	bool line_read;               /* its request line was read (the head follows) */
+	double line_ms;               /* when its request line was read */
 	bool in_body;                 /* its head was read, its body not yet: the deadline still
 	                               * applies, and it may be evicted */
 	bool cut;                     /* shut down (deadline or eviction): no longer counted */
@@ -176,15 +178,30 @@ static int open_total(serve_http *h)
 	return n;
 }
 
-/* The address's (addr NULL: any address's) connection that has waited
- * longest without a complete request head, or NULL (h->mu held). */
+/* When a connection without a complete request head last showed it was
+ * on its way to one: its request line read (line_ms), else its start or
+ * its last response (since_ms; also for one whose body is arriving).
+ * Eviction takes the one that has waited longest since. A probe's whole
+ * head arrives at once and is read moments after it connects, so every
+ * other connection of its address would have to come after it for the
+ * probe to be the one evicted; a slow client that sends its line and then
+ * dribbles the rest of its head holds no request, and is evicted like an
+ * idle one (kept until its deadline, 72 of them refused every probe from
+ * their address). */
+static double waiting_since(const watched *w)
+{
+	return w->line_read && !w->in_body ? w->line_ms : w->since_ms;
+}
+
+/* The address's (addr NULL: any address's) connection without a complete
+ * request head that has waited longest (waiting_since), or NULL (h->mu
+ * held). */
 static watched *oldest_without_head(serve_http *h, const struct sockaddr *addr)
 {
 	watched *oldest = NULL;
 	for (watched *w = h->conns; w; w = w->next)
 		if ((!addr || same_host(&w->peer, addr)) && !w->cut && !w->in_request &&
-		    (!w->line_read || w->in_body) && (!oldest || w->since_ms < oldest->since_ms) &&
-		    !head_pending(w->fd))
+		    (!oldest || waiting_since(w) < waiting_since(oldest)) && !head_pending(w->fd))
 			oldest = w;
 	return oldest;
 }
@@ -509,7 +526,9 @@ static bool body_follows(serve_http *h, struct MHD_Connection *c)
 /* MHD_OPTION_URI_LOG_CALLBACK: a request line was read. MHD has taken the
  * bytes from the socket, so head_pending no longer sees them, and the
  * handler has not started yet: without this mark a probe whose head is
- * being parsed looked idle and could be the one evicted. Returns no
+ * being parsed looked idle since it connected (or since its last
+ * response, on a kept-alive connection) and could be the one evicted;
+ * with it, it has waited only since now (waiting_since). Returns no
  * request state (handle makes it). */
 static void *request_line_read(void *cls, const char *uri, struct MHD_Connection *c)
 {
@@ -517,8 +536,10 @@ static void *request_line_read(void *cls, const char *uri, struct MHD_Connection
 	(void)uri;
 	pthread_mutex_lock(&h->mu);
 	watched *w = watch_of(c);
-	if (w)
+	if (w) {
 		w->line_read = true;
+		w->line_ms = dbc_monotonic_ms();
+	}
 	pthread_mutex_unlock(&h->mu);
 	return NULL;
 }
