@@ -24,8 +24,8 @@
 
 #include <stdbool.h>
 
-/* A column's portable type: its PostgreSQL and SQLite names in
- * core/book/render.c (dbc_book_pg_type, dbc_book_sqlite_type). */
+/* A column's portable type: its PostgreSQL name in pg/gen/book_pg.c
+ * (dbc_book_pg_type), its SQLite name in sqlite/book_ddl.c. */
 typedef enum dbc_book_type {
 	DBC_BT_TEXT,   /* text                              TEXT */
 	DBC_BT_INT,    /* integer                           INTEGER */

@@ -22,6 +22,11 @@ static const char *const pg_types[] = {
     [DBC_BT_LSN] = "pg_lsn",
 };
 
+const char *dbc_book_pg_type(dbc_book_type type)
+{
+	return pg_types[type];
+}
+
 static void put3(dbc_book_put *put, void *sink, const char *a, const char *b, const char *c)
 {
 	put(sink, a);

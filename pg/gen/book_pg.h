@@ -7,6 +7,9 @@
 
 #include "book/book.h"
 
+/* A portable type's PostgreSQL name, as the install script writes it
+ * (timestamptz for DBC_BT_TIME). */
+const char *dbc_book_pg_type(dbc_book_type type);
 /* PostgreSQL: the table's CREATE TABLE, its indexes, comment, pg_dump
  * registration and grant, each statement on its own lines; as the table
  * was at extension version asof (without the columns a later version

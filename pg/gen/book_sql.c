@@ -104,22 +104,11 @@ int book_sql_upgrade(FILE *in, FILE *out, const char *version)
 	return 0;
 }
 
-/* The column's type as format_type prints it. */
+/* The column's type as format_type prints it: the install script's name,
+ * but for timestamptz, which format_type spells out. */
 static const char *pg_format_type(const dbc_book_column *c)
 {
-	static const char *const names[] = {
-	    [DBC_BT_TEXT] = "text",
-	    [DBC_BT_INT] = "integer",
-	    [DBC_BT_BIGINT] = "bigint",
-	    [DBC_BT_BOOL] = "boolean",
-	    [DBC_BT_DOUBLE] = "double precision",
-	    [DBC_BT_TIME] = "timestamp with time zone",
-	    [DBC_BT_JSON] = "jsonb",
-	    [DBC_BT_BLOB] = "bytea",
-	    [DBC_BT_TXID] = "xid8",
-	    [DBC_BT_LSN] = "pg_lsn",
-	};
-	return names[c->type];
+	return c->type == DBC_BT_TIME ? "timestamp with time zone" : dbc_book_pg_type(c->type);
 }
 
 static void pg_expect_table(FILE *out, const dbc_book_table *t)
