@@ -78,14 +78,28 @@
 	" BEGIN INSERT OR REPLACE INTO dbcare_audit_chain (chain, last_hash, last_id)"                 \
 	" VALUES ('', NEW.hash, NEW.id); END"
 
+/* The rename log's own write path (sqlite/renames_writer.c): an INSERT or
+ * UPDATE of a row is refused unless the runner is writing it, on a
+ * connection with the module (one without cannot compile the triggers:
+ * "no such function"). Deleting rows stays open: that can only cut a
+ * chain the generator follows, never make a wrong one. */
+#define RENAMES_GUARD(event)                                                                       \
+	"CREATE TRIGGER IF NOT EXISTS main.dbcare_migrations_renames_" event "_guard BEFORE " event    \
+	" ON dbcare_migrations_renames WHEN NOT dbmigrate_renames_writer() BEGIN SELECT RAISE(ABORT,"  \
+	" 'dbcare: the rename log is written only by the migration runner (dbmigrate_apply), "         \
+	"on a connection with dbcare loaded'); END"
+#define RENAMES_GUARDS RENAMES_GUARD("insert") ";" RENAMES_GUARD("update")
+
 /* The statements SQLite's bookkeeping adds to a table of the catalogue's:
- * the summary's triggers and the chain head's. */
+ * the summary's triggers, the chain head's and the rename log's guards. */
 static const char *sqlite_triggers(const dbc_book_table *t)
 {
 	if (strcmp(t->name, "migrations_summary") == 0)
 		return SUMMARY_TRIGGERS(CLEAR_SUMMARY);
 	if (strcmp(t->name, "audit_chain") == 0)
 		return AUDIT_CHAIN_HEAD;
+	if (strcmp(t->name, "migrations_renames") == 0)
+		return RENAMES_GUARDS;
 	return NULL;
 }
 
@@ -463,9 +477,20 @@ static int upgrade_to_17(dbc_ctx *ctx)
 	return sqldbc_audit_direct_install(ctx);
 }
 
+/* 17 -> 18 (dbcare 0.3.9): the rename log's guards (RENAMES_GUARD), on a
+ * log already made (a file without one gets them with it): only the
+ * runner writes its rows from then on. */
+static int upgrade_to_18(dbc_ctx *ctx)
+{
+	if (!table_exists(ctx, "dbcare_migrations_renames"))
+		return DBC_OK;
+	return ctx->host->exec(ctx, RENAMES_GUARDS);
+}
+
 static int (*const upgrade_steps[BOOK_VERSION + 1])(dbc_ctx *ctx) = {
-    [2] = upgrade_to_2,   [5] = upgrade_to_5,   [6] = upgrade_to_6,   [8] = upgrade_to_8,
-    [13] = upgrade_to_13, [14] = upgrade_to_14, [16] = upgrade_to_16, [17] = upgrade_to_17,
+    [2] = upgrade_to_2,   [5] = upgrade_to_5,   [6] = upgrade_to_6,
+    [8] = upgrade_to_8,   [13] = upgrade_to_13, [14] = upgrade_to_14,
+    [16] = upgrade_to_16, [17] = upgrade_to_17, [18] = upgrade_to_18,
 };
 
 /* Takes the file from version v to v + 1. */

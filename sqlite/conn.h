@@ -32,6 +32,9 @@ struct sqldbc_conn {
 	 * long steps as lines in SQLite's error log (host.c); off, the log of
 	 * an application that has one sees no such line */
 	bool progress_to_log;
+	/* renames_writer.c: the runner is inserting a row of the rename log,
+	 * which the log's triggers let through only then */
+	bool renames_writer;
 	/* pitr_module.c: the point-in-time capture of this connection's
 	 * commits (backup.log.dir set); NULL: none */
 	struct sqldbc_pitr *pitr;
@@ -57,6 +60,8 @@ void sqldbc_step_mark_close(sqldbc_conn *conn, bool ended);
 
 sqldbc_conn *sqldbc_conn_new(sqlite3 *db, void (*free_parts)(sqldbc_conn *conn));
 void sqldbc_conn_hold(sqldbc_conn *conn);
+/* renames_writer.c: host->renames_writer. */
+void sqldbc_renames_writer(dbc_ctx *ctx, bool on);
 void sqldbc_conn_release(void *conn);
 /* The connection holds the state until it closes (SQLite 3.44 on; before,
  * only the registrations hold it). SQLite's result code. */

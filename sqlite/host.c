@@ -475,6 +475,7 @@ const dbc_host sqldbc_host = {
     .book_has_column = sqldbc_book_has_column,
     .audit_entries_written = sqldbc_audit_entries_written,
     .status_cache = sqldbc_status_cache,
+    .renames_writer = sqldbc_renames_writer,
     .warning = host_warning,
     .notice = host_notice,
     .progress = host_progress,

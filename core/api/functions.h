@@ -260,6 +260,13 @@
 	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
 	  .comment = "runs a migration's up script in a subtransaction it rolls back and reports "     \
 	             "the locks, rewrites, rows and time of each statement")                           \
+	/* SQLite: whether this connection writes dbcare's rename log now (the                         \
+	 * runner's insert, sqlite/renames_writer.c); the log's triggers refuse                        \
+	 * every other write (INNOCUOUS: they also run with trusted_schema = OFF;                      \
+	 * a connection without the module cannot compile them at all).                                \
+	 */                                                                                            \
+	X(dbmigrate_renames_writer, dbmigrate_renames_writer, SCALAR, .part = DBC_PART_MIGRATE,        \
+	  .returns = DBC_T_BOOL, .flags = DBC_API_INNOCUOUS)                                           \
 	/* The generator (docs/schema-as-code.md): the plan from the live schema                       \
 	 * to the one desired_sql declares, proved on a scratch place that keeps                       \
 	 * nothing (the desired SQL runs with the caller's search_path and                             \

@@ -467,6 +467,11 @@ typedef struct dbc_host {
 	 * the generation this call's snapshot sees, or -1 when this transaction
 	 * wrote the tables itself (nothing may be stored then). */
 	int (*status_stamp)(dbc_ctx *ctx, int64_t *stamp);
+	/* Where the engine lets only dbcare's own write path write the rename
+	 * log (SQLite: its triggers refuse any other writer, docs/security.md),
+	 * opens (on) and closes that path around the runner's insert; NULL
+	 * where roles' rights decide who writes it (PostgreSQL). */
+	void (*renames_writer)(dbc_ctx *ctx, bool on);
 
 	/* Constraint checks evaluate code other roles wrote: CHECK expressions,
 	 * and the operators and casts of foreign keys. Where the engine has

@@ -115,7 +115,7 @@ extern const int dbc_book_ntables;
  * (the highest book_since; sqlite/bookkeeping.c's upgrade adds each
  * version's columns, with a step of its own where a version needs data
  * work). */
-#define DBC_BOOK_VERSION 17
+#define DBC_BOOK_VERSION 18
 
 /* The table of that name (without the prefix), NULL when none. */
 const dbc_book_table *dbc_book_table_named(const char *name);

@@ -231,7 +231,13 @@ static int insert_row(dbc_ctx *ctx, const dbc_value *v)
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	if (dbc_mig_query(ctx, insert_sql, 8, v, NULL, NULL) == DBC_OK)
+	/* the log's own write path, open for this statement only */
+	if (ctx->host->renames_writer)
+		ctx->host->renames_writer(ctx, true);
+	int rc = dbc_mig_query(ctx, insert_sql, 8, v, NULL, NULL);
+	if (ctx->host->renames_writer)
+		ctx->host->renames_writer(ctx, false);
+	if (rc == DBC_OK)
 		return ctx->host->release(ctx, level);
 	if (strcmp(ctx->sqlstate, DBC_SQLSTATE_PRIVILEGE) != 0)
 		return DBC_ERROR;

@@ -19,6 +19,11 @@ def connect(path, load=True):
     if load:
         db.enable_load_extension(True)
         db.load_extension(module)
+    else:
+        # rows planted by hand: the log's guards, which let only the
+        # runner write it, dropped first
+        for event in ("insert", "update"):
+            db.execute("DROP TRIGGER IF EXISTS dbcare_migrations_renames_%s_guard" % event)
     return db
 base = os.path.join(work, "base.db")
 db = connect(base)
