@@ -41,12 +41,16 @@
  * takes one of PROBE_RESERVE more. At most WAITING_MAX requests that may
  * wait on the databases (the page, the reports, the metrics, the writes)
  * run at once, the rest of CONNECTIONS_MAX stays for /livez and /readyz (a
- * request above it is answered 503 at once). */
+ * request above it is answered 503 at once); a request leaves them once its
+ * answer is made, so clients that never read theirs hold none. An answer
+ * must be sent within SEND_DEADLINE_S (a client reading slowly, or not at
+ * all, is cut then, with what its answer holds). */
 #define CONNECTIONS_MAX 1000
 #define PER_ADDRESS     64
 #define PROBE_RESERVE   8
 #define HEAD_DEADLINE_S 5.0
 #define WAITING_MAX     128
+#define SEND_DEADLINE_S 20.0
 /* MHD's own limit: above ours, so that admit decides, with room for the
  * connections cut but not closed yet */
 #define CONNECTION_SLOTS (CONNECTIONS_MAX + PROBE_RESERVE + PER_ADDRESS)
@@ -63,7 +67,9 @@ typedef struct watched {
 	bool in_body;                 /* its head was read, its body not yet: the deadline still
 	                               * applies, and it may be evicted */
 	bool cut;                     /* shut down (deadline or eviction): no longer counted */
-	bool reserve;                 /* admitted above PER_ADDRESS: serves the probes only */
+	bool sending;                 /* its answer is queued since sending_ms */
+	double sending_ms;
+	bool reserve; /* admitted above PER_ADDRESS: serves the probes only */
 } watched;
 
 struct serve_http {
@@ -104,6 +110,7 @@ static bool set_in_request(serve_http *h, struct MHD_Connection *c, bool on)
 		w->in_request = on;
 		w->line_read = on;
 		w->in_body = false;
+		w->sending = false;
 		w->since_ms = dbc_monotonic_ms();
 	}
 	bool reserve = w && w->reserve;
@@ -280,8 +287,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 	pthread_mutex_unlock(&h->mu);
 }
 
-/* Cuts every connection whose request head is later than HEAD_DEADLINE_S:
- * shutdown() ends its thread's read, MHD closes it. */
+/* Cuts every connection whose request head is later than HEAD_DEADLINE_S
+ * or whose answer is not sent within SEND_DEADLINE_S: shutdown() ends its
+ * thread's read or write, MHD closes it. */
 static void *watchdog(void *arg)
 {
 	serve_http *h = arg;
@@ -289,7 +297,8 @@ static void *watchdog(void *arg)
 	while (!h->stopping) {
 		double now = dbc_monotonic_ms();
 		for (watched *w = h->conns; w; w = w->next)
-			if (!w->cut && !w->in_request && now - w->since_ms > HEAD_DEADLINE_S * 1000) {
+			if (!w->cut && ((!w->in_request && now - w->since_ms > HEAD_DEADLINE_S * 1000) ||
+			                (w->sending && now - w->sending_ms > SEND_DEADLINE_S * 1000))) {
 				shutdown(w->fd, SHUT_RDWR);
 				w->cut = true; /* once */
 			}
@@ -523,6 +532,27 @@ static bool body_follows(serve_http *h, struct MHD_Connection *c)
 	return body;
 }
 
+/* The request's answer, queued: it leaves the requests that may wait on
+ * the databases (made, it waits on nothing but its client), and its
+ * sending deadline starts. */
+static enum MHD_Result answer(serve_http *h, struct MHD_Connection *c, int status, const char *type,
+                              char *body, const char *method, const char *url, request *rq)
+{
+	enum MHD_Result rc = respond(c, status, type, body, method, url, rq);
+	if (rq->counted) {
+		__atomic_sub_fetch(&h->waiting, 1, __ATOMIC_ACQ_REL);
+		rq->counted = false;
+	}
+	pthread_mutex_lock(&h->mu);
+	watched *w = watch_of(c);
+	if (w) {
+		w->sending = true;
+		w->sending_ms = dbc_monotonic_ms();
+	}
+	pthread_mutex_unlock(&h->mu);
+	return rc;
+}
+
 /* MHD_OPTION_URI_LOG_CALLBACK: a request line was read. MHD has taken the
  * bytes from the socket, so head_pending no longer sees them, and the
  * handler has not started yet: without this mark a probe whose head is
@@ -590,13 +620,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (!probe && rq->close) {
 		body = strdup("dbcare: busy: this address holds its 64 connections in requests; "
 		              "try again\n");
-		return respond(c, 503, plain, body, method, url, rq);
+		return answer(h, c, 503, plain, body, method, url, rq);
 	}
 	if (!probe && (page || reads || writes)) {
 		rq->counted = true;
 		if (__atomic_add_fetch(&h->waiting, 1, __ATOMIC_ACQ_REL) > WAITING_MAX) {
 			body = strdup("dbcare: busy: too many requests at once; try again\n");
-			return respond(c, 503, plain, body, method, url, rq);
+			return answer(h, c, 503, plain, body, method, url, rq);
 		}
 	}
 	if (strcmp(url, "/livez") == 0 || strcmp(url, "/endpoints") == 0) {
@@ -626,7 +656,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		status = post_endpoint(h, url, only, &body);
 		type = "application/json";
 	}
-	return respond(c, status, type, body, method, url, rq);
+	return answer(h, c, status, type, body, method, url, rq);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **state,
