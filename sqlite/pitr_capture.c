@@ -17,6 +17,7 @@
 
 #include "base/file_sync.h"
 #include "base/heap_grow.h"
+#include "base/sha256.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -597,7 +598,8 @@ static int write_base(pitr_capture *c, const char *name, char sha[65])
 		          ? 0
 		          : -1;
 	else if (out == 0 &&
-	         (dbc_sync_path(tmp, O_RDONLY) != 0 || pitr_file_sha256(c, tmp, sha) != 0 ||
+	         (dbc_sync_path(tmp, O_RDONLY) != 0 ||
+	          dbc_path_sha256_errno(c->host, tmp, O_NOFOLLOW, NULL, NULL, sha) != 0 ||
 	          rename(tmp, path) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0)) {
 		pitr_say(c, PITR_SAY_ERROR, "log: cannot publish the base %s: %s", path, strerror(errno));
 		out = -1;
