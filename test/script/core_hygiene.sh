@@ -201,15 +201,22 @@ print("ok: %d includes of another part's headers, each public" % included)
 
 # 5. capacities doubled by hand outside the growth rule
 GROWTH_HELPERS = {"core/base/heap_grow.c"}
+
+
+def growth_sources():
+    """(path, lines, lines stripped) of each C file the growth checks read:
+    all but the growth helpers."""
+    for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
+                       glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
+        if path not in GROWTH_HELPERS:
+            text = open(path, encoding="utf-8").read()
+            yield path, text.split("\n"), strip(text).split("\n")
+
+
 doubling = re.compile(r"\b\w*(?:cap|size|room|slots)\w*\)?\s*(?:\*=?\s*2|<<=?\s*1)\b")
 doublings = 0
-for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
-                   glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
-    if path in GROWTH_HELPERS:
-        continue
-    text = open(path, encoding="utf-8").read()
-    lines = text.split("\n")
-    for i, line in enumerate(strip(text).split("\n")):
+for path, lines, code in growth_sources():
+    for i, line in enumerate(code):
         if not doubling.search(line):
             continue
         doublings += 1
@@ -225,13 +232,8 @@ print("ok: no capacity doubled outside the growth rule (core/base/heap_grow.c)")
 # builder (no sizeof) is not an array of items
 item_realloc = re.compile(r"\b(?:sqlite3_)?re(?:p)?alloc(?:64)?\s*\([^;]*\bsizeof\b")
 reallocs = 0
-for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
-                   glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
-    if path in GROWTH_HELPERS:
-        continue
-    text = open(path, encoding="utf-8").read()
-    lines = text.split("\n")
-    for i, line in enumerate(strip(text).split("\n")):
+for path, lines, code in growth_sources():
+    for i, line in enumerate(code):
         if not item_realloc.search(line):
             continue
         reallocs += 1
@@ -274,13 +276,7 @@ def doubled_by_hand(line):
     return False
 
 
-for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
-                   glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
-    if path in GROWTH_HELPERS:
-        continue
-    text = open(path, encoding="utf-8").read()
-    lines = text.split("\n")
-    code = strip(text).split("\n")
+for path, lines, code in growth_sources():
     for i, line in enumerate(code):
         near = code[max(0, i - 8):i + 9]
         if doubled_by_hand(line) and any(ALLOC.search(c) for c in near):
