@@ -12,10 +12,8 @@
 #include "optional_api.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* The page hashes of a file read in chunks (a whole number of pages each):
  * the page size from the header in the first chunk. */
@@ -50,10 +48,6 @@ static int hash_pages(dbc_ctx *ctx, void *arg, const unsigned char *chunk, size_
 static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 {
 	char hex[DBC_SHA256_HEX_LEN + 1];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
-		                 strerror(errno));
 	page_hashing p = {0};
 	dbc_buf_init(&p.pages, ctx);
 	int rc = DBC_OK;
@@ -61,9 +55,8 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 	                        dbc_page_hashes_begin(&p.pages, &p.ph) != DBC_OK))
 		rc = DBC_ERROR;
 	if (rc == DBC_OK)
-		rc = dbc_file_sha256(ctx, fd, dbc_printf(ctx, "backup %s", path),
+		rc = dbc_path_sha256(ctx, path, 0, dbc_printf(ctx, "backup %s", path),
 		                     p.ph.version ? hash_pages : NULL, &p, hex);
-	close(fd);
 	dbc_page_hasher_end(&p.ph);
 	if (rc != DBC_OK)
 		return DBC_ERROR;

@@ -17,6 +17,7 @@
 
 #include "base/file_sync.h"
 #include "base/heap_grow.h"
+#include "base/sha256.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -479,17 +480,16 @@ static int checkpoint(pitr_capture *c)
 static char *count_rows(sqlite3 *db)
 {
 	sqlite3_stmt *st, *cnt;
-	size_t len = 0;
-	char *out = calloc(1, 1);
-	if (!out ||
+	dbc_heap_text out = {0};
+	if (!dbc_heap_text_append(&out, "", 0) ||
 	    sqlite3_prepare_v2(db,
 	                       "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name"
 	                       " NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
 	                       -1, &st, NULL) != SQLITE_OK) {
-		free(out);
+		free(out.data);
 		return NULL;
 	}
-	while (out && sqlite3_step(st) == SQLITE_ROW) {
+	while (!out.oom && sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		char *q = name && !strpbrk(name, "\t\n")
 		              ? sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", name)
@@ -499,12 +499,10 @@ static char *count_rows(sqlite3 *db)
 				char *line = NULL;
 				int n =
 				    asprintf(&line, "%s\t%lld\n", name, (long long)sqlite3_column_int64(cnt, 0));
-				char *grown = n < 0 ? NULL : realloc(out, len + (size_t)n + 1);
-				if (grown)
-					memcpy(grown + len, line, (size_t)n + 1), len += (size_t)n;
+				if (n < 0)
+					out.oom = true;
 				else
-					free(out);
-				out = grown;
+					dbc_heap_text_append(&out, line, (size_t)n);
 				free(line);
 			}
 			sqlite3_finalize(cnt);
@@ -512,7 +510,11 @@ static char *count_rows(sqlite3 *db)
 		sqlite3_free(q);
 	}
 	sqlite3_finalize(st);
-	return out;
+	if (out.oom) {
+		free(out.data);
+		return NULL;
+	}
+	return out.data;
 }
 
 /* The row counts at the segment's end, at the log's exact place: under
@@ -596,7 +598,8 @@ static int write_base(pitr_capture *c, const char *name, char sha[65])
 		          ? 0
 		          : -1;
 	else if (out == 0 &&
-	         (dbc_sync_path(tmp, O_RDONLY) != 0 || pitr_file_sha256(c, tmp, sha) != 0 ||
+	         (dbc_sync_path(tmp, O_RDONLY) != 0 ||
+	          dbc_path_sha256_errno(c->host, tmp, O_NOFOLLOW, NULL, NULL, sha) != 0 ||
 	          rename(tmp, path) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0)) {
 		pitr_say(c, PITR_SAY_ERROR, "log: cannot publish the base %s: %s", path, strerror(errno));
 		out = -1;

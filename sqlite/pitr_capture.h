@@ -154,8 +154,6 @@ int pitr_seg_sync(pitr_capture *c);
 int pitr_seg_recover(pitr_capture *c);
 /* "DIR/log.progress": the time, epoch and seq of the newest record. */
 void pitr_progress(pitr_capture *c, int64_t time_ms);
-/* The SHA-256 of the file at path (hex), over c->host. 0 or -1 (errno). */
-int pitr_file_sha256(const pitr_capture *c, const char *path, char sha[65]);
 
 /* The log belongs to the database (pitr_identity.c): DIR/log.identity
  * written by the first capture, and a capture of another database (or a

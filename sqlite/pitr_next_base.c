@@ -31,6 +31,7 @@
 #include "pitr_sqlite.h"
 
 #include "base/file_sync.h"
+#include "base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -177,7 +178,9 @@ static int verify_copy(pitr_capture *c, pitr_next_base *n)
 		return fail(c, n->tmp, strerror(errno));
 	if (!c->seal) {
 		n->ready = n->tmp;
-		return pitr_file_sha256(c, n->tmp, n->sha) == 0 ? 0 : fail(c, n->tmp, "its SHA-256");
+		return dbc_path_sha256_errno(c->host, n->tmp, O_NOFOLLOW, NULL, NULL, n->sha) == 0
+		           ? 0
+		           : fail(c, n->tmp, "its SHA-256");
 	}
 	if (asprintf(&n->ready, "%s/base-next-sealed.db.tmp", c->dir) < 0) {
 		n->ready = NULL;

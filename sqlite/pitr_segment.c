@@ -153,22 +153,6 @@ int pitr_seg_sync(pitr_capture *c)
 	return 0;
 }
 
-int pitr_file_sha256(const pitr_capture *c, const char *path, char sha[65])
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	dbc_ctx ctx;
-	dbc_ctx_init(&ctx, c->host, NULL);
-	errno = 0;
-	int rc = dbc_file_sha256(&ctx, fd, path, NULL, NULL, sha) == DBC_OK ? 0 : -1;
-	int err = rc == 0 ? 0 : errno ? errno : EIO;
-	dbc_ctx_finish(&ctx);
-	close(fd);
-	errno = err;
-	return rc;
-}
-
 /* Writes text as path whole or not at all: a temporary file beside it,
  * synced, renamed over it. */
 static int replace_file(const char *path, const char *text)
@@ -225,7 +209,7 @@ static int write_manifest(const pitr_capture *c, const char *file, const char *s
 static int seal_segment(const pitr_capture *c, const char *open_p, const char *closed, char sha[65])
 {
 	if (access(closed, F_OK) == 0)
-		return pitr_file_sha256(c, closed, sha);
+		return dbc_path_sha256_errno(c->host, closed, O_NOFOLLOW, NULL, NULL, sha);
 	return c->seal(c->seal_arg, open_p, closed, sha);
 }
 
@@ -233,7 +217,7 @@ static int seal_segment(const pitr_capture *c, const char *open_p, const char *c
 static int close_plain(const pitr_capture *c, const char *open_p, const char *closed)
 {
 	char sha[65];
-	int rc = pitr_file_sha256(c, open_p, sha);
+	int rc = dbc_path_sha256_errno(c->host, open_p, O_NOFOLLOW, NULL, NULL, sha);
 	if (rc == 0)
 		rc = write_manifest(c, closed, sha);
 	if (rc == 0 &&

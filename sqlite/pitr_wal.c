@@ -97,8 +97,10 @@ static const unsigned char *reader_at(wal_reader *r, off_t off, size_t n, bool *
 {
 	if (off >= r->at && off + (off_t)n <= r->at + (off_t)r->len)
 		return r->buf + (off - r->at);
-	size_t want = n > r->next ? n : r->next;
-	r->next = r->next * 2 > READ_MAX ? r->next : r->next * 2;
+	size_t want = n > r->next ? n : r->next, longer;
+	/* the next refill twice as long, by the growth rule, up to READ_MAX */
+	if (dbc_grown_capacity(r->next, r->next + 1, 1, 0, &longer) && longer <= READ_MAX)
+		r->next = longer;
 	if (want > r->cap) {
 		unsigned char *b = realloc(r->buf, want);
 		if (!b) {

@@ -11,8 +11,10 @@
 #include "backup_flow.h"
 #include "pg_backup.h"
 #include "sealed.h"
+#include "cli/common/files.h"
 
 #include "base/file_sync.h"
+#include "base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,7 +113,7 @@ static int describe(dbc_ctx *ctx, void *arg, const char *path, dbc_backup_made *
 	struct stat st;
 	if (!realpath(path, abs) || stat(abs, &st) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "cannot read the dump %s", path);
-	if (cli_file_sha256(abs, made->sha256) != 0)
+	if (dbc_path_sha256_errno(cli_text_host(), abs, 0, NULL, NULL, made->sha256) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "cannot read the dump %s: %s", abs,
 		                 strerror(errno));
 	made->location = dbc_strdup(ctx, abs);

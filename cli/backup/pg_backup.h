@@ -1,9 +1,10 @@
 /*
  * pg_backup.h — what the command does for PostgreSQL backups beyond the
  * dump itself (docs/backups.md): the logical record of a backup's content
- * (pg_contents.c), the file hash (file_sha256.c), a scratch database to
- * restore a dump into (pg_scratch.c), verification of a catalogued backup
- * (cmd_backup_verify.c) and pgBackRest (pgbackrest*.c).
+ * (pg_contents.c), a file against its recorded hash (file_sha256.c), a
+ * scratch database to
+ * restore a dump into (pg_scratch.c), verification of a catalogued
+ * backup (cmd_backup_verify.c) and pgBackRest (pgbackrest*.c).
  */
 #ifndef DBCARE_CLI_PG_BACKUP_H
 #define DBCARE_CLI_PG_BACKUP_H
@@ -29,8 +30,6 @@ typedef struct cli_pg_content_counts {
 int cli_pg_contents_compare(const char *recorded, const char *now, char **why,
                             cli_pg_content_counts *counts);
 
-/* SHA-256 of a file's bytes in lowercase hex; -1 with errno. */
-int cli_file_sha256(const char *path, char hex[65]);
 /* Why the file at path is not the one whose SHA-256 was recorded (the
  * core's rule, backup/backup_content.h): malloc'd, NULL when it is (or
  * recorded is NULL); *oom set when the answer could not be allocated. */

@@ -110,20 +110,6 @@ static int write_chunk(dbc_ctx *ctx, void *arg, const unsigned char *chunk, size
 	return write(*(int *)arg, chunk, n) == (ssize_t)n ? DBC_OK : DBC_ERROR;
 }
 
-/* A plain base copied to fd as its SHA-256 is taken (one read of it);
- * 0, or -1 with errno. The copy is only used once sha matches. */
-static int copy_hashing(int in, const char *path, int fd, char sha[65])
-{
-	dbc_ctx ctx;
-	dbc_ctx_init(&ctx, cli_text_host(), NULL);
-	errno = 0;
-	int rc = dbc_file_sha256(&ctx, in, path, write_chunk, &fd, sha);
-	int err = rc == DBC_OK ? 0 : errno ? errno : EIO;
-	dbc_ctx_finish(&ctx);
-	errno = err;
-	return rc == DBC_OK ? 0 : -1;
-}
-
 int pitr_apply_each(const char *dir, int fd, uint32_t epoch, uint64_t after, uint32_t page_size,
                     uint32_t db_pages, pitr_applied_fn then, void *arg)
 {
@@ -136,9 +122,13 @@ int pitr_copy_base(const char *dir, const pitr_rec *b, int fd)
 	char *path = NULL, sha[65];
 	if (asprintf(&path, "%s/%s", dir, b->base_name) < 0)
 		return -1;
-	int in = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
-	bool plain = in >= 0 && !cli_is_sealed(path);
-	if (in < 0 || (plain ? copy_hashing(in, path, fd, sha) : cli_file_sha256(path, sha)) != 0)
+	/* a plain base is copied to fd as its SHA-256 is taken (one read of
+	 * it; the copy is only used once sha matches); a sealed one is opened
+	 * to its plain bytes once its SHA-256 matches */
+	bool plain = !cli_is_sealed(path);
+	int in = plain ? -1 : open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	if ((!plain && in < 0) ||
+	    dbc_path_sha256_errno(cli_text_host(), path, 0, plain ? write_chunk : NULL, &fd, sha) != 0)
 		cli_errorf("cannot read the base %s: %s", path, strerror(errno));
 	else if (strcmp(sha, b->base_sha) != 0)
 		cli_errorf("the base %s is not the file the log names (SHA-256 %s, the log: %s)", path, sha,

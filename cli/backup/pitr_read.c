@@ -10,6 +10,8 @@
 #include "pg_backup.h"
 #include "sealed.h"
 
+#include "base/sha256.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -100,7 +102,8 @@ static int check_manifest(pitr_owner *ow, const char *dir, const char *seg, bool
 		           name ? name : "no segment");
 		rc = -1;
 	} else if (rc == 0 && hash &&
-	           (!want || strlen(want) != 64 || cli_file_sha256(seg, sha) != 0 ||
+	           (!want || strlen(want) != 64 ||
+	            dbc_path_sha256_errno(cli_text_host(), seg, 0, NULL, NULL, sha) != 0 ||
 	            strcmp(want, sha) != 0)) {
 		cli_errorf("the log segment %s is not the one its record describes (SHA-256)", seg);
 		rc = -1;

@@ -16,7 +16,9 @@
  * leaves none of them on disk.
  */
 #include "sealed.h"
+#include "cli/common/files.h"
 
+#include "base/sha256.h"
 #include "container/container.h"
 
 #include <errno.h>
@@ -117,7 +119,7 @@ static int seal(const char *plain, const char *path, const char *origin, bool zs
 	char plain_sha[65];
 	if (env_key(&key, encrypt) != 0)
 		return -1;
-	if (cli_file_sha256(plain, plain_sha) != 0) {
+	if (dbc_path_sha256_errno(cli_text_host(), plain, 0, NULL, NULL, plain_sha) != 0) {
 		cli_errorf("cannot seal %s: %s", path, strerror(errno));
 		return -1;
 	}

@@ -62,15 +62,9 @@ static bool starts_with(const char *path, const char *magic, size_t n)
 
 static int sha256_of(dbc_ctx *ctx, const char *path, char **out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
-		                 strerror(errno));
 	char hex[DBC_SHA256_HEX_LEN + 1];
-	const char *what = dbc_printf(ctx, "backup %s", path);
-	int rc = what ? dbc_file_sha256(ctx, fd, what, NULL, NULL, hex) : DBC_ERROR;
-	close(fd);
-	if (rc != DBC_OK)
+	if (dbc_path_sha256(ctx, path, O_NOFOLLOW, dbc_printf(ctx, "backup %s", path), NULL, NULL,
+	                    hex) != DBC_OK)
 		return DBC_ERROR;
 	return (*out = dbc_strdup(ctx, hex)) ? DBC_OK : DBC_ERROR;
 }

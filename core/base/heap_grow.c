@@ -47,3 +47,17 @@ bool dbc_heap_reserve(void *items, size_t need, size_t *cap, size_t size, size_t
 {
 	return dbc_reserve_with(realloc, true, items, need, cap, size, first);
 }
+
+bool dbc_heap_text_append(dbc_heap_text *t, const char *s, size_t n)
+{
+	if (t->oom || n > SIZE_MAX - t->len - 1 ||
+	    !dbc_reserve_with(realloc, false, &t->data, t->len + n + 1, &t->cap, 1, 64)) {
+		t->oom = true;
+		return false;
+	}
+	if (n)
+		memcpy(t->data + t->len, s, n);
+	t->len += n;
+	t->data[t->len] = '\0';
+	return true;
+}

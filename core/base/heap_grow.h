@@ -31,4 +31,19 @@ bool dbc_reserve_with(dbc_resize_fn resize, bool zero, void *items, size_t need,
 /* dbc_reserve_with for the malloc'd array *items, the new slots zeroed. */
 bool dbc_heap_reserve(void *items, size_t need, size_t *cap, size_t size, size_t first);
 
+/* A malloc'd text built an append at a time, its room grown by the rule
+ * (a realloc to the new length at each append would copy the text again
+ * each time: quadratic). Zeroed, it is empty, data NULL until the first
+ * append; data stays NUL-terminated; the caller frees it. Once an append
+ * fails (out of memory, oom set) the text is incomplete and later appends
+ * do nothing. */
+typedef struct dbc_heap_text {
+	char *data;
+	size_t len, cap;
+	bool oom;
+} dbc_heap_text;
+
+/* Appends the n bytes at s; false on out of memory (or after one). */
+bool dbc_heap_text_append(dbc_heap_text *t, const char *s, size_t n);
+
 #endif

@@ -5,6 +5,7 @@
 #include "base/sha256.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <string.h>
 #include <unistd.h>
@@ -131,4 +132,36 @@ int dbc_file_sha256(dbc_ctx *ctx, int fd, const char *what, dbc_file_chunk_fn ea
 		return DBC_ERROR;
 	}
 	return dbc_sha256_finish(ctx, h, hex);
+}
+
+int dbc_path_sha256(dbc_ctx *ctx, const char *path, int flags, const char *what,
+                    dbc_file_chunk_fn each, void *arg, char hex[DBC_SHA256_HEX_LEN + 1])
+{
+	if (!what)
+		return DBC_ERROR;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+	if (fd < 0) {
+		int err = errno;
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read %s: %s", what, strerror(err));
+		errno = err;
+		return DBC_ERROR;
+	}
+	int rc = dbc_file_sha256(ctx, fd, what, each, arg, hex);
+	int err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+int dbc_path_sha256_errno(const dbc_host *host, const char *path, int flags, dbc_file_chunk_fn each,
+                          void *arg, char hex[DBC_SHA256_HEX_LEN + 1])
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, host, NULL);
+	errno = 0;
+	int rc = dbc_path_sha256(&ctx, path, flags, path, each, arg, hex);
+	int err = rc == DBC_OK ? 0 : errno ? errno : EIO;
+	dbc_ctx_finish(&ctx);
+	errno = err;
+	return rc == DBC_OK ? 0 : -1;
 }

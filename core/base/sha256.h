@@ -44,5 +44,18 @@ typedef int (*dbc_file_chunk_fn)(dbc_ctx *ctx, void *arg, const unsigned char *c
  * stays open. */
 int dbc_file_sha256(dbc_ctx *ctx, int fd, const char *what, dbc_file_chunk_fn each, void *arg,
                     char hex[DBC_SHA256_HEX_LEN + 1]);
+/* dbc_file_sha256 of the file at path, opened read-only and close-on-exec
+ * (flags adds to that: O_NOFOLLOW where a link must not be followed) and
+ * closed again. A failed open is the error "cannot read <what>: <reason>"
+ * (DBC_SQLSTATE_BAD_ARGUMENT), errno kept as the open left it; what NULL
+ * (a name that could not be made: out of memory, already set) is
+ * DBC_ERROR. */
+int dbc_path_sha256(dbc_ctx *ctx, const char *path, int flags, const char *what,
+                    dbc_file_chunk_fn each, void *arg, char hex[DBC_SHA256_HEX_LEN + 1]);
+/* dbc_path_sha256 on a context of its own over host, path naming itself,
+ * for callers that report by errno: 0, or -1 with errno as the open, the
+ * read or each left it (EIO when none set it: memory or libcrypto). */
+int dbc_path_sha256_errno(const dbc_host *host, const char *path, int flags, dbc_file_chunk_fn each,
+                          void *arg, char hex[DBC_SHA256_HEX_LEN + 1]);
 
 #endif

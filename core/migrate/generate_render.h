@@ -1,6 +1,7 @@
 /*
  * generate_render.h — SQL text from the schema model for the generator
- * (generate_render.c), private to core/migrate.
+ * (generate_render.c), private to core/migrate (the lint's table rebuild
+ * asks it which views name a table).
  */
 #ifndef DBC_MIGRATE_GENERATE_RENDER_H
 #define DBC_MIGRATE_GENERATE_RENDER_H
@@ -29,7 +30,9 @@ bool dbc_gen_same_constraint(const dbc_constraint *a, const dbc_constraint *b);
 char *dbc_gen_index_def(dbc_ctx *ctx, const char *def, const char *name, const char *concurrently);
 /* The CREATE VIEW of a view of the model. */
 char *dbc_gen_view_create(dbc_ctx *ctx, const dbc_object *o);
-/* Whether text names name as a token (a view naming a table). */
+/* Whether text names name as a token (a view naming a table: the
+ * generator's order, the lint's table rebuild), a dollar quote's tag
+ * split from the word it touches. */
 bool dbc_gen_names_token(dbc_ctx *ctx, const char *text, const char *name);
 
 #endif

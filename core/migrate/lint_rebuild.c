@@ -11,6 +11,7 @@
  * table's definition must be exactly one CREATE TABLE of the table named,
  * and the other definitions are the catalog's own.
  */
+#include "migrate/generate_render.h"
 #include "migrate/lint.h"
 #include "migrate/migrate_script.h"
 #include "schema/ddl_lex.h"
@@ -63,22 +64,6 @@ static bool in_new(const dbc_ddl_columns *cols, const char *name)
 		if (!cols->items[i].generated && strcasecmp(cols->items[i].name, name) == 0)
 			return true;
 	return false;
-}
-
-/* A view whose text names the table (its name as a token). */
-static bool names_table(dbc_ctx *ctx, const char *text, const char *table)
-{
-	const char *p = text;
-	for (;;) {
-		dbc_token t = dbc_lex_next(&p);
-		if (t.kind == TK_END)
-			return false;
-		if (t.kind != TK_WORD && t.kind != TK_QIDENT)
-			continue;
-		char *name = dbc_lex_ident(ctx, t);
-		if (name && strcasecmp(name, table) == 0)
-			return true;
-	}
 }
 
 static void line(dbc_buf *b, const char *s)
@@ -135,7 +120,7 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 	for (int i = 0; i < s.nobjects; i++) {
 		const dbc_object *o = &s.objects[i];
 		if (strcmp(o->type, "view") == 0 && o->definition &&
-		    names_table(ctx, o->definition, old->name))
+		    dbc_gen_names_token(ctx, o->definition, old->name))
 			line(&b, dbc_printf(ctx, "DROP VIEW %s", ctx->host->quote_ident(ctx, o->name)));
 	}
 	/* the new table under the temporary name */
@@ -178,7 +163,7 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 	for (int i = 0; i < s.nobjects; i++) {
 		const dbc_object *o = &s.objects[i];
 		if (strcmp(o->type, "view") == 0 && o->definition &&
-		    names_table(ctx, o->definition, old->name))
+		    dbc_gen_names_token(ctx, o->definition, old->name))
 			line(&b, o->definition);
 	}
 	dbc_buf_append(&b, ctx->host->dialect->rebuild_check);

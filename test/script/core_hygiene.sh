@@ -22,6 +22,11 @@
 #      allocator (sqldbc_reserve: SQLite's), pgdbc_room for the PostgreSQL
 #      glue's memory contexts; and no array is grown by realloc (realloc,
 #      repalloc, sqlite3_realloc64 of a size with sizeof) outside it.
+#      Nor, near an allocation (8 lines either side), is anything doubled
+#      by hand whatever its name (next = next * 2, n <<= 1, len += len),
+#      nor is a buffer realloc'd to its length plus what one append adds
+#      (realloc(text, len + n + 1)): repeated, that copies the text again
+#      each time (quadratic); dbc_heap_text grows a text by the rule.
 #      Anywhere else in core/, pg/, sqlite/ or cli/ either fails, with no
 #      exemption: a comment does not make a hand-written growth loop one;
 #   6. no goto added: in core/, pg/, sqlite/ and cli/ a file has at most the
@@ -196,15 +201,22 @@ print("ok: %d includes of another part's headers, each public" % included)
 
 # 5. capacities doubled by hand outside the growth rule
 GROWTH_HELPERS = {"core/base/heap_grow.c"}
+
+
+def growth_sources():
+    """(path, lines, lines stripped) of each C file the growth checks read:
+    all but the growth helpers."""
+    for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
+                       glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
+        if path not in GROWTH_HELPERS:
+            text = open(path, encoding="utf-8").read()
+            yield path, text.split("\n"), strip(text).split("\n")
+
+
 doubling = re.compile(r"\b\w*(?:cap|size|room|slots)\w*\)?\s*(?:\*=?\s*2|<<=?\s*1)\b")
 doublings = 0
-for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
-                   glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
-    if path in GROWTH_HELPERS:
-        continue
-    text = open(path, encoding="utf-8").read()
-    lines = text.split("\n")
-    for i, line in enumerate(strip(text).split("\n")):
+for path, lines, code in growth_sources():
+    for i, line in enumerate(code):
         if not doubling.search(line):
             continue
         doublings += 1
@@ -220,19 +232,66 @@ print("ok: no capacity doubled outside the growth rule (core/base/heap_grow.c)")
 # builder (no sizeof) is not an array of items
 item_realloc = re.compile(r"\b(?:sqlite3_)?re(?:p)?alloc(?:64)?\s*\([^;]*\bsizeof\b")
 reallocs = 0
-for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
-                   glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
-    if path in GROWTH_HELPERS:
-        continue
-    text = open(path, encoding="utf-8").read()
-    lines = text.split("\n")
-    for i, line in enumerate(strip(text).split("\n")):
+for path, lines, code in growth_sources():
+    for i, line in enumerate(code):
         if not item_realloc.search(line):
             continue
         reallocs += 1
         failures.append(f"{path}:{i + 1}: an array grown by realloc: grow it with dbc_heap_reserve, "
                         f"sqldbc_reserve (or dbc_grow in a call): {lines[i].strip()}")
 print("ok: no array sized by realloc outside the growth rule")
+
+# 5c. any value doubled by hand near an allocation (whatever its name: a
+# read-ahead's length, a next size), and 5d. a buffer realloc'd by one
+# append at a time (its length plus the bytes added: quadratic when
+# repeated, as by a loop or a helper a loop calls)
+ALLOC = re.compile(r"\b(?:malloc|calloc|realloc|reallocarray|palloc0?|repalloc|"
+                   r"sqlite3_malloc(?:64)?|sqlite3_realloc(?:64)?|dbc_alloc|"
+                   r"MemoryContextAlloc\w*)\s*\(")
+SELF_DOUBLED = re.compile(r"(?<![\w.>])(?P<x>[A-Za-z_][\w.\[\]]*(?:->[\w.\[\]]+)*)\s*"
+                          r"(?:\*=\s*2\b|<<=\s*1\b|\+=\s*(?P=x)(?![\w.\[>-])|"
+                          r"=(?!=)(?P<rhs>[^;]*))")
+APPEND_REALLOC = re.compile(r"\b(?:re(?:p)?alloc|sqlite3_realloc(?:64)?)\s*\("
+                            r"(?:[^()]|\([^()]*\))*\+")
+OPERAND = r"\(?\s*[A-Za-z_][\w.\[\]]*(?:->[\w.\[\]]+)*\s*\)?"
+DOUBLED = re.compile(r"^\s*(?:%s\s*(?:\*\s*2|<<\s*1)|2\s*\*\s*%s)\s*$" % (OPERAND, OPERAND))
+REALLOC_DOUBLED = re.compile(r"\b(?:re(?:p)?alloc|sqlite3_realloc(?:64)?)\s*\("
+                             r"(?:[^()]|\([^()]*\))*(?:\*\s*2\b|\b2\s*\*|<<\s*1\b)")
+
+
+def doubled_by_hand(line):
+    """x *= 2, x <<= 1, x += x, x = ... x * 2 ..., y = x * 2 (the whole
+    value a doubling: not a hex length's n * 2 + 1), or a realloc to a
+    doubled size."""
+    if REALLOC_DOUBLED.search(line):
+        return True
+    for m in SELF_DOUBLED.finditer(line):
+        rhs = m.group("rhs")
+        if rhs is None or DOUBLED.search(rhs):
+            return True
+        x = re.escape(m.group("x"))
+        if re.search(r"(?<![\w.>])%s\s*(?:\*\s*2\b|<<\s*1\b|\+\s*%s(?![\w.\[>-]))|"
+                     r"\b2\s*\*\s*%s(?![\w.\[>-])" % (x, x, x), rhs):
+            return True
+    return False
+
+
+for path, lines, code in growth_sources():
+    for i, line in enumerate(code):
+        near = code[max(0, i - 8):i + 9]
+        if doubled_by_hand(line) and any(ALLOC.search(c) for c in near):
+            failures.append(f"{path}:{i + 1}: a value doubled by hand beside an allocation: "
+                            f"size it with dbc_grown_capacity (or grow it with dbc_heap_reserve "
+                            f"and its kin): {lines[i].strip()}")
+        if APPEND_REALLOC.search(line):
+            failures.append(f"{path}:{i + 1}: a buffer realloc'd to its length plus an append's: "
+                            f"build it with dbc_heap_text (or dbc_buf in a call): "
+                            f"{lines[i].strip()}")
+if not any(doubled_by_hand(l) for l in
+           strip(open("core/base/heap_grow.c", encoding="utf-8").read()).split("\n")):
+    failures.append("core/base/heap_grow.c: no doubling by hand found in the growth rule "
+                    "(test premise)")
+print("ok: nothing doubled by hand beside an allocation, no text grown an append at a time")
 
 # 6. goto, never more than the ceiling
 GOTO_CEILING = {

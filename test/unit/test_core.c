@@ -1,6 +1,6 @@
 /*
- * test_core.c — unit tests of the engine-free core: SHA-256 vectors, the
- * arena and buffers, JSON escaping, canonical snapshots, diff wording,
+ * test_core.c — unit tests of the engine-free core: SHA-256 vectors and
+ * a file's digest by path, the arena and buffers, JSON escaping, canonical snapshots, diff wording,
  * settings validation, DDL text reading and name quoting.
  */
 #include "schema/ddl_text.h"
@@ -9,6 +9,10 @@
 #include "settings/settings.h"
 #include "base/sha256.h"
 #include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 static void test_sha256(dbc_ctx *ctx)
 {
@@ -23,6 +27,48 @@ static void test_sha256(dbc_ctx *ctx)
 	dbc_sha256_hex(ctx, two, strlen(two), hex);
 	CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
 	          "sha256 of two blocks");
+}
+
+/* The digest of a file by its path: the open's flags (O_NOFOLLOW refuses a
+ * link), the open's error named by what, errno for the errno callers. */
+static void test_path_sha256(dbc_ctx *ctx)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char dir[256], file[300], link[300], hex[65];
+	snprintf(dir, sizeof dir, "%s/dbc-sha-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+	if (!mkdtemp(dir)) {
+		CHECK(false, "path_sha256: a scratch folder");
+		return;
+	}
+	snprintf(file, sizeof file, "%s/abc", dir);
+	snprintf(link, sizeof link, "%s/link", dir);
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	bool made = fd >= 0 && write(fd, "abc", 3) == 3;
+	if (fd >= 0)
+		close(fd);
+	made = made && symlink(file, link) == 0;
+	CHECK(made, "path_sha256: a file and a link to it");
+	const char *abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	CHECK(dbc_path_sha256(ctx, file, 0, "f", NULL, NULL, hex) == DBC_OK && strcmp(hex, abc) == 0,
+	      "path_sha256: the file's digest");
+	CHECK(dbc_path_sha256(ctx, link, 0, "l", NULL, NULL, hex) == DBC_OK && strcmp(hex, abc) == 0,
+	      "path_sha256: a link followed without O_NOFOLLOW");
+	errno = 0;
+	CHECK(dbc_path_sha256(ctx, link, O_NOFOLLOW, "backup l", NULL, NULL, hex) == DBC_ERROR &&
+	          errno == ELOOP && strncmp(ctx->message, "cannot read backup l: ", 22) == 0 &&
+	          strcmp(ctx->sqlstate, DBC_SQLSTATE_BAD_ARGUMENT) == 0,
+	      "path_sha256: O_NOFOLLOW refuses a link, the error names what");
+	dbc_error_clear(ctx);
+	CHECK(dbc_path_sha256(ctx, file, 0, NULL, NULL, NULL, hex) == DBC_ERROR,
+	      "path_sha256: no name (out of memory) is an error");
+	CHECK(dbc_path_sha256_errno(&unit_host, file, O_NOFOLLOW, NULL, NULL, hex) == 0 && errno == 0 &&
+	          strcmp(hex, abc) == 0,
+	      "path_sha256_errno: the digest, errno 0");
+	unlink(file);
+	CHECK(dbc_path_sha256_errno(&unit_host, file, 0, NULL, NULL, hex) == -1 && errno == ENOENT,
+	      "path_sha256_errno: a missing file, errno the open's");
+	unlink(link);
+	rmdir(dir);
 }
 
 static void test_buffers(dbc_ctx *ctx)
@@ -238,6 +284,7 @@ int main(void)
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &unit_host, NULL);
 	test_sha256(&ctx);
+	test_path_sha256(&ctx);
 	test_buffers(&ctx);
 	test_json(&ctx);
 	test_snapshot(&ctx);

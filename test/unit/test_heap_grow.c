@@ -4,7 +4,7 @@
  * is needed, refused past SIZE_MAX; dbc_reserve_with grows through the
  * resize it is given, zeroes the new slots only when asked, and leaves the
  * array and its capacity as they were when the resize fails; the arena's
- * dbc_grow and dbc_buf grow by the same rule.
+ * dbc_grow and dbc_buf grow by the same rule, and so does dbc_heap_text.
  */
 #include "base/heap_grow.h"
 #include "unit.h"
@@ -94,10 +94,32 @@ static void test_arena(void)
 	dbc_ctx_finish(&ctx);
 }
 
+/* A text built an append at a time: its room doubles (not a realloc per
+ * append), it stays NUL-terminated, and a zero-byte append makes "". */
+static void test_heap_text(void)
+{
+	dbc_heap_text t = {0};
+	CHECK(dbc_heap_text_append(&t, "", 0) && t.data && t.data[0] == '\0' && t.len == 0 &&
+	          t.cap == 64,
+	      "dbc_heap_text: an empty append makes an empty text");
+	bool ok = true;
+	for (int i = 0; ok && i < 1000; i++)
+		ok = dbc_heap_text_append(&t, "abc", 3);
+	CHECK(ok && t.len == 3000 && strlen(t.data) == 3000 && t.cap == 4096 && !t.oom,
+	      "dbc_heap_text: 1000 appends, the room doubled from 64");
+	CHECK(dbc_heap_text_append(&t, "xyz", 2) && strcmp(t.data + 2998, "bcxy") == 0,
+	      "dbc_heap_text: n bytes of s, NUL-terminated");
+	CHECK(!dbc_heap_text_append(&t, "x", SIZE_MAX) && t.oom && t.len == 3002 &&
+	          !dbc_heap_text_append(&t, "x", 1) && t.len == 3002,
+	      "dbc_heap_text: a failed append marks the text, later ones do nothing");
+	free(t.data);
+}
+
 int main(void)
 {
 	test_capacity();
 	test_reserve();
 	test_arena();
+	test_heap_text();
 	return unit_done();
 }
