@@ -147,7 +147,8 @@ SELECT abs(c.value - (SELECT 100.0 * sum(s.heap_blks_hit + coalesce(s.idx_blks_h
 -- A missing bookkeeping table fails the checks that read it, not the
 -- report: without dbcare.config the settings are their defaults (backups,
 -- which reads its own settings there, is an error row), without
--- dbcare.migrations_history schema_drift is an error row.
+-- dbcare.migrations_history migrations is an error row (no summary is
+-- stored: a report derives it, and stores none).
 BEGIN;
 ALTER TABLE dbcare.config RENAME TO config_away;
 ALTER TABLE dbcare.migrations_history RENAME TO migrations_history_away;
