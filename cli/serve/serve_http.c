@@ -574,6 +574,35 @@ static void *request_line_read(void *cls, const char *uri, struct MHD_Connection
 	return NULL;
 }
 
+static int hex_digit(char ch)
+{
+	return ch >= '0' && ch <= '9'   ? ch - '0'
+	       : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+	       : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+	                                : -1;
+}
+
+/* MHD_OPTION_UNESCAPE_CALLBACK: %HH decoded in place, as MHD would, but
+ * for %00, which stays as written: a decoded NUL would end the path for
+ * every reader after this one, so that /livez%00x were served as /livez
+ * and logged cut short. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls, (void)c;
+	char *out = s;
+	for (const char *in = s; *in; out++) {
+		int hi = in[0] == '%' ? hex_digit(in[1]) : -1, lo = hi >= 0 ? hex_digit(in[2]) : -1;
+		if (lo >= 0 && (hi | lo)) {
+			*out = (char)(hi * 16 + lo);
+			in += 3;
+		} else {
+			*out = *in++;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - s);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state)
@@ -696,7 +725,8 @@ serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, b
 	    handle, h, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_URI_LOG_CALLBACK,
 	    request_line_read, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_SLOTS, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_SLOTS, MHD_OPTION_UNESCAPE_CALLBACK,
+	    unescape, NULL, MHD_OPTION_END);
 	if (!h->daemon) {
 		*err = strdup("dbcare: the HTTP server did not start");
 		serve_http_stop(h);

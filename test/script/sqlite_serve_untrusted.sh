@@ -78,6 +78,8 @@ run 0 status --db 'sqlite:tenants/*/app.db' --json --follow-symlinks
 start_serve serve.log --db 'sqlite:fleet/*.db' --dir m
 get "$base/livez%0A2099-01-01T00:00:00.000Z%20GET%20/forged%20200%201ms"
 want_code 404 "a path with a newline"
+# %00 is no end of the path: not /livez, and logged whole
+get "$base/livez%00x"; want_code 404 "/livez%00x"
 get "$base/livez"; want_code 200 livez
 # a client pipelining 3,000 requests writes at most 200 lines a second;
 # the rest are counted on the first line of a later second
@@ -98,6 +100,7 @@ stop_serve
 ! grep -q '^2099-01-01T00:00:00.000Z GET /forged' serve.log || fail "a forged log line: $(cat serve.log)"
 grep -Eq 'Z GET /livez%0A2099-01-01T00:00:00.000Z%20GET%20/forged%20200%201ms 404 [0-9]+ms$' serve.log ||
   fail "the escaped path is not logged: $(cat serve.log)"
+grep -Eq 'Z GET /livez%2500x 404 [0-9]+ms$' serve.log || fail "/livez%00x is not logged whole: $(grep livez% serve.log)"
 most=$(grep -Eo '^[0-9-]+T[0-9:]+\.[0-9]+Z GET /livez ' serve.log | cut -c1-19 | sort | uniq -c | sort -n | tail -1 | awk '{print $1}')
 [ "$most" -le 200 ] || fail "$most request lines in one second"
 logged=$(grep -Ec '^[0-9-]+T[0-9:]+\.[0-9]+Z GET /livez 200 ' serve.log)
