@@ -97,7 +97,7 @@ static int pgbackrest_restore_to(cli_db *db, cli_opts *o)
 
 /* The first row that takes a command line runs (cmd_backup.c): pgBackRest
  * before pg_dump, which takes any. */
-const cli_backup_method cli_backup_methods[] = {
+static const cli_backup_method methods[] = {
     {.kind = "pgbackrest",
      .driver = &cli_pg_driver,
      .chosen = pgbackrest_chosen,
@@ -149,19 +149,29 @@ static bool does(const cli_backup_method *m, cli_backup_ask what)
 	return false;
 }
 
+const cli_backup_method *cli_backup_method_next(const cli_db *db, const cli_backup_method *after)
+{
+	for (const cli_backup_method *m = after ? after + 1 : methods; m->kind; m++)
+		if (m->driver == db->drv)
+			return m;
+	return NULL;
+}
+
 const cli_backup_method *cli_backup_method_for(const cli_db *db, const char *kind,
                                                cli_backup_ask what)
 {
-	for (const cli_backup_method *m = cli_backup_methods; m->kind; m++)
-		if (m->driver == db->drv && (!kind || strcmp(m->kind, kind) == 0) && does(m, what))
+	for (const cli_backup_method *m = cli_backup_method_next(db, NULL); m;
+	     m = cli_backup_method_next(db, m))
+		if ((!kind || strcmp(m->kind, kind) == 0) && does(m, what))
 			return m;
 	return NULL;
 }
 
 const cli_backup_method *cli_backup_method_own_rows(const cli_db *db)
 {
-	for (const cli_backup_method *m = cli_backup_methods; m->kind; m++)
-		if (m->driver == db->drv && m->finds_own_row)
+	for (const cli_backup_method *m = cli_backup_method_next(db, NULL); m;
+	     m = cli_backup_method_next(db, m))
+		if (m->finds_own_row)
 			return m;
 	return NULL;
 }
@@ -175,8 +185,9 @@ const char *cli_backup_kinds(const cli_db *db, cli_backup_ask what, char *buf, s
 {
 	const char *kinds[16];
 	size_t count = 0, used = 0;
-	for (const cli_backup_method *m = cli_backup_methods; m->kind && count < 16; m++)
-		if (m->driver == db->drv && does(m, what))
+	for (const cli_backup_method *m = cli_backup_method_next(db, NULL); m && count < 16;
+	     m = cli_backup_method_next(db, m))
+		if (does(m, what))
 			kinds[count++] = m->kind;
 	/* sorted: the text does not follow the order `backup` chooses in */
 	qsort(kinds, count, sizeof *kinds, by_name);

@@ -68,8 +68,10 @@ typedef struct cli_backup_method {
 	int (*restore_to)(cli_db *db, cli_opts *o);
 } cli_backup_method;
 
-/* The rows, ending with one whose kind is NULL. */
-extern const cli_backup_method cli_backup_methods[];
+/* The database's methods in the rows' order: the first (after NULL) or
+ * the one after `after`, NULL past the last. The one place a row is
+ * matched with the database's driver. */
+const cli_backup_method *cli_backup_method_next(const cli_db *db, const cli_backup_method *after);
 
 /* What a command asks of a method: a hook it has or a fact it states. */
 typedef enum {

@@ -27,10 +27,9 @@ int cmd_backup(cli_db *db, cli_opts *o)
 	}
 	/* the method the command line asks for: the first of the database's
 	 * driver's rows that takes it */
-	for (const cli_backup_method *m = cli_backup_methods; m->kind; m++) {
+	for (const cli_backup_method *m = cli_backup_method_next(db, NULL); m;
+	     m = cli_backup_method_next(db, m)) {
 		char *target = NULL, why[256];
-		if (m->driver != db->drv)
-			continue;
 		int chosen = m->chosen(db, o, &target);
 		if (chosen < 0)
 			return CLI_ERROR;

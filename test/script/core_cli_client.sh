@@ -16,6 +16,10 @@
 #      name (a string "postgresql" or "sqlite": compared, or a key of SQL
 #      per engine; a driver's or target's engine name compared with
 #      anything: strcmp(db->drv->engine, "pg"), ->engine == ...);
+#   2b. nor compares drivers with each other (m->driver == db->drv,
+#      a != b->drv): a database's driver picks its rows of the backup
+#      methods in one place, cli_backup_method_next (backup_methods.c),
+#      and nowhere else;
 #   3. nor asks it through a driver's hook: a function pointer of
 #      cli_driver (cli/driver/driver.h: dump, restore_from, ...) read
 #      through a driver (db->drv->dump != NULL, if (!drv->restore_from),
@@ -92,6 +96,20 @@ engine = re.compile(
     r"|(\.|->)engine\s*(\[[^]]*\])?\s*[!=]=|[!=]=\s*[\w>.-]*(\.|->)engine\b"
     r"|\bstrn?(case)?cmp\s*\([^;]*((\.|->)engine\b|cli_target_engine_name\s*\()"
     r"|\bcli_target_engine_name\s*\([^)]*\)\s*[!=]=")
+
+# two drivers compared: allowed only in the function that matches a
+# database's driver with the backup methods' rows
+driver_identity = re.compile(r"(\.|->)(driver|drv)\s*[!=]=|[!=]=\s*[\w>.-]*(\.|->)(driver|drv)\b")
+DRIVER_MATCH = ("cli/backup/backup_methods.c", "cli_backup_method_next")
+
+
+def function_at(text, pos):
+    """The name of the top-level C function whose body holds pos."""
+    found = None
+    for m in re.finditer(r"^[A-Za-z_][^;{}]*?\b(\w+)\s*\([^;{}]*\)\s*\{", text[:pos], re.M):
+        found = m.group(1)
+    return found
+
 
 STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -235,6 +253,11 @@ for path in files:
     for n, line in enumerate(text.split("\n"), 1):
         if engine.search(line):
             asked.setdefault(path, []).append(n)
+    for m in driver_identity.finditer(text):
+        if (path, function_at(text, m.start())) != DRIVER_MATCH:
+            failures.append(f"{path}:{text.count(chr(10), 0, m.start()) + 1}: compares drivers "
+                            f"({m.group(0).strip()}): a database's backup methods come from "
+                            "cli_backup_method_next (cli/backup/backup_methods.c)")
     for n, what in hook_tests(path, text):
         failures.append(f"{path}:{n}: tests the driver's hook ({what}) instead of calling it: "
                         "an engine test in disguise; a driver's field or a backup method's "
