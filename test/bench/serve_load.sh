@@ -39,15 +39,10 @@ for i in $(seq -w 1 "$files"); do cp template.db "fleet/db$i.db"; done
 # made here: the background job opens it when it gets to run, and a read
 # before then would end this script (set -e)
 : >serve.log
-# glibc's mmap threshold fixed at its default: otherwise the first large
-# block freed (a response: 1.6 MB for 200 files) raises it, every later
-# response is carved out of the arenas, and what they keep after the
-# requests end depends on which threads ran where: serve's memory at rest
-# swung between 20 and 62 MB from one third to the next without a leak,
-# more than the check allows. Fixed, it stays within a few MB, and a leak,
-# small or large, still shows.
-MALLOC_MMAP_THRESHOLD_=131072 \
-  "$cli" serve --db 'sqlite:fleet/*.db' --dir m --listen 127.0.0.1:0 2>serve.log &
+# serve fixes glibc's mmap threshold itself (cli/serve/serve.c): its
+# memory at rest then stays within a few MB from one third to the next,
+# and a leak, small or large, still shows
+"$cli" serve --db 'sqlite:fleet/*.db' --dir m --listen 127.0.0.1:0 2>serve.log &
 serve=$!
 pids+=("$serve")
 port=
