@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "cli/common/output.h"
+#include "cli/options_list.h"
 
 /* Exit codes (docs/cli.md). */
 enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
@@ -30,75 +31,30 @@ typedef struct cli_db_report {
 	char version[64]; /* dbmigrate_current(); empty when none applied */
 } cli_db_report;
 
-/* The values the line's options leave (each where its row of the option
- * table, options_table.c, says; defaults in cli_options_defaults), read by
- * the commands. */
+/* The values the line's options leave: one field per option that keeps a
+ * value, made from its entry in options_list.h (defaults in
+ * cli_options_defaults), and what the line and the run fill in besides,
+ * read by the commands. */
+#define CLI_OPTS_FIELD(type, field, ...) type field;
+#define CLI_OPTS_NO_FIELD(...)
 typedef struct cli_opts {
+	CLI_OPTIONS(CLI_OPTS_FIELD, CLI_OPTS_NO_FIELD)
 	const char **dbs; /* --db values (or DATABASE_URL), globs expanded */
 	int ndbs;
-	size_t cap_dbs; /* dbs's room */
-	const char *module;
-	bool install;
-	const char *dir;
-	bool dir_given;
-	cli_out out;
-	int jobs;
-	double timeout_s;
-	const char *to;
-	int steps; /* -1: not given */
-	bool dry_run, exit_code, delete_rows;
-	bool commit_each;    /* migrate: a transaction per migration */
-	bool allow_drop;     /* generate: drops allowed */
-	bool append_columns; /* generate: new columns appended, no table made again */
-	const char *mode, *fail_on;
-	const char *version; /* lint --version */
-	const char *include; /* maintain --include */
-	const char *policy;  /* retain --policy */
-	double budget_s;     /* retain --budget */
-	int sleep_ms;        /* retain --sleep-ms */
-	int keep, days;      /* backups prune --keep, --days; -1: not given */
-	double keep_for_s;   /* log prune --keep-for (0: not given) */
-	bool apply;          /* backups prune --apply */
-	bool incremental;    /* backup --incremental */
-	bool all_backups;    /* verify --all-backups */
+	size_t cap_dbs;  /* dbs's room */
+	bool dir_given;  /* --dir was given */
+	bool jobs_given; /* --jobs was given (serve has its own default) */
+	cli_out out;     /* --quiet, --no-progress and --json's format */
 	/* retain --attach NAME=PATH (repeatable): SQLite databases ATTACHed
 	 * to the connection first, for archive policies whose target is in one */
 	const char **attach_names, **attach_paths;
 	int nattach;
-	/* retain --archive-db: the database archive-db:NAME policies archive
-	 * into (else DBCARE_ARCHIVE_DB, or .env's); --archive-codec */
-	const char *archive_db, *archive_codec;
-	bool dump_schema;        /* migrate, rollback --dump-schema */
-	const char *schema_file; /* --schema-file (dump, --dump-schema) */
-	int canary;              /* migrate --canary N: these first, stop on a failure */
-	int max_failures;        /* --max-failures K: a fleet stops after K; 0: never */
-	bool jobs_given;         /* --jobs was given (serve has its own default) */
-	const char *listen;      /* serve --listen */
-	double scrape_timeout_s; /* serve --scrape-timeout: each database's budget */
-	double min_interval_s;   /* serve --min-interval: a younger result is reused */
-	double report_every_s;   /* serve --report-interval: a younger report is reused */
-	bool allow_writes;       /* serve --allow-writes */
-	bool follow_symlinks;    /* --follow-symlinks: a --db glob's matches that are symlinks */
-	const char *token_file;  /* serve --token-file */
-	const char *html;        /* report --html FILE */
-	const char *stanza;      /* --stanza: pgBackRest's stanza (PostgreSQL backups) */
-	const char *backup_type; /* backup --type full|diff|incr */
-	const char *to_time;     /* restore --to-time */
-	const char *compress;    /* backup --compress zstd */
-	const char *key_file;    /* --encrypt-key-file: sealed backups' key */
-	const char *old_origin;  /* --allow-origin: the origin sealed backups may name */
-	const char *to_mark;     /* restore --to-mark: a restore point's label */
-	const char *log_dir;     /* backup drill --log: a point-in-time log */
-	const char *from_dir;    /* restore --from DIR: where a chain's files are */
-	double segment_s;        /* log --segment-interval (default 60 s) */
-	int64_t segment_bytes;   /* log --segment-bytes (default 64 MB) */
-	double base_interval_s;  /* log --base-interval (default 1 day) */
-	int64_t base_bytes;      /* log --base-bytes (default: the database's size, >= 64 MB) */
-	double run_for_s;        /* log --run-for: stop after it; 0: until a signal */
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
 } cli_opts;
+#undef CLI_OPTS_FIELD
+#undef CLI_OPTS_NO_FIELD
 
 /* What a command needs besides its run function. */
 enum {

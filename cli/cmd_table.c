@@ -1,8 +1,8 @@
 /*
  * cmd_table.c — every command of dbcare, one entry each. Adding a command
  * is one entry here and one run function; the option table
- * (options_table.c) names the commands that take each option, and main.c
- * refuses every other.
+ * (options_list.h, options_table.c) names the commands that take each
+ * option, and main.c refuses every other.
  */
 #include "cli.h"
 

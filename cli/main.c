@@ -1,9 +1,10 @@
 /*
  * main.c — dbcare's command line: options, the command, one database or a
  * fleet. Options may stand before or after the command; each is read and
- * checked by its row of the table (options_table.c), and an option the
- * command does not take, or one nobody knows, is a usage error (exit 2)
- * before anything is opened, so a mistyped --dry-run never migrates.
+ * checked by its row of the table (options_list.h, options_table.c), and
+ * an option the command does not take, or one nobody knows, is a usage
+ * error (exit 2) before anything is opened, so a mistyped --dry-run never
+ * migrates.
  */
 #include "cli/backup/sealed.h"
 #include "options.h"

@@ -1,8 +1,8 @@
 /*
  * options.c — reading one option by its row (options.h): whether a command
  * takes it, reading and checking its value by its type. Below the table
- * (options_table.c), which it never names: the rows' own readers, finding
- * a row and the table's check are beside the table.
+ * (options_list.h, options_table.c), which it never names: the rows' own
+ * readers, finding a row and the table's check are beside the table.
  */
 #include "options.h"
 

@@ -1,7 +1,8 @@
 /*
- * options.h — every option of dbcare's command line, declared once
- * (options.c): its name, how its value is read and checked, the commands
- * that take it and its line in their help. main.c reads the line through
+ * options.h — the shape of an option's row: every option of dbcare's
+ * command line is declared once (options_list.h), its row made in
+ * options_table.c: its name, how its value is read and checked, the
+ * commands that take it and its line in their help. main.c reads the line through
  * the table, help.c prints from it, the commands read the values it leaves
  * in cli_opts. A bad value is a usage error (exit 2) before anything is
  * opened.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The shell completions (cli/share/dbcare.bash, cli/share/_dbcare) are
-# written by hand; the command line is declared once, in cli/options_table.c
+# written by hand; the command line is declared once, in cli/options_list.h
 # (options) and cli/cmd_table.c (commands). This check, without a build,
 # fails when a completion differs from the tables:
 #   1. each completion offers exactly the table's options (names and
@@ -27,11 +27,14 @@ def fail(msg):
     fails.append(msg)
 
 
-table = open("cli/options_table.c", encoding="utf-8").read()
-table = table[table.index("const cli_option cli_options[]"):]
+table = open("cli/options_list.h", encoding="utf-8").read()
+table = table[table.index("#define CLI_OPTIONS("):]
+# one entry a row: VALUE(type, field, .name = ...) or OTHER(.name = ...),
+# its lines joined (a backslash ends each)
+table = re.sub(r"\\\n\s*", " ", table)
 options = {}  # name -> (takes a value, choices or None)
-for row in re.split(r"\n\s*\{\.name = ", table)[1:]:
-    row = row[: row.find("},")]
+for row in re.split(r"\.name = ", table)[1:]:
+    row = re.split(r"\b(?:VALUE|OTHER)\(", row)[0]
     name = re.match(r'"([a-z-]+)"', row)
     if not name:  # the sentinel, .name = NULL
         continue
@@ -46,7 +49,7 @@ for row in re.split(r"\n\s*\{\.name = ", table)[1:]:
     if alias:
         options[alias.group(1)] = entry
 if len(options) < 40:
-    fail(f"only {len(options)} options read from cli/options_table.c: its shape changed?")
+    fail(f"only {len(options)} options read from cli/options_list.h: its shape changed?")
 # --format's values are read by main.c (the command decides prometheus)
 main = open("cli/main.c", encoding="utf-8").read()
 formats = set(re.findall(r'strcmp\(f, "([a-z]+)"\) == 0', main))
@@ -66,9 +69,9 @@ def bash_words(var):
     return set(m.group(1).split()) if m else set()
 got = {w[2:] for w in bash_words("options") if w.startswith("--")}
 for name in sorted(set(options) - got):
-    fail(f"dbcare.bash: --{name} (cli/options_table.c) is not offered")
+    fail(f"dbcare.bash: --{name} (cli/options_list.h) is not offered")
 for name in sorted(got - set(options)):
-    fail(f"dbcare.bash: --{name} is offered but cli/options_table.c has no such option")
+    fail(f"dbcare.bash: --{name} is offered but cli/options_list.h has no such option")
 got = bash_words("commands")
 for c in sorted(commands ^ got):
     fail(f"dbcare.bash: command {c}: " +
@@ -98,7 +101,7 @@ for m in re.finditer(r"\{([-a-z,]+)\}'(=?)\[[^\]]*\]([^']*)'", zsh):
             specs[w[2:]] = (m.group(2) == "=", m.group(3))
 for name in sorted(set(options) ^ set(specs)):
     fail(f"_dbcare: --{name}: " + ("not offered" if name in options
-                                   else "offered, but cli/options_table.c has no such option"))
+                                   else "offered, but cli/options_list.h has no such option"))
 for name in sorted(set(options) & set(specs)):
     value, choices = options[name]
     # --version is dbcare's own flag but after lint (lint --version V: main.c)
