@@ -177,11 +177,12 @@ $(BUILD)/cli/obj/%.o: cli/%.c Makefile META.json
 # capture) is one source in sqlite/, built into the module and, with
 # DBC_PITR_LINKED (sqlite/pitr_sqlite.h: libsqlite3 instead of the extension
 # routines), into the command, which captures, restores and reads the log
-# with it.
+# with it; so is the reader of the origin a plain backup file carries in
+# itself (sqlite/backup_origin.c: the command's restore compares it too).
 PITR_SHARED := sqlite/pitr_wal.c sqlite/pitr_log.c sqlite/pitr_segment.c sqlite/pitr_capture.c \
                sqlite/pitr_next_base.c \
                sqlite/pitr_crc32c.c sqlite/pitr_end.c \
-               sqlite/pitr_identity.c
+               sqlite/pitr_identity.c sqlite/backup_origin.c
 CLI_PITR   := $(patsubst sqlite/%.c,$(BUILD)/cli/pitr/%.o,$(PITR_SHARED))
 
 $(BUILD)/cli/pitr/%.o: sqlite/%.c Makefile META.json

@@ -6,6 +6,7 @@
 #define SQLDBC_BACKUP_GLUE_H
 
 #include "backup/backup.h"
+#include "backup_origin.h"
 #include "base/sha256.h"
 #include "conn.h"
 #include "glue.h"
@@ -60,10 +61,7 @@ int sqldbc_backup_read_tables(dbc_ctx *ctx, sqlite3 *db, double deadline_ms,
 int sqldbc_backup_windows_record(dbc_ctx *ctx, const sqldbc_table_at *at, dbc_windows *ws,
                                  dbc_backup_table *t);
 
-/* The table each copy gets, holding its proof of origin (backup_stamp.c):
- * not part of what a fingerprint or a row count covers, in the source (a
- * database restored from a copy has one) or in the copy. */
-#define STAMP_TABLE "dbcare_backup_stamp"
+/* STAMP_TABLE, the table each copy gets: backup_origin.h. */
 
 /* What a backup's fingerprint hashes: the stored schema, every row but the
  * stamp's. */
@@ -181,8 +179,9 @@ bool sqldbc_pageset_is(const char *path);
 bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char **published);
 /* The hooks' pageset_base: whether path is a page-set file, and the
  * SHA-256 of the base its header names. */
-/* The hooks' sealed_origin_mismatch (backup_seal.c). */
-char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path);
+/* The hooks' origin_mismatch (backup_seal.c): a sealed file's header, a
+ * plain copy's own origin (backup_origin.h). */
+char *sqldbc_backup_origin_mismatch(dbc_ctx *ctx, const char *path);
 bool sqldbc_pageset_base(dbc_ctx *ctx, const char *path, char **base_sha256);
 /* The hooks' pageset_record: the record after a page-set file's pages. */
 bool sqldbc_pageset_record(dbc_ctx *ctx, const char *path, char **record);

@@ -34,6 +34,6 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .is_sealed = sqldbc_backup_is_sealed,
     .unseal = sqldbc_backup_unseal,
     .sealed_plain_sha256 = sqldbc_backup_sealed_plain_sha256,
-    .sealed_origin_mismatch = sqldbc_backup_sealed_origin_mismatch,
+    .origin_mismatch = sqldbc_backup_origin_mismatch,
     .foreign_key_check = sqldbc_backup_fk_check,
 };

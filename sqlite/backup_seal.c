@@ -123,35 +123,46 @@ bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin)
 	return *origin != NULL;
 }
 
-/* Whether a catalogued sealed file is this database's, by the rule of
+/* Whether a catalogued file is this database's, by the rule of
  * core/container (dbc_container_origin_matches): published under its
  * row's path, taken from a database of this one's identity and from this
  * file (a copy of the database, cp app.db r.db, keeps the identity: its
  * backups name app.db, which r.db verifies only when the environment
- * names that origin, DBC_CONTAINER_ALLOW_ORIGIN_ENV). */
-char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path)
+ * names that origin, DBC_CONTAINER_ALLOW_ORIGIN_ENV). A sealed file's
+ * origin is its header's; a plain copy's its own (backup_origin.h), where
+ * it names an identity; an incremental's page-set file names none (its
+ * chain's full copy does). */
+char *sqldbc_backup_origin_mismatch(dbc_ctx *ctx, const char *path)
 {
 	dbc_container_key key = {{0}, false};
 	dbc_container_err err = {{0}, false};
 	dbc_container_header h;
 	char *file = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
-	/* the header's tag first: what a header that does not authenticate
-	 * says (a forged origin) is neither compared nor shown; the opening
-	 * that follows every check refuses the file, saying why without it */
-	if (!file || dbc_container_key_env(&key, &err) != 0 ||
-	    dbc_container_header_read(path, &key, &h, &err) != 0)
+	char *plain = NULL;
+	const char *origin = NULL;
+	if (!file)
 		return NULL;
-	const char *origin = h.origin;
+	if (dbc_container_sniff(path, NULL)) {
+		/* the header's tag first: what a header that does not authenticate
+		 * says (a forged origin) is neither compared nor shown; the opening
+		 * that follows every check refuses the file, saying why without it */
+		if (dbc_container_key_env(&key, &err) != 0 ||
+		    dbc_container_header_read(path, &key, &h, &err) != 0)
+			return NULL;
+		origin = h.origin;
+	} else if (sqldbc_pageset_is(path) || !(origin = plain = sqldbc_plain_origin(path)))
+		return NULL; /* a page-set file, or a copy naming no identity: as before */
 	char *id = sqldbc_book_database_id(ctx);
-	if (ctx->failed)
-		return NULL;
-	dbc_container_expect want = {
-	    .identity = id, .file = file, .published = path, .allowed = dbc_container_allowed_origin()};
-	char *why = NULL;
-	if (dbc_container_origin_matches(origin, &want, &why))
-		return NULL;
-	char *out = dbc_strdup(ctx, why ? why : "out of memory");
+	dbc_container_expect want = {.identity = id,
+	                             .file = file,
+	                             .published = path,
+	                             .allowed = dbc_container_allowed_origin(),
+	                             .plain = plain != NULL};
+	char *why = NULL, *out = NULL;
+	if (!ctx->failed && !dbc_container_origin_matches(origin, &want, &why))
+		out = dbc_strdup(ctx, why ? why : "out of memory");
 	free(why);
+	free(plain);
 	return out;
 }
 

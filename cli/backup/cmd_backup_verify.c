@@ -226,18 +226,26 @@ static int restored_contents(cli_db *db, cli_opts *o, const char *file, cli_rest
 	return rc;
 }
 
-/* *why: how the sealed dump at path is not this database's (NULL: it
- * is). -1 after printing an error reading what this database is. */
-static int sealed_origin(cli_db *db, cli_opts *o, const char *path, char **why)
+/* *why: how the dump at path is not this database's (NULL: it is, or it
+ * names no identity to compare): a sealed dump by its header, a plain one
+ * by the identity and name it carries in itself. -1 after printing an
+ * error reading what this database is. */
+static int dump_origin(cli_db *db, cli_opts *o, const char *path, char **why)
 {
 	cli_rows r = {0};
-	char *identity = NULL;
+	char *identity = NULL, *origin = NULL, *err = NULL;
 	if (cli_pg_database_identity(db, o, &identity) != 0 ||
 	    cli_q(db, o, "SELECT current_database()", 0, NULL, &r) != 0) {
 		free(identity);
 		return -1;
 	}
-	*why = cli_sealed_origin_mismatch(path, path, identity, cli_cell(&r, 0, 0));
+	if (cli_is_sealed(path))
+		*why = cli_sealed_origin_mismatch(path, path, identity, cli_cell(&r, 0, 0));
+	else if (cli_pg_dump_origin(path, path, &origin, &err) == 0 && origin)
+		*why = cli_plain_dump_mismatch(origin, path, identity, cli_cell(&r, 0, 0));
+	/* a dump pg_restore cannot read: the restore that follows says why */
+	free(err);
+	free(origin);
 	cli_rows_free(&r);
 	free(identity);
 	return 0;
@@ -255,11 +263,11 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_c
 		cli_errorf("out of memory");
 	if (*why || oom)
 		return oom ? -1 : 0;
-	/* a sealed dump is the one the row names: published under its path
-	 * (another database's copied over it, row and all, names its own),
-	 * taken from this database (its identity: another's published under
-	 * the very same path names another) */
-	if (cli_is_sealed(path) && sealed_origin(db, o, path, why) != 0)
+	/* a dump is the one the row names: a sealed one published under its
+	 * path (another database's copied over it, row and all, names its
+	 * own); sealed or plain, taken from this database (its identity:
+	 * another's names another; its name: a clone keeps the identity) */
+	if (dump_origin(db, o, path, why) != 0)
 		return -1;
 	if (*why)
 		return 0;

@@ -90,23 +90,24 @@ static bool empty_database(cli_db *db, cli_opts *o)
 	return empty;
 }
 
-/* A sealed file names the database it was taken from (its identity,
- * which copies of the file keep, and its file): restored over another
- * database, or over a copy of its own elsewhere, it would replace that
- * database with someone else's; over a database with no identity (never
- * backed up) nothing says whose it is. Only a new or empty target (the
- * caller's) or the origin the user named (--allow-origin) is exempt; a
- * catalogued file was checked by the module's verification already, as
- * its row's. 0 when it may go on; -1 after printing why not. */
+/* A backup file names the database it was taken from (its identity,
+ * which copies of the file keep, and its file): a sealed file in its
+ * header, a plain copy in itself (its bookkeeping and stamp). Restored
+ * over another database, or over a copy of its own elsewhere, it would
+ * replace that database with someone else's; over a database with no
+ * identity (never backed up) nothing says whose it is. Only a new or
+ * empty target (the caller's) or the origin the user named
+ * (--allow-origin) is exempt; a catalogued file was checked by the
+ * module's verification already, as its row's. A file naming no identity
+ * (made before identities) is restored as before. 0 when it may go on;
+ * -1 after printing why not. */
 static int target_check(cli_db *db, const char *file, const char *main_file)
 {
 	cli_rows r = {0};
-	if (!cli_is_sealed(file))
-		return 0;
 	/* no bookkeeping, or one older than identities: the target has none */
 	if (db->drv->query(db, "SELECT dbbackup_identity()", 0, NULL, &r) != 0)
 		cli_error_clear(db);
-	char *why = cli_sealed_target_mismatch(file, cli_cell(&r, 0, 0), main_file);
+	char *why = cli_target_mismatch(file, cli_cell(&r, 0, 0), main_file);
 	cli_rows_free(&r);
 	if (!why)
 		return 0;

@@ -99,6 +99,15 @@ typedef struct cli_pg_toc {
 int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err);
 /* Removes the lists and frees t. */
 void cli_pg_toc_free(cli_pg_toc *t);
+/* The origin a plain dump carries in itself, in the text of a sealed
+ * header's (core/container, dbc_container_origin_split): the identity of
+ * the database dumped (the rows of dbcare.database_identity, a
+ * configuration table pg_dump dumps), the database's name (the archive's
+ * header) and published, the catalog row's path (a plain dump names no
+ * path of its own). *origin NULL (malloc'd otherwise) when the dump holds
+ * no identity (dumped before 0.3.9, or without the extension): nothing
+ * to compare. -1 with *err when pg_restore cannot read it. */
+int cli_pg_dump_origin(const char *file, const char *published, char **origin, char **err);
 
 /* The catalog columns a verification reads (id, kind, path, sha256,
  * content, label) of the newest backup whose id, path or label is the one

@@ -25,6 +25,7 @@
 #include "pgbackrest.h"
 #include "cli/common/tool.h"
 #include "base/heap_grow.h"
+#include "container/container.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -385,4 +386,132 @@ void cli_pg_toc_free(cli_pg_toc *t)
 		close(t->lock_fd);
 	memset(t, 0, sizeof *t);
 	t->lock_fd = -1;
+}
+
+/* pg_restore with argv, its stdout in a file without a name (rewound);
+ * NULL with *err when it fails. */
+static FILE *restore_out(const char *const *argv, const char *what, char **err)
+{
+	FILE *f = tmpfile();
+	if (!f) {
+		*err = cli_fmt_err("cannot make a temporary file", "", strerror(errno));
+		return NULL;
+	}
+	cli_tool t = {
+	    .argv = argv, .what = what, .failed = "; the dump does not restore", .out_fd = fileno(f)};
+	if (cli_run_tool(&t, err) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	rewind(f);
+	return f;
+}
+
+/* The database name the archive's header names ("; dbname: NAME" in
+ * pg_restore --list), and whether its entries hold the rows of
+ * dbcare.database_identity (0.3.9 on: a configuration table pg_dump
+ * dumps). *name malloc'd, NULL when the header names none. */
+static int dump_header(const char *file, char **name, bool *has_identity, char **err)
+{
+	const char *argv[] = {"pg_restore", "--list", "--", file, NULL};
+	FILE *f = restore_out(argv, "pg_restore --list", err);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	*name = NULL;
+	*has_identity = false;
+	if (!f)
+		return -1;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		const char *body = entry_body(line), *rest;
+		/* the header's lines: ";     dbname: shop" */
+		const char *db = line[0] == ';' ? line + 1 + strspn(line + 1, " \t") : NULL;
+		if (db && strncmp(db, "dbname: ", 8) == 0 && !*name && !(*name = strdup(db + 8)))
+			break;
+		if (body && (rest = after(body, "TABLE DATA")) &&
+		    strncmp(rest, "dbcare database_identity ", 25) == 0)
+			*has_identity = true;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* The value of column col in the one row of a COPY block pg_restore
+ * wrote (text format: tab-separated fields); NULL when there is not
+ * exactly one row or no such column. malloc'd. */
+static char *copied_field(FILE *f, const char *col)
+{
+	char *line = NULL, *out = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int at = -1, rows = 0;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (at < 0 && strncmp(line, "COPY ", 5) == 0) {
+			/* "COPY dbcare.database_identity (one, identity, made_at) FROM stdin;" */
+			char *cols = strchr(line, '('), *end = cols ? strchr(cols, ')') : NULL;
+			int i = 0;
+			for (char *c = cols ? cols + 1 : NULL; c && c < end; i++) {
+				size_t len = strcspn(c, ",)");
+				if (len == strlen(col) && strncmp(c, col, len) == 0)
+					at = i;
+				c += len;
+				c += strspn(c, ", ");
+			}
+			continue;
+		}
+		if (at < 0)
+			continue;
+		if (strcmp(line, "\\.") == 0)
+			break;
+		char *field = line;
+		for (int i = 0; i < at && field; i++)
+			field = (field = strchr(field, '\t')) ? field + 1 : NULL;
+		free(out);
+		out = field ? strndup(field, strcspn(field, "\t")) : NULL;
+		rows++;
+	}
+	free(line);
+	if (rows != 1) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+int cli_pg_dump_origin(const char *file, const char *published, char **origin, char **err)
+{
+	char *name = NULL, *identity = NULL;
+	bool has_identity = false;
+	*origin = NULL;
+	if (dump_header(file, &name, &has_identity, err) != 0)
+		return -1;
+	if (has_identity && name) {
+		const char *argv[] = {"pg_restore",
+		                      "--data-only",
+		                      "--schema=dbcare",
+		                      "--table=database_identity",
+		                      "--file=-",
+		                      "--",
+		                      file,
+		                      NULL};
+		FILE *f = restore_out(argv, "pg_restore of the dump's identity", err);
+		if (!f) {
+			free(name);
+			return -1;
+		}
+		identity = copied_field(f, "identity");
+		fclose(f);
+	}
+	/* a dump names no published path: the row's stands in for it */
+	if (identity &&
+	    asprintf(origin, DBC_CONTAINER_ORIGIN_ID "%s %s\n%s", identity, name, published) < 0)
+		*origin = NULL;
+	free(name);
+	free(identity);
+	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include "base/sha256.h"
 #include "container/container.h"
+#include "sqlite/backup_origin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -220,29 +221,60 @@ static char *mismatch(const char *path, const dbc_container_expect *want)
 	return why ? why : strdup("out of memory");
 }
 
+/* What a dump of the catalog row row_path of this database (its identity,
+ * NULL: none; its name) must name. */
+static dbc_container_expect dump_expect(const char *row_path, const char *identity,
+                                        const char *database)
+{
+	/* a dump sealed by 0.3.8 names no published path: nothing to compare */
+	return (dbc_container_expect){.identity = identity,
+	                              .file = database,
+	                              .published = row_path,
+	                              .allowed = dbc_container_allowed_origin(),
+	                              .kind = "dump",
+	                              .pathless_ok = true};
+}
+
 char *cli_sealed_origin_mismatch(const char *path, const char *row_path, const char *identity,
                                  const char *database)
 {
-	/* a dump sealed by 0.3.8 names no published path: nothing to compare */
-	dbc_container_expect want = {.identity = identity,
-	                             .file = database,
-	                             .published = row_path,
-	                             .allowed = dbc_container_allowed_origin(),
-	                             .kind = "dump",
-	                             .pathless_ok = true};
+	dbc_container_expect want = dump_expect(row_path, identity, database);
 	return mismatch(path, &want);
 }
 
-char *cli_sealed_target_mismatch(const char *path, const char *target_id, const char *target_file)
+char *cli_plain_dump_mismatch(const char *origin, const char *row_path, const char *identity,
+                              const char *database)
 {
-	/* the file as a header names it: its canonical path */
+	dbc_container_expect want = dump_expect(row_path, identity, database);
+	char *why = NULL;
+	want.plain = true;
+	if (dbc_container_origin_matches(origin, &want, &why))
+		return NULL;
+	return why ? why : strdup("out of memory");
+}
+
+char *cli_target_mismatch(const char *path, const char *target_id, const char *target_file)
+{
+	/* the file as an origin names it: its canonical path */
 	char *real = target_file ? realpath(target_file, NULL) : NULL;
 	dbc_container_expect want = {.identity = target_id,
 	                             .file = real ? real : target_file,
 	                             .allowed = dbc_container_allowed_origin(),
 	                             .subject = path,
 	                             .pathless_ok = true};
-	char *why = mismatch(path, &want), *out = NULL;
+	char *why = NULL, *out = NULL;
+	if (cli_is_sealed(path))
+		why = mismatch(path, &want);
+	else {
+		/* a plain copy's own origin, where it names an identity (a
+		 * page-set file, an incremental, names none: its chain's full
+		 * copy is checked by the module's verification) */
+		char *origin = sqldbc_plain_origin(path);
+		want.plain = true;
+		if (origin && !dbc_container_origin_matches(origin, &want, &why) && !why)
+			why = strdup("out of memory");
+		free(origin);
+	}
 	free(real);
 	if (!why || asprintf(&out, "%s: nothing restored; restore it into a new file (--db sqlite:NEW)",
 	                     why) < 0)

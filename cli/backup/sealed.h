@@ -38,13 +38,20 @@ int cli_pg_database_identity(cli_db *db, cli_opts *o, char **identity);
  * nothing to compare). malloc'd. */
 char *cli_sealed_origin_mismatch(const char *path, const char *row_path, const char *identity,
                                  const char *database);
-/* Why the sealed file at path is not restored into the database whose
- * identity is target_id (SQLite's dbcare_bookkeeping.database_id; NULL:
- * never backed up) and whose file is target_file: its header names
- * another identity or another file than this one or --allow-origin's, or
- * an identity the target has none to compare with. NULL when it names
- * the same, or is sealed before identities. malloc'd. */
-char *cli_sealed_target_mismatch(const char *path, const char *target_id, const char *target_file);
+/* The same rule for a plain dump whose origin (cli_pg_dump_origin) is
+ * origin: another identity, or another database name than this one or
+ * --allow-origin's. NULL when it names the same. malloc'd. */
+char *cli_plain_dump_mismatch(const char *origin, const char *row_path, const char *identity,
+                              const char *database);
+/* Why the SQLite backup file at path is not restored into the database
+ * whose identity is target_id (dbcare_bookkeeping.database_id; NULL:
+ * never backed up) and whose file is target_file, by core/container's
+ * rule: its origin (a sealed file's header, a plain copy's own:
+ * sqlite/backup_origin.h) names another identity or another file than
+ * this one or --allow-origin's, or an identity the target has none to
+ * compare with. NULL when it names the same, or names no identity (sealed
+ * or copied before identities). malloc'd. */
+char *cli_target_mismatch(const char *path, const char *target_id, const char *target_file);
 /* A scratch file without a name, on near's file system, inherited by
  * the tools this command runs (malloc'd path; NULL after printing why),
  * and its release (any other path is unlinked). */

@@ -232,12 +232,15 @@ struct dbc_backup_hooks {
 	/* The plain file's SHA-256 as the seal's end record holds it (checked
 	 * with the key): what an incremental built on it names as its base. */
 	int (*sealed_plain_sha256)(dbc_ctx *ctx, const char *path, char **plain_sha256);
-	/* Why the sealed file at path (a catalog row's) is not the backup the
-	 * row names, by the origin its header names (authenticated where it is
-	 * encrypted, readable without the key): published under another path.
-	 * A text naming both origins, or NULL when it is (or the error set).
-	 * NULL: not checked. */
-	char *(*sealed_origin_mismatch)(dbc_ctx *ctx, const char *path);
+	/* Why the file at path (a catalog row's, or a link of its chain) is
+	 * not the backup the row names, by the origin it names, judged by
+	 * core/container's rule (dbc_container_origin_matches): a sealed
+	 * file's header (authenticated where it is encrypted, readable without
+	 * the key), a plain copy's own (SQLite: its stamp and its bookkeeping's
+	 * identity; a copy without an identity is not compared). A text naming
+	 * both origins, or NULL when it is (or the error set). NULL: not
+	 * checked. */
+	char *(*origin_mismatch)(dbc_ctx *ctx, const char *path);
 
 	/* Restore drills: the rows of the database image at path whose
 	 * foreign key references no row (SQLite: PRAGMA foreign_key_check,

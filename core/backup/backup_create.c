@@ -488,12 +488,13 @@ static int open_image(dbc_ctx *ctx, const dbc_backup_hooks *env, verify_file *v)
 	}
 	if (v->own_chain)
 		return open_own(ctx, env, v, out);
-	if (!v->sealed)
-		return DBC_OK;
-	v->row.file_sha256 = NULL; /* checked by the seal's opening */
+	/* a catalogued file, sealed or plain, is the one its row names */
 	if (v->catalogued &&
 	    dbc_backup_check_origin(ctx, env, v->resolved ? v->resolved : v->path) != DBC_OK)
 		return DBC_ERROR;
+	if (!v->sealed)
+		return DBC_OK;
+	v->row.file_sha256 = NULL; /* checked by the seal's opening */
 	return dbc_backup_unseal(ctx, env, v->path, v->catalogued ? want : NULL, out, &v->key_error);
 }
 

@@ -91,13 +91,15 @@ int dbc_backup_publish(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tm
  * recorded SHA-256 want (NULL: none); *key_error as the hook's. */
 int dbc_backup_unseal(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, const char *want,
                       const char *out, bool *key_error);
-/* The chain's sealed links opened into scratch files (dbc_backup_make_scratch),
- * which take their place (path and plain SHA-256); *scratch lists them
- * for dbc_backup_scratch_remove. */
-/* A catalogued sealed file (path: its row's) is this database's backup
- * published as path, by its header's origin: an error naming both when
+/* A catalogued file (path: its row's) is this database's backup
+ * published as path, by the origin it names (a sealed file's header, a
+ * plain copy's own: the hook origin_mismatch): an error naming both when
  * not. */
 int dbc_backup_check_origin(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path);
+/* Every link of the chain checked by dbc_backup_check_origin, and its
+ * sealed links opened into scratch files (dbc_backup_make_scratch), which
+ * take their place (path and plain SHA-256); *scratch lists them for
+ * dbc_backup_scratch_remove. */
 int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_chain_t *chain,
                             char ***scratch, int *nscratch, bool *key_error);
 /* A file for plain bytes that never get a name: the engine's make_scratch

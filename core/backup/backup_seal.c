@@ -135,14 +135,13 @@ int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 	*scratch = NULL;
 	*nscratch = 0;
 	*key_error = false;
-	if (!env->is_sealed)
-		return DBC_OK;
 	int cap = 0;
 	for (int i = 0; i < chain->n; i++) {
-		if (!env->is_sealed(ctx, chain->path[i]))
-			continue;
+		/* every link is the one its row names, sealed or plain */
 		if (dbc_backup_check_origin(ctx, env, chain->path[i]) != DBC_OK)
 			return DBC_ERROR;
+		if (!env->is_sealed || !env->is_sealed(ctx, chain->path[i]))
+			continue;
 		char *tmp = NULL, *plain = NULL;
 		if (dbc_grow(ctx, scratch, *nscratch, &cap, sizeof(char *), 8) != DBC_OK ||
 		    dbc_backup_make_scratch(ctx, env, chain->path[i], &tmp) != DBC_OK)
@@ -161,7 +160,7 @@ int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 
 int dbc_backup_check_origin(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path)
 {
-	char *why = env->sealed_origin_mismatch ? env->sealed_origin_mismatch(ctx, path) : NULL;
+	char *why = env->origin_mismatch ? env->origin_mismatch(ctx, path) : NULL;
 	if (ctx->failed)
 		return DBC_ERROR;
 	return why ? dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "backup %s: %s", path, why) : DBC_OK;

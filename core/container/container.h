@@ -148,8 +148,9 @@ typedef struct dbc_container_origin {
  * before origins named a path: the whole text is then the file). */
 bool dbc_container_origin_split(char *origin, dbc_container_origin *o);
 
-/* What a sealed file's origin must name: the database a catalog row of it
- * is in, or a restore would replace (on SQLite dbcare_bookkeeping's
+/* What a backup file's origin must name (a sealed file's header, or the
+ * same text read from a plain copy or dump): the database a catalog row
+ * of it is in, or a restore would replace (on SQLite dbcare_bookkeeping's
  * database_id, on PostgreSQL dbcare.database_identity; copies of either
  * keep it). */
 typedef struct dbc_container_expect {
@@ -164,12 +165,17 @@ typedef struct dbc_container_expect {
 	const char *subject;   /* the file named in messages: "it" or its path */
 	bool pathless_ok;      /* a header naming no published path (PostgreSQL
 	                        * 0.3.8) is held to nothing; else it is refused */
+	bool plain;            /* the origin is a plain file's own (a SQLite copy's
+	                        * stamp and identity, a dump's identity and name,
+	                        * in a header's form): messages say "backup" or
+	                        * "dump", not "sealed backup" */
 } dbc_container_expect;
 
-/* The one rule by which a sealed file's header (origin, as read) is the
- * backup of the database want describes: the path it was published under
- * is the catalog row's (another database's backup copied over a
- * catalogued file names its own); where both the header and the database
+/* The one rule by which a sealed file's header (origin, as read), or the
+ * origin a plain copy carries in itself, is the backup of the database
+ * want describes: the path it was published under is the catalog row's
+ * (another database's backup copied over a catalogued file names its
+ * own); where both the header and the database
  * name an identity, it is the same (another database's backup published
  * under the very same path; a restore over another database); and the
  * database it names is this one, its file (SQLite: the canonical path) or

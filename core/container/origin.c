@@ -1,10 +1,12 @@
 /*
- * origin.c — whether a sealed file is the backup of a given database: the
- * one rule the SQLite module's verification, the command's verification of
- * a sealed dump and its restore of a sealed file all apply (container.h,
- * dbc_container_origin_mismatch). Engine-free: the callers read what the
+ * origin.c — whether a backup file is the backup of a given database: the
+ * one rule the SQLite module's verification and drill, the command's
+ * verification of a sealed dump and its restore of a backup file all apply
+ * (container.h, dbc_container_origin_matches), to a sealed file's header
+ * and to the origin a plain SQLite copy carries in itself (its stamp and
+ * its bookkeeping's identity). Engine-free: the callers read what the
  * database says (its identity, its file or name, the catalog row's path)
- * and print the answer their own way.
+ * and what the file says, and print the answer their own way.
  *
  * why (raw heap): engine-free and context-free like container.c (the
  * command links it without a dbc_ctx): the message is malloc'd, its caller
@@ -83,33 +85,35 @@ static char *say(origin_verdict v, const dbc_container_origin *got,
                  const dbc_container_expect *want)
 {
 	const char *ours = named(want->file), *theirs = named(got->file);
+	/* a plain copy is not sealed: "the backup of", not "the sealed backup of" */
+	const char *sealed = want->plain ? "" : "sealed ";
 	const char *kind = want->kind ? want->kind : "backup";
 	const char *subject = want->subject ? want->subject : "it";
 	const char *catalogues = want->published ? " that catalogues it" : "";
 	switch (v) {
 	case OTHER_PATH:
-		return text("%s is the sealed %s of database %s published as %s, not the one this "
+		return text("%s is the %s%s of database %s published as %s, not the one this "
 		            "database %s catalogues as %s",
-		            subject, kind, theirs, got->published, ours, want->published);
+		            subject, sealed, kind, theirs, got->published, ours, want->published);
 	case OTHER_IDENTITY:
-		return text("%s is the sealed %s of database %s (identity %s), not of this database %s "
+		return text("%s is the %s%s of database %s (identity %s), not of this database %s "
 		            "(identity %s)%s",
-		            subject, kind, theirs, got->identity, ours, want->identity, catalogues);
+		            subject, sealed, kind, theirs, got->identity, ours, want->identity, catalogues);
 	case OTHER_FILE:
 		/* a dump is the command's alone: no SQL function reads one */
-		return text("%s is the sealed %s of database %s, not of this database %s%s%s; if this "
+		return text("%s is the %s%s of database %s, not of this database %s%s%s; if this "
 		            "database moved or was renamed from %s, name that origin: --allow-origin %s%s",
-		            subject, kind, theirs, ours, catalogues,
+		            subject, sealed, kind, theirs, ours, catalogues,
 		            got->identity && want->identity ? " (a copy keeps the identity)" : "", theirs,
 		            theirs,
 		            strcmp(kind, "dump") == 0 ? ""
 		                                      : " (" DBC_CONTAINER_ALLOW_ORIGIN_ENV
 		                                        " for the SQL functions)");
 	case NO_IDENTITY:
-		return text("%s is the sealed %s of database %s (identity %s); this database %s has no "
+		return text("%s is the %s%s of database %s (identity %s); this database %s has no "
 		            "identity yet (it was never backed up) to compare it with; to replace it "
 		            "anyway, name that origin: --allow-origin %s",
-		            subject, kind, theirs, got->identity, ours, theirs);
+		            subject, sealed, kind, theirs, got->identity, ours, theirs);
 	case SAME:
 		break;
 	}

@@ -44,10 +44,11 @@ q "INSERT INTO small VALUES ('after inc1'); DELETE FROM t WHERE id = 5" >/dev/nu
 q "SELECT dbbackup_create('$work/inc2.db', 'incremental')" >/dev/null
 
 # restore inc1 (a chain ending before the newest) into a copy of the
-# database (its catalog names the chain)
+# database (its catalog names the chain; the copy keeps the identity, but
+# is another file: the original named as the backups' origin)
 copy_db() { sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null; cp "$db" "$1"; }
 copy_db "$work/r1.db"
-"$cli" restore "$work/inc1.db" --db "sqlite:$work/r1.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore "$work/inc1.db" --db "sqlite:$work/r1.db" --module "$module" --allow-origin "$db" >"$work/out" 2>&1 ||
   { fail "restore of inc1: $(cat "$work/out")"; }
 [ "$(sqlite3 "$work/r1.db" "SELECT count(*) FROM t; SELECT count(*) FROM small")" = "$(printf '225000\n0')" ] ||
   fail "inc1 restored other rows"
@@ -57,7 +58,7 @@ ls "$work" | grep -q '\.restore-' && fail "the restore left its image: $(ls "$wo
 
 # restore inc2 (the whole chain)
 copy_db "$work/r2.db"
-"$cli" restore "$work/inc2.db" --db "sqlite:$work/r2.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore "$work/inc2.db" --db "sqlite:$work/r2.db" --module "$module" --allow-origin "$db" >"$work/out" 2>&1 ||
   { cat "$work/out"; fail "restore of inc2"; }
 [ "$(sqlite3 "$work/r2.db" "SELECT count(*) FROM t; SELECT group_concat(k) FROM small; PRAGMA integrity_check")" = \
   "$(printf '224999\nafter inc1\nok')" ] || fail "inc2 restored other rows"
@@ -74,7 +75,7 @@ for f in full inc1 inc2; do [ -f "$work/$f.db" ] || fail "prune deleted $f, a li
 # a flipped byte in the middle link: restore fails, naming it
 printf 'X' | dd of="$work/inc1.db" bs=1 seek=$(( bytes / 2 )) conv=notrunc 2>/dev/null
 before=$(sqlite3 "$work/r1.db" "SELECT count(*) FROM small")
-if "$cli" restore "$work/inc2.db" --db "sqlite:$work/r1.db" --module "$module" >"$work/out" 2>&1; then
+if "$cli" restore "$work/inc2.db" --db "sqlite:$work/r1.db" --module "$module" --allow-origin "$db" >"$work/out" 2>&1; then
   fail "restore of a chain with a changed link"
 fi
 grep -q "dbcare: backup $work/inc2.db failed verification: backup $work/inc1.db: its content differs" "$work/out" &&

@@ -51,7 +51,8 @@ for i in $(seq 1 "$rounds"); do
   cp "$db" "$target"
   sqlite3 "$target" "DELETE FROM t WHERE id > 39000" >/dev/null
   old=$(sum "$target")
-  "$cli" restore "$last" --db "sqlite:$target" --module "$module" >/dev/null 2>&1 &
+  # (a copy of the database: the original named as the backups' origin)
+  "$cli" restore "$last" --db "sqlite:$target" --module "$module" --allow-origin "$db" >/dev/null 2>&1 &
   pid=$!
   sleep "0.$(( RANDOM % 900 ))"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
@@ -65,7 +66,7 @@ done
 # the chain still restores, whole
 sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 cp "$db" "$work/final.db"
-"$cli" restore "$last" --db "sqlite:$work/final.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore "$last" --db "sqlite:$work/final.db" --module "$module" --allow-origin "$db" >"$work/out" 2>&1 ||
   fail "the chain does not restore after the kills: $(cat "$work/out")"
 [ "$(sqlite3 "$work/final.db" "PRAGMA integrity_check; SELECT count(*) FROM t")" = "$(printf 'ok\n40000')" ] ||
   fail "the final restore"

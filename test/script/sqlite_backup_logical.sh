@@ -58,6 +58,8 @@ q "SELECT json_extract(dbbackup_verify('$work/good.db'), '\$.verified')" | grep 
 # (the verify, a changing call, upgrades the file; its old rows keep no content)
 old="$work/old.db"
 sqlite3 "$db" ".backup '$old'"
+# (a copy: its backups name the original, named as their origin)
+export DBCARE_BACKUP_ALLOW_ORIGIN="$db"
 sqlite3 "$old" "ALTER TABLE dbcare_backups DROP COLUMN content; ALTER TABLE dbcare_backups DROP COLUMN method;
   ALTER TABLE dbcare_backups DROP COLUMN base_id; ALTER TABLE dbcare_backups DROP COLUMN page_hashes;
   UPDATE dbcare_bookkeeping SET version = 6"

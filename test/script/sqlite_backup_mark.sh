@@ -41,15 +41,16 @@ echo "$out" | grep -q 'dbcare: a restore point named "after-import" exists alrea
 [ "$(q "SELECT count(*) FROM dbcare_backup_marks")" = 2 ] || fail "the refused mark left a row"
 out=$(q "SELECT dbbackup_mark('')" 2>&1) && fail "an empty label"
 
-# restore to each mark: rows before it present, after it absent
+# restore to each mark: rows before it present, after it absent (into
+# copies of the database: the original named as the backups' origin)
 copy_db() { sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null; cp "$db" "$1"; }
 copy_db "$work/r1.db"
-"$cli" restore --to-mark before-import --db "sqlite:$work/r1.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore --to-mark before-import --db "sqlite:$work/r1.db" --module "$module" --allow-origin "$db" >"$work/out" 2>&1 ||
   fail "restore --to-mark before-import: $(cat "$work/out")"
 [ "$(sqlite3 "$work/r1.db" "SELECT count(*), sum(note LIKE 'imported%'), sum(note = 'late') FROM orders")" = "100000|0|0" ] ||
   fail "before-import restored other rows: $(sqlite3 "$work/r1.db" "SELECT count(*) FROM orders")"
 copy_db "$work/r2.db"
-"$cli" restore --to-mark after-import --db "sqlite:$work/r2.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore --to-mark after-import --db "sqlite:$work/r2.db" --module "$module" --allow-origin "$db" >"$work/out" 2>&1 ||
   fail "restore --to-mark after-import: $(cat "$work/out")"
 [ "$(sqlite3 "$work/r2.db" "SELECT count(*), sum(note LIKE 'imported%'), sum(note = 'late'), min(id) FROM orders")" = "100002|2|0|1" ] ||
   fail "after-import restored other rows"
@@ -82,7 +83,7 @@ out=$(sqlite3 -batch -cmd ".load $module" -cmd ".timeout 30000" "$db" "SELECT db
 touch "$work/marked"
 for p in "${pids[@]}"; do wait "$p" || fail "a writer failed: $(cat "$work"/w[1-8])"; done
 copy_db "$work/r3.db"
-"$cli" restore --to-mark under-load --db "sqlite:$work/r3.db" --module "$module" >"$work/out" 2>&1 ||
+"$cli" restore --to-mark under-load --db "sqlite:$work/r3.db" --module "$module" --allow-origin "$db" >"$work/out" 2>&1 ||
   fail "restore --to-mark under-load: $(cat "$work/out")"
 # each writer's rows at the mark: 1..k with no gap, k at most what it wrote
 for i in 1 2 3 4 5 6 7 8; do
@@ -107,7 +108,7 @@ f=$(q "SELECT b.path FROM dbcare_backup_marks m JOIN dbcare_backups b ON b.id = 
   fail "dbbackup_identity is not the bookkeeping's identity"
 printf 'X' | dd of="$f" bs=1 seek=200 conv=notrunc 2>/dev/null
 before=$(sqlite3 "$work/r1.db" "SELECT count(*) FROM orders")
-"$cli" restore --to-mark after-import --db "sqlite:$work/r1.db" --module "$module" >"$work/out" 2>&1 &&
+"$cli" restore --to-mark after-import --db "sqlite:$work/r1.db" --module "$module" --allow-origin "$db" >"$work/out" 2>&1 &&
   fail "a damaged mark was restored"
 [ "$(sqlite3 "$work/r1.db" "SELECT count(*) FROM orders")" = "$before" ] || fail "the failed restore changed the database"
 echo "ok: restore points ($(( $(date +%s) - start ))s)"

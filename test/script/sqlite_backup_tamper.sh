@@ -70,6 +70,8 @@ fi
 # 3): verify reads its rows as before; the next backup upgrades it
 old="$work/old.db"
 sqlite3 "$db" ".backup '$old'"
+# (a copy: its backups name the original, named as their origin)
+export DBCARE_BACKUP_ALLOW_ORIGIN="$db"
 sqlite3 "$old" "ALTER TABLE dbcare_backups DROP COLUMN sha256; UPDATE dbcare_bookkeeping SET version = 3"
 db="$old" q "SELECT json_extract(dbbackup_verify('$work/good.db'), '\$.verified')" | grep -qx 1 ||
   fail "a row without a file SHA-256 did not verify"

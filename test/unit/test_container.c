@@ -271,6 +271,15 @@ int main(void)
 		target.allowed = "/plain.db";
 		CHECK(dbc_container_origin_matches("id:x /plain.db\n/b.db", &target, &why_not),
 		      "... unless its origin is named");
+		/* a plain copy's own origin: the same rule, not called sealed */
+		dbc_container_expect plain = {
+		    .identity = "ours", .file = "/a.db", .published = "/b.db", .plain = true};
+		CHECK(!dbc_container_origin_matches("id:theirs /c.db\n/b.db", &plain, &why_not) &&
+		          why_not &&
+		          strstr(why_not, "it is the backup of database /c.db (identity theirs)") &&
+		          !strstr(why_not, "sealed"),
+		      "a plain copy of another identity is refused, not called sealed");
+		free(why_not);
 	}
 	free(data);
 	return unit_done();
