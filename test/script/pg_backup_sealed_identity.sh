@@ -22,6 +22,7 @@ set -eu
 db=dbcare_sealed_identity
 . "$(dirname "$0")/lib/pg.sh"
 . "$(dirname "$0")/lib/cli.sh"
+. "$root/test/script/lib/pg_backup_origin.sh"
 py=/usr/bin/python3
 url_of() { echo "postgresql://$PGUSER@/$1?host=$PGHOST&port=$PGPORT"; }
 other=${db}_other restored=${db}_restored clone=${db}_clone renamed=${db}_renamed
@@ -48,18 +49,7 @@ grep -qaF "id:$idb $other" shared/app.dump || fail "the other's header names no 
 
 # the attack: the other's dump at this database's catalogued path, the
 # other's row's columns over this database's row
-row="SELECT format('bytes = %s, fingerprint = %L, sha256 = %L, content = %L', bytes, fingerprint, sha256, content)
-  FROM dbcare.backups WHERE path = '$work/shared/app.dump' ORDER BY id DESC LIMIT 1"
-saved=$(q -c "$row")
-q -c "UPDATE dbcare.backups SET $(pq "$other" -c "$row") WHERE path = '$work/shared/app.dump'" >/dev/null
-run 1 verify shared/app.dump --db "$(url_of "$db")"
-has "it is the sealed dump of database $other (identity $idb), not of this database $db (identity $ida) that catalogues it" err
-[ "$(q -c "SELECT status FROM dbcare.backups WHERE path = '$work/shared/app.dump'")" = failed ] ||
-  fail "the row is not failed"
-run 1 backup drill shared/app.dump --db "$(url_of "$db")" --json
-grep -qF "(identity $idb), not of this database $db (identity $ida)" out err ||
-  fail "the drill does not refuse the other's dump: $(cat out err)"
-[ "$(q -c "SELECT count(*) FROM t WHERE who = 'alice'")" = 100 ] || fail "the database changed"
+dump_swap_refused "sealed dump"
 
 # a clone keeps the identity: its dump at this database's catalogued
 # path, its row's columns over this database's row; the identities and

@@ -18,6 +18,7 @@
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/built_cli.sh"
+. "$(dirname "$0")/lib/backup_origin.sh"
 unset DBCARE_BACKUP_KEY_FILE DBCARE_BACKUP_KEY DBCARE_BACKUP_ALLOW_ORIGIN
 
 a="$work/a.db" b="$work/b.db"
@@ -116,21 +117,7 @@ qa "SELECT json_extract(dbbackup_verify('$work/a2.db'), '\$.verified')" | grep -
 # backup taken; over a copy of its own database it restores when its
 # origin is named
 cp "$work/b1.db" "$work/loose.db"
-before=$(sqlite3 "$a" "SELECT group_concat(who) FROM t")
-"$cli" restore "$work/loose.db" --db "sqlite:$a" --module "$module" >"$work/out" 2>&1 &&
-  fail "another database's uncatalogued plain backup restored over a: $(cat "$work/out")"
-grep -qF "$work/loose.db is the backup of database $b (identity $idb), not of this database $a (identity $ida)" "$work/out" ||
-  fail "restore over another database: $(cat "$work/out")"
-[ "$(sqlite3 "$a" "SELECT group_concat(who) FROM t")" = "$before" ] || fail "the database changed"
-ls "$work" | grep -q "a.db.before-restore" && fail "a safety backup was taken before the refusal"
-cp "$b" "$work/bcopy.db"
-sqlite3 "$work/bcopy.db" "DELETE FROM dbcare_backups"
-"$cli" restore "$work/loose.db" --db "sqlite:$work/bcopy.db" --module "$module" >"$work/out" 2>&1 &&
-  fail "b's plain backup restored over a copy of b unasked: $(cat "$work/out")"
-grep -qF "$work/loose.db is the backup of database $b, not of this database $work/bcopy.db (a copy" "$work/out" ||
-  fail "restore over a copy: $(cat "$work/out")"
-"$cli" restore "$work/loose.db" --db "sqlite:$work/bcopy.db" --module "$module" --allow-origin "$b" >"$work/out" 2>&1 ||
-  fail "b's plain backup did not restore into a copy of b: $(cat "$work/out")"
+loose_restore_refused "$work/loose.db" "backup"
 [ "$(sqlite3 "$work/bcopy.db" "SELECT group_concat(who) FROM t")" = "mallory,mallory" ] || fail "bcopy.db"
 
 # a clone keeps the identity: its catalog names the original's backups,

@@ -18,6 +18,7 @@
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/built_cli.sh"
+. "$(dirname "$0")/lib/backup_origin.sh"
 head -c 32 /dev/urandom >"$work/key"
 chmod 600 "$work/key"
 export DBCARE_BACKUP_KEY_FILE="$work/key"
@@ -112,25 +113,11 @@ cp "$a" "$work/copy2.db"
 # a file the target's catalog does not name, restored over a database of
 # another identity: refused, naming both; over a copy of its own database
 # (the same identity) it restores
-before=$(sqlite3 "$a" "SELECT group_concat(who) FROM t")
 # (b's second backup; its first names its identity too:
 # sqlite_backup_sealed_first.sh)
 qb "SELECT dbbackup_create('$work/b2.db', 'full+encrypt')" >/dev/null
 cp "$work/b2.db" "$work/loose.db"
-"$cli" restore "$work/loose.db" --db "sqlite:$a" --module "$module" >"$work/out" 2>&1 &&
-  fail "another database's uncatalogued sealed backup restored over a: $(cat "$work/out")"
-grep -qF "$work/loose.db is the sealed backup of database $work/b.db (identity $idb), not of this database $work/a.db (identity $ida)" "$work/out" ||
-  fail "restore over another database: $(cat "$work/out")"
-[ "$(sqlite3 "$a" "SELECT group_concat(who) FROM t")" = "$before" ] || fail "the database changed"
-ls "$work" | grep -q "a.db.before-restore" && fail "a safety backup was taken before the refusal"
-cp "$b" "$work/bcopy.db"
-sqlite3 "$work/bcopy.db" "DELETE FROM dbcare_backups"
-"$cli" restore "$work/loose.db" --db "sqlite:$work/bcopy.db" --module "$module" >"$work/out" 2>&1 &&
-  fail "b's sealed backup restored over a copy of b unasked: $(cat "$work/out")"
-grep -qF "$work/loose.db is the sealed backup of database $work/b.db, not of this database $work/bcopy.db (a copy" "$work/out" ||
-  fail "restore over a copy: $(cat "$work/out")"
-"$cli" restore "$work/loose.db" --db "sqlite:$work/bcopy.db" --module "$module" --allow-origin "$work/b.db" >"$work/out" 2>&1 ||
-  fail "b's sealed backup did not restore into a copy of b: $(cat "$work/out")"
+loose_restore_refused "$work/loose.db" "sealed backup"
 
 # a header without an identity (what a build before them sealed): its
 # path alone is compared, as before
