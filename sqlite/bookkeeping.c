@@ -78,17 +78,18 @@
 	" BEGIN INSERT OR REPLACE INTO dbcare_audit_chain (chain, last_hash, last_id)"                 \
 	" VALUES ('', NEW.hash, NEW.id); END"
 
-/* The rename log's own write path (sqlite/renames_writer.c): an INSERT or
- * UPDATE of a row is refused unless the runner is writing it, on a
- * connection with the module (one without cannot compile the triggers:
- * "no such function"). Deleting rows stays open: that can only cut a
- * chain the generator follows, never make a wrong one. */
+/* The rename log's own write path (sqlite/renames_writer.c): an INSERT of
+ * a row is refused unless the runner is writing it, on a connection with
+ * the module (one without cannot compile the triggers: "no such
+ * function"); an UPDATE or DELETE always is (the runner makes neither:
+ * deleting a forget or drop row would join a chain across what it cut). */
 #define RENAMES_GUARD(event)                                                                       \
 	"CREATE TRIGGER IF NOT EXISTS main.dbcare_migrations_renames_" event "_guard BEFORE " event    \
 	" ON dbcare_migrations_renames WHEN NOT dbmigrate_renames_writer() BEGIN SELECT RAISE(ABORT,"  \
 	" 'dbcare: the rename log is written only by the migration runner (dbmigrate_apply), "         \
 	"on a connection with dbcare loaded'); END"
-#define RENAMES_GUARDS RENAMES_GUARD("insert") ";" RENAMES_GUARD("update")
+#define RENAMES_GUARDS                                                                             \
+	RENAMES_GUARD("insert") ";" RENAMES_GUARD("update") ";" RENAMES_GUARD("delete")
 
 /* The statements SQLite's bookkeeping adds to a table of the catalogue's:
  * the summary's triggers, the chain head's and the rename log's guards. */

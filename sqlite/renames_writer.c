@@ -17,8 +17,13 @@ void sqldbc_renames_writer(dbc_ctx *ctx, bool on)
 	sqldbc_call_conn(ctx)->renames_writer = on;
 }
 
+/* True once per opening of the path: the guard of the runner's row takes
+ * it, so a trigger that row fires (one a migration made on this
+ * connection, TEMP or not) writes no second row through it. */
 void sqldbc_dbmigrate_renames_writer(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc, (void)argv;
-	sqlite3_result_int(c, sqldbc_conn_of(c)->renames_writer);
+	sqldbc_conn *conn = sqldbc_conn_of(c);
+	sqlite3_result_int(c, conn->renames_writer);
+	conn->renames_writer = false;
 }

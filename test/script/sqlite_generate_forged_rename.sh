@@ -54,6 +54,20 @@ out=$("$py" "$work/forge.py" "$db" "$forge_all" 2>&1) && fail "a forged row was 
 echo "$out" | grep -q '^refused:' || fail "Python: $out"
 [ "$(md5sum "$db")" = "$before" ] || fail "a refused forgery changed the file"
 q "UPDATE dbcare_migrations_renames SET new_name = 'archive'" 2>/dev/null && fail "a row was updated by hand"
+q "DELETE FROM dbcare_migrations_renames" 2>/dev/null && fail "a row was deleted by hand"
+[ "$(q "SELECT count(*) FROM dbcare_migrations_renames")" = 1 ] || fail "the log lost its row"
+# a migration's own trigger on the log, fired by the runner's row, writes
+# no second row through the runner's path (on a copy: the migration fails)
+cp "$db" "$work/relay.db"
+main_db=$db db="$work/relay.db"
+q "SELECT dbmigrate_add('3', 'relay', 'CREATE TEMP TRIGGER relay AFTER INSERT ON dbcare_migrations_renames
+     BEGIN INSERT INTO dbcare_migrations_renames (version, direction, op, schema_name, table_name, new_name)
+     VALUES (''1'', ''up'', ''rename'', ''main'', ''archive'', ''journal''); END;
+   ALTER TABLE entries RENAME TO ledger2;', 'ALTER TABLE ledger2 RENAME TO entries;');
+   SELECT dbmigrate_apply();" >/dev/null 2>&1 && fail "a migration's trigger wrote through the runner's path"
+[ "$(q "SELECT count(*) FROM dbcare_migrations_renames WHERE table_name = 'archive'")" = 0 ] ||
+  fail "a migration's trigger wrote a row"
+db=$main_db
 [ "$(q "SELECT count(*) FROM dbcare_migrations_renames WHERE version = '1.5' OR new_name = 'archive'")" = 0 ] ||
   fail "a forged row is in the log"
 echo "ok: the log is written only by the runner"
@@ -76,11 +90,12 @@ echo "$got" | grep -q 'renames table entries to ledger' ||
 echo "ok: a planted row is not followed"
 
 # a file of bookkeeping version 17 (no guards) gets them on its next changing call
-q "DROP TRIGGER IF EXISTS dbcare_migrations_renames_update_guard; UPDATE dbcare_bookkeeping SET version = 17"
+q "DROP TRIGGER IF EXISTS dbcare_migrations_renames_update_guard; DROP TRIGGER IF EXISTS dbcare_migrations_renames_delete_guard;
+   UPDATE dbcare_bookkeeping SET version = 17"
 q "SELECT dbcare_set('health.fragmentation.warn', '32')" > /dev/null
 [ "$(q "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'trigger'
         AND tbl_name = 'dbcare_migrations_renames' ORDER BY name)")" = \
-  "dbcare_migrations_renames_insert_guard dbcare_migrations_renames_update_guard" ] ||
+  "dbcare_migrations_renames_delete_guard dbcare_migrations_renames_insert_guard dbcare_migrations_renames_update_guard" ] ||
   fail "the upgrade did not make the guards"
 q "$forge_row" 2>/dev/null && fail "a row was written after the upgrade"
 echo ok
