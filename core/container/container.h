@@ -160,7 +160,8 @@ typedef struct dbc_container_expect {
 	                        * target (which must have an identity) */
 	const char *allowed;   /* the other database the user named (--allow-origin):
 	                        * a header naming it passes the file comparison,
-	                        * and a target without identity; NULL: none */
+	                        * and a restore target without identity or of
+	                        * another one; NULL: none */
 	const char *kind;      /* "backup" or "dump", for messages */
 	const char *subject;   /* the file named in messages: "it" or its path */
 	bool pathless_ok;      /* a header naming no published path (PostgreSQL
@@ -182,7 +183,9 @@ typedef struct dbc_container_expect {
  * name (PostgreSQL), since a copy or clone keeps the identity: another
  * file's backup passes only when the user named that file as want->allowed
  * (this database moved there, or was renamed). A restore target without
- * an identity (never backed up) takes a file naming one only so named.
+ * an identity (never backed up), or with another one (made again in the
+ * database's place), takes a file naming one only so named; a catalog
+ * row's file of another identity never passes.
  * A header without an identity (sealed before identities) is held to its
  * path and file. True when it is; false with *why saying why not, naming
  * both databases (malloc'd; NULL when out of memory: still false). The

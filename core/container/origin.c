@@ -67,11 +67,17 @@ static bool allowed(const dbc_container_origin *got, const dbc_container_expect 
 	return want->allowed && want->allowed[0] && strcmp(got->file, want->allowed) == 0;
 }
 
+/* A catalog row's file is held to the row's database whatever the user
+ * says (another database's file copied over it is the attack); a restore
+ * target takes another identity's backup when the user named its
+ * database: the database was made again (an application that started
+ * before the operator restored), and this is its former life's backup. */
 static origin_verdict judge(const dbc_container_origin *got, const dbc_container_expect *want)
 {
 	if (want->published && strcmp(got->published, want->published) != 0)
 		return OTHER_PATH;
-	if (got->identity && want->identity && strcmp(got->identity, want->identity) != 0)
+	if (got->identity && want->identity && strcmp(got->identity, want->identity) != 0 &&
+	    (want->published || !allowed(got, want)))
 		return OTHER_IDENTITY;
 	if (want->file && strcmp(got->file, want->file) != 0 && !allowed(got, want))
 		return OTHER_FILE;
@@ -97,8 +103,13 @@ static char *say(origin_verdict v, const dbc_container_origin *got,
 		            subject, sealed, kind, theirs, got->published, ours, want->published);
 	case OTHER_IDENTITY:
 		return text("%s is the %s%s of database %s (identity %s), not of this database %s "
-		            "(identity %s)%s",
-		            subject, sealed, kind, theirs, got->identity, ours, want->identity, catalogues);
+		            "(identity %s)%s%s%s",
+		            subject, sealed, kind, theirs, got->identity, ours, want->identity, catalogues,
+		            /* a restore target: the user may say it is that database made again */
+		            want->published ? ""
+		                            : "; if this database was made again in its place, name "
+		                              "that origin: --allow-origin ",
+		            want->published ? "" : theirs);
 	case OTHER_FILE:
 		/* a dump is the command's alone: no SQL function reads one */
 		return text("%s is the %s%s of database %s, not of this database %s%s%s; if this "

@@ -14,7 +14,9 @@
 # database (the same identity, another file) restores the original's
 # backups only when the user names that origin (--allow-origin), and
 # verifies and restores its own; a copy without an identity (made before
-# identities) is compared with nothing, as before.
+# identities) is compared with nothing, as before. A database made again in
+# the database's place (a new identity) takes its former life's backup only
+# when the user names that database (--allow-origin).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/built_cli.sh"
@@ -159,4 +161,25 @@ qa "SELECT json_extract(dbbackup_verify('$work/old-style.db'), '\$.verified')" |
   fail "a copy without identity does not verify"
 "$cli" restore "$work/old-style.db" --db "sqlite:$a" --module "$module" >"$work/out" 2>&1 ||
   fail "a copy without identity did not restore: $(cat "$work/out")"
+
+# the database made again in its place before the operator restored (an
+# application that started, ran its migrations and so has a new
+# identity at the same path): its former life's backup is refused, naming
+# the way, and restored once the user names its database
+sqlite3 "$a" "UPDATE dbcare_bookkeeping SET database_id = '$ida'" # (old-style.db restored had none)
+qa "SELECT dbbackup_create('$work/a-last.db')" >/dev/null
+[ "$(sqlite3 "$work/a-last.db" "SELECT database_id FROM dbcare_bookkeeping")" = "$ida" ] ||
+  fail "the last backup does not name the database's identity"
+rm -f "$a" "$a-wal" "$a-shm" "$a-journal"
+qa "SELECT dbmigrate_add('1', 't', 'CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT);');
+    SELECT dbmigrate_apply();" >/dev/null
+[ "$(qa "SELECT dbbackup_identity()")" != "$ida" ] || fail "the database made again kept its identity"
+"$cli" restore "$work/a-last.db" --db "sqlite:$a" --module "$module" >"$work/out" 2>&1 &&
+  fail "a backup of the former database restored over the new one unasked: $(cat "$work/out")"
+grep -qF "if this database was made again in its place, name that origin: --allow-origin $a" "$work/out" ||
+  fail "the refusal does not name the way: $(cat "$work/out")"
+"$cli" restore "$work/a-last.db" --db "sqlite:$a" --module "$module" --allow-origin "$a" >"$work/out" 2>&1 ||
+  fail "the former database's backup did not restore with its origin named: $(cat "$work/out")"
+[ "$(sqlite3 "$a" "SELECT group_concat(who) FROM t")" = "$(sqlite3 "$work/a-last.db" "SELECT group_concat(who) FROM t")" ] ||
+  fail "a.db after the restore: $(sqlite3 "$a" "SELECT group_concat(who) FROM t")"
 echo ok

@@ -260,8 +260,23 @@ int main(void)
 		CHECK(dbc_container_origin_matches(clone, &want, &why_not) && !why_not,
 		      "the origin the user named passes the file comparison");
 		CHECK(!dbc_container_origin_matches("id:theirs /staging.db\n/b.db", &want, &why_not) &&
-		          why_not && strstr(why_not, "(identity theirs)"),
-		      "naming an origin never passes another identity");
+		          why_not && strstr(why_not, "(identity theirs)") &&
+		          !strstr(why_not, "--allow-origin"),
+		      "naming an origin never passes another identity to a catalog row's file");
+		free(why_not);
+		/* a restore target made again in the database's place: another
+		 * identity, taken only when the user names the backup's database */
+		dbc_container_expect again = {.identity = "new", .file = "/a.db"};
+		CHECK(!dbc_container_origin_matches("id:old /a.db\n/bk.db", &again, &why_not) && why_not &&
+		          strstr(why_not, "(identity old), not of this database /a.db (identity new)") &&
+		          strstr(why_not, "--allow-origin /a.db"),
+		      "a restore over a database of another identity is refused, naming the way");
+		free(why_not);
+		again.allowed = "/a.db";
+		CHECK(dbc_container_origin_matches("id:old /a.db\n/bk.db", &again, &why_not) && !why_not,
+		      "... and taken when the user names the backup's database");
+		CHECK(!dbc_container_origin_matches("id:old /z.db\n/bk.db", &again, &why_not),
+		      "... but not another database's");
 		free(why_not);
 		dbc_container_expect target = {.file = "/plain.db"};
 		CHECK(!dbc_container_origin_matches("id:x /plain.db\n/b.db", &target, &why_not) &&
