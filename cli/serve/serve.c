@@ -298,11 +298,41 @@ static int label_shared_by_path(serve_fleet *f, member_key *keys)
 	return rc;
 }
 
+/* Members whose paths are still one label as shown (their names differ
+ * only in bytes that are not UTF-8, shown as '?') and that are two
+ * files: each takes its file's inode number beside its path, which tells
+ * them apart for as long as the files exist, so that a tenant's file name
+ * never keeps the fleet from being served. keys: sorted by label. */
+static int label_apart_by_inode(serve_fleet *f, member_key *keys, int n)
+{
+	for (int k = 0; k < n; k++) {
+		bool shared = (k > 0 && strcmp(keys[k - 1].shown, keys[k].shown) == 0) ||
+		              (k + 1 < n && strcmp(keys[k + 1].shown, keys[k].shown) == 0);
+		if (!shared || !keys[k].file)
+			continue;
+		char *label = NULL;
+		serve_db *d = &f->dbs[keys[k].index];
+		if (asprintf(&label, "%s (inode %llu)", d->fallback_label,
+		             (unsigned long long)keys[k].ino) < 0)
+			return CLI_ERROR;
+		free(d->fallback_label);
+		d->fallback_label = label;
+	}
+	for (int k = 0; k < n; k++) {
+		free(keys[k].shown);
+		if (!(keys[k].shown = shown_label(keys[k].d->fallback_label)))
+			return CLI_ERROR;
+	}
+	qsort(keys, (size_t)n, sizeof(member_key), by_label);
+	return CLI_OK;
+}
+
 /* Every member's label, decided by its path, never by the database: a
  * label stored in a file (health.database_label) is only the report's
  * display name, so no tenant takes another's label. The file's name (the
- * PostgreSQL database's name); members sharing a name take their paths;
- * two members that are still alike are one database twice. */
+ * PostgreSQL database's name); members sharing a name take their paths,
+ * and two files whose paths are still one as shown their inodes too; two
+ * members that are still alike are one database twice. */
 static int decide_labels(serve_fleet *f)
 {
 	member_key *keys = calloc((size_t)f->n + 1, sizeof(member_key));
@@ -326,6 +356,10 @@ static int decide_labels(serve_fleet *f)
 	}
 	qsort(keys, (size_t)f->n, sizeof(member_key), by_label);
 	int rc = label_shared_by_path(f, keys);
+	if (rc == CLI_OK) {
+		qsort(keys, (size_t)f->n, sizeof(member_key), by_label);
+		rc = label_apart_by_inode(f, keys, f->n);
+	}
 	if (rc == CLI_OK)
 		rc = refuse_twice_served(keys, f->n);
 	for (int k = 0; k < f->n; k++)

@@ -143,9 +143,13 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 		const serve_view *v = &s->views[i];
 		const char *label = label_of(s, i);
 		json_t *rep = v->r ? json_loads(v->r->report, 0, NULL) : NULL;
-		const char *st = NULL; /* no report: the database's entry below fails */
+		/* the report's status; a report that cannot be read, or whose
+		 * status is none of the grades, fails (core's word for no status) */
+		const char *st =
+		    rep ? dbc_health_api_status(json_string_value(json_object_get(rep, "status"))) : NULL;
+		if (!st)
+			st = dbc_health_api_status(NULL);
 		if (rep) {
-			st = dbc_health_api_status(json_string_value(json_object_get(rep, "status")));
 			add_checks(checks, label, rep);
 			json_decref(rep);
 		}
