@@ -129,13 +129,11 @@ bool sqldbc_backup_records_file_sha256(dbc_ctx *ctx);
 bool sqldbc_backup_records_content(dbc_ctx *ctx);
 
 /* The names of a backup's files (backup_paths.c): a path's directory; its
- * directory resolved (realpath) + its last component; whether a name is
- * one make_temp gave (".tmp-" and mkstemp's six letters or digits); a
- * fresh temporary file beside path; the main database file's name without
- * directory and extension ("memory" in memory). */
+ * directory resolved (realpath) + its last component; a fresh temporary
+ * file beside path (named as dbc_scratch_temp_name knows them); the main database file's name
+ * without directory and extension ("memory" in memory). */
 char *sqldbc_backup_dir_of(dbc_ctx *ctx, const char *path);
 int sqldbc_backup_canonical(dbc_ctx *ctx, const char *path, char **out);
-bool sqldbc_backup_temp_name(const char *name);
 int sqldbc_backup_make_temp(dbc_ctx *ctx, const char *path, char **tmp_path);
 int sqldbc_backup_database_name(dbc_ctx *ctx, char **name);
 

@@ -40,20 +40,6 @@ int sqldbc_backup_canonical(dbc_ctx *ctx, const char *path, char **out)
 	return *out ? DBC_OK : DBC_ERROR;
 }
 
-/* Whether name ends as make_temp's names do: ".tmp-" and mkstemp's six
- * letters or digits, after a name of at least one byte. */
-bool sqldbc_backup_temp_name(const char *name)
-{
-	size_t n = strlen(name);
-	if (n < 12 || strncmp(name + n - 11, ".tmp-", 5) != 0)
-		return false;
-	for (size_t i = n - 6; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-		      (name[i] >= '0' && name[i] <= '9')))
-			return false;
-	return true;
-}
-
 int sqldbc_backup_make_temp(dbc_ctx *ctx, const char *path, char **tmp_path)
 {
 	char *t = dbc_printf(ctx, "%s.tmp-XXXXXX", path);

@@ -127,7 +127,7 @@ int sqldbc_backup_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 	 * per page. A file someone named is read as usual: truncated by
 	 * another process while mapped, it would kill this one (SIGBUS). */
 	const char *base = strrchr(path, '/');
-	if (sqldbc_backup_temp_name(base ? base + 1 : path) || dbc_scratch_is(path))
+	if (dbc_scratch_temp_name(base ? base + 1 : path) || dbc_scratch_is(path))
 		sqlite3_exec(db, "PRAGMA mmap_size = " MMAP_BYTES, NULL, NULL, NULL);
 	dbc_buf check;
 	dbc_buf_init(&check, ctx);

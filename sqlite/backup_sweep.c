@@ -6,6 +6,8 @@
 #include "backup_glue.h"
 #include "conn.h"
 
+#include "container/container.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
@@ -77,7 +79,7 @@ void sqldbc_backup_sweep_temps(dbc_ctx *ctx, const char *path, int64_t older_tha
 	}
 	time_t now = time(NULL);
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		if (!sqldbc_backup_temp_name(e->d_name))
+		if (!dbc_scratch_temp_name(e->d_name))
 			continue;
 		char *file = dbc_printf(ctx, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, e->d_name);
 		struct stat st;

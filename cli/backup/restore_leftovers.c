@@ -12,6 +12,7 @@
  * close of a descriptor of the database would drop SQLite's locks).
  */
 #include "cli/cli.h"
+#include "container/container.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -22,21 +23,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Whether name is base + ".before-restore-" ... ".db.tmp-" + six letters
- * or digits: a safety backup's temporary name. */
+/* Whether name is base + ".before-restore-" ... ".db" and a temporary
+ * file's tail (dbc_scratch_temp_name): a safety backup's temporary name. */
 static bool safety_temp(const char *name, const char *base)
 {
 	size_t nb = strlen(base), n = strlen(name);
 	static const char mid[] = ".before-restore-", tail[] = ".db.tmp-";
-	if (n < nb + sizeof mid - 1 + sizeof tail - 1 + 6 || strncmp(name, base, nb) != 0 ||
-	    strncmp(name + nb, mid, sizeof mid - 1) != 0 ||
-	    strncmp(name + n - 6 - (sizeof tail - 1), tail, sizeof tail - 1) != 0)
-		return false;
-	for (size_t i = n - 6; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-		      (name[i] >= '0' && name[i] <= '9')))
-			return false;
-	return true;
+	return n >= nb + sizeof mid - 1 + sizeof tail - 1 + 6 && strncmp(name, base, nb) == 0 &&
+	       strncmp(name + nb, mid, sizeof mid - 1) == 0 &&
+	       strncmp(name + n - 6 - (sizeof tail - 1), tail, sizeof tail - 1) == 0 &&
+	       dbc_scratch_temp_name(name);
 }
 
 static bool posix_locked(int dirfd, const char *name)

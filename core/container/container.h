@@ -229,6 +229,11 @@ int dbc_scratch_link(const char *tmp, const char *path);
 void dbc_scratch_release(const char *tmp);
 /* Whether path names a scratch file. */
 bool dbc_scratch_is(const char *path);
+/* Whether the file name (no folder) ends as a named temporary file does,
+ * ".tmp-" and mkstemp's six letters or digits after at least one byte:
+ * what a kill leaves of a scratch file made without O_TMPFILE, or of a
+ * backup's copy before it was published (the sweeps of leftovers). */
+bool dbc_scratch_temp_name(const char *name);
 /* flags for open() of path: O_NOFOLLOW would refuse the link in /proc
  * that reaches a scratch file, and O_EXCL its existing file. */
 int dbc_scratch_open_flags(const char *path, int flags);

@@ -86,6 +86,18 @@ static int scratch_fd(const char *path)
 	return *end || fd < 0 || fd > 1 << 30 ? -1 : (int)fd;
 }
 
+bool dbc_scratch_temp_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n < 12 || strncmp(name + n - 11, ".tmp-", 5) != 0)
+		return false;
+	for (size_t i = n - 6; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return true;
+}
+
 bool dbc_scratch_is(const char *path)
 {
 	return scratch_fd(path) >= 0;

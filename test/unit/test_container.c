@@ -297,5 +297,11 @@ int main(void)
 		free(why_not);
 	}
 	free(data);
+	/* the names a kill leaves of temporary files, which the sweeps delete */
+	CHECK(dbc_scratch_temp_name("a.db.tmp-Ab12Cd") && dbc_scratch_temp_name("x.tmp-000000"),
+	      "a name and mkstemp's tail is a temporary file's");
+	CHECK(!dbc_scratch_temp_name(".tmp-Ab12Cd") && !dbc_scratch_temp_name("a.db.tmp-Ab12C") &&
+	          !dbc_scratch_temp_name("a.db.tmp-Ab12C.") && !dbc_scratch_temp_name("a.db"),
+	      "without a name, six letters or digits or the tail, it is not");
 	return unit_done();
 }
