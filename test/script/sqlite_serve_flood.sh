@@ -144,50 +144,15 @@ PY
 # --listen's address) is answered every time: a new connection evicts the
 # address's oldest one that has not sent its head (before, all 12 probes
 # were refused)
-"$py" - "$port" <<'PY' || fail "a slowloris on the probe's own address locked it out"
-import socket, subprocess, sys, textwrap, time, urllib.request
-port = int(sys.argv[1])
-attacker = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-    import socket, threading, time
-    end = time.monotonic() + 4.5
-    def slowloris():
-        while time.monotonic() < end:
-            s = socket.socket()
-            s.settimeout(1)
-            try:
-                s.connect(("127.0.0.1", {port}))
-                s.sendall(b"GET /metr")
-                while time.monotonic() < end:  # held until serve cuts it
-                    try:
-                        if not s.recv(1):
-                            break
-                    except socket.timeout:
-                        pass
-            except OSError:
-                pass
-            s.close()
-    threads = [threading.Thread(target=slowloris) for _ in range(64)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-""")])
-time.sleep(1)
-lat, bad = [], []
-while attacker.poll() is None and len(lat) < 12:
-    t = time.monotonic()
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=1) as r:
-            if r.status != 200 or r.read() != b"ok\n":
-                bad.append("not ok")
-    except Exception as e:
-        bad.append(repr(e))
-    lat.append(time.monotonic() - t)
-    time.sleep(0.25)
-attacker.wait()
-print(f"slowloris on the probe's address: {len(lat)} probes, max {max(lat) * 1000:.0f} ms, "
-      f"failures {len(bad)} {bad[:3]}")
-sys.exit(0 if len(lat) >= 8 and not bad else 1)
+"$py" - "$port" "$root/test/script/lib" <<'PY' || fail "a slowloris on the probe's own address locked it out"
+import sys
+sys.path.insert(0, sys.argv[2])
+import slowloris
+made = slowloris.probe_under(int(sys.argv[1]), threads=64, seconds=4.5, head=b"GET /metr", probes=12)
+bad = [why for _, why in made if why]
+print(f"slowloris on the probe's address: {len(made)} probes, "
+      f"max {max(t for t, _ in made) * 1000:.0f} ms, failures {len(bad)} {bad[:3]}")
+sys.exit(0 if len(made) >= 8 and not bad else 1)
 PY
 
 # --- slow bodies: 72 connections from 127.0.0.5 send a whole head that

@@ -22,57 +22,21 @@ sqlite3 a.db "CREATE TABLE t (id INTEGER PRIMARY KEY)"
 start_serve serve.log --db sqlite:a.db --scrape-timeout 1s
 get "$base/livez"; want_code 200 livez
 
-"$py" - "$port" <<'PY' || fail "request lines dribbled on the probe's own address locked it out"
-import socket, subprocess, sys, textwrap, time, urllib.request
-port = int(sys.argv[1])
-attacker = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-    import socket, threading, time
-    end = time.monotonic() + 5
-    def slowloris():
-        while time.monotonic() < end:
-            s = socket.socket()
-            s.settimeout(0.3)
-            try:
-                s.connect(("127.0.0.1", {port}))
-                s.sendall(b"GET /livez HTTP/1.1\\r\\n")
-                while time.monotonic() < end:  # held until serve cuts it
-                    try:
-                        if not s.recv(1):
-                            break
-                    except socket.timeout:
-                        pass
-                    s.sendall(b"X-Slow: a\\r\\n")
-            except OSError:
-                pass
-            s.close()
-    threads = [threading.Thread(target=slowloris) for _ in range(72)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-""")])
-time.sleep(1.5)
-lat, bad = [], []
+"$py" - "$port" "$root/test/script/lib" <<'PY' || fail "request lines dribbled on the probe's own address locked it out"
+import sys
+sys.path.insert(0, sys.argv[2])
+import slowloris
+made = slowloris.probe_under(int(sys.argv[1]), threads=72, seconds=5,
+                             head=b"GET /livez HTTP/1.1\r\n", dribble=b"X-Slow: a\r\n",
+                             recv_timeout=0.3, warmup=1.5, probes=10)
+bad = [why for _, why in made if why]
 in_a_row = most_in_a_row = 0
-while attacker.poll() is None and len(lat) < 10:
-    t = time.monotonic()
-    failed = None
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=1) as r:
-            if r.status != 200 or r.read() != b"ok\n":
-                failed = "not ok"
-    except Exception as e:
-        failed = repr(e)
-    if failed:
-        bad.append(failed)
-    in_a_row = in_a_row + 1 if failed else 0
+for _, why in made:
+    in_a_row = in_a_row + 1 if why else 0
     most_in_a_row = max(most_in_a_row, in_a_row)
-    lat.append(time.monotonic() - t)
-    time.sleep(0.25)
-attacker.wait()
-print(f"request lines dribbled on the probe's address: {len(lat)} probes, "
-      f"max {max(lat) * 1000:.0f} ms, failures {len(bad)} {bad[:3]}")
-sys.exit(0 if len(lat) >= 8 and len(bad) <= 2 and most_in_a_row < 2 else 1)
+print(f"request lines dribbled on the probe's address: {len(made)} probes, "
+      f"max {max(t for t, _ in made) * 1000:.0f} ms, failures {len(bad)} {bad[:3]}")
+sys.exit(0 if len(made) >= 8 and len(bad) <= 2 and most_in_a_row < 2 else 1)
 PY
 get "$base/livez"; want_code 200 "livez after the slowloris"
 stop_serve
