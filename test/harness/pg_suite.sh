@@ -13,7 +13,9 @@
 # the one `make install` built; DBC_PG_SERVER_ENV holds NAME=VALUE words put
 # into the postmaster's environment (so into every backend's); DBC_PG_FILTER
 # is a regex of test names ("suite/name") to run, like DBC_ONLY, and
-# DBC_PG_EXCLUDE one of names to leave out.
+# DBC_PG_EXCLUDE one of names to leave out. DBC_PG_SCRIPTS_FROM=DIR runs
+# only DIR's pg_*.sh on the cluster, recorded as TAG + name (no golden
+# files, no pgTAP): the journeys suite's PostgreSQL half.
 # Whatever the suite, a server process that died by a signal fails it (the
 # server log's "terminated by signal"), SIGKILL excepted: the crash tests
 # send it on purpose.
@@ -183,12 +185,19 @@ VERSION=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' META.json | head -n 1)
 [ "$(psql_q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dbcare'")" = "$VERSION" ] ||
 	fail_setup "dbcare $VERSION is not available in the private tree"
 
+SCRIPTS_FROM=${DBC_PG_SCRIPTS_FROM:-}
+SCRIPT_KIND=script/
+if [ -n "$SCRIPTS_FROM" ]; then
+	SCRIPT_KIND=
+fi
+
 # --- 3. pg_regress: one run per test so each gets its own verdict ------------
 mkdir -p "$REGRESS_OUT"
 PG_REGRESS=$PLIB/pgxs/src/test/regress/pg_regress
 psql_q -d postgres -c "DROP DATABASE IF EXISTS contrib_regression" -c "CREATE DATABASE contrib_regression" ||
 	fail_setup "cannot create the regression database"
 for sqlfile in test/pg/sql/*.sql; do
+	[ -z "$SCRIPTS_FROM" ] || break
 	[ -e "$sqlfile" ] || continue
 	name=$(basename "$sqlfile" .sql)
 	selected "pg_regress/$name" || continue
@@ -206,7 +215,7 @@ done
 
 # --- 4. pgTAP: each file its own result line, in a fresh database -----------
 mkdir -p "$TAP_OUT"
-if compgen -G "test/pgtap/*.sql" >/dev/null; then
+if [ -z "$SCRIPTS_FROM" ] && compgen -G "test/pgtap/*.sql" >/dev/null; then
 	if ! command -v pg_prove >/dev/null 2>&1; then
 		echo "pg_suite: pg_prove not found (libtap-parser-sourcehandler-pgtap-perl)" >&2
 		record FAIL pgtap/setup
@@ -236,14 +245,14 @@ fi
 # sessions, pg_dump or psql scripts. They get PG_BIN (the private binaries);
 # PGHOST, PGPORT and PGUSER are already exported.
 . test/harness/test_limit.sh
-for script in test/script/pg_*.sh; do
+for script in "${SCRIPTS_FROM:-test/script}"/pg_*.sh; do
 	[ -e "$script" ] || continue
 	name=$(basename "$script" .sh)
-	selected "script/$name" || continue
+	selected "$TAG$SCRIPT_KIND$name" || continue
 	if run_limited "$TMP/$name.log" "$script" PG_BIN="$PBIN"; then
-		record PASS "script/$name"
+		record PASS "$SCRIPT_KIND$name"
 	else
-		record FAIL "script/$name"
+		record FAIL "$SCRIPT_KIND$name"
 		tail -n 40 "$TMP/$name.log"
 	fi
 done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of dbcare and ends with one line "N passed, N failed".
-# DBC_SUITES selects suites (default: "unit sqlite pg pg_asan asan valgrind fuzz"). Each suite appends
+# DBC_SUITES selects suites (default: "unit sqlite journeys pg pg_asan asan valgrind fuzz"). Each suite appends
 # "PASS <suite>/<test>" or "FAIL <suite>/<test>" lines to $DBC_RESULTS.
 #
 # The suites run in two lanes at once (DBC_LANES=1 runs them one after the
@@ -81,7 +81,7 @@ run_lane() { # lane suites...
 
 pg_lane=()
 other_lane=()
-for suite in ${DBC_SUITES:-unit sqlite pg pg_asan asan valgrind fuzz}; do
+for suite in ${DBC_SUITES:-unit sqlite journeys pg pg_asan asan valgrind fuzz}; do
   case $suite in
   pg | pg_asan) pg_lane+=("$suite") ;;
   *) other_lane+=("$suite") ;;
