@@ -194,6 +194,9 @@ int cli_pending_files(cli_db *db, cli_opts *o, bool *found, int *pending);
  * so: dbmigrate_step_begin, each statement at top level, dbmigrate_step_end,
  * as dbmigrate_script() does. *ran is false when it was not due. */
 int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran);
+/* The file name (in --dir, as read for this engine) of the versioned
+ * migration `version`; NULL when the folder has none or was not read. */
+const char *cli_file_of(cli_db *db, const char *version);
 /* Reads --dir for the engine ahead of time (a fleet's parent, before it
  * forks): later registrations in this process and its children reuse it. */
 void cli_preread_files(cli_opts *o, const struct dbc_host *host);

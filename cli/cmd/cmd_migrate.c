@@ -103,6 +103,35 @@ static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n,
 
 static int check_default_folder(cli_db *db, cli_opts *o, const char *verb, bool refuse_empty);
 
+/* status --exit-code: the rows migrate refuses to go past (an applied
+ * migration edited or gone, one that failed or runs now, one out of
+ * order), each said with its file; how many. The states are the core's. */
+static int refused_states(cli_db *db, cli_opts *o, const cli_rows *r)
+{
+	static const char *const refused[] = {"changed", "missing", "failed", "running",
+	                                      "out_of_order"};
+	int vc = cli_col(r, "version"), nc = cli_col(r, "name"), sc = cli_col(r, "state"), n = 0;
+	for (int i = 0; i < r->nrows; i++) {
+		const char *s = cli_cell(r, i, sc), *v = cli_cell(r, i, vc);
+		bool bad = false;
+		for (size_t k = 0; s && k < sizeof refused / sizeof *refused; k++)
+			bad |= strcmp(s, refused[k]) == 0;
+		if (!bad)
+			continue;
+		const char *file = cli_file_of(db, v);
+		cli_progress_end(&o->out);
+		fprintf(stderr, "dbcare: migration %s%s%s is %s%s%s%s\n", v ? v : "",
+		        v ? " " : "", cli_cell(r, i, nc) ? cli_cell(r, i, nc) : "", s,
+		        file ? " (" : "", file ? file : "", file ? ")" : "");
+		n++;
+	}
+	if (n)
+		fprintf(stderr, "HINT: dbcare migrate refuses to go on: restore a changed file as it "
+		                "was applied, or accept the files as they are with dbcare repair; see "
+		                "dbcare validate.\n");
+	return n;
+}
+
 int cmd_status(cli_db *db, cli_opts *o)
 {
 	cli_rows r = {0};
@@ -144,8 +173,9 @@ int cmd_status(cli_db *db, cli_opts *o)
 		cli_print_result(db, o, "migrations", &r);
 		cli_note(&o->out, "%d pending", pending);
 	}
+	int refused = o->exit_code ? refused_states(db, o, &r) : 0;
 	cli_rows_free(&r);
-	return o->exit_code && pending ? CLI_ERROR : CLI_OK;
+	return o->exit_code && (pending || refused) ? CLI_ERROR : CLI_OK;
 }
 
 static bool is_versioned(const cli_rows *plan, int i, int kc)

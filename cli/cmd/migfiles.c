@@ -322,6 +322,13 @@ static const dbc_mig_file *file_of(const dbc_mig_dir *dir, const char *version)
 	return NULL;
 }
 
+const char *cli_file_of(cli_db *db, const char *version)
+{
+	read_folder *rf = folder_for(db->drv->files_host);
+	const dbc_mig_file *f = rf->done && version ? file_of(&rf->dir, version) : NULL;
+	return f ? f->file : NULL;
+}
+
 int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 {
 	const dbc_host *host = db->drv->files_host;
