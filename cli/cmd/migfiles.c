@@ -16,7 +16,6 @@
 #include "migrate/migrate_checksum.h"
 #include "migrate/migrate_script.h" /* statements of a script, for --commit-each */
 #include "migrate/migrate.h"
-#include "migrate/migrate_version.h" /* a file's version against the registry's */
 
 #include <errno.h>
 #include <jansson.h>
@@ -311,13 +310,13 @@ int cli_pending_files(cli_db *db, cli_opts *o, bool *found, int *pending)
 
 /* The folder's file of a versioned migration (as read for this engine),
  * NULL when the folder has none. version is the registry's canonical form
- * ("1"), a file's as written ("001"): compared as versions, as the core
- * pairs them. */
+ * ("1"), so it is compared with a file's canonical one, not as written
+ * ("001"). */
 static const dbc_mig_file *file_of(const dbc_mig_dir *dir, const char *version)
 {
 	for (int i = 0; dir && i < dir->n; i++)
 		if (dir->files[i].kind == DBC_FILE_UP && dir->files[i].canon &&
-		    dbc_version_cmp(dir->files[i].canon, version) == 0)
+		    strcmp(dir->files[i].canon, version) == 0)
 			return &dir->files[i];
 	return NULL;
 }
