@@ -120,9 +120,9 @@ static int refused_states(cli_db *db, cli_opts *o, const cli_rows *r)
 			continue;
 		const char *file = cli_file_of(db, v);
 		cli_progress_end(&o->out);
-		fprintf(stderr, "dbcare: migration %s%s%s is %s%s%s%s\n", v ? v : "",
-		        v ? " " : "", cli_cell(r, i, nc) ? cli_cell(r, i, nc) : "", s,
-		        file ? " (" : "", file ? file : "", file ? ")" : "");
+		fprintf(stderr, "dbcare: migration %s%s%s is %s%s%s%s\n", v ? v : "", v ? " " : "",
+		        cli_cell(r, i, nc) ? cli_cell(r, i, nc) : "", s, file ? " (" : "", file ? file : "",
+		        file ? ")" : "");
 		n++;
 	}
 	if (n)

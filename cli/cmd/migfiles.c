@@ -339,8 +339,10 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 		cli_progress_end(&o->out);
 		cli_errorf("migration %s runs outside a transaction and its file is not in %s", version,
 		           o->dir);
-		fprintf(stderr, "HINT: Put its file back in %s, or run the script of dbcare script in "
-		                "psql or sqlite3.\n", o->dir);
+		fprintf(stderr,
+		        "HINT: Put its file back in %s, or run the script of dbcare script in "
+		        "psql or sqlite3.\n",
+		        o->dir);
 		return -1;
 	}
 	const char *p[3] = {"versioned", version, NULL};

@@ -80,12 +80,12 @@ static void name_denied_role(cli_db *db, PGconn *conn)
 {
 	static const char denied[] = "permission denied for ";
 	const char *m = db->error.message;
-	if (strcmp(db->error.sqlstate, "42501") != 0 || db->error.hint ||
-	    !m || strncmp(m, denied, sizeof denied - 1) != 0)
+	if (strcmp(db->error.sqlstate, "42501") != 0 || db->error.hint || !m ||
+	    strncmp(m, denied, sizeof denied - 1) != 0)
 		return;
 	const char *role = PQparameterStatus(conn, "session_authorization");
 	role = role ? role : PQuser(conn);
-	bool migrating = strstr(m, " dbmigrate_") || strstr(m, " dbcare.migrations");
+	bool migrating = strstr(m, " dbmigrate_") || strstr(m, " migrations");
 	char *msg = NULL, *hint = NULL;
 	if (asprintf(&msg, "role \"%s\" lacks a grant: %s", role, m) < 0)
 		msg = NULL;

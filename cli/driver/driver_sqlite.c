@@ -34,11 +34,11 @@ static void set_readonly_error(cli_db *db, const char *message)
 	char *copy = strdup(file), *m = NULL, *h = NULL;
 	const char *folder = copy ? dirname(copy) : ".";
 	bool folder_locked = access(file, W_OK) == 0 && access(folder, W_OK) != 0;
-	int n = folder_locked
-	            ? asprintf(&m, "cannot write the database %s: its folder %s is not writable "
-	                           "(SQLite makes its journal there): %s",
-	                       file, folder, message)
-	            : asprintf(&m, "cannot write the database file %s: %s", file, message);
+	int n = folder_locked ? asprintf(&m,
+	                                 "cannot write the database %s: its folder %s is not writable "
+	                                 "(SQLite makes its journal there): %s",
+	                                 file, folder, message)
+	                      : asprintf(&m, "cannot write the database file %s: %s", file, message);
 	if (n >= 0 &&
 	    asprintf(&h,
 	             "Let the user running dbcare (uid %ld) write %s and its folder %s, or run "

@@ -49,8 +49,7 @@ static int file_pending(dbc_ctx *ctx, const dbc_mig_status *st, const json_t *f,
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "files: each file is {\"version\": V} or {\"name\": N, \"checksum\": C}");
 	if (version && !dbc_version_valid(version))
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "files: \"%s\" is not a version",
-		                 version);
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "files: \"%s\" is not a version", version);
 	const dbc_mig_row *r = row_of(st, !version, version ? version : name);
 	const char *registered = r && r->mig ? r->mig->checksum : r ? r->applied->checksum : NULL;
 	/* a repeatable changed since it was registered runs again */
