@@ -85,7 +85,9 @@ echo 'CREATE TABLE b (id INTEGER PRIMARY KEY);' >seq/000003_b.up.sql
 for dir in dbmate seq; do
   for flag in "" --commit-each; do
     f="$dir$flag.db"
-    run 0 migrate --db "sqlite:$f" -d "$dir" $flag
+    cmd=migrate
+    [ "$dir" != dbmate ] || cmd=up # as dbmate's users type it
+    run 0 $cmd --db "sqlite:$f" -d "$dir" $flag
     has '3 migration(s) applied' out
     run 0 status --db "sqlite:$f" -d "$dir" --exit-code
   done
