@@ -189,12 +189,14 @@ int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *
  * another checksum). *found as for cli_register_files. 0, or -1 with
  * db's error set or after saying why. */
 int cli_pending_files(cli_db *db, cli_opts *o, bool *found, int *pending);
-/* migrate --commit-each: whether the folder's migration `version` runs
- * outside a transaction (marked, or popx's .autocommit), and running it so:
- * dbmigrate_step_begin, each statement at top level, dbmigrate_step_end,
+/* migrate: the folder's migration `version`, which runs outside a
+ * transaction (marked, dbmate's transaction:false, popx's .autocommit), run
+ * so: dbmigrate_step_begin, each statement at top level, dbmigrate_step_end,
  * as dbmigrate_script() does. *ran is false when it was not due. */
-bool cli_file_no_transaction(cli_db *db, const char *version);
 int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran);
+/* The file name (in --dir, as read for this engine) of the versioned
+ * migration `version`; NULL when the folder has none or was not read. */
+const char *cli_file_of(cli_db *db, const char *version);
 /* Reads --dir for the engine ahead of time (a fleet's parent, before it
  * forks): later registrations in this process and its children reuse it. */
 void cli_preread_files(cli_opts *o, const struct dbc_host *host);

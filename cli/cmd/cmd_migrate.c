@@ -103,6 +103,35 @@ static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n,
 
 static int check_default_folder(cli_db *db, cli_opts *o, const char *verb, bool refuse_empty);
 
+/* status --exit-code: the rows migrate refuses to go past (an applied
+ * migration edited or gone, one that failed or runs now), each said with
+ * its file; how many. The states are the core's; out_of_order is counted
+ * pending already (and allowed by a setting). */
+static int refused_states(cli_db *db, cli_opts *o, const cli_rows *r)
+{
+	static const char *const refused[] = {"changed", "missing", "failed", "running"};
+	int vc = cli_col(r, "version"), nc = cli_col(r, "name"), sc = cli_col(r, "state"), n = 0;
+	for (int i = 0; i < r->nrows; i++) {
+		const char *s = cli_cell(r, i, sc), *v = cli_cell(r, i, vc);
+		bool bad = false;
+		for (size_t k = 0; s && k < sizeof refused / sizeof *refused; k++)
+			bad |= strcmp(s, refused[k]) == 0;
+		if (!bad)
+			continue;
+		const char *file = cli_file_of(db, v);
+		cli_progress_end(&o->out);
+		fprintf(stderr, "dbcare: migration %s%s%s is %s%s%s%s\n", v ? v : "", v ? " " : "",
+		        cli_cell(r, i, nc) ? cli_cell(r, i, nc) : "", s, file ? " (" : "", file ? file : "",
+		        file ? ")" : "");
+		n++;
+	}
+	if (n)
+		fprintf(stderr, "HINT: dbcare migrate refuses to go on: restore a changed file as it "
+		                "was applied, or accept the files as they are with dbcare repair; see "
+		                "dbcare validate.\n");
+	return n;
+}
+
 int cmd_status(cli_db *db, cli_opts *o)
 {
 	cli_rows r = {0};
@@ -144,8 +173,9 @@ int cmd_status(cli_db *db, cli_opts *o)
 		cli_print_result(db, o, "migrations", &r);
 		cli_note(&o->out, "%d pending", pending);
 	}
+	int refused = o->exit_code ? refused_states(db, o, &r) : 0;
 	cli_rows_free(&r);
-	return o->exit_code && pending ? CLI_ERROR : CLI_OK;
+	return o->exit_code && (pending || refused) ? CLI_ERROR : CLI_OK;
 }
 
 static bool is_versioned(const cli_rows *plan, int i, int kc)
@@ -256,7 +286,6 @@ static int apply_steps(cli_db *db, cli_opts *o, const cli_rows *plan, long *appl
 		cli_progress(&o->out, done, total, label ? label : "");
 		free(label);
 	}
-	cli_progress_end(&o->out);
 	*applied = done;
 	return 0;
 }
@@ -276,65 +305,125 @@ static int own_tx(cli_db *db, cli_opts *o, const char *sql, int n, const char *c
 	return 0;
 }
 
-/* migrate --commit-each: the versioned files registered (committed), then
- * each pending versioned migration in a transaction of its own, as CALL
- * dbmigrate_run() does (an enum value one adds is usable in the next),
- * and one that runs outside a transaction (-- dbcare:no-transaction, popx's
- * .autocommit) statement by statement at top level, as dbmigrate_script()
- * does; then the repeatable files registered and applied in one more
- * transaction. A failure stops there: what committed before stays. */
-static int migrate_commit_each(cli_db *db, cli_opts *o)
+/* Whether plan row i runs outside a transaction: the core's plan says so
+ * (direction "script": marked -- dbcare:no-transaction, dbmate's
+ * transaction:false, popx's .autocommit). */
+static bool runs_outside(const cli_rows *plan, int i)
+{
+	const char *d = cli_cell(plan, i, cli_col(plan, "direction"));
+	return d && strcmp(d, "script") == 0;
+}
+
+/* A progress line for plan row i, shown once what it did has committed:
+ * lines are numbered in the order they are shown. */
+static void committed_line(cli_opts *o, const cli_rows *plan, int i, bool *shown, int *nshown)
+{
+	if (shown[i] || o->out.format == CLI_FMT_JSON)
+		return;
+	shown[i] = true;
+	char *label = step_label(plan, i);
+	cli_progress(&o->out, ++*nshown, plan->nrows, label);
+	free(label);
+}
+
+/* The full plan (every file registered in a savepoint, rolled back to), then
+ * the versioned files alone registered and committed; -1 after an error. */
+static int plan_then_versioned(cli_db *db, cli_opts *o, cli_rows *plan)
 {
 	bool found;
-	int n, done = 0;
-	cli_rows plan = {0};
+	int n;
 	const char *p[1] = {o->to};
 	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
-		return CLI_ERROR;
-	if (cli_register_files_part(db, o, CLI_FILES_VERSIONED, &found, &n) != 0 ||
+		return -1;
+	if (cli_q(db, o, "SAVEPOINT dbcare_files", 0, NULL, NULL) != 0 ||
+	    cli_register_files(db, o, &found, &n) != 0 ||
+	    cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)", 1, p,
+	          plan) != 0 ||
+	    cli_q(db, o, "ROLLBACK TO SAVEPOINT dbcare_files", 0, NULL, NULL) != 0 ||
+	    cli_register_files_part(db, o, CLI_FILES_VERSIONED, &found, &n) != 0 ||
 	    commit(db, o) != 0) {
 		cli_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* The migrate of a folder that cannot run as one transaction, as dbmate
+ * and Flyway run one: the versioned files registered (committed); a
+ * migration marked to run outside a transaction (-- dbcare:no-transaction,
+ * dbmate's transaction:false, popx's .autocommit) statement by statement at
+ * top level, as dbmigrate_script() does; the others in transactions: with
+ * each (--commit-each) one per migration, as CALL dbmigrate_run() does (an
+ * enum value one adds is usable in the next), else one per run of them
+ * between two such migrations; then the repeatable files registered and
+ * applied, with the versioned migrations after the last such one, in one
+ * last transaction. A failure stops there: what committed before stays. A
+ * progress line is shown only for what has committed. */
+static int migrate_in_steps(cli_db *db, cli_opts *o, bool each)
+{
+	bool found;
+	int n, done = 0, nshown = 0;
+	cli_rows plan = {0};
+	const char *p[1] = {o->to};
+	if (plan_then_versioned(db, o, &plan) != 0)
+		return CLI_ERROR;
+	bool *shown = calloc((size_t)plan.nrows + 1, sizeof(bool));
+	if (!shown) {
+		cli_errorf("out of memory");
+		cli_rows_free(&plan);
 		return CLI_ERROR;
 	}
-	if (cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)", 1, p,
-	          &plan) != 0)
-		return CLI_ERROR;
 	int vc = cli_col(&plan, "version"), kc = cli_col(&plan, "kind");
-	int rc = 0;
+	int rc = 0, run_from = -1; /* the first row of the transactional run not applied */
 	for (int i = 0; rc == 0 && i < plan.nrows; i++) {
 		const char *v = cli_cell(&plan, i, vc);
 		if (!is_versioned(&plan, i, kc) || !v)
-			continue;
-		if (cli_file_no_transaction(db, v)) {
+			continue; /* a repeatable: in the last transaction */
+		bool outside = runs_outside(&plan, i);
+		if (outside && run_from >= 0) {
+			/* the run before it, up to the versioned row before i */
+			int last = i - 1;
+			while (last > run_from && !is_versioned(&plan, last, kc))
+				last--;
+			const char *lp[1] = {cli_cell(&plan, last, vc)};
+			rc = own_tx(db, o, "SELECT dbmigrate_apply($1)", 1, lp, &done);
+			for (int j = run_from; rc == 0 && j <= last; j++)
+				if (is_versioned(&plan, j, kc))
+					committed_line(o, &plan, j, shown, &nshown);
+			run_from = -1;
+		}
+		if (rc != 0)
+			break;
+		if (outside) {
 			bool ran;
 			rc = cli_run_outside_tx(db, o, v, &ran);
 			done += ran;
-		} else {
+		} else if (each) {
 			const char *vp[1] = {v};
 			rc = own_tx(db, o, "SELECT dbmigrate_apply($1)", 1, vp, &done);
+		} else {
+			if (run_from < 0)
+				run_from = i;
+			continue;
 		}
-		char *label = step_label(&plan, i);
-		if (rc == 0 && o->out.format != CLI_FMT_JSON)
-			cli_progress(&o->out, done, plan.nrows, label);
-		free(label);
+		if (rc == 0)
+			committed_line(o, &plan, i, shown, &nshown);
 	}
 	if (rc == 0) {
+		cli_rows r = {0};
 		if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0 ||
-		    cli_register_files_part(db, o, CLI_FILES_REPEATABLE, &found, &n) != 0) {
+		    cli_register_files_part(db, o, CLI_FILES_REPEATABLE, &found, &n) != 0 ||
+		    cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0 || commit(db, o) != 0) {
 			cli_rollback(db);
 			rc = -1;
 		} else {
-			cli_rows r = {0};
-			rc = cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0 || commit(db, o) != 0
-			         ? -1
-			         : 0;
-			if (rc != 0)
-				cli_rollback(db);
-			else
-				done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
-			cli_rows_free(&r);
+			done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+			for (int i = 0; i < plan.nrows; i++)
+				committed_line(o, &plan, i, shown, &nshown);
 		}
+		cli_rows_free(&r);
 	}
+	free(shown);
 	cli_progress_end(&o->out);
 	if (rc == 0)
 		cli_report_version(db, o);
@@ -348,6 +437,15 @@ static int migrate_commit_each(cli_db *db, cli_opts *o)
 	}
 	cli_rows_free(&plan);
 	return rc == 0 ? CLI_OK : CLI_ERROR;
+}
+
+/* Whether any row of the plan runs outside a transaction. */
+static bool plan_has_outside(const cli_rows *plan)
+{
+	for (int i = 0; i < plan->nrows; i++)
+		if (runs_outside(plan, i))
+			return true;
+	return false;
 }
 
 /* migrate or status without --dir in a folder that has no migrations/: a
@@ -395,26 +493,26 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 	if (check_default_folder(db, o, "applied", true) != 0)
 		return CLI_ERROR;
 	if (o->commit_each && !o->dry_run)
-		return migrate_commit_each(db, o);
+		return migrate_in_steps(db, o, true);
 	cli_rows plan = {0};
 	const char *p[1] = {o->to};
-	/* the plan is shown (dry run, JSON) or drives the progress steps; a
-	 * quiet run needs none of that, and the apply plans (and lints) itself */
-	bool need_plan = o->dry_run || o->out.format == CLI_FMT_JSON || !o->out.quiet;
 	bool found;
 	int n;
 	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
 		return CLI_ERROR;
+	/* the plan is shown (dry run, JSON), drives the progress steps, and
+	 * says whether a migration must run outside a transaction */
 	if (cli_q(db, o, "SAVEPOINT dbcare_files", 0, NULL, NULL) != 0 ||
-	    cli_register_files(db, o, &found, &n) != 0) {
-		cli_rollback(db);
-		return CLI_ERROR;
-	}
-	if (need_plan &&
+	    cli_register_files(db, o, &found, &n) != 0 ||
 	    cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)", 1, p,
 	          &plan) != 0) {
 		cli_rollback(db);
 		return CLI_ERROR;
+	}
+	if (!o->dry_run && plan_has_outside(&plan)) {
+		cli_rollback(db);
+		cli_rows_free(&plan);
+		return migrate_in_steps(db, o, false);
 	}
 	if (o->dry_run) {
 		cli_rollback(db);
@@ -425,11 +523,16 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		return CLI_OK;
 	}
 	long applied = 0;
+	/* one transaction: its steps are shown once it has committed */
+	cli_progress_hold(&o->out);
 	if (apply_steps(db, o, &plan, &applied) != 0 || commit(db, o) != 0) {
 		cli_rollback(db);
+		cli_progress_drop(&o->out);
 		cli_rows_free(&plan);
 		return CLI_ERROR;
 	}
+	cli_progress_release(&o->out);
+	cli_progress_end(&o->out);
 	cli_report_version(db, o);
 	if (o->out.format == CLI_FMT_JSON) {
 		cli_json_envelope(stdout, db);

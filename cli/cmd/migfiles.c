@@ -309,21 +309,23 @@ int cli_pending_files(cli_db *db, cli_opts *o, bool *found, int *pending)
 }
 
 /* The folder's file of a versioned migration (as read for this engine),
- * NULL when the folder has none. */
+ * NULL when the folder has none. version is the registry's canonical form
+ * ("1"), so it is compared with a file's canonical one, not as written
+ * ("001"). */
 static const dbc_mig_file *file_of(const dbc_mig_dir *dir, const char *version)
 {
 	for (int i = 0; dir && i < dir->n; i++)
-		if (dir->files[i].kind == DBC_FILE_UP && dir->files[i].version &&
-		    strcmp(dir->files[i].version, version) == 0)
+		if (dir->files[i].kind == DBC_FILE_UP && dir->files[i].canon &&
+		    strcmp(dir->files[i].canon, version) == 0)
 			return &dir->files[i];
 	return NULL;
 }
 
-bool cli_file_no_transaction(cli_db *db, const char *version)
+const char *cli_file_of(cli_db *db, const char *version)
 {
 	read_folder *rf = folder_for(db->drv->files_host);
-	const dbc_mig_file *f = rf->done ? file_of(&rf->dir, version) : NULL;
-	return f && f->no_transaction;
+	const dbc_mig_file *f = rf->done && version ? file_of(&rf->dir, version) : NULL;
+	return f ? f->file : NULL;
 }
 
 int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
@@ -333,8 +335,16 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	const dbc_mig_file *f = rf->done ? file_of(&rf->dir, version) : NULL;
 	cli_rows r = {0};
 	*ran = false;
-	if (!f)
+	if (!f) {
+		cli_progress_end(&o->out);
+		cli_errorf("migration %s runs outside a transaction and its file is not in %s", version,
+		           o->dir);
+		fprintf(stderr,
+		        "HINT: Put its file back in %s, or run the script of dbcare script in "
+		        "psql or sqlite3.\n",
+		        o->dir);
 		return -1;
+	}
 	const char *p[3] = {"versioned", version, NULL};
 	if (cli_q(db, o,
 	          "SELECT checksum FROM dbmigrate_status() WHERE kind = 'versioned' AND version = $1",

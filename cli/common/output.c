@@ -223,7 +223,10 @@ void cli_progress(cli_out *o, int done, int total, const char *what)
 		return;
 	if (!o->tty) {
 		/* plain lines: one per step, for logs */
-		fprintf(stderr, "[%d/%d] %s\n", done, total, what ? what : "");
+		if (o->progress_held && !o->held)
+			o->held = open_memstream(&o->held_text, &o->held_len);
+		fprintf(o->progress_held && o->held ? o->held : stderr, "[%d/%d] %s\n", done, total,
+		        what ? what : "");
 		return;
 	}
 	int bar = o->progress_width > 0 ? o->progress_width : 30;
@@ -263,9 +266,41 @@ void cli_progress_text(cli_out *o, const char *fmt, ...)
 void cli_progress_end(cli_out *o)
 {
 	if (o->progress_open) {
-		fputc('\n', stderr);
+		/* a held bar is erased: what it showed may yet be rolled back */
+		fputs(o->progress_held ? "\r\033[K" : "\n", stderr);
 		o->progress_open = false;
 	}
+}
+
+void cli_progress_hold(cli_out *o)
+{
+	o->progress_held = true;
+}
+
+/* Ends holding; the lines kept back, for release to write. */
+static void end_hold(cli_out *o, bool write)
+{
+	if (o->held) {
+		fclose(o->held);
+		if (write && o->held_text)
+			fputs(o->held_text, stderr);
+		free(o->held_text);
+	}
+	o->held = NULL;
+	o->held_text = NULL;
+	o->held_len = 0;
+	o->progress_held = false;
+}
+
+void cli_progress_release(cli_out *o)
+{
+	end_hold(o, true);
+}
+
+void cli_progress_drop(cli_out *o)
+{
+	cli_progress_end(o); /* still held: the bar is erased */
+	end_hold(o, false);
 }
 
 int cli_flush_stdout(void)

@@ -21,6 +21,12 @@ typedef struct cli_out {
 	bool no_progress; /* --no-progress: no bar and no progress lines */
 	int progress_width;
 	bool progress_open; /* a bar is drawn and needs its line ended */
+	/* cli_progress_hold: the steps shown belong to a transaction not yet
+	 * committed; plain lines wait in held until it commits */
+	bool progress_held;
+	FILE *held;
+	char *held_text;
+	size_t held_len;
 } cli_out;
 
 /* Rows in the chosen format (JSON: an array of objects). */
@@ -54,6 +60,13 @@ void cli_note(cli_out *o, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Progress of long work: done of total, what is running now. */
 void cli_progress(cli_out *o, int done, int total, const char *what);
 void cli_progress_end(cli_out *o);
+/* Progress of steps inside one transaction: no line may stay for work that
+ * is rolled back. After hold, plain lines are kept back and an error (or
+ * cli_progress_end) erases the bar instead of ending its line; release
+ * (committed) writes the lines kept back, drop (rolled back) forgets them. */
+void cli_progress_hold(cli_out *o);
+void cli_progress_release(cli_out *o);
+void cli_progress_drop(cli_out *o);
 /* Whether a long step (a backup, a retention run, a verify) shows its
  * progress: stderr is a terminal, and no --quiet, --no-progress or --json.
  * A log (stderr a file or a pipe) never gets these lines. */

@@ -73,6 +73,40 @@ static int take_rows(PGresult *res, cli_rows *out)
 	return 0;
 }
 
+/* PostgreSQL's own "permission denied for function dbmigrate_add" (42501,
+ * no hint) names neither the role nor the way out: both are added, the
+ * role as the session's. dbcare's own 42501 errors carry their hint. */
+static void name_denied_role(cli_db *db, PGconn *conn)
+{
+	static const char denied[] = "permission denied for ";
+	const char *m = db->error.message;
+	if (strcmp(db->error.sqlstate, "42501") != 0 || db->error.hint || !m ||
+	    strncmp(m, denied, sizeof denied - 1) != 0)
+		return;
+	const char *role = PQparameterStatus(conn, "session_authorization");
+	role = role ? role : PQuser(conn);
+	bool migrating = strstr(m, " dbmigrate_") || strstr(m, " migrations");
+	char *msg = NULL, *hint = NULL;
+	if (asprintf(&msg, "role \"%s\" lacks a grant: %s", role, m) < 0)
+		msg = NULL;
+	if (asprintf(&hint,
+	             migrating ? "Run dbcare as a role holding the grants of the migration role in "
+	                         "docs/migrations.md (Privileges), e.g. GRANT EXECUTE ON FUNCTION "
+	                         "dbmigrate_add(text, text, text, text) TO \"%s\" with the rest of "
+	                         "that recipe, or as the database's owner."
+	                       : "Grant \"%s\" the rights docs/security.md lists for this job, or "
+	                         "run dbcare as the database's owner.",
+	             role) < 0)
+		hint = NULL;
+	if (msg && hint) {
+		char *detail = db->error.detail ? strdup(db->error.detail) : NULL;
+		cli_error_set(db, "42501", msg, detail, hint);
+		free(detail);
+	}
+	free(msg);
+	free(hint);
+}
+
 static int pg_query(cli_db *db, const char *sql, int nparams, const char *const *params,
                     cli_rows *out)
 {
@@ -104,6 +138,7 @@ static int pg_query(cli_db *db, const char *sql, int nparams, const char *const 
 		/* a message from libpq itself (the connection was lost) */
 		if (!db->error.message || strcmp(db->error.message, "unknown error") == 0)
 			cli_error_set(db, NULL, PQerrorMessage(conn), NULL, NULL);
+		name_denied_role(db, conn);
 		rc = -1;
 	}
 	PQclear(res);

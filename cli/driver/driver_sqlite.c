@@ -9,13 +9,48 @@
 #include "base/dbc.h"
 #include "base/heap_grow.h"
 
+#include <libgen.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Who holds a busy database, as a looker's warning and a busy error say it. */
 #define SQLITE_HELD "a migration (or another writer) holds the database"
+
+/* A write refused (SQLITE_READONLY): the file, or the folder where SQLite
+ * makes its journal beside it, that this user cannot write, and how to
+ * let it. */
+static void set_readonly_error(cli_db *db, const char *message)
+{
+	const char *file = db->handle ? sqlite3_db_filename(db->handle, "main") : NULL;
+	if (!file || !*file) {
+		cli_error_set(db, NULL, message, NULL, NULL);
+		return;
+	}
+	if (strncmp(message, "dbcare: ", 8) == 0)
+		message += 8; /* the module's error: said once */
+	char *copy = strdup(file), *m = NULL, *h = NULL;
+	const char *folder = copy ? dirname(copy) : ".";
+	bool folder_locked = access(file, W_OK) == 0 && access(folder, W_OK) != 0;
+	int n = folder_locked ? asprintf(&m,
+	                                 "cannot write the database %s: its folder %s is not writable "
+	                                 "(SQLite makes its journal there): %s",
+	                                 file, folder, message)
+	                      : asprintf(&m, "cannot write the database file %s: %s", file, message);
+	if (n >= 0 &&
+	    asprintf(&h,
+	             "Let the user running dbcare (uid %ld) write %s and its folder %s, or run "
+	             "dbcare as their owner; a database opened with ?mode=ro is read-only by choice.",
+	             (long)geteuid(), file, folder) >= 0)
+		cli_error_set(db, NULL, m, NULL, h);
+	else
+		cli_error_set(db, NULL, message, NULL, NULL);
+	free(m);
+	free(h);
+	free(copy);
+}
 
 /* The error of a failed statement. A busy or locked database is SQLSTATE
  * 55P03, as the module maps it (sqlite/host.c, sqlite/schema_probe.c) and
@@ -25,6 +60,8 @@ static void set_error(cli_db *db, int rc, const char *message)
 	int code = rc & 0xff;
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		cli_error_set(db, DBC_SQLSTATE_LOCK_TIMEOUT, SQLITE_HELD ": try again", message, NULL);
+	else if (code == SQLITE_READONLY)
+		set_readonly_error(db, message);
 	else
 		cli_error_set(db, NULL, message, NULL, NULL);
 }

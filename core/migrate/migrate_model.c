@@ -308,8 +308,8 @@ int dbc_mig_check_applicable(dbc_ctx *ctx, const dbc_mig_set *set, const dbc_mig
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "cannot migrate: migration %s is running now in another session: wait for it",
 		          dbc_mig_failed_label(ctx, f));
-		dbc_error_detail(ctx, "It runs outside a transaction (dbmigrate_script, dbcare migrate "
-		                      "--commit-each) and holds its mark until it ends.");
+		dbc_error_detail(ctx, "It runs outside a transaction (dbmigrate_script, dbcare migrate) "
+		                      "and holds its mark until it ends.");
 		dbc_error_hint(ctx, "Migrate again when it has finished. Its record is not a failure: "
 		                    "dbmigrate_repair() refuses to remove it while it runs.");
 		return DBC_ERROR;

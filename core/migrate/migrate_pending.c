@@ -13,6 +13,7 @@
 #include "migrate/migrate.h"
 #include "migrate/migrate_flow.h"
 #include "migrate/migrate_model.h"
+#include "migrate/migrate_version.h"
 
 #include "base/json.h"
 
@@ -23,15 +24,16 @@ static bool state_pending(dbc_mig_state s)
 	return s == DBC_MS_PENDING || s == DBC_MS_OUT_OF_ORDER || s == DBC_MS_OUTDATED;
 }
 
-/* The registry's row of a versioned migration (by version) or of a
- * repeatable one (by name); NULL when it has none. */
+/* The registry's row of a versioned migration (by version: a file's as
+ * written, "001", is the registry's canonical "1") or of a repeatable one
+ * (by name); NULL when it has none. */
 static const dbc_mig_row *row_of(const dbc_mig_status *st, bool repeatable, const char *key)
 {
 	for (int i = 0; i < st->nrows; i++) {
 		const dbc_mig_row *r = &st->rows[i];
 		const char *k = repeatable ? dbc_mig_row_name(r) : dbc_mig_row_version(r);
 		if ((strcmp(dbc_mig_row_kind(r), "repeatable") == 0) == repeatable && k &&
-		    strcmp(k, key) == 0)
+		    (repeatable ? strcmp(k, key) == 0 : dbc_version_cmp(k, key) == 0))
 			return r;
 	}
 	return NULL;
@@ -46,6 +48,8 @@ static int file_pending(dbc_ctx *ctx, const dbc_mig_status *st, const json_t *f,
 	if (!json_is_object(f) || (!version && (!name || !sum)))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "files: each file is {\"version\": V} or {\"name\": N, \"checksum\": C}");
+	if (version && !dbc_version_valid(version))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "files: \"%s\" is not a version", version);
 	const dbc_mig_row *r = row_of(st, !version, version ? version : name);
 	const char *registered = r && r->mig ? r->mig->checksum : r ? r->applied->checksum : NULL;
 	/* a repeatable changed since it was registered runs again */

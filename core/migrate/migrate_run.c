@@ -180,11 +180,12 @@ static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n, bool r
 	          "cannot apply %d non-transactional migration(s) inside %s", k,
 	          run ? "the procedure dbmigrate_run" : "a function");
 	dbc_error_detail(ctx, "marked -- dbcare:no-transaction: %s", dbc_buf_finish(&b));
-	dbc_error_hint(ctx,
-	               "Run them with dbcare migrate --commit-each, or with the script from "
-	               "dbmigrate_script() in psql or sqlite3, or apply only up to the version "
-	               "before them with %s.",
-	               run ? "CALL dbmigrate_run(target)" : "dbmigrate_apply(target)");
+	dbc_error_hint(
+	    ctx,
+	    "Run them with dbcare migrate (it runs each on its own), or with the script from "
+	    "dbmigrate_script() in psql or sqlite3, or apply only up to the version "
+	    "before them with %s.",
+	    run ? "CALL dbmigrate_run(target)" : "dbmigrate_apply(target)");
 	return DBC_ERROR;
 }
 

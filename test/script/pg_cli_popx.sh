@@ -21,7 +21,9 @@ run 0 status --db "$url" --dir "$fix" --json
 [ "$(json 'd["pending"], [m["version"][-6:] for m in d["migrations"]]')" = \
   "6 ['000000', '000000', '000000', '000000', '000000', '000000']" ] || fail "status: $(cat out err)"
 [ "$(json 'len(set(m["version"] for m in d["migrations"]))')" = 6 ] || fail "a version doubled: $(cat out)"
-# one transaction: the enum value cannot be used where it was added
+# without --commit-each the migrations before the .autocommit. one run in
+# one transaction: the enum value cannot be used where it was added, and
+# nothing is applied (the failing transaction is the first)
 run 1 migrate --db "$url" --dir "$fix"
 [ "$(q -c "SELECT count(*) FROM dbmigrate_status() WHERE state = 'applied'")" = 0 ] || fail "a partial apply"
 run 0 migrate --db "$url" --dir "$fix" --commit-each

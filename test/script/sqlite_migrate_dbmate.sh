@@ -32,16 +32,16 @@ db="$work/load.db"
 [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'posts'") $(q "SELECT count(*) FROM users")" = "0 0" ] ||
   fail "the down block did not run"
 
-# the command reads the same folder on the client: without --commit-each
-# the no-transaction file is refused, and the hint names the flag that runs
-# it; with it every migration applies
-db="$work/cli.db"
-run 1 migrate --db "sqlite:$db" -d "$fix"
-has 'dbcare migrate --commit-each' err
-run 0 migrate --db "sqlite:$db" -d "$fix" --commit-each --quiet
-[ "$(q "SELECT count(*) FROM dbmigrate_status WHERE state = 'applied'")" = 4 ] || fail "cli: 4 applied"
-[ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'posts_user_id'")" = 1 ] || fail "cli: no index"
-run 0 status --db "sqlite:$db" -d "$fix" --exit-code
+# the command reads the same folder on the client: with no flag the
+# transaction:false file runs on its own and every migration applies, as
+# with --commit-each
+for flag in "" --commit-each; do
+  db="$work/cli$flag.db"
+  run 0 migrate --db "sqlite:$db" -d "$fix" $flag --quiet
+  [ "$(q "SELECT count(*) FROM dbmigrate_status WHERE state = 'applied'")" = 4 ] || fail "cli $flag: 4 applied"
+  [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'posts_user_id'")" = 1 ] || fail "cli $flag: no index"
+  run 0 status --db "sqlite:$db" -d "$fix" --exit-code
+done
 
 # written on Windows: a BOM and CRLF line ends
 mkdir "$work/crlf"
