@@ -125,6 +125,13 @@ int cli_backup_row(cli_db *db, cli_opts *o, const char *id, const char *path, co
 typedef int (*cli_restored_check)(cli_db *restored, cli_opts *o, char **why);
 int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
                     char **why, int *tables, char **content);
+/* The same for the dump file at path that no catalog row names (the
+ * catalog went with its database): a sealed one opened (its seal proves
+ * its bytes), restored and compared with the record it carries
+ * (dump_record.h), *recorded (malloc'd) that record's content. A dump
+ * without a record is an error (-1, printed). */
+int cli_verify_dump_file(cli_db *db, cli_opts *o, const char *path, cli_restored_check check,
+                         char **why, int *tables, char **content, char **recorded);
 /* dbcare backup drill [BACKUP]: its method's drill hook (backup_dispatch.c). */
 int cli_backup_drill(cli_db *db, cli_opts *o);
 
