@@ -253,8 +253,8 @@ static int dump_origin(cli_db *db, cli_opts *o, const char *path, char **why)
 }
 
 static int compare_restored(cli_db *db, cli_opts *o, const char *path, const char *dump,
-                            const char *contents, cli_restored_check check, char **why,
-                            int *tables, char **content);
+                            const char *contents, cli_restored_check check, char **why, int *tables,
+                            char **content);
 
 int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
                     char **why, int *tables, char **content)
@@ -317,8 +317,8 @@ int cli_verify_dump_file(cli_db *db, cli_opts *o, const char *path, cli_restored
 		        path, path);
 	} else {
 		cli_note(&o->out, "%s: no catalog row; verifying it from the record it carries", path);
-		rc = compare_restored(db, o, path, opened ? opened : path, rec.content, check, why,
-		                      tables, content);
+		rc = compare_restored(db, o, path, opened ? opened : path, rec.content, check, why, tables,
+		                      content);
 		if (rc == 0 && !(*recorded = strdup(rec.content)))
 			rc = -1;
 	}
@@ -332,8 +332,8 @@ int cli_verify_dump_file(cli_db *db, cli_opts *o, const char *path, cli_restored
  * scratch database and its content compared with contents (see
  * cli_verify_dump). */
 static int compare_restored(cli_db *db, cli_opts *o, const char *path, const char *dump,
-                            const char *contents, cli_restored_check check, char **why,
-                            int *tables, char **content)
+                            const char *contents, cli_restored_check check, char **why, int *tables,
+                            char **content)
 {
 	char *now = NULL;
 	if (restored_contents(db, o, dump, check, &now, why) != 0)

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FOOTER_TAG  "DBCARE-DUMP-RECORD "
-#define RECORD_MAX  (64LL << 20) /* a record is per-table counts: far below */
+#define FOOTER_TAG "DBCARE-DUMP-RECORD "
+#define RECORD_MAX (64LL << 20) /* a record is per-table counts: far below */
 
 static char *errno_err(const char *what, const char *path)
 {
@@ -43,9 +43,9 @@ static int write_all(int fd, const char *buf, size_t n)
 static char *record_json(const cli_dump_record *r)
 {
 	json_t *content = r->content ? json_loads(r->content, 0, NULL) : json_null();
-	json_t *doc = json_pack("{s:i, s:s?, s:s?, s:s?, s:o?}", "dbcare_dump_record", 1, "database",
-	                        r->database, "identity", r->identity, "fingerprint", r->fingerprint,
-	                        "content", content);
+	json_t *doc =
+	    json_pack("{s:i, s:s?, s:s?, s:s?, s:o?}", "dbcare_dump_record", 1, "database", r->database,
+	              "identity", r->identity, "fingerprint", r->fingerprint, "content", content);
 	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(doc);
 	return text;
@@ -61,7 +61,8 @@ int cli_dump_record_append(const char *path, const cli_dump_record *r, char **er
 	size_t n = strlen(json);
 	char footer[64];
 	/* n < 2^48: always 12 digits (RECORD_MAX is far below) */
-	snprintf(footer, sizeof footer, FOOTER_TAG "%012llx\n", (unsigned long long)n & 0xffffffffffffULL);
+	snprintf(footer, sizeof footer, FOOTER_TAG "%012llx\n",
+	         (unsigned long long)n & 0xffffffffffffULL);
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	int rc = fd >= 0 && write_all(fd, "\n", 1) == 0 && write_all(fd, json, n) == 0 &&
 	                 write_all(fd, "\n", 1) == 0 && write_all(fd, footer, DBC_DUMP_FOOTER_LEN) == 0
@@ -104,8 +105,8 @@ static int parse_at(int fd, off_t offset, size_t n, cli_dump_record *r)
 	    .database = dup_string(doc, "database"),
 	    .identity = dup_string(doc, "identity"),
 	    .fingerprint = dup_string(doc, "fingerprint"),
-	    .content = json_is_object(content) ? json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS)
-	                                       : NULL,
+	    .content =
+	        json_is_object(content) ? json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS) : NULL,
 	};
 	json_decref(doc);
 	return 0;
@@ -131,8 +132,8 @@ int cli_dump_record_read(const char *path, cli_dump_record *r, char **err)
 		char *end = NULL;
 		long long n = strtoll(footer + strlen(FOOTER_TAG), &end, 16);
 		off_t at = st.st_size - DBC_DUMP_FOOTER_LEN - 1 - n;
-		rc = end == footer + DBC_DUMP_FOOTER_LEN - 1 && *end == '\n' && n > 0 &&
-		             n <= RECORD_MAX && at > 0 && parse_at(fd, at, (size_t)n, r) == 0
+		rc = end == footer + DBC_DUMP_FOOTER_LEN - 1 && *end == '\n' && n > 0 && n <= RECORD_MAX &&
+		             at > 0 && parse_at(fd, at, (size_t)n, r) == 0
 		         ? 1
 		         : -1;
 		if (rc < 0)

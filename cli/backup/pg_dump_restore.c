@@ -57,9 +57,15 @@ static int run_pg_restore(cli_db *db, const char *file, char **err)
 	if (!info || asprintf(&dbname, "--dbname=%s", PQdb(c)) < 0) {
 		*err = cli_fmt_err("out of memory", NULL, NULL);
 	} else {
-		const char *argv[] = {"pg_restore",    "--exit-on-error", "--single-transaction",
-		                      "--no-owner",    "--no-password",   dbname,
-		                      "--",            file,              NULL};
+		const char *argv[] = {"pg_restore",
+		                      "--exit-on-error",
+		                      "--single-transaction",
+		                      "--no-owner",
+		                      "--no-password",
+		                      dbname,
+		                      "--",
+		                      file,
+		                      NULL};
 		cli_tool t = {.argv = argv,
 		              .info = info,
 		              .what = "pg_restore",
@@ -112,12 +118,39 @@ static void answer(cli_db *db, cli_opts *o, const char *file, long long tables, 
 	}
 }
 
+/* The opened dump (dump: file, or its scratch copy) restored and
+ * compared with its record: a CLI_* code, its error printed. */
+static int restore_opened(cli_db *db, cli_opts *o, const char *file, const char *dump)
+{
+	cli_dump_record rec = {0};
+	char *err = NULL, *why = NULL;
+	bool failed = false;
+	long long tables = 0;
+	int has = cli_dump_record_read(dump, &rec, &err);
+	bool checked = has == 1 && rec.content;
+	if (has >= 0) {
+		cli_note(&o->out, "pg_restore %s into %s", file, db->label);
+		failed = run_pg_restore(db, dump, &err) != 0;
+	}
+	if (has >= 0 && !failed && checked)
+		why = compare_restored(db, o, rec.content, &tables, &failed);
+	if (why)
+		cli_errorf("%s was restored into %s but differs from its source: %s", file, db->label, why);
+	if (err)
+		fprintf(stderr, "%s\n", err);
+	int rc = has < 0 || failed || why ? CLI_ERROR : CLI_OK;
+	if (rc == CLI_OK)
+		answer(db, o, file, tables, checked);
+	free(err);
+	free(why);
+	cli_dump_record_free(&rec);
+	return rc;
+}
+
 int cli_pg_dump_restore(cli_db *db, cli_opts *o, const char *file)
 {
 	bool failed = false;
-	char *why = NULL, *err = NULL, *opened = NULL;
-	cli_dump_record rec = {0};
-	int rc = CLI_ERROR;
+	char *why = NULL, *opened = NULL;
 	char *full = not_empty(db, o, &failed);
 	if (failed || full) {
 		if (full)
@@ -131,34 +164,10 @@ int cli_pg_dump_restore(cli_db *db, cli_opts *o, const char *file)
 	if (cli_is_sealed(file) && !(opened = cli_unseal_to_temp(file, &why))) {
 		if (why)
 			cli_errorf("%s cannot be opened: %s; nothing restored", file, why);
-		goto out;
+		free(why);
+		return CLI_ERROR;
 	}
-	const char *dump = opened ? opened : file;
-	int has = cli_dump_record_read(dump, &rec, &err);
-	if (has < 0)
-		goto out;
-	cli_note(&o->out, "pg_restore %s into %s", file, db->label);
-	if (run_pg_restore(db, dump, &err) != 0)
-		goto out;
-	long long tables = 0;
-	if (has == 1 && rec.content) {
-		why = compare_restored(db, o, rec.content, &tables, &failed);
-		if (failed)
-			goto out;
-		if (why) {
-			cli_errorf("%s was restored into %s but differs from its source: %s", file,
-			           db->label, why);
-			goto out;
-		}
-	}
-	answer(db, o, file, tables, has == 1 && rec.content);
-	rc = CLI_OK;
-out:
-	if (err)
-		fprintf(stderr, "%s\n", err);
-	free(err);
-	free(why);
-	cli_dump_record_free(&rec);
+	int rc = restore_opened(db, o, file, opened ? opened : file);
 	cli_scratch_release(opened);
 	return rc;
 }

@@ -149,8 +149,7 @@ static int restore_into(cli_db *db, cli_opts *o, const cli_pgbr *b, const char *
 	args[n++] = "--target-action=promote";
 	args[n++] = "restore";
 	args[n] = NULL;
-	cli_note(&o->out, "pgbackrest --stanza=%s restore to %s into %s", b->stanza, target,
-	         abs);
+	cli_note(&o->out, "pgbackrest --stanza=%s restore to %s into %s", b->stanza, target, abs);
 	if (cli_pgbr_run(b, args, "pgbackrest restore", -1, &err) != 0) {
 		/* the directory was empty or missing: it is again, so the restore
 		 * can be run again once the cause is fixed */
