@@ -137,7 +137,11 @@ static int restore_opened(cli_db *db, cli_opts *o, const char *file, const char 
 	if (why)
 		cli_errorf("%s was restored into %s but differs from its source: %s", file, db->label, why);
 	if (err)
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "%s\n%s", err,
+		        strstr(err, "permission denied to create extension")
+		            ? "HINT: The dump creates an extension only a superuser may create (dbcare "
+		              "is not trusted): run the restore as a superuser.\n"
+		            : "");
 	int rc = has < 0 || failed || why ? CLI_ERROR : CLI_OK;
 	if (rc == CLI_OK)
 		answer(db, o, file, tables, checked);

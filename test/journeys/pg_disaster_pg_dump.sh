@@ -46,9 +46,9 @@ q -c "INSERT INTO customers SELECT g, 'c' || g || '@example.com', '2026-01-01'::
 state "$db" >want
 [ "$(wc -l <want)" -ge 2 ] || fail "the source has $(wc -l <want) tables"
 
+run 0 backup nightly.dump --db "$url"
 head -c 32 /dev/urandom >backup.key
 chmod 600 backup.key
-run 0 backup nightly.dump --db "$url"
 run 0 backup nightly-sealed.dump --compress zstd --encrypt-key-file backup.key --db "$url"
 
 # --- the database is gone, and its catalog with it
