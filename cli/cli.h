@@ -78,6 +78,9 @@ enum {
 	 * one makes nothing anywhere */
 	CMD_RESTORE_TARGET = 1u << 8,
 	CMD_LOOKS = 1u << 9,
+	/* PostgreSQL: the database may lack the extension (restore FILE into
+	 * a new database: the dump brings it) */
+	CMD_PG_NEW_DB = 1u << 10,
 };
 
 typedef struct cli_command {

@@ -67,8 +67,10 @@ const cli_command cli_commands[] = {
      "       [--allow-origin O]\n"
      "       | --to-mark LABEL [DIR] | --to-time TIME DIR [--stanza S]\n"
      "       | --to-time TIME DIR (SQLite: DIR a dbcare log)",
-     "SQLite: verify FILE, its chain, copy it in; PostgreSQL: to a time", 0, 1,
-     CMD_ARGS_ONE_DB | CMD_CREATES | CMD_UNDO_NEW | CMD_RESTORE_TARGET, cmd_restore},
+     "verify and restore FILE (PostgreSQL: a new database); to a time", 0, 1,
+     CMD_ARGS_ONE_DB | CMD_CREATES | CMD_UNDO_NEW | CMD_RESTORE_TARGET | CMD_PG_NEW_DB |
+         CMD_FILES_ALONE,
+     cmd_restore},
     {"log",
      "DIR [--segment-interval T] [--segment-bytes N]\n"
      "       [--base-interval T] [--base-bytes N]\n"

@@ -7,13 +7,26 @@
  */
 #include "backup_methods.h"
 #include "pg_backup.h"
+#include "pgbackrest.h"
 #include "pitr.h"
 
 #include <jansson.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The method that takes arg, a file no catalog row names, from the file
+ * alone (its own record: the catalog went with the database); NULL when
+ * arg is no regular file or no method of db does. */
+static const cli_backup_method *file_alone(const cli_db *db, const char *arg)
+{
+	struct stat st;
+	if (!arg || stat(arg, &st) != 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	return cli_backup_method_for(db, NULL, CLI_BACKUP_FILES_ALONE);
+}
 
 /* BACKUP's catalog row read, where its method does not find it itself;
  * *m its method. 0, or -1 after printing why not. */
@@ -25,6 +38,8 @@ static int find_method(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
 	char abs[PATH_MAX], kinds[128];
 	if (cli_backup_row(db, o, NULL, realpath(arg, abs) ? abs : arg, arg, row) != 0)
 		return -1;
+	if (row->nrows == 0 && (*m = file_alone(db, arg)))
+		return 0;
 	if (row->nrows == 0) {
 		cli_errorf("no catalogued backup at %s (dbcare backups lists them)", arg);
 		return -1;
@@ -148,6 +163,8 @@ static int find_row(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
 		rc = arg ? cli_backup_row(db, o, NULL, realpath(arg, abs) ? abs : arg, arg, row)
 		         : cli_backup_row(db, o, newest, NULL, NULL, row);
 	cli_rows_free(&list);
+	if (rc == 0 && row->nrows == 0 && arg && (*m = file_alone(db, arg)))
+		return 0;
 	if (rc == 0 && row->nrows == 0) {
 		cli_errorf(arg ? "no catalogued backup at %s (dbcare backups lists them)"
 		               : "no catalogued backup to drill (dbcare backup makes one)%s",
@@ -199,6 +216,13 @@ int cmd_restore(cli_db *db, cli_opts *o)
 		cli_errorf("--to-time and --to-mark: one target at a time");
 		return CLI_USAGE;
 	}
+	/* no --db: only a pgBackRest repository (--stanza names one) restores
+	 * alone, its server gone with the disaster; everything else restores
+	 * into a database */
+	if (!db)
+		return (o->to_time || o->to_mark) && o->stanza && o->nargs == 1
+		           ? cli_pgbackrest_restore(NULL, o)
+		           : CLI_NEEDS_DB;
 	bool to = o->to_time || o->to_mark;
 	const cli_backup_method *m =
 	    cli_backup_method_for(db, NULL, to ? CLI_BACKUP_RESTORE_TO : CLI_BACKUP_RESTORE);

@@ -111,6 +111,7 @@ static const cli_backup_method methods[] = {
      .chosen = fallback_chosen,
      .refuses = pg_dump_refuses,
      .make = cli_pg_dump_backup,
+     .files_alone = true,
      .verify = cli_pg_dump_verify,
      .drill = cli_pg_dump_drill,
      .restore = cli_pg_dump_restore},
@@ -145,6 +146,8 @@ static bool does(const cli_backup_method *m, cli_backup_ask what)
 		return m->prunes;
 	case CLI_BACKUP_LOG:
 		return m->keeps_log;
+	case CLI_BACKUP_FILES_ALONE:
+		return m->files_alone;
 	}
 	return false;
 }

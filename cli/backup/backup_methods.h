@@ -39,6 +39,10 @@ typedef struct cli_backup_method {
 	/* Its backups are the bases of dbcare's point-in-time log (a DIR of
 	 * restore --to-time TIME DIR, backup drill --log DIR). */
 	bool keeps_log;
+	/* Its files carry their own record (a pg_dump's, dump_record.h): a
+	 * file no catalog row names (the catalog went with the database) is
+	 * verified and drilled from the file alone, its hooks given no row. */
+	bool files_alone;
 	/* A restore point names its backup in the catalog (dbbackup_marks):
 	 * restore --to-mark LABEL alone restores that backup. */
 	bool mark_names_backup;
@@ -81,6 +85,7 @@ typedef enum {
 	CLI_BACKUP_RESTORE_TO,
 	CLI_BACKUP_PRUNE,
 	CLI_BACKUP_LOG,
+	CLI_BACKUP_FILES_ALONE,
 } cli_backup_ask;
 
 /* The method of db's driver of kind (NULL: the first of its rows) that

@@ -11,6 +11,7 @@
  */
 #include "backup_flow.h"
 #include "backup_methods.h"
+#include "dump_record.h"
 #include "pg_backup.h"
 #include "sealed.h"
 
@@ -68,11 +69,18 @@ static int copy(dbc_ctx *ctx, void *arg, const char *file, dbc_backup_made *made
 {
 	cli_pg_dump_tool *t = arg;
 	char *err = NULL;
-	(void)made;
 	cli_note(&t->o->out, "pg_dump to %s", t->sealing ? "a scratch file" : t->target);
-	if (t->db->drv->dump(t->db, file, t->snapshot, &err) == 0)
+	if (t->db->drv->dump(t->db, file, t->snapshot, &err) != 0)
+		return cli_backup_fail(ctx, err ? err : strdup("dbcare: pg_dump failed"));
+	/* what a restore or verification from the file alone compares with,
+	 * read in the dump's snapshot (dump_record.h); inside the seal */
+	cli_dump_record rec = {.database = made->database,
+	                       .identity = made->identity,
+	                       .fingerprint = made->fingerprint,
+	                       .content = made->content};
+	if (cli_dump_record_append(file, &rec, &err) == 0)
 		return DBC_OK;
-	return cli_backup_fail(ctx, err ? err : strdup("dbcare: pg_dump failed"));
+	return cli_backup_fail(ctx, err ? err : strdup("dbcare: cannot write the dump's record"));
 }
 
 /* COMMIT once the dump is made (the snapshot is no longer needed), else
@@ -160,16 +168,4 @@ int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target)
 	int rc = cli_backup_run(db, o, &tool, dump_answer_sql, NULL, path, seal);
 	free(path);
 	return rc;
-}
-
-/* A pg_dump archive is restored with pg_restore: the command does not
- * replace a server's database, it says how. */
-int cli_pg_dump_restore(cli_db *db, cli_opts *o, const char *file)
-{
-	(void)db, (void)o;
-	cli_errorf("restore is for SQLite databases; on PostgreSQL restore a pg_dump archive "
-	           "with pg_restore (for example pg_restore --clean --if-exists -d DATABASE %s), "
-	           "or a pgBackRest stanza with restore --to-time TIME DIR",
-	           file);
-	return CLI_ERROR;
 }

@@ -11,6 +11,7 @@
  * the command finds the method (backup_dispatch.c).
  */
 #include "backup_methods.h"
+#include "dump_record.h"
 #include "pg_backup.h"
 #include "pgbackrest.h"
 #include "sealed.h"
@@ -90,12 +91,43 @@ static int grant_trigger_functions(cli_db *v, cli_opts *o, const cli_pg_scratch 
 	return rc;
 }
 
+/* Whether dbcare, an extension that is not trusted, is one the verifier
+ * may not create (it is no superuser): the copy is then restored without
+ * it, and without the dump's triggers, the only objects of a dump that
+ * call it (its tables' rows are never restored). Triggers are post-data:
+ * made after the rows are loaded, they change nothing compared. Any other
+ * extension is made or fails as the server says. */
+static bool leave_out(cli_db *v, cli_opts *o, const char *ext)
+{
+	cli_rows r = {0};
+	if (strcmp(ext, "dbcare") != 0 ||
+	    cli_q(v, o,
+	          "SELECT r.rolsuper OR coalesce(x.trusted, false)"
+	          " FROM pg_catalog.pg_roles r LEFT JOIN (pg_catalog.pg_available_extensions a"
+	          "  JOIN pg_catalog.pg_available_extension_versions x ON x.name = a.name"
+	          "   AND x.version = a.default_version) ON a.name = 'dbcare'"
+	          " WHERE r.rolname = CURRENT_USER",
+	          0, NULL, &r) != 0)
+		return false;
+	bool out = cli_cell(&r, 0, 0) && strcmp(cli_cell(&r, 0, 0), "false") == 0;
+	cli_rows_free(&r);
+	if (out)
+		cli_note(&o->out,
+		         "restoring without the extension dbcare, which only a superuser may create, "
+		         "and without the dump's triggers (made after the rows: the content compared "
+		         "is the same)");
+	return out;
+}
+
 /* The dump's extensions, made in the scratch database by the verifier
  * (the scratch role may not; the dump's objects need them), into the
  * schemas the first restore step made, still empty: only an extension the
- * server has, its name and schema quoted. */
-static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, const cli_pg_toc *t)
+ * server has, its name and schema quoted. *left_out: dbcare was not made
+ * (leave_out). */
+static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, const cli_pg_toc *t,
+                           bool *left_out)
 {
+	*left_out = false;
 	if (t->next == 0)
 		return 0;
 	cli_db *v = cli_pg_scratch_connect(db, s, false);
@@ -103,6 +135,10 @@ static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, con
 	for (int i = 0; rc == 0 && i < t->next && !cli_tool_held_signal(); i++) {
 		cli_rows r = {0};
 		const char *p[1] = {t->ext[i]};
+		if (leave_out(v, o, t->ext[i])) {
+			*left_out = true;
+			continue;
+		}
 		rc =
 		    cli_q(v, o, "SELECT FROM pg_catalog.pg_available_extensions WHERE name = $1", 1, p, &r);
 		if (rc == 0 && r.nrows == 0) {
@@ -124,7 +160,7 @@ static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, con
 		PQfreemem(name);
 		PQfreemem(schema);
 	}
-	if (rc == 0 && t->nfns > 0)
+	if (rc == 0 && t->nfns > 0 && !*left_out)
 		rc = grant_trigger_functions(v, o, s, t);
 	cli_disconnect(v);
 	return rc;
@@ -173,10 +209,19 @@ static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli
 	cli_note(&o->out, "restoring %s into the scratch database %s as the role %s", file, s->name,
 	         s->name);
 	int rc = -1;
+	bool left_out = false;
 	if ((t->nschemas == 0 || cli_pg_restore_into(db, s, file, t->schemas, &err) == 0) &&
-	    !cli_tool_held_signal() && make_extensions(db, o, s, t) == 0 && !cli_tool_held_signal() &&
-	    cli_pg_restore_into(db, s, file, t->rest, &err) == 0 && !cli_tool_held_signal())
+	    !cli_tool_held_signal() && make_extensions(db, o, s, t, &left_out) == 0 &&
+	    !cli_tool_held_signal() &&
+	    cli_pg_restore_into(db, s, file, left_out ? t->rest_untriggered : t->rest, &err) == 0 &&
+	    !cli_tool_held_signal())
 		rc = read_restored(rs, o, check, now, why);
+	else if (err && left_out && !cli_tool_stop_signal())
+		/* something else of the dump needs dbcare: not the backup's fault */
+		fprintf(stderr,
+		        "%s\nHINT: The dump needs the extension dbcare beyond its triggers, and only a "
+		        "superuser may create it: verify it as a superuser.\n",
+		        err);
 	else if (err && !cli_tool_stop_signal())
 		*why = strdup(err + strlen("dbcare: "));
 	else if (err)
@@ -251,6 +296,10 @@ static int dump_origin(cli_db *db, cli_opts *o, const char *path, char **why)
 	return 0;
 }
 
+static int compare_restored(cli_db *db, cli_opts *o, const char *path, const char *dump,
+                            const char *contents, cli_restored_check check, char **why, int *tables,
+                            char **content);
+
 int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
                     char **why, int *tables, char **content)
 {
@@ -276,14 +325,62 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_c
 		         path);
 		return 0;
 	}
-	char *now = NULL, *opened = NULL;
+	char *opened = NULL;
 	/* a sealed dump: opened (its SHA-256 checked above) into a scratch
 	 * file without a name, which pg_restore reads */
 	if (cli_is_sealed(path) && !(opened = cli_unseal_to_temp(path, why)))
 		return *why ? 0 : -1;
-	int restored = restored_contents(db, o, opened ? opened : path, check, &now, why);
+	int rc = compare_restored(db, o, path, opened ? opened : path, contents, check, why, tables,
+	                          content);
 	cli_scratch_release(opened);
-	if (restored != 0)
+	return rc;
+}
+
+int cli_verify_dump_file(cli_db *db, cli_opts *o, const char *path, cli_restored_check check,
+                         char **why, int *tables, char **content, char **recorded)
+{
+	char *opened = NULL, *err = NULL;
+	cli_dump_record rec = {0};
+	*why = NULL;
+	*recorded = NULL;
+	/* the seal proves the bytes (every chunk authenticated, the plain
+	 * SHA-256 its end names); the record inside it the content */
+	if (cli_is_sealed(path) && !(opened = cli_unseal_to_temp(path, why)))
+		return *why ? 0 : -1;
+	int has = cli_dump_record_read(opened ? opened : path, &rec, &err);
+	int rc = -1;
+	if (has < 0) {
+		*why = strdup(err + strlen("dbcare: "));
+		rc = 0;
+	} else if (has == 0 || !rec.content) {
+		fprintf(stderr,
+		        "dbcare: no catalogued backup at %s, and the file carries no record of its "
+		        "content (a dump made by pg_dump alone, or by dbcare before 0.3.9)\n"
+		        "HINT: Restore it with dbcare restore %s --db URL (a new database) and check "
+		        "it there, or verify it with the database whose catalog records it.\n",
+		        path, path);
+	} else {
+		cli_note(&o->out, "%s: no catalog row; verifying it from the record it carries", path);
+		rc = compare_restored(db, o, path, opened ? opened : path, rec.content, check, why, tables,
+		                      content);
+		if (rc == 0 && !(*recorded = strdup(rec.content)))
+			rc = -1;
+	}
+	free(err);
+	cli_dump_record_free(&rec);
+	cli_scratch_release(opened);
+	return rc;
+}
+
+/* The dump at dump (path, or its opened scratch copy) restored into a
+ * scratch database and its content compared with contents (see
+ * cli_verify_dump). */
+static int compare_restored(cli_db *db, cli_opts *o, const char *path, const char *dump,
+                            const char *contents, cli_restored_check check, char **why, int *tables,
+                            char **content)
+{
+	char *now = NULL;
+	if (restored_contents(db, o, dump, check, &now, why) != 0)
 		return *why ? 0 : -1;
 	/* a content difference first; else what check found */
 	char *checked = *why;
@@ -306,9 +403,36 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_c
 
 /* A row the command read (cli_backup_row's) verified by run and marked:
  * the verify hook of pg_dump and pgBackRest (backup_methods.h). */
+/* A file no catalog row names (pg_dump's files_alone): verified from the
+ * record it carries; nothing to mark. */
+static int verify_alone(cli_db *db, cli_opts *o, const char *path, char **why, char **doc)
+{
+	char *failed = NULL, *recorded = NULL;
+	int tables = -1;
+	if (cli_verify_dump_file(db, o, path, NULL, &failed, &tables, NULL, &recorded) != 0)
+		return -1;
+	free(recorded);
+	json_t *d = failed ? NULL
+	                   : json_pack("{s:s, s:s, s:b, s:i, s:b}", "path", path, "kind", "pg_dump",
+	                               "verified", 1, "tables", tables, "catalogued", 0);
+	if (doc && d)
+		*doc = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(d);
+	if (why) {
+		*why = failed;
+		return 0;
+	}
+	if (failed)
+		cli_errorf("backup %s failed verification: %s", path, failed);
+	free(failed);
+	return failed ? -1 : 0;
+}
+
 static int verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc,
                       bool pgbackrest)
 {
+	if (!b->row && !pgbackrest)
+		return verify_alone(db, o, b->arg, why, doc);
 	const char *id = cli_cell(b->row, 0, 0), *kind = cli_cell(b->row, 0, 1);
 	const char *path = cli_cell(b->row, 0, 2);
 	char *failed = NULL;

@@ -80,9 +80,14 @@ int cli_pg_restore_into(cli_db *db, const cli_pg_scratch *s, const char *file, c
  * configuration tables: made and owned by the extension). The triggers
  * are named by one more list, read for the functions they call. */
 typedef struct cli_pg_toc {
-	char dir[4096];           /* a private directory with the lists ("" none) */
-	char schemas[4200];       /* list: the SCHEMA entries */
-	char rest[4200];          /* list: what the scratch role restores after */
+	char dir[4096];     /* a private directory with the lists ("" none) */
+	char schemas[4200]; /* list: the SCHEMA entries */
+	char rest[4200];    /* list: what the scratch role restores after */
+	/* list: the same without the TRIGGER entries, for a verifier that may
+	 * not make an extension the triggers call (dbcare is not trusted):
+	 * triggers are post-data, made after the rows are loaded, so the
+	 * content compared is the same without them */
+	char rest_untriggered[4200];
 	int nschemas, next;       /* entries of schemas; extensions */
 	char **ext, **ext_schema; /* the extensions (name, schema), next each */
 	int lock_fd;              /* dir, flock'ed while in use (-1: none) */
@@ -125,6 +130,13 @@ int cli_backup_row(cli_db *db, cli_opts *o, const char *id, const char *path, co
 typedef int (*cli_restored_check)(cli_db *restored, cli_opts *o, char **why);
 int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
                     char **why, int *tables, char **content);
+/* The same for the dump file at path that no catalog row names (the
+ * catalog went with its database): a sealed one opened (its seal proves
+ * its bytes), restored and compared with the record it carries
+ * (dump_record.h), *recorded (malloc'd) that record's content. A dump
+ * without a record is an error (-1, printed). */
+int cli_verify_dump_file(cli_db *db, cli_opts *o, const char *path, cli_restored_check check,
+                         char **why, int *tables, char **content, char **recorded);
 /* dbcare backup drill [BACKUP]: its method's drill hook (backup_dispatch.c). */
 int cli_backup_drill(cli_db *db, cli_opts *o);
 

@@ -244,13 +244,14 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 {
 	FILE *in = fopen(toc, "r"), *sch = fopen(t->schemas, "w"), *rest = fopen(t->rest, "w");
 	FILE *ext = fopen(exts, "w"), *trg = fopen(triggers, "w");
+	FILE *untrg = fopen(t->rest_untriggered, "w");
 	lines made = {0}, all = {0};
 	int rc = -1;
-	bool have_toc = in && sch && rest && ext && trg && read_toc(in, &made, &all) == 0;
+	bool have_toc = in && sch && rest && ext && trg && untrg && read_toc(in, &made, &all) == 0;
 	for (int i = 0; have_toc && i < all.n; i++) {
 		const char *l = all.v[i], *b = entry_body(l), *r;
 		FILE *to = rest;
-		bool drop = false;
+		bool drop = false, trigger = false;
 		if (b && after(b, "SCHEMA")) {
 			to = sch;
 			t->nschemas++;
@@ -262,15 +263,18 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 		else if (b && after(b, "TRIGGER")) {
 			fputs(l, trg);
 			(*ntrig)++;
+			trigger = true;
 		} else if (b && ((r = after(b, "TABLE DATA")) || (r = after(b, "SEQUENCE SET")))) {
 			char key[8300];
 			snprintf(key, sizeof key, "%c %s", b[0], r);
 			drop = !has(&made, key);
 		}
 		fprintf(to, "%s%s", drop ? ";" : "", l);
+		if (to == rest)
+			fprintf(untrg, "%s%s", drop || trigger ? ";" : "", l);
 	}
 	if (have_toc)
-		rc = ferror(sch) || ferror(rest) || ferror(ext) || ferror(trg) ? -1 : 0;
+		rc = ferror(sch) || ferror(rest) || ferror(ext) || ferror(trg) || ferror(untrg) ? -1 : 0;
 	if (in)
 		fclose(in);
 	if (sch && fclose(sch) != 0)
@@ -280,6 +284,8 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 	if (ext && fclose(ext) != 0)
 		rc = -1;
 	if (trg && fclose(trg) != 0)
+		rc = -1;
+	if (untrg && fclose(untrg) != 0)
 		rc = -1;
 	if (rc != 0)
 		*err = cli_fmt_err("cannot write the restore lists in ", t->dir, strerror(errno));
@@ -358,6 +364,7 @@ int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err)
 	snprintf(triggers, sizeof triggers, "%s/triggers.list", t->dir);
 	snprintf(t->schemas, sizeof t->schemas, "%s/schemas.list", t->dir);
 	snprintf(t->rest, sizeof t->rest, "%s/rest.list", t->dir);
+	snprintf(t->rest_untriggered, sizeof t->rest_untriggered, "%s/rest-untriggered.list", t->dir);
 	const char *argv[] = {"pg_restore", "--list", "--", file, NULL};
 	if (restore_to(argv, toc, "pg_restore --list", err) != 0 ||
 	    split(toc, t, exts, triggers, &ntrig, err) != 0 ||

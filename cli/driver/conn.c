@@ -406,7 +406,7 @@ static cli_db *connect_pg(const cli_target *t, const cli_connect_opts *o, char *
 	db->handle = conn;
 	db->label = strdup(t->label);
 	PQsetNoticeReceiver(conn, pg_notice_receiver, NULL);
-	if (!o->bare && ensure_extension(db, o, err) != 0) {
+	if (!o->bare && !o->pg_without_extension && ensure_extension(db, o, err) != 0) {
 		cli_scrub(t->spec, *err);
 		cli_disconnect(db);
 		return NULL;

@@ -19,10 +19,13 @@ typedef struct cli_target {
 } cli_target;
 
 typedef struct cli_connect_opts {
-	const char *module;    /* --module: the SQLite module; NULL: the installed one */
-	bool install;          /* --install: CREATE EXTENSION when missing */
-	bool create;           /* SQLite: create the file when missing */
-	bool bare;             /* only open it: no extension check, no module (wait) */
+	const char *module; /* --module: the SQLite module; NULL: the installed one */
+	bool install;       /* --install: CREATE EXTENSION when missing */
+	bool create;        /* SQLite: create the file when missing */
+	bool bare;          /* only open it: no extension check, no module (wait) */
+	/* PostgreSQL: a database without the extension is taken as it is (the
+	 * new, empty database a dump is restored into: the dump makes it) */
+	bool pg_without_extension;
 	int connect_timeout_s; /* PostgreSQL: libpq's connect_timeout; 0: libpq's own */
 	/* SQLite: the busy handler (sqlite3_busy_handler), set before the module
 	 * loads; NULL: a busy timeout of 5 s. serve's gives up when it stops. */

@@ -82,9 +82,9 @@ run 0 backups --db "$url" --json
   "[('pg_dump', '$work/app.dump', 'verified')]" ] || fail "backups: $(cat out)"
 run 1 backups prune --keep 1 --db "$url"; has "backups prune is for SQLite" err
 
-# --- restore is SQLite's: PostgreSQL points to pg_restore, changes nothing
-run 1 restore "$work/app.dump" --db "$url"; has "dbcare: restore is for SQLite databases" err
-has "pg_restore" err
+# --- restore goes into a new database only: over this one it changes nothing
+run 1 restore "$work/app.dump" --db "$url"; has "is not empty" err
+has "HINT: Restore into a new database" err
 
 # --- audit history TABLE KEY_JSON
 q -c "CREATE TABLE account (id int PRIMARY KEY, email text)" -c "SELECT dbaudit_enable('account')" \

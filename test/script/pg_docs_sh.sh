@@ -18,7 +18,7 @@ cat "$work/out"
 n=$(sed -n 's/^\([0-9]*\) pg block(s) run$/\1/p' "$work/out")
 [ "${n:-0}" -ge 2 ] || fail "only ${n:-0} PostgreSQL block(s) ran"
 # every PostgreSQL example that runs dbcare runs: the skips left name the
-# system (an install), or the script test that runs the same commands (a
+# system (an install), or the script test or journey that runs the same commands (a
 # pgBackRest stanza of its own)
 /usr/bin/python3 - README.md docs/*.md <<'PY'
 import os, re, sys
@@ -35,7 +35,7 @@ for path in sys.argv[1:]:
             body.append(lines[j])
             j += 1
         text = "\n".join(body)
-        runner = re.search(r"test/script/[\w.-]+\.sh", m.group(1))
+        runner = re.search(r"test/(script|journeys)/[\w.-]+\.sh", m.group(1))
         if runner and not os.path.exists(runner.group(0)):
             bad.append("%s:%d names %s, which does not exist" % (path, i + 1, runner.group(0)))
         elif re.search(r"postgres(ql)?://", text) and "install" not in m.group(1) and not runner:

@@ -1,0 +1,177 @@
+/*
+ * pg_dump_restore.c — dbcare restore FILE on PostgreSQL: a dump dbcare
+ * made (plain or sealed) restored into the connected database, which must
+ * be empty (a new one: dbcare create), from the file alone: no catalog, no
+ * source database. A sealed dump is opened (the key from
+ * --encrypt-key-file, as docs/backups.md says where it is kept) into a
+ * scratch file without a name; pg_restore runs in one transaction as the
+ * connecting role (--no-owner: it owns what it restores), so a failure
+ * restores nothing; then every table's row count and content hash is read
+ * and compared with the record the dump carries (dump_record.h), by the
+ * core's rule. A dump without a record (pg_dump's own) is restored and
+ * said unchecked.
+ */
+#include "backup_methods.h"
+#include "dump_record.h"
+#include "pg_backup.h"
+#include "sealed.h"
+
+#include "cli/common/tool.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the connected database already holds that a restore would mix
+ * with: relations outside the system schemas, extensions but plpgsql.
+ * NULL when it is empty (malloc'd otherwise); -1 via *failed. */
+static char *not_empty(cli_db *db, cli_opts *o, bool *failed)
+{
+	cli_rows r = {0};
+	char *what = NULL;
+	*failed = cli_q(db, o,
+	                "SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c"
+	                "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	                "  WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'),"
+	                " (SELECT pg_catalog.string_agg(extname, ', ' ORDER BY extname)"
+	                "  FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'),"
+	                " pg_catalog.current_database()",
+	                0, NULL, &r) != 0;
+	if (!*failed && (strcmp(cli_cell(&r, 0, 0), "0") != 0 || cli_cell(&r, 0, 1)) &&
+	    asprintf(&what, "the database %s is not empty (%s relation(s)%s%s)", cli_cell(&r, 0, 2),
+	             cli_cell(&r, 0, 0), cli_cell(&r, 0, 1) ? ", extensions " : "",
+	             cli_cell(&r, 0, 1) ? cli_cell(&r, 0, 1) : "") < 0)
+		what = strdup("the database is not empty");
+	cli_rows_free(&r);
+	return what;
+}
+
+/* pg_restore of file into the connected database, in one transaction. */
+static int run_pg_restore(cli_db *db, const char *file, char **err)
+{
+	PGconn *c = (PGconn *)db->handle;
+	PQconninfoOption *info = PQconninfo(c);
+	char *dbname = NULL;
+	int rc = -1;
+	if (!info || asprintf(&dbname, "--dbname=%s", PQdb(c)) < 0) {
+		*err = cli_fmt_err("out of memory", NULL, NULL);
+	} else {
+		const char *argv[] = {"pg_restore",
+		                      "--exit-on-error",
+		                      "--single-transaction",
+		                      "--no-owner",
+		                      "--no-password",
+		                      dbname,
+		                      "--",
+		                      file,
+		                      NULL};
+		cli_tool t = {.argv = argv,
+		              .info = info,
+		              .what = "pg_restore",
+		              .failed = "; nothing was restored (one transaction)",
+		              .out_fd = -1};
+		rc = cli_run_tool(&t, err);
+	}
+	PQconninfoFree(info);
+	free(dbname);
+	return rc;
+}
+
+/* The restored content against the dump's record: NULL when equal, else
+ * why not (malloc'd); *tables the tables compared. -1 via *failed. */
+static char *compare_restored(cli_db *db, cli_opts *o, const char *recorded, long long *tables,
+                              bool *failed)
+{
+	char *now = NULL, *why = NULL;
+	cli_pg_content_counts counts = {0, 0, 0};
+	*failed = cli_q(db, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) != 0;
+	if (!*failed) {
+		*failed = cli_pg_contents(db, o, &now) != 0 ||
+		          cli_pg_contents_compare(recorded, now, &why, &counts) != 0;
+		cli_rollback(db);
+	}
+	*tables = counts.tables;
+	free(now);
+	return why;
+}
+
+static void answer(cli_db *db, cli_opts *o, const char *file, long long tables, bool checked)
+{
+	if (o->out.format == CLI_FMT_JSON) {
+		cli_json_envelope(stdout, db);
+		fputs(",\"restored\":", stdout);
+		cli_json_string(stdout, file);
+		if (checked)
+			fprintf(stdout, ",\"tables\":%lld,\"verified\":true}\n", tables);
+		else
+			fputs(",\"verified\":false}\n", stdout);
+	} else if (!o->out.quiet) {
+		if (checked)
+			printf("restored %s into %s: %lld table(s), every row count and content hash the "
+			       "source's\n",
+			       file, db->label, tables);
+		else
+			printf("restored %s into %s (the dump carries no record of its content: not "
+			       "compared)\n",
+			       file, db->label);
+	}
+}
+
+/* The opened dump (dump: file, or its scratch copy) restored and
+ * compared with its record: a CLI_* code, its error printed. */
+static int restore_opened(cli_db *db, cli_opts *o, const char *file, const char *dump)
+{
+	cli_dump_record rec = {0};
+	char *err = NULL, *why = NULL;
+	bool failed = false;
+	long long tables = 0;
+	int has = cli_dump_record_read(dump, &rec, &err);
+	bool checked = has == 1 && rec.content;
+	if (has >= 0) {
+		cli_note(&o->out, "pg_restore %s into %s", file, db->label);
+		failed = run_pg_restore(db, dump, &err) != 0;
+	}
+	if (has >= 0 && !failed && checked)
+		why = compare_restored(db, o, rec.content, &tables, &failed);
+	if (why)
+		cli_errorf("%s was restored into %s but differs from its source: %s", file, db->label, why);
+	if (err)
+		fprintf(stderr, "%s\n%s", err,
+		        strstr(err, "permission denied to create extension")
+		            ? "HINT: The dump creates an extension only a superuser may create (dbcare "
+		              "is not trusted): run the restore as a superuser.\n"
+		            : "");
+	int rc = has < 0 || failed || why ? CLI_ERROR : CLI_OK;
+	if (rc == CLI_OK)
+		answer(db, o, file, tables, checked);
+	free(err);
+	free(why);
+	cli_dump_record_free(&rec);
+	return rc;
+}
+
+int cli_pg_dump_restore(cli_db *db, cli_opts *o, const char *file)
+{
+	bool failed = false;
+	char *why = NULL, *opened = NULL;
+	char *full = not_empty(db, o, &failed);
+	if (failed || full) {
+		if (full)
+			fprintf(stderr,
+			        "dbcare: %s: nothing restored\nHINT: Restore into a new database: dbcare "
+			        "create --db URL, then dbcare restore %s --db URL.\n",
+			        full, file);
+		free(full);
+		return CLI_ERROR;
+	}
+	if (cli_is_sealed(file) && !(opened = cli_unseal_to_temp(file, &why))) {
+		if (why)
+			cli_errorf("%s cannot be opened: %s; nothing restored", file, why);
+		free(why);
+		return CLI_ERROR;
+	}
+	int rc = restore_opened(db, o, file, opened ? opened : file);
+	cli_scratch_release(opened);
+	return rc;
+}
