@@ -153,7 +153,7 @@ $(SQLITE_SO): $(SQLITE_OBJS)
 NPM_SO      := $(BUILD)/npm/dbcare.so
 NPM_FLOOR   := packaging/npm/glibc_floor.c
 NPM_WRAPPED := $(shell sed -n -e 's/^DBC_WRAP_SAME.[^,]*, *\([a-z_]*\),.*/\1/p' \
-                 -e 's/^DBC_WRAP_STAT.\([a-z_]*\),.*/\1/p' $(NPM_FLOOR))
+                 -e 's/^DBC_WRAP_STAT.\([a-z_]*\),.*/\1/p' $(NPM_FLOOR) 2>/dev/null)
 comma       := ,
 
 .PHONY: npm-module

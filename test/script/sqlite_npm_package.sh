@@ -54,6 +54,8 @@ grep -q EBADPLATFORM "$work/arm64/install.log" ||
 # The clean root: none of the libraries the module carries is there to help.
 [ -z "$(find "$rootfs/usr/lib" -name 'libjansson.so*' -print -quit)" ] ||
   fail "the clean root has libjansson: it no longer proves the package needs none"
+# (an app a killed run left behind in the kept root goes after an hour)
+find "$rootfs/tmp" -maxdepth 1 -name 'npm-app.*' -mmin +60 -exec rm -rf {} +
 app=$(mktemp -d "$rootfs/tmp/npm-app.XXXXXX")
 trap 'rm -rf "$work" "$app"' EXIT
 inside=/tmp/$(basename "$app")
