@@ -142,6 +142,42 @@ $(SQLITE_SO): $(SQLITE_OBJS)
 
 -include $(SQLITE_OBJS:.o=.d)
 
+# ---------------------------------------------------------------- npm package
+# build/npm/dbcare.so: the SQLite module as the npm package carries it
+# (packaging/npm/pack.sh), for any Linux x86-64 with glibc 2.28 or later and
+# nothing else installed: the module's objects linked with jansson, PCRE2,
+# zstd and libcrypto from their static archives (their symbols kept inside,
+# --exclude-libs: a process's own libcrypto.so is never mixed in), the calls
+# newer glibc versioned pinned to 2.28's (packaging/npm/glibc_floor.c), and
+# no debugging symbols. x86-64 only: the package declares cpu x64.
+NPM_SO      := $(BUILD)/npm/dbcare.so
+NPM_FLOOR   := packaging/npm/glibc_floor.c
+NPM_WRAPPED := $(shell sed -n -e 's/^DBC_WRAP_SAME.[^,]*, *\([a-z_]*\),.*/\1/p' \
+                 -e 's/^DBC_WRAP_STAT.\([a-z_]*\),.*/\1/p' $(NPM_FLOOR) 2>/dev/null)
+comma       := ,
+
+.PHONY: npm-module
+npm-module: $(NPM_SO)
+ifeq ($(shell uname -m),x86_64)
+all: npm-module
+endif
+
+# jansson's archive is not position-independent: its one reference to libc's
+# stdin is renamed to the floor's copy (glibc_floor.c says why).
+$(BUILD)/npm/libjansson.a: Makefile
+	@mkdir -p $(dir $@)
+	objcopy --redefine-sym stdin=dbc_jansson_stdin "$$($(CC) -print-file-name=libjansson.a)" $@
+
+$(BUILD)/npm/glibc_floor.o: $(NPM_FLOOR) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -fPIC $(WARNINGS) -c $< -o $@
+
+$(NPM_SO): $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o $(BUILD)/npm/libjansson.a
+	$(CC) -shared -s -o $@ $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o \
+	  -Wl,--exclude-libs,ALL $(addprefix -Wl$(comma)--wrap=,$(NPM_WRAPPED)) \
+	  -Wl,-Bstatic -lcrypto $(BUILD)/npm/libjansson.a -lpcre2-8 -lzstd -Wl,-Bdynamic -lm \
+	  -Wl,--no-as-needed -l:libpthread.so.0 -l:libdl.so.2
+
 # ---------------------------------------------------------------- command line
 # build/cli/dbcare: the client (cli/) over libpq and libsqlite3, linked with
 # the core objects for the migration file reader it shares with

@@ -100,6 +100,11 @@ const cli_command *cli_find_command(const char *name);
 void cli_usage(FILE *f);
 void cli_help_command(FILE *f, const cli_command *c);
 int cli_help_topic(const char *topic);
+/* `dbcare options [COMMAND]`: the options COMMAND takes, its own and the
+ * common ones, one --NAME a line (an alias on its own line), read from the
+ * option table; without COMMAND every option. The bash completion offers
+ * what it prints. Returns the exit code. */
+int cli_print_options(const char *command);
 void cli_print_version(void);
 
 /* Sets the KEY=VALUE variables of a .env file (dotenv.c) that the

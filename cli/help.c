@@ -1,8 +1,8 @@
 /*
  * help.c — what `dbcare --help`, `dbcare COMMAND --help` and `dbcare help
- * TOPIC` print, and `dbcare --version`. Every line fits 80 columns (a test
- * reads them all): the command list shows names and summaries only, and
- * each command's usage line stands on a line of its own in its own help.
+ * TOPIC` print, `dbcare options [COMMAND]` and `dbcare --version`. Every line fits 80 columns (a
+ * test reads them all): the command list shows names and summaries only, and each command's usage
+ * line stands on a line of its own in its own help.
  */
 #include "options.h"
 
@@ -124,6 +124,14 @@ static const struct {
                     "DBCARE_MODULE   the SQLite module (else the one installed beside dbcare)\n"
                     "TERM=dumb       progress as plain lines, never a bar\n"
                     "PG*             libpq's variables, for PostgreSQL\n"},
+    /* `dbcare options --help` */
+    {"options", "usage: dbcare options [COMMAND]\n\n"
+                "the options COMMAND takes, its own and the common ones, one a line;\n"
+                "without COMMAND, every option. The bash completion offers what it\n"
+                "prints.\n\n"
+                "examples:\n"
+                "  dbcare options health\n"
+                "  dbcare options | grep backup\n"},
     {NULL, NULL}};
 
 void cli_usage(FILE *f)
@@ -133,6 +141,7 @@ void cli_usage(FILE *f)
 		fprintf(f, "  %-11s %s\n", c->name, c->summary);
 	fputs("  up, down    migrate, rollback (as dbmate and golang-migrate name them)\n"
 	      "  help        this text, or help COMMAND / help TOPIC\n"
+	      "  options     the options of a COMMAND, one a line (the shell completion's)\n"
 	      "  version     the version of dbcare (also --version)\n\n",
 	      f);
 	fputs(common_options, f);
@@ -193,9 +202,23 @@ int cli_help_topic(const char *topic)
 			return CLI_OK;
 		}
 	cli_errorf("no help on \"%s\": name a command, or connecting, output, exit-codes, "
-	           "environment",
+	           "environment, options",
 	           topic);
 	return CLI_USAGE;
+}
+
+int cli_print_options(const char *command)
+{
+	const cli_command *cmd = NULL;
+	if (command && !(cmd = cli_find_command(command)))
+		return cli_usage_error("options: no command \"%s\" (dbcare --help lists them)", command);
+	for (const cli_option *opt = cli_options; opt->name; opt++)
+		if (!cmd || !opt->commands || cli_option_listed_for(opt, cmd->name)) {
+			printf("--%s\n", opt->name);
+			if (opt->alias)
+				printf("--%s\n", opt->alias);
+		}
+	return CLI_OK;
 }
 
 void cli_print_version(void)

@@ -346,6 +346,13 @@ static int run_command_line(int argc, char **argv)
 		cli_print_version();
 		return CLI_OK;
 	}
+	if (line.command && strcmp(line.command, "options") == 0) {
+		if (line.help)
+			return cli_help_topic("options");
+		if (o.nargs > 1)
+			return cli_usage_error("options takes one command, not \"%s\"", o.args[1]);
+		return cli_print_options(o.nargs ? o.args[0] : NULL);
+	}
 	if (line.command && strcmp(line.command, "help") == 0) {
 		if (o.nargs > 1)
 			return cli_usage_error("help takes one command or topic, not \"%s\"", o.args[1]);

@@ -1,6 +1,9 @@
 # bash completion for dbcare(1): commands, their options, and files or
 # folders where a value is a path. Installed by make install as
-# PREFIX/share/bash-completion/completions/dbcare.
+# PREFIX/share/bash-completion/completions/dbcare. A command's options are
+# the ones `dbcare options COMMAND` prints (read from the option table, so
+# they cannot drift from what the command takes); before the command,
+# every option (`dbcare options`).
 _dbcare()
 {
 	local cur prev words cword
@@ -8,15 +11,7 @@ _dbcare()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="create drop wait status migrate up rollback down verify validate baseline
 		repair history script new lint generate health check orphans maintain retain backup backups
-		restore log audit config dump schema serve report alert-rules help version"
-	local options="--db --url --module --install --json --format --quiet --no-progress
-		--jobs --dir --migrations-dir --to --steps --dry-run --exit-code --mode --fail-on
-		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
-		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each
-		--listen --scrape-timeout --min-interval --report-interval --allow-writes --token-file --html
-		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --allow-origin --to-mark
-		--from --incremental --follow-symlinks --archive-db --archive-codec
-		--segment-interval --segment-bytes --base-interval --base-bytes --run-for --keep-for --log --append-columns --help"
+		restore log audit config dump schema serve report alert-rules options help version"
 	case $prev in
 	--dir|--migrations-dir|-d|--from|--log)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -52,12 +47,18 @@ _dbcare()
 		esac
 	done
 	if [[ $cur == -* ]]; then
+		# the dbcare being completed (a path as typed, ~/ included)
+		local prog=${COMP_WORDS[0]} options
+		[[ $prog == "~/"* ]] && prog=$HOME/${prog#"~/"}
+		options=$("$prog" options ${cmd:+"$cmd"} 2>/dev/null) ||
+			options=$("$prog" options 2>/dev/null)
 		COMPREPLY=($(compgen -W "$options" -- "$cur"))
 	elif [[ -z $cmd ]]; then
 		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 	else
 		case $cmd in
 		help) COMPREPLY=($(compgen -W "$commands connecting output exit-codes environment" -- "$cur")) ;;
+		options) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
 		config) COMPREPLY=($(compgen -W "list get set" -- "$cur")) ;;
 		schema) COMPREPLY=($(compgen -W "snapshot fingerprint diff" -- "$cur")) ;;
 		backups) COMPREPLY=($(compgen -W "prune" -- "$cur")) ;;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes the npm package of the SQLite module: this directory and the built
-# library (build/sqlite/dbcare.so, `make`) staged in a scratch copy, packed
+# Makes the npm package of the SQLite module: this directory and the
+# module built for it (build/npm/dbcare.so, `make npm-module`, part of
+# `make` on x86-64: it needs only glibc 2.28) staged in a scratch copy, packed
 # with `npm pack` into OUT_DIR. Prints the tarball's path.
 #
 #   packaging/npm/pack.sh OUT_DIR
@@ -8,8 +9,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=$(mkdir -p "$1" && cd "$1" && pwd)
-lib="$root/build/sqlite/dbcare.so"
-[ -f "$lib" ] || { echo "pack.sh: $lib is not built (make)" >&2; exit 1; }
+lib="$root/build/npm/dbcare.so"
+[ -f "$lib" ] || { echo "pack.sh: $lib is not built (make npm-module)" >&2; exit 1; }
 version=$(sed -n 's/^ *"version": "\([^"]*\)",$/\1/p' "$root/META.json" | head -1)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

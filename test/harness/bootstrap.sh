@@ -1,12 +1,32 @@
 #!/usr/bin/env bash
 # Installs what building and testing dbcare needs, on Debian 12. As root it
 # installs the missing packages; otherwise it names them and stops.
+#
+#   bootstrap.sh                   install (or name) the missing packages
+#   bootstrap.sh --build-packages  print the build's packages, one line
 set -euo pipefail
 
+# What `make` needs: the compiler and every library and header the modules
+# and the command are built with. The one list: README.md and docs/cli.md
+# show it and debian/control's Build-Depends hold it (without make and gcc,
+# which Debian's build-essential gives), and test/script/core_build_deps.sh
+# fails when one of them differs or the Makefile links a library no package
+# of it holds.
+build_packages=(
+  make gcc
+  libsqlite3-dev libjansson-dev libpcre2-dev libssl-dev libzstd-dev
+  libpq-dev libmicrohttpd-dev postgresql-server-dev-15
+)
+if [ "${1:-}" = --build-packages ]; then
+  echo "${build_packages[*]}"
+  exit 0
+fi
+
+# What the tests need beyond the build.
 packages=(
-  make gcc pkg-config python3
-  sqlite3 libsqlite3-dev libssl-dev libjansson-dev
-  postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
+  "${build_packages[@]}"
+  pkg-config python3 sqlite3
+  postgresql-15 postgresql-15-pgtap
   libtap-parser-sourcehandler-pgtap-perl
 )
 # Extra packages that features add (one per line) live beside this script.

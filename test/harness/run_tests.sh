@@ -102,6 +102,7 @@ prebuild() { # targets...
   for target in "$@"; do
     case $target in
     sqlite-clients) set -- test/harness/sqlite_clients_install.sh ;;
+    npm-root) set -- test/harness/npm_root.sh ;;
     sqlite-matrix) set -- test/harness/sqlite_matrix.sh --drivers ;;
     *) set -- ;;
     esac
@@ -111,7 +112,7 @@ prebuild() { # targets...
 start_prebuild() {
   local targets=() step suite
   [ -z "${DBC_ONLY:-}" ] || return 0 # a run of a few tests builds what it needs
-  for step in sqlite:sqlite-clients pg_asan:pg-asan sqlite:sqlite-matrix asan:asan fuzz:fuzz-build; do
+  for step in sqlite:sqlite-clients sqlite:npm-root pg_asan:pg-asan sqlite:sqlite-matrix asan:asan fuzz:fuzz-build; do
     for suite in "${pg_lane[@]}" "${other_lane[@]}"; do
       [ "$suite" != "${step%%:*}" ] || targets+=("${step#*:}")
     done

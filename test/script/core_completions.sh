@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
 # The shell completions (cli/share/dbcare.bash, cli/share/_dbcare) are
-# written by hand; the command line is declared once, in cli/options_list.h
-# (options) and cli/cmd_table.c (commands). This check, without a build,
+# written by hand but for bash's options, which `dbcare options COMMAND`
+# prints from the table; the command line is declared once, in
+# cli/options_list.h (options) and cli/cmd_table.c (commands). This check
 # fails when a completion differs from the tables:
-#   1. each completion offers exactly the table's options (names and
-#      aliases) and commands (with the aliases up and down, and help and
-#      version);
+#   1. each completion offers exactly the table's commands (with the aliases
+#      up and down, and help, version and options); zsh exactly the table's options
+#      (names and aliases);
 #   2. an option that takes a value (any type but FLAG and SWITCH) is one in
 #      the completions too (bash: skipped as a value when finding the
 #      command; zsh: its spec ends with =), a flag is not (--version:
 #      either, dbcare's own flag but after lint);
 #   3. an option with a list of choices (a|b|c) offers exactly those;
 #   4. bash, running the completion: `dbcare health --fail-on <TAB>` offers
-#      the choices, `dbcare --fail<TAB>` the option, `dbcare hea<TAB>` health.
+#      the choices, `dbcare --fail<TAB>` the option, `dbcare hea<TAB>` health;
+#   5. bash, running the completion with the built command
+#      (build/cli/dbcare, which must be built): `dbcare COMMAND --<TAB>`
+#      offers exactly the options the table gives COMMAND (its own and the
+#      common ones), for every command and alias, and `dbcare --<TAB>` every
+#      option.
 # Usage: core_completions.sh [ROOT] (default: this tree).
 set -eu
-root=${1:-"$(dirname "$0")/../.."}
-python3 - "$root" <<'PY'
+root=$(cd "${1:-"$(dirname "$0")/../.."}" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 - "$root" "$work/expected" <<'PY'
 import os, re, sys
 
 os.chdir(sys.argv[1])
+expected_file = sys.argv[2]
 fails = []
 
 
@@ -33,6 +42,7 @@ table = table[table.index("#define CLI_OPTIONS("):]
 # its lines joined (a backslash ends each)
 table = re.sub(r"\\\n\s*", " ", table)
 options = {}  # name -> (takes a value, choices or None)
+taken = {}  # name -> the commands that list it, None: every command
 for row in re.split(r"\.name = ", table)[1:]:
     row = re.split(r"\b(?:VALUE|OTHER)\(", row)[0]
     name = re.match(r'"([a-z-]+)"', row)
@@ -45,9 +55,12 @@ for row in re.split(r"\.name = ", table)[1:]:
     entry = (value, set(choices.group(1).split("|")) if choices and "|" in choices.group(1)
              else None)
     options[name] = entry
+    listed = re.search(r'\.commands\s*=\s*((?:"[^"]*"\s*)+)', row)
+    taken[name] = set("".join(re.findall(r'"([^"]*)"', listed.group(1))).split()) if listed else None
     alias = re.search(r'\.alias = "([a-z-]+)"', row)
     if alias:
         options[alias.group(1)] = entry
+        taken[alias.group(1)] = taken[name]
 if len(options) < 40:
     fail(f"only {len(options)} options read from cli/options_list.h: its shape changed?")
 # --format's values are read by main.c (the command decides prometheus)
@@ -58,7 +71,7 @@ if "format" in options and formats:
 
 cmds = open("cli/cmd_table.c", encoding="utf-8").read()
 commands = set(re.findall(r'^\s*\{"([a-z-]+)",', cmds, re.M))
-commands |= set(re.findall(r'\{"([a-z]+)", "[a-z]+"\}', cmds)) | {"help", "version"}
+commands |= set(re.findall(r'\{"([a-z]+)", "[a-z]+"\}', cmds)) | {"help", "version", "options"}
 if len(commands) < 30:
     fail(f"only {len(commands)} commands read from cli/cmd_table.c")
 
@@ -67,11 +80,6 @@ bash = open("cli/share/dbcare.bash", encoding="utf-8").read()
 def bash_words(var):
     m = re.search(r'local %s="([^"]*)"' % var, bash)
     return set(m.group(1).split()) if m else set()
-got = {w[2:] for w in bash_words("options") if w.startswith("--")}
-for name in sorted(set(options) - got):
-    fail(f"dbcare.bash: --{name} (cli/options_list.h) is not offered")
-for name in sorted(got - set(options)):
-    fail(f"dbcare.bash: --{name} is offered but cli/options_list.h has no such option")
 got = bash_words("commands")
 for c in sorted(commands ^ got):
     fail(f"dbcare.bash: command {c}: " +
@@ -117,11 +125,22 @@ for c in sorted(commands ^ got):
     fail(f"_dbcare: command {c}: " +
          ("not offered" if c in commands else "offered, but no such command"))
 
+# 5.'s expectations: a line per command, "COMMAND --option ...", sorted
+# (each alias as its command; "-" for no command: every option)
+aliases = dict(re.findall(r'\{"([a-z]+)", "([a-z]+)"\}', cmds))
+with open(expected_file, "w") as f:
+    for c in sorted(commands - {"help", "version", "options"}) + ["-"]:
+        real = aliases.get(c, c)
+        offered = sorted("--" + o for o in options
+                         if c == "-" or taken[o] is None or real in taken[o])
+        f.write(c + " " + " ".join(offered) + "\n")
+
 for f in fails:
     print("FAIL: " + f)
 sys.exit(1 if fails else 0)
 PY
-# 4. the bash completion, run
+# 4. the bash completion, run (the dbcare it runs for the options: the built one)
+export LC_ALL=C PATH="$root/build/cli:$PATH"
 complete_line() { # WORDS...: what dbcare's completion offers for the last word
   bash --norc --noprofile -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
     _dbcare; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$root/cli/share/dbcare.bash" "$@"
@@ -136,3 +155,16 @@ want "critical warning " dbcare health --fail-on ""
 want "--fail-on " dbcare --fail-o
 want "health " dbcare hea
 want "quick " dbcare health --mode q
+# 5. each command's options, from the built command
+dbcare="$root/build/cli/dbcare"
+[ -x "$dbcare" ] || { echo "FAIL: $dbcare is not built (make cli)"; exit 1; }
+checked=0
+while read -r command options; do
+  words=("$dbcare"); [ "$command" = - ] || words+=("$command")
+  got=$(complete_line "${words[@]}" --)
+  [ "$got" = "$options " ] ||
+    { echo "FAIL: bash completion of 'dbcare ${words[*]:1} --': '$got', want '$options '"; exit 1; }
+  checked=$((checked + 1))
+done < "$work/expected"
+[ "$checked" -ge 30 ] || { echo "FAIL: only $checked commands' options checked"; exit 1; }
+echo "ok: the bash completion offers each of $checked commands its own options"

@@ -29,7 +29,7 @@ run 0 --version; [ "$(cat out)" = "dbcare $("$py" -c "import json; print(json.lo
 cp out version.out
 run 0 version; cmp -s out version.out || fail "version differs from --version"
 run 0 --help; cp out help.out
-cmds=$(sed -n 's/^  \([a-z]*\) .*/\1/p' help.out | grep -v '^help$\|^version$')
+cmds=$(sed -n 's/^  \([a-z]*\) .*/\1/p' help.out | grep -v '^help$\|^version$\|^options$')
 [ "$(echo "$cmds" | wc -l)" -ge 20 ] || fail "the command list is short: $cmds"
 for c in $cmds; do
   run 0 "$c" --help; has "usage: dbcare $c" out; has "examples:" out
@@ -37,6 +37,9 @@ for c in $cmds; do
   awk -v c="$c" 'length > 80 { print "FAIL: " c " --help line wider than 80: " $0; bad=1 } END { exit bad }' out
   cp out "h_$c"; run 0 help "$c"; cmp -s out "h_$c" || fail "help $c differs from $c --help"
 done
+# options, which prints the options of a command (help.c), has its help too
+run 0 options --help; has "usage: dbcare options" out; has "examples:" out
+cp out h_options; run 0 help options; cmp -s out h_options || fail "help options differs from options --help"
 run 0 status -h; has "usage: dbcare status" out; has "--exit-code" out
 # --- the option table: a command's help lists every option its usage line
 # names (retain's --archive-db was missing), the command takes all of them,

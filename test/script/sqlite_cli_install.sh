@@ -32,6 +32,8 @@ got=$(bash -c '. "$1"; COMP_WORDS=(dbcare ""); COMP_CWORD=1; _dbcare; echo "${CO
 for c in $cmds up down; do
   echo " $got " | grep -q " $c " || fail "bash completion lacks $c: $got"
 done
+# (a command's options are the ones the installed dbcare, on PATH, prints)
+export PATH="$work/root/opt/dbc/bin:$PATH"
 got=$(bash -c '. "$1"; COMP_WORDS=(dbcare --db x.db health --fail); COMP_CWORD=4; _dbcare; echo "${COMPREPLY[*]}"' _ \
   "$share/bash-completion/completions/dbcare")
 [ "$got" = --fail-on ] || fail "bash completion of an option: $got"

@@ -5,7 +5,8 @@
 # the process before the module looked its routines up). Node loads the
 # module twice: by path, and through the npm package (packaging/npm, packed
 # with pack.sh, installed from its tarball into a throwaway app, loaded
-# through getLoadablePath()).
+# through getLoadablePath(): the npm build of the module, build/npm/dbcare.so;
+# sqlite_npm_package.sh loads it in a clean root).
 #
 # better-sqlite3 is installed at test time into build/sqlite-clients by
 # test/harness/sqlite_clients_install.sh (its native addon compiled by
@@ -35,7 +36,7 @@ echo '{"name": "dbcare-package-test", "private": true}' > "$work/app/package.jso
 loadable=$(cd "$work/app" && node -e "process.stdout.write(require('dbcare').getLoadablePath())")
 [ "$loadable" = "$work/app/node_modules/dbcare/lib/dbcare.so" ] ||
   fail "getLoadablePath() gave $loadable"
-cmp -s "$loadable" "${module%.so}.so" || fail "the package's library is not the built module"
+cmp -s "$loadable" "$root/build/npm/dbcare.so" || fail "the package's library is not the npm module (make npm-module)"
 cp "$root/test/clients/journey.js" "$work/app/"
 (cd "$work/app" && NODE_PATH="$work/app/node_modules:$NODE_PATH" node journey.js package "$work/pkg") ||
   fail "the Node journey through the npm package failed"
