@@ -54,10 +54,8 @@ static void say_unread(cli_db *db, const json_t *rep)
 	size_t i;
 	json_array_foreach(json_object_get(rep, "checks"), i, c)
 	{
-		const char *st = json_string_value(json_object_get(c, "status"));
-		if (!st ||
-		    !(strcmp(st, "error") == 0 || (strcmp(st, "skipped") == 0 &&
-		                                   json_integer_value(json_object_get(c, "penalty")) > 0)))
+		if (!dbc_health_row_unread(json_string_value(json_object_get(c, "status")),
+		                           json_integer_value(json_object_get(c, "penalty"))))
 			continue;
 		const char *hint = json_string_value(json_object_get(c, "hint"));
 		fprintf(stderr, "dbcare: %s: the health report could not read the database: %s: %s\n",

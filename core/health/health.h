@@ -405,6 +405,10 @@ bool dbc_health_api_fails(const char *word);
 const char *dbc_health_api_reached(bool read_now, bool have_report);
 /* ... for a report's age: warn when stale (dbc_health_stale), else pass. */
 const char *dbc_health_api_aged(bool stale);
+/* A report's check row (its status word and penalty) is one that could
+ * not read its part (dbc_health_result.unread): an error row, or a skip
+ * that cost its penalty (a read the engine denied). */
+bool dbc_health_row_unread(const char *check_status, long long penalty);
 /* A report's status word says its checks could not read the database
  * ("unknown"): no reader may present it as a verdict on the database. */
 bool dbc_health_unread(const char *status);

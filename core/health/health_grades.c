@@ -99,6 +99,14 @@ const char *dbc_health_api_aged(bool stale)
 	return api_order[stale ? 1 : 0];
 }
 
+bool dbc_health_row_unread(const char *check_status, long long penalty)
+{
+	if (!check_status)
+		return false;
+	return strcmp(check_status, dbc_check_status_name(DBC_CHECK_ERROR)) == 0 ||
+	       (strcmp(check_status, dbc_check_status_name(DBC_CHECK_SKIPPED)) == 0 && penalty > 0);
+}
+
 bool dbc_health_unread(const char *status)
 {
 	return dbc_health_grade_rank(status) == DBC_HEALTH_UNKNOWN_RANK;
