@@ -9,6 +9,7 @@
 #include "cli/common/files.h"
 
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,37 @@ static int take_rows(PGresult *res, cli_rows *out)
 	return 0;
 }
 
+/* PostgreSQL's "permission denied for function f" names neither the role
+ * refused nor a way on (issue 62): the message names the login role and
+ * the hint the grant, or the roles of docs/security.md. */
+static void name_denied_role(cli_db *db, PGconn *conn)
+{
+	static const char prefix[] = "permission denied for function ";
+	const char *m = db->error.message;
+	if (strcmp(db->error.sqlstate, "42501") != 0 || db->error.hint || !m ||
+	    strncmp(m, prefix, sizeof prefix - 1) != 0)
+		return;
+	const char *fn = m + sizeof prefix - 1, *role = PQuser(conn) ? PQuser(conn) : "?";
+	char *msg = NULL, *hint = NULL;
+	if (asprintf(&msg, "dbcare: role \"%s\" may not run %s() (permission denied)", role, fn) < 0)
+		msg = NULL;
+	if (asprintf(&hint,
+	             "Run it as a role that may, or have a superuser GRANT EXECUTE ON FUNCTION %s "
+	             "TO \"%s\"; with the grants of its recipe in docs/security.md (a monitoring "
+	             "role, a migration role).",
+	             fn, role) < 0)
+		hint = NULL;
+	if (msg && hint) {
+		free(db->error.message);
+		free(db->error.hint);
+		db->error.message = msg;
+		db->error.hint = hint;
+	} else {
+		free(msg);
+		free(hint);
+	}
+}
+
 static int pg_query(cli_db *db, const char *sql, int nparams, const char *const *params,
                     cli_rows *out)
 {
@@ -104,6 +136,7 @@ static int pg_query(cli_db *db, const char *sql, int nparams, const char *const 
 		/* a message from libpq itself (the connection was lost) */
 		if (!db->error.message || strcmp(db->error.message, "unknown error") == 0)
 			cli_error_set(db, NULL, PQerrorMessage(conn), NULL, NULL);
+		name_denied_role(db, conn);
 		rc = -1;
 	}
 	PQclear(res);

@@ -36,6 +36,12 @@ run 3 health --db "$url" --fail-on warning --format prometheus
 has "dbcare_health_status{engine=\"postgresql\",database=\"$db\"} 3" out
 grep -q '^dbcare_health_score{[^}]*} 100$' "$work/out" && fail "prometheus scores 100"
 
+# a health repair the role may not run: PostgreSQL's "permission denied for
+# function" becomes a message naming the role, and the grant
+run 1 maintain --db "$url"
+has "role \"$role\" may not run dbmaintain_run()" err
+has "GRANT EXECUTE ON FUNCTION dbmaintain_run TO \"$role\"" err
+
 # the monitoring role of docs/security.md: pg_monitor brings dbcare's tables
 "$B/psql" -X -q -d postgres -c "GRANT pg_monitor TO $role"
 run 0 health --db "$url" --fail-on warning
