@@ -97,8 +97,9 @@ const dbc_dialect pgdbc_dialect = {
     .time_within_days = "%s >= pg_catalog.now() - $1 * interval '1 day'",
     .column_now = "pg_catalog.now()",
 
-    .read_denied_hint = "GRANT pg_read_all_data TO <monitoring role>; (or SELECT on the tables "
-                        "it names)",
+    .read_denied_hint = "GRANT pg_read_all_data TO %s; (or SELECT on the tables it names; "
+                        "dbcare's own tables come with GRANT pg_monitor TO %s;)",
+    .current_role_sql = "SELECT pg_catalog.quote_ident(current_user)",
 
     .concurrently = "CONCURRENTLY",
     .reindex_index = "REINDEX INDEX",

@@ -26,8 +26,8 @@ int pgdbc_health_readable(dbc_ctx *ctx, dbc_health_fact *fact, const char *table
 		return DBC_OK;
 	char *user = NULL;
 	dbc_query_text(ctx, "SELECT current_user", 0, NULL, &user, NULL);
-	dbc_health_skip(ctx, fact, dbc_printf(ctx, "cannot read %s %s", what, table),
-	                dbc_printf(ctx, "GRANT pg_monitor TO %s;",
-	                           ctx->host->quote_ident(ctx, user ? user : "current_user")));
+	dbc_health_skip_denied(ctx, fact, dbc_printf(ctx, "cannot read %s %s", what, table),
+	                       dbc_printf(ctx, "GRANT pg_monitor TO %s;",
+	                                  ctx->host->quote_ident(ctx, user ? user : "current_user")));
 	return DBC_OK;
 }

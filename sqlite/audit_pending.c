@@ -48,14 +48,21 @@
 	" BEGIN SELECT dbaudit_complete(NEW.id, 1); END"
 
 /* SQLITE_OK when the file has the index of pending entries and the
- * chain's head (the TEMP trigger links chained entries to it). */
+ * chain's head (the TEMP trigger links chained entries to it),
+ * SQLITE_NOTFOUND when not, else the error of reading the schema (busy).
+ * It looks in sqlite_schema rather than preparing against tables that may
+ * not exist: a statement that fails writes into the application's
+ * SQLITE_CONFIG_LOG, on every connection that loads the module. */
 static int find_index(sqlite3 *db)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(db,
-	                            "SELECT 1 FROM main.dbcare_audit_log INDEXED BY " PENDING_INDEX
-	                            ", main.dbcare_audit_chain WHERE txid <= 0",
+	                            "SELECT count(*) FROM main.sqlite_schema WHERE (type = 'index'"
+	                            " AND name = '" PENDING_INDEX "' AND tbl_name = 'dbcare_audit_log')"
+	                            " OR (type = 'table' AND name = 'dbcare_audit_chain')",
 	                            -1, &stmt, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		rc = sqlite3_column_int(stmt, 0) == 2 ? SQLITE_OK : SQLITE_NOTFOUND;
 	sqlite3_finalize(stmt);
 	return rc;
 }

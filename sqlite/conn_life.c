@@ -90,16 +90,40 @@ int sqldbc_conn_attach(sqlite3 *db, sqldbc_conn *conn)
 	return api->set_clientdata(db, CLIENT_DATA_NAME, conn, sqldbc_conn_release);
 }
 
+/* Whether PRAGMA function_list lists the state function: 1 yes, 0 no, -1
+ * when the pragma lists nothing at all (a build without introspection
+ * pragmas) or is refused. The pragma reads no schema and fails no
+ * statement, so an application's SQLITE_CONFIG_LOG hears nothing of it. */
+static int listed_state_function(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "PRAGMA function_list", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rows = 0, found = 0;
+	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 0);
+		rows++;
+		found = name && strcmp((const char *)name, "dbcare_internal_state") == 0;
+	}
+	sqlite3_finalize(st);
+	return found ? 1 : rows > 0 ? 0 : -1;
+}
+
 /* Whether the module is loaded on db already: its client data (3.44 on),
- * or a statement calling its state function prepares (an authorizer or a
- * length limit can refuse that one: before 3.44 such a second load
- * registers everything again, and the first state, no longer held, goes
- * with its hooks). */
+ * else whether PRAGMA function_list lists its state function, else
+ * whether a statement calling that function prepares (which, failing,
+ * writes into the application's log). An authorizer or a length limit can
+ * refuse either statement: before 3.44 such a second load registers
+ * everything again, and the first state, no longer held, goes with its
+ * hooks. */
 bool sqldbc_conn_loaded(sqlite3 *db)
 {
 	const api_since_339 *api = client_data_api();
 	if (api && api->get_clientdata(db, CLIENT_DATA_NAME))
 		return true;
+	int listed = listed_state_function(db);
+	if (listed >= 0)
+		return listed == 1;
 	sqlite3_stmt *probe = NULL;
 	int rc = sqlite3_prepare_v2(db, "SELECT dbcare_internal_state()", -1, &probe, NULL);
 	sqlite3_finalize(probe);

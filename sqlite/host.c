@@ -49,6 +49,14 @@ static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *
 		          sqlite3_errmsg(db));
 		dbc_error_hint(ctx, "Do not use ON CONFLICT ROLLBACK or RAISE(ROLLBACK, ...) in a "
 		                    "migration; use ABORT, which undoes only the failing statement.");
+	} else if ((rc & 0xff) == SQLITE_NOTADB) {
+		/* SQLite's text names no file and no way out: both are said here */
+		const char *file = sqlite3_db_filename(db, "main");
+		dbc_error(ctx, state, "\"%s\" is not a SQLite database: %s",
+		          file && *file ? file : "(in memory)", sqlite3_errmsg(db));
+		dbc_error_hint(ctx, "Check the path (is it the database, not another file?); an encrypted "
+		                    "database (SQLCipher, SEE) must be opened with its key; a file damaged "
+		                    "in its header is restored from a backup (dbcare restore).");
 	} else {
 		dbc_error(ctx, state, "%s", sqlite3_errmsg(db));
 	}

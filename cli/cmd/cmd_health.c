@@ -44,6 +44,29 @@ static void print_report_table(cli_db *db, const json_t *rep)
 	free(r.cells);
 }
 
+/* An unknown report (dbc_health_unread) says on stderr why: the first
+ * check that could not read its part (an error row, or a skip that cost
+ * its penalty: a denied read) with its remedy, so a script's log names the
+ * file or role and what to do. */
+static void say_unread(cli_db *db, const json_t *rep)
+{
+	const json_t *c;
+	size_t i;
+	json_array_foreach(json_object_get(rep, "checks"), i, c)
+	{
+		if (!dbc_health_row_unread(json_string_value(json_object_get(c, "status")),
+		                           json_integer_value(json_object_get(c, "penalty"))))
+			continue;
+		const char *hint = json_string_value(json_object_get(c, "hint"));
+		fprintf(stderr, "dbcare: %s: the health report could not read the database: %s: %s\n",
+		        db->label, json_string_value(json_object_get(c, "name")),
+		        json_string_value(json_object_get(c, "message")));
+		if (hint)
+			fprintf(stderr, "HINT: %s\n", hint);
+		return;
+	}
+}
+
 int cmd_health(cli_db *db, cli_opts *o)
 {
 	const char *mode = o->mode ? o->mode : "standard";
@@ -85,6 +108,8 @@ int cmd_health(cli_db *db, cli_opts *o)
 		print_report_table(db, rep);
 	}
 	free(text);
+	if (rep && dbc_health_unread(status))
+		say_unread(db, rep);
 	int rc = o->fail_on && dbc_health_reaches(status, worst, o->fail_on) ? CLI_THRESHOLD : CLI_OK;
 	if (rc == CLI_THRESHOLD)
 		cli_note(&o->out, "dbcare: health status %s, worst check %s: reaches --fail-on %s",

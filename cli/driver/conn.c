@@ -524,6 +524,21 @@ static char *not_a_database_file(const char *path)
 	return NULL;
 }
 
+/* The remedy when this user may not read and write the file (the hint
+ * line, or ""): root reads everything, so this is a service's own user. */
+static const char *access_hint(const char *path)
+{
+	static char hint[256];
+	struct stat sb;
+	if (access(path, R_OK | W_OK) == 0 || errno != EACCES || stat(path, &sb) != 0)
+		return "";
+	snprintf(hint, sizeof hint,
+	         "\nHINT: this user (uid %ld) may not read and write it: run dbcare as the file's "
+	         "owner (uid %ld), or give this user access to the file and its directory.",
+	         (long)geteuid(), (long)sb.st_uid);
+	return hint;
+}
+
 #ifndef SQLITE_OPEN_NOFOLLOW
 #define SQLITE_OPEN_NOFOLLOW 0x01000000 /* SQLite 3.31 */
 #endif
@@ -574,8 +589,8 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 	if (opened != SQLITE_OK) {
 		*err = pin ? pin_error(pin) : NULL;
 		if (!*err)
-			*err = fmt("dbcare: cannot open \"%s\": %s", t->spec,
-			           h ? sqlite3_errmsg(h) : "out of memory");
+			*err = fmt("dbcare: cannot open \"%s\": %s%s", t->spec,
+			           h ? sqlite3_errmsg(h) : "out of memory", access_hint(t->spec));
 		sqlite3_close_v2(h);
 		return NULL;
 	}

@@ -126,6 +126,11 @@ struct cli_db {
 	const cli_driver *drv;
 	void *handle;
 	char *label; /* what output calls this database: never a password */
+	/* The label the health report is asked for (dbcare serve: its member's,
+	 * not owned); NULL: the module decides (health.database_label, else
+	 * the database's or file's name). The report's `database` is then the
+	 * one label of its page, its JSON and its metrics. */
+	const char *report_label;
 	cli_error error;
 	bool error_kept; /* cli_q leaves db->error unsaid: its caller decides */
 };

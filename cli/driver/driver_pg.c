@@ -9,6 +9,7 @@
 #include "cli/common/files.h"
 
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,28 +76,47 @@ static int take_rows(PGresult *res, cli_rows *out)
 
 /* PostgreSQL's own "permission denied for function dbmigrate_add" (42501,
  * no hint) names neither the role nor the way out: both are added, the
- * role as the session's. dbcare's own 42501 errors carry their hint. */
+ * role as the session's; the hint is the migration role's recipe for a
+ * migration function, else the GRANT of that function or the roles of
+ * docs/security.md. dbcare's own 42501 errors carry their hint. */
 static void name_denied_role(cli_db *db, PGconn *conn)
 {
-	static const char denied[] = "permission denied for ";
+	static const char denied[] = "permission denied for ", function[] = "function ";
 	const char *m = db->error.message;
 	if (strcmp(db->error.sqlstate, "42501") != 0 || db->error.hint || !m ||
 	    strncmp(m, denied, sizeof denied - 1) != 0)
 		return;
 	const char *role = PQparameterStatus(conn, "session_authorization");
 	role = role ? role : PQuser(conn);
+	const char *what = m + sizeof denied - 1;
+	const char *fn =
+	    strncmp(what, function, sizeof function - 1) == 0 ? what + sizeof function - 1 : NULL;
 	bool migrating = strstr(m, " dbmigrate_") || strstr(m, " migrations");
 	char *msg = NULL, *hint = NULL;
-	if (asprintf(&msg, "role \"%s\" lacks a grant: %s", role, m) < 0)
+	int made = fn ? asprintf(&msg, "role \"%s\" may not run %s(): %s", role, fn, m)
+	              : asprintf(&msg, "role \"%s\" lacks a grant: %s", role, m);
+	if (made < 0)
 		msg = NULL;
-	if (asprintf(&hint,
-	             migrating ? "Run dbcare as a role holding the grants of the migration role in "
-	                         "docs/migrations.md (Privileges), e.g. GRANT EXECUTE ON FUNCTION "
-	                         "dbmigrate_add(text, text, text, text) TO \"%s\" with the rest of "
-	                         "that recipe, or as the database's owner."
-	                       : "Grant \"%s\" the rights docs/security.md lists for this job, or "
-	                         "run dbcare as the database's owner.",
-	             role) < 0)
+	if (migrating)
+		made = asprintf(&hint,
+		                "Run dbcare as a role holding the grants of the migration role in "
+		                "docs/migrations.md (Privileges), e.g. GRANT EXECUTE ON FUNCTION "
+		                "dbmigrate_add(text, text, text, text) TO \"%s\" with the rest of "
+		                "that recipe, or as the database's owner.",
+		                role);
+	else if (fn)
+		made =
+		    asprintf(&hint,
+		             "Run it as a role that may, or have a superuser GRANT EXECUTE ON FUNCTION %s "
+		             "TO \"%s\"; with the grants of its recipe in docs/security.md (a monitoring "
+		             "role, a migration role).",
+		             fn, role);
+	else
+		made = asprintf(&hint,
+		                "Grant \"%s\" the rights docs/security.md lists for this job, or "
+		                "run dbcare as the database's owner.",
+		                role);
+	if (made < 0)
 		hint = NULL;
 	if (msg && hint) {
 		char *detail = db->error.detail ? strdup(db->error.detail) : NULL;

@@ -3,11 +3,13 @@
  * (report_html.h) for the database, or for a fleet one page with a summary
  * table and a section per database, written whole or not at all (beside
  * FILE, then renamed over it; "-" is stdout). The databases are read one
- * after the other; one that cannot be opened gets a section saying why and
+ * after the other; one that cannot be opened gets a section saying why, and
+ * one whose report could not read it (status unknown) its page: either
  * makes the exit code 1, the page is still written.
  */
 #include "cli/cli.h"
 #include "cli/common/files.h"
+#include "health/health.h"
 #include "report_html.h"
 
 #include <stdlib.h>
@@ -71,8 +73,21 @@ int report_html_page(cli_opts *o, FILE *out, const report_html_opener *op)
 			free(err);
 			rc = CLI_ERROR;
 		} else {
-			if (report_html_section(db, o, sections, &sums[i]) != 0)
+			if (report_html_section(db, o, sections, &sums[i]) != 0) {
 				rc = CLI_ERROR;
+			} else if (dbc_health_unread(sums[i].status)) {
+				fprintf(stderr,
+				        "dbcare: %s: the health report could not read the database (status "
+				        "unknown): its checks say why\n",
+				        sums[i].label);
+				rc = CLI_ERROR;
+			}
+			/* the page names it as its metrics do: the report's label */
+			char *named = strdup(sums[i].label);
+			if (named) {
+				free((char *)labels[i]);
+				labels[i] = named;
+			}
 			op->close(op->arg, i, db);
 		}
 		fputs("</div>\n", sections);

@@ -64,7 +64,7 @@ static json_t *health_part(cli_db *db, const char *mode, FILE *out, report_html_
 {
 	/* the report of the database, as `dbcare health` and serve read it */
 	char *text = NULL;
-	if (cli_health_read(db, mode, NULL, &text, NULL) != 0) {
+	if (cli_health_read(db, mode, db->report_label, &text, NULL) != 0) {
 		fputs("<p class=\"missing\">Not available: ", out);
 		report_html_escape(out, db->error.message ? db->error.message : "the query failed");
 		fputs("</p>\n", out);
@@ -303,8 +303,10 @@ static const char page_style[] =
     "gap:22px;align-items:center}.score{font-size:54px;font-weight:700;width:150px;"
     "text-align:center;border-radius:8px;padding:6px 0;color:#fff;background:#27ae60}"
     ".score .of{font-size:18px;opacity:.8}.score.warning{background:#e67e22}"
-    ".score.critical{background:#c0392b}.status{font-size:26px;text-transform:capitalize}"
-    ".status.critical{color:#c0392b}.status.warning{color:#e67e22}.status.healthy{color:#27ae60}"
+    ".score.critical,.score.unknown{background:#c0392b}.status{font-size:26px;text-transform:"
+    "capitalize}"
+    ".status.critical,.status.unknown{color:#c0392b}.status.warning{color:#e67e22}.status.healthy{"
+    "color:#27ae60}"
     ".meta{color:#777;font-size:13px}.missing{color:#999}svg.chart{max-width:100%;height:auto;"
     "background:#fcfcfd;border:1px solid #eee}svg polyline{fill:none;stroke:#2980b9;"
     "stroke-width:2}svg circle{fill:#2980b9}svg rect{fill:#5dade2}svg .axis{stroke:#ccc}"
@@ -337,10 +339,28 @@ int report_html_section(cli_db *db, cli_opts *o, FILE *out, report_html_summary 
 {
 	const char *mode = o && o->mode ? o->mode : "standard";
 	*sum = (report_html_summary){.score = -1, .pending = -1};
+	/* the heading is the report's `database`, the label of its metrics
+	 * (one home: the module's report); db->label only without a report */
+	char *health = NULL;
+	size_t health_len = 0;
+	FILE *hm = open_memstream(&health, &health_len);
+	json_t *rep = hm ? health_part(db, mode, hm, sum) : NULL;
+	if (hm)
+		fclose(hm);
+	const char *label = rep ? jstr(rep, "database") : NULL;
+	snprintf(sum->label, sizeof sum->label, "%s", label ? label : db->label);
 	fputs("<section class=\"db\"><h2 class=\"database\">", out);
-	report_html_escape(out, db->label);
+	report_html_escape(out, sum->label);
+	const char *shown = rep ? jstr(rep, "display_name") : NULL;
+	if (shown) {
+		fputs(" <small>", out);
+		report_html_escape(out, shown);
+		fputs("</small>", out);
+	}
 	fputs("</h2>\n", out);
-	json_t *rep = health_part(db, mode, out, sum);
+	if (health)
+		fwrite(health, 1, health_len, out);
+	free(health);
 	fixes_part(db, mode, out);
 	tables_part(db, out);
 	history_part(db, out);
@@ -386,8 +406,16 @@ void report_html_fleet_summary(FILE *out, int n, const char *const *labels,
 int report_html_write(cli_db *db, FILE *out)
 {
 	report_html_summary sum;
-	report_html_begin(out, db->label);
-	int rc = report_html_section(db, NULL, out, &sum);
+	char *section = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&section, &len);
+	if (!m)
+		return -1;
+	int rc = report_html_section(db, NULL, m, &sum);
+	fclose(m);
+	report_html_begin(out, sum.label);
+	fwrite(section, 1, len, out);
+	free(section);
 	report_html_end(out);
 	return rc;
 }

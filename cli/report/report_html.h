@@ -17,9 +17,10 @@
 /* What a fleet's summary table shows of one database. */
 typedef struct report_html_summary {
 	int score;       /* -1: no report */
-	char status[16]; /* healthy, warning, critical; "unreachable" */
+	char status[16]; /* healthy, warning, critical, unknown; "unreachable" */
 	int findings;    /* checks at warning or critical */
 	int pending;     /* migrations pending, -1 unknown */
+	char label[512]; /* the report's `database` (its metrics' label), else the --db label */
 } report_html_summary;
 
 /* The whole page for one database, in the standard health mode. 0, or -1

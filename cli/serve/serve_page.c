@@ -34,6 +34,8 @@ static cli_db *open_held(void *arg, int i, const cli_target *t, char **err)
 	cli_db *db = serve_connect(p->f, &p->f->dbs[p->index[i]], err);
 	if (!db)
 		serve_fleet_unhold(p->f, p->index[i]);
+	else /* the page's label is its metrics' (serve_collect.c) */
+		db->report_label = p->f->dbs[p->index[i]].fallback_label;
 	return db;
 }
 

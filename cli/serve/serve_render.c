@@ -240,6 +240,8 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 			fputs(" the schema drifted from the one recorded after the last migration;", m);
 		if (why & DBC_NOT_READY_CRITICAL)
 			fputs(" the health report is critical;", m);
+		if (why & DBC_NOT_READY_UNKNOWN)
+			fputs(" the health report could not read the database;", m);
 		fprintf(m, " (status %s, read %.0fs ago", r->status, fmax(0, serve_wall_s() - r->at));
 		double age;
 		if (serve_result_stale(r, serve_wall_s(), &age))

@@ -207,8 +207,10 @@ typedef struct dbc_dialect {
 
 	/* ---- health */
 	/* A check the engine refused to let the caller read ("permission
-	 * denied", 42501) is skipped with this hint; NULL: it is an error. */
+	 * denied", 42501) is skipped with this hint, a format whose two %s are
+	 * the role current_role_sql names (quoted); NULL: it is an error. */
 	const char *read_denied_hint;
+	const char *current_role_sql;
 
 	/* ---- maintenance plans (core/maintain) */
 	/* The keyword that builds, rebuilds or drops an index without blocking

@@ -158,6 +158,8 @@ struct dbc_health_fact {
 	const dbc_health_check_def *def;
 	/* Set by the gatherer. */
 	bool skipped;
+	bool denied;                 /* skipped because the engine refused the caller its part
+	                              * (a privilege): the check is unread (dbc_health_result) */
 	char *reason;                /* skipped: why (becomes the message) */
 	char *hint;                  /* overrides def->hint */
 	double value;                /* DBC_VALUE_SCALAR */
@@ -174,6 +176,10 @@ struct dbc_health_fact {
 
 /* Gatherer helpers. */
 void dbc_health_skip(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason, const char *hint);
+/* A skip because the caller may not read the check's part (its hint names the
+ * grant): unlike a check that does not apply, it leaves the report unread. */
+void dbc_health_skip_denied(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason,
+                            const char *hint);
 int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema, const char *name,
                           const char *table, double value, const char *detail);
 /* Runs sql and adds one object per row; columns (schema, name, table, value,
@@ -309,6 +315,11 @@ struct dbc_health_hooks {
 typedef struct dbc_health_result {
 	const dbc_health_check_def *def;
 	dbc_check_status status;
+	/* The check could not read its part of the database: an error row, or a
+	 * skip the engine's privileges forced (fact->denied). An unread check
+	 * costs its penalty, since what it did not read it cannot vouch for, and
+	 * makes the report unknown (dbc_health_status_of). */
+	bool unread;
 	int penalty;
 	bool has_value;
 	double value;
@@ -329,7 +340,7 @@ typedef struct dbc_health_report {
 	char *checked_at; /* ISO-8601 UTC with milliseconds */
 	double duration_ms;
 	int score;
-	const char *status; /* "healthy" | "warning" | "critical" */
+	const char *status; /* "healthy" | "warning" | "unknown" | "critical" */
 	dbc_health_result *results;
 	/* The fact behind results[i] (skipped and failed checks: empty), for
 	 * the maintenance plan, which repairs what the report found. */
@@ -350,16 +361,25 @@ const char *dbc_check_status_name(dbc_check_status s);
 /* Grades one fact with the given thresholds (pure: used by the runner and tests). */
 int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, double warn,
                      double critical, const dbc_strlist *ignore, dbc_health_result *out);
-/* Score and status rule of docs/health.md ("Scoring"): critical below
- * DBC_HEALTH_SCORE_CRITICAL, warning below DBC_HEALTH_SCORE_WARNING. */
+/* Score and status rule of docs/health.md ("Scoring"), the one home of a
+ * report's grade: the score is 100 less the penalties of the checks at
+ * warning or critical and of the unread ones; the status is critical when a
+ * check is critical or the findings alone score below
+ * DBC_HEALTH_SCORE_CRITICAL, else unknown when a check is unread (a monitor
+ * that could not read the database never says healthy), else warning below
+ * DBC_HEALTH_SCORE_WARNING, else healthy. */
 #define DBC_HEALTH_SCORE_CRITICAL 60
 #define DBC_HEALTH_SCORE_WARNING  80
 int dbc_health_score_of(const dbc_health_result *results, int n);
-const char *dbc_health_status_of(const dbc_health_result *results, int n, int score);
+const char *dbc_health_status_of(const dbc_health_result *results, int n);
+/* The rank of the status "unknown" (dbc_health_grade_rank): above critical,
+ * so --fail-on warning and critical and readiness all fail it. */
+#define DBC_HEALTH_UNKNOWN_RANK 3
 /* The grades' words and their order (health_grades.c): every reader of a
  * report compares through these, never through words of its own.
- * "ok" and "healthy" rank 0 (DBC_CHECK_OK), "warning" 1, "critical" 2; any
- * other word ("skipped", "error", NULL) -1. */
+ * "ok" and "healthy" rank 0 (DBC_CHECK_OK), "warning" 1, "critical" 2,
+ * "unknown" DBC_HEALTH_UNKNOWN_RANK; any other word ("skipped", "error",
+ * NULL) -1. */
 int dbc_health_grade_rank(const char *word);
 /* The report's worst_check: the worst of the checks' warning and critical
  * grades, "ok" when none (skipped and error rows cost nothing and grade
@@ -385,6 +405,13 @@ bool dbc_health_api_fails(const char *word);
 const char *dbc_health_api_reached(bool read_now, bool have_report);
 /* ... for a report's age: warn when stale (dbc_health_stale), else pass. */
 const char *dbc_health_api_aged(bool stale);
+/* A report's check row (its status word and penalty) is one that could
+ * not read its part (dbc_health_result.unread): an error row, or a skip
+ * that cost its penalty (a read the engine denied). */
+bool dbc_health_row_unread(const char *check_status, long long penalty);
+/* A report's status word says its checks could not read the database
+ * ("unknown"): no reader may present it as a verdict on the database. */
+bool dbc_health_unread(const char *status);
 /* The schema_drift check's status word says the schema drifted. */
 bool dbc_health_drifted(const char *schema_drift_status);
 /* A report age_s seconds old is stale above stale_s seconds
@@ -398,6 +425,7 @@ enum {
 	DBC_NOT_READY_PENDING = 1u,  /* migrations are pending */
 	DBC_NOT_READY_DRIFT = 2u,    /* the schema drifted from the one recorded */
 	DBC_NOT_READY_CRITICAL = 4u, /* the health report is critical */
+	DBC_NOT_READY_UNKNOWN = 8u,  /* the health report could not read the database */
 };
 unsigned dbc_health_not_ready(int pending, bool drift, const char *status);
 /* True when an ignore entry names the object, its table, or either qualified. */

@@ -142,6 +142,10 @@ int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, cha
 	     "{{ $labels.database }} is critical",
 	     dbc_printf(ctx, "A check is critical or the score is below %d.",
 	                DBC_HEALTH_SCORE_CRITICAL)},
+	    {"DbcareHealthUnknown", "dbcare_health_status == 3", "5m", "critical",
+	     "dbcare cannot read {{ $labels.database }}",
+	     "Checks could not read the database (not a database, unreadable, or a role without "
+	     "dbcare's grants): dbcare health names the file or role and the remedy."},
 	    {"DbcareScoreDropped",
 	     dbc_printf(ctx, "max_over_time(dbcare_health_score[1h]) - dbcare_health_score >= %g",
 	                drop),

@@ -19,6 +19,13 @@ void dbc_health_skip(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason, co
 	fact->hint = hint ? dbc_strdup(ctx, hint) : NULL;
 }
 
+void dbc_health_skip_denied(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason,
+                            const char *hint)
+{
+	dbc_health_skip(ctx, fact, reason, hint);
+	fact->denied = true;
+}
+
 int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema, const char *name,
                           const char *table, double value, const char *detail)
 {

@@ -20,6 +20,8 @@ int dbc_health_grade_rank(const char *word)
 		return DBC_CHECK_WARNING;
 	if (strcmp(word, "critical") == 0)
 		return DBC_CHECK_CRITICAL;
+	if (strcmp(word, "unknown") == 0)
+		return DBC_HEALTH_UNKNOWN_RANK;
 	return -1;
 }
 
@@ -97,6 +99,19 @@ const char *dbc_health_api_aged(bool stale)
 	return api_order[stale ? 1 : 0];
 }
 
+bool dbc_health_row_unread(const char *check_status, long long penalty)
+{
+	if (!check_status)
+		return false;
+	return strcmp(check_status, dbc_check_status_name(DBC_CHECK_ERROR)) == 0 ||
+	       (strcmp(check_status, dbc_check_status_name(DBC_CHECK_SKIPPED)) == 0 && penalty > 0);
+}
+
+bool dbc_health_unread(const char *status)
+{
+	return dbc_health_grade_rank(status) == DBC_HEALTH_UNKNOWN_RANK;
+}
+
 bool dbc_health_drifted(const char *schema_drift_status)
 {
 	return dbc_health_grade_rank(schema_drift_status) > DBC_CHECK_OK;
@@ -114,7 +129,9 @@ unsigned dbc_health_not_ready(int pending, bool drift, const char *status)
 		why |= DBC_NOT_READY_PENDING;
 	if (drift)
 		why |= DBC_NOT_READY_DRIFT;
-	if (dbc_health_grade_rank(status) >= DBC_CHECK_CRITICAL)
+	if (dbc_health_grade_rank(status) == DBC_CHECK_CRITICAL)
 		why |= DBC_NOT_READY_CRITICAL;
+	if (dbc_health_unread(status))
+		why |= DBC_NOT_READY_UNKNOWN;
 	return why;
 }

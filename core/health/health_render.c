@@ -311,12 +311,14 @@ int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 	char *base = dbc_prom_database_labels(ctx, ctx->host->dialect->name, r->database);
 	if (!base)
 		return DBC_ERROR;
-	int st = strcmp(r->status, "critical") == 0 ? 2 : strcmp(r->status, "warning") == 0 ? 1 : 0;
+	/* the status's rank is its sample: 0 healthy ... 3 unknown */
+	int st = dbc_health_grade_rank(r->status);
 
 	family(&b, "dbcare_health_score", "gauge", "Health score from 0 (worst) to 100 (best).");
 	sample(&b, "dbcare_health_score", base, r->score);
 	family(&b, "dbcare_health_status", "gauge",
-	       "Overall health status: 0 healthy, 1 warning, 2 critical.");
+	       "Overall health status: 0 healthy, 1 warning, 2 critical, 3 unknown "
+	       "(checks could not read the database).");
 	sample(&b, "dbcare_health_status", base, st);
 	checks_prometheus(ctx, &b, base, r);
 	metrics_prometheus(&b, base, &r->metrics);

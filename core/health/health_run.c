@@ -171,6 +171,8 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 	out->def = def;
 	if (fact->skipped) {
 		out->status = DBC_CHECK_SKIPPED;
+		out->unread = fact->denied;
+		out->penalty = fact->denied ? penalty : 0;
 		out->message = fact->reason ? fact->reason : dbc_strdup(ctx, "skipped");
 		out->hint = fact->hint;
 		return ctx->failed ? DBC_ERROR : DBC_OK;
@@ -260,23 +262,42 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-int dbc_health_score_of(const dbc_health_result *results, int n)
+static bool is_finding(const dbc_health_result *r)
+{
+	return r->status == DBC_CHECK_WARNING || r->status == DBC_CHECK_CRITICAL;
+}
+
+/* 100 less the penalties of the findings and, with_unread, of the unread
+ * checks, clamped to 0..100. */
+static int score_counting(const dbc_health_result *results, int n, bool with_unread)
 {
 	int score = 100;
 	for (int i = 0; i < n; i++)
-		if (results[i].status == DBC_CHECK_WARNING || results[i].status == DBC_CHECK_CRITICAL)
+		if (is_finding(&results[i]) || (with_unread && results[i].unread))
 			score -= results[i].penalty;
 	return score < 0 ? 0 : score > 100 ? 100 : score;
 }
 
-const char *dbc_health_status_of(const dbc_health_result *results, int n, int score)
+int dbc_health_score_of(const dbc_health_result *results, int n)
 {
-	for (int i = 0; i < n; i++)
+	return score_counting(results, n, true);
+}
+
+const char *dbc_health_status_of(const dbc_health_result *results, int n)
+{
+	bool unread = false;
+	for (int i = 0; i < n; i++) {
 		if (results[i].status == DBC_CHECK_CRITICAL)
 			return "critical";
-	if (score < DBC_HEALTH_SCORE_CRITICAL)
+		unread = unread || results[i].unread;
+	}
+	/* what was read decides critical; what was not keeps it from healthy */
+	int found = score_counting(results, n, false);
+	if (found < DBC_HEALTH_SCORE_CRITICAL)
 		return "critical";
-	if (score < DBC_HEALTH_SCORE_WARNING)
+	if (unread)
+		return "unknown";
+	if (found < DBC_HEALTH_SCORE_WARNING)
 		return "warning";
 	return "healthy";
 }
@@ -358,6 +379,7 @@ static int run_one(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mo
 	memset(&fact, 0, sizeof(fact));
 	fact.def = def;
 	kept->def = def; /* empty unless the check is graded below */
+	int penalty = (int)setting_num(ls, def->name, "penalty", def->penalty);
 
 	const char *enabled = setting(ls, def->name, "enabled");
 	if (enabled && strcmp(enabled, "off") == 0) {
@@ -377,6 +399,8 @@ static int run_one(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mo
 			memset(out, 0, sizeof(*out));
 			out->def = def;
 			out->status = DBC_CHECK_ERROR;
+			out->unread = true;
+			out->penalty = penalty;
 			out->message =
 			    dbc_printf(ctx, "no gatherer for the %s check on this engine", def->name);
 			return out->message ? DBC_OK : DBC_ERROR;
@@ -402,6 +426,7 @@ static int run_one(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mo
 		}
 		if (rc != DBC_OK || ctx->failed) {
 			char *msg = dbc_printf(ctx, "%s", ctx->message ? ctx->message : "check failed");
+			char *why_hint = ctx->hint ? dbc_strdup(ctx, ctx->hint) : NULL;
 			/* The engine refused to let the caller read a table the check
 			 * scans: where the dialect has a hint for it, a check that cannot
 			 * run is skipped with that hint, not an error */
@@ -417,19 +442,28 @@ static int run_one(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mo
 			}
 			dbc_error_clear(ctx);
 			if (denied) {
-				dbc_health_skip(ctx, &fact, msg, denied_hint);
-				return dbc_health_grade(ctx, &fact, 0, -1, -1, ignore, out);
+				/* the hint names the role to grant to, as the caller is */
+				char *role = NULL;
+				if (ctx->host->dialect->current_role_sql &&
+				    dbc_query_text(ctx, ctx->host->dialect->current_role_sql, 0, NULL, &role,
+				                   NULL) != DBC_OK)
+					return DBC_ERROR;
+				const char *who = role ? role : "the monitoring role";
+				dbc_health_skip_denied(ctx, &fact, msg, dbc_printf(ctx, denied_hint, who, who));
+				return dbc_health_grade(ctx, &fact, penalty, -1, -1, ignore, out);
 			}
 			memset(out, 0, sizeof(*out));
 			out->def = def;
 			out->status = DBC_CHECK_ERROR;
+			out->unread = true;
+			out->penalty = penalty;
 			out->message = msg ? msg : (char *)"check failed";
+			out->hint = why_hint;
 			return DBC_OK;
 		}
 	}
 	*kept = fact;
-	return dbc_health_grade(ctx, &fact, (int)setting_num(ls, def->name, "penalty", def->penalty),
-	                        setting_num(ls, def->name, "warn", def->warn),
+	return dbc_health_grade(ctx, &fact, penalty, setting_num(ls, def->name, "warn", def->warn),
 	                        setting_num(ls, def->name, "critical", def->critical), ignore, out);
 }
 
@@ -567,7 +601,7 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode
 
 	out->schema = shared.schema;
 	out->score = dbc_health_score_of(out->results, out->nresults);
-	out->status = dbc_health_status_of(out->results, out->nresults, out->score);
+	out->status = dbc_health_status_of(out->results, out->nresults);
 	out->duration_ms = dbc_monotonic_ms() - t0;
 	return DBC_OK;
 }

@@ -121,7 +121,9 @@ int dbc_maintain_plan_integrity(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 			                   "integrity: %s; no statement repairs it: restore the "
 			                   "damaged object from a backup",
 			                   o->name),
-			        NULL, DBC_MAINTAIN_SAFE, false, COST_CATALOG))
+			        /* a restore replaces data: destructive, never run or
+			         * offered as safe (it has no statement either) */
+			        NULL, DBC_MAINTAIN_DESTRUCTIVE, false, COST_CATALOG))
 				return DBC_ERROR;
 			continue;
 		}

@@ -55,3 +55,27 @@ expect "after REINDEX: full integrity ok" \
   "$(q "SELECT status FROM dbhealth_checks('full') WHERE name = 'integrity'")" ok
 expect "after REINDEX: healthy" \
   "$(q "SELECT json_extract(dbhealth_report('full'), '\$.status')")" healthy
+
+# Damage that names no index (a page no table or index uses): no statement
+# repairs it, only a restore, and the plan's row for it is not `safe`
+# (issue 62): a restore replaces the data, so it is `destructive`, and
+# dbmaintain_run never counts it among the rows it runs unasked.
+pages=$(q "PRAGMA page_count")
+/usr/bin/python3 - "$db" "$pages" "$psize" <<'PY'
+import sys
+path, pages, psize = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(path, "r+b") as f:
+    f.seek(0, 2)
+    f.write(b"\0" * psize)           # one page more ...
+    f.seek(28)
+    f.write((pages + 1).to_bytes(4, "big"))  # ... that the header counts
+PY
+msg=$(q "SELECT message FROM dbhealth_checks('full') WHERE name = 'integrity'")
+case "$msg" in
+  *"never used"*) echo "ok: a page no object uses: $msg" ;;
+  *) echo "FAIL: the extra page is not reported: $msg"; exit 1 ;;
+esac
+expect "the restore row's safety class" \
+  "$(q "SELECT group_concat(safety) FROM dbmaintain_plan('full') WHERE action = 'restore'")" destructive
+expect "dbmaintain_run does not run or offer it as safe" \
+  "$(q "SELECT count(*) FROM dbmaintain_run('full') WHERE action = 'restore' AND (safety = 'safe' OR status = 'done')")" 0

@@ -4,6 +4,8 @@
  * the one judge every reader of a report asks.
  */
 #include "health/health.h"
+
+#include <string.h>
 #include "unit.h"
 
 static dbc_health_result res(dbc_check_status st)
@@ -91,5 +93,19 @@ int main(void)
 	CHECK(dbc_health_not_ready(1, true, "critical") ==
 	          (DBC_NOT_READY_PENDING | DBC_NOT_READY_DRIFT | DBC_NOT_READY_CRITICAL),
 	      "all three reasons");
+	/* unknown: checks could not read the database (issue 62) */
+	CHECK(dbc_health_grade_rank("unknown") > dbc_health_grade_rank("critical"),
+	      "unknown ranks above critical");
+	CHECK(dbc_health_reaches("unknown", "ok", "warning") &&
+	          dbc_health_reaches("unknown", "ok", "critical"),
+	      "unknown reaches --fail-on warning and critical");
+	CHECK(dbc_health_not_ready(0, false, "unknown") == DBC_NOT_READY_UNKNOWN,
+	      "an unknown report is not ready");
+	CHECK(strcmp(dbc_health_api_status("unknown"), "fail") == 0, "unknown is health+json fail");
+	CHECK(dbc_health_unread("unknown") && !dbc_health_unread("critical"), "unread status");
+	CHECK(dbc_health_row_unread("error", 0) && dbc_health_row_unread("skipped", 10),
+	      "an error row and a skip that cost points are unread");
+	CHECK(!dbc_health_row_unread("skipped", 0) && !dbc_health_row_unread("ok", 0),
+	      "a plain skip and an ok row are read");
 	return unit_done();
 }

@@ -170,22 +170,39 @@ int main(void)
 
 	/* score and status rule */
 	dbc_health_result rs[4] = {res(DBC_CHECK_OK, 0), res(DBC_CHECK_WARNING, 10),
-	                           res(DBC_CHECK_SKIPPED, 0), res(DBC_CHECK_ERROR, 0)};
+	                           res(DBC_CHECK_SKIPPED, 0), res(DBC_CHECK_OK, 0)};
 	CHECK(dbc_health_score_of(rs, 4) == 90, "score 100 - 10");
-	CHECK_STR(dbc_health_status_of(rs, 4, 90), "healthy", "90 with a warning is healthy");
+	CHECK_STR(dbc_health_status_of(rs, 4), "healthy", "90 with a warning is healthy");
 	rs[1].penalty = 25;
 	CHECK(dbc_health_score_of(rs, 4) == 75, "score 75");
-	CHECK_STR(dbc_health_status_of(rs, 4, 75), "warning", "below 80 is warning");
+	CHECK_STR(dbc_health_status_of(rs, 4), "warning", "below 80 is warning");
 	rs[1].penalty = 45;
-	CHECK_STR(dbc_health_status_of(rs, 4, dbc_health_score_of(rs, 4)), "critical",
-	          "below 60 is critical");
+	CHECK_STR(dbc_health_status_of(rs, 4), "critical", "below 60 is critical");
 	rs[1] = res(DBC_CHECK_CRITICAL, 1);
-	CHECK_STR(dbc_health_status_of(rs, 4, dbc_health_score_of(rs, 4)), "critical",
-	          "any critical check makes it critical");
+	CHECK_STR(dbc_health_status_of(rs, 4), "critical", "any critical check makes it critical");
 	dbc_health_result many[5];
 	for (int i = 0; i < 5; i++)
 		many[i] = res(DBC_CHECK_WARNING, 50);
 	CHECK(dbc_health_score_of(many, 5) == 0, "score clamps at 0");
+	/* a check that could not read its part: never healthy, and it costs */
+	dbc_health_result unread[3] = {res(DBC_CHECK_OK, 0), res(DBC_CHECK_ERROR, 10),
+	                               res(DBC_CHECK_SKIPPED, 0)};
+	unread[1].unread = true;
+	CHECK(dbc_health_score_of(unread, 3) == 90, "an unread check costs its penalty");
+	CHECK_STR(dbc_health_status_of(unread, 3), "unknown", "an unread check: unknown, not healthy");
+	for (int i = 0; i < 5; i++) {
+		many[i] = res(DBC_CHECK_ERROR, 50);
+		many[i].unread = true;
+	}
+	CHECK(dbc_health_score_of(many, 5) == 0, "nothing read scores 0");
+	CHECK_STR(dbc_health_status_of(many, 5), "unknown", "nothing read is unknown, not critical");
+	unread[0] = res(DBC_CHECK_CRITICAL, 20);
+	CHECK_STR(dbc_health_status_of(unread, 3), "critical", "a critical finding outranks unread");
+	f = fact_of("migrations");
+	dbc_health_skip_denied(&ctx, &f, "permission denied", "GRANT it");
+	dbc_health_grade(&ctx, &f, 10, 0, -1, NULL, &r);
+	CHECK(r.status == DBC_CHECK_SKIPPED && r.unread && r.penalty == 10,
+	      "a denied skip is unread and costs its penalty");
 
 	/* modes */
 	dbc_health_mode m;
