@@ -84,8 +84,8 @@ static struct sqldbc_audit_direct *state(sqldbc_conn *conn)
 void sqldbc_audit_direct_forget(sqldbc_conn *conn)
 {
 	if (conn->audit_direct)
-		conn->audit_direct->valid = conn->audit_direct->probed =
-		    conn->audit_direct->shadow_known = false;
+		conn->audit_direct->valid = conn->audit_direct->probed = conn->audit_direct->shadow_known =
+		    false;
 }
 
 void sqldbc_audit_direct_completed(sqldbc_conn *conn)
@@ -265,9 +265,9 @@ static bool book_shadowed(sqlite3 *db)
 static bool writes_main(struct sqldbc_audit_direct *st, sqlite3 *db)
 {
 	unsigned version = 0;
-	bool steady = sqlite3_txn_state(db, "temp") != SQLITE_TXN_WRITE &&
-	              sqlite3_file_control(db, "temp", SQLITE_FCNTL_DATA_VERSION, &version) ==
-	                  SQLITE_OK;
+	bool steady =
+	    sqlite3_txn_state(db, "temp") != SQLITE_TXN_WRITE &&
+	    sqlite3_file_control(db, "temp", SQLITE_FCNTL_DATA_VERSION, &version) == SQLITE_OK;
 	if (steady && st->shadow_known && version == st->temp_version)
 		return !st->shadowed;
 	bool shadowed = book_shadowed(db);

@@ -26,7 +26,8 @@ static int connection_generation(dbc_ctx *ctx, int64_t *gen)
 	sqldbc_conn *conn = sqldbc_call_conn(ctx);
 	unsigned version = 0;
 	bool have = sqldbc_audit_data_version(conn->db, &version);
-	bool steady = have && !(conn->json_registry_dirty && conn->json_registry_dirty_version == version);
+	bool steady =
+	    have && !(conn->json_registry_dirty && conn->json_registry_dirty_version == version);
 	if (steady && conn->json_registry_known && conn->json_registry_version == version) {
 		*gen = conn->json_registry_gen;
 		return DBC_OK;
