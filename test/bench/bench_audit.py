@@ -313,7 +313,8 @@ def sqlite_insert_instructions(b, side):
 # callgrind (the run with the rows minus the same run with none, per row)
 # and timed in CPU of the process (time.process_time() around the writes).
 SHAPE_ROWS, SHAPE_TX = 2000, 300
-SHAPE_CPU_ROWS = 5000 if QUICK else 50000
+# users' scale (issue 63): the log and its row index outgrow the page cache
+SHAPE_CPU_ROWS = 5000 if QUICK else 200000
 SHAPE_CPU_TX = 300 if QUICK else 2000
 SHAPE_SIDES = [("plain", "not audited"), ("hand", "simplest hand-written trigger"),
                ("hand_indexed", "hand-written trigger, dbcare's log and row index"),
@@ -440,7 +441,9 @@ def run_sqlite_shapes(b):
     if not shutil.which("valgrind"):
         b.skip("audit (SQLite shapes)", "valgrind is not installed")
         return
-    shapes = [("insert", "bulk INSERT", 3.5), ("update", "bulk UPDATE", 7.0),
+    # issue 63's targets, and at or below the hand-written trigger with a
+    # row index ("hand_indexed"), which runs in the same run
+    shapes = [("insert", "bulk INSERT", 4.0), ("update", "bulk UPDATE", 13.0),
               ("rowtx", "one transaction per INSERT, journal on disk", 1.6)]
     for work, label, target in shapes:
         ir = {side: shape_instructions(b, side, work) for side, _ in SHAPE_SIDES}
