@@ -405,9 +405,15 @@ static void keep_restart_close(const char *slot)
 }
 
 /* Whether a table of the database is audited in wal mode (read with the
- * transaction's snapshot). */
+ * transaction's snapshot); true also when dbcare.audit_tables is missing
+ * (the extension dropped under its slot): then nothing is retired. */
 static bool wal_tables_exist(void)
 {
+	bool isnull;
+	spi_exec("SELECT pg_catalog.to_regclass('dbcare.audit_tables') IS NOT NULL", 0, NULL, NULL,
+	         SPI_OK_SELECT);
+	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+		return true;
 	spi_exec("SELECT 1 FROM dbcare.audit_tables WHERE options ->> 'mode' = 'wal' LIMIT 1", 0, NULL,
 	         NULL, SPI_OK_SELECT);
 	return SPI_processed > 0;
