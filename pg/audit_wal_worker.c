@@ -22,7 +22,9 @@
  * PGDBC_AUDIT_UNKNOWN_USER (and counted), never with an empty role.
  *
  * One worker per database: it holds a session advisory lock; a second one
- * started meanwhile exits. It exits (for good) when the slot is gone.
+ * started meanwhile exits. It exits (for good) when the slot is gone, and
+ * drops the slot itself (then exits) once no table is in wal mode and the
+ * log holds every change made while one was (retire_slot).
  */
 #include "glue.h"
 
@@ -402,6 +404,79 @@ static void keep_restart_close(const char *slot)
 	}
 }
 
+/* Whether a table of the database is audited in wal mode (read with the
+ * transaction's snapshot); true also when dbcare.audit_tables is missing
+ * (the extension dropped under its slot): then nothing is retired. */
+static bool wal_tables_exist(void)
+{
+	bool isnull;
+	spi_exec("SELECT pg_catalog.to_regclass('dbcare.audit_tables') IS NOT NULL", 0, NULL, NULL,
+	         SPI_OK_SELECT);
+	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+		return true;
+	spi_exec("SELECT 1 FROM dbcare.audit_tables WHERE options ->> 'mode' = 'wal' LIMIT 1", 0, NULL,
+	         NULL, SPI_OK_SELECT);
+	return SPI_processed > 0;
+}
+
+/* No table is in wal mode any more: the slot would make the worker decode
+ * every write of the database for nothing, so it drops the slot and ends,
+ * once every change made while a table was in wal mode is in the log. In
+ * one transaction: a SHARE lock on dbcare.audit_tables waits for the
+ * enables and disables running and holds off new ones (an enable in wal
+ * mode would find the slot about to go); with no table in wal mode under
+ * it, every change of such a table committed before the WAL's insert
+ * position now (a disable waits for the table's writers), which is flushed
+ * and decoded up to. Nothing to write: the slot is dropped (the entries of
+ * a transaction that failed after it would be none). Entries written: they
+ * commit, the slot advances, and the next idle round looks again. True
+ * when the slot is gone. */
+static bool retire_slot(const char *slot, Oid owner)
+{
+	Oid types[1] = {TEXTOID};
+	Datum args[1] = {CStringGetTextDatum(slot)};
+	int64 written = -1;
+	XLogRecPtr upto = InvalidXLogRecPtr;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	spi_exec("LOCK TABLE dbcare.audit_tables IN SHARE MODE", 0, NULL, NULL, SPI_OK_UTILITY);
+	/* a snapshot taken after the lock: every enable and disable committed */
+	PopActiveSnapshot();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (!wal_tables_exist()) {
+		upto = GetXLogInsertRecPtr();
+		XLogFlush(upto);
+		written = write_round(slot, upto, owner);
+		if (written == 0)
+			spi_exec("SELECT pg_catalog.pg_drop_replication_slot($1::pg_catalog.name)", 1, types,
+			         args, SPI_OK_SELECT);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	if (written == 0)
+		ereport(LOG, (errmsg("dbcare: no table is audited in wal mode any more: the audit slot %s"
+		                     " was dropped and its worker ends",
+		                     slot)));
+	else if (written > 0) {
+		StartTransactionCommand();
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "dbcare: SPI_connect failed");
+		PushActiveSnapshot(GetTransactionSnapshot());
+		Oid at[2] = {TEXTOID, PG_LSNOID};
+		Datum aa[2] = {args[0], LSNGetDatum(upto)};
+		spi_exec("SELECT pg_catalog.pg_replication_slot_advance($1::pg_catalog.name, $2)", 2, at,
+		         aa, SPI_OK_SELECT);
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	return written == 0;
+}
+
 /* One round; false when the slot is gone (the worker's end). *wrote: it
  * wrote entries (more may have come meanwhile). */
 static bool round_once(const char *slot, Oid owner, bool *wrote)
@@ -442,6 +517,8 @@ static bool round_once(const char *slot, Oid owner, bool *wrote)
 	*wrote = false;
 	if (exists && upto > confirmed)
 		*wrote = write_round(slot, upto, owner) > 0;
+	/* an idle round with no table in wal mode: the slot is retired below */
+	bool retire = exists && !*wrote && !wal_tables_exist();
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -465,6 +542,8 @@ static bool round_once(const char *slot, Oid owner, bool *wrote)
 	 * pg/audit_count.c) */
 	pgstat_report_activity(STATE_IDLE, "dbcare: the audit log holds the changes flushed before"
 	                                   " query_start");
+	if (retire && retire_slot(slot, owner))
+		return false;
 	return exists;
 }
 

@@ -65,6 +65,10 @@ struct sqldbc_audit_direct {
 	/* dbaudit_direct's answer for dbaudit_pending_due, made with the data
 	 * version it read for the row it armed, taken by the next call */
 	bool row_due, row_due_set;
+	/* writes_main: whether a TEMP table or view shadows the log, as of
+	 * temp's data version temp_version (shadow_known false: look again) */
+	bool shadow_known, shadowed;
+	unsigned temp_version;
 };
 
 static struct sqldbc_audit_direct *state(sqldbc_conn *conn)
@@ -80,7 +84,8 @@ static struct sqldbc_audit_direct *state(sqldbc_conn *conn)
 void sqldbc_audit_direct_forget(sqldbc_conn *conn)
 {
 	if (conn->audit_direct)
-		conn->audit_direct->valid = conn->audit_direct->probed = false;
+		conn->audit_direct->valid = conn->audit_direct->probed = conn->audit_direct->shadow_known =
+		    false;
 }
 
 void sqldbc_audit_direct_completed(sqldbc_conn *conn)
@@ -244,21 +249,32 @@ static bool book_shadowed(sqlite3 *db)
 	return shadowed;
 }
 
-/* Whether the TEMP triggers of the running statement write into main's
- * log. Asked once per statement (its auxiliary data on the token, a
- * constant): SQLite compiles a statement's triggers when it prepares it and
- * prepares it again after any change of the temp schema, which drops that
- * data. Shadowed, the shared trigger writes the row instead (its names are
- * main's: a trigger of main looks in main only). */
-static bool writes_main(sqlite3_context *c, sqlite3 *db)
+/* Whether the TEMP triggers write into main's log, remembered for the
+ * connection (a trigger program's frame drops auxiliary data, so a memo
+ * there lasts one row). The answer can change only with the temp schema,
+ * which changes only by a write to temp's sqlite_schema:
+ * - committed, it moves temp's data version (SQLITE_FCNTL_DATA_VERSION of
+ *   "temp", moved by every commit that wrote temp, this connection's too);
+ * - not committed yet, temp's transaction is a write transaction; and a
+ *   ROLLBACK brings back the schema of the data version remembered.
+ * So the answer is kept with temp's data version while temp is not being
+ * written, and looked at every row while it is (a transaction writing a
+ * TEMP table or trigger) or when the version cannot be read. Shadowed, the
+ * shared trigger writes the row instead (its names are main's: a trigger
+ * of main looks in main only). */
+static bool writes_main(struct sqldbc_audit_direct *st, sqlite3 *db)
 {
-	static const char checked = 1;
-	if (sqlite3_get_auxdata(c, 0))
-		return true;
-	if (book_shadowed(db))
-		return false;
-	sqlite3_set_auxdata(c, 0, (void *)&checked, NULL);
-	return true;
+	unsigned version = 0;
+	bool steady =
+	    sqlite3_txn_state(db, "temp") != SQLITE_TXN_WRITE &&
+	    sqlite3_file_control(db, "temp", SQLITE_FCNTL_DATA_VERSION, &version) == SQLITE_OK;
+	if (steady && st->shadow_known && version == st->temp_version)
+		return !st->shadowed;
+	bool shadowed = book_shadowed(db);
+	st->shadow_known = steady;
+	st->temp_version = version;
+	st->shadowed = shadowed;
+	return !shadowed;
 }
 
 /* Whether the row written now looks for pending entries first (the
@@ -294,7 +310,7 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 	uint64_t token;
 	unsigned version;
 	bool have_version;
-	if (!st || !writes_main(c, conn->db) ||
+	if (!st || !writes_main(st, conn->db) ||
 	    !token_of(st, (const char *)sqlite3_value_text(argv[0]), sqlite3_value_bytes(argv[0]),
 	              &token) ||
 	    !refresh(conn->db, st, &version, &have_version) ||

@@ -15,6 +15,13 @@ struct sqldbc_conn {
 	void (*monitor_free)(sqldbc_conn *conn);
 	struct sqldbc_schema_cache *schema_cache; /* catalog.c: the model, by catalog digest */
 	struct dbc_js_cache *json_cache;          /* fn_json.c: compiled JSON Schemas */
+	/* fn_json.c: the JSON Schema registry's generation as read at main's
+	 * data version json_registry_version (json_registry_known false: read
+	 * it again); json_registry_dirty: dbcare wrote the registry in the
+	 * transaction of data version json_registry_dirty_version */
+	int64_t json_registry_gen;
+	unsigned json_registry_version, json_registry_dirty_version;
+	bool json_registry_known, json_registry_dirty;
 	char *audit_actor;           /* fn_audit.c: dbaudit_actor('...'), sqlite3_malloc'd */
 	int64_t audit_txid;          /* fn_audit.c: the id dbaudit_txid() hands out ... */
 	unsigned audit_data_version; /* ... while main's data version is this one */
@@ -62,6 +69,8 @@ sqldbc_conn *sqldbc_conn_new(sqlite3 *db, void (*free_parts)(sqldbc_conn *conn))
 void sqldbc_conn_hold(sqldbc_conn *conn);
 /* renames_writer.c: host->renames_writer. */
 void sqldbc_renames_writer(dbc_ctx *ctx, bool on);
+/* fn_json.c: host->json_registry_written. */
+void sqldbc_json_registry_written(dbc_ctx *ctx);
 void sqldbc_conn_release(void *conn);
 /* The connection holds the state until it closes (SQLite 3.44 on; before,
  * only the registrations hold it). SQLite's result code. */

@@ -5,28 +5,49 @@
  * trusted_schema = OFF); compiled schemas are cached per connection.
  */
 #include "jsonschema/jsonschema.h"
+#include "audit_sql.h"
 #include "conn.h"
 
 #include <string.h>
 
-/* The registry's generation, read once a statement: kept as the schema
- * argument's auxiliary data, which SQLite keeps while the statement runs
- * when the argument is a constant (a CHECK's), and read anew otherwise. */
-static int statement_generation(dbc_ctx *ctx, int64_t *gen)
+/* The registry's generation, read once per connection and data version
+ * of main (SQLITE_FCNTL_DATA_VERSION: moved by every commit, of this
+ * connection or another), so a prepared INSERT whose CHECK names a
+ * registered schema reads the registry once, not at every execution (its
+ * auxiliary data, where the memo once lived, goes at each reset). Within
+ * a transaction the version stands still; the registry changes there only
+ * by this connection's writes: dbjson_register and dbjson_unregister mark
+ * the version dirty (sqldbc_json_registry_written), and while it is, the
+ * registry is read at every call, also after a ROLLBACK (which moves no
+ * version) until the next commit. A row of the registry written around
+ * dbjson_register counts from its commit (docs/json.md). */
+static int connection_generation(dbc_ctx *ctx, int64_t *gen)
 {
-	sqldbc_call *call = ctx->host_data;
-	int64_t *memo = call->fn ? sqlite3_get_auxdata(call->fn, 1) : NULL;
-	if (memo) {
-		*gen = *memo;
+	sqldbc_conn *conn = sqldbc_call_conn(ctx);
+	unsigned version = 0;
+	bool have = sqldbc_audit_data_version(conn->db, &version);
+	bool steady =
+	    have && !(conn->json_registry_dirty && conn->json_registry_dirty_version == version);
+	if (steady && conn->json_registry_known && conn->json_registry_version == version) {
+		*gen = conn->json_registry_gen;
 		return DBC_OK;
 	}
+	conn->json_registry_known = false;
 	if (dbc_js_registry_generation(ctx, gen) != DBC_OK)
 		return DBC_ERROR;
-	if (call->fn && (memo = sqlite3_malloc64(sizeof(*memo)))) {
-		*memo = *gen;
-		sqlite3_set_auxdata(call->fn, 1, memo, sqlite3_free);
-	}
+	conn->json_registry_known = steady;
+	conn->json_registry_version = version;
+	conn->json_registry_gen = *gen;
 	return DBC_OK;
+}
+
+void sqldbc_json_registry_written(dbc_ctx *ctx)
+{
+	sqldbc_conn *conn = sqldbc_call_conn(ctx);
+	unsigned version = 0;
+	conn->json_registry_known = false;
+	conn->json_registry_dirty = sqldbc_audit_data_version(conn->db, &version);
+	conn->json_registry_dirty_version = version;
 }
 
 /* The connection's schema cache, made on first use (freed with the state). */
@@ -34,7 +55,7 @@ static dbc_js_cache *cache_of(sqldbc_conn *conn)
 {
 	if (!conn->json_cache) {
 		conn->json_cache = dbc_js_cache_new();
-		dbc_js_cache_set_generation(conn->json_cache, statement_generation);
+		dbc_js_cache_set_generation(conn->json_cache, connection_generation);
 	}
 	return conn->json_cache;
 }

@@ -484,6 +484,7 @@ const dbc_host sqldbc_host = {
     .audit_entries_written = sqldbc_audit_entries_written,
     .status_cache = sqldbc_status_cache,
     .renames_writer = sqldbc_renames_writer,
+    .json_registry_written = sqldbc_json_registry_written,
     .warning = host_warning,
     .notice = host_notice,
     .progress = host_progress,

@@ -474,6 +474,13 @@ typedef struct dbc_host {
 	 * opens (on) and closes that path around the runner's insert; NULL
 	 * where roles' rights decide who writes it (PostgreSQL). */
 	void (*renames_writer)(dbc_ctx *ctx, bool on);
+	/* dbcare is writing the JSON Schema registry in this transaction
+	 * (js_registry.c: a registration or a removal): an engine that keeps
+	 * the registry's generation beside its own data version (SQLite: one
+	 * read per connection and version) reads it anew until the
+	 * transaction's end. NULL where another signal serves (PostgreSQL:
+	 * the registry's trigger invalidates the relcache). */
+	void (*json_registry_written)(dbc_ctx *ctx);
 
 	/* Constraint checks evaluate code other roles wrote: CHECK expressions,
 	 * and the operators and casts of foreign keys. Where the engine has

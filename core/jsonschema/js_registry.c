@@ -406,9 +406,13 @@ static int write_registration(dbc_ctx *ctx, void *arg)
 	return record_change(ctx, r->name, r->old_sha256, r->sha256);
 }
 
-/* Runs fn in a savepoint of its own after making the registry's tables. */
+/* Runs fn in a savepoint of its own after making the registry's tables
+ * (the host told first: whatever the outcome, the registry may differ
+ * from what the connection read of it). */
 static int in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), void *arg)
 {
+	if (ctx->host->json_registry_written)
+		ctx->host->json_registry_written(ctx);
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;

@@ -140,9 +140,10 @@ int dbc_js_cache_size(const dbc_js_cache *cache);
 int dbc_js_schema_get(dbc_ctx *ctx, dbc_js_cache *cache, const char *arg,
                       const dbc_js_options *opts, const dbc_jschema **out, dbc_jschema **owned);
 /* How the cache learns the registry's generation (js_registry.c) for the
- * statement a call runs in: the glue's memo over
- * dbc_js_registry_generation, read at most once a statement. NULL (the
- * default): read it on every call that needs it. */
+ * call: the glue's memo over dbc_js_registry_generation (SQLite: read once
+ * per connection and data version; PostgreSQL: a counter its relcache
+ * invalidation moves). NULL (the default): read it on every call that
+ * needs it. */
 typedef int (*dbc_js_generation_fn)(dbc_ctx *ctx, int64_t *gen);
 void dbc_js_cache_set_generation(dbc_js_cache *cache, dbc_js_generation_fn fn);
 
