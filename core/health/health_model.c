@@ -5,6 +5,7 @@
  * instead of one catalog query per check repeating the reader's work.
  */
 #include "health/health.h"
+#include "retain/retain.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,24 @@ static const dbc_constraint *primary_key(const dbc_table *t)
 }
 
 /* A partition takes its key from its parent: only the top of the tree counts
- * (SQLite has no partitions). */
-int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact)
+ * (SQLite has no partitions). The tables in archives (qualified names; NULL:
+ * none) are dbcare's retention archives, rows copied out of another table,
+ * not a table of the user's missing its key. */
+int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, const dbc_strlist *archives,
+                           dbc_health_fact *fact)
 {
 	for (int i = 0; i < s->ntables; i++) {
 		const dbc_table *t = &s->tables[i];
-		if (plain_table(t) && !t->partition_of && !primary_key(t) &&
-		    dbc_health_add_object(ctx, fact, t->schema, t->name, t->name, 0, NULL) != DBC_OK)
+		if (!plain_table(t) || t->partition_of || primary_key(t))
+			continue;
+		if (archives && archives->n > 0) {
+			char *qn = dbc_qualified_name(ctx, t->schema, t->name);
+			if (!qn)
+				return DBC_ERROR;
+			if (dbc_strlist_find(archives, qn) >= 0)
+				continue;
+		}
+		if (dbc_health_add_object(ctx, fact, t->schema, t->name, t->name, 0, NULL) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -48,10 +60,12 @@ int dbc_health_gather_no_pk(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_healt
                             dbc_health_fact *fact)
 {
 	dbc_schema *s;
+	dbc_strlist archives;
 	(void)mode;
-	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK ||
+	    dbc_retain_archive_tables(ctx, &archives) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_health_model_no_pk(ctx, s, fact);
+	return dbc_health_model_no_pk(ctx, s, &archives, fact);
 }
 
 static bool same_table(const dbc_index *ix, const dbc_table *t)
