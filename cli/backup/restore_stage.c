@@ -87,6 +87,8 @@ int cli_restore_stage_begin(cli_restore_stage *s, cli_opts *o, const char *file)
 	int fd = mkstemp(s->staging);
 	if (fd < 0) {
 		cli_errorf("restore: cannot make the staging file %s: %s", s->staging, strerror(errno));
+		free(s->staging);
+		s->staging = NULL; /* no file was made */
 		cli_restore_stage_abandon(s);
 		free(target);
 		return -1;
@@ -101,23 +103,26 @@ int cli_restore_stage_begin(cli_restore_stage *s, cli_opts *o, const char *file)
 	return 0;
 }
 
-int cli_restore_stage_publish(cli_restore_stage *s)
+/* The closed staging file synced, renamed to the target and the directory
+ * synced; 0, or -1 after printing why (nothing at the target). */
+static int move_into_place(cli_restore_stage *s)
 {
-	if (!s->staging)
-		return 0;
-	int rc = -1, fd = -1;
 	for (size_t i = 0; i < 2; i++)
 		if (exists(s->staging, sides[i])) {
 			cli_errorf("restore: the restored database %s still has its %s file after it was "
 			           "closed: not moved to %s, nothing restored",
 			           s->staging, sides[i], s->target);
-			goto done;
+			return -1;
 		}
-	if ((fd = open(s->staging, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd) != 0) {
+	int fd = open(s->staging, O_RDONLY | O_CLOEXEC);
+	int synced = fd >= 0 && fsync(fd) == 0 ? 0 : -1;
+	if (synced != 0)
 		cli_errorf("restore: cannot sync the restored database %s: %s; nothing restored",
 		           s->staging, strerror(errno));
-		goto done;
-	}
+	if (fd >= 0)
+		close(fd);
+	if (synced != 0)
+		return -1;
 	/* a new target: never over a file another process made meanwhile */
 	int moved = s->replace ? rename(s->staging, s->target)
 	                       : renameat2(AT_FDCWD, s->staging, AT_FDCWD, s->target, RENAME_NOREPLACE);
@@ -126,17 +131,19 @@ int cli_restore_stage_publish(cli_restore_stage *s)
 		           s->target, strerror(errno),
 		           errno == EEXIST ? " (another process made that file while the restore ran)"
 		                           : "");
-		goto done;
+		return -1;
 	}
 	free(s->staging);
 	s->staging = NULL;
 	if (sync_dir(s->target) != 0)
 		cli_errorf("WARNING: restore: the directory of %s could not be synced: %s", s->target,
 		           strerror(errno));
-	rc = 0;
-done:
-	if (fd >= 0)
-		close(fd);
+	return 0;
+}
+
+int cli_restore_stage_publish(cli_restore_stage *s)
+{
+	int rc = s->staging ? move_into_place(s) : 0;
 	cli_restore_stage_abandon(s);
 	return rc;
 }
