@@ -50,9 +50,7 @@ int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, const dbc_strlist 
 }
 
 /* The retention archives (dbc_retain_archive_tables), read only when some
- * table has no key; none when the policies cannot be read (bookkeeping
- * left incomplete is the error of the checks that read it): the keys of the
- * user's tables are graded whatever the bookkeeping's state. */
+ * table has no key. */
 static int archives_if_keyless(dbc_ctx *ctx, const dbc_schema *s, dbc_strlist *out)
 {
 	bool keyless = false;
@@ -60,17 +58,7 @@ static int archives_if_keyless(dbc_ctx *ctx, const dbc_schema *s, dbc_strlist *o
 	for (int i = 0; i < s->ntables && !keyless; i++)
 		keyless =
 		    plain_table(&s->tables[i]) && !s->tables[i].partition_of && !primary_key(&s->tables[i]);
-	if (!keyless)
-		return DBC_OK;
-	int level = ctx->host->savepoint(ctx);
-	if (level < 0)
-		return DBC_ERROR;
-	if (dbc_retain_archive_tables(ctx, out) == DBC_OK)
-		return ctx->host->release(ctx, level);
-	ctx->host->rollback(ctx, level); /* keeps the error, then forgotten */
-	dbc_error_clear(ctx);
-	memset(out, 0, sizeof(*out));
-	return DBC_OK;
+	return keyless ? dbc_retain_archive_tables(ctx, out) : DBC_OK;
 }
 
 /* Both engines' gatherer of tables_without_primary_key (in their gatherer

@@ -242,7 +242,9 @@ int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain
 /* The tables this database's archive policies write into, by qualified name
  * (dbc_qualified_name, as the schema model and its snapshot key them): they
  * are dbcare's, not the user's schema, so schema drift and
- * tables_without_primary_key leave them out (retain_archives.c). */
+ * tables_without_primary_key leave them out (retain_archives.c). None when
+ * the policies cannot be read (the error is forgotten: it is the error of
+ * the checks that read them). */
 int dbc_retain_archive_tables(dbc_ctx *ctx, dbc_strlist *out);
 
 /* Finds table name (schema.table or table) in s; "dbcare:" error naming

@@ -11,10 +11,9 @@
 
 #include <string.h>
 
-int dbc_retain_archive_tables(dbc_ctx *ctx, dbc_strlist *out)
+static int archive_tables(dbc_ctx *ctx, dbc_strlist *out)
 {
 	dbc_policies policies;
-	memset(out, 0, sizeof(*out));
 	if (dbc_retain_load(ctx, NULL, &policies) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < policies.n; i++) {
@@ -26,5 +25,22 @@ int dbc_retain_archive_tables(dbc_ctx *ctx, dbc_strlist *out)
 		if (!qn || (dbc_strlist_find(out, qn) < 0 && dbc_strlist_add(ctx, out, qn) != DBC_OK))
 			return DBC_ERROR;
 	}
+	return DBC_OK;
+}
+
+/* Read inside a savepoint: policies that cannot be read (bookkeeping left
+ * incomplete, a role without the grant) are the error of the checks that
+ * read them, and leave no table out here. */
+int dbc_retain_archive_tables(dbc_ctx *ctx, dbc_strlist *out)
+{
+	memset(out, 0, sizeof(*out));
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (archive_tables(ctx, out) == DBC_OK)
+		return ctx->host->release(ctx, level);
+	ctx->host->rollback(ctx, level); /* keeps the error, then forgotten */
+	dbc_error_clear(ctx);
+	memset(out, 0, sizeof(*out));
 	return DBC_OK;
 }
