@@ -169,6 +169,22 @@ int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from
  * cli_restore_unguard when it ends (-1: none). */
 int cli_restore_guard(cli_opts *o, const char *main_file);
 void cli_restore_unguard(int fd);
+/* A restore into a new SQLite database runs on a staging file beside the
+ * target and is renamed into place only when it succeeded
+ * (restore_stage.c). begin: staging set when the target is new (the
+ * connection then opens staging), NULL to restore in place; 0, or -1
+ * after printing why. publish (after the disconnect): the staging file
+ * moved to the target; 0, or -1 after printing why (nothing at the
+ * target). abandon: the staging file and its sides deleted. */
+typedef struct cli_restore_stage {
+	char *target;  /* the file the target names, symlinks followed */
+	char *staging; /* NULL: nothing staged */
+	bool replace;  /* the target is an empty file the staging file replaces */
+	int guard;     /* cli_restore_guard's, on the target's directory */
+} cli_restore_stage;
+int cli_restore_stage_begin(cli_restore_stage *s, cli_opts *o, const char *file);
+int cli_restore_stage_publish(cli_restore_stage *s);
+void cli_restore_stage_abandon(cli_restore_stage *s);
 int cmd_audit(cli_db *, cli_opts *);
 int cmd_config(cli_db *, cli_opts *);
 int cmd_create(cli_db *, cli_opts *);

@@ -72,13 +72,13 @@ const cli_command cli_commands[] = {
          CMD_FILES_ALONE,
      cmd_restore},
     {"log",
-     "DIR [--segment-interval T] [--segment-bytes N]\n"
+     "[DIR] [--segment-interval T] [--segment-bytes N]\n"
      "       [--base-interval T] [--base-bytes N]\n"
      "       [--sleep-ms N] [--run-for T] [--compress zstd]\n"
      "       [--encrypt-key-file F]\n"
      "       | status DIR [--encrypt-key-file F]\n"
      "       | prune DIR --keep N | --keep-for SPAN [--apply]",
-     "SQLite: capture every commit into DIR for restore --to-time", 1, 2,
+     "SQLite: capture each commit into DIR or backup.log.dir", 0, 2,
      CMD_OWN_CONNECT | CMD_FILES_ALONE, cmd_log},
     {"audit", "history TABLE KEY_JSON", "the audit log of one row, oldest first", 3, 3, 0,
      cmd_audit},

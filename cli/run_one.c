@@ -29,17 +29,30 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 		free(t.label);
 		return CLI_ERROR;
 	}
+	/* a restore into a new database runs on a staging file, renamed into
+	 * place when it succeeded: nothing is at the target's name before */
+	cli_restore_stage stage = {.guard = -1};
+	if ((cmd->traits & CMD_RESTORE_TARGET) && cli_target_file(&t) &&
+	    cli_restore_stage_begin(&stage, o, cli_target_file(&t)) != 0) {
+		free(t.spec);
+		free(t.label);
+		return CLI_ERROR;
+	}
+	cli_target opened = t;
+	if (stage.staging)
+		opened.spec = stage.staging;
 	cli_connect_opts co = {.module = o->module,
 	                       .install = o->install,
 	                       .create = (cmd->traits & CMD_CREATES) != 0,
 	                       .sqlite_look = (cmd->traits & CMD_LOOKS) != 0,
 	                       .pg_without_extension = (cmd->traits & CMD_PG_NEW_DB) != 0};
 	cli_new_file created;
-	cli_new_file_before(&created, cli_target_file(&t), (cmd->traits & CMD_UNDO_NEW) != 0);
-	cli_db *db = cli_connect(&t, &co, &err);
+	cli_new_file_before(&created, cli_target_file(&opened), (cmd->traits & CMD_UNDO_NEW) != 0);
+	cli_db *db = cli_connect(&opened, &co, &err);
 	cli_new_file_opened(&created);
 	if (!db) {
 		cli_new_file_undo(&created);
+		cli_restore_stage_abandon(&stage);
 		free(created.target);
 		o->report.unreachable = true;
 		fprintf(stderr, "%s\n", err);
@@ -54,6 +67,9 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	cli_disconnect(db);
 	if (rc != CLI_OK)
 		cli_new_file_undo(&created);
+	if (rc == CLI_OK && cli_restore_stage_publish(&stage) != 0)
+		rc = CLI_ERROR;
+	cli_restore_stage_abandon(&stage);
 	free(created.target);
 	free(t.spec);
 	free(t.label);

@@ -1,10 +1,11 @@
 /*
- * cmd_log.c — dbcare log DIR: the SQLite point-in-time capture (the
+ * cmd_log.c — dbcare log [DIR]: the SQLite point-in-time capture (the
  * module's own, sqlite/pitr_capture.c, built into the command), polling
  * every --sleep-ms (default 50; sooner while the WAL grows fast) until SIGTERM,
  * SIGINT or --run-for; a segment closes after --segment-interval or
- * --segment-bytes. Exits 1 when the capture fails (the log stays whole up
- * to its last record; the next run continues it or starts a new base).
+ * --segment-bytes. Without DIR, into the database's backup.log.dir. Exits
+ * 1 when the capture fails (the log stays whole up to its last record; the
+ * next run continues it or starts a new base).
  */
 #include "cli/driver/conn.h"
 #include "pitr.h"
@@ -45,10 +46,25 @@
 
 static volatile sig_atomic_t stop_now;
 
-/* dbbackup_identity() of the database (malloc'd; NULL: none yet), read on
- * a connection of its own (which never captures: cli/driver/conn.c); -1
+/* One value of the database (malloc'd; NULL: none, or no bookkeeping to
+ * read it from). */
+static char *database_value(cli_db *db, cli_opts *o, const char *sql)
+{
+	cli_rows r = {0};
+	char *value = NULL;
+	if (cli_q(db, o, sql, 0, NULL, &r) == 0 && cli_cell(&r, 0, 0) && *cli_cell(&r, 0, 0))
+		value = strdup(cli_cell(&r, 0, 0));
+	else
+		cli_error_clear(db);
+	cli_rows_free(&r);
+	return value;
+}
+
+/* dbbackup_identity() of the database (malloc'd; NULL: none yet) and,
+ * when log_dir is asked for, its backup.log.dir (NULL: not set), read on a
+ * connection of its own (which never captures: cli/driver/conn.c); -1
  * after saying why the database cannot be opened. */
-static int database_identity(const cli_target *t, cli_opts *o, char **identity)
+static int database_identity(const cli_target *t, cli_opts *o, char **identity, char **log_dir)
 {
 	char *err = NULL;
 	cli_db *db = cli_connect(t, &(cli_connect_opts){.module = o->module}, &err);
@@ -58,12 +74,9 @@ static int database_identity(const cli_target *t, cli_opts *o, char **identity)
 		free(err);
 		return -1;
 	}
-	cli_rows r = {0};
-	if (cli_q(db, o, "SELECT dbbackup_identity()", 0, NULL, &r) == 0 && cli_cell(&r, 0, 0))
-		*identity = strdup(cli_cell(&r, 0, 0));
-	else
-		cli_error_clear(db);
-	cli_rows_free(&r);
+	*identity = database_value(db, o, "SELECT dbbackup_identity()");
+	if (log_dir)
+		*log_dir = database_value(db, o, "SELECT dbcare_get('backup.log.dir')");
 	cli_disconnect(db);
 	return 0;
 }
@@ -170,11 +183,11 @@ int cmd_log(cli_db *probe, cli_opts *o)
 		return cli_pitr_status(o, o->args[1]);
 	if (o->nargs == 2 && strcmp(o->args[0], "prune") == 0)
 		return cli_pitr_prune(o, o->args[1]);
-	if (!probe && o->nargs == 1)
+	if (!probe && o->nargs <= 1)
 		return CLI_NEEDS_DB; /* the capture: a database to capture */
-	if (o->nargs != 1) {
-		cli_errorf("usage: dbcare log DIR | log status DIR | log prune DIR --keep N | --keep-for "
-		           "SPAN [--apply]");
+	if (o->nargs > 1) {
+		cli_errorf("usage: dbcare log [DIR] | log status DIR | log prune DIR --keep N | "
+		           "--keep-for SPAN [--apply]");
 		return CLI_USAGE;
 	}
 	/* a stop signal ends the capture with 0, one that comes while the
@@ -190,15 +203,29 @@ int cmd_log(cli_db *probe, cli_opts *o)
 		cli_errorf("log is for SQLite databases; PostgreSQL archives its WAL with pgBackRest");
 		return CLI_ERROR;
 	}
-	if (stat(o->args[0], &st) != 0 || !S_ISDIR(st.st_mode)) {
-		cli_errorf("log: %s is not a directory", o->args[0]);
+	/* without DIR, the directory the database names (backup.log.dir: the
+	 * same log its application connections capture into) */
+	char *identity = NULL, *setting = NULL;
+	if (database_identity(t, o, &identity, o->nargs == 0 ? &setting : NULL) != 0)
+		return CLI_ERROR;
+	const char *dir = o->nargs == 1 ? o->args[0] : setting;
+	if (!dir) {
+		cli_errorf("log: no DIR given and backup.log.dir is not set in %s\n"
+		           "HINT: Name the log's directory (dbcare log DIR), or set it once in the "
+		           "database: SELECT dbcare_set('backup.log.dir', '/absolute/dir');",
+		           probe->label);
+		free(identity);
+		return CLI_USAGE;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		cli_errorf("log: %s is not a directory%s", dir,
+		           setting ? " (backup.log.dir of the database)" : "");
+		free(identity);
+		free(setting);
 		return CLI_ERROR;
 	}
-	char *identity = NULL;
-	if (database_identity(t, o, &identity) != 0)
-		return CLI_ERROR;
 	int poll_ms = o->sleep_ms > 0 ? o->sleep_ms : 50;
-	pitr_capture c = {.dir = o->args[0],
+	pitr_capture c = {.dir = dir,
 	                  .db_path = t->spec,
 	                  .identity = identity,
 	                  .seg_interval_ms = (int64_t)((o->segment_s > 0 ? o->segment_s : 60) * 1000),
@@ -224,10 +251,12 @@ int cmd_log(cli_db *probe, cli_opts *o)
 			           c.dir);
 		pitr_capture_stop(&c);
 		free(identity);
+		free(setting);
 		return CLI_ERROR;
 	}
 	int rc = capture_loop(&c, o, poll_ms);
 	pitr_capture_stop(&c);
 	free(identity);
+	free(setting);
 	return rc == 0 ? CLI_OK : CLI_ERROR;
 }

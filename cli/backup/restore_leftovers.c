@@ -2,7 +2,9 @@
  * restore_leftovers.c — what a killed `dbcare restore` leaves: the
  * temporary file of its safety backup (<db>.before-restore-<time>Z.db
  * .tmp-XXXXXX, a plain copy of the live database beside it), which no
- * later backup of another name ever sweeps. Each restore holds a shared
+ * later backup of another name ever sweeps, and the staging file of a
+ * restore into a new database (<db>.restoring-XXXXXX, restore_stage.c)
+ * with its -journal, -wal, -shm and point-in-time image (.pitr-XXXXXX). Each restore holds a shared
  * flock on the database's directory while it runs; the next one that gets
  * it exclusively (no restore of a database there is running) deletes
  * such files first: regular files of this user, named so, with one link
@@ -35,6 +37,52 @@ static bool safety_temp(const char *name, const char *base)
 	       dbc_scratch_temp_name(name);
 }
 
+/* Whether name is n letters or digits (mkstemp's XXXXXX) at p, and the
+ * rest after them one of a database file's own names: "" or its -journal,
+ * -wal, -shm. */
+static bool temp_letters(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+		      (p[i] >= '0' && p[i] <= '9')))
+			return false;
+	return true;
+}
+
+static bool database_side(const char *rest)
+{
+	return !*rest || strcmp(rest, "-journal") == 0 || strcmp(rest, "-wal") == 0 ||
+	       strcmp(rest, "-shm") == 0;
+}
+
+/* A point-in-time image's name: ".pitr-XXXXXX" and a database side. */
+static bool pitr_image(const char *p)
+{
+	static const char pitr[] = ".pitr-";
+	return strncmp(p, pitr, sizeof pitr - 1) == 0 && strlen(p) >= sizeof pitr - 1 + 6 &&
+	       temp_letters(p + sizeof pitr - 1, 6) && database_side(p + sizeof pitr - 1 + 6);
+}
+
+/* Whether name is what a killed restore into a new database left (a
+ * staging file, restore_stage.c, base + ".restoring-XXXXXX", its sides
+ * and the point-in-time image built beside it), or the image and its
+ * sides a point-in-time restore built beside base itself. */
+static bool staging_leftover(const char *name, const char *base)
+{
+	static const char mid[] = ".restoring-";
+	size_t nb = strlen(base);
+	if (strncmp(name, base, nb) != 0)
+		return false;
+	const char *p = name + nb;
+	if (pitr_image(p))
+		return true;
+	if (strncmp(p, mid, sizeof mid - 1) != 0 || strlen(p) < sizeof mid - 1 + 6 ||
+	    !temp_letters(p + sizeof mid - 1, 6))
+		return false;
+	p += sizeof mid - 1 + 6;
+	return database_side(p) || pitr_image(p);
+}
+
 static bool posix_locked(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -58,7 +106,7 @@ static int sweep(cli_opts *o, int dirfd, const char *base)
 	}
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
 		struct stat st;
-		if (!safety_temp(e->d_name, base) ||
+		if (!(safety_temp(e->d_name, base) || staging_leftover(e->d_name, base)) ||
 		    fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
 		    st.st_nlink != 1 || st.st_uid != geteuid() || posix_locked(dirfd, e->d_name))
 			continue;

@@ -270,7 +270,8 @@ int dbc_health_schema(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_schema **ou
  * object per declared foreign key, "table(columns)"; *enforced is false when
  * any of them is not enforced. indexed: per table, whether it
  * has any index (array in the arena). */
-int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact);
+int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, const dbc_strlist *archives,
+                           dbc_health_fact *fact);
 /* The gatherer of tables_without_primary_key on both engines, from the model. */
 int dbc_health_gather_no_pk(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                             dbc_health_fact *fact);

@@ -5,6 +5,7 @@
  * instead of one catalog query per check repeating the reader's work.
  */
 #include "health/health.h"
+#include "retain/retain.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,39 @@ static const dbc_constraint *primary_key(const dbc_table *t)
 }
 
 /* A partition takes its key from its parent: only the top of the tree counts
- * (SQLite has no partitions). */
-int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact)
+ * (SQLite has no partitions). The tables in archives (qualified names; NULL:
+ * none) are dbcare's retention archives, rows copied out of another table,
+ * not a table of the user's missing its key. */
+int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, const dbc_strlist *archives,
+                           dbc_health_fact *fact)
 {
 	for (int i = 0; i < s->ntables; i++) {
 		const dbc_table *t = &s->tables[i];
-		if (plain_table(t) && !t->partition_of && !primary_key(t) &&
-		    dbc_health_add_object(ctx, fact, t->schema, t->name, t->name, 0, NULL) != DBC_OK)
+		if (!plain_table(t) || t->partition_of || primary_key(t))
+			continue;
+		if (archives && archives->n > 0) {
+			char *qn = dbc_qualified_name(ctx, t->schema, t->name);
+			if (!qn)
+				return DBC_ERROR;
+			if (dbc_strlist_find(archives, qn) >= 0)
+				continue;
+		}
+		if (dbc_health_add_object(ctx, fact, t->schema, t->name, t->name, 0, NULL) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
+}
+
+/* The retention archives (dbc_retain_archive_tables), read only when some
+ * table has no key. */
+static int archives_if_keyless(dbc_ctx *ctx, const dbc_schema *s, dbc_strlist *out)
+{
+	bool keyless = false;
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < s->ntables && !keyless; i++)
+		keyless =
+		    plain_table(&s->tables[i]) && !s->tables[i].partition_of && !primary_key(&s->tables[i]);
+	return keyless ? dbc_retain_archive_tables(ctx, out) : DBC_OK;
 }
 
 /* Both engines' gatherer of tables_without_primary_key (in their gatherer
@@ -48,10 +72,12 @@ int dbc_health_gather_no_pk(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_healt
                             dbc_health_fact *fact)
 {
 	dbc_schema *s;
+	dbc_strlist archives;
 	(void)mode;
-	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK ||
+	    archives_if_keyless(ctx, s, &archives) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_health_model_no_pk(ctx, s, fact);
+	return dbc_health_model_no_pk(ctx, s, &archives, fact);
 }
 
 static bool same_table(const dbc_index *ix, const dbc_table *t)

@@ -14,6 +14,7 @@
 #include "migrate/migrate_trust.h"
 #include "migrate/migrate_version.h"
 #include "migrate/rename_log.h"
+#include "retain/retain.h"
 #include "settings/settings.h"
 
 #include <string.h>
@@ -229,10 +230,19 @@ static int drift_problems(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems 
 {
 	bool drift;
 	dbc_schema_changes diff;
-	if (dbc_mig_drift_rows(ctx, live, &diff, &drift) != DBC_OK)
+	dbc_strlist archives = {0};
+	if (dbc_mig_drift_rows(ctx, live, &diff, &drift) != DBC_OK ||
+	    (diff.n > 0 && dbc_retain_archive_tables(ctx, &archives) != DBC_OK))
 		return DBC_ERROR;
+	int user_changes = 0;
 	for (int i = 0; i < diff.n; i++) {
 		const dbc_schema_change *d = &diff.items[i];
+		/* an archive table a retention policy made or changed is dbcare's
+		 * object, not the user's drift (retain_archives.c) */
+		if (strcmp(d->object_type, "table") == 0 && d->object_name &&
+		    dbc_strlist_find(&archives, d->object_name) >= 0)
+			continue;
+		user_changes++;
 		const char *detail =
 		    d->detail && d->detail[0]
 		        ? dbc_printf(ctx, "%s %s %s: %s", d->object_type, d->object_name, d->change,
@@ -241,6 +251,9 @@ static int drift_problems(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems 
 		if (!detail || add_problem(ctx, out, NULL, d->object_name, "drift", detail) != DBC_OK)
 			return DBC_ERROR;
 	}
+	/* the fingerprints differ by the archives alone: no drift */
+	if (diff.n > 0 && user_changes == 0)
+		drift = false;
 	if (drift && diff.n == 0 &&
 	    add_problem(
 	        ctx, out, NULL, NULL, "drift",

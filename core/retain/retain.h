@@ -239,6 +239,14 @@ typedef struct dbc_retain_health {
 
 int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain_health *out);
 
+/* The tables this database's archive policies write into, by qualified name
+ * (dbc_qualified_name, as the schema model and its snapshot key them): they
+ * are dbcare's, not the user's schema, so schema drift and
+ * tables_without_primary_key leave them out (retain_archives.c). None when
+ * the policies cannot be read (the error is forgotten: it is the error of
+ * the checks that read them). */
+int dbc_retain_archive_tables(dbc_ctx *ctx, dbc_strlist *out);
+
 /* Finds table name (schema.table or table) in s; "dbcare:" error naming
  * argname when it is missing or ambiguous. */
 int dbc_retain_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, const char *argname,

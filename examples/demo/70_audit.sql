@@ -1,5 +1,8 @@
 -- The audit trail: who changed a customer, when and how (the password hash is never logged)
-CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT, plan TEXT, password_hash TEXT);
+SELECT dbmigrate_add('6', 'customer accounts',
+  'CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT, plan TEXT, password_hash TEXT);',
+  'DROP TABLE customer;') AS registered;
+SELECT dbmigrate_apply() AS applied;
 INSERT INTO customer VALUES (1, 'Ann', 'free', 'x1');
 SELECT dbaudit_enable('customer', '{"exclude": ["password_hash"], "baseline": true}') AS audited;
 SELECT dbaudit_actor('support@example.com') AS actor;

@@ -1,5 +1,7 @@
 -- A verified backup of the demo database, the catalog, and a retention dry run
-SELECT dbcare_set('backup.dir', 'build/demo/backups');
+-- backup.dir is an absolute path (docs/backups.md): test/harness/demo.sh binds
+-- @backup_dir to build/demo/backups under the repository root.
+SELECT dbcare_set('backup.dir', @backup_dir);
 SELECT json_extract(b, '$.path') AS backup, json_extract(b, '$.bytes') AS bytes,
        json_extract(b, '$.rows') AS rows, json_extract(b, '$.verified') AS verified
   FROM (SELECT dbbackup_create() AS b);

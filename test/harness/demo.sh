@@ -8,10 +8,15 @@ db=build/demo/demo.db
 mkdir -p build/demo
 rm -f "$db" "$db"-journal "$db"-wal
 rm -rf build/demo/backups && mkdir build/demo/backups
+# backup.dir must be absolute (a relative one would move with each process's
+# working directory): the steps read it from the @backup_dir parameter.
+backup_dir="$PWD/build/demo/backups"
+backup_dir_literal="'${backup_dir//\'/\'\'}'"
 for step in examples/demo/*.sql; do
   echo
   echo "### $(sed -n '1s/^-- *//p' "$step")"
-  sqlite3 -batch -bail -cmd ".load build/sqlite/dbcare" -cmd ".mode box --wrap 100" "$db" < "$step"
+  sqlite3 -batch -bail -cmd ".load build/sqlite/dbcare" -cmd ".mode box --wrap 100" \
+    -cmd ".parameter set @backup_dir \"$backup_dir_literal\"" "$db" < "$step"
 done
 
 # The same migrations through the dbcare command (docs/cli.md), on a second
@@ -25,7 +30,8 @@ for cmd in "new add_notes --dir build/demo/new-migrations" \
            "migrate --db sqlite:$cli_db --dir examples/migrations --dry-run" \
            "migrate --db sqlite:$cli_db --dir examples/migrations" \
            "status --db sqlite:$cli_db --dir examples/migrations --exit-code" \
-           "health --db sqlite:$cli_db --mode quick --fail-on critical"; do
+           "maintain --db sqlite:$cli_db" \
+           "health --db sqlite:$cli_db --fail-on warning"; do
   echo
   echo "\$ dbcare $cmd"
   rm -rf build/demo/new-migrations

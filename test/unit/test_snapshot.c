@@ -191,7 +191,7 @@ static void test_model_checks(dbc_ctx *ctx)
 	add_index(ctx, &s, "q_expr2", "q", "(expression)", NULL);
 
 	dbc_health_fact f = {0};
-	CHECK(dbc_health_model_no_pk(ctx, &s, &f) == DBC_OK, "no_pk runs");
+	CHECK(dbc_health_model_no_pk(ctx, &s, NULL, &f) == DBC_OK, "no_pk runs");
 	CHECK_STR(names(ctx, &f), "q", "tables without a primary key (not virtual ones)");
 	memset(&f, 0, sizeof f);
 	CHECK(dbc_health_model_unindexed_fk(ctx, &s, true, &f) == DBC_OK, "unindexed_fk runs");
