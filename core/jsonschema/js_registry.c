@@ -181,7 +181,13 @@ static const char *owner_column(const dbc_ctx *ctx)
 	return ctx->host->dialect->role_acts_as ? ", owner" : "";
 }
 
-static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c);
+static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	char **out = arg;
+	if (!*out && ncol > 0 && c[0].type == DBC_TEXT && !(*out = dbc_strdup(ctx, c[0].s)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
 
 /* Whether role may act as owner: the same role, a member of it or a
  * superuser (dialect->role_acts_as). */
@@ -209,8 +215,7 @@ static int check_owner(dbc_ctx *ctx, const char *name, const char *owner, const 
 	if (ctx->host->query(ctx, ctx->host->dialect->session_role, 0, NULL, take_text, &role) !=
 	        DBC_OK ||
 	    !role || acts_as(ctx, role, owner, &ok) != DBC_OK)
-		return ctx->failed ? DBC_ERROR
-		                   : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no session role");
+		return ctx->failed ? DBC_ERROR : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no session role");
 	if (ok)
 		return DBC_OK;
 	dbc_error(ctx, "42501",
@@ -254,11 +259,11 @@ static int find_schema(dbc_ctx *ctx, const char *key, bool name_first, found_sch
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	size_t n = strlen(key);
 	char *uri = dbc_strndup(ctx, key, n && key[n - 1] == '#' ? n - 1 : n);
-	char *sql =
-	    dbc_printf(ctx,
-	               "SELECT schema, uri, sha256%s FROM %sjson_schemas WHERE uri = $1 OR name = $2"
-	               " ORDER BY CASE WHEN %s THEN 0 ELSE 1 END LIMIT 1",
-	               owner_column(ctx), ctx->host->book_prefix, name_first ? "name = $2" : "uri = $1");
+	char *sql = dbc_printf(
+	    ctx,
+	    "SELECT schema, uri, sha256%s FROM %sjson_schemas WHERE uri = $1 OR name = $2"
+	    " ORDER BY CASE WHEN %s THEN 0 ELSE 1 END LIMIT 1",
+	    owner_column(ctx), ctx->host->book_prefix, name_first ? "name = $2" : "uri = $1");
 	if (!uri || !sql)
 		return DBC_ERROR;
 	dbc_value p[2] = {dbc_text(uri), dbc_text(key)};
@@ -422,14 +427,6 @@ static int record_change(dbc_ctx *ctx, const char *name, const char *old_sha, co
 	return ctx->host->query(ctx, sql, 3, p, NULL, NULL);
 }
 
-static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	char **out = arg;
-	if (!*out && ncol > 0 && c[0].type == DBC_TEXT && !(*out = dbc_strdup(ctx, c[0].s)))
-		return DBC_ERROR;
-	return DBC_OK;
-}
-
 /* A URI names one schema: an error naming the schema that holds r's URI
  * under another name (rather than the unique index's bare violation). */
 static int uri_taken(dbc_ctx *ctx, const registration *r)
@@ -457,9 +454,9 @@ static int write_registration(dbc_ctx *ctx, void *arg)
 	registration *r = arg;
 	const char *p = ctx->host->book_prefix;
 	/* FOR UPDATE where it locks: the owner checked is the owner replaced */
-	char *find = dbc_printf(ctx, "SELECT sha256%s FROM %sjson_schemas WHERE name = $1%s",
-	                        owner_column(ctx), p,
-	                        ctx->host->dialect->role_acts_as ? " FOR UPDATE" : "");
+	char *find =
+	    dbc_printf(ctx, "SELECT sha256%s FROM %sjson_schemas WHERE name = $1%s", owner_column(ctx),
+	               p, ctx->host->dialect->role_acts_as ? " FOR UPDATE" : "");
 	dbc_value key = dbc_text(r->name);
 	if (!find || ctx->host->query(ctx, find, 1, &key, take_sha, r) != DBC_OK)
 		return DBC_ERROR;
