@@ -30,6 +30,13 @@
  * (docs/json.md, Limits). */
 #define DBC_JS_MAX_SCHEMA_BYTES (1024 * 1024)
 #define DBC_JS_MAX_SCHEMA_NODES 50000
+/* Most steps PCRE2 may spend on the regular expressions ("pattern",
+ * "patternProperties") of one document's validation, beside the per-match
+ * limit (200,000, js_regex.c): 20,000 strings each near that limit took
+ * 4.6 s. A match that ends within 1,000 steps is not counted (its work
+ * grows with the document, as all the rest does); a longer one counts its
+ * steps (docs/json.md, Limits). */
+#define DBC_JS_MAX_REGEX_STEPS 10000000
 /* Most errors dbjson_errors reports for one document. */
 #define DBC_JS_MAX_ERRORS 1000
 
