@@ -8,6 +8,7 @@
  * counts, and one aggregate statement counts a constraint's violations.
  */
 #include "base/dbc.h"
+#include "book/book.h"
 #include "migrate/migrate.h"
 
 static const char *const infixes[] = {"postgres", "postgresql", NULL};
@@ -89,6 +90,12 @@ const dbc_dialect pgdbc_dialect = {
         " WHERE d.datname = pg_catalog.current_database()) LIMIT 1",
     .constraints_fresh = "SELECT CASE WHEN pg_catalog.current_setting('transaction_isolation')"
                          " = 'read committed' THEN 't' ELSE 'f' END",
+    .session_role = "SELECT " DBC_PG_SESSION_ROLE,
+    /* by OID: a name no role holds (dropped, renamed) is no row, never an
+     * error, and only a superuser acts as it */
+    .role_acts_as = "SELECT 't' FROM pg_catalog.pg_roles u WHERE u.rolname = $1 AND (u.rolsuper"
+                    " OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.rolname = $2"
+                    " AND pg_catalog.pg_has_role(u.oid, o.oid, 'MEMBER')))",
     .now = "pg_catalog.now()",
     .time_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
     .time_epoch = "CAST(pg_catalog.date_part('epoch', %s) AS double precision)",

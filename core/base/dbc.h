@@ -191,6 +191,15 @@ typedef struct dbc_dialect {
 	const char *constraints_busy;
 	const char *constraints_fresh;
 
+	/* The JSON Schema registry's owners (core/jsonschema/js_registry.c):
+	 * session_role answers the role the session acts as (SET ROLE's, else
+	 * the session user: never a SECURITY DEFINER's owner); role_acts_as,
+	 * with $1 a role and $2 an owner, answers "t" when $1 may act as $2 (a
+	 * superuser, or a member of $2) and no row otherwise. NULL: the engine
+	 * has no roles, its writers are one principal (SQLite). */
+	const char *session_role;
+	const char *role_acts_as;
+
 	/* ---- time: dbcare's own time columns (timestamptz on PostgreSQL,
 	 * ISO-8601 UTC text with milliseconds on SQLite) */
 	/* The value they store for "now": one moment for the whole call. */

@@ -117,6 +117,14 @@ extern const int dbc_book_ntables;
  * work). */
 #define DBC_BOOK_VERSION 18
 
+/* PostgreSQL: the role a session acts as, as text (SET ROLE's, else the
+ * session user). A SECURITY DEFINER function's CURRENT_USER is its owner;
+ * this is its caller's role (the JSON Schema registry's changed_by and
+ * owner, pg/dialect.c's session_role). */
+#define DBC_PG_SESSION_ROLE                                                                        \
+	"CASE WHEN pg_catalog.current_setting('role') = 'none' THEN"                                   \
+	" CAST(SESSION_USER AS text) ELSE pg_catalog.current_setting('role') END"
+
 /* The table of that name (without the prefix), NULL when none. */
 const dbc_book_table *dbc_book_table_named(const char *name);
 /* Why the catalogue is inconsistent (and *bad the table), NULL when it is

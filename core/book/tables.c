@@ -371,7 +371,12 @@ const dbc_book_table dbc_book_tables[] = {
             DBC_COL("uri", TEXT, .unique = "dbcare_json_schemas_uri"),
             DBC_COL("schema", TEXT, .flags = NN),
             DBC_COL("sha256", TEXT, .flags = NN),
-            DBC_COL("registered_at", TIME, .flags = NN))),
+            DBC_COL("registered_at", TIME, .flags = NN),
+            /* the role that registered the name (the session's, as
+             * changed_by): only it, its members and superusers replace or
+             * remove it, and a $ref reaches only the schemas its owner
+             * could use (docs/security.md). SQLite: no roles. */
+            DBC_COL("owner", TEXT, .flags = NN | PGO, .pg_default = DBC_PG_SESSION_ROLE))),
     DBC_BOOK_TABLE("json_schema_changes", .flags = DBC_BOOK_DUMPED | DBC_BOOK_MONITOR | DBC_BOOK_OPTIONAL,
         .comment = "dbcare: who changed the JSON Schema registry, when",
         .sqlite_part = "json", .pg_since = "0.3.9", .book_since = 15,
@@ -383,10 +388,7 @@ const dbc_book_table dbc_book_tables[] = {
             /* the caller's role: dbjson_register and dbjson_unregister are
              * SECURITY DEFINER, where CURRENT_USER is their owner; the
              * session's role (SET ROLE's, else the session user) is not */
-            DBC_COL("changed_by", TEXT, .flags = NN | PGO,
-                    .pg_default = "CASE WHEN pg_catalog.current_setting('role') = 'none' THEN"
-                                  " CAST(SESSION_USER AS text) ELSE"
-                                  " pg_catalog.current_setting('role') END"),
+            DBC_COL("changed_by", TEXT, .flags = NN | PGO, .pg_default = DBC_PG_SESSION_ROLE),
             DBC_COL("changed_at", TIME, .flags = NN))),
 
     /* soft-delete tables (dbsoftdelete_enable) */

@@ -157,7 +157,8 @@ static bool check_string(js_run *r, const js_node *n, const js_val *inst, const 
 	}
 	const js_val *pat = kw[KW_PATTERN];
 	if (js_regex_of(pat)) {
-		int m = js_regex_search(r->ctx, pat->re, inst->u.s, inst->n);
+		js_path where = {.up = sp, .key = "pattern", .klen = JS_PATH_CSTR};
+		int m = js_regex_search(r->ctx, pat->re, inst->u.s, inst->n, &r->regex_steps, &where);
 		if (m < 0)
 			return false;
 		if (m == 0)

@@ -196,11 +196,13 @@ int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *c, const char *arg, const dbc_j
 	}
 	const char *text = arg;
 	if (named) {
-		char *uri;
-		if (dbc_js_registry_text(ctx, arg, (char **)&text, &uri) != DBC_OK)
+		char *uri, *owner;
+		if (dbc_js_registry_text(ctx, arg, (char **)&text, &uri, &owner) != DBC_OK)
 			return DBC_ERROR;
 		o.base_uri = uri;
 		use.used = true;
+		use.root = arg;
+		use.owner = owner;
 	}
 	dbc_jschema *s;
 	if (dbc_jschema_compile(ctx, text, &o, &s) != DBC_OK)
@@ -228,10 +230,12 @@ int dbc_js_schema_get(dbc_ctx *ctx, dbc_js_cache *cache, const char *arg,
 		o.load_arg = &use;
 	}
 	if (dbc_js_is_name(arg)) {
-		char *uri;
-		if (dbc_js_registry_text(ctx, arg, (char **)&text, &uri) != DBC_OK)
+		char *uri, *owner;
+		if (dbc_js_registry_text(ctx, arg, (char **)&text, &uri, &owner) != DBC_OK)
 			return DBC_ERROR;
 		o.base_uri = uri;
+		use.root = arg;
+		use.owner = owner;
 	}
 	int rc = dbc_jschema_compile(ctx, text, &o, owned);
 	*out = *owned;

@@ -130,8 +130,13 @@ char *js_excerpt(dbc_ctx *ctx, const js_val *v, size_t max);
 /* ECMA-262 pattern compiled by PCRE2; NULL with *why (arena) when invalid. */
 js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **why);
 void js_regex_free(js_regex *re);
-/* 1 match, 0 no match, -1 error set in ctx (match limit reached). */
-int js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n);
+/* 1 match, 0 no match, -1 error set in ctx: the match limit reached, or
+ * the document's budget (*spent: the steps counted so far in the
+ * document, against DBC_JS_MAX_REGEX_STEPS; where: the pattern's schema
+ * location, for the message). */
+struct js_path;
+int js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n, uint64_t *spent,
+                    const struct js_path *where);
 
 /* ---------------------------------------------------------------- formats */
 
@@ -371,6 +376,9 @@ typedef struct js_run {
 	/* Evaluations so far, bounded by a budget that grows with the
 	 * document (js_validate.c: eval_budget), checked with interrupts. */
 	uint64_t steps, next_check, budget;
+	/* Steps counted of the document's regular expression matches
+	 * (js_regex_search), at most DBC_JS_MAX_REGEX_STEPS. */
+	uint64_t regex_steps;
 	const js_val *doc;
 } js_run;
 

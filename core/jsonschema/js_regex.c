@@ -5,9 +5,9 @@
  * code points, $ matches only at the very end, "." matches no line
  * terminator, [] matches nothing and [^] anything. Matching is bounded by PCRE2's
  * match and depth limits, so a pathological pattern ends in an error, never a
- * hang. Memory is PCRE2's own (malloc), owned by the compiled schema.
- * why (raw heap, the whole file): a compiled regex lives as long as its
- * schema, which outlives the call (js_compile.c); js_regex_free frees it.
+ * hang, and a document's matches together by DBC_JS_MAX_REGEX_STEPS. Memory is PCRE2's own
+ * (malloc), owned by the compiled schema. why (raw heap, the whole file): a compiled regex lives as
+ * long as its schema, which outlives the call (js_compile.c); js_regex_free frees it.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "jsonschema/js_private.h"
@@ -19,6 +19,11 @@
 /* Steps and backtracking depth one match may take. */
 #define JS_REGEX_MATCH_LIMIT 200000
 #define JS_REGEX_DEPTH_LIMIT 4000
+/* The first try's match limit: a match that ends within it is not counted
+ * against the document's budget. A longer one is tried again with a limit
+ * JS_REGEX_GROWTH times larger, until the per-match limit. */
+#define JS_REGEX_FREE_STEPS 1000
+#define JS_REGEX_GROWTH     8
 
 struct js_regex {
 	pcre2_code *code;
@@ -247,7 +252,6 @@ js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **w
 		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 		return NULL;
 	}
-	pcre2_set_match_limit(re->mctx, JS_REGEX_MATCH_LIMIT);
 	pcre2_set_depth_limit(re->mctx, JS_REGEX_DEPTH_LIMIT);
 	char *literal = NULL;
 	if (plain_text(re, pattern, n, &literal))
@@ -285,15 +289,73 @@ static int literal_search(const js_regex *re, const char *s, size_t n)
 	return 0;
 }
 
-int js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n)
+static int over_budget(dbc_ctx *ctx, const js_path *where)
+{
+	char *at = js_path_pointer(ctx, where);
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "the regular expressions of the schema took more than %d steps on one document "
+	          "(the pattern at #%s was running)",
+	          DBC_JS_MAX_REGEX_STEPS, at ? at : "");
+	dbc_error_hint(ctx,
+	               "Simplify the pattern (nested quantifiers such as (a+)+ backtrack), "
+	               "or split the document: its matches longer than %d steps share one "
+	               "budget (each match alone may take %d).",
+	               JS_REGEX_FREE_STEPS, JS_REGEX_MATCH_LIMIT);
+	return -1;
+}
+
+/* One match, tried with a limit that grows until the match ends, the
+ * per-match limit or the document's budget is reached (PCRE2 reports no
+ * count of the steps a match took, only that it hit its limit). A try that
+ * hits its limit spent exactly that many steps, and the try that ends
+ * needed more than the limit before it: *spent counts both, never more
+ * than ran, and at least about 1/JS_REGEX_GROWTH of what ran beyond the
+ * free first try. */
+static int match_counted(js_regex *re, const char *s, size_t n, uint64_t *spent, bool *budget_out)
+{
+	uint64_t limit = JS_REGEX_FREE_STEPS, before = 0;
+	*budget_out = false;
+	for (;;) {
+		uint64_t left = DBC_JS_MAX_REGEX_STEPS > *spent ? DBC_JS_MAX_REGEX_STEPS - *spent : 0;
+		bool capped = before > 0 && limit > left; /* the first try is free */
+		uint64_t run = capped ? left : limit;
+		if (run == 0) {
+			*budget_out = true;
+			return PCRE2_ERROR_MATCHLIMIT;
+		}
+		pcre2_set_match_limit(re->mctx, (uint32_t)run);
+		int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, re->match, re->mctx);
+		if (rc != PCRE2_ERROR_MATCHLIMIT) {
+			*spent += before; /* it needed more than the last limit it hit */
+			return rc;
+		}
+		if (before > 0)
+			*spent += run; /* a counted try spent its whole limit */
+		if (capped) {
+			*budget_out = true;
+			return rc;
+		}
+		if (limit >= JS_REGEX_MATCH_LIMIT)
+			return rc;
+		before = limit;
+		limit = limit * JS_REGEX_GROWTH < JS_REGEX_MATCH_LIMIT ? limit * JS_REGEX_GROWTH
+		                                                       : JS_REGEX_MATCH_LIMIT;
+	}
+}
+
+int js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n, uint64_t *spent,
+                    const struct js_path *where)
 {
 	if (re->literal)
 		return literal_search(re, s, n);
-	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, re->match, re->mctx);
+	bool budget;
+	int rc = match_counted(re, s, n, spent, &budget);
 	if (rc >= 0)
 		return 1;
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
+	if (budget)
+		return over_budget(ctx, where);
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
 	    rc == PCRE2_ERROR_HEAPLIMIT) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,

@@ -6,12 +6,20 @@
  * never through the network.
  *
  * Tables (bookkeeping): json_schemas (name, uri, schema, sha256,
- * registered_at) and json_schema_changes (id, name, old_sha256,
+ * registered_at and on PostgreSQL owner) and json_schema_changes (id, name, old_sha256,
  * new_sha256, changed_at and on PostgreSQL changed_by), one row per registration that
  * changed something and per removal. The registry's generation is a
  * fingerprint of json_schemas' rows: a compiled schema that read the
  * registry is kept only while the generation it was compiled at is
  * current, however the rows came to change.
+ *
+ * Owners (an engine with roles: dialect->role_acts_as): a name belongs to
+ * the role that registered it. Only a role that may act as the owner (the
+ * owner, a member of it, a superuser) replaces or removes it, and a
+ * registered schema's $refs reach only schemas its owner may act as the
+ * owner of: every document a compile loads, directly or through another,
+ * is checked against the root's owner. Schema text given in a call has no
+ * owner and reaches every registered schema, as a name does.
  */
 #include "jsonschema/js_private.h"
 
@@ -150,7 +158,7 @@ int dbc_js_registry_generation(dbc_ctx *ctx, int64_t *gen)
 }
 
 typedef struct found_schema {
-	char *text, *uri, *sha256;
+	char *text, *uri, *sha256, *owner; /* owner: NULL on an engine without roles */
 	bool found;
 } found_schema;
 
@@ -163,7 +171,62 @@ static int take_schema(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	f->text = c[0].type == DBC_TEXT ? dbc_strdup(ctx, c[0].s) : NULL;
 	f->uri = c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
 	f->sha256 = c[2].type == DBC_TEXT ? dbc_strdup(ctx, c[2].s) : NULL;
+	f->owner = ncol > 3 && c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL;
 	return f->text ? DBC_OK : DBC_ERROR;
+}
+
+/* The owner column of a read, where the engine has roles. */
+static const char *owner_column(const dbc_ctx *ctx)
+{
+	return ctx->host->dialect->role_acts_as ? ", owner" : "";
+}
+
+static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	char **out = arg;
+	if (!*out && ncol > 0 && c[0].type == DBC_TEXT && !(*out = dbc_strdup(ctx, c[0].s)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* Whether role may act as owner: the same role, a member of it or a
+ * superuser (dialect->role_acts_as). */
+static int acts_as(dbc_ctx *ctx, const char *role, const char *owner, bool *ok)
+{
+	char *yes = NULL;
+	*ok = strcmp(role, owner) == 0;
+	if (*ok)
+		return DBC_OK;
+	dbc_value p[2] = {dbc_text(role), dbc_text(owner)};
+	if (ctx->host->query(ctx, ctx->host->dialect->role_acts_as, 2, p, take_text, &yes) != DBC_OK)
+		return DBC_ERROR;
+	*ok = yes && strcmp(yes, "t") == 0;
+	return DBC_OK;
+}
+
+/* Refuses a change of schema name (verb: "replace", "remove") by a
+ * session whose role may not act as its owner. */
+static int check_owner(dbc_ctx *ctx, const char *name, const char *owner, const char *verb)
+{
+	char *role = NULL;
+	bool ok;
+	if (!ctx->host->dialect->role_acts_as || !owner)
+		return DBC_OK; /* no roles: the file's writers are one principal */
+	if (ctx->host->query(ctx, ctx->host->dialect->session_role, 0, NULL, take_text, &role) !=
+	        DBC_OK ||
+	    !role || acts_as(ctx, role, owner, &ok) != DBC_OK)
+		return ctx->failed ? DBC_ERROR : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no session role");
+	if (ok)
+		return DBC_OK;
+	dbc_error(ctx, "42501",
+	          "role %s may not %s schema %s: it belongs to role %s (only that role, its members "
+	          "and superusers may)",
+	          dbc_excerpt(ctx, role, DBC_EXCERPT), verb, dbc_excerpt(ctx, name, DBC_EXCERPT),
+	          dbc_excerpt(ctx, owner, DBC_EXCERPT));
+	dbc_error_hint(ctx, "register your schema under another name, or ask %s to GRANT %s TO %s",
+	               dbc_excerpt(ctx, owner, DBC_EXCERPT), dbc_excerpt(ctx, owner, DBC_EXCERPT),
+	               dbc_excerpt(ctx, role, DBC_EXCERPT));
+	return DBC_ERROR;
 }
 
 /* A row whose text is not the text its SHA-256 names was written around
@@ -196,11 +259,11 @@ static int find_schema(dbc_ctx *ctx, const char *key, bool name_first, found_sch
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	size_t n = strlen(key);
 	char *uri = dbc_strndup(ctx, key, n && key[n - 1] == '#' ? n - 1 : n);
-	char *sql =
-	    dbc_printf(ctx,
-	               "SELECT schema, uri, sha256 FROM %sjson_schemas WHERE uri = $1 OR name = $2"
-	               " ORDER BY CASE WHEN %s THEN 0 ELSE 1 END LIMIT 1",
-	               ctx->host->book_prefix, name_first ? "name = $2" : "uri = $1");
+	char *sql = dbc_printf(
+	    ctx,
+	    "SELECT schema, uri, sha256%s FROM %sjson_schemas WHERE uri = $1 OR name = $2"
+	    " ORDER BY CASE WHEN %s THEN 0 ELSE 1 END LIMIT 1",
+	    owner_column(ctx), ctx->host->book_prefix, name_first ? "name = $2" : "uri = $1");
 	if (!uri || !sql)
 		return DBC_ERROR;
 	dbc_value p[2] = {dbc_text(uri), dbc_text(key)};
@@ -217,23 +280,46 @@ static int find_registered(dbc_ctx *ctx, const char *name, found_schema *f)
 	memset(f, 0, sizeof(*f));
 	if (registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
-	char *sql = dbc_printf(ctx, "SELECT schema, uri, sha256 FROM %sjson_schemas WHERE name = $1",
-	                       ctx->host->book_prefix);
+	char *sql = dbc_printf(ctx, "SELECT schema, uri, sha256%s FROM %sjson_schemas WHERE name = $1",
+	                       owner_column(ctx), ctx->host->book_prefix);
 	dbc_value p = dbc_text(name);
 	return sql ? ctx->host->query(ctx, sql, 1, &p, take_schema, f) : DBC_ERROR;
+}
+
+/* A $ref of use's root (a registered schema) reaching f: refused unless
+ * the root's owner may act as f's owner. */
+static int check_reach(const dbc_js_registry_use *use, const char *uri, const found_schema *f)
+{
+	dbc_ctx *ctx = use->ctx;
+	bool ok;
+	if (!ctx->host->dialect->role_acts_as || !use->owner || !f->owner)
+		return DBC_OK;
+	if (acts_as(ctx, use->owner, f->owner, &ok) != DBC_OK || ok)
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	dbc_error(ctx, "42501",
+	          "schema %s (owner %s) may not $ref %s: the schema registered there belongs to role "
+	          "%s, and a registered schema reaches only the schemas its owner may use",
+	          dbc_excerpt(ctx, use->root, DBC_EXCERPT), dbc_excerpt(ctx, use->owner, DBC_EXCERPT),
+	          dbc_excerpt(ctx, uri, DBC_EXCERPT), dbc_excerpt(ctx, f->owner, DBC_EXCERPT));
+	dbc_error_hint(ctx, "%s registers the referenced schema itself, or %s grants its role to %s",
+	               dbc_excerpt(ctx, use->owner, DBC_EXCERPT),
+	               dbc_excerpt(ctx, f->owner, DBC_EXCERPT),
+	               dbc_excerpt(ctx, use->owner, DBC_EXCERPT));
+	return DBC_ERROR;
 }
 
 char *dbc_js_registry_load(void *arg, const char *uri)
 {
 	dbc_js_registry_use *use = arg;
 	found_schema f;
-	if (find_schema(use->ctx, uri, false, &f) != DBC_OK || !f.found)
+	if (find_schema(use->ctx, uri, false, &f) != DBC_OK || !f.found ||
+	    check_reach(use, uri, &f) != DBC_OK)
 		return NULL;
 	use->used = true;
 	return strdup(f.text); /* why: load_remote hands malloc'd text (jsonschema.h) */
 }
 
-int dbc_js_registry_text(dbc_ctx *ctx, const char *name, char **text, char **uri)
+int dbc_js_registry_text(dbc_ctx *ctx, const char *name, char **text, char **uri, char **owner)
 {
 	found_schema f;
 	if (find_schema(ctx, name, true, &f) != DBC_OK)
@@ -245,6 +331,8 @@ int dbc_js_registry_text(dbc_ctx *ctx, const char *name, char **text, char **uri
 		                 dbc_excerpt(ctx, name, DBC_EXCERPT));
 	*text = f.text;
 	*uri = f.uri;
+	if (owner)
+		*owner = f.owner;
 	return DBC_OK;
 }
 
@@ -313,7 +401,7 @@ static int check_size(dbc_ctx *ctx, const char *name, const char *text)
 
 typedef struct registration {
 	const char *name, *schema, *uri, *sha256;
-	char *old_sha256;
+	char *old_sha256, *owner;
 	bool existed;
 } registration;
 
@@ -322,6 +410,7 @@ static int take_sha(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	registration *r = arg;
 	r->existed = true;
 	r->old_sha256 = ncol > 0 && c[0].type == DBC_TEXT ? dbc_strdup(ctx, c[0].s) : NULL;
+	r->owner = ncol > 1 && c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
 	return DBC_OK;
 }
 
@@ -336,14 +425,6 @@ static int record_change(dbc_ctx *ctx, const char *name, const char *old_sha, co
 	dbc_value p[3] = {dbc_text(name), old_sha ? dbc_text(old_sha) : dbc_null(),
 	                  new_sha ? dbc_text(new_sha) : dbc_null()};
 	return ctx->host->query(ctx, sql, 3, p, NULL, NULL);
-}
-
-static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	char **out = arg;
-	if (!*out && ncol > 0 && c[0].type == DBC_TEXT && !(*out = dbc_strdup(ctx, c[0].s)))
-		return DBC_ERROR;
-	return DBC_OK;
 }
 
 /* A URI names one schema: an error naming the schema that holds r's URI
@@ -372,9 +453,15 @@ static int write_registration(dbc_ctx *ctx, void *arg)
 {
 	registration *r = arg;
 	const char *p = ctx->host->book_prefix;
-	char *find = dbc_printf(ctx, "SELECT sha256 FROM %sjson_schemas WHERE name = $1", p);
+	/* FOR UPDATE where it locks: the owner checked is the owner replaced */
+	char *find =
+	    dbc_printf(ctx, "SELECT sha256%s FROM %sjson_schemas WHERE name = $1%s", owner_column(ctx),
+	               p, ctx->host->dialect->role_acts_as ? " FOR UPDATE" : "");
 	dbc_value key = dbc_text(r->name);
 	if (!find || ctx->host->query(ctx, find, 1, &key, take_sha, r) != DBC_OK)
+		return DBC_ERROR;
+	/* a replacement keeps the owner (the row's), whoever writes it */
+	if (r->existed && check_owner(ctx, r->name, r->owner, "replace") != DBC_OK)
 		return DBC_ERROR;
 	if (r->existed && r->old_sha256 && strcmp(r->old_sha256, r->sha256) == 0)
 		return DBC_OK; /* the same schema again: nothing changes */
@@ -594,6 +681,8 @@ int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed)
 	found_schema f;
 	if (find_registered(ctx, name, &f) != DBC_OK || !f.found)
 		return ctx->failed ? DBC_ERROR : DBC_OK; /* nothing registered: nothing to refuse */
+	if (check_owner(ctx, name, f.owner, "remove") != DBC_OK)
+		return DBC_ERROR;
 	if (constraints_settled(ctx) != DBC_OK || schema_users(ctx, name, true, &users, &n) != DBC_OK)
 		return DBC_ERROR;
 	if (n > 0 && users[0].computed)

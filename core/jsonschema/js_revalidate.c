@@ -45,7 +45,7 @@ int dbc_js_revalidate(dbc_ctx *ctx, const char *name, dbc_rows *out)
 	char *text, *uri;
 	dbc_rows_init(out, ctx, 4);
 	/* an unknown name is an error, not "no rows" */
-	if (dbc_js_registry_text(ctx, name, &text, &uri) != DBC_OK ||
+	if (dbc_js_registry_text(ctx, name, &text, &uri, NULL) != DBC_OK ||
 	    dbc_js_schema_users(ctx, name, &users, &n) != DBC_OK)
 		return DBC_ERROR;
 	dbc_schema_init(&s, ctx);

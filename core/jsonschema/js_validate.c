@@ -380,7 +380,8 @@ __attribute__((noinline)) static bool eval_object(js_run *r, const js_node *n, c
 		if (pp)
 			for (size_t k = 0; k < pp->n; k++) {
 				const js_member *pm = &pp->u.members[k];
-				int hit = js_regex_search(r->ctx, pm->re, m->key, m->klen);
+				js_path where = {.up = &pp_at, .key = pm->key, .klen = pm->klen};
+				int hit = js_regex_search(r->ctx, pm->re, m->key, m->klen, &r->regex_steps, &where);
 				if (hit < 0)
 					return false;
 				if (!hit || !is_schema(pm->val))

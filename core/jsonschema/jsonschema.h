@@ -30,6 +30,13 @@
  * (docs/json.md, Limits). */
 #define DBC_JS_MAX_SCHEMA_BYTES (1024 * 1024)
 #define DBC_JS_MAX_SCHEMA_NODES 50000
+/* Most steps PCRE2 may spend on the regular expressions ("pattern",
+ * "patternProperties") of one document's validation, beside the per-match
+ * limit (200,000, js_regex.c): 20,000 strings each near that limit took
+ * 4.6 s. A match that ends within 1,000 steps is not counted (its work
+ * grows with the document, as all the rest does); a longer one counts its
+ * steps (docs/json.md, Limits). */
+#define DBC_JS_MAX_REGEX_STEPS 10000000
 /* Most errors dbjson_errors reports for one document. */
 #define DBC_JS_MAX_ERRORS 1000
 
@@ -155,14 +162,18 @@ bool dbc_js_is_name(const char *arg);
 /* The registry's generation: a fingerprint of the schemas it holds (never
  * 0), 0 when it has no tables. */
 int dbc_js_registry_generation(dbc_ctx *ctx, int64_t *gen);
-/* The schema text registered under name (or under it as a URI), and the
- * URI it is known by (NULL when none); an error naming it when none is. */
-int dbc_js_registry_text(dbc_ctx *ctx, const char *name, char **text, char **uri);
+/* The schema text registered under name (or under it as a URI), the URI
+ * it is known by (NULL when none) and, when owner is not NULL, its owner
+ * (NULL on an engine without roles); an error naming it when none is. */
+int dbc_js_registry_text(dbc_ctx *ctx, const char *name, char **text, char **uri, char **owner);
 /* load_remote over the registry: arg is a dbc_js_registry_use, whose used
- * is set when a reference was found there. */
+ * is set when a reference was found there. root and owner: the registered
+ * schema compiled and its owner, whose $refs reach only schemas that owner
+ * may use (NULL: schema text of a call, which reaches every one). */
 typedef struct dbc_js_registry_use {
 	dbc_ctx *ctx;
 	bool used;
+	const char *root, *owner;
 } dbc_js_registry_use;
 char *dbc_js_registry_load(void *arg, const char *uri);
 /* dbjson_register: stores (or replaces) schema under name, known by uri

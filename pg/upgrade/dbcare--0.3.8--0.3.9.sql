@@ -29,6 +29,8 @@ GRANT EXECUTE ON FUNCTION dbhealth_metrics(text, text, text) TO pg_monitor;
 -- The bookkeeping tables and columns 0.3.9 added (dbcare.backup_drills,
 -- dbcare.audit_written): generated at build time from the bookkeeping
 -- catalogue (core/book/tables.c, .pg_since) in place of the next line.
+-- (dbcare.json_schemas is new here with its owner column, the role a
+-- registered name belongs to: no row predates it, none needs an owner.)
 -- dbcare:book-stanza
 
 -- dbbackup_drill: restore drills (docs/backups.md)

@@ -102,6 +102,7 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 < backups|recorded_by|text|not null           # who recorded a backup (DEFAULT CURRENT_USER)
 < migrations_history|applied_by|text|not null # DEFAULT CURRENT_USER; SQLite has no user to name
 < json_schema_changes|changed_by|text|not null # who changed the JSON Schema registry (DEFAULT CURRENT_USER)
+< json_schemas|owner|text|not null # the role a registered name belongs to (no roles on SQLite: its writers are one principal)
 > migrations_history|applied_by|text|null     # (the column exists for one history layout, NULL)
 < audit_log|db_user|text|not null             # session_user of the change
 > audit_log|db_user|text|null                 # SQLite has no user: always NULL

@@ -163,6 +163,19 @@ upgrade_from dbcare--0.3.6.sql 0.3.6 audited
 upgrade_from dbcare--0.3.7.sql 0.3.7 audited
 upgrade_from dbcare--0.3.8.sql 0.3.8 audited
 
+# The JSON Schema registry's owners on a database upgraded from 0.3.8: a
+# name belongs to the role that registered it, another grantee's
+# replacement is refused (docs/security.md).
+for r in up_json_a up_json_b; do
+  q -c "DROP ROLE IF EXISTS $r" 2>/dev/null || true
+  q -c "CREATE ROLE $r LOGIN" -c "GRANT EXECUTE ON FUNCTION dbjson_register(text, text, text) TO $r" > /dev/null
+done
+"$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U up_json_a -d "$db" -c "SELECT dbjson_register('up', '{}') IS NOT NULL" > /dev/null
+[ "$(q -c "SELECT owner FROM dbcare.json_schemas WHERE name = 'up'")" = up_json_a ] || fail "upgraded from 0.3.8: the registrant is not the owner"
+out=$("$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U up_json_b -d "$db" -c "SELECT dbjson_register('up', '{\"type\": \"string\"}')" 2>&1) &&
+  fail "upgraded from 0.3.8: another role replaced a registered schema"
+grep -q "dbcare: role up_json_b may not replace schema up: it belongs to role up_json_a" <<<"$out" || fail "upgraded from 0.3.8: $out"
+
 # A role that applied migrations under 0.3.7 (INSERT on the history) may
 # write the rename log 0.3.8 adds, so its migrations' renames are followed.
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
