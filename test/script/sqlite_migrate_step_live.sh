@@ -157,4 +157,18 @@ fails_with "SELECT dbmigrate_repair();" "cannot repair: migration 4 (idx5) is ru
 cat "$work/p2.sql" >&3; exec 3>&-
 wait "$sp" || fail "the rollback script failed: $(cat "$work/shell.out")"
 [ "$(q "SELECT state FROM dbmigrate_status() WHERE version = '4';")" = pending ] || fail "not rolled back"
+
+# a mark file another user owns marks nothing: a step refuses to run on it
+# (its owner could hold its write lock), naming the file and the remedy
+run 0 migrate --db "sqlite:$db" --dir "$work/m" --commit-each
+printf -- '-- dbcare:no-transaction\nCREATE INDEX a_v6 ON a (v, id);\n' > "$work/m/V5__idx6.sql"
+touch "$db-dbcare-step"; chown nobody "$db-dbcare-step"
+run 1 migrate --db "sqlite:$db" --dir "$work/m" --commit-each
+has "cannot mark migration step" err
+has "$db-dbcare-step: it is not a regular file of the database's owner" err
+has "Remove the file" err
+[ "$(q "SELECT count(*) FROM sqlite_schema WHERE name = 'a_v6';")" = 0 ] || fail "the step ran"
+rm -f "$db-dbcare-step"
+run 0 migrate --db "sqlite:$db" --dir "$work/m" --commit-each
+[ "$(q "SELECT count(*) FROM sqlite_schema WHERE name = 'a_v6';")" = 1 ] || fail "not applied after"
 echo ok
