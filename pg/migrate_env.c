@@ -75,12 +75,16 @@ static int pg_migration_run_elsewhere(dbc_ctx *ctx, bool *running)
 
 /* ------------------------------------------------------------ step marks */
 
-/* A step's mark is a session-level advisory lock of two int4 keys
- * (objsubid 2 in pg_locks): "dbst" and the low 32 bits of the history
- * event's id, apart from the migration lock (one bigint key) and the audit
- * worker's ("dbca", 1). A session lock outlives the statement that took it
- * and ends with the session (a killed client, a crashed backend), so
- * another session reads in pg_locks whether the step is alive.
+/* A step's mark is a session-level lock of the user lock method whose tag
+ * is of type LOCKTAG_USERLOCK ("userlock" in pg_locks; database, "dbst",
+ * the low 32 bits of the history event's id, 2). No SQL function takes a
+ * lock of that type (pg_advisory_lock's tags are LOCKTAG_ADVISORY), so only
+ * this code, in the session that recorded the step's started event, can
+ * hold it: a role that takes any advisory key cannot make a step that died
+ * read as running (issue 64). A session lock outlives the statement that
+ * took it, survives an abort (user lock method) and ends with the session
+ * (a killed client, a crashed backend), so another session reads in
+ * pg_locks whether the step is alive.
  *
  * Invariant: this session holds at most one mark (step_held). It is let go
  * at the commit after step_unmark (the step's completion is visible then),
@@ -98,6 +102,7 @@ static bool step_callback_registered = false;
 static void step_tag(LOCKTAG *tag, int64 id)
 {
 	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, STEP_MARK_KEY1, (uint32)id, 2);
+	tag->locktag_type = LOCKTAG_USERLOCK; /* same lock method, no SQL access */
 }
 
 static void step_release(void)
@@ -156,7 +161,7 @@ static int pg_step_live(dbc_ctx *ctx, int64_t id, bool *live)
 	*live = false;
 	return ctx->host->query(
 	    ctx,
-	    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory' "
+	    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'userlock' "
 	    "AND l.granted AND l.pid <> pg_catalog.pg_backend_pid() AND l.objsubid = 2 "
 	    "AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d "
 	    "WHERE d.datname = pg_catalog.current_database()) "

@@ -31,8 +31,11 @@
  * sent or not: it holds no request; waiting_since), so a client sending
  * its head at once (a probe sharing its address with everyone local) is
  * never locked out by slow ones; when
- * every one of them is in a request, PROBE_RESERVE more are admitted and
- * serve only /livez and /readyz. A connection must send each request head,
+ * every one of them is in a request (or FRESH_MS young), PROBE_RESERVE more
+ * are admitted and serve only /livez and /readyz; above those, a new one
+ * cuts the address's connection whose made answer has waited longest for
+ * its client (oldest_sending), so clients that never read keep no probe
+ * out. A connection must send each request head,
  * and the body it announces, within HEAD_DEADLINE_S of connecting or of its
  * last response (a slow or idle one is cut then; one whose body is still
  * arriving may be evicted as one without a head). CONNECTIONS_MAX holds
@@ -51,6 +54,10 @@
 #define HEAD_DEADLINE_S 5.0
 #define WAITING_MAX     128
 #define SEND_DEADLINE_S 20.0
+/* A connection without a head younger than this is cut for a new one only
+ * when neither the reserve nor a stuck answer gives a place: a probe is
+ * such a one between its connect and its head (ms). */
+#define FRESH_MS 500.0
 /* MHD's own limit: above ours, so that admit decides, with room for the
  * connections cut but not closed yet */
 #define CONNECTION_SLOTS (CONNECTIONS_MAX + PROBE_RESERVE + PER_ADDRESS)
@@ -213,9 +220,38 @@ static watched *oldest_without_head(serve_http *h, const struct sockaddr *addr)
 	return oldest;
 }
 
+/* The address's (addr NULL: any address's) connection whose answer has
+ * been queued longest (sending_ms), or NULL (h->mu held). Its answer is
+ * made: it waits on nothing but a client that has not taken it. */
+static watched *oldest_sending(serve_http *h, const struct sockaddr *addr)
+{
+	watched *oldest = NULL;
+	for (watched *w = h->conns; w; w = w->next)
+		if ((!addr || same_host(&w->peer, addr)) && !w->cut && w->sending &&
+		    (!oldest || w->sending_ms < oldest->sending_ms))
+			oldest = w;
+	return oldest;
+}
+
+/* Cuts w for a new connection (h->mu held): its thread ends, MHD closes
+ * it; true when there was one. */
+static bool cut_for_new(watched *w)
+{
+	if (!w)
+		return false;
+	shutdown(w->fd, SHUT_RDWR);
+	w->cut = true;
+	return true;
+}
+
 /* The accept policy (see PER_ADDRESS): below the limit, admitted; at it,
  * the oldest connection without a head is cut for the new one, else the
- * probes' reserve admits it, else it is refused. */
+ * probes' reserve admits it, else the connection whose answer has waited
+ * longest for its client is cut for it. A connection without a head that
+ * is FRESH_MS young is cut last: clients that never read their answers
+ * (an 18 MB /metrics each) hold the limit and, coming back, the reserve,
+ * and each new one cut the probe that had connected and not yet sent its
+ * head (issue 64). */
 static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t len)
 {
 	serve_http *h = cls;
@@ -225,24 +261,17 @@ static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t l
 	bool yes = open < PER_ADDRESS;
 	if (!yes) {
 		watched *idle = oldest_without_head(h, addr);
-		if (idle) {
-			shutdown(idle->fd, SHUT_RDWR); /* its thread ends, MHD closes it */
-			idle->cut = true;
-		}
-		yes = idle || open < PER_ADDRESS + PROBE_RESERVE;
+		bool fresh = idle && dbc_monotonic_ms() - waiting_since(idle) < FRESH_MS;
+		yes = (!fresh && cut_for_new(idle)) || open < PER_ADDRESS + PROBE_RESERVE ||
+		      cut_for_new(oldest_sending(h, addr)) || cut_for_new(idle);
 	}
 	/* the same in all, for clients of many addresses (an IPv6 network has
 	 * more than CONNECTIONS_MAX): the oldest connection of any address
 	 * without a head is cut, else the probes' reserve admits it */
 	int total = yes ? open_total(h) : 0;
-	if (total >= CONNECTIONS_MAX) {
-		watched *idle = oldest_without_head(h, NULL);
-		if (idle) {
-			shutdown(idle->fd, SHUT_RDWR);
-			idle->cut = true;
-		}
-		yes = idle || total < CONNECTIONS_MAX + PROBE_RESERVE;
-	}
+	if (total >= CONNECTIONS_MAX)
+		yes = cut_for_new(oldest_without_head(h, NULL)) ||
+		      total < CONNECTIONS_MAX + PROBE_RESERVE || cut_for_new(oldest_sending(h, NULL));
 	pthread_mutex_unlock(&h->mu);
 	return yes ? MHD_YES : MHD_NO;
 }

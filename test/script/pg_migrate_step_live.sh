@@ -11,6 +11,10 @@
 # a record that did not finish, which repair removes. Before the fix the
 # running step was "did not finish in an earlier dbmigrate_script run" and
 # repair removed its record, so a third run ran the migration beside it.
+# A plain LOGIN role that holds the advisory keys of the old mark ("dbst",
+# the event's id) cannot make the dead step read as running (issue 64):
+# before the fix apply and repair refused and health said warning for as
+# long as that role held them.
 set -eu
 db=dbcare_step_live
 . "$(dirname "$0")/lib/pg.sh"
@@ -68,7 +72,7 @@ grep -qF '1 migration(s) applied' "$work/a.out" || fail "first run: $(cat "$work
 [ "$(q -c "SELECT state FROM dbmigrate_status() WHERE version = '2'")" = applied ] || fail "not applied"
 q -c "SELECT dbmigrate_assert('2')" >/dev/null || fail "assert after the step"
 # the session let its mark go
-[ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 1684173684")" = 0 ] ||
+[ "$(q -c "SELECT count(*) FROM pg_locks WHERE objsubid = 2 AND classid = 1684173684")" = 0 ] ||
   fail "a mark outlived its step"
 
 # a run whose backend is terminated inside the step: its record did not
@@ -81,7 +85,30 @@ wait_started
 q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
       WHERE datname = current_database() AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
 wait "$a" && fail "the terminated run succeeded"
+# the attacker: a role with LOGIN and no grant holds the step's old mark
+faker=dbc_step_faker
+q -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $faker" -c "CREATE ROLE $faker LOGIN" >/dev/null
+id=$(q -c "SELECT id FROM dbmigrate_history() WHERE NOT success")
+"$B/psql" -X -q -At -U "$faker" -d "$db" -c "SELECT pg_advisory_lock(1684173684, $id)" \
+  -c "SELECT pg_sleep(60)" > /dev/null 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 100); do
+  [ "$(q -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s USING (pid)
+             WHERE s.usename = '$faker' AND l.locktype = 'advisory' AND l.granted")" = 1 ] && break
+  sleep 0.05
+done
+[ "$(q -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s USING (pid)
+           WHERE s.usename = '$faker' AND l.locktype = 'advisory' AND l.granted")" = 1 ] ||
+  fail "the attacker's lock was never taken"
 fails_with "SELECT dbmigrate_apply()" "migration 3 (slow) did not finish in an earlier dbmigrate_script run"
 [ "$(q -c "SELECT problem FROM dbmigrate_validate()")" = failed ] || fail "validate after the kill"
+[ "$(q -c "SELECT dbhealth_report('quick')->>'status'")" = critical ] ||
+  fail "health of a dead step under a faked mark: $(q -c "SELECT dbhealth_report('quick')")"
 [ "$(q -c "SELECT dbmigrate_repair()")" = 1 ] || fail "repair of the dead step"
+q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '$faker'" >/dev/null
+for _ in $(seq 1 100); do
+  [ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE usename = '$faker'")" = 0 ] && break
+  sleep 0.05
+done
+q -c "DROP ROLE $faker" >/dev/null
 echo ok

@@ -12,6 +12,8 @@
 # a transaction is marked too. Before the fix the
 # running step was reported as "did not finish in an earlier run" and
 # repair removed its record, so a second run ran the migration again.
+# Another user who can read the mark file cannot make a dead step read as
+# running (issue 64).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/cli.sh"
@@ -100,6 +102,45 @@ printf -- '-- dbcare:no-transaction\nCREATE INDEX a_v ON a (v);\n' > "$work/m/V3
 q "SELECT dbmigrate_load('$work/m');" >/dev/null
 start_step 3
 kill -9 "$sp"; wait "$sp" 2>/dev/null || true; exec 3>&-
+# an attacker who can only read the mark file (another user, here nobody)
+# holds every lock it can take on it: an flock (no write access needed) and
+# a read lock; its write lock is refused. The dead step must not read as
+# running (issue 64: before the fix its flock did, and apply and repair
+# refused while it held it). Then the file is made writable by others, so
+# the attacker takes a write lock too: a mark file others can write marks
+# nothing.
+chmod 755 "$work"
+[ -f "$db-dbcare-step" ] || fail "the killed step left no mark file"
+# attack [WRITE]: nobody holds its locks on the mark file (pid in ap)
+attack() {
+  rm -f "$work/attack.out"
+  runuser -u nobody -- "$py" -c '
+import fcntl, sys, time
+f = open(sys.argv[1], "r+" if sys.argv[2] == "write" else "r")
+fcntl.flock(f, fcntl.LOCK_EX)
+fcntl.lockf(f, fcntl.LOCK_EX if sys.argv[2] == "write" else fcntl.LOCK_SH)
+print("locked", flush=True)
+time.sleep(60)' "$db-dbcare-step" "${1:-read}" > "$work/attack.out" 2>&1 &
+  ap=$!
+  for _ in $(seq 1 100); do
+    grep -qx locked "$work/attack.out" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  kill "$ap" 2>/dev/null; fail "the attacker took no lock: $(cat "$work/attack.out")"
+}
+stop_attack() { kill "$ap" 2>/dev/null || true; wait "$ap" 2>/dev/null || true; }
+attack
+trap 'stop_attack; rm -rf "$work"' EXIT
+fails_with "SELECT dbmigrate_apply();" "migration 3 (idx4) did not finish in an earlier dbmigrate_script run"
+[ "$(q "SELECT state FROM dbmigrate_status() WHERE version = '3';")" != running ] || fail "faked running"
+[ "$(q "SELECT json_extract(dbhealth_report('quick'), '\$.status');")" = critical ] ||
+  fail "health of a dead step under a faked mark: $(q "SELECT dbhealth_report('quick');")"
+stop_attack
+chmod 666 "$db-dbcare-step"
+attack write
+fails_with "SELECT dbmigrate_apply();" "migration 3 (idx4) did not finish in an earlier dbmigrate_script run"
+stop_attack
+chmod 644 "$db-dbcare-step"
 fails_with "SELECT dbmigrate_apply();" "migration 3 (idx4) did not finish in an earlier dbmigrate_script run"
 fails_with "SELECT dbmigrate_assert('3');" "HINT: Apply the pending migrations"
 [ "$(q "SELECT problem FROM dbmigrate_validate();")" = failed ] || fail "validate after the kill"
@@ -116,4 +157,18 @@ fails_with "SELECT dbmigrate_repair();" "cannot repair: migration 4 (idx5) is ru
 cat "$work/p2.sql" >&3; exec 3>&-
 wait "$sp" || fail "the rollback script failed: $(cat "$work/shell.out")"
 [ "$(q "SELECT state FROM dbmigrate_status() WHERE version = '4';")" = pending ] || fail "not rolled back"
+
+# a mark file another user owns marks nothing: a step refuses to run on it
+# (its owner could hold its write lock), naming the file and the remedy
+run 0 migrate --db "sqlite:$db" --dir "$work/m" --commit-each
+printf -- '-- dbcare:no-transaction\nCREATE INDEX a_v6 ON a (v, id);\n' > "$work/m/V5__idx6.sql"
+touch "$db-dbcare-step"; chown nobody "$db-dbcare-step"
+run 1 migrate --db "sqlite:$db" --dir "$work/m" --commit-each
+has "cannot mark migration step" err
+has "$db-dbcare-step: it is not a regular file of the database's owner" err
+has "Remove the file" err
+[ "$(q "SELECT count(*) FROM sqlite_schema WHERE name = 'a_v6';")" = 0 ] || fail "the step ran"
+rm -f "$db-dbcare-step"
+run 0 migrate --db "sqlite:$db" --dir "$work/m" --commit-each
+[ "$(q "SELECT count(*) FROM sqlite_schema WHERE name = 'a_v6';")" = 1 ] || fail "not applied after"
 echo ok

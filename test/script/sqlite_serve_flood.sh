@@ -92,7 +92,9 @@ sys.exit(0 if not bad and max(lat) < 1.0 and ready >= 2 and closed == 40 else 1)
 PY
 get "$base/livez"; want_code 200 "livez after the flood"
 
-# --- one address holds 64 open connections, no more; but clients making
+# --- one address holds 64 open connections, and the probes' reserve of 8
+# while the newest of them are under 500 ms old (one of those may be a
+# probe that has not sent its head yet), no more; but clients making
 # one request at a time (a Prometheus and its probes on one host) are
 # never refused, however fast they reconnect (a connection its client
 # closed counted until the server's thread noticed: 1 request in 50 reset)
@@ -135,7 +137,7 @@ for t in threads:
     t.join()
 print(f"one address: {100 - closed} of 100 idle connections kept; 50 one-at-a-time clients: "
       f"{ok[0]} answered, {len(errors)} failed {errors[:3]}")
-sys.exit(0 if closed == 36 and not errors and ok[0] > 0 else 1)
+sys.exit(0 if closed == 28 and not errors and ok[0] > 0 else 1)
 PY
 
 # --- a probe from the address of a hostile client: 64 slow connections
