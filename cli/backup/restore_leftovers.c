@@ -2,7 +2,9 @@
  * restore_leftovers.c — what a killed `dbcare restore` leaves: the
  * temporary file of its safety backup (<db>.before-restore-<time>Z.db
  * .tmp-XXXXXX, a plain copy of the live database beside it), which no
- * later backup of another name ever sweeps. Each restore holds a shared
+ * later backup of another name ever sweeps, and the image a point-in-time
+ * restore builds (<db>.pitr-XXXXXX, a plain copy of the whole restored
+ * database, with the -wal and -shm its check left). Each restore holds a shared
  * flock on the database's directory while it runs; the next one that gets
  * it exclusively (no restore of a database there is running) deletes
  * such files first: regular files of this user, named so, with one link
@@ -35,6 +37,23 @@ static bool safety_temp(const char *name, const char *base)
 	       dbc_scratch_temp_name(name);
 }
 
+/* Whether name is base + ".pitr-" and mkstemp's six letters or digits,
+ * with "-wal" or "-shm" or nothing after: a point-in-time restore's
+ * image (cli/backup/pitr_restore.c: build_image) or what opening it left. */
+static bool pitr_image(const char *name, const char *base)
+{
+	size_t nb = strlen(base), n = strlen(name);
+	static const char mid[] = ".pitr-";
+	size_t stem = nb + sizeof mid - 1 + 6;
+	if (n < stem || strncmp(name, base, nb) != 0 || strncmp(name + nb, mid, sizeof mid - 1) != 0)
+		return false;
+	for (size_t i = nb + sizeof mid - 1; i < stem; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return n == stem || strcmp(name + stem, "-wal") == 0 || strcmp(name + stem, "-shm") == 0;
+}
+
 static bool posix_locked(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -58,7 +77,7 @@ static int sweep(cli_opts *o, int dirfd, const char *base)
 	}
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
 		struct stat st;
-		if (!safety_temp(e->d_name, base) ||
+		if (!(safety_temp(e->d_name, base) || pitr_image(e->d_name, base)) ||
 		    fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
 		    st.st_nlink != 1 || st.st_uid != geteuid() || posix_locked(dirfd, e->d_name))
 			continue;
