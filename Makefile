@@ -215,7 +215,7 @@ $(BUILD)/cli/obj/%.o: cli/%.c Makefile META.json
 # routines), into the command, which captures, restores and reads the log
 # with it; so is the reader of the origin a plain backup file carries in
 # itself (sqlite/backup_origin.c: the command's restore compares it too).
-PITR_SHARED := sqlite/pitr_wal.c sqlite/pitr_log.c sqlite/pitr_segment.c sqlite/pitr_capture.c \
+PITR_SHARED := sqlite/pitr_wal.c sqlite/pitr_log.c sqlite/pitr_file.c sqlite/pitr_segment.c sqlite/pitr_capture.c \
                sqlite/pitr_next_base.c \
                sqlite/pitr_crc32c.c sqlite/pitr_end.c \
                sqlite/pitr_identity.c sqlite/backup_origin.c
@@ -346,7 +346,7 @@ FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) -Icore -It
 # linked into every target, with the point-in-time log's record reader (no
 # SQLite API in it: fuzz_pitr_log.c).
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC) $(DIALECT_SRC) \
-                  sqlite/pitr_log.c sqlite/pitr_crc32c.c sqlite/pitr_end.c)
+                  sqlite/pitr_log.c sqlite/pitr_file.c sqlite/pitr_crc32c.c sqlite/pitr_end.c)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -889,6 +889,11 @@ int pitr_capture_start(pitr_capture *c)
 {
 	c->held = -1;
 	c->wal_fd = c->seg_fd = c->progress_fd = c->lock_fd = -1;
+	char why[1024];
+	if (pitr_dir_trusted(c->dir, why, sizeof why) != 0) {
+		pitr_say(c, PITR_SAY_ERROR, "log: %s", why);
+		return -1;
+	}
 	int locked = lock_dir(c);
 	if (locked != 0)
 		return locked;

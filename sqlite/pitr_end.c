@@ -34,7 +34,7 @@ void pitr_end_begin(const char *dir, pitr_end *e)
 	char *path = NULL, line[96] = "";
 	if (asprintf(&path, "%s/log.progress", dir) < 0)
 		return;
-	FILE *f = fopen(path, "re");
+	FILE *f = pitr_file_fopen(path);
 	free(path);
 	if (!f)
 		return;
@@ -85,7 +85,7 @@ bool pitr_end_failure(const char *dir, int64_t *ms, char *why, size_t len)
 	char *path = NULL, line[1024] = "";
 	if (asprintf(&path, "%s/log.progress", dir) < 0)
 		return false;
-	FILE *f = fopen(path, "re");
+	FILE *f = pitr_file_fopen(path);
 	free(path);
 	if (!f)
 		return false;

@@ -70,7 +70,7 @@ static bool log_of_another_file(const char *dir, const char *db_file, char *othe
 	if (!db_file || !db_file[0] ||
 	    snprintf(path, sizeof path, "%s/log.identity", dir) >= (int)sizeof path)
 		return false;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = pitr_file_open(path, NULL);
 	ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
 	if (fd >= 0)
 		close(fd);
@@ -98,7 +98,7 @@ static bool capture_holds(const char *dir)
 	char path[4096];
 	if (snprintf(path, sizeof path, "%s/log.lock", dir) >= (int)sizeof path)
 		return false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = pitr_file_open(path, NULL);
 	if (fd < 0)
 		return false;
 	bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
@@ -132,7 +132,7 @@ static bool record_end(const char *seg, pitr_end_mark *m)
 	size_t n = strlen(seg);
 	if (n < 7 || snprintf(json, sizeof json, "%.*s.json", (int)(n - 7), seg) >= (int)sizeof json)
 		return false;
-	json_t *doc = json_load_file(json, 0, NULL);
+	json_t *doc = pitr_file_json(json, NULL);
 	json_t *epoch = json_object_get(doc, "epoch"), *seq = json_object_get(doc, "last_seq");
 	const char *last = json_string_value(json_object_get(doc, "last_commit"));
 	bool ok = json_is_integer(epoch) && json_is_integer(seq) && last &&
@@ -149,7 +149,7 @@ static bool record_end(const char *seg, pitr_end_mark *m)
  * one names into *pos: whether it has any (false too for a sealed one). */
 static bool segment_end(const char *path, pitr_end *e, wal_pos *pos)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = pitr_file_fopen(path);
 	unsigned char m[8];
 	pitr_rec r;
 	off_t off;

@@ -37,11 +37,11 @@ static char *identity_text(const pitr_capture *c)
 	return text;
 }
 
-/* The file's text (malloc'd, at most 8 KiB), never through a symlink;
- * NULL with errno (ENOENT: none yet). */
+/* The file's text (malloc'd, at most 8 KiB), opened as a log's files are
+ * (pitr_file_open); NULL with errno (ENOENT: none yet). */
 static char *read_small(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = pitr_file_open(path, NULL);
 	if (fd < 0)
 		return NULL;
 	char *buf = malloc(8193);

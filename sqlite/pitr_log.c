@@ -443,7 +443,7 @@ bool pitr_record_magic(const void *p)
 bool pitr_segment_first(const char *path, uint32_t *type, int64_t *time_ms)
 {
 	unsigned char h[8 + REC_HDR];
-	FILE *f = fopen(path, "re");
+	FILE *f = pitr_file_fopen(path);
 	bool found = f && fread(h, 1, sizeof h, f) == sizeof h && pitr_segment_magic(h) &&
 	             pitr_record_magic(h + 8);
 	if (f)

@@ -55,9 +55,12 @@
 #include "pitr_wal.h"
 
 #include "base/dbc.h"
+#include "base/sha256.h"
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define PITR_SEG_MAGIC    "DBCLOG03"
 #define PITR_SEG_MAGIC_V2 "DBCLOG02"
@@ -145,6 +148,32 @@ bool pitr_record_magic(const void *p);
  * (either format; its header only, nothing checked). false when it has no
  * whole header of one or is no plain segment (a sealed one). */
 bool pitr_segment_first(const char *path, uint32_t *type, int64_t *time_ms);
+
+/* The one way a file of a log is opened to be read (pitr_file.c): never
+ * through a symbolic link (ELOOP), never waiting on a FIFO, and only a
+ * regular file (anything else: ENODEV); its size into *size (NULL: not
+ * wanted). An fd, or -1 with errno. */
+int pitr_file_open(const char *path, off_t *size);
+/* The same as a stdio stream ("rb"). */
+FILE *pitr_file_fopen(const char *path);
+/* What a failed pitr_file_open's errno means, as words for an error. */
+const char *pitr_file_strerror(int err);
+/* The SHA-256 (hex) of the log's file at path, opened by pitr_file_open,
+ * each chunk also handed to each (NULL: none); read no further than limit
+ * bytes (its recorded size; -1: its size when opened): a larger file, or
+ * one that grows while it is read, fails with EFBIG. 0, or -1 (errno). */
+int pitr_file_sha256(const dbc_host *host, const char *path, off_t limit, dbc_file_chunk_fn each,
+                     void *arg, char hex[65]);
+
+/* A log's JSON file (a segment's record) read through pitr_file_open:
+ * NULL with errno (ENOENT: none) and, when err, why in err->text. */
+json_t *pitr_file_json(const char *path, json_error_t *err);
+
+/* Whether the log folder dir is one only this user (or root) owns and
+ * may write (dbc_others_can_replace: the rule of key files): another
+ * user's could lock the capture out and put any log there for a restore.
+ * 0, or -1 with why (a sentence naming the folder and the remedy). */
+int pitr_dir_trusted(const char *dir, char *why, size_t len);
 
 /* The segment files of dir, by sequence number, closed and open
  * ("DIR/log-<seq>.dbclog[.open]", malloc'd, NULL-terminated); NULL on

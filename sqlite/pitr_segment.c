@@ -263,7 +263,7 @@ int pitr_seg_close(pitr_capture *c)
 static FILE *open_segment(const pitr_capture *c, const char *path, char **scratch)
 {
 	*scratch = NULL;
-	return c->open_seg ? c->open_seg(c->seal_arg, path, scratch) : fopen(path, "rb");
+	return c->open_seg ? c->open_seg(c->seal_arg, path, scratch) : pitr_file_fopen(path);
 }
 
 static void release_segment(const pitr_capture *c, char *scratch)

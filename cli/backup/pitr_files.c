@@ -16,15 +16,19 @@
 FILE *pitr_segment_fopen(const char *path, char **scratch)
 {
 	*scratch = NULL;
-	if (pitr_segment_open(path) || !cli_is_sealed(path)) {
-		FILE *f = fopen(path, "rb");
+	/* vetted first (a link, a FIFO, a device): nothing else opens it before */
+	FILE *f = pitr_file_fopen(path);
+	if (!f) {
 		int err = errno;
 		/* an open segment gone: closed meanwhile (its caller looks again) */
-		if (!f && !(pitr_segment_open(path) && err == ENOENT))
-			cli_errorf("cannot read the log segment %s: %s", path, strerror(err));
+		if (!(pitr_segment_open(path) && err == ENOENT))
+			cli_errorf("cannot read the log segment %s: %s", path, pitr_file_strerror(err));
 		errno = err;
-		return f;
+		return NULL;
 	}
+	if (pitr_segment_open(path) || !cli_is_sealed(path))
+		return f;
+	fclose(f);
 	char *why = NULL;
 	*scratch = cli_unseal_to_temp(path, &why);
 	if (!*scratch) {
@@ -34,7 +38,7 @@ FILE *pitr_segment_fopen(const char *path, char **scratch)
 		errno = EINVAL;
 		return NULL;
 	}
-	FILE *f = fopen(*scratch, "rb");
+	f = fopen(*scratch, "rb");
 	if (!f) {
 		cli_scratch_release(*scratch);
 		*scratch = NULL;

@@ -125,11 +125,14 @@ int pitr_copy_base(const char *dir, const pitr_rec *b, int fd)
 	/* a plain base is copied to fd as its SHA-256 is taken (one read of
 	 * it; the copy is only used once sha matches); a sealed one is opened
 	 * to its plain bytes once its SHA-256 matches */
-	bool plain = !cli_is_sealed(path);
-	int in = plain ? -1 : open(path, O_RDONLY | O_CLOEXEC), rc = -1;
-	if ((!plain && in < 0) ||
-	    dbc_path_sha256_errno(cli_text_host(), path, 0, plain ? write_chunk : NULL, &fd, sha) != 0)
-		cli_errorf("cannot read the base %s: %s", path, strerror(errno));
+	/* the base is vetted (pitr_file_open) before anything else opens it;
+	 * a plain one is read no further than the pages its record names */
+	int in = pitr_file_open(path, NULL), rc = -1;
+	bool plain = in >= 0 && !cli_is_sealed(path);
+	off_t size = plain ? (off_t)b->db_pages * b->page_size : -1;
+	if (in < 0 ||
+	    pitr_file_sha256(cli_text_host(), path, size, plain ? write_chunk : NULL, &fd, sha) != 0)
+		cli_errorf("cannot read the base %s: %s", path, pitr_file_strerror(errno));
 	else if (strcmp(sha, b->base_sha) != 0)
 		cli_errorf("the base %s is not the file the log names (SHA-256 %s, the log: %s)", path, sha,
 		           b->base_sha);

@@ -29,14 +29,15 @@ int pitr_owner_load(const char *dir, pitr_owner *o)
 	memset(o, 0, sizeof *o);
 	char path[PATH_MAX], text[8193];
 	snprintf(path, sizeof path, "%s/log.identity", dir);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = pitr_file_open(path, NULL);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+	int err = errno;
 	if (fd >= 0)
 		close(fd);
 	if (n < 0) {
-		cli_errorf("cannot read %s: %s", path, strerror(errno));
+		cli_errorf("cannot read %s: %s", path, pitr_file_strerror(err));
 		return -1;
 	}
 	text[n] = '\0';

@@ -148,6 +148,11 @@ int cli_pitr_prune(cli_opts *o, const char *dir)
 		           "--keep-for SPAN (what restores any moment of the last SPAN, such as 7d)");
 		return CLI_USAGE;
 	}
+	char why[1024];
+	if (pitr_dir_trusted(dir, why, sizeof why) != 0) {
+		cli_errorf("%s", why);
+		return CLI_ERROR;
+	}
 	size_t n;
 	char **bases = base_files(dir, &n);
 	int count = 0, rc = 0;

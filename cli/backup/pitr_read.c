@@ -34,7 +34,7 @@ static int load_manifest(const char *seg, const char *json, json_t **doc)
 {
 	json_error_t err;
 	char *twin = NULL;
-	if (!(*doc = json_load_file(json, 0, &err)) && !exists(json)) {
+	if (!(*doc = pitr_file_json(json, &err)) && !exists(json)) {
 		if (asprintf(&twin, "%s.open", seg) < 0)
 			return -1;
 		bool closing = exists(twin);
@@ -42,7 +42,7 @@ static int load_manifest(const char *seg, const char *json, json_t **doc)
 		if (closing)
 			return 0;
 		/* the record is written before the twin goes: looked for again */
-		if (!(*doc = json_load_file(json, 0, &err)) && !exists(json)) {
+		if (!(*doc = pitr_file_json(json, &err)) && !exists(json)) {
 			cli_errorf("%s, the record of the closed log segment %s, is missing: the "
 			           "segment's SHA-256 cannot be checked (put the record back from where "
 			           "the log was copied from)",
@@ -50,7 +50,9 @@ static int load_manifest(const char *seg, const char *json, json_t **doc)
 			return -1;
 		}
 	}
-	if (!*doc)
+	if (!*doc && errno != EINVAL)
+		cli_errorf("cannot read %s, the record of the log segment %s: %s", json, seg, err.text);
+	else if (!*doc)
 		cli_errorf("the record %s of the log segment %s is not valid JSON: %s", json, seg,
 		           err.text);
 	return *doc ? 1 : -1;
@@ -101,10 +103,11 @@ static int check_manifest(pitr_owner *ow, const char *dir, const char *seg, bool
 		cli_errorf("%s is not the record of the log segment %s (it names %s)", json, seg,
 		           name ? name : "no segment");
 		rc = -1;
-	} else if (rc == 0 && hash &&
-	           (!want || strlen(want) != 64 ||
-	            dbc_path_sha256_errno(cli_text_host(), seg, 0, NULL, NULL, sha) != 0 ||
-	            strcmp(want, sha) != 0)) {
+	} else if (rc == 0 && hash && want && strlen(want) == 64 &&
+	           pitr_file_sha256(cli_text_host(), seg, -1, NULL, NULL, sha) != 0) {
+		cli_errorf("cannot read the log segment %s: %s", seg, pitr_file_strerror(errno));
+		rc = -1;
+	} else if (rc == 0 && hash && (!want || strlen(want) != 64 || strcmp(want, sha) != 0)) {
 		cli_errorf("the log segment %s is not the one its record describes (SHA-256)", seg);
 		rc = -1;
 	}
@@ -244,6 +247,11 @@ static int check_newest(reading *rd)
 static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool check, bool headers)
 {
 	pitr_log_use_host(cli_text_host());
+	char why[1024];
+	if (pitr_dir_trusted(dir, why, sizeof why) != 0) {
+		cli_errorf("%s", why);
+		return -1;
+	}
 	char **segs = pitr_segments(dir);
 	if (!segs) {
 		cli_errorf("cannot read the log directory %s: %s", dir, strerror(errno));

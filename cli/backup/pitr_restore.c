@@ -450,7 +450,9 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 	          "pragma_database_list WHERE name = 'main'",
 	          0, NULL, &r) != 0)
 		return CLI_ERROR;
-	int rc = CLI_ERROR;
+	/* held while the image beside the target exists: the restore that
+	 * next gets it alone sweeps what a killed one left (restore_leftovers.c) */
+	int rc = CLI_ERROR, guard = cli_restore_guard(o, cli_cell(&r, 0, 0));
 	char *image = NULL;
 	if (!cli_cell(&r, 0, 1) || strcmp(cli_cell(&r, 0, 1), "0") != 0)
 		cli_errorf("restore %s creates a new database: %s is not empty",
@@ -478,6 +480,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 		free(image);
 	}
 	pitr_stop_disarm();
+	cli_restore_unguard(guard);
 	pitr_rec_free(&p.base);
 	pitr_cover_free(&p.cover);
 	free(p.rows);

@@ -38,7 +38,7 @@ static bool capturing(const char *dir)
 	char *lock = NULL;
 	if (asprintf(&lock, "%s/log.lock", dir) < 0)
 		return false;
-	int fd = open(lock, O_RDONLY | O_CLOEXEC);
+	int fd = pitr_file_open(lock, NULL);
 	free(lock);
 	if (fd < 0)
 		return false;

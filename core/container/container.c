@@ -123,6 +123,11 @@ int dbc_container_key_hex(const char *hex, dbc_container_key *key, dbc_container
 	return 0;
 }
 
+bool dbc_others_can_replace(const struct stat *st)
+{
+	return (st->st_mode & (S_IWOTH | S_IWGRP)) || (st->st_uid != geteuid() && st->st_uid != 0);
+}
+
 int dbc_container_key_file(const char *path, dbc_container_key *key, dbc_container_err *err)
 {
 	key->set = false;
@@ -141,7 +146,7 @@ int dbc_container_key_file(const char *path, dbc_container_key *key, dbc_contain
 	/* one another user can replace (its mode, or being that user's) gives
 	 * that user the key of the next backups: only this process's user,
 	 * or root (a mounted secret), may own and write it */
-	if ((st.st_mode & (S_IWOTH | S_IWGRP)) || (st.st_uid != geteuid() && st.st_uid != 0)) {
+	if (dbc_others_can_replace(&st)) {
 		close(fd);
 		return fail(err,
 		            "the key file %s can be replaced by another user (chmod go-w it, and chown "

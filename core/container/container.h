@@ -87,6 +87,14 @@ typedef struct dbc_container_sums {
  * an interrupt). NULL: never. */
 typedef bool (*dbc_container_stop)(void *arg);
 
+/* The one rule for a file or folder whose contents decide what dbcare
+ * trusts (a key file, a point-in-time log's folder): only this process's
+ * user, or root (a mounted secret, a system folder), may own it, and
+ * neither its group nor other users may write it. True when st breaks it:
+ * another user can replace what is there. */
+struct stat;
+bool dbc_others_can_replace(const struct stat *st);
+
 /* A key from a file (32 raw bytes, or 64 hex digits and an optional
  * newline; a file others may read is refused) or from hex text. */
 int dbc_container_key_file(const char *path, dbc_container_key *key, dbc_container_err *err);
