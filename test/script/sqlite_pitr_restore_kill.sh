@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `dbcare restore --to-time` builds the restored database as an image
 # beside the target, NEW.db.pitr-XXXXXX (a plain copy of the whole restored
-# database, with the -wal and -shm its check leaves). Before, a restore
+# database, with the -wal and -shm its check leaves; for a new database,
+# beside its staging file NEW.db.restoring-XXXXXX). Before, a restore
 # killed with SIGKILL left them for ever (issue 64.7). Now every restore
 # holds the target directory's restore lock, and the next one that holds
 # it alone deletes what a killed one left (as for a plain restore's safety
@@ -23,7 +24,9 @@ for i in range(5):
 con.close()
 target = os.path.join(work, "NEW.db")
 def leftovers():
-    return sorted(glob.glob(target + ".pitr-*"))
+    # the image beside NEW, or inside the staging file a restore into a
+    # new database builds beside it (NEW.db.restoring-XXXXXX, its sides)
+    return sorted(glob.glob(target + ".pitr-*") + glob.glob(target + ".restoring-*"))
 def clear_target():
     for p in (target, target + "-wal", target + "-shm", target + "-journal"):
         if os.path.exists(p): os.unlink(p)
