@@ -15,6 +15,8 @@ import benchlib  # noqa: E402
 
 def main():
     t0 = time.time()
+    # the commit measured, read before anything runs
+    commit = benchlib.run_commit()
     bench = benchlib.Bench()
     only = [x.strip() for x in os.environ.get("BENCH_ONLY", "").split(",") if x.strip()]
     files = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "bench_*.py")))
@@ -40,7 +42,7 @@ def main():
         kept = benchlib.kept_rows(csv_path, ran)
     # the rows as the results file records them: the page's table is made
     # from these alone
-    commit, date = benchlib.run_commit(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     benchlib.write_csv(csv_path, [[r[k] for k in benchlib.CSV_FIELDS] for r in kept]
                        + [benchlib.csv_row(r, commit, date) for r in bench.results])
     rows = benchlib.read_csv(csv_path)
