@@ -349,14 +349,21 @@ def pg_scripts(d):
         write(d, f"update_{t}.sql", f"UPDATE {t} SET v = v + 1, name = name || '!';\n\n")
     for t in ("jplain", "jchecked"):
         write(d, f"json_{t}.sql", f"INSERT INTO {t} SELECT payload FROM docs;\n\n")
+    write(d, "migrations.sql", "BEGIN;\n\n" + "".join(
+        f"SELECT dbmigrate_add('{i}', 'm{i:05d}', $m${migration(i)}$m$, $m${down(i)}$m$);\n\n"
+        for i in range(1, MIGRATIONS + 1)) + "COMMIT;\n\n")
+    write(d, "raw.sql", "BEGIN;\n" + "".join(migration(i) for i in range(1, MIGRATIONS + 1)) + "COMMIT;\n\n")
+    write(d, "apply.sql", "SELECT dbmigrate_apply() IS NOT NULL;\n\n")
     write(d, "counts.sql", "SELECT count(*) AS audited_entries FROM dbcare.audit_log;\n\n"
-                           "SELECT count(*) AS checked_rows FROM jchecked;\n\n")
+                           "SELECT count(*) AS checked_rows FROM jchecked;\n\n"
+                           "SELECT count(*) AS migrated_tables FROM pg_tables WHERE tablename LIKE 'm0%';\n\n")
 
 
 class Pg:
     def __init__(self, d):
         pg_scripts(d)
-        self.su = SingleUser(PgBuild(), d, ["g"], setup_db="g")
+        self.su = SingleUser(PgBuild(), d, ["g", "rawdb"], setup_db="g")
+        self.su.single("g", "migrations.sql", ["-j"])
         self.base = self.su.count("g", "none.sql")
 
     def count(self, script):
@@ -378,15 +385,34 @@ def pg_json_bulk(pg):
     return checked / plain, checked / ROWS
 
 
-def pg_verify(pg):
-    """Every audited write logged, every document kept."""
-    p = subprocess.run(pg.su.as_pg + [pg.su.postgres, "--single", "-j", "-D", pg.su.data, "g"],
-                       stdin=open(os.path.join(pg.su.d, "counts.sql")), capture_output=True, text=True)
+# what a backend runs of a statement once parsed: its execution and commit
+RUN = ["PortalRun", "CommitTransactionCommand"]
+
+
+def pg_migrate_apply(pg):
+    """dbmigrate_apply() of MIGRATIONS registered migrations (which parses
+    and plans their statements inside) against the same SQL raw in one
+    transaction, its parsing, analysis and planning counted too."""
+    apply = pg.su.count("g", "apply.sql", toggles=RUN)
+    raw = pg.su.count("rawdb", "raw.sql", toggles=RUN + ["pg_parse_query", "pg_analyze_and_rewrite_fixedparams",
+                                                        "pg_plan_queries"])
+    return apply / raw, apply / MIGRATIONS
+
+
+def pg_verify(pg, names):
+    """Every audited write logged, every document kept, every migration
+    applied, by the paths that ran (names), and nothing by the others."""
+    want = {"audited_entries": ROWS * sum("audit" in n for n in names),
+            "checked_rows": ROWS * sum("JSON" in n for n in names),
+            "migrated_tables": MIGRATIONS * sum("migration" in n for n in names)}
+    with open(os.path.join(pg.su.d, "counts.sql")) as f:
+        p = subprocess.run(pg.su.as_pg + [pg.su.postgres, "--single", "-j", "-D", pg.su.data, "g"],
+                           stdin=f, capture_output=True, text=True)
     if "ERROR:" in p.stdout + p.stderr:
         raise RuntimeError(f"counting the rows failed: {(p.stdout + p.stderr)[-800:]}")
-    for name, want in (("audited_entries", 2 * ROWS), ("checked_rows", ROWS)):
-        if f'{name} = "{want}"' not in p.stdout:
-            raise RuntimeError(f"expected {name} = {want}: {p.stdout[-600:]}")
+    for name, n in want.items():
+        if f'{name} = "{n}"' not in p.stdout:
+            raise RuntimeError(f"expected {name} = {n}: {p.stdout[-800:]}")
 
 
 # name -> (engine, what is counted against what, function)
@@ -415,6 +441,8 @@ PATHS = {
                                                    "transaction", pg_audit_insert),
     "postgresql audit bulk UPDATE": ("postgresql", "trigger mode / unaudited, 50,000 rows, one "
                                                    "transaction", pg_audit_update),
+    "postgresql migration apply": ("postgresql", "dbmigrate_apply / the raw SQL in one transaction, "
+                                                 "200 migrations", pg_migrate_apply),
     "postgresql JSON CHECK bulk": ("postgresql", "dbjson_valid CHECK / no CHECK, INSERT ... SELECT "
                                                  "of 50,000, one transaction", pg_json_bulk),
 }
@@ -434,8 +462,8 @@ def measure(engine, d):
                      "what": PATHS[name][1]}
         print(f"  {name}: {ratio:.3f}× ({per_row / 1e3:,.1f} k instructions a row; "
               f"{time.time() - t0:.0f} s)", flush=True)
-    if engine == "postgresql" and not only:
-        pg_verify(ctx)
+    if engine == "postgresql":
+        pg_verify(ctx, names)
     return out
 
 
