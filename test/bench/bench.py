@@ -27,7 +27,9 @@ def main():
         benchlib.log(f"== {name}")
         benchlib.seed_random()
         try:
-            importlib.import_module(f"bench_{name}").run(bench)
+            module = importlib.import_module(f"bench_{name}")
+            bench.default_tx = getattr(module, "TX", None)
+            module.run(bench)
         except Exception as e:  # one broken benchmark must not lose the others' figures
             traceback.print_exc()
             bench.skip(name, f"failed: {type(e).__name__}: " + " ".join(str(e).split())[:300])

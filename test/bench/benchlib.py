@@ -64,8 +64,13 @@ class Bench:
         os.chmod(self.work, 0o755)  # the PostgreSQL server reads migration files here
         atexit.register(shutil.rmtree, self.work, True)
         self.pg = PgCluster.from_env()
+        # the transaction mode of the rows of the benchmark running now that
+        # do not state theirs (its module's TX, when all its rows share one)
+        self.default_tx = None
 
     def add(self, *args, **kw):
+        if kw.get("tx") is None:
+            kw["tx"] = self.default_tx
         r = Result(*args, **kw)
         self.results.append(r)
         ratio = f" ratio {r.ratio:.2f}" if r.ratio is not None else ""
@@ -403,6 +408,10 @@ TX_ONE = "one transaction"
 TX_EACH_ROW = "autocommit: a transaction a row"
 TX_EACH_STATEMENT = "autocommit: a transaction a statement"
 TX_READ = "one read (no write)"
+TX_CALL = "one call: its own transactions"
+TX_READ_SOURCE = "one read transaction of the source"
+TX_BATCHES = "a transaction a batch"
+TX_TOOL = "a transaction a migration (the tool's)"
 
 
 def run_commit():
