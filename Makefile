@@ -364,7 +364,7 @@ fuzz: fuzz-build
 # ---------------------------------------------------------------- entry points
 # `make test` needs nothing installed by hand: bootstrap first, then a fresh make
 # (so PGXS is found once PostgreSQL's dev package is there), then every suite.
-.PHONY: test test-run demo bootstrap bench
+.PHONY: test test-run demo bootstrap bench guard-record
 # The build before the suites uses every core (the suites then run in two lanes).
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: bootstrap
@@ -380,6 +380,14 @@ test-run: all unit
 demo: bootstrap
 	@$(MAKE) --no-print-directory sqlite cli
 	@test/harness/demo.sh
+
+# The performance guard's figures (test/bench/guard.json) measured again on
+# this build and recorded with its commit, through the two tests that check
+# them in `make test` (docs/testing.md, "The performance guard").
+guard-record:
+	@$(MAKE) -s --no-print-directory -j$(TEST_JOBS) all
+	@DBC_GUARD_RECORD=1 DBC_SUITES="sqlite pg" DBC_ONLY='^script/(sqlite|pg)_perf_guard$$' \
+		test/harness/run_tests.sh
 
 # Benchmarks (never part of `make test`): BENCH_QUICK=1 for a short run.
 bench:

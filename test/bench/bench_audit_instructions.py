@@ -19,7 +19,7 @@ import os
 import shutil
 
 from bench_audit import HAND_STATEMENT_TRIGGER
-from benchlib import QUICK
+from benchlib import QUICK, TX_ONE
 from instructions import SingleUser, write
 
 ROWS = 2000 if QUICK else 20000
@@ -89,5 +89,5 @@ def run(b):
             if t != "plain":
                 note += f"; {counts[t] / counts['audited']:.2f}× dbcare's"
             b.add("audit instructions", "postgresql", size, f"bulk {op.upper()}, {name}: instructions",
-                  None, 1, ratio=ratio, ref=ref, note=note, **verdict)
+                  None, 1, ratio=ratio, ref=ref, note=note, tx=TX_ONE, **verdict)
     shutil.rmtree(d, ignore_errors=True)

@@ -32,7 +32,11 @@ import resource
 import subprocess
 import time
 
+import benchlib
 from benchlib import QUICK, REPS, interleave, median, sqlite_connect
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_READ_SOURCE
 
 MB = 20 if QUICK else 100
 RUNS_UNDER_WRITER = 10

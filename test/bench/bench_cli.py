@@ -16,7 +16,11 @@ import shutil
 import subprocess
 
 import bench_migrate as bm
+import benchlib
 from benchlib import MODULE, QUICK, REPS, ROOT, interleave, median
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_TOOL
 
 CLI = os.path.join(ROOT, "build", "cli", "dbcare")
 FLEET = 200 if QUICK else 1000

@@ -18,7 +18,11 @@ import subprocess
 from bench_health import make_pg_tables
 from bench_schema import make_schema
 
+import benchlib
 from benchlib import BUILD, REPS, median, pg_usable, sqlite_connect, timed, timed_cpu
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_CALL
 
 MIGRA = os.path.join(BUILD, "node_modules", ".bin", "migra")
 

@@ -4,8 +4,12 @@ PRAGMA foreign_key_check alone by rows, and PostgreSQL `standard` against
 bt_index_check on every index alone."""
 from bench_check import fill_sqlite
 from bench_schema import cold, make_schema
+import benchlib
 from benchlib import (QUICK, REPS, REPS_FAST, growth_note, interleave, median, module_has, pg_usable,
                       sqlite_connect, timed)
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_READ
 
 SQLITE_TABLES = [100, 1000]
 PG_TABLES = [1000] if QUICK else [1000, 10000]

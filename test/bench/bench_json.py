@@ -4,7 +4,8 @@ pattern, a nested array of objects) against the same inserts without the
 CHECK; and dbjson_errors against dbjson_valid on an invalid document."""
 import json
 
-from benchlib import QUICK, REPS, interleave, median, module_has, sqlite_connect, timed, timed_cpu
+from benchlib import (QUICK, REPS, TX_EACH_ROW, TX_EACH_STATEMENT, TX_ONE, TX_READ, interleave, median,
+                      module_has, sqlite_connect, timed, timed_cpu)
 
 ROWS = 2000 if QUICK else 20000
 CALLS = 500 if QUICK else 2000
@@ -80,16 +81,16 @@ def run_sqlite(b):
     base, m = median(times["no CHECK"]), median(times["CHECK"])
     size = f"{ROWS} rows"
     b.add("json", "sqlite", size, "INSERT with CHECK (dbjson_valid)", m, REPS, ratio=m / base,
-          ref="no CHECK", target="≤ 1.5× no CHECK", met=m / base <= 1.5,
-          note="one transaction (BEGIN, executemany, COMMIT); 10-property schema, nested array of objects")
+          ref="no CHECK", target="≤ 1.5× no CHECK", met=m / base <= 1.5, tx=TX_ONE,
+          note="BEGIN, executemany, COMMIT; 10-property schema, nested array of objects")
     if named:
         m = median(times["named"])
         b.add("json", "sqlite", size, "INSERT with CHECK (dbjson_valid by registered name)", m, REPS,
-              ratio=m / base, ref="no CHECK", target="≤ 2× no CHECK", met=m / base <= 2,
-              note="one transaction (BEGIN, executemany, COMMIT); the same schema registered "
+              ratio=m / base, ref="no CHECK", target="≤ 2× no CHECK", met=m / base <= 2, tx=TX_ONE,
+              note="BEGIN, executemany, COMMIT; the same schema registered "
                    "(dbjson_register), the CHECK names it")
     b.add("json", "sqlite", size, "INSERT without CHECK", base, REPS, ratio=1.0, ref="no CHECK",
-          note="one transaction (BEGIN, executemany, COMMIT)")
+          tx=TX_ONE, note="BEGIN, executemany, COMMIT")
     # the document varies per row (its id), so no call is folded into a constant
     inv = INVALID.replace('"id": 0', '"id": -\' || k.i || \'')
     rec = f"WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < {CALLS})"
@@ -105,12 +106,13 @@ def run_sqlite(b):
                                                     cpu["errors"])}, REPS)
     c.close()
     base, m = median(times["valid"]), median(times["errors"])
-    b.add("json", "sqlite", f"{CALLS} calls", "dbjson_errors (invalid document)", m, REPS,
+    b.add("json", "sqlite", f"{CALLS} calls", "dbjson_errors (invalid document)", m, REPS, tx=TX_READ,
           ratio=m / base, ref="dbjson_valid", target="≤ 3× dbjson_valid", met=m / base <= 3)
-    b.add("json", "sqlite", f"{CALLS} calls", "dbjson_valid (invalid document)", base, REPS, ratio=1.0,
+    b.add("json", "sqlite", f"{CALLS} calls", "dbjson_valid (invalid document)", base, REPS, tx=TX_READ,
+          ratio=1.0,
           ref="dbjson_valid")
     cbase, cm = median(cpu["valid"]), median(cpu["errors"])
-    b.add("json", "sqlite", f"{CALLS} calls", "dbjson_errors (invalid document): CPU", cm, REPS,
+    b.add("json", "sqlite", f"{CALLS} calls", "dbjson_errors (invalid document): CPU", cm, REPS, tx=TX_READ,
           ratio=cm / cbase, ref="dbjson_valid CPU", target="≤ 3× dbjson_valid", met=cm / cbase <= 3,
           note="CPU time of the calling thread")
 
@@ -155,7 +157,7 @@ def run_pg(b):
     pid = s.value("SELECT pg_backend_pid()")
     size = f"{ROWS} rows"
 
-    def compare(sides, sql, label, note):
+    def compare(sides, sql, label, note, tx):
         """Interleaved rounds of each side; wall and backend CPU rows."""
         cpu = {name: [] for name in sides}
 
@@ -179,17 +181,17 @@ def run_pg(b):
             limit = 1.5 if label == "INSERT ... SELECT" else 2.0
             b.add("json", "postgresql", size, f"{label}: {name}", m, REPS, ratio=m / base, ref=ref,
                   target=f"≤ {limit}× no CHECK" if is_target else None,
-                  met=(m / base <= limit) if is_target else None, note=note if is_target else "")
+                  met=(m / base <= limit) if is_target else None, note=note if is_target else "", tx=tx)
             if cbase and cpu[name]:
                 c = median(cpu[name])
                 b.add("json", "postgresql", size, f"{label}: {name}: CPU", c, REPS,
-                      ratio=c / cbase, ref=ref + " CPU", note="CPU time of the server process")
+                      ratio=c / cbase, ref=ref + " CPU", note="CPU time of the server process", tx=tx)
 
     sides = {"no CHECK": "plain", "CHECK (payload ? 'id')": "builtin",
              "CHECK (the same, pinned search_path)": "pinned", "CHECK (dbjson_valid)": "checked",
              "CHECK (dbjson_valid by name)": "named", "domain CHECK (dbjson_valid)": "domained"}
     compare(sides, lambda t: f"INSERT INTO {t} SELECT payload FROM docs", "INSERT ... SELECT",
-            "one INSERT ... SELECT; 10-property schema with a nested array of objects")
+            "one INSERT ... SELECT; 10-property schema with a nested array of objects", TX_ONE)
     # The same rows as 20,000 INSERT statements, each its own transaction
     # (sent in one message: no round trip between them), as an application
     # writes them.
@@ -201,7 +203,7 @@ def run_pg(b):
     one_by_one = {t: "".join(f"BEGIN; INSERT INTO {t} VALUES ({d}); COMMIT; " for d in texts)
                   for t in sides.values()}
     compare(sides, lambda t: one_by_one[t], "INSERT statements",
-            "one INSERT per row, each its own transaction")
+            "one INSERT per row, each its own transaction", TX_EACH_STATEMENT)
     inv = INVALID.replace("'", "''").replace('"id": 0', '"id": -%s')
     q_valid = (f"SELECT count(*) FROM generate_series(1, {CALLS}) i "
                f"WHERE dbjson_valid(format('{inv}', i)::jsonb, '{lit}'::jsonb)")
@@ -222,9 +224,9 @@ def run_pg(b):
     s.close()
     pg.drop_db(db)
     base, m = median(times["valid"]), median(times["errors"])
-    b.add("json", "postgresql", f"{CALLS} calls", "dbjson_errors (invalid document)", m, REPS,
+    b.add("json", "postgresql", f"{CALLS} calls", "dbjson_errors (invalid document)", m, REPS, tx=TX_READ,
           ratio=m / base, ref="dbjson_valid", target="≤ 3× dbjson_valid", met=m / base <= 3)
-    b.add("json", "postgresql", f"{CALLS} calls", "dbjson_valid (invalid document)", base, REPS,
+    b.add("json", "postgresql", f"{CALLS} calls", "dbjson_valid (invalid document)", base, REPS, tx=TX_READ,
           ratio=1.0, ref="dbjson_valid")
     if cpu["valid"] and cpu["errors"]:
         cbase, cm = median(cpu["valid"]), median(cpu["errors"])

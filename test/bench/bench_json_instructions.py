@@ -17,7 +17,7 @@ import os
 import shutil
 
 from bench_json import INVALID, SCHEMA, document
-from benchlib import QUICK
+from benchlib import QUICK, TX_EACH_STATEMENT, TX_ONE, TX_READ
 from instructions import SingleUser, write
 
 ROWS = 2000 if QUICK else 20000
@@ -82,7 +82,8 @@ def run(b):
         target = dict(target="≤ 1.5× no CHECK", met=sel[t] / sel["plain"] <= 1.5) if t == "checked" else {}
         b.add("json", "postgresql", size, f"INSERT ... SELECT: {side}: instructions", None, 1,
               ratio=sel[t] / sel["plain"], ref=ref,
-              note=f"{sel[t] / 1e6:,.0f} M instructions, {sel[t] / ROWS / 1e3:,.1f} k a row", **target)
+              note=f"{sel[t] / 1e6:,.0f} M instructions, {sel[t] / ROWS / 1e3:,.1f} k a row", tx=TX_ONE,
+              **target)
     rows = {t: count(f"rows_{t}.sql") for t in ("plain", "constant", "checked", "domained")}
     ref = "no CHECK (INSERT statements) instructions"
     for t, side in (("plain", "no CHECK"), ("constant", "CHECK (payload <> the schema's 1 kB jsonb)"),
@@ -90,11 +91,11 @@ def run(b):
         target = dict(target="≤ 1.5× no CHECK", met=rows[t] / rows["plain"] <= 1.5) if t == "checked" else {}
         b.add("json", "postgresql", f"{STATEMENTS} statements", f"INSERT statements: {side}: instructions",
               None, 1, ratio=rows[t] / rows["plain"], ref=ref,
-              note=f"{rows[t] / STATEMENTS / 1e3:,.0f} k a statement", **target)
+              note=f"{rows[t] / STATEMENTS / 1e3:,.0f} k a statement", tx=TX_EACH_STATEMENT, **target)
     valid, errors = count("valid.sql"), count("errors.sql")
     b.add("json", "postgresql", f"{CALLS} calls", "dbjson_errors (invalid document): instructions", None, 1,
           ratio=errors / valid, ref="dbjson_valid instructions", target="≤ 3× dbjson_valid",
-          met=errors / valid <= 3, note=f"{errors / 1e6:,.0f} M instructions")
+          met=errors / valid <= 3, note=f"{errors / 1e6:,.0f} M instructions", tx=TX_READ)
     b.add("json", "postgresql", f"{CALLS} calls", "dbjson_valid (invalid document): instructions", None, 1,
-          ratio=1.0, ref="dbjson_valid instructions", note=f"{valid / 1e6:,.0f} M instructions")
+          ratio=1.0, ref="dbjson_valid instructions", note=f"{valid / 1e6:,.0f} M instructions", tx=TX_READ)
     shutil.rmtree(d, ignore_errors=True)

@@ -17,7 +17,7 @@ import os
 import shutil
 
 from bench_json_schemastore import BASE_URI, documents, schemas
-from benchlib import QUICK
+from benchlib import QUICK, TX_ONE
 from instructions import SingleUser, write
 
 ROWS = 500 if QUICK else 2000
@@ -98,6 +98,6 @@ def run(b):
                     ("named", "CHECK naming package.json's schema")):
         check = (ins[t] - ins["plain"]) / ROWS / 1e3
         b.add("json schemastore instructions", "postgresql", size, f"INSERT ... SELECT, {side}: instructions",
-              None, 1, ratio=ins[t] / ins["plain"], ref=ref,
+              None, 1, ratio=ins[t] / ins["plain"], ref=ref, tx=TX_ONE,
               note=f"{ins[t] / ROWS / 1e3:,.1f} k a row" + (f", the CHECK {check:,.1f} k" if t != "plain" else ""))
     shutil.rmtree(d, ignore_errors=True)

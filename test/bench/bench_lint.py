@@ -8,7 +8,11 @@ bench's 10,000-table fixture (keys, a foreign key and an index per table),
 the first 1,000 tables holding a row and analysed."""
 from bench_health import make_pg_tables
 from bench_schema import make_schema
+import benchlib
 from benchlib import QUICK, REPS, interleave, median, pg_usable, sqlite_connect, timed
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_READ
 
 TABLES = 1000 if QUICK else 10000
 MIGRATIONS = 100 if QUICK else 1000

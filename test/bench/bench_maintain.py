@@ -6,7 +6,11 @@ to repair), and with every table's foreign-key index dropped, a finding and a
 plan row (CREATE INDEX) per table."""
 from bench_health import make_pg_tables
 from bench_schema import make_schema
+import benchlib
 from benchlib import QUICK, interleave, median, module_has, pg_usable, sqlite_connect, timed
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_READ
 
 SQLITE_TABLES = 1000
 PG_TABLES = 1000 if QUICK else 10000

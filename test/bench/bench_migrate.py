@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import time
 
-from benchlib import (BUILD, MODULE, QUICK, REPS, interleave, median, module_has,
+from benchlib import (BUILD, MODULE, QUICK, REPS, TX_ONE, TX_TOOL, interleave, median, module_has,
                       sqlite_connect, timed, timed_cpu)
 
 N = 200 if QUICK else 1000
@@ -131,7 +131,8 @@ def verdicts(b, engine, times, add_ms):
             if base:
                 ref = "dbcare CLI" if "dbcare CLI (dbmigrate_load + apply)" in times else "raw CLI"
                 kw = dict(ratio=m / median(base), ref=ref)
-        b.add("migrate", engine, f"{N} migrations", side, m, len(ts), **kw)
+        tx = TX_ONE if side in TARGET_PAIR or "CLI" in side else TX_TOOL
+        b.add("migrate", engine, f"{N} migrations", side, m, len(ts), tx=tx, **kw)
 
 
 def cpu_rows(b, engine, cpu_times, note):
@@ -143,9 +144,9 @@ def cpu_rows(b, engine, cpu_times, note):
         return
     size = f"{N} migrations"
     b.add("migrate", engine, size, "raw SQL, one transaction: CPU", median(raw), len(raw),
-          ratio=1.0, ref="raw CPU")
+          ratio=1.0, ref="raw CPU", tx=TX_ONE)
     b.add("migrate", engine, size, "dbcare dbmigrate_apply(): CPU", median(dbcare), len(dbcare),
-          ratio=median(dbcare) / median(raw), ref="raw CPU", note=note)
+          ratio=median(dbcare) / median(raw), ref="raw CPU", note=note, tx=TX_ONE)
 
 
 # ------------------------------------------------------------------ SQLite

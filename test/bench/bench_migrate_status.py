@@ -3,8 +3,12 @@ dbmigrate_assert per call with 1k, 10k and 100k applied migrations, on SQLite
 and PostgreSQL, and how they grow; assert both answered by the stored status
 summary and as the first call after a change, which derives the status and
 stores it. The history is made by applying trivial migrations."""
+import benchlib
 from benchlib import (QUICK, growth_note, interleave, median, module_has, pg_usable,
                       sqlite_connect, within_nlogn)
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_READ
 
 SIZES = [1000, 10000] if QUICK else [1000, 10000, 100000]
 

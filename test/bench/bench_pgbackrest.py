@@ -10,7 +10,11 @@ import shutil
 import subprocess
 import time
 
+import benchlib
 from benchlib import QUICK, REPS, ROOT, interleave, median
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_CALL
 
 MB = 40 if QUICK else 200
 

@@ -21,8 +21,12 @@ Measured side by side in one run, in alternated rounds (medians):
 import os
 import shutil
 
+import benchlib
 from benchlib import (MODULE, QUICK, REPS, interleave, median, module_has, pg_usable, sqlite_connect,
                       timed_cpu)
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_READ
 
 SCALE = 10 if QUICK else 1
 LINES = 700_000 // SCALE

@@ -28,7 +28,11 @@ import sys
 import threading
 import time
 
+import benchlib
 from benchlib import MODULE, QUICK, module_has, pg_usable, sqlite_connect
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_BATCHES
 
 ROWS = int(os.environ.get("BENCH_RETAIN_ROWS", "100000" if QUICK else "1000000"))
 # An earlier build's SQLite module (a dbcare.so), measured beside this one.
@@ -151,7 +155,8 @@ def run_sqlite(b):
               met=total / hand <= 1.3, rss_kb=rss,
               note=f"{calls} calls of 5,000 rows, each its own transaction; longest {longest:.0f} ms")
     b.add("retain", "sqlite", size_label(), "INSERT ... SELECT + DELETE", hand, 1, ratio=1.0,
-          ref="single-statement move", note="one transaction holding the write lock throughout")
+          ref="single-statement move", note="one transaction holding the write lock throughout",
+          tx=benchlib.TX_ONE)
 
     # peak memory, flat in the row count: the same loop at a tenth of the rows
     small = b.path("retain_small.db")
@@ -179,7 +184,7 @@ def run_sqlite(b):
         raise RuntimeError(f"dbretain_plan gave {n} rows")
     m = sorted(times)[len(times) // 2]
     b.add("retain", "sqlite", f"{POLICIES} policies", "dbretain_plan()", m, len(times),
-          target="< 50 ms", met=m < 50, note="100 rows per table, 70 due each")
+          target="< 50 ms", met=m < 50, note="100 rows per table, 70 due each", tx=benchlib.TX_READ)
 
 
 # ------------------------------------------------------------------ PostgreSQL
@@ -276,13 +281,14 @@ def run_pg(b):
           met=total / hand <= 1.3,
           note=f"batches of 5,000 rows, each committed; longest batch {longest:.0f} ms")
     b.add("retain", "postgresql", size_label(), "WITH d AS (DELETE ... RETURNING *) INSERT", hand, 1,
-          ratio=1.0, ref="single-statement move", note="one transaction holding its row locks throughout")
+          ratio=1.0, ref="single-statement move", note="one transaction holding its row locks throughout",
+          tx=benchlib.TX_ONE)
     if cpu is not None and hand_cpu:
         b.add("retain", "postgresql", size_label(), "CALL dbretain_run (archive): backend CPU", cpu, 1,
               ratio=cpu / hand_cpu, ref="hand-written CPU",
               note="CPU time of the backend in the same run")
         b.add("retain", "postgresql", size_label(), "WITH d AS (...) INSERT: backend CPU", hand_cpu, 1,
-              ratio=1.0, ref="hand-written CPU")
+              ratio=1.0, ref="hand-written CPU", tx=benchlib.TX_ONE)
     # peak memory, flat in the row count: the same run at a tenth of the rows
     peak_small = dbcare_run(SMALL)[2]
     flat_row(b, "postgresql", "CALL dbretain_run", peak_small, peak,
@@ -300,7 +306,7 @@ def run_pg(b):
     times = sorted(s.exec("SELECT count(*) FROM dbretain_plan()")[0] for _ in range(5))
     m = times[len(times) // 2]
     b.add("retain", "postgresql", f"{POLICIES} policies", "dbretain_plan()", m, len(times),
-          target="< 50 ms", met=m < 50, note="100 rows per table, 70 due each")
+          target="< 50 ms", met=m < 50, note="100 rows per table, 70 due each", tx=benchlib.TX_READ)
     s.close()
     pg.drop_db(db)
 

@@ -1,8 +1,12 @@
 """bench_schema.py — dbschema_fingerprint() and dbschema_snapshot() on SQLite
 with 100 / 1,000 / 10,000 tables: time per call and how it grows. This is the
 catalog reader that health `quick` and migration drift checks depend on."""
+import benchlib
 from benchlib import (QUICK, REPS, growth_note, interleave, median, sqlite_connect,
                       sqlite_peak_rss, timed)
+
+# the transaction mode of every row that does not state its own
+TX = benchlib.TX_READ
 
 SIZES = [100, 1000] if QUICK else [100, 1000, 10000]
 

@@ -37,10 +37,15 @@ class Result:
     """One row of the table: one side of one measurement."""
 
     def __init__(self, bench, engine, size, side, ms, runs, ratio=None, ref=None,
-                 target=None, met=None, rss_kb=None, note=""):
+                 target=None, met=None, rss_kb=None, note="", tx=None):
         self.bench, self.engine, self.size, self.side = bench, engine, size, side
         self.ms, self.runs, self.ratio, self.ref = ms, runs, ratio, ref
         self.target, self.met, self.rss_kb, self.note = target, met, rss_kb, note
+        # the transaction mode of the connection that made the figure (e.g.
+        # "one transaction", "autocommit: a transaction per row")
+        self.tx = tx
+        # the machine's load (1-minute average) when the figure was made
+        self.load = os.getloadavg()[0]
 
 
 class Bench:
@@ -59,8 +64,13 @@ class Bench:
         os.chmod(self.work, 0o755)  # the PostgreSQL server reads migration files here
         atexit.register(shutil.rmtree, self.work, True)
         self.pg = PgCluster.from_env()
+        # the transaction mode of the rows of the benchmark running now that
+        # do not state theirs (its module's TX, when all its rows share one)
+        self.default_tx = None
 
     def add(self, *args, **kw):
+        if kw.get("tx") is None:
+            kw["tx"] = self.default_tx
         r = Result(*args, **kw)
         self.results.append(r)
         ratio = f" ratio {r.ratio:.2f}" if r.ratio is not None else ""
@@ -384,40 +394,92 @@ def peer_versions():
 
 
 # ------------------------------------------------------------------ output
+# docs/benchmarks.csv is the record of the figures; the table of
+# docs/benchmarks.md is made from it by render_table() alone, so the two
+# cannot disagree (test/script/core_benchmarks_page.sh checks they do not).
+# Each row carries the commit it was measured on, its date, the machine's
+# load then and its connection's transaction mode.
 
-CSV_FIELDS = ["bench", "engine", "size", "side", "median_ms", "runs", "ratio", "ratio_to",
-              "target", "met", "peak_rss_kib", "note"]
+CSV_FIELDS = ["bench", "engine", "size", "side", "transaction", "median_ms", "runs", "ratio",
+              "ratio_to", "target", "met", "peak_rss_kib", "note", "commit", "date", "load"]
+NOT_STATED = "not stated"
+# the transaction modes rows state (tx=): bulk means one transaction
+TX_ONE = "one transaction"
+TX_EACH_ROW = "autocommit: a transaction a row"
+TX_EACH_STATEMENT = "autocommit: a transaction a statement"
+TX_READ = "one read (no write)"
+TX_CALL = "one call: its own transactions"
+TX_READ_SOURCE = "one read transaction of the source"
+TX_BATCHES = "a transaction a batch"
+TX_TOOL = "a transaction a migration (the tool's)"
 
 
-def write_csv(path, results, kept=()):
+def run_commit():
+    """The commit being measured (short), "-dirty" when tracked files other
+    than the results themselves differ from it: such figures are nobody's."""
+    def git(*args):
+        return subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True)
+    head = git("rev-parse", "--short=10", "HEAD")
+    if head.returncode != 0:
+        return "unknown"
+    changed = [line for line in git("status", "--porcelain", "--untracked-files=no").stdout.splitlines()
+               if not line[3:].startswith("docs/benchmarks.")]
+    return head.stdout.strip() + ("-dirty" if changed else "")
+
+
+def csv_row(r, commit, date):
+    return [r.bench, r.engine, r.size, r.side, r.tx or NOT_STATED,
+            "" if r.ms is None else f"{r.ms:.3f}", r.runs,
+            "" if r.ratio is None else f"{r.ratio:.3f}", r.ref or "",
+            r.target or "", "" if r.met is None else ("yes" if r.met else "no"),
+            r.rss_kb or "", r.note, commit, date, f"{r.load:.1f}"]
+
+
+def write_csv(path, rows):
     with open(path, "w", newline="") as f:
-        w = csv.writer(f)
+        w = csv.writer(f, lineterminator="\n")
         w.writerow(CSV_FIELDS)
-        for row in kept:
-            w.writerow(row)
-        for r in results:
-            w.writerow([r.bench, r.engine, r.size, r.side,
-                        "" if r.ms is None else f"{r.ms:.3f}", r.runs,
-                        "" if r.ratio is None else f"{r.ratio:.3f}", r.ref or "",
-                        r.target or "", "" if r.met is None else ("yes" if r.met else "no"),
-                        r.rss_kb or "", r.note])
+        w.writerows(rows)
 
 
-def markdown(bench, info, peers, elapsed, kept=()):
+def read_csv(path):
+    """The rows of a results file as dicts of CSV_FIELDS (older files lack
+    the later fields: empty)."""
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return [{k: (row.get(k) or "") for k in CSV_FIELDS} for row in csv.DictReader(f)]
+
+
+def cell(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_table(rows):
+    """The Markdown table of results rows (dicts of CSV_FIELDS)."""
+    lines = ["| benchmark | engine | n | side | transaction | median ms | ratio | target | met | "
+             "peak RSS | note | commit | date | load |",
+             "|---|---|---:|---|---|---:|---:|---|---|---:|---|---|---|---:|"]
+    for r in rows:
+        ms = "—" if r["median_ms"] == "" else fmt_ms(float(r["median_ms"]))
+        ratio = "" if r["ratio"] == "" else f"{float(r['ratio']):.2f}× {r['ratio_to']}"
+        met = {"yes": "**yes**", "no": "**no**"}.get(r["met"], "")
+        rss = "" if not r["peak_rss_kib"] else f"{int(r['peak_rss_kib']) / 1024:.1f} MiB"
+        lines.append("| " + " | ".join(cell(x) for x in (
+            r["bench"], r["engine"], r["size"], r["side"], r["transaction"] or NOT_STATED, ms, ratio,
+            r["target"], met, rss, r["note"], r["commit"], r["date"], r["load"])) + " |")
+    return lines
+
+
+def markdown(bench, info, peers, elapsed, rows, kept):
+    """The results block: the machine, the table of rows (the kept ones
+    first), what was not measured, the run's notes."""
     lines = []
     lines.append("Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items())
                  + (", " + ", ".join(f"{k} {v}" for k, v in peers.items()) if peers else "")
                  + f", run took {elapsed / 60:.1f} min.")
     lines.append("")
-    lines.append("| benchmark | engine | n | side | median ms | ratio | target | met | peak RSS | note |")
-    lines.append("|---|---|---:|---|---:|---:|---|---|---:|---|")
-    lines.extend(kept)
-    for r in bench.results:
-        ratio = "" if r.ratio is None else f"{r.ratio:.2f}× {r.ref}"
-        met = "" if r.met is None else ("**yes**" if r.met else "**no**")
-        rss = "" if not r.rss_kb else f"{r.rss_kb / 1024:.1f} MiB"
-        lines.append(f"| {r.bench} | {r.engine} | {r.size} | {r.side} | {fmt_ms(r.ms)} | {ratio} | "
-                     f"{r.target or ''} | {met} | {rss} | {r.note} |")
+    lines.extend(render_table(rows))
     if bench.skipped:
         lines.append("")
         lines.append("Not measured in this run:")
@@ -426,8 +488,9 @@ def markdown(bench, info, peers, elapsed, kept=()):
             lines.append(f"- {b}: {reason}")
     if kept:
         lines.append("")
-        lines.append(f"The first {len(kept)} rows are kept from an earlier run (this one ran "
-                     "BENCH_ONLY benchmarks only); the machine line is this run's.")
+        lines.append(f"The first {kept} rows are kept from an earlier run (this one ran "
+                     "BENCH_ONLY benchmarks only: their commit and date say which); the machine "
+                     "line is this run's.")
     if bench.notes:
         lines.append("")
         for n in bench.notes:
@@ -439,26 +502,18 @@ BEGIN = "<!-- bench:results:begin (written by test/bench/run.sh; do not edit by 
 END = "<!-- bench:results:end -->"
 
 
-def kept_rows(doc_path, csv_path, ran):
-    """The rows of the results block and of the CSV file whose benchmark is
-    not in ran (a BENCH_ONLY run replaces only its own benchmarks' rows):
-    (markdown lines, CSV rows)."""
-    md, rows = [], []
-    if os.path.exists(doc_path):
-        text = open(doc_path).read()
-        if BEGIN in text and END in text:
-            block = text.split(BEGIN, 1)[1].split(END, 1)[0]
-            for line in block.splitlines():
-                cells = [c.strip() for c in line.split("|")]
-                if (len(cells) > 2 and line.startswith("| ") and cells[1] not in ("benchmark", "")
-                        and not cells[1].startswith("---") and cells[1] not in ran):
-                    md.append(line)
-    if os.path.exists(csv_path):
-        with open(csv_path, newline="") as f:
-            for row in csv.reader(f):
-                if row and row[0] != "bench" and row[0] not in ran:
-                    rows.append(row)
-    return md, rows
+def kept_rows(csv_path, ran):
+    """The rows of the results file whose benchmark is not in ran (a
+    BENCH_ONLY run replaces only its own benchmarks' rows)."""
+    return [r for r in read_csv(csv_path) if r["bench"] not in ran]
+
+
+def results_block(doc_path):
+    """The text between the markers of docs/benchmarks.md (None: no block)."""
+    text = open(doc_path).read()
+    if BEGIN not in text or END not in text:
+        return None
+    return text.split(BEGIN, 1)[1].split(END, 1)[0]
 
 
 def write_docs(doc_path, table_md):
