@@ -137,6 +137,10 @@ int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
 /* dbc_migrate_hooks.unplanned: the policies and rules that differ between
  * the live schema and the desired one, inside the generator's place. */
 int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out);
+struct dbc_gen_rights;
+/* dbc_migrate_hooks.rights: the rights of the live and of the desired
+ * objects, read inside the scratch place (migrate_generate.c). */
+int pgdbc_generate_rights(dbc_ctx *ctx, struct dbc_gen_rights *live, struct dbc_gen_rights *want);
 int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
                           void *arg);
 /* desired_statements.c: sql's statements checked by the server's parser;

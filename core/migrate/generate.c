@@ -212,6 +212,12 @@ static int in_place(dbc_ctx *s, void *arg)
 	gen_run *r = arg;
 	if (s->host->read_schema(s, r->want) != DBC_OK || plan_to(s, r) != DBC_OK)
 		return DBC_ERROR;
+	/* the rights last: an object's are given once the plan has made it,
+	 * and taken back (the reverses, newest first) before it is dropped */
+	dbc_gen_rights live = {0}, want = {0};
+	if (r->env->rights && (r->env->rights(s, &live, &want) != DBC_OK ||
+	                       dbc_gen_plan_rights(s, &live, &want, r->plan) != DBC_OK))
+		return DBC_ERROR;
 	if (nothing_left_out(s, r) != DBC_OK ||
 	    (r->plan->n && dbc_gen_prove_from_desired(s, r->plan, &r->proof) != DBC_OK))
 		return DBC_ERROR;

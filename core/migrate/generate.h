@@ -200,6 +200,10 @@ int dbc_gen_differs(dbc_ctx *s, const char *json, const char *now_json, const ch
  * such; the findings go to the host's notices, naming their step
  * (generate_lint.c). */
 int dbc_gen_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan);
+/* The GRANT and REVOKE steps that take the live rights of the desired
+ * objects to the desired ones (generate_rights_plan.c). */
+int dbc_gen_plan_rights(dbc_ctx *ctx, const dbc_gen_rights *live, const dbc_gen_rights *want,
+                        dbc_gen_plan *plan);
 /* Marks each step that hands out rights (SECURITY DEFINER, an owner, a
  * GRANT, an event trigger) with a hazard saying so (generate_rights.c). */
 int dbc_gen_mark_rights(dbc_ctx *ctx, dbc_gen_plan *plan);
