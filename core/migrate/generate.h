@@ -49,6 +49,10 @@ typedef struct dbc_gen_desired {
 	dbc_gen_rename *renames;
 	int nrenames, caprenames;
 	dbc_strlist *altered; /* tables an ALTER TABLE of the file changes (NULL: none) */
+	/* routines (by name) an ALTER FUNCTION, PROCEDURE, ROUTINE or
+	 * AGGREGATE of the file changes, SECURITY DEFINER or a SET of it
+	 * (NULL: none): their CREATE alone is not all of them */
+	dbc_strlist *altered_routines;
 } dbc_gen_desired;
 
 /* The desired schema's text as pg_dump --schema-only or the SQLite shell's

@@ -171,6 +171,21 @@ static int read_columns(dbc_ctx *ctx, dbc_gen_desired *d, const char *table, con
 	}
 }
 
+/* The routine an ALTER FUNCTION (PROCEDURE, ...) names, after those words
+ * at p, into d->altered_routines. */
+static int read_altered_routine(dbc_ctx *ctx, dbc_gen_desired *d, const char *p)
+{
+	dbc_token t = dbc_lex_next(&p);
+	const char *q = p;
+	if (dbc_lex_is_punct(dbc_lex_next(&q), '.'))
+		t = dbc_lex_next(&q);
+	if (!is_name(t))
+		return DBC_OK;
+	if (!d->altered_routines && !(d->altered_routines = dbc_zalloc(ctx, sizeof(dbc_strlist))))
+		return DBC_ERROR;
+	return dbc_strlist_add(ctx, d->altered_routines, name_of(ctx, t));
+}
+
 /* kind and name of one statement; *kind NULL when it creates nothing the
  * generator names. */
 static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t len, marks *ms)
@@ -179,8 +194,13 @@ static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t 
 	dbc_token t = dbc_lex_next(&p);
 	if (dbc_lex_is_word(t, "ALTER")) {
 		/* ALTER TABLE [IF EXISTS] [ONLY] [schema.]name: the table's
-		 * statement alone is not all of it */
-		if (!dbc_lex_is_word(dbc_lex_next(&p), "TABLE"))
+		 * statement alone is not all of it; nor a routine's CREATE
+		 * where ALTER FUNCTION [schema.]name changes it */
+		t = dbc_lex_next(&p);
+		if (dbc_lex_is_word(t, "FUNCTION") || dbc_lex_is_word(t, "PROCEDURE") ||
+		    dbc_lex_is_word(t, "ROUTINE") || dbc_lex_is_word(t, "AGGREGATE"))
+			return read_altered_routine(ctx, d, p);
+		if (!dbc_lex_is_word(t, "TABLE"))
 			return DBC_OK;
 		t = dbc_lex_next(&p);
 		if (dbc_lex_is_word(t, "IF"))
