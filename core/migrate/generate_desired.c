@@ -219,13 +219,18 @@ static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t 
 	if (!dbc_lex_is_word(t, "CREATE"))
 		return DBC_OK;
 	const char *create_at = t.start;
-	static const char *const skip[] = {"OR",       "REPLACE",   "UNIQUE",     "TEMP", "TEMPORARY",
-	                                   "UNLOGGED", "RECURSIVE", "CONSTRAINT", NULL};
+	static const char *const skip[] = {"OR",        "REPLACE",  "UNIQUE",     "TEMP",
+	                                   "TEMPORARY", "UNLOGGED", "RECURSIVE",  "CONSTRAINT",
+	                                   "VIRTUAL",   NULL};
+	/* SQLite's CREATE VIRTUAL TABLE: a table made as written, whose
+	 * columns are its module's arguments, not column definitions */
+	bool is_virtual = false;
 	for (;;) {
 		t = dbc_lex_next(&p);
 		bool skipped = false;
 		for (int k = 0; skip[k] && !skipped; k++)
 			skipped = dbc_lex_is_word(t, skip[k]);
+		is_virtual = is_virtual || dbc_lex_is_word(t, "VIRTUAL");
 		if (!skipped)
 			break;
 	}
@@ -281,7 +286,7 @@ static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t 
 	s->text = dbc_strndup(ctx, text, n);
 	if (!s->text)
 		return DBC_ERROR;
-	if (strcmp(kind, "table") != 0)
+	if (strcmp(kind, "table") != 0 || is_virtual)
 		return DBC_OK;
 	mark *m = mark_at(ms, create_at);
 	if (m && add_rename(ctx, d, name, NULL, m) != DBC_OK)
