@@ -172,8 +172,10 @@ static int read_columns(dbc_ctx *ctx, dbc_gen_desired *d, const char *table, con
 }
 
 /* The routine an ALTER FUNCTION (PROCEDURE, ...) names, after those words
- * at p, into d->altered_routines. */
-static int read_altered_routine(dbc_ctx *ctx, dbc_gen_desired *d, const char *p)
+ * at p, into d->altered_routines; not when it gives an owner (pg_dump's
+ * ALTER FUNCTION ... OWNER TO), which the definition does not hold. */
+static int read_altered_routine(dbc_ctx *ctx, dbc_gen_desired *d, const char *p,
+                                const char *stop)
 {
 	dbc_token t = dbc_lex_next(&p);
 	const char *q = p;
@@ -181,6 +183,10 @@ static int read_altered_routine(dbc_ctx *ctx, dbc_gen_desired *d, const char *p)
 		t = dbc_lex_next(&q);
 	if (!is_name(t))
 		return DBC_OK;
+	q = p;
+	for (dbc_token prev = {0}, u; q < stop && (u = dbc_lex_next(&q)).kind != TK_END; prev = u)
+		if (dbc_lex_is_word(prev, "OWNER") && dbc_lex_is_word(u, "TO"))
+			return DBC_OK;
 	if (!d->altered_routines && !(d->altered_routines = dbc_zalloc(ctx, sizeof(dbc_strlist))))
 		return DBC_ERROR;
 	return dbc_strlist_add(ctx, d->altered_routines, name_of(ctx, t));
@@ -199,7 +205,7 @@ static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t 
 		t = dbc_lex_next(&p);
 		if (dbc_lex_is_word(t, "FUNCTION") || dbc_lex_is_word(t, "PROCEDURE") ||
 		    dbc_lex_is_word(t, "ROUTINE") || dbc_lex_is_word(t, "AGGREGATE"))
-			return read_altered_routine(ctx, d, p);
+			return read_altered_routine(ctx, d, p, stop);
 		if (!dbc_lex_is_word(t, "TABLE"))
 			return DBC_OK;
 		t = dbc_lex_next(&p);
