@@ -303,13 +303,16 @@ static bool parsed(dbc_ctx *ctx, const char *sql, List **out)
 	return true;
 }
 
-int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable)
+int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable, int **starts,
+                             int *nstarts)
 {
+	int n = 0;
 	List *stmts;
 	if (!parsed(ctx, sql, &stmts))
 		return DBC_ERROR;
 	char *out = dbc_strdup(ctx, sql);
-	if (!out)
+	int *at = dbc_alloc(ctx, sizeof(int) * (size_t)(list_length(stmts) + 1));
+	if (!out || !at)
 		return DBC_ERROR;
 	ListCell *lc;
 	foreach (lc, stmts) {
@@ -319,11 +322,15 @@ int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable)
 		verdict v = of_stmt(rs->stmt);
 		if (v == REFUSE)
 			return refused(ctx, sql, rs->stmt, loc, len);
-		if (v == LEAVE_OUT)
+		if (v == RUN)
+			at[n++] = loc;
+		else
 			for (int i = loc; i < loc + len; i++)
 				if (out[i] != '\n')
 					out[i] = ' ';
 	}
 	*runnable = out;
+	*starts = at;
+	*nstarts = n;
 	return DBC_OK;
 }

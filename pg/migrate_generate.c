@@ -475,8 +475,43 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 	           : DBC_ERROR;
 }
 
+/* The desired statements that run, one exec each from its start to the
+ * next one's (so the deadline knows the line running, and an error's line
+ * is the file's). */
+typedef struct runnable_sql {
+	const char *sql;
+	const int *starts;
+	int n;
+} runnable_sql;
+
+static int exec_each(dbc_ctx *ctx, const runnable_sql *r)
+{
+	int line = 1, counted = 0; /* the line of r->sql + counted */
+	for (int i = 0; i < r->n; i++) {
+		int from = i ? r->starts[i] : 0;
+		int to = i + 1 < r->n ? r->starts[i + 1] : (int)strlen(r->sql);
+		for (; counted < from; counted++)
+			line += r->sql[counted] == '\n';
+		int first = line, at = line; /* the piece's first line, its statement's */
+		for (int k = from; k < r->starts[i]; k++)
+			at += r->sql[k] == '\n';
+		char *piece = dbc_strndup(ctx, r->sql + from, (size_t)(to - from));
+		if (!piece)
+			return DBC_ERROR;
+		pgdbc_deadline_line(at);
+		if (ctx->host->exec(ctx, piece) != DBC_OK) {
+			if (ctx->error_line)
+				ctx->error_line += first - 1;
+			pgdbc_deadline_line(0);
+			return DBC_ERROR;
+		}
+	}
+	pgdbc_deadline_line(0);
+	return DBC_OK;
+}
+
 /* The desired SQL applied in the place; its error as the generator's. */
-static int apply_desired(dbc_ctx *ctx, const char *sql)
+static int apply_desired(dbc_ctx *ctx, const runnable_sql *sql)
 {
 	/* A schema file, pg_dump's first of all, makes functions before the
 	 * tables their LANGUAGE sql bodies read: their bodies are not checked
@@ -486,7 +521,7 @@ static int apply_desired(dbc_ctx *ctx, const char *sql)
 	int nest = NewGUCNestLevel();
 	(void)set_config_option("check_function_bodies", "off", PGC_USERSET, PGC_S_SESSION,
 	                        GUC_ACTION_SAVE, true, 0, false);
-	int rc = ctx->host->exec(ctx, sql);
+	int rc = exec_each(ctx, sql);
 	/* a failed exec's subtransaction, rolled back, popped the level already */
 	int probe = NewGUCNestLevel();
 	AtEOXact_GUC(true, probe > nest ? nest : probe);
@@ -520,12 +555,15 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
                           void *arg)
 {
 	place pl, *outer = current;
-	char *runnable;
+	runnable_sql runnable;
+	int *starts;
 	/* the file is someone else's: only its schema statements run, as a
 	 * role with no rights of its own (desired_statements.c, generate_runner.c) */
-	if (pgdbc_desired_statements(ctx, sql, &runnable) != DBC_OK ||
+	if (pgdbc_desired_statements(ctx, sql, (char **)&runnable.sql, &starts, &runnable.n) !=
+	        DBC_OK ||
 	    may_make_schemas(ctx) != DBC_OK || make_place(ctx, sql, &pl) != DBC_OK)
 		return DBC_ERROR;
+	runnable.starts = starts;
 	dbc_host mapped = *ctx->host;
 	mapped.exec = mapped_exec;
 	mapped.read_schema = mapped_read_schema;
@@ -543,10 +581,17 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 		rc = pgdbc_runner_open(ctx, &pl.scratch, &pl.runner);
 	current = &pl;
 	ctx->host = &mapped;
+	/* the file's code runs from here to the rollback: bounded
+	 * (generate_deadline.c); an outer place's deadline goes on */
+	bool bounded = !outer;
+	if (bounded)
+		pgdbc_deadline_start();
 	if (rc == DBC_OK)
-		rc = apply_desired(ctx, runnable);
+		rc = apply_desired(ctx, &runnable);
 	if (rc == DBC_OK)
 		rc = fn(ctx, arg);
+	if (bounded)
+		pgdbc_deadline_stop();
 	ctx->host = pl.real;
 	current = outer;
 	pgdbc_schema_cache_bypass(ctx, outer_bypass);
