@@ -228,6 +228,15 @@ CREATE VIEW mine WITH (security_invoker = off) AS SELECT * FROM private;")
 echo "$got" | grep -q "^DROP VIEW public.mine | drops or replaces a view that reads with its caller's rights" ||
   fail "security_invoker turned off plans no hazard: $got"
 q -c "DROP VIEW mine" -c "DROP TABLE private" >/dev/null
+# SECURITY DEFINER given by a later ALTER FUNCTION (issue 64): planned,
+# with its hazard; before, the plan made the function without it and the
+# proof refused the file
+got=$(rights_plan "$base
+CREATE FUNCTION quiet() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+ALTER FUNCTION quiet() SECURITY DEFINER;")
+echo "$got" | grep -q "SECURITY DEFINER" || fail "the ALTER FUNCTION's SECURITY DEFINER is not planned: $got"
+echo "$got" | grep -q "| makes a SECURITY DEFINER function: it runs with its owner's rights" ||
+  fail "no hazard on the function an ALTER FUNCTION made SECURITY DEFINER: $got"
 
 # the one-time role may still fire the trigger functions of dbcare that
 # the live tables use: a table owner (who holds no grant option on schema
