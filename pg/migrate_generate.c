@@ -728,8 +728,8 @@ static int take_right(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	char *rest = dbc_strdup(ctx, c[2].s);
 	if (u->scratch)
 		rest = from_scratch(ctx, u->pl, rest);
-	if (!rest || dbc_grow(ctx, &u->out->items, u->out->n, &u->out->cap, sizeof(dbc_gen_right),
-	                      32) != DBC_OK)
+	if (!rest ||
+	    dbc_grow(ctx, &u->out->items, u->out->n, &u->out->cap, sizeof(dbc_gen_right), 32) != DBC_OK)
 		return DBC_ERROR;
 	dbc_gen_right *r = &u->out->items[u->out->n++];
 	*r = (dbc_gen_right){

@@ -25,9 +25,9 @@ static bool same(const char *a, const char *b)
 
 static bool known_privilege(const char *p)
 {
-	static const char *const ok[] = {"SELECT",     "INSERT",  "UPDATE",  "DELETE", "TRUNCATE",
-	                                 "REFERENCES", "TRIGGER", "EXECUTE", "USAGE",  "CREATE",
-	                                 NULL};
+	static const char *const ok[] = {"SELECT",   "INSERT",     "UPDATE",  "DELETE",
+	                                 "TRUNCATE", "REFERENCES", "TRIGGER", "EXECUTE",
+	                                 "USAGE",    "CREATE",     NULL};
 	for (int i = 0; ok[i]; i++)
 		if (strcmp(ok[i], p) == 0)
 			return true;
@@ -86,8 +86,8 @@ static int add_to(dbc_ctx *ctx, rights_steps *s, const dbc_gen_right *k, rights_
 		                 k->privilege, k->object);
 	for (int i = 0; i < s->n; i++) {
 		rights_step *x = &s->items[i];
-		if (x->op == op && x->had_option == had_option && same(x->key->object, k->object) && same(x->key->column, k->column) &&
-		    same(x->key->grantee, k->grantee))
+		if (x->op == op && x->had_option == had_option && same(x->key->object, k->object) &&
+		    same(x->key->column, k->column) && same(x->key->grantee, k->grantee))
 			return dbc_strlist_add(ctx, &x->privileges, k->privilege);
 	}
 	if (dbc_grow(ctx, &s->items, s->n, &s->cap, sizeof(*s->items), 8) != DBC_OK)
@@ -135,8 +135,7 @@ static int compare(dbc_ctx *ctx, const dbc_gen_rights *live, const dbc_gen_right
 		bool in_live = has_object(live, w->object, w->column);
 		/* a new object starts from its kind's rights (the fallback rows);
 		 * a new column from none */
-		const dbc_gen_right *b = in_live ? find_right(live, w, false)
-		                                 : find_right(want, w, true);
+		const dbc_gen_right *b = in_live ? find_right(live, w, false) : find_right(want, w, true);
 		if (w->fallback) {
 			/* a right a new object would have that the desired one lacks */
 			if (!in_live && !w->column && !find_right(want, w, false) &&
