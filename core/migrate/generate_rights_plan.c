@@ -6,8 +6,10 @@
  * live objects and of the desired ones (dbc_migrate_hooks.rights); each
  * difference, for an object (or a column) the desired schema has, is one
  * GRANT or REVOKE step per object, column, grantee and direction, its
- * reverse the way back. An object the live schema lacks starts from the
- * rights its kind gives a new object (a function's EXECUTE for PUBLIC);
+ * reverse the way back. An object the live schema lacks, or one the plan
+ * drops and makes again (a changed function, a view made again), starts
+ * from the rights its kind gives a new object (a function's EXECUTE for
+ * PUBLIC);
  * one the desired schema lacks is left to the rest of the plan.
  *
  * Invariant: nothing of the file is pasted: the object's text is the
@@ -123,16 +125,48 @@ static const rights_op undo[] = {[GRANT] = REVOKE,
                                  [REVOKE] = GRANT,
                                  [REVOKE_OPTION] = GRANT_OPTION};
 
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '"' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+/* Whether a step of plan drops object (its text after the kind: the name
+ * the engine writes in the plan's DROP too), so the object the plan makes
+ * again starts from its kind's rights, not from the live ones. */
+static bool remade(const dbc_gen_plan *plan, const char *object)
+{
+	static const char *const drops[] = {
+	    "DROP TABLE ",     "DROP VIEW ",          "DROP MATERIALIZED VIEW ",
+	    "DROP SEQUENCE ",  "DROP FUNCTION ",      "DROP PROCEDURE ",
+	    "DROP AGGREGATE ", "DROP FOREIGN TABLE ", NULL};
+	const char *name = strchr(object, ' ');
+	if (!name)
+		return false;
+	name++;
+	size_t n = strlen(name);
+	for (int i = 0; i < plan->n; i++)
+		for (int k = 0; drops[k]; k++)
+			for (const char *p = plan->items[i].statement; p && (p = strstr(p, drops[k])); p++) {
+				const char *at = p + strlen(drops[k]);
+				if (strncmp(at, "IF EXISTS ", 10) == 0)
+					at += 10;
+				if (strncmp(at, name, n) == 0 && !name_char(at[n]) && at[n] != '.')
+					return true;
+			}
+	return false;
+}
+
 /* The differences of the desired rights from those each object starts
  * from: the live ones, or its kind's for an object the live schema lacks. */
-static int compare(dbc_ctx *ctx, const dbc_gen_rights *live, const dbc_gen_rights *want,
-                   rights_steps *out)
+static int compare(dbc_ctx *ctx, const dbc_gen_plan *plan, const dbc_gen_rights *live,
+                   const dbc_gen_rights *want, rights_steps *out)
 {
 	for (int i = 0; i < want->n; i++) {
 		const dbc_gen_right *w = &want->items[i];
 		if (!w->privilege)
 			continue;
-		bool in_live = has_object(live, w->object, w->column);
+		bool in_live = has_object(live, w->object, w->column) && !remade(plan, w->object);
 		/* a new object starts from its kind's rights (the fallback rows);
 		 * a new column from none */
 		const dbc_gen_right *b = in_live ? find_right(live, w, false) : find_right(want, w, true);
@@ -153,7 +187,8 @@ static int compare(dbc_ctx *ctx, const dbc_gen_rights *live, const dbc_gen_right
 	for (int i = 0; i < live->n; i++) {
 		const dbc_gen_right *l = &live->items[i];
 		if (l->privilege && !l->fallback && has_object(want, l->object, l->column) &&
-		    !find_right(want, l, false) && add_to(ctx, out, l, REVOKE, l->grantable) != DBC_OK)
+		    !remade(plan, l->object) && !find_right(want, l, false) &&
+		    add_to(ctx, out, l, REVOKE, l->grantable) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -163,7 +198,7 @@ int dbc_gen_plan_rights(dbc_ctx *ctx, const dbc_gen_rights *live, const dbc_gen_
                         dbc_gen_plan *plan)
 {
 	rights_steps steps = {0};
-	if (compare(ctx, live, want, &steps) != DBC_OK)
+	if (compare(ctx, plan, live, want, &steps) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < steps.n; i++) {
 		const rights_step *s = &steps.items[i];

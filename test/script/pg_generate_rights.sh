@@ -47,6 +47,22 @@ SQL
   fail "applied, the reader may call the SECURITY DEFINER function"
 got=$(plan "$desired")
 [ -z "$got" ] || fail "generating again plans: $got"
+# a changed function is dropped and made again, with a new function's
+# rights (EXECUTE for PUBLIC): its REVOKE is planned again after it, and
+# applied, the reader still may not call it
+changed=$(printf '%s\n' "$desired" | sed "s/AS 'SELECT n'/AS 'SELECT n + 0'/")
+got=$(plan "$changed")
+echo "$got" | grep -q '^DROP FUNCTION public.pay(n integer)' || fail "the changed function is not made again: $got"
+echo "$got" | grep -qxF 'REVOKE EXECUTE ON FUNCTION public.pay(n integer) FROM PUBLIC | GRANT EXECUTE ON FUNCTION public.pay(n integer) TO PUBLIC' ||
+  fail "the REVOKE of the function made again is not planned: $got"
+q -v "desired=$changed" >/dev/null <<'SQL'
+SELECT set_config('my.desired', :'desired', false);
+DO $$ DECLARE s text; BEGIN
+  FOR s IN SELECT statement FROM dbmigrate_generate(current_setting('my.desired')) ORDER BY step
+  LOOP EXECUTE s; END LOOP; END $$;
+SQL
+[ "$(q -c "SELECT has_function_privilege('$reader', 'pay(int)', 'EXECUTE')")" = f ] ||
+  fail "applied, the reader may call the function made again"
 # a grant taken back, a column grant and one to PUBLIC: each a step
 got=$(plan "CREATE TABLE acct (id int PRIMARY KEY, owner text, cents int);
 GRANT SELECT (id, owner) ON acct TO $reader;
