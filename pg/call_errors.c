@@ -57,6 +57,9 @@ void pgdbc_unwind_all(pgdbc_call *call, bool commit)
  */
 static void prefix_error(ErrorData *ed)
 {
+	/* a cancel dbcare.generate_timeout made is dbcare's own: said so */
+	if (pgdbc_deadline_rewrite(ed))
+		return;
 	if (ed->elevel != ERROR || ed->sqlerrcode == ERRCODE_QUERY_CANCELED ||
 	    (ed->message && strncmp(ed->message, "dbcare: ", 8) == 0))
 		return;

@@ -4,22 +4,24 @@
  * server's own parser (raw_parser) splits it and each statement's node kind
  * decides. Schema statements run in the scratch place (CREATE, ALTER, DROP,
  * COMMENT ON of tables, indexes, views, sequences, types, domains,
- * functions, triggers, rules, policies, statistics, schemas, extensions).
+ * functions, triggers, rules, policies, statistics, schemas, extensions),
+ * and the GRANT and REVOKE of tables, columns, sequences and routines
+ * (the plan gives the rights they leave: generate_rights_plan.c).
  * What a schema dump carries that the model does not hold is read and left
  * out (blanked, so lines keep their numbers): CREATE SCHEMA name (the
  * scratch place makes every schema the file names beforehand), CREATE
  * EXTENSION of one installed (extensions are shared, not mapped, not
  * planned: one not installed is refused, naming the remedy), owners
- * (ALTER ... OWNER TO),
- * rights (GRANT, REVOKE, ALTER DEFAULT PRIVILEGES), pg_dump's preamble
+ * (ALTER ... OWNER TO), pg_dump's preamble
  * (SET of a timeout or client_encoding, SELECT pg_catalog.set_config(
  * 'search_path', '', false)). The few session settings a schema file sets
  * for its own reading (check_function_bodies, standard_conforming_strings,
  * search_path, ...) run, undone with the scratch place. Everything else is
  * refused before anything runs, by a dbcare: error naming the statement:
  * DO, COPY, SELECT, CALL, INSERT, UPDATE, DELETE, MERGE, CREATE TABLE AS, a
- * materialized view WITH DATA, SET ROLE and other settings, roles, event
- * triggers, transaction control.
+ * materialized view WITH DATA, SET ROLE and other settings, roles and
+ * their membership, default privileges, rights on other objects (schemas,
+ * types, the database), event triggers, transaction control.
  */
 #include "glue.h"
 
@@ -115,6 +117,25 @@ static verdict of_schema(const CreateSchemaStmt *s)
 	return s->schemaname && s->schemaElts == NIL ? LEAVE_OUT : REFUSE;
 }
 
+/* The rights of tables (views, columns), sequences and routines run
+ * there and are planned (generate_rights_plan.c); the other GRANT and
+ * REVOKE forms, default privileges and role membership are refused. */
+static verdict of_grant(const GrantStmt *g)
+{
+	if (g->targtype != ACL_TARGET_OBJECT && g->targtype != ACL_TARGET_ALL_IN_SCHEMA)
+		return REFUSE;
+	switch (g->objtype) {
+	case OBJECT_TABLE:
+	case OBJECT_SEQUENCE:
+	case OBJECT_FUNCTION:
+	case OBJECT_PROCEDURE:
+	case OBJECT_ROUTINE:
+		return g->grantor ? REFUSE : RUN;
+	default:
+		return REFUSE;
+	}
+}
+
 static verdict of_stmt(Node *n)
 {
 	switch (nodeTag(n)) {
@@ -157,9 +178,9 @@ static verdict of_stmt(Node *n)
 	case T_AlterTableStmt:
 		return only_owner((AlterTableStmt *)n) ? LEAVE_OUT : RUN;
 	case T_AlterOwnerStmt:
+		return LEAVE_OUT; /* owners: not in the model, not the file's to give */
 	case T_GrantStmt:
-	case T_AlterDefaultPrivilegesStmt:
-		return LEAVE_OUT; /* owners and rights: not in the model, not the file's to give */
+		return of_grant((GrantStmt *)n);
 	case T_VariableSetStmt:
 		return of_setting((VariableSetStmt *)n);
 	case T_SelectStmt:
@@ -197,6 +218,16 @@ static const char *why_refused(Node *n)
 	case T_CreateExtensionStmt:
 		return "makes an extension this database does not have, and the generator plans no "
 		       "extension: install it (CREATE EXTENSION), then generate";
+	case T_GrantStmt:
+		return "gives or takes rights the generator does not plan (it plans the rights of "
+		       "tables, columns, sequences and routines, granted by their owner): write it in "
+		       "a migration of its own";
+	case T_AlterDefaultPrivilegesStmt:
+		return "sets default privileges, which the generator does not plan: write it in a "
+		       "migration of its own";
+	case T_GrantRoleStmt:
+		return "grants or revokes a role's membership, which is not the schema's: write it in "
+		       "a migration of its own";
 	case T_CreateSchemaStmt:
 		return "makes a schema by its owner's name or with objects inside (write CREATE SCHEMA "
 		       "name, then each object by a statement of its own)";
@@ -272,13 +303,16 @@ static bool parsed(dbc_ctx *ctx, const char *sql, List **out)
 	return true;
 }
 
-int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable)
+int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable, int **starts,
+                             int *nstarts)
 {
+	int n = 0;
 	List *stmts;
 	if (!parsed(ctx, sql, &stmts))
 		return DBC_ERROR;
 	char *out = dbc_strdup(ctx, sql);
-	if (!out)
+	int *at = dbc_alloc(ctx, sizeof(int) * (size_t)(list_length(stmts) + 1));
+	if (!out || !at)
 		return DBC_ERROR;
 	ListCell *lc;
 	foreach (lc, stmts) {
@@ -288,11 +322,15 @@ int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable)
 		verdict v = of_stmt(rs->stmt);
 		if (v == REFUSE)
 			return refused(ctx, sql, rs->stmt, loc, len);
-		if (v == LEAVE_OUT)
+		if (v == RUN)
+			at[n++] = loc;
+		else
 			for (int i = loc; i < loc + len; i++)
 				if (out[i] != '\n')
 					out[i] = ' ';
 	}
 	*runnable = out;
+	*starts = at;
+	*nstarts = n;
 	return DBC_OK;
 }

@@ -137,13 +137,29 @@ int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
 /* dbc_migrate_hooks.unplanned: the policies and rules that differ between
  * the live schema and the desired one, inside the generator's place. */
 int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out);
+struct dbc_gen_rights;
+/* dbc_migrate_hooks.rights: the rights of the live and of the desired
+ * objects, read inside the scratch place (migrate_generate.c). */
+int pgdbc_generate_rights(dbc_ctx *ctx, struct dbc_gen_rights *live, struct dbc_gen_rights *want);
 int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
                           void *arg);
+/* generate_deadline.c: dbcare.generate_timeout over the scratch place:
+ * started before the desired schema applies, stopped when the place
+ * closes or the call ends (pgdbc_escape); the line of the desired
+ * statement running (0: the proof); an error the deadline caused (a
+ * cancel) rewritten to name it, true then. */
+void pgdbc_define_generate_timeout_setting(void);
+void pgdbc_deadline_start(void);
+void pgdbc_deadline_stop(void);
+void pgdbc_deadline_line(int line);
+bool pgdbc_deadline_rewrite(ErrorData *ed);
 /* desired_statements.c: sql's statements checked by the server's parser;
  * *runnable is sql with the statements the scratch place leaves out
- * blanked (owners, rights, pg_dump's preamble); a statement that is no
- * schema's is an error naming it. */
-int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable);
+ * blanked (owners, pg_dump's preamble), *starts the offsets of the
+ * statements that run (*nstarts of them, in order); a statement that is
+ * no schema's is an error naming it. */
+int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable, int **starts,
+                             int *nstarts);
 /* generate_runner.c: the role the desired schema and the proof run as
  * (a one-time role inside the scratch place's subtransaction, whoever the
  * caller is), always in a security-restricted operation. owned: the

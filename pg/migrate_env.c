@@ -258,4 +258,5 @@ const dbc_migrate_hooks pgdbc_migrate_env = {
     .desired_schema = pgdbc_desired_schema,
     .scratch_desired = pgdbc_scratch_desired,
     .unplanned = pgdbc_generate_unplanned,
+    .rights = pgdbc_generate_rights,
 };

@@ -475,8 +475,43 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 	           : DBC_ERROR;
 }
 
+/* The desired statements that run, one exec each from its start to the
+ * next one's (so the deadline knows the line running, and an error's line
+ * is the file's). */
+typedef struct runnable_sql {
+	const char *sql;
+	const int *starts;
+	int n;
+} runnable_sql;
+
+static int exec_each(dbc_ctx *ctx, const runnable_sql *r)
+{
+	int line = 1, counted = 0; /* the line of r->sql + counted */
+	for (int i = 0; i < r->n; i++) {
+		int from = i ? r->starts[i] : 0;
+		int to = i + 1 < r->n ? r->starts[i + 1] : (int)strlen(r->sql);
+		for (; counted < from; counted++)
+			line += r->sql[counted] == '\n';
+		int first = line, at = line; /* the piece's first line, its statement's */
+		for (int k = from; k < r->starts[i]; k++)
+			at += r->sql[k] == '\n';
+		char *piece = dbc_strndup(ctx, r->sql + from, (size_t)(to - from));
+		if (!piece)
+			return DBC_ERROR;
+		pgdbc_deadline_line(at);
+		if (ctx->host->exec(ctx, piece) != DBC_OK) {
+			if (ctx->error_line)
+				ctx->error_line += first - 1;
+			pgdbc_deadline_line(0);
+			return DBC_ERROR;
+		}
+	}
+	pgdbc_deadline_line(0);
+	return DBC_OK;
+}
+
 /* The desired SQL applied in the place; its error as the generator's. */
-static int apply_desired(dbc_ctx *ctx, const char *sql)
+static int apply_desired(dbc_ctx *ctx, const runnable_sql *sql)
 {
 	/* A schema file, pg_dump's first of all, makes functions before the
 	 * tables their LANGUAGE sql bodies read: their bodies are not checked
@@ -486,7 +521,7 @@ static int apply_desired(dbc_ctx *ctx, const char *sql)
 	int nest = NewGUCNestLevel();
 	(void)set_config_option("check_function_bodies", "off", PGC_USERSET, PGC_S_SESSION,
 	                        GUC_ACTION_SAVE, true, 0, false);
-	int rc = ctx->host->exec(ctx, sql);
+	int rc = exec_each(ctx, sql);
 	/* a failed exec's subtransaction, rolled back, popped the level already */
 	int probe = NewGUCNestLevel();
 	AtEOXact_GUC(true, probe > nest ? nest : probe);
@@ -520,12 +555,15 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
                           void *arg)
 {
 	place pl, *outer = current;
-	char *runnable;
+	runnable_sql runnable;
+	int *starts;
 	/* the file is someone else's: only its schema statements run, as a
 	 * role with no rights of its own (desired_statements.c, generate_runner.c) */
-	if (pgdbc_desired_statements(ctx, sql, &runnable) != DBC_OK ||
+	if (pgdbc_desired_statements(ctx, sql, (char **)&runnable.sql, &starts, &runnable.n) !=
+	        DBC_OK ||
 	    may_make_schemas(ctx) != DBC_OK || make_place(ctx, sql, &pl) != DBC_OK)
 		return DBC_ERROR;
+	runnable.starts = starts;
 	dbc_host mapped = *ctx->host;
 	mapped.exec = mapped_exec;
 	mapped.read_schema = mapped_read_schema;
@@ -543,10 +581,17 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 		rc = pgdbc_runner_open(ctx, &pl.scratch, &pl.runner);
 	current = &pl;
 	ctx->host = &mapped;
+	/* the file's code runs from here to the rollback: bounded
+	 * (generate_deadline.c); an outer place's deadline goes on */
+	bool bounded = !outer;
+	if (bounded)
+		pgdbc_deadline_start();
 	if (rc == DBC_OK)
-		rc = apply_desired(ctx, runnable);
+		rc = apply_desired(ctx, &runnable);
 	if (rc == DBC_OK)
 		rc = fn(ctx, arg);
+	if (bounded)
+		pgdbc_deadline_stop();
 	ctx->host = pl.real;
 	current = outer;
 	pgdbc_schema_cache_bypass(ctx, outer_bypass);
@@ -653,4 +698,112 @@ static int read_into(dbc_ctx *ctx, void *arg)
 int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, dbc_schema *out)
 {
 	return pgdbc_scratch_desired(ctx, sql, read_into, out);
+}
+
+/* ---- rights
+ *
+ * The rights of the tables, views, sequences and routines of the live user
+ * schemas and of the scratch ones (named back as the user schemas'), and
+ * of their columns, read under dbcare's pinned search_path, the owner's
+ * own left aside (dbc_gen_right; the plan: generate_rights_plan.c). Each
+ * object's text is built here from the catalog, every name quoted. */
+
+typedef struct rights_read {
+	const place *pl;
+	bool scratch;
+	dbc_gen_rights *out;
+} rights_read;
+
+static int take_right(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	rights_read *u = arg;
+	const char *schema = c[1].s;
+	(void)ncol;
+	if (u->scratch) {
+		int k = find(&u->pl->scratch, schema);
+		if (k < 0)
+			return DBC_OK;
+		schema = u->pl->user.items[k];
+	}
+	char *rest = dbc_strdup(ctx, c[2].s);
+	if (u->scratch)
+		rest = from_scratch(ctx, u->pl, rest);
+	if (!rest ||
+	    dbc_grow(ctx, &u->out->items, u->out->n, &u->out->cap, sizeof(dbc_gen_right), 32) != DBC_OK)
+		return DBC_ERROR;
+	dbc_gen_right *r = &u->out->items[u->out->n++];
+	*r = (dbc_gen_right){
+	    .object = dbc_printf(ctx, "%s %s.%s", c[0].s, u->pl->real->quote_ident(ctx, schema), rest),
+	    .column = c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL,
+	    .grantee = c[4].type == DBC_TEXT ? dbc_strdup(ctx, c[4].s) : NULL,
+	    .privilege = c[5].type == DBC_TEXT ? dbc_strdup(ctx, c[5].s) : NULL,
+	    .grantable = c[6].type == DBC_BOOL && c[6].i,
+	    .fallback = c[7].type == DBC_BOOL && c[7].i};
+	return r->object ? DBC_OK : DBC_ERROR;
+}
+
+/* The rights of the objects of schemas[0..n) into u. */
+static int read_rights(dbc_ctx *ctx, const dbc_strlist *schemas, int n, rights_read *u)
+{
+	if (n == 0)
+		return DBC_OK;
+	dbc_buf in;
+	dbc_buf_init(&in, ctx);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
+		                u->pl->real->quote_literal(ctx, schemas->items[i]));
+	char *list = dbc_buf_finish(&in);
+	if (!list)
+		return DBC_ERROR;
+	char *sql = dbc_printf(
+	    ctx,
+	    "WITH o AS ("
+	    " SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind,"
+	    "  n.nspname::text AS sch, pg_catalog.quote_ident(c.relname) AS rest, c.relacl AS acl,"
+	    "  c.relowner AS own, (CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::\"char\" AS dk,"
+	    "  c.oid AS relid"
+	    " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE n.nspname IN (%s) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
+	    " UNION ALL"
+	    " SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, n.nspname::text,"
+	    "  pg_catalog.quote_ident(p.proname) || '(' ||"
+	    "  pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',"
+	    "  p.proacl, p.proowner, 'f'::\"char\", NULL::oid"
+	    " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+	    " WHERE n.nspname IN (%s))"
+	    " SELECT kind, sch, rest, NULL::text, NULL::text, NULL::text, false, false FROM o"
+	    " UNION ALL"
+	    " SELECT o.kind, o.sch, o.rest, NULL, CASE WHEN a.grantee = 0 THEN NULL"
+	    "  ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END, a.privilege_type,"
+	    "  a.is_grantable, f.fallback"
+	    " FROM o, (VALUES (false), (true)) f(fallback),"
+	    "  LATERAL pg_catalog.aclexplode(CASE WHEN f.fallback THEN"
+	    "   pg_catalog.acldefault(o.dk, o.own) ELSE"
+	    "   coalesce(o.acl, pg_catalog.acldefault(o.dk, o.own)) END) a"
+	    " WHERE a.grantee <> o.own"
+	    " UNION ALL"
+	    " SELECT o.kind, o.sch, o.rest, t.attname::text, NULL, NULL, false, false"
+	    " FROM o JOIN pg_catalog.pg_attribute t ON t.attrelid = o.relid"
+	    " WHERE t.attnum > 0 AND NOT t.attisdropped"
+	    " UNION ALL"
+	    " SELECT o.kind, o.sch, o.rest, t.attname::text, CASE WHEN a.grantee = 0 THEN NULL"
+	    "  ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END, a.privilege_type,"
+	    "  a.is_grantable, false"
+	    " FROM o JOIN pg_catalog.pg_attribute t ON t.attrelid = o.relid,"
+	    "  LATERAL pg_catalog.aclexplode(t.attacl) a"
+	    " WHERE t.attnum > 0 AND NOT t.attisdropped AND t.attacl IS NOT NULL"
+	    "  AND a.grantee <> o.own"
+	    " ORDER BY 1, 2, 3, 4 NULLS FIRST, 5 NULLS FIRST, 6",
+	    list, list);
+	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_right, u) : DBC_ERROR;
+}
+
+int pgdbc_generate_rights(dbc_ctx *ctx, dbc_gen_rights *live, dbc_gen_rights *want)
+{
+	rights_read l = {.pl = current, .out = live}, w = {.pl = current, .scratch = true, .out = want};
+	if (!current)
+		return DBC_OK;
+	if (read_rights(ctx, &current->user, current->nlive, &l) != DBC_OK)
+		return DBC_ERROR;
+	return read_rights(ctx, &current->scratch, current->scratch.n, &w);
 }

@@ -19,5 +19,6 @@ void _PG_init(void)
 	pgdbc_define_audit_settings();
 	pgdbc_define_audit_wal_settings();
 	pgdbc_define_progress_setting();
+	pgdbc_define_generate_timeout_setting();
 	pgdbc_install_host(&pgdbc_host);
 }

@@ -212,10 +212,21 @@ static int in_place(dbc_ctx *s, void *arg)
 	gen_run *r = arg;
 	if (s->host->read_schema(s, r->want) != DBC_OK || plan_to(s, r) != DBC_OK)
 		return DBC_ERROR;
+	/* the rights last: an object's are given once the plan has made it,
+	 * and taken back (the reverses, newest first) before it is dropped */
+	dbc_gen_rights live = {0}, want = {0};
+	if (r->env->rights && (r->env->rights(s, &live, &want) != DBC_OK ||
+	                       dbc_gen_plan_rights(s, &live, &want, r->plan) != DBC_OK))
+		return DBC_ERROR;
+	/* what the model does not hold is read before the proof: its down
+	 * drops a table the plan makes, and its up makes it again from the
+	 * model, without the policies and rules the file gave it */
+	if (r->env->unplanned && r->env->unplanned(s, &r->unplanned) != DBC_OK)
+		return DBC_ERROR;
 	if (nothing_left_out(s, r) != DBC_OK ||
 	    (r->plan->n && dbc_gen_prove_from_desired(s, r->plan, &r->proof) != DBC_OK))
 		return DBC_ERROR;
-	return r->env->unplanned ? r->env->unplanned(s, &r->unplanned) : DBC_OK;
+	return DBC_OK;
 }
 
 /* A plan row for each difference the model does not hold (after the

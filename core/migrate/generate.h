@@ -49,6 +49,10 @@ typedef struct dbc_gen_desired {
 	dbc_gen_rename *renames;
 	int nrenames, caprenames;
 	dbc_strlist *altered; /* tables an ALTER TABLE of the file changes (NULL: none) */
+	/* routines (by name) an ALTER FUNCTION, PROCEDURE, ROUTINE or
+	 * AGGREGATE of the file changes, SECURITY DEFINER or a SET of it
+	 * (NULL: none): their CREATE alone is not all of them */
+	dbc_strlist *altered_routines;
 } dbc_gen_desired;
 
 /* The desired schema's text as pg_dump --schema-only or the SQLite shell's
@@ -200,6 +204,10 @@ int dbc_gen_differs(dbc_ctx *s, const char *json, const char *now_json, const ch
  * such; the findings go to the host's notices, naming their step
  * (generate_lint.c). */
 int dbc_gen_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan);
+/* The GRANT and REVOKE steps that take the live rights of the desired
+ * objects to the desired ones (generate_rights_plan.c). */
+int dbc_gen_plan_rights(dbc_ctx *ctx, const dbc_gen_rights *live, const dbc_gen_rights *want,
+                        dbc_gen_plan *plan);
 /* Marks each step that hands out rights (SECURITY DEFINER, an owner, a
  * GRANT, an event trigger) with a hazard saying so (generate_rights.c). */
 int dbc_gen_mark_rights(dbc_ctx *ctx, dbc_gen_plan *plan);

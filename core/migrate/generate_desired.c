@@ -171,41 +171,77 @@ static int read_columns(dbc_ctx *ctx, dbc_gen_desired *d, const char *table, con
 	}
 }
 
+/* The routine an ALTER FUNCTION (PROCEDURE, ...) names, after those words
+ * at p, into d->altered_routines; not when it gives an owner (pg_dump's
+ * ALTER FUNCTION ... OWNER TO), which the definition does not hold. */
+static int read_altered_routine(dbc_ctx *ctx, dbc_gen_desired *d, const char *p, const char *stop)
+{
+	dbc_token t = dbc_lex_next(&p);
+	const char *q = p;
+	if (dbc_lex_is_punct(dbc_lex_next(&q), '.'))
+		t = dbc_lex_next(&q);
+	if (!is_name(t))
+		return DBC_OK;
+	q = p;
+	for (dbc_token prev = {0}, u; q < stop && (u = dbc_lex_next(&q)).kind != TK_END; prev = u)
+		if (dbc_lex_is_word(prev, "OWNER") && dbc_lex_is_word(u, "TO"))
+			return DBC_OK;
+	if (!d->altered_routines && !(d->altered_routines = dbc_zalloc(ctx, sizeof(dbc_strlist))))
+		return DBC_ERROR;
+	return dbc_strlist_add(ctx, d->altered_routines, name_of(ctx, t));
+}
+
+/* What an ALTER statement (after its ALTER at p) tells: a table or a
+ * routine the file completes after its CREATE. */
+static int read_alter(dbc_ctx *ctx, dbc_gen_desired *d, const char *p, const char *stop)
+{
+	/* ALTER TABLE [IF EXISTS] [ONLY] [schema.]name: the table's
+	 * statement alone is not all of it; nor a routine's CREATE
+	 * where ALTER FUNCTION [schema.]name changes it */
+	dbc_token t = dbc_lex_next(&p);
+	if (dbc_lex_is_word(t, "FUNCTION") || dbc_lex_is_word(t, "PROCEDURE") ||
+	    dbc_lex_is_word(t, "ROUTINE") || dbc_lex_is_word(t, "AGGREGATE"))
+		return read_altered_routine(ctx, d, p, stop);
+	if (!dbc_lex_is_word(t, "TABLE"))
+		return DBC_OK;
+	t = dbc_lex_next(&p);
+	if (dbc_lex_is_word(t, "IF"))
+		dbc_lex_next(&p), t = dbc_lex_next(&p);
+	if (dbc_lex_is_word(t, "ONLY"))
+		t = dbc_lex_next(&p);
+	const char *q = p;
+	if (dbc_lex_is_punct(dbc_lex_next(&q), '.'))
+		t = dbc_lex_next(&q);
+	if (!is_name(t))
+		return DBC_OK;
+	if (!d->altered && !(d->altered = dbc_zalloc(ctx, sizeof(dbc_strlist))))
+		return DBC_ERROR;
+	return dbc_strlist_add(ctx, d->altered, name_of(ctx, t));
+}
+
 /* kind and name of one statement; *kind NULL when it creates nothing the
  * generator names. */
 static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t len, marks *ms)
 {
 	const char *p = text, *stop = text + len;
 	dbc_token t = dbc_lex_next(&p);
-	if (dbc_lex_is_word(t, "ALTER")) {
-		/* ALTER TABLE [IF EXISTS] [ONLY] [schema.]name: the table's
-		 * statement alone is not all of it */
-		if (!dbc_lex_is_word(dbc_lex_next(&p), "TABLE"))
-			return DBC_OK;
-		t = dbc_lex_next(&p);
-		if (dbc_lex_is_word(t, "IF"))
-			dbc_lex_next(&p), t = dbc_lex_next(&p);
-		if (dbc_lex_is_word(t, "ONLY"))
-			t = dbc_lex_next(&p);
-		const char *q = p;
-		if (dbc_lex_is_punct(dbc_lex_next(&q), '.'))
-			t = dbc_lex_next(&q);
-		if (!is_name(t))
-			return DBC_OK;
-		if (!d->altered && !(d->altered = dbc_zalloc(ctx, sizeof(dbc_strlist))))
-			return DBC_ERROR;
-		return dbc_strlist_add(ctx, d->altered, name_of(ctx, t));
-	}
+	if (dbc_lex_is_word(t, "ALTER"))
+		return read_alter(ctx, d, p, stop);
 	if (!dbc_lex_is_word(t, "CREATE"))
 		return DBC_OK;
 	const char *create_at = t.start;
-	static const char *const skip[] = {"OR",       "REPLACE",   "UNIQUE",     "TEMP", "TEMPORARY",
-	                                   "UNLOGGED", "RECURSIVE", "CONSTRAINT", NULL};
+	static const char *const skip[] = {"OR",        "REPLACE",  "UNIQUE",    "TEMP",
+	                                   "TEMPORARY", "UNLOGGED", "RECURSIVE", "CONSTRAINT",
+	                                   "VIRTUAL",   NULL};
+	/* SQLite's CREATE VIRTUAL TABLE: a table made as written, whose
+	 * columns are its module's arguments, not column definitions */
+	bool is_virtual = false;
 	for (;;) {
 		t = dbc_lex_next(&p);
 		bool skipped = false;
 		for (int k = 0; skip[k] && !skipped; k++)
 			skipped = dbc_lex_is_word(t, skip[k]);
+		is_virtual = is_virtual || dbc_lex_is_word(t, "VIRTUAL");
 		if (!skipped)
 			break;
 	}
@@ -261,7 +297,7 @@ static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t 
 	s->text = dbc_strndup(ctx, text, n);
 	if (!s->text)
 		return DBC_ERROR;
-	if (strcmp(kind, "table") != 0)
+	if (strcmp(kind, "table") != 0 || is_virtual)
 		return DBC_OK;
 	mark *m = mark_at(ms, create_at);
 	if (m && add_rename(ctx, d, name, NULL, m) != DBC_OK)

@@ -602,11 +602,16 @@ static const dbc_gen_stmt *stmt_of(planner *pl, const dbc_object *o)
 
 /* The statement that makes desired object o: its own statement in the
  * desired file, or, for a routine whose name the file gives more than one
- * (overloads, which a name alone does not tell apart), the catalog's
+ * (overloads, which a name alone does not tell apart) or that an ALTER
+ * FUNCTION of the file changes (SECURITY DEFINER, a SET), the catalog's
  * definition of this one. */
 static char *make_text(planner *pl, const dbc_object *o, const dbc_gen_stmt *st)
 {
 	const dbc_gen_desired *d = pl->in->desired;
+	if (dbc_gen_is_routine(o->type) && d->altered_routines)
+		for (int i = 0; i < d->altered_routines->n; i++)
+			if (strcasecmp(d->altered_routines->items[i], st->name) == 0)
+				return create_object(pl, o);
 	int same = 0;
 	for (int i = 0; i < d->nstmts && dbc_gen_is_routine(o->type); i++)
 		same +=

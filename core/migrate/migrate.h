@@ -121,6 +121,25 @@ typedef struct dbc_keys_hooks {
 
 /* The migration part's hooks: what only the engine can do for the
  * migration flows, beyond the host interface. */
+/* One right on an object of a schema, as the engine's catalog holds it,
+ * the owner's own left aside (the owner may do everything, whoever it is):
+ * object is what a GRANT names after ON, its names quoted by the engine
+ * ("TABLE public.acct", "FUNCTION public.pay(n integer)"); column NULL, or
+ * the column's name (unquoted); grantee NULL for PUBLIC, else the role's
+ * name (unquoted); privilege NULL marks that the object (or column) is
+ * there, rights or none; fallback: a right every new object of its kind
+ * gets (a function's EXECUTE for PUBLIC), which an object the live schema
+ * lacks starts from. */
+typedef struct dbc_gen_right {
+	char *object, *column, *grantee, *privilege;
+	bool grantable, fallback;
+} dbc_gen_right;
+
+typedef struct dbc_gen_rights {
+	dbc_gen_right *items;
+	int n, cap;
+} dbc_gen_rights;
+
 typedef struct dbc_migrate_hooks {
 	/* Takes the migration lock for the rest of the transaction, waiting at most
 	 * timeout_ms (0: forever); 55P03 on timeout. NULL when the engine's write
@@ -199,6 +218,10 @@ typedef struct dbc_migrate_hooks {
 	 * rules), one line each into out, naming the object and how it
 	 * differs. NULL: the model holds everything the engine has. */
 	int (*unplanned)(dbc_ctx *ctx, dbc_strlist *out);
+	/* Asked inside scratch_desired's place: the rights of the live user
+	 * schemas' objects and of the desired ones (generate_rights_plan.c
+	 * plans their differences). NULL: the engine has no rights. */
+	int (*rights)(dbc_ctx *ctx, struct dbc_gen_rights *live, struct dbc_gen_rights *want);
 } dbc_migrate_hooks;
 
 /* Result columns, for the glue's table declarations. */

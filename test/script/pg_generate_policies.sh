@@ -5,8 +5,9 @@
 # the database were already there). Now each policy or rule that differs
 # between the live schema and the desired one is a plan row "-- not
 # planned: ..." with a hazard naming what to write by hand, as the
-# command's migration file shows; an identical policy plans nothing, and a
-# plan's other steps are proved and kept as before.
+# command's migration file shows, on a table the plan makes too; an
+# identical policy plans nothing, and a plan's other steps are proved and
+# kept as before.
 set -eu
 db=dbcare_generate_policies
 . "$(dirname "$0")/lib/pg.sh"
@@ -45,6 +46,22 @@ for want in "-- not planned: policy doc_read on public.doc in the desired schema
 in: $got"
 done
 [ "$(echo "$got" | grep -c 'not planned')" = 3 ] || fail "not 3 notes: $got"
+# on a table the plan makes (issue 64): before, the proof made the table
+# again without them and the plan held no row for either; an append-only
+# log's DO INSTEAD NOTHING rule and a policy are each named
+got=$(plan "$live
+CREATE TABLE audit_log (id int PRIMARY KEY, what text, who text);
+ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_mine ON audit_log USING (who = current_user);
+CREATE RULE audit_no_update AS ON UPDATE TO audit_log DO INSTEAD NOTHING;
+CREATE RULE audit_no_delete AS ON DELETE TO audit_log DO INSTEAD NOTHING;")
+echo "$got" | grep -q "^CREATE TABLE public.audit_log" || fail "the table is not planned: $got"
+for want in "-- not planned: policy audit_mine on public.audit_log in the desired schema only: not made by this plan | $hazard" \
+            "-- not planned: rule audit_no_update on public.audit_log in the desired schema only: not made by this plan | $hazard" \
+            "-- not planned: rule audit_no_delete on public.audit_log in the desired schema only: not made by this plan | $hazard"; do
+  echo "$got" | grep -qxF -- "$want" || fail "missing on a new table: $want
+in: $got"
+done
 # the command writes them into the migration it generates, for review
 mkdir "$work/m"
 printf '%s\n' "$live" | sed 's/^CREATE POLICY doc_owner.*/&\nCREATE POLICY doc_read ON doc FOR SELECT USING (true);/' > "$work/schema.sql"

@@ -90,4 +90,16 @@ generate_case aggregate_ordered_set "$T" "$T $OS"
 plan_has aggregate_ordered_set "DROP AGGREGATE public.my_os(double precision ORDER BY double precision)"
 generate_case aggregate_ordered_set_dropped "$T $OS" "$T"
 plan_has aggregate_ordered_set_dropped "CREATE AGGREGATE public.my_os(double precision ORDER BY double precision) (SFUNC = "
+# a routine an ALTER FUNCTION of the desired file changes (issue 64):
+# before, the plan made it from its CREATE alone and the proof failed on
+# the difference (refused); now it is made from the catalog's definition,
+# SECURITY DEFINER and its hazard with it, new or changed
+SD="CREATE FUNCTION pay(n int) RETURNS int LANGUAGE sql AS 'SELECT n';
+ALTER FUNCTION pay(int) SECURITY DEFINER;
+ALTER FUNCTION pay(int) SET search_path = pg_catalog;"
+generate_case routine_altered "$T" "$T $SD"
+plan_has routine_altered " SECURITY DEFINER"
+plan_has routine_altered "makes a SECURITY DEFINER function"
+generate_case routine_altered_live "$T CREATE FUNCTION pay(n int) RETURNS int LANGUAGE sql AS 'SELECT n';" "$T $SD"
+plan_has routine_altered_live " SECURITY DEFINER"
 echo "PASS"

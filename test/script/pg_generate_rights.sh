@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# dbmigrate_generate plans the rights a desired schema writes (issue 64):
+# before, GRANT and REVOKE were left out of the scratch run and the plan,
+# so the safe idiom "CREATE FUNCTION ... SECURITY DEFINER; REVOKE ALL ON
+# FUNCTION ... FROM PUBLIC" planned the function alone: applied, any role
+# called it with its owner's rights, and generating again said nothing was
+# left to do. Now the rights of the desired tables, columns, sequences,
+# functions and schemas are compared with the live ones (the owner's own
+# left aside) and each difference is a GRANT or REVOKE step with its
+# reverse; applied, the plan leaves nothing to do. ALTER DEFAULT
+# PRIVILEGES and role membership are refused by name.
+set -eu
+db=dbcare_generate_rights
+. "$(dirname "$0")/lib/pg.sh"
+reader=${db}_reader
+cleanup_roles() {
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  "$B/psql" -X -q -d postgres -c "DROP ROLE IF EXISTS $reader" >/dev/null 2>&1 || true
+  cleanup
+}
+trap cleanup_roles EXIT
+fresh_db
+"$B/psql" -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $reader" -c "CREATE ROLE $reader" >/dev/null
+q -c "CREATE TABLE acct (id int PRIMARY KEY, owner text, cents int)" \
+  -c "GRANT SELECT ON acct TO $reader" >/dev/null
+plan() { q -v "desired=$1" <<'SQL'
+SELECT statement || ' | ' || coalesce(reverse, '-') FROM dbmigrate_generate(:'desired') ORDER BY step
+SQL
+}
+desired="CREATE TABLE acct (id int PRIMARY KEY, owner text, cents int);
+GRANT SELECT ON acct TO $reader;
+CREATE FUNCTION pay(n int) RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT n';
+REVOKE ALL ON FUNCTION pay(int) FROM PUBLIC;"
+got=$(plan "$desired")
+echo "$got" | grep -q '^CREATE FUNCTION pay(n int)' || fail "the function is not planned: $got"
+echo "$got" | grep -qxF 'REVOKE EXECUTE ON FUNCTION public.pay(n integer) FROM PUBLIC | GRANT EXECUTE ON FUNCTION public.pay(n integer) TO PUBLIC' ||
+  fail "the REVOKE is not planned: $got"
+# applied step by step, a role without a grant may not call the function,
+# and generating again plans nothing
+q -v "desired=$desired" >/dev/null <<'SQL'
+SELECT set_config('my.desired', :'desired', false);
+DO $$ DECLARE s text; BEGIN
+  FOR s IN SELECT statement FROM dbmigrate_generate(current_setting('my.desired')) ORDER BY step
+  LOOP EXECUTE s; END LOOP; END $$;
+SQL
+[ "$(q -c "SELECT has_function_privilege('$reader', 'pay(int)', 'EXECUTE')")" = f ] ||
+  fail "applied, the reader may call the SECURITY DEFINER function"
+got=$(plan "$desired")
+[ -z "$got" ] || fail "generating again plans: $got"
+# a changed function is dropped and made again, with a new function's
+# rights (EXECUTE for PUBLIC): its REVOKE is planned again after it, and
+# applied, the reader still may not call it
+changed=$(printf '%s\n' "$desired" | sed "s/AS 'SELECT n'/AS 'SELECT n + 0'/")
+got=$(plan "$changed")
+echo "$got" | grep -q '^DROP FUNCTION public.pay(n integer)' || fail "the changed function is not made again: $got"
+echo "$got" | grep -qxF 'REVOKE EXECUTE ON FUNCTION public.pay(n integer) FROM PUBLIC | GRANT EXECUTE ON FUNCTION public.pay(n integer) TO PUBLIC' ||
+  fail "the REVOKE of the function made again is not planned: $got"
+q -v "desired=$changed" >/dev/null <<'SQL'
+SELECT set_config('my.desired', :'desired', false);
+DO $$ DECLARE s text; BEGIN
+  FOR s IN SELECT statement FROM dbmigrate_generate(current_setting('my.desired')) ORDER BY step
+  LOOP EXECUTE s; END LOOP; END $$;
+SQL
+[ "$(q -c "SELECT has_function_privilege('$reader', 'pay(int)', 'EXECUTE')")" = f ] ||
+  fail "applied, the reader may call the function made again"
+# a grant taken back, a column grant and one to PUBLIC: each a step
+got=$(plan "CREATE TABLE acct (id int PRIMARY KEY, owner text, cents int);
+GRANT SELECT (id, owner) ON acct TO $reader;
+GRANT SELECT ON acct TO PUBLIC;
+CREATE FUNCTION pay(n int) RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT n';
+REVOKE ALL ON FUNCTION pay(int) FROM PUBLIC;")
+for want in "REVOKE SELECT ON TABLE public.acct FROM $reader | GRANT SELECT ON TABLE public.acct TO $reader" \
+            "GRANT SELECT (id) ON TABLE public.acct TO $reader | REVOKE SELECT (id) ON TABLE public.acct FROM $reader" \
+            "GRANT SELECT (owner) ON TABLE public.acct TO $reader | REVOKE SELECT (owner) ON TABLE public.acct FROM $reader" \
+            "GRANT SELECT ON TABLE public.acct TO PUBLIC | REVOKE SELECT ON TABLE public.acct FROM PUBLIC"; do
+  echo "$got" | grep -qxF -- "$want" || fail "missing: $want
+in: $got"
+done
+# rights the plan does not model are refused by name
+for stmt in "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO $reader;" "GRANT $reader TO CURRENT_USER;"; do
+  if got=$(plan "CREATE TABLE acct (id int PRIMARY KEY, owner text, cents int);
+$stmt" 2>&1); then fail "not refused: $stmt: $got"; fi
+  echo "$got" | grep -q "ERROR:  dbcare: the desired schema may hold only schema statements: line 2" ||
+    fail "not refused by name: $stmt: $got"
+done
+echo ok
