@@ -248,7 +248,8 @@ fi
 for script in "${SCRIPTS_FROM:-test/script}"/pg_*.sh; do
 	[ -e "$script" ] || continue
 	name=$(basename "$script" .sh)
-	selected "$TAG$SCRIPT_KIND$name" || continue
+	# as in the other sections, "script/NAME"; a journey, by its result's name
+	if [ -n "$SCRIPTS_FROM" ]; then selected "$TAG$name" || continue; else selected "script/$name" || continue; fi
 	if run_limited "$TMP/$name.log" "$script" PG_BIN="$PBIN"; then
 		record PASS "$SCRIPT_KIND$name"
 	else
