@@ -30,6 +30,10 @@ struct sqldbc_conn {
 	sqlite3_int64 audit_now_sec; /* ... its second ... */
 	int audit_now_len;           /* ... and its text (0: none yet) */
 	char audit_now[64];
+	/* fn_audit.c: the connection's VFS, whose clock dbaudit_now() reads,
+	 * asked once (SQLITE_FCNTL_VFS_POINTER; a VFS in use by an open
+	 * connection stays registered); NULL: not asked yet */
+	sqlite3_vfs *audit_vfs;
 	int audit_encoding; /* audit_json.c: main's text encoding (0: not read yet) */
 	/* audit_json.c: the SHA-256 context chained entries are hashed on,
 	 * made at the first (NULL: none yet), freed with the state */
