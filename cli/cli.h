@@ -126,7 +126,8 @@ typedef struct cli_new_file {
 } cli_new_file;
 void cli_new_file_before(cli_new_file *nf, const char *file, bool wanted);
 void cli_new_file_opened(cli_new_file *nf);
-void cli_new_file_undo(const cli_new_file *nf);
+/* Whether the database file itself was removed. */
+bool cli_new_file_undo(const cli_new_file *nf);
 /* The file path names once its symlinks are followed (malloc'd), even one
  * that does not exist yet (a dangling symlink's target: where opening it
  * creates the file); NULL on a loop or no memory. */

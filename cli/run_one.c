@@ -65,8 +65,13 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	if (rc == CLI_OK && o->dump_schema && !o->dry_run)
 		rc = cli_dump_schema(db, o, NULL);
 	cli_disconnect(db);
-	if (rc != CLI_OK)
-		cli_new_file_undo(&created);
+	/* what committed before the error (a migration outside a transaction)
+	 * went with the file: the user is told, after the count of it */
+	if (rc != CLI_OK && cli_new_file_undo(&created) && !stage.staging)
+		fprintf(stderr,
+		        "dbcare: removed %s, which this failed run created: nothing of it is kept (a new "
+		        "database is made whole or not at all)\n",
+		        created.path);
 	if (rc == CLI_OK && cli_restore_stage_publish(&stage) != 0)
 		rc = CLI_ERROR;
 	cli_restore_stage_abandon(&stage);

@@ -75,15 +75,18 @@ void cli_new_file_opened(cli_new_file *nf)
 	}
 }
 
-void cli_new_file_undo(const cli_new_file *nf)
+bool cli_new_file_undo(const cli_new_file *nf)
 {
 	struct stat st;
+	bool removed = false;
 	if (!nf->created || lstat(nf->path, &st) != 0 || st.st_dev != nf->dev || st.st_ino != nf->ino)
-		return;
+		return false;
 	for (size_t i = 0; i < sizeof sidecars / sizeof *sidecars; i++) {
 		char *p = NULL;
-		if (!nf->existed[i] && asprintf(&p, "%s%s", nf->path, sidecars[i]) >= 0)
-			(void)unlink(p);
+		if (!nf->existed[i] && asprintf(&p, "%s%s", nf->path, sidecars[i]) >= 0 && unlink(p) == 0 &&
+		    i == 0)
+			removed = true;
 		free(p);
 	}
+	return removed;
 }
