@@ -7,8 +7,10 @@
  * two SQLITE_ERROR lines per connection). The application's own failing
  * statement still does, which shows the log is listening.
  *
- *   capi_config_log MODULE DIR
+ *   capi_config_log MODULE [DIR]
  *
+ * DIR (default: the working directory, as the ASan suite runs each C API
+ * program with the module alone) holds the database app.db.
  * Prints each logged line; exits 1 when dbcare logged anything.
  */
 #include <sqlite3.h>
@@ -59,8 +61,8 @@ static int session(const char *module, const char *path, const char *const *sql)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: capi_config_log MODULE DIR\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: capi_config_log MODULE [DIR]\n");
 		return 2;
 	}
 	if (sqlite3_config(SQLITE_CONFIG_LOG, on_log, NULL) != SQLITE_OK) {
@@ -68,7 +70,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char path[4096];
-	snprintf(path, sizeof path, "%s/app.db", argv[2]);
+	snprintf(path, sizeof path, "%s/app.db", argc == 3 ? argv[2] : ".");
 	const char *const none[] = {NULL};
 	const char *const calls[] = {"CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)",
 	                             "SELECT dbhealth_score('quick')",
