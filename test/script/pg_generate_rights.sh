@@ -121,6 +121,16 @@ SQL
   fail "applied, PUBLIC may call the SECURITY DEFINER function made again"
 got=$(plan "$changed")
 [ -z "$got" ] || fail "generating again after the function made again plans: $got"
+# a view the plan makes again, the file writing no rights for it, gets its
+# live rights back, but for a column it no longer has
+q -c "CREATE VIEW acct_v AS SELECT id, owner FROM acct" -c "GRANT SELECT, UPDATE (id), UPDATE (owner) ON acct_v TO $reader" >/dev/null
+got=$(plan "$changed
+CREATE VIEW acct_v AS SELECT id FROM acct;")
+echo "$got" | grep -q '^DROP VIEW public.acct_v' || fail "the changed view is not made again: $got"
+[ "$(echo "$got" | grep -E '^(GRANT|REVOKE)')" = "GRANT SELECT ON TABLE public.acct_v TO $reader | REVOKE SELECT ON TABLE public.acct_v FROM $reader
+GRANT UPDATE (id) ON TABLE public.acct_v TO $reader | REVOKE UPDATE (id) ON TABLE public.acct_v FROM $reader" ] ||
+  fail "the view made again does not get its live rights back alone: $got"
+q -c "DROP VIEW acct_v" >/dev/null
 # the SECURITY DEFINER idiom on a live function PUBLIC may call: planned
 q -c "GRANT EXECUTE ON FUNCTION pay(int) TO PUBLIC" >/dev/null
 got=$(plan "$changed
