@@ -705,7 +705,8 @@ int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, dbc_schema *out)
  * The rights of the tables, views, sequences and routines of the live user
  * schemas and of the scratch ones (named back as the user schemas'), and
  * of their columns, read under dbcare's pinned search_path, the owner's
- * own left aside (dbc_gen_right; the plan: generate_rights_plan.c). Each
+ * own left aside (dbc_gen_right; the plan: generate_rights_plan.c), each
+ * marker row saying whether the object's (column's) ACL is set. Each
  * object's text is built here from the catalog, every name quoted. */
 
 typedef struct rights_read {
@@ -738,7 +739,8 @@ static int take_right(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	    .grantee = c[4].type == DBC_TEXT ? dbc_strdup(ctx, c[4].s) : NULL,
 	    .privilege = c[5].type == DBC_TEXT ? dbc_strdup(ctx, c[5].s) : NULL,
 	    .grantable = c[6].type == DBC_BOOL && c[6].i,
-	    .fallback = c[7].type == DBC_BOOL && c[7].i};
+	    .fallback = c[7].type == DBC_BOOL && c[7].i,
+	    .written = c[8].type == DBC_BOOL && c[8].i};
 	return r->object ? DBC_OK : DBC_ERROR;
 }
 
@@ -771,24 +773,26 @@ static int read_rights(dbc_ctx *ctx, const dbc_strlist *schemas, int n, rights_r
 	    "  p.proacl, p.proowner, 'f'::\"char\", NULL::oid"
 	    " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
 	    " WHERE n.nspname IN (%s))"
-	    " SELECT kind, sch, rest, NULL::text, NULL::text, NULL::text, false, false FROM o"
+	    " SELECT kind, sch, rest, NULL::text, NULL::text, NULL::text, false, false,"
+	    "  acl IS NOT NULL FROM o"
 	    " UNION ALL"
 	    " SELECT o.kind, o.sch, o.rest, NULL, CASE WHEN a.grantee = 0 THEN NULL"
 	    "  ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END, a.privilege_type,"
-	    "  a.is_grantable, f.fallback"
+	    "  a.is_grantable, f.fallback, false"
 	    " FROM o, (VALUES (false), (true)) f(fallback),"
 	    "  LATERAL pg_catalog.aclexplode(CASE WHEN f.fallback THEN"
 	    "   pg_catalog.acldefault(o.dk, o.own) ELSE"
 	    "   coalesce(o.acl, pg_catalog.acldefault(o.dk, o.own)) END) a"
 	    " WHERE a.grantee <> o.own"
 	    " UNION ALL"
-	    " SELECT o.kind, o.sch, o.rest, t.attname::text, NULL, NULL, false, false"
+	    " SELECT o.kind, o.sch, o.rest, t.attname::text, NULL, NULL, false, false,"
+	    "  t.attacl IS NOT NULL"
 	    " FROM o JOIN pg_catalog.pg_attribute t ON t.attrelid = o.relid"
 	    " WHERE t.attnum > 0 AND NOT t.attisdropped"
 	    " UNION ALL"
 	    " SELECT o.kind, o.sch, o.rest, t.attname::text, CASE WHEN a.grantee = 0 THEN NULL"
 	    "  ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END, a.privilege_type,"
-	    "  a.is_grantable, false"
+	    "  a.is_grantable, false, false"
 	    " FROM o JOIN pg_catalog.pg_attribute t ON t.attrelid = o.relid,"
 	    "  LATERAL pg_catalog.aclexplode(t.attacl) a"
 	    " WHERE t.attnum > 0 AND NOT t.attisdropped AND t.attacl IS NOT NULL"

@@ -9,8 +9,12 @@
  * reverse the way back. An object the live schema lacks, or one the plan
  * drops and makes again (a changed function, a view made again), starts
  * from the rights its kind gives a new object (a function's EXECUTE for
- * PUBLIC);
- * one the desired schema lacks is left to the rest of the plan.
+ * PUBLIC); one the desired schema lacks is left to the rest of the plan.
+ * Rights are planned only for an object the file writes rights for (a
+ * GRANT or REVOKE on it or a column of it: its ACL set in the scratch
+ * place); any other keeps its live rights, so a hand-written schema
+ * without GRANTs revokes nothing, and one the plan makes again gets them
+ * back.
  *
  * Invariant: nothing of the file is pasted: the object's text is the
  * engine's, built from its catalog with every name quoted; a grantee is
@@ -157,38 +161,80 @@ static bool remade(const dbc_gen_plan *plan, const char *object)
 	return false;
 }
 
-/* The differences of the desired rights from those each object starts
- * from: the live ones, or its kind's for an object the live schema lacks. */
+/* A set of rights read as one side of a comparison: its fallback rows
+ * (the rights a new object of the kind starts from) or the others. */
+typedef struct rights_side {
+	const dbc_gen_rights *set;
+	bool fallback;
+} rights_side;
+
+/* Whether the desired file wrote rights for object: a GRANT or REVOKE on
+ * it or on one of its columns (an object's rights, the table's and its
+ * columns', are planned together, as pg_dump writes them). */
+static bool writes_rights(const dbc_gen_rights *want, const char *object)
+{
+	for (int i = 0; i < want->n; i++)
+		if (!want->items[i].privilege && want->items[i].written &&
+		    same(want->items[i].object, object))
+			return true;
+	return false;
+}
+
+/* Whether x is one of the rights of object on side s that a step may
+ * name: a column's only while the desired object keeps that column. */
+static bool on_side(const dbc_gen_rights *want, rights_side s, const dbc_gen_right *x,
+                    const char *object)
+{
+	return x->privilege && x->fallback == s.fallback && same(x->object, object) &&
+	       (!x->column || has_object(want, object, x->column));
+}
+
+/* The steps that take object's rights from those of side from to those
+ * of side to. */
+static int object_steps(dbc_ctx *ctx, const dbc_gen_rights *want, const char *object,
+                        rights_side from, rights_side to, rights_steps *out)
+{
+	for (int i = 0; i < to.set->n; i++) {
+		const dbc_gen_right *t = &to.set->items[i];
+		if (!on_side(want, to, t, object))
+			continue;
+		const dbc_gen_right *b = find_right(from.set, t, from.fallback);
+		if (!b && add_to(ctx, out, t, t->grantable ? GRANT_OPTION : GRANT, false) != DBC_OK)
+			return DBC_ERROR;
+		if (b && b->grantable != t->grantable &&
+		    add_to(ctx, out, t, t->grantable ? GRANT_OPTION : REVOKE_OPTION, false) != DBC_OK)
+			return DBC_ERROR;
+	}
+	for (int i = 0; i < from.set->n; i++) {
+		const dbc_gen_right *f = &from.set->items[i];
+		if (on_side(want, from, f, object) && !find_right(to.set, f, to.fallback) &&
+		    add_to(ctx, out, f, REVOKE, f->grantable) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* For each desired object, the steps from the rights it starts from (the
+ * live ones, or its kind's for an object the live schema lacks or the plan
+ * makes again) to those it ends with: the desired ones when the file
+ * writes rights for it; else the live ones are kept (an object the plan
+ * makes again gets them back) and a live object plans nothing. */
 static int compare(dbc_ctx *ctx, const dbc_gen_plan *plan, const dbc_gen_rights *live,
                    const dbc_gen_rights *want, rights_steps *out)
 {
+	const rights_side live_now = {live, false}, kind = {want, true}, desired = {want, false};
 	for (int i = 0; i < want->n; i++) {
 		const dbc_gen_right *w = &want->items[i];
-		if (!w->privilege)
+		if (w->privilege || w->column)
+			continue; /* one pass per object, at its marker row */
+		bool in_live = has_object(live, w->object, NULL);
+		bool again = in_live && remade(plan, w->object);
+		bool written = writes_rights(want, w->object);
+		if (in_live && !again && !written)
 			continue;
-		bool in_live = has_object(live, w->object, w->column) && !remade(plan, w->object);
-		/* a new object starts from its kind's rights (the fallback rows);
-		 * a new column from none */
-		const dbc_gen_right *b = in_live ? find_right(live, w, false) : find_right(want, w, true);
-		if (w->fallback) {
-			/* a right a new object would have that the desired one lacks */
-			if (!in_live && !w->column && !find_right(want, w, false) &&
-			    add_to(ctx, out, w, REVOKE, w->grantable) != DBC_OK)
-				return DBC_ERROR;
-			continue;
-		}
-		if (!b && add_to(ctx, out, w, w->grantable ? GRANT_OPTION : GRANT, false) != DBC_OK)
-			return DBC_ERROR;
-		if (b && b->grantable != w->grantable &&
-		    add_to(ctx, out, w, w->grantable ? GRANT_OPTION : REVOKE_OPTION, false) != DBC_OK)
-			return DBC_ERROR;
-	}
-	/* the live rights of a desired object (or column) the desired one lacks */
-	for (int i = 0; i < live->n; i++) {
-		const dbc_gen_right *l = &live->items[i];
-		if (l->privilege && !l->fallback && has_object(want, l->object, l->column) &&
-		    !remade(plan, l->object) && !find_right(want, l, false) &&
-		    add_to(ctx, out, l, REVOKE, l->grantable) != DBC_OK)
+		rights_side from = in_live && !again ? live_now : kind;
+		rights_side to = written || !in_live ? desired : live_now;
+		if (object_steps(ctx, want, w->object, from, to, out) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;

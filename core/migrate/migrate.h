@@ -129,10 +129,12 @@ typedef struct dbc_keys_hooks {
  * name (unquoted); privilege NULL marks that the object (or column) is
  * there, rights or none; fallback: a right every new object of its kind
  * gets (a function's EXECUTE for PUBLIC), which an object the live schema
- * lacks starts from. */
+ * lacks starts from; written, on a marker row: the catalog holds rights
+ * given or taken on the object (column) since it was made (its ACL is not
+ * NULL), i.e. the desired file wrote a GRANT or REVOKE for it. */
 typedef struct dbc_gen_right {
 	char *object, *column, *grantee, *privilege;
-	bool grantable, fallback;
+	bool grantable, fallback, written;
 } dbc_gen_right;
 
 typedef struct dbc_gen_rights {
