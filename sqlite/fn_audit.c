@@ -93,9 +93,8 @@ void sqldbc_dbaudit_now(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc, (void)argv;
 	sqldbc_conn *conn = sqldbc_conn_of(c);
-	if (!conn->audit_vfs &&
-	    sqlite3_file_control(conn->db, NULL, SQLITE_FCNTL_VFS_POINTER, &conn->audit_vfs) !=
-	        SQLITE_OK)
+	if (!conn->audit_vfs && sqlite3_file_control(conn->db, NULL, SQLITE_FCNTL_VFS_POINTER,
+	                                             &conn->audit_vfs) != SQLITE_OK)
 		conn->audit_vfs = NULL;
 	/* not sqlite3_vfs_find per row: it takes a global mutex, 40 % of
 	 * dbaudit_now's instructions an audited row */
