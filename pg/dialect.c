@@ -96,6 +96,10 @@ const dbc_dialect pgdbc_dialect = {
     .role_acts_as = "SELECT 't' FROM pg_catalog.pg_roles u WHERE u.rolname = $1 AND (u.rolsuper"
                     " OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.rolname = $2"
                     " AND pg_catalog.pg_has_role(u.oid, o.oid, 'MEMBER')))",
+    .table_owner = "SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c"
+                   " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                   " WHERE n.nspname = $1 AND c.relname = $2",
+    .monitor_role = "pg_monitor",
     .now = "pg_catalog.now()",
     .time_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
     .time_epoch = "CAST(pg_catalog.date_part('epoch', %s) AS double precision)",

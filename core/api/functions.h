@@ -479,6 +479,16 @@
 	              DBC_COL("sha256", DBC_T_TEXT), DBC_COL("bytes", DBC_T_INT8),                     \
 	              DBC_COL("registered_at", DBC_T_TEXT)),                                           \
 	  .volatility = DBC_STABLE, .comment = "the registered JSON Schemas")                          \
+	/* SECURITY DEFINER (path pinned): the history is readable only by                             \
+	 * superusers, pg_monitor, the schema's owner and the owners of tables                         \
+	 * whose CHECK names it; core/jsonschema/js_history.c decides, refusing                        \
+	 * anyone else by name. */                                                                     \
+	X(dbjson_history, dbjson_history, CORE_TABLE, .part = DBC_PART_JSON,                           \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)),                                                       \
+	  DBC_COLUMNS(DBC_COL("changed_at", DBC_T_TEXT), DBC_COL("changed_by", DBC_T_TEXT),            \
+	              DBC_COL("old_sha256", DBC_T_TEXT), DBC_COL("new_sha256", DBC_T_TEXT)),           \
+	  .volatility = DBC_STABLE, .flags = DBC_API_SECURITY_DEFINER,                                 \
+	  .comment = "who changed a registered JSON Schema, when, and its SHA-256 before and after")   \
 	/* PostgreSQL: the registry's tables' trigger (pg/json_registry.c): every                      \
 	 * backend's compiled schemas that read the registry are compiled again. */                    \
 	X(dbcare_json_registry_changed, json_registry_changed, PG, .schema = "dbcare",                 \

@@ -199,6 +199,11 @@ typedef struct dbc_dialect {
 	 * has no roles, its writers are one principal (SQLite). */
 	const char *session_role;
 	const char *role_acts_as;
+	/* dbjson_history: with $1 a schema and $2 a table's name, the role
+	 * owning that table (no row: none); the role whose members read
+	 * dbcare's bookkeeping. NULL without roles. */
+	const char *table_owner;
+	const char *monitor_role;
 
 	/* ---- time: dbcare's own time columns (timestamptz on PostgreSQL,
 	 * ISO-8601 UTC text with milliseconds on SQLite) */

@@ -33,3 +33,9 @@ int dbc_call_dbjson_revalidate(dbc_ctx *ctx, int argc, const dbc_value *args, db
 	(void)argc;
 	return dbc_js_revalidate(ctx, args[0].s, out);
 }
+
+int dbc_call_dbjson_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc;
+	return dbc_js_history(ctx, args[0].s, out);
+}

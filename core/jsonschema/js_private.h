@@ -272,6 +272,14 @@ typedef struct js_compiler {
 	size_t bytes;
 	int nodes;
 } js_compiler;
+/* The registry's shared reads (js_registry.c): whether its tables exist;
+ * the first column of the first row as text (a query callback); the role
+ * the session acts as (an engine with roles only); whether role may act
+ * as owner (the same role, a member of it, a superuser). */
+int js_registry_present(dbc_ctx *ctx, bool *present);
+int js_take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c);
+int js_session_role(dbc_ctx *ctx, char **role);
+int js_acts_as(dbc_ctx *ctx, const char *role, const char *owner, bool *ok);
 /* Whether a CHECK expression calls dbjson_valid or dbjson_assert with a
  * schema argument that is not a literal (js_schema_arg.c). */
 bool js_schema_arg_computed(const char *expr);

@@ -95,7 +95,7 @@ static int check_uri(dbc_ctx *ctx, const char *name, const char *uri, bool given
 
 /* Whether the registry's tables exist (a SQLite file makes them with the
  * first registration; a read before takes the registry as empty). */
-static int registry_present(dbc_ctx *ctx, bool *present)
+int js_registry_present(dbc_ctx *ctx, bool *present)
 {
 	*present = false;
 	if (ctx->host->book_exists && ctx->host->book_exists(ctx, present) != DBC_OK)
@@ -147,7 +147,7 @@ int dbc_js_registry_generation(dbc_ctx *ctx, int64_t *gen)
 	bool present;
 	uint64_t sum = 0;
 	*gen = 0;
-	if (registry_present(ctx, &present) != DBC_OK || !present)
+	if (js_registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	char *sql =
 	    dbc_printf(ctx, "SELECT name, uri, sha256 FROM %sjson_schemas", ctx->host->book_prefix);
@@ -181,7 +181,7 @@ static const char *owner_column(const dbc_ctx *ctx)
 	return ctx->host->dialect->role_acts_as ? ", owner" : "";
 }
 
-static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+int js_take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	char **out = arg;
 	if (!*out && ncol > 0 && c[0].type == DBC_TEXT && !(*out = dbc_strdup(ctx, c[0].s)))
@@ -191,17 +191,26 @@ static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 
 /* Whether role may act as owner: the same role, a member of it or a
  * superuser (dialect->role_acts_as). */
-static int acts_as(dbc_ctx *ctx, const char *role, const char *owner, bool *ok)
+int js_acts_as(dbc_ctx *ctx, const char *role, const char *owner, bool *ok)
 {
 	char *yes = NULL;
 	*ok = strcmp(role, owner) == 0;
 	if (*ok)
 		return DBC_OK;
 	dbc_value p[2] = {dbc_text(role), dbc_text(owner)};
-	if (ctx->host->query(ctx, ctx->host->dialect->role_acts_as, 2, p, take_text, &yes) != DBC_OK)
+	if (ctx->host->query(ctx, ctx->host->dialect->role_acts_as, 2, p, js_take_text, &yes) != DBC_OK)
 		return DBC_ERROR;
 	*ok = yes && strcmp(yes, "t") == 0;
 	return DBC_OK;
+}
+
+int js_session_role(dbc_ctx *ctx, char **role)
+{
+	*role = NULL;
+	if (ctx->host->query(ctx, ctx->host->dialect->session_role, 0, NULL, js_take_text, role) !=
+	    DBC_OK)
+		return DBC_ERROR;
+	return *role ? DBC_OK : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no session role");
 }
 
 /* Refuses a change of schema name (verb: "replace", "remove") by a
@@ -212,10 +221,8 @@ static int check_owner(dbc_ctx *ctx, const char *name, const char *owner, const 
 	bool ok;
 	if (!ctx->host->dialect->role_acts_as || !owner)
 		return DBC_OK; /* no roles: the file's writers are one principal */
-	if (ctx->host->query(ctx, ctx->host->dialect->session_role, 0, NULL, take_text, &role) !=
-	        DBC_OK ||
-	    !role || acts_as(ctx, role, owner, &ok) != DBC_OK)
-		return ctx->failed ? DBC_ERROR : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no session role");
+	if (js_session_role(ctx, &role) != DBC_OK || js_acts_as(ctx, role, owner, &ok) != DBC_OK)
+		return DBC_ERROR;
 	if (ok)
 		return DBC_OK;
 	dbc_error(ctx, "42501",
@@ -255,7 +262,7 @@ static int find_schema(dbc_ctx *ctx, const char *key, bool name_first, found_sch
 {
 	bool present;
 	memset(f, 0, sizeof(*f));
-	if (registry_present(ctx, &present) != DBC_OK || !present)
+	if (js_registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	size_t n = strlen(key);
 	char *uri = dbc_strndup(ctx, key, n && key[n - 1] == '#' ? n - 1 : n);
@@ -278,7 +285,7 @@ static int find_registered(dbc_ctx *ctx, const char *name, found_schema *f)
 {
 	bool present;
 	memset(f, 0, sizeof(*f));
-	if (registry_present(ctx, &present) != DBC_OK || !present)
+	if (js_registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	char *sql = dbc_printf(ctx, "SELECT schema, uri, sha256%s FROM %sjson_schemas WHERE name = $1",
 	                       owner_column(ctx), ctx->host->book_prefix);
@@ -294,7 +301,7 @@ static int check_reach(const dbc_js_registry_use *use, const char *uri, const fo
 	bool ok;
 	if (!ctx->host->dialect->role_acts_as || !use->owner || !f->owner)
 		return DBC_OK;
-	if (acts_as(ctx, use->owner, f->owner, &ok) != DBC_OK || ok)
+	if (js_acts_as(ctx, use->owner, f->owner, &ok) != DBC_OK || ok)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	dbc_error(ctx, "42501",
 	          "schema %s (owner %s) may not $ref %s: the schema registered there belongs to role "
@@ -437,7 +444,7 @@ static int uri_taken(dbc_ctx *ctx, const registration *r)
 	char *sql = dbc_printf(ctx, "SELECT name FROM %sjson_schemas WHERE uri = $1 AND name <> $2",
 	                       ctx->host->book_prefix);
 	dbc_value p[2] = {dbc_text(r->uri), dbc_text(r->name)};
-	if (!sql || ctx->host->query(ctx, sql, 2, p, take_text, &holder) != DBC_OK)
+	if (!sql || ctx->host->query(ctx, sql, 2, p, js_take_text, &holder) != DBC_OK)
 		return DBC_ERROR;
 	if (holder)
 		return dbc_error(ctx, "23505",
@@ -483,7 +490,7 @@ static int write_registration(dbc_ctx *ctx, void *arg)
 	dbc_value v[4] = {dbc_text(r->name), r->uri ? dbc_text(r->uri) : dbc_null(),
 	                  dbc_text(r->schema), dbc_text(r->sha256)};
 	char *written = NULL;
-	if (ctx->host->query(ctx, sql, 4, v, take_text, &written) != DBC_OK)
+	if (ctx->host->query(ctx, sql, 4, v, js_take_text, &written) != DBC_OK)
 		return DBC_ERROR;
 	if (!written)
 		return dbc_error(ctx, "40001",
@@ -625,6 +632,7 @@ static int schema_users(dbc_ctx *ctx, const char *name, bool computed_too, dbc_j
 			if (add_user(ctx, &u,
 			             (dbc_js_user){.schema = tb->schema,
 			                           .table = dbc_qualified_name(ctx, tb->schema, tb->name),
+			                           .name = tb->name,
 			                           .constraint = c->name,
 			                           .computed = computed}) != DBC_OK)
 				return DBC_ERROR;
@@ -656,8 +664,8 @@ static int constraints_settled(dbc_ctx *ctx)
 	char *fresh = NULL, *busy = NULL;
 	if (!d->constraints_busy)
 		return DBC_OK;
-	if (ctx->host->query(ctx, d->constraints_fresh, 0, NULL, take_text, &fresh) != DBC_OK ||
-	    ctx->host->query(ctx, d->constraints_busy, 0, NULL, take_text, &busy) != DBC_OK)
+	if (ctx->host->query(ctx, d->constraints_fresh, 0, NULL, js_take_text, &fresh) != DBC_OK ||
+	    ctx->host->query(ctx, d->constraints_busy, 0, NULL, js_take_text, &busy) != DBC_OK)
 		return DBC_ERROR;
 	if (!fresh || strcmp(fresh, "t") != 0)
 		return dbc_error(ctx, "25001",
@@ -714,7 +722,7 @@ int dbc_js_schemas(dbc_ctx *ctx, dbc_rows *out)
 {
 	bool present;
 	dbc_rows_init(out, ctx, 5);
-	if (registry_present(ctx, &present) != DBC_OK || !present)
+	if (js_registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	char *sql = dbc_printf(ctx,
 	                       "SELECT name, uri, sha256, CAST(length(schema) AS bigint),"

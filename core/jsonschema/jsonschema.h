@@ -185,10 +185,14 @@ int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed);
 /* The CHECK constraints that name a registered schema. */
 typedef struct dbc_js_user {
 	const char *schema, *table, *constraint; /* table: its display name */
+	const char *name;                        /* the table's own name (NULL: a domain) */
 	bool domain;                             /* table is a domain's display name (PostgreSQL) */
 	bool computed; /* its validator's schema argument is computed: it may name any schema */
 } dbc_js_user;
 int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *n);
+/* dbjson_history: rows (changed_at, changed_by, old_sha256, new_sha256)
+ * of schema name's changes, oldest first (js_history.c: who may read). */
+int dbc_js_history(dbc_ctx *ctx, const char *name, struct dbc_rows *out);
 /* dbjson_schemas: rows (name, uri, sha256, bytes, registered_at). */
 int dbc_js_schemas(dbc_ctx *ctx, struct dbc_rows *out);
 /* dbjson_revalidate: rows (table_name, constraint_name, violations,

@@ -277,3 +277,13 @@ CREATE TRIGGER dbcare_json_registry_changed
 -- writes; each change records the session's role, not the definer.
 ALTER FUNCTION dbjson_register(text, text, text) SECURITY DEFINER;
 ALTER FUNCTION dbjson_unregister(text) SECURITY DEFINER;
+
+-- Who changed a registered schema (issue 64): readable by superusers,
+-- pg_monitor, the schema's owner and the owners of tables whose CHECK names
+-- it; the function decides, refusing anyone else by name.
+CREATE FUNCTION dbjson_history("name" text)
+    RETURNS TABLE ("changed_at" text, "changed_by" text, "old_sha256" text, "new_sha256" text)
+    LANGUAGE c STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_history';
+COMMENT ON FUNCTION dbjson_history(text) IS 'who changed a registered JSON Schema, when, and its SHA-256 before and after';

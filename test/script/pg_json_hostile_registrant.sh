@@ -83,6 +83,33 @@ as jo_alice -c "SELECT dbjson_register('line', '{\"\$id\": \"https://example.com
 [ "$(as jo_alice -c "SELECT dbjson_valid('{\"sku\": \"x\"}'::jsonb, 'line')::text || dbjson_valid('{\"sku\": 1}'::jsonb, 'line')::text")" = truefalse ] ||
   fail "a schema of a role granted to the owner was not followed"
 
+# the history (dbjson_history): a table owner whose CHECK names a schema sees
+# who changed it. dave's table trusts mallory's tag schema, which mallory then
+# loosens: dave sees mallory's change; carol, who neither owns the schema nor
+# a table naming it, is refused by name and reads nothing; pg_monitor reads
+for r in jo_dave jo_erin; do
+  q -c "DROP ROLE IF EXISTS $r" 2>/dev/null || true
+  q -c "CREATE ROLE $r LOGIN" -c "GRANT CREATE ON SCHEMA public TO $r"
+done
+q -c "GRANT pg_monitor TO jo_erin"
+as jo_mallory -c "SELECT dbjson_register('tag', '{\"type\": \"string\"}') IS NOT NULL" >/dev/null
+as jo_dave -c "CREATE TABLE tags (t jsonb CHECK (dbjson_valid(t, 'tag')))" >/dev/null
+as jo_mallory -c "SELECT dbjson_register('tag', '{}') IS NOT NULL" >/dev/null
+hist="SELECT string_agg(changed_by || ':' || (old_sha256 IS NOT NULL) || ':' || (new_sha256 IS NOT NULL) || ':' || (changed_at LIKE '____-__-__T__:__:__.___Z'), ',') FROM dbjson_history('tag')"
+for r in jo_dave jo_mallory jo_erin; do
+  got=$(as "$r" -c "$hist" 2>&1) || fail "$r could not read the history of tag: $got"
+  [ "$got" = "jo_mallory:false:true:true,jo_mallory:true:true:true" ] || fail "$r reads the history of tag as: $got"
+done
+out=$(as jo_carol -c "$hist" 2>&1) && fail "an unrelated role read the history of tag: $out"
+grep -q "dbcare: role jo_carol may not read the history of schema tag: only superusers, members of pg_monitor, the schema's owner and the owners of tables whose CHECK constraints name it may" <<<"$out" ||
+  fail "not the history's refusal: $out"
+grep -q "HINT:.*GRANT pg_monitor TO jo_carol" <<<"$out" || fail "no remedy: $out"
+# alice's customers table names customer, not address: its owner reads
+# address's history as the schema's owner; dave, owning no table naming it, not
+[ "$(as jo_alice -c "SELECT string_agg(changed_by, ',') FROM dbjson_history('address')")" = "jo_alice,jo_bob,$(q -c "SELECT CAST(SESSION_USER AS text)")" ] ||
+  fail "the owner reads the history of address as: $(as jo_alice -c "SELECT * FROM dbjson_history('address')" 2>&1)"
+as jo_dave -c "SELECT count(*) FROM dbjson_history('address')" >/dev/null 2>&1 && fail "dave read the history of address"
+
 # the owner removes its own
 as jo_alice -c "SELECT dbjson_unregister('line')" >/dev/null || fail "the owner could not remove its schema"
-echo "ok: names belong to their registrant; \$refs reach what the owner may use"
+echo "ok: names belong to their registrant; \$refs reach what the owner may use; the history is the owners'"

@@ -175,6 +175,12 @@ done
 out=$("$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U up_json_b -d "$db" -c "SELECT dbjson_register('up', '{\"type\": \"string\"}')" 2>&1) &&
   fail "upgraded from 0.3.8: another role replaced a registered schema"
 grep -q "dbcare: role up_json_b may not replace schema up: it belongs to role up_json_a" <<<"$out" || fail "upgraded from 0.3.8: $out"
+# dbjson_history (0.3.9) exists after the update: the owner reads its
+# schema's history, another role is refused
+[ "$("$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U up_json_a -d "$db" -c "SELECT string_agg(changed_by, ',') FROM dbjson_history('up')")" = up_json_a ] ||
+  fail "upgraded from 0.3.8: the owner does not read its schema's history"
+"$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U up_json_b -d "$db" -c "SELECT * FROM dbjson_history('up')" > /dev/null 2>&1 &&
+  fail "upgraded from 0.3.8: another role read the history of up"
 
 # A role that applied migrations under 0.3.7 (INSERT on the history) may
 # write the rename log 0.3.8 adds, so its migrations' renames are followed.

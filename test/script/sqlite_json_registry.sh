@@ -4,6 +4,7 @@
 # absolute and relative to the referring schema's $id; a schema changed by
 # another connection is seen by a connection that compiled the old one (at
 # its next statement), and by an inline schema whose $ref reads it;
+# dbjson_history reads a name's changes;
 # unregister refuses while a CHECK names the schema; revalidate counts the rows a change no longer accepts; every
 # change is recorded; a file never registered into stays without
 # bookkeeping when validated against.
@@ -78,6 +79,18 @@ if a.execute("SELECT dbjson_unregister('nosuch')").fetchone()[0] != 0:
 changes = a.execute("SELECT name, old_sha256 IS NOT NULL, new_sha256 IS NOT NULL FROM dbcare_json_schema_changes ORDER BY id").fetchall()
 if changes != [("address", 0, 1), ("person", 0, 1), ("address", 1, 1)]:
     fail(f"changes: {changes}")
+# dbjson_history: the file's writers are one principal, who reads every
+# change of a name (no roles: changed_by is NULL), oldest first
+hist = a.execute("SELECT changed_at, changed_by, old_sha256, new_sha256 FROM dbjson_history('address')").fetchall()
+if [(h[1], h[2], h[3]) for h in hist] != [(None, None, hashlib.sha256(address.encode()).hexdigest()),
+                                          (None, hashlib.sha256(address.encode()).hexdigest(), hashlib.sha256(stricter.encode()).hexdigest())]:
+    fail(f"dbjson_history: {hist}")
+if not all(len(h[0]) == 24 and h[0].endswith("Z") for h in hist):
+    fail(f"dbjson_history's changed_at is not ISO-8601 UTC: {hist}")
+if a.execute("SELECT count(*) FROM dbjson_history('nosuch')").fetchone()[0] != 0:
+    fail("dbjson_history of a name never registered")
+if connect(work + "/empty.db").execute("SELECT count(*) FROM dbjson_history('address')").fetchone()[0] != 0:
+    fail("dbjson_history on a file without the registry")
 # the same schema again changes nothing
 a.execute("SELECT dbjson_register('address', ?)", (stricter,))
 if a.execute("SELECT count(*) FROM dbcare_json_schema_changes").fetchone()[0] != 3:
