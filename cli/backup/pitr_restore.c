@@ -506,7 +506,7 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 	return CLI_USAGE;
 }
 
-/* A restore makes a new database of the log's: which one, in one line
+/* A restore made a new database of the log's: which one, in one line
  * (log.identity; a log without one names none). */
 static void say_origin(cli_opts *o, const char *dir)
 {
@@ -542,12 +542,13 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 		;
 	else if (!plan_ok(&p))
 		explain(&p, dir, o->to_time);
-	else if ((say_origin(o, dir), image = build_image(dir, &p, cli_cell(&r, 0, 0)))) {
+	else if ((image = build_image(dir, &p, cli_cell(&r, 0, 0)))) {
 		char *err = NULL;
 		if (db->drv->restore_from(db, image, &err) != 0) {
 			fprintf(stderr, "%s\n", err ? err : "dbcare: the restore failed");
 			free(err);
 		} else {
+			say_origin(o, dir);
 			print_result(db, o, &p, dir);
 			cli_restored_log_dir_clear(db, o);
 			rc = CLI_OK;
