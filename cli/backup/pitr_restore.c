@@ -14,6 +14,7 @@
 #include "cli/common/files.h"
 #include "pg_backup.h"
 #include "sealed.h"
+#include "container/container.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -328,6 +329,68 @@ static const char *rows_for(const pitr_plan *p)
 	return p->rows && p->rows_seq == p->last_seq ? p->rows : NULL;
 }
 
+/* The bookkeeping identity the image carries from its base (malloc'd);
+ * NULL when it has none (a database never given one) or cannot be read. */
+static char *image_identity(const char *image)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *id = NULL;
+	if (sqlite3_open_v2(image, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT database_id FROM main.dbcare_bookkeeping WHERE id = 1", -1,
+	                       &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		id = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close_v2(db);
+	return id;
+}
+
+/* A base is of the database its log.identity names: a base of another
+ * database's log swapped in (its record adjusted to match) carries that
+ * database's identity in its bookkeeping. Judged by core/container's one
+ * rule (dbc_container_origin_matches), the log directory cataloguing its
+ * base as a catalog row does its file: no --allow-origin passes it. Where
+ * either side names no identity there is nothing to compare. 0, or -1
+ * after saying why. */
+static int check_base_origin(const char *dir, const pitr_rec *base, const char *image)
+{
+	pitr_owner ow;
+	int loaded = pitr_owner_load(dir, &ow);
+	if (loaded <= 0)
+		return loaded;
+	char *id = image_identity(image), *origin = NULL, *subject = NULL, *why = NULL;
+	int rc = 0;
+	if (id && strcmp(ow.identity, "-") != 0) {
+		dbc_container_expect want = {.identity = ow.identity,
+		                             .file = ow.database,
+		                             .published = dir,
+		                             .kind = "log base",
+		                             .plain = true};
+		if (asprintf(&origin, DBC_CONTAINER_ORIGIN_ID "%s %s\n%s", id, ow.database, dir) < 0 ||
+		    asprintf(&subject, "the base %s/%s", dir, base->base_name) < 0) {
+			origin = subject = NULL;
+			cli_errorf("out of memory");
+			rc = -1;
+		} else if ((want.subject = subject, !dbc_container_origin_matches(origin, &want, &why))) {
+			/* the rule's verdict; said here, since a base names no file of
+			 * its own (only its bookkeeping's identity) */
+			cli_errorf("%s carries identity %s in its bookkeeping, but the log in %s is of "
+			           "database %s (identity %s, log.identity): a base copied in from another "
+			           "database's log; nothing restored (move it back to its own log directory, "
+			           "and restore from this database's own log)",
+			           subject, id, dir, ow.database, ow.identity);
+			rc = -1;
+		}
+	}
+	free(why);
+	free(subject);
+	free(origin);
+	free(id);
+	pitr_owner_free(&ow);
+	return rc;
+}
+
 /* Base + commits into a new scratch file beside main_file; its name. */
 static char *build_image(const char *dir, const pitr_plan *p, const char *main_file)
 {
@@ -354,6 +417,8 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 	close(fd);
 	if (rc == 0)
 		rc = check_image(image, rows_for(p));
+	if (rc == 0)
+		rc = check_base_origin(dir, &p->base, image);
 	if (rc != 0) {
 		pitr_remove_image(image);
 		free(image);
@@ -441,6 +506,17 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 	return CLI_USAGE;
 }
 
+/* A restore made a new database of the log's: which one, in one line
+ * (log.identity; a log without one names none). */
+static void say_origin(cli_opts *o, const char *dir)
+{
+	pitr_owner ow;
+	if (pitr_owner_load(dir, &ow) == 1)
+		cli_note(&o->out, "the log in %s is of database %s (identity %s)", dir, ow.database,
+		         ow.identity);
+	pitr_owner_free(&ow);
+}
+
 int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 {
 	pitr_plan p = {0};
@@ -472,6 +548,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 			fprintf(stderr, "%s\n", err ? err : "dbcare: the restore failed");
 			free(err);
 		} else {
+			say_origin(o, dir);
 			print_result(db, o, &p, dir);
 			cli_restored_log_dir_clear(db, o);
 			rc = CLI_OK;
