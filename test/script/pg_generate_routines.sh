@@ -102,4 +102,20 @@ plan_has routine_altered " SECURITY DEFINER"
 plan_has routine_altered "makes a SECURITY DEFINER function"
 generate_case routine_altered_live "$T CREATE FUNCTION pay(n int) RETURNS int LANGUAGE sql AS 'SELECT n';" "$T $SD"
 plan_has routine_altered_live " SECURITY DEFINER"
+# a domain whose default calls a function (issue 64.11: refused once):
+# new beside its function and a table using it, and a live domain whose
+# default changes to the call; planned, proved and applied
+F='CREATE FUNCTION next_code() RETURNS text LANGUAGE sql AS $$ SELECT md5(random()::text) $$;'
+generate_case domain_default_call "$T $F" "$T $F
+CREATE DOMAIN code AS text DEFAULT next_code() CHECK (length(VALUE) > 0);
+CREATE TABLE item (id int PRIMARY KEY, c code);"
+plan_has domain_default_call "CREATE DOMAIN"
+plan_has domain_default_call "next_code()"
+generate_case domain_default_new_call "$T" "$T $F
+CREATE DOMAIN code AS text DEFAULT next_code();
+CREATE TABLE item (id int PRIMARY KEY, c code);"
+plan_has domain_default_new_call "CREATE FUNCTION next_code()"
+generate_case domain_default_changed "$T $F CREATE DOMAIN code AS text DEFAULT 'x';" "$T $F
+CREATE DOMAIN code AS text DEFAULT next_code();"
+plan_has domain_default_changed "next_code()"
 echo "PASS"
