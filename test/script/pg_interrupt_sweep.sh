@@ -99,6 +99,7 @@ declare -A calls=(
   ["dbjson_errors(jsonb,jsonb,boolean)"]="dbjson_errors('[1,\"x\"]'::jsonb, '{\"items\":{\"type\":\"integer\"}}'::jsonb)"
   ["dbjson_errors(json,json,boolean)"]="dbjson_errors('[1,\"x\"]'::json, '{\"items\":{\"type\":\"integer\"}}'::json)"
   ["dbjson_errors(text,text,boolean)"]="dbjson_errors('[1,\"x\"]'::text, '{\"items\":{\"type\":\"integer\"}}'::text)"
+  ["dbjson_history(text)"]="dbjson_history('sweep')"
   ["dbjson_schema_valid(jsonb)"]="dbjson_schema_valid('{\"minLength\":1}')"
   # the registry: the same schema again changes nothing; a schema of its
   # own registered and removed in one statement, so every call finds it so
