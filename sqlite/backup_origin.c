@@ -45,6 +45,18 @@ static char *one_text(sqlite3 *db, const char *sql, int col)
 	return out;
 }
 
+static const char identity_sql[] = "SELECT database_id FROM main.dbcare_bookkeeping WHERE id = 1";
+
+char *sqldbc_plain_identity(const char *path)
+{
+	sqlite3 *db = NULL;
+	char *id = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
+		id = one_text(db, identity_sql, 0);
+	sqlite3_close(db);
+	return id;
+}
+
 char *sqldbc_plain_origin(const char *path)
 {
 	sqlite3 *db = NULL;
@@ -52,7 +64,7 @@ char *sqldbc_plain_origin(const char *path)
 	/* opened as the verification opens it (a symbolic link followed: the
 	 * file a restore reads is the one compared) */
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-		id = one_text(db, "SELECT database_id FROM main.dbcare_bookkeeping WHERE id = 1", 0);
+		id = one_text(db, identity_sql, 0);
 		file = id ? one_text(db, "SELECT source_database FROM main." STAMP_TABLE, 0) : NULL;
 		published = file ? one_text(db, "SELECT backup_path FROM main." STAMP_TABLE, 0) : NULL;
 	}

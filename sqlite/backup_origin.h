@@ -22,4 +22,9 @@
  * there is nothing to compare it with, as before. */
 char *sqldbc_plain_origin(const char *path);
 
+/* The identity alone (its bookkeeping's database_id) of the SQLite file at
+ * path, stamped or not (a point-in-time log's base); malloc'd, NULL when it
+ * names none, is no SQLite database or cannot be read. */
+char *sqldbc_plain_identity(const char *path);
+
 #endif

@@ -15,6 +15,7 @@
 #include "pg_backup.h"
 #include "sealed.h"
 #include "container/container.h"
+#include "sqlite/backup_origin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -329,23 +330,6 @@ static const char *rows_for(const pitr_plan *p)
 	return p->rows && p->rows_seq == p->last_seq ? p->rows : NULL;
 }
 
-/* The bookkeeping identity the image carries from its base (malloc'd);
- * NULL when it has none (a database never given one) or cannot be read. */
-static char *image_identity(const char *image)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	char *id = NULL;
-	if (sqlite3_open_v2(image, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "SELECT database_id FROM main.dbcare_bookkeeping WHERE id = 1", -1,
-	                       &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		id = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close_v2(db);
-	return id;
-}
-
 /* A base is of the database its log.identity names: a base of another
  * database's log swapped in (its record adjusted to match) carries that
  * database's identity in its bookkeeping. Judged by core/container's one
@@ -359,7 +343,7 @@ static int check_base_origin(const char *dir, const pitr_rec *base, const char *
 	int loaded = pitr_owner_load(dir, &ow);
 	if (loaded <= 0)
 		return loaded;
-	char *id = image_identity(image), *origin = NULL, *subject = NULL, *why = NULL;
+	char *id = sqldbc_plain_identity(image), *origin = NULL, *subject = NULL, *why = NULL;
 	int rc = 0;
 	if (id && strcmp(ow.identity, "-") != 0) {
 		dbc_container_expect want = {.identity = ow.identity,
