@@ -5,7 +5,7 @@
  * dbbackup_drill.
  */
 #include "backup_methods.h"
-#include "pgbackrest.h"
+#include "cli/backup/pgbackrest/pgbackrest.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  */
 #include "backup_methods.h"
 #include "cli/cli.h"
-#include "pg_backup.h"
+#include "cli/backup/common/pg_backup.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,9 +16,9 @@
  * (backup_methods.h); the command finds the method (backup_dispatch.c).
  */
 #include "backup_methods.h"
-#include "pg_backup.h"
-#include "pgbackrest.h"
-#include "pitr.h"
+#include "cli/backup/common/pg_backup.h"
+#include "cli/backup/pgbackrest/pgbackrest.h"
+#include "cli/backup/log/pitr.h"
 
 #include "base/clock.h"
 

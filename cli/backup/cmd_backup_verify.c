@@ -11,10 +11,10 @@
  * the command finds the method (backup_dispatch.c).
  */
 #include "backup_methods.h"
-#include "dump_record.h"
-#include "pg_backup.h"
-#include "pgbackrest.h"
-#include "sealed.h"
+#include "cli/backup/pg_dump/dump_record.h"
+#include "cli/backup/common/pg_backup.h"
+#include "cli/backup/pgbackrest/pgbackrest.h"
+#include "cli/backup/common/sealed.h"
 
 #include "cli/common/tool.h"
 

@@ -223,7 +223,7 @@ def hook_tests(path, text):
     return found
 
 
-files = sorted(glob.glob("cli/*.[ch]") + glob.glob("cli/*/*.[ch]"))
+files = sorted(glob.glob("cli/**/*.[ch]", recursive=True))
 if len(files) < 40:
     failures.append("found only %d files in cli/" % len(files))
 texts = {path: strip_comments(open(path, encoding="utf-8").read()) for path in files}

@@ -15,7 +15,7 @@
  * path, a signal to the command included (it is remembered and acted on
  * after the step that runs).
  */
-#include "pg_backup.h"
+#include "cli/backup/common/pg_backup.h"
 #include "pgbackrest.h"
 #include "cli/common/tool.h"
 

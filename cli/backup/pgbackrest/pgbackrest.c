@@ -12,7 +12,7 @@
  * started after this command started it, so a backup another job takes
  * meanwhile is never recorded as this one.
  */
-#include "backup_flow.h"
+#include "cli/backup/common/backup_flow.h"
 #include "pgbackrest.h"
 #include "cli/common/tool.h"
 
