@@ -19,7 +19,6 @@
 #include "cli/common/tool.h"
 
 #include <errno.h>
-#include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -147,18 +146,17 @@ static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, con
 			rc = -1;
 		}
 		cli_rows_free(&r);
-		PGconn *c = (PGconn *)v->handle;
-		char *name = PQescapeIdentifier(c, t->ext[i], strlen(t->ext[i]));
-		char *schema = PQescapeIdentifier(c, t->ext_schema[i], strlen(t->ext_schema[i]));
-		char *sql = NULL;
+		/* the name and schema quoted by the server (format's %I), as the
+		 * statement's own identifiers: no library call of a driver's here */
+		const char *q[2] = {t->ext[i], t->ext_schema[i]};
 		if (rc == 0 &&
-		    (!name || !schema ||
-		     asprintf(&sql, "CREATE EXTENSION IF NOT EXISTS %s WITH SCHEMA %s", name, schema) < 0 ||
-		     cli_q(v, o, sql, 0, NULL, NULL) != 0))
+		    (cli_q(v, o,
+		           "SELECT pg_catalog.format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I',"
+		           " CAST($1 AS text), CAST($2 AS text))",
+		           2, q, &r) != 0 ||
+		     !cli_cell(&r, 0, 0) || cli_q(v, o, cli_cell(&r, 0, 0), 0, NULL, NULL) != 0))
 			rc = -1;
-		free(sql);
-		PQfreemem(name);
-		PQfreemem(schema);
+		cli_rows_free(&r);
 	}
 	if (rc == 0 && t->nfns > 0 && !*left_out)
 		rc = grant_trigger_functions(v, o, s, t);
