@@ -98,12 +98,8 @@ const cli_backup_method *cli_backup_method_own_rows(const cli_db *db);
  * buf (n bytes), for an error naming them: buf. */
 const char *cli_backup_kinds(const cli_db *db, cli_backup_ask what, char *buf, size_t n);
 
-/* The hooks, in their tools' files. pg_dump (backup_pg_dump.c): a dump at
- * o's PATH, default <database>-<UTC time>.dump here; restore says how
- * pg_restore does it (the command does not replace a server's database). */
-int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target);
-int cli_pg_dump_restore(cli_db *db, cli_opts *o, const char *file);
-/* Verification (cmd_backup_verify.c): pg_dump's content compared,
+/* The hooks of pg_dump's making and restoring: pg_dump/pg_dump.h; of the
+ * module's restores: pages/pages.h. Verification (cmd_backup_verify.c): pg_dump's content compared,
  * pgBackRest's verify and restore test, the module's dbbackup_verify. */
 int cli_pg_dump_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc);
 int cli_pgbackrest_verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
@@ -114,9 +110,5 @@ int cli_module_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **w
 int cli_pg_dump_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b);
 int cli_pgbackrest_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b);
 int cli_module_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b);
-/* The module's restores (cmd_restore.c): a file, verified first; a
- * mark's backup, or its log to a time or mark. */
-int cli_module_restore(cli_db *db, cli_opts *o, const char *file);
-int cli_module_restore_to(cli_db *db, cli_opts *o);
 
 #endif

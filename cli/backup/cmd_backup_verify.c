@@ -11,7 +11,7 @@
  * the command finds the method (backup_dispatch.c).
  */
 #include "backup_methods.h"
-#include "cli/backup/pg_dump/dump_record.h"
+#include "cli/backup/pg_dump/pg_dump.h"
 #include "cli/backup/common/pg_backup.h"
 #include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/common/sealed.h"
@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 /* Marks the row through dbbackup_verified; why NULL: verified. */
-int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why)
+static int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why)
 {
 	const char *p[2] = {id, why};
 	return cli_q(db, o, "SELECT dbbackup_verified(CAST($1 AS bigint), $2)", 2, p, NULL);

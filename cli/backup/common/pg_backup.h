@@ -1,10 +1,10 @@
 /*
  * pg_backup.h — what the command does for PostgreSQL backups beyond the
  * dump itself (docs/backups.md): the logical record of a backup's content
- * (pg_contents.c), a file against its recorded hash (file_sha256.c), a
- * scratch database to
- * restore a dump into (pg_scratch.c), verification of a catalogued
- * backup (cmd_backup_verify.c) and pgBackRest (pgbackrest*.c).
+ * (pg_contents.c), a file against its recorded hash (file_sha256.c),
+ * verification of a catalogued backup (cmd_backup_verify.c); pg_dump's
+ * own (its scratch database, its archive's table of contents) in
+ * pg_dump/pg_dump.h, pgBackRest's in pgbackrest/pgbackrest.h.
  */
 #ifndef DBCARE_CLI_PG_BACKUP_H
 #define DBCARE_CLI_PG_BACKUP_H
@@ -34,85 +34,6 @@ int cli_pg_contents_compare(const char *recorded, const char *now, char **why,
  * core's rule, backup/backup_content.h): malloc'd, NULL when it is (or
  * recorded is NULL); *oom set when the answer could not be allocated. */
 char *cli_file_mismatch(const char *path, const char *recorded, bool *oom);
-
-/* The scratch role and database a dump is restored into, both named
- * dbcare_verify_<backend pid>_<epoch seconds> (the pid of the verifying
- * connection's server process, the time it made them): a role with LOGIN
- * and no other attribute, which logs in with a one-time password, and a
- * database it owns. Everything the dump holds runs as that role, whose
- * session cannot return to the verifier's rights (it logged in as itself:
- * no RESET ROLE leads anywhere). docs/security.md. */
-typedef struct cli_pg_scratch {
-	char *name;          /* malloc'd; NULL before create */
-	char password[49];   /* hex of 24 random bytes */
-	bool role, database; /* made: to drop */
-} cli_pg_scratch;
-
-/* Checks the verifier may (superuser, or CREATEROLE and CREATEDB), drops
- * the leftovers of verifications whose connection is gone, then makes the
- * role (the verifier becomes its member, to own and drop what it owns) and
- * the database (template0, CONNECT revoked from PUBLIC). -1 after printing
- * why; what was made is dropped by cli_pg_scratch_drop. */
-int cli_pg_scratch_create(cli_db *db, cli_opts *o, cli_pg_scratch *s);
-/* Drops the database (WITH (FORCE)) and the role; errors are printed,
- * never fatal; frees s->name. */
-void cli_pg_scratch_drop(cli_db *db, cli_opts *o, cli_pg_scratch *s);
-/* Drops every dbcare_verify_* database and role whose verifying connection
- * has ended (a verify killed before it could drop them) and that the
- * current role may drop. */
-void cli_pg_scratch_leftovers(cli_db *db, cli_opts *o);
-/* Connects to the scratch database with db's other parameters, as the
- * scratch role (as_role) or as db's own user. NULL after printing why. */
-cli_db *cli_pg_scratch_connect(cli_db *db, const cli_pg_scratch *s, bool as_role);
-/* pg_restore of the entries of list (pg_restore --use-list) of the
- * custom-format dump file into the scratch database, as the scratch role,
- * without owners, grants, comments, security labels, tablespaces,
- * publications or subscriptions. */
-int cli_pg_restore_into(cli_db *db, const cli_pg_scratch *s, const char *file, const char *list,
-                        char **err);
-
-/* The archive's table of contents, split for a restore by the scratch role
- * (pg_toc.c): schemas first (lists of pg_restore --use-list), then the
- * extensions it creates (made by the verifier, in those empty schemas),
- * then the rest. Left out: extensions (made beforehand), event triggers
- * (they would run as whoever runs DDL, and need a superuser), and the rows
- * of tables and sequences the archive does not create (an extension's
- * configuration tables: made and owned by the extension). The triggers
- * are named by one more list, read for the functions they call. */
-typedef struct cli_pg_toc {
-	char dir[4096];     /* a private directory with the lists ("" none) */
-	char schemas[4200]; /* list: the SCHEMA entries */
-	char rest[4200];    /* list: what the scratch role restores after */
-	/* list: the same without the TRIGGER entries, for a verifier that may
-	 * not make an extension the triggers call (dbcare is not trusted):
-	 * triggers are post-data, made after the rows are loaded, so the
-	 * content compared is the same without them */
-	char rest_untriggered[4200];
-	int nschemas, next;       /* entries of schemas; extensions */
-	char **ext, **ext_schema; /* the extensions (name, schema), next each */
-	int lock_fd;              /* dir, flock'ed while in use (-1: none) */
-	/* the functions of the schema dbcare that the dump's triggers call
-	 * (audit, soft delete), when the dump has the extension dbcare: the
-	 * scratch role may call those, nothing else of dbcare's */
-	char **dbcare_fns;
-	int nfns;
-	size_t cap_fns; /* dbcare_fns's room */
-} cli_pg_toc;
-/* Reads the dump's table of contents; -1 with *err when pg_restore cannot
- * (the archive is damaged). The directories of the lists that a killed
- * verify left under TMPDIR are deleted first. */
-int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err);
-/* Removes the lists and frees t. */
-void cli_pg_toc_free(cli_pg_toc *t);
-/* The origin a plain dump carries in itself, in the text of a sealed
- * header's (core/container, dbc_container_origin_split): the identity of
- * the database dumped (the rows of dbcare.database_identity, a
- * configuration table pg_dump dumps), the database's name (the archive's
- * header) and published, the catalog row's path (a plain dump names no
- * path of its own). *origin NULL (malloc'd otherwise) when the dump holds
- * no identity (dumped before 0.3.9, or without the extension): nothing
- * to compare. -1 with *err when pg_restore cannot read it. */
-int cli_pg_dump_origin(const char *file, const char *published, char **origin, char **err);
 
 /* The catalog columns a verification reads (id, kind, path, sha256,
  * content, label) of the newest backup whose id, path or label is the one

@@ -13,9 +13,9 @@
  * database (a kill leaves nothing of it), checks it like a full copy
  * against FILE's catalog row, and the image is copied in, then released.
  */
+#include "pages.h"
 #include "cli/backup/backup_methods.h"
 #include "cli/cli.h"
-#include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/log/pitr.h"
 #include "cli/backup/common/sealed.h"
 

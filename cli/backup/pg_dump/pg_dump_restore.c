@@ -11,8 +11,8 @@
  * core's rule. A dump without a record (pg_dump's own) is restored and
  * said unchecked.
  */
+#include "pg_dump.h"
 #include "cli/backup/backup_methods.h"
-#include "dump_record.h"
 #include "cli/backup/common/pg_backup.h"
 #include "cli/backup/common/sealed.h"
 

@@ -21,8 +21,9 @@
  * functions of the schema dbcare the scratch role must be allowed to call
  * (an audited or soft-deleted table's triggers).
  */
+#include "pg_dump.h"
 #include "cli/backup/common/pg_backup.h"
-#include "cli/backup/pgbackrest/pgbackrest.h"
+#include "cli/common/files.h"
 #include "cli/common/tool.h"
 #include "base/heap_grow.h"
 #include "container/container.h"

@@ -17,6 +17,7 @@
  */
 #include "cli/backup/common/pg_backup.h"
 #include "pgbackrest.h"
+#include "cli/common/files.h"
 #include "cli/common/tool.h"
 
 #include <arpa/inet.h>
