@@ -10,8 +10,8 @@
  * every path. These are the methods' verify hooks (backup_methods.h);
  * the command finds the method (backup_dispatch.c).
  */
-#include "backup_methods.h"
-#include "cli/backup/pg_dump/pg_dump.h"
+#include "cli/backup/backup_methods.h"
+#include "pg_dump.h"
 #include "cli/backup/common/pg_backup.h"
 #include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/common/sealed.h"
