@@ -2,7 +2,7 @@
  * pg_backup.h — what the command does for PostgreSQL backups beyond the
  * dump itself (docs/backups.md): the logical record of a backup's content
  * (pg_contents.c), a file against its recorded hash (file_sha256.c),
- * verification of a catalogued backup (cmd_backup_verify.c); pg_dump's
+ * a catalogued backup verified and marked (backup_verified.c); pg_dump's
  * own (its scratch database, its archive's table of contents) in
  * pg_dump/pg_dump.h, pgBackRest's in pgbackrest/pgbackrest.h.
  */
@@ -40,34 +40,15 @@ char *cli_file_mismatch(const char *path, const char *recorded, bool *oom);
  * given (NULL: not compared), through dbbackup_entry; no row when none. */
 int cli_backup_row(cli_db *db, cli_opts *o, const char *id, const char *path, const char *label,
                    cli_rows *row);
-/* A pg_dump backup (row: cli_backup_row's) verified: its SHA-256, then
- * restored into a scratch database and compared. 0 with *why NULL
- * (verified, *tables compared) or set (the backup's fault); -1 after
- * printing an error that is not the backup's. content (NULL: not
- * wanted) gets the restored copy's content (malloc'd) when it was read.
- * check (NULL: none) runs on the restored copy after its content is read,
- * connected as the scratch role in the read's transaction: *why set when
- * the copy fails it, -1 on an error. */
-typedef int (*cli_restored_check)(cli_db *restored, cli_opts *o, char **why);
-int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
-                    char **why, int *tables, char **content);
-/* The same for the dump file at path that no catalog row names (the
- * catalog went with its database): a sealed one opened (its seal proves
- * its bytes), restored and compared with the record it carries
- * (dump_record.h), *recorded (malloc'd) that record's content. A dump
- * without a record is an error (-1, printed). */
-int cli_verify_dump_file(cli_db *db, cli_opts *o, const char *path, cli_restored_check check,
-                         char **why, int *tables, char **content, char **recorded);
-/* dbcare backup drill [BACKUP]: its method's drill hook (backup_dispatch.c). */
-int cli_backup_drill(cli_db *db, cli_opts *o);
-
-/* dbcare verify BACKUP: a catalogued backup re-verified by its method's
- * hook (backup_dispatch.c; pg_dump's SHA-256 and logical content,
- * pgBackRest's verify and a restore test, the module's dbbackup_verify). */
-int cli_verify_backup(cli_db *db, cli_opts *o);
-/* dbcare verify --all-backups: every catalogued backup dbcare made,
- * oldest first, one line each on stdout ("verified PATH", "failed PATH:
- * why"), progress on stderr; CLI_ERROR when any is not verified. */
-int cli_verify_all_backups(cli_db *db, cli_opts *o);
-
+/* A method's check of a catalogued backup (row: cli_backup_row's): 0 with
+ * *failed NULL (verified, *tables compared) or set (malloc'd: the backup's
+ * fault); -1 after printing an error that is not the backup's. */
+typedef int (*cli_row_check)(cli_db *db, cli_opts *o, const cli_rows *row, char **failed,
+                             int *tables);
+/* row checked and marked through dbbackup_verified: the verify hook of
+ * the methods whose rows the command reads (backup_methods.h's verify:
+ * why NULL, a failure printed and -1; else *why the reason, 0; doc the
+ * answer of a verified backup). (backup_verified.c) */
+int cli_backup_verify_marked(cli_db *db, cli_opts *o, const cli_rows *row, cli_row_check check,
+                             char **why, char **doc);
 #endif

@@ -8,6 +8,7 @@
 #ifndef DBCARE_CLI_PG_DUMP_H
 #define DBCARE_CLI_PG_DUMP_H
 
+#include "cli/backup/backup_methods.h"
 #include "cli/cli.h"
 #include "dump_record.h"
 
@@ -18,6 +19,27 @@
  * pg_restore does it (the command does not replace a server's database). */
 int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target);
 int cli_pg_dump_restore(cli_db *db, cli_opts *o, const char *file);
+/* Its verify hook (pg_dump_verify.c): a catalogued dump's SHA-256 and
+ * logical content, a file no row names against the record it carries. */
+int cli_pg_dump_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc);
+/* A pg_dump backup (row: cli_backup_row's) verified: its SHA-256, then
+ * restored into a scratch database and compared. 0 with *why NULL
+ * (verified, *tables compared) or set (the backup's fault); -1 after
+ * printing an error that is not the backup's. content (NULL: not
+ * wanted) gets the restored copy's content (malloc'd) when it was read.
+ * check (NULL: none) runs on the restored copy after its content is read,
+ * connected as the scratch role in the read's transaction: *why set when
+ * the copy fails it, -1 on an error. */
+typedef int (*cli_restored_check)(cli_db *restored, cli_opts *o, char **why);
+int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
+                    char **why, int *tables, char **content);
+/* The same for the dump file at path that no catalog row names (the
+ * catalog went with its database): a sealed one opened (its seal proves
+ * its bytes), restored and compared with the record it carries
+ * (dump_record.h), *recorded (malloc'd) that record's content. A dump
+ * without a record is an error (-1, printed). */
+int cli_verify_dump_file(cli_db *db, cli_opts *o, const char *path, cli_restored_check check,
+                         char **why, int *tables, char **content, char **recorded);
 
 /* pg_dump as a tool (backup_pg_dump.c): a dump in a REPEATABLE READ
  * snapshot whose schema fingerprint and content the record keeps. */

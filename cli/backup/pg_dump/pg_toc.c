@@ -190,7 +190,7 @@ static int add_function(cli_pg_toc *t, const char *name, size_t n)
  * pg_restore writes for list (the TRIGGER entries). dbcare's functions are
  * lowercase names pg_dump never quotes; whatever a quoted table name could
  * make this read, the grant is only ever of dbcare's own trigger functions
- * (cmd_backup_verify.c). */
+ * (pg_dump_verify.c). */
 static int read_trigger_functions(const char *file, const char *list, cli_pg_toc *t, char **err)
 {
 	char sql[4300], use[4400];

@@ -10,6 +10,7 @@
 #ifndef DBCARE_CLI_PGBACKREST_H
 #define DBCARE_CLI_PGBACKREST_H
 
+#include "cli/backup/backup_methods.h"
 #include "cli/cli.h"
 
 /* The stanza: --stanza, else the setting backup.pgbackrest.stanza; NULL
@@ -23,6 +24,10 @@ int cli_pgbackrest_backup(cli_db *db, cli_opts *o, const char *stanza);
  * directory, started on a free port, every table read, stopped. 0 with
  * *why NULL (verified) or set (failed); -1 when it could not be checked. */
 int cli_pgbackrest_verify(cli_db *db, cli_opts *o, const char *path, char **why, int *tables);
+/* Its verify hook: cli_pgbackrest_verify of the row's path, the row marked
+ * (pgbackrest_verify.c). */
+int cli_pgbackrest_verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
+                              char **doc);
 /* dbcare restore --to-time TIME DIR. */
 int cli_pgbackrest_restore(cli_db *db, cli_opts *o);
 
