@@ -186,7 +186,7 @@ $(NPM_SO): $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o $(BUILD)/npm/libjansson.a
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
-CLI_SRC    := $(sort $(wildcard cli/*.c cli/*/*.c))
+CLI_SRC    := $(sort $(wildcard cli/*.c cli/*/*.c cli/*/*/*.c))
 CLI_BIN    := $(BUILD)/cli/dbcare
 CLI_CORE   := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(COMMON_SRC) pg/dialect.c sqlite/dialect.c)
 PQ_INCLUDE := $(shell $(PG_CONFIG) --includedir 2>/dev/null)

@@ -6,7 +6,7 @@
  * error (exit 2) before anything is opened, so a mistyped --dry-run never
  * migrates.
  */
-#include "cli/backup/sealed.h"
+#include "cli/backup/common/sealed.h"
 #include "options.h"
 #include "cli/driver/pin.h"
 #include "base/heap_grow.h"

@@ -177,7 +177,7 @@ static int replace_file(const char *path, const char *text)
 /* log-<seq>.json: what the segment holds, written whole before the rename
  * that closes the segment. "identity" and "database" tie it to the log's
  * database (log.identity: pitr_identity.c): a reader refuses a segment
- * of another database copied into the directory (cli/backup/pitr_read.c). */
+ * of another database copied into the directory (cli/backup/log/pitr_read.c). */
 static int write_manifest(const pitr_capture *c, const char *file, const char *sha)
 {
 	char *json = seg_path(c, c->seg_seq, ".json"), first[32], last[32];

@@ -6,9 +6,9 @@
  * here asks which engine the database is on, nor knows a kind by name.
  */
 #include "backup_methods.h"
-#include "pg_backup.h"
-#include "pgbackrest.h"
-#include "pitr.h"
+#include "cli/backup/common/pg_backup.h"
+#include "cli/backup/pgbackrest/pgbackrest.h"
+#include "cli/backup/log/pitr.h"
 
 #include <jansson.h>
 #include <limits.h>

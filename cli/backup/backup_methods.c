@@ -5,7 +5,9 @@
  * dbbackup_drill.
  */
 #include "backup_methods.h"
-#include "pgbackrest.h"
+#include "cli/backup/pages/pages.h"
+#include "cli/backup/pg_dump/pg_dump.h"
+#include "cli/backup/pgbackrest/pgbackrest.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -98,25 +98,25 @@ const cli_backup_method *cli_backup_method_own_rows(const cli_db *db);
  * buf (n bytes), for an error naming them: buf. */
 const char *cli_backup_kinds(const cli_db *db, cli_backup_ask what, char *buf, size_t n);
 
-/* The hooks, in their tools' files. pg_dump (backup_pg_dump.c): a dump at
- * o's PATH, default <database>-<UTC time>.dump here; restore says how
- * pg_restore does it (the command does not replace a server's database). */
-int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target);
-int cli_pg_dump_restore(cli_db *db, cli_opts *o, const char *file);
-/* Verification (cmd_backup_verify.c): pg_dump's content compared,
- * pgBackRest's verify and restore test, the module's dbbackup_verify. */
-int cli_pg_dump_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc);
-int cli_pgbackrest_verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
-                              char **doc);
-int cli_module_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc);
+/* The hooks that make, verify and restore live in their methods' folders
+ * (pg_dump/pg_dump.h, pgbackrest/pgbackrest.h, pages/pages.h). */
 /* Drills (cmd_backup_drill.c): a restore test recorded with
  * dbbackup_drill(path, result); the module's dbbackup_drill. */
 int cli_pg_dump_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b);
 int cli_pgbackrest_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b);
 int cli_module_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b);
-/* The module's restores (cmd_restore.c): a file, verified first; a
- * mark's backup, or its log to a time or mark. */
-int cli_module_restore(cli_db *db, cli_opts *o, const char *file);
-int cli_module_restore_to(cli_db *db, cli_opts *o);
+
+/* The commands that dispatch to the rows (backup_dispatch.c). */
+/* dbcare backup drill [BACKUP]: its method's drill hook (backup_dispatch.c). */
+int cli_backup_drill(cli_db *db, cli_opts *o);
+
+/* dbcare verify BACKUP: a catalogued backup re-verified by its method's
+ * hook (backup_dispatch.c; pg_dump's SHA-256 and logical content,
+ * pgBackRest's verify and a restore test, the module's dbbackup_verify). */
+int cli_verify_backup(cli_db *db, cli_opts *o);
+/* dbcare verify --all-backups: every catalogued backup dbcare made,
+ * oldest first, one line each on stdout ("verified PATH", "failed PATH:
+ * why"), progress on stderr; CLI_ERROR when any is not verified. */
+int cli_verify_all_backups(cli_db *db, cli_opts *o);
 
 #endif

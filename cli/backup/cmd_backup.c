@@ -7,7 +7,6 @@
  */
 #include "backup_methods.h"
 #include "cli/cli.h"
-#include "pg_backup.h"
 
 #include <stdio.h>
 #include <stdlib.h>

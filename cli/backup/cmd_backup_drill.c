@@ -4,7 +4,7 @@
  * been restored. SQLite: dbbackup_drill, which restores into a scratch
  * file, checks, compares and records in the module. PostgreSQL: the
  * newest catalogued pg_dump (or BACKUP) goes through verify's restore
- * (cmd_backup_verify.c: its SHA-256, then pg_restore into a scratch
+ * (pg_dump/pg_dump_verify.c: its SHA-256, then pg_restore into a scratch
  * database as a scratch role, which re-validates every constraint as it
  * adds it, then every table's rows and content hash compared), or a
  * pgBackRest backup through its restore test (pgbackrest_verify.c: a
@@ -16,9 +16,10 @@
  * (backup_methods.h); the command finds the method (backup_dispatch.c).
  */
 #include "backup_methods.h"
-#include "pg_backup.h"
-#include "pgbackrest.h"
-#include "pitr.h"
+#include "cli/backup/common/pg_backup.h"
+#include "cli/backup/pg_dump/pg_dump.h"
+#include "cli/backup/pgbackrest/pgbackrest.h"
+#include "cli/backup/log/pitr.h"
 
 #include "base/clock.h"
 

@@ -6,7 +6,7 @@
  * their transaction back, so the files are compared, never registered.
  */
 #include "cli/cli.h"
-#include "cli/backup/pg_backup.h"
+#include "cli/backup/backup_methods.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -7,9 +7,12 @@
 #include "base/heap_grow.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern const dbc_dialect sqldbc_dialect, pgdbc_dialect;
@@ -113,4 +116,21 @@ int cli_replace_close(cli_replace *r, bool ok)
 	r->tmp = NULL;
 	r->f = NULL;
 	return renamed ? 0 : -1;
+}
+
+static const char *tree_top;
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st, (void)flag, (void)f;
+	if (!tree_top || strcmp(path, tree_top) != 0)
+		remove(path);
+	return 0;
+}
+
+void cli_remove_tree(const char *path, bool keep_top)
+{
+	tree_top = keep_top ? path : NULL;
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_top = NULL;
 }

@@ -39,4 +39,8 @@ typedef struct cli_replace {
 FILE *cli_replace_open(cli_replace *r, const char *path);
 int cli_replace_close(cli_replace *r, bool ok);
 
+/* Removes the directory tree at path (not following links); with
+ * keep_top, only what is inside it. Best effort. */
+void cli_remove_tree(const char *path, bool keep_top);
+
 #endif

@@ -42,7 +42,7 @@ void cli_json_envelope(FILE *f, const cli_db *db)
 {
 	fputs("{\"database\":", f);
 	cli_json_string(f, db->label);
-	fprintf(f, ",\"engine\":\"%s\"", db->drv->engine);
+	fprintf(f, ",\"engine\":\"%s\"", cli_driver_engine(db->drv));
 }
 
 void cli_print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r)

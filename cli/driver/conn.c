@@ -634,6 +634,11 @@ void cli_sqlite_setup(void)
 	(void)sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
 }
 
+void cli_drivers_threaded(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+}
+
 void cli_preload_module(const cli_connect_opts *o)
 {
 	/* kept loaded for the life of the process: a fork inherits it, and each
@@ -659,7 +664,7 @@ const cli_driver *cli_target_driver(const cli_target *t)
 
 const char *cli_target_engine_name(const cli_target *t)
 {
-	return cli_target_driver(t)->engine;
+	return cli_driver_engine(cli_target_driver(t));
 }
 
 const char *cli_target_file(const cli_target *t)

@@ -75,6 +75,10 @@ void cli_disconnect(cli_db *db);
  * reads. Each of the two otherwise costs a lock per allocation and per
  * statement step (about 96 M instructions of applying 1,000 migrations). */
 void cli_sqlite_setup(void);
+/* Before the first connection of a process whose threads each open their
+ * own connections (serve), nothing open yet: every library a driver uses
+ * then locks its own state. */
+void cli_drivers_threaded(void);
 /* Loads the SQLite module once before a fleet forks its workers. */
 void cli_preload_module(const cli_connect_opts *o);
 

@@ -50,8 +50,13 @@ typedef struct cli_db cli_db;
 #define CLI_SQLITE_BUSY_MS      5000
 #define CLI_SQLITE_LOOK_BUSY_MS 500
 
+/* The engine a driver drives, one each (driver_pg.c, driver_sqlite.c):
+ * opaque outside cli/driver/ (engine_tag.h) and cli/common/engine_name.c. */
+typedef struct cli_engine_tag cli_engine_tag;
+extern const cli_engine_tag cli_engine_pg, cli_engine_sqlite;
+
 typedef struct cli_driver {
-	const char *engine; /* "postgresql" or "sqlite" */
+	const cli_engine_tag *engine;
 	/* Runs one statement; params are text (NULL: SQL NULL), written $1..$n
 	 * on both engines. out may be NULL when no rows matter. 0 or -1 with
 	 * db->error set. */
@@ -121,6 +126,14 @@ typedef struct cli_driver {
 	 * alone, not a warning promising what it cannot show. */
 	const char *look_read_probe;
 } cli_driver;
+
+/* The engine's name ("postgresql" or "sqlite"), for output only: the JSON
+ * envelope, serve's labels (cli/common/engine_name.c). The driver holds no
+ * readable name, so code outside cli/driver/ reaches it only through this function,
+ * which test/script/core_cli_objects.sh lets only the files that print it
+ * call (a switch on its first letter elsewhere is an engine question), as
+ * it lets only the drivers name an engine (cli_engine_pg). */
+const char *cli_driver_engine(const cli_driver *drv);
 
 struct cli_db {
 	const cli_driver *drv;

@@ -5,6 +5,7 @@
  * needs several statements together sends BEGIN/COMMIT itself.
  */
 #include "driver.h"
+#include "engine_tag.h"
 #include "pg_cancel.h"
 #include "cli/common/files.h"
 
@@ -197,7 +198,9 @@ static void pg_interrupter_free(void *h)
 	PQfreeCancel(h);
 }
 
-const cli_driver cli_pg_driver = {.engine = "postgresql",
+const cli_engine_tag cli_engine_pg = {"postgresql"};
+
+const cli_driver cli_pg_driver = {.engine = &cli_engine_pg,
                                   .query = pg_query,
                                   .read_only = pg_read_only,
                                   .close = pg_close,

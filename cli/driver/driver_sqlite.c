@@ -4,6 +4,7 @@
  * SQLite reads "$1" as a named parameter, found here by its name.
  */
 #include "driver.h"
+#include "engine_tag.h"
 #include "cli/common/files.h"
 
 #include "base/dbc.h"
@@ -176,7 +177,9 @@ static void sqlite_interrupter_free(void *h)
 	(void)h;
 }
 
-const cli_driver cli_sqlite_driver = {.engine = "sqlite",
+const cli_engine_tag cli_engine_sqlite = {"sqlite"};
+
+const cli_driver cli_sqlite_driver = {.engine = &cli_engine_sqlite,
                                       .query = sqlite_query,
                                       .read_only = sqlite_read_only,
                                       .close = sqlite_close,

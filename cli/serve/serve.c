@@ -13,11 +13,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <libpq-fe.h>
 #include <malloc.h>
 #include <netdb.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -453,7 +451,7 @@ int cmd_serve(cli_db *unused, cli_opts *o)
 	/* threads each open their own connections: SQLite must lock its own
 	 * state (main set it single-threaded; nothing is open yet); progress
 	 * lines are for a terminal, never for a server's log */
-	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	cli_drivers_threaded();
 	cli_progress_sink = NULL;
 	serve_fleet f = {0};
 	if ((rc = setup_fleet(&f, o)) != CLI_OK) {

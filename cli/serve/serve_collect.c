@@ -69,7 +69,7 @@ static int read_health(cli_db *db, cli_opts *o, const serve_db *d, serve_result 
 	const char *status = json_string_value(json_object_get(*rep, "status"));
 	const char *engine = json_string_value(json_object_get(*rep, "engine"));
 	r->status = strdup(status ? status : "unknown");
-	r->engine = strdup(engine ? engine : db->drv->engine);
+	r->engine = strdup(engine ? engine : cli_driver_engine(db->drv));
 	r->label = strdup(d->fallback_label);
 	const json_t *checks = json_object_get(*rep, "checks");
 	for (size_t i = 0; i < json_array_size(checks); i++) {

@@ -19,7 +19,7 @@
  * img has none or the text is no form it reads (a row edited by hand
  * compares as having none). The keyed form PostgreSQL's records hold,
  * {"schema.table": {"rows": N, "hash": H}} with H the decimal sum of a
- * 64-bit hash of each row (cli/backup/pg_contents.c), reads as version 1,
+ * 64-bit hash of each row (cli/backup/common/pg_contents.c), reads as version 1,
  * tables sorted by name, each H as the 32 hex digits of its 128-bit two's
  * complement (exact: two texts of one sum read the same, two sums never). */
 char *dbc_backup_content_text(dbc_ctx *ctx, const dbc_backup_image *img);

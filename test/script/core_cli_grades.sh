@@ -9,6 +9,8 @@
 # or not, a report's age or its readiness of its own.
 # cmd_lint.c is the one exception: "warning" there is a lint finding's
 # severity (dbmigrate_lint's), not a health grade.
+# A grade's word in another case or joined from pieces ("HEALTHY",
+# "heal" "thy") is read from the built objects by core_cli_objects.sh.
 # Usage: core_cli_grades.sh [ROOT] (default: this tree).
 set -eu
 root=${1:-"$(dirname "$0")/../.."}

@@ -10,7 +10,8 @@
 #      which must be built: a missing one fails, never skips; the command's build/cli/obj/ with the core
 #      objects it links), has
 #        - no cycle between parts (each folder of core/ a part, each glue
-#          one part, each folder of cli/ a part and cli/'s own files one):
+#          one part, each folder of cli/ a part, each folder inside one too (a
+#          backup method's, cli/backup/pg_dump/), and cli/'s own files one):
 #          a part reaching up by a declaration of its own, which the include
 #          check cannot see, fails here;
 #        - no cycle between files, anywhere, with no exemption: each file
@@ -69,13 +70,15 @@ def rel(path):
 
 
 def part(f):
-    """core/X/f: part X; cli/F/f: the command's family cli/F, cli/f: cli (its
-    top: the line, the command table, the runners); any other glue: one part."""
+    """core/X/f: part X; cli/F/f: the command's family cli/F, cli/F/G/f its
+    part cli/F/G (a backup method's folder, cli/backup/pg_dump/), cli/f: cli
+    (its top: the line, the command table, the runners); any other glue: one
+    part."""
     bits = f.split("/")
     if bits[0] == "core":
         return bits[1]
     if bits[0] == "cli":
-        return "cli/" + bits[1] if len(bits) > 2 else "cli"
+        return "/".join(bits[:-1])
     return bits[0] + " glue"
 
 
@@ -177,14 +180,14 @@ if pg_unbuilt:
 builds.append(("PostgreSQL", pg))
 # the command: its files and what it links of the core, the dialects (Makefile, CLI_CORE)
 # and of sqlite/ (the point-in-time log, CLI_PITR)
-cli = glob.glob("build/cli/obj/*.o") + glob.glob("build/cli/obj/*/*.o") + glob.glob("build/cli/pitr/*.o")
+cli = glob.glob("build/cli/obj/**/*.o", recursive=True) + glob.glob("build/cli/pitr/*.o")
 builds.append(("command", sorted(cli + sqlite_core + glob.glob("build/sqlite/*/dialect.o"))))
 if not builds[0][1] or not cli:
     print("FAIL: no objects in build/sqlite or build/cli/obj (run make)")
     sys.exit(1)
 # every file of every folder of cli/ is read: a folder the build left out
 # would leave its cycles unseen
-unbuilt = [c for c in sorted(glob.glob("cli/*.c") + glob.glob("cli/*/*.c"))
+unbuilt = [c for c in sorted(glob.glob("cli/**/*.c", recursive=True))
            if not os.path.exists("build/cli/obj/" + c[len("cli/"):-2] + ".o")]
 if unbuilt:
     print("FAIL: the command's files not built into build/cli/obj (run make): " + " ".join(unbuilt))

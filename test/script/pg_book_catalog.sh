@@ -33,7 +33,7 @@ $hand"
 # (cli/ by family: its top and every family's folder; pg/'s C, whose
 # generator pg/gen/ is the one place that writes it)
 hand=$(grep -n -E "\"[^\"]*(CREATE TABLE[^\"]*dbcare[._]|ADD COLUMN)" "$root"/sqlite/*.c "$root"/pg/*.c \
-         "$root"/cli/*.c "$root"/cli/*/*.c |
+         "$root"/cli/*.c "$root"/cli/*/*.c "$root"/cli/*/*/*.c |
        grep -v -F 'sqlite/bookkeeping.c' || true)
 [ -z "$hand" ] || fail "bookkeeping DDL written by hand in C (declare it in core/book/tables.c):
 $hand"

@@ -7,7 +7,7 @@
 # after it (on main the step stamped them an hour earlier, and a restore to
 # just before the step applied them, the DELETE that followed included).
 # The restore reads the log in its order and stops at the first record
-# past T (cli/backup/pitr_restore.c, past_target), and a restore to the
+# past T (cli/backup/log/pitr_restore.c, past_target), and a restore to the
 # log's end has every commit. The clock is stepped by a preload library
 # built here that adds the seconds in a file to CLOCK_REALTIME.
 set -eu

@@ -3,7 +3,7 @@
 # checked there: a record whose time was forged (or damaged) to 2100 made
 # status list the log as restorable up to 2100, a moment restore refuses
 # (the record fails its CRC-32C, or its closed segment its SHA-256). The
-# rule (cli/backup/pitr_read.c, docs/backups.md "What the log holds"): the
+# rule (cli/backup/log/pitr_read.c, docs/backups.md "What the log holds"): the
 # log's times never go back, so the newest record bounds every time the
 # headers give, and that record is checked as a restore checks it. Here:
 # the newest record stamped 2100 (its CRC left, then recomputed so that

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # restore --to-mark when the label is also in the application's rows
-# (cli/backup/pitr_mark.c): every commit that wrote the label's bytes is a
+# (cli/backup/log/pitr_mark.c): every commit that wrote the label's bytes is a
 # candidate, the commits are applied in one read of the log and the image
 # asked at each candidate, so the first commit whose image has the mark is
 # the place: the rows before it restore, none after. (Each candidate used

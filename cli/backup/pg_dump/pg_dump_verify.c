@@ -1,25 +1,23 @@
 /*
- * cmd_backup_verify.c — dbcare verify BACKUP: re-verifies a catalogued
- * backup and marks its catalog row verified or failed (with the reason).
- * SQLite: dbbackup_verify. PostgreSQL, a dump the command made: the file's
- * SHA-256 against the one recorded (a byte changed since the backup fails),
- * then the dump restored into a scratch database, whose per-table row
- * counts and content hashes must equal those read at the backup's
- * snapshot (a lost row fails where the file reads back whole). A
- * pgBackRest backup: pgbackrest.c. The scratch database is dropped on
- * every path. These are the methods' verify hooks (backup_methods.h);
- * the command finds the method (backup_dispatch.c).
+ * pg_dump_verify.c — dbcare verify BACKUP of a dump the command made: the
+ * file's SHA-256 against the one recorded (a byte changed since the backup
+ * fails), then the dump restored into a scratch database, whose per-table
+ * row counts and content hashes must equal those read at the backup's
+ * snapshot (a lost row fails where the file reads back whole); a file no
+ * catalog row names against the record it carries. The scratch database
+ * is dropped on every path. pg_dump's verify hook (pg_dump.h); the row is
+ * marked by common/backup_verified.c, the command finds the method
+ * (backup_dispatch.c).
  */
-#include "backup_methods.h"
-#include "dump_record.h"
-#include "pg_backup.h"
-#include "pgbackrest.h"
-#include "sealed.h"
+#include "cli/backup/backup_methods.h"
+#include "pg_dump.h"
+#include "cli/backup/common/pg_backup.h"
+#include "cli/backup/pgbackrest/pgbackrest.h"
+#include "cli/backup/common/sealed.h"
 
 #include "cli/common/tool.h"
 
 #include <errno.h>
-#include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -27,26 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* Marks the row through dbbackup_verified; why NULL: verified. */
-int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why)
-{
-	const char *p[2] = {id, why};
-	return cli_q(db, o, "SELECT dbbackup_verified(CAST($1 AS bigint), $2)", 2, p, NULL);
-}
-
-int cli_backup_row(cli_db *db, cli_opts *o, const char *id, const char *path, const char *label,
-                   cli_rows *row)
-{
-	const char *p[3] = {id, path, label};
-	/* a JSON null is no content (SQL NULL), as the column's */
-	return cli_q(db, o,
-	             "SELECT e->>'id', e->>'kind', e->>'path', e->>'sha256',"
-	             " CAST(NULLIF(e->'content', 'null') AS text), e->>'label'"
-	             " FROM (SELECT dbbackup_entry(CAST($1 AS bigint), $2, $3) AS e) AS found"
-	             " WHERE e IS NOT NULL",
-	             3, p, row);
-}
 
 /* What the dump's dbcare objects need (issue: an audited or soft-deleted
  * table's triggers call dbcare.audit_trigger / dbcare.softdelete_row,
@@ -147,18 +125,17 @@ static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, con
 			rc = -1;
 		}
 		cli_rows_free(&r);
-		PGconn *c = (PGconn *)v->handle;
-		char *name = PQescapeIdentifier(c, t->ext[i], strlen(t->ext[i]));
-		char *schema = PQescapeIdentifier(c, t->ext_schema[i], strlen(t->ext_schema[i]));
-		char *sql = NULL;
+		/* the name and schema quoted by the server (format's %I), as the
+		 * statement's own identifiers: no library call of a driver's here */
+		const char *q[2] = {t->ext[i], t->ext_schema[i]};
 		if (rc == 0 &&
-		    (!name || !schema ||
-		     asprintf(&sql, "CREATE EXTENSION IF NOT EXISTS %s WITH SCHEMA %s", name, schema) < 0 ||
-		     cli_q(v, o, sql, 0, NULL, NULL) != 0))
+		    (cli_q(v, o,
+		           "SELECT pg_catalog.format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I',"
+		           " CAST($1 AS text), CAST($2 AS text))",
+		           2, q, &r) != 0 ||
+		     !cli_cell(&r, 0, 0) || cli_q(v, o, cli_cell(&r, 0, 0), 0, NULL, NULL) != 0))
 			rc = -1;
-		free(sql);
-		PQfreemem(name);
-		PQfreemem(schema);
+		cli_rows_free(&r);
 	}
 	if (rc == 0 && t->nfns > 0 && !*left_out)
 		rc = grant_trigger_functions(v, o, s, t);
@@ -428,78 +405,14 @@ static int verify_alone(cli_db *db, cli_opts *o, const char *path, char **why, c
 	return failed ? -1 : 0;
 }
 
-static int verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc,
-                      bool pgbackrest)
+static int dump_check(cli_db *db, cli_opts *o, const cli_rows *row, char **failed, int *tables)
 {
-	if (!b->row && !pgbackrest)
-		return verify_alone(db, o, b->arg, why, doc);
-	const char *id = cli_cell(b->row, 0, 0), *kind = cli_cell(b->row, 0, 1);
-	const char *path = cli_cell(b->row, 0, 2);
-	char *failed = NULL;
-	int tables = -1;
-	int rc = pgbackrest ? cli_pgbackrest_verify(db, o, path, &failed, &tables)
-	                    : cli_verify_dump(db, o, b->row, NULL, &failed, &tables, NULL);
-	if (rc != 0 || cli_backup_mark(db, o, id, failed) != 0) {
-		free(failed);
-		return -1;
-	}
-	if (doc && !failed &&
-	    asprintf(doc, "{\"id\":%s,\"kind\":\"%s\",\"verified\":true,\"tables\":%d}", id, kind,
-	             tables) < 0)
-		*doc = NULL;
-	if (why) {
-		*why = failed;
-		return 0;
-	}
-	if (failed)
-		cli_errorf("backup %s failed verification: %s", path, failed);
-	free(failed);
-	return failed ? -1 : 0;
+	return cli_verify_dump(db, o, row, NULL, failed, tables, NULL);
 }
 
 int cli_pg_dump_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc)
 {
-	return verify_row(db, o, b, why, doc, false);
-}
-
-int cli_pgbackrest_verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
-                              char **doc)
-{
-	return verify_row(db, o, b, why, doc, true);
-}
-
-/* The module's dbbackup_verify of b->arg (an incremental backup as its
- * chain's image, each link against its SHA-256), which marks the row
- * itself. Reporting itself, its error is the command's; otherwise the
- * error is the reason, for the backup's line. */
-int cli_module_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc)
-{
-	cli_rows r = {0};
-	const char *p[1] = {b->arg};
-	if (!why) {
-		if (cli_q(db, o, "SELECT dbbackup_verify($1)", 1, p, &r) != 0)
-			return -1;
-		cli_progress_end(&o->out);
-		if (doc)
-			*doc = cli_cell(&r, 0, 0) ? strdup(cli_cell(&r, 0, 0)) : NULL;
-		cli_rows_free(&r);
-		return 0;
-	}
-	*why = NULL;
-	if (db->drv->query(db, "SELECT dbbackup_verify($1)", 1, p, &r) != 0) {
-		const char *m = db->error.message ? db->error.message : "unknown error";
-		const char *tail = strstr(m, " failed verification: ");
-		const char *text = tail ? tail + strlen(" failed verification: ") : m;
-		if (strncmp(text, "dbcare: ", 8) == 0)
-			text += 8;
-		*why = strndup(text, strcspn(text, "\n"));
-		cli_error_clear(db);
-		return 0;
-	}
-	json_t *result = json_loads(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "", 0, NULL);
-	if (!json_is_true(json_object_get(result, "verified")))
-		*why = strdup("not verified");
-	json_decref(result);
-	cli_rows_free(&r);
-	return 0;
+	if (!b->row)
+		return verify_alone(db, o, b->arg, why, doc);
+	return cli_backup_verify_marked(db, o, b->row, dump_check, why, doc);
 }

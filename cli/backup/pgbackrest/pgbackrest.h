@@ -10,6 +10,7 @@
 #ifndef DBCARE_CLI_PGBACKREST_H
 #define DBCARE_CLI_PGBACKREST_H
 
+#include "cli/backup/backup_methods.h"
 #include "cli/cli.h"
 
 /* The stanza: --stanza, else the setting backup.pgbackrest.stanza; NULL
@@ -23,11 +24,12 @@ int cli_pgbackrest_backup(cli_db *db, cli_opts *o, const char *stanza);
  * directory, started on a free port, every table read, stopped. 0 with
  * *why NULL (verified) or set (failed); -1 when it could not be checked. */
 int cli_pgbackrest_verify(cli_db *db, cli_opts *o, const char *path, char **why, int *tables);
+/* Its verify hook: cli_pgbackrest_verify of the row's path, the row marked
+ * (pgbackrest_verify.c). */
+int cli_pgbackrest_verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
+                              char **doc);
 /* dbcare restore --to-time TIME DIR. */
 int cli_pgbackrest_restore(cli_db *db, cli_opts *o);
-
-/* Marks a catalog row verified (why NULL) or failed (cmd_backup_verify.c). */
-int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why);
 
 #endif
 
@@ -57,8 +59,5 @@ json_t *cli_pgbr_info(const cli_pgbr *b);
 /* Runs argv as b's user (pg_ctl); its stdout to log_fd when >= 0, else to stderr. */
 int cli_pgbr_run_as(const cli_pgbr *b, const char *const *argv, const char *what, int log_fd,
                     char **err);
-/* Removes the directory tree at path (not following links); with
- * keep_top, only what is inside it. Best effort. */
-void cli_remove_tree(const char *path, bool keep_top);
 /* Hands path to b's user (when the command runs as root). */
 int cli_pgbr_chown(const cli_pgbr *b, const char *path);

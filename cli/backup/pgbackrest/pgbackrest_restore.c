@@ -19,6 +19,7 @@
  * pg_ctl start, whatever that environment holds.
  */
 #include "pgbackrest.h"
+#include "cli/common/files.h"
 
 #include <dirent.h>
 #include <libgen.h>

@@ -12,14 +12,13 @@
  * started after this command started it, so a backup another job takes
  * meanwhile is never recorded as this one.
  */
-#include "backup_flow.h"
+#include "cli/backup/common/backup_flow.h"
 #include "pgbackrest.h"
 #include "cli/common/tool.h"
 
 #include "base/clock.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,23 +125,6 @@ int cli_pgbr_run_as(const cli_pgbr *b, const char *const *argv, const char *what
 	              .uid = b->uid,
 	              .gid = b->gid};
 	return cli_run_tool(&t, err);
-}
-
-static const char *tree_top;
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st, (void)flag, (void)f;
-	if (!tree_top || strcmp(path, tree_top) != 0)
-		remove(path);
-	return 0;
-}
-
-void cli_remove_tree(const char *path, bool keep_top)
-{
-	tree_top = keep_top ? path : NULL;
-	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-	tree_top = NULL;
 }
 
 int cli_pgbr_chown(const cli_pgbr *b, const char *path)

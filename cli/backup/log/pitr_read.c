@@ -7,8 +7,8 @@
  */
 #include "pitr.h"
 #include "cli/common/files.h"
-#include "pg_backup.h"
-#include "sealed.h"
+#include "cli/backup/common/pg_backup.h"
+#include "cli/backup/common/sealed.h"
 
 #include "base/sha256.h"
 

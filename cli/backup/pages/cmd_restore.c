@@ -13,11 +13,11 @@
  * database (a kill leaves nothing of it), checks it like a full copy
  * against FILE's catalog row, and the image is copied in, then released.
  */
-#include "backup_methods.h"
+#include "pages.h"
+#include "cli/backup/backup_methods.h"
 #include "cli/cli.h"
-#include "pgbackrest.h"
-#include "pitr.h"
-#include "sealed.h"
+#include "cli/backup/log/pitr.h"
+#include "cli/backup/common/sealed.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -21,8 +21,9 @@
  * functions of the schema dbcare the scratch role must be allowed to call
  * (an audited or soft-deleted table's triggers).
  */
-#include "pg_backup.h"
-#include "pgbackrest.h"
+#include "pg_dump.h"
+#include "cli/backup/common/pg_backup.h"
+#include "cli/common/files.h"
 #include "cli/common/tool.h"
 #include "base/heap_grow.h"
 #include "container/container.h"
@@ -189,7 +190,7 @@ static int add_function(cli_pg_toc *t, const char *name, size_t n)
  * pg_restore writes for list (the TRIGGER entries). dbcare's functions are
  * lowercase names pg_dump never quotes; whatever a quoted table name could
  * make this read, the grant is only ever of dbcare's own trigger functions
- * (cmd_backup_verify.c). */
+ * (pg_dump_verify.c). */
 static int read_trigger_functions(const char *file, const char *list, cli_pg_toc *t, char **err)
 {
 	char sql[4300], use[4400];

@@ -9,7 +9,7 @@
  * it), the target's own or one above it; paths are compared resolved
  * (symlinks, "..").
  */
-#include "pitr.h"
+#include "cli/backup/log/pitr.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -15,8 +15,10 @@
  * path, a signal to the command included (it is remembered and acted on
  * after the step that runs).
  */
-#include "pg_backup.h"
+#include "cli/backup/common/pg_backup.h"
 #include "pgbackrest.h"
+#include "cli/common/files.h"
+#include "cli/backup/backup_methods.h"
 #include "cli/common/tool.h"
 
 #include <arpa/inet.h>
@@ -318,4 +320,16 @@ out:
 	free(stanza);
 	free(err);
 	return rc;
+}
+
+static int pgbackrest_check(cli_db *db, cli_opts *o, const cli_rows *row, char **failed,
+                            int *tables)
+{
+	return cli_pgbackrest_verify(db, o, cli_cell(row, 0, 2), failed, tables);
+}
+
+int cli_pgbackrest_verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
+                              char **doc)
+{
+	return cli_backup_verify_marked(db, o, b->row, pgbackrest_check, why, doc);
 }

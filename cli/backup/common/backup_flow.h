@@ -1,9 +1,9 @@
 /*
  * backup_flow.h — the command's side of a backup made by a tool outside
  * the database (core/backup/backup_tool.h decides the flow): the files
- * (backup_files.c), the record through dbbackup_record (backup_record.c)
- * and the tools it plugs in: pg_dump (backup_pg_dump.c) and pgBackRest
- * (pgbackrest.c).
+ * (backup_files.c), the record through dbbackup_record (backup_record.c);
+ * the tools it plugs in are their methods' (pg_dump/pg_dump.h,
+ * pgbackrest/pgbackrest.h).
  */
 #ifndef DBCARE_CLI_BACKUP_FLOW_H
 #define DBCARE_CLI_BACKUP_FLOW_H
@@ -39,17 +39,5 @@ int cli_backup_run(cli_db *db, cli_opts *o, const dbc_backup_tool *tool, const c
 /* The tool errors the command's hooks meet as the ctx's error: err
  * ("dbcare: ...", malloc'd, freed here) or, NULL, one already printed. */
 int cli_backup_fail(dbc_ctx *ctx, char *err);
-
-/* pg_dump as a tool (backup_pg_dump.c): a dump in a REPEATABLE READ
- * snapshot whose schema fingerprint and content the record keeps. */
-typedef struct cli_pg_dump_tool {
-	cli_db *db;
-	cli_opts *o;
-	char *snapshot; /* the exported snapshot, between begin and end */
-	bool sealing;
-	const char *target; /* the file's name, for the note */
-} cli_pg_dump_tool;
-void cli_pg_dump_tool_init(dbc_backup_tool *tool, cli_pg_dump_tool *arg, cli_db *db, cli_opts *o,
-                           const char *target);
 
 #endif

@@ -13,7 +13,8 @@
  * (same pid, started before that time) they are in use; once it ended
  * they are leftovers of a killed verify, which the next verify drops.
  */
-#include "pg_backup.h"
+#include "pg_dump.h"
+#include "cli/backup/common/pg_backup.h"
 #include "cli/common/tool.h"
 
 #include <errno.h>

@@ -11,10 +11,10 @@
  * core's rule. A dump without a record (pg_dump's own) is restored and
  * said unchecked.
  */
-#include "backup_methods.h"
-#include "dump_record.h"
-#include "pg_backup.h"
-#include "sealed.h"
+#include "pg_dump.h"
+#include "cli/backup/backup_methods.h"
+#include "cli/backup/common/pg_backup.h"
+#include "cli/backup/common/sealed.h"
 
 #include "cli/common/tool.h"
 

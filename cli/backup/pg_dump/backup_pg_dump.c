@@ -9,11 +9,11 @@
  * server setting that would end it, and the snapshot with it, while
  * pg_dump runs). Read back: pg_restore reads the whole archive.
  */
-#include "backup_flow.h"
-#include "backup_methods.h"
-#include "dump_record.h"
-#include "pg_backup.h"
-#include "sealed.h"
+#include "pg_dump.h"
+#include "cli/backup/common/backup_flow.h"
+#include "cli/backup/backup_methods.h"
+#include "cli/backup/common/pg_backup.h"
+#include "cli/backup/common/sealed.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include "pitr.h"
 
 #include "cli/common/files.h"
-#include "sealed.h"
+#include "cli/backup/common/sealed.h"
 
 #include <errno.h>
 #include <stdlib.h>

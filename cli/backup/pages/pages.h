@@ -1,0 +1,22 @@
+/*
+ * pages.h — the module's own backups (the SQLite page copy, one row of
+ * backup_methods.c), its one public header: the verify and restore hooks
+ * of its row (pages_verify.c, cmd_restore.c) over the module's
+ * dbbackup_verify; making and drilling are the module's dbbackup_create
+ * and dbbackup_drill.
+ */
+#ifndef DBCARE_CLI_PAGES_H
+#define DBCARE_CLI_PAGES_H
+
+#include "cli/backup/backup_methods.h"
+#include "cli/cli.h"
+
+/* Its verify hook: the module's dbbackup_verify of b->arg, which marks
+ * the row itself (pages_verify.c). */
+int cli_module_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc);
+/* The module's restores (cmd_restore.c): a file, verified first; a
+ * mark's backup, or its log to a time or mark. */
+int cli_module_restore(cli_db *db, cli_opts *o, const char *file);
+int cli_module_restore_to(cli_db *db, cli_opts *o);
+
+#endif
