@@ -176,6 +176,12 @@ const dbc_dialect pgdbc_dialect = {
     .unique_using_index = true,
     .errors_unwind = true,
     .audit_table_chains = true,
+    /* at as microseconds since 1970, the JSON columns as stored text */
+    .audit_link_columns =
+        "hash, prev_hash,"
+        " ((pg_catalog.extract('epoch', at) * 1000000)::pg_catalog.int8)::pg_catalog.text,"
+        " txid::pg_catalog.text, db_user, actor, operation, table_name,"
+        " key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text",
     /* the table's OID, and the column's attnum after it; '' is the
      * session's temporary schema (searched first, as PostgreSQL does) */
     .object_identity =

@@ -346,6 +346,11 @@ typedef struct dbc_dialect {
 	 * (dbc_audit_link_table); false: one chain for the whole log
 	 * (dbc_audit_link). */
 	bool audit_table_chains;
+	/* An audit entry's hash, prev_hash and the DBC_AUDIT_LINK_FIELDS fields
+	 * its hash covers, as text (core/audit/audit.h), as a select list of
+	 * the log: what the core's one chain reader (core/audit/audit_chain.c)
+	 * and dbaudit_row_at's check of each entry read. */
+	const char *audit_link_columns;
 	/* What a backup's logical verification reads, where the engine reads
 	 * it as SQL (core/backup/backup_content.h): one statement whose one
 	 * row, one column is every table's content in the keyed form
