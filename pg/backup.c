@@ -9,7 +9,10 @@
 #include "health_glue.h"
 
 #include "backup/backup.h"
+#include "backup/backup_content.h"
 #include "settings/settings.h"
+
+#include "utils/guc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +39,40 @@ static int pg_restore_point(dbc_ctx *ctx, const char *label, char **lsn)
 	            : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "pg_create_restore_point returned nothing");
 }
 
-const dbc_backup_hooks pgdbc_backup_env = {.restore_point = pg_restore_point};
+static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol == 1 && c[0].type == DBC_TEXT)
+		*(char **)arg = dbc_strdup(ctx, c[0].s);
+	return DBC_OK;
+}
+
+/* dbbackup_content(): the dialect's content_query under its settings,
+ * each set for this reading only (a GUC level of its own, popped on every
+ * path), its answer in the core's one format (backup_content.h). */
+static int pg_read_content(dbc_ctx *ctx, dbc_backup_image *img)
+{
+	char *keyed = NULL;
+	int nest = NewGUCNestLevel();
+	const dbc_dialect *d = ctx->host->dialect;
+	for (int i = 0; i < d->ncontent_settings; i++)
+		(void)set_config_option(d->content_settings[i].name, d->content_settings[i].value,
+		                        PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	int rc = ctx->host->query(ctx, d->content_query, 0, NULL, take_text, &keyed);
+	/* a failed query's subtransaction, rolled back by the host, already
+	 * popped this level: pop only what is left */
+	int probe = NewGUCNestLevel();
+	AtEOXact_GUC(true, probe > nest ? nest : probe);
+	if (rc != DBC_OK)
+		return DBC_ERROR;
+	char *text = dbc_backup_content_from_keyed(ctx, keyed);
+	return text && dbc_backup_content_read(ctx, text, &img->table, &img->tables,
+	                                       &img->content_version)
+	           ? DBC_OK
+	           : DBC_ERROR;
+}
+
+const dbc_backup_hooks pgdbc_backup_env = {.restore_point = pg_restore_point,
+                                           .read_content = pg_read_content};
 
 /* ---------------------------------------------------------------- the backups check */
 

@@ -47,6 +47,45 @@ static const char *const lint_locks[DBC_LOP_COUNT] = {
     [DBC_LOP_CLUSTER] = AX,
 };
 
+/* What a backup's logical verification reads (dbc_dialect.content_query):
+ * per table its row count and the sum of a 64-bit hash of each row's text.
+ * query_to_xml runs the per-table count and sum (dynamic SQL with the
+ * reader's rights, as pg_dump reads the tables), so no row leaves the
+ * server; the same server computes both sides of a comparison, and the
+ * settings that shape the text (dates, times, floats, bytea, intervals)
+ * are pinned. No code of a table's owner runs: the text is record_out
+ * called by name, never CAST(row AS text), which would call a cast the
+ * owner of the row type may have made with the reader's rights; row
+ * security is off (no policy runs: a role it would filter fails instead
+ * of reading fewer rows); the types' output functions are the server's (a
+ * base type needs a superuser). Ordinary tables (relkind r: a partitioned
+ * table's rows are its partitions'), not temporary, outside the system
+ * schemas, not an extension's member (CREATE EXTENSION remakes those). */
+static const dbc_dialect_setting content_settings[] = {
+    {"search_path", "pg_catalog, pg_temp"},
+    {"DateStyle", "ISO, YMD"},
+    {"TimeZone", "UTC"},
+    {"IntervalStyle", "postgres"},
+    {"extra_float_digits", "3"},
+    {"bytea_output", "hex"},
+    {"row_security", "off"},
+};
+static const char content_query[] =
+    "SELECT CAST(coalesce(pg_catalog.jsonb_object_agg(name, pg_catalog.jsonb_build_object("
+    "  'rows', CAST(CAST(x[1] AS text) AS bigint), 'hash', CAST(x[2] AS text))), '{}') AS text)"
+    " FROM (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,"
+    "   pg_catalog.xpath('/row/*/text()', pg_catalog.query_to_xml(pg_catalog.format("
+    "    'SELECT pg_catalog.count(*) AS n, coalesce(pg_catalog.sum("
+    "       pg_catalog.hashtextextended(pg_catalog.textin(pg_catalog.record_out(t)), 0)), 0) AS h"
+    "    FROM ONLY %I.%I t',"
+    "    n.nspname, c.relname), false, true, '')) AS x"
+    "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    "  WHERE c.relkind = 'r' AND c.relpersistence <> 't'"
+    "    AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'"
+    "    AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d"
+    "     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid"
+    "       AND d.deptype = 'e')) s";
+
 const dbc_dialect pgdbc_dialect = {
     .name = "postgresql",
     .engine_bit = DBC_ENGINE_PG,
@@ -137,6 +176,12 @@ const dbc_dialect pgdbc_dialect = {
     .unique_using_index = true,
     .errors_unwind = true,
     .audit_table_chains = true,
+    /* at as microseconds since 1970, the JSON columns as stored text */
+    .audit_link_columns =
+        "hash, prev_hash,"
+        " ((pg_catalog.extract('epoch', at) * 1000000)::pg_catalog.int8)::pg_catalog.text,"
+        " txid::pg_catalog.text, db_user, actor, operation, table_name,"
+        " key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text",
     /* the table's OID, and the column's attnum after it; '' is the
      * session's temporary schema (searched first, as PostgreSQL does) */
     .object_identity =
@@ -148,4 +193,7 @@ const dbc_dialect pgdbc_dialect = {
         "AND a.attnum > 0 AND NOT a.attisdropped "
         "WHERE c.relname = $2 AND CASE WHEN $1 = '' THEN n.oid = pg_catalog.pg_my_temp_schema() "
         "ELSE n.nspname = $1 END",
+    .content_query = content_query,
+    .content_settings = content_settings,
+    .ncontent_settings = (int)(sizeof content_settings / sizeof *content_settings),
 };

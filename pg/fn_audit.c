@@ -578,32 +578,12 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	return wal_problem(ctx, row, out);
 }
 
-/* An entry's hash, prev_hash and the fields its hash covers, as text
- * (core/audit/audit.h, DBC_AUDIT_LINK_FIELDS). */
-#define PG_LINK_COLUMNS                                                                            \
-	"hash, prev_hash,"                                                                             \
-	" ((pg_catalog.extract('epoch', at) * 1000000)::pg_catalog.int8)::pg_catalog.text,"            \
-	" txid::pg_catalog.text, db_user, actor, operation, table_name,"                               \
-	" key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text"
-
-static int chain(dbc_ctx *ctx, dbc_row_fn each, void *arg)
-{
-	return ctx->host->query(ctx,
-	                        "SELECT id, " PG_LINK_COLUMNS
-	                        " FROM dbcare.audit_log WHERE hash IS NOT NULL ORDER BY id",
-	                        0, NULL, each, arg);
-}
-
-static int heads(dbc_ctx *ctx, dbc_row_fn each, void *arg)
-{
-	return ctx->host->query(ctx, "SELECT chain, last_hash, last_id FROM dbcare.audit_chain", 0,
-	                        NULL, each, arg);
-}
-
-static const char *link_columns(dbc_ctx *ctx)
+/* A log not yet upgraded to 0.3.3 has the one head of the log chain. */
+static int head_layout(dbc_ctx *ctx, int *layout)
 {
 	(void)ctx;
-	return PG_LINK_COLUMNS;
+	*layout = pgdbc_audit_chain_per_table() ? DBC_AUDIT_HEADS_CHAINS : DBC_AUDIT_HEADS_LOG;
+	return DBC_OK;
 }
 
 /* The index (row_hash, id): docs/audit.md, "The row hash". A table's keys
@@ -642,9 +622,8 @@ const dbc_audit_hooks pgdbc_audit_engine = {
     .install = install,
     .uninstall = uninstall,
     .baseline = baseline,
-    .chain = chain,
-    .link_columns = link_columns,
-    .heads = heads,
+    .head_layout = head_layout,
+    .heads = dbc_audit_heads,
     .row_range = row_range,
     .table_range = table_range,
 };
@@ -722,24 +701,6 @@ Datum dbaudit_row_at(PG_FUNCTION_ARGS)
 	return pgdbc_return_jsonb(&call, rc, row);
 }
 
-/* The one head of the log chain, in a log not yet upgraded to 0.3.3. */
-static int log_head(dbc_ctx *ctx, dbc_row_fn each, void *arg)
-{
-	return ctx->host->query(ctx,
-	                        "SELECT '', last_hash, NULL::pg_catalog.int8 FROM dbcare.audit_chain",
-	                        0, NULL, each, arg);
-}
-
-/* The hooks dbaudit_verify walks the chains with: a log not yet upgraded to
- * 0.3.3 has the one head of the log chain. */
-static dbc_audit_hooks verify_hooks(void)
-{
-	dbc_audit_hooks e = pgdbc_audit_engine;
-	if (!pgdbc_audit_chain_per_table())
-		e.heads = log_head;
-	return e;
-}
-
 /* The walk reads the log and then the heads: each statement under a new
  * snapshot, a writer committing in between made a head name entries the
  * walk had not seen ("the newest entries ... were deleted"). Both read
@@ -764,8 +725,7 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	pgdbc_audit_wal_wait();
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
-	dbc_audit_hooks e = verify_hooks();
-	verify_args a = {&e, &rows, NULL};
+	verify_args a = {&pgdbc_audit_engine, &rows, NULL};
 	int rc = pgdbc_read_as_of(&call.ctx, verify_body, &a);
 	return pgdbc_return_rows(&call, rc, &rows);
 }
@@ -801,7 +761,6 @@ int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 		                             "dbcare.audit_log");
 		return fact->note ? DBC_OK : DBC_ERROR;
 	}
-	dbc_audit_hooks e = verify_hooks();
-	verify_args a = {&e, NULL, fact};
+	verify_args a = {&pgdbc_audit_engine, NULL, fact};
 	return pgdbc_read_as_of(ctx, verify_body, &a);
 }

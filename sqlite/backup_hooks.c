@@ -8,6 +8,20 @@
  */
 #include "backup_glue.h"
 
+/* dbbackup_content(): the main database's tables, read as a full
+ * backup reads its source (the calling statement's read is the snapshot),
+ * without windows. */
+static int read_content(dbc_ctx *ctx, dbc_backup_image *img)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	int rc = SQLITE_OK;
+	img->content_version = SQLDBC_CONTENT_VERSION;
+	if (sqldbc_backup_read_tables(ctx, db, 0, sqldbc_backup_read_whole, NULL, img, &rc) == DBC_OK)
+		return DBC_OK;
+	return ctx->failed ? DBC_ERROR
+	                   : sqldbc_backup_rc_error(ctx, db, rc, "could not read the tables' content");
+}
+
 const dbc_backup_hooks sqldbc_backup_env = {
     .catalog_exists = sqldbc_backup_catalog_exists,
     .database_name = sqldbc_backup_database_name,
@@ -36,4 +50,5 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .sealed_plain_sha256 = sqldbc_backup_sealed_plain_sha256,
     .origin_mismatch = sqldbc_backup_origin_mismatch,
     .foreign_key_check = sqldbc_backup_fk_check,
+    .read_content = read_content,
 };

@@ -44,6 +44,9 @@ const dbc_dialect sqldbc_dialect = {
     .script_begin = "BEGIN IMMEDIATE;\n",
 
     .default_schema = "main",
+    /* every field as stored */
+    .audit_link_columns = "hash, prev_hash, at, txid, db_user, actor, operation, table_name, key,"
+                          " old_values, new_values",
     .rowid = true,
     .names_fold_case = true,
     .fk_parent_unchecked = true,

@@ -281,30 +281,15 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	return DBC_OK;
 }
 
-/* An entry's hash, prev_hash and the fields its hash covers
- * (core/audit/audit.h, DBC_AUDIT_LINK_FIELDS). */
-#define SQLITE_LINK_COLUMNS                                                                        \
-	"hash, prev_hash, at, txid, db_user, actor, operation, table_name, key, old_values, "          \
-	"new_values"
-
-static int chain(dbc_ctx *ctx, dbc_row_fn each, void *arg)
+/* A file whose bookkeeping is older than the chains' heads has none to
+ * compare (a read upgrades nothing). */
+static int head_layout(dbc_ctx *ctx, int *layout)
 {
-	return ctx->host->query(ctx,
-	                        "SELECT id, " SQLITE_LINK_COLUMNS
-	                        " FROM main.dbcare_audit_log WHERE hash IS NOT NULL ORDER BY id",
-	                        0, NULL, each, arg);
-}
-
-static int heads(dbc_ctx *ctx, dbc_row_fn each, void *arg)
-{
-	return ctx->host->query(ctx, "SELECT chain, last_hash, last_id FROM main.dbcare_audit_chain", 0,
-	                        NULL, each, arg);
-}
-
-static const char *link_columns(dbc_ctx *ctx)
-{
-	(void)ctx;
-	return SQLITE_LINK_COLUMNS;
+	bool exists = false;
+	if (sqldbc_table_probe(ctx, "main", "dbcare_audit_chain", NULL, &exists) != DBC_OK)
+		return DBC_ERROR;
+	*layout = exists ? DBC_AUDIT_HEADS_CHAINS : DBC_AUDIT_HEADS_NONE;
+	return DBC_OK;
 }
 
 /* A file of an older layout that only a reader opened keeps its
@@ -341,9 +326,8 @@ const dbc_audit_hooks sqldbc_audit_engine = {
     .install = install,
     .uninstall = uninstall,
     .baseline = baseline,
-    .chain = chain,
-    .link_columns = link_columns,
-    .heads = heads,
+    .head_layout = head_layout,
+    .heads = dbc_audit_heads,
     .row_range = row_range,
     /* no table_range: a table's entries are read by scanning the log in id
      * order, which costs less than visiting them in the row index's order
@@ -503,28 +487,13 @@ int sqldbc_dbaudit_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_ro
 	                         opt_text(argc, args, 1), out);
 }
 
-/* The hooks dbaudit_verify walks the chains with: a file whose bookkeeping
- * is older than the chain's head has none to compare (a read upgrades
- * nothing). */
-static dbc_audit_hooks verify_hooks(dbc_ctx *ctx)
-{
-	dbc_audit_hooks e = sqldbc_audit_engine;
-	bool chain = false; /* an unreadable schema: the error is set, the call fails */
-	if (sqldbc_table_probe(ctx, "main", "dbcare_audit_chain", NULL, &chain) != DBC_OK || !chain)
-		e.heads = NULL;
-	return e;
-}
-
 int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	(void)argc, (void)args;
 	dbc_rows_init(out, ctx, DBC_AUDIT_VERIFY_NCOLS);
 	if (sqldbc_audit_complete(ctx) != DBC_OK)
 		return DBC_ERROR;
-	dbc_audit_hooks e = verify_hooks(ctx);
-	if (ctx->failed)
-		return DBC_ERROR;
-	return dbc_audit_verify(ctx, &e, out);
+	return dbc_audit_verify(ctx, &sqldbc_audit_engine, out);
 }
 
 /* ------------------------------------------------------------ health */
@@ -541,8 +510,5 @@ int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mo
 	 * (entries a writer left to complete are completed first) */
 	if (sqldbc_audit_complete(ctx) != DBC_OK)
 		return DBC_ERROR;
-	dbc_audit_hooks e = verify_hooks(ctx);
-	if (ctx->failed)
-		return DBC_ERROR;
-	return dbc_audit_health_chain(ctx, &e, fact);
+	return dbc_audit_health_chain(ctx, &sqldbc_audit_engine, fact);
 }

@@ -831,6 +831,13 @@
 	X(dbbackup_identity, dbbackup_identity, PG_SCALAR, .part = DBC_PART_BACKUP,                    \
 	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                   \
 	  .comment = "the database's identity, which its sealed backups name")                         \
+	/* Both engines: what a backup's logical verification compares, read                           \
+	 * now (core/backup/backup_content.h): every table's row count and                             \
+	 * content hash in the one format the catalogs keep. */                                        \
+	X(dbbackup_content, dbbackup_content, CORE_SCALAR, .part = DBC_PART_BACKUP,                    \
+	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE,                                            \
+	  .comment = "every table's row count and content hash, as a backup's logical verification "   \
+	             "compares them (the reader's rights, no row security)")                           \
 	/* Both engines: a restore drill (core/backup/backup_drill.c). SQLite,                         \
 	 * given a path alone (or nothing: the newest backup), restores the                            \
 	 * backup into scratch, checks, compares and records it; PostgreSQL                            \

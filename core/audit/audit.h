@@ -113,16 +113,15 @@ typedef struct dbc_audit_hooks {
 	int (*tables_exist)(dbc_ctx *ctx, bool *exists);
 	/* A stored name as messages show it (quoted), in the arena. */
 	char *(*display)(dbc_ctx *ctx, const char *name);
-	/* Runs each over the hashed entries in id order: id, hash, prev_hash,
-	 * then the DBC_AUDIT_LINK_FIELDS fields as dbc_audit_link takes them. */
-	int (*chain)(dbc_ctx *ctx, dbc_row_fn each, void *arg);
-	/* chain's columns after the id (hash, prev_hash, the fields), as a
-	 * select list of the log: what dbaudit_row_at checks each entry with. */
-	const char *(*link_columns)(dbc_ctx *ctx);
-	/* Runs each over the chains' heads: chain ("" the log chain, else the
-	 * table's stored name), last_hash, last_id (core/audit/audit_chain.c);
-	 * NULL: none. */
-	int (*heads)(dbc_ctx *ctx, dbc_row_fn each, void *arg);
+	/* Which heads the chains have (DBC_AUDIT_HEADS_*), read now (a log
+	 * whose bookkeeping a newer build has not upgraded yet); NULL: one per
+	 * chain. The core reads the chains and their heads itself, with the
+	 * dialect's audit_link_columns (core/audit/audit_chain.c). */
+	int (*head_layout)(dbc_ctx *ctx, int *layout);
+	/* Runs each over the chains' heads: dbc_audit_heads, the core's one
+	 * reader, which each glue names here so that a lower part (a backup's
+	 * restore point) reads the heads through the hooks; NULL: none. */
+	int (*heads)(dbc_ctx *ctx, const struct dbc_audit_hooks *e, dbc_row_fn each, void *arg);
 	/* The engine's row index on a hash (NULL: none): a condition
 	 * followed by " AND " ("": no index to use) that narrows the
 	 * log to one row's entries (table_sql the table's SQL, key_sql the
@@ -243,6 +242,15 @@ int dbc_audit_link_on(dbc_ctx *ctx, dbc_sha256 *h, const char *prev,
 int dbc_audit_link_table(dbc_ctx *ctx, const char *prev,
                          const char *const fields[DBC_AUDIT_LINK_FIELDS],
                          char hex[DBC_AUDIT_HASH_LEN + 1]);
+/* The heads a log keeps (dbc_audit_hooks.head_layout): one per chain
+ * (chain, last_hash, last_id); the one head of the log chain (PostgreSQL's
+ * layout before 0.3.3: its last hash alone); none (a SQLite file whose
+ * bookkeeping predates the heads: a read upgrades nothing). */
+enum { DBC_AUDIT_HEADS_CHAINS, DBC_AUDIT_HEADS_LOG, DBC_AUDIT_HEADS_NONE };
+/* Runs each over the chains' heads as the layout says: chain ("" the log
+ * chain, else the table's stored name), last_hash, last_id (NULL where the
+ * layout keeps none). */
+int dbc_audit_heads(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_row_fn each, void *arg);
 /* dbaudit_verify: rows (checked, broken_id, problem): how many hashed
  * entries were checked, and every break found, in id order (one row with
  * NULLs: none). A chain whose head names a missing entry is a break too. */

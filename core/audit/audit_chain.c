@@ -14,7 +14,7 @@
  *   before it draws its entries' ids (PostgreSQL), or there is one writer at
  *   a time (SQLite). So walking the log in id order and keeping one "last
  *   hash" per chain reproduces each chain exactly, whatever the concurrency.
- * - The head (the engine's heads hook) holds each chain's last hash and id, moved
+ * - The head (dbc_audit_heads) holds each chain's last hash and id, moved
  *   in the transaction that links its entries: the newest entry of a chain
  *   must be the head's.
  * Only the first entry kept of a chain cannot be linked back (retention may
@@ -290,6 +290,31 @@ static int verify_head(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	                            what, (long long)ch->last_id, (long long)last_id));
 }
 
+/* The one reader of the chains, both engines': every hashed entry in id
+ * order (id, then the dialect's audit_link_columns: hash, prev_hash, the
+ * fields), from the bookkeeping's log. */
+static int read_chain(dbc_ctx *ctx, dbc_row_fn each, void *arg)
+{
+	char *sql = dbc_printf(ctx, "SELECT id, %s FROM %saudit_log WHERE hash IS NOT NULL ORDER BY id",
+	                       ctx->host->dialect->audit_link_columns, ctx->host->book_prefix);
+	return sql ? ctx->host->query(ctx, sql, 0, NULL, each, arg) : DBC_ERROR;
+}
+
+int dbc_audit_heads(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_row_fn each, void *arg)
+{
+	int layout = DBC_AUDIT_HEADS_CHAINS;
+	if (e->head_layout && e->head_layout(ctx, &layout) != DBC_OK)
+		return DBC_ERROR;
+	if (layout == DBC_AUDIT_HEADS_NONE)
+		return DBC_OK;
+	char *sql = dbc_printf(ctx,
+	                       layout == DBC_AUDIT_HEADS_LOG
+	                           ? "SELECT '', last_hash, NULL FROM %saudit_chain"
+	                           : "SELECT chain, last_hash, last_id FROM %saudit_chain",
+	                       ctx->host->book_prefix);
+	return sql ? ctx->host->query(ctx, sql, 0, NULL, each, arg) : DBC_ERROR;
+}
+
 /* Walks every chain and its head into v (v->breaks unsorted). */
 static int verify_walk(dbc_ctx *ctx, const dbc_audit_hooks *e, verify_state *v)
 {
@@ -297,9 +322,9 @@ static int verify_walk(dbc_ctx *ctx, const dbc_audit_hooks *e, verify_state *v)
 	*v = (verify_state){.e = e, .last = -1};
 	if (dbc_audit_readable(ctx, e, &readable) != DBC_OK)
 		return DBC_ERROR;
-	if (readable && e->chain(ctx, verify_entry, v) != DBC_OK)
+	if (readable && read_chain(ctx, verify_entry, v) != DBC_OK)
 		return DBC_ERROR;
-	if (readable && e->heads && e->heads(ctx, verify_head, v) != DBC_OK)
+	if (readable && dbc_audit_heads(ctx, e, verify_head, v) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
 }

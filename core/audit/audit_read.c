@@ -230,15 +230,15 @@ int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, 
 	char *p3 = dbc_printf(ctx, ctx->host->dialect->time_param, 3);
 	char *keyed = p2 ? row_range(ctx, e, p2) : NULL;
 	char *unkeyed = row_range(ctx, e, "NULL");
-	char *sql =
-	    p2 && p3 && keyed && unkeyed
-	        ? dbc_printf(ctx,
-	                     "SELECT operation, new_values, id, %s FROM %saudit_log"
-	                     " WHERE table_name = $1 AND (%skey = %s OR"
-	                     " (%skey IS NULL AND operation = 'truncate')) AND at <= %s"
-	                     " ORDER BY id",
-	                     e->link_columns(ctx), ctx->host->book_prefix, keyed, p2, unkeyed, p3)
-	        : NULL;
+	char *sql = p2 && p3 && keyed && unkeyed
+	                ? dbc_printf(ctx,
+	                             "SELECT operation, new_values, id, %s FROM %saudit_log"
+	                             " WHERE table_name = $1 AND (%skey = %s OR"
+	                             " (%skey IS NULL AND operation = 'truncate')) AND at <= %s"
+	                             " ORDER BY id",
+	                             ctx->host->dialect->audit_link_columns, ctx->host->book_prefix,
+	                             keyed, p2, unkeyed, p3)
+	                : NULL;
 	dbc_value args[3] = {dbc_text(name), dbc_text(k), dbc_text(at)};
 	fold f = {0};
 	rc = sql ? ctx->host->query(ctx, sql, 3, args, fold_entry, &f) : DBC_ERROR;

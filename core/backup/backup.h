@@ -252,6 +252,12 @@ struct dbc_backup_hooks {
 	 * pg_create_restore_point), *lsn where it is; NULL where the engine
 	 * keeps none (a mark then takes a backup: copy). */
 	int (*restore_point)(dbc_ctx *ctx, const char *label, char **lsn);
+
+	/* dbbackup_content(): every table of the database the call runs in,
+	 * read as a backup of it reads them (img->table by name, tables of
+	 * them, no windows), hashed by the engine's newest row digest
+	 * (img->content_version). */
+	int (*read_content)(dbc_ctx *ctx, dbc_backup_image *img);
 };
 
 /* The kind of the backups this module makes itself (files it may check,

@@ -8,6 +8,7 @@
  */
 #include "api/api.h"
 #include "backup/backup.h"
+#include "backup/backup_content.h"
 
 static const dbc_backup_hooks *env(dbc_ctx *ctx)
 {
@@ -133,6 +134,15 @@ int dbc_call_dbbackup_entry(dbc_ctx *ctx, const dbc_value *args, dbc_value *resu
 	char *json = NULL;
 	int rc = dbc_backup_entry(ctx, env(ctx), args[0].type == DBC_INT ? args[0].i : 0,
 	                          text_arg(&args[1]), text_arg(&args[2]), &json);
+	*result = text_or_null(json);
+	return rc;
+}
+
+int dbc_call_dbbackup_content(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	(void)args;
+	char *json = NULL;
+	int rc = dbc_backup_content(ctx, env(ctx), &json);
 	*result = text_or_null(json);
 	return rc;
 }

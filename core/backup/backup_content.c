@@ -73,9 +73,10 @@ bool dbc_backup_content_read(dbc_ctx *ctx, const char *text, dbc_backup_table **
 	json_t *doc = text ? json_loads(text, 0, NULL) : NULL, *a = doc;
 	int v = 1;
 	bool ok;
-	if (json_is_object(doc) && !json_object_get(doc, "version"))
+	if (json_is_object(doc) && !json_object_get(doc, "version")) {
 		ok = dbc_backup_content_read_keyed(ctx, doc, table, tables);
-	else
+		v = DBC_BACKUP_CONTENT_PG_TEXT;
+	} else
 		ok = (!json_is_object(doc) ||
 		      json_unpack(doc, "{s:i,s:o}", "version", &v, "tables", &a) == 0) &&
 		     v >= 1 && read_array(ctx, a, table, tables);
@@ -194,4 +195,12 @@ bool dbc_backup_own_record_parse(dbc_ctx *ctx, char *text, dbc_backup_image *out
 	if (b[1])
 		out->table = dbc_backup_content_parse(ctx, b + 1, &out->tables, &out->content_version);
 	return !ctx->failed;
+}
+
+int64_t dbc_backup_content_tables(dbc_ctx *ctx, const char *text)
+{
+	dbc_backup_table *t;
+	int64_t n;
+	int version;
+	return dbc_backup_content_read(ctx, text, &t, &n, &version) ? n : -1;
 }

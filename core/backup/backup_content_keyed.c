@@ -1,7 +1,8 @@
 /*
  * backup_content_keyed.c — the keyed form of a content record, the one
- * PostgreSQL's catalog rows hold: {"schema.table": {"rows": N, "hash": H}},
- * H the decimal sum of a 64-bit hash of each row's text (its text, as the
+ * PostgreSQL's catalog rows held up to 0.3.9 and its dialect's
+ * content_query answers: {"schema.table": {"rows": N, "hash": H}}, H the
+ * decimal sum of a 64-bit hash of each row's text (its text, as the
  * server's numeric prints it). Read into the one record every engine
  * compares (dbc_backup_table, by name, the hash as 32 hex digits), so the
  * rules of backup_content.c judge both engines' copies.

@@ -69,7 +69,7 @@ static json_t *audit_heads(dbc_ctx *ctx, const dbc_audit_hooks *audit)
 		return NULL;
 	if (audit && audit->tables_exist && audit->tables_exist(ctx, &exists) != DBC_OK)
 		return NULL;
-	if (audit && audit->heads && exists && audit->heads(ctx, take_head, heads) != DBC_OK) {
+	if (audit && audit->heads && exists && audit->heads(ctx, audit, take_head, heads) != DBC_OK) {
 		json_decref(heads);
 		return NULL;
 	}

@@ -346,7 +346,26 @@ typedef struct dbc_dialect {
 	 * (dbc_audit_link_table); false: one chain for the whole log
 	 * (dbc_audit_link). */
 	bool audit_table_chains;
+	/* An audit entry's hash, prev_hash and the DBC_AUDIT_LINK_FIELDS fields
+	 * its hash covers, as text (core/audit/audit.h), as a select list of
+	 * the log: what the core's one chain reader (core/audit/audit_chain.c)
+	 * and dbaudit_row_at's check of each entry read. */
+	const char *audit_link_columns;
+	/* What a backup's logical verification reads, where the engine reads
+	 * it as SQL (core/backup/backup_content.h): one statement whose one
+	 * row, one column is every table's content in the keyed form
+	 * ({"schema.table": {"rows": N, "hash": H}}), run under the settings
+	 * that shape a row's text, each set for that reading only (ncontent_
+	 * settings of them). The module's dbbackup_content() runs it, and so
+	 * does the command on a database without that function. NULL: the
+	 * engine reads every table in C (SQLite's module). */
+	const char *content_query;
+	const struct dbc_dialect_setting {
+		const char *name, *value;
+	} * content_settings;
+	int ncontent_settings;
 } dbc_dialect;
+typedef struct dbc_dialect_setting dbc_dialect_setting;
 
 struct dbc_schema;
 struct dbc_settings_source;

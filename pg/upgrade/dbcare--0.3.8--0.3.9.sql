@@ -106,6 +106,15 @@ CREATE FUNCTION dbbackup_entry("id" bigint DEFAULT NULL, "path" text DEFAULT NUL
 COMMENT ON FUNCTION dbbackup_entry(bigint, text, text) IS 'the newest catalogued backup with that id, path or label, every column as JSON; NULL when none';
 GRANT EXECUTE ON FUNCTION dbbackup_entry(bigint, text, text) TO pg_monitor;
 
+-- What a backup's logical verification compares, read now: the one format
+-- both engines answer, which the command's pg_dump and pgBackRest
+-- verifications and drills read (docs/backups.md)
+CREATE FUNCTION dbbackup_content() RETURNS jsonb
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_content';
+COMMENT ON FUNCTION dbbackup_content() IS 'every table''s row count and content hash, as a backup''s logical verification compares them (the reader''s rights, no row security)';
+
 -- The restore points and the snapshots as series for a chart: what the
 -- command reads instead of the tables (docs/backups.md, docs/health.md)
 

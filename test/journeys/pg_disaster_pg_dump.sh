@@ -95,8 +95,8 @@ foot = b[-32:]
 n = int(foot[19:31], 16)
 start = len(b) - 32 - 1 - n
 rec = bytes(b[start:start + n])
-new = re.sub(rb'("public\.orders":\{"hash":"[^"]*","rows":)20000', rb'\g<1>20001', rec)
-assert new != rec and len(new) == len(rec) + 0 or True
+new = re.sub(rb'(\["public\.orders", ?)20000,', rb'\g<1>20001,', rec)
+assert new != rec, rec
 b = b[:start] + new + b"\n" + b"DBCARE-DUMP-RECORD %012x\n" % len(new)
 open(p, 'wb').write(b)
 PY

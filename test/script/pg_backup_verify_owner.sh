@@ -92,7 +92,8 @@ CREATE POLICY only_some ON hidden USING (k < 5 AND public.plant('policy'));"
 # --- the backup: the content record reads every row as the superuser
 run 0 backup good.dump --db "$url" --json
 [ -z "$(escalated)" ] || fail "dbcare backup ran the owner's code as a superuser: $(escalated)"
-[ "$(q -c "SELECT content -> 'public.hidden' ->> 'rows' FROM dbcare.backups WHERE path = '$work/good.dump'")" = 10 ] ||
+[ "$(q -c "SELECT t ->> 1 FROM dbcare.backups, jsonb_array_elements(content -> 'tables') t
+              WHERE path = '$work/good.dump' AND t ->> 0 = 'public.hidden'")" = 10 ] ||
   fail "the content of the table with forced row security is not all its rows"
 
 # --- verify as the superuser: the owner's code runs as the scratch role

@@ -91,7 +91,8 @@ sys.exit(0 if all(20 <= int(snap[w]) < int(live[w]) for w in live) else 1)
 PY
 # the recorded content: the restored copy's row counts, table by table
 for t in rows_of progress still ctl; do
-  rec=$(q -c "SELECT content -> 'public.$t' ->> 'rows' FROM dbcare.backups WHERE path = '$work/busy.dump'")
+  rec=$(q -c "SELECT r ->> 1 FROM dbcare.backups, jsonb_array_elements(content -> 'tables') r
+               WHERE path = '$work/busy.dump' AND r ->> 0 = 'public.$t'")
   [ "$rec" = "$(c "SELECT count(*) FROM $t")" ] ||
     fail "the recorded row count of $t ($rec) is not the restored one ($(c "SELECT count(*) FROM $t"))"
 done

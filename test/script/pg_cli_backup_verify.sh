@@ -32,9 +32,11 @@ run 0 backup good.dump --db "$url" --json
 echo "backup of 100,000 rows: $((($(date +%s%N) - t0) / 1000000)) ms"
 [ "$(json "d['backup']['sha256']")" = "$(sha256sum good.dump | cut -d' ' -f1)" ] ||
   fail "the recorded SHA-256 is not the dump's"
-[ "$(q -c "SELECT content -> 'public.big' ->> 'rows' FROM dbcare.backups WHERE path = '$work/good.dump'")" = 100000 ] ||
+[ "$(q -c "SELECT t ->> 1 FROM dbcare.backups, jsonb_array_elements(content -> 'tables') t
+              WHERE path = '$work/good.dump' AND t ->> 0 = 'public.big'")" = 100000 ] ||
   fail "the content was not recorded: $(q -c "SELECT content FROM dbcare.backups")"
-[ "$(q -c "SELECT content -> '\"odd schema\".\"Mixed\"' ->> 'rows' FROM dbcare.backups WHERE path = '$work/good.dump'")" = 3 ] ||
+[ "$(q -c "SELECT t ->> 1 FROM dbcare.backups, jsonb_array_elements(content -> 'tables') t
+              WHERE path = '$work/good.dump' AND t ->> 0 = '\"odd schema\".\"Mixed\"'")" = 3 ] ||
   fail "a quoted table name is missing from the content"
 # session settings of the database (the text form of timestamps, floats)
 # do not change what verify reads back

@@ -181,6 +181,9 @@ grep -q "dbcare: role up_json_b may not replace schema up: it belongs to role up
   fail "upgraded from 0.3.8: the owner does not read its schema's history"
 "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U up_json_b -d "$db" -c "SELECT * FROM dbjson_history('up')" > /dev/null 2>&1 &&
   fail "upgraded from 0.3.8: another role read the history of up"
+# dbbackup_content (0.3.9) answers after the update, in the one format
+[ "$(q -c "SELECT dbbackup_content() ->> 'version'")" = 3 ] ||
+  fail "upgraded from 0.3.8: dbbackup_content does not answer"
 
 # A role that applied migrations under 0.3.7 (INSERT on the history) may
 # write the rename log 0.3.8 adds, so its migrations' renames are followed.

@@ -114,6 +114,39 @@ static void test_keyed_sums(void)
 	dbc_ctx_finish(&ctx);
 }
 
+/* The server's keyed answer written in the one format every engine's
+ * dbbackup_content() answers, and a keyed record of 0.3.9 still judged
+ * equal to a copy read today (one row digest, version 3). */
+static void test_one_format(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	const char *keyed = "{\"public.b\": {\"rows\": 2, \"hash\": \"-7\"},"
+	                    " \"public.aa\": {\"rows\": 3, \"hash\": \"255\"}}";
+	CHECK_STR(dbc_backup_content_from_keyed(&ctx, keyed),
+	          "{\"version\":3,\"tables\":[[\"public.aa\",3,\"000000000000000000000000000000ff\"],"
+	          "[\"public.b\",2,\"fffffffffffffffffffffffffffffff9\"]]}",
+	          "the keyed answer in the one format: by name, hex, version 3");
+	dbc_backup_content_verdict v;
+	const char *now = dbc_backup_content_from_keyed(&ctx, keyed);
+	CHECK_STR(judge(&ctx, keyed, now, &v), "=", "a keyed record of 0.3.9 matches today's copy");
+	CHECK(v.tables == 2 && v.rows == 5, "and counts its tables and rows");
+	CHECK_STR(judge(&ctx, now, keyed, &v), "=", "and the other way round");
+	CHECK_STR(judge(&ctx, "{\"version\": 2, \"tables\": []}", now, &v),
+	          "its content was hashed with another row digest than its record's",
+	          "SQLite's row digest never compares with PostgreSQL's");
+	CHECK_STR(dbc_backup_content_from_keyed(&ctx, "{}"), "{\"version\":3,\"tables\":[]}",
+	          "no table: an empty list, not no record");
+	CHECK(dbc_backup_content_from_keyed(&ctx, "{\"s.t\": {\"rows\": 1}}") == NULL && ctx.failed,
+	      "an answer that does not read is an error");
+	dbc_error_clear(&ctx);
+	CHECK(dbc_backup_content_tables(&ctx, now) == 2 &&
+	          dbc_backup_content_tables(&ctx, keyed) == 2 &&
+	          dbc_backup_content_tables(&ctx, "[1") == -1,
+	      "the tables a record names, in any form");
+	dbc_ctx_finish(&ctx);
+}
+
 static void test_file_mismatch(void)
 {
 	dbc_ctx ctx;
@@ -136,6 +169,7 @@ int main(void)
 {
 	test_one_rule_both_forms();
 	test_keyed_sums();
+	test_one_format();
 	test_file_mismatch();
 	return unit_done();
 }

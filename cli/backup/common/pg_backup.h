@@ -12,12 +12,12 @@
 #include "cli/cli.h"
 
 /* The content of every table the dump holds, read in the open transaction
- * (its snapshot): a JSON object {"schema.table": {"rows": N, "hash": H}},
- * keys in name order, H the sum of a 64-bit hash of each row's text form
- * (order-independent; every session setting that shapes that text is
- * pinned). Tables of extensions are left out (CREATE EXTENSION remakes
- * them); row security is off, so a role it would filter fails instead of
- * recording fewer rows. *json is malloc'd. */
+ * (its snapshot), in the core's one format (backup/backup_content.h): the
+ * database's own dbbackup_content() of dbcare, or, where it has none the
+ * reader may call, the same statement of the core's under the same
+ * settings (set for the transaction). Tables of extensions are left out
+ * (CREATE EXTENSION remakes them); row security is off, so a role it would
+ * filter fails instead of recording fewer rows. *json is malloc'd. */
 int cli_pg_contents(cli_db *db, cli_opts *o, char **json);
 /* A recorded content against one read now, judged by the core
  * (backup/backup_content.h): *why (malloc'd) names the first difference,
@@ -29,6 +29,26 @@ typedef struct cli_pg_content_counts {
 } cli_pg_content_counts;
 int cli_pg_contents_compare(const char *recorded, const char *now, char **why,
                             cli_pg_content_counts *counts);
+
+/* A check of a restored copy beyond its content (NULL: none), run in the
+ * read's transaction: *why set when the copy fails it, -1 on an error. */
+typedef int (*cli_restored_check)(cli_db *restored, cli_opts *o, char **why);
+/* The one check of a restored copy, whatever restored it (pg_restore into
+ * a database, a scratch database of a dump's verification or drill, the
+ * scratch cluster of pgBackRest's): in one read-only snapshot of db its
+ * content read (cli_pg_contents) and extra run, then the content judged
+ * against recorded (NULL: nothing recorded, only read back whole), the
+ * record of backup (its name in messages). 0 with
+ * v filled: why (malloc'd) the first content difference, else extra's
+ * finding, NULL when the copy passes; content (malloc'd) what was read;
+ * counts the copy's tables (with recorded: and the recorded rows, the
+ * tables that differ). -1 after printing an error (v empty). */
+typedef struct cli_pg_restored {
+	char *content, *why;
+	cli_pg_content_counts counts;
+} cli_pg_restored;
+int cli_pg_restored_check(cli_db *db, cli_opts *o, const char *backup, const char *recorded,
+                          cli_restored_check extra, cli_pg_restored *v);
 
 /* Why the file at path is not the one whose SHA-256 was recorded (the
  * core's rule, backup/backup_content.h): malloc'd, NULL when it is (or

@@ -1,71 +1,90 @@
 /*
- * pg_contents.c — the logical record of a PostgreSQL backup: per table its
- * row count and an order-independent hash of its rows, read on the server
- * in the backup's snapshot, and later in the restored copy, so a lost or
- * changed row is found where a file check passes (docs/backups.md).
+ * pg_contents.c — the logical record of a PostgreSQL backup and the one
+ * check of a restored copy: per table its row count and an
+ * order-independent hash of its rows, read on the server in the backup's
+ * snapshot, and later in the restored copy, so a lost or changed row is
+ * found where a file check passes (docs/backups.md).
  *
- * One statement does it all: query_to_xml runs the per-table count and sum
- * (dynamic SQL with the caller's rights, as pg_dump reads the tables), so
- * no row crosses the network. The hash of a row is hashtextextended of the
- * row's text form: the same server computes both sides, and the settings
- * that shape the text (dates, times, floats, bytea, intervals) are pinned
- * by SET LOCAL in the caller's transaction.
- *
- * No code of a table's owner runs: the text form is record_out called by
- * name, never CAST(row AS text), which would call a cast the owner of the
- * row type may have made (CREATE CAST (t AS text) WITH FUNCTION ...) with
- * the reader's rights; row security is off (no policy runs), and the
- * types' output functions are the server's (a base type needs a
- * superuser).
- *
- * The command only reads: whether a copy's content is its record's, and
- * in which words it is not, is the core's (backup/backup_content.h, the
- * rule that judges SQLite's copies too).
+ * The command only asks: the database's dbbackup_content() where it has
+ * dbcare's (the module runs the dialect's content_query under its
+ * settings), else the same statement of the same dialect (pg/dialect.c,
+ * which the command links) under the same settings, set for its
+ * transaction (a scratch restore the verifier could not create dbcare in,
+ * a copy restored with an older dbcare); either way the core writes the
+ * answer in the one format and judges a copy against its record (the rule
+ * that judges SQLite's copies too). The function is called only as the
+ * member of the extension dbcare it is, by its schema: a function of that
+ * name a dump made in a scratch database is never run.
  */
 #include "pg_backup.h"
 #include "cli/common/files.h"
 
 #include "backup/backup_content.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char pin_sql[] =
-    "SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true),"
-    " pg_catalog.set_config('DateStyle', 'ISO, YMD', true),"
-    " pg_catalog.set_config('TimeZone', 'UTC', true),"
-    " pg_catalog.set_config('IntervalStyle', 'postgres', true),"
-    " pg_catalog.set_config('extra_float_digits', '3', true),"
-    " pg_catalog.set_config('bytea_output', 'hex', true),"
-    " pg_catalog.set_config('row_security', 'off', true)";
+/* The extension dbcare's own dbbackup_content(), by schema, when the
+ * reader may call it; no row otherwise. */
+static const char own_function_sql[] =
+    "SELECT pg_catalog.format('%I.%I', n.nspname, p.proname)"
+    " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+    " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    "  AND d.objid = p.oid AND d.deptype = 'e'"
+    " JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'dbcare'"
+    " WHERE p.proname = 'dbbackup_content' AND p.pronargs = 0"
+    "  AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
+    "  AND pg_catalog.has_function_privilege(p.oid, 'EXECUTE')";
 
-/* Ordinary tables (relkind r: a partitioned table's rows are its
- * partitions'), not temporary, outside the system schemas, not an
- * extension's member. */
-static const char contents_sql[] =
-    "SELECT coalesce(pg_catalog.jsonb_object_agg(name, pg_catalog.jsonb_build_object("
-    "  'rows', CAST(CAST(x[1] AS text) AS bigint), 'hash', CAST(x[2] AS text))), '{}')::text"
-    " FROM (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,"
-    "   pg_catalog.xpath('/row/*/text()', pg_catalog.query_to_xml(pg_catalog.format("
-    "    'SELECT pg_catalog.count(*) AS n, coalesce(pg_catalog.sum("
-    "       pg_catalog.hashtextextended(pg_catalog.textin(pg_catalog.record_out(t)), 0)), 0) AS h"
-    "    FROM ONLY %I.%I t',"
-    "    n.nspname, c.relname), false, true, '')) AS x"
-    "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-    "  WHERE c.relkind = 'r' AND c.relpersistence <> 't'"
-    "    AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'"
-    "    AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d"
-    "     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid"
-    "       AND d.deptype = 'e')) s";
+/* The dialect's statement run here: its settings set for the transaction
+ * (set_config's third argument). */
+static int read_by_statement(cli_db *db, cli_opts *o, const dbc_dialect *d, char **keyed)
+{
+	for (int i = 0; i < d->ncontent_settings; i++) {
+		const char *p[] = {d->content_settings[i].name, d->content_settings[i].value};
+		if (cli_q(db, o, "SELECT pg_catalog.set_config($1, $2, true)", 2, p, NULL) != 0)
+			return -1;
+	}
+	cli_rows r = {0};
+	if (cli_q(db, o, d->content_query, 0, NULL, &r) != 0)
+		return -1;
+	*keyed = strdup(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "{}");
+	cli_rows_free(&r);
+	return *keyed ? 0 : -1;
+}
 
 int cli_pg_contents(cli_db *db, cli_opts *o, char **json)
 {
 	cli_rows r = {0};
 	*json = NULL;
-	if (cli_q(db, o, pin_sql, 0, NULL, NULL) != 0 || cli_q(db, o, contents_sql, 0, NULL, &r) != 0)
+	if (cli_q(db, o, own_function_sql, 0, NULL, &r) != 0)
 		return -1;
-	*json = strdup(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "{}");
+	char *fn = r.nrows > 0 && cli_cell(&r, 0, 0) ? strdup(cli_cell(&r, 0, 0)) : NULL;
 	cli_rows_free(&r);
+	if (fn) {
+		char call[256];
+		int ok = snprintf(call, sizeof call, "SELECT CAST(%s() AS text)", fn) < (int)sizeof call &&
+		         cli_q(db, o, call, 0, NULL, &r) == 0;
+		free(fn);
+		if (!ok)
+			return -1;
+		*json = cli_cell(&r, 0, 0) ? strdup(cli_cell(&r, 0, 0)) : NULL;
+		cli_rows_free(&r);
+		return *json ? 0 : -1;
+	}
+	char *keyed = NULL;
+	if (read_by_statement(db, o, cli_pg_files_host.dialect, &keyed) != 0)
+		return -1;
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &cli_pg_files_host, NULL);
+	char *text = dbc_backup_content_from_keyed(&ctx, keyed);
+	*json = text ? strdup(text) : NULL;
+	if (!*json)
+		cli_errorf("the content read from %s does not parse: %s", db->label,
+		           ctx.failed ? ctx.message : "out of memory");
+	dbc_ctx_finish(&ctx);
+	free(keyed);
 	return *json ? 0 : -1;
 }
 
@@ -82,5 +101,39 @@ int cli_pg_contents_compare(const char *recorded, const char *now, char **why,
 	if (counts)
 		*counts = (cli_pg_content_counts){v.tables, v.rows, v.mismatches};
 	dbc_ctx_finish(&ctx);
+	return rc;
+}
+
+int cli_pg_restored_check(cli_db *db, cli_opts *o, const char *backup, const char *recorded,
+                          cli_restored_check extra, cli_pg_restored *v)
+{
+	char *found = NULL;
+	memset(v, 0, sizeof *v);
+	if (cli_q(db, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) != 0)
+		return -1;
+	int rc = cli_pg_contents(db, o, &v->content);
+	if (rc == 0 && extra)
+		rc = extra(db, o, &found);
+	cli_rollback(db);
+	if (rc == 0 && recorded) {
+		rc = cli_pg_contents_compare(recorded, v->content, &v->why, &v->counts);
+		if (rc != 0)
+			cli_errorf("the recorded content of %s does not parse", backup);
+	} else if (rc == 0) {
+		dbc_ctx ctx;
+		dbc_ctx_init(&ctx, cli_text_host(), NULL);
+		v->counts.tables = dbc_backup_content_tables(&ctx, v->content);
+		dbc_ctx_finish(&ctx);
+	}
+	/* a content difference first; else what extra found */
+	if (rc == 0 && !v->why)
+		v->why = found;
+	else
+		free(found);
+	if (rc != 0) {
+		free(v->content);
+		free(v->why);
+		memset(v, 0, sizeof *v);
+	}
 	return rc;
 }

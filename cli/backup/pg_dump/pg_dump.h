@@ -9,6 +9,7 @@
 #define DBCARE_CLI_PG_DUMP_H
 
 #include "cli/backup/backup_methods.h"
+#include "cli/backup/common/pg_backup.h"
 #include "cli/cli.h"
 #include "dump_record.h"
 
@@ -30,7 +31,6 @@ int cli_pg_dump_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **
  * check (NULL: none) runs on the restored copy after its content is read,
  * connected as the scratch role in the read's transaction: *why set when
  * the copy fails it, -1 on an error. */
-typedef int (*cli_restored_check)(cli_db *restored, cli_opts *o, char **why);
 int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
                     char **why, int *tables, char **content);
 /* The same for the dump file at path that no catalog row names (the

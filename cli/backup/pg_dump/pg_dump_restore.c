@@ -78,22 +78,17 @@ static int run_pg_restore(cli_db *db, const char *file, char **err)
 	return rc;
 }
 
-/* The restored content against the dump's record: NULL when equal, else
- * why not (malloc'd); *tables the tables compared. -1 via *failed. */
-static char *compare_restored(cli_db *db, cli_opts *o, const char *recorded, long long *tables,
-                              bool *failed)
+/* The restored content against the dump's record (the one check of a
+ * restored copy): NULL when equal, else why not (malloc'd); *tables the
+ * tables compared. -1 via *failed. */
+static char *compare_restored(cli_db *db, cli_opts *o, const char *file, const char *recorded,
+                              long long *tables, bool *failed)
 {
-	char *now = NULL, *why = NULL;
-	cli_pg_content_counts counts = {0, 0, 0};
-	*failed = cli_q(db, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) != 0;
-	if (!*failed) {
-		*failed = cli_pg_contents(db, o, &now) != 0 ||
-		          cli_pg_contents_compare(recorded, now, &why, &counts) != 0;
-		cli_rollback(db);
-	}
-	*tables = counts.tables;
-	free(now);
-	return why;
+	cli_pg_restored v;
+	*failed = cli_pg_restored_check(db, o, file, recorded, NULL, &v) != 0;
+	*tables = v.counts.tables;
+	free(v.content);
+	return v.why;
 }
 
 static void answer(cli_db *db, cli_opts *o, const char *file, long long tables, bool checked)
@@ -133,7 +128,7 @@ static int restore_opened(cli_db *db, cli_opts *o, const char *file, const char 
 		failed = run_pg_restore(db, dump, &err) != 0;
 	}
 	if (has >= 0 && !failed && checked)
-		why = compare_restored(db, o, rec.content, &tables, &failed);
+		why = compare_restored(db, o, file, rec.content, &tables, &failed);
 	if (why)
 		cli_errorf("%s was restored into %s but differs from its source: %s", file, db->label, why);
 	if (err)

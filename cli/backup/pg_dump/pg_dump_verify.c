@@ -143,10 +143,12 @@ static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, con
 	return rc;
 }
 
-/* Reads the restored content as the scratch role, which owns every table:
- * forced row security, which would filter its owner too (and run the
- * policies), is turned off first (the copy is thrown away). */
-static int read_restored(cli_db *rs, cli_opts *o, cli_restored_check check, char **now, char **why)
+/* The one check of a restored copy (cli_pg_restored_check) as the scratch
+ * role, which owns every table: forced row security, which would filter
+ * its owner too (and run the policies), is turned off first (the copy is
+ * thrown away). */
+static int read_restored(cli_db *rs, cli_opts *o, const char *path, const char *recorded,
+                         cli_restored_check check, cli_pg_restored *v)
 {
 	cli_rows r = {0};
 	if (cli_q(rs, o,
@@ -160,23 +162,16 @@ static int read_restored(cli_db *rs, cli_opts *o, cli_restored_check check, char
 	for (int i = 0; rc == 0 && i < r.nrows; i++)
 		rc = cli_q(rs, o, cli_cell(&r, i, 0), 0, NULL, NULL);
 	cli_rows_free(&r);
-	if (rc == 0 && (rc = cli_q(rs, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL,
-	                           NULL)) == 0) {
-		rc = cli_pg_contents(rs, o, now);
-		if (rc == 0 && check)
-			rc = check(rs, o, why);
-		cli_rollback(rs);
-	}
-	return rc;
+	return rc == 0 ? cli_pg_restored_check(rs, o, path, recorded, check, v) : rc;
 }
 
 /* The restore steps (pg_backup.h): schemas as the scratch role, the
  * extensions as the verifier (with the grants the dump's dbcare triggers
  * need), the rest as the scratch role; then the read.
  * -1 after printing why, *why set when it is the dump's fault. */
-static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli_pg_toc *t,
-                            const cli_pg_scratch *s, cli_restored_check check, char **now,
-                            char **why)
+static int restore_and_read(cli_db *db, cli_opts *o, const char *path, const char *file,
+                            const cli_pg_toc *t, const cli_pg_scratch *s, const char *recorded,
+                            cli_restored_check check, cli_pg_restored *v, char **why)
 {
 	char *err = NULL;
 	/* the role logs in (a clear error when the server does not let it) */
@@ -192,7 +187,7 @@ static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli
 	    !cli_tool_held_signal() &&
 	    cli_pg_restore_into(db, s, file, left_out ? t->rest_untriggered : t->rest, &err) == 0 &&
 	    !cli_tool_held_signal())
-		rc = read_restored(rs, o, check, now, why);
+		rc = read_restored(rs, o, path, recorded, check, v);
 	else if (err && left_out && !cli_tool_stop_signal())
 		/* something else of the dump needs dbcare: not the backup's fault */
 		fprintf(stderr,
@@ -208,18 +203,19 @@ static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli
 	return rc;
 }
 
-/* The content of the dump as restored into a scratch database: *now
- * (malloc'd), or -1 after printing why (*why set when it is the dump's
+/* The dump restored into a scratch database and checked against
+ * recorded (v), or -1 after printing why (*why set when it is the dump's
  * fault rather than the server's). The scratch database and role are
  * dropped on every path; a signal is acted on after the step that runs. */
-static int restored_contents(cli_db *db, cli_opts *o, const char *file, cli_restored_check check,
-                             char **now, char **why)
+static int restored_check(cli_db *db, cli_opts *o, const char *path, const char *file,
+                          const char *recorded, cli_restored_check check, cli_pg_restored *v,
+                          char **why)
 {
 	cli_pg_toc toc;
 	cli_pg_scratch s = {0};
 	char *err = NULL;
 	int rc = -1;
-	*now = NULL;
+	memset(v, 0, sizeof *v);
 	/* a signal between the steps of the restore: the steps stop, the
 	 * scratch database and role are dropped, then it fails */
 	cli_signal_hold hold;
@@ -231,7 +227,7 @@ static int restored_contents(cli_db *db, cli_opts *o, const char *file, cli_rest
 			fprintf(stderr, "%s\n", err);
 	} else if (!cli_tool_held_signal() && cli_pg_scratch_create(db, o, &s) == 0 &&
 	           !cli_tool_held_signal())
-		rc = restore_and_read(db, o, file, &toc, &s, check, now, why);
+		rc = restore_and_read(db, o, path, file, &toc, &s, recorded, check, v, why);
 	cli_pg_scratch_drop(db, o, &s);
 	cli_pg_toc_free(&toc);
 	free(err);
@@ -241,8 +237,9 @@ static int restored_contents(cli_db *db, cli_opts *o, const char *file, cli_rest
 		           "dropped");
 		free(*why);
 		*why = NULL;
-		free(*now);
-		*now = NULL;
+		free(v->content);
+		free(v->why);
+		memset(v, 0, sizeof *v);
 		rc = -1;
 	}
 	return rc;
@@ -356,26 +353,17 @@ static int compare_restored(cli_db *db, cli_opts *o, const char *path, const cha
                             const char *contents, cli_restored_check check, char **why, int *tables,
                             char **content)
 {
-	char *now = NULL;
-	if (restored_contents(db, o, dump, check, &now, why) != 0)
+	cli_pg_restored v;
+	if (restored_check(db, o, path, dump, contents, check, &v, why) != 0)
 		return *why ? 0 : -1;
-	/* a content difference first; else what check found */
-	char *checked = *why;
-	cli_pg_content_counts counts;
-	int rc = cli_pg_contents_compare(contents, now, why, &counts);
-	if (rc == 0 && !*why)
-		*why = checked;
-	else
-		free(checked);
-	if (rc == 0 && !*why)
-		*tables = (int)counts.tables;
+	*why = v.why;
+	if (!*why)
+		*tables = (int)v.counts.tables;
 	if (content)
-		*content = now;
+		*content = v.content;
 	else
-		free(now);
-	if (rc != 0)
-		cli_errorf("the recorded content of %s does not parse", path);
-	return rc;
+		free(v.content);
+	return 0;
 }
 
 /* A row the command read (cli_backup_row's) verified by run and marked:

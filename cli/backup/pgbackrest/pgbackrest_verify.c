@@ -8,8 +8,10 @@
  * off (a restored copy never pushes WAL into the stanza), its own
  * pg_hba.conf, every setting the restored configuration could use to
  * reach the running cluster's files overridden; once promoted, every row
- * of every table of the database is read (cli_pg_contents, which calls no
- * code of a table's owner) by a role made there with pg_read_all_data and
+ * of every table of the database is read (the one check of a restored
+ * copy, cli_pg_restored_check: the copy's dbbackup_content() of dbcare
+ * where its dbcare has one, else the core's same statement; no code of a
+ * table's owner runs) by a role made there with pg_read_all_data and
  * no other right; then it is
  * stopped and the directory removed. The stop and removal happen on every
  * path, a signal to the command included (it is remembered and acted on
@@ -253,21 +255,17 @@ static int check_scratch(cli_db *db, cli_opts *o, const scratch *s, char **why, 
 		conn = read_as;
 	}
 	cli_db sdb = {.drv = &cli_pg_driver, .handle = conn, .label = dbname};
-	char *contents = NULL;
-	if (cli_q(&sdb, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) == 0) {
-		if (cli_pg_contents(&sdb, o, &contents) == 0) {
-			json_t *doc = json_loads(contents, 0, NULL);
-			*tables = (int)json_object_size(doc);
-			json_decref(doc);
-			rc = 0;
-		} else {
-			*why = strdup("a table of the restored copy does not read back whole (the "
-			              "error above)");
-			rc = 0;
-		}
-		cli_rollback(&sdb);
-	}
-	free(contents);
+	/* the one check of a restored copy: no content recorded, every table
+	 * read back whole */
+	cli_pg_restored v;
+	if (cli_pg_restored_check(&sdb, o, dbname, NULL, NULL, &v) == 0)
+		*tables = (int)v.counts.tables;
+	else if (!(*why = strdup("a table of the restored copy does not read back whole (the "
+	                         "error above)")))
+		cli_errorf("out of memory");
+	rc = 0;
+	free(v.content);
+	free(v.why);
 	cli_error_clear(&sdb);
 	PQfinish(conn);
 out:
