@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,7 @@
 /* The key of a file that is not encrypted: known to everyone. */
 static const dbc_container_key public_key = {{0}, true};
 
-int dbc_container_fail(dbc_container_err *err, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(dbc_container_err *err, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;
@@ -63,7 +64,6 @@ int dbc_container_fail(dbc_container_err *err, const char *fmt, ...)
 	}
 	return -1;
 }
-#define fail dbc_container_fail
 
 static void put_u16(unsigned char *b, uint32_t v)
 {
@@ -183,15 +183,13 @@ int dbc_container_key_env(dbc_container_key *key, dbc_container_err *err)
 	return 0;
 }
 
-void dbc_container_key_id(const dbc_container_key *key, unsigned char out[8])
+/* The first 8 bytes of SHA-256 of a fixed text and the key: tells a wrong
+ * key from a damaged header before anything is decrypted (both formats). */
+static void key_id(const dbc_container_key *key, unsigned char out[8])
 {
 	static const char label[] = "dbcare sealed backup key id 1";
-	unsigned char md[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_state s;
-	crypto_hash_sha256_init(&s);
-	crypto_hash_sha256_update(&s, (const unsigned char *)label, sizeof label);
-	crypto_hash_sha256_update(&s, key->bytes, DBC_CONTAINER_KEY_LEN);
-	crypto_hash_sha256_final(&s, md);
+	unsigned char md[32];
+	dbc_seal_sha256(label, sizeof label, key->bytes, DBC_CONTAINER_KEY_LEN, md);
 	memcpy(out, md, 8);
 }
 
@@ -266,21 +264,31 @@ bool dbc_container_sniff(const char *path, dbc_container_header *h)
 
 typedef struct stream {
 	int fd;
-	crypto_hash_sha256_state md;
+	EVP_MD_CTX *md; /* OpenSSL's: libsodium's SHA-256 is several times slower */
 	int64_t bytes;
 } stream;
 
-static void stream_open(stream *s, int fd)
+static int stream_open(stream *s, int fd)
 {
 	s->fd = fd;
 	s->bytes = 0;
-	crypto_hash_sha256_init(&s->md);
+	s->md = EVP_MD_CTX_new();
+	return s->md && EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) == 1 ? 0 : -1;
+}
+
+/* The SHA-256 of what went through s (md may be NULL: none); s closed. */
+static int stream_close(stream *s, unsigned char md[32])
+{
+	int ok = !md || (s->md && EVP_DigestFinal_ex(s->md, md, NULL) == 1);
+	EVP_MD_CTX_free(s->md);
+	s->md = NULL;
+	return ok ? 0 : -1;
 }
 
 static void stream_sha256(stream *s, char hex[65])
 {
-	unsigned char md[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_final(&s->md, md);
+	unsigned char md[32];
+	stream_close(s, md);
 	hex_of(md, sizeof md, hex);
 }
 
@@ -298,14 +306,16 @@ static ssize_t stream_read(stream *s, void *buf, size_t n)
 			break;
 		got += (size_t)k;
 	}
-	crypto_hash_sha256_update(&s->md, buf, got);
+	if (got && EVP_DigestUpdate(s->md, buf, got) != 1)
+		return -1;
 	s->bytes += (int64_t)got;
 	return (ssize_t)got;
 }
 
 static int stream_write(stream *s, const void *buf, size_t n)
 {
-	crypto_hash_sha256_update(&s->md, buf, n);
+	if (n && EVP_DigestUpdate(s->md, buf, n) != 1)
+		return -1;
 	s->bytes += (int64_t)n;
 	if (s->fd < 0)
 		return 0;
@@ -359,7 +369,7 @@ static int write_header(sealer *s, unsigned flags, const dbc_container_key *key,
 	put_u32(header + 12, CHUNK_DEFAULT);
 	crypto_secretstream_xchacha20poly1305_init_push(&s->st, header + 16, key->bytes);
 	if (flags & DBC_CONTAINER_ENCRYPT)
-		dbc_container_key_id(key, header + 16 + STREAM_HEADER);
+		key_id(key, header + 16 + STREAM_HEADER);
 	put_u16(header + FIXED_V2 - 4, (uint32_t)olen);
 	memcpy(header + FIXED_V2, origin ? origin : "", olen);
 	size_t hlen = FIXED_V2 + olen;
@@ -401,7 +411,8 @@ static int put_chunks(sealer *s, stream *in, unsigned flags, dbc_container_stop 
 	}
 	unsigned char end[DBC_SEAL_END_LEN];
 	put_u64(end, (uint64_t)in->bytes);
-	crypto_hash_sha256_final(&in->md, end + 8);
+	if (stream_close(in, end + 8) != 0 && rc == 0)
+		rc = fail(err, "SHA-256 failed");
 	if (rc == 0)
 		rc = put_chunk(s, DBC_SEAL_KIND_END, end, DBC_SEAL_END_LEN, 0, err);
 	if (rc == 0 && sums)
@@ -428,19 +439,21 @@ int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_contai
 		return fail(err, "libsodium could not start");
 	sealer s;
 	stream in;
-	stream_open(&s.out, out_fd);
-	stream_open(&in, in_fd);
+	bool opened = (stream_open(&s.out, out_fd) == 0) & (stream_open(&in, in_fd) == 0);
 	/* why: the buffer of the sealed messages, freed below */
 	s.crypt = malloc(ZSTD_compressBound(CHUNK_DEFAULT) + DBC_SEAL_TAG_V2);
-	int rc = !s.crypt ? fail(err, "out of memory")
-	                  : write_header(&s, flags, flags & DBC_CONTAINER_ENCRYPT ? key : &public_key,
-	                                 origin, olen, err);
+	int rc = !s.crypt || !opened
+	             ? fail(err, "out of memory")
+	             : write_header(&s, flags, flags & DBC_CONTAINER_ENCRYPT ? key : &public_key,
+	                            origin, olen, err);
 	if (rc == 0)
 		rc = put_chunks(&s, &in, flags, stop, stop_arg, sums, err);
 	if (rc == 0 && sums) {
 		sums->sealed_bytes = s.out.bytes;
 		stream_sha256(&s.out, sums->sealed_sha256);
 	}
+	stream_close(&s.out, NULL);
+	stream_close(&in, NULL);
 	sodium_memzero(&s.st, sizeof s.st);
 	/* why: the buffer allocated above */
 	free(s.crypt);
@@ -487,7 +500,7 @@ static int read_header(stream *in, const dbc_container_key *key, dbc_container_h
 	bool keyed = key && key->set;
 	unsigned char id[8] = {0};
 	if (keyed)
-		dbc_container_key_id(key, id);
+		key_id(key, id);
 	if ((h->flags & DBC_CONTAINER_ENCRYPT) && (!keyed || memcmp(id, h->key_id, 8) != 0)) {
 		if (err)
 			err->key = true;
@@ -573,8 +586,6 @@ typedef struct opener {
 static int open_chunks(opener *o, dbc_container_stop stop, void *stop_arg, dbc_container_sums *sums,
                        dbc_container_err *err)
 {
-	crypto_hash_sha256_state ph;
-	crypto_hash_sha256_init(&ph);
 	uint64_t total = 0;
 	for (uint64_t i = 0;; i++) {
 		if (stop && stop(stop_arg))
@@ -583,9 +594,9 @@ static int open_chunks(opener *o, dbc_container_stop stop, void *stop_arg, dbc_c
 		if (open_chunk(&o->in, &o->r, i, o->bound, &c, err) != 0)
 			return -1;
 		if (c.kind == DBC_SEAL_KIND_END) {
-			unsigned char md[crypto_hash_sha256_BYTES];
-			crypto_hash_sha256_final(&ph, md);
-			if (get_u64(c.body) != total || memcmp(md, c.body + 8, 32) != 0)
+			unsigned char md[32];
+			if (stream_close(&o->out, md) != 0 || get_u64(c.body) != total ||
+			    memcmp(md, c.body + 8, 32) != 0)
 				return fail(err, "its content does not match its end record");
 			if (sums)
 				hex_of(md, 32, sums->plain_sha256), sums->plain_bytes = (int64_t)total;
@@ -599,8 +610,7 @@ static int open_chunks(opener *o, dbc_container_stop stop, void *stop_arg, dbc_c
 				            (unsigned long long)i);
 			bytes = o->plain;
 		}
-		crypto_hash_sha256_update(&ph, bytes, c.plen);
-		if (stream_write(&o->out, bytes, c.plen) != 0)
+		if (stream_write(&o->out, bytes, c.plen) != 0) /* hashed as written */
 			return fail(err, "could not write the opened backup: %s", strerror(errno));
 		total += c.plen;
 	}
@@ -615,10 +625,12 @@ int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
 		err->key = false;
 	if (sodium_init() < 0)
 		return fail(err, "libsodium could not start");
-	stream_open(&o.in, in_fd);
-	stream_open(&o.out, out_fd);
-	if (read_header(&o.in, key, &o.h, &o.r, err) != 0)
-		return -1;
+	bool opened = (stream_open(&o.in, in_fd) == 0) & (stream_open(&o.out, out_fd) == 0);
+	if (!opened || read_header(&o.in, key, &o.h, &o.r, err) != 0) {
+		stream_close(&o.in, NULL);
+		stream_close(&o.out, NULL);
+		return opened ? -1 : fail(err, "out of memory");
+	}
 	o.bound = ZSTD_compressBound(o.h.chunk_size);
 	/* why: the chunk buffers of this decode, freed below */
 	o.payload = malloc(o.bound + DBC_SEAL_TAG_V2);
@@ -635,6 +647,8 @@ int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
 		sums->sealed_bytes = o.in.bytes;
 		stream_sha256(&o.in, sums->sealed_sha256);
 	}
+	stream_close(&o.in, NULL);
+	stream_close(&o.out, NULL);
 	sodium_memzero(&o.r, sizeof o.r);
 	ZSTD_freeDCtx(o.z);
 	/* why: the buffers allocated above */
@@ -665,8 +679,9 @@ int dbc_container_header_read(const char *path, const dbc_container_key *key,
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return fail(err, "cannot read it: %s", strerror(errno));
-	stream_open(&in, fd);
-	int rc = read_header(&in, key, h, &r, err);
+	int rc =
+	    stream_open(&in, fd) != 0 ? fail(err, "out of memory") : read_header(&in, key, h, &r, err);
+	stream_close(&in, NULL);
 	sodium_memzero(&r, sizeof r);
 	close(fd);
 	if (rc != 0)

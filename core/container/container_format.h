@@ -13,7 +13,9 @@
 
 #include "container/container.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
+#include <string.h>
 
 #define DBC_SEAL_HEAD      9 /* a chunk's stored length, plain length, kind */
 #define DBC_SEAL_END_LEN   40
@@ -31,12 +33,20 @@ typedef struct dbc_seal_reader {
 	crypto_secretstream_xchacha20poly1305_state v2; /* format 2: the stream's state */
 } dbc_seal_reader;
 
-/* err's text from fmt; always -1. */
-int dbc_container_fail(dbc_container_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* The first 8 bytes of SHA-256 of a fixed text and the key: tells a wrong
- * key from a damaged header before anything is decrypted (both formats). */
-void dbc_container_key_id(const dbc_container_key *key, unsigned char out[8]);
+/* The SHA-256 of a's then b's bytes into md (OpenSSL's: libsodium's
+ * portable one is several times slower); 0, or -1 (md zeroed). */
+static inline int dbc_seal_sha256(const void *a, size_t an, const void *b, size_t bn,
+                                  unsigned char md[32])
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int ok = m && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 &&
+	         EVP_DigestUpdate(m, a, an) == 1 && EVP_DigestUpdate(m, b, bn) == 1 &&
+	         EVP_DigestFinal_ex(m, md, NULL) == 1;
+	EVP_MD_CTX_free(m);
+	if (!ok)
+		memset(md, 0, 32);
+	return ok ? 0 : -1;
+}
 
 /* Format 1's header tag (header: its hlen bytes before the tag) checked,
  * r->v1_header_tag set: 0, or -1 when it does not match. */

@@ -55,12 +55,9 @@ static int gcm_open(const dbc_container_key *key, const unsigned char nonce[12],
 static int plain_tag_check(const unsigned char *aad, size_t aad_len, const unsigned char *data,
                            size_t n, const unsigned char tag[DBC_SEAL_TAG_V1])
 {
-	crypto_hash_sha256_state s;
-	unsigned char md[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_init(&s);
-	crypto_hash_sha256_update(&s, aad, aad_len);
-	crypto_hash_sha256_update(&s, data, n);
-	crypto_hash_sha256_final(&s, md);
+	unsigned char md[32];
+	if (dbc_seal_sha256(aad, aad_len, data, n, md) != 0)
+		return -1;
 	return sodium_memcmp(md, tag, DBC_SEAL_TAG_V1);
 }
 
