@@ -17,11 +17,13 @@ BUILD      := build
 SQLITE_SO  := $(BUILD)/sqlite/dbcare.so
 WARNINGS   := -Wall -Wextra -Werror
 # zstd: the retention archive's codec (core/retain, both modules) and the
-# sealed backup files (core/container/: zstd, AES-256-GCM), which only the
-# SQLite module and the command make and read: the PostgreSQL module writes
-# no files, and neither compiles nor links core/container.
+# sealed backup files (core/container/: zstd, libsodium's secretstream;
+# libcrypto's AES-GCM still reads format 1), which only the SQLite module
+# and the command make and read: the PostgreSQL module writes no files, and
+# neither compiles nor links core/container (nor CONTAINER_LIBS).
 DBC_LIBS   := -lcrypto -ljansson -lpcre2-8 -lzstd -lm
 CONTAINER_SRC := $(wildcard core/container/*.c)
+CONTAINER_LIBS := -lsodium
 
 # ---------------------------------------------------------------- PostgreSQL
 PG_CONFIG ?= pg_config
@@ -138,7 +140,7 @@ $(BUILD)/sqlite/%.o: %.c Makefile META.json
 	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
 $(SQLITE_SO): $(SQLITE_OBJS)
-	$(CC) -shared -o $@ $^ $(EXTRA_LDFLAGS) $(DBC_LIBS)
+	$(CC) -shared -o $@ $^ $(EXTRA_LDFLAGS) $(CONTAINER_LIBS) $(DBC_LIBS)
 
 -include $(SQLITE_OBJS:.o=.d)
 
@@ -146,7 +148,7 @@ $(SQLITE_SO): $(SQLITE_OBJS)
 # build/npm/dbcare.so: the SQLite module as the npm package carries it
 # (packaging/npm/pack.sh), for any Linux x86-64 with glibc 2.28 or later and
 # nothing else installed: the module's objects linked with jansson, PCRE2,
-# zstd and libcrypto from their static archives (their symbols kept inside,
+# zstd, libsodium and libcrypto from their static archives (their symbols kept inside,
 # --exclude-libs: a process's own libcrypto.so is never mixed in), the calls
 # newer glibc versioned pinned to 2.28's (packaging/npm/glibc_floor.c), and
 # no debugging symbols. x86-64 only: the package declares cpu x64.
@@ -175,7 +177,7 @@ $(BUILD)/npm/glibc_floor.o: $(NPM_FLOOR) Makefile
 $(NPM_SO): $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o $(BUILD)/npm/libjansson.a
 	$(CC) -shared -s -o $@ $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o \
 	  -Wl,--exclude-libs,ALL $(addprefix -Wl$(comma)--wrap=,$(NPM_WRAPPED)) \
-	  -Wl,-Bstatic -lcrypto $(BUILD)/npm/libjansson.a -lpcre2-8 -lzstd -Wl,-Bdynamic -lm \
+	  -Wl,-Bstatic -lsodium -lcrypto $(BUILD)/npm/libjansson.a -lpcre2-8 -lzstd -Wl,-Bdynamic -lm \
 	  -Wl,--no-as-needed -l:libpthread.so.0 -l:libdl.so.2
 
 # ---------------------------------------------------------------- command line
@@ -229,7 +231,7 @@ $(BUILD)/cli/pitr/%.o: sqlite/%.c Makefile META.json
 
 $(CLI_BIN): $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(DBC_LIBS)
+	$(CC) -o $@ $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(CONTAINER_LIBS) $(DBC_LIBS)
 
 # make install: the PostgreSQL extension (PGXS, when found) and, under
 # $(DESTDIR)$(PREFIX), the command, the SQLite module, the manual page
@@ -276,7 +278,7 @@ unit: $(UNIT_BINS)
 
 $(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(EXTRA_LDFLAGS) $(DBC_LIBS)
+	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(EXTRA_LDFLAGS) $(CONTAINER_LIBS) $(DBC_LIBS)
 
 # ---------------------------------------------------------------- hardening
 # check-asan: the module and the unit tests rebuilt with ASan+UBSan into their
@@ -356,7 +358,7 @@ $(FUZZ_BUILD)/obj/%.o: %.c $(CORE_HDRS) $(wildcard sqlite/pitr_*.h) Makefile
 
 $(FUZZ_BUILD)/%: test/fuzz/%.c test/fuzz/fuzz.h test/unit/unit.h $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(DBC_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(CONTAINER_LIBS) $(DBC_LIBS)
 
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) test/harness/fuzz_suite.sh --standalone

@@ -99,7 +99,7 @@ int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_s
 	                              .path = path,
 	                              .flags =
 	                                  (flags & DBC_BACKUP_SEAL_ZSTD ? DBC_CONTAINER_ZSTD : 0) |
-	                                  (flags & DBC_BACKUP_SEAL_ENCRYPT ? DBC_CONTAINER_AES : 0),
+	                                  (flags & DBC_BACKUP_SEAL_ENCRYPT ? DBC_CONTAINER_ENCRYPT : 0),
 	                              .key = &key,
 	                              .origin = sqldbc_seal_origin(ctx, path),
 	                              .stop = interrupted,

@@ -47,7 +47,9 @@
  * request above it is answered 503 at once); a request leaves them once its
  * answer is made, so clients that never read theirs hold none. An answer
  * must be sent within SEND_DEADLINE_S (a client reading slowly, or not at
- * all, is cut then, with what its answer holds). */
+ * all, is cut then, with what its answer holds). MHD's own
+ * MHD_OPTION_PER_IP_CONNECTION_LIMIT refuses a new connection at the limit
+ * instead: slow clients then lock a probe of their address out. */
 #define CONNECTIONS_MAX 1000
 #define PER_ADDRESS     64
 #define PROBE_RESERVE   8
@@ -614,7 +616,7 @@ static int hex_digit(char ch)
 /* MHD_OPTION_UNESCAPE_CALLBACK: %HH decoded in place, as MHD would, but
  * for %00, which stays as written: a decoded NUL would end the path for
  * every reader after this one, so that /livez%00x were served as /livez
- * and logged cut short. */
+ * and logged cut short (as MHD_http_unescape, which decodes it, does). */
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 {
 	(void)cls, (void)c;

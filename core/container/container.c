@@ -1,35 +1,36 @@
 /*
- * container.c — the sealed backup file (container.h). Layout, integers
- * little-endian:
+ * container.c — the sealed backup file (container.h), written in format 2
+ * and read in both (format 1's chunks: container_v1.c). Format 2's
+ * layout, integers little-endian:
  *
- *   header  "DBCSEAL1" | version 1 (u8) | flags (u8) | 0 (u16) |
- *           chunk_size (u32) | nonce (12) | key id (8) | origin length
- *           (u16) | 0 (u16) | origin | header tag (16)
- *   chunk i stored length (u32) | plain length (u32) | kind (u8) |
- *           payload | tag (16)
+ *   header  "DBCSEAL1" | version 2 (u8) | flags (u8) | 0 (u16) |
+ *           chunk_size (u32) | secretstream header (24) | key id (8) |
+ *           origin length (u16) | 0 (u16) | origin | header tag (17)
+ *   chunk   stored length (u32) | plain length (u32) | kind (u8) |
+ *           the secretstream message of the payload (stored + 17)
  *
  * kind 0: the payload is the plain bytes; 1: a zstd frame of them; 2: the
  * end record, whose payload is the plain size (u64) and SHA-256 (32 raw
- * bytes). With AES the payload is encrypted (AES-256-GCM) with the nonce
- * whose last 8 bytes are xored with i (the header's tag uses i = 2^64-1),
- * and the tag is GCM's over the additional data header tag | i (u64) |
- * the chunk's 9 head bytes: each chunk is bound to this header (whose own
- * tag covers all its bytes) and to its place. Without AES the tags are the
- * first 16 bytes of SHA-256 over the same bytes and the payload: they
- * catch damage, not forgery (the catalog's SHA-256 of the file does).
- * The key id, the first 8 bytes of SHA-256 of a fixed text and the key,
- * tells a wrong key from a damaged header before anything is decrypted.
+ * bytes), the stream's one message tagged FINAL. The header tag is the
+ * stream's first message, empty, with the header's bytes as additional
+ * data; each chunk's message has its 9 head bytes as additional data.
+ * libsodium's secretstream (XChaCha20-Poly1305) binds every message to the
+ * stream's header and to its place: a chunk moved, dropped, taken from
+ * another file or cut short fails. A file that is not encrypted is sealed
+ * with the public key (all zeros): its tags catch damage, not forgery (the
+ * catalog's SHA-256 of the file does), as format 1's SHA-256 tags did.
+ * Format 1 shares the magic, the chunk heads and the end record; its
+ * header holds a 12-byte nonce and its tags are 16 bytes.
  *
  * why (raw heap: the chunk buffers are malloc'd and freed by each encode
  * or decode: this file has no dbc_ctx, the command links it too).
  */
 #include "base/dbc.h"
-#include "container/container.h"
+#include "container/container_format.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,20 +39,22 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define VERSION       1
-#define FIXED         40 /* header bytes before the origin */
-#define TAG           16
-#define HEAD          9 /* a chunk's stored length, plain length, kind */
-#define END_LEN       40
+#define STREAM_HEADER crypto_secretstream_xchacha20poly1305_HEADERBYTES
+#define FIXED_V2      (16 + STREAM_HEADER + 12) /* header bytes before the origin */
+#define FIXED_MAX     FIXED_V2
 #define CHUNK_DEFAULT (1u << 20)
 #define CHUNK_MIN     4096u
 #define CHUNK_MAX     (16u << 20)
-#define KIND_RAW      0
-#define KIND_ZSTD     1
-#define KIND_END      2
 #define ZSTD_LEVEL    3
+#define PUSH          crypto_secretstream_xchacha20poly1305_push
+#define PULL          crypto_secretstream_xchacha20poly1305_pull
+#define TAG_MESSAGE   crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+#define TAG_FINAL     crypto_secretstream_xchacha20poly1305_TAG_FINAL
 
-static int fail(dbc_container_err *err, const char *fmt, ...)
+/* The key of a file that is not encrypted: known to everyone. */
+static const dbc_container_key public_key = {{0}, true};
+
+__attribute__((format(printf, 2, 3))) static int fail(dbc_container_err *err, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;
@@ -94,12 +97,7 @@ static uint64_t get_u64(const unsigned char *b)
 
 static void hex_of(const unsigned char *md, size_t n, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 15];
-	}
-	out[2 * n] = '\0';
+	sodium_bin2hex(out, 2 * n + 1, md, n);
 }
 
 /* ---- keys */
@@ -185,93 +183,55 @@ int dbc_container_key_env(dbc_container_key *key, dbc_container_err *err)
 	return 0;
 }
 
+/* The first 8 bytes of SHA-256 of a fixed text and the key: tells a wrong
+ * key from a damaged header before anything is decrypted (both formats). */
 static void key_id(const dbc_container_key *key, unsigned char out[8])
 {
 	static const char label[] = "dbcare sealed backup key id 1";
-	unsigned char buf[sizeof label + DBC_CONTAINER_KEY_LEN], md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	memcpy(buf, label, sizeof label);
-	memcpy(buf + sizeof label, key->bytes, DBC_CONTAINER_KEY_LEN);
-	EVP_Digest(buf, sizeof buf, md, &len, EVP_sha256(), NULL);
+	unsigned char md[32];
+	dbc_seal_sha256(label, sizeof label, key->bytes, DBC_CONTAINER_KEY_LEN, md);
 	memcpy(out, md, 8);
 }
 
-/* ---- tags */
-
-static void nonce_for(const unsigned char base[12], uint64_t i, unsigned char out[12])
-{
-	memcpy(out, base, 12);
-	for (int k = 0; k < 8; k++)
-		out[4 + k] ^= (unsigned char)(i >> (8 * k));
-}
-
-/* AES-256-GCM over in (n bytes) into out, with aad; encrypting writes
- * tag, decrypting checks it (0 when it matches). */
-static int gcm(bool enc, const dbc_container_key *key, const unsigned char nonce[12],
-               const unsigned char *aad, size_t aad_len, const unsigned char *in, size_t n,
-               unsigned char *out, unsigned char tag[TAG])
-{
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int len = 0, ok = c != NULL;
-	ok = ok && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key->bytes, nonce, enc ? 1 : 0) == 1;
-	ok = ok && (aad_len == 0 || EVP_CipherUpdate(c, NULL, &len, aad, (int)aad_len) == 1);
-	ok = ok && (n == 0 || EVP_CipherUpdate(c, out, &len, in, (int)n) == 1);
-	if (ok && !enc)
-		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG, tag) == 1;
-	unsigned char none[16]; /* GCM's final writes nothing: somewhere valid */
-	ok = ok && EVP_CipherFinal_ex(c, n ? out + len : none, &len) == 1;
-	if (ok && enc)
-		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG, tag) == 1;
-	EVP_CIPHER_CTX_free(c);
-	return ok ? 0 : -1;
-}
-
-/* The keyless tag: SHA-256 of aad and data, first 16 bytes. */
-static void plain_tag(const unsigned char *aad, size_t aad_len, const unsigned char *data, size_t n,
-                      unsigned char tag[TAG])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	if (m && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(m, aad, aad_len) == 1 && (n == 0 || EVP_DigestUpdate(m, data, n) == 1) &&
-	    EVP_DigestFinal_ex(m, md, &len) == 1)
-		memcpy(tag, md, TAG);
-	else
-		memset(tag, 0, TAG);
-	EVP_MD_CTX_free(m);
-}
-
 /* ---- the header */
+
+static size_t tag_len(unsigned version)
+{
+	return version == 1 ? DBC_SEAL_TAG_V1 : DBC_SEAL_TAG_V2;
+}
 
 int dbc_container_parse_header(const unsigned char *buf, size_t n, dbc_container_header *h,
                                dbc_container_err *err)
 {
 	memset(h, 0, sizeof *h);
-	if (n < 8)
-		return 0;
-	if (memcmp(buf, DBC_CONTAINER_MAGIC, 8) != 0)
+	h->length = 9;
+	if (n >= 8 && memcmp(buf, DBC_CONTAINER_MAGIC, 8) != 0)
 		return fail(err, "it is not a sealed backup (no " DBC_CONTAINER_MAGIC " header)");
-	if (n < FIXED)
+	if (n < 9)
 		return 0;
-	if (buf[8] != VERSION)
-		return fail(err, "its format version %u is not one this dbcare reads (1)", buf[8]);
+	h->version = buf[8];
+	if (h->version != 1 && h->version != DBC_CONTAINER_VERSION)
+		return fail(err, "its format version %u is not one this dbcare reads (1, 2)", buf[8]);
+	size_t nonce = h->version == 1 ? 12 : STREAM_HEADER, fixed = 16 + nonce + 12;
+	h->length = fixed;
+	if (n < fixed)
+		return 0;
 	h->flags = buf[9];
-	if (h->flags & ~(DBC_CONTAINER_ZSTD | DBC_CONTAINER_AES) || get_u16(buf + 10) != 0 ||
-	    get_u16(buf + 38) != 0)
+	if (h->flags & ~(DBC_CONTAINER_ZSTD | DBC_CONTAINER_ENCRYPT) || get_u16(buf + 10) != 0 ||
+	    get_u16(buf + fixed - 2) != 0)
 		return fail(err, "its header is damaged (unknown flags)");
 	h->chunk_size = get_u32(buf + 12);
 	if (h->chunk_size < CHUNK_MIN || h->chunk_size > CHUNK_MAX)
 		return fail(err, "its header is damaged (a chunk size of %u bytes)", h->chunk_size);
-	memcpy(h->nonce, buf + 16, 12);
-	memcpy(h->key_id, buf + 28, 8);
-	size_t olen = get_u16(buf + 36);
+	memcpy(h->nonce, buf + 16, nonce);
+	memcpy(h->key_id, buf + 16 + nonce, 8);
+	size_t olen = get_u16(buf + fixed - 4);
 	if (olen > DBC_CONTAINER_ORIGIN_MAX)
 		return fail(err, "its header is damaged (an origin of %zu bytes)", olen);
-	h->length = FIXED + olen + TAG;
+	h->length = fixed + olen + tag_len(h->version);
 	if (n < h->length)
 		return 0;
-	memcpy(h->origin, buf + FIXED, olen);
+	memcpy(h->origin, buf + fixed, olen);
 	h->origin[olen] = '\0';
 	if (strlen(h->origin) != olen)
 		return fail(err, "its header is damaged (a NUL in its origin)");
@@ -280,7 +240,7 @@ int dbc_container_parse_header(const unsigned char *buf, size_t n, dbc_container
 
 bool dbc_container_sniff(const char *path, dbc_container_header *h)
 {
-	unsigned char buf[FIXED + DBC_CONTAINER_ORIGIN_MAX + TAG];
+	unsigned char buf[FIXED_MAX + DBC_CONTAINER_ORIGIN_MAX + DBC_SEAL_TAG_V2];
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return false;
@@ -304,7 +264,7 @@ bool dbc_container_sniff(const char *path, dbc_container_header *h)
 
 typedef struct stream {
 	int fd;
-	EVP_MD_CTX *md;
+	EVP_MD_CTX *md; /* OpenSSL's: libsodium's SHA-256 is several times slower */
 	int64_t bytes;
 } stream;
 
@@ -316,14 +276,20 @@ static int stream_open(stream *s, int fd)
 	return s->md && EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) == 1 ? 0 : -1;
 }
 
-static void stream_close(stream *s, char hex[65])
+/* The SHA-256 of what went through s (md may be NULL: none); s closed. */
+static int stream_close(stream *s, unsigned char md[32])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	if (hex && s->md && EVP_DigestFinal_ex(s->md, md, &len) == 1)
-		hex_of(md, 32, hex);
+	int ok = !md || (s->md && EVP_DigestFinal_ex(s->md, md, NULL) == 1);
 	EVP_MD_CTX_free(s->md);
 	s->md = NULL;
+	return ok ? 0 : -1;
+}
+
+static void stream_sha256(stream *s, char hex[65])
+{
+	unsigned char md[32];
+	stream_close(s, md);
+	hex_of(md, sizeof md, hex);
 }
 
 /* Up to n bytes (fewer only at the end of the file); -1 on an error. */
@@ -365,88 +331,97 @@ static int stream_write(stream *s, const void *buf, size_t n)
 	return 0;
 }
 
-/* ---- encode */
+/* ---- encode (format 2) */
 
 typedef struct sealer {
 	stream out;
-	unsigned flags;
-	const dbc_container_key *key;
-	unsigned char nonce[12];
-	unsigned char header_tag[TAG];
-	uint64_t index;
+	crypto_secretstream_xchacha20poly1305_state st;
+	unsigned char *crypt; /* room for the largest payload and its tag */
 } sealer;
 
-static void chunk_aad(const unsigned char header_tag[TAG], uint64_t i,
-                      const unsigned char head[HEAD], unsigned char aad[TAG + 8 + HEAD])
-{
-	memcpy(aad, header_tag, TAG);
-	put_u64(aad + TAG, i);
-	memcpy(aad + TAG + 8, head, HEAD);
-}
-
+/* One chunk: its head, then its payload's message (FINAL for the end). */
 static int put_chunk(sealer *s, int kind, const unsigned char *payload, uint32_t stored,
-                     uint32_t plain, unsigned char *scratch, dbc_container_err *err)
+                     uint32_t plain, dbc_container_err *err)
 {
-	unsigned char head[HEAD], aad[TAG + 8 + HEAD], tag[TAG], nonce[12];
+	unsigned char head[DBC_SEAL_HEAD];
 	put_u32(head, stored);
 	put_u32(head + 4, plain);
 	head[8] = (unsigned char)kind;
-	chunk_aad(s->header_tag, s->index, head, aad);
-	const unsigned char *body = payload;
-	if (s->flags & DBC_CONTAINER_AES) {
-		nonce_for(s->nonce, s->index, nonce);
-		if (gcm(true, s->key, nonce, aad, sizeof aad, payload, stored, scratch, tag) != 0)
-			return fail(err, "the encryption failed");
-		body = scratch;
-	} else {
-		plain_tag(aad, sizeof aad, payload, stored, tag);
-	}
-	if (stream_write(&s->out, head, HEAD) != 0 || stream_write(&s->out, body, stored) != 0 ||
-	    stream_write(&s->out, tag, TAG) != 0)
+	PUSH(&s->st, s->crypt, NULL, payload, stored, head, sizeof head,
+	     kind == DBC_SEAL_KIND_END ? TAG_FINAL : TAG_MESSAGE);
+	if (stream_write(&s->out, head, sizeof head) != 0 ||
+	    stream_write(&s->out, s->crypt, stored + DBC_SEAL_TAG_V2) != 0)
 		return fail(err, "could not write the sealed file: %s", strerror(errno));
-	s->index++;
 	return 0;
 }
 
-/* The header (magic, version, flags, chunk size, the nonce and key id
- * when encrypted, the origin) and its tag, written first; s->nonce and
- * s->header_tag are set for the chunks. 0, or -1 with err saying why. */
-static int write_header(sealer *s, const char *origin, size_t olen, unsigned char *crypt,
-                        dbc_container_err *err)
+/* The header (magic, version, flags, chunk size, the stream's header, the
+ * key id when encrypted, the origin) and its tag, written first; s->st
+ * starts the stream. 0, or -1 with err saying why. */
+static int write_header(sealer *s, unsigned flags, const dbc_container_key *key, const char *origin,
+                        size_t olen, dbc_container_err *err)
 {
-	unsigned char header[FIXED + DBC_CONTAINER_ORIGIN_MAX + TAG];
-	memset(header, 0, FIXED);
+	unsigned char header[FIXED_V2 + DBC_CONTAINER_ORIGIN_MAX + DBC_SEAL_TAG_V2];
+	memset(header, 0, FIXED_V2);
 	memcpy(header, DBC_CONTAINER_MAGIC, 8);
-	header[8] = VERSION;
-	header[9] = (unsigned char)s->flags;
+	header[8] = DBC_CONTAINER_VERSION;
+	header[9] = (unsigned char)flags;
 	put_u32(header + 12, CHUNK_DEFAULT);
-	if (s->flags & DBC_CONTAINER_AES) {
-		if (RAND_bytes(s->nonce, sizeof s->nonce) != 1) {
-			fail(err, "no random bytes for the nonce");
-			return -1;
-		}
-		memcpy(header + 16, s->nonce, 12);
-		key_id(s->key, header + 28);
-	}
-	put_u16(header + 36, (uint32_t)olen);
-	memcpy(header + FIXED, origin ? origin : "", olen);
-	size_t hlen = FIXED + olen;
-	if (s->flags & DBC_CONTAINER_AES) {
-		unsigned char nonce[12];
-		nonce_for(s->nonce, UINT64_MAX, nonce);
-		if (gcm(true, s->key, nonce, header, hlen, NULL, 0, crypt, s->header_tag) != 0) {
-			fail(err, "the encryption failed");
-			return -1;
-		}
-	} else {
-		plain_tag(header, hlen, NULL, 0, s->header_tag);
-	}
-	memcpy(header + hlen, s->header_tag, TAG);
-	if (stream_write(&s->out, header, hlen + TAG) != 0) {
-		fail(err, "could not write the sealed file: %s", strerror(errno));
-		return -1;
-	}
+	crypto_secretstream_xchacha20poly1305_init_push(&s->st, header + 16, key->bytes);
+	if (flags & DBC_CONTAINER_ENCRYPT)
+		key_id(key, header + 16 + STREAM_HEADER);
+	put_u16(header + FIXED_V2 - 4, (uint32_t)olen);
+	memcpy(header + FIXED_V2, origin ? origin : "", olen);
+	size_t hlen = FIXED_V2 + olen;
+	PUSH(&s->st, header + hlen, NULL, NULL, 0, header, hlen, TAG_MESSAGE);
+	if (stream_write(&s->out, header, hlen + DBC_SEAL_TAG_V2) != 0)
+		return fail(err, "could not write the sealed file: %s", strerror(errno));
 	return 0;
+}
+
+/* The chunks of in, then the end record; sums' plain side. */
+static int put_chunks(sealer *s, stream *in, unsigned flags, dbc_container_stop stop,
+                      void *stop_arg, dbc_container_sums *sums, dbc_container_err *err)
+{
+	size_t bound = ZSTD_compressBound(CHUNK_DEFAULT);
+	/* why: two chunk buffers for the whole encode, freed below */
+	unsigned char *plain = malloc(CHUNK_DEFAULT), *packed = malloc(bound);
+	ZSTD_CCtx *z = (flags & DBC_CONTAINER_ZSTD) ? ZSTD_createCCtx() : NULL;
+	int rc =
+	    !plain || !packed || ((flags & DBC_CONTAINER_ZSTD) && !z) ? fail(err, "out of memory") : 0;
+	for (ssize_t n = CHUNK_DEFAULT; rc == 0 && n == CHUNK_DEFAULT;) {
+		if (stop && stop(stop_arg)) {
+			rc = fail(err, "stopped");
+			break;
+		}
+		if ((n = stream_read(in, plain, CHUNK_DEFAULT)) <= 0) {
+			rc = n < 0 ? fail(err, "could not read the backup: %s", strerror(errno)) : 0;
+			break;
+		}
+		int kind = DBC_SEAL_KIND_RAW;
+		const unsigned char *payload = plain;
+		size_t stored = (size_t)n;
+		size_t c = z ? ZSTD_compressCCtx(z, packed, bound, plain, (size_t)n, ZSTD_LEVEL) : 0;
+		if (z && ZSTD_isError(c))
+			rc = fail(err, "zstd: %s", ZSTD_getErrorName(c));
+		else if (z && c < (size_t)n) /* else the chunk is kept as it is */
+			kind = DBC_SEAL_KIND_ZSTD, payload = packed, stored = c;
+		if (rc == 0)
+			rc = put_chunk(s, kind, payload, (uint32_t)stored, (uint32_t)n, err);
+	}
+	unsigned char end[DBC_SEAL_END_LEN];
+	put_u64(end, (uint64_t)in->bytes);
+	if (stream_close(in, end + 8) != 0 && rc == 0)
+		rc = fail(err, "SHA-256 failed");
+	if (rc == 0)
+		rc = put_chunk(s, DBC_SEAL_KIND_END, end, DBC_SEAL_END_LEN, 0, err);
+	if (rc == 0 && sums)
+		hex_of(end + 8, 32, sums->plain_sha256), sums->plain_bytes = in->bytes;
+	ZSTD_freeCCtx(z);
+	/* why: the buffers allocated above */
+	free(plain);
+	free(packed);
+	return rc;
 }
 
 int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_container_key *key,
@@ -454,145 +429,90 @@ int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_contai
                          dbc_container_sums *sums, dbc_container_err *err)
 {
 	size_t olen = origin ? strlen(origin) : 0;
-	if (flags & ~(DBC_CONTAINER_ZSTD | DBC_CONTAINER_AES))
+	if (flags & ~(DBC_CONTAINER_ZSTD | DBC_CONTAINER_ENCRYPT))
 		return fail(err, "unknown sealing flags");
-	if ((flags & DBC_CONTAINER_AES) && !(key && key->set))
+	if ((flags & DBC_CONTAINER_ENCRYPT) && !(key && key->set))
 		return fail(err, "no encryption key");
 	if (olen > DBC_CONTAINER_ORIGIN_MAX)
 		return fail(err, "the origin text is longer than %d bytes", DBC_CONTAINER_ORIGIN_MAX);
-	sealer s = {.flags = flags, .key = key};
-	stream in = {0};
-	size_t bound = ZSTD_compressBound(CHUNK_DEFAULT);
-	/* why: three chunk buffers for the whole encode, freed below */
-	unsigned char *plain = malloc(CHUNK_DEFAULT), *packed = malloc(bound),
-	              *crypt = malloc(bound + TAG);
-	ZSTD_CCtx *z = (flags & DBC_CONTAINER_ZSTD) ? ZSTD_createCCtx() : NULL;
-	int rc = -1;
-	if (!plain || !packed || !crypt || ((flags & DBC_CONTAINER_ZSTD) && !z) ||
-	    stream_open(&s.out, out_fd) != 0 || stream_open(&in, in_fd) != 0) {
-		fail(err, "out of memory");
-		goto out;
-	}
-	if (write_header(&s, origin, olen, crypt, err) != 0)
-		goto out;
-	for (;;) {
-		if (stop && stop(stop_arg)) {
-			fail(err, "stopped");
-			goto out;
-		}
-		ssize_t n = stream_read(&in, plain, CHUNK_DEFAULT);
-		if (n < 0) {
-			fail(err, "could not read the backup: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		int kind = KIND_RAW;
-		const unsigned char *payload = plain;
-		size_t stored = (size_t)n;
-		if (z) {
-			size_t c = ZSTD_compressCCtx(z, packed, bound, plain, (size_t)n, ZSTD_LEVEL);
-			if (ZSTD_isError(c)) {
-				fail(err, "zstd: %s", ZSTD_getErrorName(c));
-				goto out;
-			}
-			if (c < (size_t)n) /* else the chunk is kept as it is */
-				kind = KIND_ZSTD, payload = packed, stored = c;
-		}
-		if (put_chunk(&s, kind, payload, (uint32_t)stored, (uint32_t)n, crypt, err) != 0)
-			goto out;
-		if ((size_t)n < CHUNK_DEFAULT)
-			break;
-	}
-	unsigned char end[END_LEN], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	put_u64(end, (uint64_t)in.bytes);
-	if (EVP_DigestFinal_ex(in.md, md, &mdlen) != 1) {
-		fail(err, "SHA-256 failed");
-		goto out;
-	}
-	EVP_MD_CTX_free(in.md);
-	in.md = NULL;
-	memcpy(end + 8, md, 32);
-	if (put_chunk(&s, KIND_END, end, END_LEN, 0, crypt, err) != 0)
-		goto out;
-	if (sums) {
-		hex_of(md, 32, sums->plain_sha256);
-		sums->plain_bytes = in.bytes;
+	if (sodium_init() < 0)
+		return fail(err, "libsodium could not start");
+	sealer s;
+	stream in;
+	bool opened = (stream_open(&s.out, out_fd) == 0) & (stream_open(&in, in_fd) == 0);
+	/* why: the buffer of the sealed messages, freed below */
+	s.crypt = malloc(ZSTD_compressBound(CHUNK_DEFAULT) + DBC_SEAL_TAG_V2);
+	int rc = !s.crypt || !opened
+	             ? fail(err, "out of memory")
+	             : write_header(&s, flags, flags & DBC_CONTAINER_ENCRYPT ? key : &public_key,
+	                            origin, olen, err);
+	if (rc == 0)
+		rc = put_chunks(&s, &in, flags, stop, stop_arg, sums, err);
+	if (rc == 0 && sums) {
 		sums->sealed_bytes = s.out.bytes;
+		stream_sha256(&s.out, sums->sealed_sha256);
 	}
-	stream_close(&s.out, sums ? sums->sealed_sha256 : NULL);
-	rc = 0;
-out:
 	stream_close(&s.out, NULL);
 	stream_close(&in, NULL);
-	ZSTD_freeCCtx(z);
-	/* why: the buffers allocated above */
-	free(plain);
-	free(packed);
-	free(crypt);
+	sodium_memzero(&s.st, sizeof s.st);
+	/* why: the buffer allocated above */
+	free(s.crypt);
 	return rc;
 }
 
-/* ---- decode */
+/* ---- decode (either format) */
 
-/* Reads and checks the header (its tag: with the key when encrypted);
- * header_tag gets the tag the chunks are bound to. */
-static int read_header(stream *in, const dbc_container_key *key, dbc_container_header *h,
-                       unsigned char header_tag[TAG], dbc_container_err *err)
+/* Format 2's stream started from the header's, and its first message (the
+ * header's tag, over its hlen bytes) pulled: 0, or -1 when it does not
+ * authenticate. */
+static int start_stream(dbc_seal_reader *r, const unsigned char *header, size_t hlen)
 {
-	unsigned char header[FIXED + DBC_CONTAINER_ORIGIN_MAX + TAG];
-	ssize_t n = stream_read(in, header, FIXED);
-	if (n < 0) {
-		fail(err, "cannot read it: %s", strerror(errno));
+	unsigned char tag = 0;
+	if (!(r->h->flags & DBC_CONTAINER_ENCRYPT))
+		r->key = &public_key;
+	if (crypto_secretstream_xchacha20poly1305_init_pull(&r->v2, r->h->nonce, r->key->bytes) != 0 ||
+	    PULL(&r->v2, NULL, NULL, &tag, header + hlen, DBC_SEAL_TAG_V2, header, hlen) != 0)
 		return -1;
-	}
-	int got = dbc_container_parse_header(header, (size_t)n, h, err);
-	if (got == 0 && (size_t)n == FIXED) {
-		size_t rest = h->length - FIXED;
-		ssize_t k = stream_read(in, header + FIXED, rest);
-		if (k < 0) {
-			fail(err, "cannot read it: %s", strerror(errno));
-			return -1;
-		}
-		got = dbc_container_parse_header(header, FIXED + (size_t)k, h, err);
+	return tag == TAG_MESSAGE ? 0 : -1;
+}
+
+/* Reads and checks the header (its tag: with the key when encrypted) and
+ * starts r on it. 0, or -1 with err saying why (err->key: the key). */
+static int read_header(stream *in, const dbc_container_key *key, dbc_container_header *h,
+                       dbc_seal_reader *r, dbc_container_err *err)
+{
+	unsigned char header[FIXED_MAX + DBC_CONTAINER_ORIGIN_MAX + DBC_SEAL_TAG_V2];
+	size_t have = 0;
+	int got = 0;
+	while (got == 0) {
+		got = dbc_container_parse_header(header, have, h, err);
+		if (got != 0)
+			break;
+		ssize_t k = stream_read(in, header + have, h->length - have);
+		if (k < 0)
+			return fail(err, "cannot read it: %s", strerror(errno));
+		if (k == 0)
+			return fail(err, "it is cut short (in its header)");
+		have += (size_t)k;
 	}
 	if (got < 0)
 		return -1;
-	if (got == 0) {
-		fail(err, "it is cut short (in its header)");
-		return -1;
-	}
-	size_t hlen = h->length - TAG;
-	if (h->flags & DBC_CONTAINER_AES) {
-		unsigned char id[8], nonce[12];
-		if (!key || !key->set) {
-			if (err)
-				err->key = true;
-			fail(err, "it is encrypted and no key was given");
-			return -1;
-		}
+	bool keyed = key && key->set;
+	unsigned char id[8] = {0};
+	if (keyed)
 		key_id(key, id);
-		if (memcmp(id, h->key_id, 8) != 0) {
-			if (err)
-				err->key = true;
-			fail(err, "it was encrypted with another key (a wrong key, or a damaged header)");
-			return -1;
-		}
-		nonce_for(h->nonce, UINT64_MAX, nonce);
-		memcpy(header_tag, header + hlen, TAG);
-		if (gcm(false, key, nonce, header, hlen, NULL, 0, NULL, header_tag) != 0) {
-			fail(err, "its header is damaged (its tag does not match)");
-			return -1;
-		}
-	} else {
-		plain_tag(header, hlen, NULL, 0, header_tag);
-		if (memcmp(header_tag, header + hlen, TAG) != 0) {
-			fail(err, "its header is damaged (its tag does not match)");
-			return -1;
-		}
+	if ((h->flags & DBC_CONTAINER_ENCRYPT) && (!keyed || memcmp(id, h->key_id, 8) != 0)) {
+		if (err)
+			err->key = true;
+		return fail(err, keyed ? "it was encrypted with another key (a wrong key, or a damaged "
+		                         "header)"
+		                       : "it is encrypted and no key was given");
 	}
-	return 0;
+	size_t hlen = h->length - tag_len(h->version);
+	*r = (dbc_seal_reader){.h = h, .key = key};
+	int bad = h->version == 1 ? dbc_seal_v1_header(r, header, hlen, header + hlen)
+	                          : start_stream(r, header, hlen);
+	return bad ? fail(err, "its header is damaged (its tag does not match)") : 0;
 }
 
 /* One chunk read back: its kind and lengths, and its body (in payload,
@@ -605,252 +525,164 @@ typedef struct opened_chunk {
 	const unsigned char *body;
 } opened_chunk;
 
+/* Chunk i's body authenticated by r: 0 when its tag matches. */
+static int authenticate(dbc_seal_reader *r, uint64_t i, const unsigned char *head, opened_chunk *c)
+{
+	if (r->h->version == 1)
+		return dbc_seal_v1_chunk(r, i, head, c->payload, c->stored, c->clear, &c->body);
+	unsigned char tag;
+	c->body = c->clear;
+	return PULL(&r->v2, c->clear, NULL, &tag, c->payload, c->stored + DBC_SEAL_TAG_V2, head,
+	            DBC_SEAL_HEAD) != 0 ||
+	       (tag == TAG_FINAL) != (c->kind == DBC_SEAL_KIND_END);
+}
+
 /* Reads chunk i (its head, then its payload and tag) and checks its lengths
- * against the header and its tag (AES-GCM's, or the plain one); 0, or -1
- * with err saying why. */
-static int open_chunk(stream *in, const dbc_container_header *h, const dbc_container_key *key,
-                      const unsigned char *header_tag, uint64_t i, size_t bound, opened_chunk *c,
+ * against the header and its tag; 0, or -1 with err saying why. */
+static int open_chunk(stream *in, dbc_seal_reader *r, uint64_t i, size_t bound, opened_chunk *c,
                       dbc_container_err *err)
 {
-	unsigned char head[HEAD], aad[TAG + 8 + HEAD], tag[TAG];
-	ssize_t k = stream_read(in, head, HEAD);
-	if (k != HEAD) {
-		fail(err, k < 0 ? "cannot read it" : "it is cut short (chunk %llu, no end record)",
-		     (unsigned long long)i);
-		return -1;
-	}
+	unsigned char head[DBC_SEAL_HEAD];
+	const dbc_container_header *h = r->h;
+	ssize_t k = stream_read(in, head, DBC_SEAL_HEAD);
+	if (k != DBC_SEAL_HEAD)
+		return fail(err, k < 0 ? "cannot read it" : "it is cut short (chunk %llu, no end record)",
+		            (unsigned long long)i);
 	uint32_t stored = get_u32(head), plen = get_u32(head + 4);
 	int kind = head[8];
-	bool sane = (kind == KIND_RAW && stored == plen && plen > 0 && plen <= h->chunk_size) ||
-	            (kind == KIND_ZSTD && (h->flags & DBC_CONTAINER_ZSTD) && stored > 0 &&
-	             stored <= bound && plen > 0 && plen <= h->chunk_size) ||
-	            (kind == KIND_END && stored == END_LEN && plen == 0);
-	if (!sane) {
-		fail(err, "chunk %llu is damaged (its lengths or kind)", (unsigned long long)i);
-		return -1;
-	}
-	k = stream_read(in, c->payload, (size_t)stored + TAG);
-	if (k != (ssize_t)stored + TAG) {
-		fail(err, k < 0 ? "cannot read it" : "it is cut short (in chunk %llu)",
-		     (unsigned long long)i);
-		return -1;
-	}
-	memcpy(tag, c->payload + stored, TAG);
-	chunk_aad(header_tag, i, head, aad);
+	bool sane =
+	    (kind == DBC_SEAL_KIND_RAW && stored == plen && plen > 0 && plen <= h->chunk_size) ||
+	    (kind == DBC_SEAL_KIND_ZSTD && (h->flags & DBC_CONTAINER_ZSTD) && stored > 0 &&
+	     stored <= bound && plen > 0 && plen <= h->chunk_size) ||
+	    (kind == DBC_SEAL_KIND_END && stored == DBC_SEAL_END_LEN && plen == 0);
+	if (!sane)
+		return fail(err, "chunk %llu is damaged (its lengths or kind)", (unsigned long long)i);
+	size_t want = (size_t)stored + tag_len(h->version);
+	k = stream_read(in, c->payload, want);
+	if (k != (ssize_t)want)
+		return fail(err, k < 0 ? "cannot read it" : "it is cut short (in chunk %llu)",
+		            (unsigned long long)i);
 	c->kind = kind;
 	c->stored = stored;
 	c->plen = plen;
-	c->body = c->payload;
-	if (h->flags & DBC_CONTAINER_AES) {
-		unsigned char nonce[12];
-		nonce_for(h->nonce, i, nonce);
-		if (gcm(false, key, nonce, aad, sizeof aad, c->payload, stored, c->clear, tag) != 0) {
-			fail(err, "chunk %llu is damaged (its authentication tag does not match)",
-			     (unsigned long long)i);
-			return -1;
-		}
-		c->body = c->clear;
-		return 0;
-	}
-	unsigned char want[TAG];
-	plain_tag(aad, sizeof aad, c->payload, stored, want);
-	if (memcmp(want, tag, TAG) != 0) {
-		fail(err, "chunk %llu is damaged (its tag does not match)", (unsigned long long)i);
-		return -1;
-	}
+	if (authenticate(r, i, head, c) != 0)
+		return fail(err, "chunk %llu is damaged (its authentication tag does not match)",
+		            (unsigned long long)i);
 	return 0;
+}
+
+/* The buffers and state of one decode. */
+typedef struct opener {
+	stream in, out;
+	dbc_container_header h;
+	dbc_seal_reader r;
+	size_t bound;
+	unsigned char *payload, *clear, *plain;
+	ZSTD_DCtx *z;
+} opener;
+
+/* The chunks up to the end record, written to o->out; the plain SHA-256
+ * and size in sums. 0, or -1 with err saying why. */
+static int open_chunks(opener *o, dbc_container_stop stop, void *stop_arg, dbc_container_sums *sums,
+                       dbc_container_err *err)
+{
+	uint64_t total = 0;
+	for (uint64_t i = 0;; i++) {
+		if (stop && stop(stop_arg))
+			return fail(err, "stopped");
+		opened_chunk c = {.payload = o->payload, .clear = o->clear};
+		if (open_chunk(&o->in, &o->r, i, o->bound, &c, err) != 0)
+			return -1;
+		if (c.kind == DBC_SEAL_KIND_END) {
+			unsigned char md[32];
+			if (stream_close(&o->out, md) != 0 || get_u64(c.body) != total ||
+			    memcmp(md, c.body + 8, 32) != 0)
+				return fail(err, "its content does not match its end record");
+			if (sums)
+				hex_of(md, 32, sums->plain_sha256), sums->plain_bytes = (int64_t)total;
+			return 0;
+		}
+		const unsigned char *bytes = c.body;
+		if (c.kind == DBC_SEAL_KIND_ZSTD) {
+			size_t d = ZSTD_decompressDCtx(o->z, o->plain, o->h.chunk_size, c.body, c.stored);
+			if (ZSTD_isError(d) || d != c.plen)
+				return fail(err, "chunk %llu does not decompress to its length",
+				            (unsigned long long)i);
+			bytes = o->plain;
+		}
+		if (stream_write(&o->out, bytes, c.plen) != 0) /* hashed as written */
+			return fail(err, "could not write the opened backup: %s", strerror(errno));
+		total += c.plen;
+	}
 }
 
 int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
                          dbc_container_stop stop, void *stop_arg, dbc_container_sums *sums,
                          dbc_container_err *err)
 {
-	stream in = {0}, out = {0};
-	dbc_container_header h;
+	opener o = {0};
 	if (err)
 		err->key = false;
-	unsigned char header_tag[TAG];
-	unsigned char *payload = NULL, *clear = NULL, *plain = NULL;
-	ZSTD_DCtx *z = NULL;
-	int rc = -1;
-	if (stream_open(&in, in_fd) != 0 || stream_open(&out, out_fd) != 0) {
-		fail(err, "out of memory");
-		goto out;
+	if (sodium_init() < 0)
+		return fail(err, "libsodium could not start");
+	bool opened = (stream_open(&o.in, in_fd) == 0) & (stream_open(&o.out, out_fd) == 0);
+	if (!opened || read_header(&o.in, key, &o.h, &o.r, err) != 0) {
+		stream_close(&o.in, NULL);
+		stream_close(&o.out, NULL);
+		return opened ? -1 : fail(err, "out of memory");
 	}
-	if (read_header(&in, key, &h, header_tag, err) != 0)
-		goto out;
-	size_t bound = ZSTD_compressBound(h.chunk_size);
+	o.bound = ZSTD_compressBound(o.h.chunk_size);
 	/* why: the chunk buffers of this decode, freed below */
-	payload = malloc(bound + TAG);
-	clear = malloc(bound);
-	plain = malloc(h.chunk_size);
-	z = ZSTD_createDCtx();
-	if (!payload || !clear || !plain || !z) {
-		fail(err, "out of memory");
-		goto out;
-	}
-	EVP_MD_CTX *ph = EVP_MD_CTX_new();
-	if (!ph || EVP_DigestInit_ex(ph, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(ph);
-		fail(err, "out of memory");
-		goto out;
-	}
-	uint64_t total = 0;
-	bool ended = false;
-	for (uint64_t i = 0; !ended; i++) {
-		if (stop && stop(stop_arg)) {
-			fail(err, "stopped");
-			break;
-		}
-		opened_chunk c = {.payload = payload, .clear = clear};
-		if (open_chunk(&in, &h, key, header_tag, i, bound, &c, err) != 0)
-			break;
-		int kind = c.kind;
-		uint32_t stored = c.stored, plen = c.plen;
-		const unsigned char *body = c.body;
-		if (kind == KIND_END) {
-			unsigned char md[EVP_MAX_MD_SIZE];
-			unsigned int mdlen = 0;
-			if (EVP_DigestFinal_ex(ph, md, &mdlen) != 1 || get_u64(body) != total ||
-			    memcmp(md, body + 8, 32) != 0) {
-				fail(err, "its content does not match its end record");
-				break;
-			}
-			if (sums)
-				hex_of(md, 32, sums->plain_sha256);
-			ended = true;
-			break;
-		}
-		const unsigned char *bytes = body;
-		if (kind == KIND_ZSTD) {
-			size_t d = ZSTD_decompressDCtx(z, plain, h.chunk_size, body, stored);
-			if (ZSTD_isError(d) || d != plen) {
-				fail(err, "chunk %llu does not decompress to its length", (unsigned long long)i);
-				break;
-			}
-			bytes = plain;
-		}
-		if (EVP_DigestUpdate(ph, bytes, plen) != 1 || stream_write(&out, bytes, plen) != 0) {
-			fail(err, "could not write the opened backup: %s", strerror(errno));
-			break;
-		}
-		total += plen;
-	}
-	EVP_MD_CTX_free(ph);
-	if (!ended)
-		goto out;
+	o.payload = malloc(o.bound + DBC_SEAL_TAG_V2);
+	o.clear = malloc(o.bound);
+	o.plain = malloc(o.h.chunk_size);
+	o.z = ZSTD_createDCtx();
+	int rc = !o.payload || !o.clear || !o.plain || !o.z
+	             ? fail(err, "out of memory")
+	             : open_chunks(&o, stop, stop_arg, sums, err);
 	unsigned char extra;
-	ssize_t k = stream_read(&in, &extra, 1);
-	if (k != 0) {
-		fail(err, "it has bytes after its end record");
-		goto out;
+	if (rc == 0 && stream_read(&o.in, &extra, 1) != 0)
+		rc = fail(err, "it has bytes after its end record");
+	if (rc == 0 && sums) {
+		sums->sealed_bytes = o.in.bytes;
+		stream_sha256(&o.in, sums->sealed_sha256);
 	}
-	if (sums) {
-		sums->plain_bytes = (int64_t)total;
-		sums->sealed_bytes = in.bytes;
-		stream_close(&in, sums->sealed_sha256);
-	}
-	rc = 0;
-out:
-	stream_close(&in, NULL);
-	stream_close(&out, NULL);
-	ZSTD_freeDCtx(z);
+	stream_close(&o.in, NULL);
+	stream_close(&o.out, NULL);
+	sodium_memzero(&o.r, sizeof o.r);
+	ZSTD_freeDCtx(o.z);
 	/* why: the buffers allocated above */
-	free(payload);
-	free(clear);
-	free(plain);
+	free(o.payload);
+	free(o.clear);
+	free(o.plain);
 	return rc;
 }
 
 int dbc_container_peek(int in_fd, const dbc_container_key *key, dbc_container_sums *sums,
                        dbc_container_err *err)
 {
-	stream in = {0};
-	dbc_container_header h;
-	unsigned char header_tag[TAG];
-	int rc = -1;
-	if (err)
-		err->key = false;
-	if (stream_open(&in, in_fd) != 0)
-		return fail(err, "out of memory");
-	if (read_header(&in, key, &h, header_tag, err) != 0)
-		goto out;
-	size_t bound = ZSTD_compressBound(h.chunk_size);
-	uint64_t total = 0;
-	for (uint64_t i = 0;; i++) {
-		unsigned char head[HEAD], aad[TAG + 8 + HEAD], body[END_LEN + TAG], tag[TAG];
-		if (stream_read(&in, head, HEAD) != HEAD) {
-			fail(err, "it is cut short (chunk %llu, no end record)", (unsigned long long)i);
-			goto out;
-		}
-		uint32_t stored = get_u32(head), plen = get_u32(head + 4);
-		int kind = head[8];
-		if (kind != KIND_END) {
-			if ((kind != KIND_RAW && kind != KIND_ZSTD) || stored == 0 || stored > bound ||
-			    plen == 0 || plen > h.chunk_size ||
-			    lseek(in_fd, (off_t)stored + TAG, SEEK_CUR) < 0) {
-				fail(err, "chunk %llu is damaged (its lengths or kind)", (unsigned long long)i);
-				goto out;
-			}
-			total += plen;
-			continue;
-		}
-		if (stored != END_LEN || plen != 0 ||
-		    stream_read(&in, body, END_LEN + TAG) != END_LEN + TAG) {
-			fail(err, "its end record is damaged or cut short");
-			goto out;
-		}
-		memcpy(tag, body + END_LEN, TAG);
-		chunk_aad(header_tag, i, head, aad);
-		unsigned char clear[END_LEN];
-		const unsigned char *end = body;
-		if (h.flags & DBC_CONTAINER_AES) {
-			unsigned char nonce[12];
-			nonce_for(h.nonce, i, nonce);
-			if (gcm(false, key, nonce, aad, sizeof aad, body, END_LEN, clear, tag) != 0) {
-				fail(err, "its end record is damaged (its tag does not match)");
-				goto out;
-			}
-			end = clear;
-		} else {
-			unsigned char want[TAG];
-			plain_tag(aad, sizeof aad, body, END_LEN, want);
-			if (memcmp(want, tag, TAG) != 0) {
-				fail(err, "its end record is damaged (its tag does not match)");
-				goto out;
-			}
-		}
-		if (get_u64(end) != total) {
-			fail(err, "its end record does not match its chunks");
-			goto out;
-		}
-		if (sums) {
-			hex_of(end + 8, 32, sums->plain_sha256);
-			sums->plain_bytes = (int64_t)total;
-			sums->sealed_sha256[0] = '\0';
-			sums->sealed_bytes = lseek(in_fd, 0, SEEK_CUR);
-		}
-		rc = 0;
-		break;
-	}
-out:
-	stream_close(&in, NULL);
+	int rc = dbc_container_decode(in_fd, -1, key, NULL, NULL, sums, err);
+	if (rc == 0 && sums)
+		sums->sealed_sha256[0] = '\0';
 	return rc;
 }
 
 int dbc_container_header_read(const char *path, const dbc_container_key *key,
                               dbc_container_header *h, dbc_container_err *err)
 {
-	stream in = {0};
-	unsigned char header_tag[TAG];
+	stream in;
+	dbc_seal_reader r;
 	if (err)
 		err->key = false;
+	if (sodium_init() < 0)
+		return fail(err, "libsodium could not start");
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return fail(err, "cannot read it: %s", strerror(errno));
-	int rc = stream_open(&in, fd) != 0 ? fail(err, "out of memory")
-	                                   : read_header(&in, key, h, header_tag, err);
+	int rc =
+	    stream_open(&in, fd) != 0 ? fail(err, "out of memory") : read_header(&in, key, h, &r, err);
 	stream_close(&in, NULL);
+	sodium_memzero(&r, sizeof r);
 	close(fd);
 	if (rc != 0)
 		memset(h, 0, sizeof *h); /* nothing of a header that did not authenticate */

@@ -1,12 +1,15 @@
 /*
  * container.h — the sealed backup file: a backup's bytes compressed
- * (zstd) and/or encrypted (AES-256-GCM), in authenticated chunks so a
- * file of any size streams through bounded memory (docs/backups.md,
- * "Compressed and encrypted backups", describes the layout).
+ * (zstd) and/or encrypted, in authenticated chunks so a file of any size
+ * streams through bounded memory (docs/backups.md, "Compressed and
+ * encrypted backups", describes the layout). Files are sealed in format
+ * 2 (libsodium's secretstream, XChaCha20-Poly1305); format 1 (AES-256-GCM,
+ * which dbcare 0.3.x sealed) is still read.
  *
- * Invariants: a decode writes only bytes whose chunk authenticated
- * (GCM's tag with a key, a SHA-256 tag without one), in order, bound to
- * the header and to their index; it succeeds only when the end record
+ * Invariants: a decode writes only bytes whose chunk authenticated (with
+ * the key; a file that is not encrypted has tags anyone could make: they
+ * catch damage, not forgery), in order, bound to the header and to their
+ * place; it succeeds only when the end record
  * was read, nothing follows it, and the plain bytes' SHA-256 equals the
  * one the end record holds. A wrong key, a flipped byte anywhere, a
  * chunk moved, dropped or cut short is an error, never output that a
@@ -15,7 +18,8 @@
  *
  * Engine-free and context-free (the command links it as well as the
  * SQLite module): errors are text in a dbc_container_err. Linked with
- * libzstd and libcrypto; the PostgreSQL module does not link it.
+ * libzstd, libsodium and libcrypto (format 1's AES-GCM); the PostgreSQL
+ * module does not link it.
  */
 #ifndef DBC_CONTAINER_H
 #define DBC_CONTAINER_H
@@ -26,7 +30,8 @@
 
 #define DBC_CONTAINER_MAGIC      "DBCSEAL1"
 #define DBC_CONTAINER_ZSTD       0x01u
-#define DBC_CONTAINER_AES        0x02u
+#define DBC_CONTAINER_ENCRYPT    0x02u /* format 1: AES-256-GCM; 2: XChaCha20-Poly1305 */
+#define DBC_CONTAINER_VERSION    2u    /* what is sealed now; 1 is still read */
 #define DBC_CONTAINER_KEY_LEN    32
 #define DBC_CONTAINER_ORIGIN_MAX 4096
 /* The environment variables the key is read from (never SQL text, never
@@ -66,9 +71,10 @@ typedef struct dbc_container_key {
 
 /* What a header says (readable without the key). */
 typedef struct dbc_container_header {
+	unsigned version; /* 1 or 2 */
 	unsigned flags;
 	uint32_t chunk_size;
-	unsigned char nonce[12];
+	unsigned char nonce[24]; /* format 1: its nonce (12 bytes); 2: secretstream's header */
 	unsigned char key_id[8];
 	char origin[DBC_CONTAINER_ORIGIN_MAX + 1];
 	size_t length; /* the header's bytes, its tag included */
@@ -103,8 +109,8 @@ int dbc_container_key_hex(const char *hex, dbc_container_key *key, dbc_container
  * DBCARE_BACKUP_KEY; key->set false when neither is set. */
 int dbc_container_key_env(dbc_container_key *key, dbc_container_err *err);
 
-/* Seals in_fd (read to its end) into out_fd with flags (ZSTD, AES: the
- * key); origin (may be NULL) is stored in the header, authenticated. */
+/* Seals in_fd (read to its end) into out_fd in format 2 with flags (ZSTD,
+ * ENCRYPT: the key); origin (may be NULL) is stored in the header, authenticated. */
 int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_container_key *key,
                          const char *origin, dbc_container_stop stop, void *stop_arg,
                          dbc_container_sums *sums, dbc_container_err *err);
@@ -114,14 +120,14 @@ int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
                          dbc_container_stop stop, void *stop_arg, dbc_container_sums *sums,
                          dbc_container_err *err);
 /* The plain bytes' size and SHA-256 that the end record of in_fd's seal
- * holds, read without decoding the chunks (their lengths are skipped
- * over; the header's and the end record's tags are checked): what an
- * incremental backup built on this file names as its base. sealed_sha256
- * is left empty. */
+ * holds: what an incremental backup built on this file names as its
+ * base. The whole file is decoded to nowhere (a secretstream message
+ * authenticates only after the ones before it): every chunk is checked.
+ * sealed_sha256 is left empty. */
 int dbc_container_peek(int in_fd, const dbc_container_key *key, dbc_container_sums *sums,
                        dbc_container_err *err);
 /* Parses a header from buf (n bytes available); 1 when it is whole, 0
- * when more bytes are needed (h->length says how many, when known), -1
+ * when more bytes are needed (h->length says how many in all, more than n), -1
  * when it is no header (err says why). Its tag is not checked here. */
 int dbc_container_parse_header(const unsigned char *buf, size_t n, dbc_container_header *h,
                                dbc_container_err *err);
@@ -269,7 +275,7 @@ typedef struct dbc_container_seal_job {
 	const char *plain;        /* the read-back copy (a scratch file or a path) */
 	const char *plain_sha256; /* its bytes' SHA-256 (hex), proved by the caller */
 	const char *path;         /* the name the sealed file is published under */
-	unsigned flags;           /* DBC_CONTAINER_ZSTD, DBC_CONTAINER_AES */
+	unsigned flags;           /* DBC_CONTAINER_ZSTD, DBC_CONTAINER_ENCRYPT */
 	const dbc_container_key *key;
 	const char *origin; /* the header's origin (dbc_container_origin_split) */
 	dbc_container_stop stop;

@@ -11,6 +11,9 @@
  * (health_render.c) or that `dbcare serve` adds (dbcare_up,
  * dbcare_metric_age_seconds); a rule whose threshold is disabled (negative)
  * is left out, as the check then never fires at that level.
+ *
+ * Written by hand rather than with libyaml's emitter: an event per key and
+ * value made it 51 lines longer for the same parsed document.
  */
 #include "health/health.h"
 

@@ -2,6 +2,12 @@
  * js_uri.c — the URI work $id and $ref need: RFC 3986 reference resolution
  * (section 5.2, with dot-segment removal) and JSON Pointer fragments
  * (RFC 6901, percent-decoded first as a URI fragment is).
+ *
+ * Hand-written rather than liburiparser's: Debian ships that library
+ * without a static archive, and the npm module, which validates JSON
+ * Schema too, links every library but libc statically; uriparser also
+ * resolves only against an absolute base, where a schema's may be
+ * relative or absent.
  */
 #include "jsonschema/js_private.h"
 

@@ -2,7 +2,7 @@
 // system's SQLite), in the clean root of test/script/sqlite_npm_package.sh:
 // load dbcare with the package's load(db), apply a migration whose JSON
 // Schema CHECK has a pattern (jansson and PCRE2), see it refuse a bad row,
-// take a backup sealed with zstd and AES-256-GCM (zstd and libcrypto; the key file
+// take a backup sealed with zstd and XChaCha20-Poly1305 (zstd and libsodium; the key file
 // in DBCARE_BACKUP_KEY_FILE) and verify it: every library the module carries.
 //
 //   node node_sqlite3.js DIRECTORY     (run where `require('dbcare')` resolves)

@@ -1,7 +1,8 @@
 /*
  * fuzz_container.c — the sealed backup file's reader on hostile bytes (a
  * file anyone could put where a backup is expected): the header parser and
- * the whole decode, with the key the seeds were sealed with and with none.
+ * the whole decode (both formats: the seeds are of format 1 and 2), with
+ * the key the seeds were sealed with and with none.
  * Invariants: no crash, no read past the input; a header parsed whole is
  * no longer than the input; a decode that succeeds wrote exactly the plain
  * bytes it counted, and a second decode of the same input agrees.

@@ -14,7 +14,7 @@ set -euo pipefail
 # of it holds.
 build_packages=(
   make gcc
-  libsqlite3-dev libjansson-dev libpcre2-dev libssl-dev libzstd-dev
+  libsqlite3-dev libjansson-dev libpcre2-dev libssl-dev libzstd-dev libsodium-dev
   libpq-dev libmicrohttpd-dev postgresql-server-dev-15
 )
 if [ "${1:-}" = --build-packages ]; then

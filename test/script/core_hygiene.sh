@@ -299,7 +299,6 @@ GOTO_CEILING = {
     "cli/backup/pgbackrest/pgbackrest_restore.c": 7,
     "cli/backup/pgbackrest/pgbackrest_verify.c": 9,
     "core/backup/backup_mark.c": 5,
-    "core/container/container.c": 21,
     "core/jsonschema/js_parse.c": 3,
     "core/jsonschema/js_validate.c": 2,
     "core/migrate/migrate_list.c": 2,

@@ -108,7 +108,7 @@ parts() { # FILE: offsets of header, chunk payload, chunk tag, end record
   "$py" - "$1" <<'PY'
 import struct, sys
 d = open(sys.argv[1], "rb").read()
-hlen = 40 + struct.unpack_from("<H", d, 36)[0] + 16
+hlen = 52 + struct.unpack_from("<H", d, 48)[0] + 17  # format 2
 stored = struct.unpack_from("<I", d, hlen)[0]
 print(20, hlen + 9 + stored // 2, hlen + 9 + stored + 3, len(d) - 30)
 PY

@@ -18,15 +18,15 @@ sqlite3 "$db" "CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT); INSERT INTO t 
 q "SELECT dbbackup_create('$work/a1.db', 'full+encrypt')" >/dev/null
 q "SELECT json_extract(dbbackup_verify('$work/a1.db'), '\$.verified')" | grep -qx 1 || fail "a1 does not verify"
 
-# the forgery: the origin (a u16 length at byte 36, the text from byte 40)
+# the forgery: the origin (a u16 length at byte 48, the text from byte 52)
 # replaced, the old tag kept (without the key no valid one can be made)
 "$py" - "$work/a1.db" <<'EOF'
 import struct, sys
 path = sys.argv[1]
 b = open(path, 'rb').read()
-olen = struct.unpack_from('<H', b, 36)[0]
+olen = struct.unpack_from('<H', b, 48)[0]
 forged = b'id:FORGED-ORIGIN-7f3a \x1b[31mEVIL\x1b[0m\n/FORGED-ORIGIN-7f3a/published'
-out = b[:36] + struct.pack('<H', len(forged)) + b[38:40] + forged + b[40 + olen:]
+out = b[:48] + struct.pack('<H', len(forged)) + b[50:52] + forged + b[52 + olen:]
 open(path, 'wb').write(out)
 EOF
 

@@ -8,7 +8,7 @@
 # a few minutes), then, inside that root (chroot, /proc of its own):
 #   - Node (Debian's nodejs with node-sqlite3) loads it through the package's
 #     load(db) and runs test/clients/node_sqlite3.js: a migration with a JSON
-#     Schema pattern, a sealed (zstd, AES-256-GCM) backup verified;
+#     Schema pattern, a sealed (zstd, XChaCha20-Poly1305) backup verified;
 #   - Python (Debian's python3) loads it by the package's getLoadablePath()
 #     and runs the start-up journey test/clients/journey.py.
 # And, read from the packed library: it needs no shared library but libc's

@@ -3,12 +3,15 @@
  * of every flag combination over a few chunks, and every damage a file on
  * disk can take — a wrong key, a byte flipped in the header, in a chunk's
  * payload, in its tag, in the end record, a file cut short, bytes added,
- * two chunks swapped — is an error with no claim of success.
+ * two chunks swapped — is an error with no claim of success. Files of
+ * format 1, sealed by dbcare 0.3.9 (test/fixtures/container/), still open
+ * to their bytes; what is sealed now is format 2.
  */
 #define _GNU_SOURCE
 #include "unit.h"
 #include "container/container.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -68,6 +71,70 @@ static int open_seal(const unsigned char *sealed, size_t n, const dbc_container_
 	return rc;
 }
 
+/* The bytes the format 1 fixtures were sealed from: n bytes of
+ * compressible text with a tail of 4096 that is not. */
+static unsigned char *fixture_plain(size_t n)
+{
+	unsigned char *d = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		d[i] = i < n - 4096 ? (unsigned char)("dbcare rows "[i % 12])
+		                    : (unsigned char)((i * 2654435761u) >> 13);
+	return d;
+}
+
+/* Files sealed by dbcare 0.3.9 (format 1: AES-256-GCM, SHA-256 tags
+ * without a key) with the key 0011…eeff, from origin "/db\n/backup.db":
+ * each opens to its bytes, peeks its end record, and fails on a flipped
+ * byte or (encrypted) another key. */
+static void format_1_opens(const dbc_container_key *key, const dbc_container_key *other)
+{
+	static const struct {
+		const char *name;
+		size_t plain;
+		unsigned flags;
+	} files[] = {
+	    {"v1_plain.seal", 5000, 0},
+	    {"v1_encrypt.seal", 5000, DBC_CONTAINER_ENCRYPT},
+	    {"v1_zstd.seal", 5u << 19, DBC_CONTAINER_ZSTD},
+	    {"v1_zstd_encrypt.seal", 5u << 19, DBC_CONTAINER_ZSTD | DBC_CONTAINER_ENCRYPT},
+	};
+	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+		char path[128], name[160], why[512];
+		snprintf(path, sizeof path, "test/fixtures/container/%s", files[f].name);
+		int fd = open(path, O_RDONLY);
+		size_t sn = 0;
+		unsigned char *s = fd >= 0 ? slurp(fd, &sn) : NULL, *want = fixture_plain(files[f].plain);
+		dbc_container_header h;
+		dbc_container_err err;
+		snprintf(name, sizeof name, "%s: a format 1 header with its flags", files[f].name);
+		CHECK(s && dbc_container_parse_header(s, sn, &h, &err) == 1 && h.version == 1 &&
+		          h.flags == files[f].flags && strcmp(h.origin, "/db\n/backup.db") == 0,
+		      name);
+		snprintf(name, sizeof name, "%s: opens to the bytes it was sealed from", files[f].name);
+		CHECK(s && open_seal(s, sn, key, want, files[f].plain, why, sizeof why) == 0, name);
+		dbc_container_sums peek;
+		lseek(fd, 0, SEEK_SET);
+		snprintf(name, sizeof name, "%s: its end record peeked", files[f].name);
+		CHECK(fd >= 0 && dbc_container_peek(fd, key, &peek, &err) == 0 &&
+		          peek.plain_bytes == (int64_t)files[f].plain,
+		      name);
+		s[sn / 2] ^= 0x20;
+		snprintf(name, sizeof name, "%s: a byte flipped fails", files[f].name);
+		CHECK(open_seal(s, sn, key, want, files[f].plain, why, sizeof why) == 1, name);
+		s[sn / 2] ^= 0x20;
+		if (files[f].flags & DBC_CONTAINER_ENCRYPT) {
+			snprintf(name, sizeof name, "%s: another key fails naming it", files[f].name);
+			CHECK(open_seal(s, sn, other, want, files[f].plain, why, sizeof why) == 1 &&
+			          strstr(why, "another key"),
+			      name);
+		}
+		if (fd >= 0)
+			close(fd);
+		free(s);
+		free(want);
+	}
+}
+
 int main(void)
 {
 	/* 2.5 chunks of compressible text with a random tail */
@@ -88,8 +155,8 @@ int main(void)
 	      "another key reads");
 
 	char why[512];
-	unsigned flags_of[4] = {0, DBC_CONTAINER_ZSTD, DBC_CONTAINER_AES,
-	                        DBC_CONTAINER_ZSTD | DBC_CONTAINER_AES};
+	unsigned flags_of[4] = {0, DBC_CONTAINER_ZSTD, DBC_CONTAINER_ENCRYPT,
+	                        DBC_CONTAINER_ZSTD | DBC_CONTAINER_ENCRYPT};
 	for (int f = 0; f < 4; f++) {
 		unsigned flags = flags_of[f];
 		unsigned char *s;
@@ -118,9 +185,9 @@ int main(void)
 		}
 		dbc_container_header h;
 		CHECK(dbc_container_parse_header(s, sn, &h, &err) == 1 &&
-		          strcmp(h.origin, "/db\n/backup.db") == 0 && h.flags == flags,
-		      "the header reads back, origin included");
-		if (flags & DBC_CONTAINER_AES) {
+		          strcmp(h.origin, "/db\n/backup.db") == 0 && h.flags == flags && h.version == 2,
+		      "the header reads back, origin included, in format 2");
+		if (flags & DBC_CONTAINER_ENCRYPT) {
 			CHECK(open_seal(s, sn, &other, data, n, why, sizeof why) == 1 &&
 			          strstr(why, "another key"),
 			      "a wrong key is an error naming it");
@@ -169,10 +236,11 @@ int main(void)
 		unsigned char *blocks = malloc(3u << 20);
 		for (size_t i = 0; i < (3u << 20); i++)
 			blocks[i] = (unsigned char)(i >> 20); /* chunk k is all k */
-		CHECK(seal(blocks, 3u << 20, DBC_CONTAINER_AES, &key, &s, &sn, &sums) == 0, "three chunks");
+		CHECK(seal(blocks, 3u << 20, DBC_CONTAINER_ENCRYPT, &key, &s, &sn, &sums) == 0,
+		      "three chunks");
 		dbc_container_header h;
 		dbc_container_parse_header(s, sn, &h, &err);
-		size_t rec = 9 + (1u << 20) + 16, a = h.length, b = h.length + rec;
+		size_t rec = 9 + (1u << 20) + 17, a = h.length, b = h.length + rec; /* format 2's tag: 17 */
 		unsigned char *tmp = malloc(rec);
 		memcpy(tmp, s + a, rec);
 		memmove(s + a, s + b, rec);
@@ -189,8 +257,8 @@ int main(void)
 		unsigned char *s;
 		size_t sn;
 		dbc_container_sums sums;
-		CHECK(seal((const unsigned char *)"", 0, DBC_CONTAINER_ZSTD | DBC_CONTAINER_AES, &key, &s,
-		           &sn, &sums) == 0 &&
+		CHECK(seal((const unsigned char *)"", 0, DBC_CONTAINER_ZSTD | DBC_CONTAINER_ENCRYPT, &key,
+		           &s, &sn, &sums) == 0 &&
 		          open_seal(s, sn, &key, (const unsigned char *)"", 0, why, sizeof why) == 0,
 		      "an empty file round-trips");
 		free(s);
@@ -224,7 +292,7 @@ int main(void)
 		dbc_container_header h;
 		char path[] = "/tmp/dbc-unit-sealXXXXXX";
 		int fd = mkstemp(path);
-		CHECK(fd >= 0 && seal(data, 4096, DBC_CONTAINER_AES, &key, &s, &sn, &sums) == 0 &&
+		CHECK(fd >= 0 && seal(data, 4096, DBC_CONTAINER_ENCRYPT, &key, &s, &sn, &sums) == 0 &&
 		          write(fd, s, sn) == (ssize_t)sn,
 		      "a sealed file written");
 		CHECK(dbc_container_header_read(path, &key, &h, &err) == 0 &&
@@ -232,7 +300,7 @@ int main(void)
 		      "an authentic header reads, origin included");
 		CHECK(dbc_container_header_read(path, &other, &h, &err) != 0 && err.key && !h.origin[0],
 		      "with another key the header is not read");
-		s[41] = 'X'; /* the origin's second byte, its tag unchanged */
+		((unsigned char *)memmem(s, sn, "/db\n/backup.db", 14))[1] = 'X'; /* its tag unchanged */
 		CHECK(pwrite(fd, s, sn, 0) == (ssize_t)sn &&
 		          dbc_container_header_read(path, &key, &h, &err) != 0 &&
 		          strstr(err.msg, "tag does not match") && !h.origin[0],
@@ -297,6 +365,7 @@ int main(void)
 		free(why_not);
 	}
 	free(data);
+	format_1_opens(&key, &other);
 	/* the names a kill leaves of temporary files, which the sweeps delete */
 	CHECK(dbc_scratch_temp_name("a.db.tmp-Ab12Cd") && dbc_scratch_temp_name("x.tmp-000000"),
 	      "a name and mkstemp's tail is a temporary file's");

@@ -108,7 +108,7 @@ int main(void)
 	dbc_container_seal_job job = {.plain = plain,
 	                              .plain_sha256 = sha,
 	                              .path = in_dir("backup.db"),
-	                              .flags = DBC_CONTAINER_ZSTD | DBC_CONTAINER_AES,
+	                              .flags = DBC_CONTAINER_ZSTD | DBC_CONTAINER_ENCRYPT,
 	                              .key = &key,
 	                              .origin = "id:x /db\n/backup.db"};
 

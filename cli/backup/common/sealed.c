@@ -128,7 +128,7 @@ static int seal(const char *plain, const char *path, const char *origin, bool zs
 	                              .plain_sha256 = plain_sha,
 	                              .path = path,
 	                              .flags = (zstd ? DBC_CONTAINER_ZSTD : 0) |
-	                                       (encrypt ? DBC_CONTAINER_AES : 0),
+	                                       (encrypt ? DBC_CONTAINER_ENCRYPT : 0),
 	                              .key = &key,
 	                              .origin = origin};
 	dbc_container_seal_step step = dbc_container_seal_file(&job, &made, &err);
