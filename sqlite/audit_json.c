@@ -43,14 +43,12 @@ static void buf_init(json_buf *b)
 	b->oom = false;
 }
 
-/* Room for more bytes; false (and b->oom) when there is no memory. */
-static bool buf_reserve(json_buf *b, sqlite3_uint64 more)
+/* buf_reserve's growth: the stack left for SQLite's heap at twice its size
+ * the first time; false (and b->oom) when there is no memory. */
+static bool buf_grow(json_buf *b, sqlite3_uint64 more)
 {
 	if (b->oom)
 		return false;
-	if (b->n + more <= b->cap)
-		return true;
-	/* the first growth leaves the stack for SQLite's heap, at twice its size */
 	char *p = b->heap ? b->p : NULL;
 	size_t cap = b->heap ? (size_t)b->cap : 0;
 	if (!sqldbc_reserve(&p, (size_t)(b->n + more), &cap, 1, 2 * sizeof(b->stack))) {
@@ -63,6 +61,15 @@ static bool buf_reserve(json_buf *b, sqlite3_uint64 more)
 	b->cap = cap;
 	b->heap = true;
 	return true;
+}
+
+/* Room for more bytes; false when there is no memory. The room is looked
+ * at inline: every pair of every audited row asks two or three times.
+ * After a growth failed (b->oom, the buffer as it was) what still fits is
+ * written and dropped with the rest. */
+static inline bool buf_reserve(json_buf *b, sqlite3_uint64 more)
+{
+	return b->n + more <= b->cap || buf_grow(b, more);
 }
 
 static void buf_free(json_buf *b)
@@ -87,7 +94,12 @@ static void append_char(json_buf *b, char c)
 
 static const char hex[] = "0123456789ABCDEF";
 
-/* A JSON string, escaped as jansson escapes it (bytes from 0x7f up as they are). */
+/* 1 for the bytes a JSON string escapes: below 0x20, '"' and '\\'. */
+static const unsigned char escaped[256] = {[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1};
+
+/* A JSON string, escaped as jansson escapes it (bytes from 0x7f up as they
+ * are). The runs between escapes are copied whole: names and most values
+ * have none. */
 static void append_string(json_buf *b, const unsigned char *p, int n)
 {
 	if (n < 0 || !buf_reserve(b, (sqlite3_uint64)n * 6 + 2))
@@ -95,11 +107,15 @@ static void append_string(json_buf *b, const unsigned char *p, int n)
 	char *o = b->p + b->n;
 	*o++ = '"';
 	for (int i = 0; i < n; i++) {
-		unsigned char c = p[i];
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			continue;
-		}
+		int run = i;
+		while (run < n && !escaped[p[run]])
+			run++;
+		memcpy(o, p + i, (size_t)(run - i));
+		o += run - i;
+		if (run == n)
+			break;
+		unsigned char c = p[run];
+		i = run;
 		*o++ = '\\';
 		switch (c) {
 		case '"':

@@ -19,6 +19,8 @@ SECONDS = 5 if QUICK else 20
 ROWS_PER_TXN = 100
 SAMPLE_MS = 20
 TARGET_S = 1.0
+# each transaction one INSERT ... SELECT of ROWS_PER_TXN rows on an autocommit session
+TX = benchlib.TX_EACH_STATEMENT
 
 
 def percentile(xs, p):
