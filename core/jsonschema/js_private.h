@@ -78,6 +78,10 @@ typedef struct js_alloc {
 	 * (the builder of a host's document, js_build.c). Pieces bigger than a
 	 * slab's share are zeroed either way. */
 	bool unzeroed;
+	/* js_parse: a string without escapes points into the text parsed (not
+	 * NUL-terminated: read its n bytes) instead of a copy. Only for a
+	 * document whose text the caller holds while its tree is used. */
+	bool borrow;
 } js_alloc;
 
 js_pool *js_pool_new(void);
