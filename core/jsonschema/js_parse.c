@@ -269,7 +269,7 @@ static bool close_frame(parser *ps, open_frame *f)
 		size_t n = (size_t)(ps->nitems - f->first);
 		v->n = (uint32_t)n;
 		if (n) {
-			if (!(v->u.items = js_alloc_bytes(ps->a, sizeof(js_val *) * n)))
+			if (!(v->u.items = js_alloc_piece(ps->a, sizeof(js_val *) * n, _Alignof(js_val *))))
 				return false;
 			memcpy(v->u.items, ps->items + f->first, sizeof(js_val *) * n);
 		}
@@ -279,7 +279,7 @@ static bool close_frame(parser *ps, open_frame *f)
 	size_t n = (size_t)(ps->nmembers - f->first);
 	v->n = (uint32_t)n;
 	if (n) {
-		if (!(v->u.members = js_alloc_bytes(ps->a, sizeof(js_member) * n)))
+		if (!(v->u.members = js_alloc_piece(ps->a, sizeof(js_member) * n, _Alignof(js_member))))
 			return false;
 		memcpy(v->u.members, ps->members + f->first, sizeof(js_member) * n);
 		js_sort_members(v->u.members, n);
@@ -329,8 +329,9 @@ static bool member_name(parser *ps)
 {
 	if (*ps->p != '"')
 		return refuse(ps);
-	if (dbc_grow(ps->ctx, &ps->members, ps->nmembers, &ps->capmembers, sizeof(js_member), 64) !=
-	    DBC_OK)
+	if (ps->nmembers == ps->capmembers &&
+	    dbc_grow(ps->ctx, &ps->members, ps->nmembers, &ps->capmembers, sizeof(js_member), 64) !=
+	        DBC_OK)
 		return false;
 	js_member *m = &ps->members[ps->nmembers];
 	memset(m, 0, sizeof *m);
@@ -399,7 +400,8 @@ static js_val *parse(parser *ps)
 			}
 			open_frame *f = &frames[depth - 1];
 			if (f->v->kind == JV_ARR) {
-				if (dbc_grow(ps->ctx, &ps->items, ps->nitems, &ps->capitems, sizeof(js_val *),
+				if (ps->nitems == ps->capitems &&
+				    dbc_grow(ps->ctx, &ps->items, ps->nitems, &ps->capitems, sizeof(js_val *),
 				             64) != DBC_OK)
 					return NULL;
 				ps->items[ps->nitems++] = v;

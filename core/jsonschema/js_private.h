@@ -92,6 +92,10 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
  * member or item slots after them), from a slab, zeroed unless the
  * allocator is unzeroed; NULL (error set) on exhaustion. */
 js_val *js_alloc_vals(js_alloc *a, size_t n);
+/* n bytes aligned to align (a power of two) from a slab, as js_alloc_vals
+ * takes them (a container's member or item array); NULL (error set) on
+ * exhaustion. */
+void *js_alloc_piece(js_alloc *a, size_t n, size_t align);
 /* A zeroed value of kind k, from a slab; NULL (error set) on exhaustion. */
 js_val *js_alloc_val(js_alloc *a, js_kind k);
 
