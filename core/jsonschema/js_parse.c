@@ -107,6 +107,10 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 	const unsigned char *s = (const unsigned char *)ps->p + 1, *q = s;
 	/* the plain run: no escape, no control character */
 	for (;;) {
+		/* four at a time: each byte is read only after a plain one (not
+		 * the text's NUL) */
+		while (plain_ascii[q[0]] && plain_ascii[q[1]] && plain_ascii[q[2]] && plain_ascii[q[3]])
+			q += 4;
 		while (plain_ascii[*q])
 			q++;
 		if (*q == '"' || *q == '\\' || *q < 0x20)
