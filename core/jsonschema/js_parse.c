@@ -36,6 +36,9 @@ typedef struct parser {
 	int nitems, capitems;
 	js_member *members;
 	int nmembers, capmembers;
+	/* whether the last string read had escapes (only a decoded string
+	 * can hold a NUL: the plain run stops at one) */
+	bool decoded;
 	/* scratch for decoding a string with escapes */
 	char *scratch;
 	size_t capscratch;
@@ -105,6 +108,7 @@ static int escape(const unsigned char **q, const unsigned char *end, char *dst)
 static bool string(parser *ps, const char **out, uint32_t *len)
 {
 	const unsigned char *s = (const unsigned char *)ps->p + 1, *q = s;
+	ps->decoded = false;
 	/* the plain run: no escape, no control character */
 	for (;;) {
 		/* four at a time: each byte is read only after a plain one (not
@@ -135,6 +139,7 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 		return true;
 	}
 	/* escapes: decode into scratch (never longer than the text) */
+	ps->decoded = true;
 	const unsigned char *end = q;
 	while (*end && *end != '"') {
 		if (*end == '\\' && end[1])
@@ -343,7 +348,7 @@ static bool member_name(parser *ps)
 	if (!string(ps, &m->key, &klen))
 		return false;
 	m->klen = klen;
-	if (memchr(m->key, '\0', klen))
+	if (ps->decoded && memchr(m->key, '\0', klen))
 		return refuse(ps); /* jansson cannot hold such a name */
 	ps->nmembers++;
 	skip_ws(ps);
