@@ -1,8 +1,9 @@
 /*
  * js_parse.c — JSON text straight into js_val trees, without recursion and
  * without an intermediate tree: a document costs its values (24 bytes
- * each, js_private.h) and the bytes of its strings, nothing per node of a
- * library's own tree. Nesting is bounded by the caller's limit
+ * each, js_private.h) and the bytes of its strings with escapes (the others
+ * point into its text: js_alloc.borrow), nothing per node of a library's
+ * own tree. Nesting is bounded by the caller's limit
  * (DBC_JS_MAX_DEPTH for documents), not by the C stack. Every JS_PARSE_POLL values the host is
  * asked for a pending cancel, so reading a document of many MB ends soon after one.
  *

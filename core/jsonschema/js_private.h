@@ -24,8 +24,9 @@ typedef struct js_node js_node;
 typedef struct js_regex js_regex;
 
 typedef struct js_member {
-	/* NUL-terminated when parsed or copied; a document built borrowing the
-	 * host's bytes (dbc_js_build_borrow) is not: read klen bytes only */
+	/* NUL-terminated when copied; a document's borrow its bytes (the
+	 * host's, dbc_js_build_borrow, or its text's, js_alloc.borrow) and
+	 * are not: read klen bytes only */
 	const char *key;
 	size_t klen;
 	js_val *val;
@@ -40,7 +41,7 @@ struct js_val {
 	union {
 		int64_t i;
 		double d;
-		const char *s; /* n bytes; NUL-terminated unless borrowed (dbc_js_build_borrow) */
+		const char *s; /* n bytes; NUL-terminated unless borrowed (a document's) */
 		js_val **items;
 		js_member *members; /* in js_member_cmp's order, for binary search */
 	} u;
