@@ -602,6 +602,36 @@ static void check_pairs(file_list *l, bad_files *bad)
 	}
 }
 
+/* The text dbmate (a file's name) or diesel (a version) orders by. */
+static const char *text_key(const dbc_mig_file *f)
+{
+	return f->layout == DBC_LAYOUT_DIESEL ? f->version : f->file;
+}
+
+/* dbmate runs its files in file name order and diesel its folders in
+ * version text order, where dbcare runs versions by number: the two differ
+ * only for versions of different lengths (9_a.sql, 10_b.sql), and such a
+ * folder is refused by name rather than run in an order its tool does not
+ * run it in. l is sorted (cmp_file). */
+static void check_text_order(const file_list *l, bad_files *bad)
+{
+	static const dbc_file_layout text_ordered[] = {DBC_LAYOUT_DBMATE, DBC_LAYOUT_DIESEL};
+	for (size_t k = 0; k < sizeof text_ordered / sizeof *text_ordered; k++) {
+		const dbc_mig_file *prev = NULL;
+		for (int i = 0; i < l->n; i++) {
+			const dbc_mig_file *f = &l->files[i];
+			if (f->layout != text_ordered[k] || f->kind != DBC_FILE_UP)
+				continue;
+			if (prev && strcmp(text_key(prev), text_key(f)) > 0)
+				bad_add(bad, BAD_NAME,
+				        "%s and %s: %s runs them in the other order (it orders versions as "
+				        "text, dbcare by number); write the versions with one number of digits",
+				        prev->file, f->file, k ? "diesel" : "dbmate");
+			prev = f;
+		}
+	}
+}
+
 /* Reads every file not in a migration directory, decides the bare files'
  * layout (bare_layouts) and takes each script; the dbmate and goose down
  * blocks go to downs; the layouts read are marked in *layouts. */
@@ -717,6 +747,7 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 		qsort(l.files, (size_t)l.n, sizeof(dbc_mig_file), cmp_file);
 
 	check_pairs(&l, bad);
+	check_text_order(&l, bad);
 	out->files = l.files;
 	out->n = l.n;
 	out->nbad = bad->n;

@@ -4,7 +4,8 @@
 # (test/fixtures/migrations/{prisma,sqlx,goose,diesel_dates}): each in its
 # tool's order, which status names; rolled back through the down scripts
 # the tool keeps; a file or folder that looks like a migration and fits no
-# layout is refused by name, never skipped.
+# layout is refused by name, never skipped, as is a dbmate folder whose
+# file name order is not its version order.
 set -eu
 fix="$(cd "$(dirname "$0")/../fixtures/migrations" && pwd)"
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -71,4 +72,12 @@ has "20240104000000_.sql: the name after the version's '_' is empty" err
 has "20240105000000_worker.go: a goose Go migration" err
 [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'dbcare_migrations'")" = 0 ] ||
   [ "$(q "SELECT count(*) FROM dbcare_migrations")" = 0 ] || fail "odd: something registered"
+# dbmate runs 10_b.sql before 9_a.sql (file name order): refused by name
+# rather than run in another order than dbmate's
+mkdir "$work/dbmate_lengths"
+printf -- '-- migrate:up\nCREATE TABLE a (x);\n' >"$work/dbmate_lengths/9_a.sql"
+printf -- '-- migrate:up\nCREATE TABLE b (x);\n' >"$work/dbmate_lengths/10_b.sql"
+db="$work/lengths.db"
+run 1 migrate --db "sqlite:$db" -d "$work/dbmate_lengths"
+has "9_a.sql and 10_b.sql: dbmate runs them in the other order" err
 echo "tool layouts through dbcare migrate on SQLite: ok"

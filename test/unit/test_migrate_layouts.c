@@ -181,6 +181,27 @@ static void test_never_skipped(dbc_ctx *ctx)
 	      "goose: a file without Up and an ENVSUB file refused");
 }
 
+static void test_text_order(dbc_ctx *ctx)
+{
+	char dir[512];
+	static const char *const dbmate[] = {"9_a.sql", "-- migrate:up\nSELECT 9;\n", "10_b.sql",
+	                                     "-- migrate:up\nSELECT 10;\n", NULL};
+	const char *detail = refusals(ctx, dir, sizeof dir, dbmate, NULL);
+	CHECK(strstr(detail, "9_a.sql and 10_b.sql: dbmate runs them in the other order") != NULL,
+	      "dbmate: versions of different lengths, whose name order is not their number order, "
+	      "refused");
+	static const char *const diesel[] = {"9_a", "up.sql", "10_b", "up.sql", NULL};
+	detail = refusals(ctx, dir, sizeof dir, NULL, diesel);
+	CHECK(strstr(detail, "9_a/up.sql and 10_b/up.sql: diesel runs them in the other order") != NULL,
+	      "diesel: the same");
+	static const char *const sqlx[] = {"9_a.sql", "SELECT 9;\n", "10_b.sql", "SELECT 10;\n", NULL};
+	dbc_mig_dir d;
+	refusals(ctx, dir, sizeof dir, sqlx, NULL); /* made, read below */
+	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, dir, &d) == DBC_OK && d.nbad == 0 &&
+	          strcmp(d.files[0].version, "9") == 0,
+	      "sqlx: versions by number, as sqlx runs them");
+}
+
 static void test_goose_split(dbc_ctx *ctx)
 {
 	char *up, *down;
@@ -208,6 +229,7 @@ int main(void)
 	test_sqlx_goose_diesel(&ctx);
 	test_never_skipped(&ctx);
 	test_goose_split(&ctx);
+	test_text_order(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
 }
