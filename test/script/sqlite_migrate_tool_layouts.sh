@@ -30,6 +30,17 @@ run 0 rollback --db "sqlite:$db" -d "$fix/prisma" --quiet
 [ "$(q "SELECT state FROM dbmigrate_status WHERE version = '20241018111424_add_notes'")" = pending ] ||
   fail "prisma: add_notes not pending after its rollback"
 
+# dbcare new in a Prisma folder makes Prisma's next folder (a Flyway
+# number would sort before every folder name), applied after the others
+cp -r "$fix/prisma" "$work/prisma_new"
+run 0 new add_index -d "$work/prisma_new"
+made=$(cd "$work/prisma_new" && ls -d 2*_add_index)
+[ -f "$work/prisma_new/$made/migration.sql" ] && [ -f "$work/prisma_new/$made/down.sql" ] ||
+  fail "new: no Prisma folder: $(ls "$work/prisma_new")"
+run 0 migrate --db "sqlite:$db" -d "$work/prisma_new" --quiet
+[ "$(q "SELECT state FROM dbmigrate_status WHERE version = '$made'")" = applied ] ||
+  fail "new: $made not applied: $(q 'SELECT version, state FROM dbmigrate_status')"
+
 # sqlx: bare files are the whole up script (not refused as dbmate's), and
 # the -- no-transaction file runs outside a transaction
 db="$work/sqlx.db"
