@@ -141,6 +141,10 @@ judge mediawiki public -- "$mw/maintenance/postgres/tables-generated.sql" \
   "$mw/extensions-core/Math/sql/postgres/mathoid.sql" \
   "$mw/extensions-core/Math/sql/postgres/mathlatexml.sql" \
   "$mw/extensions-core/AbuseFilter/db_patches/postgres/tables-generated.sql"
+# a Prisma history as Prisma keeps it (issue 66): each
+# <timestamp>_<name>/migration.sql, in Prisma's folder name order
+prisma=$(history_dir local-mcp-database)/package/prisma/migrations
+judge local-mcp-database public -- $(cd "$prisma" && LC_ALL=C ls -d 2*_*/migration.sql | sed "s|^|$prisma/|")
 dropdb_ ${db}_w
 [ -z "${failed:-}" ] || fail "a project is below issue 52's target or its documented counts"
 echo ok
