@@ -56,8 +56,10 @@ static void read_folder(const char *dir, folder *f)
 static void next_version(const folder *f, int k, char *out, size_t n)
 {
 	size_t len = strlen(f->last);
-	bool dashes = strchr(f->last, '-') != NULL;
-	if (dashes || len >= 14) {
+	/* a Prisma folder's name may hold '-' after its timestamp */
+	bool prisma = f->layout == DBC_LAYOUT_PRISMA;
+	bool dashes = !prisma && strchr(f->last, '-') != NULL;
+	if (dashes || prisma || len >= 14) {
 		time_t t = time(NULL) + k - 1;
 		struct tm tm;
 		gmtime_r(&t, &tm);

@@ -41,6 +41,14 @@ run 0 migrate --db "sqlite:$db" -d "$work/prisma_new" --quiet
 [ "$(q "SELECT state FROM dbmigrate_status WHERE version = '$made'")" = applied ] ||
   fail "new: $made not applied: $(q 'SELECT version, state FROM dbmigrate_status')"
 
+# dbcare generate in a Prisma folder writes Prisma's folder too
+run 0 dump "$work/prisma_schema.sql" --db "sqlite:$db"
+echo 'CREATE TABLE "Label" ("id" INTEGER NOT NULL PRIMARY KEY);' >>"$work/prisma_schema.sql"
+run 0 generate --to "$work/prisma_schema.sql" add_label --db "sqlite:$db" -d "$work/prisma_new"
+made=$(cd "$work/prisma_new" && ls -d 2*_add_label)
+grep -q 'CREATE TABLE "Label"' "$work/prisma_new/$made/migration.sql" ||
+  fail "generate: no Prisma folder: $(ls "$work/prisma_new")"
+
 # sqlx: bare files are the whole up script (not refused as dbmate's), and
 # the -- no-transaction file runs outside a transaction
 db="$work/sqlx.db"
