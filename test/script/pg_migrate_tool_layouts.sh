@@ -4,7 +4,8 @@
 # goose folder with a PL/pgSQL function between StatementBegin and
 # StatementEnd): migrated by the dbcare command as their tools keep them,
 # each in its tool's order, which status names; Prisma's folders read the
-# same by dbmigrate_load on the server.
+# same by dbmigrate_load on the server; what looks like a migration and
+# fits no layout refused by name.
 set -eu
 db=dbcare_migrate_tool_layouts
 . "$(dirname "$0")/lib/pg.sh"
@@ -80,4 +81,20 @@ fresh_db
 run 0 migrate --db "$url" -d "$fix/diesel_dates" --quiet
 [ "$(q -c "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'items'::regclass AND attnum > 0")" = "id,name,price" ] ||
   fail "diesel: column order"
+# never skipped: a folder without a script, a nameless file, a goose Go
+# migration and a dbmate folder whose name order is not its version order
+# are refused by name on the client as on SQLite, nothing registered
+mkdir -p "$work/odd/20240102000000_empty" "$work/odd/dbmate"
+printf 'SELECT 1;\n' >"$work/odd/20240104000000_.sql"
+printf 'package m\n' >"$work/odd/20240105000000_worker.go"
+fresh_db
+run 1 migrate --db "$url" -d "$work/odd"
+has "20240102000000_empty: a migration directory with neither up.sql (diesel) nor migration.sql (Prisma)" err
+has "20240104000000_.sql: the name after the version's '_' is empty" err
+has "20240105000000_worker.go: a goose Go migration" err
+printf -- '-- migrate:up\nCREATE TABLE a (x int);\n' >"$work/odd/dbmate/9_a.sql"
+printf -- '-- migrate:up\nCREATE TABLE b (x int);\n' >"$work/odd/dbmate/10_b.sql"
+run 1 migrate --db "$url" -d "$work/odd/dbmate"
+has "9_a.sql and 10_b.sql: dbmate runs them in the other order" err
+[ "$(q -c "SELECT count(*) FROM dbcare.migrations")" = 0 ] || fail "odd: something registered"
 echo ok
