@@ -222,6 +222,11 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran);
 /* The file name (in --dir, as read for this engine) of the versioned
  * migration `version`; NULL when the folder has none or was not read. */
 const char *cli_file_of(cli_db *db, const char *version);
+
+/* The layouts of the folder as read (a line each: the tool's files and the
+ * order its tool runs them in, which dbcare follows), for status; NULL
+ * when the folder was not read or holds no migration. malloc'd. */
+char *cli_folder_layouts(cli_db *db);
 /* Reads --dir for the engine ahead of time (a fleet's parent, before it
  * forks): later registrations in this process and its children reuse it. */
 void cli_preread_files(cli_opts *o, const struct dbc_host *host);

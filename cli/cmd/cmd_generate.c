@@ -56,8 +56,10 @@ static void read_folder(const char *dir, folder *f)
 static void next_version(const folder *f, int k, char *out, size_t n)
 {
 	size_t len = strlen(f->last);
-	bool dashes = strchr(f->last, '-') != NULL;
-	if (dashes || len >= 14) {
+	/* a Prisma folder's name may hold '-' after its timestamp */
+	bool prisma = f->layout == DBC_LAYOUT_PRISMA;
+	bool dashes = !prisma && strchr(f->last, '-') != NULL;
+	if (dashes || prisma || len >= 14) {
 		time_t t = time(NULL) + k - 1;
 		struct tm tm;
 		gmtime_r(&t, &tm);
@@ -104,7 +106,8 @@ static int paths(const char *dir, const folder *f, const char *version, const ch
 		               asprintf(down, "%s/%s_%s.down.sql", dir, version, name) < 0
 		           ? -1
 		           : 0;
-	case DBC_LAYOUT_DIESEL: {
+	case DBC_LAYOUT_DIESEL:
+	case DBC_LAYOUT_PRISMA: { /* a folder: Prisma's runs in name order, after the timestamps */
 		char *sub = NULL;
 		if (asprintf(&sub, "%s/%s_%s", dir, version, name) < 0)
 			return -1;
@@ -113,7 +116,9 @@ static int paths(const char *dir, const folder *f, const char *version, const ch
 			free(sub);
 			return -1;
 		}
-		int rc = asprintf(up, "%s/up.sql", sub) < 0 || asprintf(down, "%s/down.sql", sub) < 0;
+		int rc = asprintf(up, "%s/%s", sub,
+		                  f->layout == DBC_LAYOUT_PRISMA ? "migration.sql" : "up.sql") < 0 ||
+		         asprintf(down, "%s/down.sql", sub) < 0;
 		free(sub);
 		return rc ? -1 : 0;
 	}

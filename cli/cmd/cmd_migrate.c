@@ -164,15 +164,24 @@ int cmd_status(cli_db *db, cli_opts *o)
 	}
 	o->report.pending = pending;
 	cli_report_version(db, o);
+	char *layouts = cli_folder_layouts(db);
 	if (o->out.format == CLI_FMT_JSON) {
 		cli_json_envelope(stdout, db);
-		fprintf(stdout, ",\"pending\":%d,\"migrations\":", pending);
+		fprintf(stdout, ",\"pending\":%d,\"layout\":", pending);
+		if (layouts)
+			cli_json_string(stdout, layouts);
+		else
+			fputs("null", stdout);
+		fputs(",\"migrations\":", stdout);
 		cli_json_rows(stdout, &r);
 		fputs("}\n", stdout);
 	} else {
 		cli_print_result(db, o, "migrations", &r);
 		cli_note(&o->out, "%d pending", pending);
+		if (layouts)
+			cli_note(&o->out, "layout: %s", layouts);
 	}
+	free(layouts);
 	int refused = o->exit_code ? refused_states(db, o, &r) : 0;
 	cli_rows_free(&r);
 	return o->exit_code && (pending || refused) ? CLI_ERROR : CLI_OK;

@@ -328,6 +328,26 @@ const char *cli_file_of(cli_db *db, const char *version)
 	return f ? f->file : NULL;
 }
 
+char *cli_folder_layouts(cli_db *db)
+{
+	read_folder *rf = folder_for(db->drv->files_host);
+	char *text = NULL;
+	size_t len = 0;
+	if (!rf->done || !rf->dir.layouts)
+		return NULL;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	for (int k = 0; k < DBC_LAYOUT_COUNT; k++)
+		if (rf->dir.layouts & (1u << k))
+			fprintf(f, "%s%s", ftell(f) ? "; " : "", dbc_mig_layout_order((dbc_file_layout)k));
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 {
 	const dbc_host *host = db->drv->files_host;

@@ -80,6 +80,20 @@ static char *block(dbc_ctx *ctx, const char *start, const char *end, bool no_tra
 	                  (int)(end - start), start);
 }
 
+bool dbc_mig_dbmate_marked(const char *text)
+{
+	if (strncmp(text, "\xEF\xBB\xBF", 3) == 0) /* a BOM */
+		text += 3;
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		const char *end = nl ? nl : line + strlen(line);
+		if (read_directive(line, end).kind == LINE_UP)
+			return true;
+		line = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
 int dbc_mig_dbmate_split(dbc_ctx *ctx, const char *text, char **up, char **down, const char **why)
 {
 	const char *up_at = NULL, *down_at = NULL; /* first line of each block */

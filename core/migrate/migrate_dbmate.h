@@ -15,6 +15,9 @@
 
 #include "base/dbc.h"
 
+/* True when text has a "-- migrate:up" line: a dbmate file. */
+bool dbc_mig_dbmate_marked(const char *text);
+
 /* Splits a dbmate file's text into its up block and its down block (NULL
  * when the file has no "-- migrate:down" line; an empty down block is a
  * down that does nothing). A block with "transaction:false" starts with the

@@ -9,6 +9,7 @@
 #include "migrate/migrate_checksum.h"
 #include "migrate/migrate_dbmate.h"
 #include "migrate/migrate_files.h"
+#include "migrate/migrate_goose.h"
 #include "migrate/migrate_script.h"
 #include "migrate/migrate_store.h"
 #include "migrate/migrate_text.h"
@@ -251,7 +252,8 @@ static bool same_text(const char *a, const char *b)
 
 typedef struct {
 	char *name;
-	bool dir; /* a diesel migration directory (or a link in its place) */
+	bool dir; /* a migration directory, diesel's or Prisma's (or a link in its place) */
+	bool go;  /* a goose Go migration, <version>_<name>.go: refused */
 } entry;
 
 static int cmp_entry(const void *a, const void *b)
@@ -310,16 +312,19 @@ static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f
 	return checksum ? dbc_script_checksum(ctx, f->script, &f->checksum) : DBC_OK;
 }
 
-/* A dbmate file: its up block is f's script; its down block, when the file
- * has one, becomes a down file of its own in downs (paired with f once the
- * list is sorted again), named "<file> (migrate:down)". */
-static int take_dbmate(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f, const char *text,
-                       const char *why, bad_files *bad, bool checksum, file_list *downs)
+/* A dbmate or goose file: its up block is f's script; its down block, when
+ * the file has one, becomes a down file of its own in downs (paired with f
+ * once the list is sorted again), named "<file> (migrate:down)" or
+ * "<file> (+goose Down)". */
+static int take_two_way(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f, const char *text,
+                        const char *why, bad_files *bad, bool checksum, file_list *downs)
 {
 	char *up, *down;
+	bool goose = f->layout == DBC_LAYOUT_GOOSE;
 	if (!text)
 		return take_script(ctx, dialect, f, text, why, bad, checksum);
-	if (dbc_mig_dbmate_split(ctx, text, &up, &down, &why) != DBC_OK)
+	if ((goose ? dbc_mig_goose_split(ctx, text, &up, &down, &why)
+	           : dbc_mig_dbmate_split(ctx, text, &up, &down, &why)) != DBC_OK)
 		return DBC_ERROR;
 	if (why) {
 		f->refused = true;
@@ -336,22 +341,45 @@ static int take_dbmate(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f
 	*d = *f;
 	d->kind = DBC_FILE_DOWN;
 	d->script = d->checksum = NULL;
-	d->file = dbc_printf(ctx, "%s (migrate:down)", f->file);
+	d->file = dbc_printf(ctx, "%s (%s)", f->file, goose ? "+goose Down" : "migrate:down");
 	if (!d->file)
 		return DBC_ERROR;
 	downs->n++;
 	return take_script(ctx, dialect, d, down, NULL, bad, checksum);
 }
 
-/* A diesel directory: up.sql (required) and down.sql, read through the
+/* Which tool's folder dfd is: diesel's (up.sql), Prisma's (migration.sql),
+ * or neither (*why says why, for the folder's line in the error). */
+static bool folder_layout(int dfd, dbc_file_layout *layout, const char **why)
+{
+	struct stat sb;
+	bool up = fstatat(dfd, "up.sql", &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	bool prisma = fstatat(dfd, "migration.sql", &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	*why = up && prisma ? "a migration directory with both up.sql (diesel) and migration.sql "
+	                      "(Prisma): keep the one its tool reads"
+	       : !up && !prisma
+	           ? "a migration directory with neither up.sql (diesel) nor migration.sql (Prisma)"
+	           : NULL;
+	*layout = prisma ? DBC_LAYOUT_PRISMA : DBC_LAYOUT_DIESEL;
+	return *why == NULL;
+}
+
+/* A migration directory: diesel's up.sql (required) and down.sql, or
+ * Prisma's migration.sql (required) and down.sql, read through the
  * directory opened without following a link, so neither the directory nor
- * its files can be links to elsewhere. */
-static int take_diesel(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, const char *dir,
+ * its files can be links to elsewhere. A directory whose name starts with
+ * a digit is one, read or refused: never skipped. */
+static int take_folder(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, const char *dir,
                        file_list *l, bad_files *bad, bool checksum)
 {
 	char *full = dbc_printf(ctx, "%s/%s", path, dir);
 	if (!full)
 		return DBC_ERROR;
+	if (!strchr(dir, '_')) {
+		bad_add(bad, BAD_NAME, "%s: a directory that is not <version>_<name> (diesel, Prisma)",
+		        dir);
+		return DBC_OK;
+	}
 	int dfd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (dfd < 0) {
 		bad_add(bad, BAD_FILE, "%s: %s", dir,
@@ -360,16 +388,24 @@ static int take_diesel(dbc_ctx *ctx, const dbc_dialect *dialect, const char *pat
 		            : "the directory cannot be opened");
 		return DBC_OK;
 	}
+	dbc_file_layout layout;
+	const char *why = NULL;
+	if (!folder_layout(dfd, &layout, &why)) {
+		bad_add(bad, BAD_PAIR, "%s: %s", dir, why);
+		close(dfd);
+		return DBC_OK;
+	}
 	int rc = DBC_OK;
-	static const char *const scripts[] = {"up.sql", "down.sql"};
+	bool prisma = layout == DBC_LAYOUT_PRISMA;
+	const char *const scripts[] = {prisma ? "migration.sql" : "up.sql", "down.sql"};
 	for (int s = 0; s < 2 && rc == DBC_OK; s++) {
 		dbc_mig_file *f = file_new(ctx, l);
-		const char *why = NULL;
 		if (!f) {
 			rc = DBC_ERROR;
 			break;
 		}
-		if (!dbc_mig_parse_diesel(ctx, dir, scripts[s], f, &why)) {
+		if (!(prisma ? dbc_mig_parse_prisma(ctx, dir, scripts[s], f, &why)
+		             : dbc_mig_parse_diesel(ctx, dir, scripts[s], f, &why))) {
 			if (!ctx->failed)
 				bad_add(bad, BAD_NAME, "%s: %s", dir, why);
 			rc = ctx->failed ? DBC_ERROR : DBC_OK;
@@ -385,8 +421,8 @@ static int take_diesel(dbc_ctx *ctx, const dbc_dialect *dialect, const char *pat
 			break;
 		}
 		if (!text && why == missing_file) {
-			if (s == 0) /* reported once, for the directory */
-				bad_add(bad, BAD_PAIR, "%s: a diesel migration directory without up.sql", dir);
+			if (s == 0) /* gone since folder_layout saw it */
+				bad_add(bad, BAD_FILE, "%s/%s: %s", dir, scripts[s], why);
 			break; /* down.sql is optional */
 		}
 		rc = take_script(ctx, dialect, f, text, why, bad, checksum);
@@ -397,11 +433,13 @@ static int take_diesel(dbc_ctx *ctx, const dbc_dialect *dialect, const char *pat
 }
 
 /* Lists the directory: every .sql entry (any letter case) is a migration
- * file, and every entry with a diesel directory's name that is a directory
- * or a link (a link then fails the load rather than being followed). A .sql
- * entry that is no regular file fails the load in read_file rather than being
- * skipped, so a deploy never silently misses a migration; README, .gitkeep,
- * hidden files and other entries are ignored. */
+ * file, and every directory or link whose name starts with a digit is a
+ * migration directory (a link then fails the load rather than being
+ * followed; a name in no layout is refused). A .sql entry that is no
+ * regular file fails the load in read_file rather than being skipped, so a
+ * deploy never silently misses a migration; a goose Go migration
+ * (<digit>..._<name>.go) is refused, as dbcare runs SQL only; README,
+ * .gitkeep, hidden files and other entries are ignored. */
 static int list_directory(dbc_ctx *ctx, const char *path, entry **out, int *count)
 {
 	*out = NULL;
@@ -421,12 +459,15 @@ static int list_directory(dbc_ctx *ctx, const char *path, entry **out, int *coun
 	while ((de = readdir(dir)) != NULL) {
 		size_t len = strlen(de->d_name);
 		bool sql = len >= 4 && strcasecmp(de->d_name + len - 4, ".sql") == 0;
+		bool go = len > 3 && strcmp(de->d_name + len - 3, ".go") == 0 &&
+		          dbc_mig_dirname_candidate(de->d_name) && strchr(de->d_name, '_') &&
+		          !strstr(de->d_name, "_test.go");
 		bool dir_entry = false;
 		if (de->d_name[0] == '.')
 			continue;
-		if (!sql) {
+		if (!sql && !go) {
 			struct stat sb;
-			if (!dbc_mig_diesel_dirname(de->d_name) ||
+			if (!dbc_mig_dirname_candidate(de->d_name) ||
 			    fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
 			    !(S_ISDIR(sb.st_mode) || S_ISLNK(sb.st_mode)))
 				continue;
@@ -434,7 +475,7 @@ static int list_directory(dbc_ctx *ctx, const char *path, entry **out, int *coun
 		}
 		if (dbc_grow(ctx, &names, n, &cap, sizeof(entry), 64) != DBC_OK)
 			break;
-		names[n++] = (entry){dbc_strdup(ctx, de->d_name), dir_entry};
+		names[n++] = (entry){dbc_strdup(ctx, de->d_name), dir_entry, go};
 	}
 	closedir(dir);
 	if (ctx->failed)
@@ -444,6 +485,37 @@ static int list_directory(dbc_ctx *ctx, const char *path, entry **out, int *coun
 	*out = names;
 	*count = n;
 	return DBC_OK;
+}
+
+/* Bare <version>_<name>.sql files (parsed as dbmate's) are dbmate's when
+ * a file of the folder has a "-- migrate:up" line, goose's when one has a
+ * "-- +goose" annotation, sqlx's (the whole file the up script) when none
+ * has either. In a folder with markers a file without one keeps its
+ * tool's split, which refuses it by name: a file of a marked folder is
+ * never run whole. sqlx's "-- no-transaction" first line becomes dbcare's
+ * marker. */
+static void bare_layouts(file_list *l, char **texts)
+{
+	bool dbmate = false, goose = false;
+	for (int i = 0; i < l->n; i++)
+		if (l->files[i].layout == DBC_LAYOUT_DBMATE && texts[i]) {
+			dbmate |= dbc_mig_dbmate_marked(texts[i]);
+			goose |= dbc_mig_goose_marked(texts[i]);
+		}
+	for (int i = 0; i < l->n; i++) {
+		dbc_mig_file *f = &l->files[i];
+		if (f->layout != DBC_LAYOUT_DBMATE)
+			continue;
+		if (!dbmate && !goose)
+			f->layout = DBC_LAYOUT_SQLX;
+		else if (texts[i] && dbc_mig_goose_marked(texts[i]))
+			f->layout = DBC_LAYOUT_GOOSE;
+		else if (!dbmate)
+			f->layout = DBC_LAYOUT_GOOSE; /* refused by goose's split, as goose refuses it */
+		if (f->layout == DBC_LAYOUT_SQLX && texts[i] &&
+		    strncmp(texts[i], "-- no-transaction", 17) == 0 && strchr("\r\n", texts[i][17]) != NULL)
+			f->autocommit = true; /* marked in take_script */
+	}
 }
 
 /* popx: a version's file with this engine's infix replaces the plain file of
@@ -530,6 +602,69 @@ static void check_pairs(file_list *l, bad_files *bad)
 	}
 }
 
+/* The text dbmate (a file's name) or diesel (a version) orders by. */
+static const char *text_key(const dbc_mig_file *f)
+{
+	return f->layout == DBC_LAYOUT_DIESEL ? f->version : f->file;
+}
+
+/* dbmate runs its files in file name order and diesel its folders in
+ * version text order, where dbcare runs versions by number: the two differ
+ * only for versions of different lengths (9_a.sql, 10_b.sql), and such a
+ * folder is refused by name rather than run in an order its tool does not
+ * run it in. l is sorted (cmp_file). */
+static void check_text_order(const file_list *l, bad_files *bad)
+{
+	static const dbc_file_layout text_ordered[] = {DBC_LAYOUT_DBMATE, DBC_LAYOUT_DIESEL};
+	for (size_t k = 0; k < sizeof text_ordered / sizeof *text_ordered; k++) {
+		const dbc_mig_file *prev = NULL;
+		for (int i = 0; i < l->n; i++) {
+			const dbc_mig_file *f = &l->files[i];
+			if (f->layout != text_ordered[k] || f->kind != DBC_FILE_UP)
+				continue;
+			if (prev && strcmp(text_key(prev), text_key(f)) > 0)
+				bad_add(bad, BAD_NAME,
+				        "%s and %s: %s runs them in the other order (it orders versions as "
+				        "text, dbcare by number); write the versions with one number of digits",
+				        prev->file, f->file, k ? "diesel" : "dbmate");
+			prev = f;
+		}
+	}
+}
+
+/* Reads every file not in a migration directory, decides the bare files'
+ * layout (bare_layouts) and takes each script; the dbmate and goose down
+ * blocks go to downs; the layouts read are marked in *layouts. */
+static int read_files(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, file_list *l,
+                      bad_files *bad, bool checksum, file_list *downs, unsigned *layouts)
+{
+	char **texts = l->n ? dbc_zalloc(ctx, sizeof(char *) * (size_t)l->n) : NULL;
+	const char **whys = l->n ? dbc_zalloc(ctx, sizeof(char *) * (size_t)l->n) : NULL;
+	if (l->n && (!texts || !whys))
+		return DBC_ERROR;
+	for (int i = 0; i < l->n; i++) {
+		dbc_mig_file *f = &l->files[i];
+		if (f->layout == DBC_LAYOUT_DIESEL || f->layout == DBC_LAYOUT_PRISMA)
+			continue; /* read with its directory */
+		char *full = dbc_printf(ctx, "%s/%s", path, f->file);
+		texts[i] = full ? read_file(ctx, AT_FDCWD, full, &whys[i]) : NULL;
+		if (ctx->failed)
+			return DBC_ERROR;
+	}
+	bare_layouts(l, texts);
+	for (int i = 0; i < l->n; i++) {
+		dbc_mig_file *f = &l->files[i];
+		*layouts |= 1u << f->layout;
+		if (f->layout == DBC_LAYOUT_DIESEL || f->layout == DBC_LAYOUT_PRISMA)
+			continue;
+		bool two_way = f->layout == DBC_LAYOUT_DBMATE || f->layout == DBC_LAYOUT_GOOSE;
+		if ((two_way ? take_two_way(ctx, dialect, f, texts[i], whys[i], bad, checksum, downs)
+		             : take_script(ctx, dialect, f, texts[i], whys[i], bad, checksum)) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, dbc_mig_dir *out,
                     bool checksum)
 {
@@ -562,8 +697,15 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 			continue;
 		}
 		if (names[i].dir) {
-			if (take_diesel(ctx, dialect, path, name, &l, bad, checksum) != DBC_OK)
+			if (take_folder(ctx, dialect, path, name, &l, bad, checksum) != DBC_OK)
 				return DBC_ERROR;
+			continue;
+		}
+		if (names[i].go) {
+			bad_add(bad, BAD_NAME,
+			        "%s: a goose Go migration; dbcare runs SQL migrations only (write it as "
+			        "<version>_<name>.sql)",
+			        name);
 			continue;
 		}
 		dbc_mig_file *f = file_new(ctx, &l);
@@ -591,19 +733,9 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 	if (l.n > 1)
 		qsort(l.files, (size_t)l.n, sizeof(dbc_mig_file), cmp_file);
 	choose_engine_files(&l);
-	file_list downs = {0}; /* the down blocks of dbmate files */
-	for (int i = 0; i < l.n; i++) {
-		dbc_mig_file *f = &l.files[i];
-		if (f->layout == DBC_LAYOUT_DIESEL)
-			continue; /* read with its directory */
-		const char *why = NULL;
-		char *full = dbc_printf(ctx, "%s/%s", path, f->file);
-		char *text = full ? read_file(ctx, AT_FDCWD, full, &why) : NULL;
-		if (ctx->failed || (f->layout == DBC_LAYOUT_DBMATE
-		                        ? take_dbmate(ctx, dialect, f, text, why, bad, checksum, &downs)
-		                        : take_script(ctx, dialect, f, text, why, bad, checksum)) != DBC_OK)
-			return DBC_ERROR;
-	}
+	file_list downs = {0}; /* the down blocks of dbmate and goose files */
+	if (read_files(ctx, dialect, path, &l, bad, checksum, &downs, &out->layouts) != DBC_OK)
+		return DBC_ERROR;
 	for (int i = 0; i < downs.n; i++) {
 		dbc_mig_file *f = file_new(ctx, &l);
 		if (!f)
@@ -615,6 +747,7 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 		qsort(l.files, (size_t)l.n, sizeof(dbc_mig_file), cmp_file);
 
 	check_pairs(&l, bad);
+	check_text_order(&l, bad);
 	out->files = l.files;
 	out->n = l.n;
 	out->nbad = bad->n;

@@ -3,9 +3,12 @@
  * accepts: Flyway (V<version>__<name>.sql, U<version>__<name>.sql,
  * R__<name>.sql), golang-migrate (<version>_<name>.up.sql / .down.sql, with
  * popx's optional engine infix <version>_<name>.<engine>.up.sql) and diesel
- * (a directory <version>_<name> holding up.sql and down.sql) and dbmate
- * (<version>_<name>.sql with "-- migrate:up" and "-- migrate:down" blocks,
- * migrate_dbmate.h). The ".sql"
+ * (a directory <version>_<name> holding up.sql and down.sql), Prisma (a
+ * directory <timestamp>_<name> holding migration.sql, keyed and run by the
+ * folder's name), and bare <version>_<name>.sql files: dbmate's ("-- migrate:up"
+ * and "-- migrate:down" blocks, migrate_dbmate.h), goose's ("-- +goose Up"
+ * and "-- +goose Down", migrate_goose.h) or sqlx's (the whole file the up
+ * script), as the folder's files say. The ".sql"
  * suffix matches in any letter case, as Flyway's does; '_' in names reads as
  * a space.
  */
@@ -19,8 +22,12 @@ typedef enum {
 	DBC_LAYOUT_FLYWAY,
 	DBC_LAYOUT_GOLANG,
 	DBC_LAYOUT_DIESEL,
-	DBC_LAYOUT_DBMATE /* both directions in one file: its down is split into a file of its own */
+	DBC_LAYOUT_DBMATE, /* both directions in one file: its down is split into a file of its own */
+	DBC_LAYOUT_GOOSE,  /* the same, with goose's annotations */
+	DBC_LAYOUT_SQLX,   /* a bare file without markers: the up script */
+	DBC_LAYOUT_PRISMA  /* a folder <timestamp>_<name>/migration.sql: the name is the version */
 } dbc_file_layout;
+#define DBC_LAYOUT_COUNT 7
 
 /* What a file name is. DBC_NAME_BAD is 0, so "!parse(...)" reads "refused". */
 typedef enum {
@@ -43,13 +50,17 @@ typedef struct dbc_mig_file {
 	bool no_transaction;
 	bool refused;   /* listed as bad: its partner is not reported a second time */
 	bool lone_down; /* golang-migrate down without up: registers a no-op up */
-	/* popx's .autocommit infix: its script is read with the
-	 * "-- dbcare:no-transaction" marker line put before it */
+	/* popx's .autocommit infix, or sqlx's "-- no-transaction" first line:
+	 * its script is read with the "-- dbcare:no-transaction" marker line
+	 * put before it */
 	bool autocommit;
 } dbc_mig_file;
 
 /* The layouts, for errors and hints. */
 extern const char dbc_mig_layouts[];
+
+/* A layout and the order its own tool runs it in, for `dbcare status`. */
+const char *dbc_mig_layout_order(dbc_file_layout layout);
 
 /* Parses the name of a file directly in the migration directory for the
  * engine of dialect d (its file infixes). */
@@ -60,8 +71,17 @@ dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const dbc_dialect *d, const c
  * (<digits and '-'>_<name>, no '.'): a directory of that name is a migration. */
 bool dbc_mig_diesel_dirname(const char *dir);
 
+/* True when a directory entry's name starts with a digit: a directory of
+ * that name is a migration folder, read or refused, never skipped. */
+bool dbc_mig_dirname_candidate(const char *dir);
+
 /* Parses a diesel directory name and its script ("up.sql" or "down.sql"). */
 bool dbc_mig_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
+                          const char **why);
+
+/* Parses a Prisma directory name and its script ("migration.sql", or the
+ * "down.sql" Prisma's docs write beside it). */
+bool dbc_mig_parse_prisma(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
                           const char **why);
 
 /* A migration directory read and checked without a database: the files of
@@ -76,8 +96,9 @@ struct dbc_mig_bad;
 typedef struct dbc_mig_dir {
 	dbc_mig_file *files;
 	int n;
-	int nbad;        /* files refused so far */
-	char *callbacks; /* Flyway callbacks skipped, comma-separated; NULL when none */
+	int nbad;         /* files refused so far */
+	char *callbacks;  /* Flyway callbacks skipped, comma-separated; NULL when none */
+	unsigned layouts; /* 1 << dbc_file_layout of each layout read */
 	struct dbc_mig_bad *bad;
 } dbc_mig_dir;
 

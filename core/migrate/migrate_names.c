@@ -13,8 +13,32 @@ const char dbc_mig_layouts[] =
     "R__<name>.sql repeatable; golang-migrate: <version>_<name>.up.sql and .down.sql, "
     "optionally with an engine infix (<version>_<name>.postgres.up.sql, .sqlite3.up.sql); "
     "diesel: a directory <version>_<name> holding up.sql and down.sql; "
+    "Prisma: a directory <timestamp>_<name> holding migration.sql (and an optional "
+    "down.sql); "
     "dbmate: <version>_<name>.sql with a \"-- migrate:up\" and an optional "
-    "\"-- migrate:down\" block";
+    "\"-- migrate:down\" block; goose: <version>_<name>.sql with \"-- +goose Up\" and "
+    "\"-- +goose Down\"; sqlx: <version>_<name>.sql, the whole file the up script";
+
+const char *dbc_mig_layout_order(dbc_file_layout layout)
+{
+	switch (layout) {
+	case DBC_LAYOUT_FLYWAY:
+		return "Flyway files, in version order";
+	case DBC_LAYOUT_GOLANG:
+		return "golang-migrate files (.up.sql/.down.sql), in version order";
+	case DBC_LAYOUT_DIESEL:
+		return "diesel folders (up.sql, down.sql), in version order";
+	case DBC_LAYOUT_DBMATE:
+		return "dbmate files (-- migrate:up), in version order";
+	case DBC_LAYOUT_GOOSE:
+		return "goose files (-- +goose Up), in version order";
+	case DBC_LAYOUT_SQLX:
+		return "sqlx files (<version>_<name>.sql), in version order";
+	case DBC_LAYOUT_PRISMA:
+		return "Prisma folders (migration.sql), in folder name order";
+	}
+	return "?";
+}
 
 /* The suffix in any letter case (Flyway runs V1__init.SQL). */
 static bool ends_with_ci(const char *s, size_t n, const char *suffix)
@@ -78,17 +102,22 @@ static bool flyway_callback(const char *file, size_t len)
 	return true;
 }
 
-/* dbmate: <version>_<name>.sql, both directions in the file
- * (migrate_dbmate.h); read as its up file, split when read. */
+/* A bare <version>_<name>.sql: dbmate's, goose's or sqlx's, which its
+ * folder's contents decide when the files are read (migrate_files.c); read
+ * as dbmate's up file until then. */
 static dbc_name_kind parse_dbmate(dbc_ctx *ctx, const char *file, dbc_mig_file *out,
                                   const char **why)
 {
 	size_t stem = strlen(file) - 4;
 	const char *us = memchr(file, '_', stem);
-	if (!us || us + 1 >= file + stem)
+	if (!us)
 		return DBC_NAME_BAD;
+	if (us + 1 >= file + stem) {
+		*why = "the name after the version's '_' is empty (write <version>_<name>.sql)";
+		return DBC_NAME_BAD;
+	}
 	out->version = dbc_strndup(ctx, file, (size_t)(us - file));
-	if (!dbc_version_valid(out->version)) {
+	if (!dbc_version_number(out->version)) {
 		*why = "the version before the first '_' is not a valid version";
 		return DBC_NAME_BAD;
 	}
@@ -132,7 +161,7 @@ static dbc_name_kind parse_golang(dbc_ctx *ctx, const dbc_dialect *d, const char
 	if (us + 1 >= end)
 		return DBC_NAME_BAD;
 	out->version = dbc_strndup(ctx, file, (size_t)(us - file));
-	if (!dbc_version_valid(out->version)) {
+	if (!dbc_version_number(out->version)) {
 		*why = "the version before the first '_' is not a valid version";
 		return DBC_NAME_BAD;
 	}
@@ -170,7 +199,7 @@ dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const dbc_dialect *d, const c
 		if (!sep || sep >= file + len)
 			return DBC_NAME_BAD;
 		out->version = dbc_strndup(ctx, file + 1, (size_t)(sep - file - 1));
-		if (!dbc_version_valid(out->version)) {
+		if (!dbc_version_number(out->version)) {
 			*why = "the version between the prefix and \"__\" is not a valid version";
 			return DBC_NAME_BAD;
 		}
@@ -198,6 +227,38 @@ bool dbc_mig_diesel_dirname(const char *dir)
 	return true;
 }
 
+bool dbc_mig_dirname_candidate(const char *dir)
+{
+	return dir[0] >= '0' && dir[0] <= '9';
+}
+
+/* diesel's version: the digits before the first '_' without their '-'
+ * (2017-04-27-185017 is 20170427185017); a date written YYYY-MM-DD_HHMMSS
+ * (2024-03-13_170000_x) keeps its time, 20240313170000, so that it runs
+ * in its place among the other timestamps. Returns where the name starts. */
+static const char *diesel_version(dbc_ctx *ctx, const char *dir, char **version)
+{
+	const char *us = strchr(dir, '_');
+	const char *end = us;
+	if (memchr(dir, '-', (size_t)(us - dir))) {
+		const char *t = us + 1;
+		while (*t >= '0' && *t <= '9')
+			t++;
+		if (t > us + 1 && *t == '_' && t[1])
+			end = t;
+	}
+	char *v = dbc_alloc(ctx, (size_t)(end - dir) + 1);
+	if (!v)
+		return NULL;
+	size_t k = 0;
+	for (const char *p = dir; p < end; p++)
+		if (*p >= '0' && *p <= '9')
+			v[k++] = *p;
+	v[k] = '\0';
+	*version = v;
+	return end + 1;
+}
+
 bool dbc_mig_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
                           const char **why)
 {
@@ -206,20 +267,34 @@ bool dbc_mig_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script, dbc
 	*why = "a directory that is not <version>_<name> (diesel)";
 	if (!dbc_mig_diesel_dirname(dir))
 		return false;
-	const char *us = strchr(dir, '_');
-	/* diesel's version is the part before '_' without its '-':
-	 * 2017-04-27-185017 is 20170427185017 */
-	char *v = dbc_alloc(ctx, (size_t)(us - dir) + 1);
-	if (!v)
+	const char *name = diesel_version(ctx, dir, &out->version);
+	if (!name)
 		return false;
-	size_t k = 0;
-	for (const char *p = dir; p < us; p++)
-		if (*p != '-')
-			v[k++] = *p;
-	v[k] = '\0';
-	out->version = v;
 	out->layout = DBC_LAYOUT_DIESEL;
 	out->kind = strcmp(script, "down.sql") == 0 ? DBC_FILE_DOWN : DBC_FILE_UP;
-	out->name = spaced(ctx, us + 1, strlen(us + 1));
-	return dbc_version_valid(v);
+	out->name = spaced(ctx, name, strlen(name));
+	return dbc_version_number(out->version);
+}
+
+bool dbc_mig_parse_prisma(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
+                          const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	out->file = dbc_printf(ctx, "%s/%s", dir, script);
+	const char *us = strchr(dir, '_');
+	*why = "a Prisma folder that is not <timestamp>_<name>";
+	if (!us || !dbc_version_is_name(dir)) {
+		if (us && dbc_version_number(dir))
+			*why = "a Prisma folder whose name after '_' is only digits, which reads as a "
+			       "version number; put a letter in the name";
+		return false;
+	}
+	/* Prisma keys a migration by its folder's name, and runs the folders
+	 * in name order: the name is the version (a name version) */
+	out->version = dbc_strdup(ctx, dir);
+	out->layout = DBC_LAYOUT_PRISMA;
+	out->kind = strcmp(script, "down.sql") == 0 ? DBC_FILE_DOWN : DBC_FILE_UP;
+	/* "<timestamp>_": Prisma's migration without a name */
+	out->name = us[1] ? spaced(ctx, us + 1, strlen(us + 1)) : dbc_strdup(ctx, dir);
+	return out->version && out->name;
 }

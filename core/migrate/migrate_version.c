@@ -1,7 +1,10 @@
 /*
  * migrate_version.c — parsing, canonical form and ordering of migration
  * versions. Components are compared as digit strings (length, then bytes after
- * dropping leading zeros), so any length works and "1.10" > "1.9".
+ * dropping leading zeros), so any length works and "1.10" > "1.9". A name
+ * version (a Prisma folder's name) is its own canonical form and is compared
+ * with other names byte by byte, as Prisma orders its folders; every number
+ * version sorts before every name version, so the order stays total.
  */
 #include "migrate/migrate_version.h"
 
@@ -12,7 +15,27 @@ static bool is_sep(char c)
 	return c == '.' || c == '_';
 }
 
+bool dbc_version_is_name(const char *text)
+{
+	if (!text || !(*text >= '0' && *text <= '9') || dbc_version_number(text))
+		return false;
+	const char *p = text;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p != '_')
+		return false;
+	for (; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/')
+			return false;
+	return true;
+}
+
 bool dbc_version_valid(const char *text)
+{
+	return dbc_version_number(text) || dbc_version_is_name(text);
+}
+
+bool dbc_version_number(const char *text)
 {
 	if (!text || !*text)
 		return false;
@@ -50,6 +73,11 @@ static bool next_component(const char **p, const char **start, const char **end)
 
 int dbc_version_cmp(const char *a, const char *b)
 {
+	bool na = dbc_version_is_name(a), nb = dbc_version_is_name(b);
+	if (na || nb) {
+		int c = na && nb ? strcmp(a, b) : na ? 1 : -1;
+		return c < 0 ? -1 : c > 0;
+	}
 	const char *pa = a, *pb = b;
 	for (;;) {
 		const char *as = "", *ae = as, *bs = "", *be = bs;
@@ -75,6 +103,10 @@ int dbc_version_canonical(dbc_ctx *ctx, const char *text, const char *what, char
 		dbc_error_hint(ctx, "A version is digits separated by '.' or '_', e.g. 1, 1.2.10 or "
 		                    "20261121093000.");
 		return DBC_ERROR;
+	}
+	if (dbc_version_is_name(text)) {
+		*out = dbc_strdup(ctx, text);
+		return *out ? DBC_OK : DBC_ERROR;
 	}
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);

@@ -108,7 +108,8 @@ static void check_file(dbc_ctx *ctx, const dbc_dialect *engine, const char *file
 	            "the parts rebuild the file name");
 }
 
-/* diesel: <version with '-'>_<name>; the version is the digits in order */
+/* diesel: <version with '-'>_<name>; the version is the digits in order
+ * (with the time of a YYYY-MM-DD_HHMMSS_<name> folder) */
 static void check_diesel(dbc_ctx *ctx, const char *dir)
 {
 	dbc_mig_file f;
@@ -125,8 +126,14 @@ static void check_diesel(dbc_ctx *ctx, const char *dir)
 	dbc_buf digits;
 	dbc_buf_init(&digits, ctx);
 	const char *us = strchr(dir, '_');
+	/* a dated version, YYYY-MM-DD_HHMMSS_<name>, keeps its time */
+	const char *t = us + 1;
+	while (memchr(dir, '-', (size_t)(us - dir)) && *t >= '0' && *t <= '9')
+		t++;
+	if (t > us + 1 && *t == '_' && t[1])
+		us = t;
 	for (const char *p = dir; p < us; p++)
-		if (*p != '-')
+		if (*p != '-' && *p != '_')
 			dbc_buf_appendc(&digits, *p);
 	FUZZ_ASSERT(strcmp(dbc_buf_finish(&digits), f.version) == 0, "the version is the digits");
 	FUZZ_ASSERT(strcmp(underscored(ctx, f.name), underscored(ctx, us + 1)) == 0,

@@ -82,6 +82,6 @@ ln -s "$work/elsewhere/up.sql" "$work/inner/20260101000000_inner/up.sql"
 echo 'SELECT 1;' > "$work/inner/20260102000000_no_up/down.sql"
 if q "SELECT dbmigrate_load('$work/inner')" > "$work/inner.out" 2>&1; then fail "linked up.sql loaded"; fi
 grep -qF '20260101000000_inner/up.sql: a symbolic link' "$work/inner.out" || fail "inner link: $(cat "$work/inner.out")"
-grep -qF '20260102000000_no_up: a diesel migration directory without up.sql' "$work/inner.out" || fail "no up.sql: $(cat "$work/inner.out")"
+grep -qF '20260102000000_no_up: a migration directory with neither up.sql (diesel) nor migration.sql (Prisma)' "$work/inner.out" || fail "no up.sql: $(cat "$work/inner.out")"
 grep -qF '2 migration file(s)' "$work/inner.out" || fail "inner count: $(cat "$work/inner.out")"
 echo "dbmigrate_load layouts on SQLite: ok"

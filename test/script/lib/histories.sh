@@ -5,7 +5,7 @@
 # it) when the registry cannot be reached: a history that cannot be read
 # is no pass.
 history_cache=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/build/histories
-history_dir() { # NAME: graphile-worker or a Debian package name
+history_dir() { # NAME: graphile-worker, local-mcp-database, prisma-db or a Debian package name
   local name=$1 dir="$history_cache/$1" tmp
   if [ ! -e "$dir/.done" ]; then
     mkdir -p "$history_cache"
@@ -15,6 +15,15 @@ history_dir() { # NAME: graphile-worker or a Debian package name
       # pinned: its sql/ folder is the whole PostgreSQL history, 000001.sql...
       (cd "$tmp" && npm pack --silent graphile-worker@0.17.3 >/dev/null 2>&1 &&
         mkdir x && tar -xzf graphile-worker-*.tgz -C x) ;;
+    local-mcp-database)
+      # pinned: a Prisma history as Prisma keeps it (PostgreSQL),
+      # package/prisma/migrations/<timestamp>_<name>/migration.sql
+      (cd "$tmp" && npm pack --silent @dxheroes/local-mcp-database@0.7.2 >/dev/null 2>&1 &&
+        mkdir x && tar -xzf dxheroes-local-mcp-database-*.tgz -C x) ;;
+    prisma-db)
+      # pinned: a longer Prisma history (PostgreSQL, 51 migrations)
+      (cd "$tmp" && npm pack --silent @danielcok17/prisma-db@1.20.36 >/dev/null 2>&1 &&
+        mkdir x && tar -xzf danielcok17-prisma-db-*.tgz -C x) ;;
     *)
       # the archive's candidate; unpacked, never installed
       (cd "$tmp" && apt-get download "$name" >/dev/null 2>&1 &&
