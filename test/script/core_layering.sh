@@ -47,13 +47,13 @@ import collections, fnmatch, glob, os, shutil, subprocess, sys
 APART = [
     (["core/check/check_rows.o", "core/check/check_run.o"],
      "the checks (check_run.c) fill findings; the rows for SQL (check_rows.c) read them"),
-    (["pg/catalog.o", "pg/catalog_*.o"],
+    (["pg/catalog/catalog.o", "pg/catalog/catalog_*.o"],
      "the catalog reader (catalog.c) over its readers in C, over their keys and locks"),
-    (["pg/health.o", "pg/fn_*.o", "pg/health_readable.o"],
+    (["pg/health/health.o", "pg/*/fn_*.o", "pg/host/health_readable.o"],
      "the wrappers (fn_*.c) and the health gatherers over what both ask (health_readable.c)"),
 ]
 # Symbols that are not the object's: the PostgreSQL build renames jansson's
-# json_object to this (Makefile), and pg/jansson_shim.c only forwards it.
+# json_object to this (Makefile), and pg/host/jansson_shim.c only forwards it.
 FOREIGN = {"dbc_pg_json_object"}
 
 
@@ -157,13 +157,13 @@ def _show(trail, edges):
 
 
 sqlite_core = glob.glob("build/sqlite/core/*/*.o")
-builds = [("SQLite", sorted(sqlite_core + glob.glob("build/sqlite/sqlite/*.o")))]
+builds = [("SQLite", sorted(sqlite_core + glob.glob("build/sqlite/sqlite/*/*.o")))]
 # the PostgreSQL module: every file of pg/ and of core/ but the container
 # (Makefile, OBJS) must be built; a check that cannot read them fails (the
 # build needs PostgreSQL's server headers, PGXS: test/harness/packages.txt)
-pg = sorted(glob.glob("build/pg/core/*/*.o") + glob.glob("build/pg/pg/*.o"))
-pg_sources = [c for c in sorted(glob.glob("pg/*.c") + glob.glob("core/*/*.c"))
-              if not c.startswith("core/container/")]
+pg = sorted(glob.glob("build/pg/core/*/*.o") + glob.glob("build/pg/pg/*/*.o"))
+pg_sources = [c for c in sorted(glob.glob("pg/*/*.c") + glob.glob("core/*/*.c"))
+              if not c.startswith(("core/container/", "pg/gen/"))]
 pg_unbuilt = [c for c in pg_sources if not os.path.exists("build/pg/" + c[:-2] + ".o")]
 if pg_unbuilt:
     pgxs = subprocess.run(["pg_config", "--pgxs"], capture_output=True, text=True) \
@@ -177,8 +177,8 @@ if pg_unbuilt:
 builds.append(("PostgreSQL", pg))
 # the command: its files and what it links of the core, the dialects (Makefile, CLI_CORE)
 # and of sqlite/ (the point-in-time log, CLI_PITR)
-cli = glob.glob("build/cli/obj/*.o") + glob.glob("build/cli/obj/*/*.o") + glob.glob("build/cli/pitr/*.o")
-builds.append(("command", sorted(cli + sqlite_core + glob.glob("build/sqlite/*/dialect.o"))))
+cli = glob.glob("build/cli/obj/*.o") + glob.glob("build/cli/obj/*/*.o") + glob.glob("build/cli/pitr/*/*.o")
+builds.append(("command", sorted(cli + sqlite_core + glob.glob("build/sqlite/*/host/dialect.o"))))
 if not builds[0][1] or not cli:
     print("FAIL: no objects in build/sqlite or build/cli/obj (run make)")
     sys.exit(1)
