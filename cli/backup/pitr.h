@@ -9,8 +9,7 @@
 #define DBCARE_PITR_H
 
 #include "cli/cli.h"
-#include "sqlite/pitr/pitr_capture.h"
-#include "sqlite/pitr/pitr_end.h"
+#include "sqlite/pitr/pitr.h"
 
 #include <jansson.h>
 #include <sqlite3.h>

@@ -15,7 +15,7 @@
 #include "pg_backup.h"
 #include "sealed.h"
 #include "container/container.h"
-#include "sqlite/pitr/backup_origin.h"
+#include "sqlite/pitr/pitr.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,6 @@
  * start (pg/module.c) names it, and installs it for the call helpers.
  */
 #include "pg/host/glue.h"
-#include "pg/host/call_private.h"
 
 #include "health/health.h"
 
@@ -92,10 +91,8 @@ static char *pg_quote_literal(dbc_ctx *ctx, const char *literal)
 	return r;
 }
 
-static void interrupt_body(pgdbc_call *call, guard_state *gs, void *arg)
+static void interrupt_body(void *arg)
 {
-	(void)call;
-	(void)gs;
 	(void)arg;
 	CHECK_FOR_INTERRUPTS();
 }
@@ -106,11 +103,9 @@ static void interrupt_body(pgdbc_call *call, guard_state *gs, void *arg)
  * otherwise. */
 static int pg_interrupted(dbc_ctx *ctx)
 {
-	pgdbc_call *call = ctx->host_data;
-	guard_state gs = {NULL, 0, NULL};
 	if (!INTERRUPTS_PENDING_CONDITION())
 		return 0;
-	return pgdbc_run_guarded(call, &gs, interrupt_body, NULL) != DBC_OK;
+	return pgdbc_guarded(ctx, interrupt_body, NULL) != DBC_OK;
 }
 
 static void pg_warning(dbc_ctx *ctx, const char *message, const char *hint)

@@ -5,8 +5,6 @@
  */
 #include "pg/host/glue.h"
 #include "pg/audit/audit_glue.h"
-#include "pg/audit/audit_wal.h"
-#include "pg/host/call_private.h"
 #include "pg/json/json_doc.h"
 
 PG_MODULE_MAGIC;

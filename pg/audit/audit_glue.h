@@ -6,6 +6,8 @@
 
 /* Defines dbcare.actor (from _PG_init; pg/audit_write.c). */
 void pgdbc_define_audit_settings(void);
+/* Defines the wal mode's settings (from _PG_init; pg/audit/audit_wal.c). */
+void pgdbc_define_audit_wal_settings(void);
 /* dbcare.actor as the transaction set it (NULL or "" when unset). */
 const char *pgdbc_audit_actor(void);
 /* Logs the context of a statement on a table audited in wal mode: the

@@ -33,6 +33,7 @@
 #include "storage/procarray.h"
 #endif
 
+#include "audit_glue.h"
 #include "audit_wal.h"
 
 /* dbcare.audit_wal_wait: how long a reader waits for the worker (ms). */

@@ -57,8 +57,6 @@ void pgdbc_audit_wal_ensure_worker(void);
 void pgdbc_audit_wal_wait(void);
 /* dbcare.audit_wal_max_retained, in bytes. */
 int64 pgdbc_audit_wal_max_retained(void);
-/* Defines the wal mode's settings (from _PG_init). */
-void pgdbc_define_audit_wal_settings(void);
 /* PostgreSQL's entry points into the module: the output plugin that
  * decodes the slot (pg/audit_decode.c) and the worker's main
  * (pg/audit_wal_worker.c), found by name. */

@@ -9,9 +9,10 @@
  *   pg/guard.c        bodies run so an ERROR becomes the ctx error where a
  *                     savepoint undoes it; migration scripts (host exec);
  *   pg/host_query.c   the host's query path (kept plans, pinned path);
- *   pg/call.c         the call helpers of pg/glue.h (begin, args, returns);
- *   pg/host.c         the host table, naming all of the glue;
- *   pg/module.c       _PG_init: the settings, and installs the host.
+ *   pg/call.c         the call helpers of pg/glue.h (begin, args, returns).
+ * Above them, in pg/api/, the host table (host.c) and _PG_init (module.c)
+ * use what pg/host/glue.h makes public of these layers: the host's exec,
+ * query and query_latest, and the end of a call's subtransactions.
  */
 #ifndef PGDBC_CALL_PRIVATE_H
 #define PGDBC_CALL_PRIVATE_H
@@ -28,8 +29,6 @@ void pgdbc_arena_set(MemoryContext cxt);
 
 /* pg/call_errors.c */
 void pgdbc_restore_arena(pgdbc_call *call);
-/* Ends the call's subtransactions until n are left open, innermost first. */
-void pgdbc_end_subxacts(pgdbc_call *call, int n, bool commit);
 /* Ends every subtransaction the core left open. */
 void pgdbc_unwind_all(pgdbc_call *call, bool commit);
 /* Rolls back the call's subtransactions and raises ed again, prefixed. */
@@ -53,16 +52,5 @@ typedef void (*guarded_body)(pgdbc_call *call, guard_state *gs, void *arg);
 int pgdbc_run_guarded(pgdbc_call *call, guard_state *gs, guarded_body body, void *arg);
 /* Raises the error of an SPI result code (< 0). */
 void pgdbc_check_spi(int ret, const char *stmt);
-/* The host's exec: a migration script, statement by statement. */
-int pgdbc_host_exec(dbc_ctx *ctx, const char *sql);
-
-/* pg/host_query.c: the host's query and query_latest. */
-int pgdbc_host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
-                     dbc_row_fn fn, void *arg);
-int pgdbc_host_query_latest(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
-                            dbc_row_fn fn, void *arg);
-
-/* pg/host.c: defines dbcare.progress (from _PG_init). */
-void pgdbc_define_progress_setting(void);
 
 #endif

@@ -120,6 +120,20 @@ extern const dbc_host pgdbc_host;
 /* pg/module_host.c: the host installed once by _PG_init, before any call;
  * what glue code below the host table makes a ctx over. */
 void pgdbc_install_host(const dbc_host *host);
+
+/* What the host table (pg/api/host.c) takes of the layers under the call
+ * helpers (pg/host/call_private.h): the host's exec, a migration script
+ * statement by statement (guard.c); its query and query_latest
+ * (host_query.c); the end of a call's subtransactions until n are left
+ * open, innermost first (call_errors.c). */
+int pgdbc_host_exec(dbc_ctx *ctx, const char *sql);
+int pgdbc_host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                     dbc_row_fn fn, void *arg);
+int pgdbc_host_query_latest(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                            dbc_row_fn fn, void *arg);
+void pgdbc_end_subxacts(pgdbc_call *call, int n, bool commit);
+/* pg/api/host.c: defines dbcare.progress (from _PG_init). */
+void pgdbc_define_progress_setting(void);
 const dbc_host *pgdbc_installed_host(void);
 /* PostgreSQL's facts for the migration lint (pg/migrate_lint.c). */
 struct dbc_lint_hooks;

@@ -9,7 +9,6 @@
 #include "sqlite/host/glue.h"
 #include "sqlite/backup/backup_glue.h"
 #include "sqlite/health/health_glue.h"
-#include "sqlite/host/conn.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,9 +6,8 @@
  */
 #include "sqlite/audit/audit_sql.h"
 #include "sqlite/backup/backup_glue.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 #include "jsonschema/jsonschema.h"
-#include "sqlite/host/optional_api.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * name ($1..$n), savepoints named by depth, quoting by sqlite3_mprintf's %w/%Q,
  * and errors carried back with the failing statement's line.
  */
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 #include "health/health.h"
 

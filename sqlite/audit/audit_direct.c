@@ -30,8 +30,7 @@
  */
 #include "api/api.h"
 #include "audit_sql.h"
-#include "sqlite/host/conn.h"
-#include "sqlite/host/sqlite_grow.h"
+#include "sqlite/host/glue.h"
 
 #include <stdlib.h>
 #include <string.h>

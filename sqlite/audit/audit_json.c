@@ -11,8 +11,7 @@
  * key the core renders (core/audit/audit_read.c) compares equal as text.
  */
 #include "audit_sql.h"
-#include "sqlite/host/conn.h"
-#include "sqlite/host/sqlite_grow.h"
+#include "sqlite/host/glue.h"
 
 #include "audit/audit.h"
 

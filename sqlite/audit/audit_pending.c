@@ -22,7 +22,7 @@
  */
 #include "audit_sql.h"
 #include "base/clock.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
  * reading call completes the pending entries first.
  */
 #include "audit_sql.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 #include "sqlite/health/health_glue.h"
 
 #include <stdio.h>

@@ -15,7 +15,7 @@
 #include "base/clock.h"
 #include "base/sha256.h"
 #include "backup_glue.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 #include <stdio.h>
 #include <stdlib.h>

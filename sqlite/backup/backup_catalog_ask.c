@@ -4,7 +4,7 @@
  * bookkeeping versions (a catalog upgraded by the next changing call).
  */
 #include "backup_glue.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 /* A catalog made before the column existed has none until the next
  * changing call upgrades it; its rows read as recording no file SHA-256. */

@@ -36,7 +36,7 @@
 #include "base/sha256.h"
 #include "base/siphash.h"
 #include "backup_glue.h"
-#include "sqlite/host/sqlite_grow.h"
+#include "sqlite/host/glue.h"
 
 #include <stdio.h>
 #include <string.h>

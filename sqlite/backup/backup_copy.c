@@ -23,7 +23,7 @@
  */
 #include "base/clock.h"
 #include "backup_glue.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 #include "container/container.h"
 
 #include <errno.h>

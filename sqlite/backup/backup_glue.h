@@ -6,9 +6,8 @@
 #define SQLDBC_BACKUP_GLUE_H
 
 #include "backup/backup.h"
-#include "sqlite/pitr/backup_origin.h"
+#include "sqlite/pitr/pitr.h"
 #include "base/sha256.h"
-#include "sqlite/host/conn.h"
 #include "sqlite/host/glue.h"
 
 extern const dbc_backup_hooks sqldbc_backup_env;

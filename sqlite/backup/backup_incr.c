@@ -37,7 +37,7 @@
 #include "backup/backup.h"
 #include "base/clock.h"
 #include "backup_glue.h"
-#include "sqlite/host/sqlite_grow.h"
+#include "sqlite/host/glue.h"
 #include "vfs_base.h"
 
 #include <errno.h>

@@ -9,7 +9,7 @@
 #include "base/sha256.h"
 #include "backup_glue.h"
 #include "container/container.h"
-#include "sqlite/host/optional_api.h"
+#include "sqlite/host/glue.h"
 
 #include <errno.h>
 #include <string.h>

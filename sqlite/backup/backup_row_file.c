@@ -5,7 +5,7 @@
  */
 #include "base/sha256.h"
 #include "backup_glue.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -17,7 +17,7 @@
 #define _XOPEN_SOURCE 700 /* pread, pwrite */
 #include "backup/backup.h"
 #include "backup_glue.h"
-#include "sqlite/host/optional_api.h"
+#include "sqlite/host/glue.h"
 #include "vfs_base.h"
 #include "container/container.h"
 

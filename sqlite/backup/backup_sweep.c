@@ -4,7 +4,7 @@
  * and either not yet a database or a copy of this one. Best effort.
  */
 #include "backup_glue.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 #include "container/container.h"
 

@@ -5,7 +5,7 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "backup_glue.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -4,7 +4,6 @@
  * sealed backup's header names; NULL before the bookkeeping has one. The
  * other dbbackup_* functions have the generic glue of sqlite/api.c.
  */
-#include "sqlite/host/conn.h"
 #include "sqlite/host/glue.h"
 
 void sqldbc_dbbackup_identity(sqlite3_context *fctx, int argc, sqlite3_value **argv)

@@ -22,7 +22,7 @@
  * test/script/pg_book_parity.sh compares both engines column by column and
  * lists the intended differences.
  */
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 #include "sqlite/audit/audit_sql.h"
 #include "book_ddl.h"

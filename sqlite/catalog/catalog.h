@@ -7,7 +7,7 @@
 #ifndef SQLDBC_CATALOG_H
 #define SQLDBC_CATALOG_H
 
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 #include "schema/ddl_text.h"
 
 typedef struct sqldbc_reader {

@@ -16,7 +16,7 @@
  * tables, possibly an application's virtual table, and is refused as well.
  * Whatever is refused is reported as not checked, with the reason.
  */
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 #include "schema/ddl_lex.h"
 
 #include <string.h>

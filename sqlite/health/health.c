@@ -5,7 +5,7 @@
  */
 #include "sqlite/backup/backup_glue.h"
 #include "health_glue.h"
-#include "sqlite/host/optional_api.h"
+#include "sqlite/host/glue.h"
 #include "check/check.h"
 
 #include <stdlib.h>

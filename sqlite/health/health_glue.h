@@ -5,7 +5,7 @@
 #ifndef SQLDBC_HEALTH_H
 #define SQLDBC_HEALTH_H
 
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 #include "health/health.h"
 
 /* Fills eng for a call on conn (sqlite/health.c). */

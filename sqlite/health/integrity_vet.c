@@ -15,7 +15,7 @@
  * where no application function exists and load_extension() stays off.
  */
 #include "health_glue.h"
-#include "sqlite/host/optional_api.h"
+#include "sqlite/host/glue.h"
 #include "check/check.h"
 #include "schema/ddl_lex.h"
 #include "schema/ddl_text.h"

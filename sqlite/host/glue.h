@@ -180,4 +180,12 @@ int sqldbc_audit_complete(dbc_ctx *ctx);
  * dbaudit_refresh does (the bookkeeping upgrade to version 6). */
 int sqldbc_audit_remake_triggers(dbc_ctx *ctx);
 
+/* The rest of the host other parts use: a connection's state, the
+ * optional routines, growth in SQLite's allocator. This header is the
+ * host's one public header; the three below are included through it
+ * (each includes this one first, so either order works). */
+#include "conn.h"
+#include "optional_api.h"
+#include "sqlite_grow.h"
+
 #endif

@@ -6,7 +6,7 @@
  */
 #include "jsonschema/jsonschema.h"
 #include "sqlite/audit/audit_sql.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 #include <string.h>
 

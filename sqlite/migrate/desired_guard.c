@@ -16,8 +16,7 @@
  * A build without the authorizer cannot evaluate a desired schema: said,
  * never run unguarded.
  */
-#include "sqlite/host/conn.h"
-#include "sqlite/host/optional_api.h"
+#include "sqlite/host/glue.h"
 
 #include "schema/ddl_lex.h"
 

@@ -7,7 +7,7 @@
  * call could not drop its tables anyway while its SELECT reads them.
  */
 #include "sqlite/audit/audit_sql.h"
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 #include "jsonschema/jsonschema.h"
 #include "migrate/migrate.h"

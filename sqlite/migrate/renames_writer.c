@@ -10,7 +10,7 @@
  * changes the file's schema (drops the triggers) can still forge rows:
  * the registry's checksum check (rename_verify.c) stays behind this one.
  */
-#include "sqlite/host/conn.h"
+#include "sqlite/host/glue.h"
 
 void sqldbc_renames_writer(dbc_ctx *ctx, bool on)
 {

@@ -65,8 +65,7 @@
  */
 #include "pitr_capture.h"
 
-#include "sqlite/host/conn.h"
-#include "sqlite/host/optional_api.h"
+#include "sqlite/host/glue.h"
 #include "settings/settings.h"
 
 #include <pthread.h>

@@ -4,7 +4,6 @@
  * glue of sqlite/api.c. The soft-delete trigger is plain SQL calling only
  * built-in functions, so it runs with trusted_schema off.
  */
-#include "sqlite/host/conn.h"
 #include "sqlite/host/glue.h"
 #include "retain/retain.h"
 
