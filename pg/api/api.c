@@ -22,8 +22,6 @@
 
 #include <string.h>
 
-extern const dbc_backup_hooks pgdbc_backup_env;
-
 static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
 {
 	pgdbc_health_engine(eng, ctx);

@@ -191,9 +191,13 @@ typedef struct pgdbc_advisory {
 } pgdbc_advisory;
 int pgdbc_advisory_note(dbc_ctx *ctx, pgdbc_advisory *out);
 void pgdbc_advisory_release_new(const pgdbc_advisory *before);
-/* The audit part's hooks (pg/fn_audit.c). */
+/* The audit part's hooks (pg/audit/fn_audit.c). */
 struct dbc_audit_hooks;
 extern const struct dbc_audit_hooks pgdbc_audit_engine;
+
+/* The backups' hooks on PostgreSQL (pg/backup/backup.c): the restore point. */
+struct dbc_backup_hooks;
+extern const struct dbc_backup_hooks pgdbc_backup_env;
 #define PGDBC_MIGRATION_LOCK_KEY INT64CONST(0x6462636172650001)
 
 /* The stored migration status summary (pg/migrate_summary.c): whether this
