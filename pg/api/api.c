@@ -27,7 +27,7 @@ static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
 	pgdbc_health_engine(eng, ctx);
 }
 
-/* What the core entries need of PostgreSQL beyond the host (pg/host.c
+/* What the core entries need of PostgreSQL beyond the host (pg/api/host.c
  * points to it). */
 const dbc_api_hooks pgdbc_api_engine = {
     .retain = pgdbc_retain_engine,
@@ -82,7 +82,7 @@ static int run_entry(dbc_ctx *ctx, void *arg)
 }
 
 /* Decodes the arguments and runs the entry. A purge the core opened never
- * outlives the call (pg/purge_scope.c); nor does the migrate part's
+ * outlives the call (pg/retain/purge_scope.c); nor does the migrate part's
  * re-entrancy guard should PostgreSQL unwind past the core (an error raised
  * where no savepoint catches it, a cancel): pgdbc_run has rolled back the
  * core's savepoints by then. */

@@ -1,7 +1,7 @@
 /*
  * fn_core.c — dbcare_version for PostgreSQL, without a call context. The
  * settings functions (dbcare_get, dbcare_set, dbcare_settings) have the
- * generic glue of pg/api.c; their logic is in core/settings/.
+ * generic glue of pg/api/api.c; their logic is in core/settings/.
  */
 #include "pg/host/glue.h"
 

@@ -1,10 +1,10 @@
 /*
- * pg/host.c — dbcare's host over SPI (dbc_host, pg/glue.h): the table handed
+ * pg/api/host.c — dbcare's host over SPI (dbc_host, pg/host/glue.h): the table handed
  * to the core, naming the parts of the glue that implement it (the guarded
  * runner, the query path, the catalog reader, the check scope, ...), and the
  * methods of its own: the core's savepoints as internal subtransactions,
  * quoting, interrupts, messages. The top of the glue: only the module's
- * start (pg/module.c) names it, and installs it for the call helpers.
+ * start (pg/api/module.c) names it, and installs it for the call helpers.
  */
 #include "pg/host/glue.h"
 

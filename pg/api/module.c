@@ -1,5 +1,5 @@
 /*
- * pg/module.c — the PostgreSQL module's start: the magic block, and _PG_init
+ * pg/api/module.c — the PostgreSQL module's start: the magic block, and _PG_init
  * (run once when the library loads, before any dbcare function): jansson's
  * allocator, the settings, and the host the call helpers begin calls over.
  */

@@ -1,8 +1,8 @@
 /*
- * pg/audit_count.c — how many audit entries were ever committed, for the
+ * pg/audit/audit_count.c — how many audit entries were ever committed, for the
  * metric dbcare_audit_entries_written (the host's audit_entries_written):
  * the per-backend counts the audited statements add in their own
- * transactions (pg/audit_write.c), so a rollback takes its count back;
+ * transactions (pg/audit/audit_write.c), so a rollback takes its count back;
  * and the lag of wal mode (dbcare_audit_lag_seconds and
  * dbcare_audit_wal_retained_bytes: the host's audit_wal_lag).
  */
@@ -20,7 +20,7 @@ static int take_written(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 }
 
 /* The sum of the per-backend counts of dbcare.audit_written
- * (pg/audit_write.c); before ALTER EXTENSION UPDATE made it, the newest
+ * (pg/audit/audit_write.c); before ALTER EXTENSION UPDATE made it, the newest
  * entry's id, as 0.3.8 reported. */
 int pgdbc_audit_entries_written(dbc_ctx *ctx, int64_t *written)
 {
@@ -34,11 +34,11 @@ int pgdbc_audit_entries_written(dbc_ctx *ctx, int64_t *written)
 	    0, NULL, take_written, written);
 }
 
-/* The slot of this database's wal mode (pg/audit_wal.h) and its worker:
+/* The slot of this database's wal mode (pg/audit/audit_wal.h) and its worker:
  * [0] the lag in seconds, [1] the bytes of WAL the slot holds back. The
  * lag: 0 when the slot has everything written, else the time since the
  * start of the worker's last finished round (its query_start: every change
- * flushed before it is in the log, pg/audit_wal_worker.c), else since its
+ * flushed before it is in the log, pg/audit/audit_wal_worker.c), else since its
  * last write, else since the server started. */
 static const char wal_lag_sql[] =
     "SELECT CASE WHEN s.confirmed_flush_lsn >= pg_catalog.pg_current_wal_insert_lsn() THEN 0"

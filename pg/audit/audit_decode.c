@@ -3,12 +3,12 @@
  * wal mode, docs/audit.md "Choosing a mode"): the changes of the tables
  * audited in wal mode, turned into the entries the audit trigger would
  * write, for the worker that writes them into the log
- * (pg/audit_wal_worker.c).
+ * (pg/audit/audit_wal_worker.c).
  *
  * A table is audited in wal mode when it carries dbcare's audit trigger
- * whose mode argument holds "+wal" (pg/fn_audit.c makes it): it fires
+ * whose mode argument holds "+wal" (pg/audit/fn_audit.c makes it): it fires
  * before each statement only to log the context the WAL lacks (the user,
- * dbcare.actor; pg/audit_write.c), and its arguments are the configuration the
+ * dbcare.actor; pg/audit/audit_write.c), and its arguments are the configuration the
  * decoder reads from the catalog as of each change (the historic snapshot),
  * so a change is recorded exactly when the table was audited at its
  * commit, with the columns and key it had then. The entry is made by the
@@ -115,7 +115,7 @@ static void decode_shutdown(LogicalDecodingContext *ctx)
 
 /* The table's wal-mode audit trigger, if it has one: dbcare's function
  * (dbcare.audit_trigger), "+wal" in its mode argument. Disabled or not:
- * it only logs the statements' context (pg/audit_write.c). */
+ * it only logs the statements' context (pg/audit/audit_write.c). */
 static const Trigger *wal_trigger(Relation rel)
 {
 	TriggerDesc *td = rel->trigdesc;
@@ -354,9 +354,9 @@ static void truncate_rels(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, in
 	}
 }
 
-/* The context of the entries after it (pg/audit_write.c logs it): only a
+/* The context of the entries after it (pg/audit/audit_write.c logs it): only a
  * message the audit trigger signed for this transaction is taken
- * (pg/audit_actor_key.c), and only when the transaction changes an audited
+ * (pg/audit/audit_actor_key.c), and only when the transaction changes an audited
  * table does it reach the output. Any other with the prefix (anyone may
  * emit one) changes nothing: an 'R' naming why goes out instead, for the
  * worker to count and report. */

@@ -1,6 +1,6 @@
 /*
  * audit_followed.c — the columns a table's current audit trigger follows by
- * attribute number. dbaudit_refresh keeps these numbers (pg/fn_audit.c):
+ * attribute number. dbaudit_refresh keeps these numbers (pg/audit/fn_audit.c):
  * re-reading them from the option's names would lose a column renamed since
  * (an excluded password column renamed would start being logged).
  */

@@ -1,17 +1,17 @@
 /*
- * pg/audit_glue.h — between pg/fn_audit.c and pg/audit_trigger.c.
+ * pg/audit/audit_glue.h — between pg/audit/fn_audit.c and pg/audit/audit_trigger.c.
  */
 #ifndef PGDBC_AUDIT_GLUE_H
 #define PGDBC_AUDIT_GLUE_H
 
-/* Defines dbcare.actor (from _PG_init; pg/audit_write.c). */
+/* Defines dbcare.actor (from _PG_init; pg/audit/audit_write.c). */
 void pgdbc_define_audit_settings(void);
 /* Defines the wal mode's settings (from _PG_init; pg/audit/audit_wal.c). */
 void pgdbc_define_audit_wal_settings(void);
 /* dbcare.actor as the transaction set it (NULL or "" when unset). */
 const char *pgdbc_audit_actor(void);
 /* Logs the context of a statement on a table audited in wal mode: the
- * current user, dbcare.actor, application_name (pg/audit_write.c). */
+ * current user, dbcare.actor, application_name (pg/audit/audit_write.c). */
 void pgdbc_audit_wal_context(void);
 
 #include "access/transam.h"
@@ -21,7 +21,7 @@ void pgdbc_audit_wal_context(void);
 #include "utils/reltrigger.h"
 #include "executor/tuptable.h"
 
-/* Writes entries into dbcare.audit_log (pg/audit_write.c): open, add each
+/* Writes entries into dbcare.audit_log (pg/audit/audit_write.c): open, add each
  * entry, close — within one call of the trigger function. */
 #define PGDBC_AUDIT_LOG_COLUMNS 13
 /* The plain path's entries per INSERT statement. */
@@ -60,14 +60,14 @@ typedef struct pgdbc_audit_writer {
 	bool *batch_nulls[PGDBC_AUDIT_LOG_COLUMNS];
 	MemoryContext batch_cxt; /* their values; reset after each INSERT */
 	int64 written;           /* entries added: counted at close (dbcare.audit_written) */
-	/* the direct path's indexes (pg/audit_write_index.c): rri's first
+	/* the direct path's indexes (pg/audit/audit_write_index.c): rri's first
 	 * ri_NumIndices at once, the nsorted after them sorted, sorted_n
 	 * entries gathered */
 	int nindexes;
 	int nsorted;
 	struct Tuplesortstate **sorted;
 	int sorted_n;
-	/* entries decoded from the WAL (pg/audit_wal_worker.c): the change's
+	/* entries decoded from the WAL (pg/audit/audit_wal_worker.c): the change's
 	 * transaction wrote them, not this one. The decoder sets at and txid
 	 * after open, and these in place of current_user and dbcare.actor. */
 	bool decoded;
@@ -81,7 +81,7 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain);
 void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char *op, Datum key,
                             Datum old, Datum new);
 void pgdbc_audit_writer_close(pgdbc_audit_writer *w);
-/* The direct path's index entries (PostgreSQL 15; pg/audit_write_index.c):
+/* The direct path's index entries (PostgreSQL 15; pg/audit/audit_write_index.c):
  * after ExecOpenIndices, after each tuple inserted from a slot (unsorted:
  * into every index at once), and before the executor state is freed. */
 void pgdbc_audit_index_open(pgdbc_audit_writer *w);
@@ -93,7 +93,7 @@ void pgdbc_audit_index_close(pgdbc_audit_writer *w);
 bool pgdbc_audit_chain_per_table(void);
 
 /* The row hash of an entry of this table and key (jsonb, (Datum)0 for none):
- * pg/audit_row_hash.c, core/audit/audit_row_hash.c. */
+ * pg/audit/audit_row_hash.c, core/audit/audit_row_hash.c. */
 int64 pgdbc_audit_row_hash(const char *table, size_t table_len, Datum key);
 
 /* The baseline of dbaudit_enable: every row of table `name` logged as a
@@ -110,7 +110,7 @@ typedef struct pgdbc_audit_snapshot_args {
 void pgdbc_audit_snapshot(void *arg);
 
 /* One change of an audited table as the audit trigger records it
- * (pg/audit_trigger.c), for the WAL decoder (pg/audit_decode.c): the
+ * (pg/audit/audit_trigger.c), for the WAL decoder (pg/audit/audit_decode.c): the
  * configuration of a table's trigger, and the entry of one row change. */
 typedef struct audit_cfg pgdbc_audit_cfg;
 pgdbc_audit_cfg *pgdbc_audit_cfg_of(MemoryContext cxt, const Trigger *tg, TupleDesc desc);
@@ -122,12 +122,12 @@ bool pgdbc_audit_entry(const pgdbc_audit_cfg *c, TupleDesc desc, TupleTableSlot 
                        TupleTableSlot *newslot, Datum *key, Datum *old, Datum *new);
 
 /* Whether jsonb can hold a json value's text and it is nested at most
- * 1,000 levels deep (pg/audit_json.c); any other value is recorded as its
+ * 1,000 levels deep (pg/audit/audit_json.c); any other value is recorded as its
  * text. */
 bool pgdbc_audit_json_fits_jsonb(const char *json);
 
 /* The columns a table's own audit trigger follows by attribute number
- * (pg/audit_followed.c): for each key and column argument that carries a
+ * (pg/audit/audit_followed.c): for each key and column argument that carries a
  * number, its name as given to dbaudit_enable and that number. Nothing for a
  * table without such a trigger (or with one made before 0.3.0). */
 typedef struct pgdbc_audit_followed_args {

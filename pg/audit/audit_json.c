@@ -1,6 +1,6 @@
 /*
  * audit_json.c — whether a json value's text is one jsonb can hold, checked
- * before the audit trigger converts it (pg/audit_trigger.c). json keeps its
+ * before the audit trigger converts it (pg/audit/audit_trigger.c). json keeps its
  * text as given; jsonb refuses some of what json accepts, and a refusal is an
  * error that would fail the application's write. Checking the text first
  * costs one pass over it and no subtransaction per row. The same pass counts

@@ -7,14 +7,14 @@
  * operation with the statement's transition table(s), so one call turns all
  * rows a statement changed into entries, in the order it changed them.
  * Partitioned tables, partitions and inheritance trees have a row-level
- * trigger instead (pg/fn_audit.c says why), one row a call, as had every
+ * trigger instead (pg/audit/fn_audit.c says why), one row a call, as had every
  * table audited by builds before 0.3.0. On a partition the row-level
  * trigger may be the clone of its audited parent's: it carries the parent's
  * arguments, attribute numbers included, which are translated to the
  * partition's own by the columns' names (a partition's columns have its
  * parent's names; a rename on the parent renames them too). The baseline
  * snapshot translates them the same way to the columns of its SELECT.
- * Entries are written by pg/audit_write.c without the executor.
+ * Entries are written by pg/audit/audit_write.c without the executor.
  *
  * Privileges: the audited roles have no privilege on dbcare.audit_log. The
  * writer switches to the owner of the trigger function (the role that
@@ -340,7 +340,7 @@ static void push_value(JsonbParseState **st, const audit_cfg *c, int i, Datum d)
 	case K_JSON:
 		s = OutputFunctionCall(&c->out[i], d);
 		/* json holds what jsonb cannot (the escape \u0000, unpaired
-		 * surrogates, numbers beyond numeric's range, ...: pg/audit_json.c),
+		 * surrogates, numbers beyond numeric's range, ...: pg/audit/audit_json.c),
 		 * and nesting deeper than the stack allows the conversion here.
 		 * Such a value is recorded as its text, so the application's write
 		 * never fails for the log's sake. */
@@ -558,7 +558,7 @@ Datum dbcare_audit_trigger(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *)fcinfo->context;
 	TriggerEvent ev = td->tg_event;
 	if (td->tg_trigger->tgnargs > 1 && strstr(td->tg_trigger->tgargs[1], "+wal")) {
-		/* wal mode: the WAL has the rows (pg/audit_decode.c), this the
+		/* wal mode: the WAL has the rows (pg/audit/audit_decode.c), this the
 		 * context they lack */
 		if (!TRIGGER_FIRED_BEFORE(ev) || TRIGGER_FIRED_FOR_ROW(ev))
 			protocol_error("of wal mode must fire BEFORE each statement");

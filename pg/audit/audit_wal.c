@@ -1,6 +1,6 @@
 /*
  * audit_wal.c — what dbaudit_enable and the readers ask of wal mode
- * (pg/audit_wal.h): the checks and the slot before a table is enabled, the
+ * (pg/audit/audit_wal.h): the checks and the slot before a table is enabled, the
  * worker started, and the readers' wait for the entries not yet decoded.
  */
 #include "pg/host/glue.h"
@@ -97,7 +97,7 @@ static bool slot_confirmed(const char *slot, XLogRecPtr *confirmed)
 
 /* Servers that restrict the output plugins a slot may name
  * (output_plugin_libraries, PostgreSQL 15.20 and later minors) must list
- * dbcare's: the slot decodes with it (pg/audit_decode.c). */
+ * dbcare's: the slot decodes with it (pg/audit/audit_decode.c). */
 static void check_plugin_trusted(void)
 {
 	const char *setting = GetConfigOption("output_plugin_libraries", true, false);

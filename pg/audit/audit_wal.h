@@ -1,7 +1,7 @@
 /*
- * pg/audit_wal.h — wal mode of the audit trail (docs/audit.md): the decoder
- * (pg/audit_decode.c), its worker (pg/audit_wal_worker.c) and what
- * dbaudit_enable and the readers ask of them (pg/audit_wal.c).
+ * pg/audit/audit_wal.h — wal mode of the audit trail (docs/audit.md): the decoder
+ * (pg/audit/audit_decode.c), its worker (pg/audit/audit_wal_worker.c) and what
+ * dbaudit_enable and the readers ask of them (pg/audit/audit_wal.c).
  */
 #ifndef PGDBC_AUDIT_WAL_H
 #define PGDBC_AUDIT_WAL_H
@@ -26,7 +26,7 @@
 /* The worker's type in pg_stat_activity.backend_type. */
 #define PGDBC_AUDIT_WAL_WORKER "dbcare audit wal"
 
-/* The context message's MAC (pg/audit_actor_key.c, with the key of the
+/* The context message's MAC (pg/audit/audit_actor_key.c, with the key of the
  * data directory): sign appends it to body (the three fields) for this
  * transaction; check verifies a decoded message of top-level transaction
  * xid, parse checks a body's form and encoding (mac_len bytes of MAC
@@ -58,8 +58,8 @@ void pgdbc_audit_wal_wait(void);
 /* dbcare.audit_wal_max_retained, in bytes. */
 int64 pgdbc_audit_wal_max_retained(void);
 /* PostgreSQL's entry points into the module: the output plugin that
- * decodes the slot (pg/audit_decode.c) and the worker's main
- * (pg/audit_wal_worker.c), found by name. */
+ * decodes the slot (pg/audit/audit_decode.c) and the worker's main
+ * (pg/audit/audit_wal_worker.c), found by name. */
 PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 PGDLLEXPORT void dbcare_audit_wal_main(Datum arg);
 

@@ -1,8 +1,8 @@
 /*
  * audit_wal_worker.c — the worker of wal mode (docs/audit.md): one dynamic
  * background worker per database reads the database's slot (decoded by
- * pg/audit_decode.c) and writes the entries into dbcare.audit_log with the
- * trigger's writer (pg/audit_write.c): same format, same hash chain.
+ * pg/audit/audit_decode.c) and writes the entries into dbcare.audit_log with the
+ * trigger's writer (pg/audit/audit_write.c): same format, same hash chain.
  *
  * Exactly once. Each round, in one transaction: the slot's changes up to
  * the WAL flushed when the round began are peeked (not consumed), every
@@ -202,7 +202,7 @@ static void apply_context(decoded_txn *t, const char *body, size_t len, round_co
 	t->actor = f.actor_len ? MemoryContextStrdup(TopTransactionContext, f.actor) : NULL;
 }
 
-/* One record of the decoder's output (pg/audit_decode.c's file comment). */
+/* One record of the decoder's output (pg/audit/audit_decode.c's file comment). */
 static void apply(decoded_txn *t, const char *data, size_t len, uint64 decoded, Oid owner,
                   round_counts *n)
 {
@@ -539,7 +539,7 @@ static bool round_once(const char *slot, Oid owner, bool *wrote)
 	/* query_start becomes this round's start (the statement start set
 	 * above, before upto was read): every change flushed before it is in
 	 * the log, so now - query_start bounds the lag (dbcare_audit_lag_seconds,
-	 * pg/audit_count.c) */
+	 * pg/audit/audit_count.c) */
 	pgstat_report_activity(STATE_IDLE, "dbcare: the audit log holds the changes flushed before"
 	                                   " query_start");
 	if (retire && retire_slot(slot, owner))

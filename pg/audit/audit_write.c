@@ -26,7 +26,7 @@
  * - No trigger of the log fires (the log has none; dbaudit_enable refuses
  *   dbcare's own tables). Every column but row_hash is set here; row_hash is
  *   stored by the direct path with the C routine its generation expression
- *   calls (pg/audit_row_hash.c), and computed by that expression on the
+ *   calls (pg/audit/audit_row_hash.c), and computed by that expression on the
  *   plain path, so the values agree.
  * - Entries are written as the log's owner, inside a security-restricted
  *   operation, and the caller's identity is back before the next row's values
@@ -86,7 +86,7 @@
 
 /* SET LOCAL dbcare.actor = '...': the application's user, logged with each
  * entry. Kept with the writer that logs it, below the trigger function
- * (pg/audit_trigger.c), which calls the writer: one direction. */
+ * (pg/audit/audit_trigger.c), which calls the writer: one direction. */
 static char *audit_actor = NULL;
 
 void pgdbc_define_audit_settings(void)
@@ -105,7 +105,7 @@ const char *pgdbc_audit_actor(void)
 /* The context of a change of a table audited in wal mode, which the WAL
  * does not hold: its trigger (BEFORE each statement) logs a transactional
  * message with the current user, dbcare.actor and the application name,
- * signed for this transaction (pg/audit_actor_key.c; pg/audit_decode.c
+ * signed for this transaction (pg/audit/audit_actor_key.c; pg/audit/audit_decode.c
  * accepts no other), which the entries of the transaction's later changes
  * carry. Once per (sub)transaction while all three stay the same: a
  * message in a subtransaction rolled back is gone with it, and the next
@@ -494,7 +494,7 @@ static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *v
 		slot->tts_isnull[w->attno[c]] = nulls[c];
 	}
 	/* what the generated column's dbcare.audit_row_hash would compute,
-	 * without the call (pg/audit_row_hash.c) */
+	 * without the call (pg/audit/audit_row_hash.c) */
 	if (w->attno[COL_ROW_HASH] >= 0) {
 		slot->tts_values[w->attno[COL_ROW_HASH]] = Int64GetDatum(pgdbc_audit_row_hash(
 		    table, strlen(table), nulls[COL_KEY] ? (Datum)0 : values[COL_KEY]));

@@ -1,6 +1,6 @@
 /*
  * audit_write_index.c — the index entries of the entries the direct path
- * writes (pg/audit_write.c, PostgreSQL 15 only, behind the same gate).
+ * writes (pg/audit/audit_write.c, PostgreSQL 15 only, behind the same gate).
  *
  * A statement's entries arrive in id order, so the primary key (and any
  * index on a growing value) takes them at its right edge; but the row

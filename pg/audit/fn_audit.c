@@ -2,7 +2,7 @@
  * fn_audit.c — dbaudit_* for PostgreSQL: the wrappers around core/audit/ and
  * what only PostgreSQL can do for it (dbc_audit_hooks): resolving a table
  * name in the catalog, making and dropping the triggers of
- * pg/audit_trigger.c, and the baseline snapshot.
+ * pg/audit/audit_trigger.c, and the baseline snapshot.
  *
  * The triggers' form: PostgreSQL fires a statement trigger only for the
  * table a statement names and never clones one to partitions, so a table
@@ -157,13 +157,13 @@ static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool 
 	return DBC_OK;
 }
 
-/* The trigger's arguments (pg/audit_trigger.c's file comment). */
+/* The trigger's arguments (pg/audit/audit_trigger.c's file comment). */
 static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
                         dbc_strlist *args)
 {
 	const char *mode = o->full_updates ? (o->hash_chain ? "full+chain" : "full")
 	                                   : (o->hash_chain ? "changed+chain" : "changed");
-	if (o->wal) /* the disabled trigger of wal mode (pg/audit_decode.c) */
+	if (o->wal) /* the disabled trigger of wal mode (pg/audit/audit_decode.c) */
 		mode = dbc_printf(ctx, "%s+wal", mode);
 	if (!mode || dbc_strlist_add(ctx, args, t->name) != DBC_OK ||
 	    dbc_strlist_add(ctx, args, mode) != DBC_OK ||
@@ -179,7 +179,7 @@ static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 		if (dbc_strlist_add(ctx, args, dbc_printf(ctx, "-%s", o->exclude.items[i])) != DBC_OK)
 			return DBC_ERROR;
 	/* "@" and the attribute number of each key and column argument, so the
-	 * trigger follows a renamed column (pg/audit_trigger.c). A column the
+	 * trigger follows a renamed column (pg/audit/audit_trigger.c). A column the
 	 * table's current trigger follows keeps its number (dbaudit_refresh):
 	 * the option's name may since belong to another column, or to none. */
 	dbc_strlist names = {0}, numbers = {0};
@@ -207,7 +207,7 @@ static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 
 /* One statement-level trigger per operation (PostgreSQL allows a transition
  * table only on a trigger of one event): each writes all entries of a
- * statement in one call (pg/audit_trigger.c). TRUNCATE has no rows. */
+ * statement in one call (pg/audit/audit_trigger.c). TRUNCATE has no rows. */
 static const char install_sql[] = "CREATE TRIGGER dbcare_audit_insert AFTER INSERT ON %s"
                                   " REFERENCING NEW TABLE AS dbcare_new"
                                   " FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
@@ -241,7 +241,7 @@ static const char form_sql[] = "SELECT c.oid::pg_catalog.text, " NEEDS_ROW_FORM 
 
 /* Wal mode: one trigger before each statement, which logs the context the
  * WAL lacks (the user, dbcare.actor) and whose arguments tell the decoder
- * how to record the table's changes (pg/audit_decode.c), and the old rows
+ * how to record the table's changes (pg/audit/audit_decode.c), and the old rows
  * whole in the WAL (REPLICA IDENTITY FULL: the old values of an update and
  * a delete, and the TOAST values an update left unchanged). */
 static const char install_wal_sql[] =
@@ -455,7 +455,7 @@ static int collect_table_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_valu
 /* A table audited in wal mode misses changes while its slot is gone, and
  * its log falls behind while the worker is: a problem once it is a minute
  * behind or its slot holds half of dbcare.audit_wal_max_retained (at all of
- * it the worker falls back to trigger mode, pg/audit_wal_worker.c). */
+ * it the worker falls back to trigger mode, pg/audit/audit_wal_worker.c). */
 static int wal_lag_problem(dbc_ctx *ctx, const char **problem)
 {
 	bool active;
@@ -474,7 +474,7 @@ static int wal_lag_problem(dbc_ctx *ctx, const char **problem)
 	return *problem || !active || !(lag > 60 || retained > bound / 2) ? DBC_OK : DBC_ERROR;
 }
 
-/* What the worker counted of the context messages (pg/audit_wal_worker.c):
+/* What the worker counted of the context messages (pg/audit/audit_wal_worker.c):
  * forged or malformed ones rejected, entries written without their role.
  * The database's, so every table in wal mode names them. */
 static const char wal_context_sql[] =
@@ -627,7 +627,7 @@ static void wal_wait(void *arg)
 	pgdbc_audit_wal_wait();
 }
 
-/* The entries of wal mode not yet decoded (pg/audit_wal.c). */
+/* The entries of wal mode not yet decoded (pg/audit/audit_wal.c). */
 static int complete(dbc_ctx *ctx)
 {
 	return pgdbc_guarded(ctx, wal_wait, NULL);

@@ -3,7 +3,7 @@
  * catalog and WAL archiving). Nothing here writes a server file: the file
  * hooks of dbc_backup_hooks are NULL; dbbackup_mark's restore point is a
  * WAL record. dbbackup_list has the generic glue of
- * pg/api.c, dbbackup_record its own (pg/fn_backup.c).
+ * pg/api/api.c, dbbackup_record its own (pg/fn_backup.c).
  */
 #include "pg/host/glue.h"
 #include "pg/health/health_glue.h"

@@ -2,7 +2,7 @@
  * fn_backup_identity.c — dbbackup_identity() on PostgreSQL: the database's
  * identity (dbcare.database_identity, made by CREATE EXTENSION, kept by
  * pg_dump), which a sealed dump's header names; SQLite's is
- * sqlite/fn_backup.c. The command reads it through this function, never the
+ * sqlite/backup/fn_backup.c. The command reads it through this function, never the
  * table (test/script/core_cli_client.sh).
  */
 #include "pg/host/glue.h"

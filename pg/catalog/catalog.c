@@ -1,9 +1,9 @@
 /*
- * pg/catalog.c — fills the core's schema model from pg_catalog: one set-based
+ * pg/catalog/catalog.c — fills the core's schema model from pg_catalog: one set-based
  * query per object kind (never one query per table), except what belongs to
  * the tables found by the first query: their columns, constraints and
- * indexes, read right after it by index scans in C (pg/catalog_columns.c,
- * pg/catalog_constraints.c, pg/catalog_indexes.c). Only names and
+ * indexes, read right after it by index scans in C (pg/catalog/catalog_columns.c,
+ * pg/catalog/catalog_constraints.c, pg/catalog/catalog_indexes.c). Only names and
  * PostgreSQL's own deparsed definitions reach the model, never OIDs or
  * creation order; the core sorts and canonicalises.
  */
@@ -421,7 +421,7 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 	reader r = {out, NULL, 0, 0, NULL, 0, 0};
 	int rc = DBC_OK;
 	/* JIT is off for these queries as for every query of the host
-	 * (pg/host_query.c): their row estimates are poor (correlated subqueries per
+	 * (pg/host/host_query.c): their row estimates are poor (correlated subqueries per
 	 * row), so with thousands of tables the planner's cost crosses
 	 * jit_above_cost (docs/benchmarks.md, "PostgreSQL catalog reader with
 	 * JIT"). */

@@ -1,5 +1,5 @@
 /*
- * pg/catalog_columns.c — the columns of the catalog reader's tables, read
+ * pg/catalog/catalog_columns.c — the columns of the catalog reader's tables, read
  * from pg_attribute through its (attrelid, attnum) index in C.
  *
  * Why not SQL: the columns query was the largest left in the schema read

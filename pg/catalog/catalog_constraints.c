@@ -1,5 +1,5 @@
 /*
- * pg/catalog_constraints.c — the constraints of the catalog reader's tables,
+ * pg/catalog/catalog_constraints.c — the constraints of the catalog reader's tables,
  * read from pg_constraint through its conrelid index in C.
  *
  * Why not SQL: after the columns moved to C, the constraint query was the

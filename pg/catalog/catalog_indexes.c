@@ -1,5 +1,5 @@
 /*
- * pg/catalog_indexes.c — the indexes of the catalog reader's tables and
+ * pg/catalog/catalog_indexes.c — the indexes of the catalog reader's tables and
  * materialized views, read from pg_index through its indrelid index in C.
  *
  * Why not SQL: the index query was the largest part of the schema read at

@@ -1,6 +1,6 @@
 /*
- * pg/catalog_keys.c — key columns of indexes and constraints for the catalog
- * reader (pg/catalog.c), named from the columns it has already read.
+ * pg/catalog/catalog_keys.c — key columns of indexes and constraints for the catalog
+ * reader (pg/catalog/catalog.c), named from the columns it has already read.
  *
  * Why here and not in SQL: naming each key column in the queries took one
  * pg_attribute probe per key column (two per index column: the table's column
@@ -8,7 +8,7 @@
  * index; at 1,000 tables that was half of the index query and a third of the
  * constraint query, and those two were most of the schema read that every
  * dbmigrate_apply() ends with. The reader reads every column anyway
- * (pg/catalog_columns.c), so they are kept here by (relation, attnum); a
+ * (pg/catalog/catalog_columns.c), so they are kept here by (relation, attnum); a
  * key outside them (a system column named by a CHECK, a referenced table
  * outside the user's schemas, a materialized view's column) is looked up in
  * the system cache.
@@ -45,7 +45,7 @@
 #include <stdlib.h>
 
 /* -------------------------------------------------------------- relations held
- * (here, below pg/catalog.c and its readers, which all take them) */
+ * (here, below pg/catalog/catalog.c and its readers, which all take them) */
 
 bool pgdbc_rel_hold(Oid rel)
 {

@@ -1,11 +1,11 @@
 /*
- * pg/catalog_keys.h — the catalog reader's parts in C, private to
- * pg/catalog.c: the tables' columns, constraints and indexes read by index
- * scans of pg_attribute, pg_constraint and pg_index (pg/catalog_columns.c,
- * pg/catalog_constraints.c, pg/catalog_indexes.c), and index and constraint
+ * pg/catalog/catalog_keys.h — the catalog reader's parts in C, private to
+ * pg/catalog/catalog.c: the tables' columns, constraints and indexes read by index
+ * scans of pg_attribute, pg_constraint and pg_index (pg/catalog/catalog_columns.c,
+ * pg/catalog/catalog_constraints.c, pg/catalog/catalog_indexes.c), and index and constraint
  * keys named from those columns, with the CREATE INDEX text of plain indexes
  * built without pg_get_indexdef, and the locks every reader takes before a
- * deparser (pgdbc_rel_hold; pg/catalog_keys.c, below all of them).
+ * deparser (pgdbc_rel_hold; pg/catalog/catalog_keys.c, below all of them).
  */
 #ifndef CATALOG_KEYS_PG_H
 #define CATALOG_KEYS_PG_H
@@ -79,7 +79,7 @@ int pgdbc_read_constraints(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgd
 int pgdbc_read_indexes(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *rels, int nrels,
                        const pgdbc_oids *owned, pgdbc_attmap *atts);
 
-/* One index as pg/catalog_indexes.c read it, for naming its keys. */
+/* One index as pg/catalog/catalog_indexes.c read it, for naming its keys. */
 typedef struct pgdbc_index_row {
 	Oid index;
 	Oid table;

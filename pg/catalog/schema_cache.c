@@ -1,14 +1,14 @@
 /*
- * pg/schema_cache.c — the schema model (and its fingerprint) kept per backend
+ * pg/catalog/schema_cache.c — the schema model (and its fingerprint) kept per backend
  * between calls, keyed by a digest of the catalog rows the reader depends on,
- * so repeated reports and fingerprints skip the catalog reader (pg/catalog.c).
+ * so repeated reports and fingerprints skip the catalog reader (pg/catalog/catalog.c).
  *
  * The key reads catalog pages, tuple headers and the settings array below
  * PostgreSQL's SQL interface (bufmgr, heap visibility, utils/guc_tables.h).
  * So the cache is built only for the PostgreSQL major version whose layout
  * this file was written and tested against (the gate below), and the setting
  * dbcare.schema_cache (default on) turns it off: every call then reads the
- * catalog through pg/catalog.c alone. test/script/pg_schema_cache.sh checks
+ * catalog through pg/catalog/catalog.c alone. test/script/pg_schema_cache.sh checks
  * that both paths give the same answers.
  */
 #include "pg/host/glue.h"

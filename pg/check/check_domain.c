@@ -1,9 +1,9 @@
 /*
- * pg/check_domain.c — domain CHECK constraints added NOT VALID, checked on
+ * pg/check/check_domain.c — domain CHECK constraints added NOT VALID, checked on
  * the table columns of that domain (dbc_host.domain_checks).
  *
  * A domain's CHECK expression is the domain owner's code. The table's check
- * scope (pg/check_scope.c) runs the scan as the table's owner; the
+ * scope (pg/check/check_scope.c) runs the scan as the table's owner; the
  * expression itself runs as the domain's owner, in a security-restricted
  * operation, through dbcheck_domain_value_holds(value, constraint): the
  * stored expression (pg_constraint.conbin) is planned and evaluated as

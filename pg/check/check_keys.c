@@ -1,5 +1,5 @@
 /*
- * pg/check_keys.c — how a foreign key check compares a child key with a
+ * pg/check/check_keys.c — how a foreign key check compares a child key with a
  * parent key (dbc_host's key_match).
  *
  * Written "p.a = c.a", the comparison would be found by operator and cast

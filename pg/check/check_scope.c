@@ -1,5 +1,5 @@
 /*
- * pg/check_scope.c — the scope a constraint check of one table runs in
+ * pg/check/check_scope.c — the scope a constraint check of one table runs in
  * (dbc_host's check_enter, check_lock, check_leave).
  *
  * A check evaluates code the table's owner chose: CHECK expressions and the
@@ -169,7 +169,7 @@ static void switch_body(void *arg)
 /* The open scope's subtransaction, in the transaction of lxid, and its
  * table: an error unwinding the scope aborts it, so SubTransactionIsActive
  * turns false without check_leave. Read by the domain evaluator
- * (pg/check_domain.c), which runs only inside a scope. */
+ * (pg/check/check_domain.c), which runs only inside a scope. */
 static LocalTransactionId scope_lxid = InvalidLocalTransactionId;
 static SubTransactionId scope_subxact = InvalidSubTransactionId;
 

@@ -1,5 +1,5 @@
 /*
- * pg/dbsize.c — the database's size on disk for the health metrics.
+ * pg/health/dbsize.c — the database's size on disk for the health metrics.
  *
  * PostgreSQL's own pg_database_size(current_database()), called directly:
  * the same figure, the same privilege rule (CONNECT on the database or

@@ -1,5 +1,5 @@
 /*
- * pg/health.c — the facts of PostgreSQL's health checks: one query per check
+ * pg/health/health.c — the facts of PostgreSQL's health checks: one query per check
  * over pg_catalog and the statistics views (amcheck and pg_stat_statements
  * when installed), plus database metrics and the snapshot table. The core
  * grades; checks that need privileges the caller lacks are skipped with a hint.

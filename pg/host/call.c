@@ -1,5 +1,5 @@
 /*
- * pg/call.c — the call helpers of pg/glue.h: a wrapper's call begun (its
+ * pg/host/call.c — the call helpers of pg/host/glue.h: a wrapper's call begun (its
  * memory, SPI, a dbc_ctx over the host the module installed), its arguments
  * read, its result returned in the caller's memory or its error raised.
  */
@@ -61,7 +61,7 @@ static void begin_call(pgdbc_call *call, FunctionCallInfo fcinfo, bool spi)
 
 void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo)
 {
-	/* first of all, before any argument is looked at (pg/readonly.c) */
+	/* first of all, before any argument is looked at (pg/host/readonly.c) */
 	pgdbc_refuse_changes_when_read_only(fcinfo);
 	/* then whether the objects are the ones this library reads and writes */
 	pgdbc_require_current_objects();
@@ -301,7 +301,7 @@ static const result_shape *result_shape_of(FunctionCallInfo fcinfo)
 /* Sets up fcinfo's result as a materialised set: a tuplestore in the query's
  * memory and the declared row type. What InitMaterializedSRF(fcinfo, 0) does,
  * written out because 15.0 names that function SetSingleFuncCall: every call
- * here is one all 15.x minors export (see pg/tuple_attr.c). */
+ * here is one all 15.x minors export (see pg/host/tuple_attr.c). */
 static void materialize_result(FunctionCallInfo fcinfo, const result_shape *shape)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;

@@ -1,8 +1,8 @@
 /*
- * pg/call_errors.c — how a call ends on an error: the subtransactions the
+ * pg/host/call_errors.c — how a call ends on an error: the subtransactions the
  * core left open are ended innermost first, the arena set back, and the
- * error raised with the "dbcare: " prefix (pg/call_private.h). Below the
- * call helpers (pg/call.c) and the guarded runner (pg/guard.c), which both
+ * error raised with the "dbcare: " prefix (pg/host/call_private.h). Below the
+ * call helpers (pg/host/call.c) and the guarded runner (pg/host/guard.c), which both
  * end calls through it.
  */
 #include "glue.h"

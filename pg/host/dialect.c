@@ -6,6 +6,9 @@
  * no rowid, names match exactly, CREATE refuses a foreign key without a
  * unique parent key, plain "IS NULL" reads the rows, DELETE ... RETURNING
  * counts, and one aggregate statement counts a constraint's violations.
+ *
+ * Built into the module and, as data with no engine header, into the
+ * command and the unit tests (Makefile: CLI_CORE, DIALECT_SRC).
  */
 #include "base/dbc.h"
 #include "book/book.h"

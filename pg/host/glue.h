@@ -1,5 +1,5 @@
 /*
- * pg/glue.h — PostgreSQL glue shared by every pg/fn_*.c wrapper: the dbc_host
+ * pg/host/glue.h — PostgreSQL glue shared by every pg/<part>/fn_*.c wrapper: the dbc_host
  * over SPI, and the call helpers that turn one SQL call into a core call and
  * the core's status back into a result or an ereport(ERROR).
  *
@@ -38,8 +38,8 @@
 
 /* The C function of every PostgreSQL entry of the API table
  * (core/api/functions.h): Datum <id>(PG_FUNCTION_ARGS), defined in the
- * part's pg/fn_<part>.c (for forms CORE_SCALAR and CORE_TABLE, the generic one of pg/api.c);
- * pg/api.c gives each its PG_FUNCTION_INFO_V1. */
+ * part's pg/<part>/fn_<part>.c (for forms CORE_SCALAR and CORE_TABLE, the generic one of
+ * pg/api/api.c); pg/api/api.c gives each its PG_FUNCTION_INFO_V1. */
 #define PGDBC_DECLARE_PG(id)          extern PGDLLEXPORT Datum id(PG_FUNCTION_ARGS);
 #define PGDBC_DECLARE_PG_SCALAR(id)   PGDBC_DECLARE_PG(id)
 #define PGDBC_DECLARE_PG_TABLE(id)    PGDBC_DECLARE_PG(id)
@@ -70,7 +70,7 @@ typedef struct pgdbc_call {
 	bool spi_connected;
 	/* Begun by pgdbc_begin_lean: a JSON validator, which queries nothing
 	 * but dbcare's schema registry; its queries run as the owner of the
-	 * dbcare schema (pg/host_query.c), so a table owner's CHECK naming a
+	 * dbcare schema (pg/host/host_query.c), so a table owner's CHECK naming a
 	 * registered schema reads it without rights on dbcare's tables. */
 	bool lean;
 	dbc_ctx ctx; /* the core's context; host_data points back here */
@@ -78,7 +78,7 @@ typedef struct pgdbc_call {
 	/* Subtransactions the core opened and has not released or rolled back,
 	 * innermost last. Invariant: no ERROR leaves a host callback or a glue
 	 * function while one of them is open; whatever lets an error go on rolls
-	 * them all back first (pg/guard.c and pg/call_errors.c). */
+	 * them all back first (pg/host/guard.c and pg/host/call_errors.c). */
 	pgdbc_subxact *subxacts;
 	int nsubxacts;
 	int capsubxacts;
@@ -88,14 +88,14 @@ typedef struct pgdbc_call {
 	 * not roll back one of those, the outer body still uses it. */
 	int guard_floor;
 
-	/* The open constraint-check scope (pg/check_scope.c), or NULL. */
+	/* The open constraint-check scope (pg/check/check_scope.c), or NULL. */
 	struct pgdbc_check_scope *check_scope;
 } pgdbc_call;
 
 /* Constraint checks as the checked table's owner, in a security-restricted
- * operation inside a subtransaction (pg/check_scope.c): dbc_host's
+ * operation inside a subtransaction (pg/check/check_scope.c): dbc_host's
  * check_enter, check_lock and check_leave. */
-/* The caller's search_path as schema names (pg/name_path.c). */
+/* The caller's search_path as schema names (pg/host/name_path.c). */
 char **pgdbc_name_path(dbc_ctx *ctx);
 int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, bool deletes,
                       char **skip);
@@ -104,20 +104,20 @@ void pgdbc_check_leave(dbc_ctx *ctx, bool keep);
 /* The table of the check scope open in this transaction (not unwound), or
  * InvalidOid outside one. */
 Oid pgdbc_check_scope_relid(void);
-/* The NOT VALID domain CHECKs over table columns (pg/check_domain.c):
+/* The NOT VALID domain CHECKs over table columns (pg/check/check_domain.c):
  * dbc_host's domain_checks. */
 int pgdbc_domain_checks(dbc_ctx *ctx, dbc_domain_checks *out);
 int pgdbc_domain_constraints(dbc_ctx *ctx, dbc_row_fn fn, void *arg);
-/* A foreign key's comparison written with its own operators (pg/check_keys.c):
+/* A foreign key's comparison written with its own operators (pg/check/check_keys.c):
  * dbc_host's key_match. */
 int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const char *name,
                     bool declared, const char *parent_schema, const char *parent_table,
                     const char *const *columns, const char *const *ref_columns, int ncolumns,
                     char **match, char **skip);
 
-/* The host implementation (pg/host.c); installed by _PG_init (pg/module.c). */
+/* The host implementation (pg/api/host.c); installed by _PG_init (pg/api/module.c). */
 extern const dbc_host pgdbc_host;
-/* pg/module_host.c: the host installed once by _PG_init, before any call;
+/* pg/host/module_host.c: the host installed once by _PG_init, before any call;
  * what glue code below the host table makes a ctx over. */
 void pgdbc_install_host(const dbc_host *host);
 
@@ -135,14 +135,14 @@ void pgdbc_end_subxacts(pgdbc_call *call, int n, bool commit);
 /* pg/api/host.c: defines dbcare.progress (from _PG_init). */
 void pgdbc_define_progress_setting(void);
 const dbc_host *pgdbc_installed_host(void);
-/* PostgreSQL's facts for the migration lint (pg/migrate_lint.c). */
+/* PostgreSQL's facts for the migration lint (pg/migrate/migrate_lint.c). */
 struct dbc_lint_hooks;
 extern const struct dbc_lint_hooks pgdbc_lint_engine;
-/* What PostgreSQL shows of a statement dbmigrate_trace ran (pg/migrate_trace.c). */
+/* What PostgreSQL shows of a statement dbmigrate_trace ran (pg/migrate/migrate_trace.c). */
 struct dbc_trace_hooks;
 extern const struct dbc_trace_hooks pgdbc_trace_engine;
 /* The migrate part's hooks: the migration lock, roles, lint, trace
- * (pg/migrate_env.c), and the advisory lock key of the migration lock
+ * (pg/migrate/migrate_env.c), and the advisory lock key of the migration lock
  * ("dbcare" + 1 in ASCII), also taken at session level by dbmigrate_run. */
 struct dbc_migrate_hooks;
 extern const struct dbc_migrate_hooks pgdbc_migrate_env;
@@ -200,12 +200,12 @@ struct dbc_backup_hooks;
 extern const struct dbc_backup_hooks pgdbc_backup_env;
 #define PGDBC_MIGRATION_LOCK_KEY INT64CONST(0x6462636172650001)
 
-/* The stored migration status summary (pg/migrate_summary.c): whether this
+/* The stored migration status summary (pg/migrate/migrate_summary.c): whether this
  * call may read or store it, and the generation a derivation describes. */
 dbc_cache_access pgdbc_status_cache(dbc_ctx *ctx);
 int pgdbc_status_stamp(dbc_ctx *ctx, int64_t *stamp);
 
-/* pg/readonly.c: raises 25006 ("dbcare: ... cannot run during recovery" on a
+/* pg/host/readonly.c: raises 25006 ("dbcare: ... cannot run during recovery" on a
  * hot standby, "... in a read-only transaction" otherwise) when the function
  * called can change something and nothing may be changed now. Which
  * functions change something is read from the catalog: every VOLATILE
@@ -214,12 +214,12 @@ int pgdbc_status_stamp(dbc_ctx *ctx, int64_t *stamp);
  * marked. pgdbc_begin calls it first. */
 void pgdbc_refuse_changes_when_read_only(FunctionCallInfo fcinfo);
 
-/* pg/readonly.c: the hint of a privilege error on dbcare's own objects
+/* pg/host/readonly.c: the hint of a privilege error on dbcare's own objects
  * (42501 "permission denied for schema dbcare" ...): the GRANT that is
  * missing; NULL for every other error. */
 char *pgdbc_grant_hint(const char *sqlstate, const char *message);
 
-/* pg/objects_version.c: raises 55000 "dbcare: the dbcare objects in this
+/* pg/host/objects_version.c: raises 55000 "dbcare: the dbcare objects in this
  * database are version X, the library is Y" (hint: ALTER EXTENSION dbcare
  * UPDATE;) when pg_extension says another version than DBC_VERSION, except
  * while a script of CREATE / ALTER EXTENSION dbcare runs. One catalog lookup
@@ -239,7 +239,7 @@ void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo);
  * host->interrupted. Ended by the same pgdbc_return_* / pgdbc_finish. */
 void pgdbc_begin_lean(pgdbc_call *call, FunctionCallInfo fcinfo);
 /* A jsonb argument as the validator's document tree, without the text in
- * between (pg/json_doc.c); *out NULL when the database encoding is not
+ * between (pg/json/json_doc.c); *out NULL when the database encoding is not
  * UTF-8 (the caller then reads the text). rc as the core's. */
 struct js_val;
 int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const struct js_val **out);
@@ -258,7 +258,7 @@ const char *pgdbc_arg_text_opt(pgdbc_call *call, int n);
 /* A jsonb (or json/text) argument as JSON text; NULL raises 22023 naming it. */
 const char *pgdbc_arg_json(pgdbc_call *call, int n, const char *name);
 /* A boolean argument; NULL raises 22023 naming the argument. (Other
- * argument types are decoded from the API table: pg/api.c.) */
+ * argument types are decoded from the API table: pg/api/api.c.) */
 bool pgdbc_arg_bool(pgdbc_call *call, int n, const char *name);
 /* True when argument n was passed and is not NULL (optional arguments). */
 bool pgdbc_arg_given(pgdbc_call *call, int n);
@@ -276,7 +276,7 @@ Datum pgdbc_return_null(pgdbc_call *call, int rc);
 
 /* Column attno (1-based, a user column) of a tuple read from a catalog or
  * SPI: heap_getattr() without its inline code, so that dbcare.so loads on
- * every PostgreSQL 15 minor (pg/tuple_attr.c). Use it instead of heap_getattr. */
+ * every PostgreSQL 15 minor (pg/host/tuple_attr.c). Use it instead of heap_getattr. */
 struct HeapTupleData;
 struct TupleDescData;
 Datum pgdbc_tuple_attr(struct HeapTupleData *tup, int attno, struct TupleDescData *desc,
@@ -300,17 +300,17 @@ void *pgdbc_alloc(size_t size);
 void pgdbc_free(void *ptr);
 /* items (n of size bytes each, *cap allocated) with room for one more: a
  * new array in home, or the old one grown (doubling). The glue's one growth
- * helper for memory of its own contexts (pg/memory.c), as dbc_grow is the
+ * helper for memory of its own contexts (pg/host/memory.c), as dbc_grow is the
  * call arena's. */
 void *pgdbc_room(MemoryContext home, void *items, int n, int *cap, size_t size);
 
-/* The module's start (pg/module.c): the settings, jansson's allocator. Not
+/* The module's start (pg/api/module.c): the settings, jansson's allocator. Not
  * declared by fmgr.h in PostgreSQL 15. */
 void _PG_init(void);
 
 /* Installs jansson's allocator (pgdbc_alloc) — called from _PG_init.
- * (pg/jansson_shim.c: jansson.h and PostgreSQL's fmgrprotos.h both declare
- * json_object, so no file includes both; pg/jansson_shim.c takes jsonb's and
+ * (pg/host/jansson_shim.c: jansson.h and PostgreSQL's fmgrprotos.h both declare
+ * json_object, so no file includes both; pg/host/jansson_shim.c takes jsonb's and
  * numeric's headers, which do not.) */
 void pgdbc_init_json_alloc(void);
 
@@ -328,12 +328,12 @@ int pgdbc_guarded(dbc_ctx *ctx, void (*fn)(void *), void *arg);
  * exactly as PostgreSQL leaves it after any failed statement. */
 int pgdbc_run(pgdbc_call *call, int (*body)(dbc_ctx *ctx, void *arg), void *arg);
 
-/* pg/catalog.c: fills the core's schema model from pg_catalog, every time. */
+/* pg/catalog/catalog.c: fills the core's schema model from pg_catalog, every time. */
 int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);
 /* While schemas is set (NULL: never), pgdbc_read_catalog leaves their
  * objects out; whoever sets it sets it back, on an error too. */
 void pgdbc_catalog_skip_schemas(const dbc_strlist *schemas);
-/* pg/schema_cache.c: the dbc_schema_reader every caller uses: the model kept
+/* pg/catalog/schema_cache.c: the dbc_schema_reader every caller uses: the model kept
  * by this backend while the catalog has not changed, else pgdbc_read_catalog
  * (always, with dbcare.schema_cache off or where the cache is not built).
  * The model handed out may belong to the cache: callers only read it. */
@@ -342,7 +342,7 @@ int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
  * returns the call that did before, to be set back. */
 const void *pgdbc_schema_cache_bypass(dbc_ctx *ctx, const void *call);
 
-/* pg/health_readable.c: whether the caller may read dbcare's `table` (schema USAGE
+/* pg/host/health_readable.c: whether the caller may read dbcare's `table` (schema USAGE
  * and SELECT), which a health check needs; if not, the check is skipped,
  * naming `what` (the backup catalog, ...), with the grant that gives it:
  * pg_monitor reads every table a health check reads. */
@@ -350,11 +350,11 @@ struct dbc_health_fact;
 int pgdbc_health_readable(dbc_ctx *ctx, struct dbc_health_fact *fact, const char *table,
                           const char *what, bool *readable);
 
-/* pg/fn_retain.c: what PostgreSQL does its own way for soft delete and
+/* pg/retain/fn_retain.c: what PostgreSQL does its own way for soft delete and
  * retention (the health check "retention" reads policies through it). */
 struct dbc_retain_hooks;
 const struct dbc_retain_hooks *pgdbc_retain_engine(void);
-/* pg/dialect.c: what the core needs to know about PostgreSQL. */
+/* pg/host/dialect.c: what the core needs to know about PostgreSQL. */
 extern const dbc_dialect pgdbc_dialect;
 /* Defines the setting dbcare.schema_cache (from _PG_init). */
 void pgdbc_define_schema_cache_setting(void);
@@ -368,12 +368,12 @@ void pgdbc_define_schema_cache_setting(void);
 int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, dbc_row_fn fn,
                         void *arg);
 
-/* pg/dbsize.c: pg_database_size(current_database()) into *(int64 *)arg, for
+/* pg/health/dbsize.c: pg_database_size(current_database()) into *(int64 *)arg, for
  * pgdbc_guarded. */
 void pgdbc_database_size(void *arg);
 
 /* Runs body with every query of ctx reading under one snapshot, taken now
- * (pg/host_query.c): for readings that must agree, such as a chain and its heads.
+ * (pg/host/host_query.c): for readings that must agree, such as a chain and its heads.
  * The queries under it must only read. */
 int pgdbc_read_as_of(dbc_ctx *ctx, int (*body)(dbc_ctx *, void *), void *arg);
 
@@ -383,7 +383,7 @@ int pgdbc_audit_entries_written(dbc_ctx *ctx, int64_t *written);
 int pgdbc_audit_wal_lag(dbc_ctx *ctx, bool *active, double *lag_seconds, int64_t *retained);
 
 /* The JSON Schema registry's generation as this backend sees it
- * (pg/json_registry.c): the cache's dbc_js_generation_fn. */
+ * (pg/json/json_registry.c): the cache's dbc_js_generation_fn. */
 int pgdbc_json_registry_generation(dbc_ctx *ctx, int64_t *gen);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * pg/guard.c — the guarded runner under the host's SQL: a body run so that
+ * pg/host/guard.c — the guarded runner under the host's SQL: a body run so that
  * an ERROR inside it becomes the ctx error exactly where rolling back the
  * core's innermost savepoint undoes what failed (placed at its line and
  * column in the SQL text), and ends the call otherwise; migration scripts run

@@ -1,5 +1,5 @@
 /*
- * pg/host_query.c — the host's query and query_latest: the statement's plan
+ * pg/host/host_query.c — the host's query and query_latest: the statement's plan
  * kept (by SQL text and parameter types), run under the pinned search_path
  * with JIT off, on the snapshot a reading asks for, each row handed to the
  * core's callback in a row context of its own.

@@ -1,5 +1,5 @@
 /*
- * pg/jansson_shim.c — jansson inside the postgres process. Its allocations go
+ * pg/host/jansson_shim.c — jansson inside the postgres process. Its allocations go
  * through palloc in the running call's context, so an ERROR's longjmp (which
  * skips the core's json_decref) cannot leak JSON values past the query. And
  * json_object() is reached through the library's own handle: the postgres

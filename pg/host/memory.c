@@ -1,5 +1,5 @@
 /*
- * pg/memory.c — the arena of the innermost running dbcare call: where the
+ * pg/host/memory.c — the arena of the innermost running dbcare call: where the
  * host's alloc (and jansson's allocator) put memory; and pgdbc_room, the
  * glue's growth helper for arrays in a memory context of its choosing. The
  * lowest layer of the glue: it names nothing else of it.

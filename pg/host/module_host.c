@@ -1,9 +1,9 @@
 /*
- * pg/module_host.c — the host the module installed when it loaded
- * (pg/module.c, _PG_init): what a call is begun over (pg/call.c) and what
+ * pg/host/module_host.c — the host the module installed when it loaded
+ * (pg/api/module.c, _PG_init): what a call is begun over (pg/host/call.c) and what
  * glue code without a call makes its own ctx over (the audit trigger's
  * hashing, the schema cache's entries). Kept here, below everything that
- * uses it, so that the host table (pg/host.c), which names those users'
+ * uses it, so that the host table (pg/api/host.c), which names those users'
  * parts, is named by none of them.
  */
 #include "glue.h"

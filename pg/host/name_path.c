@@ -7,7 +7,7 @@
  * caller's path is then the value that SET saved on the setting's stack.
  * Reading that stack goes below PostgreSQL's SQL interface
  * (utils/guc_tables.h), so it is read only for the major version this was
- * written and tested against (the gate below, as pg/schema_cache.c does);
+ * written and tested against (the gate below, as pg/catalog/schema_cache.c does);
  * elsewhere no path is offered and such a name stays ambiguous. A
  * procedure or function without SET (dbretain_run, the migration runners)
  * runs under the caller's path itself.
@@ -30,7 +30,7 @@
 
 #include <string.h>
 
-/* The search_path of every pinned dbcare function (pg/sql, pg/host_query.c). */
+/* The search_path of every pinned dbcare function (pg/sql, pg/host/host_query.c). */
 #define PINNED_PATH "pg_catalog, pg_temp"
 
 /* The caller's search_path text, or NULL when it cannot be told. Invariant:

@@ -1,5 +1,5 @@
 /*
- * pg/objects_version.c — a dbcare call refuses to run over the objects of
+ * pg/host/objects_version.c — a dbcare call refuses to run over the objects of
  * another version of dbcare.
  *
  * A package upgrade replaces dbcare.so at once, but each database keeps the

@@ -1,5 +1,5 @@
 /*
- * pg/readonly.c — what a dbcare call may do when nothing may be changed (a hot
+ * pg/host/readonly.c — what a dbcare call may do when nothing may be changed (a hot
  * standby, a read-only transaction), and the hint of a privilege error on
  * dbcare's own objects. Both concern errors PostgreSQL would otherwise give
  * late, or without saying what to do.

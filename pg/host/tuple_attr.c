@@ -1,5 +1,5 @@
 /*
- * pg/tuple_attr.c — one column of a catalog tuple, through an API every
+ * pg/host/tuple_attr.c — one column of a catalog tuple, through an API every
  * PostgreSQL 15 minor exports.
  *
  * heap_getattr() is an inline function of access/htup_details.h, so what it

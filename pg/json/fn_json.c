@@ -3,7 +3,7 @@
  * encoding only; validation is core/jsonschema/. One C function serves the
  * jsonb, json and text overloads (the json and text ones are symbols of
  * their own, at the end): a jsonb document goes to the validator as a tree
- * (pg/json_doc.c), everything else as text (pgdbc_arg_json). Compiled
+ * (pg/json/json_doc.c), everything else as text (pgdbc_arg_json). Compiled
  * schemas are cached per backend (malloc memory, outside any query's).
  */
 #include "pg/host/glue.h"
@@ -85,7 +85,7 @@ static bool format_assertion(pgdbc_call *call, int n)
 	return pgdbc_arg_given(call, n) && pgdbc_arg_bool(call, n, "format_assertion");
 }
 
-/* The document argument: a jsonb one as a tree (pg/json_doc.c), without
+/* The document argument: a jsonb one as a tree (pg/json/json_doc.c), without
  * the text in between; json, text (or a non-UTF-8 database) as text. */
 typedef struct doc_arg {
 	const char *text;

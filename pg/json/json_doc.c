@@ -1,7 +1,7 @@
 /*
  * json_doc.c — a jsonb argument handed to the validator as a tree, walked
  * with PostgreSQL's jsonb iterator: no printing as text, no parsing by
- * jansson (pg/fn_json.c's dbjson_* take it for jsonb documents). The core's
+ * jansson (pg/json/fn_json.c's dbjson_* take it for jsonb documents). The core's
  * builder (dbc_js_build_*) gives the tree the meaning the text has; numbers
  * go to it as numeric_out prints them, which is the text jsonb's output
  * would hold.

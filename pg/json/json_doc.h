@@ -1,7 +1,7 @@
 /*
  * json_doc.h — the two readers of a jsonb document for the validator's
- * builder: the public iterator (pg/json_doc.c) and the stored layout
- * (pg/json_doc_layout.c, PostgreSQL 15 only).
+ * builder: the public iterator (pg/json/json_doc.c) and the stored layout
+ * (pg/json/json_doc_layout.c, PostgreSQL 15 only).
  */
 #ifndef DBCARE_PG_JSON_DOC_H
 #define DBCARE_PG_JSON_DOC_H

@@ -13,7 +13,7 @@
  * built only for the major version it was checked against (PostgreSQL 15),
  * with the header's constants asserted at compile time; any other version,
  * a -DDBC_PLAIN_PG_PATHS build, or SET dbcare.jsonb_layout = off takes the
- * iterator (pg/json_doc.c). Both hand the builder the same calls in the
+ * iterator (pg/json/json_doc.c). Both hand the builder the same calls in the
  * same order (test/script/pg_json_direct.sh compares them on fuzzed
  * documents, pg_json_suite.sh on the JSON-Schema-Test-Suite).
  */
@@ -68,7 +68,7 @@ static inline uint32 entry_end(uint32 start, JEntry e)
 }
 
 /* A scalar entry at [start, end): the call the iterator's token would have
- * made (pg/json_doc.c's scalar()). A numeric starts int-aligned. */
+ * made (pg/json/json_doc.c's scalar()). A numeric starts int-aligned. */
 static int scalar(dbc_js_builder *b, const char *data, JEntry e, uint32 start, uint32 end)
 {
 	switch (e & JENTRY_TYPEMASK) {

@@ -2,7 +2,7 @@
  * fn_migrate.c — the dbmigrate_* functions for PostgreSQL that keep their own
  * glue: the procedure dbmigrate_run (it commits between migrations, under a
  * session-level migration lock) and the table dbmigrate_trace. The others
- * have the generic glue (pg/api.c); the part's hooks are pg/migrate_env.c.
+ * have the generic glue (pg/api/api.c); the part's hooks are pg/migrate/migrate_env.c.
  * Every decision is in core/migrate/.
  */
 #include "pg/host/glue.h"

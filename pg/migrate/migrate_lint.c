@@ -1,7 +1,7 @@
 /*
  * migrate_lint.c — what the migration lint asks a live PostgreSQL database
  * (core/migrate/lint_rules.c; the locks each kind of statement takes are
- * the dialect's, pg/dialect.c): row estimates
+ * the dialect's, pg/host/dialect.c): row estimates
  * from pg_class (never from the table's rows), which type changes rewrite, which functions are
  * volatile, how far a key's sequence has gone, the share of NULLs ANALYZE saw in a column, and
  * notices.

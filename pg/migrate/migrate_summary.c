@@ -1,5 +1,5 @@
 /*
- * pg/migrate_summary.c — what makes a stored migration status summary safe to
+ * pg/migrate/migrate_summary.c — what makes a stored migration status summary safe to
  * answer from in PostgreSQL (core/migrate/migrate_summary.c reads and stores it):
  * the trigger that bumps dbcare.migrations_generation on every write to the
  * migration tables, the generation a derivation describes, and whether this

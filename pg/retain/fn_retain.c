@@ -2,7 +2,7 @@
  * fn_retain.c — what of soft delete and retention PostgreSQL calls in its
  * own way: the soft-delete trigger dbcare.softdelete_row and the procedure
  * dbretain_run, which commits between batches (the other functions have
- * the generic glue of pg/api.c).
+ * the generic glue of pg/api/api.c).
  */
 #include "pg/host/glue.h"
 #include "purge_scope.h"
@@ -27,7 +27,7 @@
  * of its own: the function is not SECURITY DEFINER), and the DELETE is
  * skipped; a row already soft-deleted stays as it is. During a purge
  * (dbsoftdelete_purge, a purge policy's batch) the DELETE goes through in
- * the tables that purge deletes from for real (pg/purge_scope.c) and
+ * the tables that purge deletes from for real (pg/retain/purge_scope.c) and
  * nowhere else. */
 Datum dbcare_softdelete_row(PG_FUNCTION_ARGS)
 {
@@ -75,7 +75,7 @@ Datum dbcare_softdelete_row(PG_FUNCTION_ARGS)
  * committed; then retain.sleep_ms of sleep; until no policy moved a row or
  * retain.max_duration_ms passed. A procedure with a SET clause cannot
  * commit: its statements run under the path the host pins for each of
- * them (pg/host_query.c), whatever the caller's. */
+ * them (pg/host/host_query.c), whatever the caller's. */
 
 typedef struct run_settings {
 	int64_t batch, sleep_ms, max_ms;

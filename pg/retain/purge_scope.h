@@ -1,7 +1,7 @@
 /*
- * pg/purge_scope.h — the switch telling dbcare.softdelete_row which tables
- * a running purge deletes from for real (pg/purge_scope.c), shared by the
- * retention glue (pg/fn_retain.c) and the trigger.
+ * pg/retain/purge_scope.h — the switch telling dbcare.softdelete_row which tables
+ * a running purge deletes from for real (pg/retain/purge_scope.c), shared by the
+ * retention glue (pg/retain/fn_retain.c) and the trigger.
  */
 #ifndef PURGE_SCOPE_PG_H
 #define PURGE_SCOPE_PG_H

@@ -1,8 +1,8 @@
 /*
  * retain.c — what PostgreSQL does its own way for soft delete and retention
  * (core/retain/retain.h, dbc_retain_hooks). The functions themselves have
- * the generic glue of pg/api.c; the trigger and the procedure are
- * pg/fn_retain.c.
+ * the generic glue of pg/api/api.c; the trigger and the procedure are
+ * pg/retain/fn_retain.c.
  */
 #include "pg/host/glue.h"
 #include "purge_scope.h"

@@ -39,7 +39,7 @@ static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
 	sqldbc_health_engine(eng, sqldbc_call_conn(ctx));
 }
 
-/* What the core entries need of SQLite beyond the host (sqlite/host.c
+/* What the core entries need of SQLite beyond the host (sqlite/api/host.c
  * points to it). */
 const dbc_api_hooks sqldbc_api_engine = {
     .retain = sqldbc_retain_engine,

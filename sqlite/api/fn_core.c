@@ -1,7 +1,7 @@
 /*
  * fn_core.c — dbcare_version for SQLite. The settings functions (dbcare_get,
  * dbcare_set, the dbcare_settings table) have the generic glue of
- * sqlite/api.c; their logic is in core/settings/.
+ * sqlite/api/api.c; their logic is in core/settings/.
  */
 #include "sqlite/host/glue.h"
 

@@ -170,7 +170,7 @@ static int recorded(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 
 /* A chained entry's hash, set once the entry is complete: the previous
  * hash is the chain head's (dbcare_audit_chain, which the log's own trigger
- * moves when an entry gets its hash: sqlite/bookkeeping.c). SQLite has one
+ * moves when an entry gets its hash: sqlite/book/bookkeeping.c). SQLite has one
  * writer at a time, and pending entries are completed in id order before
  * any later one (audit_pending.c), so entries link in id order. Linking to
  * the head, not to the newest entry left, keeps deleted newest entries

@@ -1,5 +1,5 @@
 /*
- * sqlite/audit_sql.h — the generated SQL of SQLite's audit triggers
+ * sqlite/audit/audit_sql.h — the generated SQL of SQLite's audit triggers
  * (audit_sql.c), for fn_audit.c.
  */
 #ifndef SQLDBC_AUDIT_SQL_H

@@ -2,7 +2,7 @@
  * fn_backup.c — dbbackup_identity(), SQLite only: the database's identity
  * (the bookkeeping's, random, made with the first bookkeeping), which a
  * sealed backup's header names; NULL before the bookkeeping has one. The
- * other dbbackup_* functions have the generic glue of sqlite/api.c.
+ * other dbbackup_* functions have the generic glue of sqlite/api/api.c.
  */
 #include "sqlite/host/glue.h"
 

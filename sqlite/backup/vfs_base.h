@@ -1,5 +1,5 @@
 /*
- * sqlite/vfs_base.h — what the module's two VFSes ("dbcare_sink" of
+ * sqlite/backup/vfs_base.h — what the module's two VFSes ("dbcare_sink" of
  * backup_incr.c, "dbcare_scratch" of backup_scratch.c) share: the methods
  * of a file only the module opens, once, with the journal off (no lock to
  * take, nothing to sync, no file control), and a VFS's fields that hand on

@@ -1,6 +1,6 @@
 /*
  * book_ddl.h — SQLite's statements of the bookkeeping catalogue
- * (sqlite/book_ddl.c): sqlite/bookkeeping.c makes and upgrades the tables
+ * (sqlite/book/book_ddl.c): sqlite/book/bookkeeping.c makes and upgrades the tables
  * with them.
  */
 #ifndef DBC_SQLITE_BOOK_DDL_H

@@ -42,7 +42,7 @@
  * trigger's own database, and refuses a file whose trigger names "main."
  * as soon as the file is ATTACHed under another name ("cannot reference
  * objects in database main"). Every trigger dbcare writes into a file is so
- * (sqlite/audit_sql.c, sqlite/retain.c); test/script/sqlite_attach_managed.sh
+ * (sqlite/audit/audit_sql.c, sqlite/retain/retain.c); test/script/sqlite_attach_managed.sh
  * attaches one. */
 #define SUMMARY_KEPT "EXISTS (SELECT 1 FROM dbcare_migrations_summary)"
 #define CLEAR_SUMMARY(trigger, event, table, when)                                                 \
@@ -78,7 +78,7 @@
 	" BEGIN INSERT OR REPLACE INTO dbcare_audit_chain (chain, last_hash, last_id)"                 \
 	" VALUES ('', NEW.hash, NEW.id); END"
 
-/* The rename log's own write path (sqlite/renames_writer.c): an INSERT of
+/* The rename log's own write path (sqlite/migrate/renames_writer.c): an INSERT of
  * a row is refused unless the runner is writing it, on a connection with
  * the module (one without cannot compile the triggers: "no such
  * function"); an UPDATE or DELETE always is (the runner makes neither:
@@ -299,7 +299,7 @@ static int upgrade_to_5(dbc_ctx *ctx)
 }
 
 /* 6: writes from connections without dbcare are recorded as pending
- * entries (sqlite/audit_pending.c): the index that finds them, and every
+ * entries (sqlite/audit/audit_pending.c): the index that finds them, and every
  * audited table's triggers made again in the form that needs no dbcare
  * function. */
 static int upgrade_to_6(dbc_ctx *ctx)
@@ -333,7 +333,7 @@ static int upgrade_to_8(dbc_ctx *ctx)
  * made anew, ids and all; sqlite_sequence starts at the newest id the log
  * or the chain's head has seen; its indexes and the chain head's trigger are
  * made again, and so are the audited tables' triggers (whose pending text is
- * built by printf since: sqlite/audit_sql.c). The rename is the legacy one:
+ * built by printf since: sqlite/audit/audit_sql.c). The rename is the legacy one:
  * it neither rewrites nor checks the file's views and triggers that name the
  * log, which name it again once it is back. */
 static int upgrade_to_13(dbc_ctx *ctx)
@@ -427,7 +427,7 @@ static int upgrade_to_14(dbc_ctx *ctx)
  * between two releases). */
 /* 15 -> 16 (dbcare 0.3.9): the audited tables' triggers made again with
  * the WHEN a connection with dbcare skips them by (its TEMP triggers write
- * the finished entries: sqlite/audit_direct.c). */
+ * the finished entries: sqlite/audit/audit_direct.c). */
 static int upgrade_to_16(dbc_ctx *ctx)
 {
 	if (!table_exists(ctx, "dbcare_audit_log") || !table_exists(ctx, "dbcare_audit_tables"))
@@ -464,7 +464,7 @@ static int upgrade_to_17(dbc_ctx *ctx)
 	 * again with today's columns and indexes (a file of 0.3.8 or before)
 	 * and copied its entries without a row hash, or a build between two
 	 * releases hashed them; either way an entry without one would drop
-	 * out of its row's history (sqlite/fn_audit.c, row_range) */
+	 * out of its row's history (sqlite/audit/fn_audit.c, row_range) */
 	if (row_index_hashed(ctx))
 		return ctx->host->exec(ctx, "UPDATE main.dbcare_audit_log"
 		                            " SET row_hash = dbaudit_row_hash(table_name, key)"

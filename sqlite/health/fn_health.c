@@ -1,7 +1,7 @@
 /*
  * fn_health.c — dbmonitor_start and dbmonitor_stop, SQLite's slow-statement
  * monitor of a connection (SQLite only: it holds the connection's trace
- * callback). The dbhealth_* functions have the generic glue of sqlite/api.c.
+ * callback). The dbhealth_* functions have the generic glue of sqlite/api/api.c.
  */
 #include "health_glue.h"
 

@@ -1,5 +1,5 @@
 /*
- * sqlite/health.c — the facts of SQLite's health checks: one query per check
+ * sqlite/health/health.c — the facts of SQLite's health checks: one query per check
  * over sqlite_schema, PRAGMAs and the pragma_* table-valued functions, plus
  * the database-wide metrics and the snapshot table. The core grades them.
  */

@@ -1,5 +1,5 @@
 /*
- * sqlite/health_glue.h — shared between the SQLite health glue files: the engine
+ * sqlite/health/health_glue.h — shared between the SQLite health glue files: the engine
  * description handed to the core, and the slow-statement monitor's fact.
  */
 #ifndef SQLDBC_HEALTH_H
@@ -8,7 +8,7 @@
 #include "sqlite/host/glue.h"
 #include "health/health.h"
 
-/* Fills eng for a call on conn (sqlite/health.c). */
+/* Fills eng for a call on conn (sqlite/health/health.c). */
 void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn);
 /* The slow_queries fact from the running dbmonitor, or skipped
  * (health_monitor.c; a gatherer of health.c's table). */

@@ -1,5 +1,5 @@
 /*
- * sqlite/integrity_vet.c — may PRAGMA quick_check / integrity_check run on
+ * sqlite/health/integrity_vet.c — may PRAGMA quick_check / integrity_check run on
  * the caller's connection? There they evaluate schema code of the file with
  * neither trusted_schema = OFF nor SQLITE_DIRECTONLY limiting what it calls
  * (load_extension(), the shell's sha3_query() and writefile(), an

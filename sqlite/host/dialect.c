@@ -6,6 +6,9 @@
  * enforced as MATCH SIMPLE, "enforced" describes this connection only
  * (foreign_keys, ignore_check_constraints: another writer or an edited file
  * may hold any row), privileges and roles do not exist.
+ *
+ * Built into the module and, as data with no engine header, into the
+ * command and the unit tests (Makefile: CLI_CORE, DIALECT_SRC).
  */
 #include "base/dbc.h"
 
@@ -57,7 +60,7 @@ const dbc_dialect sqldbc_dialect = {
 
     .assert_probe = true, /* book_ensure creates dbcare_migrations_checksum */
 
-    /* the form of the bookkeeping tables' DEFAULTs (sqlite/bookkeeping.c) */
+    /* the form of the bookkeeping tables' DEFAULTs (sqlite/book/bookkeeping.c) */
     .now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
     .time_iso = "%s",
     .time_epoch = "((julianday(%s) - 2440587.5) * 86400.0)",

@@ -1,5 +1,5 @@
 /*
- * sqlite/glue.h — the SQLite glue: the dbc_host over the sqlite3 API, per-call
+ * sqlite/host/glue.h — the SQLite glue: the dbc_host over the sqlite3 API, per-call
  * helpers that turn arguments into core calls and core results into SQLite
  * results, and the registration of scalar and table-valued functions.
  */
@@ -65,11 +65,11 @@ const dbc_host *sqldbc_installed_host(void);
 typedef int (*sqldbc_pure_registrar)(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 void sqldbc_install_pure_registrar(sqldbc_pure_registrar registrar);
 int sqldbc_register_pure_functions(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
-/* SQLite's facts for the migration lint (sqlite/migrate_lint.c). */
+/* SQLite's facts for the migration lint (sqlite/migrate/migrate_lint.c). */
 struct dbc_lint_hooks;
 extern const struct dbc_lint_hooks sqldbc_lint_engine;
 /* The migrate part's hooks: the lint, and migrate.backup_before around
- * apply and rollback (sqlite/migrate_env.c). SQLite's write lock is the
+ * apply and rollback (sqlite/migrate/migrate_env.c). SQLite's write lock is the
  * migration lock. */
 struct dbc_migrate_hooks;
 extern const struct dbc_migrate_hooks sqldbc_migrate_env;
@@ -88,7 +88,7 @@ int sqldbc_scratch_parts(dbc_ctx *ctx, const dbc_strlist *parts, int nparts,
  * connection) when each is a schema statement; the first that is not is an
  * error naming it, and runs not. */
 int sqldbc_desired_apply(dbc_ctx *ctx, sqlite3 *db, const char *sql);
-/* The audit part's hooks (sqlite/fn_audit.c). */
+/* The audit part's hooks (sqlite/audit/fn_audit.c). */
 struct dbc_audit_hooks;
 extern const struct dbc_audit_hooks sqldbc_audit_engine;
 
@@ -119,22 +119,22 @@ typedef int (*sqldbc_tvf_fn)(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_
 
 /* The glue of every SQLite function of the API table (core/api/functions.h):
  * sqldbc_<id>, a scalar function or a virtual table's producer, defined in
- * the part's fn_<part>.c. sqlite/api.c registers them from the table. */
+ * the part's fn_<part>.c. sqlite/api/api.c registers them from the table. */
 #define SQLDBC_GLUE_PG_SCALAR(id) void sqldbc_##id(sqlite3_context *, int, sqlite3_value **);
 #define SQLDBC_GLUE_SCALAR(id)    SQLDBC_GLUE_PG_SCALAR(id)
 #define SQLDBC_GLUE_PG_TABLE(id)  int sqldbc_##id(dbc_ctx *, int, const dbc_value *, dbc_rows *);
 #define SQLDBC_GLUE_TABLE(id)     SQLDBC_GLUE_PG_TABLE(id)
 #define SQLDBC_GLUE_PG(id)
-#define SQLDBC_GLUE_CORE_SCALAR(id) /* the generic glue of sqlite/api.c */
+#define SQLDBC_GLUE_CORE_SCALAR(id) /* the generic glue of sqlite/api/api.c */
 #define SQLDBC_GLUE_CORE_TABLE(id)  /* the producer is the core entry */
-#define SQLDBC_GLUE_CORE_SQLITE(id) /* the generic glue of sqlite/api.c */
+#define SQLDBC_GLUE_CORE_SQLITE(id) /* the generic glue of sqlite/api/api.c */
 #define SQLDBC_GLUE_CORE_PG(id)
 #define SQLDBC_GLUE_DECLARE_(id, name, engines, ...) SQLDBC_GLUE_##engines(id)
 DBC_API_FUNCTIONS(SQLDBC_GLUE_DECLARE_)
 #undef SQLDBC_GLUE_DECLARE_
 
 /* Registers every SQLite function and virtual table of the API table
- * (sqlite/api.c); fails fast naming the one that could not be registered. */
+ * (sqlite/api/api.c); fails fast naming the one that could not be registered. */
 int sqldbc_register_api(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 /* Only the pure scalar functions (dbjson_valid and its kin, the audit
  * triggers' JSON and hash): what a schema's CHECK, index, default or
@@ -169,14 +169,14 @@ int sqldbc_step_mark(dbc_ctx *ctx, int64_t id);
 void sqldbc_step_unmark(dbc_ctx *ctx, int64_t id);
 int sqldbc_step_live(dbc_ctx *ctx, int64_t id, bool *live);
 
-/* sqlite/audit_pending.c: the TEMP trigger by which a connection with dbcare
+/* sqlite/audit/audit_pending.c: the TEMP trigger by which a connection with dbcare
  * completes the audit entries it writes (nothing where the file has no
  * log), and completing every pending entry (in a savepoint of its own). */
 /* SQLITE_BUSY when the schema could not be read for the lock of another
  * connection (after the connection's busy timeout, or 2 s without one). */
 int sqldbc_audit_hook(sqlite3 *db);
 int sqldbc_audit_complete(dbc_ctx *ctx);
-/* sqlite/fn_audit.c: makes every audited table's triggers again, as
+/* sqlite/audit/fn_audit.c: makes every audited table's triggers again, as
  * dbaudit_refresh does (the bookkeeping upgrade to version 6). */
 int sqldbc_audit_remake_triggers(dbc_ctx *ctx);
 

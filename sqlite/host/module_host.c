@@ -1,5 +1,5 @@
 /*
- * sqlite/module_host.c — the host the entry point installed when the module
+ * sqlite/host/module_host.c — the host the entry point installed when the module
  * was loaded into a connection (entry.c): what a call is bound to
  * (txn_guard.c) and what glue code without a call makes its own ctx over
  * (the audit hashing of audit_json.c). Kept here, below everything that

@@ -1,5 +1,5 @@
 /*
- * sqlite/optional_api.c — which optional routines this SQLite has, read from the
+ * sqlite/host/optional_api.c — which optional routines this SQLite has, read from the
  * extension routine table the connection handed to sqlite3_dbcare_init (a
  * NULL slot: the build left the routine out). See optional_api.h.
  */

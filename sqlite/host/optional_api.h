@@ -1,5 +1,5 @@
 /*
- * sqlite/optional_api.h — the routines of the SQLite API that a build may leave
+ * sqlite/host/optional_api.h — the routines of the SQLite API that a build may leave
  * out. The module is compiled against one sqlite3ext.h and loaded into SQLites
  * built with other options (better-sqlite3 defines SQLITE_OMIT_PROGRESS_CALLBACK
  * and SQLITE_OMIT_DEPRECATED): a routine a build omits has a NULL slot in the

@@ -1,7 +1,7 @@
 /*
  * fn_migrate.c — the one dbmigrate_* function with SQLite glue of its own,
- * dbmigrate_verify_json; the others have the generic glue (sqlite/api.c),
- * the part's hooks are sqlite/migrate_env.c. Every decision is in
+ * dbmigrate_verify_json; the others have the generic glue (sqlite/api/api.c),
+ * the part's hooks are sqlite/migrate/migrate_env.c. Every decision is in
  * core/migrate/.
  */
 #include "base/json.h"

@@ -2,7 +2,7 @@
  * renames_writer.c — the rename log's own write path on SQLite (issue 49):
  * whoever may write the file may insert into any table, so a rename row
  * (and the registry row it is checked against) could be forged by any
- * connection. The log's triggers (sqlite/bookkeeping.c, RENAMES_GUARD)
+ * connection. The log's triggers (sqlite/book/bookkeeping.c, RENAMES_GUARD)
  * refuse an INSERT or UPDATE unless dbmigrate_renames_writer() is true,
  * which it is only on a connection with the module while the runner
  * inserts the row it logged (core/migrate/rename_log.c); a connection

@@ -12,6 +12,10 @@
  * a file forged to look like this database's (docs/security.md).
  *
  * why (raw heap, no dbc_ctx): the command links this file without one.
+ *
+ * Built two ways (Makefile, PITR_SHARED): into the SQLite module, and with
+ * DBC_PITR_LINKED into the command, which links libsqlite3 instead of the
+ * extension routines (pitr_sqlite.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf */

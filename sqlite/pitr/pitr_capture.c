@@ -8,6 +8,10 @@
  * capture itself, under the write lock, once every frame is in the log and
  * synced. Heap memory (malloc): the commits a poll holds outlive no poll
  * but belong to no SQL call.
+ *
+ * Built two ways (Makefile, PITR_SHARED): into the SQLite module, and with
+ * DBC_PITR_LINKED into the command, which links libsqlite3 instead of the
+ * extension routines (pitr_sqlite.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf, flock */

@@ -6,6 +6,10 @@
  * commit of two 4 KB pages, against about 4 µs for a SHA-256); elsewhere a
  * table, one byte at a time. Both give the same value: crc32c("123456789")
  * is 0xe3069283.
+ *
+ * Built three ways (Makefile): into the SQLite module; with
+ * DBC_PITR_LINKED into the command (PITR_SHARED); into the fuzz targets
+ * (FUZZ_OBJS). It calls no SQLite routine, so nothing in it differs.
  */
 #include "pitr_crc32c.h"
 

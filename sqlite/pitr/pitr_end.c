@@ -2,6 +2,10 @@
  * pitr_end.c — the log's readable end against log.progress (pitr_end.h),
  * one rule for the command's status, restore and drill and the module's
  * health check and metrics.
+ *
+ * Built three ways (Makefile): into the SQLite module; with
+ * DBC_PITR_LINKED into the command (PITR_SHARED); into the fuzz targets
+ * (FUZZ_OBJS). It calls no SQLite routine, so nothing in it differs.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf */

@@ -9,6 +9,10 @@
  * FIFO returns at once) and fstat of what was opened (a regular file or
  * nothing). What is read of it is bounded by its recorded size where the
  * log records one (pitr_file_sha256).
+ *
+ * Built three ways (Makefile): into the SQLite module; with
+ * DBC_PITR_LINKED into the command (PITR_SHARED); into the fuzz targets
+ * (FUZZ_OBJS). It calls no SQLite routine, so nothing in it differs.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -10,6 +10,10 @@
  * its identity since (any dbcare call that records, a drill with --db) is
  * the same database at the same path, as it was then: its log.identity
  * takes the identity.
+ *
+ * Built two ways (Makefile, PITR_SHARED): into the SQLite module, and with
+ * DBC_PITR_LINKED into the command. It calls no SQLite routine, so nothing
+ * in it differs.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf */

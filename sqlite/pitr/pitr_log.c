@@ -5,6 +5,10 @@
  * capture and the command's capture, restore, status and prune read and
  * write the log through it alone. Heap memory (malloc): records and lists
  * outlive any SQL call.
+ *
+ * Built three ways (Makefile): into the SQLite module; with
+ * DBC_PITR_LINKED into the command (PITR_SHARED); into the fuzz targets
+ * (FUZZ_OBJS). It calls no SQLite routine, so nothing in it differs.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf */

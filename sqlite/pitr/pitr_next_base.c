@@ -23,6 +23,10 @@
  * to the lock, the new one from the base's time on. A base published but
  * killed before its record is removed at the next start (no record names
  * it: pitr_capture.c).
+ *
+ * Built two ways (Makefile, PITR_SHARED): into the SQLite module, and with
+ * DBC_PITR_LINKED into the command, which links libsqlite3 instead of the
+ * extension routines (pitr_sqlite.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf */

@@ -5,6 +5,10 @@
  * capture left open is cut after its last whole record (only a torn tail:
  * a damaged record with more after it stops the capture) and closed. Heap
  * memory (malloc): paths of the capture, which outlives any SQL call.
+ *
+ * Built two ways (Makefile, PITR_SHARED): into the SQLite module, and with
+ * DBC_PITR_LINKED into the command, which links libsqlite3 instead of the
+ * extension routines (pitr_sqlite.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf */

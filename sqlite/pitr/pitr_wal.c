@@ -1,7 +1,11 @@
 /*
- * sqlite_wal.c — the WAL file format (sqlite_wal.h): header, frames,
+ * pitr_wal.c — the WAL file format (pitr_wal.h): header, frames,
  * checksums. Pure reading: nothing here writes a WAL or takes a lock; the
  * caller holds what keeps the frames it reads from being overwritten.
+ *
+ * Built two ways (Makefile, PITR_SHARED): into the SQLite module, and with
+ * DBC_PITR_LINKED into the command. It calls no SQLite routine, so nothing
+ * in it differs.
  */
 #include "pitr_wal.h"
 #include "base/heap_grow.h"

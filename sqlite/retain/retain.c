@@ -1,7 +1,7 @@
 /*
  * retain.c — what SQLite does its own way for soft delete and retention
  * (core/retain/retain.h, dbc_retain_hooks); the functions have the generic
- * glue of sqlite/api.c. The soft-delete trigger is plain SQL calling only
+ * glue of sqlite/api/api.c. The soft-delete trigger is plain SQL calling only
  * built-in functions, so it runs with trusted_schema off.
  */
 #include "sqlite/host/glue.h"
