@@ -3,8 +3,11 @@
  * statements. The text is exactly what sqlite_schema keeps for a table made
  * so, and for one made by an older version and upgraded column by column
  * (ALTER TABLE ADD COLUMN inserts ", <definition>" before the table
- * constraints): test/script/sqlite_upgrade.sh compares the two. Needs no
- * connection: the generator links it too (its book-expect sqlite).
+ * constraints): test/script/sqlite_upgrade.sh compares the two.
+ *
+ * Built two ways (Makefile): into the SQLite module, and into the install
+ * script's generator, a build tool (API_GEN_SRC: its book-expect sqlite).
+ * It needs no connection and calls no SQLite routine, so nothing differs.
  */
 #include "book_ddl.h"
 
