@@ -2,8 +2,8 @@
  * backup.c — PostgreSQL's dbc_backup_hooks and the backups health check (the
  * catalog and WAL archiving). Nothing here writes a server file: the file
  * hooks of dbc_backup_hooks are NULL; dbbackup_mark's restore point is a
- * WAL record. dbbackup_list has the generic glue of
- * pg/api/api.c, dbbackup_record its own (pg/fn_backup.c).
+ * WAL record. dbbackup_list and dbbackup_record have the generic glue of
+ * pg/api/api.c.
  */
 #include "pg/host/glue.h"
 #include "pg/health/health_glue.h"

@@ -1,7 +1,7 @@
 /*
  * pg/host/health_readable.c — whether the caller may read a dbcare table a health
  * check reads, else the check's skip with the grant that gives it. Below
- * pg/health/health.c and the gatherers it calls in pg/audit/fn_audit.c and pg/fn_backup.c
+ * pg/health/health.c and the gatherers it calls in pg/audit/fn_audit.c and pg/backup/backup.c
  * (which all ask it), so those depend on each other in one direction.
  */
 #include "glue.h"

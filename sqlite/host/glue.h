@@ -152,7 +152,7 @@ int sqldbc_schema_expr_allowed(dbc_ctx *ctx, const char *expr, char **why_not);
 /* The SQLite catalog reader (sqlite_schema + pragma table-valued functions). */
 int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 
-/* sqlite/fn_retain.c: what SQLite does its own way for soft delete and
+/* sqlite/retain/retain.c: what SQLite does its own way for soft delete and
  * retention (the health check "retention" reads policies through it). */
 struct dbc_retain_hooks;
 const struct dbc_retain_hooks *sqldbc_retain_engine(void);
