@@ -9,8 +9,12 @@ EXTVERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' META.json | h
 
 COMMON_SRC := $(sort $(wildcard core/*/*.c))
 CORE_HDRS  := $(wildcard core/*/*.h)
-PG_SRC     := $(sort $(wildcard pg/*.c))
-SQLITE_SRC := $(sort $(wildcard sqlite/*.c))
+# The glues: one folder per part (sqlite/<part>/, pg/<part>/; pg/gen/ holds
+# build tools, pg/sql/ and pg/upgrade/ SQL). A file names another part's
+# header from the top, "sqlite/host/glue.h" (-I.), never a core part's.
+PG_SRC     := $(sort $(wildcard pg/*/*.c))
+PG_SRC     := $(filter-out pg/gen/%,$(PG_SRC))
+SQLITE_SRC := $(sort $(wildcard sqlite/*/*.c))
 PG_SQL     := $(sort $(wildcard pg/sql/*.sql))
 
 BUILD      := build
@@ -44,7 +48,8 @@ DATA_built = dbcare--$(EXTVERSION).sql $(UPGRADE_BUILT)
 EXTRA_CLEAN = dbcare.control $(DATA_built)
 # The postgres binary exports json_object() (the SQL function), which wins the
 # dynamic lookup over jansson's json_object(); in the PostgreSQL module calls to
-# it go to a shim that reaches jansson's own (pg/jansson_shim.c).
+# it go to a shim that reaches jansson's own (pg/host/jansson_shim.c).
+# (PGXS adds -I., through which a file names another part's header.)
 PG_CPPFLAGS = -Icore -DDBC_VERSION='"$(EXTVERSION)"' -Djson_object=dbc_pg_json_object
 # PostgreSQL's own headers trip -Wextra's unused-parameter (PG_FUNCTION_ARGS) and
 # missing-field-initializers (its macros), and PGXS adds C90's
@@ -65,7 +70,7 @@ include $(PGXS)
 all: dbcare.control
 # Flags live here: a changed Makefile must not leave objects built with old ones.
 # PGXS tracks no header dependencies: a changed struct must rebuild every object.
-$(OBJS): Makefile META.json $(CORE_HDRS) $(wildcard pg/*.h)
+$(OBJS): Makefile META.json $(CORE_HDRS) $(wildcard pg/*/*.h)
 $(PG_OBJ_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(COMPILE.c) -o $@ $<
@@ -73,11 +78,11 @@ $(PG_OBJ_DIR)/%.o: %.c
 # The module with only the plain paths below PostgreSQL's public interfaces
 # (-DDBC_PLAIN_PG_PATHS; docs/postgresql.md, "Engine internals"): the same
 # objects but the gated files, for test/script/pg_plain_paths.sh.
-PG_PLAIN_FILES := pg/audit_wal.c pg/audit_write.c pg/audit_write_index.c pg/json_doc_layout.c pg/name_path.c \
-                  pg/schema_cache.c
+PG_PLAIN_FILES := pg/audit/audit_wal.c pg/audit/audit_write.c pg/audit/audit_write_index.c \
+                  pg/json/json_doc_layout.c pg/host/name_path.c pg/catalog/schema_cache.c
 PG_PLAIN_OBJS  := $(patsubst %.c,$(PG_OBJ_DIR)/plain/%.o,$(PG_PLAIN_FILES))
 PG_PLAIN_SO    := $(PG_OBJ_DIR)/plain/dbcare.so
-$(PG_OBJ_DIR)/plain/%.o: %.c Makefile META.json $(CORE_HDRS) $(wildcard pg/*.h)
+$(PG_OBJ_DIR)/plain/%.o: %.c Makefile META.json $(CORE_HDRS) $(wildcard pg/*/*.h)
 	@mkdir -p $(dir $@)
 	$(COMPILE.c) -DDBC_PLAIN_PG_PATHS -o $@ $<
 $(PG_PLAIN_SO): $(filter-out $(patsubst %.c,$(PG_OBJ_DIR)/%.o,$(PG_PLAIN_FILES)),$(OBJS)) $(PG_PLAIN_OBJS)
@@ -100,16 +105,16 @@ API_GEN := $(BUILD)/gen/api_sql
 dbcare--$(EXTVERSION).sql: $(PG_SQL) META.json $(API_GEN)
 	cat $(PG_SQL) | $(API_GEN) install > $@.tmp && mv $@.tmp $@
 
-API_GEN_SRC := pg/gen/api_sql.c pg/gen/book_sql.c pg/gen/book_pg.c sqlite/book_ddl.c \
+API_GEN_SRC := pg/gen/api_sql.c pg/gen/book_sql.c pg/gen/book_pg.c sqlite/book/book_ddl.c \
                core/api/api.c $(wildcard core/book/*.c)
 $(BUILD)/upgrade/%.sql: pg/upgrade/%.sql $(API_GEN)
 	@mkdir -p $(dir $@)
 	$(API_GEN) upgrade $(lastword $(subst --, ,$*)) < $< > $@.tmp && mv $@.tmp $@
 
-$(API_GEN): $(API_GEN_SRC) $(wildcard core/api/*.h core/book/*.h pg/gen/*.h) sqlite/book_ddl.h
+$(API_GEN): $(API_GEN_SRC) $(wildcard core/api/*.h core/book/*.h pg/gen/*.h) sqlite/book/book_ddl.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O0 -g $(WARNINGS) -Icore \
-	  -Isqlite -DDBC_VERSION='"$(EXTVERSION)"' -o $@ $(API_GEN_SRC)
+	  -I. -DDBC_VERSION='"$(EXTVERSION)"' -o $@ $(API_GEN_SRC)
 
 # The parity tests compare the engines with the generator's view of the table.
 all: $(API_GEN)
@@ -129,7 +134,7 @@ book-stanza: $(API_GEN)
 
 # ---------------------------------------------------------------- SQLite
 SQLITE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -fPIC $(WARNINGS) \
-                 -Icore -DDBC_VERSION='"$(EXTVERSION)"' -MMD -MP
+                 -Icore -I. -DDBC_VERSION='"$(EXTVERSION)"' -MMD -MP
 SQLITE_OBJS   := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(SQLITE_SRC) $(COMMON_SRC))
 
 .PHONY: sqlite
@@ -190,7 +195,7 @@ BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
 CLI_SRC    := $(sort $(wildcard cli/*.c cli/*/*.c cli/*/*/*.c))
 CLI_BIN    := $(BUILD)/cli/dbcare
-CLI_CORE   := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(COMMON_SRC) pg/dialect.c sqlite/dialect.c)
+CLI_CORE   := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(COMMON_SRC) pg/host/dialect.c sqlite/host/dialect.c)
 PQ_INCLUDE := $(shell $(PG_CONFIG) --includedir 2>/dev/null)
 
 .PHONY: cli install-cli
@@ -212,20 +217,18 @@ $(BUILD)/cli/obj/%.o: cli/%.c Makefile META.json
 -include $(CLI_OBJS:.o=.d)
 
 # The SQLite point-in-time log (its WAL reader, records, segments and
-# capture) is one source in sqlite/, built into the module and, with
-# DBC_PITR_LINKED (sqlite/pitr_sqlite.h: libsqlite3 instead of the extension
+# capture) is one source in sqlite/pitr/, built into the module and, with
+# DBC_PITR_LINKED (sqlite/pitr/pitr_sqlite.h: libsqlite3 instead of the extension
 # routines), into the command, which captures, restores and reads the log
 # with it; so is the reader of the origin a plain backup file carries in
-# itself (sqlite/backup_origin.c: the command's restore compares it too).
-PITR_SHARED := sqlite/pitr_wal.c sqlite/pitr_log.c sqlite/pitr_file.c sqlite/pitr_segment.c sqlite/pitr_capture.c \
-               sqlite/pitr_next_base.c \
-               sqlite/pitr_crc32c.c sqlite/pitr_end.c \
-               sqlite/pitr_identity.c sqlite/backup_origin.c
+# itself (sqlite/pitr/backup_origin.c: the command's restore compares it too).
+PITR_SHARED := $(addprefix sqlite/pitr/,pitr_wal.c pitr_log.c pitr_file.c pitr_segment.c pitr_capture.c \
+               pitr_next_base.c pitr_crc32c.c pitr_end.c pitr_identity.c backup_origin.c)
 CLI_PITR   := $(patsubst sqlite/%.c,$(BUILD)/cli/pitr/%.o,$(PITR_SHARED))
 
 $(BUILD)/cli/pitr/%.o: sqlite/%.c Makefile META.json
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARNINGS) -Icore -DDBC_VERSION='"$(EXTVERSION)"' -DDBC_PITR_LINKED -MMD -MP -c $< -o $@
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARNINGS) -Icore -I. -DDBC_VERSION='"$(EXTVERSION)"' -DDBC_PITR_LINKED -MMD -MP -c $< -o $@
 
 -include $(CLI_PITR:.o=.d)
 
@@ -270,7 +273,7 @@ install-cli: $(CLI_BIN) $(SQLITE_SO)
 UNIT_SRC  := $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # The core, and the two glues' dialects (engine-header-free data).
-DIALECT_SRC := pg/dialect.c sqlite/dialect.c
+DIALECT_SRC := pg/host/dialect.c sqlite/host/dialect.c
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(COMMON_SRC) $(DIALECT_SRC))
 
 .PHONY: unit
@@ -341,18 +344,18 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_SRC     := $(sort $(wildcard test/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(patsubst test/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
-FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) -Icore -Itest/unit \
+FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) -Icore -I. -Itest/unit \
                 -DDBC_VERSION='"$(EXTVERSION)"' -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The core is compiled once (instrumented, without libFuzzer's main) and
 # linked into every target, with the point-in-time log's record reader (no
 # SQLite API in it: fuzz_pitr_log.c).
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC) $(DIALECT_SRC) \
-                  sqlite/pitr_log.c sqlite/pitr_file.c sqlite/pitr_crc32c.c sqlite/pitr_end.c)
+                  $(addprefix sqlite/pitr/,pitr_log.c pitr_file.c pitr_crc32c.c pitr_end.c))
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_BUILD)/obj/%.o: %.c $(CORE_HDRS) $(wildcard sqlite/pitr_*.h) Makefile
+$(FUZZ_BUILD)/obj/%.o: %.c $(CORE_HDRS) $(wildcard sqlite/pitr/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
@@ -398,4 +401,4 @@ bench:
 clean: clean-build
 .PHONY: clean-build
 clean-build:
-	rm -rf $(BUILD) core/*/*.o pg/*.o core/*/*.bc pg/*.bc
+	rm -rf $(BUILD) core/*/*.o pg/*/*.o core/*/*.bc pg/*/*.bc

@@ -615,7 +615,7 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 }
 
 /* SQLite's error log: the extension reports the progress of a long step
- * there (sqlite3_log, SQLITE_NOTICE, sqlite/host.c); everything else in the
+ * there (sqlite3_log, SQLITE_NOTICE, sqlite/api/host.c); everything else in the
  * log is dropped, as before. */
 static void sqlite_log(void *arg, int code, const char *msg)
 {

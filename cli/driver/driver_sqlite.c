@@ -54,7 +54,7 @@ static void set_readonly_error(cli_db *db, const char *message)
 }
 
 /* The error of a failed statement. A busy or locked database is SQLSTATE
- * 55P03, as the module maps it (sqlite/host.c, sqlite/schema_probe.c) and
+ * 55P03, as the module maps it (sqlite/api/host.c, sqlite/host/schema_probe.c) and
  * as PostgreSQL's lock_not_available, with what SQLite said as detail. */
 static void set_error(cli_db *db, int rc, const char *message)
 {

@@ -5,8 +5,8 @@
  * The table is the only place a function's name, arguments, result and flags
  * are stated. From it come the PostgreSQL CREATE FUNCTION statements (the
  * generator pg/gen/api_sql.c, run by the Makefile), the SQLite registration
- * (sqlite/api.c), the PostgreSQL symbols the module exports (pg/api.c), the
- * read-only VOLATILE list of pg/readonly.c, and the parity tests
+ * (sqlite/api/api.c), the PostgreSQL symbols the module exports (pg/api/api.c), the
+ * read-only VOLATILE list of pg/host/readonly.c, and the parity tests
  * (test/script/pg_api_parity.sh, test/script/sqlite_api_parity.sh) that read
  * pg_proc and pragma_function_list / pragma_module_list back.
  */
@@ -80,7 +80,7 @@ enum {
 	DBC_API_MONITOR = 1 << 6,
 	/* VOLATILE only because it reads live statistics or data; it never
 	 * writes, so it runs on a hot standby and in read-only transactions
-	 * (pg/readonly.c). Every other VOLATILE function counts as changing. */
+	 * (pg/host/readonly.c). Every other VOLATILE function counts as changing. */
 	DBC_API_READ_ONLY = 1 << 7,
 	/* SQLite: DETERMINISTIC and INNOCUOUS (its result depends on its
 	 * arguments alone); every other scalar function is DIRECTONLY, and every
@@ -95,7 +95,7 @@ enum {
 	 * declared arguments are the leading ones */
 	DBC_API_VARIADIC = 1 << 11,
 	/* PostgreSQL: no SET search_path, because every statement it runs goes
-	 * through the host, which pins the path per statement (pg/host_query.c)
+	 * through the host, which pins the path per statement (pg/host/host_query.c)
 	 * and it resolves no other name: the JSON validators, whose CHECK calls
 	 * them once a row, where a SET clause's save and restore of the GUC
 	 * around every call costs more than the validation */
@@ -123,7 +123,7 @@ enum {
 	DBC_ON_PG = 1 << 0,            /* a C function of the PostgreSQL module */
 	DBC_ON_SQLITE_SCALAR = 1 << 1, /* a scalar SQLite function */
 	DBC_ON_SQLITE_TABLE = 1 << 2,  /* an eponymous virtual table of SQLite */
-	/* the glue of the engines it is on is generic (pg/api.c, sqlite/api.c):
+	/* the glue of the engines it is on is generic (pg/api/api.c, sqlite/api/api.c):
 	 * the core decodes and checks the arguments (dbc_api_args) and the glue
 	 * calls dbc_call_<id> (forms CORE_SCALAR, CORE_TABLE, CORE_PG,
 	 * CORE_SQLITE) */
@@ -180,8 +180,8 @@ typedef int (*dbc_api_entry)(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 #define DBC_API_ENTRY_CORE_SCALAR(id) int dbc_call_##id(dbc_ctx *, const dbc_value *, dbc_value *);
 /* The core entry of a function of form CORE_TABLE: fills out with the
  * result rows; argc is the declared argument count and args as for
- * CORE_SCALAR. The generic glue of both engines calls it (pg/api.c,
- * sqlite/tvf.c). */
+ * CORE_SCALAR. The generic glue of both engines calls it (pg/api/api.c,
+ * sqlite/host/tvf.c). */
 typedef int (*dbc_api_rows_entry)(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out);
 #define DBC_API_ENTRY_CORE_TABLE(id)                                                               \
 	int dbc_call_##id(dbc_ctx *, int, const dbc_value *, dbc_rows *);
@@ -234,7 +234,7 @@ int dbc_api_args(dbc_ctx *ctx, const dbc_api_fn *fn, unsigned given, const dbc_v
 
 /* What a core entry needs of its engine beyond dbc_host: the hooks of the
  * parts whose work differs by engine. Each glue gives one through
- * dbc_host.api (pg/api.c, sqlite/api.c). */
+ * dbc_host.api (pg/api/api.c, sqlite/api/api.c). */
 struct dbc_retain_hooks;
 struct dbc_health_hooks;
 struct dbc_backup_hooks;

@@ -2,7 +2,7 @@
  * api/api_args.c — the arguments of a function with generic glue, decoded
  * and checked once for both engines (dbc_api_args): defaults, NULLs, types
  * and the table's rules, each error with one text. The engines' glue only
- * turns their values into dbc_values (pg/api.c, sqlite/api.c, sqlite/tvf.c).
+ * turns their values into dbc_values (pg/api/api.c, sqlite/api/api.c, sqlite/host/tvf.c).
  */
 #include "api/api.h"
 

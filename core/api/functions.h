@@ -4,8 +4,9 @@
  *
  * An entry: X(id, name, form, fields...)
  *   id       unique C name: the PostgreSQL C symbol (Datum id(PG_FUNCTION_ARGS),
- *            pg/fn_<part>.c) and sqldbc_<id>, the SQLite glue (sqlite/fn_<part>.c:
- *            a scalar sqlite3 function, or for a virtual table a producer
+ *            pg/<part>/fn_<part>.c) and sqldbc_<id>, the SQLite glue
+ *            (sqlite/<part>/fn_<part>.c: a scalar sqlite3 function, or for a
+ *            virtual table a producer
  *            int sqldbc_<id>(dbc_ctx *, int argc, const dbc_value *args, dbc_rows *))
  *   name     the SQL name (two signatures of one name have two ids)
  *   form     CORE_SCALAR  a scalar function on both engines whose glue is
@@ -261,7 +262,7 @@
 	  .comment = "runs a migration's up script in a subtransaction it rolls back and reports "     \
 	             "the locks, rewrites, rows and time of each statement")                           \
 	/* SQLite: whether this connection writes dbcare's rename log now (the                         \
-	 * runner's insert, sqlite/renames_writer.c); the log's triggers refuse                        \
+	 * runner's insert, sqlite/migrate/renames_writer.c); the log's triggers refuse                \
 	 * every other write (INNOCUOUS: they also run with trusted_schema = OFF;                      \
 	 * a connection without the module cannot compile them at all).                                \
 	 */                                                                                            \
@@ -379,7 +380,7 @@
 	/* The evaluator of a domain CHECK on a column's value, called by the                          \
 	 * statements dbcheck_constraints() runs: it runs the domain's code as the                     \
 	 * domain's owner and refuses to run outside such a check                                      \
-	 * (pg/check_domain.c). STABLE (it only reads) and PARALLEL UNSAFE: a                          \
+	 * (pg/check/check_domain.c). STABLE (it only reads) and PARALLEL UNSAFE: a                    \
 	 * parallel worker is no check. */                                                             \
 	X(dbcheck_domain_value_holds, dbcheck_domain_value_holds, PG, .part = DBC_PART_CHECK,          \
 	  DBC_ARGS(DBC_ARG("", DBC_T_ANYELEMENT), DBC_ARG("", DBC_T_OID)), .returns = DBC_T_BOOL,      \
@@ -489,7 +490,7 @@
 	              DBC_COL("old_sha256", DBC_T_TEXT), DBC_COL("new_sha256", DBC_T_TEXT)),           \
 	  .volatility = DBC_STABLE, .flags = DBC_API_SECURITY_DEFINER,                                 \
 	  .comment = "who changed a registered JSON Schema, when, and its SHA-256 before and after")   \
-	/* PostgreSQL: the registry's tables' trigger (pg/json_registry.c): every                      \
+	/* PostgreSQL: the registry's tables' trigger (pg/json/json_registry.c): every                 \
 	 * backend's compiled schemas that read the registry are compiled again. */                    \
 	X(dbcare_json_registry_changed, json_registry_changed, PG, .schema = "dbcare",                 \
 	  .part = DBC_PART_JSON, .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                   \
@@ -672,12 +673,12 @@
 	  .comment = "a row as it was at a time, rebuilt from the audit log; NULL when it did not "    \
 	             "exist")                                                                          \
 	/* The trigger of every audited table: it writes the log as the log's                          \
-	 * owner (pg/audit_trigger.c), not SECURITY DEFINER, so it sees the                            \
+	 * owner (pg/audit/audit_trigger.c), not SECURITY DEFINER, so it sees the                      \
 	 * writer's current_user. */                                                                   \
 	X(dbcare_audit_trigger, audit_trigger, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,         \
 	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                          \
 	  .comment = "dbcare: records a change of an audited table in dbcare.audit_log")               \
-	/* The row hash of the log's row index (pg/audit_row_hash.c): the log's                        \
+	/* The row hash of the log's row index (pg/audit/audit_row_hash.c): the log's                  \
 	 * generated column row_hash and the readers call it; pure. */                                 \
 	X(dbcare_audit_row_hash, audit_row_hash, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,       \
 	  DBC_ARGS(DBC_ARG("table_name", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                    \
@@ -692,7 +693,7 @@
 	  .flags = DBC_API_INNOCUOUS)                                                                  \
 	X(dbaudit_txid, dbaudit_txid, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_INT8,           \
 	  .flags = DBC_API_INNOCUOUS)                                                                  \
-	/* SQLite: the JSON objects the audit triggers write (sqlite/audit_json.c;                     \
+	/* SQLite: the JSON objects the audit triggers write (sqlite/audit/audit_json.c;               \
 	 * SQLite 3.40's json_object is not INNOCUOUS). Pure, and variadic:                            \
 	 * (base, name, value, ...) and (base, side, name, old, new, ...). */                          \
 	X(dbaudit_json, dbaudit_json, SCALAR, .part = DBC_PART_AUDIT,                                  \
@@ -706,7 +707,7 @@
 	              DBC_COL("problem", DBC_T_TEXT)),                                                 \
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "checks the audit log's hash chain; names the first entry whose link is broken")  \
-	/* SQLite: the hash of a chained entry (sqlite/audit_json.c), written by                       \
+	/* SQLite: the hash of a chained entry (sqlite/audit/audit_json.c), written by                 \
 	 * the audit triggers: pure. */                                                                \
 	X(dbaudit_hash, dbaudit_hash, SCALAR, .part = DBC_PART_AUDIT,                                  \
 	  DBC_ARGS(DBC_ARG("prev", DBC_T_TEXT), DBC_ARG("at", DBC_T_TEXT),                             \
@@ -717,7 +718,7 @@
 	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                   \
 	X(dbaudit_now, dbaudit_now, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT,             \
 	  .flags = DBC_API_INNOCUOUS)                                                                  \
-	/* SQLite: the row hash of a log entry (sqlite/audit_json.c): its                              \
+	/* SQLite: the row hash of a log entry (sqlite/audit/audit_json.c): its                        \
 	 * table and its key's stored text; the module's writers store it and                          \
 	 * the readers look it up in the log's row index. Pure. */                                     \
 	X(dbaudit_row_hash, dbaudit_row_hash, SCALAR, .part = DBC_PART_AUDIT,                          \
@@ -725,18 +726,18 @@
 	  .returns = DBC_T_INT8, .volatility = DBC_IMMUTABLE,                                          \
 	  .flags = DBC_API_PURE | DBC_API_VARIADIC)                                                    \
 	/* SQLite: whether a TEMP audit trigger of a connection with dbcare                            \
-	 * writes the row in place of the shared one (sqlite/audit_direct.c);                          \
+	 * writes the row in place of the shared one (sqlite/audit/audit_direct.c);                    \
 	 * DIRECTONLY: a trigger or view of the file cannot make the shared one                        \
 	 * skip a row. */                                                                              \
 	X(dbaudit_direct, dbaudit_direct, SCALAR, .part = DBC_PART_AUDIT,                              \
 	  DBC_ARGS(DBC_ARG("token", DBC_T_TEXT)), .returns = DBC_T_INT4)                               \
 	/* SQLite: whether that TEMP trigger looks for pending entries before                          \
-	 * writing its row (sqlite/audit_direct.c): at the first row after the                         \
+	 * writing its row (sqlite/audit/audit_direct.c): at the first row after the                   \
 	 * file's data version changed, and after this connection completed                            \
 	 * entries or wrote one pending. DIRECTONLY, as dbaudit_direct. */                             \
 	X(dbaudit_pending_due, dbaudit_pending_due, SCALAR, .part = DBC_PART_AUDIT,                    \
 	  .returns = DBC_T_INT4)                                                                       \
-	/* SQLite: entries written without dbcare loaded (sqlite/audit_pending.c):                     \
+	/* SQLite: entries written without dbcare loaded (sqlite/audit/audit_pending.c):               \
 	 * their pending values as JSON (pure), and completing the pending entries                     \
 	 * before one, which the completing TEMP trigger of a connection with                          \
 	 * dbcare calls. */                                                                            \
@@ -827,7 +828,7 @@
 	             "backup taken for each (SQLite) or its LSN (PostgreSQL)")                         \
 	/* Both engines: the database's identity, which a sealed backup's header                       \
 	 * names (verify and restore refuse another database's sealed file;                            \
-	 * pg/fn_backup_identity.c, sqlite/fn_backup.c). */                                            \
+	 * pg/backup/fn_backup_identity.c, sqlite/backup/fn_backup.c). */                              \
 	X(dbbackup_identity, dbbackup_identity, PG_SCALAR, .part = DBC_PART_BACKUP,                    \
 	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                   \
 	  .comment = "the database's identity, which its sealed backups name")                         \

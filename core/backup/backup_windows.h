@@ -9,7 +9,7 @@
  * table's is: sums do not depend on how the rows are cut). A record also
  * says where it was read: the table's root page and a hash of its CREATE
  * statement; a later backup may take a window over only when both are the
- * same (the engine's proof, sqlite/backup_incr_content.c).
+ * same (the engine's proof, sqlite/backup/backup_incr_content.c).
  *
  * Text form (kept in the catalog's content record; a row of the database,
  * so dbc_windows_parse reads any bytes and takes only a shift from

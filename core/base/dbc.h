@@ -82,7 +82,7 @@ typedef enum dbc_script_grammar {
 
 /* What differs between engines, said as data and SQL fragments: the core
  * asks for a capability, never for an engine's name. Each glue supplies
- * one (pg/dialect.c, sqlite/dialect.c); those files include no engine
+ * one (pg/host/dialect.c, sqlite/host/dialect.c); those files include no engine
  * header, so the unit tests use the same two. */
 typedef struct dbc_dialect {
 	/* The engine's name where outputs show it (a snapshot's "engine", the

@@ -4,7 +4,7 @@
  * the core files that say why in their opening comment) grows its arrays
  * here, as code in a call's arena grows them with dbc_grow. Memory of
  * another allocator (SQLite's, freed with sqlite3_free) grows through the
- * same rule with that allocator's resize (sqlite/sqlite_grow.h).
+ * same rule with that allocator's resize (sqlite/host/sqlite_grow.h).
  */
 #ifndef DBCARE_BASE_HEAP_GROW_H
 #define DBCARE_BASE_HEAP_GROW_H

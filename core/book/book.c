@@ -2,7 +2,7 @@
  * book/book.c — reading the bookkeeping catalogue (core/book/tables.c):
  * lookups, which engine has what, and the consistency check the generator
  * runs at build time. Each engine's statements are its glue's
- * (pg/gen/book_pg.c, sqlite/book_ddl.c).
+ * (pg/gen/book_pg.c, sqlite/book/book_ddl.c).
  */
 #include "book/book.h"
 

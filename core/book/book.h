@@ -10,13 +10,13 @@
  *     script at each "-- dbcare:book <table>" line of the files of pg/sql/ by the
  *     generator (pg/gen/book_sql.c, run by the Makefile), and the upgrade
  *     stanza of the open version's new tables and columns (make book-stanza);
- *   - SQLite's CREATE TABLE statements (sqlite/bookkeeping.c renders them
+ *   - SQLite's CREATE TABLE statements (sqlite/book/bookkeeping.c renders them
  *     when it makes a table) and the ALTER TABLE ... ADD COLUMN of each
  *     bookkeeping version's upgrade step (every column whose book_since is
  *     that version, added by the step before its own work);
  *   - the test that reads both engines back and compares them with the
  *     catalogue (test/script/pg_book_catalog.sh).
- * The renderers (pg/gen/book_pg.c, sqlite/book_ddl.c) need no database and
+ * The renderers (pg/gen/book_pg.c, sqlite/book/book_ddl.c) need no database and
  * no allocator: they write text through a dbc_book_put callback.
  */
 #ifndef DBC_BOOK_H
@@ -25,7 +25,7 @@
 #include <stdbool.h>
 
 /* A column's portable type: its PostgreSQL name in pg/gen/book_pg.c
- * (dbc_book_pg_type), its SQLite name in sqlite/book_ddl.c. */
+ * (dbc_book_pg_type), its SQLite name in sqlite/book/book_ddl.c. */
 typedef enum dbc_book_type {
 	DBC_BT_TEXT,   /* text                              TEXT */
 	DBC_BT_INT,    /* integer                           INTEGER */
@@ -112,7 +112,7 @@ typedef struct dbc_book_table {
 extern const dbc_book_table dbc_book_tables[];
 extern const int dbc_book_ntables;
 /* SQLite's bookkeeping version: the layout of the catalogue's SQLite tables
- * (the highest book_since; sqlite/bookkeeping.c's upgrade adds each
+ * (the highest book_since; sqlite/book/bookkeeping.c's upgrade adds each
  * version's columns, with a step of its own where a version needs data
  * work). */
 #define DBC_BOOK_VERSION 18
@@ -120,7 +120,7 @@ extern const int dbc_book_ntables;
 /* PostgreSQL: the role a session acts as, as text (SET ROLE's, else the
  * session user). A SECURITY DEFINER function's CURRENT_USER is its owner;
  * this is its caller's role (the JSON Schema registry's changed_by and
- * owner, pg/dialect.c's session_role). */
+ * owner, pg/host/dialect.c's session_role). */
 #define DBC_PG_SESSION_ROLE                                                                        \
 	"CASE WHEN pg_catalog.current_setting('role') = 'none' THEN"                                   \
 	" CAST(SESSION_USER AS text) ELSE pg_catalog.current_setting('role') END"

@@ -39,7 +39,7 @@
  * open version) and .book_since (DBC_BOOK_VERSION + 1, then raise
  * DBC_BOOK_VERSION in book.h); nothing else: the build writes it into the
  * open upgrade script's stanza ("-- dbcare:book-stanza") and SQLite's
- * upgrade (sqlite/bookkeeping.c) adds every column of a version by itself,
+ * upgrade (sqlite/book/bookkeeping.c) adds every column of a version by itself,
  * with a step of its own only where the version needs data work. Adding a
  * table: one DBC_BOOK_TABLE and a "-- dbcare:book <name>" line in its
  * part's pg/sql file (docs/ARCHITECTURE.md, "The bookkeeping catalogue").
@@ -331,7 +331,7 @@ const dbc_book_table dbc_book_tables[] = {
             DBC_COL("detail", TEXT)),
         DBC_BOOK_INDEXES(DBC_INDEX("dbcare_backup_drills_drilled", "drilled_at"))),
 
-    /* PostgreSQL wal mode (pg/audit_wal_worker.c): how far the worker has
+    /* PostgreSQL wal mode (pg/audit/audit_wal_worker.c): how far the worker has
      * written the decoded changes into the log; one row, not dumped (a
      * restored database makes a new slot, which resets it) */
     DBC_BOOK_TABLE("audit_wal_state", .flags = DBC_BOOK_MONITOR | DBC_BOOK_PG_ONLY,
@@ -536,8 +536,8 @@ const dbc_book_table dbc_book_tables[] = {
      * one-row table of its own (PRAGMA user_version is the application's),
      * and the database's identity: random, made with the first bookkeeping
      * and never changed, so a copy of the file keeps it; sealed backups
-     * name it (sqlite/backup_seal.c). Not in the list of tables a changing
-     * call makes: sqlite/bookkeeping.c makes it last, with its row. */
+     * name it (sqlite/backup/backup_seal.c). Not in the list of tables a changing
+     * call makes: sqlite/book/bookkeeping.c makes it last, with its row. */
     DBC_BOOK_TABLE("bookkeeping", .flags = SQO, .book_since = 2,
         DBC_BOOK_COLUMNS(
             DBC_ONE_ROW_ID("bookkeeping"),

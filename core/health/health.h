@@ -208,7 +208,7 @@ typedef struct dbc_health_metrics {
 	 * otherwise, and its families are left out): seconds since its newest
 	 * record (negative: none yet), whether a capture holds it, the last
 	 * restorable moment (seconds since 1970; negative: none yet), whether
-	 * the log misses its end (segment files lost: sqlite/pitr_end.h),
+	 * the log misses its end (segment files lost: sqlite/pitr/pitr_end.h),
 	 * whether its capture failed and copied nothing since (a full disk) */
 	bool log_known, log_capturing, log_end_missing, log_capture_failed;
 	double log_lag_seconds, log_restorable_epoch;

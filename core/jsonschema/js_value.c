@@ -139,7 +139,7 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
 /* js_member_cmp's order, inlined where every lookup and sort runs it:
  * shorter keys first, keys of a length by their bytes. It is jsonb's
  * order of an object's keys, so a jsonb document's objects come sorted
- * (pg/json_doc.c) and sorting them is one comparison a member. */
+ * (pg/json/json_doc.c) and sorting them is one comparison a member. */
 static inline int member_order(const js_member *a, const js_member *b)
 {
 	if (a->klen != b->klen)

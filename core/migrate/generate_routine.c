@@ -6,7 +6,7 @@
  * A function's and a procedure's catalog definition is a whole CREATE
  * statement (PostgreSQL's pg_get_functiondef). An aggregate's is the
  * model's form "AGGREGATE RETURNS type SFUNC f(args) STYPE type FINALFUNC
- * f(args) COMBINEFUNC f(args) INITCOND 'text' KIND n|o|h" (pg/catalog.c):
+ * f(args) COMBINEFUNC f(args) INITCOND 'text' KIND n|o|h" (pg/catalog/catalog.c):
  * the down of its drop makes it again from those fields, so it holds what
  * the model holds and no more (a moving-aggregate form, a sort operator, a
  * parallel marking are not in it): that step carries a hazard saying so.

@@ -24,7 +24,7 @@ int dbc_interval_parse(dbc_ctx *ctx, const char *text, const char *argname, dbc_
 char *dbc_interval_text(dbc_ctx *ctx, const dbc_interval *iv);
 
 /* What differs between the engines for soft delete and retention. Each glue
- * fills one (pg/fn_retain.c, sqlite/fn_retain.c). */
+ * fills one (pg/retain/fn_retain.c, sqlite/retain/retain.c). */
 typedef struct dbc_retain_hooks {
 	/* SQL of the moment iv before now, in the form a soft-delete or an age
 	 * column is compared with (arena text). sample: an SQL expression of a

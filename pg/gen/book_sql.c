@@ -24,7 +24,7 @@
  */
 #include "book_sql.h"
 
-#include "book_ddl.h"
+#include "sqlite/book/book_ddl.h"
 #include "book_pg.h"
 
 #include <string.h>

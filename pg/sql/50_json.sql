@@ -14,7 +14,7 @@
 -- dbcare:api json
 
 -- Every statement that writes the registry tells every backend's cache of
--- compiled schemas (pg/json_registry.c).
+-- compiled schemas (pg/json/json_registry.c).
 CREATE TRIGGER dbcare_json_registry_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbcare.json_schemas
     FOR EACH STATEMENT EXECUTE FUNCTION dbcare.json_registry_changed();

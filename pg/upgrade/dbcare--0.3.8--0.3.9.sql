@@ -41,7 +41,7 @@ CREATE FUNCTION dbbackup_drill("path" text DEFAULT NULL, "result" text DEFAULT N
 COMMENT ON FUNCTION dbbackup_drill(text, text) IS 'a restore drill: restores a backup into scratch, checks it, compares it with its record and records the drill (PostgreSQL: records the drill the command ran); returns JSON';
 REVOKE ALL ON FUNCTION dbbackup_drill(text, text) FROM PUBLIC;
 
--- dbcare_audit_entries_written counts committed entries (pg/audit_write.c):
+-- dbcare_audit_entries_written counts committed entries (pg/audit/audit_write.c):
 -- the entries already in the log start the count.
 -- (dbcare.audit_written is made by the catalogue's stanza above.)
 INSERT INTO dbcare.audit_written (slot, entries)
@@ -167,7 +167,7 @@ CREATE FUNCTION dbbackup_identity() RETURNS text
 COMMENT ON FUNCTION dbbackup_identity() IS 'the database''s identity, which its sealed backups name';
 GRANT EXECUTE ON FUNCTION dbbackup_identity() TO pg_monitor;
 -- Wal mode of the audit trail (docs/audit.md): dbaudit_enable takes the
--- mode, and the worker's progress (pg/audit_wal_worker.c; its table is in
+-- mode, and the worker's progress (pg/audit/audit_wal_worker.c; its table is in
 -- the book stanza above).
 DROP FUNCTION dbaudit_enable(text, jsonb);
 INSERT INTO dbcare.audit_wal_state (decoded_lsn) VALUES ('0/0');
@@ -273,7 +273,7 @@ COMMENT ON FUNCTION dbcare.json_registry_changed() IS 'dbcare: tells every sessi
 REVOKE ALL ON FUNCTION dbcare.json_registry_changed() FROM PUBLIC;
 
 -- Every statement that writes the registry tells every backend's cache of
--- compiled schemas (pg/json_registry.c).
+-- compiled schemas (pg/json/json_registry.c).
 CREATE TRIGGER dbcare_json_registry_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbcare.json_schemas
     FOR EACH STATEMENT EXECUTE FUNCTION dbcare.json_registry_changed();

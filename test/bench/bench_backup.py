@@ -7,7 +7,7 @@
    each page, sync, link, catalog row) against the sqlite3 shell's
    `.backup` followed by `PRAGMA quick_check` on the copy (target ≤ 1.3×), and
    VACUUM INTO + quick_check, the other consistent copy SQLite offers (the
-   reason the module copies inside a read transaction: sqlite/backup_file.c),
+   reason the module copies inside a read transaction: sqlite/backup/backup_copy.c),
    and the floor of the same verified work by hand: the shell's pair, then
    one read of every column of every row of the copy (no row digest) and
    the copy's SHA-256 (`openssl dgst`).

@@ -39,7 +39,7 @@ ANCHORS = [
     # by hand in SQL (its value computed, never refusing a row)
     ("sqlcheck", "(jsonb_typeof(doc) = 'object' AND (doc->'name' IS NULL OR (jsonb_typeof(doc->'name') = 'string' AND length(doc->>'name') <= 214 AND doc->>'name' ~ '^(?:(?:@(?:[a-z0-9*~-][a-z0-9*._~-]*)?/[a-z0-9._~-])|[a-z0-9~-])[a-z0-9._~-]*$')) AND (doc->'version' IS NULL OR jsonb_typeof(doc->'version') = 'string') AND (doc->'description' IS NULL OR jsonb_typeof(doc->'description') = 'string') AND (doc->'keywords' IS NULL OR NOT jsonb_path_exists(doc, '$.keywords[*] ? (@.type() != \"string\")')) AND (doc->'dependencies' IS NULL OR NOT jsonb_path_exists(doc, '$.dependencies.* ? (@.type() != \"string\")')) AND (doc->'devDependencies' IS NULL OR NOT jsonb_path_exists(doc, '$.devDependencies.* ? (@.type() != \"string\")')) AND (doc->'scripts' IS NULL OR jsonb_typeof(doc->'scripts') = 'object')) IS NOT NULL", "hand-written SQL CHECK of 8 of package.json's rules"),
     # the same CHECK as the measured side, its document read through the
-    # public iterator instead of the stored layout (pg/json_doc_layout.c)
+    # public iterator instead of the stored layout (pg/json/json_doc_layout.c)
     ("iterator", "dbjson_valid(doc, 'package')",
      "the same CHECK, jsonb read through the iterator (dbcare.jsonb_layout off)"),
 ]

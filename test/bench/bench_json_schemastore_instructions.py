@@ -9,7 +9,7 @@ Sides: no CHECK; the floor of any validator reading jsonb through the public
 API (test/bench/jsonb_walk.c's jsonb_walk_tokens: every token read with
 JsonbIteratorNext, nothing decided); CHECK (dbjson_valid(doc, 'package'))
 with SchemaStore's package.json schema and its six references registered,
-its document read from jsonb's stored layout (pg/json_doc_layout.c) and,
+its document read from jsonb's stored layout (pg/json/json_doc_layout.c) and,
 with dbcare.jsonb_layout off, through the iterator; the floor of reading
 the stored layout (jsonb_walk_direct).
 docs/benchmarks.md ("Third pass") splits the CHECK into its parts."""
@@ -78,7 +78,7 @@ def run(b):
     for t in ("plain", "tokens", "direct", "named"):
         write(d, f"{t}.sql", warm + f"INSERT INTO {t} SELECT doc FROM docs;\n\n")
     # the same CHECK with the document read through the public iterator
-    # (pg/json_doc_layout.c's way out), side by side with the layout reader
+    # (pg/json/json_doc_layout.c's way out), side by side with the layout reader
     write(d, "named_iterator.sql", "SET dbcare.jsonb_layout = off;\n\n" + warm +
           "INSERT INTO named SELECT doc FROM docs;\n\n")
     pg = SingleUser(b.pg, d, ["j"], setup_db="j")

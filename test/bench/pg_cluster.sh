@@ -44,7 +44,7 @@ for f in "$SYS_SHARE"/extension/*; do
 	case "$(basename "$f")" in dbcare.control | dbcare--*) ;; *) ln -s "$f" "$PSHARE/extension/" ;; esac
 done
 DBCARE_PG=0
-if ls "$ROOT"/pg/*.c >/dev/null 2>&1; then
+if ls "$ROOT"/pg/*/*.c >/dev/null 2>&1; then
 	if make -C "$ROOT" -s --no-print-directory PG_CONFIG="$PG_CONFIG" install DESTDIR="$TREE" \
 		>"$DIR/install.log" 2>&1 && [ -f "$PLIB/dbcare.so" ]; then
 		DBCARE_PG=1

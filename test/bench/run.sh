@@ -18,7 +18,7 @@ test/bench/setup_peers.sh
 have_pg=0
 if [ "${BENCH_NO_PG:-0}" != 1 ] && command -v pg_config >/dev/null 2>&1 &&
 	[ -f "$(pg_config --includedir)/libpq-fe.h" ]; then
-	if ls pg/*.c >/dev/null 2>&1; then
+	if ls pg/*/*.c >/dev/null 2>&1; then
 		make -s --no-print-directory all >/dev/null || exit 1
 	fi
 	gcc -O2 -Wall -Wextra -Werror -I"$(pg_config --includedir)" -o build/bench/pgtime \

@@ -22,9 +22,9 @@
 #include "fuzz.h"
 
 #include "base/sha256.h"
-#include "../sqlite/pitr_crc32c.h"
-#include "../sqlite/pitr_end.h"
-#include "../sqlite/pitr_log.h"
+#include "../sqlite/pitr/pitr_crc32c.h"
+#include "../sqlite/pitr/pitr_end.h"
+#include "../sqlite/pitr/pitr_log.h"
 
 #include <string.h>
 #include <unistd.h>

@@ -131,8 +131,8 @@ if selected matrix/oldest-headers; then
   if deps=$(amalgamation "$oldest_release"); then
     bad=
     : > "$out_dir/oldest-headers.log"
-    for c in sqlite/*.c; do
-      gcc -std=c11 -D_POSIX_C_SOURCE=200809L -fsyntax-only -Werror -I"$deps/sqlite3" -Icore \
+    for c in sqlite/*/*.c; do
+      gcc -std=c11 -D_POSIX_C_SOURCE=200809L -fsyntax-only -Werror -I"$deps/sqlite3" -Icore -I. \
         -DDBC_VERSION='"matrix"' "$c" >> "$out_dir/oldest-headers.log" 2>&1 || bad="$bad $c"
     done
     if [ -z "$bad" ]; then record PASS matrix/oldest-headers

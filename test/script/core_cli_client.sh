@@ -80,10 +80,10 @@ tables = set(re.findall(r'DBC_BOOK_TABLE\("([a-z_]+)"',
 for path in glob.glob("pg/sql/*.sql") + glob.glob("pg/upgrade/*.sql"):
     tables |= set(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?dbcare\.([a-z_]+)",
                              open(path, encoding="utf-8").read()))
-sqlite_book = open("sqlite/bookkeeping.c", encoding="utf-8").read()
+sqlite_book = open("sqlite/book/bookkeeping.c", encoding="utf-8").read()
 tables |= set(re.findall(r"\bdbcare_([a-z_]+)\b", " ".join(
     re.findall(r"CREATE TABLE[^(]*", sqlite_book))))
-tables |= {"bookkeeping"}  # SQLite's own row of versions (sqlite/bookkeeping.c)
+tables |= {"bookkeeping"}  # SQLite's own row of versions (sqlite/book/bookkeeping.c)
 if len(tables) < 20:
     failures.append("found only %d bookkeeping tables: %s" % (len(tables), sorted(tables)))
 # dbcare.NAME, dbcare_NAME, and the schema and name quoted ("dbcare"."NAME",

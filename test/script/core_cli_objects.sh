@@ -102,7 +102,7 @@ def bookkeeping_tables():
     for path in glob.glob("pg/sql/*.sql") + glob.glob("pg/upgrade/*.sql"):
         tables |= set(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?dbcare\.([a-z_]+)",
                                  open(path, encoding="utf-8").read()))
-    book = open("sqlite/bookkeeping.c", encoding="utf-8").read()
+    book = open("sqlite/book/bookkeeping.c", encoding="utf-8").read()
     tables |= set(re.findall(r"\bdbcare_([a-z_]+)\b",
                              " ".join(re.findall(r"CREATE TABLE[^(]*", book))))
     return tables | {"bookkeeping"}  # SQLite's own row of versions

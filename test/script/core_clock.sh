@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 fail() { echo "FAIL: $*"; exit 1; }
 
-readers=$(grep -l 'CLOCK_MONOTONIC' core/*/*.c sqlite/*.c pg/*.c cli/*.c cli/*/*.c cli/*/*/*.c || true)
+readers=$(grep -l 'CLOCK_MONOTONIC' core/*/*.c sqlite/*/*.c pg/*/*.c cli/*.c cli/*/*.c cli/*/*/*.c || true)
 [ "$readers" = core/base/clock.c ] ||
   fail "the monotonic clock is read outside core/base/clock.c: $(tr '\n' ' ' <<<"$readers")"
 grep -q '^double dbc_monotonic_ms(void)' core/base/clock.c || fail "core/base/clock.c has no dbc_monotonic_ms"

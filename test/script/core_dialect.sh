@@ -4,7 +4,7 @@
 # core/ without its comments and fails on
 #   - a string literal that is an engine's name ("postgresql", "postgres",
 #     "pg", "sqlite", "sqlite3", any case, blanks around it ignored): such a
-#     name belongs in a dialect (pg/dialect.c, sqlite/dialect.c). Prose that
+#     name belongs in a dialect (pg/host/dialect.c, sqlite/host/dialect.c). Prose that
 #     mentions an engine (a description, a hint) is not a name and passes;
 #   - a string comparison (strcmp, strncmp, strcasecmp, ...) of anything
 #     called engine, or of a dialect's field (its name is for outputs only);
@@ -12,7 +12,7 @@
 #     with &, as catalogue rows say where they apply);
 #   - a string literal naming one of PostgreSQL's predefined roles
 #     (pg_read_all_data, pg_read_server_files, pg_monitor, ...): advice of
-#     that kind is PostgreSQL's policy, which pg/dialect.c supplies.
+#     that kind is PostgreSQL's policy, which pg/host/dialect.c supplies.
 # Usage: core_dialect.sh [DIR] (default: core/ of this tree).
 set -eu
 root=${1:-"$(dirname "$0")/../../core"}

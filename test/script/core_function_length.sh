@@ -10,8 +10,8 @@ exec python3 - <<'PY'
 import glob, re, sys
 
 LIMIT = 100
-files = sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("pg/gen/*.c") +
-               glob.glob("sqlite/*.c") + glob.glob("cli/**/*.c", recursive=True))
+files = sorted(glob.glob("core/*/*.c") + glob.glob("pg/*/*.c") +
+               glob.glob("sqlite/*/*.c") + glob.glob("cli/**/*.c", recursive=True))
 found = {}
 for f in files:
     lines = open(f, encoding="utf-8").read().split("\n")

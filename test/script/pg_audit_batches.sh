@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The audit trigger's writer across many entries of one statement
-# (pg/audit_write.c): 2,500 rows, more than one batch of the plain path
+# (pg/audit/audit_write.c): 2,500 rows, more than one batch of the plain path
 # (BATCH_ENTRIES, 1,000) and its last partial batch, on a chained and an
 # unchained table. Whichever path the module was built with (the direct one
 # on PostgreSQL 15, the plain one under -DDBC_PLAIN_PG_PATHS:

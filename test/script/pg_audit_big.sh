@@ -3,7 +3,7 @@
 # and a DELETE of 200,000 rows each on an audited table at the stock
 # work_mem (4MB), whose transition tables then spill to disk, and the same
 # at work_mem = 64kB with fewer rows. The trigger reads those rows back from
-# the temporary files (pg/audit_trigger.c, log_statement); a row it fetched
+# the temporary files (pg/audit/audit_trigger.c, log_statement); a row it fetched
 # must not be freed twice, which ended the backend with signal 11 and
 # restarted the server. Afterwards the log holds exactly one entry per
 # changed row, in the statement's order, the hash chain (of the small run)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The log's index entries of a bulk statement (pg/audit_write_index.c): the
+# The log's index entries of a bulk statement (pg/audit/audit_write_index.c): the
 # direct path inserts the entries 1,000 at a time (the table access method's
 # multi-insert) and the entries of every non-unique B-tree index of the log
 # (the row index, and any its owner adds) sorted, 50,000 at a time, after

@@ -32,16 +32,16 @@ hand=$(grep -n -E -i "^[[:space:]]*(CREATE[[:space:]]+TABLE([[:space:]]+IF[[:spa
 $hand"
 # (cli/ by family: its top and every family's folder; pg/'s C, whose
 # generator pg/gen/ is the one place that writes it)
-hand=$(grep -n -E "\"[^\"]*(CREATE TABLE[^\"]*dbcare[._]|ADD COLUMN)" "$root"/sqlite/*.c "$root"/pg/*.c \
+hand=$(grep -n -E "\"[^\"]*(CREATE TABLE[^\"]*dbcare[._]|ADD COLUMN)" "$root"/sqlite/*/*.c $(ls "$root"/pg/*/*.c | grep -v /pg/gen/) \
          "$root"/cli/*.c "$root"/cli/*/*.c "$root"/cli/*/*/*.c |
-       grep -v -F 'sqlite/bookkeeping.c' || true)
+       grep -v -F 'sqlite/book/bookkeeping.c' || true)
 [ -z "$hand" ] || fail "bookkeeping DDL written by hand in C (declare it in core/book/tables.c):
 $hand"
-# the one ADD COLUMN of sqlite/bookkeeping.c is the catalogue's columns'
-[ "$(grep -c '"[^"]*ADD COLUMN' "$root/sqlite/bookkeeping.c")" = 1 ] ||
-  fail "sqlite/bookkeeping.c adds a column by hand: $(grep -n '"[^"]*ADD COLUMN' "$root/sqlite/bookkeeping.c")"
-if grep -n -E "CREATE TABLE" "$root/sqlite/bookkeeping.c" | grep -v -E "^[0-9]+:[[:space:]]*(/\*|\*)"; then
-  fail "sqlite/bookkeeping.c states a CREATE TABLE (above) instead of rendering the catalogue's"
+# the one ADD COLUMN of sqlite/book/bookkeeping.c is the catalogue's columns'
+[ "$(grep -c '"[^"]*ADD COLUMN' "$root/sqlite/book/bookkeeping.c")" = 1 ] ||
+  fail "sqlite/book/bookkeeping.c adds a column by hand: $(grep -n '"[^"]*ADD COLUMN' "$root/sqlite/book/bookkeeping.c")"
+if grep -n -E "CREATE TABLE" "$root/sqlite/book/bookkeeping.c" | grep -v -E "^[0-9]+:[[:space:]]*(/\*|\*)"; then
+  fail "sqlite/book/bookkeeping.c states a CREATE TABLE (above) instead of rendering the catalogue's"
 fi
 
 # ---- 2. the open version's upgrade script has its stanza

@@ -158,7 +158,7 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 > backups|method|text|null
 > backups|base_id|integer|null
 > backups|page_hashes|blob|null
-# SQLite's bookkeeping layout version (sqlite/bookkeeping.c, BOOK_VERSION);
+# SQLite's bookkeeping layout version (sqlite/book/bookkeeping.c, BOOK_VERSION);
 # PostgreSQL's is the extension's version.
 > bookkeeping|id|integer|not null
 > bookkeeping|version|integer|not null

@@ -17,7 +17,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 fail() { echo "FAIL: $*"; exit 1; }
 
-sources=(core/*/*.[ch] pg/*.[ch] sqlite/*.[ch])
+sources=(core/*/*.[ch] pg/*/*.[ch] sqlite/*/*.[ch])
 [ "${#sources[@]}" -gt 20 ] || fail "no sources found (test premise)"
 
 # 1. removed mechanisms
@@ -33,17 +33,17 @@ echo "ok: no inotify watches, fast-path lock bits or visibility-map reads"
 private='storage/proc\.h|storage/procarray\.h|storage/bufmgr\.h|storage/bufpage\.h|storage/buf_internals\.h|storage/lwlock\.h|access/visibilitymap\.h|utils/guc_tables\.h|sys/inotify\.h|_internals\.h|_private\.h|_int\.h'
 allowed=(
   # the schema cache's key (catalog pages, settings array): version-gated
-  "pg/schema_cache.c:storage/bufmgr.h"
-  "pg/schema_cache.c:utils/guc_tables.h"
+  "pg/catalog/schema_cache.c:storage/bufmgr.h"
+  "pg/catalog/schema_cache.c:utils/guc_tables.h"
   # the caller's search_path, saved by the function's own SET, resolves an
   # unqualified table name as PostgreSQL would: version-gated, correctness
-  "pg/name_path.c:utils/guc_tables.h"
+  "pg/host/name_path.c:utils/guc_tables.h"
   # MyProc->lxid names the transaction a constraint-check scope belongs to;
   # correctness, not speed
-  "pg/check_scope.c:storage/proc.h"
+  "pg/check/check_scope.c:storage/proc.h"
   # a reader waiting for wal mode's worker sets its latch: version-gated, speed
-  "pg/audit_wal.c:storage/proc.h"
-  "pg/audit_wal.c:storage/procarray.h"
+  "pg/audit/audit_wal.c:storage/proc.h"
+  "pg/audit/audit_wal.c:storage/procarray.h"
 )
 while IFS= read -r line; do
   file=${line%%:*}
@@ -57,11 +57,11 @@ echo "ok: private headers only where listed"
 # ... and the gated files' internals only inside their gates:
 # FILE:MACRO:what must stay inside `#ifdef MACRO` (an ERE)
 gated=(
-  'pg/schema_cache.c:SCHEMA_CACHE_BUILT:#include "(storage/bufmgr|utils/guc_tables|access/heapam)\.h"|ReadBuffer|HeapTupleHeader'
-  'pg/name_path.c:CALLER_PATH_READ:#include "utils/guc_tables\.h"|get_guc_variables|GucStack'
-  'pg/audit_wal.c:WORKER_WAKE:#include "storage/(proc|procarray)\.h"|BackendPidGetProc|procLatch'
-  'pg/json_doc_layout.c:LAYOUT_READ:JENTRY_|JBE_|getJsonbOffset|->children|JB_CMASK|JB_FOBJECT|JsonContainerIsScalar'
-  'pg/audit_write.c:DIRECT_WRITE:#include "(executor/executor|access/tableam|access/genam)\.h"|ExecInsertIndexTuples|table_tuple_insert|ExecConstraints|InitResultRelInfo|ExecOpenIndices'
+  'pg/catalog/schema_cache.c:SCHEMA_CACHE_BUILT:#include "(storage/bufmgr|utils/guc_tables|access/heapam)\.h"|ReadBuffer|HeapTupleHeader'
+  'pg/host/name_path.c:CALLER_PATH_READ:#include "utils/guc_tables\.h"|get_guc_variables|GucStack'
+  'pg/audit/audit_wal.c:WORKER_WAKE:#include "storage/(proc|procarray)\.h"|BackendPidGetProc|procLatch'
+  'pg/json/json_doc_layout.c:LAYOUT_READ:JENTRY_|JBE_|getJsonbOffset|->children|JB_CMASK|JB_FOBJECT|JsonContainerIsScalar'
+  'pg/audit/audit_write.c:DIRECT_WRITE:#include "(executor/executor|access/tableam|access/genam)\.h"|ExecInsertIndexTuples|table_tuple_insert|ExecConstraints|InitResultRelInfo|ExecOpenIndices'
 )
 for g in "${gated[@]}"; do
   file=${g%%:*}; rest=${g#*:}; macro=${rest%%:*}; pattern=${rest#*:}
@@ -81,8 +81,8 @@ for g in "${gated[@]}"; do
       exit bad
     }' "$file" || fail "$file reaches internals outside its version gate"
 done
-grep -q '"dbcare.schema_cache"' pg/schema_cache.c || fail "the schema cache has no setting to turn it off"
-grep -q '"dbcare.jsonb_layout"' pg/json_doc_layout.c || fail "the jsonb layout reader has no setting to turn it off"
+grep -q '"dbcare.schema_cache"' pg/catalog/schema_cache.c || fail "the schema cache has no setting to turn it off"
+grep -q '"dbcare.jsonb_layout"' pg/json/json_doc_layout.c || fail "the jsonb layout reader has no setting to turn it off"
 echo "ok: the gated files reach internals only inside their version gates"
 
 # ... and docs/postgresql.md lists every file of both lists

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A jsonb document reaches the validator as a tree (pg/json_doc.c), not as
+# A jsonb document reaches the validator as a tree (pg/json/json_doc.c), not as
 # text: the two readings must agree. Every case is run through the jsonb
 # overload and through the text overload on the same jsonb's text, for
 # dbjson_valid, dbjson_assert and dbjson_errors, errors compared by SQLSTATE
@@ -71,7 +71,7 @@ grep -Eq '^errors [1-9]' "$work/out" || fail "no case ended in an error"
 ! grep -q '^DIFF' "$work/out" || fail "the jsonb tree and the text disagree"
 echo "ok: jsonb as a tree agrees with its text"
 
-# The two readers of jsonb (pg/json_doc_layout.c's stored layout, and the
+# The two readers of jsonb (pg/json/json_doc_layout.c's stored layout, and the
 # public iterator with dbcare.jsonb_layout off) on fuzzed documents: nested
 # objects and arrays past JB_OFFSET_STRIDE (32) entries, where the stored
 # layout switches between lengths and offsets, keys of every length, strings

@@ -89,7 +89,7 @@ upgrade_from() { # fixture version [audited]
           VALUES ('versioned', '1', '1', 'one', E'CREATE TABLE t1 (id int);\r\n',
                   E'\uFEFFDROP TABLE t1;\r\n \t', 'v1:sha256:unknown')"
   else
-    # This build refuses to run over older objects (pg/objects_version.c):
+    # This build refuses to run over older objects (pg/host/objects_version.c):
     # the registration the older library made is made by this one, with the
     # catalog naming this build's version for that one statement.
     as_this_build "SELECT dbmigrate_add('1', 'one', E'CREATE TABLE t1 (id int);\r\n', E'\uFEFFDROP TABLE t1;\r\n \t')" > /dev/null

@@ -7,9 +7,9 @@
 # generator's description of the table (api_sql sqlite-expect), both ways.
 # What the module adds is what a connection lists after loading it and not
 # before; dbcare_internal_state (the holder of the connection's state,
-# sqlite/entry.c) and the module's override of the built-in
+# sqlite/api/entry.c) and the module's override of the built-in
 # sqlite_compileoption_used (the audit's shared triggers ask it whether this
-# connection writes their entries itself: sqlite/audit_direct.c; other
+# connection writes their entries itself: sqlite/audit/audit_direct.c; other
 # arguments go to SQLite's own) are the registrations outside the table.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"

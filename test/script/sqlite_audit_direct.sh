@@ -2,7 +2,7 @@
 # A connection with dbcare writes each audit entry once, finished, through
 # its TEMP triggers, while connections without dbcare keep writing pending
 # entries through the shared triggers (issue 54; docs/audit.md,
-# "Connections without dbcare"; sqlite/audit_direct.c). Three connections on
+# "Connections without dbcare"; sqlite/audit/audit_direct.c). Three connections on
 # one file: A and B with the module, C without. B has its completing TEMP
 # triggers dropped, so a row B writes through a shared trigger stays
 # pending where everyone can see it: B's entries are finished at once while

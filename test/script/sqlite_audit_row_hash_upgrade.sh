@@ -4,7 +4,7 @@
 # to 13 makes the log again (AUTOINCREMENT) with the catalogue's columns and
 # indexes of today, row_hash and its index included; the step to 17 must
 # still hash the entries it copied: a row's history is read through the row
-# hash (sqlite/fn_audit.c, row_range), so an entry left without one drops
+# hash (sqlite/audit/fn_audit.c, row_range), so an entry left without one drops
 # out of dbaudit_history and dbaudit_row_at.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"

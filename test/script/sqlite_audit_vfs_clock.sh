@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# An audited row's time comes from its connection's VFS (sqlite/fn_audit.c,
+# An audited row's time comes from its connection's VFS (sqlite/audit/fn_audit.c,
 # dbaudit_now), which dbcare asks for once per connection: it looked up the
 # process's default VFS at every audited row (a global mutex, 40 % of
 # dbaudit_now's instructions), and so stamped rows of a connection opened

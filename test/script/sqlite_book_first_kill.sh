@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bookkeeping is made all or nothing (sqlite/bookkeeping.c,
+# The bookkeeping is made all or nothing (sqlite/book/bookkeeping.c,
 # all_or_nothing): an application killed during its first dbcare call, one
 # that opens no savepoint of its own (dbcare_set in autocommit), leaves the
 # file without dbcare's tables or with all of them, never a partial set that

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The check that runs before every changing call (sqlite/bookkeeping.c,
+# The check that runs before every changing call (sqlite/book/bookkeeping.c,
 # layout_current) tells a file with the current bookkeeping layout from one
 # that lacks a part of it: after any one bookkeeping table (or the index the
 # upgrade to version 2 made) is dropped by hand, dbmigrate_repair() makes it

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The log's times never go back (sqlite/pitr_segment.c, pitr_seg_append):
+# The log's times never go back (sqlite/pitr/pitr_segment.c, pitr_seg_append):
 # an application capturing into its log (the module, backup.log.dir) whose
 # clock steps back an hour (an NTP correction) between its commits. Its
 # later commits are stamped no earlier than the last one before the step,

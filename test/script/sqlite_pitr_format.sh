@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The point-in-time log's format (sqlite/pitr_log.h): segments "DBCLOG03",
+# The point-in-time log's format (sqlite/pitr/pitr_log.h): segments "DBCLOG03",
 # each record closed by the CRC-32C of its bytes (checked here against a
 # CRC-32C computed in Python, so the processor's instruction and the table
 # agree with the standard). A log of the format before ("DBCLOG02", the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The capture handed over inside one process without a gap
-# (sqlite/pitr_module.c, on_wal): connection 1 holds the log's capture,
+# (sqlite/pitr/pitr_module.c, on_wal): connection 1 holds the log's capture,
 # connection 2 (the module loaded too) commits; connection 1 closes (a pool
 # closing connections) and connection 2 at once commits past the 1,000
 # frames of the automatic checkpoint. Its first commit after the close

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A connection that loads the module but never commits does not keep the
-# log's capture from the process's writer (sqlite/pitr_module.c, the
+# log's capture from the process's writer (sqlite/pitr/pitr_module.c, the
 # registry; docs/backups.md, "Capture inside the application"). In a
 # process, connection 1 loads the module first: read-only (mode=ro), or
 # read-write but only reading (a pool's reader); connection 2 then loads it

@@ -72,7 +72,7 @@ grep -q "^dbcare: .*missing its end.*recorded commit $recorded of epoch .* segme
   >"$work/drill.out" 2>&1 && fail "the drill of a log missing its end passed: $(cat "$work/drill.out")"
 grep -q "missing its end" "$work/drill.out" || fail "the drill's error: $(cat "$work/drill.out")"
 
-# health and /metrics judge the end by the same rule (sqlite/pitr_end.h):
+# health and /metrics judge the end by the same rule (sqlite/pitr/pitr_end.h):
 # the cut log is critical, its last restorable moment is where it ends;
 # the whole log is not missing anything (on main both read log.progress
 # alone and reported the cut log as the whole one)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A connection with the module and backup.log.dir set that does not
-# capture keeps SQLite's automatic checkpoint (sqlite/pitr_module.c,
+# capture keeps SQLite's automatic checkpoint (sqlite/pitr/pitr_module.c,
 # on_wal): here a copy of the database at another path, whose log belongs
 # to the original (its capture is refused, as docs/backups.md says). Its
 # WAL stays near 1,000 frames through 2,000 commits; on main nothing

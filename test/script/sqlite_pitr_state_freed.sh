@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An application redefines dbcare_internal_state on a capturing
 # connection: the commits after run under valgrind without an invalid read
-# (the state is no longer freed then, sqlite/conn_life.c; when it is freed
+# (the state is no longer freed then, sqlite/host/conn_life.c; when it is freed
 # while the connection lives on, every function of the module removed,
 # the capture's hooks go with it: sqlite_state_lifetime.sh, "stripped").
 # A second program installs an application WAL hook whose argument is NULL

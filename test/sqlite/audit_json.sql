@@ -1,4 +1,4 @@
--- The JSON the SQLite audit triggers write (sqlite/audit_json.c): every
+-- The JSON the SQLite audit triggers write (sqlite/audit/audit_json.c): every
 -- value type, escapes, a row that outgrows the builder's stack buffer, base
 -- objects, the changed-columns form and the argument errors. The expected
 -- output was made by the first version (an sqlite3_str built character by

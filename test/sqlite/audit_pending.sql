@@ -1,4 +1,4 @@
--- Entries written without dbcare's functions (sqlite/audit_pending.c;
+-- Entries written without dbcare's functions (sqlite/audit/audit_pending.c;
 -- docs/audit.md, "Connections without dbcare"), run under the golden
 -- suite's sanitizers: dbaudit_decode of every value type and its errors,
 -- and the completion paths. Dropping this connection's TEMP trigger makes

@@ -2,7 +2,7 @@
  * test_api.c — the API table (core/api/functions.h): every entry passes the
  * consistency check the generator builds with, entries that break a rule are
  * refused with the rule, and the derived answers (SQLite argument counts,
- * the read-only VOLATILE functions pg/readonly.c lets run on a standby) are
+ * the read-only VOLATILE functions pg/host/readonly.c lets run on a standby) are
  * the ones the engines had before the table.
  */
 #include "api/api.h"

@@ -3,7 +3,7 @@
  * with no engine behind it (malloc, naive quoting) for code that needs a ctx.
  * The host speaks SQLite's dialect, as its quoting and bookkeeping prefix
  * are SQLite's; tests of the other engine's rules use the PostgreSQL
- * dialect (both are the glues' own, pg/dialect.c and sqlite/dialect.c).
+ * dialect (both are the glues' own, pg/host/dialect.c and sqlite/host/dialect.c).
  * Each test binary prints "ok N - name" / "not ok N - name" and a plan line.
  */
 #ifndef DBC_UNIT_H

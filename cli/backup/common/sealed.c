@@ -20,7 +20,7 @@
 
 #include "base/sha256.h"
 #include "container/container.h"
-#include "sqlite/backup_origin.h"
+#include "sqlite/pitr/pitr.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -47,7 +47,7 @@ char *cli_plain_dump_mismatch(const char *origin, const char *row_path, const ch
  * whose identity is target_id (dbcare_bookkeeping.database_id; NULL:
  * never backed up) and whose file is target_file, by core/container's
  * rule: its origin (a sealed file's header, a plain copy's own:
- * sqlite/backup_origin.h) names another identity or another file than
+ * sqlite/pitr/backup_origin.h) names another identity or another file than
  * this one or --allow-origin's, or an identity the target has none to
  * compare with. NULL when it names the same, or names no identity (sealed
  * or copied before identities). malloc'd. */

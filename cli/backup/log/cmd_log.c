@@ -1,6 +1,6 @@
 /*
  * cmd_log.c — dbcare log [DIR]: the SQLite point-in-time capture (the
- * module's own, sqlite/pitr_capture.c, built into the command), polling
+ * module's own, sqlite/pitr/pitr_capture.c, built into the command), polling
  * every --sleep-ms (default 50; sooner while the WAL grows fast) until SIGTERM,
  * SIGINT or --run-for; a segment closes after --segment-interval or
  * --segment-bytes. Without DIR, into the database's backup.log.dir. Exits

@@ -1,16 +1,15 @@
 /*
  * pitr.h — SQLite point-in-time recovery in the command: the capture
- * (`dbcare log`: the one capture of sqlite/pitr_capture.c, which the
+ * (`dbcare log`: the one capture of sqlite/pitr/pitr_capture.c, which the
  * module runs too, built into the command), and the restore (`dbcare
  * restore --to-time`, pitr_restore.c), status and prune, which read the
- * log's files through sqlite/pitr_log.c whoever captured them.
+ * log's files through sqlite/pitr/pitr_log.c whoever captured them.
  */
 #ifndef DBCARE_PITR_H
 #define DBCARE_PITR_H
 
 #include "cli/cli.h"
-#include "sqlite/pitr_capture.h"
-#include "sqlite/pitr_end.h"
+#include "sqlite/pitr/pitr.h"
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -117,7 +116,7 @@ const pitr_stretch *pitr_cover_find(const pitr_cover *cv, int64_t t, const pitr_
  * moment its capture saw (the log ends before log.progress: pitr_end). */
 int pitr_reach(cli_opts *o, const char *dir, int64_t *last);
 
-/* The log's readable end against log.progress: sqlite/pitr_end.h. */
+/* The log's readable end against log.progress: sqlite/pitr/pitr_end.h. */
 
 /* log status DIR: what the log can restore, how far behind it is. */
 int cli_pitr_status(cli_opts *o, const char *dir);

@@ -1,6 +1,6 @@
 /*
  * pitr_files.c — what the command adds to the one capture and reader of
- * the log (sqlite/pitr_capture.c, sqlite/pitr_log.c): its messages
+ * the log (sqlite/pitr/pitr_capture.c, sqlite/pitr/pitr_log.c): its messages
  * (`dbcare:` errors, notes), sealed segments and bases (--compress,
  * --encrypt-key-file: sealed.c) and the opening of a sealed segment.
  */

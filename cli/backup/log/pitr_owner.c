@@ -1,8 +1,8 @@
 /*
  * pitr_owner.c — every closed segment of a log belongs to the log's
  * database: its record (log-<seq>.json) names the database it was captured
- * from ("identity", "database": sqlite/pitr_segment.c), which must be the
- * one DIR/log.identity names (sqlite/pitr_identity.c). A segment copied in
+ * from ("identity", "database": sqlite/pitr/pitr_segment.c), which must be the
+ * one DIR/log.identity names (sqlite/pitr/pitr_identity.c). A segment copied in
  * from another database's log (or a log.identity copied over ours) is
  * refused, naming both databases, before any of its records is read: the
  * restore would otherwise return the other database's rows. A segment

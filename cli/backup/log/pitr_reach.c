@@ -3,7 +3,7 @@
  * end of its newest stretch (pitr_cover.c; what log status lists last),
  * read by restore --to-time latest and the log drill (backup drill --log).
  * A log that ends before what its capture recorded in log.progress
- * (sqlite/pitr_end.h, the rule shared with log status and health) lost
+ * (sqlite/pitr/pitr_end.h, the rule shared with log status and health) lost
  * segment files at its end: `latest` is refused.
  */
 #include "pitr.h"

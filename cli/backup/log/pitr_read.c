@@ -27,7 +27,7 @@ static bool exists(const char *path)
 /* The closed segment seg's record, log-<seq>.json, into *doc: 1; 0 when
  * there is none and none is due: its capture is closing it (or was killed
  * while it did): the open twin is still there, and the capture writes the
- * record before it removes the twin (sqlite/pitr_segment.c); -1 after
+ * record before it removes the twin (sqlite/pitr/pitr_segment.c); -1 after
  * saying why (a closed segment with no twin lost its record: deleted, or
  * not copied; a record that is no JSON). */
 static int load_manifest(const char *seg, const char *json, json_t **doc)

@@ -15,7 +15,7 @@
 #include "cli/backup/common/pg_backup.h"
 #include "cli/backup/common/sealed.h"
 #include "container/container.h"
-#include "sqlite/backup_origin.h"
+#include "sqlite/pitr/pitr.h"
 
 #include <errno.h>
 #include <fcntl.h>

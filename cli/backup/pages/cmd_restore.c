@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Whether file is an incremental backup (sqlite/backup_incr.c's format). */
+/* Whether file is an incremental backup (sqlite/backup/backup_incr.c's format). */
 static bool incremental_file(const char *file)
 {
 	char magic[8];

@@ -118,9 +118,9 @@ def lit(s):
 class Postgres:
     """type "text": documents and schemas through the text overload (parsed
     by jansson); "jsonb": through the jsonb overload (the document walked as
-    a tree, pg/json_doc.c), cases jsonb cannot hold answered "skip"; each
+    a tree, pg/json/json_doc.c), cases jsonb cannot hold answered "skip"; each
     case's dbjson_errors (or its error) is also compared between the two
-    readers of jsonb, the stored layout (pg/json_doc_layout.c) and the
+    readers of jsonb, the stored layout (pg/json/json_doc_layout.c) and the
     public iterator (dbcare.jsonb_layout off): any difference fails."""
     SAME = """CREATE OR REPLACE FUNCTION layout_same(d jsonb, s jsonb, fa boolean) RETURNS boolean
 LANGUAGE plpgsql AS $$

@@ -1,0 +1,22 @@
+/*
+ * pg/api/module.c — the PostgreSQL module's start: the magic block, and _PG_init
+ * (run once when the library loads, before any dbcare function): jansson's
+ * allocator, the settings, and the host the call helpers begin calls over.
+ */
+#include "pg/host/glue.h"
+#include "pg/audit/audit_glue.h"
+#include "pg/json/json_doc.h"
+
+PG_MODULE_MAGIC;
+
+void _PG_init(void)
+{
+	pgdbc_init_json_alloc();
+	pgdbc_define_schema_cache_setting();
+	pgdbc_define_jsonb_layout_setting();
+	pgdbc_define_audit_settings();
+	pgdbc_define_audit_wal_settings();
+	pgdbc_define_progress_setting();
+	pgdbc_define_generate_timeout_setting();
+	pgdbc_install_host(&pgdbc_host);
+}

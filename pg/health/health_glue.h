@@ -1,0 +1,19 @@
+/*
+ * pg/health/health_glue.h — the health report's PostgreSQL engine (pg/health/health.c)
+ * and the gatherers other glue files give it.
+ */
+#ifndef PGDBC_HEALTH_GLUE_H
+#define PGDBC_HEALTH_GLUE_H
+
+#include "health/health.h"
+
+/* Fills eng with PostgreSQL's gatherers for a report run in ctx. */
+void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx);
+
+/* The check backups (pg/backup/backup.c) and the check audit (pg/audit/fn_audit.c). */
+int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                         dbc_health_fact *fact);
+int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                       dbc_health_fact *fact);
+
+#endif

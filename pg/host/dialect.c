@@ -1,0 +1,202 @@
+/*
+ * dialect.c — what the core needs to know about PostgreSQL, as data (dbc.h:
+ * dbc_dialect), and PostgreSQL's own policy the core applies through it
+ * (the privilege hints). No PostgreSQL header: the unit tests link this
+ * file too. Fields left out are false or NULL: every table has a schema and
+ * no rowid, names match exactly, CREATE refuses a foreign key without a
+ * unique parent key, plain "IS NULL" reads the rows, DELETE ... RETURNING
+ * counts, and one aggregate statement counts a constraint's violations.
+ *
+ * Built into the module and, as data with no engine header, into the
+ * command and the unit tests (Makefile: CLI_CORE, DIALECT_SRC).
+ */
+#include "base/dbc.h"
+#include "book/book.h"
+#include "migrate/migrate.h"
+
+static const char *const infixes[] = {"postgres", "postgresql", NULL};
+static const char *const foreign_infixes[] = {"sqlite3", "sqlite", NULL};
+static const char *const temporal_words[] = {"timestamp", "date", NULL};
+/* The reloptions of tables and views PostgreSQL 15 reads with parse_bool. */
+static const char *const boolean_options[] = {
+    "security_barrier",           "security_invoker",
+    "autovacuum_enabled",         "toast.autovacuum_enabled",
+    "user_catalog_table",         "vacuum_truncate",
+    "toast.vacuum_truncate",      "vacuum_index_cleanup",
+    "toast.vacuum_index_cleanup", NULL};
+
+/* The lock each kind of statement takes on its table: the lock table of
+ * PostgreSQL 15's documentation ("Explicit Locking"). */
+#define AX "ACCESS EXCLUSIVE"
+
+static const char *const lint_locks[DBC_LOP_COUNT] = {
+    [DBC_LOP_CREATE_INDEX] = "SHARE",
+    [DBC_LOP_DROP_INDEX] = AX,
+    [DBC_LOP_ADD_COLUMN] = AX,
+    [DBC_LOP_ALTER_TYPE] = AX,
+    [DBC_LOP_SET_NOT_NULL] = AX,
+    [DBC_LOP_ADD_FOREIGN_KEY] = "SHARE ROW EXCLUSIVE",
+    [DBC_LOP_ADD_CHECK] = AX,
+    [DBC_LOP_ADD_UNIQUE] = AX,
+    [DBC_LOP_VALIDATE] = "SHARE UPDATE EXCLUSIVE",
+    [DBC_LOP_DROP_COLUMN] = AX,
+    [DBC_LOP_RENAME_TABLE] = AX,
+    [DBC_LOP_RENAME_COLUMN] = AX,
+    [DBC_LOP_ALTER_CONSTRAINT] = AX,
+    [DBC_LOP_ALTER_OTHER] = AX,
+    [DBC_LOP_DROP_TABLE] = AX,
+    [DBC_LOP_TRUNCATE] = AX,
+    [DBC_LOP_VACUUM_FULL] = AX,
+    [DBC_LOP_CLUSTER] = AX,
+};
+
+/* What a backup's logical verification reads (dbc_dialect.content_query):
+ * per table its row count and the sum of a 64-bit hash of each row's text.
+ * query_to_xml runs the per-table count and sum (dynamic SQL with the
+ * reader's rights, as pg_dump reads the tables), so no row leaves the
+ * server; the same server computes both sides of a comparison, and the
+ * settings that shape the text (dates, times, floats, bytea, intervals)
+ * are pinned. No code of a table's owner runs: the text is record_out
+ * called by name, never CAST(row AS text), which would call a cast the
+ * owner of the row type may have made with the reader's rights; row
+ * security is off (no policy runs: a role it would filter fails instead
+ * of reading fewer rows); the types' output functions are the server's (a
+ * base type needs a superuser). Ordinary tables (relkind r: a partitioned
+ * table's rows are its partitions'), not temporary, outside the system
+ * schemas, not an extension's member (CREATE EXTENSION remakes those). */
+static const dbc_dialect_setting content_settings[] = {
+    {"search_path", "pg_catalog, pg_temp"},
+    {"DateStyle", "ISO, YMD"},
+    {"TimeZone", "UTC"},
+    {"IntervalStyle", "postgres"},
+    {"extra_float_digits", "3"},
+    {"bytea_output", "hex"},
+    {"row_security", "off"},
+};
+static const char content_query[] =
+    "SELECT CAST(coalesce(pg_catalog.jsonb_object_agg(name, pg_catalog.jsonb_build_object("
+    "  'rows', CAST(CAST(x[1] AS text) AS bigint), 'hash', CAST(x[2] AS text))), '{}') AS text)"
+    " FROM (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,"
+    "   pg_catalog.xpath('/row/*/text()', pg_catalog.query_to_xml(pg_catalog.format("
+    "    'SELECT pg_catalog.count(*) AS n, coalesce(pg_catalog.sum("
+    "       pg_catalog.hashtextextended(pg_catalog.textin(pg_catalog.record_out(t)), 0)), 0) AS h"
+    "    FROM ONLY %I.%I t',"
+    "    n.nspname, c.relname), false, true, '')) AS x"
+    "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    "  WHERE c.relkind = 'r' AND c.relpersistence <> 't'"
+    "    AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'"
+    "    AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d"
+    "     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid"
+    "       AND d.deptype = 'e')) s";
+
+const dbc_dialect pgdbc_dialect = {
+    .name = "postgresql",
+    .engine_bit = DBC_ENGINE_PG,
+    .file_infixes = infixes,
+    .foreign_file_infixes = foreign_infixes,
+
+    .script_grammar = DBC_GRAMMAR_PSQL,
+    .shell = "psql",
+    .script_preamble = "-- Run with: psql -X -v ON_ERROR_STOP=1 -f <this file>\n"
+                       "\\set ON_ERROR_STOP on\n",
+    .script_begin = "BEGIN;\n",
+    .script_skips = true, /* \gset and \if */
+    .copy_in_hint = "Write the rows as INSERT ... VALUES statements, or COPY FROM a server "
+                    "file (pg_read_server_files).",
+
+    .table_inheritance = true,
+    .default_schema = "public",
+    .row_locator = "ctid::text",
+    .partition_row_locator = "%stableoid::regclass::text || ' ' || %sctid::text",
+    /* a valid unique index and attnotnull admit no violating row, whatever
+     * triggers or session_replication_role say (check_run.c) */
+    .enforced_binds_rows = true,
+    .fk_match_full = true,
+    .caller_owns_table = "SELECT c.relowner = (SELECT r.oid FROM pg_catalog.pg_roles r"
+                         " WHERE r.rolname = CURRENT_USER)"
+                         " FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)",
+
+    /* pg_monitor may read every column of the registry but the scripts */
+    .column_privileges = true,
+    /* the transaction's time: every row one call writes carries the same */
+    /* a transaction that adds a CHECK holds an ACCESS EXCLUSIVE lock on its
+     * table (CREATE TABLE, ALTER TABLE) or object (ALTER DOMAIN) until it
+     * ends; pg_constraint's own lock is released at once */
+    .constraints_busy =
+        "SELECT 'process ' || l.pid || ' holds an ACCESS EXCLUSIVE lock on '"
+        " || CASE WHEN l.locktype = 'relation' THEN CAST(CAST(l.relation AS pg_catalog.regclass)"
+        " AS text) ELSE 'object ' || l.objid END"
+        " FROM pg_catalog.pg_locks l WHERE l.granted AND l.mode = 'AccessExclusiveLock'"
+        " AND l.locktype IN ('relation', 'object') AND l.pid <> pg_catalog.pg_backend_pid()"
+        " AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d"
+        " WHERE d.datname = pg_catalog.current_database()) LIMIT 1",
+    .constraints_fresh = "SELECT CASE WHEN pg_catalog.current_setting('transaction_isolation')"
+                         " = 'read committed' THEN 't' ELSE 'f' END",
+    .session_role = "SELECT " DBC_PG_SESSION_ROLE,
+    /* by OID: a name no role holds (dropped, renamed) is no row, never an
+     * error, and only a superuser acts as it */
+    .role_acts_as = "SELECT 't' FROM pg_catalog.pg_roles u WHERE u.rolname = $1 AND (u.rolsuper"
+                    " OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles o WHERE o.rolname = $2"
+                    " AND pg_catalog.pg_has_role(u.oid, o.oid, 'MEMBER')))",
+    .table_owner = "SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c"
+                   " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                   " WHERE n.nspname = $1 AND c.relname = $2",
+    .monitor_role = "pg_monitor",
+    .now = "pg_catalog.now()",
+    .time_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+    .time_epoch = "CAST(pg_catalog.date_part('epoch', %s) AS double precision)",
+    .time_hours_since =
+        "CAST(pg_catalog.date_part('epoch', pg_catalog.now() - %s) / 3600 AS double precision)",
+    .time_within_days = "%s >= pg_catalog.now() - $1 * interval '1 day'",
+    .column_now = "pg_catalog.now()",
+
+    .read_denied_hint = "GRANT pg_read_all_data TO %s; (or SELECT on the tables it names; "
+                        "dbcare's own tables come with GRANT pg_monitor TO %s;)",
+    .current_role_sql = "SELECT pg_catalog.quote_ident(current_user)",
+
+    .concurrently = "CONCURRENTLY",
+    .reindex_index = "REINDEX INDEX",
+    .vacuum_table = true,
+    .index_name_optional = true,
+    .drop_in_call = true,
+
+    .row_id = "ctid",
+    .row_id_type = "pg_catalog.tid",
+    .skip_locked = " FOR UPDATE OF %s SKIP LOCKED",
+    .writable_cte = true,
+    .dead_index_entries = true,
+    .drops_constraints = true,
+    .timestamp_type = "timestamp with time zone",
+    .temporal_words = temporal_words,
+    .boolean_options = boolean_options,
+    .time_param_type = "timestamp with time zone",
+    .json_param = "$%d::pg_catalog.jsonb",
+    .time_param = "$%d::pg_catalog.timestamptz",
+
+    .lint_locks = lint_locks,
+    .exclusive_lock = AX,
+    .not_valid = true,
+    .unique_using_index = true,
+    .errors_unwind = true,
+    .audit_table_chains = true,
+    /* at as microseconds since 1970, the JSON columns as stored text */
+    .audit_link_columns =
+        "hash, prev_hash,"
+        " ((pg_catalog.extract('epoch', at) * 1000000)::pg_catalog.int8)::pg_catalog.text,"
+        " txid::pg_catalog.text, db_user, actor, operation, table_name,"
+        " key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text",
+    /* the table's OID, and the column's attnum after it; '' is the
+     * session's temporary schema (searched first, as PostgreSQL does) */
+    .object_identity =
+        "SELECT CASE WHEN c.relkind IN ('r', 'p') AND c.relpersistence <> 't' "
+        "AND ($3 = '' OR a.attnum IS NOT NULL) THEN c.oid::pg_catalog.text || "
+        "COALESCE(':' || a.attnum::pg_catalog.text, '') END, n.nspname::pg_catalog.text "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = $3 "
+        "AND a.attnum > 0 AND NOT a.attisdropped "
+        "WHERE c.relname = $2 AND CASE WHEN $1 = '' THEN n.oid = pg_catalog.pg_my_temp_schema() "
+        "ELSE n.nspname = $1 END",
+    .content_query = content_query,
+    .content_settings = content_settings,
+    .ncontent_settings = (int)(sizeof content_settings / sizeof *content_settings),
+};

@@ -1,0 +1,813 @@
+/*
+ * migrate_generate.c — the generator's scratch place on PostgreSQL
+ * (dbc_migrate_hooks.desired_schema and .scratch_desired): a subtransaction
+ * of the call that is always rolled back, holding scratch schemas of its
+ * own, one per user schema (dbcare_gen_<pid>_<n>), where the desired SQL is
+ * applied and the proof runs. The live schemas and tables are never
+ * renamed, locked for writing or rewritten: other sessions never see the
+ * scratch schemas (catalog changes are transactional) and their tables are
+ * empty, so no row, trigger, index expression or default of a live table
+ * is touched by the proof.
+ *
+ * The scratch schemas stand for the user schemas under other names, so the
+ * SQL run there is mapped (a user schema's name qualifying a name, or
+ * following SCHEMA, becomes its scratch name; search_path maps the same
+ * way) and the model read there is mapped back (the scratch names become
+ * the user schemas' again, the live user schemas themselves are left out).
+ */
+#include "pg/host/glue.h"
+
+#include "migrate/migrate.h"
+#include "schema/ddl_lex.h"
+
+#include "catalog/namespace.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#define SCRATCH_PREFIX "dbcare_gen_"
+
+/* The user schemas (live ones and the ones the desired SQL creates) and
+ * their scratch names, item by item. */
+typedef struct place {
+	dbc_strlist user, scratch;
+	int nlive;        /* user's first nlive are live; the rest the desired SQL makes */
+	dbc_strlist made; /* the schemas the desired SQL makes, live ones too */
+	/* the extensions' members in live user schemas (ltree in public):
+	 * shared with the place, never mapped; item by item, schema and name */
+	dbc_strlist shared_schema, shared_name;
+	const dbc_host *real; /* the host the mapped one calls */
+	pgdbc_runner runner;  /* who what is executed in the place runs as */
+} place;
+
+/* The place the mapped host works in, set while fn runs
+ * (pgdbc_scratch_desired; an outer call's is put back after an inner one).
+ * An error that leaves the call without coming back leaves it stale, and
+ * harmless: the next call sets it before use. */
+static place *current;
+
+static int take_name(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	return dbc_strlist_add(ctx, arg, c[0].s);
+}
+
+static int find(const dbc_strlist *l, const char *s)
+{
+	for (int i = 0; s && i < l->n; i++)
+		if (strcmp(l->items[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static char *folded(dbc_ctx *ctx, dbc_token t)
+{
+	char *s = dbc_lex_ident(ctx, t);
+	if (s && t.kind == TK_WORD)
+		for (char *p = s; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
+/* The schema names "CREATE SCHEMA [IF NOT EXISTS] name" of sql makes. */
+static int created_schemas(dbc_ctx *ctx, const char *sql, dbc_strlist *out)
+{
+	const char *p = sql;
+	dbc_token prev = {0}, t;
+	while ((t = dbc_lex_next(&p)).kind != TK_END) {
+		if (dbc_lex_is_word(prev, "CREATE") && dbc_lex_is_word(t, "SCHEMA")) {
+			t = dbc_lex_next(&p);
+			if (dbc_lex_is_word(t, "IF")) {
+				dbc_lex_next(&p), dbc_lex_next(&p);
+				t = dbc_lex_next(&p);
+			}
+			char *name = (t.kind == TK_WORD || t.kind == TK_QIDENT) ? folded(ctx, t) : NULL;
+			if (name && !dbc_lex_is_word(t, "AUTHORIZATION") && find(out, name) < 0 &&
+			    dbc_strlist_add(ctx, out, name) != DBC_OK)
+				return DBC_ERROR;
+		}
+		prev = t;
+	}
+	return DBC_OK;
+}
+
+/* The members of extensions (types, functions, operator classes and
+ * families, operators) that live user schemas hold, by schema and name. */
+#define SHARED_MEMBER(cat, name, ns)                                                               \
+	"SELECT n.nspname::text, x." name "::text FROM pg_catalog." cat                                \
+	" x JOIN pg_catalog.pg_namespace n ON n.oid = x." ns " JOIN pg_catalog.pg_depend d ON "        \
+	"d.classid = 'pg_catalog." cat "'::pg_catalog.regclass AND d.objid = x.oid AND d.deptype = "   \
+	"'e' "
+/* clang-format off */
+static const char *const shared_sql =
+    SHARED_MEMBER("pg_type", "typname", "typnamespace") "UNION "
+    SHARED_MEMBER("pg_proc", "proname", "pronamespace") "UNION "
+    SHARED_MEMBER("pg_opclass", "opcname", "opcnamespace") "UNION "
+    SHARED_MEMBER("pg_opfamily", "opfname", "opfnamespace") "UNION "
+    SHARED_MEMBER("pg_operator", "oprname", "oprnamespace");
+/* clang-format on */
+
+static int take_shared(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	place *pl = arg;
+	(void)ncol;
+	if (find(&pl->user, c[0].s) < 0)
+		return DBC_OK;
+	return dbc_strlist_add(ctx, &pl->shared_schema, c[0].s) == DBC_OK
+	           ? dbc_strlist_add(ctx, &pl->shared_name, c[1].s)
+	           : DBC_ERROR;
+}
+
+/* Whether name, qualified by user schema k, is an extension's member. */
+static bool shared(const place *pl, int k, const char *name)
+{
+	for (int i = 0; name && i < pl->shared_name.n; i++)
+		if (strcmp(pl->shared_name.items[i], name) == 0 &&
+		    strcmp(pl->shared_schema.items[i], pl->user.items[k]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether user schema k holds an extension's member. */
+static bool holds_shared(const place *pl, int k)
+{
+	return find(&pl->shared_schema, pl->user.items[k]) >= 0;
+}
+
+/* The user schemas (not the system's, not dbcare's, not an extension's),
+ * then the ones sql creates; each with its scratch name. */
+static int make_place(dbc_ctx *ctx, const char *sql, place *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->real = ctx->host;
+	if (ctx->host->query(
+	        ctx,
+	        "SELECT n.nspname::text FROM pg_catalog.pg_namespace n "
+	        "WHERE n.nspname NOT IN ('information_schema', 'dbcare') AND n.nspname !~ '^pg_' "
+	        "AND n.nspname !~ '^" SCRATCH_PREFIX "' "
+	        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = "
+	        "'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objid = n.oid AND d.deptype = "
+	        "'e') ORDER BY 1",
+	        0, NULL, take_name, &pl->user) != DBC_OK)
+		return DBC_ERROR;
+	pl->nlive = pl->user.n;
+	if (ctx->host->query(ctx, shared_sql, 0, NULL, take_shared, pl) != DBC_OK ||
+	    created_schemas(ctx, sql, &pl->made) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < pl->made.n; i++)
+		if (find(&pl->user, pl->made.items[i]) < 0 &&
+		    dbc_strlist_add(ctx, &pl->user, pl->made.items[i]) != DBC_OK)
+			return DBC_ERROR;
+	for (int i = 0; i < pl->user.n; i++)
+		if (dbc_strlist_add(ctx, &pl->scratch,
+		                    dbc_printf(ctx, SCRATCH_PREFIX "%ld_%d", (long)getpid(), i + 1)) !=
+		    DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+static bool word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '$';
+}
+
+/* The user schema a string literal starts with as the qualifier of a
+ * name, as regclass and its kin read it ('public.t', 'PUBLIC.t' folded,
+ * '"My Schema".t' as written); -1 when none. *skip: the string's opening
+ * quote and the schema's name, up to the '.'. */
+static int string_schema(dbc_ctx *ctx, const place *pl, dbc_token t, size_t *skip)
+{
+	const char *p = t.start + 1, *end = t.start + t.len - 1; /* inside the quotes */
+	const char *q = p;
+	char *name;
+	if (*p == '"') {
+		for (q = p + 1; q < end && *q != '"'; q++)
+			;
+		if (q >= end)
+			return -1;
+		name = dbc_strndup(ctx, p + 1, (size_t)(q - p - 1));
+		q++; /* past the closing '"' */
+	} else {
+		while (q < end && (word_char(*q) || (unsigned char)*q >= 0x80))
+			q++;
+		name = dbc_strndup(ctx, p, (size_t)(q - p));
+		for (char *c = name; c && *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+	}
+	if (!name || q >= end || *q != '.' || q == p)
+		return -1;
+	int k = find(&pl->user, name);
+	if (k >= 0)
+		*skip = (size_t)(q - t.start);
+	return k;
+}
+
+/* sql with the user schemas' names where they name a schema (before a
+ * '.', after SCHEMA [IF [NOT] EXISTS], at the start of a string naming a
+ * relation: 'public.t', '"Sales".t') replaced by their scratch names. */
+static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	const char *p = sql, *copied = sql;
+	dbc_token t, prev = {0}, prev2 = {0};
+	while ((t = dbc_lex_next(&p)).kind != TK_END) {
+		int k = -1;
+		size_t skip = 0; /* a string: its quote and the schema's name */
+		if (t.kind == TK_WORD || t.kind == TK_QIDENT) {
+			const char *q = p;
+			bool after_schema = dbc_lex_is_word(prev, "SCHEMA") ||
+			                    (dbc_lex_is_word(prev, "EXISTS") &&
+			                     (dbc_lex_is_word(prev2, "IF") || dbc_lex_is_word(prev2, "NOT")));
+			if (after_schema || dbc_lex_is_punct(dbc_lex_next(&q), '.'))
+				k = find(&pl->user, folded(ctx, t));
+			/* an extension's member keeps its schema: shared, not mapped
+			 * (public.ltree, OPERATOR(public.<->)) */
+			if (k >= 0 && !after_schema && holds_shared(pl, k)) {
+				dbc_token m = dbc_lex_next(&q);
+				bool word = m.kind == TK_WORD || m.kind == TK_QIDENT;
+				if (!word || shared(pl, k, folded(ctx, m)))
+					k = -1;
+			}
+			skip = t.len;
+		} else if (t.kind == TK_STRING && t.start[0] == '\'') {
+			k = string_schema(ctx, pl, t, &skip);
+		}
+		if (k >= 0) {
+			dbc_buf_appendn(&b, copied, (size_t)(t.start - copied));
+			if (t.kind == TK_STRING)
+				dbc_buf_appendc(&b, '\'');
+			dbc_buf_append(&b, pl->scratch.items[k]);
+			copied = t.start + skip;
+		}
+		prev2 = prev;
+		prev = t;
+	}
+	dbc_buf_append(&b, copied);
+	return dbc_buf_finish(&b);
+}
+
+/* text with each scratch name written as its user schema's (quoted where
+ * it must be); NULL stays NULL. */
+static char *from_scratch(dbc_ctx *ctx, const place *pl, char *text)
+{
+	if (!text || !strstr(text, SCRATCH_PREFIX))
+		return text;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	const char *p = text;
+	for (const char *hit; (hit = strstr(p, SCRATCH_PREFIX)) != NULL;) {
+		const char *end = hit;
+		while (word_char(*end))
+			end++;
+		int k = -1;
+		if (hit == text || !word_char(hit[-1]))
+			for (int i = 0; i < pl->scratch.n && k < 0; i++)
+				if (strlen(pl->scratch.items[i]) == (size_t)(end - hit) &&
+				    strncmp(hit, pl->scratch.items[i], (size_t)(end - hit)) == 0)
+					k = i;
+		dbc_buf_appendn(&b, p, (size_t)(hit - p));
+		if (k >= 0)
+			dbc_buf_append(&b, pl->real->quote_ident(ctx, pl->user.items[k]));
+		else
+			dbc_buf_appendn(&b, hit, (size_t)(end - hit));
+		p = end;
+	}
+	dbc_buf_append(&b, p);
+	return dbc_buf_finish(&b);
+}
+
+/* Where a schema name read in the scratch place belongs: 1 a scratch
+ * schema (*name becomes its user schema's), 0 a live user schema (left
+ * out), 2 another (an extension's: kept as it is). */
+static int belongs(const place *pl, char **name)
+{
+	if (!*name)
+		return 2;
+	int k = find(&pl->scratch, *name);
+	if (k >= 0) {
+		*name = pl->user.items[k];
+		return 1;
+	}
+	return find(&pl->user, *name) >= 0 ? 0 : 2;
+}
+
+static void map_strlist(dbc_ctx *ctx, const place *pl, dbc_strlist *l)
+{
+	for (int i = 0; i < l->n; i++)
+		l->items[i] = from_scratch(ctx, pl, l->items[i]);
+}
+
+/* The model read in the scratch place, as the user schemas would hold it. */
+static void map_back(dbc_ctx *ctx, const place *pl, dbc_schema *s)
+{
+	int n = 0;
+	for (int i = 0; i < s->ntables; i++) {
+		dbc_table t = s->tables[i];
+		if (belongs(pl, &t.schema) == 0)
+			continue;
+		t.partition_of = from_scratch(ctx, pl, t.partition_of);
+		for (int c = 0; c < t.ncolumns; c++) {
+			dbc_column *col = &t.columns[c];
+			col->type = from_scratch(ctx, pl, col->type);
+			col->default_expr = from_scratch(ctx, pl, col->default_expr);
+			col->generated = from_scratch(ctx, pl, col->generated);
+			col->collation = from_scratch(ctx, pl, col->collation);
+		}
+		for (int c = 0; c < t.nconstraints; c++) {
+			dbc_constraint *k = &t.constraints[c];
+			belongs(pl, &k->ref_schema);
+			k->expr = from_scratch(ctx, pl, k->expr);
+		}
+		s->tables[n++] = t;
+	}
+	s->ntables = n;
+	n = 0;
+	for (int i = 0; i < s->nindexes; i++) {
+		dbc_index x = s->indexes[i];
+		if (belongs(pl, &x.schema) == 0)
+			continue;
+		map_strlist(ctx, pl, &x.keys);
+		x.predicate = from_scratch(ctx, pl, x.predicate);
+		x.key_detail = from_scratch(ctx, pl, x.key_detail);
+		x.definition = from_scratch(ctx, pl, x.definition);
+		s->indexes[n++] = x;
+	}
+	s->nindexes = n;
+	n = 0;
+	for (int i = 0; i < s->nobjects; i++) {
+		dbc_object o = s->objects[i];
+		if (strcmp(o.type, "schema") == 0 ? belongs(pl, &o.name) == 0 : belongs(pl, &o.schema) == 0)
+			continue;
+		o.name = from_scratch(ctx, pl, o.name);
+		o.table = from_scratch(ctx, pl, o.table);
+		o.definition = from_scratch(ctx, pl, o.definition);
+		s->objects[n++] = o;
+	}
+	s->nobjects = n;
+	s->memo = NULL;
+}
+
+/* The user schema sql makes when it is "CREATE SCHEMA [IF NOT EXISTS]
+ * name" alone, of a schema the place stands in for: -1 for anything
+ * else. */
+static int bare_create_schema(dbc_ctx *ctx, const place *pl, const char *sql)
+{
+	const char *p = sql;
+	dbc_token t;
+	if (!dbc_lex_is_word(dbc_lex_next(&p), "CREATE") ||
+	    !dbc_lex_is_word(dbc_lex_next(&p), "SCHEMA"))
+		return -1;
+	t = dbc_lex_next(&p);
+	if (dbc_lex_is_word(t, "IF")) {
+		if (!dbc_lex_is_word(dbc_lex_next(&p), "NOT") ||
+		    !dbc_lex_is_word(dbc_lex_next(&p), "EXISTS"))
+			return -1;
+		t = dbc_lex_next(&p);
+	}
+	if ((t.kind != TK_WORD && t.kind != TK_QIDENT) || dbc_lex_is_word(t, "AUTHORIZATION"))
+		return -1;
+	int k = find(&pl->user, folded(ctx, t));
+	dbc_token end = dbc_lex_next(&p);
+	if (dbc_lex_is_punct(end, ';'))
+		end = dbc_lex_next(&p);
+	return end.kind == TK_END ? k : -1;
+}
+
+/* The mapped host: SQL goes to the scratch schemas, the model comes back
+ * named as the user schemas. A plan's bare CREATE SCHEMA of a schema the
+ * place stands in for (the proof makes again a schema its down dropped)
+ * is made as the place's schemas are, by the caller, and handed to the
+ * runner: the runner itself may make no schema, and nothing of the
+ * file's runs in that statement. */
+static int mapped_exec(dbc_ctx *ctx, const char *sql)
+{
+	int k = bare_create_schema(ctx, current, sql);
+	if (k >= 0) {
+		const char *q = current->scratch.items[k];
+		return current->real->exec(
+		    ctx, dbc_printf(ctx, "CREATE SCHEMA %s;\nALTER SCHEMA %s OWNER TO %s;\n", q, q,
+		                    quote_identifier(GetUserNameFromId(current->runner.role, false))));
+	}
+	char *m = to_scratch(ctx, current, sql);
+	return m ? pgdbc_runner_exec(ctx, &current->runner, current->real, m) : DBC_ERROR;
+}
+
+static int mapped_read_schema(dbc_ctx *ctx, dbc_schema *out)
+{
+	dbc_schema read;
+	dbc_strlist live = current->user;
+	volatile int rc = DBC_ERROR;
+	dbc_schema_init(&read, ctx);
+	/* the live user schemas are left out by map_back: not read at all (the
+	 * reads here bypass the schema cache, so no entry holds the cut model) */
+	live.n = current->nlive;
+	pgdbc_catalog_skip_schemas(&live);
+	PG_TRY();
+	{
+		rc = current->real->read_schema(ctx, &read);
+	}
+	PG_FINALLY();
+	{
+		pgdbc_catalog_skip_schemas(NULL);
+	}
+	PG_END_TRY();
+	if (rc != DBC_OK || dbc_schema_copy(ctx, &read, out) != DBC_OK)
+		return DBC_ERROR;
+	map_back(ctx, current, out);
+	return DBC_OK;
+}
+
+/* The scratch schemas made, search_path and the desired SQL applied
+ * there: inside the caller's open subtransaction. */
+static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_append(&b, "SELECT 1;\n");
+	/* every scratch schema, the ones the desired SQL makes too: its
+	 * CREATE SCHEMA statements are left out (desired_statements.c), so
+	 * the role it runs as needs no right on the database */
+	for (int i = 0; i < pl->user.n; i++)
+		dbc_buf_appendf(&b, "CREATE SCHEMA %s;\n", pl->scratch.items[i]);
+	char *make = dbc_buf_finish(&b);
+	dbc_strlist path = {0};
+	/* the caller's path as it is now (dbcare's queries run under a pinned
+	 * one, so it is read here, not by a query): its existing schemas */
+	List *oids = fetch_search_path(false);
+	ListCell *lc;
+	foreach (lc, oids) {
+		char *name = get_namespace_name(lfirst_oid(lc));
+		if (name && dbc_strlist_add(ctx, &path, name) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (!make)
+		return DBC_ERROR;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < path.n; i++) {
+		int k = find(&pl->user, path.items[i]);
+		dbc_buf_appendf(&b, "%s%s", i ? ", " : "",
+		                k >= 0 ? pl->scratch.items[k] : ctx->host->quote_ident(ctx, path.items[i]));
+		/* after it, the schema itself where an extension's members are
+		 * (an unqualified ltree); a name the place makes comes first */
+		if (k >= 0 && holds_shared(pl, k))
+			dbc_buf_appendf(&b, ", %s", ctx->host->quote_ident(ctx, path.items[i]));
+	}
+	if (path.n == 0)
+		dbc_buf_append(&b, "''");
+	char *sp = dbc_buf_finish(&b);
+	/* exec, not query: query runs under dbcare's pinned path and undoes
+	 * what it sets; the subtransaction's rollback undoes this */
+	return ctx->host->exec(ctx, make) == DBC_OK &&
+	               ctx->host->exec(ctx, dbc_printf(ctx, "SET LOCAL search_path TO %s", sp)) ==
+	                   DBC_OK
+	           ? DBC_OK
+	           : DBC_ERROR;
+}
+
+/* The desired statements that run, one exec each from its start to the
+ * next one's (so the deadline knows the line running, and an error's line
+ * is the file's). */
+typedef struct runnable_sql {
+	const char *sql;
+	const int *starts;
+	int n;
+} runnable_sql;
+
+static int exec_each(dbc_ctx *ctx, const runnable_sql *r)
+{
+	int line = 1, counted = 0; /* the line of r->sql + counted */
+	for (int i = 0; i < r->n; i++) {
+		int from = i ? r->starts[i] : 0;
+		int to = i + 1 < r->n ? r->starts[i + 1] : (int)strlen(r->sql);
+		for (; counted < from; counted++)
+			line += r->sql[counted] == '\n';
+		int first = line, at = line; /* the piece's first line, its statement's */
+		for (int k = from; k < r->starts[i]; k++)
+			at += r->sql[k] == '\n';
+		char *piece = dbc_strndup(ctx, r->sql + from, (size_t)(to - from));
+		if (!piece)
+			return DBC_ERROR;
+		pgdbc_deadline_line(at);
+		if (ctx->host->exec(ctx, piece) != DBC_OK) {
+			if (ctx->error_line)
+				ctx->error_line += first - 1;
+			pgdbc_deadline_line(0);
+			return DBC_ERROR;
+		}
+	}
+	pgdbc_deadline_line(0);
+	return DBC_OK;
+}
+
+/* The desired SQL applied in the place; its error as the generator's. */
+static int apply_desired(dbc_ctx *ctx, const runnable_sql *sql)
+{
+	/* A schema file, pg_dump's first of all, makes functions before the
+	 * tables their LANGUAGE sql bodies read: their bodies are not checked
+	 * while it applies (pg_dump's own SET check_function_bodies is blanked,
+	 * dbc_gen_dump_text), and are checked again for the proof, whatever the
+	 * file set: the level is popped, the caller's value back. */
+	int nest = NewGUCNestLevel();
+	(void)set_config_option("check_function_bodies", "off", PGC_USERSET, PGC_S_SESSION,
+	                        GUC_ACTION_SAVE, true, 0, false);
+	int rc = exec_each(ctx, sql);
+	/* a failed exec's subtransaction, rolled back, popped the level already */
+	int probe = NewGUCNestLevel();
+	AtEOXact_GUC(true, probe > nest ? nest : probe);
+	if (rc == DBC_OK)
+		return DBC_OK;
+	char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "unknown error");
+	int line = ctx->error_line;
+	dbc_error_clear(ctx);
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema does not apply%s%s: %s",
+	                 line ? " at line " : "", line ? dbc_printf(ctx, "%d", line) : "", why);
+}
+
+/* The scratch schemas are the caller's own, so making them needs CREATE on
+ * the database: said before anything runs, with the grant that gives it. */
+static int may_make_schemas(dbc_ctx *ctx)
+{
+	if (pg_database_aclcheck(MyDatabaseId, GetUserId(), ACL_CREATE) == ACLCHECK_OK)
+		return DBC_OK;
+	const char *db = get_database_name(MyDatabaseId);
+	const char *role = GetUserNameFromId(GetUserId(), false);
+	dbc_error(ctx, DBC_SQLSTATE_PRIVILEGE,
+	          "dbmigrate_generate needs CREATE on database %s: it applies the desired schema in "
+	          "scratch schemas of the caller's, rolled back before it returns",
+	          db ? db : "(this database)");
+	dbc_error_hint(ctx, "GRANT CREATE ON DATABASE %s TO %s;", quote_identifier(db ? db : "current"),
+	               quote_identifier(role));
+	return DBC_ERROR;
+}
+
+int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
+                          void *arg)
+{
+	place pl, *outer = current;
+	runnable_sql runnable;
+	int *starts;
+	/* the file is someone else's: only its schema statements run, as a
+	 * role with no rights of its own (desired_statements.c, generate_runner.c) */
+	if (pgdbc_desired_statements(ctx, sql, (char **)&runnable.sql, &starts, &runnable.n) !=
+	        DBC_OK ||
+	    may_make_schemas(ctx) != DBC_OK || make_place(ctx, sql, &pl) != DBC_OK)
+		return DBC_ERROR;
+	runnable.starts = starts;
+	dbc_host mapped = *ctx->host;
+	mapped.exec = mapped_exec;
+	mapped.read_schema = mapped_read_schema;
+	pgdbc_advisory locks;
+	if (pgdbc_advisory_note(ctx, &locks) != DBC_OK)
+		return DBC_ERROR;
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	/* each catalog state of the place is read once and rolled back: not
+	 * cached, so the live schema's cache entry stays for the reads after */
+	const void *outer_bypass = pgdbc_schema_cache_bypass(ctx, ctx->host_data);
+	int rc = open_place(ctx, &pl, sql);
+	if (rc == DBC_OK)
+		rc = pgdbc_runner_open(ctx, &pl.scratch, &pl.runner);
+	current = &pl;
+	ctx->host = &mapped;
+	/* the file's code runs from here to the rollback: bounded
+	 * (generate_deadline.c); an outer place's deadline goes on */
+	bool bounded = !outer;
+	if (bounded)
+		pgdbc_deadline_start();
+	if (rc == DBC_OK)
+		rc = apply_desired(ctx, &runnable);
+	if (rc == DBC_OK)
+		rc = fn(ctx, arg);
+	if (bounded)
+		pgdbc_deadline_stop();
+	ctx->host = pl.real;
+	current = outer;
+	pgdbc_schema_cache_bypass(ctx, outer_bypass);
+	ctx->host->rollback(ctx, level);
+	pgdbc_advisory_release_new(&locks);
+	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
+}
+
+/* ---- what the model does not hold: policies and rules
+ *
+ * The schema model reads neither row-level security policies nor rules, so
+ * no plan makes, changes or drops one. Inside the place, the policies and
+ * rules of the live user schemas and of the scratch ones (named back as
+ * the user schemas') are compared by their definitions, read under
+ * dbcare's pinned search_path (every name qualified, alike on both sides);
+ * each difference becomes a line of the plan saying it is not planned. */
+
+typedef struct unplanned_read {
+	const place *pl;
+	bool scratch;
+	dbc_strlist labels, defs;
+} unplanned_read;
+
+static int take_unplanned(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	unplanned_read *u = arg;
+	const char *schema = c[1].s;
+	(void)ncol;
+	if (u->scratch) {
+		int k = find(&u->pl->scratch, schema);
+		if (k < 0)
+			return DBC_OK;
+		schema = u->pl->user.items[k];
+	}
+	const dbc_host *h = u->pl->real;
+	char *label = dbc_printf(ctx, "%s %s on %s.%s", c[0].s, h->quote_ident(ctx, c[3].s),
+	                         h->quote_ident(ctx, schema), h->quote_ident(ctx, c[2].s));
+	char *def = dbc_strdup(ctx, c[4].type == DBC_TEXT ? c[4].s : "");
+	if (u->scratch)
+		def = from_scratch(ctx, u->pl, def);
+	if (!label || !def || dbc_strlist_add(ctx, &u->labels, label) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_strlist_add(ctx, &u->defs, def);
+}
+
+/* The policies and rules of schemas[0..n) into u. */
+static int read_unplanned(dbc_ctx *ctx, const dbc_strlist *schemas, int n, unplanned_read *u)
+{
+	dbc_buf in;
+	dbc_buf_init(&in, ctx);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
+		                u->pl->real->quote_literal(ctx, schemas->items[i]));
+	char *list = dbc_buf_finish(&in);
+	if (!list)
+		return DBC_ERROR;
+	if (n == 0)
+		return DBC_OK;
+	char *sql = dbc_printf(
+	    ctx,
+	    "SELECT 'policy', schemaname::text, tablename::text, policyname::text, "
+	    "concat_ws(' ', permissive, roles::text, cmd, 'USING (' || qual || ')', "
+	    "'WITH CHECK (' || with_check || ')') FROM pg_catalog.pg_policies WHERE schemaname IN (%s) "
+	    "UNION ALL SELECT 'rule', schemaname::text, tablename::text, rulename::text, definition "
+	    "FROM pg_catalog.pg_rules WHERE schemaname IN (%s)",
+	    list, list);
+	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_unplanned, u) : DBC_ERROR;
+}
+
+int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out)
+{
+	unplanned_read live = {.pl = current}, want = {.pl = current, .scratch = true};
+	if (!current)
+		return DBC_OK;
+	if (read_unplanned(ctx, &current->user, current->nlive, &live) != DBC_OK ||
+	    read_unplanned(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < want.labels.n; i++) {
+		int k = find(&live.labels, want.labels.items[i]);
+		const char *how = k < 0 ? "in the desired schema only: not made by this plan"
+		                  : strcmp(live.defs.items[k], want.defs.items[i]) != 0
+		                      ? "differs from the live one: not changed by this plan"
+		                      : NULL;
+		if (how && dbc_strlist_add(ctx, out, dbc_printf(ctx, "%s %s", want.labels.items[i], how)) !=
+		               DBC_OK)
+			return DBC_ERROR;
+	}
+	for (int i = 0; i < live.labels.n; i++)
+		if (find(&want.labels, live.labels.items[i]) < 0 &&
+		    dbc_strlist_add(ctx, out,
+		                    dbc_printf(ctx,
+		                               "%s in the live schema only: not dropped by this plan "
+		                               "(unless with its table)",
+		                               live.labels.items[i])) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int read_into(dbc_ctx *ctx, void *arg)
+{
+	return ctx->host->read_schema(ctx, arg);
+}
+
+int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, dbc_schema *out)
+{
+	return pgdbc_scratch_desired(ctx, sql, read_into, out);
+}
+
+/* ---- rights
+ *
+ * The rights of the tables, views, sequences and routines of the live user
+ * schemas and of the scratch ones (named back as the user schemas'), and
+ * of their columns, read under dbcare's pinned search_path, the owner's
+ * own left aside (dbc_gen_right; the plan: generate_rights_plan.c), each
+ * marker row saying whether the object's (column's) ACL is set. Each
+ * object's text is built here from the catalog, every name quoted. */
+
+typedef struct rights_read {
+	const place *pl;
+	bool scratch;
+	dbc_gen_rights *out;
+} rights_read;
+
+static int take_right(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	rights_read *u = arg;
+	const char *schema = c[1].s;
+	(void)ncol;
+	if (u->scratch) {
+		int k = find(&u->pl->scratch, schema);
+		if (k < 0)
+			return DBC_OK;
+		schema = u->pl->user.items[k];
+	}
+	char *rest = dbc_strdup(ctx, c[2].s);
+	if (u->scratch)
+		rest = from_scratch(ctx, u->pl, rest);
+	if (!rest ||
+	    dbc_grow(ctx, &u->out->items, u->out->n, &u->out->cap, sizeof(dbc_gen_right), 32) != DBC_OK)
+		return DBC_ERROR;
+	dbc_gen_right *r = &u->out->items[u->out->n++];
+	*r = (dbc_gen_right){
+	    .object = dbc_printf(ctx, "%s %s.%s", c[0].s, u->pl->real->quote_ident(ctx, schema), rest),
+	    .column = c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL,
+	    .grantee = c[4].type == DBC_TEXT ? dbc_strdup(ctx, c[4].s) : NULL,
+	    .privilege = c[5].type == DBC_TEXT ? dbc_strdup(ctx, c[5].s) : NULL,
+	    .grantable = c[6].type == DBC_BOOL && c[6].i,
+	    .fallback = c[7].type == DBC_BOOL && c[7].i,
+	    .written = c[8].type == DBC_BOOL && c[8].i};
+	return r->object ? DBC_OK : DBC_ERROR;
+}
+
+/* The rights of the objects of schemas[0..n) into u. */
+static int read_rights(dbc_ctx *ctx, const dbc_strlist *schemas, int n, rights_read *u)
+{
+	if (n == 0)
+		return DBC_OK;
+	dbc_buf in;
+	dbc_buf_init(&in, ctx);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
+		                u->pl->real->quote_literal(ctx, schemas->items[i]));
+	char *list = dbc_buf_finish(&in);
+	if (!list)
+		return DBC_ERROR;
+	char *sql = dbc_printf(
+	    ctx,
+	    "WITH o AS ("
+	    " SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind,"
+	    "  n.nspname::text AS sch, pg_catalog.quote_ident(c.relname) AS rest, c.relacl AS acl,"
+	    "  c.relowner AS own, (CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::\"char\" AS dk,"
+	    "  c.oid AS relid"
+	    " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE n.nspname IN (%s) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
+	    " UNION ALL"
+	    " SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, n.nspname::text,"
+	    "  pg_catalog.quote_ident(p.proname) || '(' ||"
+	    "  pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',"
+	    "  p.proacl, p.proowner, 'f'::\"char\", NULL::oid"
+	    " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+	    " WHERE n.nspname IN (%s))"
+	    " SELECT kind, sch, rest, NULL::text, NULL::text, NULL::text, false, false,"
+	    "  acl IS NOT NULL FROM o"
+	    " UNION ALL"
+	    " SELECT o.kind, o.sch, o.rest, NULL, CASE WHEN a.grantee = 0 THEN NULL"
+	    "  ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END, a.privilege_type,"
+	    "  a.is_grantable, f.fallback, false"
+	    " FROM o, (VALUES (false), (true)) f(fallback),"
+	    "  LATERAL pg_catalog.aclexplode(CASE WHEN f.fallback THEN"
+	    "   pg_catalog.acldefault(o.dk, o.own) ELSE"
+	    "   coalesce(o.acl, pg_catalog.acldefault(o.dk, o.own)) END) a"
+	    " WHERE a.grantee <> o.own"
+	    " UNION ALL"
+	    " SELECT o.kind, o.sch, o.rest, t.attname::text, NULL, NULL, false, false,"
+	    "  t.attacl IS NOT NULL"
+	    " FROM o JOIN pg_catalog.pg_attribute t ON t.attrelid = o.relid"
+	    " WHERE t.attnum > 0 AND NOT t.attisdropped"
+	    " UNION ALL"
+	    " SELECT o.kind, o.sch, o.rest, t.attname::text, CASE WHEN a.grantee = 0 THEN NULL"
+	    "  ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END, a.privilege_type,"
+	    "  a.is_grantable, false, false"
+	    " FROM o JOIN pg_catalog.pg_attribute t ON t.attrelid = o.relid,"
+	    "  LATERAL pg_catalog.aclexplode(t.attacl) a"
+	    " WHERE t.attnum > 0 AND NOT t.attisdropped AND t.attacl IS NOT NULL"
+	    "  AND a.grantee <> o.own"
+	    " ORDER BY 1, 2, 3, 4 NULLS FIRST, 5 NULLS FIRST, 6",
+	    list, list);
+	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_right, u) : DBC_ERROR;
+}
+
+int pgdbc_generate_rights(dbc_ctx *ctx, dbc_gen_rights *live, dbc_gen_rights *want)
+{
+	rights_read l = {.pl = current, .out = live}, w = {.pl = current, .scratch = true, .out = want};
+	if (!current)
+		return DBC_OK;
+	if (read_rights(ctx, &current->user, current->nlive, &l) != DBC_OK)
+		return DBC_ERROR;
+	return read_rights(ctx, &current->scratch, current->scratch.n, &w);
+}

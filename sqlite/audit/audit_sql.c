@@ -1,0 +1,442 @@
+/*
+ * audit_sql.c — the SQL of SQLite's audit triggers (docs/audit.md). Each
+ * audited table gets three AFTER triggers (insert, update, delete) that
+ * write dbcare_audit_log. They are shared by every connection to the file,
+ * with dbcare loaded or not, so they call only SQLite's built-in functions
+ * (strftime, typeof, quote, hex: usable with trusted_schema = OFF): each
+ * writes a pending entry (txid 0, or -1 for a hash-chained table) whose
+ * key and values are in the pending form of audit_json.c. A connection with
+ * dbcare completes it within the same statement (audit_pending.c: its
+ * TEMP trigger on the log); one without leaves it for the next connection
+ * with dbcare. The triggers list the table's columns: a column added later
+ * is not recorded until dbaudit_refresh (the health check "audit" reports
+ * such tables). The baseline, which only dbcare runs, writes finished
+ * entries with dbcare's JSON builders.
+ */
+#include "audit_sql.h"
+
+#include <string.h>
+
+/* Pairs (triples) per call of dbaudit_json (dbaudit_json_changed): within
+ * SQLite's default limit of 127 arguments; wider rows nest calls. */
+#define PAIRS_PER_CALL   60
+#define TRIPLES_PER_CALL 40
+
+/* The columns of cols as a JSON object of row's values; with other, only
+ * those whose value differs from other's (row's side: new_side). With
+ * hash_table (a table's literal; other NULL), the row hash of that table
+ * and that object as a key instead (dbaudit_row_hash's pairs form: the key
+ * is not built twice). */
+static char *object_of_(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, const char *other,
+                        bool new_side, const char *hash_table)
+{
+	const dbc_host *h = ctx->host;
+	int per_call = other ? TRIPLES_PER_CALL : PAIRS_PER_CALL;
+	char *sql = dbc_strdup(ctx, "NULL");
+	if (hash_table && cols->n == 0)
+		return dbc_printf(ctx, "dbaudit_row_hash(%s, dbaudit_json(NULL))", hash_table);
+	for (int start = 0; sql && (start == 0 || start < cols->n); start += per_call) {
+		dbc_buf b;
+		dbc_buf_init(&b, ctx);
+		if (other)
+			dbc_buf_appendf(&b, "dbaudit_json_changed(%s, %d", sql, new_side ? 1 : 0);
+		else if (hash_table && start + per_call >= cols->n)
+			dbc_buf_appendf(&b, "dbaudit_row_hash(%s, %s", hash_table, sql);
+		else
+			dbc_buf_appendf(&b, "dbaudit_json(%s", sql);
+		for (int i = start; i < cols->n && i < start + per_call; i++) {
+			char *name = h->quote_literal(ctx, cols->items[i]);
+			char *q = h->quote_ident(ctx, cols->items[i]);
+			if (!name || !q)
+				return NULL;
+			if (other)
+				dbc_buf_appendf(&b, ", %s, %s.%s, %s.%s", name, new_side ? other : row, q,
+				                new_side ? row : other, q);
+			else
+				dbc_buf_appendf(&b, ", %s, %s.%s", name, row, q);
+		}
+		dbc_buf_append(&b, ")");
+		sql = dbc_buf_finish(&b);
+	}
+	return sql;
+}
+
+static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, const char *other,
+                       bool new_side)
+{
+	return object_of_(ctx, cols, row, other, new_side, NULL);
+}
+
+/* Columns per printf() call of a pending object: within SQLite's default
+ * limit of 127 arguments to a function (the format is one more). */
+#define PENDING_PER_GROUP 100
+#define PENDING_PER_CALL  60
+
+/* One value in the pending form (audit_json.c). */
+#define PENDING_VALUE                                                                              \
+	"CASE typeof(%1$s) WHEN 'integer' THEN 'i' || %1$s WHEN 'real' THEN 'r' || quote(%1$s)"        \
+	" WHEN 'text' THEN 't' || hex(%1$s) WHEN 'blob' THEN 'b' || hex(%1$s) ELSE 'n' END"
+
+/* The columns of cols of row (NEW or OLD) in the pending form; mode 'P'
+ * every column, 'C' every column to be kept where it differs from the other
+ * side's. The object is one printf() per PENDING_PER_CALL columns, whose
+ * format holds the names: SQLite copies each operand of || into a new
+ * string, so a chain of || per column copied the object over and over (a
+ * fifth of an audited INSERT's instructions, docs/benchmarks.md); printf
+ * writes it once. The text is the same either way. */
+static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, char mode)
+{
+	const dbc_host *h = ctx->host;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	if (cols->n == 0)
+		dbc_buf_appendf(&b, "'%c{}'", mode);
+	for (int start = 0; start < cols->n; start += PENDING_PER_CALL) {
+		dbc_buf fmt, args;
+		dbc_buf_init(&fmt, ctx);
+		dbc_buf_init(&args, ctx);
+		if (start == 0)
+			dbc_buf_appendf(&fmt, "%c{", mode);
+		for (int i = start; i < cols->n && i < start + PENDING_PER_CALL; i++) {
+			char *json = sqldbc_audit_json_name(cols->items[i]);
+			if (!json)
+				return NULL;
+			if (i)
+				dbc_buf_append(&fmt, ",");
+			for (const char *c = json; *c; c++) /* printf's format: % doubled */
+				dbc_buf_append(&fmt, *c == '%' ? "%%" : (char[]){*c, 0});
+			sqlite3_free(json);
+			dbc_buf_append(&fmt, ":%s");
+			char *q = h->quote_ident(ctx, cols->items[i]);
+			char *ref = q ? dbc_printf(ctx, "%s.%s", row, q) : NULL;
+			if (!ref)
+				return NULL;
+			dbc_buf_append(&args, ", ");
+			dbc_buf_appendf(&args, PENDING_VALUE, ref);
+		}
+		if (start + PENDING_PER_CALL >= cols->n)
+			dbc_buf_append(&fmt, "}");
+		char *f = dbc_buf_finish(&fmt), *a = dbc_buf_finish(&args);
+		char *lit = f ? h->quote_literal(ctx, f) : NULL;
+		if (!lit || !a)
+			return NULL;
+		dbc_buf_appendf(&b, "%sprintf(%s%s)", start ? " || " : "", lit, a);
+	}
+	return dbc_buf_finish(&b);
+}
+
+/* A key: when every value is an integer (an INTEGER PRIMARY KEY always is),
+ * the final JSON dbaudit_json writes, so a reader of a read-only file finds
+ * the entry by its key while it is pending; else the pending form. */
+static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row)
+{
+	const dbc_host *h = ctx->host;
+	char *pending = pending_of(ctx, cols, row, 'P');
+	if (!pending || cols->n == 0 || cols->n > PENDING_PER_GROUP)
+		return pending;
+	dbc_buf when, json;
+	dbc_buf_init(&when, ctx);
+	dbc_buf_init(&json, ctx);
+	dbc_buf_append(&json, "'{'");
+	for (int i = 0; i < cols->n; i++) {
+		char *name = sqldbc_audit_json_name(cols->items[i]);
+		char *pair = name ? dbc_printf(ctx, "%s%s:", i ? "," : "", name) : NULL;
+		sqlite3_free(name);
+		char *lit = pair ? h->quote_literal(ctx, pair) : NULL;
+		char *q = h->quote_ident(ctx, cols->items[i]);
+		if (!lit || !q)
+			return NULL;
+		dbc_buf_appendf(&when, "%stypeof(%s.%s) = 'integer'", i ? " AND " : "", row, q);
+		dbc_buf_appendf(&json, " || %s || %s.%s", lit, row, q);
+	}
+	dbc_buf_append(&json, " || '}'");
+	char *w = dbc_buf_finish(&when), *j = dbc_buf_finish(&json);
+	return w && j ? dbc_printf(ctx, "CASE WHEN %s THEN %s ELSE %s END", w, j, pending) : NULL;
+}
+
+/* The recorded columns, in table order (full: with the key columns). */
+static int recorded(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                    bool with_key, dbc_strlist *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < t->columns.n; i++) {
+		const char *c = t->columns.items[i];
+		if ((dbc_audit_records(o, c) || (with_key && dbc_strlist_find(&o->key, c) >= 0)) &&
+		    dbc_strlist_add(ctx, out, c) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* A chained entry's hash, set once the entry is complete: the previous
+ * hash is the chain head's (dbcare_audit_chain, which the log's own trigger
+ * moves when an entry gets its hash: sqlite/book/bookkeeping.c). SQLite has one
+ * writer at a time, and pending entries are completed in id order before
+ * any later one (audit_pending.c), so entries link in id order. Linking to
+ * the head, not to the newest entry left, keeps deleted newest entries
+ * visible: the next entry links to a hash no entry has any more. */
+#define HEAD_HASH "(SELECT c.last_hash FROM main.dbcare_audit_chain AS c WHERE c.chain = '')"
+#define LINK_SET                                                                                   \
+	"UPDATE main.dbcare_audit_log SET prev_hash = " HEAD_HASH ", hash = dbaudit_hash(" HEAD_HASH   \
+	", at, txid, db_user, actor, operation, table_name, key, old_values, new_values)"
+
+const char *sqldbc_audit_link_sql(void)
+{
+	return LINK_SET " WHERE id = $1";
+}
+
+/* The pending entry: the time as dbaudit_now() writes it (SQLite's 'now'
+ * is the same for every row of a statement), no transaction id or actor
+ * yet. */
+static char *insert_entry(dbc_ctx *ctx, const dbc_audit_options *o, const char *table_lit,
+                          const char *op, const char *key, const char *old, const char *new)
+{
+	return dbc_printf(
+	    ctx,
+	    "INSERT INTO dbcare_audit_log (at, txid, operation, table_name, key,"
+	    " old_values, new_values) VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now'),"
+	    " %d, '%s', %s, %s, %s, %s)",
+	    o->hash_chain ? SQLDBC_AUDIT_PENDING_CHAINED : SQLDBC_AUDIT_PENDING, op, table_lit, key,
+	    old ? old : "NULL", new ? new : "NULL");
+}
+
+char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op)
+{
+	char *name = dbc_printf(ctx, "dbcare_audit_%s_%s", op, table);
+	return name ? ctx->host->quote_ident(ctx, name) : NULL;
+}
+
+/* One operation's triggers: the shared one writing a pending entry and the
+ * TEMP one of a connection with dbcare writing the same entry finished
+ * (audit_direct.c). */
+typedef struct audit_op {
+	const char *op, *event;
+	char *cond;            /* an update's "a recorded column changed"; NULL: none */
+	char *pending;         /* the shared trigger's INSERT of the pending entry */
+	char *key, *old, *new; /* the finished entry's JSON expressions ("NULL": none) */
+	char *row_hash;        /* the finished entry's row hash expression (dbaudit_row_hash) */
+} audit_op;
+
+/* The shared trigger of one operation, and its token. Its WHEN lets a
+ * connection with dbcare skip it: sqlite_compileoption_used is a built-in
+ * (allowed with trusted_schema = OFF) which such a connection overrides
+ * (audit_direct.c). The token is the 64-bit FNV-1a hash of the trigger's
+ * text without it, in hex: the TEMP trigger made from the same table and
+ * options carries the same token, one made from anything else (other
+ * options, columns changed since, another dbcare) does not. Not a
+ * cryptographic hash: whoever can write the file can drop the trigger
+ * anyway; every connection computes it when it loads dbcare, cheaply. A
+ * SQLite built without its compile-option functions gets no WHEN and no
+ * token. */
+static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable, const audit_op *p,
+                            char token[SQLDBC_AUDIT_TOKEN_LEN + 1])
+{
+	char *name = sqldbc_audit_trigger_name(ctx, table, p->op);
+	if (!name)
+		return NULL;
+	token[0] = 0;
+	if (!sqldbc_audit_can_skip())
+		return dbc_printf(ctx, "CREATE TRIGGER main.%s AFTER %s ON %s%s%s BEGIN %s; END;", name,
+		                  p->event, qtable, p->cond ? " WHEN " : "", p->cond ? p->cond : "",
+		                  p->pending);
+	const char *fmt = "CREATE TRIGGER main.%s AFTER %s ON %s WHEN %s%s"
+	                  "NOT sqlite_compileoption_used('" SQLDBC_AUDIT_DIRECT_PREFIX "%s')"
+	                  " BEGIN %s; END;";
+	const char *cond = p->cond ? p->cond : "", *and = p->cond ? " AND " : "";
+	char *bare = dbc_printf(ctx, fmt, name, p->event, qtable, cond, and, "", p->pending);
+	if (!bare)
+		return NULL;
+	uint64_t h = 14695981039346656037u; /* FNV-1a, 64 bits */
+	for (const unsigned char *c = (const unsigned char *)bare; *c; c++)
+		h = (h ^ *c) * 1099511628211u;
+	sqlite3_snprintf(SQLDBC_AUDIT_TOKEN_LEN + 1, token, "%016llx", (unsigned long long)h);
+	return dbc_printf(ctx, fmt, name, p->event, qtable, cond, and, token, p->pending);
+}
+
+/* The link of the entry the TEMP trigger just inserted, with the same head
+ * and hashes as LINK_SET. A trigger that runs under a foreign-key action
+ * (ON DELETE SET NULL or CASCADE into an audited table, with foreign_keys
+ * on) runs every statement below it with ABORT for conflicts, so the head
+ * trigger's INSERT OR REPLACE would fail on the head row: the link is set
+ * in two steps around taking that row away (when it is not ahead of this
+ * entry), and the head trigger then inserts it anew. Within a trigger,
+ * last_insert_rowid() is the row the trigger inserted last (the chain
+ * head's trigger inserts within its own, which gives it back). */
+#define LINK_LAST                                                                                  \
+	" UPDATE dbcare_audit_log SET prev_hash = " HEAD_HASH " WHERE id = last_insert_rowid();"       \
+	" DELETE FROM dbcare_audit_chain WHERE chain = ''"                                             \
+	"  AND coalesce(last_id, 0) <= last_insert_rowid();"                                           \
+	" UPDATE dbcare_audit_log SET hash = dbaudit_hash(prev_hash, at, txid, db_user, actor,"        \
+	"  operation, table_name, key, old_values, new_values) WHERE id = last_insert_rowid();"
+
+/* The TEMP trigger of one operation: fires when dbaudit_direct() finds the
+ * token among the shared triggers (and counts it, so the shared trigger
+ * skips the row); completes what connections without dbcare left pending
+ * first (entries keep the order of the writes; the probe for them runs
+ * only when dbaudit_pending_due says some may have appeared), then writes
+ * the finished entry (and links it, chained). */
+static char *direct_trigger(dbc_ctx *ctx, const char *table, const char *qtable, const char *lit,
+                            const dbc_audit_options *o, const audit_op *p, const char *token)
+{
+	char *raw = dbc_printf(ctx, "dbcare_direct_%s_%s", p->op, table);
+	char *name = raw ? ctx->host->quote_ident(ctx, raw) : NULL;
+	if (!name)
+		return NULL;
+	return dbc_printf(
+	    ctx,
+	    "CREATE TEMP TRIGGER %s AFTER %s ON main.%s WHEN %s%sdbaudit_direct('%s') BEGIN"
+	    " SELECT dbaudit_complete(9223372036854775807) WHERE dbaudit_pending_due()"
+	    "  AND EXISTS (SELECT 1 FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_pending"
+	    "  WHERE txid <= 0);"
+	    " INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key, old_values,"
+	    "  new_values, row_hash) VALUES (dbaudit_now(), dbaudit_txid(), dbaudit_actor(), '%s',"
+	    "  %s, %s, %s, %s, %s);%s END;",
+	    name, p->event, qtable, p->cond ? p->cond : "", p->cond ? " AND " : "", token, p->op, lit,
+	    p->key, p->old, p->new, p->row_hash, o->hash_chain ? LINK_LAST : "");
+}
+
+/* The operations the table's triggers record as o says (*n of them). */
+static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                     const char *lit, audit_op ops[3], int *n)
+{
+	const dbc_host *h = ctx->host;
+	dbc_strlist full, changed;
+	if (recorded(ctx, t, o, true, &full) != DBC_OK ||
+	    recorded(ctx, t, o, false, &changed) != DBC_OK)
+		return DBC_ERROR;
+	char *key_new = pending_key(ctx, &o->key, "NEW");
+	char *key_old = pending_key(ctx, &o->key, "OLD");
+	char *row_new = pending_of(ctx, &full, "NEW", 'P');
+	char *hash_new = object_of_(ctx, &o->key, "NEW", NULL, true, lit);
+	char *hash_old = object_of_(ctx, &o->key, "OLD", NULL, true, lit);
+	char *row_old = pending_of(ctx, &full, "OLD", 'P');
+	if (!key_new || !key_old || !row_new || !row_old || !hash_new || !hash_old)
+		return DBC_ERROR;
+	*n = 0;
+	ops[(*n)++] = (audit_op){"insert",
+	                         "INSERT",
+	                         NULL,
+	                         insert_entry(ctx, o, lit, "insert", key_new, NULL, row_new),
+	                         object_of(ctx, &o->key, "NEW", NULL, true),
+	                         "NULL",
+	                         object_of(ctx, &full, "NEW", NULL, true),
+	                         hash_new};
+	if (o->full_updates) {
+		ops[(*n)++] = (audit_op){"update",
+		                         "UPDATE",
+		                         NULL,
+		                         insert_entry(ctx, o, lit, "update", key_new, row_old, row_new),
+		                         object_of(ctx, &o->key, "NEW", NULL, true),
+		                         object_of(ctx, &full, "OLD", NULL, true),
+		                         object_of(ctx, &full, "NEW", NULL, true),
+		                         hash_new};
+	} else if (changed.n > 0) {
+		/* only when a recorded column changed; only the changed ones (the
+		 * pending form keeps them all, completion drops the equal ones) */
+		char *old_vals = pending_of(ctx, &changed, "OLD", 'C');
+		char *new_vals = pending_of(ctx, &changed, "NEW", 'C');
+		if (!old_vals || !new_vals)
+			return DBC_ERROR;
+		dbc_buf cond;
+		dbc_buf_init(&cond, ctx);
+		dbc_buf_append(&cond, "(");
+		for (int i = 0; i < changed.n; i++) {
+			char *q = h->quote_ident(ctx, changed.items[i]);
+			if (!q)
+				return DBC_ERROR;
+			dbc_buf_appendf(&cond, "%sOLD.%s IS NOT NEW.%s", i ? " OR " : "", q, q);
+		}
+		dbc_buf_append(&cond, ")");
+		ops[(*n)++] = (audit_op){"update",
+		                         "UPDATE",
+		                         dbc_buf_finish(&cond),
+		                         insert_entry(ctx, o, lit, "update", key_new, old_vals, new_vals),
+		                         object_of(ctx, &o->key, "NEW", NULL, true),
+		                         object_of(ctx, &changed, "OLD", "NEW", false),
+		                         object_of(ctx, &changed, "NEW", "OLD", true),
+		                         hash_new};
+		if (!ops[*n - 1].cond)
+			return DBC_ERROR;
+	}
+	ops[(*n)++] = (audit_op){"delete",
+	                         "DELETE",
+	                         NULL,
+	                         insert_entry(ctx, o, lit, "delete", key_old, row_old, NULL),
+	                         object_of(ctx, &o->key, "OLD", NULL, true),
+	                         object_of(ctx, &full, "OLD", NULL, true),
+	                         "NULL",
+	                         hash_old};
+	for (int i = 0; i < *n; i++)
+		if (!ops[i].pending || !ops[i].key || !ops[i].old || !ops[i].new || !ops[i].row_hash)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* The table's shared triggers (direct false) or this connection's TEMP
+ * ones (direct true: none on a SQLite that cannot skip the shared ones). */
+static int triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                        bool direct, char **out)
+{
+	char *qtable = ctx->host->quote_ident(ctx, t->name);
+	char *lit = ctx->host->quote_literal(ctx, t->name);
+	audit_op ops[3];
+	int n;
+	if (!qtable || !lit || audit_ops(ctx, t, o, lit, ops, &n) != DBC_OK)
+		return DBC_ERROR;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < n; i++) {
+		char token[SQLDBC_AUDIT_TOKEN_LEN + 1];
+		char *shared = shared_trigger(ctx, t->name, qtable, &ops[i], token);
+		if (!shared)
+			return DBC_ERROR;
+		if (!direct) {
+			dbc_buf_append(&b, shared);
+		} else if (token[0]) {
+			char *temp = direct_trigger(ctx, t->name, qtable, lit, o, &ops[i], token);
+			if (!temp)
+				return DBC_ERROR;
+			dbc_buf_append(&b, temp);
+		}
+	}
+	*out = dbc_buf_finish(&b);
+	return *out ? DBC_OK : DBC_ERROR;
+}
+
+int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                              char **out)
+{
+	return triggers_sql(ctx, t, o, false, out);
+}
+
+int sqldbc_audit_direct_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                            char **out)
+{
+	return triggers_sql(ctx, t, o, true, out);
+}
+
+int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                              char **out)
+{
+	dbc_strlist full;
+	if (recorded(ctx, t, o, true, &full) != DBC_OK)
+		return DBC_ERROR;
+	char *qtable = ctx->host->quote_ident(ctx, t->name);
+	char *lit = ctx->host->quote_literal(ctx, t->name);
+	char *key = object_of(ctx, &o->key, "r", NULL, true);
+	char *row = object_of(ctx, &full, "r", NULL, true);
+	if (!qtable || !lit || !key || !row)
+		return DBC_ERROR;
+	*out = dbc_printf(ctx,
+	                  "INSERT INTO main.dbcare_audit_log (at, txid, actor, operation, table_name,"
+	                  " key, new_values, row_hash) SELECT dbaudit_now(), dbaudit_txid(),"
+	                  " dbaudit_actor(), 'snapshot', %1$s, %2$s, %3$s, dbaudit_row_hash(%1$s, %2$s)"
+	                  " FROM main.%4$s AS r",
+	                  lit, key, row, qtable);
+	return *out ? DBC_OK : DBC_ERROR;
+}
+
+bool sqldbc_audit_can_skip(void)
+{
+	return sqlite3_api->compileoption_used != NULL;
+}

@@ -1,0 +1,71 @@
+/*
+ * sqlite/audit/audit_sql.h — the generated SQL of SQLite's audit triggers
+ * (audit_sql.c), for fn_audit.c.
+ */
+#ifndef SQLDBC_AUDIT_SQL_H
+#define SQLDBC_AUDIT_SQL_H
+
+#include "audit/audit.h"
+#include "sqlite/host/glue.h"
+
+/* The txid of a pending entry (written without dbcare's functions) of a
+ * table without and with the hash chain; completed entries have txid > 0. */
+#define SQLDBC_AUDIT_PENDING         0
+#define SQLDBC_AUDIT_PENDING_CHAINED (-1)
+
+/* A shared trigger's token (audit_direct.c): 16 hex digits after the
+ * prefix, in its WHEN's sqlite_compileoption_used('dbcare-direct:TOKEN'). */
+#define SQLDBC_AUDIT_TOKEN_LEN     16
+#define SQLDBC_AUDIT_DIRECT_PREFIX "dbcare-direct:"
+
+/* Whether this SQLite has sqlite_compileoption_used, which the shared
+ * triggers' WHEN calls (audit_sql.c). */
+bool sqldbc_audit_can_skip(void);
+/* What table names on this connection (audit_target.c): *found false when
+ * nothing of that name exists; out's kind says whether it can be audited. */
+int sqldbc_audit_resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found);
+/* This connection's TEMP triggers writing the table's entries finished
+ * (audit_sql.c; empty when the shared ones cannot be skipped). */
+int sqldbc_audit_direct_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                            char **out);
+/* Makes this connection's TEMP triggers anew for every audited table (a
+ * failure leaves those made: each is safe alone), and has the next row
+ * read the shared triggers' tokens again. */
+int sqldbc_audit_direct_install(dbc_ctx *ctx);
+/* Whether the file's log has its row hash (bookkeeping 17: core/book/tables.c);
+ * an older one is written and read without it until a dbcare call upgrades it. */
+bool sqldbc_audit_has_row_hash(sqlite3 *db);
+/* audit_direct.c: the TEMP triggers of every audited table (as above). */
+int sqldbc_audit_direct_tables(dbc_ctx *ctx);
+/* The shared triggers changed on this connection: read their tokens anew. */
+void sqldbc_audit_direct_forget(sqldbc_conn *conn);
+/* Main's data version (SQLITE_FCNTL_DATA_VERSION: it changes with every
+ * commit, this connection's or another's); false when it cannot be read. */
+bool sqldbc_audit_data_version(sqlite3 *db, unsigned *out);
+/* This connection completed pending entries (audit_pending.c): its TEMP
+ * triggers look for pending ones at every row until the data version
+ * changes (dbaudit_pending_due). */
+void sqldbc_audit_direct_completed(sqldbc_conn *conn);
+/* Frees the connection's state (on close). */
+void sqldbc_audit_direct_free(sqldbc_conn *conn);
+
+/* audit_json.c: frees the SHA-256 context dbaudit_hash keeps (on close). */
+void sqldbc_audit_sha256_free(sqldbc_conn *conn);
+/* Registers dbaudit_direct's partner, the override of
+ * sqlite_compileoption_used (SQLite's result code). */
+int sqldbc_audit_direct_register(sqlite3 *db, sqldbc_conn *conn);
+
+/* Links one entry ($1 its id) into the hash chain after the head. */
+const char *sqldbc_audit_link_sql(void);
+/* A column name as a JSON string (sqlite3_malloc'd; NULL: out of memory). */
+char *sqldbc_audit_json_name(const char *name);
+/* The quoted name of a table's audit trigger for op (insert, update, delete). */
+char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op);
+/* CREATE TRIGGER statements recording the table's changes as o says. */
+int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                              char **out);
+/* The INSERT ... SELECT logging every row of the table as a snapshot. */
+int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                              char **out);
+
+#endif
