@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Issue 66's minimal pairs, each the cut-down form of a real history's
+# pair that generation got wrong: two schema files (the live state, made
+# by a first migration, and the desired one) and one `dbcare generate`.
+# The generated migration is applied by `dbcare migrate`, as a user does,
+# and must reach the desired state (fingerprint and pg_dump text of a
+# database the desired file made); `dbcare rollback` must bring the live
+# state back the same way. Kinds:
+#   A. the desired file is a raw whole-database `pg_dump --schema-only`
+#      of a database with extensions that have comments (dbcare's own,
+#      pgcrypto's): COMMENT ON EXTENSION is the database's, not planned.
+set -eu
+db=dbcare_generate_pairs
+. "$(dirname "$0")/lib/pg.sh"
+py=/usr/bin/python3
+. "$(dirname "$0")/lib/cli.sh"
+url="postgresql:///$db?host=$PGHOST&port=$PGPORT"
+src=${db}_src
+trap '"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $src" >/dev/null 2>&1; cleanup' EXIT
+
+dump() { "$B/pg_dump" -s --no-owner --no-privileges -n public -d "$1" | grep -v '^\\\(un\)\?restrict '; }
+fp() { "$B/psql" -X -q -At -d "$1" -c "SELECT dbschema_fingerprint()"; }
+# made_db NAME SQL_FILE: database NAME with dbcare, made by SQL_FILE
+made_db() {
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+  "$B/psql" -X -q -v ON_ERROR_STOP=1 -d "$1" -c "SET client_min_messages = warning" \
+    -c "CREATE EXTENSION IF NOT EXISTS dbcare" -f "$2" >/dev/null
+}
+
+# pair NAME: $work/NAME/live.sql to $work/NAME/desired.sql, through the
+# command: generate, migrate (the desired state), rollback (the live one).
+pair() {
+  local name=$1 dir=$work/$1
+  made_db $src "$dir/want.sql"
+  dump $src >"$dir/want.dump"
+  fp $src >"$dir/want.fp"
+  fresh_db
+  mkdir -p "$dir/m"
+  cp "$dir/live.sql" "$dir/m/V1__live.sql"
+  run 0 migrate --db "$url" -d "$dir/m"
+  dump $db >"$dir/was.dump"
+  fp $db >"$dir/was.fp"
+  run 0 generate --to "$dir/desired.sql" "$name" --db "$url" -d "$dir/m" --allow-drop
+  run 0 migrate --db "$url" -d "$dir/m"
+  [ "$(fp $db)" = "$(cat "$dir/want.fp")" ] && dump $db | cmp -s - "$dir/want.dump" || {
+    dump $db | diff - "$dir/want.dump" | head -20
+    fail "$name: the migration does not reach the desired schema"
+  }
+  run 0 rollback --db "$url" -d "$dir/m" --steps 1
+  [ "$(fp $db)" = "$(cat "$dir/was.fp")" ] && dump $db | cmp -s - "$dir/was.dump" || {
+    dump $db | diff - "$dir/was.dump" | head -20
+    fail "$name: the rollback does not bring the live schema back"
+  }
+  echo "$name: generated, migrated, rolled back"
+}
+# case NAME LIVE DESIRED: a pair whose desired file is DESIRED as written
+# (want.sql, what makes the desired state, the same)
+case_() {
+  mkdir -p "$work/$1"
+  printf '%s\n' "$2" >"$work/$1/live.sql"
+  printf '%s\n' "$3" >"$work/$1/desired.sql"
+  cp "$work/$1/desired.sql" "$work/$1/want.sql"
+  pair "$1"
+}
+
+# A: the desired file is the raw dump of a whole database holding dbcare
+# and pgcrypto, both with their comments (pgcrypto's set by hand too)
+mkdir -p "$work/A"
+printf '%s\n' "CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TABLE users (id int PRIMARY KEY, pw text);" >"$work/A/live.sql"
+printf '%s\n' "CREATE EXTENSION IF NOT EXISTS pgcrypto;
+COMMENT ON EXTENSION pgcrypto IS 'hashes for the users table';
+CREATE TABLE users (id int PRIMARY KEY, pw text, salt text DEFAULT gen_salt('bf'));" >"$work/A/want.sql"
+made_db $src "$work/A/want.sql"
+"$B/pg_dump" -s -d $src >"$work/A/desired.sql"
+grep -q '^COMMENT ON EXTENSION dbcare IS' "$work/A/desired.sql" || fail "A: the dump has no comment on dbcare"
+grep -q '^COMMENT ON EXTENSION pgcrypto IS' "$work/A/desired.sql" || fail "A: the dump has no comment on pgcrypto"
+pair A
+echo ok
