@@ -19,7 +19,8 @@ typedef struct dbc_gen_stmt {
 	char *kind;
 	char *schema;
 	char *name;
-	char *text; /* without its ';' */
+	char *table; /* a trigger's: the table after ON (NULL: not read) */
+	char *text;  /* without its ';' */
 } dbc_gen_stmt;
 
 /* A column of a desired CREATE TABLE, its definition as written
@@ -64,6 +65,10 @@ int dbc_gen_dump_text(dbc_ctx *ctx, const char *sql, char **out);
 /* Reads sql (the desired schema) into out (zeroed by the caller). */
 int dbc_gen_read_desired(dbc_ctx *ctx, const char *sql, dbc_gen_desired *out);
 const dbc_gen_stmt *dbc_gen_find_stmt(const dbc_gen_desired *d, const char *kind, const char *name);
+/* A trigger's statement: its name is unique per table only (one whose
+ * table was not read matches any). */
+const dbc_gen_stmt *dbc_gen_find_trigger_stmt(const dbc_gen_desired *d, const char *name,
+                                              const char *table);
 const dbc_gen_coldef *dbc_gen_find_coldef(const dbc_gen_desired *d, const char *table,
                                           const char *column);
 /* The rename (a mark's or a recorded one) of table (column NULL) or its

@@ -107,7 +107,7 @@ int dbc_gen_plan_indexes(planner *pl)
 				return DBC_ERROR;
 			continue;
 		}
-		char *tmp = dbc_printf(ctx, "%s_dbcare_new", x->name);
+		char *tmp = dbc_gen_aside_name(ctx, x->name, "_dbcare_new");
 		char *qs = x->schema ? dbc_printf(ctx, "%s.", dbc_gen_q(ctx, x->schema)) : "";
 		if (make_index(pl, x, tmp, drop_index(pl, x, tmp, true), drop_index(pl, x, tmp, false)) !=
 		    DBC_OK)

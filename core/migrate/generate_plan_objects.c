@@ -130,6 +130,8 @@ const dbc_gen_stmt *dbc_gen_stmt_of(planner *pl, const dbc_object *o)
 	const char *paren = strchr(name, '(');
 	if (paren)
 		name = dbc_strndup(pl->ctx, name, (size_t)(paren - name));
+	if (name && strcmp(o->type, "trigger") == 0 && o->table)
+		return dbc_gen_find_trigger_stmt(pl->in->desired, name, o->table);
 	return name ? dbc_gen_find_stmt(pl->in->desired, o->type, name) : NULL;
 }
 
@@ -251,6 +253,32 @@ static bool gone_reads_table(planner *pl, const dbc_object *o)
 	return reads;
 }
 
+/* Whether the desired routine o names a desired view in its statement (a
+ * PL/pgSQL v%rowtype, a LANGUAGE sql body reading it), and no desired
+ * CREATE TABLE, INDEX or VIEW names the routine: it is then made after the
+ * views (the trigger pass), since PostgreSQL checks the body when it is
+ * made, as `dbcare migrate` runs it. */
+static bool reads_view(planner *pl, const dbc_object *o)
+{
+	const dbc_schema *W = pl->in->want;
+	const dbc_gen_desired *d = pl->in->desired;
+	const dbc_gen_stmt *st = dbc_gen_is_routine(o->type) ? dbc_gen_stmt_of(pl, o) : NULL;
+	const char *paren = strchr(o->name, '(');
+	char *fname = paren ? dbc_strndup(pl->ctx, o->name, (size_t)(paren - o->name)) : NULL;
+	bool reads = false;
+	if (!st || !fname)
+		return false;
+	for (int i = 0; i < W->nobjects && !reads; i++)
+		reads = dbc_gen_is_view(&W->objects[i]) &&
+		        dbc_gen_names_token(pl->ctx, st->text, W->objects[i].name);
+	for (int k = 0; k < d->nstmts && reads; k++)
+		if ((strcmp(d->stmts[k].kind, "table") == 0 || strcmp(d->stmts[k].kind, "index") == 0 ||
+		     strstr(d->stmts[k].kind, "view")) &&
+		    dbc_gen_names_token(pl->ctx, d->stmts[k].text, fname))
+			reads = false;
+	return reads;
+}
+
 int dbc_gen_plan_objects(planner *pl, bool early, bool adding)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -259,11 +287,13 @@ int dbc_gen_plan_objects(planner *pl, bool early, bool adding)
 	for (int k = 0; k < from->nobjects; k++) {
 		const dbc_object *o = &from->objects[adding ? pl->make_order[k] : pl->drop_order[k]];
 		/* a function that reads a new table is made after the tables (the
-		 * late pass), the others before them */
-		bool late = adding && reads_new_table(pl, o);
+		 * late pass), one that reads a view after the views (with the
+		 * triggers), the others before them */
+		bool after_views = adding && reads_view(pl, o);
+		bool late = adding && !after_views && reads_new_table(pl, o);
 		bool known = pl->late_pass ? late
-		             : early       ? in_list(early_types, o->type) && !late
-		                           : strcmp(o->type, "trigger") == 0;
+		             : early       ? in_list(early_types, o->type) && !late && !after_views
+		                           : strcmp(o->type, "trigger") == 0 || after_views;
 		/* a sequence its column owns comes with its table, unless the
 		 * desired file makes it itself (pg_dump's form) */
 		if (!known || (dbc_gen_owned_sequence(o) && !(adding && dbc_gen_stmt_of(pl, o))) ||

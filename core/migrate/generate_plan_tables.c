@@ -169,7 +169,7 @@ char *dbc_gen_column_default(planner *pl, const default_change *d, const dbc_col
 	else if (c->default_expr)
 		dbc_buf_appendf(&b, "%sSET DEFAULT %s;\n", head, c->default_expr);
 	if (own)
-		dbc_buf_appendf(&b, "ALTER SEQUENCE %s%s;\n", qs, own);
+		dbc_buf_appendf(&b, "ALTER SEQUENCE %s%s;\n", qs, dbc_gen_owned_by(ctx, own, d->tt));
 	if (drop_old && !dropped_default)
 		dbc_buf_append(&b, drop_old);
 	if (b.len >= 2) /* the last ";\n" */
@@ -199,7 +199,7 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		char *q = dbc_quoted_name(ctx, o->schema, o->name);
 		dbc_buf_appendf(&b, "CREATE SEQUENCE %s %.*s;\n", q, (int)(own - o->definition),
 		                o->definition);
-		dbc_buf_appendf(&after, ";\nALTER SEQUENCE %s%s", q, own);
+		dbc_buf_appendf(&after, ";\nALTER SEQUENCE %s%s", q, dbc_gen_owned_by(ctx, own, t));
 	}
 	dbc_buf_append(&b, identities_named(pl, L, t, dbc_gen_create_table(ctx, t, true)));
 	for (int i = 0; i < L->nindexes; i++) {
@@ -351,7 +351,8 @@ int dbc_gen_new_tables(planner *pl)
 				    dbc_printf(ctx, " OWNED BY %s.", dbc_qualified_name(ctx, w->schema, w->name));
 				if (own && prefix && strncmp(own, prefix, strlen(prefix)) == 0)
 					make = dbc_printf(ctx, "%s;\nALTER SEQUENCE %s%s", make,
-					                  dbc_quoted_name(ctx, o->schema, o->name), own);
+					                  dbc_quoted_name(ctx, o->schema, o->name),
+					                  dbc_gen_owned_by(ctx, own, w));
 			}
 			if (drop_namesakes(pl, w) != DBC_OK ||
 			    !dbc_gen_plan_add(pl, make, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, w)),

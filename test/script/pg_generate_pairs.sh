@@ -4,11 +4,21 @@
 # by a first migration, and the desired one) and one `dbcare generate`.
 # The generated migration is applied by `dbcare migrate`, as a user does,
 # and must reach the desired state (fingerprint and pg_dump text of a
-# database the desired file made); `dbcare rollback` must bring the live
-# state back the same way. Kinds:
+# database the desired file made); `dbcare rollback` (or, for a
+# no-transaction down, which the command refuses, the dbmigrate_script
+# psql runs) must bring the live state back the same way. Kinds:
 #   A. the desired file is a raw whole-database `pg_dump --schema-only`
 #      of a database with extensions that have comments (dbcare's own,
 #      pgcrypto's): COMMENT ON EXTENSION is the database's, not planned.
+#   B. a new serial table with a quoted mixed-case name, desired as
+#      pg_dump writes it: its sequence's OWNED BY names the table quoted.
+#   C. a new trigger named as another table's trigger: a trigger's
+#      statement is found by its name and its table.
+#   I. a changed index whose name has 63 bytes, the longest PostgreSQL
+#      keeps: the name it is built under beside the old one must differ.
+#   L. a plan passes its proof and fails when applied: a PL/pgSQL
+#      function declaring v%rowtype made before the view v: a routine
+#      naming a view is made after the views.
 set -eu
 db=dbcare_generate_pairs
 . "$(dirname "$0")/lib/pg.sh"
@@ -28,7 +38,8 @@ made_db() {
 }
 
 # pair NAME: $work/NAME/live.sql to $work/NAME/desired.sql, through the
-# command: generate, migrate (the desired state), rollback (the live one).
+# command: generate, migrate (the desired state), rollback to the first
+# migration (the live one: generate may write more than one file).
 pair() {
   local name=$1 dir=$work/$1
   made_db $src "$dir/want.sql"
@@ -46,9 +57,16 @@ pair() {
     dump $db | diff - "$dir/want.dump" | head -20
     fail "$name: the migration does not reach the desired schema"
   }
-  run 0 rollback --db "$url" -d "$dir/m" --steps 1
+  if grep -qs -- '-- dbcare:no-transaction' "$dir"/m/*; then
+    # the command refuses such a down: psql runs the script dbcare gives
+    q -c "SELECT dbmigrate_script('rollback', '1')" >"$dir/down.sql"
+    "$B/psql" -X -q -v ON_ERROR_STOP=1 -d $db -f "$dir/down.sql" >/dev/null
+  else
+    run 0 rollback --db "$url" -d "$dir/m" --to 1
+  fi
   [ "$(fp $db)" = "$(cat "$dir/was.fp")" ] && dump $db | cmp -s - "$dir/was.dump" || {
     dump $db | diff - "$dir/was.dump" | head -20
+    tail -n +1 "$dir"/m/*
     fail "$name: the rollback does not bring the live schema back"
   }
   echo "$name: generated, migrated, rolled back"
@@ -60,6 +78,16 @@ case_() {
   printf '%s\n' "$2" >"$work/$1/live.sql"
   printf '%s\n' "$3" >"$work/$1/desired.sql"
   cp "$work/$1/desired.sql" "$work/$1/want.sql"
+  pair "$1"
+}
+# dumped_case NAME LIVE WANT: a pair whose desired file is the pg_dump of
+# a database WANT made (of schema public, as a history's states are)
+dumped_case() {
+  mkdir -p "$work/$1"
+  printf '%s\n' "$2" >"$work/$1/live.sql"
+  printf '%s\n' "$3" >"$work/$1/want.sql"
+  made_db $src "$work/$1/want.sql"
+  "$B/pg_dump" -s --no-owner --no-privileges -n public -d $src >"$work/$1/desired.sql"
   pair "$1"
 }
 
@@ -76,4 +104,23 @@ made_db $src "$work/A/want.sql"
 grep -q '^COMMENT ON EXTENSION dbcare IS' "$work/A/desired.sql" || fail "A: the dump has no comment on dbcare"
 grep -q '^COMMENT ON EXTENSION pgcrypto IS' "$work/A/desired.sql" || fail "A: the dump has no comment on pgcrypto"
 pair A
+
+case_ L "CREATE TABLE t (id int);" "CREATE TABLE t (id int);
+CREATE VIEW v AS SELECT id FROM t;
+CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS \$\$DECLARE r v%rowtype; BEGIN RETURN 1; END\$\$;"
+
+dumped_case B "CREATE TABLE t (id int);" "CREATE TABLE t (id int);
+CREATE TABLE \"SelectedSlots\" (id serial PRIMARY KEY, \"Slot\" int);"
+
+trg="CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RETURN new; END\$\$;
+CREATE TABLE a (id int); CREATE TABLE b (id int);
+CREATE TRIGGER touched BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION touch();"
+case_ C "$trg" "$trg
+CREATE TRIGGER touched BEFORE UPDATE ON b FOR EACH ROW EXECUTE FUNCTION touch();"
+
+long=orders_by_customer_and_placed_at_for_the_monthly_statement_run1
+[ ${#long} = 63 ] || fail "I: the name has ${#long} bytes"
+case_ I "CREATE TABLE orders (customer int, placed_at date);
+CREATE INDEX $long ON orders (customer);" "CREATE TABLE orders (customer int, placed_at date);
+CREATE INDEX $long ON orders (customer, placed_at);"
 echo ok
