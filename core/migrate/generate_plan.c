@@ -107,6 +107,7 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 	    dbc_gen_plan_objects(&pl, true, true) != DBC_OK || dbc_gen_plan_renames(&pl) != DBC_OK ||
 	    dbc_gen_new_tables(&pl) != DBC_OK || dbc_gen_drop_gone_indexes(&pl, true) != DBC_OK ||
 	    dbc_gen_changed_tables(&pl) != DBC_OK || dbc_gen_plan_indexes(&pl) != DBC_OK ||
+	    dbc_gen_keys_after_indexes(&pl) != DBC_OK ||
 	    dbc_gen_drop_gone_indexes(&pl, false) != DBC_OK || dbc_gen_drop_tables(&pl) != DBC_OK ||
 	    dbc_gen_drop_late(&pl) != DBC_OK)
 		return DBC_ERROR;

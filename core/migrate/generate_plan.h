@@ -93,6 +93,9 @@ const dbc_object *dbc_gen_find_object(const dbc_schema *s, const char *type, con
  * routine, or naming a view that goes. Dependents are dropped before
  * what they name. */
 int dbc_gen_mark_views(planner *pl);
+/* Whether index x (of the live schema, or the desired one) is on a view
+ * the plan drops (live) or makes (desired): it goes and comes with it. */
+bool dbc_gen_index_on_view(planner *pl, const dbc_index *x, bool live);
 /* The views mark_views marked, dependents before what they name. */
 int dbc_gen_drop_views(planner *pl);
 /* Views made after the tables: new, changed, or dropped first; in the
@@ -173,9 +176,17 @@ int dbc_gen_new_tables(planner *pl);
 
 /* generate_plan_alter.c */
 int dbc_gen_changed_tables(planner *pl);
+/* The foreign keys of changed tables that need a unique index the index
+ * pass makes (dbc_gen_key_needs_new_index): added after it, so that the
+ * down drops them before the index. */
+int dbc_gen_keys_after_indexes(planner *pl);
 
 /* generate_plan_indexes.c */
 int dbc_gen_plan_indexes(planner *pl);
+/* Whether foreign key k of a desired table needs a unique index of its
+ * parent that the index pass makes (new, or made again), and no unique
+ * or primary key constraint of the parent stands for. */
+bool dbc_gen_key_needs_new_index(planner *pl, const dbc_constraint *k);
 /* The live indexes the desired schema lacks, dropped: before the tables
  * change (first) those on a column that goes, after them the others. */
 int dbc_gen_drop_gone_indexes(planner *pl, bool first);

@@ -268,11 +268,12 @@ static int drop_gone_columns(planner *pl, const dbc_table *l, const dbc_table *w
 }
 
 /* alter_full: the constraints that come or change. */
-static int add_new_constraints(planner *pl, const dbc_table *l, const dbc_table *w, lazy_rows *rows)
+static int add_new_constraints(planner *pl, const dbc_table *l, const dbc_table *w, lazy_rows *rows,
+                               bool after_indexes)
 {
 	for (int i = 0; i < w->nconstraints; i++) {
 		const dbc_constraint *k = &w->constraints[i];
-		if (k->kind == DBC_CON_NOT_NULL)
+		if (k->kind == DBC_CON_NOT_NULL || dbc_gen_key_needs_new_index(pl, k) != after_indexes)
 			continue;
 		const dbc_constraint *lk = dbc_gen_find_constraint(l, k);
 		if ((lk && dbc_gen_same_k(pl, lk, k)) || dbc_gen_renamed_constraint(pl, w, l, k, false))
@@ -366,7 +367,7 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		        : alter_kept_column(pl, l, w, qt, lc, c, &rows) != DBC_OK)
 			return DBC_ERROR;
 	}
-	return add_new_constraints(pl, l, w, &rows);
+	return add_new_constraints(pl, l, w, &rows, false);
 }
 
 /* Columns added at the end where the ALTER TABLE is limited. */
@@ -440,6 +441,22 @@ int dbc_gen_changed_tables(planner *pl)
 		else
 			rc = alter_full(pl, l, w) == DBC_OK ? dbc_gen_alter_row_security(pl, l, w) : DBC_ERROR;
 		if (rc != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* The foreign keys of changed tables that need a unique index the index
+ * pass makes (dbc_gen_key_needs_new_index): added after it, so that the
+ * down drops them before the index. */
+int dbc_gen_keys_after_indexes(planner *pl)
+{
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++) {
+		const dbc_table *l = pl->from[i], *w = &W->tables[i];
+		lazy_rows rows = {0};
+		if (l && !pl->rebuilt[i] && !pl->limited &&
+		    add_new_constraints(pl, l, w, &rows, true) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;

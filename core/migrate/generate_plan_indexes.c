@@ -17,6 +17,27 @@ static const dbc_index *find_index(const dbc_schema *s, const char *schema, cons
 	return NULL;
 }
 
+/* Whether foreign key k of a desired table needs a unique index of its
+ * parent that the index pass makes (new, or made again), and no unique
+ * or primary key constraint of the parent stands for: the engine wants
+ * that index before the key is added, and the key dropped before it. */
+bool dbc_gen_key_needs_new_index(planner *pl, const dbc_constraint *k)
+{
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	if (k->kind != DBC_CON_FOREIGN_KEY || !k->ref_table || k->ref_columns.n == 0)
+		return false;
+	for (int i = 0; i < W->nindexes; i++) {
+		const dbc_index *x = &W->indexes[i];
+		if (!x->unique || x->constraint || x->primary || !x->definition || !x->table ||
+		    !dbc_gen_same_schema(x->schema, k->ref_schema) || strcmp(x->table, k->ref_table))
+			continue;
+		const dbc_index *lx = find_index(L, x->schema, x->name);
+		if (!lx || !dbc_gen_same_text(lx->definition, x->definition))
+			return true;
+	}
+	return false;
+}
+
 /* Whether the desired table of an index is new or rebuilt (its indexes
  * come with it) */
 static bool comes_with_table(planner *pl, const dbc_index *x)
@@ -86,7 +107,8 @@ int dbc_gen_plan_indexes(planner *pl)
 	/* new and replaced ones first: a replaced index is built before the old goes */
 	for (int i = 0; i < W->nindexes; i++) {
 		const dbc_index *x = &W->indexes[i];
-		if (x->constraint || x->primary || !x->definition || made_by_rebuild(pl, x))
+		if (x->constraint || x->primary || !x->definition || made_by_rebuild(pl, x) ||
+		    dbc_gen_index_on_view(pl, x, false))
 			continue;
 		const dbc_index *lx = find_index(L, x->schema, x->name);
 		if (lx && dbc_gen_same_text(lx->definition, x->definition))
@@ -162,7 +184,7 @@ int dbc_gen_drop_gone_indexes(planner *pl, bool first)
 		const dbc_index *lx = &L->indexes[i];
 		if (lx->constraint || lx->primary || !lx->definition ||
 		    find_index(W, lx->schema, lx->name) || goes_with_table(pl, lx) ||
-		    on_dropped_column(pl, lx) != first)
+		    dbc_gen_index_on_view(pl, lx, true) || on_dropped_column(pl, lx) != first)
 			continue;
 		dbc_gen_step *s = dbc_gen_plan_add(
 		    pl, drop_index(pl, lx, lx->name, safe),

@@ -304,8 +304,15 @@ int dbc_gen_plan_objects(planner *pl, bool early, bool adding)
 		if (x && dbc_gen_same_text(x->definition, o->definition) && x->enabled == o->enabled &&
 		    !on_remade_view(pl, o) && !pl->remade[lo - pl->in->live->objects])
 			continue;
-		/* an enum that only gains labels is altered, not made again */
+		/* an enum that only gains labels is altered, not made again, as
+		 * is a sequence whose options alone change */
 		bool extends = x && dbc_gen_enum_extends(ctx, adding ? x : o, adding ? o : x);
+		bool alters = x && dbc_gen_seq_alters(adding ? x : o, adding ? o : x);
+		if (alters) {
+			if (adding && dbc_gen_seq_alter(ctx, x, o, pl->out) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
 		if (!adding) {
 			/* gone, or changed: dropped here, made again when adding */
 			if ((!x && early && !gone_reads_table(pl, o)) || extends)
@@ -369,7 +376,7 @@ int dbc_gen_order_objects(planner *pl)
 		const dbc_object *o = &L->objects[i];
 		const dbc_object *x = dbc_gen_find_object(W, o->type, o->schema, o->name);
 		pl->remade[i] = x && remakes(pl, o) && !dbc_gen_same_text(x->definition, o->definition) &&
-		                !dbc_gen_enum_extends(ctx, o, x);
+		                !dbc_gen_enum_extends(ctx, o, x) && !dbc_gen_seq_alters(o, x);
 	}
 	for (bool more = true; more;) {
 		more = false;

@@ -80,6 +80,35 @@ int dbc_gen_mark_views(planner *pl)
 	return DBC_OK;
 }
 
+/* text, the CREATE of view v of schema s, with the indexes s has on it
+ * (a materialized view's): dropping the view drops them. */
+static char *with_indexes(planner *pl, const dbc_schema *s, const dbc_object *v, char *text)
+{
+	for (int i = 0; text && i < s->nindexes; i++) {
+		const dbc_index *x = &s->indexes[i];
+		if (x->definition && x->table && strcmp(x->table, v->name) == 0 &&
+		    dbc_gen_same_schema(x->schema, v->schema))
+			text = dbc_printf(pl->ctx, "%s;\n%s", text, x->definition);
+	}
+	return text;
+}
+
+/* Whether index x (of the live schema, or the desired one) is on a view
+ * the plan drops (live) or makes (desired): it goes and comes with it. */
+bool dbc_gen_index_on_view(planner *pl, const dbc_index *x, bool live)
+{
+	const dbc_schema *L = pl->in->live, *S = live ? L : pl->in->want;
+	for (int i = 0; x->table && i < S->nobjects; i++) {
+		const dbc_object *v = &S->objects[i];
+		if (!dbc_gen_is_view(v) || strcmp(v->name, x->table) != 0 ||
+		    !dbc_gen_same_schema(v->schema, x->schema))
+			continue;
+		const dbc_object *lv = live ? v : dbc_gen_find_object(L, v->type, v->schema, v->name);
+		return !lv || pl->view_out[lv - L->objects];
+	}
+	return false;
+}
+
 /* The views mark_views marked, dependents before what they name. */
 int dbc_gen_drop_views(planner *pl)
 {
@@ -104,7 +133,7 @@ int dbc_gen_drop_views(planner *pl)
 			                      dbc_printf(ctx, "DROP %sVIEW %s",
 			                                 strcmp(o->type, "view") == 0 ? "" : "MATERIALIZED ",
 			                                 dbc_quoted_name(ctx, o->schema, o->name)),
-			                      dbc_gen_view_create(ctx, o),
+			                      with_indexes(pl, L, o, dbc_gen_view_create(ctx, o)),
 			                      dbc_gen_lock_of(pl, DBC_LOP_DROP_TABLE)))
 				return DBC_ERROR;
 		}
@@ -142,11 +171,14 @@ int dbc_gen_make_views(planner *pl)
 			const dbc_object *lo = dbc_gen_find_object(L, o->type, o->schema, o->name);
 			if (lo && !pl->view_out[lo - L->objects])
 				continue;
-			if (!dbc_gen_plan_add(pl, st ? dbc_strdup(ctx, st->text) : dbc_gen_view_create(ctx, o),
-			                      dbc_printf(ctx, "DROP %sVIEW %s",
-			                                 strcmp(o->type, "view") == 0 ? "" : "MATERIALIZED ",
-			                                 dbc_quoted_name(ctx, o->schema, o->name)),
-			                      NULL))
+			if (!dbc_gen_plan_add(
+			        pl,
+			        with_indexes(pl, W, o,
+			                     st ? dbc_strdup(ctx, st->text) : dbc_gen_view_create(ctx, o)),
+			        dbc_printf(ctx, "DROP %sVIEW %s",
+			                   strcmp(o->type, "view") == 0 ? "" : "MATERIALIZED ",
+			                   dbc_quoted_name(ctx, o->schema, o->name)),
+			        NULL))
 				return DBC_ERROR;
 		}
 	return DBC_OK;
