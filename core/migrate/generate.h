@@ -166,6 +166,12 @@ int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
 int dbc_gen_reorder(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *w,
                     const dbc_table *before, int64_t rows, const char *lock, dbc_gen_plan *out);
 
+/* An enum type whose labels change otherwise (one renamed or dropped)
+ * (generate_enum.c): the type made again beside the old one under its
+ * name, the live columns of it converted through their text, each way. */
+bool dbc_gen_enum_changes(dbc_ctx *ctx, const dbc_object *live, const dbc_object *want);
+int dbc_gen_enum_remake(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live,
+                        const dbc_object *want, dbc_gen_plan *out);
 /* A sequence whose options change while its owner and persistence stay
  * (generate_sequence.c): ALTER SEQUENCE, its reverse the live options. */
 bool dbc_gen_seq_alters(const dbc_object *live, const dbc_object *want);

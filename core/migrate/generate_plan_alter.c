@@ -174,36 +174,67 @@ static int add_new_column(planner *pl, const dbc_table *l, const dbc_table *w, c
 
 /* alter_full: a column both have (lc live, c wanted): its type, default,
  * NOT NULL; a changed collation or generation is refused. */
+/* Whether type (a column's, as the catalog writes it: bare or
+ * schema-qualified) is an enum of schema s: a value converts to or from
+ * it through its text only. */
+static bool is_enum(const dbc_schema *s, const char *type)
+{
+	for (int i = 0; type && i < s->nobjects; i++) {
+		const dbc_object *o = &s->objects[i];
+		size_t n = strlen(o->name), t = strlen(type);
+		if (strcmp(o->type, "type") == 0 && o->definition &&
+		    strncmp(o->definition, "ENUM", 4) == 0 && t >= n &&
+		    strcmp(type + t - n, o->name) == 0 && (t == n || type[t - n - 1] == '.'))
+			return true;
+	}
+	return false;
+}
+
 static int alter_kept_column(planner *pl, const dbc_table *l, const dbc_table *w, const char *qt,
                              const dbc_column *lc, const dbc_column *c, lazy_rows *rows)
 {
 	dbc_ctx *ctx = pl->ctx;
 	char *qc = dbc_gen_q(ctx, c->name);
-	if (!dbc_gen_same_text(lc->type, c->type)) {
+	bool retyped = !dbc_gen_same_text(lc->type, c->type);
+	char *up_default = NULL, *down_default = NULL;
+	if (!dbc_gen_same_text(lc->default_expr, c->default_expr)) {
+		up_default = dbc_gen_column_default(
+		    pl, &(default_change){pl->in->live, pl->in->want, l, w, qt}, c, lc);
+		down_default = dbc_gen_column_default(
+		    pl, &(default_change){pl->in->want, pl->in->live, w, l, qt}, lc, c);
+	}
+	/* a default that changes with the type (an integer becoming an enum)
+	 * fits one type only: the live one goes before the type changes (the
+	 * down sets it back after the type is back), the desired one comes
+	 * after */
+	bool split = retyped && up_default && lc->default_expr && !dbc_gen_is_identity(lc) &&
+	             !dbc_gen_is_identity(c);
+	char *no_default = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qt, qc);
+	if (split &&
+	    !dbc_gen_plan_add(pl, no_default, down_default, dbc_gen_lock_of(pl, DBC_LOP_ALTER_OTHER)))
+		return DBC_ERROR;
+	if (retyped) {
 		bool rewrites = true;
 		if (pl->eng && pl->eng->type_rewrites &&
 		    pl->eng->type_rewrites(ctx, lc->type, c->type, &rewrites) != DBC_OK)
 			return DBC_ERROR;
-		dbc_gen_step *s =
-		    dbc_gen_plan_add(pl,
-		                     dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s",
-		                                qt, qc, c->type, qc, c->type),
-		                     dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s",
-		                                qt, qc, lc->type, qc, lc->type),
-		                     dbc_gen_lock_of(pl, DBC_LOP_ALTER_TYPE));
+		const char *via =
+		    is_enum(pl->in->live, lc->type) || is_enum(pl->in->want, c->type) ? "::text" : "";
+		dbc_gen_step *s = dbc_gen_plan_add(
+		    pl,
+		    dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s%s::%s", qt, qc,
+		               c->type, qc, via, c->type),
+		    dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s%s::%s", qt, qc,
+		               lc->type, qc, via, lc->type),
+		    dbc_gen_lock_of(pl, DBC_LOP_ALTER_TYPE));
 		if (!s)
 			return DBC_ERROR;
 		s->rows = rows_once(pl, l, rows);
 		s->hazard =
 		    rewrites ? dbc_printf(ctx, "rewrites the table: %s to %s", lc->type, c->type) : NULL;
 	}
-	if (!dbc_gen_same_text(lc->default_expr, c->default_expr) &&
-	    !dbc_gen_plan_add(pl,
-	                      dbc_gen_column_default(
-	                          pl, &(default_change){pl->in->live, pl->in->want, l, w, qt}, c, lc),
-	                      dbc_gen_column_default(
-	                          pl, &(default_change){pl->in->want, pl->in->live, w, l, qt}, lc, c),
-	                      dbc_gen_lock_of(pl, DBC_LOP_ALTER_OTHER)))
+	if (up_default && !dbc_gen_plan_add(pl, up_default, split ? no_default : down_default,
+	                                    dbc_gen_lock_of(pl, DBC_LOP_ALTER_OTHER)))
 		return DBC_ERROR;
 	if (!lc->not_null && c->not_null && dbc_gen_refuse_nulls(pl, l, w, lc->name, c->name) != DBC_OK)
 		return DBC_ERROR;

@@ -313,6 +313,13 @@ int dbc_gen_plan_objects(planner *pl, bool early, bool adding)
 				return DBC_ERROR;
 			continue;
 		}
+		/* an enum whose labels change otherwise is made again beside the
+		 * old one, its columns converted (dropping it fails on them) */
+		if (x && dbc_gen_enum_changes(ctx, adding ? x : o, adding ? o : x)) {
+			if (adding && dbc_gen_enum_remake(ctx, pl->in, x, o, pl->out) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
 		if (!adding) {
 			/* gone, or changed: dropped here, made again when adding */
 			if ((!x && early && !gone_reads_table(pl, o)) || extends)
@@ -376,7 +383,8 @@ int dbc_gen_order_objects(planner *pl)
 		const dbc_object *o = &L->objects[i];
 		const dbc_object *x = dbc_gen_find_object(W, o->type, o->schema, o->name);
 		pl->remade[i] = x && remakes(pl, o) && !dbc_gen_same_text(x->definition, o->definition) &&
-		                !dbc_gen_enum_extends(ctx, o, x) && !dbc_gen_seq_alters(o, x);
+		                !dbc_gen_enum_extends(ctx, o, x) && !dbc_gen_seq_alters(o, x) &&
+		                !dbc_gen_enum_changes(ctx, o, x);
 	}
 	for (bool more = true; more;) {
 		more = false;

@@ -14,6 +14,8 @@
 #      pg_dump writes it: its sequence's OWNED BY names the table quoted.
 #   C. a new trigger named as another table's trigger: a trigger's
 #      statement is found by its name and its table.
+#   E. an enum with a renamed label under a column that uses it: made
+#      again beside the old one, the column converted, each way.
 #   F. a sequence's type and bounds change while a default calls it:
 #      ALTER SEQUENCE, not a drop and a create.
 #   G. a new unique index and a foreign key that references it: the key
@@ -22,6 +24,9 @@
 #      the view (and the live one with the live view in the down).
 #   I. a changed index whose name has 63 bytes, the longest PostgreSQL
 #      keeps: the name it is built under beside the old one must differ.
+#   J. an integer column becoming an enum with a default: the live
+#      default goes before the type changes and comes back after it in
+#      the down; an enum's values convert through their text.
 #   L. a plan passes its proof and fails when applied: a PL/pgSQL
 #      function declaring v%rowtype made before the view v: a routine
 #      naming a view is made after the views.
@@ -151,4 +156,12 @@ CREATE MATERIALIZED VIEW mv AS SELECT id FROM t WITH NO DATA;
 CREATE INDEX mv_id ON mv (id);" "CREATE TABLE t (id int, n int);
 CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM t WITH NO DATA;
 CREATE INDEX mv_id ON mv (id);"
+
+
+dumped_case J "CREATE TABLE t (id int, status int DEFAULT 0);" "CREATE TYPE st AS ENUM ('new', 'done');
+CREATE TABLE t (id int, status st DEFAULT 'new');"
+
+case_ E "CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE TABLE t (id int, m mood, ms mood[]);" "CREATE TYPE mood AS ENUM ('sad', 'fine');
+CREATE TABLE t (id int, m mood, ms mood[]);"
 echo ok
