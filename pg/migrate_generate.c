@@ -690,6 +690,82 @@ int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out)
 	return DBC_OK;
 }
 
+/* ---- comments
+ *
+ * COMMENT ON of the user schemas' objects, live and desired (the scratch
+ * ones, named back), each keyed by the statement that sets it (its kind
+ * and identity, as pg_identify_object writes them). A comment the
+ * desired schema adds or changes is a step (its reverse the live comment
+ * or none). One only the live schema has is not removed yet: its object
+ * may be one the plan drops, where COMMENT ON would fail (to do). */
+
+typedef struct comments_read {
+	const place *pl;
+	bool scratch;
+	dbc_strlist keys, texts;
+} comments_read;
+
+static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	comments_read *u = arg;
+	(void)ncol;
+	char *key = dbc_strdup(ctx, c[0].s);
+	if (u->scratch)
+		key = from_scratch(ctx, u->pl, key);
+	if (!key || dbc_strlist_add(ctx, &u->keys, key) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_strlist_add(ctx, &u->texts, u->pl->real->quote_literal(ctx, c[1].s));
+}
+
+/* The comments of the objects of schemas[0..n) into u ("COMMENT ON
+ * COLUMN public.t.id" and its text as a literal). */
+static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, comments_read *u)
+{
+	dbc_buf in;
+	dbc_buf_init(&in, ctx);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
+		                u->pl->real->quote_literal(ctx, schemas->items[i]));
+	char *list = dbc_buf_finish(&in);
+	if (!list)
+		return DBC_ERROR;
+	if (n == 0)
+		return DBC_OK;
+	char *sql = dbc_printf(
+	    ctx,
+	    "SELECT 'COMMENT ON ' || CASE WHEN o.type LIKE '%% column' THEN 'COLUMN' "
+	    "WHEN o.type = 'table constraint' THEN 'CONSTRAINT' "
+	    "WHEN o.type LIKE '%%type' THEN 'TYPE' ELSE upper(o.type) END || ' ' || o.identity, "
+	    "d.description FROM pg_catalog.pg_description d CROSS JOIN LATERAL "
+	    "pg_catalog.pg_identify_object(d.classoid, d.objoid, d.objsubid) o "
+	    "WHERE o.schema IN (%s) AND o.type <> 'domain constraint' ORDER BY 1",
+	    list);
+	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_comment, u) : DBC_ERROR;
+}
+
+int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down)
+{
+	comments_read live = {.pl = current}, want = {.pl = current, .scratch = true};
+	if (!current)
+		return DBC_OK;
+	if (read_comments(ctx, &current->user, current->nlive, &live) != DBC_OK ||
+	    read_comments(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < want.keys.n; i++) {
+		int k = find(&live.keys, want.keys.items[i]);
+		if (k >= 0 && strcmp(live.texts.items[k], want.texts.items[i]) == 0)
+			continue;
+		if (dbc_strlist_add(ctx, up,
+		                    dbc_printf(ctx, "%s IS %s", want.keys.items[i], want.texts.items[i])) !=
+		        DBC_OK ||
+		    dbc_strlist_add(ctx, down,
+		                    dbc_printf(ctx, "%s IS %s", want.keys.items[i],
+		                               k >= 0 ? live.texts.items[k] : "NULL")) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int read_into(dbc_ctx *ctx, void *arg)
 {
 	return ctx->host->read_schema(ctx, arg);
