@@ -104,6 +104,56 @@ static char *create_object(planner *pl, const dbc_object *o)
 	return NULL;
 }
 
+static bool same_line(const char *a, const char *b)
+{
+	size_t n = strcspn(a, "\n");
+	return n == strcspn(b, "\n") && strncmp(a, b, n) == 0;
+}
+
+/* Whether a live table's default, generation, check or index names the
+ * live routine o: the plan makes none of them again for it, so the
+ * engine refuses to drop it under them. */
+static bool called_by_table(planner *pl, const dbc_object *o)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live;
+	const char *paren = strchr(o->name, '(');
+	char *fname = paren ? dbc_strndup(ctx, o->name, (size_t)(paren - o->name)) : NULL;
+	bool called = false;
+	for (int i = 0; fname && i < L->ntables && !called; i++) {
+		const dbc_table *t = &L->tables[i];
+		for (int c = 0; c < t->ncolumns && !called; c++)
+			called = dbc_gen_names_token(ctx, t->columns[c].default_expr, fname) ||
+			         dbc_gen_names_token(ctx, t->columns[c].generated, fname);
+		for (int k = 0; k < t->nconstraints && !called; k++)
+			called = dbc_gen_names_token(ctx, t->constraints[k].expr, fname);
+	}
+	for (int i = 0; fname && i < L->nindexes && !called; i++)
+		called = dbc_gen_names_token(ctx, L->indexes[i].definition, fname);
+	return called;
+}
+
+/* Whether changed routine want takes the place of live by CREATE OR
+ * REPLACE: a function or procedure that a table calls (called_by_table)
+ * whose catalog definitions have the same first line (its name, its
+ * arguments' names, types and defaults) and the same RETURNS line. The
+ * others are dropped and made again, with what needs them (a view, an
+ * aggregate) and their rights given back. */
+static bool replaces(planner *pl, const dbc_object *live, const dbc_object *want)
+{
+	static const char create[] = "CREATE OR REPLACE ";
+	if ((strcmp(live->type, "function") != 0 && strcmp(live->type, "procedure") != 0) ||
+	    strcmp(live->type, want->type) != 0 || !live->definition || !want->definition ||
+	    strcmp(live->definition, want->definition) == 0 ||
+	    strncmp(live->definition, create, sizeof create - 1) != 0 ||
+	    strncmp(want->definition, create, sizeof create - 1) != 0)
+		return false;
+	const char *lr = strstr(live->definition, "\n RETURNS ");
+	const char *wr = strstr(want->definition, "\n RETURNS ");
+	return same_line(live->definition, want->definition) && !lr == !wr &&
+	       (!lr || same_line(lr + 1, wr + 1)) && called_by_table(pl, live);
+}
+
 /* The step dropping live object o, its reverse what makes it again. */
 static dbc_gen_step *add_drop(planner *pl, const dbc_object *o)
 {
@@ -313,6 +363,11 @@ int dbc_gen_plan_objects(planner *pl, bool early, bool adding)
 				return DBC_ERROR;
 			continue;
 		}
+		if (x && replaces(pl, adding ? x : o, adding ? o : x)) {
+			if (adding && !dbc_gen_plan_add(pl, create_object(pl, o), create_object(pl, x), NULL))
+				return DBC_ERROR;
+			continue;
+		}
 		/* an enum whose labels change otherwise is made again beside the
 		 * old one, its columns converted (dropping it fails on them) */
 		if (x && dbc_gen_enum_changes(ctx, adding ? x : o, adding ? o : x)) {
@@ -384,7 +439,7 @@ int dbc_gen_order_objects(planner *pl)
 		const dbc_object *x = dbc_gen_find_object(W, o->type, o->schema, o->name);
 		pl->remade[i] = x && remakes(pl, o) && !dbc_gen_same_text(x->definition, o->definition) &&
 		                !dbc_gen_enum_extends(ctx, o, x) && !dbc_gen_seq_alters(o, x) &&
-		                !dbc_gen_enum_changes(ctx, o, x);
+		                !dbc_gen_enum_changes(ctx, o, x) && !replaces(pl, o, x);
 	}
 	for (bool more = true; more;) {
 		more = false;

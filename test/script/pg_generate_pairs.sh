@@ -30,6 +30,8 @@
 #   J. an integer column becoming an enum with a default: the live
 #      default goes before the type changes and comes back after it in
 #      the down; an enum's values convert through their text.
+#   K. a function whose body changes while a table's default calls it:
+#      replaced in place (CREATE OR REPLACE), never dropped under it.
 #   L. a plan passes its proof and fails when applied: a PL/pgSQL
 #      function declaring v%rowtype made before the view v: a routine
 #      naming a view is made after the views.
@@ -176,4 +178,8 @@ COMMENT ON TABLE t IS 'was';" "$objects
 COMMENT ON TABLE t IS 'is'; COMMENT ON COLUMN t.id IS 'the key'; COMMENT ON VIEW v IS 'a view';
 COMMENT ON INDEX t_id IS 'by id'; COMMENT ON FUNCTION one(int) IS 'one';
 COMMENT ON DOMAIN positive IS 'above 0';"
+
+case_ K "CREATE FUNCTION next_no() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TABLE t (id int DEFAULT next_no(), n int CHECK (n < next_no() + 10));" "CREATE FUNCTION next_no() RETURNS int LANGUAGE sql AS 'SELECT 2';
+CREATE TABLE t (id int DEFAULT next_no(), n int CHECK (n < next_no() + 10));"
 echo ok
