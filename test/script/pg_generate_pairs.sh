@@ -15,8 +15,8 @@
 #   C. a new trigger named as another table's trigger: a trigger's
 #      statement is found by its name and its table.
 #   D. comments (on a table, a column, a view, an index, a function and
-#      a domain) added or changed: planned as COMMENT ON, the live ones
-#      set back by the down.
+#      a domain) added, changed or removed: planned as COMMENT ON, the
+#      live ones set back by the down.
 #   E. an enum with a renamed label under a column that uses it: made
 #      again beside the old one, the column converted, each way.
 #   F. a sequence's type and bounds change while a default calls it:
@@ -170,11 +170,11 @@ case_ E "CREATE TYPE mood AS ENUM ('sad', 'ok');
 CREATE TABLE t (id int, m mood, ms mood[]);" "CREATE TYPE mood AS ENUM ('sad', 'fine');
 CREATE TABLE t (id int, m mood, ms mood[]);"
 
-objects="CREATE TABLE t (id int); CREATE INDEX t_id ON t (id);
+objects="CREATE TABLE t (id int); CREATE INDEX t_id ON t (id); CREATE TABLE kept (id int);
 CREATE VIEW v AS SELECT id FROM t; CREATE DOMAIN positive AS int CHECK (VALUE > 0);
 CREATE FUNCTION one(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"
 dumped_case D "$objects
-COMMENT ON TABLE t IS 'was';" "$objects
+COMMENT ON TABLE t IS 'was'; COMMENT ON TABLE kept IS 'to go';" "$objects
 COMMENT ON TABLE t IS 'is'; COMMENT ON COLUMN t.id IS 'the key'; COMMENT ON VIEW v IS 'a view';
 COMMENT ON INDEX t_id IS 'by id'; COMMENT ON FUNCTION one(int) IS 'one';
 COMMENT ON DOMAIN positive IS 'above 0';"
