@@ -3,7 +3,8 @@
  * private to core/migrate: the desired schema's text read for what the
  * catalog cannot tell (the statements as written, the rename marks;
  * generate_desired.c), the plan from the live and the desired models
- * (generate_plan.c, generate_rebuild.c, generate_enum.c), its proof on the
+ * (generate_plan.c and its passes, generate_plan_*.c; generate_rebuild.c,
+ * generate_enum.c, generate_sequence.c), its proof on the
  * engine's scratch place (generate_proof.c) and the call (generate.c).
  */
 #ifndef DBC_MIGRATE_GENERATE_H
