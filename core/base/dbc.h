@@ -131,6 +131,9 @@ typedef struct dbc_dialect {
 	/* Table and column names match without regard to ASCII case; false:
 	 * unquoted names fold to lower case and names then match exactly. */
 	bool names_fold_case;
+	/* The longest name the engine keeps, in bytes; a longer one is cut to
+	 * it (PostgreSQL's NAMEDATALEN - 1). 0: no limit. */
+	int name_max;
 	/* A valid unique index, and a validated and enforced NOT NULL, bind
 	 * every stored row (validation scanned them, every write since was
 	 * checked): such constraints are proven without a scan. False where

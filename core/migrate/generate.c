@@ -203,6 +203,20 @@ static int nothing_left_out(dbc_ctx *ctx, const gen_run *r)
 	                       "live one");
 }
 
+/* The comments the schema model does not hold (env->comments), as the
+ * plan's last steps: every object stands by then, and the down sets the
+ * live comments back first, before anything is dropped. */
+static int add_comments(dbc_ctx *s, const gen_run *r)
+{
+	dbc_strlist up = {0}, down = {0};
+	if (!r->env->comments || r->env->comments(s, &up, &down) != DBC_OK)
+		return s->failed ? DBC_ERROR : DBC_OK;
+	for (int i = 0; i < up.n && i < down.n; i++)
+		if (!dbc_gen_add(s, r->plan, up.items[i], down.items[i]))
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
 /* Inside the place where the desired schema is (scratch_desired): the
  * model read there, the plan made (its reads of the live tables go to
  * them, only SQL run and schemas read are the place's), and proved from
@@ -221,7 +235,8 @@ static int in_place(dbc_ctx *s, void *arg)
 	/* what the model does not hold is read before the proof: its down
 	 * drops a table the plan makes, and its up makes it again from the
 	 * model, without the policies and rules the file gave it */
-	if (r->env->unplanned && r->env->unplanned(s, &r->unplanned) != DBC_OK)
+	if ((r->env->unplanned && r->env->unplanned(s, &r->unplanned) != DBC_OK) ||
+	    add_comments(s, r) != DBC_OK)
 		return DBC_ERROR;
 	if (nothing_left_out(s, r) != DBC_OK ||
 	    (r->plan->n && dbc_gen_prove_from_desired(s, r->plan, &r->proof) != DBC_OK))

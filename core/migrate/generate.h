@@ -3,7 +3,8 @@
  * private to core/migrate: the desired schema's text read for what the
  * catalog cannot tell (the statements as written, the rename marks;
  * generate_desired.c), the plan from the live and the desired models
- * (generate_plan.c, generate_rebuild.c, generate_enum.c), its proof on the
+ * (generate_plan.c and its passes, generate_plan_*.c; generate_rebuild.c,
+ * generate_enum.c, generate_sequence.c), its proof on the
  * engine's scratch place (generate_proof.c) and the call (generate.c).
  */
 #ifndef DBC_MIGRATE_GENERATE_H
@@ -19,7 +20,8 @@ typedef struct dbc_gen_stmt {
 	char *kind;
 	char *schema;
 	char *name;
-	char *text; /* without its ';' */
+	char *table; /* a trigger's: the table after ON (NULL: not read) */
+	char *text;  /* without its ';' */
 } dbc_gen_stmt;
 
 /* A column of a desired CREATE TABLE, its definition as written
@@ -64,6 +66,10 @@ int dbc_gen_dump_text(dbc_ctx *ctx, const char *sql, char **out);
 /* Reads sql (the desired schema) into out (zeroed by the caller). */
 int dbc_gen_read_desired(dbc_ctx *ctx, const char *sql, dbc_gen_desired *out);
 const dbc_gen_stmt *dbc_gen_find_stmt(const dbc_gen_desired *d, const char *kind, const char *name);
+/* A trigger's statement: its name is unique per table only (one whose
+ * table was not read matches any). */
+const dbc_gen_stmt *dbc_gen_find_trigger_stmt(const dbc_gen_desired *d, const char *name,
+                                              const char *table);
 const dbc_gen_coldef *dbc_gen_find_coldef(const dbc_gen_desired *d, const char *table,
                                           const char *column);
 /* The rename (a mark's or a recorded one) of table (column NULL) or its
@@ -161,6 +167,17 @@ int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
 int dbc_gen_reorder(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *w,
                     const dbc_table *before, int64_t rows, const char *lock, dbc_gen_plan *out);
 
+/* An enum type whose labels change otherwise (one renamed or dropped)
+ * (generate_enum.c): the type made again beside the old one under its
+ * name, the live columns of it converted through their text, each way. */
+bool dbc_gen_enum_changes(dbc_ctx *ctx, const dbc_object *live, const dbc_object *want);
+int dbc_gen_enum_remake(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live,
+                        const dbc_object *want, dbc_gen_plan *out);
+/* A sequence whose options change while its owner and persistence stay
+ * (generate_sequence.c): ALTER SEQUENCE, its reverse the live options. */
+bool dbc_gen_seq_alters(const dbc_object *live, const dbc_object *want);
+int dbc_gen_seq_alter(dbc_ctx *ctx, const dbc_object *live, const dbc_object *want,
+                      dbc_gen_plan *out);
 /* An enum type whose desired labels only add to the live ones, in order
  * (generate_enum.c): ALTER TYPE ... ADD VALUE, its reverse the live type
  * made again with its columns converted. */

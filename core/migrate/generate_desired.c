@@ -39,6 +39,16 @@ const dbc_gen_stmt *dbc_gen_find_stmt(const dbc_gen_desired *d, const char *kind
 	return NULL;
 }
 
+const dbc_gen_stmt *dbc_gen_find_trigger_stmt(const dbc_gen_desired *d, const char *name,
+                                              const char *table)
+{
+	for (int i = 0; i < d->nstmts; i++)
+		if (strcmp(d->stmts[i].kind, "trigger") == 0 && strcasecmp(d->stmts[i].name, name) == 0 &&
+		    (!d->stmts[i].table || strcasecmp(d->stmts[i].table, table) == 0))
+			return &d->stmts[i];
+	return NULL;
+}
+
 const dbc_gen_coldef *dbc_gen_find_coldef(const dbc_gen_desired *d, const char *table,
                                           const char *column)
 {
@@ -219,6 +229,22 @@ static int read_alter(dbc_ctx *ctx, dbc_gen_desired *d, const char *p, const cha
 	return dbc_strlist_add(ctx, d->altered, name_of(ctx, t));
 }
 
+/* The table of a CREATE TRIGGER (p after its name): the name after the
+ * first ON, its schema left out; NULL if none. */
+static char *trigger_table(dbc_ctx *ctx, const char *p, const char *stop)
+{
+	for (dbc_token t = dbc_lex_next(&p); t.kind != TK_END && t.start < stop; t = dbc_lex_next(&p)) {
+		if (!dbc_lex_is_word(t, "ON"))
+			continue;
+		dbc_token name = dbc_lex_next(&p);
+		const char *q = p;
+		if (dbc_lex_is_punct(dbc_lex_next(&q), '.'))
+			name = dbc_lex_next(&q);
+		return is_name(name) ? name_of(ctx, name) : NULL;
+	}
+	return NULL;
+}
+
 /* kind and name of one statement; *kind NULL when it creates nothing the
  * generator names. */
 static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t len, marks *ms)
@@ -297,6 +323,8 @@ static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t 
 	s->text = dbc_strndup(ctx, text, n);
 	if (!s->text)
 		return DBC_ERROR;
+	if (strcmp(kind, "trigger") == 0)
+		s->table = trigger_table(ctx, p, stop);
 	if (strcmp(kind, "table") != 0 || is_virtual)
 		return DBC_OK;
 	mark *m = mark_at(ms, create_at);

@@ -5,7 +5,9 @@
  * PostgreSQL removes no label, so the reverse makes the live type again:
  * the type renamed aside, the live definition created under its name,
  * every live column of it (or of its array) converted through text with
- * its default set again, the old type dropped.
+ * its default set again, the old type dropped. An enum whose labels
+ * change otherwise (one renamed or dropped) is made again that way in
+ * both directions.
  */
 #include "migrate/generate.h"
 #include "migrate/generate_render.h"
@@ -46,25 +48,6 @@ bool dbc_gen_enum_extends(dbc_ctx *ctx, const dbc_object *live, const dbc_object
 	return k == l.n && added == w.n - l.n;
 }
 
-/* The longest name PostgreSQL keeps (NAMEDATALEN - 1 bytes); a longer one
- * is cut, so a name with a suffix is made to fit before it is written. */
-#define PG_NAME_MAX 63
-
-/* name + "_dbcare_old" within PG_NAME_MAX bytes: name cut at a character
- * boundary (UTF-8) so that the suffix stays whole and the result is never
- * name itself, which PostgreSQL's own cut of a 63-byte name made it. */
-static char *aside_name(dbc_ctx *ctx, const char *name)
-{
-	static const char suffix[] = "_dbcare_old";
-	size_t keep = strlen(name), room = PG_NAME_MAX - (sizeof suffix - 1);
-	if (keep > room) {
-		keep = room;
-		while (keep > 0 && ((unsigned char)name[keep] & 0xC0) == 0x80)
-			keep--;
-	}
-	return dbc_printf(ctx, "%.*s%s", (int)keep, name, suffix);
-}
-
 /* How col holds the type q: 1 of that type, 2 an array of it, else 0. */
 static int holds(const dbc_column *col, const char *q, const char *array)
 {
@@ -90,26 +73,26 @@ static bool set_aside(dbc_ctx *ctx, const dbc_table *t, const dbc_column *g, con
 	return false;
 }
 
-/* The reverse: the live type made again under its name, its columns
- * converted; the generated columns set_aside dropped first and added
- * back after, at their table's end (out->moved: the down reaches the
- * live schema with them last). */
-static char *make_again(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live,
-                        dbc_gen_plan *out)
+/* The live type made again under its name as definition, its live
+ * columns converted through their text; the generated columns set_aside
+ * dropped first and added back after, at their table's end (out->moved,
+ * where out is given: the down reaches the live schema with them last). */
+static char *make_as(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live,
+                     const char *definition, dbc_gen_plan *out)
 {
 	char *q = dbc_quoted_name(ctx, live->schema, live->name);
-	char *aside = aside_name(ctx, live->name);
+	char *aside = dbc_gen_aside_name(ctx, live->name, "_dbcare_old");
 	dbc_buf b, back;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_init(&back, ctx);
 	dbc_buf_appendf(&b, "ALTER TYPE %s RENAME TO %s;\nCREATE TYPE %s AS %s", q,
-	                dbc_gen_q(ctx, aside), q, live->definition);
+	                dbc_gen_q(ctx, aside), q, definition);
 	char *array = dbc_printf(ctx, "%s[]", q);
 	for (int i = 0; i < in->live->ntables; i++) {
 		const dbc_table *t = &in->live->tables[i];
 		for (int c = t->ncolumns - 1; c >= 0; c--) { /* moved: the last added first */
 			const dbc_column *col = &t->columns[c];
-			if (!set_aside(ctx, t, col, q, array))
+			if (!out || !set_aside(ctx, t, col, q, array))
 				continue;
 			if (dbc_grow(ctx, &out->moved, out->nmoved, &out->capmoved, sizeof(dbc_gen_moved), 8) !=
 			    DBC_OK)
@@ -165,7 +148,8 @@ int dbc_gen_enum_add(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *li
 		dbc_buf_appendf(&b, "%sALTER TYPE %s ADD VALUE %s %s %s", b.len ? ";\n" : "", q, w.items[i],
 		                i ? "AFTER" : "BEFORE", i ? w.items[i - 1] : first_live);
 	}
-	dbc_gen_step *s = dbc_gen_add(ctx, out, dbc_buf_finish(&b), make_again(ctx, in, live, out));
+	dbc_gen_step *s =
+	    dbc_gen_add(ctx, out, dbc_buf_finish(&b), make_as(ctx, in, live, live->definition, out));
 	if (!s)
 		return DBC_ERROR;
 	s->reverse_locks = true; /* its column conversions rewrite their tables */
@@ -176,5 +160,30 @@ int dbc_gen_enum_add(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *li
 	                       "type or reading its columns come back after their table's other "
 	                       "columns)",
 	                       q);
+	return DBC_OK;
+}
+
+bool dbc_gen_enum_changes(dbc_ctx *ctx, const dbc_object *live, const dbc_object *want)
+{
+	dbc_strlist l = {0}, w = {0};
+	return strcmp(live->type, "type") == 0 && labels(ctx, live->definition, &l) &&
+	       labels(ctx, want->definition, &w) && l.n && w.n &&
+	       strcmp(live->definition, want->definition) != 0 &&
+	       !dbc_gen_enum_extends(ctx, live, want);
+}
+
+int dbc_gen_enum_remake(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live,
+                        const dbc_object *want, dbc_gen_plan *out)
+{
+	char *up = make_as(ctx, in, live, want->definition, NULL);
+	dbc_gen_step *s = dbc_gen_add(ctx, out, up, make_as(ctx, in, live, live->definition, out));
+	if (!s)
+		return DBC_ERROR;
+	s->reverse_locks = true;
+	s->hazard = dbc_printf(
+	    ctx,
+	    "makes type %s again with other labels and converts its columns through their text "
+	    "(rewrites their tables; fails while a row holds a label the other side lacks)",
+	    dbc_quoted_name(ctx, want->schema, want->name));
 	return DBC_OK;
 }

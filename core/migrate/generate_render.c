@@ -255,6 +255,31 @@ char *dbc_gen_view_create(dbc_ctx *ctx, const dbc_object *o)
 	                  dbc_quoted_name(ctx, o->schema, o->name), (int)n, d);
 }
 
+char *dbc_gen_aside_name(dbc_ctx *ctx, const char *name, const char *suffix)
+{
+	size_t n = strlen(name), max = (size_t)ctx->host->dialect->name_max;
+	if (max && n + strlen(suffix) > max) {
+		n = max > strlen(suffix) ? max - strlen(suffix) : 0;
+		while (n && ((unsigned char)name[n] & 0xC0) == 0x80) /* a UTF-8 continuation */
+			n--;
+	}
+	return dbc_printf(ctx, "%.*s%s", (int)n, name, suffix);
+}
+
+char *dbc_gen_owned_by(dbc_ctx *ctx, const char *own, const dbc_table *t)
+{
+	static const char unlogged[] = " UNLOGGED";
+	char *prefix = dbc_printf(ctx, " OWNED BY %s.", dbc_qualified_name(ctx, t->schema, t->name));
+	if (!prefix || strncmp(own, prefix, strlen(prefix)) != 0)
+		return dbc_strdup(ctx, own);
+	const char *column = own + strlen(prefix);
+	size_t n = strlen(column), u = strlen(unlogged);
+	bool tail = n > u && strcmp(column + n - u, unlogged) == 0;
+	return dbc_printf(ctx, " OWNED BY %s.%s%s", dbc_gen_qt(ctx, t),
+	                  dbc_gen_q(ctx, dbc_strndup(ctx, column, tail ? n - u : n)),
+	                  tail ? unlogged : "");
+}
+
 bool dbc_gen_names_token(dbc_ctx *ctx, const char *text, const char *name)
 {
 	const char *p = text ? text : "";

@@ -23,6 +23,14 @@ char *dbc_gen_constraint_def(dbc_ctx *ctx, const dbc_constraint *k);
  * (SQLite's catalog: its bare expression, naming that one column) is
  * written on that column again, so the table reads back the same. */
 char *dbc_gen_create_table(dbc_ctx *ctx, const dbc_table *t, bool fks);
+/* name with suffix, a name the plan sets an object aside under: name cut
+ * (at a character's start) so that the whole stays within the dialect's
+ * name_max, where the engine would cut it back to name itself. */
+char *dbc_gen_aside_name(dbc_ctx *ctx, const char *name, const char *suffix);
+/* own, a sequence's " OWNED BY schema.table.column" as the model has it
+ * (the names bare: what the catalog reads and the generator compares),
+ * as SQL: table t's quoted name and the column's quoted. */
+char *dbc_gen_owned_by(dbc_ctx *ctx, const char *own, const dbc_table *t);
 /* The same constraint by everything but its name and validation. */
 bool dbc_gen_same_constraint(const dbc_constraint *a, const dbc_constraint *b);
 /* A CREATE INDEX text (the catalog's) naming the index name, with the

@@ -199,7 +199,7 @@ static void sequences(dbc_ctx *ctx, dbc_buf *b, const dbc_schema *W, const dbc_t
 		if (!seq || dbc_gen_is_identity(c) != (pass != SEQ_OWN))
 			continue;
 		char *qs = dbc_quoted_name(ctx, seq->schema, seq->name);
-		char *aside = dbc_printf(ctx, "%s_dbcare_reorder", seq->name);
+		char *aside = dbc_gen_aside_name(ctx, seq->name, "_dbcare_reorder");
 		if (pass == SEQ_ASIDE)
 			dbc_buf_appendf(b, "ALTER SEQUENCE %s RENAME TO %s;\n", qs, dbc_gen_q(ctx, aside));
 		else if (pass == SEQ_RESTORE)
@@ -270,7 +270,7 @@ static void table_parts(dbc_ctx *ctx, dbc_buf *b, const dbc_schema *W, const dbc
 static char *remake(dbc_ctx *ctx, const dbc_schema *W, const dbc_table *t, const outside *o)
 {
 	char *qt = dbc_gen_qt(ctx, t);
-	char *aside = dbc_printf(ctx, "%s_dbcare_reorder", t->name);
+	char *aside = dbc_gen_aside_name(ctx, t->name, "_dbcare_reorder");
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_appendf(&b, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n", qt);

@@ -220,6 +220,12 @@ typedef struct dbc_migrate_hooks {
 	 * rules), one line each into out, naming the object and how it
 	 * differs. NULL: the model holds everything the engine has. */
 	int (*unplanned)(dbc_ctx *ctx, dbc_strlist *out);
+	/* Asked inside scratch_desired's place: the comments the desired
+	 * schema gives its objects where they differ from the live ones
+	 * (PostgreSQL: COMMENT ON), as statements into up, each with its
+	 * reverse at the same index of down (the live comment, or none).
+	 * NULL: the engine has no comments. */
+	int (*comments)(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down);
 	/* Asked inside scratch_desired's place: the rights of the live user
 	 * schemas' objects and of the desired ones (generate_rights_plan.c
 	 * plans their differences). NULL: the engine has no rights. */

@@ -106,6 +106,7 @@ const dbc_dialect pgdbc_dialect = {
 
     .table_inheritance = true,
     .default_schema = "public",
+    .name_max = 63, /* NAMEDATALEN - 1 */
     .row_locator = "ctid::text",
     .partition_row_locator = "%stableoid::regclass::text || ' ' || %sctid::text",
     /* a valid unique index and attnotnull admit no violating row, whatever

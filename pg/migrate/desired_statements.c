@@ -10,8 +10,9 @@
  * What a schema dump carries that the model does not hold is read and left
  * out (blanked, so lines keep their numbers): CREATE SCHEMA name (the
  * scratch place makes every schema the file names beforehand), CREATE
- * EXTENSION of one installed (extensions are shared, not mapped, not
- * planned: one not installed is refused, naming the remedy), owners
+ * EXTENSION of one installed and COMMENT ON EXTENSION (extensions are
+ * shared, not mapped, not planned: one not installed is refused, naming
+ * the remedy), owners
  * (ALTER ... OWNER TO), pg_dump's preamble
  * (SET of a timeout or client_encoding, SELECT pg_catalog.set_config(
  * 'search_path', '', false)). The few session settings a schema file sets
@@ -161,7 +162,6 @@ static verdict of_stmt(Node *n)
 	case T_CreateStatsStmt:
 	case T_AlterStatsStmt:
 	case T_CreateCastStmt:
-	case T_CommentStmt:
 	case T_DropStmt:
 	case T_RenameStmt:
 	case T_AlterObjectSchemaStmt:
@@ -175,6 +175,11 @@ static verdict of_stmt(Node *n)
 		 * in the database), nor would the plan */
 		return OidIsValid(get_extension_oid(((CreateExtensionStmt *)n)->extname, true)) ? LEAVE_OUT
 		                                                                                : REFUSE;
+	case T_CommentStmt:
+		/* an extension's comment is the extension's, as it is (pg_dump
+		 * writes it with every extension, dbcare's own included); the
+		 * one-time role may not set it, nor would the plan */
+		return ((CommentStmt *)n)->objtype == OBJECT_EXTENSION ? LEAVE_OUT : RUN;
 	case T_AlterTableStmt:
 		return only_owner((AlterTableStmt *)n) ? LEAVE_OUT : RUN;
 	case T_AlterOwnerStmt:

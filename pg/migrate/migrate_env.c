@@ -258,5 +258,6 @@ const dbc_migrate_hooks pgdbc_migrate_env = {
     .desired_schema = pgdbc_desired_schema,
     .scratch_desired = pgdbc_scratch_desired,
     .unplanned = pgdbc_generate_unplanned,
+    .comments = pgdbc_generate_comments,
     .rights = pgdbc_generate_rights,
 };

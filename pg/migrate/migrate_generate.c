@@ -690,6 +690,120 @@ int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out)
 	return DBC_OK;
 }
 
+/* ---- comments
+ *
+ * COMMENT ON of the user schemas' objects, live and desired (the scratch
+ * ones, named back), each keyed by the statement that sets it (its kind
+ * and identity, as pg_identify_object writes them). A comment the
+ * desired schema adds or changes is a step (its reverse the live comment
+ * or none). The desired side is read object by object, so that a
+ * comment it no longer has on an object it keeps is removed (IS NULL),
+ * and one on an object the plan drops goes with it. */
+
+typedef struct comments_read {
+	const place *pl;
+	bool scratch;
+	dbc_strlist keys, texts;
+} comments_read;
+
+static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	comments_read *u = arg;
+	(void)ncol;
+	char *key = dbc_strdup(ctx, c[0].s);
+	if (u->scratch)
+		key = from_scratch(ctx, u->pl, key);
+	if (!key || dbc_strlist_add(ctx, &u->keys, key) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_strlist_add(
+	    ctx, &u->texts, c[1].type == DBC_TEXT ? u->pl->real->quote_literal(ctx, c[1].s) : "NULL");
+}
+
+/* The key of each comment: the statement that sets it, by the kind and
+ * identity pg_identify_object gives ("COMMENT ON COLUMN public.t.id"). */
+#define COMMENT_KEY                                                                                \
+	"'COMMENT ON ' || CASE WHEN o.type LIKE '%% column' THEN 'COLUMN' "                            \
+	"WHEN o.type = 'table constraint' THEN 'CONSTRAINT' "                                          \
+	"WHEN o.type LIKE '%%type' THEN 'TYPE' ELSE upper(o.type) END || ' ' || o.identity"
+
+/* The objects that may have a comment, of the schemas in list: each
+ * relation and its columns, routine, type, constraint of a table, and
+ * trigger (classid, objid, subid). */
+#define COMMENTABLE                                                                                \
+	"SELECT 'pg_class'::regclass, c.oid, 0 FROM pg_class c, pg_namespace n "                       \
+	"WHERE n.oid = c.relnamespace AND n.nspname IN (%1$s) AND c.relkind <> 't' "                   \
+	"UNION ALL SELECT 'pg_class'::regclass, a.attrelid, a.attnum FROM pg_attribute a, "            \
+	"pg_class c, pg_namespace n WHERE c.oid = a.attrelid AND n.oid = c.relnamespace "              \
+	"AND n.nspname IN (%1$s) AND a.attnum > 0 AND NOT a.attisdropped "                             \
+	"AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "                                                  \
+	"UNION ALL SELECT 'pg_proc'::regclass, p.oid, 0 FROM pg_proc p, pg_namespace n "               \
+	"WHERE n.oid = p.pronamespace AND n.nspname IN (%1$s) "                                        \
+	"UNION ALL SELECT 'pg_type'::regclass, t.oid, 0 FROM pg_type t, pg_namespace n "               \
+	"WHERE n.oid = t.typnamespace AND n.nspname IN (%1$s) AND t.typtype IN ('d', 'e', 'r') "       \
+	"UNION ALL SELECT 'pg_constraint'::regclass, k.oid, 0 FROM pg_constraint k, "                  \
+	"pg_namespace n WHERE n.oid = k.connamespace AND n.nspname IN (%1$s) AND k.conrelid <> 0 "     \
+	"UNION ALL SELECT 'pg_trigger'::regclass, g.oid, 0 FROM pg_trigger g, pg_class c, "            \
+	"pg_namespace n WHERE c.oid = g.tgrelid AND n.oid = c.relnamespace "                           \
+	"AND n.nspname IN (%1$s) AND NOT g.tgisinternal"
+
+/* The comments of the objects of schemas[0..n) into u ("COMMENT ON
+ * COLUMN public.t.id" and its text as a literal); every object: each
+ * object that may have one, its text NULL where it has none. */
+static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, bool every,
+                         comments_read *u)
+{
+	dbc_buf in;
+	dbc_buf_init(&in, ctx);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
+		                u->pl->real->quote_literal(ctx, schemas->items[i]));
+	char *list = dbc_buf_finish(&in);
+	if (!list)
+		return DBC_ERROR;
+	if (n == 0)
+		return DBC_OK;
+	char *sql =
+	    every ? dbc_printf(ctx,
+	                       "SELECT " COMMENT_KEY ", d.description FROM (" COMMENTABLE
+	                       ") AS x(classid, objid, subid) CROSS JOIN LATERAL "
+	                       "pg_catalog.pg_identify_object(x.classid, x.objid, x.subid) o "
+	                       "LEFT JOIN pg_catalog.pg_description d ON d.classoid = x.classid "
+	                       "AND d.objoid = x.objid AND d.objsubid = x.subid "
+	                       "WHERE o.type <> 'domain constraint' ORDER BY 1",
+	                       list)
+	          : dbc_printf(ctx,
+	                       "SELECT " COMMENT_KEY ", d.description FROM pg_catalog.pg_description d "
+	                       "CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, "
+	                       "d.objoid, d.objsubid) o "
+	                       "WHERE o.schema IN (%1$s) AND o.type <> 'domain constraint' ORDER BY 1",
+	                       list);
+	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_comment, u) : DBC_ERROR;
+}
+
+int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down)
+{
+	comments_read live = {.pl = current}, want = {.pl = current, .scratch = true};
+	if (!current)
+		return DBC_OK;
+	if (read_comments(ctx, &current->user, current->nlive, false, &live) != DBC_OK ||
+	    read_comments(ctx, &current->scratch, current->scratch.n, true, &want) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < want.keys.n; i++) {
+		int k = find(&live.keys, want.keys.items[i]);
+		if (k >= 0 ? strcmp(live.texts.items[k], want.texts.items[i]) == 0
+		           : strcmp(want.texts.items[i], "NULL") == 0)
+			continue;
+		if (dbc_strlist_add(ctx, up,
+		                    dbc_printf(ctx, "%s IS %s", want.keys.items[i], want.texts.items[i])) !=
+		        DBC_OK ||
+		    dbc_strlist_add(ctx, down,
+		                    dbc_printf(ctx, "%s IS %s", want.keys.items[i],
+		                               k >= 0 ? live.texts.items[k] : "NULL")) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int read_into(dbc_ctx *ctx, void *arg)
 {
 	return ctx->host->read_schema(ctx, arg);

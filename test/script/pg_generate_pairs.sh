@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Issue 66's minimal pairs, each the cut-down form of a real history's
+# pair that generation got wrong: two schema files (the live state, made
+# by a first migration, and the desired one) and one `dbcare generate`.
+# The generated migration is applied by `dbcare migrate`, as a user does,
+# and must reach the desired state (fingerprint and pg_dump text of a
+# database the desired file made); `dbcare rollback` (or, for a
+# no-transaction down, which the command refuses, the dbmigrate_script
+# psql runs) must bring the live state back the same way. Kinds:
+#   A. the desired file is a raw whole-database `pg_dump --schema-only`
+#      of a database with extensions that have comments (dbcare's own,
+#      pgcrypto's): COMMENT ON EXTENSION is the database's, not planned.
+#   B. a new serial table with a quoted mixed-case name, desired as
+#      pg_dump writes it: its sequence's OWNED BY names the table quoted.
+#   C. a new trigger named as another table's trigger: a trigger's
+#      statement is found by its name and its table.
+#   D. comments (on a table, a column, a view, an index, a function and
+#      a domain) added, changed or removed: planned as COMMENT ON, the
+#      live ones set back by the down.
+#   E. an enum with a renamed label under a column that uses it: made
+#      again beside the old one, the column converted, each way.
+#   F. a sequence's type and bounds change while a default calls it:
+#      ALTER SEQUENCE, not a drop and a create.
+#   G. a new unique index and a foreign key that references it: the key
+#      is added after the index (and dropped before it in the down).
+#   H. an index on a materialized view made again: it comes back with
+#      the view (and the live one with the live view in the down).
+#   I. a changed index whose name has 63 bytes, the longest PostgreSQL
+#      keeps: the name it is built under beside the old one must differ.
+#   J. an integer column becoming an enum with a default: the live
+#      default goes before the type changes and comes back after it in
+#      the down; an enum's values convert through their text.
+#   K. a function whose body changes while a table's default calls it:
+#      replaced in place (CREATE OR REPLACE), never dropped under it.
+#   L. a plan passes its proof and fails when applied: a PL/pgSQL
+#      function declaring v%rowtype made before the view v: a routine
+#      naming a view is made after the views.
+set -eu
+db=dbcare_generate_pairs
+. "$(dirname "$0")/lib/pg.sh"
+py=/usr/bin/python3
+. "$(dirname "$0")/lib/cli.sh"
+url="postgresql:///$db?host=$PGHOST&port=$PGPORT"
+src=${db}_src
+trap '"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $src" >/dev/null 2>&1; cleanup' EXIT
+
+dump() { "$B/pg_dump" -s --no-owner --no-privileges -n public -d "$1" | grep -v '^\\\(un\)\?restrict '; }
+fp() { "$B/psql" -X -q -At -d "$1" -c "SELECT dbschema_fingerprint()"; }
+# made_db NAME SQL_FILE: database NAME with dbcare, made by SQL_FILE
+made_db() {
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+  "$B/psql" -X -q -v ON_ERROR_STOP=1 -d "$1" -c "SET client_min_messages = warning" \
+    -c "CREATE EXTENSION IF NOT EXISTS dbcare" -f "$2" >/dev/null
+}
+
+# pair NAME: $work/NAME/live.sql to $work/NAME/desired.sql, through the
+# command: generate, migrate (the desired state), rollback to the first
+# migration (the live one: generate may write more than one file).
+pair() {
+  local name=$1 dir=$work/$1
+  made_db $src "$dir/want.sql"
+  dump $src >"$dir/want.dump"
+  fp $src >"$dir/want.fp"
+  fresh_db
+  mkdir -p "$dir/m"
+  cp "$dir/live.sql" "$dir/m/V1__live.sql"
+  run 0 migrate --db "$url" -d "$dir/m"
+  dump $db >"$dir/was.dump"
+  fp $db >"$dir/was.fp"
+  run 0 generate --to "$dir/desired.sql" "$name" --db "$url" -d "$dir/m" --allow-drop
+  run 0 migrate --db "$url" -d "$dir/m"
+  [ "$(fp $db)" = "$(cat "$dir/want.fp")" ] && dump $db | cmp -s - "$dir/want.dump" || {
+    dump $db | diff - "$dir/want.dump" | head -20
+    fail "$name: the migration does not reach the desired schema"
+  }
+  if grep -qs -- '-- dbcare:no-transaction' "$dir"/m/*; then
+    # the command refuses such a down: psql runs the script dbcare gives
+    q -c "SELECT dbmigrate_script('rollback', '1')" >"$dir/down.sql"
+    "$B/psql" -X -q -v ON_ERROR_STOP=1 -d $db -f "$dir/down.sql" >/dev/null
+  else
+    run 0 rollback --db "$url" -d "$dir/m" --to 1
+  fi
+  [ "$(fp $db)" = "$(cat "$dir/was.fp")" ] && dump $db | cmp -s - "$dir/was.dump" || {
+    dump $db | diff - "$dir/was.dump" | head -20
+    tail -n +1 "$dir"/m/*
+    fail "$name: the rollback does not bring the live schema back"
+  }
+  echo "$name: generated, migrated, rolled back"
+}
+# PAIRS="A C" runs only those pairs (while working on one kind).
+wanted() { [ -z "${PAIRS:-}" ] || [[ " $PAIRS " == *" $1 "* ]]; }
+# case NAME LIVE DESIRED: a pair whose desired file is DESIRED as written
+# (want.sql, what makes the desired state, the same)
+case_() {
+  wanted "$1" || return 0
+  mkdir -p "$work/$1"
+  printf '%s\n' "$2" >"$work/$1/live.sql"
+  printf '%s\n' "$3" >"$work/$1/desired.sql"
+  cp "$work/$1/desired.sql" "$work/$1/want.sql"
+  pair "$1"
+}
+# dumped_case NAME LIVE WANT: a pair whose desired file is the pg_dump of
+# a database WANT made (of schema public, as a history's states are)
+dumped_case() {
+  wanted "$1" || return 0
+  mkdir -p "$work/$1"
+  printf '%s\n' "$2" >"$work/$1/live.sql"
+  printf '%s\n' "$3" >"$work/$1/want.sql"
+  made_db $src "$work/$1/want.sql"
+  "$B/pg_dump" -s --no-owner --no-privileges -n public -d $src >"$work/$1/desired.sql"
+  pair "$1"
+}
+
+# A: the desired file is the raw dump of a whole database holding dbcare
+# and pgcrypto, both with their comments (pgcrypto's set by hand too)
+if wanted A; then
+mkdir -p "$work/A"
+printf '%s\n' "CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TABLE users (id int PRIMARY KEY, pw text);" >"$work/A/live.sql"
+printf '%s\n' "CREATE EXTENSION IF NOT EXISTS pgcrypto;
+COMMENT ON EXTENSION pgcrypto IS 'hashes for the users table';
+CREATE TABLE users (id int PRIMARY KEY, pw text, salt text DEFAULT gen_salt('bf'));" >"$work/A/want.sql"
+made_db $src "$work/A/want.sql"
+"$B/pg_dump" -s -d $src >"$work/A/desired.sql"
+grep -q '^COMMENT ON EXTENSION dbcare IS' "$work/A/desired.sql" || fail "A: the dump has no comment on dbcare"
+grep -q '^COMMENT ON EXTENSION pgcrypto IS' "$work/A/desired.sql" || fail "A: the dump has no comment on pgcrypto"
+pair A
+fi
+
+case_ L "CREATE TABLE t (id int);" "CREATE TABLE t (id int);
+CREATE VIEW v AS SELECT id FROM t;
+CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS \$\$DECLARE r v%rowtype; BEGIN RETURN 1; END\$\$;"
+
+dumped_case B "CREATE TABLE t (id int);" "CREATE TABLE t (id int);
+CREATE TABLE \"SelectedSlots\" (id serial PRIMARY KEY, \"Slot\" int);"
+
+trg="CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RETURN new; END\$\$;
+CREATE TABLE a (id int); CREATE TABLE b (id int);
+CREATE TRIGGER touched BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION touch();"
+case_ C "$trg" "$trg
+CREATE TRIGGER touched BEFORE UPDATE ON b FOR EACH ROW EXECUTE FUNCTION touch();"
+
+long=orders_by_customer_and_placed_at_for_the_monthly_statement_run1
+[ ${#long} = 63 ] || fail "I: the name has ${#long} bytes"
+case_ I "CREATE TABLE orders (customer int, placed_at date);
+CREATE INDEX $long ON orders (customer);" "CREATE TABLE orders (customer int, placed_at date);
+CREATE INDEX $long ON orders (customer, placed_at);"
+
+case_ G "CREATE TABLE p (id int PRIMARY KEY, code text);
+CREATE TABLE c (id int, code text);" "CREATE TABLE p (id int PRIMARY KEY, code text);
+CREATE UNIQUE INDEX p_code ON p (code);
+CREATE TABLE c (id int, code text REFERENCES p (code));"
+
+
+case_ F "CREATE SEQUENCE s AS integer;
+CREATE TABLE t (id int DEFAULT nextval('s'));" "CREATE SEQUENCE s AS bigint MAXVALUE 9223372036854775807;
+CREATE TABLE t (id int DEFAULT nextval('s'));"
+
+case_ H "CREATE TABLE t (id int, n int);
+CREATE MATERIALIZED VIEW mv AS SELECT id FROM t WITH NO DATA;
+CREATE INDEX mv_id ON mv (id);" "CREATE TABLE t (id int, n int);
+CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM t WITH NO DATA;
+CREATE INDEX mv_id ON mv (id);"
+
+
+dumped_case J "CREATE TABLE t (id int, status int DEFAULT 0);" "CREATE TYPE st AS ENUM ('new', 'done');
+CREATE TABLE t (id int, status st DEFAULT 'new');"
+
+case_ E "CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE TABLE t (id int, m mood, ms mood[]);" "CREATE TYPE mood AS ENUM ('sad', 'fine');
+CREATE TABLE t (id int, m mood, ms mood[]);"
+
+objects="CREATE TABLE t (id int); CREATE INDEX t_id ON t (id); CREATE TABLE kept (id int);
+CREATE VIEW v AS SELECT id FROM t; CREATE DOMAIN positive AS int CHECK (VALUE > 0);
+CREATE FUNCTION one(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"
+dumped_case D "$objects
+COMMENT ON TABLE t IS 'was'; COMMENT ON TABLE kept IS 'to go';" "$objects
+COMMENT ON TABLE t IS 'is'; COMMENT ON COLUMN t.id IS 'the key'; COMMENT ON VIEW v IS 'a view';
+COMMENT ON INDEX t_id IS 'by id'; COMMENT ON FUNCTION one(int) IS 'one';
+COMMENT ON DOMAIN positive IS 'above 0';"
+
+case_ K "CREATE FUNCTION next_no() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TABLE t (id int DEFAULT next_no(), n int CHECK (n < next_no() + 10));" "CREATE FUNCTION next_no() RETURNS int LANGUAGE sql AS 'SELECT 2';
+CREATE TABLE t (id int DEFAULT next_no(), n int CHECK (n < next_no() + 10));"
+echo ok
