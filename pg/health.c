@@ -693,7 +693,16 @@ static const simple_check simple[DBC_HC_COUNT] = {
          "CASE WHEN s.increment_by > 0 THEN r.hi ELSE r.lo END || "
          "coalesce(', column ' || col.name || ' is ' || col.type, ''), "
          /* the repair's columns (dbc_health_collect): the column to widen */
-         "NULL, col.col_schema, col.col_table, col.col_name, s.data_type::text "
+         "NULL, col.col_schema, col.col_table, col.col_name, s.data_type::text, "
+         /* whether its own bound is the limit (dbc_health_sequence_capped):
+          * that bound, what its type and column allow that way, the step */
+         "CASE WHEN s.increment_by > 0 THEN s.max_value ELSE s.min_value END::text, "
+         "CASE WHEN s.increment_by > 0 THEN least(CASE s.data_type "
+         "WHEN 'pg_catalog.int2'::regtype THEN 32767 WHEN 'pg_catalog.int4'::regtype "
+         "THEN 2147483647 ELSE 9223372036854775807 END::numeric, col.hi) "
+         "ELSE greatest(CASE s.data_type WHEN 'pg_catalog.int2'::regtype THEN -32768 "
+         "WHEN 'pg_catalog.int4'::regtype THEN -2147483648 ELSE -9223372036854775808 "
+         "END::numeric, col.lo) END::text, s.increment_by::text "
          "FROM pg_catalog.pg_sequences s "
          "JOIN pg_catalog.pg_namespace sn ON sn.nspname = s.schemaname "
          "JOIN pg_catalog.pg_class sc ON sc.relnamespace = sn.oid AND sc.relname = s.sequencename "
@@ -725,8 +734,12 @@ static const simple_check simple[DBC_HC_COUNT] = {
          "AND s.schemaname NOT IN ('dbcare', 'pg_catalog', 'information_schema') ORDER BY 4 DESC"},
     [DBC_HC_XID_WRAPAROUND] =
         {false,
-         "SELECT NULL, d.datname, NULL, 100.0 * pg_catalog.age(d.datfrozenxid) / 2147483648.0, "
-         "pg_catalog.age(d.datfrozenxid) || ' transactions old' "
+         /* multixacts (row locks shared by several transactions) wrap
+          * around at 2^31 too, frozen by the same VACUUM: the older counts */
+         "SELECT NULL, d.datname, NULL, 100.0 * greatest(pg_catalog.age(d.datfrozenxid), "
+         "pg_catalog.mxid_age(d.datminmxid)) / 2147483648.0, "
+         "pg_catalog.age(d.datfrozenxid) || ' transactions, ' || "
+         "pg_catalog.mxid_age(d.datminmxid) || ' multixacts old' "
          "FROM pg_catalog.pg_database d WHERE d.datallowconn ORDER BY 4 DESC"},
     /* A foreign key's triggers are named by the key and its table (the
      * referencing one, for the triggers on both ends); a user trigger by its

@@ -152,6 +152,11 @@ typedef struct dbc_health_object {
 	/* sequence_exhaustion: the columns widened with it (referencing columns) */
 	dbc_health_widen *widen;
 	int nwiden;
+	/* sequence_exhaustion, as decimal text: the sequence's own bound in the
+	 * direction it moves (MAXVALUE, or MINVALUE when it descends), the bound
+	 * its type and the column it feeds allow that way, and its increment
+	 * (dbc_health_sequence_capped compares them) */
+	char *own_bound, *room_bound, *increment;
 } dbc_health_object;
 
 struct dbc_health_fact {
@@ -185,9 +190,17 @@ int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schem
 /* Runs sql and adds one object per row; columns (schema, name, table, value,
  * detail), each may be NULL. The usual one-query gatherer. Optional further
  * columns fill the object's repair fields: (listing, column_schema,
- * column_table, column, type). */
+ * column_table, column, type, own_bound, room_bound, increment). */
 int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
                        const dbc_value *params);
+/* sequence_exhaustion: whether o's limit is its own MAXVALUE (MINVALUE when
+ * it descends), narrower than both its type and the column it feeds: then
+ * raising that bound, not widening a column, repairs it. *room: the bound
+ * its type and column allow (what the bound may be raised to); *type_bound:
+ * whether that is its type's own end (so NO MAXVALUE / NO MINVALUE says it);
+ * *descending: MINVALUE is meant. */
+bool dbc_health_sequence_capped(const dbc_health_object *o, long long *room, bool *type_bound,
+                                bool *descending);
 /* Its row callback (arg: the fact), for a gatherer that gets its rows elsewhere. */
 int dbc_health_collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols);
 

@@ -210,14 +210,15 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 	},
 	[DBC_HC_SEQUENCE_EXHAUSTION] = {
 		.id = DBC_HC_SEQUENCE_EXHAUSTION, .repair = "widen_sequence", .name = "sequence_exhaustion",
-		.engines = PG, .cost = Q, .penalty = 10, .warn = 75, .critical = 90,
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 75, .critical = 90,
 		.value_kind = DBC_VALUE_MAX, .unit = "%",
 		.noun1 = "sequence near its limit", .nounN = "sequences near their limit",
 		.ok_message = "sequences are far from their limits",
 		.hint = "Widen the column and the sequence (ALTER SEQUENCE ... AS bigint).",
 		.description = "Percentage of each sequence's range already used; the range is the "
 		    "narrower of the sequence's and that of the columns it feeds (a bigint sequence "
-		    "behind an integer column ends at 2^31-1).",
+		    "behind an integer column ends at 2^31-1; a MAXVALUE of its own may end it sooner). "
+		    "SQLite: each AUTOINCREMENT counter (sqlite_sequence) against 2^63-1.",
 	},
 	[DBC_HC_XID_WRAPAROUND] = {
 		.id = DBC_HC_XID_WRAPAROUND, .name = "xid_wraparound",
@@ -227,8 +228,9 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.ok_message = "transaction IDs are far from wraparound",
 		.hint = "VACUUM (FREEZE) the oldest tables; look for long transactions and abandoned "
 		    "slots.",
-		.description = "age(datfrozenxid) of each database as a percentage of the 2^31 hard "
-		    "limit.",
+		.description = "The older of age(datfrozenxid) and mxid_age(datminmxid) of each "
+		    "database (transaction IDs and multixacts both wrap around) as a percentage of "
+		    "the 2^31 hard limit.",
 	},
 	[DBC_HC_LONG_TRANSACTIONS] = {
 		.id = DBC_HC_LONG_TRANSACTIONS, .name = "long_transactions",

@@ -199,6 +199,29 @@ int dbc_maintain_plan_not_valid(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 	return DBC_OK;
 }
 
+/* A sequence that ends at a MAXVALUE (MINVALUE) of its own: the bound is
+ * raised to what its type and the column it feeds hold (NO MAXVALUE when
+ * that is its type's end); nothing is widened, as nextval would still stop
+ * at the bound. A catalog change, but one that undoes a limit someone set:
+ * never run unasked (locking, as the sequence's other widening). */
+static int plan_raise_bound(dbc_ctx *ctx, dbc_maintain_plan *p, const dbc_health_object *o,
+                            const char *reason, long long room, bool type_bound, bool descending)
+{
+	const char *word = descending ? "MINVALUE" : "MAXVALUE";
+	char *q = dbc_quoted_name(ctx, o->schema, o->name);
+	char *sql = !q           ? NULL
+	            : type_bound ? dbc_printf(ctx, "ALTER SEQUENCE %s NO %s", q, word)
+	                         : dbc_printf(ctx, "ALTER SEQUENCE %s %s %lld", q, word, room);
+	char *why =
+	    dbc_printf(ctx, "%s; its own %s is the limit, not its type or column", reason, word);
+	if (!sql || !why ||
+	    !dbc_maintain_add_step(ctx, p, dbc_qualified_name(ctx, o->schema, o->name),
+	                           "widen_sequence", why, sql, DBC_MAINTAIN_LOCKING, false,
+	                           COST_CATALOG))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
 /* A sequence near its limit: the sequence widened to bigint where its own
  * type is narrower, and the column it feeds where that is (a rewrite of the
  * table under an exclusive lock) -- together, in that one step, with every
@@ -213,6 +236,13 @@ int dbc_maintain_plan_sequences(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 		if (!dbc_maintain_wanted(f, o))
 			continue;
 		char *reason = dbc_maintain_why(ctx, f, o);
+		long long room;
+		bool type_bound, descending;
+		if (dbc_health_sequence_capped(o, &room, &type_bound, &descending)) {
+			if (plan_raise_bound(ctx, p, o, reason, room, type_bound, descending) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
 		if (o->type && strcmp(o->type, "bigint") != 0) {
 			char *q = dbc_quoted_name(ctx, o->schema, o->name);
 			if (!q || !dbc_maintain_add_step(ctx, p, dbc_qualified_name(ctx, o->schema, o->name),
