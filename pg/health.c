@@ -732,6 +732,35 @@ static const simple_check simple[DBC_HC_COUNT] = {
          "least(s.max_value::numeric, col.hi) AS hi) r "
          "WHERE s.last_value IS NOT NULL AND NOT s.cycle "
          "AND s.schemaname NOT IN ('dbcare', 'pg_catalog', 'information_schema') ORDER BY 4 DESC"},
+    /* What holds the xmin horizon back (the core plans each one's end):
+     * sessions and prepared transactions of this database (those of others
+     * do not hold its tables' horizon), every slot and standby. Columns as
+     * dbc_health_collect reads them: the kind in type, the holder last. */
+    [DBC_HC_XMIN_HORIZON] =
+        {false,
+         "SELECT NULL, h.label, NULL, h.age, h.detail, NULL, NULL, NULL, NULL, h.kind, "
+         "NULL, NULL, NULL, h.holder FROM ("
+         "SELECT 'prepared' AS kind, p.gid AS holder, "
+         "'prepared transaction ' || pg_catalog.quote_literal(p.gid) AS label, "
+         "pg_catalog.age(p.transaction)::float8 AS age, "
+         "'prepared ' || (pg_catalog.now() - p.prepared)::text || ' ago by ' || p.owner AS detail "
+         "FROM pg_catalog.pg_prepared_xacts p WHERE p.database = pg_catalog.current_database() "
+         "UNION ALL SELECT 'session', a.pid::text, 'session ' || a.pid, "
+         "greatest(pg_catalog.age(a.backend_xmin), pg_catalog.age(a.backend_xid))::float8, "
+         "coalesce(a.state, 'unknown state') || ', user ' || coalesce(a.usename::text, '?') || "
+         "coalesce(', in its transaction since ' || a.xact_start::text, '') "
+         "FROM pg_catalog.pg_stat_activity a WHERE a.pid <> pg_catalog.pg_backend_pid() "
+         "AND a.backend_type = 'client backend' AND a.datname = pg_catalog.current_database() "
+         "AND (a.backend_xmin IS NOT NULL OR a.backend_xid IS NOT NULL) "
+         "UNION ALL SELECT 'slot', r.slot_name::text, 'replication slot ' || r.slot_name, "
+         "greatest(pg_catalog.age(r.xmin), pg_catalog.age(r.catalog_xmin))::float8, "
+         "r.slot_type || CASE WHEN r.active THEN ', active' ELSE ', inactive' END "
+         "FROM pg_catalog.pg_replication_slots r "
+         "WHERE r.xmin IS NOT NULL OR r.catalog_xmin IS NOT NULL "
+         "UNION ALL SELECT 'standby', w.pid::text, 'standby ' || coalesce(w.application_name, "
+         "'') || ' (walsender ' || w.pid || ')', pg_catalog.age(w.backend_xmin)::float8, "
+         "'hot_standby_feedback' FROM pg_catalog.pg_stat_replication w "
+         "WHERE w.backend_xmin IS NOT NULL) h ORDER BY 4 DESC, 2"},
     [DBC_HC_XID_WRAPAROUND] =
         {false,
          /* multixacts (row locks shared by several transactions) wrap
@@ -1034,6 +1063,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
     [DBC_HC_REPLICATION] = gather_replication,
     [DBC_HC_BACKUPS] = pgdbc_gather_backups,
     [DBC_HC_AUDIT] = pgdbc_gather_audit,
+    [DBC_HC_XMIN_HORIZON] = gather_simple,
 };
 
 void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx)

@@ -79,6 +79,7 @@ typedef enum {
 	DBC_HC_SCORE_DROP,
 	DBC_HC_BACKUP_DRILLS,
 	DBC_HC_POINT_IN_TIME_LOG,
+	DBC_HC_XMIN_HORIZON,
 	DBC_HC_COUNT
 } dbc_health_check_id;
 
@@ -157,6 +158,10 @@ typedef struct dbc_health_object {
 	 * its type and the column it feeds allow that way, and its increment
 	 * (dbc_health_sequence_capped compares them) */
 	char *own_bound, *room_bound, *increment;
+	/* xmin_horizon: what holds the horizon back (type: "prepared", "session",
+	 * "slot" or "standby") and what names it to its repair: the prepared
+	 * transaction's gid, the backend's pid, the slot's name */
+	char *holder;
 } dbc_health_object;
 
 struct dbc_health_fact {
@@ -190,7 +195,7 @@ int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schem
 /* Runs sql and adds one object per row; columns (schema, name, table, value,
  * detail), each may be NULL. The usual one-query gatherer. Optional further
  * columns fill the object's repair fields: (listing, column_schema,
- * column_table, column, type, own_bound, room_bound, increment). */
+ * column_table, column, type, own_bound, room_bound, increment, holder). */
 int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
                        const dbc_value *params);
 /* sequence_exhaustion: whether o's limit is its own MAXVALUE (MINVALUE when

@@ -407,6 +407,22 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "message adds the open segment's age and the last restorable moment. Skipped "
 		    "while backup.log.dir is empty.",
 	},
+	[DBC_HC_XMIN_HORIZON] = {
+		.id = DBC_HC_XMIN_HORIZON, .repair = "end_holder", .name = "xmin_horizon",
+		.engines = PG, .cost = Q, .penalty = 10, .warn = 1000000, .critical = 100000000,
+		.value_kind = DBC_VALUE_MAX, .unit = " xids",
+		.noun1 = "holder of the xmin horizon", .nounN = "holders of the xmin horizon",
+		.ok_message = "nothing holds the xmin horizon back",
+		.hint = "VACUUM cannot remove the dead tuples newer than the horizon while its holder "
+		    "stays: end the holder (ROLLBACK PREPARED, pg_terminate_backend, "
+		    "pg_drop_replication_slot, or hot_standby_feedback off on the standby).",
+		.description = "What holds the xmin horizon back, with the age in transaction IDs "
+		    "of the xmin it pins: a session of this database in a transaction "
+		    "(pg_stat_activity backend_xmin/backend_xid), a prepared transaction of this "
+		    "database (pg_prepared_xacts), a replication slot, physical or logical, active or "
+		    "not (xmin, catalog_xmin), and a standby's hot_standby_feedback "
+		    "(pg_stat_replication backend_xmin).",
+	},
 };
 /* clang-format on */
 

@@ -39,6 +39,9 @@ int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f
                                     dbc_maintain_plan *p)
 {
 	const dbc_dialect *d = ctx->host->dialect;
+	/* while a holder keeps the xmin horizon back, VACUUM cannot remove the
+	 * dead tuples newer than it: the row names the holder instead */
+	const char *holder = dbc_maintain_xmin_holder(f->r);
 	for (int i = 0; i < f->fact->nobjects; i++) {
 		const dbc_health_object *o = &f->fact->objects[i];
 		if (!dbc_maintain_wanted(f, o))
@@ -46,7 +49,15 @@ int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f
 		char *reason = dbc_printf(ctx, "fragmentation: %.1f%% %s", o->value,
 		                          d->vacuum_table ? "dead tuples" : "free pages");
 		dbc_maintain_step *st;
-		if (d->vacuum_table) {
+		if (d->vacuum_table && holder) {
+			st = dbc_maintain_add_step(
+			    ctx, p, dbc_qualified_name(ctx, o->schema, o->name), "vacuum",
+			    dbc_printf(ctx,
+			               "%s; VACUUM cannot remove them while %s holds the xmin horizon "
+			               "back: first its end_holder row, then VACUUM",
+			               reason, holder),
+			    NULL, DBC_MAINTAIN_SAFE, false, COST_SCAN);
+		} else if (d->vacuum_table) {
 			char *q = dbc_quoted_name(ctx, o->schema, o->name);
 			st = q ? dbc_maintain_add_step(ctx, p, dbc_qualified_name(ctx, o->schema, o->name),
 			                               "vacuum", reason,
