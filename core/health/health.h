@@ -370,6 +370,12 @@ typedef struct dbc_health_report {
 	dbc_health_metrics metrics;
 } dbc_health_report;
 
+/* The name of the oldest holder of the xmin horizon r found past
+ * xmin_horizon's warn line (not ignored), or NULL (health_xmin.c). */
+const char *dbc_health_xmin_holder(const dbc_health_report *r);
+/* While such a holder stays, the fragmentation finding's hint names it:
+ * VACUUM cannot remove the dead tuples newer than the horizon. */
+int dbc_health_link_xmin_holder(dbc_ctx *ctx, dbc_health_report *r);
 /* "connection" | "database"; NULL means connection. Bad text is a 22023 error. */
 int dbc_health_parse_scope(dbc_ctx *ctx, const char *text, dbc_health_scope *scope);
 /* "quick" | "standard" | "full"; NULL means standard. Bad text is a 22023 error. */

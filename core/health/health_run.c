@@ -585,6 +585,8 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode
 	if (shared_level > 0 && ctx->host->release(ctx, shared_level) != DBC_OK)
 		return DBC_ERROR;
 	out->ignore = ignore;
+	if (dbc_health_link_xmin_holder(ctx, out) != DBC_OK)
+		return DBC_ERROR;
 
 	/* Metrics: the glue's numbers, then what the core knows itself; each
 	 * part that cannot be read is unknown (null in JSON, NaN or left out in

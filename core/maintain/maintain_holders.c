@@ -4,8 +4,8 @@
  * the dead tuples newer than the horizon. Every such end loses work (a
  * prepared transaction's changes, a session's open transaction, what a
  * slot's consumer has not read), so each row is destructive: never run
- * unasked. Also the link the fragmentation rows take instead of a VACUUM
- * that cannot work while a holder stays.
+ * unasked. (The fragmentation rows name the holder instead of a VACUUM
+ * that cannot work while it stays: dbc_health_xmin_holder.)
  */
 #include "maintain/maintain_private.h"
 
@@ -70,19 +70,4 @@ int dbc_maintain_plan_xmin_holders(dbc_ctx *ctx, const dbc_maintain_findings *f,
 			return DBC_ERROR;
 	}
 	return DBC_OK;
-}
-
-const char *dbc_maintain_xmin_holder(const dbc_health_report *r)
-{
-	for (int i = 0; i < r->nresults; i++) {
-		const dbc_health_result *res = &r->results[i];
-		if (res->def->id != DBC_HC_XMIN_HORIZON ||
-		    (res->status != DBC_CHECK_WARNING && res->status != DBC_CHECK_CRITICAL))
-			continue;
-		dbc_maintain_findings f = {r, res, &r->facts[i]};
-		for (int k = 0; k < f.fact->nobjects; k++)
-			if (dbc_maintain_wanted(&f, &f.fact->objects[k]))
-				return f.fact->objects[k].name; /* the oldest: the rows are by age */
-	}
-	return NULL;
 }

@@ -58,9 +58,5 @@ int dbc_maintain_plan_sequences(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 int dbc_maintain_plan_orphans(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);
 int dbc_maintain_plan_xmin_holders(dbc_ctx *ctx, const dbc_maintain_findings *f,
                                    dbc_maintain_plan *p);
-/* The name of the oldest holder of the xmin horizon the report found past
- * xmin_horizon's warn line (not ignored), or NULL: while it stays, VACUUM
- * cannot remove the dead tuples newer than the horizon. */
-const char *dbc_maintain_xmin_holder(const dbc_health_report *r);
 
 #endif

@@ -41,7 +41,7 @@ int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f
 	const dbc_dialect *d = ctx->host->dialect;
 	/* while a holder keeps the xmin horizon back, VACUUM cannot remove the
 	 * dead tuples newer than it: the row names the holder instead */
-	const char *holder = dbc_maintain_xmin_holder(f->r);
+	const char *holder = dbc_health_xmin_holder(f->r);
 	for (int i = 0; i < f->fact->nobjects; i++) {
 		const dbc_health_object *o = &f->fact->objects[i];
 		if (!dbc_maintain_wanted(f, o))
