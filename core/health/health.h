@@ -79,6 +79,7 @@ typedef enum {
 	DBC_HC_SCORE_DROP,
 	DBC_HC_BACKUP_DRILLS,
 	DBC_HC_POINT_IN_TIME_LOG,
+	DBC_HC_XMIN_HORIZON,
 	DBC_HC_COUNT
 } dbc_health_check_id;
 
@@ -152,6 +153,15 @@ typedef struct dbc_health_object {
 	/* sequence_exhaustion: the columns widened with it (referencing columns) */
 	dbc_health_widen *widen;
 	int nwiden;
+	/* sequence_exhaustion, as decimal text: the sequence's own bound in the
+	 * direction it moves (MAXVALUE, or MINVALUE when it descends), the bound
+	 * its type and the column it feeds allow that way, and its increment
+	 * (dbc_health_sequence_capped compares them) */
+	char *own_bound, *room_bound, *increment;
+	/* xmin_horizon: what holds the horizon back (type: "prepared", "session",
+	 * "slot" or "standby") and what names it to its repair: the prepared
+	 * transaction's gid, the backend's pid, the slot's name */
+	char *holder;
 } dbc_health_object;
 
 struct dbc_health_fact {
@@ -185,9 +195,17 @@ int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schem
 /* Runs sql and adds one object per row; columns (schema, name, table, value,
  * detail), each may be NULL. The usual one-query gatherer. Optional further
  * columns fill the object's repair fields: (listing, column_schema,
- * column_table, column, type). */
+ * column_table, column, type, own_bound, room_bound, increment, holder). */
 int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
                        const dbc_value *params);
+/* sequence_exhaustion: whether o's limit is its own MAXVALUE (MINVALUE when
+ * it descends), narrower than both its type and the column it feeds: then
+ * raising that bound, not widening a column, repairs it. *room: the bound
+ * its type and column allow (what the bound may be raised to); *type_bound:
+ * whether that is its type's own end (so NO MAXVALUE / NO MINVALUE says it);
+ * *descending: MINVALUE is meant. */
+bool dbc_health_sequence_capped(const dbc_health_object *o, long long *room, bool *type_bound,
+                                bool *descending);
 /* Its row callback (arg: the fact), for a gatherer that gets its rows elsewhere. */
 int dbc_health_collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols);
 
@@ -352,6 +370,12 @@ typedef struct dbc_health_report {
 	dbc_health_metrics metrics;
 } dbc_health_report;
 
+/* The name of the oldest holder of the xmin horizon r found past
+ * xmin_horizon's warn line (not ignored), or NULL (health_xmin.c). */
+const char *dbc_health_xmin_holder(const dbc_health_report *r);
+/* While such a holder stays, the fragmentation finding's hint names it:
+ * VACUUM cannot remove the dead tuples newer than the horizon. */
+int dbc_health_link_xmin_holder(dbc_ctx *ctx, dbc_health_report *r);
 /* "connection" | "database"; NULL means connection. Bad text is a 22023 error. */
 int dbc_health_parse_scope(dbc_ctx *ctx, const char *text, dbc_health_scope *scope);
 /* "quick" | "standard" | "full"; NULL means standard. Bad text is a 22023 error. */

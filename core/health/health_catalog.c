@@ -210,14 +210,15 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 	},
 	[DBC_HC_SEQUENCE_EXHAUSTION] = {
 		.id = DBC_HC_SEQUENCE_EXHAUSTION, .repair = "widen_sequence", .name = "sequence_exhaustion",
-		.engines = PG, .cost = Q, .penalty = 10, .warn = 75, .critical = 90,
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 75, .critical = 90,
 		.value_kind = DBC_VALUE_MAX, .unit = "%",
 		.noun1 = "sequence near its limit", .nounN = "sequences near their limit",
 		.ok_message = "sequences are far from their limits",
 		.hint = "Widen the column and the sequence (ALTER SEQUENCE ... AS bigint).",
 		.description = "Percentage of each sequence's range already used; the range is the "
 		    "narrower of the sequence's and that of the columns it feeds (a bigint sequence "
-		    "behind an integer column ends at 2^31-1).",
+		    "behind an integer column ends at 2^31-1; a MAXVALUE of its own may end it sooner). "
+		    "SQLite: each AUTOINCREMENT counter (sqlite_sequence) against 2^63-1.",
 	},
 	[DBC_HC_XID_WRAPAROUND] = {
 		.id = DBC_HC_XID_WRAPAROUND, .name = "xid_wraparound",
@@ -227,8 +228,9 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.ok_message = "transaction IDs are far from wraparound",
 		.hint = "VACUUM (FREEZE) the oldest tables; look for long transactions and abandoned "
 		    "slots.",
-		.description = "age(datfrozenxid) of each database as a percentage of the 2^31 hard "
-		    "limit.",
+		.description = "The older of age(datfrozenxid) and mxid_age(datminmxid) of each "
+		    "database (transaction IDs and multixacts both wrap around) as a percentage of "
+		    "the 2^31 hard limit.",
 	},
 	[DBC_HC_LONG_TRANSACTIONS] = {
 		.id = DBC_HC_LONG_TRANSACTIONS, .name = "long_transactions",
@@ -404,6 +406,22 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "(300) or when no capture holds the log, critical past critical (3600); the "
 		    "message adds the open segment's age and the last restorable moment. Skipped "
 		    "while backup.log.dir is empty.",
+	},
+	[DBC_HC_XMIN_HORIZON] = {
+		.id = DBC_HC_XMIN_HORIZON, .repair = "end_holder", .name = "xmin_horizon",
+		.engines = PG, .cost = Q, .penalty = 10, .warn = 1000000, .critical = 100000000,
+		.value_kind = DBC_VALUE_MAX, .unit = " xids",
+		.noun1 = "holder of the xmin horizon", .nounN = "holders of the xmin horizon",
+		.ok_message = "nothing holds the xmin horizon back",
+		.hint = "VACUUM cannot remove the dead tuples newer than the horizon while its holder "
+		    "stays: end the holder (ROLLBACK PREPARED, pg_terminate_backend, "
+		    "pg_drop_replication_slot, or hot_standby_feedback off on the standby).",
+		.description = "What holds the xmin horizon back, with the age in transaction IDs "
+		    "of the xmin it pins: a session of this database in a transaction "
+		    "(pg_stat_activity backend_xmin/backend_xid), a prepared transaction of this "
+		    "database (pg_prepared_xacts), a replication slot, physical or logical, active or "
+		    "not (xmin, catalog_xmin), and a standby's hot_standby_feedback "
+		    "(pg_stat_replication backend_xmin).",
 	},
 };
 /* clang-format on */

@@ -90,7 +90,8 @@ int dbc_health_collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c
 		return DBC_ERROR;
 	/* the repair fields, in dbc_health_collect's order */
 	dbc_health_object *o = &fact->objects[fact->nobjects - 1];
-	char **extra[] = {&o->listing, &o->column_schema, &o->column_table, &o->column, &o->type};
+	char **extra[] = {&o->listing,   &o->column_schema, &o->column_table, &o->column, &o->type,
+	                  &o->own_bound, &o->room_bound,    &o->increment,    &o->holder};
 	for (int i = 5; i < ncol && i - 5 < (int)(sizeof(extra) / sizeof(extra[0])); i++) {
 		const char *t = cell_text(ctx, &cols[i]);
 		*extra[i - 5] = t ? dbc_strdup(ctx, t) : NULL;

@@ -141,6 +141,13 @@ static int cmp_obj_desc(const void *a, const void *b)
 	return va < vb ? 1 : va > vb ? -1 : 0;
 }
 
+static bool sequence_capped(const dbc_health_object *o)
+{
+	long long room;
+	bool type_bound, descending;
+	return dbc_health_sequence_capped(o, &room, &type_bound, &descending);
+}
+
 /* The hint of a check the maintenance plan repairs ends with the plan's row
  * for its first (worst) finding: "See dbmaintain_plan(): analyze public.t." */
 static char *point_to_plan(dbc_ctx *ctx, const dbc_health_check_def *def,
@@ -154,7 +161,9 @@ static char *point_to_plan(dbc_ctx *ctx, const dbc_health_check_def *def,
 		if (!o->index || o->listing)
 			return hint; /* damage no statement repairs, or duplicates to fix by hand */
 		name = o->index;
-	} else if (def->id == DBC_HC_SEQUENCE_EXHAUSTION && o->column) {
+	} else if (def->id == DBC_HC_SEQUENCE_EXHAUSTION && !o->type) {
+		return hint; /* an AUTOINCREMENT counter: no statement raises it */
+	} else if (def->id == DBC_HC_SEQUENCE_EXHAUSTION && o->column && !sequence_capped(o)) {
 		action = "widen_column";
 	} else if (def->id == DBC_HC_INVALID_INDEXES && o->listing) {
 		action = "list_duplicates";
@@ -576,6 +585,8 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode
 	if (shared_level > 0 && ctx->host->release(ctx, shared_level) != DBC_OK)
 		return DBC_ERROR;
 	out->ignore = ignore;
+	if (dbc_health_link_xmin_holder(ctx, out) != DBC_OK)
+		return DBC_ERROR;
 
 	/* Metrics: the glue's numbers, then what the core knows itself; each
 	 * part that cannot be read is unknown (null in JSON, NaN or left out in

@@ -24,6 +24,7 @@ static const plan_fn planners[DBC_HC_COUNT] = {
     [DBC_HC_INVALID_INDEXES] = dbc_maintain_plan_invalid_indexes,
     [DBC_HC_NOT_VALID_CONSTRAINTS] = dbc_maintain_plan_not_valid,
     [DBC_HC_SEQUENCE_EXHAUSTION] = dbc_maintain_plan_sequences,
+    [DBC_HC_XMIN_HORIZON] = dbc_maintain_plan_xmin_holders,
 };
 
 int dbc_maintain_plan_build(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,

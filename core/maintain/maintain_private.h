@@ -56,5 +56,7 @@ int dbc_maintain_plan_unindexed_fk(dbc_ctx *ctx, const dbc_maintain_findings *f,
                                    dbc_maintain_plan *p);
 int dbc_maintain_plan_sequences(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);
 int dbc_maintain_plan_orphans(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);
+int dbc_maintain_plan_xmin_holders(dbc_ctx *ctx, const dbc_maintain_findings *f,
+                                   dbc_maintain_plan *p);
 
 #endif

@@ -27,7 +27,8 @@ bool dbc_maintain_include_known(const char *item)
 	                                    "create_index",
 	                                    "widen_sequence",
 	                                    "widen_column",
-	                                    "cleanup_orphans"};
+	                                    "cleanup_orphans",
+	                                    "end_holder"};
 	bool ok = !*item;
 	for (size_t k = 0; !ok && k < sizeof(known) / sizeof(known[0]); k++)
 		ok = strcasecmp(item, known[k]) == 0;

@@ -39,6 +39,9 @@ int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f
                                     dbc_maintain_plan *p)
 {
 	const dbc_dialect *d = ctx->host->dialect;
+	/* while a holder keeps the xmin horizon back, VACUUM cannot remove the
+	 * dead tuples newer than it: the row names the holder instead */
+	const char *holder = dbc_health_xmin_holder(f->r);
 	for (int i = 0; i < f->fact->nobjects; i++) {
 		const dbc_health_object *o = &f->fact->objects[i];
 		if (!dbc_maintain_wanted(f, o))
@@ -46,7 +49,15 @@ int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f
 		char *reason = dbc_printf(ctx, "fragmentation: %.1f%% %s", o->value,
 		                          d->vacuum_table ? "dead tuples" : "free pages");
 		dbc_maintain_step *st;
-		if (d->vacuum_table) {
+		if (d->vacuum_table && holder) {
+			st = dbc_maintain_add_step(
+			    ctx, p, dbc_qualified_name(ctx, o->schema, o->name), "vacuum",
+			    dbc_printf(ctx,
+			               "%s; VACUUM cannot remove them while %s holds the xmin horizon "
+			               "back: first its end_holder row, then VACUUM",
+			               reason, holder),
+			    NULL, DBC_MAINTAIN_SAFE, false, COST_SCAN);
+		} else if (d->vacuum_table) {
 			char *q = dbc_quoted_name(ctx, o->schema, o->name);
 			st = q ? dbc_maintain_add_step(ctx, p, dbc_qualified_name(ctx, o->schema, o->name),
 			                               "vacuum", reason,
@@ -199,6 +210,29 @@ int dbc_maintain_plan_not_valid(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 	return DBC_OK;
 }
 
+/* A sequence that ends at a MAXVALUE (MINVALUE) of its own: the bound is
+ * raised to what its type and the column it feeds hold (NO MAXVALUE when
+ * that is its type's end); nothing is widened, as nextval would still stop
+ * at the bound. A catalog change, but one that undoes a limit someone set:
+ * never run unasked (locking, as the sequence's other widening). */
+static int plan_raise_bound(dbc_ctx *ctx, dbc_maintain_plan *p, const dbc_health_object *o,
+                            const char *reason, long long room, bool type_bound, bool descending)
+{
+	const char *word = descending ? "MINVALUE" : "MAXVALUE";
+	char *q = dbc_quoted_name(ctx, o->schema, o->name);
+	char *sql = !q           ? NULL
+	            : type_bound ? dbc_printf(ctx, "ALTER SEQUENCE %s NO %s", q, word)
+	                         : dbc_printf(ctx, "ALTER SEQUENCE %s %s %lld", q, word, room);
+	char *why =
+	    dbc_printf(ctx, "%s; its own %s is the limit, not its type or column", reason, word);
+	if (!sql || !why ||
+	    !dbc_maintain_add_step(ctx, p, dbc_qualified_name(ctx, o->schema, o->name),
+	                           "widen_sequence", why, sql, DBC_MAINTAIN_LOCKING, false,
+	                           COST_CATALOG))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
 /* A sequence near its limit: the sequence widened to bigint where its own
  * type is narrower, and the column it feeds where that is (a rewrite of the
  * table under an exclusive lock) -- together, in that one step, with every
@@ -213,6 +247,13 @@ int dbc_maintain_plan_sequences(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 		if (!dbc_maintain_wanted(f, o))
 			continue;
 		char *reason = dbc_maintain_why(ctx, f, o);
+		long long room;
+		bool type_bound, descending;
+		if (dbc_health_sequence_capped(o, &room, &type_bound, &descending)) {
+			if (plan_raise_bound(ctx, p, o, reason, room, type_bound, descending) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
 		if (o->type && strcmp(o->type, "bigint") != 0) {
 			char *q = dbc_quoted_name(ctx, o->schema, o->name);
 			if (!q || !dbc_maintain_add_step(ctx, p, dbc_qualified_name(ctx, o->schema, o->name),

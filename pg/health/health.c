@@ -693,7 +693,16 @@ static const simple_check simple[DBC_HC_COUNT] = {
          "CASE WHEN s.increment_by > 0 THEN r.hi ELSE r.lo END || "
          "coalesce(', column ' || col.name || ' is ' || col.type, ''), "
          /* the repair's columns (dbc_health_collect): the column to widen */
-         "NULL, col.col_schema, col.col_table, col.col_name, s.data_type::text "
+         "NULL, col.col_schema, col.col_table, col.col_name, s.data_type::text, "
+         /* whether its own bound is the limit (dbc_health_sequence_capped):
+          * that bound, what its type and column allow that way, the step */
+         "CASE WHEN s.increment_by > 0 THEN s.max_value ELSE s.min_value END::text, "
+         "CASE WHEN s.increment_by > 0 THEN least(CASE s.data_type "
+         "WHEN 'pg_catalog.int2'::regtype THEN 32767 WHEN 'pg_catalog.int4'::regtype "
+         "THEN 2147483647 ELSE 9223372036854775807 END::numeric, col.hi) "
+         "ELSE greatest(CASE s.data_type WHEN 'pg_catalog.int2'::regtype THEN -32768 "
+         "WHEN 'pg_catalog.int4'::regtype THEN -2147483648 ELSE -9223372036854775808 "
+         "END::numeric, col.lo) END::text, s.increment_by::text "
          "FROM pg_catalog.pg_sequences s "
          "JOIN pg_catalog.pg_namespace sn ON sn.nspname = s.schemaname "
          "JOIN pg_catalog.pg_class sc ON sc.relnamespace = sn.oid AND sc.relname = s.sequencename "
@@ -723,10 +732,43 @@ static const simple_check simple[DBC_HC_COUNT] = {
          "least(s.max_value::numeric, col.hi) AS hi) r "
          "WHERE s.last_value IS NOT NULL AND NOT s.cycle "
          "AND s.schemaname NOT IN ('dbcare', 'pg_catalog', 'information_schema') ORDER BY 4 DESC"},
+    /* What holds the xmin horizon back (the core plans each one's end):
+     * sessions and prepared transactions of this database (those of others
+     * do not hold its tables' horizon), every slot and standby. Columns as
+     * dbc_health_collect reads them: the kind in type, the holder last. */
+    [DBC_HC_XMIN_HORIZON] =
+        {false,
+         "SELECT NULL, h.label, NULL, h.age, h.detail, NULL, NULL, NULL, NULL, h.kind, "
+         "NULL, NULL, NULL, h.holder FROM ("
+         "SELECT 'prepared' AS kind, p.gid AS holder, "
+         "'prepared transaction ' || pg_catalog.quote_literal(p.gid) AS label, "
+         "pg_catalog.age(p.transaction)::float8 AS age, "
+         "'prepared ' || (pg_catalog.now() - p.prepared)::text || ' ago by ' || p.owner AS detail "
+         "FROM pg_catalog.pg_prepared_xacts p WHERE p.database = pg_catalog.current_database() "
+         "UNION ALL SELECT 'session', a.pid::text, 'session ' || a.pid, "
+         "greatest(pg_catalog.age(a.backend_xmin), pg_catalog.age(a.backend_xid))::float8, "
+         "coalesce(a.state, 'unknown state') || ', user ' || coalesce(a.usename::text, '?') || "
+         "coalesce(', in its transaction since ' || a.xact_start::text, '') "
+         "FROM pg_catalog.pg_stat_activity a WHERE a.pid <> pg_catalog.pg_backend_pid() "
+         "AND a.backend_type = 'client backend' AND a.datname = pg_catalog.current_database() "
+         "AND (a.backend_xmin IS NOT NULL OR a.backend_xid IS NOT NULL) "
+         "UNION ALL SELECT 'slot', r.slot_name::text, 'replication slot ' || r.slot_name, "
+         "greatest(pg_catalog.age(r.xmin), pg_catalog.age(r.catalog_xmin))::float8, "
+         "r.slot_type || CASE WHEN r.active THEN ', active' ELSE ', inactive' END "
+         "FROM pg_catalog.pg_replication_slots r "
+         "WHERE r.xmin IS NOT NULL OR r.catalog_xmin IS NOT NULL "
+         "UNION ALL SELECT 'standby', w.pid::text, 'standby ' || coalesce(w.application_name, "
+         "'') || ' (walsender ' || w.pid || ')', pg_catalog.age(w.backend_xmin)::float8, "
+         "'hot_standby_feedback' FROM pg_catalog.pg_stat_replication w "
+         "WHERE w.backend_xmin IS NOT NULL) h ORDER BY 4 DESC, 2"},
     [DBC_HC_XID_WRAPAROUND] =
         {false,
-         "SELECT NULL, d.datname, NULL, 100.0 * pg_catalog.age(d.datfrozenxid) / 2147483648.0, "
-         "pg_catalog.age(d.datfrozenxid) || ' transactions old' "
+         /* multixacts (row locks shared by several transactions) wrap
+          * around at 2^31 too, frozen by the same VACUUM: the older counts */
+         "SELECT NULL, d.datname, NULL, 100.0 * greatest(pg_catalog.age(d.datfrozenxid), "
+         "pg_catalog.mxid_age(d.datminmxid)) / 2147483648.0, "
+         "pg_catalog.age(d.datfrozenxid) || ' transactions, ' || "
+         "pg_catalog.mxid_age(d.datminmxid) || ' multixacts old' "
          "FROM pg_catalog.pg_database d WHERE d.datallowconn ORDER BY 4 DESC"},
     /* A foreign key's triggers are named by the key and its table (the
      * referencing one, for the triggers on both ends); a user trigger by its
@@ -1021,6 +1063,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
     [DBC_HC_REPLICATION] = gather_replication,
     [DBC_HC_BACKUPS] = pgdbc_gather_backups,
     [DBC_HC_AUDIT] = pgdbc_gather_audit,
+    [DBC_HC_XMIN_HORIZON] = gather_simple,
 };
 
 void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx)

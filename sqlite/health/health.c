@@ -480,6 +480,35 @@ static int gather_journal_mode(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_he
 	return DBC_OK;
 }
 
+/* sequence_exhaustion: the AUTOINCREMENT counters (sqlite_sequence, made
+ * with the first such table): a table's rowid never goes past 2^63-1, and
+ * then every insert fails with "database or disk is full". */
+static int gather_autoincrement(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	char *found = NULL;
+	if (dbc_query_text(
+	        ctx,
+	        "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_sequence'", 0,
+	        NULL, &found, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (!found)
+		return DBC_OK;
+	if (dbc_health_collect(
+	        ctx, fact,
+	        "SELECT NULL, name, name, 100.0 * seq / 9223372036854775807.0, "
+	        "seq || ' of 9223372036854775807 (AUTOINCREMENT)' "
+	        "FROM main.sqlite_sequence WHERE typeof(seq) = 'integer' ORDER BY 4 DESC",
+	        0, NULL) != DBC_OK)
+		return DBC_ERROR;
+	fact->hint = dbc_strdup(ctx, "An AUTOINCREMENT table cannot take a rowid past 2^63-1: "
+	                             "renumber its rows (and the keys that reference them), then "
+	                             "lower its counter: UPDATE sqlite_sequence SET seq = (SELECT "
+	                             "max(rowid) FROM t) WHERE name = 't'.");
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
 static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 {
 	dbc_health_metrics *m = arg;
@@ -579,6 +608,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
     [DBC_HC_FRAGMENTATION] = gather_fragmentation,
     [DBC_HC_STATISTICS] = gather_statistics,
     [DBC_HC_SLOW_QUERIES] = sqldbc_monitor_fact,
+    [DBC_HC_SEQUENCE_EXHAUSTION] = gather_autoincrement,
     [DBC_HC_JOURNAL_MODE] = gather_journal_mode,
     [DBC_HC_BACKUPS] = gather_backups,
     [DBC_HC_AUDIT] = sqldbc_audit_health,
