@@ -465,13 +465,6 @@ char *dbc_prom_escape_label(dbc_ctx *ctx, const char *s);
 /* The labels of every sample of a database's families:
  * engine="<engine>",database="<database escaped>". */
 char *dbc_prom_database_labels(dbc_ctx *ctx, const char *engine, const char *database);
-/* One sample of a database's family, as dbc_health_report_prometheus writes
- * it: name{engine="<engine>",database="<database escaped>"} <v>, a line.
- * The one rendering of such a line: the command's serve writes with it the
- * samples of the families it reads anew between two reports
- * (dbhealth_gauges), in place of the report's. */
-char *dbc_prom_database_sample(dbc_ctx *ctx, const char *name, const char *engine,
-                               const char *database, double v);
 
 /* The Prometheus exposition as a typed model (health_prom.c): families of
  * labelled samples, filled by the renderers of dbhealth_metrics and by

@@ -279,18 +279,6 @@ char *dbc_prom_database_labels(dbc_ctx *ctx, const char *engine, const char *dat
 	return dbc_printf(ctx, "engine=\"%s\",database=\"%s\"", engine, db ? db : "");
 }
 
-char *dbc_prom_database_sample(dbc_ctx *ctx, const char *name, const char *engine,
-                               const char *database, double v)
-{
-	/* a family without HELP and TYPE renders its samples alone */
-	dbc_prom p;
-	dbc_prom_init(&p, ctx);
-	if (dbc_prom_add(&p, dbc_prom_family_of(&p, name, NULL, NULL),
-	                 dbc_prom_database_labels(ctx, engine, database), v, DBC_PROM_GO) != DBC_OK)
-		return NULL;
-	return dbc_prom_text(&p);
-}
-
 int dbc_health_report_prom(dbc_ctx *ctx, const dbc_health_report *r, dbc_prom *b)
 {
 	char *base = dbc_prom_database_labels(ctx, ctx->host->dialect->name, r->database);
