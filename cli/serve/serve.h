@@ -43,12 +43,12 @@ extern const serve_gauge serve_gauges[SERVE_GAUGES];
  * released under different locks. */
 typedef struct serve_report_part {
 	int refs;
-	char *engine, *label, *status, *report, *report_samples, *schema, *growth;
+	char *engine, *label, *status, *report, *report_metrics, *schema, *growth;
 } serve_report_part;
 
 /* What one refresh read of a database; immutable once published. Two
  * parts of different age: the report's (engine, label, status, report,
- * report_samples, schema, growth: owned by `part`), read at most once per
+ * report_metrics, schema, growth: owned by `part`), read at most once per
  * --report-interval and shared with the previous result in between, and
  * the gauges' and migrations' (the size and counts of dbhealth_gauges,
  * pending, gauges, stale_s), read by every refresh; statistics are the
@@ -61,9 +61,7 @@ typedef struct serve_result {
 	char *engine;            /* "postgresql" or "sqlite" (the report's) */
 	char *label;             /* the member's path label (serve.c), the metrics' label */
 	char *report;            /* dbhealth_report of the database (compact JSON) */
-	/* dbhealth_samples of the database (its families as typed samples,
-	 * labelled by its path); NULL from a module older than the function */
-	char *report_samples;
+	char *report_metrics;    /* dbhealth_metrics of the database, labelled by its path */
 	/* this refresh's numbers of the families of serve_gauges (-1: unknown,
 	 * the report's sample is served) */
 	double gauges[SERVE_GAUGES];

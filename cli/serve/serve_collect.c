@@ -53,41 +53,11 @@ static char *rows_json(const cli_rows *r)
  * (scope 'database'), labelled by the member's path (d->fallback_label:
  * unique in the fleet by construction; a label set in the file is only
  * the report's display_name). */
-/* The report and its families as typed samples (dbhealth_samples, never
- * exposition text: serve merges models, core renders them); a module
- * older than dbhealth_samples (undefined function: 42883, PostgreSQL
- * only) gives the report alone, and the metrics say up and age only. */
-static int read_report_samples(cli_db *db, const char *mode, const char *label, char **report,
-                               char **samples)
-{
-	const char *p[2] = {mode, label};
-	cli_rows rows = {0};
-	*samples = NULL;
-	if (db->drv->query(db,
-	                   "SELECT dbhealth_report($1, 'database', $2), "
-	                   "dbhealth_samples($1, 'database', $2)",
-	                   2, p, &rows) != 0) {
-		if (strcmp(db->error.sqlstate, "42883") != 0)
-			return -1;
-		cli_error_clear(db);
-		return cli_health_read(db, mode, label, report, NULL);
-	}
-	const char *rep = cli_cell(&rows, 0, 0), *smp = cli_cell(&rows, 0, 1);
-	*report = rep ? strdup(rep) : NULL;
-	*samples = smp ? strdup(smp) : NULL;
-	cli_rows_free(&rows);
-	if (!*report || !*samples) {
-		cli_error_set(db, NULL, "dbcare: the health report is empty", NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
-
 static int read_health(cli_db *db, cli_opts *o, const serve_db *d, serve_result *r, json_t **rep)
 {
 	char *text = NULL;
-	if (read_report_samples(db, o->mode ? o->mode : "standard", d->fallback_label, &text,
-	                        &r->report_samples) != 0)
+	if (cli_health_read(db, o->mode ? o->mode : "standard", d->fallback_label, &text,
+	                    &r->report_metrics) != 0)
 		return -1;
 	*rep = json_loads(text, 0, NULL);
 	free(text);
@@ -130,7 +100,7 @@ static int own_report(serve_result *r)
 	if (!p)
 		return -1;
 	*p = (serve_report_part){1,         r->engine,         r->label,  r->status,
-	                         r->report, r->report_samples, r->schema, r->growth};
+	                         r->report, r->report_metrics, r->schema, r->growth};
 	r->part = p;
 	return 0;
 }
@@ -147,7 +117,7 @@ static void carry_report(serve_result *r, const serve_result *prev)
 	r->label = p->label;
 	r->status = p->status;
 	r->report = p->report;
-	r->report_samples = p->report_samples;
+	r->report_metrics = p->report_metrics;
 	r->schema = p->schema;
 	r->growth = p->growth;
 }

@@ -25,13 +25,13 @@ const serve_gauge serve_gauges[SERVE_GAUGES] = {
 
 /* The report part's strings: r's own while no part holds them. */
 static void free_report_strings(char *engine, char *label, char *status, char *report,
-                                char *report_samples, char *schema, char *growth)
+                                char *report_metrics, char *schema, char *growth)
 {
 	free(engine);
 	free(label);
 	free(status);
 	free(report);
-	free(report_samples);
+	free(report_metrics);
 	free(schema);
 	free(growth);
 }
@@ -39,7 +39,7 @@ static void free_report_strings(char *engine, char *label, char *status, char *r
 void serve_report_part_unref(serve_report_part *p)
 {
 	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		free_report_strings(p->engine, p->label, p->status, p->report, p->report_samples, p->schema,
+		free_report_strings(p->engine, p->label, p->status, p->report, p->report_metrics, p->schema,
 		                    p->growth);
 		free(p);
 	}
@@ -52,7 +52,7 @@ void serve_result_free(serve_result *r)
 	if (r->part)
 		serve_report_part_unref(r->part);
 	else
-		free_report_strings(r->engine, r->label, r->status, r->report, r->report_samples, r->schema,
+		free_report_strings(r->engine, r->label, r->status, r->report, r->report_metrics, r->schema,
 		                    r->growth);
 	free(r->statistics);
 	free(r->migrations);
