@@ -24,17 +24,17 @@
 
 static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
 {
-	pgdbc_health_engine(eng, ctx);
+	pgdbc_health_hooks(eng, ctx);
 }
 
 /* What the core entries need of PostgreSQL beyond the host (pg/api/host.c
  * points to it). */
-const dbc_api_hooks pgdbc_api_engine = {
-    .retain = pgdbc_retain_engine,
-    .backup = &pgdbc_backup_env,
+const dbc_api_hooks pgdbc_api_hooks = {
+    .retain = pgdbc_retain_hooks,
+    .backup = &pgdbc_backup_hooks,
     .health = health_engine,
-    .migrate = &pgdbc_migrate_env,
-    .audit = &pgdbc_audit_engine,
+    .migrate = &pgdbc_migrate_hooks,
+    .audit = &pgdbc_audit_hooks,
 };
 
 /* Argument k as PostgreSQL passed it: DBC_NULL when NULL, else by its

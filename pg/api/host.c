@@ -169,14 +169,14 @@ static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 	return ctx->host->release(ctx, sp);
 }
 
-extern const dbc_api_hooks pgdbc_api_engine;
+extern const dbc_api_hooks pgdbc_api_hooks;
 
 /* The settings of the parts above core/settings. */
 static const dbc_settings_source *const settings_sources[] = {&dbc_health_settings, NULL};
 
 const dbc_host pgdbc_host = {
     .dialect = &pgdbc_dialect,
-    .api = &pgdbc_api_engine,
+    .api = &pgdbc_api_hooks,
     .read_schema = read_schema_pinned,
     .exec = pgdbc_host_exec,
     .query = pgdbc_host_query,

@@ -1066,7 +1066,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
     [DBC_HC_XMIN_HORIZON] = gather_simple,
 };
 
-void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx)
+void pgdbc_health_hooks(dbc_health_hooks *eng, dbc_ctx *ctx)
 {
 	pg_health_state *st = dbc_zalloc(ctx, sizeof(*st));
 	const char *version = GetConfigOption("server_version", false, false);
@@ -1082,5 +1082,5 @@ void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx)
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;
 	eng->table_sizes = table_sizes;
-	eng->retain = pgdbc_retain_engine();
+	eng->retain = pgdbc_retain_hooks();
 }

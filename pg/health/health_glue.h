@@ -8,7 +8,7 @@
 #include "health/health.h"
 
 /* Fills eng with PostgreSQL's gatherers for a report run in ctx. */
-void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx);
+void pgdbc_health_hooks(dbc_health_hooks *eng, dbc_ctx *ctx);
 
 /* The check backups (pg/backup/backup.c) and the check audit (pg/audit/fn_audit.c). */
 int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,

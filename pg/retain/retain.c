@@ -529,7 +529,7 @@ static const dbc_retain_hooks pg_retain = {
     .attached_archive_make = attached_archive_make,
 };
 
-const struct dbc_retain_hooks *pgdbc_retain_engine(void)
+const struct dbc_retain_hooks *pgdbc_retain_hooks(void)
 {
 	return &pg_retain;
 }

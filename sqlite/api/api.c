@@ -36,17 +36,17 @@ static void core_call_free(void *p)
 
 static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
 {
-	sqldbc_health_engine(eng, sqldbc_call_conn(ctx));
+	sqldbc_health_hooks(eng, sqldbc_call_conn(ctx));
 }
 
 /* What the core entries need of SQLite beyond the host (sqlite/api/host.c
  * points to it). */
-const dbc_api_hooks sqldbc_api_engine = {
-    .retain = sqldbc_retain_engine,
-    .backup = &sqldbc_backup_env,
+const dbc_api_hooks sqldbc_api_hooks = {
+    .retain = sqldbc_retain_hooks,
+    .backup = &sqldbc_backup_hooks,
     .health = health_engine,
-    .migrate = &sqldbc_migrate_env,
-    .audit = &sqldbc_audit_engine,
+    .migrate = &sqldbc_migrate_hooks,
+    .audit = &sqldbc_audit_hooks,
     .audit_read = sqldbc_audit_complete,
 };
 

@@ -463,7 +463,7 @@ static const dbc_settings_source *const settings_sources[] = {&dbc_health_settin
 
 const dbc_host sqldbc_host = {
     .dialect = &sqldbc_dialect,
-    .api = &sqldbc_api_engine,
+    .api = &sqldbc_api_hooks,
     .read_schema = sqldbc_read_schema,
     .exec = host_exec,
     .query = host_query,

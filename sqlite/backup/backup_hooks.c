@@ -22,7 +22,7 @@ static int read_content(dbc_ctx *ctx, dbc_backup_image *img)
 	                   : sqldbc_backup_rc_error(ctx, db, rc, "could not read the tables' content");
 }
 
-const dbc_backup_hooks sqldbc_backup_env = {
+const dbc_backup_hooks sqldbc_backup_hooks = {
     .catalog_exists = sqldbc_backup_catalog_exists,
     .database_name = sqldbc_backup_database_name,
     .check_target = sqldbc_backup_check_target,

@@ -9,7 +9,7 @@
 #include "health/health.h"
 
 /* Fills eng for a call on conn (sqlite/health/health.c). */
-void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn);
+void sqldbc_health_hooks(dbc_health_hooks *eng, sqldbc_conn *conn);
 /* The slow_queries fact from the running dbmonitor, or skipped
  * (health_monitor.c; a gatherer of health.c's table). */
 int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,

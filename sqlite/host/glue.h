@@ -67,15 +67,15 @@ void sqldbc_install_pure_registrar(sqldbc_pure_registrar registrar);
 int sqldbc_register_pure_functions(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 /* SQLite's facts for the migration lint (sqlite/migrate/migrate_lint.c). */
 struct dbc_lint_hooks;
-extern const struct dbc_lint_hooks sqldbc_lint_engine;
+extern const struct dbc_lint_hooks sqldbc_lint_hooks;
 /* The migrate part's hooks: the lint, and migrate.backup_before around
- * apply and rollback (sqlite/migrate/migrate_env.c). SQLite's write lock is the
+ * apply and rollback (sqlite/migrate/migrate_hooks.c). SQLite's write lock is the
  * migration lock. */
 struct dbc_migrate_hooks;
-extern const struct dbc_migrate_hooks sqldbc_migrate_env;
+extern const struct dbc_migrate_hooks sqldbc_migrate_hooks;
 /* migrate_keys.c: foreign keys around a migration run (dbc_keys_hooks). */
 struct dbc_keys_hooks;
-extern const struct dbc_keys_hooks sqldbc_keys_env;
+extern const struct dbc_keys_hooks sqldbc_keys_hooks;
 int sqldbc_keys_deleting_children(dbc_ctx *ctx, const char *schema, const char *table,
                                   char **children);
 /* migrate_generate.c: the generator's scratch places (dbc_migrate_hooks). */
@@ -90,7 +90,7 @@ int sqldbc_scratch_parts(dbc_ctx *ctx, const dbc_strlist *parts, int nparts,
 int sqldbc_desired_apply(dbc_ctx *ctx, sqlite3 *db, const char *sql);
 /* The audit part's hooks (sqlite/audit/fn_audit.c). */
 struct dbc_audit_hooks;
-extern const struct dbc_audit_hooks sqldbc_audit_engine;
+extern const struct dbc_audit_hooks sqldbc_audit_hooks;
 
 /* Scalar functions. begin() binds the call to the function's connection. */
 void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx);
@@ -155,11 +155,11 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 /* sqlite/retain/retain.c: what SQLite does its own way for soft delete and
  * retention (the health check "retention" reads policies through it). */
 struct dbc_retain_hooks;
-const struct dbc_retain_hooks *sqldbc_retain_engine(void);
+const struct dbc_retain_hooks *sqldbc_retain_hooks(void);
 /* What the core needs to know about SQLite (dialect.c). */
 extern const dbc_dialect sqldbc_dialect;
 /* api.c: the hooks the core entries of the generic glue reach (dbc_host.api). */
-extern const dbc_api_hooks sqldbc_api_engine;
+extern const dbc_api_hooks sqldbc_api_hooks;
 
 /* The connection a call runs on (for per-connection state). */
 sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);

@@ -223,7 +223,7 @@ static const dbc_retain_hooks sqlite_retain = {
     .attached_archive_make = attached_archive_make,
 };
 
-const struct dbc_retain_hooks *sqldbc_retain_engine(void)
+const struct dbc_retain_hooks *sqldbc_retain_hooks(void)
 {
 	return &sqlite_retain;
 }
