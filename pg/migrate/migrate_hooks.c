@@ -261,3 +261,8 @@ const dbc_migrate_hooks pgdbc_migrate_hooks = {
     .comments = pgdbc_generate_comments,
     .rights = pgdbc_generate_rights,
 };
+
+void pgdbc_migrate_register(dbc_api_hooks *api)
+{
+	api->migrate = &pgdbc_migrate_hooks;
+}

@@ -533,3 +533,8 @@ const struct dbc_retain_hooks *pgdbc_retain_hooks(void)
 {
 	return &pg_retain;
 }
+
+void pgdbc_retain_register(dbc_api_hooks *api)
+{
+	api->retain = pgdbc_retain_hooks;
+}

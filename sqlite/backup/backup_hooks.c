@@ -52,3 +52,8 @@ const dbc_backup_hooks sqldbc_backup_hooks = {
     .foreign_key_check = sqldbc_backup_fk_check,
     .read_content = read_content,
 };
+
+void sqldbc_backup_register(dbc_api_hooks *api)
+{
+	api->backup = &sqldbc_backup_hooks;
+}

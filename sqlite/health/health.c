@@ -615,7 +615,8 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
     [DBC_HC_POINT_IN_TIME_LOG] = sqldbc_pitr_health,
 };
 
-void sqldbc_health_hooks(dbc_health_hooks *eng, sqldbc_conn *conn)
+/* Fills eng for a call on conn. */
+static void fill_for_conn(dbc_health_hooks *eng, sqldbc_conn *conn)
 {
 	memset(eng, 0, sizeof(*eng));
 	eng->engine_version = sqlite3_libversion();
@@ -630,4 +631,14 @@ void sqldbc_health_hooks(dbc_health_hooks *eng, sqldbc_conn *conn)
 	eng->metrics = metrics;
 	eng->table_sizes = table_sizes;
 	eng->retain = sqldbc_retain_hooks();
+}
+
+static void fill_hooks(dbc_ctx *ctx, dbc_health_hooks *eng)
+{
+	fill_for_conn(eng, sqldbc_call_conn(ctx));
+}
+
+void sqldbc_health_register(dbc_api_hooks *api)
+{
+	api->health = fill_hooks;
 }

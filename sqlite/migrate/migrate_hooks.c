@@ -91,3 +91,8 @@ const dbc_migrate_hooks sqldbc_migrate_hooks = {
     .scratch = sqldbc_scratch,
     .scratch_parts = sqldbc_scratch_parts,
 };
+
+void sqldbc_migrate_register(dbc_api_hooks *api)
+{
+	api->migrate = &sqldbc_migrate_hooks;
+}

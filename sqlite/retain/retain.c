@@ -227,3 +227,8 @@ const struct dbc_retain_hooks *sqldbc_retain_hooks(void)
 {
 	return &sqlite_retain;
 }
+
+void sqldbc_retain_register(dbc_api_hooks *api)
+{
+	api->retain = sqldbc_retain_hooks;
+}
