@@ -36,11 +36,11 @@ typedef struct folder {
 static void read_folder(const char *dir, folder *f)
 {
 	dbc_ctx ctx;
-	dbc_mig_dir d;
+	dbc_migrate_dir d;
 	memset(f, 0, sizeof(*f));
 	f->layout = DBC_LAYOUT_FLYWAY;
 	dbc_ctx_init(&ctx, cli_text_host(), NULL);
-	if (dbc_mig_read_dir_unhashed(&ctx, &sqldbc_dialect, dir, &d) == DBC_OK)
+	if (dbc_migrate_read_dir_unhashed(&ctx, &sqldbc_dialect, dir, &d) == DBC_OK)
 		for (int i = 0; i < d.n; i++)
 			if (d.files[i].version && d.files[i].kind == DBC_FILE_UP) {
 				f->layout = d.files[i].layout;

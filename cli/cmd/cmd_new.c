@@ -27,11 +27,11 @@ extern const dbc_dialect sqldbc_dialect;
 static long long highest(const char *dir, bool *prisma)
 {
 	dbc_ctx ctx;
-	dbc_mig_dir d;
+	dbc_migrate_dir d;
 	long long max = 0;
 	*prisma = false;
 	dbc_ctx_init(&ctx, cli_text_host(), NULL);
-	if (dbc_mig_read_dir_unhashed(&ctx, &sqldbc_dialect, dir, &d) == DBC_OK) {
+	if (dbc_migrate_read_dir_unhashed(&ctx, &sqldbc_dialect, dir, &d) == DBC_OK) {
 		*prisma = (d.layouts & (1u << DBC_LAYOUT_PRISMA)) != 0;
 		for (int i = 0; i < d.n; i++)
 			if (d.files[i].canon) {

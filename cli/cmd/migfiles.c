@@ -42,13 +42,14 @@ static bool blank(const char *s)
 	return true;
 }
 
-static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, cli_files_part part, int only,
-                   int *nfiles);
+static int add_all(cli_db *db, cli_opts *o, const dbc_migrate_dir *dir, cli_files_part part,
+                   int only, int *nfiles);
 
-static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
+static int add_one(cli_db *db, cli_opts *o, const dbc_migrate_dir *dir, int i)
 {
-	const dbc_mig_file *f = &dir->files[i];
-	const dbc_mig_file *dn = f->kind == DBC_FILE_REPEATABLE ? NULL : dbc_mig_dir_down(dir, i);
+	const dbc_migrate_file *f = &dir->files[i];
+	const dbc_migrate_file *dn =
+	    f->kind == DBC_FILE_REPEATABLE ? NULL : dbc_migrate_dir_down(dir, i);
 	int one;
 	/* an empty file: dbmigrate_add_all with the file named takes it as
 	 * the no-op dbmigrate_load makes of it */
@@ -58,7 +59,7 @@ static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
 		const char *p[2] = {f->name, f->script};
 		return cli_q(db, o, "SELECT dbmigrate_add_repeatable($1, $2)", 2, p, NULL);
 	}
-	const dbc_mig_file *down = dbc_mig_dir_down(dir, i);
+	const dbc_migrate_file *down = dbc_migrate_dir_down(dir, i);
 	/* a golang-migrate down alone: its version's up does nothing, which
 	 * dbmigrate_add refuses as an empty up script (as it refuses an empty
 	 * up file): such a folder is registered with dbmigrate_load only */
@@ -67,7 +68,7 @@ static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
 	return cli_q(db, o, "SELECT dbmigrate_add($1, $2, $3, $4)", 4, p, NULL);
 }
 
-static bool in_part(const dbc_mig_file *m, cli_files_part part)
+static bool in_part(const dbc_migrate_file *m, cli_files_part part)
 {
 	return part == CLI_FILES_ALL ||
 	       (part == CLI_FILES_REPEATABLE) == (m->kind == DBC_FILE_REPEATABLE);
@@ -76,7 +77,7 @@ static bool in_part(const dbc_mig_file *m, cli_files_part part)
 /* Every migration of dir as dbmigrate_add_all's JSON array (repeatables
  * without a version, a lone golang-migrate down over an empty up, which
  * dbmigrate_add's rules refuse as one); NULL when memory is short. */
-static char *files_json(const dbc_mig_dir *dir, cli_files_part part, int only, int *count)
+static char *files_json(const dbc_migrate_dir *dir, cli_files_part part, int only, int *count)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -86,11 +87,12 @@ static char *files_json(const dbc_mig_dir *dir, cli_files_part part, int only, i
 	*count = 0;
 	fputc('[', f);
 	for (int i = 0; i < dir->n; i++) {
-		const dbc_mig_file *m = &dir->files[i];
+		const dbc_migrate_file *m = &dir->files[i];
 		if ((m->kind == DBC_FILE_DOWN && !m->lone_down) || !in_part(m, part) ||
 		    (only >= 0 && i != only))
 			continue; /* registered with its up, or in the other part */
-		const dbc_mig_file *down = m->kind == DBC_FILE_REPEATABLE ? NULL : dbc_mig_dir_down(dir, i);
+		const dbc_migrate_file *down =
+		    m->kind == DBC_FILE_REPEATABLE ? NULL : dbc_migrate_dir_down(dir, i);
 		fputs(*count ? ",{" : "{", f);
 		/* from a folder: an empty file is a no-op migration, as
 		 * dbmigrate_load registers it (dbmigrate_add refuses one) */
@@ -122,8 +124,8 @@ static char *files_json(const dbc_mig_dir *dir, cli_files_part part, int only, i
 }
 
 /* SQLite: the whole folder in one call. */
-static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, cli_files_part part, int only,
-                   int *nfiles)
+static int add_all(cli_db *db, cli_opts *o, const dbc_migrate_dir *dir, cli_files_part part,
+                   int only, int *nfiles)
 {
 	int count = 0;
 	char *json = files_json(dir, part, only, &count);
@@ -155,7 +157,7 @@ static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, cli_files_pa
 typedef struct read_folder {
 	bool done;
 	dbc_ctx ctx;
-	dbc_mig_dir dir;
+	dbc_migrate_dir dir;
 } read_folder;
 
 /* One folder per files host, a driver's (cli_driver.files_host): the
@@ -181,15 +183,15 @@ static read_folder *folder_for(const dbc_host *host)
 static bool read_into(read_folder *rf, const dbc_host *host, const char *dir)
 {
 	dbc_ctx_init(&rf->ctx, host, NULL);
-	rf->done = dbc_mig_read_dir_unhashed(&rf->ctx, host->dialect, dir, &rf->dir) == DBC_OK &&
-	           dbc_mig_dir_refuse(&rf->ctx, &rf->dir, dir) == DBC_OK;
+	rf->done = dbc_migrate_read_dir_unhashed(&rf->ctx, host->dialect, dir, &rf->dir) == DBC_OK &&
+	           dbc_migrate_dir_refuse(&rf->ctx, &rf->dir, dir) == DBC_OK;
 	return rf->done;
 }
 
 /* 0 with *dir set, or -1 after printing the core's error. Threads (serve's
  * refreshes and pages) read the folder once between them: a folder read
  * is never changed after. */
-static int read_folder_once(cli_opts *o, const dbc_host *host, const dbc_mig_dir **dir)
+static int read_folder_once(cli_opts *o, const dbc_host *host, const dbc_migrate_dir **dir)
 {
 	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	read_folder *rf = folder_for(host);
@@ -229,7 +231,7 @@ int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *
 	if (stat(o->dir, &sb) != 0 && errno == ENOENT && !o->dir_given)
 		return 0; /* no migrations/ here: only what is registered already */
 	*found = true;
-	const dbc_mig_dir *dir = NULL;
+	const dbc_migrate_dir *dir = NULL;
 	if (read_folder_once(o, db->drv->files_host, &dir) != 0)
 		return -1;
 	if (dir->callbacks && part != CLI_FILES_REPEATABLE)
@@ -238,7 +240,7 @@ int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *
 		return add_all(db, o, dir, part, -1, nfiles);
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < dir->n; i++) {
-		const dbc_mig_file *f = &dir->files[i];
+		const dbc_migrate_file *f = &dir->files[i];
 		if ((f->kind == DBC_FILE_DOWN && !f->lone_down) || !in_part(f, part))
 			continue; /* registered with its up, or in the other part */
 		rc = add_one(db, o, dir, i);
@@ -252,13 +254,13 @@ int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *
  * file (an up, or a down without its up), {"name": N, "checksum": C} for a
  * repeatable one (the core's checksum of its script). NULL after saying
  * why. */
-static char *folder_json(const dbc_mig_dir *dir, const dbc_host *host)
+static char *folder_json(const dbc_migrate_dir *dir, const dbc_host *host)
 {
 	json_t *list = json_array();
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, host, NULL);
 	for (int i = 0; list && i < dir->n; i++) {
-		const dbc_mig_file *f = &dir->files[i];
+		const dbc_migrate_file *f = &dir->files[i];
 		char *sum = NULL;
 		json_t *item = NULL;
 		if (f->kind == DBC_FILE_REPEATABLE) {
@@ -293,7 +295,7 @@ int cli_pending_files(cli_db *db, cli_opts *o, bool *found, int *pending)
 	if (stat(o->dir, &sb) == 0 || errno != ENOENT || o->dir_given) {
 		*found = true;
 		const dbc_host *host = db->drv->files_host;
-		const dbc_mig_dir *dir = NULL;
+		const dbc_migrate_dir *dir = NULL;
 		if (read_folder_once(o, host, &dir) != 0 || !(files = folder_json(dir, host)))
 			return -1;
 	}
@@ -312,7 +314,7 @@ int cli_pending_files(cli_db *db, cli_opts *o, bool *found, int *pending)
  * NULL when the folder has none. version is the registry's canonical form
  * ("1"), so it is compared with a file's canonical one, not as written
  * ("001"). */
-static const dbc_mig_file *file_of(const dbc_mig_dir *dir, const char *version)
+static const dbc_migrate_file *file_of(const dbc_migrate_dir *dir, const char *version)
 {
 	for (int i = 0; dir && i < dir->n; i++)
 		if (dir->files[i].kind == DBC_FILE_UP && dir->files[i].canon &&
@@ -324,7 +326,7 @@ static const dbc_mig_file *file_of(const dbc_mig_dir *dir, const char *version)
 const char *cli_file_of(cli_db *db, const char *version)
 {
 	read_folder *rf = folder_for(db->drv->files_host);
-	const dbc_mig_file *f = rf->done && version ? file_of(&rf->dir, version) : NULL;
+	const dbc_migrate_file *f = rf->done && version ? file_of(&rf->dir, version) : NULL;
 	return f ? f->file : NULL;
 }
 
@@ -340,7 +342,7 @@ char *cli_folder_layouts(cli_db *db)
 		return NULL;
 	for (int k = 0; k < DBC_LAYOUT_COUNT; k++)
 		if (rf->dir.layouts & (1u << k))
-			fprintf(f, "%s%s", ftell(f) ? "; " : "", dbc_mig_layout_order((dbc_file_layout)k));
+			fprintf(f, "%s%s", ftell(f) ? "; " : "", dbc_migrate_layout_order((dbc_file_layout)k));
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;
@@ -352,7 +354,7 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 {
 	const dbc_host *host = db->drv->files_host;
 	read_folder *rf = folder_for(host);
-	const dbc_mig_file *f = rf->done ? file_of(&rf->dir, version) : NULL;
+	const dbc_migrate_file *f = rf->done ? file_of(&rf->dir, version) : NULL;
 	cli_rows r = {0};
 	*ran = false;
 	if (!f) {

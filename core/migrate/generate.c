@@ -254,7 +254,7 @@ static int add_unplanned(dbc_ctx *ctx, const dbc_strlist *lines, dbc_gen_plan *p
 		if (dbc_grow(ctx, &plan->items, plan->n, &plan->cap, sizeof(*plan->items), 8) != DBC_OK)
 			return DBC_ERROR;
 		/* one comment line: a name's line break would end it */
-		char *what = dbc_mig_text_printable(ctx, lines->items[i]);
+		char *what = dbc_migrate_text_printable(ctx, lines->items[i]);
 		plan->items[plan->n++] = (dbc_gen_step){
 		    .statement = what ? dbc_printf(ctx, "-- not planned: %s", what) : NULL,
 		    .hazard = "dbmigrate_generate does not plan row-level security policies or rules: "

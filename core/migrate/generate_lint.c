@@ -11,8 +11,8 @@
 #include <string.h>
 
 typedef struct group {
-	dbc_mig mig;
-	dbc_mig_row row;
+	dbc_migration mig;
+	dbc_migrate_row row;
 	int first_step; /* index of its first step */
 	int *line_step; /* by line of its script (1-based): the step index */
 	int nlines;
@@ -31,7 +31,7 @@ int dbc_gen_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan 
 	if (!env || !env->lint || !ctx->host->notice || plan->n == 0)
 		return DBC_OK;
 	group *g = dbc_zalloc(ctx, sizeof(group) * (size_t)plan->n);
-	dbc_mig_row **rows = dbc_zalloc(ctx, sizeof(dbc_mig_row *) * (size_t)plan->n);
+	dbc_migrate_row **rows = dbc_zalloc(ctx, sizeof(dbc_migrate_row *) * (size_t)plan->n);
 	int ng = 0;
 	if (!g || !rows)
 		return DBC_ERROR;

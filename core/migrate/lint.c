@@ -160,8 +160,8 @@ typedef struct lint_run {
 	bool session_timeout; /* the session has a lock_timeout */
 } lint_run;
 
-static int add_finding(lint_run *r, const dbc_mig *mig, const dbc_stmt *st, const script_lines *sl,
-                       const dbc_lint_rule *rule, const fill *f)
+static int add_finding(lint_run *r, const dbc_migration *mig, const dbc_stmt *st,
+                       const script_lines *sl, const dbc_lint_rule *rule, const fill *f)
 {
 	if (ignored(sl, st, rule->id))
 		return DBC_OK;
@@ -236,13 +236,13 @@ static bool may_write_rows(dbc_ctx *ctx, const dbc_stmt *st)
 	return true;
 }
 
-static int lint_one(lint_run *r, dbc_mig *mig)
+static int lint_one(lint_run *r, dbc_migration *mig)
 {
 	const dbc_script_info *info;
 	script_lines sl;
 	if (!mig->script)
 		return DBC_OK;
-	if (dbc_mig_script_info(r->ctx, mig, &info) != DBC_OK ||
+	if (dbc_migrate_script_info(r->ctx, mig, &info) != DBC_OK ||
 	    index_lines(r->ctx, mig->script, &sl) != DBC_OK)
 		return DBC_ERROR;
 	bool timeout = r->session_timeout, timeout_reported = false;
@@ -329,7 +329,7 @@ static bool may_report(const dbc_ctx *ctx, dbc_lint_op op)
 	return false;
 }
 
-static int plan_may_report(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_mig_row **plan, int n,
+static int plan_may_report(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_migrate_row **plan, int n,
                            bool *may)
 {
 	*may = false;
@@ -338,7 +338,7 @@ static int plan_may_report(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_mig_row 
 		if (!plan[i]->mig->script)
 			continue;
 		/* kept on the migration: lint_one and the apply's run read it again */
-		if (dbc_mig_script_info(ctx, plan[i]->mig, &info) != DBC_OK)
+		if (dbc_migrate_script_info(ctx, plan[i]->mig, &info) != DBC_OK)
 			return DBC_ERROR;
 		for (int s = 0; s < info->nstmts && !*may; s++) {
 			dbc_lint_actions acts = {0};
@@ -353,7 +353,7 @@ static int plan_may_report(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_mig_row 
 	return DBC_OK;
 }
 
-int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_mig_row **plan, int n,
+int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_migrate_row **plan, int n,
                   dbc_lint_findings *out)
 {
 	lint_run r = {ctx, eng, NULL, out, false};
@@ -384,29 +384,29 @@ static const dbc_lint_hooks *engine_of(const dbc_migrate_hooks *env)
 	return env && env->lint ? env->lint : &no_facts;
 }
 
-static const char *label(const dbc_mig *m)
+static const char *label(const dbc_migration *m)
 {
 	return m->version ? m->version : m->name;
 }
 
 /* The pending migrations apply would run (every one, in order), with their
  * scripts; repeatables after the versioned ones. */
-static int pending(dbc_ctx *ctx, dbc_mig_row ***plan, int *n)
+static int pending(dbc_ctx *ctx, dbc_migrate_row ***plan, int *n)
 {
-	dbc_mig_set set;
-	dbc_mig_status st;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
 	char *ooo = NULL;
 	memset(&set, 0, sizeof(set));
 	if (dbc_setting_get(ctx, "migrate.out_of_order", &ooo) != DBC_OK ||
-	    dbc_mig_read(ctx, DBC_LOAD_UP_DUE, &set) != DBC_OK ||
-	    dbc_mig_derive(ctx, &set, &st) != DBC_OK)
+	    dbc_migrate_read(ctx, DBC_LOAD_UP_DUE, &set) != DBC_OK ||
+	    dbc_migrate_derive(ctx, &set, &st) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_mig_plan_up(ctx, &st, NULL, ooo && strcmp(ooo, "allow") == 0, plan, n);
+	return dbc_migrate_plan_up(ctx, &st, NULL, ooo && strcmp(ooo, "allow") == 0, plan, n);
 }
 
 int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version, dbc_rows *out)
 {
-	dbc_mig_row **plan;
+	dbc_migrate_row **plan;
 	int n;
 	char *canon = NULL;
 	dbc_lint_findings f;
@@ -442,7 +442,7 @@ int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ver
 	return DBC_OK;
 }
 
-int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row **plan, int n,
+int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_migrate_row **plan, int n,
                   bool applying)
 {
 	char *mode = NULL;

@@ -107,7 +107,7 @@ typedef struct dbc_lint_model dbc_lint_model;
 
 /* One finding. */
 typedef struct dbc_lint_finding {
-	const dbc_mig *mig;
+	const dbc_migration *mig;
 	int line;
 	const dbc_lint_rule *rule;
 	char *message;
@@ -120,12 +120,12 @@ typedef struct dbc_lint_findings {
 } dbc_lint_findings;
 
 /* The findings of plan[0..n) in order, ignore comments honoured. */
-int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_mig_row **plan, int n,
+int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_migrate_row **plan, int n,
                   dbc_lint_findings *out);
 /* What migrate.lint says apply and plan do with plan[0..n): nothing (off),
  * notices (warn), or (enforce, apply only) an error naming the first
  * migration with an error or warning finding. */
-int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row **plan, int n,
+int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_migrate_row **plan, int n,
                   bool applying);
 
 /* lint_keys.c: the tables an INSERT ... SELECT ... FROM statement

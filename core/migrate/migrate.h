@@ -9,7 +9,7 @@
 #define DBC_MIGRATE_H
 
 #include "base/dbc.h"
-#include "migrate/migrate_files.h"   /* dbc_mig_read_dir: a folder read without a database */
+#include "migrate/migrate_files.h"   /* dbc_migrate_read_dir: a folder read without a database */
 #include "migrate/migrate_version.h" /* how versions compare */
 #include "schema/schema.h"
 

@@ -1,7 +1,7 @@
 /*
  * migrate_batch.c — dbmigrate_add_all: many migrations registered in one
  * call, each by exactly dbmigrate_add's rules (the same checks,
- * normalisation and checksums: migrate_register.c's dbc_mig_check_*), all or
+ * normalisation and checksums: migrate_register.c's dbc_migrate_check_*), all or
  * nothing. One call instead of one per migration lets the engine prepare
  * the registry's statements once (a registry INSERT compiles the summary
  * triggers into its program) and check the bookkeeping once; the
@@ -26,37 +26,38 @@ const char **dbc_migrate_item_slot(dbc_migrate_item *item, const char *key)
  * dbmigrate_add_repeatable's rules (no version); an item naming its "file"
  * comes from a migration folder, whose empty or comment-only file is a
  * no-op migration, as dbmigrate_load registers it. */
-static int check_item(dbc_ctx *ctx, const dbc_migrate_item *item, int i, dbc_mig_checked *out)
+static int check_item(dbc_ctx *ctx, const dbc_migrate_item *item, int i, dbc_migrate_checked *out)
 {
 	if (!item->name || !item->up)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "migration %d of the list has no \"%s\"",
 		                 i + 1, item->name ? "up" : "name");
 	if (item->version)
-		return dbc_mig_check_versioned(ctx, item->version, item->name, item->up, item->down,
-		                               item->file != NULL, out);
+		return dbc_migrate_check_versioned(ctx, item->version, item->name, item->up, item->down,
+		                                   item->file != NULL, out);
 	if (item->down)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "migration %d of the list has a \"down\" but no \"version\" (a "
 		                 "repeatable migration has no down script)",
 		                 i + 1);
-	return dbc_mig_check_repeatable(ctx, item->name, item->up, item->file != NULL, out);
+	return dbc_migrate_check_repeatable(ctx, item->name, item->up, item->file != NULL, out);
 }
 
 int dbc_migrate_add_many(dbc_ctx *ctx, const dbc_migrate_item *items, int n, int64_t *count)
 {
 	*count = 0;
-	dbc_mig_checked *checked = dbc_zalloc(ctx, sizeof(dbc_mig_checked) * (size_t)(n > 0 ? n : 1));
+	dbc_migrate_checked *checked =
+	    dbc_zalloc(ctx, sizeof(dbc_migrate_checked) * (size_t)(n > 0 ? n : 1));
 	if (!checked)
 		return DBC_ERROR;
 	/* every item checked before anything is written */
 	for (int i = 0; i < n; i++)
 		if (check_item(ctx, &items[i], i, &checked[i]) != DBC_OK)
 			return DBC_ERROR;
-	dbc_mig_frame fr;
-	int rc = dbc_mig_frame_begin(ctx, NULL, &fr, false);
+	dbc_migrate_frame fr;
+	int rc = dbc_migrate_frame_begin(ctx, NULL, &fr, false);
 	for (int i = 0; rc == DBC_OK && i < n; i++)
-		rc = dbc_mig_register_checked(ctx, &checked[i]);
-	rc = dbc_mig_frame_end(ctx, &fr, rc);
+		rc = dbc_migrate_register_checked(ctx, &checked[i]);
+	rc = dbc_migrate_frame_end(ctx, &fr, rc);
 	if (rc == DBC_OK)
 		*count = n;
 	return rc;

@@ -80,7 +80,7 @@ static char *block(dbc_ctx *ctx, const char *start, const char *end, bool no_tra
 	                  (int)(end - start), start);
 }
 
-bool dbc_mig_dbmate_marked(const char *text)
+bool dbc_migrate_dbmate_marked(const char *text)
 {
 	if (strncmp(text, "\xEF\xBB\xBF", 3) == 0) /* a BOM */
 		text += 3;
@@ -94,7 +94,8 @@ bool dbc_mig_dbmate_marked(const char *text)
 	return false;
 }
 
-int dbc_mig_dbmate_split(dbc_ctx *ctx, const char *text, char **up, char **down, const char **why)
+int dbc_migrate_dbmate_split(dbc_ctx *ctx, const char *text, char **up, char **down,
+                             const char **why)
 {
 	const char *up_at = NULL, *down_at = NULL; /* first line of each block */
 	const char *up_end = NULL;

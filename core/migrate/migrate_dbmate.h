@@ -16,7 +16,7 @@
 #include "base/dbc.h"
 
 /* True when text has a "-- migrate:up" line: a dbmate file. */
-bool dbc_mig_dbmate_marked(const char *text);
+bool dbc_migrate_dbmate_marked(const char *text);
 
 /* Splits a dbmate file's text into its up block and its down block (NULL
  * when the file has no "-- migrate:down" line; an empty down block is a
@@ -25,6 +25,7 @@ bool dbc_mig_dbmate_marked(const char *text);
  * Returns DBC_OK with *why NULL when split, DBC_OK with *why set when the
  * file is refused (no up block, statements outside the blocks, a directive
  * twice or out of order, an unknown option), DBC_ERROR when out of memory. */
-int dbc_mig_dbmate_split(dbc_ctx *ctx, const char *text, char **up, char **down, const char **why);
+int dbc_migrate_dbmate_split(dbc_ctx *ctx, const char *text, char **up, char **down,
+                             const char **why);
 
 #endif

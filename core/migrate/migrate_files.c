@@ -112,7 +112,7 @@ static char *read_file(dbc_ctx *ctx, int dirfd, const char *path, const char **w
 /* Up and down files of one version, or one repeatable. */
 static int cmp_file(const void *a, const void *b)
 {
-	const dbc_mig_file *x = a, *y = b;
+	const dbc_migrate_file *x = a, *y = b;
 	bool rx = x->kind == DBC_FILE_REPEATABLE, ry = y->kind == DBC_FILE_REPEATABLE;
 	if (rx != ry)
 		return rx ? 1 : -1;
@@ -137,7 +137,7 @@ static const char *const bad_kind_text[BAD_KINDS] = {
 /* The list stops growing at LIST_MAX bytes, well inside an error's 16 KB. */
 #define LIST_MAX 8000
 
-typedef struct dbc_mig_bad {
+typedef struct dbc_migrate_bad {
 	dbc_buf list;
 	int n, listed;
 	int by_kind[BAD_KINDS];
@@ -174,7 +174,7 @@ static int bad_error(dbc_ctx *ctx, bad_files *b, const char *path)
 	          "%d migration file(s) in \"%s\" cannot be registered (%s); nothing was registered",
 	          b->n, path, dbc_buf_finish(&kinds));
 	dbc_error_detail(ctx, "%s", dbc_buf_finish(&b->list));
-	dbc_error_hint(ctx, "The accepted layouts: %s.", dbc_mig_layouts);
+	dbc_error_hint(ctx, "The accepted layouts: %s.", dbc_migrate_layouts);
 	return DBC_ERROR;
 }
 
@@ -201,14 +201,14 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	if (dbc_grow(ctx, &r->rows, r->n, &r->cap, sizeof(reg_row), 64) != DBC_OK)
 		return DBC_ERROR;
 	reg_row *row = &r->rows[r->n++];
-	char *kind = dbc_mig_text(ctx, &c[0]);
+	char *kind = dbc_migrate_text(ctx, &c[0]);
 	row->repeatable = kind && strcmp(kind, "repeatable") == 0;
-	row->name = dbc_mig_text(ctx, &c[2]);
-	row->key = row->repeatable ? row->name : dbc_mig_text(ctx, &c[1]);
-	row->version_text = dbc_mig_text(ctx, &c[3]);
-	row->checksum = dbc_mig_text(ctx, &c[4]);
-	row->down = dbc_mig_text(ctx, &c[5]);
-	row->no_tx = dbc_mig_bool(&c[6]);
+	row->name = dbc_migrate_text(ctx, &c[2]);
+	row->key = row->repeatable ? row->name : dbc_migrate_text(ctx, &c[1]);
+	row->version_text = dbc_migrate_text(ctx, &c[3]);
+	row->checksum = dbc_migrate_text(ctx, &c[4]);
+	row->down = dbc_migrate_text(ctx, &c[5]);
+	row->no_tx = dbc_migrate_bool(&c[6]);
 	if (!row->key)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "registered migration without a key");
 	return ctx->failed ? DBC_ERROR : DBC_OK;
@@ -262,13 +262,13 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 typedef struct {
-	dbc_mig_file *files;
+	dbc_migrate_file *files;
 	int n, cap;
 } file_list;
 
-static dbc_mig_file *file_new(dbc_ctx *ctx, file_list *l)
+static dbc_migrate_file *file_new(dbc_ctx *ctx, file_list *l)
 {
-	if (dbc_grow(ctx, &l->files, l->n, &l->cap, sizeof(dbc_mig_file), 64) != DBC_OK)
+	if (dbc_grow(ctx, &l->files, l->n, &l->cap, sizeof(dbc_migrate_file), 64) != DBC_OK)
 		return NULL;
 	return &l->files[l->n];
 }
@@ -276,8 +276,8 @@ static dbc_mig_file *file_new(dbc_ctx *ctx, file_list *l)
 /* Normalises and checks one file's text (NULL: could not be read, why says
  * why). A refused file stays in the list, marked, so that its partner is not
  * reported as unpaired. Returns DBC_ERROR only for errors that end the load. */
-static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f, const char *text,
-                       const char *why, bad_files *bad, bool checksum)
+static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_migrate_file *f,
+                       const char *text, const char *why, bad_files *bad, bool checksum)
 {
 	if (!text) {
 		f->refused = true;
@@ -316,15 +316,16 @@ static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f
  * the file has one, becomes a down file of its own in downs (paired with f
  * once the list is sorted again), named "<file> (migrate:down)" or
  * "<file> (+goose Down)". */
-static int take_two_way(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f, const char *text,
-                        const char *why, bad_files *bad, bool checksum, file_list *downs)
+static int take_two_way(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_migrate_file *f,
+                        const char *text, const char *why, bad_files *bad, bool checksum,
+                        file_list *downs)
 {
 	char *up, *down;
 	bool goose = f->layout == DBC_LAYOUT_GOOSE;
 	if (!text)
 		return take_script(ctx, dialect, f, text, why, bad, checksum);
-	if ((goose ? dbc_mig_goose_split(ctx, text, &up, &down, &why)
-	           : dbc_mig_dbmate_split(ctx, text, &up, &down, &why)) != DBC_OK)
+	if ((goose ? dbc_migrate_goose_split(ctx, text, &up, &down, &why)
+	           : dbc_migrate_dbmate_split(ctx, text, &up, &down, &why)) != DBC_OK)
 		return DBC_ERROR;
 	if (why) {
 		f->refused = true;
@@ -335,7 +336,7 @@ static int take_two_way(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *
 		return DBC_ERROR;
 	if (!down)
 		return DBC_OK;
-	dbc_mig_file *d = file_new(ctx, downs);
+	dbc_migrate_file *d = file_new(ctx, downs);
 	if (!d)
 		return DBC_ERROR;
 	*d = *f;
@@ -399,13 +400,13 @@ static int take_folder(dbc_ctx *ctx, const dbc_dialect *dialect, const char *pat
 	bool prisma = layout == DBC_LAYOUT_PRISMA;
 	const char *const scripts[] = {prisma ? "migration.sql" : "up.sql", "down.sql"};
 	for (int s = 0; s < 2 && rc == DBC_OK; s++) {
-		dbc_mig_file *f = file_new(ctx, l);
+		dbc_migrate_file *f = file_new(ctx, l);
 		if (!f) {
 			rc = DBC_ERROR;
 			break;
 		}
-		if (!(prisma ? dbc_mig_parse_prisma(ctx, dir, scripts[s], f, &why)
-		             : dbc_mig_parse_diesel(ctx, dir, scripts[s], f, &why))) {
+		if (!(prisma ? dbc_migrate_parse_prisma(ctx, dir, scripts[s], f, &why)
+		             : dbc_migrate_parse_diesel(ctx, dir, scripts[s], f, &why))) {
 			if (!ctx->failed)
 				bad_add(bad, BAD_NAME, "%s: %s", dir, why);
 			rc = ctx->failed ? DBC_ERROR : DBC_OK;
@@ -460,14 +461,14 @@ static int list_directory(dbc_ctx *ctx, const char *path, entry **out, int *coun
 		size_t len = strlen(de->d_name);
 		bool sql = len >= 4 && strcasecmp(de->d_name + len - 4, ".sql") == 0;
 		bool go = len > 3 && strcmp(de->d_name + len - 3, ".go") == 0 &&
-		          dbc_mig_dirname_candidate(de->d_name) && strchr(de->d_name, '_') &&
+		          dbc_migrate_dirname_candidate(de->d_name) && strchr(de->d_name, '_') &&
 		          !strstr(de->d_name, "_test.go");
 		bool dir_entry = false;
 		if (de->d_name[0] == '.')
 			continue;
 		if (!sql && !go) {
 			struct stat sb;
-			if (!dbc_mig_dirname_candidate(de->d_name) ||
+			if (!dbc_migrate_dirname_candidate(de->d_name) ||
 			    fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
 			    !(S_ISDIR(sb.st_mode) || S_ISLNK(sb.st_mode)))
 				continue;
@@ -499,16 +500,16 @@ static void bare_layouts(file_list *l, char **texts)
 	bool dbmate = false, goose = false;
 	for (int i = 0; i < l->n; i++)
 		if (l->files[i].layout == DBC_LAYOUT_DBMATE && texts[i]) {
-			dbmate |= dbc_mig_dbmate_marked(texts[i]);
-			goose |= dbc_mig_goose_marked(texts[i]);
+			dbmate |= dbc_migrate_dbmate_marked(texts[i]);
+			goose |= dbc_migrate_goose_marked(texts[i]);
 		}
 	for (int i = 0; i < l->n; i++) {
-		dbc_mig_file *f = &l->files[i];
+		dbc_migrate_file *f = &l->files[i];
 		if (f->layout != DBC_LAYOUT_DBMATE)
 			continue;
 		if (!dbmate && !goose)
 			f->layout = DBC_LAYOUT_SQLX;
-		else if (texts[i] && dbc_mig_goose_marked(texts[i]))
+		else if (texts[i] && dbc_migrate_goose_marked(texts[i]))
 			f->layout = DBC_LAYOUT_GOOSE;
 		else if (!dbmate)
 			f->layout = DBC_LAYOUT_GOOSE; /* refused by goose's split, as goose refuses it */
@@ -542,15 +543,15 @@ static void choose_engine_files(file_list *l)
 
 /* Registers one migration (an up with its down, a lone down as a no-op up
  * with its down, or a repeatable) and counts it when new or changed. */
-static int register_one(dbc_ctx *ctx, const registry *reg, const dbc_mig_file *f,
-                        const dbc_mig_file *down, int64_t *changed)
+static int register_one(dbc_ctx *ctx, const registry *reg, const dbc_migrate_file *f,
+                        const dbc_migrate_file *down, int64_t *changed)
 {
 	if (f->kind == DBC_FILE_REPEATABLE) {
 		const reg_row *r = find_row(reg, true, f->name);
 		if (!r || !same_text(r->checksum, f->checksum) || r->no_tx != f->no_transaction)
 			(*changed)++;
-		return dbc_mig_register_repeatable(ctx, f->name, f->script, f->checksum, f->no_transaction,
-		                                   r != NULL);
+		return dbc_migrate_register_repeatable(ctx, f->name, f->script, f->checksum,
+		                                       f->no_transaction, r != NULL);
 	}
 	const char *up = f->script;
 	char *checksum = f->checksum;
@@ -566,13 +567,13 @@ static int register_one(dbc_ctx *ctx, const registry *reg, const dbc_mig_file *f
 	if (!r || !same_text(r->name, f->name) || !same_text(r->checksum, checksum) ||
 	    !same_text(r->down, down ? down->script : NULL) || r->no_tx != no_tx)
 		(*changed)++;
-	return dbc_mig_register_versioned(ctx, f->canon, f->version, f->name, up,
-	                                  down ? down->script : NULL, checksum,
-	                                  down ? down->checksum : NULL, no_tx, r != NULL);
+	return dbc_migrate_register_versioned(ctx, f->canon, f->version, f->name, up,
+	                                      down ? down->script : NULL, checksum,
+	                                      down ? down->checksum : NULL, no_tx, r != NULL);
 }
 
 /* Same group: one version, or one repeatable. */
-static bool same_migration(const dbc_mig_file *a, const dbc_mig_file *b)
+static bool same_migration(const dbc_migrate_file *a, const dbc_migrate_file *b)
 {
 	bool ra = a->kind == DBC_FILE_REPEATABLE, rb = b->kind == DBC_FILE_REPEATABLE;
 	return ra == rb &&
@@ -585,7 +586,7 @@ static bool same_migration(const dbc_mig_file *a, const dbc_mig_file *b)
 static void check_pairs(file_list *l, bad_files *bad)
 {
 	for (int i = 0; i < l->n; i++) {
-		dbc_mig_file *f = &l->files[i], *prev = i > 0 ? &l->files[i - 1] : NULL;
+		dbc_migrate_file *f = &l->files[i], *prev = i > 0 ? &l->files[i - 1] : NULL;
 		bool same = prev && same_migration(f, prev);
 		if (same && f->kind == prev->kind)
 			bad_add(bad, BAD_PAIR, "%s and %s: two %s for %s %s", prev->file, f->file,
@@ -603,7 +604,7 @@ static void check_pairs(file_list *l, bad_files *bad)
 }
 
 /* The text dbmate (a file's name) or diesel (a version) orders by. */
-static const char *text_key(const dbc_mig_file *f)
+static const char *text_key(const dbc_migrate_file *f)
 {
 	return f->layout == DBC_LAYOUT_DIESEL ? f->version : f->file;
 }
@@ -617,9 +618,9 @@ static void check_text_order(const file_list *l, bad_files *bad)
 {
 	static const dbc_file_layout text_ordered[] = {DBC_LAYOUT_DBMATE, DBC_LAYOUT_DIESEL};
 	for (size_t k = 0; k < sizeof text_ordered / sizeof *text_ordered; k++) {
-		const dbc_mig_file *prev = NULL;
+		const dbc_migrate_file *prev = NULL;
 		for (int i = 0; i < l->n; i++) {
-			const dbc_mig_file *f = &l->files[i];
+			const dbc_migrate_file *f = &l->files[i];
 			if (f->layout != text_ordered[k] || f->kind != DBC_FILE_UP)
 				continue;
 			if (prev && strcmp(text_key(prev), text_key(f)) > 0)
@@ -643,7 +644,7 @@ static int read_files(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path
 	if (l->n && (!texts || !whys))
 		return DBC_ERROR;
 	for (int i = 0; i < l->n; i++) {
-		dbc_mig_file *f = &l->files[i];
+		dbc_migrate_file *f = &l->files[i];
 		if (f->layout == DBC_LAYOUT_DIESEL || f->layout == DBC_LAYOUT_PRISMA)
 			continue; /* read with its directory */
 		char *full = dbc_printf(ctx, "%s/%s", path, f->file);
@@ -653,7 +654,7 @@ static int read_files(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path
 	}
 	bare_layouts(l, texts);
 	for (int i = 0; i < l->n; i++) {
-		dbc_mig_file *f = &l->files[i];
+		dbc_migrate_file *f = &l->files[i];
 		*layouts |= 1u << f->layout;
 		if (f->layout == DBC_LAYOUT_DIESEL || f->layout == DBC_LAYOUT_PRISMA)
 			continue;
@@ -665,10 +666,10 @@ static int read_files(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path
 	return DBC_OK;
 }
 
-static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, dbc_mig_dir *out,
-                    bool checksum)
+static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                    dbc_migrate_dir *out, bool checksum)
 {
-	*out = (dbc_mig_dir){0};
+	*out = (dbc_migrate_dir){0};
 	entry *names;
 	int nnames;
 	if (list_directory(ctx, path, &names, &nnames) != DBC_OK)
@@ -689,11 +690,11 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 		const char *name = names[i].name;
 		/* the name comes from the file name: a line break in it would reach
 		 * dbmigrate_script()'s output, and to this error, so it is shown masked */
-		if (dbc_mig_text_has_control(name)) {
+		if (dbc_migrate_text_has_control(name)) {
 			bad_add(bad, BAD_NAME,
 			        "%s: the file name contains a control character (a line break, tab or "
 			        "other non-printing character, shown as ?)",
-			        dbc_mig_text_printable(ctx, name));
+			        dbc_migrate_text_printable(ctx, name));
 			continue;
 		}
 		if (names[i].dir) {
@@ -708,11 +709,11 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 			        name);
 			continue;
 		}
-		dbc_mig_file *f = file_new(ctx, &l);
+		dbc_migrate_file *f = file_new(ctx, &l);
 		const char *why;
 		if (!f)
 			return DBC_ERROR;
-		dbc_name_kind k = dbc_mig_parse_filename(ctx, dialect, name, f, &why);
+		dbc_name_kind k = dbc_migrate_parse_filename(ctx, dialect, name, f, &why);
 		if (ctx->failed)
 			return DBC_ERROR;
 		if (k == DBC_NAME_CALLBACK) {
@@ -731,20 +732,20 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 		l.n++;
 	}
 	if (l.n > 1)
-		qsort(l.files, (size_t)l.n, sizeof(dbc_mig_file), cmp_file);
+		qsort(l.files, (size_t)l.n, sizeof(dbc_migrate_file), cmp_file);
 	choose_engine_files(&l);
 	file_list downs = {0}; /* the down blocks of dbmate and goose files */
 	if (read_files(ctx, dialect, path, &l, bad, checksum, &downs, &out->layouts) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < downs.n; i++) {
-		dbc_mig_file *f = file_new(ctx, &l);
+		dbc_migrate_file *f = file_new(ctx, &l);
 		if (!f)
 			return DBC_ERROR;
 		*f = downs.files[i];
 		l.n++;
 	}
 	if (downs.n)
-		qsort(l.files, (size_t)l.n, sizeof(dbc_mig_file), cmp_file);
+		qsort(l.files, (size_t)l.n, sizeof(dbc_migrate_file), cmp_file);
 
 	check_pairs(&l, bad);
 	check_text_order(&l, bad);
@@ -756,25 +757,26 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, dbc_mig_dir *out)
+int dbc_migrate_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                         dbc_migrate_dir *out)
 {
 	return read_dir(ctx, dialect, path, out, true);
 }
 
-int dbc_mig_read_dir_unhashed(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
-                              dbc_mig_dir *out)
+int dbc_migrate_read_dir_unhashed(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                                  dbc_migrate_dir *out)
 {
 	return read_dir(ctx, dialect, path, out, false);
 }
 
-int dbc_mig_dir_refuse(dbc_ctx *ctx, dbc_mig_dir *dir, const char *path)
+int dbc_migrate_dir_refuse(dbc_ctx *ctx, dbc_migrate_dir *dir, const char *path)
 {
 	return dir->bad->n ? bad_error(ctx, dir->bad, path) : DBC_OK;
 }
 
-const dbc_mig_file *dbc_mig_dir_down(const dbc_mig_dir *dir, int i)
+const dbc_migrate_file *dbc_migrate_dir_down(const dbc_migrate_dir *dir, int i)
 {
-	const dbc_mig_file *f = &dir->files[i];
+	const dbc_migrate_file *f = &dir->files[i];
 	if (f->lone_down)
 		return f;
 	return f->kind == DBC_FILE_UP && i + 1 < dir->n && dir->files[i + 1].kind == DBC_FILE_DOWN &&
@@ -787,8 +789,8 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 {
 	*count = 0;
 	*skipped = NULL;
-	dbc_mig_dir dir;
-	if (dbc_mig_read_dir(ctx, ctx->host->dialect, path, &dir) != DBC_OK)
+	dbc_migrate_dir dir;
+	if (dbc_migrate_read_dir(ctx, ctx->host->dialect, path, &dir) != DBC_OK)
 		return DBC_ERROR;
 	file_list l = {dir.files, dir.n, dir.n};
 	bad_files *bad = dir.bad;
@@ -797,16 +799,16 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 	registry reg = {0};
 	int rc = ctx->host->book_ensure(ctx);
 	if (rc == DBC_OK)
-		rc = dbc_mig_query(ctx,
-		                   "SELECT kind, version, name, version_text, checksum, down_script, "
-		                   "no_transaction FROM @migrations",
-		                   0, NULL, take_row, &reg);
+		rc = dbc_migrate_query(ctx,
+		                       "SELECT kind, version, name, version_text, checksum, down_script, "
+		                       "no_transaction FROM @migrations",
+		                       0, NULL, take_row, &reg);
 	if (rc != DBC_OK)
 		return DBC_ERROR;
 	if (reg.n > 1)
 		qsort(reg.rows, (size_t)reg.n, sizeof(reg_row), cmp_row);
 	for (int i = 0; i < l.n; i++) {
-		const dbc_mig_file *f = &l.files[i];
+		const dbc_migrate_file *f = &l.files[i];
 		const reg_row *r =
 		    f->kind == DBC_FILE_UP || f->lone_down ? find_row(&reg, false, f->canon) : NULL;
 		const char *vt = r ? (r->version_text ? r->version_text : r->key) : NULL;
@@ -818,17 +820,17 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 	if (bad->n)
 		return bad_error(ctx, bad, path);
 
-	dbc_mig_frame fr;
+	dbc_migrate_frame fr;
 	int64_t changed = 0;
-	rc = dbc_mig_frame_begin(ctx, NULL, &fr, false);
+	rc = dbc_migrate_frame_begin(ctx, NULL, &fr, false);
 	for (int i = 0; rc == DBC_OK && i < l.n; i++) {
-		dbc_mig_file *f = &l.files[i];
+		dbc_migrate_file *f = &l.files[i];
 		if (f->kind == DBC_FILE_DOWN && !f->lone_down)
 			continue; /* registered with its up */
-		const dbc_mig_file *down = f->lone_down ? NULL : dbc_mig_dir_down(&dir, i);
+		const dbc_migrate_file *down = f->lone_down ? NULL : dbc_migrate_dir_down(&dir, i);
 		rc = register_one(ctx, &reg, f, down, &changed);
 	}
-	rc = dbc_mig_frame_end(ctx, &fr, rc);
+	rc = dbc_migrate_frame_end(ctx, &fr, rc);
 	if (rc != DBC_OK)
 		return rc;
 	*count = changed;

@@ -37,7 +37,7 @@ typedef enum {
 	DBC_NAME_CALLBACK      /* a Flyway callback (beforeMigrate.sql, ...): never run */
 } dbc_name_kind;
 
-typedef struct dbc_mig_file {
+typedef struct dbc_migrate_file {
 	char *file; /* the file name (diesel: "<directory>/up.sql") */
 	dbc_file_kind kind;
 	dbc_file_layout layout;
@@ -54,66 +54,67 @@ typedef struct dbc_mig_file {
 	 * its script is read with the "-- dbcare:no-transaction" marker line
 	 * put before it */
 	bool autocommit;
-} dbc_mig_file;
+} dbc_migrate_file;
 
 /* The layouts, for errors and hints. */
-extern const char dbc_mig_layouts[];
+extern const char dbc_migrate_layouts[];
 
 /* A layout and the order its own tool runs it in, for `dbcare status`. */
-const char *dbc_mig_layout_order(dbc_file_layout layout);
+const char *dbc_migrate_layout_order(dbc_file_layout layout);
 
 /* Parses the name of a file directly in the migration directory for the
  * engine of dialect d (its file infixes). */
-dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const dbc_dialect *d, const char *file,
-                                     dbc_mig_file *out, const char **why);
+dbc_name_kind dbc_migrate_parse_filename(dbc_ctx *ctx, const dbc_dialect *d, const char *file,
+                                         dbc_migrate_file *out, const char **why);
 
 /* True when a directory entry's name has diesel's shape
  * (<digits and '-'>_<name>, no '.'): a directory of that name is a migration. */
-bool dbc_mig_diesel_dirname(const char *dir);
+bool dbc_migrate_diesel_dirname(const char *dir);
 
 /* True when a directory entry's name starts with a digit: a directory of
  * that name is a migration folder, read or refused, never skipped. */
-bool dbc_mig_dirname_candidate(const char *dir);
+bool dbc_migrate_dirname_candidate(const char *dir);
 
 /* Parses a diesel directory name and its script ("up.sql" or "down.sql"). */
-bool dbc_mig_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
-                          const char **why);
+bool dbc_migrate_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script,
+                              dbc_migrate_file *out, const char **why);
 
 /* Parses a Prisma directory name and its script ("migration.sql", or the
  * "down.sql" Prisma's docs write beside it). */
-bool dbc_mig_parse_prisma(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
-                          const char **why);
+bool dbc_migrate_parse_prisma(dbc_ctx *ctx, const char *dir, const char *script,
+                              dbc_migrate_file *out, const char **why);
 
 /* A migration directory read and checked without a database: the files of
  * every accepted layout, sorted (versions in order, each up followed by its
  * down; repeatables last by name), the engine-specific choice made, every
  * script normalised, analysed and checksummed, pairs checked. Names, reading
- * and pairing problems are collected, not raised: dbc_mig_dir_refuse raises
+ * and pairing problems are collected, not raised: dbc_migrate_dir_refuse raises
  * them in one error, which dbmigrate_load extends by its registry checks.
  * Used by dbmigrate_load on the server and by the command-line client on
  * its own machine, so both accept exactly the same directories. */
-struct dbc_mig_bad;
-typedef struct dbc_mig_dir {
-	dbc_mig_file *files;
+struct dbc_migrate_bad;
+typedef struct dbc_migrate_dir {
+	dbc_migrate_file *files;
 	int n;
 	int nbad;         /* files refused so far */
 	char *callbacks;  /* Flyway callbacks skipped, comma-separated; NULL when none */
 	unsigned layouts; /* 1 << dbc_file_layout of each layout read */
-	struct dbc_mig_bad *bad;
-} dbc_mig_dir;
+	struct dbc_migrate_bad *bad;
+} dbc_migrate_dir;
 
-int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, dbc_mig_dir *out);
+int dbc_migrate_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                         dbc_migrate_dir *out);
 /* The same read and the same checks, without the checksums (each file's
  * checksum is left NULL): for a reader that only passes the scripts on to
  * dbmigrate_add / dbmigrate_add_all, which normalise and checksum every
  * script themselves and must not trust a client's checksum. */
-int dbc_mig_read_dir_unhashed(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
-                              dbc_mig_dir *out);
+int dbc_migrate_read_dir_unhashed(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                                  dbc_migrate_dir *out);
 /* DBC_ERROR with the error naming every refused file, DBC_OK when none. */
-int dbc_mig_dir_refuse(dbc_ctx *ctx, dbc_mig_dir *dir, const char *path);
+int dbc_migrate_dir_refuse(dbc_ctx *ctx, dbc_migrate_dir *dir, const char *path);
 /* The down script registered with files[i] (an up, or a lone golang-migrate
  * down, which is its own down over an empty up); NULL when none. */
-const dbc_mig_file *dbc_mig_dir_down(const dbc_mig_dir *dir, int i);
+const dbc_migrate_file *dbc_migrate_dir_down(const dbc_migrate_dir *dir, int i);
 
 /* True when the first line of a script is the no-transaction marker
  * (-- dbcare:no-transaction). */

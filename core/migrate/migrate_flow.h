@@ -12,23 +12,25 @@
 #include "migrate/rename_log.h"
 
 /* migrate_read.c: the bookkeeping read (mode) and the state derived. */
-int dbc_mig_read_status(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set, dbc_mig_status *st);
+int dbc_migrate_read_status(dbc_ctx *ctx, dbc_load_mode mode, dbc_migrate_set *set,
+                            dbc_migrate_derived *st);
 /* A version given as an option, canonical; NULL when v is. */
-int dbc_mig_canonical_opt(dbc_ctx *ctx, const char *v, const char *what, char **out);
+int dbc_migrate_canonical_opt(dbc_ctx *ctx, const char *v, const char *what, char **out);
 /* The migrations an apply up to target would run, in order. */
-int dbc_mig_plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target, dbc_mig_set *set,
-                       dbc_mig_status *st, dbc_mig_row ***plan, int *n);
+int dbc_migrate_plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target,
+                           dbc_migrate_set *set, dbc_migrate_derived *st, dbc_migrate_row ***plan,
+                           int *n);
 /* Whether the live schema differs from the last snapshot (*drift), with the
  * changes in *diff. */
-int dbc_mig_drift_rows(dbc_ctx *ctx, dbc_schema **live, dbc_schema_changes *diff, bool *drift);
+int dbc_migrate_drift_rows(dbc_ctx *ctx, dbc_schema **live, dbc_schema_changes *diff, bool *drift);
 
 /* migrate_run.c: how a migration is named in messages. */
-char *dbc_mig_label_of(dbc_ctx *ctx, const dbc_mig *m);
+char *dbc_migrate_label_of(dbc_ctx *ctx, const dbc_migration *m);
 /* The first script of a call always polls for a cancel. */
-void dbc_mig_poll_reset(void);
+void dbc_migrate_poll_reset(void);
 /* Runs a script statement by statement; a failure names its line. */
-int dbc_mig_run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label,
-                       const dbc_rename_source *src);
+int dbc_migrate_run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label,
+                           const dbc_rename_source *src);
 
 /* migrate_keys.c: foreign keys around a run of migrations, by SQLite's own
  * procedure for schema changes: enforcement off before the transaction
@@ -36,25 +38,26 @@ int dbc_mig_run_script(dbc_ctx *ctx, const char *script, const char *verb, const
  * every path. Where enforcement cannot be turned off (the caller's
  * transaction is open), a statement whose DROP TABLE would make the
  * children's ON DELETE actions delete or change rows is refused instead. */
-typedef struct dbc_mig_keys {
+typedef struct dbc_migrate_keys {
 	const dbc_keys_hooks *h;
 	bool suspended; /* enforcement was turned off for the run */
 	bool guarded;   /* enforced during the run: DROP TABLE is checked */
-} dbc_mig_keys;
-/* Before dbc_mig_frame_begin; nothing to undo when it fails. */
-int dbc_mig_keys_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_keys *k);
-/* Before dbc_mig_frame_end of a run that changed something: a key the run
+} dbc_migrate_keys;
+/* Before dbc_migrate_frame_begin; nothing to undo when it fails. */
+int dbc_migrate_keys_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_migrate_keys *k);
+/* Before dbc_migrate_frame_end of a run that changed something: a key the run
  * left broken fails it (the frame then rolls everything back). */
-int dbc_mig_keys_check(dbc_ctx *ctx, const dbc_mig_keys *k);
-/* After dbc_mig_frame_end, on every path: the caller's setting back. */
-int dbc_mig_keys_end(dbc_ctx *ctx, dbc_mig_keys *k, int rc);
+int dbc_migrate_keys_check(dbc_ctx *ctx, const dbc_migrate_keys *k);
+/* After dbc_migrate_frame_end, on every path: the caller's setting back. */
+int dbc_migrate_keys_end(dbc_ctx *ctx, dbc_migrate_keys *k, int rc);
 /* Before a statement text[0..len) of migration label runs (at line). */
-int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label, int line);
+int dbc_migrate_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label,
+                               int line);
 /* A dbmigrate_script step, whose statements the shell runs with the
  * connection's setting (inside the step's transaction, or at top level for
  * a no-transaction one): with foreign keys on, refused before anything runs
  * where a DROP TABLE of script would delete or change children's rows. */
-int dbc_mig_keys_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *script,
-                        const char *label);
+int dbc_migrate_keys_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *script,
+                            const char *label);
 
 #endif

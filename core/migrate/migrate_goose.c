@@ -68,7 +68,7 @@ static bool ignorable(const char *line, const char *end)
 	return line == end || (end - line >= 2 && line[0] == '-' && line[1] == '-');
 }
 
-bool dbc_mig_goose_marked(const char *text)
+bool dbc_migrate_goose_marked(const char *text)
 {
 	if (strncmp(text, "\xEF\xBB\xBF", 3) == 0) /* a BOM */
 		text += 3;
@@ -113,7 +113,8 @@ static const char *refusal(note n, const char *up_at, const char *down_at, bool 
 	}
 }
 
-int dbc_mig_goose_split(dbc_ctx *ctx, const char *text, char **up, char **down, const char **why)
+int dbc_migrate_goose_split(dbc_ctx *ctx, const char *text, char **up, char **down,
+                            const char **why)
 {
 	const char *up_at = NULL, *down_at = NULL, *up_end = NULL;
 	bool stray = false, no_tx = false;

@@ -20,7 +20,7 @@
 #include "base/dbc.h"
 
 /* True when text has a "-- +goose" annotation line: a goose file. */
-bool dbc_mig_goose_marked(const char *text);
+bool dbc_migrate_goose_marked(const char *text);
 
 /* Splits a goose file's text into its up block and its down block (NULL
  * when the file has no "-- +goose Down" line). With "NO TRANSACTION" each
@@ -28,6 +28,7 @@ bool dbc_mig_goose_marked(const char *text);
  * with *why NULL when split, DBC_OK with *why set when the file is refused
  * (no Up annotation, statements before it, an annotation twice or out of
  * order, ENVSUB or an unknown annotation), DBC_ERROR when out of memory. */
-int dbc_mig_goose_split(dbc_ctx *ctx, const char *text, char **up, char **down, const char **why);
+int dbc_migrate_goose_split(dbc_ctx *ctx, const char *text, char **up, char **down,
+                            const char **why);
 
 #endif

@@ -24,10 +24,10 @@
 #include <strings.h>
 
 /* The run whose statements are guarded (one per thread: runs do not nest,
- * dbc_mig_guard_enter refuses it). */
-static _Thread_local const dbc_mig_keys *guarded_run;
+ * dbc_migrate_guard_enter refuses it). */
+static _Thread_local const dbc_migrate_keys *guarded_run;
 
-int dbc_mig_keys_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_keys *k)
+int dbc_migrate_keys_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_migrate_keys *k)
 {
 	bool enforced = false;
 	k->h = env ? env->keys : NULL;
@@ -42,7 +42,7 @@ int dbc_mig_keys_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_keys 
 	return DBC_OK;
 }
 
-int dbc_mig_keys_check(dbc_ctx *ctx, const dbc_mig_keys *k)
+int dbc_migrate_keys_check(dbc_ctx *ctx, const dbc_migrate_keys *k)
 {
 	int64_t n = 0;
 	char *first = NULL;
@@ -64,7 +64,7 @@ int dbc_mig_keys_check(dbc_ctx *ctx, const dbc_mig_keys *k)
 	return DBC_ERROR;
 }
 
-int dbc_mig_keys_end(dbc_ctx *ctx, dbc_mig_keys *k, int rc)
+int dbc_migrate_keys_end(dbc_ctx *ctx, dbc_migrate_keys *k, int rc)
 {
 	if (k->suspended)
 		k->h->restore(ctx);
@@ -117,9 +117,10 @@ static int refuse_drop(dbc_ctx *ctx, const dbc_keys_hooks *h, const char *text, 
 	return DBC_OK;
 }
 
-int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label, int line)
+int dbc_migrate_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const char *label,
+                               int line)
 {
-	const dbc_mig_keys *k = guarded_run;
+	const dbc_migrate_keys *k = guarded_run;
 	if (!k || !k->guarded)
 		return DBC_OK;
 	return refuse_drop(ctx, k->h, text, len, label, line,
@@ -128,8 +129,8 @@ int dbc_mig_keys_statement(dbc_ctx *ctx, const char *text, size_t len, const cha
 	                   "with PRAGMA foreign_keys = OFF.");
 }
 
-int dbc_mig_keys_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *script,
-                        const char *label)
+int dbc_migrate_keys_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *script,
+                            const char *label)
 {
 	bool on = false;
 	dbc_script_info info;

@@ -17,28 +17,28 @@
 			return DBC_ERROR;                                                                      \
 	} while (0)
 
-int dbc_mig_set_add(dbc_ctx *ctx, dbc_mig_set *set, const dbc_mig *m)
+int dbc_migrate_set_add(dbc_ctx *ctx, dbc_migrate_set *set, const dbc_migration *m)
 {
 	GROW(ctx, set->migs, set->nmigs, set->capmigs);
 	set->migs[set->nmigs++] = *m;
 	return DBC_OK;
 }
 
-int dbc_mig_set_add_applied(dbc_ctx *ctx, dbc_mig_set *set, const dbc_applied *a)
+int dbc_migrate_set_add_applied(dbc_ctx *ctx, dbc_migrate_set *set, const dbc_applied *a)
 {
 	GROW(ctx, set->applied, set->napplied, set->capapplied);
 	set->applied[set->napplied++] = *a;
 	return DBC_OK;
 }
 
-int dbc_mig_set_add_failed(dbc_ctx *ctx, dbc_mig_set *set, const dbc_failed *f)
+int dbc_migrate_set_add_failed(dbc_ctx *ctx, dbc_migrate_set *set, const dbc_failed *f)
 {
 	GROW(ctx, set->failed, set->nfailed, set->capfailed);
 	set->failed[set->nfailed++] = *f;
 	return DBC_OK;
 }
 
-const char *dbc_mig_state_name(dbc_mig_state s)
+const char *dbc_migrate_state_name(dbc_migrate_state s)
 {
 	switch (s) {
 	case DBC_MS_PENDING:
@@ -60,7 +60,7 @@ const char *dbc_mig_state_name(dbc_mig_state s)
 /* Versioned first (by version), then repeatables (by name). */
 static int cmp_mig(const void *a, const void *b)
 {
-	const dbc_mig *x = a, *y = b;
+	const dbc_migration *x = a, *y = b;
 	if (x->repeatable != y->repeatable)
 		return x->repeatable ? 1 : -1;
 	return x->repeatable ? strcmp(x->name, y->name) : dbc_version_cmp(x->version, y->version);
@@ -96,14 +96,14 @@ static void sort_unless_sorted(void *base, int n, size_t size,
 
 /* Registered and applied checksums differ. A stored checksum of another
  * algorithm cannot be compared and is not called a change. */
-bool dbc_mig_up_differs(const dbc_mig *m, const dbc_applied *a)
+bool dbc_migrate_up_differs(const dbc_migration *m, const dbc_applied *a)
 {
 	if (!a->checksum || !dbc_checksum_current(a->checksum))
 		return false;
 	return strcmp(m->checksum, a->checksum) != 0;
 }
 
-const char *dbc_mig_down_to_record(const dbc_mig *m)
+const char *dbc_migrate_down_to_record(const dbc_migration *m)
 {
 	if (m->repeatable)
 		return NULL;
@@ -113,24 +113,24 @@ const char *dbc_mig_down_to_record(const dbc_mig *m)
 /* Nothing bound, nothing registered (rollback refuses then anyway), or a
  * registered down script of unknown checksum (an older SQLite build) cannot
  * be a change. */
-bool dbc_mig_down_differs(const dbc_mig *m, const dbc_applied *a)
+bool dbc_migrate_down_differs(const dbc_migration *m, const dbc_applied *a)
 {
-	const char *now = dbc_mig_down_to_record(m);
+	const char *now = dbc_migrate_down_to_record(m);
 	if (!a->down_checksum || !now || !dbc_checksum_current(a->down_checksum))
 		return false;
 	return strcmp(now, a->down_checksum) != 0;
 }
 
-static bool checksum_differs(const dbc_mig *m, const dbc_applied *a)
+static bool checksum_differs(const dbc_migration *m, const dbc_applied *a)
 {
-	return dbc_mig_up_differs(m, a) || dbc_mig_down_differs(m, a);
+	return dbc_migrate_up_differs(m, a) || dbc_migrate_down_differs(m, a);
 }
 
-static int add_row(dbc_ctx *ctx, dbc_mig_status *st, int *cap, dbc_mig *m, dbc_applied *a,
-                   dbc_mig_state s)
+static int add_row(dbc_ctx *ctx, dbc_migrate_derived *st, int *cap, dbc_migration *m,
+                   dbc_applied *a, dbc_migrate_state s)
 {
 	GROW(ctx, st->rows, st->nrows, *cap);
-	st->rows[st->nrows++] = (dbc_mig_row){m, a, s};
+	st->rows[st->nrows++] = (dbc_migrate_row){m, a, s};
 	switch (s) {
 	case DBC_MS_PENDING:
 		st->npending++;
@@ -154,10 +154,10 @@ static int add_row(dbc_ctx *ctx, dbc_mig_status *st, int *cap, dbc_mig *m, dbc_a
 	return DBC_OK;
 }
 
-int dbc_mig_derive(dbc_ctx *ctx, dbc_mig_set *set, dbc_mig_status *out)
+int dbc_migrate_derive(dbc_ctx *ctx, dbc_migrate_set *set, dbc_migrate_derived *out)
 {
 	memset(out, 0, sizeof(*out));
-	sort_unless_sorted(set->migs, set->nmigs, sizeof(dbc_mig), cmp_mig);
+	sort_unless_sorted(set->migs, set->nmigs, sizeof(dbc_migration), cmp_mig);
 	sort_unless_sorted(set->applied, set->napplied, sizeof(dbc_applied), cmp_applied);
 	int cap = 0;
 
@@ -170,7 +170,7 @@ int dbc_mig_derive(dbc_ctx *ctx, dbc_mig_set *set, dbc_mig_status *out)
 
 	int i = 0, j = 0;
 	while (i < set->nmigs || j < set->napplied) {
-		dbc_mig *m = i < set->nmigs ? &set->migs[i] : NULL;
+		dbc_migration *m = i < set->nmigs ? &set->migs[i] : NULL;
 		dbc_applied *a = j < set->napplied ? &set->applied[j] : NULL;
 		int c;
 		if (!m)
@@ -187,13 +187,13 @@ int dbc_mig_derive(dbc_ctx *ctx, dbc_mig_set *set, dbc_mig_status *out)
 		}
 		int rc;
 		if (c == 0) {
-			dbc_mig_state s = !checksum_differs(m, a) ? DBC_MS_APPLIED
-			                  : m->repeatable         ? DBC_MS_OUTDATED
-			                                          : DBC_MS_CHANGED;
+			dbc_migrate_state s = !checksum_differs(m, a) ? DBC_MS_APPLIED
+			                      : m->repeatable         ? DBC_MS_OUTDATED
+			                                              : DBC_MS_CHANGED;
 			rc = add_row(ctx, out, &cap, m, a, s);
 			i++, j++;
 		} else if (c < 0) {
-			dbc_mig_state s = DBC_MS_PENDING;
+			dbc_migrate_state s = DBC_MS_PENDING;
 			if (!m->repeatable && out->current && dbc_version_cmp(m->version, out->current) < 0)
 				s = DBC_MS_OUT_OF_ORDER;
 			rc = add_row(ctx, out, &cap, m, NULL, s);
@@ -211,29 +211,29 @@ int dbc_mig_derive(dbc_ctx *ctx, dbc_mig_set *set, dbc_mig_status *out)
 	return DBC_OK;
 }
 
-const char *dbc_mig_row_kind(const dbc_mig_row *r)
+const char *dbc_migrate_row_kind(const dbc_migrate_row *r)
 {
 	if (r->applied)
 		return r->applied->kind;
 	return r->mig->repeatable ? "repeatable" : "versioned";
 }
 
-const char *dbc_mig_row_version(const dbc_mig_row *r)
+const char *dbc_migrate_row_version(const dbc_migrate_row *r)
 {
 	return r->mig ? r->mig->version : r->applied->version;
 }
 
-const char *dbc_mig_row_name(const dbc_mig_row *r)
+const char *dbc_migrate_row_name(const dbc_migrate_row *r)
 {
 	return r->mig ? r->mig->name : r->applied->name;
 }
 
 /* "3 (add orders)" or "R (refresh views)" for messages. */
-static char *row_label(dbc_ctx *ctx, const dbc_mig_row *r)
+static char *row_label(dbc_ctx *ctx, const dbc_migrate_row *r)
 {
-	const char *v = dbc_mig_row_version(r);
-	return v ? dbc_printf(ctx, "%s (%s)", v, dbc_mig_row_name(r))
-	         : dbc_printf(ctx, "repeatable (%s)", dbc_mig_row_name(r));
+	const char *v = dbc_migrate_row_version(r);
+	return v ? dbc_printf(ctx, "%s (%s)", v, dbc_migrate_row_name(r))
+	         : dbc_printf(ctx, "repeatable (%s)", dbc_migrate_row_name(r));
 }
 
 #define LIST_MAX 20
@@ -262,7 +262,7 @@ static char *list_finish(dbc_ctx *ctx, name_list *l)
 	return dbc_buf_finish(&l->b);
 }
 
-const dbc_failed *dbc_mig_running(const dbc_mig_set *set)
+const dbc_failed *dbc_migrate_running(const dbc_migrate_set *set)
 {
 	for (int i = 0; i < set->nfailed; i++)
 		if (set->failed[i].live)
@@ -270,21 +270,21 @@ const dbc_failed *dbc_mig_running(const dbc_mig_set *set)
 	return NULL;
 }
 
-char *dbc_mig_failed_label(dbc_ctx *ctx, const dbc_failed *f)
+char *dbc_migrate_failed_label(dbc_ctx *ctx, const dbc_failed *f)
 {
 	return f->version ? dbc_printf(ctx, "%s (%s)", f->version, f->name ? f->name : "")
 	                  : dbc_printf(ctx, "repeatable (%s)", f->name ? f->name : "");
 }
 
-int dbc_mig_check_applicable(dbc_ctx *ctx, const dbc_mig_set *set, const dbc_mig_status *st,
-                             bool allow_out_of_order)
+int dbc_migrate_check_applicable(dbc_ctx *ctx, const dbc_migrate_set *set,
+                                 const dbc_migrate_derived *st, bool allow_out_of_order)
 {
 	name_list changed = {{0}, 0}, missing = {{0}, 0}, ooo = {{0}, 0};
 	dbc_buf_init(&changed.b, ctx);
 	dbc_buf_init(&missing.b, ctx);
 	dbc_buf_init(&ooo.b, ctx);
 	for (int i = 0; i < st->nrows; i++) {
-		const dbc_mig_row *r = &st->rows[i];
+		const dbc_migrate_row *r = &st->rows[i];
 		if (r->state == DBC_MS_CHANGED)
 			list_add(ctx, &changed, row_label(ctx, r));
 		else if (r->state == DBC_MS_MISSING)
@@ -303,11 +303,11 @@ int dbc_mig_check_applicable(dbc_ctx *ctx, const dbc_mig_set *set, const dbc_mig
 		                    "with SELECT dbmigrate_repair().");
 		return DBC_ERROR;
 	}
-	if (set->nfailed && dbc_mig_running(set)) {
-		const dbc_failed *f = dbc_mig_running(set);
+	if (set->nfailed && dbc_migrate_running(set)) {
+		const dbc_failed *f = dbc_migrate_running(set);
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "cannot migrate: migration %s is running now in another session: wait for it",
-		          dbc_mig_failed_label(ctx, f));
+		          dbc_migrate_failed_label(ctx, f));
 		dbc_error_detail(ctx, "It runs outside a transaction (dbmigrate_script, dbcare migrate) "
 		                      "and holds its mark until it ends.");
 		dbc_error_hint(ctx, "Migrate again when it has finished. Its record is not a failure: "
@@ -318,7 +318,7 @@ int dbc_mig_check_applicable(dbc_ctx *ctx, const dbc_mig_set *set, const dbc_mig
 		const dbc_failed *f = &set->failed[0];
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "cannot migrate: migration %s did not finish in an earlier dbmigrate_script run",
-		          dbc_mig_failed_label(ctx, f));
+		          dbc_migrate_failed_label(ctx, f));
 		dbc_error_detail(ctx,
 		                 "The history holds %d unfinished event(s); the schema may hold part "
 		                 "of a non-transactional migration.",
@@ -343,11 +343,11 @@ int dbc_mig_check_applicable(dbc_ctx *ctx, const dbc_mig_set *set, const dbc_mig
 
 /* Whether some row (registered, or applied only as with a baseline marker)
  * has version v; applied_only: only rows with an applied record. */
-static bool has_version(const dbc_mig_status *st, const char *v, bool applied_only)
+static bool has_version(const dbc_migrate_derived *st, const char *v, bool applied_only)
 {
 	for (int i = 0; i < st->nrows; i++) {
-		const dbc_mig_row *r = &st->rows[i];
-		const char *rv = dbc_mig_row_version(r);
+		const dbc_migrate_row *r = &st->rows[i];
+		const char *rv = dbc_migrate_row_version(r);
 		if (rv && (!applied_only || r->applied) && dbc_version_cmp(rv, v) == 0)
 			return true;
 	}
@@ -364,19 +364,19 @@ static int unknown_target(dbc_ctx *ctx, const char *target, const char *what, co
 	return DBC_ERROR;
 }
 
-int dbc_mig_plan_up(dbc_ctx *ctx, const dbc_mig_status *st, const char *target,
-                    bool allow_out_of_order, dbc_mig_row ***plan, int *n)
+int dbc_migrate_plan_up(dbc_ctx *ctx, const dbc_migrate_derived *st, const char *target,
+                        bool allow_out_of_order, dbc_migrate_row ***plan, int *n)
 {
 	if (target && !has_version(st, target, false))
 		return unknown_target(ctx, target, "registered",
 		                      "Nothing was run. Give the version of a registered migration "
 		                      "(dbmigrate_status() lists them), or no target for all.");
-	dbc_mig_row **p = dbc_alloc(ctx, sizeof(dbc_mig_row *) * (size_t)(st->nrows + 1));
+	dbc_migrate_row **p = dbc_alloc(ctx, sizeof(dbc_migrate_row *) * (size_t)(st->nrows + 1));
 	if (!p)
 		return DBC_ERROR;
 	int k = 0;
 	for (int i = 0; i < st->nrows; i++) {
-		dbc_mig_row *r = &st->rows[i];
+		dbc_migrate_row *r = &st->rows[i];
 		if (!r->mig || r->mig->repeatable)
 			continue;
 		bool due =
@@ -385,7 +385,7 @@ int dbc_mig_plan_up(dbc_ctx *ctx, const dbc_mig_status *st, const char *target,
 			p[k++] = r;
 	}
 	for (int i = 0; i < st->nrows; i++) {
-		dbc_mig_row *r = &st->rows[i];
+		dbc_migrate_row *r = &st->rows[i];
 		if (r->mig && r->mig->repeatable &&
 		    (r->state == DBC_MS_PENDING || r->state == DBC_MS_OUTDATED))
 			p[k++] = r;
@@ -395,8 +395,8 @@ int dbc_mig_plan_up(dbc_ctx *ctx, const dbc_mig_status *st, const char *target,
 	return DBC_OK;
 }
 
-int dbc_mig_plan_down(dbc_ctx *ctx, const dbc_mig_status *st, const char *target,
-                      dbc_mig_row ***plan, int *n)
+int dbc_migrate_plan_down(dbc_ctx *ctx, const dbc_migrate_derived *st, const char *target,
+                          dbc_migrate_row ***plan, int *n)
 {
 	/* 0 (below every version) is the explicit "undo everything" */
 	if (target && dbc_version_cmp(target, "0") != 0) {
@@ -413,14 +413,14 @@ int dbc_mig_plan_down(dbc_ctx *ctx, const dbc_mig_status *st, const char *target
 			                      "Nothing was rolled back. Give the version of an applied "
 			                      "migration (dbmigrate_status() lists them), or 0 to undo all.");
 	}
-	dbc_mig_row **p = dbc_alloc(ctx, sizeof(dbc_mig_row *) * (size_t)(st->nrows + 1));
+	dbc_migrate_row **p = dbc_alloc(ctx, sizeof(dbc_migrate_row *) * (size_t)(st->nrows + 1));
 	if (!p)
 		return DBC_ERROR;
 	int k = 0;
 	/* rows are in version order: walk backwards for newest first */
 	for (int i = st->nrows - 1; i >= 0; i--) {
-		dbc_mig_row *r = &st->rows[i];
-		const char *v = dbc_mig_row_version(r);
+		dbc_migrate_row *r = &st->rows[i];
+		const char *v = dbc_migrate_row_version(r);
 		if (!r->applied || !v)
 			continue;
 		if (target ? dbc_version_cmp(v, target) <= 0 : k == 1)
@@ -430,7 +430,7 @@ int dbc_mig_plan_down(dbc_ctx *ctx, const dbc_mig_status *st, const char *target
 	name_list bad = {{0}, 0};
 	dbc_buf_init(&bad.b, ctx);
 	for (int i = 0; i < k; i++) {
-		const dbc_mig_row *r = p[i];
+		const dbc_migrate_row *r = p[i];
 		const char *why = NULL;
 		if (strcmp(r->applied->kind, "baseline") == 0)
 			why = "adopted by dbmigrate_baseline, never run";

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-const char dbc_mig_layouts[] =
+const char dbc_migrate_layouts[] =
     "Flyway: V<version>__<name>.sql with an optional U<version>__<name>.sql down script, "
     "R__<name>.sql repeatable; golang-migrate: <version>_<name>.up.sql and .down.sql, "
     "optionally with an engine infix (<version>_<name>.postgres.up.sql, .sqlite3.up.sql); "
@@ -19,7 +19,7 @@ const char dbc_mig_layouts[] =
     "\"-- migrate:down\" block; goose: <version>_<name>.sql with \"-- +goose Up\" and "
     "\"-- +goose Down\"; sqlx: <version>_<name>.sql, the whole file the up script";
 
-const char *dbc_mig_layout_order(dbc_file_layout layout)
+const char *dbc_migrate_layout_order(dbc_file_layout layout)
 {
 	switch (layout) {
 	case DBC_LAYOUT_FLYWAY:
@@ -105,7 +105,7 @@ static bool flyway_callback(const char *file, size_t len)
 /* A bare <version>_<name>.sql: dbmate's, goose's or sqlx's, which its
  * folder's contents decide when the files are read (migrate_files.c); read
  * as dbmate's up file until then. */
-static dbc_name_kind parse_dbmate(dbc_ctx *ctx, const char *file, dbc_mig_file *out,
+static dbc_name_kind parse_dbmate(dbc_ctx *ctx, const char *file, dbc_migrate_file *out,
                                   const char **why)
 {
 	size_t stem = strlen(file) - 4;
@@ -128,7 +128,7 @@ static dbc_name_kind parse_dbmate(dbc_ctx *ctx, const char *file, dbc_mig_file *
 }
 
 static dbc_name_kind parse_golang(dbc_ctx *ctx, const dbc_dialect *d, const char *file,
-                                  dbc_mig_file *out, const char **why)
+                                  dbc_migrate_file *out, const char **why)
 {
 	size_t n = strlen(file);
 	bool up = ends_with_ci(file, n, ".up.sql"), down = ends_with_ci(file, n, ".down.sql");
@@ -171,8 +171,8 @@ static dbc_name_kind parse_golang(dbc_ctx *ctx, const dbc_dialect *d, const char
 	return DBC_NAME_MIGRATION;
 }
 
-dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const dbc_dialect *d, const char *file,
-                                     dbc_mig_file *out, const char **why)
+dbc_name_kind dbc_migrate_parse_filename(dbc_ctx *ctx, const dbc_dialect *d, const char *file,
+                                         dbc_migrate_file *out, const char **why)
 {
 	memset(out, 0, sizeof(*out));
 	out->file = dbc_strdup(ctx, file);
@@ -214,7 +214,7 @@ dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const dbc_dialect *d, const c
 	return DBC_NAME_BAD;
 }
 
-bool dbc_mig_diesel_dirname(const char *dir)
+bool dbc_migrate_diesel_dirname(const char *dir)
 {
 	if (!(dir[0] >= '0' && dir[0] <= '9') || strchr(dir, '.'))
 		return false;
@@ -227,7 +227,7 @@ bool dbc_mig_diesel_dirname(const char *dir)
 	return true;
 }
 
-bool dbc_mig_dirname_candidate(const char *dir)
+bool dbc_migrate_dirname_candidate(const char *dir)
 {
 	return dir[0] >= '0' && dir[0] <= '9';
 }
@@ -259,13 +259,13 @@ static const char *diesel_version(dbc_ctx *ctx, const char *dir, char **version)
 	return end + 1;
 }
 
-bool dbc_mig_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
-                          const char **why)
+bool dbc_migrate_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script,
+                              dbc_migrate_file *out, const char **why)
 {
 	memset(out, 0, sizeof(*out));
 	out->file = dbc_printf(ctx, "%s/%s", dir, script);
 	*why = "a directory that is not <version>_<name> (diesel)";
-	if (!dbc_mig_diesel_dirname(dir))
+	if (!dbc_migrate_diesel_dirname(dir))
 		return false;
 	const char *name = diesel_version(ctx, dir, &out->version);
 	if (!name)
@@ -276,8 +276,8 @@ bool dbc_mig_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script, dbc
 	return dbc_version_number(out->version);
 }
 
-bool dbc_mig_parse_prisma(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
-                          const char **why)
+bool dbc_migrate_parse_prisma(dbc_ctx *ctx, const char *dir, const char *script,
+                              dbc_migrate_file *out, const char **why)
 {
 	memset(out, 0, sizeof(*out));
 	out->file = dbc_printf(ctx, "%s/%s", dir, script);

@@ -19,7 +19,7 @@
 
 #include <string.h>
 
-static bool state_pending(dbc_mig_state s)
+static bool state_pending(dbc_migrate_state s)
 {
 	return s == DBC_MS_PENDING || s == DBC_MS_OUT_OF_ORDER || s == DBC_MS_OUTDATED;
 }
@@ -27,12 +27,13 @@ static bool state_pending(dbc_mig_state s)
 /* The registry's row of a versioned migration (by version: a file's as
  * written, "001", is the registry's canonical "1") or of a repeatable one
  * (by name); NULL when it has none. */
-static const dbc_mig_row *row_of(const dbc_mig_status *st, bool repeatable, const char *key)
+static const dbc_migrate_row *row_of(const dbc_migrate_derived *st, bool repeatable,
+                                     const char *key)
 {
 	for (int i = 0; i < st->nrows; i++) {
-		const dbc_mig_row *r = &st->rows[i];
-		const char *k = repeatable ? dbc_mig_row_name(r) : dbc_mig_row_version(r);
-		if ((strcmp(dbc_mig_row_kind(r), "repeatable") == 0) == repeatable && k &&
+		const dbc_migrate_row *r = &st->rows[i];
+		const char *k = repeatable ? dbc_migrate_row_name(r) : dbc_migrate_row_version(r);
+		if ((strcmp(dbc_migrate_row_kind(r), "repeatable") == 0) == repeatable && k &&
 		    (repeatable ? strcmp(k, key) == 0 : dbc_version_cmp(k, key) == 0))
 			return r;
 	}
@@ -40,7 +41,7 @@ static const dbc_mig_row *row_of(const dbc_mig_status *st, bool repeatable, cons
 }
 
 /* Whether the folder's file f adds a pending migration. */
-static int file_pending(dbc_ctx *ctx, const dbc_mig_status *st, const json_t *f, bool *pending)
+static int file_pending(dbc_ctx *ctx, const dbc_migrate_derived *st, const json_t *f, bool *pending)
 {
 	const char *version = json_string_value(json_object_get(f, "version"));
 	const char *name = json_string_value(json_object_get(f, "name"));
@@ -50,7 +51,7 @@ static int file_pending(dbc_ctx *ctx, const dbc_mig_status *st, const json_t *f,
 		                 "files: each file is {\"version\": V} or {\"name\": N, \"checksum\": C}");
 	if (version && !dbc_version_valid(version))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "files: \"%s\" is not a version", version);
-	const dbc_mig_row *r = row_of(st, !version, version ? version : name);
+	const dbc_migrate_row *r = row_of(st, !version, version ? version : name);
 	const char *registered = r && r->mig ? r->mig->checksum : r ? r->applied->checksum : NULL;
 	/* a repeatable changed since it was registered runs again */
 	*pending =
@@ -60,10 +61,10 @@ static int file_pending(dbc_ctx *ctx, const dbc_mig_status *st, const json_t *f,
 
 int dbc_migrate_pending(dbc_ctx *ctx, const char *files, int64_t *count)
 {
-	dbc_mig_set set;
-	dbc_mig_status st;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
 	*count = 0;
-	if (dbc_mig_read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
+	if (dbc_migrate_read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < st.nrows; i++)
 		*count += state_pending(st.rows[i].state);

@@ -31,17 +31,18 @@ static int out_of_order_allowed(dbc_ctx *ctx, bool *allow)
 
 /* ------------------------------------------------------------ reading */
 
-int dbc_mig_read_status(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set, dbc_mig_status *st)
+int dbc_migrate_read_status(dbc_ctx *ctx, dbc_load_mode mode, dbc_migrate_set *set,
+                            dbc_migrate_derived *st)
 {
-	if (dbc_mig_read(ctx, mode, set) != DBC_OK)
+	if (dbc_migrate_read(ctx, mode, set) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_mig_derive(ctx, set, st);
+	return dbc_migrate_derive(ctx, set, st);
 }
 
 /* Whether row r's migration has a step running now in another session. */
-static bool row_running(const dbc_mig_set *set, const dbc_mig_row *r)
+static bool row_running(const dbc_migrate_set *set, const dbc_migrate_row *r)
 {
-	const char *v = dbc_mig_row_version(r), *nm = dbc_mig_row_name(r);
+	const char *v = dbc_migrate_row_version(r), *nm = dbc_migrate_row_name(r);
 	for (int i = 0; i < set->nfailed; i++) {
 		const dbc_failed *f = &set->failed[i];
 		if (f->live && (v ? f->version && dbc_version_cmp(f->version, v) == 0
@@ -53,19 +54,19 @@ static bool row_running(const dbc_mig_set *set, const dbc_mig_row *r)
 
 int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out)
 {
-	dbc_mig_set set;
-	dbc_mig_status st;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
 	dbc_rows_init(out, ctx, 7);
-	if (dbc_mig_read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
+	if (dbc_migrate_read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < st.nrows; i++) {
-		const dbc_mig_row *r = &st.rows[i];
+		const dbc_migrate_row *r = &st.rows[i];
 		const char *checksum = r->mig ? r->mig->checksum : r->applied->checksum;
 		dbc_value row[7] = {
-		    dbc_text(dbc_mig_row_version(r)),
-		    dbc_text(dbc_mig_row_name(r)),
-		    dbc_text(dbc_mig_row_kind(r)),
-		    dbc_text(row_running(&set, r) ? "running" : dbc_mig_state_name(r->state)),
+		    dbc_text(dbc_migrate_row_version(r)),
+		    dbc_text(dbc_migrate_row_name(r)),
+		    dbc_text(dbc_migrate_row_kind(r)),
+		    dbc_text(row_running(&set, r) ? "running" : dbc_migrate_state_name(r->state)),
 		    dbc_text(checksum),
 		    dbc_text(r->applied ? r->applied->applied_at : NULL),
 		    r->applied && r->applied->has_duration ? dbc_float(r->applied->duration_ms)
@@ -77,31 +78,32 @@ int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out)
 	return DBC_OK;
 }
 
-int dbc_mig_canonical_opt(dbc_ctx *ctx, const char *v, const char *what, char **out)
+int dbc_migrate_canonical_opt(dbc_ctx *ctx, const char *v, const char *what, char **out)
 {
 	*out = NULL;
 	return v ? dbc_version_canonical(ctx, v, what, out) : DBC_OK;
 }
 
 /* The plan of dbmigrate_apply, refused the way apply refuses. */
-int dbc_mig_plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target, dbc_mig_set *set,
-                       dbc_mig_status *st, dbc_mig_row ***plan, int *n)
+int dbc_migrate_plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target,
+                           dbc_migrate_set *set, dbc_migrate_derived *st, dbc_migrate_row ***plan,
+                           int *n)
 {
 	char *canon;
 	bool allow;
-	if (dbc_mig_canonical_opt(ctx, target, "target version", &canon) != DBC_OK ||
+	if (dbc_migrate_canonical_opt(ctx, target, "target version", &canon) != DBC_OK ||
 	    out_of_order_allowed(ctx, &allow) != DBC_OK ||
-	    dbc_mig_read_status(ctx, mode, set, st) != DBC_OK ||
-	    dbc_mig_check_applicable(ctx, set, st, allow) != DBC_OK)
+	    dbc_migrate_read_status(ctx, mode, set, st) != DBC_OK ||
+	    dbc_migrate_check_applicable(ctx, set, st, allow) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_mig_plan_up(ctx, st, canon, allow, plan, n);
+	return dbc_migrate_plan_up(ctx, st, canon, allow, plan, n);
 }
 
 int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, dbc_rows *out)
 {
-	dbc_mig_set set;
-	dbc_mig_status st;
-	dbc_mig_row **plan;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
+	dbc_migrate_row **plan;
 	int n;
 	char *mode = NULL;
 	dbc_rows_init(out, ctx, 5);
@@ -109,12 +111,12 @@ int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *tar
 	if (dbc_setting_get(ctx, "migrate.lint", &mode) != DBC_OK)
 		return DBC_ERROR;
 	bool lint = mode && strcmp(mode, "off") != 0 && env && env->lint && ctx->host->notice;
-	if (dbc_mig_plan_apply(ctx, lint ? DBC_LOAD_UP_DUE : DBC_LOAD_META, target, &set, &st, &plan,
-	                       &n) != DBC_OK ||
+	if (dbc_migrate_plan_apply(ctx, lint ? DBC_LOAD_UP_DUE : DBC_LOAD_META, target, &set, &st,
+	                           &plan, &n) != DBC_OK ||
 	    (lint && dbc_lint_gate(ctx, env, plan, n, false) != DBC_OK))
 		return DBC_ERROR;
 	for (int i = 0; i < n; i++) {
-		const dbc_mig *m = plan[i]->mig;
+		const dbc_migration *m = plan[i]->mig;
 		dbc_value row[5] = {dbc_int(i + 1), dbc_text(m->version), dbc_text(m->name),
 		                    dbc_text(m->repeatable ? "repeatable" : "versioned"),
 		                    dbc_text(m->no_transaction ? "script" : "up")};
@@ -146,11 +148,11 @@ int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out)
 	if (!exists)
 		return DBC_OK;
 	copy_rows cr = {out};
-	return dbc_mig_query(ctx,
-	                     "SELECT id, version, name, kind, direction, checksum, fingerprint, "
-	                     "applied_at, applied_by, duration_ms, success, error "
-	                     "FROM @migrations_history ORDER BY id",
-	                     0, NULL, take_copy, &cr);
+	return dbc_migrate_query(ctx,
+	                         "SELECT id, version, name, kind, direction, checksum, fingerprint, "
+	                         "applied_at, applied_by, duration_ms, success, error "
+	                         "FROM @migrations_history ORDER BY id",
+	                         0, NULL, take_copy, &cr);
 }
 
 static int add_problem(dbc_ctx *ctx, dbc_migrate_problems *out, const char *version,
@@ -193,14 +195,14 @@ static int drift_by_meaning(dbc_ctx *ctx, dbc_schema *s, const char *snap, const
  * caller has it, else read through the host only when a snapshot was
  * recorded (and handed back in *live). A cached model knows its
  * fingerprint, so the snapshot text is built only to diff. */
-int dbc_mig_drift_rows(dbc_ctx *ctx, dbc_schema **live, dbc_schema_changes *diff, bool *drift)
+int dbc_migrate_drift_rows(dbc_ctx *ctx, dbc_schema **live, dbc_schema_changes *diff, bool *drift)
 {
 	char *fp, *snap, *nowfp;
 	int64_t id;
 	dbc_schema *s = *live;
 	*drift = false;
 	memset(diff, 0, sizeof(*diff));
-	if (dbc_mig_last_snapshot(ctx, &fp, &id) != DBC_OK)
+	if (dbc_migrate_last_snapshot(ctx, &fp, &id) != DBC_OK)
 		return DBC_ERROR;
 	if (!fp)
 		return DBC_OK;
@@ -218,7 +220,7 @@ int dbc_mig_drift_rows(dbc_ctx *ctx, dbc_schema **live, dbc_schema_changes *diff
 		return DBC_OK;
 	*drift = true;
 	/* the text of the same row; deleted meanwhile, the drift stays without details */
-	if (dbc_mig_snapshot_text(ctx, id, &snap) != DBC_OK)
+	if (dbc_migrate_snapshot_text(ctx, id, &snap) != DBC_OK)
 		return DBC_ERROR;
 	if (!snap)
 		return DBC_OK;
@@ -231,7 +233,7 @@ static int drift_problems(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems 
 	bool drift;
 	dbc_schema_changes diff;
 	dbc_strlist archives = {0};
-	if (dbc_mig_drift_rows(ctx, live, &diff, &drift) != DBC_OK ||
+	if (dbc_migrate_drift_rows(ctx, live, &diff, &drift) != DBC_OK ||
 	    (diff.n > 0 && dbc_retain_archive_tables(ctx, &archives) != DBC_OK))
 		return DBC_ERROR;
 	int user_changes = 0;
@@ -271,19 +273,19 @@ int dbc_migrate_drift(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems *out
 
 int dbc_migrate_problems_of(dbc_ctx *ctx, dbc_migrate_problems *out)
 {
-	dbc_mig_set set;
-	dbc_mig_status st;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
 	dbc_schema *live = NULL;
 	bool allow;
 	memset(out, 0, sizeof(*out));
 	if (out_of_order_allowed(ctx, &allow) != DBC_OK ||
-	    dbc_mig_read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
+	    dbc_migrate_read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < st.nrows; i++) {
-		const dbc_mig_row *r = &st.rows[i];
-		const char *v = dbc_mig_row_version(r), *nm = dbc_mig_row_name(r);
+		const dbc_migrate_row *r = &st.rows[i];
+		const char *v = dbc_migrate_row_version(r), *nm = dbc_migrate_row_name(r);
 		int rc = DBC_OK;
-		if (r->state == DBC_MS_CHANGED && dbc_mig_up_differs(r->mig, r->applied))
+		if (r->state == DBC_MS_CHANGED && dbc_migrate_up_differs(r->mig, r->applied))
 			rc = add_problem(ctx, out, v, nm, "changed",
 			                 dbc_printf(ctx, "applied with checksum %s, registered now with %s",
 			                            r->applied->checksum, r->mig->checksum));
@@ -293,7 +295,7 @@ int dbc_migrate_problems_of(dbc_ctx *ctx, dbc_migrate_problems *out)
 			    dbc_printf(ctx,
 			               "the down script changed: applied with down script checksum %s, "
 			               "registered now with %s",
-			               r->applied->down_checksum, dbc_mig_down_to_record(r->mig)));
+			               r->applied->down_checksum, dbc_migrate_down_to_record(r->mig)));
 		else if (r->state == DBC_MS_MISSING)
 			rc = add_problem(ctx, out, v, nm, "missing",
 			                 dbc_printf(ctx, "applied at %s, no longer registered",

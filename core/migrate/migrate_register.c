@@ -60,7 +60,7 @@ static int take_existing(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	existing_row *e = arg;
 	e->found = true;
 	if (ncol > 0)
-		e->version_text = dbc_mig_text(ctx, &c[0]);
+		e->version_text = dbc_migrate_text(ctx, &c[0]);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
@@ -76,12 +76,12 @@ static int take_registered_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_valu
 	if (ncol < 6)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected registry row");
 	r->found = true;
-	r->version_text = dbc_mig_text(ctx, &c[0]);
-	r->name = dbc_mig_text(ctx, &c[1]);
-	r->script = dbc_mig_text(ctx, &c[2]);
-	r->down = dbc_mig_text(ctx, &c[3]);
-	r->checksum = dbc_mig_text(ctx, &c[4]);
-	r->no_tx = dbc_mig_bool(&c[5]);
+	r->version_text = dbc_migrate_text(ctx, &c[0]);
+	r->name = dbc_migrate_text(ctx, &c[1]);
+	r->script = dbc_migrate_text(ctx, &c[2]);
+	r->down = dbc_migrate_text(ctx, &c[3]);
+	r->checksum = dbc_migrate_text(ctx, &c[4]);
+	r->no_tx = dbc_migrate_bool(&c[5]);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
@@ -110,18 +110,18 @@ static int registered_concurrently(dbc_ctx *ctx, bool repeatable, const char *ke
 {
 	registered_row r = {0};
 	dbc_value p = dbc_text(key);
-	if (dbc_mig_query(ctx,
-	                  repeatable ? "SELECT version_text, name, script, down_script, checksum, "
-	                               "no_transaction FROM @migrations "
-	                               "WHERE kind = 'repeatable' AND name = $1"
-	                             : "SELECT version_text, name, script, down_script, checksum, "
-	                               "no_transaction FROM @migrations WHERE version = $1",
-	                  1, &p, take_registered_row, &r) != DBC_OK)
+	if (dbc_migrate_query(ctx,
+	                      repeatable ? "SELECT version_text, name, script, down_script, checksum, "
+	                                   "no_transaction FROM @migrations "
+	                                   "WHERE kind = 'repeatable' AND name = $1"
+	                                 : "SELECT version_text, name, script, down_script, checksum, "
+	                                   "no_transaction FROM @migrations WHERE version = $1",
+	                      1, &p, take_registered_row, &r) != DBC_OK)
 		return DBC_ERROR;
 	if (!r.found) /* gone again (a concurrent load that failed): nothing to say */
 		return DBC_OK;
 	if (!repeatable && !same_text(r.version_text, vtext))
-		return dbc_mig_duplicate_error(ctx, vtext, r.version_text);
+		return dbc_migrate_duplicate_error(ctx, vtext, r.version_text);
 	if (same_text(r.name, name) && same_text(r.script, up) && same_text(r.down, down) &&
 	    same_text(r.checksum, checksum) && r.no_tx == no_tx)
 		return DBC_OK;
@@ -150,10 +150,10 @@ static int insert_new(dbc_ctx *ctx, const char *insert, int n, const dbc_value *
 	*inserted = false;
 	if (!changes) {
 		char *sql = dbc_printf(ctx, "%s RETURNING 1", insert);
-		return sql ? dbc_mig_query(ctx, sql, n, p, take_flag, inserted) : DBC_ERROR;
+		return sql ? dbc_migrate_query(ctx, sql, n, p, take_flag, inserted) : DBC_ERROR;
 	}
 	char *count = NULL;
-	if (dbc_mig_query(ctx, insert, n, p, NULL, NULL) != DBC_OK ||
+	if (dbc_migrate_query(ctx, insert, n, p, NULL, NULL) != DBC_OK ||
 	    dbc_query_text(ctx, changes, 0, NULL, &count, NULL) != DBC_OK)
 		return DBC_ERROR;
 	*inserted = count && strcmp(count, "0") != 0;
@@ -164,9 +164,10 @@ static int insert_new(dbc_ctx *ctx, const char *insert, int n, const dbc_value *
  * be NULL (bound as a NULL text parameter). exists says what this call read
  * before; another session may have inserted since, which the INSERT's
  * ON CONFLICT DO NOTHING notices instead of failing with a unique violation. */
-int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext, const char *name,
-                               const char *up, const char *down, const char *checksum,
-                               const char *down_checksum, bool no_tx, bool exists)
+int dbc_migrate_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext,
+                                   const char *name, const char *up, const char *down,
+                                   const char *checksum, const char *down_checksum, bool no_tx,
+                                   bool exists)
 {
 	dbc_value p[8] = {dbc_text(canon),
 	                  dbc_text(vtext),
@@ -178,11 +179,12 @@ int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtex
 	                  down && down_checksum ? dbc_text(down_checksum) : dbc_null()};
 	/* an identical UPDATE is the "same content again: no-op" of the contract */
 	if (exists)
-		return dbc_mig_query(ctx,
-		                     "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
-		                     "checksum = $5, no_transaction = $6, down_script = $7, "
-		                     "down_checksum = $8 WHERE version = $1",
-		                     8, p, NULL, NULL);
+		return dbc_migrate_query(
+		    ctx,
+		    "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
+		    "checksum = $5, no_transaction = $6, down_script = $7, "
+		    "down_checksum = $8 WHERE version = $1",
+		    8, p, NULL, NULL);
 	bool inserted = false;
 	if (insert_new(ctx,
 	               "INSERT INTO @migrations (kind, version, version_text, name, script, "
@@ -195,12 +197,12 @@ int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtex
 	return registered_concurrently(ctx, false, canon, vtext, name, up, down, checksum, no_tx);
 }
 
-int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
-                                const char *checksum, bool no_tx, bool exists)
+int dbc_migrate_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
+                                    const char *checksum, bool no_tx, bool exists)
 {
 	dbc_value p[4] = {dbc_text(name), dbc_text(sql), dbc_text(checksum), dbc_bool(no_tx)};
 	if (exists)
-		return dbc_mig_query(
+		return dbc_migrate_query(
 		    ctx,
 		    "UPDATE @migrations SET script = $2, checksum = $3, no_transaction = $4 "
 		    "WHERE kind = 'repeatable' AND name = $1",
@@ -216,7 +218,7 @@ int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
 	return registered_concurrently(ctx, true, name, NULL, name, sql, NULL, checksum, no_tx);
 }
 
-int dbc_mig_duplicate_error(dbc_ctx *ctx, const char *given, const char *registered)
+int dbc_migrate_duplicate_error(dbc_ctx *ctx, const char *given, const char *registered)
 {
 	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 	          "version %s is the same version as the registered version %s", given, registered);
@@ -225,18 +227,18 @@ int dbc_mig_duplicate_error(dbc_ctx *ctx, const char *given, const char *registe
 	return DBC_ERROR;
 }
 
-int dbc_mig_check_versioned(dbc_ctx *ctx, const char *version, const char *name, const char *up,
-                            const char *down, bool from_file, dbc_mig_checked *out)
+int dbc_migrate_check_versioned(dbc_ctx *ctx, const char *version, const char *name, const char *up,
+                                const char *down, bool from_file, dbc_migrate_checked *out)
 {
 	char *label;
-	*out = (dbc_mig_checked){.version = version, .name = name};
+	*out = (dbc_migrate_checked){.version = version, .name = name};
 	if (dbc_version_canonical(ctx, version, "version", &out->canon) != DBC_OK)
 		return DBC_ERROR;
 	if (is_blank(name))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of migration %s is empty",
 		                 out->canon);
-	if (dbc_mig_check_name(ctx, name, dbc_printf(ctx, "the name of migration %s", out->canon)) !=
-	    DBC_OK)
+	if (dbc_migrate_check_name(ctx, name,
+	                           dbc_printf(ctx, "the name of migration %s", out->canon)) != DBC_OK)
 		return DBC_ERROR;
 	label = dbc_printf(ctx, "%s (%s)", out->canon, name);
 	if (!label ||
@@ -249,14 +251,14 @@ int dbc_mig_check_versioned(dbc_ctx *ctx, const char *version, const char *name,
 	return DBC_OK;
 }
 
-int dbc_mig_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql, bool from_file,
-                             dbc_mig_checked *out)
+int dbc_migrate_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql, bool from_file,
+                                 dbc_migrate_checked *out)
 {
 	char *label;
-	*out = (dbc_mig_checked){.repeatable = true, .name = name};
+	*out = (dbc_migrate_checked){.repeatable = true, .name = name};
 	if (is_blank(name))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of repeatable migration is empty");
-	if (dbc_mig_check_name(ctx, name, "the name of a repeatable migration") != DBC_OK)
+	if (dbc_migrate_check_name(ctx, name, "the name of a repeatable migration") != DBC_OK)
 		return DBC_ERROR;
 	label = dbc_printf(ctx, "repeatable (%s)", name);
 	if (!label ||
@@ -266,54 +268,54 @@ int dbc_mig_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql, bo
 	return DBC_OK;
 }
 
-int dbc_mig_register_checked(dbc_ctx *ctx, const dbc_mig_checked *m)
+int dbc_migrate_register_checked(dbc_ctx *ctx, const dbc_migrate_checked *m)
 {
 	existing_row e = {NULL, false};
 	if (m->repeatable) {
 		dbc_value p = dbc_text(m->name);
-		if (dbc_mig_query(ctx,
-		                  "SELECT name FROM @migrations WHERE kind = 'repeatable' AND name = $1", 1,
-		                  &p, take_existing, &e) != DBC_OK)
+		if (dbc_migrate_query(
+		        ctx, "SELECT name FROM @migrations WHERE kind = 'repeatable' AND name = $1", 1, &p,
+		        take_existing, &e) != DBC_OK)
 			return DBC_ERROR;
-		return dbc_mig_register_repeatable(ctx, m->name, m->up, m->checksum, m->no_tx, e.found);
+		return dbc_migrate_register_repeatable(ctx, m->name, m->up, m->checksum, m->no_tx, e.found);
 	}
 	dbc_value p = dbc_text(m->canon);
-	if (dbc_mig_query(ctx, "SELECT version_text FROM @migrations WHERE version = $1", 1, &p,
-	                  take_existing, &e) != DBC_OK)
+	if (dbc_migrate_query(ctx, "SELECT version_text FROM @migrations WHERE version = $1", 1, &p,
+	                      take_existing, &e) != DBC_OK)
 		return DBC_ERROR;
 	if (e.found && e.version_text && strcmp(e.version_text, m->version) != 0)
-		return dbc_mig_duplicate_error(ctx, m->version, e.version_text);
-	return dbc_mig_register_versioned(ctx, m->canon, m->version, m->name, m->up, m->down,
-	                                  m->checksum, m->down_checksum, m->no_tx, e.found);
+		return dbc_migrate_duplicate_error(ctx, m->version, e.version_text);
+	return dbc_migrate_register_versioned(ctx, m->canon, m->version, m->name, m->up, m->down,
+	                                      m->checksum, m->down_checksum, m->no_tx, e.found);
 }
 
 /* One checked migration registered under the re-entrancy guard, the
  * bookkeeping made first when missing. */
-static int register_alone(dbc_ctx *ctx, const dbc_mig_checked *m, char **checksum)
+static int register_alone(dbc_ctx *ctx, const dbc_migrate_checked *m, char **checksum)
 {
 	*checksum = m->checksum;
-	if (dbc_mig_guard_enter(ctx) != DBC_OK)
+	if (dbc_migrate_guard_enter(ctx) != DBC_OK)
 		return DBC_ERROR;
 	int rc = ctx->host->book_ensure(ctx);
 	if (rc == DBC_OK)
-		rc = dbc_mig_register_checked(ctx, m);
-	dbc_mig_guard_leave();
+		rc = dbc_migrate_register_checked(ctx, m);
+	dbc_migrate_guard_leave();
 	return rc;
 }
 
 int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const char *up,
                     const char *down, char **checksum)
 {
-	dbc_mig_checked m;
-	if (dbc_mig_check_versioned(ctx, version, name, up, down, false, &m) != DBC_OK)
+	dbc_migrate_checked m;
+	if (dbc_migrate_check_versioned(ctx, version, name, up, down, false, &m) != DBC_OK)
 		return DBC_ERROR;
 	return register_alone(ctx, &m, checksum);
 }
 
 int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, char **checksum)
 {
-	dbc_mig_checked m;
-	if (dbc_mig_check_repeatable(ctx, name, sql, false, &m) != DBC_OK)
+	dbc_migrate_checked m;
+	if (dbc_migrate_check_repeatable(ctx, name, sql, false, &m) != DBC_OK)
 		return DBC_ERROR;
 	return register_alone(ctx, &m, checksum);
 }

@@ -41,7 +41,7 @@ typedef struct script_step {
 	bool no_tx;
 } script_step;
 
-static script_step step_of(const dbc_mig *m, bool down)
+static script_step step_of(const dbc_migration *m, bool down)
 {
 	script_step st;
 	st.kind = down ? "rollback" : m->repeatable ? "repeatable" : "versioned";
@@ -91,17 +91,17 @@ static void render_stopping(dbc_ctx *ctx, dbc_buf *b, const script_step *st)
  * been written by hand: nothing registered may become a line of its own in
  * the script (a psql meta-command, a sqlite3 dot-command), so such a
  * migration is refused here rather than written out. */
-static int check_renderable(dbc_ctx *ctx, const dbc_mig *m, const char *sql)
+static int check_renderable(dbc_ctx *ctx, const dbc_migration *m, const char *sql)
 {
 	const char *what = m->repeatable ? "a repeatable migration" : "a migration";
 	const char *fields[3] = {m->name, m->version, m->checksum};
 	for (int i = 0; i < 3; i++)
-		if (fields[i] && dbc_mig_text_has_control(fields[i])) {
+		if (fields[i] && dbc_migrate_text_has_control(fields[i])) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			          "%s registered as %s (%s) contains a control character; no script was "
 			          "written",
-			          what, m->version ? dbc_mig_text_printable(ctx, m->version) : "repeatable",
-			          dbc_mig_text_printable(ctx, m->name));
+			          what, m->version ? dbc_migrate_text_printable(ctx, m->version) : "repeatable",
+			          dbc_migrate_text_printable(ctx, m->name));
 			dbc_error_detail(ctx, "In the script a line break would start a line the shell "
 			                      "runs as a command. Control characters are shown as ?.");
 			dbc_error_hint(ctx, "Register the migration again under a name of printable "
@@ -118,31 +118,31 @@ static int check_renderable(dbc_ctx *ctx, const dbc_mig *m, const char *sql)
 
 /* The migrations a script runs and in which direction: the plan of
  * dbmigrate_apply(target), or of dbmigrate_rollback(target) (down). */
-static int script_plan(dbc_ctx *ctx, const char *target, bool down, dbc_mig_row ***plan, int *n)
+static int script_plan(dbc_ctx *ctx, const char *target, bool down, dbc_migrate_row ***plan, int *n)
 {
-	dbc_mig_set set;
-	dbc_mig_status st;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
 	char *canon = NULL, *oo;
 	bool allow;
 	if ((target && dbc_version_canonical(ctx, target, "target version", &canon) != DBC_OK) ||
 	    dbc_setting_get(ctx, "migrate.out_of_order", &oo) != DBC_OK ||
-	    dbc_mig_read(ctx, down ? DBC_LOAD_DOWN_APPLIED : DBC_LOAD_UP_DUE, &set) != DBC_OK ||
-	    dbc_mig_derive(ctx, &set, &st) != DBC_OK)
+	    dbc_migrate_read(ctx, down ? DBC_LOAD_DOWN_APPLIED : DBC_LOAD_UP_DUE, &set) != DBC_OK ||
+	    dbc_migrate_derive(ctx, &set, &st) != DBC_OK)
 		return DBC_ERROR;
 	allow = strcmp(oo, "allow") == 0;
 	if (down)
-		return (set.nfailed ? dbc_mig_check_applicable(ctx, &set, &st, true) : DBC_OK) != DBC_OK
+		return (set.nfailed ? dbc_migrate_check_applicable(ctx, &set, &st, true) : DBC_OK) != DBC_OK
 		           ? DBC_ERROR
-		           : dbc_mig_plan_down(ctx, &st, canon, plan, n);
-	if (dbc_mig_check_applicable(ctx, &set, &st, allow) != DBC_OK)
+		           : dbc_migrate_plan_down(ctx, &st, canon, plan, n);
+	if (dbc_migrate_check_applicable(ctx, &set, &st, allow) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_mig_plan_up(ctx, &st, canon, allow, plan, n);
+	return dbc_migrate_plan_up(ctx, &st, canon, allow, plan, n);
 }
 
 int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *direction,
                                  const char *target, char **script)
 {
-	dbc_mig_row **plan;
+	dbc_migrate_row **plan;
 	int n;
 	const dbc_dialect *d = ctx->host->dialect;
 	bool down;
@@ -153,16 +153,16 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_hooks *env, con
 	else
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "direction must be apply or rollback, not \"%s\"",
-		                 dbc_mig_text_printable(ctx, direction));
+		                 dbc_migrate_text_printable(ctx, direction));
 	if (script_plan(ctx, target, down, &plan, &n) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < n; i++)
 		if (check_renderable(ctx, plan[i]->mig,
 		                     down ? plan[i]->mig->down_script : plan[i]->mig->script) != DBC_OK)
 			return DBC_ERROR;
-	if (dbc_mig_check_registrants(ctx, env, plan, n,
-	                              down ? "write a rollback script for" : "write a script for") !=
-	    DBC_OK)
+	if (dbc_migrate_check_registrants(ctx, env, plan, n,
+	                                  down ? "write a rollback script for"
+	                                       : "write a script for") != DBC_OK)
 		return DBC_ERROR;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
@@ -176,7 +176,7 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_hooks *env, con
 		                dbc_version(), n);
 	dbc_buf_append(&b, d->script_preamble);
 	for (int i = 0; i < n; i++) {
-		const dbc_mig *m = plan[i]->mig;
+		const dbc_migration *m = plan[i]->mig;
 		script_step st = step_of(m, down);
 		if (m->repeatable)
 			dbc_buf_appendf(&b, "\n-- repeatable: %s%s\n", m->name,
@@ -200,8 +200,8 @@ int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *t
 }
 
 /* The row of kind/key in st, or an error naming it. */
-static int find_row(dbc_ctx *ctx, const dbc_mig_status *st, const char *kind, const char *key,
-                    dbc_mig_row **out)
+static int find_row(dbc_ctx *ctx, const dbc_migrate_derived *st, const char *kind, const char *key,
+                    dbc_migrate_row **out)
 {
 	bool rep;
 	char *canon = NULL;
@@ -215,7 +215,7 @@ static int find_row(dbc_ctx *ctx, const dbc_mig_status *st, const char *kind, co
 	if (!rep && dbc_version_canonical(ctx, key, "version", &canon) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < st->nrows; i++) {
-		dbc_mig_row *r = &st->rows[i];
+		dbc_migrate_row *r = &st->rows[i];
 		if (!r->mig || r->mig->repeatable != rep)
 			continue;
 		if (rep ? strcmp(r->mig->name, key) == 0 : dbc_version_cmp(r->mig->version, canon) == 0) {
@@ -241,8 +241,8 @@ static int take_started(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	(void)ctx;
 	if (ncol >= 2 && !s->found) {
 		s->found = true;
-		s->id = (int64_t)dbc_mig_num(&c[0], &isnull);
-		s->started = dbc_mig_num(&c[1], &isnull);
+		s->id = (int64_t)dbc_migrate_num(&c[0], &isnull);
+		s->started = dbc_migrate_num(&c[1], &isnull);
 		if (isnull)
 			s->started = 0;
 	}
@@ -252,10 +252,10 @@ static int take_started(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 /* What a step_begin or step_end call works on: the call's frame and its
  * migration's row in the status derived inside it. */
 typedef struct step_state {
-	dbc_mig_frame f;
-	dbc_mig_set set;
-	dbc_mig_status st;
-	dbc_mig_row *r;
+	dbc_migrate_frame f;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
+	dbc_migrate_row *r;
 } step_state;
 
 /* Opens the frame and finds the row of kind/key. The caller ends the frame
@@ -264,11 +264,11 @@ static int step_open(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *kin
                      step_state *s)
 {
 	s->r = NULL;
-	int rc = dbc_mig_frame_begin(ctx, env, &s->f, true);
+	int rc = dbc_migrate_frame_begin(ctx, env, &s->f, true);
 	if (rc == DBC_OK)
-		rc = dbc_mig_read(ctx, DBC_LOAD_META, &s->set);
+		rc = dbc_migrate_read(ctx, DBC_LOAD_META, &s->set);
 	if (rc == DBC_OK)
-		rc = dbc_mig_derive(ctx, &s->set, &s->st);
+		rc = dbc_migrate_derive(ctx, &s->set, &s->st);
 	if (rc == DBC_OK)
 		rc = find_row(ctx, &s->st, kind, key, &s->r);
 	return rc;
@@ -280,7 +280,7 @@ static int step_open(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *kin
 static int apply_checks(dbc_ctx *ctx, step_state *s, const char *key, const char *checksum,
                         bool *stale)
 {
-	const dbc_mig_row *r = s->r;
+	const dbc_migrate_row *r = s->r;
 	char *oo;
 	if (strcmp(r->mig->checksum, checksum) != 0) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
@@ -293,7 +293,7 @@ static int apply_checks(dbc_ctx *ctx, step_state *s, const char *key, const char
 		return DBC_OK;
 	if (dbc_setting_get(ctx, "migrate.out_of_order", &oo) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_mig_check_applicable(ctx, &s->set, &s->st, strcmp(oo, "allow") == 0);
+	return dbc_migrate_check_applicable(ctx, &s->set, &s->st, strcmp(oo, "allow") == 0);
 }
 
 /* The checks of a "rollback" step of dbmigrate_script('rollback'): the
@@ -302,8 +302,8 @@ static int apply_checks(dbc_ctx *ctx, step_state *s, const char *key, const char
 static int rollback_checks(dbc_ctx *ctx, step_state *s, const char *key, const char *checksum,
                            bool *stale)
 {
-	const dbc_mig_row *r = s->r;
-	dbc_mig_row **plan = NULL;
+	const dbc_migrate_row *r = s->r;
+	dbc_migrate_row **plan = NULL;
 	int n = 0;
 	*stale = !r->applied;
 	if (*stale)
@@ -315,8 +315,8 @@ static int rollback_checks(dbc_ctx *ctx, step_state *s, const char *key, const c
 		dbc_error_hint(ctx, "Generate a new one with dbmigrate_script('rollback', target).");
 		return DBC_ERROR;
 	}
-	if ((s->set.nfailed && dbc_mig_check_applicable(ctx, &s->set, &s->st, true) != DBC_OK) ||
-	    dbc_mig_plan_down(ctx, &s->st, NULL, &plan, &n) != DBC_OK)
+	if ((s->set.nfailed && dbc_migrate_check_applicable(ctx, &s->set, &s->st, true) != DBC_OK) ||
+	    dbc_migrate_plan_down(ctx, &s->st, NULL, &plan, &n) != DBC_OK)
 		return DBC_ERROR;
 	if (n != 1 || plan[0] != r) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
@@ -334,7 +334,7 @@ static int rollback_checks(dbc_ctx *ctx, step_state *s, const char *key, const c
  * back): a shell that can skip statements skips it (dbmigrate_step_begin
  * answers false); where it cannot (the sqlite3 shell) the script stops
  * here instead. Nothing was run. */
-static int step_stale(dbc_ctx *ctx, bool down, const char *key, const dbc_mig_row *r)
+static int step_stale(dbc_ctx *ctx, bool down, const char *key, const dbc_migrate_row *r)
 {
 	if (ctx->host->dialect->script_skips)
 		return DBC_OK;
@@ -360,37 +360,37 @@ static int take_script(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 
 /* The step's script (the down script of a rollback step) meets the foreign
  * keys the shell runs it with (migrate_keys.c). */
-static int step_keys(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_mig *m, bool down)
+static int step_keys(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_migration *m, bool down)
 {
 	char *script = NULL;
 	if (!env || !env->keys)
 		return DBC_OK;
 	dbc_value p = dbc_text(m->version ? m->version : m->name);
-	if (dbc_mig_query(ctx,
-	                  !m->version ? "SELECT script FROM @migrations WHERE kind = 'repeatable' "
-	                                "AND name = $1"
-	                  : down      ? "SELECT down_script FROM @migrations WHERE version = $1"
-	                              : "SELECT script FROM @migrations WHERE version = $1",
-	                  1, &p, take_script, &script) != DBC_OK)
+	if (dbc_migrate_query(ctx,
+	                      !m->version ? "SELECT script FROM @migrations WHERE kind = 'repeatable' "
+	                                    "AND name = $1"
+	                      : down      ? "SELECT down_script FROM @migrations WHERE version = $1"
+	                                  : "SELECT script FROM @migrations WHERE version = $1",
+	                      1, &p, take_script, &script) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_mig_keys_script(ctx, env, script, dbc_mig_label_of(ctx, m));
+	return dbc_migrate_keys_script(ctx, env, script, dbc_migrate_label_of(ctx, m));
 }
 
 /* The started event step_begin just recorded for m (its id in *s). */
-static int started_event(dbc_ctx *ctx, const dbc_mig *m, bool down, started_row *s)
+static int started_event(dbc_ctx *ctx, const dbc_migration *m, bool down, started_row *s)
 {
 	dbc_value p[3] = {dbc_text(m->repeatable ? m->name : m->version),
 	                  dbc_text(m->repeatable ? "repeatable" : "versioned"),
 	                  dbc_text(down ? "down" : "up")};
 	s->found = false;
-	return dbc_mig_query(ctx,
-	                     m->repeatable ? "SELECT id, started_ms FROM @migrations_history WHERE "
-	                                     "NOT success AND kind = $2 AND name = $1 AND "
-	                                     "direction = $3 ORDER BY id DESC LIMIT 1"
-	                                   : "SELECT id, started_ms FROM @migrations_history WHERE "
-	                                     "NOT success AND kind = $2 AND version = $1 AND "
-	                                     "direction = $3 ORDER BY id DESC LIMIT 1",
-	                     3, p, take_started, s);
+	return dbc_migrate_query(ctx,
+	                         m->repeatable ? "SELECT id, started_ms FROM @migrations_history WHERE "
+	                                         "NOT success AND kind = $2 AND name = $1 AND "
+	                                         "direction = $3 ORDER BY id DESC LIMIT 1"
+	                                       : "SELECT id, started_ms FROM @migrations_history WHERE "
+	                                         "NOT success AND kind = $2 AND version = $1 AND "
+	                                         "direction = $3 ORDER BY id DESC LIMIT 1",
+	                         3, p, take_started, s);
 }
 
 /* A step outside a transaction commits its started event before its
@@ -398,7 +398,7 @@ static int started_event(dbc_ctx *ctx, const dbc_mig *m, bool down, started_row 
  * (dbc_migrate_hooks.step_mark) for as long as its session lives. A step
  * inside a transaction needs no mark: no other session sees its event
  * before step_end has completed it. *id: the event marked, 0 when none. */
-static int mark_step(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_mig *m, bool down,
+static int mark_step(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_migration *m, bool down,
                      int64_t *id)
 {
 	char *script = NULL;
@@ -408,8 +408,8 @@ static int mark_step(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_mig *
 		return DBC_OK;
 	if (down) {
 		dbc_value p = dbc_text(m->version);
-		if (dbc_mig_query(ctx, "SELECT down_script FROM @migrations WHERE version = $1", 1, &p,
-		                  take_script, &script) != DBC_OK)
+		if (dbc_migrate_query(ctx, "SELECT down_script FROM @migrations WHERE version = $1", 1, &p,
+		                      take_script, &script) != DBC_OK)
 			return DBC_ERROR;
 	}
 	if (down ? !script || !dbc_script_is_no_transaction(script) : !m->no_transaction)
@@ -418,7 +418,7 @@ static int mark_step(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_mig *
 		return DBC_ERROR;
 	if (!s.found)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "the started event of migration %s is gone",
-		                 dbc_mig_label_of(ctx, m));
+		                 dbc_migrate_label_of(ctx, m));
 	if (env->step_mark(ctx, s.id) != DBC_OK)
 		return DBC_ERROR;
 	*id = s.id;
@@ -441,20 +441,20 @@ int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, const cha
 		rc = down ? rollback_checks(ctx, &s, key, checksum, &stale)
 		          : apply_checks(ctx, &s, key, checksum, &stale);
 	if (rc == DBC_OK && stale)
-		return dbc_mig_frame_end(ctx, &s.f, step_stale(ctx, down, key, s.r));
+		return dbc_migrate_frame_end(ctx, &s.f, step_stale(ctx, down, key, s.r));
 	if (rc == DBC_OK)
-		rc = dbc_mig_check_registrants(ctx, env, &s.r, 1, down ? "roll back" : "apply");
+		rc = dbc_migrate_check_registrants(ctx, env, &s.r, 1, down ? "roll back" : "apply");
 	if (rc == DBC_OK)
 		rc = step_keys(ctx, env, s.r->mig, down);
 	if (rc == DBC_OK)
-		rc = dbc_mig_record(ctx, s.r->mig->version, s.r->mig->name, down ? "versioned" : kind,
-		                    down ? "down" : "up", s.r->mig->checksum, -1, false,
-		                    down ? "started by dbmigrate_script('rollback'), not finished"
-		                         : "started by dbmigrate_script, not finished",
-		                    dbc_now_epoch() * 1000.0);
+		rc = dbc_migrate_record(ctx, s.r->mig->version, s.r->mig->name, down ? "versioned" : kind,
+		                        down ? "down" : "up", s.r->mig->checksum, -1, false,
+		                        down ? "started by dbmigrate_script('rollback'), not finished"
+		                             : "started by dbmigrate_script, not finished",
+		                        dbc_now_epoch() * 1000.0);
 	if (rc == DBC_OK)
 		rc = mark_step(ctx, env, s.r->mig, down, &marked);
-	rc = dbc_mig_frame_end(ctx, &s.f, rc);
+	rc = dbc_migrate_frame_end(ctx, &s.f, rc);
 	if (rc == DBC_OK)
 		*run = true;
 	else if (marked)
@@ -476,14 +476,14 @@ static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const c
 	step_state ss;
 	started_row s = {0, 0, false};
 	int rc = step_open(ctx, env, "rollback", key, &ss);
-	const dbc_mig_row *r = ss.r;
+	const dbc_migrate_row *r = ss.r;
 	if (rc == DBC_OK) {
 		dbc_value p = dbc_text(r->mig->version);
-		rc = dbc_mig_query(ctx,
-		                   "SELECT id, started_ms FROM @migrations_history WHERE NOT success "
-		                   "AND kind = 'versioned' AND version = $1 AND direction = 'down' "
-		                   "ORDER BY id DESC LIMIT 1",
-		                   1, &p, take_started, &s);
+		rc = dbc_migrate_query(ctx,
+		                       "SELECT id, started_ms FROM @migrations_history WHERE NOT success "
+		                       "AND kind = 'versioned' AND version = $1 AND direction = 'down' "
+		                       "ORDER BY id DESC LIMIT 1",
+		                       1, &p, take_started, &s);
 	}
 	if (rc == DBC_OK && !s.found) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
@@ -495,17 +495,17 @@ static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const c
 		double ms = s.started > 0 ? dbc_now_epoch() * 1000.0 - s.started : 0;
 		dbc_value p[2] = {dbc_float(ms < 0 ? 0 : ms), dbc_int(s.id)};
 		dbc_value v = dbc_text(r->mig->version);
-		rc = dbc_mig_query(ctx,
-		                   "UPDATE @migrations_history SET success = true, error = NULL, "
-		                   "duration_ms = $1 WHERE id = $2",
-		                   2, p, NULL, NULL);
+		rc = dbc_migrate_query(ctx,
+		                       "UPDATE @migrations_history SET success = true, error = NULL, "
+		                       "duration_ms = $1 WHERE id = $2",
+		                       2, p, NULL, NULL);
 		if (rc == DBC_OK)
-			rc = dbc_mig_query(ctx, "DELETE FROM @migrations_applied WHERE version = $1", 1, &v,
-			                   NULL, NULL);
+			rc = dbc_migrate_query(ctx, "DELETE FROM @migrations_applied WHERE version = $1", 1, &v,
+			                       NULL, NULL);
 		if (rc == DBC_OK)
-			rc = dbc_mig_store_snapshot(ctx, s.id);
+			rc = dbc_migrate_store_snapshot(ctx, s.id);
 	}
-	return unmark_ended(ctx, env, s.id, dbc_mig_frame_end(ctx, &ss.f, rc));
+	return unmark_ended(ctx, env, s.id, dbc_migrate_frame_end(ctx, &ss.f, rc));
 }
 
 int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *kind,
@@ -516,19 +516,19 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	if (strcmp(kind, "rollback") == 0)
 		return rollback_step_end(ctx, env, key);
 	int rc = step_open(ctx, env, kind, key, &ss);
-	const dbc_mig_row *r = ss.r;
+	const dbc_migrate_row *r = ss.r;
 	if (rc == DBC_OK) {
 		dbc_value p[2] = {dbc_text(r->mig->repeatable ? r->mig->name : r->mig->version),
 		                  dbc_text(kind)};
-		rc = dbc_mig_query(ctx,
-		                   r->mig->repeatable
-		                       ? "SELECT id, started_ms FROM @migrations_history WHERE NOT success "
+		rc = dbc_migrate_query(
+		    ctx,
+		    r->mig->repeatable ? "SELECT id, started_ms FROM @migrations_history WHERE NOT success "
 		                         "AND kind = $2 AND name = $1 AND direction = 'up' "
 		                         "ORDER BY id DESC LIMIT 1"
 		                       : "SELECT id, started_ms FROM @migrations_history WHERE NOT success "
 		                         "AND kind = $2 AND version = $1 AND direction = 'up' "
 		                         "ORDER BY id DESC LIMIT 1",
-		                   2, p, take_started, &s);
+		    2, p, take_started, &s);
 	}
 	if (rc == DBC_OK && !s.found) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
@@ -540,35 +540,35 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 		if (ms < 0)
 			ms = 0;
 		dbc_value p[2] = {dbc_float(ms), dbc_int(s.id)};
-		rc = dbc_mig_query(ctx,
-		                   "UPDATE @migrations_history SET success = true, error = NULL, "
-		                   "duration_ms = $1 WHERE id = $2",
-		                   2, p, NULL, NULL);
-		const dbc_mig *m = r->mig;
+		rc = dbc_migrate_query(ctx,
+		                       "UPDATE @migrations_history SET success = true, error = NULL, "
+		                       "duration_ms = $1 WHERE id = $2",
+		                       2, p, NULL, NULL);
+		const dbc_migration *m = r->mig;
 		if (rc == DBC_OK && m->repeatable) {
 			dbc_value d = dbc_text(m->name);
-			rc = dbc_mig_query(
+			rc = dbc_migrate_query(
 			    ctx, "DELETE FROM @migrations_applied WHERE kind = 'repeatable' AND name = $1", 1,
 			    &d, NULL, NULL);
 			dbc_value q[3] = {dbc_text(m->name), dbc_text(m->checksum), dbc_float(ms)};
 			if (rc == DBC_OK)
-				rc = dbc_mig_query(
+				rc = dbc_migrate_query(
 				    ctx,
 				    "INSERT INTO @migrations_applied (kind, name, checksum, duration_ms) "
 				    "VALUES ('repeatable', $1, $2, $3)",
 				    3, q, NULL, NULL);
 		} else if (rc == DBC_OK) {
-			const char *down = dbc_mig_down_to_record(m);
+			const char *down = dbc_migrate_down_to_record(m);
 			dbc_value q[5] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
 			                  dbc_float(ms), down ? dbc_text(down) : dbc_null()};
-			rc = dbc_mig_query(
+			rc = dbc_migrate_query(
 			    ctx,
 			    "INSERT INTO @migrations_applied (kind, version, name, checksum, "
 			    "duration_ms, down_checksum) VALUES ('versioned', $1, $2, $3, $4, $5)",
 			    5, q, NULL, NULL);
 		}
 		if (rc == DBC_OK)
-			rc = dbc_mig_store_snapshot(ctx, s.id);
+			rc = dbc_migrate_store_snapshot(ctx, s.id);
 	}
-	return unmark_ended(ctx, env, s.id, dbc_mig_frame_end(ctx, &ss.f, rc));
+	return unmark_ended(ctx, env, s.id, dbc_migrate_frame_end(ctx, &ss.f, rc));
 }

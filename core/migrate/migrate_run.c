@@ -19,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-char *dbc_mig_label_of(dbc_ctx *ctx, const dbc_mig *m)
+char *dbc_migrate_label_of(dbc_ctx *ctx, const dbc_migration *m)
 {
 	return m->repeatable ? dbc_printf(ctx, "repeatable (%s)", m->name)
 	                     : dbc_printf(ctx, "%s (%s)", m->version, m->name);
@@ -42,7 +42,7 @@ static const char *inner_message(const dbc_ctx *ctx, const char *fallback)
 static _Thread_local double last_poll_ms;
 
 /* The first script of a call always polls. */
-void dbc_mig_poll_reset(void)
+void dbc_migrate_poll_reset(void)
 {
 	last_poll_ms = -1e18;
 }
@@ -78,7 +78,7 @@ static int run_analysed(dbc_ctx *ctx, const dbc_script_info *info, const char *v
 		char *sql = dbc_strndup(ctx, s->text, s->len);
 		dbc_rename_note note = {0};
 		if (!sql || (src && dbc_rename_log_before(ctx, s->text, s->len, &note) != DBC_OK) ||
-		    dbc_mig_keys_statement(ctx, s->text, s->len, label, s->line) != DBC_OK)
+		    dbc_migrate_keys_statement(ctx, s->text, s->len, label, s->line) != DBC_OK)
 			return DBC_ERROR;
 		ctx->error_line = 0;
 		if (ctx->host->exec(ctx, sql) == DBC_OK) {
@@ -108,8 +108,8 @@ static int run_analysed(dbc_ctx *ctx, const dbc_script_info *info, const char *v
 	return DBC_OK;
 }
 
-int dbc_mig_run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label,
-                       const dbc_rename_source *src)
+int dbc_migrate_run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label,
+                           const dbc_rename_source *src)
 {
 	dbc_script_info info;
 	if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK)
@@ -118,21 +118,21 @@ int dbc_mig_run_script(dbc_ctx *ctx, const char *script, const char *verb, const
 }
 
 /* Runs one migration up; its bookkeeping is written with the others at the
- * end of the call (dbc_mig_record_applied), into *done. */
-static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r, dbc_mig_done *done)
+ * end of the call (dbc_migrate_record_applied), into *done. */
+static int apply_one(dbc_ctx *ctx, const dbc_migrate_row *r, dbc_migrate_done *done)
 {
-	dbc_mig *m = r->mig;
-	char *label = dbc_mig_label_of(ctx, m);
+	dbc_migration *m = r->mig;
+	char *label = dbc_migrate_label_of(ctx, m);
 	if (!label)
 		return DBC_ERROR;
 	if (!m->script)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "script of migration %s was not loaded",
 		                 label);
-	/* the lint gate analysed the script already (dbc_mig_script_info) */
+	/* the lint gate analysed the script already (dbc_migrate_script_info) */
 	const dbc_script_info *info;
 	double t0 = dbc_monotonic_ms();
 	dbc_rename_source src = {m->version ? m->version : m->name, "up"};
-	if (dbc_mig_script_info(ctx, m, &info) != DBC_OK ||
+	if (dbc_migrate_script_info(ctx, m, &info) != DBC_OK ||
 	    run_analysed(ctx, info, "applying", label, &src) != DBC_OK)
 		return DBC_ERROR;
 	done->mig = m;
@@ -140,9 +140,9 @@ static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r, dbc_mig_done *done)
 	done->at_s = dbc_now_epoch();
 	if (m->repeatable && r->applied) {
 		dbc_value d = dbc_text(m->name);
-		if (dbc_mig_query(ctx,
-		                  "DELETE FROM @migrations_applied WHERE kind = 'repeatable' AND name = $1",
-		                  1, &d, NULL, NULL) != DBC_OK)
+		if (dbc_migrate_query(
+		        ctx, "DELETE FROM @migrations_applied WHERE kind = 'repeatable' AND name = $1", 1,
+		        &d, NULL, NULL) != DBC_OK)
 			return bookkeeping_broken(ctx, label);
 	}
 	return DBC_OK;
@@ -150,20 +150,20 @@ static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r, dbc_mig_done *done)
 
 /* The bookkeeping of the whole call failed: blame the last migration of the
  * call that names dbcare's tables, as the per-migration write used to. */
-static int record_failed(dbc_ctx *ctx, const dbc_mig_done *done, int n)
+static int record_failed(dbc_ctx *ctx, const dbc_migrate_done *done, int n)
 {
 	for (int i = n - 1; i >= 0; i--) {
 		const char *script = done[i].mig->script;
 		for (const char *p = script; p && *p; p++)
 			if (strncasecmp(p, "dbcare", 6) == 0)
-				return bookkeeping_broken(ctx, dbc_mig_label_of(ctx, done[i].mig));
+				return bookkeeping_broken(ctx, dbc_migrate_label_of(ctx, done[i].mig));
 	}
 	return bookkeeping_broken(ctx, "applied in this call");
 }
 
 /* run: dbmigrate_run's steps (a procedure) rather than dbmigrate_apply (a
  * function); neither can give a statement the top level it needs. */
-static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n, bool run)
+static int refuse_no_transaction(dbc_ctx *ctx, dbc_migrate_row **plan, int n, bool run)
 {
 	dbc_buf b;
 	int k = 0;
@@ -172,7 +172,7 @@ static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n, bool r
 		if (plan[i]->mig->no_transaction) {
 			if (k++)
 				dbc_buf_append(&b, ", ");
-			dbc_buf_append(&b, dbc_mig_label_of(ctx, plan[i]->mig));
+			dbc_buf_append(&b, dbc_migrate_label_of(ctx, plan[i]->mig));
 		}
 	if (!k)
 		return DBC_OK;
@@ -193,43 +193,44 @@ static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n, bool r
 static int apply_upto(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, int limit,
                       int64_t *count)
 {
-	dbc_mig_frame f;
-	dbc_mig_set set;
-	dbc_mig_status st;
-	dbc_mig_row **plan;
+	dbc_migrate_frame f;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
+	dbc_migrate_row **plan;
 	int n = 0, rc;
 	*count = 0;
 	if (target && !dbc_version_valid(target))
 		return dbc_version_canonical(ctx, target, "target version", &(char *){NULL});
-	dbc_mig_keys keys;
-	if (dbc_mig_keys_begin(ctx, env, &keys) != DBC_OK)
+	dbc_migrate_keys keys;
+	if (dbc_migrate_keys_begin(ctx, env, &keys) != DBC_OK)
 		return DBC_ERROR;
-	rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	rc = dbc_migrate_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
-		rc = dbc_mig_plan_apply(ctx, DBC_LOAD_UP_DUE, target, &set, &st, &plan, &n);
+		rc = dbc_migrate_plan_apply(ctx, DBC_LOAD_UP_DUE, target, &set, &st, &plan, &n);
 	if (rc == DBC_OK && limit > 0 && n > limit)
 		n = limit;
 	if (rc == DBC_OK)
 		rc = refuse_no_transaction(ctx, plan, n, limit > 0);
 	if (rc == DBC_OK)
-		rc = dbc_mig_check_registrants(ctx, env, plan, n, "apply");
+		rc = dbc_migrate_check_registrants(ctx, env, plan, n, "apply");
 	if (rc == DBC_OK)
 		rc = dbc_lint_gate(ctx, env, plan, n, true);
-	dbc_mig_done *done = rc == DBC_OK && n > 0 ? dbc_alloc(ctx, sizeof(dbc_mig_done) * n) : NULL;
+	dbc_migrate_done *done =
+	    rc == DBC_OK && n > 0 ? dbc_alloc(ctx, sizeof(dbc_migrate_done) * n) : NULL;
 	if (n > 0 && !done)
 		rc = DBC_ERROR;
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = dbc_rename_log_prepare(ctx, plan[i]->mig->script);
-	dbc_mig_poll_reset();
+	dbc_migrate_poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = apply_one(ctx, plan[i], &done[i]);
-	if (rc == DBC_OK && n > 0 && dbc_mig_record_applied(ctx, done, n) != DBC_OK)
+	if (rc == DBC_OK && n > 0 && dbc_migrate_record_applied(ctx, done, n) != DBC_OK)
 		rc = record_failed(ctx, done, n);
 	if (rc == DBC_OK && n > 0)
-		rc = dbc_mig_keys_check(ctx, &keys);
+		rc = dbc_migrate_keys_check(ctx, &keys);
 	if (rc == DBC_OK && n > 0)
-		rc = dbc_mig_store_snapshot(ctx, 0);
-	rc = dbc_mig_keys_end(ctx, &keys, dbc_mig_frame_end(ctx, &f, rc));
+		rc = dbc_migrate_store_snapshot(ctx, 0);
+	rc = dbc_migrate_keys_end(ctx, &keys, dbc_migrate_frame_end(ctx, &f, rc));
 	if (rc == DBC_OK)
 		*count = n;
 	return rc;
@@ -247,10 +248,10 @@ int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_hooks *env, const cha
 	return apply_upto(ctx, env, target, 1, count);
 }
 
-static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)
+static int rollback_one(dbc_ctx *ctx, const dbc_migrate_row *r)
 {
-	const dbc_mig *m = r->mig;
-	char *label = dbc_mig_label_of(ctx, m);
+	const dbc_migration *m = r->mig;
+	char *label = dbc_migrate_label_of(ctx, m);
 	if (!label)
 		return DBC_ERROR;
 	if (!m->down_script)
@@ -264,14 +265,14 @@ static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)
 	}
 	double t0 = dbc_monotonic_ms();
 	dbc_rename_source src = {m->version, "down"};
-	if (dbc_mig_run_script(ctx, m->down_script, "rolling back", label, &src) != DBC_OK)
+	if (dbc_migrate_run_script(ctx, m->down_script, "rolling back", label, &src) != DBC_OK)
 		return DBC_ERROR;
 	double ms = dbc_monotonic_ms() - t0;
 	dbc_value p = dbc_text(m->version);
-	if (dbc_mig_query(ctx, "DELETE FROM @migrations_applied WHERE version = $1", 1, &p, NULL,
-	                  NULL) != DBC_OK ||
-	    dbc_mig_record(ctx, m->version, m->name, "versioned", "down", m->checksum, ms, true, NULL,
-	                   0) != DBC_OK)
+	if (dbc_migrate_query(ctx, "DELETE FROM @migrations_applied WHERE version = $1", 1, &p, NULL,
+	                      NULL) != DBC_OK ||
+	    dbc_migrate_record(ctx, m->version, m->name, "versioned", "down", m->checksum, ms, true,
+	                       NULL, 0) != DBC_OK)
 		return bookkeeping_broken(ctx, label);
 	return DBC_OK;
 }
@@ -279,37 +280,37 @@ static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)
 int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
                          int64_t *count)
 {
-	dbc_mig_frame f;
-	dbc_mig_set set;
-	dbc_mig_status st;
-	dbc_mig_row **plan;
+	dbc_migrate_frame f;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
+	dbc_migrate_row **plan;
 	char *canon = NULL;
 	int n = 0, rc;
 	*count = 0;
-	if (dbc_mig_canonical_opt(ctx, target, "target version", &canon) != DBC_OK)
+	if (dbc_migrate_canonical_opt(ctx, target, "target version", &canon) != DBC_OK)
 		return DBC_ERROR;
-	dbc_mig_keys keys;
-	if (dbc_mig_keys_begin(ctx, env, &keys) != DBC_OK)
+	dbc_migrate_keys keys;
+	if (dbc_migrate_keys_begin(ctx, env, &keys) != DBC_OK)
 		return DBC_ERROR;
-	rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	rc = dbc_migrate_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
-		rc = dbc_mig_read_status(ctx, DBC_LOAD_DOWN_APPLIED, &set, &st);
+		rc = dbc_migrate_read_status(ctx, DBC_LOAD_DOWN_APPLIED, &set, &st);
 	if (rc == DBC_OK && set.nfailed)
-		rc = dbc_mig_check_applicable(ctx, &set, &st, true);
+		rc = dbc_migrate_check_applicable(ctx, &set, &st, true);
 	if (rc == DBC_OK)
-		rc = dbc_mig_plan_down(ctx, &st, canon, &plan, &n);
+		rc = dbc_migrate_plan_down(ctx, &st, canon, &plan, &n);
 	if (rc == DBC_OK)
-		rc = dbc_mig_check_registrants(ctx, env, plan, n, "roll back");
+		rc = dbc_migrate_check_registrants(ctx, env, plan, n, "roll back");
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = dbc_rename_log_prepare(ctx, plan[i]->mig->down_script);
-	dbc_mig_poll_reset();
+	dbc_migrate_poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = rollback_one(ctx, plan[i]);
 	if (rc == DBC_OK && n > 0)
-		rc = dbc_mig_keys_check(ctx, &keys);
+		rc = dbc_migrate_keys_check(ctx, &keys);
 	if (rc == DBC_OK && n > 0)
-		rc = dbc_mig_store_snapshot(ctx, 0);
-	rc = dbc_mig_keys_end(ctx, &keys, dbc_mig_frame_end(ctx, &f, rc));
+		rc = dbc_migrate_store_snapshot(ctx, 0);
+	rc = dbc_migrate_keys_end(ctx, &keys, dbc_migrate_frame_end(ctx, &f, rc));
 	if (rc == DBC_OK)
 		*count = n;
 	return rc;

@@ -714,7 +714,7 @@ int dbc_script_check(dbc_ctx *ctx, const dbc_script_info *info, const char *labe
 	return DBC_ERROR;
 }
 
-int dbc_mig_script_info(dbc_ctx *ctx, dbc_mig *m, const dbc_script_info **out)
+int dbc_migrate_script_info(dbc_ctx *ctx, dbc_migration *m, const dbc_script_info **out)
 {
 	if (!m->analysis || m->analysed_script != m->script) {
 		dbc_script_info *info = dbc_zalloc(ctx, sizeof(dbc_script_info));

@@ -80,8 +80,8 @@ int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
 /* The analysis of m's (up) script, made on the first call and kept on m for
  * the call's later readers: an apply's lint gate and its run read the same
  * scripts. */
-struct dbc_mig;
-int dbc_mig_script_info(dbc_ctx *ctx, struct dbc_mig *m, const dbc_script_info **out);
+struct dbc_migration;
+int dbc_migrate_script_info(dbc_ctx *ctx, struct dbc_migration *m, const dbc_script_info **out);
 
 /* A 22023 error for a script with a copy_line, an open_line, a shell_line,
  * an escaped_shell_line or a placeholder_line; DBC_OK without any. */

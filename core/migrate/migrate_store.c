@@ -3,7 +3,7 @@
  * the frame around every changing call (guard, savepoint, lock). The SQL is
  * one text for both engines, only the table prefix coming from the host,
  * except where writing many rows at once is cheaper another way on each
- * (dbc_mig_record_applied).
+ * (dbc_migrate_record_applied).
  */
 #include "api/api.h"
 #include "migrate/migrate.h"
@@ -27,7 +27,7 @@ void dbc_migrate_guard_restore(int saved)
 	mig_guard = saved;
 }
 
-char *dbc_mig_sql(dbc_ctx *ctx, const char *tmpl)
+char *dbc_migrate_sql(dbc_ctx *ctx, const char *tmpl)
 {
 	/* copied a run at a time: every registry statement of a call passes
 	 * here, and a copy per character cost more than binding its values */
@@ -43,16 +43,16 @@ char *dbc_mig_sql(dbc_ctx *ctx, const char *tmpl)
 	return dbc_buf_finish(&b);
 }
 
-int dbc_mig_query(dbc_ctx *ctx, const char *tmpl, int n, const dbc_value *p, dbc_row_fn fn,
-                  void *arg)
+int dbc_migrate_query(dbc_ctx *ctx, const char *tmpl, int n, const dbc_value *p, dbc_row_fn fn,
+                      void *arg)
 {
-	char *sql = dbc_mig_sql(ctx, tmpl);
+	char *sql = dbc_migrate_sql(ctx, tmpl);
 	if (!sql)
 		return DBC_ERROR;
 	return ctx->host->query(ctx, sql, n, p, fn, arg);
 }
 
-char *dbc_mig_text(dbc_ctx *ctx, const dbc_value *v)
+char *dbc_migrate_text(dbc_ctx *ctx, const dbc_value *v)
 {
 	switch (v->type) {
 	case DBC_TEXT:
@@ -67,7 +67,7 @@ char *dbc_mig_text(dbc_ctx *ctx, const dbc_value *v)
 	}
 }
 
-bool dbc_mig_bool(const dbc_value *v)
+bool dbc_migrate_bool(const dbc_value *v)
 {
 	if (v->type == DBC_INT || v->type == DBC_BOOL)
 		return v->i != 0;
@@ -76,7 +76,7 @@ bool dbc_mig_bool(const dbc_value *v)
 	return false;
 }
 
-double dbc_mig_num(const dbc_value *v, bool *isnull)
+double dbc_migrate_num(const dbc_value *v, bool *isnull)
 {
 	*isnull = false;
 	if (v->type == DBC_FLOAT)
@@ -91,58 +91,58 @@ double dbc_mig_num(const dbc_value *v, bool *isnull)
 
 static int take_mig(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	dbc_mig_set *set = arg;
+	dbc_migrate_set *set = arg;
 	if (ncol < 11)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected registry row");
-	dbc_mig m = {0};
-	char *kind = dbc_mig_text(ctx, &c[0]);
+	dbc_migration m = {0};
+	char *kind = dbc_migrate_text(ctx, &c[0]);
 	m.repeatable = kind && strcmp(kind, "repeatable") == 0;
-	m.version = dbc_mig_text(ctx, &c[1]);
-	m.version_text = dbc_mig_text(ctx, &c[2]);
-	m.name = dbc_mig_text(ctx, &c[3]);
-	m.checksum = dbc_mig_text(ctx, &c[4]);
-	m.has_down = dbc_mig_bool(&c[5]);
-	m.no_transaction = dbc_mig_bool(&c[6]);
-	m.script = dbc_mig_text(ctx, &c[7]);
-	m.down_script = dbc_mig_text(ctx, &c[8]);
-	m.down_checksum = dbc_mig_text(ctx, &c[9]);
-	m.registered_by = dbc_mig_text(ctx, &c[10]);
+	m.version = dbc_migrate_text(ctx, &c[1]);
+	m.version_text = dbc_migrate_text(ctx, &c[2]);
+	m.name = dbc_migrate_text(ctx, &c[3]);
+	m.checksum = dbc_migrate_text(ctx, &c[4]);
+	m.has_down = dbc_migrate_bool(&c[5]);
+	m.no_transaction = dbc_migrate_bool(&c[6]);
+	m.script = dbc_migrate_text(ctx, &c[7]);
+	m.down_script = dbc_migrate_text(ctx, &c[8]);
+	m.down_checksum = dbc_migrate_text(ctx, &c[9]);
+	m.registered_by = dbc_migrate_text(ctx, &c[10]);
 	if (ctx->failed || !m.name || !m.checksum || (!m.repeatable && !m.version))
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "incomplete row in the migration registry");
-	return dbc_mig_set_add(ctx, set, &m);
+	return dbc_migrate_set_add(ctx, set, &m);
 }
 
 static int take_applied(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	dbc_mig_set *set = arg;
+	dbc_migrate_set *set = arg;
 	if (ncol < 7)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected applied row");
 	dbc_applied a = {0};
 	bool isnull;
-	a.kind = dbc_mig_text(ctx, &c[0]);
-	a.version = dbc_mig_text(ctx, &c[1]);
-	a.name = dbc_mig_text(ctx, &c[2]);
-	a.checksum = dbc_mig_text(ctx, &c[3]);
-	a.applied_at = dbc_mig_text(ctx, &c[4]);
-	a.duration_ms = dbc_mig_num(&c[5], &isnull);
+	a.kind = dbc_migrate_text(ctx, &c[0]);
+	a.version = dbc_migrate_text(ctx, &c[1]);
+	a.name = dbc_migrate_text(ctx, &c[2]);
+	a.checksum = dbc_migrate_text(ctx, &c[3]);
+	a.applied_at = dbc_migrate_text(ctx, &c[4]);
+	a.duration_ms = dbc_migrate_num(&c[5], &isnull);
 	a.has_duration = !isnull;
-	a.down_checksum = dbc_mig_text(ctx, &c[6]);
+	a.down_checksum = dbc_migrate_text(ctx, &c[6]);
 	if (ctx->failed || !a.kind || !a.name)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "incomplete row in the applied migrations");
 	if (strcmp(a.kind, "repeatable") != 0 && !a.version)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "applied migration without a version");
-	return dbc_mig_set_add_applied(ctx, set, &a);
+	return dbc_migrate_set_add_applied(ctx, set, &a);
 }
 
 static int take_failed(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	dbc_mig_set *set = arg;
+	dbc_migrate_set *set = arg;
 	if (ncol < 4)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected history row");
 	bool isnull;
-	dbc_failed f = {(int64_t)dbc_mig_num(&c[0], &isnull), dbc_mig_text(ctx, &c[1]),
-	                dbc_mig_text(ctx, &c[2]), dbc_mig_text(ctx, &c[3]), false};
-	return ctx->failed ? DBC_ERROR : dbc_mig_set_add_failed(ctx, set, &f);
+	dbc_failed f = {(int64_t)dbc_migrate_num(&c[0], &isnull), dbc_migrate_text(ctx, &c[1]),
+	                dbc_migrate_text(ctx, &c[2]), dbc_migrate_text(ctx, &c[3]), false};
+	return ctx->failed ? DBC_ERROR : dbc_migrate_set_add_failed(ctx, set, &f);
 }
 
 /* expr when table has column, else "NULL" (an older SQLite layout, read
@@ -156,7 +156,7 @@ static const char *book_column(dbc_ctx *ctx, const char *table, const char *colu
 	return t && ctx->host->book_has_column(ctx, t, column) ? expr : "NULL";
 }
 
-int dbc_mig_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set)
+int dbc_migrate_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_migrate_set *set)
 {
 	memset(set, 0, sizeof(*set));
 	bool exists = false;
@@ -195,21 +195,21 @@ int dbc_mig_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set)
 	                           "SELECT kind, version, name, checksum, applied_at, duration_ms, %s "
 	                           "FROM @migrations_applied",
 	                           app_down);
-	if (!tmpl || !applied || dbc_mig_query(ctx, tmpl, 0, NULL, take_mig, set) != DBC_OK)
+	if (!tmpl || !applied || dbc_migrate_query(ctx, tmpl, 0, NULL, take_mig, set) != DBC_OK)
 		return DBC_ERROR;
-	if (dbc_mig_query(ctx, applied, 0, NULL, take_applied, set) != DBC_OK)
+	if (dbc_migrate_query(ctx, applied, 0, NULL, take_applied, set) != DBC_OK)
 		return DBC_ERROR;
-	if (dbc_mig_query(ctx,
-	                  "SELECT id, version, name, error FROM @migrations_history "
-	                  "WHERE NOT success ORDER BY id",
-	                  0, NULL, take_failed, set) != DBC_OK)
+	if (dbc_migrate_query(ctx,
+	                      "SELECT id, version, name, error FROM @migrations_history "
+	                      "WHERE NOT success ORDER BY id",
+	                      0, NULL, take_failed, set) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_mig_mark_live(ctx, set);
+	return dbc_migrate_mark_live(ctx, set);
 }
 
 /* Asked after the rows were read: a step marked before its started row was
  * committed is seen live by whoever sees that row. */
-int dbc_mig_mark_live(dbc_ctx *ctx, dbc_mig_set *set)
+int dbc_migrate_mark_live(dbc_ctx *ctx, dbc_migrate_set *set)
 {
 	const dbc_api_hooks *api = ctx->host->api;
 	const dbc_migrate_hooks *env = api ? api->migrate : NULL;
@@ -221,9 +221,9 @@ int dbc_mig_mark_live(dbc_ctx *ctx, dbc_mig_set *set)
 	return DBC_OK;
 }
 
-int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const char *kind,
-                   const char *direction, const char *checksum, double duration_ms, bool success,
-                   const char *error, double started_ms)
+int dbc_migrate_record(dbc_ctx *ctx, const char *version, const char *name, const char *kind,
+                       const char *direction, const char *checksum, double duration_ms,
+                       bool success, const char *error, double started_ms)
 {
 	/* only the columns that have values: a NULL parameter would need a type */
 	dbc_buf cols, vals;
@@ -259,7 +259,7 @@ int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const ch
 	char *tmpl = c && v ? dbc_printf(ctx, "%s%s", c, v) : NULL;
 	if (!tmpl)
 		return DBC_ERROR;
-	return dbc_mig_query(ctx, tmpl, n, p, NULL, NULL);
+	return dbc_migrate_query(ctx, tmpl, n, p, NULL, NULL);
 }
 
 /* PostgreSQL: the rows travel as one JSON array parameter that the server
@@ -303,7 +303,7 @@ static int take_int(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	bool isnull;
 	(void)ctx;
 	if (ncol > 0)
-		*(int64_t *)arg = (int64_t)dbc_mig_num(&c[0], &isnull);
+		*(int64_t *)arg = (int64_t)dbc_migrate_num(&c[0], &isnull);
 	return DBC_OK;
 }
 
@@ -337,14 +337,14 @@ static void json_quote(dbc_buf *b, const char *s)
 	dbc_buf_appendc(b, '"');
 }
 
-static int record_applied_json(dbc_ctx *ctx, const dbc_mig_done *done, int n)
+static int record_applied_json(dbc_ctx *ctx, const dbc_migrate_done *done, int n)
 {
 	/* written by hand: a jansson tree of n rows cost more than the INSERTs */
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_appendc(&b, '[');
 	for (int i = 0; i < n; i++) {
-		const dbc_mig *m = done[i].mig;
+		const dbc_migration *m = done[i].mig;
 		dbc_buf_append(&b, i ? ",[" : "[");
 		json_quote(&b, m->repeatable ? "repeatable" : "versioned");
 		dbc_buf_appendc(&b, ',');
@@ -356,7 +356,7 @@ static int record_applied_json(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 		/* whole microseconds: printing integers is much cheaper than %.17g */
 		dbc_buf_appendf(&b, ",%lld,%lld,", (long long)(done[i].duration_ms * 1000.0 + 0.5),
 		                (long long)(done[i].at_s * 1e6 + 0.5));
-		json_quote(&b, dbc_mig_down_to_record(m));
+		json_quote(&b, dbc_migrate_down_to_record(m));
 		dbc_buf_appendc(&b, ']');
 	}
 	dbc_buf_appendc(&b, ']');
@@ -364,9 +364,9 @@ static int record_applied_json(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 	if (!text)
 		return DBC_ERROR;
 	dbc_value p = dbc_text(text);
-	if (dbc_mig_query(ctx, applied_pg_sql, 1, &p, NULL, NULL) != DBC_OK)
+	if (dbc_migrate_query(ctx, applied_pg_sql, 1, &p, NULL, NULL) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_mig_query(ctx, history_pg_sql, 1, &p, NULL, NULL);
+	return dbc_migrate_query(ctx, history_pg_sql, 1, &p, NULL, NULL);
 }
 
 /* at_s as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ') writes it, the column's
@@ -399,17 +399,17 @@ static char *sqlite_timestamp(dbc_ctx *ctx, double at_s)
 	return out;
 }
 
-static int record_applied_rows(dbc_ctx *ctx, const dbc_mig_done *done, int n)
+static int record_applied_rows(dbc_ctx *ctx, const dbc_migrate_done *done, int n)
 {
 	enum { NCOL = 7 };
 	if (!ctx->host->query_each)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "the host cannot run a statement per row");
 	dbc_value *rows = dbc_alloc(ctx, sizeof(dbc_value) * NCOL * (size_t)(n > 0 ? n : 1));
-	char *sql = dbc_mig_sql(ctx, applied_row_sql);
+	char *sql = dbc_migrate_sql(ctx, applied_row_sql);
 	if (!rows || !sql)
 		return DBC_ERROR;
 	for (int i = 0; i < n; i++) {
-		const dbc_mig *m = done[i].mig;
+		const dbc_migration *m = done[i].mig;
 		dbc_value *r = rows + (size_t)i * NCOL;
 		char *at = sqlite_timestamp(ctx, done[i].at_s);
 		if (!at)
@@ -420,19 +420,19 @@ static int record_applied_rows(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 		r[3] = m->checksum ? dbc_text(m->checksum) : dbc_null();
 		r[4] = dbc_float(done[i].duration_ms);
 		r[5] = dbc_text(at);
-		const char *down = dbc_mig_down_to_record(m);
+		const char *down = dbc_migrate_down_to_record(m);
 		r[6] = down ? dbc_text(down) : dbc_null();
 	}
 	int64_t last = 0;
-	if (dbc_mig_query(ctx, "SELECT coalesce(max(rowid), 0) FROM @migrations_applied", 0, NULL,
-	                  take_int, &last) != DBC_OK ||
+	if (dbc_migrate_query(ctx, "SELECT coalesce(max(rowid), 0) FROM @migrations_applied", 0, NULL,
+	                      take_int, &last) != DBC_OK ||
 	    ctx->host->query_each(ctx, sql, NCOL, n, rows) != DBC_OK)
 		return DBC_ERROR;
 	dbc_value p = dbc_int(last);
-	return dbc_mig_query(ctx, history_copy_sql, 1, &p, NULL, NULL);
+	return dbc_migrate_query(ctx, history_copy_sql, 1, &p, NULL, NULL);
 }
 
-int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n)
+int dbc_migrate_record_applied(dbc_ctx *ctx, const dbc_migrate_done *done, int n)
 {
 	/* no query_each: one set-based statement over a JSON array (dbc.h) */
 	if (!ctx->host->query_each)
@@ -440,23 +440,23 @@ int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 	return record_applied_rows(ctx, done, n);
 }
 
-int dbc_mig_store_snapshot(dbc_ctx *ctx, int64_t id)
+int dbc_migrate_store_snapshot(dbc_ctx *ctx, int64_t id)
 {
 	char *json, *fp;
 	if (dbc_schema_snapshot_fingerprinted(ctx, ctx->host->read_schema, &json, &fp) != DBC_OK)
 		return DBC_ERROR;
 	if (id > 0) {
 		dbc_value p[3] = {dbc_text(fp), dbc_text(json), dbc_int(id)};
-		return dbc_mig_query(ctx,
-		                     "UPDATE @migrations_history SET fingerprint = $1, snapshot = $2 "
-		                     "WHERE id = $3",
-		                     3, p, NULL, NULL);
+		return dbc_migrate_query(ctx,
+		                         "UPDATE @migrations_history SET fingerprint = $1, snapshot = $2 "
+		                         "WHERE id = $3",
+		                         3, p, NULL, NULL);
 	}
 	dbc_value p[2] = {dbc_text(fp), dbc_text(json)};
-	return dbc_mig_query(ctx,
-	                     "UPDATE @migrations_history SET fingerprint = $1, snapshot = $2 "
-	                     "WHERE id = (SELECT max(id) FROM @migrations_history)",
-	                     2, p, NULL, NULL);
+	return dbc_migrate_query(ctx,
+	                         "UPDATE @migrations_history SET fingerprint = $1, snapshot = $2 "
+	                         "WHERE id = (SELECT max(id) FROM @migrations_history)",
+	                         2, p, NULL, NULL);
 }
 
 typedef struct {
@@ -470,7 +470,7 @@ static int take_snap(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	/* a row whose snapshot is gone counts as none, as it always has */
 	if (ncol >= 3 && c[1].type == DBC_INT && (c[2].type == DBC_BOOL || c[2].type == DBC_INT) &&
 	    c[2].i) {
-		ls->fp = dbc_mig_text(ctx, &c[0]);
+		ls->fp = dbc_migrate_text(ctx, &c[0]);
 		ls->id = c[1].i;
 	}
 	return ctx->failed ? DBC_ERROR : DBC_OK;
@@ -478,7 +478,7 @@ static int take_snap(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 
 /* Only the fingerprint and the row: the snapshot text, as large as the
  * schema, is read only when a caller needs to diff it (it differs). */
-int dbc_mig_last_snapshot(dbc_ctx *ctx, char **fingerprint, int64_t *id)
+int dbc_migrate_last_snapshot(dbc_ctx *ctx, char **fingerprint, int64_t *id)
 {
 	last_snap ls = {NULL, 0};
 	bool exists = false;
@@ -488,10 +488,10 @@ int dbc_mig_last_snapshot(dbc_ctx *ctx, char **fingerprint, int64_t *id)
 		return DBC_ERROR;
 	if (!exists)
 		return DBC_OK;
-	if (dbc_mig_query(ctx,
-	                  "SELECT fingerprint, id, snapshot IS NOT NULL FROM @migrations_history "
-	                  "WHERE fingerprint IS NOT NULL ORDER BY id DESC LIMIT 1",
-	                  0, NULL, take_snap, &ls) != DBC_OK)
+	if (dbc_migrate_query(ctx,
+	                      "SELECT fingerprint, id, snapshot IS NOT NULL FROM @migrations_history "
+	                      "WHERE fingerprint IS NOT NULL ORDER BY id DESC LIMIT 1",
+	                      0, NULL, take_snap, &ls) != DBC_OK)
 		return DBC_ERROR;
 	*fingerprint = ls.fp;
 	*id = ls.id;
@@ -501,19 +501,19 @@ int dbc_mig_last_snapshot(dbc_ctx *ctx, char **fingerprint, int64_t *id)
 static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	if (ncol >= 1 && c[0].type == DBC_TEXT)
-		*(char **)arg = dbc_mig_text(ctx, &c[0]);
+		*(char **)arg = dbc_migrate_text(ctx, &c[0]);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-int dbc_mig_snapshot_text(dbc_ctx *ctx, int64_t id, char **snapshot)
+int dbc_migrate_snapshot_text(dbc_ctx *ctx, int64_t id, char **snapshot)
 {
 	dbc_value p = dbc_int(id);
 	*snapshot = NULL;
-	return dbc_mig_query(ctx, "SELECT snapshot FROM @migrations_history WHERE id = $1", 1, &p,
-	                     take_text, snapshot);
+	return dbc_migrate_query(ctx, "SELECT snapshot FROM @migrations_history WHERE id = $1", 1, &p,
+	                         take_text, snapshot);
 }
 
-int dbc_mig_guard_enter(dbc_ctx *ctx)
+int dbc_migrate_guard_enter(dbc_ctx *ctx)
 {
 	if (mig_guard) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
@@ -527,7 +527,7 @@ int dbc_mig_guard_enter(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
-void dbc_mig_guard_leave(void)
+void dbc_migrate_guard_leave(void)
 {
 	mig_guard = 0;
 }
@@ -545,10 +545,11 @@ static int take_lock(dbc_ctx *ctx, const dbc_migrate_hooks *env)
 	 * READ or SERIALIZABLE in PostgreSQL it fails with a serialization error
 	 * when another session migrated after this transaction's snapshot, so a
 	 * waiter never re-applies what the winner committed. */
-	if (dbc_mig_query(ctx,
-	                  "INSERT INTO @migrations_lock (id, generation) VALUES (1, 1) "
-	                  "ON CONFLICT (id) DO UPDATE SET generation = @migrations_lock.generation + 1",
-	                  0, NULL, NULL, NULL) != DBC_OK) {
+	if (dbc_migrate_query(
+	        ctx,
+	        "INSERT INTO @migrations_lock (id, generation) VALUES (1, 1) "
+	        "ON CONFLICT (id) DO UPDATE SET generation = @migrations_lock.generation + 1",
+	        0, NULL, NULL, NULL) != DBC_OK) {
 		if (strcmp(ctx->sqlstate, "40001") == 0) {
 			ctx->message = dbc_strdup(ctx, "another session changed the migrations after this "
 			                               "transaction's snapshot was taken");
@@ -563,11 +564,12 @@ static int take_lock(dbc_ctx *ctx, const dbc_migrate_hooks *env)
 	return DBC_OK;
 }
 
-int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_frame *f, bool lock)
+int dbc_migrate_frame_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_migrate_frame *f,
+                            bool lock)
 {
 	f->level = -1;
 	f->guarded = false;
-	if (dbc_mig_guard_enter(ctx) != DBC_OK)
+	if (dbc_migrate_guard_enter(ctx) != DBC_OK)
 		return DBC_ERROR;
 	f->guarded = true;
 	/* the tables are made inside the savepoint: a call that fails leaves a
@@ -582,7 +584,7 @@ int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_fram
 	return DBC_OK;
 }
 
-int dbc_mig_frame_end(dbc_ctx *ctx, dbc_mig_frame *f, int rc)
+int dbc_migrate_frame_end(dbc_ctx *ctx, dbc_migrate_frame *f, int rc)
 {
 	if (f->level >= 0) {
 		if (rc == DBC_OK && !ctx->failed) {
@@ -597,12 +599,12 @@ int dbc_mig_frame_end(dbc_ctx *ctx, dbc_mig_frame *f, int rc)
 		f->level = -1;
 	}
 	if (f->guarded)
-		dbc_mig_guard_leave();
+		dbc_migrate_guard_leave();
 	f->guarded = false;
 	return ctx->failed ? DBC_ERROR : rc;
 }
 
-int dbc_mig_frame_discard(dbc_ctx *ctx, dbc_mig_frame *f)
+int dbc_migrate_frame_discard(dbc_ctx *ctx, dbc_migrate_frame *f)
 {
 	if (f->level >= 0) {
 		ctx->host->rollback(ctx, f->level);
@@ -610,7 +612,7 @@ int dbc_mig_frame_discard(dbc_ctx *ctx, dbc_mig_frame *f)
 		f->level = -1;
 	}
 	if (f->guarded)
-		dbc_mig_guard_leave();
+		dbc_migrate_guard_leave();
 	f->guarded = false;
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }

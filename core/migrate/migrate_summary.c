@@ -32,7 +32,7 @@ static int take_summary(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected migration summary row");
 	int *counts[5] = {&r->out->pending, &r->out->changed, &r->out->missing, &r->out->failed,
 	                  &r->out->applied};
-	r->out->current = c[0].type == DBC_NULL ? NULL : dbc_mig_text(ctx, &c[0]);
+	r->out->current = c[0].type == DBC_NULL ? NULL : dbc_migrate_text(ctx, &c[0]);
 	for (int i = 0; i < 5; i++) {
 		if (c[i + 1].type != DBC_INT)
 			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected migration summary row");
@@ -58,14 +58,15 @@ static int summary_cached(dbc_ctx *ctx, dbc_cache_access access, dbc_migrate_sum
 	if (!exists)
 		return DBC_OK;
 	/* with a generation: only a row of the generation this snapshot sees */
-	if (dbc_mig_query(ctx,
-	                  ctx->host->status_stamp
-	                      ? "SELECT s.current_version, s.pending, s.changed, s.missing, "
-	                        "s.failed, s.applied FROM @migrations_summary s "
-	                        "JOIN @migrations_generation g ON g.n = s.generation"
-	                      : "SELECT current_version, pending, changed, missing, failed, applied "
-	                        "FROM @migrations_summary",
-	                  0, NULL, take_summary, &r) != DBC_OK)
+	if (dbc_migrate_query(
+	        ctx,
+	        ctx->host->status_stamp
+	            ? "SELECT s.current_version, s.pending, s.changed, s.missing, "
+	              "s.failed, s.applied FROM @migrations_summary s "
+	              "JOIN @migrations_generation g ON g.n = s.generation"
+	            : "SELECT current_version, pending, changed, missing, failed, applied "
+	              "FROM @migrations_summary",
+	        0, NULL, take_summary, &r) != DBC_OK)
 		return DBC_ERROR;
 	*found = r.found;
 	return DBC_OK;
@@ -73,10 +74,10 @@ static int summary_cached(dbc_ctx *ctx, dbc_cache_access access, dbc_migrate_sum
 
 static int derive(dbc_ctx *ctx, dbc_migrate_summary *out)
 {
-	dbc_mig_set set;
-	dbc_mig_status st;
-	if (dbc_mig_read(ctx, DBC_LOAD_META, &set) != DBC_OK ||
-	    dbc_mig_derive(ctx, &set, &st) != DBC_OK)
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
+	if (dbc_migrate_read(ctx, DBC_LOAD_META, &set) != DBC_OK ||
+	    dbc_migrate_derive(ctx, &set, &st) != DBC_OK)
 		return DBC_ERROR;
 	out->current = st.current;
 	out->pending = st.npending + st.nout_of_order + st.noutdated;
@@ -111,7 +112,7 @@ static int store(dbc_ctx *ctx, const dbc_migrate_summary *s, int64_t stamp)
 	 * another caller's open transaction that stored it keeps it locked. */
 	if (ctx->host->status_stamp) {
 		bool stored = false;
-		if (dbc_mig_query(
+		if (dbc_migrate_query(
 		        ctx,
 		        "UPDATE @migrations_summary SET current_version = $1, pending = $2, changed = $3, "
 		        "missing = $4, failed = $5, applied = $6, generation = $7 "
@@ -126,19 +127,20 @@ static int store(dbc_ctx *ctx, const dbc_migrate_summary *s, int64_t stamp)
 			return DBC_OK;
 		/* a row deleted by hand comes back empty, for the next call to fill
 		 * (a visible row, locked or not, is never waited for here) */
-		return dbc_mig_query(ctx,
-		                     "INSERT INTO @migrations_summary (id) SELECT 1 WHERE NOT EXISTS "
-		                     "(SELECT 1 FROM @migrations_summary) ON CONFLICT DO NOTHING",
-		                     0, NULL, NULL, NULL);
+		return dbc_migrate_query(ctx,
+		                         "INSERT INTO @migrations_summary (id) SELECT 1 WHERE NOT EXISTS "
+		                         "(SELECT 1 FROM @migrations_summary) ON CONFLICT DO NOTHING",
+		                         0, NULL, NULL, NULL);
 	}
-	return dbc_mig_query(ctx,
-	                     "INSERT INTO @migrations_summary "
-	                     "(id, current_version, pending, changed, missing, failed, applied) "
-	                     "VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
-	                     "current_version = excluded.current_version, pending = excluded.pending, "
-	                     "changed = excluded.changed, missing = excluded.missing, "
-	                     "failed = excluded.failed, applied = excluded.applied",
-	                     6, p, NULL, NULL);
+	return dbc_migrate_query(
+	    ctx,
+	    "INSERT INTO @migrations_summary "
+	    "(id, current_version, pending, changed, missing, failed, applied) "
+	    "VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
+	    "current_version = excluded.current_version, pending = excluded.pending, "
+	    "changed = excluded.changed, missing = excluded.missing, "
+	    "failed = excluded.failed, applied = excluded.applied",
+	    6, p, NULL, NULL);
 }
 
 /*
@@ -199,20 +201,20 @@ int dbc_migrate_summarise_read_only(dbc_ctx *ctx, dbc_migrate_summary *out)
 
 int dbc_migrate_split_running(dbc_ctx *ctx, dbc_migrate_summary *s)
 {
-	dbc_mig_set set;
+	dbc_migrate_set set;
 	s->running = 0;
 	s->running_label = NULL;
 	if (s->failed == 0)
 		return DBC_OK;
 	/* the history read now answers for both counts: a stored summary may
 	 * predate a step that began or ended since */
-	if (dbc_mig_read(ctx, DBC_LOAD_META, &set) != DBC_OK)
+	if (dbc_migrate_read(ctx, DBC_LOAD_META, &set) != DBC_OK)
 		return DBC_ERROR;
-	const dbc_failed *first = dbc_mig_running(&set);
+	const dbc_failed *first = dbc_migrate_running(&set);
 	for (int i = 0; i < set.nfailed; i++)
 		s->running += set.failed[i].live;
 	s->failed = set.nfailed - s->running;
-	s->running_label = first ? dbc_mig_failed_label(ctx, first) : NULL;
+	s->running_label = first ? dbc_migrate_failed_label(ctx, first) : NULL;
 	return first && !s->running_label ? DBC_ERROR : DBC_OK;
 }
 
@@ -268,7 +270,7 @@ static int assert_proven(dbc_ctx *ctx, const char *canon, bool *proven)
 		return DBC_OK;
 	int64_t n = -1;
 	dbc_value p = dbc_text(canon);
-	if (dbc_mig_query(
+	if (dbc_migrate_query(
 	        ctx,
 	        "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM @migrations_applied "
 	        "WHERE version = $1 AND kind <> 'repeatable') THEN 1 "
@@ -295,13 +297,13 @@ static int assert_proven(dbc_ctx *ctx, const char *canon, bool *proven)
  * unfinished events or the database is behind. */
 static int running_step(dbc_ctx *ctx, const dbc_migrate_summary *s, char **label)
 {
-	dbc_mig_set set;
+	dbc_migrate_set set;
 	(void)s; /* a stored summary may predate the step: the history answers */
 	*label = NULL;
-	if (dbc_mig_read(ctx, DBC_LOAD_META, &set) != DBC_OK)
+	if (dbc_migrate_read(ctx, DBC_LOAD_META, &set) != DBC_OK)
 		return DBC_ERROR;
-	const dbc_failed *f = dbc_mig_running(&set);
-	*label = f ? dbc_mig_failed_label(ctx, f) : NULL;
+	const dbc_failed *f = dbc_migrate_running(&set);
+	*label = f ? dbc_migrate_failed_label(ctx, f) : NULL;
 	return DBC_OK;
 }
 

@@ -4,7 +4,7 @@
  */
 #include "migrate/migrate_text.h"
 
-bool dbc_mig_text_has_control(const char *s)
+bool dbc_migrate_text_has_control(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (; p && *p; p++) {
@@ -20,7 +20,7 @@ bool dbc_mig_text_has_control(const char *s)
 	return false;
 }
 
-char *dbc_mig_text_printable(dbc_ctx *ctx, const char *s)
+char *dbc_migrate_text_printable(dbc_ctx *ctx, const char *s)
 {
 	char *out = dbc_strdup(ctx, s);
 	for (unsigned char *p = (unsigned char *)out; p && *p; p++) {
@@ -34,9 +34,9 @@ char *dbc_mig_text_printable(dbc_ctx *ctx, const char *s)
 	return out;
 }
 
-int dbc_mig_check_name(dbc_ctx *ctx, const char *name, const char *what)
+int dbc_migrate_check_name(dbc_ctx *ctx, const char *name, const char *what)
 {
-	if (!dbc_mig_text_has_control(name))
+	if (!dbc_migrate_text_has_control(name))
 		return DBC_OK;
 	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 	          "%s contains a control character (a line break, "

@@ -14,12 +14,12 @@
 /* True when s holds a C0 or C1 control character, DEL, or a Unicode line or
  * paragraph separator (U+2028, U+2029): anything a reader may take as the
  * end of a line. */
-bool dbc_mig_text_has_control(const char *s);
+bool dbc_migrate_text_has_control(const char *s);
 
 /* s with every such character shown as '?', for messages. */
-char *dbc_mig_text_printable(dbc_ctx *ctx, const char *s);
+char *dbc_migrate_text_printable(dbc_ctx *ctx, const char *s);
 
 /* DBC_OK, or a 22023 error "<what> ... contains a control character". */
-int dbc_mig_check_name(dbc_ctx *ctx, const char *name, const char *what);
+int dbc_migrate_check_name(dbc_ctx *ctx, const char *name, const char *what);
 
 #endif

@@ -17,11 +17,11 @@
 
 /* The registered versioned migration canon, with its scripts; NULL (and a
  * 22023 error) when none is registered under it. */
-static dbc_mig *find_migration(dbc_ctx *ctx, const char *canon, const char *version)
+static dbc_migration *find_migration(dbc_ctx *ctx, const char *canon, const char *version)
 {
-	dbc_mig_set set;
+	dbc_migrate_set set;
 	memset(&set, 0, sizeof(set));
-	if (dbc_mig_read(ctx, DBC_LOAD_ALL, &set) != DBC_OK)
+	if (dbc_migrate_read(ctx, DBC_LOAD_ALL, &set) != DBC_OK)
 		return NULL;
 	for (int i = 0; i < set.nmigs; i++)
 		if (!set.migs[i].repeatable && set.migs[i].version &&
@@ -33,7 +33,7 @@ static dbc_mig *find_migration(dbc_ctx *ctx, const char *canon, const char *vers
 }
 
 /* Why m cannot be traced, as an error; DBC_OK when it can. */
-static int refuse_untraceable(dbc_ctx *ctx, const dbc_mig *m)
+static int refuse_untraceable(dbc_ctx *ctx, const dbc_migration *m)
 {
 	if (m->no_transaction) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
@@ -99,7 +99,7 @@ static int run_traced(dbc_ctx *ctx, const dbc_trace_hooks *eng, const dbc_script
 int dbc_migrate_trace(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                       dbc_rows *out)
 {
-	dbc_mig_frame f;
+	dbc_migrate_frame f;
 	dbc_script_info info;
 	char *canon = NULL;
 	dbc_rows_init(out, ctx, TRACE_NCOLS);
@@ -108,16 +108,16 @@ int dbc_migrate_trace(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ve
 		                 "dbmigrate_trace is not available on this engine");
 	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK)
 		return DBC_ERROR;
-	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
-	dbc_mig *m = rc == DBC_OK ? find_migration(ctx, canon, version) : NULL;
+	int rc = dbc_migrate_frame_begin(ctx, env, &f, true);
+	dbc_migration *m = rc == DBC_OK ? find_migration(ctx, canon, version) : NULL;
 	if (rc == DBC_OK && !m)
 		rc = DBC_ERROR;
 	if (rc == DBC_OK)
 		rc = refuse_untraceable(ctx, m);
 	if (rc == DBC_OK) {
-		dbc_mig_row row = {m, NULL, DBC_MS_PENDING};
-		dbc_mig_row *rows = &row;
-		rc = dbc_mig_check_registrants(ctx, env, &rows, 1, "trace");
+		dbc_migrate_row row = {m, NULL, DBC_MS_PENDING};
+		dbc_migrate_row *rows = &row;
+		rc = dbc_migrate_check_registrants(ctx, env, &rows, 1, "trace");
 	}
 	if (rc == DBC_OK &&
 	    (rc = dbc_script_analyse(ctx, ctx->host->dialect, m->script, &info)) == DBC_OK)
@@ -133,7 +133,7 @@ int dbc_migrate_trace(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ve
 			rc = ctx->host->rollback(ctx, level);
 	}
 	if (rc != DBC_OK)
-		return dbc_mig_frame_end(ctx, &f, rc);
+		return dbc_migrate_frame_end(ctx, &f, rc);
 	/* always rolled back: schema, rows and bookkeeping as before */
-	return dbc_mig_frame_discard(ctx, &f);
+	return dbc_migrate_frame_discard(ctx, &f);
 }

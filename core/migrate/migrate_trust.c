@@ -29,8 +29,8 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
-int dbc_mig_trusts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *who,
-                   const char *trusted_list, bool *yes)
+int dbc_migrate_trusts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *who,
+                       const char *trusted_list, bool *yes)
 {
 	bool rights = false, can_set = true;
 	char *applier = NULL;
@@ -43,8 +43,8 @@ int dbc_mig_trusts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *who,
 	return DBC_OK;
 }
 
-int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row *const *rows,
-                              int n, const char *verb)
+int dbc_migrate_check_registrants(dbc_ctx *ctx, const dbc_migrate_hooks *env,
+                                  dbc_migrate_row *const *rows, int n, const char *verb)
 {
 	if (!env || !env->registrant_rights || n == 0)
 		return DBC_OK;
@@ -59,7 +59,7 @@ int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mi
 	const char *asked = NULL;
 	bool rights = false, can_set = true;
 	for (int i = 0; i < n; i++) {
-		const dbc_mig *m = rows[i]->mig;
+		const dbc_migration *m = rows[i]->mig;
 		const char *who = m->registered_by;
 		if (who && !(asked && strcmp(asked, who) == 0)) {
 			rights = false;
@@ -72,9 +72,10 @@ int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mi
 			continue;
 		dbc_buf_append(&refused, nrefused++ ? "; " : "");
 		if (m->repeatable)
-			dbc_buf_appendf(&refused, "repeatable (%s)", dbc_mig_text_printable(ctx, m->name));
+			dbc_buf_appendf(&refused, "repeatable (%s)", dbc_migrate_text_printable(ctx, m->name));
 		else
-			dbc_buf_appendf(&refused, "%s (%s)", m->version, dbc_mig_text_printable(ctx, m->name));
+			dbc_buf_appendf(&refused, "%s (%s)", m->version,
+			                dbc_migrate_text_printable(ctx, m->name));
 		if (who)
 			dbc_buf_appendf(&refused, " registered by %s%s", ctx->host->quote_ident(ctx, who),
 			                listed(trusted_list, who) ? " (named in migrate.trusted_registrants, "

@@ -20,13 +20,13 @@
  * migrate.trusted_registrants names it and it cannot change dbcare's
  * settings itself. Engines without roles (env->registrant_rights NULL)
  * trust everyone. verb: "apply", "roll back", ... for the message. */
-int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row *const *rows,
-                              int n, const char *verb);
+int dbc_migrate_check_registrants(dbc_ctx *ctx, const dbc_migrate_hooks *env,
+                                  dbc_migrate_row *const *rows, int n, const char *verb);
 
 /* *yes when SQL or bookkeeping written by role who counts for this call by
  * the same rule (trusted_list: the setting's value, NULL as empty); every
  * role where the engine has none. */
-int dbc_mig_trusts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *who,
-                   const char *trusted_list, bool *yes);
+int dbc_migrate_trusts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *who,
+                       const char *trusted_list, bool *yes);
 
 #endif

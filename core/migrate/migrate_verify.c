@@ -38,7 +38,7 @@ static int try_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 	*level = ctx->host->savepoint(ctx);
 	if (*level < 0)
 		return DBC_ERROR;
-	if (dbc_mig_run_script(ctx, script, verb, label, NULL) == DBC_OK)
+	if (dbc_migrate_run_script(ctx, script, verb, label, NULL) == DBC_OK)
 		return DBC_OK;
 	*err = dbc_strdup(ctx, ctx->message ? ctx->message : "failed");
 	*uncommitted_enum = strcmp(ctx->sqlstate, SQLSTATE_UNSAFE_NEW_ENUM_VALUE) == 0;
@@ -66,7 +66,7 @@ static const char *enum_detail(dbc_ctx *ctx, const char *err)
  * state the real apply leaves, whatever the down script did (issue: a no-op
  * up whose down drops a column must not make later proofs start without
  * it). Fills row[3..5]. */
-static int prove_down(dbc_ctx *ctx, const dbc_mig *m, const char *label, const char *fp0,
+static int prove_down(dbc_ctx *ctx, const dbc_migration *m, const char *label, const char *fp0,
                       dbc_value *row)
 {
 	char *err = NULL, *fp1 = NULL;
@@ -88,7 +88,7 @@ static int prove_down(dbc_ctx *ctx, const dbc_mig *m, const char *label, const c
 	if (!same)
 		row[5] = dbc_text("the schema after up and down differs from the schema before up");
 	/* up again after down, as a rollback and a later apply would */
-	if (dbc_mig_run_script(ctx, m->script, "re-applying", label, NULL) != DBC_OK) {
+	if (dbc_migrate_run_script(ctx, m->script, "re-applying", label, NULL) != DBC_OK) {
 		err = dbc_strdup(ctx, ctx->message);
 		dbc_error_clear(ctx);
 		if (ctx->failed)
@@ -101,10 +101,10 @@ static int prove_down(dbc_ctx *ctx, const dbc_mig *m, const char *label, const c
 int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                        dbc_rows *out)
 {
-	dbc_mig_frame f;
-	dbc_mig_set set;
-	dbc_mig_status st;
-	dbc_mig_row **plan;
+	dbc_migrate_frame f;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
+	dbc_migrate_row **plan;
 	int n = 0, rc;
 	/* why the remaining migrations are not tried; NULL while they are */
 	const char *stopped = NULL;
@@ -112,22 +112,22 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *v
 	if (version && !dbc_version_valid(version))
 		return dbc_version_canonical(ctx, version, "version", &(char *){NULL});
 	/* the proof runs the scripts as apply would: foreign keys likewise */
-	dbc_mig_keys keys;
-	if (dbc_mig_keys_begin(ctx, env, &keys) != DBC_OK)
+	dbc_migrate_keys keys;
+	if (dbc_migrate_keys_begin(ctx, env, &keys) != DBC_OK)
 		return DBC_ERROR;
-	rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	rc = dbc_migrate_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
-		rc = dbc_mig_plan_apply(ctx, DBC_LOAD_ALL, version, &set, &st, &plan, &n);
+		rc = dbc_migrate_plan_apply(ctx, DBC_LOAD_ALL, version, &set, &st, &plan, &n);
 	if (rc == DBC_OK)
-		rc = dbc_mig_check_registrants(ctx, env, plan, n, "verify");
-	dbc_mig_poll_reset();
+		rc = dbc_migrate_check_registrants(ctx, env, plan, n, "verify");
+	dbc_migrate_poll_reset();
 	/* Each migration is proven from the state the real apply reaches just
 	 * before it: the ups before it applied, nothing else. When that state
 	 * cannot be reached here (an up failed, or was not run), the rest are
 	 * listed as not tried, with the reason. */
 	for (int i = 0; rc == DBC_OK && i < n; i++) {
-		const dbc_mig *m = plan[i]->mig;
-		char *label = dbc_mig_label_of(ctx, m), *err = NULL, *fp0 = NULL;
+		const dbc_migration *m = plan[i]->mig;
+		char *label = dbc_migrate_label_of(ctx, m), *err = NULL, *fp0 = NULL;
 		bool enum_err = false;
 		dbc_value row[6] = {dbc_text(m->version), dbc_text(m->name), dbc_null(),
 		                    dbc_null(),           dbc_null(),        dbc_null()};
@@ -164,7 +164,7 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *v
 			rc = dbc_rows_add(out, row);
 	}
 	if (rc != DBC_OK)
-		return dbc_mig_keys_end(ctx, &keys, dbc_mig_frame_end(ctx, &f, rc));
+		return dbc_migrate_keys_end(ctx, &keys, dbc_migrate_frame_end(ctx, &f, rc));
 	/* nothing of the proof is kept: schema, history and registry as before */
-	return dbc_mig_keys_end(ctx, &keys, dbc_mig_frame_discard(ctx, &f));
+	return dbc_migrate_keys_end(ctx, &keys, dbc_migrate_frame_discard(ctx, &f));
 }

@@ -57,8 +57,8 @@ static int take_identity(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	identity_rows *r = arg;
 	if (++r->n > 1 || ncol < 2)
 		return DBC_OK;
-	r->identity = dbc_mig_text(ctx, &c[0]);
-	r->schema = dbc_mig_text(ctx, &c[1]);
+	r->identity = dbc_migrate_text(ctx, &c[0]);
+	r->schema = dbc_migrate_text(ctx, &c[1]);
 	return DBC_OK;
 }
 
@@ -234,7 +234,7 @@ static int insert_row(dbc_ctx *ctx, const dbc_value *v)
 	/* the log's own write path, open for this statement only */
 	if (ctx->host->renames_writer)
 		ctx->host->renames_writer(ctx, true);
-	int rc = dbc_mig_query(ctx, insert_sql, 8, v, NULL, NULL);
+	int rc = dbc_migrate_query(ctx, insert_sql, 8, v, NULL, NULL);
 	if (ctx->host->renames_writer)
 		ctx->host->renames_writer(ctx, false);
 	if (rc == DBC_OK)
@@ -448,7 +448,7 @@ static int trusted(dbc_ctx *ctx, log_read *r, const char *who, bool *yes)
 		return DBC_OK;
 	}
 	if (!(r->asked && strcmp(r->asked, who) == 0)) {
-		if (dbc_mig_trusts(ctx, r->env, who, r->trusted_list, &r->asked_trusted) != DBC_OK)
+		if (dbc_migrate_trusts(ctx, r->env, who, r->trusted_list, &r->asked_trusted) != DBC_OK)
 			return DBC_ERROR;
 		r->asked = who;
 	}
@@ -463,11 +463,11 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 		return DBC_OK;
 	if (dbc_grow(ctx, &r->rows, r->nrows, &r->caprows, sizeof(log_row), 16) != DBC_OK)
 		return DBC_ERROR;
-	r->rows[r->nrows++] =
-	    (log_row){dbc_mig_text(ctx, &v[0]), dbc_mig_text(ctx, &v[1]), dbc_mig_text(ctx, &v[2]),
-	              dbc_mig_text(ctx, &v[3]), dbc_mig_text(ctx, &v[4]), dbc_mig_text(ctx, &v[5]),
-	              dbc_mig_text(ctx, &v[6]), dbc_mig_text(ctx, &v[7]), dbc_mig_text(ctx, &v[8]),
-	              dbc_mig_text(ctx, &v[9])};
+	r->rows[r->nrows++] = (log_row){dbc_migrate_text(ctx, &v[0]), dbc_migrate_text(ctx, &v[1]),
+	                                dbc_migrate_text(ctx, &v[2]), dbc_migrate_text(ctx, &v[3]),
+	                                dbc_migrate_text(ctx, &v[4]), dbc_migrate_text(ctx, &v[5]),
+	                                dbc_migrate_text(ctx, &v[6]), dbc_migrate_text(ctx, &v[7]),
+	                                dbc_migrate_text(ctx, &v[8]), dbc_migrate_text(ctx, &v[9])};
 	return DBC_OK;
 }
 
@@ -653,7 +653,7 @@ int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_forme
 		return DBC_ERROR;
 	if ((env && env->registrant_rights &&
 	     dbc_setting_get(ctx, "migrate.trusted_registrants", &r.trusted_list) != DBC_OK) ||
-	    dbc_mig_query(
+	    dbc_migrate_query(
 	        ctx, env && env->registrant_rights ? ROWS_SQL("l.registered_by") : ROWS_SQL("NULL"), 0,
 	        NULL, take_row, &r) != DBC_OK) {
 		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_PRIVILEGE) != 0)

@@ -9,7 +9,6 @@
  */
 #include "pg/host/glue.h"
 #include "pg/retain/purge_scope.h"
-#include "pg/health/health_glue.h"
 
 #include "backup/backup.h"
 #include "health/health.h"
@@ -21,21 +20,6 @@
 #include "utils/timestamp.h"
 
 #include <string.h>
-
-static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
-{
-	pgdbc_health_engine(eng, ctx);
-}
-
-/* What the core entries need of PostgreSQL beyond the host (pg/api/host.c
- * points to it). */
-const dbc_api_hooks pgdbc_api_engine = {
-    .retain = pgdbc_retain_engine,
-    .backup = &pgdbc_backup_env,
-    .health = health_engine,
-    .migrate = &pgdbc_migrate_env,
-    .audit = &pgdbc_audit_engine,
-};
 
 /* Argument k as PostgreSQL passed it: DBC_NULL when NULL, else by its
  * declared type; dbc_api_args does every check. */

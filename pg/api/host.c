@@ -169,14 +169,21 @@ static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 	return ctx->host->release(ctx, sp);
 }
 
-extern const dbc_api_hooks pgdbc_api_engine;
+/* The parts' hook tables: empty until _PG_init hands each part this table
+ * to fill (pg/api/module.c), before any call reads it. */
+static dbc_api_hooks part_hooks;
+
+dbc_api_hooks *pgdbc_hooks_to_fill(void)
+{
+	return &part_hooks;
+}
 
 /* The settings of the parts above core/settings. */
 static const dbc_settings_source *const settings_sources[] = {&dbc_health_settings, NULL};
 
 const dbc_host pgdbc_host = {
     .dialect = &pgdbc_dialect,
-    .api = &pgdbc_api_engine,
+    .api = &part_hooks,
     .read_schema = read_schema_pinned,
     .exec = pgdbc_host_exec,
     .query = pgdbc_host_query,

@@ -613,7 +613,7 @@ static int complete(dbc_ctx *ctx)
 	return pgdbc_guarded(ctx, wal_wait, NULL);
 }
 
-const dbc_audit_hooks pgdbc_audit_engine = {
+static const dbc_audit_hooks audit_hooks = {
     .wal_mode = true,
     .complete = complete,
     .display = display,
@@ -627,6 +627,11 @@ const dbc_audit_hooks pgdbc_audit_engine = {
     .row_range = row_range,
     .table_range = table_range,
 };
+
+void pgdbc_audit_register(dbc_api_hooks *api)
+{
+	api->audit = &audit_hooks;
+}
 
 /* A timestamptz argument as text the core passes on. */
 static const char *time_arg(pgdbc_call *call, int n)
@@ -650,7 +655,7 @@ Datum dbaudit_enable(PG_FUNCTION_ARGS)
 	/* the slot first: making it needs a transaction that wrote nothing */
 	if (wal)
 		pgdbc_audit_wal_prepare();
-	int rc = dbc_audit_enable(&call.ctx, &pgdbc_audit_engine, table, options, &name);
+	int rc = dbc_audit_enable(&call.ctx, &audit_hooks, table, options, &name);
 	if (rc == DBC_OK && wal)
 		pgdbc_audit_wal_start_worker();
 	return pgdbc_return_text(&call, rc, name);
@@ -661,7 +666,7 @@ Datum dbaudit_disable(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	pgdbc_begin(&call, fcinfo);
 	const char *table = pgdbc_arg_text(&call, 0, "table");
-	int rc = dbc_audit_disable(&call.ctx, &pgdbc_audit_engine, table);
+	int rc = dbc_audit_disable(&call.ctx, &audit_hooks, table);
 	return pgdbc_return_bool(&call, rc, true);
 }
 
@@ -671,7 +676,7 @@ Datum dbaudit_refresh(PG_FUNCTION_ARGS)
 	int count = 0;
 	pgdbc_begin(&call, fcinfo);
 	const char *table = pgdbc_arg_text_opt(&call, 0);
-	int rc = dbc_audit_refresh(&call.ctx, &pgdbc_audit_engine, table, &count);
+	int rc = dbc_audit_refresh(&call.ctx, &audit_hooks, table, &count);
 	return pgdbc_return_int32(&call, rc, count);
 }
 
@@ -683,7 +688,7 @@ Datum dbaudit_history(PG_FUNCTION_ARGS)
 	const char *table = pgdbc_arg_text(&call, 0, "table");
 	const char *key = pgdbc_arg_json(&call, 1, "key");
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_HISTORY_NCOLS);
-	int rc = dbc_audit_history(&call.ctx, &pgdbc_audit_engine, table, key, &rows);
+	int rc = dbc_audit_history(&call.ctx, &audit_hooks, table, key, &rows);
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 
@@ -697,7 +702,7 @@ Datum dbaudit_row_at(PG_FUNCTION_ARGS)
 	const char *at = pgdbc_arg_given(&call, 2) ? time_arg(&call, 2) : NULL;
 	if (!at)
 		pgdbc_error("22023", "argument \"at\" must not be NULL");
-	int rc = dbc_audit_row_at(&call.ctx, &pgdbc_audit_engine, table, key, at, &row);
+	int rc = dbc_audit_row_at(&call.ctx, &audit_hooks, table, key, at, &row);
 	return pgdbc_return_jsonb(&call, rc, row);
 }
 
@@ -725,7 +730,7 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	pgdbc_audit_wal_wait();
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
-	verify_args a = {&pgdbc_audit_engine, &rows, NULL};
+	verify_args a = {&audit_hooks, &rows, NULL};
 	int rc = pgdbc_read_as_of(&call.ctx, verify_body, &a);
 	return pgdbc_return_rows(&call, rc, &rows);
 }
@@ -742,7 +747,7 @@ int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 		return DBC_ERROR;
 	if (!readable)
 		return DBC_OK;
-	if (dbc_audit_health(ctx, &pgdbc_audit_engine, fact) != DBC_OK)
+	if (dbc_audit_health(ctx, &audit_hooks, fact) != DBC_OK)
 		return DBC_ERROR;
 	if (mode < DBC_HEALTH_FULL)
 		return DBC_OK;
@@ -761,6 +766,6 @@ int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 		                             "dbcare.audit_log");
 		return fact->note ? DBC_OK : DBC_ERROR;
 	}
-	verify_args a = {&pgdbc_audit_engine, NULL, fact};
+	verify_args a = {&audit_hooks, NULL, fact};
 	return pgdbc_read_as_of(ctx, verify_body, &a);
 }

@@ -71,8 +71,13 @@ static int pg_read_content(dbc_ctx *ctx, dbc_backup_image *img)
 	           : DBC_ERROR;
 }
 
-const dbc_backup_hooks pgdbc_backup_env = {.restore_point = pg_restore_point,
-                                           .read_content = pg_read_content};
+static const dbc_backup_hooks backup_hooks = {.restore_point = pg_restore_point,
+                                              .read_content = pg_read_content};
+
+void pgdbc_backup_register(dbc_api_hooks *api)
+{
+	api->backup = &backup_hooks;
+}
 
 /* ---------------------------------------------------------------- the backups check */
 
@@ -272,7 +277,7 @@ int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_m
 		return DBC_ERROR;
 	if (!readable)
 		return DBC_OK;
-	if (dbc_backup_health(ctx, &pgdbc_backup_env, fact) != DBC_OK)
+	if (dbc_backup_health(ctx, &backup_hooks, fact) != DBC_OK)
 		return DBC_ERROR;
 	return gather_archiving(ctx, fact);
 }

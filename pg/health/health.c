@@ -1066,7 +1066,8 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
     [DBC_HC_XMIN_HORIZON] = gather_simple,
 };
 
-void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx)
+/* Fills eng with PostgreSQL's gatherers for a report run in ctx. */
+static void fill_hooks(dbc_ctx *ctx, dbc_health_hooks *eng)
 {
 	pg_health_state *st = dbc_zalloc(ctx, sizeof(*st));
 	const char *version = GetConfigOption("server_version", false, false);
@@ -1082,5 +1083,10 @@ void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx)
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;
 	eng->table_sizes = table_sizes;
-	eng->retain = pgdbc_retain_engine();
+	eng->retain = pgdbc_retain_hooks();
+}
+
+void pgdbc_health_register(dbc_api_hooks *api)
+{
+	api->health = fill_hooks;
 }

@@ -7,8 +7,10 @@
 
 #include "health/health.h"
 
-/* Fills eng with PostgreSQL's gatherers for a report run in ctx. */
-void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx);
+/* Hands the health part's hooks (the gatherers, filled per report) to the
+ * host's table, at load. */
+struct dbc_api_hooks;
+void pgdbc_health_register(struct dbc_api_hooks *api);
 
 /* The check backups (pg/backup/backup.c) and the check audit (pg/audit/fn_audit.c). */
 int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,

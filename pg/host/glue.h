@@ -135,17 +135,21 @@ void pgdbc_end_subxacts(pgdbc_call *call, int n, bool commit);
 /* pg/api/host.c: defines dbcare.progress (from _PG_init). */
 void pgdbc_define_progress_setting(void);
 const dbc_host *pgdbc_installed_host(void);
+/* pg/api/host.c: the host's table of the parts' hooks, which _PG_init hands
+ * each part to fill (pgdbc_<part>_register) before installing the host. */
+dbc_api_hooks *pgdbc_hooks_to_fill(void);
 /* PostgreSQL's facts for the migration lint (pg/migrate/migrate_lint.c). */
 struct dbc_lint_hooks;
-extern const struct dbc_lint_hooks pgdbc_lint_engine;
+extern const struct dbc_lint_hooks pgdbc_lint_hooks;
 /* What PostgreSQL shows of a statement dbmigrate_trace ran (pg/migrate/migrate_trace.c). */
 struct dbc_trace_hooks;
-extern const struct dbc_trace_hooks pgdbc_trace_engine;
+extern const struct dbc_trace_hooks pgdbc_trace_hooks;
 /* The migrate part's hooks: the migration lock, roles, lint, trace
- * (pg/migrate/migrate_env.c), and the advisory lock key of the migration lock
+ * (pg/migrate/migrate_hooks.c), and the advisory lock key of the migration lock
  * ("dbcare" + 1 in ASCII), also taken at session level by dbmigrate_run. */
 struct dbc_migrate_hooks;
-extern const struct dbc_migrate_hooks pgdbc_migrate_env;
+extern const struct dbc_migrate_hooks pgdbc_migrate_hooks;
+void pgdbc_migrate_register(dbc_api_hooks *api);
 /* migrate_generate.c: the generator's scratch places (dbc_migrate_hooks). */
 int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
 /* dbc_migrate_hooks.unplanned: the policies and rules that differ between
@@ -194,13 +198,12 @@ typedef struct pgdbc_advisory {
 } pgdbc_advisory;
 int pgdbc_advisory_note(dbc_ctx *ctx, pgdbc_advisory *out);
 void pgdbc_advisory_release_new(const pgdbc_advisory *before);
-/* The audit part's hooks (pg/audit/fn_audit.c). */
-struct dbc_audit_hooks;
-extern const struct dbc_audit_hooks pgdbc_audit_engine;
+/* Hands the audit part's hooks (pg/audit/fn_audit.c) to the host's table. */
+void pgdbc_audit_register(dbc_api_hooks *api);
 
-/* The backups' hooks on PostgreSQL (pg/backup/backup.c): the restore point. */
-struct dbc_backup_hooks;
-extern const struct dbc_backup_hooks pgdbc_backup_env;
+/* Hands the backups' hooks on PostgreSQL (pg/backup/backup.c: the restore
+ * point, the content read) to the host's table. */
+void pgdbc_backup_register(dbc_api_hooks *api);
 #define PGDBC_MIGRATION_LOCK_KEY INT64CONST(0x6462636172650001)
 
 /* The stored migration status summary (pg/migrate/migrate_summary.c): whether this
@@ -356,7 +359,8 @@ int pgdbc_health_readable(dbc_ctx *ctx, struct dbc_health_fact *fact, const char
 /* pg/retain/fn_retain.c: what PostgreSQL does its own way for soft delete and
  * retention (the health check "retention" reads policies through it). */
 struct dbc_retain_hooks;
-const struct dbc_retain_hooks *pgdbc_retain_engine(void);
+const struct dbc_retain_hooks *pgdbc_retain_hooks(void);
+void pgdbc_retain_register(dbc_api_hooks *api);
 /* pg/host/dialect.c: what the core needs to know about PostgreSQL. */
 extern const dbc_dialect pgdbc_dialect;
 /* Defines the setting dbcare.schema_cache (from _PG_init). */

@@ -2,7 +2,7 @@
  * fn_migrate.c — the dbmigrate_* functions for PostgreSQL that keep their own
  * glue: the procedure dbmigrate_run (it commits between migrations, under a
  * session-level migration lock) and the table dbmigrate_trace. The others
- * have the generic glue (pg/api/api.c); the part's hooks are pg/migrate/migrate_env.c.
+ * have the generic glue (pg/api/api.c); the part's hooks are pg/migrate/migrate_hooks.c.
  * Every decision is in core/migrate/.
  */
 #include "pg/host/glue.h"
@@ -19,7 +19,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-static const dbc_migrate_hooks *const env = &pgdbc_migrate_env;
+static const dbc_migrate_hooks *const env = &pgdbc_migrate_hooks;
 
 /* The core call, with the re-entrancy guard restored should PostgreSQL unwind
  * past the core (an error raised where no savepoint catches it, a cancel);

@@ -277,7 +277,7 @@ static int pg_remake_loses(dbc_ctx *ctx, const char *schema, const char *table, 
 	    1, p, take_text, lost);
 }
 
-const dbc_lint_hooks pgdbc_lint_engine = {
+const dbc_lint_hooks pgdbc_lint_hooks = {
     .remake_loses = pg_remake_loses,
     .rows = pg_rows,
     .read_runs_owner_code = pg_read_runs_owner_code,

@@ -246,4 +246,4 @@ static int trace_observe(dbc_ctx *ctx, void *state, int line, const char *statem
 	return DBC_OK;
 }
 
-const dbc_trace_hooks pgdbc_trace_engine = {trace_start, trace_observe};
+const dbc_trace_hooks pgdbc_trace_hooks = {trace_start, trace_observe};

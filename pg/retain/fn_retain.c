@@ -123,7 +123,7 @@ static int do_step(dbc_ctx *ctx, void *arg)
 	dbc_retain_results r;
 	st->archived = st->deleted = 0;
 	int depth = pgdbc_purge_depth();
-	int rc = dbc_retain_apply_from(ctx, pgdbc_retain_engine(), st->name, st->batch, false,
+	int rc = dbc_retain_apply_from(ctx, pgdbc_retain_hooks(), st->name, st->batch, false,
 	                               &st->resume, &r);
 	pgdbc_purge_end_to(depth);
 	for (int i = 0; rc == DBC_OK && i < r.n; i++) {

@@ -529,7 +529,12 @@ static const dbc_retain_hooks pg_retain = {
     .attached_archive_make = attached_archive_make,
 };
 
-const struct dbc_retain_hooks *pgdbc_retain_engine(void)
+const struct dbc_retain_hooks *pgdbc_retain_hooks(void)
 {
 	return &pg_retain;
+}
+
+void pgdbc_retain_register(dbc_api_hooks *api)
+{
+	api->retain = pgdbc_retain_hooks;
 }

@@ -7,8 +7,6 @@
  * entry dbc_call_<id>, called by the generic glue here) is all it takes.
  */
 #include "sqlite/host/glue.h"
-#include "sqlite/backup/backup_glue.h"
-#include "sqlite/health/health_glue.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,22 +31,6 @@ static void core_call_free(void *p)
 	sqldbc_conn_release(cc->conn);
 	sqlite3_free(cc);
 }
-
-static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
-{
-	sqldbc_health_engine(eng, sqldbc_call_conn(ctx));
-}
-
-/* What the core entries need of SQLite beyond the host (sqlite/api/host.c
- * points to it). */
-const dbc_api_hooks sqldbc_api_engine = {
-    .retain = sqldbc_retain_engine,
-    .backup = &sqldbc_backup_env,
-    .health = health_engine,
-    .migrate = &sqldbc_migrate_env,
-    .audit = &sqldbc_audit_engine,
-    .audit_read = sqldbc_audit_complete,
-};
 
 /* Argument k as SQLite passed it, for dbc_api_args: text for a text-like
  * argument (any value but NULL has one), a number by numeric affinity for

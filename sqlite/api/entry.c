@@ -6,9 +6,11 @@
  */
 #include "sqlite/audit/audit_sql.h"
 #include "sqlite/backup/backup_glue.h"
+#include "sqlite/health/health_glue.h"
 #include "sqlite/host/glue.h"
 #include "jsonschema/jsonschema.h"
 
+#include <pthread.h>
 #include <string.h>
 
 /* Runs when the library is unloaded: SQLite unloads an extension when the
@@ -63,12 +65,28 @@ static void state_request_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqlite3_result_null(c);
 }
 
+/* Each part hands its hooks to the host's table once a process, however
+ * many connections load the module and from however many threads: no call
+ * reads the table while it is filled. */
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static void hand_hooks(void)
+{
+	dbc_api_hooks *hooks = sqldbc_hooks_to_fill();
+	sqldbc_retain_register(hooks);
+	sqldbc_backup_register(hooks);
+	sqldbc_audit_register(hooks);
+	sqldbc_migrate_register(hooks);
+	sqldbc_health_register(hooks);
+}
+
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
     int sqlite3_dbcare_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines *api)
 {
 	SQLITE_EXTENSION_INIT2(api);
+	pthread_once(&hooks_once, hand_hooks);
 	sqldbc_install_host(&sqldbc_host);
 	sqldbc_install_pure_registrar(sqldbc_register_pure);
 	if (sqlite3_libversion_number() < 3038000) {

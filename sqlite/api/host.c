@@ -461,9 +461,18 @@ static void host_free(void *p)
 /* The settings of the parts above core/settings. */
 static const dbc_settings_source *const settings_sources[] = {&dbc_health_settings, NULL};
 
+/* The parts' hook tables: empty until the entry point hands each part this
+ * table to fill (sqlite/api/entry.c, once a process), before any call reads it. */
+static dbc_api_hooks part_hooks;
+
+dbc_api_hooks *sqldbc_hooks_to_fill(void)
+{
+	return &part_hooks;
+}
+
 const dbc_host sqldbc_host = {
     .dialect = &sqldbc_dialect,
-    .api = &sqldbc_api_engine,
+    .api = &part_hooks,
     .read_schema = sqldbc_read_schema,
     .exec = host_exec,
     .query = host_query,

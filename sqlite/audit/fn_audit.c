@@ -318,7 +318,7 @@ static char *row_range(dbc_ctx *ctx, const char *table_sql, const char *key_sql)
 	return hashed ? dbc_printf(ctx, INDEXED_IDS, hashed) : NULL;
 }
 
-const dbc_audit_hooks sqldbc_audit_engine = {
+static const dbc_audit_hooks audit_hooks = {
     .display = display,
     .recording = recording,
     .tables_exist = tables_exist,
@@ -333,6 +333,12 @@ const dbc_audit_hooks sqldbc_audit_engine = {
      * order, which costs less than visiting them in the row index's order
      * (0.5 s against 7.8 s to count 1,000,000 entries: docs/benchmarks.md) */
 };
+
+void sqldbc_audit_register(dbc_api_hooks *api)
+{
+	api->audit = &audit_hooks;
+	api->audit_read = sqldbc_audit_complete;
+}
 
 static int store_columns(dbc_ctx *ctx, const dbc_audit_target *t)
 {
@@ -353,7 +359,7 @@ int sqldbc_audit_remake_triggers(dbc_ctx *ctx)
 {
 	dbc_audit_table *rows;
 	int n;
-	if (dbc_audit_load_tables(ctx, &sqldbc_audit_engine, NULL, &rows, &n) != DBC_OK)
+	if (dbc_audit_load_tables(ctx, &audit_hooks, NULL, &rows, &n) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < n; i++) {
 		dbc_audit_target t = {0};
@@ -409,7 +415,7 @@ void sqldbc_dbaudit_enable(sqlite3_context *c, int argc, sqlite3_value **argv)
 	if (rc == DBC_OK && mode)
 		rc = dbc_audit_options_mode(&call.ctx, &options, mode, &wal);
 	if (rc == DBC_OK)
-		rc = dbc_audit_enable(&call.ctx, &sqldbc_audit_engine, table, options, &name);
+		rc = dbc_audit_enable(&call.ctx, &audit_hooks, table, options, &name);
 	if (rc == DBC_OK) {
 		sqldbc_audit_hook(call.db);
 		direct_again(&call);
@@ -427,7 +433,7 @@ void sqldbc_dbaudit_disable(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_begin(&call, c);
 	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
 	if (rc == DBC_OK)
-		rc = dbc_audit_disable(&call.ctx, &sqldbc_audit_engine, table);
+		rc = dbc_audit_disable(&call.ctx, &audit_hooks, table);
 	if (rc == DBC_OK) {
 		direct_again(&call);
 		sqlite3_result_int(c, 1);
@@ -445,7 +451,7 @@ void sqldbc_dbaudit_refresh(sqlite3_context *c, int argc, sqlite3_value **argv)
 	if (argc > 0 && sqlite3_value_type(argv[0]) != SQLITE_NULL)
 		rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
 	if (rc == DBC_OK)
-		rc = dbc_audit_refresh(&call.ctx, &sqldbc_audit_engine, table, &count);
+		rc = dbc_audit_refresh(&call.ctx, &audit_hooks, table, &count);
 	if (rc == DBC_OK) {
 		sqldbc_audit_hook(call.db);
 		direct_again(&call);
@@ -470,7 +476,7 @@ void sqldbc_dbaudit_row_at(sqlite3_context *c, int argc, sqlite3_value **argv)
 	if (rc == DBC_OK)
 		rc = sqldbc_audit_complete(&call.ctx);
 	if (rc == DBC_OK)
-		rc = dbc_audit_row_at(&call.ctx, &sqldbc_audit_engine, table, key, at, &row);
+		rc = dbc_audit_row_at(&call.ctx, &audit_hooks, table, key, at, &row);
 	if (rc == DBC_OK && row)
 		sqlite3_result_text(c, row, -1, SQLITE_TRANSIENT);
 	else if (rc == DBC_OK)
@@ -483,8 +489,8 @@ int sqldbc_dbaudit_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_ro
 	dbc_rows_init(out, ctx, DBC_AUDIT_HISTORY_NCOLS);
 	if (sqldbc_audit_complete(ctx) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_audit_history(ctx, &sqldbc_audit_engine, opt_text(argc, args, 0),
-	                         opt_text(argc, args, 1), out);
+	return dbc_audit_history(ctx, &audit_hooks, opt_text(argc, args, 0), opt_text(argc, args, 1),
+	                         out);
 }
 
 int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
@@ -493,7 +499,7 @@ int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 	dbc_rows_init(out, ctx, DBC_AUDIT_VERIFY_NCOLS);
 	if (sqldbc_audit_complete(ctx) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_audit_verify(ctx, &sqldbc_audit_engine, out);
+	return dbc_audit_verify(ctx, &audit_hooks, out);
 }
 
 /* ------------------------------------------------------------ health */
@@ -502,7 +508,7 @@ int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mo
                         dbc_health_fact *fact)
 {
 	(void)eng;
-	if (dbc_audit_health(ctx, &sqldbc_audit_engine, fact) != DBC_OK)
+	if (dbc_audit_health(ctx, &audit_hooks, fact) != DBC_OK)
 		return DBC_ERROR;
 	if (mode < DBC_HEALTH_FULL)
 		return DBC_OK;
@@ -510,5 +516,5 @@ int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mo
 	 * (entries a writer left to complete are completed first) */
 	if (sqldbc_audit_complete(ctx) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_audit_health_chain(ctx, &sqldbc_audit_engine, fact);
+	return dbc_audit_health_chain(ctx, &audit_hooks, fact);
 }

@@ -10,7 +10,9 @@
 #include "base/sha256.h"
 #include "sqlite/host/glue.h"
 
-extern const dbc_backup_hooks sqldbc_backup_env;
+extern const dbc_backup_hooks sqldbc_backup_hooks;
+/* Hands them to the host's table, at load. */
+void sqldbc_backup_register(dbc_api_hooks *api);
 
 /* One table of db's main database, read in one scan (backup_content.c): its
  * row count and its order-independent content hash (hex), rows digested as

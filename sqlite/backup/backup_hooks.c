@@ -22,7 +22,7 @@ static int read_content(dbc_ctx *ctx, dbc_backup_image *img)
 	                   : sqldbc_backup_rc_error(ctx, db, rc, "could not read the tables' content");
 }
 
-const dbc_backup_hooks sqldbc_backup_env = {
+const dbc_backup_hooks sqldbc_backup_hooks = {
     .catalog_exists = sqldbc_backup_catalog_exists,
     .database_name = sqldbc_backup_database_name,
     .check_target = sqldbc_backup_check_target,
@@ -52,3 +52,8 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .foreign_key_check = sqldbc_backup_fk_check,
     .read_content = read_content,
 };
+
+void sqldbc_backup_register(dbc_api_hooks *api)
+{
+	api->backup = &sqldbc_backup_hooks;
+}

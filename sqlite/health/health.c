@@ -593,7 +593,7 @@ static int gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_
                           dbc_health_fact *fact)
 {
 	(void)eng, (void)mode;
-	return dbc_backup_health(ctx, &sqldbc_backup_env, fact);
+	return dbc_backup_health(ctx, &sqldbc_backup_hooks, fact);
 }
 
 /* SQLite's gatherers by check id; a check of the catalogue that applies to
@@ -615,7 +615,8 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
     [DBC_HC_POINT_IN_TIME_LOG] = sqldbc_pitr_health,
 };
 
-void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn)
+/* Fills eng for a call on conn. */
+static void fill_for_conn(dbc_health_hooks *eng, sqldbc_conn *conn)
 {
 	memset(eng, 0, sizeof(*eng));
 	eng->engine_version = sqlite3_libversion();
@@ -629,5 +630,15 @@ void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn)
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;
 	eng->table_sizes = table_sizes;
-	eng->retain = sqldbc_retain_engine();
+	eng->retain = sqldbc_retain_hooks();
+}
+
+static void fill_hooks(dbc_ctx *ctx, dbc_health_hooks *eng)
+{
+	fill_for_conn(eng, sqldbc_call_conn(ctx));
+}
+
+void sqldbc_health_register(dbc_api_hooks *api)
+{
+	api->health = fill_hooks;
 }

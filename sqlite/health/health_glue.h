@@ -8,8 +8,9 @@
 #include "sqlite/host/glue.h"
 #include "health/health.h"
 
-/* Fills eng for a call on conn (sqlite/health/health.c). */
-void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn);
+/* Hands the health part's hooks (the gatherers, filled per report for the
+ * call's connection: sqlite/health/health.c) to the host's table, at load. */
+void sqldbc_health_register(dbc_api_hooks *api);
 /* The slow_queries fact from the running dbmonitor, or skipped
  * (health_monitor.c; a gatherer of health.c's table). */
 int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,

@@ -67,15 +67,16 @@ void sqldbc_install_pure_registrar(sqldbc_pure_registrar registrar);
 int sqldbc_register_pure_functions(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 /* SQLite's facts for the migration lint (sqlite/migrate/migrate_lint.c). */
 struct dbc_lint_hooks;
-extern const struct dbc_lint_hooks sqldbc_lint_engine;
+extern const struct dbc_lint_hooks sqldbc_lint_hooks;
 /* The migrate part's hooks: the lint, and migrate.backup_before around
- * apply and rollback (sqlite/migrate/migrate_env.c). SQLite's write lock is the
+ * apply and rollback (sqlite/migrate/migrate_hooks.c). SQLite's write lock is the
  * migration lock. */
 struct dbc_migrate_hooks;
-extern const struct dbc_migrate_hooks sqldbc_migrate_env;
+extern const struct dbc_migrate_hooks sqldbc_migrate_hooks;
+void sqldbc_migrate_register(dbc_api_hooks *api);
 /* migrate_keys.c: foreign keys around a migration run (dbc_keys_hooks). */
 struct dbc_keys_hooks;
-extern const struct dbc_keys_hooks sqldbc_keys_env;
+extern const struct dbc_keys_hooks sqldbc_keys_hooks;
 int sqldbc_keys_deleting_children(dbc_ctx *ctx, const char *schema, const char *table,
                                   char **children);
 /* migrate_generate.c: the generator's scratch places (dbc_migrate_hooks). */
@@ -88,9 +89,9 @@ int sqldbc_scratch_parts(dbc_ctx *ctx, const dbc_strlist *parts, int nparts,
  * connection) when each is a schema statement; the first that is not is an
  * error naming it, and runs not. */
 int sqldbc_desired_apply(dbc_ctx *ctx, sqlite3 *db, const char *sql);
-/* The audit part's hooks (sqlite/audit/fn_audit.c). */
-struct dbc_audit_hooks;
-extern const struct dbc_audit_hooks sqldbc_audit_engine;
+/* Hands the audit part's hooks (sqlite/audit/fn_audit.c) to the host's
+ * table, with the pending entries completed before the log is read. */
+void sqldbc_audit_register(dbc_api_hooks *api);
 
 /* Scalar functions. begin() binds the call to the function's connection. */
 void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx);
@@ -155,11 +156,13 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 /* sqlite/retain/retain.c: what SQLite does its own way for soft delete and
  * retention (the health check "retention" reads policies through it). */
 struct dbc_retain_hooks;
-const struct dbc_retain_hooks *sqldbc_retain_engine(void);
+const struct dbc_retain_hooks *sqldbc_retain_hooks(void);
+void sqldbc_retain_register(dbc_api_hooks *api);
 /* What the core needs to know about SQLite (dialect.c). */
 extern const dbc_dialect sqldbc_dialect;
-/* api.c: the hooks the core entries of the generic glue reach (dbc_host.api). */
-extern const dbc_api_hooks sqldbc_api_engine;
+/* sqlite/api/host.c: the host's table of the parts' hooks (dbc_host.api),
+ * which the entry point hands each part to fill (sqldbc_<part>_register). */
+dbc_api_hooks *sqldbc_hooks_to_fill(void);
 
 /* The connection a call runs on (for per-connection state). */
 sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);

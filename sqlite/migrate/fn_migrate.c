@@ -1,7 +1,7 @@
 /*
  * fn_migrate.c — the one dbmigrate_* function with SQLite glue of its own,
  * dbmigrate_verify_json; the others have the generic glue (sqlite/api/api.c),
- * the part's hooks are sqlite/migrate/migrate_env.c. Every decision is in
+ * the part's hooks are sqlite/migrate/migrate_hooks.c. Every decision is in
  * core/migrate/.
  */
 #include "base/json.h"
@@ -31,7 +31,7 @@ void sqldbc_dbmigrate_verify_json(sqlite3_context *c, int argc, sqlite3_value **
 	dbc_rows rows;
 	int rc = opt_text(&call, argc, argv, 0, "target", &target);
 	if (rc == DBC_OK)
-		rc = dbc_migrate_verify(&call.ctx, &sqldbc_migrate_env, target, &rows);
+		rc = dbc_migrate_verify(&call.ctx, &sqldbc_migrate_hooks, target, &rows);
 	if (rc == DBC_OK) {
 		json_t *arr = json_array();
 		for (int i = 0; arr && i < rows.nrows; i++) {

@@ -127,7 +127,7 @@ int sqldbc_keys_deleting_children(dbc_ctx *ctx, const char *schema, const char *
 	return DBC_OK;
 }
 
-const dbc_keys_hooks sqldbc_keys_env = {
+const dbc_keys_hooks sqldbc_keys_hooks = {
     .suspend = keys_suspend,
     .restore = keys_restore,
     .violations = keys_violations,

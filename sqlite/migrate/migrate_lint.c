@@ -276,7 +276,7 @@ static int sqlite_rename_check(dbc_ctx *ctx, const char *schema, const char *tab
 	return rc;
 }
 
-const dbc_lint_hooks sqldbc_lint_engine = {
+const dbc_lint_hooks sqldbc_lint_hooks = {
     .rows = sqlite_rows,
     .foreign_keys_on = sqlite_foreign_keys_on,
     .deleting_children = sqldbc_keys_deleting_children,

@@ -223,7 +223,12 @@ static const dbc_retain_hooks sqlite_retain = {
     .attached_archive_make = attached_archive_make,
 };
 
-const struct dbc_retain_hooks *sqldbc_retain_engine(void)
+const struct dbc_retain_hooks *sqldbc_retain_hooks(void)
 {
 	return &sqlite_retain;
+}
+
+void sqldbc_retain_register(dbc_api_hooks *api)
+{
+	api->retain = sqldbc_retain_hooks;
 }

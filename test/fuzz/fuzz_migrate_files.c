@@ -1,6 +1,6 @@
 /*
  * fuzz_migrate_files.c — migration file and directory names
- * (dbc_mig_parse_filename, dbc_mig_parse_diesel), on both engines: an
+ * (dbc_migrate_parse_filename, dbc_migrate_parse_diesel), on both engines: an
  * accepted name has a valid version (unless repeatable) and a non-empty
  * name, and rebuilding the name from the parts gives the input back (the
  * ".sql" suffix in any letter case), so no part of a name is silently
@@ -30,7 +30,7 @@ static bool same_name(const char *rebuilt, const char *file, size_t suffix_len)
 	       strncasecmp(rebuilt + n - suffix_len, file + n - suffix_len, suffix_len) == 0;
 }
 
-static void check_version(dbc_ctx *ctx, const dbc_mig_file *f)
+static void check_version(dbc_ctx *ctx, const dbc_migrate_file *f)
 {
 	FUZZ_ASSERT(f->version && dbc_version_valid(f->version), "the version is valid");
 	char *canon = NULL;
@@ -40,9 +40,9 @@ static void check_version(dbc_ctx *ctx, const dbc_mig_file *f)
 
 static void check_file(dbc_ctx *ctx, const dbc_dialect *engine, const char *file)
 {
-	dbc_mig_file f;
+	dbc_migrate_file f;
 	const char *why = NULL;
-	dbc_name_kind k = dbc_mig_parse_filename(ctx, engine, file, &f, &why);
+	dbc_name_kind k = dbc_migrate_parse_filename(ctx, engine, file, &f, &why);
 	size_t n = strlen(file);
 	FUZZ_ASSERT(f.file && strcmp(f.file, file) == 0, "the file name is kept");
 	if (k == DBC_NAME_BAD) {
@@ -112,10 +112,11 @@ static void check_file(dbc_ctx *ctx, const dbc_dialect *engine, const char *file
  * (with the time of a YYYY-MM-DD_HHMMSS_<name> folder) */
 static void check_diesel(dbc_ctx *ctx, const char *dir)
 {
-	dbc_mig_file f;
+	dbc_migrate_file f;
 	const char *why = NULL;
-	bool ok = dbc_mig_parse_diesel(ctx, dir, "down.sql", &f, &why);
-	FUZZ_ASSERT(ok == dbc_mig_diesel_dirname(dir), "a diesel name exactly when it has the shape");
+	bool ok = dbc_migrate_parse_diesel(ctx, dir, "down.sql", &f, &why);
+	FUZZ_ASSERT(ok == dbc_migrate_diesel_dirname(dir),
+	            "a diesel name exactly when it has the shape");
 	if (!ok) {
 		FUZZ_ASSERT(why && *why, "a refused directory has a reason");
 		return;

@@ -28,6 +28,8 @@
 #        - a glue part uses symbols only of the parts below it, and any
 #          file uses only symbols a public header of that glue declares
 #          (never a private object's);
+#        - a glue's api/ part takes no other part's hook table (*_hooks)
+#          by name: each part hands its own to the host's table at load;
 #        - every folder of the glues is a declared part, and each declared
 #          part is a folder.
 #      Each kind of violation is planted below and must fail.
@@ -175,6 +177,24 @@ def glue_symbol_problems(name, uses, words):
     return out
 
 
+GLUE_PREFIX = {"sqlite": "sqldbc", "pg": "pgdbc"}
+
+
+def hook_table_problems(name, uses):
+    """uses: (file, file it uses a symbol of, symbol). A glue's api/ part (the
+    host table, the entry point, the API's registration) taking another
+    part's hook table by name: each part hands its own to the host's table
+    at load (<glue prefix>_<part>_register)."""
+    out = []
+    for a, b, s in sorted(uses):
+        pa, pb = glue_part(a), glue_part(b)
+        if pa and pb and pa[1] == "api" and pb != pa and s.endswith("_hooks"):
+            out.append(f"{name}: {a} takes {s} of {b} by name: {pb[0]}/{pb[1]}/ hands its hooks "
+                       f"to the host's table at load ({GLUE_PREFIX[pb[0]]}_{pb[1]}_register), the api "
+                       f"part names none")
+    return out
+
+
 def planted(fn, *args):
     """The rules must fail on a violation of each kind, planted here."""
     got = fn(*args)
@@ -201,6 +221,11 @@ print("ok (planted):", planted(glue_symbol_problems, "planted",
 print("ok (planted):", planted(glue_symbol_problems, "planted",
                                {("pg/api/planted.o", "pg/host/call_errors.o", "pgdbc_planted_private")},
                                WORDS))
+print("ok (planted):", planted(hook_table_problems, "planted",
+                               {("pg/api/planted.o", "pg/audit/fn_audit.o", "pgdbc_audit_hooks")}))
+print("ok (planted):", planted(hook_table_problems, "planted",
+                               {("sqlite/api/planted.o", "sqlite/backup/backup_hooks.o",
+                                 "sqldbc_backup_hooks")}))
 
 
 def part(f):
@@ -358,6 +383,7 @@ for name, objs in builds:
     objs = [o for o in objs if os.path.exists(rel(o)[:-2] + ".c")]
     edges, triples = graph(objs)
     problems += glue_symbol_problems(name, triples, WORDS)
+    problems += hook_table_problems(name, triples)
     files = {rel(o) for o in objs}
     pedges = collections.defaultdict(dict)
     for a, ds in edges.items():
@@ -381,5 +407,5 @@ for p in problems:
 if problems:
     sys.exit(1)
 print("ok: no cycle between parts, none between files; each glue part uses those below it, "
-      "through public headers")
+      "through public headers; the api parts take no part's hooks by name")
 PY

@@ -159,79 +159,82 @@ static void test_scripts(dbc_ctx *ctx)
 
 static void test_filenames(dbc_ctx *ctx)
 {
-	dbc_mig_file f;
+	dbc_migrate_file f;
 	const char *why;
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "V1_2__create_users.sql", &f, &why) &&
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "V1_2__create_users.sql", &f, &why) &&
 	          f.kind == DBC_FILE_UP && strcmp(f.version, "1_2") == 0 &&
 	          strcmp(f.name, "create users") == 0,
 	      "Flyway versioned");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "U3__drop.sql", &f, &why) &&
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "U3__drop.sql", &f, &why) &&
 	          f.kind == DBC_FILE_DOWN,
 	      "Flyway undo");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "R__views_and_functions.sql", &f, &why) &&
-	          f.kind == DBC_FILE_REPEATABLE && strcmp(f.name, "views and functions") == 0,
-	      "Flyway repeatable");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "20261121093000_add_orders.up.sql", &f,
-	                             &why) &&
+	CHECK(
+	    dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "R__views_and_functions.sql", &f, &why) &&
+	        f.kind == DBC_FILE_REPEATABLE && strcmp(f.name, "views and functions") == 0,
+	    "Flyway repeatable");
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "20261121093000_add_orders.up.sql", &f,
+	                                 &why) &&
 	          f.kind == DBC_FILE_UP && strcmp(f.version, "20261121093000") == 0 &&
 	          strcmp(f.name, "add orders") == 0,
 	      "golang-migrate up");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "2_x.down.sql", &f, &why) &&
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "2_x.down.sql", &f, &why) &&
 	          f.kind == DBC_FILE_DOWN,
 	      "golang-migrate down");
-	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "create_users.sql", &f, &why),
+	CHECK(!dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "create_users.sql", &f, &why),
 	      "no pattern");
-	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "V1_create.sql", &f, &why),
+	CHECK(!dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "V1_create.sql", &f, &why),
 	      "single underscore is no Flyway name");
-	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "Vx__a.sql", &f, &why), "bad version");
-	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "V1__.sql", &f, &why), "empty name");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "20240101_add_x.sql", &f, &why) &&
+	CHECK(!dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "Vx__a.sql", &f, &why), "bad version");
+	CHECK(!dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "V1__.sql", &f, &why), "empty name");
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "20240101_add_x.sql", &f, &why) &&
 	          f.layout == DBC_LAYOUT_DBMATE && f.kind == DBC_FILE_UP &&
 	          strcmp(f.version, "20240101") == 0 && strcmp(f.name, "add x") == 0,
 	      "a name without up/down is dbmate's (both directions in the file)");
-	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "1_.sql", &f, &why),
+	CHECK(!dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "1_.sql", &f, &why),
 	      "dbmate name without a name");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "V1__init.SQL", &f, &why) &&
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "V1__init.SQL", &f, &why) &&
 	          strcmp(f.name, "init") == 0,
 	      "the .sql suffix in any letter case (Flyway runs V1__init.SQL)");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "7_x.UP.Sql", &f, &why) &&
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "7_x.UP.Sql", &f, &why) &&
 	          f.kind == DBC_FILE_UP,
 	      "the .up.sql suffix in any letter case");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "afterMigrate.sql", &f, &why) ==
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "afterMigrate.sql", &f, &why) ==
 	          DBC_NAME_CALLBACK,
 	      "a Flyway callback");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "beforeEachMigrate__log_it.sql", &f, &why) ==
-	          DBC_NAME_CALLBACK,
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "beforeEachMigrate__log_it.sql", &f,
+	                                 &why) == DBC_NAME_CALLBACK,
 	      "a Flyway callback with a description");
-	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "aftermath.sql", &f, &why), "no callback");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "3_users.sqlite3.up.sql", &f, &why) ==
+	CHECK(!dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "aftermath.sql", &f, &why),
+	      "no callback");
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "3_users.sqlite3.up.sql", &f, &why) ==
 	              DBC_NAME_MIGRATION &&
 	          f.engine_specific && strcmp(f.name, "users") == 0,
 	      "this engine's infix (popx)");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "3_users.postgres.up.sql", &f, &why) ==
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "3_users.postgres.up.sql", &f, &why) ==
 	          DBC_NAME_OTHER_ENGINE,
 	      "another engine's infix");
-	CHECK(dbc_mig_parse_filename(ctx, &pgdbc_dialect, "3_users.postgres.down.sql", &f, &why) ==
+	CHECK(dbc_migrate_parse_filename(ctx, &pgdbc_dialect, "3_users.postgres.down.sql", &f, &why) ==
 	              DBC_NAME_MIGRATION &&
 	          f.engine_specific && f.kind == DBC_FILE_DOWN,
 	      "this engine's infix on PostgreSQL");
-	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "3_v1.2.up.sql", &f, &why) &&
+	CHECK(dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "3_v1.2.up.sql", &f, &why) &&
 	          !f.engine_specific && strcmp(f.name, "v1.2") == 0,
 	      "a dot that is no engine infix stays in the name");
-	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "3_.sqlite3.up.sql", &f, &why),
+	CHECK(!dbc_migrate_parse_filename(ctx, &sqldbc_dialect, "3_.sqlite3.up.sql", &f, &why),
 	      "no name before the infix");
-	CHECK(dbc_mig_parse_diesel(ctx, "2017-04-27-185017_create_users", "up.sql", &f, &why) &&
+	CHECK(dbc_migrate_parse_diesel(ctx, "2017-04-27-185017_create_users", "up.sql", &f, &why) &&
 	          strcmp(f.version, "20170427185017") == 0 && strcmp(f.name, "create users") == 0 &&
 	          strcmp(f.file, "2017-04-27-185017_create_users/up.sql") == 0,
 	      "a diesel directory");
-	CHECK(!dbc_mig_diesel_dirname("create_users") && !dbc_mig_diesel_dirname("1_x.d") &&
-	          !dbc_mig_diesel_dirname("1_") && dbc_mig_diesel_dirname("00000000000000_setup"),
+	CHECK(!dbc_migrate_diesel_dirname("create_users") && !dbc_migrate_diesel_dirname("1_x.d") &&
+	          !dbc_migrate_diesel_dirname("1_") &&
+	          dbc_migrate_diesel_dirname("00000000000000_setup"),
 	      "diesel directory names");
 }
 
-static dbc_mig reg(const char *v, const char *name, const char *sum, bool down)
+static dbc_migration reg(const char *v, const char *name, const char *sum, bool down)
 {
-	dbc_mig m = {0};
+	dbc_migration m = {0};
 	m.repeatable = v == NULL;
 	m.version = (char *)v;
 	m.version_text = (char *)v;
@@ -253,74 +256,76 @@ static dbc_applied app(const char *kind, const char *v, const char *name, const 
 
 static void test_states(dbc_ctx *ctx)
 {
-	dbc_mig_set set;
-	dbc_mig_status st;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
 	memset(&set, 0, sizeof(set));
 	/* registered in scrambled order on purpose */
-	dbc_mig m[] = {
+	dbc_migration m[] = {
 	    reg("1.10", "ten", "v1:sha256:10", true), reg("2", "two", "v1:sha256:2", false),
 	    reg("1.9", "nine", "v1:sha256:9", true),  reg("1.5", "late", "v1:sha256:5", true),
 	    reg("1", "one", "v1:sha256:1x", true),    reg(NULL, "view", "v1:sha256:v2", false),
 	    reg(NULL, "seed", "v1:sha256:s", false),  reg("3", "three", "v1:sha256:3", true)};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		dbc_mig_set_add(ctx, &set, &m[i]);
+		dbc_migrate_set_add(ctx, &set, &m[i]);
 	dbc_applied a[] = {app("versioned", "1", "one", "v1:sha256:1"),
 	                   app("versioned", "1.9", "nine", "v1:sha256:9"),
 	                   app("versioned", "1.10", "ten", "v1:sha256:10"),
 	                   app("versioned", "1.20", "gone", "v1:sha256:20"),
 	                   app("repeatable", NULL, "view", "v1:sha256:v1")};
 	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
-		dbc_mig_set_add_applied(ctx, &set, &a[i]);
-	CHECK(dbc_mig_derive(ctx, &set, &st) == DBC_OK && st.nrows == 9, "derive: 9 rows");
+		dbc_migrate_set_add_applied(ctx, &set, &a[i]);
+	CHECK(dbc_migrate_derive(ctx, &set, &st) == DBC_OK && st.nrows == 9, "derive: 9 rows");
 	const char *want[][2] = {{"1", "changed"},    {"1.5", "out_of_order"}, {"1.9", "applied"},
 	                         {"1.10", "applied"}, {"1.20", "missing"},     {"2", "pending"},
 	                         {"3", "pending"},    {"seed", "pending"},     {"view", "outdated"}};
 	bool ok = st.nrows == 9;
 	for (int i = 0; ok && i < 9; i++) {
-		const char *key = dbc_mig_row_version(&st.rows[i]) ? dbc_mig_row_version(&st.rows[i])
-		                                                   : dbc_mig_row_name(&st.rows[i]);
-		if (strcmp(key, want[i][0]) || strcmp(dbc_mig_state_name(st.rows[i].state), want[i][1])) {
-			printf("# row %d: %s %s\n", i, key, dbc_mig_state_name(st.rows[i].state));
+		const char *key = dbc_migrate_row_version(&st.rows[i])
+		                      ? dbc_migrate_row_version(&st.rows[i])
+		                      : dbc_migrate_row_name(&st.rows[i]);
+		if (strcmp(key, want[i][0]) ||
+		    strcmp(dbc_migrate_state_name(st.rows[i].state), want[i][1])) {
+			printf("# row %d: %s %s\n", i, key, dbc_migrate_state_name(st.rows[i].state));
 			ok = false;
 		}
 	}
 	CHECK(ok, "states and apply order");
 	CHECK_STR(st.current, "1.20", "current is the highest applied");
-	CHECK(dbc_mig_check_applicable(ctx, &set, &st, false) == DBC_ERROR &&
+	CHECK(dbc_migrate_check_applicable(ctx, &set, &st, false) == DBC_ERROR &&
 	          strstr(ctx->detail, "1 (one)") && strstr(ctx->detail, "1.20 (gone)"),
 	      "changed and missing block apply, listed in detail");
 	dbc_error_clear(ctx);
 
 	/* repair the registry in memory: now only out-of-order remains */
 	set.migs[0].checksum = "v1:sha256:1"; /* sorted: "1" is first */
-	dbc_mig one = reg("1.20", "gone", "v1:sha256:20", false);
-	dbc_mig_set_add(ctx, &set, &one);
-	dbc_mig_derive(ctx, &set, &st);
-	CHECK(dbc_mig_check_applicable(ctx, &set, &st, false) == DBC_ERROR &&
+	dbc_migration one = reg("1.20", "gone", "v1:sha256:20", false);
+	dbc_migrate_set_add(ctx, &set, &one);
+	dbc_migrate_derive(ctx, &set, &st);
+	CHECK(dbc_migrate_check_applicable(ctx, &set, &st, false) == DBC_ERROR &&
 	          strstr(ctx->message, "older than the current version 1.20"),
 	      "out-of-order refused by default");
 	dbc_error_clear(ctx);
-	CHECK(dbc_mig_check_applicable(ctx, &set, &st, true) == DBC_OK,
+	CHECK(dbc_migrate_check_applicable(ctx, &set, &st, true) == DBC_OK,
 	      "out-of-order allowed by setting");
 
-	dbc_mig_row **plan;
+	dbc_migrate_row **plan;
 	int n;
-	dbc_mig_plan_up(ctx, &st, NULL, false, &plan, &n);
+	dbc_migrate_plan_up(ctx, &st, NULL, false, &plan, &n);
 	CHECK(n == 4 && strcmp(plan[0]->mig->version, "2") == 0 &&
 	          strcmp(plan[1]->mig->version, "3") == 0 && strcmp(plan[2]->mig->name, "seed") == 0 &&
 	          strcmp(plan[3]->mig->name, "view") == 0,
 	      "plan: versioned in order, then repeatables");
-	dbc_mig_plan_up(ctx, &st, "2.0", true, &plan, &n);
+	dbc_migrate_plan_up(ctx, &st, "2.0", true, &plan, &n);
 	CHECK(n == 4 && strcmp(plan[0]->mig->version, "1.5") == 0 &&
 	          strcmp(plan[1]->mig->version, "2") == 0,
 	      "plan with target and out-of-order allowed");
 
 	/* rollback planning: 1.20 has no down script */
-	CHECK(dbc_mig_plan_down(ctx, &st, NULL, &plan, &n) == DBC_ERROR &&
+	CHECK(dbc_migrate_plan_down(ctx, &st, NULL, &plan, &n) == DBC_ERROR &&
 	          strstr(ctx->detail, "no down script"),
 	      "rollback refuses a missing down script before running anything");
 	dbc_error_clear(ctx);
-	CHECK(dbc_mig_plan_down(ctx, &st, "1.9", &plan, &n) == DBC_ERROR &&
+	CHECK(dbc_migrate_plan_down(ctx, &st, "1.9", &plan, &n) == DBC_ERROR &&
 	          strstr(ctx->message, "1 of the 2"),
 	      "rollback to a target checks every step");
 	dbc_error_clear(ctx);
@@ -328,24 +333,24 @@ static void test_states(dbc_ctx *ctx)
 	for (int i = 0; i < set.nmigs; i++)
 		if (set.migs[i].version && strcmp(set.migs[i].version, "1.20") == 0)
 			set.migs[i].has_down = true;
-	dbc_mig_derive(ctx, &set, &st);
-	CHECK(dbc_mig_plan_down(ctx, &st, "1.9", &plan, &n) == DBC_OK && n == 2 &&
+	dbc_migrate_derive(ctx, &set, &st);
+	CHECK(dbc_migrate_plan_down(ctx, &st, "1.9", &plan, &n) == DBC_OK && n == 2 &&
 	          strcmp(plan[0]->mig->version, "1.20") == 0 &&
 	          strcmp(plan[1]->mig->version, "1.10") == 0,
 	      "rollback newest first down to the target");
 
 	/* a baseline marker is applied, never missing, and cannot be rolled back */
-	dbc_mig_set b;
+	dbc_migrate_set b;
 	memset(&b, 0, sizeof(b));
 	dbc_applied marker = app("baseline", "5", "<< baseline >>", NULL);
-	dbc_mig_set_add_applied(ctx, &b, &marker);
-	dbc_mig six = reg("6", "six", "v1:sha256:6", true);
-	dbc_mig_set_add(ctx, &b, &six);
-	dbc_mig_derive(ctx, &b, &st);
+	dbc_migrate_set_add_applied(ctx, &b, &marker);
+	dbc_migration six = reg("6", "six", "v1:sha256:6", true);
+	dbc_migrate_set_add(ctx, &b, &six);
+	dbc_migrate_derive(ctx, &b, &st);
 	CHECK(st.nrows == 2 && st.rows[0].state == DBC_MS_APPLIED &&
 	          st.rows[1].state == DBC_MS_PENDING && strcmp(st.current, "5") == 0,
 	      "baseline marker");
-	CHECK(dbc_mig_plan_down(ctx, &st, NULL, &plan, &n) == DBC_ERROR,
+	CHECK(dbc_migrate_plan_down(ctx, &st, NULL, &plan, &n) == DBC_ERROR,
 	      "baseline cannot be rolled back");
 	dbc_error_clear(ctx);
 }
@@ -353,17 +358,17 @@ static void test_states(dbc_ctx *ctx)
 static void test_many(dbc_ctx *ctx)
 {
 	/* 10,000 applied + 10,000 registered derive in one sort and merge */
-	dbc_mig_set set;
-	dbc_mig_status st;
+	dbc_migrate_set set;
+	dbc_migrate_derived st;
 	memset(&set, 0, sizeof(set));
 	for (int i = 10000; i >= 1; i--) {
 		char *v = dbc_printf(ctx, "%d", i);
-		dbc_mig m = reg(v, "m", "v1:sha256:x", false);
+		dbc_migration m = reg(v, "m", "v1:sha256:x", false);
 		dbc_applied a = app("versioned", v, "m", "v1:sha256:x");
-		dbc_mig_set_add(ctx, &set, &m);
-		dbc_mig_set_add_applied(ctx, &set, &a);
+		dbc_migrate_set_add(ctx, &set, &m);
+		dbc_migrate_set_add_applied(ctx, &set, &a);
 	}
-	CHECK(dbc_mig_derive(ctx, &set, &st) == DBC_OK && st.napplied == 10000 &&
+	CHECK(dbc_migrate_derive(ctx, &set, &st) == DBC_OK && st.napplied == 10000 &&
 	          strcmp(st.current, "10000") == 0,
 	      "10,000 migrations derive");
 }
@@ -373,23 +378,24 @@ static void test_many(dbc_ctx *ctx)
  * whole folder, and collects the bad files of another without raising. */
 static void test_read_dir(dbc_ctx *ctx)
 {
-	dbc_mig_dir dir;
-	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/flyway", &dir) ==
+	dbc_migrate_dir dir;
+	CHECK(dbc_migrate_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/flyway", &dir) ==
 	              DBC_OK &&
-	          dir.nbad == 0 && dir.n == 7 && dbc_mig_dir_refuse(ctx, &dir, "flyway") == DBC_OK,
+	          dir.nbad == 0 && dir.n == 7 && dbc_migrate_dir_refuse(ctx, &dir, "flyway") == DBC_OK,
 	      "read_dir: a Flyway folder without a database");
 	CHECK(dir.n == 7 && strcmp(dir.files[0].version, "1") == 0 &&
-	          dir.files[0].kind == DBC_FILE_UP && dbc_mig_dir_down(&dir, 0) == &dir.files[1] &&
-	          dir.files[6].kind == DBC_FILE_REPEATABLE && dbc_mig_dir_down(&dir, 6) == NULL &&
+	          dir.files[0].kind == DBC_FILE_UP && dbc_migrate_dir_down(&dir, 0) == &dir.files[1] &&
+	          dir.files[6].kind == DBC_FILE_REPEATABLE && dbc_migrate_dir_down(&dir, 6) == NULL &&
 	          strncmp(dir.files[0].checksum, "v1:sha256:", 10) == 0,
 	      "read_dir: sorted, paired, checksummed");
-	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/bad", &dir) == DBC_OK &&
-	          dir.nbad == 4 && dbc_mig_dir_refuse(ctx, &dir, "bad") == DBC_ERROR &&
+	CHECK(dbc_migrate_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/bad", &dir) ==
+	              DBC_OK &&
+	          dir.nbad == 4 && dbc_migrate_dir_refuse(ctx, &dir, "bad") == DBC_ERROR &&
 	          strstr(ctx->message, "4 migration file(s) in \"bad\" cannot be registered") &&
 	          strstr(ctx->detail, "notes.sql: matches none of the accepted layouts"),
 	      "read_dir: bad files collected, raised in one error");
 	dbc_error_clear(ctx);
-	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/none", &dir) ==
+	CHECK(dbc_migrate_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/none", &dir) ==
 	          DBC_ERROR,
 	      "read_dir: a missing folder");
 	dbc_error_clear(ctx);
@@ -399,11 +405,11 @@ static void test_read_dir(dbc_ctx *ctx)
  * checksum (the extension computes its own from each script). */
 static void test_read_dir_unhashed(dbc_ctx *ctx)
 {
-	dbc_mig_dir hashed, plain;
-	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/flyway", &hashed) ==
+	dbc_migrate_dir hashed, plain;
+	CHECK(dbc_migrate_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/flyway", &hashed) ==
 	              DBC_OK &&
-	          dbc_mig_read_dir_unhashed(ctx, &sqldbc_dialect, "test/fixtures/migrations/flyway",
-	                                    &plain) == DBC_OK &&
+	          dbc_migrate_read_dir_unhashed(ctx, &sqldbc_dialect, "test/fixtures/migrations/flyway",
+	                                        &plain) == DBC_OK &&
 	          plain.nbad == 0 && plain.n == hashed.n,
 	      "read_dir_unhashed: the same Flyway folder");
 	bool same = plain.n == hashed.n;
@@ -413,9 +419,9 @@ static void test_read_dir_unhashed(dbc_ctx *ctx)
 		       plain.files[i].no_transaction == hashed.files[i].no_transaction &&
 		       plain.files[i].checksum == NULL && hashed.files[i].checksum != NULL;
 	CHECK(same, "read_dir_unhashed: same scripts in the same order, no checksum");
-	CHECK(dbc_mig_read_dir_unhashed(ctx, &sqldbc_dialect, "test/fixtures/migrations/bad", &plain) ==
-	              DBC_OK &&
-	          plain.nbad == 4 && dbc_mig_dir_refuse(ctx, &plain, "bad") == DBC_ERROR &&
+	CHECK(dbc_migrate_read_dir_unhashed(ctx, &sqldbc_dialect, "test/fixtures/migrations/bad",
+	                                    &plain) == DBC_OK &&
+	          plain.nbad == 4 && dbc_migrate_dir_refuse(ctx, &plain, "bad") == DBC_ERROR &&
 	          strstr(ctx->detail, "notes.sql: matches none of the accepted layouts"),
 	      "read_dir_unhashed: bad files refused as by read_dir");
 	dbc_error_clear(ctx);
@@ -425,14 +431,14 @@ static void test_read_dir_unhashed(dbc_ctx *ctx)
  * migration given another script (a copy reused) is analysed afresh. */
 static void test_script_info_once(dbc_ctx *ctx)
 {
-	dbc_mig m = {.script = dbc_strdup(ctx, "CREATE TABLE a (x);\nCREATE INDEX i ON a (x);")};
+	dbc_migration m = {.script = dbc_strdup(ctx, "CREATE TABLE a (x);\nCREATE INDEX i ON a (x);")};
 	const dbc_script_info *first = NULL, *again = NULL, *other = NULL;
-	CHECK(dbc_mig_script_info(ctx, &m, &first) == DBC_OK && first && first->nstmts == 2 &&
-	          dbc_mig_script_info(ctx, &m, &again) == DBC_OK && again == first,
+	CHECK(dbc_migrate_script_info(ctx, &m, &first) == DBC_OK && first && first->nstmts == 2 &&
+	          dbc_migrate_script_info(ctx, &m, &again) == DBC_OK && again == first,
 	      "script_info: analysed once, the same analysis handed out again");
-	dbc_mig copy = m;
+	dbc_migration copy = m;
 	copy.script = dbc_strdup(ctx, "DROP TABLE a;");
-	CHECK(dbc_mig_script_info(ctx, &copy, &other) == DBC_OK && other != first &&
+	CHECK(dbc_migrate_script_info(ctx, &copy, &other) == DBC_OK && other != first &&
 	          other->nstmts == 1 && first->nstmts == 2,
 	      "script_info: another script is analysed afresh");
 }

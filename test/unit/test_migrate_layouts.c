@@ -38,7 +38,7 @@ static void test_name_versions(dbc_ctx *ctx)
 }
 
 /* The folder's versioned ups, in order, "version=name;..." */
-static char *ups(dbc_ctx *ctx, const dbc_mig_dir *d)
+static char *ups(dbc_ctx *ctx, const dbc_migrate_dir *d)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
@@ -50,8 +50,9 @@ static char *ups(dbc_ctx *ctx, const dbc_mig_dir *d)
 
 static void test_prisma(dbc_ctx *ctx)
 {
-	dbc_mig_dir d;
-	CHECK(dbc_mig_read_dir(ctx, &pgdbc_dialect, "test/fixtures/migrations/prisma", &d) == DBC_OK &&
+	dbc_migrate_dir d;
+	CHECK(dbc_migrate_read_dir(ctx, &pgdbc_dialect, "test/fixtures/migrations/prisma", &d) ==
+	              DBC_OK &&
 	          d.nbad == 0 && d.layouts == 1u << DBC_LAYOUT_PRISMA,
 	      "prisma: read, every folder Prisma's");
 	CHECK_STR(ups(ctx, &d),
@@ -63,17 +64,18 @@ static void test_prisma(dbc_ctx *ctx)
 	for (int i = 0; i < d.n; i++)
 		if (strcmp(d.files[i].canon, "20241018111424_add_notes") == 0 &&
 		    d.files[i].kind == DBC_FILE_UP)
-			down = dbc_mig_dir_down(&d, i) &&
-			       strcmp(dbc_mig_dir_down(&d, i)->file, "20241018111424_add_notes/down.sql") == 0;
+			down = dbc_migrate_dir_down(&d, i) && strcmp(dbc_migrate_dir_down(&d, i)->file,
+			                                             "20241018111424_add_notes/down.sql") == 0;
 	CHECK(down, "prisma: a down.sql beside migration.sql is the down script");
-	CHECK(strstr(dbc_mig_layout_order(DBC_LAYOUT_PRISMA), "folder name order") != NULL,
+	CHECK(strstr(dbc_migrate_layout_order(DBC_LAYOUT_PRISMA), "folder name order") != NULL,
 	      "prisma: status says the order");
 }
 
 static void test_sqlx_goose_diesel(dbc_ctx *ctx)
 {
-	dbc_mig_dir d;
-	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/sqlx", &d) == DBC_OK &&
+	dbc_migrate_dir d;
+	CHECK(dbc_migrate_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/sqlx", &d) ==
+	              DBC_OK &&
 	          d.nbad == 0 && (d.layouts & (1u << DBC_LAYOUT_SQLX)) &&
 	          !(d.layouts & (1u << DBC_LAYOUT_DBMATE)),
 	      "sqlx: bare files without markers are sqlx's, not refused dbmate files");
@@ -84,7 +86,8 @@ static void test_sqlx_goose_diesel(dbc_ctx *ctx)
 	CHECK(d.n == 4 && d.files[3].no_transaction && !d.files[0].no_transaction,
 	      "sqlx: a -- no-transaction first line runs the file outside a transaction");
 
-	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/goose", &d) == DBC_OK &&
+	CHECK(dbc_migrate_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/goose", &d) ==
+	              DBC_OK &&
 	          d.nbad == 0 && d.layouts == 1u << DBC_LAYOUT_GOOSE && d.n == 6,
 	      "goose: three files, each an up and a down");
 	CHECK(d.n == 6 && strstr(d.files[2].script, "CREATE TRIGGER users_audit") &&
@@ -96,7 +99,7 @@ static void test_sqlx_goose_diesel(dbc_ctx *ctx)
 	          !d.files[0].no_transaction,
 	      "goose: NO TRANSACTION marks both directions");
 
-	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/diesel_dates", &d) ==
+	CHECK(dbc_migrate_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/diesel_dates", &d) ==
 	              DBC_OK &&
 	          d.nbad == 0,
 	      "diesel: every naming read");
@@ -133,9 +136,9 @@ static const char *refusals(dbc_ctx *ctx, char *dir, size_t n, const char *const
 	}
 	for (int i = 0; files && files[i]; i += 2)
 		put(dir, files[i], files[i + 1]);
-	dbc_mig_dir d;
-	if (dbc_mig_read_dir(ctx, &sqldbc_dialect, dir, &d) != DBC_OK ||
-	    dbc_mig_dir_refuse(ctx, &d, "m") != DBC_ERROR)
+	dbc_migrate_dir d;
+	if (dbc_migrate_read_dir(ctx, &sqldbc_dialect, dir, &d) != DBC_OK ||
+	    dbc_migrate_dir_refuse(ctx, &d, "m") != DBC_ERROR)
 		return "";
 	const char *detail = dbc_strdup(ctx, ctx->detail ? ctx->detail : "");
 	dbc_error_clear(ctx);
@@ -195,9 +198,9 @@ static void test_text_order(dbc_ctx *ctx)
 	CHECK(strstr(detail, "9_a/up.sql and 10_b/up.sql: diesel runs them in the other order") != NULL,
 	      "diesel: the same");
 	static const char *const sqlx[] = {"9_a.sql", "SELECT 9;\n", "10_b.sql", "SELECT 10;\n", NULL};
-	dbc_mig_dir d;
+	dbc_migrate_dir d;
 	refusals(ctx, dir, sizeof dir, sqlx, NULL); /* made, read below */
-	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, dir, &d) == DBC_OK && d.nbad == 0 &&
+	CHECK(dbc_migrate_read_dir(ctx, &sqldbc_dialect, dir, &d) == DBC_OK && d.nbad == 0 &&
 	          strcmp(d.files[0].version, "9") == 0,
 	      "sqlx: versions by number, as sqlx runs them");
 }
@@ -206,16 +209,16 @@ static void test_goose_split(dbc_ctx *ctx)
 {
 	char *up, *down;
 	const char *why;
-	CHECK(dbc_mig_goose_split(ctx, "-- a comment\n-- +goose up\nSELECT 1;\n-- +goose DOWN\n", &up,
-	                          &down, &why) == DBC_OK &&
+	CHECK(dbc_migrate_goose_split(ctx, "-- a comment\n-- +goose up\nSELECT 1;\n-- +goose DOWN\n",
+	                              &up, &down, &why) == DBC_OK &&
 	          !why && strcmp(up, "SELECT 1;\n") == 0 && strcmp(down, "") == 0,
 	      "goose: annotations in any letter case, comments before Up");
-	CHECK(dbc_mig_goose_split(ctx, "SELECT 0;\n-- +goose Up\nSELECT 1;\n", &up, &down, &why) ==
+	CHECK(dbc_migrate_goose_split(ctx, "SELECT 0;\n-- +goose Up\nSELECT 1;\n", &up, &down, &why) ==
 	              DBC_OK &&
 	          why && strstr(why, "before the \"-- +goose Up\""),
 	      "goose: a statement before Up is refused");
-	CHECK(dbc_mig_goose_split(ctx, "-- +goose Down\nSELECT 1;\n-- +goose Up\n", &up, &down, &why) ==
-	              DBC_OK &&
+	CHECK(dbc_migrate_goose_split(ctx, "-- +goose Down\nSELECT 1;\n-- +goose Up\n", &up, &down,
+	                              &why) == DBC_OK &&
 	          why && strstr(why, "comes before"),
 	      "goose: Down before Up is refused");
 }

@@ -1,5 +1,5 @@
 /*
- * migrate_env.c — what the migrate part needs of PostgreSQL (dbc_migrate_hooks,
+ * migrate_hooks.c — what the migrate part needs of PostgreSQL (dbc_migrate_hooks,
  * reached through dbc_api_hooks.migrate): the migration lock (a
  * transaction-level advisory lock polled up to migrate.lock_timeout_ms), the
  * registrant's rights, dbmigrate_load's privilege check, and the JSON list
@@ -244,15 +244,15 @@ static int pg_may_read_files(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
-const dbc_migrate_hooks pgdbc_migrate_env = {
+const dbc_migrate_hooks pgdbc_migrate_hooks = {
     .lock = pg_migration_lock,
     .run_elsewhere = pg_migration_run_elsewhere,
     .step_mark = pg_step_mark,
     .step_unmark = pg_step_unmark,
     .step_live = pg_step_live,
     .registrant_rights = pg_registrant_rights,
-    .lint = &pgdbc_lint_engine,
-    .trace = &pgdbc_trace_engine,
+    .lint = &pgdbc_lint_hooks,
+    .trace = &pgdbc_trace_hooks,
     .add_all = pg_add_all,
     .may_read_files = pg_may_read_files,
     .desired_schema = pgdbc_desired_schema,
@@ -261,3 +261,8 @@ const dbc_migrate_hooks pgdbc_migrate_env = {
     .comments = pgdbc_generate_comments,
     .rights = pgdbc_generate_rights,
 };
+
+void pgdbc_migrate_register(dbc_api_hooks *api)
+{
+	api->migrate = &pgdbc_migrate_hooks;
+}

@@ -1,5 +1,5 @@
 /*
- * migrate_env.c — what the migrate part needs of SQLite (dbc_migrate_hooks,
+ * migrate_hooks.c — what the migrate part needs of SQLite (dbc_migrate_hooks,
  * reached through dbc_api_hooks.migrate): the lint's facts, and
  * migrate.backup_before around dbmigrate_apply and dbmigrate_rollback.
  * SQLite's write lock is the migration lock (the core's first write takes
@@ -44,7 +44,7 @@ static int backup_first(dbc_ctx *ctx, bool apply, const char *target, char **pat
 	}
 	char *json, *max = NULL;
 	int64_t id;
-	if (dbc_backup_create(ctx, &sqldbc_backup_env, NULL, &json, &id) != DBC_OK)
+	if (dbc_backup_create(ctx, &sqldbc_backup_hooks, NULL, &json, &id) != DBC_OK)
 		return DBC_ERROR;
 	dbc_value p = dbc_int(id);
 	if (dbc_query_text(ctx, "SELECT path FROM main.dbcare_backups WHERE id = $1", 1, &p, path,
@@ -80,9 +80,9 @@ static int change(dbc_ctx *ctx, const dbc_migrate_hooks *env,
 	return rc;
 }
 
-const dbc_migrate_hooks sqldbc_migrate_env = {
-    .lint = &sqldbc_lint_engine,
-    .keys = &sqldbc_keys_env,
+const dbc_migrate_hooks sqldbc_migrate_hooks = {
+    .lint = &sqldbc_lint_hooks,
+    .keys = &sqldbc_keys_hooks,
     .change = change,
     .step_mark = sqldbc_step_mark,
     .step_unmark = sqldbc_step_unmark,
@@ -91,3 +91,8 @@ const dbc_migrate_hooks sqldbc_migrate_env = {
     .scratch = sqldbc_scratch,
     .scratch_parts = sqldbc_scratch_parts,
 };
+
+void sqldbc_migrate_register(dbc_api_hooks *api)
+{
+	api->migrate = &sqldbc_migrate_hooks;
+}
