@@ -31,6 +31,9 @@ static int plan_listing(dbc_ctx *ctx, dbc_maintain_plan *p, const char *object, 
 	return DBC_OK;
 }
 
+/* A rebuild: it spares writers only where the engine rebuilds
+ * concurrently; elsewhere (SQLite) it blocks them while it runs, so it is
+ * locking, run only when asked for. */
 static int plan_reindex(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema, const char *index,
                         const char *reason)
 {
@@ -40,7 +43,8 @@ static int plan_reindex(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema, 
 	if (!q || !dbc_maintain_add_step(
 	              ctx, p, dbc_qualified_name(ctx, schema, index), "reindex", reason,
 	              dbc_printf(ctx, "%s %s%s%s", d->reindex_index, c, dbc_maintain_space_after(c), q),
-	              DBC_MAINTAIN_SAFE, d->concurrently != NULL, COST_BUILD))
+	              d->concurrently ? DBC_MAINTAIN_SAFE : DBC_MAINTAIN_LOCKING,
+	              d->concurrently != NULL, COST_BUILD))
 		return DBC_ERROR;
 	return DBC_OK;
 }
