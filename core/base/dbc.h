@@ -160,6 +160,12 @@ typedef struct dbc_dialect {
 	 * ordered scan, foreign keys by an IN probe of the parent rather than a
 	 * correlated NOT EXISTS); otherwise one aggregate statement counts. */
 	bool check_stream;
+	/* Written after a table's name so that a statement reads the table's
+	 * own rows, never an index of it (SQLite's NOT INDEXED); NULL: the
+	 * engine has no such clause. A violation read through an index is
+	 * confirmed so before it is reported: a damaged index page must not
+	 * raise a violation the table does not hold. */
+	const char *table_rows_only;
 	/* After a DELETE (or an INSERT), the query answering how many rows it
 	 * deleted (inserted); NULL: the statement counts them itself inside
 	 * WITH ... RETURNING (or RETURNING tells). */

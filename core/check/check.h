@@ -42,6 +42,11 @@ typedef struct dbc_check_plan {
 	 * one value is 1 when the constraint certainly has no violation (then
 	 * sql need not run: 0 violations, an empty sample). */
 	char *precheck;
+	/* Or NULL: sql again, reading the table's rows only (never an index,
+	 * dbc_dialect.table_rows_only). Violations sql finds are reported only
+	 * as this statement finds them: an index may be damaged where the
+	 * table is sound, and a violation must be the table's. */
+	char *confirm;
 } dbc_check_plan;
 
 /* The bare boolean expression of a CHECK, whichever form a reader stored:

@@ -293,7 +293,10 @@ static int parent_collations(dbc_ctx *ctx, const dbc_schema *s, const dbc_table 
 }
 
 typedef struct plan_parts {
-	char *from;  /* table reference, with alias when the predicate uses one */
+	char *from; /* table reference, with alias when the predicate uses one */
+	/* The same reading the table's rows only (dialect table_rows_only), or
+	 * NULL: the confirming statement's (dbc_check_plan.confirm). */
+	char *rows_only_from;
 	char *where; /* violation predicate */
 	dbc_strlist keys;
 	/* grouped plans (UNIQUE / PRIMARY KEY) */
@@ -603,6 +606,19 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 	return row_key(ctx, t, con, "c.", &pp->keys);
 }
 
+/* The FROM of a check over one table: the table, and the same reading its
+ * own rows only where the engine can say so (dialect table_rows_only). */
+static int table_from(dbc_ctx *ctx, const dbc_table *t, plan_parts *pp)
+{
+	const char *rows_only = dialect(ctx)->table_rows_only;
+	pp->from = table_ref(ctx, t);
+	if (!pp->from)
+		return DBC_ERROR;
+	if (rows_only && !(pp->rows_only_from = dbc_printf(ctx, "%s %s", pp->from, rows_only)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
 static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                          const dbc_constraint *con, bool orphans, plan_parts *pp)
 {
@@ -622,8 +638,7 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "constraint %s is not a foreign key",
 		                 con->name);
 
-	pp->from = table_ref(ctx, t);
-	if (!pp->from)
+	if (table_from(ctx, t, pp) != DBC_OK)
 		return DBC_ERROR;
 
 	switch (con->kind) {
@@ -799,14 +814,22 @@ static int finish_plan(dbc_ctx *ctx, const plan_parts *pp, dbc_check_plan *out)
 		return DBC_OK;
 	}
 	out->nkeys = pp->keys.n;
+	/* the same statement over the table's own rows, to confirm what sql
+	 * finds (a GROUP BY or a WHERE may read an index instead) */
+	plan_parts rows_only = *pp;
+	rows_only.from = pp->rows_only_from;
 	if (dialect(ctx)->check_stream) {
 		out->shape = DBC_PLAN_STREAM;
 		out->sql = stream_sql(ctx, pp);
 		if (pp->grouped && strcmp(pp->where, "0") != 0 && !(out->precheck = precheck_sql(ctx, pp)))
 			return DBC_ERROR;
+		if (rows_only.from && !(out->confirm = stream_sql(ctx, &rows_only)))
+			return DBC_ERROR;
 	} else {
 		out->shape = DBC_PLAN_AGGREGATE;
 		out->sql = aggregate_sql(ctx, pp);
+		if (rows_only.from && !(out->confirm = aggregate_sql(ctx, &rows_only)))
+			return DBC_ERROR;
 	}
 	return out->sql ? DBC_OK : DBC_ERROR;
 }

@@ -110,11 +110,41 @@ static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	return DBC_OK;
 }
 
-/* Runs one plan: the number of violations and the sample as JSON text. */
-static int run_plan(dbc_ctx *ctx, const dbc_check_plan *plan, int64_t *count, char **sample)
+/* Runs one statement of a plan (sql or confirm, of the plan's shape). */
+static int run_sql(dbc_ctx *ctx, const dbc_check_plan *plan, const char *sql, int64_t *count,
+                   char **sample)
 {
 	run_state st = {0};
 	int rc;
+	if (plan->shape == DBC_PLAN_STREAM) {
+		st.sample = json_array();
+		if (!st.sample)
+			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		rc = ctx->host->query(ctx, sql, 0, NULL, on_stream_row, &st);
+		if (rc == DBC_OK) {
+			st.sample_text = dbc_json_dump(ctx, st.sample, JSON_COMPACT);
+			if (!st.sample_text)
+				rc = DBC_ERROR;
+		}
+		json_decref(st.sample);
+	} else {
+		rc = ctx->host->query(ctx, sql, 0, NULL, on_aggregate_row, &st);
+		if (rc == DBC_OK && !st.got_row)
+			rc = dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned no row");
+	}
+	if (rc != DBC_OK)
+		return DBC_ERROR;
+	*count = st.count;
+	*sample = st.sample_text;
+	return DBC_OK;
+}
+
+/* Runs one plan: the number of violations and the sample as JSON text.
+ * Violations are the table's: what sql finds, possibly through an index, is
+ * counted again from the table's rows alone (plan->confirm), so a damaged
+ * index never raises one; a clean result needs no confirmation. */
+static int run_plan(dbc_ctx *ctx, const dbc_check_plan *plan, int64_t *count, char **sample)
+{
 	if (plan->precheck) {
 		int64_t clean = 0;
 		if (ctx->host->query(ctx, plan->precheck, 0, NULL, take_count, &clean) != DBC_OK)
@@ -125,26 +155,10 @@ static int run_plan(dbc_ctx *ctx, const dbc_check_plan *plan, int64_t *count, ch
 			return *sample ? DBC_OK : DBC_ERROR;
 		}
 	}
-	if (plan->shape == DBC_PLAN_STREAM) {
-		st.sample = json_array();
-		if (!st.sample)
-			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-		rc = ctx->host->query(ctx, plan->sql, 0, NULL, on_stream_row, &st);
-		if (rc == DBC_OK) {
-			st.sample_text = dbc_json_dump(ctx, st.sample, JSON_COMPACT);
-			if (!st.sample_text)
-				rc = DBC_ERROR;
-		}
-		json_decref(st.sample);
-	} else {
-		rc = ctx->host->query(ctx, plan->sql, 0, NULL, on_aggregate_row, &st);
-		if (rc == DBC_OK && !st.got_row)
-			rc = dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned no row");
-	}
-	if (rc != DBC_OK)
+	if (run_sql(ctx, plan, plan->sql, count, sample) != DBC_OK)
 		return DBC_ERROR;
-	*count = st.count;
-	*sample = st.sample_text;
+	if (*count > 0 && plan->confirm)
+		return run_sql(ctx, plan, plan->confirm, count, sample);
 	return DBC_OK;
 }
 

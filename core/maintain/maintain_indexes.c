@@ -31,6 +31,9 @@ static int plan_listing(dbc_ctx *ctx, dbc_maintain_plan *p, const char *object, 
 	return DBC_OK;
 }
 
+/* A rebuild: it spares writers only where the engine rebuilds
+ * concurrently; elsewhere (SQLite) it blocks them while it runs, so it is
+ * locking, run only when asked for. */
 static int plan_reindex(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema, const char *index,
                         const char *reason)
 {
@@ -40,7 +43,8 @@ static int plan_reindex(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema, 
 	if (!q || !dbc_maintain_add_step(
 	              ctx, p, dbc_qualified_name(ctx, schema, index), "reindex", reason,
 	              dbc_printf(ctx, "%s %s%s%s", d->reindex_index, c, dbc_maintain_space_after(c), q),
-	              DBC_MAINTAIN_SAFE, d->concurrently != NULL, COST_BUILD))
+	              d->concurrently ? DBC_MAINTAIN_SAFE : DBC_MAINTAIN_LOCKING,
+	              d->concurrently != NULL, COST_BUILD))
 		return DBC_ERROR;
 	return DBC_OK;
 }
@@ -85,7 +89,67 @@ static int has_duplicates(dbc_ctx *ctx, const dbc_health_object *o, bool *dups, 
 	return rc;
 }
 
-/* An invalid index is rebuilt where it stands; an invalid unique one may
+/* Whether name ends in suffix, then digits or nothing ("_ccnew",
+ * "_ccnew1"), and the length of what comes before. */
+static bool ends_in(const char *name, const char *suffix, size_t *base)
+{
+	size_t n = strlen(name);
+	while (n > 0 && name[n - 1] >= '0' && name[n - 1] <= '9')
+		n--;
+	size_t k = strlen(suffix);
+	if (n <= k || strncmp(name + n - k, suffix, k) != 0)
+		return false;
+	*base = n - k;
+	return true;
+}
+
+/* The valid index that the invalid index o is the leftover of, or NULL: a
+ * REINDEX CONCURRENTLY that failed or was cancelled leaves its new copy
+ * (<index>_ccnew, then _ccnew1, ...), or, when only its last drop failed,
+ * the old index (<index>_ccold), invalid beside the valid one on the same
+ * table. The engine may cut the original's name to make room for the
+ * suffix, so the name before the suffix may be a prefix of it. */
+static const dbc_index *reindex_leftover_of(const dbc_schema *s, const dbc_health_object *o)
+{
+	size_t base;
+	if (!o->name || !o->table ||
+	    !(ends_in(o->name, "_ccnew", &base) || ends_in(o->name, "_ccold", &base)))
+		return NULL;
+	for (int k = 0; s && k < s->nindexes; k++) {
+		const dbc_index *x = &s->indexes[k];
+		if (x->valid && x->table && strcmp(x->table, o->table) == 0 &&
+		    (x->schema ? o->schema && strcmp(x->schema, o->schema) == 0 : !o->schema) &&
+		    strlen(x->name) >= base && strncmp(x->name, o->name, base) == 0 &&
+		    strcmp(x->name, o->name) != 0)
+			return x;
+	}
+	return NULL;
+}
+
+/* The leftover of a REINDEX CONCURRENTLY is dropped, as PostgreSQL's
+ * documentation of REINDEX recommends: the valid index beside it serves
+ * the queries (rebuilding the leftover would leave a second copy). */
+static int plan_drop_leftover(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p,
+                              const dbc_health_object *o, const dbc_index *of)
+{
+	const dbc_dialect *d = ctx->host->dialect;
+	char *q = dbc_quoted_name(ctx, o->schema, o->name);
+	const char *c = dbc_maintain_concurrently(d, f->r->schema, o->schema, o->table);
+	char *why = dbc_printf(ctx,
+	                       "invalid_indexes: left by a REINDEX CONCURRENTLY of %s that did not "
+	                       "finish; %s is valid and serves the queries",
+	                       of->name, of->name);
+	if (!q || !why ||
+	    !dbc_maintain_add_step(
+	        ctx, p, dbc_qualified_name(ctx, o->schema, o->name), "drop_index", why,
+	        dbc_printf(ctx, "DROP INDEX %s%s%s", c, dbc_maintain_space_after(c), q),
+	        *c ? DBC_MAINTAIN_SAFE : DBC_MAINTAIN_LOCKING, *c || !d->drop_in_call, COST_CATALOG))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* An invalid index is rebuilt where it stands, unless it is the leftover
+ * of a REINDEX CONCURRENTLY (dropped instead); an invalid unique one may
  * have failed on duplicate keys: while its listing finds any, the plan
  * lists them instead. */
 int dbc_maintain_plan_invalid_indexes(dbc_ctx *ctx, const dbc_maintain_findings *f,
@@ -95,6 +159,12 @@ int dbc_maintain_plan_invalid_indexes(dbc_ctx *ctx, const dbc_maintain_findings 
 		const dbc_health_object *o = &f->fact->objects[i];
 		if (!dbc_maintain_wanted(f, o))
 			continue;
+		const dbc_index *of = reindex_leftover_of(f->r->schema, o);
+		if (of) {
+			if (plan_drop_leftover(ctx, f, p, o, of) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
 		bool dups = false, unread = false;
 		if (o->listing && has_duplicates(ctx, o, &dups, &unread) != DBC_OK)
 			return DBC_ERROR;
