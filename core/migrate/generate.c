@@ -205,15 +205,31 @@ static int nothing_left_out(dbc_ctx *ctx, const gen_run *r)
 
 /* The comments the schema model does not hold (env->comments), as the
  * plan's last steps: every object stands by then, and the down sets the
- * live comments back first, before anything is dropped. */
+ * live comments back first, before anything is dropped. The comments of
+ * the objects the plan drops are the plan's first steps, each setting
+ * the comment the object already has, and again as its reverse: the
+ * down's last, once the object is made again. */
 static int add_comments(dbc_ctx *s, const gen_run *r)
 {
-	dbc_strlist up = {0}, down = {0};
-	if (!r->env->comments || r->env->comments(s, &up, &down) != DBC_OK)
+	dbc_strlist up = {0}, down = {0}, gone = {0};
+	if (!r->env->comments || r->env->comments(s, &up, &down, &gone) != DBC_OK)
 		return s->failed ? DBC_ERROR : DBC_OK;
 	for (int i = 0; i < up.n && i < down.n; i++)
 		if (!dbc_gen_add(s, r->plan, up.items[i], down.items[i]))
 			return DBC_ERROR;
+	if (gone.n == 0)
+		return DBC_OK;
+	dbc_gen_plan *p = r->plan;
+	int n = p->n;
+	for (int i = 0; i < gone.n; i++)
+		if (!dbc_gen_add(s, p, gone.items[i], gone.items[i]))
+			return DBC_ERROR;
+	dbc_gen_step *first = dbc_alloc(s, sizeof(dbc_gen_step) * (size_t)gone.n);
+	if (!first)
+		return DBC_ERROR;
+	memcpy(first, p->items + n, sizeof(dbc_gen_step) * (size_t)gone.n);
+	memmove(p->items + gone.n, p->items, sizeof(dbc_gen_step) * (size_t)n);
+	memcpy(p->items, first, sizeof(dbc_gen_step) * (size_t)gone.n);
 	return DBC_OK;
 }
 

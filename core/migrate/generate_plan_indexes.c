@@ -74,11 +74,28 @@ static bool goes_with_table(planner *pl, const dbc_index *x)
 	return false;
 }
 
+/* Whether index x (of schema S) is built and dropped CONCURRENTLY: where
+ * the engine can and the plan is lock-safe, never on a partitioned table,
+ * which PostgreSQL refuses to index or unindex concurrently. The proof
+ * runs such a step's plain form inside its transaction, so this is the
+ * one place that keeps a plan `dbcare migrate` cannot apply from
+ * passing it. */
+static bool concurrent_for(planner *pl, const dbc_schema *S, const dbc_index *x)
+{
+	if (!pl->conc || !pl->in->opt->lock_safe)
+		return false;
+	for (int i = 0; i < S->ntables; i++)
+		if (dbc_gen_same_schema(S->tables[i].schema, x->schema) && x->table &&
+		    strcmp(S->tables[i].name, x->table) == 0)
+			return !S->tables[i].kind || strcmp(S->tables[i].kind, "partitioned table") != 0;
+	return true;
+}
+
 static int make_index(planner *pl, const dbc_index *x, const char *name, char *reverse,
                       char *proof_reverse)
 {
 	dbc_ctx *ctx = pl->ctx;
-	bool conc = pl->conc && pl->in->opt->lock_safe && !comes_with_table(pl, x);
+	bool conc = concurrent_for(pl, pl->in->want, x) && !comes_with_table(pl, x);
 	dbc_gen_step *s =
 	    dbc_gen_plan_add(pl, dbc_gen_index_def(ctx, x->definition, name, conc ? pl->conc : NULL),
 	                     reverse, dbc_gen_lock_of(pl, DBC_LOP_CREATE_INDEX));
@@ -103,13 +120,13 @@ int dbc_gen_plan_indexes(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
 	const dbc_schema *L = pl->in->live, *W = pl->in->want;
-	bool safe = pl->conc && pl->in->opt->lock_safe;
 	/* new and replaced ones first: a replaced index is built before the old goes */
 	for (int i = 0; i < W->nindexes; i++) {
 		const dbc_index *x = &W->indexes[i];
 		if (x->constraint || x->primary || !x->definition || made_by_rebuild(pl, x) ||
 		    dbc_gen_index_on_view(pl, x, false))
 			continue;
+		bool safe = concurrent_for(pl, W, x);
 		const dbc_index *lx = find_index(L, x->schema, x->name);
 		if (lx && dbc_gen_same_text(lx->definition, x->definition))
 			continue;
@@ -179,13 +196,13 @@ int dbc_gen_drop_gone_indexes(planner *pl, bool first)
 {
 	dbc_ctx *ctx = pl->ctx;
 	const dbc_schema *L = pl->in->live, *W = pl->in->want;
-	bool safe = pl->conc && pl->in->opt->lock_safe;
 	for (int i = 0; i < L->nindexes; i++) {
 		const dbc_index *lx = &L->indexes[i];
 		if (lx->constraint || lx->primary || !lx->definition ||
 		    find_index(W, lx->schema, lx->name) || goes_with_table(pl, lx) ||
 		    dbc_gen_index_on_view(pl, lx, true) || on_dropped_column(pl, lx) != first)
 			continue;
+		bool safe = concurrent_for(pl, L, lx);
 		dbc_gen_step *s = dbc_gen_plan_add(
 		    pl, drop_index(pl, lx, lx->name, safe),
 		    dbc_gen_index_def(ctx, lx->definition, lx->name, safe ? pl->conc : NULL),

@@ -223,9 +223,12 @@ typedef struct dbc_migrate_hooks {
 	/* Asked inside scratch_desired's place: the comments the desired
 	 * schema gives its objects where they differ from the live ones
 	 * (PostgreSQL: COMMENT ON), as statements into up, each with its
-	 * reverse at the same index of down (the live comment, or none).
+	 * reverse at the same index of down (the live comment, or none);
+	 * and into gone the live comments of objects the desired schema has
+	 * not (the plan drops them, or renames them), as statements setting
+	 * them: the down sets them again once it has made the objects again.
 	 * NULL: the engine has no comments. */
-	int (*comments)(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down);
+	int (*comments)(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone);
 	/* Asked inside scratch_desired's place: the rights of the live user
 	 * schemas' objects and of the desired ones (generate_rights_plan.c
 	 * plans their differences). NULL: the engine has no rights. */

@@ -157,7 +157,7 @@ int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
 int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out);
 /* dbc_migrate_hooks.comments (migrate_generate.c): COMMENT ON statements
  * the desired schema adds or changes, with their reverses. */
-int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down);
+int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone);
 struct dbc_gen_rights;
 /* dbc_migrate_hooks.rights: the rights of the live and of the desired
  * objects, read inside the scratch place (migrate_generate.c). */

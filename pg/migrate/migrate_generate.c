@@ -747,8 +747,9 @@ static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	"AND n.nspname IN (%1$s) AND NOT g.tgisinternal"
 
 /* The comments of the objects of schemas[0..n) into u ("COMMENT ON
- * COLUMN public.t.id" and its text as a literal); every object: each
- * object that may have one, its text NULL where it has none. */
+ * COLUMN public.t.id" and its text as a literal), an extension's members
+ * left out (the extension's, never planned); every object: each object
+ * that may have one, its text NULL where it has none. */
 static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, bool every,
                          comments_read *u)
 {
@@ -775,12 +776,15 @@ static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, bool e
 	                       "SELECT " COMMENT_KEY ", d.description FROM pg_catalog.pg_description d "
 	                       "CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, "
 	                       "d.objoid, d.objsubid) o "
-	                       "WHERE o.schema IN (%1$s) AND o.type <> 'domain constraint' ORDER BY 1",
+	                       "WHERE o.schema IN (%1$s) AND o.type <> 'domain constraint' "
+	                       "AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e WHERE "
+	                       "e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e') "
+	                       "ORDER BY 1",
 	                       list);
 	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_comment, u) : DBC_ERROR;
 }
 
-int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down)
+int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone)
 {
 	comments_read live = {.pl = current}, want = {.pl = current, .scratch = true};
 	if (!current)
@@ -801,6 +805,14 @@ int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down)
 		                               k >= 0 ? live.texts.items[k] : "NULL")) != DBC_OK)
 			return DBC_ERROR;
 	}
+	/* every desired object has a key (its text NULL where it has no
+	 * comment): a live key the place has not is an object that goes */
+	for (int k = 0; k < live.keys.n; k++)
+		if (find(&want.keys, live.keys.items[k]) < 0 &&
+		    dbc_strlist_add(ctx, gone,
+		                    dbc_printf(ctx, "%s IS %s", live.keys.items[k], live.texts.items[k])) !=
+		        DBC_OK)
+			return DBC_ERROR;
 	return DBC_OK;
 }
 

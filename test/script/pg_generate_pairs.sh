@@ -16,7 +16,9 @@
 #      statement is found by its name and its table.
 #   D. comments (on a table, a column, a view, an index, a function and
 #      a domain) added, changed or removed: planned as COMMENT ON, the
-#      live ones set back by the down.
+#      live ones set back by the down. And (D2) an object the plan drops
+#      (a table, a column, a view, a function) is made again by the down
+#      with its comment.
 #   E. an enum with a renamed label under a column that uses it: made
 #      again beside the old one, the column converted, each way.
 #   F. a sequence's type and bounds change while a default calls it:
@@ -34,7 +36,10 @@
 #      replaced in place (CREATE OR REPLACE), never dropped under it.
 #   L. a plan passes its proof and fails when applied: a PL/pgSQL
 #      function declaring v%rowtype made before the view v: a routine
-#      naming a view is made after the views.
+#      naming a view is made after the views. And (L2) a new index on a
+#      live partitioned table: PostgreSQL builds none CONCURRENTLY, which
+#      the proof, running the plain form inside its transaction, never
+#      saw: dbcare migrate, running the no-transaction step, failed.
 set -eu
 db=dbcare_generate_pairs
 . "$(dirname "$0")/lib/pg.sh"
@@ -178,6 +183,15 @@ COMMENT ON TABLE t IS 'was'; COMMENT ON TABLE kept IS 'to go';" "$objects
 COMMENT ON TABLE t IS 'is'; COMMENT ON COLUMN t.id IS 'the key'; COMMENT ON VIEW v IS 'a view';
 COMMENT ON INDEX t_id IS 'by id'; COMMENT ON FUNCTION one(int) IS 'one';
 COMMENT ON DOMAIN positive IS 'above 0';"
+
+part="CREATE TABLE p (id int, k int) PARTITION BY RANGE (id);"
+case_ L2 "$part" "$part
+CREATE INDEX p_k ON p (k);"
+
+case_ D2 "CREATE TABLE t (id int, old int); CREATE TABLE gone (id int);
+CREATE VIEW seen AS SELECT id FROM t; CREATE FUNCTION two() RETURNS int LANGUAGE sql AS 'SELECT 2';
+COMMENT ON COLUMN t.old IS 'the old one'; COMMENT ON TABLE gone IS 'to go';
+COMMENT ON VIEW seen IS 'a view'; COMMENT ON FUNCTION two() IS 'two';" "CREATE TABLE t (id int);"
 
 case_ K "CREATE FUNCTION next_no() RETURNS int LANGUAGE sql AS 'SELECT 1';
 CREATE TABLE t (id int DEFAULT next_no(), n int CHECK (n < next_no() + 10));" "CREATE FUNCTION next_no() RETURNS int LANGUAGE sql AS 'SELECT 2';
