@@ -24,8 +24,9 @@ typedef struct js_node js_node;
 typedef struct js_regex js_regex;
 
 typedef struct js_member {
-	/* NUL-terminated when parsed or copied; a document built borrowing the
-	 * host's bytes (dbc_js_build_borrow) is not: read klen bytes only */
+	/* NUL-terminated when copied; a document's borrow its bytes (the
+	 * host's, dbc_js_build_borrow, or its text's, js_alloc.borrow) and
+	 * are not: read klen bytes only */
 	const char *key;
 	size_t klen;
 	js_val *val;
@@ -40,7 +41,7 @@ struct js_val {
 	union {
 		int64_t i;
 		double d;
-		const char *s; /* n bytes; NUL-terminated unless borrowed (dbc_js_build_borrow) */
+		const char *s; /* n bytes; NUL-terminated unless borrowed (a document's) */
 		js_val **items;
 		js_member *members; /* in js_member_cmp's order, for binary search */
 	} u;
@@ -78,6 +79,10 @@ typedef struct js_alloc {
 	 * (the builder of a host's document, js_build.c). Pieces bigger than a
 	 * slab's share are zeroed either way. */
 	bool unzeroed;
+	/* js_parse: a string without escapes points into the text parsed (not
+	 * NUL-terminated: read its n bytes) instead of a copy. Only for a
+	 * document whose text the caller holds while its tree is used. */
+	bool borrow;
 } js_alloc;
 
 js_pool *js_pool_new(void);
@@ -88,6 +93,10 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
  * member or item slots after them), from a slab, zeroed unless the
  * allocator is unzeroed; NULL (error set) on exhaustion. */
 js_val *js_alloc_vals(js_alloc *a, size_t n);
+/* n bytes aligned to align (a power of two) from a slab, as js_alloc_vals
+ * takes them (a container's member or item array); NULL (error set) on
+ * exhaustion. */
+void *js_alloc_piece(js_alloc *a, size_t n, size_t align);
 /* A zeroed value of kind k, from a slab; NULL (error set) on exhaustion. */
 js_val *js_alloc_val(js_alloc *a, js_kind k);
 

@@ -638,7 +638,8 @@ done:
 int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *s, const char *document, bool *valid,
                          dbc_js_error **errors, int *nerrors, int max_errors)
 {
-	js_alloc a = {.ctx = ctx};
+	/* the document's strings borrow its text, held for the call */
+	js_alloc a = {.ctx = ctx, .borrow = true};
 	js_val *inst;
 	*valid = false;
 	if (errors) {

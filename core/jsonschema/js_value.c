@@ -119,6 +119,11 @@ js_val *js_alloc_vals(js_alloc *a, size_t n)
 	return slab_take(a, n ? sizeof(js_val) * n : 1, _Alignof(js_val));
 }
 
+void *js_alloc_piece(js_alloc *a, size_t n, size_t align)
+{
+	return slab_take(a, n ? n : 1, align);
+}
+
 char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
 {
 	char *p = slab_take(a, n + 1, 1);

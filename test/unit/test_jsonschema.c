@@ -318,6 +318,23 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(!valid(ctx, "{\"a\":1}", "{\"required\":[\"a\\u0000b\"]}") &&
 	          !valid(ctx, "{\"a\":1}", "{\"dependentRequired\":{\"a\":[\"a\\u0000\"]}}"),
 	      "a required name with a NUL is not the name before the NUL");
+	/* a document's names and strings as its parse reads them: plain ones
+	 * straight from its text, escaped ones decoded (only those can hold
+	 * a NUL, which a member name may not) */
+	m = failure(ctx, "{\"ok\":1,\"a\\u0000b\":1}", "{}");
+	CHECK(m && strstr(m, "NUL byte in object key"),
+	      "a document's member name with a NUL is refused");
+	CHECK(
+	    !valid(ctx, "{\"a\\u0062\":\"x\"}", "{\"properties\":{\"ab\":{\"type\":\"integer\"}}}") &&
+	        valid(
+	            ctx, "{\"a\\u0062\":1,\"c\":\"d\\u00e9\"}",
+	            "{\"properties\":{\"ab\":{\"type\":\"integer\"},\"c\":{\"const\":\"d\xc3\xa9\"}}}"),
+	    "an escaped member name is the name it spells");
+	CHECK(
+	    valid(ctx, "[\"0123456789abcdef\\\"\xc3\xa9 tail of a longer run\", \"\x7f\"]",
+	          "{\"prefixItems\":[{\"const\":\"0123456789abcdef\\\"\xc3\xa9 tail of a longer run\"},"
+	          "{\"maxLength\":1}],\"items\":false}"),
+	    "a long plain run, an escape, UTF-8 and DEL read as their characters");
 }
 
 /* uniqueItems over long arrays: the same pair reported as by comparing
