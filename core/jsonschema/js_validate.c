@@ -618,13 +618,15 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 		KWPATH(at, n->kw[KW_RECURSIVE_REF] ? KW_RECURSIVE_REF : KW_DYNAMIC_REF);
 		STEP(eval(r, dynamic_target(r, n, scope), inst, ip, &at, scope, own));
 	}
-	STEP(js_assert_keywords(r, n, inst, ip, sp));
-	if (n->applies_in_place) /* most subschemas have none: no call */
+	/* most subschemas read nothing of most kinds: no call */
+	unsigned kind = 1u << inst->kind;
+	if (n->assert_kinds & kind)
+		STEP(js_assert_keywords(r, n, inst, ip, sp));
+	if (n->applies_in_place)
 		STEP(eval_logic(r, n, inst, ip, sp, scope, own));
-	if (inst->kind == JV_ARR)
-		STEP(eval_array(r, n, inst, ip, sp, scope, own));
-	else if (inst->kind == JV_OBJ)
-		STEP(eval_object(r, n, inst, ip, sp, scope, own));
+	if (n->apply_kinds & kind)
+		STEP(inst->kind == JV_ARR ? eval_array(r, n, inst, ip, sp, scope, own)
+		                          : eval_object(r, n, inst, ip, sp, scope, own));
 	if (uneval) {
 		STEP(eval_unevaluated(r, n, inst, ip, sp, scope, own));
 		if (ok)
