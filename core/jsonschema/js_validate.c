@@ -76,9 +76,13 @@ static inline bool type_rejects(js_run *r, const js_node *n, const js_val *inst)
 	return true;
 }
 
-/* A subschema's evaluation whose failure the caller reports itself. */
-static bool quietly(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
-                    const js_path *sp, const js_scope *scope, js_marks *marks)
+/* A subschema's evaluation whose failure the caller reports itself. Inlined
+ * in its callers: most anyOf / oneOf branches fail by type_rejects, with
+ * no call. */
+static inline __attribute__((always_inline)) bool quietly(js_run *r, const js_node *n,
+                                                          const js_val *inst, const js_path *ip,
+                                                          const js_path *sp, const js_scope *scope,
+                                                          js_marks *marks)
 {
 	if (type_rejects(r, n, inst))
 		return false;
