@@ -378,7 +378,8 @@ static bool has_any(const js_node *n, const js_keyword *ks)
 	return false;
 }
 
-/* n->assert_kinds and n->apply_kinds from n's keywords and type (above). */
+/* n->assert_kinds, apply_kinds and uneval_kinds from n's keywords and type
+ * (above). */
 static void find_kinds_read(js_node *n, bool format_asserts)
 {
 	static const js_keyword number[] = {KW_MULTIPLE_OF, KW_MAXIMUM,      KW_EXCL_MAXIMUM,
@@ -405,6 +406,8 @@ static void find_kinds_read(js_node *n, bool format_asserts)
 	n->assert_kinds = (uint8_t)kinds;
 	n->apply_kinds = (uint8_t)((has_any(n, items) ? 1u << JV_ARR : 0) |
 	                           (has_any(n, members) ? 1u << JV_OBJ : 0));
+	n->uneval_kinds = (uint8_t)((n->kw[KW_UNEVALUATED_ITEMS] ? 1u << JV_ARR : 0) |
+	                            (n->kw[KW_UNEVALUATED_PROPERTIES] ? 1u << JV_OBJ : 0));
 }
 
 js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res, dbc_js_draft draft)

@@ -262,6 +262,9 @@ struct js_node {
 	 * JV_ARR with items, prefixItems, additionalItems or contains. Another
 	 * kind goes past eval_object and eval_array without the call. */
 	uint8_t apply_kinds;
+	/* JV_OBJ with unevaluatedProperties, JV_ARR with unevaluatedItems: an
+	 * instance of such a kind collects its own annotations. */
+	uint8_t uneval_kinds;
 };
 
 struct dbc_jschema {

@@ -598,8 +598,8 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 		scope = &here;
 	/* a node with unevaluated* collects its own annotations */
 	js_marks *own = marks;
-	bool uneval = (n->kw[KW_UNEVALUATED_PROPERTIES] && inst->kind == JV_OBJ) ||
-	              (n->kw[KW_UNEVALUATED_ITEMS] && inst->kind == JV_ARR);
+	unsigned kind = 1u << inst->kind;
+	bool uneval = n->uneval_kinds & kind;
 	if (uneval)
 		own = marks_new(r, inst);
 	bool ok = true;
@@ -623,7 +623,6 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 		STEP(eval(r, dynamic_target(r, n, scope), inst, ip, &at, scope, own));
 	}
 	/* most subschemas read nothing of most kinds: no call */
-	unsigned kind = 1u << inst->kind;
 	if (n->assert_kinds & kind)
 		STEP(js_assert_keywords(r, n, inst, ip, sp));
 	if (n->applies_in_place)
