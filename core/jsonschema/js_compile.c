@@ -369,6 +369,47 @@ static uint8_t kinds_type_admits(const js_node *n, bool surely)
 	return (uint8_t)kinds;
 }
 
+/* Whether n has any of the keywords ks (KW_COUNT ends the list). */
+static bool has_any(const js_node *n, const js_keyword *ks)
+{
+	for (; *ks != KW_COUNT; ks++)
+		if (n->kw[*ks])
+			return true;
+	return false;
+}
+
+/* n->assert_kinds, apply_kinds and uneval_kinds from n's keywords and type
+ * (above). */
+static void find_kinds_read(js_node *n, bool format_asserts)
+{
+	static const js_keyword number[] = {KW_MULTIPLE_OF, KW_MAXIMUM,      KW_EXCL_MAXIMUM,
+	                                    KW_MINIMUM,     KW_EXCL_MINIMUM, KW_COUNT};
+	static const js_keyword string[] = {KW_MAX_LENGTH, KW_MIN_LENGTH, KW_PATTERN, KW_COUNT};
+	static const js_keyword array[] = {KW_MAX_ITEMS, KW_MIN_ITEMS, KW_UNIQUE_ITEMS, KW_COUNT};
+	static const js_keyword object[] = {KW_MAX_PROPERTIES,     KW_MIN_PROPERTIES, KW_REQUIRED,
+	                                    KW_DEPENDENT_REQUIRED, KW_DEPENDENCIES,   KW_COUNT};
+	static const js_keyword items[] = {KW_ITEMS, KW_PREFIX_ITEMS, KW_ADDITIONAL_ITEMS, KW_CONTAINS,
+	                                   KW_COUNT};
+	static const js_keyword members[] = {KW_PROPERTIES, KW_PATTERN_PROPERTIES,
+	                                     KW_ADDITIONAL_PROPERTIES, KW_PROPERTY_NAMES, KW_COUNT};
+	unsigned kinds = n->kw[KW_TYPE] ? 0xffu & ~(unsigned)n->type_surely : 0;
+	if (n->kw[KW_ENUM] || n->kw[KW_CONST])
+		kinds = 0xff;
+	if (has_any(n, number))
+		kinds |= 1u << JV_INT | 1u << JV_REAL;
+	if (has_any(n, string) || (format_asserts && n->kw[KW_FORMAT]))
+		kinds |= 1u << JV_STR;
+	if (has_any(n, array))
+		kinds |= 1u << JV_ARR;
+	if (has_any(n, object))
+		kinds |= 1u << JV_OBJ;
+	n->assert_kinds = (uint8_t)kinds;
+	n->apply_kinds = (uint8_t)((has_any(n, items) ? 1u << JV_ARR : 0) |
+	                           (has_any(n, members) ? 1u << JV_OBJ : 0));
+	n->uneval_kinds = (uint8_t)((n->kw[KW_UNEVALUATED_ITEMS] ? 1u << JV_ARR : 0) |
+	                            (n->kw[KW_UNEVALUATED_PROPERTIES] ? 1u << JV_OBJ : 0));
+}
+
 js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res, dbc_js_draft draft)
 {
 	if (schema->kind != JV_OBJ && schema->kind != JV_TRUE && schema->kind != JV_FALSE) {
@@ -413,6 +454,7 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 	js_node_find_leaf(n, c->s->format_assertion);
 	n->type_kinds = kinds_type_admits(n, false);
 	n->type_surely = kinds_type_admits(n, true);
+	find_kinds_read(n, c->s->format_assertion);
 	if (n->ref_only) {
 		/* the other keywords are ignored, but "definitions" still names subschemas */
 		if (compile_map(c, js_get(schema, "definitions"), res, draft, false) != DBC_OK)

@@ -252,6 +252,19 @@ struct js_node {
 	 * "integer", not a real): check_type passes them without reading the
 	 * names. Meaningful only when the node has a type. */
 	uint8_t type_surely;
+	/* The kinds of instance (bit 1 << js_kind) its assertion keywords have
+	 * something to read for: a type that may refuse them, enum, const, or
+	 * a keyword of their kind (format only when formats are asserted). An
+	 * instance of another kind passes js_assert_keywords without the call. */
+	uint8_t assert_kinds;
+	/* The kinds its applicators below the value apply to: JV_OBJ with
+	 * properties, patternProperties, additionalProperties or propertyNames;
+	 * JV_ARR with items, prefixItems, additionalItems or contains. Another
+	 * kind goes past eval_object and eval_array without the call. */
+	uint8_t apply_kinds;
+	/* JV_OBJ with unevaluatedProperties, JV_ARR with unevaluatedItems: an
+	 * instance of such a kind collects its own annotations. */
+	uint8_t uneval_kinds;
 };
 
 struct dbc_jschema {

@@ -76,9 +76,13 @@ static inline bool type_rejects(js_run *r, const js_node *n, const js_val *inst)
 	return true;
 }
 
-/* A subschema's evaluation whose failure the caller reports itself. */
-static bool quietly(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
-                    const js_path *sp, const js_scope *scope, js_marks *marks)
+/* A subschema's evaluation whose failure the caller reports itself. Inlined
+ * in its callers: most anyOf / oneOf branches fail by type_rejects, with
+ * no call. */
+static inline __attribute__((always_inline)) bool quietly(js_run *r, const js_node *n,
+                                                          const js_val *inst, const js_path *ip,
+                                                          const js_path *sp, const js_scope *scope,
+                                                          js_marks *marks)
 {
 	if (type_rejects(r, n, inst))
 		return false;
@@ -594,8 +598,8 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 		scope = &here;
 	/* a node with unevaluated* collects its own annotations */
 	js_marks *own = marks;
-	bool uneval = (n->kw[KW_UNEVALUATED_PROPERTIES] && inst->kind == JV_OBJ) ||
-	              (n->kw[KW_UNEVALUATED_ITEMS] && inst->kind == JV_ARR);
+	unsigned kind = 1u << inst->kind;
+	bool uneval = n->uneval_kinds & kind;
 	if (uneval)
 		own = marks_new(r, inst);
 	bool ok = true;
@@ -618,13 +622,14 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 		KWPATH(at, n->kw[KW_RECURSIVE_REF] ? KW_RECURSIVE_REF : KW_DYNAMIC_REF);
 		STEP(eval(r, dynamic_target(r, n, scope), inst, ip, &at, scope, own));
 	}
-	STEP(js_assert_keywords(r, n, inst, ip, sp));
-	if (n->applies_in_place) /* most subschemas have none: no call */
+	/* most subschemas read nothing of most kinds: no call */
+	if (n->assert_kinds & kind)
+		STEP(js_assert_keywords(r, n, inst, ip, sp));
+	if (n->applies_in_place)
 		STEP(eval_logic(r, n, inst, ip, sp, scope, own));
-	if (inst->kind == JV_ARR)
-		STEP(eval_array(r, n, inst, ip, sp, scope, own));
-	else if (inst->kind == JV_OBJ)
-		STEP(eval_object(r, n, inst, ip, sp, scope, own));
+	if (n->apply_kinds & kind)
+		STEP(inst->kind == JV_ARR ? eval_array(r, n, inst, ip, sp, scope, own)
+		                          : eval_object(r, n, inst, ip, sp, scope, own));
 	if (uneval) {
 		STEP(eval_unevaluated(r, n, inst, ip, sp, scope, own));
 		if (ok)

@@ -565,6 +565,44 @@ static void test_shortcuts(dbc_ctx *ctx)
 #undef D4
 }
 
+/* A node's keywords are read only for the kinds of instance they speak of
+ * (js_node.assert_kinds, apply_kinds): every other kind goes past them
+ * without a call. Each kind still meets each keyword of its own, a type
+ * that may refuse it, enum and const, and format only when asserted. */
+static void test_kinds_read(dbc_ctx *ctx)
+{
+	const char *mixed = "{\"maxLength\":2,\"minimum\":3,\"maxItems\":1,\"required\":[\"a\"]}";
+	CHECK(!valid(ctx, "\"abc\"", mixed) && valid(ctx, "\"ab\"", mixed) && !valid(ctx, "2", mixed) &&
+	          !valid(ctx, "2.5", mixed) && valid(ctx, "3", mixed) && !valid(ctx, "[1,2]", mixed) &&
+	          valid(ctx, "[1]", mixed) && !valid(ctx, "{}", mixed) &&
+	          valid(ctx, "{\"a\":1}", mixed) && valid(ctx, "null", mixed) &&
+	          valid(ctx, "true", mixed),
+	      "each kind meets its own keywords and no other's");
+	const char *integer = "{\"$schema\":\"http://json-schema.org/draft-07/schema#\","
+	                      "\"type\":\"integer\"}";
+	CHECK(valid(ctx, "2.0", integer) && !valid(ctx, "2.5", integer) &&
+	          !valid(ctx, "\"2\"", integer),
+	      "a real meets a type of integer, which does not surely admit it");
+	CHECK(!valid(ctx, "{}", "{\"enum\":[1,\"a\"]}") &&
+	          valid(ctx, "\"a\"", "{\"enum\":[1,\"a\"]}") && !valid(ctx, "[]", "{\"const\":{}}") &&
+	          valid(ctx, "{}", "{\"const\":{}}"),
+	      "enum and const meet every kind");
+	bool asserted = true, annotated = false;
+	dbc_error_clear(ctx);
+	dbc_jsonschema_valid(ctx, NULL, "\"x\"", "{\"format\":\"email\"}", true, &asserted);
+	dbc_jsonschema_valid(ctx, NULL, "\"x\"", "{\"format\":\"email\"}", false, &annotated);
+	CHECK(!asserted && annotated, "format is read only when formats are asserted");
+	const char *apply = "{\"properties\":{\"a\":{\"type\":\"string\"}},"
+	                    "\"items\":{\"type\":\"string\"}}";
+	CHECK(valid(ctx, "{\"a\":\"x\"}", apply) && !valid(ctx, "{\"a\":1}", apply) &&
+	          valid(ctx, "[\"x\"]", apply) && !valid(ctx, "[1]", apply) && valid(ctx, "1", apply),
+	      "properties apply to objects, items to arrays, neither to a number");
+	CHECK_STR(first_error(ctx, "{\"a\":{\"b\":[\"x\",2]}}",
+	                      "{\"properties\":{\"a\":{\"properties\":{\"b\":{\"items\":"
+	                      "{\"type\":\"string\"}}}}}}"),
+	          "/a/b/1|type|2 is not of type string", "an error below still names its path");
+}
+
 int main(void)
 {
 	dbc_ctx ctx;
@@ -579,6 +617,7 @@ int main(void)
 	test_exponential(&ctx);
 	test_cache(&ctx);
 	test_shortcuts(&ctx);
+	test_kinds_read(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
 }
