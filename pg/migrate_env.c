@@ -253,6 +253,7 @@ const dbc_migrate_hooks pgdbc_migrate_env = {
     .registrant_rights = pg_registrant_rights,
     .lint = &pgdbc_lint_engine,
     .trace = &pgdbc_trace_engine,
+    .replica = &pgdbc_replica_engine,
     .add_all = pg_add_all,
     .may_read_files = pg_may_read_files,
     .desired_schema = pgdbc_desired_schema,
