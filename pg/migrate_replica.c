@@ -42,9 +42,11 @@ static int pg_wal_position(dbc_ctx *ctx, bool *standby, uint64_t *lsn)
 		*lsn = GetXLogReplayRecPtr(NULL);
 		return DBC_OK;
 	}
-	insert = GetXLogInsertRecPtr();
+	/* a flush request past a header of a page not written yet is an
+	 * error ("xlog flush request ... is not satisfied") */
+	insert = before_page_header(GetXLogInsertRecPtr());
 	XLogFlush(insert);
-	*lsn = before_page_header(insert);
+	*lsn = insert;
 	return DBC_OK;
 }
 
