@@ -84,6 +84,8 @@ bool dbc_api_read_only_volatile(const char *name)
 		const dbc_api_fn *fn = &dbc_api_functions[i];
 		if (!(fn->engines & DBC_ON_PG) || strcmp(fn->name, name) != 0)
 			continue;
+		if (fn->volatility != DBC_VOLATILE)
+			continue; /* a STABLE or IMMUTABLE signature writes nothing */
 		if (!(fn->flags & DBC_API_READ_ONLY))
 			return false; /* one signature that may write: the name may */
 		found = true;

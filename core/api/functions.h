@@ -171,6 +171,23 @@
 	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT)), .returns = DBC_T_BOOL, .volatility = DBC_STABLE,   \
 	  .comment = "true, or an error unless the database is at version or later with no "           \
 	             "changed or missing migration")                                                   \
+	/* Read-your-migration (core/migrate/migrate_bookmark.c): read only, so                        \
+	 * they run on a standby. */                                                                   \
+	X(dbmigrate_assert_bookmark, dbmigrate_assert, CORE_SCALAR, .part = DBC_PART_MIGRATE,          \
+	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT),                                                     \
+	           DBC_ARG_R("bookmark", DBC_T_TEXT, DBC_RULE_NULL_OK),                                \
+	           DBC_OPT("timeout", DBC_T_TEXT, "'30s'")),                                           \
+	  .returns = DBC_T_BOOL, .flags = DBC_API_READ_ONLY,                                           \
+	  .comment = "dbmigrate_bookmark's wait, then dbmigrate_assert(version)")                      \
+	X(dbmigrate_bookmark, dbmigrate_bookmark, CORE_SCALAR, .part = DBC_PART_MIGRATE,               \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_READ_ONLY,                                           \
+	  .comment = "VERSION@LSN: the applied version and the WAL position a standby must replay "    \
+	             "to show it (SQLite: VERSION)")                                                   \
+	X(dbmigrate_wait, dbmigrate_wait, CORE_SCALAR, .part = DBC_PART_MIGRATE,                       \
+	  DBC_ARGS(DBC_ARG("bookmark", DBC_T_TEXT), DBC_OPT("timeout", DBC_T_TEXT, "'30s'")),          \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_READ_ONLY,                                           \
+	  .comment = "waits until this server shows the bookmark's migration (a standby: replayed "    \
+	             "past its LSN); returns the version then visible")                                \
 	X(dbmigrate_script, dbmigrate_script, CORE_SCALAR, .part = DBC_PART_MIGRATE,                   \
 	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_TEXT,                      \
 	  .volatility = DBC_STABLE,                                                                    \

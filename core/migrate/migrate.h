@@ -233,7 +233,21 @@ typedef struct dbc_migrate_hooks {
 	 * schemas' objects and of the desired ones (generate_rights_plan.c
 	 * plans their differences). NULL: the engine has no rights. */
 	int (*rights)(dbc_ctx *ctx, struct dbc_gen_rights *live, struct dbc_gen_rights *want);
+	/* Read-your-migration (migrate_bookmark.c); NULL where one engine
+	 * holds one file (SQLite): a bookmark carries no position and a wait
+	 * returns at once. */
+	const struct dbc_replica_hooks *replica;
 } dbc_migrate_hooks;
+
+/* What a bookmark needs of a server that replicates. wal_position sets
+ * *standby and *lsn: on a primary the position every transaction it has
+ * committed ends at or before, on a standby the position it has replayed
+ * to (what it shows a new snapshot). pause sleeps about ms milliseconds;
+ * a cancel or a statement timeout ends the call. */
+typedef struct dbc_replica_hooks {
+	int (*wal_position)(dbc_ctx *ctx, bool *standby, uint64_t *lsn);
+	int (*pause)(dbc_ctx *ctx, int ms);
+} dbc_replica_hooks;
 
 /* Result columns, for the glue's table declarations. */
 #define DBC_MIGRATE_STATUS_COLUMNS   "version,name,kind,state,checksum,applied_at,duration_ms"

@@ -144,6 +144,9 @@ extern const struct dbc_lint_hooks pgdbc_lint_hooks;
 /* What PostgreSQL shows of a statement dbmigrate_trace ran (pg/migrate/migrate_trace.c). */
 struct dbc_trace_hooks;
 extern const struct dbc_trace_hooks pgdbc_trace_hooks;
+/* This server's WAL position for read-your-migration (pg/migrate/migrate_replica.c). */
+struct dbc_replica_hooks;
+extern const struct dbc_replica_hooks pgdbc_replica_hooks;
 /* The migrate part's hooks: the migration lock, roles, lint, trace
  * (pg/migrate/migrate_hooks.c), and the advisory lock key of the migration lock
  * ("dbcare" + 1 in ASCII), also taken at session level by dbmigrate_run. */

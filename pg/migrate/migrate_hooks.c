@@ -253,6 +253,7 @@ const dbc_migrate_hooks pgdbc_migrate_hooks = {
     .registrant_rights = pg_registrant_rights,
     .lint = &pgdbc_lint_hooks,
     .trace = &pgdbc_trace_hooks,
+    .replica = &pgdbc_replica_hooks,
     .add_all = pg_add_all,
     .may_read_files = pg_may_read_files,
     .desired_schema = pgdbc_desired_schema,

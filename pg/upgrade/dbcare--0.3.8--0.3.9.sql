@@ -296,3 +296,23 @@ CREATE FUNCTION dbjson_history("name" text)
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbjson_history';
 COMMENT ON FUNCTION dbjson_history(text) IS 'who changed a registered JSON Schema, when, and its SHA-256 before and after';
+
+-- Read-your-migration (docs/migrations.md, "Reading your migration on a
+-- standby"): a bookmark on the primary, a wait on a standby.
+CREATE FUNCTION dbmigrate_assert("version" text, "bookmark" text, "timeout" text DEFAULT '30s') RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_assert_bookmark';
+COMMENT ON FUNCTION dbmigrate_assert(text, text, text) IS 'dbmigrate_bookmark''s wait, then dbmigrate_assert(version)';
+
+CREATE FUNCTION dbmigrate_bookmark() RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_bookmark';
+COMMENT ON FUNCTION dbmigrate_bookmark() IS 'VERSION@LSN: the applied version and the WAL position a standby must replay to show it (SQLite: VERSION)';
+
+CREATE FUNCTION dbmigrate_wait("bookmark" text, "timeout" text DEFAULT '30s') RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_wait';
+COMMENT ON FUNCTION dbmigrate_wait(text, text) IS 'waits until this server shows the bookmark''s migration (a standby: replayed past its LSN); returns the version then visible';

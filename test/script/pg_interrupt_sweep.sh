@@ -74,6 +74,8 @@ declare -A calls=(
   # same shapes), so the plan is small: what soft delete added to t5, and m2
   ["dbmigrate_generate(text,jsonb)"]="dbmigrate_generate(\$g\$${desired_tables} CREATE DOMAIN pos AS int; ALTER DOMAIN pos ADD CONSTRAINT pos_positive CHECK (VALUE > 0) NOT VALID; CREATE TABLE dom (id int PRIMARY KEY, v pos); CREATE TABLE aged (id int PRIMARY KEY, at timestamptz NOT NULL); CREATE TABLE m1 (a int);\$g\$, '{\"allow_drop\": true}')"
   ["dbmigrate_assert(text)"]="dbmigrate_assert('1')"
+  ["dbmigrate_assert(text,text,text)"]="dbmigrate_assert('1', dbmigrate_bookmark())"
+  ["dbmigrate_wait(text,text)"]="dbmigrate_wait(dbmigrate_bookmark())"
   ["dbmigrate_script(text,text)"]="dbmigrate_script('rollback', '1')"
   ["dbmigrate_rollback(text)"]="dbmigrate_rollback('1')"
   ["dbmigrate_baseline(text)"]="dbmigrate_baseline('1')"
