@@ -275,6 +275,9 @@ UNIT_BINS := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 # The core, and the two glues' dialects (engine-header-free data).
 DIALECT_SRC := pg/host/dialect.c sqlite/host/dialect.c
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(COMMON_SRC) $(DIALECT_SRC))
+# the dialects are built only for the command and these tests: their header
+# dependencies are read here, or a changed dbc_dialect leaves them stale
+-include $(patsubst %.c,$(BUILD)/sqlite/%.d,$(DIALECT_SRC))
 
 .PHONY: unit
 unit: $(UNIT_BINS)
