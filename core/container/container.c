@@ -439,7 +439,9 @@ int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_contai
 		return fail(err, "libsodium could not start");
 	sealer s;
 	stream in;
-	bool opened = (stream_open(&s.out, out_fd) == 0) & (stream_open(&in, in_fd) == 0);
+	/* both opened whatever the first gives: both are closed below */
+	bool out_opened = stream_open(&s.out, out_fd) == 0;
+	bool opened = (stream_open(&in, in_fd) == 0) && out_opened;
 	/* why: the buffer of the sealed messages, freed below */
 	s.crypt = malloc(ZSTD_compressBound(CHUNK_DEFAULT) + DBC_SEAL_TAG_V2);
 	int rc = !s.crypt || !opened
@@ -625,7 +627,9 @@ int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
 		err->key = false;
 	if (sodium_init() < 0)
 		return fail(err, "libsodium could not start");
-	bool opened = (stream_open(&o.in, in_fd) == 0) & (stream_open(&o.out, out_fd) == 0);
+	/* both opened whatever the first gives: both are closed below */
+	bool in_opened = stream_open(&o.in, in_fd) == 0;
+	bool opened = (stream_open(&o.out, out_fd) == 0) && in_opened;
 	if (!opened || read_header(&o.in, key, &o.h, &o.r, err) != 0) {
 		stream_close(&o.in, NULL);
 		stream_close(&o.out, NULL);
