@@ -86,7 +86,9 @@ timed() { # $1 label, $2 statement: must end with 57014 soon after 300 ms
 }
 timed "fan-out, jsonb" "SELECT dbjson_valid(f.d, d.schema::jsonb) FROM fan f, docs d WHERE d.name = 'fanschema';"
 timed "fan-out, errors" "SELECT count(*) FROM fan f, docs d, dbjson_errors(f.d, d.schema::jsonb) WHERE d.name = 'fanschema';"
-timed "big text document" "SELECT dbjson_valid(d, '{\"items\": {\"not\": {\"type\": \"object\", \"required\": [\"nope\"]}}}') FROM docs WHERE name = 'bigdoc';"
+# four copies in one text document: one parse of it outlasts the timeout
+# however fast the parser gets (one copy parsed within 300 ms once)
+timed "big text document" "SELECT dbjson_valid('[' || d || ',' || d || ',' || d || ',' || d || ']', '{\"items\": {\"items\": {\"not\": {\"type\": \"object\", \"required\": [\"nope\"]}}}}') FROM docs WHERE name = 'bigdoc';"
 [ "$(s "SELECT dbjson_valid('[\"x\"]', schema) FROM docs WHERE name = 'fanschema';")" = t ] \
   || fail "the session after the timeouts"
 
