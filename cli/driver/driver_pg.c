@@ -6,6 +6,7 @@
  */
 #include "driver.h"
 #include "engine_tag.h"
+#include "live_panels.h"
 #include "pg_cancel.h"
 #include "cli/common/files.h"
 
@@ -219,4 +220,10 @@ const cli_driver cli_pg_driver = {.engine = &cli_engine_pg,
                                   .look_lock_timeout = "SET LOCAL lock_timeout = '500ms'",
                                   .lock_busy_sqlstate = "55P03",
                                   .lock_busy_holder = "a migration is running in another "
-                                                      "session (it holds the migration registry)"};
+                                                      "session (it holds the migration registry)",
+                                  .live_panels = cli_pg_live_panels,
+                                  .live_panel_count = &cli_pg_live_panel_count,
+                                  .cancel_session = "SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
+                                                    " WHERE pid = $1::int AND datname = current_database()",
+                                  .terminate_session = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                                       " WHERE pid = $1::int AND datname = current_database()"};
