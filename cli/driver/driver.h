@@ -4,7 +4,9 @@
  * text, close. Everything the CLI asks a database goes through the
  * extension's SQL functions, so the commands never name an engine; what
  * differs (connecting, loading the SQLite module) stays in driver_pg.c and
- * driver_sqlite.c.
+ * driver_sqlite.c. The one exception, serve's live panels and session
+ * signals (live_panels.h), reads the engine's own statistics views, never
+ * dbcare's bookkeeping, and is the driver's data too.
  */
 #ifndef DBCARE_CLI_DRIVER_H
 #define DBCARE_CLI_DRIVER_H

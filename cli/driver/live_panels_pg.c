@@ -13,14 +13,13 @@
 /* The statements of the top 20 by each of total time, calls, mean time
  * and rows, together, largest total time first (the page sorts by any
  * column). Only this database's (dbid). */
-#define TOP_BY(col)                                                                                \
-	"(SELECT queryid FROM s ORDER BY " col " DESC LIMIT 20)"
-
 static const char query_statistics[] =
     "WITH s AS (SELECT * FROM @schema@.pg_stat_statements AS s"
     " WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())),"
-    " top AS (" TOP_BY("total_exec_time") " UNION " TOP_BY("calls") " UNION " TOP_BY(
-        "mean_exec_time") " UNION " TOP_BY("rows") ")"
+    " top AS ((SELECT queryid FROM s ORDER BY total_exec_time DESC LIMIT 20)"
+    " UNION (SELECT queryid FROM s ORDER BY calls DESC LIMIT 20)"
+    " UNION (SELECT queryid FROM s ORDER BY mean_exec_time DESC LIMIT 20)"
+    " UNION (SELECT queryid FROM s ORDER BY rows DESC LIMIT 20))"
     " SELECT left(s.query, 2000) AS query, sum(s.calls) AS calls,"
     " round(sum(s.total_exec_time)::numeric, 1) AS total_ms,"
     " round((sum(s.total_exec_time) / nullif(sum(s.calls), 0))::numeric, 3) AS mean_ms,"
@@ -40,10 +39,9 @@ static const char live_queries[] =
     " ORDER BY state = 'active' DESC, query_start NULLS LAST LIMIT 200";
 
 /* one row per (dimension, value); the dimensions in the heading's order */
-#define DIMENSION(name, expr) "WHEN grouping(" expr ") = 0 THEN " name
 static const char connections[] =
-    "SELECT CASE " DIMENSION("'state'", "state") " " DIMENSION("'user'", "usename") " " DIMENSION(
-        "'database'", "datname") " ELSE 'application' END AS \"by\","
+    "SELECT CASE WHEN grouping(state) = 0 THEN 'state' WHEN grouping(usename) = 0 THEN 'user'"
+    " WHEN grouping(datname) = 0 THEN 'database' ELSE 'application' END AS \"by\","
     " coalesce(CASE WHEN grouping(state) = 0 THEN state WHEN grouping(usename) = 0 THEN"
     " usename::text WHEN grouping(datname) = 0 THEN datname::text ELSE application_name END,"
     " '(none)') AS value, count(*) AS connections"

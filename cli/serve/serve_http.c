@@ -478,9 +478,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, const char 
 	if (status == 401)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"dbcare\"");
 	if (status == 405)
-		MHD_add_response_header(
-		    r, MHD_HTTP_HEADER_ALLOW,
-		    is_write_route(url) ? "POST" : "GET, HEAD");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+		                        is_write_route(url) ? "POST" : "GET, HEAD");
 	enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
 	log_request(method, url, status, rq);

@@ -13,6 +13,7 @@
 #include "serve.h"
 
 #include "base/clock.h"
+#include "health/health.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -55,7 +56,8 @@ static char *panel_sql(cli_db *db, const cli_live_panel *p, FILE *out)
 
 static void panel_head(FILE *out, const cli_rows *r, const cli_live_panel *p, bool signals)
 {
-	fprintf(out, "<table class=\"live-table%s\"><thead><tr>", p->depth_column < 0 ? " sortable" : "");
+	fprintf(out, "<table class=\"live-table%s\"><thead><tr>",
+	        p->depth_column < 0 ? " sortable" : "");
 	for (int c = 0; c < r->ncols; c++) {
 		fputs("<th>", out);
 		report_html_escape(out, r->names[c]);
@@ -140,8 +142,8 @@ static void panel(cli_db *db, int i, const cli_live_panel *p, FILE *out)
 }
 
 /* The report's xmin_horizon check of database i (serve's last result),
- * malloc'd compact JSON; NULL when its report has none or it was skipped
- * (an engine without the check). */
+ * malloc'd compact JSON; NULL when its report has none or it has no grade
+ * (skipped: an engine without the check). */
 static char *xmin_check(serve_fleet *f, int i)
 {
 	pthread_mutex_lock(&f->mu);
@@ -157,7 +159,7 @@ static char *xmin_check(serve_fleet *f, int i)
 	{
 		const char *name = json_string_value(json_object_get(c, "name"));
 		const char *st = json_string_value(json_object_get(c, "status"));
-		if (name && strcmp(name, "xmin_horizon") == 0 && st && strcmp(st, "skipped") != 0)
+		if (name && strcmp(name, "xmin_horizon") == 0 && dbc_health_grade_rank(st) >= DBC_CHECK_OK)
 			found = json_dumps(c, JSON_COMPACT);
 	}
 	json_decref(doc);
@@ -172,8 +174,9 @@ static void xmin_panel(serve_fleet *f, int i, FILE *out)
 	if (!c)
 		return;
 	const char *st = json_string_value(json_object_get(c, "status"));
-	fprintf(out, "<div class=\"panel\" id=\"xmin-%d\" data-panel=\"xmin\">\n<h3>xmin horizon "
-	             "<small>(the xmin_horizon check of the last report)</small></h3>\n",
+	fprintf(out,
+	        "<div class=\"panel\" id=\"xmin-%d\" data-panel=\"xmin\">\n<h3>xmin horizon "
+	        "<small>(the xmin_horizon check of the last report)</small></h3>\n",
 	        i);
 	fputs("<p class=\"what\">What holds back the oldest row versions VACUUM may remove: a "
 	      "session in a transaction, a prepared transaction, a replication slot or a standby's "
@@ -186,7 +189,7 @@ static void xmin_panel(serve_fleet *f, int i, FILE *out)
 	report_html_escape(out, json_string_value(json_object_get(c, "message")));
 	fputs("</p>\n", out);
 	const char *hint = json_string_value(json_object_get(c, "hint"));
-	if (hint && st && strcmp(st, "ok") != 0) {
+	if (hint && dbc_health_grade_rank(st) > DBC_CHECK_OK) {
 		fputs("<p class=\"hint\">", out);
 		report_html_escape(out, hint);
 		fputs("</p>\n", out);

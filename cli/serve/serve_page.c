@@ -2,9 +2,9 @@
  * serve_page.c — GET / of `dbcare serve`: the HTML page of `dbcare report
  * --html` (report_html.h), of the whole fleet or of one database
  * (?database=), each database's section with its live panels
- * (serve_live.c) and the page's script at its end. Each database is held while the page reads it (no refresh or
- * write has it open meanwhile: a file is never opened twice at once) and
- * opened as the refreshes open it, so a stop interrupts it.
+ * (serve_live.c) and the page's script at its end. Each database is held while the page reads it
+ * (no refresh or write has it open meanwhile: a file is never opened twice at once) and opened as
+ * the refreshes open it, so a stop interrupts it.
  */
 #include "cli/report/report_html.h"
 #include "serve.h"

@@ -74,7 +74,7 @@ int serve_signal(serve_fleet *f, int i, bool terminate, const char *pid, char **
 	serve_db *d = &f->dbs[i];
 	const char *action = terminate ? "terminate" : "cancel";
 	const char *sql = terminate ? cli_target_driver(&d->target)->terminate_session
-	                        : cli_target_driver(&d->target)->cancel_session;
+	                            : cli_target_driver(&d->target)->cancel_session;
 	char *msg = NULL;
 	int status;
 	if (!is_pid(pid)) {
@@ -86,17 +86,17 @@ int serve_signal(serve_fleet *f, int i, bool terminate, const char *pid, char **
 		              "process",
 		              d->fallback_label, action);
 		status = 400;
-	} else if (!serve_fleet_hold_until(f, i,
-	                                   (int64_t)(dbc_monotonic_ms() + SIGNAL_WAIT_S * 1000), false)) {
+	} else if (!serve_fleet_hold_until(f, i, (int64_t)(dbc_monotonic_ms() + SIGNAL_WAIT_S * 1000),
+	                                   false)) {
 		msg = strdup("dbcare: the database stayed busy past the request's deadline; try again");
 		status = 503;
 	} else {
 		status = signal_held(f, d, sql, pid, &msg);
 		serve_fleet_unhold(f, i);
 	}
-	json_t *doc = json_pack("{s:s, s:s, s:s?, s:b, s:s?}", "database", d->fallback_label, "action",
-	                        action, "pid", is_pid(pid) ? pid : NULL, "signalled", status == 200,
-	                        "message", msg);
+	json_t *doc =
+	    json_pack("{s:s, s:s, s:s?, s:b, s:s?}", "database", d->fallback_label, "action", action,
+	              "pid", is_pid(pid) ? pid : NULL, "signalled", status == 200, "message", msg);
 	*out = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
 	free(msg);
