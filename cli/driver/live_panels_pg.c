@@ -65,17 +65,20 @@ static const char blocked_tree[] =
     " round(extract(epoch FROM clock_timestamp() - a.query_start)::numeric, 1) AS seconds,"
     " left(a.query, 2000) AS query FROM tree AS t JOIN a USING (pid) ORDER BY t.path LIMIT 500";
 
-/* The relations another session holds in ACCESS EXCLUSIVE mode: reading
- * their size would wait for that lock (pg_relation_size opens them), so
- * they show "locked" and sort by their pages as the last VACUUM counted. */
+/* The relations another session (or a prepared transaction) holds or
+ * waits for in ACCESS EXCLUSIVE mode: reading their size would wait
+ * behind that lock (pg_relation_size opens them), so they show "locked"
+ * and sort by their pages as the last VACUUM counted. */
 #define LOCKED                                                                                     \
 	"locked AS (SELECT DISTINCT relation FROM pg_locks WHERE mode = 'AccessExclusiveLock'"         \
-	" AND granted AND pid <> pg_backend_pid() AND database ="                                      \
+	" AND relation IS NOT NULL AND pid IS DISTINCT FROM pg_backend_pid() AND database ="           \
 	" (SELECT oid FROM pg_database WHERE datname = current_database()))"
 
 static const char tables[] =
     "WITH " LOCKED ", t AS (SELECT s.*, c.reltuples, c.relpages,"
-    " EXISTS (SELECT 1 FROM locked WHERE relation = s.relid) AS held"
+    " EXISTS (SELECT 1 FROM locked WHERE relation IN (s.relid, c.reltoastrelid)) OR EXISTS"
+    " (SELECT 1 FROM pg_index AS x JOIN locked ON relation = x.indexrelid"
+    " WHERE x.indrelid = s.relid) AS held"
     " FROM pg_stat_user_tables AS s JOIN pg_class AS c ON c.oid = s.relid)"
     " SELECT quote_ident(schemaname) || '.' || quote_ident(relname) AS \"table\","
     " CASE WHEN held THEN 'locked' ELSE pg_size_pretty(pg_total_relation_size(relid)) END"

@@ -7,7 +7,8 @@
 # connections by state, user, database and application, the blocked-query
 # tree with the blocker first, table and index sizes with row estimates and
 # the last VACUUM and ANALYZE (a table another session locks is shown
-# "locked": reading its size would wait), the xmin horizon's finding; the live panels
+# "locked": reading its size would wait; the report's largest tables do
+# not wait for it either), the xmin horizon's finding; the live panels
 # refresh by themselves; a query text holding <script> stays text; no
 # console message. Cancel and terminate work with the write token and are
 # refused without it, with a wrong one, by GET, and without
@@ -64,6 +65,11 @@ done
 blocker=$(pid_of blocker) waiter1=$(pid_of waiter1) waiter2=$(pid_of waiter2)
 [ -n "$blocker" ] && [ -n "$waiter1" ] && [ -n "$waiter2" ] || fail "the sessions did not start"
 
+# the report's sizes never wait for a table another session locks
+got=$(q -c "SET statement_timeout = '3s'" -c "SELECT count(*) FILTER (WHERE table_name = 'public.held') FROM dbhealth_largest_tables(100)" 2>&1) ||
+  fail "dbhealth_largest_tables waited on the locked table: $got"
+[ "$got" = 1 ] || fail "dbhealth_largest_tables without the locked table: $got"
+
 # --- the page in Chromium
 start_serve serve.log --db "$url" --allow-writes --token-file token --min-interval 0
 get "$base/health"; want_code 200 "the first report" # the xmin panel shows the last report's finding
@@ -92,6 +98,7 @@ need(acc is not None and abs(int(acc[4]) - 200000) <= 10000 and acc[6] != '' and
 need(tables.get('public.held', [''] * 2)[1] == 'locked', 'a table another session locks is not shown locked: %r' % tables.get('public.held'))
 idx = col('indexes', 'index')
 need('public.pgbench_accounts_pkey' in idx, 'indexes: %r' % idx)
+need('canceling statement' not in dom, 'a part of the page was cancelled: it waited on a lock')
 need('xmin' in p.panels and 'xmin horizon' in p.texts['xmin'], 'no xmin horizon panel')
 "
 
