@@ -111,7 +111,9 @@ static void panel_rows(FILE *out, const cli_rows *r, const cli_live_panel *p, bo
 		fputs("<p class=\"empty\">None now.</p>\n", out);
 }
 
-static void panel(cli_db *db, int i, const cli_live_panel *p, FILE *out)
+/* Panel p of database i; writes: serve takes cancel and terminate
+ * (--allow-writes), so a session's row gets their buttons. */
+static void panel(cli_db *db, int i, const cli_live_panel *p, bool writes, FILE *out)
 {
 	cli_rows r = {0};
 	fprintf(out, "<div class=\"panel\" id=\"%s-%d\" data-panel=\"%s\">\n<h3>", p->id, i, p->id);
@@ -120,7 +122,7 @@ static void panel(cli_db *db, int i, const cli_live_panel *p, FILE *out)
 	report_html_escape(out, p->what);
 	fputs("</p>\n", out);
 	char *sql = panel_sql(db, p, out);
-	bool signals = p->pid_column >= 0 && db->drv->cancel_session;
+	bool signals = writes && p->pid_column >= 0 && db->drv->cancel_session;
 	if (sql && db->drv->query(db, sql, 0, NULL, &r) == 0) {
 		fprintf(out, "<div class=\"rows\" data-rows=\"%d\">\n", r.nrows);
 		panel_rows(out, &r, p, signals);
@@ -210,7 +212,7 @@ void serve_live_section(serve_fleet *f, int i, cli_db *db, FILE *out)
 	fprintf(out, "\">\n<h3 class=\"live-head\">Now <small>read %s</small></h3>\n", when);
 	int n = db->drv->live_panel_count ? *db->drv->live_panel_count : 0;
 	for (int k = 0; k < n; k++)
-		panel(db, i, &db->drv->live_panels[k], out);
+		panel(db, i, &db->drv->live_panels[k], f->o->allow_writes, out);
 	xmin_panel(f, i, out);
 	fputs("</section>\n", out);
 }

@@ -12,8 +12,8 @@
 # refresh by themselves; a query text holding <script> stays text; no
 # console message. Cancel and terminate work with the write token and are
 # refused without it, with a wrong one, by GET, and without
-# --allow-writes. Without the extension pg_stat_statements the page says
-# how to enable it. Screenshots: build/screenshots/.
+# --allow-writes (whose page has no such buttons). Without the extension
+# pg_stat_statements the page says how to enable it. Screenshots: build/screenshots/.
 set -eu
 db=dbcare_serve_page
 . "$(dirname "$0")/lib/pg.sh"
@@ -126,8 +126,18 @@ if [ -n "$other" ]; then
 fi
 stop_serve
 
-# --- read-only serve: no cancel at all
+# --- read-only serve: no cancel at all, and no buttons for it
+PGAPPNAME=sleeper "$B/psql" -X -q -d "$db" -c "SELECT pg_sleep(120)" >"$work/sleeper.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 600); do [ -n "$(pid_of sleeper)" ] && break; sleep 0.05; done
+sleeper=$(pid_of sleeper)
+[ -n "$sleeper" ] || fail "the sleeping session did not start"
 start_serve serve2.log --db "$url"
-get "$base/cancel?pid=$waiter2" -X POST -H "Authorization: Bearer $(cat token)"; want_code 403 "cancel without --allow-writes"
+get "$base/live"; want_code 200 "GET /live read-only"
+grep -q "<td>$sleeper</td>" body || fail "the sleeper is not among the live queries: $(cat body)"
+! grep -q 'data-action=' body || fail "cancel buttons on a read-only serve"
+get "$base/cancel?pid=$sleeper" -X POST -H "Authorization: Bearer $(cat token)"; want_code 403 "cancel without --allow-writes"
+[ -n "$(pid_of sleeper)" ] || fail "a refused cancel ended the sleeper"
+grep -q 'canceling statement' "$work/sleeper.log" && fail "a refused cancel cancelled the sleeper"
 stop_serve
 echo "ok: pg_serve_page"
