@@ -143,10 +143,11 @@ static void panel(cli_db *db, int i, const cli_live_panel *p, bool writes, FILE 
 	fputs("</div>\n", out);
 }
 
-/* The report's xmin_horizon check of database i (serve's last result),
- * malloc'd compact JSON; NULL when its report has none or it has no grade
- * (skipped: an engine without the check). */
-static char *xmin_check(serve_fleet *f, int i)
+/* The report's xmin_horizon check of database i (serve's last result; a
+ * reference the caller releases); NULL when its report has none or it has
+ * no grade (skipped: an engine without the check). The report's text is
+ * copied under the fleet's lock and parsed outside it. */
+static json_t *xmin_check(serve_fleet *f, int i)
 {
 	pthread_mutex_lock(&f->mu);
 	serve_result *r = f->dbs[i].good;
@@ -154,15 +155,15 @@ static char *xmin_check(serve_fleet *f, int i)
 	pthread_mutex_unlock(&f->mu);
 	json_t *doc = report ? json_loads(report, 0, NULL) : NULL;
 	free(report);
-	json_t *checks = json_object_get(doc, "checks"), *c;
+	json_t *checks = json_object_get(doc, "checks"), *c, *found = NULL;
 	size_t k;
-	char *found = NULL;
 	json_array_foreach(checks, k, c)
 	{
 		const char *name = json_string_value(json_object_get(c, "name"));
 		const char *st = json_string_value(json_object_get(c, "status"));
-		if (name && strcmp(name, "xmin_horizon") == 0 && dbc_health_grade_rank(st) >= DBC_CHECK_OK)
-			found = json_dumps(c, JSON_COMPACT);
+		if (!found && name && strcmp(name, "xmin_horizon") == 0 &&
+		    dbc_health_grade_rank(st) >= DBC_CHECK_OK)
+			found = json_incref(c);
 	}
 	json_decref(doc);
 	return found;
@@ -170,9 +171,7 @@ static char *xmin_check(serve_fleet *f, int i)
 
 static void xmin_panel(serve_fleet *f, int i, FILE *out)
 {
-	char *text = xmin_check(f, i);
-	json_t *c = text ? json_loads(text, 0, NULL) : NULL;
-	free(text);
+	json_t *c = xmin_check(f, i);
 	if (!c)
 		return;
 	const char *st = json_string_value(json_object_get(c, "status"));

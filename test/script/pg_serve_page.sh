@@ -73,6 +73,8 @@ got=$(q -c "SET statement_timeout = '3s'" -c "SELECT count(*) FILTER (WHERE tabl
 # --- the page in Chromium
 start_serve serve.log --db "$url" --allow-writes --token-file token --min-interval 0
 get "$base/health"; want_code 200 "the first report" # the xmin panel shows the last report's finding
+xmin_message=$(body_json "[c['message'] for c in d['checks'] if c['name'] == 'xmin_horizon'][0]")
+[ -n "$xmin_message" ] || fail "the report has no xmin_horizon message: $(cat body)"
 page_in_chromium "$base/" pg
 page_views pg "
 need(p.body.get('data-live-refreshes') == '1', 'the live panels did not refresh once in 20 s: %r' % p.body)
@@ -99,7 +101,7 @@ need(tables.get('public.held', [''] * 2)[1] == 'locked', 'a table another sessio
 idx = col('indexes', 'index')
 need('public.pgbench_accounts_pkey' in idx, 'indexes: %r' % idx)
 need('canceling statement' not in dom, 'a part of the page was cancelled: it waited on a lock')
-need('xmin' in p.panels and 'xmin horizon' in p.texts['xmin'], 'no xmin horizon panel')
+need('xmin' in p.panels and '''$xmin_message''' in ' '.join(p.texts['xmin'].split()), 'the xmin horizon panel lacks the report\'s finding: %r' % p.texts.get('xmin'))
 "
 
 # --- cancel and terminate: only by POST with the token
