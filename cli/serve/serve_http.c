@@ -737,8 +737,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		body = strdup(status == 401 ? "dbcare: this endpoint needs Authorization: Bearer TOKEN\n"
 		                            : "dbcare: the bearer token is not the one of --token-file\n");
 	} else {
-		status = url[1] == 'c' || url[1] == 't' ? signal_endpoint(h, c, url, only, &body)
-		                                        : post_endpoint(h, url, only, &body);
+		bool signal = strcmp(url, "/cancel") == 0 || strcmp(url, "/terminate") == 0;
+		status =
+		    signal ? signal_endpoint(h, c, url, only, &body) : post_endpoint(h, url, only, &body);
 		type = "application/json";
 	}
 	return answer(h, c, status, type, body, method, url, rq);
