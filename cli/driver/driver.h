@@ -4,7 +4,9 @@
  * text, close. Everything the CLI asks a database goes through the
  * extension's SQL functions, so the commands never name an engine; what
  * differs (connecting, loading the SQLite module) stays in driver_pg.c and
- * driver_sqlite.c.
+ * driver_sqlite.c. The one exception, serve's live panels and session
+ * signals (live_panels.h), reads the engine's own statistics views, never
+ * dbcare's bookkeeping, and is the driver's data too.
  */
 #ifndef DBCARE_CLI_DRIVER_H
 #define DBCARE_CLI_DRIVER_H
@@ -125,6 +127,14 @@ typedef struct cli_driver {
 	 * exclusive lock, and the looker then fails with the busy error
 	 * alone, not a warning promising what it cannot show. */
 	const char *look_read_probe;
+	/* The live panels of serve's page (live_panels.h). */
+	const struct cli_live_panel *live_panels;
+	const int *live_panel_count;
+	/* Cancels (cancel_session) or terminates (terminate_session) the
+	 * session of this database whose pid is $1: one row, true when it was
+	 * signalled; no row when this database has no such session. NULL
+	 * where the engine has no sessions of its own (SQLite). */
+	const char *cancel_session, *terminate_session;
 } cli_driver;
 
 /* The engine's name ("postgresql" or "sqlite"), for output only: the JSON

@@ -6,6 +6,7 @@
  */
 #include "driver.h"
 #include "engine_tag.h"
+#include "live_panels.h"
 #include "pg_cancel.h"
 #include "cli/common/files.h"
 
@@ -200,23 +201,30 @@ static void pg_interrupter_free(void *h)
 
 const cli_engine_tag cli_engine_pg = {"postgresql"};
 
-const cli_driver cli_pg_driver = {.engine = &cli_engine_pg,
-                                  .query = pg_query,
-                                  .read_only = pg_read_only,
-                                  .close = pg_close,
-                                  .begin_write = "BEGIN",
-                                  .dump = cli_pg_dump,
-                                  .restore_from = NULL,
-                                  .interrupter = pg_interrupter,
-                                  .interrupt = pg_interrupt,
-                                  .interrupter_free = pg_interrupter_free,
-                                  .dump_schema = cli_pg_dump_schema,
-                                  .files_host = &cli_pg_files_host,
-                                  .register_folder_at_once = false,
-                                  .rows_hold_statement = false,
-                                  .attaches_files = false,
-                                  .enforce_foreign_keys = NULL,
-                                  .look_lock_timeout = "SET LOCAL lock_timeout = '500ms'",
-                                  .lock_busy_sqlstate = "55P03",
-                                  .lock_busy_holder = "a migration is running in another "
-                                                      "session (it holds the migration registry)"};
+const cli_driver cli_pg_driver = {
+    .engine = &cli_engine_pg,
+    .query = pg_query,
+    .read_only = pg_read_only,
+    .close = pg_close,
+    .begin_write = "BEGIN",
+    .dump = cli_pg_dump,
+    .restore_from = NULL,
+    .interrupter = pg_interrupter,
+    .interrupt = pg_interrupt,
+    .interrupter_free = pg_interrupter_free,
+    .dump_schema = cli_pg_dump_schema,
+    .files_host = &cli_pg_files_host,
+    .register_folder_at_once = false,
+    .rows_hold_statement = false,
+    .attaches_files = false,
+    .enforce_foreign_keys = NULL,
+    .look_lock_timeout = "SET LOCAL lock_timeout = '500ms'",
+    .lock_busy_sqlstate = "55P03",
+    .lock_busy_holder = "a migration is running in another "
+                        "session (it holds the migration registry)",
+    .live_panels = cli_pg_live_panels,
+    .live_panel_count = &cli_pg_live_panel_count,
+    .cancel_session = "SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
+                      " WHERE pid = $1::int AND datname = current_database()",
+    .terminate_session = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE pid = $1::int AND datname = current_database()"};

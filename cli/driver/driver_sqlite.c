@@ -5,6 +5,7 @@
  */
 #include "driver.h"
 #include "engine_tag.h"
+#include "live_panels.h"
 #include "cli/common/files.h"
 
 #include "base/dbc.h"
@@ -198,5 +199,8 @@ const cli_driver cli_sqlite_driver = {.engine = &cli_engine_sqlite,
                                       .look_lock_timeout = NULL,
                                       .lock_busy_sqlstate = DBC_SQLSTATE_LOCK_TIMEOUT,
                                       .lock_busy_holder = SQLITE_HELD,
-                                      .look_read_probe =
-                                          "SELECT 1 FROM main.sqlite_schema LIMIT 1"};
+                                      .look_read_probe = "SELECT 1 FROM main.sqlite_schema LIMIT 1",
+                                      .live_panels = cli_sqlite_live_panels,
+                                      .live_panel_count = &cli_sqlite_live_panel_count,
+                                      .cancel_session = NULL,
+                                      .terminate_session = NULL};

@@ -33,7 +33,7 @@ static void disconnect_plain(void *arg, int i, cli_db *db)
 
 int report_html_page(cli_opts *o, FILE *out, const report_html_opener *op)
 {
-	report_html_opener plain = {connect_plain, disconnect_plain, o};
+	report_html_opener plain = {connect_plain, disconnect_plain, o, NULL, NULL};
 	if (!op)
 		op = &plain;
 	bool fleet = o->ndbs > 1;
@@ -82,6 +82,8 @@ int report_html_page(cli_opts *o, FILE *out, const report_html_opener *op)
 				        sums[i].label);
 				rc = CLI_ERROR;
 			}
+			if (op->live)
+				op->live(op->arg, i, db, sections);
 			/* the page names it as its metrics do: the report's label */
 			char *named = strdup(sums[i].label);
 			if (named) {
@@ -102,6 +104,8 @@ int report_html_page(cli_opts *o, FILE *out, const report_html_opener *op)
 	if (fleet)
 		report_html_fleet_summary(out, o->ndbs, labels, sums);
 	fwrite(body, 1, body_len, out);
+	if (op->tail)
+		fputs(op->tail, out);
 	report_html_end(out);
 	free(title);
 	free(body);

@@ -39,11 +39,15 @@ void report_html_fleet_summary(FILE *out, int n, const char *const *labels,
 void report_html_end(FILE *out);
 
 /* How report_html_page opens database i of o->dbs (t: parsed from it) and
- * gives it back; dbcare serve holds the database meanwhile. */
+ * gives it back; dbcare serve holds the database meanwhile. live, when
+ * not NULL, writes more of database i's section before it is closed
+ * (serve's live panels); tail, when not NULL, ends the page's body. */
 typedef struct report_html_opener {
 	cli_db *(*open)(void *arg, int i, const cli_target *t, char **err);
 	void (*close)(void *arg, int i, cli_db *db);
 	void *arg;
+	void (*live)(void *arg, int i, cli_db *db, FILE *out);
+	const char *tail;
 } report_html_opener;
 
 /* The page of every database of o->dbs (a fleet: a summary table and a

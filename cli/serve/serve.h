@@ -10,6 +10,9 @@
  *                    older than --report-interval, close
  *   serve_write.c    POST /migrate and /verify: the command itself, run on the
  *                    database while its slot is held
+ *   serve_live.c     the page's live panels, GET /live (serve_live_script.c:
+ *                    the page's script that refreshes them)
+ *   serve_signal.c   POST /cancel and /terminate of a session
  *   serve_http.c     libmicrohttpd: routes, the bearer token, the request log
  *   serve_render.c   the bodies: JSON, health+json, readyz, the metrics merged
  *                    into one exposition (text 0.0.4 or OpenMetrics)
@@ -168,6 +171,21 @@ void serve_disconnect(serve_fleet *f, serve_db *d, cli_db *db);
  * or of database `only` (>= 0), each database held while it is read; the
  * HTTP status (200; 503 when a database could not be reported). */
 int serve_page(serve_fleet *f, int only, char **out, const char **type);
+
+/* serve_live.c: database i's live panels (the driver's, and the xmin
+ * horizon's finding of its last report) as a <section>, read on db. */
+void serve_live_section(serve_fleet *f, int i, cli_db *db, FILE *out);
+/* GET /live: the live sections alone, of the fleet or of database `only`
+ * (>= 0), each database held while it is read; the HTTP status (503 when
+ * a database could not be read: its section says why). */
+int serve_live(serve_fleet *f, int only, char **out, const char **type);
+/* serve_live_script.c: the style, the token bar and the script that end
+ * the page. */
+extern const char serve_live_tail[];
+/* serve_signal.c: POST /cancel (terminate false) or /terminate of the
+ * session pid (text, checked: digits) of database i; the JSON answer in
+ * *out (malloc'd); the HTTP status (404: no such session there). */
+int serve_signal(serve_fleet *f, int i, bool terminate, const char *pid, char **out);
 
 /* serve_write.c: `dbcare migrate` / `dbcare verify` on database i, the
  * JSON it printed in *out (malloc'd); the HTTP status. */

@@ -354,6 +354,10 @@ static const char index_text[] = "dbcare serve\n"
                                  "GET  /metrics      Prometheus text (OpenMetrics by Accept)\n"
                                  "POST /migrate      with --allow-writes and the bearer token\n"
                                  "POST /verify       with --allow-writes and the bearer token\n"
+                                 "GET  /live         the page's live panels (HTML)\n"
+                                 "POST /cancel       ?pid=N: cancel a session's statement, with "
+                                 "--allow-writes and the bearer token\n"
+                                 "POST /terminate    ?pid=N: end a session, likewise\n"
                                  "?database=LABEL    one database of a fleet\n";
 
 /* A request's own text as the log shows it: a byte that could end the
@@ -446,6 +450,13 @@ static int authorize(const serve_http *h, struct MHD_Connection *c)
 	return CRYPTO_memcmp(got, h->token_hash, sizeof got) == 0 ? 200 : 403;
 }
 
+/* The routes that change something: POST only, behind the token. */
+static bool is_write_route(const char *url)
+{
+	return strcmp(url, "/migrate") == 0 || strcmp(url, "/verify") == 0 ||
+	       strcmp(url, "/cancel") == 0 || strcmp(url, "/terminate") == 0;
+}
+
 static enum MHD_Result respond(struct MHD_Connection *c, int status, const char *type, char *body,
                                const char *method, const char *url, const request *rq)
 {
@@ -467,9 +478,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, const char 
 	if (status == 401)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"dbcare\"");
 	if (status == 405)
-		MHD_add_response_header(
-		    r, MHD_HTTP_HEADER_ALLOW,
-		    strcmp(url, "/migrate") == 0 || strcmp(url, "/verify") == 0 ? "POST" : "GET, HEAD");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+		                        is_write_route(url) ? "POST" : "GET, HEAD");
 	enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
 	log_request(method, url, status, rq);
@@ -540,6 +550,19 @@ static int post_endpoint(serve_http *h, const char *url, int only, char **body)
 	}
 	*body = all;
 	return status;
+}
+
+/* POST /cancel, /terminate: one session of one database (?database=, or
+ * the fleet's only one) and ?pid=. */
+static int signal_endpoint(serve_http *h, struct MHD_Connection *c, const char *url, int only,
+                           char **body)
+{
+	if (only < 0 && h->f->n != 1) {
+		*body = strdup("dbcare: name the session's database: ?database=LABEL&pid=N\n");
+		return 400;
+	}
+	const char *pid = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "pid");
+	return serve_signal(h->f, only >= 0 ? only : 0, strcmp(url, "/terminate") == 0, pid, body);
 }
 
 /* A body follows the request's head (a Content-Length other than 0, or a
@@ -670,11 +693,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	bool reads = strcmp(url, "/readyz") == 0 || strcmp(url, "/health") == 0 ||
 	             strcmp(url, "/schema") == 0 || strcmp(url, "/statistics") == 0 ||
 	             strcmp(url, "/migrations") == 0 || strcmp(url, "/metrics") == 0;
-	bool writes = strcmp(url, "/migrate") == 0 || strcmp(url, "/verify") == 0;
+	bool writes = is_write_route(url);
+	bool live = strcmp(url, "/live") == 0;
 	const char *want = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "database");
 	int only = want ? serve_fleet_find(h->f, want) : -1;
 
-	bool page = strcmp(url, "/") == 0;
+	bool page = strcmp(url, "/") == 0 || live;
 	/* the probes' reserve: what may wait on the databases is bounded */
 	bool probe = strcmp(url, "/livez") == 0 || strcmp(url, "/readyz") == 0;
 	if (!probe && rq->close) {
@@ -693,7 +717,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		status = get ? 200 : 405;
 		body = strdup(!get ? "dbcare: method not allowed\n" : url[1] == 'l' ? "ok\n" : index_text);
 	} else if (page && get && !(want && only < 0)) {
-		status = serve_page(h->f, only, &body, &type);
+		status = live ? serve_live(h->f, only, &body, &type) : serve_page(h->f, only, &body, &type);
 	} else if (!reads && !writes && !page) {
 		status = 404;
 		body = text("dbcare: no such endpoint \"%s\" (GET /endpoints lists them)\n", url);
@@ -713,7 +737,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		body = strdup(status == 401 ? "dbcare: this endpoint needs Authorization: Bearer TOKEN\n"
 		                            : "dbcare: the bearer token is not the one of --token-file\n");
 	} else {
-		status = post_endpoint(h, url, only, &body);
+		bool signal = strcmp(url, "/cancel") == 0 || strcmp(url, "/terminate") == 0;
+		status =
+		    signal ? signal_endpoint(h, c, url, only, &body) : post_endpoint(h, url, only, &body);
 		type = "application/json";
 	}
 	return answer(h, c, status, type, body, method, url, rq);

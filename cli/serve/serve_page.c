@@ -1,9 +1,10 @@
 /*
  * serve_page.c — GET / of `dbcare serve`: the HTML page of `dbcare report
  * --html` (report_html.h), of the whole fleet or of one database
- * (?database=). Each database is held while the page reads it (no refresh or
- * write has it open meanwhile: a file is never opened twice at once) and
- * opened as the refreshes open it, so a stop interrupts it.
+ * (?database=), each database's section with its live panels
+ * (serve_live.c) and the page's script at its end. Each database is held while the page reads it
+ * (no refresh or write has it open meanwhile: a file is never opened twice at once) and opened as
+ * the refreshes open it, so a stop interrupts it.
  */
 #include "cli/report/report_html.h"
 #include "serve.h"
@@ -46,6 +47,13 @@ static void close_held(void *arg, int i, cli_db *db)
 	serve_fleet_unhold(p->f, p->index[i]);
 }
 
+/* The database's live panels (serve_live.c), read on the page's connection. */
+static void live_part(void *arg, int i, cli_db *db, FILE *out)
+{
+	page_source *p = arg;
+	serve_live_section(p->f, p->index[i], db, out);
+}
+
 int serve_page(serve_fleet *f, int only, char **out, const char **type)
 {
 	/* the page's own copy of the options: only the databases it shows */
@@ -68,7 +76,7 @@ int serve_page(serve_fleet *f, int only, char **out, const char **type)
 	o.dbs = dbs;
 	o.ndbs = n;
 	page_source src = {f, index};
-	report_html_opener op = {open_held, close_held, &src};
+	report_html_opener op = {open_held, close_held, &src, live_part, serve_live_tail};
 	int rc = report_html_page(&o, m, &op);
 	free(index);
 	free(dbs);

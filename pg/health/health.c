@@ -1022,7 +1022,12 @@ static int take_table_size(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c
 
 /* The largest tables with their indexes and TOAST (partitions each on
  * their own: a partitioned table holds no bytes); reltuples is -1 until a
- * table is first analyzed or vacuumed: unknown. */
+ * table is first analyzed or vacuumed: unknown. pg_total_relation_size
+ * opens the table, its TOAST and its indexes and so waits behind an
+ * ACCESS EXCLUSIVE lock another session (or a prepared transaction)
+ * holds or waits for on any of them: such a table's bytes are its pages
+ * and its indexes' as the last VACUUM or ANALYZE counted, read without a
+ * lock, so a report never waits on a DDL statement. */
 static int table_sizes(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
                        dbc_health_table_sizes *out)
 {
@@ -1030,8 +1035,19 @@ static int table_sizes(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
 	dbc_value p = dbc_int(limit);
 	return ctx->host->query(
 	    ctx,
+	    "WITH locked AS (SELECT DISTINCT l.relation FROM pg_catalog.pg_locks l "
+	    "WHERE l.mode = 'AccessExclusiveLock' AND l.relation IS NOT NULL "
+	    "AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid() AND l.database = "
+	    "(SELECT d.oid FROM pg_catalog.pg_database d "
+	    "WHERE d.datname = pg_catalog.current_database())) "
 	    "SELECT n.nspname, c.relname, CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END, "
-	    "pg_catalog.pg_total_relation_size(c.oid) AS bytes "
+	    "CASE WHEN c.oid IN (SELECT relation FROM locked) OR c.reltoastrelid IN "
+	    "(SELECT relation FROM locked) OR EXISTS (SELECT 1 FROM pg_catalog.pg_index x "
+	    "WHERE x.indrelid = c.oid AND x.indexrelid IN (SELECT relation FROM locked)) "
+	    "THEN (c.relpages + coalesce((SELECT sum(i.relpages) FROM pg_catalog.pg_index x "
+	    "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid), 0))"
+	    "::bigint * pg_catalog.current_setting('block_size')::bigint "
+	    "ELSE pg_catalog.pg_total_relation_size(c.oid) END AS bytes "
 	    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	    "WHERE c.relkind IN ('r', 'm') AND " USER_NS("n") " ORDER BY 4 DESC, 1, 2 LIMIT $1",
 	    1, &p, take_table_size, out);
