@@ -123,6 +123,17 @@ static size_t text_size(const dbc_prom *p)
 	return n;
 }
 
+/* A family's "# HELP" or "# TYPE" line (head: "# HELP " or "# TYPE "); a
+ * HELP text escapes only backslash and newline, and ours has neither. */
+static void head_line(dbc_buf *b, const char *head, const char *name, size_t len, const char *text)
+{
+	dbc_buf_append(b, head);
+	dbc_buf_appendn(b, name, len);
+	dbc_buf_appendc(b, ' ');
+	dbc_buf_append(b, text);
+	dbc_buf_appendc(b, '\n');
+}
+
 /* Written piece by piece, no format string per line: this is the one
  * rendering of every scrape of dbcare serve. */
 char *dbc_prom_text(const dbc_prom *p)
@@ -133,21 +144,10 @@ char *dbc_prom_text(const dbc_prom *p)
 	for (int i = 0; i < p->n; i++) {
 		const dbc_prom_family *f = &p->families[i];
 		size_t name = strlen(f->name);
-		/* HELP text escapes only backslash and newline; ours has neither */
-		if (f->help) {
-			dbc_buf_appendn(&b, "# HELP ", 7);
-			dbc_buf_appendn(&b, f->name, name);
-			dbc_buf_appendc(&b, ' ');
-			dbc_buf_append(&b, f->help);
-			dbc_buf_appendc(&b, '\n');
-		}
-		if (f->type) {
-			dbc_buf_appendn(&b, "# TYPE ", 7);
-			dbc_buf_appendn(&b, f->name, name);
-			dbc_buf_appendc(&b, ' ');
-			dbc_buf_append(&b, f->type);
-			dbc_buf_appendc(&b, '\n');
-		}
+		if (f->help)
+			head_line(&b, "# HELP ", f->name, name, f->help);
+		if (f->type)
+			head_line(&b, "# TYPE ", f->name, name, f->type);
 		for (int k = 0; k < f->n; k++) {
 			dbc_buf_appendn(&b, f->name, name);
 			dbc_buf_appendc(&b, '{');
