@@ -25,6 +25,8 @@
 #define DBCARE_CLI_SERVE_H
 
 #include "cli/cli.h"
+#include "base/dbc.h"
+#include "health/health.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -39,6 +41,18 @@ typedef struct serve_gauge {
 } serve_gauge;
 extern const serve_gauge serve_gauges[SERVE_GAUGES];
 
+/* A database's families as typed samples: its dbhealth_samples read once,
+ * when its report is read (serve_samples_read), into core's model (its
+ * strings in the arena of ctx), and rendered from on every /metrics
+ * without being read again; labels is the member's label set as the
+ * module writes it, for the gauges a refresh reads anew. Immutable once
+ * published, like the report part that owns it. */
+typedef struct serve_samples {
+	dbc_ctx ctx;
+	dbc_prom model;
+	const char *labels;
+} serve_samples;
+
 /* The report part of a result: the strings of the same names in
  * serve_result point into it. Read at most once per --report-interval and shared by the
  * results of the refreshes in between (not copied: a fleet's refreshes
@@ -46,12 +60,14 @@ extern const serve_gauge serve_gauges[SERVE_GAUGES];
  * released under different locks. */
 typedef struct serve_report_part {
 	int refs;
-	char *engine, *label, *status, *report, *report_metrics, *schema, *growth;
+	char *engine, *label, *status, *report;
+	serve_samples *samples;
+	char *schema, *growth;
 } serve_report_part;
 
 /* What one refresh read of a database; immutable once published. Two
  * parts of different age: the report's (engine, label, status, report,
- * report_metrics, schema, growth: owned by `part`), read at most once per
+ * samples, schema, growth: owned by `part`), read at most once per
  * --report-interval and shared with the previous result in between, and
  * the gauges' and migrations' (the size and counts of dbhealth_gauges,
  * pending, gauges, stale_s), read by every refresh; statistics are the
@@ -64,7 +80,9 @@ typedef struct serve_result {
 	char *engine;            /* "postgresql" or "sqlite" (the report's) */
 	char *label;             /* the member's path label (serve.c), the metrics' label */
 	char *report;            /* dbhealth_report of the database (compact JSON) */
-	char *report_metrics;    /* dbhealth_metrics of the database, labelled by its path */
+	/* the database's families (dbhealth_samples, labelled by its path),
+	 * typed; NULL from a module older than the function, or unreadable */
+	serve_samples *samples;
 	/* this refresh's numbers of the families of serve_gauges (-1: unknown,
 	 * the report's sample is served) */
 	double gauges[SERVE_GAUGES];
@@ -151,6 +169,12 @@ const char *serve_db_label(const serve_db *d, const serve_result *r);
 int serve_fleet_find(serve_fleet *f, const char *label);
 void serve_result_free(serve_result *r);
 void serve_report_part_unref(serve_report_part *p);
+/* A database's dbhealth_samples (JSON text) read into typed samples,
+ * labelled engine and label; NULL when they cannot be read (the database's
+ * families are then left out of the metrics; up and age still say what is
+ * known). serve_samples_free(NULL) does nothing. */
+serve_samples *serve_samples_read(const char *json, const char *engine, const char *label);
+void serve_samples_free(serve_samples *s);
 double serve_wall_s(void);
 
 /* serve_collect.c: reads one database; NULL with *err (malloc'd). prev, the

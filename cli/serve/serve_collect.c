@@ -49,19 +49,49 @@ static char *rows_json(const cli_rows *r)
 	return text;
 }
 
-/* The report and its metrics as the module judged them for the database
- * (scope 'database'), labelled by the member's path (d->fallback_label:
- * unique in the fleet by construction; a label set in the file is only
- * the report's display_name). */
+/* The report and its families as typed samples (dbhealth_samples, never
+ * exposition text: serve merges models, core renders them), as the module
+ * judged them for the database (scope 'database'), labelled by the
+ * member's path (d->fallback_label: unique in the fleet by construction; a
+ * label set in the file is only the report's display_name). A module
+ * older than dbhealth_samples (undefined function: 42883, PostgreSQL
+ * only) gives the report alone, and the metrics say up and age only. */
+static int read_report_samples(cli_db *db, const char *mode, const char *label, char **report,
+                               char **samples)
+{
+	const char *p[2] = {mode, label};
+	cli_rows rows = {0};
+	*samples = NULL;
+	if (db->drv->query(db,
+	                   "SELECT dbhealth_report($1, 'database', $2), "
+	                   "dbhealth_samples($1, 'database', $2)",
+	                   2, p, &rows) != 0) {
+		if (strcmp(db->error.sqlstate, "42883") != 0)
+			return -1;
+		cli_error_clear(db);
+		return cli_health_read(db, mode, label, report, NULL);
+	}
+	const char *rep = cli_cell(&rows, 0, 0), *smp = cli_cell(&rows, 0, 1);
+	*report = rep ? strdup(rep) : NULL;
+	*samples = smp ? strdup(smp) : NULL;
+	cli_rows_free(&rows);
+	if (!*report || !*samples) {
+		cli_error_set(db, NULL, "dbcare: the health report is empty", NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 static int read_health(cli_db *db, cli_opts *o, const serve_db *d, serve_result *r, json_t **rep)
 {
-	char *text = NULL;
-	if (cli_health_read(db, o->mode ? o->mode : "standard", d->fallback_label, &text,
-	                    &r->report_metrics) != 0)
+	char *text = NULL, *samples = NULL;
+	if (read_report_samples(db, o->mode ? o->mode : "standard", d->fallback_label, &text,
+	                        &samples) != 0)
 		return -1;
 	*rep = json_loads(text, 0, NULL);
 	free(text);
 	if (!*rep) {
+		free(samples);
 		cli_error_set(db, NULL, "dbcare: the health report is not JSON", NULL, NULL);
 		return -1;
 	}
@@ -71,6 +101,9 @@ static int read_health(cli_db *db, cli_opts *o, const serve_db *d, serve_result 
 	r->status = strdup(status ? status : "unknown");
 	r->engine = strdup(engine ? engine : cli_driver_engine(db->drv));
 	r->label = strdup(d->fallback_label);
+	/* typed here, once per report: every /metrics renders from them */
+	r->samples = serve_samples_read(samples, r->engine, d->fallback_label);
+	free(samples);
 	const json_t *checks = json_object_get(*rep, "checks");
 	for (size_t i = 0; i < json_array_size(checks); i++) {
 		const json_t *c = json_array_get(checks, i);
@@ -99,8 +132,8 @@ static int own_report(serve_result *r)
 	serve_report_part *p = calloc(1, sizeof *p);
 	if (!p)
 		return -1;
-	*p = (serve_report_part){1,         r->engine,         r->label,  r->status,
-	                         r->report, r->report_metrics, r->schema, r->growth};
+	*p = (serve_report_part){1,         r->engine,  r->label,  r->status,
+	                         r->report, r->samples, r->schema, r->growth};
 	r->part = p;
 	return 0;
 }
@@ -117,17 +150,11 @@ static void carry_report(serve_result *r, const serve_result *prev)
 	r->label = p->label;
 	r->status = p->status;
 	r->report = p->report;
-	r->report_metrics = p->report_metrics;
+	r->samples = p->samples;
 	r->schema = p->schema;
 	r->growth = p->growth;
 }
 
-/* The cheap numbers of every refresh (dbhealth_gauges) and the staleness
- * limit, kept beside the report's exposition (serve_render_metrics serves
- * them in place of the report's samples of the same families; the text is
- * never edited) and written into the statistics. A database whose
- * extension has no dbhealth_gauges yet (an older version) keeps the
- * report's numbers. */
 /* A member's label for a JSON document (malloc'd; NULL for NULL): a byte
  * of its file's name that starts no well-formed UTF-8 sequence as '?', as
  * in the metrics (JSON holds UTF-8 only: the document failed, and the
@@ -140,6 +167,11 @@ static char *json_label(const char *label)
 	return out;
 }
 
+/* The cheap numbers of every refresh (dbhealth_gauges) and the staleness
+ * limit, kept beside the report's typed samples (serve_render_metrics
+ * serves them in place of the report's samples of the same families) and
+ * written into the statistics. A database whose extension has no
+ * dbhealth_gauges yet (an older version) keeps the report's numbers. */
 static int read_gauges(cli_db *db, serve_result *r)
 {
 	cli_rows rows = {0};

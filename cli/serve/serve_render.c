@@ -2,9 +2,11 @@
  * serve_render.c — the bodies of the GET endpoints from each database's last
  * result: the SQL API's JSON as it is (a fleet: an array of them), the IETF
  * health+json form, the readiness verdict, and the metrics. The metrics of
- * every database are merged into one exposition: each family's HELP and
- * TYPE once, then every database's samples (each already labelled with its
- * engine and database), then serve's own families, dbcare_up and
+ * every database (its families as typed samples, dbhealth_samples) are
+ * merged by family into one model that core renders (dbc_prom_text: each
+ * family's HELP and TYPE once, then every database's samples, each already
+ * labelled with its engine and database); no exposition text is read
+ * back. Then serve's own families, dbcare_up and
  * dbcare_metric_age_seconds (the age of the health report the samples come
  * from), with the same two labels. A report older than its database's
  * health.alerts.stale_seconds is graded as DbcareMetricsStale fires: a
@@ -13,7 +15,6 @@
 #include "serve.h"
 #include "cli/cmd/health_file.h"
 #include "cli/common/files.h"
-#include "base/heap_grow.h"
 #include "health/health.h"
 
 #include <jansson.h>
@@ -262,134 +263,63 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 
 /* ---------------------------------------------------------------- metrics */
 
-/* One family of the merged exposition: HELP and TYPE, then its samples. */
-typedef struct family {
-	char *name, *help, *type;
-	char *samples;
-	size_t len;
-	FILE *m;
-} family;
-
-typedef struct families {
-	family *list;
-	int n;
-	size_t cap;
-} families;
-
-static family *family_get(families *fs, const char *name, size_t nlen)
-{
-	for (int i = 0; i < fs->n; i++)
-		if (strlen(fs->list[i].name) == nlen && strncmp(fs->list[i].name, name, nlen) == 0)
-			return &fs->list[i];
-	if (!dbc_heap_reserve(&fs->list, (size_t)fs->n + 1, &fs->cap, sizeof(family), 32))
-		return NULL;
-	family *f = &fs->list[fs->n];
-	*f = (family){.name = strndup(name, nlen)};
-	f->m = open_memstream(&f->samples, &f->len);
-	if (!f->name || !f->m) {
-		free(f->name);
-		return NULL;
-	}
-	fs->n++;
-	return f;
-}
-
-/* The name a "# HELP" / "# TYPE" line or a sample line is about. */
-static size_t name_len(const char *s)
-{
-	return strcspn(s, " {\n");
-}
-
-/* The gauge of r that replaces the samples of family name (nlen bytes),
- * -1 when none does. */
-static int fresh_gauge(const serve_result *r, const char *name, size_t nlen)
+/* The gauge of r that replaces the samples of family name, -1 when none
+ * does. */
+static int fresh_gauge(const serve_result *r, const char *name)
 {
 	for (int i = 0; i < SERVE_GAUGES; i++)
-		if (r->gauges[i] >= 0 && strlen(serve_gauges[i].family) == nlen &&
-		    strncmp(serve_gauges[i].family, name, nlen) == 0)
+		if (r->gauges[i] >= 0 && strcmp(serve_gauges[i].family, name) == 0)
 			return i;
 	return -1;
 }
 
-static void put_value(FILE *m, double v);
-
-/* One database's exposition, its lines sorted into the families by the
- * metric name that starts each line (a name holds no label text, so a
- * label's value decides nothing here); a line is copied whole or left out,
- * never edited. The samples of the families whose numbers this refresh read
- * anew are left out and written from those numbers, with the same labels. */
-static void absorb(families *fs, const serve_result *r, const char *label)
+/* One database's families (typed when its report was read: nothing here
+ * reads exposition text or JSON) added to the fleet's by family. A family
+ * whose number this refresh read anew has that number as its one sample,
+ * with the same labels; a family the report left out (an unknown size)
+ * stays out. A database without typed samples (unreadable, or a module
+ * older than dbhealth_samples) adds none: up and age still say what is
+ * known. The fleet's families are in the order the members' come in, so
+ * the one after the last found is tried first. */
+static void add_database(dbc_prom *fleet, const serve_result *r)
 {
-	const char *text = r->report_metrics;
-	bool seen[SERVE_GAUGES] = {false};
-	family *cur = NULL;
-	for (const char *line = text; line && *line;) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		if (strncmp(line, "# HELP ", 7) == 0 || strncmp(line, "# TYPE ", 7) == 0) {
-			const char *name = line + 7;
-			size_t nlen = name_len(name);
-			cur = family_get(fs, name, nlen);
-			const char *rest = name + nlen + (name[nlen] == ' ');
-			char **slot = cur ? (line[2] == 'H' ? &cur->help : &cur->type) : NULL;
-			if (slot && !*slot)
-				*slot = strndup(rest, (size_t)(line + len - rest));
-		} else if (len > 0 && line[0] != '#') {
-			size_t nlen = name_len(line);
-			if (!cur || strlen(cur->name) != nlen || strncmp(cur->name, line, nlen) != 0)
-				cur = family_get(fs, line, nlen);
-			int g = fresh_gauge(r, line, nlen);
-			if (g >= 0)
-				seen[g] = true;
-			else if (cur)
-				fprintf(cur->m, "%.*s\n", (int)len, line);
+	const serve_samples *db = r->samples;
+	int next = 0;
+	for (int i = 0; db && i < db->model.n; i++) {
+		const dbc_prom_family *g = &db->model.families[i];
+		dbc_prom_family *f = next < fleet->n && strcmp(fleet->families[next].name, g->name) == 0
+		                         ? &fleet->families[next]
+		                         : dbc_prom_family_of(fleet, g->name, g->type, g->help);
+		if (!f)
+			return;
+		next = (int)(f - fleet->families) + 1;
+		int fresh = fresh_gauge(r, g->name);
+		if (fresh >= 0) {
+			(void)dbc_prom_add(fleet, f, db->labels, r->gauges[fresh], DBC_PROM_GO);
+			continue;
 		}
-		line = end ? end + 1 : NULL;
+		for (int k = 0; k < g->n; k++)
+			(void)dbc_prom_add(fleet, f, g->samples[k].labels, g->samples[k].value,
+			                   g->samples[k].format);
 	}
-	/* a family the report left out (an unknown size) stays out; a sample
-	 * read anew is the line the module writes (core/health renders it) */
-	dbc_ctx ctx;
-	dbc_ctx_init(&ctx, cli_text_host(), NULL);
-	for (int i = 0; i < SERVE_GAUGES; i++) {
-		const char *name = serve_gauges[i].family;
-		family *f = seen[i] ? family_get(fs, name, strlen(name)) : NULL;
-		const char *line =
-		    f ? dbc_prom_database_sample(&ctx, name, r->engine, label, r->gauges[i]) : NULL;
-		if (line)
-			fputs(line, f->m);
-	}
-	dbc_ctx_finish(&ctx);
-}
-
-/* Go float syntax: whole numbers plainly, others to the millisecond. */
-static void put_value(FILE *m, double v)
-{
-	if (isinf(v))
-		fputs(v > 0 ? "+Inf" : "-Inf", m);
-	else if (v == floor(v) && fabs(v) < 1e15)
-		fprintf(m, "%.0f", v);
-	else
-		fprintf(m, "%.3f", v);
 }
 
 /* serve's own families: whether each database answered within the budget,
- * and how old the samples served for it are (+Inf before the first). */
-static void own_families(families *fs, const serve_snapshot *s)
+ * and how old the samples served for it are (+Inf before the first), to
+ * the millisecond. */
+static void own_families(dbc_prom *fleet, const serve_snapshot *s)
 {
-	/* both made first, then both found again: adding one may move the other */
-	if (!family_get(fs, "dbcare_up", 9) || !family_get(fs, "dbcare_metric_age_seconds", 25))
+	/* both made first: adding a family may move the others */
+	if (!dbc_prom_family_of(fleet, "dbcare_up", "gauge",
+	                        "1 when the database answered the last refresh within the scrape "
+	                        "timeout, else 0.") ||
+	    !dbc_prom_family_of(fleet, "dbcare_metric_age_seconds", "gauge",
+	                        "Age of the health report the samples served for the database come "
+	                        "from, in seconds."))
 		return;
-	family *up = family_get(fs, "dbcare_up", 9);
-	family *age = family_get(fs, "dbcare_metric_age_seconds", 25);
-	up->help = strdup("1 when the database answered the last refresh within the scrape "
-	                  "timeout, else 0.");
-	up->type = strdup("gauge");
-	age->help = strdup("Age of the health report the samples served for the database come "
-	                   "from, in seconds.");
-	age->type = strdup("gauge");
+	dbc_prom_family *up = dbc_prom_family_of(fleet, "dbcare_up", NULL, NULL);
+	dbc_prom_family *age = dbc_prom_family_of(fleet, "dbcare_metric_age_seconds", NULL, NULL);
 	double now = serve_wall_s();
-	dbc_ctx ctx;
-	dbc_ctx_init(&ctx, cli_text_host(), NULL);
 	for (int i = 0; i < s->f->n; i++) {
 		if (!shown(s, i))
 			continue;
@@ -397,48 +327,37 @@ static void own_families(families *fs, const serve_snapshot *s)
 		const char *engine =
 		    r && r->engine ? r->engine : cli_target_engine_name(&s->f->dbs[i].target);
 		/* the labels as the module writes them (core/health) */
-		const char *labels = dbc_prom_database_labels(&ctx, engine, label_of(s, i));
-		if (!labels)
+		const char *labels = r && r->samples
+		                         ? r->samples->labels
+		                         : dbc_prom_database_labels(fleet->ctx, engine, label_of(s, i));
+		if (dbc_prom_add(fleet, up, labels, s->views[i].up ? 1 : 0, DBC_PROM_GO) != DBC_OK ||
+		    dbc_prom_add(fleet, age, labels,
+		                 r ? round(fmax(0, now - r->report_at) * 1000) / 1000 : INFINITY,
+		                 DBC_PROM_MILLIS) != DBC_OK)
 			break;
-		fprintf(up->m, "dbcare_up{%s} %d\n", labels, s->views[i].up ? 1 : 0);
-		fprintf(age->m, "dbcare_metric_age_seconds{%s} ", labels);
-		/* milliseconds are enough for an age */
-		put_value(age->m, r ? round(fmax(0, now - r->report_at) * 1000) / 1000 : INFINITY);
-		fputc('\n', age->m);
 	}
-	dbc_ctx_finish(&ctx);
 }
 
 int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const char **type)
 {
-	families fs = {0};
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
+	dbc_prom fleet;
+	dbc_prom_init(&fleet, &ctx);
 	for (int i = 0; i < s->f->n; i++)
 		if (shown(s, i) && s->views[i].r)
-			absorb(&fs, s->views[i].r, label_of(s, i));
-	own_families(&fs, s);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-	for (int i = 0; i < fs.n; i++) {
-		family *f = &fs.list[i];
-		fclose(f->m);
-		if (m && f->help)
-			fprintf(m, "# HELP %s %s\n", f->name, f->help);
-		if (m && f->type)
-			fprintf(m, "# TYPE %s %s\n", f->name, f->type);
-		if (m && f->samples)
-			fputs(f->samples, m);
-		free(f->name);
-		free(f->help);
-		free(f->type);
-		free(f->samples);
+			add_database(&fleet, s->views[i].r);
+	own_families(&fleet, s);
+	/* one rendering, core's */
+	const char *text = dbc_prom_text(&fleet);
+	const char *eof = openmetrics ? "# EOF\n" : "";
+	size_t len = text ? strlen(text) : 0;
+	*out = text ? malloc(len + strlen(eof) + 1) : NULL;
+	if (*out) {
+		memcpy(*out, text, len);
+		strcpy(*out + len, eof);
 	}
-	free(fs.list);
-	if (!m)
-		return 500;
-	if (openmetrics)
-		fputs("# EOF\n", m);
-	*out = memstream_done(m, &text);
+	dbc_ctx_finish(&ctx);
 	*type = openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
 	                    : "text/plain; version=0.0.4; charset=utf-8";
 	return *out ? 200 : 500;

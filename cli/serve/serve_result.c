@@ -1,12 +1,14 @@
 /*
  * serve_result.c — what every part of `dbcare serve` reads of a database's
  * result (serve.h): the wall clock results are stamped with, the gauges a refresh reads anew,
- * whether a result is stale, the label a result is served under, and freeing one. Below the
+ * whether a result is stale, the label a result is served under, its typed samples (read
+ * once per report), and freeing one. Below the
  * collection (serve_collect.c), the fleet (serve_fleet.c) and the rendering
  * (serve_render.c): it names none of them.
  */
 #include "serve.h"
 
+#include "cli/common/files.h"
 #include "base/clock.h"
 #include "health/health.h"
 
@@ -25,13 +27,13 @@ const serve_gauge serve_gauges[SERVE_GAUGES] = {
 
 /* The report part's strings: r's own while no part holds them. */
 static void free_report_strings(char *engine, char *label, char *status, char *report,
-                                char *report_metrics, char *schema, char *growth)
+                                serve_samples *samples, char *schema, char *growth)
 {
 	free(engine);
 	free(label);
 	free(status);
 	free(report);
-	free(report_metrics);
+	serve_samples_free(samples);
 	free(schema);
 	free(growth);
 }
@@ -39,7 +41,7 @@ static void free_report_strings(char *engine, char *label, char *status, char *r
 void serve_report_part_unref(serve_report_part *p)
 {
 	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		free_report_strings(p->engine, p->label, p->status, p->report, p->report_metrics, p->schema,
+		free_report_strings(p->engine, p->label, p->status, p->report, p->samples, p->schema,
 		                    p->growth);
 		free(p);
 	}
@@ -52,11 +54,34 @@ void serve_result_free(serve_result *r)
 	if (r->part)
 		serve_report_part_unref(r->part);
 	else
-		free_report_strings(r->engine, r->label, r->status, r->report, r->report_metrics, r->schema,
+		free_report_strings(r->engine, r->label, r->status, r->report, r->samples, r->schema,
 		                    r->growth);
 	free(r->statistics);
 	free(r->migrations);
 	free(r);
+}
+
+serve_samples *serve_samples_read(const char *json, const char *engine, const char *label)
+{
+	serve_samples *s = json ? calloc(1, sizeof *s) : NULL;
+	if (!s)
+		return NULL;
+	dbc_ctx_init(&s->ctx, cli_text_host(), NULL);
+	dbc_prom_init(&s->model, &s->ctx);
+	s->labels = dbc_prom_database_labels(&s->ctx, engine, label);
+	if (!s->labels || dbc_prom_from_json(&s->model, json) != DBC_OK) {
+		serve_samples_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void serve_samples_free(serve_samples *s)
+{
+	if (!s)
+		return;
+	dbc_ctx_finish(&s->ctx);
+	free(s);
 }
 
 const char *serve_db_label(const serve_db *d, const serve_result *r)

@@ -319,6 +319,11 @@
 	  DBC_ARGS(DBC_MODE_ARG, DBC_SCOPE_ARGS), .returns = DBC_T_TEXT,                               \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
 	  .comment = "the health report in the Prometheus text format 0.0.4")                          \
+	X(dbhealth_samples, dbhealth_samples, CORE_SCALAR, .part = DBC_PART_HEALTH,                    \
+	  DBC_ARGS(DBC_MODE_ARG, DBC_SCOPE_ARGS), .returns = DBC_T_JSONB,                              \
+	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
+	  .comment =                                                                                   \
+	      "the families of dbhealth_metrics as typed samples (JSON), as dbcare serve reads")       \
 	X(dbhealth_gauges, dbhealth_gauges, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                        \
 	  .comment = "size, tables, indexes and migrations pending, without running the checks")       \

@@ -480,19 +480,62 @@ struct json_t;
 int dbc_health_report_tree(dbc_ctx *ctx, const dbc_health_report *r, struct json_t **out);
 /* Rows (name, status, penalty, value, threshold, message, hint). */
 int dbc_health_report_rows(dbc_ctx *ctx, const dbc_health_report *r, dbc_rows *out);
+/* The report's families added to p (dbc_prom below); _prometheus: rendered. */
+struct dbc_prom;
+int dbc_health_report_prom(dbc_ctx *ctx, const dbc_health_report *r, struct dbc_prom *p);
 int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out);
 /* Prometheus label value escaping (backslash, double quote, newline). */
 char *dbc_prom_escape_label(dbc_ctx *ctx, const char *s);
 /* The labels of every sample of a database's families:
  * engine="<engine>",database="<database escaped>". */
 char *dbc_prom_database_labels(dbc_ctx *ctx, const char *engine, const char *database);
-/* One sample of a database's family, as dbc_health_report_prometheus writes
- * it: name{engine="<engine>",database="<database escaped>"} <v>, a line.
- * The one rendering of such a line: the command's serve writes with it the
- * samples of the families it reads anew between two reports
- * (dbhealth_gauges), in place of the report's. */
-char *dbc_prom_database_sample(dbc_ctx *ctx, const char *name, const char *engine,
-                               const char *database, double v);
+
+/* The Prometheus exposition as a typed model (health_prom.c): families of
+ * labelled samples, filled by the renderers of dbhealth_metrics and by
+ * dbcare serve, and rendered once, in the text format 0.0.4, by
+ * dbc_prom_text. Strings live in the ctx's arena. */
+typedef enum dbc_prom_format {
+	DBC_PROM_GO,     /* whole numbers plainly, others in full (%.17g) */
+	DBC_PROM_MILLIS, /* whole numbers plainly, others to the millisecond */
+	DBC_PROM_FIXED1, /* always one decimal */
+	DBC_PROM_FIXED3, /* always three decimals */
+} dbc_prom_format;
+typedef struct dbc_prom_sample {
+	const char *labels; /* label text, escaped: engine="...",database="..." */
+	double value;       /* NaN: unknown; +-Inf as such */
+	dbc_prom_format format;
+} dbc_prom_sample;
+typedef struct dbc_prom_family {
+	const char *name, *type, *help; /* type, help: NULL when not known */
+	dbc_prom_sample *samples;
+	int n, cap;
+} dbc_prom_family;
+typedef struct dbc_prom {
+	dbc_ctx *ctx;
+	dbc_prom_family *families; /* in the order first added */
+	int n, cap;
+} dbc_prom;
+void dbc_prom_init(dbc_prom *p, dbc_ctx *ctx);
+/* The family name of p, added at the end (with type and help) when new; an
+ * existing family keeps its type and help. The pointer is valid until the
+ * next family is added. NULL on out of memory. */
+dbc_prom_family *dbc_prom_family_of(dbc_prom *p, const char *name, const char *type,
+                                    const char *help);
+/* A sample of f (NULL f or labels: DBC_ERROR, for a chain of calls). */
+int dbc_prom_add(dbc_prom *p, dbc_prom_family *f, const char *labels, double v,
+                 dbc_prom_format format);
+/* A gauge's sample in the GO format, its family added when new. */
+int dbc_prom_gauge(dbc_prom *p, const char *name, const char *help, const char *labels, double v);
+/* Every sample of from added to into, family by family (into's type and
+ * help win for a family both have). */
+int dbc_prom_merge(dbc_prom *into, const dbc_prom *from);
+/* The exposition of p; NULL on out of memory. */
+char *dbc_prom_text(const dbc_prom *p);
+/* p as the JSON of dbhealth_samples (health_prom.c says its form), and
+ * such JSON added to p; a model read back renders the text of the one
+ * written. NULL / DBC_ERROR with the ctx's error. */
+char *dbc_prom_json(const dbc_prom *p);
+int dbc_prom_from_json(dbc_prom *p, const char *text);
 
 /* The Prometheus alerting rules (health_alerts.c) as YAML, from the
  * thresholds the checks grade with: lookup(arg, key) gives a settings key's
@@ -526,12 +569,12 @@ int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *
  * (snapshots kept per table): record the engine's largest tables with
  * snapshot_id and drop the rows of older snapshots; the "tables" array of
  * dbhealth_growth (fastest-growing first, each fitted like the database);
- * the table families of dbhealth_metrics appended to text (NULL: none). */
+ * the table families of dbhealth_metrics added to p (none without snapshots). */
 int dbc_health_tables_record(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t snapshot_id);
 int dbc_health_tables_growth(dbc_ctx *ctx, double days, struct json_t **out);
-int dbc_health_tables_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out);
-/* The audit volume family of dbhealth_metrics (health_audit_volume.c). */
-int dbc_health_audit_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out);
+int dbc_health_tables_prom(dbc_ctx *ctx, const dbc_health_report *r, struct dbc_prom *p);
+/* The audit volume families of dbhealth_metrics added to p (health_audit_volume.c). */
+int dbc_health_audit_prom(dbc_ctx *ctx, const dbc_health_report *r, struct dbc_prom *p);
 /* Least-squares fit: *bytes_per_day; false when fewer than two samples or one instant. */
 bool dbc_health_fit(const dbc_health_samples *s, double *bytes_per_day, double *intercept);
 

@@ -14,11 +14,10 @@
  */
 #include "health/health.h"
 
-int dbc_health_audit_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out)
+int dbc_health_audit_prom(dbc_ctx *ctx, const dbc_health_report *r, dbc_prom *p)
 {
 	int64_t written = 0;
 	bool exists = false;
-	*out = NULL;
 	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
 		return DBC_ERROR;
 	if (exists && ctx->host->audit_entries_written(ctx, &written) != DBC_OK)
@@ -31,26 +30,20 @@ int dbc_health_audit_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char *
 		return DBC_ERROR;
 	/* the labels of the report's own samples (health_render.c) */
 	char *labels = dbc_prom_database_labels(ctx, ctx->host->dialect->name, r->database);
-	char *wal_series =
-	    !labels || !wal
-	        ? ""
-	        : dbc_printf(ctx,
-	                     "# HELP dbcare_audit_lag_seconds How far the audit log may be behind the"
-	                     " changes of tables audited in wal mode.\n"
-	                     "# TYPE dbcare_audit_lag_seconds gauge\n"
-	                     "dbcare_audit_lag_seconds{%s} %.3f\n"
-	                     "# HELP dbcare_audit_wal_retained_bytes WAL the audit trail's replication"
-	                     " slot holds back.\n"
-	                     "# TYPE dbcare_audit_wal_retained_bytes gauge\n"
-	                     "dbcare_audit_wal_retained_bytes{%s} %lld\n",
-	                     labels, lag, labels, (long long)retained);
-	*out = labels && wal_series
-	           ? dbc_printf(ctx,
-	                        "# HELP dbcare_audit_entries_written Entries the audit trail has "
-	                        "written in committed transactions.\n"
-	                        "# TYPE dbcare_audit_entries_written gauge\n"
-	                        "dbcare_audit_entries_written{%s} %lld\n%s",
-	                        labels, (long long)written, wal_series)
-	           : NULL;
-	return *out ? DBC_OK : DBC_ERROR;
+	if (dbc_prom_gauge(p, "dbcare_audit_entries_written",
+	                   "Entries the audit trail has written in committed transactions.", labels,
+	                   (double)written) != DBC_OK)
+		return DBC_ERROR;
+	if (!wal)
+		return DBC_OK;
+	return dbc_prom_add(p,
+	                    dbc_prom_family_of(p, "dbcare_audit_lag_seconds", "gauge",
+	                                       "How far the audit log may be behind the changes of "
+	                                       "tables audited in wal mode."),
+	                    labels, lag, DBC_PROM_FIXED3) == DBC_OK &&
+	               dbc_prom_gauge(p, "dbcare_audit_wal_retained_bytes",
+	                              "WAL the audit trail's replication slot holds back.", labels,
+	                              (double)retained) == DBC_OK
+	           ? DBC_OK
+	           : DBC_ERROR;
 }

@@ -64,43 +64,63 @@ int dbc_call_dbhealth_score(dbc_ctx *ctx, const dbc_value *args, dbc_value *resu
 	return rc;
 }
 
-typedef int (*family_fn)(dbc_ctx *ctx, const dbc_health_report *r, char **out);
+typedef int (*family_fn)(dbc_ctx *ctx, const dbc_health_report *r, dbc_prom *p);
 
-/* A family of the exposition read from the bookkeeping beside the report
- * (the table growth history, the audit volume), for dbc_health_tolerant. */
+/* Families of the exposition read from the bookkeeping beside the report
+ * (the table growth history, the audit volume), for dbc_health_tolerant:
+ * filled into a model of their own, merged only when read whole. */
 typedef struct extra_family {
 	family_fn fn;
 	const dbc_health_report *r;
-	char *text;
+	dbc_prom p;
 } extra_family;
 
 static int read_family(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
 {
 	extra_family *f = arg;
 	(void)eng;
-	return f->fn(ctx, f->r, &f->text);
+	return f->fn(ctx, f->r, &f->p);
+}
+
+/* The families of dbhealth_metrics, in p. */
+static int metrics_model(dbc_ctx *ctx, const dbc_value *args, dbc_prom *p)
+{
+	dbc_health_hooks eng;
+	dbc_health_report r;
+	dbc_prom_init(p, ctx);
+	int rc = run_scoped(ctx, args, true, &eng, &r);
+	if (rc == DBC_OK)
+		rc = dbc_health_report_prom(ctx, &r, p);
+	const family_fn extra[] = {dbc_health_tables_prom, dbc_health_audit_prom};
+	/* one that cannot be read (a role without SELECT on it) is left out, as
+	 * an unreadable part of the report is unknown */
+	for (size_t i = 0; rc == DBC_OK && i < sizeof extra / sizeof extra[0]; i++) {
+		extra_family f = {extra[i], &r, {0}};
+		dbc_prom_init(&f.p, ctx);
+		bool ok;
+		if ((rc = dbc_health_tolerant(ctx, &eng, read_family, &f, &ok, NULL)) == DBC_OK && ok)
+			rc = dbc_prom_merge(p, &f.p);
+	}
+	return rc;
 }
 
 int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
-	dbc_health_hooks eng;
-	dbc_health_report r;
-	char *text = NULL;
-	int rc = run_scoped(ctx, args, true, &eng, &r);
-	if (rc == DBC_OK)
-		rc = dbc_health_report_prometheus(ctx, &r, &text);
-	const family_fn extra[] = {dbc_health_tables_prometheus, dbc_health_audit_prometheus};
-	/* one that cannot be read (a role without SELECT on it) is left out, as
-	 * an unreadable part of the report is unknown */
-	for (size_t i = 0; rc == DBC_OK && i < sizeof extra / sizeof extra[0]; i++) {
-		extra_family f = {extra[i], &r, NULL};
-		bool ok;
-		if ((rc = dbc_health_tolerant(ctx, &eng, read_family, &f, &ok, NULL)) == DBC_OK && ok &&
-		    f.text)
-			text = dbc_printf(ctx, "%s%s", text, f.text);
-	}
+	dbc_prom p;
+	int rc = metrics_model(ctx, args, &p);
+	char *text = rc == DBC_OK ? dbc_prom_text(&p) : NULL;
 	*result = text_or_null(text);
-	return rc;
+	return rc == DBC_OK && !text ? DBC_ERROR : rc;
+}
+
+/* The same families as JSON (dbc_prom_json): what dbcare serve merges. */
+int dbc_call_dbhealth_samples(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	dbc_prom p;
+	int rc = metrics_model(ctx, args, &p);
+	char *json = rc == DBC_OK ? dbc_prom_json(&p) : NULL;
+	*result = text_or_null(json);
+	return rc == DBC_OK && !json ? DBC_ERROR : rc;
 }
 
 static json_t *count_or_null(int64_t v)

@@ -1,6 +1,7 @@
 /*
  * health_render.c — one graded report, three shapes: the JSON of docs/health.md,
- * the rows of dbhealth_checks, and the Prometheus text exposition format 0.0.4.
+ * the rows of dbhealth_checks, and the families of its Prometheus exposition
+ * (a dbc_prom model, health_prom.c renders it).
  */
 #include "health/health.h"
 #include "base/json.h"
@@ -163,126 +164,112 @@ char *dbc_prom_escape_label(dbc_ctx *ctx, const char *s)
 	return dbc_buf_finish(&b);
 }
 
-static void family(dbc_buf *b, const char *name, const char *type, const char *help)
+/* A gauge of the report: every sample is a database's (GO format). */
+static dbc_prom_family *gauge(dbc_prom *p, const char *name, const char *help)
 {
-	/* HELP text escapes only backslash and newline; ours has neither. */
-	dbc_buf_appendf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	return dbc_prom_family_of(p, name, "gauge", help);
 }
 
-/* Prometheus wants Go float syntax: integers print plainly, others in %g. */
-static void sample(dbc_buf *b, const char *name, const char *labels, double v)
+static void sample(dbc_prom *p, dbc_prom_family *f, const char *labels, double v)
 {
-	if (v != v)
-		dbc_buf_appendf(b, "%s{%s} NaN\n", name, labels);
-	else if (dbc_is_whole(v))
-		dbc_buf_appendf(b, "%s{%s} %.0f\n", name, labels, v);
-	else
-		dbc_buf_appendf(b, "%s{%s} %.17g\n", name, labels, v);
+	(void)dbc_prom_add(p, f, labels, v, DBC_PROM_GO);
 }
 
 /* The families of each check: its status, penalty, graded value, whether
  * it was skipped or failed. */
-static void checks_prometheus(dbc_ctx *ctx, dbc_buf *b, const char *base,
+static void checks_prometheus(dbc_ctx *ctx, dbc_prom *b, const char *base,
                               const dbc_health_report *r)
 {
-	family(b, "dbcare_health_check_status", "gauge",
-	       "Status of each check that ran: 0 ok, 1 warning, 2 critical.");
+	dbc_prom_family *f;
+	f = gauge(b, "dbcare_health_check_status",
+	          "Status of each check that ran: 0 ok, 1 warning, 2 critical.");
 	for (int i = 0; i < r->nresults; i++) {
 		const dbc_health_result *c = &r->results[i];
 		if (c->status > DBC_CHECK_CRITICAL)
 			continue;
-		sample(b, "dbcare_health_check_status",
+		sample(b, f,
 		       dbc_printf(ctx, "%s,check=\"%s\"", base, dbc_prom_escape_label(ctx, c->def->name)),
 		       (double)c->status);
 	}
-	family(b, "dbcare_health_check_penalty", "gauge",
-	       "Points each check took off the health score.");
+	f = gauge(b, "dbcare_health_check_penalty", "Points each check took off the health score.");
 	for (int i = 0; i < r->nresults; i++)
-		sample(b, "dbcare_health_check_penalty",
-		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
+		sample(b, f, dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
 		       r->results[i].penalty);
 	/* The graded number of each check that has one (a count, a percentage,
 	 * seconds, hours: the unit of its thresholds), as dbhealth_checks' value
 	 * column: alert rules compare it with the same thresholds. */
-	family(b, "dbcare_health_check_value", "gauge",
-	       "The number each check graded against its thresholds (checks with a number only).");
+	f = gauge(b, "dbcare_health_check_value",
+	          "The number each check graded against its thresholds (checks with a number only).");
 	for (int i = 0; i < r->nresults; i++) {
 		const dbc_health_result *c = &r->results[i];
 		if (c->status > DBC_CHECK_CRITICAL || !c->has_value || word_only(c))
 			continue;
-		sample(b, "dbcare_health_check_value",
-		       dbc_printf(ctx, "%s,check=\"%s\"", base, c->def->name), c->value);
+		sample(b, f, dbc_printf(ctx, "%s,check=\"%s\"", base, c->def->name), c->value);
 	}
-	family(b, "dbcare_health_check_skipped", "gauge",
-	       "1 when a check did not run (disabled, not applicable, not permitted), else 0.");
+	f = gauge(b, "dbcare_health_check_skipped",
+	          "1 when a check did not run (disabled, not applicable, not permitted), else 0.");
 	for (int i = 0; i < r->nresults; i++)
-		sample(b, "dbcare_health_check_skipped",
-		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
+		sample(b, f, dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
 		       r->results[i].status == DBC_CHECK_SKIPPED);
-	family(b, "dbcare_health_check_errors", "gauge",
-	       "1 when a check itself failed (see dbhealth_checks), else 0.");
+	f = gauge(b, "dbcare_health_check_errors",
+	          "1 when a check itself failed (see dbhealth_checks), else 0.");
 	for (int i = 0; i < r->nresults; i++)
-		sample(b, "dbcare_health_check_errors",
-		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
+		sample(b, f, dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
 		       r->results[i].status == DBC_CHECK_ERROR);
 }
 
 /* The database's numbers: size, tables, indexes (when known), pending
  * migrations and the newest restore drill (NaN when unknown, never a
  * made-up 0). */
-static void metrics_prometheus(dbc_buf *b, const char *base, const dbc_health_metrics *m)
+static void metrics_prometheus(dbc_prom *b, const char *base, const dbc_health_metrics *m)
 {
+	dbc_prom_family *f;
 	double nan = 0.0 / 0.0;
 	if (m->size_bytes >= 0) {
-		family(b, "dbcare_database_size_bytes", "gauge", "Size of the database in bytes.");
-		sample(b, "dbcare_database_size_bytes", base, (double)m->size_bytes);
+		f = gauge(b, "dbcare_database_size_bytes", "Size of the database in bytes.");
+		sample(b, f, base, (double)m->size_bytes);
 	}
 	if (m->tables >= 0) {
-		family(b, "dbcare_database_tables", "gauge", "Number of user tables.");
-		sample(b, "dbcare_database_tables", base, (double)m->tables);
+		f = gauge(b, "dbcare_database_tables", "Number of user tables.");
+		sample(b, f, base, (double)m->tables);
 	}
 	if (m->indexes >= 0) {
-		family(b, "dbcare_database_indexes", "gauge", "Number of user indexes.");
-		sample(b, "dbcare_database_indexes", base, (double)m->indexes);
+		f = gauge(b, "dbcare_database_indexes", "Number of user indexes.");
+		sample(b, f, base, (double)m->indexes);
 	}
 	/* unknown: no migration bookkeeping in this build */
-	family(b, "dbcare_migrations_pending", "gauge", "Registered migrations not applied yet.");
-	sample(b, "dbcare_migrations_pending", base,
-	       m->pending_migrations >= 0 ? (double)m->pending_migrations : nan);
+	f = gauge(b, "dbcare_migrations_pending", "Registered migrations not applied yet.");
+	sample(b, f, base, m->pending_migrations >= 0 ? (double)m->pending_migrations : nan);
 	/* unknown: no drill recorded yet, or the drills cannot be read */
-	family(b, "dbcare_backup_last_drill_timestamp_seconds", "gauge",
-	       "When the newest restore drill was recorded (seconds since 1970).");
-	sample(b, "dbcare_backup_last_drill_timestamp_seconds", base,
-	       m->drill_known ? m->drill_epoch : nan);
-	family(b, "dbcare_backup_last_drill_duration_seconds", "gauge",
-	       "How long the newest restore drill took (restore, checks, comparison).");
-	sample(b, "dbcare_backup_last_drill_duration_seconds", base,
-	       m->drill_known ? m->drill_seconds : nan);
-	family(b, "dbcare_backup_last_drill_success", "gauge",
-	       "1 when the newest restore drill passed, 0 when it failed.");
-	sample(b, "dbcare_backup_last_drill_success", base, m->drill_known ? (double)m->drill_ok : nan);
+	f = gauge(b, "dbcare_backup_last_drill_timestamp_seconds",
+	          "When the newest restore drill was recorded (seconds since 1970).");
+	sample(b, f, base, m->drill_known ? m->drill_epoch : nan);
+	f = gauge(b, "dbcare_backup_last_drill_duration_seconds",
+	          "How long the newest restore drill took (restore, checks, comparison).");
+	sample(b, f, base, m->drill_known ? m->drill_seconds : nan);
+	f = gauge(b, "dbcare_backup_last_drill_success",
+	          "1 when the newest restore drill passed, 0 when it failed.");
+	sample(b, f, base, m->drill_known ? (double)m->drill_ok : nan);
 	/* SQLite's point-in-time log: only where backup.log.dir is set */
 	if (m->log_known) {
-		family(b, "dbcare_log_lag_seconds", "gauge",
-		       "How far the point-in-time log is behind: 0 while it holds every commit, else "
-		       "seconds since its newest record (NaN: none yet).");
-		sample(b, "dbcare_log_lag_seconds", base,
-		       m->log_lag_seconds >= 0 ? m->log_lag_seconds : nan);
-		family(b, "dbcare_log_capturing", "gauge",
-		       "1 when a capture holds the point-in-time log, else 0.");
-		sample(b, "dbcare_log_capturing", base, m->log_capturing);
-		family(b, "dbcare_log_last_restorable_timestamp_seconds", "gauge",
-		       "The last moment the point-in-time log can restore to (seconds since 1970).");
-		sample(b, "dbcare_log_last_restorable_timestamp_seconds", base,
-		       m->log_restorable_epoch >= 0 ? m->log_restorable_epoch : nan);
-		family(b, "dbcare_log_end_missing", "gauge",
-		       "1 when the point-in-time log ends before the newest commit its capture "
-		       "recorded (segment files lost; restore --to-time latest refuses it), else 0.");
-		sample(b, "dbcare_log_end_missing", base, m->log_end_missing);
-		family(b, "dbcare_log_capture_failed", "gauge",
-		       "1 when the point-in-time log's capture failed (a full disk, an unwritable "
-		       "directory) and has copied no commit since, else 0.");
-		sample(b, "dbcare_log_capture_failed", base, m->log_capture_failed);
+		f = gauge(b, "dbcare_log_lag_seconds",
+		          "How far the point-in-time log is behind: 0 while it holds every commit, else "
+		          "seconds since its newest record (NaN: none yet).");
+		sample(b, f, base, m->log_lag_seconds >= 0 ? m->log_lag_seconds : nan);
+		f = gauge(b, "dbcare_log_capturing",
+		          "1 when a capture holds the point-in-time log, else 0.");
+		sample(b, f, base, m->log_capturing);
+		f = gauge(b, "dbcare_log_last_restorable_timestamp_seconds",
+		          "The last moment the point-in-time log can restore to (seconds since 1970).");
+		sample(b, f, base, m->log_restorable_epoch >= 0 ? m->log_restorable_epoch : nan);
+		f = gauge(b, "dbcare_log_end_missing",
+		          "1 when the point-in-time log ends before the newest commit its capture "
+		          "recorded (segment files lost; restore --to-time latest refuses it), else 0.");
+		sample(b, f, base, m->log_end_missing);
+		f = gauge(b, "dbcare_log_capture_failed",
+		          "1 when the point-in-time log's capture failed (a full disk, an unwritable "
+		          "directory) and has copied no commit since, else 0.");
+		sample(b, f, base, m->log_capture_failed);
 	}
 }
 
@@ -292,45 +279,39 @@ char *dbc_prom_database_labels(dbc_ctx *ctx, const char *engine, const char *dat
 	return dbc_printf(ctx, "engine=\"%s\",database=\"%s\"", engine, db ? db : "");
 }
 
-char *dbc_prom_database_sample(dbc_ctx *ctx, const char *name, const char *engine,
-                               const char *database, double v)
+int dbc_health_report_prom(dbc_ctx *ctx, const dbc_health_report *r, dbc_prom *b)
 {
-	char *labels = dbc_prom_database_labels(ctx, engine, database);
-	if (!labels)
-		return NULL;
-	dbc_buf b;
-	dbc_buf_init(&b, ctx);
-	sample(&b, name, labels, v);
-	return dbc_buf_finish(&b);
-}
-
-int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out)
-{
-	dbc_buf b;
-	dbc_buf_init(&b, ctx);
 	char *base = dbc_prom_database_labels(ctx, ctx->host->dialect->name, r->database);
 	if (!base)
 		return DBC_ERROR;
 	/* the status's rank is its sample: 0 healthy ... 3 unknown */
 	int st = dbc_health_grade_rank(r->status);
+	dbc_prom_family *f;
 
-	family(&b, "dbcare_health_score", "gauge", "Health score from 0 (worst) to 100 (best).");
-	sample(&b, "dbcare_health_score", base, r->score);
-	family(&b, "dbcare_health_status", "gauge",
-	       "Overall health status: 0 healthy, 1 warning, 2 critical, 3 unknown "
-	       "(checks could not read the database).");
-	sample(&b, "dbcare_health_status", base, st);
-	checks_prometheus(ctx, &b, base, r);
-	metrics_prometheus(&b, base, &r->metrics);
-	family(&b, "dbcare_health_report_duration_seconds", "gauge",
-	       "How long the health report took to compute.");
-	sample(&b, "dbcare_health_report_duration_seconds", base, r->duration_ms / 1000.0);
-	family(&b, "dbcare_info", "gauge", "dbcare and engine versions (always 1).");
-	sample(&b, "dbcare_info",
+	f = gauge(b, "dbcare_health_score", "Health score from 0 (worst) to 100 (best).");
+	sample(b, f, base, r->score);
+	f = gauge(b, "dbcare_health_status",
+	          "Overall health status: 0 healthy, 1 warning, 2 critical, 3 unknown "
+	          "(checks could not read the database).");
+	sample(b, f, base, st);
+	checks_prometheus(ctx, b, base, r);
+	metrics_prometheus(b, base, &r->metrics);
+	f = gauge(b, "dbcare_health_report_duration_seconds",
+	          "How long the health report took to compute.");
+	sample(b, f, base, r->duration_ms / 1000.0);
+	f = gauge(b, "dbcare_info", "dbcare and engine versions (always 1).");
+	sample(b, f,
 	       dbc_printf(ctx, "%s,version=\"%s\",engine_version=\"%s\"", base,
 	                  dbc_prom_escape_label(ctx, dbc_version()),
 	                  dbc_prom_escape_label(ctx, r->eng->engine_version)),
 	       1);
-	*out = dbc_buf_finish(&b);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out)
+{
+	dbc_prom p;
+	dbc_prom_init(&p, ctx);
+	*out = dbc_health_report_prom(ctx, r, &p) == DBC_OK ? dbc_prom_text(&p) : NULL;
 	return *out && !ctx->failed ? DBC_OK : DBC_ERROR;
 }

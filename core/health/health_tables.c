@@ -206,18 +206,9 @@ int dbc_health_tables_growth(dbc_ctx *ctx, double days, json_t **out)
 	return DBC_OK;
 }
 
-static void sample(dbc_buf *b, const char *family, const char *labels, double v)
-{
-	if (dbc_is_whole(v))
-		dbc_buf_appendf(b, "%s{%s} %.0f\n", family, labels, v);
-	else
-		dbc_buf_appendf(b, "%s{%s} %.17g\n", family, labels, v);
-}
-
-int dbc_health_tables_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out)
+int dbc_health_tables_prom(dbc_ctx *ctx, const dbc_health_report *r, dbc_prom *p)
 {
 	table_hists h = {0};
-	*out = NULL;
 	/* the fit over the last week: a day's burst shows, a month's trend too */
 	if (load_hists(ctx, 7, &h) != DBC_OK)
 		return DBC_ERROR;
@@ -248,24 +239,20 @@ int dbc_health_tables_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 		if (!labels[i])
 			return DBC_ERROR;
 	}
-	dbc_buf b;
-	dbc_buf_init(&b, ctx);
-	dbc_buf_append(&b, "# HELP dbcare_table_size_bytes Size of a table with its indexes at the "
-	                   "newest snapshot (the largest tables).\n"
-	                   "# TYPE dbcare_table_size_bytes gauge\n");
+	dbc_prom_family *f = dbc_prom_family_of(p, "dbcare_table_size_bytes", "gauge",
+	                                        "Size of a table with its indexes at the newest "
+	                                        "snapshot (the largest tables).");
 	for (int i = 0; i < n; i++)
-		sample(&b, "dbcare_table_size_bytes", labels[i], (double)h.items[i].bytes);
+		(void)dbc_prom_add(p, f, labels[i], (double)h.items[i].bytes, DBC_PROM_GO);
 	bool any = false;
 	for (int i = 0; i < n; i++)
 		any = any || h.items[i].fitted;
-	if (any)
-		dbc_buf_append(&b, "# HELP dbcare_table_growth_bytes_per_day A table's growth fitted "
-		                   "through the last 7 days of snapshots (the largest tables).\n"
-		                   "# TYPE dbcare_table_growth_bytes_per_day gauge\n");
+	f = !any ? NULL
+	         : dbc_prom_family_of(p, "dbcare_table_growth_bytes_per_day", "gauge",
+	                              "A table's growth fitted through the last 7 days of snapshots "
+	                              "(the largest tables).");
 	for (int i = 0; i < n; i++)
 		if (h.items[i].fitted)
-			dbc_buf_appendf(&b, "dbcare_table_growth_bytes_per_day{%s} %.1f\n", labels[i],
-			                h.items[i].per_day);
-	*out = dbc_buf_finish(&b);
-	return *out && !ctx->failed ? DBC_OK : DBC_ERROR;
+			(void)dbc_prom_add(p, f, labels[i], h.items[i].per_day, DBC_PROM_FIXED1);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
 }

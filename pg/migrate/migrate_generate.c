@@ -609,6 +609,25 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
  * dbcare's pinned search_path (every name qualified, alike on both sides);
  * each difference becomes a line of the plan saying it is not planned. */
 
+/* A row read on one side of a comparison of what the model does not hold
+ * (live: the user schemas; scratch: the place's, named back as the user
+ * schemas'): the user schema its schema stands for, NULL for a scratch
+ * schema of no user schema (the row is not the user's: skipped). */
+static const char *side_schema(const place *pl, bool scratch, const char *schema)
+{
+	if (!scratch)
+		return schema;
+	int k = find(&pl->scratch, schema);
+	return k < 0 ? NULL : pl->user.items[k];
+}
+
+/* A copy of a text read on that side, named as the live side names it. */
+static char *side_text(dbc_ctx *ctx, const place *pl, bool scratch, const char *text)
+{
+	char *s = dbc_strdup(ctx, text);
+	return scratch ? from_scratch(ctx, pl, s) : s;
+}
+
 typedef struct unplanned_read {
 	const place *pl;
 	bool scratch;
@@ -618,20 +637,14 @@ typedef struct unplanned_read {
 static int take_unplanned(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	unplanned_read *u = arg;
-	const char *schema = c[1].s;
+	const char *schema = side_schema(u->pl, u->scratch, c[1].s);
 	(void)ncol;
-	if (u->scratch) {
-		int k = find(&u->pl->scratch, schema);
-		if (k < 0)
-			return DBC_OK;
-		schema = u->pl->user.items[k];
-	}
+	if (!schema)
+		return DBC_OK;
 	const dbc_host *h = u->pl->real;
 	char *label = dbc_printf(ctx, "%s %s on %s.%s", c[0].s, h->quote_ident(ctx, c[3].s),
 	                         h->quote_ident(ctx, schema), h->quote_ident(ctx, c[2].s));
-	char *def = dbc_strdup(ctx, c[4].type == DBC_TEXT ? c[4].s : "");
-	if (u->scratch)
-		def = from_scratch(ctx, u->pl, def);
+	char *def = side_text(ctx, u->pl, u->scratch, c[4].type == DBC_TEXT ? c[4].s : "");
 	if (!label || !def || dbc_strlist_add(ctx, &u->labels, label) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_strlist_add(ctx, &u->defs, def);
@@ -710,9 +723,7 @@ static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	comments_read *u = arg;
 	(void)ncol;
-	char *key = dbc_strdup(ctx, c[0].s);
-	if (u->scratch)
-		key = from_scratch(ctx, u->pl, key);
+	char *key = side_text(ctx, u->pl, u->scratch, c[0].s);
 	if (!key || dbc_strlist_add(ctx, &u->keys, key) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_strlist_add(
@@ -844,17 +855,11 @@ typedef struct rights_read {
 static int take_right(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	rights_read *u = arg;
-	const char *schema = c[1].s;
+	const char *schema = side_schema(u->pl, u->scratch, c[1].s);
 	(void)ncol;
-	if (u->scratch) {
-		int k = find(&u->pl->scratch, schema);
-		if (k < 0)
-			return DBC_OK;
-		schema = u->pl->user.items[k];
-	}
-	char *rest = dbc_strdup(ctx, c[2].s);
-	if (u->scratch)
-		rest = from_scratch(ctx, u->pl, rest);
+	if (!schema)
+		return DBC_OK;
+	char *rest = side_text(ctx, u->pl, u->scratch, c[2].s);
 	if (!rest ||
 	    dbc_grow(ctx, &u->out->items, u->out->n, &u->out->cap, sizeof(dbc_gen_right), 32) != DBC_OK)
 		return DBC_ERROR;

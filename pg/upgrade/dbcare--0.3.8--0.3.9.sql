@@ -22,6 +22,16 @@ CREATE FUNCTION dbhealth_metrics("mode" text DEFAULT 'standard', "scope" text DE
 COMMENT ON FUNCTION dbhealth_metrics(text, text, text) IS 'the health report in the Prometheus text format 0.0.4';
 GRANT EXECUTE ON FUNCTION dbhealth_metrics(text, text, text) TO pg_monitor;
 
+-- dbhealth_samples: the families of dbhealth_metrics as typed samples
+-- (JSON), which dbcare serve merges for a fleet without parsing exposition
+-- text.
+CREATE FUNCTION dbhealth_samples("mode" text DEFAULT 'standard', "scope" text DEFAULT 'connection', "label" text DEFAULT NULL) RETURNS jsonb
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbhealth_samples';
+COMMENT ON FUNCTION dbhealth_samples(text, text, text) IS 'the families of dbhealth_metrics as typed samples (JSON), as dbcare serve reads';
+GRANT EXECUTE ON FUNCTION dbhealth_samples(text, text, text) TO pg_monitor;
+
 -- Restore drills (dbbackup_drill, `dbcare backup drill`): a backup restored
 -- into scratch, checked and compared with its record; the health check
 -- backup_drills grades the age of the newest good one. backup_id is the

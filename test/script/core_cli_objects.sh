@@ -29,7 +29,15 @@
 #      function's (followed by %I( or after FUNCTION) is no table's;
 #   5. grades: no string is a grade's word in any case ("HEALTHY",
 #      "Warn"): core/health writes them and the command copies what core
-#      wrote (cmd_lint's "warning" is a lint finding's severity).
+#      wrote (cmd_lint's "warning" is a lint finding's severity);
+#   6. the exposition: no string starts a line of Prometheus text ("# HELP",
+#      "# TYPE", in any spacing, as compiled): the command hands core typed
+#      samples (dbc_prom) and core renders them (core/health/health_prom.c,
+#      whose object must hold the line: the test's premise); a parser of
+#      the module's text, or a second renderer, spells one. And the reader
+#      of a database's samples (dbc_prom_from_json) is called only where a
+#      refresh reads them, once per report (cli/serve/serve_result.o),
+#      never by an object that answers a request.
 # Then each rule must catch its planted violation: small files compiled
 # here into a scratch directory, read with the real objects as if they
 # were files of cli/; a rule that misses its plant fails the test.
@@ -58,6 +66,10 @@ ENGINES = {"cli_engine_pg", "cli_engine_sqlite"}
 ENGINE_PRINTERS = {"cli/common/run.o", "cli/serve/serve_collect.o", "cli/serve/serve_render.o"}
 GRADES = ("healthy", "warning", "critical", "skipped", "pass", "warn", "fail")
 GRADE_ALLOWED = {("cli/cmd/cmd_lint.o", "warning")}
+EXPOSITION_LINE = re.compile(r"#\s*(HELP|TYPE)\b")
+PROM_HOME = "build/sqlite/core/health/health_prom.o"
+SAMPLES_READER = "dbc_prom_from_json"
+SAMPLES_READ_IN = {"cli/serve/serve_result.o"}
 
 
 def method_folder(f):
@@ -129,6 +141,10 @@ def string_problems(f, text):
         found.append(f"{f}: the string {text[:80]!r} leaves a bookkeeping name open "
                      f"({m.group(0)!r}) to be put together at run time: reach the "
                      "table through a dbcare function")
+    if EXPOSITION_LINE.match(text.lstrip()):
+        found.append(f"{f}: the string {text[:60]!r} spells an exposition line: hand core "
+                     "typed samples (dbc_prom) and render them with dbc_prom_text "
+                     "(core/health/health_prom.c); never parse the module's text")
     if text.lower() in GRADES and (f, text) not in GRADE_ALLOWED:
         found.append(f"{f}: the string {text!r} is a grade's word: compare core's words "
                      "(health/health.h: dbc_health_grade_rank, dbc_health_reaches, "
@@ -164,6 +180,10 @@ def check(objs):
             failures.append(f"{f}: reads the engine's name ({', '.join(sorted(asks))}), which "
                             "only the files that print it may: anything else is an engine "
                             "question, a driver's job (cli/driver/)")
+        if SAMPLES_READER in uses[f] and f not in SAMPLES_READ_IN:
+            failures.append(f"{f}: reads a database's samples ({SAMPLES_READER}): they are read "
+                            f"once per report, in {', '.join(sorted(SAMPLES_READ_IN))}, and "
+                            "every request renders the typed samples kept there")
         for text in strings(objs[f]):
             failures += string_problems(f, text)
     for folder, libs in sorted(libs_of.items()):
@@ -191,6 +211,13 @@ if len(objs) < 80 or unbuilt:
           % (len(objs), " ".join(unbuilt[:5]) or "-"))
     sys.exit(1)
 failures = check(objs)
+if not os.path.exists(PROM_HOME) or not any(EXPOSITION_LINE.match(t) for t in strings(PROM_HOME)):
+    failures.append(f"{PROM_HOME} writes no exposition line (test premise: the module is built, "
+                    "its renderer spells the lines)")
+if not any(SAMPLES_READER in u for f, u in symbols({f: objs[f] for f in SAMPLES_READ_IN
+                                                    if f in objs}).items()):
+    failures.append(f"{', '.join(sorted(SAMPLES_READ_IN))} calls no {SAMPLES_READER} "
+                    "(test premise)")
 print(f"ok: {len(objs)} objects of the command read ({len(TABLES)} bookkeeping tables)")
 
 # Each rule against its disguised violation, planted as a file of cli/.
@@ -221,6 +248,12 @@ PLANTS = {
     "cli/driver/plant_table_joined.o": ("names the bookkeeping table",
         '#define PLANT_PREFIX "\\"dbcare\\"."\n'
         'const char *plant(void) { return "SELECT count(*) FROM " PLANT_PREFIX "\\"backups\\""; }\n'),
+    "cli/serve/plant_exposition.o": ("spells an exposition line",
+        '#include <string.h>\n#define PLANT_MARK "#"\n'
+        'int plant(const char *line) { return strncmp(line, PLANT_MARK " HE" "LP ", 7) == 0; }\n'),
+    "cli/serve/plant_reparse.o": ("reads a database's samples",
+        "struct dbc_prom;\nint dbc_prom_from_json(struct dbc_prom *p, const char *text);\n"
+        "int plant(struct dbc_prom *p, const char *json) { return dbc_prom_from_json(p, json); }\n"),
     "cli/cmd/plant_grade.o": ("is a grade's word",
         "#include <strings.h>\n"
         'int plant(const char *s) { return strcasecmp(s, "HEALTHY") == 0; }\n'),

@@ -37,6 +37,8 @@
 #   7. a database's exposition labels written once (core/health);
 #   8. a backup file sealed in one place: only core/container/seal_file.c
 #      calls the container's encoder (seal, sync, read back, publish).
+# (That cli/ parses no exposition text is read on its objects:
+# core_cli_objects.sh, rule 6.)
 # Usage: core_hygiene.sh [ROOT] (default: this tree).
 set -eu
 root=${1:-"$(dirname "$0")/../.."}
@@ -334,7 +336,7 @@ for path in sorted(glob.glob("core/*/*.c") + glue("pg", "c") + glue("sqlite", "c
         # a sample's label set: the database label beside the engine's
         if label_text.search(line) and "engine=" in line:
             failures.append(f"{path}:{i + 1}: writes a database's exposition labels: take them "
-                            f"from dbc_prom_database_labels or dbc_prom_database_sample")
+                            f"from dbc_prom_database_labels")
 print("ok: a database's exposition labels written in %s only" % LABELS_HOME)
 
 # 8. a backup file sealed in one place: the seal, its sync, its read back

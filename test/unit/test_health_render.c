@@ -171,12 +171,23 @@ int main(void)
 	CHECK_STR(dbc_prom_escape_label(&ctx, "a\\b\"c\nd"), "a\\\\b\\\"c\\nd", "label escaping");
 	CHECK_STR(dbc_prom_escape_label(&ctx, ""), "", "empty label");
 	/* serve writes the samples it reads anew between reports with the
-	 * report's own rendering: the very line the report has */
+	 * report's own labels and rendering: the very line the report has */
+	dbc_prom one, own;
+	dbc_prom_init(&one, &ctx);
+	dbc_prom_init(&own, &ctx);
 	const char *fresh =
-	    dbc_prom_database_sample(&ctx, "dbcare_database_size_bytes", "sqlite", "ma\"in\n", 8192);
+	    dbc_prom_add(&one, dbc_prom_family_of(&one, "dbcare_database_size_bytes", NULL, NULL),
+	                 dbc_prom_database_labels(&ctx, "sqlite", "ma\"in\n"), 8192,
+	                 DBC_PROM_GO) == DBC_OK
+	        ? dbc_prom_text(&one)
+	        : NULL;
 	CHECK(fresh && strstr(prom, fresh) != NULL, "a database's sample as the report writes it");
-	CHECK_STR(dbc_prom_database_sample(&ctx, "dbcare_up", "postgresql", "a}b", 1),
-	          "dbcare_up{engine=\"postgresql\",database=\"a}b\"} 1\n", "a sample of serve's own");
+	CHECK(dbc_prom_add(&own, dbc_prom_family_of(&own, "dbcare_up", NULL, NULL),
+	                   dbc_prom_database_labels(&ctx, "postgresql", "a}b"), 1,
+	                   DBC_PROM_GO) == DBC_OK,
+	      "a sample of serve's own");
+	CHECK_STR(dbc_prom_text(&own), "dbcare_up{engine=\"postgresql\",database=\"a}b\"} 1\n",
+	          "a sample of serve's own, rendered");
 
 	/* a disabled check is skipped without running */
 	dbc_ctx_finish(&ctx);
