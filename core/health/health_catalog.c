@@ -446,6 +446,12 @@ static const dbc_setting_def health_extra[] = {
      "PostgreSQL: a statement counts as slow for the slow_queries check when its mean "
      "execution time in pg_stat_statements exceeds this many milliseconds.",
      DBC_SETTING_NUMBER, NULL, 0, 1e12},
+    {"health.table_bloat.budget_ms", "200",
+     "PostgreSQL, where the pgstattuple extension is installed: the time a report may spend "
+     "measuring table bloat with pgstattuple_approx, the largest tables first (the largest "
+     "one at least); the tables it leaves are estimated from pg_stats (0: estimate every "
+     "table).",
+     DBC_SETTING_NUMBER, NULL, 0, 1e7},
     {"health.backups.max_age", "26",
      "The backups check warns when the newest verified backup is older than this many hours, "
      "and is critical past twice that.",
