@@ -155,7 +155,10 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "where that extension is installed; plain VACUUM only makes the space reusable.",
 		.description = "Share of a table's pages that its rows do not need, estimated from the "
 		    "planner statistics (relpages against reltuples and pg_stats' average widths), for "
-		    "tables wasting at least 128 pages: what plain VACUUM leaves after a mass delete.",
+		    "tables wasting at least 128 pages: what plain VACUUM leaves after a mass delete. "
+		    "Where the pgstattuple extension is installed, the largest tables are measured "
+		    "instead (pgstattuple_approx, heap and TOAST) within health.table_bloat.budget_ms, "
+		    "the estimate and its error beside each.",
 	},
 	[DBC_HC_STATISTICS] = {
 		.id = DBC_HC_STATISTICS, .repair = "analyze", .name = "statistics",

@@ -222,8 +222,9 @@ int pgdbc_gather_table_bloat(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_heal
 	candidates cs = {0};
 	char *fn, *budget_text = NULL;
 	const char *why;
+	/* the budget is read only where there is something to measure */
 	if (approx_function(ctx, &fn, &why) != DBC_OK ||
-	    dbc_setting_get(ctx, "health.table_bloat.budget_ms", &budget_text) != DBC_OK ||
+	    (fn && dbc_setting_get(ctx, "health.table_bloat.budget_ms", &budget_text) != DBC_OK) ||
 	    ctx->host->query(ctx, candidates_sql, 0, NULL, take_candidate, &cs) != DBC_OK)
 		return DBC_ERROR;
 	double budget = budget_text ? strtod(budget_text, NULL) : 0;
