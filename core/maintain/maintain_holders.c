@@ -66,9 +66,9 @@ int dbc_maintain_plan_xmin_holders(dbc_ctx *ctx, const dbc_maintain_findings *f,
 		                            "ALTER SYSTEM SET hot_standby_feedback = off; SELECT "
 		                            "pg_catalog.pg_reload_conf()"
 		                          : "";
-		char *reason = dbc_printf(ctx, "xmin_horizon: %s pins the xmin %.0f transactions back%s%s%s%s",
-		                          o->name, o->value, o->detail ? " (" : "",
-		                          o->detail ? o->detail : "", o->detail ? ")" : "", standby);
+		char *reason = dbc_printf(
+		    ctx, "xmin_horizon: %s pins the xmin %.0f transactions back%s%s%s%s", o->name, o->value,
+		    o->detail ? " (" : "", o->detail ? o->detail : "", o->detail ? ")" : "", standby);
 		if (!reason || !dbc_maintain_add_step(ctx, p, o->name, "end_holder", reason, statement,
 		                                      DBC_MAINTAIN_DESTRUCTIVE, outside, COST_CATALOG))
 			return DBC_ERROR;

@@ -60,7 +60,7 @@ static const char *const candidates_sql =
 
 typedef struct bloat_candidate {
 	char *schema, *name, *oid, *toast;
-	bool estimated;        /* the estimate's columns below are set */
+	bool estimated;            /* the estimate's columns below are set */
 	double est_pct, est_waste; /* share of the heap not needed, pages */
 	char *est_detail;
 	double block;
@@ -153,10 +153,10 @@ static int add_measured(dbc_ctx *ctx, dbc_health_fact *fact, const bloat_candida
 	/* as the estimate: a table wasting less than 128 pages is not judged */
 	if (m->wasted < 128 * b->block)
 		return DBC_OK;
-	char *estimate = b->estimated
-	                     ? dbc_printf(ctx, "the estimate from pg_stats %.1f%% (off by %+.1f points)",
-	                                  b->est_pct, b->est_pct - pct)
-	                     : dbc_strdup(ctx, "no estimate (its columns lack statistics)");
+	char *estimate =
+	    b->estimated ? dbc_printf(ctx, "the estimate from pg_stats %.1f%% (off by %+.1f points)",
+	                              b->est_pct, b->est_pct - pct)
+	                 : dbc_strdup(ctx, "no estimate (its columns lack statistics)");
 	char *detail = dbc_printf(ctx,
 	                          "measured %.1f%%: %.1f MB of %.1f MB hold no live row "
 	                          "(pgstattuple_approx, heap%s); %s",
@@ -171,8 +171,7 @@ static int add_estimated(dbc_ctx *ctx, dbc_health_fact *fact, const bloat_candid
 {
 	if (!b->estimated || b->est_waste < 128)
 		return DBC_OK;
-	return dbc_health_add_object(ctx, fact, b->schema, b->name, b->name, b->est_pct,
-	                             b->est_detail);
+	return dbc_health_add_object(ctx, fact, b->schema, b->name, b->name, b->est_pct, b->est_detail);
 }
 
 static int by_value_desc(const void *a, const void *b)
