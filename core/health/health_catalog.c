@@ -148,17 +148,19 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.id = DBC_HC_TABLE_BLOAT, .repair = "vacuum_full", .name = "table_bloat",
 		.engines = PG, .cost = Q, .penalty = 5, .warn = 50, .critical = NONE,
 		.value_kind = DBC_VALUE_MAX, .unit = "%",
-		.noun1 = "bloated table", .nounN = "bloated tables",
+		.noun1 = "bloated table or index", .nounN = "bloated tables or indexes",
 		.ok_message = "no bloated table",
 		.hint = "VACUUM FULL the table (it rewrites the table under an ACCESS EXCLUSIVE lock: "
 		    "reads and writes wait) in a maintenance window, or rebuild it online with pg_repack "
-		    "where that extension is installed; plain VACUUM only makes the space reusable.",
+		    "where that extension is installed; plain VACUUM only makes the space reusable. "
+		    "A bloated B-tree index: REINDEX INDEX CONCURRENTLY.",
 		.description = "Share of a table's pages that its rows do not need, estimated from the "
 		    "planner statistics (relpages against reltuples and pg_stats' average widths), for "
 		    "tables wasting at least 128 pages: what plain VACUUM leaves after a mass delete. "
 		    "Where the pgstattuple extension is installed, the largest tables are measured "
 		    "instead (pgstattuple_approx, heap and TOAST) within health.table_bloat.budget_ms, "
-		    "the estimate and its error beside each.",
+		    "the estimate and its error beside each, then the largest B-tree indexes "
+		    "(pgstatindex: leaf density against fillfactor, empty and deleted pages).",
 	},
 	[DBC_HC_STATISTICS] = {
 		.id = DBC_HC_STATISTICS, .repair = "analyze", .name = "statistics",

@@ -58,6 +58,36 @@ static const char *const candidates_sql =
     "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
     "ORDER BY c.relpages + coalesce(t.relpages, 0) DESC, 1, 2 LIMIT 1000";
 
+/* The B-tree indexes of the same tables of 128 pages and more, largest
+ * first: the schema, the index, its table, its oid, its leaf fillfactor
+ * (90 unless set) and the block size. Only valid, ready ones: pgstatindex
+ * reads every page of the index, so these share the budget after the
+ * tables. */
+static const char *const indexes_sql =
+    "SELECT n.nspname, x.relname, t.relname, x.oid::text, "
+    "coalesce((SELECT pg_catalog.split_part(o, '=', 2)::float8 FROM "
+    "pg_catalog.unnest(x.reloptions) o WHERE o LIKE 'fillfactor=%'), 90), "
+    "current_setting('block_size')::float8 "
+    "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid "
+    "JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace "
+    "JOIN pg_catalog.pg_am a ON a.oid = x.relam "
+    "WHERE a.amname = 'btree' AND x.relkind = 'i' AND i.indisvalid AND i.indisready "
+    "AND x.relpersistence <> 't' AND x.relpages >= 128 AND t.relkind IN ('r', 'm') "
+    "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') "
+    "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
+    "ORDER BY x.relpages DESC, 1, 2 LIMIT 1000";
+
+typedef struct index_candidate {
+	char *schema, *name, *table, *oid;
+	double fillfactor, block;
+} index_candidate;
+
+typedef struct index_candidates {
+	index_candidate *rows;
+	int n, cap;
+} index_candidates;
+
 typedef struct bloat_candidate {
 	char *schema, *name, *oid, *toast;
 	bool estimated;            /* the estimate's columns below are set */
@@ -99,6 +129,23 @@ static int take_candidate(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	b->est_waste = number_of(&c[5]);
 	b->est_detail = text_of(ctx, &c[6]);
 	b->block = number_of(&c[7]);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+static int take_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	index_candidates *xs = arg;
+	if (ncol != 6)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected table_bloat index row");
+	if (dbc_grow(ctx, &xs->rows, xs->n, &xs->cap, sizeof(*xs->rows), 16) != DBC_OK)
+		return DBC_ERROR;
+	index_candidate *x = &xs->rows[xs->n++];
+	x->schema = text_of(ctx, &c[0]);
+	x->name = text_of(ctx, &c[1]);
+	x->table = text_of(ctx, &c[2]);
+	x->oid = text_of(ctx, &c[3]);
+	x->fillfactor = number_of(&c[4]);
+	x->block = number_of(&c[5]);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
@@ -146,6 +193,79 @@ static int measure(dbc_ctx *ctx, const char *fn, const bloat_candidate *b, measu
 	return ctx->host->release(ctx, level);
 }
 
+/* What pgstatindex measured of one B-tree index: its bytes, its leaf
+ * pages, the empty and deleted ones and the leaf pages' average density. */
+typedef struct index_measured {
+	double size, leaf, empty, density;
+	bool read;
+} index_measured;
+
+static int take_index_measured(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	index_measured *m = arg;
+	if (ncol != 4)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected pgstatindex row");
+	m->size = number_of(&c[0]);
+	m->leaf = number_of(&c[1]);
+	m->empty = number_of(&c[2]);
+	m->density = number_of(&c[3]);
+	m->read = c[3].type != DBC_NULL;
+	return DBC_OK;
+}
+
+/* Measures index x with fn (ns.pgstatindex) in a subtransaction, as measure(). */
+static int measure_index(dbc_ctx *ctx, const char *fn, const index_candidate *x, index_measured *m,
+                         bool *ok)
+{
+	char *sql = dbc_printf(ctx,
+	                       "SELECT s.index_size::float8, s.leaf_pages::float8, "
+	                       "(s.empty_pages + s.deleted_pages)::float8, "
+	                       "CASE WHEN s.avg_leaf_density = 'NaN' THEN NULL "
+	                       "ELSE s.avg_leaf_density END::float8 FROM %s($1::oid::regclass) s",
+	                       fn);
+	if (!sql)
+		return DBC_ERROR;
+	memset(m, 0, sizeof(*m));
+	*ok = false;
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	dbc_value oid = dbc_text(x->oid);
+	if (ctx->host->query(ctx, sql, 1, &oid, take_index_measured, m) != DBC_OK) {
+		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
+			return DBC_ERROR;
+		dbc_error_clear(ctx);
+		return ctx->host->rollback(ctx, level);
+	}
+	*ok = m->read && m->size > 0;
+	return ctx->host->release(ctx, level);
+}
+
+/* An index's waste: its leaf pages' room past what its fillfactor leaves
+ * free, and its empty and deleted pages. Judged as a table is: from 128
+ * pages of waste. Its object carries the index for the plan's REINDEX. */
+static int add_index(dbc_ctx *ctx, dbc_health_fact *fact, const index_candidate *x,
+                     const index_measured *m)
+{
+	double full = x->fillfactor > 0 ? x->fillfactor : 90;
+	double sparse = m->density < full ? 1 - m->density / full : 0;
+	double wasted = (m->leaf * sparse + m->empty) * x->block;
+	if (wasted < 128 * x->block)
+		return DBC_OK;
+	double pct = 100.0 * wasted / m->size;
+	char *detail = dbc_printf(ctx,
+	                          "B-tree index on %s: measured %.1f%%: %.1f MB of %.1f MB unused "
+	                          "(pgstatindex: leaf density %.1f%% against its fillfactor %g, %.0f "
+	                          "empty or deleted pages)",
+	                          x->table, pct, wasted / 1048576.0, m->size / 1048576.0, m->density,
+	                          full, m->empty);
+	if (!detail ||
+	    dbc_health_add_object(ctx, fact, x->schema, x->name, x->table, pct, detail) != DBC_OK)
+		return DBC_ERROR;
+	fact->objects[fact->nobjects - 1].index = dbc_strdup(ctx, x->name);
+	return fact->objects[fact->nobjects - 1].index ? DBC_OK : DBC_ERROR;
+}
+
 static int add_measured(dbc_ctx *ctx, dbc_health_fact *fact, const bloat_candidate *b,
                         const measured *m)
 {
@@ -180,12 +300,32 @@ static int by_value_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* pgstattuple_approx qualified by the extension's schema when it is
- * installed and the caller may run it; else NULL, and *why says which. */
-static int approx_function(dbc_ctx *ctx, char **fn, const char **why)
+/* pgstattuple's function NAME(regclass) qualified by the extension's
+ * schema ns when the caller may run it, else NULL. */
+static int runnable(dbc_ctx *ctx, const char *ns, const char *name, char **fn)
 {
-	char *ns = NULL, *can = NULL;
+	char *can = NULL;
+	char *q = dbc_printf(ctx, "%s.%s", ctx->host->quote_ident(ctx, ns), name);
+	char *sig = dbc_printf(ctx, "%s(regclass)", q ? q : "");
 	*fn = NULL;
+	if (!q || !sig)
+		return DBC_ERROR;
+	dbc_value p = dbc_text(sig);
+	if (dbc_query_text(
+	        ctx, "SELECT CASE WHEN pg_catalog.has_function_privilege($1, 'EXECUTE') THEN 'yes' END",
+	        1, &p, &can, NULL) != DBC_OK)
+		return DBC_ERROR;
+	*fn = can ? q : NULL;
+	return DBC_OK;
+}
+
+/* pgstattuple_approx and pgstatindex qualified by the extension's schema
+ * when it is installed and the caller may run them; else NULL, and *why
+ * says which. */
+static int measuring_functions(dbc_ctx *ctx, char **fn, char **ifn, const char **why)
+{
+	char *ns = NULL;
+	*fn = *ifn = NULL;
 	*why = NULL;
 	if (dbc_query_text(ctx,
 	                   "SELECT n.nspname::text FROM pg_catalog.pg_extension e "
@@ -195,22 +335,20 @@ static int approx_function(dbc_ctx *ctx, char **fn, const char **why)
 		return DBC_ERROR;
 	if (!ns)
 		return DBC_OK;
-	char *name = dbc_printf(ctx, "%s.pgstattuple_approx", ctx->host->quote_ident(ctx, ns));
-	char *sig = dbc_printf(ctx, "%s(regclass)", name ? name : "");
-	if (!name || !sig)
+	if (runnable(ctx, ns, "pgstattuple_approx", fn) != DBC_OK ||
+	    runnable(ctx, ns, "pgstatindex", ifn) != DBC_OK)
 		return DBC_ERROR;
-	dbc_value p = dbc_text(sig);
-	if (dbc_query_text(
-	        ctx, "SELECT CASE WHEN pg_catalog.has_function_privilege($1, 'EXECUTE') THEN 'yes' END",
-	        1, &p, &can, NULL) != DBC_OK)
-		return DBC_ERROR;
-	if (!can) {
+	if (!*fn)
 		*why = "pgstattuple is installed but this role may not run pgstattuple_approx "
 		       "(GRANT pg_stat_scan_tables TO the role): every table is estimated";
-		return DBC_OK;
-	}
-	*fn = name;
 	return DBC_OK;
+}
+
+/* Whether the budget lets relation number i (0: the largest table) be
+ * measured: a budget above 0 measures the largest at least. */
+static bool within(double budget, double start, int i)
+{
+	return budget > 0 && (i == 0 || dbc_monotonic_ms() - start < budget);
 }
 
 int pgdbc_gather_table_bloat(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
@@ -219,23 +357,25 @@ int pgdbc_gather_table_bloat(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_heal
 	(void)eng;
 	(void)mode;
 	candidates cs = {0};
-	char *fn, *budget_text = NULL;
+	index_candidates xs = {0};
+	char *fn, *ifn, *budget_text = NULL;
 	const char *why;
-	/* the budget is read only where there is something to measure */
-	if (approx_function(ctx, &fn, &why) != DBC_OK ||
+	/* the budget and the indexes are read only where there is something
+	 * to measure */
+	if (measuring_functions(ctx, &fn, &ifn, &why) != DBC_OK ||
 	    (fn && dbc_setting_get(ctx, "health.table_bloat.budget_ms", &budget_text) != DBC_OK) ||
-	    ctx->host->query(ctx, candidates_sql, 0, NULL, take_candidate, &cs) != DBC_OK)
+	    ctx->host->query(ctx, candidates_sql, 0, NULL, take_candidate, &cs) != DBC_OK ||
+	    (fn && ifn && ctx->host->query(ctx, indexes_sql, 0, NULL, take_index, &xs) != DBC_OK))
 		return DBC_ERROR;
 	double budget = budget_text ? strtod(budget_text, NULL) : 0;
 	double start = dbc_monotonic_ms();
-	int nmeasured = 0, nleft = 0;
+	int nmeasured = 0, nleft = 0, nindexes = 0, nindexes_left = 0;
 	for (int i = 0; i < cs.n; i++) {
 		const bloat_candidate *b = &cs.rows[i];
 		bool ok = false;
 		measured m;
-		/* the budget is checked before each table but the largest (a budget
-		 * above 0 measures it at least): the one under way ends */
-		if (fn && budget > 0 && (i == 0 || dbc_monotonic_ms() - start < budget)) {
+		/* the budget is checked before each table: the one under way ends */
+		if (fn && within(budget, start, i)) {
 			if (measure(ctx, fn, b, &m, &ok) != DBC_OK)
 				return DBC_ERROR;
 		} else if (fn) {
@@ -246,17 +386,40 @@ int pgdbc_gather_table_bloat(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_heal
 		if ((ok ? add_measured(ctx, fact, b, &m) : add_estimated(ctx, fact, b)) != DBC_OK)
 			return DBC_ERROR;
 	}
+	/* then the B-tree indexes, in what the budget leaves (no estimate:
+	 * an index not measured is not judged) */
+	for (int i = 0; i < xs.n; i++) {
+		bool ok = false;
+		index_measured m;
+		if (!within(budget, start, cs.n + i)) {
+			nindexes_left++;
+			continue;
+		}
+		if (measure_index(ctx, ifn, &xs.rows[i], &m, &ok) != DBC_OK ||
+		    (ok && add_index(ctx, fact, &xs.rows[i], &m) != DBC_OK))
+			return DBC_ERROR;
+		nindexes += ok;
+	}
 	if (fact->nobjects > 1)
 		qsort(fact->objects, (size_t)fact->nobjects, sizeof(*fact->objects), by_value_desc);
+	char *indexes =
+	    nindexes_left > 0
+	        ? dbc_printf(ctx, ", %d of %d B-tree indexes with pgstatindex", nindexes, xs.n)
+	    : nindexes > 0 ? dbc_printf(ctx, " and %d B-tree index%s with pgstatindex", nindexes,
+	                                nindexes == 1 ? "" : "es")
+	                   : dbc_strdup(ctx, "");
+	if (!indexes)
+		return DBC_ERROR;
 	if (why)
 		fact->note = dbc_strdup(ctx, why);
-	else if (fn && nleft > 0 && budget > 0)
+	else if (fn && (nleft > 0 || nindexes_left > 0) && budget > 0)
 		fact->note = dbc_printf(ctx,
-		                        "measured %d of the %d largest tables with pgstattuple_approx "
+		                        "measured %d of the %d largest tables with pgstattuple_approx%s "
 		                        "before health.table_bloat.budget_ms (%g ms) ran out; the other "
-		                        "%d are estimates",
-		                        nmeasured, cs.n, budget, nleft);
-	else if (fn && nmeasured > 0)
-		fact->note = dbc_printf(ctx, "measured %d tables with pgstattuple_approx", nmeasured);
+		                        "%d tables are estimates",
+		                        nmeasured, cs.n, indexes, budget, nleft);
+	else if (fn && nmeasured + nindexes > 0)
+		fact->note =
+		    dbc_printf(ctx, "measured %d tables with pgstattuple_approx%s", nmeasured, indexes);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }

@@ -193,7 +193,8 @@ def cost(b):
           one["gauges"], 20, note="no workload running; the gauges, the migrations, a connection")
     b.add("serve cost", "postgresql", "one database", "server + serve CPU, one scrape reading the report",
           one["report"], 10, note=f"the standard report; at a 15 s scrape, {minute:.0f} ms a minute: "
-          f"{share * 100:.2f} % of this workload's CPU")
+          f"{share * 100:.2f} % of this workload's CPU; 1 % of a workload of "
+          f"{minute / 60 / 0.01:.0f} ms CPU a second or more")
     pg.drop_db(db)
 
 
@@ -245,6 +246,19 @@ def fleet(b):
                f"bound by --scrape-timeout) {first * 1000:.0f} ms")
     b.add("serve scrape", "postgresql", size, "GET /metrics, every report read (--report-interval 0)",
           median(reports) * 1000, len(reports))
+    serve, port = start_serve(pg, names, ["--min-interval", "0", "--jobs", "8"])
+    try:
+        body = scrape(port)[1]
+        for _ in range(30):
+            if ups(body) == FLEET:
+                break
+            body = scrape(port)[1]
+        wide = [scrape(port)[0] for _ in range(5 if QUICK else 11)]
+    finally:
+        stop(serve)
+    m8 = median(wide) * 1000
+    b.add("serve scrape", "postgresql", size, "GET /metrics, reports carried, --jobs 8", m8, len(wide),
+          target="≤ 1 s", met=m8 <= 1000, note="8 refreshes at once instead of 4")
     for n in names:
         admin.exec(f"DROP DATABASE IF EXISTS {n}")
     pg.drop_db(tmpl)
