@@ -344,6 +344,17 @@ static int measuring_functions(dbc_ctx *ctx, char **fn, char **ifn, const char *
 	return DBC_OK;
 }
 
+/* How long a measurement waits for its relation's lock (lock_timeout). */
+#define LOCK_WAIT_MS "100ms"
+
+static int set_lock_timeout(dbc_ctx *ctx, const char *value)
+{
+	char *out = NULL;
+	dbc_value p = dbc_text(value);
+	return dbc_query_text(ctx, "SELECT pg_catalog.set_config('lock_timeout', $1, true)", 1, &p,
+	                      &out, NULL);
+}
+
 /* Whether the budget lets relation number i (0: the largest table) be
  * measured: a budget above 0 measures the largest at least. */
 static bool within(double budget, double start, int i)
@@ -368,6 +379,15 @@ int pgdbc_gather_table_bloat(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_heal
 	    (fn && ifn && ctx->host->query(ctx, indexes_sql, 0, NULL, take_index, &xs) != DBC_OK))
 		return DBC_ERROR;
 	double budget = budget_text ? strtod(budget_text, NULL) : 0;
+	/* a measurement takes an ACCESS SHARE lock: a relation someone holds
+	 * exclusively (a VACUUM FULL, an ALTER) is left to its estimate after
+	 * LOCK_WAIT_MS instead of holding the report; the caller's own
+	 * lock_timeout is put back after (set_config local, as it was) */
+	char *saved_wait = NULL;
+	if (fn && (dbc_query_text(ctx, "SELECT pg_catalog.current_setting('lock_timeout')", 0, NULL,
+	                          &saved_wait, NULL) != DBC_OK ||
+	           set_lock_timeout(ctx, LOCK_WAIT_MS) != DBC_OK))
+		return DBC_ERROR;
 	double start = dbc_monotonic_ms();
 	int nmeasured = 0, nleft = 0, nindexes = 0, nindexes_left = 0;
 	for (int i = 0; i < cs.n; i++) {
@@ -400,6 +420,8 @@ int pgdbc_gather_table_bloat(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_heal
 			return DBC_ERROR;
 		nindexes += ok;
 	}
+	if (fn && set_lock_timeout(ctx, saved_wait ? saved_wait : "0") != DBC_OK)
+		return DBC_ERROR;
 	if (fact->nobjects > 1)
 		qsort(fact->objects, (size_t)fact->nobjects, sizeof(*fact->objects), by_value_desc);
 	char *indexes =

@@ -10,7 +10,8 @@
 # measured and estimated; a tiny budget measures only the largest table and
 # says how many it left to the estimate; 0 measures none. The B-tree index
 # of the plain table is measured with pgstatindex and its REINDEX, the
-# plan's row, clears it.
+# plan's row, clears it. A table another session holds exclusively is
+# estimated at once, not waited for.
 set -eu
 db=dbcare_health_bloat_measured
 . "$(dirname "$0")/lib/pg.sh"
@@ -85,6 +86,31 @@ case "$(message)" in
   *plain_pkey*) fail "plain_pkey still bloated after its REINDEX: $(message)" ;;
 esac
 echo "ok: the bloated index is measured, and its REINDEX clears it"
+
+# a table another session holds exclusively is estimated, not waited for
+# (a measurement takes an ACCESS SHARE lock), and the caller's own
+# lock_timeout is as it was after the report
+"$B/psql" -X -q -d "$db" -c "BEGIN" -c "LOCK TABLE narrow IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(60)" \
+  >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 1 300); do
+  [ "$(q -c "SELECT count(*) FROM pg_locks WHERE relation = 'narrow'::regclass AND granted")" = 1 ] && break
+  sleep 0.1
+done
+t1=$(date +%s%N)
+got=$(q -c "SET lock_timeout = '7s'" -c "SELECT status || '|' || message FROM dbhealth_checks('quick') WHERE name = 'table_bloat'" \
+        -c "SHOW lock_timeout")
+ms=$((($(date +%s%N) - t1) / 1000000))
+echo "narrow locked ($ms ms): $got"
+[ "$ms" -lt 5000 ] || fail "the report waited for the locked table: $ms ms"
+case "$got" in
+  *"public.narrow (about "*"(estimate))"*"measured 2 tables with pgstattuple_approx"*) ;;
+  *) fail "the locked table is not left to its estimate: $got" ;;
+esac
+[ "$(printf '%s\n' "$got" | tail -n 1)" = 7s ] || fail "the caller's lock_timeout changed: $got"
+kill "${pids[-1]}" 2>/dev/null || true
+q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db' AND pid <> pg_backend_pid()" >/dev/null
+echo "ok: a table locked by another session is estimated, the report does not wait"
 
 # a tiny budget: the largest table (docs, with its TOAST) only, and said
 q -c "SELECT dbcare_set('health.table_bloat.budget_ms', '0.001')" >/dev/null
