@@ -117,6 +117,10 @@ typedef struct serve_db {
 	 * running statement, again every HOLD_INTERRUPT_S while held. */
 	int64_t deadline_ms;
 	double interrupted; /* monotonic (s): the last interrupt of the deadline */
+	/* The running refresh passed its time bound (--scrape-timeout) and is
+	 * being cut: its statement interrupted, again every HOLD_INTERRUPT_S,
+	 * until it ends (atomic: SQLite's busy handler reads it). */
+	bool cut;
 	struct serve_fleet *fleet;
 } serve_db;
 

@@ -269,13 +269,15 @@ static void publish(serve_fleet *f, serve_db *d, cli_db *db, bool on)
 
 /* SQLite's busy handler: waits for a lock as the command's 5 s busy
  * timeout does, but in steps of 10 ms that end when serve stops (the wait
- * may be in the module's own start-up, before any handle is published) or
- * when the request holding the database passes its deadline. */
+ * may be in the module's own start-up, before any handle is published),
+ * when the refresh is cut at its time bound or when the request holding
+ * the database passes its deadline. */
 static int busy_wait(void *arg, int count)
 {
 	serve_db *d = arg;
 	int64_t deadline = __atomic_load_n(&d->deadline_ms, __ATOMIC_ACQUIRE);
 	if (count >= 500 || __atomic_load_n(&d->fleet->stopping, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&d->cut, __ATOMIC_ACQUIRE) ||
 	    (deadline && dbc_monotonic_ms() >= (double)deadline))
 		return 0;
 	nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);

@@ -7,7 +7,9 @@
  * pile up on a database. A dispatcher thread starts a refresh thread per
  * queued database while fewer than --jobs refreshes are within their budget:
  * a refresh that runs past the budget (a lock, a slow disk) stops counting,
- * so a slow member never holds back the others. A database is never opened
+ * so a slow member never holds back the others, and is cut: its statement
+ * is interrupted and its error says so (the time bound of each database's
+ * collector: what it costs the server is bounded too). A database is never opened
  * by two threads at once: `busy` is set before its refresh or write starts
  * and cleared after its connection is closed.
  */
@@ -94,6 +96,17 @@ static void *refresh_thread(void *p)
 	}
 	free(a.d->error);
 	a.d->error = r ? NULL : (err ? err : strdup("dbcare: the refresh failed"));
+	if (!r && a.d->cut && a.d->error) {
+		char *cut = NULL;
+		if (asprintf(&cut,
+		             "dbcare: the refresh was cut at its time bound (--scrape-timeout %gs): %s",
+		             a.f->budget_s,
+		             a.d->error + (strncmp(a.d->error, "dbcare: ", 8) == 0 ? 8 : 0)) >= 0) {
+			free(a.d->error);
+			a.d->error = cut;
+		}
+	}
+	__atomic_store_n(&a.d->cut, false, __ATOMIC_RELEASE);
 	a.d->busy = false;
 	a.d->finished = mono_s();
 	a.d->done++;
@@ -117,6 +130,7 @@ static void start_refresh(serve_fleet *f, serve_db *d, double now)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	d->busy = true;
 	d->started = now;
+	__atomic_store_n(&d->cut, false, __ATOMIC_RELEASE);
 	if (pthread_create(&t, &attr, refresh_thread, a) != 0) {
 		d->busy = false;
 		free(a);
@@ -172,9 +186,21 @@ static void *dispatcher(void *p)
 			}
 		}
 		for (int i = 0; i < f->n; i++) {
-			const serve_db *d = &f->dbs[i];
-			if (d->busy && !d->writing && d->started + f->budget_s > now)
+			serve_db *d = &f->dbs[i];
+			if (!d->busy || d->writing)
+				continue;
+			if (d->started + f->budget_s > now) {
 				next = fmin(next, d->started + f->budget_s);
+				continue;
+			}
+			/* past its time bound: cut, not waited on (a cancel may land
+			 * between two statements: again every HOLD_INTERRUPT_S) */
+			__atomic_store_n(&d->cut, true, __ATOMIC_RELEASE);
+			if (d->interrupt && now - d->interrupted >= HOLD_INTERRUPT_S) {
+				d->interrupt_drv->interrupt(d->interrupt);
+				d->interrupted = now;
+			}
+			next = fmin(next, now + HOLD_INTERRUPT_S);
 		}
 		next = fmin(next, enforce_deadlines(f, now));
 		if (isinf(next)) {

@@ -148,14 +148,19 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.id = DBC_HC_TABLE_BLOAT, .repair = "vacuum_full", .name = "table_bloat",
 		.engines = PG, .cost = Q, .penalty = 5, .warn = 50, .critical = NONE,
 		.value_kind = DBC_VALUE_MAX, .unit = "%",
-		.noun1 = "bloated table", .nounN = "bloated tables",
+		.noun1 = "bloated table or index", .nounN = "bloated tables or indexes",
 		.ok_message = "no bloated table",
 		.hint = "VACUUM FULL the table (it rewrites the table under an ACCESS EXCLUSIVE lock: "
 		    "reads and writes wait) in a maintenance window, or rebuild it online with pg_repack "
-		    "where that extension is installed; plain VACUUM only makes the space reusable.",
+		    "where that extension is installed; plain VACUUM only makes the space reusable. "
+		    "A bloated B-tree index: REINDEX INDEX CONCURRENTLY.",
 		.description = "Share of a table's pages that its rows do not need, estimated from the "
 		    "planner statistics (relpages against reltuples and pg_stats' average widths), for "
-		    "tables wasting at least 128 pages: what plain VACUUM leaves after a mass delete.",
+		    "tables wasting at least 128 pages: what plain VACUUM leaves after a mass delete. "
+		    "Where the pgstattuple extension is installed, the largest tables are measured "
+		    "instead (pgstattuple_approx, heap and TOAST) within health.table_bloat.budget_ms, "
+		    "the estimate and its error beside each, then the largest B-tree indexes "
+		    "(pgstatindex: leaf density against fillfactor, empty and deleted pages).",
 	},
 	[DBC_HC_STATISTICS] = {
 		.id = DBC_HC_STATISTICS, .repair = "analyze", .name = "statistics",
@@ -446,6 +451,12 @@ static const dbc_setting_def health_extra[] = {
      "PostgreSQL: a statement counts as slow for the slow_queries check when its mean "
      "execution time in pg_stat_statements exceeds this many milliseconds.",
      DBC_SETTING_NUMBER, NULL, 0, 1e12},
+    {"health.table_bloat.budget_ms", "200",
+     "PostgreSQL, where the pgstattuple extension is installed: the time a report may spend "
+     "measuring table bloat with pgstattuple_approx, the largest tables first (the largest "
+     "one at least); the tables it leaves are estimated from pg_stats (0: estimate every "
+     "table).",
+     DBC_SETTING_NUMBER, NULL, 0, 1e7},
     {"health.backups.max_age", "26",
      "The backups check warns when the newest verified backup is older than this many hours, "
      "and is critical past twice that.",

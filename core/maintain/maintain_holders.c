@@ -60,11 +60,15 @@ int dbc_maintain_plan_xmin_holders(dbc_ctx *ctx, const dbc_maintain_findings *f,
 		if (ctx->failed)
 			return DBC_ERROR;
 		const char *standby = o->type && strcmp(o->type, "standby") == 0
-		                          ? "; turn hot_standby_feedback off on the standby, or end its "
-		                            "long query there"
+		                          ? "; on the standby (this server cannot end it): end the long "
+		                            "query there (its own xmin_horizon and dbmaintain_plan name "
+		                            "the session, pg_terminate_backend) or turn the feedback off: "
+		                            "ALTER SYSTEM SET hot_standby_feedback = off; SELECT "
+		                            "pg_catalog.pg_reload_conf()"
 		                          : "";
-		char *reason = dbc_printf(ctx, "xmin_horizon: pins the xmin %.0f transactions back (%s)%s",
-		                          o->value, o->detail ? o->detail : o->name, standby);
+		char *reason = dbc_printf(
+		    ctx, "xmin_horizon: %s pins the xmin %.0f transactions back%s%s%s%s", o->name, o->value,
+		    o->detail ? " (" : "", o->detail ? o->detail : "", o->detail ? ")" : "", standby);
 		if (!reason || !dbc_maintain_add_step(ctx, p, o->name, "end_holder", reason, statement,
 		                                      DBC_MAINTAIN_DESTRUCTIVE, outside, COST_CATALOG))
 			return DBC_ERROR;

@@ -34,8 +34,8 @@ static int plan_listing(dbc_ctx *ctx, dbc_maintain_plan *p, const char *object, 
 /* A rebuild: it spares writers only where the engine rebuilds
  * concurrently; elsewhere (SQLite) it blocks them while it runs, so it is
  * locking, run only when asked for. */
-static int plan_reindex(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema, const char *index,
-                        const char *reason)
+int dbc_maintain_plan_reindex(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema,
+                              const char *index, const char *reason)
 {
 	const dbc_dialect *d = ctx->host->dialect;
 	char *q = dbc_quoted_name(ctx, schema, index);
@@ -170,7 +170,8 @@ int dbc_maintain_plan_invalid_indexes(dbc_ctx *ctx, const dbc_maintain_findings 
 			return DBC_ERROR;
 		if (dups ? plan_listing(ctx, p, dbc_qualified_name(ctx, o->schema, o->name), o->name,
 		                        o->listing, unread)
-		         : plan_reindex(ctx, p, o->schema, o->name, "invalid_indexes: not used by queries"))
+		         : dbc_maintain_plan_reindex(ctx, p, o->schema, o->name,
+		                                     "invalid_indexes: not used by queries"))
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -206,8 +207,8 @@ int dbc_maintain_plan_integrity(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 			if (f->fact->objects[k].index && strcmp(f->fact->objects[k].index, o->index) == 0)
 				listing = f->fact->objects[k].listing;
 		if (listing ? plan_listing(ctx, p, o->index, o->index, listing, false)
-		            : plan_reindex(ctx, p, o->schema, o->index,
-		                           dbc_printf(ctx, "integrity: %s", o->name)))
+		            : dbc_maintain_plan_reindex(ctx, p, o->schema, o->index,
+		                                        dbc_printf(ctx, "integrity: %s", o->name)))
 			return DBC_ERROR;
 	}
 	return DBC_OK;

@@ -46,6 +46,10 @@ int dbc_maintain_plan_statistics(dbc_ctx *ctx, const dbc_maintain_findings *f,
 int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f,
                                     dbc_maintain_plan *p);
 int dbc_maintain_plan_bloat(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);
+/* A REINDEX of schema.index, concurrent where the engine has it (safe),
+ * else locking (maintain_indexes.c; table_bloat's bloated indexes too). */
+int dbc_maintain_plan_reindex(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema,
+                              const char *index, const char *reason);
 int dbc_maintain_plan_invalid_indexes(dbc_ctx *ctx, const dbc_maintain_findings *f,
                                       dbc_maintain_plan *p);
 int dbc_maintain_plan_integrity(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);

@@ -82,13 +82,23 @@ int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f
 /* A bloated table (the table_bloat check, an engine with per-table
  * VACUUM): VACUUM FULL writes it anew at the size its rows need. It holds
  * an ACCESS EXCLUSIVE lock while it runs (locking) and cannot run inside a
- * transaction; it needs no extension. */
+ * transaction; it needs no extension. A bloated B-tree index the check
+ * measured (o->index) is rebuilt instead. */
 int dbc_maintain_plan_bloat(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p)
 {
 	for (int i = 0; i < f->fact->nobjects; i++) {
 		const dbc_health_object *o = &f->fact->objects[i];
 		if (!dbc_maintain_wanted(f, o))
 			continue;
+		/* a measured B-tree index: rebuilt, its table untouched */
+		if (o->index) {
+			if (dbc_maintain_plan_reindex(
+			        ctx, p, o->schema, o->index,
+			        dbc_printf(ctx, "table_bloat: %.0f%% of the index unused%s%s", o->value,
+			                   o->detail ? ", " : "", o->detail ? o->detail : "")) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
 		char *q = dbc_quoted_name(ctx, o->schema, o->name);
 		if (!q ||
 		    !dbc_maintain_add_step(

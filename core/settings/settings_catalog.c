@@ -131,6 +131,7 @@ static const struct {
     {"health.backups.require_archiving", DBC_ENGINE_PG},
     {"health.backups.max_archive_age", DBC_ENGINE_PG},
     {"health.slow_queries.min_ms", DBC_ENGINE_PG},
+    {"health.table_bloat.budget_ms", DBC_ENGINE_PG},
     {"retain.sleep_ms", DBC_ENGINE_PG},
     {"retain.max_duration_ms", DBC_ENGINE_PG},
 };

@@ -645,40 +645,7 @@ static const simple_check simple[DBC_HC_COUNT] = {
                                       "d.classid = 'pg_catalog.pg_type'::regclass "
                                       "AND d.objid = ty.oid AND d.deptype = 'e') "
                                       "ORDER BY 1, 3, 2"},
-    /* The classic estimate (check_postgres' bloat action, ioguides): the
-     * pages a table needs are its reltuples times the aligned tuple size --
-     * line pointer, 23-byte header with the null bitmap, the columns'
-     * average widths from pg_stats weighted by their non-null fraction --
-     * over the page space fillfactor leaves. Only tables whose every column
-     * has statistics the caller may read (else the statistics check speaks)
-     * and that waste at least 128 pages: on small tables the estimate's
-     * error is larger than the waste. Not catalog_only: relpages and
-     * reltuples are what VACUUM and ANALYZE overwrite. */
-    [DBC_HC_TABLE_BLOAT] =
-        {false,
-         "SELECT n.nspname, c.relname, c.relname, "
-         "(100.0 * (c.relpages - e.pages) / c.relpages)::float8, "
-         "'about ' || pg_catalog.pg_size_pretty(((c.relpages - e.pages) * b.bs)::bigint) || ' of ' "
-         "|| "
-         "pg_catalog.pg_size_pretty((c.relpages * b.bs)::bigint) || ' not needed by its ' || "
-         "c.reltuples::bigint || ' rows (estimate)' "
-         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-         "CROSS JOIN (SELECT current_setting('block_size')::numeric AS bs) b "
-         "CROSS JOIN LATERAL (SELECT count(*) AS natts, count(st.attname) AS nstats, "
-         "coalesce(sum((1 - st.null_frac) * st.avg_width), 0) AS width, "
-         "coalesce(bool_or(st.null_frac > 0), false) AS nulls "
-         "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_stats st ON st.schemaname = "
-         "n.nspname "
-         "AND st.tablename = c.relname AND st.attname = a.attname AND NOT st.inherited "
-         "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) w "
-         "CROSS JOIN LATERAL (SELECT coalesce((SELECT pg_catalog.split_part(o, '=', 2)::numeric "
-         "FROM pg_catalog.unnest(c.reloptions) o WHERE o LIKE 'fillfactor=%'), 100) AS ff) f "
-         "CROSS JOIN LATERAL (SELECT ceil(c.reltuples::numeric * (4 + ceil((23 + CASE WHEN w.nulls "
-         "THEN ceil(w.natts / 8.0) ELSE 0 END) / 8.0) * 8 + ceil(w.width / 8.0) * 8) "
-         "/ ((b.bs - 24) * f.ff / 100)) AS pages) e "
-         "WHERE c.relkind IN ('r', 'm') AND c.relpages >= 128 AND c.reltuples > 0 "
-         "AND w.natts > 0 AND w.nstats = w.natts AND c.relpages - e.pages >= 128 AND " USER_NS(
-             "n") " ORDER BY 4 DESC, 1, 2"},
+    /* table_bloat: pgdbc_gather_table_bloat (pg/health/bloat_measured.c) */
     /* The range that counts is the narrower of the sequence's and that of
      * the columns it feeds: those it is owned by (serial, identity) and those
      * whose default names it. A bigint sequence behind an integer column
@@ -735,32 +702,51 @@ static const simple_check simple[DBC_HC_COUNT] = {
     /* What holds the xmin horizon back (the core plans each one's end):
      * sessions and prepared transactions of this database (those of others
      * do not hold its tables' horizon), every slot and standby. Columns as
-     * dbc_health_collect reads them: the kind in type, the holder last. */
+     * dbc_health_collect reads them: the kind in type, the holder last.
+     * Each names the dead tuples waiting in this database's tables (the
+     * oldest holder keeps them all from VACUUM). On a standby (issue 67) a
+     * session holds a horizon only through hot_standby_feedback, the
+     * primary's: its own sessions are named while the feedback is on, and
+     * prepared transactions (replayed; ended on the primary) are not. */
     [DBC_HC_XMIN_HORIZON] =
         {false,
-         "SELECT NULL, h.label, NULL, h.age, h.detail, NULL, NULL, NULL, NULL, h.kind, "
-         "NULL, NULL, NULL, h.holder FROM ("
+         "SELECT NULL, h.label, NULL, h.age, h.detail || coalesce(', ' || "
+         "nullif(d.n, 0) || ' dead tuples wait in this database', ''), "
+         "NULL, NULL, NULL, NULL, h.kind, NULL, NULL, NULL, h.holder FROM ("
          "SELECT 'prepared' AS kind, p.gid AS holder, "
          "'prepared transaction ' || pg_catalog.quote_literal(p.gid) AS label, "
          "pg_catalog.age(p.transaction)::float8 AS age, "
          "'prepared ' || (pg_catalog.now() - p.prepared)::text || ' ago by ' || p.owner AS detail "
          "FROM pg_catalog.pg_prepared_xacts p WHERE p.database = pg_catalog.current_database() "
+         "AND NOT pg_catalog.pg_is_in_recovery() "
          "UNION ALL SELECT 'session', a.pid::text, 'session ' || a.pid, "
          "greatest(pg_catalog.age(a.backend_xmin), pg_catalog.age(a.backend_xid))::float8, "
          "coalesce(a.state, 'unknown state') || ', user ' || coalesce(a.usename::text, '?') || "
-         "coalesce(', in its transaction since ' || a.xact_start::text, '') "
+         "coalesce(', in its transaction since ' || a.xact_start::text, '') || "
+         "CASE WHEN pg_catalog.pg_is_in_recovery() THEN ', on this standby: holds the primary''s "
+         "horizon through hot_standby_feedback' ELSE '' END "
          "FROM pg_catalog.pg_stat_activity a WHERE a.pid <> pg_catalog.pg_backend_pid() "
          "AND a.backend_type = 'client backend' AND a.datname = pg_catalog.current_database() "
          "AND (a.backend_xmin IS NOT NULL OR a.backend_xid IS NOT NULL) "
+         "AND (NOT pg_catalog.pg_is_in_recovery() "
+         "OR pg_catalog.current_setting('hot_standby_feedback')::bool) "
          "UNION ALL SELECT 'slot', r.slot_name::text, 'replication slot ' || r.slot_name, "
          "greatest(pg_catalog.age(r.xmin), pg_catalog.age(r.catalog_xmin))::float8, "
          "r.slot_type || CASE WHEN r.active THEN ', active' ELSE ', inactive' END "
          "FROM pg_catalog.pg_replication_slots r "
          "WHERE r.xmin IS NOT NULL OR r.catalog_xmin IS NOT NULL "
+         /* a standby's feedback: named by its application_name and slot,
+          * the walsender that receives it, the xmin it sends */
          "UNION ALL SELECT 'standby', w.pid::text, 'standby ' || coalesce(w.application_name, "
-         "'') || ' (walsender ' || w.pid || ')', pg_catalog.age(w.backend_xmin)::float8, "
-         "'hot_standby_feedback' FROM pg_catalog.pg_stat_replication w "
-         "WHERE w.backend_xmin IS NOT NULL) h ORDER BY 4 DESC, 2"},
+         "'') || coalesce(' on slot ' || sl.slot_name, '') || ' (walsender ' || w.pid || ')', "
+         "pg_catalog.age(w.backend_xmin)::float8, "
+         "'hot_standby_feedback on, backend_xmin ' || w.backend_xmin || "
+         "coalesce(', from ' || w.client_addr::text, '') "
+         "FROM pg_catalog.pg_stat_replication w LEFT JOIN pg_catalog.pg_replication_slots sl "
+         "ON sl.active_pid = w.pid WHERE w.backend_xmin IS NOT NULL) h "
+         "CROSS JOIN (SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN 0 ELSE "
+         "coalesce(sum(u.n_dead_tup), 0) END::bigint AS n FROM pg_catalog.pg_stat_user_tables u "
+         "WHERE u.schemaname <> 'dbcare') d ORDER BY 4 DESC, 2"},
     [DBC_HC_XID_WRAPAROUND] =
         {false,
          /* multixacts (row locks shared by several transactions) wrap
@@ -1063,7 +1049,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
     [DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_unindexed_fk,
     [DBC_HC_DUPLICATE_INDEXES] = gather_simple,
     [DBC_HC_FRAGMENTATION] = gather_table_stats,
-    [DBC_HC_TABLE_BLOAT] = gather_simple,
+    [DBC_HC_TABLE_BLOAT] = pgdbc_gather_table_bloat,
     [DBC_HC_STATISTICS] = gather_table_stats,
     [DBC_HC_SLOW_QUERIES] = gather_slow,
     [DBC_HC_INVALID_INDEXES] = gather_invalid_indexes,

@@ -18,4 +18,10 @@ int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_m
 int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                        dbc_health_fact *fact);
 
+/* The check table_bloat: measured with pgstattuple_approx where it is
+ * installed, within health.table_bloat.budget_ms, else estimated
+ * (pg/health/bloat_measured.c). */
+int pgdbc_gather_table_bloat(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                             dbc_health_fact *fact);
+
 #endif

@@ -31,7 +31,7 @@ q -c "VACUUM big" -c "ANALYZE big" -c "SELECT pg_stat_force_next_flush()" >/dev/
 pages=$(q -c "SELECT relpages FROM pg_class WHERE oid = 'big'::regclass")
 st=$(check table_bloat)
 echo "$st ($pages pages)"
-case "$st" in "warning | 1 bloated table, worst "*"%: public.big (about "*" not needed by its 33333 rows (estimate))"*"See dbmaintain_plan(): vacuum_full public.big.") ;;
+case "$st" in "warning | 1 bloated table or index, worst "*"%: public.big (about "*" not needed by its 33333 rows (estimate))"*"See dbmaintain_plan(): vacuum_full public.big.") ;;
   *) fail "table_bloat after the delete: $st" ;; esac
 pct=$(q -c "SELECT value FROM dbhealth_checks('quick') WHERE name = 'table_bloat'")
 awk -v p="$pct" 'BEGIN { exit !(p >= 75 && p <= 90) }' || fail "estimate $pct% for a table at 6x its need"
