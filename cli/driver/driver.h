@@ -125,6 +125,17 @@ typedef struct cli_driver {
 	 * exclusive lock, and the looker then fails with the busy error
 	 * alone, not a warning promising what it cannot show. */
 	const char *look_read_probe;
+	/* Replication (cli/cmd/replicas.c; NULL where an engine has none:
+	 * SQLite). replica_target: one row, the WAL position a replica must
+	 * have passed to show every migration committed so far (the bookmark's
+	 * LSN, dbmigrate_bookmark). replicas: a row per standby and subscriber
+	 * of this primary (kind, name, slot, state, position, lag_bytes,
+	 * caught_up) against that position, $1. subscriptions, on a
+	 * subscriber: its subscriptions (slot, publications as text[]).
+	 * published_columns, on the publisher: "schema.table.column type"
+	 * lines of the tables publications $1 publish, one text. missing_
+	 * columns, on a subscriber: which of lines $1 it lacks. */
+	const char *replica_target, *replicas, *subscriptions, *published_columns, *missing_columns;
 } cli_driver;
 
 /* The engine's name ("postgresql" or "sqlite"), for output only: the JSON

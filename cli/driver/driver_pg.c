@@ -200,6 +200,45 @@ static void pg_interrupter_free(void *h)
 
 const cli_engine_tag cli_engine_pg = {"postgresql"};
 
+/* The standbys: the walsenders that hold no logical slot (named by their
+ * application_name: a standby's cluster_name or primary_conninfo's), then
+ * physical slots no walsender holds (gone standbys that keep WAL); the
+ * subscribers: this database's logical slots, confirmed_flush_lsn being
+ * what the subscriber has made durable. Positions of others' walsenders
+ * are NULL without pg_read_all_stats (pg_monitor): never caught up. */
+static const char pg_replicas[] =
+    "SELECT 'standby' AS kind, r.application_name AS name, s.slot_name AS slot, r.state, "
+    "r.replay_lsn::text AS position, "
+    "greatest(pg_wal_lsn_diff($1::pg_lsn, r.replay_lsn), 0)::bigint AS lag_bytes, "
+    "coalesce(r.replay_lsn >= $1::pg_lsn, false) AS caught_up "
+    "FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid "
+    "WHERE s.slot_type IS DISTINCT FROM 'logical' "
+    "UNION ALL SELECT 'standby', slot_name, slot_name, 'disconnected', restart_lsn::text, "
+    "greatest(pg_wal_lsn_diff($1::pg_lsn, restart_lsn), 0)::bigint, false "
+    "FROM pg_replication_slots WHERE slot_type = 'physical' AND NOT active "
+    "UNION ALL SELECT 'subscriber', s.slot_name, s.slot_name, coalesce(r.state, 'disconnected'), "
+    "s.confirmed_flush_lsn::text, "
+    "greatest(pg_wal_lsn_diff($1::pg_lsn, s.confirmed_flush_lsn), 0)::bigint, "
+    "coalesce(s.confirmed_flush_lsn >= $1::pg_lsn, false) "
+    "FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid "
+    "WHERE s.slot_type = 'logical' AND s.database = current_database() ORDER BY 1, 2";
+/* what a column is, the same words on both sides */
+#define PG_COLUMN_LINE                                                                             \
+	"quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname) "   \
+	"|| ' ' || format_type(a.atttypid, a.atttypmod)"
+static const char pg_published_columns[] =
+    "SELECT coalesce(string_agg(line, E'\\n' ORDER BY line), '') FROM (SELECT " PG_COLUMN_LINE
+    " AS line FROM (SELECT DISTINCT schemaname, tablename, unnest(attnames) AS attname "
+    "FROM pg_publication_tables WHERE pubname = ANY ($1::text[])) p "
+    "JOIN pg_namespace n ON n.nspname = p.schemaname "
+    "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename "
+    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = p.attname) l";
+static const char pg_missing_columns[] =
+    "SELECT line FROM unnest(string_to_array(nullif($1, ''), E'\\n')) AS line EXCEPT "
+    "SELECT " PG_COLUMN_LINE " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') ORDER BY 1";
+
 const cli_driver cli_pg_driver = {.engine = &cli_engine_pg,
                                   .query = pg_query,
                                   .read_only = pg_read_only,
@@ -219,4 +258,14 @@ const cli_driver cli_pg_driver = {.engine = &cli_engine_pg,
                                   .look_lock_timeout = "SET LOCAL lock_timeout = '500ms'",
                                   .lock_busy_sqlstate = "55P03",
                                   .lock_busy_holder = "a migration is running in another "
-                                                      "session (it holds the migration registry)"};
+                                                      "session (it holds the migration registry)",
+                                  .replica_target =
+                                      "SELECT substring(dbmigrate_bookmark() FROM '@([^@]*)$')",
+                                  .replicas = pg_replicas,
+                                  .subscriptions =
+                                      "SELECT subslotname, subpublications::text "
+                                      "FROM pg_subscription WHERE subdbid = (SELECT oid FROM "
+                                      "pg_database WHERE datname = current_database()) "
+                                      "AND subslotname IS NOT NULL",
+                                  .published_columns = pg_published_columns,
+                                  .missing_columns = pg_missing_columns};

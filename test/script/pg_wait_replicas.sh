@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# dbcare migrate --wait-replicas on a real primary, streaming standby and
+# logical subscriber (issue 68, docs/topology.md): it returns once the
+# standby has replayed and the subscriber confirmed the migration's commit
+# and holds every column the publication publishes; with the standby's
+# replay paused (pg_wal_replay_pause) it times out naming the standby and
+# its lag, exit 4; a wait under way returns within one poll of the resume;
+# a column added on the publisher before the subscriber has it is named;
+# --wait-replicas=N counts, names pick; status --replicas lists both;
+# SQLite and a --subscriber URL with a password are refused.
+set -eu
+db=dbcare_wait_replicas
+. "$(dirname "$0")/lib/pg.sh"
+TOPO_SUBSCRIBER=1
+. "$(dirname "$0")/lib/topology.sh"
+cli="$(cd "$(dirname "$0")/../.." && pwd)/build/cli/dbcare"
+mig=$work/migrations
+mkdir -p "$mig"
+dbc() { "$cli" "$@" --db "$topo_url" --dir "$mig" --subscriber "$topo_sub_url"; }
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+# 1. both caught up: returns, naming the position
+echo "CREATE TABLE a (id int);" >"$mig/001_a.sql"
+dbc migrate --wait-replicas --timeout 20s >"$work/1.out" 2>&1 || fail "migrate: $(cat "$work/1.out")"
+grep -q "1 migration(s) applied" "$work/1.out" || fail "not applied: $(cat "$work/1.out")"
+grep -q "replicas: 2 show the migrations at [0-9A-F]*/[0-9A-F]*" "$work/1.out" ||
+  fail "no replicas line: $(cat "$work/1.out")"
+[ "$(S -c "SELECT to_regclass('a') IS NOT NULL")" = t ] || fail "returned before the standby replayed"
+
+dbc status --replicas >"$work/status.out" 2>&1 || fail "status --replicas: $(cat "$work/status.out")"
+grep -q "^standby standby1: schema 1 visible, streaming, 0 bytes behind, slot none$" "$work/status.out" ||
+  fail "status lists no standby: $(cat "$work/status.out")"
+grep -q "^subscriber topo_sub: schema 1 visible, streaming, 0 bytes behind, slot topo_sub$" \
+  "$work/status.out" || fail "status lists no subscriber: $(cat "$work/status.out")"
+
+# 2. the standby paused: times out naming it and its lag, exit 4
+S -c "SELECT pg_wal_replay_pause()" >/dev/null
+for _ in $(seq 1 100); do
+  [ "$(S -c "SELECT pg_get_wal_replay_pause_state()")" = paused ] && break
+  sleep 0.05
+done
+echo "CREATE TABLE b (id int);" >"$mig/002_b.sql"
+t0=$(date +%s%N)
+rc=0
+dbc migrate --wait-replicas --timeout 2s >"$work/2.out" 2>&1 || rc=$?
+ms=$(ms_since "$t0")
+[ "$rc" = 4 ] || fail "exit $rc, not 4: $(cat "$work/2.out")"
+grep -q "dbcare: standby standby1 (streaming) has not replayed [0-9A-F]*/[0-9A-F]* after [0-9]* ms: it is at [0-9A-F]*/[0-9A-F]*, [1-9][0-9]* bytes of WAL behind" \
+  "$work/2.out" || fail "the timeout does not name the standby: $(cat "$work/2.out")"
+grep -q "topo_sub" "$work/2.out" && fail "the caught-up subscriber named a laggard: $(cat "$work/2.out")"
+[ "$ms" -ge 2000 ] && [ "$ms" -lt 8000 ] || fail "the 2 s wait took $ms ms"
+[ "$(P -c "SELECT dbmigrate_current()")" = 2 ] || fail "the migration is not committed"
+# one caught up is enough for =1; the subscriber by name; the standby by name is not
+dbc migrate --wait-replicas=1 --timeout 5s >"$work/n.out" 2>&1 || fail "=1: $(cat "$work/n.out")"
+dbc migrate --wait-replicas=topo_sub --timeout 5s >"$work/name.out" 2>&1 || fail "=topo_sub: $(cat "$work/name.out")"
+rc=0
+dbc migrate --wait-replicas=standby1,nosuch --timeout 500ms >"$work/names.out" 2>&1 || rc=$?
+[ "$rc" = 4 ] || fail "=standby1,nosuch exit $rc: $(cat "$work/names.out")"
+grep -q "dbcare: replica nosuch is not connected to this primary" "$work/names.out" ||
+  fail "an unknown name is not said: $(cat "$work/names.out")"
+grep -q "standby standby1" "$work/names.out" || fail "the paused standby is not named: $(cat "$work/names.out")"
+dbc status --replicas >"$work/status2.out" 2>&1
+grep -q "^standby standby1: schema 2 not visible yet, streaming, [1-9][0-9]* bytes behind" \
+  "$work/status2.out" || fail "status does not show the lag: $(cat "$work/status2.out")"
+
+# 3. a wait under way returns within one poll (100 ms) of the resume
+dbc migrate --wait-replicas --timeout 60s >"$work/3.out" 2>&1 &
+waiter=$!
+pids+=("$waiter")
+sleep 1
+kill -0 "$waiter" 2>/dev/null || fail "the wait returned while paused: $(cat "$work/3.out")"
+S -c "SELECT pg_wal_replay_resume()" >/dev/null
+t0=$(date +%s%N)
+wait "$waiter" || fail "the wait failed after resume: $(cat "$work/3.out")"
+ms=$(ms_since "$t0")
+echo "returned $ms ms after the resume"
+[ "$ms" -lt 1000 ] || fail "the wait took $ms ms after the resume"
+
+# 4. a column added on the publisher first: the subscriber lacks it
+echo "ALTER TABLE items ADD COLUMN price int;" >"$mig/003_price.sql"
+rc=0
+dbc migrate --wait-replicas --timeout 1s >"$work/4.out" 2>&1 || rc=$?
+[ "$rc" = 4 ] || fail "exit $rc with a column missing on the subscriber: $(cat "$work/4.out")"
+grep -q "dbcare: subscriber topo_sub lacks 1 column(s) of the tables it subscribes to, first public.items.price integer" \
+  "$work/4.out" || fail "the missing column is not named: $(cat "$work/4.out")"
+grep -q standby1 "$work/4.out" && fail "the resumed standby is named: $(cat "$work/4.out")"
+dbc status --replicas >"$work/status3.out" 2>&1
+grep -q "^subscriber topo_sub: lacks 1 published column(s), first public.items.price integer" \
+  "$work/status3.out" || fail "status does not show the schema lag: $(cat "$work/status3.out")"
+# without --subscriber the schema is not compared: only positions
+"$cli" migrate --db "$topo_url" --dir "$mig" --wait-replicas --timeout 5s >"$work/nosub.out" 2>&1 ||
+  fail "without --subscriber: $(cat "$work/nosub.out")"
+Q -c "ALTER TABLE items ADD COLUMN price int" >/dev/null
+dbc migrate --wait-replicas --timeout 5s >"$work/5.out" 2>&1 || fail "after the subscriber: $(cat "$work/5.out")"
+P -c "INSERT INTO items VALUES (2, 'two', 20)" >/dev/null
+for _ in $(seq 1 100); do
+  [ "$(Q -c "SELECT price FROM items WHERE id = 2")" = 20 ] && break
+  sleep 0.1
+done
+[ "$(Q -c "SELECT price FROM items WHERE id = 2")" = 20 ] || fail "replication broke"
+
+# 5. refused: a password on argv, SQLite
+rc=0
+"$cli" migrate --db "$topo_url" --dir "$mig" --wait-replicas \
+  --subscriber "postgresql://postgres:s3cret@/app?host=$topo/sock" >"$work/pw.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "a password in --subscriber: exit $rc"
+grep -q "carries a password: put it in ~/.pgpass" "$work/pw.out" || fail "no remedy: $(cat "$work/pw.out")"
+grep -q s3cret "$work/pw.out" && fail "the password is shown"
+rc=0
+"$cli" migrate --db "$work/x.db" --dir "$mig" --wait-replicas >"$work/sqlite.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "SQLite: exit $rc: $(cat "$work/sqlite.out")"
+grep -q "has no replicas to wait for" "$work/sqlite.out" || fail "SQLite: $(cat "$work/sqlite.out")"
+rc=0
+"$cli" migrate --db "$topo_url" --dir "$mig" --wait-replicas=0 >"$work/zero.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "--wait-replicas=0: exit $rc"
+echo "pg_wait_replicas: ok"
