@@ -75,7 +75,7 @@ typedef struct answer {
 
 static int severity(int rc)
 {
-	return rc == CLI_OK            ? 0
+	return rc == CLI_OK             ? 0
 	       : rc == CLI_THRESHOLD    ? 1
 	       : rc == CLI_REPLICAS_LAG ? 2
 	       : rc == CLI_ERROR        ? 3

@@ -29,11 +29,11 @@ typedef struct subscriber {
 typedef struct replicas {
 	cli_db *db;
 	cli_opts *o;
-	char *target;    /* the WAL position to pass */
-	cli_rows rows;   /* the driver's replicas, this poll */
-	char **lacking;  /* per row: the first column a subscriber lacks, or NULL */
-	int *nlacking;   /* per row: how many it lacks */
-	bool *checked;   /* per row: a subscriber whose schema was compared */
+	char *target;   /* the WAL position to pass */
+	cli_rows rows;  /* the driver's replicas, this poll */
+	char **lacking; /* per row: the first column a subscriber lacks, or NULL */
+	int *nlacking;  /* per row: how many it lacks */
+	bool *checked;  /* per row: a subscriber whose schema was compared */
 	subscriber *subs;
 	int nsubs;
 } replicas;

@@ -224,7 +224,7 @@ static const char pg_replicas[] =
     "WHERE s.slot_type = 'logical' AND s.database = current_database() ORDER BY 1, 2";
 /* what a column is, the same words on both sides */
 #define PG_COLUMN_LINE                                                                             \
-	"quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname) "   \
+	"quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname) "    \
 	"|| ' ' || format_type(a.atttypid, a.atttypmod)"
 static const char pg_published_columns[] =
     "SELECT coalesce(string_agg(line, E'\\n' ORDER BY line), '') FROM (SELECT " PG_COLUMN_LINE
@@ -239,33 +239,32 @@ static const char pg_missing_columns[] =
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') ORDER BY 1";
 
-const cli_driver cli_pg_driver = {.engine = &cli_engine_pg,
-                                  .query = pg_query,
-                                  .read_only = pg_read_only,
-                                  .close = pg_close,
-                                  .begin_write = "BEGIN",
-                                  .dump = cli_pg_dump,
-                                  .restore_from = NULL,
-                                  .interrupter = pg_interrupter,
-                                  .interrupt = pg_interrupt,
-                                  .interrupter_free = pg_interrupter_free,
-                                  .dump_schema = cli_pg_dump_schema,
-                                  .files_host = &cli_pg_files_host,
-                                  .register_folder_at_once = false,
-                                  .rows_hold_statement = false,
-                                  .attaches_files = false,
-                                  .enforce_foreign_keys = NULL,
-                                  .look_lock_timeout = "SET LOCAL lock_timeout = '500ms'",
-                                  .lock_busy_sqlstate = "55P03",
-                                  .lock_busy_holder = "a migration is running in another "
-                                                      "session (it holds the migration registry)",
-                                  .replica_target =
-                                      "SELECT substring(dbmigrate_bookmark() FROM '@([^@]*)$')",
-                                  .replicas = pg_replicas,
-                                  .subscriptions =
-                                      "SELECT subslotname, subpublications::text "
-                                      "FROM pg_subscription WHERE subdbid = (SELECT oid FROM "
-                                      "pg_database WHERE datname = current_database()) "
-                                      "AND subslotname IS NOT NULL",
-                                  .published_columns = pg_published_columns,
-                                  .missing_columns = pg_missing_columns};
+const cli_driver cli_pg_driver = {
+    .engine = &cli_engine_pg,
+    .query = pg_query,
+    .read_only = pg_read_only,
+    .close = pg_close,
+    .begin_write = "BEGIN",
+    .dump = cli_pg_dump,
+    .restore_from = NULL,
+    .interrupter = pg_interrupter,
+    .interrupt = pg_interrupt,
+    .interrupter_free = pg_interrupter_free,
+    .dump_schema = cli_pg_dump_schema,
+    .files_host = &cli_pg_files_host,
+    .register_folder_at_once = false,
+    .rows_hold_statement = false,
+    .attaches_files = false,
+    .enforce_foreign_keys = NULL,
+    .look_lock_timeout = "SET LOCAL lock_timeout = '500ms'",
+    .lock_busy_sqlstate = "55P03",
+    .lock_busy_holder = "a migration is running in another "
+                        "session (it holds the migration registry)",
+    .replica_target = "SELECT substring(dbmigrate_bookmark() FROM '@([^@]*)$')",
+    .replicas = pg_replicas,
+    .subscriptions = "SELECT subslotname, subpublications::text "
+                     "FROM pg_subscription WHERE subdbid = (SELECT oid FROM "
+                     "pg_database WHERE datname = current_database()) "
+                     "AND subslotname IS NOT NULL",
+    .published_columns = pg_published_columns,
+    .missing_columns = pg_missing_columns};
