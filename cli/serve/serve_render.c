@@ -206,7 +206,16 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 	return !*out ? 500 : dbc_health_api_fails(overall) ? 503 : 200;
 }
 
-int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
+/* How many of r's replicas do not show its schema version yet. */
+static int replicas_behind(const serve_result *r)
+{
+	int n = 0;
+	for (int i = 0; i < r->nreplicas; i++)
+		n += !r->replicas[i].visible;
+	return n;
+}
+
+int serve_render_readyz(serve_snapshot *s, bool with_replicas, char **out, const char **type)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -232,8 +241,12 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 			continue;
 		}
 		unsigned why = dbc_health_not_ready(r->pending, r->drift, r->status);
-		bad += why != 0;
-		fprintf(m, "%s: %s", label ? label : "?", why ? "not ready:" : "ready");
+		int behind = with_replicas ? replicas_behind(r) : 0;
+		bad += why != 0 || behind;
+		fprintf(m, "%s: %s", label ? label : "?", why || behind ? "not ready:" : "ready");
+		if (behind)
+			fprintf(m, " %d replica(s) do not show schema %s yet;", behind,
+			        r->version ? r->version : "(none)");
 		if (why & DBC_NOT_READY_PENDING)
 			fprintf(m, " %d migration(s) pending;", r->pending);
 		if (why & DBC_NOT_READY_DRIFT)
@@ -251,6 +264,8 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 		if (error)
 			fprintf(m, "; since then: %s", error);
 		fputs(")\n", m);
+		if (with_replicas)
+			serve_replicas_readyz(m, r);
 		free(label);
 		free(error);
 	}
@@ -361,6 +376,34 @@ static void absorb(families *fs, const serve_result *r, const char *label)
 	dbc_ctx_finish(&ctx);
 }
 
+/* Each primary's replicas (serve_replicas.c): their lag and whether they
+ * show its schema version; families only when some database has one. */
+static void replica_families(families *fs, const serve_snapshot *s)
+{
+	bool any = false;
+	for (int i = 0; i < s->f->n; i++)
+		any |= shown(s, i) && s->views[i].r && s->views[i].r->nreplicas > 0;
+	if (!any || !family_get(fs, "dbcare_replica_lag_bytes", 24) ||
+	    !family_get(fs, "dbcare_replica_schema_visible", 29))
+		return;
+	family *lag = family_get(fs, "dbcare_replica_lag_bytes", 24);
+	family *vis = family_get(fs, "dbcare_replica_schema_visible", 29);
+	lag->help = strdup("Bytes of WAL a standby has not replayed or a subscriber not confirmed "
+	                   "(docs/topology.md); at most 16 replicas a database.");
+	lag->type = strdup("gauge");
+	vis->help = strdup("1 when the replica shows the schema version its primary has, else 0.");
+	vis->type = strdup("gauge");
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
+	for (int i = 0; i < s->f->n; i++) {
+		const serve_result *r = shown(s, i) ? s->views[i].r : NULL;
+		const char *labels = r ? dbc_prom_database_labels(&ctx, r->engine, label_of(s, i)) : NULL;
+		if (labels)
+			serve_replicas_samples(lag->m, vis->m, labels, r);
+	}
+	dbc_ctx_finish(&ctx);
+}
+
 /* Go float syntax: whole numbers plainly, others to the millisecond. */
 static void put_value(FILE *m, double v)
 {
@@ -416,6 +459,7 @@ int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const 
 		if (shown(s, i) && s->views[i].r)
 			absorb(&fs, s->views[i].r, label_of(s, i));
 	own_families(&fs, s);
+	replica_families(&fs, s);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&text, &len);

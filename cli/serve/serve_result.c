@@ -56,6 +56,7 @@ void serve_result_free(serve_result *r)
 		                    r->growth);
 	free(r->statistics);
 	free(r->migrations);
+	serve_replicas_free(r);
 	free(r);
 }
 

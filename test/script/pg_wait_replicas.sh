@@ -7,13 +7,16 @@
 # its lag, exit 4; a wait under way returns within one poll of the resume;
 # a column added on the publisher before the subscriber has it is named;
 # --wait-replicas=N counts, names pick; status --replicas lists both;
-# SQLite and a --subscriber URL with a password are refused.
+# serve's /readyz?replicas=1 is 503 while the standby lags and lists both,
+# /metrics has each replica's lag and visibility, at most 16 replicas a
+# database; SQLite and a --subscriber URL with a password are refused.
 set -eu
 db=dbcare_wait_replicas
 . "$(dirname "$0")/lib/pg.sh"
 TOPO_SUBSCRIBER=1
 . "$(dirname "$0")/lib/topology.sh"
 cli="$(cd "$(dirname "$0")/../.." && pwd)/build/cli/dbcare"
+. "$(dirname "$0")/lib/serve.sh"
 mig=$work/migrations
 mkdir -p "$mig"
 dbc() { "$cli" "$@" --db "$topo_url" --dir "$mig" --subscriber "$topo_sub_url"; }
@@ -62,6 +65,25 @@ grep -q "standby standby1" "$work/names.out" || fail "the paused standby is not 
 dbc status --replicas >"$work/status2.out" 2>&1
 grep -q "^standby standby1: schema 2 not visible yet, streaming, [1-9][0-9]* bytes behind" \
   "$work/status2.out" || fail "status does not show the lag: $(cat "$work/status2.out")"
+# serve on the primary: readiness with replicas, their metrics
+start_serve "$work/serve.log" --db "$topo_url" --dir "$mig" --min-interval 0
+get "$base/readyz"
+want_code 200 "readyz (replicas not asked)"
+get "$base/readyz?replicas=1"
+want_code 503 "readyz?replicas=1 with the standby paused"
+grep -q "not ready: 1 replica(s) do not show schema 2 yet;" "$work/body" || fail "readyz: $(cat "$work/body")"
+grep -q "^  standby standby1: schema 2 not visible yet, streaming, [1-9][0-9]* bytes behind, slot none$" \
+  "$work/body" || fail "readyz lists no lagging standby: $(cat "$work/body")"
+grep -q "^  subscriber topo_sub: schema 2 visible, streaming, 0 bytes behind, slot topo_sub$" \
+  "$work/body" || fail "readyz lists no subscriber: $(cat "$work/body")"
+get "$base/metrics"
+want_code 200 metrics
+grep -q '^dbcare_replica_lag_bytes{.*,kind="standby",replica="standby1"} [1-9][0-9]*$' "$work/body" ||
+  fail "no lag of the standby: $(grep replica "$work/body")"
+grep -q '^dbcare_replica_schema_visible{.*,kind="standby",replica="standby1"} 0$' "$work/body" ||
+  fail "the standby is visible: $(grep replica "$work/body")"
+grep -q '^dbcare_replica_schema_visible{.*,kind="subscriber",replica="topo_sub"} 1$' "$work/body" ||
+  fail "the subscriber is not visible: $(grep replica "$work/body")"
 
 # 3. a wait under way returns within one poll (100 ms) of the resume
 dbc migrate --wait-replicas --timeout 60s >"$work/3.out" 2>&1 &
@@ -75,6 +97,8 @@ wait "$waiter" || fail "the wait failed after resume: $(cat "$work/3.out")"
 ms=$(ms_since "$t0")
 echo "returned $ms ms after the resume"
 [ "$ms" -lt 1000 ] || fail "the wait took $ms ms after the resume"
+get "$base/readyz?replicas=1"
+want_code 200 "readyz?replicas=1 once the standby replayed"
 
 # 4. a column added on the publisher first: the subscriber lacks it
 echo "ALTER TABLE items ADD COLUMN price int;" >"$mig/003_price.sql"
@@ -99,7 +123,27 @@ for _ in $(seq 1 100); do
 done
 [ "$(Q -c "SELECT price FROM items WHERE id = 2")" = 20 ] || fail "replication broke"
 
-# 5. refused: a password on argv, SQLite
+# 5. at most 16 replicas a database are listed and exported (22 here:
+# 20 physical slots no standby holds, disconnected standbys), the rest counted
+echo "max_replication_slots = 30" >>"$topo/primary/postgresql.auto.conf"
+"${AS_PG[@]}" "$B/pg_ctl" -D "$topo/primary" -w -t 60 restart -l "$topo/primary.log" >/dev/null ||
+  fail "the primary did not restart"
+for _ in $(seq 1 300); do # the standby and the subscriber connect again
+  [ "$(P -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 2 ] && break
+  sleep 0.1
+done
+[ "$(P -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 2 ] ||
+  fail "the replicas did not come back: $(P -c "SELECT * FROM pg_stat_replication")"
+P -c "SELECT count(pg_create_physical_replication_slot('cap_' || i)) FROM generate_series(1, 20) i" >/dev/null
+get "$base/readyz?replicas=1"
+want_code 503 "readyz?replicas=1 with disconnected slots"
+[ "$(grep -c '^  \(standby\|subscriber\) ' "$work/body")" = 16 ] || fail "not 16 replicas listed: $(cat "$work/body")"
+grep -q "^  and 6 more replica(s), not listed$" "$work/body" || fail "the rest not counted: $(cat "$work/body")"
+get "$base/metrics"
+[ "$(grep -c '^dbcare_replica_schema_visible{' "$work/body")" = 16 ] || fail "not 16 series: $(grep replica "$work/body")"
+stop_serve
+
+# 6. refused: a password on argv, SQLite
 rc=0
 "$cli" migrate --db "$topo_url" --dir "$mig" --wait-replicas \
   --subscriber "postgresql://postgres:s3cret@/app?host=$topo/sock" >"$work/pw.out" 2>&1 || rc=$?
