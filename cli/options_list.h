@@ -63,8 +63,7 @@
 	/* replication (docs/topology.md) */                                                           \
 	VALUE(const char *, wait_replicas, .name = "wait-replicas", .type = CLI_OPT_CUSTOM,            \
 	      .read = read_wait_replicas, .value_optional = true, .commands = "migrate",               \
-	      .spelling = "--wait-replicas[=W]",                                                       \
-	      .help = "then wait for replicas: all (default), N of them, or name,...")                 \
+	      .spelling = "--wait-replicas[=W]", .help = "then wait for replicas: all, N or name,...") \
 	OTHER(.name = "subscriber", .type = CLI_OPT_CUSTOM, .read = read_subscriber,                   \
 	      .commands = "migrate status", .spelling = "--subscriber URL",                            \
 	      .help = "a logical subscriber to compare schemas with (repeatable)")                     \
