@@ -9,7 +9,8 @@
 # --wait-replicas=N counts, names pick; status --replicas lists both;
 # serve's /readyz?replicas=1 is 503 while the standby lags and lists both,
 # /metrics has each replica's lag and visibility, at most 16 replicas a
-# database; SQLite and a --subscriber URL with a password are refused.
+# database; the lint names the order of a published table's changes;
+# SQLite and a --subscriber URL with a password are refused.
 set -eu
 db=dbcare_wait_replicas
 . "$(dirname "$0")/lib/pg.sh"
@@ -143,7 +144,33 @@ get "$base/metrics"
 [ "$(grep -c '^dbcare_replica_schema_visible{' "$work/body")" = 16 ] || fail "not 16 series: $(grep replica "$work/body")"
 stop_serve
 
-# 6. refused: a password on argv, SQLite
+# 6. the lint names the order: a column added to a published table (the
+# publisher's migration), one dropped from a subscribed table (the subscriber's)
+echo "ALTER TABLE items ADD COLUMN weight int;" >"$mig/004_weight.sql"
+rc=0
+"$cli" lint --db "$topo_url" --dir "$mig" --fail-on warning >"$work/lint.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] || fail "lint on the publisher: exit $rc: $(cat "$work/lint.out")"
+grep -q "add-column-published" "$work/lint.out" || fail "no add-column-published: $(cat "$work/lint.out")"
+grep -q "ADD COLUMN weight on .*items, which publication topo_pub publishes" "$work/lint.out" ||
+  fail "the publication is not named: $(cat "$work/lint.out")"
+grep -q "the order is subscriber first, publisher second" "$work/lint.out" ||
+  fail "the order is not named: $(cat "$work/lint.out")"
+rm "$mig/004_weight.sql"
+Q -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" >/dev/null
+mkdir -p "$work/submig"
+echo "ALTER TABLE items DROP COLUMN note;" >"$work/submig/001_drop_note.sql"
+echo "ALTER TABLE items ADD COLUMN weight int;" >"$work/submig/002_weight.sql"
+rc=0
+"$cli" lint --db "$topo_sub_url" --dir "$work/submig" --fail-on warning >"$work/sublint.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] || fail "lint on the subscriber: exit $rc: $(cat "$work/sublint.out")"
+grep -q "DROP COLUMN note of .*items, which subscription topo_sub replicates into" "$work/sublint.out" ||
+  fail "the subscription is not named: $(cat "$work/sublint.out")"
+grep -q "the order is publisher first, subscriber second" "$work/sublint.out" ||
+  fail "the order is not named: $(cat "$work/sublint.out")"
+# adding on the subscriber first is the right order: not warned
+grep -q "add-column-published" "$work/sublint.out" && fail "the subscriber's ADD COLUMN is warned"
+
+# 7. refused: a password on argv, SQLite
 rc=0
 "$cli" migrate --db "$topo_url" --dir "$mig" --wait-replicas \
   --subscriber "postgresql://postgres:s3cret@/app?host=$topo/sock" >"$work/pw.out" 2>&1 || rc=$?
