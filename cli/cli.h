@@ -84,6 +84,12 @@ enum {
 	/* PostgreSQL: the database may lack the extension (restore FILE into
 	 * a new database: the dump brings it) */
 	CMD_PG_NEW_DB = 1u << 10,
+	/* a connection lost while it ran (the primary stopped, a failover),
+	 * to a target that picks its server by role (a multi-host URL with
+	 * target_session_attrs=read-write), connects again and runs the
+	 * command again, up to --timeout: what the server committed stays
+	 * done, the rest runs on the server the target now reaches */
+	CMD_RECONNECTS = 1u << 11,
 };
 
 typedef struct cli_command {

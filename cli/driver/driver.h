@@ -64,6 +64,12 @@ typedef struct cli_driver {
 	             cli_rows *out);
 	/* Whether this connection may write (false on a PostgreSQL standby). */
 	bool (*read_only)(cli_db *db);
+	/* Whether the server is gone from this connection (it stopped, was
+	 * terminated, the network broke) and the target chose its server by
+	 * role (PostgreSQL: target_session_attrs other than any, the way a
+	 * multi-host URL follows a failover), so another may answer now;
+	 * false on SQLite, a file. */
+	bool (*lost_to_failover)(cli_db *db);
 	void (*close)(cli_db *db);
 	/* Starts a transaction that will write: SQLite takes the write lock at
 	 * once (BEGIN IMMEDIATE), so a read-then-write call waits for other

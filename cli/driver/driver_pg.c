@@ -176,6 +176,19 @@ static bool pg_read_only(cli_db *db)
 	return ro;
 }
 
+static bool pg_lost_to_failover(cli_db *db)
+{
+	bool by_role = false;
+	if (PQstatus(db->handle) != CONNECTION_BAD)
+		return false;
+	PQconninfoOption *opts = PQconninfo(db->handle);
+	for (PQconninfoOption *op = opts; op && op->keyword; op++)
+		if (strcmp(op->keyword, "target_session_attrs") == 0 && op->val && *op->val)
+			by_role = strcmp(op->val, "any") != 0;
+	PQconninfoFree(opts);
+	return by_role;
+}
+
 static void pg_close(cli_db *db)
 {
 	PQfinish(db->handle);
@@ -243,6 +256,7 @@ const cli_driver cli_pg_driver = {
     .engine = &cli_engine_pg,
     .query = pg_query,
     .read_only = pg_read_only,
+    .lost_to_failover = pg_lost_to_failover,
     .close = pg_close,
     .begin_write = "BEGIN",
     .dump = cli_pg_dump,
