@@ -206,12 +206,8 @@ static void say_laggards(const replicas *r, double waited_ms)
 			continue;
 		const char *kind = cli_cell(&r->rows, i, kc), *name = cli_cell(&r->rows, i, nc);
 		const char *pos = cli_cell(&r->rows, i, pc), *lag = cli_cell(&r->rows, i, lc);
-		if (r->nlacking[i] && (!lag || strcmp(lag, "0") == 0))
-			fprintf(stderr,
-			        "dbcare: %s %s lacks %d column(s) of the tables it subscribes to, first %s: "
-			        "add them on the subscriber (docs/topology.md, the order of changes)\n",
-			        kind, name ? name : "", r->nlacking[i], r->lacking[i]);
-		else
+		const char *c = cli_cell(&r->rows, i, cli_col(&r->rows, "caught_up"));
+		if (!c || (strcmp(c, "t") != 0 && strcmp(c, "true") != 0))
 			fprintf(stderr,
 			        "dbcare: %s %s (%s) has not %s %s after %.0f ms: it is at %s, %s bytes of "
 			        "WAL behind\n",
@@ -219,6 +215,11 @@ static void say_laggards(const replicas *r, double waited_ms)
 			        strcmp(kind, "standby") == 0 ? "replayed" : "confirmed", r->target, waited_ms,
 			        pos ? pos : "an unknown position (grant pg_monitor to see it)",
 			        lag ? lag : "unknown");
+		if (r->nlacking[i])
+			fprintf(stderr,
+			        "dbcare: %s %s lacks %d column(s) of the tables it subscribes to, first %s: "
+			        "add them on the subscriber (docs/topology.md, the order of changes)\n",
+			        kind, name ? name : "", r->nlacking[i], r->lacking[i]);
 	}
 	const char *w = r->o->wait_replicas;
 	char *end;

@@ -213,28 +213,48 @@ static void pg_interrupter_free(void *h)
 
 const cli_engine_tag cli_engine_pg = {"postgresql"};
 
+/* This server's position now: lags are counted from it (or from $1, when
+ * later), so a replica caught up to $1 still shows what it has not
+ * replayed of what was written since. */
+#define PG_NOW                                                                                     \
+	" CROSS JOIN (SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "             \
+	"ELSE pg_current_wal_lsn() END AS lsn) h "
+#define PG_LAG(x) "greatest(pg_wal_lsn_diff(greatest($1::pg_lsn, h.lsn), " x "), 0)::bigint"
 /* The standbys: the walsenders that hold no logical slot (named by their
  * application_name: a standby's cluster_name or primary_conninfo's), then
  * physical slots no walsender holds (gone standbys that keep WAL); the
  * subscribers: this database's logical slots, confirmed_flush_lsn being
- * what the subscriber has made durable. Positions of others' walsenders
- * are NULL without pg_read_all_stats (pg_monitor): never caught up. */
+ * what the subscriber has made durable. caught_up: past $1. Positions of
+ * others' walsenders are NULL without pg_read_all_stats (pg_monitor):
+ * never caught up. */
 static const char pg_replicas[] =
     "SELECT 'standby' AS kind, r.application_name AS name, s.slot_name AS slot, r.state, "
-    "r.replay_lsn::text AS position, "
-    "greatest(pg_wal_lsn_diff($1::pg_lsn, r.replay_lsn), 0)::bigint AS lag_bytes, "
-    "coalesce(r.replay_lsn >= $1::pg_lsn, false) AS caught_up "
-    "FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid "
-    "WHERE s.slot_type IS DISTINCT FROM 'logical' "
-    "UNION ALL SELECT 'standby', slot_name, slot_name, 'disconnected', restart_lsn::text, "
-    "greatest(pg_wal_lsn_diff($1::pg_lsn, restart_lsn), 0)::bigint, false "
-    "FROM pg_replication_slots WHERE slot_type = 'physical' AND NOT active "
-    "UNION ALL SELECT 'subscriber', s.slot_name, s.slot_name, coalesce(r.state, 'disconnected'), "
-    "s.confirmed_flush_lsn::text, "
-    "greatest(pg_wal_lsn_diff($1::pg_lsn, s.confirmed_flush_lsn), 0)::bigint, "
-    "coalesce(s.confirmed_flush_lsn >= $1::pg_lsn, false) "
-    "FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid "
-    "WHERE s.slot_type = 'logical' AND s.database = current_database() ORDER BY 1, 2";
+    "r.replay_lsn::text AS position, " PG_LAG(
+        "r.replay_lsn") " AS lag_bytes, "
+                        "coalesce(r.replay_lsn >= $1::pg_lsn, false) AS caught_up "
+                        "FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON "
+                        "s.active_pid = r.pid" PG_NOW
+                        "WHERE s.slot_type IS DISTINCT FROM 'logical' "
+                        "UNION ALL SELECT 'standby', slot_name, slot_name, 'disconnected', "
+                        "restart_lsn::text, " PG_LAG(
+                            "restart_lsn") ", false FROM pg_replication_slots" PG_NOW
+                                           "WHERE slot_type = 'physical' AND NOT active "
+                                           "UNION ALL SELECT 'subscriber', s.slot_name, "
+                                           "s.slot_name, coalesce(r.state, 'disconnected'), "
+                                           "s.confirmed_flush_lsn::text, " PG_LAG(
+                                               "s.confirmed_flush_lsn") ", "
+                                                                        "coalesce(s.confirmed_"
+                                                                        "flush_lsn >= $1::pg_lsn, "
+                                                                        "false) "
+                                                                        "FROM pg_replication_slots "
+                                                                        "s LEFT JOIN "
+                                                                        "pg_stat_replication r ON "
+                                                                        "r.pid = "
+                                                                        "s.active_pid" PG_NOW
+                                                                        "WHERE s.slot_type = "
+                                                                        "'logical' AND s.database "
+                                                                        "= current_database() "
+                                                                        "ORDER BY 1, 2";
 /* what a column is, the same words on both sides */
 #define PG_COLUMN_LINE                                                                             \
 	"quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname) "    \

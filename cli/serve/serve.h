@@ -92,6 +92,10 @@ typedef struct serve_result {
 	serve_replica *replicas;
 	int nreplicas, replicas_more;
 	char *version; /* dbmigrate_current() when the replicas were read */
+	/* the WAL position a replica must pass to show version: read when a
+	 * refresh first met this version, then carried over, so WAL written
+	 * since (any write) does not make a caught-up replica lag again */
+	char *target;
 } serve_result;
 
 /* One database of the fleet. Fields below `target` are under fleet->mu. */
@@ -207,12 +211,13 @@ int serve_render_readyz(serve_snapshot *s, bool with_replicas, char **out, const
 int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const char **type);
 
 /* serve_replicas.c: reads the replicas of a PostgreSQL primary into r (a
- * SQLite file, an engine without replicas: none); 0, or -1 with db's
+ * SQLite file, an engine without replicas: none), against prev's target
+ * while the version is prev's; 0, or -1 with db's
  * error. serve_replicas_readyz writes their lines for /readyz and returns
  * how many do not show the version; serve_replicas_samples writes their
  * samples of dbcare_replica_lag_bytes and dbcare_replica_schema_visible
  * under the database's labels; serve_replicas_free frees them. */
-int serve_replicas_read(cli_db *db, serve_result *r);
+int serve_replicas_read(cli_db *db, serve_result *r, const serve_result *prev);
 int serve_replicas_readyz(FILE *m, const serve_result *r);
 void serve_replicas_samples(FILE *lag, FILE *visible, const char *labels, const serve_result *r);
 void serve_replicas_free(serve_result *r);

@@ -43,23 +43,38 @@ static int keep_rows(serve_result *r, const cli_rows *rows)
 	return 0;
 }
 
-int serve_replicas_read(cli_db *db, serve_result *r)
+/* The version now, and the position that shows it: prev's while the
+ * version is the same, else this server's position now (the bookmark's). */
+static int read_target(cli_db *db, serve_result *r, const serve_result *prev)
 {
-	cli_rows t = {0}, v = {0}, rows = {0};
+	cli_rows v = {0}, t = {0};
+	int rc = db->drv->query(db, "SELECT dbmigrate_current()", 0, NULL, &v);
+	const char *version = rc == 0 ? cli_cell(&v, 0, 0) : NULL;
+	bool same =
+	    prev && prev->target && version && prev->version && strcmp(prev->version, version) == 0;
+	if (rc == 0 && !same)
+		rc = db->drv->query(db, db->drv->replica_target, 0, NULL, &t);
+	if (rc == 0) {
+		const char *target = same ? prev->target : cli_cell(&t, 0, 0);
+		r->version = version ? strdup(version) : NULL;
+		r->target = target ? strdup(target) : NULL;
+	}
+	cli_rows_free(&v);
+	cli_rows_free(&t);
+	return rc;
+}
+
+int serve_replicas_read(cli_db *db, serve_result *r, const serve_result *prev)
+{
+	cli_rows rows = {0};
 	if (!db->drv->replicas)
 		return 0;
-	int rc = db->drv->query(db, db->drv->replica_target, 0, NULL, &t);
-	if (rc == 0)
-		rc = db->drv->query(db, "SELECT dbmigrate_current()", 0, NULL, &v);
-	const char *p[1] = {rc == 0 ? cli_cell(&t, 0, 0) : NULL};
-	if (rc == 0 && p[0])
+	int rc = read_target(db, r, prev);
+	const char *p[1] = {r->target};
+	if (rc == 0 && r->target)
 		rc = db->drv->query(db, db->drv->replicas, 1, p, &rows);
-	if (rc == 0 && cli_cell(&v, 0, 0))
-		r->version = strdup(cli_cell(&v, 0, 0));
 	if (rc == 0)
 		rc = keep_rows(r, &rows);
-	cli_rows_free(&t);
-	cli_rows_free(&v);
 	cli_rows_free(&rows);
 	return rc;
 }
@@ -126,4 +141,5 @@ void serve_replicas_free(serve_result *r)
 	}
 	free(r->replicas);
 	free(r->version);
+	free(r->target);
 }
