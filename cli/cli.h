@@ -16,7 +16,7 @@
 #include "cli/options_list.h"
 
 /* Exit codes (docs/cli.md). */
-enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
+enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3, CLI_REPLICAS_LAG = 4 };
 /* CMD_FILES_ALONE's answer: these arguments need a database after all. */
 enum { CLI_NEEDS_DB = -1 };
 
@@ -49,6 +49,9 @@ typedef struct cli_opts {
 	 * to the connection first, for archive policies whose target is in one */
 	const char **attach_names, **attach_paths;
 	int nattach;
+	/* --subscriber URL (repeatable): logical subscribers, no password */
+	const char **subscribers;
+	int nsubscribers;
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
@@ -81,6 +84,12 @@ enum {
 	/* PostgreSQL: the database may lack the extension (restore FILE into
 	 * a new database: the dump brings it) */
 	CMD_PG_NEW_DB = 1u << 10,
+	/* a connection lost while it ran (the primary stopped, a failover),
+	 * to a target that picks its server by role (a multi-host URL with
+	 * target_session_attrs=read-write), connects again and runs the
+	 * command again, up to --timeout: what the server committed stays
+	 * done, the rest runs on the server the target now reaches */
+	CMD_RECONNECTS = 1u << 11,
 };
 
 typedef struct cli_command {
@@ -148,6 +157,11 @@ int cmd_check(cli_db *, cli_opts *);
 int cmd_orphans(cli_db *, cli_opts *);
 int cmd_schema(cli_db *, cli_opts *);
 int cmd_wait(cli_db *, cli_opts *);
+/* Replicas (cmd/replicas.c): migrate --wait-replicas's wait once the
+ * migrations committed (CLI_REPLICAS_LAG when --timeout passes first),
+ * status --replicas's list. */
+int cli_replicas_wait(cli_db *db, cli_opts *o);
+int cli_replicas_show(cli_db *db, cli_opts *o);
 int cmd_lint(cli_db *, cli_opts *);
 int cmd_maintain(cli_db *, cli_opts *);
 int cmd_retain(cli_db *, cli_opts *);

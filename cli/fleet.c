@@ -6,7 +6,7 @@
  * parent keeps where each database's part of it begins and ends. Then a
  * summary shows every database with its result and duration, followed by the
  * errors. The exit code is the worst of all: usage (2), then error (1), then
- * threshold (3), then ok (0).
+ * replicas behind (4), then threshold (3), then ok (0).
  *
  * A worker serves many databases: forking and exiting once per database cost
  * more system time than a small database's whole migration (docs/benchmarks.md,
@@ -75,7 +75,11 @@ typedef struct answer {
 
 static int severity(int rc)
 {
-	return rc == CLI_OK ? 0 : rc == CLI_THRESHOLD ? 1 : rc == CLI_ERROR ? 2 : 3;
+	return rc == CLI_OK             ? 0
+	       : rc == CLI_THRESHOLD    ? 1
+	       : rc == CLI_REPLICAS_LAG ? 2
+	       : rc == CLI_ERROR        ? 3
+	                                : 4;
 }
 
 static db_state state_of(const job *j)

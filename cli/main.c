@@ -204,7 +204,9 @@ static int read_option(int argc, char **argv, int *i, cli_opts *o, cli_line *lin
 		return cli_usage_error("unknown option \"%s\"", a);
 	const char *val = NULL;
 	bool valued = cli_option_takes_value(d);
-	if (valued && eq)
+	if (d->value_optional)
+		val = eq ? eq + 1 : NULL;
+	else if (valued && eq)
 		val = eq + 1;
 	else if (valued && *i + 1 < argc)
 		val = argv[++*i];
@@ -328,7 +330,9 @@ static int run_command_line(int argc, char **argv)
 	o.args = calloc((size_t)argc + 1, sizeof(char *));
 	o.attach_names = calloc((size_t)argc + 1, sizeof(char *));
 	o.attach_paths = calloc((size_t)argc + 1, sizeof(char *));
-	if (!line.dbvals || !line.given || !o.args || !o.attach_names || !o.attach_paths)
+	o.subscribers = calloc((size_t)argc + 1, sizeof(char *));
+	if (!line.dbvals || !line.given || !o.args || !o.attach_names || !o.attach_paths ||
+	    !o.subscribers)
 		return CLI_ERROR;
 	/* a progress bar needs a terminal that understands its escapes */
 	const char *term = getenv("TERM");

@@ -57,6 +57,8 @@ struct cli_option {
 	/* Also taken by every other command (-d, as dbmate's users pass it to
 	 * all); .commands are then the ones that read it, whose help lists it. */
 	bool everywhere;
+	/* --NAME alone or --NAME=V, never --NAME V: .read gets NULL alone */
+	bool value_optional;
 	const char *spelling, *help; /* its line in the help of .commands */
 };
 

@@ -58,8 +58,17 @@
 	VALUE(bool, delete_rows, .name = "delete", .type = CLI_OPT_FLAG, .commands = "orphans",        \
 	      .spelling = "--delete", .help = "delete the orphans found (all or nothing)")             \
 	VALUE(double, timeout_s, .name = "timeout", .type = CLI_OPT_DURATION,                          \
-	      .choices = "60s, 2m or 500ms", .commands = "wait", .spelling = "--timeout T",            \
+	      .choices = "60s, 2m or 500ms", .commands = "wait migrate", .spelling = "--timeout T",    \
 	      .help = "give up after T (60s, 2m, 500ms; default 60s)")                                 \
+	/* replication (docs/topology.md) */                                                           \
+	VALUE(const char *, wait_replicas, .name = "wait-replicas", .type = CLI_OPT_CUSTOM,            \
+	      .read = read_wait_replicas, .value_optional = true, .commands = "migrate",               \
+	      .spelling = "--wait-replicas[=W]", .help = "then wait for replicas: all, N or name,...") \
+	OTHER(.name = "subscriber", .type = CLI_OPT_CUSTOM, .read = read_subscriber,                   \
+	      .commands = "migrate status", .spelling = "--subscriber URL",                            \
+	      .help = "a logical subscriber to compare schemas with (repeatable)")                     \
+	VALUE(bool, replicas, .name = "replicas", .type = CLI_OPT_FLAG, .commands = "status",          \
+	      .spelling = "--replicas", .help = "list the standbys and subscribers")                   \
 	/* every command's; prometheus is health's (main.c) */                                         \
 	OTHER(.name = "format", .type = CLI_OPT_CUSTOM, .read = read_format, .commands = "health",     \
 	      .everywhere = true, .spelling = "--format prometheus",                                   \

@@ -145,6 +145,42 @@ static int read_attach(const cli_option *opt, const char *val, cli_opts *o, cli_
 	return CLI_OK;
 }
 
+/* --wait-replicas alone: all; else all, a count or names, comma-separated */
+static int read_wait_replicas(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
+{
+	(void)opt, (void)line;
+	if (!val)
+		val = "all";
+	bool empty_name = !*val || val[0] == ',' || val[strlen(val) - 1] == ',' || strstr(val, ",,");
+	char *end;
+	long n = strtol(val, &end, 10);
+	if (empty_name || (*end == '\0' && n <= 0))
+		return cli_usage_error("--wait-replicas takes all, a count above 0 or names of replicas "
+		                       "separated by commas, not \"%s\"",
+		                       val);
+	o->wait_replicas = val;
+	return CLI_OK;
+}
+
+/* a subscriber's URL or conninfo, never with its password: that goes in
+ * ~/.pgpass or a service file, out of every process's argv */
+static int read_subscriber(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
+{
+	(void)opt, (void)line;
+	char *masked = cli_mask_password(val);
+	bool has_password = !masked || strcmp(masked, val) != 0;
+	if (has_password) {
+		int rc = cli_usage_error("--subscriber %s carries a password: put it in ~/.pgpass or a "
+		                         "service file (service=NAME) instead",
+		                         masked ? masked : "(a URL)");
+		free(masked);
+		return rc;
+	}
+	free(masked);
+	o->subscribers[o->nsubscribers++] = val;
+	return CLI_OK;
+}
+
 /* none: no codec (o->compress NULL) */
 static int read_compress(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
 {

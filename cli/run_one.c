@@ -6,7 +6,56 @@
 #include "cli.h"
 #include "cli/driver/pg_cancel.h"
 
+#include "base/clock.h"
+
 #include <stdlib.h>
+#include <time.h>
+
+/* A new connection to the target after db lost its server, tried every
+ * 250 ms until --timeout: a failover's new primary takes a few seconds
+ * to accept writes (libpq picks it among a multi-host URL's hosts by
+ * target_session_attrs). NULL when none came. */
+static cli_db *connect_again(const cli_target *t, const cli_connect_opts *co, cli_opts *o)
+{
+	double deadline = dbc_monotonic_ms() + o->timeout_s * 1000;
+	fprintf(stderr,
+	        "dbcare: the connection to %s was lost: connecting again (what the server committed "
+	        "stays done; the rest runs again)\n",
+	        t->label);
+	for (;;) {
+		char *err = NULL;
+		cli_db *db = cli_connect(t, co, &err);
+		if (db || dbc_monotonic_ms() >= deadline) {
+			if (!db)
+				fprintf(stderr, "%s\ndbcare: gave up connecting again after %gs\n", err ? err : "",
+				        o->timeout_s);
+			free(err);
+			return db;
+		}
+		free(err);
+		nanosleep(&(struct timespec){0, 250000000}, NULL);
+	}
+}
+
+/* cmd on db, and again on a new connection while its server was lost to
+ * a failover (CMD_RECONNECTS, a target that picks its server by role), at
+ * most 3 times. */
+static int run_reconnecting(const cli_command *cmd, cli_opts *o, const cli_target *t,
+                            const cli_connect_opts *co, cli_db **db)
+{
+	int rc = cmd->run(*db, o);
+	for (int again = 0; rc == CLI_ERROR && (cmd->traits & CMD_RECONNECTS) && again < 3 &&
+	                    (*db)->drv->lost_to_failover(*db);
+	     again++) {
+		cli_db *fresh = connect_again(t, co, o);
+		if (!fresh)
+			break;
+		cli_disconnect(*db);
+		*db = fresh;
+		rc = cmd->run(*db, o);
+	}
+	return rc;
+}
 
 int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 {
@@ -59,7 +108,7 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 		free(err);
 		return CLI_ERROR;
 	}
-	int rc = cmd->run(db, o);
+	int rc = run_reconnecting(cmd, o, &opened, &co, &db);
 	cli_progress_end(&o->out);
 	/* migrate, rollback --dump-schema: the schema they left, in a file */
 	if (rc == CLI_OK && o->dump_schema && !o->dry_run)

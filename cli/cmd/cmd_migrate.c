@@ -134,6 +134,8 @@ static int refused_states(cli_db *db, cli_opts *o, const cli_rows *r)
 
 int cmd_status(cli_db *db, cli_opts *o)
 {
+	if (o->replicas)
+		return cli_replicas_show(db, o);
 	cli_rows r = {0};
 	/* status --exit-code from cron's folder must not pass as "0 pending";
 	 * without it, a look at a new project is only warned */
@@ -445,6 +447,8 @@ static int migrate_in_steps(cli_db *db, cli_opts *o, bool each)
 		printf("%d migration(s) applied%s\n", done, rc == 0 ? "" : " before the error");
 	}
 	cli_rows_free(&plan);
+	if (rc == 0 && o->wait_replicas)
+		return cli_replicas_wait(db, o);
 	return rc == 0 ? CLI_OK : CLI_ERROR;
 }
 
@@ -499,6 +503,13 @@ static int check_default_folder(cli_db *db, cli_opts *o, const char *verb, bool 
 
 int cmd_migrate(cli_db *db, cli_opts *o)
 {
+	/* refused before anything is applied: a SQLite file has no replicas */
+	if (o->wait_replicas && !db->drv->replicas) {
+		cli_errorf("%s has no replicas to wait for: --wait-replicas is PostgreSQL's "
+		           "(docs/topology.md)",
+		           db->label);
+		return CLI_USAGE;
+	}
 	if (check_default_folder(db, o, "applied", true) != 0)
 		return CLI_ERROR;
 	if (o->commit_each && !o->dry_run)
@@ -552,7 +563,7 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		printf("%ld migration(s) applied\n", applied);
 	}
 	cli_rows_free(&plan);
-	return CLI_OK;
+	return o->wait_replicas ? cli_replicas_wait(db, o) : CLI_OK;
 }
 
 /* --steps N: the target is the applied version N below the newest ("0":

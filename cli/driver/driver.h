@@ -66,6 +66,12 @@ typedef struct cli_driver {
 	             cli_rows *out);
 	/* Whether this connection may write (false on a PostgreSQL standby). */
 	bool (*read_only)(cli_db *db);
+	/* Whether the server is gone from this connection (it stopped, was
+	 * terminated, the network broke) and the target chose its server by
+	 * role (PostgreSQL: target_session_attrs other than any, the way a
+	 * multi-host URL follows a failover), so another may answer now;
+	 * false on SQLite, a file. */
+	bool (*lost_to_failover)(cli_db *db);
 	void (*close)(cli_db *db);
 	/* Starts a transaction that will write: SQLite takes the write lock at
 	 * once (BEGIN IMMEDIATE), so a read-then-write call waits for other
@@ -135,6 +141,17 @@ typedef struct cli_driver {
 	 * signalled; no row when this database has no such session. NULL
 	 * where the engine has no sessions of its own (SQLite). */
 	const char *cancel_session, *terminate_session;
+	/* Replication (cli/cmd/replicas.c; NULL where an engine has none:
+	 * SQLite). replica_target: one row, the WAL position a replica must
+	 * have passed to show every migration committed so far (the bookmark's
+	 * LSN, dbmigrate_bookmark). replicas: a row per standby and subscriber
+	 * of this primary (kind, name, slot, state, position, lag_bytes,
+	 * caught_up) against that position, $1. subscriptions, on a
+	 * subscriber: its subscriptions (slot, publications as text[]).
+	 * published_columns, on the publisher: "schema.table.column type"
+	 * lines of the tables publications $1 publish, one text. missing_
+	 * columns, on a subscriber: which of lines $1 it lacks. */
+	const char *replica_target, *replicas, *subscriptions, *published_columns, *missing_columns;
 } cli_driver;
 
 /* The engine's name ("postgresql" or "sqlite"), for output only: the JSON

@@ -177,6 +177,19 @@ static bool pg_read_only(cli_db *db)
 	return ro;
 }
 
+static bool pg_lost_to_failover(cli_db *db)
+{
+	bool by_role = false;
+	if (PQstatus(db->handle) != CONNECTION_BAD)
+		return false;
+	PQconninfoOption *opts = PQconninfo(db->handle);
+	for (PQconninfoOption *op = opts; op && op->keyword; op++)
+		if (strcmp(op->keyword, "target_session_attrs") == 0 && op->val && *op->val)
+			by_role = strcmp(op->val, "any") != 0;
+	PQconninfoFree(opts);
+	return by_role;
+}
+
 static void pg_close(cli_db *db)
 {
 	PQfinish(db->handle);
@@ -201,10 +214,70 @@ static void pg_interrupter_free(void *h)
 
 const cli_engine_tag cli_engine_pg = {"postgresql"};
 
+/* This server's position now: lags are counted from it (or from $1, when
+ * later), so a replica caught up to $1 still shows what it has not
+ * replayed of what was written since. */
+#define PG_NOW                                                                                     \
+	" CROSS JOIN (SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "             \
+	"ELSE pg_current_wal_lsn() END AS lsn) h "
+#define PG_LAG(x) "greatest(pg_wal_lsn_diff(greatest($1::pg_lsn, h.lsn), " x "), 0)::bigint"
+/* The standbys: the walsenders that hold no logical slot (named by their
+ * application_name: a standby's cluster_name or primary_conninfo's), then
+ * physical slots no walsender holds (gone standbys that keep WAL); the
+ * subscribers: this database's logical slots, confirmed_flush_lsn being
+ * what the subscriber has made durable. caught_up: past $1. Positions of
+ * others' walsenders are NULL without pg_read_all_stats (pg_monitor):
+ * never caught up. */
+static const char pg_replicas[] =
+    "SELECT 'standby' AS kind, r.application_name AS name, s.slot_name AS slot, r.state, "
+    "r.replay_lsn::text AS position, " PG_LAG(
+        "r.replay_lsn") " AS lag_bytes, "
+                        "coalesce(r.replay_lsn >= $1::pg_lsn, false) AS caught_up "
+                        "FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON "
+                        "s.active_pid = r.pid" PG_NOW
+                        "WHERE s.slot_type IS DISTINCT FROM 'logical' "
+                        "UNION ALL SELECT 'standby', slot_name, slot_name, 'disconnected', "
+                        "restart_lsn::text, " PG_LAG(
+                            "restart_lsn") ", false FROM pg_replication_slots" PG_NOW
+                                           "WHERE slot_type = 'physical' AND NOT active "
+                                           "UNION ALL SELECT 'subscriber', s.slot_name, "
+                                           "s.slot_name, coalesce(r.state, 'disconnected'), "
+                                           "s.confirmed_flush_lsn::text, " PG_LAG(
+                                               "s.confirmed_flush_lsn") ", "
+                                                                        "coalesce(s.confirmed_"
+                                                                        "flush_lsn >= $1::pg_lsn, "
+                                                                        "false) "
+                                                                        "FROM pg_replication_slots "
+                                                                        "s LEFT JOIN "
+                                                                        "pg_stat_replication r ON "
+                                                                        "r.pid = "
+                                                                        "s.active_pid" PG_NOW
+                                                                        "WHERE s.slot_type = "
+                                                                        "'logical' AND s.database "
+                                                                        "= current_database() "
+                                                                        "ORDER BY 1, 2";
+/* what a column is, the same words on both sides */
+#define PG_COLUMN_LINE                                                                             \
+	"quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname) "    \
+	"|| ' ' || format_type(a.atttypid, a.atttypmod)"
+static const char pg_published_columns[] =
+    "SELECT coalesce(string_agg(line, E'\\n' ORDER BY line), '') FROM (SELECT " PG_COLUMN_LINE
+    " AS line FROM (SELECT DISTINCT schemaname, tablename, unnest(attnames) AS attname "
+    "FROM pg_publication_tables WHERE pubname = ANY ($1::text[])) p "
+    "JOIN pg_namespace n ON n.nspname = p.schemaname "
+    "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename "
+    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = p.attname) l";
+static const char pg_missing_columns[] =
+    "SELECT line FROM unnest(string_to_array(nullif($1, ''), E'\\n')) AS line EXCEPT "
+    "SELECT " PG_COLUMN_LINE " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') ORDER BY 1";
+
 const cli_driver cli_pg_driver = {
     .engine = &cli_engine_pg,
     .query = pg_query,
     .read_only = pg_read_only,
+    .lost_to_failover = pg_lost_to_failover,
     .close = pg_close,
     .begin_write = "BEGIN",
     .dump = cli_pg_dump,
@@ -227,4 +300,12 @@ const cli_driver cli_pg_driver = {
     .cancel_session = "SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
                       " WHERE pid = $1::int AND datname = current_database()",
     .terminate_session = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                         " WHERE pid = $1::int AND datname = current_database()"};
+                         " WHERE pid = $1::int AND datname = current_database()",
+    .replica_target = "SELECT substring(dbmigrate_bookmark() FROM '@([^@]*)$')",
+    .replicas = pg_replicas,
+    .subscriptions = "SELECT subslotname, subpublications::text "
+                     "FROM pg_subscription WHERE subdbid = (SELECT oid FROM "
+                     "pg_database WHERE datname = current_database()) "
+                     "AND subslotname IS NOT NULL",
+    .published_columns = pg_published_columns,
+    .missing_columns = pg_missing_columns};

@@ -155,6 +155,12 @@ static bool sqlite_read_only(cli_db *db)
 	return sqlite3_db_readonly(db->handle, "main") == 1;
 }
 
+static bool sqlite_lost_to_failover(cli_db *db)
+{
+	(void)db;
+	return false; /* a file: nothing to lose */
+}
+
 static void sqlite_close(cli_db *db)
 {
 	sqlite3_close_v2(db->handle);
@@ -183,6 +189,7 @@ const cli_engine_tag cli_engine_sqlite = {"sqlite"};
 const cli_driver cli_sqlite_driver = {.engine = &cli_engine_sqlite,
                                       .query = sqlite_query,
                                       .read_only = sqlite_read_only,
+                                      .lost_to_failover = sqlite_lost_to_failover,
                                       .close = sqlite_close,
                                       .begin_write = "BEGIN IMMEDIATE",
                                       .dump = NULL,

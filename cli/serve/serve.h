@@ -16,6 +16,8 @@
  *   serve_http.c     libmicrohttpd: routes, the bearer token, the request log
  *   serve_render.c   the bodies: JSON, health+json, readyz, the metrics merged
  *                    into one exposition (text 0.0.4 or OpenMetrics)
+ *   serve_replicas.c a primary's standbys and subscribers in a result, their
+ *                    lines on /readyz?replicas=1 and their metrics' samples
  * Invariants: a database is opened by one thread at a time (its `busy` flag,
  * under the fleet's mutex); a result, once published, is never changed (a
  * refresh publishes a new one), so a request renders it without the lock,
@@ -72,6 +74,18 @@ typedef struct serve_report_part {
  * the gauges' and migrations' (the size and counts of dbhealth_gauges,
  * pending, gauges, stale_s), read by every refresh; statistics are the
  * report's with the gauges' numbers. */
+/* One standby or subscriber of a primary as a refresh saw it
+ * (docs/topology.md): whether it shows the schema version the primary has
+ * (it replayed or confirmed the last migration's position). */
+typedef struct serve_replica {
+	char *kind, *name, *state, *slot; /* slot NULL: none */
+	double lag_bytes;                 /* -1: unknown (no pg_monitor) */
+	bool visible;
+} serve_replica;
+/* At most this many replicas a database are kept, listed and exported:
+ * the metrics' replica label stays bounded whatever connects. */
+#define SERVE_REPLICAS_MAX 16
+
 typedef struct serve_result {
 	serve_report_part *part; /* owns the report part's strings; NULL while read */
 	int refs;                /* under the fleet's mutex */
@@ -94,6 +108,15 @@ typedef struct serve_result {
 	int pending;      /* migrations pending, the --dir files counted (as status) */
 	bool drift;       /* the schema_drift check is not ok */
 	double stale_s;   /* health.alerts.stale_seconds of the database; <= 0 unknown */
+	/* a PostgreSQL primary's replicas (serve_replicas.c), at most
+	 * SERVE_REPLICAS_MAX; replicas_more: how many more there were */
+	serve_replica *replicas;
+	int nreplicas, replicas_more;
+	char *version; /* dbmigrate_current() when the replicas were read */
+	/* the WAL position a replica must pass to show version: read when a
+	 * refresh first met this version, then carried over, so WAL written
+	 * since (any write) does not make a caught-up replica lag again */
+	char *target;
 } serve_result;
 
 /* One database of the fleet. Fields below `target` are under fleet->mu. */
@@ -228,8 +251,23 @@ typedef struct serve_snapshot {
 } serve_snapshot;
 int serve_render_json(serve_snapshot *s, const char *what, char **out, const char **type);
 int serve_render_health_json(serve_snapshot *s, char **out, const char **type);
-int serve_render_readyz(serve_snapshot *s, char **out, const char **type);
+/* with_replicas: /readyz?replicas=1, each primary's replicas listed, and
+ * one that does not show the schema version makes its database not ready */
+int serve_render_readyz(serve_snapshot *s, bool with_replicas, char **out, const char **type);
 int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const char **type);
+
+/* serve_replicas.c: reads the replicas of a PostgreSQL primary into r (a
+ * SQLite file, an engine without replicas: none), against prev's target
+ * while the version is prev's; 0, or -1 with db's
+ * error. serve_replicas_readyz writes their lines for /readyz and returns
+ * how many do not show the version; serve_replicas_samples adds their
+ * samples to fleet's dbcare_replica_lag_bytes and
+ * dbcare_replica_schema_visible (both made first) under the database's
+ * labels, DBC_OK or DBC_ERROR; serve_replicas_free frees them. */
+int serve_replicas_read(cli_db *db, serve_result *r, const serve_result *prev);
+int serve_replicas_readyz(FILE *m, const serve_result *r);
+int serve_replicas_samples(dbc_prom *fleet, const char *labels, const serve_result *r);
+void serve_replicas_free(serve_result *r);
 
 /* serve_http.c */
 typedef struct serve_http serve_http;

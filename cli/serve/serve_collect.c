@@ -334,6 +334,8 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *pre
 		what = "gauges: ";
 	else if (rc == 0 && read_migrations(db, &o, r) != 0)
 		what = "migrations: ";
+	else if (rc == 0 && serve_replicas_read(db, r, prev) != 0)
+		what = "replicas: ";
 	else
 		what = NULL;
 	if (what) {

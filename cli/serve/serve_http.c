@@ -345,7 +345,8 @@ static const char index_text[] = "dbcare serve\n"
                                  "GET  /             the page of dbcare report --html\n"
                                  "GET  /livez        the process is up\n"
                                  "GET  /readyz       503 while migrations are pending, the schema "
-                                 "drifted or the report is critical or unread\n"
+                                 "drifted or the report is critical or unread; "
+                                 "?replicas=1: also while a replica lags\n"
                                  "GET  /health       the health report (JSON; health+json by "
                                  "Accept)\n"
                                  "GET  /schema       the schema snapshot\n"
@@ -494,6 +495,13 @@ static char *text(const char *fmt, const char *arg)
 	return s;
 }
 
+/* ?replicas=1 (any value but 0): /readyz lists each primary's replicas */
+static bool wants_replicas(struct MHD_Connection *c)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "replicas");
+	return v && strcmp(v, "0") != 0;
+}
+
 /* The GET endpoints over a snapshot of the fleet. */
 static int get_endpoint(serve_http *h, struct MHD_Connection *c, const char *url, int only,
                         char **body, const char **type)
@@ -508,7 +516,7 @@ static int get_endpoint(serve_http *h, struct MHD_Connection *c, const char *url
 	if (strcmp(url, "/metrics") == 0)
 		status = serve_render_metrics(&s, accepts(c, "application/openmetrics-text"), body, type);
 	else if (strcmp(url, "/readyz") == 0)
-		status = serve_render_readyz(&s, body, type);
+		status = serve_render_readyz(&s, wants_replicas(c), body, type);
 	else if (strcmp(url, "/health") == 0 && accepts(c, "application/health+json"))
 		status = serve_render_health_json(&s, body, type);
 	else

@@ -207,7 +207,16 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 	return !*out ? 500 : dbc_health_api_fails(overall) ? 503 : 200;
 }
 
-int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
+/* How many of r's replicas do not show its schema version yet. */
+static int replicas_behind(const serve_result *r)
+{
+	int n = 0;
+	for (int i = 0; i < r->nreplicas; i++)
+		n += !r->replicas[i].visible;
+	return n;
+}
+
+int serve_render_readyz(serve_snapshot *s, bool with_replicas, char **out, const char **type)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -233,8 +242,12 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 			continue;
 		}
 		unsigned why = dbc_health_not_ready(r->pending, r->drift, r->status);
-		bad += why != 0;
-		fprintf(m, "%s: %s", label ? label : "?", why ? "not ready:" : "ready");
+		int behind = with_replicas ? replicas_behind(r) : 0;
+		bad += why != 0 || behind;
+		fprintf(m, "%s: %s", label ? label : "?", why || behind ? "not ready:" : "ready");
+		if (behind)
+			fprintf(m, " %d replica(s) do not show schema %s yet;", behind,
+			        r->version ? r->version : "(none)");
 		if (why & DBC_NOT_READY_PENDING)
 			fprintf(m, " %d migration(s) pending;", r->pending);
 		if (why & DBC_NOT_READY_DRIFT)
@@ -252,6 +265,8 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 		if (error)
 			fprintf(m, "; since then: %s", error);
 		fputs(")\n", m);
+		if (with_replicas)
+			serve_replicas_readyz(m, r);
 		free(label);
 		free(error);
 	}
@@ -304,6 +319,31 @@ static void add_database(dbc_prom *fleet, const serve_result *r)
 	}
 }
 
+/* Each primary's replicas (serve_replicas.c): their lag and whether they
+ * show its schema version; families only when some database has one. */
+static void replica_families(dbc_prom *fleet, const serve_snapshot *s)
+{
+	bool any = false;
+	for (int i = 0; i < s->f->n; i++)
+		any |= shown(s, i) && s->views[i].r && s->views[i].r->nreplicas > 0;
+	/* both made first: adding a family may move the others */
+	if (!any ||
+	    !dbc_prom_family_of(fleet, "dbcare_replica_lag_bytes", "gauge",
+	                        "Bytes of WAL a standby has not replayed or a subscriber not "
+	                        "confirmed (docs/topology.md); at most 16 replicas a database.") ||
+	    !dbc_prom_family_of(fleet, "dbcare_replica_schema_visible", "gauge",
+	                        "1 when the replica shows the schema version its primary has, else 0."))
+		return;
+	for (int i = 0; i < s->f->n; i++) {
+		const serve_result *r = shown(s, i) ? s->views[i].r : NULL;
+		const char *labels = r && r->nreplicas > 0
+		                         ? dbc_prom_database_labels(fleet->ctx, r->engine, label_of(s, i))
+		                         : NULL;
+		if (labels && serve_replicas_samples(fleet, labels, r) != DBC_OK)
+			break;
+	}
+}
+
 /* serve's own families: whether each database answered within the budget,
  * and how old the samples served for it are (+Inf before the first), to
  * the millisecond. */
@@ -348,6 +388,7 @@ int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const 
 		if (shown(s, i) && s->views[i].r)
 			add_database(&fleet, s->views[i].r);
 	own_families(&fleet, s);
+	replica_families(&fleet, s);
 	/* one rendering, core's */
 	const char *text = dbc_prom_text(&fleet);
 	const char *eof = openmetrics ? "# EOF\n" : "";

@@ -41,7 +41,7 @@ _dbcare()
 			--keep|--days|--attach|--schema-file|--max-failures|--canary|--listen|\
 			--scrape-timeout|--min-interval|--token-file|--html|--stanza|--type|--to-time|\
 			--archive-db|--archive-codec|--report-interval|--compress|--encrypt-key-file|--allow-origin|\
-			--to-mark|--from|--segment-interval|--segment-bytes|--base-interval|--base-bytes|--run-for|--keep-for|--log) ;;
+			--subscriber|--to-mark|--from|--segment-interval|--segment-bytes|--base-interval|--base-bytes|--run-for|--keep-for|--log) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac

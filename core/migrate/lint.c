@@ -214,6 +214,28 @@ static int check_rename(lint_run *r, dbc_lint_action *a, fill *f)
 	return DBC_OK;
 }
 
+/* A column added to a table this server publishes, or dropped from one it
+ * subscribes to: the order the subscriber needs (docs/topology.md), with
+ * the publications or subscriptions named. */
+static int check_replication(lint_run *r, dbc_lint_action *a, fill *f)
+{
+	char *pubs = NULL, *subs = NULL;
+	if ((a->op != DBC_LOP_ADD_COLUMN && a->op != DBC_LOP_DROP_COLUMN) || !r->eng->replicated ||
+	    !a->table)
+		return DBC_OK;
+	const char *schema = a->schema ? a->schema : r->ctx->host->dialect->default_schema;
+	if (r->eng->replicated(r->ctx, schema, a->table, &pubs, &subs) != DBC_OK)
+		return DBC_ERROR;
+	if (a->op == DBC_LOP_ADD_COLUMN && pubs) {
+		a->flags |= DBC_LF_PUBLISHED;
+		f->problem = pubs;
+	} else if (a->op == DBC_LOP_DROP_COLUMN && subs) {
+		a->flags |= DBC_LF_SUBSCRIBED;
+		f->problem = subs;
+	}
+	return DBC_OK;
+}
+
 /* Whether a statement may change the values in existing rows in a way the
  * model does not follow: anything but the schema statements it reads (an
  * UPDATE, INSERT, DO block, CALL, SELECT of a function). */
@@ -271,7 +293,7 @@ static int lint_one(lint_run *r, dbc_migration *mig)
 				return DBC_ERROR;
 			f.table = table;
 			char *children = NULL;
-			if (check_rename(r, a, &f) != DBC_OK ||
+			if (check_rename(r, a, &f) != DBC_OK || check_replication(r, a, &f) != DBC_OK ||
 			    dbc_lint_drop_facts(r->ctx, r->eng, &copied, a, &children) != DBC_OK)
 				return DBC_ERROR;
 			if (keys.off)

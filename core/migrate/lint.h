@@ -39,6 +39,8 @@ enum {
 	                                 * migration copied before */
 	DBC_LF_DELETING_CHILDREN = 1u << 28, /* DROP TABLE: with foreign keys enforced, children's
 	                                      * ON DELETE actions delete or change rows */
+	DBC_LF_PUBLISHED = 1u << 29,         /* ADD COLUMN: a publication here publishes the table */
+	DBC_LF_SUBSCRIBED = 1u << 30,        /* DROP COLUMN: a subscription here replicates into it */
 };
 
 /* One thing a statement does to one table. Names are unquoted (folded as

@@ -67,6 +67,19 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "may still read it",
      "stop using the column in the application first, deploy, then drop it; say so with "
      "-- dbcare:lint-ignore drop-column-data"},
+    {"add-column-published", DBC_LOP_ADD_COLUMN, DBC_LF_PUBLISHED, 0, DBC_LFACT_NONE, false,
+     DBC_LINT_WARNING,
+     "ADD COLUMN {column} on {table}, which {problem} publishes: a subscriber that lacks the "
+     "column stops replicating at the first row that carries it",
+     "the order is subscriber first, publisher second: add the column on every subscriber, "
+     "then apply this migration here (docs/topology.md); dbcare migrate --wait-replicas "
+     "--subscriber URL checks it"},
+    {"drop-column-subscribed", DBC_LOP_DROP_COLUMN, DBC_LF_SUBSCRIBED, 0, DBC_LFACT_NONE, false,
+     DBC_LINT_WARNING,
+     "DROP COLUMN {column} of {table}, which {problem} replicates into: while the publisher "
+     "still publishes the column, replication stops at the first row that carries it",
+     "the order is publisher first, subscriber second: drop the column on the publisher, "
+     "then apply this migration here (docs/topology.md)"},
     {"drop-column-view", DBC_LOP_DROP_COLUMN, DBC_LF_VIEW_DEPENDS, 0, DBC_LFACT_FULL_ALTER, false,
      DBC_LINT_ERROR,
      "DROP COLUMN {column} of {table}: a view uses it (the statement fails, or with CASCADE "

@@ -81,6 +81,12 @@ typedef struct dbc_lint_hooks {
 	 * DEFAULT keys reference table (dbc_keys_hooks.deleting_children);
 	 * NULL: DROP TABLE deletes nothing through keys */
 	int (*deleting_children)(dbc_ctx *ctx, const char *schema, const char *table, char **children);
+	/* logical replication of table (docs/topology.md): *publications, the
+	 * publications here that publish it, *subscriptions, the subscriptions
+	 * here that replicate into it (the engine's words, NULL when none).
+	 * NULL hook: the engine has no logical replication */
+	int (*replicated)(dbc_ctx *ctx, const char *schema, const char *table, char **publications,
+	                  char **subscriptions);
 } dbc_lint_hooks;
 
 /* What the engine observes while dbmigrate_trace runs a migration

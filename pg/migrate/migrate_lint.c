@@ -277,7 +277,48 @@ static int pg_remake_loses(dbc_ctx *ctx, const char *schema, const char *table, 
 	    1, p, take_text, lost);
 }
 
+typedef struct replicated_names {
+	dbc_ctx *ctx;
+	char **pubs, **subs;
+} replicated_names;
+
+static int take_two_texts(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	replicated_names *n = arg;
+	if (ncol >= 2 && c[0].type == DBC_TEXT && c[0].s)
+		*n->pubs = dbc_strdup(ctx, c[0].s);
+	if (ncol >= 2 && c[1].type == DBC_TEXT && c[1].s)
+		*n->subs = dbc_strdup(ctx, c[1].s);
+	return DBC_OK;
+}
+
+/* The publications here that publish the table (FOR ALL TABLES, a schema
+ * or the table itself: pg_publication_tables) and the subscriptions that
+ * replicate into it (pg_subscription_rel), each list named in words. */
+static int pg_replicated(dbc_ctx *ctx, const char *schema, const char *table, char **pubs,
+                         char **subs)
+{
+	dbc_value p[2] = {dbc_text(schema), dbc_text(table)};
+	replicated_names n = {ctx, pubs, subs};
+	*pubs = *subs = NULL;
+	return ctx->host->query(
+	    ctx,
+	    "SELECT (SELECT CASE pg_catalog.count(*) WHEN 0 THEN NULL WHEN 1 THEN 'publication ' "
+	    "  ELSE 'publications ' END || pg_catalog.string_agg(pg_catalog.quote_ident(t.pubname), "
+	    "  ', ' ORDER BY t.pubname) FROM pg_catalog.pg_publication_tables t "
+	    "  WHERE t.schemaname = $1 AND t.tablename = $2), "
+	    "(SELECT CASE pg_catalog.count(*) WHEN 0 THEN NULL WHEN 1 THEN 'subscription ' "
+	    "  ELSE 'subscriptions ' END || pg_catalog.string_agg(pg_catalog.quote_ident(s.subname), "
+	    "  ', ' ORDER BY s.subname) FROM pg_catalog.pg_subscription_rel r "
+	    "  JOIN pg_catalog.pg_subscription s ON s.oid = r.srsubid "
+	    "  JOIN pg_catalog.pg_class c ON c.oid = r.srrelid "
+	    "  JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace "
+	    "  WHERE ns.nspname = $1 AND c.relname = $2)",
+	    2, p, take_two_texts, &n);
+}
+
 const dbc_lint_hooks pgdbc_lint_hooks = {
+    .replicated = pg_replicated,
     .remake_loses = pg_remake_loses,
     .rows = pg_rows,
     .read_runs_owner_code = pg_read_runs_owner_code,

@@ -10,7 +10,9 @@
 #   2. an option that takes a value (any type but FLAG and SWITCH) is one in
 #      the completions too (bash: skipped as a value when finding the
 #      command; zsh: its spec ends with =), a flag is not (--version:
-#      either, dbcare's own flag but after lint);
+#      either, dbcare's own flag but after lint); one whose value is
+#      optional (.value_optional: --NAME or --NAME=V) is never skipped in
+#      bash, and its zsh spec ends with =- (the value only after =);
 #   3. an option with a list of choices (a|b|c) offers exactly those;
 #   4. bash, running the completion: `dbcare health --fail-on <TAB>` offers
 #      the choices, `dbcare --fail<TAB>` the option, `dbcare hea<TAB>` health;
@@ -52,6 +54,8 @@ for row in re.split(r"\.name = ", table)[1:]:
     kind = re.search(r"\.type = CLI_OPT_([A-Z]+)", row).group(1)
     choices = re.search(r'\.choices = "([a-z|]+)"', row)
     value = kind not in ("FLAG", "SWITCH")
+    if ".value_optional = true" in row:
+        value = "optional"
     entry = (value, set(choices.group(1).split("|")) if choices and "|" in choices.group(1)
              else None)
     options[name] = entry
@@ -87,7 +91,7 @@ for c in sorted(commands ^ got):
 skip = re.search(r"case \$\{COMP_WORDS\[i-1\]\} in\s*(.*?)\) ;;", bash, re.S)
 skip = {w[2:] for w in re.split(r"[|\\\s]+", skip.group(1)) if w.startswith("--")} if skip else set()
 for name, (value, _) in sorted(options.items()):
-    if value != (name in skip):
+    if (value is True) != (name in skip):
         fail(f"dbcare.bash: --{name} " + ("takes a value: its value is read as the command"
                                           if value else "takes no value, yet is skipped with one"))
 for name, (_, choices) in sorted(options.items()):
@@ -101,8 +105,8 @@ for name, (_, choices) in sorted(options.items()):
 # ---- zsh
 zsh = open("cli/share/_dbcare", encoding="utf-8").read()
 specs = {}
-for m in re.finditer(r"'(?:\([^)]*\))?\*?--([a-z-]+)(=?)\[[^\]]*\]([^']*)'", zsh):
-    specs[m.group(1)] = (m.group(2) == "=", m.group(3))
+for m in re.finditer(r"'(?:\([^)]*\))?\*?--([a-z-]+)(=?-?)\[[^\]]*\]([^']*)'", zsh):
+    specs[m.group(1)] = ({"": False, "=": True, "=-": "optional"}.get(m.group(2)), m.group(3))
 for m in re.finditer(r"\{([-a-z,]+)\}'(=?)\[[^\]]*\]([^']*)'", zsh):
     for w in m.group(1).split(","):
         if w.startswith("--"):
@@ -114,7 +118,9 @@ for name in sorted(set(options) & set(specs)):
     value, choices = options[name]
     # --version is dbcare's own flag but after lint (lint --version V: main.c)
     if specs[name][0] != value and name != "version":
-        fail(f"_dbcare: --{name} " + ("takes a value (its spec needs =)" if value
+        fail(f"_dbcare: --{name} " + ("takes a value after = alone (its spec needs =-)"
+                                      if value == "optional" else
+                                      "takes a value (its spec needs =)" if value
                                       else "takes no value (its spec has =)"))
     m = re.search(r":\(([^)]*)\)$", specs[name][1])
     if choices and (not m or set(m.group(1).split()) != choices):

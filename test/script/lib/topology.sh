@@ -4,11 +4,19 @@
 # by postgres under $work/topo, at stock settings but their connection
 # settings: no TCP (listen_addresses = ''), a private Unix socket directory,
 # free ports. The standby is a pg_basebackup -R of the primary, streaming
-# from it (hot_standby, the default). Both are stopped on every path: exit,
-# error, INT and TERM (lib/pg.sh turns those into an exit).
-# Gives P and S (psql on database app of the primary and of the standby:
-# P -c SQL), topo_caught_up (until the standby has replayed all the primary
-# wrote) and AS_PG. Starts in about two seconds.
+# from it (hot_standby, the default), named standby1 (its cluster_name, the
+# application_name the primary lists it by). With TOPO_SUBSCRIBER=1 set
+# before sourcing, a third cluster subscribes to the primary (which then
+# runs at wal_level = logical, the setting logical replication needs):
+# table items (id, note) on both, publication topo_pub of it on the
+# primary, subscription topo_sub (its slot topo_sub) on the subscriber,
+# copied once before this returns. Every cluster is stopped on every
+# path: exit, error, INT and TERM (lib/pg.sh turns those into an exit).
+# Gives P, S and, with a subscriber, Q (psql on database app of the
+# primary, the standby and the subscriber: P -c SQL), topo_url and
+# topo_sub_url (libpq URLs of the primary's and the subscriber's app),
+# topo_caught_up (until the standby has replayed all the primary wrote)
+# and AS_PG. Starts in about two seconds (four with a subscriber).
 AS_PG=()
 [ "$(id -u)" != 0 ] || AS_PG=(runuser -u postgres --)
 chmod 755 "$work"
@@ -17,9 +25,10 @@ mkdir -p "$topo/sock"
 [ "$(id -u)" != 0 ] || chown -R postgres: "$topo"
 topo_port=$((20000 + RANDOM % 20000))
 topo_sb_port=$((topo_port + 1))
+topo_sub_port=$((topo_port + 2))
 read -r -a topo_env <<<"${DBC_PG_SERVER_ENV:-}"
 topo_stop() {
-  for d in "$topo/standby" "$topo/primary"; do
+  for d in "$topo/subscriber" "$topo/standby" "$topo/primary"; do
     [ -f "$d/postmaster.pid" ] && "${AS_PG[@]}" "$B/pg_ctl" -D "$d" -m immediate -w -t 60 stop >/dev/null 2>&1
   done
   return 0
@@ -36,6 +45,7 @@ listen_addresses = ''
 port = $topo_port
 unix_socket_directories = '$topo/sock'
 CONF
+[ "${TOPO_SUBSCRIBER:-0}" = 1 ] && echo "wal_level = logical" >>"$topo/primary/postgresql.conf"
 topo_start "$topo/primary" "$topo/primary.log"
 P() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$topo/sock" -p "$topo_port" -U postgres -d app "$@"; }
 S() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$topo/sock" -p "$topo_sb_port" -U postgres -d app "$@"; }
@@ -47,7 +57,7 @@ P -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" >/dev/null
 "${AS_PG[@]}" "$B/pg_basebackup" -D "$topo/standby" -R -X stream -c fast -h "$topo/sock" \
   -p "$topo_port" -U postgres >"$topo/basebackup.log" 2>&1 ||
   { cat "$topo/basebackup.log"; fail "pg_basebackup failed"; }
-echo "port = $topo_sb_port" >>"$topo/standby/postgresql.auto.conf"
+printf "port = %s\ncluster_name = 'standby1'\n" "$topo_sb_port" >>"$topo/standby/postgresql.auto.conf"
 topo_start "$topo/standby" "$topo/standby.log"
 [ "$(S -c "SELECT pg_is_in_recovery()")" = t ] || fail "the standby is not in recovery"
 [ "$(P -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 1 ] ||
@@ -64,3 +74,30 @@ topo_caught_up() {
   done
   fail "the standby did not replay to $target"
 }
+topo_url="postgresql:///app?host=$topo/sock&port=$topo_port&user=postgres"
+
+# the logical subscriber: its own cluster, subscribing to the primary
+if [ "${TOPO_SUBSCRIBER:-0}" = 1 ]; then
+  "${AS_PG[@]}" "$B/initdb" -D "$topo/subscriber" -U postgres --auth=trust --no-sync -E UTF8 \
+    --locale=C >"$topo/initdb_sub.log" 2>&1 || { cat "$topo/initdb_sub.log"; fail "initdb failed"; }
+  cat >>"$topo/subscriber/postgresql.conf" <<CONF
+listen_addresses = ''
+port = $topo_sub_port
+unix_socket_directories = '$topo/sock'
+CONF
+  topo_start "$topo/subscriber" "$topo/subscriber.log"
+  Q() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$topo/sock" -p "$topo_sub_port" -U postgres -d app "$@"; }
+  "$B/psql" -X -q -h "$topo/sock" -p "$topo_sub_port" -U postgres -d postgres -c "CREATE DATABASE app" >/dev/null
+  topo_sub_url="postgresql:///app?host=$topo/sock&port=$topo_sub_port&user=postgres"
+  P -c "CREATE TABLE items (id int PRIMARY KEY, note text)" -c "INSERT INTO items VALUES (1, 'one')" \
+    -c "CREATE PUBLICATION topo_pub FOR TABLE items" >/dev/null
+  Q -c "CREATE TABLE items (id int PRIMARY KEY, note text)" >/dev/null
+  Q -c "SET client_min_messages = warning" -c "CREATE SUBSCRIPTION topo_sub CONNECTION \
+'host=$topo/sock port=$topo_port user=postgres dbname=app' PUBLICATION topo_pub" >/dev/null
+  for _ in $(seq 1 300); do
+    [ "$(Q -c "SELECT count(*) FROM items")" = 1 ] && break
+    sleep 0.1
+  done
+  [ "$(Q -c "SELECT note FROM items")" = one ] ||
+    { tail -n 30 "$topo/subscriber.log"; fail "the subscriber did not copy items"; }
+fi
