@@ -40,6 +40,9 @@
 #      live partitioned table: PostgreSQL builds none CONCURRENTLY, which
 #      the proof, running the plain form inside its transaction, never
 #      saw: dbcare migrate, running the no-transaction step, failed.
+#   M. a table renamed without a mark (drop and create), a foreign key
+#      from a child naming it: the key goes before the table and comes
+#      back after it in the down (a dropped child: the child goes first).
 set -eu
 db=dbcare_generate_pairs
 . "$(dirname "$0")/lib/pg.sh"
@@ -196,4 +199,13 @@ COMMENT ON VIEW seen IS 'a view'; COMMENT ON FUNCTION two() IS 'two';" "CREATE T
 case_ K "CREATE FUNCTION next_no() RETURNS int LANGUAGE sql AS 'SELECT 1';
 CREATE TABLE t (id int DEFAULT next_no(), n int CHECK (n < next_no() + 10));" "CREATE FUNCTION next_no() RETURNS int LANGUAGE sql AS 'SELECT 2';
 CREATE TABLE t (id int DEFAULT next_no(), n int CHECK (n < next_no() + 10));"
+# M: a table renamed in the history without a mark (its dump keeps a_pkey
+# on b): a kept child's key naming a goes before a does, and (M2) a child
+# renamed too is dropped before its parent, each made again after it
+renamed="CREATE TABLE a (id int PRIMARY KEY, n int UNIQUE);
+CREATE TABLE c (id int PRIMARY KEY, a_id int REFERENCES a (id), n int REFERENCES a (n));"
+dumped_case M "$renamed" "$renamed
+ALTER TABLE a RENAME TO b;"
+dumped_case M2 "$renamed" "$renamed
+ALTER TABLE a RENAME TO b; ALTER TABLE c RENAME TO d;"
 echo ok
