@@ -10,6 +10,8 @@
 #   A. the desired file is a raw whole-database `pg_dump --schema-only`
 #      of a database with extensions that have comments (dbcare's own,
 #      pgcrypto's): COMMENT ON EXTENSION is the database's, not planned.
+#      And (A2) such a dump without an extension the live database has:
+#      refused, naming it (no plan makes or drops an extension).
 #   B. a new serial table with a quoted mixed-case name, desired as
 #      pg_dump writes it: its sequence's OWNED BY names the table quoted.
 #   C. a new trigger named as another table's trigger: a trigger's
@@ -133,6 +135,22 @@ made_db $src "$work/A/want.sql"
 grep -q '^COMMENT ON EXTENSION dbcare IS' "$work/A/desired.sql" || fail "A: the dump has no comment on dbcare"
 grep -q '^COMMENT ON EXTENSION pgcrypto IS' "$work/A/desired.sql" || fail "A: the dump has no comment on pgcrypto"
 pair A
+fi
+# A2: the raw dump of a whole database without pgcrypto, where the live
+# one has it: refused, naming it (before, the plan left it installed and
+# the result differed from the desired database in silence)
+if wanted A2; then
+mkdir -p "$work/A2/m"
+printf '%s\n' "CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TABLE users (id int PRIMARY KEY, pw text);" >"$work/A2/m/V1__live.sql"
+made_db $src /dev/stdin <<<"CREATE TABLE users (id int PRIMARY KEY, pw text);"
+"$B/pg_dump" -s -d $src >"$work/A2/desired.sql"
+fresh_db
+run 0 migrate --db "$url" -d "$work/A2/m"
+run 1 generate --to "$work/A2/desired.sql" A2 --db "$url" -d "$work/A2/m" --allow-drop
+has "dbcare: the desired schema makes extensions but not extension pgcrypto, which this database has" err
+ls "$work/A2/m" | grep -qv '^V1__live.sql$' && fail "A2: a refused generate wrote a file: $(ls "$work/A2/m")"
+echo "A2: refused, naming pgcrypto"
 fi
 
 case_ L "CREATE TABLE t (id int);" "CREATE TABLE t (id int);
