@@ -118,6 +118,38 @@ static void append_indexes_triggers(dbc_buf *b, const dbc_schema *after, const c
 	}
 }
 
+/* The table qt swapped for its new definition (create, the desired
+ * file's own text), its rows copied. The live table steps aside under
+ * legacy_alter_table, which leaves every foreign key, view and trigger
+ * body naming it as written; an empty probe of the new definition renamed
+ * to the table's name makes SQLite check every view and trigger naming it
+ * against the new columns (a trigger writing a dropped column fails); the
+ * table is then made as the file spells it (a rename would write its name
+ * quoted), filled from the live one. */
+static int swap_in(dbc_ctx *ctx, dbc_buf *b, const dbc_table *from, const dbc_table *to,
+                   const char *create)
+{
+	char *qt = dbc_gen_qt(ctx, to);
+	char *tmp = dbc_printf(ctx, "%s_dbcare_rebuild", to->name);
+	char *probe = dbc_printf(ctx, "%s_dbcare_probe", to->name);
+	char *newc = probe ? renamed_create(ctx, create, probe) : NULL;
+	char *cl = copied_columns(ctx, from, to);
+	if (!tmp || !newc || !cl)
+		return DBC_ERROR;
+	char *qtmp = dbc_gen_q(ctx, tmp);
+	dbc_buf_appendf(b,
+	                "PRAGMA legacy_alter_table = ON;\nALTER TABLE %s RENAME TO %s;\n"
+	                "PRAGMA legacy_alter_table = OFF;\n",
+	                qt, qtmp);
+	dbc_buf_appendf(b, "%s;\nALTER TABLE %s RENAME TO %s;\nDROP TABLE %s;\n", newc,
+	                dbc_gen_q(ctx, probe), qt, qt);
+	dbc_buf_appendf(b, "%s;\n", create);
+	if (*cl)
+		dbc_buf_appendf(b, "INSERT INTO %s (%s) SELECT %s FROM %s;\n", qt, cl, cl, qtmp);
+	dbc_buf_appendf(b, "DROP TABLE %s;\n", qtmp);
+	return DBC_OK;
+}
+
 /* The script that rebuilds the table now named name from the definition of
  * from (live) to that of to (create is to's CREATE TABLE text). */
 static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *after,
@@ -125,10 +157,7 @@ static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *aft
 {
 	const dbc_dialect *d = ctx->host->dialect;
 	char *qt = dbc_gen_qt(ctx, to);
-	char *tmp = dbc_printf(ctx, "%s_dbcare_rebuild", to->name);
-	char *probe = dbc_printf(ctx, "%s_dbcare_probe", to->name);
-	char *newc = create && probe ? renamed_create(ctx, create, probe) : NULL;
-	if (!newc || !tmp)
+	if (!create)
 		return NULL;
 	/* the children: tables (other than this one) whose foreign keys name it */
 	const dbc_schema *L = in->live;
@@ -177,25 +206,8 @@ static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *aft
 		                ctx->host->quote_literal(ctx, now), hash_of(ctx, k->qt, k->terms), k->qt);
 	}
 	dbc_buf_append(&b, ";\n");
-	/* the live table steps aside under legacy_alter_table, which leaves
-	 * every foreign key, view and trigger body naming it as written */
-	char *qtmp = dbc_gen_q(ctx, tmp), *qprobe = dbc_gen_q(ctx, probe);
-	dbc_buf_appendf(&b,
-	                "PRAGMA legacy_alter_table = ON;\nALTER TABLE %s RENAME TO %s;\n"
-	                "PRAGMA legacy_alter_table = OFF;\n",
-	                qt, qtmp);
-	/* an empty probe of the new definition renamed to the table's name:
-	 * SQLite checks every view and trigger naming it against the new
-	 * columns there (a trigger writing a dropped column fails) */
-	dbc_buf_appendf(&b, "%s;\nALTER TABLE %s RENAME TO %s;\nDROP TABLE %s;\n", newc, qprobe,
-	                qt, qt);
-	/* the table made as the desired file spells it (a rename would write
-	 * its name quoted), filled from the live one */
-	dbc_buf_appendf(&b, "%s;\n", create);
-	char *cl = copied_columns(ctx, from, to);
-	if (cl && *cl)
-		dbc_buf_appendf(&b, "INSERT INTO %s (%s) SELECT %s FROM %s;\n", qt, cl, cl, qtmp);
-	dbc_buf_appendf(&b, "DROP TABLE %s;\n", qtmp);
+	if (swap_in(ctx, &b, from, to, create) != DBC_OK)
+		return NULL;
 	append_indexes_triggers(&b, after, to->name);
 	char *self_after = terms_of(ctx, to, from);
 	dbc_buf_appendf(
