@@ -158,8 +158,8 @@ if [ "${GENHIST:-}" = raw ]; then
   # Icinga DB ships its current schema only (domains, enums, PL/pgSQL
   # functions, an operator, 61 tables): one pair, a new database where the
   # administrator installed citext beforehand, as its file says. Below
-  # target: its operator ~~ is refused by name, and back, the plan drops
-  # the function under it (the model holds no operator): the proof fails
+  # target: its operator ~~ is refused by name, forward in the desired
+  # file and back in the live schema (no model reads operators)
   PRE_EXT=citext judge icingadb public BELOW 0 0 -- "$(history_dir icingadb)/usr/share/icingadb/schema/pgsql/schema.sql"
   dropdb_ ${db}_w
   [ -z "${failed:-}" ] || fail "a project is below issue 52's target or its documented counts"

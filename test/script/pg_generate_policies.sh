@@ -7,7 +7,8 @@
 # planned: ..." with a hazard naming what to write by hand, as the
 # command's migration file shows, on a table the plan makes too; an
 # identical policy plans nothing, and a plan's other steps are proved and
-# kept as before. Publications and operators are refused by name.
+# kept as before. Publications and operators (desired or live) are
+# refused by name.
 set -eu
 db=dbcare_generate_policies
 . "$(dirname "$0")/lib/pg.sh"
@@ -85,4 +86,15 @@ refused "is ALTER PUBLICATION, which makes or changes a publication" \
 refused "is CREATE OPERATOR, which makes an operator, which the generator neither reads nor plans" \
   "CREATE FUNCTION text_like(text, int) RETURNS boolean LANGUAGE sql AS 'SELECT true';
 CREATE OPERATOR ~~ (LEFTARG = text, RIGHTARG = int, PROCEDURE = text_like);"
+# an operator in the live schema (issue 66, Icinga DB walked back): no
+# model reads it, so the proof never held it, and a plan dropping the
+# function under it passed its proof and failed when applied. Refused,
+# naming it, whatever the desired file says.
+q -c "CREATE FUNCTION text_like(text, int) RETURNS boolean LANGUAGE sql AS 'SELECT true'" \
+  -c "CREATE OPERATOR ~~ (LEFTARG = text, RIGHTARG = int, PROCEDURE = text_like)" >/dev/null
+if out=$(plan "$live" 2>&1); then fail "a live operator was not refused: $out"; fi
+echo "$out" | grep -qF "dbcare: the live schema has operator public.~~(text, integer), which the generator does not read" ||
+  fail "not refused by name: $out"
+q -c "DROP FUNCTION text_like(text, int) CASCADE" >/dev/null
+[ -z "$(plan "$live")" ] || fail "without the operator, the plan is not empty again"
 echo ok
