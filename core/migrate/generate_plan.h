@@ -26,6 +26,10 @@ typedef struct planner {
 	/* live columns dropped before a rename takes their name */
 	const dbc_column **dropped_first;
 	int ndropped_first, capdropped_first;
+	/* live foreign keys of kept tables dropped before the table they name
+	 * goes early (drop_namesakes): the changed tables' pass skips them */
+	const dbc_constraint **keys_first;
+	int nkeys_first, capkeys_first;
 	/* by live object: dropped and made again, changed or needing one that
 	 * is (a function whose argument type is made again) */
 	bool *remade;
@@ -172,6 +176,7 @@ char *dbc_gen_identity_named(planner *pl, const dbc_table *w, const dbc_column *
 char *dbc_gen_column_default(planner *pl, const default_change *d, const dbc_column *c,
                              const dbc_column *was);
 int dbc_gen_drop_tables(planner *pl);
+bool dbc_gen_key_dropped_first(const planner *pl, const dbc_constraint *k);
 int dbc_gen_new_tables(planner *pl);
 
 /* generate_plan_alter.c */

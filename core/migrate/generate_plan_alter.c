@@ -95,7 +95,7 @@ static int drop_changed_constraints(planner *pl, const dbc_table *l, const dbc_t
 		if (k->kind == DBC_CON_NOT_NULL)
 			continue;
 		const dbc_constraint *wk = dbc_gen_find_constraint(w, k);
-		if (wk && dbc_gen_same_k(pl, k, wk))
+		if ((wk && dbc_gen_same_k(pl, k, wk)) || dbc_gen_key_dropped_first(pl, k))
 			continue;
 		const dbc_constraint *rk = dbc_gen_renamed_constraint(pl, l, w, k, true);
 		if (rk && strcmp(l->name, w->name) != 0)

@@ -279,6 +279,82 @@ static bool holds_name(const dbc_schema *s, const dbc_table *t, const char *name
 	return false;
 }
 
+/* Whether live foreign key k is dropped before the table it names. */
+bool dbc_gen_key_dropped_first(const planner *pl, const dbc_constraint *k)
+{
+	for (int i = 0; i < pl->nkeys_first; i++)
+		if (pl->keys_first[i] == k)
+			return true;
+	return false;
+}
+
+/* The foreign keys of kept tables naming live table l, dropped before l
+ * goes ahead of the changed tables' pass (drop_namesakes): the down adds
+ * each back only once l is made again. A kept table's key can name a
+ * dropped table in no desired form, so none of these is kept. */
+static int drop_keys_naming(planner *pl, const dbc_table *l)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live;
+	for (int j = 0; j < L->ntables; j++) {
+		const dbc_table *c = &L->tables[j];
+		if (!pl->to[j] || c == l)
+			continue;
+		for (int k = 0; k < c->nconstraints; k++) {
+			const dbc_constraint *fk = &c->constraints[k];
+			if (fk->kind != DBC_CON_FOREIGN_KEY || !fk->ref_table ||
+			    strcmp(fk->ref_table, l->name) != 0 ||
+			    !dbc_gen_same_schema(fk->ref_schema, l->schema) ||
+			    dbc_gen_key_dropped_first(pl, fk))
+				continue;
+			/* the renames pass has run: the table has its desired name */
+			char *qt = dbc_gen_qt(ctx, pl->to[j]);
+			if (!dbc_gen_plan_add(
+			        pl,
+			        dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
+			                   dbc_gen_q(ctx, fk->name)),
+			        dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, fk)),
+			        dbc_gen_lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)) ||
+			    dbc_grow(ctx, &pl->keys_first, pl->nkeys_first, &pl->capkeys_first,
+			             sizeof(*pl->keys_first), 4) != DBC_OK)
+				return DBC_ERROR;
+			pl->keys_first[pl->nkeys_first++] = fk;
+		}
+	}
+	return DBC_OK;
+}
+
+/* Whether live table c has a foreign key naming live table l. */
+static bool names_table(const dbc_table *c, const dbc_table *l)
+{
+	for (int k = 0; k < c->nconstraints; k++) {
+		const dbc_constraint *fk = &c->constraints[k];
+		if (fk->kind == DBC_CON_FOREIGN_KEY && fk->ref_table &&
+		    strcmp(fk->ref_table, l->name) == 0 && dbc_gen_same_schema(fk->ref_schema, l->schema))
+			return true;
+	}
+	return false;
+}
+
+/* Live table i dropped ahead of the tables' passes: first the dropped
+ * tables whose foreign keys name it (each made again after it in the
+ * down), then the keys of kept tables naming it; depth bounds a cycle of
+ * dropped tables, whose last table is then left to refuse in the proof. */
+static int drop_early(planner *pl, int i, int depth)
+{
+	const dbc_schema *L = pl->in->live;
+	const dbc_table *l = &L->tables[i];
+	for (int j = 0; j < L->ntables && depth > 0; j++)
+		if (j != i && !pl->to[j] && !pl->dropped[j] && names_table(&L->tables[j], l) &&
+		    drop_early(pl, j, depth - 1) != DBC_OK)
+			return DBC_ERROR;
+	if (pl->dropped[i])
+		return DBC_OK;
+	if (!pl->limited && drop_keys_naming(pl, l) != DBC_OK)
+		return DBC_ERROR;
+	return drop_one(pl, i);
+}
+
 /* A dropped table whose constraint or index names the new table w takes
  * (a table renamed without a mark: pg_dump keeps its tasks_pkey on
  * _private_tasks) is dropped before w is made, so that the down drops w
@@ -297,7 +373,7 @@ static int drop_namesakes(planner *pl, const dbc_table *w)
 			clash = W->indexes[k].table && strcmp(W->indexes[k].table, w->name) == 0 &&
 			        dbc_gen_same_schema(W->indexes[k].schema, w->schema) &&
 			        holds_name(L, l, W->indexes[k].name);
-		if (clash && drop_one(pl, i) != DBC_OK)
+		if (clash && drop_early(pl, i, L->ntables) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;

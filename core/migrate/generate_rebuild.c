@@ -9,6 +9,11 @@
  *   - counts and hashes (every row's values, sorted, as text) the table and
  *     each child table before, and again after: any difference fails;
  *   - checks every foreign key (foreign_key_check) before its COMMIT.
+ * The table is made by the desired file's own CREATE TABLE text under its
+ * own name, never renamed into place (SQLite would store the name quoted,
+ * a text the history's database does not have): the live table steps
+ * aside instead, and an empty probe renamed to the name makes SQLite check
+ * the views and triggers naming it, as the documented rename would.
  * A failing check is an error inside the script's transaction, which is
  * then never committed: nothing of the rebuild stays. The guards are TEMP
  * tables whose CHECK constraint is named by the message. One step holds the
@@ -113,6 +118,38 @@ static void append_indexes_triggers(dbc_buf *b, const dbc_schema *after, const c
 	}
 }
 
+/* The table qt swapped for its new definition (create, the desired
+ * file's own text), its rows copied. The live table steps aside under
+ * legacy_alter_table, which leaves every foreign key, view and trigger
+ * body naming it as written; an empty probe of the new definition renamed
+ * to the table's name makes SQLite check every view and trigger naming it
+ * against the new columns (a trigger writing a dropped column fails); the
+ * table is then made as the file spells it (a rename would write its name
+ * quoted), filled from the live one. */
+static int swap_in(dbc_ctx *ctx, dbc_buf *b, const dbc_table *from, const dbc_table *to,
+                   const char *create)
+{
+	char *qt = dbc_gen_qt(ctx, to);
+	char *tmp = dbc_printf(ctx, "%s_dbcare_rebuild", to->name);
+	char *probe = dbc_printf(ctx, "%s_dbcare_probe", to->name);
+	char *newc = probe ? renamed_create(ctx, create, probe) : NULL;
+	char *cl = copied_columns(ctx, from, to);
+	if (!tmp || !newc || !cl)
+		return DBC_ERROR;
+	char *qtmp = dbc_gen_q(ctx, tmp);
+	dbc_buf_appendf(b,
+	                "PRAGMA legacy_alter_table = ON;\nALTER TABLE %s RENAME TO %s;\n"
+	                "PRAGMA legacy_alter_table = OFF;\n",
+	                qt, qtmp);
+	dbc_buf_appendf(b, "%s;\nALTER TABLE %s RENAME TO %s;\nDROP TABLE %s;\n", newc,
+	                dbc_gen_q(ctx, probe), qt, qt);
+	dbc_buf_appendf(b, "%s;\n", create);
+	if (*cl)
+		dbc_buf_appendf(b, "INSERT INTO %s (%s) SELECT %s FROM %s;\n", qt, cl, cl, qtmp);
+	dbc_buf_appendf(b, "DROP TABLE %s;\n", qtmp);
+	return DBC_OK;
+}
+
 /* The script that rebuilds the table now named name from the definition of
  * from (live) to that of to (create is to's CREATE TABLE text). */
 static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *after,
@@ -120,9 +157,7 @@ static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *aft
 {
 	const dbc_dialect *d = ctx->host->dialect;
 	char *qt = dbc_gen_qt(ctx, to);
-	char *tmp = dbc_printf(ctx, "%s_dbcare_rebuild", to->name);
-	char *newc = create ? renamed_create(ctx, create, tmp) : NULL;
-	if (!newc)
+	if (!create)
 		return NULL;
 	/* the children: tables (other than this one) whose foreign keys name it */
 	const dbc_schema *L = in->live;
@@ -171,13 +206,8 @@ static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *aft
 		                ctx->host->quote_literal(ctx, now), hash_of(ctx, k->qt, k->terms), k->qt);
 	}
 	dbc_buf_append(&b, ";\n");
-	dbc_buf_appendf(&b, "%s;\n", newc);
-	char *cl = copied_columns(ctx, from, to);
-	char *qtmp = dbc_gen_q(ctx, tmp);
-	if (cl && *cl)
-		dbc_buf_appendf(&b, "INSERT INTO %s (%s) SELECT %s FROM %s;\n", qtmp, cl, cl, qt);
-	dbc_buf_appendf(&b, "DROP TABLE %s;\nALTER TABLE %s RENAME TO %s;\n", qt, qtmp,
-	                dbc_gen_q(ctx, to->name));
+	if (swap_in(ctx, &b, from, to, create) != DBC_OK)
+		return NULL;
 	append_indexes_triggers(&b, after, to->name);
 	char *self_after = terms_of(ctx, to, from);
 	dbc_buf_appendf(

@@ -12,7 +12,8 @@
  * scratch place makes every schema the file names beforehand), CREATE
  * EXTENSION of one installed and COMMENT ON EXTENSION (extensions are
  * shared, not mapped, not planned: one not installed is refused, naming
- * the remedy), owners
+ * the remedy, and so is one installed that a whole database's pg_dump
+ * leaves out), owners
  * (ALTER ... OWNER TO), pg_dump's preamble
  * (SET of a timeout or client_encoding, SELECT pg_catalog.set_config(
  * 'search_path', '', false)). The few session settings a schema file sets
@@ -22,14 +23,21 @@
  * DO, COPY, SELECT, CALL, INSERT, UPDATE, DELETE, MERGE, CREATE TABLE AS, a
  * materialized view WITH DATA, SET ROLE and other settings, roles and
  * their membership, default privileges, rights on other objects (schemas,
- * types, the database), event triggers, transaction control.
+ * types, the database), event triggers, operators, publications,
+ * transaction control.
  */
 #include "pg/host/glue.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/transam.h"
+#include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "tcop/utility.h"
+#include "utils/builtins.h"
 
 #include <string.h>
 
@@ -152,7 +160,6 @@ static verdict of_stmt(Node *n)
 	case T_AlterTypeStmt:
 	case T_CreateDomainStmt:
 	case T_AlterDomainStmt:
-	case T_DefineStmt:
 	case T_CreateFunctionStmt:
 	case T_AlterFunctionStmt:
 	case T_CreateTrigStmt:
@@ -166,6 +173,9 @@ static verdict of_stmt(Node *n)
 	case T_RenameStmt:
 	case T_AlterObjectSchemaStmt:
 		return RUN;
+	case T_DefineStmt:
+		/* aggregates, types, collations...: an operator is in no model */
+		return ((DefineStmt *)n)->kind == OBJECT_OPERATOR ? REFUSE : RUN;
 	case T_CreateSchemaStmt:
 		return of_schema((CreateSchemaStmt *)n);
 	case T_CreateExtensionStmt:
@@ -236,6 +246,13 @@ static const char *why_refused(Node *n)
 	case T_CreateSchemaStmt:
 		return "makes a schema by its owner's name or with objects inside (write CREATE SCHEMA "
 		       "name, then each object by a statement of its own)";
+	case T_DefineStmt:
+		return "makes an operator, which the generator neither reads nor plans: write it in a "
+		       "migration of its own";
+	case T_CreatePublicationStmt:
+	case T_AlterPublicationStmt:
+		return "makes or changes a publication, which is the database's (logical replication), "
+		       "and the generator does not plan it: write it in a migration of its own";
 	default:
 		return "is not a schema statement";
 	}
@@ -308,9 +325,50 @@ static bool parsed(dbc_ctx *ctx, const char *sql, List **out)
 	return true;
 }
 
+/* Whether sql is a whole database's pg_dump: pg_dump's heading, and (as
+ * -n leaves every extension out) a CREATE EXTENSION among its statements. */
+static bool whole_database_dump(const char *sql, List *extensions)
+{
+	return extensions != NIL && strstr(sql, "\n-- Dumped by pg_dump version ") != NULL;
+}
+
+/* A whole database's dump names every extension of its database: one this
+ * database has that the file does not make is a difference no plan makes
+ * (extensions are the database's, never planned), refused by name rather
+ * than left in place in silence. Those made with the database (plpgsql),
+ * which pg_dump never writes, aside. A file written by hand may name a
+ * few extensions only. */
+static int no_extension_left(dbc_ctx *ctx, List *made)
+{
+	Relation rel = table_open(ExtensionRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple tup;
+	char *left = NULL;
+	while (!left && HeapTupleIsValid(tup = systable_getnext(scan))) {
+		Form_pg_extension e = (Form_pg_extension)GETSTRUCT(tup);
+		bool named = e->oid < FirstNormalObjectId;
+		ListCell *lc;
+		foreach (lc, made)
+			named = named || strcmp((const char *)lfirst(lc), NameStr(e->extname)) == 0;
+		if (!named)
+			left = pstrdup(NameStr(e->extname));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!left)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "the desired schema makes extensions but not extension %s, which this database "
+	          "has, and the generator plans no extension: drop it in a migration of its own "
+	          "(DROP EXTENSION %s), or keep its CREATE EXTENSION in the desired schema",
+	          left, quote_identifier(left));
+	return DBC_ERROR;
+}
+
 int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable, int **starts,
                              int *nstarts)
 {
+	List *extensions = NIL; /* the extensions the file makes */
 	int n = 0;
 	List *stmts;
 	if (!parsed(ctx, sql, &stmts))
@@ -327,6 +385,8 @@ int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable, int
 		verdict v = of_stmt(rs->stmt);
 		if (v == REFUSE)
 			return refused(ctx, sql, rs->stmt, loc, len);
+		if (IsA(rs->stmt, CreateExtensionStmt))
+			extensions = lappend(extensions, ((CreateExtensionStmt *)rs->stmt)->extname);
 		if (v == RUN)
 			at[n++] = loc;
 		else
@@ -334,6 +394,8 @@ int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable, int
 				if (out[i] != '\n')
 					out[i] = ' ';
 	}
+	if (whole_database_dump(sql, extensions) && no_extension_left(ctx, extensions) != DBC_OK)
+		return DBC_ERROR;
 	*runnable = out;
 	*starts = at;
 	*nstarts = n;

@@ -607,7 +607,8 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
  * rules of the live user schemas and of the scratch ones (named back as
  * the user schemas') are compared by their definitions, read under
  * dbcare's pinned search_path (every name qualified, alike on both sides);
- * each difference becomes a line of the plan saying it is not planned. */
+ * each difference becomes a line of the plan saying it is not planned.
+ * An operator of the live schemas, which no proof would hold, refuses. */
 
 /* A row read on one side of a comparison of what the model does not hold
  * (live: the user schemas; scratch: the place's, named back as the user
@@ -674,12 +675,58 @@ static int read_unplanned(dbc_ctx *ctx, const dbc_strlist *schemas, int n, unpla
 	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_unplanned, u) : DBC_ERROR;
 }
 
+static int take_operator(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	*(char **)arg = dbc_strdup(ctx, c[0].s);
+	return *(char **)arg ? DBC_OK : DBC_ERROR;
+}
+
+/* An operator of the live user schemas (not an extension's) is in no
+ * model, so the proof never holds it: a plan dropping the function under
+ * it would pass and then fail when applied. Refused, naming it (a desired
+ * CREATE OPERATOR is refused by desired_statements.c). */
+static int no_live_operator(dbc_ctx *ctx, const dbc_strlist *schemas, int n)
+{
+	dbc_buf in;
+	char *found = NULL;
+	dbc_buf_init(&in, ctx);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
+		                current->real->quote_literal(ctx, schemas->items[i]));
+	char *list = dbc_buf_finish(&in);
+	if (!list)
+		return DBC_ERROR;
+	if (n == 0)
+		return DBC_OK;
+	char *sql = dbc_printf(
+	    ctx,
+	    "SELECT quote_ident(n.nspname) || '.' || o.oprname || '(' || "
+	    "coalesce(format_type(o.oprleft, NULL), 'NONE') || ', ' || "
+	    "coalesce(format_type(o.oprright, NULL), 'NONE') || ')' FROM pg_catalog.pg_operator o "
+	    "JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname IN (%s) AND "
+	    "NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = "
+	    "'pg_catalog.pg_operator'::pg_catalog.regclass AND d.objid = o.oid AND d.deptype = 'e') "
+	    "ORDER BY 1 LIMIT 1",
+	    list);
+	if (!sql || current->real->query(ctx, sql, 0, NULL, take_operator, &found) != DBC_OK)
+		return DBC_ERROR;
+	if (!found)
+		return DBC_OK;
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	                 "the live schema has operator %s, which the generator does not read: its "
+	                 "proof would not hold it (a plan dropping the function under it would pass "
+	                 "and then fail); write this migration by hand",
+	                 found);
+}
+
 int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out)
 {
 	unplanned_read live = {.pl = current}, want = {.pl = current, .scratch = true};
 	if (!current)
 		return DBC_OK;
-	if (read_unplanned(ctx, &current->user, current->nlive, &live) != DBC_OK ||
+	if (no_live_operator(ctx, &current->user, current->nlive) != DBC_OK ||
+	    read_unplanned(ctx, &current->user, current->nlive, &live) != DBC_OK ||
 	    read_unplanned(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < want.labels.n; i++) {

@@ -10,6 +10,8 @@
 #   A. the desired file is a raw whole-database `pg_dump --schema-only`
 #      of a database with extensions that have comments (dbcare's own,
 #      pgcrypto's): COMMENT ON EXTENSION is the database's, not planned.
+#      And (A2) such a dump without an extension the live database has:
+#      refused, naming it (no plan makes or drops an extension).
 #   B. a new serial table with a quoted mixed-case name, desired as
 #      pg_dump writes it: its sequence's OWNED BY names the table quoted.
 #   C. a new trigger named as another table's trigger: a trigger's
@@ -40,6 +42,9 @@
 #      live partitioned table: PostgreSQL builds none CONCURRENTLY, which
 #      the proof, running the plain form inside its transaction, never
 #      saw: dbcare migrate, running the no-transaction step, failed.
+#   M. a table renamed without a mark (drop and create), a foreign key
+#      from a child naming it: the key goes before the table and comes
+#      back after it in the down (a dropped child: the child goes first).
 set -eu
 db=dbcare_generate_pairs
 . "$(dirname "$0")/lib/pg.sh"
@@ -131,6 +136,22 @@ grep -q '^COMMENT ON EXTENSION dbcare IS' "$work/A/desired.sql" || fail "A: the 
 grep -q '^COMMENT ON EXTENSION pgcrypto IS' "$work/A/desired.sql" || fail "A: the dump has no comment on pgcrypto"
 pair A
 fi
+# A2: the raw dump of a whole database without pgcrypto, where the live
+# one has it: refused, naming it (before, the plan left it installed and
+# the result differed from the desired database in silence)
+if wanted A2; then
+mkdir -p "$work/A2/m"
+printf '%s\n' "CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TABLE users (id int PRIMARY KEY, pw text);" >"$work/A2/m/V1__live.sql"
+made_db $src /dev/stdin <<<"CREATE TABLE users (id int PRIMARY KEY, pw text);"
+"$B/pg_dump" -s -d $src >"$work/A2/desired.sql"
+fresh_db
+run 0 migrate --db "$url" -d "$work/A2/m"
+run 1 generate --to "$work/A2/desired.sql" A2 --db "$url" -d "$work/A2/m" --allow-drop
+has "dbcare: the desired schema makes extensions but not extension pgcrypto, which this database has" err
+ls "$work/A2/m" | grep -qv '^V1__live.sql$' && fail "A2: a refused generate wrote a file: $(ls "$work/A2/m")"
+echo "A2: refused, naming pgcrypto"
+fi
 
 case_ L "CREATE TABLE t (id int);" "CREATE TABLE t (id int);
 CREATE VIEW v AS SELECT id FROM t;
@@ -196,4 +217,13 @@ COMMENT ON VIEW seen IS 'a view'; COMMENT ON FUNCTION two() IS 'two';" "CREATE T
 case_ K "CREATE FUNCTION next_no() RETURNS int LANGUAGE sql AS 'SELECT 1';
 CREATE TABLE t (id int DEFAULT next_no(), n int CHECK (n < next_no() + 10));" "CREATE FUNCTION next_no() RETURNS int LANGUAGE sql AS 'SELECT 2';
 CREATE TABLE t (id int DEFAULT next_no(), n int CHECK (n < next_no() + 10));"
+# M: a table renamed in the history without a mark (its dump keeps a_pkey
+# on b): a kept child's key naming a goes before a does, and (M2) a child
+# renamed too is dropped before its parent, each made again after it
+renamed="CREATE TABLE a (id int PRIMARY KEY, n int UNIQUE);
+CREATE TABLE c (id int PRIMARY KEY, a_id int REFERENCES a (id), n int REFERENCES a (n));"
+dumped_case M "$renamed" "$renamed
+ALTER TABLE a RENAME TO b;"
+dumped_case M2 "$renamed" "$renamed
+ALTER TABLE a RENAME TO b; ALTER TABLE c RENAME TO d;"
 echo ok

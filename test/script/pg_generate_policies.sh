@@ -7,7 +7,8 @@
 # planned: ..." with a hazard naming what to write by hand, as the
 # command's migration file shows, on a table the plan makes too; an
 # identical policy plans nothing, and a plan's other steps are proved and
-# kept as before.
+# kept as before. Publications and operators (desired or live) are
+# refused by name.
 set -eu
 db=dbcare_generate_policies
 . "$(dirname "$0")/lib/pg.sh"
@@ -67,4 +68,33 @@ mkdir "$work/m"
 printf '%s\n' "$live" | sed 's/^CREATE POLICY doc_owner.*/&\nCREATE POLICY doc_read ON doc FOR SELECT USING (true);/' > "$work/schema.sql"
 run 0 generate --db "$url" --to "$work/schema.sql" --dir "$work/m" read_policy
 grep -rqF -- "-- not planned: policy doc_read on public.doc" "$work/m" || fail "not in the migration: $(cat "$work"/m/* "$work/out" "$work/err")"
+# publications and operators (issue 66): not in the model either; a desired
+# file holding one is refused by name before anything runs, never planned
+# without it in silence (an operator ran and failed on the scratch role's
+# rights, a publication was "not a schema statement")
+refused() { # WHAT SQL: the plan of live + SQL is refused, naming WHAT
+  local out
+  if out=$(plan "$live
+$2" 2>&1); then fail "$1 was not refused: $out"; fi
+  echo "$out" | grep -qF "dbcare: the desired schema may hold only schema statements" &&
+    echo "$out" | grep -qF -- "$1" || fail "not refused by name ($1): $out"
+}
+refused "CREATE PUBLICATION doc_changes FOR TABLE doc) is CREATE PUBLICATION, which makes or changes a publication" \
+  "CREATE PUBLICATION doc_changes FOR TABLE doc;"
+refused "is ALTER PUBLICATION, which makes or changes a publication" \
+  "ALTER PUBLICATION doc_changes ADD TABLE doc;"
+refused "is CREATE OPERATOR, which makes an operator, which the generator neither reads nor plans" \
+  "CREATE FUNCTION text_like(text, int) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR ~~ (LEFTARG = text, RIGHTARG = int, PROCEDURE = text_like);"
+# an operator in the live schema (issue 66, Icinga DB walked back): no
+# model reads it, so the proof never held it, and a plan dropping the
+# function under it passed its proof and failed when applied. Refused,
+# naming it, whatever the desired file says.
+q -c "CREATE FUNCTION text_like(text, int) RETURNS boolean LANGUAGE sql AS 'SELECT true'" \
+  -c "CREATE OPERATOR ~~ (LEFTARG = text, RIGHTARG = int, PROCEDURE = text_like)" >/dev/null
+if out=$(plan "$live" 2>&1); then fail "a live operator was not refused: $out"; fi
+echo "$out" | grep -qF "dbcare: the live schema has operator public.~~(text, integer), which the generator does not read" ||
+  fail "not refused by name: $out"
+q -c "DROP FUNCTION text_like(text, int) CASCADE" >/dev/null
+[ -z "$(plan "$live")" ] || fail "without the operator, the plan is not empty again"
 echo ok

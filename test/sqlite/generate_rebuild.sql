@@ -13,8 +13,8 @@ SELECT step, hazard, rows_affected FROM dbmigrate_generate('CREATE TABLE item (i
   qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price BIGINT CHECK (price < 5000),
   CHECK (price > qty));');
 -- its way back writes the live CHECKs on their columns
-SELECT substr(reverse, instr(reverse, 'CREATE TABLE "item_dbcare_rebuild"'),
-              instr(reverse, 'INSERT INTO "item_dbcare_rebuild"') - instr(reverse, 'CREATE TABLE "item_dbcare_rebuild"')) AS back
+SELECT substr(reverse, instr(reverse, 'CREATE TABLE "item"'),
+              instr(reverse, 'INSERT INTO "item"') - instr(reverse, 'CREATE TABLE "item"')) AS back
 FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY, sku TEXT, note TEXT,
   qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price BIGINT CHECK (price < 5000),
   CHECK (price > qty));');

@@ -5,7 +5,7 @@
 # it) when the registry cannot be reached: a history that cannot be read
 # is no pass.
 history_cache=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/build/histories
-history_dir() { # NAME: graphile-worker, local-mcp-database, prisma-db or a Debian package name
+history_dir() { # NAME: graphile-worker, local-mcp-database, prisma-db, umami or a Debian package name
   local name=$1 dir="$history_cache/$1" tmp
   if [ ! -e "$dir/.done" ]; then
     mkdir -p "$history_cache"
@@ -24,6 +24,11 @@ history_dir() { # NAME: graphile-worker, local-mcp-database, prisma-db or a Debi
       # pinned: a longer Prisma history (PostgreSQL, 51 migrations)
       (cd "$tmp" && npm pack --silent @danielcok17/prisma-db@1.20.36 >/dev/null 2>&1 &&
         mkdir x && tar -xzf danielcok17-prisma-db-*.tgz -C x) ;;
+    umami)
+      # pinned: Umami's PostgreSQL history as Prisma keeps it,
+      # package/db/postgresql/migrations/<nn>_<name>/migration.sql
+      (cd "$tmp" && npm pack --silent umami@2.10.0 >/dev/null 2>&1 &&
+        mkdir x && tar -xzf umami-*.tgz -C x) ;;
     *)
       # the archive's candidate; unpacked, never installed
       (cd "$tmp" && apt-get download "$name" >/dev/null 2>&1 &&
