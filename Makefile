@@ -234,7 +234,7 @@ $(BUILD)/cli/pitr/%.o: sqlite/%.c Makefile META.json
 
 $(CLI_BIN): $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(CONTAINER_LIBS) $(DBC_LIBS)
+	$(CC) -o $@ $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -lcurl -pthread $(CONTAINER_LIBS) $(DBC_LIBS)
 
 # make install: the PostgreSQL extension (PGXS, when found) and, under
 # $(DESTDIR)$(PREFIX), the command, the SQLite module, the manual page

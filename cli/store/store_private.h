@@ -1,0 +1,53 @@
+/*
+ * store_private.h — what the store's files share (not for other parts):
+ * the store's fields and each kind's primitive operations, which know
+ * nothing of atomicity (store.c builds the atomic upload on them).
+ */
+#ifndef DBCARE_CLI_STORE_PRIVATE_H
+#define DBCARE_CLI_STORE_PRIVATE_H
+
+#include "store.h"
+
+#include <stdint.h>
+
+/* AWS credentials and where to send requests; secret fields are never
+ * printed. */
+typedef struct store_aws {
+	char *key_id, *secret, *token; /* token NULL: none */
+	char *region;
+	char *endpoint;  /* scheme://host[:port], no trailing slash */
+	bool path_style; /* https://host/BUCKET/KEY rather than BUCKET.host */
+} store_aws;
+
+typedef struct store_ops store_ops;
+
+struct cli_store {
+	const store_ops *ops;
+	char *label;  /* s3://bucket/prefix or the folder, for messages */
+	char *bucket; /* S3: the bucket; a folder: its path */
+	char *prefix; /* "" or "a/b/": every key starts with it */
+	store_aws aws;
+};
+
+struct store_ops {
+	/* file's bytes to key (the whole key, prefix included) */
+	int (*put)(cli_store *s, const char *key, const char *file, char *err, size_t n);
+	/* key's bytes into fd (-1: only digested); their SHA-256 in hex. */
+	int (*get)(cli_store *s, const char *key, int fd, char sha256[65], char *err, size_t n);
+	/* from's object copied to the key to, which appears whole or not at all */
+	int (*copy)(cli_store *s, const char *from, const char *to, char *err, size_t n);
+	int (*del)(cli_store *s, const char *key, char *err, size_t n);
+	/* the keys under the prefix, appended to *names */
+	int (*list)(cli_store *s, char ***names, size_t *count, size_t *cap, char *err, size_t n);
+};
+
+extern const store_ops store_local_ops, store_s3_ops;
+
+/* The AWS settings as a user keeps them (store_aws_config.c). */
+int store_aws_load(store_aws *aws, char *err, size_t n);
+void store_aws_free(store_aws *aws);
+
+/* A name appended to a growing array (store.c); false on out of memory. */
+bool store_names_add(char ***names, size_t *count, size_t *cap, const char *name, size_t len);
+
+#endif
