@@ -8,7 +8,6 @@
 #include "store_private.h"
 #include "cli/common/files.h"
 
-#include "base/heap_grow.h"
 #include "base/sha256.h"
 
 #include <errno.h>
@@ -16,9 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdint.h>
+#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define TMP_MARK ".tmp-"
@@ -137,9 +135,27 @@ static int file_sha256(const char *file, char hex[65])
 	return dbc_path_sha256_errno(cli_text_host(), file, 0, NULL, NULL, hex);
 }
 
+/* file's bytes at the temporary key tmp, read back and compared with its
+ * SHA-256 local, then copied to key: 0, or -1 with err */
+static int publish(cli_store *s, const char *name, const char *tmp_name, const char *tmp,
+                   const char *key, const char *file, const char *local, char *err, size_t n)
+{
+	char back[65];
+	if (s->ops->put(s, tmp, file, err, n) != 0 || s->ops->get(s, tmp, -1, back, err, n) != 0)
+		return -1;
+	if (strcmp(back, local) != 0) {
+		snprintf(err, n,
+		         "dbcare: %s%s read back from %s differs from %s (SHA-256 %s, sent %s): "
+		         "not published; check the store",
+		         name, tmp_name, s->label, file, back, local);
+		return -1;
+	}
+	return s->ops->copy(s, tmp, key, err, n);
+}
+
 int cli_store_put_file(cli_store *s, const char *name, const char *file, char *err, size_t n)
 {
-	char local[65], back[65], tmp_name[64];
+	char local[65], tmp_name[64];
 	if (strchr(name, '/') || strstr(name, TMP_MARK)) {
 		snprintf(err, n, "dbcare: %s is no name for a backup object", name);
 		return -1;
@@ -150,10 +166,14 @@ int cli_store_put_file(cli_store *s, const char *name, const char *file, char *e
 	}
 	/* six letters or digits, as the local backups' temporary files */
 	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char bytes[6];
 	char suffix[7];
-	unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&suffix;
+	if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes) {
+		snprintf(err, n, "dbcare: no random bytes for a temporary name: %s", strerror(errno));
+		return -1;
+	}
 	for (int i = 0; i < 6; i++)
-		suffix[i] = set[rand_r(&seed) % (sizeof set - 1)];
+		suffix[i] = set[bytes[i] % (sizeof set - 1)];
 	suffix[6] = '\0';
 	snprintf(tmp_name, sizeof tmp_name, TMP_MARK "%s", suffix);
 	char *key = key_of(s, name), *tmp = NULL;
@@ -162,20 +182,7 @@ int cli_store_put_file(cli_store *s, const char *name, const char *file, char *e
 		snprintf(err, n, "dbcare: out of memory");
 		return -1;
 	}
-	int rc = -1;
-	if (s->ops->put(s, tmp, file, err, n) != 0)
-		goto out;
-	if (s->ops->get(s, tmp, -1, back, err, n) != 0)
-		goto out;
-	if (strcmp(back, local) != 0) {
-		snprintf(err, n,
-		         "dbcare: %s%s read back from %s differs from %s (SHA-256 %s, sent %s): "
-		         "not published; check the store",
-		         name, tmp_name, s->label, file, back, local);
-		goto out;
-	}
-	rc = s->ops->copy(s, tmp, key, err, n);
-out:;
+	int rc = publish(s, name, tmp_name, tmp, key, file, local, err, n);
 	char ignored[256];
 	/* the temporary key goes on every path; what a kill leaves is never
 	 * listed and never restored (store.h) */
@@ -211,16 +218,6 @@ int cli_store_get_file(cli_store *s, const char *name, const char *path, char *e
 		unlink(path);
 	free(key);
 	return rc;
-}
-
-bool store_names_add(char ***names, size_t *count, size_t *cap, const char *name, size_t len)
-{
-	if (!dbc_heap_reserve(names, *count + 1, cap, sizeof **names, 16))
-		return false;
-	if (!((*names)[*count] = strndup(name, len)))
-		return false;
-	(*count)++;
-	return true;
 }
 
 static int by_name(const void *a, const void *b)

@@ -110,8 +110,8 @@ int store_aws_load(store_aws *aws, char *err, size_t n)
 		aws->region = ini_value(conf_file, conf_section, "region");
 	if (!aws->region)
 		aws->region = strdup("us-east-1");
-	const char *endpoint = env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3")
-	                                                  : env("AWS_ENDPOINT_URL");
+	const char *endpoint =
+	    env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3") : env("AWS_ENDPOINT_URL");
 	aws->endpoint = dup_or_null(endpoint);
 	if (!aws->endpoint)
 		aws->endpoint = ini_value(conf_file, conf_section, "endpoint_url");

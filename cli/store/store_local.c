@@ -114,7 +114,8 @@ static int local_list(cli_store *s, char ***names, size_t *count, size_t *cap, c
 	struct dirent *e;
 	int rc = 0;
 	while (rc == 0 && (e = readdir(d)))
-		if (e->d_name[0] != '.' && !store_names_add(names, count, cap, e->d_name, strlen(e->d_name)))
+		if (e->d_name[0] != '.' &&
+		    !store_names_add(names, count, cap, e->d_name, strlen(e->d_name)))
 			rc = fail(err, n, "list", s->bucket);
 	closedir(d);
 	return rc;

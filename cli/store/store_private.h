@@ -47,7 +47,8 @@ extern const store_ops store_local_ops, store_s3_ops;
 int store_aws_load(store_aws *aws, char *err, size_t n);
 void store_aws_free(store_aws *aws);
 
-/* A name appended to a growing array (store.c); false on out of memory. */
+/* A name appended to a growing array (store_names.c); false on out of
+ * memory. */
 bool store_names_add(char ***names, size_t *count, size_t *cap, const char *name, size_t len);
 
 #endif

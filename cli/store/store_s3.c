@@ -29,14 +29,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PART_BYTES ((curl_off_t)8 << 20) /* S3's least part is 5 MiB */
+#define PART_BYTES    ((curl_off_t)8 << 20) /* S3's least part is 5 MiB */
 #define STALL_SECONDS 30L
-#define BODY_CAP (1 << 20) /* an answer in XML kept in memory, at most */
+#define BODY_CAP      (1 << 20) /* an answer in XML kept in memory, at most */
 
 /* What a request does with the answer's body: into fd and a digest, or
  * into memory (XML). */
 typedef struct answer {
-	int fd;         /* -1: not written */
+	int fd;          /* -1: not written */
 	dbc_sha256 *sha; /* NULL: not digested */
 	dbc_ctx *ctx;
 	dbc_heap_text text; /* the body, up to BODY_CAP */
@@ -150,8 +150,8 @@ static char *url_of(const cli_store *s, const char *key, const char *query)
 		ok = asprintf(&url, "%s/%s/%s%s%s", ep, s->bucket, path, query ? "?" : "",
 		              query ? query : "");
 	else
-		ok = asprintf(&url, "%.*s%s.%s/%s%s%s", (int)(host + 3 - ep), ep, s->bucket, host + 3,
-		              path, query ? "?" : "", query ? query : "");
+		ok = asprintf(&url, "%.*s%s.%s/%s%s%s", (int)(host + 3 - ep), ep, s->bucket, host + 3, path,
+		              query ? "?" : "", query ? query : "");
 	free(path);
 	return ok < 0 ? NULL : url;
 }
@@ -160,9 +160,9 @@ typedef struct request {
 	const char *method; /* GET PUT POST DELETE HEAD */
 	const char *key;    /* NULL: the bucket */
 	const char *query;
-	FILE *body;         /* the bytes sent (PUT, POST) or NULL */
+	FILE *body; /* the bytes sent (PUT, POST) or NULL */
 	curl_off_t body_len;
-	const char *text;   /* or a text sent (POST), NULL */
+	const char *text;        /* or a text sent (POST), NULL */
 	const char *copy_source; /* x-amz-copy-source, already encoded */
 } request;
 
@@ -238,13 +238,14 @@ static int perform(cli_store *s, const request *rq, answer *a, long *status, cha
 /* err from an answer that is no success: S3's code and message */
 static int refused(cli_store *s, const request *rq, long status, answer *a, char *err, size_t n)
 {
-	char *code = xml_text(a->text.data, "Code", NULL), *msg = xml_text(a->text.data, "Message", NULL);
-	const char *key = rq->key && strlen(rq->key) >= strlen(s->prefix) ? rq->key + strlen(s->prefix)
-	                                                                  : "";
+	char *code = xml_text(a->text.data, "Code", NULL),
+	     *msg = xml_text(a->text.data, "Message", NULL);
+	const char *key =
+	    rq->key && strlen(rq->key) >= strlen(s->prefix) ? rq->key + strlen(s->prefix) : "";
 	snprintf(err, n, "dbcare: %s of %s/%s refused by the store (HTTP %ld%s%s%s%s)%s", rq->method,
 	         s->label, key, status, code ? ", " : "", code ? code : "", msg ? ": " : "",
 	         msg ? msg : "",
-	         status == 403 ? ": check the credentials, AWS_REGION and the bucket's policy"
+	         status == 403   ? ": check the credentials, AWS_REGION and the bucket's policy"
 	         : status == 404 ? ": check the bucket and the name"
 	                         : "");
 	free(code), free(msg);
@@ -291,7 +292,8 @@ static int abort_upload(cli_store *s, const char *key, const char *id)
 }
 
 /* A large file in parts: the object exists only once completed. */
-static int s3_multipart(cli_store *s, const char *key, FILE *f, curl_off_t size, char *err, size_t n)
+static int s3_multipart(cli_store *s, const char *key, FILE *f, curl_off_t size, char *err,
+                        size_t n)
 {
 	char *body = NULL;
 	if (call(s, &(request){.method = "POST", .key = key, .query = "uploads="}, &body, NULL, err,
@@ -316,9 +318,9 @@ static int s3_multipart(cli_store *s, const char *key, FILE *f, curl_off_t size,
 			snprintf(err, n, "dbcare: cannot read part %d to upload: %s", part, strerror(errno));
 			rc = -1;
 		} else if ((rc = s3_put_part(s, key, q, f, len, etag, err, n)) == 0) {
-			int w = snprintf(line, sizeof line,
-			                 "<Part><PartNumber>%d</PartNumber><ETag>\"%s\"</ETag></Part>", part,
-			                 etag);
+			int w =
+			    snprintf(line, sizeof line,
+			             "<Part><PartNumber>%d</PartNumber><ETag>\"%s\"</ETag></Part>", part, etag);
 			dbc_heap_text_append(&done, line, (size_t)w);
 		}
 	}
@@ -330,8 +332,8 @@ static int s3_multipart(cli_store *s, const char *key, FILE *f, curl_off_t size,
 	if (rc == 0) {
 		char q[512];
 		snprintf(q, sizeof q, "uploadId=%s", eid);
-		rc = call(s, &(request){.method = "POST", .key = key, .query = q, .text = done.data},
-		          NULL, NULL, err, n);
+		rc = call(s, &(request){.method = "POST", .key = key, .query = q, .text = done.data}, NULL,
+		          NULL, err, n);
 	}
 	if (rc != 0)
 		abort_upload(s, key, id);
@@ -390,7 +392,8 @@ static int s3_copy(cli_store *s, const char *from, const char *to, char *err, si
 		snprintf(err, n, "dbcare: out of memory");
 		return -1;
 	}
-	int rc = call(s, &(request){.method = "PUT", .key = to, .copy_source = src}, NULL, NULL, err, n);
+	int rc =
+	    call(s, &(request){.method = "PUT", .key = to, .copy_source = src}, NULL, NULL, err, n);
 	free(src), free(efrom);
 	return rc;
 }
@@ -414,9 +417,9 @@ static int s3_list(cli_store *s, char ***names, size_t *count, size_t *cap, char
 	do {
 		char *q = NULL, *etoken = token ? encoded(token, false) : NULL, *body = NULL;
 		/* sorted by name: the canonical query the signature covers */
-		if (rc != 0 || asprintf(&q, "%s%s%slist-type=2&prefix=%s",
-		                        etoken ? "continuation-token=" : "", etoken ? etoken : "",
-		                        etoken ? "&" : "", eprefix) < 0) {
+		if (rc != 0 ||
+		    asprintf(&q, "%s%s%slist-type=2&prefix=%s", etoken ? "continuation-token=" : "",
+		             etoken ? etoken : "", etoken ? "&" : "", eprefix) < 0) {
 			free(etoken);
 			snprintf(err, n, "dbcare: out of memory listing %s", s->label);
 			rc = -1;

@@ -11,7 +11,6 @@
 #include "cli/store/store.h"
 
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +24,15 @@ int cli_backup_ship(cli_opts *o, const char *file)
 	const char *name = slash ? slash + 1 : file;
 	if (!s || cli_store_put_file(s, name, file, err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
-		fprintf(stderr, "dbcare: the backup %s stands, but it is not in %s: run the backup "
-		                "again once the store answers\n", file, o->copy_to);
+		fprintf(stderr,
+		        "dbcare: the backup %s stands, but it is not in %s: run the backup "
+		        "again once the store answers\n",
+		        file, o->copy_to);
 		cli_store_close(s);
 		return CLI_ERROR;
 	}
-	cli_note(&o->out, "uploaded %s to %s/%s (read back, SHA-256 checked)", file,
-	         cli_store_label(s), name);
+	cli_note(&o->out, "uploaded %s to %s/%s (read back, SHA-256 checked)", file, cli_store_label(s),
+	         name);
 	cli_store_close(s);
 	return CLI_OK;
 }
@@ -59,46 +60,50 @@ static int fetch_one(cli_store *s, const char *stage, const char *name, char **p
 	return cli_store_get_file(s, name, *path, err, n);
 }
 
+/* name and, for an incremental backup, the other names of s's folder
+ * fetched into the folder stage: 0, or -1 with err */
+static int fetch_into(cli_store *s, const char *stage, const char *name, char **file, char *err,
+                      size_t n)
+{
+	char **names = NULL, *other = NULL;
+	size_t count = 0;
+	if (fetch_one(s, stage, name, file, err, n) != 0)
+		return -1;
+	/* an incremental backup's links are backups of the same folder */
+	if (!page_set(*file))
+		return 0;
+	int rc = cli_store_list(s, &names, &count, err, n);
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		if (strcmp(names[i], name) == 0)
+			continue;
+		rc = fetch_one(s, stage, names[i], &other, err, n);
+		free(other);
+		other = NULL;
+	}
+	cli_store_names_free(names, count);
+	return rc;
+}
+
 int cli_backup_fetch(const char *url, char **stage, char **file)
 {
-	char err[1024], *name = NULL, *other = NULL, **names = NULL;
-	size_t count = 0;
+	char err[1024], *name = NULL;
 	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	*stage = *file = NULL;
 	cli_store *s = cli_store_open_object(url, &name, err, sizeof err);
-	if (!s)
-		goto failed;
-	if (asprintf(stage, "%s/dbcare-fetch-XXXXXX", tmp) < 0 || !mkdtemp(*stage)) {
+	int rc = s ? 0 : -1;
+	if (rc == 0 && (asprintf(stage, "%s/dbcare-fetch-XXXXXX", tmp) < 0 || !mkdtemp(*stage))) {
 		snprintf(err, sizeof err, "dbcare: cannot make a folder in %s to fetch %s into", tmp, url);
 		free(*stage);
 		*stage = NULL;
-		goto failed;
+		rc = -1;
 	}
-	if (fetch_one(s, *stage, name, file, err, sizeof err) != 0)
-		goto failed;
-	/* an incremental backup's links are backups of the same folder */
-	if (page_set(*file)) {
-		if (cli_store_list(s, &names, &count, err, sizeof err) != 0)
-			goto failed;
-		for (size_t i = 0; i < count; i++) {
-			if (strcmp(names[i], name) == 0)
-				continue;
-			int rc = fetch_one(s, *stage, names[i], &other, err, sizeof err);
-			free(other);
-			other = NULL;
-			if (rc != 0)
-				goto failed;
-		}
-	}
-	cli_store_names_free(names, count);
+	if (rc == 0)
+		rc = fetch_into(s, *stage, name, file, err, sizeof err);
 	cli_store_close(s);
 	free(name);
-	return CLI_OK;
-failed:
+	if (rc == 0)
+		return CLI_OK;
 	fprintf(stderr, "%s\n", err);
-	cli_store_names_free(names, count);
-	cli_store_close(s);
-	free(name);
 	cli_backup_fetched_drop(*stage, *file);
 	*stage = *file = NULL;
 	return CLI_ERROR;
