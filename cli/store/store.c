@@ -1,25 +1,21 @@
 /*
  * store.c — a destination opened from its text, and the operations every
  * caller uses over each kind's primitives (store_local.c, store_s3.c):
- * the atomic upload (store.h's invariant: a temporary key, read back and
- * compared by SHA-256, copied to its name, deleted), the download into a
- * new file, the listing without temporary keys.
+ * the upload (each kind publishes atomically: store_private.h), the
+ * download into a new file, the listing without temporary names.
  */
 #include "store_private.h"
 #include "cli/common/files.h"
-
-#include "base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TMP_MARK ".tmp-"
+#define TMP_MARK STORE_TMP_MARK
 
 bool cli_store_is_url(const char *text)
 {
@@ -130,64 +126,19 @@ static char *key_of(const cli_store *s, const char *name)
 	return asprintf(&key, "%s%s", s->prefix, name) < 0 ? NULL : key;
 }
 
-static int file_sha256(const char *file, char hex[65])
-{
-	return dbc_path_sha256_errno(cli_text_host(), file, 0, NULL, NULL, hex);
-}
-
-/* file's bytes at the temporary key tmp, read back and compared with its
- * SHA-256 local, then copied to key: 0, or -1 with err */
-static int publish(cli_store *s, const char *name, const char *tmp_name, const char *tmp,
-                   const char *key, const char *file, const char *local, char *err, size_t n)
-{
-	char back[65];
-	if (s->ops->put(s, tmp, file, err, n) != 0 || s->ops->get(s, tmp, -1, back, err, n) != 0)
-		return -1;
-	if (strcmp(back, local) != 0) {
-		snprintf(err, n,
-		         "dbcare: %s%s read back from %s differs from %s (SHA-256 %s, sent %s): "
-		         "not published; check the store",
-		         name, tmp_name, s->label, file, back, local);
-		return -1;
-	}
-	return s->ops->copy(s, tmp, key, err, n);
-}
-
 int cli_store_put_file(cli_store *s, const char *name, const char *file, char *err, size_t n)
 {
-	char local[65], tmp_name[64];
-	if (strchr(name, '/') || strstr(name, TMP_MARK)) {
+	if (strchr(name, '/') || strstr(name, TMP_MARK) || !*name) {
 		snprintf(err, n, "dbcare: %s is no name for a backup object", name);
 		return -1;
 	}
-	if (file_sha256(file, local) != 0) {
-		snprintf(err, n, "dbcare: cannot read %s to upload it: %s", file, strerror(errno));
-		return -1;
-	}
-	/* six letters or digits, as the local backups' temporary files */
-	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char bytes[6];
-	char suffix[7];
-	if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes) {
-		snprintf(err, n, "dbcare: no random bytes for a temporary name: %s", strerror(errno));
-		return -1;
-	}
-	for (int i = 0; i < 6; i++)
-		suffix[i] = set[bytes[i] % (sizeof set - 1)];
-	suffix[6] = '\0';
-	snprintf(tmp_name, sizeof tmp_name, TMP_MARK "%s", suffix);
-	char *key = key_of(s, name), *tmp = NULL;
-	if (!key || asprintf(&tmp, "%s%s", key, tmp_name) < 0) {
-		free(key);
+	char *key = key_of(s, name);
+	if (!key) {
 		snprintf(err, n, "dbcare: out of memory");
 		return -1;
 	}
-	int rc = publish(s, name, tmp_name, tmp, key, file, local, err, n);
-	char ignored[256];
-	/* the temporary key goes on every path; what a kill leaves is never
-	 * listed and never restored (store.h) */
-	s->ops->del(s, tmp, ignored, sizeof ignored);
-	free(key), free(tmp);
+	int rc = s->ops->publish(s, key, file, err, n);
+	free(key);
 	return rc;
 }
 

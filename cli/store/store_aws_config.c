@@ -6,16 +6,20 @@
  * the profile AWS_PROFILE names (default: "default") in the shared
  * credentials file (AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials) and
  * config file (AWS_CONFIG_FILE, ~/.aws/config: "[profile NAME]", its
- * region, endpoint_url and the nested s3 addressing_style). A key pair
+ * region, endpoint_url and the nested s3 settings addressing_style and
+ * multipart_chunksize, a size as the AWS CLI writes it: 8MB, 64MiB, 1GB
+ * or bytes, MB meaning MiB). A key pair
  * comes whole from one place: never an id from the environment with a
  * secret from a file. Nothing read here is ever printed.
  */
 #include "store_private.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *env(const char *name)
 {
@@ -80,6 +84,48 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* A size as the AWS CLI's settings write it (bytes, or a number with
+ * KB/MB/GB or KiB/MiB/GiB, all powers of 1024); -1 when it is none. */
+static off_t size_of(const char *text)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || end == text || v < 0)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	double unit = 1;
+	if (strcasecmp(end, "KB") == 0 || strcasecmp(end, "KiB") == 0)
+		unit = 1024.0;
+	else if (strcasecmp(end, "MB") == 0 || strcasecmp(end, "MiB") == 0)
+		unit = 1024.0 * 1024;
+	else if (strcasecmp(end, "GB") == 0 || strcasecmp(end, "GiB") == 0)
+		unit = 1024.0 * 1024 * 1024;
+	else if (*end && strcasecmp(end, "B") != 0)
+		return -1;
+	return v * unit > 5e12 ? -1 : (off_t)(v * unit);
+}
+
+/* The profile's multipart_chunksize (16 MiB by default), at least S3's
+ * least part, 5 MiB. */
+static int multipart_chunk(store_aws *aws, const char *conf_file, const char *section, char *err,
+                           size_t n)
+{
+	char *text = ini_value(conf_file, section, "multipart_chunksize");
+	off_t v = text ? size_of(text) : (off_t)16 << 20;
+	free(text);
+	if (v < (off_t)5 << 20) {
+		snprintf(err, n,
+		         "dbcare: multipart_chunksize in the AWS config file's profile %s is no size of "
+		         "at least 5MB: write it as 8MB, 64MiB or bytes",
+		         section);
+		return -1;
+	}
+	aws->multipart_chunk = v;
+	return 0;
+}
+
 int store_aws_load(store_aws *aws, char *err, size_t n)
 {
 	memset(aws, 0, sizeof *aws);
@@ -124,8 +170,13 @@ int store_aws_load(store_aws *aws, char *err, size_t n)
 	size_t len = aws->endpoint ? strlen(aws->endpoint) : 0;
 	while (len > 0 && aws->endpoint[len - 1] == '/')
 		aws->endpoint[--len] = '\0';
+	int sizes = multipart_chunk(aws, conf_file, conf_section, err, n);
 	free(cred_file);
 	free(conf_file);
+	if (sizes != 0) {
+		store_aws_free(aws);
+		return -1;
+	}
 	if (!aws->key_id || !aws->secret) {
 		snprintf(err, n,
 		         "dbcare: no AWS credentials for profile %s: set AWS_ACCESS_KEY_ID and "

@@ -1,7 +1,10 @@
 /*
  * store_local.c — a local folder as a store (another disk, a mounted
- * share): a key is a file in it. Writes are synced before the copy that
- * publishes them; the copy is a hard link, which never replaces a file.
+ * share): a key is a file in it. A file is published as the local
+ * backups are: written to NAME.tmp-XXXXXX, synced, read back and compared
+ * by SHA-256 with the source, then given its name by a hard link (which
+ * never replaces a file) and the folder synced; the temporary file goes
+ * on every path dbcare sees, and one a kill leaves is never listed.
  */
 #include "store_private.h"
 #include "cli/common/files.h"
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 static char *path_of(const cli_store *s, const char *key)
@@ -42,7 +46,7 @@ static int copy_fd(int in, int out)
 	return got < 0 ? -1 : 0;
 }
 
-static int local_put(cli_store *s, const char *key, const char *file, char *err, size_t n)
+static int write_copy(cli_store *s, const char *key, const char *file, char *err, size_t n)
 {
 	char *to = path_of(s, key);
 	if (!to)
@@ -98,6 +102,55 @@ static int local_copy(cli_store *s, const char *from, const char *to, char *err,
 	return rc;
 }
 
+/* NAME.tmp-XXXXXX beside key (malloc'd), NULL with err */
+static char *temporary_key(const char *key, char *err, size_t n)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char bytes[6];
+	char suffix[7], *tmp = NULL;
+	if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes) {
+		fail(err, n, "draw a temporary name for", key);
+		return NULL;
+	}
+	for (int i = 0; i < 6; i++)
+		suffix[i] = set[bytes[i] % (sizeof set - 1)];
+	suffix[6] = '\0';
+	if (asprintf(&tmp, "%s" STORE_TMP_MARK "%s", key, suffix) < 0) {
+		snprintf(err, n, "dbcare: out of memory");
+		return NULL;
+	}
+	return tmp;
+}
+
+/* file written to tmp, read back and compared, then linked to key */
+static int publish_via(cli_store *s, const char *tmp, const char *key, const char *file, char *err,
+                       size_t n)
+{
+	char local[65], back[65];
+	if (dbc_path_sha256_errno(cli_text_host(), file, 0, NULL, NULL, local) != 0)
+		return fail(err, n, "read", file);
+	if (write_copy(s, tmp, file, err, n) != 0 || local_get(s, tmp, -1, back, err, n) != 0)
+		return -1;
+	if (strcmp(local, back) != 0) {
+		snprintf(err, n,
+		         "dbcare: the copy of %s in %s reads back other bytes (SHA-256 %s, sent %s): "
+		         "not published; check the disk",
+		         file, s->label, back, local);
+		return -1;
+	}
+	return local_copy(s, tmp, key, err, n);
+}
+
+static int local_publish(cli_store *s, const char *key, const char *file, char *err, size_t n)
+{
+	char *tmp = temporary_key(key, err, n), *path = tmp ? path_of(s, tmp) : NULL;
+	int rc = tmp ? publish_via(s, tmp, key, file, err, n) : -1;
+	if (path)
+		unlink(path);
+	free(tmp), free(path);
+	return rc;
+}
+
 static int local_del(cli_store *s, const char *key, char *err, size_t n)
 {
 	char *p = path_of(s, key);
@@ -122,4 +175,4 @@ static int local_list(cli_store *s, char ***names, size_t *count, size_t *cap, c
 }
 
 const store_ops store_local_ops = {
-    .put = local_put, .get = local_get, .copy = local_copy, .del = local_del, .list = local_list};
+    .publish = local_publish, .get = local_get, .del = local_del, .list = local_list};

@@ -9,14 +9,16 @@
 #include "store.h"
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /* AWS credentials and where to send requests; secret fields are never
  * printed. */
 typedef struct store_aws {
 	char *key_id, *secret, *token; /* token NULL: none */
 	char *region;
-	char *endpoint;  /* scheme://host[:port], no trailing slash */
-	bool path_style; /* https://host/BUCKET/KEY rather than BUCKET.host */
+	char *endpoint;        /* scheme://host[:port], no trailing slash */
+	bool path_style;       /* https://host/BUCKET/KEY rather than BUCKET.host */
+	off_t multipart_chunk; /* a multipart upload's part, in bytes */
 } store_aws;
 
 typedef struct store_ops store_ops;
@@ -30,16 +32,20 @@ struct cli_store {
 };
 
 struct store_ops {
-	/* file's bytes to key (the whole key, prefix included) */
-	int (*put)(cli_store *s, const char *key, const char *file, char *err, size_t n);
+	/* file's bytes published under key (the whole key, prefix included)
+	 * only once the store holds them whole and its checksum of them was
+	 * compared with the file's: before that no reader sees key, and what
+	 * a kill leaves is never listed under a name (store.h). */
+	int (*publish)(cli_store *s, const char *key, const char *file, char *err, size_t n);
 	/* key's bytes into fd (-1: only digested); their SHA-256 in hex. */
 	int (*get)(cli_store *s, const char *key, int fd, char sha256[65], char *err, size_t n);
-	/* from's object copied to the key to, which appears whole or not at all */
-	int (*copy)(cli_store *s, const char *from, const char *to, char *err, size_t n);
 	int (*del)(cli_store *s, const char *key, char *err, size_t n);
 	/* the keys under the prefix, appended to *names */
 	int (*list)(cli_store *s, char ***names, size_t *count, size_t *cap, char *err, size_t n);
 };
+
+/* What marks a temporary name (NAME.tmp-XXXXXX): never listed. */
+#define STORE_TMP_MARK ".tmp-"
 
 extern const store_ops store_local_ops, store_s3_ops;
 

@@ -17,6 +17,10 @@ set -euo pipefail
 
 s3_start shop
 secret=$s3_secret # run() fails when an output holds it
+# the AWS CLI's multipart setting, read from the config file: the 12 MB
+# backups go up in 5 MiB parts
+export AWS_CONFIG_FILE="$work/aws-config"
+printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n' >"$AWS_CONFIG_FILE"
 export TMPDIR="$work/tmp"
 mkdir -p "$TMPDIR" b
 db="$work/app.db"
@@ -34,7 +38,8 @@ rows() { sqlite3 "$1" "SELECT id, email FROM customers ORDER BY id;
 dest=s3://shop/app/nightly
 run 0 backup b/sun.db --copy-to "$dest" --db "sqlite:$db"
 has "uploaded $work/b/sun.db to $dest/sun.db (read back, SHA-256 checked)" err
-grep -q 'uploadId=' "$work/s3rver.log" || fail "the 12 MB backup was not uploaded in parts"
+grep -q '^request PUT /shop/app/nightly/sun.db?partNumber=3&uploadId=' "$work/s3rver.log" ||
+  fail "the 12 MB backup was not uploaded in 5 MiB parts"
 full_rows=$(rows "$db")
 sqlite3 "$db" "INSERT INTO customers (email) VALUES ('mon@example.com')"
 run 0 backup b/mon.db --incremental --copy-to "$dest" --db "sqlite:$db"
@@ -51,7 +56,7 @@ cmp -s b/copy.db offsite/copy.db || fail "the folder's copy differs from the bac
 
 got=$(s3_objects | tr '\n' ' ')
 [ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db " ] ||
-  fail "the bucket holds [$got]: want the four backups and no temporary object"
+  fail "the bucket holds [$got]: want the four backups"
 for f in sun mon tue; do
   cmp -s "b/$f.db" "$work/s3/shop/app/nightly/$f.db._S3rver_object" ||
     fail "the bucket's $f.db differs from the local backup"
@@ -103,7 +108,7 @@ AWS_SECRET_ACCESS_KEY="wrong-$s3_secret" run 1 backup "$work/refused.db" --copy-
 grep -qF "wrong-$s3_secret" err && fail "the refused upload printed the secret"
 has "HTTP 403" err
 has "check the credentials" err
-grep -q '^refused [A-Z]* /shop/app/nightly/refused.db.tmp-[a-z0-9]*[?:].*the signature differs' "$work/s3rver.log" ||
+grep -q '^refused POST /shop/app/nightly/refused.db?uploads=: the signature differs' "$work/s3rver.log" ||
   { grep refused "$work/s3rver.log"; fail "the store did not see the wrong secret's signature (test premise)"; }
 has "the backup $work/refused.db stands" err
 [ -e "$work/refused.db" ] || fail "the local backup of a refused upload is gone"
@@ -121,13 +126,29 @@ key_id=$AWS_ACCESS_KEY_ID
   AWS_PROFILE=missing run 1 backup "$work/profile3.db" --copy-to "$dest" --db "sqlite:$db"
   has "no AWS credentials for profile missing" err
 )
+# a store that answers another checksum than the part's: never completed
+run 1 backup "$work/corrupt.db" --copy-to "$dest" --db "sqlite:$db"
+has "the store holds other bytes than sent for part 1 of $dest/corrupt.db" err
+has "not published" err
+grep -q '^request DELETE /shop/app/nightly/corrupt.db?uploadId=' "$work/s3rver.log" ||
+  fail "the refused upload was not aborted"
+! grep -q '^request POST /shop/app/nightly/corrupt.db?uploadId=' "$work/s3rver.log" ||
+  fail "an upload whose part came back wrong was completed"
+sqlite3 "$work/tiny.db" "CREATE TABLE t (x); INSERT INTO t VALUES (1)"
+run 1 backup "$work/corrupt-small.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
+has "the store holds other bytes than sent for part 1 of $dest/corrupt-small.db" err
+s3_objects | grep -q corrupt && fail "an upload that came back wrong was published"
+printf '[default]\ns3 =\n  multipart_chunksize = 1MB\n' >"$work/small-parts"
+AWS_CONFIG_FILE="$work/small-parts" run 1 backup "$work/small-parts.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
+has "multipart_chunksize in the AWS config file's profile default is no size of at least 5MB" err
+
 # the store killed in the middle of an upload: the command fails, and no
 # object is published under the name
 sqlite3 "$db" "INSERT INTO blobs (body) SELECT randomblob(1000) FROM generate_series(1, 40000)"
 "$cli" backup "$work/crash.db" --copy-to "$dest" --db "sqlite:$db" >crash.out 2>&1 &
 up=$!
-for _ in $(seq 1 300); do grep -q 'crash.db.tmp-' "$work/s3rver.log" && break; sleep 0.02; done
-grep -q 'crash.db.tmp-' "$work/s3rver.log" || fail "the upload of crash.db never started"
+for _ in $(seq 1 300); do grep -q '^request PUT /shop/app/nightly/crash.db?partNumber=' "$work/s3rver.log" && break; sleep 0.02; done
+grep -q '^request PUT /shop/app/nightly/crash.db?partNumber=' "$work/s3rver.log" || fail "the upload of crash.db never started"
 s3_kill
 set +e; wait "$up"; rc=$?; set -e
 [ "$rc" = 1 ] || { cat crash.out; fail "an upload to a killed store: exit $rc, want 1"; }

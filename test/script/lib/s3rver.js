@@ -7,7 +7,10 @@
 // secret, or whose canonical form (path, sorted query, signed headers)
 // differs from what was signed, is refused with 403 SignatureDoesNotMatch.
 // The port is written to PORTFILE once it listens. Each request is logged
-// on stdout (the tests read which requests an upload made).
+// on stdout ("request METHOD URL": the tests read which requests an upload
+// made). A PUT of an object whose name holds "corrupt", or of a part of
+// one, is answered with an ETag that is not its MD5: a store holding other
+// bytes than it was sent.
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -63,8 +66,17 @@ function sigv4Fault(req) {
 const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: false,
                             configureBuckets: [{ name: bucket }] });
 server.middleware.unshift(async (ctx, next) => {
+  console.log(`request ${ctx.method} ${ctx.url}`);
   const fault = sigv4Fault(ctx.req);
-  if (!fault) return next();
+  if (!fault) {
+    await next();
+    // a store that holds other bytes than it was sent: an object named
+    // *corrupt*, or a part of one, answers an MD5 that is not its bytes'
+    if (ctx.method === 'PUT' && /corrupt[^/?]*(\?partNumber=|$)/.test(ctx.url) &&
+        ctx.status === 200)
+      ctx.set('ETag', '"00000000000000000000000000000000"');
+    return;
+  }
   console.log(`refused ${ctx.method} ${ctx.url}: ${fault}`);
   ctx.status = 403;
   ctx.type = 'application/xml';

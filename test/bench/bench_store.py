@@ -1,0 +1,102 @@
+"""bench_store.py — a backup that leaves the machine (docs/backups.md,
+"Backups in a bucket"): `dbcare backup FILE --copy-to s3://BUCKET/PREFIX` of a
+SQLite database of 100 MB (20 MB with BENCH_QUICK) to s3rver (the S3
+emulator the tests use, installed from npm, on loopback, checking each
+request's Signature V4), against the same backup to a local folder followed
+by one upload of its bytes with `curl --aws-sigv4` (the least a shipped
+backup costs). dbcare's side also reads the object back to compare its
+SHA-256 and copies it from its temporary key to its name (the atomic
+upload). Interleaved rounds; target: dbcare ≤ 1.2× the backup plus curl."""
+import os
+import secrets
+import shutil
+import subprocess
+import time
+
+import benchlib
+from benchlib import QUICK, REPS, ROOT, interleave, median
+
+TX = benchlib.TX_CALL
+
+MB = 20 if QUICK else 100
+
+
+def start_s3rver(work, bucket, env):
+    """s3rver on 127.0.0.1 at a free port: its process and endpoint."""
+    exe = subprocess.run([os.path.join(ROOT, "test/harness/build_step.sh"), "s3rver",
+                          os.path.join(ROOT, "test/harness/s3rver_install.sh")],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    lib = os.path.dirname(os.path.dirname(exe))
+    port_file = os.path.join(work, "s3.port")
+    os.makedirs(os.path.join(work, "s3"))
+    proc = subprocess.Popen(
+        ["node", os.path.join(ROOT, "test/script/lib/s3rver.js"), os.path.join(work, "s3"), bucket,
+         port_file],
+        env=dict(env, NODE_PATH=lib, S3_TEST_KEY_ID=env["AWS_ACCESS_KEY_ID"],
+                 S3_TEST_SECRET=env["AWS_SECRET_ACCESS_KEY"]),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        if os.path.exists(port_file):
+            return proc, "http://127.0.0.1:" + open(port_file).read().strip()
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("s3rver did not start")
+
+
+def run(b):
+    cli = os.path.join(ROOT, "build", "cli", "dbcare")
+    if not shutil.which("node") or not shutil.which("curl") or not os.path.exists(cli):
+        b.skip("store", "needs node, curl and build/cli/dbcare")
+        return
+    work = os.path.join(b.work, "store")
+    os.makedirs(work)
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY=secrets.token_hex(16),
+               AWS_REGION="us-east-1", DBCARE_MODULE=os.path.join(ROOT, "build/sqlite/dbcare.so"))
+    proc, endpoint = start_s3rver(work, "bench", env)
+    env["AWS_ENDPOINT_URL"] = endpoint
+    try:
+        db = os.path.join(work, "app.db")
+        rows = MB * 1024 * 1024 // 1100
+        subprocess.run(["sqlite3", db, "CREATE TABLE items (id INTEGER PRIMARY KEY, body BLOB);"
+                        f"INSERT INTO items (body) SELECT randomblob(1000) FROM generate_series(1, {rows})"],
+                       check=True)
+        n = [0]
+
+        def backup(extra):
+            n[0] += 1
+            path = os.path.join(work, f"b{n[0]}.db")
+            subprocess.run([cli, "backup", path, "--db", "sqlite:" + db, "--quiet"] + extra, env=env,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return path
+
+        def bucket():
+            t0 = time.perf_counter()
+            path = backup(["--copy-to", "s3://bench/dbcare"])
+            dt = time.perf_counter() - t0
+            os.remove(path)
+            return dt
+
+        def local_curl():
+            t0 = time.perf_counter()
+            path = backup([])
+            # the key pair through curl's config on stdin, not its argv
+            subprocess.run(["curl", "-sS", "-f", "-K", "-", "--aws-sigv4", "aws:amz:us-east-1:s3",
+                            "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-T", path,
+                            f"{endpoint}/bench/curl/{os.path.basename(path)}"],
+                           input=f'user = "{env["AWS_ACCESS_KEY_ID"]}:{env["AWS_SECRET_ACCESS_KEY"]}"\n',
+                           text=True, check=True, stdout=subprocess.DEVNULL)
+            dt = time.perf_counter() - t0
+            os.remove(path)
+            return dt
+
+        times = interleave({"curl": local_curl, "bucket": bucket}, REPS)
+        base, m = median(times["curl"]), median(times["bucket"])
+        size = f"{MB} MB"
+        b.add("store", "sqlite", size, "dbcare backup --copy-to s3://…", m, REPS, ratio=m / base,
+              ref="curl", target="≤ 1.2× backup + curl upload", met=m / base <= 1.2,
+              note="local backup, upload in 8 MiB parts, read back (SHA-256), copy to the name")
+        b.add("store", "sqlite", size, "dbcare backup + curl --aws-sigv4 -T", base, REPS, ratio=1.0,
+              ref="curl", note="the same backup to a folder, then one PUT of its bytes")
+    finally:
+        proc.kill()
+        proc.wait()
