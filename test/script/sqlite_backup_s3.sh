@@ -49,14 +49,29 @@ chain_rows=$(rows "$db")
 head -c 32 /dev/urandom >backup.key; chmod 600 backup.key
 run 0 backup b/sealed.db --compress zstd --encrypt-key-file backup.key \
   --copy-to s3://shop/app/sealed --db "sqlite:$db"
+# virtual-host style (the profile's addressing_style): BUCKET.ENDPOINT/NAME
+printf '[default]\ns3 =\n  addressing_style = virtual\n' >"$work/vhost.conf"
+AWS_CONFIG_FILE="$work/vhost.conf" AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL/127.0.0.1/s3.localhost}" \
+  run 0 backup b/vhost.db --copy-to s3://shop/app/vhost --db "sqlite:$db"
+grep -q '^request POST /app/vhost/vhost.db?uploads=' "$work/s3rver.log" ||
+  fail "the virtual-host style upload did not name the bucket by its host"
+cmp -s b/vhost.db "$work/s3/shop/app/vhost/vhost.db._S3rver_object" ||
+  fail "the virtual-host style upload differs from the backup"
+# a session token (AWS_SESSION_TOKEN) goes with every request, signed,
+# and is printed nowhere
+AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID}T" AWS_SESSION_TOKEN="$s3_token" \
+  run 0 backup b/token.db --copy-to s3://shop/app/token --db "sqlite:$db"
+grep -qF "$s3_token" "$work/out" "$work/err" && fail "the session token was printed"
+AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID}T" run 1 backup b/notoken.db --copy-to s3://shop/app/token --db "sqlite:$db"
+has "HTTP 403" err
 # a folder is a destination too (another disk)
 mkdir offsite
 run 0 backup b/copy.db --copy-to "$work/offsite" --db "sqlite:$db"
 cmp -s b/copy.db offsite/copy.db || fail "the folder's copy differs from the backup"
 
 got=$(s3_objects | tr '\n' ' ')
-[ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db " ] ||
-  fail "the bucket holds [$got]: want the four backups"
+[ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db app/token/token.db app/vhost/vhost.db " ] ||
+  fail "the bucket holds [$got]: want the six backups"
 for f in sun mon tue; do
   cmp -s "b/$f.db" "$work/s3/shop/app/nightly/$f.db._S3rver_object" ||
     fail "the bucket's $f.db differs from the local backup"
@@ -64,7 +79,7 @@ done
 
 # the credentials: never in the catalog, nor in a ps line of an upload
 # (the store paused: the upload waits in its PUT)
-sqlite3 "$db" .dump | grep -qF "$s3_secret" && fail "the catalog holds the secret"
+sqlite3 "$db" .dump | grep -qF -e "$s3_secret" -e "$s3_token" && fail "the catalog holds a secret"
 s3_pause
 "$cli" backup b/paused.db --copy-to "$dest" --db "sqlite:$db" >paused.out 2>&1 &
 up=$!
@@ -93,8 +108,10 @@ run 0 verify "$dest/tue.db" --db "sqlite:$work/chain.db"
 run 0 restore s3://shop/app/sealed/sealed.db --encrypt-key-file backup.key --db "sqlite:$work/sealed.db"
 [ "$(rows "$work/sealed.db")" = "$chain_rows" ] || fail "the sealed backup from the bucket: rows differ"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "a fetch left $(ls "$TMPDIR") behind"
-# every request so far was signed as AWS checks it (lib/s3rver.js)
-! grep '^refused' "$work/s3rver.log" || fail "the store refused a request's signature"
+# every request so far was signed as AWS checks it (lib/s3rver.js), but
+# those made without the session token
+! grep '^refused' "$work/s3rver.log" | grep -v '/app/token/notoken.db' ||
+  fail "the store refused a request's signature"
 
 # what is not there, or not allowed, is an error naming it, without secrets
 run 1 restore "$dest/none.db" --db "sqlite:$work/none.db"

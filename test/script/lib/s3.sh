@@ -7,7 +7,9 @@
 #                     restart, the same pair and objects), and exports
 #                     AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
 #                     AWS_SECRET_ACCESS_KEY (the secret also in s3_secret,
-#                     for the tests' greps); its request log: $work/s3rver.log
+#                     for the tests' greps); the key id with a T appended
+#                     takes the same secret with the session token s3_token;
+#                     its request log: $work/s3rver.log
 #   s3_stop           stops it; s3_kill: kill -9, as a crash
 #   s3_objects        the objects' names under the bucket, one a line
 s3_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,12 +36,14 @@ s3_start() {
   if [ -z "${s3_secret:-}" ]; then
     export AWS_ACCESS_KEY_ID="AKIDTEST$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     s3_secret="secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    s3_token="token-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   fi
   export AWS_SECRET_ACCESS_KEY="$s3_secret"
   export AWS_REGION=us-east-1
   unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL_S3
   rm -f "$work/s3.port"
-  S3_TEST_KEY_ID="$AWS_ACCESS_KEY_ID" S3_TEST_SECRET="$s3_secret" NODE_PATH="$lib" \
+  S3_TEST_KEY_ID="$AWS_ACCESS_KEY_ID" S3_TEST_SECRET="$s3_secret" S3_TEST_TOKEN="$s3_token" \
+    NODE_PATH="$lib" \
     node "$s3_lib/s3rver.js" "$work/s3" "$1" "$work/s3.port" \
     >>"$work/s3rver.log" 2>&1 &
   s3_pid=$!

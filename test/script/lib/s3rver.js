@@ -19,9 +19,15 @@ const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account');
 const [dir, bucket, portFile] = process.argv.slice(2);
 const keyId = process.env.S3_TEST_KEY_ID;
 const secret = process.env.S3_TEST_SECRET;
+// the key id KEY_IDT is the same secret with a session token: its requests
+// must carry S3_TEST_TOKEN as x-amz-security-token, signed
+const tokenKeyId = keyId + 'T';
+const token = process.env.S3_TEST_TOKEN;
 delete process.env.S3_TEST_SECRET;
+delete process.env.S3_TEST_TOKEN;
 DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 DUMMY_ACCOUNT.createKeyPair(keyId, secret);
+DUMMY_ACCOUNT.createKeyPair(tokenKeyId, secret);
 
 const hmac = (key, text) => crypto.createHmac('sha256', key).update(text).digest();
 const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex');
@@ -35,7 +41,9 @@ function sigv4Fault(req) {
   const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
   if (!m) return 'no Signature V4 Authorization header';
   const [, id, day, region, signedHeaders, signature] = m;
-  if (id !== keyId) return 'unknown access key';
+  if (id !== keyId && id !== tokenKeyId) return 'unknown access key';
+  if (id === tokenKeyId && (!token || req.headers['x-amz-security-token'] !== token))
+    return 'the session token is missing or differs';
   const date = req.headers['x-amz-date'];
   if (!date || !date.startsWith(day)) return 'x-amz-date missing or off its scope';
   const payload = req.headers['x-amz-content-sha256'];
@@ -63,8 +71,10 @@ function sigv4Fault(req) {
   return want === signature ? null : 'the signature differs';
 }
 
+// BUCKET.s3.localhost:PORT is the bucket reached virtual-host style (curl
+// takes every *.localhost name for the loopback address)
 const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: false,
-                            configureBuckets: [{ name: bucket }] });
+                            serviceEndpoint: 'localhost', configureBuckets: [{ name: bucket }] });
 server.middleware.unshift(async (ctx, next) => {
   console.log(`request ${ctx.method} ${ctx.url}`);
   const fault = sigv4Fault(ctx.req);
