@@ -132,7 +132,8 @@ def run(b):
         size = f"{MB} MB"
         b.add("store", "sqlite", size, "dbcare backup --copy-to s3://…", m, REPS, ratio=m / base,
               ref="curl", target="≤ 1.2× backup + curl upload", met=m / base <= 1.2,
-              note="local backup, upload in 8 MiB parts, read back (SHA-256), copy to the name")
+              note="the backup, then one multipart upload in 16 MiB parts, each part's MD5 "
+                   "compared with its ETag before the upload is completed")
         b.add("store", "sqlite", size, "dbcare backup + curl --aws-sigv4 -T", base, REPS, ratio=1.0,
               ref="curl", note="the same backup to a folder, then one PUT of its bytes")
         mp = median(times["multipart"])
