@@ -188,7 +188,7 @@ $(NPM_SO): $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o $(BUILD)/npm/libjansson.a
 # ---------------------------------------------------------------- command line
 # build/cli/dbcare: the client (cli/) over libpq and libsqlite3, linked with
 # the core objects for the migration file reader it shares with
-# dbmigrate_load. It finds the SQLite module beside itself (../lib, or
+# dbmigrate_load; libcurl carries backups to S3 (cli/store/). It finds the SQLite module beside itself (../lib, or
 # ../sqlite in the build tree), else at the path compiled in.
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
