@@ -5,12 +5,13 @@
  * and no backup: it moves files to and from keys.
  *
  * Invariants:
- *   - cli_store_put_file is atomic for a reader: the bytes go to a
- *     temporary key (NAME.tmp-XXXXXX), are read back and compared by
- *     SHA-256 with the file, and only then appear under NAME (a copy on
- *     the store, then the temporary key deleted). A kill at any moment
- *     leaves NAME absent or whole; cli_store_list never returns a
- *     temporary key, so nothing that lists picks a half upload.
+ *   - cli_store_put_file is atomic for a reader, and nothing is published
+ *     before the store's checksum of the bytes matched the file's: on S3
+ *     one multipart upload, completed only after every part's ETag (its
+ *     MD5) came back right (store_s3.c); in a folder a temporary file
+ *     (NAME.tmp-XXXXXX) read back and compared by SHA-256, then linked to
+ *     NAME (store_local.c). A kill at any moment leaves NAME absent or
+ *     whole; cli_store_list never returns a temporary name.
  *   - Credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *     AWS_SESSION_TOKEN, the shared files of AWS_PROFILE) are read from
  *     the environment and the files only, are handed to libcurl only, and
@@ -37,8 +38,8 @@ void cli_store_close(cli_store *s);
  * as s3://b/p, *name "full.db" (malloc'd). NULL as cli_store_open. */
 cli_store *cli_store_open_object(const char *url, char **name, char *err, size_t n);
 
-/* file uploaded as NAME under the store's prefix, atomically (above);
- * large files in parts (multipart upload). 0, or -1 with err. */
+/* file uploaded as NAME under the store's prefix, atomically and checked
+ * (above). 0, or -1 with err. */
 int cli_store_put_file(cli_store *s, const char *name, const char *file, char *err, size_t n);
 /* NAME downloaded into the new file path (created 0600, never over an
  * existing one). 0, or -1 with err (path removed again). */
