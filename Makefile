@@ -188,7 +188,7 @@ $(NPM_SO): $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o $(BUILD)/npm/libjansson.a
 # ---------------------------------------------------------------- command line
 # build/cli/dbcare: the client (cli/) over libpq and libsqlite3, linked with
 # the core objects for the migration file reader it shares with
-# dbmigrate_load. It finds the SQLite module beside itself (../lib, or
+# dbmigrate_load; libcurl carries backups to S3 (cli/store/). It finds the SQLite module beside itself (../lib, or
 # ../sqlite in the build tree), else at the path compiled in.
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -234,7 +234,7 @@ $(BUILD)/cli/pitr/%.o: sqlite/%.c Makefile META.json
 
 $(CLI_BIN): $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(CONTAINER_LIBS) $(DBC_LIBS)
+	$(CC) -o $@ $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -lcurl -pthread $(CONTAINER_LIBS) $(DBC_LIBS)
 
 # make install: the PostgreSQL extension (PGXS, when found) and, under
 # $(DESTDIR)$(PREFIX), the command, the SQLite module, the manual page

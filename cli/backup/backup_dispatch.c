@@ -9,6 +9,8 @@
 #include "cli/backup/common/pg_backup.h"
 #include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/log/pitr.h"
+#include "cli/backup/common/shipped.h"
+#include "cli/store/store.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -53,7 +55,37 @@ static int find_method(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
 	return 0;
 }
 
+/* A BACKUP named by a store URL (s3://...): fetched into a private
+ * folder, and o's argument (and --from, unless given) pointed there for
+ * the hook, which sees a file alone (the bucket's copy has no catalog
+ * row). 0, or -1 after printing why; *stage NULL when nothing fetched. */
+static int fetched(cli_opts *o, char **stage, char **file)
+{
+	*stage = *file = NULL;
+	if (o->nargs < 1 || !cli_store_is_url(o->args[0]))
+		return 0;
+	if (cli_backup_fetch(o->args[0], stage, file) != CLI_OK)
+		return -1;
+	cli_note(&o->out, "fetched %s into %s", o->args[0], *stage);
+	o->args[0] = *file;
+	if (!o->from_dir)
+		o->from_dir = *stage;
+	return 0;
+}
+
+static int verify_one(cli_db *db, cli_opts *o);
+
 int cli_verify_backup(cli_db *db, cli_opts *o)
+{
+	char *stage, *file;
+	if (fetched(o, &stage, &file) != 0)
+		return CLI_ERROR;
+	int rc = verify_one(db, o);
+	cli_backup_fetched_drop(stage, file);
+	return rc;
+}
+
+static int verify_one(cli_db *db, cli_opts *o)
 {
 	cli_rows row = {0};
 	const cli_backup_method *m = NULL;
@@ -237,5 +269,12 @@ int cmd_restore(cli_db *db, cli_opts *o)
 		           to ? "to a time or a restore point" : "a file");
 		return CLI_ERROR;
 	}
-	return to ? m->restore_to(db, o) : m->restore(db, o, o->args[0]);
+	if (to)
+		return m->restore_to(db, o);
+	char *stage, *file;
+	if (fetched(o, &stage, &file) != 0)
+		return CLI_ERROR;
+	int rc = m->restore(db, o, o->args[0]);
+	cli_backup_fetched_drop(stage, file);
+	return rc;
 }

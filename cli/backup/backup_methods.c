@@ -8,6 +8,9 @@
 #include "cli/backup/pages/pages.h"
 #include "cli/backup/pg_dump/pg_dump.h"
 #include "cli/backup/pgbackrest/pgbackrest.h"
+#include "cli/backup/common/shipped.h"
+
+#include <jansson.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,9 @@ static int pgbackrest_chosen(cli_db *db, cli_opts *o, char **stanza)
 
 static const char *pgbackrest_refuses(const cli_opts *o, char *buf, size_t n)
 {
+	if (o->copy_to)
+		return "--copy-to is for pg_dump and SQLite backups: pgBackRest ships its own "
+		       "repository (repo1-type s3 in its configuration)";
 	if (o->compress || o->key_file)
 		return "pgBackRest compresses and encrypts its repository itself "
 		       "(compress-type, repo1-cipher-type in its configuration): --compress "
@@ -87,9 +93,19 @@ static int module_run(cli_db *db, cli_opts *o, const char *target)
 	if (cli_q(db, o, "SELECT dbbackup_create($1, $2)", 2, p, &r) != 0)
 		return CLI_ERROR;
 	cli_progress_end(&o->out); /* the pages copied, drawn from SQLite's log */
+	/* the copy is whole, verified and catalogued: only now may it leave */
+	int rc = CLI_OK;
+	if (o->copy_to) {
+		json_t *doc = json_loads(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "", 0, NULL);
+		const char *file = json_string_value(json_object_get(doc, "path"));
+		rc = file ? cli_backup_ship(o, file) : CLI_ERROR;
+		if (!file)
+			cli_errorf("the backup's result names no file to upload to %s", o->copy_to);
+		json_decref(doc);
+	}
 	cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
-	return CLI_OK;
+	return rc;
 }
 
 static int pgbackrest_restore_to(cli_db *db, cli_opts *o)

@@ -15,7 +15,7 @@ set -euo pipefail
 build_packages=(
   make gcc
   libsqlite3-dev libjansson-dev libpcre2-dev libssl-dev libzstd-dev libsodium-dev
-  libpq-dev libmicrohttpd-dev postgresql-server-dev-15
+  libpq-dev libmicrohttpd-dev libcurl4-openssl-dev postgresql-server-dev-15
 )
 if [ "${1:-}" = --build-packages ]; then
   echo "${build_packages[*]}"

@@ -14,6 +14,7 @@
 #include "cli/backup/backup_methods.h"
 #include "cli/backup/common/pg_backup.h"
 #include "cli/backup/common/sealed.h"
+#include "cli/backup/common/shipped.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,9 @@ int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target)
 	cli_pg_dump_tool arg;
 	cli_pg_dump_tool_init(&tool, &arg, db, o, path);
 	int rc = cli_backup_run(db, o, &tool, dump_answer_sql, NULL, path, seal);
+	/* the dump is whole, verified and catalogued: only now may it leave */
+	if (rc == CLI_OK && o->copy_to)
+		rc = cli_backup_ship(o, path);
 	free(path);
 	return rc;
 }

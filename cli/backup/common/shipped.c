@@ -1,0 +1,118 @@
+/*
+ * shipped.c — backups that leave the machine (shipped.h). An upload
+ * starts only once the method has made, verified and catalogued the local
+ * file, and publishes the object only once it is whole and read back
+ * (cli/store/store.h): a kill or an error leaves the bucket with no
+ * object a restore would pick. A fetch writes into a folder of its own,
+ * never beside the database, and removes it on every path it sees.
+ */
+#include "shipped.h"
+#include "cli/common/files.h"
+#include "cli/store/store.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_backup_ship(cli_opts *o, const char *file)
+{
+	char err[1024];
+	cli_store *s = cli_store_open(o->copy_to, err, sizeof err);
+	const char *slash = strrchr(file, '/');
+	const char *name = slash ? slash + 1 : file;
+	if (!s || cli_store_put_file(s, name, file, err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		fprintf(stderr,
+		        "dbcare: the backup %s stands, but it is not in %s: run the backup "
+		        "again once the store answers\n",
+		        file, o->copy_to);
+		cli_store_close(s);
+		return CLI_ERROR;
+	}
+	cli_note(&o->out, "uploaded %s to %s/%s (read back, SHA-256 checked)", file, cli_store_label(s),
+	         name);
+	cli_store_close(s);
+	return CLI_OK;
+}
+
+/* Whether path is an incremental backup (a page set: "DBCPAGE1"). */
+static bool page_set(const char *path)
+{
+	char magic[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool is = fd >= 0 && read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
+	          memcmp(magic, "DBCPAGE1", sizeof magic) == 0;
+	if (fd >= 0)
+		close(fd);
+	return is;
+}
+
+static int fetch_one(cli_store *s, const char *stage, const char *name, char **path, char *err,
+                     size_t n)
+{
+	if (asprintf(path, "%s/%s", stage, name) < 0) {
+		*path = NULL;
+		snprintf(err, n, "dbcare: out of memory");
+		return -1;
+	}
+	return cli_store_get_file(s, name, *path, err, n);
+}
+
+/* name and, for an incremental backup, the other names of s's folder
+ * fetched into the folder stage: 0, or -1 with err */
+static int fetch_into(cli_store *s, const char *stage, const char *name, char **file, char *err,
+                      size_t n)
+{
+	char **names = NULL, *other = NULL;
+	size_t count = 0;
+	if (fetch_one(s, stage, name, file, err, n) != 0)
+		return -1;
+	/* an incremental backup's links are backups of the same folder */
+	if (!page_set(*file))
+		return 0;
+	int rc = cli_store_list(s, &names, &count, err, n);
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		if (strcmp(names[i], name) == 0)
+			continue;
+		rc = fetch_one(s, stage, names[i], &other, err, n);
+		free(other);
+		other = NULL;
+	}
+	cli_store_names_free(names, count);
+	return rc;
+}
+
+int cli_backup_fetch(const char *url, char **stage, char **file)
+{
+	char err[1024], *name = NULL;
+	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	*stage = *file = NULL;
+	cli_store *s = cli_store_open_object(url, &name, err, sizeof err);
+	int rc = s ? 0 : -1;
+	if (rc == 0 && (asprintf(stage, "%s/dbcare-fetch-XXXXXX", tmp) < 0 || !mkdtemp(*stage))) {
+		snprintf(err, sizeof err, "dbcare: cannot make a folder in %s to fetch %s into", tmp, url);
+		free(*stage);
+		*stage = NULL;
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = fetch_into(s, *stage, name, file, err, sizeof err);
+	cli_store_close(s);
+	free(name);
+	if (rc == 0)
+		return CLI_OK;
+	fprintf(stderr, "%s\n", err);
+	cli_backup_fetched_drop(*stage, *file);
+	*stage = *file = NULL;
+	return CLI_ERROR;
+}
+
+void cli_backup_fetched_drop(char *stage, char *file)
+{
+	if (stage)
+		cli_remove_tree(stage, false);
+	free(stage);
+	free(file);
+}

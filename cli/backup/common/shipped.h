@@ -1,0 +1,26 @@
+/*
+ * shipped.h — backups that leave the machine (shipped.c): a backup file
+ * the method made, uploaded to a destination of the object store
+ * (cli/store/store.h: s3://BUCKET/PREFIX or a folder), and a backup named
+ * by its URL fetched back into a private folder, with the files its
+ * restore needs beside it, for the method's own restore and verify.
+ */
+#ifndef DBCARE_CLI_BACKUP_SHIPPED_H
+#define DBCARE_CLI_BACKUP_SHIPPED_H
+
+#include "cli/cli.h"
+
+/* file (a backup the method made, whole and verified) uploaded to
+ * o->copy_to under its own name, atomically (store.h); a note says where.
+ * CLI_OK, or CLI_ERROR after printing why (the local backup stands). */
+int cli_backup_ship(cli_opts *o, const char *file);
+
+/* A backup named by a store URL, fetched: *stage a new private folder
+ * (0700) holding it and, when it is an incremental backup, the other
+ * backups of its folder in the store (its chain's links among them);
+ * *file its path there. CLI_OK, or CLI_ERROR after printing why (nothing
+ * left behind). cli_backup_fetched_drop removes the folder. */
+int cli_backup_fetch(const char *url, char **stage, char **file);
+void cli_backup_fetched_drop(char *stage, char *file);
+
+#endif

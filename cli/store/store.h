@@ -1,0 +1,56 @@
+/*
+ * store.h — where a backup's bytes may live beside the machine they
+ * protect: a destination is a local folder or an S3 bucket
+ * (s3://BUCKET/PREFIX). The part's one public header; it knows no engine
+ * and no backup: it moves files to and from keys.
+ *
+ * Invariants:
+ *   - cli_store_put_file is atomic for a reader, and nothing is published
+ *     before the store's checksum of the bytes matched the file's: on S3
+ *     one multipart upload, completed only after every part's ETag (its
+ *     MD5) came back right (store_s3.c); in a folder a temporary file
+ *     (NAME.tmp-XXXXXX) read back and compared by SHA-256, then linked to
+ *     NAME (store_local.c). A kill at any moment leaves NAME absent or
+ *     whole; cli_store_list never returns a temporary name.
+ *   - Credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ *     AWS_SESSION_TOKEN, the shared files of AWS_PROFILE) are read from
+ *     the environment and the files only, are handed to libcurl only, and
+ *     never enter an error text, a log line or a URL.
+ */
+#ifndef DBCARE_CLI_STORE_H
+#define DBCARE_CLI_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct cli_store cli_store;
+
+/* Whether text names an object store (s3://...) rather than a file. */
+bool cli_store_is_url(const char *text);
+
+/* Opens the destination dest (s3://BUCKET[/PREFIX] or a folder): the S3
+ * side reads its region, endpoint and credentials now. NULL after writing
+ * why into err (n bytes), an error starting "dbcare:". */
+cli_store *cli_store_open(const char *dest, char *err, size_t n);
+void cli_store_close(cli_store *s);
+
+/* What dest names as a store and a name in it: s3://b/p/full.db opened
+ * as s3://b/p, *name "full.db" (malloc'd). NULL as cli_store_open. */
+cli_store *cli_store_open_object(const char *url, char **name, char *err, size_t n);
+
+/* file uploaded as NAME under the store's prefix, atomically and checked
+ * (above). 0, or -1 with err. */
+int cli_store_put_file(cli_store *s, const char *name, const char *file, char *err, size_t n);
+/* NAME downloaded into the new file path (created 0600, never over an
+ * existing one). 0, or -1 with err (path removed again). */
+int cli_store_get_file(cli_store *s, const char *name, const char *path, char *err, size_t n);
+/* The names under the prefix (no temporary key), sorted: *names a
+ * malloc'd array of *count malloc'd names. 0, or -1 with err. */
+int cli_store_list(cli_store *s, char ***names, size_t *count, char *err, size_t n);
+void cli_store_names_free(char **names, size_t count);
+/* NAME deleted (absent already: 0). 0, or -1 with err. */
+int cli_store_delete(cli_store *s, const char *name, char *err, size_t n);
+/* The destination as the user wrote it, without anything secret. */
+const char *cli_store_label(const cli_store *s);
+
+#endif

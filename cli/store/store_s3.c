@@ -1,0 +1,311 @@
+/*
+ * store_s3.c — an S3 bucket as a store (store_private.h's operations over
+ * the request layer, store_s3_http.c). A file is published by one
+ * multipart upload (parts of the profile's multipart_chunksize, 16 MiB by
+ * default, each sent with its Content-MD5, so S3 refuses bytes that are
+ * not the part's, and each answered ETag, the store's MD5 of what it
+ * holds, compared with the part's): the object exists only once
+ * completed, and it is completed only after every part came back right;
+ * the completed object's ETag is checked too. A failure aborts the upload
+ * (its parts dropped); a kill leaves an unfinished upload, never an
+ * object. GET (digested by SHA-256 as it arrives), DELETE,
+ * ListObjectsV2.
+ */
+#include "store_s3_http.h"
+#include "cli/common/files.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int s3_del(cli_store *s, const char *key, char *err, size_t n)
+{
+	answer a = {.fd = -1};
+	long status = 0;
+	request rq = {.method = "DELETE", .key = key};
+	int rc = s3_perform(s, &rq, &a, &status, err, n);
+	if (rc == 0 && status != 404 && (status < 200 || status >= 300))
+		rc = s3_refused(s, &rq, status, &a, err, n);
+	free(a.text.data);
+	return rc;
+}
+
+static int abort_upload(cli_store *s, const char *key, const char *id)
+{
+	char *q = NULL, *eid = s3_encoded(id, false), ignored[256];
+	if (eid && asprintf(&q, "uploadId=%s", eid) >= 0)
+		s3_call(s, &(request){.method = "DELETE", .key = key, .query = q}, NULL, NULL, ignored,
+		        sizeof ignored);
+	free(q), free(eid);
+	return -1;
+}
+
+static void hex_of(const unsigned char *md, unsigned len, char *out)
+{
+	for (unsigned i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/* The MD5 of len bytes of fd from off (raw, 16 bytes); w, when not NULL,
+ * digests them too (the whole file's MD5). 0, or -1 with err. */
+static int region_md5(int fd, off_t off, off_t len, unsigned char md[16], EVP_MD_CTX *w, char *err,
+                      size_t n)
+{
+	unsigned char buf[1 << 16];
+	unsigned mdlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int rc = c && EVP_DigestInit_ex(c, EVP_md5(), NULL) ? 0 : -1;
+	for (off_t done = 0; rc == 0 && done < len;) {
+		size_t want = len - done < (off_t)sizeof buf ? (size_t)(len - done) : sizeof buf;
+		ssize_t got = pread(fd, buf, want, off + done);
+		if (got <= 0) {
+			snprintf(err, n, "dbcare: cannot read the file to upload: %s",
+			         got < 0 ? strerror(errno) : "it shrank");
+			rc = -1;
+			break;
+		}
+		EVP_DigestUpdate(c, buf, (size_t)got);
+		if (w)
+			EVP_DigestUpdate(w, buf, (size_t)got);
+		done += got;
+	}
+	if (rc == 0 && (!EVP_DigestFinal_ex(c, md, &mdlen) || mdlen != 16))
+		rc = -1;
+	if (rc != 0 && !err[0])
+		snprintf(err, n, "dbcare: cannot compute an MD5 to upload");
+	EVP_MD_CTX_free(c);
+	return rc;
+}
+
+/* A part: len bytes of fd from off sent by one PUT with their Content-MD5,
+ * and the ETag the store answers, its MD5 of what it holds, compared with
+ * theirs. 0, or -1 with err. */
+static int send_checked(cli_store *s, const char *key, const char *query, const char *what, int fd,
+                        off_t off, off_t len, const unsigned char md[16], char *err, size_t n)
+{
+	char md5_b64[32], md5_hex[33], etag[128], header[64];
+	EVP_EncodeBlock((unsigned char *)md5_b64, md, 16);
+	hex_of(md, 16, md5_hex);
+	snprintf(header, sizeof header, "Content-MD5: %s", md5_b64);
+	s3_part part = {.fd = fd, .off = off, .len = len};
+	request rq = {.method = "PUT",
+	              .key = key,
+	              .query = query,
+	              .part = &part,
+	              .body_len = (curl_off_t)len,
+	              .header = header};
+	if (s3_call(s, &rq, NULL, etag, err, n) != 0)
+		return -1;
+	if (strcasecmp(etag, md5_hex) != 0) {
+		snprintf(err, n,
+		         "dbcare: the store holds other bytes than sent for %s %s/%s (its MD5 %s, sent "
+		         "%s): not published",
+		         what, s->label, key + strlen(s->prefix), etag[0] ? etag : "none", md5_hex);
+		return -1;
+	}
+	return 0;
+}
+
+/* The parts of fd (size bytes, chunk each) sent and checked; their
+ * <CompleteMultipartUpload> body in done, whole the file's MD5 and
+ * parts_md5 the MD5 of the parts' MD5s (S3's ETag of the object). */
+static int send_parts(cli_store *s, const char *key, const char *eid, int fd, off_t size,
+                      off_t chunk, dbc_heap_text *done, char whole[33], char parts_md5[33],
+                      int *count, char *err, size_t n)
+{
+	unsigned char md[16], all[16];
+	unsigned len = 0;
+	EVP_MD_CTX *w = EVP_MD_CTX_new(), *p = EVP_MD_CTX_new();
+	int rc =
+	    w && p && EVP_DigestInit_ex(w, EVP_md5(), NULL) && EVP_DigestInit_ex(p, EVP_md5(), NULL)
+	        ? 0
+	        : -1;
+	if (rc != 0)
+		snprintf(err, n, "dbcare: out of memory for an upload");
+	dbc_heap_text_append(done, "<CompleteMultipartUpload>", 25);
+	*count = 0;
+	/* at least one part: an empty file is one empty part */
+	for (off_t off = 0; rc == 0 && (off < size || *count == 0); off += chunk) {
+		off_t part_len = size - off < chunk ? size - off : chunk;
+		char q[512], what[32], line[160], hex[33];
+		snprintf(q, sizeof q, "partNumber=%d&uploadId=%s", ++*count, eid);
+		snprintf(what, sizeof what, "part %d of", *count);
+		rc = region_md5(fd, off, part_len, md, w, err, n);
+		if (rc == 0)
+			rc = send_checked(s, key, q, what, fd, off, part_len, md, err, n);
+		if (rc != 0)
+			break;
+		hex_of(md, 16, hex);
+		int w_len =
+		    snprintf(line, sizeof line,
+		             "<Part><PartNumber>%d</PartNumber><ETag>\"%s\"</ETag></Part>", *count, hex);
+		dbc_heap_text_append(done, line, (size_t)w_len);
+		EVP_DigestUpdate(p, md, 16);
+	}
+	dbc_heap_text_append(done, "</CompleteMultipartUpload>", 26);
+	if (rc == 0 && EVP_DigestFinal_ex(w, all, &len))
+		hex_of(all, 16, whole);
+	if (rc == 0 && EVP_DigestFinal_ex(p, all, &len))
+		hex_of(all, 16, parts_md5);
+	if (rc == 0 && done->oom) {
+		snprintf(err, n, "dbcare: out of memory completing an upload");
+		rc = -1;
+	}
+	EVP_MD_CTX_free(w), EVP_MD_CTX_free(p);
+	return rc;
+}
+
+/* Whether the completed object's ETag is the MD5 of what was sent: S3's
+ * "MD5 of the parts' MD5s-N", or the MD5 of the whole (S3-compatible
+ * stores that compute it so). */
+static bool etag_matches(const char *etag, const char *whole, const char *parts_md5, int count)
+{
+	char want[48];
+	snprintf(want, sizeof want, "%s-%d", parts_md5, count);
+	return strcasecmp(etag, want) == 0 || strcasecmp(etag, whole) == 0;
+}
+
+/* The completed object's ETag (quotes removed) checked; an object that is
+ * not the parts is removed again. */
+static int completed_right(cli_store *s, const char *key, char *body, const char *whole,
+                           const char *parts_md5, int count, char *err, size_t n)
+{
+	char *got = s3_xml_text(body, "ETag", NULL), etag[128];
+	size_t len = got ? strlen(got) : 0;
+	bool quoted = len >= 2 && got[0] == '"';
+	snprintf(etag, sizeof etag, "%.*s", (int)(quoted ? len - 2 : len), got ? got + quoted : "");
+	free(got);
+	if (etag_matches(etag, whole, parts_md5, count))
+		return 0;
+	char ignored[256];
+	snprintf(err, n,
+	         "dbcare: %s/%s was completed as other bytes (ETag %s, sent MD5 %s): removed, not "
+	         "published; check the store",
+	         s->label, key + strlen(s->prefix), etag, whole);
+	s3_del(s, key, ignored, sizeof ignored);
+	return -1;
+}
+
+/* fd (size bytes) published by one multipart upload of chunk-sized parts */
+static int publish_parts(cli_store *s, const char *key, int fd, off_t size, off_t chunk, char *err,
+                         size_t n)
+{
+	char *body = NULL;
+	if (s3_call(s, &(request){.method = "POST", .key = key, .query = "uploads="}, &body, NULL, err,
+	            n) != 0)
+		return -1;
+	char *id = s3_xml_text(body, "UploadId", NULL), *eid = id ? s3_encoded(id, false) : NULL;
+	free(body);
+	body = NULL;
+	if (!eid) {
+		snprintf(err, n, "dbcare: the store answered no UploadId for %s/%s", s->label,
+		         key + strlen(s->prefix));
+		free(id);
+		return -1;
+	}
+	dbc_heap_text done = {0};
+	char whole[33] = "", parts_md5[33] = "", q[512];
+	int count = 0;
+	int rc = send_parts(s, key, eid, fd, size, chunk, &done, whole, parts_md5, &count, err, n);
+	snprintf(q, sizeof q, "uploadId=%s", eid);
+	if (rc == 0)
+		rc = s3_call(s, &(request){.method = "POST", .key = key, .query = q, .text = done.data},
+		             &body, NULL, err, n);
+	if (rc == 0)
+		rc = completed_right(s, key, body, whole, parts_md5, count, err, n);
+	else
+		abort_upload(s, key, id);
+	free(body), free(done.data), free(id), free(eid);
+	return rc;
+}
+
+/* Always one multipart upload, even of one part: a PUT of the whole
+ * object would publish its name as the bytes arrive on a store that does
+ * not wait for the whole body (s3rver does not), and a kill would leave a
+ * half object there; a multipart upload's object exists only once
+ * completed, on every store. */
+static int s3_publish(cli_store *s, const char *key, const char *file, char *err, size_t n)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	err[0] = '\0';
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, n, "dbcare: cannot read %s to upload it: %s", file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	int rc = publish_parts(s, key, fd, st.st_size, s->aws.multipart_chunk, err, n);
+	close(fd);
+	return rc;
+}
+
+static int s3_get(cli_store *s, const char *key, int fd, char sha256[65], char *err, size_t n)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
+	answer a = {.fd = fd, .ctx = &ctx, .sha = dbc_sha256_begin(&ctx)};
+	request rq = {.method = "GET", .key = key};
+	long status = 0;
+	int rc = a.sha ? s3_perform(s, &rq, &a, &status, err, n) : -1;
+	if (!a.sha)
+		snprintf(err, n, "dbcare: cannot start a SHA-256");
+	if (rc == 0 && (status < 200 || status >= 300)) {
+		/* the body was an error, not the object: say what it was */
+		snprintf(err, n, "dbcare: GET of %s/%s refused by the store (HTTP %ld)%s", s->label,
+		         key + strlen(s->prefix), status,
+		         status == 404 ? ": no such object; dbcare backups ... lists the names" : "");
+		rc = -1;
+	}
+	if (a.sha && rc == 0)
+		rc = dbc_sha256_finish(&ctx, a.sha, sha256) == DBC_OK ? 0 : -1;
+	else if (a.sha)
+		dbc_sha256_abort(a.sha);
+	free(a.text.data);
+	dbc_ctx_finish(&ctx);
+	return rc;
+}
+
+static int s3_list(cli_store *s, char ***names, size_t *count, size_t *cap, char *err, size_t n)
+{
+	char *token = NULL, *eprefix = s3_encoded(s->prefix, false);
+	int rc = eprefix ? 0 : -1;
+	do {
+		char *q = NULL, *etoken = token ? s3_encoded(token, false) : NULL, *body = NULL;
+		/* sorted by name: the canonical query the signature covers */
+		if (rc != 0 ||
+		    asprintf(&q, "%s%s%slist-type=2&prefix=%s", etoken ? "continuation-token=" : "",
+		             etoken ? etoken : "", etoken ? "&" : "", eprefix) < 0) {
+			free(etoken);
+			snprintf(err, n, "dbcare: out of memory listing %s", s->label);
+			rc = -1;
+			break;
+		}
+		rc = s3_call(s, &(request){.method = "GET", .query = q}, &body, NULL, err, n);
+		free(q), free(etoken), free(token);
+		token = NULL;
+		const char *at = body;
+		char *contents;
+		while (rc == 0 && (contents = s3_xml_text(at, "Contents", &at))) {
+			char *key = s3_xml_text(contents, "Key", NULL);
+			if (key && !store_names_add(names, count, cap, key, strlen(key)))
+				rc = -1;
+			free(key), free(contents);
+		}
+		char *truncated = rc == 0 ? s3_xml_text(body, "IsTruncated", NULL) : NULL;
+		if (truncated && strcmp(truncated, "true") == 0)
+			token = s3_xml_text(body, "NextContinuationToken", NULL);
+		free(truncated), free(body);
+	} while (rc == 0 && token);
+	free(token), free(eprefix);
+	return rc;
+}
+
+const store_ops store_s3_ops = {
+    .publish = s3_publish, .get = s3_get, .del = s3_del, .list = s3_list};

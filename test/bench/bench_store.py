@@ -1,0 +1,146 @@
+"""bench_store.py — a backup that leaves the machine (docs/backups.md,
+"Backups in a bucket"): `dbcare backup FILE --copy-to s3://BUCKET/PREFIX` of a
+SQLite database of 100 MB (20 MB with BENCH_QUICK) to s3rver (the S3
+emulator the tests use, installed from npm, on loopback, checking each
+request's Signature V4), against the same backup to a local folder followed
+by one upload of its bytes with `curl --aws-sigv4` (the least a shipped
+backup costs). dbcare's side also computes the MD5 of each part and
+compares it with the ETag the store answers before it
+completes the multipart upload that publishes the object (the atomic
+upload). Interleaved rounds; target: dbcare ≤ 1.2× the backup plus curl.
+Beside them, the same multipart upload made by curl (the backup, then
+CreateMultipartUpload, a PUT per 16 MiB part, CompleteMultipartUpload):
+on s3rver a multipart upload costs more than one PUT (it writes each part,
+then the object again), whoever makes it."""
+import os
+import secrets
+import shutil
+import subprocess
+import time
+
+import benchlib
+from benchlib import QUICK, REPS, ROOT, interleave, median
+
+TX = benchlib.TX_CALL
+
+MB = 20 if QUICK else 100
+
+
+def start_s3rver(work, bucket, env):
+    """s3rver on 127.0.0.1 at a free port: its process and endpoint."""
+    exe = subprocess.run([os.path.join(ROOT, "test/harness/build_step.sh"), "s3rver",
+                          os.path.join(ROOT, "test/harness/s3rver_install.sh")],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    lib = os.path.dirname(os.path.dirname(exe))
+    port_file = os.path.join(work, "s3.port")
+    os.makedirs(os.path.join(work, "s3"))
+    proc = subprocess.Popen(
+        ["node", os.path.join(ROOT, "test/script/lib/s3rver.js"), os.path.join(work, "s3"), bucket,
+         port_file],
+        env=dict(env, NODE_PATH=lib, S3_TEST_KEY_ID=env["AWS_ACCESS_KEY_ID"],
+                 S3_TEST_SECRET=env["AWS_SECRET_ACCESS_KEY"]),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        if os.path.exists(port_file):
+            return proc, "http://127.0.0.1:" + open(port_file).read().strip()
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("s3rver did not start")
+
+
+def run(b):
+    cli = os.path.join(ROOT, "build", "cli", "dbcare")
+    if not shutil.which("node") or not shutil.which("curl") or not os.path.exists(cli):
+        b.skip("store", "needs node, curl and build/cli/dbcare")
+        return
+    work = os.path.join(b.work, "store")
+    os.makedirs(work)
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY=secrets.token_hex(16),
+               AWS_REGION="us-east-1", DBCARE_MODULE=os.path.join(ROOT, "build/sqlite/dbcare.so"))
+    proc, endpoint = start_s3rver(work, "bench", env)
+    env["AWS_ENDPOINT_URL"] = endpoint
+    try:
+        db = os.path.join(work, "app.db")
+        rows = MB * 1024 * 1024 // 1100
+        subprocess.run(["sqlite3", db, "CREATE TABLE items (id INTEGER PRIMARY KEY, body BLOB);"
+                        f"INSERT INTO items (body) SELECT randomblob(1000) FROM generate_series(1, {rows})"],
+                       check=True)
+        n = [0]
+
+        def backup(extra):
+            n[0] += 1
+            path = os.path.join(work, f"b{n[0]}.db")
+            subprocess.run([cli, "backup", path, "--db", "sqlite:" + db, "--quiet"] + extra, env=env,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return path
+
+        def bucket():
+            t0 = time.perf_counter()
+            path = backup(["--copy-to", "s3://bench/dbcare"])
+            dt = time.perf_counter() - t0
+            os.remove(path)
+            return dt
+
+        def local_curl():
+            t0 = time.perf_counter()
+            path = backup([])
+            curl(["-T", path, f"{endpoint}/bench/curl/{os.path.basename(path)}"])
+            dt = time.perf_counter() - t0
+            os.remove(path)
+            return dt
+
+        def curl(args, data=None):
+            """one signed request by curl (the key pair in a config file of
+            its own, not argv; data on stdin), its answer"""
+            conf = f'user = "{env["AWS_ACCESS_KEY_ID"]}:{env["AWS_SECRET_ACCESS_KEY"]}"\n'
+            with open(os.open(os.path.join(work, "curl.conf"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                              0o600), "w") as f:
+                f.write(conf)
+            return subprocess.run(["curl", "-sS", "-f", "-K", os.path.join(work, "curl.conf"),
+                                   "--aws-sigv4", "aws:amz:us-east-1:s3",
+                                   "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"] + args,
+                                  input=data, check=True, capture_output=True).stdout
+
+        def curl_multipart():
+            t0 = time.perf_counter()
+            path = backup([])
+            url = f"{endpoint}/bench/mp/{os.path.basename(path)}"
+            answer = curl(["-X", "POST", url + "?uploads="]).decode()
+            upload = answer.split("<UploadId>")[1].split("</UploadId>")[0]
+            parts = []
+            with open(path, "rb") as f:
+                while True:
+                    chunk = f.read(16 << 20)
+                    if not chunk and parts:
+                        break
+                    n_part = len(parts) + 1
+                    head = curl(["-T", "-", "-D", "-", "-o", "/dev/null",
+                                 f"{url}?partNumber={n_part}&uploadId={upload}"], chunk).decode()
+                    etag = [h.split(":", 1)[1].strip() for h in head.splitlines()
+                            if h.lower().startswith("etag:")][0]
+                    parts.append(f"<Part><PartNumber>{n_part}</PartNumber><ETag>{etag}</ETag></Part>")
+                    if len(chunk) < (16 << 20):
+                        break
+            body = ("<CompleteMultipartUpload>" + "".join(parts) + "</CompleteMultipartUpload>").encode()
+            curl(["-X", "POST", "--data-binary", "@-", f"{url}?uploadId={upload}"], body)
+            dt = time.perf_counter() - t0
+            os.remove(path)
+            return dt
+
+        times = interleave({"curl": local_curl, "bucket": bucket, "multipart": curl_multipart}, REPS)
+        base, m = median(times["curl"]), median(times["bucket"])
+        size = f"{MB} MB"
+        b.add("store", "sqlite", size, "dbcare backup --copy-to s3://…", m, REPS, ratio=m / base,
+              ref="curl", target="≤ 1.2× backup + curl upload", met=m / base <= 1.2,
+              note="the backup, then one multipart upload in 16 MiB parts, each part's MD5 "
+                   "compared with its ETag before the upload is completed")
+        b.add("store", "sqlite", size, "dbcare backup + curl --aws-sigv4 -T", base, REPS, ratio=1.0,
+              ref="curl", note="the same backup to a folder, then one PUT of its bytes")
+        mp = median(times["multipart"])
+        b.add("store", "sqlite", size, "dbcare backup + curl multipart upload", mp, REPS,
+              ratio=mp / base, ref="curl",
+              note="the same backup, then the multipart upload dbcare makes (16 MiB parts) by curl, "
+                   "no checksum compared: the floor of an upload that publishes whole")
+    finally:
+        proc.kill()
+        proc.wait()

@@ -1,0 +1,100 @@
+// s3rver.js — runs the s3rver S3 emulator for a test, on 127.0.0.1 only, at
+// a free port, its objects in DIR (argv: DIR BUCKET PORTFILE). It accepts
+// one key pair, read from the environment (S3_TEST_KEY_ID,
+// S3_TEST_SECRET: never argv, which `ps` shows). s3rver itself does not
+// check a Signature V4 (it takes any), so this file does, the way AWS
+// does, before s3rver sees the request: a request signed with another
+// secret, or whose canonical form (path, sorted query, signed headers)
+// differs from what was signed, is refused with 403 SignatureDoesNotMatch.
+// The port is written to PORTFILE once it listens. Each request is logged
+// on stdout ("request METHOD URL": the tests read which requests an upload
+// made). A PUT of an object whose name holds "corrupt", or of a part of
+// one, is answered with an ETag that is not its MD5: a store holding other
+// bytes than it was sent.
+'use strict';
+const crypto = require('crypto');
+const fs = require('fs');
+const S3rver = require('s3rver');
+const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account');
+const [dir, bucket, portFile] = process.argv.slice(2);
+const keyId = process.env.S3_TEST_KEY_ID;
+const secret = process.env.S3_TEST_SECRET;
+// the key id KEY_IDT is the same secret with a session token: its requests
+// must carry S3_TEST_TOKEN as x-amz-security-token, signed
+const tokenKeyId = keyId + 'T';
+const token = process.env.S3_TEST_TOKEN;
+delete process.env.S3_TEST_SECRET;
+delete process.env.S3_TEST_TOKEN;
+DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+DUMMY_ACCOUNT.createKeyPair(keyId, secret);
+DUMMY_ACCOUNT.createKeyPair(tokenKeyId, secret);
+
+const hmac = (key, text) => crypto.createHmac('sha256', key).update(text).digest();
+const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex');
+// AWS's URI encoding: unreserved characters kept, every other byte %XX
+const uriEncode = (s) => encodeURIComponent(s).replace(/[!'()*]/g,
+  (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+
+// Why the request's Signature V4 does not hold; null when it does.
+function sigv4Fault(req) {
+  const auth = req.headers.authorization || '';
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+  if (!m) return 'no Signature V4 Authorization header';
+  const [, id, day, region, signedHeaders, signature] = m;
+  if (id !== keyId && id !== tokenKeyId) return 'unknown access key';
+  if (id === tokenKeyId && (!token || req.headers['x-amz-security-token'] !== token))
+    return 'the session token is missing or differs';
+  const date = req.headers['x-amz-date'];
+  if (!date || !date.startsWith(day)) return 'x-amz-date missing or off its scope';
+  const payload = req.headers['x-amz-content-sha256'];
+  if (!payload) return 'x-amz-content-sha256 missing';
+  const names = signedHeaders.split(';');
+  for (const h of ['host', 'x-amz-date', 'x-amz-content-sha256'])
+    if (!names.includes(h)) return h + ' is not signed';
+  for (const h of Object.keys(req.headers))
+    if (h.startsWith('x-amz-') && !names.includes(h)) return h + ' is not signed';
+  const [rawPath, rawQuery = ''] = req.url.split(/\?(.*)/s);
+  const path = rawPath.split('/').map((seg) => uriEncode(decodeURIComponent(seg))).join('/');
+  const query = rawQuery === '' ? '' : rawQuery.split('&').map((kv) => {
+    const [k, v = ''] = kv.split(/=(.*)/s);
+    return [uriEncode(decodeURIComponent(k)), uriEncode(decodeURIComponent(v))];
+  }).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+    .map(([k, v]) => k + '=' + v).join('&');
+  const headers = names.map((h) =>
+    h + ':' + String(req.headers[h] ?? '').trim().replace(/\s+/g, ' ') + '\n').join('');
+  const canonical = [req.method, path, query, headers, signedHeaders, payload].join('\n');
+  const scope = `${day}/${region}/s3/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', date, scope, sha256(canonical)].join('\n');
+  let key = hmac('AWS4' + secret, day);
+  for (const part of [region, 's3', 'aws4_request']) key = hmac(key, part);
+  const want = hmac(key, toSign).toString('hex');
+  return want === signature ? null : 'the signature differs';
+}
+
+// BUCKET.s3.localhost:PORT is the bucket reached virtual-host style (curl
+// takes every *.localhost name for the loopback address)
+const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: false,
+                            serviceEndpoint: 'localhost', configureBuckets: [{ name: bucket }] });
+server.middleware.unshift(async (ctx, next) => {
+  console.log(`request ${ctx.method} ${ctx.url}`);
+  const fault = sigv4Fault(ctx.req);
+  if (!fault) {
+    await next();
+    // a store that holds other bytes than it was sent: an object named
+    // *corrupt*, or a part of one, answers an MD5 that is not its bytes'
+    if (ctx.method === 'PUT' && /corrupt[^/?]*(\?partNumber=|$)/.test(ctx.url) &&
+        ctx.status === 200)
+      ctx.set('ETag', '"00000000000000000000000000000000"');
+    return;
+  }
+  console.log(`refused ${ctx.method} ${ctx.url}: ${fault}`);
+  ctx.status = 403;
+  ctx.type = 'application/xml';
+  ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code>' +
+    '<Message>The request signature we calculated does not match the signature you provided.' +
+    '</Message></Error>';
+});
+server.run()
+  .then(({ port }) => fs.writeFileSync(portFile + '.tmp', String(port)) ||
+                      fs.renameSync(portFile + '.tmp', portFile))
+  .catch((e) => { console.error(e); process.exit(1); });

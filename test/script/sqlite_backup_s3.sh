@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Backups that leave the machine, against s3rver (an S3 emulator installed
+# from npm at test time, on loopback, checking every request's Signature
+# V4): `dbcare backup --copy-to s3://BUCKET/PREFIX` uploads a full backup
+# (in parts: bigger than one part), an incremental chain and a sealed
+# backup; with the database and every local backup file gone, `restore`
+# and `verify` of s3://... bring each back from the bucket alone, rows
+# identical. An upload publishes its name only once whole and read back:
+# a store killed mid-upload leaves no object under the name; a refused
+# request names the bucket and HTTP status, never the secret. The secret
+# appears in no output, no `ps` line of a running upload, no catalog and
+# no file dbcare leaves.
+set -euo pipefail
+. "$(dirname "$0")/lib/sqlite.sh"
+. "$(dirname "$0")/lib/s3.sh"
+. "$(dirname "$0")/lib/cli.sh"
+
+s3_start shop
+secret=$s3_secret # run() fails when an output holds it
+# the AWS CLI's multipart setting, read from the config file: the 12 MB
+# backups go up in 5 MiB parts
+export AWS_CONFIG_FILE="$work/aws-config"
+printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n' >"$AWS_CONFIG_FILE"
+export TMPDIR="$work/tmp"
+mkdir -p "$TMPDIR" b
+db="$work/app.db"
+# 12 MB of rows: the full backup is uploaded in two parts (8 MiB each)
+sqlite3 "$db" "PRAGMA journal_mode = wal;
+  CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+  CREATE TABLE blobs (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id), body BLOB);
+  INSERT INTO customers (email) SELECT 'c' || value || '@example.com' FROM generate_series(1, 500);
+  INSERT INTO blobs (customer_id, body) SELECT 1 + value % 500, randomblob(1000)
+    FROM generate_series(1, 12000);" >/dev/null
+# every row's content, ordered: equal only when the rows are identical
+rows() { sqlite3 "$1" "SELECT id, email FROM customers ORDER BY id;
+  SELECT id, customer_id, hex(body) FROM blobs ORDER BY id" | sha256sum | cut -c1-64; }
+
+dest=s3://shop/app/nightly
+run 0 backup b/sun.db --copy-to "$dest" --db "sqlite:$db"
+has "uploaded $work/b/sun.db to $dest/sun.db (read back, SHA-256 checked)" err
+grep -q '^request PUT /shop/app/nightly/sun.db?partNumber=3&uploadId=' "$work/s3rver.log" ||
+  fail "the 12 MB backup was not uploaded in 5 MiB parts"
+full_rows=$(rows "$db")
+sqlite3 "$db" "INSERT INTO customers (email) VALUES ('mon@example.com')"
+run 0 backup b/mon.db --incremental --copy-to "$dest" --db "sqlite:$db"
+sqlite3 "$db" "UPDATE blobs SET body = randomblob(10) WHERE id <= 10"
+run 0 backup b/tue.db --incremental --copy-to "$dest" --db "sqlite:$db"
+chain_rows=$(rows "$db")
+head -c 32 /dev/urandom >backup.key; chmod 600 backup.key
+run 0 backup b/sealed.db --compress zstd --encrypt-key-file backup.key \
+  --copy-to s3://shop/app/sealed --db "sqlite:$db"
+# virtual-host style (the profile's addressing_style): BUCKET.ENDPOINT/NAME
+printf '[default]\ns3 =\n  addressing_style = virtual\n' >"$work/vhost.conf"
+AWS_CONFIG_FILE="$work/vhost.conf" AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL/127.0.0.1/s3.localhost}" \
+  run 0 backup b/vhost.db --copy-to s3://shop/app/vhost --db "sqlite:$db"
+grep -q '^request POST /app/vhost/vhost.db?uploads=' "$work/s3rver.log" ||
+  fail "the virtual-host style upload did not name the bucket by its host"
+cmp -s b/vhost.db "$work/s3/shop/app/vhost/vhost.db._S3rver_object" ||
+  fail "the virtual-host style upload differs from the backup"
+# a session token (AWS_SESSION_TOKEN) goes with every request, signed,
+# and is printed nowhere
+AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID}T" AWS_SESSION_TOKEN="$s3_token" \
+  run 0 backup b/token.db --copy-to s3://shop/app/token --db "sqlite:$db"
+grep -qF "$s3_token" "$work/out" "$work/err" && fail "the session token was printed"
+AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID}T" run 1 backup b/notoken.db --copy-to s3://shop/app/token --db "sqlite:$db"
+has "HTTP 403" err
+# a folder is a destination too (another disk)
+mkdir offsite
+run 0 backup b/copy.db --copy-to "$work/offsite" --db "sqlite:$db"
+cmp -s b/copy.db offsite/copy.db || fail "the folder's copy differs from the backup"
+
+got=$(s3_objects | tr '\n' ' ')
+[ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db app/token/token.db app/vhost/vhost.db " ] ||
+  fail "the bucket holds [$got]: want the six backups"
+for f in sun mon tue; do
+  cmp -s "b/$f.db" "$work/s3/shop/app/nightly/$f.db._S3rver_object" ||
+    fail "the bucket's $f.db differs from the local backup"
+done
+
+# the credentials: never in the catalog, nor in a ps line of an upload
+# (the store paused: the upload waits in its PUT)
+sqlite3 "$db" .dump | grep -qF -e "$s3_secret" -e "$s3_token" && fail "the catalog holds a secret"
+s3_pause
+"$cli" backup b/paused.db --copy-to "$dest" --db "sqlite:$db" >paused.out 2>&1 &
+up=$!
+for _ in $(seq 1 100); do [ -e b/paused.db ] && break; sleep 0.1; done
+[ -e b/paused.db ] || fail "the paused upload's local backup was not made"
+sleep 0.5
+ps -eo pid,args >ps.txt
+s3_resume
+wait "$up" || { cat paused.out; fail "the upload paused and resumed failed"; }
+grep -q "copy-to $dest" ps.txt || fail "ps did not show the upload (test premise)"
+grep -qF "$s3_secret" ps.txt && fail "ps shows the secret"
+grep -qF "$s3_secret" paused.out && fail "the upload printed the secret"
+
+# the database and every local backup gone: the bucket alone
+rm -rf "$db" "$db-wal" "$db-shm" b offsite
+run 0 restore "$dest/sun.db" --db "sqlite:$work/full.db"
+[ "$(rows "$work/full.db")" = "$full_rows" ] || fail "the full backup from the bucket: rows differ"
+run 0 verify "$dest/sun.db" --db "sqlite:$work/full.db"
+json_ok=$("$cli" verify "$dest/sun.db" --json --db "sqlite:$work/full.db" |
+  "$py" -c 'import json,sys; print(json.load(sys.stdin)["verify"]["verified"])')
+[ "$json_ok" = True ] || fail "verify of the bucket's full backup: verified is $json_ok"
+run 0 restore "$dest/tue.db" --db "sqlite:$work/chain.db"
+has "fetched $dest/tue.db" err
+[ "$(rows "$work/chain.db")" = "$chain_rows" ] || fail "the chain from the bucket: rows differ"
+run 0 verify "$dest/tue.db" --db "sqlite:$work/chain.db"
+run 0 restore s3://shop/app/sealed/sealed.db --encrypt-key-file backup.key --db "sqlite:$work/sealed.db"
+[ "$(rows "$work/sealed.db")" = "$chain_rows" ] || fail "the sealed backup from the bucket: rows differ"
+[ -z "$(ls -A "$TMPDIR")" ] || fail "a fetch left $(ls "$TMPDIR") behind"
+# every request so far was signed as AWS checks it (lib/s3rver.js), but
+# those made without the session token
+! grep '^refused' "$work/s3rver.log" | grep -v '/app/token/notoken.db' ||
+  fail "the store refused a request's signature"
+
+# what is not there, or not allowed, is an error naming it, without secrets
+run 1 restore "$dest/none.db" --db "sqlite:$work/none.db"
+has "s3://shop/app/nightly/none.db" err
+has "HTTP 404" err
+[ ! -e "$work/none.db" ] || fail "a failed fetch created the database"
+run 1 restore s3://shop/ --db "sqlite:$work/none.db"
+has "names no backup object" err
+db="$work/chain.db"
+AWS_SECRET_ACCESS_KEY="wrong-$s3_secret" run 1 backup "$work/refused.db" --copy-to "$dest" --db "sqlite:$db"
+grep -qF "wrong-$s3_secret" err && fail "the refused upload printed the secret"
+has "HTTP 403" err
+has "check the credentials" err
+grep -q '^refused POST /shop/app/nightly/refused.db?uploads=: the signature differs' "$work/s3rver.log" ||
+  { grep refused "$work/s3rver.log"; fail "the store did not see the wrong secret's signature (test premise)"; }
+has "the backup $work/refused.db stands" err
+[ -e "$work/refused.db" ] || fail "the local backup of a refused upload is gone"
+key_id=$AWS_ACCESS_KEY_ID
+( unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  export HOME="$work/home" AWS_PROFILE=offsite
+  mkdir -p "$HOME/.aws"
+  # the shared credentials file, by profile, as the AWS CLI reads it
+  printf '[default]\naws_access_key_id = nobody\naws_secret_access_key = none\n[offsite]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+    "$key_id" "$s3_secret" >"$HOME/.aws/credentials"
+  run 0 backup "$work/profile.db" --copy-to "$dest" --db "sqlite:$db"
+  has "uploaded" err
+  AWS_PROFILE=default run 1 backup "$work/profile2.db" --copy-to "$dest" --db "sqlite:$db"
+  has "HTTP 403" err
+  AWS_PROFILE=missing run 1 backup "$work/profile3.db" --copy-to "$dest" --db "sqlite:$db"
+  has "no AWS credentials for profile missing" err
+)
+# a store that answers another checksum than the part's: never completed
+run 1 backup "$work/corrupt.db" --copy-to "$dest" --db "sqlite:$db"
+has "the store holds other bytes than sent for part 1 of $dest/corrupt.db" err
+has "not published" err
+grep -q '^request DELETE /shop/app/nightly/corrupt.db?uploadId=' "$work/s3rver.log" ||
+  fail "the refused upload was not aborted"
+! grep -q '^request POST /shop/app/nightly/corrupt.db?uploadId=' "$work/s3rver.log" ||
+  fail "an upload whose part came back wrong was completed"
+sqlite3 "$work/tiny.db" "CREATE TABLE t (x); INSERT INTO t VALUES (1)"
+run 1 backup "$work/corrupt-small.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
+has "the store holds other bytes than sent for part 1 of $dest/corrupt-small.db" err
+s3_objects | grep -q corrupt && fail "an upload that came back wrong was published"
+printf '[default]\ns3 =\n  multipart_chunksize = 1MB\n' >"$work/small-parts"
+AWS_CONFIG_FILE="$work/small-parts" run 1 backup "$work/small-parts.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
+has "multipart_chunksize in the AWS config file's profile default is no size of at least 5MB" err
+
+# the store killed in the middle of an upload: the command fails, and no
+# object is published under the name
+sqlite3 "$db" "INSERT INTO blobs (body) SELECT randomblob(1000) FROM generate_series(1, 40000)"
+"$cli" backup "$work/crash.db" --copy-to "$dest" --db "sqlite:$db" >crash.out 2>&1 &
+up=$!
+for _ in $(seq 1 300); do grep -q '^request PUT /shop/app/nightly/crash.db?partNumber=' "$work/s3rver.log" && break; sleep 0.02; done
+grep -q '^request PUT /shop/app/nightly/crash.db?partNumber=' "$work/s3rver.log" || fail "the upload of crash.db never started"
+s3_kill
+set +e; wait "$up"; rc=$?; set -e
+[ "$rc" = 1 ] || { cat crash.out; fail "an upload to a killed store: exit $rc, want 1"; }
+grep -q "crash.db" crash.out || fail "the failed upload did not name its object"
+s3_start shop
+s3_objects | grep -qx 'app/nightly/crash.db' && fail "a half upload was published as crash.db"
+run 1 restore "$dest/crash.db" --db "sqlite:$work/crash-restored.db"
+echo "ok"

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# 20 kill -9 of `dbcare backup --copy-to s3://...` while it uploads (s3rver
+# from npm, on loopback; a 12 MB backup, uploaded in three parts or one,
+# by turns): nothing half is ever published. Every object under a
+# backup's name is byte for byte the backup it names, the name of every
+# upload killed in time is absent (a restore of it finds nothing), what
+# the kills leave (unfinished multipart uploads) is never an object, and
+# the catalog holds only whole, verified local backups.
+# dbcare-test-timeout: 600
+set -euo pipefail
+. "$(dirname "$0")/lib/sqlite.sh"
+. "$(dirname "$0")/lib/s3.sh"
+. "$(dirname "$0")/lib/cli.sh"
+
+s3_start shop
+secret=$s3_secret
+mkdir b
+db="$work/app.db"
+sqlite3 "$db" "PRAGMA journal_mode = wal;
+  CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB);
+  INSERT INTO blobs (body) SELECT randomblob(1000) FROM generate_series(1, 12000);" >/dev/null
+dest=s3://shop/kill
+
+# how long one upload takes (from the local file's name to the exit)
+"$cli" backup b/timing.db --copy-to "$dest" --db "sqlite:$db" >timing.out 2>&1 &
+pid=$!
+for _ in $(seq 1 2000); do [ -e b/timing.db ] && break; sleep 0.005; done
+start=$(date +%s%N)
+wait "$pid" || { cat timing.out; fail "the timing upload failed"; }
+up_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$up_ms" -gt 1 ] || up_ms=2
+
+# odd rounds upload in three 5 MiB parts (the AWS CLI's setting in the
+# config file), even rounds in one part of 16 MiB
+printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n' >parts.conf
+killed_mid=0 unpublished=0
+for i in $(seq 1 20); do
+  conf=/dev/null; [ $((i % 2)) = 1 ] && conf=parts.conf
+  AWS_CONFIG_FILE=$conf "$cli" backup "b/k$i.db" --copy-to "$dest" --db "sqlite:$db" >"k$i.out" 2>&1 &
+  pid=$!
+  # the local backup is made, catalogued and named first: then the upload,
+  # whose first PUT the store logs as it starts
+  for _ in $(seq 1 2000); do
+    grep -q "^request PUT /shop/kill/k$i\.db" "$work/s3rver.log" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.005
+  done
+  sleep "0.$(printf "%03d" $(( RANDOM % (up_ms / 4 < 999 ? up_ms / 4 + 1 : 999) )))"
+  if kill -9 "$pid" 2>/dev/null; then
+    set +e; wait "$pid"; rc=$?; set -e
+    [ "$rc" = 137 ] && killed_mid=$((killed_mid + 1))
+    [ "$rc" = 137 ] && ! s3_objects | grep -qx "kill/k$i.db" && unpublished=$((unpublished + 1))
+  else
+    wait "$pid" || true
+  fi
+done
+echo "killed during the upload: $killed_mid of 20, $unpublished of them before the store published it (one upload: ${up_ms} ms)"
+[ "$killed_mid" -ge 15 ] || fail "only $killed_mid of 20 kills landed in an upload (test premise)"
+[ "$unpublished" -ge 5 ] || fail "only $unpublished kills landed before the store published (test premise)"
+
+# every published name is the whole backup it names
+published=0
+for i in $(seq 1 20); do
+  if s3_objects | grep -qx "kill/k$i.db"; then
+    published=$((published + 1))
+    cmp -s "b/k$i.db" "$work/s3/shop/kill/k$i.db._S3rver_object" ||
+      fail "kill/k$i.db in the bucket is not the whole backup b/k$i.db"
+  fi
+done
+# the kills left unfinished multipart uploads, never an object
+s3_objects | grep -v -x -E 'kill/(k[0-9]+|timing)\.db' &&
+  fail "the bucket holds an object that is no backup"
+
+# a killed name restores nothing; a published one restores whole
+for i in $(seq 1 20); do
+  if ! s3_objects | grep -qx "kill/k$i.db"; then
+    run 1 restore "$dest/k$i.db" --db "sqlite:$work/r$i.db"
+    has "HTTP 404" err
+    [ ! -e "$work/r$i.db" ] || fail "a restore of the killed k$i.db created the database"
+    break
+  fi
+done
+run 0 restore "$dest/timing.db" --db "sqlite:$work/restored.db"
+[ "$(sqlite3 "$work/restored.db" "SELECT count(*) FROM blobs")" = 12000 ] ||
+  fail "the published backup did not restore its 12000 rows"
+
+# the catalog: the local backups, each whole and verified
+run 0 verify --all-backups --db "sqlite:$db"
+echo "ok: $published of 20 published whole, the others absent"
