@@ -92,6 +92,13 @@ void dbc_jschema_free(dbc_jschema *schema);
 int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *schema, const char *document, bool *valid,
                          dbc_js_error **errors, int *nerrors, int max_errors);
 
+/* The verdict of the schema's compiled check alone (js_fast.c), which
+ * dbc_jschema_validate asks first when no errors are wanted: 1 valid, 0
+ * undecided (the evaluator decides), -1 an error in the ctx. For tests
+ * that compare it with the evaluator (dbc_jschema_validate with errors
+ * never takes it). */
+int dbc_jschema_compiled_verdict(dbc_ctx *ctx, const dbc_jschema *schema, const char *document);
+
 /* A document the host hands over as a tree rather than as text (PostgreSQL's
  * jsonb, walked with its iterator), built in the ctx arena with the same
  * meaning the text would have: members and items in order, numbers as their

@@ -59,6 +59,28 @@ typedef struct tally {
 	int pass, total;
 } tally;
 
+/* The compiled check against the evaluator, over every document of the
+ * suite: decided (it said valid), and how often the evaluator disagreed. */
+static int compiled_decided, compiled_disagreed;
+
+static void compare_compiled(dbc_ctx *ctx, const dbc_jschema *s, const char *data, const char *path)
+{
+	dbc_error_clear(ctx);
+	int verdict = dbc_jschema_compiled_verdict(ctx, s, data);
+	dbc_error_clear(ctx);
+	bool valid = false;
+	dbc_js_error *errors;
+	int n;
+	bool ok = dbc_jschema_validate(ctx, s, data, &valid, &errors, &n, 10) == DBC_OK;
+	dbc_error_clear(ctx);
+	if (verdict == 1)
+		compiled_decided++;
+	if (verdict == 1 && !(ok && valid)) {
+		compiled_disagreed++;
+		printf("# the compiled check says valid, the evaluator not: %s: %s\n", path, data);
+	}
+}
+
 static void run_file(const char *path, const char *draft_uri, bool format, tally *t)
 {
 	json_error_t err;
@@ -95,6 +117,8 @@ static void run_file(const char *path, const char *draft_uri, bool format, tally
 			bool want = json_is_true(json_object_get(test, "valid"));
 			bool got = false, ok = false;
 			const char *why = compile_error;
+			if (compiled)
+				compare_compiled(&ctx, s, data, path);
 			if (compiled) {
 				dbc_error_clear(&ctx);
 				ok = dbc_jschema_validate(&ctx, s, data, &got, NULL, NULL, 0) == DBC_OK;
@@ -187,6 +211,10 @@ int main(void)
 	run_draft("draft4", "http://json-schema.org/draft-04/schema#", true);
 	run_draft("draft6", "http://json-schema.org/draft-06/schema#", true);
 	run_draft("draft7", "http://json-schema.org/draft-07/schema#", true);
+	printf("# the compiled check decided %d documents, the evaluator disagreed on %d\n",
+	       compiled_decided, compiled_disagreed);
+	CHECK(compiled_decided >= 300, "the compiled check decides hundreds of the suite's documents");
+	CHECK(compiled_disagreed == 0, "the compiled check never says valid where the evaluator does not");
 	const char *more = getenv("DBC_JS_DRAFTS");
 	if (more && strstr(more, "draft2019-09"))
 		run_draft("draft2019-09", "https://json-schema.org/draft/2019-09/schema", false);
