@@ -460,7 +460,11 @@ int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int 
 int js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, int max_depth, js_val **out,
                     const char **end)
 {
-	parser ps = {.ctx = ctx, .a = a, .p = text, .what = "the document", .max_depth = max_depth,
+	parser ps = {.ctx = ctx,
+	             .a = a,
+	             .p = text,
+	             .what = "the document",
+	             .max_depth = max_depth,
 	             .prefix = true};
 	*out = parse(&ps);
 	*end = ps.p;
