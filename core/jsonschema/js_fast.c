@@ -42,6 +42,8 @@ typedef struct fast {
 	uint32_t polls;
 } fast;
 
+/* mutually recursive: a value may be an object or an array, whose
+ * members and items are values */
 static bool value(fast *f, const js_node *n, int depth);
 
 static void skip_ws(fast *f)
@@ -172,24 +174,6 @@ static bool scalar(fast *f, js_val *v)
 	return true;
 }
 
-/* The slot of a member name in plan p, or NULL. */
-static const js_slot *slot_of(const js_plan *p, const char *key, uint32_t klen)
-{
-	int lo = 0, hi = p->nslots - 1;
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-		const js_slot *s = &p->slots[mid];
-		int c = s->klen != klen ? (s->klen < klen ? -1 : 1) : memcmp(s->key, key, klen);
-		if (c == 0)
-			return s;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return NULL;
-}
-
 /* Whether the count of members or items meets a plan's bounds. */
 static bool within(const js_plan *p, int64_t count)
 {
@@ -221,7 +205,7 @@ static bool object(fast *f, const js_plan *p, int depth)
 		if (*f->p++ != ':')
 			return false;
 		count++;
-		const js_slot *slot = p ? slot_of(p, key, klen) : NULL;
+		const js_slot *slot = p ? js_plan_slot(p, key, klen) : NULL;
 		const js_node *child = NULL;
 		if (slot) {
 			uint64_t bit = 1ull << (slot - p->slots);

@@ -188,6 +188,23 @@ static int plan_from(js_compiler *c, js_node *root)
 	return DBC_OK;
 }
 
+const js_slot *js_plan_slot(const js_plan *p, const char *key, uint32_t klen)
+{
+	int lo = 0, hi = p->nslots - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		const js_slot *s = &p->slots[mid];
+		int c = s->klen != klen ? (s->klen < klen ? -1 : 1) : memcmp(s->key, key, klen);
+		if (c == 0)
+			return s;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
 int js_plan_schema(js_compiler *c)
 {
 	dbc_jschema *s = c->s;

@@ -360,6 +360,23 @@ const js_node *js_plan_target(const js_node *n);
  * (the evaluator decides: the document fails, or holds what the check
  * leaves to it), -1 an error in the ctx (a cancel). */
 int js_fast_valid(dbc_ctx *ctx, const dbc_jschema *s, const char *text);
+/* The slot of member name key in object plan p, or NULL (js_plan.c). */
+const js_slot *js_plan_slot(const js_plan *p, const char *key, uint32_t klen);
+
+/* The compiled check fed by a host's walk (js_check.c): a builder made by
+ * js_build_checking hands it every token instead of building a tree;
+ * js_check_verdict is then js_fast_valid's answer. */
+typedef struct js_check js_check;
+js_check *js_check_new(dbc_ctx *ctx, const dbc_jschema *s);
+void js_check_borrow(js_check *c);
+int js_check_open(js_check *c, bool object, size_t n);
+int js_check_close(js_check *c);
+int js_check_key(js_check *c, const char *s, size_t len);
+int js_check_string(js_check *c, const char *s, size_t len);
+int js_check_number(js_check *c, const char *text);
+int js_check_literal(js_check *c, js_kind kind);
+int js_check_verdict(js_check *c);
+dbc_js_builder *js_build_checking(dbc_ctx *ctx, js_check *c);
 
 /* Sets n->leaf and n->leaf_kinds from its keywords (js_validate.c); format
  * counts as a keyword only when formats are asserted. */

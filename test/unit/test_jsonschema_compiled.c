@@ -5,10 +5,14 @@
  * schemas of the keywords it covers and of some it leaves to the
  * evaluator. Whenever it says valid the evaluator must too, and of the
  * documents the evaluator finds valid it must decide most (so a check that
- * decides nothing fails). The same seed runs every time; DBC_JS_SEED
+ * decides nothing fails). Each document JSON also goes token by token
+ * (as PostgreSQL walks a jsonb, test/unit/js_walk.h) through the check fed
+ * by tokens (js_check.c), against the evaluator on the tree the same
+ * tokens build. The same seed runs every time; DBC_JS_SEED
  * another.
  */
 #include "jsonschema/jsonschema.h"
+#include "js_walk.h"
 #include "unit.h"
 
 #include <stdlib.h>
@@ -93,6 +97,7 @@ int main(void)
 	const char *seed = getenv("DBC_JS_SEED");
 	rng = seed ? strtoull(seed, NULL, 10) : 63;
 	int decided = 0, evaluator_valid = 0, disagreed = 0, runs = 0;
+	int walked = 0, walk_valid = 0, walk_decided = 0, walk_failed = 0;
 	for (size_t si = 0; si < sizeof schemas / sizeof *schemas; si++) {
 		dbc_ctx ctx;
 		dbc_ctx_init(&ctx, &unit_host, NULL);
@@ -119,6 +124,27 @@ int main(void)
 				printf("# schema %zu: the compiled check says valid, the evaluator not: %s\n", si,
 				       doc);
 			}
+			json_t *j = json_loads(doc, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+			if (j) {
+				dbc_error_clear(&ctx);
+				int by_tokens = -2;
+				if (dbc_jsonschema_valid_walk(&ctx, NULL, schemas[si], false, js_walk, j,
+				                              &by_tokens) != DBC_OK)
+					walk_failed++;
+				dbc_error_clear(&ctx);
+				int evaluated = js_walk_evaluated(&ctx, s, j);
+				dbc_error_clear(&ctx);
+				walked++;
+				walk_valid += evaluated == 1;
+				walk_decided += by_tokens == 1;
+				if (by_tokens == 1 && evaluated != 1) {
+					disagreed++;
+					printf("# schema %zu: the check fed by tokens says valid, the evaluator "
+					       "not: %s\n",
+					       si, doc);
+				}
+				json_decref(j);
+			}
 			free(doc);
 		}
 		dbc_jschema_free(s);
@@ -126,6 +152,12 @@ int main(void)
 	}
 	printf("# %d documents: the evaluator found %d valid, the compiled check decided %d\n", runs,
 	       evaluator_valid, decided);
+	printf("# %d documents walked: the evaluator found %d valid, the check fed by tokens "
+	       "decided %d\n",
+	       walked, walk_valid, walk_decided);
+	CHECK(walk_failed == 0, "the check fed by tokens ends without an error");
+	CHECK(walk_valid > 0 && walk_decided * 10 >= walk_valid * 7,
+	      "the check fed by tokens decides most valid documents");
 	CHECK(disagreed == 0, "the compiled check never says valid where the evaluator does not");
 	CHECK(evaluator_valid > 0 && decided * 10 >= evaluator_valid * 7,
 	      "the compiled check decides most valid documents");
