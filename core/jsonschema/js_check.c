@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Containers nested deeper are left to the evaluator, as js_fast.c. */
@@ -49,9 +50,15 @@ struct js_check {
 
 js_check *js_check_new(dbc_ctx *ctx, const dbc_jschema *s)
 {
-	js_check *c = dbc_zalloc(ctx, sizeof(js_check));
+	/* not zeroed: a frame is written whole when it is pushed */
+	js_check *c = dbc_alloc(ctx, sizeof(js_check));
 	if (!c)
 		return NULL;
+	memset(c, 0, offsetof(js_check, stack));
+	c->sub = NULL;
+	c->sub_depth = 0;
+	c->sub_node = NULL;
+	c->depth = 0;
 	c->ctx = ctx;
 	/* budget 1 and 4096: as js_fast.c's run; the stack's base is set
 	 * at each evaluation, which is where its recursion starts */
@@ -260,6 +267,9 @@ int js_check_number(js_check *c, const char *text)
 	/* the builder's reading of a number (js_build.c); anything it would
 	 * refuse is the evaluator's to word */
 	js_val v = {0};
+	const char *end = text;
+	if (js_short_number(&end, &v) && *end == '\0')
+		return scalar(c, &v);
 	if (!((*text >= '0' && *text <= '9') || (*text == '-' && text[1] >= '0' && text[1] <= '9')))
 		return undecided(c);
 	errno = 0;

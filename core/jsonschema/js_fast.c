@@ -107,28 +107,8 @@ static bool handed_over(fast *f, const js_node *n)
 	return !n || js_eval_value(&f->r, n, v);
 }
 
-/* A scalar at f->p read into *v when this reader reads it as js_parse
- * would: a string without escapes, a short number, true, false, null.
- * False: the parser's (f->p unmoved). */
-static bool scalar(fast *f, js_val *v)
+bool js_short_number(const char **at, js_val *v)
 {
-	const char *p = f->p;
-	v->n = 0;
-	if (*p == '"') {
-		v->kind = JV_STR;
-		return plain_string(f, &v->u.s, &v->n);
-	}
-	if (*p == 't' || *p == 'f' || *p == 'n') {
-		static const char *const words[] = {"true", "false", "null"};
-		static const js_kind kinds[] = {JV_TRUE, JV_FALSE, JV_NULL};
-		int w = *p == 't' ? 0 : *p == 'f' ? 1 : 2;
-		size_t n = strlen(words[w]);
-		if (strncmp(p, words[w], n) != 0)
-			return false;
-		v->kind = (unsigned char)kinds[w];
-		f->p += n;
-		return true;
-	}
 	/* -?(0|[1-9][0-9]{0,17}), or with a fraction of at most 15 digits in
 	 * all: the integer as js_parse reads it (strtoll), the real exactly
 	 * as strtod rounds it (both the digits, below 2^53, and the power of
@@ -136,7 +116,7 @@ static bool scalar(fast *f, js_val *v)
 	 * correctly rounded). An exponent or more digits: the parser's. */
 	static const double tens[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
 	                              1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-	const char *q = p + (*p == '-');
+	const char *p = *at, *q = p + (*p == '-');
 	int64_t i = 0;
 	int digits = 0;
 	if (*q == '0') {
@@ -170,8 +150,33 @@ static bool scalar(fast *f, js_val *v)
 		v->kind = JV_INT;
 		v->u.i = *p == '-' ? -i : i;
 	}
-	f->p = q;
+	*at = q;
 	return true;
+}
+
+/* A scalar at f->p read into *v when this reader reads it as js_parse
+ * would: a string without escapes, a short number, true, false, null.
+ * False: the parser's (f->p unmoved). */
+static bool scalar(fast *f, js_val *v)
+{
+	const char *p = f->p;
+	v->n = 0;
+	if (*p == '"') {
+		v->kind = JV_STR;
+		return plain_string(f, &v->u.s, &v->n);
+	}
+	if (*p == 't' || *p == 'f' || *p == 'n') {
+		static const char *const words[] = {"true", "false", "null"};
+		static const js_kind kinds[] = {JV_TRUE, JV_FALSE, JV_NULL};
+		int w = *p == 't' ? 0 : *p == 'f' ? 1 : 2;
+		size_t n = strlen(words[w]);
+		if (strncmp(p, words[w], n) != 0)
+			return false;
+		v->kind = (unsigned char)kinds[w];
+		f->p += n;
+		return true;
+	}
+	return js_short_number(&f->p, v);
 }
 
 /* Whether the count of members or items meets a plan's bounds. */

@@ -360,6 +360,11 @@ const js_node *js_plan_target(const js_node *n);
  * (the evaluator decides: the document fails, or holds what the check
  * leaves to it), -1 an error in the ctx (a cancel). */
 int js_fast_valid(dbc_ctx *ctx, const dbc_jschema *s, const char *text);
+/* A number's text at *at, when short, read into *v as js_parse reads it
+ * (js_fast.c): -?(0|[1-9][0-9]{0,17}) an integer, or with a fraction of at
+ * most 15 digits in all a real; *at moved past it. False otherwise (an
+ * exponent, more digits, no number), *at unmoved. */
+bool js_short_number(const char **at, js_val *v);
 /* The slot of member name key in object plan p, or NULL (js_plan.c). */
 const js_slot *js_plan_slot(const js_plan *p, const char *key, uint32_t klen);
 
