@@ -53,7 +53,7 @@ int dbc_jsonschema_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *sch
 		return DBC_ERROR;
 	if (s->compiled_check) {
 		js_check *c = js_check_new(ctx, s);
-		dbc_js_builder *b = c ? js_build_checking(ctx, c) : NULL;
+		dbc_js_builder *b = c ? js_check_builder(c) : NULL;
 		if (b)
 			(void)walk(ctx, b, arg); /* its failure is the check's verdict's */
 		*verdict = c ? js_check_verdict(c) : 0;

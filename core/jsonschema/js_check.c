@@ -66,8 +66,9 @@ js_check *js_check_new(dbc_ctx *ctx, const dbc_jschema *s)
 	return c;
 }
 
-void js_check_borrow(js_check *c)
+static void check_borrow(void *arg)
 {
+	js_check *c = arg;
 	c->borrow = true;
 }
 
@@ -147,8 +148,9 @@ static int scalar(js_check *c, js_val *v)
 	return DBC_OK;
 }
 
-int js_check_open(js_check *c, bool object, size_t n)
+static int check_open(void *arg, bool object, size_t n)
 {
+	js_check *c = arg;
 	if (c->undecided)
 		return DBC_OK;
 	if (c->sub) {
@@ -167,6 +169,10 @@ int js_check_open(js_check *c, bool object, size_t n)
 		if (!(t->type_kinds & (1u << kind)))
 			return undecided(c);
 		p = object ? t->obj_plan : t->arr_plan;
+		/* patternProperties and names-only applicators: js_fast.c's
+		 * alone for now; here the evaluator's */
+		if (p && (p->patterns || p->in_place))
+			p = NULL;
 		if (!p) {
 			/* the evaluator's: built as its tokens come */
 			if (!(c->sub = dbc_js_build_new(c->ctx)))
@@ -190,8 +196,9 @@ int js_check_open(js_check *c, bool object, size_t n)
 	return DBC_OK;
 }
 
-int js_check_close(js_check *c)
+static int check_close(void *arg)
 {
+	js_check *c = arg;
 	if (c->undecided)
 		return DBC_OK;
 	if (c->sub) {
@@ -219,8 +226,9 @@ int js_check_close(js_check *c)
 	return DBC_OK;
 }
 
-int js_check_key(js_check *c, const char *s, size_t len)
+static int check_key(void *arg, const char *s, size_t len)
 {
+	js_check *c = arg;
 	if (c->undecided)
 		return DBC_OK;
 	if (c->sub)
@@ -246,8 +254,9 @@ int js_check_key(js_check *c, const char *s, size_t len)
 	return DBC_OK;
 }
 
-int js_check_string(js_check *c, const char *s, size_t len)
+static int check_string(void *arg, const char *s, size_t len)
 {
+	js_check *c = arg;
 	if (c->undecided)
 		return DBC_OK;
 	if (c->sub)
@@ -258,8 +267,9 @@ int js_check_string(js_check *c, const char *s, size_t len)
 	return scalar(c, &v);
 }
 
-int js_check_number(js_check *c, const char *text)
+static int check_number(void *arg, const char *text)
 {
+	js_check *c = arg;
 	if (c->undecided)
 		return DBC_OK;
 	if (c->sub)
@@ -290,8 +300,9 @@ int js_check_number(js_check *c, const char *text)
 	return scalar(c, &v);
 }
 
-int js_check_literal(js_check *c, js_kind kind)
+static int check_literal(void *arg, js_kind kind)
 {
+	js_check *c = arg;
 	if (c->undecided)
 		return DBC_OK;
 	if (c->sub)
@@ -299,6 +310,21 @@ int js_check_literal(js_check *c, js_kind kind)
 		                       : dbc_js_build_bool(c->sub, kind == JV_TRUE);
 	js_val v = {.kind = (unsigned char)kind};
 	return scalar(c, &v);
+}
+
+static const js_token_sink check_sink = {
+    .open = check_open,
+    .close = check_close,
+    .key = check_key,
+    .string = check_string,
+    .number = check_number,
+    .literal = check_literal,
+    .borrow = check_borrow,
+};
+
+dbc_js_builder *js_check_builder(js_check *c)
+{
+	return js_build_sink(c->ctx, &check_sink, c);
 }
 
 int js_check_verdict(js_check *c)

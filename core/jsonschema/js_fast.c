@@ -1,6 +1,7 @@
 /*
  * js_fast.c — the compiled check: a document's text against a schema's
- * plans (js_plan.c) in one pass, with no tree of the document built. An
+ * plans (js_plan.c) in one pass, with no tree of the document built; and
+ * dbc_jschema_validate, which asks it first for a verdict alone. An
  * object's members are looked up in their plan's sorted slots, its required
  * names are one mask, its additionalProperties is one node; an array's items
  * go to one node. What a plan does not cover is the evaluator's
@@ -42,8 +43,8 @@ typedef struct fast {
 	uint32_t polls;
 } fast;
 
-/* mutually recursive: a value may be an object or an array, whose
- * members and items are values */
+/* A value may be an object or an array, whose members and items are values:
+ * mutually recursive */
 static bool value(fast *f, const js_node *n, int depth);
 
 static void skip_ws(fast *f)
@@ -185,6 +186,79 @@ static bool within(const js_plan *p, int64_t count)
 	return !p || ((p->min < 0 || count >= p->min) && (p->max < 0 || count <= p->max));
 }
 
+/* Nodes of one member's value at most: its property's and the patterns'
+ * its name matches. */
+#define JS_FAST_MEMBER_NODES 8
+
+/* The nodes a member's value is checked against beside its property's
+ * (nodes[0] when *n is 1): those of the plan's patternProperties its name
+ * matches, or additionalProperties when nothing covers it (*n stays 0 when
+ * that is none). False: undecided (a name additionalProperties refuses,
+ * too many schemas, an error). */
+static bool member_nodes(fast *f, const js_plan *p, const char *key, uint32_t klen,
+                         const js_node **nodes, int *n)
+{
+	if (!p)
+		return true;
+	bool covered = *n > 0;
+	if (p->patterns) {
+		js_path where = {.key = "patternProperties", .klen = JS_PATH_CSTR};
+		for (size_t i = 0; i < p->patterns->n; i++) {
+			const js_member *pm = &p->patterns->u.members[i];
+			int hit = js_regex_search(f->ctx, pm->re, key, klen, &f->r.regex_steps, &where);
+			if (hit < 0 || (hit && js_node_of(pm->val) && *n == JS_FAST_MEMBER_NODES))
+				return false;
+			if (hit && js_node_of(pm->val)) {
+				covered = true;
+				nodes[(*n)++] = js_node_of(pm->val);
+			}
+		}
+	}
+	if (covered)
+		return true;
+	if (p->extra_false)
+		return false;
+	if (p->extra)
+		nodes[(*n)++] = p->extra;
+	return true;
+}
+
+/* A member's value against its nodes: streamed against one, parsed on its
+ * own for the evaluator against several. */
+static bool member_value(fast *f, const js_node **nodes, int n, int depth)
+{
+	if (n <= 1)
+		return value(f, n ? nodes[0] : NULL, depth);
+	skip_ws(f);
+	js_val *v;
+	const char *end;
+	if (js_parse_prefix(f->ctx, &f->a, f->p, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
+		return false;
+	f->p = end;
+	for (int i = 0; i < n; i++)
+		if (!js_eval_value(&f->r, nodes[i], v))
+			return false;
+	return true;
+}
+
+/* An object's checks once its members are read: bounds, required names,
+ * and in-place applicators on its names (a skeleton, values null). */
+static bool object_end(fast *f, const js_plan *p, int64_t count, uint64_t seen, js_member *all)
+{
+	if (!p)
+		return true;
+	if (!within(p, count) || (seen & p->required) != p->required)
+		return false;
+	if (!p->in_place)
+		return true;
+	static js_val null_value = {.kind = JV_NULL};
+	for (int64_t i = 0; i < count; i++)
+		all[i].val = &null_value;
+	js_sort_members(all, (size_t)count);
+	js_val skeleton = {.kind = JV_OBJ, .n = (uint32_t)count, .u.members = all};
+	return js_eval_in_place(&f->r, p->node, &skeleton);
+}
+
 /* The object at f->p against plan p (NULL: any object). */
 static bool object(fast *f, const js_plan *p, int depth)
 {
@@ -192,6 +266,7 @@ static bool object(fast *f, const js_plan *p, int depth)
 		const char *key;
 		uint32_t klen;
 	} names[JS_FAST_NAMES];
+	js_member all[JS_FAST_NAMES]; /* in_place: every name */
 	int nnames = 0;
 	uint64_t seen = 0;
 	int64_t count = 0;
@@ -199,7 +274,7 @@ static bool object(fast *f, const js_plan *p, int depth)
 	skip_ws(f);
 	if (*f->p == '}') {
 		f->p++;
-		return within(p, 0) && (!p || !p->required);
+		return object_end(f, p, 0, 0, all);
 	}
 	for (;;) {
 		const char *key;
@@ -209,15 +284,22 @@ static bool object(fast *f, const js_plan *p, int depth)
 		skip_ws(f);
 		if (*f->p++ != ':')
 			return false;
+		if (p && p->in_place) {
+			if (count == JS_FAST_NAMES)
+				return false;
+			all[count] = (js_member){.key = key, .klen = klen};
+		}
 		count++;
 		const js_slot *slot = p ? js_plan_slot(p, key, klen) : NULL;
-		const js_node *child = NULL;
+		const js_node *nodes[JS_FAST_MEMBER_NODES];
+		int nnodes = 0;
 		if (slot) {
 			uint64_t bit = 1ull << (slot - p->slots);
 			if (seen & bit)
 				return false; /* a duplicate name */
 			seen |= bit;
-			child = slot->node;
+			if (slot->node)
+				nodes[nnodes++] = slot->node;
 		} else {
 			for (int i = 0; i < nnames; i++)
 				if (names[i].klen == klen && !memcmp(names[i].key, key, klen))
@@ -227,12 +309,8 @@ static bool object(fast *f, const js_plan *p, int depth)
 			names[nnames].key = key;
 			names[nnames++].klen = klen;
 		}
-		if (!child && p) {
-			if (p->extra_false)
-				return false;
-			child = p->extra;
-		}
-		if (!value(f, child, depth + 1))
+		if (!member_nodes(f, p, key, klen, nodes, &nnodes) ||
+		    !member_value(f, nodes, nnodes, depth + 1))
 			return false;
 		skip_ws(f);
 		if (*f->p == ',') {
@@ -242,7 +320,7 @@ static bool object(fast *f, const js_plan *p, int depth)
 		}
 		if (*f->p++ != '}')
 			return false;
-		return within(p, count) && (!p || (seen & p->required) == p->required);
+		return object_end(f, p, count, seen, all);
 	}
 }
 
@@ -346,6 +424,31 @@ int js_fast_valid(dbc_ctx *ctx, const dbc_jschema *s, const char *text)
 		return 0;
 	}
 	return ok ? 1 : 0;
+}
+
+int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *s, const char *document, bool *valid,
+                         dbc_js_error **errors, int *nerrors, int max_errors)
+{
+	/* the document's strings borrow its text, held for the call */
+	js_alloc a = {.ctx = ctx, .borrow = true};
+	js_val *inst;
+	*valid = false;
+	if (errors) {
+		*errors = NULL;
+		*nerrors = 0;
+	}
+	/* a verdict only: the compiled check answers valid in one pass over
+	 * the text, and leaves every other document to the evaluator below */
+	if (!errors && s->compiled_check) {
+		int fast = js_fast_valid(ctx, s, document);
+		if (fast != 0) {
+			*valid = fast > 0;
+			return fast > 0 ? DBC_OK : DBC_ERROR;
+		}
+	}
+	if (js_parse(ctx, &a, document, "the document", DBC_JS_MAX_DEPTH, &inst) != DBC_OK)
+		return DBC_ERROR;
+	return js_validate_val(ctx, s, inst, valid, errors, nerrors, max_errors);
 }
 
 int dbc_jschema_compiled_verdict(dbc_ctx *ctx, const dbc_jschema *s, const char *document)

@@ -46,17 +46,79 @@ const js_node *js_plan_target(const js_node *n)
 	return n;
 }
 
-/* Whether n reads an instance of the kinds `kinds` only through the
- * keywords a plan covers. */
-static bool plain_node(const js_node *n, const js_keyword *refused)
+/* Whether n reads an instance only through the keywords a plan covers
+ * (in_place: its in-place applicators too, which read member names only). */
+static bool plain_node(const js_node *n, const js_keyword *refused, bool in_place)
 {
-	if (n->schema->kind != JV_OBJ || n->ref || n->dynamic_ref || n->applies_in_place ||
-	    n->uneval_kinds || n->kw[KW_ENUM] || n->kw[KW_CONST])
+	if (n->schema->kind != JV_OBJ || n->ref || n->dynamic_ref ||
+	    (n->applies_in_place && !in_place) || n->uneval_kinds || n->kw[KW_ENUM] || n->kw[KW_CONST])
 		return false;
 	for (; *refused != KW_COUNT; refused++)
 		if (n->kw[*refused])
 			return false;
 	return true;
+}
+
+/* Whether n, applied to an object, reads nothing but the object's member
+ * names: type, required, min/maxProperties and in-place applicators of
+ * such subschemas. Evaluated on a skeleton of the names with null values,
+ * it answers as on the object itself. */
+static bool names_only(js_node *n, int depth)
+{
+	static const js_keyword allowed[] = {KW_TYPE,           KW_REQUIRED, KW_MIN_PROPERTIES,
+	                                     KW_MAX_PROPERTIES, KW_NOT,      KW_ALL_OF,
+	                                     KW_ANY_OF,         KW_ONE_OF,   KW_COUNT};
+	if (!n || n->schema->kind != JV_OBJ)
+		return n != NULL;
+	if (n->names_only >= 2)
+		return n->names_only == 2;
+	if (n->names_only == 1 || depth > 16)
+		return false; /* a loop, or too deep to look at */
+	if (n->ref || n->dynamic_ref || n->uneval_kinds)
+		return n->names_only = 3, false;
+	for (int k = 0; k < KW_COUNT; k++) {
+		bool ok = false;
+		for (const js_keyword *a = allowed; *a != KW_COUNT && !ok; a++)
+			ok = (int)*a == k;
+		/* format and the keywords of other kinds never read an object */
+		static const js_keyword inert[] = {
+		    KW_FORMAT,       KW_MULTIPLE_OF,  KW_MAXIMUM,    KW_EXCL_MAXIMUM, KW_MINIMUM,
+		    KW_EXCL_MINIMUM, KW_MAX_LENGTH,   KW_MIN_LENGTH, KW_PATTERN,      KW_MAX_ITEMS,
+		    KW_MIN_ITEMS,    KW_UNIQUE_ITEMS, KW_COUNT};
+		for (const js_keyword *a = inert; *a != KW_COUNT && !ok; a++)
+			ok = (int)*a == k;
+		if (n->kw[k] && !ok)
+			return n->names_only = 3, false;
+	}
+	n->names_only = 1;
+	bool ok = true;
+	const js_keyword lists[] = {KW_ALL_OF, KW_ANY_OF, KW_ONE_OF};
+	for (int l = 0; l < 3 && ok; l++) {
+		const js_val *v = n->kw[lists[l]];
+		if (v && v->kind == JV_ARR)
+			for (size_t i = 0; i < v->n && ok; i++)
+				ok = !js_node_of(v->u.items[i]) || names_only(js_node_of(v->u.items[i]), depth + 1);
+	}
+	if (ok && n->kw[KW_NOT])
+		ok = !js_node_of(n->kw[KW_NOT]) || names_only(js_node_of(n->kw[KW_NOT]), depth + 1);
+	n->names_only = ok ? 2 : 3;
+	return ok;
+}
+
+/* Whether n's in-place applicators all read only member names. */
+static bool in_place_names_only(const js_node *n)
+{
+	if (n->kw[KW_IF] || n->kw[KW_DEPENDENT_SCHEMAS] || n->kw[KW_DEPENDENCIES])
+		return false;
+	const js_keyword lists[] = {KW_ALL_OF, KW_ANY_OF, KW_ONE_OF};
+	for (int l = 0; l < 3; l++) {
+		const js_val *v = n->kw[lists[l]];
+		if (v && v->kind == JV_ARR)
+			for (size_t i = 0; i < v->n; i++)
+				if (js_node_of(v->u.items[i]) && !names_only(js_node_of(v->u.items[i]), 0))
+					return false;
+	}
+	return !js_node_of(n->kw[KW_NOT]) || names_only(js_node_of(n->kw[KW_NOT]), 0);
 }
 
 static int slot_cmp(const void *x, const void *y)
@@ -67,12 +129,16 @@ static int slot_cmp(const void *x, const void *y)
 	return memcmp(a->key, b->key, a->klen);
 }
 
-static js_plan *object_plan(js_compiler *c, const js_node *n)
+static js_plan *object_plan(js_compiler *c, js_node *n)
 {
-	static const js_keyword refused[] = {KW_PATTERN_PROPERTIES, KW_PROPERTY_NAMES,
-	                                     KW_DEPENDENT_REQUIRED, KW_DEPENDENCIES,
-	                                     KW_DEPENDENT_SCHEMAS,  KW_COUNT};
-	if (!plain_node(n, refused))
+	static const js_keyword refused[] = {KW_PROPERTY_NAMES, KW_DEPENDENT_REQUIRED, KW_DEPENDENCIES,
+	                                     KW_DEPENDENT_SCHEMAS, KW_COUNT};
+	/* in-place applicators only when they read member names alone */
+	bool in_place = n->schema->kind == JV_OBJ && n->applies_in_place && in_place_names_only(n);
+	if (!plain_node(n, refused, in_place))
+		return NULL;
+	const js_val *patterns = n->kw[KW_PATTERN_PROPERTIES];
+	if (patterns && patterns->kind != JV_OBJ)
 		return NULL;
 	const js_val *props = n->kw[KW_PROPERTIES], *req = n->kw[KW_REQUIRED];
 	const js_val *extra = n->kw[KW_ADDITIONAL_PROPERTIES];
@@ -122,6 +188,9 @@ static js_plan *object_plan(js_compiler *c, const js_node *n)
 		p->extra = NULL;
 	p->min = min;
 	p->max = max;
+	p->patterns = patterns && patterns->n ? patterns : NULL;
+	p->in_place = in_place;
+	p->node = n;
 	return p;
 }
 
@@ -129,7 +198,7 @@ static js_plan *array_plan(js_compiler *c, const js_node *n)
 {
 	static const js_keyword refused[] = {KW_PREFIX_ITEMS, KW_ADDITIONAL_ITEMS, KW_CONTAINS,
 	                                     KW_COUNT};
-	if (!plain_node(n, refused))
+	if (!plain_node(n, refused, false))
 		return NULL;
 	const js_val *unique = n->kw[KW_UNIQUE_ITEMS];
 	const js_val *items = n->kw[KW_ITEMS];
@@ -170,6 +239,13 @@ static int plan_from(js_compiler *c, js_node *root)
 			return DBC_ERROR;
 		const js_node *next[JS_PLAN_SLOTS + 2];
 		int nn = 0;
+		if (n->obj_plan && n->obj_plan->patterns)
+			for (size_t i = 0; i < n->obj_plan->patterns->n; i++)
+				if (js_node_of(n->obj_plan->patterns->u.members[i].val)) {
+					if (dbc_grow(c->ctx, &stack, depth, &cap, sizeof(js_node *), 64) != DBC_OK)
+						return DBC_ERROR;
+					stack[depth++] = js_node_of(n->obj_plan->patterns->u.members[i].val);
+				}
 		if (n->obj_plan) {
 			for (int i = 0; i < n->obj_plan->nslots; i++)
 				if (n->obj_plan->slots[i].node)

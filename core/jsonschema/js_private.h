@@ -274,6 +274,9 @@ struct js_node {
 	 * (js_plan.c); NULL: the evaluator judges such an instance of this node. */
 	struct js_plan *obj_plan, *arr_plan;
 	bool planned; /* js_plan.c has looked at this node */
+	/* js_plan.c: whether the node, on an object, reads only its member
+	 * names (0 not looked at, 1 being looked at, 2 yes, 3 no) */
+	uint8_t names_only;
 };
 
 /* A member name a compiled object check knows: a property (node: its
@@ -297,6 +300,13 @@ typedef struct js_plan {
 	/* additionalProperties: its node, or none (NULL, extra_false false) */
 	const js_node *extra;
 	bool extra_false;
+	/* patternProperties (an object of compiled patterns), or NULL */
+	const js_val *patterns;
+	/* in_place: the node's allOf / anyOf / oneOf / not / if read only
+	 * member names: evaluated on the object's names alone (a skeleton
+	 * whose values are null), node the node they belong to */
+	bool in_place;
+	const js_node *node;
 	/* arrays: the node every item is checked against (NULL: none);
 	 * unique: uniqueItems true (checked here for up to JS_FAST_UNIQUE
 	 * scalar items, js_fast.c) */
@@ -368,20 +378,26 @@ bool js_short_number(const char **at, js_val *v);
 /* The slot of member name key in object plan p, or NULL (js_plan.c). */
 const js_slot *js_plan_slot(const js_plan *p, const char *key, uint32_t klen);
 
-/* The compiled check fed by a host's walk (js_check.c): a builder made by
- * js_build_checking hands it every token instead of building a tree;
- * js_check_verdict is then js_fast_valid's answer. */
+/* Where a builder made by js_build_sink sends each token instead of
+ * building a tree (js_build.c calls these; js_check.c fills them). */
+typedef struct js_token_sink {
+	int (*open)(void *arg, bool object, size_t n);
+	int (*close)(void *arg);
+	int (*key)(void *arg, const char *s, size_t len);
+	int (*string)(void *arg, const char *s, size_t len);
+	int (*number)(void *arg, const char *text);
+	int (*literal)(void *arg, js_kind kind);
+	void (*borrow)(void *arg);
+} js_token_sink;
+dbc_js_builder *js_build_sink(dbc_ctx *ctx, const js_token_sink *sink, void *arg);
+
+/* The compiled check fed by a host's walk (js_check.c): js_check_builder
+ * is a builder whose every token goes to the check; js_check_verdict is
+ * then js_fast_valid's answer. */
 typedef struct js_check js_check;
 js_check *js_check_new(dbc_ctx *ctx, const dbc_jschema *s);
-void js_check_borrow(js_check *c);
-int js_check_open(js_check *c, bool object, size_t n);
-int js_check_close(js_check *c);
-int js_check_key(js_check *c, const char *s, size_t len);
-int js_check_string(js_check *c, const char *s, size_t len);
-int js_check_number(js_check *c, const char *text);
-int js_check_literal(js_check *c, js_kind kind);
+dbc_js_builder *js_check_builder(js_check *c);
 int js_check_verdict(js_check *c);
-dbc_js_builder *js_build_checking(dbc_ctx *ctx, js_check *c);
 
 /* Sets n->leaf and n->leaf_kinds from its keywords (js_validate.c); format
  * counts as a keyword only when formats are asserted. */
@@ -506,6 +522,9 @@ bool js_fail(js_run *r, const js_path *ipath, const js_path *spath, const char *
  * dynamic scope: for the compiled check, whose schemas have no dynamic
  * reference. */
 bool js_eval_value(js_run *r, const js_node *n, const js_val *inst);
+/* Only n's in-place applicators (allOf, anyOf, oneOf, not, if, dependent
+ * schemas) on inst, quietly: the compiled check's names-only part. */
+bool js_eval_in_place(js_run *r, const js_node *n, const js_val *inst);
 
 /* The assertion keywords (js_assert.c): false when the instance fails one;
  * with errors collected, every failing keyword is recorded. */

@@ -40,6 +40,14 @@ static const char *const schemas[] = {
     " \"b\": {\"type\": \"array\", \"maxItems\": 3, \"uniqueItems\": true},"
     " \"c\": {\"oneOf\": [{\"type\": \"string\"}, {\"type\": \"integer\"}]},"
     " \"d\": {\"type\": \"object\", \"additionalProperties\": {\"type\": \"integer\"}}}}",
+    /* patternProperties beside properties, and an anyOf of member names
+     * alone (SchemaStore's package.json has both at its root), draft 4 */
+    "{\"$schema\": \"http://json-schema.org/draft-04/schema#\", \"type\": \"object\","
+    " \"patternProperties\": {\"^_\": {\"type\": \"string\"}, \"^x\": {\"minLength\": 2}},"
+    " \"properties\": {\"xa\": {\"type\": \"string\"}, \"n\": {\"type\": \"integer\"}},"
+    " \"additionalProperties\": {\"type\": [\"integer\", \"string\"]},"
+    " \"anyOf\": [{\"type\": \"object\", \"not\": {\"required\": [\"a\", \"b\"]}},"
+    " {\"required\": [\"a\"], \"not\": {\"required\": [\"b\"]}}]}",
 };
 
 static const char *const documents[] = {
@@ -52,6 +60,9 @@ static const char *const documents[] = {
     "{\"a\": 2.5, \"b\": [1, \"1\", 1.5, true], \"c\": \"s\", \"d\": {\"x\": 1, \"y\": -2}}",
     "{\"a\": -0.0, \"d\": {}, \"b\": [null, false]}",
     "{\"a\": 12345678901234.5, \"c\": 3}",
+    "{\"_p\": \"s\", \"xa\": \"yy\", \"n\": 3, \"a\": 1}",
+    "{\"a\": 1, \"b\": 2, \"_q\": \"r\"}",
+    "{\"xb\": \"zz\", \"n\": 1, \"b\": \"x\"}",
 };
 
 static uint64_t rng;
