@@ -43,6 +43,27 @@ int dbc_jsonschema_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *docu
 	return rc;
 }
 
+int dbc_jsonschema_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
+                              bool format_assertion, dbc_js_walk_fn walk, void *arg, int *verdict)
+{
+	const dbc_jschema *s;
+	dbc_jschema *owned;
+	*verdict = 0;
+	if (schema_of(ctx, cache, schema, format_assertion, &s, &owned) != DBC_OK)
+		return DBC_ERROR;
+	if (s->compiled_check) {
+		js_check *c = js_check_new(ctx, s);
+		dbc_js_builder *b = c ? js_check_builder(c) : NULL;
+		if (b)
+			(void)walk(ctx, b, arg); /* its failure is the check's verdict's */
+		*verdict = c ? js_check_verdict(c) : 0;
+		if (!c || !b)
+			dbc_error_clear(ctx); /* out of memory: the usual way says so */
+	}
+	dbc_jschema_free(owned);
+	return *verdict < 0 ? DBC_ERROR : DBC_OK;
+}
+
 int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
                           const char *schema, bool format_assertion)
 {

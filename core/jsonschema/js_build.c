@@ -28,6 +28,10 @@ struct dbc_js_builder {
 	js_val *root;
 	bool failed;
 	bool borrow; /* keys and strings point at the host's bytes */
+	/* js_build_sink: every token goes to sink instead (the compiled
+	 * check), and no tree is built */
+	const js_token_sink *sink;
+	void *sink_arg;
 };
 
 dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx)
@@ -39,6 +43,16 @@ dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx)
 	b->a.ctx = ctx;
 	/* every value, member and item is written whole as it is placed */
 	b->a.unzeroed = true;
+	return b;
+}
+
+dbc_js_builder *js_build_sink(dbc_ctx *ctx, const js_token_sink *sink, void *arg)
+{
+	dbc_js_builder *b = dbc_js_build_new(ctx);
+	if (b) {
+		b->sink = sink;
+		b->sink_arg = arg;
+	}
 	return b;
 }
 
@@ -106,6 +120,8 @@ static inline js_val *place(dbc_js_builder *b, js_kind kind)
 
 void dbc_js_build_borrow(dbc_js_builder *b)
 {
+	if (b->sink)
+		b->sink->borrow(b->sink_arg);
 	b->borrow = true;
 }
 
@@ -120,6 +136,8 @@ static const char *keep(dbc_js_builder *b, const char *s, size_t len)
 
 int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 {
+	if (b->sink)
+		return b->sink->open(b->sink_arg, object, n);
 	js_val *v = place(b, object ? JV_OBJ : JV_ARR);
 	if (!v)
 		return DBC_ERROR;
@@ -144,6 +162,8 @@ int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 
 int dbc_js_build_close(dbc_js_builder *b)
 {
+	if (b->sink)
+		return b->sink->close(b->sink_arg);
 	if (b->failed)
 		return DBC_ERROR;
 	if (b->depth == 0 || b->stack[b->depth - 1].next != b->stack[b->depth - 1].v->n ||
@@ -157,6 +177,8 @@ int dbc_js_build_close(dbc_js_builder *b)
 
 int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len)
 {
+	if (b->sink)
+		return b->sink->key(b->sink_arg, s, len);
 	if (b->failed)
 		return DBC_ERROR;
 	js_frame *f = b->depth ? &b->stack[b->depth - 1] : NULL;
@@ -173,6 +195,8 @@ int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len)
 
 int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len)
 {
+	if (b->sink)
+		return b->sink->string(b->sink_arg, s, len);
 	js_val *v = place(b, JV_STR);
 	if (!v)
 		return DBC_ERROR;
@@ -189,6 +213,8 @@ int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len)
  * it); any other is strtod's double, an overflow being an error. */
 int dbc_js_build_number(dbc_js_builder *b, const char *text)
 {
+	if (b->sink)
+		return b->sink->number(b->sink_arg, text);
 	if (b->failed)
 		return DBC_ERROR;
 	if (!((*text >= '0' && *text <= '9') || (*text == '-' && text[1] >= '0' && text[1] <= '9')))
@@ -218,11 +244,15 @@ int dbc_js_build_number(dbc_js_builder *b, const char *text)
 
 int dbc_js_build_bool(dbc_js_builder *b, bool value)
 {
+	if (b->sink)
+		return b->sink->literal(b->sink_arg, value ? JV_TRUE : JV_FALSE);
 	return place(b, value ? JV_TRUE : JV_FALSE) ? DBC_OK : DBC_ERROR;
 }
 
 int dbc_js_build_null(dbc_js_builder *b)
 {
+	if (b->sink)
+		return b->sink->literal(b->sink_arg, JV_NULL);
 	return place(b, JV_NULL) ? DBC_OK : DBC_ERROR;
 }
 
@@ -231,7 +261,7 @@ int dbc_js_build_finish(dbc_js_builder *b, const dbc_js_doc **out)
 	*out = NULL;
 	if (b->failed)
 		return DBC_ERROR;
-	if (!b->root || b->depth)
+	if (b->sink || !b->root || b->depth)
 		return misuse(b);
 	*out = b->root;
 	return DBC_OK;

@@ -625,7 +625,9 @@ static int compile_text(js_compiler *c, const char *text)
 	for (int i = 0; i < c->npending; i++)
 		if (resolve_refs(c, c->pending[i]) != DBC_OK)
 			return DBC_ERROR;
-	return refuse_ref_cycles(c);
+	if (refuse_ref_cycles(c) != DBC_OK)
+		return DBC_ERROR;
+	return js_plan_schema(c);
 }
 
 int js_compile_schema(dbc_ctx *ctx, const char *text, const dbc_js_options *opts, dbc_jschema **out)

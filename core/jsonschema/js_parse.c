@@ -30,7 +30,8 @@ typedef struct parser {
 	const char *p;
 	const char *what;
 	int max_depth;
-	bool bad; /* refused: js_parse_refusal words it */
+	bool prefix; /* js_parse_prefix: one value, whatever follows it */
+	bool bad;    /* refused: js_parse_refusal words it */
 	uint32_t polls;
 	/* children of the open containers, innermost last */
 	js_val **items;
@@ -405,6 +406,8 @@ static js_val *parse(parser *ps)
 		/* v is complete: it goes into the innermost container, or ends the text */
 		for (;;) {
 			if (depth == 0) {
+				if (ps->prefix)
+					return v;
 				skip_ws(ps);
 				return *ps->p ? (refuse(ps), NULL) : v;
 			}
@@ -451,5 +454,22 @@ int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int 
 		return js_parse_refusal(ctx, text, what);
 	if (!ctx->failed)
 		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return DBC_ERROR;
+}
+
+int js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, int max_depth, js_val **out,
+                    const char **end)
+{
+	parser ps = {.ctx = ctx,
+	             .a = a,
+	             .p = text,
+	             .what = "the document",
+	             .max_depth = max_depth,
+	             .prefix = true};
+	*out = parse(&ps);
+	*end = ps.p;
+	if (*out || ps.bad || ctx->failed)
+		return *out ? DBC_OK : DBC_ERROR;
+	dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	return DBC_ERROR;
 }

@@ -105,6 +105,11 @@ js_val *js_alloc_val(js_alloc *a, js_kind k);
  * error. */
 int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int max_depth,
              js_val **out);
+/* js_parse of the one value text starts with, whatever follows it (*end:
+ * just past it): the compiled check's way to a subtree it leaves to the
+ * evaluator (js_fast.c). DBC_ERROR without a ctx error: refused. */
+int js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, int max_depth, js_val **out,
+                    const char **end);
 /* The "not valid JSON" error for text js_parse refused. */
 int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what);
 /* Orders object members by key length, then bytes (jsonb's order; js_get's
@@ -265,7 +270,51 @@ struct js_node {
 	/* JV_OBJ with unevaluatedProperties, JV_ARR with unevaluatedItems: an
 	 * instance of such a kind collects its own annotations. */
 	uint8_t uneval_kinds;
+	/* The compiled check's plans for an object and for an array instance
+	 * (js_plan.c); NULL: the evaluator judges such an instance of this node. */
+	struct js_plan *obj_plan, *arr_plan;
+	bool planned; /* js_plan.c has looked at this node */
+	/* js_plan.c: whether the node, on an object, reads only its member
+	 * names (0 not looked at, 1 being looked at, 2 yes, 3 no) */
+	uint8_t names_only;
 };
+
+/* A member name a compiled object check knows: a property (node: its
+ * schema) or only a required name (node NULL). */
+typedef struct js_slot {
+	const char *key;
+	uint32_t klen;
+	const js_node *node;
+} js_slot;
+
+/* A node's check of one container kind, compiled once (js_plan.c) and run
+ * over a document's text in one pass (js_fast.c): what the evaluator would
+ * do for an instance of that kind, with no keyword looked up. */
+typedef struct js_plan {
+	/* objects: the slots in js_member_cmp's order (a binary search by
+	 * length, then bytes), at most 64; required: the bits of the slots
+	 * the object must have */
+	js_slot *slots;
+	int nslots;
+	uint64_t required;
+	/* additionalProperties: its node, or none (NULL, extra_false false) */
+	const js_node *extra;
+	bool extra_false;
+	/* patternProperties (an object of compiled patterns), or NULL */
+	const js_val *patterns;
+	/* in_place: the node's allOf / anyOf / oneOf / not / if read only
+	 * member names: evaluated on the object's names alone (a skeleton
+	 * whose values are null), node the node they belong to */
+	bool in_place;
+	const js_node *node;
+	/* arrays: the node every item is checked against (NULL: none);
+	 * unique: uniqueItems true (checked here for up to JS_FAST_UNIQUE
+	 * scalar items, js_fast.c) */
+	const js_node *items;
+	bool unique;
+	/* minProperties / maxProperties or minItems / maxItems; -1 none */
+	int64_t min, max;
+} js_plan;
 
 struct dbc_jschema {
 	js_pool *pool;
@@ -277,6 +326,9 @@ struct dbc_jschema {
 	js_anchor *anchors;
 	js_regex **regexes; /* every compiled regex, freed with the schema */
 	int nregex, capregex;
+	/* Whether documents' verdicts may come from the compiled check
+	 * (js_fast.c): no $dynamicRef / $recursiveRef, no unevaluated*. */
+	bool compiled_check;
 };
 
 /* Compiler internals shared by js_compile.c and js_ref.c (which finds what
@@ -307,6 +359,45 @@ int js_acts_as(dbc_ctx *ctx, const char *role, const char *owner, bool *ok);
 bool js_schema_arg_computed(const char *expr);
 /* Counts a document's text against DBC_JS_MAX_SCHEMA_BYTES (js_ref.c). */
 int js_count_text(js_compiler *c, const char *text);
+
+/* Compiles the plans of every node a compiled check reaches (js_plan.c),
+ * once the schema's references are resolved. */
+int js_plan_schema(js_compiler *c);
+/* The node a drafts 4-7 $ref-only chain ends at (n itself when it is no
+ * such node); NULL past a few hops. */
+const js_node *js_plan_target(const js_node *n);
+/* The compiled check of document text (js_fast.c): 1 valid, 0 undecided
+ * (the evaluator decides: the document fails, or holds what the check
+ * leaves to it), -1 an error in the ctx (a cancel). */
+int js_fast_valid(dbc_ctx *ctx, const dbc_jschema *s, const char *text);
+/* A number's text at *at, when short, read into *v as js_parse reads it
+ * (js_fast.c): -?(0|[1-9][0-9]{0,17}) an integer, or with a fraction of at
+ * most 15 digits in all a real; *at moved past it. False otherwise (an
+ * exponent, more digits, no number), *at unmoved. */
+bool js_short_number(const char **at, js_val *v);
+/* The slot of member name key in object plan p, or NULL (js_plan.c). */
+const js_slot *js_plan_slot(const js_plan *p, const char *key, uint32_t klen);
+
+/* Where a builder made by js_build_sink sends each token instead of
+ * building a tree (js_build.c calls these; js_check.c fills them). */
+typedef struct js_token_sink {
+	int (*open)(void *arg, bool object, size_t n);
+	int (*close)(void *arg);
+	int (*key)(void *arg, const char *s, size_t len);
+	int (*string)(void *arg, const char *s, size_t len);
+	int (*number)(void *arg, const char *text);
+	int (*literal)(void *arg, js_kind kind);
+	void (*borrow)(void *arg);
+} js_token_sink;
+dbc_js_builder *js_build_sink(dbc_ctx *ctx, const js_token_sink *sink, void *arg);
+
+/* The compiled check fed by a host's walk (js_check.c): js_check_builder
+ * is a builder whose every token goes to the check; js_check_verdict is
+ * then js_fast_valid's answer. */
+typedef struct js_check js_check;
+js_check *js_check_new(dbc_ctx *ctx, const dbc_jschema *s);
+dbc_js_builder *js_check_builder(js_check *c);
+int js_check_verdict(js_check *c);
 
 /* Sets n->leaf and n->leaf_kinds from its keywords (js_validate.c); format
  * counts as a keyword only when formats are asserted. */
@@ -426,6 +517,14 @@ bool js_fail(js_run *r, const js_path *ipath, const js_path *spath, const char *
  * are evaluated only when failures are recorded: the failing branches of a
  * valid document's anyOf and oneOf, and every dbjson_valid, build no text. */
 #define js_fail(r, ...) (js_collecting(r) ? (js_fail)(r, __VA_ARGS__) : false)
+
+/* A quiet evaluation of inst against n in run r (js_validate.c), with no
+ * dynamic scope: for the compiled check, whose schemas have no dynamic
+ * reference. */
+bool js_eval_value(js_run *r, const js_node *n, const js_val *inst);
+/* Only n's in-place applicators (allOf, anyOf, oneOf, not, if, dependent
+ * schemas) on inst, quietly: the compiled check's names-only part. */
+bool js_eval_in_place(js_run *r, const js_node *n, const js_val *inst);
 
 /* The assertion keywords (js_assert.c): false when the instance fails one;
  * with errors collected, every failing keyword is recorded. */

@@ -640,20 +640,14 @@ done:
 	return ok && !r->ctx->failed;
 }
 
-int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *s, const char *document, bool *valid,
-                         dbc_js_error **errors, int *nerrors, int max_errors)
+bool js_eval_value(js_run *r, const js_node *n, const js_val *inst)
 {
-	/* the document's strings borrow its text, held for the call */
-	js_alloc a = {.ctx = ctx, .borrow = true};
-	js_val *inst;
-	*valid = false;
-	if (errors) {
-		*errors = NULL;
-		*nerrors = 0;
-	}
-	if (js_parse(ctx, &a, document, "the document", DBC_JS_MAX_DEPTH, &inst) != DBC_OK)
-		return DBC_ERROR;
-	return js_validate_val(ctx, s, inst, valid, errors, nerrors, max_errors);
+	return leaf_accepts(r, n, inst) || eval(r, n, inst, NULL, NULL, NULL, NULL);
+}
+
+bool js_eval_in_place(js_run *r, const js_node *n, const js_val *inst)
+{
+	return eval_logic(r, n, inst, NULL, NULL, NULL, NULL);
 }
 
 int dbc_jschema_validate_doc(dbc_ctx *ctx, const dbc_jschema *s, const dbc_js_doc *document,

@@ -92,6 +92,13 @@ void dbc_jschema_free(dbc_jschema *schema);
 int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *schema, const char *document, bool *valid,
                          dbc_js_error **errors, int *nerrors, int max_errors);
 
+/* The verdict of the schema's compiled check alone (js_fast.c), which
+ * dbc_jschema_validate asks first when no errors are wanted: 1 valid, 0
+ * undecided (the evaluator decides), -1 an error in the ctx. For tests
+ * that compare it with the evaluator (dbc_jschema_validate with errors
+ * never takes it). */
+int dbc_jschema_compiled_verdict(dbc_ctx *ctx, const dbc_jschema *schema, const char *document);
+
 /* A document the host hands over as a tree rather than as text (PostgreSQL's
  * jsonb, walked with its iterator), built in the ctx arena with the same
  * meaning the text would have: members and items in order, numbers as their
@@ -219,6 +226,15 @@ int dbc_jsonschema_assert_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *doc
 int dbc_jsonschema_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
                               const dbc_js_doc *doc, const char *schema, bool format_assertion,
                               struct dbc_rows *out);
+/* dbjson_valid of a document the host walks (jsonb) through the schema's
+ * compiled check alone, no tree built: walk hands the document's tokens to
+ * the builder it is given (as to one of dbc_js_build_new). *verdict 1:
+ * valid; 0: undecided, the caller validates the document the usual way (a
+ * tree); DBC_ERROR only for the schema's errors and a cancel. */
+typedef int (*dbc_js_walk_fn)(dbc_ctx *ctx, dbc_js_builder *b, void *arg);
+int dbc_jsonschema_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
+                              bool format_assertion, dbc_js_walk_fn walk, void *arg, int *verdict);
+
 /* dbcheck_json: one row (violations, sample) for the non-NULL values of
  * column in table (in schema, or where the engine looks when it is NULL;
  * names are quoted by the host), read in one statement. sample is a JSON array of the first five

@@ -9,6 +9,7 @@
 #include "pg/host/glue.h"
 
 #include "jsonschema/jsonschema.h"
+#include "pg/json/json_doc.h"
 
 #include "catalog/pg_type.h"
 #include "utils/lsyscache.h"
@@ -123,6 +124,17 @@ Datum dbjson_valid(PG_FUNCTION_ARGS)
 	doc_arg doc;
 	int rc;
 	pgdbc_begin_lean(&call, fcinfo);
+	/* a jsonb document: the schema's compiled check first, over its
+	 * stored layout with no tree built; what it leaves undecided (an
+	 * invalid document among them) goes the usual way below */
+	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1) &&
+	    get_fn_expr_argtype(fcinfo->flinfo, 0) == JSONBOID) {
+		int verdict = 0;
+		rc = pgdbc_jsonb_valid_compiled(&call.ctx, fcinfo, 0, cache(), schema_arg(&call, 1),
+		                                format_assertion(&call, 2), &verdict);
+		if (rc != DBC_OK || verdict == 1)
+			return pgdbc_return_bool(&call, rc, rc == DBC_OK);
+	}
 	rc = document_arg(&call, 0, &doc);
 	if (rc == DBC_OK) {
 		const char *schema = schema_arg(&call, 1);

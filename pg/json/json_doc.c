@@ -83,6 +83,24 @@ static int iterator_walk(dbc_js_builder *b, Jsonb *jb, bool raw_scalar)
 	return rc;
 }
 
+/* Hands b every token of jb: from its stored layout, or through the
+ * iterator where that reader is off. */
+static int jsonb_walk(dbc_ctx *ctx, dbc_js_builder *b, void *arg)
+{
+	Jsonb *jb = arg;
+	(void)ctx;
+	/* keys and strings stay in jb (detoasted for this call, which is as
+	 * long as the document is used): not copied */
+	dbc_js_build_borrow(b);
+	bool done;
+	int rc = pgdbc_jsonb_layout_walk(b, jb, &done);
+	/* a scalar document is stored as a one-element array marked raw: its
+	 * array tokens are not part of the document */
+	if (!done)
+		rc = iterator_walk(b, jb, JB_ROOT_IS_SCALAR(jb));
+	return rc;
+}
+
 int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_doc **out)
 {
 	*out = NULL;
@@ -90,21 +108,21 @@ int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_d
 	 * UTF-8, and the text path checks it: only UTF-8 databases skip it */
 	if (GetDatabaseEncoding() != PG_UTF8)
 		return DBC_OK;
-	Jsonb *jb = PG_GETARG_JSONB_P(n);
-	/* a scalar document is stored as a one-element array marked raw: its
-	 * array tokens are not part of the document */
-	bool raw_scalar = JB_ROOT_IS_SCALAR(jb);
 	dbc_js_builder *b = dbc_js_build_new(ctx);
 	if (!b)
 		return DBC_ERROR;
-	/* keys and strings stay in jb (detoasted for this call, which is as
-	 * long as the document is used): not copied */
-	dbc_js_build_borrow(b);
-	bool done;
-	int rc = pgdbc_jsonb_layout_walk(b, jb, &done);
-	if (!done)
-		rc = iterator_walk(b, jb, raw_scalar);
+	int rc = jsonb_walk(ctx, b, PG_GETARG_JSONB_P(n));
 	if (rc != DBC_OK)
 		return rc;
 	return dbc_js_build_finish(b, out);
+}
+
+int pgdbc_jsonb_valid_compiled(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, dbc_js_cache *cache,
+                               const char *schema, bool format_assertion, int *verdict)
+{
+	*verdict = 0;
+	if (GetDatabaseEncoding() != PG_UTF8)
+		return DBC_OK;
+	return dbc_jsonschema_valid_walk(ctx, cache, schema, format_assertion, jsonb_walk,
+	                                 PG_GETARG_JSONB_P(n), verdict);
 }

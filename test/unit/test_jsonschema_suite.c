@@ -13,6 +13,7 @@
  */
 #include "jsonschema/jsonschema.h"
 #include "base/json.h"
+#include "js_walk.h"
 #include "unit.h"
 
 #include <dirent.h>
@@ -59,6 +60,57 @@ typedef struct tally {
 	int pass, total;
 } tally;
 
+/* The compiled check against the evaluator, over every document of the
+ * suite: decided (it said valid), and how often the evaluator disagreed;
+ * the same for the check fed by tokens (js_walk.h). */
+static int compiled_decided, compiled_disagreed, walk_decided, walk_disagreed;
+
+static void compare_walked(dbc_ctx *ctx, const dbc_jschema *s, const char *schema_text,
+                           const dbc_js_options *opts, const char *data, const char *path)
+{
+	json_t *doc = json_loads(data, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	if (!doc)
+		return;
+	dbc_error_clear(ctx);
+	dbc_js_cache *cache = dbc_js_cache_new();
+	const dbc_jschema *cached;
+	int verdict = 0;
+	/* the cache compiles with the suite's remotes, as the suite does */
+	if (dbc_js_cache_get(ctx, cache, schema_text, opts, &cached) == DBC_OK &&
+	    dbc_jsonschema_valid_walk(ctx, cache, schema_text, opts->format_assertion, js_walk, doc,
+	                              &verdict) != DBC_OK)
+		verdict = -1;
+	dbc_error_clear(ctx);
+	int evaluated = js_walk_evaluated(ctx, s, doc);
+	dbc_error_clear(ctx);
+	if (verdict == 1)
+		walk_decided++;
+	if (verdict == 1 && evaluated != 1) {
+		walk_disagreed++;
+		printf("# the check fed by tokens says valid, the evaluator not: %s: %s\n", path, data);
+	}
+	dbc_js_cache_free(cache);
+	json_decref(doc);
+}
+
+static void compare_compiled(dbc_ctx *ctx, const dbc_jschema *s, const char *data, const char *path)
+{
+	dbc_error_clear(ctx);
+	int verdict = dbc_jschema_compiled_verdict(ctx, s, data);
+	dbc_error_clear(ctx);
+	bool valid = false;
+	dbc_js_error *errors;
+	int n;
+	bool ok = dbc_jschema_validate(ctx, s, data, &valid, &errors, &n, 10) == DBC_OK;
+	dbc_error_clear(ctx);
+	if (verdict == 1)
+		compiled_decided++;
+	if (verdict == 1 && !(ok && valid)) {
+		compiled_disagreed++;
+		printf("# the compiled check says valid, the evaluator not: %s: %s\n", path, data);
+	}
+}
+
 static void run_file(const char *path, const char *draft_uri, bool format, tally *t)
 {
 	json_error_t err;
@@ -95,6 +147,10 @@ static void run_file(const char *path, const char *draft_uri, bool format, tally
 			bool want = json_is_true(json_object_get(test, "valid"));
 			bool got = false, ok = false;
 			const char *why = compile_error;
+			if (compiled) {
+				compare_compiled(&ctx, s, data, path);
+				compare_walked(&ctx, s, schema_text, &opts, data, path);
+			}
 			if (compiled) {
 				dbc_error_clear(&ctx);
 				ok = dbc_jschema_validate(&ctx, s, data, &got, NULL, NULL, 0) == DBC_OK;
@@ -187,6 +243,16 @@ int main(void)
 	run_draft("draft4", "http://json-schema.org/draft-04/schema#", true);
 	run_draft("draft6", "http://json-schema.org/draft-06/schema#", true);
 	run_draft("draft7", "http://json-schema.org/draft-07/schema#", true);
+	printf("# the compiled check decided %d documents, the evaluator disagreed on %d\n",
+	       compiled_decided, compiled_disagreed);
+	CHECK(compiled_decided >= 300, "the compiled check decides hundreds of the suite's documents");
+	CHECK(compiled_disagreed == 0,
+	      "the compiled check never says valid where the evaluator does not");
+	printf("# the check fed by tokens decided %d documents, the evaluator disagreed on %d\n",
+	       walk_decided, walk_disagreed);
+	CHECK(walk_decided >= 300, "the check fed by tokens decides hundreds of the suite's documents");
+	CHECK(walk_disagreed == 0,
+	      "the check fed by tokens never says valid where the evaluator does not");
 	const char *more = getenv("DBC_JS_DRAFTS");
 	if (more && strstr(more, "draft2019-09"))
 		run_draft("draft2019-09", "https://json-schema.org/draft/2019-09/schema", false);

@@ -1,0 +1,339 @@
+/*
+ * js_check.c — the compiled check fed token by token: a document the host
+ * walks (PostgreSQL's jsonb, pg/json/json_doc.c) checked against the
+ * schema's plans (js_plan.c) as the walk hands its values over, with no
+ * tree built. It is js_fast.c's check for a walk instead of a text: the
+ * same plans, the same hand-over of scalars to the evaluator's assertions
+ * and of a subtree without a plan to the evaluator (built by a builder of
+ * its own as its tokens come), and, like it, it answers only "valid":
+ * anything else leaves the document to the evaluator's whole tree.
+ *
+ * The host's walk hands over unique keys (dbc_js_build_key's contract), so
+ * no duplicate is looked for here.
+ */
+#include "jsonschema/js_private.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stddef.h>
+#include <string.h>
+
+/* Containers nested deeper are left to the evaluator, as js_fast.c. */
+#define JS_CHECK_DEPTH 64
+/* Items of an array under uniqueItems compared here, as js_fast.c. */
+#define JS_CHECK_UNIQUE 16
+
+/* One open object or array checked here. */
+typedef struct ck_frame {
+	const js_plan *plan; /* NULL: any container (no schema applies) */
+	bool object;
+	uint64_t seen;       /* objects: the slots met */
+	int64_t count;       /* members or items so far */
+	const js_node *next; /* the node of the value to come (NULL: none) */
+	js_val *uniq;        /* uniqueItems: the items so far (JS_CHECK_UNIQUE) */
+} ck_frame;
+
+struct js_check {
+	dbc_ctx *ctx;
+	js_run r;
+	bool borrow;    /* the host's bytes outlive the check */
+	bool undecided; /* from then on tokens are only taken */
+	bool rooted;    /* the root value has come */
+	ck_frame stack[JS_CHECK_DEPTH];
+	int depth;
+	/* a subtree without a plan, built for the evaluator */
+	dbc_js_builder *sub;
+	int sub_depth;
+	const js_node *sub_node;
+};
+
+js_check *js_check_new(dbc_ctx *ctx, const dbc_jschema *s)
+{
+	/* not zeroed: a frame is written whole when it is pushed */
+	js_check *c = dbc_alloc(ctx, sizeof(js_check));
+	if (!c)
+		return NULL;
+	memset(c, 0, offsetof(js_check, stack));
+	c->sub = NULL;
+	c->sub_depth = 0;
+	c->sub_node = NULL;
+	c->depth = 0;
+	c->ctx = ctx;
+	/* budget 1 and 4096: as js_fast.c's run; the stack's base is set
+	 * at each evaluation, which is where its recursion starts */
+	c->r = (js_run){.ctx = ctx, .s = s, .next_check = 4096, .budget = 1};
+	return c;
+}
+
+static void check_borrow(void *arg)
+{
+	js_check *c = arg;
+	c->borrow = true;
+}
+
+static int undecided(js_check *c)
+{
+	c->undecided = true;
+	return DBC_OK;
+}
+
+/* The node the value about to come is checked against (NULL: none). */
+static const js_node *node_of_next(const js_check *c)
+{
+	return c->depth == 0 ? c->r.s->root : c->stack[c->depth - 1].next;
+}
+
+/* A value of the innermost frame has ended (an item, or a member's value). */
+static void value_done(js_check *c)
+{
+	if (c->depth == 0) {
+		c->rooted = true;
+		return;
+	}
+	ck_frame *f = &c->stack[c->depth - 1];
+	if (!f->object)
+		f->count++;
+	else
+		f->next = NULL;
+}
+
+static bool within(const js_plan *p, int64_t count)
+{
+	return !p || ((p->min < 0 || count >= p->min) && (p->max < 0 || count <= p->max));
+}
+
+/* The node to check against, through $ref-only hops; *any when no schema
+ * applies. False: undecided (a false schema). */
+static bool target(const js_node *n, const js_node **t, bool *any)
+{
+	*t = n ? js_plan_target(n) : NULL;
+	*any = !n;
+	if (n && !*t) {
+		*t = n; /* too many hops: the evaluator follows them */
+		return true;
+	}
+	if (*t && (*t)->schema->kind == JV_TRUE) {
+		*t = NULL;
+		*any = true;
+	}
+	return !(*t && (*t)->schema->kind == JV_FALSE);
+}
+
+/* A scalar value v for the value to come. */
+static int scalar(js_check *c, js_val *v)
+{
+	const js_node *t;
+	bool any;
+	if (!target(node_of_next(c), &t, &any))
+		return undecided(c);
+	if (c->depth > 0) {
+		ck_frame *f = &c->stack[c->depth - 1];
+		if (f->uniq) {
+			if (f->count == JS_CHECK_UNIQUE)
+				return undecided(c);
+			if (v->kind == JV_STR && !c->borrow &&
+			    !(v->u.s = js_alloc_strn(&(js_alloc){.ctx = c->ctx}, v->u.s, v->n)))
+				return DBC_ERROR;
+			for (int64_t i = 0; i < f->count; i++)
+				if (js_equal(&f->uniq[i], v))
+					return undecided(c);
+			f->uniq[f->count] = *v;
+		}
+	}
+	c->r.stack_base = (uintptr_t)__builtin_frame_address(0);
+	if (!any && !js_eval_value(&c->r, t, v))
+		return c->ctx->failed ? DBC_ERROR : undecided(c);
+	value_done(c);
+	return DBC_OK;
+}
+
+static int check_open(void *arg, bool object, size_t n)
+{
+	js_check *c = arg;
+	if (c->undecided)
+		return DBC_OK;
+	if (c->sub) {
+		c->sub_depth++;
+		return dbc_js_build_open(c->sub, object, n);
+	}
+	if (c->depth > 0 && c->stack[c->depth - 1].uniq)
+		return undecided(c); /* a container among unique items */
+	const js_node *t;
+	bool any;
+	if (!target(node_of_next(c), &t, &any))
+		return undecided(c);
+	js_kind kind = object ? JV_OBJ : JV_ARR;
+	const js_plan *p = NULL;
+	if (!any) {
+		if (!(t->type_kinds & (1u << kind)))
+			return undecided(c);
+		p = object ? t->obj_plan : t->arr_plan;
+		/* patternProperties and names-only applicators: js_fast.c's
+		 * alone for now; here the evaluator's */
+		if (p && (p->patterns || p->in_place))
+			p = NULL;
+		if (!p) {
+			/* the evaluator's: built as its tokens come */
+			if (!(c->sub = dbc_js_build_new(c->ctx)))
+				return DBC_ERROR;
+			if (c->borrow)
+				dbc_js_build_borrow(c->sub);
+			c->sub_depth = 1;
+			c->sub_node = t;
+			return dbc_js_build_open(c->sub, object, n);
+		}
+	}
+	if (c->depth == JS_CHECK_DEPTH)
+		return undecided(c);
+	ck_frame *f = &c->stack[c->depth++];
+	*f = (ck_frame){.plan = p, .object = object};
+	if (!object)
+		f->next = p ? p->items : NULL;
+	if (!object && p && p->unique &&
+	    !(f->uniq = dbc_alloc(c->ctx, sizeof(js_val) * JS_CHECK_UNIQUE)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int check_close(void *arg)
+{
+	js_check *c = arg;
+	if (c->undecided)
+		return DBC_OK;
+	if (c->sub) {
+		if (dbc_js_build_close(c->sub) != DBC_OK)
+			return DBC_ERROR;
+		if (--c->sub_depth > 0)
+			return DBC_OK;
+		const dbc_js_doc *tree;
+		if (dbc_js_build_finish(c->sub, &tree) != DBC_OK)
+			return DBC_ERROR;
+		c->sub = NULL;
+		c->r.stack_base = (uintptr_t)__builtin_frame_address(0);
+		if (!js_eval_value(&c->r, c->sub_node, tree))
+			return c->ctx->failed ? DBC_ERROR : undecided(c);
+		value_done(c);
+		return DBC_OK;
+	}
+	if (c->depth == 0)
+		return undecided(c);
+	ck_frame *f = &c->stack[--c->depth];
+	if (!within(f->plan, f->count) ||
+	    (f->object && f->plan && (f->seen & f->plan->required) != f->plan->required))
+		return undecided(c);
+	value_done(c);
+	return DBC_OK;
+}
+
+static int check_key(void *arg, const char *s, size_t len)
+{
+	js_check *c = arg;
+	if (c->undecided)
+		return DBC_OK;
+	if (c->sub)
+		return dbc_js_build_key(c->sub, s, len);
+	if (c->depth == 0 || !c->stack[c->depth - 1].object)
+		return undecided(c);
+	ck_frame *f = &c->stack[c->depth - 1];
+	const js_plan *p = f->plan;
+	f->count++;
+	f->next = NULL;
+	if (!p)
+		return DBC_OK;
+	const js_slot *slot = len <= UINT32_MAX ? js_plan_slot(p, s ? s : "", (uint32_t)len) : NULL;
+	if (slot) {
+		f->seen |= 1ull << (slot - p->slots);
+		f->next = slot->node;
+	}
+	if (!f->next) {
+		if (p->extra_false)
+			return undecided(c);
+		f->next = p->extra;
+	}
+	return DBC_OK;
+}
+
+static int check_string(void *arg, const char *s, size_t len)
+{
+	js_check *c = arg;
+	if (c->undecided)
+		return DBC_OK;
+	if (c->sub)
+		return dbc_js_build_string(c->sub, s, len);
+	if (len > UINT32_MAX)
+		return undecided(c);
+	js_val v = {.kind = JV_STR, .n = (uint32_t)len, .u.s = s ? s : ""};
+	return scalar(c, &v);
+}
+
+static int check_number(void *arg, const char *text)
+{
+	js_check *c = arg;
+	if (c->undecided)
+		return DBC_OK;
+	if (c->sub)
+		return dbc_js_build_number(c->sub, text);
+	/* the builder's reading of a number (js_build.c); anything it would
+	 * refuse is the evaluator's to word */
+	js_val v = {0};
+	const char *end = text;
+	if (js_short_number(&end, &v) && *end == '\0')
+		return scalar(c, &v);
+	if (!((*text >= '0' && *text <= '9') || (*text == '-' && text[1] >= '0' && text[1] <= '9')))
+		return undecided(c);
+	errno = 0;
+	if (!strpbrk(text, ".eE")) {
+		long long i = strtoll(text, NULL, 10);
+		if (errno != ERANGE) {
+			v.kind = JV_INT;
+			v.u.i = i;
+			return scalar(c, &v);
+		}
+	}
+	errno = 0;
+	double d = strtod(text, NULL);
+	if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE)
+		return undecided(c);
+	v.kind = JV_REAL;
+	v.u.d = d;
+	return scalar(c, &v);
+}
+
+static int check_literal(void *arg, js_kind kind)
+{
+	js_check *c = arg;
+	if (c->undecided)
+		return DBC_OK;
+	if (c->sub)
+		return kind == JV_NULL ? dbc_js_build_null(c->sub)
+		                       : dbc_js_build_bool(c->sub, kind == JV_TRUE);
+	js_val v = {.kind = (unsigned char)kind};
+	return scalar(c, &v);
+}
+
+static const js_token_sink check_sink = {
+    .open = check_open,
+    .close = check_close,
+    .key = check_key,
+    .string = check_string,
+    .number = check_number,
+    .literal = check_literal,
+    .borrow = check_borrow,
+};
+
+dbc_js_builder *js_check_builder(js_check *c)
+{
+	return js_build_sink(c->ctx, &check_sink, c);
+}
+
+int js_check_verdict(js_check *c)
+{
+	if (c->ctx->failed) {
+		if (!strcmp(c->ctx->sqlstate, DBC_SQLSTATE_CANCELED))
+			return -1;
+		dbc_error_clear(c->ctx);
+		return 0;
+	}
+	return !c->undecided && c->rooted && c->depth == 0 && !c->sub ? 1 : 0;
+}

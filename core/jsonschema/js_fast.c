@@ -1,0 +1,457 @@
+/*
+ * js_fast.c — the compiled check: a document's text against a schema's
+ * plans (js_plan.c) in one pass, with no tree of the document built; and
+ * dbc_jschema_validate, which asks it first for a verdict alone. An
+ * object's members are looked up in their plan's sorted slots, its required
+ * names are one mask, its additionalProperties is one node; an array's items
+ * go to one node. What a plan does not cover is the evaluator's
+ * (js_validate.c), asked about that value alone: a scalar read from the
+ * text (every scalar: their keywords are the evaluator's assertions), or a
+ * container of a node without a plan, parsed on its own (js_parse_prefix).
+ *
+ * It answers only "valid". Anything else — the document fails somewhere,
+ * is not JSON, holds what this reader leaves alone (an escape in a member
+ * name, more than JS_FAST_NAMES names no slot knows in one object, nesting
+ * deeper than JS_FAST_DEPTH), or an evaluation ended on an error other than
+ * a cancel — is undecided, and the whole document goes to the evaluator,
+ * whose verdict, errors and messages are the only ones there are. So a
+ * verdict never differs from the evaluator's as long as "valid" here
+ * implies valid there (test/unit/test_jsonschema_compiled.c checks both on
+ * every document of the JSON-Schema-Test-Suite and on random ones).
+ */
+#include "jsonschema/js_private.h"
+
+#include <string.h>
+
+/* Containers nested deeper are left to the evaluator (its reading is
+ * iterative; this one recurses). */
+#define JS_FAST_DEPTH 64
+/* Names of one object no slot knows, checked for duplicates one against
+ * another (the parser refuses a duplicate); more: the evaluator's. */
+#define JS_FAST_NAMES 64
+/* Items of an array under uniqueItems compared here, each a scalar; more,
+ * or a container among them: the evaluator's. */
+#define JS_FAST_UNIQUE 16
+/* Values read between two looks at a pending cancel, as js_parse.c. */
+#define JS_FAST_POLL 8192u
+
+typedef struct fast {
+	dbc_ctx *ctx;
+	js_run r;
+	js_alloc a; /* the subtrees the evaluator is handed */
+	const char *p;
+	uint32_t polls;
+} fast;
+
+/* A value may be an object or an array, whose members and items are values:
+ * mutually recursive */
+static bool value(fast *f, const js_node *n, int depth);
+
+static void skip_ws(fast *f)
+{
+	while (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r')
+		f->p++;
+}
+
+/* Bytes readable at q, up to 4, the text ending at its NUL (js_parse.c). */
+static size_t avail(const unsigned char *q)
+{
+	size_t n = 0;
+	while (n < 4 && q[n])
+		n++;
+	return n;
+}
+
+/* Printable ASCII other than '"' and '\\' (js_parse.c's plain run). */
+static const bool plain_ascii[256] = {
+    [0x20] = true,
+    [0x21] = true,
+    [0x23 ... 0x5b] = true,
+    [0x5d ... 0x7f] = true,
+};
+
+/* A string without escapes at f->p (its quote), in well-formed UTF-8:
+ * its bytes borrowed from the text. False, f->p unmoved: an escape, a
+ * control character or a bad sequence (the evaluator's parse decides). */
+static bool plain_string(fast *f, const char **s, uint32_t *len)
+{
+	const unsigned char *b = (const unsigned char *)f->p + 1, *q = b;
+	for (;;) {
+		while (plain_ascii[q[0]] && plain_ascii[q[1]] && plain_ascii[q[2]] && plain_ascii[q[3]])
+			q += 4;
+		while (plain_ascii[*q])
+			q++;
+		if (*q == '"' || *q == '\\' || *q < 0x20)
+			break;
+		int n = dbc_utf8_seq(q, avail(q));
+		if (!n)
+			return false;
+		q += n;
+	}
+	if (*q != '"' || (size_t)(q - b) > UINT32_MAX)
+		return false;
+	*s = (const char *)b;
+	*len = (uint32_t)(q - b);
+	f->p = (const char *)q + 1;
+	return true;
+}
+
+/* The evaluator's verdict on the value at f->p, parsed on its own (n NULL:
+ * only whether it is JSON). */
+static bool handed_over(fast *f, const js_node *n)
+{
+	js_val *v;
+	const char *end;
+	if (js_parse_prefix(f->ctx, &f->a, f->p, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
+		return false;
+	f->p = end;
+	return !n || js_eval_value(&f->r, n, v);
+}
+
+bool js_short_number(const char **at, js_val *v)
+{
+	/* -?(0|[1-9][0-9]{0,17}), or with a fraction of at most 15 digits in
+	 * all: the integer as js_parse reads it (strtoll), the real exactly
+	 * as strtod rounds it (both the digits, below 2^53, and the power of
+	 * ten, at most 10^15, are doubles exactly, so one division is
+	 * correctly rounded). An exponent or more digits: the parser's. */
+	static const double tens[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+	                              1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	const char *p = *at, *q = p + (*p == '-');
+	int64_t i = 0;
+	int digits = 0;
+	if (*q == '0') {
+		q++;
+		digits = 1;
+	} else if (*q >= '1' && *q <= '9')
+		for (; *q >= '0' && *q <= '9'; digits++, q++)
+			if (digits == 18)
+				return false;
+			else
+				i = i * 10 + (*q - '0');
+	else
+		return false;
+	int fraction = 0;
+	if (*q == '.') {
+		for (q++; *q >= '0' && *q <= '9'; fraction++, q++)
+			if (digits + fraction >= 15)
+				return false;
+			else
+				i = i * 10 + (*q - '0');
+		if (fraction == 0)
+			return false;
+	}
+	if (*q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9'))
+		return false;
+	if (fraction) {
+		double d = (double)i / tens[fraction];
+		v->kind = JV_REAL;
+		v->u.d = *p == '-' ? -d : d;
+	} else {
+		v->kind = JV_INT;
+		v->u.i = *p == '-' ? -i : i;
+	}
+	*at = q;
+	return true;
+}
+
+/* A scalar at f->p read into *v when this reader reads it as js_parse
+ * would: a string without escapes, a short number, true, false, null.
+ * False: the parser's (f->p unmoved). */
+static bool scalar(fast *f, js_val *v)
+{
+	const char *p = f->p;
+	v->n = 0;
+	if (*p == '"') {
+		v->kind = JV_STR;
+		return plain_string(f, &v->u.s, &v->n);
+	}
+	if (*p == 't' || *p == 'f' || *p == 'n') {
+		static const char *const words[] = {"true", "false", "null"};
+		static const js_kind kinds[] = {JV_TRUE, JV_FALSE, JV_NULL};
+		int w = *p == 't' ? 0 : *p == 'f' ? 1 : 2;
+		size_t n = strlen(words[w]);
+		if (strncmp(p, words[w], n) != 0)
+			return false;
+		v->kind = (unsigned char)kinds[w];
+		f->p += n;
+		return true;
+	}
+	return js_short_number(&f->p, v);
+}
+
+/* Whether the count of members or items meets a plan's bounds. */
+static bool within(const js_plan *p, int64_t count)
+{
+	return !p || ((p->min < 0 || count >= p->min) && (p->max < 0 || count <= p->max));
+}
+
+/* Nodes of one member's value at most: its property's and the patterns'
+ * its name matches. */
+#define JS_FAST_MEMBER_NODES 8
+
+/* The nodes a member's value is checked against beside its property's
+ * (nodes[0] when *n is 1): those of the plan's patternProperties its name
+ * matches, or additionalProperties when nothing covers it (*n stays 0 when
+ * that is none). False: undecided (a name additionalProperties refuses,
+ * too many schemas, an error). */
+static bool member_nodes(fast *f, const js_plan *p, const char *key, uint32_t klen,
+                         const js_node **nodes, int *n)
+{
+	if (!p)
+		return true;
+	bool covered = *n > 0;
+	if (p->patterns) {
+		js_path where = {.key = "patternProperties", .klen = JS_PATH_CSTR};
+		for (size_t i = 0; i < p->patterns->n; i++) {
+			const js_member *pm = &p->patterns->u.members[i];
+			int hit = js_regex_search(f->ctx, pm->re, key, klen, &f->r.regex_steps, &where);
+			if (hit < 0 || (hit && js_node_of(pm->val) && *n == JS_FAST_MEMBER_NODES))
+				return false;
+			if (hit && js_node_of(pm->val)) {
+				covered = true;
+				nodes[(*n)++] = js_node_of(pm->val);
+			}
+		}
+	}
+	if (covered)
+		return true;
+	if (p->extra_false)
+		return false;
+	if (p->extra)
+		nodes[(*n)++] = p->extra;
+	return true;
+}
+
+/* A member's value against its nodes: streamed against one, parsed on its
+ * own for the evaluator against several. */
+static bool member_value(fast *f, const js_node **nodes, int n, int depth)
+{
+	if (n <= 1)
+		return value(f, n ? nodes[0] : NULL, depth);
+	skip_ws(f);
+	js_val *v;
+	const char *end;
+	if (js_parse_prefix(f->ctx, &f->a, f->p, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
+		return false;
+	f->p = end;
+	for (int i = 0; i < n; i++)
+		if (!js_eval_value(&f->r, nodes[i], v))
+			return false;
+	return true;
+}
+
+/* An object's checks once its members are read: bounds, required names,
+ * and in-place applicators on its names (a skeleton, values null). */
+static bool object_end(fast *f, const js_plan *p, int64_t count, uint64_t seen, js_member *all)
+{
+	if (!p)
+		return true;
+	if (!within(p, count) || (seen & p->required) != p->required)
+		return false;
+	if (!p->in_place)
+		return true;
+	static js_val null_value = {.kind = JV_NULL};
+	for (int64_t i = 0; i < count; i++)
+		all[i].val = &null_value;
+	js_sort_members(all, (size_t)count);
+	js_val skeleton = {.kind = JV_OBJ, .n = (uint32_t)count, .u.members = all};
+	return js_eval_in_place(&f->r, p->node, &skeleton);
+}
+
+/* The object at f->p against plan p (NULL: any object). */
+static bool object(fast *f, const js_plan *p, int depth)
+{
+	struct {
+		const char *key;
+		uint32_t klen;
+	} names[JS_FAST_NAMES];
+	js_member all[JS_FAST_NAMES]; /* in_place: every name */
+	int nnames = 0;
+	uint64_t seen = 0;
+	int64_t count = 0;
+	f->p++;
+	skip_ws(f);
+	if (*f->p == '}') {
+		f->p++;
+		return object_end(f, p, 0, 0, all);
+	}
+	for (;;) {
+		const char *key;
+		uint32_t klen;
+		if (*f->p != '"' || !plain_string(f, &key, &klen))
+			return false;
+		skip_ws(f);
+		if (*f->p++ != ':')
+			return false;
+		if (p && p->in_place) {
+			if (count == JS_FAST_NAMES)
+				return false;
+			all[count] = (js_member){.key = key, .klen = klen};
+		}
+		count++;
+		const js_slot *slot = p ? js_plan_slot(p, key, klen) : NULL;
+		const js_node *nodes[JS_FAST_MEMBER_NODES];
+		int nnodes = 0;
+		if (slot) {
+			uint64_t bit = 1ull << (slot - p->slots);
+			if (seen & bit)
+				return false; /* a duplicate name */
+			seen |= bit;
+			if (slot->node)
+				nodes[nnodes++] = slot->node;
+		} else {
+			for (int i = 0; i < nnames; i++)
+				if (names[i].klen == klen && !memcmp(names[i].key, key, klen))
+					return false;
+			if (nnames == JS_FAST_NAMES)
+				return false;
+			names[nnames].key = key;
+			names[nnames++].klen = klen;
+		}
+		if (!member_nodes(f, p, key, klen, nodes, &nnodes) ||
+		    !member_value(f, nodes, nnodes, depth + 1))
+			return false;
+		skip_ws(f);
+		if (*f->p == ',') {
+			f->p++;
+			skip_ws(f);
+			continue;
+		}
+		if (*f->p++ != '}')
+			return false;
+		return object_end(f, p, count, seen, all);
+	}
+}
+
+/* The array at f->p against plan p (NULL: any array). */
+static bool array(fast *f, const js_plan *p, int depth)
+{
+	js_val seen[JS_FAST_UNIQUE];
+	int64_t count = 0;
+	f->p++;
+	skip_ws(f);
+	if (*f->p == ']') {
+		f->p++;
+		return within(p, 0);
+	}
+	for (;;) {
+		if (p && p->unique) {
+			/* the item read twice: here as a value to compare, then
+			 * against the items' node */
+			const char *at = f->p;
+			if (count == JS_FAST_UNIQUE || !scalar(f, &seen[count]))
+				return false;
+			f->p = at;
+			for (int64_t i = 0; i < count; i++)
+				if (js_equal(&seen[i], &seen[count]))
+					return false;
+		}
+		if (!value(f, p ? p->items : NULL, depth + 1))
+			return false;
+		count++;
+		skip_ws(f);
+		if (*f->p == ',') {
+			f->p++;
+			skip_ws(f);
+			continue;
+		}
+		if (*f->p++ != ']')
+			return false;
+		return within(p, count);
+	}
+}
+
+/* The value at f->p against node n (NULL: any value, read only to know it
+ * is JSON): true when it surely passes; false undecided. */
+static bool value(fast *f, const js_node *n, int depth)
+{
+	if (++f->polls % JS_FAST_POLL == 0 && f->ctx->host && f->ctx->host->interrupted &&
+	    f->ctx->host->interrupted(f->ctx)) {
+		dbc_error(f->ctx, DBC_SQLSTATE_CANCELED, "canceled");
+		return false;
+	}
+	if (depth > JS_FAST_DEPTH)
+		return false;
+	skip_ws(f);
+	const js_node *t = n ? js_plan_target(n) : NULL;
+	if (n && !t)
+		return handed_over(f, n);
+	if (t && t->schema->kind == JV_TRUE)
+		n = t = NULL;
+	if (t && t->schema->kind == JV_FALSE)
+		return false;
+	char c = *f->p;
+	if (c == '{' || c == '[') {
+		js_kind kind = c == '{' ? JV_OBJ : JV_ARR;
+		if (!t)
+			return kind == JV_OBJ ? object(f, NULL, depth) : array(f, NULL, depth);
+		if (!(t->type_kinds & (1u << kind)))
+			return false;
+		const js_plan *p = kind == JV_OBJ ? t->obj_plan : t->arr_plan;
+		if (!p)
+			return handed_over(f, t);
+		return kind == JV_OBJ ? object(f, p, depth) : array(f, p, depth);
+	}
+	js_val v;
+	if (!scalar(f, &v))
+		return handed_over(f, t);
+	return !t || js_eval_value(&f->r, t, &v);
+}
+
+int js_fast_valid(dbc_ctx *ctx, const dbc_jschema *s, const char *text)
+{
+	/* budget 1: an evaluation past its free steps ends on an error here,
+	 * and the evaluator then runs the document with the budget its whole
+	 * tree earns; 4096: the evaluator's steps between looks at a cancel */
+	fast f = {.ctx = ctx,
+	          .r = {.ctx = ctx,
+	                .s = s,
+	                .next_check = 4096,
+	                .budget = 1,
+	                .stack_base = (uintptr_t)__builtin_frame_address(0)},
+	          .a = {.ctx = ctx, .borrow = true},
+	          .p = text};
+	bool ok = value(&f, s->root, 0);
+	if (ok) {
+		skip_ws(&f);
+		ok = *f.p == '\0';
+	}
+	if (ctx->failed) {
+		if (!strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED))
+			return -1;
+		dbc_error_clear(ctx);
+		return 0;
+	}
+	return ok ? 1 : 0;
+}
+
+int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *s, const char *document, bool *valid,
+                         dbc_js_error **errors, int *nerrors, int max_errors)
+{
+	/* the document's strings borrow its text, held for the call */
+	js_alloc a = {.ctx = ctx, .borrow = true};
+	js_val *inst;
+	*valid = false;
+	if (errors) {
+		*errors = NULL;
+		*nerrors = 0;
+	}
+	/* a verdict only: the compiled check answers valid in one pass over
+	 * the text, and leaves every other document to the evaluator below */
+	if (!errors && s->compiled_check) {
+		int fast = js_fast_valid(ctx, s, document);
+		if (fast != 0) {
+			*valid = fast > 0;
+			return fast > 0 ? DBC_OK : DBC_ERROR;
+		}
+	}
+	if (js_parse(ctx, &a, document, "the document", DBC_JS_MAX_DEPTH, &inst) != DBC_OK)
+		return DBC_ERROR;
+	return js_validate_val(ctx, s, inst, valid, errors, nerrors, max_errors);
+}
+
+int dbc_jschema_compiled_verdict(dbc_ctx *ctx, const dbc_jschema *s, const char *document)
+{
+	return s->compiled_check ? js_fast_valid(ctx, s, document) : 0;
+}

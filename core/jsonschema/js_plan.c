@@ -1,0 +1,296 @@
+/*
+ * js_plan.c — the compiled check's plans, made once when a schema is
+ * compiled (and so once per schema text and registry generation, in the
+ * cache of the connection or backend): for each node a document's objects
+ * and arrays meet, a flat table of what the evaluator would look up per
+ * keyword (docs/json.md, "The compiled check").
+ *
+ * A plan is made only for a node whose keywords for that kind are all ones
+ * it covers exactly: type, properties, required, additionalProperties,
+ * minProperties, maxProperties (objects); type, items (one schema),
+ * minItems, maxItems, uniqueItems (arrays); a node of drafts 4-7 that is only a $ref is
+ * its target's plan. Any other keyword of the kind (enum, const,
+ * patternProperties, propertyNames, dependencies, contains,
+ * prefixItems, allOf / anyOf / oneOf / not / if, a $ref beside other
+ * keywords) leaves the node without a plan: its instances go to the
+ * evaluator. Scalars always do (their keywords are the evaluator's own
+ * assertions, run on the value read from the text).
+ */
+#include "jsonschema/js_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Slots of one object plan: one bit each in js_plan.required. */
+#define JS_PLAN_SLOTS 64
+/* $ref-only hops followed to a plan (drafts 4-7), as the evaluator's leaf
+ * test follows them. */
+#define JS_PLAN_HOPS 8
+
+static int64_t count_of(const js_val *v)
+{
+	if (!v)
+		return -1;
+	if (!js_is_integer(v, DBC_JS_DRAFT2020) || js_num(v) < 0)
+		return -2; /* not a count: the evaluator ignores it; so does no plan */
+	return v->kind == JV_INT ? v->u.i : (int64_t)v->u.d;
+}
+
+const js_node *js_plan_target(const js_node *n)
+{
+	for (int hop = 0; n && n->ref_only && n->ref; hop++)
+		if (hop == JS_PLAN_HOPS)
+			return NULL;
+		else
+			n = n->ref;
+	return n;
+}
+
+/* Whether n reads an instance only through the keywords a plan covers
+ * (in_place: its in-place applicators too, which read member names only). */
+static bool plain_node(const js_node *n, const js_keyword *refused, bool in_place)
+{
+	if (n->schema->kind != JV_OBJ || n->ref || n->dynamic_ref ||
+	    (n->applies_in_place && !in_place) || n->uneval_kinds || n->kw[KW_ENUM] || n->kw[KW_CONST])
+		return false;
+	for (; *refused != KW_COUNT; refused++)
+		if (n->kw[*refused])
+			return false;
+	return true;
+}
+
+/* Whether n, applied to an object, reads nothing but the object's member
+ * names: type, required, min/maxProperties and in-place applicators of
+ * such subschemas. Evaluated on a skeleton of the names with null values,
+ * it answers as on the object itself. */
+static bool names_only(js_node *n, int depth)
+{
+	static const js_keyword allowed[] = {KW_TYPE,           KW_REQUIRED, KW_MIN_PROPERTIES,
+	                                     KW_MAX_PROPERTIES, KW_NOT,      KW_ALL_OF,
+	                                     KW_ANY_OF,         KW_ONE_OF,   KW_COUNT};
+	if (!n || n->schema->kind != JV_OBJ)
+		return n != NULL;
+	if (n->names_only >= 2)
+		return n->names_only == 2;
+	if (n->names_only == 1 || depth > 16)
+		return false; /* a loop, or too deep to look at */
+	if (n->ref || n->dynamic_ref || n->uneval_kinds)
+		return n->names_only = 3, false;
+	for (int k = 0; k < KW_COUNT; k++) {
+		bool ok = false;
+		for (const js_keyword *a = allowed; *a != KW_COUNT && !ok; a++)
+			ok = (int)*a == k;
+		/* format and the keywords of other kinds never read an object */
+		static const js_keyword inert[] = {
+		    KW_FORMAT,       KW_MULTIPLE_OF,  KW_MAXIMUM,    KW_EXCL_MAXIMUM, KW_MINIMUM,
+		    KW_EXCL_MINIMUM, KW_MAX_LENGTH,   KW_MIN_LENGTH, KW_PATTERN,      KW_MAX_ITEMS,
+		    KW_MIN_ITEMS,    KW_UNIQUE_ITEMS, KW_COUNT};
+		for (const js_keyword *a = inert; *a != KW_COUNT && !ok; a++)
+			ok = (int)*a == k;
+		if (n->kw[k] && !ok)
+			return n->names_only = 3, false;
+	}
+	n->names_only = 1;
+	bool ok = true;
+	const js_keyword lists[] = {KW_ALL_OF, KW_ANY_OF, KW_ONE_OF};
+	for (int l = 0; l < 3 && ok; l++) {
+		const js_val *v = n->kw[lists[l]];
+		if (v && v->kind == JV_ARR)
+			for (size_t i = 0; i < v->n && ok; i++)
+				ok = !js_node_of(v->u.items[i]) || names_only(js_node_of(v->u.items[i]), depth + 1);
+	}
+	if (ok && n->kw[KW_NOT])
+		ok = !js_node_of(n->kw[KW_NOT]) || names_only(js_node_of(n->kw[KW_NOT]), depth + 1);
+	n->names_only = ok ? 2 : 3;
+	return ok;
+}
+
+/* Whether n's in-place applicators all read only member names. */
+static bool in_place_names_only(const js_node *n)
+{
+	if (n->kw[KW_IF] || n->kw[KW_DEPENDENT_SCHEMAS] || n->kw[KW_DEPENDENCIES])
+		return false;
+	const js_keyword lists[] = {KW_ALL_OF, KW_ANY_OF, KW_ONE_OF};
+	for (int l = 0; l < 3; l++) {
+		const js_val *v = n->kw[lists[l]];
+		if (v && v->kind == JV_ARR)
+			for (size_t i = 0; i < v->n; i++)
+				if (js_node_of(v->u.items[i]) && !names_only(js_node_of(v->u.items[i]), 0))
+					return false;
+	}
+	return !js_node_of(n->kw[KW_NOT]) || names_only(js_node_of(n->kw[KW_NOT]), 0);
+}
+
+static int slot_cmp(const void *x, const void *y)
+{
+	const js_slot *a = x, *b = y;
+	if (a->klen != b->klen)
+		return a->klen < b->klen ? -1 : 1;
+	return memcmp(a->key, b->key, a->klen);
+}
+
+static js_plan *object_plan(js_compiler *c, js_node *n)
+{
+	static const js_keyword refused[] = {KW_PROPERTY_NAMES, KW_DEPENDENT_REQUIRED, KW_DEPENDENCIES,
+	                                     KW_DEPENDENT_SCHEMAS, KW_COUNT};
+	/* in-place applicators only when they read member names alone */
+	bool in_place = n->schema->kind == JV_OBJ && n->applies_in_place && in_place_names_only(n);
+	if (!plain_node(n, refused, in_place))
+		return NULL;
+	const js_val *patterns = n->kw[KW_PATTERN_PROPERTIES];
+	if (patterns && patterns->kind != JV_OBJ)
+		return NULL;
+	const js_val *props = n->kw[KW_PROPERTIES], *req = n->kw[KW_REQUIRED];
+	const js_val *extra = n->kw[KW_ADDITIONAL_PROPERTIES];
+	if ((props && props->kind != JV_OBJ) || (req && req->kind != JV_ARR))
+		return NULL;
+	int64_t min = count_of(n->kw[KW_MIN_PROPERTIES]), max = count_of(n->kw[KW_MAX_PROPERTIES]);
+	if (min < -1 || max < -1)
+		return NULL;
+	size_t nprops = props ? props->n : 0, nreq = req ? req->n : 0;
+	if (nprops + nreq > JS_PLAN_SLOTS)
+		return NULL;
+	js_plan *p = js_alloc_bytes(&c->a, sizeof(js_plan));
+	js_slot *slots = js_alloc_bytes(&c->a, sizeof(js_slot) * (nprops + nreq + 1));
+	if (!p || !slots)
+		return NULL;
+	int ns = 0;
+	/* a property whose value is no schema covers nothing: its members go
+	 * to additionalProperties, as the evaluator's eval_object says */
+	for (size_t i = 0; i < nprops; i++)
+		if (js_node_of(props->u.members[i].val))
+			slots[ns++] = (js_slot){props->u.members[i].key, (uint32_t)props->u.members[i].klen,
+			                        js_node_of(props->u.members[i].val)};
+	for (size_t i = 0; i < nreq; i++) {
+		const js_val *name = req->u.items[i];
+		if (name->kind != JV_STR)
+			continue;
+		bool known = false;
+		for (int k = 0; k < ns && !known; k++)
+			known = slots[k].klen == name->n && !memcmp(slots[k].key, name->u.s, name->n);
+		if (!known)
+			slots[ns++] = (js_slot){name->u.s, name->n, NULL};
+	}
+	qsort(slots, (size_t)ns, sizeof(js_slot), slot_cmp);
+	for (size_t i = 0; i < nreq; i++) {
+		const js_val *name = req->u.items[i];
+		if (name->kind != JV_STR)
+			continue;
+		js_slot key = {name->u.s, name->n, NULL};
+		const js_slot *hit = bsearch(&key, slots, (size_t)ns, sizeof(js_slot), slot_cmp);
+		p->required |= 1ull << (hit - slots);
+	}
+	p->slots = slots;
+	p->nslots = ns;
+	p->extra = js_node_of(extra);
+	p->extra_false = p->extra && extra->kind == JV_FALSE;
+	if (p->extra_false)
+		p->extra = NULL;
+	p->min = min;
+	p->max = max;
+	p->patterns = patterns && patterns->n ? patterns : NULL;
+	p->in_place = in_place;
+	p->node = n;
+	return p;
+}
+
+static js_plan *array_plan(js_compiler *c, const js_node *n)
+{
+	static const js_keyword refused[] = {KW_PREFIX_ITEMS, KW_ADDITIONAL_ITEMS, KW_CONTAINS,
+	                                     KW_COUNT};
+	if (!plain_node(n, refused, false))
+		return NULL;
+	const js_val *unique = n->kw[KW_UNIQUE_ITEMS];
+	const js_val *items = n->kw[KW_ITEMS];
+	if (items && !js_node_of(items))
+		return NULL; /* a tuple (drafts 4-2019), or no schema */
+	int64_t min = count_of(n->kw[KW_MIN_ITEMS]), max = count_of(n->kw[KW_MAX_ITEMS]);
+	if (min < -1 || max < -1)
+		return NULL;
+	js_plan *p = js_alloc_bytes(&c->a, sizeof(js_plan));
+	if (!p)
+		return NULL;
+	p->items = js_node_of(items);
+	p->unique = unique && unique->kind == JV_TRUE;
+	p->min = min;
+	p->max = max;
+	return p;
+}
+
+/* Plans n and every node its plans lead to (a stack in the arena: a
+ * schema nests up to DBC_JS_MAX_SCHEMA_DEPTH, its $refs anywhere). */
+static int plan_from(js_compiler *c, js_node *root)
+{
+	js_node **stack = NULL;
+	int depth = 0, cap = 0;
+	if (dbc_grow(c->ctx, &stack, depth, &cap, sizeof(js_node *), 64) != DBC_OK)
+		return DBC_ERROR;
+	stack[depth++] = root;
+	while (depth > 0) {
+		js_node *n = (js_node *)js_plan_target(stack[--depth]);
+		if (!n || n->planned)
+			continue;
+		n->planned = true;
+		if (n->schema->kind != JV_OBJ)
+			continue;
+		n->obj_plan = object_plan(c, n);
+		n->arr_plan = array_plan(c, n);
+		if (c->ctx->failed)
+			return DBC_ERROR;
+		const js_node *next[JS_PLAN_SLOTS + 2];
+		int nn = 0;
+		if (n->obj_plan && n->obj_plan->patterns)
+			for (size_t i = 0; i < n->obj_plan->patterns->n; i++)
+				if (js_node_of(n->obj_plan->patterns->u.members[i].val)) {
+					if (dbc_grow(c->ctx, &stack, depth, &cap, sizeof(js_node *), 64) != DBC_OK)
+						return DBC_ERROR;
+					stack[depth++] = js_node_of(n->obj_plan->patterns->u.members[i].val);
+				}
+		if (n->obj_plan) {
+			for (int i = 0; i < n->obj_plan->nslots; i++)
+				if (n->obj_plan->slots[i].node)
+					next[nn++] = n->obj_plan->slots[i].node;
+			if (n->obj_plan->extra)
+				next[nn++] = n->obj_plan->extra;
+		}
+		if (n->arr_plan && n->arr_plan->items)
+			next[nn++] = n->arr_plan->items;
+		for (int i = 0; i < nn; i++) {
+			if (dbc_grow(c->ctx, &stack, depth, &cap, sizeof(js_node *), 64) != DBC_OK)
+				return DBC_ERROR;
+			stack[depth++] = (js_node *)next[i];
+		}
+	}
+	return DBC_OK;
+}
+
+const js_slot *js_plan_slot(const js_plan *p, const char *key, uint32_t klen)
+{
+	int lo = 0, hi = p->nslots - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		const js_slot *s = &p->slots[mid];
+		int c = s->klen != klen ? (s->klen < klen ? -1 : 1) : memcmp(s->key, key, klen);
+		if (c == 0)
+			return s;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+int js_plan_schema(js_compiler *c)
+{
+	dbc_jschema *s = c->s;
+	if (s->uses_unevaluated)
+		return DBC_OK;
+	for (int i = 0; i < c->npending; i++)
+		if (c->pending[i]->dynamic_ref)
+			return DBC_OK; /* the dynamic scope: the evaluator's alone */
+	if (plan_from(c, s->root) != DBC_OK)
+		return DBC_ERROR;
+	s->compiled_check = true;
+	return DBC_OK;
+}

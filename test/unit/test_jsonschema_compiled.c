@@ -1,0 +1,176 @@
+/*
+ * test_jsonschema_compiled.c — the compiled check (core/jsonschema/
+ * js_fast.c) against the evaluator on random documents: valid ones and
+ * their mutations (a byte changed, dropped or a span repeated), over
+ * schemas of the keywords it covers and of some it leaves to the
+ * evaluator. Whenever it says valid the evaluator must too, and of the
+ * documents the evaluator finds valid it must decide most (so a check that
+ * decides nothing fails). Each document JSON also goes token by token
+ * (as PostgreSQL walks a jsonb, test/unit/js_walk.h) through the check fed
+ * by tokens (js_check.c), against the evaluator on the tree the same
+ * tokens build. The same seed runs every time; DBC_JS_SEED
+ * another.
+ */
+#include "jsonschema/jsonschema.h"
+#include "js_walk.h"
+#include "unit.h"
+
+#include <stdlib.h>
+
+static const char *const schemas[] = {
+    /* the benchmark's order (test/bench/bench_json.py) */
+    "{\"type\": \"object\", \"required\": [\"id\", \"customer\", \"status\", \"items\"],"
+    " \"properties\": {\"id\": {\"type\": \"integer\", \"minimum\": 1},"
+    " \"customer\": {\"type\": \"string\", \"minLength\": 1, \"maxLength\": 80},"
+    " \"email\": {\"type\": \"string\", \"pattern\": \"^[^@ ]+@[^@ ]+$\"},"
+    " \"status\": {\"enum\": [\"new\", \"paid\", \"shipped\", \"cancelled\"]},"
+    " \"total\": {\"type\": \"number\", \"minimum\": 0},"
+    " \"currency\": {\"type\": \"string\", \"pattern\": \"^[A-Z]{3}$\"},"
+    " \"gift\": {\"type\": \"boolean\"}, \"note\": {\"type\": [\"string\", \"null\"]},"
+    " \"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}, \"uniqueItems\": true},"
+    " \"items\": {\"type\": \"array\", \"minItems\": 1, \"items\": {\"type\": \"object\","
+    " \"required\": [\"sku\", \"qty\", \"price\"], \"properties\": {\"sku\": {\"type\": \"string\","
+    " \"pattern\": \"^[A-Z]{3}-[0-9]+$\"}, \"qty\": {\"type\": \"integer\", \"minimum\": 1},"
+    " \"price\": {\"type\": \"number\", \"minimum\": 0}}}}}}",
+    /* closed objects, bounds, $ref (draft 7), a oneOf left to the evaluator */
+    "{\"$schema\": \"http://json-schema.org/draft-07/schema#\", \"definitions\": {\"n\":"
+    " {\"type\": \"number\", \"multipleOf\": 0.5, \"maximum\": 100}}, \"type\": \"object\","
+    " \"additionalProperties\": false, \"minProperties\": 1, \"maxProperties\": 4,"
+    " \"required\": [\"a\"], \"properties\": {\"a\": {\"$ref\": \"#/definitions/n\"},"
+    " \"b\": {\"type\": \"array\", \"maxItems\": 3, \"uniqueItems\": true},"
+    " \"c\": {\"oneOf\": [{\"type\": \"string\"}, {\"type\": \"integer\"}]},"
+    " \"d\": {\"type\": \"object\", \"additionalProperties\": {\"type\": \"integer\"}}}}",
+    /* patternProperties beside properties, and an anyOf of member names
+     * alone (SchemaStore's package.json has both at its root), draft 4 */
+    "{\"$schema\": \"http://json-schema.org/draft-04/schema#\", \"type\": \"object\","
+    " \"patternProperties\": {\"^_\": {\"type\": \"string\"}, \"^x\": {\"minLength\": 2}},"
+    " \"properties\": {\"xa\": {\"type\": \"string\"}, \"n\": {\"type\": \"integer\"}},"
+    " \"additionalProperties\": {\"type\": [\"integer\", \"string\"]},"
+    " \"anyOf\": [{\"type\": \"object\", \"not\": {\"required\": [\"a\", \"b\"]}},"
+    " {\"required\": [\"a\"], \"not\": {\"required\": [\"b\"]}}]}",
+};
+
+static const char *const documents[] = {
+    "{\"id\": 7, \"customer\": \"customer 7\", \"email\": \"c7@example.com\", \"status\": \"paid\","
+    " \"total\": 17.5, \"currency\": \"EUR\", \"gift\": false, \"note\": null, \"tags\": [\"a\","
+    " \"b\"], \"items\": [{\"sku\": \"ABC-7\", \"qty\": 2, \"price\": 3.5}, {\"sku\": \"XYZ-2\","
+    " \"qty\": 2, \"price\": 1.25}]}",
+    "{\"id\":1,\"customer\":\"x\",\"status\":\"new\",\"items\":[{\"sku\":\"AAA-0\",\"qty\":1,"
+    "\"price\":0}],\"note\":\"leave \\\"here\\\"\",\"tags\":[]}",
+    "{\"a\": 2.5, \"b\": [1, \"1\", 1.5, true], \"c\": \"s\", \"d\": {\"x\": 1, \"y\": -2}}",
+    "{\"a\": -0.0, \"d\": {}, \"b\": [null, false]}",
+    "{\"a\": 12345678901234.5, \"c\": 3}",
+    "{\"_p\": \"s\", \"xa\": \"yy\", \"n\": 3, \"a\": 1}",
+    "{\"a\": 1, \"b\": 2, \"_q\": \"r\"}",
+    "{\"xb\": \"zz\", \"n\": 1, \"b\": \"x\"}",
+};
+
+static uint64_t rng;
+
+static unsigned next(unsigned below)
+{
+	rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (unsigned)((rng >> 33) % below);
+}
+
+/* A mutation of doc (malloc'd). */
+static char *mutate(const char *doc)
+{
+	static const char bytes[] = "\"1-.0 9{}[],:ae\\E5+";
+	size_t n = strlen(doc);
+	char *out = malloc(2 * n + 2);
+	memcpy(out, doc, n + 1);
+	int edits = 1 + (int)next(3);
+	for (int e = 0; e < edits && n > 1; e++) {
+		size_t at = next((unsigned)n);
+		switch (next(3)) {
+		case 0:
+			out[at] = bytes[next(sizeof bytes - 1)];
+			break;
+		case 1:
+			memmove(out + at, out + at + 1, n - at);
+			n--;
+			break;
+		default: {
+			size_t len = 1 + next(8);
+			if (at + len > n || n + len > 2 * strlen(doc))
+				break;
+			memmove(out + at + len, out + at, n - at + 1);
+			n += len;
+		}
+		}
+	}
+	return out;
+}
+
+int main(void)
+{
+	const char *seed = getenv("DBC_JS_SEED");
+	rng = seed ? strtoull(seed, NULL, 10) : 63;
+	int decided = 0, evaluator_valid = 0, disagreed = 0, runs = 0;
+	int walked = 0, walk_valid = 0, walk_decided = 0, walk_failed = 0;
+	for (size_t si = 0; si < sizeof schemas / sizeof *schemas; si++) {
+		dbc_ctx ctx;
+		dbc_ctx_init(&ctx, &unit_host, NULL);
+		dbc_js_options opts = {.check_meta = true};
+		dbc_jschema *s = NULL;
+		CHECK(dbc_jschema_compile(&ctx, schemas[si], &opts, &s) == DBC_OK, "the schema compiles");
+		if (!s)
+			return unit_done();
+		for (int round = 0; round < 4000; round++) {
+			const char *base = documents[next(sizeof documents / sizeof *documents)];
+			char *doc = round % 4 == 0 ? strdup(base) : mutate(base);
+			dbc_error_clear(&ctx);
+			int verdict = dbc_jschema_compiled_verdict(&ctx, s, doc);
+			dbc_error_clear(&ctx);
+			bool valid = false;
+			dbc_js_error *errors;
+			int n;
+			bool ok = dbc_jschema_validate(&ctx, s, doc, &valid, &errors, &n, 10) == DBC_OK;
+			runs++;
+			evaluator_valid += ok && valid;
+			decided += verdict == 1;
+			if (verdict == 1 && !(ok && valid)) {
+				disagreed++;
+				printf("# schema %zu: the compiled check says valid, the evaluator not: %s\n", si,
+				       doc);
+			}
+			json_t *j = json_loads(doc, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+			if (j) {
+				dbc_error_clear(&ctx);
+				int by_tokens = -2;
+				if (dbc_jsonschema_valid_walk(&ctx, NULL, schemas[si], false, js_walk, j,
+				                              &by_tokens) != DBC_OK)
+					walk_failed++;
+				dbc_error_clear(&ctx);
+				int evaluated = js_walk_evaluated(&ctx, s, j);
+				dbc_error_clear(&ctx);
+				walked++;
+				walk_valid += evaluated == 1;
+				walk_decided += by_tokens == 1;
+				if (by_tokens == 1 && evaluated != 1) {
+					disagreed++;
+					printf("# schema %zu: the check fed by tokens says valid, the evaluator "
+					       "not: %s\n",
+					       si, doc);
+				}
+				json_decref(j);
+			}
+			free(doc);
+		}
+		dbc_jschema_free(s);
+		dbc_ctx_finish(&ctx);
+	}
+	printf("# %d documents: the evaluator found %d valid, the compiled check decided %d\n", runs,
+	       evaluator_valid, decided);
+	printf("# %d documents walked: the evaluator found %d valid, the check fed by tokens "
+	       "decided %d\n",
+	       walked, walk_valid, walk_decided);
+	CHECK(walk_failed == 0, "the check fed by tokens ends without an error");
+	CHECK(walk_valid > 0 && walk_decided * 10 >= walk_valid * 7,
+	      "the check fed by tokens decides most valid documents");
+	CHECK(disagreed == 0, "the compiled check never says valid where the evaluator does not");
+	CHECK(evaluator_valid > 0 && decided * 10 >= evaluator_valid * 7,
+	      "the compiled check decides most valid documents");
+	return unit_done();
+}
