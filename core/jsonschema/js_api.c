@@ -9,84 +9,83 @@
 #include <string.h>
 
 static int schema_of(dbc_ctx *ctx, dbc_js_cache *cache, const char *text, bool format_assertion,
-                     const dbc_jschema **out, dbc_jschema **owned)
+                     const dbc_js_schema **out, dbc_js_schema **owned)
 {
 	dbc_js_options opts = {.format_assertion = format_assertion, .check_meta = true};
 	return dbc_js_schema_get(ctx, cache, text, &opts, out, owned);
 }
 
 /* The document as text or as a built tree, whichever was given. */
-static int validate(dbc_ctx *ctx, const dbc_jschema *s, const char *text, const dbc_js_doc *doc,
+static int validate(dbc_ctx *ctx, const dbc_js_schema *s, const char *text, const dbc_js_doc *doc,
                     bool *valid, dbc_js_error **errors, int *nerrors, int max_errors)
 {
 	if (doc)
-		return dbc_jschema_validate_doc(ctx, s, doc, valid, errors, nerrors, max_errors);
-	return dbc_jschema_validate(ctx, s, text, valid, errors, nerrors, max_errors);
+		return dbc_js_validate_doc(ctx, s, doc, valid, errors, nerrors, max_errors);
+	return dbc_js_validate(ctx, s, text, valid, errors, nerrors, max_errors);
 }
 
-int dbc_jsonschema_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                         const char *schema, bool format_assertion, bool *valid)
+int dbc_js_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
+                 bool format_assertion, bool *valid)
 {
-	return dbc_jsonschema_valid_any(ctx, cache, document, NULL, schema, format_assertion, valid);
+	return dbc_js_valid_any(ctx, cache, document, NULL, schema, format_assertion, valid);
 }
 
-int dbc_jsonschema_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                             const dbc_js_doc *doc, const char *schema, bool format_assertion,
-                             bool *valid)
+int dbc_js_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const dbc_js_doc *doc,
+                     const char *schema, bool format_assertion, bool *valid)
 {
-	const dbc_jschema *s;
-	dbc_jschema *owned;
+	const dbc_js_schema *s;
+	dbc_js_schema *owned;
 	if (schema_of(ctx, cache, schema, format_assertion, &s, &owned) != DBC_OK)
 		return DBC_ERROR;
 	int rc = validate(ctx, s, document, doc, valid, NULL, NULL, 0);
-	dbc_jschema_free(owned);
+	dbc_js_free(owned);
 	return rc;
 }
 
-int dbc_jsonschema_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
-                              bool format_assertion, dbc_js_walk_fn walk, void *arg, int *verdict)
+int dbc_js_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema, bool format_assertion,
+                      dbc_js_walk_fn walk, void *arg, int *verdict)
 {
-	const dbc_jschema *s;
-	dbc_jschema *owned;
+	const dbc_js_schema *s;
+	dbc_js_schema *owned;
 	*verdict = 0;
 	if (schema_of(ctx, cache, schema, format_assertion, &s, &owned) != DBC_OK)
 		return DBC_ERROR;
 	if (s->compiled_check) {
-		js_check *c = js_check_new(ctx, s);
-		dbc_js_builder *b = c ? js_check_builder(c) : NULL;
+		js_check *c = dbc_js_check_new(ctx, s);
+		dbc_js_builder *b = c ? dbc_js_check_builder(c) : NULL;
 		if (b)
 			(void)walk(ctx, b, arg); /* its failure is the check's verdict's */
-		*verdict = c ? js_check_verdict(c) : 0;
+		*verdict = c ? dbc_js_check_verdict(c) : 0;
 		if (!c || !b)
 			dbc_error_clear(ctx); /* out of memory: the usual way says so */
 	}
-	dbc_jschema_free(owned);
+	dbc_js_free(owned);
 	return *verdict < 0 ? DBC_ERROR : DBC_OK;
 }
 
-int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                          const char *schema, bool format_assertion)
+int dbc_js_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
+                  bool format_assertion)
 {
-	return dbc_jsonschema_assert_any(ctx, cache, document, NULL, schema, format_assertion);
+	return dbc_js_assert_any(ctx, cache, document, NULL, schema, format_assertion);
 }
 
-int dbc_jsonschema_assert_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                              const dbc_js_doc *doc, const char *schema, bool format_assertion)
+int dbc_js_assert_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                      const dbc_js_doc *doc, const char *schema, bool format_assertion)
 {
-	const dbc_jschema *s;
-	dbc_jschema *owned;
+	const dbc_js_schema *s;
+	dbc_js_schema *owned;
 	bool valid;
 	dbc_js_error *errors;
 	int n;
 	if (schema_of(ctx, cache, schema, format_assertion, &s, &owned) != DBC_OK)
 		return DBC_ERROR;
 	int rc = validate(ctx, s, document, doc, &valid, &errors, &n, DBC_JS_MAX_ERRORS);
-	dbc_jschema_free(owned);
+	dbc_js_free(owned);
 	if (rc != DBC_OK || valid)
 		return rc;
 	if (n == 0) /* cannot happen: a failure always records one error */
 		return dbc_error(ctx, "23514", "the document does not match the schema");
-	dbc_error(ctx, "23514", "%s: %s (%s at %s)", js_where(errors[0].instance_path),
+	dbc_error(ctx, "23514", "%s: %s (%s at %s)", dbc_js_where(errors[0].instance_path),
 	          errors[0].message, errors[0].keyword, errors[0].schema_path);
 	if (n > 1)
 		dbc_error_detail(ctx, "%d more error%s; dbjson_errors lists them all.", n - 1,
@@ -94,18 +93,18 @@ int dbc_jsonschema_assert_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *doc
 	return DBC_ERROR;
 }
 
-int dbc_jsonschema_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                          const char *schema, bool format_assertion, dbc_rows *out)
+int dbc_js_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
+                  bool format_assertion, dbc_rows *out)
 {
-	return dbc_jsonschema_errors_any(ctx, cache, document, NULL, schema, format_assertion, out);
+	return dbc_js_errors_any(ctx, cache, document, NULL, schema, format_assertion, out);
 }
 
-int dbc_jsonschema_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                              const dbc_js_doc *doc, const char *schema, bool format_assertion,
-                              dbc_rows *out)
+int dbc_js_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                      const dbc_js_doc *doc, const char *schema, bool format_assertion,
+                      dbc_rows *out)
 {
-	const dbc_jschema *s;
-	dbc_jschema *owned;
+	const dbc_js_schema *s;
+	dbc_js_schema *owned;
 	bool valid;
 	dbc_js_error *errors;
 	int n;
@@ -113,7 +112,7 @@ int dbc_jsonschema_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *doc
 	if (schema_of(ctx, cache, schema, format_assertion, &s, &owned) != DBC_OK)
 		return DBC_ERROR;
 	int rc = validate(ctx, s, document, doc, &valid, &errors, &n, DBC_JS_MAX_ERRORS);
-	dbc_jschema_free(owned);
+	dbc_js_free(owned);
 	/* the paths and messages are in ctx's arena and the keywords are static:
 	 * the rows keep them where they are */
 	for (int i = 0; rc == DBC_OK && i < n; i++) {

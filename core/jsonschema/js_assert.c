@@ -18,7 +18,7 @@ static const char *plural(long long n)
 
 static const char *show(js_run *r, const js_val *v)
 {
-	return js_excerpt(r->ctx, v, SHOWN);
+	return dbc_js_excerpt(r->ctx, v, SHOWN);
 }
 
 static bool has_type(const js_val *inst, const char *t, size_t tn, dbc_js_draft d)
@@ -38,7 +38,7 @@ static bool has_type(const js_val *inst, const char *t, size_t tn, dbc_js_draft 
 		return IS("object");
 	case JV_INT:
 	case JV_REAL:
-		return IS("number") || (IS("integer") && js_is_integer(inst, d));
+		return IS("number") || (IS("integer") && dbc_js_is_integer(inst, d));
 	}
 	return false;
 #undef IS
@@ -52,14 +52,14 @@ static bool check_type(js_run *r, const js_node *n, const js_val *inst, const js
 		return true;
 	if (t->kind == JV_STR)
 		return has_type(inst, t->u.s, t->n, n->draft) ||
-		       js_fail(r, ip, sp, "type", "%s is not of type %s", show(r, inst), t->u.s);
+		       dbc_js_fail(r, ip, sp, "type", "%s is not of type %s", show(r, inst), t->u.s);
 	if (t->kind != JV_ARR)
 		return true;
 	for (size_t i = 0; i < t->n; i++)
 		if (t->u.items[i]->kind == JV_STR &&
 		    has_type(inst, t->u.items[i]->u.s, t->u.items[i]->n, n->draft))
 			return true;
-	return js_fail(r, ip, sp, "type", "%s is not of any type of %s", show(r, inst), show(r, t));
+	return dbc_js_fail(r, ip, sp, "type", "%s is not of any type of %s", show(r, inst), show(r, t));
 }
 
 /* 2^53: from here on every double is an integer, so a quotient this large
@@ -77,7 +77,7 @@ static bool multiple_of(const js_val *inst, const js_val *m)
 {
 	if (inst->kind == JV_INT && m->kind == JV_INT)
 		return m->u.i == 0 || (m->u.i == -1 || inst->u.i % m->u.i == 0);
-	double x = js_num(inst), d = js_num(m), q = x / d;
+	double x = dbc_js_num(inst), d = dbc_js_num(m), q = x / d;
 	if (x == 0)
 		return true;
 	if (!isfinite(q) || (fabs(q) >= JS_EXACT_DOUBLES && floor(d) == d))
@@ -94,39 +94,39 @@ static bool check_number(js_run *r, const js_node *n, const js_val *inst, const 
 #define FAIL(k, ...)                                                                               \
 	do {                                                                                           \
 		ok = false;                                                                                \
-		js_fail(r, ip, sp, k, __VA_ARGS__);                                                        \
+		dbc_js_fail(r, ip, sp, k, __VA_ARGS__);                                                    \
 		if (!js_collecting(r))                                                                     \
 			return false;                                                                          \
 	} while (0)
 	const js_val *m = kw[KW_MULTIPLE_OF];
-	if (m && js_is_number(m) && js_num(m) > 0 && !multiple_of(inst, m))
+	if (m && dbc_js_is_number(m) && dbc_js_num(m) > 0 && !multiple_of(inst, m))
 		FAIL("multipleOf", "%s is not a multiple of %s", show(r, inst), show(r, m));
 	/* draft 4: exclusiveMaximum / exclusiveMinimum are booleans on the bound */
 	bool d4 = n->draft == DBC_JS_DRAFT4;
 	const js_val *max = kw[KW_MAXIMUM], *min = kw[KW_MINIMUM];
 	const js_val *xmax = kw[KW_EXCL_MAXIMUM], *xmin = kw[KW_EXCL_MINIMUM];
-	if (max && js_is_number(max)) {
+	if (max && dbc_js_is_number(max)) {
 		bool strict = d4 && xmax && xmax->kind == JV_TRUE;
-		int c = js_num_cmp(inst, max);
+		int c = dbc_js_num_cmp(inst, max);
 		if (c > 0 || (strict && c == 0))
 			FAIL("maximum",
 			     strict ? "%s is not less than the exclusive maximum %s"
 			            : "%s is greater than the maximum %s",
 			     show(r, inst), show(r, max));
 	}
-	if (min && js_is_number(min)) {
+	if (min && dbc_js_is_number(min)) {
 		bool strict = d4 && xmin && xmin->kind == JV_TRUE;
-		int c = js_num_cmp(inst, min);
+		int c = dbc_js_num_cmp(inst, min);
 		if (c < 0 || (strict && c == 0))
 			FAIL("minimum",
 			     strict ? "%s is not greater than the exclusive minimum %s"
 			            : "%s is less than the minimum %s",
 			     show(r, inst), show(r, min));
 	}
-	if (!d4 && xmax && js_is_number(xmax) && js_num_cmp(inst, xmax) >= 0)
+	if (!d4 && xmax && dbc_js_is_number(xmax) && dbc_js_num_cmp(inst, xmax) >= 0)
 		FAIL("exclusiveMaximum", "%s is not less than the exclusive maximum %s", show(r, inst),
 		     show(r, xmax));
-	if (!d4 && xmin && js_is_number(xmin) && js_num_cmp(inst, xmin) <= 0)
+	if (!d4 && xmin && dbc_js_is_number(xmin) && dbc_js_num_cmp(inst, xmin) <= 0)
 		FAIL("exclusiveMinimum", "%s is not greater than the exclusive minimum %s", show(r, inst),
 		     show(r, xmin));
 	return ok;
@@ -135,7 +135,7 @@ static bool check_number(js_run *r, const js_node *n, const js_val *inst, const 
 /* A count keyword's value: a non-negative integer (2.0 counts as 2), or -1. */
 static int64_t count_of(const js_val *v)
 {
-	if (!v || !js_is_integer(v, DBC_JS_DRAFT2020) || js_num(v) < 0)
+	if (!v || !dbc_js_is_integer(v, DBC_JS_DRAFT2020) || dbc_js_num(v) < 0)
 		return -1;
 	return v->kind == JV_INT ? v->u.i : (int64_t)v->u.d;
 }
@@ -147,7 +147,7 @@ static bool check_string(js_run *r, const js_node *n, const js_val *inst, const 
 	bool ok = true;
 	int64_t maxl = count_of(kw[KW_MAX_LENGTH]), minl = count_of(kw[KW_MIN_LENGTH]);
 	if (maxl >= 0 || minl >= 0) {
-		int64_t len = (int64_t)js_utf8_length(inst->u.s, inst->n);
+		int64_t len = (int64_t)dbc_js_utf8_length(inst->u.s, inst->n);
 		if (maxl >= 0 && len > maxl)
 			FAIL("maxLength", "%s is longer than %lld character%s", show(r, inst), (long long)maxl,
 			     plural(maxl));
@@ -158,7 +158,7 @@ static bool check_string(js_run *r, const js_node *n, const js_val *inst, const 
 	const js_val *pat = kw[KW_PATTERN];
 	if (js_regex_of(pat)) {
 		js_path where = {.up = sp, .key = "pattern", .klen = JS_PATH_CSTR};
-		int m = js_regex_search(r->ctx, pat->re, inst->u.s, inst->n, &r->regex_steps, &where);
+		int m = dbc_js_regex_search(r->ctx, pat->re, inst->u.s, inst->n, &r->regex_steps, &where);
 		if (m < 0)
 			return false;
 		if (m == 0)
@@ -166,7 +166,7 @@ static bool check_string(js_run *r, const js_node *n, const js_val *inst, const 
 	}
 	const js_val *fmt = kw[KW_FORMAT];
 	if (fmt && fmt->kind == JV_STR && r->s->format_assertion &&
-	    !js_format_ok(r->ctx, fmt->u.s, inst->u.s, inst->n)) {
+	    !dbc_js_format_ok(r->ctx, fmt->u.s, inst->u.s, inst->n)) {
 		if (r->ctx->failed)
 			return false;
 		FAIL("format", "%s is not a valid %s", show(r, inst), fmt->u.s);
@@ -183,7 +183,7 @@ typedef struct js_item_at {
 static int item_at_cmp(const void *x, const void *y)
 {
 	const js_item_at *a = x, *b = y;
-	int c = js_compare(a->v, b->v);
+	int c = dbc_js_compare(a->v, b->v);
 	return c ? c : (a->at > b->at) - (a->at < b->at);
 }
 
@@ -202,7 +202,7 @@ static bool repeated_item(js_run *r, const js_val *arr, size_t *first, size_t *s
 	if (n <= JS_UNIQUE_PAIRWISE) {
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = i + 1; j < n; j++)
-				if (js_equal(arr->u.items[i], arr->u.items[j])) {
+				if (dbc_js_equal(arr->u.items[i], arr->u.items[j])) {
 					*first = i;
 					*second = j;
 					return true;
@@ -217,7 +217,8 @@ static bool repeated_item(js_run *r, const js_val *arr, size_t *first, size_t *s
 	qsort(sorted, n, sizeof(js_item_at), item_at_cmp);
 	bool found = false;
 	for (size_t k = 0; k + 1 < n; k++)
-		if (js_compare(sorted[k].v, sorted[k + 1].v) == 0 && (!found || sorted[k].at < *first)) {
+		if (dbc_js_compare(sorted[k].v, sorted[k + 1].v) == 0 &&
+		    (!found || sorted[k].at < *first)) {
 			found = true;
 			*first = sorted[k].at;
 			*second = sorted[k + 1].at;
@@ -258,7 +259,7 @@ static bool require_all(js_run *r, const js_val *obj, const js_val *names, const
 		return true;
 	for (size_t i = 0; i < names->n; i++) {
 		const js_val *name = names->u.items[i];
-		if (name->kind != JV_STR || js_get_n(obj, name->u.s, name->n))
+		if (name->kind != JV_STR || dbc_js_get_n(obj, name->u.s, name->n))
 			continue;
 		if (because)
 			FAIL(k, "the property %s is required by the property %s", show(r, name),
@@ -293,7 +294,7 @@ static bool check_object(js_run *r, const js_node *n, const js_val *inst, const 
 			continue;
 		for (size_t i = 0; i < deps[d]->n; i++) {
 			const js_member *m = &deps[d]->u.members[i];
-			if (m->val->kind != JV_ARR || !js_get_n(inst, m->key, m->klen))
+			if (m->val->kind != JV_ARR || !dbc_js_get_n(inst, m->key, m->klen))
 				continue;
 			js_val key = {.kind = JV_STR, .n = m->klen, .u.s = m->key};
 			if (!require_all(r, inst, m->val, ip, sp, names[d], &key)) {
@@ -307,8 +308,8 @@ static bool check_object(js_run *r, const js_node *n, const js_val *inst, const 
 }
 #undef FAIL
 
-bool js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
-                        const js_path *sp)
+bool dbc_js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                            const js_path *sp)
 {
 	const js_val *const *kw = n->kw;
 	bool ok = true;
@@ -320,17 +321,17 @@ bool js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const j
 	if (kw[KW_ENUM] && kw[KW_ENUM]->kind == JV_ARR) {
 		bool found = false;
 		for (size_t i = 0; i < kw[KW_ENUM]->n && !found; i++)
-			found = js_equal(inst, kw[KW_ENUM]->u.items[i]);
+			found = dbc_js_equal(inst, kw[KW_ENUM]->u.items[i]);
 		if (!found) {
-			ok = js_fail(r, ip, sp, "enum", "%s is not one of %s", show(r, inst),
-			             show(r, kw[KW_ENUM]));
+			ok = dbc_js_fail(r, ip, sp, "enum", "%s is not one of %s", show(r, inst),
+			                 show(r, kw[KW_ENUM]));
 			if (!js_collecting(r))
 				return false;
 		}
 	}
-	if (kw[KW_CONST] && !js_equal(inst, kw[KW_CONST])) {
-		ok = js_fail(r, ip, sp, "const", "%s is not the constant %s", show(r, inst),
-		             show(r, kw[KW_CONST]));
+	if (kw[KW_CONST] && !dbc_js_equal(inst, kw[KW_CONST])) {
+		ok = dbc_js_fail(r, ip, sp, "const", "%s is not the constant %s", show(r, inst),
+		                 show(r, kw[KW_CONST]));
 		if (!js_collecting(r))
 			return false;
 	}

@@ -1,7 +1,7 @@
 /*
  * js_build.c — a document built value by value by the host (PostgreSQL walks
  * a jsonb with its iterator) instead of parsed from text. The tree is the one
- * js_parse makes of the same document's text: the meaning of numbers, the
+ * dbc_js_parse makes of the same document's text: the meaning of numbers, the
  * depth limit and its message are the parser's, so validation cannot tell
  * the two inputs apart (test/script/pg_json_direct.sh compares them).
  */
@@ -28,7 +28,7 @@ struct dbc_js_builder {
 	js_val *root;
 	bool failed;
 	bool borrow; /* keys and strings point at the host's bytes */
-	/* js_build_sink: every token goes to sink instead (the compiled
+	/* dbc_js_build_sink: every token goes to sink instead (the compiled
 	 * check), and no tree is built */
 	const js_token_sink *sink;
 	void *sink_arg;
@@ -46,7 +46,7 @@ dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx)
 	return b;
 }
 
-dbc_js_builder *js_build_sink(dbc_ctx *ctx, const js_token_sink *sink, void *arg)
+dbc_js_builder *dbc_js_build_sink(dbc_ctx *ctx, const js_token_sink *sink, void *arg)
 {
 	dbc_js_builder *b = dbc_js_build_new(ctx);
 	if (b) {
@@ -70,7 +70,7 @@ static int misuse(dbc_js_builder *b)
 }
 
 /* The root value, or the failure of a value placed after a failure or too
- * deep (the depth check js_parse's conversion makes; the root is at depth 0). */
+ * deep (the depth check dbc_js_parse's conversion makes; the root is at depth 0). */
 static js_val *place_root(dbc_js_builder *b, js_kind kind)
 {
 	if (b->failed)
@@ -81,7 +81,7 @@ static js_val *place_root(dbc_js_builder *b, js_kind kind)
 		          DBC_JS_MAX_DEPTH);
 		return NULL;
 	}
-	js_val *v = b->root ? NULL : js_alloc_val(&b->a, kind);
+	js_val *v = b->root ? NULL : dbc_js_alloc_val(&b->a, kind);
 	if (!v) {
 		if (b->root)
 			misuse(b);
@@ -131,7 +131,7 @@ static const char *keep(dbc_js_builder *b, const char *s, size_t len)
 {
 	if (b->borrow)
 		return s ? s : "";
-	return js_alloc_strn(&b->a, s, len);
+	return dbc_js_alloc_strn(&b->a, s, len);
 }
 
 int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
@@ -148,7 +148,7 @@ int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 	 * which start on a js_val's boundary (a js_val holds pointers, so its
 	 * alignment is enough for them) */
 	size_t each = object ? sizeof(js_member) : sizeof(js_val *);
-	js_val *kids = js_alloc_vals(&b->a, n + (each * n + sizeof(js_val) - 1) / sizeof(js_val));
+	js_val *kids = dbc_js_alloc_vals(&b->a, n + (each * n + sizeof(js_val) - 1) / sizeof(js_val));
 	if (!kids || (b->depth >= b->cap &&
 	              dbc_grow(b->ctx, &b->stack, b->depth, &b->cap, sizeof(js_frame), 16) != DBC_OK))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
@@ -170,8 +170,8 @@ int dbc_js_build_close(dbc_js_builder *b)
 	    b->stack[b->depth - 1].keyed)
 		return misuse(b);
 	js_val *v = b->stack[--b->depth].v;
-	if (v->kind == JV_OBJ) /* as js_parse's conversion leaves them */
-		js_sort_members(v->u.members, v->n);
+	if (v->kind == JV_OBJ) /* as dbc_js_parse's conversion leaves them */
+		dbc_js_sort_members(v->u.members, v->n);
 	return DBC_OK;
 }
 
@@ -209,7 +209,7 @@ int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len)
 }
 
 /* jansson's reading of a number token: integer text (no '.', 'e', 'E') that
- * fits 64 bits is an integer, one that does not is a real (as js_parse reads
+ * fits 64 bits is an integer, one that does not is a real (as dbc_js_parse reads
  * it); any other is strtod's double, an overflow being an error. */
 int dbc_js_build_number(dbc_js_builder *b, const char *text)
 {

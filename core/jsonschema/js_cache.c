@@ -17,7 +17,7 @@ typedef struct js_entry {
 	size_t len;
 	uint64_t hash;
 	bool format_assertion;
-	dbc_jschema *schema;
+	dbc_js_schema *schema;
 	/* the registry's generation when compiled, 0 when the schema read
 	 * nothing of it (js_registry.c) */
 	int64_t registry_gen;
@@ -64,7 +64,7 @@ static void drop(dbc_js_cache *c, js_entry *e)
 	unlink_entry(c, e);
 	c->entries--;
 	c->bytes -= e->len;
-	dbc_jschema_free(e->schema);
+	dbc_js_free(e->schema);
 	free(e->text);
 	free(e);
 }
@@ -123,8 +123,8 @@ static js_entry *find(dbc_js_cache *c, const char *key, size_t len, bool fa)
 	return NULL;
 }
 
-static int keep(dbc_ctx *ctx, dbc_js_cache *c, const char *key, size_t len, bool fa, dbc_jschema *s,
-                int64_t registry_gen)
+static int keep(dbc_ctx *ctx, dbc_js_cache *c, const char *key, size_t len, bool fa,
+                dbc_js_schema *s, int64_t registry_gen)
 {
 	if (len > DBC_JS_CACHE_BYTES / 4) {
 		/* too big to keep: the caller's arena would be the place, but the
@@ -135,7 +135,7 @@ static int keep(dbc_ctx *ctx, dbc_js_cache *c, const char *key, size_t len, bool
 	js_entry *e = calloc(1, sizeof(js_entry));
 	if (!e || !(e->text = malloc(len + 1))) {
 		free(e);
-		dbc_jschema_free(s);
+		dbc_js_free(s);
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	}
 	memcpy(e->text, key, len);
@@ -159,7 +159,7 @@ static int keep(dbc_ctx *ctx, dbc_js_cache *c, const char *key, size_t len, bool
 #define NAME_KEY '\x01'
 
 int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *c, const char *arg, const dbc_js_options *opts,
-                     const dbc_jschema **out)
+                     const dbc_js_schema **out)
 {
 	bool fa = opts && opts->format_assertion;
 	bool named = dbc_js_is_name(arg);
@@ -204,11 +204,11 @@ int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *c, const char *arg, const dbc_j
 		use.root = arg;
 		use.owner = owner;
 	}
-	dbc_jschema *s;
-	if (dbc_jschema_compile(ctx, text, &o, &s) != DBC_OK)
+	dbc_js_schema *s;
+	if (dbc_js_compile(ctx, text, &o, &s) != DBC_OK)
 		return DBC_ERROR;
 	if (use.used && !named && generation(ctx, c, &gen) != DBC_OK) {
-		dbc_jschema_free(s);
+		dbc_js_free(s);
 		return DBC_ERROR;
 	}
 	*out = s;
@@ -216,7 +216,7 @@ int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *c, const char *arg, const dbc_j
 }
 
 int dbc_js_schema_get(dbc_ctx *ctx, dbc_js_cache *cache, const char *arg,
-                      const dbc_js_options *opts, const dbc_jschema **out, dbc_jschema **owned)
+                      const dbc_js_options *opts, const dbc_js_schema **out, dbc_js_schema **owned)
 {
 	*owned = NULL;
 	if (cache)
@@ -237,7 +237,7 @@ int dbc_js_schema_get(dbc_ctx *ctx, dbc_js_cache *cache, const char *arg,
 		use.root = arg;
 		use.owner = owner;
 	}
-	int rc = dbc_jschema_compile(ctx, text, &o, owned);
+	int rc = dbc_js_compile(ctx, text, &o, owned);
 	*out = *owned;
 	return rc;
 }

@@ -48,7 +48,7 @@ struct js_check {
 	const js_node *sub_node;
 };
 
-js_check *js_check_new(dbc_ctx *ctx, const dbc_jschema *s)
+js_check *dbc_js_check_new(dbc_ctx *ctx, const dbc_js_schema *s)
 {
 	/* not zeroed: a frame is written whole when it is pushed */
 	js_check *c = dbc_alloc(ctx, sizeof(js_check));
@@ -107,7 +107,7 @@ static bool within(const js_plan *p, int64_t count)
  * applies. False: undecided (a false schema). */
 static bool target(const js_node *n, const js_node **t, bool *any)
 {
-	*t = n ? js_plan_target(n) : NULL;
+	*t = n ? dbc_js_plan_target(n) : NULL;
 	*any = !n;
 	if (n && !*t) {
 		*t = n; /* too many hops: the evaluator follows them */
@@ -133,16 +133,16 @@ static int scalar(js_check *c, js_val *v)
 			if (f->count == JS_CHECK_UNIQUE)
 				return undecided(c);
 			if (v->kind == JV_STR && !c->borrow &&
-			    !(v->u.s = js_alloc_strn(&(js_alloc){.ctx = c->ctx}, v->u.s, v->n)))
+			    !(v->u.s = dbc_js_alloc_strn(&(js_alloc){.ctx = c->ctx}, v->u.s, v->n)))
 				return DBC_ERROR;
 			for (int64_t i = 0; i < f->count; i++)
-				if (js_equal(&f->uniq[i], v))
+				if (dbc_js_equal(&f->uniq[i], v))
 					return undecided(c);
 			f->uniq[f->count] = *v;
 		}
 	}
 	c->r.stack_base = (uintptr_t)__builtin_frame_address(0);
-	if (!any && !js_eval_value(&c->r, t, v))
+	if (!any && !dbc_js_eval_value(&c->r, t, v))
 		return c->ctx->failed ? DBC_ERROR : undecided(c);
 	value_done(c);
 	return DBC_OK;
@@ -211,7 +211,7 @@ static int check_close(void *arg)
 			return DBC_ERROR;
 		c->sub = NULL;
 		c->r.stack_base = (uintptr_t)__builtin_frame_address(0);
-		if (!js_eval_value(&c->r, c->sub_node, tree))
+		if (!dbc_js_eval_value(&c->r, c->sub_node, tree))
 			return c->ctx->failed ? DBC_ERROR : undecided(c);
 		value_done(c);
 		return DBC_OK;
@@ -241,7 +241,7 @@ static int check_key(void *arg, const char *s, size_t len)
 	f->next = NULL;
 	if (!p)
 		return DBC_OK;
-	const js_slot *slot = len <= UINT32_MAX ? js_plan_slot(p, s ? s : "", (uint32_t)len) : NULL;
+	const js_slot *slot = len <= UINT32_MAX ? dbc_js_plan_slot(p, s ? s : "", (uint32_t)len) : NULL;
 	if (slot) {
 		f->seen |= 1ull << (slot - p->slots);
 		f->next = slot->node;
@@ -278,7 +278,7 @@ static int check_number(void *arg, const char *text)
 	 * refuse is the evaluator's to word */
 	js_val v = {0};
 	const char *end = text;
-	if (js_short_number(&end, &v) && *end == '\0')
+	if (dbc_js_short_number(&end, &v) && *end == '\0')
 		return scalar(c, &v);
 	if (!((*text >= '0' && *text <= '9') || (*text == '-' && text[1] >= '0' && text[1] <= '9')))
 		return undecided(c);
@@ -322,12 +322,12 @@ static const js_token_sink check_sink = {
     .borrow = check_borrow,
 };
 
-dbc_js_builder *js_check_builder(js_check *c)
+dbc_js_builder *dbc_js_check_builder(js_check *c)
 {
-	return js_build_sink(c->ctx, &check_sink, c);
+	return dbc_js_build_sink(c->ctx, &check_sink, c);
 }
 
-int js_check_verdict(js_check *c)
+int dbc_js_check_verdict(js_check *c)
 {
 	if (c->ctx->failed) {
 		if (!strcmp(c->ctx->sqlstate, DBC_SQLSTATE_CANCELED))

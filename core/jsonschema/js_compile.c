@@ -6,7 +6,7 @@
  * $ref and no invalid pattern: validation cannot meet either later.
  * why (raw heap, the whole file): a compiled schema outlives the call that
  * compiled it (the glue's cache keeps it per backend or connection), so it is
- * built on the heap and its pool, never in the call's arena; dbc_jschema_free
+ * built on the heap and its pool, never in the call's arena; dbc_js_free
  * frees it.
  */
 #include "jsonschema/js_private.h"
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const js_keyword_names[KW_COUNT] = {
+const char *const dbc_js_keyword_names[KW_COUNT] = {
     [KW_TYPE] = "type",
     [KW_ENUM] = "enum",
     [KW_CONST] = "const",
@@ -101,10 +101,10 @@ static int bad_schema(js_compiler *c, const char *fmt, const char *arg)
 
 static int keep_regex(js_compiler *c, js_regex *re)
 {
-	dbc_jschema *s = c->s;
+	dbc_js_schema *s = c->s;
 	size_t cap = (size_t)s->capregex;
 	if (!dbc_heap_reserve(&s->regexes, (size_t)s->nregex + 1, &cap, sizeof *s->regexes, 8)) {
-		js_regex_free(re);
+		dbc_js_regex_free(re);
 		return dbc_error(c->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	}
 	s->capregex = (int)cap;
@@ -115,7 +115,7 @@ static int keep_regex(js_compiler *c, js_regex *re)
 static js_regex *regex_of(js_compiler *c, const char *text, size_t n)
 {
 	char *why;
-	js_regex *re = js_regex_compile(c->ctx, text, n, &why);
+	js_regex *re = dbc_js_regex_compile(c->ctx, text, n, &why);
 	if (!re) {
 		if (!c->ctx->failed)
 			dbc_error(c->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
@@ -126,13 +126,13 @@ static js_regex *regex_of(js_compiler *c, const char *text, size_t n)
 	return keep_regex(c, re) == DBC_OK ? re : NULL;
 }
 
-js_resource *js_add_resource(js_compiler *c, const char *uri, dbc_js_draft draft)
+js_resource *dbc_js_add_resource(js_compiler *c, const char *uri, dbc_js_draft draft)
 {
 	for (js_resource *r = c->s->resources; r; r = r->next)
 		if (!strcmp(r->uri, uri))
 			return r;
-	js_resource *r = js_alloc_bytes(&c->a, sizeof(js_resource));
-	if (!r || !(r->uri = js_alloc_strn(&c->a, uri, strlen(uri))))
+	js_resource *r = dbc_js_alloc_bytes(&c->a, sizeof(js_resource));
+	if (!r || !(r->uri = dbc_js_alloc_strn(&c->a, uri, strlen(uri))))
 		return NULL;
 	r->draft = draft;
 	r->next = c->s->resources;
@@ -140,10 +140,11 @@ js_resource *js_add_resource(js_compiler *c, const char *uri, dbc_js_draft draft
 	return r;
 }
 
-int js_add_anchor(js_compiler *c, js_resource *res, const char *name, js_node *node, bool dynamic)
+int dbc_js_add_anchor(js_compiler *c, js_resource *res, const char *name, js_node *node,
+                      bool dynamic)
 {
-	js_anchor *a = js_alloc_bytes(&c->a, sizeof(js_anchor));
-	if (!a || !(a->name = js_alloc_strn(&c->a, name, strlen(name))))
+	js_anchor *a = dbc_js_alloc_bytes(&c->a, sizeof(js_anchor));
+	if (!a || !(a->name = dbc_js_alloc_strn(&c->a, name, strlen(name))))
 		return DBC_ERROR;
 	a->res = res;
 	a->node = node;
@@ -163,7 +164,7 @@ static int draft_of(js_compiler *c, const js_val *schema_kw, dbc_js_draft *draft
 {
 	if (!schema_kw)
 		return DBC_OK;
-	if (schema_kw->kind != JV_STR || !js_draft_of_uri(schema_kw->u.s, draft))
+	if (schema_kw->kind != JV_STR || !dbc_js_draft_of_uri(schema_kw->u.s, draft))
 		return bad_schema(
 		    c,
 		    "the schema's $schema %s names no supported draft (4, 6, 7, 2019-09, "
@@ -176,46 +177,47 @@ static int draft_of(js_compiler *c, const js_val *schema_kw, dbc_js_draft *draft
 static int identify(js_compiler *c, const js_val *v, js_node *node, js_resource **res,
                     dbc_js_draft *draft, bool root)
 {
-	const js_val *id = js_get(v, *draft == DBC_JS_DRAFT4 ? "id" : "$id");
+	const js_val *id = dbc_js_get(v, *draft == DBC_JS_DRAFT4 ? "id" : "$id");
 	/* drafts 4-7: $ref makes every sibling, $id included, ignored */
-	if (*draft <= DBC_JS_DRAFT7 && js_get(v, "$ref"))
+	if (*draft <= DBC_JS_DRAFT7 && dbc_js_get(v, "$ref"))
 		id = NULL;
 	if (id && id->kind == JV_STR) {
-		char *abs = js_uri_resolve(c->ctx, (*res) ? (*res)->uri : NULL, id->u.s);
+		char *abs = dbc_js_uri_resolve(c->ctx, (*res) ? (*res)->uri : NULL, id->u.s);
 		const char *frag;
-		char *doc = abs ? js_uri_strip_fragment(c->ctx, abs, &frag) : NULL;
+		char *doc = abs ? dbc_js_uri_strip_fragment(c->ctx, abs, &frag) : NULL;
 		if (!doc)
 			return DBC_ERROR;
 		if (*frag && *draft <= DBC_JS_DRAFT7 && (!*res || !strcmp(doc, (*res)->uri))) {
 			/* "#name": a location-independent name in the current resource */
-			if (js_add_anchor(c, *res, frag, node, false) != DBC_OK)
+			if (dbc_js_add_anchor(c, *res, frag, node, false) != DBC_OK)
 				return DBC_ERROR;
 		} else {
-			if (draft_of(c, js_get(v, "$schema"), draft) != DBC_OK)
+			if (draft_of(c, dbc_js_get(v, "$schema"), draft) != DBC_OK)
 				return DBC_ERROR;
-			js_resource *r = js_add_resource(c, doc, *draft);
+			js_resource *r = dbc_js_add_resource(c, doc, *draft);
 			if (!r)
 				return DBC_ERROR;
 			if (!r->root)
 				r->root = node;
 			*res = r;
-			if (*frag && js_add_anchor(c, r, frag, node, false) != DBC_OK)
+			if (*frag && dbc_js_add_anchor(c, r, frag, node, false) != DBC_OK)
 				return DBC_ERROR;
 		}
-	} else if (root && draft_of(c, js_get(v, "$schema"), draft) != DBC_OK)
+	} else if (root && draft_of(c, dbc_js_get(v, "$schema"), draft) != DBC_OK)
 		return DBC_ERROR;
 	if (*draft >= DBC_JS_DRAFT2019) {
-		const js_val *anchor = js_get(v, "$anchor");
+		const js_val *anchor = dbc_js_get(v, "$anchor");
 		if (anchor && anchor->kind == JV_STR &&
-		    js_add_anchor(c, *res, anchor->u.s, node, false) != DBC_OK)
+		    dbc_js_add_anchor(c, *res, anchor->u.s, node, false) != DBC_OK)
 			return DBC_ERROR;
 	}
 	if (*draft == DBC_JS_DRAFT2020) {
-		const js_val *dyn = js_get(v, "$dynamicAnchor");
-		if (dyn && dyn->kind == JV_STR && js_add_anchor(c, *res, dyn->u.s, node, true) != DBC_OK)
+		const js_val *dyn = dbc_js_get(v, "$dynamicAnchor");
+		if (dyn && dyn->kind == JV_STR &&
+		    dbc_js_add_anchor(c, *res, dyn->u.s, node, true) != DBC_OK)
 			return DBC_ERROR;
 	}
-	if (*draft == DBC_JS_DRAFT2019 && is_true(js_get(v, "$recursiveAnchor")) && *res &&
+	if (*draft == DBC_JS_DRAFT2019 && is_true(dbc_js_get(v, "$recursiveAnchor")) && *res &&
 	    (*res)->root == node)
 		(*res)->recursive_anchor = true;
 	return DBC_OK;
@@ -225,7 +227,7 @@ static int compile_child(js_compiler *c, const js_val *v, js_resource *res, dbc_
 {
 	if (v->kind != JV_OBJ && v->kind != JV_TRUE && v->kind != JV_FALSE)
 		return DBC_OK; /* not a schema: the keyword is ignored (see js_validate.c) */
-	return js_compile_node(c, v, res, draft) ? DBC_OK : DBC_ERROR;
+	return dbc_js_compile_node(c, v, res, draft) ? DBC_OK : DBC_ERROR;
 }
 
 static int compile_array(js_compiler *c, const js_val *v, js_resource *res, dbc_js_draft draft)
@@ -278,8 +280,8 @@ static int compile_children(js_compiler *c, js_node *n, js_resource *res)
 	    compile_map(c, kw[KW_PATTERN_PROPERTIES], res, d, true) != DBC_OK ||
 	    compile_map(c, kw[KW_DEPENDENT_SCHEMAS], res, d, false) != DBC_OK ||
 	    compile_map(c, kw[KW_DEPENDENCIES], res, d, false) != DBC_OK ||
-	    compile_map(c, js_get(n->schema, "definitions"), res, d, false) != DBC_OK ||
-	    compile_map(c, js_get(n->schema, "$defs"), res, d, false) != DBC_OK)
+	    compile_map(c, dbc_js_get(n->schema, "definitions"), res, d, false) != DBC_OK ||
+	    compile_map(c, dbc_js_get(n->schema, "$defs"), res, d, false) != DBC_OK)
 		return DBC_ERROR;
 	const js_val *pattern = kw[KW_PATTERN];
 	if (pattern && pattern->kind == JV_STR &&
@@ -322,7 +324,7 @@ static unsigned kinds_of_type(const js_val *t)
 #undef IS
 }
 
-void js_node_find_leaf(js_node *n, bool format_asserts)
+void dbc_js_node_find_leaf(js_node *n, bool format_asserts)
 {
 	n->leaf = false;
 	n->leaf_kinds = 0;
@@ -410,7 +412,8 @@ static void find_kinds_read(js_node *n, bool format_asserts)
 	                            (n->kw[KW_UNEVALUATED_PROPERTIES] ? 1u << JV_OBJ : 0));
 }
 
-js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res, dbc_js_draft draft)
+js_node *dbc_js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
+                             dbc_js_draft draft)
 {
 	if (schema->kind != JV_OBJ && schema->kind != JV_TRUE && schema->kind != JV_FALSE) {
 		dbc_error(c->ctx, DBC_SQLSTATE_INTERNAL, "internal error: a subschema that is no schema");
@@ -426,7 +429,7 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 		          DBC_JS_MAX_SCHEMA_NODES);
 		return NULL;
 	}
-	js_node *n = js_alloc_bytes(&c->a, sizeof(js_node));
+	js_node *n = dbc_js_alloc_bytes(&c->a, sizeof(js_node));
 	if (!n)
 		return NULL;
 	((js_val *)schema)->node = n;
@@ -434,7 +437,7 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 	if (schema->kind != JV_OBJ) {
 		n->res = res;
 		n->draft = draft;
-		js_node_find_leaf(n, c->s->format_assertion);
+		dbc_js_node_find_leaf(n, c->s->format_assertion);
 		n->type_kinds = kinds_type_admits(n, false);
 		return n;
 	}
@@ -444,20 +447,20 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 	n->draft = draft;
 	for (int k = 0; k < KW_COUNT; k++)
 		if (in_draft((js_keyword)k, draft))
-			n->kw[k] = js_get(schema, js_keyword_names[k]);
+			n->kw[k] = dbc_js_get(schema, dbc_js_keyword_names[k]);
 	n->ref_only = draft <= DBC_JS_DRAFT7 && n->kw[KW_REF];
 	n->applies_in_place = n->kw[KW_ALL_OF] || n->kw[KW_ANY_OF] || n->kw[KW_ONE_OF] ||
 	                      n->kw[KW_NOT] || n->kw[KW_IF] || n->kw[KW_DEPENDENT_SCHEMAS] ||
 	                      n->kw[KW_DEPENDENCIES];
 	if (n->kw[KW_UNEVALUATED_ITEMS] || n->kw[KW_UNEVALUATED_PROPERTIES])
 		c->s->uses_unevaluated = true;
-	js_node_find_leaf(n, c->s->format_assertion);
+	dbc_js_node_find_leaf(n, c->s->format_assertion);
 	n->type_kinds = kinds_type_admits(n, false);
 	n->type_surely = kinds_type_admits(n, true);
 	find_kinds_read(n, c->s->format_assertion);
 	if (n->ref_only) {
 		/* the other keywords are ignored, but "definitions" still names subschemas */
-		if (compile_map(c, js_get(schema, "definitions"), res, draft, false) != DBC_OK)
+		if (compile_map(c, dbc_js_get(schema, "definitions"), res, draft, false) != DBC_OK)
 			return NULL;
 	} else if (compile_children(c, n, res) != DBC_OK)
 		return NULL;
@@ -467,15 +470,16 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 	return n;
 }
 
-js_node *js_load_document(js_compiler *c, const js_val *doc, const char *uri, dbc_js_draft draft)
+js_node *dbc_js_load_document(js_compiler *c, const js_val *doc, const char *uri,
+                              dbc_js_draft draft)
 {
 	if (doc->kind == JV_OBJ)
-		if (draft_of(c, js_get(doc, "$schema"), &draft) != DBC_OK)
+		if (draft_of(c, dbc_js_get(doc, "$schema"), &draft) != DBC_OK)
 			return NULL;
-	js_resource *res = js_add_resource(c, uri, draft);
+	js_resource *res = dbc_js_add_resource(c, uri, draft);
 	if (!res)
 		return NULL;
-	js_node *n = js_compile_node(c, doc, res, draft);
+	js_node *n = dbc_js_compile_node(c, doc, res, draft);
 	if (n && !res->root)
 		res->root = n;
 	return n;
@@ -484,31 +488,32 @@ js_node *js_load_document(js_compiler *c, const js_val *doc, const char *uri, db
 /* The node uri (absolute, maybe with a fragment) names. A document not yet
  * in the schema (a draft's meta-schema, or a remote the options load) is
  * fetched and compiled whole on first use; a JSON Pointer's target is
- * compiled the first time a $ref names it (js_compile_node returns the node
+ * compiled the first time a $ref names it (dbc_js_compile_node returns the node
  * of a subschema compiled before). js_ref.c only finds: the compiling is
  * here. */
 static js_node *ref_target(js_compiler *c, const char *uri)
 {
 	const char *frag;
-	char *doc = js_uri_strip_fragment(c->ctx, uri, &frag);
+	char *doc = dbc_js_uri_strip_fragment(c->ctx, uri, &frag);
 	if (!doc)
 		return NULL;
-	js_resource *res = js_find_resource(c->s, doc);
+	js_resource *res = dbc_js_find_resource(c->s, doc);
 	if (!res) {
 		dbc_js_draft draft;
-		js_val *v = js_fetch_document(c, doc, &draft);
-		if (!v || !js_load_document(c, v, doc, draft) || !(res = js_find_resource(c->s, doc)))
+		js_val *v = dbc_js_fetch_document(c, doc, &draft);
+		if (!v || !dbc_js_load_document(c, v, doc, draft) ||
+		    !(res = dbc_js_find_resource(c->s, doc)))
 			return NULL;
 	}
 	js_node *n = NULL;
 	if (*frag == '\0')
 		n = res->root;
 	else if (*frag != '/')
-		n = js_find_anchor(c->s, res, frag);
+		n = dbc_js_find_anchor(c->s, res, frag);
 	else {
-		const js_val *target = js_pointer_target(c->ctx, res, frag);
+		const js_val *target = dbc_js_pointer_target(c->ctx, res, frag);
 		if (target)
-			n = js_compile_node(c, target, res, res->draft);
+			n = dbc_js_compile_node(c, target, res, res->draft);
 		if (c->ctx->failed)
 			return NULL;
 	}
@@ -524,13 +529,13 @@ static int resolve_refs(js_compiler *c, js_node *n)
 	const char *base = n->res ? n->res->uri : NULL;
 	const js_val *ref = n->kw[KW_REF];
 	if (ref && ref->kind == JV_STR) {
-		char *uri = js_uri_resolve(c->ctx, base, ref->u.s);
+		char *uri = dbc_js_uri_resolve(c->ctx, base, ref->u.s);
 		if (!uri || !(n->ref = ref_target(c, uri)))
 			return DBC_ERROR;
 	}
 	const js_val *dyn = n->kw[KW_DYNAMIC_REF];
 	if (dyn && dyn->kind == JV_STR) {
-		char *uri = js_uri_resolve(c->ctx, base, dyn->u.s);
+		char *uri = dbc_js_uri_resolve(c->ctx, base, dyn->u.s);
 		if (!uri || !(n->dynamic_ref = ref_target(c, uri)))
 			return DBC_ERROR;
 		/* dynamic only when the static target carries a $dynamicAnchor of that name */
@@ -538,14 +543,14 @@ static int resolve_refs(js_compiler *c, js_node *n)
 		if (frag && frag[1] && frag[1] != '/') {
 			for (js_anchor *a = c->s->anchors; a; a = a->next)
 				if (a->dynamic && a->node == n->dynamic_ref && !strcmp(a->name, frag + 1)) {
-					n->dynamic_name = js_alloc_strn(&c->a, frag + 1, strlen(frag + 1));
+					n->dynamic_name = dbc_js_alloc_strn(&c->a, frag + 1, strlen(frag + 1));
 					break;
 				}
 		}
 	}
 	const js_val *rec = n->kw[KW_RECURSIVE_REF];
 	if (rec && rec->kind == JV_STR) {
-		char *uri = js_uri_resolve(c->ctx, base, rec->u.s);
+		char *uri = dbc_js_uri_resolve(c->ctx, base, rec->u.s);
 		if (!uri || !(n->dynamic_ref = ref_target(c, uri)))
 			return DBC_ERROR;
 	}
@@ -601,22 +606,22 @@ static int refuse_ref_cycles(js_compiler *c)
 static int compile_text(js_compiler *c, const char *text)
 {
 	js_val *doc;
-	if (js_count_text(c, text) != DBC_OK)
+	if (dbc_js_count_text(c, text) != DBC_OK)
 		return DBC_ERROR;
-	if (js_parse(c->ctx, &c->a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
+	if (dbc_js_parse(c->ctx, &c->a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
 		return DBC_ERROR;
 	if (doc->kind != JV_OBJ && doc->kind != JV_TRUE && doc->kind != JV_FALSE)
 		return dbc_error(c->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "a schema must be a JSON object or a boolean, not %s",
-		                 js_excerpt(c->ctx, doc, DBC_EXCERPT));
+		                 dbc_js_excerpt(c->ctx, doc, DBC_EXCERPT));
 	dbc_js_draft draft = DBC_JS_DRAFT2020;
-	if (draft_of(c, js_get(doc, "$schema"), &draft) != DBC_OK)
+	if (draft_of(c, dbc_js_get(doc, "$schema"), &draft) != DBC_OK)
 		return DBC_ERROR;
 	c->s->draft = draft;
 	/* a document without $id gets a base of its own, so relative refs resolve */
 	const char *base = c->opts->base_uri ? c->opts->base_uri : "urn:dbcare:schema";
-	js_resource *res = js_add_resource(c, base, draft);
-	if (!res || !(c->s->root = js_compile_node(c, doc, res, draft)))
+	js_resource *res = dbc_js_add_resource(c, base, draft);
+	if (!res || !(c->s->root = dbc_js_compile_node(c, doc, res, draft)))
 		return DBC_ERROR;
 	if (!res->root)
 		res->root = c->s->root;
@@ -627,16 +632,17 @@ static int compile_text(js_compiler *c, const char *text)
 			return DBC_ERROR;
 	if (refuse_ref_cycles(c) != DBC_OK)
 		return DBC_ERROR;
-	return js_plan_schema(c);
+	return dbc_js_plan_schema(c);
 }
 
-int js_compile_schema(dbc_ctx *ctx, const char *text, const dbc_js_options *opts, dbc_jschema **out)
+int dbc_js_compile_schema(dbc_ctx *ctx, const char *text, const dbc_js_options *opts,
+                          dbc_js_schema **out)
 {
 	static const dbc_js_options defaults = {0};
 	*out = NULL;
 	js_compiler c = {.ctx = ctx, .opts = opts ? opts : &defaults};
-	c.s = calloc(1, sizeof(dbc_jschema));
-	if (!c.s || !(c.s->pool = js_pool_new())) {
+	c.s = calloc(1, sizeof(dbc_js_schema));
+	if (!c.s || !(c.s->pool = dbc_js_pool_new())) {
 		free(c.s);
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	}
@@ -646,20 +652,20 @@ int js_compile_schema(dbc_ctx *ctx, const char *text, const dbc_js_options *opts
 	if (compile_text(&c, text) != DBC_OK) {
 		if (!ctx->failed)
 			dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-		dbc_jschema_free(c.s);
+		dbc_js_free(c.s);
 		return DBC_ERROR;
 	}
 	*out = c.s;
 	return DBC_OK;
 }
 
-void dbc_jschema_free(dbc_jschema *s)
+void dbc_js_free(dbc_js_schema *s)
 {
 	if (!s)
 		return;
 	for (int i = 0; i < s->nregex; i++)
-		js_regex_free(s->regexes[i]);
+		dbc_js_regex_free(s->regexes[i]);
 	free(s->regexes);
-	js_pool_free(s->pool);
+	dbc_js_pool_free(s->pool);
 	free(s);
 }

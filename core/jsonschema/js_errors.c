@@ -90,20 +90,20 @@ static char *pointer_with(dbc_ctx *ctx, const char *prefix, const js_path *p)
 	return out;
 }
 
-char *js_path_pointer(dbc_ctx *ctx, const js_path *p)
+char *dbc_js_path_pointer(dbc_ctx *ctx, const js_path *p)
 {
 	return pointer_with(ctx, "", p);
 }
 
-int js_error_add(dbc_ctx *ctx, js_errors *e, const js_path *ipath, const js_path *spath,
-                 const char *keyword, const char *message)
+int dbc_js_error_add(dbc_ctx *ctx, js_errors *e, const js_path *ipath, const js_path *spath,
+                     const char *keyword, const char *message)
 {
 	if (e->n >= e->max)
 		return DBC_OK;
 	if (dbc_grow(ctx, &e->items, e->n, &e->cap, sizeof(dbc_js_error), 8) != DBC_OK)
 		return DBC_ERROR;
 	dbc_js_error *err = &e->items[e->n];
-	err->instance_path = js_path_pointer(ctx, ipath);
+	err->instance_path = dbc_js_path_pointer(ctx, ipath);
 	err->schema_path = pointer_with(ctx, "#", spath);
 	err->keyword = keyword;
 	err->message = message;
@@ -114,7 +114,7 @@ int js_error_add(dbc_ctx *ctx, js_errors *e, const js_path *ipath, const js_path
 }
 
 /* Writes one conversion of a message at out (room bytes): the length, or
- * -1 when it is not one of js_fail's (%s, %zu, %lld, %%) or does not fit. */
+ * -1 when it is not one of dbc_js_fail's (%s, %zu, %lld, %%) or does not fit. */
 static int conversion(char *out, size_t room, const char **fmt, va_list *ap)
 {
 	char digits[24], *end = digits + sizeof digits, *d;
@@ -148,9 +148,9 @@ static int conversion(char *out, size_t room, const char **fmt, va_list *ap)
 	return (int)n;
 }
 
-/* A message of js_fail, formatted without printf's machinery (messages are
+/* A message of dbc_js_fail, formatted without printf's machinery (messages are
  * most of what dbjson_errors costs): its formats take only %s, %zu and
- * %lld (the compiler checks them against js_fail's printf attribute); any
+ * %lld (the compiler checks them against dbc_js_fail's printf attribute); any
  * other conversion, or a message longer than the stack buffer, is
  * formatted by dbc_vprintf, with the same result. */
 __attribute__((format(printf, 2, 0))) static char *message(dbc_ctx *ctx, const char *fmt,
@@ -182,8 +182,8 @@ __attribute__((format(printf, 2, 0))) static char *message(dbc_ctx *ctx, const c
 	return whole ? dbc_strndup(ctx, out, len) : dbc_vprintf(ctx, fmt, ap);
 }
 
-bool(js_fail)(js_run *r, const js_path *ipath, const js_path *spath, const char *keyword,
-              const char *fmt, ...)
+bool(dbc_js_fail)(js_run *r, const js_path *ipath, const js_path *spath, const char *keyword,
+                  const char *fmt, ...)
 {
 	if (!js_collecting(r) || r->errors->n >= r->errors->max)
 		return false;
@@ -192,11 +192,12 @@ bool(js_fail)(js_run *r, const js_path *ipath, const js_path *spath, const char 
 	va_start(ap, fmt);
 	char *msg = message(r->ctx, fmt, ap);
 	va_end(ap);
-	js_error_add(r->ctx, r->errors, ipath, strcmp(keyword, "false") ? &kw : spath, keyword, msg);
+	dbc_js_error_add(r->ctx, r->errors, ipath, strcmp(keyword, "false") ? &kw : spath, keyword,
+	                 msg);
 	return false;
 }
 
-const char *js_where(const char *instance_path)
+const char *dbc_js_where(const char *instance_path)
 {
 	return *instance_path ? instance_path : "(document)";
 }

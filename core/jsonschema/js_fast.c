@@ -1,13 +1,13 @@
 /*
  * js_fast.c — the compiled check: a document's text against a schema's
  * plans (js_plan.c) in one pass, with no tree of the document built; and
- * dbc_jschema_validate, which asks it first for a verdict alone. An
+ * dbc_js_validate, which asks it first for a verdict alone. An
  * object's members are looked up in their plan's sorted slots, its required
  * names are one mask, its additionalProperties is one node; an array's items
  * go to one node. What a plan does not cover is the evaluator's
  * (js_validate.c), asked about that value alone: a scalar read from the
  * text (every scalar: their keywords are the evaluator's assertions), or a
- * container of a node without a plan, parsed on its own (js_parse_prefix).
+ * container of a node without a plan, parsed on its own (dbc_js_parse_prefix).
  *
  * It answers only "valid". Anything else — the document fails somewhere,
  * is not JSON, holds what this reader leaves alone (an escape in a member
@@ -102,16 +102,16 @@ static bool handed_over(fast *f, const js_node *n)
 {
 	js_val *v;
 	const char *end;
-	if (js_parse_prefix(f->ctx, &f->a, f->p, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
+	if (dbc_js_parse_prefix(f->ctx, &f->a, f->p, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
 		return false;
 	f->p = end;
-	return !n || js_eval_value(&f->r, n, v);
+	return !n || dbc_js_eval_value(&f->r, n, v);
 }
 
-bool js_short_number(const char **at, js_val *v)
+bool dbc_js_short_number(const char **at, js_val *v)
 {
 	/* -?(0|[1-9][0-9]{0,17}), or with a fraction of at most 15 digits in
-	 * all: the integer as js_parse reads it (strtoll), the real exactly
+	 * all: the integer as dbc_js_parse reads it (strtoll), the real exactly
 	 * as strtod rounds it (both the digits, below 2^53, and the power of
 	 * ten, at most 10^15, are doubles exactly, so one division is
 	 * correctly rounded). An exponent or more digits: the parser's. */
@@ -155,7 +155,7 @@ bool js_short_number(const char **at, js_val *v)
 	return true;
 }
 
-/* A scalar at f->p read into *v when this reader reads it as js_parse
+/* A scalar at f->p read into *v when this reader reads it as dbc_js_parse
  * would: a string without escapes, a short number, true, false, null.
  * False: the parser's (f->p unmoved). */
 static bool scalar(fast *f, js_val *v)
@@ -177,7 +177,7 @@ static bool scalar(fast *f, js_val *v)
 		f->p += n;
 		return true;
 	}
-	return js_short_number(&f->p, v);
+	return dbc_js_short_number(&f->p, v);
 }
 
 /* Whether the count of members or items meets a plan's bounds. */
@@ -205,7 +205,7 @@ static bool member_nodes(fast *f, const js_plan *p, const char *key, uint32_t kl
 		js_path where = {.key = "patternProperties", .klen = JS_PATH_CSTR};
 		for (size_t i = 0; i < p->patterns->n; i++) {
 			const js_member *pm = &p->patterns->u.members[i];
-			int hit = js_regex_search(f->ctx, pm->re, key, klen, &f->r.regex_steps, &where);
+			int hit = dbc_js_regex_search(f->ctx, pm->re, key, klen, &f->r.regex_steps, &where);
 			if (hit < 0 || (hit && js_node_of(pm->val) && *n == JS_FAST_MEMBER_NODES))
 				return false;
 			if (hit && js_node_of(pm->val)) {
@@ -232,11 +232,11 @@ static bool member_value(fast *f, const js_node **nodes, int n, int depth)
 	skip_ws(f);
 	js_val *v;
 	const char *end;
-	if (js_parse_prefix(f->ctx, &f->a, f->p, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
+	if (dbc_js_parse_prefix(f->ctx, &f->a, f->p, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
 		return false;
 	f->p = end;
 	for (int i = 0; i < n; i++)
-		if (!js_eval_value(&f->r, nodes[i], v))
+		if (!dbc_js_eval_value(&f->r, nodes[i], v))
 			return false;
 	return true;
 }
@@ -254,9 +254,9 @@ static bool object_end(fast *f, const js_plan *p, int64_t count, uint64_t seen, 
 	static js_val null_value = {.kind = JV_NULL};
 	for (int64_t i = 0; i < count; i++)
 		all[i].val = &null_value;
-	js_sort_members(all, (size_t)count);
+	dbc_js_sort_members(all, (size_t)count);
 	js_val skeleton = {.kind = JV_OBJ, .n = (uint32_t)count, .u.members = all};
-	return js_eval_in_place(&f->r, p->node, &skeleton);
+	return dbc_js_eval_in_place(&f->r, p->node, &skeleton);
 }
 
 /* The object at f->p against plan p (NULL: any object). */
@@ -290,7 +290,7 @@ static bool object(fast *f, const js_plan *p, int depth)
 			all[count] = (js_member){.key = key, .klen = klen};
 		}
 		count++;
-		const js_slot *slot = p ? js_plan_slot(p, key, klen) : NULL;
+		const js_slot *slot = p ? dbc_js_plan_slot(p, key, klen) : NULL;
 		const js_node *nodes[JS_FAST_MEMBER_NODES];
 		int nnodes = 0;
 		if (slot) {
@@ -344,7 +344,7 @@ static bool array(fast *f, const js_plan *p, int depth)
 				return false;
 			f->p = at;
 			for (int64_t i = 0; i < count; i++)
-				if (js_equal(&seen[i], &seen[count]))
+				if (dbc_js_equal(&seen[i], &seen[count]))
 					return false;
 		}
 		if (!value(f, p ? p->items : NULL, depth + 1))
@@ -374,7 +374,7 @@ static bool value(fast *f, const js_node *n, int depth)
 	if (depth > JS_FAST_DEPTH)
 		return false;
 	skip_ws(f);
-	const js_node *t = n ? js_plan_target(n) : NULL;
+	const js_node *t = n ? dbc_js_plan_target(n) : NULL;
 	if (n && !t)
 		return handed_over(f, n);
 	if (t && t->schema->kind == JV_TRUE)
@@ -396,10 +396,10 @@ static bool value(fast *f, const js_node *n, int depth)
 	js_val v;
 	if (!scalar(f, &v))
 		return handed_over(f, t);
-	return !t || js_eval_value(&f->r, t, &v);
+	return !t || dbc_js_eval_value(&f->r, t, &v);
 }
 
-int js_fast_valid(dbc_ctx *ctx, const dbc_jschema *s, const char *text)
+int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)
 {
 	/* budget 1: an evaluation past its free steps ends on an error here,
 	 * and the evaluator then runs the document with the budget its whole
@@ -426,8 +426,8 @@ int js_fast_valid(dbc_ctx *ctx, const dbc_jschema *s, const char *text)
 	return ok ? 1 : 0;
 }
 
-int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *s, const char *document, bool *valid,
-                         dbc_js_error **errors, int *nerrors, int max_errors)
+int dbc_js_validate(dbc_ctx *ctx, const dbc_js_schema *s, const char *document, bool *valid,
+                    dbc_js_error **errors, int *nerrors, int max_errors)
 {
 	/* the document's strings borrow its text, held for the call */
 	js_alloc a = {.ctx = ctx, .borrow = true};
@@ -440,18 +440,18 @@ int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *s, const char *documen
 	/* a verdict only: the compiled check answers valid in one pass over
 	 * the text, and leaves every other document to the evaluator below */
 	if (!errors && s->compiled_check) {
-		int fast = js_fast_valid(ctx, s, document);
+		int fast = dbc_js_fast_valid(ctx, s, document);
 		if (fast != 0) {
 			*valid = fast > 0;
 			return fast > 0 ? DBC_OK : DBC_ERROR;
 		}
 	}
-	if (js_parse(ctx, &a, document, "the document", DBC_JS_MAX_DEPTH, &inst) != DBC_OK)
+	if (dbc_js_parse(ctx, &a, document, "the document", DBC_JS_MAX_DEPTH, &inst) != DBC_OK)
 		return DBC_ERROR;
-	return js_validate_val(ctx, s, inst, valid, errors, nerrors, max_errors);
+	return dbc_js_validate_val(ctx, s, inst, valid, errors, nerrors, max_errors);
 }
 
-int dbc_jschema_compiled_verdict(dbc_ctx *ctx, const dbc_jschema *s, const char *document)
+int dbc_js_compiled_verdict(dbc_ctx *ctx, const dbc_js_schema *s, const char *document)
 {
-	return s->compiled_check ? js_fast_valid(ctx, s, document) : 0;
+	return s->compiled_check ? dbc_js_fast_valid(ctx, s, document) : 0;
 }

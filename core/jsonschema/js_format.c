@@ -216,7 +216,7 @@ static bool json_pointer_ok(const char *s, size_t n)
 	return true;
 }
 
-bool js_format_ok(dbc_ctx *ctx, const char *format, const char *s, size_t n)
+bool dbc_js_format_ok(dbc_ctx *ctx, const char *format, const char *s, size_t n)
 {
 	if (!strcmp(format, "date-time"))
 		return date_time_ok(s, n);
@@ -242,9 +242,9 @@ bool js_format_ok(dbc_ctx *ctx, const char *format, const char *s, size_t n)
 		return json_pointer_ok(s, n);
 	if (!strcmp(format, "regex")) {
 		char *why;
-		js_regex *re = js_regex_compile(ctx, s, n, &why);
+		js_regex *re = dbc_js_regex_compile(ctx, s, n, &why);
 		bool ok = re != NULL;
-		js_regex_free(re);
+		dbc_js_regex_free(re);
 		return ok;
 	}
 	return true;

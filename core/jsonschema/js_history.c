@@ -32,9 +32,9 @@ static int owns_a_user(dbc_ctx *ctx, const char *role, const char *name, bool *o
 		if (users[i].domain || !users[i].name || !users[i].schema)
 			continue;
 		dbc_value p[2] = {dbc_text(users[i].schema), dbc_text(users[i].name)};
-		if (ctx->host->query(ctx, ctx->host->dialect->table_owner, 2, p, js_take_text, &owner) !=
-		        DBC_OK ||
-		    (owner && js_acts_as(ctx, role, owner, ok) != DBC_OK))
+		if (ctx->host->query(ctx, ctx->host->dialect->table_owner, 2, p, dbc_js_take_text,
+		                     &owner) != DBC_OK ||
+		    (owner && dbc_js_acts_as(ctx, role, owner, ok) != DBC_OK))
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -49,12 +49,12 @@ static int may_read(dbc_ctx *ctx, const char *name)
 	char *sql =
 	    dbc_printf(ctx, "SELECT owner FROM %sjson_schemas WHERE name = $1", ctx->host->book_prefix);
 	dbc_value key = dbc_text(name);
-	if (!sql || js_session_role(ctx, &role) != DBC_OK ||
-	    js_acts_as(ctx, role, ctx->host->dialect->monitor_role, &ok) != DBC_OK)
+	if (!sql || dbc_js_session_role(ctx, &role) != DBC_OK ||
+	    dbc_js_acts_as(ctx, role, ctx->host->dialect->monitor_role, &ok) != DBC_OK)
 		return DBC_ERROR;
-	if (!ok && ctx->host->query(ctx, sql, 1, &key, js_take_text, &owner) != DBC_OK)
+	if (!ok && ctx->host->query(ctx, sql, 1, &key, dbc_js_take_text, &owner) != DBC_OK)
 		return DBC_ERROR;
-	if (!ok && owner && js_acts_as(ctx, role, owner, &ok) != DBC_OK)
+	if (!ok && owner && dbc_js_acts_as(ctx, role, owner, &ok) != DBC_OK)
 		return DBC_ERROR;
 	if (!ok && owns_a_user(ctx, role, name, &ok) != DBC_OK)
 		return DBC_ERROR;
@@ -75,7 +75,7 @@ int dbc_js_history(dbc_ctx *ctx, const char *name, dbc_rows *out)
 {
 	bool present;
 	dbc_rows_init(out, ctx, 4);
-	if (js_registry_present(ctx, &present) != DBC_OK || !present)
+	if (dbc_js_registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	if (may_read(ctx, name) != DBC_OK)
 		return DBC_ERROR;

@@ -188,7 +188,7 @@ static bool same_uri(const char *uri, const char *meta)
 	return !strncmp(u, m, n) && (u[n] == '\0' || (u[n] == '#' && u[n + 1] == '\0'));
 }
 
-bool js_draft_of_uri(const char *uri, dbc_js_draft *draft)
+bool dbc_js_draft_of_uri(const char *uri, dbc_js_draft *draft)
 {
 	for (size_t i = 0; i < NMETA; i++)
 		if (same_uri(uri, metas[i].uri)) {
@@ -198,7 +198,7 @@ bool js_draft_of_uri(const char *uri, dbc_js_draft *draft)
 	return false;
 }
 
-const char *js_meta_uri(dbc_js_draft draft)
+const char *dbc_js_meta_uri(dbc_js_draft draft)
 {
 	for (size_t i = 0; i < NMETA; i++)
 		if (metas[i].draft == draft)
@@ -206,7 +206,7 @@ const char *js_meta_uri(dbc_js_draft draft)
 	return metas[NMETA - 1].uri;
 }
 
-const char *js_meta_text(const char *uri, dbc_js_draft *draft)
+const char *dbc_js_meta_text(const char *uri, dbc_js_draft *draft)
 {
 	for (size_t i = 0; i < NMETA; i++)
 		if (same_uri(uri, metas[i].uri)) {

@@ -11,42 +11,42 @@
 #include "jsonschema/js_private.h"
 
 /* Why text's draft's meta-schema refuses it (arena text), or NULL. */
-int js_meta_refusal(dbc_ctx *ctx, const char *text, char **why)
+int dbc_js_meta_refusal(dbc_ctx *ctx, const char *text, char **why)
 {
 	js_alloc a = {.ctx = ctx};
 	js_val *doc;
 	*why = NULL;
-	if (js_parse(ctx, &a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
+	if (dbc_js_parse(ctx, &a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
 		return DBC_ERROR;
 	dbc_js_draft draft = DBC_JS_DRAFT2020;
-	const js_val *declared = js_get(doc, "$schema");
-	if (declared && (declared->kind != JV_STR || !js_draft_of_uri(declared->u.s, &draft))) {
+	const js_val *declared = dbc_js_get(doc, "$schema");
+	if (declared && (declared->kind != JV_STR || !dbc_js_draft_of_uri(declared->u.s, &draft))) {
 		*why = dbc_printf(ctx, "$schema names no supported draft (4, 6, 7, 2019-09, 2020-12)");
 		return DBC_OK;
 	}
 	/* the meta-schema, compiled for this call: it is small */
-	char *meta_ref = dbc_printf(ctx, "{\"$ref\":\"%s\"}", js_meta_uri(draft));
-	dbc_jschema *meta;
-	if (!meta_ref || js_compile_schema(ctx, meta_ref, NULL, &meta) != DBC_OK)
+	char *meta_ref = dbc_printf(ctx, "{\"$ref\":\"%s\"}", dbc_js_meta_uri(draft));
+	dbc_js_schema *meta;
+	if (!meta_ref || dbc_js_compile_schema(ctx, meta_ref, NULL, &meta) != DBC_OK)
 		return DBC_ERROR;
 	dbc_js_error *errors;
 	int n;
 	bool valid;
-	int rc = dbc_jschema_validate(ctx, meta, text, &valid, &errors, &n, 1);
-	dbc_jschema_free(meta);
+	int rc = dbc_js_validate(ctx, meta, text, &valid, &errors, &n, 1);
+	dbc_js_free(meta);
 	if (rc == DBC_OK && !valid)
-		*why = n ? dbc_printf(ctx, "%s: %s", js_where(errors[0].instance_path), errors[0].message)
-		         : dbc_strdup(ctx, "refused by its meta-schema");
+		*why =
+		    n ? dbc_printf(ctx, "%s: %s", dbc_js_where(errors[0].instance_path), errors[0].message)
+		      : dbc_strdup(ctx, "refused by its meta-schema");
 	return rc;
 }
 
-int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *opts,
-                        dbc_jschema **out)
+int dbc_js_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *opts, dbc_js_schema **out)
 {
 	*out = NULL;
 	if (opts && opts->check_meta) {
 		char *why;
-		if (js_meta_refusal(ctx, text, &why) != DBC_OK)
+		if (dbc_js_meta_refusal(ctx, text, &why) != DBC_OK)
 			return DBC_ERROR;
 		if (why) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the schema is not a valid JSON Schema: %s",
@@ -55,24 +55,24 @@ int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *op
 			return DBC_ERROR;
 		}
 	}
-	return js_compile_schema(ctx, text, opts, out);
+	return dbc_js_compile_schema(ctx, text, opts, out);
 }
 
-int dbc_jschema_check(dbc_ctx *ctx, const char *text, bool *valid, char **why)
+int dbc_js_check(dbc_ctx *ctx, const char *text, bool *valid, char **why)
 {
 	*valid = false;
-	if (js_meta_refusal(ctx, text, why) != DBC_OK)
+	if (dbc_js_meta_refusal(ctx, text, why) != DBC_OK)
 		return DBC_ERROR;
 	if (*why)
 		return DBC_OK;
 	/* valid by its meta-schema; it must also compile (refs resolve, regexes) */
-	dbc_jschema *compiled;
-	if (js_compile_schema(ctx, text, NULL, &compiled) != DBC_OK) {
+	dbc_js_schema *compiled;
+	if (dbc_js_compile_schema(ctx, text, NULL, &compiled) != DBC_OK) {
 		*why = dbc_strdup(ctx, ctx->message);
 		dbc_error_clear(ctx);
 		return DBC_OK;
 	}
-	dbc_jschema_free(compiled);
+	dbc_js_free(compiled);
 	*valid = true;
 	return DBC_OK;
 }

@@ -13,7 +13,7 @@
  * unique member names, reals within a double's range; an integer beyond 64
  * bits is read as a real. On any refusal the text goes to jansson once, so
  * the message (and its line and column) is the one it always was
- * (js_value.c: js_parse_refusal).
+ * (js_value.c: dbc_js_parse_refusal).
  */
 #include "jsonschema/js_private.h"
 
@@ -30,8 +30,8 @@ typedef struct parser {
 	const char *p;
 	const char *what;
 	int max_depth;
-	bool prefix; /* js_parse_prefix: one value, whatever follows it */
-	bool bad;    /* refused: js_parse_refusal words it */
+	bool prefix; /* dbc_js_parse_prefix: one value, whatever follows it */
+	bool bad;    /* refused: dbc_js_parse_refusal words it */
 	uint32_t polls;
 	/* children of the open containers, innermost last */
 	js_val **items;
@@ -132,7 +132,7 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 			return refuse(ps);
 		/* borrowed: the text outlives the document (js_alloc.borrow) */
 		const char *copy =
-		    ps->a->borrow ? (const char *)s : js_alloc_strn(ps->a, (const char *)s, n);
+		    ps->a->borrow ? (const char *)s : dbc_js_alloc_strn(ps->a, (const char *)s, n);
 		if (!copy)
 			return false;
 		*out = copy;
@@ -185,7 +185,7 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 	}
 	if (n > UINT32_MAX)
 		return refuse(ps);
-	char *copy = js_alloc_strn(ps->a, ps->scratch, n);
+	char *copy = dbc_js_alloc_strn(ps->a, ps->scratch, n);
 	if (!copy)
 		return false;
 	*out = copy;
@@ -246,7 +246,7 @@ static js_val *number(parser *ps)
 		errno = 0;
 		long long i = strtoll(t, NULL, 10);
 		if (errno != ERANGE) {
-			js_val *v = js_alloc_val(ps->a, JV_INT);
+			js_val *v = dbc_js_alloc_val(ps->a, JV_INT);
 			if (v)
 				v->u.i = i;
 			return v;
@@ -256,7 +256,7 @@ static js_val *number(parser *ps)
 	double d = strtod(t, NULL);
 	if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE)
 		return refuse(ps), NULL;
-	js_val *v = js_alloc_val(ps->a, JV_REAL);
+	js_val *v = dbc_js_alloc_val(ps->a, JV_REAL);
 	if (v)
 		v->u.d = d;
 	return v;
@@ -268,7 +268,7 @@ static js_val *literal(parser *ps, const char *word, js_kind k)
 	if (strncmp(ps->p, word, n) != 0)
 		return refuse(ps), NULL;
 	ps->p += n;
-	return js_alloc_val(ps->a, k);
+	return dbc_js_alloc_val(ps->a, k);
 }
 
 /* Closes the innermost container: its children move from the stacks into
@@ -280,7 +280,7 @@ static bool close_frame(parser *ps, open_frame *f)
 		size_t n = (size_t)(ps->nitems - f->first);
 		v->n = (uint32_t)n;
 		if (n) {
-			if (!(v->u.items = js_alloc_piece(ps->a, sizeof(js_val *) * n, _Alignof(js_val *))))
+			if (!(v->u.items = dbc_js_alloc_piece(ps->a, sizeof(js_val *) * n, _Alignof(js_val *))))
 				return false;
 			memcpy(v->u.items, ps->items + f->first, sizeof(js_val *) * n);
 		}
@@ -290,12 +290,12 @@ static bool close_frame(parser *ps, open_frame *f)
 	size_t n = (size_t)(ps->nmembers - f->first);
 	v->n = (uint32_t)n;
 	if (n) {
-		if (!(v->u.members = js_alloc_piece(ps->a, sizeof(js_member) * n, _Alignof(js_member))))
+		if (!(v->u.members = dbc_js_alloc_piece(ps->a, sizeof(js_member) * n, _Alignof(js_member))))
 			return false;
 		memcpy(v->u.members, ps->members + f->first, sizeof(js_member) * n);
-		js_sort_members(v->u.members, n);
+		dbc_js_sort_members(v->u.members, n);
 		for (size_t i = 1; i < n; i++)
-			if (js_member_cmp(&v->u.members[i - 1], &v->u.members[i]) == 0)
+			if (dbc_js_member_cmp(&v->u.members[i - 1], &v->u.members[i]) == 0)
 				return refuse(ps);
 	}
 	ps->nmembers = f->first;
@@ -320,7 +320,7 @@ static bool poll(parser *ps)
 static js_val *scalar(parser *ps, char c)
 {
 	if (c == '"') {
-		js_val *v = js_alloc_val(ps->a, JV_STR);
+		js_val *v = dbc_js_alloc_val(ps->a, JV_STR);
 		return v && string(ps, &v->u.s, &v->n) ? v : NULL;
 	}
 	if (c == '-' || (c >= '0' && c <= '9'))
@@ -380,7 +380,7 @@ static js_val *parse(parser *ps)
 		}
 		char c = *ps->p;
 		if (c == '[' || c == '{') {
-			js_val *open = js_alloc_val(ps->a, c == '[' ? JV_ARR : JV_OBJ);
+			js_val *open = dbc_js_alloc_val(ps->a, c == '[' ? JV_ARR : JV_OBJ);
 			if (!open ||
 			    dbc_grow(ps->ctx, &frames, depth, &capframes, sizeof(open_frame), 16) != DBC_OK)
 				return NULL;
@@ -443,22 +443,22 @@ static js_val *parse(parser *ps)
 	}
 }
 
-int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int max_depth,
-             js_val **out)
+int dbc_js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int max_depth,
+                 js_val **out)
 {
 	parser ps = {.ctx = ctx, .a = a, .p = text, .what = what, .max_depth = max_depth};
 	*out = parse(&ps);
 	if (*out)
 		return DBC_OK;
 	if (ps.bad && !ctx->failed)
-		return js_parse_refusal(ctx, text, what);
+		return dbc_js_parse_refusal(ctx, text, what);
 	if (!ctx->failed)
 		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	return DBC_ERROR;
 }
 
-int js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, int max_depth, js_val **out,
-                    const char **end)
+int dbc_js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, int max_depth, js_val **out,
+                        const char **end)
 {
 	parser ps = {.ctx = ctx,
 	             .a = a,

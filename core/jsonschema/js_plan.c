@@ -31,12 +31,12 @@ static int64_t count_of(const js_val *v)
 {
 	if (!v)
 		return -1;
-	if (!js_is_integer(v, DBC_JS_DRAFT2020) || js_num(v) < 0)
+	if (!dbc_js_is_integer(v, DBC_JS_DRAFT2020) || dbc_js_num(v) < 0)
 		return -2; /* not a count: the evaluator ignores it; so does no plan */
 	return v->kind == JV_INT ? v->u.i : (int64_t)v->u.d;
 }
 
-const js_node *js_plan_target(const js_node *n)
+const js_node *dbc_js_plan_target(const js_node *n)
 {
 	for (int hop = 0; n && n->ref_only && n->ref; hop++)
 		if (hop == JS_PLAN_HOPS)
@@ -150,8 +150,8 @@ static js_plan *object_plan(js_compiler *c, js_node *n)
 	size_t nprops = props ? props->n : 0, nreq = req ? req->n : 0;
 	if (nprops + nreq > JS_PLAN_SLOTS)
 		return NULL;
-	js_plan *p = js_alloc_bytes(&c->a, sizeof(js_plan));
-	js_slot *slots = js_alloc_bytes(&c->a, sizeof(js_slot) * (nprops + nreq + 1));
+	js_plan *p = dbc_js_alloc_bytes(&c->a, sizeof(js_plan));
+	js_slot *slots = dbc_js_alloc_bytes(&c->a, sizeof(js_slot) * (nprops + nreq + 1));
 	if (!p || !slots)
 		return NULL;
 	int ns = 0;
@@ -207,7 +207,7 @@ static js_plan *array_plan(js_compiler *c, const js_node *n)
 	int64_t min = count_of(n->kw[KW_MIN_ITEMS]), max = count_of(n->kw[KW_MAX_ITEMS]);
 	if (min < -1 || max < -1)
 		return NULL;
-	js_plan *p = js_alloc_bytes(&c->a, sizeof(js_plan));
+	js_plan *p = dbc_js_alloc_bytes(&c->a, sizeof(js_plan));
 	if (!p)
 		return NULL;
 	p->items = js_node_of(items);
@@ -227,7 +227,7 @@ static int plan_from(js_compiler *c, js_node *root)
 		return DBC_ERROR;
 	stack[depth++] = root;
 	while (depth > 0) {
-		js_node *n = (js_node *)js_plan_target(stack[--depth]);
+		js_node *n = (js_node *)dbc_js_plan_target(stack[--depth]);
 		if (!n || n->planned)
 			continue;
 		n->planned = true;
@@ -264,7 +264,7 @@ static int plan_from(js_compiler *c, js_node *root)
 	return DBC_OK;
 }
 
-const js_slot *js_plan_slot(const js_plan *p, const char *key, uint32_t klen)
+const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key, uint32_t klen)
 {
 	int lo = 0, hi = p->nslots - 1;
 	while (lo <= hi) {
@@ -281,9 +281,9 @@ const js_slot *js_plan_slot(const js_plan *p, const char *key, uint32_t klen)
 	return NULL;
 }
 
-int js_plan_schema(js_compiler *c)
+int dbc_js_plan_schema(js_compiler *c)
 {
-	dbc_jschema *s = c->s;
+	dbc_js_schema *s = c->s;
 	if (s->uses_unevaluated)
 		return DBC_OK;
 	for (int i = 0; i < c->npending; i++)

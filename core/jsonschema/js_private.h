@@ -43,7 +43,7 @@ struct js_val {
 		double d;
 		const char *s; /* n bytes; NUL-terminated unless borrowed (a document's) */
 		js_val **items;
-		js_member *members; /* in js_member_cmp's order, for binary search */
+		js_member *members; /* in dbc_js_member_cmp's order, for binary search */
 	} u;
 	/* Schema side only: the node compiled from this subschema (an object,
 	 * true or false), or the regex compiled from this string ("pattern").
@@ -79,83 +79,83 @@ typedef struct js_alloc {
 	 * (the builder of a host's document, js_build.c). Pieces bigger than a
 	 * slab's share are zeroed either way. */
 	bool unzeroed;
-	/* js_parse: a string without escapes points into the text parsed (not
+	/* dbc_js_parse: a string without escapes points into the text parsed (not
 	 * NUL-terminated: read its n bytes) instead of a copy. Only for a
 	 * document whose text the caller holds while its tree is used. */
 	bool borrow;
 } js_alloc;
 
-js_pool *js_pool_new(void);
-void js_pool_free(js_pool *pool);
-void *js_alloc_bytes(js_alloc *a, size_t n); /* zeroed; NULL on exhaustion */
-char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
+js_pool *dbc_js_pool_new(void);
+void dbc_js_pool_free(js_pool *pool);
+void *dbc_js_alloc_bytes(js_alloc *a, size_t n); /* zeroed; NULL on exhaustion */
+char *dbc_js_alloc_strn(js_alloc *a, const char *s, size_t n);
 /* n values side by side (a container's children, with the builder its
  * member or item slots after them), from a slab, zeroed unless the
  * allocator is unzeroed; NULL (error set) on exhaustion. */
-js_val *js_alloc_vals(js_alloc *a, size_t n);
-/* n bytes aligned to align (a power of two) from a slab, as js_alloc_vals
+js_val *dbc_js_alloc_vals(js_alloc *a, size_t n);
+/* n bytes aligned to align (a power of two) from a slab, as dbc_js_alloc_vals
  * takes them (a container's member or item array); NULL (error set) on
  * exhaustion. */
-void *js_alloc_piece(js_alloc *a, size_t n, size_t align);
+void *dbc_js_alloc_piece(js_alloc *a, size_t n, size_t align);
 /* A zeroed value of kind k, from a slab; NULL (error set) on exhaustion. */
-js_val *js_alloc_val(js_alloc *a, js_kind k);
+js_val *dbc_js_alloc_val(js_alloc *a, js_kind k);
 
 /* Parses text into a js_val tree; errors name `what` ("document", "schema").
  * Integers beyond 64 bits are read as reals; deeper than max_depth is an
  * error. */
-int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int max_depth,
-             js_val **out);
-/* js_parse of the one value text starts with, whatever follows it (*end:
+int dbc_js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int max_depth,
+                 js_val **out);
+/* dbc_js_parse of the one value text starts with, whatever follows it (*end:
  * just past it): the compiled check's way to a subtree it leaves to the
  * evaluator (js_fast.c). DBC_ERROR without a ctx error: refused. */
-int js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, int max_depth, js_val **out,
-                    const char **end);
-/* The "not valid JSON" error for text js_parse refused. */
-int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what);
-/* Orders object members by key length, then bytes (jsonb's order; js_get's
+int dbc_js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, int max_depth, js_val **out,
+                        const char **end);
+/* The "not valid JSON" error for text dbc_js_parse refused. */
+int dbc_js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what);
+/* Orders object members by key length, then bytes (jsonb's order; dbc_js_get's
  * bsearch). */
-int js_member_cmp(const void *x, const void *y);
-void js_sort_members(js_member *m, size_t n); /* into js_member_cmp's order */
-/* Validates a tree already built (js_parse or dbc_js_build_*). */
-int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool *valid,
-                    dbc_js_error **errors, int *nerrors, int max_errors);
-const js_val *js_get(const js_val *obj, const char *key); /* NULL: absent or not an object */
-/* js_get of a key of len bytes, which may hold NULs (a string value's). */
-const js_val *js_get_n(const js_val *obj, const char *key, size_t len);
-/* js_get_n of keys asked in ascending order (a sorted object's members,
+int dbc_js_member_cmp(const void *x, const void *y);
+void dbc_js_sort_members(js_member *m, size_t n); /* into dbc_js_member_cmp's order */
+/* Validates a tree already built (dbc_js_parse or dbc_js_build_*). */
+int dbc_js_validate_val(dbc_ctx *ctx, const dbc_js_schema *s, const js_val *inst, bool *valid,
+                        dbc_js_error **errors, int *nerrors, int max_errors);
+const js_val *dbc_js_get(const js_val *obj, const char *key); /* NULL: absent or not an object */
+/* dbc_js_get of a key of len bytes, which may hold NULs (a string value's). */
+const js_val *dbc_js_get_n(const js_val *obj, const char *key, size_t len);
+/* dbc_js_get_n of keys asked in ascending order (a sorted object's members,
  * in turn) of the object obj: *from (0 at first) is where the last lookup
  * stopped. A merge: each member of obj is compared at most once in all. */
-const js_val *js_get_ascending(const js_val *obj, size_t *from, const char *key, size_t len);
-bool js_equal(const js_val *a, const js_val *b);
-/* A total order of values that agrees with js_equal (0 exactly when equal). */
-int js_compare(const js_val *a, const js_val *b);
-bool js_is_number(const js_val *v);
-double js_num(const js_val *v);
+const js_val *dbc_js_get_ascending(const js_val *obj, size_t *from, const char *key, size_t len);
+bool dbc_js_equal(const js_val *a, const js_val *b);
+/* A total order of values that agrees with dbc_js_equal (0 exactly when equal). */
+int dbc_js_compare(const js_val *a, const js_val *b);
+bool dbc_js_is_number(const js_val *v);
+double dbc_js_num(const js_val *v);
 /* a <=> b for two numbers, exact between an integer and a real. */
-int js_num_cmp(const js_val *a, const js_val *b);
+int dbc_js_num_cmp(const js_val *a, const js_val *b);
 /* Whether v is an integer in the draft's sense (4: integer text only). */
-bool js_is_integer(const js_val *v, dbc_js_draft draft);
-size_t js_utf8_length(const char *s, size_t n);
+bool dbc_js_is_integer(const js_val *v, dbc_js_draft draft);
+size_t dbc_js_utf8_length(const char *s, size_t n);
 /* Short JSON text of v for messages (arena), cut past `max` bytes. */
-char *js_excerpt(dbc_ctx *ctx, const js_val *v, size_t max);
+char *dbc_js_excerpt(dbc_ctx *ctx, const js_val *v, size_t max);
 
 /* ---------------------------------------------------------------- regex */
 
 /* ECMA-262 pattern compiled by PCRE2; NULL with *why (arena) when invalid. */
-js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **why);
-void js_regex_free(js_regex *re);
+js_regex *dbc_js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **why);
+void dbc_js_regex_free(js_regex *re);
 /* 1 match, 0 no match, -1 error set in ctx: the match limit reached, or
  * the document's budget (*spent: the steps counted so far in the
  * document, against DBC_JS_MAX_REGEX_STEPS; where: the pattern's schema
  * location, for the message). */
 struct js_path;
-int js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n, uint64_t *spent,
-                    const struct js_path *where);
+int dbc_js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n, uint64_t *spent,
+                        const struct js_path *where);
 
 /* ---------------------------------------------------------------- formats */
 
 /* Whether s conforms to format name; unknown formats conform. */
-bool js_format_ok(dbc_ctx *ctx, const char *format, const char *s, size_t n);
+bool dbc_js_format_ok(dbc_ctx *ctx, const char *format, const char *s, size_t n);
 
 /* ---------------------------------------------------------------- compiled schema */
 
@@ -207,7 +207,7 @@ typedef enum {
 	KW_COUNT
 } js_keyword;
 
-extern const char *const js_keyword_names[KW_COUNT];
+extern const char *const dbc_js_keyword_names[KW_COUNT];
 
 /* A schema resource: a document root or a subschema with its own $id. */
 typedef struct js_resource {
@@ -244,7 +244,7 @@ struct js_node {
 	/* A leaf asserts nothing but its type, if that (most subschemas of real
 	 * schemas: {"type": "string"}): an instance of a kind in leaf_kinds
 	 * (bit 1 << js_kind) passes it without an evaluation; any other goes
-	 * the whole way (js_node_find_leaf). A node that is only a $ref (drafts
+	 * the whole way (dbc_js_node_find_leaf). A node that is only a $ref (drafts
 	 * 4-7) is judged by its target's leaf. */
 	bool leaf;
 	uint8_t leaf_kinds;
@@ -260,7 +260,7 @@ struct js_node {
 	/* The kinds of instance (bit 1 << js_kind) its assertion keywords have
 	 * something to read for: a type that may refuse them, enum, const, or
 	 * a keyword of their kind (format only when formats are asserted). An
-	 * instance of another kind passes js_assert_keywords without the call. */
+	 * instance of another kind passes dbc_js_assert_keywords without the call. */
 	uint8_t assert_kinds;
 	/* The kinds its applicators below the value apply to: JV_OBJ with
 	 * properties, patternProperties, additionalProperties or propertyNames;
@@ -291,7 +291,7 @@ typedef struct js_slot {
  * over a document's text in one pass (js_fast.c): what the evaluator would
  * do for an instance of that kind, with no keyword looked up. */
 typedef struct js_plan {
-	/* objects: the slots in js_member_cmp's order (a binary search by
+	/* objects: the slots in dbc_js_member_cmp's order (a binary search by
 	 * length, then bytes), at most 64; required: the bits of the slots
 	 * the object must have */
 	js_slot *slots;
@@ -316,7 +316,7 @@ typedef struct js_plan {
 	int64_t min, max;
 } js_plan;
 
-struct dbc_jschema {
+struct dbc_js_schema {
 	js_pool *pool;
 	js_node *root;
 	dbc_js_draft draft;
@@ -335,7 +335,7 @@ struct dbc_jschema {
  * a $ref names for the compiler, and never compiles). */
 typedef struct js_compiler {
 	dbc_ctx *ctx;
-	dbc_jschema *s;
+	dbc_js_schema *s;
 	js_alloc a;
 	const dbc_js_options *opts;
 	/* nodes whose references still need resolving */
@@ -350,35 +350,35 @@ typedef struct js_compiler {
  * the first column of the first row as text (a query callback); the role
  * the session acts as (an engine with roles only); whether role may act
  * as owner (the same role, a member of it, a superuser). */
-int js_registry_present(dbc_ctx *ctx, bool *present);
-int js_take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c);
-int js_session_role(dbc_ctx *ctx, char **role);
-int js_acts_as(dbc_ctx *ctx, const char *role, const char *owner, bool *ok);
+int dbc_js_registry_present(dbc_ctx *ctx, bool *present);
+int dbc_js_take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c);
+int dbc_js_session_role(dbc_ctx *ctx, char **role);
+int dbc_js_acts_as(dbc_ctx *ctx, const char *role, const char *owner, bool *ok);
 /* Whether a CHECK expression calls dbjson_valid or dbjson_assert with a
  * schema argument that is not a literal (js_schema_arg.c). */
-bool js_schema_arg_computed(const char *expr);
+bool dbc_js_schema_arg_computed(const char *expr);
 /* Counts a document's text against DBC_JS_MAX_SCHEMA_BYTES (js_ref.c). */
-int js_count_text(js_compiler *c, const char *text);
+int dbc_js_count_text(js_compiler *c, const char *text);
 
 /* Compiles the plans of every node a compiled check reaches (js_plan.c),
  * once the schema's references are resolved. */
-int js_plan_schema(js_compiler *c);
+int dbc_js_plan_schema(js_compiler *c);
 /* The node a drafts 4-7 $ref-only chain ends at (n itself when it is no
  * such node); NULL past a few hops. */
-const js_node *js_plan_target(const js_node *n);
+const js_node *dbc_js_plan_target(const js_node *n);
 /* The compiled check of document text (js_fast.c): 1 valid, 0 undecided
  * (the evaluator decides: the document fails, or holds what the check
  * leaves to it), -1 an error in the ctx (a cancel). */
-int js_fast_valid(dbc_ctx *ctx, const dbc_jschema *s, const char *text);
-/* A number's text at *at, when short, read into *v as js_parse reads it
+int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text);
+/* A number's text at *at, when short, read into *v as dbc_js_parse reads it
  * (js_fast.c): -?(0|[1-9][0-9]{0,17}) an integer, or with a fraction of at
  * most 15 digits in all a real; *at moved past it. False otherwise (an
  * exponent, more digits, no number), *at unmoved. */
-bool js_short_number(const char **at, js_val *v);
+bool dbc_js_short_number(const char **at, js_val *v);
 /* The slot of member name key in object plan p, or NULL (js_plan.c). */
-const js_slot *js_plan_slot(const js_plan *p, const char *key, uint32_t klen);
+const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key, uint32_t klen);
 
-/* Where a builder made by js_build_sink sends each token instead of
+/* Where a builder made by dbc_js_build_sink sends each token instead of
  * building a tree (js_build.c calls these; js_check.c fills them). */
 typedef struct js_token_sink {
 	int (*open)(void *arg, bool object, size_t n);
@@ -389,58 +389,61 @@ typedef struct js_token_sink {
 	int (*literal)(void *arg, js_kind kind);
 	void (*borrow)(void *arg);
 } js_token_sink;
-dbc_js_builder *js_build_sink(dbc_ctx *ctx, const js_token_sink *sink, void *arg);
+dbc_js_builder *dbc_js_build_sink(dbc_ctx *ctx, const js_token_sink *sink, void *arg);
 
-/* The compiled check fed by a host's walk (js_check.c): js_check_builder
- * is a builder whose every token goes to the check; js_check_verdict is
- * then js_fast_valid's answer. */
+/* The compiled check fed by a host's walk (js_check.c): dbc_js_check_builder
+ * is a builder whose every token goes to the check; dbc_js_check_verdict is
+ * then dbc_js_fast_valid's answer. */
 typedef struct js_check js_check;
-js_check *js_check_new(dbc_ctx *ctx, const dbc_jschema *s);
-dbc_js_builder *js_check_builder(js_check *c);
-int js_check_verdict(js_check *c);
+js_check *dbc_js_check_new(dbc_ctx *ctx, const dbc_js_schema *s);
+dbc_js_builder *dbc_js_check_builder(js_check *c);
+int dbc_js_check_verdict(js_check *c);
 
 /* Sets n->leaf and n->leaf_kinds from its keywords (js_validate.c); format
  * counts as a keyword only when formats are asserted. */
-void js_node_find_leaf(js_node *n, bool format_asserts);
-js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
-                         dbc_js_draft draft);
-js_resource *js_add_resource(js_compiler *c, const char *uri, dbc_js_draft draft);
-int js_add_anchor(js_compiler *c, js_resource *res, const char *name, js_node *node, bool dynamic);
+void dbc_js_node_find_leaf(js_node *n, bool format_asserts);
+js_node *dbc_js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
+                             dbc_js_draft draft);
+js_resource *dbc_js_add_resource(js_compiler *c, const char *uri, dbc_js_draft draft);
+int dbc_js_add_anchor(js_compiler *c, js_resource *res, const char *name, js_node *node,
+                      bool dynamic);
 /* Loads a whole document as a new resource tree with base uri. */
-js_node *js_load_document(js_compiler *c, const js_val *doc, const char *uri, dbc_js_draft draft);
+js_node *dbc_js_load_document(js_compiler *c, const js_val *doc, const char *uri,
+                              dbc_js_draft draft);
 /* The whole compile (js_compile.c), without the meta-schema check that
- * dbc_jschema_compile adds above it when the options ask (js_meta_check.c). */
-int js_compile_schema(dbc_ctx *ctx, const char *text, const dbc_js_options *opts,
-                      dbc_jschema **out);
+ * dbc_js_compile adds above it when the options ask (js_meta_check.c). */
+int dbc_js_compile_schema(dbc_ctx *ctx, const char *text, const dbc_js_options *opts,
+                          dbc_js_schema **out);
 
 /* What a $ref names (js_ref.c: finds, never compiles). The resource of uri
  * (no fragment) or NULL; the anchor name in res or NULL; the anchor name in
  * the dynamic scope (2020-12) or NULL. */
-js_resource *js_find_resource(const dbc_jschema *s, const char *uri);
-js_node *js_find_anchor(const dbc_jschema *s, const js_resource *res, const char *name);
-js_node *js_find_dynamic_anchor(const dbc_jschema *s, const js_resource *res, const char *name);
+js_resource *dbc_js_find_resource(const dbc_js_schema *s, const char *uri);
+js_node *dbc_js_find_anchor(const dbc_js_schema *s, const js_resource *res, const char *name);
+js_node *dbc_js_find_dynamic_anchor(const dbc_js_schema *s, const js_resource *res,
+                                    const char *name);
 /* The parsed document at doc (no fragment), not yet in the schema: a
  * draft's meta-schema or (tests only) a remote from the options' loader;
  * *draft its draft when it is a meta-schema, else the schema's. NULL with
  * the ctx's error when there is none. */
-js_val *js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft);
+js_val *dbc_js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft);
 /* The subschema at pointer (a fragment, already percent-decoded) in res's
  * document, or NULL when it names nothing or no schema. */
-const js_val *js_pointer_target(dbc_ctx *ctx, const js_resource *res, const char *pointer);
+const js_val *dbc_js_pointer_target(dbc_ctx *ctx, const js_resource *res, const char *pointer);
 
 /* URIs (RFC 3986 reference resolution, enough for $id and $ref). */
-char *js_uri_resolve(dbc_ctx *ctx, const char *base, const char *ref);
-char *js_uri_strip_fragment(dbc_ctx *ctx, const char *uri, const char **fragment);
+char *dbc_js_uri_resolve(dbc_ctx *ctx, const char *base, const char *ref);
+char *dbc_js_uri_strip_fragment(dbc_ctx *ctx, const char *uri, const char **fragment);
 /* JSON Pointer (RFC 6901) fragment, already percent-decoded: NULL if absent. */
-const js_val *js_pointer(dbc_ctx *ctx, const js_val *root, const char *pointer);
+const js_val *dbc_js_pointer(dbc_ctx *ctx, const js_val *root, const char *pointer);
 
-/* Drafts and meta-schemas. js_meta_refusal (js_meta_check.c, above the
+/* Drafts and meta-schemas. dbc_js_meta_refusal (js_meta_check.c, above the
  * compiler and the validator): why the draft's meta-schema refuses schema
  * text (arena), NULL when it does not. */
-int js_meta_refusal(dbc_ctx *ctx, const char *text, char **why);
-bool js_draft_of_uri(const char *uri, dbc_js_draft *draft);
-const char *js_meta_uri(dbc_js_draft draft);
-const char *js_meta_text(const char *uri, dbc_js_draft *draft);
+int dbc_js_meta_refusal(dbc_ctx *ctx, const char *text, char **why);
+bool dbc_js_draft_of_uri(const char *uri, dbc_js_draft *draft);
+const char *dbc_js_meta_uri(dbc_js_draft draft);
+const char *dbc_js_meta_text(const char *uri, dbc_js_draft *draft);
 
 /* ---------------------------------------------------------------- evaluation */
 
@@ -456,7 +459,7 @@ typedef struct js_path {
  * the evaluation's every step does not measure it. */
 #define JS_PATH_CSTR ((size_t)-1)
 
-char *js_path_pointer(dbc_ctx *ctx, const js_path *p);
+char *dbc_js_path_pointer(dbc_ctx *ctx, const js_path *p);
 
 /* The decimal digits of v, written to end at end (20 bytes are enough);
  * returns where they start. Messages print numbers with it, not printf. */
@@ -469,7 +472,7 @@ static inline char *js_digits_before(char *end, uint64_t v)
 }
 /* An instance path for a message: "/items/2/price", or "(document)" for
  * the whole document. */
-const char *js_where(const char *instance_path);
+const char *dbc_js_where(const char *instance_path);
 
 /* The errors of one validation. */
 typedef struct js_errors {
@@ -477,8 +480,8 @@ typedef struct js_errors {
 	int n, cap, max;
 } js_errors;
 
-int js_error_add(dbc_ctx *ctx, js_errors *e, const js_path *ipath, const js_path *spath,
-                 const char *keyword, const char *message);
+int dbc_js_error_add(dbc_ctx *ctx, js_errors *e, const js_path *ipath, const js_path *spath,
+                     const char *keyword, const char *message);
 
 /* The dynamic scope: the resources entered on the way to the current node. */
 typedef struct js_scope {
@@ -489,7 +492,7 @@ typedef struct js_scope {
 /* One validation run. */
 typedef struct js_run {
 	dbc_ctx *ctx;
-	const dbc_jschema *s;
+	const dbc_js_schema *s;
 	js_errors *errors;    /* NULL: stop at the first failure */
 	int quiet;            /* > 0: inside a subschema whose parent reports its failure */
 	int depth;            /* nested evaluations (for messages) */
@@ -498,7 +501,7 @@ typedef struct js_run {
 	 * document (js_validate.c: eval_budget), checked with interrupts. */
 	uint64_t steps, next_check, budget;
 	/* Steps counted of the document's regular expression matches
-	 * (js_regex_search), at most DBC_JS_MAX_REGEX_STEPS. */
+	 * (dbc_js_regex_search), at most DBC_JS_MAX_REGEX_STEPS. */
 	uint64_t regex_steps;
 	const js_val *doc;
 } js_run;
@@ -510,25 +513,25 @@ static inline bool js_collecting(const js_run *r)
 }
 
 /* Records a failure of keyword k at ipath / spath (spath ends at the node;
- * the keyword is appended). Returns false, for "return js_fail(...)". */
-bool js_fail(js_run *r, const js_path *ipath, const js_path *spath, const char *keyword,
-             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+ * the keyword is appended). Returns false, for "return dbc_js_fail(...)". */
+bool dbc_js_fail(js_run *r, const js_path *ipath, const js_path *spath, const char *keyword,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Its message's arguments (excerpts of the instance, built in the arena)
  * are evaluated only when failures are recorded: the failing branches of a
  * valid document's anyOf and oneOf, and every dbjson_valid, build no text. */
-#define js_fail(r, ...) (js_collecting(r) ? (js_fail)(r, __VA_ARGS__) : false)
+#define dbc_js_fail(r, ...) (js_collecting(r) ? (dbc_js_fail)(r, __VA_ARGS__) : false)
 
 /* A quiet evaluation of inst against n in run r (js_validate.c), with no
  * dynamic scope: for the compiled check, whose schemas have no dynamic
  * reference. */
-bool js_eval_value(js_run *r, const js_node *n, const js_val *inst);
+bool dbc_js_eval_value(js_run *r, const js_node *n, const js_val *inst);
 /* Only n's in-place applicators (allOf, anyOf, oneOf, not, if, dependent
  * schemas) on inst, quietly: the compiled check's names-only part. */
-bool js_eval_in_place(js_run *r, const js_node *n, const js_val *inst);
+bool dbc_js_eval_in_place(js_run *r, const js_node *n, const js_val *inst);
 
 /* The assertion keywords (js_assert.c): false when the instance fails one;
  * with errors collected, every failing keyword is recorded. */
-bool js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const js_path *ipath,
-                        const js_path *spath);
+bool dbc_js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const js_path *ipath,
+                            const js_path *spath);
 
 #endif

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-js_resource *js_find_resource(const dbc_jschema *s, const char *uri)
+js_resource *dbc_js_find_resource(const dbc_js_schema *s, const char *uri)
 {
 	for (js_resource *r = s->resources; r; r = r->next)
 		if (!strcmp(r->uri, uri))
@@ -22,7 +22,7 @@ js_resource *js_find_resource(const dbc_jschema *s, const char *uri)
 	return NULL;
 }
 
-js_node *js_find_anchor(const dbc_jschema *s, const js_resource *res, const char *name)
+js_node *dbc_js_find_anchor(const dbc_js_schema *s, const js_resource *res, const char *name)
 {
 	for (js_anchor *a = s->anchors; a; a = a->next)
 		if (a->res == res && !strcmp(a->name, name))
@@ -30,7 +30,8 @@ js_node *js_find_anchor(const dbc_jschema *s, const js_resource *res, const char
 	return NULL;
 }
 
-js_node *js_find_dynamic_anchor(const dbc_jschema *s, const js_resource *res, const char *name)
+js_node *dbc_js_find_dynamic_anchor(const dbc_js_schema *s, const js_resource *res,
+                                    const char *name)
 {
 	for (js_anchor *a = s->anchors; a; a = a->next)
 		if (a->dynamic && a->res == res && !strcmp(a->name, name))
@@ -40,7 +41,7 @@ js_node *js_find_dynamic_anchor(const dbc_jschema *s, const js_resource *res, co
 
 /* Counts a document's text against DBC_JS_MAX_SCHEMA_BYTES: the compile's
  * own and every one a $ref loads. */
-int js_count_text(js_compiler *c, const char *text)
+int dbc_js_count_text(js_compiler *c, const char *text)
 {
 	c->bytes += strlen(text);
 	if (c->bytes <= DBC_JS_MAX_SCHEMA_BYTES)
@@ -52,10 +53,10 @@ int js_count_text(js_compiler *c, const char *text)
 	    DBC_JS_MAX_SCHEMA_BYTES);
 }
 
-js_val *js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft)
+js_val *dbc_js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft)
 {
 	*draft = c->s->draft;
-	const char *text = js_meta_text(doc, draft);
+	const char *text = dbc_js_meta_text(doc, draft);
 	char *remote = NULL;
 	if (!text && c->opts->load_remote)
 		text = remote = c->opts->load_remote(c->opts->load_arg, doc);
@@ -68,16 +69,16 @@ js_val *js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft)
 		return NULL;
 	}
 	js_val *v;
-	int rc = js_count_text(c, text);
+	int rc = dbc_js_count_text(c, text);
 	if (rc == DBC_OK)
-		rc = js_parse(c->ctx, &c->a, text, "a referenced schema", DBC_JS_MAX_SCHEMA_DEPTH, &v);
+		rc = dbc_js_parse(c->ctx, &c->a, text, "a referenced schema", DBC_JS_MAX_SCHEMA_DEPTH, &v);
 	free(remote); /* why: load_remote's text is malloc'd (jsonschema.h) */
 	return rc == DBC_OK ? v : NULL;
 }
 
-const js_val *js_pointer_target(dbc_ctx *ctx, const js_resource *res, const char *pointer)
+const js_val *dbc_js_pointer_target(dbc_ctx *ctx, const js_resource *res, const char *pointer)
 {
-	const js_val *target = res->root ? js_pointer(ctx, res->root->schema, pointer) : NULL;
+	const js_val *target = res->root ? dbc_js_pointer(ctx, res->root->schema, pointer) : NULL;
 	if (target && (target->kind == JV_OBJ || target->kind == JV_TRUE || target->kind == JV_FALSE))
 		return target;
 	return NULL;

@@ -7,7 +7,7 @@
  * match and depth limits, so a pathological pattern ends in an error, never a
  * hang, and a document's matches together by DBC_JS_MAX_REGEX_STEPS. Memory is PCRE2's own
  * (malloc), owned by the compiled schema. why (raw heap, the whole file): a compiled regex lives as
- * long as its schema, which outlives the call (js_compile.c); js_regex_free frees it.
+ * long as its schema, which outlives the call (js_compile.c); dbc_js_regex_free frees it.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "jsonschema/js_private.h"
@@ -210,7 +210,7 @@ static bool plain_text(js_regex *re, const char *pattern, size_t n, char **text)
 	return true;
 }
 
-js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **why)
+js_regex *dbc_js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **why)
 {
 	*why = NULL;
 	char *text = translate(ctx, pattern, n);
@@ -248,7 +248,7 @@ js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **w
 	re->match = pcre2_match_data_create_from_pattern(re->code, NULL);
 	re->mctx = pcre2_match_context_create(NULL);
 	if (!re->match || !re->mctx) {
-		js_regex_free(re);
+		dbc_js_regex_free(re);
 		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 		return NULL;
 	}
@@ -259,7 +259,7 @@ js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **w
 	return re;
 }
 
-void js_regex_free(js_regex *re)
+void dbc_js_regex_free(js_regex *re)
 {
 	if (!re)
 		return;
@@ -291,7 +291,7 @@ static int literal_search(const js_regex *re, const char *s, size_t n)
 
 static int over_budget(dbc_ctx *ctx, const js_path *where)
 {
-	char *at = js_path_pointer(ctx, where);
+	char *at = dbc_js_path_pointer(ctx, where);
 	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 	          "the regular expressions of the schema took more than %d steps on one document "
 	          "(the pattern at #%s was running)",
@@ -343,8 +343,8 @@ static int match_counted(js_regex *re, const char *s, size_t n, uint64_t *spent,
 	}
 }
 
-int js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n, uint64_t *spent,
-                    const struct js_path *where)
+int dbc_js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n, uint64_t *spent,
+                        const struct js_path *where)
 {
 	if (re->literal)
 		return literal_search(re, s, n);

@@ -95,7 +95,7 @@ static int check_uri(dbc_ctx *ctx, const char *name, const char *uri, bool given
 
 /* Whether the registry's tables exist (a SQLite file makes them with the
  * first registration; a read before takes the registry as empty). */
-int js_registry_present(dbc_ctx *ctx, bool *present)
+int dbc_js_registry_present(dbc_ctx *ctx, bool *present)
 {
 	*present = false;
 	if (ctx->host->book_exists && ctx->host->book_exists(ctx, present) != DBC_OK)
@@ -147,7 +147,7 @@ int dbc_js_registry_generation(dbc_ctx *ctx, int64_t *gen)
 	bool present;
 	uint64_t sum = 0;
 	*gen = 0;
-	if (js_registry_present(ctx, &present) != DBC_OK || !present)
+	if (dbc_js_registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	char *sql =
 	    dbc_printf(ctx, "SELECT name, uri, sha256 FROM %sjson_schemas", ctx->host->book_prefix);
@@ -181,7 +181,7 @@ static const char *owner_column(const dbc_ctx *ctx)
 	return ctx->host->dialect->role_acts_as ? ", owner" : "";
 }
 
-int js_take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+int dbc_js_take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	char **out = arg;
 	if (!*out && ncol > 0 && c[0].type == DBC_TEXT && !(*out = dbc_strdup(ctx, c[0].s)))
@@ -191,23 +191,24 @@ int js_take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 
 /* Whether role may act as owner: the same role, a member of it or a
  * superuser (dialect->role_acts_as). */
-int js_acts_as(dbc_ctx *ctx, const char *role, const char *owner, bool *ok)
+int dbc_js_acts_as(dbc_ctx *ctx, const char *role, const char *owner, bool *ok)
 {
 	char *yes = NULL;
 	*ok = strcmp(role, owner) == 0;
 	if (*ok)
 		return DBC_OK;
 	dbc_value p[2] = {dbc_text(role), dbc_text(owner)};
-	if (ctx->host->query(ctx, ctx->host->dialect->role_acts_as, 2, p, js_take_text, &yes) != DBC_OK)
+	if (ctx->host->query(ctx, ctx->host->dialect->role_acts_as, 2, p, dbc_js_take_text, &yes) !=
+	    DBC_OK)
 		return DBC_ERROR;
 	*ok = yes && strcmp(yes, "t") == 0;
 	return DBC_OK;
 }
 
-int js_session_role(dbc_ctx *ctx, char **role)
+int dbc_js_session_role(dbc_ctx *ctx, char **role)
 {
 	*role = NULL;
-	if (ctx->host->query(ctx, ctx->host->dialect->session_role, 0, NULL, js_take_text, role) !=
+	if (ctx->host->query(ctx, ctx->host->dialect->session_role, 0, NULL, dbc_js_take_text, role) !=
 	    DBC_OK)
 		return DBC_ERROR;
 	return *role ? DBC_OK : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no session role");
@@ -221,7 +222,8 @@ static int check_owner(dbc_ctx *ctx, const char *name, const char *owner, const 
 	bool ok;
 	if (!ctx->host->dialect->role_acts_as || !owner)
 		return DBC_OK; /* no roles: the file's writers are one principal */
-	if (js_session_role(ctx, &role) != DBC_OK || js_acts_as(ctx, role, owner, &ok) != DBC_OK)
+	if (dbc_js_session_role(ctx, &role) != DBC_OK ||
+	    dbc_js_acts_as(ctx, role, owner, &ok) != DBC_OK)
 		return DBC_ERROR;
 	if (ok)
 		return DBC_OK;
@@ -262,7 +264,7 @@ static int find_schema(dbc_ctx *ctx, const char *key, bool name_first, found_sch
 {
 	bool present;
 	memset(f, 0, sizeof(*f));
-	if (js_registry_present(ctx, &present) != DBC_OK || !present)
+	if (dbc_js_registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	size_t n = strlen(key);
 	char *uri = dbc_strndup(ctx, key, n && key[n - 1] == '#' ? n - 1 : n);
@@ -285,7 +287,7 @@ static int find_registered(dbc_ctx *ctx, const char *name, found_schema *f)
 {
 	bool present;
 	memset(f, 0, sizeof(*f));
-	if (js_registry_present(ctx, &present) != DBC_OK || !present)
+	if (dbc_js_registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	char *sql = dbc_printf(ctx, "SELECT schema, uri, sha256%s FROM %sjson_schemas WHERE name = $1",
 	                       owner_column(ctx), ctx->host->book_prefix);
@@ -301,7 +303,7 @@ static int check_reach(const dbc_js_registry_use *use, const char *uri, const fo
 	bool ok;
 	if (!ctx->host->dialect->role_acts_as || !use->owner || !f->owner)
 		return DBC_OK;
-	if (js_acts_as(ctx, use->owner, f->owner, &ok) != DBC_OK || ok)
+	if (dbc_js_acts_as(ctx, use->owner, f->owner, &ok) != DBC_OK || ok)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	dbc_error(ctx, "42501",
 	          "schema %s (owner %s) may not $ref %s: the schema registered there belongs to role "
@@ -357,11 +359,11 @@ static int schema_uri(dbc_ctx *ctx, const char *text, const char *given, char **
 	}
 	js_alloc a = {.ctx = ctx};
 	js_val *doc;
-	if (js_parse(ctx, &a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
+	if (dbc_js_parse(ctx, &a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
 		return DBC_ERROR;
-	const js_val *id = js_get(doc, "$id");
+	const js_val *id = dbc_js_get(doc, "$id");
 	if (!id)
-		id = js_get(doc, "id");
+		id = dbc_js_get(doc, "id");
 	if (id && id->kind == JV_STR && id->u.s[0] && id->u.s[0] != '#') {
 		size_t n = strlen(id->u.s);
 		*out = dbc_strndup(ctx, id->u.s, id->u.s[n - 1] == '#' ? n - 1 : n);
@@ -396,7 +398,7 @@ static int check_size(dbc_ctx *ctx, const char *name, const char *text)
 		                 name, DBC_JS_MAX_SCHEMA_BYTES);
 	js_alloc a = {.ctx = ctx};
 	js_val *doc;
-	if (js_parse(ctx, &a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
+	if (dbc_js_parse(ctx, &a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
 		return DBC_ERROR;
 	if (count_objects(doc) > DBC_JS_MAX_SCHEMA_NODES)
 		return dbc_error(ctx, "54000",
@@ -444,7 +446,7 @@ static int uri_taken(dbc_ctx *ctx, const registration *r)
 	char *sql = dbc_printf(ctx, "SELECT name FROM %sjson_schemas WHERE uri = $1 AND name <> $2",
 	                       ctx->host->book_prefix);
 	dbc_value p[2] = {dbc_text(r->uri), dbc_text(r->name)};
-	if (!sql || ctx->host->query(ctx, sql, 2, p, js_take_text, &holder) != DBC_OK)
+	if (!sql || ctx->host->query(ctx, sql, 2, p, dbc_js_take_text, &holder) != DBC_OK)
 		return DBC_ERROR;
 	if (holder)
 		return dbc_error(ctx, "23505",
@@ -490,7 +492,7 @@ static int write_registration(dbc_ctx *ctx, void *arg)
 	dbc_value v[4] = {dbc_text(r->name), r->uri ? dbc_text(r->uri) : dbc_null(),
 	                  dbc_text(r->schema), dbc_text(r->sha256)};
 	char *written = NULL;
-	if (ctx->host->query(ctx, sql, 4, v, js_take_text, &written) != DBC_OK)
+	if (ctx->host->query(ctx, sql, 4, v, dbc_js_take_text, &written) != DBC_OK)
 		return DBC_ERROR;
 	if (!written)
 		return dbc_error(ctx, "40001",
@@ -525,7 +527,7 @@ int dbc_js_register(dbc_ctx *ctx, const char *name, const char *schema, const ch
 	registration r = {.name = name, .schema = schema};
 	if (check_name(ctx, name) != DBC_OK)
 		return DBC_ERROR;
-	if (check_size(ctx, name, schema) != DBC_OK || js_meta_refusal(ctx, schema, &why) != DBC_OK)
+	if (check_size(ctx, name, schema) != DBC_OK || dbc_js_meta_refusal(ctx, schema, &why) != DBC_OK)
 		return DBC_ERROR;
 	if (why)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "schema %s is not a valid JSON Schema: %s",
@@ -590,7 +592,7 @@ static bool uses(dbc_ctx *ctx, const users_of *u, const char *expr, bool *comput
 	*computed = false;
 	if (names_schema(ctx, expr, u->quoted))
 		return true;
-	*computed = u->computed_too && expr && js_schema_arg_computed(expr);
+	*computed = u->computed_too && expr && dbc_js_schema_arg_computed(expr);
 	return *computed;
 }
 
@@ -664,8 +666,8 @@ static int constraints_settled(dbc_ctx *ctx)
 	char *fresh = NULL, *busy = NULL;
 	if (!d->constraints_busy)
 		return DBC_OK;
-	if (ctx->host->query(ctx, d->constraints_fresh, 0, NULL, js_take_text, &fresh) != DBC_OK ||
-	    ctx->host->query(ctx, d->constraints_busy, 0, NULL, js_take_text, &busy) != DBC_OK)
+	if (ctx->host->query(ctx, d->constraints_fresh, 0, NULL, dbc_js_take_text, &fresh) != DBC_OK ||
+	    ctx->host->query(ctx, d->constraints_busy, 0, NULL, dbc_js_take_text, &busy) != DBC_OK)
 		return DBC_ERROR;
 	if (!fresh || strcmp(fresh, "t") != 0)
 		return dbc_error(ctx, "25001",
@@ -722,7 +724,7 @@ int dbc_js_schemas(dbc_ctx *ctx, dbc_rows *out)
 {
 	bool present;
 	dbc_rows_init(out, ctx, 5);
-	if (js_registry_present(ctx, &present) != DBC_OK || !present)
+	if (dbc_js_registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	char *sql = dbc_printf(ctx,
 	                       "SELECT name, uri, sha256, CAST(length(schema) AS bigint),"

@@ -15,7 +15,7 @@
 #define SAMPLE_EXCERPT 200
 
 typedef struct scan_state {
-	const dbc_jschema *schema;
+	const dbc_js_schema *schema;
 	int64_t rows, violations;
 	json_t *sample;
 } scan_state;
@@ -40,7 +40,7 @@ static int scan_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 		n = 0;
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		          "the document is not valid JSON: it contains a NUL byte");
-	} else if (dbc_jschema_validate(ctx, st->schema, cols[0].s, &valid, &errors, &n, 1) != DBC_OK) {
+	} else if (dbc_js_validate(ctx, st->schema, cols[0].s, &valid, &errors, &n, 1) != DBC_OK) {
 		/* a value that is not JSON is a violation, not the end of the scan */
 		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_BAD_ARGUMENT) != 0)
 			return DBC_ERROR;
@@ -101,14 +101,13 @@ static int scan_in_scope(dbc_ctx *ctx, const char *table_schema, const char *tab
 	return rc;
 }
 
-int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_schema,
-                        const char *table, const char *column, const char *schema,
-                        bool format_assertion, dbc_rows *out)
+int dbc_js_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_schema, const char *table,
+                const char *column, const char *schema, bool format_assertion, dbc_rows *out)
 {
 	dbc_rows_init(out, ctx, DBC_JS_SCAN_NCOLS);
 	dbc_js_options opts = {.format_assertion = format_assertion, .check_meta = true};
 	scan_state st = {0};
-	dbc_jschema *owned = NULL;
+	dbc_js_schema *owned = NULL;
 	int rc = dbc_js_schema_get(ctx, cache, schema, &opts, &st.schema, &owned);
 	if (rc != DBC_OK)
 		return DBC_ERROR;
@@ -128,6 +127,6 @@ int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_sch
 		rc = (st.violations && !sample) ? DBC_ERROR : dbc_rows_add(out, row);
 	}
 	json_decref(st.sample);
-	dbc_jschema_free(owned);
+	dbc_js_free(owned);
 	return rc;
 }

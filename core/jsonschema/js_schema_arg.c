@@ -75,7 +75,7 @@ static bool literal_argument(const char *p)
 	return *p == ',' || *p == ')';
 }
 
-bool js_schema_arg_computed(const char *expr)
+bool dbc_js_schema_arg_computed(const char *expr)
 {
 	static const char *const calls[] = {"dbjson_valid(", "dbjson_assert("};
 	for (size_t k = 0; expr && k < sizeof calls / sizeof *calls; k++)

@@ -101,7 +101,7 @@ static char *remove_dots(dbc_ctx *ctx, const char *in, size_t n)
 	return out;
 }
 
-char *js_uri_resolve(dbc_ctx *ctx, const char *base, const char *ref)
+char *dbc_js_uri_resolve(dbc_ctx *ctx, const char *base, const char *ref)
 {
 	uri_parts b, r;
 	split(base ? base : "", &b);
@@ -164,7 +164,7 @@ char *js_uri_resolve(dbc_ctx *ctx, const char *base, const char *ref)
 	return dbc_buf_finish(&out);
 }
 
-char *js_uri_strip_fragment(dbc_ctx *ctx, const char *uri, const char **fragment)
+char *dbc_js_uri_strip_fragment(dbc_ctx *ctx, const char *uri, const char **fragment)
 {
 	const char *hash = strchr(uri, '#');
 	if (fragment)
@@ -194,7 +194,7 @@ static char *percent_decode(dbc_ctx *ctx, const char *s, size_t *n)
 	return out;
 }
 
-const js_val *js_pointer(dbc_ctx *ctx, const js_val *root, const char *pointer)
+const js_val *dbc_js_pointer(dbc_ctx *ctx, const js_val *root, const char *pointer)
 {
 	size_t n;
 	char *p = percent_decode(ctx, pointer, &n);

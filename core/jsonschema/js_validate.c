@@ -94,7 +94,7 @@ static inline __attribute__((always_inline)) bool quietly(js_run *r, const js_no
 
 static const char *show(js_run *r, const js_val *v)
 {
-	return js_excerpt(r->ctx, v, 60);
+	return dbc_js_excerpt(r->ctx, v, 60);
 }
 
 /* Whether n surely accepts inst as a leaf (or a $ref-only node whose
@@ -127,7 +127,7 @@ static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const
                        const char *what)
 {
 	if (child->kind == JV_FALSE)
-		return js_fail(r, ip, kwpath->up, keyword, "%s %s is not allowed", what, show(r, inst));
+		return dbc_js_fail(r, ip, kwpath->up, keyword, "%s %s is not allowed", what, show(r, inst));
 	return leaf_accepts(r, child->node, inst) ||
 	       eval(r, child->node, inst, ip, kwpath, scope, NULL);
 }
@@ -141,7 +141,8 @@ static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const
 		}                                                                                          \
 	} while (0)
 
-#define KWPATH(name, k) js_path name = {.up = sp, .key = js_keyword_names[k], .klen = JS_PATH_CSTR}
+#define KWPATH(name, k)                                                                            \
+	js_path name = {.up = sp, .key = dbc_js_keyword_names[k], .klen = JS_PATH_CSTR}
 
 /* anyOf (an array): whether a schema of it matches (else reported); with
  * marks, every one is tried, for the marks of each that matches. False
@@ -162,8 +163,8 @@ static bool eval_any_of(js_run *r, const js_val *any, const js_val *inst, const 
 		if (r->ctx->failed)
 			return false;
 	}
-	return matched ||
-	       js_fail(r, ip, sp, "anyOf", "%s matches none of the schemas of anyOf", show(r, inst));
+	return matched || dbc_js_fail(r, ip, sp, "anyOf", "%s matches none of the schemas of anyOf",
+	                              show(r, inst));
 }
 
 /* oneOf (an array): whether exactly one of its schemas matches (else
@@ -191,11 +192,12 @@ static bool eval_one_of(js_run *r, const js_val *one, const js_val *inst, const 
 			return false;
 	}
 	if (matched == 0)
-		return js_fail(r, ip, sp, "oneOf", "%s matches none of the schemas of oneOf",
-		               show(r, inst));
+		return dbc_js_fail(r, ip, sp, "oneOf", "%s matches none of the schemas of oneOf",
+		                   show(r, inst));
 	if (matched > 1)
-		return js_fail(r, ip, sp, "oneOf", "%s matches more than one schema of oneOf (%zu and %zu)",
-		               show(r, inst), first, second);
+		return dbc_js_fail(r, ip, sp, "oneOf",
+		                   "%s matches more than one schema of oneOf (%zu and %zu)", show(r, inst),
+		                   first, second);
 	return true;
 }
 
@@ -236,8 +238,8 @@ __attribute__((noinline)) static bool eval_logic(js_run *r, const js_node *n, co
 		if (r->ctx->failed)
 			return false;
 		if (matched)
-			STEP(js_fail(r, ip, sp, "not", "%s must not match the schema of \"not\"",
-			             show(r, inst)));
+			STEP(dbc_js_fail(r, ip, sp, "not", "%s must not match the schema of \"not\"",
+			                 show(r, inst)));
 	}
 	const js_val *cond = kw[KW_IF];
 	if (is_schema(cond)) {
@@ -261,7 +263,7 @@ __attribute__((noinline)) static bool eval_logic(js_run *r, const js_node *n, co
 		KWPATH(at, d == 0 ? KW_DEPENDENT_SCHEMAS : KW_DEPENDENCIES);
 		for (size_t i = 0; i < deps[d]->n; i++) {
 			const js_member *m = &deps[d]->u.members[i];
-			if (!is_schema(m->val) || !js_get_n(inst, m->key, m->klen))
+			if (!is_schema(m->val) || !dbc_js_get_n(inst, m->key, m->klen))
 				continue;
 			js_path el = {.up = &at, .key = m->key, .klen = m->klen};
 			STEP(eval(r, m->val->node, inst, ip, &el, scope, marks));
@@ -296,7 +298,7 @@ __attribute__((noinline)) static bool eval_array(js_run *r, const js_node *n, co
 			js_path el = {.up = &at, .index = i}, iel = {.up = ip, .index = i};
 			if (is_schema(tuple->u.items[i]))
 				STEP(eval_child(r, tuple->u.items[i], inst->u.items[i], &iel, &el,
-				                js_keyword_names[tuple_kw], scope, "the item"));
+				                dbc_js_keyword_names[tuple_kw], scope, "the item"));
 			mark(marks, i);
 		}
 		done = tuple->n;
@@ -305,8 +307,8 @@ __attribute__((noinline)) static bool eval_array(js_run *r, const js_node *n, co
 		KWPATH(at, rest_kw);
 		for (size_t i = done; i < inst->n; i++) {
 			js_path iel = {.up = ip, .index = i};
-			STEP(eval_child(r, rest, inst->u.items[i], &iel, &at, js_keyword_names[rest_kw], scope,
-			                "the item"));
+			STEP(eval_child(r, rest, inst->u.items[i], &iel, &at, dbc_js_keyword_names[rest_kw],
+			                scope, "the item"));
 			mark(marks, i);
 		}
 	}
@@ -315,10 +317,10 @@ __attribute__((noinline)) static bool eval_array(js_run *r, const js_node *n, co
 		KWPATH(at, KW_CONTAINS);
 		int64_t min = 1, max = -1;
 		const js_val *minc = kw[KW_MIN_CONTAINS], *maxc = kw[KW_MAX_CONTAINS];
-		if (minc && js_is_integer(minc, DBC_JS_DRAFT2020) && js_num(minc) >= 0)
-			min = (int64_t)js_num(minc);
-		if (maxc && js_is_integer(maxc, DBC_JS_DRAFT2020) && js_num(maxc) >= 0)
-			max = (int64_t)js_num(maxc);
+		if (minc && dbc_js_is_integer(minc, DBC_JS_DRAFT2020) && dbc_js_num(minc) >= 0)
+			min = (int64_t)dbc_js_num(minc);
+		if (maxc && dbc_js_is_integer(maxc, DBC_JS_DRAFT2020) && dbc_js_num(maxc) >= 0)
+			max = (int64_t)dbc_js_num(maxc);
 		int64_t count = 0;
 		for (size_t i = 0; i < inst->n; i++) {
 			js_path iel = {.up = ip, .index = i};
@@ -331,14 +333,15 @@ __attribute__((noinline)) static bool eval_array(js_run *r, const js_node *n, co
 				return false;
 		}
 		if (count < min)
-			STEP(
-			    js_fail(r, ip, sp, min == 1 ? "contains" : "minContains",
-			            "the array has %lld items matching the schema of contains, fewer than %lld",
-			            (long long)count, (long long)min));
+			STEP(dbc_js_fail(
+			    r, ip, sp, min == 1 ? "contains" : "minContains",
+			    "the array has %lld items matching the schema of contains, fewer than %lld",
+			    (long long)count, (long long)min));
 		if (max >= 0 && count > max)
-			STEP(js_fail(r, ip, sp, "maxContains",
-			             "the array has %lld items matching the schema of contains, more than %lld",
-			             (long long)count, (long long)max));
+			STEP(dbc_js_fail(
+			    r, ip, sp, "maxContains",
+			    "the array has %lld items matching the schema of contains, more than %lld",
+			    (long long)count, (long long)max));
 	}
 	return ok;
 }
@@ -371,11 +374,11 @@ __attribute__((noinline)) static bool eval_object(js_run *r, const js_node *n, c
 		const js_member *m = &inst->u.members[i];
 		js_path iel = {.up = ip, .key = m->key, .klen = m->klen};
 		bool covered = false;
-		/* by the key's bytes: no name holds a NUL (js_parse refuses
+		/* by the key's bytes: no name holds a NUL (dbc_js_parse refuses
 		 * them and jsonb cannot store them), so no strlen per member */
 		const js_val *p = !props  ? NULL
-		                  : merge ? js_get_ascending(props, &from, m->key, m->klen)
-		                          : js_get_n(props, m->key, m->klen);
+		                  : merge ? dbc_js_get_ascending(props, &from, m->key, m->klen)
+		                          : dbc_js_get_n(props, m->key, m->klen);
 		if (is_schema(p)) {
 			covered = true;
 			js_path el = {.up = &props_at, .key = m->key, .klen = m->klen};
@@ -385,7 +388,8 @@ __attribute__((noinline)) static bool eval_object(js_run *r, const js_node *n, c
 			for (size_t k = 0; k < pp->n; k++) {
 				const js_member *pm = &pp->u.members[k];
 				js_path where = {.up = &pp_at, .key = pm->key, .klen = pm->klen};
-				int hit = js_regex_search(r->ctx, pm->re, m->key, m->klen, &r->regex_steps, &where);
+				int hit =
+				    dbc_js_regex_search(r->ctx, pm->re, m->key, m->klen, &r->regex_steps, &where);
 				if (hit < 0)
 					return false;
 				if (!hit || !is_schema(pm->val))
@@ -398,8 +402,8 @@ __attribute__((noinline)) static bool eval_object(js_run *r, const js_node *n, c
 		if (extra && !covered) {
 			covered = true;
 			if (extra->kind == JV_FALSE)
-				STEP(js_fail(r, &iel, sp, "additionalProperties",
-				             "the property \"%s\" is not allowed", show_key(r, m)));
+				STEP(dbc_js_fail(r, &iel, sp, "additionalProperties",
+				                 "the property \"%s\" is not allowed", show_key(r, m)));
 			else
 				STEP(leaf_accepts(r, extra->node, m->val) ||
 				     eval(r, extra->node, m->val, &iel, &extra_at, scope, NULL));
@@ -409,8 +413,8 @@ __attribute__((noinline)) static bool eval_object(js_run *r, const js_node *n, c
 		if (is_schema(names)) {
 			js_val key = {.kind = JV_STR, .n = m->klen, .u.s = m->key};
 			if (names->kind == JV_FALSE)
-				STEP(js_fail(r, &iel, sp, "propertyNames", "the property name %s is not allowed",
-				             show(r, &key)));
+				STEP(dbc_js_fail(r, &iel, sp, "propertyNames",
+				                 "the property name %s is not allowed", show(r, &key)));
 			else
 				STEP(eval(r, names->node, &key, &iel, &names_at, scope, NULL));
 		}
@@ -437,8 +441,9 @@ __attribute__((noinline)) static bool eval_unevaluated(js_run *r, const js_node 
 			const js_member *m = &inst->u.members[i];
 			js_path iel = {.up = ip, .key = m->key, .klen = m->klen};
 			if (u->kind == JV_FALSE)
-				STEP(js_fail(r, &iel, sp, "unevaluatedProperties",
-				             "the property \"%s\" is not allowed (unevaluated)", show_key(r, m)));
+				STEP(dbc_js_fail(r, &iel, sp, "unevaluatedProperties",
+				                 "the property \"%s\" is not allowed (unevaluated)",
+				                 show_key(r, m)));
 			else
 				STEP(eval(r, u->node, m->val, &iel, &at, scope, NULL));
 		} else {
@@ -470,7 +475,7 @@ __attribute__((noinline)) static const js_node *dynamic_target(js_run *r, const 
 	if (!n->dynamic_name)
 		return target;
 	for (const js_scope *s = scope; s; s = s->up) {
-		const js_node *hit = js_find_dynamic_anchor(r->s, s->res, n->dynamic_name);
+		const js_node *hit = dbc_js_find_dynamic_anchor(r->s, s->res, n->dynamic_name);
 		if (hit)
 			outermost = hit;
 	}
@@ -580,7 +585,8 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 	if (n->schema->kind == JV_TRUE)
 		return true;
 	if (n->schema->kind == JV_FALSE)
-		return js_fail(r, ip, sp, "false", "%s is not allowed: the schema is false", show(r, inst));
+		return dbc_js_fail(r, ip, sp, "false", "%s is not allowed: the schema is false",
+		                   show(r, inst));
 	/* the stack, not a count of levels, bounds the recursion: a document
 	 * nested as deep as the engine's JSON accepts is evaluated as deep */
 	uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
@@ -624,7 +630,7 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 	}
 	/* most subschemas read nothing of most kinds: no call */
 	if (n->assert_kinds & kind)
-		STEP(js_assert_keywords(r, n, inst, ip, sp));
+		STEP(dbc_js_assert_keywords(r, n, inst, ip, sp));
 	if (n->applies_in_place)
 		STEP(eval_logic(r, n, inst, ip, sp, scope, own));
 	if (n->apply_kinds & kind)
@@ -640,24 +646,24 @@ done:
 	return ok && !r->ctx->failed;
 }
 
-bool js_eval_value(js_run *r, const js_node *n, const js_val *inst)
+bool dbc_js_eval_value(js_run *r, const js_node *n, const js_val *inst)
 {
 	return leaf_accepts(r, n, inst) || eval(r, n, inst, NULL, NULL, NULL, NULL);
 }
 
-bool js_eval_in_place(js_run *r, const js_node *n, const js_val *inst)
+bool dbc_js_eval_in_place(js_run *r, const js_node *n, const js_val *inst)
 {
 	return eval_logic(r, n, inst, NULL, NULL, NULL, NULL);
 }
 
-int dbc_jschema_validate_doc(dbc_ctx *ctx, const dbc_jschema *s, const dbc_js_doc *document,
-                             bool *valid, dbc_js_error **errors, int *nerrors, int max_errors)
+int dbc_js_validate_doc(dbc_ctx *ctx, const dbc_js_schema *s, const dbc_js_doc *document,
+                        bool *valid, dbc_js_error **errors, int *nerrors, int max_errors)
 {
-	return js_validate_val(ctx, s, document, valid, errors, nerrors, max_errors);
+	return dbc_js_validate_val(ctx, s, document, valid, errors, nerrors, max_errors);
 }
 
-int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool *valid,
-                    dbc_js_error **errors, int *nerrors, int max_errors)
+int dbc_js_validate_val(dbc_ctx *ctx, const dbc_js_schema *s, const js_val *inst, bool *valid,
+                        dbc_js_error **errors, int *nerrors, int max_errors)
 {
 	*valid = false;
 	if (errors) {

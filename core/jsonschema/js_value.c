@@ -27,12 +27,12 @@ struct js_pool {
 	js_block *head;
 };
 
-js_pool *js_pool_new(void)
+js_pool *dbc_js_pool_new(void)
 {
 	return calloc(1, sizeof(js_pool));
 }
 
-void js_pool_free(js_pool *pool)
+void dbc_js_pool_free(js_pool *pool)
 {
 	if (!pool)
 		return;
@@ -62,7 +62,7 @@ static void *pool_alloc(js_pool *pool, size_t n)
 	return memset(p, 0, n);
 }
 
-void *js_alloc_bytes(js_alloc *a, size_t n)
+void *dbc_js_alloc_bytes(js_alloc *a, size_t n)
 {
 	if (a->pool) {
 		void *p = pool_alloc(a->pool, n ? n : 1);
@@ -82,7 +82,7 @@ void *js_alloc_bytes(js_alloc *a, size_t n)
 static void *slab_take(js_alloc *a, size_t n, size_t align)
 {
 	if (n > JS_SLAB_DIRECT)
-		return js_alloc_bytes(a, n);
+		return dbc_js_alloc_bytes(a, n);
 	size_t pad = (size_t)(-(uintptr_t)a->slab) & (align - 1);
 	if (!a->slab || a->slab_left < pad + n) {
 		/* twice the last slab (JS_SLAB_FIRST the first), at most JS_SLAB,
@@ -92,8 +92,9 @@ static void *slab_take(js_alloc *a, size_t n, size_t align)
 		    size > JS_SLAB)
 			size = JS_SLAB;
 		if (!dbc_grown_capacity(size, n, 1, 0, &size))
-			return js_alloc_bytes(a, n);
-		char *slab = a->unzeroed && !a->pool ? dbc_alloc(a->ctx, size) : js_alloc_bytes(a, size);
+			return dbc_js_alloc_bytes(a, n);
+		char *slab =
+		    a->unzeroed && !a->pool ? dbc_alloc(a->ctx, size) : dbc_js_alloc_bytes(a, size);
 		if (!slab)
 			return NULL;
 		a->slab = slab;
@@ -106,7 +107,7 @@ static void *slab_take(js_alloc *a, size_t n, size_t align)
 	return p;
 }
 
-js_val *js_alloc_val(js_alloc *a, js_kind k)
+js_val *dbc_js_alloc_val(js_alloc *a, js_kind k)
 {
 	js_val *v = slab_take(a, sizeof(js_val), _Alignof(js_val));
 	if (v)
@@ -114,17 +115,17 @@ js_val *js_alloc_val(js_alloc *a, js_kind k)
 	return v;
 }
 
-js_val *js_alloc_vals(js_alloc *a, size_t n)
+js_val *dbc_js_alloc_vals(js_alloc *a, size_t n)
 {
 	return slab_take(a, n ? sizeof(js_val) * n : 1, _Alignof(js_val));
 }
 
-void *js_alloc_piece(js_alloc *a, size_t n, size_t align)
+void *dbc_js_alloc_piece(js_alloc *a, size_t n, size_t align)
 {
 	return slab_take(a, n ? n : 1, align);
 }
 
-char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
+char *dbc_js_alloc_strn(js_alloc *a, const char *s, size_t n)
 {
 	char *p = slab_take(a, n + 1, 1);
 	if (p) {
@@ -136,7 +137,7 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- parse */
 
-/* js_member_cmp's order, inlined where every lookup and sort runs it:
+/* dbc_js_member_cmp's order, inlined where every lookup and sort runs it:
  * shorter keys first, keys of a length by their bytes. It is jsonb's
  * order of an object's keys, so a jsonb document's objects come sorted
  * (pg/json/json_doc.c) and sorting them is one comparison a member. */
@@ -150,7 +151,7 @@ static inline int member_order(const js_member *a, const js_member *b)
 	return memcmp(a->key, b->key, a->klen);
 }
 
-int js_member_cmp(const void *x, const void *y)
+int dbc_js_member_cmp(const void *x, const void *y)
 {
 	return member_order(x, y);
 }
@@ -158,8 +159,8 @@ int js_member_cmp(const void *x, const void *y)
 /* Objects are small and every document's objects are sorted once per
  * validation (a CHECK: once a row), so an insertion sort: qsort's setup
  * and indirect calls cost more than the comparisons for a few members.
- * The order is js_member_cmp's; keys are unique, so stability is moot. */
-void js_sort_members(js_member *m, size_t n)
+ * The order is dbc_js_member_cmp's; keys are unique, so stability is moot. */
+void dbc_js_sort_members(js_member *m, size_t n)
 {
 	size_t sorted = 1;
 	while (sorted < n && member_order(&m[sorted - 1], &m[sorted]) < 0)
@@ -167,7 +168,7 @@ void js_sort_members(js_member *m, size_t n)
 	if (sorted >= n)
 		return; /* in order already, as jsonb's objects are */
 	if (n > 32) {
-		qsort(m, n, sizeof(js_member), js_member_cmp);
+		qsort(m, n, sizeof(js_member), dbc_js_member_cmp);
 		return;
 	}
 	for (size_t i = sorted; i < n; i++) { /* m[0..sorted) is in order */
@@ -235,9 +236,9 @@ static char *big_integers_as_reals(dbc_ctx *ctx, const char *text)
 	return dbc_buf_finish(&b);
 }
 
-/* The message for text js_parse refused: jansson's, as every refusal has
+/* The message for text dbc_js_parse refused: jansson's, as every refusal has
  * always been worded (with its line and column). */
-int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what)
+int dbc_js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what)
 {
 	json_error_t err;
 	size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL;
@@ -249,7 +250,7 @@ int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what)
 			return DBC_ERROR;
 		j = json_loads(reals, flags, &err);
 	}
-	if (j) { /* jansson takes it: say what js_parse saw, without a place */
+	if (j) { /* jansson takes it: say what dbc_js_parse saw, without a place */
 		json_decref(j);
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON", what);
 	}
@@ -260,7 +261,7 @@ int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what)
 
 /* ---------------------------------------------------------------- reading */
 
-const js_val *js_get_ascending(const js_val *obj, size_t *from, const char *key, size_t len)
+const js_val *dbc_js_get_ascending(const js_val *obj, size_t *from, const char *key, size_t len)
 {
 	js_member probe = {.key = key, .klen = len};
 	for (; *from < obj->n; (*from)++) {
@@ -273,12 +274,12 @@ const js_val *js_get_ascending(const js_val *obj, size_t *from, const char *key,
 	return NULL;
 }
 
-const js_val *js_get(const js_val *obj, const char *key)
+const js_val *dbc_js_get(const js_val *obj, const char *key)
 {
-	return key ? js_get_n(obj, key, strlen(key)) : NULL;
+	return key ? dbc_js_get_n(obj, key, strlen(key)) : NULL;
 }
 
-const js_val *js_get_n(const js_val *obj, const char *key, size_t len)
+const js_val *dbc_js_get_n(const js_val *obj, const char *key, size_t len)
 {
 	if (!obj || obj->kind != JV_OBJ)
 		return NULL;
@@ -299,21 +300,21 @@ const js_val *js_get_n(const js_val *obj, const char *key, size_t len)
 	return NULL;
 }
 
-bool js_is_number(const js_val *v)
+bool dbc_js_is_number(const js_val *v)
 {
 	return v->kind == JV_INT || v->kind == JV_REAL;
 }
 
-double js_num(const js_val *v)
+double dbc_js_num(const js_val *v)
 {
 	return v->kind == JV_INT ? (double)v->u.i : v->u.d;
 }
 
 /* 2^63: a real this large and integral can only have been an integer text
- * read as a real (js_parse), so draft 4 counts it as an integer too. */
+ * read as a real (dbc_js_parse), so draft 4 counts it as an integer too. */
 #define JS_BIG_INTEGER 9223372036854775808.0
 
-bool js_is_integer(const js_val *v, dbc_js_draft draft)
+bool dbc_js_is_integer(const js_val *v, dbc_js_draft draft)
 {
 	if (v->kind == JV_INT)
 		return true;
@@ -337,7 +338,7 @@ static int real_int_cmp(double r, int64_t i)
 	return (frac > 0) - (frac < 0);
 }
 
-int js_num_cmp(const js_val *a, const js_val *b)
+int dbc_js_num_cmp(const js_val *a, const js_val *b)
 {
 	if (a->kind == JV_INT && b->kind == JV_INT)
 		return (a->u.i > b->u.i) - (a->u.i < b->u.i);
@@ -350,12 +351,12 @@ int js_num_cmp(const js_val *a, const js_val *b)
 
 static bool num_equal(const js_val *a, const js_val *b)
 {
-	return js_num_cmp(a, b) == 0;
+	return dbc_js_num_cmp(a, b) == 0;
 }
 
-bool js_equal(const js_val *a, const js_val *b)
+bool dbc_js_equal(const js_val *a, const js_val *b)
 {
-	if (js_is_number(a) && js_is_number(b))
+	if (dbc_js_is_number(a) && dbc_js_is_number(b))
 		return num_equal(a, b);
 	if (a->kind != b->kind || a->n != b->n)
 		return false;
@@ -364,14 +365,14 @@ bool js_equal(const js_val *a, const js_val *b)
 		return memcmp(a->u.s, b->u.s, a->n) == 0;
 	case JV_ARR:
 		for (size_t i = 0; i < a->n; i++)
-			if (!js_equal(a->u.items[i], b->u.items[i]))
+			if (!dbc_js_equal(a->u.items[i], b->u.items[i]))
 				return false;
 		return true;
 	case JV_OBJ: /* both sorted by key */
 		for (size_t i = 0; i < a->n; i++) {
 			const js_member *x = &a->u.members[i], *y = &b->u.members[i];
 			if (x->klen != y->klen || memcmp(x->key, y->key, x->klen) != 0 ||
-			    !js_equal(x->val, y->val))
+			    !dbc_js_equal(x->val, y->val))
 				return false;
 		}
 		return true;
@@ -407,14 +408,14 @@ static int size_cmp(size_t a, size_t b)
 	return (a > b) - (a < b);
 }
 
-int js_compare(const js_val *a, const js_val *b)
+int dbc_js_compare(const js_val *a, const js_val *b)
 {
 	int ra = kind_rank(a->kind), rb = kind_rank(b->kind);
 	if (ra != rb)
 		return ra < rb ? -1 : 1;
 	switch (ra) {
 	case 3:
-		return js_num_cmp(a, b);
+		return dbc_js_num_cmp(a, b);
 	case 4: {
 		int c = memcmp(a->u.s, b->u.s, a->n < b->n ? a->n : b->n);
 		return c ? (c < 0 ? -1 : 1) : size_cmp(a->n, b->n);
@@ -423,7 +424,7 @@ int js_compare(const js_val *a, const js_val *b)
 		if (a->n != b->n)
 			return size_cmp(a->n, b->n);
 		for (size_t i = 0; i < a->n; i++) {
-			int c = js_compare(a->u.items[i], b->u.items[i]);
+			int c = dbc_js_compare(a->u.items[i], b->u.items[i]);
 			if (c)
 				return c;
 		}
@@ -432,9 +433,9 @@ int js_compare(const js_val *a, const js_val *b)
 		if (a->n != b->n)
 			return size_cmp(a->n, b->n);
 		for (size_t i = 0; i < a->n; i++) {
-			int c = js_member_cmp(&a->u.members[i], &b->u.members[i]);
+			int c = dbc_js_member_cmp(&a->u.members[i], &b->u.members[i]);
 			if (!c)
-				c = js_compare(a->u.members[i].val, b->u.members[i].val);
+				c = dbc_js_compare(a->u.members[i].val, b->u.members[i].val);
 			if (c)
 				return c < 0 ? -1 : 1;
 		}
@@ -444,7 +445,7 @@ int js_compare(const js_val *a, const js_val *b)
 	}
 }
 
-size_t js_utf8_length(const char *s, size_t n)
+size_t dbc_js_utf8_length(const char *s, size_t n)
 {
 	size_t count = 0;
 	for (size_t i = 0; i < n; i++)
@@ -576,7 +577,7 @@ static char *excerpt_short(dbc_ctx *ctx, const js_val *v, size_t max, bool *done
 	return out;
 }
 
-char *js_excerpt(dbc_ctx *ctx, const js_val *v, size_t max)
+char *dbc_js_excerpt(dbc_ctx *ctx, const js_val *v, size_t max)
 {
 	bool done;
 	char *shortest = excerpt_short(ctx, v, max, &done);

@@ -1,7 +1,7 @@
 /*
  * jsonschema.h — JSON Schema validation (drafts 4, 6, 7, 2019-09, 2020-12),
  * the one public header of core/jsonschema/. A schema text is compiled once
- * into a dbc_jschema (plain malloc memory, owned by the caller or by a
+ * into a dbc_js_schema (plain malloc memory, owned by the caller or by a
  * dbc_js_cache), then documents are validated against it. Nothing here runs
  * SQL; the glue passes text in and turns results into SQL values.
  *
@@ -65,7 +65,7 @@ typedef struct dbc_js_options {
 	const char *base_uri;
 } dbc_js_options;
 
-typedef struct dbc_jschema dbc_jschema;
+typedef struct dbc_js_schema dbc_js_schema;
 
 /* One failed assertion: where in the document, where in the schema (the
  * keyword's location as a JSON Pointer fragment, through any $ref), which
@@ -77,27 +77,26 @@ typedef struct dbc_js_error {
 	const char *message;
 } dbc_js_error;
 
-/* Compiles schema text. *out is malloc memory released by dbc_jschema_free.
+/* Compiles schema text. *out is malloc memory released by dbc_js_free.
  * DBC_ERROR with "dbcare: ..." in the ctx for text that is not JSON, not a
  * schema (an object or a boolean), an unknown $schema, an unresolvable or
  * remote $ref, or an invalid regular expression. */
-int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *opts,
-                        dbc_jschema **out);
-void dbc_jschema_free(dbc_jschema *schema);
+int dbc_js_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *opts, dbc_js_schema **out);
+void dbc_js_free(dbc_js_schema *schema);
 
 /* Validates document text. errors == NULL: stops at the first failure and
  * sets only *valid. Otherwise collects up to max_errors errors into an arena
  * array (*errors, *nerrors). DBC_ERROR only when validation could not be
  * done (document not JSON, too deep, regex limit, evaluation too deep). */
-int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *schema, const char *document, bool *valid,
-                         dbc_js_error **errors, int *nerrors, int max_errors);
+int dbc_js_validate(dbc_ctx *ctx, const dbc_js_schema *schema, const char *document, bool *valid,
+                    dbc_js_error **errors, int *nerrors, int max_errors);
 
 /* The verdict of the schema's compiled check alone (js_fast.c), which
- * dbc_jschema_validate asks first when no errors are wanted: 1 valid, 0
+ * dbc_js_validate asks first when no errors are wanted: 1 valid, 0
  * undecided (the evaluator decides), -1 an error in the ctx. For tests
- * that compare it with the evaluator (dbc_jschema_validate with errors
+ * that compare it with the evaluator (dbc_js_validate with errors
  * never takes it). */
-int dbc_jschema_compiled_verdict(dbc_ctx *ctx, const dbc_jschema *schema, const char *document);
+int dbc_js_compiled_verdict(dbc_ctx *ctx, const dbc_js_schema *schema, const char *document);
 
 /* A document the host hands over as a tree rather than as text (PostgreSQL's
  * jsonb, walked with its iterator), built in the ctx arena with the same
@@ -126,14 +125,14 @@ void dbc_js_build_borrow(dbc_js_builder *b);
 /* The finished document (every array and object closed). */
 int dbc_js_build_finish(dbc_js_builder *b, const dbc_js_doc **out);
 
-/* dbc_jschema_validate over a built document. */
-int dbc_jschema_validate_doc(dbc_ctx *ctx, const dbc_jschema *schema, const dbc_js_doc *document,
-                             bool *valid, dbc_js_error **errors, int *nerrors, int max_errors);
+/* dbc_js_validate over a built document. */
+int dbc_js_validate_doc(dbc_ctx *ctx, const dbc_js_schema *schema, const dbc_js_doc *document,
+                        bool *valid, dbc_js_error **errors, int *nerrors, int max_errors);
 
 /* Whether schema text is a valid schema of its draft (its $schema, default
  * 2020-12), checked against the draft's meta-schema; the first reason in
  * *why (arena text) when not. DBC_ERROR only for text that is not JSON. */
-int dbc_jschema_check(dbc_ctx *ctx, const char *text, bool *valid, char **why);
+int dbc_js_check(dbc_ctx *ctx, const char *text, bool *valid, char **why);
 
 /* A bounded cache of compiled schemas keyed by schema text and options; one
  * per backend (PostgreSQL) or connection (SQLite). Least recently used
@@ -146,13 +145,13 @@ typedef struct dbc_js_cache dbc_js_cache;
 dbc_js_cache *dbc_js_cache_new(void);
 void dbc_js_cache_free(dbc_js_cache *cache);
 int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *cache, const char *text,
-                     const dbc_js_options *opts, const dbc_jschema **out);
+                     const dbc_js_options *opts, const dbc_js_schema **out);
 int dbc_js_cache_size(const dbc_js_cache *cache);
 /* The compiled schema arg names (schema text, or a registered name): from
  * the cache when there is one, else compiled into *owned, which the caller
- * frees (dbc_jschema_free; NULL when the cache holds it). */
+ * frees (dbc_js_free; NULL when the cache holds it). */
 int dbc_js_schema_get(dbc_ctx *ctx, dbc_js_cache *cache, const char *arg,
-                      const dbc_js_options *opts, const dbc_jschema **out, dbc_jschema **owned);
+                      const dbc_js_options *opts, const dbc_js_schema **out, dbc_js_schema **owned);
 /* How the cache learns the registry's generation (js_registry.c) for the
  * call: the glue's memo over dbc_js_registry_generation (SQLite: read once
  * per connection and data version; PostgreSQL: a counter its relcache
@@ -207,33 +206,32 @@ int dbc_js_schemas(dbc_ctx *ctx, struct dbc_rows *out);
 int dbc_js_revalidate(dbc_ctx *ctx, const char *name, struct dbc_rows *out);
 
 /* The SQL functions' core, over a cache (may be NULL: compile every time).
- * dbc_jsonschema_assert fails with "dbcare: <instance path>: <reason> (<keyword>
+ * dbc_js_assert fails with "dbcare: <instance path>: <reason> (<keyword>
  * at <schema path>)" naming the first error. */
-int dbc_jsonschema_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                         const char *schema, bool format_assertion, bool *valid);
-int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                          const char *schema, bool format_assertion);
+int dbc_js_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
+                 bool format_assertion, bool *valid);
+int dbc_js_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
+                  bool format_assertion);
 /* Rows (instance_path, schema_path, keyword, message), every error. */
-int dbc_jsonschema_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                          const char *schema, bool format_assertion, struct dbc_rows *out);
+int dbc_js_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
+                  bool format_assertion, struct dbc_rows *out);
 /* The same over a built document (exactly one of document / doc is
  * non-NULL in the _any forms; the text forms above call them). */
-int dbc_jsonschema_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                             const dbc_js_doc *doc, const char *schema, bool format_assertion,
-                             bool *valid);
-int dbc_jsonschema_assert_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                              const dbc_js_doc *doc, const char *schema, bool format_assertion);
-int dbc_jsonschema_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
-                              const dbc_js_doc *doc, const char *schema, bool format_assertion,
-                              struct dbc_rows *out);
+int dbc_js_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const dbc_js_doc *doc,
+                     const char *schema, bool format_assertion, bool *valid);
+int dbc_js_assert_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                      const dbc_js_doc *doc, const char *schema, bool format_assertion);
+int dbc_js_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                      const dbc_js_doc *doc, const char *schema, bool format_assertion,
+                      struct dbc_rows *out);
 /* dbjson_valid of a document the host walks (jsonb) through the schema's
  * compiled check alone, no tree built: walk hands the document's tokens to
  * the builder it is given (as to one of dbc_js_build_new). *verdict 1:
  * valid; 0: undecided, the caller validates the document the usual way (a
  * tree); DBC_ERROR only for the schema's errors and a cancel. */
 typedef int (*dbc_js_walk_fn)(dbc_ctx *ctx, dbc_js_builder *b, void *arg);
-int dbc_jsonschema_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
-                              bool format_assertion, dbc_js_walk_fn walk, void *arg, int *verdict);
+int dbc_js_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema, bool format_assertion,
+                      dbc_js_walk_fn walk, void *arg, int *verdict);
 
 /* dbcheck_json: one row (violations, sample) for the non-NULL values of
  * column in table (in schema, or where the engine looks when it is NULL;
@@ -241,8 +239,8 @@ int dbc_jsonschema_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *sch
  * failures, each
  * {"value": excerpt, "error": "path: message"}, or NULL when none. */
 #define DBC_JS_SCAN_NCOLS 2
-int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_schema,
-                        const char *table, const char *column, const char *schema,
-                        bool format_assertion, struct dbc_rows *out);
+int dbc_js_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_schema, const char *table,
+                const char *column, const char *schema, bool format_assertion,
+                struct dbc_rows *out);
 
 #endif

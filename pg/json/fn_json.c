@@ -138,8 +138,8 @@ Datum dbjson_valid(PG_FUNCTION_ARGS)
 	rc = document_arg(&call, 0, &doc);
 	if (rc == DBC_OK) {
 		const char *schema = schema_arg(&call, 1);
-		rc = dbc_jsonschema_valid_any(&call.ctx, cache(), doc.text, doc.tree, schema,
-		                              format_assertion(&call, 2), &valid);
+		rc = dbc_js_valid_any(&call.ctx, cache(), doc.text, doc.tree, schema,
+		                      format_assertion(&call, 2), &valid);
 	}
 	return pgdbc_return_bool(&call, rc, valid);
 }
@@ -153,8 +153,8 @@ Datum dbjson_assert(PG_FUNCTION_ARGS)
 	rc = document_arg(&call, 0, &doc);
 	if (rc == DBC_OK) {
 		const char *schema = schema_arg(&call, 1);
-		rc = dbc_jsonschema_assert_any(&call.ctx, cache(), doc.text, doc.tree, schema,
-		                               format_assertion(&call, 2));
+		rc = dbc_js_assert_any(&call.ctx, cache(), doc.text, doc.tree, schema,
+		                       format_assertion(&call, 2));
 	}
 	return pgdbc_return_bool(&call, rc, true);
 }
@@ -170,8 +170,8 @@ Datum dbjson_errors(PG_FUNCTION_ARGS)
 	rc = document_arg(&call, 0, &doc);
 	if (rc == DBC_OK) {
 		const char *schema = schema_arg(&call, 1);
-		rc = dbc_jsonschema_errors_any(&call.ctx, cache(), doc.text, doc.tree, schema,
-		                               format_assertion(&call, 2), &rows);
+		rc = dbc_js_errors_any(&call.ctx, cache(), doc.text, doc.tree, schema,
+		                       format_assertion(&call, 2), &rows);
 	}
 	return pgdbc_return_rows(&call, rc, &rows);
 }
@@ -184,7 +184,7 @@ Datum dbjson_schema_valid(PG_FUNCTION_ARGS)
 	int rc;
 	pgdbc_begin_lean(&call, fcinfo);
 	const char *schema = schema_arg(&call, 0);
-	rc = dbc_jschema_check(&call.ctx, schema, &valid, &why);
+	rc = dbc_js_check(&call.ctx, schema, &valid, &why);
 	return pgdbc_return_bool(&call, rc, valid);
 }
 
@@ -204,8 +204,8 @@ Datum dbcheck_json(PG_FUNCTION_ARGS)
 	const char *column = pgdbc_arg_text(&call, 1, "column");
 	const char *schema = pgdbc_arg_json(&call, 2, "schema");
 	dbc_rows_init(&rows, &call.ctx, DBC_JS_SCAN_NCOLS);
-	rc = dbc_jsonschema_scan(&call.ctx, cache(), nsp, table, column, schema,
-	                         format_assertion(&call, 3), &rows);
+	rc = dbc_js_scan(&call.ctx, cache(), nsp, table, column, schema, format_assertion(&call, 3),
+	                 &rows);
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 

@@ -123,6 +123,6 @@ int pgdbc_jsonb_valid_compiled(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, dbc
 	*verdict = 0;
 	if (GetDatabaseEncoding() != PG_UTF8)
 		return DBC_OK;
-	return dbc_jsonschema_valid_walk(ctx, cache, schema, format_assertion, jsonb_walk,
-	                                 PG_GETARG_JSONB_P(n), verdict);
+	return dbc_js_valid_walk(ctx, cache, schema, format_assertion, jsonb_walk, PG_GETARG_JSONB_P(n),
+	                         verdict);
 }

@@ -17,7 +17,7 @@
 int pgdbc_jsonb_layout_walk(dbc_js_builder *b, const Jsonb *jb, bool *done);
 
 /* dbjson_valid of jsonb argument n through the schema's compiled check
- * alone (dbc_jsonschema_valid_walk), no tree built: *verdict 1 valid, 0
+ * alone (dbc_js_valid_walk), no tree built: *verdict 1 valid, 0
  * undecided (the caller then validates the usual way; always 0 in a
  * database whose encoding is not UTF-8). rc as the core's. */
 int pgdbc_jsonb_valid_compiled(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, dbc_js_cache *cache,

@@ -84,7 +84,7 @@ void sqldbc_dbjson_valid(sqlite3_context *c, int argc, sqlite3_value **argv)
 	bool fa, valid;
 	int rc = json_args(&call, argc, argv, &doc, &schema, &fa);
 	if (rc == DBC_OK && doc)
-		rc = dbc_jsonschema_valid(&call.ctx, cache_of(call.conn), doc, schema, fa, &valid);
+		rc = dbc_js_valid(&call.ctx, cache_of(call.conn), doc, schema, fa, &valid);
 	if (rc == DBC_OK && doc)
 		sqlite3_result_int(c, valid);
 	sqldbc_finish(&call, c, rc);
@@ -98,7 +98,7 @@ void sqldbc_dbjson_assert(sqlite3_context *c, int argc, sqlite3_value **argv)
 	bool fa;
 	int rc = json_args(&call, argc, argv, &doc, &schema, &fa);
 	if (rc == DBC_OK && doc)
-		rc = dbc_jsonschema_assert(&call.ctx, cache_of(call.conn), doc, schema, fa);
+		rc = dbc_js_assert(&call.ctx, cache_of(call.conn), doc, schema, fa);
 	if (rc == DBC_OK && doc)
 		sqlite3_result_int(c, 1);
 	sqldbc_finish(&call, c, rc);
@@ -114,7 +114,7 @@ void sqldbc_dbjson_schema_valid(sqlite3_context *c, int argc, sqlite3_value **ar
 	char *why;
 	int rc = sqldbc_arg_text(&call, argv, 0, "schema", &schema);
 	if (rc == DBC_OK)
-		rc = dbc_jschema_check(&call.ctx, schema, &valid, &why);
+		rc = dbc_js_check(&call.ctx, schema, &valid, &why);
 	if (rc == DBC_OK)
 		sqlite3_result_int(c, valid);
 	sqldbc_finish(&call, c, rc);
@@ -147,8 +147,8 @@ int sqldbc_dbjson_errors(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows
 	if (tvf_text(ctx, argc, args, 0, "document", &doc) != DBC_OK ||
 	    tvf_text(ctx, argc, args, 1, "schema", &schema) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_jsonschema_errors(ctx, cache_of(sqldbc_call_conn(ctx)), doc, schema,
-	                             tvf_flag(argc, args, 2), out);
+	return dbc_js_errors(ctx, cache_of(sqldbc_call_conn(ctx)), doc, schema, tvf_flag(argc, args, 2),
+	                     out);
 }
 
 int sqldbc_dbcheck_json(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
@@ -164,6 +164,6 @@ int sqldbc_dbcheck_json(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows 
 	char *database = dot ? dbc_strndup(ctx, table, (size_t)(dot - table)) : NULL;
 	if (dot && !database)
 		return DBC_ERROR;
-	return dbc_jsonschema_scan(ctx, cache_of(sqldbc_call_conn(ctx)), database,
-	                           dot ? dot + 1 : table, column, schema, tvf_flag(argc, args, 3), out);
+	return dbc_js_scan(ctx, cache_of(sqldbc_call_conn(ctx)), database, dot ? dot + 1 : table,
+	                   column, schema, tvf_flag(argc, args, 3), out);
 }

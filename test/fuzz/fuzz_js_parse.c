@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = fuzz_cstr(&ctx, data, size);
 	js_alloc a = {.ctx = &ctx};
 	js_val *v = NULL;
-	bool ours = js_parse(&ctx, &a, text, "document", DBC_JS_MAX_DEPTH, &v) == DBC_OK;
+	bool ours = dbc_js_parse(&ctx, &a, text, "document", DBC_JS_MAX_DEPTH, &v) == DBC_OK;
 	FUZZ_ASSERT(ours == (v != NULL), "a value exactly when the reader accepts");
 	FUZZ_ASSERT(ours || (ctx.failed && ctx.message &&
 	                     strncmp(ctx.message, "document is not valid JSON", 26) == 0),

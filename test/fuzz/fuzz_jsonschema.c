@@ -21,18 +21,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (int fa = 0; fa < 2; fa++) {
 		dbc_js_options opts = {.format_assertion = fa};
-		dbc_jschema *s = NULL;
+		dbc_js_schema *s = NULL;
 		dbc_error_clear(&ctx);
-		if (dbc_jschema_compile(&ctx, schema, &opts, &s) != DBC_OK) {
+		if (dbc_js_compile(&ctx, schema, &opts, &s) != DBC_OK) {
 			FUZZ_ASSERT(ctx.failed && ctx.message && !s, "a failed compile sets an error");
 			break;
 		}
 		bool first = false, all = false;
 		dbc_js_error *errors = NULL;
 		int n = 0;
-		int rc1 = dbc_jschema_validate(&ctx, s, doc, &first, NULL, NULL, 0);
+		int rc1 = dbc_js_validate(&ctx, s, doc, &first, NULL, NULL, 0);
 		dbc_error_clear(&ctx);
-		int rc2 = dbc_jschema_validate(&ctx, s, doc, &all, &errors, &n, DBC_JS_MAX_ERRORS);
+		int rc2 = dbc_js_validate(&ctx, s, doc, &all, &errors, &n, DBC_JS_MAX_ERRORS);
 		if (rc1 == DBC_OK && rc2 == DBC_OK) {
 			FUZZ_ASSERT(first == all, "both modes agree");
 			FUZZ_ASSERT(all == (n == 0), "invalid exactly when an error is recorded");
@@ -41,12 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				                errors[i].keyword && errors[i].message,
 				            "error records are complete");
 		}
-		dbc_jschema_free(s);
+		dbc_js_free(s);
 	}
 	bool ok;
 	char *why;
 	dbc_error_clear(&ctx);
-	dbc_jschema_check(&ctx, schema, &ok, &why);
+	dbc_js_check(&ctx, schema, &ok, &why);
 	dbc_ctx_finish(&ctx);
 	return 0;
 }

@@ -70,7 +70,7 @@ static int js_walk(dbc_ctx *ctx, dbc_js_builder *b, void *arg)
 
 /* The evaluator's verdict on the tree the same walk builds: 1 valid, 0
  * not, -1 an error. */
-static int js_walk_evaluated(dbc_ctx *ctx, const dbc_jschema *s, json_t *doc)
+static int js_walk_evaluated(dbc_ctx *ctx, const dbc_js_schema *s, json_t *doc)
 {
 	dbc_js_builder *b = dbc_js_build_new(ctx);
 	const dbc_js_doc *tree;
@@ -78,7 +78,7 @@ static int js_walk_evaluated(dbc_ctx *ctx, const dbc_jschema *s, json_t *doc)
 	dbc_js_error *errors;
 	int n;
 	if (!b || js_walk_value(b, doc) != DBC_OK || dbc_js_build_finish(b, &tree) != DBC_OK ||
-	    dbc_jschema_validate_doc(ctx, s, tree, &valid, &errors, &n, 10) != DBC_OK)
+	    dbc_js_validate_doc(ctx, s, tree, &valid, &errors, &n, 10) != DBC_OK)
 		return -1;
 	return valid;
 }

@@ -17,7 +17,7 @@ static bool valid(dbc_ctx *ctx, const char *doc, const char *schema)
 {
 	bool ok = false;
 	dbc_error_clear(ctx);
-	if (dbc_jsonschema_valid(ctx, NULL, doc, schema, false, &ok) != DBC_OK)
+	if (dbc_js_valid(ctx, NULL, doc, schema, false, &ok) != DBC_OK)
 		return false;
 	return ok;
 }
@@ -27,7 +27,7 @@ static const char *failure(dbc_ctx *ctx, const char *doc, const char *schema)
 {
 	bool ok;
 	dbc_error_clear(ctx);
-	if (dbc_jsonschema_valid(ctx, NULL, doc, schema, false, &ok) == DBC_OK)
+	if (dbc_js_valid(ctx, NULL, doc, schema, false, &ok) == DBC_OK)
 		return NULL;
 	return ctx->message;
 }
@@ -37,7 +37,7 @@ static const char *first_error(dbc_ctx *ctx, const char *doc, const char *schema
 {
 	dbc_rows rows;
 	dbc_error_clear(ctx);
-	if (dbc_jsonschema_errors(ctx, NULL, doc, schema, false, &rows) != DBC_OK || rows.nrows < 1)
+	if (dbc_js_errors(ctx, NULL, doc, schema, false, &rows) != DBC_OK || rows.nrows < 1)
 		return NULL;
 	return dbc_printf(ctx, "%s|%s|%s", rows.cells[0].s, rows.cells[2].s, rows.cells[3].s);
 }
@@ -48,9 +48,9 @@ static void test_errors(dbc_ctx *ctx)
 	                     "\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
 	                     "\"properties\":{\"price\":{\"type\":\"number\",\"minimum\":0}}}}}}";
 	dbc_error_clear(ctx);
-	CHECK(dbc_jsonschema_assert(ctx, NULL,
-	                            "{\"id\":1,\"items\":[{\"price\":1},{\"price\":2},{\"price\":-1}]}",
-	                            schema, false) == DBC_ERROR,
+	CHECK(dbc_js_assert(ctx, NULL,
+	                    "{\"id\":1,\"items\":[{\"price\":1},{\"price\":2},{\"price\":-1}]}", schema,
+	                    false) == DBC_ERROR,
 	      "assert fails on an invalid document");
 	CHECK_STR(ctx->message,
 	          "/items/2/price: -1 is less than the minimum 0 (minimum at "
@@ -58,13 +58,13 @@ static void test_errors(dbc_ctx *ctx)
 	          "assert names instance path, reason, keyword and schema path");
 	CHECK_STR(ctx->sqlstate, "23514", "assert fails as a check violation");
 	dbc_error_clear(ctx);
-	CHECK(dbc_jsonschema_assert(ctx, NULL, "{\"id\":1}", schema, false) == DBC_OK,
+	CHECK(dbc_js_assert(ctx, NULL, "{\"id\":1}", schema, false) == DBC_OK,
 	      "assert passes a valid document");
 
 	dbc_rows rows;
 	dbc_error_clear(ctx);
-	CHECK(dbc_jsonschema_errors(ctx, NULL, "{\"items\":[{\"price\":\"x\"},{\"price\":-3}]}", schema,
-	                            false, &rows) == DBC_OK &&
+	CHECK(dbc_js_errors(ctx, NULL, "{\"items\":[{\"price\":\"x\"},{\"price\":-3}]}", schema, false,
+	                    &rows) == DBC_OK &&
 	          rows.nrows == 3,
 	      "errors lists every error (required, type, minimum)");
 	if (rows.nrows == 3) {
@@ -78,21 +78,20 @@ static void test_errors(dbc_ctx *ctx)
 	}
 	/* a $ref is part of the schema path, as the keyword location is */
 	dbc_error_clear(ctx);
-	dbc_jsonschema_assert(
-	    ctx, NULL, "[\"a\"]",
-	    "{\"$defs\":{\"n\":{\"type\":\"integer\"}},\"items\":{\"$ref\":\"#/$defs/n\"}}", false);
+	dbc_js_assert(ctx, NULL, "[\"a\"]",
+	              "{\"$defs\":{\"n\":{\"type\":\"integer\"}},\"items\":{\"$ref\":\"#/$defs/n\"}}",
+	              false);
 	CHECK_STR(ctx->message, "/0: \"a\" is not of type integer (type at #/items/$ref/type)",
 	          "schema path goes through $ref");
 	dbc_error_clear(ctx);
-	dbc_jsonschema_assert(ctx, NULL, "{\"a\":1,\"b/~\":2}",
-	                      "{\"properties\":{\"a\":true},\"additionalProperties\":false}", false);
+	dbc_js_assert(ctx, NULL, "{\"a\":1,\"b/~\":2}",
+	              "{\"properties\":{\"a\":true},\"additionalProperties\":false}", false);
 	CHECK_STR(ctx->message,
 	          "/b~1~0: the property \"b/~\" is not allowed (additionalProperties at "
 	          "#/additionalProperties)",
 	          "additionalProperties names the property; pointers escape / and ~");
 	dbc_error_clear(ctx);
-	dbc_jsonschema_assert(ctx, NULL, "5", "{\"anyOf\":[{\"type\":\"string\"},{\"maximum\":4}]}",
-	                      false);
+	dbc_js_assert(ctx, NULL, "5", "{\"anyOf\":[{\"type\":\"string\"},{\"maximum\":4}]}", false);
 	CHECK_STR(ctx->message, "(document): 5 matches none of the schemas of anyOf (anyOf at #/anyOf)",
 	          "anyOf reports itself, at the document");
 }
@@ -122,9 +121,9 @@ static void test_drafts_and_formats(dbc_ctx *ctx)
 	CHECK(valid(ctx, "\"not an email\"", email), "format is an annotation by default");
 	bool ok = true;
 	dbc_error_clear(ctx);
-	CHECK(dbc_jsonschema_valid(ctx, NULL, "\"not an email\"", email, true, &ok) == DBC_OK && !ok,
+	CHECK(dbc_js_valid(ctx, NULL, "\"not an email\"", email, true, &ok) == DBC_OK && !ok,
 	      "format asserts when asked");
-	dbc_jsonschema_valid(ctx, NULL, "\"a@example.com\"", email, true, &ok);
+	dbc_js_valid(ctx, NULL, "\"a@example.com\"", email, true, &ok);
 	CHECK(ok, "a valid email passes");
 	const char *formats[][3] = {
 	    {"date-time", "\"2024-02-29T12:30:00Z\"", "\"2023-02-29T12:30:00Z\""},
@@ -141,8 +140,8 @@ static void test_drafts_and_formats(dbc_ctx *ctx)
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
 		char *schema = dbc_printf(ctx, "{\"format\":\"%s\"}", formats[i][0]);
 		bool good = false, bad = true;
-		dbc_jsonschema_valid(ctx, NULL, formats[i][1], schema, true, &good);
-		dbc_jsonschema_valid(ctx, NULL, formats[i][2], schema, true, &bad);
+		dbc_js_valid(ctx, NULL, formats[i][1], schema, true, &good);
+		dbc_js_valid(ctx, NULL, formats[i][2], schema, true, &bad);
 		CHECK(good && !bad, dbc_printf(ctx, "format %s asserted", formats[i][0]));
 	}
 }
@@ -151,27 +150,26 @@ static void test_meta(dbc_ctx *ctx)
 {
 	bool ok;
 	char *why;
-	CHECK(dbc_jschema_check(ctx, "{\"type\":\"string\",\"minLength\":1}", &ok, &why) == DBC_OK &&
-	          ok,
+	CHECK(dbc_js_check(ctx, "{\"type\":\"string\",\"minLength\":1}", &ok, &why) == DBC_OK && ok,
 	      "a schema valid by the 2020-12 meta-schema");
-	CHECK(dbc_jschema_check(ctx, "{\"minLength\":-1}", &ok, &why) == DBC_OK && !ok && why &&
+	CHECK(dbc_js_check(ctx, "{\"minLength\":-1}", &ok, &why) == DBC_OK && !ok && why &&
 	          strstr(why, "/minLength"),
 	      "minLength -1 is refused, naming the keyword");
-	CHECK(dbc_jschema_check(ctx, "{\"type\":\"strnig\"}", &ok, &why) == DBC_OK && !ok,
+	CHECK(dbc_js_check(ctx, "{\"type\":\"strnig\"}", &ok, &why) == DBC_OK && !ok,
 	      "a misspelt type is refused");
-	CHECK(dbc_jschema_check(ctx,
-	                        "{\"$schema\":\"http://json-schema.org/draft-04/schema#\","
-	                        "\"exclusiveMinimum\":true}",
-	                        &ok, &why) == DBC_OK &&
+	CHECK(dbc_js_check(ctx,
+	                   "{\"$schema\":\"http://json-schema.org/draft-04/schema#\","
+	                   "\"exclusiveMinimum\":true}",
+	                   &ok, &why) == DBC_OK &&
 	          !ok,
 	      "draft 4: exclusiveMinimum needs minimum");
-	CHECK(dbc_jschema_check(ctx, "{\"pattern\":\"(\"}", &ok, &why) == DBC_OK && !ok,
+	CHECK(dbc_js_check(ctx, "{\"pattern\":\"(\"}", &ok, &why) == DBC_OK && !ok,
 	      "an invalid pattern is refused");
-	CHECK(dbc_jschema_check(ctx, "{\"$ref\":\"#/nowhere\"}", &ok, &why) == DBC_OK && !ok && why &&
+	CHECK(dbc_js_check(ctx, "{\"$ref\":\"#/nowhere\"}", &ok, &why) == DBC_OK && !ok && why &&
 	          strstr(why, "points to nothing"),
 	      "a dangling $ref is refused");
 	dbc_error_clear(ctx);
-	CHECK(dbc_jschema_check(ctx, "{", &ok, &why) == DBC_ERROR, "text that is not JSON is an error");
+	CHECK(dbc_js_check(ctx, "{", &ok, &why) == DBC_ERROR, "text that is not JSON is an error");
 	dbc_error_clear(ctx);
 	CHECK(valid(ctx, "{\"minLength\":1}",
 	            "{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}") &&
@@ -301,9 +299,9 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(m && strstr(m, "too many steps"), "a catastrophic regex stops at the match limit");
 	m = failure(ctx, "1", "[1]");
 	CHECK(m && strstr(m, "not a valid JSON Schema"), "a schema must be an object");
-	dbc_jschema *raw;
+	dbc_js_schema *raw;
 	dbc_error_clear(ctx);
-	CHECK(dbc_jschema_compile(ctx, "[1]", NULL, &raw) == DBC_ERROR &&
+	CHECK(dbc_js_compile(ctx, "[1]", NULL, &raw) == DBC_ERROR &&
 	          strstr(ctx->message, "must be a JSON object or a boolean"),
 	      "the compiler alone refuses a schema that is no object too");
 	m = failure(ctx, "\"abc\"", "{\"maxLength\":-1}");
@@ -492,22 +490,21 @@ static void test_cache(dbc_ctx *ctx)
 	dbc_js_cache *cache = dbc_js_cache_new();
 	bool ok;
 	dbc_error_clear(ctx);
-	CHECK(dbc_jsonschema_valid(ctx, cache, "1", "{\"type\":\"integer\"}", false, &ok) == DBC_OK &&
-	          ok,
+	CHECK(dbc_js_valid(ctx, cache, "1", "{\"type\":\"integer\"}", false, &ok) == DBC_OK && ok,
 	      "valid through the cache");
-	dbc_jsonschema_valid(ctx, cache, "2", "{\"type\":\"integer\"}", false, &ok);
+	dbc_js_valid(ctx, cache, "2", "{\"type\":\"integer\"}", false, &ok);
 	CHECK(dbc_js_cache_size(cache) == 1, "the same text compiles once");
-	dbc_jsonschema_valid(ctx, cache, "2", "{\"type\":\"integer\"}", true, &ok);
+	dbc_js_valid(ctx, cache, "2", "{\"type\":\"integer\"}", true, &ok);
 	CHECK(dbc_js_cache_size(cache) == 2, "format assertion is part of the key");
 	for (int i = 0; i < 200; i++) {
 		char *s = dbc_printf(ctx, "{\"maximum\":%d}", i);
-		dbc_jsonschema_valid(ctx, cache, "5", s, false, &ok);
+		dbc_js_valid(ctx, cache, "5", s, false, &ok);
 		if (ok != (5 <= i))
 			break;
 	}
 	CHECK(dbc_js_cache_size(cache) == DBC_JS_CACHE_ENTRIES, "the cache stays bounded");
 	dbc_error_clear(ctx);
-	CHECK(dbc_jsonschema_valid(ctx, cache, "1", "{\"$ref\":\"#/x\"}", false, &ok) == DBC_ERROR,
+	CHECK(dbc_js_valid(ctx, cache, "1", "{\"$ref\":\"#/x\"}", false, &ok) == DBC_ERROR,
 	      "a schema that does not compile is an error");
 	CHECK(dbc_js_cache_size(cache) == DBC_JS_CACHE_ENTRIES, "and is not kept");
 	dbc_js_cache_free(cache);
@@ -550,8 +547,7 @@ static void test_shortcuts(dbc_ctx *ctx)
 	      "six $ref-only hops, beyond the four taken at once, in a branch and a property");
 	dbc_rows rows;
 	dbc_error_clear(ctx);
-	CHECK(dbc_jsonschema_errors(ctx, NULL, "{\"q\":{}}", chain, false, &rows) == DBC_OK &&
-	          rows.nrows == 1,
+	CHECK(dbc_js_errors(ctx, NULL, "{\"q\":{}}", chain, false, &rows) == DBC_OK && rows.nrows == 1,
 	      "one error through the hops");
 	CHECK_STR(rows.nrows == 1 ? rows.cells[1].s : NULL,
 	          "#/properties/q/$ref/$ref/$ref/$ref/$ref/$ref/required",
@@ -589,8 +585,8 @@ static void test_kinds_read(dbc_ctx *ctx)
 	      "enum and const meet every kind");
 	bool asserted = true, annotated = false;
 	dbc_error_clear(ctx);
-	dbc_jsonschema_valid(ctx, NULL, "\"x\"", "{\"format\":\"email\"}", true, &asserted);
-	dbc_jsonschema_valid(ctx, NULL, "\"x\"", "{\"format\":\"email\"}", false, &annotated);
+	dbc_js_valid(ctx, NULL, "\"x\"", "{\"format\":\"email\"}", true, &asserted);
+	dbc_js_valid(ctx, NULL, "\"x\"", "{\"format\":\"email\"}", false, &annotated);
 	CHECK(!asserted && annotated, "format is read only when formats are asserted");
 	const char *apply = "{\"properties\":{\"a\":{\"type\":\"string\"}},"
 	                    "\"items\":{\"type\":\"string\"}}";

@@ -17,7 +17,7 @@ static int by_tree(dbc_ctx *ctx, const dbc_js_doc *doc, const char *schema)
 {
 	bool ok = false;
 	dbc_error_clear(ctx);
-	if (dbc_jsonschema_valid_any(ctx, NULL, NULL, doc, schema, false, &ok) != DBC_OK)
+	if (dbc_js_valid_any(ctx, NULL, NULL, doc, schema, false, &ok) != DBC_OK)
 		return -1;
 	return ok;
 }
@@ -26,7 +26,7 @@ static int by_text(dbc_ctx *ctx, const char *doc, const char *schema)
 {
 	bool ok = false;
 	dbc_error_clear(ctx);
-	if (dbc_jsonschema_valid(ctx, NULL, doc, schema, false, &ok) != DBC_OK)
+	if (dbc_js_valid(ctx, NULL, doc, schema, false, &ok) != DBC_OK)
 		return -1;
 	return ok;
 }
@@ -138,7 +138,7 @@ static void test_refusals(dbc_ctx *ctx)
 static const char *assert_message(dbc_ctx *ctx, const dbc_js_doc *doc, const char *schema)
 {
 	dbc_error_clear(ctx);
-	if (dbc_jsonschema_assert_any(ctx, NULL, NULL, doc, schema, false) == DBC_OK)
+	if (dbc_js_assert_any(ctx, NULL, NULL, doc, schema, false) == DBC_OK)
 		return "";
 	return ctx->message ? ctx->message : "";
 }

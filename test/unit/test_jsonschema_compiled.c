@@ -113,20 +113,20 @@ int main(void)
 		dbc_ctx ctx;
 		dbc_ctx_init(&ctx, &unit_host, NULL);
 		dbc_js_options opts = {.check_meta = true};
-		dbc_jschema *s = NULL;
-		CHECK(dbc_jschema_compile(&ctx, schemas[si], &opts, &s) == DBC_OK, "the schema compiles");
+		dbc_js_schema *s = NULL;
+		CHECK(dbc_js_compile(&ctx, schemas[si], &opts, &s) == DBC_OK, "the schema compiles");
 		if (!s)
 			return unit_done();
 		for (int round = 0; round < 4000; round++) {
 			const char *base = documents[next(sizeof documents / sizeof *documents)];
 			char *doc = round % 4 == 0 ? strdup(base) : mutate(base);
 			dbc_error_clear(&ctx);
-			int verdict = dbc_jschema_compiled_verdict(&ctx, s, doc);
+			int verdict = dbc_js_compiled_verdict(&ctx, s, doc);
 			dbc_error_clear(&ctx);
 			bool valid = false;
 			dbc_js_error *errors;
 			int n;
-			bool ok = dbc_jschema_validate(&ctx, s, doc, &valid, &errors, &n, 10) == DBC_OK;
+			bool ok = dbc_js_validate(&ctx, s, doc, &valid, &errors, &n, 10) == DBC_OK;
 			runs++;
 			evaluator_valid += ok && valid;
 			decided += verdict == 1;
@@ -139,8 +139,8 @@ int main(void)
 			if (j) {
 				dbc_error_clear(&ctx);
 				int by_tokens = -2;
-				if (dbc_jsonschema_valid_walk(&ctx, NULL, schemas[si], false, js_walk, j,
-				                              &by_tokens) != DBC_OK)
+				if (dbc_js_valid_walk(&ctx, NULL, schemas[si], false, js_walk, j, &by_tokens) !=
+				    DBC_OK)
 					walk_failed++;
 				dbc_error_clear(&ctx);
 				int evaluated = js_walk_evaluated(&ctx, s, j);
@@ -158,7 +158,7 @@ int main(void)
 			}
 			free(doc);
 		}
-		dbc_jschema_free(s);
+		dbc_js_free(s);
 		dbc_ctx_finish(&ctx);
 	}
 	printf("# %d documents: the evaluator found %d valid, the compiled check decided %d\n", runs,

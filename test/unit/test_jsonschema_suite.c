@@ -65,7 +65,7 @@ typedef struct tally {
  * the same for the check fed by tokens (js_walk.h). */
 static int compiled_decided, compiled_disagreed, walk_decided, walk_disagreed;
 
-static void compare_walked(dbc_ctx *ctx, const dbc_jschema *s, const char *schema_text,
+static void compare_walked(dbc_ctx *ctx, const dbc_js_schema *s, const char *schema_text,
                            const dbc_js_options *opts, const char *data, const char *path)
 {
 	json_t *doc = json_loads(data, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
@@ -73,12 +73,12 @@ static void compare_walked(dbc_ctx *ctx, const dbc_jschema *s, const char *schem
 		return;
 	dbc_error_clear(ctx);
 	dbc_js_cache *cache = dbc_js_cache_new();
-	const dbc_jschema *cached;
+	const dbc_js_schema *cached;
 	int verdict = 0;
 	/* the cache compiles with the suite's remotes, as the suite does */
 	if (dbc_js_cache_get(ctx, cache, schema_text, opts, &cached) == DBC_OK &&
-	    dbc_jsonschema_valid_walk(ctx, cache, schema_text, opts->format_assertion, js_walk, doc,
-	                              &verdict) != DBC_OK)
+	    dbc_js_valid_walk(ctx, cache, schema_text, opts->format_assertion, js_walk, doc,
+	                      &verdict) != DBC_OK)
 		verdict = -1;
 	dbc_error_clear(ctx);
 	int evaluated = js_walk_evaluated(ctx, s, doc);
@@ -93,15 +93,16 @@ static void compare_walked(dbc_ctx *ctx, const dbc_jschema *s, const char *schem
 	json_decref(doc);
 }
 
-static void compare_compiled(dbc_ctx *ctx, const dbc_jschema *s, const char *data, const char *path)
+static void compare_compiled(dbc_ctx *ctx, const dbc_js_schema *s, const char *data,
+                             const char *path)
 {
 	dbc_error_clear(ctx);
-	int verdict = dbc_jschema_compiled_verdict(ctx, s, data);
+	int verdict = dbc_js_compiled_verdict(ctx, s, data);
 	dbc_error_clear(ctx);
 	bool valid = false;
 	dbc_js_error *errors;
 	int n;
-	bool ok = dbc_jschema_validate(ctx, s, data, &valid, &errors, &n, 10) == DBC_OK;
+	bool ok = dbc_js_validate(ctx, s, data, &valid, &errors, &n, 10) == DBC_OK;
 	dbc_error_clear(ctx);
 	if (verdict == 1)
 		compiled_decided++;
@@ -136,8 +137,8 @@ static void run_file(const char *path, const char *draft_uri, bool format, tally
 		dbc_ctx ctx;
 		dbc_ctx_init(&ctx, &unit_host, NULL);
 		dbc_js_options opts = {.format_assertion = format, .load_remote = load_remote};
-		dbc_jschema *s = NULL;
-		bool compiled = dbc_jschema_compile(&ctx, schema_text, &opts, &s) == DBC_OK;
+		dbc_js_schema *s = NULL;
+		bool compiled = dbc_js_compile(&ctx, schema_text, &opts, &s) == DBC_OK;
 		const char *compile_error = compiled ? NULL : strdup(ctx.message ? ctx.message : "?");
 		size_t ti;
 		json_t *test;
@@ -153,7 +154,7 @@ static void run_file(const char *path, const char *draft_uri, bool format, tally
 			}
 			if (compiled) {
 				dbc_error_clear(&ctx);
-				ok = dbc_jschema_validate(&ctx, s, data, &got, NULL, NULL, 0) == DBC_OK;
+				ok = dbc_js_validate(&ctx, s, data, &got, NULL, NULL, 0) == DBC_OK;
 				if (!ok)
 					why = ctx.message;
 			}
@@ -167,7 +168,7 @@ static void run_file(const char *path, const char *draft_uri, bool format, tally
 				       want ? "valid" : "invalid", why ? " — " : "", why ? why : "");
 			free(data);
 		}
-		dbc_jschema_free(s);
+		dbc_js_free(s);
 		free((void *)compile_error);
 		free(schema_text);
 		dbc_ctx_finish(&ctx);
