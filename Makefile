@@ -144,8 +144,11 @@ $(BUILD)/sqlite/%.o: %.c Makefile META.json
 	@mkdir -p $(dir $@)
 	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
-$(SQLITE_SO): $(SQLITE_OBJS)
-	$(CC) -shared -o $@ $^ $(EXTRA_LDFLAGS) $(CONTAINER_LIBS) $(DBC_LIBS)
+# only the entry point is exported (sqlite/api/exports.map)
+SQLITE_EXPORTS := sqlite/api/exports.map
+$(SQLITE_SO): $(SQLITE_OBJS) $(SQLITE_EXPORTS)
+	$(CC) -shared -Wl,--version-script=$(SQLITE_EXPORTS) -o $@ $(SQLITE_OBJS) $(EXTRA_LDFLAGS) \
+	  $(CONTAINER_LIBS) $(DBC_LIBS)
 
 -include $(SQLITE_OBJS:.o=.d)
 
@@ -179,8 +182,8 @@ $(BUILD)/npm/glibc_floor.o: $(NPM_FLOOR) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -fPIC $(WARNINGS) -c $< -o $@
 
-$(NPM_SO): $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o $(BUILD)/npm/libjansson.a
-	$(CC) -shared -s -o $@ $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o \
+$(NPM_SO): $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o $(BUILD)/npm/libjansson.a $(SQLITE_EXPORTS)
+	$(CC) -shared -s -Wl,--version-script=$(SQLITE_EXPORTS) -o $@ $(SQLITE_OBJS) $(BUILD)/npm/glibc_floor.o \
 	  -Wl,--exclude-libs,ALL $(addprefix -Wl$(comma)--wrap=,$(NPM_WRAPPED)) \
 	  -Wl,-Bstatic -lsodium -lcrypto $(BUILD)/npm/libjansson.a -lpcre2-8 -lzstd -Wl,-Bdynamic -lm \
 	  -Wl,--no-as-needed -l:libpthread.so.0 -l:libdl.so.2
