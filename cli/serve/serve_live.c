@@ -21,8 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-/* sql with "@schema@" replaced by schema (malloc'd). */
-static char *with_schema(const char *sql, const char *schema)
+char *serve_with_schema(const char *sql, const char *schema)
 {
 	const char *at = strstr(sql, "@schema@");
 	char *out = NULL;
@@ -44,7 +43,7 @@ static char *panel_sql(cli_db *db, const cli_live_panel *p, FILE *out)
 	if (db->drv->query(db, p->locate, 0, NULL, &r) != 0)
 		cli_error_clear(db);
 	else if (r.nrows > 0 && cli_cell(&r, 0, 0))
-		sql = with_schema(p->sql, cli_cell(&r, 0, 0));
+		sql = serve_with_schema(p->sql, cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
 	if (!sql) {
 		fputs("<p class=\"enable\">", out);
