@@ -27,8 +27,12 @@ typedef struct cli_live_panel {
 /* At most this many statements a database are exported as metrics
  * series (serve's dbcare_query_* families): the queryid label stays
  * bounded whatever pg_stat_statements holds (its default max is 5000). */
-#define CLI_QUERY_SERIES_MAX 100
+#define CLI_QUERY_SERIES_MAX      100
 #define CLI_QUERY_SERIES_MAX_TEXT "100"
+
+/* sql with "@schema@" replaced by schema, a quoted name (malloc'd; NULL
+ * when out of memory): live_sql.c. */
+char *cli_live_sql_in(const char *sql, const char *schema);
 
 extern const char cli_pg_statements_locate[];
 extern const char cli_pg_query_series[];

@@ -294,9 +294,6 @@ int serve_queries_read(cli_db *db, serve_result *r);
 int serve_queries_samples(dbc_prom *fleet, const char *labels, const serve_result *r);
 void serve_queries_free(serve_result *r);
 
-/* serve_live.c: sql with "@schema@" replaced by schema (malloc'd). */
-char *serve_with_schema(const char *sql, const char *schema);
-
 /* serve_http.c */
 typedef struct serve_http serve_http;
 serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, bool writes,

@@ -52,7 +52,7 @@ int serve_queries_read(cli_db *db, serve_result *r)
 	char *sql = NULL;
 	int rc = db->drv->query(db, db->drv->statements_locate, 0, NULL, &where);
 	if (rc == 0 && where.nrows > 0 && cli_cell(&where, 0, 0)) {
-		sql = serve_with_schema(db->drv->query_series, cli_cell(&where, 0, 0));
+		sql = cli_live_sql_in(db->drv->query_series, cli_cell(&where, 0, 0));
 		rc = sql ? db->drv->query(db, sql, 0, NULL, &rows) : -1;
 		if (rc == 0)
 			rc = keep_rows(r, &rows);
