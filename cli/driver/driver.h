@@ -136,6 +136,12 @@ typedef struct cli_driver {
 	/* The live panels of serve's page (live_panels.h). */
 	const struct cli_live_panel *live_panels;
 	const int *live_panel_count;
+	/* serve's query series (live_panels.h): statements_locate, one row,
+	 * the quoted schema of the statement statistics ("@schema@" of
+	 * query_series), no row when they are not installed; query_series,
+	 * a row per statement (queryid, calls, total_seconds), at most
+	 * CLI_QUERY_SERIES_MAX. NULL where the engine keeps none (SQLite). */
+	const char *statements_locate, *query_series;
 	/* Cancels (cancel_session) or terminates (terminate_session) the
 	 * session of this database whose pid is $1: one row, true when it was
 	 * signalled; no row when this database has no such session. NULL

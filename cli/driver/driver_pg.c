@@ -297,6 +297,8 @@ const cli_driver cli_pg_driver = {
                         "session (it holds the migration registry)",
     .live_panels = cli_pg_live_panels,
     .live_panel_count = &cli_pg_live_panel_count,
+    .statements_locate = cli_pg_statements_locate,
+    .query_series = cli_pg_query_series,
     .cancel_session = "SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
                       " WHERE pid = $1::int AND datname = current_database()",
     .terminate_session = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"

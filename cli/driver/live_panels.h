@@ -24,6 +24,21 @@ typedef struct cli_live_panel {
 	int depth_column;    /* the row's depth in a tree (indents the next cell); -1 none */
 } cli_live_panel;
 
+/* At most this many statements a database are exported as metrics
+ * series (serve's dbcare_query_* families): the queryid label stays
+ * bounded whatever pg_stat_statements holds (its default max is 5000). */
+#define CLI_QUERY_SERIES_MAX 100
+/* the same number in a statement's text */
+#define CLI_QUERY_SERIES_QUOTE(n) #n
+#define CLI_QUERY_SERIES_TEXT(n)  CLI_QUERY_SERIES_QUOTE(n)
+#define CLI_QUERY_SERIES_MAX_TEXT CLI_QUERY_SERIES_TEXT(CLI_QUERY_SERIES_MAX)
+
+/* sql with "@schema@" replaced by schema, a quoted name (malloc'd; NULL
+ * when out of memory): live_sql.c. */
+char *cli_live_sql_in(const char *sql, const char *schema);
+
+extern const char cli_pg_statements_locate[];
+extern const char cli_pg_query_series[];
 extern const cli_live_panel cli_pg_live_panels[];
 extern const int cli_pg_live_panel_count;
 extern const cli_live_panel cli_sqlite_live_panels[];

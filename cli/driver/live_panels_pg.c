@@ -105,13 +105,29 @@ static const char indexes[] =
     " current_setting('block_size')::bigint ELSE pg_relation_size(indexrelid) END DESC, 1"
     " LIMIT 50";
 
+/* The schema pg_stat_statements is installed in (quoted); no row: not
+ * installed in this database. */
+const char cli_pg_statements_locate[] =
+    "SELECT quote_ident(n.nspname) FROM pg_extension AS e JOIN pg_namespace AS n"
+    " ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'";
+
+/* serve's query series (cli/serve/serve_queries.c): this database's
+ * statements by queryid (its rows of every user and nesting level
+ * summed), the CLI_QUERY_SERIES_MAX largest by total time, whatever
+ * pg_stat_statements holds; never the text. */
+const char cli_pg_query_series[] =
+    "SELECT s.queryid::text AS queryid, sum(s.calls) AS calls,"
+    " sum(s.total_exec_time) / 1000 AS total_seconds"
+    " FROM @schema@.pg_stat_statements AS s"
+    " WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND s.queryid IS NOT NULL GROUP BY s.queryid"
+    " ORDER BY sum(s.total_exec_time) DESC, s.queryid LIMIT " CLI_QUERY_SERIES_MAX_TEXT;
+
 const cli_live_panel cli_pg_live_panels[] = {
     {"queries", "Query statistics",
      "pg_stat_statements of this database: the top 20 by total time, by calls, by mean time "
      "and by rows, largest total time first; totals since the statistics were last reset.",
-     query_statistics,
-     "SELECT quote_ident(n.nspname) FROM pg_extension AS e JOIN pg_namespace AS n"
-     " ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'",
+     query_statistics, cli_pg_statements_locate,
      "Query statistics need pg_stat_statements: add it to shared_preload_libraries in "
      "postgresql.conf (shared_preload_libraries = 'pg_stat_statements'), restart the server, "
      "then run CREATE EXTENSION pg_stat_statements in this database.",

@@ -18,6 +18,8 @@
  *                    into one exposition (text 0.0.4 or OpenMetrics)
  *   serve_replicas.c a primary's standbys and subscribers in a result, their
  *                    lines on /readyz?replicas=1 and their metrics' samples
+ *   serve_queries.c  a PostgreSQL database's statements as bounded metrics
+ *                    series (dbcare_query_*), at most CLI_QUERY_SERIES_MAX
  * Invariants: a database is opened by one thread at a time (its `busy` flag,
  * under the fleet's mutex); a result, once published, is never changed (a
  * refresh publishes a new one), so a request renders it without the lock,
@@ -86,6 +88,13 @@ typedef struct serve_replica {
  * the metrics' replica label stays bounded whatever connects. */
 #define SERVE_REPLICAS_MAX 16
 
+/* One statement of pg_stat_statements as a refresh saw it (its rows of
+ * every user summed): counters since the statistics were last reset. */
+typedef struct serve_query {
+	char *queryid; /* as text: the metrics' label, never the query's text */
+	double calls, total_seconds;
+} serve_query;
+
 typedef struct serve_result {
 	serve_report_part *part; /* owns the report part's strings; NULL while read */
 	int refs;                /* under the fleet's mutex */
@@ -117,6 +126,11 @@ typedef struct serve_result {
 	 * refresh first met this version, then carried over, so WAL written
 	 * since (any write) does not make a caught-up replica lag again */
 	char *target;
+	/* a PostgreSQL database's statements (serve_queries.c), the largest
+	 * total time first, at most CLI_QUERY_SERIES_MAX; none without
+	 * pg_stat_statements */
+	serve_query *queries;
+	int nqueries;
 } serve_result;
 
 /* One database of the fleet. Fields below `target` are under fleet->mu. */
@@ -268,6 +282,17 @@ int serve_replicas_read(cli_db *db, serve_result *r, const serve_result *prev);
 int serve_replicas_readyz(FILE *m, const serve_result *r);
 int serve_replicas_samples(dbc_prom *fleet, const char *labels, const serve_result *r);
 void serve_replicas_free(serve_result *r);
+
+/* serve_queries.c: reads a PostgreSQL database's statements into r (none
+ * where the engine keeps no statement statistics, pg_stat_statements is
+ * not installed or not loaded: the refresh goes on); 0, or -1 with db's
+ * error when reading them failed otherwise. serve_queries_samples adds
+ * their samples to fleet's dbcare_query_calls and
+ * dbcare_query_total_time_seconds (both made first) under the database's
+ * labels, DBC_OK or DBC_ERROR; serve_queries_free frees them. */
+int serve_queries_read(cli_db *db, serve_result *r);
+int serve_queries_samples(dbc_prom *fleet, const char *labels, const serve_result *r);
+void serve_queries_free(serve_result *r);
 
 /* serve_http.c */
 typedef struct serve_http serve_http;

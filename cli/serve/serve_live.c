@@ -21,18 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-/* sql with "@schema@" replaced by schema (malloc'd). */
-static char *with_schema(const char *sql, const char *schema)
-{
-	const char *at = strstr(sql, "@schema@");
-	char *out = NULL;
-	if (!at)
-		return strdup(sql);
-	if (asprintf(&out, "%.*s%s%s", (int)(at - sql), sql, schema, at + strlen("@schema@")) < 0)
-		return NULL;
-	return out;
-}
-
 /* The panel's statement, its schema found; NULL with the reason shown
  * (the source is not installed: how to enable it). */
 static char *panel_sql(cli_db *db, const cli_live_panel *p, FILE *out)
@@ -44,7 +32,7 @@ static char *panel_sql(cli_db *db, const cli_live_panel *p, FILE *out)
 	if (db->drv->query(db, p->locate, 0, NULL, &r) != 0)
 		cli_error_clear(db);
 	else if (r.nrows > 0 && cli_cell(&r, 0, 0))
-		sql = with_schema(p->sql, cli_cell(&r, 0, 0));
+		sql = cli_live_sql_in(p->sql, cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
 	if (!sql) {
 		fputs("<p class=\"enable\">", out);

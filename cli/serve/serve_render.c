@@ -344,6 +344,34 @@ static void replica_families(dbc_prom *fleet, const serve_snapshot *s)
 	}
 }
 
+/* Each PostgreSQL database's statements (serve_queries.c): calls and
+ * total time by queryid, at most CLI_QUERY_SERIES_MAX a database;
+ * families only when some database has one. */
+static void query_families(dbc_prom *fleet, const serve_snapshot *s)
+{
+	bool any = false;
+	for (int i = 0; i < s->f->n; i++)
+		any |= shown(s, i) && s->views[i].r && s->views[i].r->nqueries > 0;
+	/* both made first: adding a family may move the others */
+	if (!any ||
+	    !dbc_prom_family_of(fleet, "dbcare_query_calls", "gauge",
+	                        "Calls of a statement since pg_stat_statements was last reset "
+	                        "(PostgreSQL only); the 100 statements of the largest total time "
+	                        "a database, by queryid.") ||
+	    !dbc_prom_family_of(fleet, "dbcare_query_total_time_seconds", "gauge",
+	                        "Execution time of a statement since pg_stat_statements was last "
+	                        "reset, in seconds (PostgreSQL only); the same 100 statements."))
+		return;
+	for (int i = 0; i < s->f->n; i++) {
+		const serve_result *r = shown(s, i) ? s->views[i].r : NULL;
+		const char *labels = r && r->nqueries > 0
+		                         ? dbc_prom_database_labels(fleet->ctx, r->engine, label_of(s, i))
+		                         : NULL;
+		if (labels && serve_queries_samples(fleet, labels, r) != DBC_OK)
+			break;
+	}
+}
+
 /* serve's own families: whether each database answered within the budget,
  * and how old the samples served for it are (+Inf before the first), to
  * the millisecond. */
@@ -389,6 +417,7 @@ int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const 
 			add_database(&fleet, s->views[i].r);
 	own_families(&fleet, s);
 	replica_families(&fleet, s);
+	query_families(&fleet, s);
 	/* one rendering, core's */
 	const char *text = dbc_prom_text(&fleet);
 	const char *eof = openmetrics ? "# EOF\n" : "";

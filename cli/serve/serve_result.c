@@ -59,6 +59,7 @@ void serve_result_free(serve_result *r)
 	free(r->statistics);
 	free(r->migrations);
 	serve_replicas_free(r);
+	serve_queries_free(r);
 	free(r);
 }
 
