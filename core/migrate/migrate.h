@@ -221,11 +221,15 @@ typedef struct dbc_migrate_hooks {
 	int (*scratch_parts)(dbc_ctx *ctx, const dbc_strlist *parts, int nparts,
 	                     int (*fn)(dbc_ctx *sctx, void *arg, int part), void *arg);
 	/* Asked inside scratch_desired's place: what differs between the live
-	 * schema and the desired one that the schema model does not hold, so
-	 * no plan makes it (PostgreSQL: row-level security policies and
-	 * rules), one line each into out, naming the object and how it
-	 * differs. NULL: the model holds everything the engine has. */
-	int (*unplanned)(dbc_ctx *ctx, dbc_strlist *out);
+	 * schema and the desired one that the schema model does not hold
+	 * (PostgreSQL: row-level security policies and rules), as statements: into up what the desired schema
+	 * makes (the plan's last steps), each with its reverse at the same
+	 * index of down; into first_up what it drops of the live schema's (the
+	 * plan's first steps, before what they use goes), each with its
+	 * reverse (making the live one again) at the same index of first_down.
+	 * NULL: the model holds everything the engine has. */
+	int (*row_security)(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *first_up,
+	                    dbc_strlist *first_down);
 	/* Asked inside scratch_desired's place: the comments the desired
 	 * schema gives its objects where they differ from the live ones
 	 * (PostgreSQL: COMMENT ON), as statements into up, each with its
