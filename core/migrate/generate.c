@@ -242,18 +242,47 @@ static int add_comments(dbc_ctx *s, const gen_run *r)
 	return add_first_last(s, r->plan, &up, &down, &gone, &gone);
 }
 
-/* The policies and rules the model does not hold
- * (env->row_security), planned the same way: what the desired schema
- * makes last (after the functions its expressions call), what it drops
- * first (before the functions and tables under it go). */
+/* Whether step statement drops relation rel (quoted, qualified) as a
+ * whole: "DROP VIEW rel", "DROP MATERIALIZED VIEW rel" or "DROP TABLE rel",
+ * maybe after a SET LOCAL line, the name ended there. */
+static bool drops_relation(const char *statement, const char *rel)
+{
+	static const char *const how[] = {"DROP VIEW ", "DROP MATERIALIZED VIEW ", "DROP TABLE "};
+	size_t n = strlen(rel);
+	for (size_t i = 0; i < sizeof(how) / sizeof(*how); i++)
+		for (const char *p = statement; (p = strstr(p, how[i])) != NULL; p++) {
+			const char *at = p + strlen(how[i]);
+			if ((p == statement || p[-1] == '\n') && strncmp(at, rel, n) == 0 &&
+			    (at[n] == '\0' || at[n] == ';' || at[n] == ' ' || at[n] == '\n'))
+				return true;
+		}
+	return false;
+}
+
+/* The policies and rules the model does not hold (env->row_security),
+ * planned the same way: what the desired schema makes last (after the
+ * functions its expressions call), what it drops first (before the
+ * functions and tables under it go). One it keeps as it is on a relation
+ * a step drops (a view made again, which takes its rules with it) is
+ * dropped first and made again last as well, or the plan would lose it. */
 static int add_row_security(dbc_ctx *s, const gen_run *r)
 {
-	dbc_strlist up = {0}, down = {0}, first_up = {0}, first_down = {0};
+	dbc_gen_row_security rs = {0};
 	if (!r->env->row_security)
 		return DBC_OK;
-	if (r->env->row_security(s, &up, &down, &first_up, &first_down) != DBC_OK)
+	if (r->env->row_security(s, &rs) != DBC_OK)
 		return DBC_ERROR;
-	return add_first_last(s, r->plan, &up, &down, &first_up, &first_down);
+	for (int k = 0; k < rs.kept_on.n; k++) {
+		bool dropped = false;
+		for (int i = 0; i < r->plan->n && !dropped; i++)
+			dropped = drops_relation(r->plan->items[i].statement, rs.kept_on.items[k]);
+		if (dropped && (dbc_strlist_add(s, &rs.first_up, rs.kept_drop.items[k]) != DBC_OK ||
+		                dbc_strlist_add(s, &rs.first_down, rs.kept_make.items[k]) != DBC_OK ||
+		                dbc_strlist_add(s, &rs.up, rs.kept_make.items[k]) != DBC_OK ||
+		                dbc_strlist_add(s, &rs.down, rs.kept_drop.items[k]) != DBC_OK))
+			return DBC_ERROR;
+	}
+	return add_first_last(s, r->plan, &rs.up, &rs.down, &rs.first_up, &rs.first_down);
 }
 
 /* Inside the place where the desired schema is (scratch_desired): the

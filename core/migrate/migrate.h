@@ -148,6 +148,18 @@ typedef struct dbc_gen_rights {
 	int n, cap;
 } dbc_gen_rights;
 
+/* The policies and rules the desired schema makes, drops or keeps
+ * (dbc_migrate_hooks.row_security): up[i] (reverse down[i]) are made among
+ * the plan's last steps; first_up[i] (reverse first_down[i]) dropped among
+ * its first, before what they use goes; the ones kept as they are stand
+ * on relation kept_on[i] (quoted, qualified), made by kept_make[i] and
+ * dropped by kept_drop[i]: a plan that drops that relation (a view made
+ * again) drops and makes them too. */
+typedef struct dbc_gen_row_security {
+	dbc_strlist up, down, first_up, first_down;
+	dbc_strlist kept_on, kept_make, kept_drop;
+} dbc_gen_row_security;
+
 typedef struct dbc_migrate_hooks {
 	/* Takes the migration lock for the rest of the transaction, waiting at most
 	 * timeout_ms (0: forever); 55P03 on timeout. NULL when the engine's write
@@ -222,14 +234,10 @@ typedef struct dbc_migrate_hooks {
 	                     int (*fn)(dbc_ctx *sctx, void *arg, int part), void *arg);
 	/* Asked inside scratch_desired's place: what differs between the live
 	 * schema and the desired one that the schema model does not hold
-	 * (PostgreSQL: row-level security policies and rules), as statements: into up what the desired schema
-	 * makes (the plan's last steps), each with its reverse at the same
-	 * index of down; into first_up what it drops of the live schema's (the
-	 * plan's first steps, before what they use goes), each with its
-	 * reverse (making the live one again) at the same index of first_down.
-	 * NULL: the model holds everything the engine has. */
-	int (*row_security)(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *first_up,
-	                    dbc_strlist *first_down);
+	 * (PostgreSQL: row-level security policies and rules), as statements
+	 * (struct dbc_gen_row_security). NULL: the model holds everything the
+	 * engine has. */
+	int (*row_security)(dbc_ctx *ctx, struct dbc_gen_row_security *out);
 	/* Asked inside scratch_desired's place: the comments the desired
 	 * schema gives its objects where they differ from the live ones
 	 * (PostgreSQL: COMMENT ON), as statements into up, each with its

@@ -640,12 +640,14 @@ static char *side_text(dbc_ctx *ctx, const place *pl, bool scratch, const char *
 typedef struct security_read {
 	const place *pl;
 	bool scratch;
-	dbc_strlist keys, makes, drops;
+	dbc_strlist keys, makes, drops, tables; /* tables: the relation it is on */
 } security_read;
 
-static int add_security(dbc_ctx *ctx, security_read *u, char *key, char *make, char *drop)
+static int add_security(dbc_ctx *ctx, security_read *u, char *table, char *key, char *make,
+                        char *drop)
 {
-	if (!key || !make || !drop || dbc_strlist_add(ctx, &u->keys, key) != DBC_OK ||
+	if (!key || !make || !drop || dbc_strlist_add(ctx, &u->tables, table) != DBC_OK ||
+	    dbc_strlist_add(ctx, &u->keys, key) != DBC_OK ||
 	    dbc_strlist_add(ctx, &u->makes, make) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_strlist_add(ctx, &u->drops, drop);
@@ -677,7 +679,7 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		                        table, c[4].s, c[5].s, c[6].s, qual ? " USING (" : "",
 		                        qual ? qual : "", qual ? ")" : "",
 		                        check ? dbc_printf(ctx, " WITH CHECK (%s)", check) : "");
-		return add_security(ctx, u, dbc_printf(ctx, "policy %s on %s", name, table), make,
+		return add_security(ctx, u, table, dbc_printf(ctx, "policy %s on %s", name, table), make,
 		                    dbc_printf(ctx, "DROP POLICY %s ON %s", name, table));
 	}
 	if (strcmp(c[0].s, "rule") == 0) {
@@ -686,7 +688,7 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		size_t n = make ? strlen(make) : 0;
 		while (n && (make[n - 1] == ';' || make[n - 1] == ' ' || make[n - 1] == '\n'))
 			make[--n] = '\0'; /* pg_get_ruledef ends it with ';' */
-		return add_security(ctx, u, dbc_printf(ctx, "rule %s on %s", name, table), make,
+		return add_security(ctx, u, table, dbc_printf(ctx, "rule %s on %s", name, table), make,
 		                    dbc_printf(ctx, "DROP RULE %s ON %s", name, table));
 	}
 	return DBC_OK;
@@ -763,8 +765,7 @@ static int no_live_operator(dbc_ctx *ctx, const dbc_strlist *schemas, int n)
 	                 found);
 }
 
-int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down,
-                                dbc_strlist *first_up, dbc_strlist *first_down)
+int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
 {
 	security_read live = {.pl = current}, want = {.pl = current, .scratch = true};
 	if (!current)
@@ -773,13 +774,16 @@ int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down
 	    read_security(ctx, &current->user, current->nlive, &live) != DBC_OK ||
 	    read_security(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
 		return DBC_ERROR;
-	/* gone or otherwise: dropped first, made again by the down's last */
+	/* gone or otherwise: dropped first, made again by the down's last;
+	 * kept as it is: named with its relation, for a plan that drops it */
 	for (int k = 0; k < live.keys.n; k++) {
 		int i = find(&want.keys, live.keys.items[k]);
-		if (i >= 0 && strcmp(want.makes.items[i], live.makes.items[k]) == 0)
-			continue;
-		if (dbc_strlist_add(ctx, first_up, live.drops.items[k]) != DBC_OK ||
-		    dbc_strlist_add(ctx, first_down, live.makes.items[k]) != DBC_OK)
+		bool kept = i >= 0 && strcmp(want.makes.items[i], live.makes.items[k]) == 0;
+		if (kept ? dbc_strlist_add(ctx, &out->kept_on, live.tables.items[k]) != DBC_OK ||
+		               dbc_strlist_add(ctx, &out->kept_make, live.makes.items[k]) != DBC_OK ||
+		               dbc_strlist_add(ctx, &out->kept_drop, live.drops.items[k]) != DBC_OK
+		         : dbc_strlist_add(ctx, &out->first_up, live.drops.items[k]) != DBC_OK ||
+		               dbc_strlist_add(ctx, &out->first_down, live.makes.items[k]) != DBC_OK)
 			return DBC_ERROR;
 	}
 	/* new or otherwise: made last, dropped by the down's first */
@@ -787,8 +791,8 @@ int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down
 		int k = find(&live.keys, want.keys.items[i]);
 		if (k >= 0 && strcmp(want.makes.items[i], live.makes.items[k]) == 0)
 			continue;
-		if (dbc_strlist_add(ctx, up, want.makes.items[i]) != DBC_OK ||
-		    dbc_strlist_add(ctx, down, want.drops.items[i]) != DBC_OK)
+		if (dbc_strlist_add(ctx, &out->up, want.makes.items[i]) != DBC_OK ||
+		    dbc_strlist_add(ctx, &out->down, want.drops.items[i]) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;

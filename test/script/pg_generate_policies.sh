@@ -131,6 +131,22 @@ apply down
 [ "$(q -c "$pol")" = "$before_pol" ] || fail "the reverses did not give the live policies back: $(q -c "$pol")"
 [ "$(q -c "SELECT rulename FROM pg_rules WHERE schemaname = 'public'")" = log_keep ] || fail "the rule is not back"
 [ -z "$(plan "$live")" ] || fail "after the reverses, the schema is not the live one again"
+# a rule kept as it is on a view the plan makes again (DROP VIEW takes
+# the rule with it): dropped first and made again last, both ways; before,
+# the plan lost it in silence
+q -c "CREATE VIEW doc_v AS SELECT id, owner, body FROM doc" \
+  -c "CREATE RULE doc_v_add AS ON INSERT TO doc_v DO INSTEAD INSERT INTO doc VALUES (NEW.id, NEW.owner)" >/dev/null
+view_live="$live
+CREATE VIEW doc_v AS SELECT id, owner, body FROM doc;
+CREATE RULE doc_v_add AS ON INSERT TO doc_v DO INSTEAD INSERT INTO doc VALUES (NEW.id, NEW.owner);"
+[ -z "$(plan "$view_live")" ] || fail "a kept view with its rule plans: $(plan "$view_live")"
+got=$(plan "$live
+CREATE VIEW doc_v AS SELECT id, owner FROM doc;
+CREATE RULE doc_v_add AS ON INSERT TO doc_v DO INSTEAD INSERT INTO doc VALUES (NEW.id, NEW.owner);")
+before "DROP RULE doc_v_add ON public.doc_v" "DROP VIEW public.doc_v"
+before "DROP VIEW public.doc_v" "VALUES (new.id, new.owner) | DROP RULE doc_v_add ON public.doc_v"
+[ "$(echo "$got" | grep -c "CREATE RULE doc_v_add AS")" = 2 ] || fail "not made again both ways: $got"
+q -c "DROP VIEW doc_v" >/dev/null
 # the command writes them into the migration it generates
 mkdir "$work/m"
 printf '%s\n' "$live" | sed 's/^CREATE POLICY doc_owner.*/&\nCREATE POLICY doc_read ON doc FOR SELECT USING (true);/' > "$work/schema.sql"
