@@ -669,16 +669,17 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	(void)ncol;
 	if (!schema)
 		return DBC_OK;
-	char *table = dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, schema), h->quote_ident(ctx, c[2].s));
+	char *table =
+	    dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, schema), h->quote_ident(ctx, c[2].s));
 	if (!table)
 		return DBC_ERROR;
 	if (strcmp(c[0].s, "policy") == 0) {
 		const char *name = h->quote_ident(ctx, c[3].s);
 		char *qual = side_opt(ctx, u, &c[7]), *check = side_opt(ctx, u, &c[8]);
-		char *make = dbc_printf(ctx, "CREATE POLICY %s ON %s AS %s FOR %s TO %s%s%s%s%s", name,
-		                        table, c[4].s, c[5].s, c[6].s, qual ? " USING (" : "",
-		                        qual ? qual : "", qual ? ")" : "",
-		                        check ? dbc_printf(ctx, " WITH CHECK (%s)", check) : "");
+		char *make =
+		    dbc_printf(ctx, "CREATE POLICY %s ON %s AS %s FOR %s TO %s%s%s%s%s", name, table,
+		               c[4].s, c[5].s, c[6].s, qual ? " USING (" : "", qual ? qual : "",
+		               qual ? ")" : "", check ? dbc_printf(ctx, " WITH CHECK (%s)", check) : "");
 		return add_security(ctx, u, table, dbc_printf(ctx, "policy %s on %s", name, table), make,
 		                    dbc_printf(ctx, "DROP POLICY %s ON %s", name, table));
 	}
