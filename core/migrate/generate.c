@@ -6,7 +6,6 @@
  */
 #include "base/json.h"
 #include "migrate/generate.h"
-#include "migrate/migrate_text.h"
 
 #include <string.h>
 
@@ -78,7 +77,6 @@ typedef struct gen_run {
 	dbc_schema *live, *want;
 	dbc_gen_plan *plan;
 	dbc_gen_proof_input proof;
-	dbc_strlist unplanned; /* env->unplanned's lines */
 } gen_run;
 
 static bool listed(const dbc_gen_moved *l, int n, const dbc_table *t, const dbc_column *c)
@@ -203,6 +201,33 @@ static int nothing_left_out(dbc_ctx *ctx, const gen_run *r)
 	                       "live one");
 }
 
+/* Steps up[i] (reverse down[i]) as the plan's last, and first_up[i]
+ * (reverse first_down[i]) as its first, in their order: the last ones
+ * find every object standing, and the down undoes them first; the first
+ * ones run before anything is dropped, and the down undoes them last,
+ * once it has made everything again. */
+static int add_first_last(dbc_ctx *s, dbc_gen_plan *p, const dbc_strlist *up,
+                          const dbc_strlist *down, const dbc_strlist *first_up,
+                          const dbc_strlist *first_down)
+{
+	for (int i = 0; i < up->n && i < down->n; i++)
+		if (!dbc_gen_add(s, p, up->items[i], down->items[i]))
+			return DBC_ERROR;
+	int n = p->n, nfirst = 0;
+	for (int i = 0; i < first_up->n && i < first_down->n; i++, nfirst++)
+		if (!dbc_gen_add(s, p, first_up->items[i], first_down->items[i]))
+			return DBC_ERROR;
+	if (nfirst == 0)
+		return DBC_OK;
+	dbc_gen_step *first = dbc_alloc(s, sizeof(dbc_gen_step) * (size_t)nfirst);
+	if (!first)
+		return DBC_ERROR;
+	memcpy(first, p->items + n, sizeof(dbc_gen_step) * (size_t)nfirst);
+	memmove(p->items + nfirst, p->items, sizeof(dbc_gen_step) * (size_t)n);
+	memcpy(p->items, first, sizeof(dbc_gen_step) * (size_t)nfirst);
+	return DBC_OK;
+}
+
 /* The comments the schema model does not hold (env->comments), as the
  * plan's last steps: every object stands by then, and the down sets the
  * live comments back first, before anything is dropped. The comments of
@@ -214,23 +239,50 @@ static int add_comments(dbc_ctx *s, const gen_run *r)
 	dbc_strlist up = {0}, down = {0}, gone = {0};
 	if (!r->env->comments || r->env->comments(s, &up, &down, &gone) != DBC_OK)
 		return s->failed ? DBC_ERROR : DBC_OK;
-	for (int i = 0; i < up.n && i < down.n; i++)
-		if (!dbc_gen_add(s, r->plan, up.items[i], down.items[i]))
-			return DBC_ERROR;
-	if (gone.n == 0)
+	return add_first_last(s, r->plan, &up, &down, &gone, &gone);
+}
+
+/* Whether step statement drops relation rel (quoted, qualified) as a
+ * whole: "DROP VIEW rel", "DROP MATERIALIZED VIEW rel" or "DROP TABLE rel",
+ * maybe after a SET LOCAL line, the name ended there. */
+static bool drops_relation(const char *statement, const char *rel)
+{
+	static const char *const how[] = {"DROP VIEW ", "DROP MATERIALIZED VIEW ", "DROP TABLE "};
+	size_t n = strlen(rel);
+	for (size_t i = 0; i < sizeof(how) / sizeof(*how); i++)
+		for (const char *p = statement; (p = strstr(p, how[i])) != NULL; p++) {
+			const char *at = p + strlen(how[i]);
+			if ((p == statement || p[-1] == '\n') && strncmp(at, rel, n) == 0 &&
+			    (at[n] == '\0' || at[n] == ';' || at[n] == ' ' || at[n] == '\n'))
+				return true;
+		}
+	return false;
+}
+
+/* The policies and rules the model does not hold (env->row_security),
+ * planned the same way: what the desired schema makes last (after the
+ * functions its expressions call), what it drops first (before the
+ * functions and tables under it go). One it keeps as it is on a relation
+ * a step drops (a view made again, which takes its rules with it) is
+ * dropped first and made again last as well, or the plan would lose it. */
+static int add_row_security(dbc_ctx *s, const gen_run *r)
+{
+	dbc_gen_row_security rs = {0};
+	if (!r->env->row_security)
 		return DBC_OK;
-	dbc_gen_plan *p = r->plan;
-	int n = p->n;
-	for (int i = 0; i < gone.n; i++)
-		if (!dbc_gen_add(s, p, gone.items[i], gone.items[i]))
-			return DBC_ERROR;
-	dbc_gen_step *first = dbc_alloc(s, sizeof(dbc_gen_step) * (size_t)gone.n);
-	if (!first)
+	if (r->env->row_security(s, &rs) != DBC_OK)
 		return DBC_ERROR;
-	memcpy(first, p->items + n, sizeof(dbc_gen_step) * (size_t)gone.n);
-	memmove(p->items + gone.n, p->items, sizeof(dbc_gen_step) * (size_t)n);
-	memcpy(p->items, first, sizeof(dbc_gen_step) * (size_t)gone.n);
-	return DBC_OK;
+	for (int k = 0; k < rs.kept_on.n; k++) {
+		bool dropped = false;
+		for (int i = 0; i < r->plan->n && !dropped; i++)
+			dropped = drops_relation(r->plan->items[i].statement, rs.kept_on.items[k]);
+		if (dropped && (dbc_strlist_add(s, &rs.first_up, rs.kept_drop.items[k]) != DBC_OK ||
+		                dbc_strlist_add(s, &rs.first_down, rs.kept_make.items[k]) != DBC_OK ||
+		                dbc_strlist_add(s, &rs.up, rs.kept_make.items[k]) != DBC_OK ||
+		                dbc_strlist_add(s, &rs.down, rs.kept_drop.items[k]) != DBC_OK))
+			return DBC_ERROR;
+	}
+	return add_first_last(s, r->plan, &rs.up, &rs.down, &rs.first_up, &rs.first_down);
 }
 
 /* Inside the place where the desired schema is (scratch_desired): the
@@ -248,38 +300,13 @@ static int in_place(dbc_ctx *s, void *arg)
 	if (r->env->rights && (r->env->rights(s, &live, &want) != DBC_OK ||
 	                       dbc_gen_plan_rights(s, &live, &want, r->plan) != DBC_OK))
 		return DBC_ERROR;
-	/* what the model does not hold is read before the proof: its down
-	 * drops a table the plan makes, and its up makes it again from the
-	 * model, without the policies and rules the file gave it */
-	if ((r->env->unplanned && r->env->unplanned(s, &r->unplanned) != DBC_OK) ||
-	    add_comments(s, r) != DBC_OK)
+	/* what the model does not hold is planned before the proof, which
+	 * runs it with the rest */
+	if (add_row_security(s, r) != DBC_OK || add_comments(s, r) != DBC_OK)
 		return DBC_ERROR;
 	if (nothing_left_out(s, r) != DBC_OK ||
 	    (r->plan->n && dbc_gen_prove_from_desired(s, r->plan, &r->proof) != DBC_OK))
 		return DBC_ERROR;
-	return DBC_OK;
-}
-
-/* A plan row for each difference the model does not hold (after the
- * proof, which it takes no part in): a comment, never run as anything,
- * with a hazard saying it is left to the author, so a plan never leaves
- * such a difference out in silence. */
-static int add_unplanned(dbc_ctx *ctx, const dbc_strlist *lines, dbc_gen_plan *plan)
-{
-	for (int i = 0; i < lines->n; i++) {
-		if (dbc_grow(ctx, &plan->items, plan->n, &plan->cap, sizeof(*plan->items), 8) != DBC_OK)
-			return DBC_ERROR;
-		/* one comment line: a name's line break would end it */
-		char *what = dbc_migrate_text_printable(ctx, lines->items[i]);
-		plan->items[plan->n++] = (dbc_gen_step){
-		    .statement = what ? dbc_printf(ctx, "-- not planned: %s", what) : NULL,
-		    .hazard = "dbmigrate_generate does not plan row-level security policies or rules: "
-		              "write CREATE, ALTER or DROP POLICY (or RULE) for it by hand",
-		    .rows = -1,
-		    .transactional = true};
-		if (!plan->items[plan->n - 1].statement)
-			return DBC_ERROR;
-	}
 	return DBC_OK;
 }
 
@@ -334,8 +361,6 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	}
 	if (plan.n &&
 	    (dbc_gen_lint(ctx, env, &plan) != DBC_OK || dbc_gen_mark_rights(ctx, &plan) != DBC_OK))
-		return DBC_ERROR;
-	if (add_unplanned(ctx, &r.unplanned, &plan) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < plan.n; i++) {
 		const dbc_gen_step *s = &plan.items[i];

@@ -148,6 +148,18 @@ typedef struct dbc_gen_rights {
 	int n, cap;
 } dbc_gen_rights;
 
+/* The policies and rules the desired schema makes, drops or keeps
+ * (dbc_migrate_hooks.row_security): up[i] (reverse down[i]) are made among
+ * the plan's last steps; first_up[i] (reverse first_down[i]) dropped among
+ * its first, before what they use goes; the ones kept as they are stand
+ * on relation kept_on[i] (quoted, qualified), made by kept_make[i] and
+ * dropped by kept_drop[i]: a plan that drops that relation (a view made
+ * again) drops and makes them too. */
+typedef struct dbc_gen_row_security {
+	dbc_strlist up, down, first_up, first_down;
+	dbc_strlist kept_on, kept_make, kept_drop;
+} dbc_gen_row_security;
+
 typedef struct dbc_migrate_hooks {
 	/* Takes the migration lock for the rest of the transaction, waiting at most
 	 * timeout_ms (0: forever); 55P03 on timeout. NULL when the engine's write
@@ -221,11 +233,11 @@ typedef struct dbc_migrate_hooks {
 	int (*scratch_parts)(dbc_ctx *ctx, const dbc_strlist *parts, int nparts,
 	                     int (*fn)(dbc_ctx *sctx, void *arg, int part), void *arg);
 	/* Asked inside scratch_desired's place: what differs between the live
-	 * schema and the desired one that the schema model does not hold, so
-	 * no plan makes it (PostgreSQL: row-level security policies and
-	 * rules), one line each into out, naming the object and how it
-	 * differs. NULL: the model holds everything the engine has. */
-	int (*unplanned)(dbc_ctx *ctx, dbc_strlist *out);
+	 * schema and the desired one that the schema model does not hold
+	 * (PostgreSQL: row-level security policies and rules), as statements
+	 * (struct dbc_gen_row_security). NULL: the model holds everything the
+	 * engine has. */
+	int (*row_security)(dbc_ctx *ctx, struct dbc_gen_row_security *out);
 	/* Asked inside scratch_desired's place: the comments the desired
 	 * schema gives its objects where they differ from the live ones
 	 * (PostgreSQL: COMMENT ON), as statements into up, each with its

@@ -155,9 +155,11 @@ extern const struct dbc_migrate_hooks pgdbc_migrate_hooks;
 void pgdbc_migrate_register(dbc_api_hooks *api);
 /* migrate_generate.c: the generator's scratch places (dbc_migrate_hooks). */
 int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
-/* dbc_migrate_hooks.unplanned: the policies and rules that differ between
- * the live schema and the desired one, inside the generator's place. */
-int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out);
+/* dbc_migrate_hooks.row_security: the policies and rules that
+ * differ between the live schema and the desired one, as steps, inside
+ * the generator's place. */
+struct dbc_gen_row_security;
+int pgdbc_generate_row_security(dbc_ctx *ctx, struct dbc_gen_row_security *out);
 /* dbc_migrate_hooks.comments (migrate_generate.c): COMMENT ON statements
  * the desired schema adds or changes, with their reverses. */
 int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone);

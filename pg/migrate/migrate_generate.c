@@ -600,15 +600,21 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
 }
 
-/* ---- what the model does not hold: policies and rules
+/* ---- row security: policies and rules
  *
- * The schema model reads neither row-level security policies nor rules, so
- * no plan makes, changes or drops one. Inside the place, the policies and
- * rules of the live user schemas and of the scratch ones (named back as
- * the user schemas') are compared by their definitions, read under
- * dbcare's pinned search_path (every name qualified, alike on both sides);
- * each difference becomes a line of the plan saying it is not planned.
- * An operator of the live schemas, which no proof would hold, refuses. */
+ * The schema model reads neither row-level security policies nor rules
+ * (a table's ENABLE/FORCE ROW LEVEL SECURITY it holds). Inside the place, those
+ * of the live user schemas and of the scratch ones (named back as the
+ * user schemas') are read under dbcare's pinned search_path (every name
+ * qualified, alike on both sides), each as the statement that makes it,
+ * keyed by what it is ("policy p on public.t"). What the desired schema
+ * adds, or makes otherwise, is made among the plan's last steps (every
+ * table and function it uses stands by then), its reverse a drop; what
+ * the live schema has and the desired one has not (or has otherwise) is
+ * dropped among the plan's first steps (before the tables and functions
+ * under it go), its reverse making the live one again, the down's last.
+ * A changed one is both: dropped first, made again last. An operator of
+ * the live schemas, which no proof would hold, refuses. */
 
 /* A row read on one side of a comparison of what the model does not hold
  * (live: the user schemas; scratch: the place's, named back as the user
@@ -629,30 +635,68 @@ static char *side_text(dbc_ctx *ctx, const place *pl, bool scratch, const char *
 	return scratch ? from_scratch(ctx, pl, s) : s;
 }
 
-typedef struct unplanned_read {
+/* One side's policies and rules: for each key, the statement making it
+ * and the one dropping it. */
+typedef struct security_read {
 	const place *pl;
 	bool scratch;
-	dbc_strlist labels, defs;
-} unplanned_read;
+	dbc_strlist keys, makes, drops, tables; /* tables: the relation it is on */
+} security_read;
 
-static int take_unplanned(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+static int add_security(dbc_ctx *ctx, security_read *u, char *table, char *key, char *make,
+                        char *drop)
 {
-	unplanned_read *u = arg;
+	if (!key || !make || !drop || dbc_strlist_add(ctx, &u->tables, table) != DBC_OK ||
+	    dbc_strlist_add(ctx, &u->keys, key) != DBC_OK ||
+	    dbc_strlist_add(ctx, &u->makes, make) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_strlist_add(ctx, &u->drops, drop);
+}
+
+/* A text of the catalog (an expression, a rule's definition) named back. */
+static char *side_opt(dbc_ctx *ctx, const security_read *u, const dbc_value *v)
+{
+	return v->type == DBC_TEXT ? side_text(ctx, u->pl, u->scratch, v->s) : NULL;
+}
+
+/* kind, schema, table, name, then by kind: policy: AS, FOR, TO, USING,
+ * WITH CHECK; rule: its CREATE RULE. */
+static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	security_read *u = arg;
+	const dbc_host *h = u->pl->real;
 	const char *schema = side_schema(u->pl, u->scratch, c[1].s);
 	(void)ncol;
 	if (!schema)
 		return DBC_OK;
-	const dbc_host *h = u->pl->real;
-	char *label = dbc_printf(ctx, "%s %s on %s.%s", c[0].s, h->quote_ident(ctx, c[3].s),
-	                         h->quote_ident(ctx, schema), h->quote_ident(ctx, c[2].s));
-	char *def = side_text(ctx, u->pl, u->scratch, c[4].type == DBC_TEXT ? c[4].s : "");
-	if (!label || !def || dbc_strlist_add(ctx, &u->labels, label) != DBC_OK)
+	char *table =
+	    dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, schema), h->quote_ident(ctx, c[2].s));
+	if (!table)
 		return DBC_ERROR;
-	return dbc_strlist_add(ctx, &u->defs, def);
+	if (strcmp(c[0].s, "policy") == 0) {
+		const char *name = h->quote_ident(ctx, c[3].s);
+		char *qual = side_opt(ctx, u, &c[7]), *check = side_opt(ctx, u, &c[8]);
+		char *make =
+		    dbc_printf(ctx, "CREATE POLICY %s ON %s AS %s FOR %s TO %s%s%s%s%s", name, table,
+		               c[4].s, c[5].s, c[6].s, qual ? " USING (" : "", qual ? qual : "",
+		               qual ? ")" : "", check ? dbc_printf(ctx, " WITH CHECK (%s)", check) : "");
+		return add_security(ctx, u, table, dbc_printf(ctx, "policy %s on %s", name, table), make,
+		                    dbc_printf(ctx, "DROP POLICY %s ON %s", name, table));
+	}
+	if (strcmp(c[0].s, "rule") == 0) {
+		const char *name = h->quote_ident(ctx, c[3].s);
+		char *make = side_opt(ctx, u, &c[4]);
+		size_t n = make ? strlen(make) : 0;
+		while (n && (make[n - 1] == ';' || make[n - 1] == ' ' || make[n - 1] == '\n'))
+			make[--n] = '\0'; /* pg_get_ruledef ends it with ';' */
+		return add_security(ctx, u, table, dbc_printf(ctx, "rule %s on %s", name, table), make,
+		                    dbc_printf(ctx, "DROP RULE %s ON %s", name, table));
+	}
+	return DBC_OK;
 }
 
 /* The policies and rules of schemas[0..n) into u. */
-static int read_unplanned(dbc_ctx *ctx, const dbc_strlist *schemas, int n, unplanned_read *u)
+static int read_security(dbc_ctx *ctx, const dbc_strlist *schemas, int n, security_read *u)
 {
 	dbc_buf in;
 	dbc_buf_init(&in, ctx);
@@ -666,13 +710,15 @@ static int read_unplanned(dbc_ctx *ctx, const dbc_strlist *schemas, int n, unpla
 		return DBC_OK;
 	char *sql = dbc_printf(
 	    ctx,
-	    "SELECT 'policy', schemaname::text, tablename::text, policyname::text, "
-	    "concat_ws(' ', permissive, roles::text, cmd, 'USING (' || qual || ')', "
-	    "'WITH CHECK (' || with_check || ')') FROM pg_catalog.pg_policies WHERE schemaname IN (%s) "
-	    "UNION ALL SELECT 'rule', schemaname::text, tablename::text, rulename::text, definition "
-	    "FROM pg_catalog.pg_rules WHERE schemaname IN (%s)",
-	    list, list);
-	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_unplanned, u) : DBC_ERROR;
+	    "SELECT 'policy', schemaname::text, tablename::text, policyname::text, permissive, cmd, "
+	    "array_to_string(ARRAY(SELECT quote_ident(r) FROM unnest(roles) AS r ORDER BY 1), ', '), "
+	    "qual, with_check "
+	    "FROM pg_catalog.pg_policies WHERE schemaname IN (%1$s) "
+	    "UNION ALL SELECT 'rule', schemaname::text, tablename::text, rulename::text, definition, "
+	    "NULL, NULL, NULL, NULL FROM pg_catalog.pg_rules WHERE schemaname IN (%1$s) "
+	    "ORDER BY 1, 2, 3, 4",
+	    list);
+	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_security, u) : DBC_ERROR;
 }
 
 static int take_operator(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -720,33 +766,36 @@ static int no_live_operator(dbc_ctx *ctx, const dbc_strlist *schemas, int n)
 	                 found);
 }
 
-int pgdbc_generate_unplanned(dbc_ctx *ctx, dbc_strlist *out)
+int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
 {
-	unplanned_read live = {.pl = current}, want = {.pl = current, .scratch = true};
+	security_read live = {.pl = current}, want = {.pl = current, .scratch = true};
 	if (!current)
 		return DBC_OK;
 	if (no_live_operator(ctx, &current->user, current->nlive) != DBC_OK ||
-	    read_unplanned(ctx, &current->user, current->nlive, &live) != DBC_OK ||
-	    read_unplanned(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
+	    read_security(ctx, &current->user, current->nlive, &live) != DBC_OK ||
+	    read_security(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < want.labels.n; i++) {
-		int k = find(&live.labels, want.labels.items[i]);
-		const char *how = k < 0 ? "in the desired schema only: not made by this plan"
-		                  : strcmp(live.defs.items[k], want.defs.items[i]) != 0
-		                      ? "differs from the live one: not changed by this plan"
-		                      : NULL;
-		if (how && dbc_strlist_add(ctx, out, dbc_printf(ctx, "%s %s", want.labels.items[i], how)) !=
-		               DBC_OK)
+	/* gone or otherwise: dropped first, made again by the down's last;
+	 * kept as it is: named with its relation, for a plan that drops it */
+	for (int k = 0; k < live.keys.n; k++) {
+		int i = find(&want.keys, live.keys.items[k]);
+		bool kept = i >= 0 && strcmp(want.makes.items[i], live.makes.items[k]) == 0;
+		if (kept ? dbc_strlist_add(ctx, &out->kept_on, live.tables.items[k]) != DBC_OK ||
+		               dbc_strlist_add(ctx, &out->kept_make, live.makes.items[k]) != DBC_OK ||
+		               dbc_strlist_add(ctx, &out->kept_drop, live.drops.items[k]) != DBC_OK
+		         : dbc_strlist_add(ctx, &out->first_up, live.drops.items[k]) != DBC_OK ||
+		               dbc_strlist_add(ctx, &out->first_down, live.makes.items[k]) != DBC_OK)
 			return DBC_ERROR;
 	}
-	for (int i = 0; i < live.labels.n; i++)
-		if (find(&want.labels, live.labels.items[i]) < 0 &&
-		    dbc_strlist_add(ctx, out,
-		                    dbc_printf(ctx,
-		                               "%s in the live schema only: not dropped by this plan "
-		                               "(unless with its table)",
-		                               live.labels.items[i])) != DBC_OK)
+	/* new or otherwise: made last, dropped by the down's first */
+	for (int i = 0; i < want.keys.n; i++) {
+		int k = find(&live.keys, want.keys.items[i]);
+		if (k >= 0 && strcmp(want.makes.items[i], live.makes.items[k]) == 0)
+			continue;
+		if (dbc_strlist_add(ctx, &out->up, want.makes.items[i]) != DBC_OK ||
+		    dbc_strlist_add(ctx, &out->down, want.drops.items[i]) != DBC_OK)
 			return DBC_ERROR;
+	}
 	return DBC_OK;
 }
 

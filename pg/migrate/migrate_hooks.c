@@ -258,7 +258,7 @@ const dbc_migrate_hooks pgdbc_migrate_hooks = {
     .may_read_files = pg_may_read_files,
     .desired_schema = pgdbc_desired_schema,
     .scratch_desired = pgdbc_scratch_desired,
-    .unplanned = pgdbc_generate_unplanned,
+    .row_security = pgdbc_generate_row_security,
     .comments = pgdbc_generate_comments,
     .rights = pgdbc_generate_rights,
 };

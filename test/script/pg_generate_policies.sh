@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# dbmigrate_generate on PostgreSQL does not model row-level security
-# policies or rules; a plan must not leave them out in silence. Before the
-# fix a desired CREATE POLICY planned nothing at all (an empty plan, as if
-# the database were already there). Now each policy or rule that differs
-# between the live schema and the desired one is a plan row "-- not
-# planned: ..." with a hazard naming what to write by hand, as the
-# command's migration file shows, on a table the plan makes too; an
-# identical policy plans nothing, and a plan's other steps are proved and
-# kept as before. Publications and operators (desired or live) are
-# refused by name.
+# dbmigrate_generate on PostgreSQL plans row-level security policies and
+# rules (issue 66), beside a table's ENABLE / FORCE ROW LEVEL SECURITY
+# (the schema model's). Before,
+# each difference was only a "-- not planned: ..." comment row, so a
+# migration generated and applied ended in a schema other than the desired
+# one. Now: what the desired schema adds (or changes) is made among the
+# plan's last steps (after the functions its expressions call), its
+# reverse a drop; what it no longer has (or changes) is dropped among the
+# first, its reverse making the live one again; the proof runs them all.
+# Publications and operators (desired or live) are refused by name.
 set -eu
 db=dbcare_generate_policies
 . "$(dirname "$0")/lib/pg.sh"
@@ -25,11 +25,22 @@ ALTER TABLE doc ENABLE ROW LEVEL SECURITY;
 CREATE POLICY doc_owner ON doc USING (owner = current_user);
 CREATE TABLE log (id int PRIMARY KEY, what text);
 CREATE RULE log_keep AS ON DELETE TO log DO INSTEAD NOTHING;'
+# each step: statement | reverse, in the plan's order
 plan() { q -v "desired=$1" <<'SQL'
-SELECT statement || ' | ' || coalesce(hazard, '-') FROM dbmigrate_generate(:'desired') ORDER BY step
+SELECT statement || ' | ' || coalesce(reverse, '-') FROM dbmigrate_generate(:'desired') ORDER BY step
 SQL
 }
-# the same policies and rules: nothing to plan
+# has WANT: the plan in $got has the step WANT (statement | reverse)
+has() { echo "$got" | grep -qxF -- "$1" || fail "missing step: $1
+in: $got"; }
+# before A B: step A comes before step B in $got
+before() {
+  local a b
+  a=$(echo "$got" | grep -nF -- "$1" | head -1 | cut -d: -f1)
+  b=$(echo "$got" | grep -nF -- "$2" | head -1 | cut -d: -f1)
+  [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || fail "not $1 before $2: $got"
+}
+# the same policies, rules and flags: nothing to plan
 got=$(plan "$live")
 [ -z "$got" ] || fail "an unchanged schema plans: $got"
 # a policy added, one changed, a rule gone, beside a planned column
@@ -38,36 +49,110 @@ ALTER TABLE doc ENABLE ROW LEVEL SECURITY;
 CREATE POLICY doc_owner ON doc USING (owner = session_user);
 CREATE POLICY doc_read ON doc FOR SELECT USING (true);
 CREATE TABLE log (id int PRIMARY KEY, what text);")
-echo "$got" | grep -q "^ALTER TABLE public.doc ADD COLUMN seen boolean" || fail "the column is not planned: $got"
-hazard='dbmigrate_generate does not plan row-level security policies or rules: write CREATE, ALTER or DROP POLICY (or RULE) for it by hand'
-for want in "-- not planned: policy doc_read on public.doc in the desired schema only: not made by this plan | $hazard" \
-            "-- not planned: policy doc_owner on public.doc differs from the live one: not changed by this plan | $hazard" \
-            "-- not planned: rule log_keep on public.log in the live schema only: not dropped by this plan (unless with its table) | $hazard"; do
-  echo "$got" | grep -qxF -- "$want" || fail "missing: $want
-in: $got"
-done
-[ "$(echo "$got" | grep -c 'not planned')" = 3 ] || fail "not 3 notes: $got"
-# on a table the plan makes (issue 64): before, the proof made the table
-# again without them and the plan held no row for either; an append-only
-# log's DO INSTEAD NOTHING rule and a policy are each named
-got=$(plan "$live
+has "ALTER TABLE public.doc ADD COLUMN seen boolean | SET LOCAL lock_timeout = '3000ms';"
+old_owner="CREATE POLICY doc_owner ON public.doc AS PERMISSIVE FOR ALL TO public USING ((owner = CURRENT_USER))"
+new_owner="CREATE POLICY doc_owner ON public.doc AS PERMISSIVE FOR ALL TO public USING ((owner = SESSION_USER))"
+has "DROP POLICY doc_owner ON public.doc | $old_owner"
+has "$new_owner | DROP POLICY doc_owner ON public.doc"
+has "CREATE POLICY doc_read ON public.doc AS PERMISSIVE FOR SELECT TO public USING (true) | DROP POLICY doc_read ON public.doc"
+has "DROP RULE log_keep ON public.log | CREATE RULE log_keep AS
+    ON DELETE TO public.log DO INSTEAD NOTHING"
+before "DROP POLICY doc_owner" "ADD COLUMN seen"
+before "ADD COLUMN seen" "$new_owner"
+echo "$got" | grep -q "not planned" && fail "a comment row is left: $got"
+# RLS forced on one table, enabled on a new one with a policy and a rule,
+# disabled on another: each a step with its reverse
+got=$(plan "CREATE TABLE doc (id int PRIMARY KEY, owner text NOT NULL, body text);
+CREATE POLICY doc_owner ON doc USING (owner = current_user);
+CREATE TABLE log (id int PRIMARY KEY, what text);
+ALTER TABLE log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE log FORCE ROW LEVEL SECURITY;
+CREATE RULE log_keep AS ON DELETE TO log DO INSTEAD NOTHING;
 CREATE TABLE audit_log (id int PRIMARY KEY, what text, who text);
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
-CREATE POLICY audit_mine ON audit_log USING (who = current_user);
-CREATE RULE audit_no_update AS ON UPDATE TO audit_log DO INSTEAD NOTHING;
-CREATE RULE audit_no_delete AS ON DELETE TO audit_log DO INSTEAD NOTHING;")
-echo "$got" | grep -q "^CREATE TABLE public.audit_log" || fail "the table is not planned: $got"
-for want in "-- not planned: policy audit_mine on public.audit_log in the desired schema only: not made by this plan | $hazard" \
-            "-- not planned: rule audit_no_update on public.audit_log in the desired schema only: not made by this plan | $hazard" \
-            "-- not planned: rule audit_no_delete on public.audit_log in the desired schema only: not made by this plan | $hazard"; do
-  echo "$got" | grep -qxF -- "$want" || fail "missing on a new table: $want
+CREATE POLICY audit_mine ON audit_log USING (who = current_user) WITH CHECK (who = current_user);
+CREATE RULE audit_no_update AS ON UPDATE TO audit_log DO INSTEAD NOTHING;")
+# (the flags are the schema model's: each is one step, never two)
+for want in "ALTER TABLE public.doc DISABLE ROW LEVEL SECURITY | SET LOCAL lock_timeout = '3000ms';" \
+            "ALTER TABLE public.log ENABLE ROW LEVEL SECURITY | SET LOCAL lock_timeout = '3000ms';" \
+            "ALTER TABLE public.log FORCE ROW LEVEL SECURITY | SET LOCAL lock_timeout = '3000ms';" \
+            "ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY | DROP TABLE public.audit_log"; do
+  [ "$(echo "$got" | grep -cxF -- "$want")" = 1 ] || fail "not once: $want
 in: $got"
 done
-# the command writes them into the migration it generates, for review
+has "CREATE POLICY audit_mine ON public.audit_log AS PERMISSIVE FOR ALL TO public USING ((who = CURRENT_USER)) WITH CHECK ((who = CURRENT_USER)) | DROP POLICY audit_mine ON public.audit_log"
+has "CREATE RULE audit_no_update AS
+    ON UPDATE TO public.audit_log DO INSTEAD NOTHING | DROP RULE audit_no_update ON public.audit_log"
+before "CREATE TABLE public.audit_log" "CREATE POLICY audit_mine"
+before "CREATE TABLE public.audit_log" "CREATE RULE audit_no_update"
+# a policy calling a function the plan makes: made after it; a table the
+# plan drops: its policy dropped first (before the table), made again last
+# in the down
+got=$(q -v "desired=CREATE TABLE doc (id int PRIMARY KEY, owner text NOT NULL, body text);
+ALTER TABLE doc ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION may_read(who text) RETURNS boolean LANGUAGE sql STABLE AS \$\$ SELECT who = current_user \$\$;
+CREATE POLICY doc_owner ON doc USING (may_read(owner));" <<'SQL'
+SELECT statement || ' | ' || coalesce(reverse, '-') FROM dbmigrate_generate(:'desired', '{"allow_drop": true}') ORDER BY step
+SQL
+)
+before "CREATE FUNCTION may_read" "CREATE POLICY doc_owner ON public.doc AS PERMISSIVE FOR ALL TO public USING (public.may_read(owner))"
+before "DROP RULE log_keep ON public.log" "DROP TABLE public.log"
+# the plans run: applied as generated, the live policies are the desired
+# ones (and back with the reverses)
+pol="SELECT string_agg(tablename || ' ' || policyname || ' ' || cmd || ' ' || coalesce(qual, '-') || ' ' || coalesce(with_check, '-'), '; ' ORDER BY tablename, policyname) FROM pg_policies WHERE schemaname = 'public'"
+before_pol=$(q -c "$pol")
+steps=$(q -v "desired=CREATE TABLE doc (id int PRIMARY KEY, owner text NOT NULL, body text);
+ALTER TABLE doc ENABLE ROW LEVEL SECURITY;
+ALTER TABLE doc FORCE ROW LEVEL SECURITY;
+CREATE POLICY doc_owner ON doc USING (owner = session_user);
+CREATE POLICY doc_add ON doc FOR INSERT WITH CHECK (owner = current_user);
+CREATE TABLE log (id int PRIMARY KEY, what text);" <<'SQL'
+SELECT json_agg(json_build_object('up', statement, 'down', reverse) ORDER BY step) FROM dbmigrate_generate(:'desired')
+SQL
+)
+# apply WAY: runs each step's WAY (up: in order; down: newest first)
+apply() { q -v "steps=$steps" -v "way=$1" <<'SQL' >/dev/null
+SELECT set_config('test.steps', :'steps', false), set_config('test.way', :'way', false);
+DO $$ DECLARE s text; BEGIN
+  FOR s IN SELECT e ->> current_setting('test.way') FROM json_array_elements(current_setting('test.steps')::json) WITH ORDINALITY AS x(e, n)
+           ORDER BY CASE WHEN current_setting('test.way') = 'up' THEN n ELSE -n END LOOP
+    EXECUTE s;
+  END LOOP;
+END $$;
+SQL
+}
+apply up
+[ "$(q -c "$pol")" = "doc doc_add INSERT - (owner = CURRENT_USER); doc doc_owner ALL (owner = SESSION_USER) -" ] ||
+  fail "the applied plan's policies: $(q -c "$pol")"
+[ "$(q -c "SELECT relrowsecurity::text || relforcerowsecurity::text FROM pg_class WHERE oid = 'doc'::regclass")" = truetrue ] ||
+  fail "doc is not forced"
+[ -z "$(q -c "SELECT rulename FROM pg_rules WHERE schemaname = 'public'")" ] || fail "the rule is left"
+apply down
+[ "$(q -c "$pol")" = "$before_pol" ] || fail "the reverses did not give the live policies back: $(q -c "$pol")"
+[ "$(q -c "SELECT rulename FROM pg_rules WHERE schemaname = 'public'")" = log_keep ] || fail "the rule is not back"
+[ -z "$(plan "$live")" ] || fail "after the reverses, the schema is not the live one again"
+# a rule kept as it is on a view the plan makes again (DROP VIEW takes
+# the rule with it): dropped first and made again last, both ways; before,
+# the plan lost it in silence
+q -c "CREATE VIEW doc_v AS SELECT id, owner, body FROM doc" \
+  -c "CREATE RULE doc_v_add AS ON INSERT TO doc_v DO INSTEAD INSERT INTO doc VALUES (NEW.id, NEW.owner)" >/dev/null
+view_live="$live
+CREATE VIEW doc_v AS SELECT id, owner, body FROM doc;
+CREATE RULE doc_v_add AS ON INSERT TO doc_v DO INSTEAD INSERT INTO doc VALUES (NEW.id, NEW.owner);"
+[ -z "$(plan "$view_live")" ] || fail "a kept view with its rule plans: $(plan "$view_live")"
+got=$(plan "$live
+CREATE VIEW doc_v AS SELECT id, owner FROM doc;
+CREATE RULE doc_v_add AS ON INSERT TO doc_v DO INSTEAD INSERT INTO doc VALUES (NEW.id, NEW.owner);")
+before "DROP RULE doc_v_add ON public.doc_v" "DROP VIEW public.doc_v"
+before "DROP VIEW public.doc_v" "VALUES (new.id, new.owner) | DROP RULE doc_v_add ON public.doc_v"
+[ "$(echo "$got" | grep -c "CREATE RULE doc_v_add AS")" = 2 ] || fail "not made again both ways: $got"
+q -c "DROP VIEW doc_v" >/dev/null
+# the command writes them into the migration it generates
 mkdir "$work/m"
 printf '%s\n' "$live" | sed 's/^CREATE POLICY doc_owner.*/&\nCREATE POLICY doc_read ON doc FOR SELECT USING (true);/' > "$work/schema.sql"
 run 0 generate --db "$url" --to "$work/schema.sql" --dir "$work/m" read_policy
-grep -rqF -- "-- not planned: policy doc_read on public.doc" "$work/m" || fail "not in the migration: $(cat "$work"/m/* "$work/out" "$work/err")"
+grep -rqF -- "CREATE POLICY doc_read ON public.doc AS PERMISSIVE FOR SELECT TO public USING (true)" "$work/m" ||
+  fail "not in the migration: $(cat "$work"/m/* "$work/out" "$work/err")"
 # publications and operators (issue 66): not in the model either; a desired
 # file holding one is refused by name before anything runs, never planned
 # without it in silence (an operator ran and failed on the scratch role's

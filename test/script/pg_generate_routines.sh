@@ -21,14 +21,14 @@ CREATE FUNCTION g(x int) RETURNS int LANGUAGE sql AS \$\$ SELECT x \$\$;"
 plan_has procedure_added "CREATE PROCEDURE p(x int)"
 plan_has procedure_added "DROP PROCEDURE public.p(IN x integer)"
 
-# a SECURITY DEFINER procedure, the only object that changes (a rule
-# beside it is not planned): planned, with its hazard, never left out
+# a SECURITY DEFINER procedure beside a new rule: planned, with its
+# hazard, never left out; the rule made last (issue 66)
 generate_case secdef_procedure "$T" "$T
 CREATE PROCEDURE p(x int) LANGUAGE sql SECURITY DEFINER AS \$\$ INSERT INTO t VALUES (x) \$\$;
 CREATE RULE t_keep AS ON DELETE TO t DO INSTEAD NOTHING;"
 plan_has secdef_procedure "CREATE PROCEDURE p(x int) LANGUAGE sql SECURITY DEFINER"
 plan_has secdef_procedure "makes a SECURITY DEFINER function"
-plan_has secdef_procedure "-- not planned: rule"
+plan_has secdef_procedure "CREATE RULE t_keep AS"
 
 # a procedure's body changed: made again (CREATE OR REPLACE, or dropped
 # and made)
