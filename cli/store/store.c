@@ -45,8 +45,7 @@ static char *as_prefix(const char *p, size_t len)
  * send the signed request to another host. */
 static bool bucket_name_ok(const char *b, size_t len)
 {
-	if (len < 3 || len > 63 || b[0] == '.' || b[0] == '-' || b[len - 1] == '.' ||
-	    b[len - 1] == '-')
+	if (len < 3 || len > 63 || b[0] == '.' || b[0] == '-' || b[len - 1] == '.' || b[len - 1] == '-')
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = b[i];
@@ -156,8 +155,7 @@ const char *cli_store_checked_how(const cli_store *s)
 bool cli_store_name_ok(const char *name)
 {
 	size_t len = strlen(name);
-	return len > 0 && len <= 255 && name[0] != '.' && !strchr(name, '/') &&
-	       !strstr(name, TMP_MARK);
+	return len > 0 && len <= 255 && name[0] != '.' && !strchr(name, '/') && !strstr(name, TMP_MARK);
 }
 
 static char *key_of(const cli_store *s, const char *name)

@@ -9,11 +9,12 @@
  *     before the store's checksum of the bytes matched the file's: on S3
  *     one multipart upload (at most 10,000 parts: store_s3_parts.h),
  *     completed only after every part's ETag (its MD5) came back right
- *     (store_s3.c); in a folder a temporary file
- *     (NAME.tmp-XXXXXX) read back and compared by SHA-256, then linked to
- *     NAME (store_local.c). Under SSE-KMS or SSE-C S3's ETags are no MD5s:
- *     then S3's own check of each part's Content-MD5 is the check. A kill at any moment leaves NAME absent or
- *     whole; cli_store_list never returns a temporary name.
+ *     (store_s3.c); in a folder a temporary file (NAME.tmp-XXXXXX) read
+ *     back and compared by SHA-256, then linked to NAME (store_local.c).
+ *     Under SSE-KMS or SSE-C S3's ETags are no MD5s: then S3's own check
+ *     of each part's Content-MD5 is the check. A kill at any moment
+ *     leaves NAME absent or whole; cli_store_list never returns a
+ *     temporary name.
  *   - Credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *     AWS_SESSION_TOKEN, the shared files of AWS_PROFILE) are read from
  *     the environment and the files only, are handed to libcurl only, and

@@ -89,8 +89,8 @@ static int region_md5(int fd, off_t off, off_t len, unsigned char md[16], EVP_MD
  * theirs; under SSE-KMS or SSE-C the ETag is no MD5 (etag->not_md5) and S3's
  * own check of the Content-MD5 is what holds. 0, or -1 with err. */
 static int send_checked(cli_store *s, const char *key, const char *query, const char *what, int fd,
-                        off_t off, off_t len, const unsigned char md[16], s3_etag *etag,
-                        char *err, size_t n)
+                        off_t off, off_t len, const unsigned char md[16], s3_etag *etag, char *err,
+                        size_t n)
 {
 	char md5_b64[32], md5_hex[33], header[64];
 	EVP_EncodeBlock((unsigned char *)md5_b64, md, 16);
@@ -111,7 +111,8 @@ static int send_checked(cli_store *s, const char *key, const char *query, const 
 		snprintf(err, n,
 		         "dbcare: the store holds other bytes than sent for %s %s/%s (its MD5 %s, sent "
 		         "%s): not published",
-		         what, s->label, key + strlen(s->prefix), etag->text[0] ? etag->text : "none", md5_hex);
+		         what, s->label, key + strlen(s->prefix), etag->text[0] ? etag->text : "none",
+		         md5_hex);
 		return -1;
 	}
 	return 0;
@@ -185,8 +186,7 @@ static bool etag_matches(const char *etag, const char *whole, const char *parts_
  * the completion said so) no ETag is an MD5: every part's Content-MD5 was
  * checked by S3, which completes only the parts it holds. */
 static int completed_right(cli_store *s, const char *key, char *body, bool not_md5,
-                           const char *whole, const char *parts_md5, int count, char *err,
-                           size_t n)
+                           const char *whole, const char *parts_md5, int count, char *err, size_t n)
 {
 	if (not_md5)
 		return 0;
@@ -228,8 +228,8 @@ static int publish_parts(cli_store *s, const char *key, int fd, off_t size, off_
 	int count = 0;
 	bool not_md5 = false;
 	s3_etag completed = {0};
-	int rc = send_parts(s, key, eid, fd, size, chunk, &done, whole, parts_md5, &count, &not_md5,
-	                    err, n);
+	int rc =
+	    send_parts(s, key, eid, fd, size, chunk, &done, whole, parts_md5, &count, &not_md5, err, n);
 	snprintf(q, sizeof q, "uploadId=%s", eid);
 	if (rc == 0)
 		rc = s3_call(s, &(request){.method = "POST", .key = key, .query = q, .text = done.data},
@@ -313,10 +313,9 @@ static int s3_list(cli_store *s, char ***names, size_t *count, size_t *cap, char
 		}
 		char *q = NULL, *etoken = token ? s3_encoded(token, false) : NULL, *body = NULL;
 		/* sorted by name: the canonical query the signature covers */
-		if (rc != 0 ||
-		    asprintf(&q, "%s%s%slist-type=2&max-keys=%d&prefix=%s",
-		             etoken ? "continuation-token=" : "", etoken ? etoken : "", etoken ? "&" : "",
-		             LIST_PAGE_KEYS, eprefix) < 0) {
+		if (rc != 0 || asprintf(&q, "%s%s%slist-type=2&max-keys=%d&prefix=%s",
+		                        etoken ? "continuation-token=" : "", etoken ? etoken : "",
+		                        etoken ? "&" : "", LIST_PAGE_KEYS, eprefix) < 0) {
 			free(etoken);
 			snprintf(err, n, "dbcare: out of memory listing %s", s->label);
 			rc = -1;
