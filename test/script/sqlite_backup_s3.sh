@@ -10,7 +10,10 @@
 # a store killed mid-upload leaves no object under the name; a refused
 # request names the bucket and HTTP status, never the secret. The secret
 # appears in no output, no `ps` line of a running upload, no catalog and
-# no file dbcare leaves.
+# no file dbcare leaves. An SSE-KMS bucket's non-MD5 ETags are taken; a
+# bucket name outside S3's rules is refused; names no local file can have
+# are never fetched; a listing that never ends, or one page too big, is
+# an error.
 set -euo pipefail
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/s3.sh"
