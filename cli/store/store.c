@@ -39,6 +39,24 @@ static char *as_prefix(const char *p, size_t len)
 	return out;
 }
 
+/* Whether b (len bytes) is a bucket name by S3's rules: 3 to 63 of
+ * [a-z0-9.-], starting and ending with a letter or digit, no "..". Only
+ * such a name goes into a URL: any other byte ('#', '@', '/', ':') could
+ * send the signed request to another host. */
+static bool bucket_name_ok(const char *b, size_t len)
+{
+	if (len < 3 || len > 63 || b[0] == '.' || b[0] == '-' || b[len - 1] == '.' || b[len - 1] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = b[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+			return false;
+		if (c == '.' && i + 1 < len && b[i + 1] == '.')
+			return false;
+	}
+	return true;
+}
+
 cli_store *cli_store_open(const char *dest, char *err, size_t n)
 {
 	cli_store *s = calloc(1, sizeof *s);
@@ -51,6 +69,14 @@ cli_store *cli_store_open(const char *dest, char *err, size_t n)
 		size_t blen = slash ? (size_t)(slash - b) : strlen(b);
 		if (blen == 0) {
 			snprintf(err, n, "dbcare: %s names no bucket: write s3://BUCKET/PREFIX", dest);
+			free(s);
+			return NULL;
+		}
+		if (!bucket_name_ok(b, blen)) {
+			snprintf(err, n,
+			         "dbcare: %.*s in %s is no S3 bucket name: write 3 to 63 of a-z, 0-9, '.' "
+			         "and '-', starting and ending with a letter or digit, without \"..\"",
+			         (int)(blen > 80 ? 80 : blen), b, dest);
 			free(s);
 			return NULL;
 		}
@@ -118,6 +144,18 @@ void cli_store_close(cli_store *s)
 const char *cli_store_label(const cli_store *s)
 {
 	return s->label;
+}
+
+const char *cli_store_checked_how(const cli_store *s)
+{
+	return s->ops == &store_s3_ops ? "each part's MD5 checked by the store"
+	                               : "read back, SHA-256 checked";
+}
+
+bool cli_store_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+	return len > 0 && len <= 255 && name[0] != '.' && !strchr(name, '/') && !strstr(name, TMP_MARK);
 }
 
 static char *key_of(const cli_store *s, const char *name)

@@ -7,11 +7,14 @@
  * Invariants:
  *   - cli_store_put_file is atomic for a reader, and nothing is published
  *     before the store's checksum of the bytes matched the file's: on S3
- *     one multipart upload, completed only after every part's ETag (its
- *     MD5) came back right (store_s3.c); in a folder a temporary file
- *     (NAME.tmp-XXXXXX) read back and compared by SHA-256, then linked to
- *     NAME (store_local.c). A kill at any moment leaves NAME absent or
- *     whole; cli_store_list never returns a temporary name.
+ *     one multipart upload (at most 10,000 parts: store_s3_parts.h),
+ *     completed only after every part's ETag (its MD5) came back right
+ *     (store_s3.c); in a folder a temporary file (NAME.tmp-XXXXXX) read
+ *     back and compared by SHA-256, then linked to NAME (store_local.c).
+ *     Under SSE-KMS or SSE-C S3's ETags are no MD5s: then S3's own check
+ *     of each part's Content-MD5 is the check. A kill at any moment
+ *     leaves NAME absent or whole; cli_store_list never returns a
+ *     temporary name.
  *   - Credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *     AWS_SESSION_TOKEN, the shared files of AWS_PROFILE) are read from
  *     the environment and the files only, are handed to libcurl only, and
@@ -52,5 +55,14 @@ void cli_store_names_free(char **names, size_t count);
 int cli_store_delete(cli_store *s, const char *name, char *err, size_t n);
 /* The destination as the user wrote it, without anything secret. */
 const char *cli_store_label(const cli_store *s);
+/* What an upload to s checked, as a message says it: "each part's MD5
+ * checked by the store" (S3: nothing is read back) or "read back, SHA-256
+ * checked" (a folder). */
+const char *cli_store_checked_how(const cli_store *s);
+/* Whether name can be a file of a local folder as it is: not empty, at
+ * most 255 bytes, no '/', not starting with '.' (".", ".." and hidden
+ * names), no temporary mark. A name listed in a store that is none is
+ * never fetched. */
+bool cli_store_name_ok(const char *name);
 
 #endif

@@ -12,6 +12,7 @@
  * ListObjectsV2.
  */
 #include "store_s3_http.h"
+#include "store_s3_parts.h"
 #include "cli/common/files.h"
 
 #include <errno.h>
@@ -85,11 +86,13 @@ static int region_md5(int fd, off_t off, off_t len, unsigned char md[16], EVP_MD
 
 /* A part: len bytes of fd from off sent by one PUT with their Content-MD5,
  * and the ETag the store answers, its MD5 of what it holds, compared with
- * theirs. 0, or -1 with err. */
+ * theirs; under SSE-KMS or SSE-C the ETag is no MD5 (etag->not_md5) and S3's
+ * own check of the Content-MD5 is what holds. 0, or -1 with err. */
 static int send_checked(cli_store *s, const char *key, const char *query, const char *what, int fd,
-                        off_t off, off_t len, const unsigned char md[16], char *err, size_t n)
+                        off_t off, off_t len, const unsigned char md[16], s3_etag *etag, char *err,
+                        size_t n)
 {
-	char md5_b64[32], md5_hex[33], etag[128], header[64];
+	char md5_b64[32], md5_hex[33], header[64];
 	EVP_EncodeBlock((unsigned char *)md5_b64, md, 16);
 	hex_of(md, 16, md5_hex);
 	snprintf(header, sizeof header, "Content-MD5: %s", md5_b64);
@@ -102,11 +105,14 @@ static int send_checked(cli_store *s, const char *key, const char *query, const 
 	              .header = header};
 	if (s3_call(s, &rq, NULL, etag, err, n) != 0)
 		return -1;
-	if (strcasecmp(etag, md5_hex) != 0) {
+	if (etag->not_md5)
+		return 0;
+	if (strcasecmp(etag->text, md5_hex) != 0) {
 		snprintf(err, n,
 		         "dbcare: the store holds other bytes than sent for %s %s/%s (its MD5 %s, sent "
 		         "%s): not published",
-		         what, s->label, key + strlen(s->prefix), etag[0] ? etag : "none", md5_hex);
+		         what, s->label, key + strlen(s->prefix), etag->text[0] ? etag->text : "none",
+		         md5_hex);
 		return -1;
 	}
 	return 0;
@@ -117,7 +123,7 @@ static int send_checked(cli_store *s, const char *key, const char *query, const 
  * parts_md5 the MD5 of the parts' MD5s (S3's ETag of the object). */
 static int send_parts(cli_store *s, const char *key, const char *eid, int fd, off_t size,
                       off_t chunk, dbc_heap_text *done, char whole[33], char parts_md5[33],
-                      int *count, char *err, size_t n)
+                      int *count, bool *not_md5, char *err, size_t n)
 {
 	unsigned char md[16], all[16];
 	unsigned len = 0;
@@ -133,18 +139,22 @@ static int send_parts(cli_store *s, const char *key, const char *eid, int fd, of
 	/* at least one part: an empty file is one empty part */
 	for (off_t off = 0; rc == 0 && (off < size || *count == 0); off += chunk) {
 		off_t part_len = size - off < chunk ? size - off : chunk;
-		char q[512], what[32], line[160], hex[33];
+		char q[512], what[32], line[240], hex[33];
+		s3_etag etag = {0};
 		snprintf(q, sizeof q, "partNumber=%d&uploadId=%s", ++*count, eid);
 		snprintf(what, sizeof what, "part %d of", *count);
 		rc = region_md5(fd, off, part_len, md, w, err, n);
 		if (rc == 0)
-			rc = send_checked(s, key, q, what, fd, off, part_len, md, err, n);
+			rc = send_checked(s, key, q, what, fd, off, part_len, md, &etag, err, n);
 		if (rc != 0)
 			break;
 		hex_of(md, 16, hex);
-		int w_len =
-		    snprintf(line, sizeof line,
-		             "<Part><PartNumber>%d</PartNumber><ETag>\"%s\"</ETag></Part>", *count, hex);
+		/* under SSE-KMS/SSE-C the completion names each part by the ETag
+		 * S3 gave it (XML-safe: S3's ETags are hex) */
+		*not_md5 |= etag.not_md5;
+		int w_len = snprintf(line, sizeof line,
+		                     "<Part><PartNumber>%d</PartNumber><ETag>\"%s\"</ETag></Part>", *count,
+		                     etag.not_md5 ? etag.text : hex);
 		dbc_heap_text_append(done, line, (size_t)w_len);
 		EVP_DigestUpdate(p, md, 16);
 	}
@@ -172,10 +182,14 @@ static bool etag_matches(const char *etag, const char *whole, const char *parts_
 }
 
 /* The completed object's ETag (quotes removed) checked; an object that is
- * not the parts is removed again. */
-static int completed_right(cli_store *s, const char *key, char *body, const char *whole,
-                           const char *parts_md5, int count, char *err, size_t n)
+ * not the parts is removed again. Under SSE-KMS/SSE-C (not_md5: a part or
+ * the completion said so) no ETag is an MD5: every part's Content-MD5 was
+ * checked by S3, which completes only the parts it holds. */
+static int completed_right(cli_store *s, const char *key, char *body, bool not_md5,
+                           const char *whole, const char *parts_md5, int count, char *err, size_t n)
 {
+	if (not_md5)
+		return 0;
 	char *got = s3_xml_text(body, "ETag", NULL), etag[128];
 	size_t len = got ? strlen(got) : 0;
 	bool quoted = len >= 2 && got[0] == '"';
@@ -212,13 +226,17 @@ static int publish_parts(cli_store *s, const char *key, int fd, off_t size, off_
 	dbc_heap_text done = {0};
 	char whole[33] = "", parts_md5[33] = "", q[512];
 	int count = 0;
-	int rc = send_parts(s, key, eid, fd, size, chunk, &done, whole, parts_md5, &count, err, n);
+	bool not_md5 = false;
+	s3_etag completed = {0};
+	int rc =
+	    send_parts(s, key, eid, fd, size, chunk, &done, whole, parts_md5, &count, &not_md5, err, n);
 	snprintf(q, sizeof q, "uploadId=%s", eid);
 	if (rc == 0)
 		rc = s3_call(s, &(request){.method = "POST", .key = key, .query = q, .text = done.data},
-		             &body, NULL, err, n);
+		             &body, &completed, err, n);
 	if (rc == 0)
-		rc = completed_right(s, key, body, whole, parts_md5, count, err, n);
+		rc = completed_right(s, key, body, not_md5 || completed.not_md5, whole, parts_md5, count,
+		                     err, n);
 	else
 		abort_upload(s, key, id);
 	free(body), free(done.data), free(id), free(eid);
@@ -241,7 +259,8 @@ static int s3_publish(cli_store *s, const char *key, const char *file, char *err
 			close(fd);
 		return -1;
 	}
-	int rc = publish_parts(s, key, fd, st.st_size, s->aws.multipart_chunk, err, n);
+	int rc = publish_parts(s, key, fd, st.st_size,
+	                       store_s3_part_size(s->aws.multipart_chunk, st.st_size), err, n);
 	close(fd);
 	return rc;
 }
@@ -272,16 +291,31 @@ static int s3_get(cli_store *s, const char *key, int fd, char sha256[65], char *
 	return rc;
 }
 
+/* A listing asks LIST_PAGE_KEYS names a page (a page's XML then stays far
+ * below the answer's cap) and follows at most LIST_PAGES pages: an
+ * endpoint that answers IsTruncated forever ends in an error, and the
+ * names kept stay bounded. */
+#define LIST_PAGE_KEYS 1000
+#define LIST_PAGES     1000
+
 static int s3_list(cli_store *s, char ***names, size_t *count, size_t *cap, char *err, size_t n)
 {
 	char *token = NULL, *eprefix = s3_encoded(s->prefix, false);
-	int rc = eprefix ? 0 : -1;
+	int rc = eprefix ? 0 : -1, pages = 0;
 	do {
+		if (rc == 0 && ++pages > LIST_PAGES) {
+			snprintf(err, n,
+			         "dbcare: the listing of %s goes on past %d pages of %d names: stopped; "
+			         "check the endpoint, or keep fewer objects under the prefix",
+			         s->label, LIST_PAGES, LIST_PAGE_KEYS);
+			rc = -1;
+			break;
+		}
 		char *q = NULL, *etoken = token ? s3_encoded(token, false) : NULL, *body = NULL;
 		/* sorted by name: the canonical query the signature covers */
-		if (rc != 0 ||
-		    asprintf(&q, "%s%s%slist-type=2&prefix=%s", etoken ? "continuation-token=" : "",
-		             etoken ? etoken : "", etoken ? "&" : "", eprefix) < 0) {
+		if (rc != 0 || asprintf(&q, "%s%s%slist-type=2&max-keys=%d&prefix=%s",
+		                        etoken ? "continuation-token=" : "", etoken ? etoken : "",
+		                        etoken ? "&" : "", LIST_PAGE_KEYS, eprefix) < 0) {
 			free(etoken);
 			snprintf(err, n, "dbcare: out of memory listing %s", s->label);
 			rc = -1;

@@ -34,6 +34,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 		}
 	} else if (!a->sha && a->text.len + len <= BODY_CAP) {
 		dbc_heap_text_append(&a->text, data, len);
+	} else if (!a->sha) {
+		a->overflow = true;
 	}
 	return len;
 }
@@ -42,6 +44,17 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
 	answer *a = arg;
 	size_t len = size * nmemb;
+	static const char sse[] = "x-amz-server-side-encryption:",
+	                  sse_c[] = "x-amz-server-side-encryption-customer-algorithm:";
+	if (len > sizeof sse_c - 1 && strncasecmp(data, sse_c, sizeof sse_c - 1) == 0)
+		a->etag_not_md5 = true;
+	if (len > sizeof sse - 1 && strncasecmp(data, sse, sizeof sse - 1) == 0) {
+		const char *v = data + sizeof sse - 1, *end = data + len;
+		while (v < end && *v == ' ')
+			v++;
+		if (end - v >= 7 && strncasecmp(v, "aws:kms", 7) == 0)
+			a->etag_not_md5 = true;
+	}
 	if (len > 5 && strncasecmp(data, "etag:", 5) == 0) {
 		size_t start = 5;
 		while (start < len && (data[start] == ' ' || data[start] == '"'))
@@ -231,18 +244,26 @@ int s3_refused(cli_store *s, const request *rq, long status, answer *a, char *er
 
 /* rq run with its answer in memory (XML); 0 on 2xx with *body (malloc'd,
  * may be NULL when body is NULL) */
-int s3_call(cli_store *s, const request *rq, char **body, char etag[128], char *err, size_t n)
+int s3_call(cli_store *s, const request *rq, char **body, s3_etag *etag, char *err, size_t n)
 {
 	answer a = {.fd = -1};
 	long status = 0;
 	int rc = s3_perform(s, rq, &a, &status, err, n);
-	if (rc == 0 && (status < 200 || status >= 300))
+	if (rc == 0 && a.overflow) {
+		snprintf(err, n,
+		         "dbcare: %s of %s answered more than %d bytes: not read; check the endpoint "
+		         "(AWS_ENDPOINT_URL)",
+		         rq->method, s->label, BODY_CAP);
+		rc = -1;
+	} else if (rc == 0 && (status < 200 || status >= 300))
 		rc = s3_refused(s, rq, status, &a, err, n);
 	/* CopyObject and CompleteMultipartUpload may fail after the 200 */
 	else if (rc == 0 && a.text.data && strstr(a.text.data, "<Error>"))
 		rc = s3_refused(s, rq, 500, &a, err, n);
-	if (etag)
-		snprintf(etag, 128, "%s", a.etag);
+	if (etag) {
+		snprintf(etag->text, sizeof etag->text, "%s", a.etag);
+		etag->not_md5 = a.etag_not_md5;
+	}
 	if (rc == 0 && body) {
 		*body = a.text.data;
 		a.text.data = NULL;

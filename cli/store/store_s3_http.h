@@ -28,8 +28,19 @@ typedef struct answer {
 	dbc_ctx *ctx;
 	dbc_heap_text text; /* the body, up to BODY_CAP */
 	bool failed;
+	bool overflow; /* the body in memory passed BODY_CAP: not whole */
 	char etag[128];
+	bool etag_not_md5; /* SSE-KMS or SSE-C answered: the ETag is no MD5 */
 } answer;
+
+/* The ETag an answer carried, and whether it can be an MD5 of the bytes:
+ * under SSE-KMS (x-amz-server-side-encryption: aws:kms...) or SSE-C (a
+ * customer-algorithm header) S3's ETag is not one, and the part's bytes
+ * are then checked by S3 against the Content-MD5 sent alone. */
+typedef struct s3_etag {
+	char text[128];
+	bool not_md5;
+} s3_etag;
 
 typedef struct request {
 	const char *method; /* GET PUT POST DELETE HEAD */
@@ -47,8 +58,9 @@ int s3_perform(cli_store *s, const request *rq, answer *a, long *status, char *e
 /* err from an answer that is no success: S3's code and message; -1 */
 int s3_refused(cli_store *s, const request *rq, long status, answer *a, char *err, size_t n);
 /* rq run with its answer in memory (XML); 0 on 2xx with *body (malloc'd;
- * body may be NULL) and the answer's ETag (etag may be NULL) */
-int s3_call(cli_store *s, const request *rq, char **body, char etag[128], char *err, size_t n);
+ * body may be NULL) and the answer's ETag (etag may be NULL). An answer
+ * longer than BODY_CAP is an error, never a silently cut body. */
+int s3_call(cli_store *s, const request *rq, char **body, s3_etag *etag, char *err, size_t n);
 /* The text of <tag> in xml (malloc'd, entities unescaped), *next past its
  * end (next may be NULL); NULL when absent. */
 char *s3_xml_text(const char *xml, const char *tag, const char **next);

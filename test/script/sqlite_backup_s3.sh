@@ -5,11 +5,15 @@
 # (in parts: bigger than one part), an incremental chain and a sealed
 # backup; with the database and every local backup file gone, `restore`
 # and `verify` of s3://... bring each back from the bucket alone, rows
-# identical. An upload publishes its name only once whole and read back:
+# identical. An upload publishes its name only once whole and each part's
+# MD5 was checked (under SSE-KMS, whose ETags are no MD5s, by S3 alone):
 # a store killed mid-upload leaves no object under the name; a refused
 # request names the bucket and HTTP status, never the secret. The secret
 # appears in no output, no `ps` line of a running upload, no catalog and
-# no file dbcare leaves.
+# no file dbcare leaves. An SSE-KMS bucket's non-MD5 ETags are taken; a
+# bucket name outside S3's rules is refused; names no local file can have
+# are never fetched; a listing that never ends, or one page too big, is
+# an error.
 set -euo pipefail
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/s3.sh"
@@ -37,7 +41,8 @@ rows() { sqlite3 "$1" "SELECT id, email FROM customers ORDER BY id;
 
 dest=s3://shop/app/nightly
 run 0 backup b/sun.db --copy-to "$dest" --db "sqlite:$db"
-has "uploaded $work/b/sun.db to $dest/sun.db (read back, SHA-256 checked)" err
+# nothing is read back from S3: the message says what was checked
+has "uploaded $work/b/sun.db to $dest/sun.db (each part's MD5 checked by the store)" err
 grep -q '^request PUT /shop/app/nightly/sun.db?partNumber=3&uploadId=' "$work/s3rver.log" ||
   fail "the 12 MB backup was not uploaded in 5 MiB parts"
 full_rows=$(rows "$db")
@@ -158,6 +163,67 @@ s3_objects | grep -q corrupt && fail "an upload that came back wrong was publish
 printf '[default]\ns3 =\n  multipart_chunksize = 1MB\n' >"$work/small-parts"
 AWS_CONFIG_FILE="$work/small-parts" run 1 backup "$work/small-parts.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
 has "multipart_chunksize in the AWS config file's profile default is no size of at least 5MB" err
+
+# an SSE-KMS bucket (lib/s3rver.js: names holding "kms") answers ETags
+# that are no MD5s: the upload relies on S3's check of each part's
+# Content-MD5, names the parts by S3's ETags, and is published whole
+run 0 backup "$work/kms.db" --copy-to s3://shop/app/kms --db "sqlite:$db"
+has "uploaded $work/kms.db to s3://shop/app/kms/kms.db" err
+grep -q '^request PUT /shop/app/kms/kms.db?partNumber=2&uploadId=' "$work/s3rver.log" ||
+  fail "the SSE-KMS upload was not in parts (test premise)"
+cmp -s "$work/kms.db" "$work/s3/shop/app/kms/kms.db._S3rver_object" ||
+  fail "the SSE-KMS upload differs from the backup"
+run 0 restore s3://shop/app/kms/kms.db --db "sqlite:$work/kms-restored.db"
+[ "$(rows "$work/kms-restored.db")" = "$(rows "$db")" ] || fail "the SSE-KMS backup: rows differ"
+
+# a bucket name outside S3's rules never reaches a URL: with '#' the
+# virtual-host URL's host would be another one
+for bad in 'evil.example#' Shop 'a..b' ab '.shop'; do
+  run 1 backup "$work/badbucket.db" --copy-to "s3://$bad/x" --db "sqlite:$db"
+  has "dbcare: $bad in s3://$bad/x is no S3 bucket name" err
+  rm -f "$work/badbucket.db"
+done
+run 1 restore 's3://evil.example#/x/a.db' --db "sqlite:$work/none.db"
+has "is no S3 bucket name" err
+
+# a prefix shared with another database's backup and objects whose names
+# no local file can have ("..", ".hidden"): the chain is restored, the
+# odd names are never fetched, and naming one to restore is refused
+mixed=s3://shop/app/mixed
+run 0 backup "$work/m-full.db" --copy-to "$mixed" --db "sqlite:$db"
+sqlite3 "$db" "INSERT INTO customers (email) VALUES ('mixed@example.com')"
+run 0 backup "$work/m-inc.db" --incremental --copy-to "$mixed" --db "sqlite:$db"
+mixed_rows=$(rows "$db")
+sqlite3 "$work/other-app.db" "CREATE TABLE t (x); INSERT INTO t VALUES (1)"
+run 0 backup "$work/other.db" --copy-to "$mixed" --db "sqlite:$work/other-app.db"
+for odd in .. .hidden; do
+  for part in object metadata.json; do
+    cp "$work/s3/shop/app/mixed/other.db._S3rver_$part" "$work/s3/shop/app/mixed/$odd._S3rver_$part"
+  done
+done
+run 0 restore "$mixed/m-inc.db" --db "sqlite:$work/mixed.db"
+[ "$(rows "$work/mixed.db")" = "$mixed_rows" ] || fail "the chain beside strangers: rows differ"
+grep -q '^request GET /shop/app/mixed/\.hidden' "$work/s3rver.log" && fail "a name no local file has was fetched"
+run 1 restore "$mixed/.hidden" --db "sqlite:$work/hidden.db"
+has "dbcare: $mixed/.hidden cannot be fetched into a local file by its name" err
+[ -z "$(ls -A "$TMPDIR")" ] || fail "a fetch left $(ls "$TMPDIR") behind"
+
+# a listing answered IsTruncated forever stops with an error; one page
+# of more than the answer's cap is an error, never a quietly cut list
+for hostile in endless huge; do
+  run 0 backup "$work/$hostile-full.db" --copy-to "s3://shop/app/$hostile" --db "sqlite:$db"
+  sqlite3 "$db" "INSERT INTO customers (email) VALUES ('$hostile@example.com')"
+  run 0 backup "$work/$hostile-inc.db" --incremental --copy-to "s3://shop/app/$hostile" --db "sqlite:$db"
+done
+run 1 restore "s3://shop/app/endless/endless-inc.db" --db "sqlite:$work/endless.db"
+has "dbcare: the listing of s3://shop/app/endless goes on past 1000 pages" err
+pages=$(grep -c '^request GET /shop/?continuation-token=.*prefix=app%2Fendless' "$work/s3rver.log") || true
+[ "$pages" = 999 ] || fail "the endless listing was not followed to its cap ($pages pages)"
+run 1 restore "s3://shop/app/huge/huge-inc.db" --db "sqlite:$work/huge.db"
+has "dbcare: GET of s3://shop/app/huge answered more than 1048576 bytes" err
+grep -q '^request GET /shop/?list-type=2&max-keys=1000&prefix=app%2Fhuge' "$work/s3rver.log" ||
+  fail "the listing did not ask for 1000 names a page"
+[ -z "$(ls -A "$TMPDIR")" ] || fail "a failed fetch left $(ls "$TMPDIR") behind"
 
 # the store killed in the middle of an upload: the command fails, and no
 # object is published under the name

@@ -1,7 +1,7 @@
 /*
  * shipped.c — backups that leave the machine (shipped.h). An upload
  * starts only once the method has made, verified and catalogued the local
- * file, and publishes the object only once it is whole and read back
+ * file, and publishes the object only once it is whole and checked
  * (cli/store/store.h): a kill or an error leaves the bucket with no
  * object a restore would pick. A fetch writes into a folder of its own,
  * never beside the database, and removes it on every path it sees.
@@ -31,8 +31,8 @@ int cli_backup_ship(cli_opts *o, const char *file)
 		cli_store_close(s);
 		return CLI_ERROR;
 	}
-	cli_note(&o->out, "uploaded %s to %s/%s (read back, SHA-256 checked)", file, cli_store_label(s),
-	         name);
+	cli_note(&o->out, "uploaded %s to %s/%s (%s)", file, cli_store_label(s), name,
+	         cli_store_checked_how(s));
 	cli_store_close(s);
 	return CLI_OK;
 }
@@ -61,12 +61,22 @@ static int fetch_one(cli_store *s, const char *stage, const char *name, char **p
 }
 
 /* name and, for an incremental backup, the other names of s's folder
- * fetched into the folder stage: 0, or -1 with err */
+ * fetched into the folder stage: 0, or -1 with err. A listed name that
+ * cannot be a file of stage as it is (cli_store_name_ok: "..", ".x",
+ * longer than 255 bytes) is another writer's object, never fetched; name
+ * itself must be one. */
 static int fetch_into(cli_store *s, const char *stage, const char *name, char **file, char *err,
                       size_t n)
 {
 	char **names = NULL, *other = NULL;
 	size_t count = 0;
+	if (!cli_store_name_ok(name)) {
+		snprintf(err, n,
+		         "dbcare: %s/%.*s cannot be fetched into a local file by its name (empty, "
+		         "starting with '.' or longer than 255 bytes): copy it to a plain name",
+		         cli_store_label(s), 300, name);
+		return -1;
+	}
 	if (fetch_one(s, stage, name, file, err, n) != 0)
 		return -1;
 	/* an incremental backup's links are backups of the same folder */
@@ -74,7 +84,7 @@ static int fetch_into(cli_store *s, const char *stage, const char *name, char **
 		return 0;
 	int rc = cli_store_list(s, &names, &count, err, n);
 	for (size_t i = 0; rc == 0 && i < count; i++) {
-		if (strcmp(names[i], name) == 0)
+		if (strcmp(names[i], name) == 0 || !cli_store_name_ok(names[i]))
 			continue;
 		rc = fetch_one(s, stage, names[i], &other, err, n);
 		free(other);

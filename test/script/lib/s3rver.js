@@ -10,7 +10,12 @@
 // on stdout ("request METHOD URL": the tests read which requests an upload
 // made). A PUT of an object whose name holds "corrupt", or of a part of
 // one, is answered with an ETag that is not its MD5: a store holding other
-// bytes than it was sent.
+// bytes than it was sent. An object whose name holds "kms" is kept as an
+// SSE-KMS bucket keeps it: its parts and the completed object answer
+// x-amz-server-side-encryption: aws:kms and ETags that are no MD5 (the
+// completion must name the parts by those). A listing of a prefix holding
+// "endless" answers IsTruncated=true forever (a new token and one name a
+// page); one holding "huge" answers a page of more than 1 MiB.
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -75,10 +80,64 @@ function sigv4Fault(req) {
 // takes every *.localhost name for the loopback address)
 const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: false,
                             serviceEndpoint: 'localhost', configureBuckets: [{ name: bucket }] });
+// the ETags an SSE-KMS object's parts were answered, to the MD5s s3rver
+// keeps them by
+const kmsEtags = new Map();
+const { PassThrough } = require('stream');
+const xmlEscape = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+let endlessPage = 0;
+function listing(prefix, keys, token) {
+  return '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><Name>' + bucket +
+    '</Name><Prefix>' + xmlEscape(prefix) + '</Prefix>' +
+    keys.map((k) => '<Contents><Key>' + xmlEscape(k) + '</Key><Size>1</Size></Contents>').join('') +
+    '<IsTruncated>' + (token ? 'true' : 'false') + '</IsTruncated>' +
+    (token ? '<NextContinuationToken>' + token + '</NextContinuationToken>' : '') +
+    '</ListBucketResult>';
+}
+// Stands in for the store where a test wants a hostile or encrypting one;
+// true when it answered the request itself.
+async function alteredStore(ctx, next) {
+  const prefix = String(ctx.query.prefix || '');
+  if (ctx.method === 'GET' && ctx.query['list-type'] === '2' && /endless|huge/.test(prefix)) {
+    ctx.status = 200;
+    ctx.type = 'application/xml';
+    if (prefix.includes('endless'))
+      ctx.body = listing(prefix, [prefix + 'page' + ++endlessPage + '.db'], 'token' + endlessPage);
+    else
+      ctx.body = listing(prefix, Array.from({ length: 30000 }, (_, i) =>
+        prefix + 'name-' + String(i).padStart(40, '0') + '.db'), null);
+    return true;
+  }
+  if (!/kms[^/?]*(\?|$)/.test(ctx.url)) return false;
+  if (ctx.method === 'POST' && ctx.query.uploadId) {
+    // the completion names the parts by the ETags given: s3rver knows MD5s
+    let text = '';
+    for await (const chunk of ctx.req) text += chunk.toString('utf8');
+    text = text.replace(/<ETag>"?([^<"]*)"?<\/ETag>/g,
+      (_, tag) => '<ETag>"' + (kmsEtags.get(tag) || tag) + '"</ETag>');
+    const body = new PassThrough();
+    body.end(text);
+    ctx.req = body;
+  }
+  await next();
+  if (ctx.status !== 200 || !['PUT', 'POST'].includes(ctx.method)) return true;
+  ctx.set('x-amz-server-side-encryption', 'aws:kms');
+  const tag = String(ctx.response.get('ETag') || '').replace(/"/g, '');
+  if (ctx.method === 'PUT' && tag) {
+    const fake = crypto.createHash('sha256').update('kms' + tag).digest('hex').slice(0, 32) + 'k';
+    kmsEtags.set(fake, tag);
+    ctx.set('ETag', '"' + fake + '"');
+  }
+  // s3rver's own middleware has rendered the completion's XML by now
+  if (ctx.method === 'POST' && typeof ctx.body === 'string')
+    ctx.body = ctx.body.replace(/<ETag>[^<]*<\/ETag>/, '<ETag>&quot;kms-not-an-md5&quot;</ETag>');
+  return true;
+}
 server.middleware.unshift(async (ctx, next) => {
   console.log(`request ${ctx.method} ${ctx.url}`);
   const fault = sigv4Fault(ctx.req);
   if (!fault) {
+    if (await alteredStore(ctx, next)) return;
     await next();
     // a store that holds other bytes than it was sent: an object named
     // *corrupt*, or a part of one, answers an MD5 that is not its bytes'
