@@ -425,12 +425,34 @@ static int group_order(const void *pa, const void *pb)
 	return c ? c : a->pending - b->pending;
 }
 
+/* How many version groups the summary and JSON's "versions" name: the
+ * largest ones, the rest counted together as other versions, so a fleet
+ * spread over many versions gives a bounded list (a gauge with bounded
+ * cardinality), never one entry per member. */
+#define FLEET_VERSION_GROUPS 10
+
+/* The groups named (newest first, at most FLEET_VERSION_GROUPS), and the
+ * members of the groups left out. */
+typedef struct version_tally {
+	version_group *g;
+	int n;
+	int other_versions, other_count; /* the groups left out, their members */
+	int other_ok, other_pending;     /* of those members: the states they leave */
+} version_tally;
+
+static int group_size_order(const void *pa, const void *pb)
+{
+	const version_group *a = pa, *b = pb;
+	return a->count != b->count ? b->count - a->count : group_order(pa, pb);
+}
+
 /* The summary counted by schema version where the command read one
  * (status, migrate): "4,990 at 12, 8 at 11 (pending), 2 failed"; else by
  * state: "9 ok, 1 failed". Groups also go to JSON's "versions". */
-static version_group *group_versions(const job *jobs, int n, int *ngroups)
+static version_tally group_versions(const job *jobs, int n)
 {
-	version_group *g = calloc((size_t)n + 1, sizeof *g);
+	version_tally t = {.g = calloc((size_t)n + 1, sizeof(version_group))};
+	version_group *g = t.g;
 	int k = 0;
 	for (int i = 0; g && i < n; i++) {
 		db_state st = state_of(&jobs[i]);
@@ -445,23 +467,39 @@ static version_group *group_versions(const job *jobs, int n, int *ngroups)
 			g[k++] = (version_group){.version = jobs[i].report.version, .pending = pending};
 		g[at].count++;
 	}
+	if (g && k > FLEET_VERSION_GROUPS) {
+		qsort(g, (size_t)k, sizeof *g, group_size_order);
+		for (int i = FLEET_VERSION_GROUPS; i < k; i++) {
+			t.other_versions++;
+			t.other_count += g[i].count;
+			*(g[i].pending ? &t.other_pending : &t.other_ok) += g[i].count;
+		}
+		k = FLEET_VERSION_GROUPS;
+	}
 	if (g)
 		qsort(g, (size_t)k, sizeof *g, group_order);
-	*ngroups = k;
-	return g;
+	t.n = k;
+	return t;
 }
 
-static void print_summary_line(FILE *f, int n, const int *counts, const version_group *g,
-                               int ngroups)
+static void print_summary_line(FILE *f, int n, const int *counts, const version_tally *t)
 {
 	int parts = 0;
 	put_count(f, n);
 	fputs(" database(s): ", f);
-	for (int i = 0; i < ngroups; i++) {
+	for (int i = 0; i < t->n; i++) {
+		const version_group *g = &t->g[i];
 		fputs(parts++ ? ", " : "", f);
-		put_count(f, g[i].count);
-		fprintf(f, *g[i].version ? " at %s%s" : " with no migration applied%s%s",
-		        *g[i].version ? g[i].version : "", g[i].pending ? " (pending)" : "");
+		put_count(f, g->count);
+		fprintf(f, *g->version ? " at %s%s" : " with no migration applied%s%s",
+		        *g->version ? g->version : "", g->pending ? " (pending)" : "");
+	}
+	if (t->other_count) {
+		fputs(parts++ ? ", " : "", f);
+		put_count(f, t->other_count);
+		fputs(" at ", f);
+		put_count(f, t->other_versions);
+		fputs(" other versions", f);
 	}
 	for (int s = 0; s < ST_COUNT; s++) {
 		int c = counts[s]; /* without those a version group names */
@@ -519,8 +557,7 @@ static void text_row(char **row, char *label, const job *j, db_state st, char *e
 
 /* The end of the JSON document: the failures, the exit, how many
  * databases are in each state, the versions they reported. */
-static void json_tail(const job *jobs, int n, int failed, int worst, const version_group *groups,
-                      int ngroups)
+static void json_tail(const job *jobs, int n, int failed, int worst, const version_tally *t)
 {
 	fprintf(stdout, "],\"failed\":%d,\"exit\":%d,\"states\":{", failed, worst);
 	int all[ST_COUNT] = {0};
@@ -530,16 +567,17 @@ static void json_tail(const job *jobs, int n, int failed, int worst, const versi
 		fprintf(stdout, "%s\"%s\":%d", s ? "," : "", s == ST_NOT_RUN ? "not_run" : state_words[s],
 		        all[s]);
 	fputs("},\"versions\":[", stdout);
-	for (int i = 0; groups && i < ngroups; i++) {
+	for (int i = 0; i < t->n; i++) {
+		const version_group *g = &t->g[i];
 		fputs(i ? ",{\"version\":" : "{\"version\":", stdout);
-		if (*groups[i].version)
-			cli_json_string(stdout, groups[i].version);
+		if (*g->version)
+			cli_json_string(stdout, g->version);
 		else
 			fputs("null", stdout);
-		fprintf(stdout, ",\"pending\":%s,\"count\":%d}", groups[i].pending ? "true" : "false",
-		        groups[i].count);
+		fprintf(stdout, ",\"pending\":%s,\"count\":%d}", g->pending ? "true" : "false", g->count);
 	}
-	fputs("]}\n", stdout);
+	fprintf(stdout, "],\"other_versions\":{\"versions\":%d,\"count\":%d}}\n", t->other_versions,
+	        t->other_count);
 }
 
 static void free_fleet(job *jobs, worker *ws, int nw, cli_rows *sum)
@@ -621,22 +659,24 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 		            ? "--max-failures"
 		            : "--canary",
 		        counts[ST_NOT_RUN]);
-	int ngroups = 0;
-	version_group *groups = group_versions(jobs, n, &ngroups);
-	for (int i = 0; groups && i < ngroups; i++)
-		counts[groups[i].pending ? ST_PENDING : ST_OK] -= groups[i].count;
-	int not_ok = n - counts[ST_OK];
-	for (int i = 0; groups && i < ngroups; i++)
-		not_ok -= groups[i].pending ? 0 : groups[i].count;
+	version_tally tally = group_versions(jobs, n);
+	/* counts keeps the members no version group names */
+	for (int i = 0; i < tally.n; i++)
+		counts[tally.g[i].pending ? ST_PENDING : ST_OK] -= tally.g[i].count;
+	counts[ST_OK] -= tally.other_ok;
+	counts[ST_PENDING] -= tally.other_pending;
+	int not_ok = n - counts[ST_OK] - tally.other_ok;
+	for (int i = 0; i < tally.n; i++)
+		not_ok -= tally.g[i].pending ? 0 : tally.g[i].count;
 	if (json) {
-		json_tail(jobs, n, counts[ST_FAILED], worst, groups, ngroups);
+		json_tail(jobs, n, counts[ST_FAILED], worst, &tally);
 	} else {
 		if (!quiet || not_ok)
 			cli_print_rows(&o->out, stdout, &sum);
 		if (!quiet)
-			print_summary_line(stdout, n, counts, groups, ngroups);
+			print_summary_line(stdout, n, counts, &tally);
 	}
-	free(groups);
+	free(tally.g);
 	free_fleet(jobs, ws, nw, &sum);
 	return worst;
 }
