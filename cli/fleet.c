@@ -17,6 +17,7 @@
 #include "options.h"
 
 #include "base/clock.h"
+#include "cli/common/version_tally.h"
 #include "migrate/migrate.h"
 
 #include <errno.h>
@@ -408,87 +409,29 @@ static void put_count(FILE *f, int n)
 	}
 }
 
-/* One group of the summary: the databases at one schema version, pending
- * or not. */
-typedef struct version_group {
-	const char *version; /* "" when no migration is applied */
-	bool pending;
-	int count;
-} version_group;
-
-static int group_order(const void *pa, const void *pb)
-{
-	const version_group *a = pa, *b = pb;
-	int c = dbc_version_cmp(b->version, a->version); /* newest first */
-	if (c == 0 && (!*a->version || !*b->version))
-		c = strcmp(b->version, a->version);
-	return c ? c : a->pending - b->pending;
-}
-
-/* How many version groups the summary and JSON's "versions" name: the
- * largest ones, the rest counted together as other versions, so a fleet
- * spread over many versions gives a bounded list (a gauge with bounded
- * cardinality), never one entry per member. */
-#define FLEET_VERSION_GROUPS 10
-
-/* The groups named (newest first, at most FLEET_VERSION_GROUPS), and the
- * members of the groups left out. */
-typedef struct version_tally {
-	version_group *g;
-	int n;
-	int other_versions, other_count; /* the groups left out, their members */
-	int other_ok, other_pending;     /* of those members: the states they leave */
-} version_tally;
-
-static int group_size_order(const void *pa, const void *pb)
-{
-	const version_group *a = pa, *b = pb;
-	return a->count != b->count ? b->count - a->count : group_order(pa, pb);
-}
-
 /* The summary counted by schema version where the command read one
  * (status, migrate): "4,990 at 12, 8 at 11 (pending), 2 failed"; else by
- * state: "9 ok, 1 failed". Groups also go to JSON's "versions". */
-static version_tally group_versions(const job *jobs, int n)
+ * state: "9 ok, 1 failed". Groups also go to JSON's "versions"; at most
+ * CLI_VERSION_GROUPS are named, the rest counted as other versions. */
+static cli_version_tally group_versions(const job *jobs, int n)
 {
-	version_tally t = {.g = calloc((size_t)n + 1, sizeof(version_group))};
-	version_group *g = t.g;
-	int k = 0;
-	for (int i = 0; g && i < n; i++) {
+	cli_version_tally t = {0};
+	for (int i = 0; i < n; i++) {
 		db_state st = state_of(&jobs[i]);
-		if (!jobs[i].report.has_version || (st != ST_OK && st != ST_PENDING))
-			continue;
-		bool pending = st == ST_PENDING;
-		int at = 0;
-		while (at < k &&
-		       !(g[at].pending == pending && strcmp(g[at].version, jobs[i].report.version) == 0))
-			at++;
-		if (at == k)
-			g[k++] = (version_group){.version = jobs[i].report.version, .pending = pending};
-		g[at].count++;
+		if (jobs[i].report.has_version && (st == ST_OK || st == ST_PENDING))
+			cli_version_tally_add(&t, jobs[i].report.version, st == ST_PENDING);
 	}
-	if (g && k > FLEET_VERSION_GROUPS) {
-		qsort(g, (size_t)k, sizeof *g, group_size_order);
-		for (int i = FLEET_VERSION_GROUPS; i < k; i++) {
-			t.other_versions++;
-			t.other_count += g[i].count;
-			*(g[i].pending ? &t.other_pending : &t.other_ok) += g[i].count;
-		}
-		k = FLEET_VERSION_GROUPS;
-	}
-	if (g)
-		qsort(g, (size_t)k, sizeof *g, group_order);
-	t.n = k;
+	cli_version_tally_end(&t);
 	return t;
 }
 
-static void print_summary_line(FILE *f, int n, const int *counts, const version_tally *t)
+static void print_summary_line(FILE *f, int n, const int *counts, const cli_version_tally *t)
 {
 	int parts = 0;
 	put_count(f, n);
 	fputs(" database(s): ", f);
 	for (int i = 0; i < t->n; i++) {
-		const version_group *g = &t->g[i];
+		const cli_version_group *g = &t->g[i];
 		fputs(parts++ ? ", " : "", f);
 		put_count(f, g->count);
 		fprintf(f, *g->version ? " at %s%s" : " with no migration applied%s%s",
@@ -557,7 +500,7 @@ static void text_row(char **row, char *label, const job *j, db_state st, char *e
 
 /* The end of the JSON document: the failures, the exit, how many
  * databases are in each state, the versions they reported. */
-static void json_tail(const job *jobs, int n, int failed, int worst, const version_tally *t)
+static void json_tail(const job *jobs, int n, int failed, int worst, const cli_version_tally *t)
 {
 	fprintf(stdout, "],\"failed\":%d,\"exit\":%d,\"states\":{", failed, worst);
 	int all[ST_COUNT] = {0};
@@ -568,7 +511,7 @@ static void json_tail(const job *jobs, int n, int failed, int worst, const versi
 		        all[s]);
 	fputs("},\"versions\":[", stdout);
 	for (int i = 0; i < t->n; i++) {
-		const version_group *g = &t->g[i];
+		const cli_version_group *g = &t->g[i];
 		fputs(i ? ",{\"version\":" : "{\"version\":", stdout);
 		if (*g->version)
 			cli_json_string(stdout, g->version);
@@ -659,7 +602,7 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 		            ? "--max-failures"
 		            : "--canary",
 		        counts[ST_NOT_RUN]);
-	version_tally tally = group_versions(jobs, n);
+	cli_version_tally tally = group_versions(jobs, n);
 	/* counts keeps the members no version group names */
 	for (int i = 0; i < tally.n; i++)
 		counts[tally.g[i].pending ? ST_PENDING : ST_OK] -= tally.g[i].count;
@@ -676,7 +619,7 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 		if (!quiet)
 			print_summary_line(stdout, n, counts, &tally);
 	}
-	free(tally.g);
+	cli_version_tally_free(&tally);
 	free_fleet(jobs, ws, nw, &sum);
 	return worst;
 }

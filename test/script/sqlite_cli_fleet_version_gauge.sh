@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The fleet summary's count of members per schema version has bounded
-# cardinality: the 10 largest version groups are named, the others counted
-# together as other versions (in the summary line and JSON's
-# "other_versions"), so a fleet spread over many versions never gives one
-# entry per member.
+# The fleet's count of members per schema version has bounded cardinality:
+# the 10 largest version groups are named, the others counted together as
+# other versions, in the summary line and JSON's "other_versions" of a
+# fleet run, and in serve's /metrics gauge
+# dbcare_fleet_schema_version_databases (version="other"), so a fleet
+# spread over many versions never gives one entry or series per member.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/cli.sh"
+. "$root/test/script/lib/serve.sh"
 export DBCARE_MODULE="$module"
 mkdir -p m
 for i in $(seq 1 13); do echo "CREATE TABLE t$i (id INTEGER PRIMARY KEY);" > "m/V${i}__t$i.sql"; done
@@ -39,3 +41,19 @@ run 0 status --json --db 'sqlite:w*.db' --dir m
 [ "$(json '(d["versions"], d["other_versions"])')" = \
   "([{'version': '13', 'pending': False, 'count': 3}], {'versions': 0, 'count': 0})" ] ||
   fail "small fleet: $(json 'd["versions"], d["other_versions"]')"
+
+# serve's /metrics: the same bound, one series per version named and one
+# for the others (13 versions: 13 with 4 members, 12..4, then 3 others)
+start_serve serve.log --db 'sqlite:*.db'
+for _ in $(seq 100); do
+  get "$base/metrics"
+  grep -q '^dbcare_fleet_schema_version_databases{version="other"} 3$' "$work/body" && break
+  sleep 0.1
+done
+grep '^dbcare_fleet_schema_version_databases' "$work/body" > series || true
+[ "$(wc -l < series)" = 11 ] || { cat series; fail "/metrics: $(wc -l < series) version series, want 11"; }
+grep -qx 'dbcare_fleet_schema_version_databases{version="13"} 4' series || { cat series; fail "/metrics: version 13"; }
+grep -qx 'dbcare_fleet_schema_version_databases{version="4"} 1' series || { cat series; fail "/metrics: version 4"; }
+grep -qx 'dbcare_fleet_schema_version_databases{version="other"} 3' series || { cat series; fail "/metrics: other"; }
+grep -q '^# TYPE dbcare_fleet_schema_version_databases gauge$' "$work/body" || fail "/metrics: no TYPE line"
+stop_serve
