@@ -17,6 +17,7 @@
 #include "options.h"
 
 #include "base/clock.h"
+#include "cli/common/version_tally.h"
 #include "migrate/migrate.h"
 
 #include <errno.h>
@@ -408,60 +409,40 @@ static void put_count(FILE *f, int n)
 	}
 }
 
-/* One group of the summary: the databases at one schema version, pending
- * or not. */
-typedef struct version_group {
-	const char *version; /* "" when no migration is applied */
-	bool pending;
-	int count;
-} version_group;
-
-static int group_order(const void *pa, const void *pb)
-{
-	const version_group *a = pa, *b = pb;
-	int c = dbc_version_cmp(b->version, a->version); /* newest first */
-	if (c == 0 && (!*a->version || !*b->version))
-		c = strcmp(b->version, a->version);
-	return c ? c : a->pending - b->pending;
-}
-
 /* The summary counted by schema version where the command read one
  * (status, migrate): "4,990 at 12, 8 at 11 (pending), 2 failed"; else by
- * state: "9 ok, 1 failed". Groups also go to JSON's "versions". */
-static version_group *group_versions(const job *jobs, int n, int *ngroups)
+ * state: "9 ok, 1 failed". Groups also go to JSON's "versions"; at most
+ * CLI_VERSION_GROUPS are named, the rest counted as other versions. */
+static cli_version_tally group_versions(const job *jobs, int n)
 {
-	version_group *g = calloc((size_t)n + 1, sizeof *g);
-	int k = 0;
-	for (int i = 0; g && i < n; i++) {
+	cli_version_tally t = {0};
+	for (int i = 0; i < n; i++) {
 		db_state st = state_of(&jobs[i]);
-		if (!jobs[i].report.has_version || (st != ST_OK && st != ST_PENDING))
-			continue;
-		bool pending = st == ST_PENDING;
-		int at = 0;
-		while (at < k &&
-		       !(g[at].pending == pending && strcmp(g[at].version, jobs[i].report.version) == 0))
-			at++;
-		if (at == k)
-			g[k++] = (version_group){.version = jobs[i].report.version, .pending = pending};
-		g[at].count++;
+		if (jobs[i].report.has_version && (st == ST_OK || st == ST_PENDING))
+			cli_version_tally_add(&t, jobs[i].report.version, st == ST_PENDING);
 	}
-	if (g)
-		qsort(g, (size_t)k, sizeof *g, group_order);
-	*ngroups = k;
-	return g;
+	cli_version_tally_end(&t);
+	return t;
 }
 
-static void print_summary_line(FILE *f, int n, const int *counts, const version_group *g,
-                               int ngroups)
+static void print_summary_line(FILE *f, int n, const int *counts, const cli_version_tally *t)
 {
 	int parts = 0;
 	put_count(f, n);
 	fputs(" database(s): ", f);
-	for (int i = 0; i < ngroups; i++) {
+	for (int i = 0; i < t->n; i++) {
+		const cli_version_group *g = &t->g[i];
 		fputs(parts++ ? ", " : "", f);
-		put_count(f, g[i].count);
-		fprintf(f, *g[i].version ? " at %s%s" : " with no migration applied%s%s",
-		        *g[i].version ? g[i].version : "", g[i].pending ? " (pending)" : "");
+		put_count(f, g->count);
+		fprintf(f, *g->version ? " at %s%s" : " with no migration applied%s%s",
+		        *g->version ? g->version : "", g->pending ? " (pending)" : "");
+	}
+	if (t->other_count) {
+		fputs(parts++ ? ", " : "", f);
+		put_count(f, t->other_count);
+		fputs(" at ", f);
+		put_count(f, t->other_versions);
+		fputs(" other versions", f);
 	}
 	for (int s = 0; s < ST_COUNT; s++) {
 		int c = counts[s]; /* without those a version group names */
@@ -519,8 +500,7 @@ static void text_row(char **row, char *label, const job *j, db_state st, char *e
 
 /* The end of the JSON document: the failures, the exit, how many
  * databases are in each state, the versions they reported. */
-static void json_tail(const job *jobs, int n, int failed, int worst, const version_group *groups,
-                      int ngroups)
+static void json_tail(const job *jobs, int n, int failed, int worst, const cli_version_tally *t)
 {
 	fprintf(stdout, "],\"failed\":%d,\"exit\":%d,\"states\":{", failed, worst);
 	int all[ST_COUNT] = {0};
@@ -530,16 +510,17 @@ static void json_tail(const job *jobs, int n, int failed, int worst, const versi
 		fprintf(stdout, "%s\"%s\":%d", s ? "," : "", s == ST_NOT_RUN ? "not_run" : state_words[s],
 		        all[s]);
 	fputs("},\"versions\":[", stdout);
-	for (int i = 0; groups && i < ngroups; i++) {
+	for (int i = 0; i < t->n; i++) {
+		const cli_version_group *g = &t->g[i];
 		fputs(i ? ",{\"version\":" : "{\"version\":", stdout);
-		if (*groups[i].version)
-			cli_json_string(stdout, groups[i].version);
+		if (*g->version)
+			cli_json_string(stdout, g->version);
 		else
 			fputs("null", stdout);
-		fprintf(stdout, ",\"pending\":%s,\"count\":%d}", groups[i].pending ? "true" : "false",
-		        groups[i].count);
+		fprintf(stdout, ",\"pending\":%s,\"count\":%d}", g->pending ? "true" : "false", g->count);
 	}
-	fputs("]}\n", stdout);
+	fprintf(stdout, "],\"other_versions\":{\"versions\":%d,\"count\":%d}}\n", t->other_versions,
+	        t->other_count);
 }
 
 static void free_fleet(job *jobs, worker *ws, int nw, cli_rows *sum)
@@ -621,22 +602,24 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 		            ? "--max-failures"
 		            : "--canary",
 		        counts[ST_NOT_RUN]);
-	int ngroups = 0;
-	version_group *groups = group_versions(jobs, n, &ngroups);
-	for (int i = 0; groups && i < ngroups; i++)
-		counts[groups[i].pending ? ST_PENDING : ST_OK] -= groups[i].count;
-	int not_ok = n - counts[ST_OK];
-	for (int i = 0; groups && i < ngroups; i++)
-		not_ok -= groups[i].pending ? 0 : groups[i].count;
+	cli_version_tally tally = group_versions(jobs, n);
+	/* counts keeps the members no version group names */
+	for (int i = 0; i < tally.n; i++)
+		counts[tally.g[i].pending ? ST_PENDING : ST_OK] -= tally.g[i].count;
+	counts[ST_OK] -= tally.other_ok;
+	counts[ST_PENDING] -= tally.other_pending;
+	int not_ok = n - counts[ST_OK] - tally.other_ok;
+	for (int i = 0; i < tally.n; i++)
+		not_ok -= tally.g[i].pending ? 0 : tally.g[i].count;
 	if (json) {
-		json_tail(jobs, n, counts[ST_FAILED], worst, groups, ngroups);
+		json_tail(jobs, n, counts[ST_FAILED], worst, &tally);
 	} else {
 		if (!quiet || not_ok)
 			cli_print_rows(&o->out, stdout, &sum);
 		if (!quiet)
-			print_summary_line(stdout, n, counts, groups, ngroups);
+			print_summary_line(stdout, n, counts, &tally);
 	}
-	free(groups);
+	cli_version_tally_free(&tally);
 	free_fleet(jobs, ws, nw, &sum);
 	return worst;
 }

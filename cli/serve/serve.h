@@ -113,6 +113,7 @@ typedef struct serve_result {
 	char *growth;     /* dbhealth_growth(30) */
 	char *statistics; /* {"database",...,"growth":{...}} */
 	char *migrations; /* {"database",...,"pending":n,"status":[...],"history":[...]} */
+	char *current;    /* the highest version applied (status), "" when none; NULL: unread */
 	char *status;     /* the report's status: healthy, warning, critical */
 	int pending;      /* migrations pending, the --dir files counted (as status) */
 	bool drift;       /* the schema_drift check is not ok */

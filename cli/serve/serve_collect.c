@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/dbc.h"
 #include "health/health.h"
+#include "migrate/migrate.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -207,6 +208,23 @@ static int read_gauges(cli_db *db, serve_result *r)
 	return r->statistics ? 0 : -1;
 }
 
+/* The schema version (as dbmigrate_current(): the highest version applied,
+ * "" when none) from the status rows, for /metrics' count of the fleet by
+ * version: read from what is read anyway, since dbmigrate_current() may
+ * store its summary and readiness writes nothing. */
+static char *current_version(const cli_rows *status)
+{
+	const char *best = NULL;
+	for (int i = 0; i < status->nrows; i++) {
+		const char *v = cli_cell(status, i, 0), *state = cli_cell(status, i, 3);
+		bool applied = state && (strcmp(state, "applied") == 0 || strcmp(state, "changed") == 0 ||
+		                         strcmp(state, "missing") == 0);
+		if (v && applied && (!best || dbc_version_cmp(v, best) > 0))
+			best = v;
+	}
+	return strdup(best ? best : "");
+}
+
 /* The migrations as `dbcare status` counts them (dbmigrate_pending of the
  * --dir files: readiness only reads), and the history. */
 static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
@@ -230,6 +248,7 @@ static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
 	}
 	if (found)
 		r->gauges[SERVE_GAUGE_PENDING] = r->pending;
+	r->current = current_version(&status);
 	char *st = rows_json(&status), *hi = rows_json(&history);
 	cli_rows_free(&status);
 	cli_rows_free(&history);

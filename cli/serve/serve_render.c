@@ -15,6 +15,7 @@
 #include "serve.h"
 #include "cli/cmd/health_file.h"
 #include "cli/common/files.h"
+#include "cli/common/version_tally.h"
 #include "health/health.h"
 
 #include <jansson.h>
@@ -372,6 +373,33 @@ static void query_families(dbc_prom *fleet, const serve_snapshot *s)
 	}
 }
 
+/* How many databases of a fleet (more than one) are at each schema
+ * version, bounded as the fleet summary counts them
+ * (cli/common/version_tally.h): at most CLI_VERSION_GROUPS versions named,
+ * the rest under version="other". A series of the fleet: no database label. */
+static void version_family(dbc_prom *fleet, const serve_snapshot *s)
+{
+	cli_version_tally t = {0};
+	for (int i = 0; s->f->n > 1 && i < s->f->n; i++)
+		if (shown(s, i) && s->views[i].r && s->views[i].r->current)
+			cli_version_tally_add(&t, s->views[i].r->current, false);
+	cli_version_tally_end(&t);
+	dbc_prom_family *f =
+	    t.n ? dbc_prom_family_of(fleet, "dbcare_fleet_schema_version_databases", "gauge",
+	                             "Databases at each schema version: the 10 largest groups, the "
+	                             "others under version=\"other\" (\"\": none applied).")
+	        : NULL;
+	for (int i = 0; f && i <= t.n; i++) {
+		const char *v = i < t.n ? t.g[i].version : "other";
+		char *esc = i < t.n || t.other_count ? dbc_prom_escape_label(fleet->ctx, v) : NULL;
+		char *labels = esc ? dbc_printf(fleet->ctx, "version=\"%s\"", esc) : NULL;
+		if (labels && dbc_prom_add(fleet, f, labels, i < t.n ? t.g[i].count : t.other_count,
+		                           DBC_PROM_GO) != DBC_OK)
+			break;
+	}
+	cli_version_tally_free(&t);
+}
+
 /* serve's own families: whether each database answered within the budget,
  * and how old the samples served for it are (+Inf before the first), to
  * the millisecond. */
@@ -418,6 +446,7 @@ int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const 
 	own_families(&fleet, s);
 	replica_families(&fleet, s);
 	query_families(&fleet, s);
+	version_family(&fleet, s);
 	/* one rendering, core's */
 	const char *text = dbc_prom_text(&fleet);
 	const char *eof = openmetrics ? "# EOF\n" : "";

@@ -58,6 +58,7 @@ void serve_result_free(serve_result *r)
 		                    r->growth);
 	free(r->statistics);
 	free(r->migrations);
+	free(r->current);
 	serve_replicas_free(r);
 	serve_queries_free(r);
 	free(r);

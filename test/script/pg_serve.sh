@@ -80,7 +80,8 @@ for line in text.splitlines():
     if not m:
         continue
     labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2)))
-    if labels["database"] in (pgdb, "lite.db"):
+    # a series of the whole fleet (dbcare_fleet_schema_version_databases) has no database
+    if labels.get("database") in (pgdb, "lite.db"):
         names = tuple(sorted(k for k in labels if k != "check"))
         shape[labels["engine"]].add((m.group(1), names))
 own = {f for f, _ in shape["postgresql"]} & pg_only
