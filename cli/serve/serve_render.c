@@ -320,55 +320,61 @@ static void add_database(dbc_prom *fleet, const serve_result *r)
 	}
 }
 
-/* Each primary's replicas (serve_replicas.c): their lag and whether they
- * show its schema version; families only when some database has one. */
-static void replica_families(dbc_prom *fleet, const serve_snapshot *s)
+/* Two gauge families whose samples some databases have and others not (a
+ * PostgreSQL primary's replicas, a database's statements): made only when
+ * some shown database has a sample, both before any sample (adding a
+ * family may move the others), then each database's added under its
+ * labels by its part's function. */
+typedef struct database_families {
+	const char *name[2], *help[2];
+	int (*count)(const serve_result *r);
+	int (*samples)(dbc_prom *fleet, const char *labels, const serve_result *r);
+} database_families;
+
+static int replica_count(const serve_result *r)
 {
-	bool any = false;
-	for (int i = 0; i < s->f->n; i++)
-		any |= shown(s, i) && s->views[i].r && s->views[i].r->nreplicas > 0;
-	/* both made first: adding a family may move the others */
-	if (!any ||
-	    !dbc_prom_family_of(fleet, "dbcare_replica_lag_bytes", "gauge",
-	                        "Bytes of WAL a standby has not replayed or a subscriber not "
-	                        "confirmed (docs/topology.md); at most 16 replicas a database.") ||
-	    !dbc_prom_family_of(fleet, "dbcare_replica_schema_visible", "gauge",
-	                        "1 when the replica shows the schema version its primary has, else 0."))
-		return;
-	for (int i = 0; i < s->f->n; i++) {
-		const serve_result *r = shown(s, i) ? s->views[i].r : NULL;
-		const char *labels = r && r->nreplicas > 0
-		                         ? dbc_prom_database_labels(fleet->ctx, r->engine, label_of(s, i))
-		                         : NULL;
-		if (labels && serve_replicas_samples(fleet, labels, r) != DBC_OK)
-			break;
-	}
+	return r->nreplicas;
 }
 
-/* Each PostgreSQL database's statements (serve_queries.c): calls and
- * total time by queryid, at most CLI_QUERY_SERIES_MAX a database;
- * families only when some database has one. */
-static void query_families(dbc_prom *fleet, const serve_snapshot *s)
+static int query_count(const serve_result *r)
+{
+	return r->nqueries;
+}
+
+/* serve_replicas.c: their lag and whether they show the primary's schema
+ * version; serve_queries.c: calls and total time by queryid, at most
+ * CLI_QUERY_SERIES_MAX a database. */
+static const database_families replica_families = {
+    {"dbcare_replica_lag_bytes", "dbcare_replica_schema_visible"},
+    {"Bytes of WAL a standby has not replayed or a subscriber not confirmed "
+     "(docs/topology.md); at most 16 replicas a database.",
+     "1 when the replica shows the schema version its primary has, else 0."},
+    replica_count,
+    serve_replicas_samples};
+static const database_families query_families = {
+    {"dbcare_query_calls", "dbcare_query_total_time_seconds"},
+    {"Calls of a statement since pg_stat_statements was last reset (PostgreSQL only); the 100 "
+     "statements of the largest total time a database, by queryid.",
+     "Execution time of a statement since pg_stat_statements was last reset, in seconds "
+     "(PostgreSQL only); the same 100 statements."},
+    query_count,
+    serve_queries_samples};
+
+static void add_database_families(dbc_prom *fleet, const serve_snapshot *s,
+                                  const database_families *d)
 {
 	bool any = false;
 	for (int i = 0; i < s->f->n; i++)
-		any |= shown(s, i) && s->views[i].r && s->views[i].r->nqueries > 0;
-	/* both made first: adding a family may move the others */
-	if (!any ||
-	    !dbc_prom_family_of(fleet, "dbcare_query_calls", "gauge",
-	                        "Calls of a statement since pg_stat_statements was last reset "
-	                        "(PostgreSQL only); the 100 statements of the largest total time "
-	                        "a database, by queryid.") ||
-	    !dbc_prom_family_of(fleet, "dbcare_query_total_time_seconds", "gauge",
-	                        "Execution time of a statement since pg_stat_statements was last "
-	                        "reset, in seconds (PostgreSQL only); the same 100 statements."))
+		any |= shown(s, i) && s->views[i].r && d->count(s->views[i].r) > 0;
+	if (!any || !dbc_prom_family_of(fleet, d->name[0], "gauge", d->help[0]) ||
+	    !dbc_prom_family_of(fleet, d->name[1], "gauge", d->help[1]))
 		return;
 	for (int i = 0; i < s->f->n; i++) {
 		const serve_result *r = shown(s, i) ? s->views[i].r : NULL;
-		const char *labels = r && r->nqueries > 0
+		const char *labels = r && d->count(r) > 0
 		                         ? dbc_prom_database_labels(fleet->ctx, r->engine, label_of(s, i))
 		                         : NULL;
-		if (labels && serve_queries_samples(fleet, labels, r) != DBC_OK)
+		if (labels && d->samples(fleet, labels, r) != DBC_OK)
 			break;
 	}
 }
@@ -444,8 +450,8 @@ int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const 
 		if (shown(s, i) && s->views[i].r)
 			add_database(&fleet, s->views[i].r);
 	own_families(&fleet, s);
-	replica_families(&fleet, s);
-	query_families(&fleet, s);
+	add_database_families(&fleet, s, &replica_families);
+	add_database_families(&fleet, s, &query_families);
 	version_family(&fleet, s);
 	/* one rendering, core's */
 	const char *text = dbc_prom_text(&fleet);
