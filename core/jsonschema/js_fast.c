@@ -53,41 +53,15 @@ static void skip_ws(fast *f)
 		f->p++;
 }
 
-/* Bytes readable at q, up to 4, the text ending at its NUL (js_parse.c). */
-static size_t avail(const unsigned char *q)
-{
-	size_t n = 0;
-	while (n < 4 && q[n])
-		n++;
-	return n;
-}
-
-/* Printable ASCII other than '"' and '\\' (js_parse.c's plain run). */
-static const bool plain_ascii[256] = {
-    [0x20] = true,
-    [0x21] = true,
-    [0x23 ... 0x5b] = true,
-    [0x5d ... 0x7f] = true,
-};
-
 /* A string without escapes at f->p (its quote), in well-formed UTF-8:
  * its bytes borrowed from the text. False, f->p unmoved: an escape, a
  * control character or a bad sequence (the evaluator's parse decides). */
 static bool plain_string(fast *f, const char **s, uint32_t *len)
 {
 	const unsigned char *b = (const unsigned char *)f->p + 1, *q = b;
-	for (;;) {
-		while (plain_ascii[q[0]] && plain_ascii[q[1]] && plain_ascii[q[2]] && plain_ascii[q[3]])
-			q += 4;
-		while (plain_ascii[*q])
-			q++;
-		if (*q == '"' || *q == '\\' || *q < 0x20)
-			break;
-		int n = dbc_utf8_seq(q, avail(q));
-		if (!n)
-			return false;
-		q += n;
-	}
+	q = dbc_js_plain_run(q);
+	if (!q)
+		return false;
 	if (*q != '"' || (size_t)(q - b) > UINT32_MAX)
 		return false;
 	*s = (const char *)b;

@@ -63,25 +63,6 @@ static bool refuse(parser *ps)
 	return false;
 }
 
-/* Bytes readable at q, up to 4 (a UTF-8 sequence's most): the text ends
- * at its NUL. */
-static size_t avail(const unsigned char *q)
-{
-	size_t n = 0;
-	while (n < 4 && q[n])
-		n++;
-	return n;
-}
-
-/* The bytes that continue a string's plain run: printable ASCII other
- * than '"' and '\\' (one load a byte where four comparisons were). */
-static const bool plain_ascii[256] = {
-    [0x20] = true,
-    [0x21] = true,
-    [0x23 ... 0x5b] = true,
-    [0x5d ... 0x7f] = true,
-};
-
 /* The escape at *q (its backslash), before end: its character written at
  * dst (at most 4 bytes, UTF-8), *q moved past it; the bytes written, or -1
  * for one JSON refuses (unknown, not hex, a surrogate alone). */
@@ -112,20 +93,9 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 	const unsigned char *s = (const unsigned char *)ps->p + 1, *q = s;
 	ps->decoded = false;
 	/* the plain run: no escape, no control character */
-	for (;;) {
-		/* four at a time: each byte is read only after a plain one (not
-		 * the text's NUL) */
-		while (plain_ascii[q[0]] && plain_ascii[q[1]] && plain_ascii[q[2]] && plain_ascii[q[3]])
-			q += 4;
-		while (plain_ascii[*q])
-			q++;
-		if (*q == '"' || *q == '\\' || *q < 0x20)
-			break;
-		int n = dbc_utf8_seq(q, avail(q));
-		if (!n)
-			return refuse(ps);
-		q += n;
-	}
+	q = dbc_js_plain_run(q);
+	if (!q)
+		return refuse(ps);
 	if (*q == '"') {
 		size_t n = (size_t)(q - s);
 		if (n > UINT32_MAX)

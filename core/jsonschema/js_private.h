@@ -15,6 +15,42 @@
 
 #include <jansson.h>
 
+/* ---------------------------------------------------------------- scanning */
+
+/* The bytes that continue a JSON string's plain run: printable ASCII other
+ * than '"' and '\\' (one load a byte where four comparisons were). */
+static const bool dbc_js_plain_ascii[256] = {
+    [0x20] = true,
+    [0x21] = true,
+    [0x23 ... 0x5b] = true,
+    [0x5d ... 0x7f] = true,
+};
+
+/* The end of the plain run of a string's bytes at q (just past its opening
+ * quote), for the parse (js_parse.c) and the compiled check (js_fast.c):
+ * the first '"', '\\' or control character, every byte before it
+ * printable ASCII or a well-formed UTF-8 sequence; NULL at a bad sequence.
+ * The text ends at its NUL, and each byte is read only after a plain one. */
+static inline const unsigned char *dbc_js_plain_run(const unsigned char *q)
+{
+	const bool *plain = dbc_js_plain_ascii;
+	for (;;) {
+		while (plain[q[0]] && plain[q[1]] && plain[q[2]] && plain[q[3]])
+			q += 4;
+		while (plain[*q])
+			q++;
+		if (*q == '"' || *q == '\\' || *q < 0x20)
+			return q;
+		size_t avail = 0; /* up to 4, a UTF-8 sequence's most */
+		while (avail < 4 && q[avail])
+			avail++;
+		int n = dbc_utf8_seq(q, avail);
+		if (!n)
+			return NULL;
+		q += n;
+	}
+}
+
 /* ---------------------------------------------------------------- values */
 
 typedef enum { JV_NULL, JV_FALSE, JV_TRUE, JV_INT, JV_REAL, JV_STR, JV_ARR, JV_OBJ } js_kind;
