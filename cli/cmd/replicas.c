@@ -223,7 +223,8 @@ static void say_laggards(const replicas *r, double waited_ms)
 			fprintf(stderr,
 			        "dbcare: %s %s (%s) has not %s %s after %.0f ms: it is at %s, %s bytes of "
 			        "WAL behind\n",
-			        kind, name ? name : "", cli_cell(&r->rows, i, stc) ? cli_cell(&r->rows, i, stc) : "state unknown",
+			        kind, name ? name : "",
+			        cli_cell(&r->rows, i, stc) ? cli_cell(&r->rows, i, stc) : "state unknown",
 			        strcmp(kind, "standby") == 0 ? "replayed" : "confirmed", r->target, waited_ms,
 			        pos ? pos : "an unknown position (grant pg_monitor to see it)",
 			        lag ? lag : "unknown");
@@ -346,8 +347,7 @@ int cli_replicas_show(cli_db *db, cli_opts *o)
 		printf("%s %s: %s, %s, %s bytes behind, slot %s\n", cli_cell(&r.rows, i, 0),
 		       name ? name : "", schema_words(&r, i, cli_cell(&v, 0, 0), buf, sizeof buf),
 		       cli_cell(&r.rows, i, stc) ? cli_cell(&r.rows, i, stc) : "state unknown",
-		       lag ? lag : "unknown",
-		       slot ? slot : "none");
+		       lag ? lag : "unknown", slot ? slot : "none");
 	}
 	if (rc == CLI_OK && o->out.format == CLI_FMT_JSON) {
 		cli_json_envelope(stdout, db);

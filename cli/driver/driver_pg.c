@@ -249,26 +249,26 @@ static const char pg_replicas[] =
                  "CROSS JOIN LATERAL (SELECT k.receiver, CASE WHEN k.receiver THEN "
                  "coalesce(r.flush_lsn, r.write_lsn) ELSE r.replay_lsn END AS lsn) w" PG_NOW
                  "WHERE s.slot_type IS DISTINCT FROM 'logical' "
-                        "UNION ALL SELECT 'standby', slot_name, slot_name, 'disconnected', "
-                        "restart_lsn::text, " PG_LAG(
-                            "restart_lsn") ", false FROM pg_replication_slots" PG_NOW
-                                           "WHERE slot_type = 'physical' AND NOT active "
-                                           "UNION ALL SELECT 'subscriber', s.slot_name, "
-                                           "s.slot_name, coalesce(r.state, 'disconnected'), "
-                                           "s.confirmed_flush_lsn::text, " PG_LAG(
-                                               "s.confirmed_flush_lsn") ", "
-                                                                        "coalesce(s.confirmed_"
-                                                                        "flush_lsn >= $1::pg_lsn, "
-                                                                        "false) "
-                                                                        "FROM pg_replication_slots "
-                                                                        "s LEFT JOIN "
-                                                                        "pg_stat_replication r ON "
-                                                                        "r.pid = "
-                                                                        "s.active_pid" PG_NOW
-                                                                        "WHERE s.slot_type = "
-                                                                        "'logical' AND s.database "
-                                                                        "= current_database() "
-                                                                        "ORDER BY 1, 2";
+                 "UNION ALL SELECT 'standby', slot_name, slot_name, 'disconnected', "
+                 "restart_lsn::text, " PG_LAG(
+                     "restart_lsn") ", false FROM pg_replication_slots" PG_NOW
+                                    "WHERE slot_type = 'physical' AND NOT active "
+                                    "UNION ALL SELECT 'subscriber', s.slot_name, "
+                                    "s.slot_name, coalesce(r.state, 'disconnected'), "
+                                    "s.confirmed_flush_lsn::text, " PG_LAG(
+                                        "s.confirmed_flush_lsn") ", "
+                                                                 "coalesce(s.confirmed_"
+                                                                 "flush_lsn >= $1::pg_lsn, "
+                                                                 "false) "
+                                                                 "FROM pg_replication_slots "
+                                                                 "s LEFT JOIN "
+                                                                 "pg_stat_replication r ON "
+                                                                 "r.pid = "
+                                                                 "s.active_pid" PG_NOW
+                                                                 "WHERE s.slot_type = "
+                                                                 "'logical' AND s.database "
+                                                                 "= current_database() "
+                                                                 "ORDER BY 1, 2";
 /* what a column is, the same words on both sides */
 #define PG_COLUMN_LINE                                                                             \
 	"quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname) "    \
