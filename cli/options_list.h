@@ -127,6 +127,9 @@
 	      .help = "one health report per T per database (default 60s)")                            \
 	VALUE(bool, allow_writes, .name = "allow-writes", .type = CLI_OPT_FLAG, .commands = "serve",   \
 	      .spelling = "--allow-writes", .help = "POST /migrate and /verify (with the token)")      \
+	VALUE(const char *, allow_hosts, .name = "allow-host", .type = CLI_OPT_TEXT,                   \
+	      .commands = "serve", .spelling = "--allow-host NAMES",                                   \
+	      .help = "Host names answered besides addresses (a,b)")                                   \
 	VALUE(const char *, token_file, .name = "token-file", .type = CLI_OPT_TEXT,                    \
 	      .commands = "serve", .spelling = "--token-file F",                                       \
 	      .help = "the bearer token of the write endpoints")                                       \

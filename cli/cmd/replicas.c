@@ -142,6 +142,14 @@ static bool row_ready(const replicas *r, int i)
 	return c && (strcmp(c, "t") == 0 || strcmp(c, "true") == 0) && r->nlacking[i] == 0;
 }
 
+/* Row i is a receiver (pg_receivewal, Barman, a base backup): it replays
+ * nothing, so it is listed but never waited on. */
+static bool row_receiver(const replicas *r, int i)
+{
+	const char *k = cli_cell(&r->rows, i, cli_col(&r->rows, "kind"));
+	return k && strcmp(k, "receiver") == 0;
+}
+
 /* Whether name is one of the comma-separated names of list. */
 static bool listed(const char *list, const char *name)
 {
@@ -170,17 +178,19 @@ static bool wanted_ready(const replicas *r)
 	const char *w = r->o->wait_replicas;
 	char *end;
 	long want = strtol(w, &end, 10);
-	int ready = 0;
-	for (int i = 0; i < r->rows.nrows; i++)
-		ready += row_ready(r, i);
+	int ready = 0, waited = 0;
+	for (int i = 0; i < r->rows.nrows; i++) {
+		waited += !row_receiver(r, i);
+		ready += !row_receiver(r, i) && row_ready(r, i);
+	}
 	if (strcmp(w, "all") == 0)
-		return ready == r->rows.nrows;
+		return ready == waited;
 	if (*end == '\0')
 		return ready >= want;
 	for (const char *p = w; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
 		const char *e = strchr(p, ',');
 		int i = row_named(r, p, e ? (size_t)(e - p) : strlen(p));
-		if (i < 0 || !row_ready(r, i))
+		if (i < 0 || (!row_receiver(r, i) && !row_ready(r, i)))
 			return false;
 	}
 	return true;
@@ -191,6 +201,8 @@ static bool row_wanted(const replicas *r, int i)
 	const char *w = r->o->wait_replicas, *name = cli_cell(&r->rows, i, cli_col(&r->rows, "name"));
 	char *end;
 	(void)strtol(w, &end, 10);
+	if (row_receiver(r, i))
+		return false;
 	return strcmp(w, "all") == 0 || *end == '\0' || (name && listed(w, name));
 }
 
@@ -211,7 +223,8 @@ static void say_laggards(const replicas *r, double waited_ms)
 			fprintf(stderr,
 			        "dbcare: %s %s (%s) has not %s %s after %.0f ms: it is at %s, %s bytes of "
 			        "WAL behind\n",
-			        kind, name ? name : "", cli_cell(&r->rows, i, stc),
+			        kind, name ? name : "",
+			        cli_cell(&r->rows, i, stc) ? cli_cell(&r->rows, i, stc) : "state unknown",
 			        strcmp(kind, "standby") == 0 ? "replayed" : "confirmed", r->target, waited_ms,
 			        pos ? pos : "an unknown position (grant pg_monitor to see it)",
 			        lag ? lag : "unknown");
@@ -275,9 +288,12 @@ int cli_replicas_wait(cli_db *db, cli_opts *o)
 			break;
 		}
 		if (wanted_ready(&r)) {
+			int shown = 0;
+			for (int i = 0; i < r.rows.nrows; i++)
+				shown += !row_receiver(&r, i) && row_ready(&r, i);
 			rc = CLI_OK;
-			cli_note(&o->out, "replicas: %d show the migrations at %s (waited %.0f ms)",
-			         r.rows.nrows, r.target, dbc_monotonic_ms() - started);
+			cli_note(&o->out, "replicas: %d show the migrations at %s (waited %.0f ms)", shown,
+			         r.target, dbc_monotonic_ms() - started);
 			break;
 		}
 		if (dbc_monotonic_ms() >= deadline) {
@@ -297,7 +313,9 @@ int cli_replicas_wait(cli_db *db, cli_opts *o)
 static const char *schema_words(const replicas *r, int i, const char *version, char *buf,
                                 size_t size)
 {
-	if (r->nlacking[i])
+	if (row_receiver(r, i))
+		snprintf(buf, size, "receives WAL, replays none (not waited on)");
+	else if (r->nlacking[i])
 		snprintf(buf, size, "lacks %d published column(s), first %s", r->nlacking[i],
 		         r->lacking[i]);
 	else if (!row_ready(r, i))
@@ -318,7 +336,8 @@ int cli_replicas_show(cli_db *db, cli_opts *o)
 	                 cli_q(db, o, "SELECT dbmigrate_current()", 0, NULL, &v) == 0
 	             ? CLI_OK
 	             : CLI_ERROR;
-	int nc = cli_col(&r.rows, "name"), lc = cli_col(&r.rows, "lag_bytes");
+	int nc = cli_col(&r.rows, "name"), lc = cli_col(&r.rows, "lag_bytes"),
+	    stc = cli_col(&r.rows, "state");
 	for (int i = 0; rc == CLI_OK && i < r.rows.nrows; i++) {
 		char buf[512];
 		const char *name = cli_cell(&r.rows, i, nc), *lag = cli_cell(&r.rows, i, lc);
@@ -327,8 +346,8 @@ int cli_replicas_show(cli_db *db, cli_opts *o)
 			continue;
 		printf("%s %s: %s, %s, %s bytes behind, slot %s\n", cli_cell(&r.rows, i, 0),
 		       name ? name : "", schema_words(&r, i, cli_cell(&v, 0, 0), buf, sizeof buf),
-		       cli_cell(&r.rows, i, cli_col(&r.rows, "state")), lag ? lag : "unknown",
-		       slot ? slot : "none");
+		       cli_cell(&r.rows, i, stc) ? cli_cell(&r.rows, i, stc) : "state unknown",
+		       lag ? lag : "unknown", slot ? slot : "none");
 	}
 	if (rc == CLI_OK && o->out.format == CLI_FMT_JSON) {
 		cli_json_envelope(stdout, db);

@@ -220,42 +220,55 @@ const cli_engine_tag cli_engine_pg = {"postgresql"};
 #define PG_NOW                                                                                     \
 	" CROSS JOIN (SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "             \
 	"ELSE pg_current_wal_lsn() END AS lsn) h "
-#define PG_LAG(x) "greatest(pg_wal_lsn_diff(greatest($1::pg_lsn, h.lsn), " x "), 0)::bigint"
+/* an unknown position (NULL) stays unknown: GREATEST ignores NULLs */
+#define PG_LAG(x)                                                                                  \
+	"CASE WHEN " x " IS NOT NULL THEN greatest(pg_wal_lsn_diff(greatest($1::pg_lsn, h.lsn), " x    \
+	"), 0)::bigint END"
 /* The standbys: the walsenders that hold no logical slot (named by their
- * application_name: a standby's cluster_name or primary_conninfo's), then
+ * application_name: a standby's cluster_name or primary_conninfo's; a
+ * name two walsenders share gets @pid, so each row's name is its own).
+ * A walsender that replays nothing (replay_lsn NULL while it reports
+ * writing: pg_receivewal, Barman, pg_basebackup's WAL stream) or sends a
+ * base backup (state backup) is a receiver: listed, its position what it
+ * flushed, never caught up and never waited on. Then
  * physical slots no walsender holds (gone standbys that keep WAL); the
  * subscribers: this database's logical slots, confirmed_flush_lsn being
  * what the subscriber has made durable. caught_up: past $1. Positions of
  * others' walsenders are NULL without pg_read_all_stats (pg_monitor):
  * never caught up. */
 static const char pg_replicas[] =
-    "SELECT 'standby' AS kind, r.application_name AS name, s.slot_name AS slot, r.state, "
-    "r.replay_lsn::text AS position, " PG_LAG(
-        "r.replay_lsn") " AS lag_bytes, "
-                        "coalesce(r.replay_lsn >= $1::pg_lsn, false) AS caught_up "
-                        "FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON "
-                        "s.active_pid = r.pid" PG_NOW
-                        "WHERE s.slot_type IS DISTINCT FROM 'logical' "
-                        "UNION ALL SELECT 'standby', slot_name, slot_name, 'disconnected', "
-                        "restart_lsn::text, " PG_LAG(
-                            "restart_lsn") ", false FROM pg_replication_slots" PG_NOW
-                                           "WHERE slot_type = 'physical' AND NOT active "
-                                           "UNION ALL SELECT 'subscriber', s.slot_name, "
-                                           "s.slot_name, coalesce(r.state, 'disconnected'), "
-                                           "s.confirmed_flush_lsn::text, " PG_LAG(
-                                               "s.confirmed_flush_lsn") ", "
-                                                                        "coalesce(s.confirmed_"
-                                                                        "flush_lsn >= $1::pg_lsn, "
-                                                                        "false) "
-                                                                        "FROM pg_replication_slots "
-                                                                        "s LEFT JOIN "
-                                                                        "pg_stat_replication r ON "
-                                                                        "r.pid = "
-                                                                        "s.active_pid" PG_NOW
-                                                                        "WHERE s.slot_type = "
-                                                                        "'logical' AND s.database "
-                                                                        "= current_database() "
-                                                                        "ORDER BY 1, 2";
+    "SELECT CASE WHEN w.receiver THEN 'receiver' ELSE 'standby' END AS kind, "
+    "CASE WHEN count(*) OVER (PARTITION BY r.application_name) > 1 THEN "
+    "r.application_name || '@' || r.pid ELSE r.application_name END AS name, "
+    "s.slot_name AS slot, r.state, w.lsn::text AS position, " PG_LAG(
+        "w.lsn") " AS lag_bytes, "
+                 "NOT w.receiver AND coalesce(w.lsn >= $1::pg_lsn, false) AS caught_up "
+                 "FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON "
+                 "s.active_pid = r.pid CROSS JOIN LATERAL (SELECT r.state = 'backup' OR "
+                 "(r.replay_lsn IS NULL AND r.write_lsn IS NOT NULL) AS receiver) k "
+                 "CROSS JOIN LATERAL (SELECT k.receiver, CASE WHEN k.receiver THEN "
+                 "coalesce(r.flush_lsn, r.write_lsn) ELSE r.replay_lsn END AS lsn) w" PG_NOW
+                 "WHERE s.slot_type IS DISTINCT FROM 'logical' "
+                 "UNION ALL SELECT 'standby', slot_name, slot_name, 'disconnected', "
+                 "restart_lsn::text, " PG_LAG(
+                     "restart_lsn") ", false FROM pg_replication_slots" PG_NOW
+                                    "WHERE slot_type = 'physical' AND NOT active "
+                                    "UNION ALL SELECT 'subscriber', s.slot_name, "
+                                    "s.slot_name, coalesce(r.state, 'disconnected'), "
+                                    "s.confirmed_flush_lsn::text, " PG_LAG(
+                                        "s.confirmed_flush_lsn") ", "
+                                                                 "coalesce(s.confirmed_"
+                                                                 "flush_lsn >= $1::pg_lsn, "
+                                                                 "false) "
+                                                                 "FROM pg_replication_slots "
+                                                                 "s LEFT JOIN "
+                                                                 "pg_stat_replication r ON "
+                                                                 "r.pid = "
+                                                                 "s.active_pid" PG_NOW
+                                                                 "WHERE s.slot_type = "
+                                                                 "'logical' AND s.database "
+                                                                 "= current_database() "
+                                                                 "ORDER BY 1, 2";
 /* what a column is, the same words on both sides */
 #define PG_COLUMN_LINE                                                                             \
 	"quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname) "    \

@@ -463,7 +463,7 @@ int cmd_serve(cli_db *unused, cli_opts *o)
 	char *err = NULL;
 	serve_http *h = NULL;
 	if (serve_fleet_start(&f) != 0 ||
-	    !(h = serve_http_start(&f, fd, token, o->allow_writes, &err))) {
+	    !(h = serve_http_start(&f, fd, token, o->allow_writes, o->allow_hosts, &err))) {
 		fprintf(stderr, "%s\n", err ? err : "dbcare: cannot start serving");
 		free(err);
 		return CLI_ERROR;

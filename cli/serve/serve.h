@@ -83,6 +83,7 @@ typedef struct serve_replica {
 	char *kind, *name, *state, *slot; /* slot NULL: none */
 	double lag_bytes;                 /* -1: unknown (no pg_monitor) */
 	bool visible;
+	bool receiver; /* kind receiver: replays nothing, never waited on */
 } serve_replica;
 /* At most this many replicas a database are kept, listed and exported:
  * the metrics' replica label stays bounded whatever connects. */
@@ -295,10 +296,15 @@ int serve_queries_read(cli_db *db, serve_result *r);
 int serve_queries_samples(dbc_prom *fleet, const char *labels, const serve_result *r);
 void serve_queries_free(serve_result *r);
 
-/* serve_http.c */
+/* serve_host.c: whether a request's Host header (NULL: none) names this
+ * server listening on port (on loopback or not), allowed being
+ * --allow-host's comma-separated names (NULL: none) */
+bool serve_host_allowed(const char *host, int port, bool loopback, const char *allowed);
+
+/* serve_http.c: allow_hosts is kept, not copied (the options outlive it) */
 typedef struct serve_http serve_http;
 serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, bool writes,
-                             char **err);
+                             const char *allow_hosts, char **err);
 void serve_http_stop(serve_http *h);
 
 #endif

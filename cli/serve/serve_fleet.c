@@ -18,6 +18,7 @@
 #include "base/clock.h"
 
 #include <libpq-fe.h>
+#include <malloc.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -174,16 +175,32 @@ static double enforce_deadlines(serve_fleet *f, double now)
 static void *dispatcher(void *p)
 {
 	serve_fleet *f = p;
+	bool refreshed = false; /* a refresh started since memory was last returned */
 	pthread_mutex_lock(&f->mu);
 	while (!f->stopping) {
 		double now = mono_s(), next = INFINITY;
 		int counted = counted_refreshes(f, now);
+		bool busy = false;
 		for (int i = 0; i < f->n && counted < f->jobs; i++) {
 			serve_db *d = &f->dbs[i];
 			if (d->queued && !d->busy) {
 				start_refresh(f, d, now);
+				refreshed = true;
 				counted++;
 			}
+		}
+		for (int i = 0; i < f->n; i++)
+			busy = busy || f->dbs[i].busy || f->dbs[i].queued;
+		/* a refresh cycle over: the freed memory goes back to the system
+		 * (the refresh and request threads' arenas keep it otherwise,
+		 * and serve's memory at rest grows with them); outside the lock,
+		 * then everything is looked at again */
+		if (refreshed && !busy) {
+			refreshed = false;
+			pthread_mutex_unlock(&f->mu);
+			malloc_trim(0);
+			pthread_mutex_lock(&f->mu);
+			continue;
 		}
 		for (int i = 0; i < f->n; i++) {
 			serve_db *d = &f->dbs[i];

@@ -85,6 +85,9 @@ struct serve_http {
 	struct MHD_Daemon *daemon;
 	serve_fleet *f;
 	bool writes;
+	int port;                /* the listening port */
+	bool loopback;           /* listening on a loopback address */
+	const char *allow_hosts; /* --allow-host (serve_host_allowed) */
 	unsigned char token_hash[SHA256_DIGEST_LENGTH];
 	pthread_mutex_t mu; /* the watched list and stopping */
 	watched *conns;
@@ -474,6 +477,13 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, const char 
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	/* the pages (sessions' query text on /live) are never framed by
+	 * another site */
+	if (strncmp(type, "text/html", 9) == 0) {
+		MHD_add_response_header(r, "X-Frame-Options", "DENY");
+		MHD_add_response_header(r, "Content-Security-Policy", "frame-ancestors 'none'");
+	}
 	if (rq->close)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (status == 401)
@@ -709,6 +719,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	bool page = strcmp(url, "/") == 0 || live;
 	/* the probes' reserve: what may wait on the databases is bounded */
 	bool probe = strcmp(url, "/livez") == 0 || strcmp(url, "/readyz") == 0;
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!serve_host_allowed(host, h->port, h->loopback, h->allow_hosts)) {
+		body = text("dbcare: Host \"%s\" does not name this server: ask by its address, or "
+		            "start dbcare serve with --allow-host NAME\n",
+		            host);
+		return answer(h, c, 421, plain, body, method, url, rq);
+	}
 	if (!probe && rq->close) {
 		body = strdup("dbcare: busy: this address holds its 64 connections in requests; "
 		              "try again\n");
@@ -767,14 +784,34 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 	*state = NULL;
 }
 
+/* the listening socket's port, and whether its address is loopback */
+static void listening_on(serve_http *h, int fd)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sizeof a;
+	if (getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+		return;
+	if (a.ss_family == AF_INET) {
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)&a;
+		h->port = ntohs(v4->sin_port);
+		h->loopback = (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+	} else if (a.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a;
+		h->port = ntohs(v6->sin6_port);
+		h->loopback = IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+	}
+}
+
 serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, bool writes,
-                             char **err)
+                             const char *allow_hosts, char **err)
 {
 	serve_http *h = calloc(1, sizeof *h);
 	if (!h)
 		return NULL;
 	h->f = f;
 	h->writes = writes;
+	h->allow_hosts = allow_hosts;
+	listening_on(h, listen_fd);
 	if (token)
 		SHA256((const unsigned char *)token, strlen(token), h->token_hash);
 	pthread_mutex_init(&h->mu, NULL);

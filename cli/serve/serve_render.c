@@ -208,12 +208,13 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 	return !*out ? 500 : dbc_health_api_fails(overall) ? 503 : 200;
 }
 
-/* How many of r's replicas do not show its schema version yet. */
+/* How many of r's replicas do not show its schema version yet (a
+ * receiver replays nothing: never counted). */
 static int replicas_behind(const serve_result *r)
 {
 	int n = 0;
 	for (int i = 0; i < r->nreplicas; i++)
-		n += !r->replicas[i].visible;
+		n += !r->replicas[i].receiver && !r->replicas[i].visible;
 	return n;
 }
 

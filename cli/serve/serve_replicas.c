@@ -34,6 +34,7 @@ static int keep_rows(serve_result *r, const cli_rows *rows)
 		serve_replica *p = &r->replicas[r->nreplicas++];
 		const char *lag = cli_cell(rows, i, cli_col(rows, "lag_bytes"));
 		p->kind = dup_cell(rows, i, "kind");
+		p->receiver = p->kind && strcmp(p->kind, "receiver") == 0;
 		p->name = dup_cell(rows, i, "name");
 		p->state = dup_cell(rows, i, "state");
 		p->slot = dup_cell(rows, i, "slot");
@@ -70,6 +71,12 @@ int serve_replicas_read(cli_db *db, serve_result *r, const serve_result *prev)
 	if (!db->drv->replicas)
 		return 0;
 	int rc = read_target(db, r, prev);
+	/* a module older than dbmigrate_bookmark (0.3.8; undefined function:
+	 * 42883) has no replica data to give: up and age still stand */
+	if (rc != 0 && strcmp(db->error.sqlstate, "42883") == 0) {
+		cli_error_clear(db);
+		return 0;
+	}
 	const char *p[1] = {r->target};
 	if (rc == 0 && r->target)
 		rc = db->drv->query(db, db->drv->replicas, 1, p, &rows);
@@ -86,9 +93,14 @@ int serve_replicas_readyz(FILE *m, const serve_result *r)
 	for (int i = 0; i < r->nreplicas; i++) {
 		const serve_replica *p = &r->replicas[i];
 		char *name = cli_text_escaped(p->name ? p->name : "");
-		behind += !p->visible;
-		fprintf(m, "  %s %s: schema %s %s, %s, ", p->kind, name ? name : "?", v,
-		        p->visible ? "visible" : "not visible yet", p->state ? p->state : "unknown");
+		/* a receiver replays nothing: listed, never waited on */
+		behind += !p->receiver && !p->visible;
+		if (p->receiver)
+			fprintf(m, "  receiver %s: receives WAL, replays none (not waited on), %s, ",
+			        name ? name : "?", p->state ? p->state : "unknown");
+		else
+			fprintf(m, "  %s %s: schema %s %s, %s, ", p->kind, name ? name : "?", v,
+			        p->visible ? "visible" : "not visible yet", p->state ? p->state : "unknown");
 		if (p->lag_bytes >= 0)
 			fprintf(m, "%.0f bytes behind", p->lag_bytes);
 		else
@@ -111,10 +123,11 @@ int serve_replicas_samples(dbc_prom *fleet, const char *labels, const serve_resu
 		const char *mine = dbc_printf(fleet->ctx, "%s,kind=\"%s\",replica=\"%s\"", labels,
 		                              dbc_prom_escape_label(fleet->ctx, p->kind),
 		                              dbc_prom_escape_label(fleet->ctx, p->name));
-		/* an unknown lag: no sample */
+		/* an unknown lag: no sample; a receiver shows no schema */
 		if ((p->lag_bytes >= 0 &&
 		     dbc_prom_add(fleet, lag, mine, p->lag_bytes, DBC_PROM_GO) != DBC_OK) ||
-		    dbc_prom_add(fleet, vis, mine, p->visible ? 1 : 0, DBC_PROM_GO) != DBC_OK)
+		    (!p->receiver &&
+		     dbc_prom_add(fleet, vis, mine, p->visible ? 1 : 0, DBC_PROM_GO) != DBC_OK))
 			return DBC_ERROR;
 	}
 	return DBC_OK;

@@ -45,7 +45,7 @@ slow_at = time.monotonic()
 for s in slow:
     s.setblocking(False)
 time.sleep(0.3)
-head = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200
+head = b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 200
 lat, bad, ready = [], [], 0
 i = 0
 while time.monotonic() - slow_at < 6.5:  # past the heads' deadline (5 s)
@@ -173,7 +173,7 @@ for _ in range(72):
     s.settimeout(1)
     try:
         s.connect(("127.0.0.1", port))
-        s.sendall(b"POST /livez HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+        s.sendall(b"POST /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n")
         s.setblocking(False)
         slow.append(s)
     except OSError:
@@ -184,7 +184,7 @@ def probe():
     p.settimeout(1)
     try:
         p.connect(("127.0.0.1", port))
-        p.sendall(b"GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        p.sendall(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         return p.recv(64).startswith(b"HTTP/1.1 200")
     except OSError:
         return False
@@ -266,7 +266,7 @@ while time.monotonic() < end - 0.5:
     p.settimeout(5)
     try:
         p.connect(("127.0.0.1", port))
-        p.sendall(b"GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        p.sendall(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         answered.append(p.recv(64).startswith(b"HTTP/1.1 200"))
     except OSError:
         answered.append(False)

@@ -39,7 +39,7 @@ for n in range(144):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.bind(("127.0.0.%d" % (2 + n % 3), 0))
     s.connect(("127.0.0.1", port))
-    s.sendall(b"GET /schema HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.sendall(b"GET /schema HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     held.append(s)
 time.sleep(3)  # every answer made and stuck in its send
 ok = 0

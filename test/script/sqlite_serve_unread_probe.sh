@@ -40,7 +40,7 @@ def one():  # asks, reads the status line only, holds an answer of 200
         s.settimeout(0.5)
         try:
             s.connect(("127.0.0.1", port))
-            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             first = b""
             while time.monotonic() < end and len(first) < 12:
                 try:

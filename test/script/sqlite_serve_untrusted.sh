@@ -86,7 +86,7 @@ get "$base/livez"; want_code 200 livez
 "$py" - "$port" <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n" * 3000)
+s.sendall(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 3000)
 got = b""
 while got.count(b"HTTP/1.1 200") < 3000:
     b = s.recv(1 << 16)
