@@ -179,9 +179,11 @@ for _ in range(72):
     except OSError:
         s.close()
 def probe():
+    # answered in milliseconds when serve is not locked out (a locked-out
+    # probe waits for the 5 s deadline); 2 s leaves room for a loaded CI
     p = socket.socket()
     p.bind(("127.0.0.5", 0))
-    p.settimeout(1)
+    p.settimeout(2)
     try:
         p.connect(("127.0.0.1", port))
         p.sendall(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
