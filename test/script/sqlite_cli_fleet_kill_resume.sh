@@ -52,9 +52,12 @@ import glob, sqlite3, sys
 module, want = sys.argv[1], int(sys.argv[2])
 done = mid = 0
 for f in sorted(glob.glob("tenants/*.db")):
-    c = sqlite3.connect(f, timeout=30)
+    c = sqlite3.connect(f, timeout=30, isolation_level=None)
     c.enable_load_extension(True)
     c.load_extension(module)
+    # one read transaction: an orphaned worker may commit between two reads,
+    # which would show a migration's effects beside a history read before it
+    c.execute("BEGIN")
     tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master")}
     hist = {int(v): n for v, n in c.execute(
         "SELECT version, count(*) FROM dbmigrate_history() "
