@@ -16,6 +16,7 @@
 #                     signed with the key
 #   azure_blobs       the committed blobs' names in the container, one a
 #                     line (a List Blobs of lib/azurite.js, not dbcare's)
+#   azure_blob NAME   the blob's bytes on stdout (lib/azurite.js's Get Blob)
 azure_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 azure_root="$(cd "$azure_lib/../../.." && pwd)"
 azure_pid=
@@ -73,4 +74,8 @@ azure_sas() {
 azure_blobs() {
   AZURITE_ACCOUNTS="$azure_account:$azure_key" node "$azure_lib/azurite.js" list \
     "$(cat "$work/azure.port")" "$azure_container" | sort
+}
+azure_blob() {
+  AZURITE_ACCOUNTS="$azure_account:$azure_key" node "$azure_lib/azurite.js" get \
+    "$(cat "$work/azure.port")" "$azure_container/$1"
 }

@@ -1,7 +1,8 @@
 // azurite.js — runs azurite, Microsoft's Azure Storage emulator, for a test
 // (argv: DIR CONTAINER PORTFILE), or lists a container's committed blobs
-// (argv: list PORT CONTAINER, by a signed List Blobs; the tests' view of
-// the store, not dbcare's): its blob service on 127.0.0.1 at a free
+// (argv: list PORT CONTAINER, by a signed List Blobs), or writes a blob's
+// bytes to stdout (argv: get PORT CONTAINER/NAME, by a signed Get Blob):
+// the tests' view of the store, not dbcare's. its blob service on 127.0.0.1 at a free
 // port, its data in DIR, one account read from the environment
 // (AZURITE_ACCOUNTS=NAME:KEY, never argv, which `ps` shows). Azurite checks
 // each request's Shared Key signature and SAS itself (a wrong key is
@@ -19,9 +20,11 @@ const fs = require('fs');
 const http = require('http');
 const [dir, container, portFile] = process.argv.slice(2);
 const [account, key] = (process.env.AZURITE_ACCOUNTS || '').split(':');
-if (dir === 'list') {
-  signed('GET', Number(container), portFile, { restype: 'container', comp: 'list' }, (body) => {
-    for (const m of body.matchAll(/<Name>([^<]*)<\/Name>/g)) console.log(m[1]);
+if (dir === 'list' || dir === 'get') {
+  const query = dir === 'list' ? { restype: 'container', comp: 'list' } : {};
+  signed('GET', Number(container), portFile, query, (body) => {
+    if (dir === 'get') process.stdout.write(body);
+    else for (const m of body.toString('utf8').matchAll(/<Name>([^<]*)<\/Name>/g)) console.log(m[1]);
   }).catch((e) => { console.error(e.message); process.exit(1); });
   return;
 }
@@ -29,8 +32,9 @@ process.argv = [process.argv[0], 'azurite-blob', '--blobHost', '127.0.0.1', '--b
   '--location', dir, '--silent', '--skipApiVersionCheck', '--disableTelemetry'];
 const { BlobServerFactory } = require('azurite/dist/src/blob/BlobServerFactory');
 
-// A request of the container signed as Azure's Shared Key wants; done
-// gets the answer's body (2xx only).
+// A request of the container or a blob (name: CONTAINER[/BLOB]) signed as
+// Azure's Shared Key wants; done gets the answer's body (a Buffer; 2xx
+// only).
 function signed(method, port, name, query, done) {
   const date = new Date().toUTCString();
   const path = `/${account}/${name}`;
@@ -38,17 +42,18 @@ function signed(method, port, name, query, done) {
   const toSign = [method, '', '', '', '', '', '', '', '', '', '', '',
     `x-ms-date:${date}\nx-ms-version:2021-08-06\n/${account}${path}` +
     keys.map((k) => `\n${k}:${query[k]}`).join('')].join('\n');
+  const search = keys.length ? '?' + keys.map((k) => `${k}=${query[k]}`).join('&') : '';
   const sig = crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(toSign).digest('base64');
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method,
-      path: path + '?' + keys.map((k) => `${k}=${query[k]}`).join('&'),
+      path: path + search,
       headers: { 'x-ms-date': date, 'x-ms-version': '2021-08-06', 'Content-Length': 0,
                  Authorization: `SharedKey ${account}:${sig}` } }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
       res.on('end', () => {
         if (res.statusCode >= 200 && res.statusCode < 300 || res.statusCode === 409) {
-          done(body);
+          done(Buffer.concat(chunks));
           resolve();
         } else reject(new Error(`${method} ${path}: HTTP ${res.statusCode}`));
       });
