@@ -6,7 +6,8 @@
 # bigger than one block), an incremental chain and a sealed backup; with
 # the database and every local backup file gone, `restore` and `verify` of
 # azure://... bring each back from the container alone, rows identical.
-# The credentials come from AZURE_STORAGE_CONNECTION_STRING, or
+# The credentials come from AZURE_STORAGE_CONNECTION_STRING (its
+# BlobEndpoint, or the endpoint Azure's form makes of the account), or
 # AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN:
 # a wrong key, a forged SAS or one without write permission is refused
 # (HTTP 403) and the key and token appear in no output, no `ps` line of a
@@ -97,10 +98,19 @@ sas=$(azure_sas rwdl)
   AZURE_STORAGE_CONNECTION_STRING="BlobEndpoint=$azure_endpoint;AccountName=$acct" \
     run 1 backup b/cs-none.db --copy-to azure://shop/app/vars --db "sqlite:$db"
   has "has no AccountKey= and no SharedAccessSignature=" err
+  # without BlobEndpoint the endpoint is Azure's form,
+  # PROTOCOL://ACCOUNT.blob.SUFFIX, the account in the host and not in the
+  # path (curl takes *.localhost for the loopback; azurite reads the
+  # account from the host as Azure does, and checks the signature of it)
+  secret=$azure_key
+  AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=$acct;AccountKey=$azure_key;EndpointSuffix=localhost:$(cat "$work/azure.port")" \
+    run 0 backup b/host.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  grep -q "^request HEAD /shop/app/vars/host.db$" "$work/azurite.log" ||
+    fail "the endpoint made from the connection string did not name the account by its host"
 )
 got=$(azure_blobs | tr '\n' ' ')
-[ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db app/vars/cs-sas.db app/vars/key.db app/vars/sas.db " ] ||
-  fail "the container holds [$got]: want the seven backups"
+[ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db app/vars/cs-sas.db app/vars/host.db app/vars/key.db app/vars/sas.db " ] ||
+  fail "the container holds [$got]: want the eight backups"
 
 # the credentials: never in the catalog, nor in a ps line of an upload
 # (the store paused: the upload waits in its PUT)
