@@ -8,7 +8,7 @@
 # published it is absent and restores nothing, a published one restores
 # into a new database with every row, and every dump the catalog records
 # verifies.
-# dbcare-test-timeout: 600
+# dbcare-test-timeout: 900
 set -eu
 db=dbcare_backup_azure_kill
 . "$(dirname "$0")/lib/pg.sh"
