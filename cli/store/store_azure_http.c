@@ -9,7 +9,7 @@
  * STALL_SECONDS without a byte.
  */
 #include "store_azure_http.h"
-#include "store_s3_http.h" /* s3_xml_text: the XML both stores answer */
+#include "store_s3_http.h" /* s3_xml_text, s3_encoded: XML and URLs as S3's */
 
 #include <openssl/hmac.h>
 #include <stdio.h>
@@ -22,24 +22,6 @@
 #define STALL_SECONDS 30L
 #define BODY_CAP      (1 << 20) /* an answer in XML kept in memory, at most */
 #define AZ_VERSION    "2021-08-06"
-
-/* text percent-encoded as a URL's path or query wants (slash kept where
- * keep_slash): malloc'd */
-static char *encoded(const char *text, bool keep_slash)
-{
-	char *out = malloc(strlen(text) * 3 + 1), *w = out;
-	if (!out)
-		return NULL;
-	for (const unsigned char *r = (const unsigned char *)text; *r; r++) {
-		if ((*r >= 'A' && *r <= 'Z') || (*r >= 'a' && *r <= 'z') || (*r >= '0' && *r <= '9') ||
-		    *r == '-' || *r == '_' || *r == '.' || *r == '~' || (keep_slash && *r == '/'))
-			*w++ = (char)*r;
-		else
-			w += sprintf(w, "%%%02X", *r);
-	}
-	*w = '\0';
-	return out;
-}
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -178,7 +160,7 @@ static int url_parts(const cli_store *s, const az_request *rq, char **path, char
 {
 	const char *ep = s->azure->endpoint, *host = strstr(ep, "://") + 3,
 	           *ep_path = strchr(host, '/') ? strchr(host, '/') : "";
-	char *key = encoded(rq->key ? rq->key : "", true);
+	char *key = s3_encoded(rq->key ? rq->key : "", true);
 	dbc_heap_text q = {0};
 	*path = NULL;
 	if (!key ||
@@ -188,7 +170,7 @@ static int url_parts(const cli_store *s, const az_request *rq, char **path, char
 	}
 	free(key);
 	for (size_t i = 0; i < AZ_MAX_PARAMS && rq->params[i].name; i++) {
-		char *v = encoded(rq->params[i].value, false);
+		char *v = s3_encoded(rq->params[i].value, false);
 		if (!v)
 			q.oom = true;
 		dbc_heap_text_append(&q, q.len ? "&" : "", q.len ? 1 : 0);
