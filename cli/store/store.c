@@ -126,7 +126,9 @@ cli_store *cli_store_open_object(const char *url, char **name, char *err, size_t
 	*name = NULL;
 	if (!slash || slash[1] == '\0' || (cli_store_is_url(url) && slash < strstr(url, "://") + 3) ||
 	    strstr(slash, TMP_MARK)) {
-		snprintf(err, n, "dbcare: %s names no backup object: write s3://BUCKET/PREFIX/NAME", url);
+		snprintf(err, n, "dbcare: %s names no backup object: write %s", url,
+		         strncmp(url, "azure://", 8) == 0 ? "azure://CONTAINER/PREFIX/NAME"
+		                                          : "s3://BUCKET/PREFIX/NAME");
 		return NULL;
 	}
 	char *dest = strndup(url, (size_t)(slash - url));

@@ -148,7 +148,7 @@ run 1 restore "$dest/none.db" --db "sqlite:$work/none.db"
 has "GET of $dest/none.db refused by the store (HTTP 404)" err
 [ ! -e "$work/none.db" ] || fail "a failed fetch created the database"
 run 1 restore azure://shop/ --db "sqlite:$work/none.db"
-has "names no backup object" err
+has "names no backup object: write azure://CONTAINER/PREFIX/NAME" err
 for bad in 'evil.example#' Shop 'a--b' ab '-shop'; do
   run 1 backup "$work/badcontainer.db" --copy-to "azure://$bad/x" --db "sqlite:$work/chain.db"
   has "dbcare: $bad in azure://$bad/x is no Azure container name" err
