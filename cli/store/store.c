@@ -19,7 +19,7 @@
 
 bool cli_store_is_url(const char *text)
 {
-	return text && strncmp(text, "s3://", 5) == 0;
+	return text && (strncmp(text, "s3://", 5) == 0 || strncmp(text, "azure://", 8) == 0);
 }
 
 /* "a/b" -> "a/b/", "" stays "" */
@@ -64,7 +64,20 @@ cli_store *cli_store_open(const char *dest, char *err, size_t n)
 		snprintf(err, n, "dbcare: out of memory opening %s", dest);
 		return NULL;
 	}
-	if (cli_store_is_url(dest)) {
+	if (strncmp(dest, "azure://", 8) == 0) {
+		/* azure://CONTAINER[/PREFIX]: the container checked and the
+		 * account read by store_azure_open */
+		const char *c = dest + 8, *slash = strchr(c, '/');
+		s->ops = &store_azure_ops;
+		s->bucket = strndup(c, slash ? (size_t)(slash - c) : strlen(c));
+		s->prefix = as_prefix(slash ? slash : "", slash ? strlen(slash) : 0);
+		if (!s->bucket || !s->prefix || store_azure_open(s, dest, err, n) != 0) {
+			if (!s->bucket || !s->prefix)
+				snprintf(err, n, "dbcare: out of memory opening %s", dest);
+			cli_store_close(s);
+			return NULL;
+		}
+	} else if (cli_store_is_url(dest)) {
 		const char *b = dest + 5, *slash = strchr(b, '/');
 		size_t blen = slash ? (size_t)(slash - b) : strlen(b);
 		if (blen == 0) {
@@ -111,9 +124,11 @@ cli_store *cli_store_open_object(const char *url, char **name, char *err, size_t
 {
 	const char *slash = strrchr(url, '/');
 	*name = NULL;
-	if (!slash || slash[1] == '\0' || (cli_store_is_url(url) && slash < url + 5 + 1) ||
+	if (!slash || slash[1] == '\0' || (cli_store_is_url(url) && slash < strstr(url, "://") + 3) ||
 	    strstr(slash, TMP_MARK)) {
-		snprintf(err, n, "dbcare: %s names no backup object: write s3://BUCKET/PREFIX/NAME", url);
+		snprintf(err, n, "dbcare: %s names no backup object: write %s", url,
+		         strncmp(url, "azure://", 8) == 0 ? "azure://CONTAINER/PREFIX/NAME"
+		                                          : "s3://BUCKET/PREFIX/NAME");
 		return NULL;
 	}
 	char *dest = strndup(url, (size_t)(slash - url));
@@ -123,7 +138,8 @@ cli_store *cli_store_open_object(const char *url, char **name, char *err, size_t
 		return NULL;
 	}
 	/* s3://bucket/NAME: the bucket's top */
-	cli_store *s = cli_store_open(strcmp(dest, "s3:/") == 0 ? url : dest, err, n);
+	cli_store *s = cli_store_open(
+	    strcmp(dest, "s3:/") == 0 || strcmp(dest, "azure:/") == 0 ? url : dest, err, n);
 	free(dest);
 	if (!s) {
 		free(*name);
@@ -137,6 +153,7 @@ void cli_store_close(cli_store *s)
 	if (!s)
 		return;
 	store_aws_free(&s->aws);
+	store_azure_free(s->azure);
 	free(s->label), free(s->bucket), free(s->prefix);
 	free(s);
 }
@@ -148,6 +165,8 @@ const char *cli_store_label(const cli_store *s)
 
 const char *cli_store_checked_how(const cli_store *s)
 {
+	if (s->ops == &store_azure_ops)
+		return "each block's MD5 checked by the store, the blob's read back";
 	return s->ops == &store_s3_ops ? "each part's MD5 checked by the store"
 	                               : "read back, SHA-256 checked";
 }

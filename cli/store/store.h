@@ -14,11 +14,15 @@
  *     Under SSE-KMS or SSE-C S3's ETags are no MD5s: then S3's own check
  *     of each part's Content-MD5 is the check. A kill at any moment
  *     leaves NAME absent or whole; cli_store_list never returns a
- *     temporary name.
+ *     temporary name. In an Azure container (azure://CONTAINER/PREFIX)
+ *     one Put Blob, or blocks committed by one block list only after
+ *     each came back right, the blob read back (store_azure.c).
  *   - Credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *     AWS_SESSION_TOKEN, the shared files of AWS_PROFILE) are read from
  *     the environment and the files only, are handed to libcurl only, and
- *     never enter an error text, a log line or a URL.
+ *     never enter an error text, a log line or a URL; so are Azure's
+ *     (store_azure_config.c: the account key signs, a SAS token goes
+ *     into the request's URL alone).
  */
 #ifndef DBCARE_CLI_STORE_H
 #define DBCARE_CLI_STORE_H
@@ -28,7 +32,8 @@
 
 typedef struct cli_store cli_store;
 
-/* Whether text names an object store (s3://...) rather than a file. */
+/* Whether text names an object store (s3://..., azure://...) rather than
+ * a file. */
 bool cli_store_is_url(const char *text);
 
 /* Opens the destination dest (s3://BUCKET[/PREFIX] or a folder): the S3

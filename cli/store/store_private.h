@@ -22,6 +22,7 @@ typedef struct store_aws {
 } store_aws;
 
 typedef struct store_ops store_ops;
+typedef struct store_azure store_azure; /* store_azure_http.h */
 
 struct cli_store {
 	const store_ops *ops;
@@ -29,6 +30,7 @@ struct cli_store {
 	char *bucket; /* S3: the bucket; a folder: its path */
 	char *prefix; /* "" or "a/b/": every key starts with it */
 	store_aws aws;
+	store_azure *azure; /* azure://: the account (store_azure_config.c) */
 };
 
 struct store_ops {
@@ -47,7 +49,13 @@ struct store_ops {
 /* What marks a temporary name (NAME.tmp-XXXXXX): never listed. */
 #define STORE_TMP_MARK ".tmp-"
 
-extern const store_ops store_local_ops, store_s3_ops;
+extern const store_ops store_local_ops, store_s3_ops, store_azure_ops;
+
+/* An azure:// destination opened into s, whose bucket (the container)
+ * and prefix are set: the container checked, the account read
+ * (store_azure_config.c). 0, or -1 with err. */
+int store_azure_open(cli_store *s, const char *dest, char *err, size_t n);
+void store_azure_free(store_azure *az);
 
 /* The AWS settings as a user keeps them (store_aws_config.c). */
 int store_aws_load(store_aws *aws, char *err, size_t n);

@@ -1,9 +1,10 @@
 /*
  * shipped.h — backups that leave the machine (shipped.c): a backup file
  * the method made, uploaded to a destination of the object store
- * (cli/store/store.h: s3://BUCKET/PREFIX or a folder), and a backup named
- * by its URL fetched back into a private folder, with the files its
- * restore needs beside it, for the method's own restore and verify.
+ * (cli/store/store.h: s3://BUCKET/PREFIX, azure://CONTAINER/PREFIX or a
+ * folder), and a backup named by its URL fetched back into a private
+ * folder, with the files its restore needs beside it, for the method's
+ * own restore and verify.
  */
 #ifndef DBCARE_CLI_BACKUP_SHIPPED_H
 #define DBCARE_CLI_BACKUP_SHIPPED_H

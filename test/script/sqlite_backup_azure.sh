@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Backups that leave the machine for Azure Blob storage, against azurite
+# (Microsoft's emulator, installed from npm at test time, on loopback,
+# checking every request's Shared Key signature or SAS): `dbcare backup
+# --copy-to azure://CONTAINER/PREFIX` uploads a full backup (in blocks:
+# bigger than one block), an incremental chain and a sealed backup; with
+# the database and every local backup file gone, `restore` and `verify` of
+# azure://... bring each back from the container alone, rows identical.
+# The credentials come from AZURE_STORAGE_CONNECTION_STRING (its
+# BlobEndpoint, or the endpoint Azure's form makes of the account), or
+# AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN:
+# a wrong key, a forged SAS or one without write permission is refused
+# (HTTP 403) and the key and token appear in no output, no `ps` line of a
+# running upload, no catalog. An upload whose blob or block the store
+# answers with another MD5 is never published; a blob whose bytes differ
+# from its MD5 is not restored; a container name outside Azure's rules is
+# refused; a store killed mid-upload leaves no blob under the name.
+set -euo pipefail
+. "$(dirname "$0")/lib/sqlite.sh"
+. "$(dirname "$0")/lib/azure.sh"
+. "$(dirname "$0")/lib/cli.sh"
+
+azure_start shop
+secret=$azure_key # run() fails when an output holds it
+export TMPDIR="$work/tmp"
+mkdir -p "$TMPDIR" b
+db="$work/app.db"
+# 12 MB of rows: the full backup goes up in two 8 MiB blocks
+sqlite3 "$db" "PRAGMA journal_mode = wal;
+  CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+  CREATE TABLE blobs (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id), body BLOB);
+  INSERT INTO customers (email) SELECT 'c' || value || '@example.com' FROM generate_series(1, 500);
+  INSERT INTO blobs (customer_id, body) SELECT 1 + value % 500, randomblob(1000)
+    FROM generate_series(1, 12000);" >/dev/null
+rows() { sqlite3 "$1" "SELECT id, email FROM customers ORDER BY id;
+  SELECT id, customer_id, hex(body) FROM blobs ORDER BY id" | sha256sum | cut -c1-64; }
+log() { grep -c "^request $1" "$work/azurite.log" || true; }
+acct=$azure_account
+
+dest=azure://shop/app/nightly
+run 0 backup b/sun.db --copy-to "$dest" --db "sqlite:$db"
+has "uploaded $work/b/sun.db to $dest/sun.db (each block's MD5 checked by the store, the blob's read back)" err
+[ "$(log "PUT /$acct/shop/app/nightly/sun.db?comp=block&blockid=")" = 2 ] ||
+  fail "the 12 MB backup was not uploaded in two blocks"
+[ "$(log "PUT /$acct/shop/app/nightly/sun.db?comp=blocklist")" = 1 ] ||
+  fail "the blocks were not committed by one block list"
+full_rows=$(rows "$db")
+sqlite3 "$db" "INSERT INTO customers (email) VALUES ('mon@example.com')"
+run 0 backup b/mon.db --incremental --copy-to "$dest" --db "sqlite:$db"
+sqlite3 "$db" "UPDATE blobs SET body = randomblob(10) WHERE id <= 10"
+run 0 backup b/tue.db --incremental --copy-to "$dest" --db "sqlite:$db"
+# an incremental backup is small: one Put Blob, read back
+[ "$(log "PUT /$acct/shop/app/nightly/tue.db$")" = 1 ] || fail "tue.db was not one Put Blob"
+[ "$(log "HEAD /$acct/shop/app/nightly/tue.db$")" = 1 ] || fail "tue.db was not read back"
+chain_rows=$(rows "$db")
+head -c 32 /dev/urandom >backup.key; chmod 600 backup.key
+run 0 backup b/sealed.db --compress zstd --encrypt-key-file backup.key \
+  --copy-to azure://shop/app/sealed --db "sqlite:$db"
+
+# the account with its key, or a SAS token of the container, from the
+# variables (the endpoint: AZURE_STORAGE_SERVICE_ENDPOINT)
+cs=$AZURE_STORAGE_CONNECTION_STRING
+sas=$(azure_sas rwdl)
+(
+  unset AZURE_STORAGE_CONNECTION_STRING
+  export AZURE_STORAGE_ACCOUNT=$acct AZURE_STORAGE_SERVICE_ENDPOINT=$azure_endpoint
+  AZURE_STORAGE_KEY=$azure_key run 0 backup b/key.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  secret=$sas
+  AZURE_STORAGE_SAS_TOKEN="?$sas" run 0 backup b/sas.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  grep -q "^request HEAD /$acct/shop/app/vars/sas.db?sv=2021-08-06&.*&sig=\.\.\.$" "$work/azurite.log" ||
+    fail "the SAS upload did not carry the token"
+  # a token that may only read is refused the write; a forged one anything
+  secret=$(azure_sas r)
+  AZURE_STORAGE_SAS_TOKEN=$secret run 1 backup b/readonly.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  has "HTTP 403, AuthorizationPermissionMismatch" err
+  has "the SAS token's permissions" err
+  real_key=$azure_key
+  azure_key=$(head -c 32 /dev/urandom | base64 -w0)
+  secret=$(azure_sas rwdl)
+  azure_key=$real_key
+  AZURE_STORAGE_SAS_TOKEN=$secret run 1 backup b/forged.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  has "HTTP 403" err
+  # a wrong key: azurite checks the Shared Key signature
+  secret=$(head -c 32 /dev/urandom | base64 -w0)
+  AZURE_STORAGE_KEY=$secret run 1 backup b/wrongkey.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  has "HTTP 403, AuthorizationFailure" err
+  has "the backup $work/b/wrongkey.db stands" err
+  AZURE_STORAGE_KEY='not base64!' run 1 backup b/badkey.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  has "dbcare: AZURE_STORAGE_KEY is no base64 key" err
+  grep -qF 'not base64!' err && fail "the malformed key was printed"
+  unset AZURE_STORAGE_ACCOUNT
+  run 1 backup b/noaccount.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  has "dbcare: no Azure storage account: set AZURE_STORAGE_CONNECTION_STRING" err
+  # a connection string with a SAS instead of the key
+  secret=$sas
+  AZURE_STORAGE_CONNECTION_STRING="BlobEndpoint=$azure_endpoint;AccountName=$acct;SharedAccessSignature=$sas" \
+    run 0 backup b/cs-sas.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  AZURE_STORAGE_CONNECTION_STRING="BlobEndpoint=$azure_endpoint;AccountName=$acct" \
+    run 1 backup b/cs-none.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  has "has no AccountKey= and no SharedAccessSignature=" err
+  # without BlobEndpoint the endpoint is Azure's form,
+  # PROTOCOL://ACCOUNT.blob.SUFFIX, the account in the host and not in the
+  # path (curl takes *.localhost for the loopback; azurite reads the
+  # account from the host as Azure does, and checks the signature of it)
+  secret=$azure_key
+  AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=$acct;AccountKey=$azure_key;EndpointSuffix=localhost:$(cat "$work/azure.port")" \
+    run 0 backup b/host.db --copy-to azure://shop/app/vars --db "sqlite:$db"
+  grep -q "^request HEAD /shop/app/vars/host.db$" "$work/azurite.log" ||
+    fail "the endpoint made from the connection string did not name the account by its host"
+)
+got=$(azure_blobs | tr '\n' ' ')
+[ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db app/vars/cs-sas.db app/vars/host.db app/vars/key.db app/vars/sas.db " ] ||
+  fail "the container holds [$got]: want the eight backups"
+
+# the credentials: never in the catalog, nor in a ps line of an upload
+# (the store paused: the upload waits in its PUT)
+sqlite3 "$db" .dump | grep -qF -e "$azure_key" -e "${sas##*sig=}" && fail "the catalog holds a secret"
+azure_pause
+"$cli" backup b/paused.db --copy-to "$dest" --db "sqlite:$db" >paused.out 2>&1 &
+up=$!
+for _ in $(seq 1 100); do [ -e b/paused.db ] && break; sleep 0.1; done
+[ -e b/paused.db ] || fail "the paused upload's local backup was not made"
+sleep 0.5
+ps -eo pid,args >ps.txt
+azure_resume
+wait "$up" || { cat paused.out; fail "the upload paused and resumed failed"; }
+grep -q "copy-to $dest" ps.txt || fail "ps did not show the upload (test premise)"
+grep -qF "$azure_key" ps.txt && fail "ps shows the key"
+grep -qF "$azure_key" paused.out "$work/azurite.log" && fail "the key was printed"
+
+# the database and every local backup gone: the container alone
+rm -rf "$db" "$db-wal" "$db-shm" b
+run 0 restore "$dest/sun.db" --db "sqlite:$work/full.db"
+[ "$(rows "$work/full.db")" = "$full_rows" ] || fail "the full backup from the container: rows differ"
+run 0 verify "$dest/sun.db" --db "sqlite:$work/full.db"
+run 0 restore "$dest/tue.db" --db "sqlite:$work/chain.db"
+has "fetched $dest/tue.db" err
+[ "$(rows "$work/chain.db")" = "$chain_rows" ] || fail "the chain from the container: rows differ"
+run 0 verify "$dest/tue.db" --db "sqlite:$work/chain.db"
+run 0 restore azure://shop/app/sealed/sealed.db --encrypt-key-file backup.key --db "sqlite:$work/sealed.db"
+[ "$(rows "$work/sealed.db")" = "$chain_rows" ] || fail "the sealed backup from the container: rows differ"
+grep -q "^request GET /$acct/shop?restype=container&comp=list&prefix=app%2Fnightly%2F&maxresults=5000" \
+  "$work/azurite.log" || fail "the chain's links were not listed by List Blobs"
+[ -z "$(ls -A "$TMPDIR")" ] || fail "a fetch left $(ls "$TMPDIR") behind"
+
+# what is not there, or not allowed, is an error naming it
+run 1 restore "$dest/none.db" --db "sqlite:$work/none.db"
+has "GET of $dest/none.db refused by the store (HTTP 404)" err
+[ ! -e "$work/none.db" ] || fail "a failed fetch created the database"
+run 1 restore azure://shop/ --db "sqlite:$work/none.db"
+has "names no backup object: write azure://CONTAINER/PREFIX/NAME" err
+for bad in 'evil.example#' Shop 'a--b' ab '-shop'; do
+  run 1 backup "$work/badcontainer.db" --copy-to "azure://$bad/x" --db "sqlite:$work/chain.db"
+  has "dbcare: $bad in azure://$bad/x is no Azure container name" err
+  rm -f "$work/badcontainer.db"
+done
+
+# a store that answers another MD5 than the bytes' (lib/azurite.js: names
+# holding "corrupt"): a blob removed again, blocks never committed
+db="$work/chain.db"
+run 1 backup "$work/corrupt.db" --copy-to "$dest" --db "sqlite:$db"
+has "the store holds other bytes than sent for block 1 of $dest/corrupt.db" err
+has "not published" err
+[ "$(log "PUT /$acct/shop/app/nightly/corrupt.db?comp=blocklist")" = 0 ] ||
+  fail "blocks that came back wrong were committed"
+sqlite3 "$work/tiny.db" "CREATE TABLE t (x); INSERT INTO t VALUES (1)"
+run 1 backup "$work/corrupt-small.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
+has "the store holds other bytes than sent for blob $dest/corrupt-small.db" err
+azure_blobs | grep -q corrupt && fail "an upload that came back wrong was published"
+
+# a blob whose bytes are not its MD5 (changed in the store) is not restored
+run 0 backup "$work/tiny-copy.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
+# azurite appends each blob to an extent file: its last byte, the newest
+# file's last
+extent=$(ls -t "$work/azure/__blobstorage__"/* | head -1)
+"$py" - "$extent" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+b[-1] ^= 0xFF
+open(p, 'wb').write(bytes(b))
+PY
+run 1 restore "$dest/tiny-copy.db" --db "sqlite:$work/tampered.db"
+has "the bytes downloaded of $dest/tiny-copy.db are not the blob's" err
+[ ! -e "$work/tampered.db" ] || fail "a tampered blob was restored"
+
+# the store killed in the middle of an upload: the command fails, and no
+# blob is published under the name
+sqlite3 "$db" "INSERT INTO blobs (body) SELECT randomblob(1000) FROM generate_series(1, 40000)"
+"$cli" backup "$work/crash.db" --copy-to "$dest" --db "sqlite:$db" >crash.out 2>&1 &
+up=$!
+for _ in $(seq 1 300); do grep -q "^request PUT /$acct/shop/app/nightly/crash.db?comp=block" "$work/azurite.log" && break; sleep 0.02; done
+grep -q "^request PUT /$acct/shop/app/nightly/crash.db?comp=block" "$work/azurite.log" || fail "the upload of crash.db never started"
+azure_kill
+set +e; wait "$up"; rc=$?; set -e
+[ "$rc" = 1 ] || { cat crash.out; fail "an upload to a killed store: exit $rc, want 1"; }
+grep -q "crash.db" crash.out || fail "the failed upload did not name its object"
+azure_start shop
+azure_blobs | grep -qx 'app/nightly/crash.db' && fail "a half upload was published as crash.db"
+run 1 restore "$dest/crash.db" --db "sqlite:$work/crash-restored.db"
+has "HTTP 404" err
+echo "ok"
