@@ -361,3 +361,28 @@ int cli_replicas_show(cli_db *db, cli_opts *o)
 	forget(&r);
 	return rc;
 }
+
+/* The subscribers reached through --subscriber whose schema lags this
+ * publisher's: one message each, for health's finding. */
+int cli_replicas_schema_lag(cli_db *db, cli_opts *o, char ***msgs, int *n)
+{
+	replicas r = {.db = db, .o = o};
+	*msgs = NULL;
+	*n = 0;
+	int rc = begin(&r) == 0 && poll(&r) == 0 ? 0 : -1;
+	if (rc == 0 && !(*msgs = calloc((size_t)r.rows.nrows + 1, sizeof **msgs)))
+		rc = -1;
+	for (int i = 0; rc == 0 && i < r.rows.nrows; i++) {
+		const char *name = cli_cell(&r.rows, i, cli_col(&r.rows, "name"));
+		char buf[512];
+		if (!r.nlacking[i])
+			continue;
+		snprintf(buf, sizeof buf,
+		         "subscriber %s lacks %d column(s) of the tables it subscribes to, first %s: its "
+		         "apply stops at the first row carrying one",
+		         name ? name : "", r.nlacking[i], r.lacking[i]);
+		(*msgs)[(*n)++] = strdup(buf);
+	}
+	forget(&r);
+	return rc;
+}

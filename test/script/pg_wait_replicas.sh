@@ -5,7 +5,8 @@
 # and holds every column the publication publishes; with the standby's
 # replay paused (pg_wal_replay_pause) it times out naming the standby and
 # its lag, exit 4; a wait under way returns within one poll of the resume;
-# a column added on the publisher before the subscriber has it is named;
+# a column added on the publisher before the subscriber has it is named,
+# and is a health finding (health --subscriber) until the subscriber has it;
 # --wait-replicas=N counts, names pick; status --replicas lists both;
 # serve's /readyz?replicas=1 is 503 while the standby lags and lists both,
 # /metrics has each replica's lag and visibility, at most 16 replicas a
@@ -126,11 +127,30 @@ grep -q standby1 "$work/4.out" && fail "the resumed standby is named: $(cat "$wo
 dbc status --replicas >"$work/status3.out" 2>&1
 grep -q "^subscriber topo_sub: lacks 1 published column(s), first public.items.price integer" \
   "$work/status3.out" || fail "status does not show the schema lag: $(cat "$work/status3.out")"
+# the health report on the publisher, given the subscriber: a finding
+health() { "$cli" health --db "$topo_url" --mode quick --subscriber "$topo_sub_url" "$@"; }
+health >"$work/health.out" 2>&1 || fail "health: $(cat "$work/health.out")"
+grep -q "^subscriber_schema  *warning  *subscriber topo_sub lacks 1 column(s) of the tables it subscribes to, first public.items.price integer" \
+  "$work/health.out" || fail "health has no finding for the lagging subscriber: $(cat "$work/health.out")"
+health --json >"$work/health.json" 2>&1 || fail "health --json: $(cat "$work/health.json")"
+python3 - "$work/health.json" <<'PY' || fail "health --json: $(cat "$work/health.json")"
+import json, sys
+rep = json.load(open(sys.argv[1]))
+rows = [c for c in rep["checks"] if c["name"] == "subscriber_schema"]
+assert len(rows) == 1 and rows[0]["status"] == "warning", rows
+assert "order of changes" in rows[0]["hint"], rows
+assert rep["worst_check"] in ("warning", "critical"), rep["worst_check"]
+PY
+rc=0
+health --fail-on warning >"$work/health_fail.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] || fail "health --fail-on warning with a lagging subscriber: exit $rc"
 # without --subscriber the schema is not compared: only positions
 "$cli" migrate --db "$topo_url" --dir "$mig" --wait-replicas --timeout 5s >"$work/nosub.out" 2>&1 ||
   fail "without --subscriber: $(cat "$work/nosub.out")"
 Q -c "ALTER TABLE items ADD COLUMN price int" >/dev/null
 dbc migrate --wait-replicas --timeout 5s >"$work/5.out" 2>&1 || fail "after the subscriber: $(cat "$work/5.out")"
+health >"$work/health2.out" 2>&1 || fail "health: $(cat "$work/health2.out")"
+grep -q "subscriber_schema" "$work/health2.out" && fail "a finding once the subscriber has the column: $(cat "$work/health2.out")"
 P -c "INSERT INTO items VALUES (2, 'two', 20)" >/dev/null
 for _ in $(seq 1 100); do
   [ "$(Q -c "SELECT price FROM items WHERE id = 2")" = 20 ] && break
