@@ -78,18 +78,19 @@ static int add_subscriber_findings(cli_db *db, cli_opts *o, json_t *rep)
 	if (cli_replicas_schema_lag(db, o, &msgs, &n) != 0)
 		return -1;
 	json_t *checks = json_object_get(rep, "checks");
+	const char *warning = dbc_check_status_name(DBC_CHECK_WARNING);
 	for (int i = 0; i < n; i++) {
 		json_array_append_new(
 		    checks, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", "subscriber_schema", "status",
-		                      "warning", "message", msgs[i], "hint",
+		                      warning, "message", msgs[i], "hint",
 		                      "add the columns on the subscriber first, then on the publisher "
 		                      "(docs/topology.md, the order of changes)",
 		                      "penalty", 0));
 		free(msgs[i]);
 	}
 	const char *worst = json_string_value(json_object_get(rep, "worst_check"));
-	if (n && worst && dbc_health_grade_rank(worst) < dbc_health_grade_rank("warning"))
-		json_object_set_new(rep, "worst_check", json_string("warning"));
+	if (n && worst && dbc_health_grade_rank(worst) < DBC_CHECK_WARNING)
+		json_object_set_new(rep, "worst_check", json_string(warning));
 	free(msgs);
 	return 0;
 }
