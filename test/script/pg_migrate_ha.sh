@@ -20,6 +20,13 @@ cli="$(cd "$(dirname "$0")/../.." && pwd)/build/cli/dbcare"
 mig=$work/migrations
 mkdir -p "$mig"
 N1 -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" >/dev/null
+# the standby is synchronous (pg_auto_failover's default): what the
+# primary committed, the standby has, which exactly-once rests on
+for _ in $(seq 1 150); do
+  [ -n "$(N1 -c "SHOW synchronous_standby_names")" ] && break
+  sleep 0.2
+done
+[ -n "$(N1 -c "SHOW synchronous_standby_names")" ] || fail "node1 replicates asynchronously: $(ha_state)"
 
 echo "CREATE TABLE a (id int);" >"$mig/001_a.sql"
 "$cli" migrate --db "$ha_url" --dir "$mig" >"$work/1.out" 2>&1 || fail "migrate 1: $(cat "$work/1.out")"
