@@ -386,3 +386,19 @@ int cli_replicas_schema_lag(cli_db *db, cli_opts *o, char ***msgs, int *n)
 	forget(&r);
 	return rc;
 }
+
+int cli_replicas_compare(cli_db *db, cli_opts *o, const cli_rows *rows, int *nlacking,
+                         char **lacking)
+{
+	replicas r = {.db = db, .o = o, .rows = *rows, .nlacking = nlacking, .lacking = lacking};
+	r.checked = calloc((size_t)rows->nrows + 1, sizeof *r.checked);
+	int rc = r.checked && connect_subscribers(&r) == 0 && compare_schemas(&r) == 0 ? 0 : -1;
+	free(r.checked);
+	for (int i = 0; i < r.nsubs; i++) {
+		cli_rows_free(&r.subs[i].subs);
+		if (r.subs[i].db)
+			cli_disconnect(r.subs[i].db);
+	}
+	free(r.subs);
+	return rc;
+}

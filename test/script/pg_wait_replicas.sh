@@ -6,7 +6,8 @@
 # replay paused (pg_wal_replay_pause) it times out naming the standby and
 # its lag, exit 4; a wait under way returns within one poll of the resume;
 # a column added on the publisher before the subscriber has it is named,
-# and is a health finding (health --subscriber) until the subscriber has it;
+# and is a health finding (health --subscriber) and not ready on serve
+# --subscriber until the subscriber has it;
 # --wait-replicas=N counts, names pick; status --replicas lists both;
 # serve's /readyz?replicas=1 is 503 while the standby lags and lists both,
 # /metrics has each replica's lag and visibility, at most 16 replicas a
@@ -144,6 +145,18 @@ PY
 rc=0
 health --fail-on warning >"$work/health_fail.out" 2>&1 || rc=$?
 [ "$rc" = 3 ] || fail "health --fail-on warning with a lagging subscriber: exit $rc"
+# serve given the subscriber: it shows no schema there, readiness waits
+base1=$base serve1=$serve_pid
+start_serve "$work/serve2.log" --db "$topo_url" --dir "$mig" --min-interval 0 --subscriber "$topo_sub_url"
+get "$base/readyz?replicas=1"
+want_code 503 "readyz?replicas=1 with the subscriber lacking a column"
+grep -q "^  subscriber topo_sub: lacks 1 published column(s), first public.items.price integer, streaming, " \
+  "$work/body" || fail "readyz does not show the subscriber's lag: $(cat "$work/body")"
+get "$base/metrics"
+grep -q '^dbcare_replica_schema_visible{.*,kind="subscriber",replica="topo_sub"} 0$' "$work/body" ||
+  fail "the lagging subscriber is visible: $(grep replica "$work/body")"
+stop_serve
+base=$base1 serve_pid=$serve1
 # without --subscriber the schema is not compared: only positions
 "$cli" migrate --db "$topo_url" --dir "$mig" --wait-replicas --timeout 5s >"$work/nosub.out" 2>&1 ||
   fail "without --subscriber: $(cat "$work/nosub.out")"
