@@ -102,6 +102,13 @@ int cmd_health(cli_db *db, cli_opts *o)
 	json_t *rep = NULL;
 	char *metrics = NULL, *text = NULL;
 	bool prometheus = o->out.format == CLI_FMT_PROMETHEUS;
+	/* refused before the report: a SQLite file has no subscribers */
+	if (o->nsubscribers && !db->drv->replicas) {
+		cli_errorf("%s has no subscribers to compare: --subscriber is PostgreSQL's "
+		           "(docs/topology.md)",
+		           db->label);
+		return CLI_USAGE;
+	}
 	/* the exposition as the module wrote it; --fail-on reads the report's
 	 * statuses (the same run: one statement reads both) */
 	if (cli_health_read(db, mode, NULL,

@@ -263,8 +263,8 @@ static int begin(replicas *r)
 {
 	cli_rows t = {0};
 	if (!r->db->drv->replicas) {
-		cli_errorf("%s has no replicas to wait for or list: --wait-replicas and --replicas are "
-		           "PostgreSQL's (docs/topology.md)",
+		cli_errorf("%s has no replicas to wait for, list or compare: --wait-replicas, --replicas "
+		           "and --subscriber are PostgreSQL's (docs/topology.md)",
 		           r->db->label);
 		return -1;
 	}

@@ -228,6 +228,12 @@ rc=0
 "$cli" migrate --db "$work/x.db" --dir "$mig" --wait-replicas >"$work/sqlite.out" 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "SQLite: exit $rc: $(cat "$work/sqlite.out")"
 grep -q "has no replicas to wait for" "$work/sqlite.out" || fail "SQLite: $(cat "$work/sqlite.out")"
+sqlite3 "$work/y.db" "CREATE TABLE t (x)"
+rc=0
+"$cli" health --db "$work/y.db" --subscriber "$topo_sub_url" >"$work/sqlite_health.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "SQLite health --subscriber: exit $rc: $(cat "$work/sqlite_health.out")"
+grep -q "has no subscribers to compare: --subscriber is PostgreSQL's" "$work/sqlite_health.out" ||
+  fail "SQLite health --subscriber: $(cat "$work/sqlite_health.out")"
 rc=0
 "$cli" migrate --db "$topo_url" --dir "$mig" --wait-replicas=0 >"$work/zero.out" 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "--wait-replicas=0: exit $rc"
