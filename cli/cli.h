@@ -162,6 +162,15 @@ int cmd_wait(cli_db *, cli_opts *);
  * status --replicas's list. */
 int cli_replicas_wait(cli_db *db, cli_opts *o);
 int cli_replicas_show(cli_db *db, cli_opts *o);
+/* health --subscriber: a message per subscriber lacking columns its
+ * publications publish (*msgs freed by the caller, each and the array). */
+int cli_replicas_schema_lag(cli_db *db, cli_opts *o, char ***msgs, int *n);
+/* serve --subscriber: for each row of rows (the driver's replicas of db)
+ * that is a subscriber reached through o's --subscriber, how many columns
+ * it lacks (nlacking[i]) and the first (lacking[i], strdup'd; NULL when
+ * none); both arrays rows->nrows long, zeroed by the caller. */
+int cli_replicas_compare(cli_db *db, cli_opts *o, const cli_rows *rows, int *nlacking,
+                         char **lacking);
 int cmd_lint(cli_db *, cli_opts *);
 int cmd_maintain(cli_db *, cli_opts *);
 int cmd_retain(cli_db *, cli_opts *);

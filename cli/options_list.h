@@ -65,7 +65,7 @@
 	      .read = read_wait_replicas, .value_optional = true, .commands = "migrate",               \
 	      .spelling = "--wait-replicas[=W]", .help = "then wait for replicas: all, N or name,...") \
 	OTHER(.name = "subscriber", .type = CLI_OPT_CUSTOM, .read = read_subscriber,                   \
-	      .commands = "migrate status", .spelling = "--subscriber URL",                            \
+	      .commands = "migrate status health serve", .spelling = "--subscriber URL",               \
 	      .help = "a logical subscriber to compare schemas with (repeatable)")                     \
 	VALUE(bool, replicas, .name = "replicas", .type = CLI_OPT_FLAG, .commands = "status",          \
 	      .spelling = "--replicas", .help = "list the standbys and subscribers")                   \

@@ -67,6 +67,34 @@ static void say_unread(cli_db *db, const json_t *rep)
 	}
 }
 
+/* --subscriber: each subscriber whose schema lags this publisher's (it
+ * lacks a column its publications publish) is a check row of its own at
+ * warning, and the report's worst_check rises to it; the score is the
+ * module's, unchanged. */
+static int add_subscriber_findings(cli_db *db, cli_opts *o, json_t *rep)
+{
+	char **msgs = NULL;
+	int n = 0;
+	if (cli_replicas_schema_lag(db, o, &msgs, &n) != 0)
+		return -1;
+	json_t *checks = json_object_get(rep, "checks");
+	const char *warning = dbc_check_status_name(DBC_CHECK_WARNING);
+	for (int i = 0; i < n; i++) {
+		json_array_append_new(
+		    checks, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", "subscriber_schema", "status",
+		                      warning, "message", msgs[i], "hint",
+		                      "add the columns on the subscriber first, then on the publisher "
+		                      "(docs/topology.md, the order of changes)",
+		                      "penalty", 0));
+		free(msgs[i]);
+	}
+	const char *worst = json_string_value(json_object_get(rep, "worst_check"));
+	if (n && worst && dbc_health_grade_rank(worst) < DBC_CHECK_WARNING)
+		json_object_set_new(rep, "worst_check", json_string(warning));
+	free(msgs);
+	return 0;
+}
+
 int cmd_health(cli_db *db, cli_opts *o)
 {
 	const char *mode = o->mode ? o->mode : "standard";
@@ -74,15 +102,29 @@ int cmd_health(cli_db *db, cli_opts *o)
 	json_t *rep = NULL;
 	char *metrics = NULL, *text = NULL;
 	bool prometheus = o->out.format == CLI_FMT_PROMETHEUS;
+	/* refused before the report: a SQLite file has no subscribers */
+	if (o->nsubscribers && !db->drv->replicas) {
+		cli_errorf("%s has no subscribers to compare: --subscriber is PostgreSQL's "
+		           "(docs/topology.md)",
+		           db->label);
+		return CLI_USAGE;
+	}
 	/* the exposition as the module wrote it; --fail-on reads the report's
 	 * statuses (the same run: one statement reads both) */
-	if (cli_health_read(db, mode, NULL, prometheus && !o->fail_on ? NULL : &text,
+	if (cli_health_read(db, mode, NULL,
+	                    prometheus && !o->fail_on && !o->nsubscribers ? NULL : &text,
 	                    prometheus ? &metrics : NULL) != 0) {
 		cli_print_db_error(&o->out, db);
 		return CLI_ERROR;
 	}
 	if (text && !(rep = json_loads(text, 0, NULL))) {
 		cli_errorf("the health report is not JSON");
+		free(text);
+		free(metrics);
+		return CLI_ERROR;
+	}
+	if (rep && o->nsubscribers && add_subscriber_findings(db, o, rep) != 0) {
+		json_decref(rep);
 		free(text);
 		free(metrics);
 		return CLI_ERROR;

@@ -263,8 +263,8 @@ static int begin(replicas *r)
 {
 	cli_rows t = {0};
 	if (!r->db->drv->replicas) {
-		cli_errorf("%s has no replicas to wait for or list: --wait-replicas and --replicas are "
-		           "PostgreSQL's (docs/topology.md)",
+		cli_errorf("%s has no replicas to wait for, list or compare: --wait-replicas, --replicas "
+		           "and --subscriber are PostgreSQL's (docs/topology.md)",
 		           r->db->label);
 		return -1;
 	}
@@ -359,5 +359,46 @@ int cli_replicas_show(cli_db *db, cli_opts *o)
 	}
 	cli_rows_free(&v);
 	forget(&r);
+	return rc;
+}
+
+/* The subscribers reached through --subscriber whose schema lags this
+ * publisher's: one message each, for health's finding. */
+int cli_replicas_schema_lag(cli_db *db, cli_opts *o, char ***msgs, int *n)
+{
+	replicas r = {.db = db, .o = o};
+	*msgs = NULL;
+	*n = 0;
+	int rc = begin(&r) == 0 && poll(&r) == 0 ? 0 : -1;
+	if (rc == 0 && !(*msgs = calloc((size_t)r.rows.nrows + 1, sizeof **msgs)))
+		rc = -1;
+	for (int i = 0; rc == 0 && i < r.rows.nrows; i++) {
+		const char *name = cli_cell(&r.rows, i, cli_col(&r.rows, "name"));
+		char buf[512];
+		if (!r.nlacking[i])
+			continue;
+		snprintf(buf, sizeof buf,
+		         "subscriber %s lacks %d column(s) of the tables it subscribes to, first %s: its "
+		         "apply stops at the first row carrying one",
+		         name ? name : "", r.nlacking[i], r.lacking[i]);
+		(*msgs)[(*n)++] = strdup(buf);
+	}
+	forget(&r);
+	return rc;
+}
+
+int cli_replicas_compare(cli_db *db, cli_opts *o, const cli_rows *rows, int *nlacking,
+                         char **lacking)
+{
+	replicas r = {.db = db, .o = o, .rows = *rows, .nlacking = nlacking, .lacking = lacking};
+	r.checked = calloc((size_t)rows->nrows + 1, sizeof *r.checked);
+	int rc = r.checked && connect_subscribers(&r) == 0 && compare_schemas(&r) == 0 ? 0 : -1;
+	free(r.checked);
+	for (int i = 0; i < r.nsubs; i++) {
+		cli_rows_free(&r.subs[i].subs);
+		if (r.subs[i].db)
+			cli_disconnect(r.subs[i].db);
+	}
+	free(r.subs);
 	return rc;
 }

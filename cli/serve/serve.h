@@ -82,8 +82,10 @@ typedef struct serve_report_part {
 typedef struct serve_replica {
 	char *kind, *name, *state, *slot; /* slot NULL: none */
 	double lag_bytes;                 /* -1: unknown (no pg_monitor) */
-	bool visible;
-	bool receiver; /* kind receiver: replays nothing, never waited on */
+	bool visible;                     /* passed the position and, compared, lacks no column */
+	bool receiver;                    /* kind receiver: replays nothing, never waited on */
+	int nlacking;                     /* a --subscriber: the published columns it lacks */
+	char *lacking;                    /* and the first of them (NULL: none) */
 } serve_replica;
 /* At most this many replicas a database are kept, listed and exported:
  * the metrics' replica label stays bounded whatever connects. */
@@ -275,12 +277,14 @@ int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const 
 /* serve_replicas.c: reads the replicas of a PostgreSQL primary into r (a
  * SQLite file, an engine without replicas: none), against prev's target
  * while the version is prev's; 0, or -1 with db's
- * error. serve_replicas_readyz writes their lines for /readyz and returns
+ * error; a subscriber given by --subscriber (o) is compared as status
+ * --replicas does, and one lacking a column shows no schema.
+ * serve_replicas_readyz writes their lines for /readyz and returns
  * how many do not show the version; serve_replicas_samples adds their
  * samples to fleet's dbcare_replica_lag_bytes and
  * dbcare_replica_schema_visible (both made first) under the database's
  * labels, DBC_OK or DBC_ERROR; serve_replicas_free frees them. */
-int serve_replicas_read(cli_db *db, serve_result *r, const serve_result *prev);
+int serve_replicas_read(cli_db *db, cli_opts *o, serve_result *r, const serve_result *prev);
 int serve_replicas_readyz(FILE *m, const serve_result *r);
 int serve_replicas_samples(dbc_prom *fleet, const char *labels, const serve_result *r);
 void serve_replicas_free(serve_result *r);

@@ -353,7 +353,7 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *pre
 		what = "gauges: ";
 	else if (rc == 0 && read_migrations(db, &o, r) != 0)
 		what = "migrations: ";
-	else if (rc == 0 && serve_replicas_read(db, r, prev) != 0)
+	else if (rc == 0 && serve_replicas_read(db, &o, r, prev) != 0)
 		what = "replicas: ";
 	else if (rc == 0 && serve_queries_read(db, r) != 0)
 		what = "query statistics: ";

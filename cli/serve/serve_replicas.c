@@ -1,8 +1,8 @@
 /*
  * serve_replicas.c — a PostgreSQL primary's standbys and subscribers as
  * serve shows them (docs/topology.md): read by each refresh through the
- * driver's SQL (what `dbcare status --replicas` lists, without the
- * subscribers' schemas: serve reaches no subscriber), at most
+ * driver's SQL (what `dbcare status --replicas` lists; the schemas of
+ * the subscribers given by --subscriber compared as it does), at most
  * SERVE_REPLICAS_MAX a database, so the replica label of the metrics stays
  * bounded; listed on /readyz?replicas=1 and exported as two families.
  */
@@ -23,7 +23,7 @@ static bool true_cell(const cli_rows *rows, int i, const char *col)
 	return v && (strcmp(v, "t") == 0 || strcmp(v, "true") == 0);
 }
 
-static int keep_rows(serve_result *r, const cli_rows *rows)
+static int keep_rows(serve_result *r, const cli_rows *rows, const int *nlacking, char **lacking)
 {
 	int n = rows->nrows < SERVE_REPLICAS_MAX ? rows->nrows : SERVE_REPLICAS_MAX;
 	r->replicas_more = rows->nrows - n;
@@ -39,7 +39,10 @@ static int keep_rows(serve_result *r, const cli_rows *rows)
 		p->state = dup_cell(rows, i, "state");
 		p->slot = dup_cell(rows, i, "slot");
 		p->lag_bytes = lag ? strtod(lag, NULL) : -1;
-		p->visible = true_cell(rows, i, "caught_up");
+		p->nlacking = nlacking[i];
+		p->lacking = lacking[i];
+		lacking[i] = NULL;
+		p->visible = true_cell(rows, i, "caught_up") && !p->nlacking;
 	}
 	return 0;
 }
@@ -65,9 +68,11 @@ static int read_target(cli_db *db, serve_result *r, const serve_result *prev)
 	return rc;
 }
 
-int serve_replicas_read(cli_db *db, serve_result *r, const serve_result *prev)
+int serve_replicas_read(cli_db *db, cli_opts *o, serve_result *r, const serve_result *prev)
 {
 	cli_rows rows = {0};
+	int *nlacking = NULL;
+	char **lacking = NULL;
 	if (!db->drv->replicas)
 		return 0;
 	int rc = read_target(db, r, prev);
@@ -80,10 +85,32 @@ int serve_replicas_read(cli_db *db, serve_result *r, const serve_result *prev)
 	const char *p[1] = {r->target};
 	if (rc == 0 && r->target)
 		rc = db->drv->query(db, db->drv->replicas, 1, p, &rows);
+	if (rc == 0) {
+		nlacking = calloc((size_t)rows.nrows + 1, sizeof *nlacking);
+		lacking = calloc((size_t)rows.nrows + 1, sizeof *lacking);
+		rc = nlacking && lacking ? 0 : -1;
+	}
+	/* a subscriber out of reach is said on stderr; the positions stand */
+	if (rc == 0 && o->nsubscribers)
+		(void)cli_replicas_compare(db, o, &rows, nlacking, lacking);
 	if (rc == 0)
-		rc = keep_rows(r, &rows);
+		rc = keep_rows(r, &rows, nlacking, lacking);
+	for (int i = 0; lacking && i < rows.nrows; i++)
+		free(lacking[i]);
+	free(lacking);
+	free(nlacking);
 	cli_rows_free(&rows);
 	return rc;
+}
+
+/* A subscriber lacking columns, as status --replicas words it (the
+ * column's name escaped: a catalog name may hold a line break). */
+static void readyz_lacking(FILE *m, const serve_replica *p, const char *name)
+{
+	char *first = cli_text_escaped(p->lacking ? p->lacking : "?");
+	fprintf(m, "  %s %s: lacks %d published column(s), first %s, %s, ", p->kind, name ? name : "?",
+	        p->nlacking, first ? first : "?", p->state ? p->state : "unknown");
+	free(first);
 }
 
 int serve_replicas_readyz(FILE *m, const serve_result *r)
@@ -98,6 +125,8 @@ int serve_replicas_readyz(FILE *m, const serve_result *r)
 		if (p->receiver)
 			fprintf(m, "  receiver %s: receives WAL, replays none (not waited on), %s, ",
 			        name ? name : "?", p->state ? p->state : "unknown");
+		else if (p->nlacking)
+			readyz_lacking(m, p, name);
 		else
 			fprintf(m, "  %s %s: schema %s %s, %s, ", p->kind, name ? name : "?", v,
 			        p->visible ? "visible" : "not visible yet", p->state ? p->state : "unknown");
@@ -140,6 +169,7 @@ void serve_replicas_free(serve_result *r)
 		free(r->replicas[i].name);
 		free(r->replicas[i].state);
 		free(r->replicas[i].slot);
+		free(r->replicas[i].lacking);
 	}
 	free(r->replicas);
 	free(r->version);

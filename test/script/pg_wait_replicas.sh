@@ -5,7 +5,9 @@
 # and holds every column the publication publishes; with the standby's
 # replay paused (pg_wal_replay_pause) it times out naming the standby and
 # its lag, exit 4; a wait under way returns within one poll of the resume;
-# a column added on the publisher before the subscriber has it is named;
+# a column added on the publisher before the subscriber has it is named,
+# and is a health finding (health --subscriber) and not ready on serve
+# --subscriber until the subscriber has it;
 # --wait-replicas=N counts, names pick; status --replicas lists both;
 # serve's /readyz?replicas=1 is 503 while the standby lags and lists both,
 # /metrics has each replica's lag and visibility, at most 16 replicas a
@@ -126,11 +128,42 @@ grep -q standby1 "$work/4.out" && fail "the resumed standby is named: $(cat "$wo
 dbc status --replicas >"$work/status3.out" 2>&1
 grep -q "^subscriber topo_sub: lacks 1 published column(s), first public.items.price integer" \
   "$work/status3.out" || fail "status does not show the schema lag: $(cat "$work/status3.out")"
+# the health report on the publisher, given the subscriber: a finding
+health() { "$cli" health --db "$topo_url" --mode quick --subscriber "$topo_sub_url" "$@"; }
+health >"$work/health.out" 2>&1 || fail "health: $(cat "$work/health.out")"
+grep -q "^subscriber_schema  *warning  *subscriber topo_sub lacks 1 column(s) of the tables it subscribes to, first public.items.price integer" \
+  "$work/health.out" || fail "health has no finding for the lagging subscriber: $(cat "$work/health.out")"
+health --json >"$work/health.json" 2>&1 || fail "health --json: $(cat "$work/health.json")"
+python3 - "$work/health.json" <<'PY' || fail "health --json: $(cat "$work/health.json")"
+import json, sys
+rep = json.load(open(sys.argv[1]))
+rows = [c for c in rep["checks"] if c["name"] == "subscriber_schema"]
+assert len(rows) == 1 and rows[0]["status"] == "warning", rows
+assert "order of changes" in rows[0]["hint"], rows
+assert rep["worst_check"] in ("warning", "critical"), rep["worst_check"]
+PY
+rc=0
+health --fail-on warning >"$work/health_fail.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] || fail "health --fail-on warning with a lagging subscriber: exit $rc"
+# serve given the subscriber: it shows no schema there, readiness waits
+base1=$base serve1=$serve_pid
+start_serve "$work/serve2.log" --db "$topo_url" --dir "$mig" --min-interval 0 --subscriber "$topo_sub_url"
+get "$base/readyz?replicas=1"
+want_code 503 "readyz?replicas=1 with the subscriber lacking a column"
+grep -q "^  subscriber topo_sub: lacks 1 published column(s), first public.items.price integer, streaming, " \
+  "$work/body" || fail "readyz does not show the subscriber's lag: $(cat "$work/body")"
+get "$base/metrics"
+grep -q '^dbcare_replica_schema_visible{.*,kind="subscriber",replica="topo_sub"} 0$' "$work/body" ||
+  fail "the lagging subscriber is visible: $(grep replica "$work/body")"
+stop_serve
+base=$base1 serve_pid=$serve1
 # without --subscriber the schema is not compared: only positions
 "$cli" migrate --db "$topo_url" --dir "$mig" --wait-replicas --timeout 5s >"$work/nosub.out" 2>&1 ||
   fail "without --subscriber: $(cat "$work/nosub.out")"
 Q -c "ALTER TABLE items ADD COLUMN price int" >/dev/null
 dbc migrate --wait-replicas --timeout 5s >"$work/5.out" 2>&1 || fail "after the subscriber: $(cat "$work/5.out")"
+health >"$work/health2.out" 2>&1 || fail "health: $(cat "$work/health2.out")"
+grep -q "subscriber_schema" "$work/health2.out" && fail "a finding once the subscriber has the column: $(cat "$work/health2.out")"
 P -c "INSERT INTO items VALUES (2, 'two', 20)" >/dev/null
 for _ in $(seq 1 100); do
   [ "$(Q -c "SELECT price FROM items WHERE id = 2")" = 20 ] && break
@@ -195,6 +228,12 @@ rc=0
 "$cli" migrate --db "$work/x.db" --dir "$mig" --wait-replicas >"$work/sqlite.out" 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "SQLite: exit $rc: $(cat "$work/sqlite.out")"
 grep -q "has no replicas to wait for" "$work/sqlite.out" || fail "SQLite: $(cat "$work/sqlite.out")"
+sqlite3 "$work/y.db" "CREATE TABLE t (x)"
+rc=0
+"$cli" health --db "$work/y.db" --subscriber "$topo_sub_url" >"$work/sqlite_health.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "SQLite health --subscriber: exit $rc: $(cat "$work/sqlite_health.out")"
+grep -q "has no subscribers to compare: --subscriber is PostgreSQL's" "$work/sqlite_health.out" ||
+  fail "SQLite health --subscriber: $(cat "$work/sqlite_health.out")"
 rc=0
 "$cli" migrate --db "$topo_url" --dir "$mig" --wait-replicas=0 >"$work/zero.out" 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "--wait-replicas=0: exit $rc"
