@@ -190,6 +190,12 @@ static bool pg_lost_to_failover(cli_db *db)
 	return by_role;
 }
 
+static bool pg_reusable(cli_db *db)
+{
+	return db->handle && PQstatus(db->handle) == CONNECTION_OK &&
+	       PQtransactionStatus(db->handle) == PQTRANS_IDLE;
+}
+
 static void pg_close(cli_db *db)
 {
 	PQfinish(db->handle);
@@ -292,6 +298,7 @@ const cli_driver cli_pg_driver = {
     .read_only = pg_read_only,
     .lost_to_failover = pg_lost_to_failover,
     .close = pg_close,
+    .reusable = pg_reusable,
     .begin_write = "BEGIN",
     .dump = cli_pg_dump,
     .restore_from = NULL,
