@@ -185,6 +185,12 @@ struct cli_db {
 	const char *report_label;
 	cli_error error;
 	bool error_kept; /* cli_q leaves db->error unsaid: its caller decides */
+	/* The connection will be kept and run the same statements again
+	 * (dbcare serve's sessions): the driver may keep them prepared
+	 * (PostgreSQL: parsed and planned once, not on every run; plans, the
+	 * driver's, freed by close). */
+	bool keep_plans;
+	void *plans;
 };
 
 int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err);

@@ -318,6 +318,9 @@ cli_db *serve_connect(serve_fleet *f, serve_db *d, bool *reused, char **err)
 		                       .sqlite_busy = busy_wait,
 		                       .sqlite_busy_arg = d};
 		db = cli_connect(&d->target, &co, err);
+		/* a session that may be kept runs the same statements again */
+		if (db)
+			db->keep_plans = f->keep_max > 0;
 	}
 	if (db)
 		publish(f, d, db, true);
