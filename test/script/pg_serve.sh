@@ -30,6 +30,8 @@ fresh_db
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db2" -c "CREATE DATABASE $db2"
 "$B/psql" -X -q -d "$db2" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
 q -c "CREATE EXTENSION pg_stat_statements"
+# how often serve's statements are planned (below): counted for $db's sessions
+"$B/psql" -X -q -d postgres -c "ALTER DATABASE $db SET pg_stat_statements.track_planning = on"
 cleanup2() { "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db2 WITH (FORCE)" >/dev/null 2>&1 || true; }
 trap "kill_serves; cleanup2; cleanup" EXIT
 mkdir m
@@ -120,6 +122,14 @@ get "$base/metrics"; want_code 200 "the scrape after the kept session was termin
 [ "$(value dbcare_up "$db")" = 1 ] || fail "$db down after its kept session was terminated"
 s3=$(sessions "$db")
 [[ "$s3" =~ ^[0-9]+$ ]] && [ "$s3" != "$s1" ] || fail "no new session to $db after $s1 ended: '$s3'"
+# on a kept session the statements of a refresh are prepared: planned once
+# a session (two sessions so far, and one refresh retried), not per scrape
+for _ in 1 2 3 4 5 6; do get "$base/metrics"; done
+plans=$(q -c "SELECT s.calls || ' ' || s.plans FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+              WHERE d.datname = '$db' AND s.query LIKE 'SELECT dbhealth_gauges(), dbcare_get(%'")
+read -r calls planned <<<"$plans"
+[ "${calls:-0}" -ge 8 ] && [ "${planned:-99}" -le 3 ] ||
+  fail "serve's gauges statement planned on every scrape: calls and plans '$plans'"
 
 # --- a pending migration: 503; POST /migrate with the token: 200 again
 db=$db2 q -c "SELECT dbmigrate_add('2', 'u', 'CREATE TABLE u (id int PRIMARY KEY)')" >/dev/null
