@@ -44,6 +44,7 @@ typedef struct cli_opts {
 	size_t cap_dbs;  /* dbs's room */
 	bool dir_given;  /* --dir was given */
 	bool jobs_given; /* --jobs was given (serve has its own default) */
+	bool keep_given; /* --keep-connections was given (serve's default otherwise) */
 	cli_out out;     /* --quiet, --no-progress and --json's format */
 	/* retain --attach NAME=PATH (repeatable): SQLite databases ATTACHed
 	 * to the connection first, for archive policies whose target is in one */

@@ -125,6 +125,9 @@
 	VALUE(double, report_every_s, .name = "report-interval", .type = CLI_OPT_DURATION,             \
 	      .choices = "60s, 5m or 0", .commands = "serve", .spelling = "--report-interval T",       \
 	      .help = "one health report per T per database (default 60s)")                            \
+	VALUE(int, keep_connections, .name = "keep-connections", .type = CLI_OPT_CUSTOM,               \
+	      .read = read_keep, .commands = "serve", .spelling = "--keep-connections N",              \
+	      .help = "databases keeping a session (100; 0: none)")                                    \
 	VALUE(bool, allow_writes, .name = "allow-writes", .type = CLI_OPT_FLAG, .commands = "serve",   \
 	      .spelling = "--allow-writes", .help = "POST /migrate and /verify (with the token)")      \
 	VALUE(const char *, allow_hosts, .name = "allow-host", .type = CLI_OPT_TEXT,                   \

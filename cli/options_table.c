@@ -62,6 +62,22 @@ static int read_dir(const cli_option *opt, const char *val, cli_opts *o, cli_lin
 	return CLI_OK;
 }
 
+/* serve's places for kept connections: 0 (none kept) to 100000; given
+ * or not (its default is serve's) */
+static int read_keep(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
+{
+	(void)opt, (void)line;
+	char *end;
+	long v = strtol(val, &end, 10);
+	if (end == val || *end || v < 0 || v > 100000)
+		return cli_usage_error("--keep-connections needs a whole number from 0 to 100000, "
+		                       "not \"%s\"",
+		                       val);
+	o->keep_connections = (int)v;
+	o->keep_given = true;
+	return CLI_OK;
+}
+
 /* serve has its own default number of jobs */
 static int read_jobs(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
 {

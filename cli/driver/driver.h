@@ -73,6 +73,12 @@ typedef struct cli_driver {
 	 * false on SQLite, a file. */
 	bool (*lost_to_failover)(cli_db *db);
 	void (*close)(cli_db *db);
+	/* Whether this connection may be kept for a later caller as it is:
+	 * open, outside any transaction, nothing of a statement pending
+	 * (PostgreSQL: a session whose start-up, module load and caches are
+	 * worth keeping); NULL where a connection is never kept (SQLite: a
+	 * file is opened anew, so a replaced file is read, never the old one). */
+	bool (*reusable)(cli_db *db);
 	/* Starts a transaction that will write: SQLite takes the write lock at
 	 * once (BEGIN IMMEDIATE), so a read-then-write call waits for other
 	 * writers (busy timeout) instead of failing with "database is locked". */
@@ -179,6 +185,12 @@ struct cli_db {
 	const char *report_label;
 	cli_error error;
 	bool error_kept; /* cli_q leaves db->error unsaid: its caller decides */
+	/* The connection will be kept and run the same statements again
+	 * (dbcare serve's sessions): the driver may keep them prepared
+	 * (PostgreSQL: parsed and planned once, not on every run; plans, the
+	 * driver's, freed by close). */
+	bool keep_plans;
+	void *plans;
 };
 
 int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err);

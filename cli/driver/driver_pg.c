@@ -129,6 +129,78 @@ static void name_denied_role(cli_db *db, PGconn *conn)
 	free(hint);
 }
 
+/* The statements kept prepared on a connection with keep_plans: serve
+ * runs the same few on its kept sessions every scrape, and the server then
+ * parses and plans each once (the replicas' statement over
+ * pg_stat_replication cost most of a refresh's server CPU planned anew
+ * each time). At most PG_PLANS_MAX, by their text; the rest run unnamed. */
+#define PG_PLANS_MAX 32
+typedef struct pg_plans {
+	int n;
+	char *sql[PG_PLANS_MAX];
+} pg_plans;
+
+static void plans_free(cli_db *db)
+{
+	pg_plans *p = db->plans;
+	for (int i = 0; p && i < p->n; i++)
+		free(p->sql[i]);
+	free(p);
+	db->plans = NULL;
+}
+
+/* sql's prepared statement on db (named dbcare_plan_<i> in *name),
+ * prepared now when it is new and there is room; false: run it unnamed
+ * (*res: a failed prepare's result, else NULL). */
+static bool plan_of(cli_db *db, const char *sql, int nparams, char *name, size_t size,
+                    PGresult **res)
+{
+	*res = NULL;
+	if (!db->plans && !(db->plans = calloc(1, sizeof(pg_plans))))
+		return false;
+	pg_plans *p = db->plans;
+	int i = 0;
+	while (i < p->n && strcmp(p->sql[i], sql) != 0)
+		i++;
+	if (i == PG_PLANS_MAX)
+		return false;
+	snprintf(name, size, "dbcare_plan_%d", i);
+	if (i < p->n)
+		return true;
+	char *copy = strdup(sql);
+	PGresult *made = copy ? PQprepare(db->handle, name, sql, nparams, NULL) : NULL;
+	if (PQresultStatus(made) != PGRES_COMMAND_OK) {
+		free(copy);
+		*res = made; /* the statement's own error, as running it would give */
+		return false;
+	}
+	PQclear(made);
+	p->sql[p->n++] = copy;
+	return true;
+}
+
+static PGresult *run(cli_db *db, const char *sql, int nparams, const char *const *params)
+{
+	char name[32];
+	PGresult *res = NULL;
+	if (!db->keep_plans || !plan_of(db, sql, nparams, name, sizeof name, &res))
+		return res ? res : PQexecParams(db->handle, sql, nparams, NULL, params, NULL, NULL, 0);
+	res = PQexecPrepared(db->handle, name, nparams, params, NULL, NULL, 0);
+	/* what a statement returns changed under its plan (an extension
+	 * updated: 0A000), or the plan is not there (a pooler in transaction
+	 * mode sent it to another server: 26000): this run is unnamed, and
+	 * the session keeps no plans any more */
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (state && (strcmp(state, "0A000") == 0 || strcmp(state, "26000") == 0)) {
+		PQclear(res);
+		PQclear(PQexec(db->handle, "DEALLOCATE ALL"));
+		plans_free(db);
+		db->keep_plans = false;
+		res = PQexecParams(db->handle, sql, nparams, NULL, params, NULL, NULL, 0);
+	}
+	return res;
+}
+
 static int pg_query(cli_db *db, const char *sql, int nparams, const char *const *params,
                     cli_rows *out)
 {
@@ -140,7 +212,7 @@ static int pg_query(cli_db *db, const char *sql, int nparams, const char *const 
 	}
 	cli_pg_cancel_state cancel;
 	cli_pg_cancel_arm(conn, &cancel);
-	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult *res = run(db, sql, nparams, params);
 	cli_pg_cancel_disarm(&cancel);
 	ExecStatusType st = PQresultStatus(res);
 	int rc = 0;
@@ -190,8 +262,15 @@ static bool pg_lost_to_failover(cli_db *db)
 	return by_role;
 }
 
+static bool pg_reusable(cli_db *db)
+{
+	return db->handle && PQstatus(db->handle) == CONNECTION_OK &&
+	       PQtransactionStatus(db->handle) == PQTRANS_IDLE;
+}
+
 static void pg_close(cli_db *db)
 {
+	plans_free(db);
 	PQfinish(db->handle);
 	db->handle = NULL;
 }
@@ -292,6 +371,7 @@ const cli_driver cli_pg_driver = {
     .read_only = pg_read_only,
     .lost_to_failover = pg_lost_to_failover,
     .close = pg_close,
+    .reusable = pg_reusable,
     .begin_write = "BEGIN",
     .dump = cli_pg_dump,
     .restore_from = NULL,

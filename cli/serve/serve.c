@@ -392,6 +392,7 @@ static int setup_fleet(serve_fleet *f, cli_opts *o)
 	f->interval_s = o->min_interval_s;
 	f->report_interval_s = o->report_every_s;
 	f->jobs = o->jobs_given ? o->jobs : 4;
+	f->keep_max = o->keep_given ? o->keep_connections : 100;
 	if (files) {
 		cli_connect_opts co = {.module = o->module};
 		cli_preload_module(&co);

@@ -5,9 +5,10 @@
  *   serve_fleet.c    each database's last result and the refreshes: at most one
  *                    connection per database at a time, --jobs at once, and a
  *                    refresh that outlives --scrape-timeout no longer counts
- *   serve_collect.c  one refresh: connect, read the cheap gauges and the
- *                    migrations, the health report only when the last one is
- *                    older than --report-interval, close
+ *   serve_collect.c  one refresh: connect (or take the kept connection),
+ *                    read the cheap gauges and the migrations, the health
+ *                    report only when the last one is older than
+ *                    --report-interval, keep or close the connection
  *   serve_write.c    POST /migrate and /verify: the command itself, run on the
  *                    database while its slot is held
  *   serve_live.c     the page's live panels, GET /live (serve_live_script.c:
@@ -162,6 +163,15 @@ typedef struct serve_db {
 	 * being cut: its statement interrupted, again every HOLD_INTERRUPT_S,
 	 * until it ends (atomic: SQLite's busy handler reads it). */
 	bool cut;
+	/* The connection kept between the database's holders (a driver whose
+	 * sessions are worth keeping: PostgreSQL), NULL when none is idle;
+	 * taken by the holder of `busy` (serve_connect), given back by
+	 * serve_disconnect when it is still usable and was not interrupted.
+	 * keeps: the database holds one of the fleet's --keep-connections
+	 * places (it keeps it while its connections stay usable). Under
+	 * fleet->mu. */
+	cli_db *kept;
+	bool keeps;
 	struct serve_fleet *fleet;
 } serve_db;
 
@@ -173,6 +183,8 @@ typedef struct serve_fleet {
 	double interval_s;        /* --min-interval: a younger result is served as it is */
 	double report_interval_s; /* --report-interval: a younger report is reused */
 	int jobs;                 /* refreshes at once that are within their budget */
+	int keep_max;             /* --keep-connections: databases that may keep one */
+	int keeping;              /* databases whose `keeps` is set; under mu */
 	pthread_mutex_t mu;
 	pthread_cond_t changed; /* a refresh ended, a slot freed, a job queued */
 	bool stopping;
@@ -230,11 +242,20 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *pre
 /* Whether r's report is older than its database's health.alerts.stale_seconds
  * at wall time now (*age: its age in seconds). */
 bool serve_result_stale(const serve_result *r, double now, double *age);
-/* A connection to d as the refreshes open it (connect timeout, a busy wait
- * that ends when serve stops), published for serve_fleet_stop while open;
- * NULL with *err (malloc'd). serve_disconnect closes it. */
-cli_db *serve_connect(serve_fleet *f, serve_db *d, char **err);
+/* A connection to d, by its holder: the one kept since the last holder
+ * when there is one (*reused true; reused may be NULL), else one opened as
+ * the refreshes open it (connect timeout, a busy wait that ends when serve
+ * stops); published for serve_fleet_stop while in use. NULL with *err
+ * (malloc'd). serve_disconnect keeps it for the next holder when the
+ * driver says it is usable as it is, no interrupt was sent while it was
+ * held (a cancel that lands late must not cut the next holder's
+ * statement), serve is not stopping and d has, or gets, one of the
+ * --keep-connections places; else closes it (the next holder opens
+ * another: a connection lost or broken is re-opened). */
+cli_db *serve_connect(serve_fleet *f, serve_db *d, bool *reused, char **err);
 void serve_disconnect(serve_fleet *f, serve_db *d, cli_db *db);
+/* Closes every kept connection: serve_fleet_stop, when no thread runs. */
+void serve_close_kept(serve_fleet *f);
 
 /* serve_page.c: GET /, the page `dbcare report --html` writes, of the fleet
  * or of database `only` (>= 0), each database held while it is read; the

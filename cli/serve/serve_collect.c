@@ -303,14 +303,25 @@ static int busy_wait(void *arg, int count)
 	return 1;
 }
 
-cli_db *serve_connect(serve_fleet *f, serve_db *d, char **err)
+cli_db *serve_connect(serve_fleet *f, serve_db *d, bool *reused, char **err)
 {
 	*err = NULL;
-	cli_connect_opts co = {.module = f->o->module,
-	                       .connect_timeout_s = 10,
-	                       .sqlite_busy = busy_wait,
-	                       .sqlite_busy_arg = d};
-	cli_db *db = cli_connect(&d->target, &co, err);
+	pthread_mutex_lock(&f->mu);
+	cli_db *db = d->kept;
+	d->kept = NULL;
+	pthread_mutex_unlock(&f->mu);
+	if (reused)
+		*reused = db != NULL;
+	if (!db) {
+		cli_connect_opts co = {.module = f->o->module,
+		                       .connect_timeout_s = 10,
+		                       .sqlite_busy = busy_wait,
+		                       .sqlite_busy_arg = d};
+		db = cli_connect(&d->target, &co, err);
+		/* a session that may be kept runs the same statements again */
+		if (db)
+			db->keep_plans = f->keep_max > 0;
+	}
 	if (db)
 		publish(f, d, db, true);
 	return db;
@@ -319,18 +330,49 @@ cli_db *serve_connect(serve_fleet *f, serve_db *d, char **err)
 void serve_disconnect(serve_fleet *f, serve_db *d, cli_db *db)
 {
 	publish(f, d, db, false);
-	cli_disconnect(db);
+	bool usable = db->drv->reusable && db->drv->reusable(db) && !db->error.message;
+	pthread_mutex_lock(&f->mu);
+	/* an interrupt sent while it was held (a cut, a deadline) may still
+	 * land: that session ends here */
+	usable = usable && !f->stopping && !__atomic_load_n(&d->cut, __ATOMIC_ACQUIRE) &&
+	         d->interrupted == 0;
+	if (usable && !d->keeps && f->keeping < f->keep_max) {
+		d->keeps = true;
+		f->keeping++;
+	}
+	bool keep = usable && d->keeps && !d->kept;
+	if (!usable && d->keeps) {
+		d->keeps = false;
+		f->keeping--;
+	}
+	if (keep) {
+		db->report_label = NULL;
+		d->kept = db;
+	}
+	pthread_mutex_unlock(&f->mu);
+	if (!keep)
+		cli_disconnect(db);
 }
 
-serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *prev, char **err)
+void serve_close_kept(serve_fleet *f)
 {
-	/* this thread's own copy: the helpers below write into the options */
-	cli_opts o = *f->o;
-	o.out.quiet = true;
-	o.out.format = CLI_FMT_PLAIN;
-	cli_db *db = serve_connect(f, d, err);
-	if (!db)
-		return NULL;
+	for (int i = 0; i < f->n; i++) {
+		pthread_mutex_lock(&f->mu);
+		cli_db *db = f->dbs[i].kept;
+		f->dbs[i].kept = NULL;
+		if (f->dbs[i].keeps)
+			f->keeping--;
+		f->dbs[i].keeps = false;
+		pthread_mutex_unlock(&f->mu);
+		if (db)
+			cli_disconnect(db);
+	}
+}
+
+/* One refresh on db; NULL with *err. */
+static serve_result *collect_on(serve_fleet *f, serve_db *d, cli_db *db, cli_opts *o,
+                                const serve_result *prev, char **err)
+{
 	serve_result *r = calloc(1, sizeof *r);
 	json_t *rep = NULL;
 	const char *what = "";
@@ -343,7 +385,7 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *pre
 	             now - prev->report_at < f->report_interval_s;
 	if (rc == 0 && carry)
 		carry_report(r, prev);
-	if (rc == 0 && !carry && (r->report_at = now, read_health(db, &o, d, r, &rep)) != 0)
+	if (rc == 0 && !carry && (r->report_at = now, read_health(db, o, d, r, &rep)) != 0)
 		what = "health report: ";
 	else if (rc == 0 && !carry && read_schema(db, r) != 0)
 		what = "schema: ";
@@ -351,7 +393,7 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *pre
 		what = "out of memory: ";
 	else if (rc == 0 && read_gauges(db, r) != 0)
 		what = "gauges: ";
-	else if (rc == 0 && read_migrations(db, &o, r) != 0)
+	else if (rc == 0 && read_migrations(db, o, r) != 0)
 		what = "migrations: ";
 	else if (rc == 0 && serve_replicas_read(db, &o, r, prev) != 0)
 		what = "replicas: ";
@@ -367,6 +409,30 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *pre
 		r->at = serve_wall_s();
 	}
 	json_decref(rep);
+	return r;
+}
+
+serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *prev, char **err)
+{
+	/* this thread's own copy: the helpers below write into the options */
+	cli_opts o = *f->o;
+	o.out.quiet = true;
+	o.out.format = CLI_FMT_PLAIN;
+	bool reused = false;
+	cli_db *db = serve_connect(f, d, &reused, err);
+	if (!db)
+		return NULL;
+	serve_result *r = collect_on(f, d, db, &o, prev, err);
+	/* the kept session was lost since the last refresh (the server
+	 * restarted, the session was terminated): once more, on a new one */
+	if (!r && reused && !db->drv->reusable(db) && !__atomic_load_n(&d->cut, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&f->stopping, __ATOMIC_ACQUIRE)) {
+		serve_disconnect(f, d, db);
+		free(*err);
+		if (!(db = serve_connect(f, d, NULL, err)))
+			return NULL;
+		r = collect_on(f, d, db, &o, prev, err);
+	}
 	serve_disconnect(f, d, db);
 	return r;
 }

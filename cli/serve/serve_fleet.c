@@ -11,7 +11,9 @@
  * is interrupted and its error says so (the time bound of each database's
  * collector: what it costs the server is bounded too). A database is never opened
  * by two threads at once: `busy` is set before its refresh or write starts
- * and cleared after its connection is closed.
+ * and cleared after its connection is closed or kept (serve_disconnect:
+ * a PostgreSQL session is kept between refreshes, so a refresh pays no
+ * start-up, module load or cold caches).
  */
 #include "serve.h"
 
@@ -131,6 +133,7 @@ static void start_refresh(serve_fleet *f, serve_db *d, double now)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	d->busy = true;
 	d->started = now;
+	d->interrupted = 0;
 	__atomic_store_n(&d->cut, false, __ATOMIC_RELEASE);
 	if (pthread_create(&t, &attr, refresh_thread, a) != 0) {
 		d->busy = false;
@@ -265,6 +268,7 @@ void serve_fleet_stop(serve_fleet *f)
 		wait_until(f, mono_s() + 0.2);
 	}
 	pthread_mutex_unlock(&f->mu);
+	serve_close_kept(f);
 }
 
 static bool wanted(int only, int i)
@@ -351,6 +355,7 @@ void serve_fleet_hold(serve_fleet *f, int i)
 	d->busy = true;
 	d->writing = true;
 	d->queued = false;
+	d->interrupted = 0;
 	pthread_mutex_unlock(&f->mu);
 }
 

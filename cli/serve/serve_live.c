@@ -215,7 +215,7 @@ static bool live_one(serve_fleet *f, int i, FILE *out)
 	if (!serve_fleet_hold_until(f, i, deadline, true))
 		err = strdup("dbcare: the database stayed busy past the request's deadline "
 		             "(--scrape-timeout)");
-	else if (!(db = serve_connect(f, &f->dbs[i], &err)))
+	else if (!(db = serve_connect(f, &f->dbs[i], NULL, &err)))
 		serve_fleet_unhold(f, i);
 	if (db) {
 		serve_live_section(f, i, db, out);

@@ -32,7 +32,7 @@ static cli_db *open_held(void *arg, int i, const cli_target *t, char **err)
 		              "(--scrape-timeout)");
 		return NULL;
 	}
-	cli_db *db = serve_connect(p->f, &p->f->dbs[p->index[i]], err);
+	cli_db *db = serve_connect(p->f, &p->f->dbs[p->index[i]], NULL, err);
 	if (!db)
 		serve_fleet_unhold(p->f, p->index[i]);
 	else /* the page's label is its metrics' (serve_collect.c) */

@@ -40,7 +40,7 @@ static char *message(const char *fmt, const char *label, const char *arg)
 static int signal_held(serve_fleet *f, serve_db *d, const char *sql, const char *pid, char **msg)
 {
 	char *err = NULL;
-	cli_db *db = serve_connect(f, d, &err);
+	cli_db *db = serve_connect(f, d, NULL, &err);
 	if (!db) {
 		*msg = err;
 		return 500;

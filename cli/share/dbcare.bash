@@ -40,7 +40,7 @@ _dbcare()
 			--mode|--fail-on|--timeout|--version|--include|--policy|--budget|--sleep-ms|\
 			--keep|--days|--attach|--schema-file|--max-failures|--canary|--listen|\
 			--scrape-timeout|--min-interval|--token-file|--allow-host|--html|--stanza|--type|--to-time|\
-			--archive-db|--archive-codec|--report-interval|--compress|--encrypt-key-file|--allow-origin|--copy-to|\
+			--archive-db|--archive-codec|--report-interval|--keep-connections|--compress|--encrypt-key-file|--allow-origin|--copy-to|\
 			--subscriber|--to-mark|--from|--segment-interval|--segment-bytes|--base-interval|--base-bytes|--run-for|--keep-for|--log) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;

@@ -10,12 +10,17 @@ it watches (issue 67), run by `make bench` only:
   backend and worker, live or reaped: /proc) plus serve's own, per second,
   with scrapes against the window before without: target ≤ 1 % of the
   workload's CPU (Datadog's published bound for its agent), the median of
-  the pairs' ratios;
+  the pairs' ratios; and, steadier, what a minute of scrapes costs (three
+  between reports and one reading it, each measured alone, 20 and 10
+  times) against the workload's CPU of a minute: target ≤ 1 %; each with
+  the session serve keeps per database (its default) and with a session
+  per read (--keep-connections 0, what serve did before);
 - one scrape of a fleet of 100 PostgreSQL databases (dbcare in each), at
   serve's defaults (4 refreshes at once, --scrape-timeout 5 s: each
   database's time bound; one that overruns is served from its last result,
-  reported down, not waited on): target ≤ 1 s for the scrapes between two
-  reports; the scrape that reads the 100 reports beside it.
+  reported down, not waited on; a session kept per database): target ≤ 1 s
+  for the scrapes between two reports; the scrape that reads the 100
+  reports beside it, and the scrape with a session per read.
 """
 import os
 import socket
@@ -126,12 +131,13 @@ def window(pm, serve, port):
     return server_ticks(pm) - s0, process_ticks(serve.pid) - c0, n
 
 
-def scrape_cpu(b, pg, db, pm):
+def scrape_cpu(b, pg, db, pm, keep=()):
     """What one scrape costs the server and serve, with no workload: between
-    two reports (the gauges and the migrations) and with the report read."""
+    two reports (the gauges and the migrations) and with the report read;
+    keep: serve's --keep-connections, when not its default."""
     out = {}
     for name, extra, n in (("gauges", [], 20), ("report", ["--report-interval", "0"], 10)):
-        serve, port = start_serve(pg, [db], ["--min-interval", "0"] + extra)
+        serve, port = start_serve(pg, [db], ["--min-interval", "0"] + extra + list(keep))
         try:
             scrape(port)
             s0, c0 = server_ticks(pm), process_ticks(serve.pid)
@@ -153,6 +159,7 @@ def cost(b):
     with open(os.path.join(os.path.dirname(pg.host), "data", "postmaster.pid")) as f:
         pm = int(f.readline())
     one = scrape_cpu(b, pg, db, pm)
+    fresh = scrape_cpu(b, pg, db, pm, ["--keep-connections", "0"])
     total = WINDOW * 2 * PAIRS + 60
     load = subprocess.Popen([pgbench, "-n", "-c", "4", "-j", "2", "-R", str(RATE), "-T",
                              str(int(total))] + conn + [db],
@@ -188,13 +195,29 @@ def cost(b):
     # at a 15 s scrape with the report at most once a minute: three scrapes
     # of the gauges and one with the report a minute
     minute = 3 * one["gauges"] + one["report"]
-    share = minute / 60 / (a * 1000)
+    minute_fresh = 3 * fresh["gauges"] + fresh["report"]
+    share, share_fresh = minute / 60 / (a * 1000), minute_fresh / 60 / (a * 1000)
+    b.add("serve cost", "postgresql", size, "server + serve CPU of a minute of scrapes every 15 s",
+          minute, 20 + 10, target="≤ 1 % of the workload's CPU", met=share <= 0.01,
+          note=f"{share * 100:.2f} % of the workload's {a * 60000:.0f} ms CPU a minute (3 scrapes "
+          f"between reports and 1 reading the report, each measured alone below); a session per "
+          f"read (--keep-connections 0): {minute_fresh:.0f} ms, {share_fresh * 100:.2f} %; 1 % of a "
+          f"workload of {minute / 60 / 0.01:.0f} ms CPU a second or more")
     b.add("serve cost", "postgresql", "one database", "server + serve CPU, one scrape between reports",
-          one["gauges"], 20, note="no workload running; the gauges, the migrations, a connection")
+          one["gauges"], 20, ratio=one["gauges"] / fresh["gauges"], ref="a session per read",
+          note="no workload running; the gauges and the migrations on the session serve keeps")
+    b.add("serve cost", "postgresql", "one database",
+          "server + serve CPU, one scrape between reports, a session per read",
+          fresh["gauges"], 20, ratio=1.0, ref="a session per read",
+          note="--keep-connections 0: the gauges, the migrations and a new session each time "
+          "(the server's process, dbcare's module loaded, its caches filled)")
     b.add("serve cost", "postgresql", "one database", "server + serve CPU, one scrape reading the report",
-          one["report"], 10, note=f"the standard report; at a 15 s scrape, {minute:.0f} ms a minute: "
-          f"{share * 100:.2f} % of this workload's CPU; 1 % of a workload of "
-          f"{minute / 60 / 0.01:.0f} ms CPU a second or more")
+          one["report"], 10, ratio=one["report"] / fresh["report"], ref="a session per read (report)",
+          note="the standard report, on the session serve keeps")
+    b.add("serve cost", "postgresql", "one database",
+          "server + serve CPU, one scrape reading the report, a session per read",
+          fresh["report"], 10, ratio=1.0, ref="a session per read (report)",
+          note="--keep-connections 0")
     pg.drop_db(db)
 
 
@@ -241,7 +264,8 @@ def fleet(b):
     m = median(steady) * 1000
     b.add("serve scrape", "postgresql", size, "GET /metrics, reports carried (between two reports)",
           m, len(steady), target="≤ 1 s", met=m <= 1000 and up == FLEET,
-          note=f"serve's defaults (--jobs 4, --scrape-timeout 5 s each database); {up} of "
+          note=f"serve's defaults (--jobs 4, --scrape-timeout 5 s each database, a session kept "
+               f"per database); {up} of "
                f"{FLEET} up in every one; the first scrape (the reports read, each database "
                f"bound by --scrape-timeout) {first * 1000:.0f} ms")
     b.add("serve scrape", "postgresql", size, "GET /metrics, every report read (--report-interval 0)",
@@ -259,6 +283,20 @@ def fleet(b):
     m8 = median(wide) * 1000
     b.add("serve scrape", "postgresql", size, "GET /metrics, reports carried, --jobs 8", m8, len(wide),
           target="≤ 1 s", met=m8 <= 1000, note="8 refreshes at once instead of 4")
+    serve, port = start_serve(pg, names, ["--min-interval", "0", "--keep-connections", "0"])
+    try:
+        body = scrape(port)[1]
+        for _ in range(30):
+            if ups(body) == FLEET:
+                break
+            body = scrape(port)[1]
+        fresh = [scrape(port)[0] for _ in range(5 if QUICK else 11)]
+    finally:
+        stop(serve)
+    mf = median(fresh) * 1000
+    b.add("serve scrape", "postgresql", size, "GET /metrics, reports carried, a session per read", mf,
+          len(fresh), note=f"--keep-connections 0 (a new session for each refresh); the defaults "
+          f"keep one per database: {mf / m:.2f}× their time")
     for n in names:
         admin.exec(f"DROP DATABASE IF EXISTS {n}")
     pg.drop_db(tmpl)

@@ -73,6 +73,8 @@ port = $PORT
 unix_socket_directories = '$DIR/sock'
 shared_buffers = 256MB
 max_locks_per_transaction = 1024
+# serve keeps a session per database (bench_serve_cost.py: a fleet of 100)
+max_connections = 200
 fsync = off
 synchronous_commit = off
 full_page_writes = off

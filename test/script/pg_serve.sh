@@ -9,7 +9,12 @@
 # its age grows and dbcare_up is 0 while the other stays fresh, and its
 # refresh is cut at that time bound (its statement cancelled, the error
 # saying so), never left waiting on the lock; SIGTERM
-# cancels the waiting statement and ends serve at once.
+# cancels the waiting statement and ends serve at once. Each PostgreSQL
+# database keeps one session between refreshes (--keep-connections): the
+# same backend answers every scrape, one terminated is replaced within the
+# scrape that finds it gone (the database stays up), a refresh cut at its
+# time bound leaves a session the next refresh reads on once the lock is
+# gone, and --keep-connections 0 leaves no session between scrapes.
 set -eu
 db=dbcare_serve
 . "$(dirname "$0")/lib/pg.sh"
@@ -25,6 +30,8 @@ fresh_db
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db2" -c "CREATE DATABASE $db2"
 "$B/psql" -X -q -d "$db2" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
 q -c "CREATE EXTENSION pg_stat_statements"
+# how often serve's statements are planned (below): counted for $db's sessions
+"$B/psql" -X -q -d postgres -c "ALTER DATABASE $db SET pg_stat_statements.track_planning = on"
 cleanup2() { "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db2 WITH (FORCE)" >/dev/null 2>&1 || true; }
 trap "kill_serves; cleanup2; cleanup" EXIT
 mkdir m
@@ -96,6 +103,34 @@ if diff:
 EOF
 grep -qF "$secret" body serve.log && fail "the password was shown"
 
+# --- one session kept per PostgreSQL database: the same backend answers
+# every scrape; terminated, it is replaced by the scrape that finds it gone
+value() { sed -n "s/^$1{engine=\"postgresql\",database=\"$2\"} //p" body; }
+sessions() {
+  q -c "SELECT coalesce(string_agg(pid::text, ',' ORDER BY pid), '') FROM pg_stat_activity
+        WHERE datname = '$1' AND application_name = 'dbcare'"
+}
+get "$base/metrics"; s1=$(sessions "$db")
+get "$base/metrics"; s2=$(sessions "$db")
+[[ "$s1" =~ ^[0-9]+$ ]] && [ "$s1" = "$s2" ] || fail "serve's session to $db not kept: '$s1', then '$s2'"
+q -c "SELECT pg_terminate_backend($s1)" >/dev/null
+for _ in $(seq 1 200); do # bounded: 10 s
+  [ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE pid = $s1")" = 0 ] && break
+  sleep 0.05
+done
+get "$base/metrics"; want_code 200 "the scrape after the kept session was terminated"
+[ "$(value dbcare_up "$db")" = 1 ] || fail "$db down after its kept session was terminated"
+s3=$(sessions "$db")
+[[ "$s3" =~ ^[0-9]+$ ]] && [ "$s3" != "$s1" ] || fail "no new session to $db after $s1 ended: '$s3'"
+# on a kept session the statements of a refresh are prepared: planned once
+# a session (two sessions so far, and one refresh retried), not per scrape
+for _ in 1 2 3 4 5 6; do get "$base/metrics"; done
+plans=$(q -c "SELECT s.calls || ' ' || s.plans FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+              WHERE d.datname = '$db' AND s.query LIKE 'SELECT dbhealth_gauges(), dbcare_get(%'")
+read -r calls planned <<<"$plans"
+[ "${calls:-0}" -ge 8 ] && [ "${planned:-99}" -le 3 ] ||
+  fail "serve's gauges statement planned on every scrape: calls and plans '$plans'"
+
 # --- a pending migration: 503; POST /migrate with the token: 200 again
 db=$db2 q -c "SELECT dbmigrate_add('2', 'u', 'CREATE TABLE u (id int PRIMARY KEY)')" >/dev/null
 get "$base/readyz"; want_code 503 "readyz with a pending migration"
@@ -122,7 +157,6 @@ for _ in $(seq 1 1200); do # bounded: 60 s (psql starts late on a loaded machine
   sleep 0.05
 done
 [ -n "$locked" ] || fail "the session locking $db2's dbcare.config did not take its lock in 60 s"
-value() { sed -n "s/^$1{engine=\"postgresql\",database=\"$2\"} //p" body; }
 ages=()
 for round in 1 2 3; do
   t0=$(date +%s%N)
@@ -178,5 +212,54 @@ get "$base/metrics"
   fail "the report's age does not grow: $(value dbcare_metric_age_seconds "$db")"
 get "$base/health"
 [ "$(body_json "d['checked_at']")" = "$first" ] || fail "the report was read again within --report-interval"
+stop_serve
+
+# --- --keep-connections 0: a session per refresh, none left between them
+start_serve serve3.log --db "$url1" --min-interval 0 --keep-connections 0
+get "$base/metrics"; want_code 200 "a scrape without kept sessions"
+[ "$(value dbcare_up "$db")" = 1 ] || fail "$db not up without kept sessions"
+[ -z "$(sessions "$db")" ] || fail "a session of serve left between scrapes: $(sessions "$db")"
+stop_serve
+
+# --- a refresh cut at its time bound on a kept session: the error says
+# so; once the lock is gone the next refresh reads the database again
+start_serve serve4.log --db "$url2" --min-interval 0 --report-interval 0 --scrape-timeout 2s
+get "$base/metrics"; [ "$(value dbcare_up "$db2")" = 1 ] || fail "$db2 not up before the lock"
+[[ "$(sessions "$db2")" =~ ^[0-9]+$ ]] || fail "no kept session to $db2: '$(sessions "$db2")'"
+"$B/psql" -X -q -d "$db2" -c "BEGIN" -c "LOCK TABLE dbcare.config IN ACCESS EXCLUSIVE MODE" \
+  -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+locker=$!
+serve_pids+=("$locker")
+locked=
+for _ in $(seq 1 1200); do # bounded: 60 s
+  [ "$(db=$db2 q -c "SELECT count(*) FROM pg_locks WHERE relation = 'dbcare.config'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ] && { locked=yes; break; }
+  sleep 0.05
+done
+[ -n "$locked" ] || fail "the session locking $db2's dbcare.config did not take its lock in 60 s"
+cut=
+for _ in $(seq 1 20); do # the refresh cut at 2 s; the error is the next scrape's
+  get "$base/health?database=$db2" -H 'Accept: application/health+json'
+  grep -q 'the refresh was cut at its time bound (--scrape-timeout 2s)' body && { cut=yes; break; }
+  sleep 0.5
+done
+[ -n "$cut" ] || fail "the cut refresh of $db2 is not reported: $(cat body)"
+# the locking session ends (its psql alone would leave it sleeping)
+db=$db2 q -c "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE relation = 'dbcare.config'::regclass
+              AND mode = 'AccessExclusiveLock'" >/dev/null
+gone=
+for _ in $(seq 1 200); do # bounded: 10 s
+  [ "$(db=$db2 q -c "SELECT count(*) FROM pg_locks WHERE relation = 'dbcare.config'::regclass AND mode = 'AccessExclusiveLock'")" = 0 ] && { gone=yes; break; }
+  sleep 0.05
+done
+[ -n "$gone" ] || fail "the lock on $db2's dbcare.config was not released"
+kill "$locker" 2>/dev/null || true
+up=
+for _ in $(seq 1 10); do # a refresh running when the lock went may still end cut
+  get "$base/metrics"
+  [ "$(value dbcare_up "$db2")" = 1 ] && { up=yes; break; }
+  sleep 0.5
+done
+[ -n "$up" ] || fail "$db2 not up again after the lock was released: $(grep "$db2" body | head -5)"
+[[ "$(sessions "$db2")" =~ ^[0-9]+$ ]] || fail "not one kept session to $db2 after the cut: '$(sessions "$db2")'"
 stop_serve
 echo ok

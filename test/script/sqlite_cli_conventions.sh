@@ -58,7 +58,7 @@ value_for() {
   --timeout | --budget | --scrape-timeout | --min-interval | --report-interval) echo 1s ;;
   --segment-interval | --run-for | --keep-for | --base-interval) echo 1s ;;
   --segment-bytes | --base-bytes) echo 4096 ;;
-  --steps | --keep | --days | --canary | --sleep-ms) echo 1 ;; *) echo x ;;
+  --steps | --keep | --days | --canary | --sleep-ms | --keep-connections) echo 1 ;; *) echo x ;;
   esac
 }
 with_values() { # the options of lines "COMMAND OPTION V" on stdin, a value each that needs one

@@ -31,6 +31,8 @@ run 2 serve --db sqlite:fleet/a.db --allow-writes --token-file short.tok; has 'm
 run 2 serve --db sqlite:fleet/a.db --scrape-timeout 0; has '--scrape-timeout needs a duration' err
 run 2 serve --db sqlite:fleet/a.db --min-interval soon
 run 2 serve --db sqlite:fleet/a.db --report-interval often; has '--report-interval needs a duration' err
+run 2 serve --db sqlite:fleet/a.db --keep-connections -1; has '--keep-connections needs a whole number from 0 to 100000' err
+run 2 serve --db sqlite:fleet/a.db --keep-connections many; has 'not "many"' err
 run 2 status --db sqlite:fleet/a.db --listen :9187; has 'status does not take --listen' err
 run 0 serve --help; has 'dbcare serve' out; has '--scrape-timeout' out
 
