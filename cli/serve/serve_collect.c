@@ -395,7 +395,7 @@ static serve_result *collect_on(serve_fleet *f, serve_db *d, cli_db *db, cli_opt
 		what = "gauges: ";
 	else if (rc == 0 && read_migrations(db, o, r) != 0)
 		what = "migrations: ";
-	else if (rc == 0 && serve_replicas_read(db, &o, r, prev) != 0)
+	else if (rc == 0 && serve_replicas_read(db, o, r, prev) != 0)
 		what = "replicas: ";
 	else if (rc == 0 && serve_queries_read(db, r) != 0)
 		what = "query statistics: ";
