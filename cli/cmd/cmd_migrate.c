@@ -539,6 +539,23 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		cli_rows_free(&plan);
 		return migrate_in_steps(db, o, false);
 	}
+	if (o->dry_run && o->online) {
+		/* what each pending migration would run as, step by step */
+		cli_rows steps = {0};
+		int rc = cli_q(db, o,
+		               "SELECT p.version, s.step, s.unit, s.mode, s.statement, s.purpose "
+		               "FROM dbmigrate_plan($1) p, dbmigrate_online_plan(p.version) s "
+		               "WHERE p.kind = 'versioned' ORDER BY p.step, s.step",
+		               1, p, &steps);
+		cli_rollback(db);
+		if (rc == 0)
+			cli_print_result(db, o, "steps", &steps);
+		cli_rows_free(&steps);
+		cli_rows_free(&plan);
+		if (rc == 0)
+			cli_note(&o->out, "dry run: the steps of migrate --online; nothing was changed");
+		return rc == 0 ? CLI_OK : CLI_ERROR;
+	}
 	if (o->dry_run) {
 		cli_rollback(db);
 		cli_print_result(db, o, "plan", &plan);

@@ -81,6 +81,11 @@ qo -c "INSERT INTO orders VALUES (20001, 1, 'r1', 1, now())" -c "DELETE FROM ord
   fail "the duplicate build did not fail"
 [ "$(qo -c "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 1 ] || fail "no invalid leftover to rebuild"
 
+# --dry-run --online shows the steps and changes nothing
+run 0 migrate --db "$(url $O)" --dir m --online --dry-run
+has "CREATE UNIQUE INDEX CONCURRENTLY orders_ref ON orders (ref)" out
+has "the existing rows filled in batches" out
+[ "$(qo -c "SELECT count(*) FROM dbmigrate_status()")" = 0 ] || fail "the dry run registered the files"
 run 0 migrate --db "$(url $P)" --dir m
 run 0 migrate --db "$(url $O)" --dir m --online --lock-timeout 1s
 has "1 migration(s) applied" out
