@@ -143,6 +143,10 @@ has "canceling statement due to lock timeout" err
 has "The lock was not granted in 3 tries of 100 ms" err
 [ "$(qo -c "SELECT count(*) FROM pg_locks WHERE NOT granted")" = 0 ] || fail "a lock request is still queued"
 
+# the options of --online are not ignored without it
+run 2 migrate --db "$(url $O)" --dir m --lock-timeout 1s
+has "are --online's: add --online" err
+
 # SQLite has no online migration: refused before anything runs
 touch lite.db
 run 2 migrate --db sqlite:lite.db --dir m --online
