@@ -243,6 +243,11 @@ int cli_pending_files(cli_db *db, cli_opts *o, bool *found, int *pending);
  * so: dbmigrate_step_begin, each statement at top level, dbmigrate_step_end,
  * as dbmigrate_script() does. *ran is false when it was not due. */
 int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran);
+/* migrate --online (migrate_online.c): the pending migration `version` run
+ * as dbmigrate_online_plan's steps between dbmigrate_step_begin and
+ * dbmigrate_step_end, each lock waited for at most --lock-timeout and
+ * retried. *ran is false when it was not due. */
+int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran);
 /* The file name (in --dir, as read for this engine) of the versioned
  * migration `version`; NULL when the folder has none or was not read. */
 const char *cli_file_of(cli_db *db, const char *version);

@@ -112,6 +112,17 @@
 	      .help = "the schema file (default db/schema.sql)")                                       \
 	VALUE(bool, commit_each, .name = "commit-each", .type = CLI_OPT_FLAG, .commands = "migrate",   \
 	      .spelling = "--commit-each", .help = "each migration commits on its own")                \
+	VALUE(bool, online, .name = "online", .type = CLI_OPT_FLAG, .commands = "migrate",             \
+	      .spelling = "--online", .help = "blocking statements as lock-safe recipes (PostgreSQL)") \
+	VALUE(double, lock_timeout_s, .name = "lock-timeout", .type = CLI_OPT_SPAN,                    \
+	      .choices = "2s or 500ms", .commands = "migrate", .spelling = "--lock-timeout T",         \
+	      .help = "--online: wait at most T for a lock, then retry (2s)")                          \
+	VALUE(int, lock_retries, .name = "lock-retries", .type = CLI_OPT_COUNT, .commands = "migrate", \
+	      .spelling = "--lock-retries N",                                                          \
+	      .help = "--online: tries of a step whose lock waits (20)")                               \
+	VALUE(const char *, blockers, .name = "blockers", .type = CLI_OPT_CHOICE,                      \
+	      .choices = "wait|abort", .commands = "migrate", .spelling = "--blockers B",              \
+	      .help = "--online: sessions in an exclusive lock's way: wait (default) or abort")        \
 	VALUE(int, canary, .name = "canary", .type = CLI_OPT_COUNT, .commands = "migrate",             \
 	      .spelling = "--canary N", .help = "a fleet: N databases first, stop if one fails")       \
 	VALUE(const char *, listen, .name = "listen", .type = CLI_OPT_TEXT, .commands = "serve",       \

@@ -390,7 +390,7 @@ static int migrate_in_steps(cli_db *db, cli_opts *o, bool each)
 		const char *v = cli_cell(&plan, i, vc);
 		if (!is_versioned(&plan, i, kc) || !v)
 			continue; /* a repeatable: in the last transaction */
-		bool outside = runs_outside(&plan, i);
+		bool outside = runs_outside(&plan, i) || o->online;
 		if (outside && run_from >= 0) {
 			/* the run before it, up to the versioned row before i */
 			int last = i - 1;
@@ -407,7 +407,7 @@ static int migrate_in_steps(cli_db *db, cli_opts *o, bool each)
 			break;
 		if (outside) {
 			bool ran;
-			rc = cli_run_outside_tx(db, o, v, &ran);
+			rc = o->online ? cli_run_online(db, o, v, &ran) : cli_run_outside_tx(db, o, v, &ran);
 			done += ran;
 		} else if (each) {
 			const char *vp[1] = {v};
@@ -510,9 +510,18 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		           db->label);
 		return CLI_USAGE;
 	}
+	if (!o->online && (o->lock_timeout_s > 0 || o->lock_retries > 0 || o->blockers)) {
+		cli_errorf("--lock-timeout, --lock-retries and --blockers are --online's: add --online");
+		return CLI_USAGE;
+	}
+	if (o->online && !db->drv->lock_wait_local) {
+		cli_errorf("%s has no online migration: --online is PostgreSQL's (docs/migrations.md)",
+		           db->label);
+		return CLI_USAGE;
+	}
 	if (check_default_folder(db, o, "applied", true) != 0)
 		return CLI_ERROR;
-	if (o->commit_each && !o->dry_run)
+	if ((o->commit_each || o->online) && !o->dry_run)
 		return migrate_in_steps(db, o, true);
 	cli_rows plan = {0};
 	const char *p[1] = {o->to};
@@ -533,6 +542,23 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		cli_rollback(db);
 		cli_rows_free(&plan);
 		return migrate_in_steps(db, o, false);
+	}
+	if (o->dry_run && o->online) {
+		/* what each pending migration would run as, step by step */
+		cli_rows steps = {0};
+		int rc = cli_q(db, o,
+		               "SELECT p.version, s.step, s.unit, s.mode, s.statement, s.purpose "
+		               "FROM dbmigrate_plan($1) p, dbmigrate_online_plan(p.version) s "
+		               "WHERE p.kind = 'versioned' ORDER BY p.step, s.step",
+		               1, p, &steps);
+		cli_rollback(db);
+		if (rc == 0)
+			cli_print_result(db, o, "steps", &steps);
+		cli_rows_free(&steps);
+		cli_rows_free(&plan);
+		if (rc == 0)
+			cli_note(&o->out, "dry run: the steps of migrate --online; nothing was changed");
+		return rc == 0 ? CLI_OK : CLI_ERROR;
 	}
 	if (o->dry_run) {
 		cli_rollback(db);

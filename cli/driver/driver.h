@@ -164,6 +164,19 @@ typedef struct cli_driver {
 	 * lines of the tables publications $1 publish, one text. missing_
 	 * columns, on a subscriber: which of lines $1 it lacks. */
 	const char *replica_target, *replicas, *subscriptions, *published_columns, *missing_columns;
+	/* migrate --online (cli/cmd/migrate_online.c; NULL where the engine has
+	 * no online migration: SQLite). lock_wait_local, a format of the
+	 * milliseconds a lock is waited for in the open transaction (SET LOCAL:
+	 * it ends with the transaction, so a transaction-mode pooler hands no
+	 * setting on); lock_wait_session and lock_wait_reset, the same for a
+	 * statement outside a transaction, and its end. lock_not_granted: the
+	 * SQLSTATEs of a lock not granted in time or given up, worth a retry
+	 * (space separated). exclusive_lock: the lock name of the plan's steps
+	 * that wait for every session holding the table. lock_holders: the
+	 * other sessions holding a lock on relation $1 (pid, state, seconds in
+	 * their transaction, query). */
+	const char *lock_wait_local, *lock_wait_session, *lock_wait_reset, *lock_not_granted;
+	const char *exclusive_lock, *lock_holders;
 } cli_driver;
 
 /* The engine's name ("postgresql" or "sqlite"), for output only: the JSON

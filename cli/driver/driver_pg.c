@@ -403,4 +403,15 @@ const cli_driver cli_pg_driver = {
                      "pg_database WHERE datname = current_database()) "
                      "AND subslotname IS NOT NULL",
     .published_columns = pg_published_columns,
-    .missing_columns = pg_missing_columns};
+    .missing_columns = pg_missing_columns,
+    .lock_wait_local = "SET LOCAL lock_timeout = '%dms'",
+    .lock_wait_session = "SET lock_timeout = '%dms'",
+    .lock_wait_reset = "RESET lock_timeout",
+    .lock_not_granted = "55P03 40P01",
+    .exclusive_lock = "ACCESS EXCLUSIVE",
+    .lock_holders = "SELECT a.pid, a.state, "
+                    "coalesce(extract(epoch FROM now() - a.xact_start)::int, 0) AS seconds, "
+                    "left(a.query, 60) AS query FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.relation = to_regclass($1) AND l.granted "
+                    "AND l.pid <> pg_backend_pid() GROUP BY 1, 2, 3, 4 ORDER BY 1"};

@@ -29,6 +29,8 @@ _dbcare()
 		COMPREPLY=($(compgen -W "zstd none" -- "$cur")); return ;;
 	--archive-codec)
 		COMPREPLY=($(compgen -W "zstd none" -- "$cur")); return ;;
+	--blockers)
+		COMPREPLY=($(compgen -W "wait abort" -- "$cur")); return ;;
 	esac
 	# the command: the first word that is no option nor an option's value
 	local i cmd=
@@ -41,7 +43,8 @@ _dbcare()
 			--keep|--days|--attach|--schema-file|--max-failures|--canary|--listen|\
 			--scrape-timeout|--min-interval|--token-file|--allow-host|--html|--stanza|--type|--to-time|\
 			--archive-db|--archive-codec|--report-interval|--keep-connections|--compress|--encrypt-key-file|--allow-origin|--copy-to|\
-			--subscriber|--to-mark|--from|--segment-interval|--segment-bytes|--base-interval|--base-bytes|--run-for|--keep-for|--log) ;;
+			--subscriber|--to-mark|--from|--segment-interval|--segment-bytes|--base-interval|--base-bytes|--run-for|--keep-for|--log|\
+			--lock-timeout|--lock-retries|--blockers) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac

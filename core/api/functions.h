@@ -261,6 +261,17 @@
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "lint findings of the pending migrations (or of one), statement by statement, "   \
 	             "against the live tables")                                                        \
+	/* dbcare migrate --online (docs/migrations.md, "Online"): the steps of one                    \
+	 * pending migration, its blocking statements rewritten; runs nothing. */                      \
+	X(dbmigrate_online_plan, dbmigrate_online_plan, CORE_TABLE, .part = DBC_PART_MIGRATE,          \
+	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT)),                                                    \
+	  DBC_COLUMNS(DBC_COL("step", DBC_T_INT4), DBC_COL("unit", DBC_T_INT4),                        \
+	              DBC_COL("line", DBC_T_INT4), DBC_COL("mode", DBC_T_TEXT),                        \
+	              DBC_COL("lock", DBC_T_TEXT), DBC_COL("relation", DBC_T_TEXT),                    \
+	              DBC_COL("statement", DBC_T_TEXT), DBC_COL("purpose", DBC_T_TEXT)),               \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "the steps dbcare migrate --online runs for a pending migration: each "           \
+	             "blocking statement as its lock-safe recipe, the rest as written")                \
 	/* SQLite: the table rebuild its ALTER TABLE needs for other changes. */                       \
 	X(dbmigrate_rebuild_script, dbmigrate_rebuild_script, CORE_SQLITE, .part = DBC_PART_MIGRATE,   \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("new_create_sql", DBC_T_TEXT)),               \

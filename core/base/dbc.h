@@ -319,7 +319,18 @@ typedef struct dbc_dialect {
 	 * lock_timeout rule is about (NULL: no such rule). */
 	const char *const *lint_locks;
 	const char *exclusive_lock;
-	bool not_valid;          /* constraints can be added NOT VALID and validated later */
+	bool not_valid; /* constraints can be added NOT VALID and validated later */
+	/* dbcare migrate --online (core/migrate/migrate_online.c): printf
+	 * formats of queries whose rows are statements to run, one at a time,
+	 * outside a transaction. online_index_leftover: %s an index's name as
+	 * a literal (qualified when its table's is): the DROP of that index
+	 * when a failed CREATE INDEX CONCURRENTLY left it invalid, none when it
+	 * is valid or absent. online_validate_latest: %s the table's name as a
+	 * literal, %s the constraint type's letter as one: the VALIDATE of the
+	 * table's newest constraint of that type not validated yet. NULL: no
+	 * such rewrite on this engine. */
+	const char *online_index_leftover;
+	const char *online_validate_latest;
 	bool unique_using_index; /* ADD UNIQUE / PRIMARY KEY USING INDEX exists */
 	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
 	 * does the rest), and DROP COLUMN fails on a used column */

@@ -411,9 +411,7 @@ static const char *label(const dbc_migration *m)
 	return m->version ? m->version : m->name;
 }
 
-/* The pending migrations apply would run (every one, in order), with their
- * scripts; repeatables after the versioned ones. */
-static int pending(dbc_ctx *ctx, dbc_migrate_row ***plan, int *n)
+int dbc_lint_pending(dbc_ctx *ctx, dbc_migrate_row ***plan, int *n)
 {
 	dbc_migrate_set set;
 	dbc_migrate_derived st;
@@ -435,7 +433,7 @@ int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ver
 	dbc_rows_init(out, ctx, 6);
 	if (version && dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK)
 		return DBC_ERROR;
-	if (pending(ctx, &plan, &n) != DBC_OK)
+	if (dbc_lint_pending(ctx, &plan, &n) != DBC_OK)
 		return DBC_ERROR;
 	if (canon) {
 		int k = 0;

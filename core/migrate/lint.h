@@ -147,6 +147,10 @@ int dbc_keys_track_stmt(dbc_ctx *ctx, dbc_keys_track *k, const char *text, size_
 int dbc_lint_drop_facts(dbc_ctx *ctx, const dbc_lint_hooks *eng, const dbc_strlist *copied,
                         dbc_lint_action *a, char **children);
 
+/* The pending migrations apply would run (every one, in order), with their
+ * scripts; repeatables after the versioned ones. */
+int dbc_lint_pending(dbc_ctx *ctx, dbc_migrate_row ***plan, int *n);
+
 int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_model **out);
 /* Sets the driver's flags of a (VIEW_DEPENDS, COLUMN_USED, CHECKED_NOT_NULL,
  * VOLATILE_DEFAULT, REWRITES, KEY_NEAR_LIMIT), *table_name (for messages)

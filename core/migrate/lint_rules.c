@@ -16,9 +16,9 @@ const dbc_lint_rule dbc_lint_rules[] = {
      DBC_LFACT_CONCURRENT_INDEX, true, DBC_LINT_WARNING,
      "CREATE INDEX on {table} ({rows}) takes a {lock} lock: writes to the table wait until "
      "the index is built",
-     "CREATE INDEX CONCURRENTLY in a migration of its own whose first line is "
-     "-- dbcare:no-transaction (drop an invalid leftover of a failed build with DROP INDEX "
-     "CONCURRENTLY and retry)"},
+     "dbcare migrate --online builds it CONCURRENTLY; by hand: CREATE INDEX CONCURRENTLY in a "
+     "migration of its own whose first line is -- dbcare:no-transaction (drop an invalid "
+     "leftover of a failed build with DROP INDEX CONCURRENTLY and retry)"},
     {"drop-index-not-concurrent", DBC_LOP_DROP_INDEX, 0, DBC_LF_CONCURRENTLY,
      DBC_LFACT_CONCURRENT_INDEX, true, DBC_LINT_WARNING,
      "DROP INDEX {index} on {table} ({rows}) takes an {lock} lock: reads and writes of the "
@@ -30,7 +30,8 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "ADD COLUMN {column} on {table} ({rows}) has a volatile default (or is a serial, identity "
      "or stored generated column): every row is rewritten under an {lock} lock",
      "add the column without a default (or with a constant one), fill it in batches with "
-     "UPDATE ... WHERE id BETWEEN ..., then ALTER COLUMN {column} SET DEFAULT ..."},
+     "UPDATE ... WHERE id BETWEEN ..., then ALTER COLUMN {column} SET DEFAULT ... (a NOT NULL "
+     "one: dbcare migrate --online does all of it)"},
     {"alter-type-rewrite", DBC_LOP_ALTER_TYPE, DBC_LF_REWRITES, 0, DBC_LFACT_LOCKS, true,
      DBC_LINT_WARNING,
      "ALTER COLUMN {column} TYPE {type} on {table} ({rows}) is not binary-coercible: the table "
@@ -51,12 +52,14 @@ const dbc_lint_rule dbc_lint_rules[] = {
     {"foreign-key-not-valid", DBC_LOP_ADD_FOREIGN_KEY, 0, DBC_LF_NOT_VALID, DBC_LFACT_NOT_VALID,
      true, DBC_LINT_WARNING,
      "ADD FOREIGN KEY on {table} ({rows}) checks every row under a {lock} lock on both tables",
-     "ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID; then VALIDATE CONSTRAINT in a later "
-     "migration (it takes only a SHARE UPDATE EXCLUSIVE lock)"},
+     "dbcare migrate --online does both steps; by hand: ADD CONSTRAINT ... FOREIGN KEY ... "
+     "NOT VALID; then VALIDATE CONSTRAINT in a later migration (it takes only a SHARE UPDATE "
+     "EXCLUSIVE lock)"},
     {"check-not-valid", DBC_LOP_ADD_CHECK, 0, DBC_LF_NOT_VALID, DBC_LFACT_NOT_VALID, true,
      DBC_LINT_WARNING, "ADD CHECK on {table} ({rows}) checks every row under an {lock} lock",
-     "ADD CONSTRAINT ... CHECK (...) NOT VALID; then VALIDATE CONSTRAINT in a later "
-     "migration (it takes only a SHARE UPDATE EXCLUSIVE lock)"},
+     "dbcare migrate --online does both steps; by hand: ADD CONSTRAINT ... CHECK (...) NOT "
+     "VALID; then VALIDATE CONSTRAINT in a later migration (it takes only a SHARE UPDATE "
+     "EXCLUSIVE lock)"},
     {"unique-without-index", DBC_LOP_ADD_UNIQUE, 0, DBC_LF_USING_INDEX,
      DBC_LFACT_UNIQUE_USING_INDEX, true, DBC_LINT_WARNING,
      "{what} on {table} ({rows}) builds its index under an {lock} lock",
@@ -115,7 +118,8 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "{what} on {table} ({rows}) takes an {lock} lock with no lock_timeout set before it: "
      "while it waits for the lock, every query of the table queues behind it",
      "SET LOCAL lock_timeout = '2s'; as the migration's first statement, and retry the "
-     "migration when it times out"},
+     "migration when it times out; or apply it with dbcare migrate --online, which does both "
+     "for each lock"},
     {"vacuum-full", DBC_LOP_VACUUM_FULL, 0, 0, DBC_LFACT_LOCKS, true, DBC_LINT_WARNING,
      "VACUUM FULL of {table} ({rows}) rewrites it under an {lock} lock",
      "plain VACUUM (no lock against reads and writes), or an online repack tool, outside the "

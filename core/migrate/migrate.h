@@ -328,6 +328,13 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_hooks *env, con
 int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                      dbc_rows *out);
 
+/* dbcare migrate --online (migrate_online.c, docs/migrations.md): the steps
+ * of the pending migration version, each blocking statement the lint finds
+ * rewritten into its lock-safe recipe, the rest as written. */
+#define DBC_MIGRATE_ONLINE_COLUMNS "step,unit,line,mode,lock,relation,statement,purpose"
+int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
+                            dbc_rows *out);
+
 /* The trace (docs/lint.md): runs the up script of the registered migration
  * version statement by statement inside a savepoint that is always rolled
  * back, and reports what env->trace observed after each statement. A

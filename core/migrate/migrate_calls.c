@@ -195,6 +195,12 @@ int dbc_call_dbmigrate_lint(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_r
 	return dbc_migrate_lint(ctx, env_of(ctx), opt_text(args, 0), out);
 }
 
+int dbc_call_dbmigrate_online_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc;
+	return dbc_migrate_online_plan(ctx, env_of(ctx), args[0].s, out);
+}
+
 int dbc_call_dbmigrate_validate(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	(void)argc, (void)args;

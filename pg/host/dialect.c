@@ -177,6 +177,15 @@ const dbc_dialect pgdbc_dialect = {
     .lint_locks = lint_locks,
     .exclusive_lock = AX,
     .not_valid = true,
+    .online_index_leftover =
+        "SELECT format('DROP INDEX CONCURRENTLY %%s', i.indexrelid::pg_catalog.regclass) "
+        "FROM pg_catalog.pg_index i WHERE i.indexrelid = pg_catalog.to_regclass(%s) "
+        "AND NOT i.indisvalid",
+    .online_validate_latest =
+        "SELECT format('ALTER TABLE %%s VALIDATE CONSTRAINT %%I', c.conrelid::pg_catalog.regclass, "
+        "c.conname) FROM pg_catalog.pg_constraint c WHERE c.conrelid = "
+        "pg_catalog.to_regclass(%s) AND c.contype = %s AND NOT c.convalidated "
+        "ORDER BY c.oid DESC LIMIT 1",
     .unique_using_index = true,
     .errors_unwind = true,
     .audit_table_chains = true,

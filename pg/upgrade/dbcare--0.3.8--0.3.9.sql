@@ -326,3 +326,12 @@ CREATE FUNCTION dbmigrate_wait("bookmark" text, "timeout" text DEFAULT '30s') RE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbmigrate_wait';
 COMMENT ON FUNCTION dbmigrate_wait(text, text) IS 'waits until this server shows the bookmark''s migration (a standby: replayed past its LSN); returns the version then visible';
+
+-- dbcare migrate --online (issue 70): the steps of one pending migration,
+-- its blocking statements rewritten into their lock-safe recipes.
+CREATE FUNCTION dbmigrate_online_plan("version" text)
+    RETURNS TABLE ("step" integer, "unit" integer, "line" integer, "mode" text, "lock" text, "relation" text, "statement" text, "purpose" text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_online_plan';
+COMMENT ON FUNCTION dbmigrate_online_plan(text) IS 'the steps dbcare migrate --online runs for a pending migration: each blocking statement as its lock-safe recipe, the rest as written';

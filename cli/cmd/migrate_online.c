@@ -1,0 +1,293 @@
+/*
+ * migrate_online.c — `dbcare migrate --online` (docs/migrations.md,
+ * "Online"): one pending migration run as the module's
+ * dbmigrate_online_plan says, step by step, between dbmigrate_step_begin
+ * and dbmigrate_step_end, so the history records it once, as plain migrate
+ * would. The module decides the steps; this file only drives them:
+ *   - every lock is waited for at most --lock-timeout (SET LOCAL inside a
+ *     transaction), never in a queue that would hold up the sessions
+ *     behind it; a unit whose lock was not granted in time is rolled back
+ *     and started again from its first step after a pause that doubles,
+ *     with jitter, up to --lock-retries tries;
+ *   - before a unit taking the exclusive lock, the sessions holding its
+ *     table are named, and waited for or (--blockers abort) given up on.
+ */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct online_run {
+	cli_db *db;
+	cli_opts *o;
+	const cli_rows *plan;
+	int c_unit, c_mode, c_lock, c_rel, c_sql, c_purpose;
+	int timeout_ms, tries;
+	unsigned seed;
+} online_run;
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* The pause before try k (1-based) of a step: 100 ms doubling up to 5 s,
+ * times a random factor from 0.5 to 1.5, so that two runs never retry in
+ * step with each other or with the session in their way. */
+static void backoff(online_run *r, int k)
+{
+	long base = 100L << (k < 6 ? k : 6);
+	if (base > 5000)
+		base = 5000;
+	pause_ms(base / 2 + (long)(rand_r(&r->seed) % (unsigned)(base + 1)));
+}
+
+/* Whether the last error is a lock not granted in time (worth a retry). */
+static bool lock_not_granted(const online_run *r)
+{
+	const char *s = r->db->error.sqlstate, *list = r->db->drv->lock_not_granted;
+	return s[0] && list && strstr(list, s) != NULL;
+}
+
+static const char *cell(const online_run *r, int i, int c)
+{
+	return cli_cell(r->plan, i, c);
+}
+
+static bool mode_is(const online_run *r, int i, const char *mode)
+{
+	const char *m = cell(r, i, r->c_mode);
+	return m && strcmp(m, mode) == 0;
+}
+
+static int q(online_run *r, const char *sql, int n, const char *const *p, cli_rows *out)
+{
+	return r->db->drv->query(r->db, sql, n, p, out);
+}
+
+static int set_wait(online_run *r, const char *fmt)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, fmt, r->timeout_ms);
+	return q(r, sql, 0, NULL, NULL);
+}
+
+/* One statement at top level, its lock waited for at most the timeout. */
+static int run_outside(online_run *r, const char *sql)
+{
+	if (set_wait(r, r->db->drv->lock_wait_session) != 0)
+		return -1;
+	int rc = q(r, sql, 0, NULL, NULL);
+	cli_error saved = r->db->error;
+	memset(&r->db->error, 0, sizeof r->db->error);
+	if (q(r, r->db->drv->lock_wait_reset, 0, NULL, NULL) != 0)
+		cli_error_clear(r->db);
+	r->db->error = saved;
+	return rc;
+}
+
+/* A "generated" step: each statement its query gives, at top level. */
+static int run_generated(online_run *r, const char *query)
+{
+	cli_rows g = {0};
+	int rc = q(r, query, 0, NULL, &g);
+	for (int k = 0; rc == 0 && k < g.nrows; k++)
+		rc = cli_cell(&g, k, 0) ? run_outside(r, cli_cell(&g, k, 0)) : 0;
+	cli_rows_free(&g);
+	return rc;
+}
+
+/* A "batches" step: transactions of one batch each until one changes no
+ * row; a batch whose row lock was not granted in time is tried again. */
+static int run_batches(online_run *r, const char *sql, long *rows)
+{
+	for (int k = 1;;) {
+		cli_rows b = {0};
+		if (q(r, "BEGIN", 0, NULL, NULL) != 0)
+			return -1;
+		if (set_wait(r, r->db->drv->lock_wait_local) != 0 || q(r, sql, 0, NULL, &b) != 0 ||
+		    q(r, "COMMIT", 0, NULL, NULL) != 0) {
+			cli_rows_free(&b);
+			bool retry = lock_not_granted(r);
+			cli_error saved = r->db->error;
+			memset(&r->db->error, 0, sizeof r->db->error);
+			cli_rollback(r->db);
+			r->db->error = saved;
+			if (!retry || k++ >= r->tries)
+				return -1;
+			backoff(r, k);
+			continue;
+		}
+		long n = cli_cell(&b, 0, 0) ? atol(cli_cell(&b, 0, 0)) : 0;
+		cli_rows_free(&b);
+		if (n == 0)
+			return 0;
+		*rows += n;
+		k = 1;
+	}
+}
+
+/* The unit's steps [from, to) once: its "transaction" steps in one
+ * transaction, the others at top level. */
+static int run_unit_once(online_run *r, int from, int to, long *rows)
+{
+	bool tx = mode_is(r, from, "transaction");
+	if (tx && (q(r, "BEGIN", 0, NULL, NULL) != 0 || set_wait(r, r->db->drv->lock_wait_local) != 0))
+		return -1;
+	int rc = 0;
+	for (int i = from; rc == 0 && i < to; i++) {
+		const char *sql = cell(r, i, r->c_sql);
+		if (mode_is(r, i, "generated"))
+			rc = run_generated(r, sql);
+		else if (mode_is(r, i, "batches"))
+			rc = run_batches(r, sql, rows);
+		else
+			rc = tx ? q(r, sql, 0, NULL, NULL) : run_outside(r, sql);
+	}
+	if (tx && rc == 0)
+		rc = q(r, "COMMIT", 0, NULL, NULL);
+	if (tx && rc != 0) {
+		cli_error saved = r->db->error;
+		memset(&r->db->error, 0, sizeof r->db->error);
+		cli_rollback(r->db);
+		r->db->error = saved;
+	}
+	return rc;
+}
+
+/* Whether some step of the unit takes the exclusive lock on its table. */
+static const char *exclusive_table(const online_run *r, int from, int to)
+{
+	const char *ax = r->db->drv->exclusive_lock;
+	for (int i = from; ax && i < to; i++) {
+		const char *l = cell(r, i, r->c_lock), *t = cell(r, i, r->c_rel);
+		if (l && t && strcmp(l, ax) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/* Before an exclusive lock: the sessions holding the table, named; 0 when
+ * there are none, 1 when there are (and --blockers abort gives up), -1 on
+ * an error. */
+static int name_blockers(online_run *r, const char *table, bool *refuse)
+{
+	cli_rows h = {0};
+	const char *p[1] = {table};
+	*refuse = false;
+	if (!r->db->drv->lock_holders || q(r, r->db->drv->lock_holders, 1, p, &h) != 0)
+		return r->db->drv->lock_holders ? -1 : 0;
+	for (int k = 0; k < h.nrows; k++)
+		fprintf(stderr,
+		        "dbcare: session %s (%s, %s s in its transaction: %s) holds a lock on %s that "
+		        "the next step's %s lock waits for\n",
+		        cli_cell(&h, k, 0), cli_cell(&h, k, 1) ? cli_cell(&h, k, 1) : "?",
+		        cli_cell(&h, k, 2) ? cli_cell(&h, k, 2) : "?",
+		        cli_cell(&h, k, 3) ? cli_cell(&h, k, 3) : "", table, r->db->drv->exclusive_lock);
+	int n = h.nrows;
+	cli_rows_free(&h);
+	*refuse = n > 0 && r->o->blockers && strcmp(r->o->blockers, "abort") == 0;
+	return n > 0;
+}
+
+/* One unit, tried again from its first step while its lock is not granted
+ * in time, at most --lock-retries times. */
+static int run_unit(online_run *r, int from, int to, long *rows)
+{
+	const char *table = exclusive_table(r, from, to);
+	for (int k = 1;; k++) {
+		bool refuse = false;
+		int held = table ? name_blockers(r, table, &refuse) : 0;
+		if (held < 0)
+			return -1;
+		if (refuse) {
+			cli_errorf("migrate --online gives up: sessions hold %s (named above), and "
+			           "--blockers is abort",
+			           table);
+			fprintf(stderr, "HINT: End those sessions, or run again with --blockers wait.\n");
+			return -1;
+		}
+		if (held == 0 || k == r->tries) {
+			r->db->error_kept = true;
+			int rc = run_unit_once(r, from, to, rows);
+			r->db->error_kept = false;
+			if (rc == 0)
+				return 0;
+			if (!lock_not_granted(r) || k >= r->tries) {
+				cli_print_db_error(&r->o->out, r->db);
+				fprintf(stderr, "CONTEXT: migrate --online, step: %s\n",
+				        cell(r, from, r->c_purpose) ? cell(r, from, r->c_purpose) : "");
+				if (lock_not_granted(r))
+					fprintf(stderr,
+					        "HINT: The lock was not granted in %d tries of %d ms; "
+					        "run again later, or with a larger --lock-retries.\n",
+					        r->tries, r->timeout_ms);
+				return -1;
+			}
+			cli_error_clear(r->db);
+		}
+		backoff(r, k);
+	}
+}
+
+int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
+{
+	cli_rows plan = {0}, r0 = {0};
+	const char *p[3] = {"versioned", version, NULL};
+	*ran = false;
+	if (!db->drv->lock_wait_local) {
+		cli_errorf("migrate --online is PostgreSQL's: %s runs migrations as written", db->label);
+		return -1;
+	}
+	if (cli_q(db, o,
+	          "SELECT unit, mode, lock, relation, statement, purpose "
+	          "FROM dbmigrate_online_plan($1) ORDER BY step",
+	          1, &p[1], &plan) != 0 ||
+	    cli_q(db, o,
+	          "SELECT checksum FROM dbmigrate_status() WHERE kind = 'versioned' AND version = $1",
+	          1, &p[1], &r0) != 0) {
+		cli_rows_free(&plan);
+		return -1;
+	}
+	char *checksum = cli_cell(&r0, 0, 0) ? strdup(cli_cell(&r0, 0, 0)) : NULL;
+	cli_rows_free(&r0);
+	p[2] = checksum;
+	int rc = cli_q(db, o, "SELECT dbmigrate_step_begin($1, $2, $3)", 3, p, &r0);
+	free(checksum);
+	const char *go = rc == 0 ? cli_cell(&r0, 0, 0) : NULL;
+	bool due = go && (strcmp(go, "t") == 0 || strcmp(go, "true") == 0 || strcmp(go, "1") == 0);
+	cli_rows_free(&r0);
+	online_run r = {db,
+	                o,
+	                &plan,
+	                cli_col(&plan, "unit"),
+	                cli_col(&plan, "mode"),
+	                cli_col(&plan, "lock"),
+	                cli_col(&plan, "relation"),
+	                cli_col(&plan, "statement"),
+	                cli_col(&plan, "purpose"),
+	                o->lock_timeout_s > 0 ? (int)(o->lock_timeout_s * 1000) : 2000,
+	                o->lock_retries > 0 ? o->lock_retries : 20,
+	                (unsigned)time(NULL) ^ (unsigned)getpid()};
+	long rows = 0;
+	for (int i = 0; rc == 0 && due && i < plan.nrows;) {
+		int j = i + 1;
+		const char *u = cell(&r, i, r.c_unit);
+		while (j < plan.nrows && u && cell(&r, j, r.c_unit) &&
+		       strcmp(cell(&r, j, r.c_unit), u) == 0)
+			j++;
+		rc = run_unit(&r, i, j, &rows);
+		i = j;
+	}
+	cli_rows_free(&plan);
+	if (rc == 0 && due)
+		rc = cli_q(db, o, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL);
+	if (rc == 0 && due && rows)
+		cli_note(&o->out, "migration %s: %ld row(s) filled in batches", version, rows);
+	*ran = rc == 0 && due;
+	return rc;
+}

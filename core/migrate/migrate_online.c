@@ -1,0 +1,335 @@
+/*
+ * migrate_online.c — dbmigrate_online_plan (docs/migrations.md, "Online"):
+ * the steps `dbcare migrate --online` runs for one pending migration. Its
+ * plain SQL is read as the lint reads it (classified, judged against the
+ * tables as the earlier statements leave them); each statement the lint
+ * finds blocking on a table holding rows becomes the engine's lock-safe
+ * recipe, every other statement runs as written. Nothing runs here: the
+ * command drives the steps (cli/cmd/migrate_online.c).
+ *
+ * A step belongs to a unit: the command runs a unit's "transaction" steps
+ * in one transaction and its other steps one by one outside a transaction,
+ * and starts a unit again from its first step when a lock was not granted
+ * in time. Modes: "transaction"; "outside" (at top level: CONCURRENTLY);
+ * "batches" (a statement giving the rows it changed as one count, run in
+ * transactions of its own until that count is 0); "generated" (a query
+ * whose rows are statements, each run outside a transaction). Every
+ * recipe ends in the schema the statement as written gives: the same
+ * names, defaults and attributes (the fingerprint of both is equal).
+ */
+#include "migrate/lint.h"
+#include "migrate/migrate_script.h"
+#include "migrate/migrate_version.h"
+#include "schema/ddl_lex.h"
+
+#include <string.h>
+
+/* Rows changed by one backfill batch: short row locks, short transactions. */
+#define DBC_ONLINE_BATCH 2000
+
+typedef struct online_out {
+	dbc_ctx *ctx;
+	dbc_rows *rows;
+	int step, unit, line;
+	const char *rel; /* the statement's table, quoted, or NULL */
+	bool unit_open;  /* the last unit takes statements as written */
+} online_out;
+
+static int add_step(online_out *o, const char *mode, const char *lock, const char *sql,
+                    const char *purpose)
+{
+	dbc_value row[8] = {dbc_int(++o->step), dbc_int(o->unit), dbc_int(o->line), dbc_text(mode),
+	                    dbc_text(lock),     dbc_text(o->rel), dbc_text(sql),    dbc_text(purpose)};
+	return sql ? dbc_rows_add(o->rows, row) : DBC_ERROR;
+}
+
+static void new_unit(online_out *o)
+{
+	o->unit++;
+	o->unit_open = false;
+}
+
+/* The table a names, quoted for a statement (qualified when written so). */
+static char *table_sql(dbc_ctx *ctx, const dbc_lint_action *a)
+{
+	const dbc_host *h = ctx->host;
+	char *t = h->quote_ident(ctx, a->table);
+	return a->schema && t ? dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, a->schema), t) : t;
+}
+
+/* The same name as a literal, for a catalog query. */
+static char *name_literal(dbc_ctx *ctx, const char *schema, const char *name)
+{
+	const dbc_host *h = ctx->host;
+	char *q = h->quote_ident(ctx, name);
+	if (q && schema)
+		q = dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, schema), q);
+	return q ? h->quote_literal(ctx, q) : NULL;
+}
+
+/* The statement without its closing ';' and what follows its last token. */
+static size_t body_end(const char *text, size_t len, const char **end)
+{
+	const char *p = text, *last = text;
+	for (;;) {
+		dbc_token t = dbc_lex_next(&p);
+		if (t.kind == TK_END || t.start >= text + len)
+			break;
+		if (!dbc_lex_is_punct(t, ';'))
+			last = t.start + t.len;
+	}
+	*end = last;
+	return (size_t)(last - text);
+}
+
+/* CREATE [UNIQUE] INDEX ... → the same with CONCURRENTLY after INDEX; NULL
+ * when the words are not there as expected. */
+static char *with_concurrently(dbc_ctx *ctx, const char *text, size_t len, const char *word)
+{
+	const char *p = text, *end;
+	size_t n = body_end(text, len, &end);
+	for (int i = 0; i < 3; i++) {
+		dbc_token t = dbc_lex_next(&p);
+		if (dbc_lex_is_word(t, "INDEX")) {
+			size_t head = (size_t)(t.start + t.len - text);
+			return dbc_printf(ctx, "%.*s %s%.*s", (int)head, text, word, (int)(n - head),
+			                  text + head);
+		}
+		if (!dbc_lex_is_word(t, "CREATE") && !dbc_lex_is_word(t, "UNIQUE"))
+			return NULL;
+	}
+	return NULL;
+}
+
+/* The statement as written, in the unit of statements as written. */
+static int as_written(online_out *o, const dbc_stmt *st, bool outside, const char *lock)
+{
+	if (!o->unit_open || outside)
+		new_unit(o);
+	o->unit_open = !outside;
+	const char *end;
+	size_t n = body_end(st->text, st->len, &end);
+	return add_step(o, outside ? "outside" : "transaction", lock, dbc_strndup(o->ctx, st->text, n),
+	                "as written");
+}
+
+static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
+{
+	const dbc_dialect *d = o->ctx->host->dialect;
+	char *sql = with_concurrently(o->ctx, st->text, st->len, d->concurrently);
+	if (!sql)
+		return as_written(o, st, false, d->lint_locks[a->op]);
+	new_unit(o);
+	if (a->index) {
+		char *lit = name_literal(o->ctx, a->schema, a->index);
+		if (!lit ||
+		    add_step(o, "generated", NULL, dbc_printf(o->ctx, d->online_index_leftover, lit),
+		             "an invalid index a failed build left, dropped") != DBC_OK)
+			return DBC_ERROR;
+	}
+	return add_step(o, "outside", NULL, sql, "CREATE INDEX, built CONCURRENTLY");
+}
+
+/* ALTER TABLE ... ADD [CONSTRAINT] FOREIGN KEY / CHECK → NOT VALID, then
+ * VALIDATE in a transaction of its own (a lock that lets writes go on). */
+static int online_constraint(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
+{
+	dbc_ctx *ctx = o->ctx;
+	const dbc_dialect *d = ctx->host->dialect;
+	const char *end;
+	size_t n = body_end(st->text, st->len, &end);
+	bool fk = a->op == DBC_LOP_ADD_FOREIGN_KEY;
+	new_unit(o);
+	if (add_step(o, "transaction", d->lint_locks[a->op],
+	             dbc_printf(ctx, "%.*s NOT VALID", (int)n, st->text),
+	             fk ? "ADD FOREIGN KEY, NOT VALID" : "ADD CHECK, NOT VALID") != DBC_OK)
+		return DBC_ERROR;
+	new_unit(o);
+	const char *lock = d->lint_locks[DBC_LOP_VALIDATE];
+	if (a->constraint)
+		return add_step(o, "transaction", lock,
+		                dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s", table_sql(ctx, a),
+		                           ctx->host->quote_ident(ctx, a->constraint)),
+		                "VALIDATE CONSTRAINT, writes go on");
+	char *tab = name_literal(ctx, a->schema, a->table);
+	return tab ? add_step(o, "generated", lock,
+	                      dbc_printf(ctx, d->online_validate_latest, tab,
+	                                 ctx->host->quote_literal(ctx, fk ? "f" : "c")),
+	                      "VALIDATE CONSTRAINT, writes go on")
+	           : DBC_ERROR;
+}
+
+/* ADD COLUMN c type NOT NULL DEFAULT volatile() → the column nullable with
+ * its default (new rows get it), the old rows filled in batches, NOT NULL
+ * proved by a CHECK validated without blocking writes, then SET NOT NULL
+ * (which reads the validated check instead of the rows) and the check
+ * dropped, in one short transaction. */
+static int online_not_null(online_out *o, const dbc_lint_action *a)
+{
+	dbc_ctx *ctx = o->ctx;
+	const dbc_host *h = ctx->host;
+	const char *ax = h->dialect->exclusive_lock;
+	char *t = table_sql(ctx, a), *c = h->quote_ident(ctx, a->column);
+	char *chk = h->quote_ident(ctx, dbc_printf(ctx, "dbcare_online_nn_%s", a->column));
+	if (!t || !c || !chk)
+		return DBC_ERROR;
+	new_unit(o);
+	if (add_step(o, "transaction", ax,
+	             dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s %s", t, c, a->type),
+	             "ADD COLUMN, nullable first") != DBC_OK ||
+	    add_step(
+	        o, "transaction", ax,
+	        dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", t, c, a->default_expr),
+	        "its default, for the rows written from now on") != DBC_OK)
+		return DBC_ERROR;
+	new_unit(o);
+	const char *rid = h->dialect->row_id;
+	if (add_step(o, "batches", NULL,
+	             dbc_printf(ctx,
+	                        "WITH dbcare_batch AS (UPDATE %s SET %s = %s WHERE %s = ANY (ARRAY("
+	                        "SELECT %s FROM %s WHERE %s IS NULL LIMIT %d)) RETURNING 1) "
+	                        "SELECT count(*) FROM dbcare_batch",
+	                        t, c, a->default_expr, rid, rid, t, c, DBC_ONLINE_BATCH),
+	             "the existing rows filled in batches") != DBC_OK)
+		return DBC_ERROR;
+	new_unit(o);
+	if (add_step(o, "transaction", ax,
+	             dbc_printf(ctx,
+	                        "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", t,
+	                        chk, c),
+	             "a temporary CHECK (column IS NOT NULL), NOT VALID") != DBC_OK)
+		return DBC_ERROR;
+	new_unit(o);
+	if (add_step(o, "transaction", h->dialect->lint_locks[DBC_LOP_VALIDATE],
+	             dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s", t, chk),
+	             "the temporary CHECK validated, writes go on") != DBC_OK)
+		return DBC_ERROR;
+	new_unit(o);
+	if (add_step(o, "transaction", ax,
+	             dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", t, c),
+	             "SET NOT NULL, proved by the CHECK: no scan") != DBC_OK)
+		return DBC_ERROR;
+	return add_step(o, "transaction", ax,
+	                dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", t, chk),
+	                "the temporary CHECK dropped");
+}
+
+/* Which recipe the one action a statement does gets; NULL: as written. */
+typedef int (*recipe)(online_out *o, const dbc_lint_action *a, const dbc_stmt *st);
+
+static int recipe_not_null(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
+{
+	(void)st;
+	return online_not_null(o, a);
+}
+
+static recipe recipe_of(const dbc_dialect *d, const dbc_lint_action *a, int64_t rows)
+{
+	const unsigned not_plain = DBC_LF_STORED | DBC_LF_SERIAL | DBC_LF_KEY;
+	if (rows == 0)
+		return NULL; /* a table this migration made or emptied: nobody waits */
+	switch (a->op) {
+	case DBC_LOP_CREATE_INDEX:
+		return d->concurrently && d->online_index_leftover && !(a->flags & DBC_LF_CONCURRENTLY)
+		           ? online_index
+		           : NULL;
+	case DBC_LOP_ADD_FOREIGN_KEY:
+	case DBC_LOP_ADD_CHECK:
+		return d->not_valid && d->online_validate_latest && !(a->flags & DBC_LF_NOT_VALID)
+		           ? online_constraint
+		           : NULL;
+	case DBC_LOP_ADD_COLUMN:
+		return d->not_valid && d->row_id && (a->flags & DBC_LF_NOT_NULL) &&
+		               (a->flags & DBC_LF_VOLATILE_DEFAULT) && !(a->flags & not_plain) &&
+		               a->column && a->type && a->default_expr
+		           ? recipe_not_null
+		           : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* The strongest lock the statement's actions take, as the lint names it. */
+static const char *lock_of(const dbc_dialect *d, const dbc_lint_actions *acts)
+{
+	const char *lock = NULL;
+	for (int k = 0; d->lint_locks && k < acts->n; k++) {
+		const char *l = d->lint_locks[acts->items[k].op];
+		if (l && (!lock || (d->exclusive_lock && strcmp(l, d->exclusive_lock) == 0)))
+			lock = l;
+	}
+	return lock;
+}
+
+static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *model,
+                    dbc_migration *mig, bool emit)
+{
+	const dbc_script_info *info;
+	const dbc_dialect *d = o->ctx->host->dialect;
+	if (!mig->script)
+		return DBC_OK;
+	if (dbc_migrate_script_info(o->ctx, mig, &info) != DBC_OK)
+		return DBC_ERROR;
+	for (int s = 0; s < info->nstmts; s++) {
+		const dbc_stmt *st = &info->stmts[s];
+		dbc_lint_actions acts = {0};
+		if (dbc_lint_classify(o->ctx, eng, st->text, st->len, &acts) != DBC_OK)
+			return DBC_ERROR;
+		if (acts.n == 0)
+			dbc_lint_model_rows_may_change(model);
+		recipe r = NULL;
+		for (int k = 0; k < acts.n; k++) {
+			dbc_lint_action *a = &acts.items[k];
+			int64_t rows = 0;
+			char *table;
+			if (a->op != DBC_LOP_SET_LOCK_TIMEOUT &&
+			    dbc_lint_model_judge(model, a, &rows, &table) != DBC_OK)
+				return DBC_ERROR;
+			/* a statement of several actions runs as written */
+			if (acts.n == 1 && !info->no_transaction)
+				r = recipe_of(d, a, rows);
+			if (a->op != DBC_LOP_SET_LOCK_TIMEOUT && dbc_lint_model_apply(model, a) != DBC_OK)
+				return DBC_ERROR;
+		}
+		if (!emit)
+			continue;
+		o->line = st->line;
+		o->rel = acts.n && acts.items[0].table ? table_sql(o->ctx, &acts.items[0]) : NULL;
+		if ((r ? r(o, &acts.items[0], st)
+		       : as_written(o, st, info->no_transaction, lock_of(d, &acts))) != DBC_OK)
+			return DBC_ERROR;
+		if (r)
+			new_unit(o);
+	}
+	return DBC_OK;
+}
+
+int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
+                            dbc_rows *out)
+{
+	static const dbc_lint_hooks no_facts = {0};
+	const dbc_lint_hooks *eng = env && env->lint ? env->lint : &no_facts;
+	dbc_migrate_row **plan;
+	int n, k = 0;
+	char *canon = NULL;
+	dbc_lint_model *model;
+	online_out o = {ctx, out, 0, 0, 0, NULL, false};
+	dbc_rows_init(out, ctx, 8);
+	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK ||
+	    dbc_lint_pending(ctx, &plan, &n) != DBC_OK)
+		return DBC_ERROR;
+	while (k < n && !(plan[k]->mig->version && strcmp(plan[k]->mig->version, canon) == 0))
+		k++;
+	if (k == n) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "migration %s is not pending", version);
+		dbc_error_hint(ctx, "dbmigrate_status() lists the pending migrations.");
+		return DBC_ERROR;
+	}
+	if (dbc_lint_model_open(ctx, eng, &model) != DBC_OK)
+		return DBC_ERROR;
+	/* the earlier pending ones shape the model, as the lint reads them */
+	for (int i = 0; i <= k; i++)
+		if (plan_one(&o, eng, model, plan[i]->mig, i == k) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# dbcare migrate --online (docs/migrations.md, "Online"): the same plain SQL
+# file applied with and without --online ends in the same schema
+# (fingerprint equal), with the statements the lint finds blocking carried
+# out as their lock-safe recipes (CONCURRENTLY, NOT VALID + VALIDATE, the
+# NOT NULL column added nullable, filled in batches and proved by a CHECK),
+# the history recording the migration once and nothing left behind (no
+# invalid index, no temporary check). An invalid index a failed build left
+# under the same name is dropped and built again. A session holding the
+# table before an exclusive step is named; --blockers abort gives up, the
+# default waits for it; a lock not granted in time is retried.
+set -eu
+db=dbcare_migrate_online
+. "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/cli.sh"
+url() { echo "postgresql://$PGUSER@/$1?host=$PGHOST&port=$PGPORT"; }
+seed() {
+  "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION dbcare;
+CREATE TABLE customers (id int PRIMARY KEY);
+INSERT INTO customers SELECT generate_series(1, 100);
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int, ref text, amount int,
+                     placed_at timestamptz);
+INSERT INTO orders SELECT g, 1 + g % 100, 'r' || g, g % 50, now() - g * interval '1 s'
+  FROM generate_series(1, 20000) g;
+ANALYZE orders;
+SQL
+}
+for d in ${db}_plain ${db}_online; do
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $d" -c "CREATE DATABASE $d"
+  seed $d
+done
+mkdir m
+cat >m/V1__online.sql <<'SQL'
+CREATE INDEX orders_placed ON orders (placed_at);
+CREATE UNIQUE INDEX orders_ref ON orders (ref);
+ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id)
+  REFERENCES customers (id);
+ALTER TABLE orders ADD CHECK (amount >= 0); -- a comment after the statement
+ALTER TABLE orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();
+COMMENT ON TABLE orders IS 'orders, migrated online';
+CREATE TABLE notes (id int PRIMARY KEY, body text);
+CREATE INDEX notes_body ON notes (body);
+SQL
+P=${db}_plain O=${db}_online
+qp() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d $P "$@"; }
+qo() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d $O "$@"; }
+
+# the plan the module decides, read in a rolled-back registration
+plan=$(qp -v s="$(cat m/V1__online.sql)" <<'SQL'
+BEGIN;
+SELECT dbmigrate_add('1', 'online', :'s') \g /dev/null
+SELECT mode || ' | ' || statement FROM dbmigrate_online_plan('1') ORDER BY step;
+ROLLBACK;
+SQL
+)
+echo "$plan" >plan.txt
+for want in \
+  'outside | CREATE INDEX CONCURRENTLY orders_placed ON orders (placed_at)' \
+  'outside | CREATE UNIQUE INDEX CONCURRENTLY orders_ref ON orders (ref)' \
+  'transaction | ALTER TABLE orders ADD CHECK (amount >= 0) NOT VALID' \
+  'transaction | ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk' \
+  'transaction | ALTER TABLE orders ADD COLUMN token uuid' \
+  'transaction | ALTER TABLE orders ALTER COLUMN token SET DEFAULT gen_random_uuid()' \
+  'transaction | ALTER TABLE orders ALTER COLUMN token SET NOT NULL' \
+  "transaction | COMMENT ON TABLE orders IS 'orders, migrated online'" \
+  'transaction | CREATE INDEX notes_body ON notes (body)'; do
+  grep -qxF -- "$want" plan.txt || { cat plan.txt; fail "the online plan lacks: $want"; }
+done
+grep -qF 'REFERENCES customers (id) NOT VALID' plan.txt || { cat plan.txt; fail "no NOT VALID foreign key"; }
+grep -q '^batches | WITH dbcare_batch AS (UPDATE orders SET token = gen_random_uuid()' plan.txt ||
+  { cat plan.txt; fail "no batched backfill"; }
+grep -q '^generated | SELECT .*VALIDATE CONSTRAINT' plan.txt || { cat plan.txt; fail "the unnamed check is not validated"; }
+# the table this migration creates is not rewritten
+! grep -q 'CONCURRENTLY notes_body' plan.txt || fail "an index of a new table built concurrently"
+
+# a failed build left an invalid index under the name the migration uses
+qo -c "INSERT INTO orders VALUES (20001, 1, 'r1', 1, now())" -c "DELETE FROM orders WHERE id = 20001" >/dev/null
+! qo -c "CREATE UNIQUE INDEX CONCURRENTLY orders_placed ON orders (customer_id)" 2>/dev/null ||
+  fail "the duplicate build did not fail"
+[ "$(qo -c "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 1 ] || fail "no invalid leftover to rebuild"
+
+# --dry-run --online shows the steps and changes nothing
+run 0 migrate --db "$(url $O)" --dir m --online --dry-run
+has "CREATE UNIQUE INDEX CONCURRENTLY orders_ref ON orders (ref)" out
+has "the existing rows filled in batches" out
+[ "$(qo -c "SELECT count(*) FROM dbmigrate_status()")" = 0 ] || fail "the dry run registered the files"
+run 0 migrate --db "$(url $P)" --dir m
+run 0 migrate --db "$(url $O)" --dir m --online --lock-timeout 1s
+has "1 migration(s) applied" out
+has "migration 1: 20000 row(s) filled in batches" err
+
+fp() { "$B/psql" -X -q -At -d "$1" -c "SELECT dbschema_fingerprint()"; }
+[ "$(fp $P)" = "$(fp $O)" ] || {
+  "$B/psql" -X -q -At -d $O -c "SELECT dbschema_diff(dbschema_snapshot(), dbschema_snapshot())" >/dev/null
+  fail "the online migration's schema differs from the plain one's"; }
+[ "$(qo -c "SELECT count(*) FROM dbmigrate_history() WHERE version = '1'")" = 1 ] ||
+  fail "the history records migration 1 other than once: $(qo -c 'SELECT * FROM dbmigrate_history()')"
+[ "$(qo -c "SELECT state FROM dbmigrate_status() WHERE version = '1'")" = applied ] || fail "not applied"
+[ "$(qo -c "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 0 ] || fail "an invalid index is left"
+[ "$(qo -c "SELECT count(*) FROM pg_constraint WHERE conname LIKE 'dbcare_online%' OR NOT convalidated")" = 0 ] ||
+  fail "a temporary or unvalidated check is left"
+[ "$(qo -c "SELECT count(*) FROM orders WHERE token IS NULL")" = 0 ] || fail "rows without a token"
+[ "$(qo -c "SELECT count(DISTINCT token) FROM orders")" = 20000 ] || fail "the volatile default was not per row"
+
+# a session holding the table in the way of an exclusive step
+cat >m/V2__col.sql <<'SQL'
+ALTER TABLE orders ADD COLUMN note text;
+SQL
+"$B/psql" -X -q -d $O -c "BEGIN" -c "SELECT count(*) FROM orders" -c "SELECT pg_sleep(4)" >/dev/null &
+holder=$!
+pids+=($holder)
+for _ in $(seq 1 100); do
+  [ "$(qo -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(4)%' AND pid <> pg_backend_pid()")" = 1 ] && break
+  sleep 0.1
+done
+run 1 migrate --db "$(url $O)" --dir m --online --blockers abort
+has "holds a lock on orders that the next step's ACCESS EXCLUSIVE lock waits for" err
+has "--blockers is abort" err
+[ "$(qo -c "SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'")" = 0 ] ||
+  fail "the step ran though --blockers is abort"
+run 0 repair --db "$(url $O)" --dir m
+# waiting (the default): the step runs once the session has ended
+run 0 migrate --db "$(url $O)" --dir m --online --lock-timeout 200ms
+has "holds a lock on orders" err
+wait $holder || true
+[ "$(qo -c "SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'")" = 1 ] ||
+  fail "the column was not added after the session ended"
+
+# a lock not granted in time: retried with backoff, then given up on, named
+"$B/psql" -X -q -d $O -c "BEGIN" -c "LOCK TABLE customers IN ROW EXCLUSIVE MODE" -c "SELECT pg_sleep(30)" >/dev/null &
+pids+=($!)
+cat >m/V3__col.sql <<'SQL'
+ALTER TABLE customers ADD COLUMN flag int;
+SQL
+for _ in $(seq 1 100); do
+  [ "$(qo -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'customers' AND l.granted AND l.pid <> pg_backend_pid()")" -ge 1 ] && break
+  sleep 0.1
+done
+run 1 migrate --db "$(url $O)" --dir m --online --lock-timeout 100ms --lock-retries 3
+has "canceling statement due to lock timeout" err
+has "The lock was not granted in 3 tries of 100 ms" err
+[ "$(qo -c "SELECT count(*) FROM pg_locks WHERE NOT granted")" = 0 ] || fail "a lock request is still queued"
+
+# the options of --online are not ignored without it
+run 2 migrate --db "$(url $O)" --dir m --lock-timeout 1s
+has "are --online's: add --online" err
+
+# SQLite has no online migration: refused before anything runs
+touch lite.db
+run 2 migrate --db sqlite:lite.db --dir m --online
+has "--online is PostgreSQL's" err
+echo ok
