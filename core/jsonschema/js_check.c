@@ -171,7 +171,7 @@ static int check_open(void *arg, bool object, size_t n)
 		p = object ? t->obj_plan : t->arr_plan;
 		/* patternProperties and names-only applicators: js_fast.c's
 		 * alone for now; here the evaluator's */
-		if (p && (p->patterns || p->in_place))
+		if (p && (p->patterns || p->in_place || p->alts))
 			p = NULL;
 		if (!p) {
 			/* the evaluator's: built as its tokens come */

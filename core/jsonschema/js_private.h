@@ -342,6 +342,12 @@ typedef struct js_plan {
 	 * member names: evaluated on the object's names alone (a skeleton
 	 * whose values are null), node the node they belong to */
 	bool in_place;
+	/* alts: the node's allOf / anyOf / oneOf / not (schemas that may read
+	 * values) are each run over the same value's text by js_fast.c, a
+	 * branch's "valid" or "invalid" combined as the evaluator combines
+	 * them; node the node they belong to. Text only: a walk's check
+	 * hands such a value to the evaluator. */
+	bool alts;
 	const js_node *node;
 	/* arrays: the node every item is checked against (NULL: none);
 	 * unique: uniqueItems true (checked here for up to JS_FAST_UNIQUE
