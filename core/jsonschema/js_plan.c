@@ -201,6 +201,20 @@ static js_plan *object_plan(js_compiler *c, js_node *n)
 		const js_slot *hit = bsearch(&key, slots, (size_t)ns, sizeof(js_slot), slot_cmp);
 		p->required |= 1ull << (hit - slots);
 	}
+	/* the index: at least one empty bucket, so a probe ends */
+	uint32_t size = 4;
+	while (size < 2 * (uint32_t)ns)
+		size *= 2;
+	if (!(p->index = dbc_js_alloc_bytes(&c->a, size)))
+		return NULL;
+	memset(p->index, 0, size);
+	p->mask = size - 1;
+	for (int i = 0; i < ns; i++) {
+		uint32_t h = dbc_js_plan_hash(slots[i].key, slots[i].klen);
+		while (p->index[h & p->mask])
+			h++;
+		p->index[h & p->mask] = (uint8_t)(i + 1);
+	}
 	p->slots = slots;
 	p->nslots = ns;
 	p->extra = js_node_of(extra);
@@ -302,23 +316,6 @@ static int plan_from(js_compiler *c, js_node *root)
 		}
 	}
 	return DBC_OK;
-}
-
-const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key, uint32_t klen)
-{
-	int lo = 0, hi = p->nslots - 1;
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-		const js_slot *s = &p->slots[mid];
-		int c = s->klen != klen ? (s->klen < klen ? -1 : 1) : memcmp(s->key, key, klen);
-		if (c == 0)
-			return s;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return NULL;
 }
 
 int dbc_js_plan_schema(js_compiler *c)
