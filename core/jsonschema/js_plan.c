@@ -202,9 +202,8 @@ static js_plan *object_plan(js_compiler *c, js_node *n)
 		p->required |= 1ull << (hit - slots);
 	}
 	/* the index: at least one empty bucket, so a probe ends */
-	uint32_t size = 4;
-	while (size < 2 * (uint32_t)ns)
-		size *= 2;
+	uint32_t twice = 2 * (uint32_t)ns; /* at most 128: a power of two at or above it */
+	uint32_t size = twice <= 4 ? 4 : 1u << (32 - __builtin_clz(twice - 1));
 	if (!(p->index = dbc_js_alloc_bytes(&c->a, size)))
 		return NULL;
 	memset(p->index, 0, size);
