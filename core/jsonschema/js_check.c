@@ -23,6 +23,9 @@
 #define JS_CHECK_DEPTH 64
 /* Items of an array under uniqueItems compared here, as js_fast.c. */
 #define JS_CHECK_UNIQUE 16
+/* Schemas one member's value is checked against at most (its property's
+ * and its name's patterns'), as js_fast.c. */
+#define JS_CHECK_MEMBER_NODES 8
 
 /* One open object or array checked here. */
 typedef struct ck_frame {
@@ -32,6 +35,9 @@ typedef struct ck_frame {
 	int64_t count;       /* members or items so far */
 	const js_node *next; /* the node of the value to come (NULL: none) */
 	js_val *uniq;        /* uniqueItems: the items so far (JS_CHECK_UNIQUE) */
+	/* the plan's in_place: the object's names so far (a skeleton's) */
+	js_member *names;
+	int nnames, capnames;
 } ck_frame;
 
 struct js_check {
@@ -42,10 +48,16 @@ struct js_check {
 	bool rooted;    /* the root value has come */
 	ck_frame stack[JS_CHECK_DEPTH];
 	int depth;
-	/* a subtree without a plan, built for the evaluator */
+	/* a subtree without a plan, built for the evaluator against
+	 * sub_nodes (one, or a member's several) */
 	dbc_js_builder *sub;
 	int sub_depth;
-	const js_node *sub_node;
+	const js_node *sub_nodes[JS_CHECK_MEMBER_NODES];
+	int nsub_nodes;
+	/* the member value to come, when several schemas apply to it
+	 * (nmulti > 1; then the frame's next is NULL) */
+	const js_node *multi[JS_CHECK_MEMBER_NODES];
+	int nmulti;
 };
 
 js_check *dbc_js_check_new(dbc_ctx *ctx, const dbc_js_schema *s)
@@ -57,7 +69,8 @@ js_check *dbc_js_check_new(dbc_ctx *ctx, const dbc_js_schema *s)
 	memset(c, 0, offsetof(js_check, stack));
 	c->sub = NULL;
 	c->sub_depth = 0;
-	c->sub_node = NULL;
+	c->nsub_nodes = 0;
+	c->nmulti = 0;
 	c->depth = 0;
 	c->ctx = ctx;
 	/* budget 1 and 4096: as js_fast.c's run; the stack's base is set
@@ -120,9 +133,29 @@ static bool target(const js_node *n, const js_node **t, bool *any)
 	return !(*t && (*t)->schema->kind == JV_FALSE);
 }
 
+/* A member's scalar v against each of its several schemas. */
+static int scalar_multi(js_check *c, js_val *v)
+{
+	int n = c->nmulti;
+	c->nmulti = 0;
+	c->r.stack_base = (uintptr_t)__builtin_frame_address(0);
+	for (int i = 0; i < n; i++) {
+		const js_node *t;
+		bool any;
+		if (!target(c->multi[i], &t, &any))
+			return undecided(c);
+		if (!any && !dbc_js_eval_value(&c->r, t, v))
+			return c->ctx->failed ? DBC_ERROR : undecided(c);
+	}
+	value_done(c);
+	return DBC_OK;
+}
+
 /* A scalar value v for the value to come. */
 static int scalar(js_check *c, js_val *v)
 {
+	if (c->nmulti > 1)
+		return scalar_multi(c, v);
 	const js_node *t;
 	bool any;
 	if (!target(node_of_next(c), &t, &any))
@@ -159,6 +192,18 @@ static int check_open(void *arg, bool object, size_t n)
 	}
 	if (c->depth > 0 && c->stack[c->depth - 1].uniq)
 		return undecided(c); /* a container among unique items */
+	if (c->nmulti > 1) {
+		/* several schemas: the evaluator's, on the value built */
+		if (!(c->sub = dbc_js_build_new(c->ctx)))
+			return DBC_ERROR;
+		if (c->borrow)
+			dbc_js_build_borrow(c->sub);
+		c->sub_depth = 1;
+		memcpy(c->sub_nodes, c->multi, sizeof(js_node *) * (size_t)c->nmulti);
+		c->nsub_nodes = c->nmulti;
+		c->nmulti = 0;
+		return dbc_js_build_open(c->sub, object, n);
+	}
 	const js_node *t;
 	bool any;
 	if (!target(node_of_next(c), &t, &any))
@@ -169,9 +214,9 @@ static int check_open(void *arg, bool object, size_t n)
 		if (!(t->type_kinds & (1u << kind)))
 			return undecided(c);
 		p = object ? t->obj_plan : t->arr_plan;
-		/* patternProperties and names-only applicators: js_fast.c's
-		 * alone for now; here the evaluator's */
-		if (p && (p->patterns || p->in_place))
+		/* branches run over the value: js_fast.c's alone (a walk
+		 * cannot be read again); here the evaluator's */
+		if (p && p->alts)
 			p = NULL;
 		if (!p) {
 			/* the evaluator's: built as its tokens come */
@@ -180,7 +225,8 @@ static int check_open(void *arg, bool object, size_t n)
 			if (c->borrow)
 				dbc_js_build_borrow(c->sub);
 			c->sub_depth = 1;
-			c->sub_node = t;
+			c->sub_nodes[0] = t;
+			c->nsub_nodes = 1;
 			return dbc_js_build_open(c->sub, object, n);
 		}
 	}
@@ -211,8 +257,9 @@ static int check_close(void *arg)
 			return DBC_ERROR;
 		c->sub = NULL;
 		c->r.stack_base = (uintptr_t)__builtin_frame_address(0);
-		if (!dbc_js_eval_value(&c->r, c->sub_node, tree))
-			return c->ctx->failed ? DBC_ERROR : undecided(c);
+		for (int i = 0; i < c->nsub_nodes; i++)
+			if (!dbc_js_eval_value(&c->r, c->sub_nodes[i], tree))
+				return c->ctx->failed ? DBC_ERROR : undecided(c);
 		value_done(c);
 		return DBC_OK;
 	}
@@ -222,6 +269,17 @@ static int check_close(void *arg)
 	if (!within(f->plan, f->count) ||
 	    (f->object && f->plan && (f->seen & f->plan->required) != f->plan->required))
 		return undecided(c);
+	if (f->object && f->plan && f->plan->in_place) {
+		/* the names-only applicators on a skeleton: the names, values null */
+		static js_val null_value = {.kind = JV_NULL};
+		for (int i = 0; i < f->nnames; i++)
+			f->names[i].val = &null_value;
+		dbc_js_sort_members(f->names, (size_t)f->nnames);
+		js_val skeleton = {.kind = JV_OBJ, .n = (uint32_t)f->nnames, .u.members = f->names};
+		c->r.stack_base = (uintptr_t)__builtin_frame_address(0);
+		if (!dbc_js_eval_in_place(&c->r, f->plan->node, &skeleton))
+			return c->ctx->failed ? DBC_ERROR : undecided(c);
+	}
 	value_done(c);
 	return DBC_OK;
 }
@@ -239,18 +297,55 @@ static int check_key(void *arg, const char *s, size_t len)
 	const js_plan *p = f->plan;
 	f->count++;
 	f->next = NULL;
+	c->nmulti = 0;
 	if (!p)
 		return DBC_OK;
-	const js_slot *slot = len <= UINT32_MAX ? dbc_js_plan_slot(p, s ? s : "", (uint32_t)len) : NULL;
+	if (len > UINT32_MAX)
+		return undecided(c);
+	if (p->in_place) {
+		if (f->nnames == f->capnames &&
+		    dbc_grow(c->ctx, &f->names, f->nnames, &f->capnames, sizeof(js_member), 16) != DBC_OK)
+			return DBC_ERROR;
+		const char *key = s ? s : "";
+		if (!c->borrow && !(key = dbc_js_alloc_strn(&(js_alloc){.ctx = c->ctx}, key, len)))
+			return DBC_ERROR;
+		f->names[f->nnames++] = (js_member){.key = key, .klen = len};
+	}
+	const js_slot *slot = dbc_js_plan_slot(p, s ? s : "", (uint32_t)len);
+	const js_node **nodes = c->multi;
+	int n = 0;
 	if (slot) {
 		f->seen |= 1ull << (slot - p->slots);
-		f->next = slot->node;
+		if (slot->node)
+			nodes[n++] = slot->node;
 	}
-	if (!f->next) {
+	bool covered = n > 0;
+	if (p->patterns) {
+		js_path where = {.key = "patternProperties", .klen = JS_PATH_CSTR};
+		for (size_t i = 0; i < p->patterns->n; i++) {
+			const js_member *pm = &p->patterns->u.members[i];
+			int hit =
+			    dbc_js_regex_search(c->ctx, pm->re, s ? s : "", len, &c->r.regex_steps, &where);
+			if (hit < 0)
+				return DBC_ERROR;
+			if (hit && js_node_of(pm->val)) {
+				if (n == JS_CHECK_MEMBER_NODES)
+					return undecided(c);
+				covered = true;
+				nodes[n++] = js_node_of(pm->val);
+			}
+		}
+	}
+	if (!covered) {
 		if (p->extra_false)
 			return undecided(c);
-		f->next = p->extra;
+		if (p->extra)
+			nodes[n++] = p->extra;
 	}
+	if (n == 1)
+		f->next = nodes[0];
+	else if (n > 1)
+		c->nmulti = n;
 	return DBC_OK;
 }
 

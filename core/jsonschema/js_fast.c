@@ -9,7 +9,15 @@
  * text (every scalar: their keywords are the evaluator's assertions), or a
  * container of a node without a plan, parsed on its own (dbc_js_parse_prefix).
  *
- * It answers only "valid". Anything else — the document fails somewhere,
+ * A node's allOf / anyOf / oneOf / not (js_plan.c: alts) run each branch
+ * over the same value's text, so inside one a value's answer is one of
+ * three: valid, invalid (surely: a type, a bound, a required name or an
+ * additionalProperties false refused on names read exactly, or the
+ * evaluator's "no" without an error), or undecided; the branches' answers
+ * combine as the evaluator combines verdicts, an undecided one making the
+ * whole undecided unless the others settle it.
+ *
+ * The document's answer is only "valid". Anything else — the document fails somewhere,
  * is not JSON, holds what this reader leaves alone (an escape in a member
  * name, more than JS_FAST_NAMES names no slot knows in one object, nesting
  * deeper than JS_FAST_DEPTH), or an evaluation ended on an error other than
@@ -34,6 +42,12 @@
 #define JS_FAST_UNIQUE 16
 /* Values read between two looks at a pending cancel, as js_parse.c. */
 #define JS_FAST_POLL 8192u
+/* Values read inside branches (each branch reads its value again, and
+ * branches nest); more: undecided, the evaluator's (its budget bounds it). */
+#define JS_FAST_REREADS 65536u
+
+/* A value's answer; inside branches, an "invalid" may settle them. */
+typedef enum { UNDECIDED = 0, VALID, INVALID } fast_verdict;
 
 typedef struct fast {
 	dbc_ctx *ctx;
@@ -41,11 +55,20 @@ typedef struct fast {
 	js_alloc a; /* the subtrees the evaluator is handed */
 	const char *p;
 	uint32_t polls;
+	int in_alts;      /* branches open */
+	uint32_t rereads; /* values read inside them */
 } fast;
 
 /* A value may be an object or an array, whose members and items are values:
  * mutually recursive */
-static bool value(fast *f, const js_node *n, int depth);
+static fast_verdict value(fast *f, const js_node *n, int depth);
+
+/* The evaluator's boolean as an answer: "no" is invalid unless it ended on
+ * an error (a budget, a regular expression's limit, a cancel). */
+static fast_verdict judged(const fast *f, bool ok)
+{
+	return ok ? VALID : f->ctx->failed ? UNDECIDED : INVALID;
+}
 
 static void skip_ws(fast *f)
 {
@@ -72,14 +95,14 @@ static bool plain_string(fast *f, const char **s, uint32_t *len)
 
 /* The evaluator's verdict on the value at f->p, parsed on its own (n NULL:
  * only whether it is JSON). */
-static bool handed_over(fast *f, const js_node *n)
+static fast_verdict handed_over(fast *f, const js_node *n)
 {
 	js_val *v;
 	const char *end;
 	if (dbc_js_parse_prefix(f->ctx, &f->a, f->p, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
-		return false;
+		return UNDECIDED;
 	f->p = end;
-	return !n || dbc_js_eval_value(&f->r, n, v);
+	return !n ? VALID : judged(f, dbc_js_eval_value(&f->r, n, v));
 }
 
 bool dbc_js_short_number(const char **at, js_val *v)
@@ -167,13 +190,13 @@ static bool within(const js_plan *p, int64_t count)
 /* The nodes a member's value is checked against beside its property's
  * (nodes[0] when *n is 1): those of the plan's patternProperties its name
  * matches, or additionalProperties when nothing covers it (*n stays 0 when
- * that is none). False: undecided (a name additionalProperties refuses,
- * too many schemas, an error). */
-static bool member_nodes(fast *f, const js_plan *p, const char *key, uint32_t klen,
-                         const js_node **nodes, int *n)
+ * that is none). Invalid: a name additionalProperties false refuses;
+ * undecided: too many schemas, an error. */
+static fast_verdict member_nodes(fast *f, const js_plan *p, const char *key, uint32_t klen,
+                                 const js_node **nodes, int *n)
 {
 	if (!p)
-		return true;
+		return VALID;
 	bool covered = *n > 0;
 	if (p->patterns) {
 		js_path where = {.key = "patternProperties", .klen = JS_PATH_CSTR};
@@ -181,7 +204,7 @@ static bool member_nodes(fast *f, const js_plan *p, const char *key, uint32_t kl
 			const js_member *pm = &p->patterns->u.members[i];
 			int hit = dbc_js_regex_search(f->ctx, pm->re, key, klen, &f->r.regex_steps, &where);
 			if (hit < 0 || (hit && js_node_of(pm->val) && *n == JS_FAST_MEMBER_NODES))
-				return false;
+				return UNDECIDED;
 			if (hit && js_node_of(pm->val)) {
 				covered = true;
 				nodes[(*n)++] = js_node_of(pm->val);
@@ -189,52 +212,56 @@ static bool member_nodes(fast *f, const js_plan *p, const char *key, uint32_t kl
 		}
 	}
 	if (covered)
-		return true;
+		return VALID;
 	if (p->extra_false)
-		return false;
+		return INVALID;
 	if (p->extra)
 		nodes[(*n)++] = p->extra;
-	return true;
+	return VALID;
 }
 
-/* A member's value against its nodes: streamed against one, parsed on its
- * own for the evaluator against several. */
-static bool member_value(fast *f, const js_node **nodes, int n, int depth)
+/* A member's value against its nodes: read once against each, from the
+ * same start (as allOf's branches). */
+static fast_verdict member_value(fast *f, const js_node **nodes, int n, int depth)
 {
 	if (n <= 1)
 		return value(f, n ? nodes[0] : NULL, depth);
 	skip_ws(f);
-	js_val *v;
-	const char *end;
-	if (dbc_js_parse_prefix(f->ctx, &f->a, f->p, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
-		return false;
-	f->p = end;
-	for (int i = 0; i < n; i++)
-		if (!dbc_js_eval_value(&f->r, nodes[i], v))
-			return false;
-	return true;
+	const char *start = f->p, *end = NULL;
+	fast_verdict v = VALID;
+	f->in_alts++;
+	for (int i = 0; i < n && v == VALID; i++) {
+		f->p = start;
+		if ((v = value(f, nodes[i], depth)) == VALID)
+			end = f->p;
+	}
+	f->in_alts--;
+	if (v == VALID)
+		f->p = end;
+	return v;
 }
 
 /* An object's checks once its members are read: bounds, required names,
  * and in-place applicators on its names (a skeleton, values null). */
-static bool object_end(fast *f, const js_plan *p, int64_t count, uint64_t seen, js_member *all)
+static fast_verdict object_end(fast *f, const js_plan *p, int64_t count, uint64_t seen,
+                               js_member *all)
 {
 	if (!p)
-		return true;
+		return VALID;
 	if (!within(p, count) || (seen & p->required) != p->required)
-		return false;
+		return INVALID;
 	if (!p->in_place)
-		return true;
+		return VALID;
 	static js_val null_value = {.kind = JV_NULL};
 	for (int64_t i = 0; i < count; i++)
 		all[i].val = &null_value;
 	dbc_js_sort_members(all, (size_t)count);
 	js_val skeleton = {.kind = JV_OBJ, .n = (uint32_t)count, .u.members = all};
-	return dbc_js_eval_in_place(&f->r, p->node, &skeleton);
+	return judged(f, dbc_js_eval_in_place(&f->r, p->node, &skeleton));
 }
 
-/* The object at f->p against plan p (NULL: any object). */
-static bool object(fast *f, const js_plan *p, int depth)
+/* The object at f->p against plan p (NULL: any object), its alts aside. */
+static fast_verdict object(fast *f, const js_plan *p, int depth)
 {
 	struct {
 		const char *key;
@@ -254,13 +281,13 @@ static bool object(fast *f, const js_plan *p, int depth)
 		const char *key;
 		uint32_t klen;
 		if (*f->p != '"' || !plain_string(f, &key, &klen))
-			return false;
+			return UNDECIDED;
 		skip_ws(f);
 		if (*f->p++ != ':')
-			return false;
+			return UNDECIDED;
 		if (p && p->in_place) {
 			if (count == JS_FAST_NAMES)
-				return false;
+				return UNDECIDED;
 			all[count] = (js_member){.key = key, .klen = klen};
 		}
 		count++;
@@ -270,22 +297,24 @@ static bool object(fast *f, const js_plan *p, int depth)
 		if (slot) {
 			uint64_t bit = 1ull << (slot - p->slots);
 			if (seen & bit)
-				return false; /* a duplicate name */
+				return UNDECIDED; /* a duplicate name: not JSON to the parser */
 			seen |= bit;
 			if (slot->node)
 				nodes[nnodes++] = slot->node;
 		} else {
 			for (int i = 0; i < nnames; i++)
 				if (names[i].klen == klen && !memcmp(names[i].key, key, klen))
-					return false;
+					return UNDECIDED;
 			if (nnames == JS_FAST_NAMES)
-				return false;
+				return UNDECIDED;
 			names[nnames].key = key;
 			names[nnames++].klen = klen;
 		}
-		if (!member_nodes(f, p, key, klen, nodes, &nnodes) ||
-		    !member_value(f, nodes, nnodes, depth + 1))
-			return false;
+		fast_verdict v = member_nodes(f, p, key, klen, nodes, &nnodes);
+		if (v == VALID)
+			v = member_value(f, nodes, nnodes, depth + 1);
+		if (v != VALID)
+			return v;
 		skip_ws(f);
 		if (*f->p == ',') {
 			f->p++;
@@ -293,13 +322,13 @@ static bool object(fast *f, const js_plan *p, int depth)
 			continue;
 		}
 		if (*f->p++ != '}')
-			return false;
+			return UNDECIDED;
 		return object_end(f, p, count, seen, all);
 	}
 }
 
-/* The array at f->p against plan p (NULL: any array). */
-static bool array(fast *f, const js_plan *p, int depth)
+/* The array at f->p against plan p (NULL: any array), its alts aside. */
+static fast_verdict array(fast *f, const js_plan *p, int depth)
 {
 	js_val seen[JS_FAST_UNIQUE];
 	int64_t count = 0;
@@ -307,7 +336,7 @@ static bool array(fast *f, const js_plan *p, int depth)
 	skip_ws(f);
 	if (*f->p == ']') {
 		f->p++;
-		return within(p, 0);
+		return within(p, 0) ? VALID : INVALID;
 	}
 	for (;;) {
 		if (p && p->unique) {
@@ -315,14 +344,15 @@ static bool array(fast *f, const js_plan *p, int depth)
 			 * against the items' node */
 			const char *at = f->p;
 			if (count == JS_FAST_UNIQUE || !scalar(f, &seen[count]))
-				return false;
+				return UNDECIDED;
 			f->p = at;
 			for (int64_t i = 0; i < count; i++)
 				if (dbc_js_equal(&seen[i], &seen[count]))
-					return false;
+					return INVALID;
 		}
-		if (!value(f, p ? p->items : NULL, depth + 1))
-			return false;
+		fast_verdict v = value(f, p ? p->items : NULL, depth + 1);
+		if (v != VALID)
+			return v;
 		count++;
 		skip_ws(f);
 		if (*f->p == ',') {
@@ -331,22 +361,103 @@ static bool array(fast *f, const js_plan *p, int depth)
 			continue;
 		}
 		if (*f->p++ != ']')
-			return false;
-		return within(p, count);
+			return UNDECIDED;
+		return within(p, count) ? VALID : INVALID;
 	}
 }
 
+static fast_verdict container(fast *f, const js_plan *p, js_kind kind, int depth)
+{
+	return kind == JV_OBJ ? object(f, p, depth) : array(f, p, depth);
+}
+
+/* Whether plan p reads nothing of a container but its alts. */
+static bool only_alts(const js_plan *p)
+{
+	return p->nslots == 0 && !p->extra && !p->extra_false && !p->patterns && !p->in_place &&
+	       !p->items && !p->unique && p->min < 0 && p->max < 0;
+}
+
+/* One branch against the value at start; *end: where a valid one ended. */
+static fast_verdict branch(fast *f, const js_node *b, const char *start, const char **end,
+                           int depth)
+{
+	f->p = start;
+	fast_verdict v = value(f, b, depth + 1);
+	if (v == VALID && end && !*end)
+		*end = f->p;
+	return v;
+}
+
+/* The first of two answers that is invalid, else undecided, else valid. */
+static fast_verdict worse(fast_verdict a, fast_verdict b)
+{
+	return a == INVALID || b == INVALID       ? INVALID
+	       : a == UNDECIDED || b == UNDECIDED ? UNDECIDED
+	                                          : VALID;
+}
+
+/* The container at f->p against plan p and the alts of its node: the plan's
+ * own keywords (read unless it has none), then allOf (all valid), anyOf
+ * (one valid), oneOf (exactly one valid), not (invalid), each branch read
+ * from the value's start. A valid container was read whole by its plan or
+ * by a valid branch: f->p is left past it. */
+static fast_verdict alternatives(fast *f, const js_plan *p, js_kind kind, int depth)
+{
+	const js_node *n = p->node;
+	const js_val *all = n->kw[KW_ALL_OF], *any = n->kw[KW_ANY_OF], *one = n->kw[KW_ONE_OF];
+	const char *start = f->p, *end = NULL;
+	fast_verdict v = VALID;
+	if (!only_alts(p) || !(all || any || one)) {
+		if ((v = container(f, p, kind, depth)) != VALID)
+			return v;
+		end = f->p;
+	}
+	f->in_alts++;
+	for (size_t i = 0; all && i < all->n && v != INVALID; i++)
+		v = worse(v, branch(f, js_node_of(all->u.items[i]), start, &end, depth));
+	if (any && v != INVALID) {
+		fast_verdict some = INVALID;
+		for (size_t i = 0; i < any->n && some != VALID; i++) {
+			fast_verdict b = branch(f, js_node_of(any->u.items[i]), start, &end, depth);
+			some = b == VALID ? VALID : b == UNDECIDED ? UNDECIDED : some;
+		}
+		v = worse(v, some);
+	}
+	if (one && v != INVALID) {
+		int valid = 0;
+		bool unsure = false;
+		for (size_t i = 0; i < one->n && valid < 2; i++) {
+			fast_verdict b = branch(f, js_node_of(one->u.items[i]), start, &end, depth);
+			valid += b == VALID;
+			unsure |= b == UNDECIDED;
+		}
+		v = worse(v, valid >= 2 ? INVALID : unsure ? UNDECIDED : valid == 1 ? VALID : INVALID);
+	}
+	if (n->kw[KW_NOT] && v != INVALID) {
+		fast_verdict b = branch(f, js_node_of(n->kw[KW_NOT]), start, NULL, depth);
+		v = worse(v, b == VALID ? INVALID : b == INVALID ? VALID : UNDECIDED);
+	}
+	f->in_alts--;
+	if (v == VALID && !end)
+		v = UNDECIDED; /* cannot be: a valid one read the value */
+	if (v == VALID)
+		f->p = end;
+	return v;
+}
+
 /* The value at f->p against node n (NULL: any value, read only to know it
- * is JSON): true when it surely passes; false undecided. */
-static bool value(fast *f, const js_node *n, int depth)
+ * is JSON): valid when it surely passes, invalid when it surely fails,
+ * else undecided. */
+static fast_verdict value(fast *f, const js_node *n, int depth)
 {
 	if (++f->polls % JS_FAST_POLL == 0 && f->ctx->host && f->ctx->host->interrupted &&
 	    f->ctx->host->interrupted(f->ctx)) {
 		dbc_error(f->ctx, DBC_SQLSTATE_CANCELED, "canceled");
-		return false;
+		return UNDECIDED;
 	}
-	if (depth > JS_FAST_DEPTH)
-		return false;
+	if (depth > JS_FAST_DEPTH || (f->in_alts && ++f->rereads > JS_FAST_REREADS))
+		return UNDECIDED;
 	skip_ws(f);
 	const js_node *t = n ? dbc_js_plan_target(n) : NULL;
 	if (n && !t)
@@ -354,23 +465,23 @@ static bool value(fast *f, const js_node *n, int depth)
 	if (t && t->schema->kind == JV_TRUE)
 		n = t = NULL;
 	if (t && t->schema->kind == JV_FALSE)
-		return false;
+		return INVALID;
 	char c = *f->p;
 	if (c == '{' || c == '[') {
 		js_kind kind = c == '{' ? JV_OBJ : JV_ARR;
 		if (!t)
-			return kind == JV_OBJ ? object(f, NULL, depth) : array(f, NULL, depth);
+			return container(f, NULL, kind, depth);
 		if (!(t->type_kinds & (1u << kind)))
-			return false;
+			return INVALID;
 		const js_plan *p = kind == JV_OBJ ? t->obj_plan : t->arr_plan;
 		if (!p)
 			return handed_over(f, t);
-		return kind == JV_OBJ ? object(f, p, depth) : array(f, p, depth);
+		return p->alts ? alternatives(f, p, kind, depth) : container(f, p, kind, depth);
 	}
 	js_val v;
 	if (!scalar(f, &v))
 		return handed_over(f, t);
-	return !t || dbc_js_eval_value(&f->r, t, &v);
+	return !t ? VALID : judged(f, dbc_js_eval_value(&f->r, t, &v));
 }
 
 int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)
@@ -386,7 +497,7 @@ int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)
 	                .stack_base = (uintptr_t)__builtin_frame_address(0)},
 	          .a = {.ctx = ctx, .borrow = true},
 	          .p = text};
-	bool ok = value(&f, s->root, 0);
+	bool ok = value(&f, s->root, 0) == VALID;
 	if (ok) {
 		skip_ws(&f);
 		ok = *f.p == '\0';

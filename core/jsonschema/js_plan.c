@@ -6,15 +6,15 @@
  * keyword (docs/json.md, "The compiled check").
  *
  * A plan is made only for a node whose keywords for that kind are all ones
- * it covers exactly: type, properties, required, additionalProperties,
- * minProperties, maxProperties (objects); type, items (one schema),
- * minItems, maxItems, uniqueItems (arrays); a node of drafts 4-7 that is only a $ref is
- * its target's plan. Any other keyword of the kind (enum, const,
- * patternProperties, propertyNames, dependencies, contains,
- * prefixItems, allOf / anyOf / oneOf / not / if, a $ref beside other
- * keywords) leaves the node without a plan: its instances go to the
- * evaluator. Scalars always do (their keywords are the evaluator's own
- * assertions, run on the value read from the text).
+ * it covers exactly: type, properties, patternProperties, required,
+ * additionalProperties, minProperties, maxProperties (objects); type,
+ * items (one schema), minItems, maxItems, uniqueItems (arrays); allOf /
+ * anyOf / oneOf / not (on member names alone, or each branch run over the
+ * value); a node of drafts 4-7 that is only a $ref is its target's plan.
+ * Any other keyword of the kind (enum, const, propertyNames, dependencies,
+ * contains, prefixItems, if, a $ref beside other keywords) leaves the node
+ * without a plan: its instances go to the evaluator. Scalars always do (their keywords are the
+ * evaluator's own assertions, run on the value read from the text).
  */
 #include "jsonschema/js_private.h"
 
@@ -121,6 +121,26 @@ static bool in_place_names_only(const js_node *n)
 	return !js_node_of(n->kw[KW_NOT]) || names_only(js_node_of(n->kw[KW_NOT]), 0);
 }
 
+/* Whether n's in-place applicators are allOf / anyOf / oneOf (each a
+ * non-empty list of schemas) and not alone: js_fast.c runs each branch over
+ * the value's text. */
+static bool alternatives(const js_node *n)
+{
+	if (n->schema->kind != JV_OBJ || !n->applies_in_place || n->kw[KW_IF] ||
+	    n->kw[KW_DEPENDENT_SCHEMAS] || n->kw[KW_DEPENDENCIES])
+		return false;
+	const js_keyword lists[] = {KW_ALL_OF, KW_ANY_OF, KW_ONE_OF};
+	for (int l = 0; l < 3; l++) {
+		const js_val *v = n->kw[lists[l]];
+		if (v && (v->kind != JV_ARR || v->n == 0))
+			return false;
+		for (size_t i = 0; v && i < v->n; i++)
+			if (!js_node_of(v->u.items[i]))
+				return false;
+	}
+	return !n->kw[KW_NOT] || js_node_of(n->kw[KW_NOT]);
+}
+
 static int slot_cmp(const void *x, const void *y)
 {
 	const js_slot *a = x, *b = y;
@@ -135,7 +155,8 @@ static js_plan *object_plan(js_compiler *c, js_node *n)
 	                                     KW_DEPENDENT_SCHEMAS, KW_COUNT};
 	/* in-place applicators only when they read member names alone */
 	bool in_place = n->schema->kind == JV_OBJ && n->applies_in_place && in_place_names_only(n);
-	if (!plain_node(n, refused, in_place))
+	bool alts = !in_place && alternatives(n);
+	if (!plain_node(n, refused, in_place || alts))
 		return NULL;
 	const js_val *patterns = n->kw[KW_PATTERN_PROPERTIES];
 	if (patterns && patterns->kind != JV_OBJ)
@@ -180,6 +201,19 @@ static js_plan *object_plan(js_compiler *c, js_node *n)
 		const js_slot *hit = bsearch(&key, slots, (size_t)ns, sizeof(js_slot), slot_cmp);
 		p->required |= 1ull << (hit - slots);
 	}
+	/* the index: at least one empty bucket, so a probe ends */
+	uint32_t twice = 2 * (uint32_t)ns; /* at most 128: a power of two at or above it */
+	uint32_t size = twice <= 4 ? 4 : 1u << (32 - __builtin_clz(twice - 1));
+	if (!(p->index = dbc_js_alloc_bytes(&c->a, size)))
+		return NULL;
+	memset(p->index, 0, size);
+	p->mask = size - 1;
+	for (int i = 0; i < ns; i++) {
+		uint32_t h = dbc_js_plan_hash(slots[i].key, slots[i].klen);
+		while (p->index[h & p->mask])
+			h++;
+		p->index[h & p->mask] = (uint8_t)(i + 1);
+	}
 	p->slots = slots;
 	p->nslots = ns;
 	p->extra = js_node_of(extra);
@@ -190,6 +224,7 @@ static js_plan *object_plan(js_compiler *c, js_node *n)
 	p->max = max;
 	p->patterns = patterns && patterns->n ? patterns : NULL;
 	p->in_place = in_place;
+	p->alts = alts;
 	p->node = n;
 	return p;
 }
@@ -198,7 +233,8 @@ static js_plan *array_plan(js_compiler *c, const js_node *n)
 {
 	static const js_keyword refused[] = {KW_PREFIX_ITEMS, KW_ADDITIONAL_ITEMS, KW_CONTAINS,
 	                                     KW_COUNT};
-	if (!plain_node(n, refused, false))
+	bool alts = alternatives(n);
+	if (!plain_node(n, refused, alts))
 		return NULL;
 	const js_val *unique = n->kw[KW_UNIQUE_ITEMS];
 	const js_val *items = n->kw[KW_ITEMS];
@@ -214,6 +250,8 @@ static js_plan *array_plan(js_compiler *c, const js_node *n)
 	p->unique = unique && unique->kind == JV_TRUE;
 	p->min = min;
 	p->max = max;
+	p->alts = alts;
+	p->node = n;
 	return p;
 }
 
@@ -246,6 +284,21 @@ static int plan_from(js_compiler *c, js_node *root)
 						return DBC_ERROR;
 					stack[depth++] = js_node_of(n->obj_plan->patterns->u.members[i].val);
 				}
+		if ((n->obj_plan && n->obj_plan->alts) || (n->arr_plan && n->arr_plan->alts)) {
+			const js_val *not = n->kw[KW_NOT];
+			const js_keyword lists[] = {KW_ALL_OF, KW_ANY_OF, KW_ONE_OF};
+			for (int l = 0; l < 3; l++)
+				for (size_t i = 0; n->kw[lists[l]] && i < n->kw[lists[l]]->n; i++) {
+					if (dbc_grow(c->ctx, &stack, depth, &cap, sizeof(js_node *), 64) != DBC_OK)
+						return DBC_ERROR;
+					stack[depth++] = js_node_of(n->kw[lists[l]]->u.items[i]);
+				}
+			if (not ) {
+				if (dbc_grow(c->ctx, &stack, depth, &cap, sizeof(js_node *), 64) != DBC_OK)
+					return DBC_ERROR;
+				stack[depth++] = js_node_of(not );
+			}
+		}
 		if (n->obj_plan) {
 			for (int i = 0; i < n->obj_plan->nslots; i++)
 				if (n->obj_plan->slots[i].node)
@@ -262,23 +315,6 @@ static int plan_from(js_compiler *c, js_node *root)
 		}
 	}
 	return DBC_OK;
-}
-
-const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key, uint32_t klen)
-{
-	int lo = 0, hi = p->nslots - 1;
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-		const js_slot *s = &p->slots[mid];
-		int c = s->klen != klen ? (s->klen < klen ? -1 : 1) : memcmp(s->key, key, klen);
-		if (c == 0)
-			return s;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return NULL;
 }
 
 int dbc_js_plan_schema(js_compiler *c)

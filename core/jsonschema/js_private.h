@@ -14,6 +14,7 @@
 #include "jsonschema/jsonschema.h"
 
 #include <jansson.h>
+#include <string.h>
 
 /* ---------------------------------------------------------------- scanning */
 
@@ -333,6 +334,11 @@ typedef struct js_plan {
 	js_slot *slots;
 	int nslots;
 	uint64_t required;
+	/* the slots by a hash of a name's length and end bytes
+	 * (dbc_js_plan_slot): index + 1 of a slot, 0 empty; mask + 1 entries,
+	 * a power of two at least twice nslots */
+	uint8_t *index;
+	uint32_t mask;
 	/* additionalProperties: its node, or none (NULL, extra_false false) */
 	const js_node *extra;
 	bool extra_false;
@@ -342,6 +348,12 @@ typedef struct js_plan {
 	 * member names: evaluated on the object's names alone (a skeleton
 	 * whose values are null), node the node they belong to */
 	bool in_place;
+	/* alts: the node's allOf / anyOf / oneOf / not (schemas that may read
+	 * values) are each run over the same value's text by js_fast.c, a
+	 * branch's "valid" or "invalid" combined as the evaluator combines
+	 * them; node the node they belong to. Text only: a walk's check
+	 * hands such a value to the evaluator. */
+	bool alts;
 	const js_node *node;
 	/* arrays: the node every item is checked against (NULL: none);
 	 * unique: uniqueItems true (checked here for up to JS_FAST_UNIQUE
@@ -411,8 +423,24 @@ int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text);
  * most 15 digits in all a real; *at moved past it. False otherwise (an
  * exponent, more digits, no number), *at unmoved. */
 bool dbc_js_short_number(const char **at, js_val *v);
-/* The slot of member name key in object plan p, or NULL (js_plan.c). */
-const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key, uint32_t klen);
+/* The bucket of a member name in a plan's index (js_plan.c). */
+static inline uint32_t dbc_js_plan_hash(const char *key, uint32_t klen)
+{
+	return klen ? klen * 31u + (unsigned char)key[0] * 7u + (unsigned char)key[klen - 1] : 0;
+}
+/* The slot of member name key in object plan p, or NULL: a probe of its
+ * index (inlined: a document's every member name asks). */
+static inline const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key, uint32_t klen)
+{
+	for (uint32_t h = dbc_js_plan_hash(key, klen);; h++) {
+		unsigned i = p->index[h & p->mask];
+		if (!i)
+			return NULL;
+		const js_slot *s = &p->slots[i - 1];
+		if (s->klen == klen && !memcmp(s->key, key, klen))
+			return s;
+	}
+}
 
 /* Where a builder made by dbc_js_build_sink sends each token instead of
  * building a tree (js_build.c calls these; js_check.c fills them). */

@@ -48,6 +48,25 @@ static const char *const schemas[] = {
     " \"additionalProperties\": {\"type\": [\"integer\", \"string\"]},"
     " \"anyOf\": [{\"type\": \"object\", \"not\": {\"required\": [\"a\", \"b\"]}},"
     " {\"required\": [\"a\"], \"not\": {\"required\": [\"b\"]}}]}",
+    /* allOf / anyOf / oneOf / not on containers, each branch run over the
+     * value's text (SchemaStore's exports, funding, workspaces), draft 7 */
+    "{\"$schema\": \"http://json-schema.org/draft-07/schema#\", \"definitions\": {\"pos\":"
+    " {\"type\": \"object\", \"required\": [\"x\"], \"properties\": {\"x\": {\"type\":"
+    " \"integer\"}}, \"additionalProperties\": false}, \"named\": {\"type\": \"object\","
+    " \"required\": [\"name\"], \"properties\": {\"name\": {\"type\": \"string\"}}}},"
+    " \"type\": \"object\", \"properties\": {"
+    " \"one\": {\"oneOf\": [{\"$ref\": \"#/definitions/pos\"}, {\"$ref\":"
+    " \"#/definitions/named\"}, {\"type\": \"string\"}]},"
+    " \"any\": {\"anyOf\": [{\"type\": \"array\", \"items\": {\"type\": \"integer\"}},"
+    " {\"type\": \"array\", \"maxItems\": 2}, {\"type\": \"object\", \"properties\":"
+    " {\"k\": {\"type\": \"boolean\"}}}]},"
+    " \"all\": {\"type\": \"object\", \"allOf\": [{\"required\": [\"a\"]}, {\"properties\":"
+    " {\"a\": {\"minimum\": 0}}}], \"not\": {\"required\": [\"z\"]}},"
+    " \"nest\": {\"oneOf\": [{\"type\": \"object\", \"additionalProperties\": {\"$ref\":"
+    " \"#/properties/nest\"}}, {\"type\": \"integer\"}]},"
+    " \"arr\": {\"type\": \"array\", \"items\": {\"oneOf\": [{\"type\": \"object\","
+    " \"required\": [\"a\"]}, {\"type\": \"object\", \"required\": [\"b\"]}]},"
+    " \"not\": {\"maxItems\": 0}}}}",
 };
 
 static const char *const documents[] = {
@@ -63,6 +82,13 @@ static const char *const documents[] = {
     "{\"_p\": \"s\", \"xa\": \"yy\", \"n\": 3, \"a\": 1}",
     "{\"a\": 1, \"b\": 2, \"_q\": \"r\"}",
     "{\"xb\": \"zz\", \"n\": 1, \"b\": \"x\"}",
+    "{\"one\": {\"x\": 1}, \"any\": [1, 2, 3], \"all\": {\"a\": 1}, \"nest\": {\"p\":"
+    " {\"q\": 3}}, \"arr\": [{\"a\": 1}, {\"b\": 2}]}",
+    "{\"one\": {\"x\": 1, \"name\": \"n\"}, \"any\": {\"k\": true}, \"all\": {\"a\": 2,"
+    " \"b\": 1}, \"arr\": [{\"a\": 1, \"b\": 2}]}",
+    "{\"one\": \"s\", \"any\": [true, \"x\"], \"all\": {\"a\": 0, \"z\": 0}, \"nest\": 4}",
+    "{\"one\": {\"name\": \"n\", \"x\": \"1\"}, \"all\": {\"a\": -1}, \"arr\": [],"
+    " \"nest\": {\"a\": {\"b\": {\"c\": 1}}}}",
 };
 
 static uint64_t rng;
