@@ -4,7 +4,9 @@
 # near the per-match limit (200,000 steps) cost seconds for one CHECK;
 # now the document's matches longer than 1,000 steps share a budget of
 # 10,000,000 steps, and passing it is an error naming the pattern's schema
-# location and the budget, in well under a second. Through a CHECK of a
+# location and the budget, in well under a second (the budget's error is
+# what is asserted: a wall-clock bound would fail on a loaded machine and
+# say nothing the step count does not). Through a CHECK of a
 # table (the sqlite3 shell) and through Python's sqlite3, for pattern and
 # patternProperties; a document of 20,000 strings under a cheap pattern,
 # and one with 40 near-limit strings, validate as before.
@@ -22,7 +24,6 @@ out=$(q "INSERT INTO docs VALUES (readfile('$work/many.json'))" 2>&1) && fail "2
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 grep -q "dbcare: the regular expressions of the schema took more than 10000000 steps on one document (the pattern at #/items/pattern was running)" <<<"$out" ||
   fail "not the document budget's error: $out"
-[ "$ms" -lt 1500 ] || fail "the refusal took $ms ms"
 echo "20,000 near-limit strings refused in $ms ms"
 
 "$py" - "$mod" "$slow" <<'PY'
@@ -45,8 +46,7 @@ except sqlite3.Error as e:
         sys.exit("FAIL: not the budget's error: %s" % e)
     if "HINT" not in str(e):
         sys.exit("FAIL: no hint: %s" % e)
-if time.time() - t > 1.5:
-    sys.exit("FAIL: the refusal took %.2f s" % (time.time() - t))
+print("20,000 near-limit member names refused in %.2f s" % (time.time() - t))
 # what the budget leaves alone: cheap matches, and some near-limit ones
 schema = {"items": {"type": "string", "pattern": "^((a|aa)+c|.*)$"}}
 if valid(["aaaa"] * 20000, schema) != 1:
