@@ -94,19 +94,28 @@ static int fetch_into(cli_store *s, const char *stage, const char *name, char **
 	return rc;
 }
 
+/* A new private folder (0700) in TMPDIR to fetch url into: 0, or -1
+ * with err. */
+static int stage_dir(const char *url, char **stage, char *err, size_t n)
+{
+	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	if (asprintf(stage, "%s/dbcare-fetch-XXXXXX", tmp) < 0 || !mkdtemp(*stage)) {
+		snprintf(err, n, "dbcare: cannot make a folder in %s to fetch %s into", tmp, url);
+		free(*stage);
+		*stage = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int cli_backup_fetch(const char *url, char **stage, char **file)
 {
 	char err[1024], *name = NULL;
-	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	*stage = *file = NULL;
 	cli_store *s = cli_store_open_object(url, &name, err, sizeof err);
 	int rc = s ? 0 : -1;
-	if (rc == 0 && (asprintf(stage, "%s/dbcare-fetch-XXXXXX", tmp) < 0 || !mkdtemp(*stage))) {
-		snprintf(err, sizeof err, "dbcare: cannot make a folder in %s to fetch %s into", tmp, url);
-		free(*stage);
-		*stage = NULL;
-		rc = -1;
-	}
+	if (rc == 0)
+		rc = stage_dir(url, stage, err, sizeof err);
 	if (rc == 0)
 		rc = fetch_into(s, *stage, name, file, err, sizeof err);
 	cli_store_close(s);
@@ -116,6 +125,33 @@ int cli_backup_fetch(const char *url, char **stage, char **file)
 	fprintf(stderr, "%s\n", err);
 	cli_backup_fetched_drop(*stage, *file);
 	*stage = *file = NULL;
+	return CLI_ERROR;
+}
+
+int cli_backup_fetch_all(const char *url, char **stage)
+{
+	char err[1024], **names = NULL, *path = NULL;
+	size_t count = 0;
+	*stage = NULL;
+	cli_store *s = cli_store_open(url, err, sizeof err);
+	int rc = s ? cli_store_list(s, &names, &count, err, sizeof err) : -1;
+	if (rc == 0)
+		rc = stage_dir(url, stage, err, sizeof err);
+	/* a name that cannot be a file of the folder as it is is another
+	 * writer's object: never fetched (cli_store_name_ok) */
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		if (cli_store_name_ok(names[i]))
+			rc = fetch_one(s, *stage, names[i], &path, err, sizeof err);
+		free(path);
+		path = NULL;
+	}
+	cli_store_names_free(names, count);
+	cli_store_close(s);
+	if (rc == 0)
+		return CLI_OK;
+	fprintf(stderr, "%s\n", err);
+	cli_backup_fetched_drop(*stage, NULL);
+	*stage = NULL;
 	return CLI_ERROR;
 }
 

@@ -23,4 +23,10 @@ int cli_backup_ship(cli_opts *o, const char *file);
 int cli_backup_fetch(const char *url, char **stage, char **file);
 void cli_backup_fetched_drop(char *stage, char *file);
 
+/* Every object under a store URL's prefix (a point-in-time log shipped
+ * there) fetched into *stage, a new private folder, as for
+ * cli_backup_fetch. CLI_OK, or CLI_ERROR after printing why (nothing
+ * left behind). */
+int cli_backup_fetch_all(const char *url, char **stage);
+
 #endif
