@@ -3,7 +3,7 @@
 # from npm at test time, on loopback, checking every request's Signature
 # V4): `dbcare backup --copy-to s3://BUCKET/PREFIX` uploads a full backup
 # (in parts: bigger than one part), an incremental chain and a sealed
-# backup; with the database and every local backup file gone, `restore`
+# backup, each indexed by its SHA-256 (sha256-HEX.ref); with the database and every local backup file gone, `restore`
 # and `verify` of s3://... bring each back from the bucket alone, rows
 # identical. An upload publishes its name only once whole and each part's
 # MD5 was checked (under SSE-KMS, whose ETags are no MD5s, by S3 alone):
@@ -74,9 +74,15 @@ mkdir offsite
 run 0 backup b/copy.db --copy-to "$work/offsite" --db "sqlite:$db"
 cmp -s b/copy.db offsite/copy.db || fail "the folder's copy differs from the backup"
 
-got=$(s3_objects | tr '\n' ' ')
+got=$(s3_objects | grep -v -E '/sha256-[0-9a-f]{64}\.ref$' | tr '\n' ' ')
 [ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db app/token/token.db app/vhost/vhost.db " ] ||
   fail "the bucket holds [$got]: want the six backups"
+# and each indexed by its SHA-256 (what a restore of a chain follows)
+for f in nightly/sun nightly/mon nightly/tue sealed/sealed; do
+  sum=$(sha256sum <"$work/s3/shop/app/$f.db._S3rver_object" | cut -c1-64)
+  [ "$(cat "$work/s3/shop/app/${f%/*}/sha256-$sum.ref._S3rver_object" 2>/dev/null)" = "${f#*/}.db" ] ||
+    fail "app/$f.db has no index sha256-$sum.ref naming it"
+done
 for f in sun mon tue; do
   cmp -s "b/$f.db" "$work/s3/shop/app/nightly/$f.db._S3rver_object" ||
     fail "the bucket's $f.db differs from the local backup"

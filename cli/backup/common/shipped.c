@@ -7,6 +7,7 @@
  * never beside the database, and removes it on every path it sees.
  */
 #include "shipped.h"
+#include "shipped_chain.h"
 #include "cli/common/files.h"
 #include "cli/store/store.h"
 
@@ -16,18 +17,19 @@
 #include <string.h>
 #include <unistd.h>
 
-int cli_backup_ship(cli_opts *o, const char *file)
+int cli_backup_ship(cli_opts *o, const char *file, bool indexed)
 {
 	char err[1024];
 	cli_store *s = cli_store_open(o->copy_to, err, sizeof err);
 	const char *slash = strrchr(file, '/');
 	const char *name = slash ? slash + 1 : file;
-	if (!s || cli_store_put_file(s, name, file, err, sizeof err) != 0) {
+	if (!s || cli_store_put_file(s, name, file, err, sizeof err) != 0 ||
+	    (indexed && cli_backup_ship_ref(s, name, file, err, sizeof err) != 0)) {
 		fprintf(stderr, "%s\n", err);
 		fprintf(stderr,
-		        "dbcare: the backup %s stands, but it is not in %s: run the backup "
+		        "dbcare: the backup %s stands, but it is not %s %s: run the backup "
 		        "again once the store answers\n",
-		        file, o->copy_to);
+		        file, s && indexed ? "indexed by its SHA-256 in" : "in", o->copy_to);
 		cli_store_close(s);
 		return CLI_ERROR;
 	}
@@ -35,18 +37,6 @@ int cli_backup_ship(cli_opts *o, const char *file)
 	         cli_store_checked_how(s));
 	cli_store_close(s);
 	return CLI_OK;
-}
-
-/* Whether path is an incremental backup (a page set: "DBCPAGE1"). */
-static bool page_set(const char *path)
-{
-	char magic[8];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool is = fd >= 0 && read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
-	          memcmp(magic, "DBCPAGE1", sizeof magic) == 0;
-	if (fd >= 0)
-		close(fd);
-	return is;
 }
 
 static int fetch_one(cli_store *s, const char *stage, const char *name, char **path, char *err,
@@ -60,11 +50,13 @@ static int fetch_one(cli_store *s, const char *stage, const char *name, char **p
 	return cli_store_get_file(s, name, *path, err, n);
 }
 
-/* name and, for an incremental backup, the other names of s's folder
- * fetched into the folder stage: 0, or -1 with err. A listed name that
- * cannot be a file of stage as it is (cli_store_name_ok: "..", ".x",
- * longer than 255 bytes) is another writer's object, never fetched; name
- * itself must be one. */
+/* name and, for an incremental backup, its chain's links fetched into
+ * the folder stage: by the store's index of SHA-256s alone when every link
+ * has one (shipped_chain.c), else with every other name of s's folder (a
+ * chain uploaded before indexes). A listed name that cannot be a file of
+ * stage as it is (cli_store_name_ok: "..", ".x", longer than 255 bytes)
+ * is another writer's object, never fetched; name itself must be one.
+ * 0, or -1 with err. */
 static int fetch_into(cli_store *s, const char *stage, const char *name, char **file, char *err,
                       size_t n)
 {
@@ -79,19 +71,22 @@ static int fetch_into(cli_store *s, const char *stage, const char *name, char **
 	}
 	if (fetch_one(s, stage, name, file, err, n) != 0)
 		return -1;
-	/* an incremental backup's links are backups of the same folder */
-	if (!page_set(*file))
+	if (!cli_page_set(*file))
 		return 0;
 	int rc = cli_store_list(s, &names, &count, err, n);
-	for (size_t i = 0; rc == 0 && i < count; i++) {
+	int by_index = rc == 0 ? cli_backup_fetch_chain(s, stage, *file, names, count, err, n) : -1;
+	for (size_t i = 0; by_index == 1 && rc == 0 && i < count; i++) {
 		if (strcmp(names[i], name) == 0 || !cli_store_name_ok(names[i]))
 			continue;
-		rc = fetch_one(s, stage, names[i], &other, err, n);
+		if (asprintf(&other, "%s/%s", stage, names[i]) >= 0 && access(other, F_OK) != 0) {
+			free(other);
+			rc = fetch_one(s, stage, names[i], &other, err, n);
+		}
 		free(other);
 		other = NULL;
 	}
 	cli_store_names_free(names, count);
-	return rc;
+	return rc == 0 && by_index >= 0 ? 0 : -1;
 }
 
 /* A new private folder (0700) in TMPDIR to fetch url into: 0, or -1

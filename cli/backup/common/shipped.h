@@ -12,12 +12,16 @@
 
 /* file (a backup the method made, whole and verified) uploaded to
  * o->copy_to under its own name, atomically (store.h); a note says where.
- * CLI_OK, or CLI_ERROR after printing why (the local backup stands). */
-int cli_backup_ship(cli_opts *o, const char *file);
+ * indexed (a SQLite backup, which may be an incremental's base): then its
+ * index by SHA-256 beside it, which a restore of a chain follows
+ * (shipped_chain.h). CLI_OK, or CLI_ERROR after printing why (the local
+ * backup stands). */
+int cli_backup_ship(cli_opts *o, const char *file, bool indexed);
 
 /* A backup named by a store URL, fetched: *stage a new private folder
- * (0700) holding it and, when it is an incremental backup, the other
- * backups of its folder in the store (its chain's links among them);
+ * (0700) holding it and, when it is an incremental backup, its chain's
+ * links (found by the store's index; without one, every backup of its
+ * folder in the store);
  * *file its path there. CLI_OK, or CLI_ERROR after printing why (nothing
  * left behind). cli_backup_fetched_drop removes the folder. */
 int cli_backup_fetch(const char *url, char **stage, char **file);
