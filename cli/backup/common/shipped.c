@@ -23,18 +23,24 @@ int cli_backup_ship(cli_opts *o, const char *file, bool indexed)
 	cli_store *s = cli_store_open(o->copy_to, err, sizeof err);
 	const char *slash = strrchr(file, '/');
 	const char *name = slash ? slash + 1 : file;
-	if (!s || cli_store_put_file(s, name, file, err, sizeof err) != 0 ||
-	    (indexed && cli_backup_ship_ref(s, name, file, err, sizeof err) != 0)) {
+	if (!s || cli_store_put_file(s, name, file, err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		fprintf(stderr,
-		        "dbcare: the backup %s stands, but it is not %s %s: run the backup "
+		        "dbcare: the backup %s stands, but it is not in %s: run the backup "
 		        "again once the store answers\n",
-		        file, s && indexed ? "indexed by its SHA-256 in" : "in", o->copy_to);
+		        file, o->copy_to);
 		cli_store_close(s);
 		return CLI_ERROR;
 	}
 	cli_note(&o->out, "uploaded %s to %s/%s (%s)", file, cli_store_label(s), name,
 	         cli_store_checked_how(s));
+	/* the index only spares a restore the rest of the folder: the backup
+	 * in the store is whole without it */
+	if (indexed && cli_backup_ship_refs(s, name, file, err, sizeof err) != 0)
+		fprintf(stderr,
+		        "%s\ndbcare: %s/%s is whole but not indexed by its SHA-256: a restore of a "
+		        "chain on it fetches every backup of its folder\n",
+		        err, cli_store_label(s), name);
 	cli_store_close(s);
 	return CLI_OK;
 }

@@ -12,10 +12,9 @@
 
 /* file (a backup the method made, whole and verified) uploaded to
  * o->copy_to under its own name, atomically (store.h); a note says where.
- * indexed (a SQLite backup, which may be an incremental's base): then its
- * index by SHA-256 beside it, which a restore of a chain follows
- * (shipped_chain.h). CLI_OK, or CLI_ERROR after printing why (the local
- * backup stands). */
+ * indexed (a SQLite backup): an incremental's index by SHA-256 beside it,
+ * and its base's, which a restore of a chain follows (shipped_chain.h). CLI_OK, or CLI_ERROR after
+ * printing why (the local backup stands). */
 int cli_backup_ship(cli_opts *o, const char *file, bool indexed);
 
 /* A backup named by a store URL, fetched: *stage a new private folder

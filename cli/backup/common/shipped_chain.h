@@ -14,10 +14,13 @@
 /* Whether path is an incremental backup (a page set: "DBCPAGE1"). */
 bool cli_page_set(const char *path);
 
-/* The index of the object name (uploaded from file) put beside it in s:
- * "sha256-<file's SHA-256>.ref", holding name. Put after the object, so
- * an index names an object whole. 0, or -1 with err. */
-int cli_backup_ship_ref(cli_store *s, const char *name, const char *file, char *err, size_t n);
+/* After the upload of the backup file as name to s: when it is an
+ * incremental backup, its index "sha256-<its SHA-256>.ref" (holding name)
+ * and, when s has none, its base's (the local file of its folder s holds
+ * by name with the SHA-256 its header names), put after the objects they
+ * name, so an index names a whole object. A full backup: nothing. 0, or
+ * -1 with err. */
+int cli_backup_ship_refs(cli_store *s, const char *name, const char *file, char *err, size_t n);
 
 /* The links of the incremental backup at file (fetched into the folder
  * stage) fetched there by the index: each page set's base by the
