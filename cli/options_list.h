@@ -145,8 +145,8 @@
 	      .commands = "backup verify restore log", .spelling = "--encrypt-key-file F",             \
 	      .help = "AES-256-GCM key file of sealed backups (32 bytes)")                             \
 	VALUE(const char *, copy_to, .name = "copy-to", .type = CLI_OPT_TEXT,                          \
-	      .commands = "backup log", .spelling = "--copy-to DEST",                                  \
-	      .help = "then upload it (log: each closed segment) to DEST: s3://B/P or a folder")       \
+	      .commands = "backup log backups", .spelling = "--copy-to DEST",                          \
+	      .help = "upload it (log: each closed segment; prune: delete too) to DEST")               \
 	VALUE(const char *, old_origin, .name = "allow-origin", .type = CLI_OPT_TEXT,                  \
 	      .commands = "backup verify restore", .spelling = "--allow-origin ORIGIN",                \
 	      .help = "sealed backups of ORIGIN are ours (it moved/was renamed)")                      \

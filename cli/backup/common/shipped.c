@@ -12,6 +12,7 @@
 #include "cli/store/store.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,53 @@ int cli_backup_ship(cli_opts *o, const char *file, bool indexed)
 		        err, cli_store_label(s), name);
 	cli_store_close(s);
 	return CLI_OK;
+}
+
+/* The backups a prune's answer lists (its "deleted" or "would_delete")
+ * deleted from s by their names, in its order (the newest first: an
+ * incremental before its base), or listed (a dry run). 0, or -1 with
+ * err. */
+static int unship_each(cli_opts *o, cli_store *s, json_t *list, bool dry, char *err, size_t n)
+{
+	size_t i;
+	json_t *b;
+	int rc = 0;
+	json_array_foreach(list, i, b)
+	{
+		const char *path = json_string_value(json_object_get(b, "path"));
+		const char *slash = path ? strrchr(path, '/') : NULL;
+		const char *name = slash ? slash + 1 : path;
+		if (rc != 0 || !name || !cli_store_name_ok(name))
+			continue;
+		if (dry)
+			printf("would delete %s/%s\n", cli_store_label(s), name);
+		else if ((rc = cli_store_delete(s, name, err, n)) == 0)
+			cli_note(&o->out, "deleted %s/%s", cli_store_label(s), name);
+	}
+	return rc;
+}
+
+int cli_backup_unship(cli_opts *o, const char *answer)
+{
+	char err[1024];
+	json_t *doc = json_loads(answer, 0, NULL);
+	json_t *deleted = json_object_get(doc, "deleted"),
+	       *would = json_object_get(doc, "would_delete");
+	cli_store *s = cli_store_open(o->copy_to, err, sizeof err);
+	int rc = s ? 0 : -1;
+	if (rc == 0 && (json_is_array(deleted) || json_is_array(would)))
+		rc =
+		    unship_each(o, s, json_is_array(deleted) ? deleted : would, !o->apply, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		fprintf(stderr,
+		        "dbcare: backups prune deleted nothing in this database: run it again once %s "
+		        "answers\n",
+		        o->copy_to);
+	}
+	cli_store_close(s);
+	json_decref(doc);
+	return rc == 0 ? CLI_OK : CLI_ERROR;
 }
 
 static int fetch_one(cli_store *s, const char *stage, const char *name, char **path, char *err,

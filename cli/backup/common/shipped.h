@@ -32,4 +32,12 @@ void cli_backup_fetched_drop(char *stage, char *file);
  * left behind). */
 int cli_backup_fetch_all(const char *url, char **stage);
 
+/* The backups dbbackup_prune's answer (its JSON text: "deleted" or
+ * "would_delete") names, deleted from o->copy_to by their names with
+ * --apply, in its order (the newest first: the rule keeps every base a
+ * kept backup needs, so the store loses only what no kept backup needs);
+ * without, listed as "would delete DEST/NAME". CLI_OK, or CLI_ERROR after
+ * printing why. */
+int cli_backup_unship(cli_opts *o, const char *answer);
+
 #endif
