@@ -146,7 +146,7 @@
 	      .help = "AES-256-GCM key file of sealed backups (32 bytes)")                             \
 	VALUE(const char *, copy_to, .name = "copy-to", .type = CLI_OPT_TEXT,                          \
 	      .commands = "backup log backups", .spelling = "--copy-to DEST",                          \
-	      .help = "upload it (log: each closed segment; prune: delete too) to DEST")               \
+	      .help = "copy to s3://BUCKET/PREFIX or a folder (prune: there too)")                     \
 	VALUE(const char *, old_origin, .name = "allow-origin", .type = CLI_OPT_TEXT,                  \
 	      .commands = "backup verify restore", .spelling = "--allow-origin ORIGIN",                \
 	      .help = "sealed backups of ORIGIN are ours (it moved/was renamed)")                      \
