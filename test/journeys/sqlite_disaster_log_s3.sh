@@ -15,7 +15,8 @@
 # newest moment the bucket holds. What the lost host lost is measured: the
 # ticks written after the newest one restored, at most a segment interval
 # plus the time to ship it (asserted under 8 s: a capture that shipped
-# only at its stop would lose all 12 s). The key pair never appears in
+# only at its stop would lose all 12 s). A store that does not answer
+# stops the capture before it captures anything. The key pair never appears in
 # the capture's command line, its output or any step's.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -48,8 +49,13 @@ sqlite3 app.db "PRAGMA journal_mode = wal;
   INSERT INTO orders (customer_id, total) SELECT 1 + value % 50, value * 1.5
     FROM generate_series(1, 200)" >/dev/null
 
-# the capture, a service, shipping to the bucket
+# the capture, a service, shipping to the bucket; a store that does not
+# answer stops it before it captures anything
 mkdir log
+if AWS_ENDPOINT_URL=http://127.0.0.1:1 "$cli" log log --copy-to s3://shop/app/log --run-for 1s \
+  --db sqlite:app.db >dead.out 2>&1; then fail "a capture shipping to no store ran"; fi
+grep -q "does not answer: nothing captured" dead.out || fail "a dead store was not said: $(cat dead.out)"
+[ -z "$(ls log)" ] || fail "a capture whose store does not answer wrote $(ls log)"
 "$cli" log log --copy-to s3://shop/app/log --segment-interval 2s --base-interval 4s \
   --db sqlite:app.db >capture.out 2>&1 &
 capture=$!
@@ -105,7 +111,7 @@ echo "the lost host lost the writes of its last $lost ms (2 s segments)"
   fail "the newest moment lacks the mistake: $(sqlite3 app.db 'SELECT count(*) FROM orders') orders"
 
 # the key pair is in no output
-for f in capture.out steps.out; do
+for f in dead.out capture.out steps.out; do
   if grep -qF -e "$s3_secret" -e "$AWS_ACCESS_KEY_ID" "$f"; then fail "a credential in $f"; fi
 done
 echo "no credential in the capture's command line or any output"

@@ -262,19 +262,22 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms,
 	                  .vouch_ms = poll_ms * 4 > 200 ? poll_ms * 4 : 200};
 	cli_pitr_capture_init(&c, o);
-	int started = pitr_capture_start(&c);
+	/* the store answers before anything is captured (--copy-to) */
+	pitr_ship *sh = o->copy_to ? pitr_ship_open(o, dir, o->copy_to) : NULL;
+	int started = o->copy_to && !sh ? -2 : pitr_capture_start(&c);
 	if (started != 0) {
 		if (started > 0)
 			cli_errorf("log: another capture (dbcare log, or an application connection with "
 			           "backup.log.dir set) is capturing into %s",
 			           c.dir);
-		pitr_capture_stop(&c);
+		if (started != -2) /* -2: not begun */
+			pitr_capture_stop(&c);
+		pitr_ship_close(sh);
 		free(identity);
 		free(setting);
 		return CLI_ERROR;
 	}
-	pitr_ship *sh = o->copy_to ? pitr_ship_open(o, dir, o->copy_to) : NULL;
-	int rc = o->copy_to && !sh ? -1 : capture_loop(&c, o, poll_ms, sh);
+	int rc = capture_loop(&c, o, poll_ms, sh);
 	pitr_capture_stop(&c);
 	rc = shipped_at_stop(o, sh, rc);
 	free(identity);

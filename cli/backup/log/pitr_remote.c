@@ -114,10 +114,12 @@ static int drop_in_store(cli_opts *o, const char *url, const char *stage)
 		if (rc == 0)
 			cli_note(&o->out, "deleted %s/%s", cli_store_label(s), names[i]);
 	}
-	if (rc != 0)
-		cli_errorf("%s\nlog prune: %s keeps files the prune removes: run it again once the "
-		           "store answers",
-		           err + (strncmp(err, "dbcare: ", 8) == 0 ? 8 : 0), url);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		cli_errorf("log prune: %s keeps files the prune removes: run it again once the store "
+		           "answers",
+		           url);
+	}
 	cli_store_names_free(names, count);
 	cli_store_close(s);
 	return rc;

@@ -105,8 +105,8 @@ pitr_ship *pitr_ship_open(cli_opts *o, const char *dir, const char *dest)
 	sh->s = cli_store_open(dest, err, sizeof err);
 	if (!sh->s || cli_store_list(sh->s, &sh->have, &sh->nhave, err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
-		cli_errorf("log: nothing is shipped to %s: the capture did not start (run it again "
-		           "once the store answers)",
+		cli_errorf("log: %s does not answer: nothing captured (run dbcare log again once it "
+		           "does)",
 		           dest);
 		pitr_ship_close(sh);
 		return NULL;
@@ -126,10 +126,12 @@ static int ship_one(pitr_ship *sh, const char *name)
 	int rc = cli_store_put_file(sh->s, name, path, err, sizeof err);
 	free(path);
 	if (rc != 0) {
-		if (!sh->failing)
-			cli_errorf("%s\nlog: %s/%s is not shipped to %s yet: the capture goes on and "
-			           "ships it again every %d ms until the store takes it",
-			           err, sh->dir, name, cli_store_label(sh->s), SCAN_MS);
+		if (!sh->failing) {
+			fprintf(stderr, "%s\n", err);
+			cli_errorf("log: %s/%s is not shipped to %s yet: the capture goes on and ships it "
+			           "again every %d ms until the store takes it",
+			           sh->dir, name, cli_store_label(sh->s), SCAN_MS);
+		}
 		sh->failing = true;
 		return -1;
 	}
