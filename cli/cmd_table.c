@@ -61,7 +61,7 @@ const cli_command cli_commands[] = {
      "       | drill --log DIR",
      "a verified backup; pg_dump or pgBackRest (PG); a restore drill", 0, 2,
      CMD_ARGS_ONE_DB | CMD_FILES_ALONE, cmd_backup},
-    {"backups", "[prune --keep N [--days D] [--apply]]",
+    {"backups", "[prune --keep N [--days D] [--copy-to DEST] [--apply]]",
      "the backup catalog; prune old SQLite backups (dry run: no --apply)", 0, 1, 0, cmd_backups},
     {"restore",
      "FILE [--from DIR] [--encrypt-key-file F]\n"

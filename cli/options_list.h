@@ -158,10 +158,9 @@
 	VALUE(const char *, key_file, .name = "encrypt-key-file", .type = CLI_OPT_TEXT,                \
 	      .commands = "backup verify restore log", .spelling = "--encrypt-key-file F",             \
 	      .help = "AES-256-GCM key file of sealed backups (32 bytes)")                             \
-	VALUE(const char *, copy_to, .name = "copy-to", .type = CLI_OPT_TEXT, .commands = "backup",    \
-	      .spelling = "--copy-to DEST",                                                            \
-	      .help =                                                                                  \
-	          "then upload it to DEST: s3://BUCKET/PREFIX, azure://CONTAINER/PREFIX or a folder")  \
+	VALUE(const char *, copy_to, .name = "copy-to", .type = CLI_OPT_TEXT,                          \
+	      .commands = "backup log backups", .spelling = "--copy-to DEST",                          \
+	      .help = "upload to s3://BUCKET/P, azure://CONTAINER/P or a folder")                      \
 	VALUE(const char *, old_origin, .name = "allow-origin", .type = CLI_OPT_TEXT,                  \
 	      .commands = "backup verify restore", .spelling = "--allow-origin ORIGIN",                \
 	      .help = "sealed backups of ORIGIN are ours (it moved/was renamed)")                      \

@@ -224,7 +224,7 @@ int cli_backup_drill(cli_db *db, cli_opts *o)
 			cli_errorf("backup drill --log DIR drills a SQLite point-in-time log, alone");
 			return CLI_USAGE;
 		}
-		return cli_pitr_drill(db, o, o->log_dir);
+		return cli_pitr_drill_at(db, o, o->log_dir);
 	}
 	const char *arg = o->nargs > 1 ? o->args[1] : NULL;
 	const cli_backup_method *m = cli_backup_method_own_rows(db);

@@ -6,6 +6,7 @@
  * plugs in.
  */
 #include "backup_methods.h"
+#include "cli/backup/common/shipped.h"
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -47,6 +48,24 @@ int cmd_backup(cli_db *db, cli_opts *o)
 	return CLI_ERROR;
 }
 
+/* dbbackup_prune's answer (JSON text, malloc'd) for a dry run or not; NULL
+ * after saying why. */
+static char *prune_answer(cli_db *db, cli_opts *o, bool dry)
+{
+	char keep[16], days[16], *doc = NULL;
+	snprintf(keep, sizeof keep, "%d", o->keep);
+	snprintf(days, sizeof days, "%d", o->days);
+	const char *p[2] = {o->keep >= 0 ? keep : NULL, o->days >= 0 ? days : NULL};
+	cli_rows r = {0};
+	if (cli_q(db, o,
+	          dry ? "SELECT dbbackup_prune(CAST($1 AS integer), CAST($2 AS integer), true)"
+	              : "SELECT dbbackup_prune(CAST($1 AS integer), CAST($2 AS integer), false)",
+	          2, p, &r) == 0)
+		doc = strdup(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "{}");
+	cli_rows_free(&r);
+	return doc;
+}
+
 static int prune(cli_db *db, cli_opts *o)
 {
 	if (o->keep < 0 && o->days < 0) {
@@ -58,21 +77,25 @@ static int prune(cli_db *db, cli_opts *o)
 		           "(pg_dump's job, pgBackRest, barman) removes it");
 		return CLI_ERROR;
 	}
-	char keep[16], days[16];
-	snprintf(keep, sizeof keep, "%d", o->keep);
-	snprintf(days, sizeof days, "%d", o->days);
-	const char *p[2] = {o->keep >= 0 ? keep : NULL, o->days >= 0 ? days : NULL};
-	cli_rows r = {0};
-	if (cli_q(db, o,
-	          o->apply ? "SELECT dbbackup_prune(CAST($1 AS integer), CAST($2 AS integer), false)"
-	                   : "SELECT dbbackup_prune(CAST($1 AS integer), CAST($2 AS integer), true)",
-	          2, p, &r) != 0)
+	/* with --copy-to, the copies in the store go first, by the same
+	 * rule's answer: a store that fails leaves every local file and row, so
+	 * the next run finds the same backups to delete */
+	char *doc = o->copy_to && o->apply ? prune_answer(db, o, true) : NULL;
+	if (o->copy_to && o->apply && (!doc || cli_backup_unship(o, doc) != CLI_OK)) {
+		free(doc);
 		return CLI_ERROR;
-	cli_print_json_doc(db, o, "prune", cli_cell(&r, 0, 0));
-	if (!o->apply)
+	}
+	free(doc);
+	doc = prune_answer(db, o, !o->apply);
+	/* what the rule gave the second time (a backup made meanwhile), or
+	 * the dry run's list */
+	int rc = doc && o->copy_to ? cli_backup_unship(o, doc) : doc ? CLI_OK : CLI_ERROR;
+	if (doc)
+		cli_print_json_doc(db, o, "prune", doc);
+	if (doc && !o->apply)
 		cli_note(&o->out, "a dry run: nothing deleted (--apply deletes)");
-	cli_rows_free(&r);
-	return CLI_OK;
+	free(doc);
+	return rc;
 }
 
 int cmd_backups(cli_db *db, cli_opts *o)
@@ -80,7 +103,8 @@ int cmd_backups(cli_db *db, cli_opts *o)
 	if (o->nargs == 1 && strcmp(o->args[0], "prune") == 0)
 		return prune(db, o);
 	if (o->nargs != 0 || o->keep >= 0 || o->days >= 0 || o->apply) {
-		cli_errorf("usage: dbcare backups | backups prune --keep N [--days D] [--apply]");
+		cli_errorf("usage: dbcare backups | backups prune --keep N [--days D] [--copy-to DEST] "
+		           "[--apply]");
 		return CLI_USAGE;
 	}
 	cli_rows r = {0};

@@ -7,7 +7,9 @@
 # an incremental chain and a sealed backup, each uploaded with --copy-to.
 # Then the database file, its -wal and -shm and every local backup file are
 # deleted, and each backup is restored from the bucket alone (dbcare
-# restore s3://...), verified from the bucket, its migrations intact
+# restore s3://...; an incremental fetches its chain's links by their
+# SHA-256 index alone, never another database's backup beside them),
+# verified from the bucket, its migrations intact
 # (status --exit-code), every row as it was: each table's count and a
 # content hash through sqlite3.
 set -eu
@@ -68,8 +70,17 @@ step dbcare backup backups/mon.db --incremental --copy-to s3://shop/app/chain --
 sqlite3 app.db "INSERT INTO orders (customer_id, total) VALUES (2, 40)"
 step dbcare backup backups/tue.db --incremental --copy-to s3://shop/app/chain --db sqlite:app.db
 want=$(rows)
+# another database's backup beside the chain: the restore fetches the
+# chain's links by their index alone, never it
+sqlite3 other.db "CREATE TABLE t (x); INSERT INTO t VALUES (1)"
+step dbcare backup backups/other.db --copy-to s3://shop/app/chain --db sqlite:other.db
 gone
+mark=$(wc -l <"$work/s3rver.log")
 step dbcare restore s3://shop/app/chain/tue.db --db sqlite:app.db
+fetched=$(tail -n +"$((mark + 1))" "$work/s3rver.log" | grep -o '^request GET [^ ?]*/app/chain/[a-z]*\.db' |
+  sed 's|.*/||' | sort -u | tr '\n' ' ')
+[ "$fetched" = "mon.db sun.db tue.db " ] ||
+  fail "the restore of tue.db fetched [$fetched], not its chain (sun, mon, tue) alone"
 step dbcare verify s3://shop/app/chain/tue.db --db sqlite:app.db
 step dbcare status --exit-code --db sqlite:app.db
 restored "incremental chain" "$want"

@@ -3,7 +3,7 @@
 # from npm at test time, on loopback, checking every request's Signature
 # V4): `dbcare backup --copy-to s3://BUCKET/PREFIX` uploads a full backup
 # (in parts: bigger than one part), an incremental chain and a sealed
-# backup; with the database and every local backup file gone, `restore`
+# backup, the chain's links indexed by their SHA-256 (sha256-HEX.ref); with the database and every local backup file gone, `restore`
 # and `verify` of s3://... bring each back from the bucket alone, rows
 # identical. An upload publishes its name only once whole and each part's
 # MD5 was checked (under SSE-KMS, whose ETags are no MD5s, by S3 alone):
@@ -74,9 +74,18 @@ mkdir offsite
 run 0 backup b/copy.db --copy-to "$work/offsite" --db "sqlite:$db"
 cmp -s b/copy.db offsite/copy.db || fail "the folder's copy differs from the backup"
 
-got=$(s3_objects | tr '\n' ' ')
+got=$(s3_objects | grep -v -E '/sha256-[0-9a-f]{64}\.ref$' | tr '\n' ' ')
 [ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db app/token/token.db app/vhost/vhost.db " ] ||
   fail "the bucket holds [$got]: want the six backups"
+# the chain's links each indexed by its SHA-256 (what a restore of a chain
+# follows; the full sun.db when mon.db, made on it, went up); a full backup
+# alone costs no index
+ls "$work/s3/shop/app/sealed" | grep -q 'sha256-' && fail "a full backup alone was indexed"
+for f in nightly/sun nightly/mon nightly/tue; do
+  sum=$(sha256sum <"$work/s3/shop/app/$f.db._S3rver_object" | cut -c1-64)
+  [ "$(cat "$work/s3/shop/app/${f%/*}/sha256-$sum.ref._S3rver_object" 2>/dev/null)" = "${f#*/}.db" ] ||
+    fail "app/$f.db has no index sha256-$sum.ref naming it"
+done
 for f in sun mon tue; do
   cmp -s "b/$f.db" "$work/s3/shop/app/nightly/$f.db._S3rver_object" ||
     fail "the bucket's $f.db differs from the local backup"
@@ -213,11 +222,15 @@ has "dbcare: $mixed/.hidden cannot be fetched into a local file by its name" err
 for hostile in endless huge; do
   run 0 backup "$work/$hostile-full.db" --copy-to "s3://shop/app/$hostile" --db "sqlite:$db"
   sqlite3 "$db" "INSERT INTO customers (email) VALUES ('$hostile@example.com')"
+  # the upload stands; its index (which lists the folder) is said missing
   run 0 backup "$work/$hostile-inc.db" --incremental --copy-to "s3://shop/app/$hostile" --db "sqlite:$db"
+  has "is whole but not indexed by its SHA-256" err
 done
+mark=$(wc -l <"$work/s3rver.log")
 run 1 restore "s3://shop/app/endless/endless-inc.db" --db "sqlite:$work/endless.db"
 has "dbcare: the listing of s3://shop/app/endless goes on past 1000 pages" err
-pages=$(grep -c '^request GET /shop/?continuation-token=.*prefix=app%2Fendless' "$work/s3rver.log") || true
+pages=$(tail -n +"$((mark + 1))" "$work/s3rver.log" |
+  grep -c '^request GET /shop/?continuation-token=.*prefix=app%2Fendless') || true
 [ "$pages" = 999 ] || fail "the endless listing was not followed to its cap ($pages pages)"
 run 1 restore "s3://shop/app/huge/huge-inc.db" --db "sqlite:$work/huge.db"
 has "dbcare: GET of s3://shop/app/huge answered more than 1048576 bytes" err

@@ -7,16 +7,18 @@
  * never beside the database, and removes it on every path it sees.
  */
 #include "shipped.h"
+#include "shipped_chain.h"
 #include "cli/common/files.h"
 #include "cli/store/store.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-int cli_backup_ship(cli_opts *o, const char *file)
+int cli_backup_ship(cli_opts *o, const char *file, bool indexed)
 {
 	char err[1024];
 	cli_store *s = cli_store_open(o->copy_to, err, sizeof err);
@@ -33,20 +35,62 @@ int cli_backup_ship(cli_opts *o, const char *file)
 	}
 	cli_note(&o->out, "uploaded %s to %s/%s (%s)", file, cli_store_label(s), name,
 	         cli_store_checked_how(s));
+	/* the index only spares a restore the rest of the folder: the backup
+	 * in the store is whole without it */
+	if (indexed && cli_backup_ship_refs(s, name, file, err, sizeof err) != 0)
+		fprintf(stderr,
+		        "%s\ndbcare: %s/%s is whole but not indexed by its SHA-256: a restore of a "
+		        "chain on it fetches every backup of its folder\n",
+		        err, cli_store_label(s), name);
 	cli_store_close(s);
 	return CLI_OK;
 }
 
-/* Whether path is an incremental backup (a page set: "DBCPAGE1"). */
-static bool page_set(const char *path)
+/* The backups a prune's answer lists (its "deleted" or "would_delete")
+ * deleted from s by their names, in its order (the newest first: an
+ * incremental before its base), or listed (a dry run). 0, or -1 with
+ * err. */
+static int unship_each(cli_opts *o, cli_store *s, json_t *list, bool dry, char *err, size_t n)
 {
-	char magic[8];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool is = fd >= 0 && read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
-	          memcmp(magic, "DBCPAGE1", sizeof magic) == 0;
-	if (fd >= 0)
-		close(fd);
-	return is;
+	size_t i;
+	json_t *b;
+	int rc = 0;
+	json_array_foreach(list, i, b)
+	{
+		const char *path = json_string_value(json_object_get(b, "path"));
+		const char *slash = path ? strrchr(path, '/') : NULL;
+		const char *name = slash ? slash + 1 : path;
+		if (rc != 0 || !name || !cli_store_name_ok(name))
+			continue;
+		if (dry)
+			printf("would delete %s/%s\n", cli_store_label(s), name);
+		else if ((rc = cli_store_delete(s, name, err, n)) == 0)
+			cli_note(&o->out, "deleted %s/%s", cli_store_label(s), name);
+	}
+	return rc;
+}
+
+int cli_backup_unship(cli_opts *o, const char *answer)
+{
+	char err[1024];
+	json_t *doc = json_loads(answer, 0, NULL);
+	json_t *deleted = json_object_get(doc, "deleted"),
+	       *would = json_object_get(doc, "would_delete");
+	cli_store *s = cli_store_open(o->copy_to, err, sizeof err);
+	int rc = s ? 0 : -1;
+	if (rc == 0 && (json_is_array(deleted) || json_is_array(would)))
+		rc =
+		    unship_each(o, s, json_is_array(deleted) ? deleted : would, !o->apply, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		fprintf(stderr,
+		        "dbcare: backups prune deleted nothing in this database: run it again once %s "
+		        "answers\n",
+		        o->copy_to);
+	}
+	cli_store_close(s);
+	json_decref(doc);
+	return rc == 0 ? CLI_OK : CLI_ERROR;
 }
 
 static int fetch_one(cli_store *s, const char *stage, const char *name, char **path, char *err,
@@ -60,11 +104,13 @@ static int fetch_one(cli_store *s, const char *stage, const char *name, char **p
 	return cli_store_get_file(s, name, *path, err, n);
 }
 
-/* name and, for an incremental backup, the other names of s's folder
- * fetched into the folder stage: 0, or -1 with err. A listed name that
- * cannot be a file of stage as it is (cli_store_name_ok: "..", ".x",
- * longer than 255 bytes) is another writer's object, never fetched; name
- * itself must be one. */
+/* name and, for an incremental backup, its chain's links fetched into
+ * the folder stage: by the store's index of SHA-256s alone when every link
+ * has one (shipped_chain.c), else with every other name of s's folder (a
+ * chain uploaded before indexes). A listed name that cannot be a file of
+ * stage as it is (cli_store_name_ok: "..", ".x", longer than 255 bytes)
+ * is another writer's object, never fetched; name itself must be one.
+ * 0, or -1 with err. */
 static int fetch_into(cli_store *s, const char *stage, const char *name, char **file, char *err,
                       size_t n)
 {
@@ -79,34 +125,46 @@ static int fetch_into(cli_store *s, const char *stage, const char *name, char **
 	}
 	if (fetch_one(s, stage, name, file, err, n) != 0)
 		return -1;
-	/* an incremental backup's links are backups of the same folder */
-	if (!page_set(*file))
+	if (!cli_page_set(*file))
 		return 0;
 	int rc = cli_store_list(s, &names, &count, err, n);
-	for (size_t i = 0; rc == 0 && i < count; i++) {
+	int by_index = rc == 0 ? cli_backup_fetch_chain(s, stage, *file, names, count, err, n) : -1;
+	for (size_t i = 0; by_index == 1 && rc == 0 && i < count; i++) {
 		if (strcmp(names[i], name) == 0 || !cli_store_name_ok(names[i]))
 			continue;
-		rc = fetch_one(s, stage, names[i], &other, err, n);
+		if (asprintf(&other, "%s/%s", stage, names[i]) >= 0 && access(other, F_OK) != 0) {
+			free(other);
+			rc = fetch_one(s, stage, names[i], &other, err, n);
+		}
 		free(other);
 		other = NULL;
 	}
 	cli_store_names_free(names, count);
-	return rc;
+	return rc == 0 && by_index >= 0 ? 0 : -1;
+}
+
+/* A new private folder (0700) in TMPDIR to fetch url into: 0, or -1
+ * with err. */
+static int stage_dir(const char *url, char **stage, char *err, size_t n)
+{
+	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	if (asprintf(stage, "%s/dbcare-fetch-XXXXXX", tmp) < 0 || !mkdtemp(*stage)) {
+		snprintf(err, n, "dbcare: cannot make a folder in %s to fetch %s into", tmp, url);
+		free(*stage);
+		*stage = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int cli_backup_fetch(const char *url, char **stage, char **file)
 {
 	char err[1024], *name = NULL;
-	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	*stage = *file = NULL;
 	cli_store *s = cli_store_open_object(url, &name, err, sizeof err);
 	int rc = s ? 0 : -1;
-	if (rc == 0 && (asprintf(stage, "%s/dbcare-fetch-XXXXXX", tmp) < 0 || !mkdtemp(*stage))) {
-		snprintf(err, sizeof err, "dbcare: cannot make a folder in %s to fetch %s into", tmp, url);
-		free(*stage);
-		*stage = NULL;
-		rc = -1;
-	}
+	if (rc == 0)
+		rc = stage_dir(url, stage, err, sizeof err);
 	if (rc == 0)
 		rc = fetch_into(s, *stage, name, file, err, sizeof err);
 	cli_store_close(s);
@@ -116,6 +174,33 @@ int cli_backup_fetch(const char *url, char **stage, char **file)
 	fprintf(stderr, "%s\n", err);
 	cli_backup_fetched_drop(*stage, *file);
 	*stage = *file = NULL;
+	return CLI_ERROR;
+}
+
+int cli_backup_fetch_all(const char *url, char **stage)
+{
+	char err[1024], **names = NULL, *path = NULL;
+	size_t count = 0;
+	*stage = NULL;
+	cli_store *s = cli_store_open(url, err, sizeof err);
+	int rc = s ? cli_store_list(s, &names, &count, err, sizeof err) : -1;
+	if (rc == 0)
+		rc = stage_dir(url, stage, err, sizeof err);
+	/* a name that cannot be a file of the folder as it is is another
+	 * writer's object: never fetched (cli_store_name_ok) */
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		if (cli_store_name_ok(names[i]))
+			rc = fetch_one(s, *stage, names[i], &path, err, sizeof err);
+		free(path);
+		path = NULL;
+	}
+	cli_store_names_free(names, count);
+	cli_store_close(s);
+	if (rc == 0)
+		return CLI_OK;
+	fprintf(stderr, "%s\n", err);
+	cli_backup_fetched_drop(*stage, NULL);
+	*stage = NULL;
 	return CLI_ERROR;
 }
 

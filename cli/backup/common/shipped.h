@@ -13,15 +13,32 @@
 
 /* file (a backup the method made, whole and verified) uploaded to
  * o->copy_to under its own name, atomically (store.h); a note says where.
- * CLI_OK, or CLI_ERROR after printing why (the local backup stands). */
-int cli_backup_ship(cli_opts *o, const char *file);
+ * indexed (a SQLite backup): an incremental's index by SHA-256 beside it,
+ * and its base's, which a restore of a chain follows (shipped_chain.h). CLI_OK, or CLI_ERROR after
+ * printing why (the local backup stands). */
+int cli_backup_ship(cli_opts *o, const char *file, bool indexed);
 
 /* A backup named by a store URL, fetched: *stage a new private folder
- * (0700) holding it and, when it is an incremental backup, the other
- * backups of its folder in the store (its chain's links among them);
+ * (0700) holding it and, when it is an incremental backup, its chain's
+ * links (found by the store's index; without one, every backup of its
+ * folder in the store);
  * *file its path there. CLI_OK, or CLI_ERROR after printing why (nothing
  * left behind). cli_backup_fetched_drop removes the folder. */
 int cli_backup_fetch(const char *url, char **stage, char **file);
 void cli_backup_fetched_drop(char *stage, char *file);
+
+/* Every object under a store URL's prefix (a point-in-time log shipped
+ * there) fetched into *stage, a new private folder, as for
+ * cli_backup_fetch. CLI_OK, or CLI_ERROR after printing why (nothing
+ * left behind). */
+int cli_backup_fetch_all(const char *url, char **stage);
+
+/* The backups dbbackup_prune's answer (its JSON text: "deleted" or
+ * "would_delete") names, deleted from o->copy_to by their names with
+ * --apply, in its order (the newest first: the rule keeps every base a
+ * kept backup needs, so the store loses only what no kept backup needs);
+ * without, listed as "would delete DEST/NAME". CLI_OK, or CLI_ERROR after
+ * printing why. */
+int cli_backup_unship(cli_opts *o, const char *answer);
 
 #endif

@@ -5,7 +5,9 @@
  * SIGINT or --run-for; a segment closes after --segment-interval or
  * --segment-bytes. Without DIR, into the database's backup.log.dir. Exits
  * 1 when the capture fails (the log stays whole up to its last record; the
- * next run continues it or starts a new base).
+ * next run continues it or starts a new base). With --copy-to DEST, each
+ * finished file of the log is shipped to DEST as it is published
+ * (pitr_ship.c).
  */
 #include "cli/driver/conn.h"
 #include "pitr.h"
@@ -130,7 +132,7 @@ static int retry_wait_ms(int poll_ms, int failures)
  * failed poll keeps the reader it held (nothing can be lost) and is tried
  * again (a lock held too long, a full disk freed); its error is said once
  * (pitr_files.c), with what the capture does about it. 0, or -1. */
-static int capture_loop(pitr_capture *c, cli_opts *o, int poll_ms)
+static int capture_loop(pitr_capture *c, cli_opts *o, int poll_ms, pitr_ship *sh)
 {
 	double begun = dbc_monotonic_ms(), failing_since = 0;
 	int64_t fail_for = test_bytes("DBCARE_TEST_FAIL_FOR_MS");
@@ -141,6 +143,8 @@ static int capture_loop(pitr_capture *c, cli_opts *o, int poll_ms)
 	while (!stop_now) {
 		nanosleep(&(struct timespec){ms / 1000, (long)(ms % 1000) * 1000000}, NULL);
 		rc = pitr_capture_poll(c);
+		if (sh)
+			pitr_ship_poll(sh, false);
 		double now = dbc_monotonic_ms();
 		int paced = pace_wait_ms(c, &last, &last_ms, poll_ms);
 		if (rc == 0 && failures > 0) {
@@ -167,6 +171,21 @@ static int capture_loop(pitr_capture *c, cli_opts *o, int poll_ms)
 	return rc;
 }
 
+/* What the capture closed at its stop shipped too (--copy-to): rc, or -1
+ * when the store does not hold the whole log. */
+static int shipped_at_stop(cli_opts *o, pitr_ship *sh, int rc)
+{
+	if (!sh)
+		return rc;
+	if (pitr_ship_poll(sh, true) != 0)
+		rc = -1;
+	else
+		cli_note(&o->out, "log: %llu files of the log shipped to %s",
+		         (unsigned long long)pitr_ship_count(sh), pitr_ship_label(sh));
+	pitr_ship_close(sh);
+	return rc;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -180,9 +199,9 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	/* status and prune read the log's files alone, with or without --db
 	 * (the database may be gone) */
 	if (o->nargs == 2 && strcmp(o->args[0], "status") == 0)
-		return cli_pitr_status(o, o->args[1]);
+		return cli_pitr_status_at(o, o->args[1]);
 	if (o->nargs == 2 && strcmp(o->args[0], "prune") == 0)
-		return cli_pitr_prune(o, o->args[1]);
+		return cli_pitr_prune_at(o, o->args[1]);
 	if (!probe && o->nargs <= 1)
 		return CLI_NEEDS_DB; /* the capture: a database to capture */
 	if (o->nargs > 1) {
@@ -243,19 +262,24 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms,
 	                  .vouch_ms = poll_ms * 4 > 200 ? poll_ms * 4 : 200};
 	cli_pitr_capture_init(&c, o);
-	int started = pitr_capture_start(&c);
+	/* the store answers before anything is captured (--copy-to) */
+	pitr_ship *sh = o->copy_to ? pitr_ship_open(o, dir, o->copy_to) : NULL;
+	int started = o->copy_to && !sh ? -2 : pitr_capture_start(&c);
 	if (started != 0) {
 		if (started > 0)
 			cli_errorf("log: another capture (dbcare log, or an application connection with "
 			           "backup.log.dir set) is capturing into %s",
 			           c.dir);
-		pitr_capture_stop(&c);
+		if (started != -2) /* -2: not begun */
+			pitr_capture_stop(&c);
+		pitr_ship_close(sh);
 		free(identity);
 		free(setting);
 		return CLI_ERROR;
 	}
-	int rc = capture_loop(&c, o, poll_ms);
+	int rc = capture_loop(&c, o, poll_ms, sh);
 	pitr_capture_stop(&c);
+	rc = shipped_at_stop(o, sh, rc);
 	free(identity);
 	free(setting);
 	return rc == 0 ? CLI_OK : CLI_ERROR;

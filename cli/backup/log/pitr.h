@@ -116,6 +116,26 @@ const pitr_stretch *pitr_cover_find(const pitr_cover *cv, int64_t t, const pitr_
  * moment its capture saw (the log ends before log.progress: pitr_end). */
 int pitr_reach(cli_opts *o, const char *dir, int64_t *last);
 
+/* `dbcare log --copy-to DEST` (pitr_ship.c): the log's finished files
+ * (log.identity, bases, closed segments after their records) uploaded to
+ * DEST while the capture runs. open lists what DEST holds (NULL after
+ * saying why); poll ships what it lacks, at most every 250 ms unless now
+ * (0, or -1: said once, tried again at the next poll). */
+typedef struct pitr_ship pitr_ship;
+pitr_ship *pitr_ship_open(cli_opts *o, const char *dir, const char *dest);
+int pitr_ship_poll(pitr_ship *sh, bool now);
+uint64_t pitr_ship_count(const pitr_ship *sh);
+const char *pitr_ship_label(const pitr_ship *sh);
+void pitr_ship_close(pitr_ship *sh);
+
+/* The same four with the log named by a store URL too (pitr_remote.c):
+ * fetched into a private folder and read there; prune --apply deletes in
+ * the store what it deleted in the copy. */
+int cli_pitr_restore_at(cli_db *db, cli_opts *o, const char *where);
+int cli_pitr_drill_at(cli_db *db, cli_opts *o, const char *where);
+int cli_pitr_status_at(cli_opts *o, const char *where);
+int cli_pitr_prune_at(cli_opts *o, const char *where);
+
 /* The log's readable end against log.progress: sqlite/pitr/pitr_end.h. */
 
 /* log status DIR: what the log can restore, how far behind it is. */

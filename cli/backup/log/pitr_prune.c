@@ -7,7 +7,8 @@
  * restore starts at a base at or before its time and reads only records
  * at or after that base. So the older bases go, and the closed segments
  * whose last record (their log-<n>.json) is older than t0, with their
- * records. The segment being written is never touched. A dry run (no
+ * records. The segment being written is never touched, and a base no
+ * record names yet is not one of the N (bases_recorded). A dry run (no
  * --apply) lists what would go.
  */
 #include "pitr.h"
@@ -115,6 +116,37 @@ static int drop_segments(cli_opts *o, const char *dir, int64_t t0, int *count)
 	return rc;
 }
 
+/* How many of the bases (oldest first) a restore can start from. A base
+ * newer than the one the newest closed segment's record names has its 'B'
+ * record only in the segment being written: without such a segment (a log
+ * shipped to a bucket, whose open segment stays on the host; a capture
+ * killed as it named the base) nothing records it yet, and it is no base
+ * to keep instead of an older one. */
+static size_t bases_recorded(const char *dir, char **bases, size_t n)
+{
+	char **segs = pitr_segments(dir);
+	const char *last = NULL;
+	bool writing = false; /* a segment being written: it records every newer base */
+	for (size_t i = 0; segs && segs[i]; i++) {
+		if (!pitr_segment_open(segs[i]))
+			last = segs[i];
+		else if (!pitr_segment_superseded(segs[i]))
+			writing = true;
+	}
+	if (writing)
+		last = NULL;
+	json_t *doc = NULL;
+	const char *named = last && pitr_segment_record(last, &doc) > 0
+	                        ? json_string_value(json_object_get(doc, "base"))
+	                        : NULL;
+	size_t usable = n;
+	while (named && usable > 0 && strcmp(bases[usable - 1], named) > 0)
+		usable--;
+	json_decref(doc);
+	pitr_free_list(segs);
+	return usable;
+}
+
 /* Where what is kept begins (*t0: the oldest kept base's time): the
  * newest --keep bases, and the newest base at or before now - --keep-for
  * with every one after it (a restore to a moment of that span starts at
@@ -157,7 +189,8 @@ int cli_pitr_prune(cli_opts *o, const char *dir)
 	char **bases = base_files(dir, &n);
 	int count = 0, rc = 0;
 	int64_t t0, t;
-	if (n > 0 && kept_from(o, bases, n, &t0) == 0) {
+	size_t usable = n > 0 ? bases_recorded(dir, bases, n) : 0;
+	if (usable > 0 && kept_from(o, bases, usable, &t0) == 0) {
 		for (size_t i = 0; rc == 0 && i < n; i++) {
 			char *path = NULL;
 			if (base_time(bases[i], &t) != 0 || t >= t0)

@@ -71,7 +71,7 @@ int cli_module_restore_to(cli_db *db, cli_opts *o)
 		o->nargs = 1;
 		return cli_restore_file(db, o, found, o->from_dir);
 	}
-	return cli_pitr_restore(db, o, o->args[0]);
+	return cli_pitr_restore_at(db, o, o->args[0]);
 }
 
 int cli_module_restore(cli_db *db, cli_opts *o, const char *file)

@@ -169,7 +169,7 @@ int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target)
 	int rc = cli_backup_run(db, o, &tool, dump_answer_sql, NULL, path, seal);
 	/* the dump is whole, verified and catalogued: only now may it leave */
 	if (rc == CLI_OK && o->copy_to)
-		rc = cli_backup_ship(o, path);
+		rc = cli_backup_ship(o, path, false);
 	free(path);
 	return rc;
 }

@@ -1,0 +1,142 @@
+/*
+ * pitr_remote.c — a point-in-time log named by a store URL (s3://BUCKET/
+ * PREFIX, where `dbcare log --copy-to` ships it: pitr_ship.c) restored,
+ * drilled, its status read and pruned from the store alone: the log is
+ * fetched into a private folder (cli_backup_fetch_all) and the one
+ * implementation of each runs there, so a log in a bucket is read by the
+ * same rules as one on disk. A log named by a folder goes straight through.
+ *
+ * Invariant of the prune: the store loses exactly the files the prune of
+ * the fetched copy deleted, and in its order (a closed segment before its
+ * record, the segments before the bases), so a prune killed halfway
+ * leaves a log that still restores to every moment it kept.
+ */
+#include "pitr.h"
+
+#include "cli/backup/common/shipped.h"
+#include "cli/store/store.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* dir as a folder to read: itself, or a URL's log fetched into *stage
+ * (NULL: nothing fetched). 0, or -1 after saying why. */
+static int local_dir(cli_opts *o, const char *where, const char **dir, char **stage)
+{
+	*stage = NULL;
+	*dir = where;
+	if (!cli_store_is_url(where))
+		return 0;
+	if (cli_backup_fetch_all(where, stage) != CLI_OK)
+		return -1;
+	cli_note(&o->out, "fetched the log of %s into %s", where, *stage);
+	*dir = *stage;
+	return 0;
+}
+
+int cli_pitr_restore_at(cli_db *db, cli_opts *o, const char *where)
+{
+	const char *dir;
+	char *stage;
+	if (local_dir(o, where, &dir, &stage) != 0)
+		return CLI_ERROR;
+	int rc = cli_pitr_restore(db, o, dir);
+	cli_backup_fetched_drop(stage, NULL);
+	return rc;
+}
+
+int cli_pitr_drill_at(cli_db *db, cli_opts *o, const char *where)
+{
+	const char *dir;
+	char *stage;
+	if (local_dir(o, where, &dir, &stage) != 0)
+		return CLI_ERROR;
+	int rc = cli_pitr_drill(db, o, dir);
+	cli_backup_fetched_drop(stage, NULL);
+	return rc;
+}
+
+int cli_pitr_status_at(cli_opts *o, const char *where)
+{
+	const char *dir;
+	char *stage;
+	if (local_dir(o, where, &dir, &stage) != 0)
+		return CLI_ERROR;
+	int rc = cli_pitr_status(o, dir);
+	cli_backup_fetched_drop(stage, NULL);
+	return rc;
+}
+
+/* The order the prune deletes in (pitr_prune.c): closed segments, their
+ * records, then the rest (bases). */
+static int drop_rank(const char *name)
+{
+	size_t len = strlen(name);
+	if (len > 7 && strcmp(name + len - 7, ".dbclog") == 0)
+		return 0;
+	return len > 5 && strcmp(name + len - 5, ".json") == 0 ? 1 : 2;
+}
+
+static int by_drop_order(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	int rx = drop_rank(x), ry = drop_rank(y);
+	return rx != ry ? rx - ry : strcmp(x, y);
+}
+
+/* The names the store lists that the prune removed from the fetched copy
+ * in stage deleted from the store, in the prune's order. 0, or -1 after
+ * saying why. */
+static int drop_in_store(cli_opts *o, const char *url, const char *stage)
+{
+	char err[1024], **names = NULL, *path = NULL;
+	size_t count = 0, gone = 0;
+	struct stat st;
+	cli_store *s = cli_store_open(url, err, sizeof err);
+	int rc = s ? cli_store_list(s, &names, &count, err, sizeof err) : -1;
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		if (!cli_store_name_ok(names[i]) || asprintf(&path, "%s/%s", stage, names[i]) < 0)
+			continue;
+		bool kept = lstat(path, &st) == 0;
+		free(path);
+		if (!kept) { /* moved to the front: the names to delete */
+			char *t = names[gone];
+			names[gone++] = names[i], names[i] = t;
+		}
+	}
+	if (rc == 0)
+		qsort(names, gone, sizeof *names, by_drop_order);
+	for (size_t i = 0; rc == 0 && i < gone; i++) {
+		rc = cli_store_delete(s, names[i], err, sizeof err);
+		if (rc == 0)
+			cli_note(&o->out, "deleted %s/%s", cli_store_label(s), names[i]);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		cli_errorf("log prune: %s keeps files the prune removes: run it again once the store "
+		           "answers",
+		           url);
+	}
+	cli_store_names_free(names, count);
+	cli_store_close(s);
+	return rc;
+}
+
+int cli_pitr_prune_at(cli_opts *o, const char *where)
+{
+	const char *dir;
+	char *stage;
+	if (local_dir(o, where, &dir, &stage) != 0)
+		return CLI_ERROR;
+	if (stage)
+		cli_note(&o->out, "log prune: what it names in %s is the file of the same name in %s",
+		         stage, where);
+	int rc = cli_pitr_prune(o, dir);
+	if (rc == CLI_OK && stage && o->apply && drop_in_store(o, where, stage) != 0)
+		rc = CLI_ERROR;
+	cli_backup_fetched_drop(stage, NULL);
+	return rc;
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Retention in the bucket (issue 69): `dbcare backups prune --keep N
+# --copy-to s3://BUCKET/PREFIX` deletes in the bucket the copies of the
+# backups the catalog's rule deletes, and only those, against s3rver (an
+# S3 emulator installed from npm at test time, on loopback, checking each
+# request's Signature V4). Five backups uploaded: f1, i1 (incremental on
+# f1), f2, i2 (incremental on f2), f3. --keep 2 keeps f3 and i2, and f2,
+# the base i2 needs; f1 and i1 go. The dry run lists the objects it would
+# delete and deletes nothing, locally or in the bucket; --apply deletes
+# them in the bucket first, then the local files and rows. With the
+# database and the local files gone, i2 restores from the bucket alone
+# (its chain intact), every row as it was. A store that refuses the
+# deletes (stopped) leaves every local file and row, so the next run
+# finds the same backups. The secret is printed nowhere.
+set -euo pipefail
+. "$(dirname "$0")/lib/sqlite.sh"
+. "$(dirname "$0")/lib/s3.sh"
+. "$(dirname "$0")/lib/cli.sh"
+
+s3_start shop
+secret=$s3_secret
+cd "$work"
+mkdir b
+db="$work/app.db"
+sqlite3 "$db" "PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+  INSERT INTO t (v) SELECT 'row ' || value FROM generate_series(1, 500)" >/dev/null
+dest=s3://shop/app
+n=0
+for spec in f1 i1 f2 i2 f3; do
+  n=$((n + 1))
+  sqlite3 "$db" "INSERT INTO t (v) VALUES ('after $spec')"
+  case $spec in i*) inc=--incremental ;; *) inc= ;; esac
+  run 0 backup "b/$spec.db" $inc --copy-to "$dest" --db "sqlite:$db"
+  [ "$spec" = i2 ] && want=$(sqlite3 "$db" "SELECT count(*), group_concat(v) FROM t")
+done
+objects() { s3_objects | grep -E '^app/[fi][0-9]\.db$' | tr '\n' ' '; }
+[ "$(objects)" = "app/f1.db app/f2.db app/f3.db app/i1.db app/i2.db " ] ||
+  fail "the bucket holds [$(objects)] before the prune"
+
+# the dry run: what would go, nothing gone
+run 0 backups prune --keep 2 --copy-to "$dest" --db "sqlite:$db"
+has "would delete $dest/f1.db" out
+has "would delete $dest/i1.db" out
+grep -qE "would delete $dest/(f2|f3|i2)\.db" "$work/out" && fail "the dry run would delete a kept backup"
+[ "$(objects)" = "app/f1.db app/f2.db app/f3.db app/i1.db app/i2.db " ] ||
+  fail "the dry run deleted in the bucket: [$(objects)]"
+[ -e b/f1.db ] || fail "the dry run deleted a local file"
+
+# a store that does not answer: nothing deleted anywhere
+s3_stop
+run 1 backups prune --keep 2 --copy-to "$dest" --apply --db "sqlite:$db"
+has "backups prune deleted nothing in this database" err
+[ -e b/f1.db ] && [ -e b/i1.db ] || { ls -la b; cat "$work/out" "$work/err"; fail "a prune whose store failed deleted local files"; }
+[ "$(sqlite3 "$db" "SELECT count(*) FROM dbcare_backups")" = 5 ] ||
+  fail "a prune whose store failed deleted catalog rows"
+s3_start shop
+
+# --apply: the bucket loses f1 and i1; f2 stays, the base i2 needs
+run 0 backups prune --keep 2 --copy-to "$dest" --apply --db "sqlite:$db"
+has "deleted $dest/i1.db" err
+has "deleted $dest/f1.db" err
+[ "$(objects)" = "app/f2.db app/f3.db app/i2.db " ] ||
+  fail "the bucket holds [$(objects)] after --keep 2: want f2 (i2's base), f3, i2"
+[ ! -e b/f1.db ] && [ ! -e b/i1.db ] && [ -e b/f2.db ] || fail "the local prune differs: $(ls b)"
+
+# the host is gone: i2 restores from the bucket alone, its chain whole
+rm -rf app.db app.db-wal app.db-shm b
+run 0 restore "$dest/i2.db" --db "sqlite:$work/restored.db"
+[ "$(sqlite3 "$work/restored.db" "SELECT count(*), group_concat(v) FROM t")" = "$want" ] ||
+  fail "i2 restored from the pruned bucket differs"
+echo "backups prune --copy-to: f1 and i1 deleted in the bucket, f2 kept for i2, which restores"
