@@ -236,7 +236,7 @@ typedef struct dbc_migrate_hooks {
 	 * schema and the desired one that the schema model does not hold
 	 * (PostgreSQL: row-level security policies and rules), as statements
 	 * (struct dbc_gen_row_security). NULL: the model holds everything the
-	 * engine has. */
+	 * engine has (PostgreSQL's operators are given here too). */
 	int (*row_security)(dbc_ctx *ctx, struct dbc_gen_row_security *out);
 	/* Asked inside scratch_desired's place: the comments the desired
 	 * schema gives its objects where they differ from the live ones
@@ -245,7 +245,8 @@ typedef struct dbc_migrate_hooks {
 	 * and into gone the live comments of objects the desired schema has
 	 * not (the plan drops them, or renames them), as statements setting
 	 * them: the down sets them again once it has made the objects again.
-	 * NULL: the engine has no comments. */
+	 * PostgreSQL gives its columns' storage (ALTER TABLE ... SET
+	 * STORAGE) the same way. NULL: the engine has no comments. */
 	int (*comments)(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone);
 	/* Asked inside scratch_desired's place: the rights of the live user
 	 * schemas' objects and of the desired ones (generate_rights_plan.c

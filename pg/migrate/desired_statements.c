@@ -4,7 +4,8 @@
  * server's own parser (raw_parser) splits it and each statement's node kind
  * decides. Schema statements run in the scratch place (CREATE, ALTER, DROP,
  * COMMENT ON of tables, indexes, views, sequences, types, domains,
- * functions, triggers, rules, policies, statistics, schemas, extensions),
+ * functions, operators, triggers, rules, policies, statistics, schemas,
+ * extensions),
  * and the GRANT and REVOKE of tables, columns, sequences and routines
  * (the plan gives the rights they leave: generate_rights_plan.c).
  * What a schema dump carries that the model does not hold is read and left
@@ -23,7 +24,7 @@
  * DO, COPY, SELECT, CALL, INSERT, UPDATE, DELETE, MERGE, CREATE TABLE AS, a
  * materialized view WITH DATA, SET ROLE and other settings, roles and
  * their membership, default privileges, rights on other objects (schemas,
- * types, the database), event triggers, operators, publications,
+ * types, the database), event triggers, publications,
  * transaction control.
  */
 #include "pg/host/glue.h"
@@ -172,10 +173,8 @@ static verdict of_stmt(Node *n)
 	case T_DropStmt:
 	case T_RenameStmt:
 	case T_AlterObjectSchemaStmt:
+	case T_DefineStmt: /* aggregates, types, collations, operators */
 		return RUN;
-	case T_DefineStmt:
-		/* aggregates, types, collations...: an operator is in no model */
-		return ((DefineStmt *)n)->kind == OBJECT_OPERATOR ? REFUSE : RUN;
 	case T_CreateSchemaStmt:
 		return of_schema((CreateSchemaStmt *)n);
 	case T_CreateExtensionStmt:
@@ -246,9 +245,6 @@ static const char *why_refused(Node *n)
 	case T_CreateSchemaStmt:
 		return "makes a schema by its owner's name or with objects inside (write CREATE SCHEMA "
 		       "name, then each object by a statement of its own)";
-	case T_DefineStmt:
-		return "makes an operator, which the generator neither reads nor plans: write it in a "
-		       "migration of its own";
 	case T_CreatePublicationStmt:
 	case T_AlterPublicationStmt:
 		return "makes or changes a publication, which is the database's (logical replication), "

@@ -212,6 +212,13 @@ static int string_schema(dbc_ctx *ctx, const place *pl, dbc_token t, size_t *ski
 	return k;
 }
 
+/* The operator name written at p (public.~~), NULL where none is. */
+static char *operator_at(dbc_ctx *ctx, const char *p)
+{
+	size_t n = p ? strspn(p, "+-*/<>=~!@#%^&|`?") : 0;
+	return n ? dbc_strndup(ctx, p, n) : NULL;
+}
+
 /* sql with the user schemas' names where they name a schema (before a
  * '.', after SCHEMA [IF [NOT] EXISTS], at the start of a string naming a
  * relation: 'public.t', '"Sales".t') replaced by their scratch names. */
@@ -232,11 +239,13 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 			if (after_schema || dbc_lex_is_punct(dbc_lex_next(&q), '.'))
 				k = find(&pl->user, folded(ctx, t));
 			/* an extension's member keeps its schema: shared, not mapped
-			 * (public.ltree, OPERATOR(public.<->)) */
-			if (k >= 0 && !after_schema && holds_shared(pl, k)) {
+			 * (public.ltree, OPERATOR(public.<->)); the operator a
+			 * CREATE, DROP or COMMENT ON OPERATOR names is the file's */
+			if (k >= 0 && !after_schema && !dbc_lex_is_word(prev, "OPERATOR") &&
+			    holds_shared(pl, k)) {
 				dbc_token m = dbc_lex_next(&q);
 				bool word = m.kind == TK_WORD || m.kind == TK_QIDENT;
-				if (!word || shared(pl, k, folded(ctx, m)))
+				if (shared(pl, k, word ? folded(ctx, m) : operator_at(ctx, m.start)))
 					k = -1;
 			}
 			skip = t.len;
@@ -602,8 +611,8 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 
 /* ---- row security: policies and rules
  *
- * The schema model reads neither row-level security policies nor rules
- * (a table's ENABLE/FORCE ROW LEVEL SECURITY it holds). Inside the place, those
+ * The schema model reads neither row-level security policies, rules nor
+ * operators (a table's ENABLE/FORCE ROW LEVEL SECURITY it holds). Inside the place, those
  * of the live user schemas and of the scratch ones (named back as the
  * user schemas') are read under dbcare's pinned search_path (every name
  * qualified, alike on both sides), each as the statement that makes it,
@@ -613,8 +622,10 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
  * the live schema has and the desired one has not (or has otherwise) is
  * dropped among the plan's first steps (before the tables and functions
  * under it go), its reverse making the live one again, the down's last.
- * A changed one is both: dropped first, made again last. An operator of
- * the live schemas, which no proof would hold, refuses. */
+ * A changed one is both: dropped first, made again last. Operators (the
+ * user's, not an extension's) are planned alike: one the desired schema
+ * adds is made after the functions it calls, one it no longer has is
+ * dropped before them, so the proof holds them as the migration will. */
 
 /* A row read on one side of a comparison of what the model does not hold
  * (live: the user schemas; scratch: the place's, named back as the user
@@ -692,10 +703,44 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		return add_security(ctx, u, table, dbc_printf(ctx, "rule %s on %s", name, table), make,
 		                    dbc_printf(ctx, "DROP RULE %s ON %s", name, table));
 	}
+	if (strcmp(c[0].s, "operator") == 0) { /* keyed by its drop, which names it */
+		char *drop = side_opt(ctx, u, &c[5]);
+		return add_security(ctx, u, side_opt(ctx, u, &c[2]), dbc_printf(ctx, "operator %s", drop),
+		                    side_opt(ctx, u, &c[4]), drop);
+	}
 	return DBC_OK;
 }
 
-/* The policies and rules of schemas[0..n) into u. */
+/* The operators of the schemas of list %1$s (not an extension's, not a
+ * shell): kind, schema, function, name, CREATE OPERATOR, DROP OPERATOR,
+ * every name qualified (the read runs under dbcare's pinned path). */
+#define OPERATOR_OF(col)                                                                           \
+	"(SELECT 'OPERATOR(' || quote_ident(x.nspname) || '.' || p.oprname || ')' FROM "               \
+	"pg_catalog.pg_operator p JOIN pg_catalog.pg_namespace x ON x.oid = p.oprnamespace "           \
+	"WHERE p.oid = o." col ")"
+#define OPERATORS                                                                                  \
+	"SELECT 'operator', n.nspname::text, o.oprcode::regproc::text, o.oprname::text, "              \
+	"format('CREATE OPERATOR %%s.%%s (FUNCTION = %%s%%s%%s%%s%%s%%s%%s%%s%%s)', "                  \
+	"quote_ident(n.nspname), o.oprname, o.oprcode::regproc, "                                      \
+	"', LEFTARG = ' || format_type(nullif(o.oprleft, 0), NULL), "                                  \
+	"', RIGHTARG = ' || format_type(nullif(o.oprright, 0), NULL), "                                \
+	"', COMMUTATOR = ' || " OPERATOR_OF("oprcom") ", ', NEGATOR = ' || " OPERATOR_OF(              \
+	    "oprnegate") ", ', RESTRICT = ' || nullif(o.oprrest, 0)::regproc, "                        \
+	                 "', JOIN = ' || nullif(o.oprjoin, 0)::regproc, CASE WHEN o.oprcanhash THEN "  \
+	                 "', HASHES' END, "                                                            \
+	                 "CASE WHEN o.oprcanmerge THEN ', MERGES' END), "                              \
+	                 "format('DROP OPERATOR %%s.%%s (%%s, %%s)', quote_ident(n.nspname), "         \
+	                 "o.oprname, "                                                                 \
+	                 "coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE'), "                 \
+	                 "format_type(o.oprright, NULL)), NULL, NULL, NULL "                           \
+	                 "FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = "    \
+	                 "o.oprnamespace "                                                             \
+	                 "WHERE n.nspname IN (%1$s) AND o.oprcode <> 0 AND NOT EXISTS (SELECT FROM "   \
+	                 "pg_catalog.pg_depend d WHERE d.classid = "                                   \
+	                 "'pg_catalog.pg_operator'::pg_catalog.regclass "                              \
+	                 "AND d.objid = o.oid AND d.deptype = 'e') "
+
+/* The policies, rules and operators of schemas[0..n) into u. */
 static int read_security(dbc_ctx *ctx, const dbc_strlist *schemas, int n, security_read *u)
 {
 	dbc_buf in;
@@ -716,54 +761,9 @@ static int read_security(dbc_ctx *ctx, const dbc_strlist *schemas, int n, securi
 	    "FROM pg_catalog.pg_policies WHERE schemaname IN (%1$s) "
 	    "UNION ALL SELECT 'rule', schemaname::text, tablename::text, rulename::text, definition, "
 	    "NULL, NULL, NULL, NULL FROM pg_catalog.pg_rules WHERE schemaname IN (%1$s) "
-	    "ORDER BY 1, 2, 3, 4",
+	    "UNION ALL " OPERATORS "ORDER BY 1, 2, 3, 4",
 	    list);
 	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_security, u) : DBC_ERROR;
-}
-
-static int take_operator(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	(void)ncol;
-	*(char **)arg = dbc_strdup(ctx, c[0].s);
-	return *(char **)arg ? DBC_OK : DBC_ERROR;
-}
-
-/* An operator of the live user schemas (not an extension's) is in no
- * model, so the proof never holds it: a plan dropping the function under
- * it would pass and then fail when applied. Refused, naming it (a desired
- * CREATE OPERATOR is refused by desired_statements.c). */
-static int no_live_operator(dbc_ctx *ctx, const dbc_strlist *schemas, int n)
-{
-	dbc_buf in;
-	char *found = NULL;
-	dbc_buf_init(&in, ctx);
-	for (int i = 0; i < n; i++)
-		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
-		                current->real->quote_literal(ctx, schemas->items[i]));
-	char *list = dbc_buf_finish(&in);
-	if (!list)
-		return DBC_ERROR;
-	if (n == 0)
-		return DBC_OK;
-	char *sql = dbc_printf(
-	    ctx,
-	    "SELECT quote_ident(n.nspname) || '.' || o.oprname || '(' || "
-	    "coalesce(format_type(o.oprleft, NULL), 'NONE') || ', ' || "
-	    "coalesce(format_type(o.oprright, NULL), 'NONE') || ')' FROM pg_catalog.pg_operator o "
-	    "JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname IN (%s) AND "
-	    "NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = "
-	    "'pg_catalog.pg_operator'::pg_catalog.regclass AND d.objid = o.oid AND d.deptype = 'e') "
-	    "ORDER BY 1 LIMIT 1",
-	    list);
-	if (!sql || current->real->query(ctx, sql, 0, NULL, take_operator, &found) != DBC_OK)
-		return DBC_ERROR;
-	if (!found)
-		return DBC_OK;
-	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-	                 "the live schema has operator %s, which the generator does not read: its "
-	                 "proof would not hold it (a plan dropping the function under it would pass "
-	                 "and then fail); write this migration by hand",
-	                 found);
 }
 
 int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
@@ -771,8 +771,7 @@ int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
 	security_read live = {.pl = current}, want = {.pl = current, .scratch = true};
 	if (!current)
 		return DBC_OK;
-	if (no_live_operator(ctx, &current->user, current->nlive) != DBC_OK ||
-	    read_security(ctx, &current->user, current->nlive, &live) != DBC_OK ||
+	if (read_security(ctx, &current->user, current->nlive, &live) != DBC_OK ||
 	    read_security(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
 		return DBC_ERROR;
 	/* gone or otherwise: dropped first, made again by the down's last;
@@ -812,7 +811,8 @@ int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
 typedef struct comments_read {
 	const place *pl;
 	bool scratch;
-	dbc_strlist keys, texts;
+	bool storage;                  /* columns' storage (its word, its type's), not comments */
+	dbc_strlist keys, texts, none; /* none: the text of no setting */
 } comments_read;
 
 static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -822,8 +822,15 @@ static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	char *key = side_text(ctx, u->pl, u->scratch, c[0].s);
 	if (!key || dbc_strlist_add(ctx, &u->keys, key) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_strlist_add(
-	    ctx, &u->texts, c[1].type == DBC_TEXT ? u->pl->real->quote_literal(ctx, c[1].s) : "NULL");
+	if (u->storage)
+		return dbc_strlist_add(ctx, &u->texts, dbc_strdup(ctx, c[1].s)) == DBC_OK
+		           ? dbc_strlist_add(ctx, &u->none, dbc_strdup(ctx, c[2].s))
+		           : DBC_ERROR;
+	return dbc_strlist_add(ctx, &u->texts,
+	                       c[1].type == DBC_TEXT ? u->pl->real->quote_literal(ctx, c[1].s)
+	                                             : "NULL") == DBC_OK
+	           ? dbc_strlist_add(ctx, &u->none, "NULL")
+	           : DBC_ERROR;
 }
 
 /* The key of each comment: the statement that sets it, by the kind and
@@ -851,7 +858,9 @@ static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	"pg_namespace n WHERE n.oid = k.connamespace AND n.nspname IN (%1$s) AND k.conrelid <> 0 "     \
 	"UNION ALL SELECT 'pg_trigger'::regclass, g.oid, 0 FROM pg_trigger g, pg_class c, "            \
 	"pg_namespace n WHERE c.oid = g.tgrelid AND n.oid = c.relnamespace "                           \
-	"AND n.nspname IN (%1$s) AND NOT g.tgisinternal"
+	"AND n.nspname IN (%1$s) AND NOT g.tgisinternal "                                              \
+	"UNION ALL SELECT 'pg_operator'::regclass, o.oid, 0 FROM pg_operator o, pg_namespace n "       \
+	"WHERE n.oid = o.oprnamespace AND n.nspname IN (%1$s) AND o.oprcode <> 0"
 
 /* The comments of the objects of schemas[0..n) into u ("COMMENT ON
  * COLUMN public.t.id" and its text as a literal), an extension's members
@@ -891,36 +900,85 @@ static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, bool e
 	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_comment, u) : DBC_ERROR;
 }
 
+/* The steps of one kind of setting (key, then sep, then its text) that
+ * differ between live and want: up and down where want sets otherwise
+ * (a key live has not is at its default there), gone where an object
+ * with a setting other than its default goes. */
+static int plan_settings(dbc_ctx *ctx, const comments_read *live, const comments_read *want,
+                         const char *sep, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone)
+{
+	for (int i = 0; i < want->keys.n; i++) {
+		int k = find(&live->keys, want->keys.items[i]);
+		const char *to = want->texts.items[i], *none = want->none.items[i];
+		const char *from = k >= 0 ? live->texts.items[k] : none;
+		if (strcmp(from, to) == 0)
+			continue;
+		const char *key = want->keys.items[i];
+		if (dbc_strlist_add(ctx, up, dbc_printf(ctx, "%s%s%s", key, sep, to)) != DBC_OK ||
+		    dbc_strlist_add(ctx, down, dbc_printf(ctx, "%s%s%s", key, sep, from)) != DBC_OK)
+			return DBC_ERROR;
+	}
+	/* every desired object has a key (its text its default where it sets
+	 * nothing): a live key the place has not is an object that goes */
+	for (int k = 0; k < live->keys.n; k++)
+		if (find(&want->keys, live->keys.items[k]) < 0 &&
+		    strcmp(live->texts.items[k], live->none.items[k]) != 0 &&
+		    dbc_strlist_add(ctx, gone,
+		                    dbc_printf(ctx, "%s%s%s", live->keys.items[k], sep,
+		                               live->texts.items[k])) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* Each column's storage (ALTER TABLE ONLY s.t ALTER COLUMN c SET
+ * STORAGE, then PLAIN, EXTERNAL, MAIN or EXTENDED) and its type's, of
+ * the tables of schemas[0..n), an extension's left out. */
+#define STORAGE_WORD(col)                                                                          \
+	"CASE " col " WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' "            \
+	"ELSE 'EXTENDED' END"
+static int read_storage(dbc_ctx *ctx, const dbc_strlist *schemas, int n, comments_read *u)
+{
+	dbc_buf in;
+	dbc_buf_init(&in, ctx);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
+		                u->pl->real->quote_literal(ctx, schemas->items[i]));
+	char *list = dbc_buf_finish(&in);
+	if (!list || n == 0)
+		return list ? DBC_OK : DBC_ERROR;
+	char *sql = dbc_printf(
+	    ctx,
+	    "SELECT format('ALTER TABLE ONLY %%I.%%I ALTER COLUMN %%I SET STORAGE', n.nspname, "
+	    "c.relname, a.attname), " STORAGE_WORD("a.attstorage") ", " STORAGE_WORD(
+	        "t.typstorage") " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = "
+	                        "a.attrelid "
+	                        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	                        "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+	                        "WHERE n.nspname IN (%s) AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
+	                        "AND NOT a.attisdropped AND NOT EXISTS (SELECT FROM "
+	                        "pg_catalog.pg_depend e WHERE "
+	                        "e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = "
+	                        "c.oid "
+	                        "AND e.deptype = 'e') ORDER BY 1",
+	    list);
+	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_comment, u) : DBC_ERROR;
+}
+
 int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone)
 {
 	comments_read live = {.pl = current}, want = {.pl = current, .scratch = true};
+	comments_read slive = {.pl = current, .storage = true},
+	              swant = {.pl = current, .scratch = true, .storage = true};
 	if (!current)
 		return DBC_OK;
 	if (read_comments(ctx, &current->user, current->nlive, false, &live) != DBC_OK ||
-	    read_comments(ctx, &current->scratch, current->scratch.n, true, &want) != DBC_OK)
+	    read_comments(ctx, &current->scratch, current->scratch.n, true, &want) != DBC_OK ||
+	    read_storage(ctx, &current->user, current->nlive, &slive) != DBC_OK ||
+	    read_storage(ctx, &current->scratch, current->scratch.n, &swant) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < want.keys.n; i++) {
-		int k = find(&live.keys, want.keys.items[i]);
-		if (k >= 0 ? strcmp(live.texts.items[k], want.texts.items[i]) == 0
-		           : strcmp(want.texts.items[i], "NULL") == 0)
-			continue;
-		if (dbc_strlist_add(ctx, up,
-		                    dbc_printf(ctx, "%s IS %s", want.keys.items[i], want.texts.items[i])) !=
-		        DBC_OK ||
-		    dbc_strlist_add(ctx, down,
-		                    dbc_printf(ctx, "%s IS %s", want.keys.items[i],
-		                               k >= 0 ? live.texts.items[k] : "NULL")) != DBC_OK)
-			return DBC_ERROR;
-	}
-	/* every desired object has a key (its text NULL where it has no
-	 * comment): a live key the place has not is an object that goes */
-	for (int k = 0; k < live.keys.n; k++)
-		if (find(&want.keys, live.keys.items[k]) < 0 &&
-		    dbc_strlist_add(ctx, gone,
-		                    dbc_printf(ctx, "%s IS %s", live.keys.items[k], live.texts.items[k])) !=
-		        DBC_OK)
-			return DBC_ERROR;
-	return DBC_OK;
+	return plan_settings(ctx, &live, &want, " IS ", up, down, gone) == DBC_OK
+	           ? plan_settings(ctx, &slive, &swant, " ", up, down, gone)
+	           : DBC_ERROR;
 }
 
 static int read_into(dbc_ctx *ctx, void *arg)

@@ -45,6 +45,12 @@
 #   M. a table renamed without a mark (drop and create), a foreign key
 #      from a child naming it: the key goes before the table and comes
 #      back after it in the down (a dropped child: the child goes first).
+#   N. an operator (Icinga DB's LIKE for any non-array type), made after
+#      the function it calls and dropped before it (before: refused by
+#      name both ways, as no model read operators).
+#   O. a column's storage (Icinga DB's SET STORAGE PLAIN on its keys),
+#      set by the plan, the type's own set back by the down (before: the
+#      plan left it out and the result differed in silence).
 set -eu
 db=dbcare_generate_pairs
 . "$(dirname "$0")/lib/pg.sh"
@@ -226,4 +232,19 @@ dumped_case M "$renamed" "$renamed
 ALTER TABLE a RENAME TO b;"
 dumped_case M2 "$renamed" "$renamed
 ALTER TABLE a RENAME TO b; ALTER TABLE c RENAME TO d;"
+
+like="CREATE FUNCTION like_text(anynonarray, text) RETURNS boolean LANGUAGE sql IMMUTABLE
+AS 'SELECT \$1::text LIKE \$2';"
+dumped_case N "$like" "$like
+CREATE OPERATOR ~~ (LEFTARG = anynonarray, RIGHTARG = text, PROCEDURE = like_text);
+CREATE TABLE t (id int);"
+# a live operator whose function the desired schema drops too: the
+# operator goes first (the rollback of N makes both again, operator last)
+dumped_case N2 "$like
+CREATE OPERATOR ~~ (LEFTARG = anynonarray, RIGHTARG = text, PROCEDURE = like_text);" "CREATE TABLE t (id int);"
+
+dumped_case O "CREATE DOMAIN bytea20 AS bytea; CREATE TABLE t (id bytea20, name text);" "CREATE DOMAIN bytea20 AS bytea;
+CREATE TABLE t (id bytea20, name text, note text);
+ALTER TABLE t ALTER COLUMN id SET STORAGE PLAIN; ALTER TABLE t ALTER COLUMN note SET STORAGE MAIN;
+CREATE TABLE n (id bytea20); ALTER TABLE n ALTER COLUMN id SET STORAGE EXTERNAL;"
 echo ok
