@@ -248,6 +248,18 @@ typedef struct dbc_migrate_hooks {
 	 * PostgreSQL gives its columns' storage (ALTER TABLE ... SET
 	 * STORAGE) the same way. NULL: the engine has no comments. */
 	int (*comments)(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone);
+	/* Asked inside scratch_desired's place: the extensions the desired
+	 * schema makes that the database has not, as statements into
+	 * first_up (the plan's first steps), each with its reverse at the
+	 * same index of first_down; and those the database has that the
+	 * desired schema says it has not (a whole database's dump), as
+	 * statements dropping them into up (the plan's last steps, refused
+	 * without allow_drop), each with its reverse at the same index of
+	 * down. The desired model read there holds the extensions as the
+	 * desired schema has them. NULL: the engine has no extensions (the
+	 * desired model gets the live ones). */
+	int (*extensions)(dbc_ctx *ctx, dbc_strlist *first_up, dbc_strlist *first_down, dbc_strlist *up,
+	                  dbc_strlist *down);
 	/* Asked inside scratch_desired's place: the rights of the live user
 	 * schemas' objects and of the desired ones (generate_rights_plan.c
 	 * plans their differences). NULL: the engine has no rights. */

@@ -45,6 +45,7 @@ typedef struct place {
 	dbc_strlist shared_schema, shared_name;
 	const dbc_host *real; /* the host the mapped one calls */
 	pgdbc_runner runner;  /* who what is executed in the place runs as */
+	pgdbc_place_ext ext;  /* the extensions made, and dropped, there */
 } place;
 
 /* The place the mapped host works in, set while fn runs
@@ -230,7 +231,8 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 	dbc_token t, prev = {0}, prev2 = {0};
 	while ((t = dbc_lex_next(&p)).kind != TK_END) {
 		int k = -1;
-		size_t skip = 0; /* a string: its quote and the schema's name */
+		const char *to = NULL; /* where a name of an extension the place made is */
+		size_t skip = 0;       /* a string: its quote and the schema's name */
 		if (t.kind == TK_WORD || t.kind == TK_QIDENT) {
 			const char *q = p;
 			bool after_schema = dbc_lex_is_word(prev, "SCHEMA") ||
@@ -239,13 +241,15 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 			if (after_schema || dbc_lex_is_punct(dbc_lex_next(&q), '.'))
 				k = find(&pl->user, folded(ctx, t));
 			/* an extension's member keeps its schema: shared, not mapped
-			 * (public.ltree, OPERATOR(public.<->)); the operator a
+			 * (public.ltree, OPERATOR(public.<->)), or goes where the
+			 * place made its extension (public.digest); the operator a
 			 * CREATE, DROP or COMMENT ON OPERATOR names is the file's */
-			if (k >= 0 && !after_schema && !dbc_lex_is_word(prev, "OPERATOR") &&
-			    holds_shared(pl, k)) {
+			if (k >= 0 && !after_schema && !dbc_lex_is_word(prev, "OPERATOR")) {
 				dbc_token m = dbc_lex_next(&q);
 				bool word = m.kind == TK_WORD || m.kind == TK_QIDENT;
-				if (shared(pl, k, word ? folded(ctx, m) : operator_at(ctx, m.start)))
+				char *member = word ? folded(ctx, m) : operator_at(ctx, m.start);
+				to = pgdbc_ext_schema_of(&pl->ext, pl->user.items[k], member);
+				if (!to && holds_shared(pl, k) && shared(pl, k, member))
 					k = -1;
 			}
 			skip = t.len;
@@ -256,7 +260,7 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 			dbc_buf_appendn(&b, copied, (size_t)(t.start - copied));
 			if (t.kind == TK_STRING)
 				dbc_buf_appendc(&b, '\'');
-			dbc_buf_append(&b, pl->scratch.items[k]);
+			dbc_buf_append(&b, to ? to : pl->scratch.items[k]);
 			copied = t.start + skip;
 		}
 		prev2 = prev;
@@ -280,14 +284,17 @@ static char *from_scratch(dbc_ctx *ctx, const place *pl, char *text)
 		while (word_char(*end))
 			end++;
 		int k = -1;
-		if (hit == text || !word_char(hit[-1]))
+		const char *xuser = NULL; /* an extensions' scratch schema's */
+		if (hit == text || !word_char(hit[-1])) {
 			for (int i = 0; i < pl->scratch.n && k < 0; i++)
 				if (strlen(pl->scratch.items[i]) == (size_t)(end - hit) &&
 				    strncmp(hit, pl->scratch.items[i], (size_t)(end - hit)) == 0)
 					k = i;
+			xuser = pgdbc_ext_user_of(&pl->ext, hit, (size_t)(end - hit));
+		}
 		dbc_buf_appendn(&b, p, (size_t)(hit - p));
-		if (k >= 0)
-			dbc_buf_append(&b, pl->real->quote_ident(ctx, pl->user.items[k]));
+		if (k >= 0 || xuser)
+			dbc_buf_append(&b, pl->real->quote_ident(ctx, k >= 0 ? pl->user.items[k] : xuser));
 		else
 			dbc_buf_appendn(&b, hit, (size_t)(end - hit));
 		p = end;
@@ -356,7 +363,13 @@ static void map_back(dbc_ctx *ctx, const place *pl, dbc_schema *s)
 	n = 0;
 	for (int i = 0; i < s->nobjects; i++) {
 		dbc_object o = s->objects[i];
-		if (strcmp(o.type, "schema") == 0 ? belongs(pl, &o.name) == 0 : belongs(pl, &o.schema) == 0)
+		bool schema = strcmp(o.type, "schema") == 0;
+		/* the extensions' scratch schemas stand for no schema of their
+		 * own; an extension the place counts as dropped is not there */
+		if ((schema && o.name && pgdbc_ext_user_of(&pl->ext, o.name, strlen(o.name))) ||
+		    (strcmp(o.type, "extension") == 0 && pgdbc_ext_absent(&pl->ext, o.name)))
+			continue;
+		if (schema ? belongs(pl, &o.name) == 0 : belongs(pl, &o.schema) == 0)
 			continue;
 		o.name = from_scratch(ctx, pl, o.name);
 		o.table = from_scratch(ctx, pl, o.table);
@@ -401,6 +414,10 @@ static int bare_create_schema(dbc_ctx *ctx, const place *pl, const char *sql)
  * file's runs in that statement. */
 static int mapped_exec(dbc_ctx *ctx, const char *sql)
 {
+	bool done;
+	int rc = pgdbc_ext_exec(ctx, &current->ext, current->real, sql, &done);
+	if (done)
+		return rc;
 	int k = bare_create_schema(ctx, current, sql);
 	if (k >= 0) {
 		const char *q = current->scratch.items[k];
@@ -439,7 +456,7 @@ static int mapped_read_schema(dbc_ctx *ctx, dbc_schema *out)
 
 /* The scratch schemas made, search_path and the desired SQL applied
  * there: inside the caller's open subtransaction. */
-static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
+static int open_place(dbc_ctx *ctx, place *pl, const char *sql)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
@@ -460,13 +477,23 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 		if (name && dbc_strlist_add(ctx, &path, name) != DBC_OK)
 			return DBC_ERROR;
 	}
-	if (!make)
+	if (!make || ctx->host->exec(ctx, make) != DBC_OK)
+		return DBC_ERROR;
+	/* the extensions the file makes, before any of it runs */
+	const char *first = NULL;
+	for (int i = 0; i < path.n && !first; i++)
+		if (find(&pl->user, path.items[i]) >= 0)
+			first = path.items[i];
+	if (pgdbc_ext_open(ctx, &pl->ext, &pl->user, first) != DBC_OK)
 		return DBC_ERROR;
 	dbc_buf_init(&b, ctx);
 	for (int i = 0; i < path.n; i++) {
 		int k = find(&pl->user, path.items[i]);
 		dbc_buf_appendf(&b, "%s%s", i ? ", " : "",
 		                k >= 0 ? pl->scratch.items[k] : ctx->host->quote_ident(ctx, path.items[i]));
+		int x = k >= 0 ? find(&pl->ext.xuser, path.items[i]) : -1;
+		if (x >= 0)
+			dbc_buf_appendf(&b, ", %s", pl->ext.xscratch.items[x]);
 		/* after it, the schema itself where an extension's members are
 		 * (an unqualified ltree); a name the place makes comes first */
 		if (k >= 0 && holds_shared(pl, k))
@@ -477,11 +504,7 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 	char *sp = dbc_buf_finish(&b);
 	/* exec, not query: query runs under dbcare's pinned path and undoes
 	 * what it sets; the subtransaction's rollback undoes this */
-	return ctx->host->exec(ctx, make) == DBC_OK &&
-	               ctx->host->exec(ctx, dbc_printf(ctx, "SET LOCAL search_path TO %s", sp)) ==
-	                   DBC_OK
-	           ? DBC_OK
-	           : DBC_ERROR;
+	return ctx->host->exec(ctx, dbc_printf(ctx, "SET LOCAL search_path TO %s", sp));
 }
 
 /* The desired statements that run, one exec each from its start to the
@@ -536,7 +559,10 @@ static int apply_desired(dbc_ctx *ctx, const runnable_sql *sql)
 	AtEOXact_GUC(true, probe > nest ? nest : probe);
 	if (rc == DBC_OK)
 		return DBC_OK;
-	char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "unknown error");
+	/* named as the user schemas' (a scratch schema's name means nothing
+	 * to the file's author) */
+	char *why =
+	    from_scratch(ctx, current, dbc_strdup(ctx, ctx->message ? ctx->message : "unknown error"));
 	int line = ctx->error_line;
 	dbc_error_clear(ctx);
 	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema does not apply%s%s: %s",
@@ -566,12 +592,14 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	place pl, *outer = current;
 	runnable_sql runnable;
 	int *starts;
+	pgdbc_desired_ext ext = {0};
 	/* the file is someone else's: only its schema statements run, as a
 	 * role with no rights of its own (desired_statements.c, generate_runner.c) */
-	if (pgdbc_desired_statements(ctx, sql, (char **)&runnable.sql, &starts, &runnable.n) !=
+	if (pgdbc_desired_statements(ctx, sql, (char **)&runnable.sql, &starts, &runnable.n, &ext) !=
 	        DBC_OK ||
 	    may_make_schemas(ctx) != DBC_OK || make_place(ctx, sql, &pl) != DBC_OK)
 		return DBC_ERROR;
+	pl.ext.want = ext;
 	runnable.starts = starts;
 	dbc_host mapped = *ctx->host;
 	mapped.exec = mapped_exec;
@@ -597,6 +625,8 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 		pgdbc_deadline_start();
 	if (rc == DBC_OK)
 		rc = apply_desired(ctx, &runnable);
+	if (rc == DBC_OK)
+		rc = pgdbc_ext_clash(ctx, &pl.ext, &pl.user, &pl.scratch);
 	if (rc == DBC_OK)
 		rc = fn(ctx, arg);
 	if (bounded)
@@ -979,6 +1009,19 @@ int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, db
 	return plan_settings(ctx, &live, &want, " IS ", up, down, gone) == DBC_OK
 	           ? plan_settings(ctx, &slive, &swant, " ", up, down, gone)
 	           : DBC_ERROR;
+}
+
+int pgdbc_generate_extensions(dbc_ctx *ctx, dbc_strlist *first_up, dbc_strlist *first_down,
+                              dbc_strlist *up, dbc_strlist *down)
+{
+	(void)ctx;
+	if (!current)
+		return DBC_OK;
+	*first_up = current->ext.make;
+	*first_down = current->ext.drop;
+	*up = current->ext.gone_drop;
+	*down = current->ext.gone_make;
+	return DBC_OK;
 }
 
 static int read_into(dbc_ctx *ctx, void *arg)

@@ -152,9 +152,9 @@ fi
 # desired file, pg_generate_history_raw.sh
 if [ "${GENHIST:-}" = raw ]; then
   umami=$(history_dir umami)/package/db/postgresql/migrations
-  # below target: its first migration makes pgcrypto, which no plan makes
-  # (refused, naming the extension, forward and back)
-  judge umami public BELOW 6 0 -- $(cd "$umami" && LC_ALL=C ls -d [0-9]*_*/migration.sql | sed "s|^|$umami/|")
+  # its first migration makes pgcrypto: planned, made first (and dropped
+  # last back, with allow_drop)
+  judge umami public -- $(cd "$umami" && LC_ALL=C ls -d [0-9]*_*/migration.sql | sed "s|^|$umami/|")
   # Icinga DB ships its current schema only (domains, enums, PL/pgSQL
   # functions, an operator, columns' storage, 61 tables): one pair, a new
   # database where the administrator installed citext beforehand, as its
