@@ -160,6 +160,10 @@ if [ "${GENHIST:-}" = raw ]; then
   # database where the administrator installed citext beforehand, as its
   # file says
   PRE_EXT=citext judge icingadb public -- "$(history_dir icingadb)/usr/share/icingadb/schema/pgsql/schema.sql"
+  # Icinga 2's IDO schema (Debian icinga2-ido-pgsql): its current
+  # pgsql.sql only (its upgrade scripts start from versions it does not
+  # ship): SQL and PL/pgSQL functions, 61 tables, a row of its version
+  judge icinga2-ido public -- "$(history_dir icinga2-ido-pgsql)/usr/share/icinga2-ido-pgsql/schema/pgsql.sql"
   dropdb_ ${db}_w
   [ -z "${failed:-}" ] || fail "a project is below issue 52's target or its documented counts"
   echo ok
