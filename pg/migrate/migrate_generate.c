@@ -940,10 +940,13 @@ static int plan_settings(dbc_ctx *ctx, const comments_read *live, const comments
 	for (int i = 0; i < want->keys.n; i++) {
 		int k = find(&live->keys, want->keys.items[i]);
 		const char *to = want->texts.items[i], *none = want->none.items[i];
-		const char *from = k >= 0 ? live->texts.items[k] : none;
-		if (strcmp(from, to) == 0)
+		/* a setting at its type's default is none, whatever the type (a
+		 * column whose type the plan changes gets the new type's) */
+		bool set = strcmp(to, none) != 0;
+		bool was = k >= 0 && strcmp(live->texts.items[k], live->none.items[k]) != 0;
+		if ((!set && !was) || (set && was && strcmp(to, live->texts.items[k]) == 0))
 			continue;
-		const char *key = want->keys.items[i];
+		const char *key = want->keys.items[i], *from = was ? live->texts.items[k] : none;
 		if (dbc_strlist_add(ctx, up, dbc_printf(ctx, "%s%s%s", key, sep, to)) != DBC_OK ||
 		    dbc_strlist_add(ctx, down, dbc_printf(ctx, "%s%s%s", key, sep, from)) != DBC_OK)
 			return DBC_ERROR;

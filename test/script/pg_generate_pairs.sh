@@ -51,7 +51,8 @@
 #      name both ways, as no model read operators).
 #   O. a column's storage (Icinga DB's SET STORAGE PLAIN on its keys),
 #      set by the plan, the type's own set back by the down (before: the
-#      plan left it out and the result differed in silence).
+#      plan left it out and the result differed in silence); (O2) a
+#      column at its type's storage whose type changes plans none.
 set -eu
 db=dbcare_generate_pairs
 . "$(dirname "$0")/lib/pg.sh"
@@ -270,4 +271,9 @@ dumped_case O "CREATE DOMAIN bytea20 AS bytea; CREATE TABLE t (id bytea20, name 
 CREATE TABLE t (id bytea20, name text, note text);
 ALTER TABLE t ALTER COLUMN id SET STORAGE PLAIN; ALTER TABLE t ALTER COLUMN note SET STORAGE MAIN;
 CREATE TABLE n (id bytea20); ALTER TABLE n ALTER COLUMN id SET STORAGE EXTERNAL;"
+# O2: a column at its type's storage whose type changes (text to integer)
+# plans no storage (before: the down set EXTENDED on an integer column,
+# which PostgreSQL refuses), and one set back to its type's is a step
+dumped_case O2 "CREATE TABLE t (id int, v text, w text); ALTER TABLE t ALTER COLUMN w SET STORAGE MAIN;" \
+  "CREATE TABLE t (id int, v int, w text);"
 echo ok
