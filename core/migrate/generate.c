@@ -157,7 +157,7 @@ static int plan_to(dbc_ctx *ctx, gen_run *r)
 	dbc_gen_input in = {
 	    .env = r->env, .live = r->live, .want = r->want, .desired = r->desired, .opt = r->opt};
 	char *json, *fp;
-	if (keep_live_extensions(ctx, r->live, r->want) != DBC_OK ||
+	if ((!r->env->extensions && keep_live_extensions(ctx, r->live, r->want) != DBC_OK) ||
 	    dbc_gen_recorded_renames(ctx, r->env, r->live, r->want, r->desired) != DBC_OK ||
 	    dbc_schema_snapshot_json(r->want, &json) != DBC_OK ||
 	    dbc_schema_fingerprint_of(ctx, json, &fp) != DBC_OK)
@@ -285,6 +285,56 @@ static int add_row_security(dbc_ctx *s, const gen_run *r)
 	return add_first_last(s, r->plan, &rs.up, &rs.down, &rs.first_up, &rs.first_down);
 }
 
+/* Steps up[i] (reverse down[i]) inserted at position at of p, in order. */
+static int insert_steps(dbc_ctx *s, dbc_gen_plan *p, int at, const dbc_strlist *up,
+                        const dbc_strlist *down)
+{
+	int n = p->n;
+	for (int i = 0; i < up->n && i < down->n; i++)
+		if (!dbc_gen_add(s, p, up->items[i], down->items[i]))
+			return DBC_ERROR;
+	int added = p->n - n;
+	if (added == 0 || at == n)
+		return DBC_OK;
+	dbc_gen_step *moved = dbc_alloc(s, sizeof(dbc_gen_step) * (size_t)added);
+	if (!moved)
+		return DBC_ERROR;
+	memcpy(moved, p->items + n, sizeof(dbc_gen_step) * (size_t)added);
+	memmove(p->items + at + added, p->items + at, sizeof(dbc_gen_step) * (size_t)(n - at));
+	memcpy(p->items + at, moved, sizeof(dbc_gen_step) * (size_t)added);
+	return DBC_OK;
+}
+
+/* The extensions (env->extensions): the ones the desired schema makes
+ * are the plan's first steps, once the schemas they go to are made,
+ * before anything that uses them; the ones it drops its last, after
+ * everything that used them went (before the schemas they are in), and
+ * only with allow_drop (an extension's types, functions and tables go
+ * with it). */
+static int add_extensions(dbc_ctx *s, const gen_run *r)
+{
+	dbc_strlist first_up = {0}, first_down = {0}, up = {0}, down = {0};
+	if (!r->env->extensions || r->env->extensions(s, &first_up, &first_down, &up, &down) != DBC_OK)
+		return s->failed ? DBC_ERROR : DBC_OK;
+	if (up.n && !r->opt->allow_drop)
+		return dbc_error(s, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "the desired schema drops extension %s (%s: a whole database's dump "
+		                 "without it), with every object of its own: refused without "
+		                 "{\"allow_drop\": true}",
+		                 up.items[0] + strlen("DROP EXTENSION "), up.items[0]);
+	dbc_gen_plan *p = r->plan;
+	int made_after = 0, dropped_before = p->n; /* the schemas they go to */
+	for (int i = 0; i < p->n; i++) {
+		if (strncmp(p->items[i].statement, "CREATE SCHEMA ", 14) == 0)
+			made_after = i + 1;
+		if (strncmp(p->items[i].statement, "DROP SCHEMA ", 12) == 0 && dropped_before == p->n)
+			dropped_before = i;
+	}
+	return insert_steps(s, p, dropped_before, &up, &down) == DBC_OK
+	           ? insert_steps(s, p, made_after, &first_up, &first_down)
+	           : DBC_ERROR;
+}
+
 /* Inside the place where the desired schema is (scratch_desired): the
  * model read there, the plan made (its reads of the live tables go to
  * them, only SQL run and schemas read are the place's), and proved from
@@ -302,7 +352,8 @@ static int in_place(dbc_ctx *s, void *arg)
 		return DBC_ERROR;
 	/* what the model does not hold is planned before the proof, which
 	 * runs it with the rest */
-	if (add_row_security(s, r) != DBC_OK || add_comments(s, r) != DBC_OK)
+	if (add_row_security(s, r) != DBC_OK || add_comments(s, r) != DBC_OK ||
+	    add_extensions(s, r) != DBC_OK)
 		return DBC_ERROR;
 	if (nothing_left_out(s, r) != DBC_OK ||
 	    (r->plan->n && dbc_gen_prove_from_desired(s, r->plan, &r->proof) != DBC_OK))

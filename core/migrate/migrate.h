@@ -236,7 +236,7 @@ typedef struct dbc_migrate_hooks {
 	 * schema and the desired one that the schema model does not hold
 	 * (PostgreSQL: row-level security policies and rules), as statements
 	 * (struct dbc_gen_row_security). NULL: the model holds everything the
-	 * engine has. */
+	 * engine has (PostgreSQL's operators are given here too). */
 	int (*row_security)(dbc_ctx *ctx, struct dbc_gen_row_security *out);
 	/* Asked inside scratch_desired's place: the comments the desired
 	 * schema gives its objects where they differ from the live ones
@@ -245,8 +245,21 @@ typedef struct dbc_migrate_hooks {
 	 * and into gone the live comments of objects the desired schema has
 	 * not (the plan drops them, or renames them), as statements setting
 	 * them: the down sets them again once it has made the objects again.
-	 * NULL: the engine has no comments. */
+	 * PostgreSQL gives its columns' storage (ALTER TABLE ... SET
+	 * STORAGE) the same way. NULL: the engine has no comments. */
 	int (*comments)(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone);
+	/* Asked inside scratch_desired's place: the extensions the desired
+	 * schema makes that the database has not, as statements into
+	 * first_up (the plan's first steps), each with its reverse at the
+	 * same index of first_down; and those the database has that the
+	 * desired schema says it has not (a whole database's dump), as
+	 * statements dropping them into up (the plan's last steps, refused
+	 * without allow_drop), each with its reverse at the same index of
+	 * down. The desired model read there holds the extensions as the
+	 * desired schema has them. NULL: the engine has no extensions (the
+	 * desired model gets the live ones). */
+	int (*extensions)(dbc_ctx *ctx, dbc_strlist *first_up, dbc_strlist *first_down, dbc_strlist *up,
+	                  dbc_strlist *down);
 	/* Asked inside scratch_desired's place: the rights of the live user
 	 * schemas' objects and of the desired ones (generate_rights_plan.c
 	 * plans their differences). NULL: the engine has no rights. */

@@ -163,6 +163,10 @@ int pgdbc_generate_row_security(dbc_ctx *ctx, struct dbc_gen_row_security *out);
 /* dbc_migrate_hooks.comments (migrate_generate.c): COMMENT ON statements
  * the desired schema adds or changes, with their reverses. */
 int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone);
+/* dbc_migrate_hooks.extensions (migrate_generate.c): the extensions the
+ * plan makes first and drops last (generate_extensions.c). */
+int pgdbc_generate_extensions(dbc_ctx *ctx, dbc_strlist *first_up, dbc_strlist *first_down,
+                              dbc_strlist *up, dbc_strlist *down);
 struct dbc_gen_rights;
 /* dbc_migrate_hooks.rights: the rights of the live and of the desired
  * objects, read inside the scratch place (migrate_generate.c). */
@@ -184,8 +188,45 @@ bool pgdbc_deadline_rewrite(ErrorData *ed);
  * blanked (owners, pg_dump's preamble), *starts the offsets of the
  * statements that run (*nstarts of them, in order); a statement that is
  * no schema's is an error naming it. */
+typedef struct pgdbc_desired_ext {
+	/* the extensions the file makes that this database has not, each
+	 * with the schema and version it names ("" for none) */
+	dbc_strlist make, make_schema, make_version;
+	/* a whole database's dump: the extensions this database has and the
+	 * file does not make (the plan drops them) */
+	dbc_strlist drop;
+} pgdbc_desired_ext;
 int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable, int **starts,
-                             int *nstarts);
+                             int *nstarts, pgdbc_desired_ext *ext);
+/* generate_extensions.c: the extensions of the generator's place. The
+ * ones the desired file makes are made there as the caller (as dbcare
+ * migrate will make them, by PostgreSQL's rule: a superuser, or a trusted
+ * extension and CREATE on the database), before any of the file runs,
+ * each in a scratch schema of their own for the user schema they go to
+ * (made by the caller, empty, USAGE only for others: nothing of the
+ * file's is there for the extension's script to call). The plan's own
+ * CREATE and DROP EXTENSION are run there the same way; a live one the
+ * plan drops is only counted as gone (absent), never dropped. */
+typedef struct pgdbc_place_ext {
+	pgdbc_desired_ext want;
+	dbc_strlist xuser, xscratch;                 /* user schema, its extensions' scratch schema */
+	dbc_strlist member_user, member_name;        /* the made extensions' members */
+	dbc_strlist name, make, drop, real_make;     /* made: the plan's CREATE, DROP; the place's */
+	dbc_strlist gone_drop, gone_make, gone_name; /* live ones the plan drops */
+	dbc_strlist absent;                          /* live ones the place counts as dropped */
+} pgdbc_place_ext;
+int pgdbc_ext_open(dbc_ctx *ctx, pgdbc_place_ext *x, const dbc_strlist *user,
+                   const char *path_first);
+const char *pgdbc_ext_schema_of(const pgdbc_place_ext *x, const char *user, const char *member);
+const char *pgdbc_ext_user_of(const pgdbc_place_ext *x, const char *scratch, size_t len);
+int pgdbc_ext_exec(dbc_ctx *ctx, pgdbc_place_ext *x, const dbc_host *real, const char *sql,
+                   bool *done);
+bool pgdbc_ext_absent(const pgdbc_place_ext *x, const char *name);
+/* An error naming an object the file makes in a user schema where an
+ * extension it makes has one of that name (and arguments): each lives in
+ * a schema of its own in the place, and would clash when applied. */
+int pgdbc_ext_clash(dbc_ctx *ctx, const pgdbc_place_ext *x, const dbc_strlist *user,
+                    const dbc_strlist *scratch);
 /* generate_runner.c: the role the desired schema and the proof run as
  * (a one-time role inside the scratch place's subtransaction, whoever the
  * caller is), always in a security-restricted operation. owned: the

@@ -4,16 +4,17 @@
  * server's own parser (raw_parser) splits it and each statement's node kind
  * decides. Schema statements run in the scratch place (CREATE, ALTER, DROP,
  * COMMENT ON of tables, indexes, views, sequences, types, domains,
- * functions, triggers, rules, policies, statistics, schemas, extensions),
+ * functions, operators, triggers, rules, policies, statistics, schemas,
+ * extensions),
  * and the GRANT and REVOKE of tables, columns, sequences and routines
  * (the plan gives the rights they leave: generate_rights_plan.c).
  * What a schema dump carries that the model does not hold is read and left
  * out (blanked, so lines keep their numbers): CREATE SCHEMA name (the
  * scratch place makes every schema the file names beforehand), CREATE
- * EXTENSION of one installed and COMMENT ON EXTENSION (extensions are
- * shared, not mapped, not planned: one not installed is refused, naming
- * the remedy, and so is one installed that a whole database's pg_dump
- * leaves out), owners
+ * EXTENSION and COMMENT ON EXTENSION (extensions are shared, not mapped:
+ * one not installed is made by the caller before the file runs and
+ * planned, generate_extensions.c; one installed that a whole database's
+ * pg_dump leaves out is dropped by the plan), owners
  * (ALTER ... OWNER TO), pg_dump's preamble
  * (SET of a timeout or client_encoding, SELECT pg_catalog.set_config(
  * 'search_path', '', false)). The few session settings a schema file sets
@@ -23,7 +24,7 @@
  * DO, COPY, SELECT, CALL, INSERT, UPDATE, DELETE, MERGE, CREATE TABLE AS, a
  * materialized view WITH DATA, SET ROLE and other settings, roles and
  * their membership, default privileges, rights on other objects (schemas,
- * types, the database), event triggers, operators, publications,
+ * types, the database), event triggers, publications,
  * transaction control.
  */
 #include "pg/host/glue.h"
@@ -33,6 +34,7 @@
 #include "access/table.h"
 #include "access/transam.h"
 #include "catalog/pg_extension.h"
+#include "commands/defrem.h"
 #include "commands/extension.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
@@ -172,19 +174,16 @@ static verdict of_stmt(Node *n)
 	case T_DropStmt:
 	case T_RenameStmt:
 	case T_AlterObjectSchemaStmt:
+	case T_DefineStmt: /* aggregates, types, collations, operators */
 		return RUN;
-	case T_DefineStmt:
-		/* aggregates, types, collations...: an operator is in no model */
-		return ((DefineStmt *)n)->kind == OBJECT_OPERATOR ? REFUSE : RUN;
 	case T_CreateSchemaStmt:
 		return of_schema((CreateSchemaStmt *)n);
 	case T_CreateExtensionStmt:
-		/* extensions are the database's, shared with the scratch place and
-		 * never planned: one installed already is left out (pg_dump writes
-		 * it); another the one-time role could not make (it may not create
-		 * in the database), nor would the plan */
-		return OidIsValid(get_extension_oid(((CreateExtensionStmt *)n)->extname, true)) ? LEAVE_OUT
-		                                                                                : REFUSE;
+		/* extensions are the database's, shared with the scratch place:
+		 * one installed already is left out (pg_dump writes it); another
+		 * is made there by the caller before the file runs, and planned
+		 * (generate_extensions.c), never by the one-time role */
+		return LEAVE_OUT;
 	case T_CommentStmt:
 		/* an extension's comment is the extension's, as it is (pg_dump
 		 * writes it with every extension, dbcare's own included); the
@@ -230,9 +229,6 @@ static const char *why_refused(Node *n)
 	case T_CreateEventTrigStmt:
 	case T_AlterEventTrigStmt:
 		return "makes an event trigger, which runs on every DDL command of the database";
-	case T_CreateExtensionStmt:
-		return "makes an extension this database does not have, and the generator plans no "
-		       "extension: install it (CREATE EXTENSION), then generate";
 	case T_GrantStmt:
 		return "gives or takes rights the generator does not plan (it plans the rights of "
 		       "tables, columns, sequences and routines, granted by their owner): write it in "
@@ -246,9 +242,6 @@ static const char *why_refused(Node *n)
 	case T_CreateSchemaStmt:
 		return "makes a schema by its owner's name or with objects inside (write CREATE SCHEMA "
 		       "name, then each object by a statement of its own)";
-	case T_DefineStmt:
-		return "makes an operator, which the generator neither reads nor plans: write it in a "
-		       "migration of its own";
 	case T_CreatePublicationStmt:
 	case T_AlterPublicationStmt:
 		return "makes or changes a publication, which is the database's (logical replication), "
@@ -256,6 +249,14 @@ static const char *why_refused(Node *n)
 	default:
 		return "is not a schema statement";
 	}
+}
+
+static bool listed_ext(const dbc_strlist *l, const char *name)
+{
+	for (int i = 0; i < l->n; i++)
+		if (strcmp(l->items[i], name) == 0)
+			return true;
+	return false;
 }
 
 static int line_at(const char *sql, int off)
@@ -333,40 +334,55 @@ static bool whole_database_dump(const char *sql, List *extensions)
 }
 
 /* A whole database's dump names every extension of its database: one this
- * database has that the file does not make is a difference no plan makes
- * (extensions are the database's, never planned), refused by name rather
- * than left in place in silence. Those made with the database (plpgsql),
- * which pg_dump never writes, aside. A file written by hand may name a
- * few extensions only. */
-static int no_extension_left(dbc_ctx *ctx, List *made)
+ * database has that the file does not make goes (the plan drops it, with
+ * allow_drop), into *drop, rather than being left in place in silence.
+ * Those made with the database (plpgsql), which pg_dump never writes,
+ * and dbcare aside. A file written by hand may name a few extensions
+ * only. */
+static int extensions_left(dbc_ctx *ctx, List *made, dbc_strlist *drop)
 {
 	Relation rel = table_open(ExtensionRelationId, AccessShareLock);
 	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	HeapTuple tup;
-	char *left = NULL;
-	while (!left && HeapTupleIsValid(tup = systable_getnext(scan))) {
+	int rc = DBC_OK;
+	while (rc == DBC_OK && HeapTupleIsValid(tup = systable_getnext(scan))) {
 		Form_pg_extension e = (Form_pg_extension)GETSTRUCT(tup);
-		bool named = e->oid < FirstNormalObjectId;
+		bool named = e->oid < FirstNormalObjectId || strcmp(NameStr(e->extname), "dbcare") == 0;
 		ListCell *lc;
 		foreach (lc, made)
 			named = named || strcmp((const char *)lfirst(lc), NameStr(e->extname)) == 0;
 		if (!named)
-			left = pstrdup(NameStr(e->extname));
+			rc = dbc_strlist_add(ctx, drop, dbc_strdup(ctx, NameStr(e->extname)));
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	if (!left)
+	return rc;
+}
+
+/* A CREATE EXTENSION of one this database has not: into ext->make, with
+ * the schema and version it names. */
+static int wanted_extension(dbc_ctx *ctx, const CreateExtensionStmt *c, pgdbc_desired_ext *ext)
+{
+	const char *schema = "", *version = "";
+	ListCell *lc;
+	if (OidIsValid(get_extension_oid(c->extname, true)) || listed_ext(&ext->make, c->extname))
 		return DBC_OK;
-	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-	          "the desired schema makes extensions but not extension %s, which this database "
-	          "has, and the generator plans no extension: drop it in a migration of its own "
-	          "(DROP EXTENSION %s), or keep its CREATE EXTENSION in the desired schema",
-	          left, quote_identifier(left));
-	return DBC_ERROR;
+	foreach (lc, c->options) {
+		DefElem *d = lfirst_node(DefElem, lc);
+		if (strcmp(d->defname, "schema") == 0)
+			schema = defGetString(d);
+		else if (strcmp(d->defname, "new_version") == 0)
+			version = defGetString(d);
+	}
+	return dbc_strlist_add(ctx, &ext->make, dbc_strdup(ctx, c->extname)) == DBC_OK &&
+	               dbc_strlist_add(ctx, &ext->make_schema, dbc_strdup(ctx, schema)) == DBC_OK &&
+	               dbc_strlist_add(ctx, &ext->make_version, dbc_strdup(ctx, version)) == DBC_OK
+	           ? DBC_OK
+	           : DBC_ERROR;
 }
 
 int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable, int **starts,
-                             int *nstarts)
+                             int *nstarts, pgdbc_desired_ext *ext)
 {
 	List *extensions = NIL; /* the extensions the file makes */
 	int n = 0;
@@ -385,8 +401,11 @@ int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable, int
 		verdict v = of_stmt(rs->stmt);
 		if (v == REFUSE)
 			return refused(ctx, sql, rs->stmt, loc, len);
-		if (IsA(rs->stmt, CreateExtensionStmt))
+		if (IsA(rs->stmt, CreateExtensionStmt)) {
 			extensions = lappend(extensions, ((CreateExtensionStmt *)rs->stmt)->extname);
+			if (wanted_extension(ctx, (CreateExtensionStmt *)rs->stmt, ext) != DBC_OK)
+				return DBC_ERROR;
+		}
 		if (v == RUN)
 			at[n++] = loc;
 		else
@@ -394,7 +413,8 @@ int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable, int
 				if (out[i] != '\n')
 					out[i] = ' ';
 	}
-	if (whole_database_dump(sql, extensions) && no_extension_left(ctx, extensions) != DBC_OK)
+	if (whole_database_dump(sql, extensions) &&
+	    extensions_left(ctx, extensions, &ext->drop) != DBC_OK)
 		return DBC_ERROR;
 	*runnable = out;
 	*starts = at;

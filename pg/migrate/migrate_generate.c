@@ -45,6 +45,7 @@ typedef struct place {
 	dbc_strlist shared_schema, shared_name;
 	const dbc_host *real; /* the host the mapped one calls */
 	pgdbc_runner runner;  /* who what is executed in the place runs as */
+	pgdbc_place_ext ext;  /* the extensions made, and dropped, there */
 } place;
 
 /* The place the mapped host works in, set while fn runs
@@ -212,6 +213,13 @@ static int string_schema(dbc_ctx *ctx, const place *pl, dbc_token t, size_t *ski
 	return k;
 }
 
+/* The operator name written at p (public.~~), NULL where none is. */
+static char *operator_at(dbc_ctx *ctx, const char *p)
+{
+	size_t n = p ? strspn(p, "+-*/<>=~!@#%^&|`?") : 0;
+	return n ? dbc_strndup(ctx, p, n) : NULL;
+}
+
 /* sql with the user schemas' names where they name a schema (before a
  * '.', after SCHEMA [IF [NOT] EXISTS], at the start of a string naming a
  * relation: 'public.t', '"Sales".t') replaced by their scratch names. */
@@ -223,7 +231,8 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 	dbc_token t, prev = {0}, prev2 = {0};
 	while ((t = dbc_lex_next(&p)).kind != TK_END) {
 		int k = -1;
-		size_t skip = 0; /* a string: its quote and the schema's name */
+		const char *to = NULL; /* where a name of an extension the place made is */
+		size_t skip = 0;       /* a string: its quote and the schema's name */
 		if (t.kind == TK_WORD || t.kind == TK_QIDENT) {
 			const char *q = p;
 			bool after_schema = dbc_lex_is_word(prev, "SCHEMA") ||
@@ -232,11 +241,15 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 			if (after_schema || dbc_lex_is_punct(dbc_lex_next(&q), '.'))
 				k = find(&pl->user, folded(ctx, t));
 			/* an extension's member keeps its schema: shared, not mapped
-			 * (public.ltree, OPERATOR(public.<->)) */
-			if (k >= 0 && !after_schema && holds_shared(pl, k)) {
+			 * (public.ltree, OPERATOR(public.<->)), or goes where the
+			 * place made its extension (public.digest); the operator a
+			 * CREATE, DROP or COMMENT ON OPERATOR names is the file's */
+			if (k >= 0 && !after_schema && !dbc_lex_is_word(prev, "OPERATOR")) {
 				dbc_token m = dbc_lex_next(&q);
 				bool word = m.kind == TK_WORD || m.kind == TK_QIDENT;
-				if (!word || shared(pl, k, folded(ctx, m)))
+				char *member = word ? folded(ctx, m) : operator_at(ctx, m.start);
+				to = pgdbc_ext_schema_of(&pl->ext, pl->user.items[k], member);
+				if (!to && holds_shared(pl, k) && shared(pl, k, member))
 					k = -1;
 			}
 			skip = t.len;
@@ -247,7 +260,7 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 			dbc_buf_appendn(&b, copied, (size_t)(t.start - copied));
 			if (t.kind == TK_STRING)
 				dbc_buf_appendc(&b, '\'');
-			dbc_buf_append(&b, pl->scratch.items[k]);
+			dbc_buf_append(&b, to ? to : pl->scratch.items[k]);
 			copied = t.start + skip;
 		}
 		prev2 = prev;
@@ -271,14 +284,17 @@ static char *from_scratch(dbc_ctx *ctx, const place *pl, char *text)
 		while (word_char(*end))
 			end++;
 		int k = -1;
-		if (hit == text || !word_char(hit[-1]))
+		const char *xuser = NULL; /* an extensions' scratch schema's */
+		if (hit == text || !word_char(hit[-1])) {
 			for (int i = 0; i < pl->scratch.n && k < 0; i++)
 				if (strlen(pl->scratch.items[i]) == (size_t)(end - hit) &&
 				    strncmp(hit, pl->scratch.items[i], (size_t)(end - hit)) == 0)
 					k = i;
+			xuser = pgdbc_ext_user_of(&pl->ext, hit, (size_t)(end - hit));
+		}
 		dbc_buf_appendn(&b, p, (size_t)(hit - p));
-		if (k >= 0)
-			dbc_buf_append(&b, pl->real->quote_ident(ctx, pl->user.items[k]));
+		if (k >= 0 || xuser)
+			dbc_buf_append(&b, pl->real->quote_ident(ctx, k >= 0 ? pl->user.items[k] : xuser));
 		else
 			dbc_buf_appendn(&b, hit, (size_t)(end - hit));
 		p = end;
@@ -347,7 +363,13 @@ static void map_back(dbc_ctx *ctx, const place *pl, dbc_schema *s)
 	n = 0;
 	for (int i = 0; i < s->nobjects; i++) {
 		dbc_object o = s->objects[i];
-		if (strcmp(o.type, "schema") == 0 ? belongs(pl, &o.name) == 0 : belongs(pl, &o.schema) == 0)
+		bool schema = strcmp(o.type, "schema") == 0;
+		/* the extensions' scratch schemas stand for no schema of their
+		 * own; an extension the place counts as dropped is not there */
+		if ((schema && o.name && pgdbc_ext_user_of(&pl->ext, o.name, strlen(o.name))) ||
+		    (strcmp(o.type, "extension") == 0 && pgdbc_ext_absent(&pl->ext, o.name)))
+			continue;
+		if (schema ? belongs(pl, &o.name) == 0 : belongs(pl, &o.schema) == 0)
 			continue;
 		o.name = from_scratch(ctx, pl, o.name);
 		o.table = from_scratch(ctx, pl, o.table);
@@ -392,6 +414,10 @@ static int bare_create_schema(dbc_ctx *ctx, const place *pl, const char *sql)
  * file's runs in that statement. */
 static int mapped_exec(dbc_ctx *ctx, const char *sql)
 {
+	bool done;
+	int rc = pgdbc_ext_exec(ctx, &current->ext, current->real, sql, &done);
+	if (done)
+		return rc;
 	int k = bare_create_schema(ctx, current, sql);
 	if (k >= 0) {
 		const char *q = current->scratch.items[k];
@@ -430,7 +456,7 @@ static int mapped_read_schema(dbc_ctx *ctx, dbc_schema *out)
 
 /* The scratch schemas made, search_path and the desired SQL applied
  * there: inside the caller's open subtransaction. */
-static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
+static int open_place(dbc_ctx *ctx, place *pl, const char *sql)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
@@ -451,13 +477,23 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 		if (name && dbc_strlist_add(ctx, &path, name) != DBC_OK)
 			return DBC_ERROR;
 	}
-	if (!make)
+	if (!make || ctx->host->exec(ctx, make) != DBC_OK)
+		return DBC_ERROR;
+	/* the extensions the file makes, before any of it runs */
+	const char *first = NULL;
+	for (int i = 0; i < path.n && !first; i++)
+		if (find(&pl->user, path.items[i]) >= 0)
+			first = path.items[i];
+	if (pgdbc_ext_open(ctx, &pl->ext, &pl->user, first) != DBC_OK)
 		return DBC_ERROR;
 	dbc_buf_init(&b, ctx);
 	for (int i = 0; i < path.n; i++) {
 		int k = find(&pl->user, path.items[i]);
 		dbc_buf_appendf(&b, "%s%s", i ? ", " : "",
 		                k >= 0 ? pl->scratch.items[k] : ctx->host->quote_ident(ctx, path.items[i]));
+		int x = k >= 0 ? find(&pl->ext.xuser, path.items[i]) : -1;
+		if (x >= 0)
+			dbc_buf_appendf(&b, ", %s", pl->ext.xscratch.items[x]);
 		/* after it, the schema itself where an extension's members are
 		 * (an unqualified ltree); a name the place makes comes first */
 		if (k >= 0 && holds_shared(pl, k))
@@ -468,11 +504,7 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 	char *sp = dbc_buf_finish(&b);
 	/* exec, not query: query runs under dbcare's pinned path and undoes
 	 * what it sets; the subtransaction's rollback undoes this */
-	return ctx->host->exec(ctx, make) == DBC_OK &&
-	               ctx->host->exec(ctx, dbc_printf(ctx, "SET LOCAL search_path TO %s", sp)) ==
-	                   DBC_OK
-	           ? DBC_OK
-	           : DBC_ERROR;
+	return ctx->host->exec(ctx, dbc_printf(ctx, "SET LOCAL search_path TO %s", sp));
 }
 
 /* The desired statements that run, one exec each from its start to the
@@ -527,7 +559,10 @@ static int apply_desired(dbc_ctx *ctx, const runnable_sql *sql)
 	AtEOXact_GUC(true, probe > nest ? nest : probe);
 	if (rc == DBC_OK)
 		return DBC_OK;
-	char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "unknown error");
+	/* named as the user schemas' (a scratch schema's name means nothing
+	 * to the file's author) */
+	char *why =
+	    from_scratch(ctx, current, dbc_strdup(ctx, ctx->message ? ctx->message : "unknown error"));
 	int line = ctx->error_line;
 	dbc_error_clear(ctx);
 	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema does not apply%s%s: %s",
@@ -557,12 +592,14 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	place pl, *outer = current;
 	runnable_sql runnable;
 	int *starts;
+	pgdbc_desired_ext ext = {0};
 	/* the file is someone else's: only its schema statements run, as a
 	 * role with no rights of its own (desired_statements.c, generate_runner.c) */
-	if (pgdbc_desired_statements(ctx, sql, (char **)&runnable.sql, &starts, &runnable.n) !=
+	if (pgdbc_desired_statements(ctx, sql, (char **)&runnable.sql, &starts, &runnable.n, &ext) !=
 	        DBC_OK ||
 	    may_make_schemas(ctx) != DBC_OK || make_place(ctx, sql, &pl) != DBC_OK)
 		return DBC_ERROR;
+	pl.ext.want = ext;
 	runnable.starts = starts;
 	dbc_host mapped = *ctx->host;
 	mapped.exec = mapped_exec;
@@ -589,6 +626,8 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	if (rc == DBC_OK)
 		rc = apply_desired(ctx, &runnable);
 	if (rc == DBC_OK)
+		rc = pgdbc_ext_clash(ctx, &pl.ext, &pl.user, &pl.scratch);
+	if (rc == DBC_OK)
 		rc = fn(ctx, arg);
 	if (bounded)
 		pgdbc_deadline_stop();
@@ -602,8 +641,8 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 
 /* ---- row security: policies and rules
  *
- * The schema model reads neither row-level security policies nor rules
- * (a table's ENABLE/FORCE ROW LEVEL SECURITY it holds). Inside the place, those
+ * The schema model reads neither row-level security policies, rules nor
+ * operators (a table's ENABLE/FORCE ROW LEVEL SECURITY it holds). Inside the place, those
  * of the live user schemas and of the scratch ones (named back as the
  * user schemas') are read under dbcare's pinned search_path (every name
  * qualified, alike on both sides), each as the statement that makes it,
@@ -613,8 +652,10 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
  * the live schema has and the desired one has not (or has otherwise) is
  * dropped among the plan's first steps (before the tables and functions
  * under it go), its reverse making the live one again, the down's last.
- * A changed one is both: dropped first, made again last. An operator of
- * the live schemas, which no proof would hold, refuses. */
+ * A changed one is both: dropped first, made again last. Operators (the
+ * user's, not an extension's) are planned alike: one the desired schema
+ * adds is made after the functions it calls, one it no longer has is
+ * dropped before them, so the proof holds them as the migration will. */
 
 /* A row read on one side of a comparison of what the model does not hold
  * (live: the user schemas; scratch: the place's, named back as the user
@@ -692,10 +733,44 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		return add_security(ctx, u, table, dbc_printf(ctx, "rule %s on %s", name, table), make,
 		                    dbc_printf(ctx, "DROP RULE %s ON %s", name, table));
 	}
+	if (strcmp(c[0].s, "operator") == 0) { /* keyed by its drop, which names it */
+		char *drop = side_opt(ctx, u, &c[5]);
+		return add_security(ctx, u, side_opt(ctx, u, &c[2]), dbc_printf(ctx, "operator %s", drop),
+		                    side_opt(ctx, u, &c[4]), drop);
+	}
 	return DBC_OK;
 }
 
-/* The policies and rules of schemas[0..n) into u. */
+/* The operators of the schemas of list %1$s (not an extension's, not a
+ * shell): kind, schema, function, name, CREATE OPERATOR, DROP OPERATOR,
+ * every name qualified (the read runs under dbcare's pinned path). */
+#define OPERATOR_OF(col)                                                                           \
+	"(SELECT 'OPERATOR(' || quote_ident(x.nspname) || '.' || p.oprname || ')' FROM "               \
+	"pg_catalog.pg_operator p JOIN pg_catalog.pg_namespace x ON x.oid = p.oprnamespace "           \
+	"WHERE p.oid = o." col ")"
+#define OPERATORS                                                                                  \
+	"SELECT 'operator', n.nspname::text, o.oprcode::regproc::text, o.oprname::text, "              \
+	"format('CREATE OPERATOR %%s.%%s (FUNCTION = %%s%%s%%s%%s%%s%%s%%s%%s%%s)', "                  \
+	"quote_ident(n.nspname), o.oprname, o.oprcode::regproc, "                                      \
+	"', LEFTARG = ' || format_type(nullif(o.oprleft, 0), NULL), "                                  \
+	"', RIGHTARG = ' || format_type(nullif(o.oprright, 0), NULL), "                                \
+	"', COMMUTATOR = ' || " OPERATOR_OF("oprcom") ", ', NEGATOR = ' || " OPERATOR_OF(              \
+	    "oprnegate") ", ', RESTRICT = ' || nullif(o.oprrest, 0)::regproc, "                        \
+	                 "', JOIN = ' || nullif(o.oprjoin, 0)::regproc, CASE WHEN o.oprcanhash THEN "  \
+	                 "', HASHES' END, "                                                            \
+	                 "CASE WHEN o.oprcanmerge THEN ', MERGES' END), "                              \
+	                 "format('DROP OPERATOR %%s.%%s (%%s, %%s)', quote_ident(n.nspname), "         \
+	                 "o.oprname, "                                                                 \
+	                 "coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE'), "                 \
+	                 "format_type(o.oprright, NULL)), NULL, NULL, NULL "                           \
+	                 "FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = "    \
+	                 "o.oprnamespace "                                                             \
+	                 "WHERE n.nspname IN (%1$s) AND o.oprcode <> 0 AND NOT EXISTS (SELECT FROM "   \
+	                 "pg_catalog.pg_depend d WHERE d.classid = "                                   \
+	                 "'pg_catalog.pg_operator'::pg_catalog.regclass "                              \
+	                 "AND d.objid = o.oid AND d.deptype = 'e') "
+
+/* The policies, rules and operators of schemas[0..n) into u. */
 static int read_security(dbc_ctx *ctx, const dbc_strlist *schemas, int n, security_read *u)
 {
 	dbc_buf in;
@@ -716,54 +791,9 @@ static int read_security(dbc_ctx *ctx, const dbc_strlist *schemas, int n, securi
 	    "FROM pg_catalog.pg_policies WHERE schemaname IN (%1$s) "
 	    "UNION ALL SELECT 'rule', schemaname::text, tablename::text, rulename::text, definition, "
 	    "NULL, NULL, NULL, NULL FROM pg_catalog.pg_rules WHERE schemaname IN (%1$s) "
-	    "ORDER BY 1, 2, 3, 4",
+	    "UNION ALL " OPERATORS "ORDER BY 1, 2, 3, 4",
 	    list);
 	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_security, u) : DBC_ERROR;
-}
-
-static int take_operator(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	(void)ncol;
-	*(char **)arg = dbc_strdup(ctx, c[0].s);
-	return *(char **)arg ? DBC_OK : DBC_ERROR;
-}
-
-/* An operator of the live user schemas (not an extension's) is in no
- * model, so the proof never holds it: a plan dropping the function under
- * it would pass and then fail when applied. Refused, naming it (a desired
- * CREATE OPERATOR is refused by desired_statements.c). */
-static int no_live_operator(dbc_ctx *ctx, const dbc_strlist *schemas, int n)
-{
-	dbc_buf in;
-	char *found = NULL;
-	dbc_buf_init(&in, ctx);
-	for (int i = 0; i < n; i++)
-		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
-		                current->real->quote_literal(ctx, schemas->items[i]));
-	char *list = dbc_buf_finish(&in);
-	if (!list)
-		return DBC_ERROR;
-	if (n == 0)
-		return DBC_OK;
-	char *sql = dbc_printf(
-	    ctx,
-	    "SELECT quote_ident(n.nspname) || '.' || o.oprname || '(' || "
-	    "coalesce(format_type(o.oprleft, NULL), 'NONE') || ', ' || "
-	    "coalesce(format_type(o.oprright, NULL), 'NONE') || ')' FROM pg_catalog.pg_operator o "
-	    "JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname IN (%s) AND "
-	    "NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = "
-	    "'pg_catalog.pg_operator'::pg_catalog.regclass AND d.objid = o.oid AND d.deptype = 'e') "
-	    "ORDER BY 1 LIMIT 1",
-	    list);
-	if (!sql || current->real->query(ctx, sql, 0, NULL, take_operator, &found) != DBC_OK)
-		return DBC_ERROR;
-	if (!found)
-		return DBC_OK;
-	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-	                 "the live schema has operator %s, which the generator does not read: its "
-	                 "proof would not hold it (a plan dropping the function under it would pass "
-	                 "and then fail); write this migration by hand",
-	                 found);
 }
 
 int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
@@ -771,8 +801,7 @@ int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
 	security_read live = {.pl = current}, want = {.pl = current, .scratch = true};
 	if (!current)
 		return DBC_OK;
-	if (no_live_operator(ctx, &current->user, current->nlive) != DBC_OK ||
-	    read_security(ctx, &current->user, current->nlive, &live) != DBC_OK ||
+	if (read_security(ctx, &current->user, current->nlive, &live) != DBC_OK ||
 	    read_security(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
 		return DBC_ERROR;
 	/* gone or otherwise: dropped first, made again by the down's last;
@@ -812,7 +841,8 @@ int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
 typedef struct comments_read {
 	const place *pl;
 	bool scratch;
-	dbc_strlist keys, texts;
+	bool storage;                  /* columns' storage (its word, its type's), not comments */
+	dbc_strlist keys, texts, none; /* none: the text of no setting */
 } comments_read;
 
 static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -822,8 +852,15 @@ static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	char *key = side_text(ctx, u->pl, u->scratch, c[0].s);
 	if (!key || dbc_strlist_add(ctx, &u->keys, key) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_strlist_add(
-	    ctx, &u->texts, c[1].type == DBC_TEXT ? u->pl->real->quote_literal(ctx, c[1].s) : "NULL");
+	if (u->storage)
+		return dbc_strlist_add(ctx, &u->texts, dbc_strdup(ctx, c[1].s)) == DBC_OK
+		           ? dbc_strlist_add(ctx, &u->none, dbc_strdup(ctx, c[2].s))
+		           : DBC_ERROR;
+	return dbc_strlist_add(ctx, &u->texts,
+	                       c[1].type == DBC_TEXT ? u->pl->real->quote_literal(ctx, c[1].s)
+	                                             : "NULL") == DBC_OK
+	           ? dbc_strlist_add(ctx, &u->none, "NULL")
+	           : DBC_ERROR;
 }
 
 /* The key of each comment: the statement that sets it, by the kind and
@@ -851,7 +888,9 @@ static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	"pg_namespace n WHERE n.oid = k.connamespace AND n.nspname IN (%1$s) AND k.conrelid <> 0 "     \
 	"UNION ALL SELECT 'pg_trigger'::regclass, g.oid, 0 FROM pg_trigger g, pg_class c, "            \
 	"pg_namespace n WHERE c.oid = g.tgrelid AND n.oid = c.relnamespace "                           \
-	"AND n.nspname IN (%1$s) AND NOT g.tgisinternal"
+	"AND n.nspname IN (%1$s) AND NOT g.tgisinternal "                                              \
+	"UNION ALL SELECT 'pg_operator'::regclass, o.oid, 0 FROM pg_operator o, pg_namespace n "       \
+	"WHERE n.oid = o.oprnamespace AND n.nspname IN (%1$s) AND o.oprcode <> 0"
 
 /* The comments of the objects of schemas[0..n) into u ("COMMENT ON
  * COLUMN public.t.id" and its text as a literal), an extension's members
@@ -891,35 +930,100 @@ static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, bool e
 	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_comment, u) : DBC_ERROR;
 }
 
+/* The steps of one kind of setting (key, then sep, then its text) that
+ * differ between live and want: up and down where want sets otherwise
+ * (a key live has not is at its default there), gone where an object
+ * with a setting other than its default goes. */
+static int plan_settings(dbc_ctx *ctx, const comments_read *live, const comments_read *want,
+                         const char *sep, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone)
+{
+	for (int i = 0; i < want->keys.n; i++) {
+		int k = find(&live->keys, want->keys.items[i]);
+		const char *to = want->texts.items[i], *none = want->none.items[i];
+		/* a setting at its type's default is none, whatever the type (a
+		 * column whose type the plan changes gets the new type's) */
+		bool set = strcmp(to, none) != 0;
+		bool was = k >= 0 && strcmp(live->texts.items[k], live->none.items[k]) != 0;
+		if ((!set && !was) || (set && was && strcmp(to, live->texts.items[k]) == 0))
+			continue;
+		const char *key = want->keys.items[i], *from = was ? live->texts.items[k] : none;
+		if (dbc_strlist_add(ctx, up, dbc_printf(ctx, "%s%s%s", key, sep, to)) != DBC_OK ||
+		    dbc_strlist_add(ctx, down, dbc_printf(ctx, "%s%s%s", key, sep, from)) != DBC_OK)
+			return DBC_ERROR;
+	}
+	/* every desired object has a key (its text its default where it sets
+	 * nothing): a live key the place has not is an object that goes */
+	for (int k = 0; k < live->keys.n; k++)
+		if (find(&want->keys, live->keys.items[k]) < 0 &&
+		    strcmp(live->texts.items[k], live->none.items[k]) != 0 &&
+		    dbc_strlist_add(ctx, gone,
+		                    dbc_printf(ctx, "%s%s%s", live->keys.items[k], sep,
+		                               live->texts.items[k])) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* Each column's storage (ALTER TABLE ONLY s.t ALTER COLUMN c SET
+ * STORAGE, then PLAIN, EXTERNAL, MAIN or EXTENDED) and its type's, of
+ * the tables of schemas[0..n), an extension's left out. */
+#define STORAGE_WORD(col)                                                                          \
+	"CASE " col " WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' "            \
+	"ELSE 'EXTENDED' END"
+static int read_storage(dbc_ctx *ctx, const dbc_strlist *schemas, int n, comments_read *u)
+{
+	dbc_buf in;
+	dbc_buf_init(&in, ctx);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
+		                u->pl->real->quote_literal(ctx, schemas->items[i]));
+	char *list = dbc_buf_finish(&in);
+	if (!list || n == 0)
+		return list ? DBC_OK : DBC_ERROR;
+	char *sql = dbc_printf(
+	    ctx,
+	    "SELECT format('ALTER TABLE ONLY %%I.%%I ALTER COLUMN %%I SET STORAGE', n.nspname, "
+	    "c.relname, a.attname), " STORAGE_WORD("a.attstorage") ", " STORAGE_WORD(
+	        "t.typstorage") " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = "
+	                        "a.attrelid "
+	                        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	                        "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+	                        "WHERE n.nspname IN (%s) AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
+	                        "AND NOT a.attisdropped AND NOT EXISTS (SELECT FROM "
+	                        "pg_catalog.pg_depend e WHERE "
+	                        "e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = "
+	                        "c.oid "
+	                        "AND e.deptype = 'e') ORDER BY 1",
+	    list);
+	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_comment, u) : DBC_ERROR;
+}
+
 int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, dbc_strlist *gone)
 {
 	comments_read live = {.pl = current}, want = {.pl = current, .scratch = true};
+	comments_read slive = {.pl = current, .storage = true},
+	              swant = {.pl = current, .scratch = true, .storage = true};
 	if (!current)
 		return DBC_OK;
 	if (read_comments(ctx, &current->user, current->nlive, false, &live) != DBC_OK ||
-	    read_comments(ctx, &current->scratch, current->scratch.n, true, &want) != DBC_OK)
+	    read_comments(ctx, &current->scratch, current->scratch.n, true, &want) != DBC_OK ||
+	    read_storage(ctx, &current->user, current->nlive, &slive) != DBC_OK ||
+	    read_storage(ctx, &current->scratch, current->scratch.n, &swant) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < want.keys.n; i++) {
-		int k = find(&live.keys, want.keys.items[i]);
-		if (k >= 0 ? strcmp(live.texts.items[k], want.texts.items[i]) == 0
-		           : strcmp(want.texts.items[i], "NULL") == 0)
-			continue;
-		if (dbc_strlist_add(ctx, up,
-		                    dbc_printf(ctx, "%s IS %s", want.keys.items[i], want.texts.items[i])) !=
-		        DBC_OK ||
-		    dbc_strlist_add(ctx, down,
-		                    dbc_printf(ctx, "%s IS %s", want.keys.items[i],
-		                               k >= 0 ? live.texts.items[k] : "NULL")) != DBC_OK)
-			return DBC_ERROR;
-	}
-	/* every desired object has a key (its text NULL where it has no
-	 * comment): a live key the place has not is an object that goes */
-	for (int k = 0; k < live.keys.n; k++)
-		if (find(&want.keys, live.keys.items[k]) < 0 &&
-		    dbc_strlist_add(ctx, gone,
-		                    dbc_printf(ctx, "%s IS %s", live.keys.items[k], live.texts.items[k])) !=
-		        DBC_OK)
-			return DBC_ERROR;
+	return plan_settings(ctx, &live, &want, " IS ", up, down, gone) == DBC_OK
+	           ? plan_settings(ctx, &slive, &swant, " ", up, down, gone)
+	           : DBC_ERROR;
+}
+
+int pgdbc_generate_extensions(dbc_ctx *ctx, dbc_strlist *first_up, dbc_strlist *first_down,
+                              dbc_strlist *up, dbc_strlist *down)
+{
+	(void)ctx;
+	if (!current)
+		return DBC_OK;
+	*first_up = current->ext.make;
+	*first_down = current->ext.drop;
+	*up = current->ext.gone_drop;
+	*down = current->ext.gone_make;
 	return DBC_OK;
 }
 

@@ -152,15 +152,18 @@ fi
 # desired file, pg_generate_history_raw.sh
 if [ "${GENHIST:-}" = raw ]; then
   umami=$(history_dir umami)/package/db/postgresql/migrations
-  # below target: its first migration makes pgcrypto, which no plan makes
-  # (refused, naming the extension, forward and back)
-  judge umami public BELOW 6 0 -- $(cd "$umami" && LC_ALL=C ls -d [0-9]*_*/migration.sql | sed "s|^|$umami/|")
+  # its first migration makes pgcrypto: planned, made first (and dropped
+  # last back, with allow_drop)
+  judge umami public -- $(cd "$umami" && LC_ALL=C ls -d [0-9]*_*/migration.sql | sed "s|^|$umami/|")
   # Icinga DB ships its current schema only (domains, enums, PL/pgSQL
-  # functions, an operator, 61 tables): one pair, a new database where the
-  # administrator installed citext beforehand, as its file says. Below
-  # target: its operator ~~ is refused by name, forward in the desired
-  # file and back in the live schema (no model reads operators)
-  PRE_EXT=citext judge icingadb public BELOW 0 0 -- "$(history_dir icingadb)/usr/share/icingadb/schema/pgsql/schema.sql"
+  # functions, an operator, columns' storage, 61 tables): one pair, a new
+  # database where the administrator installed citext beforehand, as its
+  # file says
+  PRE_EXT=citext judge icingadb public -- "$(history_dir icingadb)/usr/share/icingadb/schema/pgsql/schema.sql"
+  # Icinga 2's IDO schema (Debian icinga2-ido-pgsql): its current
+  # pgsql.sql only (its upgrade scripts start from versions it does not
+  # ship): SQL and PL/pgSQL functions, 61 tables, a row of its version
+  judge icinga2-ido public -- "$(history_dir icinga2-ido-pgsql)/usr/share/icinga2-ido-pgsql/schema/pgsql.sql"
   dropdb_ ${db}_w
   [ -z "${failed:-}" ] || fail "a project is below issue 52's target or its documented counts"
   echo ok

@@ -11,7 +11,8 @@
 #      of a database with extensions that have comments (dbcare's own,
 #      pgcrypto's): COMMENT ON EXTENSION is the database's, not planned.
 #      And (A2) such a dump without an extension the live database has:
-#      refused, naming it (no plan makes or drops an extension).
+#      the plan drops it (with allow_drop), and (A3) one with an
+#      extension the live database has not: the plan makes it first.
 #   B. a new serial table with a quoted mixed-case name, desired as
 #      pg_dump writes it: its sequence's OWNED BY names the table quoted.
 #   C. a new trigger named as another table's trigger: a trigger's
@@ -45,6 +46,13 @@
 #   M. a table renamed without a mark (drop and create), a foreign key
 #      from a child naming it: the key goes before the table and comes
 #      back after it in the down (a dropped child: the child goes first).
+#   N. an operator (Icinga DB's LIKE for any non-array type), made after
+#      the function it calls and dropped before it (before: refused by
+#      name both ways, as no model read operators).
+#   O. a column's storage (Icinga DB's SET STORAGE PLAIN on its keys),
+#      set by the plan, the type's own set back by the down (before: the
+#      plan left it out and the result differed in silence); (O2) a
+#      column at its type's storage whose type changes plans none.
 set -eu
 db=dbcare_generate_pairs
 . "$(dirname "$0")/lib/pg.sh"
@@ -137,20 +145,42 @@ grep -q '^COMMENT ON EXTENSION pgcrypto IS' "$work/A/desired.sql" || fail "A: th
 pair A
 fi
 # A2: the raw dump of a whole database without pgcrypto, where the live
-# one has it: refused, naming it (before, the plan left it installed and
-# the result differed from the desired database in silence)
+# one has it: the plan drops it, last, with allow_drop only (refused
+# without it, naming it), and the down makes it again first (before: the
+# plan left it installed and the result differed in silence; then it was
+# refused)
 if wanted A2; then
 mkdir -p "$work/A2/m"
 printf '%s\n' "CREATE EXTENSION IF NOT EXISTS pgcrypto;
-CREATE TABLE users (id int PRIMARY KEY, pw text);" >"$work/A2/m/V1__live.sql"
-made_db $src /dev/stdin <<<"CREATE TABLE users (id int PRIMARY KEY, pw text);"
+CREATE TABLE users (id int PRIMARY KEY, pw text);" >"$work/A2/live.sql"
+printf '%s\n' "CREATE TABLE users (id int PRIMARY KEY, pw text);" >"$work/A2/want.sql"
+made_db $src "$work/A2/want.sql"
 "$B/pg_dump" -s -d $src >"$work/A2/desired.sql"
+cp "$work/A2/live.sql" "$work/A2/m/V1__live.sql"
 fresh_db
 run 0 migrate --db "$url" -d "$work/A2/m"
-run 1 generate --to "$work/A2/desired.sql" A2 --db "$url" -d "$work/A2/m" --allow-drop
-has "dbcare: the desired schema makes extensions but not extension pgcrypto, which this database has" err
+run 1 generate --to "$work/A2/desired.sql" A2 --db "$url" -d "$work/A2/m"
+has "dbcare: the desired schema drops extension pgcrypto" err
 ls "$work/A2/m" | grep -qv '^V1__live.sql$' && fail "A2: a refused generate wrote a file: $(ls "$work/A2/m")"
-echo "A2: refused, naming pgcrypto"
+rm -rf "$work/A2/m"
+pair A2
+grep -qx 'DROP EXTENSION pgcrypto;' "$work"/A2/m/V2__A2.sql || fail "A2: no drop: $(cat "$work"/A2/m/*)"
+fi
+# A3: the raw dump of a whole database whose pgcrypto the live one has
+# not, a new column's default calling it: the plan makes it first, in
+# the schema the dump names (before: refused, the generator made no
+# extension). The proof makes it as the caller, in a scratch schema of
+# its own, before any of the file runs
+if wanted A3; then
+mkdir -p "$work/A3"
+printf '%s\n' "CREATE TABLE users (id int PRIMARY KEY, pw text);" >"$work/A3/live.sql"
+printf '%s\n' "CREATE EXTENSION pgcrypto;
+CREATE TABLE users (id int PRIMARY KEY, pw text, salt text DEFAULT gen_salt('bf'));" >"$work/A3/want.sql"
+made_db $src "$work/A3/want.sql"
+"$B/pg_dump" -s -d $src >"$work/A3/desired.sql"
+pair A3
+grep -q "^CREATE EXTENSION pgcrypto WITH SCHEMA public VERSION '[0-9.]*';" "$work"/A3/m/V2__A3.sql ||
+  fail "A3: no CREATE EXTENSION: $(cat "$work"/A3/m/*)"
 fi
 
 case_ L "CREATE TABLE t (id int);" "CREATE TABLE t (id int);
@@ -226,4 +256,24 @@ dumped_case M "$renamed" "$renamed
 ALTER TABLE a RENAME TO b;"
 dumped_case M2 "$renamed" "$renamed
 ALTER TABLE a RENAME TO b; ALTER TABLE c RENAME TO d;"
+
+like="CREATE FUNCTION like_text(anynonarray, text) RETURNS boolean LANGUAGE sql IMMUTABLE
+AS 'SELECT \$1::text LIKE \$2';"
+dumped_case N "$like" "$like
+CREATE OPERATOR ~~ (LEFTARG = anynonarray, RIGHTARG = text, PROCEDURE = like_text);
+CREATE TABLE t (id int);"
+# a live operator whose function the desired schema drops too: the
+# operator goes first (the rollback of N makes both again, operator last)
+dumped_case N2 "$like
+CREATE OPERATOR ~~ (LEFTARG = anynonarray, RIGHTARG = text, PROCEDURE = like_text);" "CREATE TABLE t (id int);"
+
+dumped_case O "CREATE DOMAIN bytea20 AS bytea; CREATE TABLE t (id bytea20, name text);" "CREATE DOMAIN bytea20 AS bytea;
+CREATE TABLE t (id bytea20, name text, note text);
+ALTER TABLE t ALTER COLUMN id SET STORAGE PLAIN; ALTER TABLE t ALTER COLUMN note SET STORAGE MAIN;
+CREATE TABLE n (id bytea20); ALTER TABLE n ALTER COLUMN id SET STORAGE EXTERNAL;"
+# O2: a column at its type's storage whose type changes (text to integer)
+# plans no storage (before: the down set EXTENDED on an integer column,
+# which PostgreSQL refuses), and one set back to its type's is a step
+dumped_case O2 "CREATE TABLE t (id int, v text, w text); ALTER TABLE t ALTER COLUMN w SET STORAGE MAIN;" \
+  "CREATE TABLE t (id int, v int, w text);"
 echo ok

@@ -153,10 +153,9 @@ printf '%s\n' "$live" | sed 's/^CREATE POLICY doc_owner.*/&\nCREATE POLICY doc_r
 run 0 generate --db "$url" --to "$work/schema.sql" --dir "$work/m" read_policy
 grep -rqF -- "CREATE POLICY doc_read ON public.doc AS PERMISSIVE FOR SELECT TO public USING (true)" "$work/m" ||
   fail "not in the migration: $(cat "$work"/m/* "$work/out" "$work/err")"
-# publications and operators (issue 66): not in the model either; a desired
-# file holding one is refused by name before anything runs, never planned
-# without it in silence (an operator ran and failed on the scratch role's
-# rights, a publication was "not a schema statement")
+# publications (issue 66): not in the model; a desired file holding one
+# is refused by name before anything runs, never planned without it in
+# silence (a publication was "not a schema statement")
 refused() { # WHAT SQL: the plan of live + SQL is refused, naming WHAT
   local out
   if out=$(plan "$live
@@ -168,18 +167,24 @@ refused "CREATE PUBLICATION doc_changes FOR TABLE doc) is CREATE PUBLICATION, wh
   "CREATE PUBLICATION doc_changes FOR TABLE doc;"
 refused "is ALTER PUBLICATION, which makes or changes a publication" \
   "ALTER PUBLICATION doc_changes ADD TABLE doc;"
-refused "is CREATE OPERATOR, which makes an operator, which the generator neither reads nor plans" \
-  "CREATE FUNCTION text_like(text, int) RETURNS boolean LANGUAGE sql AS 'SELECT true';
-CREATE OPERATOR ~~ (LEFTARG = text, RIGHTARG = int, PROCEDURE = text_like);"
-# an operator in the live schema (issue 66, Icinga DB walked back): no
-# model reads it, so the proof never held it, and a plan dropping the
-# function under it passed its proof and failed when applied. Refused,
-# naming it, whatever the desired file says.
-q -c "CREATE FUNCTION text_like(text, int) RETURNS boolean LANGUAGE sql AS 'SELECT true'" \
-  -c "CREATE OPERATOR ~~ (LEFTARG = text, RIGHTARG = int, PROCEDURE = text_like)" >/dev/null
-if out=$(plan "$live" 2>&1); then fail "a live operator was not refused: $out"; fi
-echo "$out" | grep -qF "dbcare: the live schema has operator public.~~(text, integer), which the generator does not read" ||
-  fail "not refused by name: $out"
+# operators (issue 66, Icinga DB): planned with policies and rules. A
+# desired one is made after its function (before: refused by name)
+like="CREATE FUNCTION text_like(text, int) RETURNS boolean LANGUAGE sql AS 'SELECT true';"
+out=$(plan "$live
+$like
+CREATE OPERATOR ~~ (LEFTARG = text, RIGHTARG = int, PROCEDURE = text_like);")
+echo "$out" | grep -qF "CREATE OPERATOR public.~~ (FUNCTION = public.text_like, LEFTARG = text, RIGHTARG = integer)" ||
+  fail "the operator is not planned: $out"
+[ "$(echo "$out" | grep -n 'OPERATOR' | cut -d: -f1)" -gt "$(echo "$out" | grep -n 'CREATE FUNCTION' | cut -d: -f1)" ] ||
+  fail "the operator is made before its function: $out"
+# a live one the desired file lacks is dropped before its function
+# (before: a plan dropping the function under it passed its proof, which
+# never held the operator, and failed when applied; then refused)
+q -c "$like" -c "CREATE OPERATOR ~~ (LEFTARG = text, RIGHTARG = int, PROCEDURE = text_like)" >/dev/null
+out=$(plan "$live")
+echo "$out" | head -1 | grep -qF "DROP OPERATOR public.~~ (text, integer) | CREATE OPERATOR public.~~" &&
+  echo "$out" | grep -qF "DROP FUNCTION public.text_like(text, integer) |" ||
+  fail "the live operator is not dropped first: $out"
 q -c "DROP FUNCTION text_like(text, int) CASCADE" >/dev/null
 [ -z "$(plan "$live")" ] || fail "without the operator, the plan is not empty again"
 echo ok
