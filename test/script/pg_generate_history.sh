@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# dbcare-test-timeout: 900
 # dbmigrate_generate over real projects' PostgreSQL histories (issue 52),
 # fetched from their registries at test time (lib/histories.sh): state N is
 # a fresh database after migrations 1..N; for every consecutive pair, the

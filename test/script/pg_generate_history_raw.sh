@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# dbcare-test-timeout: 900
 # dbmigrate_generate over real histories (issue 66) with the desired file
 # a whole database's raw `pg_dump --schema-only`, as users produce it
 # (extensions and their comments, dbcare's own included, owners, rights):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# dbcare-test-timeout: 900
 # Issue 66's minimal pairs, each the cut-down form of a real history's
 # pair that generation got wrong: two schema files (the live state, made
 # by a first migration, and the desired one) and one `dbcare generate`.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# dbcare-test-timeout: 900
 # The Debian source package (debian/) builds with dpkg-buildpackage into
 # postgresql-15-dbcare, libsqlite3-dbcare and dbcare; unpacked into a clean
 # root, each holds its part at the installed path (the SQLite module under
