@@ -122,7 +122,7 @@
 	      .help = "--online: tries of a step whose lock waits (20)")                               \
 	VALUE(const char *, blockers, .name = "blockers", .type = CLI_OPT_CHOICE,                      \
 	      .choices = "wait|abort", .commands = "migrate", .spelling = "--blockers B",              \
-	      .help = "--online: sessions in an exclusive lock's way: wait (default) or abort")        \
+	      .help = "--online: wait (default) or abort on sessions in the way")                      \
 	VALUE(int, canary, .name = "canary", .type = CLI_OPT_COUNT, .commands = "migrate",             \
 	      .spelling = "--canary N", .help = "a fleet: N databases first, stop if one fails")       \
 	VALUE(const char *, listen, .name = "listen", .type = CLI_OPT_TEXT, .commands = "serve",       \

@@ -108,9 +108,14 @@ sas=$(azure_sas rwdl)
   grep -q "^request HEAD /shop/app/vars/host.db$" "$work/azurite.log" ||
     fail "the endpoint made from the connection string did not name the account by its host"
 )
-got=$(azure_blobs | tr '\n' ' ')
+got=$(azure_blobs | grep -v -E '/sha256-[0-9a-f]{64}\.ref$' | tr '\n' ' ')
 [ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db app/vars/cs-sas.db app/vars/host.db app/vars/key.db app/vars/sas.db " ] ||
   fail "the container holds [$got]: want the eight backups"
+# the chain's links are indexed by their SHA-256 beside them (the base and
+# each incremental: three), through the same store; full backups are not
+refs=$(azure_blobs | grep -c -E '^app/nightly/sha256-[0-9a-f]{64}\.ref$' || true)
+[ "$refs" = 3 ] || fail "the chain has $refs index objects in the container, want 3"
+[ "$(azure_blobs | grep -c '\.ref$')" = 3 ] || fail "index objects outside the chain's folder: $(azure_blobs | grep '\.ref$')"
 
 # the credentials: never in the catalog, nor in a ps line of an upload
 # (the store paused: the upload waits in its PUT)

@@ -53,12 +53,12 @@ for c in $cmds; do
 done >opts.tsv
 value_for() {
   case $1 in
-  --mode) echo quick ;; --fail-on) echo warning ;; --type) echo full ;; --format) echo prometheus ;;
+  --mode) echo quick ;; --fail-on) echo warning ;; --blockers) echo wait ;; --type) echo full ;; --format) echo prometheus ;;
   --archive-codec | --compress) echo zstd ;; --include) echo locking ;; --attach) echo a=b ;;
   --timeout | --budget | --scrape-timeout | --min-interval | --report-interval) echo 1s ;;
-  --segment-interval | --run-for | --keep-for | --base-interval) echo 1s ;;
+  --segment-interval | --run-for | --keep-for | --base-interval | --lock-timeout) echo 1s ;;
   --segment-bytes | --base-bytes) echo 4096 ;;
-  --steps | --keep | --days | --canary | --sleep-ms | --keep-connections) echo 1 ;; *) echo x ;;
+  --steps | --keep | --days | --canary | --sleep-ms | --keep-connections | --lock-retries) echo 1 ;; *) echo x ;;
   esac
 }
 with_values() { # the options of lines "COMMAND OPTION V" on stdin, a value each that needs one
