@@ -1,0 +1,80 @@
+# pg_disaster_pg_dump_store.sh — a journey's body, sourced with STORE set.
+# The day the PostgreSQL host is gone, with the dumps in an object store
+# (STORE: s3 or azure, lib/store.sh): as pg_disaster_pg_dump.sh, but each
+# dump (plain and sealed) is uploaded with `dbcare backup --copy-to
+# s3://...` or `azure://...` to the store's emulator (installed from npm at
+# test time, on loopback, checking each request's signature), then the
+# database is dropped with its catalog and the local dump files deleted,
+# and each dump is restored and verified from the store alone (`dbcare
+# restore`, `dbcare verify` of the URL) into a new database. Every table's
+# row count and content hash must equal the source's; the secret appears
+# in no output, not in the catalog and not in the store's request log.
+# Run by pg_disaster_pg_dump_s3.sh and pg_disaster_pg_dump_azure.sh.
+set -eu
+db=dbcare_journey_pg_dump_$STORE
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/pg.sh"
+fresh_db
+. "$here/store.sh"
+. "$here/cli.sh"
+py=/usr/bin/python3
+base="postgresql://$PGUSER@/%s?host=$PGHOST&port=$PGPORT"
+url=$(printf "$base" "$db")
+trap 'store_stop; for d in ${db}_plain ${db}_sealed; do "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1; done; cleanup' EXIT
+store_start dumps
+secret=$store_secret # run() fails when an output holds it
+
+state() { # database: every user table's name, row count and rows' md5
+  "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
+SELECT format('SELECT %L || '' '' || count(*) || '' '' || coalesce(md5(string_agg(x::text, E''\n'' ORDER BY x::text)), ''-'') FROM %s AS x',
+              c.oid::regclass::text, c.oid::regclass)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare')
+   AND n.nspname NOT LIKE 'pg_toast%'
+ ORDER BY 1 \gexec
+SQL
+}
+
+mkdir db
+cat >db/schema.sql <<'SQL'
+CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers (id),
+  total numeric(12,2) NOT NULL CHECK (total >= 0), note text);
+SQL
+run 0 generate --to db/schema.sql create_shop --db "$url"
+run 0 migrate --db "$url"
+q -c "INSERT INTO customers SELECT g, 'c' || g || '@example.com' FROM generate_series(1, 2000) g" \
+  -c "INSERT INTO orders SELECT g, 1 + g % 2000, (g % 500) * 1.25, CASE WHEN g % 3 = 0 THEN 'gift' END FROM generate_series(1, 20000) g"
+state "$db" >want
+[ "$(wc -l <want)" -ge 2 ] || fail "the source has $(wc -l <want) tables"
+
+run 0 backup nightly.dump --copy-to $store_scheme://dumps/shop --db "$url"
+has "uploaded" err
+head -c 32 /dev/urandom >backup.key
+chmod 600 backup.key
+run 0 backup nightly-sealed.dump --compress zstd --encrypt-key-file backup.key \
+  --copy-to $store_scheme://dumps/shop --db "$url"
+"$B/psql" -X -q -At -d "$db" -c "SELECT * FROM dbcare.backups" | grep -qF "$store_secret" &&
+  fail "the catalog holds the secret"
+
+# the database, its catalog and the local dumps are gone
+"$B/psql" -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
+rm -f nightly.dump nightly-sealed.dump
+
+for kind in plain sealed; do
+  new=$(printf "$base" "${db}_$kind")
+  run 0 create --db "$new"
+  if [ $kind = plain ]; then
+    obj=$store_scheme://dumps/shop/nightly.dump key=()
+  else
+    obj=$store_scheme://dumps/shop/nightly-sealed.dump key=(--encrypt-key-file backup.key)
+  fi
+  run 0 restore "$obj" "${key[@]}" --db "$new"
+  has "every row count and content hash the source's" out
+  run 0 verify "$obj" "${key[@]}" --db "$new"
+  state "${db}_$kind" >got
+  cmp -s want got || fail "$kind: the restored rows differ: $(diff want got | head -5)"
+  echo "$kind: $(wc -l <got) tables restored and verified from $store_words alone"
+done
+! grep '^refused' "$store_log" || fail "the store refused a request's signature"
+! grep -qF "$store_secret" "$store_log" || fail "the secret reached the store's log"

@@ -1,0 +1,28 @@
+# store.sh — one object store's emulator for a test, the store named by
+# STORE (s3 or azure), so that one journey or test body runs against both
+# (sourced after lib/sqlite.sh or lib/pg.sh, which give work and fail):
+#   store_start NAME  starts the emulator with the bucket or container NAME
+#                     and exports its credentials as users keep them
+#                     (lib/s3.sh, lib/azure.sh)
+#   store_stop        stops it
+#   store_scheme      the URLs' scheme: s3 or azure
+#   store_secret      the secret no output, catalog or log may show
+#   store_log         the emulator's request log, a line "request METHOD
+#                     URL" a request
+#   store_words       the store's name in a sentence
+store_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+case ${STORE:?STORE names the store: s3 or azure} in
+s3)
+  . "$store_lib/s3.sh"
+  store_start() { s3_start "$1"; store_secret=$s3_secret; }
+  store_stop() { s3_stop; }
+  store_scheme=s3 store_log=$work/s3rver.log store_words="the bucket"
+  ;;
+azure)
+  . "$store_lib/azure.sh"
+  store_start() { azure_start "$1"; store_secret=$azure_key; }
+  store_stop() { azure_stop; }
+  store_scheme=azure store_log=$work/azurite.log store_words="the container"
+  ;;
+*) fail "STORE=$STORE: no such store (s3 or azure)" ;;
+esac
