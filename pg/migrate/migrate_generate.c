@@ -770,15 +770,21 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	                 "'pg_catalog.pg_operator'::pg_catalog.regclass "                              \
 	                 "AND d.objid = o.oid AND d.deptype = 'e') "
 
-/* The policies, rules and operators of schemas[0..n) into u. */
-static int read_security(dbc_ctx *ctx, const dbc_strlist *schemas, int n, security_read *u)
+/* schemas[0..n) as SQL literals for an IN list, quoted by the real host
+ * (empty when n is 0); NULL on error. */
+static char *schema_literals(dbc_ctx *ctx, const dbc_host *real, const dbc_strlist *schemas, int n)
 {
 	dbc_buf in;
 	dbc_buf_init(&in, ctx);
 	for (int i = 0; i < n; i++)
-		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
-		                u->pl->real->quote_literal(ctx, schemas->items[i]));
-	char *list = dbc_buf_finish(&in);
+		dbc_buf_appendf(&in, "%s%s", i ? ", " : "", real->quote_literal(ctx, schemas->items[i]));
+	return dbc_buf_finish(&in);
+}
+
+/* The policies, rules and operators of schemas[0..n) into u. */
+static int read_security(dbc_ctx *ctx, const dbc_strlist *schemas, int n, security_read *u)
+{
+	char *list = schema_literals(ctx, u->pl->real, schemas, n);
 	if (!list)
 		return DBC_ERROR;
 	if (n == 0)
@@ -899,12 +905,7 @@ static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, bool every,
                          comments_read *u)
 {
-	dbc_buf in;
-	dbc_buf_init(&in, ctx);
-	for (int i = 0; i < n; i++)
-		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
-		                u->pl->real->quote_literal(ctx, schemas->items[i]));
-	char *list = dbc_buf_finish(&in);
+	char *list = schema_literals(ctx, u->pl->real, schemas, n);
 	if (!list)
 		return DBC_ERROR;
 	if (n == 0)
@@ -971,12 +972,7 @@ static int plan_settings(dbc_ctx *ctx, const comments_read *live, const comments
 	"ELSE 'EXTENDED' END"
 static int read_storage(dbc_ctx *ctx, const dbc_strlist *schemas, int n, comments_read *u)
 {
-	dbc_buf in;
-	dbc_buf_init(&in, ctx);
-	for (int i = 0; i < n; i++)
-		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
-		                u->pl->real->quote_literal(ctx, schemas->items[i]));
-	char *list = dbc_buf_finish(&in);
+	char *list = schema_literals(ctx, u->pl->real, schemas, n);
 	if (!list || n == 0)
 		return list ? DBC_OK : DBC_ERROR;
 	char *sql = dbc_printf(
@@ -1080,12 +1076,7 @@ static int read_rights(dbc_ctx *ctx, const dbc_strlist *schemas, int n, rights_r
 {
 	if (n == 0)
 		return DBC_OK;
-	dbc_buf in;
-	dbc_buf_init(&in, ctx);
-	for (int i = 0; i < n; i++)
-		dbc_buf_appendf(&in, "%s%s", i ? ", " : "",
-		                u->pl->real->quote_literal(ctx, schemas->items[i]));
-	char *list = dbc_buf_finish(&in);
+	char *list = schema_literals(ctx, u->pl->real, schemas, n);
 	if (!list)
 		return DBC_ERROR;
 	char *sql = dbc_printf(
