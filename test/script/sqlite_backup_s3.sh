@@ -178,6 +178,9 @@ s3_objects | grep -q corrupt && fail "an upload that came back wrong was publish
 printf '[default]\ns3 =\n  multipart_chunksize = 1MB\n' >"$work/small-parts"
 AWS_CONFIG_FILE="$work/small-parts" run 1 backup "$work/small-parts.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
 has "multipart_chunksize in the AWS config file's profile default is no size of at least 5MB" err
+printf '[default]\ns3 =\n  multipart_threshold = 6GB\n' >"$work/big-put"
+AWS_CONFIG_FILE="$work/big-put" run 1 backup "$work/big-put.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
+has "multipart_threshold in the AWS config file's profile default is no size of at most 5GB" err
 
 # an SSE-KMS bucket (lib/s3rver.js: names holding "kms") answers ETags
 # that are no MD5s: the upload relies on S3's check of each part's

@@ -143,6 +143,7 @@ async function alteredStore(ctx, next) {
 async function wholeBodyChecked(ctx) {
   const want = ctx.get('content-md5');
   if (ctx.method !== 'PUT' || !want || ctx.query.uploadId) return true;
+  ctx.state.checkedLength = null;
   const chunks = [];
   const whole = await new Promise((resolve) => {
     ctx.req.on('data', (c) => chunks.push(c));
@@ -157,6 +158,7 @@ async function wholeBodyChecked(ctx) {
     const body = new PassThrough();
     body.end(bytes);
     ctx.req = body;
+    ctx.state.checkedLength = bytes.length;
     return true;
   }
   console.log(`refused ${ctx.method} ${ctx.url}: a cut body or not its Content-MD5`);
@@ -166,6 +168,21 @@ async function wholeBodyChecked(ctx) {
     '<Message>The Content-MD5 you specified did not match what we received.</Message></Error>';
   return false;
 }
+// s3rver answers a PUT once it has read the body, before its file holds
+// it all; AWS answers once the object is stored: a checked PUT is
+// answered when the object's file has its whole length (at most 10 s).
+async function storedWhole(ctx) {
+  const length = ctx.state.checkedLength;
+  if (length == null || ctx.status !== 200) return;
+  const host = String(ctx.host || '');
+  const name = decodeURIComponent(ctx.path.replace(/^\//, ''));
+  const file = require('path').join(dir, host.startsWith(bucket + '.') ? bucket : '',
+                                    name + '._S3rver_object');
+  for (let i = 0; i < 1000; i++) {
+    try { if (fs.statSync(file).size === length) return; } catch (e) { /* not yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 server.middleware.unshift(async (ctx, next) => {
   console.log(`request ${ctx.method} ${ctx.url}`);
   const fault = sigv4Fault(ctx.req);
@@ -173,6 +190,7 @@ server.middleware.unshift(async (ctx, next) => {
     if (!(await wholeBodyChecked(ctx))) return;
     if (await alteredStore(ctx, next)) return;
     await next();
+    await storedWhole(ctx);
     // a store that holds other bytes than it was sent: an object named
     // *corrupt*, or a part of one, answers an MD5 that is not its bytes'
     if (ctx.method === 'PUT' && /corrupt[^/?]*(\?partNumber=|$)/.test(ctx.url) &&
