@@ -123,6 +123,19 @@ static int multipart_chunk(store_aws *aws, const char *conf_file, const char *se
 		return -1;
 	}
 	aws->multipart_chunk = v;
+	/* multipart_threshold: files up to it go up by one checked PUT
+	 * (5 GiB, S3's largest PUT, by default) */
+	text = ini_value(conf_file, section, "multipart_threshold");
+	v = text ? size_of(text) : (off_t)5 << 30;
+	free(text);
+	if (v < 0 || v > (off_t)5 << 30) {
+		snprintf(err, n,
+		         "dbcare: multipart_threshold in the AWS config file's profile %s is no size of "
+		         "at most 5GB: write it as 8MB, 64MiB or bytes",
+		         section);
+		return -1;
+	}
+	aws->single_put_max = v;
 	return 0;
 }
 

@@ -19,6 +19,7 @@ typedef struct store_aws {
 	char *endpoint;        /* scheme://host[:port], no trailing slash */
 	bool path_style;       /* https://host/BUCKET/KEY rather than BUCKET.host */
 	off_t multipart_chunk; /* a multipart upload's part, in bytes */
+	off_t single_put_max;  /* files up to it: one PUT, not multipart */
 } store_aws;
 
 typedef struct store_ops store_ops;

@@ -28,7 +28,7 @@ q -c "CREATE TABLE items (id bigint PRIMARY KEY, body text);
     -c "INSERT INTO items SELECT g, encode(gen_random_bytes(600), 'base64') FROM generate_series(1, 12000) g" >/dev/null
 mkdir b
 dest=s3://dumps/kill
-printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n' >parts.conf
+printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n  multipart_threshold = 5MB\n' >parts.conf
 
 # how long one upload takes (from the dump's name to the exit)
 "$cli" backup b/timing.dump --copy-to "$dest" --db "$url" >timing.out 2>&1 &

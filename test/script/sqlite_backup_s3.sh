@@ -21,10 +21,10 @@ set -euo pipefail
 
 s3_start shop
 secret=$s3_secret # run() fails when an output holds it
-# the AWS CLI's multipart setting, read from the config file: the 12 MB
+# the AWS CLI's multipart settings, read from the config file: the 12 MB
 # backups go up in 5 MiB parts
 export AWS_CONFIG_FILE="$work/aws-config"
-printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n' >"$AWS_CONFIG_FILE"
+printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n  multipart_threshold = 5MB\n' >"$AWS_CONFIG_FILE"
 export TMPDIR="$work/tmp"
 mkdir -p "$TMPDIR" b
 db="$work/app.db"
@@ -58,8 +58,11 @@ run 0 backup b/sealed.db --compress zstd --encrypt-key-file backup.key \
 printf '[default]\ns3 =\n  addressing_style = virtual\n' >"$work/vhost.conf"
 AWS_CONFIG_FILE="$work/vhost.conf" AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL/127.0.0.1/s3.localhost}" \
   run 0 backup b/vhost.db --copy-to s3://shop/app/vhost --db "sqlite:$db"
-grep -q '^request POST /app/vhost/vhost.db?uploads=' "$work/s3rver.log" ||
-  fail "the virtual-host style upload did not name the bucket by its host"
+# (and, under the default multipart_threshold, by one PUT)
+grep -q '^request PUT /app/vhost/vhost.db$' "$work/s3rver.log" ||
+  fail "the virtual-host style upload was not one PUT naming the bucket by its host"
+grep -q '^request POST /app/vhost/vhost.db' "$work/s3rver.log" &&
+  fail "a backup under multipart_threshold was uploaded in parts"
 cmp -s b/vhost.db "$work/s3/shop/app/vhost/vhost.db._S3rver_object" ||
   fail "the virtual-host style upload differs from the backup"
 # a session token (AWS_SESSION_TOKEN) goes with every request, signed,
@@ -167,11 +170,17 @@ grep -q '^request DELETE /shop/app/nightly/corrupt.db?uploadId=' "$work/s3rver.l
   fail "an upload whose part came back wrong was completed"
 sqlite3 "$work/tiny.db" "CREATE TABLE t (x); INSERT INTO t VALUES (1)"
 run 1 backup "$work/corrupt-small.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
-has "the store holds other bytes than sent for part 1 of $dest/corrupt-small.db" err
+# (under multipart_threshold: one PUT, removed again)
+has "the store holds other bytes than sent for the object $dest/corrupt-small.db" err
+grep -q '^request DELETE /shop/app/nightly/corrupt-small.db$' "$work/s3rver.log" ||
+  fail "the object that came back wrong was not removed"
 s3_objects | grep -q corrupt && fail "an upload that came back wrong was published"
 printf '[default]\ns3 =\n  multipart_chunksize = 1MB\n' >"$work/small-parts"
 AWS_CONFIG_FILE="$work/small-parts" run 1 backup "$work/small-parts.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
 has "multipart_chunksize in the AWS config file's profile default is no size of at least 5MB" err
+printf '[default]\ns3 =\n  multipart_threshold = 6GB\n' >"$work/big-put"
+AWS_CONFIG_FILE="$work/big-put" run 1 backup "$work/big-put.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
+has "multipart_threshold in the AWS config file's profile default is no size of at most 5GB" err
 
 # an SSE-KMS bucket (lib/s3rver.js: names holding "kms") answers ETags
 # that are no MD5s: the upload relies on S3's check of each part's

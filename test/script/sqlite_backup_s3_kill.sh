@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # 20 kill -9 of `dbcare backup --copy-to s3://...` while it uploads (s3rver
-# from npm, on loopback; a 12 MB backup, uploaded in three parts or one,
-# by turns): nothing half is ever published. Every object under a
+# from npm, on loopback; a 12 MB backup, uploaded in three parts or by one
+# PUT with its Content-MD5, by turns): nothing half is ever published. Every object under a
 # backup's name is byte for byte the backup it names, the name of every
 # upload killed in time is absent (a restore of it finds nothing), what
 # the kills leave (unfinished multipart uploads) is never an object, and
@@ -30,9 +30,10 @@ wait "$pid" || { cat timing.out; fail "the timing upload failed"; }
 up_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$up_ms" -gt 1 ] || up_ms=2
 
-# odd rounds upload in three 5 MiB parts (the AWS CLI's setting in the
-# config file), even rounds in one part of 16 MiB
-printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n' >parts.conf
+# odd rounds upload in three 5 MiB parts (the AWS CLI's settings in the
+# config file), even rounds by one PUT (under the default
+# multipart_threshold), which the store publishes only whole
+printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n  multipart_threshold = 5MB\n' >parts.conf
 killed_mid=0 unpublished=0
 for i in $(seq 1 20); do
   conf=/dev/null; [ $((i % 2)) = 1 ] && conf=parts.conf

@@ -15,7 +15,9 @@
 // x-amz-server-side-encryption: aws:kms and ETags that are no MD5 (the
 // completion must name the parts by those). A listing of a prefix holding
 // "endless" answers IsTruncated=true forever (a new token and one name a
-// page); one holding "huge" answers a page of more than 1 MiB.
+// page); one holding "huge" answers a page of more than 1 MiB. A PUT of an
+// object with Content-MD5 is checked whole before s3rver stores it, as AWS
+// does (s3rver alone publishes a cut PUT).
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -133,12 +135,62 @@ async function alteredStore(ctx, next) {
     ctx.body = ctx.body.replace(/<ETag>[^<]*<\/ETag>/, '<ETag>&quot;kms-not-an-md5&quot;</ETag>');
   return true;
 }
+// AWS checks a PUT's Content-MD5 and publishes nothing of a body that is
+// cut or not those bytes (400 BadDigest); s3rver publishes as the bytes
+// arrive. A PUT of an object carrying Content-MD5 is therefore read whole
+// here first, checked, and only then handed to s3rver; false when it was
+// refused (nothing stored).
+async function wholeBodyChecked(ctx) {
+  const want = ctx.get('content-md5');
+  if (ctx.method !== 'PUT' || !want || ctx.query.uploadId) return true;
+  ctx.state.checkedLength = null;
+  const chunks = [];
+  const whole = await new Promise((resolve) => {
+    ctx.req.on('data', (c) => chunks.push(c));
+    ctx.req.on('end', () => resolve(true));
+    ctx.req.on('aborted', () => resolve(false));
+    ctx.req.on('error', () => resolve(false));
+  });
+  const bytes = Buffer.concat(chunks);
+  const length = Number(ctx.get('content-length'));
+  if (whole && bytes.length === length &&
+      crypto.createHash('md5').update(bytes).digest('base64') === want) {
+    const body = new PassThrough();
+    body.end(bytes);
+    ctx.req = body;
+    ctx.state.checkedLength = bytes.length;
+    return true;
+  }
+  console.log(`refused ${ctx.method} ${ctx.url}: a cut body or not its Content-MD5`);
+  ctx.status = 400;
+  ctx.type = 'application/xml';
+  ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>BadDigest</Code>' +
+    '<Message>The Content-MD5 you specified did not match what we received.</Message></Error>';
+  return false;
+}
+// s3rver answers a PUT once it has read the body, before its file holds
+// it all; AWS answers once the object is stored: a checked PUT is
+// answered when the object's file has its whole length (at most 10 s).
+async function storedWhole(ctx) {
+  const length = ctx.state.checkedLength;
+  if (length == null || ctx.status !== 200) return;
+  const host = String(ctx.host || '');
+  const name = decodeURIComponent(ctx.path.replace(/^\//, ''));
+  const file = require('path').join(dir, host.startsWith(bucket + '.') ? bucket : '',
+                                    name + '._S3rver_object');
+  for (let i = 0; i < 1000; i++) {
+    try { if (fs.statSync(file).size === length) return; } catch (e) { /* not yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 server.middleware.unshift(async (ctx, next) => {
   console.log(`request ${ctx.method} ${ctx.url}`);
   const fault = sigv4Fault(ctx.req);
   if (!fault) {
+    if (!(await wholeBodyChecked(ctx))) return;
     if (await alteredStore(ctx, next)) return;
     await next();
+    await storedWhole(ctx);
     // a store that holds other bytes than it was sent: an object named
     // *corrupt*, or a part of one, answers an MD5 that is not its bytes'
     if (ctx.method === 'PUT' && /corrupt[^/?]*(\?partNumber=|$)/.test(ctx.url) &&
