@@ -61,37 +61,16 @@ static int az_del(cli_store *s, const char *key, char *err, size_t n)
 	return rc;
 }
 
-/* The MD5 of len bytes of fd from off, in base64; whole, when not NULL,
- * digests them too. 0, or -1 with err. */
+/* The MD5 of len bytes of fd from off, in base64 (as Azure's headers
+ * carry it); whole, when not NULL, digests them too. 0, or -1 with err. */
 static int region_md5(int fd, off_t off, off_t len, char b64[32], EVP_MD_CTX *whole, char *err,
                       size_t n)
 {
-	unsigned char buf[1 << 16], md[16];
-	unsigned mdlen = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	int rc = c && EVP_DigestInit_ex(c, EVP_md5(), NULL) ? 0 : -1;
-	for (off_t done = 0; rc == 0 && done < len;) {
-		size_t want = len - done < (off_t)sizeof buf ? (size_t)(len - done) : sizeof buf;
-		ssize_t got = pread(fd, buf, want, off + done);
-		if (got <= 0) {
-			snprintf(err, n, "dbcare: cannot read the file to upload: %s",
-			         got < 0 ? strerror(errno) : "it shrank");
-			rc = -1;
-			break;
-		}
-		EVP_DigestUpdate(c, buf, (size_t)got);
-		if (whole)
-			EVP_DigestUpdate(whole, buf, (size_t)got);
-		done += got;
-	}
-	if (rc == 0 && (!EVP_DigestFinal_ex(c, md, &mdlen) || mdlen != 16))
-		rc = -1;
-	if (rc == 0)
-		EVP_EncodeBlock((unsigned char *)b64, md, 16);
-	else if (!err[0])
-		snprintf(err, n, "dbcare: cannot compute an MD5 to upload");
-	EVP_MD_CTX_free(c);
-	return rc;
+	unsigned char md[16];
+	if (store_region_md5(fd, off, len, md, whole, err, n) != 0)
+		return -1;
+	EVP_EncodeBlock((unsigned char *)b64, md, 16);
+	return 0;
 }
 
 /* One PUT of len bytes of fd from off with their Content-MD5 md5, which

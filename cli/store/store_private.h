@@ -8,6 +8,7 @@
 
 #include "store.h"
 
+#include <openssl/types.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -57,6 +58,11 @@ extern const store_ops store_local_ops, store_s3_ops, store_azure_ops;
  * (store_azure_config.c). 0, or -1 with err. */
 int store_azure_open(cli_store *s, const char *dest, char *err, size_t n);
 void store_azure_free(store_azure *az);
+
+/* The MD5 of len bytes of fd from off (raw, store_md5.c); whole, when not NULL, digests
+ * them too (the whole file's MD5, part by part). 0, or -1 with err. */
+int store_region_md5(int fd, off_t off, off_t len, unsigned char md[16], EVP_MD_CTX *whole,
+                     char *err, size_t n);
 
 /* The AWS settings as a user keeps them (store_aws_config.c). */
 int store_aws_load(store_aws *aws, char *err, size_t n);

@@ -53,37 +53,6 @@ static void hex_of(const unsigned char *md, unsigned len, char *out)
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
-/* The MD5 of len bytes of fd from off (raw, 16 bytes); w, when not NULL,
- * digests them too (the whole file's MD5). 0, or -1 with err. */
-static int region_md5(int fd, off_t off, off_t len, unsigned char md[16], EVP_MD_CTX *w, char *err,
-                      size_t n)
-{
-	unsigned char buf[1 << 16];
-	unsigned mdlen = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	int rc = c && EVP_DigestInit_ex(c, EVP_md5(), NULL) ? 0 : -1;
-	for (off_t done = 0; rc == 0 && done < len;) {
-		size_t want = len - done < (off_t)sizeof buf ? (size_t)(len - done) : sizeof buf;
-		ssize_t got = pread(fd, buf, want, off + done);
-		if (got <= 0) {
-			snprintf(err, n, "dbcare: cannot read the file to upload: %s",
-			         got < 0 ? strerror(errno) : "it shrank");
-			rc = -1;
-			break;
-		}
-		EVP_DigestUpdate(c, buf, (size_t)got);
-		if (w)
-			EVP_DigestUpdate(w, buf, (size_t)got);
-		done += got;
-	}
-	if (rc == 0 && (!EVP_DigestFinal_ex(c, md, &mdlen) || mdlen != 16))
-		rc = -1;
-	if (rc != 0 && !err[0])
-		snprintf(err, n, "dbcare: cannot compute an MD5 to upload");
-	EVP_MD_CTX_free(c);
-	return rc;
-}
-
 /* A part: len bytes of fd from off sent by one PUT with their Content-MD5,
  * and the ETag the store answers, its MD5 of what it holds, compared with
  * theirs; under SSE-KMS or SSE-C the ETag is no MD5 (etag->not_md5) and S3's
@@ -143,7 +112,7 @@ static int send_parts(cli_store *s, const char *key, const char *eid, int fd, of
 		s3_etag etag = {0};
 		snprintf(q, sizeof q, "partNumber=%d&uploadId=%s", ++*count, eid);
 		snprintf(what, sizeof what, "part %d of", *count);
-		rc = region_md5(fd, off, part_len, md, w, err, n);
+		rc = store_region_md5(fd, off, part_len, md, w, err, n);
 		if (rc == 0)
 			rc = send_checked(s, key, q, what, fd, off, part_len, md, &etag, err, n);
 		if (rc != 0)
@@ -252,7 +221,7 @@ static int publish_one(cli_store *s, const char *key, int fd, off_t size, char *
 {
 	unsigned char md[16];
 	s3_etag etag = {0};
-	if (region_md5(fd, 0, size, md, NULL, err, n) != 0)
+	if (store_region_md5(fd, 0, size, md, NULL, err, n) != 0)
 		return -1;
 	if (send_checked(s, key, NULL, "the object", fd, 0, size, md, &etag, err, n) == 0)
 		return 0;
