@@ -69,7 +69,7 @@ for want in \
   grep -qxF -- "$want" plan.txt || { cat plan.txt; fail "the online plan lacks: $want"; }
 done
 grep -qF 'REFERENCES customers (id) NOT VALID' plan.txt || { cat plan.txt; fail "no NOT VALID foreign key"; }
-grep -q '^batches | WITH dbcare_batch AS (UPDATE orders SET token = gen_random_uuid()' plan.txt ||
+grep -q '^batches | WITH dbcare_range .*(UPDATE orders SET token = gen_random_uuid() WHERE ctid ' plan.txt ||
   { cat plan.txt; fail "no batched backfill"; }
 grep -q '^generated | SELECT .*VALIDATE CONSTRAINT' plan.txt || { cat plan.txt; fail "the unnamed check is not validated"; }
 # the table this migration creates is not rewritten
@@ -84,7 +84,7 @@ qo -c "INSERT INTO orders VALUES (20001, 1, 'r1', 1, now())" -c "DELETE FROM ord
 # --dry-run --online shows the steps and changes nothing
 run 0 migrate --db "$(url $O)" --dir m --online --dry-run
 has "CREATE UNIQUE INDEX CONCURRENTLY orders_ref ON orders (ref)" out
-has "the existing rows filled in batches" out
+has "the existing rows filled, a range of pages at a time" out
 [ "$(qo -c "SELECT count(*) FROM dbmigrate_status()")" = 0 ] || fail "the dry run registered the files"
 run 0 migrate --db "$(url $P)" --dir m
 run 0 migrate --db "$(url $O)" --dir m --online --lock-timeout 1s
@@ -146,6 +146,36 @@ has "The lock was not granted in 3 tries of 100 ms" err
 # the options of --online are not ignored without it
 run 2 migrate --db "$(url $O)" --dir m --lock-timeout 1s
 has "are --online's: add --online" err
+
+# the backfill's work is linear (issue 70): the rows the table's scans
+# returned while it ran, per row of the table, do not grow with its size
+# (one pass by ranges of pages, one pass finding nothing, the VALIDATE)
+reads_per_100_rows() {
+  local d=${db}_lin$1 prev=-1 now
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $d" -c "CREATE DATABASE $d"
+  "$B/psql" -X -q -d $d -c "CREATE EXTENSION dbcare" -c "CREATE TABLE t (id int)" \
+    -c "INSERT INTO t SELECT generate_series(1, $1)" >/dev/null
+  mkdir -p lin$1
+  echo "ALTER TABLE t ADD COLUMN v uuid NOT NULL DEFAULT gen_random_uuid();" >lin$1/V1__fill.sql
+  run 0 migrate --db "$(url $d)" --dir lin$1 --online
+  has "migration 1: $1 row(s) filled in batches" err
+  # the migration's session reports its counts when it ends: wait for them
+  for _ in $(seq 60); do
+    now=$("$B/psql" -X -q -At -d $d -c "SELECT seq_tup_read FROM pg_stat_user_tables
+      WHERE relname = 't' AND n_tup_upd >= $1")
+    [ -n "$now" ] && [ "$now" = "$prev" ] && break
+    prev=$now
+    sleep 1
+  done
+  [ -n "$now" ] && [ "$now" = "$prev" ] || fail "no settled table statistics in $d"
+  echo $((now * 100 / $1)) >lin$1/reads
+}
+reads_per_100_rows 10000
+reads_per_100_rows 40000
+small=$(cat lin10000/reads) large=$(cat lin40000/reads)
+echo "rows read per 100 rows: $small at 10,000 rows, $large at 40,000"
+[ "$large" -le $((small * 3 / 2)) ] && [ "$large" -le 400 ] ||
+  fail "the backfill reads more rows per row at 4 times the size: $small, then $large per 100"
 
 # SQLite has no online migration: refused before anything runs
 touch lite.db
