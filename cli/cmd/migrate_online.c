@@ -261,6 +261,22 @@ static int run_unit(online_run *r, int from, int to, long *rows)
 	}
 }
 
+/* The longest --online waits for a lock: --lock-timeout, 2 s unless given. */
+int cli_online_wait_ms(const cli_opts *o)
+{
+	return o->lock_timeout_s > 0 ? (int)(o->lock_timeout_s * 1000) : 2000;
+}
+
+/* The session's lock_timeout set to it for the whole command, so the lint
+ * of the plan sees the timeout --online sets and gives no lock-timeout
+ * notice; every step sets it again (SET LOCAL, or SET and RESET). */
+int cli_online_session_wait(cli_db *db, cli_opts *o)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, db->drv->lock_wait_session, cli_online_wait_ms(o));
+	return cli_q(db, o, sql, 0, NULL, NULL);
+}
+
 int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 {
 	cli_rows plan = {0}, r0 = {0};
@@ -297,7 +313,7 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	                cli_col(&plan, "relation"),
 	                cli_col(&plan, "statement"),
 	                cli_col(&plan, "purpose"),
-	                o->lock_timeout_s > 0 ? (int)(o->lock_timeout_s * 1000) : 2000,
+	                cli_online_wait_ms(o),
 	                o->lock_retries > 0 ? o->lock_retries : 20,
 	                (unsigned)time(NULL) ^ (unsigned)getpid()};
 	long rows = 0;

@@ -85,11 +85,14 @@ qo -c "INSERT INTO orders VALUES (20001, 1, 'r1', 1, now())" -c "DELETE FROM ord
 run 0 migrate --db "$(url $O)" --dir m --online --dry-run
 has "CREATE UNIQUE INDEX CONCURRENTLY orders_ref ON orders (ref)" out
 has "the existing rows filled, a range of pages at a time" out
+! grep -q "no lock_timeout set" err || { cat err; fail "the lock-timeout notice in the online dry run"; }
 [ "$(qo -c "SELECT count(*) FROM dbmigrate_status()")" = 0 ] || fail "the dry run registered the files"
 run 0 migrate --db "$(url $P)" --dir m
 run 0 migrate --db "$(url $O)" --dir m --online --lock-timeout 1s
 has "1 migration(s) applied" out
 has "migration 1: 20000 row(s) filled in batches" err
+# --online sets the lock timeout itself: the lint does not ask for one
+! grep -q "no lock_timeout set" err || { cat err; fail "the lint's lock-timeout notice under --online"; }
 
 fp() { "$B/psql" -X -q -At -d "$1" -c "SELECT dbschema_fingerprint()"; }
 [ "$(fp $P)" = "$(fp $O)" ] || {
