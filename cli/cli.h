@@ -248,6 +248,8 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran);
  * dbmigrate_step_end, each lock waited for at most --lock-timeout and
  * retried. *ran is false when it was not due. */
 int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran);
+int cli_online_wait_ms(const cli_opts *o);
+int cli_online_session_wait(cli_db *db, cli_opts *o);
 /* The file name (in --dir, as read for this engine) of the versioned
  * migration `version`; NULL when the folder has none or was not read. */
 const char *cli_file_of(cli_db *db, const char *version);

@@ -519,6 +519,8 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		           db->label);
 		return CLI_USAGE;
 	}
+	if (o->online && cli_online_session_wait(db, o) != 0)
+		return CLI_ERROR;
 	if (check_default_folder(db, o, "applied", true) != 0)
 		return CLI_ERROR;
 	if ((o->commit_each || o->online) && !o->dry_run)

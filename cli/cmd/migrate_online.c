@@ -101,34 +101,61 @@ static int run_generated(online_run *r, const char *query)
 	return rc;
 }
 
-/* A "batches" step: transactions of one batch each until one changes no
- * row; a batch whose row lock was not granted in time is tried again. */
-static int run_batches(online_run *r, const char *sql, long *rows)
+/* One range of a "batches" step in a transaction of its own ($1 its first
+ * page, $2 the pass's end page or NULL), tried again while its row locks
+ * are not granted in time; *filled, *next and *end from its one row. */
+static int run_range(online_run *r, const char *sql, const char *const p[2], long *filled,
+                     char next[32], char end[32])
 {
-	for (int k = 1;;) {
+	for (int k = 1;; k++) {
 		cli_rows b = {0};
 		if (q(r, "BEGIN", 0, NULL, NULL) != 0)
 			return -1;
-		if (set_wait(r, r->db->drv->lock_wait_local) != 0 || q(r, sql, 0, NULL, &b) != 0 ||
-		    q(r, "COMMIT", 0, NULL, NULL) != 0) {
+		if (set_wait(r, r->db->drv->lock_wait_local) == 0 && q(r, sql, 2, p, &b) == 0 &&
+		    q(r, "COMMIT", 0, NULL, NULL) == 0) {
+			*filled = cli_cell(&b, 0, 0) ? atol(cli_cell(&b, 0, 0)) : 0;
+			snprintf(next, 32, "%s", cli_cell(&b, 0, 1) ? cli_cell(&b, 0, 1) : "0");
+			snprintf(end, 32, "%s", cli_cell(&b, 0, 2) ? cli_cell(&b, 0, 2) : "0");
 			cli_rows_free(&b);
-			bool retry = lock_not_granted(r);
-			cli_error saved = r->db->error;
-			memset(&r->db->error, 0, sizeof r->db->error);
-			cli_rollback(r->db);
-			r->db->error = saved;
-			if (!retry || k++ >= r->tries)
-				return -1;
-			backoff(r, k);
-			continue;
-		}
-		long n = cli_cell(&b, 0, 0) ? atol(cli_cell(&b, 0, 0)) : 0;
-		cli_rows_free(&b);
-		if (n == 0)
 			return 0;
-		*rows += n;
-		k = 1;
+		}
+		cli_rows_free(&b);
+		bool retry = lock_not_granted(r);
+		cli_error saved = r->db->error;
+		memset(&r->db->error, 0, sizeof r->db->error);
+		cli_rollback(r->db);
+		r->db->error = saved;
+		if (!retry || k >= r->tries)
+			return -1;
+		backoff(r, k + 1);
 	}
+}
+
+/* A "batches" step: passes over the table, each from page 0 to the
+ * table's size in pages when the pass began, one range a transaction, so
+ * each pass reads each row once. Rows inserted meanwhile get the column's
+ * default; a row updated while still unfilled may move behind the cursor
+ * (or past the end), still unfilled: the next pass fills it. Passes go on
+ * until one fills no row. */
+static int run_batches(online_run *r, const char *sql, long *rows)
+{
+	for (long pass_filled = 1; pass_filled > 0;) {
+		char page[32] = "0", next[32], end[32];
+		const char *p[2] = {page, NULL};
+		pass_filled = 0;
+		for (;;) {
+			long n = 0;
+			if (run_range(r, sql, p, &n, next, end) != 0)
+				return -1;
+			pass_filled += n;
+			if (atoll(next) >= atoll(end))
+				break;
+			memcpy(page, next, sizeof page);
+			p[1] = end;
+		}
+		*rows += pass_filled;
+	}
+	return 0;
 }
 
 /* The unit's steps [from, to) once: its "transaction" steps in one
@@ -234,6 +261,22 @@ static int run_unit(online_run *r, int from, int to, long *rows)
 	}
 }
 
+/* The longest --online waits for a lock: --lock-timeout, 2 s unless given. */
+int cli_online_wait_ms(const cli_opts *o)
+{
+	return o->lock_timeout_s > 0 ? (int)(o->lock_timeout_s * 1000) : 2000;
+}
+
+/* The session's lock_timeout set to it for the whole command, so the lint
+ * of the plan sees the timeout --online sets and gives no lock-timeout
+ * notice; every step sets it again (SET LOCAL, or SET and RESET). */
+int cli_online_session_wait(cli_db *db, cli_opts *o)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, db->drv->lock_wait_session, cli_online_wait_ms(o));
+	return cli_q(db, o, sql, 0, NULL, NULL);
+}
+
 int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 {
 	cli_rows plan = {0}, r0 = {0};
@@ -270,7 +313,7 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	                cli_col(&plan, "relation"),
 	                cli_col(&plan, "statement"),
 	                cli_col(&plan, "purpose"),
-	                o->lock_timeout_s > 0 ? (int)(o->lock_timeout_s * 1000) : 2000,
+	                cli_online_wait_ms(o),
 	                o->lock_retries > 0 ? o->lock_retries : 20,
 	                (unsigned)time(NULL) ^ (unsigned)getpid()};
 	long rows = 0;

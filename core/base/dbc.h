@@ -331,6 +331,13 @@ typedef struct dbc_dialect {
 	 * such rewrite on this engine. */
 	const char *online_index_leftover;
 	const char *online_validate_latest;
+	/* One range of a NOT NULL column's backfill, a printf format: %d the
+	 * pages per range, %s the table's name as a literal, %s the table,
+	 * %s the column, %s its default, %s the column again. $1 the range's
+	 * first page, $2 the pass's end page or NULL (then read: the table's
+	 * size in pages now). Its one row: the rows it filled, the next
+	 * page, the end page. NULL: no such rewrite on this engine. */
+	const char *online_backfill_range;
 	bool unique_using_index; /* ADD UNIQUE / PRIMARY KEY USING INDEX exists */
 	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
 	 * does the rest), and DROP COLUMN fails on a used column */

@@ -11,8 +11,9 @@
  * in one transaction and its other steps one by one outside a transaction,
  * and starts a unit again from its first step when a lock was not granted
  * in time. Modes: "transaction"; "outside" (at top level: CONCURRENTLY);
- * "batches" (a statement giving the rows it changed as one count, run in
- * transactions of its own until that count is 0); "generated" (a query
+ * "batches" (a backfill by ranges of pages: passes over the table, each
+ * from page 0 to its size when the pass began, one transaction a range,
+ * until a pass fills no row; see dbc_dialect.online_backfill_range); "generated" (a query
  * whose rows are statements, each run outside a transaction). Every
  * recipe ends in the schema the statement as written gives: the same
  * names, defaults and attributes (the fingerprint of both is equal).
@@ -24,8 +25,9 @@
 
 #include <string.h>
 
-/* Rows changed by one backfill batch: short row locks, short transactions. */
-#define DBC_ONLINE_BATCH 2000
+/* Pages one backfill range covers (a few thousand narrow rows): short row
+ * locks, short transactions. */
+#define DBC_ONLINE_RANGE_PAGES 32
 
 typedef struct online_out {
 	dbc_ctx *ctx;
@@ -183,14 +185,11 @@ static int online_not_null(online_out *o, const dbc_lint_action *a)
 	        "its default, for the rows written from now on") != DBC_OK)
 		return DBC_ERROR;
 	new_unit(o);
-	const char *rid = h->dialect->row_id;
-	if (add_step(o, "batches", NULL,
-	             dbc_printf(ctx,
-	                        "WITH dbcare_batch AS (UPDATE %s SET %s = %s WHERE %s = ANY (ARRAY("
-	                        "SELECT %s FROM %s WHERE %s IS NULL LIMIT %d)) RETURNING 1) "
-	                        "SELECT count(*) FROM dbcare_batch",
-	                        t, c, a->default_expr, rid, rid, t, c, DBC_ONLINE_BATCH),
-	             "the existing rows filled in batches") != DBC_OK)
+	char *tab = name_literal(ctx, a->schema, a->table);
+	if (!tab || add_step(o, "batches", NULL,
+	                     dbc_printf(ctx, h->dialect->online_backfill_range, DBC_ONLINE_RANGE_PAGES,
+	                                tab, t, c, a->default_expr, c),
+	                     "the existing rows filled, a range of pages at a time") != DBC_OK)
 		return DBC_ERROR;
 	new_unit(o);
 	if (add_step(o, "transaction", ax,
@@ -239,7 +238,7 @@ static recipe recipe_of(const dbc_dialect *d, const dbc_lint_action *a, int64_t 
 		           ? online_constraint
 		           : NULL;
 	case DBC_LOP_ADD_COLUMN:
-		return d->not_valid && d->row_id && (a->flags & DBC_LF_NOT_NULL) &&
+		return d->not_valid && d->online_backfill_range && (a->flags & DBC_LF_NOT_NULL) &&
 		               (a->flags & DBC_LF_VOLATILE_DEFAULT) && !(a->flags & not_plain) &&
 		               a->column && a->type && a->default_expr
 		           ? recipe_not_null

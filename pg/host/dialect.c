@@ -186,6 +186,19 @@ const dbc_dialect pgdbc_dialect = {
         "c.conname) FROM pg_catalog.pg_constraint c WHERE c.conrelid = "
         "pg_catalog.to_regclass(%s) AND c.contype = %s AND NOT c.convalidated "
         "ORDER BY c.oid DESC LIMIT 1",
+    /* a TID Range Scan of pages [p, q): each row read once a pass */
+    .online_backfill_range =
+        "WITH dbcare_range AS MATERIALIZED (SELECT p, e, least(p OPERATOR(pg_catalog.+) %d, e) AS "
+        "q "
+        "FROM (SELECT $1::pg_catalog.int8 AS p, coalesce($2::pg_catalog.int8, "
+        "pg_catalog.pg_relation_size(%s::pg_catalog.regclass) OPERATOR(pg_catalog./) "
+        "pg_catalog.current_setting('block_size')::pg_catalog.int8) AS e) r), "
+        "dbcare_batch AS (UPDATE %s SET %s = %s WHERE ctid OPERATOR(pg_catalog.>=) "
+        "(SELECT pg_catalog.format('(%%s,0)', p)::pg_catalog.tid FROM dbcare_range) "
+        "AND ctid OPERATOR(pg_catalog.<) "
+        "(SELECT pg_catalog.format('(%%s,0)', q)::pg_catalog.tid FROM dbcare_range) "
+        "AND %s IS NULL RETURNING 1) "
+        "SELECT (SELECT pg_catalog.count(*) FROM dbcare_batch), q, e FROM dbcare_range",
     .unique_using_index = true,
     .errors_unwind = true,
     .audit_table_chains = true,

@@ -69,7 +69,7 @@ for want in \
   grep -qxF -- "$want" plan.txt || { cat plan.txt; fail "the online plan lacks: $want"; }
 done
 grep -qF 'REFERENCES customers (id) NOT VALID' plan.txt || { cat plan.txt; fail "no NOT VALID foreign key"; }
-grep -q '^batches | WITH dbcare_batch AS (UPDATE orders SET token = gen_random_uuid()' plan.txt ||
+grep -q '^batches | WITH dbcare_range .*(UPDATE orders SET token = gen_random_uuid() WHERE ctid ' plan.txt ||
   { cat plan.txt; fail "no batched backfill"; }
 grep -q '^generated | SELECT .*VALIDATE CONSTRAINT' plan.txt || { cat plan.txt; fail "the unnamed check is not validated"; }
 # the table this migration creates is not rewritten
@@ -84,12 +84,15 @@ qo -c "INSERT INTO orders VALUES (20001, 1, 'r1', 1, now())" -c "DELETE FROM ord
 # --dry-run --online shows the steps and changes nothing
 run 0 migrate --db "$(url $O)" --dir m --online --dry-run
 has "CREATE UNIQUE INDEX CONCURRENTLY orders_ref ON orders (ref)" out
-has "the existing rows filled in batches" out
+has "the existing rows filled, a range of pages at a time" out
+! grep -q "no lock_timeout set" err || { cat err; fail "the lock-timeout notice in the online dry run"; }
 [ "$(qo -c "SELECT count(*) FROM dbmigrate_status()")" = 0 ] || fail "the dry run registered the files"
 run 0 migrate --db "$(url $P)" --dir m
 run 0 migrate --db "$(url $O)" --dir m --online --lock-timeout 1s
 has "1 migration(s) applied" out
 has "migration 1: 20000 row(s) filled in batches" err
+# --online sets the lock timeout itself: the lint does not ask for one
+! grep -q "no lock_timeout set" err || { cat err; fail "the lint's lock-timeout notice under --online"; }
 
 fp() { "$B/psql" -X -q -At -d "$1" -c "SELECT dbschema_fingerprint()"; }
 [ "$(fp $P)" = "$(fp $O)" ] || {
@@ -146,6 +149,39 @@ has "The lock was not granted in 3 tries of 100 ms" err
 # the options of --online are not ignored without it
 run 2 migrate --db "$(url $O)" --dir m --lock-timeout 1s
 has "are --online's: add --online" err
+
+# the backfill's work is linear (issue 70): the table's pages read while
+# it ran (five rows a page, no autovacuum), per row of the table, do not
+# grow with its size (one pass by
+# ranges of pages, one pass finding nothing, the VALIDATE)
+pages_per_1000_rows() {
+  local d=${db}_lin$1 prev=-1 now
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $d" -c "CREATE DATABASE $d"
+  "$B/psql" -X -q -d $d -c "CREATE EXTENSION dbcare" \
+    -c "CREATE TABLE t (id int, pad text) WITH (autovacuum_enabled = off)" \
+    -c "INSERT INTO t SELECT g, repeat('x', 1500) FROM generate_series(1, $1) g" >/dev/null
+  mkdir -p lin$1
+  echo "ALTER TABLE t ADD COLUMN v uuid NOT NULL DEFAULT gen_random_uuid();" >lin$1/V1__fill.sql
+  run 0 migrate --db "$(url $d)" --dir lin$1 --online
+  has "migration 1: $1 row(s) filled in batches" err
+  # the migration's session reports its counts when it ends: wait for them
+  for _ in $(seq 60); do
+    now=$("$B/psql" -X -q -At -d $d -c "SELECT i.heap_blks_read + i.heap_blks_hit
+      FROM pg_statio_user_tables i JOIN pg_stat_user_tables s USING (relid)
+      WHERE s.relname = 't' AND s.n_tup_upd >= $1")
+    [ -n "$now" ] && [ "$now" = "$prev" ] && break
+    prev=$now
+    sleep 1
+  done
+  [ -n "$now" ] && [ "$now" = "$prev" ] || fail "no settled table statistics in $d"
+  echo $((now * 1000 / $1)) >lin$1/pages
+}
+pages_per_1000_rows 10000
+pages_per_1000_rows 40000
+small=$(cat lin10000/pages) large=$(cat lin40000/pages)
+echo "pages read per 1,000 rows: $small at 10,000 rows, $large at 40,000"
+[ "$large" -le $((small * 11 / 10)) ] ||
+  fail "the backfill reads more pages per row at 4 times the size: $small, then $large per 1,000 rows"
 
 # SQLite has no online migration: refused before anything runs
 touch lite.db
