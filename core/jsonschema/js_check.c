@@ -284,6 +284,26 @@ static int check_close(void *arg)
 	return DBC_OK;
 }
 
+/* check_key for a plan with no patterns and no in-place names (most
+ * plans): the member's schema is its slot's, else the plan's extra one,
+ * exactly as the general path below decides it without its work. */
+static int key_of_plain_plan(js_check *c, ck_frame *f, const char *s, uint32_t len)
+{
+	const js_plan *p = f->plan;
+	const js_slot *slot = dbc_js_plan_slot(p, s ? s : "", len);
+	if (slot) {
+		f->seen |= 1ull << (slot - p->slots);
+		if (slot->node) {
+			f->next = slot->node;
+			return DBC_OK;
+		}
+	}
+	if (p->extra_false)
+		return undecided(c);
+	f->next = p->extra;
+	return DBC_OK;
+}
+
 static int check_key(void *arg, const char *s, size_t len)
 {
 	js_check *c = arg;
@@ -302,6 +322,8 @@ static int check_key(void *arg, const char *s, size_t len)
 		return DBC_OK;
 	if (len > UINT32_MAX)
 		return undecided(c);
+	if (!p->in_place && !p->patterns)
+		return key_of_plain_plan(c, f, s, (uint32_t)len);
 	if (p->in_place) {
 		if (f->nnames == f->capnames &&
 		    dbc_grow(c->ctx, &f->names, f->nnames, &f->capnames, sizeof(js_member), 16) != DBC_OK)
