@@ -22,7 +22,8 @@ enum {
 	DBC_LF_KEY = 1u << 7,              /* ADD COLUMN ... PRIMARY KEY / UNIQUE */
 	DBC_LF_LOCK_TIMEOUT_OFF = 1u << 8, /* SET lock_timeout = 0 */
 	DBC_LF_IF_EXISTS = 1u << 9,
-	DBC_LF_AS_QUERY = 1u << 10, /* CREATE TABLE ... AS: new, yet holds rows */
+	DBC_LF_AS_QUERY = 1u << 10,     /* CREATE TABLE ... AS: new, yet holds rows */
+	DBC_LF_MORE_CLAUSES = 1u << 11, /* ADD COLUMN: a clause besides DEFAULT and [NOT] NULL */
 	/* set by the driver from the model and the engine: */
 	DBC_LF_VOLATILE_DEFAULT = 1u << 16,
 	DBC_LF_REWRITES = 1u << 17,         /* ALTER TYPE that rewrites */

@@ -147,6 +147,10 @@ static void column_clauses(cursor *c, dbc_lint_action *a)
 		} else if (accept(c, "NOT")) {
 			if (accept(c, "NULL"))
 				a->flags |= DBC_LF_NOT_NULL;
+			else
+				a->flags |= DBC_LF_MORE_CLAUSES;
+		} else if (accept(c, "NULL")) {
+			/* the default: nothing to keep */
 		} else if (is(c, "PRIMARY") || is(c, "UNIQUE")) {
 			a->flags |= DBC_LF_KEY;
 			next(c);
@@ -154,9 +158,13 @@ static void column_clauses(cursor *c, dbc_lint_action *a)
 			/* ALWAYS AS (expr) STORED, or AS IDENTITY: both fill every row */
 			a->flags |= DBC_LF_STORED;
 		} else if (dbc_lex_is_punct(c->tok, '(')) {
+			a->flags |= DBC_LF_MORE_CLAUSES;
 			dbc_lex_skip_paren(&c->p);
 			next(c);
 		} else {
+			/* CHECK, REFERENCES, COLLATE, CONSTRAINT ...: kept by no recipe
+			 * that rebuilds the column from its type */
+			a->flags |= DBC_LF_MORE_CLAUSES;
 			next(c);
 		}
 	}

@@ -224,7 +224,9 @@ static int recipe_not_null(online_out *o, const dbc_lint_action *a, const dbc_st
 
 static recipe recipe_of(const dbc_dialect *d, const dbc_lint_action *a, int64_t rows)
 {
-	const unsigned not_plain = DBC_LF_STORED | DBC_LF_SERIAL | DBC_LF_KEY;
+	/* the NOT NULL recipe rebuilds the column from its name, type and
+	 * default alone: any other clause runs the statement as written */
+	const unsigned not_plain = DBC_LF_STORED | DBC_LF_SERIAL | DBC_LF_KEY | DBC_LF_MORE_CLAUSES;
 	if (rows == 0)
 		return NULL; /* a table this migration made or emptied: nobody waits */
 	switch (a->op) {

@@ -39,6 +39,7 @@ ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id)
   REFERENCES customers (id);
 ALTER TABLE orders ADD CHECK (amount >= 0); -- a comment after the statement
 ALTER TABLE orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();
+ALTER TABLE orders ADD COLUMN score int NOT NULL DEFAULT (random() * 10)::int CHECK (score >= 0);
 COMMENT ON TABLE orders IS 'orders, migrated online';
 CREATE TABLE notes (id int PRIMARY KEY, body text);
 CREATE INDEX notes_body ON notes (body);
@@ -64,6 +65,7 @@ for want in \
   'transaction | ALTER TABLE orders ADD COLUMN token uuid' \
   'transaction | ALTER TABLE orders ALTER COLUMN token SET DEFAULT gen_random_uuid()' \
   'transaction | ALTER TABLE orders ALTER COLUMN token SET NOT NULL' \
+  'transaction | ALTER TABLE orders ADD COLUMN score int NOT NULL DEFAULT (random() * 10)::int CHECK (score >= 0)' \
   "transaction | COMMENT ON TABLE orders IS 'orders, migrated online'" \
   'transaction | CREATE INDEX notes_body ON notes (body)'; do
   grep -qxF -- "$want" plan.txt || { cat plan.txt; fail "the online plan lacks: $want"; }
@@ -72,6 +74,9 @@ grep -qF 'REFERENCES customers (id) NOT VALID' plan.txt || { cat plan.txt; fail 
 grep -q '^batches | WITH dbcare_range .*(UPDATE orders SET token = gen_random_uuid() WHERE ctid ' plan.txt ||
   { cat plan.txt; fail "no batched backfill"; }
 grep -q '^generated | SELECT .*VALIDATE CONSTRAINT' plan.txt || { cat plan.txt; fail "the unnamed check is not validated"; }
+# a column with a clause the recipe would not carry (its CHECK) is added
+# as written, never rebuilt from its type alone
+! grep -q 'ADD COLUMN score int$' plan.txt || { cat plan.txt; fail "score rebuilt without its CHECK"; }
 # the table this migration creates is not rewritten
 ! grep -q 'CONCURRENTLY notes_body' plan.txt || fail "an index of a new table built concurrently"
 
