@@ -82,8 +82,11 @@ static bool key_decoded(store_azure *az, const char *key64)
 	if (len == 0 || len % 4 != 0 || !(az->key = malloc(len / 4 * 3 + 1)))
 		return false;
 	int got = EVP_DecodeBlock(az->key, (const unsigned char *)key64, (int)len);
-	if (got < 0)
+	if (got < 0) {
+		/* whatever it decoded is wiped, as store_azure_free wipes a key */
+		OPENSSL_cleanse(az->key, len / 4 * 3 + 1);
 		return false;
+	}
 	az->key_len = (size_t)got - (key64[len - 1] == '=') - (key64[len - 2] == '=');
 	return az->key_len > 0;
 }

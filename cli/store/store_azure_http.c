@@ -130,16 +130,21 @@ static char *shared_key(const cli_store *s, const az_request *rq, const char *pa
 		dbc_heap_text_append(&t, xms[i], strlen(xms[i]));
 		dbc_heap_text_append(&t, "\n", 1);
 	}
-	w = snprintf(line, sizeof line, "/%s%s", s->azure->account, path);
-	dbc_heap_text_append(&t, line, (size_t)w);
+	/* the names and values below are unbounded (a long key, a marker):
+	 * appended whole, never through the fixed line */
+	dbc_heap_text_append(&t, "/", 1);
+	dbc_heap_text_append(&t, s->azure->account, strlen(s->azure->account));
+	dbc_heap_text_append(&t, path, strlen(path));
 	az_param sorted[AZ_MAX_PARAMS];
 	size_t np = 0;
 	for (; np < AZ_MAX_PARAMS && rq->params[np].name; np++)
 		sorted[np] = rq->params[np];
 	qsort(sorted, np, sizeof *sorted, param_by_name);
 	for (size_t i = 0; i < np; i++) {
-		w = snprintf(line, sizeof line, "\n%s:%s", sorted[i].name, sorted[i].value);
-		dbc_heap_text_append(&t, line, (size_t)w);
+		dbc_heap_text_append(&t, "\n", 1);
+		dbc_heap_text_append(&t, sorted[i].name, strlen(sorted[i].name));
+		dbc_heap_text_append(&t, ":", 1);
+		dbc_heap_text_append(&t, sorted[i].value, strlen(sorted[i].value));
 	}
 	unsigned char mac[32], b64[48];
 	unsigned mac_len = 0;
