@@ -15,6 +15,7 @@
 
 #include "cli/backup/common/shipped.h"
 #include "cli/store/store.h"
+#include "base/heap_grow.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -87,10 +88,42 @@ static int by_drop_order(const void *a, const void *b)
 	return rx != ry ? rx - ry : strcmp(x, y);
 }
 
-/* The names the store lists that the prune removed from the fetched copy
- * in stage deleted from the store, in the prune's order. 0, or -1 after
- * saying why. */
-static int drop_in_store(cli_opts *o, const char *url, const char *stage)
+/* The names in stage, the copy as fetched, before the prune runs on it: a
+ * file the store lists later and this list lacks was shipped meanwhile (a
+ * running `dbcare log --copy-to`) and is never the prune's to delete.
+ * NULL with *n = 0 when the folder cannot be read. */
+static char **fetched_names(const char *stage, size_t *n)
+{
+	char **names = NULL;
+	size_t cap = 0;
+	*n = 0;
+	DIR *d = opendir(stage);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (!dbc_heap_reserve(&names, *n + 1, &cap, sizeof *names, 64) ||
+		    !(names[*n] = strdup(e->d_name)))
+			break;
+		(*n)++;
+	}
+	if (d)
+		closedir(d);
+	return names;
+}
+
+static bool listed(char **names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The names the store lists that were fetched (before[0..nbefore)) and
+ * that the prune removed from the copy in stage, deleted from the store,
+ * in the prune's order. 0, or -1 after saying why. */
+static int drop_in_store(cli_opts *o, const char *url, const char *stage, char **before,
+                         size_t nbefore)
 {
 	char err[1024], **names = NULL, *path = NULL;
 	size_t count = 0, gone = 0;
@@ -100,7 +133,7 @@ static int drop_in_store(cli_opts *o, const char *url, const char *stage)
 	for (size_t i = 0; rc == 0 && i < count; i++) {
 		if (!cli_store_name_ok(names[i]) || asprintf(&path, "%s/%s", stage, names[i]) < 0)
 			continue;
-		bool kept = lstat(path, &st) == 0;
+		bool kept = lstat(path, &st) == 0 || !listed(before, nbefore, names[i]);
 		free(path);
 		if (!kept) { /* moved to the front: the names to delete */
 			char *t = names[gone];
@@ -134,9 +167,12 @@ int cli_pitr_prune_at(cli_opts *o, const char *where)
 	if (stage)
 		cli_note(&o->out, "log prune: what it names in %s is the file of the same name in %s",
 		         stage, where);
+	size_t nbefore = 0;
+	char **before = stage ? fetched_names(stage, &nbefore) : NULL;
 	int rc = cli_pitr_prune(o, dir);
-	if (rc == CLI_OK && stage && o->apply && drop_in_store(o, where, stage) != 0)
+	if (rc == CLI_OK && stage && o->apply && drop_in_store(o, where, stage, before, nbefore) != 0)
 		rc = CLI_ERROR;
+	cli_store_names_free(before, nbefore);
 	cli_backup_fetched_drop(stage, NULL);
 	return rc;
 }
