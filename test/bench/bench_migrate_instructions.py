@@ -22,7 +22,7 @@ import shutil
 
 from bench_migrate import N, down, migration
 from benchlib import MODULE, QUICK, TX_ONE, sqlite_connect
-from instructions import SingleUser, callgrind, write
+from instructions import SingleUser, count_instructions, write
 
 TARGET = 1.15
 def add_row(b, engine, raw, dbcare, how):
@@ -50,12 +50,12 @@ def sqlite_counts(b, d):
     c.execute("COMMIT")
     c.close()
     out = os.path.join(d, "cg.out")
-    raw = callgrind(["sqlite3", "-batch", os.path.join(d, "raw.db")], out, stdin=raw_sql)
-    shell = callgrind(["sqlite3", "-batch", os.path.join(d, "empty.db"), "SELECT 1;"], out)
-    loaded = callgrind(["sqlite3", "-batch", "-cmd", f".load {MODULE}", os.path.join(d, "base.db"),
-                        "SELECT 1;"], out)
-    apply = callgrind(["sqlite3", "-batch", "-cmd", f".load {MODULE}", app,
-                       "SELECT dbmigrate_apply();"], out)
+    raw = count_instructions(["sqlite3", "-batch", os.path.join(d, "raw.db")], out, stdin=raw_sql)
+    shell = count_instructions(["sqlite3", "-batch", os.path.join(d, "empty.db"), "SELECT 1;"], out)
+    loaded = count_instructions(["sqlite3", "-batch", "-cmd", f".load {MODULE}",
+                                 os.path.join(d, "base.db"), "SELECT 1;"], out)
+    apply = count_instructions(["sqlite3", "-batch", "-cmd", f".load {MODULE}", app,
+                                "SELECT dbmigrate_apply();"], out)
     add_row(b, "sqlite", raw - shell, apply - loaded,
             "sqlite3 shell, its start-up and the module's loading subtracted")
 

@@ -17,7 +17,7 @@ import shutil
 import sys
 
 from benchlib import QUICK, ROOT, TX_EACH_ROW
-from instructions import callgrind
+from instructions import count_instructions
 
 MODULE = os.path.join(ROOT, "build", "sqlite", "dbcare.so")
 COMMITS = 500 if QUICK else 2000
@@ -48,8 +48,8 @@ def hook_instructions(b, n):
         f.write(WRITER)
     # the Python whose sqlite3 loads extensions (Debian's own)
     py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-    ir = callgrind([py, script, MODULE, os.path.join(d, "db"), str(n)],
-                   os.path.join(d, "callgrind.out"), toggles=("on_wal",))
+    ir = count_instructions([py, script, MODULE, os.path.join(d, "db"), str(n)],
+                            os.path.join(d, "callgrind.out"), toggles=("on_wal",))
     shutil.rmtree(d, ignore_errors=True)
     return ir
 

@@ -310,14 +310,14 @@ def sqlite_instructions(b, path, size):
     if not shutil.which("valgrind"):
         b.skip("real schema instructions (SQLite)", "valgrind is not installed")
         return
-    from bench_migrate_instructions import callgrind
+    from bench_migrate_instructions import count_instructions
     out = os.path.join(os.path.dirname(path), "real.cg")
     load = ["-cmd", f".load {MODULE}"]
-    shell = callgrind(["sqlite3", "-batch", path, "SELECT 1;"], out)
-    loaded = callgrind(["sqlite3", "-batch", *load, path, "SELECT 1;"], out)
-    pragma = callgrind(["sqlite3", "-batch", path, "PRAGMA foreign_key_check;"], out) - shell
-    mine = callgrind(["sqlite3", "-batch", *load, path,
-                      "SELECT count(*) FROM dbcheck_constraints();"], out) - loaded
+    shell = count_instructions(["sqlite3", "-batch", path, "SELECT 1;"], out)
+    loaded = count_instructions(["sqlite3", "-batch", *load, path, "SELECT 1;"], out)
+    pragma = count_instructions(["sqlite3", "-batch", path, "PRAGMA foreign_key_check;"], out) - shell
+    mine = count_instructions(["sqlite3", "-batch", *load, path,
+                               "SELECT count(*) FROM dbcheck_constraints();"], out) - loaded
     os.remove(out)
     b.add("real schema", "sqlite", size, "PRAGMA foreign_key_check: instructions", None, 1,
           ratio=1.0, ref="PRAGMA instructions", note=f"{pragma / 1e6:,.0f} M instructions")
@@ -335,18 +335,18 @@ def sqlite_report_instructions(b, path, size, row_checks):
     if not shutil.which("valgrind"):
         b.skip("real schema report instructions (SQLite)", "valgrind is not installed")
         return
-    from bench_migrate_instructions import callgrind
+    from bench_migrate_instructions import count_instructions
     out = os.path.join(os.path.dirname(path), "real_report.cg")
     script = os.path.join(os.path.dirname(path), "real_native.sql")
     with open(script, "w") as f:
         f.write("PRAGMA integrity_check;\nPRAGMA foreign_key_check;\n")
         f.write("".join(q + ";\n" for q in row_checks))
     load = ["-cmd", f".load {MODULE}"]
-    shell = callgrind(["sqlite3", "-batch", path, "SELECT 1;"], out)
-    loaded = callgrind(["sqlite3", "-batch", *load, path, "SELECT 1;"], out)
-    native = callgrind(["sqlite3", "-batch", path], out, stdin=script) - shell
-    mine = callgrind(["sqlite3", "-batch", *load, path,
-                      "SELECT length(dbhealth_report('full'));"], out) - loaded
+    shell = count_instructions(["sqlite3", "-batch", path, "SELECT 1;"], out)
+    loaded = count_instructions(["sqlite3", "-batch", *load, path, "SELECT 1;"], out)
+    native = count_instructions(["sqlite3", "-batch", path], out, stdin=script) - shell
+    mine = count_instructions(["sqlite3", "-batch", *load, path,
+                               "SELECT length(dbhealth_report('full'));"], out) - loaded
     os.remove(out)
     os.remove(script)
     b.add("real schema", "sqlite", size, f"{NATIVE_FULL.format(n=len(row_checks))}: instructions", None, 1,

@@ -37,7 +37,7 @@ from bench_backup import make_db  # noqa: E402
 from bench_check import fill_sqlite  # noqa: E402
 from bench_json import SCHEMA  # noqa: E402
 from bench_migrate import down, migration  # noqa: E402
-from instructions import SingleUser, callgrind, write  # noqa: E402
+from instructions import SingleUser, count_instructions, write  # noqa: E402
 
 # DBC_GUARD_FILE: another file of figures (to try a change against figures
 # recorded on another build without touching the repository's)
@@ -99,7 +99,7 @@ class Sqlite:
             copy = template + f".{what}"
             shutil.copy(template, copy)
             cmd = ["sqlite3", "-batch", "-cmd", f".load {self.module}", copy]
-            runs[what] = callgrind(cmd + ([] if stdin else ["SELECT 1;"]), self.out, stdin=stdin)
+            runs[what] = count_instructions(cmd + ([] if stdin else ["SELECT 1;"]), self.out, stdin=stdin)
         return runs["stmt"] - runs["base"], template + ".stmt"
 
     def value(self, db, sql):
@@ -223,7 +223,7 @@ def sqlite_json_rows(s):
         for n in (0, PREPARED_ROWS):
             copy = db + f".{t}{n}"
             shutil.copy(db, copy)
-            runs[n] = callgrind([py, script, s.module, copy, t, str(n)], s.out)
+            runs[n] = count_instructions([py, script, s.module, copy, t, str(n)], s.out)
         counts[t] = runs[PREPARED_ROWS] - runs[0]
     got = s.value(db + f".checked{PREPARED_ROWS}", "SELECT count(*) FROM checked;")
     if got != str(PREPARED_ROWS):
@@ -306,7 +306,7 @@ def sqlite_pitr(s):
         for n in (COMMITS, 2 * COMMITS):
             d = os.path.join(s.d, f"pitr_{capture}_{n}")
             shutil.rmtree(d, ignore_errors=True)
-            runs[n] = callgrind([py, script, s.module, d, str(n), capture], s.out)
+            runs[n] = count_instructions([py, script, s.module, d, str(n), capture], s.out)
         counts[capture] = runs[2 * COMMITS] - runs[COMMITS]
         if capture == "1" and not os.listdir(os.path.join(d, "log")):
             raise RuntimeError("the capture wrote no log")

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# PostgreSQL's kill test of backups that leave the machine, on both stores
+# (sqlite_backup_s3_kill.sh and sqlite_backup_azure_kill.sh are SQLite's):
+# 20 kill -9 of `dbcare backup --copy-to` of a pg_dump while it uploads, by
+# turns to s3rver (an 11 MB dump in 5 MiB parts, a 4 MB one by one PUT) and
+# to azurite (the 11 MB dump in blocks and a block list, the 4 MB one by one
+# Put Blob), both from npm, on loopback.
+#
+# Each kill lands on a chosen request of its upload, not after a chosen
+# time: the test waits until the store's log shows the upload's Nth request
+# (N going round every request a whole upload of that kind makes: the first
+# part, a middle one, the one that publishes), stops the store (SIGSTOP) with
+# that request in flight, kills the command and lets the store go on. A
+# loaded machine moves no kill. Every object under a dump's name is byte for
+# byte the dump, every name killed before its publishing request is absent
+# and restores nothing (HTTP 404), a published dump restores into a new
+# database with every row, and every dump the catalog records verifies.
+# dbcare-test-timeout: 600
+set -eu
+db=dbcare_backup_store_kill
+. "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/s3.sh"
+. "$(dirname "$0")/lib/azure.sh"
+. "$(dirname "$0")/lib/cli.sh"
+small_db=${db}_small restored_db=${db}_restored
+drop() { for d in "$@"; do "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1; done; }
+trap 's3_stop; azure_stop; drop $small_db $restored_db; cleanup' EXIT
+url="postgresql://$PGUSER@/$db?host=$PGHOST&port=$PGPORT"
+small="postgresql://$PGUSER@/$small_db?host=$PGHOST&port=$PGPORT"
+
+fresh_db
+s3_start dumps
+azure_start dumps
+# random text compresses little: a dump of about 11 MB, and one of 4 MB
+q -c "CREATE EXTENSION IF NOT EXISTS pgcrypto" -c "CREATE TABLE items (id bigint PRIMARY KEY, body text)" \
+  -c "INSERT INTO items SELECT g, encode(gen_random_bytes(600), 'base64') FROM generate_series(1, 18000) g" \
+  >/dev/null
+drop "$small_db"
+"$B/psql" -X -q -d postgres -c "CREATE DATABASE $small_db" >/dev/null
+"$B/psql" -X -q -d "$small_db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" >/dev/null
+"$B/psql" -X -q -d "$db" -c "COPY (SELECT * FROM items WHERE id <= 6000) TO STDOUT" |
+  "$B/psql" -X -q -d "$small_db" -c "CREATE TABLE items (id bigint PRIMARY KEY, body text)" \
+    -c "COPY items FROM STDIN" >/dev/null
+printf '[default]\ns3 =\n  multipart_chunksize = 5MB\n  multipart_threshold = 5MB\n' >parts.conf
+mkdir b
+
+# The four kinds of upload: the store, the database, the S3 settings.
+kinds=(s3-parts s3-put azure-blocks azure-put)
+declare -A dest=([s3]=s3://dumps/kill [azure]=azure://dumps/kill) log=([s3]=$work/s3rver.log [azure]=$work/azurite.log)
+store_of() { echo "${1%%-*}"; }
+db_of() { case $1 in *-put) echo "$small" ;; *) echo "$url" ;; esac; }
+conf_of() { [ "$1" = s3-parts ] && echo parts.conf || echo /dev/null; }
+# the requests the store's log shows under a dump's name
+requests() { # store name
+  grep -cE "^request [A-Z]+ (/$azure_account)?/dumps/kill/$2\\.dump([?]|\$)" "${log[$1]}" || true
+}
+listed() { # store name: the store holds the object
+  case $1 in
+  s3) s3_objects | grep -qx "kill/$2.dump" ;;
+  azure) azure_blobs | grep -qx "kill/$2.dump" ;;
+  esac
+}
+fetch() { # store name file: the object's bytes
+  case $1 in
+  s3) cp "$work/s3/dumps/kill/$2.dump._S3rver_object" "$3" ;;
+  azure) azure_blob "kill/$2.dump" >"$3" ;;
+  esac
+}
+backup() { # kind name (in the background, the command is the job's own process: exec)
+  AWS_CONFIG_FILE=$(conf_of "$1") exec "$cli" backup "b/$2.dump" --copy-to "${dest[$(store_of "$1")]}" \
+    --db "$(db_of "$1")"
+}
+
+# One whole upload of each kind: the requests it makes, and a dump that
+# restores later.
+declare -A steps
+for kind in "${kinds[@]}"; do
+  (backup "$kind" "whole-$kind") >whole.out 2>&1 || { cat whole.out; fail "the whole upload ($kind) failed"; }
+  steps[$kind]=$(requests "$(store_of "$kind")" "whole-$kind")
+  [ "${steps[$kind]}" -ge 1 ] || fail "the store logged no request of the whole upload ($kind)"
+done
+[ "$(stat -c %s b/whole-s3-parts.dump)" -gt $((8 << 20)) ] ||
+  fail "the big dump has $(stat -c %s b/whole-s3-parts.dump) bytes: want more than one 8 MiB block"
+[ "$(stat -c %s b/whole-s3-put.dump)" -lt $((5 << 20)) ] || fail "the small dump is not below 5 MiB (test premise)"
+[ "${steps[s3-parts]}" -ge 4 ] && [ "${steps[azure-blocks]}" -ge 3 ] ||
+  fail "the big uploads made ${steps[s3-parts]} (S3) and ${steps[azure-blocks]} (Azure) requests: want parts and blocks"
+echo "requests of a whole upload: ${steps[*]} (${!steps[*]})"
+
+killed=0 unpublished=0
+declare -A kind_of
+for i in $(seq 1 20); do
+  kind=${kinds[$((i % 4))]} store=$(store_of "${kinds[$((i % 4))]}")
+  kind_of[$i]=$kind
+  nth=$(( (i / 4) % ${steps[$kind]} + 1 ))
+  backup "$kind" "k$i" >"k$i.out" 2>&1 &
+  pid=$!
+  while [ "$(requests "$store" "k$i")" -lt "$nth" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.005; done
+  "${store}_pause"
+  if kill -9 "$pid" 2>/dev/null; then
+    killed=$((killed + 1))
+    set +e; wait "$pid" 2>/dev/null; set -e
+    "${store}_resume"
+    sleep 0.2 # the store ends the request it held
+    listed "$store" "k$i" || unpublished=$((unpublished + 1))
+  else
+    "${store}_resume"
+    wait "$pid" || { cat "k$i.out"; fail "upload k$i ($kind) failed without a kill"; }
+  fi
+done
+echo "killed during the upload: $killed of 20, $unpublished of them before the store published it"
+[ "$killed" -ge 15 ] || fail "only $killed of 20 kills landed in an upload (test premise)"
+[ "$unpublished" -ge 5 ] || fail "only $unpublished kills landed before the store published (test premise)"
+
+published=0
+for i in $(seq 1 20); do
+  store=$(store_of "${kind_of[$i]}")
+  if listed "$store" "k$i"; then
+    published=$((published + 1))
+    fetch "$store" "k$i" got.dump
+    cmp -s "b/k$i.dump" got.dump || fail "kill/k$i.dump in $store's store is not the whole dump b/k$i.dump"
+  fi
+done
+for store in s3 azure; do
+  case $store in s3) s3_objects ;; azure) azure_blobs ;; esac |
+    grep -v -x -E 'kill/(k[0-9]+|whole-(s3|azure)-(parts|put|blocks))\.dump' &&
+    fail "$store's store holds an object that is no dump"
+done
+
+restored="postgresql://$PGUSER@/$restored_db?host=$PGHOST&port=$PGPORT"
+for store in s3 azure; do
+  drop "$restored_db"
+  run 0 create --db "$restored"
+  for i in $(seq 1 20); do
+    if [ "$(store_of "${kind_of[$i]}")" = "$store" ] && ! listed "$store" "k$i"; then
+      run 1 restore "${dest[$store]}/k$i.dump" --db "$restored"
+      has "HTTP 404" err
+      break
+    fi
+  done
+  big=$([ "$store" = s3 ] && echo whole-s3-parts || echo whole-azure-blocks)
+  run 0 restore "${dest[$store]}/$big.dump" --db "$restored"
+  [ "$("$B/psql" -X -At -d "$restored_db" -c "SELECT count(*) FROM items")" = 18000 ] ||
+    fail "the dump published to $store did not restore its 18000 rows"
+done
+run 0 verify --all-backups --db "$url"
+run 0 verify --all-backups --db "$small"
+! grep -qF -e "$s3_secret" -e "$azure_key" ./*.out out err || fail "a store's secret was printed"
+echo "ok: $published of 20 published whole, the others absent"
