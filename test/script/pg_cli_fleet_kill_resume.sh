@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The PostgreSQL half of script/sqlite_cli_fleet_kill_resume: a fleet
 # migration over four databases of the suite's cluster gets kill -9 (its
-# process group) at random moments, DBC_KILLS times (default 100), with and
+# process group) at random moments, DBC_KILLS times (default 50), with and
 # without --commit-each. After each kill every member is whole: each
 # migration's effects are there exactly when the member's own history
 # records it, once (a backend whose client died rolls back, or commits the
@@ -13,7 +13,7 @@ db=dbcare_fleet_kill
 . "$(dirname "$0")/lib/pg.sh"
 . "$(dirname "$0")/lib/cli.sh"
 command -v setsid > /dev/null || fail "setsid is missing (util-linux)"
-kills=${DBC_KILLS:-100}
+kills=${DBC_KILLS:-50}
 members="${db}_1 ${db}_2 ${db}_3 ${db}_4"
 drop_members() {
   for m in $members; do "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $m WITH (FORCE)" 2> /dev/null || true; done

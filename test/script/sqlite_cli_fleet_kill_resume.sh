@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A fleet migration killed at random moments resumes from what each member
-# recorded in its own history: DBC_KILLS (default 100) times `dbcare
+# recorded in its own history: DBC_KILLS (default 50) times `dbcare
 # migrate` over a fleet of SQLite files gets kill -9 after a random delay,
 # on alternate rounds its whole process group (a machine that loses power
 # mid-run: workers die inside a transaction) or its parent alone (workers
@@ -16,7 +16,7 @@ set -eu
 . "$(dirname "$0")/lib/cli.sh"
 command -v setsid > /dev/null || fail "setsid is missing (util-linux)"
 export DBCARE_MODULE="$module"
-kills=${DBC_KILLS:-100}
+kills=${DBC_KILLS:-50}
 members=24
 mkdir -p m tenants
 # each migration writes enough rows to take a few milliseconds, so kills
