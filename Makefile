@@ -376,7 +376,8 @@ fuzz: fuzz-build
 # `make test` needs nothing installed by hand: bootstrap first, then a fresh make
 # (so PGXS is found once PostgreSQL's dev package is there), then every suite.
 .PHONY: test test-run demo bootstrap bench guard-record
-# The build before the suites uses every core (the suites then run in two lanes).
+# The build before the suites uses every core (the suites then run in two
+# lanes), and so does the demo's: a newcomer's first command waits on it.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: bootstrap
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) all unit
@@ -389,7 +390,7 @@ test-run: all unit
 	@test/harness/run_tests.sh
 
 demo: bootstrap
-	@$(MAKE) --no-print-directory sqlite cli
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) sqlite cli
 	@test/harness/demo.sh
 
 # The performance guard's figures (test/bench/guard.json) measured again on
