@@ -84,7 +84,10 @@ ha_kill() { # NODE
   return 0
 }
 # an initdb of our own: the private socket and stock memory before
-# pg_autoctl takes the directory (node2's copy of node1 keeps both)
+# pg_autoctl takes the directory (node2's copy of node1 keeps both). The
+# four memory settings are PostgreSQL 15's stock values, written out
+# because pg_autoctl would tune them to the machine: the tests run at
+# stock settings.
 ha_initdb() { # NODE
   "${AS_PG[@]}" "$B/initdb" -D "$ha/$1" -U postgres --auth=trust --no-sync -E UTF8 --locale=C \
     >"$ha/initdb_$1.log" 2>&1 || { cat "$ha/initdb_$1.log"; fail "initdb failed"; }
