@@ -226,6 +226,18 @@ run 1 restore "$mixed/.hidden" --db "sqlite:$work/hidden.db"
 has "dbcare: $mixed/.hidden cannot be fetched into a local file by its name" err
 [ -z "$(ls -A "$TMPDIR")" ] || fail "a fetch left $(ls "$TMPDIR") behind"
 
+# a single PUT the store refuses (lib/s3rver.js: a write-once bucket
+# holding another writer's taken.db) deletes nothing: the object stands
+for part in object metadata.json; do
+  cp "$work/s3/shop/app/mixed/other.db._S3rver_$part" "$work/s3/shop/app/mixed/taken.db._S3rver_$part"
+done
+run 1 backup "$work/taken.db" --copy-to "$mixed" --db "sqlite:$work/tiny.db"
+has "HTTP 412, PreconditionFailed" err
+grep -q '^request DELETE /shop/app/mixed/taken.db' "$work/s3rver.log" &&
+  fail "a refused PUT deleted the object it did not write"
+cmp -s "$work/other.db" "$work/s3/shop/app/mixed/taken.db._S3rver_object" ||
+  fail "the other writer's taken.db is gone or changed"
+
 # a listing answered IsTruncated forever stops with an error; one page
 # of more than the answer's cap is an error, never a quietly cut list
 for hostile in endless huge; do
