@@ -18,12 +18,9 @@
 #include "store_azure_http.h"
 #include "cli/common/files.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* A block's size: AZ_BLOCK, or more for a file that would need more than

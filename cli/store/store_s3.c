@@ -15,15 +15,11 @@
 #include "store_s3_parts.h"
 #include "cli/common/files.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static int s3_del(cli_store *s, const char *key, char *err, size_t n)
 {
