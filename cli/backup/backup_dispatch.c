@@ -55,19 +55,20 @@ static int find_method(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
 	return 0;
 }
 
-/* A BACKUP named by a store URL (s3://...): fetched into a private
- * folder, and o's argument (and --from, unless given) pointed there for
- * the hook, which sees a file alone (the bucket's copy has no catalog
- * row). 0, or -1 after printing why; *stage NULL when nothing fetched. */
-static int fetched(cli_opts *o, char **stage, char **file)
+/* A BACKUP named by a store URL (s3://...) in o's argument at: fetched
+ * into a private folder, and the argument (and --from, unless given)
+ * pointed there for the hook, which sees a file alone (the bucket's copy
+ * has no catalog row). 0, or -1 after printing why; *stage NULL when
+ * nothing fetched. */
+static int fetched(cli_opts *o, int at, char **stage, char **file)
 {
 	*stage = *file = NULL;
-	if (o->nargs < 1 || !cli_store_is_url(o->args[0]))
+	if (o->nargs <= at || !cli_store_is_url(o->args[at]))
 		return 0;
-	if (cli_backup_fetch(o->args[0], stage, file) != CLI_OK)
+	if (cli_backup_fetch(o->args[at], stage, file) != CLI_OK)
 		return -1;
-	cli_note(&o->out, "fetched %s into %s", o->args[0], *stage);
-	o->args[0] = *file;
+	cli_note(&o->out, "fetched %s into %s", o->args[at], *stage);
+	o->args[at] = *file;
 	if (!o->from_dir)
 		o->from_dir = *stage;
 	return 0;
@@ -78,7 +79,7 @@ static int verify_one(cli_db *db, cli_opts *o);
 int cli_verify_backup(cli_db *db, cli_opts *o)
 {
 	char *stage, *file;
-	if (fetched(o, &stage, &file) != 0)
+	if (fetched(o, 0, &stage, &file) != 0)
 		return CLI_ERROR;
 	int rc = verify_one(db, o);
 	cli_backup_fetched_drop(stage, file);
@@ -226,8 +227,20 @@ int cli_backup_drill(cli_db *db, cli_opts *o)
 		}
 		return cli_pitr_drill_at(db, o, o->log_dir);
 	}
-	const char *arg = o->nargs > 1 ? o->args[1] : NULL;
 	const cli_backup_method *m = cli_backup_method_own_rows(db);
+	if (m && o->nargs > 1 && cli_store_is_url(o->args[1])) {
+		/* the method drills against the row it finds by path: a store's
+		 * copy has none */
+		cli_errorf("backup drill %s: this database's drill compares a backup with its catalog "
+		           "row, which a store's copy has none of: drill the local backup, or restore "
+		           "and verify the copy",
+		           o->args[1]);
+		return CLI_ERROR;
+	}
+	char *stage, *file;
+	if (fetched(o, 1, &stage, &file) != 0)
+		return CLI_ERROR;
+	const char *arg = o->nargs > 1 ? o->args[1] : NULL;
 	cli_rows row = {0};
 	int rc = CLI_ERROR;
 	if (m || find_row(db, o, arg, &row, &m) == 0) {
@@ -237,6 +250,7 @@ int cli_backup_drill(cli_db *db, cli_opts *o)
 			cli_errorf("no hook drills the %s backups of this database", m->kind);
 	}
 	cli_rows_free(&row);
+	cli_backup_fetched_drop(stage, file);
 	return rc;
 }
 
@@ -272,7 +286,7 @@ int cmd_restore(cli_db *db, cli_opts *o)
 	if (to)
 		return m->restore_to(db, o);
 	char *stage, *file;
-	if (fetched(o, &stage, &file) != 0)
+	if (fetched(o, 0, &stage, &file) != 0)
 		return CLI_ERROR;
 	int rc = m->restore(db, o, o->args[0]);
 	cli_backup_fetched_drop(stage, file);

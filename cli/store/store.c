@@ -256,8 +256,19 @@ int cli_store_list(cli_store *s, char ***names, size_t *count, char *err, size_t
 		}
 	}
 	*count = kept;
-	qsort(*names, *count, sizeof **names, by_name);
+	cli_store_names_sort(*names, *count);
 	return 0;
+}
+
+void cli_store_names_sort(char **names, size_t count)
+{
+	if (count > 1)
+		qsort(names, count, sizeof *names, by_name);
+}
+
+bool cli_store_names_has(char *const *names, size_t count, const char *name)
+{
+	return count > 0 && bsearch(&name, names, count, sizeof *names, by_name) != NULL;
 }
 
 void cli_store_names_free(char **names, size_t count)

@@ -56,6 +56,11 @@ int cli_store_get_file(cli_store *s, const char *name, const char *path, char *e
  * malloc'd array of *count malloc'd names. 0, or -1 with err. */
 int cli_store_list(cli_store *s, char ***names, size_t *count, char *err, size_t n);
 void cli_store_names_free(char **names, size_t count);
+/* Whether names (count, sorted by strcmp as cli_store_list returns them)
+ * hold name: a binary search. */
+bool cli_store_names_has(char *const *names, size_t count, const char *name);
+/* names (count) sorted by strcmp, as cli_store_names_has wants them. */
+void cli_store_names_sort(char **names, size_t count);
 /* NAME deleted (absent already: 0). 0, or -1 with err. */
 int cli_store_delete(cli_store *s, const char *name, char *err, size_t n);
 /* The destination as the user wrote it, without anything secret. */

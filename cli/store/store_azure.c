@@ -16,15 +16,11 @@
  * checked against the blob's Content-MD5 as it arrives.
  */
 #include "store_azure_http.h"
-#include "store_s3_http.h"
 #include "cli/common/files.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* A block's size: AZ_BLOCK, or more for a file that would need more than
@@ -39,12 +35,7 @@ static off_t block_size(off_t size)
 	return least > AZ_BLOCK ? least : AZ_BLOCK;
 }
 
-static const char *name_of(const cli_store *s, const char *key)
-{
-	return key + strlen(s->prefix);
-}
-
-static void answer_free(az_answer *a)
+static void answer_free(store_answer *a)
 {
 	free(a->text.data);
 	a->text.data = NULL;
@@ -52,11 +43,11 @@ static void answer_free(az_answer *a)
 
 static int az_del(cli_store *s, const char *key, char *err, size_t n)
 {
-	az_answer a = {.fd = -1};
+	store_answer a = {.fd = -1};
 	az_request rq = {.method = "DELETE", .key = key};
 	int rc = az_perform(s, &rq, &a, err, n);
 	if (rc == 0 && a.status != 404 && (a.status < 200 || a.status >= 300))
-		rc = az_refused(s, &rq, &a, err, n);
+		rc = store_refused(s, rq.method, key, &a, &az_remedies, err, n);
 	answer_free(&a);
 	return rc;
 }
@@ -82,20 +73,14 @@ static int region_md5(int fd, off_t off, off_t len, char b64[32], EVP_MD_CTX *wh
 static int put_checked(cli_store *s, az_request *rq, const char *what, int fd, off_t off, off_t len,
                        const char *md5, char *err, size_t n)
 {
-	az_part part = {.fd = fd, .off = off, .len = len};
-	az_answer a = {.fd = -1};
+	store_part part = {.fd = fd, .off = off, .len = len};
+	store_answer a = {.fd = -1};
 	bool block = rq->params[0].name != NULL;
 	rq->part = &part;
 	rq->content_md5 = md5;
 	int rc = az_call(s, rq, &a, err, n);
-	if (rc == 0 && (a.content_md5[0] || !block) && strcmp(a.content_md5, md5) != 0) {
-		snprintf(err, n,
-		         "dbcare: the store holds other bytes than sent for %s %s/%s (its MD5 %s, sent "
-		         "%s): not published",
-		         what, s->label, name_of(s, rq->key), a.content_md5[0] ? a.content_md5 : "none",
-		         md5);
-		rc = 1;
-	}
+	if (rc == 0 && (a.content_md5[0] || !block))
+		rc = store_sent_check(s, what, rq->key, a.content_md5, md5, false, err, n);
 	answer_free(&a);
 	return rc;
 }
@@ -105,18 +90,14 @@ static int put_checked(cli_store *s, az_request *rq, const char *what, int fd, o
 static int read_back(cli_store *s, const char *key, off_t size, const char *md5, char *err,
                      size_t n)
 {
-	az_answer a = {.fd = -1};
+	store_answer a = {.fd = -1};
 	az_request rq = {.method = "HEAD", .key = key};
 	int rc = az_call(s, &rq, &a, err, n);
 	if (rc == 0 && (strtoll(a.length, NULL, 10) != (long long)size || strcmp(a.content_md5, md5))) {
-		char ignored[256];
-		snprintf(err, n,
-		         "dbcare: %s/%s was committed as other bytes (%s bytes, MD5 %s; sent %lld, MD5 "
-		         "%s): removed, not published; check the store",
-		         s->label, name_of(s, key), a.length, a.content_md5[0] ? a.content_md5 : "none",
-		         (long long)size, md5);
-		az_del(s, key, ignored, sizeof ignored);
-		rc = -1;
+		char how[224];
+		snprintf(how, sizeof how, "committed as other bytes (%s bytes, MD5 %s; sent %lld, MD5 %s)",
+		         a.length, a.content_md5[0] ? a.content_md5 : "none", (long long)size, md5);
+		rc = store_published_wrong(s, key, how, err, n);
 	}
 	answer_free(&a);
 	return rc;
@@ -217,7 +198,7 @@ static int publish_blocks(cli_store *s, const char *key, int fd, off_t size, cha
 		                 .text = list.data,
 		                 .content_md5 = list_md5,
 		                 .headers = {blob_md5}};
-		az_answer a = {.fd = -1};
+		store_answer a = {.fd = -1};
 		rc = az_call(s, &rq, &a, err, n);
 		answer_free(&a);
 	}
@@ -227,21 +208,15 @@ static int publish_blocks(cli_store *s, const char *key, int fd, off_t size, cha
 	return rc;
 }
 
+static int publish_by_size(cli_store *s, const char *key, int fd, off_t size, char *err, size_t n)
+{
+	return size <= AZ_BLOCK ? publish_blob(s, key, fd, size, err, n)
+	                        : publish_blocks(s, key, fd, size, err, n);
+}
+
 static int az_publish(cli_store *s, const char *key, const char *file, char *err, size_t n)
 {
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	err[0] = '\0';
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		snprintf(err, n, "dbcare: cannot read %s to upload it: %s", file, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	int rc = st.st_size <= AZ_BLOCK ? publish_blob(s, key, fd, st.st_size, err, n)
-	                                : publish_blocks(s, key, fd, st.st_size, err, n);
-	close(fd);
-	return rc;
+	return store_publish_file(s, key, file, publish_by_size, err, n);
 }
 
 /* The blob's bytes into fd, digested; when the blob has a Content-MD5
@@ -250,18 +225,16 @@ static int az_get(cli_store *s, const char *key, int fd, char sha256[65], char *
 {
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, cli_text_host(), NULL);
-	az_answer a = {.fd = fd, .ctx = &ctx, .sha = dbc_sha256_begin(&ctx), .md5 = EVP_MD_CTX_new()};
+	store_answer a = {
+	    .fd = fd, .ctx = &ctx, .sha = dbc_sha256_begin(&ctx), .md5 = EVP_MD_CTX_new()};
 	az_request rq = {.method = "GET", .key = key};
 	int rc = a.sha && a.md5 && EVP_DigestInit_ex(a.md5, EVP_md5(), NULL) ? 0 : -1;
 	if (rc != 0)
 		snprintf(err, n, "dbcare: cannot start a digest");
 	if (rc == 0)
-		rc = az_call(s, &rq, &a, err, n);
-	if (rc != 0 && a.status == 404)
-		snprintf(err, n,
-		         "dbcare: GET of %s/%s refused by the store (HTTP 404): no such object; dbcare "
-		         "backups ... lists the names",
-		         s->label, name_of(s, key));
+		rc = az_perform(s, &rq, &a, err, n);
+	if (rc == 0 && (a.status < 200 || a.status >= 300))
+		rc = store_get_refused(s, key, &a, &az_remedies, err, n);
 	unsigned char md[16];
 	char got[32];
 	unsigned len = 0;
@@ -271,7 +244,7 @@ static int az_get(cli_store *s, const char *key, int fd, char sha256[65], char *
 			snprintf(err, n,
 			         "dbcare: the bytes downloaded of %s/%s are not the blob's (MD5 %s, the "
 			         "store's %s): not used; download it again",
-			         s->label, name_of(s, key), got, a.content_md5);
+			         s->label, store_name_of(s, key), got, a.content_md5);
 			rc = -1;
 		}
 	}
@@ -309,21 +282,21 @@ static int az_list(cli_store *s, char ***names, size_t *count, size_t *cap, char
 		                            {"prefix", s->prefix},
 		                            {"maxresults", LIST_PAGE_KEYS},
 		                            {marker ? "marker" : NULL, marker}}};
-		az_answer a = {.fd = -1};
+		store_answer a = {.fd = -1};
 		rc = az_call(s, &rq, &a, err, n);
 		free(marker);
 		marker = NULL;
 		dbc_heap_text_append(&a.text, "", 0); /* data never NULL */
 		const char *at = a.text.data;
 		char *blob;
-		while (rc == 0 && (blob = s3_xml_text(at, "Blob", &at))) {
-			char *name = s3_xml_text(blob, "Name", NULL);
+		while (rc == 0 && (blob = store_xml_text(at, "Blob", &at))) {
+			char *name = store_xml_text(blob, "Name", NULL);
 			if (name && !store_names_add(names, count, cap, name, strlen(name)))
 				rc = -1;
 			free(name), free(blob);
 		}
 		if (rc == 0) {
-			marker = s3_xml_text(a.text.data, "NextMarker", NULL);
+			marker = store_xml_text(a.text.data, "NextMarker", NULL);
 			if (marker && !*marker) {
 				free(marker);
 				marker = NULL;

@@ -3,13 +3,12 @@
  * (store_azure_http.h): its URL (ENDPOINT/CONTAINER/KEY?QUERY, the SAS
  * token's query appended under SAS), its Shared Key signature (HMAC-SHA256
  * of the canonical request with the account key, by OpenSSL), the
- * answer's body into a file and its digests or into memory, its
- * Content-MD5, and an error naming the request and Azure's code, never a
- * header or the URL. A store that stops answering ends a request after
- * STALL_SECONDS without a byte.
+ * answer taken and judged by store_remote.c (its Content-MD5 kept; an
+ * error names the request and Azure's code, never a header or the URL; a
+ * store that stops answering ends a request after STORE_STALL_SECONDS
+ * without a byte).
  */
 #include "store_azure_http.h"
-#include "store_s3_http.h" /* s3_xml_text, s3_encoded: XML and URLs as S3's */
 
 #include <openssl/hmac.h>
 #include <stdio.h>
@@ -19,75 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STALL_SECONDS 30L
-#define BODY_CAP      (1 << 20) /* an answer in XML kept in memory, at most */
-#define AZ_VERSION    "2021-08-06"
+#define AZ_VERSION "2021-08-06"
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-	az_answer *a = arg;
-	size_t len = size * nmemb;
-	bool ok_status = a->status == 0 || (a->status >= 200 && a->status < 300);
-	if (a->fd >= 0 && ok_status) {
-		if (a->sha && dbc_sha256_update(a->ctx, a->sha, data, len) != DBC_OK)
-			return a->failed = true, 0;
-		if (a->md5 && !EVP_DigestUpdate(a->md5, data, len))
-			return a->failed = true, 0;
-		for (size_t off = 0; off < len;) {
-			ssize_t w = write(a->fd, data + off, len - off);
-			if (w < 0)
-				return a->failed = true, 0;
-			off += (size_t)w;
-		}
-	} else if (a->text.len + len <= BODY_CAP) {
-		dbc_heap_text_append(&a->text, data, len);
-	} else {
-		a->overflow = true;
-	}
-	return len;
-}
-
-/* value of header name (with its colon) in data, trimmed, into out */
-static void header_value(const char *data, size_t len, const char *name, char *out, size_t cap)
-{
-	size_t nl = strlen(name);
-	if (len <= nl || strncasecmp(data, name, nl) != 0)
-		return;
-	size_t start = nl, end = len;
-	while (start < len && data[start] == ' ')
-		start++;
-	while (end > start && (data[end - 1] == '\r' || data[end - 1] == '\n' || data[end - 1] == ' '))
-		end--;
-	if (end - start < cap) {
-		memcpy(out, data + start, end - start);
-		out[end - start] = '\0';
-	}
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-	az_answer *a = arg;
-	size_t len = size * nmemb;
-	/* a new status line (after a 100 Continue, say) starts the headers anew */
-	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
-		a->content_md5[0] = a->length[0] = '\0';
-		a->status = strtol(strchr(data, ' ') ? strchr(data, ' ') + 1 : "0", NULL, 10);
-	}
-	header_value(data, len, "content-md5:", a->content_md5, sizeof a->content_md5);
-	header_value(data, len, "content-length:", a->length, sizeof a->length);
-	return len;
-}
-
-static size_t on_read(char *buf, size_t size, size_t nmemb, void *arg)
-{
-	az_part *p = arg;
-	size_t room = size * nmemb, left = (size_t)(p->len - p->sent);
-	ssize_t got = pread(p->fd, buf, left < room ? left : room, p->off + p->sent);
-	if (got < 0)
-		return CURL_READFUNC_ABORT;
-	p->sent += got;
-	return (size_t)got;
-}
+const store_remedies az_remedies = {
+    .endpoint = "",
+    .denied = "check AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_KEY / "
+              "AZURE_STORAGE_SAS_TOKEN) and the SAS token's permissions",
+    .missing = "check the container and the name",
+};
 
 /* An RFC 1123 date in GMT, whatever the locale: x-ms-date */
 static void http_date(char out[40])
@@ -165,7 +103,7 @@ static int url_parts(const cli_store *s, const az_request *rq, char **path, char
 {
 	const char *ep = s->azure->endpoint, *host = strstr(ep, "://") + 3,
 	           *ep_path = strchr(host, '/') ? strchr(host, '/') : "";
-	char *key = s3_encoded(rq->key ? rq->key : "", true);
+	char *key = store_encoded(rq->key ? rq->key : "", true);
 	dbc_heap_text q = {0};
 	*path = NULL;
 	if (!key ||
@@ -175,7 +113,7 @@ static int url_parts(const cli_store *s, const az_request *rq, char **path, char
 	}
 	free(key);
 	for (size_t i = 0; i < AZ_MAX_PARAMS && rq->params[i].name; i++) {
-		char *v = s3_encoded(rq->params[i].value, false);
+		char *v = store_encoded(rq->params[i].value, false);
 		if (!v)
 			q.oom = true;
 		dbc_heap_text_append(&q, q.len ? "&" : "", q.len ? 1 : 0);
@@ -255,7 +193,7 @@ static void method_set(CURL *c, const az_request *rq, long long length, text_bod
 	if (strcmp(rq->method, "PUT") == 0) {
 		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)length);
-		curl_easy_setopt(c, CURLOPT_READFUNCTION, rq->part ? on_read : on_text);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, rq->part ? store_part_read : on_text);
 		curl_easy_setopt(c, CURLOPT_READDATA, rq->part ? (void *)rq->part : (void *)t);
 	} else if (strcmp(rq->method, "HEAD") == 0) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -264,7 +202,7 @@ static void method_set(CURL *c, const az_request *rq, long long length, text_bod
 	}
 }
 
-int az_perform(cli_store *s, const az_request *rq, az_answer *a, char *err, size_t n)
+int az_perform(cli_store *s, const az_request *rq, store_answer *a, char *err, size_t n)
 {
 	CURL *c = curl_easy_init();
 	char *path = NULL, *query = NULL, *url = NULL;
@@ -281,14 +219,7 @@ int az_perform(cli_store *s, const az_request *rq, az_answer *a, char *err, size
 		url = NULL;
 	} else {
 		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, STALL_SECONDS);
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
+		store_curl_answer(c, a);
 		method_set(c, rq, length, &t);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	}
@@ -305,46 +236,11 @@ int az_perform(cli_store *s, const az_request *rq, az_answer *a, char *err, size
 	free(path), free(query), free(url);
 	if (!ok)
 		return -1;
-	if (cc != CURLE_OK || a->failed) {
-		snprintf(err, n, "dbcare: %s of %s/%s failed: %s", rq->method, s->label,
-		         rq->key ? rq->key + strlen(s->prefix) : "",
-		         a->failed ? "writing what arrived failed" : curl_easy_strerror(cc));
-		return -1;
-	}
-	return 0;
+	return cc != CURLE_OK || a->failed ? store_failed(s, rq->method, rq->key, cc, a, err, n) : 0;
 }
 
-int az_refused(cli_store *s, const az_request *rq, az_answer *a, char *err, size_t n)
-{
-	char *code = s3_xml_text(a->text.data, "Code", NULL),
-	     *msg = s3_xml_text(a->text.data, "Message", NULL);
-	/* Azure's message is its first line: the rest (a request id, a time,
-	 * an authentication detail) is not for the user */
-	if (msg)
-		msg[strcspn(msg, "\r\n")] = '\0';
-	const char *key =
-	    rq->key && strlen(rq->key) >= strlen(s->prefix) ? rq->key + strlen(s->prefix) : "";
-	snprintf(err, n, "dbcare: %s of %s/%s refused by the store (HTTP %ld%s%s%s%s)%s", rq->method,
-	         s->label, key, a->status, code ? ", " : "", code ? code : "", msg ? ": " : "",
-	         msg ? msg : "",
-	         a->status == 403   ? ": check AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_KEY / "
-	                              "AZURE_STORAGE_SAS_TOKEN) and the SAS token's permissions"
-	         : a->status == 404 ? ": check the container and the name"
-	                            : "");
-	free(code), free(msg);
-	return -1;
-}
-
-int az_call(cli_store *s, const az_request *rq, az_answer *a, char *err, size_t n)
+int az_call(cli_store *s, const az_request *rq, store_answer *a, char *err, size_t n)
 {
 	int rc = az_perform(s, rq, a, err, n);
-	if (rc == 0 && a->overflow) {
-		snprintf(err, n,
-		         "dbcare: %s of %s answered more than %d bytes: not read; check the endpoint",
-		         rq->method, s->label, BODY_CAP);
-		rc = -1;
-	} else if (rc == 0 && (a->status < 200 || a->status >= 300)) {
-		rc = az_refused(s, rq, a, err, n);
-	}
-	return rc;
+	return rc == 0 ? store_judged(s, rq->method, rq->key, a, &az_remedies, err, n) : rc;
 }

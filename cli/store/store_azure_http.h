@@ -1,7 +1,8 @@
 /*
  * store_azure_http.h — the Azure Blob request layer the Azure store's
  * operations run on (store_azure_http.c), and the account's settings
- * (store_azure_config.c); private to cli/store/.
+ * (store_azure_config.c); private to cli/store/. What it shares with
+ * S3's (the answer, the errors, the publish checks) is store_remote.h's.
  *
  * Invariants: the account key and the SAS token are read from the
  * environment only (store_azure_config.c), go into a request's
@@ -12,15 +13,7 @@
 #ifndef DBCARE_CLI_STORE_AZURE_HTTP_H
 #define DBCARE_CLI_STORE_AZURE_HTTP_H
 
-#include "store_private.h"
-
-#include "base/dbc.h"
-#include "base/heap_grow.h"
-#include "base/sha256.h"
-
-#include <curl/curl.h>
-#include <openssl/evp.h>
-#include <sys/types.h>
+#include "store_remote.h"
 
 /* The account and how requests to it are signed; secret fields are never
  * printed, and wiped when freed. */
@@ -39,12 +32,6 @@ struct store_azure {
  * account's https://ACCOUNT.blob.core.windows.net). NULL with err. */
 store_azure *store_azure_load(const char *container, char *err, size_t n);
 
-/* A part of a file sent as a request's body, read as it goes. */
-typedef struct az_part {
-	int fd;
-	off_t off, len, sent;
-} az_part;
-
 /* One query parameter: its name and raw value (encoded into the URL, and
  * signed decoded, as Shared Key wants). */
 typedef struct az_param {
@@ -58,34 +45,21 @@ typedef struct az_request {
 	const char *method; /* GET PUT DELETE HEAD */
 	const char *key;    /* NULL: the container */
 	az_param params[AZ_MAX_PARAMS];
-	az_part *part;                       /* the bytes sent (PUT) or NULL */
+	store_part *part;                    /* the bytes sent (PUT) or NULL */
 	const char *text;                    /* or a text sent (PUT), NULL */
 	const char *content_md5;             /* base64, or NULL */
 	const char *headers[AZ_MAX_HEADERS]; /* "x-ms-NAME:value", NULL-ended */
 } az_request;
 
-/* What a request does with the answer's body: into fd with its SHA-256
- * and MD5, or into memory (XML), and the headers it keeps. */
-typedef struct az_answer {
-	int fd;          /* -1: kept in memory */
-	dbc_sha256 *sha; /* NULL: not digested */
-	dbc_ctx *ctx;
-	EVP_MD_CTX *md5; /* NULL: not digested */
-	dbc_heap_text text;
-	bool failed, overflow;
-	char content_md5[64]; /* the answer's Content-MD5 (base64), "" when none */
-	char length[32];      /* its Content-Length */
-	long status;
-} az_answer;
+/* What Azure's refusals tell the user to check. */
+extern const store_remedies az_remedies;
 
 /* Runs rq; 0 with its HTTP status in a->status (any), -1 on a transport
  * error (err written). */
-int az_perform(cli_store *s, const az_request *rq, az_answer *a, char *err, size_t n);
+int az_perform(cli_store *s, const az_request *rq, store_answer *a, char *err, size_t n);
 /* rq run with its answer in memory; 0 on 2xx (*a filled, a->text the
  * body), else -1 with err naming the request, Azure's error code and the
  * remedy. */
-int az_call(cli_store *s, const az_request *rq, az_answer *a, char *err, size_t n);
-/* err from an answer that is no success; -1 */
-int az_refused(cli_store *s, const az_request *rq, az_answer *a, char *err, size_t n);
+int az_call(cli_store *s, const az_request *rq, store_answer *a, char *err, size_t n);
 
 #endif

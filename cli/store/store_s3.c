@@ -15,31 +15,26 @@
 #include "store_s3_parts.h"
 #include "cli/common/files.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static int s3_del(cli_store *s, const char *key, char *err, size_t n)
 {
-	answer a = {.fd = -1};
-	long status = 0;
+	store_answer a = {.fd = -1};
 	request rq = {.method = "DELETE", .key = key};
-	int rc = s3_perform(s, &rq, &a, &status, err, n);
-	if (rc == 0 && status != 404 && (status < 200 || status >= 300))
-		rc = s3_refused(s, &rq, status, &a, err, n);
+	int rc = s3_perform(s, &rq, &a, err, n);
+	if (rc == 0 && a.status != 404 && (a.status < 200 || a.status >= 300))
+		rc = store_refused(s, rq.method, key, &a, &s3_remedies, err, n);
 	free(a.text.data);
 	return rc;
 }
 
 static int abort_upload(cli_store *s, const char *key, const char *id)
 {
-	char *q = NULL, *eid = s3_encoded(id, false), ignored[256];
+	char *q = NULL, *eid = store_encoded(id, false), ignored[256];
 	if (eid && asprintf(&q, "uploadId=%s", eid) >= 0)
 		s3_call(s, &(request){.method = "DELETE", .key = key, .query = q}, NULL, NULL, ignored,
 		        sizeof ignored);
@@ -56,7 +51,8 @@ static void hex_of(const unsigned char *md, unsigned len, char *out)
 /* A part: len bytes of fd from off sent by one PUT with their Content-MD5,
  * and the ETag the store answers, its MD5 of what it holds, compared with
  * theirs; under SSE-KMS or SSE-C the ETag is no MD5 (etag->not_md5) and S3's
- * own check of the Content-MD5 is what holds. 0, or -1 with err. */
+ * own check of the Content-MD5 is what holds. 0; -1 with err; 1 with err
+ * when the store kept the bytes but answered another MD5. */
 static int send_checked(cli_store *s, const char *key, const char *query, const char *what, int fd,
                         off_t off, off_t len, const unsigned char md[16], s3_etag *etag, char *err,
                         size_t n)
@@ -65,26 +61,11 @@ static int send_checked(cli_store *s, const char *key, const char *query, const 
 	EVP_EncodeBlock((unsigned char *)md5_b64, md, 16);
 	hex_of(md, 16, md5_hex);
 	snprintf(header, sizeof header, "Content-MD5: %s", md5_b64);
-	s3_part part = {.fd = fd, .off = off, .len = len};
-	request rq = {.method = "PUT",
-	              .key = key,
-	              .query = query,
-	              .part = &part,
-	              .body_len = (curl_off_t)len,
-	              .header = header};
+	store_part part = {.fd = fd, .off = off, .len = len};
+	request rq = {.method = "PUT", .key = key, .query = query, .part = &part, .header = header};
 	if (s3_call(s, &rq, NULL, etag, err, n) != 0)
 		return -1;
-	if (etag->not_md5)
-		return 0;
-	if (strcasecmp(etag->text, md5_hex) != 0) {
-		snprintf(err, n,
-		         "dbcare: the store holds other bytes than sent for %s %s/%s (its MD5 %s, sent "
-		         "%s): not published",
-		         what, s->label, key + strlen(s->prefix), etag->text[0] ? etag->text : "none",
-		         md5_hex);
-		return -1;
-	}
-	return 0;
+	return etag->not_md5 ? 0 : store_sent_check(s, what, key, etag->text, md5_hex, true, err, n);
 }
 
 /* The parts of fd (size bytes, chunk each) sent and checked; their
@@ -113,8 +94,8 @@ static int send_parts(cli_store *s, const char *key, const char *eid, int fd, of
 		snprintf(q, sizeof q, "partNumber=%d&uploadId=%s", ++*count, eid);
 		snprintf(what, sizeof what, "part %d of", *count);
 		rc = store_region_md5(fd, off, part_len, md, w, err, n);
-		if (rc == 0)
-			rc = send_checked(s, key, q, what, fd, off, part_len, md, &etag, err, n);
+		if (rc == 0 && send_checked(s, key, q, what, fd, off, part_len, md, &etag, err, n) != 0)
+			rc = -1;
 		if (rc != 0)
 			break;
 		hex_of(md, 16, hex);
@@ -159,20 +140,16 @@ static int completed_right(cli_store *s, const char *key, char *body, bool not_m
 {
 	if (not_md5)
 		return 0;
-	char *got = s3_xml_text(body, "ETag", NULL), etag[128];
+	char *got = store_xml_text(body, "ETag", NULL), etag[128];
 	size_t len = got ? strlen(got) : 0;
 	bool quoted = len >= 2 && got[0] == '"';
 	snprintf(etag, sizeof etag, "%.*s", (int)(quoted ? len - 2 : len), got ? got + quoted : "");
 	free(got);
 	if (etag_matches(etag, whole, parts_md5, count))
 		return 0;
-	char ignored[256];
-	snprintf(err, n,
-	         "dbcare: %s/%s was completed as other bytes (ETag %s, sent MD5 %s): removed, not "
-	         "published; check the store",
-	         s->label, key + strlen(s->prefix), etag, whole);
-	s3_del(s, key, ignored, sizeof ignored);
-	return -1;
+	char how[224];
+	snprintf(how, sizeof how, "completed as other bytes (ETag %s, sent MD5 %s)", etag, whole);
+	return store_published_wrong(s, key, how, err, n);
 }
 
 /* fd (size bytes) published by one multipart upload of chunk-sized parts */
@@ -183,12 +160,12 @@ static int publish_parts(cli_store *s, const char *key, int fd, off_t size, off_
 	if (s3_call(s, &(request){.method = "POST", .key = key, .query = "uploads="}, &body, NULL, err,
 	            n) != 0)
 		return -1;
-	char *id = s3_xml_text(body, "UploadId", NULL), *eid = id ? s3_encoded(id, false) : NULL;
+	char *id = store_xml_text(body, "UploadId", NULL), *eid = id ? store_encoded(id, false) : NULL;
 	free(body);
 	body = NULL;
 	if (!eid) {
 		snprintf(err, n, "dbcare: the store answered no UploadId for %s/%s", s->label,
-		         key + strlen(s->prefix));
+		         store_name_of(s, key));
 		free(id);
 		return -1;
 	}
@@ -216,59 +193,50 @@ static int publish_parts(cli_store *s, const char *key, int fd, off_t size, off_
  * every store that checks Content-MD5, as the tests' s3rver wrapper does)
  * refuses a body that is not those bytes, so a cut PUT is never
  * published; the answered ETag, the store's MD5 of what it holds, must be
- * theirs too, else the object is removed again. */
+ * theirs too, else the object this PUT wrote is removed again. A PUT that
+ * failed or was refused wrote nothing: what the key holds then (another
+ * writer's object, a precondition's) is left as it is. */
 static int publish_one(cli_store *s, const char *key, int fd, off_t size, char *err, size_t n)
 {
 	unsigned char md[16];
 	s3_etag etag = {0};
 	if (store_region_md5(fd, 0, size, md, NULL, err, n) != 0)
 		return -1;
-	if (send_checked(s, key, NULL, "the object", fd, 0, size, md, &etag, err, n) == 0)
-		return 0;
-	char ignored[256];
-	s3_del(s, key, ignored, sizeof ignored);
-	return -1;
+	int rc = send_checked(s, key, NULL, "the object", fd, 0, size, md, &etag, err, n);
+	if (rc == 1) {
+		char ignored[256];
+		s3_del(s, key, ignored, sizeof ignored);
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+/* up to the profile's multipart_threshold one PUT; above it (or above
+ * S3's largest PUT) one multipart upload, whose object exists only once
+ * completed */
+static int publish_by_size(cli_store *s, const char *key, int fd, off_t size, char *err, size_t n)
+{
+	return size <= s->aws.single_put_max
+	           ? publish_one(s, key, fd, size, err, n)
+	           : publish_parts(s, key, fd, size, store_s3_part_size(s->aws.multipart_chunk, size),
+	                           err, n);
 }
 
 static int s3_publish(cli_store *s, const char *key, const char *file, char *err, size_t n)
 {
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	err[0] = '\0';
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		snprintf(err, n, "dbcare: cannot read %s to upload it: %s", file, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	/* up to the profile's multipart_threshold one PUT; above it (or above
-	 * S3's largest PUT) one multipart upload, whose object exists only
-	 * once completed */
-	int rc = st.st_size <= s->aws.single_put_max
-	             ? publish_one(s, key, fd, st.st_size, err, n)
-	             : publish_parts(s, key, fd, st.st_size,
-	                             store_s3_part_size(s->aws.multipart_chunk, st.st_size), err, n);
-	close(fd);
-	return rc;
+	return store_publish_file(s, key, file, publish_by_size, err, n);
 }
 
 static int s3_get(cli_store *s, const char *key, int fd, char sha256[65], char *err, size_t n)
 {
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, cli_text_host(), NULL);
-	answer a = {.fd = fd, .ctx = &ctx, .sha = dbc_sha256_begin(&ctx)};
+	store_answer a = {.fd = fd, .ctx = &ctx, .sha = dbc_sha256_begin(&ctx)};
 	request rq = {.method = "GET", .key = key};
-	long status = 0;
-	int rc = a.sha ? s3_perform(s, &rq, &a, &status, err, n) : -1;
+	int rc = a.sha ? s3_perform(s, &rq, &a, err, n) : -1;
 	if (!a.sha)
 		snprintf(err, n, "dbcare: cannot start a SHA-256");
-	if (rc == 0 && (status < 200 || status >= 300)) {
-		/* the body was an error, not the object: say what it was */
-		snprintf(err, n, "dbcare: GET of %s/%s refused by the store (HTTP %ld)%s", s->label,
-		         key + strlen(s->prefix), status,
-		         status == 404 ? ": no such object; dbcare backups ... lists the names" : "");
-		rc = -1;
-	}
+	if (rc == 0 && (a.status < 200 || a.status >= 300))
+		rc = store_get_refused(s, key, &a, &s3_remedies, err, n);
 	if (a.sha && rc == 0)
 		rc = dbc_sha256_finish(&ctx, a.sha, sha256) == DBC_OK ? 0 : -1;
 	else if (a.sha)
@@ -287,7 +255,7 @@ static int s3_get(cli_store *s, const char *key, int fd, char sha256[65], char *
 
 static int s3_list(cli_store *s, char ***names, size_t *count, size_t *cap, char *err, size_t n)
 {
-	char *token = NULL, *eprefix = s3_encoded(s->prefix, false);
+	char *token = NULL, *eprefix = store_encoded(s->prefix, false);
 	int rc = eprefix ? 0 : -1, pages = 0;
 	do {
 		if (rc == 0 && ++pages > LIST_PAGES) {
@@ -298,7 +266,7 @@ static int s3_list(cli_store *s, char ***names, size_t *count, size_t *cap, char
 			rc = -1;
 			break;
 		}
-		char *q = NULL, *etoken = token ? s3_encoded(token, false) : NULL, *body = NULL;
+		char *q = NULL, *etoken = token ? store_encoded(token, false) : NULL, *body = NULL;
 		/* sorted by name: the canonical query the signature covers */
 		if (rc != 0 || asprintf(&q, "%s%s%slist-type=2&max-keys=%d&prefix=%s",
 		                        etoken ? "continuation-token=" : "", etoken ? etoken : "",
@@ -313,15 +281,15 @@ static int s3_list(cli_store *s, char ***names, size_t *count, size_t *cap, char
 		token = NULL;
 		const char *at = body;
 		char *contents;
-		while (rc == 0 && (contents = s3_xml_text(at, "Contents", &at))) {
-			char *key = s3_xml_text(contents, "Key", NULL);
+		while (rc == 0 && (contents = store_xml_text(at, "Contents", &at))) {
+			char *key = store_xml_text(contents, "Key", NULL);
 			if (key && !store_names_add(names, count, cap, key, strlen(key)))
 				rc = -1;
 			free(key), free(contents);
 		}
-		char *truncated = rc == 0 ? s3_xml_text(body, "IsTruncated", NULL) : NULL;
+		char *truncated = rc == 0 ? store_xml_text(body, "IsTruncated", NULL) : NULL;
 		if (truncated && strcmp(truncated, "true") == 0)
-			token = s3_xml_text(body, "NextContinuationToken", NULL);
+			token = store_xml_text(body, "NextContinuationToken", NULL);
 		free(truncated), free(body);
 	} while (rc == 0 && token);
 	free(token), free(eprefix);

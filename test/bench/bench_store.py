@@ -9,12 +9,24 @@ with the file's Content-MD5, which the tests' s3rver wrapper checks on
 the whole body before s3rver stores it, as AWS does (curl sends none, so
 its PUT skips that check), and compares the answered ETag with the MD5.
 Interleaved rounds; target: dbcare ≤ 1.2× the backup plus curl.
-Beside them, the multipart upload dbcare makes above multipart_threshold,
-made by curl (the backup, then CreateMultipartUpload, a PUT per 16 MiB
-part, CompleteMultipartUpload): on s3rver a multipart upload costs more
-than one PUT (it writes each part, then the object again), whoever makes
-it."""
+Beside them, where the time goes: the backup alone (to a folder), and
+curl's PUT with the same Content-MD5 (so the wrapper's whole-body check
+runs for both sides; the MD5 computed in the round), and the multipart
+upload dbcare makes above multipart_threshold, made by curl (the backup,
+then CreateMultipartUpload, a PUT per 16 MiB part,
+CompleteMultipartUpload): on s3rver a multipart upload costs more than
+one PUT (it writes each part, then the object again), whoever makes it.
+The same backup to an Azure container (azurite, the emulator the tests
+use, behind their logging proxy, lib/azurite.js): `--copy-to azure://`
+(blocks of 8 MiB with their Content-MD5, one block list, the blob's
+properties read back) against the backup plus one Put Blob by curl with
+a SAS token."""
+import base64
+import datetime
+import hashlib
+import hmac
 import os
+import urllib.parse
 import secrets
 import shutil
 import subprocess
@@ -48,6 +60,102 @@ def start_s3rver(work, bucket, env):
         time.sleep(0.1)
     proc.kill()
     raise RuntimeError("s3rver did not start")
+
+
+def start_azurite(work, container, account, key):
+    """azurite behind the tests' proxy on 127.0.0.1: its process and the
+    account's blob endpoint."""
+    modules = subprocess.run([os.path.join(ROOT, "test/harness/build_step.sh"), "azurite",
+                              os.path.join(ROOT, "test/harness/azurite_install.sh")],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    port_file = os.path.join(work, "azure.port")
+    os.makedirs(os.path.join(work, "azure"))
+    proc = subprocess.Popen(
+        ["node", os.path.join(ROOT, "test/script/lib/azurite.js"), os.path.join(work, "azure"),
+         container, port_file],
+        env=dict(os.environ, NODE_PATH=modules, AZURITE_ACCOUNTS=f"{account}:{key}"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        if os.path.exists(port_file):
+            return proc, f"http://127.0.0.1:{open(port_file).read().strip()}/{account}"
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("azurite did not start")
+
+
+def container_sas(account, key, container):
+    """a service SAS of the container (write and create), valid an hour,
+    as test/script/lib/azure.sh signs it"""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    st = (now - datetime.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    se = (now + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    v, perms = "2021-08-06", "rcw"
+    text = "\n".join([perms, st, se, f"/blob/{account}/{container}", "", "", "https,http", v, "c",
+                      "", "", "", "", "", "", ""])
+    sig = base64.b64encode(hmac.new(base64.b64decode(key), text.encode(), hashlib.sha256).digest())
+    return urllib.parse.urlencode({"sv": v, "st": st, "se": se, "sr": "c", "sp": perms,
+                                   "spr": "https,http", "sig": sig.decode()})
+
+
+def run_azure(b, cli, db, work, size):
+    """the Azure rows: --copy-to azure:// against the backup plus one Put
+    Blob by curl"""
+    account, key = "dbcbench" + secrets.token_hex(3), base64.b64encode(os.urandom(32)).decode()
+    proc, endpoint = start_azurite(os.path.join(work, "az"), "bench", account, key)
+    env = dict(os.environ, DBCARE_MODULE=os.path.join(ROOT, "build/sqlite/dbcare.so"),
+               AZURE_STORAGE_CONNECTION_STRING=f"DefaultEndpointsProtocol=http;AccountName={account};"
+                                               f"AccountKey={key};BlobEndpoint={endpoint};")
+    sas = container_sas(account, key, "bench")
+    n = [0]
+    try:
+        def backup(extra):
+            n[0] += 1
+            path = os.path.join(work, f"az{n[0]}.db")
+            subprocess.run([cli, "backup", path, "--db", "sqlite:" + db, "--quiet"] + extra, env=env,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return path
+
+        def container():
+            t0 = time.perf_counter()
+            path = backup(["--copy-to", "azure://bench/dbcare"])
+            dt = time.perf_counter() - t0
+            os.remove(path)
+            return dt
+
+        def put_blob(with_md5):
+            t0 = time.perf_counter()
+            path = backup([])
+            md5 = []
+            if with_md5:
+                with open(path, "rb") as f:
+                    md5 = ["-H", "Content-MD5: " + base64.b64encode(hashlib.md5(f.read()).digest())
+                           .decode()]
+            subprocess.run(["curl", "-sS", "-f", "-o", "/dev/null", "-T", path, "-H",
+                            "x-ms-blob-type: BlockBlob", "-H", "x-ms-version: 2021-08-06"] + md5 +
+                           [f"{endpoint}/bench/curl/{os.path.basename(path)}?{sas}"],
+                           check=True, capture_output=True)
+            dt = time.perf_counter() - t0
+            os.remove(path)
+            return dt
+
+        times = interleave({"curl": lambda: put_blob(False), "curl_md5": lambda: put_blob(True),
+                            "container": container}, REPS)
+        base, m = median(times["curl"]), median(times["container"])
+        b.add("store", "sqlite", size, "dbcare backup --copy-to azure://…", m, REPS, ratio=m / base,
+              ref="curl Put Blob", target="≤ 1.2× backup + curl upload", met=m / base <= 1.2,
+              note="the backup, then Put Block of each 8 MiB block with its Content-MD5, one Put "
+                   "Block List, the blob's length and MD5 read back (azurite, behind the tests' "
+                   "logging proxy)")
+        b.add("store", "sqlite", size, "dbcare backup + curl Put Blob (SAS)", base, REPS, ratio=1.0,
+              ref="curl Put Blob", note="the same backup to a folder, then one Put Blob of its bytes")
+        md5_put = median(times["curl_md5"])
+        b.add("store", "sqlite", size, "dbcare backup + curl Put Blob with Content-MD5", md5_put,
+              REPS, ratio=md5_put / base, ref="curl Put Blob",
+              note="the same backup, its MD5 computed, then one Put Blob carrying it (Azure "
+                   "checks it before it keeps the blob)")
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def run(b):
@@ -103,6 +211,26 @@ def run(b):
                                    "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"] + args,
                                   input=data, check=True, capture_output=True).stdout
 
+        def alone():
+            t0 = time.perf_counter()
+            path = backup([])
+            dt = time.perf_counter() - t0
+            os.remove(path)
+            return dt
+
+        def local_curl_md5():
+            t0 = time.perf_counter()
+            path = backup([])
+            md5 = hashlib.md5()
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    md5.update(chunk)
+            curl(["-T", path, "-H", "Content-MD5: " + base64.b64encode(md5.digest()).decode(),
+                  f"{endpoint}/bench/curlmd5/{os.path.basename(path)}"])
+            dt = time.perf_counter() - t0
+            os.remove(path)
+            return dt
+
         def curl_multipart():
             t0 = time.perf_counter()
             path = backup([])
@@ -129,7 +257,8 @@ def run(b):
             os.remove(path)
             return dt
 
-        times = interleave({"curl": local_curl, "bucket": bucket, "multipart": curl_multipart}, REPS)
+        times = interleave({"curl": local_curl, "bucket": bucket, "multipart": curl_multipart,
+                            "alone": alone, "curl_md5": local_curl_md5}, REPS)
         base, m = median(times["curl"]), median(times["bucket"])
         size = f"{MB} MB"
         b.add("store", "sqlite", size, "dbcare backup --copy-to s3://…", m, REPS, ratio=m / base,
@@ -144,6 +273,16 @@ def run(b):
               note="the same backup, then the multipart upload dbcare makes above multipart_threshold "
                    "(16 MiB parts) by curl, "
                    "no checksum compared: the floor of an upload that publishes whole")
+        md5_put = median(times["curl_md5"])
+        b.add("store", "sqlite", size, "dbcare backup + curl -T with Content-MD5", md5_put, REPS,
+              ratio=md5_put / base, ref="curl",
+              note="the same backup, its MD5 computed, then one PUT carrying it: the emulator's "
+                   "wrapper checks the whole body before s3rver stores it, as for dbcare's PUT")
+        own = median(times["alone"])
+        b.add("store", "sqlite", size, "dbcare backup to a folder alone", own, REPS,
+              ratio=own / base, ref="curl", note="the backup without any upload: what the rows "
+              "above add to it is their upload")
+        run_azure(b, cli, db, work, size)
     finally:
         proc.kill()
         proc.wait()

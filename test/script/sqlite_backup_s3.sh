@@ -7,7 +7,8 @@
 # and `verify` of s3://... bring each back from the bucket alone, rows
 # identical. An upload publishes its name only once whole and each part's
 # MD5 was checked (under SSE-KMS, whose ETags are no MD5s, by S3 alone):
-# a store killed mid-upload leaves no object under the name; a refused
+# a store killed mid-upload leaves no object under the name; a PUT the
+# store refuses deletes nothing (another writer's object stands); a refused
 # request names the bucket and HTTP status, never the secret. The secret
 # appears in no output, no `ps` line of a running upload, no catalog and
 # no file dbcare leaves. An SSE-KMS bucket's non-MD5 ETags are taken; a
@@ -122,6 +123,10 @@ run 0 restore "$dest/tue.db" --db "sqlite:$work/chain.db"
 has "fetched $dest/tue.db" err
 [ "$(rows "$work/chain.db")" = "$chain_rows" ] || fail "the chain from the bucket: rows differ"
 run 0 verify "$dest/tue.db" --db "sqlite:$work/chain.db"
+# a SQLite drill compares with the catalog row a bucket's copy lacks: said,
+# nothing fetched
+run 1 backup drill "$dest/sun.db" --db "sqlite:$work/full.db"
+has "which a store's copy has none of" err
 run 0 restore s3://shop/app/sealed/sealed.db --encrypt-key-file backup.key --db "sqlite:$work/sealed.db"
 [ "$(rows "$work/sealed.db")" = "$chain_rows" ] || fail "the sealed backup from the bucket: rows differ"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "a fetch left $(ls "$TMPDIR") behind"
@@ -225,6 +230,18 @@ grep -q '^request GET /shop/app/mixed/\.hidden' "$work/s3rver.log" && fail "a na
 run 1 restore "$mixed/.hidden" --db "sqlite:$work/hidden.db"
 has "dbcare: $mixed/.hidden cannot be fetched into a local file by its name" err
 [ -z "$(ls -A "$TMPDIR")" ] || fail "a fetch left $(ls "$TMPDIR") behind"
+
+# a single PUT the store refuses (lib/s3rver.js: a write-once bucket
+# holding another writer's taken.db) deletes nothing: the object stands
+for part in object metadata.json; do
+  cp "$work/s3/shop/app/mixed/other.db._S3rver_$part" "$work/s3/shop/app/mixed/taken.db._S3rver_$part"
+done
+run 1 backup "$work/taken.db" --copy-to "$mixed" --db "sqlite:$work/tiny.db"
+has "HTTP 412, PreconditionFailed" err
+grep -q '^request DELETE /shop/app/mixed/taken.db' "$work/s3rver.log" &&
+  fail "a refused PUT deleted the object it did not write"
+cmp -s "$work/other.db" "$work/s3/shop/app/mixed/taken.db._S3rver_object" ||
+  fail "the other writer's taken.db is gone or changed"
 
 # a listing answered IsTruncated forever stops with an error; one page
 # of more than the answer's cap is an error, never a quietly cut list

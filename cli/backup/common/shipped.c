@@ -104,6 +104,33 @@ static int fetch_one(cli_store *s, const char *stage, const char *name, char **p
 	return cli_store_get_file(s, name, *path, err, n);
 }
 
+/* Each of names (the store's listing) not in stage yet fetched into it.
+ * A listed name that cannot be a file of stage as it is
+ * (cli_store_name_ok: "..", ".x", longer than 255 bytes) is another
+ * writer's object, never fetched. 0, or -1 with err. */
+static int fetch_absent(cli_store *s, const char *stage, char **names, size_t count, char *err,
+                        size_t n)
+{
+	char *path = NULL;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		if (!cli_store_name_ok(names[i]))
+			continue;
+		if (asprintf(&path, "%s/%s", stage, names[i]) < 0) {
+			snprintf(err, n, "dbcare: out of memory");
+			return -1;
+		}
+		bool there = access(path, F_OK) == 0;
+		free(path);
+		path = NULL;
+		if (!there)
+			rc = fetch_one(s, stage, names[i], &path, err, n);
+		free(path);
+		path = NULL;
+	}
+	return rc;
+}
+
 /* name and, for an incremental backup, its chain's links fetched into
  * the folder stage: by the store's index of SHA-256s alone when every link
  * has one (shipped_chain.c), else with every other name of s's folder (a
@@ -114,7 +141,7 @@ static int fetch_one(cli_store *s, const char *stage, const char *name, char **p
 static int fetch_into(cli_store *s, const char *stage, const char *name, char **file, char *err,
                       size_t n)
 {
-	char **names = NULL, *other = NULL;
+	char **names = NULL;
 	size_t count = 0;
 	if (!cli_store_name_ok(name)) {
 		snprintf(err, n,
@@ -129,16 +156,8 @@ static int fetch_into(cli_store *s, const char *stage, const char *name, char **
 		return 0;
 	int rc = cli_store_list(s, &names, &count, err, n);
 	int by_index = rc == 0 ? cli_backup_fetch_chain(s, stage, *file, names, count, err, n) : -1;
-	for (size_t i = 0; by_index == 1 && rc == 0 && i < count; i++) {
-		if (strcmp(names[i], name) == 0 || !cli_store_name_ok(names[i]))
-			continue;
-		if (asprintf(&other, "%s/%s", stage, names[i]) >= 0 && access(other, F_OK) != 0) {
-			free(other);
-			rc = fetch_one(s, stage, names[i], &other, err, n);
-		}
-		free(other);
-		other = NULL;
-	}
+	if (by_index == 1)
+		rc = fetch_absent(s, stage, names, count, err, n);
 	cli_store_names_free(names, count);
 	return rc == 0 && by_index >= 0 ? 0 : -1;
 }
@@ -179,21 +198,15 @@ int cli_backup_fetch(const char *url, char **stage, char **file)
 
 int cli_backup_fetch_all(const char *url, char **stage)
 {
-	char err[1024], **names = NULL, *path = NULL;
+	char err[1024], **names = NULL;
 	size_t count = 0;
 	*stage = NULL;
 	cli_store *s = cli_store_open(url, err, sizeof err);
 	int rc = s ? cli_store_list(s, &names, &count, err, sizeof err) : -1;
 	if (rc == 0)
 		rc = stage_dir(url, stage, err, sizeof err);
-	/* a name that cannot be a file of the folder as it is is another
-	 * writer's object: never fetched (cli_store_name_ok) */
-	for (size_t i = 0; rc == 0 && i < count; i++) {
-		if (cli_store_name_ok(names[i]))
-			rc = fetch_one(s, *stage, names[i], &path, err, sizeof err);
-		free(path);
-		path = NULL;
-	}
+	if (rc == 0)
+		rc = fetch_absent(s, *stage, names, count, err, sizeof err);
 	cli_store_names_free(names, count);
 	cli_store_close(s);
 	if (rc == 0)

@@ -85,14 +85,6 @@ static int put_ref(cli_store *s, const char *name, const char sha[65], char *err
 	return rc;
 }
 
-static bool listed(char **names, size_t count, const char *name)
-{
-	for (size_t i = 0; i < count; i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
-}
-
 /* The name the index of sha holds, fetched into stage as a scratch file:
  * 0 (*name malloc'd), 1 (no such index, or none a name), -1 with err. */
 static int ref_target(cli_store *s, const char *stage, const char sha[65], char **names,
@@ -101,7 +93,7 @@ static int ref_target(cli_store *s, const char *stage, const char sha[65], char 
 	char ref[80], *path = NULL, buf[300];
 	*name = NULL;
 	ref_name(sha, ref);
-	if (!listed(names, count, ref))
+	if (!cli_store_names_has(names, count, ref))
 		return 1;
 	if (asprintf(&path, "%s/.%s", stage, ref) < 0) {
 		snprintf(err, n, "dbcare: out of memory");
@@ -117,7 +109,7 @@ static int ref_target(cli_store *s, const char *stage, const char sha[65], char 
 	if (rc != 0)
 		return -1;
 	buf[got ? strcspn(buf, "\n") : 0] = '\0';
-	if (!got || !cli_store_name_ok(buf) || !listed(names, count, buf))
+	if (!got || !cli_store_name_ok(buf) || !cli_store_names_has(names, count, buf))
 		return 1;
 	*name = strdup(buf);
 	return *name ? 0 : -1;
@@ -180,8 +172,9 @@ int cli_backup_ship_refs(cli_store *s, const char *name, const char *file, char 
 	}
 	int rc = cli_store_list(s, &names, &count, err, n);
 	ref_name(base, ref);
-	char *base_name =
-	    rc == 0 && !listed(names, count, ref) ? local_base(file, base, names, count) : NULL;
+	char *base_name = rc == 0 && !cli_store_names_has(names, count, ref)
+	                      ? local_base(file, base, names, count)
+	                      : NULL;
 	if (rc == 0 && base_name)
 		rc = put_ref(s, base_name, base, err, n);
 	if (rc == 0)

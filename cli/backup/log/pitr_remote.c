@@ -38,37 +38,41 @@ static int local_dir(cli_opts *o, const char *where, const char **dir, char **st
 	return 0;
 }
 
-int cli_pitr_restore_at(cli_db *db, cli_opts *o, const char *where)
+/* One of the log's readers, run on a folder. */
+typedef int (*pitr_reader)(cli_db *db, cli_opts *o, const char *dir);
+
+/* run on where's log: the folder itself, or the URL's log fetched into a
+ * private folder, dropped again on every path. */
+static int run_at(cli_db *db, cli_opts *o, const char *where, pitr_reader run)
 {
 	const char *dir;
 	char *stage;
 	if (local_dir(o, where, &dir, &stage) != 0)
 		return CLI_ERROR;
-	int rc = cli_pitr_restore(db, o, dir);
+	int rc = run(db, o, dir);
 	cli_backup_fetched_drop(stage, NULL);
 	return rc;
+}
+
+static int status_reader(cli_db *db, cli_opts *o, const char *dir)
+{
+	(void)db;
+	return cli_pitr_status(o, dir);
+}
+
+int cli_pitr_restore_at(cli_db *db, cli_opts *o, const char *where)
+{
+	return run_at(db, o, where, cli_pitr_restore);
 }
 
 int cli_pitr_drill_at(cli_db *db, cli_opts *o, const char *where)
 {
-	const char *dir;
-	char *stage;
-	if (local_dir(o, where, &dir, &stage) != 0)
-		return CLI_ERROR;
-	int rc = cli_pitr_drill(db, o, dir);
-	cli_backup_fetched_drop(stage, NULL);
-	return rc;
+	return run_at(db, o, where, cli_pitr_drill);
 }
 
 int cli_pitr_status_at(cli_opts *o, const char *where)
 {
-	const char *dir;
-	char *stage;
-	if (local_dir(o, where, &dir, &stage) != 0)
-		return CLI_ERROR;
-	int rc = cli_pitr_status(o, dir);
-	cli_backup_fetched_drop(stage, NULL);
-	return rc;
+	return run_at(NULL, o, where, status_reader);
 }
 
 /* The order the prune deletes in (pitr_prune.c): closed segments, their
@@ -88,10 +92,11 @@ static int by_drop_order(const void *a, const void *b)
 	return rx != ry ? rx - ry : strcmp(x, y);
 }
 
-/* The names in stage, the copy as fetched, before the prune runs on it: a
- * file the store lists later and this list lacks was shipped meanwhile (a
- * running `dbcare log --copy-to`) and is never the prune's to delete.
- * NULL with *n = 0 when the folder cannot be read. */
+/* The names in stage, the copy as fetched, before the prune runs on it,
+ * sorted (cli_store_names_has): a file the store lists later and this
+ * list lacks was shipped meanwhile (a running `dbcare log --copy-to`) and
+ * is never the prune's to delete. NULL with *n = 0 when the folder cannot
+ * be read. */
 static char **fetched_names(const char *stage, size_t *n)
 {
 	char **names = NULL;
@@ -108,15 +113,8 @@ static char **fetched_names(const char *stage, size_t *n)
 	}
 	if (d)
 		closedir(d);
+	cli_store_names_sort(names, *n);
 	return names;
-}
-
-static bool listed(char **names, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
 }
 
 /* The names the store lists that were fetched (before[0..nbefore)) and
@@ -133,7 +131,7 @@ static int drop_in_store(cli_opts *o, const char *url, const char *stage, char *
 	for (size_t i = 0; rc == 0 && i < count; i++) {
 		if (!cli_store_name_ok(names[i]) || asprintf(&path, "%s/%s", stage, names[i]) < 0)
 			continue;
-		bool kept = lstat(path, &st) == 0 || !listed(before, nbefore, names[i]);
+		bool kept = lstat(path, &st) == 0 || !cli_store_names_has(before, nbefore, names[i]);
 		free(path);
 		if (!kept) { /* moved to the front: the names to delete */
 			char *t = names[gone];

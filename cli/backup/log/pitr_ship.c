@@ -46,14 +46,9 @@ struct pitr_ship {
 	uint64_t shipped;
 };
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool has(const pitr_ship *sh, const char *name)
 {
-	return bsearch(&name, sh->have, sh->nhave, sizeof *sh->have, by_name) != NULL;
+	return cli_store_names_has(sh->have, sh->nhave, name);
 }
 
 static bool ends_with(const char *s, size_t len, const char *tail)
@@ -172,8 +167,7 @@ static int missing(pitr_ship *sh, int kind, char ***names, size_t *n)
 		(*n)++;
 	}
 	closedir(d);
-	if (*names)
-		qsort(*names, *n, sizeof **names, by_name);
+	cli_store_names_sort(*names, *n);
 	return 0;
 }
 

@@ -16,6 +16,8 @@
 // completion must name the parts by those). A listing of a prefix holding
 // "endless" answers IsTruncated=true forever (a new token and one name a
 // page); one holding "huge" answers a page of more than 1 MiB. A PUT of an
+// object whose name holds "taken" is refused (412 PreconditionFailed), as
+// a write-once bucket refuses to replace another writer's object. A PUT of an
 // object with Content-MD5 is checked whole before s3rver stores it, as AWS
 // does (s3rver alone publishes a cut PUT).
 'use strict';
@@ -100,6 +102,13 @@ function listing(prefix, keys, token) {
 // true when it answered the request itself.
 async function alteredStore(ctx, next) {
   const prefix = String(ctx.query.prefix || '');
+  if (ctx.method === 'PUT' && /taken[^/?]*(\?|$)/.test(ctx.url)) {
+    ctx.status = 412;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>' +
+      '<Message>At least one of the pre-conditions you specified did not hold</Message></Error>';
+    return true;
+  }
   if (ctx.method === 'GET' && ctx.query['list-type'] === '2' && /endless|huge/.test(prefix)) {
     ctx.status = 200;
     ctx.type = 'application/xml';

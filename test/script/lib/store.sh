@@ -10,18 +10,29 @@
 #   store_log         the emulator's request log, a line "request METHOD
 #                     URL" a request
 #   store_words       the store's name in a sentence
+#   store_key_id      the credential's public half (S3's key id; Azure's
+#                     key, which has none), for the greps beside the secret
+#   store_objects     the names under the bucket or container, one a line,
+#                     read beside dbcare (the emulator's files or API)
+#   store_dead CMD... CMD run with the store's endpoint at a closed port
 store_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 case ${STORE:?STORE names the store: s3 or azure} in
 s3)
   . "$store_lib/s3.sh"
-  store_start() { s3_start "$1"; store_secret=$s3_secret; }
+  store_start() { s3_start "$1"; store_secret=$s3_secret store_key_id=$AWS_ACCESS_KEY_ID; }
   store_stop() { s3_stop; }
+  store_objects() { s3_objects; }
+  store_dead() { AWS_ENDPOINT_URL=http://127.0.0.1:1 "$@"; }
   store_scheme=s3 store_log=$work/s3rver.log store_words="the bucket"
   ;;
 azure)
   . "$store_lib/azure.sh"
-  store_start() { azure_start "$1"; store_secret=$azure_key; }
+  store_start() { azure_start "$1"; store_secret=$azure_key store_key_id=$azure_key; }
   store_stop() { azure_stop; }
+  store_objects() { azure_blobs; }
+  store_dead() {
+    AZURE_STORAGE_CONNECTION_STRING="${AZURE_STORAGE_CONNECTION_STRING/BlobEndpoint=*;/BlobEndpoint=http://127.0.0.1:1/$azure_account;}" "$@"
+  }
   store_scheme=azure store_log=$work/azurite.log store_words="the container"
   ;;
 *) fail "STORE=$STORE: no such store (s3 or azure)" ;;
