@@ -116,8 +116,9 @@ void serve_live_queries(cli_db *db, int i, FILE *out)
 		cli_rows_free(&r);
 		return;
 	}
-	json_t *doc =
-	    rc == 0 && r.nrows > 0 && cli_cell(&r, 0, 0) ? json_loads(cli_cell(&r, 0, 0), 0, NULL) : NULL;
+	json_t *doc = rc == 0 && r.nrows > 0 && cli_cell(&r, 0, 0)
+	                  ? json_loads(cli_cell(&r, 0, 0), 0, NULL)
+	                  : NULL;
 	cli_rows_free(&r);
 	fprintf(out,
 	        "<div class=\"panel\" id=\"query-deltas-%d\" data-panel=\"query-deltas\">\n<h3>Query "

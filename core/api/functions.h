@@ -350,8 +350,8 @@
 	X(dbhealth_queries, dbhealth_queries, CORE_SCALAR, .part = DBC_PART_HEALTH,                    \
 	  DBC_ARGS(DBC_OPT_R("top", DBC_T_INT4, "20", DBC_RULE_NULL_IS_DEFAULT)),                      \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                        \
-	  .comment = "the statements of most total time with what each did since the newest "        \
-	             "snapshot (pg_stat_statements; SQLite: dbmonitor), and why when unavailable")    \
+	  .comment = "the statements of most total time with what each did since the newest "          \
+	             "snapshot (pg_stat_statements; SQLite: dbmonitor), and why when unavailable")     \
 	/* The snapshots as series a chart draws (health_series.c). */                                 \
 	X(dbhealth_history, dbhealth_history, CORE_TABLE, .part = DBC_PART_HEALTH,                     \
 	  DBC_ARGS(DBC_OPT_R("limit", DBC_T_INT8, "500", DBC_RULE_NULL_IS_DEFAULT)),                   \

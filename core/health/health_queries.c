@@ -79,9 +79,12 @@ int dbc_health_queries_record(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t
 		return DBC_ERROR;
 	for (int i = 0; i < q.n && i < top; i++) {
 		const dbc_health_query_stat *s = &q.items[i];
-		dbc_value p[6] = {dbc_int(snapshot_id), dbc_text(s->query_id),
-		                  s->query ? dbc_text(s->query) : dbc_null(), dbc_int(s->calls),
-		                  dbc_float(s->total_ms), s->rows >= 0 ? dbc_int(s->rows) : dbc_null()};
+		dbc_value p[6] = {dbc_int(snapshot_id),
+		                  dbc_text(s->query_id),
+		                  s->query ? dbc_text(s->query) : dbc_null(),
+		                  dbc_int(s->calls),
+		                  dbc_float(s->total_ms),
+		                  s->rows >= 0 ? dbc_int(s->rows) : dbc_null()};
 		if (ctx->host->query(ctx, insert, 6, p, NULL, NULL) != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -184,12 +187,13 @@ static json_t *ms(double v)
 static json_t *statement(const dbc_health_query_stat *s, const dbc_health_query_stat *was)
 {
 	json_t *o = json_object();
-	bool ok = o && dbc_json_set(o, "query_id", dbc_json_str(s->query_id)) &&
-	          dbc_json_set(o, "query", dbc_json_str(s->query)) &&
-	          dbc_json_set(o, "calls", json_integer(s->calls)) &&
-	          dbc_json_set(o, "total_ms", ms(s->total_ms)) &&
-	          dbc_json_set(o, "mean_ms", s->calls ? ms(s->total_ms / (double)s->calls) : json_null()) &&
-	          dbc_json_set(o, "rows", s->rows >= 0 ? json_integer(s->rows) : json_null());
+	bool ok =
+	    o && dbc_json_set(o, "query_id", dbc_json_str(s->query_id)) &&
+	    dbc_json_set(o, "query", dbc_json_str(s->query)) &&
+	    dbc_json_set(o, "calls", json_integer(s->calls)) &&
+	    dbc_json_set(o, "total_ms", ms(s->total_ms)) &&
+	    dbc_json_set(o, "mean_ms", s->calls ? ms(s->total_ms / (double)s->calls) : json_null()) &&
+	    dbc_json_set(o, "rows", s->rows >= 0 ? json_integer(s->rows) : json_null());
 	/* a counter below the recorded one was reset: the delta is since then */
 	bool reset = was && (s->calls < was->calls || s->total_ms < was->total_ms);
 	int64_t calls = !was ? 0 : reset ? s->calls : s->calls - was->calls;
@@ -251,7 +255,10 @@ int dbc_health_queries(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t top, c
 	     dbc_json_set(o, "available", json_boolean(!now.absent)) &&
 	     dbc_json_set(o, "reason", dbc_json_str(now.absent)) &&
 	     dbc_json_set(o, "hint", dbc_json_str(now.absent ? now.hint : NULL)) &&
-	     dbc_json_set(o, "read", json_string(at ? "snapshot" : now.absent ? "none" : "live")) &&
+	     dbc_json_set(o, "read",
+	                  json_string(at           ? "snapshot"
+	                              : now.absent ? "none"
+	                                           : "live")) &&
 	     dbc_json_set(o, "at", dbc_json_str(at ? at->at : dbc_now_iso(ctx))) &&
 	     dbc_json_set(o, "since", dbc_json_str(since ? since->at : NULL)) &&
 	     dbc_json_set(o, "seconds",

@@ -302,8 +302,8 @@ int sqldbc_monitor_query_stats(dbc_ctx *ctx, const dbc_health_hooks *eng, int li
 		if (dbc_sha256_hex(ctx, v[i]->sql, strlen(v[i]->sql), hex) != DBC_OK)
 			return DBC_ERROR;
 		hex[16] = '\0';
-		if (dbc_health_query_stats_add(ctx, out, hex, v[i]->sql, v[i]->calls, v[i]->total_ms,
-		                               -1) != DBC_OK)
+		if (dbc_health_query_stats_add(ctx, out, hex, v[i]->sql, v[i]->calls, v[i]->total_ms, -1) !=
+		    DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
