@@ -213,6 +213,35 @@ static json_t *statement(const dbc_health_query_stat *s, const dbc_health_query_
 	return o;
 }
 
+/* What the history gives one read: the snapshots compared, and the
+ * figures of the older one (and of the newer one, into now, when the
+ * source cannot be read here). */
+typedef struct history {
+	int64_t top;
+	dbc_health_query_stats *now, was;
+	ring r;
+	const ring_point *at, *since;
+} history;
+
+/* Live figures compare with the newest snapshot; without them, the newest
+ * snapshot with the one before. */
+static int read_history(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
+{
+	history *h = arg;
+	(void)eng;
+	if (load_ring(ctx, &h->r) != DBC_OK)
+		return DBC_ERROR;
+	h->since = h->r.n > 0 ? &h->r.newest[0] : NULL;
+	if (h->now->absent && h->r.n > 0) {
+		h->at = &h->r.newest[0];
+		h->since = h->r.n > 1 ? &h->r.newest[1] : NULL;
+		h->now->n = 0;
+		if (load_snapshot(ctx, h->at->id, h->top, h->now) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return h->since ? load_snapshot(ctx, h->since->id, 100, &h->was) : DBC_OK;
+}
+
 int dbc_health_queries(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t top, char **json_out)
 {
 	*json_out = NULL;
@@ -222,27 +251,27 @@ int dbc_health_queries(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t top, c
 		dbc_error_hint(ctx, "Use a number of statements between 1 and 100.");
 		return DBC_ERROR;
 	}
-	dbc_health_query_stats now = {0}, was = {0};
+	dbc_health_query_stats now = {0};
 	if (eng->query_stats) {
 		if (eng->query_stats(ctx, eng, (int)top, &now) != DBC_OK)
 			return DBC_ERROR;
 	} else
 		now.absent = dbc_strdup(ctx, "this engine keeps no statement statistics");
-	ring r = {0};
-	if (load_ring(ctx, &r) != DBC_OK)
+	history h = {.top = top, .now = &now};
+	bool readable;
+	char *why = NULL;
+	if (dbc_health_tolerant(ctx, eng, read_history, &h, &readable, &why) != DBC_OK)
 		return DBC_ERROR;
-	/* Live figures compare with the newest snapshot; without them (the
-	 * source cannot be read here), the newest snapshot with the one before. */
-	const ring_point *at = NULL, *since = r.n > 0 ? &r.newest[0] : NULL;
-	if (now.absent && r.n > 0) {
-		at = &r.newest[0];
-		since = r.n > 1 ? &r.newest[1] : NULL;
-		now.n = 0;
-		if (load_snapshot(ctx, at->id, top, &now) != DBC_OK)
-			return DBC_ERROR;
+	if (!readable) { /* the figures without deltas, and why */
+		memset(&h.r, 0, sizeof h.r);
+		h.at = h.since = NULL;
+		h.was.n = 0;
+		if (now.absent)
+			now.n = 0;
 	}
-	if (since && load_snapshot(ctx, since->id, 100, &was) != DBC_OK)
-		return DBC_ERROR;
+	const ring_point *at = h.at, *since = h.since;
+	const dbc_health_query_stats was = h.was;
+	const ring r = h.r;
 	double at_epoch = at ? at->epoch : dbc_now_epoch();
 	json_t *list = json_array();
 	bool ok = list != NULL;
@@ -264,7 +293,8 @@ int dbc_health_queries(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t top, c
 	     dbc_json_set(o, "seconds",
 	                  since ? json_real(dbc_round((at_epoch - since->epoch) * 1000) / 1000)
 	                        : json_null()) &&
-	     dbc_json_set(o, "snapshots", json_integer(r.snapshots));
+	     dbc_json_set(o, "snapshots", json_integer(r.snapshots)) &&
+	     dbc_json_set(o, "history_error", dbc_json_str(readable ? NULL : why));
 	if (ok)
 		ok = dbc_json_set(o, "statements", list); /* o owns list from here */
 	else

@@ -6,7 +6,8 @@
 # health.queries.top and health.queries.points, and dbhealth_queries gives
 # each statement's calls, time and rows since the newest snapshot (a reset
 # of the statistics reads as counts since the reset); a pg_monitor role
-# reads it; serve's live page shows the panel with the deltas.
+# reads it; a role that may not read the history gets the figures without
+# deltas, told why; serve's live page shows the panel with the deltas.
 set -eu
 db=dbcare_query_history
 . "$(dirname "$0")/lib/pg.sh"
@@ -60,11 +61,15 @@ for i in 1 2 3; do q -c "SELECT dbhealth_snapshot()" >/dev/null; done
 
 # --- a monitoring role reads it; PUBLIC cannot record a snapshot
 q -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS dbcare_qh_monitor" \
+  -c "DROP ROLE IF EXISTS dbcare_qh_plain" -c "CREATE ROLE dbcare_qh_plain LOGIN" \
   -c "CREATE ROLE dbcare_qh_monitor LOGIN IN ROLE pg_monitor" -c "GRANT USAGE ON SCHEMA dbcare TO dbcare_qh_monitor"
-trap '"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP ROLE IF EXISTS dbcare_qh_monitor" >/dev/null 2>&1 || true; kill_serves; cleanup' EXIT
+trap '"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP ROLE IF EXISTS dbcare_qh_monitor" -c "DROP ROLE IF EXISTS dbcare_qh_plain" >/dev/null 2>&1 || true; kill_serves; cleanup' EXIT
 mon() { "$B/psql" -X -q -At -U dbcare_qh_monitor -d "$db" "$@"; }
 mon -c "SELECT dbhealth_queries(5)->>'available'" | grep -qx true || fail "pg_monitor cannot read it"
 mon -c "SELECT dbhealth_snapshot()" >/dev/null 2>&1 && fail "a monitoring role recorded a snapshot"
+out=$("$B/psql" -X -q -At -U dbcare_qh_plain -d "$db" -c "SELECT 1" -c "SELECT dbhealth_queries(5)" | tail -1)
+"$py" -c "import json,sys; d=json.loads(sys.argv[1]); assert d['available'] and d['read'] == 'live' and d['history_error'] and d['since'] is None, d" "$out" ||
+  fail "a role without the history: $out"
 
 # --- serve's live page: the panel, with the statement and its deltas
 start_serve serve.log --db "postgresql:///$db?host=$PGHOST&port=$PGPORT" --min-interval 0 --report-interval 0
