@@ -7,7 +7,7 @@
 # each statement's calls, time and rows since the newest snapshot (a reset
 # of the statistics reads as counts since the reset); a pg_monitor role
 # reads it; a role that may not read the history gets the figures without
-# deltas, told why; serve's live page shows the panel with the deltas.
+# deltas, told why, and one that may not read pg_stat_statements is told so; serve's live page shows the panel with the deltas.
 set -eu
 db=dbcare_query_history
 . "$(dirname "$0")/lib/pg.sh"
@@ -70,6 +70,10 @@ mon -c "SELECT dbhealth_snapshot()" >/dev/null 2>&1 && fail "a monitoring role r
 out=$("$B/psql" -X -q -At -U dbcare_qh_plain -d "$db" -c "SELECT 1" -c "SELECT dbhealth_queries(5)" | tail -1)
 "$py" -c "import json,sys; d=json.loads(sys.argv[1]); assert d['available'] and d['read'] == 'live' and d['history_error'] and d['since'] is None, d" "$out" ||
   fail "a role without the history: $out"
+q -c "REVOKE SELECT ON pg_stat_statements FROM PUBLIC"
+out=$("$B/psql" -X -q -At -U dbcare_qh_plain -d "$db" -c "SELECT dbhealth_queries(5)")
+"$py" -c "import json,sys; d=json.loads(sys.argv[1]); assert not d['available'] and d['reason'].startswith('pg_stat_statements cannot be read: permission denied') and 'GRANT pg_monitor' in d['hint'], d" "$out" ||
+  fail "a role that may not read pg_stat_statements: $out"
 
 # --- serve's live page: the panel, with the statement and its deltas
 start_serve serve.log --db "postgresql:///$db?host=$PGHOST&port=$PGPORT" --min-interval 0 --report-interval 0
