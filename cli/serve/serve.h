@@ -265,6 +265,10 @@ int serve_page(serve_fleet *f, int only, char **out, const char **type);
 /* serve_live.c: database i's live panels (the driver's, and the xmin
  * horizon's finding of its last report) as a <section>, read on db. */
 void serve_live_section(serve_fleet *f, int i, cli_db *db, FILE *out);
+/* serve_live_queries.c: database i's query statistics with their deltas
+ * since the newest snapshot (dbhealth_queries) as a panel; none from a
+ * module without the function. */
+void serve_live_queries(cli_db *db, int i, FILE *out);
 /* GET /live: the live sections alone, of the fleet or of database `only`
  * (>= 0), each database held while it is read; the HTTP status (503 when
  * a database could not be read: its section says why). */

@@ -200,6 +200,7 @@ void serve_live_section(serve_fleet *f, int i, cli_db *db, FILE *out)
 	int n = db->drv->live_panel_count ? *db->drv->live_panel_count : 0;
 	for (int k = 0; k < n; k++)
 		panel(db, i, &db->drv->live_panels[k], f->o->allow_writes, out);
+	serve_live_queries(db, i, out);
 	xmin_panel(f, i, out);
 	fputs("</section>\n", out);
 }

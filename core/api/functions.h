@@ -345,6 +345,13 @@
 	  DBC_ARGS(DBC_OPT_R("days", DBC_T_INT4, "30", DBC_RULE_NULL_IS_DEFAULT)),                     \
 	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                  \
 	  .comment = "bytes per day and 30/90-day projections from the snapshots of the last days")    \
+	/* The query statistics with deltas since the snapshot before                                  \
+	 * (health_queries.c). */                                                                      \
+	X(dbhealth_queries, dbhealth_queries, CORE_SCALAR, .part = DBC_PART_HEALTH,                    \
+	  DBC_ARGS(DBC_OPT_R("top", DBC_T_INT4, "20", DBC_RULE_NULL_IS_DEFAULT)),                      \
+	  .returns = DBC_T_JSONB, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                        \
+	  .comment = "the statements of most total time with what each did since the newest "          \
+	             "snapshot (pg_stat_statements; SQLite: dbmonitor), and why when unavailable")     \
 	/* The snapshots as series a chart draws (health_series.c). */                                 \
 	X(dbhealth_history, dbhealth_history, CORE_TABLE, .part = DBC_PART_HEALTH,                     \
 	  DBC_ARGS(DBC_OPT_R("limit", DBC_T_INT8, "500", DBC_RULE_NULL_IS_DEFAULT)),                   \

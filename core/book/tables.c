@@ -234,6 +234,24 @@ const dbc_book_table dbc_book_tables[] = {
             DBC_COL("rows_estimate", BIGINT),
             DBC_COL("bytes", BIGINT, .flags = NN)),
         DBC_BOOK_INDEXES(DBC_INDEX("dbcare_health_table_sizes_snapshot", "snapshot_id"))),
+    /* the query statistics history (core/health/health_queries.c; bounded
+     * by health.queries.top and .points): each snapshot's statements with
+     * their counters since the engine's statistics were reset, made by the
+     * first snapshot that reads any. Not dumped: counters of the server
+     * that ran them, and query texts are the users' input. */
+    DBC_BOOK_TABLE("health_query_stats",
+        .flags = DBC_BOOK_MONITOR | DBC_BOOK_OPTIONAL,
+        .comment = "dbhealth_snapshot() records: the statements of most total time and their counters (health.queries.top per snapshot, health.queries.points snapshots kept)",
+        .sqlite_part = "queries", .pg_since = "0.3.9", .book_since = 19,
+        DBC_BOOK_COLUMNS(
+            DBC_COL("id", BIGINT, .flags = PK | DBC_BOOK_IDENTITY),
+            DBC_COL("snapshot_id", BIGINT, .flags = NN),
+            DBC_COL("query_id", TEXT, .flags = NN),
+            DBC_COL("query", TEXT),
+            DBC_COL("calls", BIGINT, .flags = NN),
+            DBC_COL("total_ms", DOUBLE, .flags = NN),
+            DBC_COL("rows", BIGINT)),
+        DBC_BOOK_INDEXES(DBC_INDEX("dbcare_health_query_stats_snapshot", "snapshot_id"))),
     /* declared relations (dbcheck_add_relation) */
     DBC_BOOK_TABLE("relations", .flags = DBC_BOOK_DUMPED | DBC_BOOK_MONITOR,
         .comment = "relations declared with dbcheck_add_relation (logical foreign keys)",

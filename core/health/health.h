@@ -266,6 +266,32 @@ typedef struct dbc_health_table_sizes {
 int dbc_health_table_sizes_add(dbc_ctx *ctx, dbc_health_table_sizes *t, const char *schema,
                                const char *name, int64_t rows, int64_t bytes);
 
+/* One statement's counters since the engine's statistics were last reset
+ * (health_queries.c): PostgreSQL's pg_stat_statements of this database by
+ * queryid, SQLite's dbmonitor slots of this connection by the SHA-256 of
+ * the text. */
+typedef struct dbc_health_query_stat {
+	char *query_id;
+	char *query; /* cut to DBC_HEALTH_QUERY_TEXT_MAX bytes; NULL: not readable */
+	int64_t calls;
+	double total_ms;
+	int64_t rows; /* -1 unknown (SQLite) */
+} dbc_health_query_stat;
+
+#define DBC_HEALTH_QUERY_TEXT_MAX 2000
+
+typedef struct dbc_health_query_stats {
+	const char *source; /* "pg_stat_statements" or "dbmonitor" */
+	/* set when the source cannot be read here: why (not installed, not
+	 * loaded, not recording), and how to enable it; the items are empty */
+	char *absent, *hint;
+	dbc_health_query_stat *items; /* most total time first */
+	int n, cap;
+} dbc_health_query_stats;
+
+int dbc_health_query_stats_add(dbc_ctx *ctx, dbc_health_query_stats *q, const char *query_id,
+                               const char *query, int64_t calls, double total_ms, int64_t rows);
+
 struct dbc_migrate_summary;
 
 /* What one run shares between its checks: the schema is read at most once,
@@ -325,6 +351,12 @@ struct dbc_health_hooks {
 	 * records none. */
 	int (*table_sizes)(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
 	                   dbc_health_table_sizes *out);
+	/* The limit statements of most total time now (dbhealth_snapshot
+	 * records them, dbhealth_queries compares with them); out->source set,
+	 * out->absent when the engine's statistics cannot be read here (never
+	 * an error: the report goes on). NULL: the engine has none. */
+	int (*query_stats)(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
+	                   dbc_health_query_stats *out);
 	/* What the engine does its own way for retention (core/retain): the
 	 * "retention" check reads the policies through it. */
 	const struct dbc_retain_hooks *retain;
@@ -573,6 +605,15 @@ int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *
 int dbc_health_tables_record(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t snapshot_id);
 int dbc_health_tables_growth(dbc_ctx *ctx, double days, struct json_t **out);
 int dbc_health_tables_prom(dbc_ctx *ctx, const dbc_health_report *r, struct dbc_prom *p);
+/* The query statistics history (health_queries.c), bounded by the settings
+ * health.queries.top (statements per snapshot) and health.queries.points
+ * (snapshots kept): record the engine's statements of most total time with
+ * snapshot_id and drop the rows of older snapshots (nothing when the
+ * source is absent); dbhealth_queries: the top statements now (or, where
+ * the source cannot be read here, at the newest snapshot) with what each
+ * did since the snapshot before, as JSON (docs/health.md). */
+int dbc_health_queries_record(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t snapshot_id);
+int dbc_health_queries(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t top, char **json_out);
 /* The audit volume families of dbhealth_metrics added to p (health_audit_volume.c). */
 int dbc_health_audit_prom(dbc_ctx *ctx, const dbc_health_report *r, struct dbc_prom *p);
 /* Least-squares fit: *bytes_per_day; false when fewer than two samples or one instant. */

@@ -202,6 +202,17 @@ int dbc_call_dbhealth_growth(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 	return rc;
 }
 
+int dbc_call_dbhealth_queries(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	dbc_health_hooks eng;
+	char *json = NULL;
+	int rc;
+	dbc_api_engine_of(ctx)->health(ctx, &eng);
+	rc = dbc_health_queries(ctx, &eng, args[0].i, &json);
+	*result = text_or_null(json);
+	return rc;
+}
+
 int dbc_call_dbhealth_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	(void)argc;

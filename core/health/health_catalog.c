@@ -496,6 +496,14 @@ static const dbc_setting_def health_extra[] = {
      "How many snapshots of the per-table growth history are kept: older snapshots' table "
      "sizes are deleted.",
      DBC_SETTING_INT, NULL, 2, 100000},
+    {"health.queries.top", "100",
+     "How many statements (of most total time) each dbhealth_snapshot records the counters "
+     "of, for the query statistics history dbhealth_queries compares with (0: none).",
+     DBC_SETTING_INT, NULL, 0, 100},
+    {"health.queries.points", "48",
+     "How many snapshots of the query statistics history are kept: older snapshots' "
+     "statements are deleted.",
+     DBC_SETTING_INT, NULL, 2, 10000},
     {"health.database_label", "",
      "The database label of the health report and its metrics (database=\"...\"); empty: the "
      "database's name (PostgreSQL) or the file's name (SQLite).",

@@ -89,6 +89,11 @@ static int record_tables(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
 	return dbc_health_tables_record(ctx, eng, *(int64_t *)arg);
 }
 
+static int record_queries(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
+{
+	return dbc_health_queries_record(ctx, eng, *(int64_t *)arg);
+}
+
 int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_out)
 {
 	dbc_health_report r;
@@ -102,13 +107,15 @@ int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_o
 	 * no snapshot behind. The sizes are best effort: a role granted what
 	 * recording a snapshot needed before them (INSERT on health_snapshots)
 	 * still records it, and is told why the sizes are missing. */
-	bool recorded;
-	char *why = NULL;
+	bool recorded, queries_recorded;
+	char *why = NULL, *queries_why = NULL;
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
 	if (store_snapshot(ctx, &r, &taken_at, &id) != DBC_OK ||
-	    dbc_health_tolerant(ctx, eng, record_tables, &id, &recorded, &why) != DBC_OK) {
+	    dbc_health_tolerant(ctx, eng, record_tables, &id, &recorded, &why) != DBC_OK ||
+	    dbc_health_tolerant(ctx, eng, record_queries, &id, &queries_recorded, &queries_why) !=
+	        DBC_OK) {
 		ctx->host->rollback(ctx, level);
 		return DBC_ERROR;
 	}
@@ -120,6 +127,12 @@ int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_o
 		            "the role that records snapshots.",
 		            "the snapshot was recorded without the table sizes: %s",
 		            why ? why : "an error");
+	if (!queries_recorded)
+		dbc_warning(ctx,
+		            "Grant INSERT and DELETE on the bookkeeping table health_query_stats to "
+		            "the role that records snapshots.",
+		            "the snapshot was recorded without the query statistics: %s",
+		            queries_why ? queries_why : "an error");
 	const dbc_health_metrics *m = &r.metrics;
 	json_t *o = json_object();
 	bool ok =

@@ -1039,6 +1039,62 @@ static int table_sizes(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
 	    1, &p, take_table_size, out);
 }
 
+static int take_query_stat(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol < 5 || c[0].type != DBC_TEXT || c[2].type != DBC_INT)
+		return DBC_OK;
+	return dbc_health_query_stats_add(ctx, arg, c[0].s, c[1].type == DBC_TEXT ? c[1].s : NULL,
+	                                  c[2].i, c[3].type == DBC_FLOAT ? c[3].f : 0,
+	                                  c[4].type == DBC_INT ? c[4].i : -1);
+}
+
+/* This database's statements in pg_stat_statements by queryid (its rows of
+ * every user and nesting level summed), the limit of most total time.
+ * Whether the extension is installed is a catalog lookup; installed but not
+ * loaded (55000) or not granted (42501), its error, caught in a
+ * subtransaction, is the reason it is absent. A role without
+ * pg_read_all_stats sees other roles' statements without queryid: left out. */
+static int query_stats(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
+                       dbc_health_query_stats *out)
+{
+	char *ns = NULL;
+	out->source = "pg_stat_statements";
+	if (extension_schema(ctx, eng, "pg_stat_statements", &ns) != DBC_OK)
+		return DBC_ERROR;
+	if (!ns) {
+		out->absent = dbc_strdup(ctx, "pg_stat_statements is not installed in this database");
+		out->hint = dbc_strdup(ctx, "Add pg_stat_statements to shared_preload_libraries, "
+		                            "restart, then CREATE EXTENSION pg_stat_statements;");
+		return DBC_OK;
+	}
+	char *sql = dbc_printf(
+	    ctx,
+	    "SELECT s.queryid::text, (pg_catalog.array_agg(pg_catalog.left(s.query, %d)))[1], "
+	    "sum(s.calls)::bigint, sum(s.total_exec_time)::float8, sum(s.rows)::bigint "
+	    "FROM %s.pg_stat_statements s WHERE s.dbid = (SELECT d.oid FROM pg_catalog.pg_database d "
+	    "WHERE d.datname = pg_catalog.current_database()) AND s.queryid IS NOT NULL "
+	    "GROUP BY s.queryid ORDER BY 4 DESC, 1 LIMIT $1",
+	    DBC_HEALTH_QUERY_TEXT_MAX, ctx->host->quote_ident(ctx, ns));
+	dbc_value p = dbc_int(limit);
+	int level = sql ? ctx->host->savepoint(ctx) : -1;
+	if (level < 0)
+		return DBC_ERROR;
+	if (ctx->host->query(ctx, sql, 1, &p, take_query_stat, out) != DBC_OK) {
+		if (strcmp(ctx->sqlstate, "55000") != 0 && strcmp(ctx->sqlstate, "42501") != 0)
+			return DBC_ERROR;
+		out->absent = dbc_printf(ctx, "pg_stat_statements cannot be read: %s",
+		                         ctx->message ? ctx->message : "an error");
+		out->hint = dbc_strdup(ctx, strcmp(ctx->sqlstate, "42501") == 0
+		                                ? "GRANT pg_monitor TO <monitoring role>;"
+		                                : "Add pg_stat_statements to shared_preload_libraries "
+		                                  "and restart the server.");
+		out->n = 0;
+		dbc_error_clear(ctx);
+		return ctx->host->rollback(ctx, level);
+	}
+	return ctx->host->release(ctx, level);
+}
+
 /* PostgreSQL's gatherers by check id; a check of the catalogue that applies
  * to PostgreSQL and has no core gatherer needs one here
  * (test/pgtap/health_dispatch.sql proves every one is answered). */
@@ -1085,6 +1141,7 @@ static void fill_hooks(dbc_ctx *ctx, dbc_health_hooks *eng)
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;
 	eng->table_sizes = table_sizes;
+	eng->query_stats = query_stats;
 	eng->retain = pgdbc_retain_hooks();
 }
 

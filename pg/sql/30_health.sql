@@ -6,6 +6,8 @@
 
 -- dbcare:book health_table_sizes
 
+-- dbcare:book health_query_stats
+
 -- The functions: generated at build time from the API table
 -- (core/api/functions.h) by pg/gen/api_sql.c in place of the next line.
 -- dbcare:api health

@@ -32,13 +32,26 @@ CREATE FUNCTION dbhealth_samples("mode" text DEFAULT 'standard', "scope" text DE
 COMMENT ON FUNCTION dbhealth_samples(text, text, text) IS 'the families of dbhealth_metrics as typed samples (JSON), as dbcare serve reads';
 GRANT EXECUTE ON FUNCTION dbhealth_samples(text, text, text) TO pg_monitor;
 
+-- dbhealth_queries: the statements of most total time with what each did
+-- since the newest snapshot; dbhealth_snapshot records their counters in
+-- dbcare.health_query_stats (made by the catalogue's stanza below), the
+-- bounded history the deltas are taken against (docs/health.md, "Query
+-- statistics").
+CREATE FUNCTION dbhealth_queries("top" integer DEFAULT 20) RETURNS jsonb
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbhealth_queries';
+COMMENT ON FUNCTION dbhealth_queries(integer) IS 'the statements of most total time with what each did since the newest snapshot (pg_stat_statements; SQLite: dbmonitor), and why when unavailable';
+GRANT EXECUTE ON FUNCTION dbhealth_queries(integer) TO pg_monitor;
+
 -- Restore drills (dbbackup_drill, `dbcare backup drill`): a backup restored
 -- into scratch, checked and compared with its record; the health check
 -- backup_drills grades the age of the newest good one. backup_id is the
 -- catalog row drilled (the newest link of a chain).
 -- The bookkeeping tables and columns 0.3.9 added (dbcare.backup_drills,
--- dbcare.audit_written): generated at build time from the bookkeeping
--- catalogue (core/book/tables.c, .pg_since) in place of the next line.
+-- dbcare.audit_written, dbcare.health_query_stats): generated at build
+-- time from the bookkeeping catalogue (core/book/tables.c, .pg_since) in
+-- place of the next line.
 -- (dbcare.json_schemas is new here with its owner column, the role a
 -- registered name belongs to: no row predates it, none needs an owner.)
 -- dbcare:book-stanza

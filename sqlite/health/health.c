@@ -630,6 +630,7 @@ static void fill_for_conn(dbc_health_hooks *eng, sqldbc_conn *conn)
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;
 	eng->table_sizes = table_sizes;
+	eng->query_stats = sqldbc_monitor_query_stats;
 	eng->retain = sqldbc_retain_hooks();
 }
 

@@ -16,6 +16,11 @@ void sqldbc_health_register(dbc_api_hooks *api);
 int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                         dbc_health_fact *fact);
 
+/* This connection's dbmonitor statements as the health part's query
+ * statistics (health_monitor.c; absent while it does not record). */
+int sqldbc_monitor_query_stats(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
+                               dbc_health_query_stats *out);
+
 /* The check point_in_time_log and the log's numbers of the metrics, from
  * the files of backup.log.dir (pitr_health.c). */
 int sqldbc_pitr_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,

@@ -14,6 +14,8 @@
  */
 #include "health_glue.h"
 
+#include "base/sha256.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -264,6 +266,44 @@ int sqldbc_dbmonitor_slow(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 		                    dbc_float(dbc_round(v[i]->max_ms * 1000) / 1000),
 		                    dbc_text(iso_of(ctx, v[i]->last_epoch))};
 		if (ctx->failed || dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int cmp_most_time(const void *a, const void *b)
+{
+	const mon_entry *x = *(const mon_entry *const *)a, *y = *(const mon_entry *const *)b;
+	return x->total_ms < y->total_ms ? 1 : x->total_ms > y->total_ms ? -1 : strcmp(x->sql, y->sql);
+}
+
+/* The query statistics of the health part (health.h, query_stats): this
+ * connection's recorded statements, most total time first, each named by
+ * the first 16 hex digits of its text's SHA-256 (the text is its identity
+ * here); absent while dbmonitor is not recording on this connection. */
+int sqldbc_monitor_query_stats(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
+                               dbc_health_query_stats *out)
+{
+	sqldbc_monitor *m = ((sqldbc_conn *)eng->state)->monitor;
+	out->source = "dbmonitor";
+	if (!m) {
+		out->absent = dbc_strdup(ctx, "dbmonitor is not recording on this connection");
+		out->hint = dbc_strdup(ctx, "SELECT dbmonitor_start(100, 1) on the application's "
+		                            "connection records statements of 100 ms or more; "
+		                            "dbhealth_snapshot() there keeps them for later reads.");
+		return DBC_OK;
+	}
+	const mon_entry **v = sorted(ctx, m);
+	if (!v)
+		return DBC_ERROR;
+	qsort(v, (size_t)m->n, sizeof(*v), cmp_most_time);
+	for (int i = 0; i < m->n && i < limit; i++) {
+		char hex[DBC_SHA256_HEX_LEN + 1];
+		if (dbc_sha256_hex(ctx, v[i]->sql, strlen(v[i]->sql), hex) != DBC_OK)
+			return DBC_ERROR;
+		hex[16] = '\0';
+		if (dbc_health_query_stats_add(ctx, out, hex, v[i]->sql, v[i]->calls, v[i]->total_ms, -1) !=
+		    DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;

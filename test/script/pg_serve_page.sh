@@ -3,7 +3,8 @@
 # Chromium: pgbench -i at scale 2 and a pgbench run beside it. The setting
 # studied: shared_preload_libraries with pg_stat_statements (the suite's
 # cluster preloads it; the test fails when it does not). Each view has real
-# data: query statistics with pgbench's statements, the live queries, the
+# data: query statistics with pgbench's statements (and their deltas since
+# a snapshot taken while pgbench runs), the live queries, the
 # connections by state, user, database and application, the blocked-query
 # tree with the blocker first, table and index sizes with row estimates and
 # the last VACUUM and ANALYZE (a table another session locks is shown
@@ -65,6 +66,10 @@ done
 blocker=$(pid_of blocker) waiter1=$(pid_of waiter1) waiter2=$(pid_of waiter2)
 [ -n "$blocker" ] && [ -n "$waiter1" ] && [ -n "$waiter2" ] || fail "the sessions did not start"
 
+# a snapshot while pgbench runs: the query panel's deltas are since it
+q -c "SELECT dbhealth_snapshot()" >/dev/null
+sleep 1
+
 # the report's sizes never wait for a table another session locks
 got=$(q -c "SET statement_timeout = '3s'" -c "SELECT count(*) FILTER (WHERE table_name = 'public.held') FROM dbhealth_largest_tables(100)" 2>&1) ||
   fail "dbhealth_largest_tables waited on the locked table: $got"
@@ -84,6 +89,10 @@ calls = [float(x) for x in col('queries', 'calls')]
 need(calls and max(calls) >= 50, 'query statistics without calls: %r' % calls[:5])
 for c in ('total_ms', 'mean_ms', 'rows'):
     need(c in p.heads['queries'][0], 'query statistics without %s' % c)
+upd = [r['cells'] for r in rows('query-deltas') if r['cells'][0].startswith('UPDATE pgbench_accounts')]
+h = p.heads.get('query-deltas', [[]])[0]
+need(upd and 'calls_delta' in h and int(upd[0][h.index('calls_delta')]) > 0, 'no pgbench delta since the snapshot: %r %r' % (h, upd))
+need('Deltas over' in p.texts.get('query-deltas', ''), 'the query panel does not say since when')
 live = {r['cells'][0]: r for r in rows('live')}
 need('$blocker' in live and ('cancel', '$blocker') in live['$blocker']['buttons'] and ('terminate', '$blocker') in live['$blocker']['buttons'], 'the blocker is not a live query with cancel and terminate: %r' % list(live))
 need(any('<script>document.body.dataset.pwned' in c for c in live.get('$blocker', {'cells': []})['cells']), 'the markup of the query text is not shown as text')

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A part's own bookkeeping tables (audit, backups and restore points,
 # maintenance history, retention and its archive batches, soft delete, the
-# per-table growth history) are made by that part's first writing call, not by
+# per-table growth history, the query statistics history) are made by that part's first writing call, not by
 # every changing call: a file that only ever saw migrations and settings has
 # none of them and reads them as empty; each part's first write makes exactly
 # its own; a failed first write leaves none; and two connections making them
@@ -15,7 +15,7 @@ book_tables() {
 }
 part_tables='dbcare_audit_log dbcare_audit_tables dbcare_audit_chain dbcare_backups dbcare_backup_marks dbcare_backup_drills
              dbcare_maintain_history dbcare_retain_policies dbcare_retain_batches dbcare_retain_batch_rows
-             dbcare_retain_archive dbcare_softdelete dbcare_health_table_sizes'
+             dbcare_retain_archive dbcare_softdelete dbcare_health_table_sizes dbcare_health_query_stats'
 has() { case " $(book_tables) " in *" $1 "*) return 0 ;; esac; return 1; }
 
 db="$work/app.db"
@@ -60,6 +60,7 @@ first dbcare_softdelete "SELECT dbsoftdelete_enable('videos')"
 first "dbcare_backups dbcare_backup_marks dbcare_backup_drills" "SELECT dbbackup_create('$work/copy.db')"
 first dbcare_maintain_history "SELECT count(*) FROM dbmaintain_run('quick')"
 first dbcare_health_table_sizes "SELECT dbhealth_snapshot() IS NOT NULL"
+first dbcare_health_query_stats "SELECT dbmonitor_start(0, 1); SELECT dbhealth_snapshot() IS NOT NULL"
 [ "$(q "SELECT count(*) FROM dbretain_policies")" = 1 ] || fail "the policy was not kept"
 q "INSERT INTO events (at) VALUES ('2026-01-01')"
 [ "$(q "SELECT count(*) FROM dbcare_audit_log")" = 1 ] || fail "the audit trigger wrote no entry"

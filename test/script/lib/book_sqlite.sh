@@ -11,6 +11,7 @@ SELECT dbaudit_enable('events');
 SELECT dbsoftdelete_enable('videos');
 SELECT dbbackup_create('$3/copy.db');
 SELECT count(*) FROM dbmaintain_run('quick');
+SELECT dbmonitor_start(0, 1);
 SELECT dbhealth_snapshot() IS NOT NULL;
 SELECT dbmigrate_add('1', 'renamed', 'ALTER TABLE videos RENAME TO clips;');
 SELECT dbmigrate_apply();
