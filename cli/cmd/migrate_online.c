@@ -102,16 +102,17 @@ static int run_generated(online_run *r, const char *query)
 }
 
 /* One range of a "batches" step in a transaction of its own ($1 its first
- * page, $2 the pass's end page or NULL), tried again while its row locks
- * are not granted in time; *filled, *next and *end from its one row. */
-static int run_range(online_run *r, const char *sql, const char *const p[2], long *filled,
+ * page, $2 the pass's end page or NULL; a "probe" has no parameter), tried
+ * again while its row locks are not granted in time; *filled, *next and
+ * *end from its one row. */
+static int run_range(online_run *r, const char *sql, int np, const char *const p[2], long *filled,
                      char next[32], char end[32])
 {
 	for (int k = 1;; k++) {
 		cli_rows b = {0};
 		if (q(r, "BEGIN", 0, NULL, NULL) != 0)
 			return -1;
-		if (set_wait(r, r->db->drv->lock_wait_local) == 0 && q(r, sql, 2, p, &b) == 0 &&
+		if (set_wait(r, r->db->drv->lock_wait_local) == 0 && q(r, sql, np, p, &b) == 0 &&
 		    q(r, "COMMIT", 0, NULL, NULL) == 0) {
 			*filled = cli_cell(&b, 0, 0) ? atol(cli_cell(&b, 0, 0)) : 0;
 			snprintf(next, 32, "%s", cli_cell(&b, 0, 1) ? cli_cell(&b, 0, 1) : "0");
@@ -145,7 +146,7 @@ static int run_batches(online_run *r, const char *sql, long *rows)
 		pass_filled = 0;
 		for (;;) {
 			long n = 0;
-			if (run_range(r, sql, p, &n, next, end) != 0)
+			if (run_range(r, sql, 2, p, &n, next, end) != 0)
 				return -1;
 			pass_filled += n;
 			if (atoll(next) >= atoll(end))
@@ -154,6 +155,20 @@ static int run_batches(online_run *r, const char *sql, long *rows)
 			p[1] = end;
 		}
 		*rows += pass_filled;
+	}
+	return 0;
+}
+
+/* A "probe" step: the statement, a transaction each time, until it fills
+ * no row (a snapshot in which no row is unfilled: rows written since get
+ * the column's default). */
+static int run_probe(online_run *r, const char *sql, long *rows)
+{
+	for (long filled = 1; filled > 0;) {
+		char next[32], end[32];
+		if (run_range(r, sql, 0, NULL, &filled, next, end) != 0)
+			return -1;
+		*rows += filled;
 	}
 	return 0;
 }
@@ -172,6 +187,8 @@ static int run_unit_once(online_run *r, int from, int to, long *rows)
 			rc = run_generated(r, sql);
 		else if (mode_is(r, i, "batches"))
 			rc = run_batches(r, sql, rows);
+		else if (mode_is(r, i, "probe"))
+			rc = run_probe(r, sql, rows);
 		else
 			rc = tx ? q(r, sql, 0, NULL, NULL) : run_outside(r, sql);
 	}

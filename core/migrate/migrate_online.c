@@ -13,7 +13,9 @@
  * in time. Modes: "transaction"; "outside" (at top level: CONCURRENTLY);
  * "batches" (a backfill by ranges of pages: passes over the table, each
  * from page 0 to its size when the pass began, one transaction a range,
- * until a pass fills no row; see dbc_dialect.online_backfill_range); "generated" (a query
+ * until a pass fills no row; see dbc_dialect.online_backfill_range);
+ * "probe" (one statement, each run in a transaction of its own, again
+ * until it fills no row: dbc_dialect.online_backfill_probe); "generated" (a query
  * whose rows are statements, each run outside a transaction). Every
  * recipe ends in the schema the statement as written gives: the same
  * names, defaults and attributes (the fingerprint of both is equal).
@@ -191,6 +193,13 @@ static int online_not_null(online_out *o, const dbc_lint_action *a)
 	                                tab, t, c, a->default_expr, c),
 	                     "the existing rows filled, a range of pages at a time") != DBC_OK)
 		return DBC_ERROR;
+	/* the passes by ranges miss a row moved past their cursor while still
+	 * NULL: the probe fills what is left, until it finds none, before the
+	 * CHECK would refuse the writers of such a row */
+	if (add_step(o, "probe", NULL,
+	             dbc_printf(ctx, h->dialect->online_backfill_probe, t, c, a->default_expr, c),
+	             "the rows still NULL filled, until none is") != DBC_OK)
+		return DBC_ERROR;
 	new_unit(o);
 	if (add_step(o, "transaction", ax,
 	             dbc_printf(ctx,
@@ -240,7 +249,8 @@ static recipe recipe_of(const dbc_dialect *d, const dbc_lint_action *a, int64_t 
 		           ? online_constraint
 		           : NULL;
 	case DBC_LOP_ADD_COLUMN:
-		return d->not_valid && d->online_backfill_range && (a->flags & DBC_LF_NOT_NULL) &&
+		return d->not_valid && d->online_backfill_range && d->online_backfill_probe &&
+		               (a->flags & DBC_LF_NOT_NULL) &&
 		               (a->flags & DBC_LF_VOLATILE_DEFAULT) && !(a->flags & not_plain) &&
 		               a->column && a->type && a->default_expr
 		           ? recipe_not_null
