@@ -14,6 +14,7 @@
  */
 #include "cli/cli.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,9 +24,14 @@ typedef struct online_run {
 	cli_db *db;
 	cli_opts *o;
 	const cli_rows *plan;
-	int c_unit, c_mode, c_lock, c_rel, c_sql, c_purpose;
+	int c_unit, c_mode, c_lock, c_rel, c_sql, c_purpose, c_step;
 	int timeout_ms, tries;
 	unsigned seed;
+	const char *version;
+	const cli_rows *done; /* dbcare.migrations_online_steps of the version: step, statement */
+	/* tests only (DBCARE_TEST_ONLINE_KILL_AT=N): the command kills itself
+	 * (SIGKILL) before its Nth statement, as kill -9 would at that point */
+	long kill_at, sent;
 } online_run;
 
 static void pause_ms(long ms)
@@ -66,6 +72,8 @@ static bool mode_is(const online_run *r, int i, const char *mode)
 
 static int q(online_run *r, const char *sql, int n, const char *const *p, cli_rows *out)
 {
+	if (r->kill_at > 0 && ++r->sent == r->kill_at)
+		raise(SIGKILL);
 	return r->db->drv->query(r->db, sql, n, p, out);
 }
 
@@ -173,8 +181,56 @@ static int run_probe(online_run *r, const char *sql, long *rows)
 	return 0;
 }
 
+/* The statement step `step` of the version was recorded done with, or
+ * NULL. */
+static const char *done_statement(const online_run *r, const char *step)
+{
+	for (int k = 0; step && k < r->done->nrows; k++)
+		if (cli_cell(r->done, k, 0) && strcmp(cli_cell(r->done, k, 0), step) == 0)
+			return cli_cell(r->done, k, 1);
+	return NULL;
+}
+
+/* 1 when every step of the unit [from, to) was recorded done by an earlier
+ * run, 0 when none was, -1 (an error said) when a recorded step's
+ * statement is not the plan's: the plan changed under a half-done run. */
+static int unit_done(const online_run *r, int from, int to)
+{
+	int n = 0;
+	for (int i = from; i < to; i++) {
+		const char *was = done_statement(r, cell(r, i, r->c_step));
+		if (was && (!cell(r, i, r->c_sql) || strcmp(was, cell(r, i, r->c_sql)) != 0)) {
+			cli_errorf("migration %s: step %s was done as \"%s\", the plan now says \"%s\"",
+			           r->version, cell(r, i, r->c_step), was,
+			           cell(r, i, r->c_sql) ? cell(r, i, r->c_sql) : "");
+			fprintf(stderr, "HINT: Restore the migration file the stopped run used, or undo the "
+			                "steps done with dbcare rollback.\n");
+			return -1;
+		}
+		n += was != NULL;
+	}
+	return n == to - from ? 1 : 0;
+}
+
+/* The unit's steps recorded done: inside its transaction, or right after
+ * it when it runs outside one (a kill in between runs it again: every
+ * such step can run twice -- a leftover index dropped first, a backfill
+ * that fills only NULLs, a VALIDATE of the constraint not yet valid). */
+static int record_unit(online_run *r, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		const char *p[3] = {r->version, cell(r, i, r->c_step), cell(r, i, r->c_sql)};
+		if (q(r,
+		      "INSERT INTO dbcare.migrations_online_steps (version, step, statement) "
+		      "VALUES ($1, $2::pg_catalog.int4, $3) ON CONFLICT (version, step) DO NOTHING",
+		      3, p, NULL) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The unit's steps [from, to) once: its "transaction" steps in one
- * transaction, the others at top level. */
+ * transaction, the others at top level; then recorded done. */
 static int run_unit_once(online_run *r, int from, int to, long *rows)
 {
 	bool tx = mode_is(r, from, "transaction");
@@ -192,6 +248,8 @@ static int run_unit_once(online_run *r, int from, int to, long *rows)
 		else
 			rc = tx ? q(r, sql, 0, NULL, NULL) : run_outside(r, sql);
 	}
+	if (rc == 0)
+		rc = record_unit(r, from, to);
 	if (tx && rc == 0)
 		rc = q(r, "COMMIT", 0, NULL, NULL);
 	if (tx && rc != 0) {
@@ -296,7 +354,7 @@ int cli_online_session_wait(cli_db *db, cli_opts *o)
 
 int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 {
-	cli_rows plan = {0}, r0 = {0};
+	cli_rows plan = {0}, r0 = {0}, done = {0};
 	const char *p[3] = {"versioned", version, NULL};
 	*ran = false;
 	if (!db->drv->lock_wait_local) {
@@ -304,19 +362,24 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 		return -1;
 	}
 	if (cli_q(db, o,
-	          "SELECT unit, mode, lock, relation, statement, purpose "
+	          "SELECT step, unit, mode, lock, relation, statement, purpose "
 	          "FROM dbmigrate_online_plan($1) ORDER BY step",
 	          1, &p[1], &plan) != 0 ||
+	    cli_q(db, o, "SELECT step::pg_catalog.text, statement FROM dbcare.migrations_online_steps "
+	          "WHERE version = $1", 1, &p[1], &done) != 0 ||
 	    cli_q(db, o,
 	          "SELECT checksum FROM dbmigrate_status() WHERE kind = 'versioned' AND version = $1",
 	          1, &p[1], &r0) != 0) {
 		cli_rows_free(&plan);
+		cli_rows_free(&done);
 		return -1;
 	}
 	char *checksum = cli_cell(&r0, 0, 0) ? strdup(cli_cell(&r0, 0, 0)) : NULL;
 	cli_rows_free(&r0);
 	p[2] = checksum;
-	int rc = cli_q(db, o, "SELECT dbmigrate_step_begin($1, $2, $3)", 3, p, &r0);
+	/* "online": takes over the unfinished event of a run that was killed */
+	const char *begin[3] = {"online", version, checksum};
+	int rc = cli_q(db, o, "SELECT dbmigrate_step_begin($1, $2, $3)", 3, begin, &r0);
 	free(checksum);
 	const char *go = rc == 0 ? cli_cell(&r0, 0, 0) : NULL;
 	bool due = go && (strcmp(go, "t") == 0 || strcmp(go, "true") == 0 || strcmp(go, "1") == 0);
@@ -330,9 +393,18 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	                cli_col(&plan, "relation"),
 	                cli_col(&plan, "statement"),
 	                cli_col(&plan, "purpose"),
+	                cli_col(&plan, "step"),
 	                cli_online_wait_ms(o),
 	                o->lock_retries > 0 ? o->lock_retries : 20,
-	                (unsigned)time(NULL) ^ (unsigned)getpid()};
+	                (unsigned)time(NULL) ^ (unsigned)getpid(),
+	                version,
+	                &done,
+	                getenv("DBCARE_TEST_ONLINE_KILL_AT") ? atol(getenv("DBCARE_TEST_ONLINE_KILL_AT"))
+	                                                     : 0,
+	                0};
+	if (due && done.nrows)
+		cli_note(&o->out, "migration %s: resumed, %d step(s) done by a run that stopped", version,
+		         done.nrows);
 	long rows = 0;
 	for (int i = 0; rc == 0 && due && i < plan.nrows;) {
 		int j = i + 1;
@@ -340,12 +412,22 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 		while (j < plan.nrows && u && cell(&r, j, r.c_unit) &&
 		       strcmp(cell(&r, j, r.c_unit), u) == 0)
 			j++;
-		rc = run_unit(&r, i, j, &rows);
+		int skip = unit_done(&r, i, j);
+		rc = skip < 0 ? -1 : skip ? 0 : run_unit(&r, i, j, &rows);
 		i = j;
 	}
 	cli_rows_free(&plan);
-	if (rc == 0 && due)
-		rc = cli_q(db, o, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL);
+	/* recorded applied and its steps forgotten at once */
+	if (rc == 0 && due &&
+	    (q(&r, "BEGIN", 0, NULL, NULL) != 0 ||
+	     q(&r, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL) != 0 ||
+	     q(&r, "DELETE FROM dbcare.migrations_online_steps WHERE version = $1", 1, &p[1], NULL) != 0 ||
+	     q(&r, "COMMIT", 0, NULL, NULL) != 0)) {
+		cli_print_db_error(&o->out, db);
+		cli_rollback(db);
+		rc = -1;
+	}
+	cli_rows_free(&done);
 	if (rc == 0 && due && rows)
 		cli_note(&o->out, "migration %s: %ld row(s) filled in batches", version, rows);
 	*ran = rc == 0 && due;

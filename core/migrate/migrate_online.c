@@ -86,9 +86,11 @@ static size_t body_end(const char *text, size_t len, const char **end)
 	return (size_t)(last - text);
 }
 
-/* CREATE [UNIQUE] INDEX ... → the same with CONCURRENTLY after INDEX; NULL
- * when the words are not there as expected. */
-static char *with_concurrently(dbc_ctx *ctx, const char *text, size_t len, const char *word)
+/* CREATE [UNIQUE] INDEX ... → the same with CONCURRENTLY after INDEX (and
+ * IF NOT EXISTS when if_absent and not written already); NULL when the
+ * words are not there as expected. */
+static char *with_concurrently(dbc_ctx *ctx, const char *text, size_t len, const char *word,
+                               bool if_absent)
 {
 	const char *p = text, *end;
 	size_t n = body_end(text, len, &end);
@@ -96,6 +98,9 @@ static char *with_concurrently(dbc_ctx *ctx, const char *text, size_t len, const
 		dbc_token t = dbc_lex_next(&p);
 		if (dbc_lex_is_word(t, "INDEX")) {
 			size_t head = (size_t)(t.start + t.len - text);
+			const char *peek = p;
+			if (if_absent && !dbc_lex_is_word(dbc_lex_next(&peek), "IF"))
+				word = dbc_printf(ctx, "%s IF NOT EXISTS", word);
 			return dbc_printf(ctx, "%.*s %s%.*s", (int)head, text, word, (int)(n - head),
 			                  text + head);
 		}
@@ -120,7 +125,10 @@ static int as_written(online_out *o, const dbc_stmt *st, bool outside, const cha
 static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
 {
 	const dbc_dialect *d = o->ctx->host->dialect;
-	char *sql = with_concurrently(o->ctx, st->text, st->len, d->concurrently);
+	/* a named index: IF NOT EXISTS, so that a run killed after the build,
+	 * before it was recorded, resumes past it (an invalid leftover is
+	 * dropped first) */
+	char *sql = with_concurrently(o->ctx, st->text, st->len, d->concurrently, a->index != NULL);
 	if (!sql)
 		return as_written(o, st, false, d->lint_locks[a->op]);
 	new_unit(o);
