@@ -14,6 +14,10 @@
  */
 #include "cli/cli.h"
 
+/* The note of an online run's started event, as the module writes it
+ * (core/migrate/migrate_model.h, DBC_ONLINE_STARTED). */
+#define DBC_ONLINE_NOTE "started by dbcare migrate --online, not finished"
+
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,5 +435,114 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	if (rc == 0 && due && rows)
 		cli_note(&o->out, "migration %s: %ld row(s) filled in batches", version, rows);
 	*ran = rc == 0 && due;
+	return rc;
+}
+
+/* One undo statement at top level, tried again while its lock is not
+ * granted in time. */
+static int undo_one(online_run *r, const char *sql)
+{
+	for (int k = 1;; k++) {
+		if (run_outside(r, sql) == 0)
+			return 0;
+		if (!lock_not_granted(r) || k >= r->tries) {
+			cli_print_db_error(&r->o->out, r->db);
+			fprintf(stderr, "CONTEXT: rollback of a half-done online migration: %s\n", sql);
+			return -1;
+		}
+		cli_error_clear(r->db);
+		backoff(r, k);
+	}
+}
+
+/* The half-done online run of `version` undone: the undo of every step of
+ * the units recorded done and of the unit after them (it may have run part
+ * way, or whole but not recorded: every undo is IF EXISTS), newest first;
+ * then its step records and its unfinished history event removed. */
+static int undo_version(cli_db *db, cli_opts *o, const char *version)
+{
+	cli_rows plan = {0}, done = {0}, st = {0};
+	const char *p[2] = {version, DBC_ONLINE_NOTE};
+	int rc = cli_q(db, o, "SELECT state FROM dbmigrate_status() WHERE kind = 'versioned' "
+	               "AND version = $1", 1, p, &st);
+	if (rc == 0 && cli_cell(&st, 0, 0) && strcmp(cli_cell(&st, 0, 0), "running") == 0) {
+		cli_errorf("migration %s runs now in another session: wait for it to end", version);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = cli_q(db, o,
+		           "SELECT step, unit, mode, lock, relation, statement, purpose, undo "
+		           "FROM dbmigrate_online_plan($1) ORDER BY step",
+		           1, p, &plan);
+	if (rc == 0)
+		rc = cli_q(db, o, "SELECT step::pg_catalog.text, statement FROM "
+		           "dbcare.migrations_online_steps WHERE version = $1", 1, p, &done);
+	online_run r = {db, o, &plan, cli_col(&plan, "unit"), cli_col(&plan, "mode"),
+	                cli_col(&plan, "lock"), cli_col(&plan, "relation"),
+	                cli_col(&plan, "statement"), cli_col(&plan, "purpose"), cli_col(&plan, "step"),
+	                cli_online_wait_ms(o), o->lock_retries > 0 ? o->lock_retries : 20,
+	                (unsigned)time(NULL) ^ (unsigned)getpid(), version, &done, 0, 0};
+	int c_undo = cli_col(&plan, "undo"), last = 0; /* the steps [0, last) to undo */
+	for (int i = 0; rc == 0 && i < plan.nrows;) {
+		int j = i + 1;
+		const char *u = cell(&r, i, r.c_unit);
+		while (j < plan.nrows && u && cell(&r, j, r.c_unit) && strcmp(cell(&r, j, r.c_unit), u) == 0)
+			j++;
+		int d = unit_done(&r, i, j);
+		if (d < 0)
+			rc = -1;
+		last = j;
+		if (d != 1)
+			break;
+		for (int k = i; rc == 0 && k < j; k++)
+			if (!cli_cell(&plan, k, c_undo)) {
+				cli_errorf("migration %s: step %s ran as written (%s) and cannot be undone",
+				           version, cell(&r, k, r.c_step), cell(&r, k, r.c_sql));
+				fprintf(stderr, "HINT: Finish it with dbcare migrate --online instead.\n");
+				rc = -1;
+			}
+		i = j;
+	}
+	for (int k = last - 1; rc == 0 && k >= 0; k--) {
+		const char *undo = cli_cell(&plan, k, c_undo);
+		if (undo && undo[0])
+			rc = undo_one(&r, undo);
+	}
+	if (rc == 0 &&
+	    (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0 ||
+	     cli_q(db, o, "DELETE FROM dbcare.migrations_online_steps WHERE version = $1", 1, p,
+	           NULL) != 0 ||
+	     cli_q(db, o, "DELETE FROM dbcare.migrations_history WHERE NOT success AND version = $1 "
+	           "AND error = $2", 2, p, NULL) != 0 ||
+	     cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0)) {
+		cli_rollback(db);
+		rc = -1;
+	}
+	if (rc == 0)
+		cli_note(&o->out, "migration %s: the half-done online run undone", version);
+	cli_rows_free(&plan);
+	cli_rows_free(&done);
+	cli_rows_free(&st);
+	return rc;
+}
+
+int cli_undo_online(cli_db *db, cli_opts *o, int *undone)
+{
+	cli_rows v = {0};
+	const char *p[1] = {DBC_ONLINE_NOTE};
+	*undone = 0;
+	if (!db->drv->lock_wait_local)
+		return 0; /* no online migration on this engine */
+	if (cli_q(db, o,
+	          "SELECT version FROM dbcare.migrations_online_steps UNION "
+	          "SELECT version FROM dbcare.migrations_history WHERE NOT success AND error = $1 "
+	          "ORDER BY 1 DESC",
+	          1, p, &v) != 0)
+		return -1;
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < v.nrows; i++)
+		if (cli_cell(&v, i, 0) && (rc = undo_version(db, o, cli_cell(&v, i, 0))) == 0)
+			++*undone;
+	cli_rows_free(&v);
 	return rc;
 }

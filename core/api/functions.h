@@ -268,7 +268,8 @@
 	  DBC_COLUMNS(DBC_COL("step", DBC_T_INT4), DBC_COL("unit", DBC_T_INT4),                        \
 	              DBC_COL("line", DBC_T_INT4), DBC_COL("mode", DBC_T_TEXT),                        \
 	              DBC_COL("lock", DBC_T_TEXT), DBC_COL("relation", DBC_T_TEXT),                    \
-	              DBC_COL("statement", DBC_T_TEXT), DBC_COL("purpose", DBC_T_TEXT)),               \
+	              DBC_COL("statement", DBC_T_TEXT), DBC_COL("purpose", DBC_T_TEXT),                \
+	              DBC_COL("undo", DBC_T_TEXT)),                                                    \
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "the steps dbcare migrate --online runs for a pending migration: each "           \
 	             "blocking statement as its lock-safe recipe, the rest as written")                \

@@ -37,13 +37,20 @@ typedef struct online_out {
 	int step, unit, line;
 	const char *rel; /* the statement's table, quoted, or NULL */
 	bool unit_open;  /* the last unit takes statements as written */
+	/* the undo of the next step added (then reset): NULL when it cannot
+	 * be undone (a statement as written), "" when it leaves nothing to
+	 * undo (or a later step's undo removes it); every undo can run twice
+	 * and after a step that never ran (IF EXISTS) */
+	const char *undo;
 } online_out;
 
 static int add_step(online_out *o, const char *mode, const char *lock, const char *sql,
                     const char *purpose)
 {
-	dbc_value row[8] = {dbc_int(++o->step), dbc_int(o->unit), dbc_int(o->line), dbc_text(mode),
-	                    dbc_text(lock),     dbc_text(o->rel), dbc_text(sql),    dbc_text(purpose)};
+	dbc_value row[9] = {dbc_int(++o->step), dbc_int(o->unit), dbc_int(o->line),
+	                    dbc_text(mode),     dbc_text(lock),   dbc_text(o->rel),
+	                    dbc_text(sql),      dbc_text(purpose), dbc_text(o->undo)};
+	o->undo = "";
 	return sql ? dbc_rows_add(o->rows, row) : DBC_ERROR;
 }
 
@@ -59,6 +66,14 @@ static char *table_sql(dbc_ctx *ctx, const dbc_lint_action *a)
 	const dbc_host *h = ctx->host;
 	char *t = h->quote_ident(ctx, a->table);
 	return a->schema && t ? dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, a->schema), t) : t;
+}
+
+/* The index a names, quoted (in its table's schema when written so). */
+static char *index_sql(dbc_ctx *ctx, const dbc_lint_action *a)
+{
+	const dbc_host *h = ctx->host;
+	char *i = h->quote_ident(ctx, a->index);
+	return a->schema && i ? dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, a->schema), i) : i;
 }
 
 /* The same name as a literal, for a catalog query. */
@@ -118,6 +133,7 @@ static int as_written(online_out *o, const dbc_stmt *st, bool outside, const cha
 	o->unit_open = !outside;
 	const char *end;
 	size_t n = body_end(st->text, st->len, &end);
+	o->undo = NULL;
 	return add_step(o, outside ? "outside" : "transaction", lock, dbc_strndup(o->ctx, st->text, n),
 	                "as written");
 }
@@ -139,6 +155,10 @@ static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt 
 		             "an invalid index a failed build left, dropped") != DBC_OK)
 			return DBC_ERROR;
 	}
+	/* an unnamed index: the name the build chose is not known here */
+	o->undo = a->index ? dbc_printf(o->ctx, "DROP INDEX %s IF EXISTS %s", d->concurrently,
+	                                index_sql(o->ctx, a))
+	                   : NULL;
 	return add_step(o, "outside", NULL, sql, "CREATE INDEX, built CONCURRENTLY");
 }
 
@@ -152,6 +172,10 @@ static int online_constraint(online_out *o, const dbc_lint_action *a, const dbc_
 	size_t n = body_end(st->text, st->len, &end);
 	bool fk = a->op == DBC_LOP_ADD_FOREIGN_KEY;
 	new_unit(o);
+	/* an unnamed constraint: the name it got is not known here */
+	o->undo = a->constraint ? dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
+	                                     table_sql(ctx, a), ctx->host->quote_ident(ctx, a->constraint))
+	                        : NULL;
 	if (add_step(o, "transaction", d->lint_locks[a->op],
 	             dbc_printf(ctx, "%.*s NOT VALID", (int)n, st->text),
 	             fk ? "ADD FOREIGN KEY, NOT VALID" : "ADD CHECK, NOT VALID") != DBC_OK)
@@ -186,6 +210,8 @@ static int online_not_null(online_out *o, const dbc_lint_action *a)
 	if (!t || !c || !chk)
 		return DBC_ERROR;
 	new_unit(o);
+	/* the column dropped takes its default, CHECK and NOT NULL with it */
+	o->undo = dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN IF EXISTS %s", t, c);
 	if (add_step(o, "transaction", ax,
 	             dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s %s", t, c, a->type),
 	             "ADD COLUMN, nullable first") != DBC_OK ||
@@ -332,8 +358,8 @@ int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const ch
 	int n, k = 0;
 	char *canon = NULL;
 	dbc_lint_model *model;
-	online_out o = {ctx, out, 0, 0, 0, NULL, false};
-	dbc_rows_init(out, ctx, 8);
+	online_out o = {ctx, out, 0, 0, 0, NULL, false, ""};
+	dbc_rows_init(out, ctx, 9);
 	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK ||
 	    dbc_lint_pending(ctx, &plan, &n) != DBC_OK)
 		return DBC_ERROR;

@@ -330,7 +330,7 @@ COMMENT ON FUNCTION dbmigrate_wait(text, text) IS 'waits until this server shows
 -- dbcare migrate --online (issue 70): the steps of one pending migration,
 -- its blocking statements rewritten into their lock-safe recipes.
 CREATE FUNCTION dbmigrate_online_plan("version" text)
-    RETURNS TABLE ("step" integer, "unit" integer, "line" integer, "mode" text, "lock" text, "relation" text, "statement" text, "purpose" text)
+    RETURNS TABLE ("step" integer, "unit" integer, "line" integer, "mode" text, "lock" text, "relation" text, "statement" text, "purpose" text, "undo" text)
     LANGUAGE c STABLE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbmigrate_online_plan';

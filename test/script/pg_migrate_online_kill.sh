@@ -2,11 +2,14 @@
 # dbcare migrate --online, killed (issue 70): the command is killed (SIGKILL,
 # as kill -9) before each statement it sends in turn -- inside a step's
 # transaction, between steps, between the ranges of the backfill, after a
-# step outside a transaction before it is recorded -- and run again. The run
-# again resumes after the steps recorded done (dbcare.migrations_online_steps) and ends
-# in the schema plain migrate gives (fingerprint equal), applied, recorded
-# once in the history, with 0 leftovers: no invalid index, no constraint
-# left NOT VALID, no temporary check, no step record.
+# step outside a transaction before it is recorded. Then, by turns:
+#   - run again, it resumes after the steps recorded done
+#     (dbcare.migrations_online_steps) and ends in the schema plain migrate
+#     gives (fingerprint equal), applied, recorded once in the history;
+#   - dbcare rollback undoes the steps done: the schema as before (its
+#     fingerprint), the migration pending, no unfinished event left.
+# Both with 0 leftovers: no invalid index, no constraint left NOT VALID, no
+# temporary check, no step record.
 set -eu
 db=dbcare_migrate_online_kill
 . "$(dirname "$0")/lib/pg.sh"
@@ -36,6 +39,7 @@ SQL
 fp() { qd "$1" -c "SELECT dbschema_fingerprint()"; }
 new_db() { drop "$1"; "$B/psql" -X -q -d postgres -c "CREATE DATABASE $1 TEMPLATE $tpl"; }
 new_db ${db}_plain
+old=$(fp ${db}_plain)
 run 0 migrate --db "$(url ${db}_plain)" --dir m
 new=$(fp ${db}_plain)
 leftovers() {
@@ -44,7 +48,7 @@ leftovers() {
     + (SELECT count(*) FROM dbcare.migrations_online_steps)"
 }
 # every third statement (the first six all), to keep the test short
-k=0 killed=0 resumed=0
+k=0 killed=0 resumed=0 undone=0
 while :; do
   k=$((k + (k < 6 ? 1 : 3)))
   new_db $db
@@ -55,6 +59,17 @@ while :; do
   if [ $rc = 0 ]; then break; fi
   [ $rc = 137 ] || { cat out err; fail "kill point $k: exit $rc, not killed"; }
   killed=$((killed + 1))
+  if [ $((killed % 2)) = 0 ]; then
+    run 0 rollback --db "$(url $db)"
+    has "the half-done online run undone" err
+    undone=$((undone + 1))
+    [ "$(fp $db)" = "$old" ] || fail "kill point $k: rolled back, the schema is not the old one"
+    [ "$(leftovers $db)" = 0 ] || fail "kill point $k: leftovers after the rollback"
+    [ "$(qd $db -c "SELECT (SELECT state FROM dbmigrate_status() WHERE version = '1')
+        || (SELECT count(*) FROM dbmigrate_history() WHERE version = '1')")" = pending0 ] ||
+      fail "kill point $k: rolled back, not pending without events: $(qd $db -c 'SELECT * FROM dbmigrate_history()')"
+    continue
+  fi
   run 0 migrate --db "$(url $db)" --dir m --online
   [ "$(fp $db)" = "$new" ] || fail "kill point $k: resumed, the schema is not the plain one's"
   ! grep -q "resumed, [0-9]* step(s) done by a run that stopped" err || resumed=$((resumed + 1))
@@ -68,5 +83,6 @@ while :; do
     fail "kill point $k: not applied once, or rows without a token"
 done
 [ $killed -ge 20 ] || fail "only $killed kill points"
-[ $resumed -ge 10 ] || fail "only $resumed runs resumed after recorded steps"
-echo "ok: $killed kill points, $resumed resumed after recorded steps"
+[ $resumed -ge 8 ] || fail "only $resumed runs resumed after recorded steps"
+[ $undone -ge 8 ] || fail "only $undone runs undone"
+echo "ok: $killed kill points, $resumed resumed after recorded steps, $undone undone"
