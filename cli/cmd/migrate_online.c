@@ -14,9 +14,10 @@
  */
 #include "cli/cli.h"
 
-/* The note of an online run's started event, as the module writes it
- * (core/migrate/migrate_model.h, DBC_ONLINE_STARTED). */
-#define DBC_ONLINE_NOTE "started by dbcare migrate --online, not finished"
+/* The steps of $1 an earlier run recorded done: step, statement. */
+#define DONE_STEPS                                                                                 \
+	"SELECT key, value FROM pg_catalog.json_each_text(dbmigrate_online_done($1)::pg_catalog.json " \
+	"-> $1)"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ typedef struct online_run {
 	int timeout_ms, tries;
 	unsigned seed;
 	const char *version;
-	const cli_rows *done; /* dbcare.migrations_online_steps of the version: step, statement */
+	const cli_rows *done; /* the steps an earlier run recorded done: step, statement */
 	/* tests only (DBCARE_TEST_ONLINE_KILL_AT=N): the command kills itself
 	 * (SIGKILL) before its Nth statement, as kill -9 would at that point */
 	long kill_at, sent;
@@ -224,10 +225,7 @@ static int record_unit(online_run *r, int from, int to)
 {
 	for (int i = from; i < to; i++) {
 		const char *p[3] = {r->version, cell(r, i, r->c_step), cell(r, i, r->c_sql)};
-		if (q(r,
-		      "INSERT INTO dbcare.migrations_online_steps (version, step, statement) "
-		      "VALUES ($1, $2::pg_catalog.int4, $3) ON CONFLICT (version, step) DO NOTHING",
-		      3, p, NULL) != 0)
+		if (q(r, "SELECT dbmigrate_online_record($1, $2::pg_catalog.int4, $3)", 3, p, NULL) != 0)
 			return -1;
 	}
 	return 0;
@@ -369,8 +367,7 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	          "SELECT step, unit, mode, lock, relation, statement, purpose "
 	          "FROM dbmigrate_online_plan($1) ORDER BY step",
 	          1, &p[1], &plan) != 0 ||
-	    cli_q(db, o, "SELECT step::pg_catalog.text, statement FROM dbcare.migrations_online_steps "
-	          "WHERE version = $1", 1, &p[1], &done) != 0 ||
+	    cli_q(db, o, DONE_STEPS, 1, &p[1], &done) != 0 ||
 	    cli_q(db, o,
 	          "SELECT checksum FROM dbmigrate_status() WHERE kind = 'versioned' AND version = $1",
 	          1, &p[1], &r0) != 0) {
@@ -388,24 +385,24 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	const char *go = rc == 0 ? cli_cell(&r0, 0, 0) : NULL;
 	bool due = go && (strcmp(go, "t") == 0 || strcmp(go, "true") == 0 || strcmp(go, "1") == 0);
 	cli_rows_free(&r0);
-	online_run r = {db,
-	                o,
-	                &plan,
-	                cli_col(&plan, "unit"),
-	                cli_col(&plan, "mode"),
-	                cli_col(&plan, "lock"),
-	                cli_col(&plan, "relation"),
-	                cli_col(&plan, "statement"),
-	                cli_col(&plan, "purpose"),
-	                cli_col(&plan, "step"),
-	                cli_online_wait_ms(o),
-	                o->lock_retries > 0 ? o->lock_retries : 20,
-	                (unsigned)time(NULL) ^ (unsigned)getpid(),
-	                version,
-	                &done,
-	                getenv("DBCARE_TEST_ONLINE_KILL_AT") ? atol(getenv("DBCARE_TEST_ONLINE_KILL_AT"))
-	                                                     : 0,
-	                0};
+	online_run r = {
+	    db,
+	    o,
+	    &plan,
+	    cli_col(&plan, "unit"),
+	    cli_col(&plan, "mode"),
+	    cli_col(&plan, "lock"),
+	    cli_col(&plan, "relation"),
+	    cli_col(&plan, "statement"),
+	    cli_col(&plan, "purpose"),
+	    cli_col(&plan, "step"),
+	    cli_online_wait_ms(o),
+	    o->lock_retries > 0 ? o->lock_retries : 20,
+	    (unsigned)time(NULL) ^ (unsigned)getpid(),
+	    version,
+	    &done,
+	    getenv("DBCARE_TEST_ONLINE_KILL_AT") ? atol(getenv("DBCARE_TEST_ONLINE_KILL_AT")) : 0,
+	    0};
 	if (due && done.nrows)
 		cli_note(&o->out, "migration %s: resumed, %d step(s) done by a run that stopped", version,
 		         done.nrows);
@@ -421,14 +418,9 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 		i = j;
 	}
 	cli_rows_free(&plan);
-	/* recorded applied and its steps forgotten at once */
-	if (rc == 0 && due &&
-	    (q(&r, "BEGIN", 0, NULL, NULL) != 0 ||
-	     q(&r, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL) != 0 ||
-	     q(&r, "DELETE FROM dbcare.migrations_online_steps WHERE version = $1", 1, &p[1], NULL) != 0 ||
-	     q(&r, "COMMIT", 0, NULL, NULL) != 0)) {
+	/* recorded applied (its step records go with it) */
+	if (rc == 0 && due && q(&r, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL) != 0) {
 		cli_print_db_error(&o->out, db);
-		cli_rollback(db);
 		rc = -1;
 	}
 	cli_rows_free(&done);
@@ -462,9 +454,11 @@ static int undo_one(online_run *r, const char *sql)
 static int undo_version(cli_db *db, cli_opts *o, const char *version)
 {
 	cli_rows plan = {0}, done = {0}, st = {0};
-	const char *p[2] = {version, DBC_ONLINE_NOTE};
-	int rc = cli_q(db, o, "SELECT state FROM dbmigrate_status() WHERE kind = 'versioned' "
-	               "AND version = $1", 1, p, &st);
+	const char *p[1] = {version};
+	int rc = cli_q(db, o,
+	               "SELECT state FROM dbmigrate_status() WHERE kind = 'versioned' "
+	               "AND version = $1",
+	               1, p, &st);
 	if (rc == 0 && cli_cell(&st, 0, 0) && strcmp(cli_cell(&st, 0, 0), "running") == 0) {
 		cli_errorf("migration %s runs now in another session: wait for it to end", version);
 		rc = -1;
@@ -475,18 +469,30 @@ static int undo_version(cli_db *db, cli_opts *o, const char *version)
 		           "FROM dbmigrate_online_plan($1) ORDER BY step",
 		           1, p, &plan);
 	if (rc == 0)
-		rc = cli_q(db, o, "SELECT step::pg_catalog.text, statement FROM "
-		           "dbcare.migrations_online_steps WHERE version = $1", 1, p, &done);
-	online_run r = {db, o, &plan, cli_col(&plan, "unit"), cli_col(&plan, "mode"),
-	                cli_col(&plan, "lock"), cli_col(&plan, "relation"),
-	                cli_col(&plan, "statement"), cli_col(&plan, "purpose"), cli_col(&plan, "step"),
-	                cli_online_wait_ms(o), o->lock_retries > 0 ? o->lock_retries : 20,
-	                (unsigned)time(NULL) ^ (unsigned)getpid(), version, &done, 0, 0};
+		rc = cli_q(db, o, DONE_STEPS, 1, p, &done);
+	online_run r = {db,
+	                o,
+	                &plan,
+	                cli_col(&plan, "unit"),
+	                cli_col(&plan, "mode"),
+	                cli_col(&plan, "lock"),
+	                cli_col(&plan, "relation"),
+	                cli_col(&plan, "statement"),
+	                cli_col(&plan, "purpose"),
+	                cli_col(&plan, "step"),
+	                cli_online_wait_ms(o),
+	                o->lock_retries > 0 ? o->lock_retries : 20,
+	                (unsigned)time(NULL) ^ (unsigned)getpid(),
+	                version,
+	                &done,
+	                0,
+	                0};
 	int c_undo = cli_col(&plan, "undo"), last = 0; /* the steps [0, last) to undo */
 	for (int i = 0; rc == 0 && i < plan.nrows;) {
 		int j = i + 1;
 		const char *u = cell(&r, i, r.c_unit);
-		while (j < plan.nrows && u && cell(&r, j, r.c_unit) && strcmp(cell(&r, j, r.c_unit), u) == 0)
+		while (j < plan.nrows && u && cell(&r, j, r.c_unit) &&
+		       strcmp(cell(&r, j, r.c_unit), u) == 0)
 			j++;
 		int d = unit_done(&r, i, j);
 		if (d < 0)
@@ -508,16 +514,8 @@ static int undo_version(cli_db *db, cli_opts *o, const char *version)
 		if (undo && undo[0])
 			rc = undo_one(&r, undo);
 	}
-	if (rc == 0 &&
-	    (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0 ||
-	     cli_q(db, o, "DELETE FROM dbcare.migrations_online_steps WHERE version = $1", 1, p,
-	           NULL) != 0 ||
-	     cli_q(db, o, "DELETE FROM dbcare.migrations_history WHERE NOT success AND version = $1 "
-	           "AND error = $2", 2, p, NULL) != 0 ||
-	     cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0)) {
-		cli_rollback(db);
-		rc = -1;
-	}
+	if (rc == 0)
+		rc = cli_q(db, o, "SELECT dbmigrate_online_forget($1)", 1, p, NULL);
 	if (rc == 0)
 		cli_note(&o->out, "migration %s: the half-done online run undone", version);
 	cli_rows_free(&plan);
@@ -529,15 +527,14 @@ static int undo_version(cli_db *db, cli_opts *o, const char *version)
 int cli_undo_online(cli_db *db, cli_opts *o, int *undone)
 {
 	cli_rows v = {0};
-	const char *p[1] = {DBC_ONLINE_NOTE};
 	*undone = 0;
 	if (!db->drv->lock_wait_local)
 		return 0; /* no online migration on this engine */
-	if (cli_q(db, o,
-	          "SELECT version FROM dbcare.migrations_online_steps UNION "
-	          "SELECT version FROM dbcare.migrations_history WHERE NOT success AND error = $1 "
-	          "ORDER BY 1 DESC",
-	          1, p, &v) != 0)
+	if (cli_q(
+	        db, o,
+	        "SELECT key FROM pg_catalog.json_object_keys(dbmigrate_online_done()::pg_catalog.json) "
+	        "key ORDER BY 1 DESC",
+	        0, NULL, &v) != 0)
 		return -1;
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < v.nrows; i++)

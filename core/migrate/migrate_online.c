@@ -47,8 +47,8 @@ typedef struct online_out {
 static int add_step(online_out *o, const char *mode, const char *lock, const char *sql,
                     const char *purpose)
 {
-	dbc_value row[9] = {dbc_int(++o->step), dbc_int(o->unit), dbc_int(o->line),
-	                    dbc_text(mode),     dbc_text(lock),   dbc_text(o->rel),
+	dbc_value row[9] = {dbc_int(++o->step), dbc_int(o->unit),  dbc_int(o->line),
+	                    dbc_text(mode),     dbc_text(lock),    dbc_text(o->rel),
 	                    dbc_text(sql),      dbc_text(purpose), dbc_text(o->undo)};
 	o->undo = "";
 	return sql ? dbc_rows_add(o->rows, row) : DBC_ERROR;
@@ -173,9 +173,10 @@ static int online_constraint(online_out *o, const dbc_lint_action *a, const dbc_
 	bool fk = a->op == DBC_LOP_ADD_FOREIGN_KEY;
 	new_unit(o);
 	/* an unnamed constraint: the name it got is not known here */
-	o->undo = a->constraint ? dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
-	                                     table_sql(ctx, a), ctx->host->quote_ident(ctx, a->constraint))
-	                        : NULL;
+	o->undo = a->constraint
+	              ? dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
+	                           table_sql(ctx, a), ctx->host->quote_ident(ctx, a->constraint))
+	              : NULL;
 	if (add_step(o, "transaction", d->lint_locks[a->op],
 	             dbc_printf(ctx, "%.*s NOT VALID", (int)n, st->text),
 	             fk ? "ADD FOREIGN KEY, NOT VALID" : "ADD CHECK, NOT VALID") != DBC_OK)
@@ -284,9 +285,8 @@ static recipe recipe_of(const dbc_dialect *d, const dbc_lint_action *a, int64_t 
 		           : NULL;
 	case DBC_LOP_ADD_COLUMN:
 		return d->not_valid && d->online_backfill_range && d->online_backfill_probe &&
-		               (a->flags & DBC_LF_NOT_NULL) &&
-		               (a->flags & DBC_LF_VOLATILE_DEFAULT) && !(a->flags & not_plain) &&
-		               a->column && a->type && a->default_expr
+		               (a->flags & DBC_LF_NOT_NULL) && (a->flags & DBC_LF_VOLATILE_DEFAULT) &&
+		               !(a->flags & not_plain) && a->column && a->type && a->default_expr
 		           ? recipe_not_null
 		           : NULL;
 	default:

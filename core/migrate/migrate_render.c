@@ -599,6 +599,12 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 			    "INSERT INTO @migrations_applied (kind, version, name, checksum, "
 			    "duration_ms, down_checksum) VALUES ('versioned', $1, $2, $3, $4, $5)",
 			    5, q, NULL, NULL);
+			/* an online run's step records end with it: where the engine
+			 * runs online migrations (PostgreSQL: it has the table) */
+			if (rc == DBC_OK && ctx->host->dialect->online_backfill_range)
+				rc = dbc_migrate_query(ctx,
+				                       "DELETE FROM @migrations_online_steps WHERE version = $1", 1,
+				                       q, NULL, NULL);
 		}
 		if (rc == DBC_OK)
 			rc = dbc_migrate_store_snapshot(ctx, s.id);
