@@ -10,7 +10,12 @@
  *     and started again from its first step after a pause that doubles,
  *     with jitter, up to --lock-retries tries;
  *   - before a unit taking the exclusive lock, the sessions holding its
- *     table are named, and waited for or (--blockers abort) given up on.
+ *     table are named, and waited for or (--blockers abort) given up on;
+ *   - each unit is recorded done (dbmigrate_online_record) in its own
+ *     transaction, or right after it when it runs outside one: a run killed
+ *     part way is resumed by the next one (step_begin kind 'online' takes
+ *     its event over), or undone newest first by `dbcare rollback`
+ *     (cli_undo_online, each step's undo from the plan).
  */
 #include "cli/cli.h"
 
