@@ -248,6 +248,11 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran);
  * dbmigrate_step_end, each lock waited for at most --lock-timeout and
  * retried. *ran is false when it was not due. */
 int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran);
+/* rollback: the steps of every half-done online migration (a run killed
+ * or stopped part way) undone, newest first, and its records removed: the
+ * schema as before the run. *undone: how many such migrations there were
+ * (then rollback stops there). */
+int cli_undo_online(cli_db *db, cli_opts *o, int *undone);
 int cli_online_wait_ms(const cli_opts *o);
 int cli_online_session_wait(cli_db *db, cli_opts *o);
 /* The file name (in --dir, as read for this engine) of the versioned

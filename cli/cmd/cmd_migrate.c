@@ -622,6 +622,15 @@ int cmd_rollback(cli_db *db, cli_opts *o)
 		cli_errorf("rollback takes --to or --steps, not both");
 		return CLI_USAGE;
 	}
+	/* a half-done online migration is the newest change: undone first,
+	 * and alone */
+	int undone = 0;
+	if (cli_undo_online(db, o, &undone) != 0)
+		return CLI_ERROR;
+	if (undone) {
+		cli_note(&o->out, "%d half-done online migration(s) undone", undone);
+		return CLI_OK;
+	}
 	char *target = o->to ? strdup(o->to) : NULL;
 	if (o->steps > 0 && steps_target(db, o, &target) != 0)
 		return CLI_ERROR;

@@ -10,10 +10,21 @@
  *     and started again from its first step after a pause that doubles,
  *     with jitter, up to --lock-retries tries;
  *   - before a unit taking the exclusive lock, the sessions holding its
- *     table are named, and waited for or (--blockers abort) given up on.
+ *     table are named, and waited for or (--blockers abort) given up on;
+ *   - each unit is recorded done (dbmigrate_online_record) in its own
+ *     transaction, or right after it when it runs outside one: a run killed
+ *     part way is resumed by the next one (step_begin kind 'online' takes
+ *     its event over), or undone newest first by `dbcare rollback`
+ *     (cli_undo_online, each step's undo from the plan).
  */
 #include "cli/cli.h"
 
+/* The steps of $1 an earlier run recorded done: step, statement. */
+#define DONE_STEPS                                                                                 \
+	"SELECT key, value FROM pg_catalog.json_each_text(dbmigrate_online_done($1)::pg_catalog.json " \
+	"-> $1)"
+
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,9 +34,14 @@ typedef struct online_run {
 	cli_db *db;
 	cli_opts *o;
 	const cli_rows *plan;
-	int c_unit, c_mode, c_lock, c_rel, c_sql, c_purpose;
+	int c_unit, c_mode, c_lock, c_rel, c_sql, c_purpose, c_step;
 	int timeout_ms, tries;
 	unsigned seed;
+	const char *version;
+	const cli_rows *done; /* the steps an earlier run recorded done: step, statement */
+	/* tests only (DBCARE_TEST_ONLINE_KILL_AT=N): the command kills itself
+	 * (SIGKILL) before its Nth statement, as kill -9 would at that point */
+	long kill_at, sent;
 } online_run;
 
 static void pause_ms(long ms)
@@ -66,6 +82,8 @@ static bool mode_is(const online_run *r, int i, const char *mode)
 
 static int q(online_run *r, const char *sql, int n, const char *const *p, cli_rows *out)
 {
+	if (r->kill_at > 0 && ++r->sent == r->kill_at)
+		raise(SIGKILL);
 	return r->db->drv->query(r->db, sql, n, p, out);
 }
 
@@ -102,16 +120,17 @@ static int run_generated(online_run *r, const char *query)
 }
 
 /* One range of a "batches" step in a transaction of its own ($1 its first
- * page, $2 the pass's end page or NULL), tried again while its row locks
- * are not granted in time; *filled, *next and *end from its one row. */
-static int run_range(online_run *r, const char *sql, const char *const p[2], long *filled,
+ * page, $2 the pass's end page or NULL; a "probe" has no parameter), tried
+ * again while its row locks are not granted in time; *filled, *next and
+ * *end from its one row. */
+static int run_range(online_run *r, const char *sql, int np, const char *const p[2], long *filled,
                      char next[32], char end[32])
 {
 	for (int k = 1;; k++) {
 		cli_rows b = {0};
 		if (q(r, "BEGIN", 0, NULL, NULL) != 0)
 			return -1;
-		if (set_wait(r, r->db->drv->lock_wait_local) == 0 && q(r, sql, 2, p, &b) == 0 &&
+		if (set_wait(r, r->db->drv->lock_wait_local) == 0 && q(r, sql, np, p, &b) == 0 &&
 		    q(r, "COMMIT", 0, NULL, NULL) == 0) {
 			*filled = cli_cell(&b, 0, 0) ? atol(cli_cell(&b, 0, 0)) : 0;
 			snprintf(next, 32, "%s", cli_cell(&b, 0, 1) ? cli_cell(&b, 0, 1) : "0");
@@ -145,7 +164,7 @@ static int run_batches(online_run *r, const char *sql, long *rows)
 		pass_filled = 0;
 		for (;;) {
 			long n = 0;
-			if (run_range(r, sql, p, &n, next, end) != 0)
+			if (run_range(r, sql, 2, p, &n, next, end) != 0)
 				return -1;
 			pass_filled += n;
 			if (atoll(next) >= atoll(end))
@@ -158,8 +177,67 @@ static int run_batches(online_run *r, const char *sql, long *rows)
 	return 0;
 }
 
+/* A "probe" step: the statement, a transaction each time, until it fills
+ * no row (a snapshot in which no row is unfilled: rows written since get
+ * the column's default). */
+static int run_probe(online_run *r, const char *sql, long *rows)
+{
+	for (long filled = 1; filled > 0;) {
+		char next[32], end[32];
+		if (run_range(r, sql, 0, NULL, &filled, next, end) != 0)
+			return -1;
+		*rows += filled;
+	}
+	return 0;
+}
+
+/* The statement step `step` of the version was recorded done with, or
+ * NULL. */
+static const char *done_statement(const online_run *r, const char *step)
+{
+	for (int k = 0; step && k < r->done->nrows; k++)
+		if (cli_cell(r->done, k, 0) && strcmp(cli_cell(r->done, k, 0), step) == 0)
+			return cli_cell(r->done, k, 1);
+	return NULL;
+}
+
+/* 1 when every step of the unit [from, to) was recorded done by an earlier
+ * run, 0 when none was, -1 (an error said) when a recorded step's
+ * statement is not the plan's: the plan changed under a half-done run. */
+static int unit_done(const online_run *r, int from, int to)
+{
+	int n = 0;
+	for (int i = from; i < to; i++) {
+		const char *was = done_statement(r, cell(r, i, r->c_step));
+		if (was && (!cell(r, i, r->c_sql) || strcmp(was, cell(r, i, r->c_sql)) != 0)) {
+			cli_errorf("migration %s: step %s was done as \"%s\", the plan now says \"%s\"",
+			           r->version, cell(r, i, r->c_step), was,
+			           cell(r, i, r->c_sql) ? cell(r, i, r->c_sql) : "");
+			fprintf(stderr, "HINT: Restore the migration file the stopped run used, or undo the "
+			                "steps done with dbcare rollback.\n");
+			return -1;
+		}
+		n += was != NULL;
+	}
+	return n == to - from ? 1 : 0;
+}
+
+/* The unit's steps recorded done: inside its transaction, or right after
+ * it when it runs outside one (a kill in between runs it again: every
+ * such step can run twice -- a leftover index dropped first, a backfill
+ * that fills only NULLs, a VALIDATE of the constraint not yet valid). */
+static int record_unit(online_run *r, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		const char *p[3] = {r->version, cell(r, i, r->c_step), cell(r, i, r->c_sql)};
+		if (q(r, "SELECT dbmigrate_online_record($1, $2::pg_catalog.int4, $3)", 3, p, NULL) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The unit's steps [from, to) once: its "transaction" steps in one
- * transaction, the others at top level. */
+ * transaction, the others at top level; then recorded done. */
 static int run_unit_once(online_run *r, int from, int to, long *rows)
 {
 	bool tx = mode_is(r, from, "transaction");
@@ -172,9 +250,13 @@ static int run_unit_once(online_run *r, int from, int to, long *rows)
 			rc = run_generated(r, sql);
 		else if (mode_is(r, i, "batches"))
 			rc = run_batches(r, sql, rows);
+		else if (mode_is(r, i, "probe"))
+			rc = run_probe(r, sql, rows);
 		else
 			rc = tx ? q(r, sql, 0, NULL, NULL) : run_outside(r, sql);
 	}
+	if (rc == 0)
+		rc = record_unit(r, from, to);
 	if (tx && rc == 0)
 		rc = q(r, "COMMIT", 0, NULL, NULL);
 	if (tx && rc != 0) {
@@ -279,7 +361,7 @@ int cli_online_session_wait(cli_db *db, cli_opts *o)
 
 int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 {
-	cli_rows plan = {0}, r0 = {0};
+	cli_rows plan = {0}, r0 = {0}, done = {0};
 	const char *p[3] = {"versioned", version, NULL};
 	*ran = false;
 	if (!db->drv->lock_wait_local) {
@@ -287,23 +369,112 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 		return -1;
 	}
 	if (cli_q(db, o,
-	          "SELECT unit, mode, lock, relation, statement, purpose "
+	          "SELECT step, unit, mode, lock, relation, statement, purpose "
 	          "FROM dbmigrate_online_plan($1) ORDER BY step",
 	          1, &p[1], &plan) != 0 ||
+	    cli_q(db, o, DONE_STEPS, 1, &p[1], &done) != 0 ||
 	    cli_q(db, o,
 	          "SELECT checksum FROM dbmigrate_status() WHERE kind = 'versioned' AND version = $1",
 	          1, &p[1], &r0) != 0) {
 		cli_rows_free(&plan);
+		cli_rows_free(&done);
 		return -1;
 	}
 	char *checksum = cli_cell(&r0, 0, 0) ? strdup(cli_cell(&r0, 0, 0)) : NULL;
 	cli_rows_free(&r0);
 	p[2] = checksum;
-	int rc = cli_q(db, o, "SELECT dbmigrate_step_begin($1, $2, $3)", 3, p, &r0);
+	/* "online": takes over the unfinished event of a run that was killed */
+	const char *begin[3] = {"online", version, checksum};
+	int rc = cli_q(db, o, "SELECT dbmigrate_step_begin($1, $2, $3)", 3, begin, &r0);
 	free(checksum);
 	const char *go = rc == 0 ? cli_cell(&r0, 0, 0) : NULL;
 	bool due = go && (strcmp(go, "t") == 0 || strcmp(go, "true") == 0 || strcmp(go, "1") == 0);
 	cli_rows_free(&r0);
+	online_run r = {
+	    db,
+	    o,
+	    &plan,
+	    cli_col(&plan, "unit"),
+	    cli_col(&plan, "mode"),
+	    cli_col(&plan, "lock"),
+	    cli_col(&plan, "relation"),
+	    cli_col(&plan, "statement"),
+	    cli_col(&plan, "purpose"),
+	    cli_col(&plan, "step"),
+	    cli_online_wait_ms(o),
+	    o->lock_retries > 0 ? o->lock_retries : 20,
+	    (unsigned)time(NULL) ^ (unsigned)getpid(),
+	    version,
+	    &done,
+	    getenv("DBCARE_TEST_ONLINE_KILL_AT") ? atol(getenv("DBCARE_TEST_ONLINE_KILL_AT")) : 0,
+	    0};
+	if (due && done.nrows)
+		cli_note(&o->out, "migration %s: resumed, %d step(s) done by a run that stopped", version,
+		         done.nrows);
+	long rows = 0;
+	for (int i = 0; rc == 0 && due && i < plan.nrows;) {
+		int j = i + 1;
+		const char *u = cell(&r, i, r.c_unit);
+		while (j < plan.nrows && u && cell(&r, j, r.c_unit) &&
+		       strcmp(cell(&r, j, r.c_unit), u) == 0)
+			j++;
+		int skip = unit_done(&r, i, j);
+		rc = skip < 0 ? -1 : skip ? 0 : run_unit(&r, i, j, &rows);
+		i = j;
+	}
+	cli_rows_free(&plan);
+	/* recorded applied (its step records go with it) */
+	if (rc == 0 && due && q(&r, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL) != 0) {
+		cli_print_db_error(&o->out, db);
+		rc = -1;
+	}
+	cli_rows_free(&done);
+	if (rc == 0 && due && rows)
+		cli_note(&o->out, "migration %s: %ld row(s) filled in batches", version, rows);
+	*ran = rc == 0 && due;
+	return rc;
+}
+
+/* One undo statement at top level, tried again while its lock is not
+ * granted in time. */
+static int undo_one(online_run *r, const char *sql)
+{
+	for (int k = 1;; k++) {
+		if (run_outside(r, sql) == 0)
+			return 0;
+		if (!lock_not_granted(r) || k >= r->tries) {
+			cli_print_db_error(&r->o->out, r->db);
+			fprintf(stderr, "CONTEXT: rollback of a half-done online migration: %s\n", sql);
+			return -1;
+		}
+		cli_error_clear(r->db);
+		backoff(r, k);
+	}
+}
+
+/* The half-done online run of `version` undone: the undo of every step of
+ * the units recorded done and of the unit after them (it may have run part
+ * way, or whole but not recorded: every undo is IF EXISTS), newest first;
+ * then its step records and its unfinished history event removed. */
+static int undo_version(cli_db *db, cli_opts *o, const char *version)
+{
+	cli_rows plan = {0}, done = {0}, st = {0};
+	const char *p[1] = {version};
+	int rc = cli_q(db, o,
+	               "SELECT state FROM dbmigrate_status() WHERE kind = 'versioned' "
+	               "AND version = $1",
+	               1, p, &st);
+	if (rc == 0 && cli_cell(&st, 0, 0) && strcmp(cli_cell(&st, 0, 0), "running") == 0) {
+		cli_errorf("migration %s runs now in another session: wait for it to end", version);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = cli_q(db, o,
+		           "SELECT step, unit, mode, lock, relation, statement, purpose, undo "
+		           "FROM dbmigrate_online_plan($1) ORDER BY step",
+		           1, p, &plan);
+	if (rc == 0)
+		rc = cli_q(db, o, DONE_STEPS, 1, p, &done);
 	online_run r = {db,
 	                o,
 	                &plan,
@@ -313,24 +484,67 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	                cli_col(&plan, "relation"),
 	                cli_col(&plan, "statement"),
 	                cli_col(&plan, "purpose"),
+	                cli_col(&plan, "step"),
 	                cli_online_wait_ms(o),
 	                o->lock_retries > 0 ? o->lock_retries : 20,
-	                (unsigned)time(NULL) ^ (unsigned)getpid()};
-	long rows = 0;
-	for (int i = 0; rc == 0 && due && i < plan.nrows;) {
+	                (unsigned)time(NULL) ^ (unsigned)getpid(),
+	                version,
+	                &done,
+	                0,
+	                0};
+	int c_undo = cli_col(&plan, "undo"), last = 0; /* the steps [0, last) to undo */
+	for (int i = 0; rc == 0 && i < plan.nrows;) {
 		int j = i + 1;
 		const char *u = cell(&r, i, r.c_unit);
 		while (j < plan.nrows && u && cell(&r, j, r.c_unit) &&
 		       strcmp(cell(&r, j, r.c_unit), u) == 0)
 			j++;
-		rc = run_unit(&r, i, j, &rows);
+		int d = unit_done(&r, i, j);
+		if (d < 0)
+			rc = -1;
+		last = j;
+		if (d != 1)
+			break;
+		for (int k = i; rc == 0 && k < j; k++)
+			if (!cli_cell(&plan, k, c_undo)) {
+				cli_errorf("migration %s: step %s ran as written (%s) and cannot be undone",
+				           version, cell(&r, k, r.c_step), cell(&r, k, r.c_sql));
+				fprintf(stderr, "HINT: Finish it with dbcare migrate --online instead.\n");
+				rc = -1;
+			}
 		i = j;
 	}
+	for (int k = last - 1; rc == 0 && k >= 0; k--) {
+		const char *undo = cli_cell(&plan, k, c_undo);
+		if (undo && undo[0])
+			rc = undo_one(&r, undo);
+	}
+	if (rc == 0)
+		rc = cli_q(db, o, "SELECT dbmigrate_online_forget($1)", 1, p, NULL);
+	if (rc == 0)
+		cli_note(&o->out, "migration %s: the half-done online run undone", version);
 	cli_rows_free(&plan);
-	if (rc == 0 && due)
-		rc = cli_q(db, o, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL);
-	if (rc == 0 && due && rows)
-		cli_note(&o->out, "migration %s: %ld row(s) filled in batches", version, rows);
-	*ran = rc == 0 && due;
+	cli_rows_free(&done);
+	cli_rows_free(&st);
+	return rc;
+}
+
+int cli_undo_online(cli_db *db, cli_opts *o, int *undone)
+{
+	cli_rows v = {0};
+	*undone = 0;
+	if (!db->drv->lock_wait_local)
+		return 0; /* no online migration on this engine */
+	if (cli_q(
+	        db, o,
+	        "SELECT key FROM pg_catalog.json_object_keys(dbmigrate_online_done()::pg_catalog.json) "
+	        "key ORDER BY 1 DESC",
+	        0, NULL, &v) != 0)
+		return -1;
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < v.nrows; i++)
+		if (cli_cell(&v, i, 0) && (rc = undo_version(db, o, cli_cell(&v, i, 0))) == 0)
+			++*undone;
+	cli_rows_free(&v);
 	return rc;
 }

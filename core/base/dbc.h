@@ -338,6 +338,13 @@ typedef struct dbc_dialect {
 	 * size in pages now). Its one row: the rows it filled, the next
 	 * page, the end page. NULL: no such rewrite on this engine. */
 	const char *online_backfill_range;
+	/* The backfill's last word, a printf format: %s the table, %s the
+	 * column, %s its default, %s the column again. Fills every row whose
+	 * column is still NULL in one statement (a row updated meanwhile is
+	 * followed to its newest version); its one row: the rows it filled.
+	 * Run until it fills none, it proves what the passes by ranges cannot:
+	 * that no row was moved past their cursor unfilled. */
+	const char *online_backfill_probe;
 	bool unique_using_index; /* ADD UNIQUE / PRIMARY KEY USING INDEX exists */
 	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
 	 * does the rest), and DROP COLUMN fails on a used column */

@@ -344,9 +344,18 @@ int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ver
 /* dbcare migrate --online (migrate_online.c, docs/migrations.md): the steps
  * of the pending migration version, each blocking statement the lint finds
  * rewritten into its lock-safe recipe, the rest as written. */
-#define DBC_MIGRATE_ONLINE_COLUMNS "step,unit,line,mode,lock,relation,statement,purpose"
+#define DBC_MIGRATE_ONLINE_COLUMNS "step,unit,line,mode,lock,relation,statement,purpose,undo"
 int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                             dbc_rows *out);
+/* What migrate --online records of a run (migrate_online_steps.c): a step
+ * done (again: nothing); the steps done of version (NULL: of every
+ * half-done run) as JSON {"version": {"step": "statement"}}, a run killed
+ * before its first step as {}; the records of version's half-done run
+ * removed (refused while it runs), after rollback undid its steps. */
+int dbc_migrate_online_record(dbc_ctx *ctx, const char *version, int64_t step,
+                              const char *statement);
+int dbc_migrate_online_done(dbc_ctx *ctx, const char *version, char **json);
+int dbc_migrate_online_forget(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version);
 
 /* The trace (docs/lint.md): runs the up script of the registered migration
  * version statement by statement inside a savepoint that is always rolled

@@ -201,6 +201,25 @@ int dbc_call_dbmigrate_online_plan(dbc_ctx *ctx, int argc, const dbc_value *args
 	return dbc_migrate_online_plan(ctx, env_of(ctx), args[0].s, out);
 }
 
+int dbc_call_dbmigrate_online_record(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	*result = dbc_bool(true);
+	return dbc_migrate_online_record(ctx, args[0].s, args[1].i, args[2].s);
+}
+
+int dbc_call_dbmigrate_online_done(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	char *json = NULL;
+	int rc = dbc_migrate_online_done(ctx, opt_text(args, 0), &json);
+	return texted(rc, json, result);
+}
+
+int dbc_call_dbmigrate_online_forget(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	*result = dbc_bool(true);
+	return dbc_migrate_online_forget(ctx, env_of(ctx), args[0].s);
+}
+
 int dbc_call_dbmigrate_validate(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	(void)argc, (void)args;

@@ -270,6 +270,11 @@ const dbc_failed *dbc_migrate_running(const dbc_migrate_set *set)
 	return NULL;
 }
 
+bool dbc_migrate_failed_resumable(const dbc_failed *f)
+{
+	return !f->live && f->version && f->error && strcmp(f->error, DBC_ONLINE_STARTED) == 0;
+}
+
 char *dbc_migrate_failed_label(dbc_ctx *ctx, const dbc_failed *f)
 {
 	return f->version ? dbc_printf(ctx, "%s (%s)", f->version, f->name ? f->name : "")
@@ -314,15 +319,21 @@ int dbc_migrate_check_applicable(dbc_ctx *ctx, const dbc_migrate_set *set,
 		                    "dbmigrate_repair() refuses to remove it while it runs.");
 		return DBC_ERROR;
 	}
-	if (set->nfailed) {
-		const dbc_failed *f = &set->failed[0];
+	int nfailed = 0;
+	const dbc_failed *f = NULL;
+	for (int i = set->nfailed - 1; i >= 0; i--)
+		if (!dbc_migrate_failed_resumable(&set->failed[i])) {
+			f = &set->failed[i];
+			nfailed++;
+		}
+	if (f) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "cannot migrate: migration %s did not finish in an earlier dbmigrate_script run",
 		          dbc_migrate_failed_label(ctx, f));
 		dbc_error_detail(ctx,
 		                 "The history holds %d unfinished event(s); the schema may hold part "
 		                 "of a non-transactional migration.",
-		                 set->nfailed);
+		                 nfailed);
 		dbc_error_hint(ctx, "Check the schema by hand, then remove the record with SELECT "
 		                    "dbmigrate_repair().");
 		return DBC_ERROR;

@@ -124,6 +124,13 @@ const dbc_failed *dbc_migrate_running(const dbc_migrate_set *set);
 /* "6 (idx3)" or "repeatable (views)": how an unfinished event is named. */
 char *dbc_migrate_failed_label(dbc_ctx *ctx, const dbc_failed *f);
 
+/* The note of the started event of `dbcare migrate --online`. */
+#define DBC_ONLINE_STARTED "started by dbcare migrate --online, not finished"
+/* Whether f is the event of an online run whose session is gone: not a
+ * failure but a run to resume (the next `dbcare migrate --online` takes it
+ * over, core/migrate/migrate_render.c). */
+bool dbc_migrate_failed_resumable(const dbc_failed *f);
+
 /* Refuses (55000) while anything is changed, missing or failed, or out of
  * order unless allow_out_of_order, listing every offender in the detail. */
 int dbc_migrate_check_applicable(dbc_ctx *ctx, const dbc_migrate_set *set,

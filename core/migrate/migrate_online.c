@@ -13,7 +13,9 @@
  * in time. Modes: "transaction"; "outside" (at top level: CONCURRENTLY);
  * "batches" (a backfill by ranges of pages: passes over the table, each
  * from page 0 to its size when the pass began, one transaction a range,
- * until a pass fills no row; see dbc_dialect.online_backfill_range); "generated" (a query
+ * until a pass fills no row; see dbc_dialect.online_backfill_range);
+ * "probe" (one statement, each run in a transaction of its own, again
+ * until it fills no row: dbc_dialect.online_backfill_probe); "generated" (a query
  * whose rows are statements, each run outside a transaction). Every
  * recipe ends in the schema the statement as written gives: the same
  * names, defaults and attributes (the fingerprint of both is equal).
@@ -35,13 +37,20 @@ typedef struct online_out {
 	int step, unit, line;
 	const char *rel; /* the statement's table, quoted, or NULL */
 	bool unit_open;  /* the last unit takes statements as written */
+	/* the undo of the next step added (then reset): NULL when it cannot
+	 * be undone (a statement as written), "" when it leaves nothing to
+	 * undo (or a later step's undo removes it); every undo can run twice
+	 * and after a step that never ran (IF EXISTS) */
+	const char *undo;
 } online_out;
 
 static int add_step(online_out *o, const char *mode, const char *lock, const char *sql,
                     const char *purpose)
 {
-	dbc_value row[8] = {dbc_int(++o->step), dbc_int(o->unit), dbc_int(o->line), dbc_text(mode),
-	                    dbc_text(lock),     dbc_text(o->rel), dbc_text(sql),    dbc_text(purpose)};
+	dbc_value row[9] = {dbc_int(++o->step), dbc_int(o->unit),  dbc_int(o->line),
+	                    dbc_text(mode),     dbc_text(lock),    dbc_text(o->rel),
+	                    dbc_text(sql),      dbc_text(purpose), dbc_text(o->undo)};
+	o->undo = "";
 	return sql ? dbc_rows_add(o->rows, row) : DBC_ERROR;
 }
 
@@ -57,6 +66,14 @@ static char *table_sql(dbc_ctx *ctx, const dbc_lint_action *a)
 	const dbc_host *h = ctx->host;
 	char *t = h->quote_ident(ctx, a->table);
 	return a->schema && t ? dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, a->schema), t) : t;
+}
+
+/* The index a names, quoted (in its table's schema when written so). */
+static char *index_sql(dbc_ctx *ctx, const dbc_lint_action *a)
+{
+	const dbc_host *h = ctx->host;
+	char *i = h->quote_ident(ctx, a->index);
+	return a->schema && i ? dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, a->schema), i) : i;
 }
 
 /* The same name as a literal, for a catalog query. */
@@ -84,9 +101,11 @@ static size_t body_end(const char *text, size_t len, const char **end)
 	return (size_t)(last - text);
 }
 
-/* CREATE [UNIQUE] INDEX ... → the same with CONCURRENTLY after INDEX; NULL
- * when the words are not there as expected. */
-static char *with_concurrently(dbc_ctx *ctx, const char *text, size_t len, const char *word)
+/* CREATE [UNIQUE] INDEX ... → the same with CONCURRENTLY after INDEX (and
+ * IF NOT EXISTS when if_absent and not written already); NULL when the
+ * words are not there as expected. */
+static char *with_concurrently(dbc_ctx *ctx, const char *text, size_t len, const char *word,
+                               bool if_absent)
 {
 	const char *p = text, *end;
 	size_t n = body_end(text, len, &end);
@@ -94,6 +113,9 @@ static char *with_concurrently(dbc_ctx *ctx, const char *text, size_t len, const
 		dbc_token t = dbc_lex_next(&p);
 		if (dbc_lex_is_word(t, "INDEX")) {
 			size_t head = (size_t)(t.start + t.len - text);
+			const char *peek = p;
+			if (if_absent && !dbc_lex_is_word(dbc_lex_next(&peek), "IF"))
+				word = dbc_printf(ctx, "%s IF NOT EXISTS", word);
 			return dbc_printf(ctx, "%.*s %s%.*s", (int)head, text, word, (int)(n - head),
 			                  text + head);
 		}
@@ -111,6 +133,7 @@ static int as_written(online_out *o, const dbc_stmt *st, bool outside, const cha
 	o->unit_open = !outside;
 	const char *end;
 	size_t n = body_end(st->text, st->len, &end);
+	o->undo = NULL;
 	return add_step(o, outside ? "outside" : "transaction", lock, dbc_strndup(o->ctx, st->text, n),
 	                "as written");
 }
@@ -118,7 +141,10 @@ static int as_written(online_out *o, const dbc_stmt *st, bool outside, const cha
 static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
 {
 	const dbc_dialect *d = o->ctx->host->dialect;
-	char *sql = with_concurrently(o->ctx, st->text, st->len, d->concurrently);
+	/* a named index: IF NOT EXISTS, so that a run killed after the build,
+	 * before it was recorded, resumes past it (an invalid leftover is
+	 * dropped first) */
+	char *sql = with_concurrently(o->ctx, st->text, st->len, d->concurrently, a->index != NULL);
 	if (!sql)
 		return as_written(o, st, false, d->lint_locks[a->op]);
 	new_unit(o);
@@ -129,6 +155,10 @@ static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt 
 		             "an invalid index a failed build left, dropped") != DBC_OK)
 			return DBC_ERROR;
 	}
+	/* an unnamed index: the name the build chose is not known here */
+	o->undo = a->index ? dbc_printf(o->ctx, "DROP INDEX %s IF EXISTS %s", d->concurrently,
+	                                index_sql(o->ctx, a))
+	                   : NULL;
 	return add_step(o, "outside", NULL, sql, "CREATE INDEX, built CONCURRENTLY");
 }
 
@@ -142,6 +172,11 @@ static int online_constraint(online_out *o, const dbc_lint_action *a, const dbc_
 	size_t n = body_end(st->text, st->len, &end);
 	bool fk = a->op == DBC_LOP_ADD_FOREIGN_KEY;
 	new_unit(o);
+	/* an unnamed constraint: the name it got is not known here */
+	o->undo = a->constraint
+	              ? dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
+	                           table_sql(ctx, a), ctx->host->quote_ident(ctx, a->constraint))
+	              : NULL;
 	if (add_step(o, "transaction", d->lint_locks[a->op],
 	             dbc_printf(ctx, "%.*s NOT VALID", (int)n, st->text),
 	             fk ? "ADD FOREIGN KEY, NOT VALID" : "ADD CHECK, NOT VALID") != DBC_OK)
@@ -176,6 +211,8 @@ static int online_not_null(online_out *o, const dbc_lint_action *a)
 	if (!t || !c || !chk)
 		return DBC_ERROR;
 	new_unit(o);
+	/* the column dropped takes its default, CHECK and NOT NULL with it */
+	o->undo = dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN IF EXISTS %s", t, c);
 	if (add_step(o, "transaction", ax,
 	             dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s %s", t, c, a->type),
 	             "ADD COLUMN, nullable first") != DBC_OK ||
@@ -190,6 +227,13 @@ static int online_not_null(online_out *o, const dbc_lint_action *a)
 	                     dbc_printf(ctx, h->dialect->online_backfill_range, DBC_ONLINE_RANGE_PAGES,
 	                                tab, t, c, a->default_expr, c),
 	                     "the existing rows filled, a range of pages at a time") != DBC_OK)
+		return DBC_ERROR;
+	/* the passes by ranges miss a row moved past their cursor while still
+	 * NULL: the probe fills what is left, until it finds none, before the
+	 * CHECK would refuse the writers of such a row */
+	if (add_step(o, "probe", NULL,
+	             dbc_printf(ctx, h->dialect->online_backfill_probe, t, c, a->default_expr, c),
+	             "the rows still NULL filled, until none is") != DBC_OK)
 		return DBC_ERROR;
 	new_unit(o);
 	if (add_step(o, "transaction", ax,
@@ -240,9 +284,9 @@ static recipe recipe_of(const dbc_dialect *d, const dbc_lint_action *a, int64_t 
 		           ? online_constraint
 		           : NULL;
 	case DBC_LOP_ADD_COLUMN:
-		return d->not_valid && d->online_backfill_range && (a->flags & DBC_LF_NOT_NULL) &&
-		               (a->flags & DBC_LF_VOLATILE_DEFAULT) && !(a->flags & not_plain) &&
-		               a->column && a->type && a->default_expr
+		return d->not_valid && d->online_backfill_range && d->online_backfill_probe &&
+		               (a->flags & DBC_LF_NOT_NULL) && (a->flags & DBC_LF_VOLATILE_DEFAULT) &&
+		               !(a->flags & not_plain) && a->column && a->type && a->default_expr
 		           ? recipe_not_null
 		           : NULL;
 	default:
@@ -314,8 +358,8 @@ int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const ch
 	int n, k = 0;
 	char *canon = NULL;
 	dbc_lint_model *model;
-	online_out o = {ctx, out, 0, 0, 0, NULL, false};
-	dbc_rows_init(out, ctx, 8);
+	online_out o = {ctx, out, 0, 0, 0, NULL, false, ""};
+	dbc_rows_init(out, ctx, 9);
 	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK ||
 	    dbc_lint_pending(ctx, &plan, &n) != DBC_OK)
 		return DBC_ERROR;

@@ -399,7 +399,7 @@ static int started_event(dbc_ctx *ctx, const dbc_migration *m, bool down, starte
  * inside a transaction needs no mark: no other session sees its event
  * before step_end has completed it. *id: the event marked, 0 when none. */
 static int mark_step(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_migration *m, bool down,
-                     int64_t *id)
+                     bool online, int64_t *id)
 {
 	char *script = NULL;
 	started_row s = {0, 0, false};
@@ -412,7 +412,7 @@ static int mark_step(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_migra
 		                      take_script, &script) != DBC_OK)
 			return DBC_ERROR;
 	}
-	if (down ? !script || !dbc_script_is_no_transaction(script) : !m->no_transaction)
+	if (down ? !script || !dbc_script_is_no_transaction(script) : !m->no_transaction && !online)
 		return DBC_OK;
 	if (started_event(ctx, m, down, &s) != DBC_OK)
 		return DBC_ERROR;
@@ -425,6 +425,31 @@ static int mark_step(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_migra
 	return DBC_OK;
 }
 
+/* An online run of migration m: the unfinished events of earlier online
+ * runs of m whose session is gone (killed, the server restarted) are its
+ * own: removed, and the run resumes after the steps they recorded done
+ * (cli/cmd/migrate_online.c). A live one (another run now) stays, and
+ * check_applicable says so. */
+static int take_over_online(dbc_ctx *ctx, dbc_migrate_set *set, const dbc_migration *m)
+{
+	int kept = 0;
+	for (int i = 0; i < set->nfailed; i++) {
+		dbc_failed *f = &set->failed[i];
+		bool ours = dbc_migrate_failed_resumable(f) && m->version &&
+		            dbc_version_cmp(f->version, m->version) == 0;
+		if (!ours) {
+			set->failed[kept++] = *f;
+			continue;
+		}
+		dbc_value id = dbc_int(f->id);
+		if (dbc_migrate_query(ctx, "DELETE FROM @migrations_history WHERE id = $1", 1, &id, NULL,
+		                      NULL) != DBC_OK)
+			return DBC_ERROR;
+	}
+	set->nfailed = kept;
+	return DBC_OK;
+}
+
 /* Both directions: the direction's checks, then the registrant check and a
  * started (not yet successful) event -- 'down' for a rollback step, whose
  * completion removes the applied row -- marked live when the step runs
@@ -433,10 +458,17 @@ int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, const cha
                            const char *key, const char *checksum, bool *run)
 {
 	bool down = strcmp(kind, "rollback") == 0, stale = false;
+	/* "online": a versioned migration run step by step outside a
+	 * transaction by dbcare migrate --online, marked live while it runs */
+	bool online = strcmp(kind, "online") == 0;
 	step_state s;
 	int64_t marked = 0;
 	*run = false;
+	if (online)
+		kind = "versioned";
 	int rc = step_open(ctx, env, kind, key, &s);
+	if (rc == DBC_OK && online && s.r->state != DBC_MS_APPLIED)
+		rc = take_over_online(ctx, &s.set, s.r->mig);
 	if (rc == DBC_OK)
 		rc = down ? rollback_checks(ctx, &s, key, checksum, &stale)
 		          : apply_checks(ctx, &s, key, checksum, &stale);
@@ -449,11 +481,12 @@ int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, const cha
 	if (rc == DBC_OK)
 		rc = dbc_migrate_record(ctx, s.r->mig->version, s.r->mig->name, down ? "versioned" : kind,
 		                        down ? "down" : "up", s.r->mig->checksum, -1, false,
-		                        down ? "started by dbmigrate_script('rollback'), not finished"
-		                             : "started by dbmigrate_script, not finished",
+		                        down     ? "started by dbmigrate_script('rollback'), not finished"
+		                        : online ? DBC_ONLINE_STARTED
+		                                 : "started by dbmigrate_script, not finished",
 		                        dbc_now_epoch() * 1000.0);
 	if (rc == DBC_OK)
-		rc = mark_step(ctx, env, s.r->mig, down, &marked);
+		rc = mark_step(ctx, env, s.r->mig, down, online, &marked);
 	rc = dbc_migrate_frame_end(ctx, &s.f, rc);
 	if (rc == DBC_OK)
 		*run = true;
@@ -566,6 +599,12 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 			    "INSERT INTO @migrations_applied (kind, version, name, checksum, "
 			    "duration_ms, down_checksum) VALUES ('versioned', $1, $2, $3, $4, $5)",
 			    5, q, NULL, NULL);
+			/* an online run's step records end with it: where the engine
+			 * runs online migrations (PostgreSQL: it has the table) */
+			if (rc == DBC_OK && ctx->host->dialect->online_backfill_range)
+				rc = dbc_migrate_query(ctx,
+				                       "DELETE FROM @migrations_online_steps WHERE version = $1", 1,
+				                       q, NULL, NULL);
 		}
 		if (rc == DBC_OK)
 			rc = dbc_migrate_store_snapshot(ctx, s.id);

@@ -199,6 +199,12 @@ const dbc_dialect pgdbc_dialect = {
         "(SELECT pg_catalog.format('(%%s,0)', q)::pg_catalog.tid FROM dbcare_range) "
         "AND %s IS NULL RETURNING 1) "
         "SELECT (SELECT pg_catalog.count(*) FROM dbcare_batch), q, e FROM dbcare_range",
+    /* a Seq Scan under one snapshot sees one version of every row, however
+     * rows moved; EvalPlanQual follows a row updated since to its newest
+     * version and checks it is still NULL */
+    .online_backfill_probe =
+        "WITH dbcare_batch AS (UPDATE %s SET %s = %s WHERE %s IS NULL RETURNING 1) "
+        "SELECT pg_catalog.count(*) FROM dbcare_batch",
     .unique_using_index = true,
     .errors_unwind = true,
     .audit_table_chains = true,

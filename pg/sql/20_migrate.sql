@@ -58,6 +58,10 @@ INSERT INTO dbcare.migrations_generation VALUES (1, 0);
 -- dbcare:book migrations_summary
 INSERT INTO dbcare.migrations_summary (id) VALUES (1);
 
+-- The steps of `dbcare migrate --online` done so far (cli/cmd/migrate_online.c):
+-- a run killed part way resumes after them.
+-- dbcare:book migrations_online_steps
+
 -- The functions: generated at build time from the API table
 -- (core/api/functions.h) by pg/gen/api_sql.c in place of the next line.
 -- dbcare:api migrate

@@ -343,8 +343,29 @@ COMMENT ON FUNCTION dbmigrate_wait(text, text) IS 'waits until this server shows
 -- dbcare migrate --online (issue 70): the steps of one pending migration,
 -- its blocking statements rewritten into their lock-safe recipes.
 CREATE FUNCTION dbmigrate_online_plan("version" text)
-    RETURNS TABLE ("step" integer, "unit" integer, "line" integer, "mode" text, "lock" text, "relation" text, "statement" text, "purpose" text)
+    RETURNS TABLE ("step" integer, "unit" integer, "line" integer, "mode" text, "lock" text, "relation" text, "statement" text, "purpose" text, "undo" text)
     LANGUAGE c STABLE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbmigrate_online_plan';
 COMMENT ON FUNCTION dbmigrate_online_plan(text) IS 'the steps dbcare migrate --online runs for a pending migration: each blocking statement as its lock-safe recipe, the rest as written';
+
+-- What dbcare migrate --online records of a run (dbcare.migrations_online_steps,
+-- made by the catalogue's stanza above): a step done, the steps done, a
+-- half-done run's records removed by dbcare rollback.
+CREATE FUNCTION dbmigrate_online_record("version" text, "step" integer, "statement" text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_online_record';
+REVOKE ALL ON FUNCTION dbmigrate_online_record(text, integer, text) FROM PUBLIC;
+
+CREATE FUNCTION dbmigrate_online_done("version" text DEFAULT NULL) RETURNS text
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_online_done';
+REVOKE ALL ON FUNCTION dbmigrate_online_done(text) FROM PUBLIC;
+
+CREATE FUNCTION dbmigrate_online_forget("version" text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_online_forget';
+REVOKE ALL ON FUNCTION dbmigrate_online_forget(text) FROM PUBLIC;

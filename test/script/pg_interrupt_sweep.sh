@@ -71,6 +71,9 @@ declare -A calls=(
   ["dbmigrate_load(text)"]="dbmigrate_load('$work/mig')"
   ["dbmigrate_trace(text)"]="dbmigrate_trace('2')"
   ["dbmigrate_online_plan(text)"]="dbmigrate_online_plan('99')"
+  ["dbmigrate_online_record(text,integer,text)"]="dbmigrate_online_record('99', 1, 'SELECT 1')"
+  ["dbmigrate_online_done(text)"]="dbmigrate_online_done()"
+  ["dbmigrate_online_forget(text)"]="dbmigrate_online_forget('99')"
   # the schema of the setup above as a desired file (its tables made by the
   # same shapes), so the plan is small: what soft delete added to t5, and m2
   ["dbmigrate_generate(text,jsonb)"]="dbmigrate_generate(\$g\$${desired_tables} CREATE DOMAIN pos AS int; ALTER DOMAIN pos ADD CONSTRAINT pos_positive CHECK (VALUE > 0) NOT VALID; CREATE TABLE dom (id int PRIMARY KEY, v pos); CREATE TABLE aged (id int PRIMARY KEY, at timestamptz NOT NULL); CREATE TABLE m1 (a int);\$g\$, '{\"allow_drop\": true}')"

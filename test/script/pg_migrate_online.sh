@@ -58,8 +58,8 @@ SQL
 )
 echo "$plan" >plan.txt
 for want in \
-  'outside | CREATE INDEX CONCURRENTLY orders_placed ON orders (placed_at)' \
-  'outside | CREATE UNIQUE INDEX CONCURRENTLY orders_ref ON orders (ref)' \
+  'outside | CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_placed ON orders (placed_at)' \
+  'outside | CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS orders_ref ON orders (ref)' \
   'transaction | ALTER TABLE orders ADD CHECK (amount >= 0) NOT VALID' \
   'transaction | ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk' \
   'transaction | ALTER TABLE orders ADD COLUMN token uuid' \
@@ -88,7 +88,7 @@ qo -c "INSERT INTO orders VALUES (20001, 1, 'r1', 1, now())" -c "DELETE FROM ord
 
 # --dry-run --online shows the steps and changes nothing
 run 0 migrate --db "$(url $O)" --dir m --online --dry-run
-has "CREATE UNIQUE INDEX CONCURRENTLY orders_ref ON orders (ref)" out
+has "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS orders_ref ON orders (ref)" out
 has "the existing rows filled, a range of pages at a time" out
 ! grep -q "no lock_timeout set" err || { cat err; fail "the lock-timeout notice in the online dry run"; }
 [ "$(qo -c "SELECT count(*) FROM dbmigrate_status()")" = 0 ] || fail "the dry run registered the files"
