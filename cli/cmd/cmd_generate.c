@@ -132,6 +132,18 @@ static int paths(const char *dir, const folder *f, const char *version, const ch
 	}
 }
 
+/* The plan's transactional column as flags, for dbc_gen_migration_end
+ * (NULL: out of memory, said). */
+static bool *transactional_column(const cli_rows *r, int col)
+{
+	bool *txs = calloc((size_t)r->nrows + 1, sizeof(bool));
+	if (!txs)
+		cli_errorf("out of memory");
+	for (int i = 0; txs && i < r->nrows; i++)
+		txs[i] = strcmp(cli_cell(r, i, col), "true") == 0;
+	return txs;
+}
+
 int cmd_generate(cli_db *db, cli_opts *o)
 {
 	const char *name = o->args[0];
@@ -177,14 +189,11 @@ int cmd_generate(cli_db *db, cli_opts *o)
 	folder f;
 	read_folder(o->dir, &f);
 	int k = 0, status = CLI_OK;
-	bool *txs = calloc((size_t)r.nrows, sizeof(bool));
+	bool *txs = transactional_column(&r, ct);
 	if (!txs) {
-		cli_errorf("out of memory");
 		cli_rows_free(&r);
 		return CLI_ERROR;
 	}
-	for (int i = 0; i < r.nrows; i++)
-		txs[i] = strcmp(cli_cell(&r, i, ct), "true") == 0;
 	if (o->out.format == CLI_FMT_JSON)
 		fputs("[", stdout);
 	for (int start = 0; start < r.nrows && status == CLI_OK;) {
