@@ -5,8 +5,9 @@
  * --dir as migration files in the folder's own layout (Flyway V/U pairs,
  * golang-migrate .up.sql/.down.sql, diesel directories), ready for review.
  * Each run of steps that cannot run in a transaction (PostgreSQL's
- * CONCURRENTLY, SQLite's table rebuild) becomes a migration of its own
- * marked -- dbcare:no-transaction. Writes nothing when there is nothing to
+ * CONCURRENTLY and ADD VALUE, SQLite's table rebuild) becomes a migration
+ * of its own marked -- dbcare:no-transaction, cut where the generator's
+ * proof cut it (dbc_gen_migration_end). Writes nothing when there is nothing to
  * do; never overwrites a file.
  */
 #include "cli/cli.h"
@@ -131,6 +132,18 @@ static int paths(const char *dir, const folder *f, const char *version, const ch
 	}
 }
 
+/* The plan's transactional column as flags, for dbc_gen_migration_end
+ * (NULL: out of memory, said). */
+static bool *transactional_column(const cli_rows *r, int col)
+{
+	bool *txs = calloc((size_t)r->nrows + 1, sizeof(bool));
+	if (!txs)
+		cli_errorf("out of memory");
+	for (int i = 0; txs && i < r->nrows; i++)
+		txs[i] = strcmp(cli_cell(r, i, col), "true") == 0;
+	return txs;
+}
+
 int cmd_generate(cli_db *db, cli_opts *o)
 {
 	const char *name = o->args[0];
@@ -176,13 +189,16 @@ int cmd_generate(cli_db *db, cli_opts *o)
 	folder f;
 	read_folder(o->dir, &f);
 	int k = 0, status = CLI_OK;
+	bool *txs = transactional_column(&r, ct);
+	if (!txs) {
+		cli_rows_free(&r);
+		return CLI_ERROR;
+	}
 	if (o->out.format == CLI_FMT_JSON)
 		fputs("[", stdout);
 	for (int start = 0; start < r.nrows && status == CLI_OK;) {
-		bool tx = strcmp(cli_cell(&r, start, ct), "true") == 0;
-		int end = start;
-		while (end < r.nrows && (strcmp(cli_cell(&r, end, ct), "true") == 0) == tx)
-			end++;
+		bool tx = txs[start];
+		int end = dbc_gen_migration_end(txs, r.nrows, start);
 		char version[64], *mname = NULL, *up = NULL, *down = NULL;
 		next_version(&f, ++k, version, sizeof version);
 		if (k == 1 ? asprintf(&mname, "%s", name) < 0 : asprintf(&mname, "%s_%d", name, k) < 0)
@@ -221,6 +237,7 @@ int cmd_generate(cli_db *db, cli_opts *o)
 		free(mname);
 		start = end;
 	}
+	free(txs);
 	if (o->out.format == CLI_FMT_JSON)
 		fputs("]\n", stdout);
 	cli_rows_free(&r);

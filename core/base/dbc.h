@@ -477,6 +477,13 @@ typedef struct dbc_host {
 	/* Polled by long loops; returns nonzero (with the ctx error set) to stop. */
 	int (*interrupted)(dbc_ctx *ctx);
 
+	/* Inside a generator's scratch place that never commits (PostgreSQL's
+	 * subtransaction): gives the statements after it what a commit would,
+	 * where dbcare migrate commits between two migrations of the plan the
+	 * proof runs (the enum labels ALTER TYPE ... ADD VALUE added become
+	 * usable). NULL: nothing to stand in for. */
+	int (*proof_commit)(dbc_ctx *ctx);
+
 	/* Bookkeeping tables: SQL names table t of the contract book_prefix + t
 	 * ("dbcare." in PostgreSQL, "main.dbcare_" in SQLite: qualified, so that
 	 * a TEMP table or view of the same name, which SQLite looks up before

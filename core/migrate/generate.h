@@ -105,8 +105,9 @@ typedef struct dbc_gen_step {
 	char *reverse;      /* what undoes it; NULL: nothing to undo */
 	bool reverse_locks; /* the reverse locks tables though the step names no lock */
 	bool transactional;
-	/* the statement as the proof runs it inside a transaction (NULL: as
-	 * written) and likewise its reverse */
+	/* a non-transactional step's stand-in the proof runs inside its
+	 * transaction, where dbcare migrate runs the step at top level (NULL:
+	 * as written), and likewise its reverse */
 	char *proof, *proof_reverse;
 } dbc_gen_step;
 

@@ -1,7 +1,9 @@
 /*
  * generate_enum.c — an enum type whose desired labels only add to the live
  * ones, in their order (PostgreSQL): ALTER TYPE ... ADD VALUE, where
- * dropping the type and making it again fails on the columns that use it.
+ * dropping the type and making it again fails on the columns that use it,
+ * run outside a transaction (a migration of its own, committed before the
+ * steps after it use the labels).
  * PostgreSQL removes no label, so the reverse makes the live type again:
  * the type renamed aside, the live definition created under its name,
  * every live column of it (or of its array) converted through text with
@@ -148,10 +150,17 @@ int dbc_gen_enum_add(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *li
 		dbc_buf_appendf(&b, "%sALTER TYPE %s ADD VALUE %s %s %s", b.len ? ";\n" : "", q, w.items[i],
 		                i ? "AFTER" : "BEFORE", i ? w.items[i - 1] : first_live);
 	}
+	char *back = make_as(ctx, in, live, live->definition, out);
 	dbc_gen_step *s =
-	    dbc_gen_add(ctx, out, dbc_buf_finish(&b), make_as(ctx, in, live, live->definition, out));
-	if (!s)
+	    dbc_gen_add(ctx, out, dbc_buf_finish(&b), dbc_printf(ctx, "BEGIN;\n%s;\nCOMMIT", back));
+	if (!s || !back)
 		return DBC_ERROR;
+	/* a migration of its own, committed before the next one, which may use
+	 * the labels (PostgreSQL refuses a label in the transaction that added
+	 * it; before 12 ADD VALUE runs in none); its down makes the type again
+	 * in a transaction of its own, which the proof is already in */
+	s->transactional = false;
+	s->proof_reverse = back;
 	s->reverse_locks = true; /* its column conversions rewrite their tables */
 	s->hazard = dbc_printf(ctx,
 	                       "adds labels to type %s; PostgreSQL removes none, so the down makes "

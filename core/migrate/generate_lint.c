@@ -35,11 +35,16 @@ int dbc_gen_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan 
 	int ng = 0;
 	if (!g || !rows)
 		return DBC_ERROR;
+	bool *txs = dbc_alloc(ctx, sizeof(bool) * (size_t)plan->n);
+	if (!txs)
+		return DBC_ERROR;
+	for (int i = 0; i < plan->n; i++)
+		txs[i] = plan->items[i].transactional;
 	for (int i = 0; i < plan->n;) {
-		bool tx = plan->items[i].transactional;
-		int end = i, lines = 2;
-		while (end < plan->n && plan->items[end].transactional == tx)
-			lines += count_lines(plan->items[end++].statement);
+		bool tx = txs[i];
+		int end = dbc_gen_migration_end(txs, plan->n, i), lines = 2;
+		for (int k = i; k < end; k++)
+			lines += count_lines(plan->items[k].statement);
 		group *x = &g[ng];
 		x->line_step = dbc_zalloc(ctx, sizeof(int) * (size_t)(lines + 1));
 		if (!x->line_step)

@@ -47,18 +47,44 @@ static char *first_change(dbc_ctx *s, const char *from, const char *to)
 	                  ch.n == 1 ? "" : "s");
 }
 
+/* Whether dbcare migrate commits between plan steps a and b (either
+ * order): they are in two migrations (dbc_gen_migration_end). */
+static bool commit_between(const bool *txs, int n, int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+	return dbc_gen_migration_end(txs, n, lo) <= hi;
+}
+
 /* The ups of steps (indexes into p, in order; NULL: every step) in order
- * (up) or their reverses newest first. */
+ * (up) or their reverses newest first, cut into migrations as dbcare
+ * migrate runs them: a step of a transactional migration as written; one
+ * of a non-transactional migration, which migrate runs at top level, as
+ * its stand-in inside the proof's transaction (st->proof, NULL: as
+ * written); and where migrate commits (between two migrations, after the
+ * last), the host's stand-in for that commit (proof_commit: what a commit
+ * gives the statements after it, such as ADD VALUE's labels becoming
+ * usable). */
 int dbc_gen_run_steps(dbc_ctx *s, const dbc_gen_plan *p, const int *steps, int n, bool up)
 {
+	bool *txs = dbc_alloc(s, sizeof(bool) * (size_t)(p->n + 1));
+	if (!txs)
+		return DBC_ERROR;
+	for (int i = 0; i < p->n; i++)
+		txs[i] = p->items[i].transactional;
 	for (int k = 0; k < n; k++) {
 		int j = up ? k : n - 1 - k;
 		int i = steps ? steps[j] : j;
 		const dbc_gen_step *st = &p->items[i];
-		const char *sql = up ? (st->proof ? st->proof : st->statement)
-		                     : (st->proof_reverse ? st->proof_reverse : st->reverse);
+		const char *sql =
+		    up ? (st->proof && !st->transactional ? st->proof : st->statement)
+		       : (st->proof_reverse && !st->transactional ? st->proof_reverse : st->reverse);
 		if (sql && s->host->exec(s, sql) != DBC_OK)
 			return step_failed(s, i + 1, up ? "up" : "down", sql);
+		int nj = up ? k + 1 : n - 2 - k; /* where the next step is in steps */
+		int next = k + 1 < n ? (steps ? steps[nj] : nj) : -1;
+		if (s->host->proof_commit && (next < 0 || commit_between(txs, p->n, i, next)) &&
+		    s->host->proof_commit(s) != DBC_OK)
+			return DBC_ERROR;
 	}
 	return DBC_OK;
 }

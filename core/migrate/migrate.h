@@ -383,6 +383,12 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 	"step,statement,hazard,rows_affected,lock,reverse,transactional"
 int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *desired_sql,
                          const char *options, dbc_rows *out);
+/* Where a generated plan's migration that starts at step start (0-based)
+ * ends (the index after its last step): the run of steps alike in
+ * transactional[] (the plan's column of that name, n steps). The one rule
+ * for dbcare generate's files, the generator's lint and its proof, which
+ * all cut the plan where dbcare migrate commits (generate_split.c). */
+int dbc_gen_migration_end(const bool *transactional, int n, int start);
 
 /* Changing. Each is all-or-nothing inside one savepoint. */
 int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,

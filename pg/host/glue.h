@@ -244,6 +244,17 @@ typedef struct pgdbc_advisory {
 } pgdbc_advisory;
 int pgdbc_advisory_note(dbc_ctx *ctx, pgdbc_advisory *out);
 void pgdbc_advisory_release_new(const pgdbc_advisory *before);
+/* generate_commit.c: the enum labels this transaction added that
+ * PostgreSQL keeps unusable until it commits (note, as the scratch place
+ * opens); commit: the labels added since (the proof's, all in the place's
+ * subtransaction) usable from here on, as a commit of dbcare migrate
+ * between two migrations makes them, the noted ones still unusable; also
+ * called once the place is rolled back, to forget the place's. */
+typedef struct pgdbc_enums {
+	void *uncommitted; /* PostgreSQL's serialised list, as noted */
+} pgdbc_enums;
+int pgdbc_enums_note(dbc_ctx *ctx, pgdbc_enums *out);
+void pgdbc_enums_commit(const pgdbc_enums *noted);
 /* Hands the audit part's hooks (pg/audit/fn_audit.c) to the host's table. */
 void pgdbc_audit_register(dbc_api_hooks *api);
 

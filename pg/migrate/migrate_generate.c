@@ -46,6 +46,7 @@ typedef struct place {
 	const dbc_host *real; /* the host the mapped one calls */
 	pgdbc_runner runner;  /* who what is executed in the place runs as */
 	pgdbc_place_ext ext;  /* the extensions made, and dropped, there */
+	pgdbc_enums enums;    /* the enum labels unusable as the place opened */
 } place;
 
 /* The place the mapped host works in, set while fn runs
@@ -429,6 +430,15 @@ static int mapped_exec(dbc_ctx *ctx, const char *sql)
 	return m ? pgdbc_runner_exec(ctx, &current->runner, current->real, m) : DBC_ERROR;
 }
 
+/* dbcare migrate's commit between two migrations, as the proof has it
+ * (generate_commit.c). */
+static int place_commit(dbc_ctx *ctx)
+{
+	(void)ctx;
+	pgdbc_enums_commit(&current->enums);
+	return DBC_OK;
+}
+
 static int mapped_read_schema(dbc_ctx *ctx, dbc_schema *out)
 {
 	dbc_schema read;
@@ -604,8 +614,9 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	dbc_host mapped = *ctx->host;
 	mapped.exec = mapped_exec;
 	mapped.read_schema = mapped_read_schema;
+	mapped.proof_commit = place_commit;
 	pgdbc_advisory locks;
-	if (pgdbc_advisory_note(ctx, &locks) != DBC_OK)
+	if (pgdbc_advisory_note(ctx, &locks) != DBC_OK || pgdbc_enums_note(ctx, &pl.enums) != DBC_OK)
 		return DBC_ERROR;
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
@@ -636,6 +647,7 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	pgdbc_schema_cache_bypass(ctx, outer_bypass);
 	ctx->host->rollback(ctx, level);
 	pgdbc_advisory_release_new(&locks);
+	pgdbc_enums_commit(&pl.enums); /* the place's labels, rolled back, unlisted */
 	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
 }
 

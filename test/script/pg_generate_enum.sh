@@ -42,9 +42,14 @@ SELECT 'down: ' || dbschema_fingerprint();
 SQL
 grep -q "ADD VALUE 'new' BEFORE 'active'" "$work/run.txt" || { cat "$work/run.txt"; fail "no label added before"; }
 grep -q "ADD VALUE 'purged' AFTER 'closed'" "$work/run.txt" || { cat "$work/run.txt"; fail "no label added after"; }
-# the down's conversions rewrite the tables: they wait no longer than the
-# lock timeout
-grep -q "^reverse: SET LOCAL lock_timeout = '3000ms';$" "$work/run.txt" || { cat "$work/run.txt"; fail "the enum's down has no lock timeout"; }
+# the labels are added outside a transaction (a migration of their own,
+# committed before a later one uses them); the down's conversions rewrite
+# the tables in a transaction of their own and wait no longer than the
+# lock timeout that frames the run
+grep -q "^reverse: SET lock_timeout = '3000ms'$" "$work/run.txt" || { cat "$work/run.txt"; fail "the enum's down has no lock timeout"; }
+grep -q "^reverse: BEGIN;$" "$work/run.txt" || { cat "$work/run.txt"; fail "the enum's down is not one transaction"; }
+[ "$(q -c "SELECT string_agg(transactional::text, ',') FROM dbmigrate_generate('$(printf '%s' "$desired" | sed "s/'/''/g")') WHERE statement LIKE '%ADD VALUE%'")" = false ] ||
+  fail "the labels are added inside a transaction"
 grep -qi 'DROP TYPE public.account_state;\|DROP TYPE public.account_state$' "$work/run.txt" && fail "the type is dropped under its columns"
 [ "$(grep '^up: ' "$work/run.txt")" = "up: $(fp_of "$desired")" ] || { cat "$work/run.txt" "$work/run.err"; fail "the up does not reach the desired schema"; }
 [ "$(grep '^down: ' "$work/run.txt")" = "down: $start_fp" ] || { cat "$work/run.txt" "$work/run.err"; fail "the down does not return"; }

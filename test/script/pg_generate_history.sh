@@ -170,6 +170,18 @@ if [ "${GENHIST:-}" = raw ]; then
   echo ok
   exit 0
 fi
+# GENHIST=kamailio: Kamailio's tables (Debian kamailio-postgres-modules),
+# walked as kamdbctl makes a database, pg_generate_history_kamailio.sh
+if [ "${GENHIST:-}" = kamailio ]; then
+  k=$(history_dir kamailio-postgres-modules)/usr/share/kamailio/postgres
+  files=()
+  for m in ${KAMAILIO_MODULES:?}; do files+=("$k/$m-create.sql"); done
+  judge kamailio public -- "${files[@]}"
+  dropdb_ ${db}_w
+  [ -z "${failed:-}" ] || fail "kamailio is below issue 52's target"
+  echo ok
+  exit 0
+fi
 gw=$(history_dir graphile-worker)
 judge graphile-worker graphile_worker -- "$gw"/package/sql/0*.sql
 # these ship their current schema only (their upgrade scripts start from

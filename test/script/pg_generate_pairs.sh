@@ -54,6 +54,8 @@
 #      set by the plan, the type's own set back by the down (before: the
 #      plan left it out and the result differed in silence); (O2) a
 #      column at its type's storage whose type changes plans none.
+#   P. an enum label added and used by a later migration: the proof runs
+#      the plan cut as dbcare migrate runs it, committing between.
 set -eu
 db=dbcare_generate_pairs
 . "$(dirname "$0")/lib/pg.sh"
@@ -277,4 +279,26 @@ CREATE TABLE n (id bytea20); ALTER TABLE n ALTER COLUMN id SET STORAGE EXTERNAL;
 # which PostgreSQL refuses), and one set back to its type's is a step
 dumped_case O2 "CREATE TABLE t (id int, v text, w text); ALTER TABLE t ALTER COLUMN w SET STORAGE MAIN;" \
   "CREATE TABLE t (id int, v int, w text);"
+
+# P: the proof cuts the plan where dbcare migrate commits (one rule,
+# dbc_gen_migration_end). An enum gains a label, a new index is built
+# CONCURRENTLY (a migration of its own) and a new view reads the label:
+# migrate commits the label before the view's migration, where the proof,
+# one transaction, refused the plan ("unsafe use of new value"). And (P2)
+# a new default of the label with no such step between: ADD VALUE now is
+# a migration of its own, committed before the next one (before: the
+# plan used the label in the transaction that added it, and was refused)
+enum="CREATE TYPE st AS ENUM ('a', 'b');
+CREATE TABLE t (id int, s st, n int);"
+case_ P "$enum" "CREATE TYPE st AS ENUM ('a', 'b', 'c');
+CREATE TABLE t (id int, s st, n int);
+CREATE INDEX t_n ON t (n);
+CREATE VIEW v AS SELECT id FROM t WHERE s = 'c';"
+case_ P2 "$enum" "CREATE TYPE st AS ENUM ('a', 'b', 'c');
+CREATE TABLE t (id int, s st DEFAULT 'c', n int);"
+if wanted P2; then
+  added=$(grep -l "ADD VALUE 'c'" "$work"/P2/m/*)
+  head -1 "$added" | grep -qx -- '-- dbcare:no-transaction' || fail "P2: the label is added in a transaction: $(cat "$added")"
+  grep -l "DEFAULT 'c'" "$work"/P2/m/* | grep -qvx "$added" || fail "P2: the label is used where it is added"
+fi
 echo ok
