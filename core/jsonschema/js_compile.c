@@ -324,10 +324,58 @@ static unsigned kinds_of_type(const js_val *t)
 #undef IS
 }
 
+/* The instance kinds (bits 1 << js_kind) keyword k reads, when it reads
+ * only some: a string's length, pattern and format; a number's bounds; an
+ * array's items and counts; an object's members, names and counts. 0 for
+ * every other keyword: it may read an instance of any kind (enum, const,
+ * the in-place applicators, the references). */
+static unsigned kinds_keyword_reads(js_keyword k)
+{
+	switch (k) {
+	case KW_MAX_LENGTH:
+	case KW_MIN_LENGTH:
+	case KW_PATTERN:
+	case KW_FORMAT:
+		return 1u << JV_STR;
+	case KW_MULTIPLE_OF:
+	case KW_MAXIMUM:
+	case KW_EXCL_MAXIMUM:
+	case KW_MINIMUM:
+	case KW_EXCL_MINIMUM:
+		return 1u << JV_INT | 1u << JV_REAL;
+	case KW_ITEMS:
+	case KW_PREFIX_ITEMS:
+	case KW_ADDITIONAL_ITEMS:
+	case KW_UNEVALUATED_ITEMS:
+	case KW_CONTAINS:
+	case KW_MAX_CONTAINS:
+	case KW_MIN_CONTAINS:
+	case KW_MAX_ITEMS:
+	case KW_MIN_ITEMS:
+	case KW_UNIQUE_ITEMS:
+		return 1u << JV_ARR;
+	case KW_PROPERTIES:
+	case KW_PATTERN_PROPERTIES:
+	case KW_ADDITIONAL_PROPERTIES:
+	case KW_UNEVALUATED_PROPERTIES:
+	case KW_PROPERTY_NAMES:
+	case KW_MAX_PROPERTIES:
+	case KW_MIN_PROPERTIES:
+	case KW_REQUIRED:
+	case KW_DEPENDENCIES:
+	case KW_DEPENDENT_REQUIRED:
+	case KW_DEPENDENT_SCHEMAS:
+		return 1u << JV_OBJ;
+	default:
+		return 0;
+	}
+}
+
 void dbc_js_node_find_leaf(js_node *n, bool format_asserts)
 {
 	n->leaf = false;
 	n->leaf_kinds = 0;
+	n->alts_kinds = 0;
 	if (n->schema->kind == JV_TRUE) {
 		n->leaf = true;
 		n->leaf_kinds = 0xff;
@@ -335,9 +383,26 @@ void dbc_js_node_find_leaf(js_node *n, bool format_asserts)
 	}
 	if (n->schema->kind != JV_OBJ)
 		return;
-	for (int k = 0; k < KW_COUNT; k++)
-		if (n->kw[k] && k != KW_TYPE && (k != KW_FORMAT || format_asserts))
+	/* a keyword of some kinds only takes those out of the leaf's kinds
+	 * ({"type": ["object", "string"], "required": [...]} is a leaf for a
+	 * string); allOf / anyOf / oneOf / not make it a node of alternatives
+	 * (alts_kinds) for the kinds nothing else reads; any other keyword
+	 * that may read any kind makes it neither */
+	unsigned read = 0;
+	bool alts = false;
+	for (int k = 0; k < KW_COUNT; k++) {
+		if (!n->kw[k] || k == KW_TYPE || (k == KW_FORMAT && !format_asserts))
+			continue;
+		unsigned kinds = kinds_keyword_reads((js_keyword)k);
+		if (kinds)
+			read |= kinds;
+		else if (((k == KW_ALL_OF || k == KW_ANY_OF || k == KW_ONE_OF) &&
+		          n->kw[k]->kind == JV_ARR && n->kw[k]->n > 0) ||
+		         k == KW_NOT)
+			alts = true;
+		else
 			return;
+	}
 	const js_val *t = n->kw[KW_TYPE];
 	unsigned kinds = 0;
 	if (!t)
@@ -347,7 +412,12 @@ void dbc_js_node_find_leaf(js_node *n, bool format_asserts)
 	else if (t->kind == JV_ARR)
 		for (size_t i = 0; i < t->n; i++)
 			kinds |= kinds_of_type(t->u.items[i]);
-	n->leaf = true;
+	kinds &= ~read;
+	if (alts) {
+		n->alts_kinds = (uint8_t)(kinds & ~(1u << JV_OBJ | 1u << JV_ARR));
+		return;
+	}
+	n->leaf = kinds != 0;
 	n->leaf_kinds = (uint8_t)kinds;
 }
 

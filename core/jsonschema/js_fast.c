@@ -54,6 +54,7 @@ typedef struct fast {
 	js_run r;
 	js_alloc a; /* the subtrees the evaluator is handed */
 	const char *p;
+	const char *end; /* the text's NUL */
 	uint32_t polls;
 	int in_alts;      /* branches open */
 	uint32_t rereads; /* values read inside them */
@@ -82,7 +83,7 @@ static void skip_ws(fast *f)
 static bool plain_string(fast *f, const char **s, uint32_t *len)
 {
 	const unsigned char *b = (const unsigned char *)f->p + 1, *q = b;
-	q = dbc_js_plain_run(q);
+	q = dbc_js_plain_run(q, (const unsigned char *)f->end);
 	if (!q)
 		return false;
 	if (*q != '"' || (size_t)(q - b) > UINT32_MAX)
@@ -99,7 +100,7 @@ static fast_verdict handed_over(fast *f, const js_node *n)
 {
 	js_val *v;
 	const char *end;
-	if (dbc_js_parse_prefix(f->ctx, &f->a, f->p, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
+	if (dbc_js_parse_prefix(f->ctx, &f->a, f->p, f->end, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
 		return UNDECIDED;
 	f->p = end;
 	return !n ? VALID : judged(f, dbc_js_eval_value(&f->r, n, v));
@@ -496,7 +497,8 @@ int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)
 	                .budget = 1,
 	                .stack_base = (uintptr_t)__builtin_frame_address(0)},
 	          .a = {.ctx = ctx, .borrow = true},
-	          .p = text};
+	          .p = text,
+	          .end = text + strlen(text)};
 	bool ok = value(&f, s->root, 0) == VALID;
 	if (ok) {
 		skip_ws(&f);

@@ -28,6 +28,7 @@ typedef struct parser {
 	dbc_ctx *ctx;
 	js_alloc *a;
 	const char *p;
+	const char *end; /* the text's NUL */
 	const char *what;
 	int max_depth;
 	bool prefix; /* dbc_js_parse_prefix: one value, whatever follows it */
@@ -93,7 +94,7 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 	const unsigned char *s = (const unsigned char *)ps->p + 1, *q = s;
 	ps->decoded = false;
 	/* the plain run: no escape, no control character */
-	q = dbc_js_plain_run(q);
+	q = dbc_js_plain_run(q, (const unsigned char *)ps->end);
 	if (!q)
 		return refuse(ps);
 	if (*q == '"') {
@@ -416,7 +417,12 @@ static js_val *parse(parser *ps)
 int dbc_js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int max_depth,
                  js_val **out)
 {
-	parser ps = {.ctx = ctx, .a = a, .p = text, .what = what, .max_depth = max_depth};
+	parser ps = {.ctx = ctx,
+	             .a = a,
+	             .p = text,
+	             .end = text + strlen(text),
+	             .what = what,
+	             .max_depth = max_depth};
 	*out = parse(&ps);
 	if (*out)
 		return DBC_OK;
@@ -427,12 +433,13 @@ int dbc_js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, 
 	return DBC_ERROR;
 }
 
-int dbc_js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, int max_depth, js_val **out,
-                        const char **end)
+int dbc_js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, const char *text_end,
+                        int max_depth, js_val **out, const char **end)
 {
 	parser ps = {.ctx = ctx,
 	             .a = a,
 	             .p = text,
+	             .end = text_end,
 	             .what = "the document",
 	             .max_depth = max_depth,
 	             .prefix = true};

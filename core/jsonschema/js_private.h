@@ -15,6 +15,9 @@
 
 #include <jansson.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ---------------------------------------------------------------- scanning */
 
@@ -27,17 +30,46 @@ static const bool dbc_js_plain_ascii[256] = {
     [0x5d ... 0x7f] = true,
 };
 
+/* How many of the 16 bytes at q continue a plain run that is ASCII: 16
+ * when all do, else the offset of the first '"', '\\', control character
+ * or byte of a UTF-8 sequence (q + 16 <= the text's end: every byte is
+ * read). SSE2 (every x86-64) compares the 16 at once; elsewhere one load a
+ * byte from dbc_js_plain_ascii. */
+static inline unsigned dbc_js_plain_16(const unsigned char *q)
+{
+#ifdef __SSE2__
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
+	/* signed: a byte of 0x80 or more is below 0x20 too */
+	__m128i stop = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+	                            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+	                                         _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+	unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+	return mask ? (unsigned)__builtin_ctz(mask) : 16;
+#else
+	unsigned i = 0;
+	while (i < 16 && dbc_js_plain_ascii[q[i]])
+		i++;
+	return i;
+#endif
+}
+
 /* The end of the plain run of a string's bytes at q (just past its opening
  * quote), for the parse (js_parse.c) and the compiled check (js_fast.c):
  * the first '"', '\\' or control character, every byte before it
  * printable ASCII or a well-formed UTF-8 sequence; NULL at a bad sequence.
- * The text ends at its NUL, and each byte is read only after a plain one. */
-static inline const unsigned char *dbc_js_plain_run(const unsigned char *q)
+ * The text ends at its NUL, end: there (every byte before it may be read,
+ * 16 at a time); a byte past a stop is never read one at a time. */
+static inline const unsigned char *dbc_js_plain_run(const unsigned char *q,
+                                                    const unsigned char *end)
 {
 	const bool *plain = dbc_js_plain_ascii;
 	for (;;) {
-		while (plain[q[0]] && plain[q[1]] && plain[q[2]] && plain[q[3]])
-			q += 4;
+		while (end - q >= 16) {
+			unsigned n = dbc_js_plain_16(q);
+			q += n;
+			if (n < 16)
+				break;
+		}
 		while (plain[*q])
 			q++;
 		if (*q == '"' || *q == '\\' || *q < 0x20)
@@ -144,9 +176,11 @@ int dbc_js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, 
                  js_val **out);
 /* dbc_js_parse of the one value text starts with, whatever follows it (*end:
  * just past it): the compiled check's way to a subtree it leaves to the
- * evaluator (js_fast.c). DBC_ERROR without a ctx error: refused. */
-int dbc_js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, int max_depth, js_val **out,
-                        const char **end);
+ * evaluator (js_fast.c). text_end: the whole text's NUL (found once by the
+ * caller: a document hands over many values). DBC_ERROR without a ctx
+ * error: refused. */
+int dbc_js_parse_prefix(dbc_ctx *ctx, js_alloc *a, const char *text, const char *text_end,
+                        int max_depth, js_val **out, const char **end);
 /* The "not valid JSON" error for text dbc_js_parse refused. */
 int dbc_js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what);
 /* Orders object members by key length, then bytes (jsonb's order; dbc_js_get's
@@ -278,13 +312,19 @@ struct js_node {
 	uint8_t ref_walk;          /* the compile's $ref cycle search: 1 on the path, 2 done */
 	bool applies_in_place;     /* has allOf, anyOf, oneOf, not, if or dependent schemas */
 	bool in_place_annotations; /* unevaluated* below: collect annotations */
-	/* A leaf asserts nothing but its type, if that (most subschemas of real
-	 * schemas: {"type": "string"}): an instance of a kind in leaf_kinds
-	 * (bit 1 << js_kind) passes it without an evaluation; any other goes
-	 * the whole way (dbc_js_node_find_leaf). A node that is only a $ref (drafts
-	 * 4-7) is judged by its target's leaf. */
+	/* A leaf asserts nothing but its type on an instance of a kind in
+	 * leaf_kinds (bit 1 << js_kind): most subschemas of real schemas,
+	 * {"type": "string"}, or {"type": ["object", "string"], "required":
+	 * [...]} for a string. Such an instance passes it without an
+	 * evaluation; any other goes the whole way (dbc_js_node_find_leaf). A
+	 * node that is only a $ref (drafts 4-7) is judged by its target's leaf. */
 	bool leaf;
 	uint8_t leaf_kinds;
+	/* The scalar kinds (bit 1 << js_kind) on which the node asserts
+	 * nothing but its type (surely) and its allOf / anyOf / oneOf / not:
+	 * dbc_js_eval_value judges its branches on such a value without an
+	 * evaluation of the node (js_validate.c: alts_accept). */
+	uint8_t alts_kinds;
 	/* The kinds of instance its "type" keyword may admit (bit 1 << js_kind;
 	 * all without one, none for a false schema): a quiet evaluation of an
 	 * instance of another kind fails without being made (js_validate.c:

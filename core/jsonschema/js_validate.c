@@ -646,9 +646,81 @@ done:
 	return ok && !r->ctx->failed;
 }
 
+/* Nodes of allOf / anyOf / oneOf / not nested in one another that
+ * alts_accept judges itself; deeper: eval's (its stack bound). */
+#define JS_ALTS_DEPTH 16
+
+/* alts_accept and branch_accepts are mutually recursive */
+static bool alts_accept(js_run *r, const js_node *n, const js_val *inst, int depth);
+
+/* One branch of alts_accept, a schema (is_schema): true and false
+ * schemas, a type that refuses the kind and a leaf answered without an
+ * evaluation, as eval_logic's quiet branches are. */
+static bool branch_accepts(js_run *r, const js_val *schema, const js_val *inst, int depth)
+{
+	const js_node *b = schema->node;
+	if (b->schema->kind == JV_TRUE)
+		return true;
+	if (b->schema->kind == JV_FALSE || type_rejects(r, b, inst))
+		return false;
+	return leaf_accepts(r, b, inst) || alts_accept(r, b, inst, depth + 1);
+}
+
+/* A quiet evaluation of scalar inst against n. When n (past its $ref-only
+ * hops) asserts nothing on inst's kind but its allOf / anyOf / oneOf / not
+ * (js_node.alts_kinds: {"oneOf": [{"$ref": ...}, ...]}, a value of many
+ * real schemas), its branches are judged here, each a step, without eval's
+ * frame for n; otherwise, or when a check of the budget and of a cancel is
+ * due, eval judges n. */
+static bool alts_accept(js_run *r, const js_node *n, const js_val *inst, int depth)
+{
+	const js_node *t = n;
+	uint64_t steps = r->steps + 1;
+	for (int hop = 0; t->ref_only && t->ref && hop < JS_LEAF_HOPS; hop++) {
+		t = t->ref;
+		steps++;
+	}
+	if (t->ref_only || !(t->alts_kinds & (1u << inst->kind)) || depth > JS_ALTS_DEPTH ||
+	    steps >= r->next_check)
+		return eval(r, n, inst, NULL, NULL, NULL, NULL);
+	r->steps = steps;
+	const js_val *all = t->kw[KW_ALL_OF], *any = t->kw[KW_ANY_OF], *one = t->kw[KW_ONE_OF];
+	/* as eval_logic: an item that is no schema is passed over by allOf
+	 * and matches nothing in anyOf and oneOf; a not that is none is ignored */
+	for (size_t i = 0; all && i < all->n; i++)
+		if (is_schema(all->u.items[i]) && !branch_accepts(r, all->u.items[i], inst, depth))
+			return false;
+	if (any) {
+		bool matched = false;
+		for (size_t i = 0; i < any->n && !matched && !r->ctx->failed; i++)
+			matched = is_schema(any->u.items[i]) && branch_accepts(r, any->u.items[i], inst, depth);
+		if (!matched)
+			return false;
+	}
+	if (one) {
+		int matched = 0;
+		for (size_t i = 0; i < one->n && matched < 2 && !r->ctx->failed; i++)
+			matched +=
+			    is_schema(one->u.items[i]) && branch_accepts(r, one->u.items[i], inst, depth);
+		if (matched != 1)
+			return false;
+	}
+	const js_val *not = t->kw[KW_NOT];
+	if (is_schema(not ) && (branch_accepts(r, not, inst, depth) || r->ctx->failed))
+		return false;
+	return !r->ctx->failed;
+}
+
 bool dbc_js_eval_value(js_run *r, const js_node *n, const js_val *inst)
 {
-	return leaf_accepts(r, n, inst) || eval(r, n, inst, NULL, NULL, NULL, NULL);
+	if (leaf_accepts(r, n, inst))
+		return true;
+	/* a look at the node (or its $ref-only node's target) before the call:
+	 * most scalars that are no leaf's go to eval */
+	const js_node *t = n->ref_only && n->ref ? n->ref : n;
+	if ((t->alts_kinds | (t->ref_only ? 0xff : 0)) & (1u << inst->kind))
+		return alts_accept(r, n, inst, 0);
+	return eval(r, n, inst, NULL, NULL, NULL, NULL);
 }
 
 bool dbc_js_eval_in_place(js_run *r, const js_node *n, const js_val *inst)
