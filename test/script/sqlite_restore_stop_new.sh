@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# A `dbcare restore` into a new database stopped by SIGINT, SIGTERM or
+# SIGHUP the moment its staging file (<target>.restoring-XXXXXX) appears,
+# from a backup file and from a point-in-time log (--to-time): the
+# command ends of the signal and leaves nothing, neither at the target's
+# name nor beside it (docs/backups.md: a failed or stopped restore deletes
+# its staging file at once; only a kill -9 leaves it to the next restore).
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+. "$(dirname "$0")/lib/built_cli.sh"
+cd "$work"
+unset DATABASE_URL
+export DBCARE_MODULE="$module"
+db="$work/app.db"
+sqlite3 "$db" "PRAGMA journal_mode = wal;
+  CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB NOT NULL);
+  INSERT INTO t (b) SELECT randomblob(400) FROM generate_series(1, 60000);" >/dev/null
+mkdir log
+"$cli" log log --db "sqlite:$db" --run-for 2s --quiet 2>cap.err &
+cap=$!
+for _ in $(seq 50); do ls log/base-*.db >/dev/null 2>&1 && break; sleep 0.1; done
+sqlite3 -cmd '.timeout 30000' "$db" "INSERT INTO t (b) VALUES (x'01')"
+sleep 0.5
+at=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+wait $cap || fail "the capture failed: $(cat cap.err)"
+"$cli" backup "$work/full.db" --db "sqlite:$db" >/dev/null || fail "the backup failed"
+
+stopped=0
+for round in 1 2 3 4 5 6; do
+  sig=$(echo INT TERM HUP | cut -d' ' -f$(( (round - 1) % 3 + 1 )))
+  if [ $((round % 2)) = 1 ]; then from=(full.db); else from=(--to-time "$at" log); fi
+  rm -rf new && mkdir new
+  "$cli" restore "${from[@]}" --db "sqlite:new/q.db" >out 2>err &
+  pid=$!
+  for _ in $(seq 4000); do
+    compgen -G 'new/q.db.restoring-*' >/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+  done
+  kill -"$sig" "$pid" 2>/dev/null || true
+  set +e; wait "$pid"; rc=$?; set -e
+  if [ "$rc" = 0 ]; then
+    [ "$(sqlite3 new/q.db "SELECT count(*) FROM t")" = 60001 ] || fail "round $round: a restore that ended is not whole"
+    continue
+  fi
+  stopped=$((stopped + 1))
+  left=$(ls new)
+  [ -z "$left" ] || fail "round $round: a restore stopped by SIG$sig (exit $rc) left: $left ($(cat err))"
+done
+[ "$stopped" -ge 4 ] || fail "only $stopped of 6 restores were stopped before they ended (test premise)"
+echo "ok: $stopped stopped restores left nothing"
