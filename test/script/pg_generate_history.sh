@@ -41,16 +41,22 @@ pair() {
   if [ "${5:-}" = in-place ]; then
     w=$from
   else
-    dropdb_ $w; psql_ -d postgres -c "CREATE DATABASE $w TEMPLATE $from" >/dev/null
+    psql_ -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $w" \
+      -c "CREATE DATABASE $w TEMPLATE $from" >/dev/null
   fi
   for opts in '{}' '{"allow_drop": true}'; do
-    # the file is read by psql: a long schema is past a shell argument's limit
-    if psql_ -d $w -v "desired_file=$work/desired.$k" -v "opts=$opts" > "$work/gen.out" 2>&1 <<'SQL'
+    # the file is read by psql: a long schema is past a shell argument's
+    # limit; the same session then writes the result's fingerprint
+    rm -f "$work/gen.fp"
+    if psql_ -d $w -v "desired_file=$work/desired.$k" -v "opts=$opts" -v "fp_file=$work/gen.fp" \
+      > "$work/gen.out" 2>&1 <<'SQL'
 \set desired `cat :'desired_file'`
 SELECT statement FROM dbmigrate_generate(:'desired', :'opts') ORDER BY step \gexec
+\o :fp_file
+SELECT dbschema_fingerprint();
 SQL
     then
-      if [ "$(fp $w)" = "$(cat "$work/fp.$k")" ] && dump $w "$schema" | cmp -s - "$work/want.$k"; then
+      if cmp -s "$work/gen.fp" "$work/fp.$k" && dump $w "$schema" | cmp -s - "$work/want.$k"; then
         if [ "$opts" = '{}' ]; then verdict=identical; else verdict=refused; fi
       else
         verdict=different
@@ -79,13 +85,16 @@ label() { case $1 in */migration.sql) echo "$(basename "$(dirname "$1")")/migrat
 # --schema-only` as a user makes it (extensions with their comments,
 # dbcare's own included, owners, rights)
 state() {
-  dump "$1" "$schema" > "$work/want.$2"
   if [ "${GENHIST:-}" = raw ]; then
+    dump "$1" "$schema" > "$work/want.$2"
     "$B/pg_dump" -s -d "$1" > "$work/desired.$2"
   else
+    # the schema's dump is the desired file; what pair compares with is
+    # that text without its \restrict lines (one pg_dump, not two)
     "$B/pg_dump" -s --no-owner --no-privileges -n "$schema" -d "$1" > "$work/desired.$2"
+    grep -v '^\\\(un\)\?restrict ' "$work/desired.$2" > "$work/want.$2" || true
   fi
-  fp "$1" > "$work/fp.$2"
+  [ -s "$work/fp.$2" ] || fp "$1" > "$work/fp.$2" # state 0's
 }
 
 # judge PROJECT SCHEMA [BELOW FLOOR MAX_DIFFERENT] -- FILE...: state 0 is
@@ -104,6 +113,7 @@ judge() {
   shift # --
   identical=0 refused=0 errors=0 different=0 unparsable=0 pairs=0
   local states=(${db}_s0)
+  rm -f "$work"/fp.* # each state's, written as it is made
   dropdb_ ${db}_s0; psql_ -d postgres -c "CREATE DATABASE ${db}_s0" >/dev/null; dbs+=(${db}_s0)
   psql_ -d ${db}_s0 -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" \
     -c "CREATE SCHEMA IF NOT EXISTS $schema" >/dev/null
@@ -111,9 +121,14 @@ judge() {
   state ${db}_s0 0
   for f in "$@"; do
     k=$((k + 1)) cur=${db}_s$k
-    dropdb_ "$cur"; psql_ -d postgres -c "CREATE DATABASE $cur TEMPLATE ${states[k - 1]}" >/dev/null; dbs+=("$cur")
+    psql_ -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $cur" \
+      -c "CREATE DATABASE $cur TEMPLATE ${states[k - 1]}" >/dev/null
+    dbs+=("$cur")
+    # the same session writes the state's fingerprint (state reads it)
     { echo "SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS $schema;"
-      sed "s/:GRAPHILE_WORKER_SCHEMA/$schema/g" "$f"; } | psql_ -1 -d "$cur" >/dev/null
+      sed "s/:GRAPHILE_WORKER_SCHEMA/$schema/g" "$f"
+      printf '\n;\n\\o %s\nSELECT dbschema_fingerprint();\n' "$work/fp.$k"
+    } | psql_ -1 -d "$cur" >/dev/null
     states+=("$cur")
     state "$cur" $k
     pair "$project" "$(label "$f")" "${states[k - 1]}" $k
