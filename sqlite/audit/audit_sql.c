@@ -72,10 +72,14 @@ static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, c
 #define PENDING_PER_GROUP 100
 #define PENDING_PER_CALL  60
 
-/* One value in the pending form (audit_json.c). */
+/* One value in the pending form (audit_json.c): the first letter of its
+ * type (i, r, t, b, n) and the integer, the quoted real, or the hex of text
+ * and blob (hex(NULL) is ''). Kept small: SQLite compiles the shared
+ * trigger's body into every statement writing the table, even when a
+ * connection with dbcare skips it, so its size is paid at each prepare. */
 #define PENDING_VALUE                                                                              \
-	"CASE typeof(%1$s) WHEN 'integer' THEN 'i' || %1$s WHEN 'real' THEN 'r' || quote(%1$s)"        \
-	" WHEN 'text' THEN 't' || hex(%1$s) WHEN 'blob' THEN 'b' || hex(%1$s) ELSE 'n' END"
+	"substr(typeof(%1$s), 1, 1) || CASE typeof(%1$s) WHEN 'integer' THEN %1$s"                     \
+	" WHEN 'real' THEN quote(%1$s) ELSE hex(%1$s) END"
 
 /* The columns of cols of row (NEW or OLD) in the pending form; mode 'P'
  * every column, 'C' every column to be kept where it differs from the other
