@@ -19,10 +19,11 @@
  */
 #include "cli/cli.h"
 
-/* The steps of $1 an earlier run recorded done: step, statement. */
+/* The steps of $1 an earlier run recorded done: step, statement (not the
+ * module's own marks, negative: the plan's queries read those). */
 #define DONE_STEPS                                                                                 \
 	"SELECT key, value FROM pg_catalog.json_each_text(dbmigrate_online_done($1)::pg_catalog.json " \
-	"-> $1)"
+	"-> $1) WHERE key NOT LIKE '-%'"
 
 #include <signal.h>
 #include <stdlib.h>
