@@ -320,6 +320,10 @@ typedef struct dbc_dialect {
 	const char *const *lint_locks;
 	const char *exclusive_lock;
 	bool not_valid; /* constraints can be added NOT VALID and validated later */
+	/* the engine keeps @migrations_online_steps (the records of
+	 * dbcare migrate --online, PostgreSQL's book table): step_end removes
+	 * a version's records there; without it there is no such table */
+	bool online_steps;
 	/* dbcare migrate --online (core/migrate/migrate_online.c): printf
 	 * formats of queries whose rows are statements to run, one at a time,
 	 * outside a transaction. online_index_leftover: %1$s an index's name

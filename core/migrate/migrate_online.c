@@ -35,9 +35,9 @@ typedef struct online_out {
 	dbc_ctx *ctx;
 	dbc_rows *rows;
 	int step, unit, line;
-	const char *rel; /* the statement's table, quoted, or NULL */
+	const char *rel;     /* the statement's table, quoted, or NULL */
 	const char *version; /* the migration's, canonical */
-	bool unit_open;  /* the last unit takes statements as written */
+	bool unit_open;      /* the last unit takes statements as written */
 	/* the undo of the next step added (then reset): NULL when it cannot
 	 * be undone (a statement as written), "" when it leaves nothing to
 	 * undo (or a later step's undo removes it); every undo can run twice
@@ -149,7 +149,8 @@ static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt 
 		return as_written(o, st, false, d->lint_locks[a->op]);
 	new_unit(o);
 	if (!a->index) /* an unnamed index: the name the build chose is not known here */
-		return o->undo = NULL, add_step(o, "outside", NULL, sql, "CREATE INDEX, built CONCURRENTLY");
+		return o->undo = NULL,
+		       add_step(o, "outside", NULL, sql, "CREATE INDEX, built CONCURRENTLY");
 	/* A named one: built IF NOT EXISTS only when the index of that name is
 	 * this migration's -- it was absent when the migration first came to
 	 * this step (recorded as step -k, k the build's step) -- so that a run
@@ -164,7 +165,11 @@ static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt 
 	    add_step(o, "generated", NULL, dbc_printf(ctx, d->online_index_leftover, lit, ver, marker),
 	             "an invalid index a failed build of this migration left, dropped") != DBC_OK)
 		return DBC_ERROR;
-	o->undo = dbc_printf(ctx, "DROP INDEX %s IF EXISTS %s", d->concurrently, index_sql(ctx, a));
+	/* the undo of a "generated" step is a query too: the index dropped
+	 * only when it is this migration's (the mark), never one there before */
+	char *drop = dbc_printf(ctx, "DROP INDEX %s IF EXISTS %s", d->concurrently, index_sql(ctx, a));
+	o->undo =
+	    dbc_printf(ctx, d->online_index_build, ver, marker, "NULL", h->quote_literal(ctx, drop));
 	return add_step(o, "generated", NULL,
 	                dbc_printf(ctx, d->online_index_build, ver, marker, h->quote_literal(ctx, sql),
 	                           h->quote_literal(ctx, again)),

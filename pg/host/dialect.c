@@ -177,6 +177,7 @@ const dbc_dialect pgdbc_dialect = {
     .lint_locks = lint_locks,
     .exclusive_lock = AX,
     .not_valid = true,
+    .online_steps = true,
     .online_index_leftover =
         "SELECT s FROM (SELECT CASE WHEN pg_catalog.to_regclass(%1$s) IS NULL THEN "
         "CAST(dbmigrate_online_record(%2$s, %3$d, 'absent') AS pg_catalog.text) END AS s "

@@ -107,6 +107,10 @@ has '"orders_amount" already exists' err
   fail "the index that was there before the migration was not kept"
 run 1 migrate --db "$(url $db)" --dir m --online
 has '"orders_amount" already exists' err
+run 0 rollback --db "$(url $db)"
+[ "$(qd $db -c "SELECT pg_get_indexdef('orders_amount'::regclass)")" = \
+  "CREATE INDEX orders_amount ON public.orders USING btree (customer_id)" ] ||
+  fail "the rollback dropped the index that was there before the migration"
 [ $killed -ge 20 ] || fail "only $killed kill points"
 [ $resumed -ge 8 ] || fail "only $resumed runs resumed after recorded steps"
 [ $undone -ge 8 ] || fail "only $undone runs undone"
