@@ -19,10 +19,11 @@
  */
 #include "cli/cli.h"
 
-/* The steps of $1 an earlier run recorded done: step, statement. */
+/* The steps of $1 an earlier run recorded done: step, statement (not the
+ * module's own marks, negative: the plan's queries read those). */
 #define DONE_STEPS                                                                                 \
 	"SELECT key, value FROM pg_catalog.json_each_text(dbmigrate_online_done($1)::pg_catalog.json " \
-	"-> $1)"
+	"-> $1) WHERE key NOT LIKE '-%'"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -516,8 +517,21 @@ static int undo_version(cli_db *db, cli_opts *o, const char *version)
 	}
 	for (int k = last - 1; rc == 0 && k >= 0; k--) {
 		const char *undo = cli_cell(&plan, k, c_undo);
-		if (undo && undo[0])
+		if (!undo || !undo[0])
+			continue;
+		if (!mode_is(&r, k, "generated")) {
 			rc = undo_one(&r, undo);
+			continue;
+		}
+		/* a generated step's undo is a query whose rows are statements */
+		cli_rows g = {0};
+		rc = q(&r, undo, 0, NULL, &g);
+		if (rc != 0)
+			cli_print_db_error(&o->out, db);
+		for (int s = 0; rc == 0 && s < g.nrows; s++)
+			if (cli_cell(&g, s, 0))
+				rc = undo_one(&r, cli_cell(&g, s, 0));
+		cli_rows_free(&g);
 	}
 	if (rc == 0)
 		rc = cli_q(db, o, "SELECT dbmigrate_online_forget($1)", 1, p, NULL);

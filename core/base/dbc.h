@@ -320,16 +320,31 @@ typedef struct dbc_dialect {
 	const char *const *lint_locks;
 	const char *exclusive_lock;
 	bool not_valid; /* constraints can be added NOT VALID and validated later */
+	/* the engine keeps @migrations_online_steps (the records of
+	 * dbcare migrate --online, PostgreSQL's book table): step_end removes
+	 * a version's records there; without it there is no such table */
+	bool online_steps;
 	/* dbcare migrate --online (core/migrate/migrate_online.c): printf
 	 * formats of queries whose rows are statements to run, one at a time,
-	 * outside a transaction. online_index_leftover: %s an index's name as
-	 * a literal (qualified when its table's is): the DROP of that index
-	 * when a failed CREATE INDEX CONCURRENTLY left it invalid, none when it
-	 * is valid or absent. online_validate_latest: %s the table's name as a
+	 * outside a transaction. online_index_leftover: %1$s an index's name
+	 * as a literal (qualified when its table's is), %2$s the migration's
+	 * version as one, %3$d a step number k < 0: records step k of the
+	 * version ("the index was absent when the migration first came to
+	 * build it", dbmigrate_online_record) when no index has that name; its
+	 * rows: the DROP of that index when a failed or killed CREATE INDEX
+	 * CONCURRENTLY of this migration (step k recorded) left it invalid,
+	 * none when it is valid, absent or not this migration's.
+	 * online_index_build: %1$s the version as a literal, %2$d that step k,
+	 * %3$s the CREATE INDEX CONCURRENTLY as a literal, %4$s the same with
+	 * IF NOT EXISTS: its one row the latter when step k is recorded (the
+	 * index, if there, is the one this migration built), else the former
+	 * (an index of that name there before fails it, as the statement as
+	 * written fails). online_validate_latest: %s the table's name as a
 	 * literal, %s the constraint type's letter as one: the VALIDATE of the
 	 * table's newest constraint of that type not validated yet. NULL: no
 	 * such rewrite on this engine. */
 	const char *online_index_leftover;
+	const char *online_index_build;
 	const char *online_validate_latest;
 	/* One range of a NOT NULL column's backfill, a printf format: %d the
 	 * pages per range, %s the table's name as a literal, %s the table,

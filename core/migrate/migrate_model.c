@@ -319,6 +319,22 @@ int dbc_migrate_check_applicable(dbc_ctx *ctx, const dbc_migrate_set *set,
 		                    "dbmigrate_repair() refuses to remove it while it runs.");
 		return DBC_ERROR;
 	}
+	/* a half-done online run (killed or failed part way) left the schema
+	 * between the old and the new one: the migration as written would run
+	 * on that. Only its own resumption (step_begin 'online' takes its event
+	 * over before these checks) or its undo may follow. */
+	for (int i = 0; i < set->nfailed; i++)
+		if (dbc_migrate_failed_resumable(&set->failed[i])) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			          "cannot migrate: migration %s was stopped part way by dbcare migrate "
+			          "--online",
+			          dbc_migrate_failed_label(ctx, &set->failed[i]));
+			dbc_error_detail(ctx, "The schema holds part of its online steps; its statements as "
+			                      "written would run on that.");
+			dbc_error_hint(ctx, "Resume it with dbcare migrate --online, or undo what it did with "
+			                    "dbcare rollback.");
+			return DBC_ERROR;
+		}
 	int nfailed = 0;
 	const dbc_failed *f = NULL;
 	for (int i = set->nfailed - 1; i >= 0; i--)

@@ -131,7 +131,8 @@ char *dbc_migrate_failed_label(dbc_ctx *ctx, const dbc_failed *f);
  * over, core/migrate/migrate_render.c). */
 bool dbc_migrate_failed_resumable(const dbc_failed *f);
 
-/* Refuses (55000) while anything is changed, missing or failed, or out of
+/* Refuses (55000) while anything is changed, missing or failed, an online
+ * run is half done (only its resumption or undo may follow), or out of
  * order unless allow_out_of_order, listing every offender in the detail. */
 int dbc_migrate_check_applicable(dbc_ctx *ctx, const dbc_migrate_set *set,
                                  const dbc_migrate_derived *st, bool allow_out_of_order);

@@ -35,8 +35,9 @@ typedef struct online_out {
 	dbc_ctx *ctx;
 	dbc_rows *rows;
 	int step, unit, line;
-	const char *rel; /* the statement's table, quoted, or NULL */
-	bool unit_open;  /* the last unit takes statements as written */
+	const char *rel;     /* the statement's table, quoted, or NULL */
+	const char *version; /* the migration's, canonical */
+	bool unit_open;      /* the last unit takes statements as written */
 	/* the undo of the next step added (then reset): NULL when it cannot
 	 * be undone (a statement as written), "" when it leaves nothing to
 	 * undo (or a later step's undo removes it); every undo can run twice
@@ -140,26 +141,39 @@ static int as_written(online_out *o, const dbc_stmt *st, bool outside, const cha
 
 static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
 {
-	const dbc_dialect *d = o->ctx->host->dialect;
-	/* a named index: IF NOT EXISTS, so that a run killed after the build,
-	 * before it was recorded, resumes past it (an invalid leftover is
-	 * dropped first) */
-	char *sql = with_concurrently(o->ctx, st->text, st->len, d->concurrently, a->index != NULL);
+	dbc_ctx *ctx = o->ctx;
+	const dbc_host *h = ctx->host;
+	const dbc_dialect *d = h->dialect;
+	char *sql = with_concurrently(ctx, st->text, st->len, d->concurrently, false);
 	if (!sql)
 		return as_written(o, st, false, d->lint_locks[a->op]);
 	new_unit(o);
-	if (a->index) {
-		char *lit = name_literal(o->ctx, a->schema, a->index);
-		if (!lit ||
-		    add_step(o, "generated", NULL, dbc_printf(o->ctx, d->online_index_leftover, lit),
-		             "an invalid index a failed build left, dropped") != DBC_OK)
-			return DBC_ERROR;
-	}
-	/* an unnamed index: the name the build chose is not known here */
-	o->undo = a->index ? dbc_printf(o->ctx, "DROP INDEX %s IF EXISTS %s", d->concurrently,
-	                                index_sql(o->ctx, a))
-	                   : NULL;
-	return add_step(o, "outside", NULL, sql, "CREATE INDEX, built CONCURRENTLY");
+	if (!a->index) /* an unnamed index: the name the build chose is not known here */
+		return o->undo = NULL,
+		       add_step(o, "outside", NULL, sql, "CREATE INDEX, built CONCURRENTLY");
+	/* A named one: built IF NOT EXISTS only when the index of that name is
+	 * this migration's -- it was absent when the migration first came to
+	 * this step (recorded as step -k, k the build's step) -- so that a run
+	 * killed after the build, before it was recorded, resumes past it; an
+	 * index of that name there before the migration fails the build, as
+	 * the statement as written fails, and is never dropped as a leftover. */
+	char *lit = name_literal(ctx, a->schema, a->index);
+	char *ver = h->quote_literal(ctx, o->version);
+	char *again = with_concurrently(ctx, st->text, st->len, d->concurrently, true);
+	int marker = -(o->step + 2);
+	if (!lit || !ver || !again ||
+	    add_step(o, "generated", NULL, dbc_printf(ctx, d->online_index_leftover, lit, ver, marker),
+	             "an invalid index a failed build of this migration left, dropped") != DBC_OK)
+		return DBC_ERROR;
+	/* the undo of a "generated" step is a query too: the index dropped
+	 * only when it is this migration's (the mark), never one there before */
+	char *drop = dbc_printf(ctx, "DROP INDEX %s IF EXISTS %s", d->concurrently, index_sql(ctx, a));
+	o->undo =
+	    dbc_printf(ctx, d->online_index_build, ver, marker, "NULL", h->quote_literal(ctx, drop));
+	return add_step(o, "generated", NULL,
+	                dbc_printf(ctx, d->online_index_build, ver, marker, h->quote_literal(ctx, sql),
+	                           h->quote_literal(ctx, again)),
+	                "CREATE INDEX, built CONCURRENTLY");
 }
 
 /* ALTER TABLE ... ADD [CONSTRAINT] FOREIGN KEY / CHECK → NOT VALID, then
@@ -275,7 +289,8 @@ static recipe recipe_of(const dbc_dialect *d, const dbc_lint_action *a, int64_t 
 		return NULL; /* a table this migration made or emptied: nobody waits */
 	switch (a->op) {
 	case DBC_LOP_CREATE_INDEX:
-		return d->concurrently && d->online_index_leftover && !(a->flags & DBC_LF_CONCURRENTLY)
+		return d->concurrently && d->online_index_leftover && d->online_index_build &&
+		               !(a->flags & DBC_LF_CONCURRENTLY)
 		           ? online_index
 		           : NULL;
 	case DBC_LOP_ADD_FOREIGN_KEY:
@@ -358,7 +373,7 @@ int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const ch
 	int n, k = 0;
 	char *canon = NULL;
 	dbc_lint_model *model;
-	online_out o = {ctx, out, 0, 0, 0, NULL, false, ""};
+	online_out o = {ctx, out, 0, 0, 0, NULL, NULL, false, ""};
 	dbc_rows_init(out, ctx, 9);
 	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK ||
 	    dbc_lint_pending(ctx, &plan, &n) != DBC_OK)
@@ -372,6 +387,7 @@ int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const ch
 	}
 	if (dbc_lint_model_open(ctx, eng, &model) != DBC_OK)
 		return DBC_ERROR;
+	o.version = canon;
 	/* the earlier pending ones shape the model, as the lint reads them */
 	for (int i = 0; i <= k; i++)
 		if (plan_one(&o, eng, model, plan[i]->mig, i == k) != DBC_OK)

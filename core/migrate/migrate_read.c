@@ -84,19 +84,36 @@ int dbc_migrate_canonical_opt(dbc_ctx *ctx, const char *v, const char *what, cha
 	return v ? dbc_version_canonical(ctx, v, what, out) : DBC_OK;
 }
 
-/* The plan of dbmigrate_apply, refused the way apply refuses. */
-int dbc_migrate_plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target,
-                           dbc_migrate_set *set, dbc_migrate_derived *st, dbc_migrate_row ***plan,
-                           int *n)
+/* The plan of dbmigrate_apply, refused the way apply refuses; listing (the
+ * plan shown, or driven by `dbcare migrate --online`): the half-done online
+ * runs are not refused, their migrations listed as pending (what runs them
+ * refuses: dbmigrate_apply, or step_begin unless 'online' resumes them). */
+static int plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target, bool listing,
+                      dbc_migrate_set *set, dbc_migrate_derived *st, dbc_migrate_row ***plan,
+                      int *n)
 {
 	char *canon;
 	bool allow;
 	if (dbc_migrate_canonical_opt(ctx, target, "target version", &canon) != DBC_OK ||
 	    out_of_order_allowed(ctx, &allow) != DBC_OK ||
-	    dbc_migrate_read_status(ctx, mode, set, st) != DBC_OK ||
-	    dbc_migrate_check_applicable(ctx, set, st, allow) != DBC_OK)
+	    dbc_migrate_read_status(ctx, mode, set, st) != DBC_OK)
+		return DBC_ERROR;
+	int kept = 0;
+	for (int i = 0; listing && i < set->nfailed; i++)
+		if (!dbc_migrate_failed_resumable(&set->failed[i]))
+			set->failed[kept++] = set->failed[i];
+	if (listing)
+		set->nfailed = kept;
+	if (dbc_migrate_check_applicable(ctx, set, st, allow) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_migrate_plan_up(ctx, st, canon, allow, plan, n);
+}
+
+int dbc_migrate_plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target,
+                           dbc_migrate_set *set, dbc_migrate_derived *st, dbc_migrate_row ***plan,
+                           int *n)
+{
+	return plan_apply(ctx, mode, target, false, set, st, plan, n);
 }
 
 int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, dbc_rows *out)
@@ -111,8 +128,8 @@ int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *tar
 	if (dbc_setting_get(ctx, "migrate.lint", &mode) != DBC_OK)
 		return DBC_ERROR;
 	bool lint = mode && strcmp(mode, "off") != 0 && env && env->lint && ctx->host->notice;
-	if (dbc_migrate_plan_apply(ctx, lint ? DBC_LOAD_UP_DUE : DBC_LOAD_META, target, &set, &st,
-	                           &plan, &n) != DBC_OK ||
+	if (plan_apply(ctx, lint ? DBC_LOAD_UP_DUE : DBC_LOAD_META, target, true, &set, &st, &plan,
+	               &n) != DBC_OK ||
 	    (lint && dbc_lint_gate(ctx, env, plan, n, false) != DBC_OK))
 		return DBC_ERROR;
 	for (int i = 0; i < n; i++) {

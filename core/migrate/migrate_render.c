@@ -599,9 +599,10 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 			    "INSERT INTO @migrations_applied (kind, version, name, checksum, "
 			    "duration_ms, down_checksum) VALUES ('versioned', $1, $2, $3, $4, $5)",
 			    5, q, NULL, NULL);
-			/* an online run's step records end with it: where the engine
-			 * runs online migrations (PostgreSQL: it has the table) */
-			if (rc == DBC_OK && ctx->host->dialect->online_backfill_range)
+			/* an online run's step records end with it, where the engine
+			 * has them (its explicit capability: PostgreSQL's book table;
+			 * SQLite has no such table) */
+			if (rc == DBC_OK && ctx->host->dialect->online_steps)
 				rc = dbc_migrate_query(ctx,
 				                       "DELETE FROM @migrations_online_steps WHERE version = $1", 1,
 				                       q, NULL, NULL);

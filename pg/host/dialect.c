@@ -177,10 +177,17 @@ const dbc_dialect pgdbc_dialect = {
     .lint_locks = lint_locks,
     .exclusive_lock = AX,
     .not_valid = true,
+    .online_steps = true,
     .online_index_leftover =
-        "SELECT format('DROP INDEX CONCURRENTLY %%s', i.indexrelid::pg_catalog.regclass) "
-        "FROM pg_catalog.pg_index i WHERE i.indexrelid = pg_catalog.to_regclass(%s) "
-        "AND NOT i.indisvalid",
+        "SELECT s FROM (SELECT CASE WHEN pg_catalog.to_regclass(%1$s) IS NULL THEN "
+        "CAST(dbmigrate_online_record(%2$s, %3$d, 'absent') AS pg_catalog.text) END AS s "
+        "UNION ALL SELECT format('DROP INDEX CONCURRENTLY %%s', "
+        "i.indexrelid::pg_catalog.regclass) FROM pg_catalog.pg_index i "
+        "WHERE i.indexrelid = pg_catalog.to_regclass(%1$s) AND NOT i.indisvalid AND "
+        "(dbmigrate_online_done(%2$s)::pg_catalog.json -> %2$s ->> '%3$d') IS NOT NULL) x "
+        "WHERE s LIKE 'DROP %%'",
+    .online_index_build = "SELECT CASE WHEN (dbmigrate_online_done(%1$s)::pg_catalog.json -> %1$s "
+                          "->> '%2$d') IS NOT NULL THEN %4$s ELSE %3$s END",
     .online_validate_latest =
         "SELECT format('ALTER TABLE %%s VALIDATE CONSTRAINT %%I', c.conrelid::pg_catalog.regclass, "
         "c.conname) FROM pg_catalog.pg_constraint c WHERE c.conrelid = "

@@ -48,7 +48,7 @@ leftovers() {
     + (SELECT count(*) FROM dbcare.migrations_online_steps)"
 }
 # every third statement (the first six all), to keep the test short
-k=0 killed=0 resumed=0 undone=0
+k=0 killed=0 resumed=0 undone=0 refused=0
 while :; do
   k=$((k + (k < 6 ? 1 : 3)))
   new_db $db
@@ -70,6 +70,18 @@ while :; do
       fail "kill point $k: rolled back, not pending without events: $(qd $db -c 'SELECT * FROM dbmigrate_history()')"
     continue
   fi
+  if [ $refused = 0 ] && [ $k -ge 3 ]; then
+    # without --online, the statements as written are refused up front on
+    # the half-done schema (the CLI, and dbmigrate_apply in SQL)
+    half=$(fp $db)
+    run 1 migrate --db "$(url $db)" --dir m
+    has "migration 1 (online) was stopped part way by dbcare migrate --online" err
+    has "Resume it with dbcare migrate --online, or undo what it did with dbcare rollback" err
+    ! qd $db -c "SELECT dbmigrate_apply()" 2>err || fail "dbmigrate_apply ran on a half-done online run"
+    grep -qF "was stopped part way by dbcare migrate --online" err || { cat err; fail "dbmigrate_apply: no refusal"; }
+    [ "$(fp $db)" = "$half" ] || fail "kill point $k: plain migrate changed the half-done schema"
+    refused=1
+  fi
   run 0 migrate --db "$(url $db)" --dir m --online
   [ "$(fp $db)" = "$new" ] || fail "kill point $k: resumed, the schema is not the plain one's"
   ! grep -q "resumed, [0-9]* step(s) done by a run that stopped" err || resumed=$((resumed + 1))
@@ -82,6 +94,23 @@ while :; do
       || (SELECT count(*) FROM dbmigrate_history() WHERE version = '1')")" = applied01 ] ||
     fail "kill point $k: not applied once, or rows without a token"
 done
+[ $refused = 1 ] || fail "plain migrate was never tried on a half-done run"
+# an index of the migration's name that was there before it: --online fails
+# as the plain migration does ("already exists"), keeping that index; a
+# resumed run passes over only the index its own step built
+new_db $db
+qd $db -c "CREATE INDEX orders_amount ON orders (customer_id)"
+run 1 migrate --db "$(url $db)" --dir m --online
+has '"orders_amount" already exists' err
+[ "$(qd $db -c "SELECT pg_get_indexdef('orders_amount'::regclass)")" = \
+  "CREATE INDEX orders_amount ON public.orders USING btree (customer_id)" ] ||
+  fail "the index that was there before the migration was not kept"
+run 1 migrate --db "$(url $db)" --dir m --online
+has '"orders_amount" already exists' err
+run 0 rollback --db "$(url $db)"
+[ "$(qd $db -c "SELECT pg_get_indexdef('orders_amount'::regclass)")" = \
+  "CREATE INDEX orders_amount ON public.orders USING btree (customer_id)" ] ||
+  fail "the rollback dropped the index that was there before the migration"
 [ $killed -ge 20 ] || fail "only $killed kill points"
 [ $resumed -ge 8 ] || fail "only $resumed runs resumed after recorded steps"
 [ $undone -ge 8 ] || fail "only $undone runs undone"
