@@ -360,6 +360,30 @@ int cli_online_session_wait(cli_db *db, cli_opts *o)
 	return cli_q(db, o, sql, 0, NULL, NULL);
 }
 
+/* A run over plan (dbmigrate_online_plan's rows) of version, with the
+ * steps an earlier run recorded done, and the session's lock waits. */
+static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const char *version,
+                         const cli_rows *done, long kill_at)
+{
+	return (online_run){db,
+	                    o,
+	                    plan,
+	                    cli_col(plan, "unit"),
+	                    cli_col(plan, "mode"),
+	                    cli_col(plan, "lock"),
+	                    cli_col(plan, "relation"),
+	                    cli_col(plan, "statement"),
+	                    cli_col(plan, "purpose"),
+	                    cli_col(plan, "step"),
+	                    cli_online_wait_ms(o),
+	                    o->lock_retries > 0 ? o->lock_retries : 20,
+	                    (unsigned)time(NULL) ^ (unsigned)getpid(),
+	                    version,
+	                    done,
+	                    kill_at,
+	                    0};
+}
+
 int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 {
 	cli_rows plan = {0}, r0 = {0}, done = {0};
@@ -391,24 +415,8 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	const char *go = rc == 0 ? cli_cell(&r0, 0, 0) : NULL;
 	bool due = go && (strcmp(go, "t") == 0 || strcmp(go, "true") == 0 || strcmp(go, "1") == 0);
 	cli_rows_free(&r0);
-	online_run r = {
-	    db,
-	    o,
-	    &plan,
-	    cli_col(&plan, "unit"),
-	    cli_col(&plan, "mode"),
-	    cli_col(&plan, "lock"),
-	    cli_col(&plan, "relation"),
-	    cli_col(&plan, "statement"),
-	    cli_col(&plan, "purpose"),
-	    cli_col(&plan, "step"),
-	    cli_online_wait_ms(o),
-	    o->lock_retries > 0 ? o->lock_retries : 20,
-	    (unsigned)time(NULL) ^ (unsigned)getpid(),
-	    version,
-	    &done,
-	    getenv("DBCARE_TEST_ONLINE_KILL_AT") ? atol(getenv("DBCARE_TEST_ONLINE_KILL_AT")) : 0,
-	    0};
+	const char *kill_at = getenv("DBCARE_TEST_ONLINE_KILL_AT");
+	online_run r = run_of(db, o, &plan, version, &done, kill_at ? atol(kill_at) : 0);
 	if (due && done.nrows)
 		cli_note(&o->out, "migration %s: resumed, %d step(s) done by a run that stopped", version,
 		         done.nrows);
@@ -476,23 +484,7 @@ static int undo_version(cli_db *db, cli_opts *o, const char *version)
 		           1, p, &plan);
 	if (rc == 0)
 		rc = cli_q(db, o, DONE_STEPS, 1, p, &done);
-	online_run r = {db,
-	                o,
-	                &plan,
-	                cli_col(&plan, "unit"),
-	                cli_col(&plan, "mode"),
-	                cli_col(&plan, "lock"),
-	                cli_col(&plan, "relation"),
-	                cli_col(&plan, "statement"),
-	                cli_col(&plan, "purpose"),
-	                cli_col(&plan, "step"),
-	                cli_online_wait_ms(o),
-	                o->lock_retries > 0 ? o->lock_retries : 20,
-	                (unsigned)time(NULL) ^ (unsigned)getpid(),
-	                version,
-	                &done,
-	                0,
-	                0};
+	online_run r = run_of(db, o, &plan, version, &done, 0);
 	int c_undo = cli_col(&plan, "undo"), last = 0; /* the steps [0, last) to undo */
 	for (int i = 0; rc == 0 && i < plan.nrows;) {
 		int j = i + 1;
