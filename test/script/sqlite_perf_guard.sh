@@ -6,7 +6,7 @@
 # backup and the point-in-time capture, each counted in instructions against
 # its unaudited, unchecked or raw side at 50,000 rows, and failing when a
 # ratio is more than 10 % above the figure test/bench/guard.json records.
-# About two minutes of callgrind.
+# About a minute and a half of valgrind (cachegrind).
 # dbcare-test-timeout: 600
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
