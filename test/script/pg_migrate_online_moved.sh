@@ -16,6 +16,8 @@ db=dbcare_migrate_online_moved
 url="postgresql://$PGUSER@/$db?host=$PGHOST&port=$PGPORT"
 [ -x "$B/pgbench" ] || fail "no pgbench in $B"
 fresh_db
+# the probe's runs counted (the cluster preloads it): the premise checked
+q -c "CREATE EXTENSION pg_stat_statements"
 # the sessions of this test ended on every path (the database is dropped)
 stop_sessions() {
   "$B/psql" -X -q -At -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -33,7 +35,7 @@ PGAPPNAME=holder "$B/psql" -X -q -d "$db" -c "BEGIN ISOLATION LEVEL REPEATABLE R
   -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
 pids+=($!)
 echo 'UPDATE t SET k = k + 1 WHERE id = 4000;' >mover.sql
-PGAPPNAME=mover "$B/pgbench" -n -c 1 -T 60 -f mover.sql "$db" >mover.out 2>&1 &
+PGAPPNAME=mover "$B/pgbench" -n -c 1 -R 200 -T 60 -f mover.sql "$db" >mover.out 2>&1 &
 mover=$!
 pids+=($mover)
 for _ in $(seq 1 100); do
@@ -58,5 +60,12 @@ wait $mover 2>/dev/null || true
 [ "$(q -c "SELECT state FROM dbmigrate_status() WHERE version = '1'")" = applied ] || fail "not applied"
 [ "$(q -c "SELECT count(*) FROM pg_constraint WHERE conname LIKE 'dbcare_online%'")" = 0 ] ||
   fail "the temporary check is left"
+# the premise: the passes missed the moved row, so the probe's first run
+# filled it and a second found none (a probe that filled nothing runs once)
+probes=$(q -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND query LIKE 'WITH dbcare_batch AS (UPDATE % WHERE v IS NULL RETURNING %'")
+echo "probe runs: $probes" >&2
+[ "$probes" -ge 2 ] || fail "the probe ran $probes time(s): no row was left for it (the writer too slow?)"
 ! grep -q 'ERROR' mover.out || { cat mover.out; fail "the writer saw an error"; }
 echo ok
