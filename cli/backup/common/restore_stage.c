@@ -10,17 +10,17 @@
  * one, and the staging file's leftovers are deleted by the next restore
  * in that directory (restore_leftovers.c). A failed restore deletes them
  * at once, and so does a stop signal (SIGINT, SIGTERM, SIGHUP) from the
- * moment the staging file exists: the process then ends of that signal.
+ * moment the staging file exists (stop_cleanup.c): the process then ends
+ * of that signal.
  * An existing database is restored in place instead, inside
  * SQLite's own transaction (cli/driver/sqlite_restore.c); an existing
  * empty file (no page, no -journal or -wal) counts as new.
  */
 #include "cli/cli.h"
+#include "cli/backup/common/stop_cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,77 +29,6 @@
 
 static const char *const sides[] = {"-journal", "-wal", "-shm"};
 #define NSIDES (sizeof sides / sizeof *sides)
-
-/* The stop signals' handler while a staging file exists. Invariant: the
- * paths are static buffers changed only with the signals blocked, and the
- * handler only unlinks, writes and re-raises (async-signal-safe). A
- * handler armed later (a point-in-time restore's, log/pitr_stop.c) saves
- * this one and puts it back. */
-static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
-#define NSTOPS (sizeof stops / sizeof *stops)
-static char stop_paths[1 + NSIDES][PATH_MAX + 16];
-static struct sigaction stop_saved[NSTOPS];
-static bool stop_armed;
-
-static void on_stop(int sig)
-{
-	static const char msg[] = "dbcare: the restore was interrupted; nothing of it is left\n";
-	for (size_t i = 0; i < 1 + NSIDES; i++)
-		if (stop_paths[i][0])
-			unlink(stop_paths[i]);
-	if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
-		/* nothing more to do: the process ends below either way */
-	}
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void block_stops(bool on, sigset_t *old)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	for (size_t i = 0; i < NSTOPS; i++)
-		sigaddset(&set, stops[i]);
-	sigprocmask(on ? SIG_BLOCK : SIG_SETMASK, on ? &set : old, on ? old : NULL);
-}
-
-/* mkstemp(path), and the stop handler armed for the file it made */
-static int staging_mkstemp(char *path)
-{
-	sigset_t old;
-	block_stops(true, &old);
-	int fd = mkstemp(path);
-	if (fd >= 0 && strlen(path) < PATH_MAX) {
-		snprintf(stop_paths[0], sizeof stop_paths[0], "%s", path);
-		for (size_t i = 0; i < NSIDES; i++)
-			snprintf(stop_paths[1 + i], sizeof stop_paths[1 + i], "%s%s", path, sides[i]);
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_stop;
-		sigemptyset(&sa.sa_mask);
-		for (size_t i = 0; i < NSTOPS; i++)
-			sigaddset(&sa.sa_mask, stops[i]);
-		for (size_t i = 0; i < NSTOPS; i++)
-			sigaction(stops[i], &sa, &stop_saved[i]);
-		stop_armed = true;
-	}
-	block_stops(false, &old);
-	return fd;
-}
-
-static void staging_disarm(void)
-{
-	if (!stop_armed)
-		return;
-	sigset_t old;
-	block_stops(true, &old);
-	for (size_t i = 0; i < NSTOPS; i++)
-		sigaction(stops[i], &stop_saved[i], NULL);
-	for (size_t i = 0; i < 1 + NSIDES; i++)
-		stop_paths[i][0] = '\0';
-	stop_armed = false;
-	block_stops(false, &old);
-}
 
 static bool exists(const char *path, const char *side)
 {
@@ -159,7 +88,7 @@ int cli_restore_stage_begin(cli_restore_stage *s, cli_opts *o, const char *file)
 		cli_errorf("out of memory");
 		return -1;
 	}
-	int fd = staging_mkstemp(s->staging);
+	int fd = cli_stop_mkstemp(CLI_STOP_STAGING, s->staging);
 	if (fd < 0) {
 		cli_errorf("restore: cannot make the staging file %s: %s", s->staging, strerror(errno));
 		free(s->staging);
@@ -235,7 +164,7 @@ void cli_restore_stage_abandon(cli_restore_stage *s)
 		}
 		(void)unlink(s->staging);
 	}
-	staging_disarm();
+	cli_stop_track(CLI_STOP_STAGING, NULL);
 	free(s->staging);
 	free(s->target);
 	cli_restore_unguard(s->guard);

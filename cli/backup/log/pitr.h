@@ -8,6 +8,7 @@
 #ifndef DBCARE_PITR_H
 #define DBCARE_PITR_H
 
+#include "cli/backup/common/stop_cleanup.h" /* a restore's target and image */
 #include "cli/cli.h"
 #include "sqlite/pitr/pitr.h"
 
@@ -196,16 +197,6 @@ void pitr_remove_image(const char *image);
 typedef int (*pitr_applied_fn)(void *arg, uint64_t seq, uint32_t db_pages);
 int pitr_apply_each(const char *dir, int fd, uint32_t epoch, uint64_t after, uint32_t page_size,
                     uint32_t db_pages, pitr_applied_fn then, void *arg);
-
-/* A restore stopped by SIGINT, SIGTERM or SIGHUP (pitr_stop.c) removes
- * the scratch image being built and target (NULL: none; the file the
- * restore began on empty) with their side files, then dies of the signal.
- * pitr_stop_mkstemp creates a scratch image (mkstemp) known to it until
- * pitr_stop_forget_image. */
-void pitr_stop_arm(const char *target);
-void pitr_stop_disarm(void);
-int pitr_stop_mkstemp(char *template);
-void pitr_stop_forget_image(void);
 
 /* Where the restore point label (dbbackup_mark) is in the log of dir: the
  * commit that wrote its row (*epoch, *seq). 0, or -1 after saying why

@@ -148,7 +148,7 @@ void pitr_remove_image(const char *image)
 {
 	char *side = NULL;
 	unlink(image);
-	pitr_stop_forget_image();
+	cli_stop_track(CLI_STOP_IMAGE, NULL);
 	for (int i = 0; i < 2; i++)
 		if (asprintf(&side, "%s%s", image, i ? "-shm" : "-wal") >= 0) {
 			unlink(side);

@@ -188,7 +188,8 @@ int pitr_mark_find(cli_opts *o, const char *dir, const char *label, const char *
 	int rc = !*label ? 1 : pitr_each_record(dir, scan_record, &m, true) == 0 ? 0 : -1;
 	int fd = -1;
 	if (rc == 0 && m.n > 0) {
-		if (asprintf(&image, "%s.pitr-XXXXXX", beside) < 0 || (fd = pitr_stop_mkstemp(image)) < 0) {
+		if (asprintf(&image, "%s.pitr-XXXXXX", beside) < 0 ||
+		    (fd = cli_stop_mkstemp(CLI_STOP_IMAGE, image)) < 0) {
 			cli_errorf("cannot create a scratch file beside %s: %s", beside, strerror(errno));
 			rc = -1;
 		} else {

@@ -381,7 +381,7 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 	char *image = NULL;
 	if (asprintf(&image, "%s.pitr-XXXXXX", main_file) < 0)
 		return NULL;
-	int fd = pitr_stop_mkstemp(image);
+	int fd = cli_stop_mkstemp(CLI_STOP_IMAGE, image);
 	if (fd < 0) {
 		cli_errorf("cannot create a scratch file beside %s: %s", main_file, strerror(errno));
 		free(image);
@@ -519,7 +519,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 		           o->to_mark ? "--to-mark LABEL DIR" : "--to-time", db->label);
 	else if (cli_restore_target_check(cli_cell(&r, 0, 0), dir) != 0)
 		;
-	else if ((pitr_stop_arm(cli_cell(&r, 0, 0)),
+	else if ((cli_stop_track(CLI_STOP_TARGET, cli_cell(&r, 0, 0)),
 	          (rc = plan_target(o, dir, cli_cell(&r, 0, 0), &p)) != CLI_OK))
 		;
 	else if ((rc = CLI_ERROR, plan_read(dir, &p) != 0))
@@ -540,7 +540,8 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 		pitr_remove_image(image);
 		free(image);
 	}
-	pitr_stop_disarm();
+	cli_stop_track(CLI_STOP_TARGET, NULL);
+	cli_stop_track(CLI_STOP_IMAGE, NULL);
 	cli_restore_unguard(guard);
 	pitr_rec_free(&p.base);
 	pitr_cover_free(&p.cover);

@@ -1,0 +1,94 @@
+/*
+ * stop_cleanup.c — a restore stopped by a signal (SIGINT, SIGTERM, SIGHUP)
+ * leaves nothing behind: the handler removes every file a slot holds
+ * (each with its -journal, -wal and -shm), says so, and the process dies
+ * of the signal. Invariant: the paths are static buffers changed only with
+ * the stop signals blocked, and the handler only unlinks, writes and
+ * re-raises (async-signal-safe).
+ */
+#include "cli/backup/common/stop_cleanup.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SIDES 4
+static const char *const sides[SIDES] = {"", "-journal", "-wal", "-shm"};
+static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOPS (sizeof stops / sizeof stops[0])
+
+static char paths[CLI_STOP_SLOTS][SIDES][PATH_MAX + 16];
+static struct sigaction saved[NSTOPS];
+static bool armed;
+
+static void on_stop(int sig)
+{
+	static const char msg[] = "dbcare: the restore was interrupted; nothing of it is left\n";
+	for (int s = 0; s < CLI_STOP_SLOTS; s++)
+		for (int i = 0; i < SIDES; i++)
+			if (paths[s][i][0])
+				unlink(paths[s][i]);
+	if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+		/* nothing more to do: the process ends below either way */
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void block(bool on, sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < NSTOPS; i++)
+		sigaddset(&set, stops[i]);
+	sigprocmask(on ? SIG_BLOCK : SIG_SETMASK, on ? &set : old, on ? old : NULL);
+}
+
+/* With the signals blocked: the slot's paths, then the handler armed or
+ * put back as some slot holds a file or none does. */
+static void set_slot(cli_stop_slot slot, const char *file)
+{
+	bool any = false;
+	for (int i = 0; i < SIDES; i++)
+		if (!file || snprintf(paths[slot][i], sizeof paths[slot][i], "%s%s", file, sides[i]) >=
+		                 (int)sizeof paths[slot][i])
+			paths[slot][i][0] = '\0';
+	for (int s = 0; s < CLI_STOP_SLOTS; s++)
+		any = any || paths[s][0][0];
+	if (any && !armed) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_stop;
+		sigemptyset(&sa.sa_mask);
+		for (size_t i = 0; i < NSTOPS; i++)
+			sigaddset(&sa.sa_mask, stops[i]);
+		for (size_t i = 0; i < NSTOPS; i++)
+			sigaction(stops[i], &sa, &saved[i]);
+	} else if (!any && armed) {
+		for (size_t i = 0; i < NSTOPS; i++)
+			sigaction(stops[i], &saved[i], NULL);
+	}
+	armed = any;
+}
+
+void cli_stop_track(cli_stop_slot slot, const char *file)
+{
+	sigset_t old;
+	block(true, &old);
+	set_slot(slot, file);
+	block(false, &old);
+}
+
+int cli_stop_mkstemp(cli_stop_slot slot, char *template)
+{
+	sigset_t old;
+	block(true, &old);
+	int fd = mkstemp(template);
+	set_slot(slot, fd >= 0 ? template : NULL);
+	block(false, &old);
+	return fd;
+}
