@@ -50,23 +50,35 @@ SQL
 fleet=()
 for m in $members; do fleet+=(--db "dbname=$m"); done
 
-# one member's state: "VERSIONS" (its history, each once), or a failure
+# one member's state: "VERSIONS" (its history, each once), or a failure.
+# One psql session reads it all (history, which objects exist, and the
+# counts of the tables that do): four members are read after every kill.
 member_state() {
-  local m=$1 flags hist rows=0 t2rows=0 nullc=0
-  hist=$("$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$m" -c "
-    SELECT coalesce(max(n), 0) || ' ' || coalesce(string_agg(version, ',' ORDER BY version::int), '')
-    FROM (SELECT version, count(*) n FROM dbmigrate_history()
-          WHERE direction = 'up' AND success GROUP BY version) h") || return 1
+  local m=$1 out hist flags rows t2rows nullc
+  out=$("$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$m" <<'SQL'
+SELECT coalesce(max(n), 0) || ' ' || coalesce(string_agg(version, ',' ORDER BY version::int), '') AS hist
+FROM (SELECT version, count(*) n FROM dbmigrate_history()
+      WHERE direction = 'up' AND success GROUP BY version) h \gset
+SELECT to_regclass('t1') IS NOT NULL AS has_t1, to_regclass('t2') IS NOT NULL AS has_t2,
+       EXISTS (SELECT FROM information_schema.columns WHERE table_name = 't1' AND column_name = 'c') AS has_c,
+       to_regclass('t1_c') IS NOT NULL AS has_idx,
+       0 AS rows, 0 AS t2rows, 0 AS nullc \gset
+\if :has_t1
+SELECT count(*) AS rows FROM t1 \gset
+\endif
+\if :has_t2
+SELECT count(*) AS t2rows FROM t2 \gset
+\endif
+\if :has_c
+SELECT count(*) AS nullc FROM t1 WHERE c IS NULL \gset
+\endif
+SELECT concat(:'has_t1'::bool::int, :'has_t2'::bool::int, :'has_c'::bool::int, :'has_idx'::bool::int) AS flags \gset
+\echo :hist|:flags|:rows|:t2rows|:nullc
+SQL
+) || return 1
+  IFS="|" read -r hist flags rows t2rows nullc <<<"$out"
   case "$hist" in 0\ * | 1\ *) ;; *) echo "$m: a migration recorded more than once: $hist" >&2; return 1 ;; esac
   hist=${hist#* }
-  flags=$("$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$m" -c "
-    SELECT concat((to_regclass('t1') IS NOT NULL)::int, (to_regclass('t2') IS NOT NULL)::int,
-                  (EXISTS (SELECT FROM information_schema.columns
-                           WHERE table_name = 't1' AND column_name = 'c'))::int,
-                  (to_regclass('t1_c') IS NOT NULL)::int)") || return 1
-  [ "${flags:0:1}" = 1 ] && rows=$("$B/psql" -X -q -At -d "$m" -c "SELECT count(*) FROM t1")
-  [ "${flags:1:1}" = 1 ] && t2rows=$("$B/psql" -X -q -At -d "$m" -c "SELECT count(*) FROM t2")
-  [ "${flags:2:1}" = 1 ] && nullc=$("$B/psql" -X -q -At -d "$m" -c "SELECT count(*) FROM t1 WHERE c IS NULL")
   local want
   want=$( (case $rows in 20000 | 40000) echo 1 ;; esac
            [ "$t2rows" = 20000 ] && echo 2

@@ -8,7 +8,7 @@ unpacked (not installed) into the folder named by DBC_JS_SUITE_NEW
 (test/script/lib/json_suites.sh fetches it).
 
     json_suite.py sqlite MODULE      the SQLite module, through Python's sqlite3
-    json_suite.py pg PSQL DBNAME     PostgreSQL, one psql run per file
+    json_suite.py pg PSQL DBNAME     PostgreSQL, one psql run per draft
     json_suite.py pg PSQL DBNAME jsonb   the same through the jsonb overload
 
 The suite's remote documents (its remotes/ folder, which its tests refer to
@@ -95,6 +95,9 @@ class Sqlite:
                 out.append("error: %s" % e)
         return out
 
+    def run_many(self, batches):
+        return [self.run(batch, fa) for batch, fa in batches]
+
 
 def jsonb_can_hold(text):
     """Whether jsonb holds this JSON text as it is: no duplicate keys (jsonb
@@ -149,18 +152,23 @@ END $$;"""
         subprocess.run([self.psql, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", self.dbname],
                        input="\n".join(lines), check=True, capture_output=True, text=True)
 
-    def run(self, batch, format_assertion):
+    def run_many(self, batches):
+        """The answers of several (batch, format_assertion), in one psql
+        session (a psql and a backend started per file cost more than the
+        file's cases: the sessions' cache of compiled schemas is then used
+        across files too, as the SQLite engine's one connection uses it)."""
         lines = []
         skipped = set()
-        for i, (schema, doc, _, _) in enumerate(batch):
-            if self.type == "jsonb" and not (jsonb_can_hold(doc) and jsonb_can_hold(schema)):
-                skipped.add(i)
-                continue
-            fa = "true" if format_assertion else "false"
-            same = (", layout_same(%s, %s, %s)" % (lit(doc), lit(schema), fa)
-                    if self.type == "jsonb" else "")
-            lines.append("SELECT %d, dbjson_valid(%s::%s, %s::%s, %s)%s;"
-                         % (i, lit(doc), self.type, lit(schema), self.type, fa, same))
+        for j, (batch, format_assertion) in enumerate(batches):
+            for i, (schema, doc, _, _) in enumerate(batch):
+                if self.type == "jsonb" and not (jsonb_can_hold(doc) and jsonb_can_hold(schema)):
+                    skipped.add((j, i))
+                    continue
+                fa = "true" if format_assertion else "false"
+                same = (", layout_same(%s, %s, %s)" % (lit(doc), lit(schema), fa)
+                        if self.type == "jsonb" else "")
+                lines.append("SELECT %d, %d, dbjson_valid(%s::%s, %s::%s, %s)%s;"
+                             % (j, i, lit(doc), self.type, lit(schema), self.type, fa, same))
         if self.type == "jsonb":
             lines.insert(0, self.SAME)
         res = subprocess.run([self.psql, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=0",
@@ -168,13 +176,15 @@ END $$;"""
                              text=True)
         answers = {}
         for line in res.stdout.splitlines():
-            n, v, same = (line.split("|") + [""])[:3]
-            answers[int(n)] = v == "t"
+            j, i, v, same = (line.split("|") + [""])[:4]
+            j, i = int(j), int(i)
+            answers[(j, i)] = v == "t"
             if self.type == "jsonb" and same != "t":
                 self.differ += 1
-                print(f"DIFF: the layout reader and the iterator disagree: {batch[int(n)][1][:80]}"
-                      f" | {batch[int(n)][0][:80]}")
-        return ["skip" if i in skipped else answers.get(i, "error") for i in range(len(batch))]
+                print(f"DIFF: the layout reader and the iterator disagree: {batches[j][0][i][1][:80]}"
+                      f" | {batches[j][0][i][0][:80]}")
+        return [["skip" if (j, i) in skipped else answers.get((j, i), "error") for i in range(len(batch))]
+                for j, (batch, _) in enumerate(batches)]
 
 
 def main():
@@ -196,14 +206,16 @@ def main():
         if not files:
             print(f"FAIL: no tests of {draft} in {suite}")
             sys.exit(1)
+        runs = []  # (path, kind, batch) of each file of the draft
         for path in files:
             kind = ("format" if "format" in os.path.basename(path) or "/format/" in path
                     else "optional" if "/optional/" in path else "required")
             if kind == "required" and (draft, os.path.basename(path)) in BY_DESIGN:
                 kind = "by design"
-            batch = list(cases(path, uri))
+            runs.append((path, kind, list(cases(path, uri))))
+        answers = engine.run_many([(batch, kind != "required") for _, kind, batch in runs])
+        for (path, kind, batch), got in zip(runs, answers):
             tallies["remote"] = tallies.get("remote", 0) + sum(REMOTE_BASE in c[0] for c in batch)
-            got = engine.run(batch, kind != "required")
             for (schema, doc, want, what), answer in zip(batch, got):
                 if answer == "skip":
                     tallies["skip"] = tallies.get("skip", 0) + 1
