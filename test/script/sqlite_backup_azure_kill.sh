@@ -49,7 +49,7 @@ for i in $(seq 1 20); do
   # whose first PUT the store's proxy logs as it starts (tail follows the
   # log, ending with the command: no loop forking a grep every 5 ms)
   grep -q -m1 "^request PUT /$acct/shop/kill/k$i\.db" \
-    < <(exec timeout 20 tail -n +1 -f --pid="$pid" -s 0.005 "$work/azurite.log") || true
+    < <(exec timeout 120 tail -n +1 -f --pid="$pid" -s 0.005 "$work/azurite.log") || true
   ms=${up_ms[$kind]}
   sleep "0.$(printf "%03d" $(( RANDOM % (ms / 4 < 999 ? ms / 4 + 1 : 999) )))"
   if kill -9 "$pid" 2>/dev/null; then
