@@ -32,8 +32,9 @@ process.argv = [process.argv[0], 'azurite-blob', '--blobHost', '127.0.0.1', '--b
   '--location', dir, '--silent', '--skipApiVersionCheck', '--disableTelemetry'];
 // Azurite's telemetry module loads Application Insights (about 2,800 of
 // the 3,600 modules a start loads: two thirds of its CPU) whatever
-// --disableTelemetry says, and uses it only when telemetry is on. It gets
-// a stand-in that throws on any use, so a use would fail the test.
+// --disableTelemetry says, and uses it only once its telemetry is
+// initialized, which this file never asks for (it starts the blob server
+// alone). A stand-in that throws on any use takes its place.
 const Module = require('module');
 const insights = require.resolve('applicationinsights',
   { paths: [require('path').dirname(require.resolve('azurite/dist/src/common/Telemetry'))] });
