@@ -108,14 +108,15 @@ sas=$(azure_sas rwdl)
   grep -q "^request HEAD /shop/app/vars/host.db$" "$work/azurite.log" ||
     fail "the endpoint made from the connection string did not name the account by its host"
 )
-got=$(azure_blobs | grep -v -E '/sha256-[0-9a-f]{64}\.ref$' | tr '\n' ' ')
+blobs=$(azure_blobs) # one List Blobs (a node process) for the three checks
+got=$(grep -v -E '/sha256-[0-9a-f]{64}\.ref$' <<<"$blobs" | tr '\n' ' ')
 [ "$got" = "app/nightly/mon.db app/nightly/sun.db app/nightly/tue.db app/sealed/sealed.db app/vars/cs-sas.db app/vars/host.db app/vars/key.db app/vars/sas.db " ] ||
   fail "the container holds [$got]: want the eight backups"
 # the chain's links are indexed by their SHA-256 beside them (the base and
 # each incremental: three), through the same store; full backups are not
-refs=$(azure_blobs | grep -c -E '^app/nightly/sha256-[0-9a-f]{64}\.ref$' || true)
+refs=$(grep -c -E '^app/nightly/sha256-[0-9a-f]{64}\.ref$' <<<"$blobs" || true)
 [ "$refs" = 3 ] || fail "the chain has $refs index objects in the container, want 3"
-[ "$(azure_blobs | grep -c '\.ref$')" = 3 ] || fail "index objects outside the chain's folder: $(azure_blobs | grep '\.ref$')"
+[ "$(grep -c '\.ref$' <<<"$blobs")" = 3 ] || fail "index objects outside the chain's folder: $(grep '\.ref$' <<<"$blobs")"
 
 # the credentials: never in the catalog, nor in a ps line of an upload
 # (the store paused: the upload waits in its PUT)
@@ -194,7 +195,9 @@ has "the bytes downloaded of $dest/tiny-copy.db are not the blob's" err
 sqlite3 "$db" "INSERT INTO blobs (body) SELECT randomblob(1000) FROM generate_series(1, 40000)"
 "$cli" backup "$work/crash.db" --copy-to "$dest" --db "sqlite:$db" >crash.out 2>&1 &
 up=$!
-for _ in $(seq 1 300); do grep -q "^request PUT /$acct/shop/app/nightly/crash.db?comp=block" "$work/azurite.log" && break; sleep 0.02; done
+# (tail follows the log until the first PUT or the command's end: no loop
+# forking a grep every 20 ms)
+grep -q -m1 "^request PUT /$acct/shop/app/nightly/crash.db?comp=block" < <(exec timeout 120 tail -n +1 -f --pid="$up" -s 0.005 "$work/azurite.log") || true
 grep -q "^request PUT /$acct/shop/app/nightly/crash.db?comp=block" "$work/azurite.log" || fail "the upload of crash.db never started"
 azure_kill
 set +e; wait "$up"; rc=$?; set -e

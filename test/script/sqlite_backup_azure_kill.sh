@@ -40,28 +40,32 @@ done
 grep -q "^request PUT /$acct/shop/kill/timing-big.db?comp=block" "$work/azurite.log" ||
   fail "the big backup was not uploaded in blocks (test premise)"
 
-killed_mid=0 unpublished=0
+killed_mid=0 killed=
 for i in $(seq 1 20); do
   kind=small; [ $((i % 2)) = 1 ] && kind=big
   "$cli" backup "b/k$i.db" --copy-to "$dest" --db "sqlite:$work/$kind.db" >"k$i.out" 2>&1 &
   pid=$!
   # the local backup is made, catalogued and named first: then the upload,
-  # whose first PUT the store's proxy logs as it starts
-  for _ in $(seq 1 2000); do
-    grep -q "^request PUT /$acct/shop/kill/k$i\.db" "$work/azurite.log" && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.005
-  done
+  # whose first PUT the store's proxy logs as it starts (tail follows the
+  # log, ending with the command: no loop forking a grep every 5 ms)
+  grep -q -m1 "^request PUT /$acct/shop/kill/k$i\.db" \
+    < <(exec timeout 120 tail -n +1 -f --pid="$pid" -s 0.005 "$work/azurite.log") || true
   ms=${up_ms[$kind]}
   sleep "0.$(printf "%03d" $(( RANDOM % (ms / 4 < 999 ? ms / 4 + 1 : 999) )))"
   if kill -9 "$pid" 2>/dev/null; then
     set +e; wait "$pid"; rc=$?; set -e
-    [ "$rc" = 137 ] && killed_mid=$((killed_mid + 1))
-    [ "$rc" = 137 ] && ! azure_blobs | grep -qx "kill/k$i.db" && unpublished=$((unpublished + 1))
+    [ "$rc" = 137 ] && killed_mid=$((killed_mid + 1)) killed="$killed $i"
   else
     wait "$pid" || true
   fi
 done
+# the container's blobs, listed once (one node process, not one per check)
+# after every upload has ended: a name a killed upload still got published
+# late counts as published
+blobs=$(azure_blobs)
+listed() { grep -qx "$1" <<<"$blobs"; }
+unpublished=0
+for i in $killed; do listed "kill/k$i.db" || unpublished=$((unpublished + 1)); done
 echo "killed during the upload: $killed_mid of 20, $unpublished of them before the store published it (one upload: ${up_ms[big]} ms in blocks, ${up_ms[small]} ms by Put Blob)"
 [ "$killed_mid" -ge 15 ] || fail "only $killed_mid of 20 kills landed in an upload (test premise)"
 [ "$unpublished" -ge 5 ] || fail "only $unpublished kills landed before the store published (test premise)"
@@ -69,19 +73,19 @@ echo "killed during the upload: $killed_mid of 20, $unpublished of them before t
 # every published name is the whole backup it names
 published=0
 for i in $(seq 1 20); do
-  if azure_blobs | grep -qx "kill/k$i.db"; then
+  if listed "kill/k$i.db"; then
     published=$((published + 1))
     azure_blob "kill/k$i.db" >got.db
     cmp -s "b/k$i.db" got.db || fail "kill/k$i.db in the container is not the whole backup b/k$i.db"
   fi
 done
 # the kills left uncommitted blocks or cut requests, never a blob
-azure_blobs | grep -v -x -E 'kill/(k[0-9]+|timing-big|timing-small)\.db' &&
+grep -v -x -E 'kill/(k[0-9]+|timing-big|timing-small)\.db' <<<"$blobs" | grep . &&
   fail "the container holds a blob that is no backup"
 
 # a killed name restores nothing; a published one restores whole
 for i in $(seq 1 20); do
-  if ! azure_blobs | grep -qx "kill/k$i.db"; then
+  if ! listed "kill/k$i.db"; then
     run 1 restore "$dest/k$i.db" --db "sqlite:$work/r$i.db"
     has "HTTP 404" err
     [ ! -e "$work/r$i.db" ] || fail "a restore of the killed k$i.db created the database"

@@ -25,14 +25,16 @@ chmod 600 "$work/key"
 export DBCARE_BACKUP_KEY_FILE="$work/key"
 mkdir "$work/bk"
 
-# every user table's name, row count and content hash, one line each
+# every user table's name, row count and content hash, one line each (one
+# shell reads them all: not a shell and a module load per table)
 state() {
-  local f=$1 t
+  local f=$1 t sql=
   for t in $(sqlite3 "$f" "SELECT name FROM sqlite_schema WHERE type = 'table'
       AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'dbcare_%' ORDER BY name"); do
-    sqlite3 -cmd ".load $module" "$f" \
-      "SELECT '$t', count(*), (SELECT hex(sha3_query('SELECT * FROM \"$t\" ORDER BY rowid'))) FROM \"$t\""
+    sql+="SELECT '$t', count(*), (SELECT hex(sha3_query('SELECT * FROM \"$t\" ORDER BY rowid'))) FROM \"$t\";
+"
   done
+  sqlite3 -cmd ".load $module" "$f" "$sql"
 }
 tables=$(sqlite3 "$db" "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'dbcare_%'")
 [ "$tables" -ge 11 ] || fail "the sample has $tables tables"

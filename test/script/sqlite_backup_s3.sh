@@ -269,7 +269,9 @@ grep -q '^request GET /shop/?list-type=2&max-keys=1000&prefix=app%2Fhuge' "$work
 sqlite3 "$db" "INSERT INTO blobs (body) SELECT randomblob(1000) FROM generate_series(1, 40000)"
 "$cli" backup "$work/crash.db" --copy-to "$dest" --db "sqlite:$db" >crash.out 2>&1 &
 up=$!
-for _ in $(seq 1 300); do grep -q '^request PUT /shop/app/nightly/crash.db?partNumber=' "$work/s3rver.log" && break; sleep 0.02; done
+# (tail follows the log until the first PUT or the command's end: no loop
+# forking a grep every 20 ms)
+grep -q -m1 '^request PUT /shop/app/nightly/crash.db?partNumber=' < <(exec timeout 120 tail -n +1 -f --pid="$up" -s 0.005 "$work/s3rver.log") || true
 grep -q '^request PUT /shop/app/nightly/crash.db?partNumber=' "$work/s3rver.log" || fail "the upload of crash.db never started"
 s3_kill
 set +e; wait "$up"; rc=$?; set -e

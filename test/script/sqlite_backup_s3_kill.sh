@@ -40,12 +40,10 @@ for i in $(seq 1 20); do
   AWS_CONFIG_FILE=$conf "$cli" backup "b/k$i.db" --copy-to "$dest" --db "sqlite:$db" >"k$i.out" 2>&1 &
   pid=$!
   # the local backup is made, catalogued and named first: then the upload,
-  # whose first PUT the store logs as it starts
-  for _ in $(seq 1 2000); do
-    grep -q "^request PUT /shop/kill/k$i\.db" "$work/s3rver.log" && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.005
-  done
+  # whose first PUT the store logs as it starts (tail follows the log,
+  # ending with the command: no loop forking a grep every 5 ms)
+  grep -q -m1 "^request PUT /shop/kill/k$i\.db" \
+    < <(exec timeout 120 tail -n +1 -f --pid="$pid" -s 0.005 "$work/s3rver.log") || true
   sleep "0.$(printf "%03d" $(( RANDOM % (up_ms / 4 < 999 ? up_ms / 4 + 1 : 999) )))"
   if kill -9 "$pid" 2>/dev/null; then
     set +e; wait "$pid"; rc=$?; set -e

@@ -12,8 +12,10 @@
 # pg_config) and dpkg-buildpackage runs without its clean step (-nc): what is
 # tested is the packaging (debian/rules, what each package holds, the paths),
 # not a second compile of the same sources, which took minutes of the suite.
-# The command is compiled again: the packaged one has the multiarch module
-# path compiled in.
+# So are the command's objects and the npm module, but for the objects
+# whose sources read the module path compiled in (DBCARE_MODULE_PATH: the
+# package's is the multiarch directory, the tree's /usr/local's): those are
+# compiled again, and the command linked again with them.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -23,9 +25,21 @@ multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$root/META.json" | head -n 1)
 mkdir "$work/src"
 (cd "$root" && { git ls-files -co --exclude-standard -z | grep -zv '^build/'
-  printf '%s\0' build/pg build/sqlite build/gen dbcare.so dbcare.control "dbcare--$version.sql"; } |
+  printf '%s\0' build/pg build/sqlite build/gen build/cli build/npm dbcare.so dbcare.control "dbcare--$version.sql"; } |
   xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$work/src"
-rm -rf "$work/src/build/cli"
+# the objects any of whose sources or headers (their .d files list them)
+# names DBCARE_MODULE_PATH, and the command itself, go: make builds them
+# again with the package's path
+path_files=$(cd "$root" && grep -rlw DBCARE_MODULE_PATH cli core sqlite --include='*.[ch]')
+[ -n "$path_files" ] || fail "no source names DBCARE_MODULE_PATH (test premise)"
+recompiled=0
+for d in $(find "$work/src/build/cli" -name '*.d'); do
+  if tr -s ' \\\n' '\n\n\n' <"$d" | grep -qxF "$path_files"; then
+    rm -f "${d%.d}.o" "$d"; recompiled=$((recompiled + 1))
+  fi
+done
+[ "$recompiled" -gt 0 ] || fail "no object of the command reads DBCARE_MODULE_PATH (test premise)"
+rm -f "$work/src/build/cli/dbcare"
 start=$(date +%s)
 (cd "$work/src" && DEB_BUILD_OPTIONS="nocheck noddebs parallel=2" \
   dpkg-buildpackage -b -nc -us -uc >"$work/build.log" 2>&1) || { tail -30 "$work/build.log"; fail "dpkg-buildpackage"; }

@@ -124,7 +124,7 @@ for mode in ("delete", "wal"):
 PY
 
 "$py" - "$mod" "$work" <<'PY'
-import os, re, shutil, sqlite3, sys, threading, time
+import itertools, operator, os, re, shutil, sqlite3, sys, threading, time
 
 mod, work = sys.argv[1], sys.argv[2]
 os.chdir(work)  # where dbbackup_create's relative path lands
@@ -261,13 +261,17 @@ def trial(tpl, mode, sql, in_txn, how, ops, k):
             return 1 if calls[0] > k else 0
         conn.set_progress_handler(stop, ops)
     elif how == "flag":
-        calls = [0]
-        def flag():
-            calls[0] += 1
-            if calls[0] == k + 1:
-                conn.interrupt()  # as from another thread, but at VM step k exactly
-            return 0
-        conn.set_progress_handler(flag, ops)
+        # at VM step k + 1 exactly, conn.interrupt() (as from another
+        # thread); the k steps before it, a call's whole run for the largest
+        # k, are answered by a C iterator, not a Python function per step
+        past_k = [0]
+        def at_k():
+            conn.interrupt()
+            while True:
+                past_k[0] += 1
+                yield 0
+        before_k = itertools.repeat(0, k)
+        conn.set_progress_handler(itertools.chain(before_k, at_k()).__next__, ops)
     else:
         def interrupter():
             time.sleep(k / 20000.0)
@@ -331,8 +335,8 @@ def trial(tpl, mode, sql, in_txn, how, ops, k):
     want = (["before"] if in_txn and after else []) + ["after"]
     if sorted(rows) != sorted(want):
         fail(f"{label}: after reopening the table holds {rows}, expected {want} (error: {err})")
-    if how == "flag":
-        return calls[0]
+    if how == "flag":  # the steps the handler saw
+        return k - operator.length_hint(before_k) + past_k[0]
     return err is not None
 
 for mode in ("delete", "wal"):
