@@ -20,6 +20,7 @@
 #include "migrate/migrate.h"
 #include "schema/ddl_lex.h"
 
+#include "access/transam.h"
 #include "catalog/namespace.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
@@ -910,11 +911,21 @@ static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	"UNION ALL SELECT 'pg_operator'::regclass, o.oid, 0 FROM pg_operator o, pg_namespace n "       \
 	"WHERE n.oid = o.oprnamespace AND n.nspname IN (%1$s) AND o.oprcode <> 0"
 
+/* How read_comments reads: the comments set on the objects of the
+ * schemas (DESCRIBED), or with each object that may have one too, its
+ * text NULL where it has none (EVERY), or the objects of EVERY that have
+ * a comment (EVERY_DESCRIBED: EVERY's rows whose text is not NULL, each
+ * object identified only once its comment is found). */
+typedef enum comments_scope { DESCRIBED, EVERY, EVERY_DESCRIBED } comments_scope;
+
 /* The comments of the objects of schemas[0..n) into u ("COMMENT ON
  * COLUMN public.t.id" and its text as a literal), an extension's members
- * left out (the extension's, never planned); every object: each object
- * that may have one, its text NULL where it has none. */
-static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, bool every,
+ * left out (the extension's, never planned), as scope says. DESCRIBED
+ * identifies only comments on objects of OIDs from FirstNormalObjectId
+ * on: the ones below are initdb's (pg_catalog's, information_schema's,
+ * the public schema itself), none in a schema of the list, and there are
+ * thousands of them to identify for nothing. */
+static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, comments_scope scope,
                          comments_read *u)
 {
 	char *list = schema_literals(ctx, u->pl->real, schemas, n);
@@ -923,24 +934,58 @@ static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, bool e
 	if (n == 0)
 		return DBC_OK;
 	char *sql =
-	    every ? dbc_printf(ctx,
-	                       "SELECT " COMMENT_KEY ", d.description FROM (" COMMENTABLE
-	                       ") AS x(classid, objid, subid) CROSS JOIN LATERAL "
-	                       "pg_catalog.pg_identify_object(x.classid, x.objid, x.subid) o "
-	                       "LEFT JOIN pg_catalog.pg_description d ON d.classoid = x.classid "
-	                       "AND d.objoid = x.objid AND d.objsubid = x.subid "
-	                       "WHERE o.type <> 'domain constraint' ORDER BY 1",
-	                       list)
-	          : dbc_printf(ctx,
-	                       "SELECT " COMMENT_KEY ", d.description FROM pg_catalog.pg_description d "
-	                       "CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, "
-	                       "d.objoid, d.objsubid) o "
-	                       "WHERE o.schema IN (%1$s) AND o.type <> 'domain constraint' "
-	                       "AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e WHERE "
-	                       "e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e') "
-	                       "ORDER BY 1",
-	                       list);
+	    scope == EVERY
+	        ? dbc_printf(ctx,
+	                     "SELECT " COMMENT_KEY ", d.description FROM (" COMMENTABLE
+	                     ") AS x(classid, objid, subid) CROSS JOIN LATERAL "
+	                     "pg_catalog.pg_identify_object(x.classid, x.objid, x.subid) o "
+	                     "LEFT JOIN pg_catalog.pg_description d ON d.classoid = x.classid "
+	                     "AND d.objoid = x.objid AND d.objsubid = x.subid "
+	                     "WHERE o.type <> 'domain constraint' ORDER BY 1",
+	                     list)
+	    : scope == EVERY_DESCRIBED
+	        /* OFFSET 0: the objects are joined with their comments before
+	         * any is identified */
+	        ? dbc_printf(ctx,
+	                     "SELECT " COMMENT_KEY ", x.description FROM (SELECT x.classid, x.objid, "
+	                     "x.subid, d.description FROM (" COMMENTABLE
+	                     ") AS x(classid, objid, subid) JOIN pg_catalog.pg_description d ON "
+	                     "d.classoid = x.classid AND d.objoid = x.objid AND d.objsubid = x.subid "
+	                     "OFFSET 0) x CROSS JOIN LATERAL "
+	                     "pg_catalog.pg_identify_object(x.classid, x.objid, x.subid) o "
+	                     "WHERE o.type <> 'domain constraint' ORDER BY 1",
+	                     list)
+	        : dbc_printf(ctx,
+	                     "SELECT " COMMENT_KEY ", d.description FROM pg_catalog.pg_description d "
+	                     "CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, "
+	                     "d.objoid, d.objsubid) o "
+	                     "WHERE d.objoid >= %2$u AND o.schema IN (%1$s) "
+	                     "AND o.type <> 'domain constraint' "
+	                     "AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e WHERE "
+	                     "e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e') "
+	                     "ORDER BY 1",
+	                     list, (unsigned)FirstNormalObjectId);
 	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_comment, u) : DBC_ERROR;
+}
+
+/* The desired side's comments (the scratch schemas'), each object that
+ * may have one with its text, NULL where it has none: what plan_settings
+ * needs of it. An object without a comment counts only where the live
+ * side has a comment under its key (the comment is removed, not the
+ * object gone); where every live key is among the desired comments',
+ * the objects without one change no step, and only the commented ones
+ * are identified. */
+static int read_desired_comments(dbc_ctx *ctx, const comments_read *live, comments_read *want)
+{
+	const place *pl = want->pl;
+	if (read_comments(ctx, &pl->scratch, pl->scratch.n, EVERY_DESCRIBED, want) != DBC_OK)
+		return DBC_ERROR;
+	for (int k = 0; k < live->keys.n; k++)
+		if (find(&want->keys, live->keys.items[k]) < 0) {
+			want->keys = want->texts = want->none = (dbc_strlist){0};
+			return read_comments(ctx, &pl->scratch, pl->scratch.n, EVERY, want);
+		}
+	return DBC_OK;
 }
 
 /* The steps of one kind of setting (key, then sep, then its text) that
@@ -1012,8 +1057,8 @@ int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, db
 	              swant = {.pl = current, .scratch = true, .storage = true};
 	if (!current)
 		return DBC_OK;
-	if (read_comments(ctx, &current->user, current->nlive, false, &live) != DBC_OK ||
-	    read_comments(ctx, &current->scratch, current->scratch.n, true, &want) != DBC_OK ||
+	if (read_comments(ctx, &current->user, current->nlive, DESCRIBED, &live) != DBC_OK ||
+	    read_desired_comments(ctx, &live, &want) != DBC_OK ||
 	    read_storage(ctx, &current->user, current->nlive, &slive) != DBC_OK ||
 	    read_storage(ctx, &current->scratch, current->scratch.n, &swant) != DBC_OK)
 		return DBC_ERROR;

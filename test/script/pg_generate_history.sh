@@ -37,12 +37,14 @@ fp() { psql_ -d "$1" -c "SELECT dbschema_fingerprint()"; }
 pair() {
   local project=$1 label=$2 from=$3 k=$4 verdict="" opts w=${db}_w
   pairs=$((pairs + 1))
-  # a refused generate writes nothing: the retry reuses the copy
+  # a refused generate writes nothing: the retry reuses the copy. Every
+  # copy here is STRATEGY FILE_COPY: the files copied, not each block
+  # written to the WAL (WAL_LOG's CPU is twice as much on these databases)
   if [ "${5:-}" = in-place ]; then
     w=$from
   else
     psql_ -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $w" \
-      -c "CREATE DATABASE $w TEMPLATE $from" >/dev/null
+      -c "CREATE DATABASE $w TEMPLATE $from STRATEGY FILE_COPY" >/dev/null
   fi
   for opts in '{}' '{"allow_drop": true}'; do
     # the file is read by psql: a long schema is past a shell argument's
@@ -122,7 +124,7 @@ judge() {
   for f in "$@"; do
     k=$((k + 1)) cur=${db}_s$k
     psql_ -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $cur" \
-      -c "CREATE DATABASE $cur TEMPLATE ${states[k - 1]}" >/dev/null
+      -c "CREATE DATABASE $cur TEMPLATE ${states[k - 1]} STRATEGY FILE_COPY" >/dev/null
     dbs+=("$cur")
     # the same session writes the state's fingerprint (state reads it)
     { echo "SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS $schema;"
