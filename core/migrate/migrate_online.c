@@ -28,61 +28,12 @@
 
 #include <string.h>
 
-int dbc_online_step(online_out *o, const char *mode, const char *lock, const char *sql,
-                    const char *purpose)
-{
-	dbc_value row[9] = {dbc_int(++o->step), dbc_int(o->unit),  dbc_int(o->line),
-	                    dbc_text(mode),     dbc_text(lock),    dbc_text(o->rel),
-	                    dbc_text(sql),      dbc_text(purpose), dbc_text(o->undo)};
-	o->undo = "";
-	return sql ? dbc_rows_add(o->rows, row) : DBC_ERROR;
-}
-
-void dbc_online_new_unit(online_out *o)
-{
-	o->unit++;
-	o->unit_open = false;
-}
-
-/* The table a names, quoted for a statement (qualified when written so). */
-char *dbc_online_table_sql(dbc_ctx *ctx, const dbc_lint_action *a)
-{
-	const dbc_host *h = ctx->host;
-	char *t = h->quote_ident(ctx, a->table);
-	return a->schema && t ? dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, a->schema), t) : t;
-}
-
 /* The index a names, quoted (in its table's schema when written so). */
 static char *index_sql(dbc_ctx *ctx, const dbc_lint_action *a)
 {
 	const dbc_host *h = ctx->host;
 	char *i = h->quote_ident(ctx, a->index);
 	return a->schema && i ? dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, a->schema), i) : i;
-}
-
-/* The same name as a literal, for a catalog query. */
-char *dbc_online_name_literal(dbc_ctx *ctx, const char *schema, const char *name)
-{
-	const dbc_host *h = ctx->host;
-	char *q = h->quote_ident(ctx, name);
-	if (q && schema)
-		q = dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, schema), q);
-	return q ? h->quote_literal(ctx, q) : NULL;
-}
-
-/* The statement without its closing ';' and what follows its last token. */
-size_t dbc_online_body_end(const char *text, size_t len, const char **end)
-{
-	const char *p = text, *last = text;
-	for (;;) {
-		dbc_token t = dbc_lex_next(&p);
-		if (t.kind == TK_END || t.start >= text + len)
-			break;
-		if (!dbc_lex_is_punct(t, ';'))
-			last = t.start + t.len;
-	}
-	*end = last;
-	return (size_t)(last - text);
 }
 
 /* CREATE [UNIQUE] INDEX ... → the same with CONCURRENTLY after INDEX (and
@@ -109,26 +60,6 @@ static char *with_concurrently(dbc_ctx *ctx, const char *text, size_t len, const
 	return NULL;
 }
 
-/* The statement as written, in the unit of statements as written. */
-static int as_written(online_out *o, const dbc_stmt *st, bool outside, const char *lock);
-
-int dbc_online_as_written(online_out *o, const dbc_stmt *st, const char *lock)
-{
-	return as_written(o, st, false, lock);
-}
-
-static int as_written(online_out *o, const dbc_stmt *st, bool outside, const char *lock)
-{
-	if (!o->unit_open || outside)
-		dbc_online_new_unit(o);
-	o->unit_open = !outside;
-	const char *end;
-	size_t n = dbc_online_body_end(st->text, st->len, &end);
-	o->undo = NULL;
-	return dbc_online_step(o, outside ? "outside" : "transaction", lock,
-	                       dbc_strndup(o->ctx, st->text, n), "as written");
-}
-
 static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
 {
 	dbc_ctx *ctx = o->ctx;
@@ -136,7 +67,7 @@ static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt 
 	const dbc_dialect *d = h->dialect;
 	char *sql = with_concurrently(ctx, st->text, st->len, d->concurrently, false);
 	if (!sql)
-		return as_written(o, st, false, d->lint_locks[a->op]);
+		return dbc_online_as_written(o, st, false, d->lint_locks[a->op]);
 	dbc_online_new_unit(o);
 	if (!a->index) /* an unnamed index: the name the build chose is not known here */
 		return o->undo = NULL,
@@ -323,15 +254,14 @@ static const char *lock_of(const dbc_dialect *d, const dbc_lint_actions *acts)
 	return lock;
 }
 
-/* Whether step+1, the first step a recipe added (the plan's row at), was
- * recorded done with the statement the recipe gives it. */
-static bool recorded_first(const online_out *o, int step, int at)
+/* Whether step+1, the first step a recipe added (its statement sql), was
+ * recorded done with that statement. */
+static bool recorded_first(const online_out *o, int step, const char *sql)
 {
 	char key[24];
 	snprintf(key, sizeof key, "%d", step + 1);
 	const char *was = json_string_value(json_object_get(o->done, key));
-	const char *now = at < o->rows->nrows ? o->rows->cells[at * o->rows->ncol + 6].s : NULL;
-	return was && now && strcmp(was, now) == 0;
+	return was && sql && strcmp(was, sql) == 0;
 }
 
 /* The step records of the version's stopped run: step → statement. */
@@ -386,14 +316,15 @@ static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *mo
 			r = dbc_online_alter_type, started = true;
 		online_out before = *o;
 		int mark = o->rows->nrows;
+		o->first_sql = NULL;
 		int rc = r ? r(o, &acts.items[0], st) : DBC_OK;
-		if (rc == DBC_OK && started && !recorded_first(o, before.step, mark)) {
+		if (rc == DBC_OK && started && !recorded_first(o, before.step, o->first_sql)) {
 			*o = before;
 			o->rows->nrows = mark;
 			r = NULL;
 		}
 		if (rc == DBC_OK && !r)
-			rc = as_written(o, st, info->no_transaction, lock_of(d, &acts));
+			rc = dbc_online_as_written(o, st, info->no_transaction, lock_of(d, &acts));
 		if (rc != DBC_OK)
 			return DBC_ERROR;
 		if (r)
@@ -411,7 +342,7 @@ int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const ch
 	int n, k = 0;
 	char *canon = NULL;
 	dbc_lint_model *model;
-	online_out o = {ctx, out, 0, 0, 0, NULL, NULL, false, "", NULL};
+	online_out o = {ctx, out, 0, 0, 0, NULL, NULL, false, "", NULL, NULL};
 	dbc_rows_init(out, ctx, 9);
 	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK ||
 	    dbc_lint_pending(ctx, &plan, &n) != DBC_OK)

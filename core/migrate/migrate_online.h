@@ -2,7 +2,7 @@
  * migrate_online.h — what the recipes of dbmigrate_online_plan share
  * (core/migrate/migrate_online.c, and a recipe of its own file:
  * migrate_online_type.c): the plan being written and how a step is added
- * to it. Internal to core/migrate.
+ * to it (migrate_online_out.c). Internal to core/migrate.
  */
 #ifndef DBC_MIGRATE_ONLINE_H
 #define DBC_MIGRATE_ONLINE_H
@@ -29,6 +29,8 @@ typedef struct online_out {
 	/* the version's steps a stopped run recorded done (step → statement,
 	 * a JSON object), NULL when the engine keeps none */
 	struct json_t *done;
+	/* the statement of the first step added since it was last NULL */
+	const char *first_sql;
 } online_out;
 
 /* One step of the current unit (DBC_ERROR when sql is NULL: out of memory). */
@@ -44,9 +46,9 @@ char *dbc_online_name_literal(dbc_ctx *ctx, const char *schema, const char *name
  * last token (*end: past its last token). */
 size_t dbc_online_body_end(const char *text, size_t len, const char **end);
 
-/* The statement as written, in a transaction with the statements as
- * written next to it. */
-int dbc_online_as_written(online_out *o, const dbc_stmt *st, const char *lock);
+/* The statement as written: in a transaction with the statements as
+ * written next to it, or alone outside one (outside). */
+int dbc_online_as_written(online_out *o, const dbc_stmt *st, bool outside, const char *lock);
 
 /* ALTER TABLE ... ALTER COLUMN ... TYPE through a shadow column
  * (migrate_online_type.c): the recipe's steps, or the statement as

@@ -100,7 +100,7 @@ int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stm
 	const char *ax = d->exclusive_lock;
 	char *type = NULL, *using = NULL;
 	if (!read_alter_type(ctx, st, &type, &using))
-		return dbc_online_as_written(o, st, d->lint_locks[a->op]);
+		return dbc_online_as_written(o, st, false, d->lint_locks[a->op]);
 	const char *col = a->column;
 	char *t = dbc_online_table_sql(ctx, a), *c = h->quote_ident(ctx, col);
 	char *tab = dbc_online_name_literal(ctx, a->schema, a->table);
