@@ -312,7 +312,7 @@ static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *mo
 		 * no longer rewrites: the recipe it started stays the plan */
 		bool started = false;
 		if (!r && acts.n == 1 && !info->no_transaction && acts.items[0].op == DBC_LOP_ALTER_TYPE &&
-		    d->online_shadow && o->done)
+		    acts.items[0].column && acts.items[0].type && d->online_shadow && o->done)
 			r = dbc_online_alter_type, started = true;
 		online_out before = *o;
 		int mark = o->rows->nrows;

@@ -11,7 +11,7 @@
 # resumes (the plain schema, every row converted) or dbcare rollback
 # undoes it (the old schema), with 0 leftovers (shadow column, trigger,
 # function, temporary check, step records). A column an index uses is
-# refused with the index named, nothing changed.
+# refused with the index named, a column not last too, nothing changed.
 set -eu
 db=dbcare_migrate_online_type
 . "$(dirname "$0")/lib/pg.sh"
@@ -115,6 +115,14 @@ before=$(fp $db)
 run 1 migrate --db "$(url $db)" --dir m --online
 has "dbcare: migrate --online cannot change the type of column amount of accounts through a shadow column: index accounts_amount depend(s) on it" err
 has "Drop them before the ALTER and create them again after it" err
+run 0 rollback --db "$(url $db)"
+[ "$(fp $db)" = "$before" ] && [ "$(leftovers $db)" = 0 ] || fail "the refused run changed the schema"
+
+# a column not the table's last: the shadow, added last, would move it
+mkdir m2
+echo "ALTER TABLE accounts ALTER COLUMN note TYPE varchar(20);" >m2/V1__note.sql
+run 1 migrate --db "$(url $db)" --dir m2 --online
+has "cannot change the type of column note of accounts through a shadow column: it is not the table's last column" err
 run 0 rollback --db "$(url $db)"
 [ "$(fp $db)" = "$before" ] && [ "$(leftovers $db)" = 0 ] || fail "the refused run changed the schema"
 
