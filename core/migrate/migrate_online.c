@@ -19,6 +19,9 @@
  * whose rows are statements, each run outside a transaction). Every
  * recipe ends in the schema the statement as written gives: the same
  * names, defaults and attributes (the fingerprint of both is equal).
+ * ALTER COLUMN TYPE's recipe, a shadow column, is migrate_online_type.c's;
+ * the plan of a run that stopped after its swap keeps it (the version's
+ * step records say it started), though the column no longer needs it.
  */
 #include "migrate/migrate_online.h"
 #include "migrate/migrate_store.h"
