@@ -500,8 +500,8 @@ static int undo_version(cli_db *db, cli_opts *o, const char *version)
 			break;
 		for (int k = i; rc == 0 && k < j; k++)
 			if (!cli_cell(&plan, k, c_undo)) {
-				cli_errorf("migration %s: step %s ran as written (%s) and cannot be undone",
-				           version, cell(&r, k, r.c_step), cell(&r, k, r.c_sql));
+				cli_errorf("migration %s: step %s (%s) cannot be undone", version,
+				           cell(&r, k, r.c_step), cell(&r, k, r.c_purpose));
 				fprintf(stderr, "HINT: Finish it with dbcare migrate --online instead.\n");
 				rc = -1;
 			}

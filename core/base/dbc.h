@@ -84,6 +84,53 @@ typedef enum dbc_script_grammar {
  * asks for a capability, never for an engine's name. Each glue supplies
  * one (pg/host/dialect.c, sqlite/host/dialect.c); those files include no engine
  * header, so the unit tests use the same two. */
+/* The SQL of `dbcare migrate --online`'s ALTER COLUMN TYPE
+ * (core/migrate/migrate_online_type.c), printf formats. A shadow column of
+ * the new type is added, kept in step by a row trigger, filled in batches
+ * (dbc_dialect.online_backfill_range), proved NOT NULL by a CHECK when the
+ * old column is, then swapped in for the old one in one short
+ * transaction. Literals (quoted by the host): table, column, shadow and
+ * check names; the others are quoted identifiers. */
+typedef struct dbc_online_shadow {
+	/* statements of the engine's procedural language that raise an error
+	 * naming what keeps the column from being changed this way (objects
+	 * that use it, its place, the table's kind, row security), with the
+	 * remedy: %1$s the table, %2$s the column, %3$s the shadow column */
+	const char *refuse;
+	/* the trigger function's body before it is quoted: %1$s the shadow
+	 * column, %2$s the new value (the USING expression, or the column),
+	 * %3$s the table's name (the row's alias, as USING may name it) */
+	const char *sync_body;
+	/* the trigger function: %1$s its name, %2$s its body as a literal */
+	const char *sync_function;
+	/* its EXECUTE taken from every role: %1$s the function */
+	const char *sync_revoke;
+	/* the row trigger, firing after every other (name order) and also
+	 * for replication's writes: %1$s its name, %2$s the table, %3$s the
+	 * function; _always: %1$s the trigger, %2$s the table */
+	const char *sync_trigger;
+	const char *sync_always;
+	/* a row still to fill: %1$s the shadow column, %2$s the new value */
+	const char *unfilled;
+	/* queries whose rows are statements (dbcare migrate --online's
+	 * "generated" steps): not_null, the CHECK (shadow IS NOT NULL) NOT
+	 * VALID when the old column is NOT NULL and the check is not there
+	 * (%1$s table, %2$s column, %3$s shadow, %4$s check); validate, the
+	 * check's VALIDATE while not validated (%1$s table, %2$s check) */
+	const char *not_null;
+	const char *validate;
+	/* the swap, the body of one anonymous block run in one transaction:
+	 * the table locked, refuse run again, the old column's default, NOT
+	 * NULL, statistics target, options, comment and column grants given
+	 * to the shadow, the trigger and its function dropped, the old column
+	 * dropped and the shadow renamed to its name. %1$s table, %2$s
+	 * column, %3$s shadow, %4$s trigger, %5$s the function with its
+	 * argument list, %6$s check, %7$s refuse's statements */
+	const char *swap;
+	/* an anonymous block run in the session: %1$s its body as a literal */
+	const char *anonymous_block;
+} dbc_online_shadow;
+
 typedef struct dbc_dialect {
 	/* The engine's name where outputs show it (a snapshot's "engine", the
 	 * health report's engine and its Prometheus label). Never compared. */
@@ -346,20 +393,23 @@ typedef struct dbc_dialect {
 	const char *online_index_leftover;
 	const char *online_index_build;
 	const char *online_validate_latest;
-	/* One range of a NOT NULL column's backfill, a printf format: %d the
-	 * pages per range, %s the table's name as a literal, %s the table,
-	 * %s the column, %s its default, %s the column again. $1 the range's
+	/* One range of a column's backfill, a printf format: %d the pages per
+	 * range, %s the table's name as a literal, %s the table, %s the
+	 * column, %s its value, %s the condition of a row still to fill. $1 the range's
 	 * first page, $2 the pass's end page or NULL (then read: the table's
 	 * size in pages now). Its one row: the rows it filled, the next
 	 * page, the end page. NULL: no such rewrite on this engine. */
 	const char *online_backfill_range;
 	/* The backfill's last word, a printf format: %s the table, %s the
-	 * column, %s its default, %s the column again. Fills every row whose
+	 * column, %s its default, %s the condition of a row still to fill. Fills every row whose
 	 * column is still NULL in one statement (a row updated meanwhile is
 	 * followed to its newest version); its one row: the rows it filled.
 	 * Run until it fills none, it proves what the passes by ranges cannot:
 	 * that no row was moved past their cursor unfilled. */
 	const char *online_backfill_probe;
+	/* ALTER COLUMN TYPE through a shadow column (dbc_online_shadow);
+	 * NULL: no such rewrite on this engine */
+	const struct dbc_online_shadow *online_shadow;
 	bool unique_using_index; /* ADD UNIQUE / PRIMARY KEY USING INDEX exists */
 	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
 	 * does the rest), and DROP COLUMN fails on a used column */

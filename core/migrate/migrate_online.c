@@ -19,55 +19,17 @@
  * whose rows are statements, each run outside a transaction). Every
  * recipe ends in the schema the statement as written gives: the same
  * names, defaults and attributes (the fingerprint of both is equal).
+ * ALTER COLUMN TYPE's recipe, a shadow column, is migrate_online_type.c's;
+ * the plan of a run that stopped after its swap keeps it (the version's
+ * step records say it started), though the column no longer needs it.
  */
-#include "migrate/lint.h"
-#include "migrate/migrate_script.h"
+#include "migrate/migrate_online.h"
+#include "migrate/migrate_store.h"
+#include "base/json.h"
 #include "migrate/migrate_version.h"
 #include "schema/ddl_lex.h"
 
 #include <string.h>
-
-/* Pages one backfill range covers (a few thousand narrow rows): short row
- * locks, short transactions. */
-#define DBC_ONLINE_RANGE_PAGES 32
-
-typedef struct online_out {
-	dbc_ctx *ctx;
-	dbc_rows *rows;
-	int step, unit, line;
-	const char *rel;     /* the statement's table, quoted, or NULL */
-	const char *version; /* the migration's, canonical */
-	bool unit_open;      /* the last unit takes statements as written */
-	/* the undo of the next step added (then reset): NULL when it cannot
-	 * be undone (a statement as written), "" when it leaves nothing to
-	 * undo (or a later step's undo removes it); every undo can run twice
-	 * and after a step that never ran (IF EXISTS) */
-	const char *undo;
-} online_out;
-
-static int add_step(online_out *o, const char *mode, const char *lock, const char *sql,
-                    const char *purpose)
-{
-	dbc_value row[9] = {dbc_int(++o->step), dbc_int(o->unit),  dbc_int(o->line),
-	                    dbc_text(mode),     dbc_text(lock),    dbc_text(o->rel),
-	                    dbc_text(sql),      dbc_text(purpose), dbc_text(o->undo)};
-	o->undo = "";
-	return sql ? dbc_rows_add(o->rows, row) : DBC_ERROR;
-}
-
-static void new_unit(online_out *o)
-{
-	o->unit++;
-	o->unit_open = false;
-}
-
-/* The table a names, quoted for a statement (qualified when written so). */
-static char *table_sql(dbc_ctx *ctx, const dbc_lint_action *a)
-{
-	const dbc_host *h = ctx->host;
-	char *t = h->quote_ident(ctx, a->table);
-	return a->schema && t ? dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, a->schema), t) : t;
-}
 
 /* The index a names, quoted (in its table's schema when written so). */
 static char *index_sql(dbc_ctx *ctx, const dbc_lint_action *a)
@@ -77,31 +39,6 @@ static char *index_sql(dbc_ctx *ctx, const dbc_lint_action *a)
 	return a->schema && i ? dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, a->schema), i) : i;
 }
 
-/* The same name as a literal, for a catalog query. */
-static char *name_literal(dbc_ctx *ctx, const char *schema, const char *name)
-{
-	const dbc_host *h = ctx->host;
-	char *q = h->quote_ident(ctx, name);
-	if (q && schema)
-		q = dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, schema), q);
-	return q ? h->quote_literal(ctx, q) : NULL;
-}
-
-/* The statement without its closing ';' and what follows its last token. */
-static size_t body_end(const char *text, size_t len, const char **end)
-{
-	const char *p = text, *last = text;
-	for (;;) {
-		dbc_token t = dbc_lex_next(&p);
-		if (t.kind == TK_END || t.start >= text + len)
-			break;
-		if (!dbc_lex_is_punct(t, ';'))
-			last = t.start + t.len;
-	}
-	*end = last;
-	return (size_t)(last - text);
-}
-
 /* CREATE [UNIQUE] INDEX ... → the same with CONCURRENTLY after INDEX (and
  * IF NOT EXISTS when if_absent and not written already); NULL when the
  * words are not there as expected. */
@@ -109,7 +46,7 @@ static char *with_concurrently(dbc_ctx *ctx, const char *text, size_t len, const
                                bool if_absent)
 {
 	const char *p = text, *end;
-	size_t n = body_end(text, len, &end);
+	size_t n = dbc_online_body_end(text, len, &end);
 	for (int i = 0; i < 3; i++) {
 		dbc_token t = dbc_lex_next(&p);
 		if (dbc_lex_is_word(t, "INDEX")) {
@@ -126,19 +63,6 @@ static char *with_concurrently(dbc_ctx *ctx, const char *text, size_t len, const
 	return NULL;
 }
 
-/* The statement as written, in the unit of statements as written. */
-static int as_written(online_out *o, const dbc_stmt *st, bool outside, const char *lock)
-{
-	if (!o->unit_open || outside)
-		new_unit(o);
-	o->unit_open = !outside;
-	const char *end;
-	size_t n = body_end(st->text, st->len, &end);
-	o->undo = NULL;
-	return add_step(o, outside ? "outside" : "transaction", lock, dbc_strndup(o->ctx, st->text, n),
-	                "as written");
-}
-
 static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
 {
 	dbc_ctx *ctx = o->ctx;
@@ -146,34 +70,35 @@ static int online_index(online_out *o, const dbc_lint_action *a, const dbc_stmt 
 	const dbc_dialect *d = h->dialect;
 	char *sql = with_concurrently(ctx, st->text, st->len, d->concurrently, false);
 	if (!sql)
-		return as_written(o, st, false, d->lint_locks[a->op]);
-	new_unit(o);
+		return dbc_online_as_written(o, st, false, d->lint_locks[a->op]);
+	dbc_online_new_unit(o);
 	if (!a->index) /* an unnamed index: the name the build chose is not known here */
 		return o->undo = NULL,
-		       add_step(o, "outside", NULL, sql, "CREATE INDEX, built CONCURRENTLY");
+		       dbc_online_step(o, "outside", NULL, sql, "CREATE INDEX, built CONCURRENTLY");
 	/* A named one: built IF NOT EXISTS only when the index of that name is
 	 * this migration's -- it was absent when the migration first came to
 	 * this step (recorded as step -k, k the build's step) -- so that a run
 	 * killed after the build, before it was recorded, resumes past it; an
 	 * index of that name there before the migration fails the build, as
 	 * the statement as written fails, and is never dropped as a leftover. */
-	char *lit = name_literal(ctx, a->schema, a->index);
+	char *lit = dbc_online_name_literal(ctx, a->schema, a->index);
 	char *ver = h->quote_literal(ctx, o->version);
 	char *again = with_concurrently(ctx, st->text, st->len, d->concurrently, true);
 	int marker = -(o->step + 2);
 	if (!lit || !ver || !again ||
-	    add_step(o, "generated", NULL, dbc_printf(ctx, d->online_index_leftover, lit, ver, marker),
-	             "an invalid index a failed build of this migration left, dropped") != DBC_OK)
+	    dbc_online_step(
+	        o, "generated", NULL, dbc_printf(ctx, d->online_index_leftover, lit, ver, marker),
+	        "an invalid index a failed build of this migration left, dropped") != DBC_OK)
 		return DBC_ERROR;
 	/* the undo of a "generated" step is a query too: the index dropped
 	 * only when it is this migration's (the mark), never one there before */
 	char *drop = dbc_printf(ctx, "DROP INDEX %s IF EXISTS %s", d->concurrently, index_sql(ctx, a));
 	o->undo =
 	    dbc_printf(ctx, d->online_index_build, ver, marker, "NULL", h->quote_literal(ctx, drop));
-	return add_step(o, "generated", NULL,
-	                dbc_printf(ctx, d->online_index_build, ver, marker, h->quote_literal(ctx, sql),
-	                           h->quote_literal(ctx, again)),
-	                "CREATE INDEX, built CONCURRENTLY");
+	return dbc_online_step(o, "generated", NULL,
+	                       dbc_printf(ctx, d->online_index_build, ver, marker,
+	                                  h->quote_literal(ctx, sql), h->quote_literal(ctx, again)),
+	                       "CREATE INDEX, built CONCURRENTLY");
 }
 
 /* ALTER TABLE ... ADD [CONSTRAINT] FOREIGN KEY / CHECK → NOT VALID, then
@@ -183,30 +108,31 @@ static int online_constraint(online_out *o, const dbc_lint_action *a, const dbc_
 	dbc_ctx *ctx = o->ctx;
 	const dbc_dialect *d = ctx->host->dialect;
 	const char *end;
-	size_t n = body_end(st->text, st->len, &end);
+	size_t n = dbc_online_body_end(st->text, st->len, &end);
 	bool fk = a->op == DBC_LOP_ADD_FOREIGN_KEY;
-	new_unit(o);
+	dbc_online_new_unit(o);
 	/* an unnamed constraint: the name it got is not known here */
-	o->undo = a->constraint
-	              ? dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
-	                           table_sql(ctx, a), ctx->host->quote_ident(ctx, a->constraint))
-	              : NULL;
-	if (add_step(o, "transaction", d->lint_locks[a->op],
-	             dbc_printf(ctx, "%.*s NOT VALID", (int)n, st->text),
-	             fk ? "ADD FOREIGN KEY, NOT VALID" : "ADD CHECK, NOT VALID") != DBC_OK)
+	o->undo = a->constraint ? dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
+	                                     dbc_online_table_sql(ctx, a),
+	                                     ctx->host->quote_ident(ctx, a->constraint))
+	                        : NULL;
+	if (dbc_online_step(o, "transaction", d->lint_locks[a->op],
+	                    dbc_printf(ctx, "%.*s NOT VALID", (int)n, st->text),
+	                    fk ? "ADD FOREIGN KEY, NOT VALID" : "ADD CHECK, NOT VALID") != DBC_OK)
 		return DBC_ERROR;
-	new_unit(o);
+	dbc_online_new_unit(o);
 	const char *lock = d->lint_locks[DBC_LOP_VALIDATE];
 	if (a->constraint)
-		return add_step(o, "transaction", lock,
-		                dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s", table_sql(ctx, a),
-		                           ctx->host->quote_ident(ctx, a->constraint)),
-		                "VALIDATE CONSTRAINT, writes go on");
-	char *tab = name_literal(ctx, a->schema, a->table);
-	return tab ? add_step(o, "generated", lock,
-	                      dbc_printf(ctx, d->online_validate_latest, tab,
-	                                 ctx->host->quote_literal(ctx, fk ? "f" : "c")),
-	                      "VALIDATE CONSTRAINT, writes go on")
+		return dbc_online_step(o, "transaction", lock,
+		                       dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s",
+		                                  dbc_online_table_sql(ctx, a),
+		                                  ctx->host->quote_ident(ctx, a->constraint)),
+		                       "VALIDATE CONSTRAINT, writes go on");
+	char *tab = dbc_online_name_literal(ctx, a->schema, a->table);
+	return tab ? dbc_online_step(o, "generated", lock,
+	                             dbc_printf(ctx, d->online_validate_latest, tab,
+	                                        ctx->host->quote_literal(ctx, fk ? "f" : "c")),
+	                             "VALIDATE CONSTRAINT, writes go on")
 	           : DBC_ERROR;
 }
 
@@ -220,55 +146,57 @@ static int online_not_null(online_out *o, const dbc_lint_action *a)
 	dbc_ctx *ctx = o->ctx;
 	const dbc_host *h = ctx->host;
 	const char *ax = h->dialect->exclusive_lock;
-	char *t = table_sql(ctx, a), *c = h->quote_ident(ctx, a->column);
+	char *t = dbc_online_table_sql(ctx, a), *c = h->quote_ident(ctx, a->column);
 	char *chk = h->quote_ident(ctx, dbc_printf(ctx, "dbcare_online_nn_%s", a->column));
 	if (!t || !c || !chk)
 		return DBC_ERROR;
-	new_unit(o);
+	dbc_online_new_unit(o);
 	/* the column dropped takes its default, CHECK and NOT NULL with it */
 	o->undo = dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN IF EXISTS %s", t, c);
-	if (add_step(o, "transaction", ax,
-	             dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s %s", t, c, a->type),
-	             "ADD COLUMN, nullable first") != DBC_OK ||
-	    add_step(
+	if (dbc_online_step(o, "transaction", ax,
+	                    dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s %s", t, c, a->type),
+	                    "ADD COLUMN, nullable first") != DBC_OK ||
+	    dbc_online_step(
 	        o, "transaction", ax,
 	        dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", t, c, a->default_expr),
 	        "its default, for the rows written from now on") != DBC_OK)
 		return DBC_ERROR;
-	new_unit(o);
-	char *tab = name_literal(ctx, a->schema, a->table);
-	if (!tab || add_step(o, "batches", NULL,
-	                     dbc_printf(ctx, h->dialect->online_backfill_range, DBC_ONLINE_RANGE_PAGES,
-	                                tab, t, c, a->default_expr, c),
-	                     "the existing rows filled, a range of pages at a time") != DBC_OK)
+	dbc_online_new_unit(o);
+	char *tab = dbc_online_name_literal(ctx, a->schema, a->table);
+	if (!tab ||
+	    dbc_online_step(o, "batches", NULL,
+	                    dbc_printf(ctx, h->dialect->online_backfill_range, DBC_ONLINE_RANGE_PAGES,
+	                               tab, t, c, a->default_expr, dbc_printf(ctx, "%s IS NULL", c)),
+	                    "the existing rows filled, a range of pages at a time") != DBC_OK)
 		return DBC_ERROR;
 	/* the passes by ranges miss a row moved past their cursor while still
 	 * NULL: the probe fills what is left, until it finds none, before the
 	 * CHECK would refuse the writers of such a row */
-	if (add_step(o, "probe", NULL,
-	             dbc_printf(ctx, h->dialect->online_backfill_probe, t, c, a->default_expr, c),
-	             "the rows still NULL filled, until none is") != DBC_OK)
+	if (dbc_online_step(o, "probe", NULL,
+	                    dbc_printf(ctx, h->dialect->online_backfill_probe, t, c, a->default_expr,
+	                               dbc_printf(ctx, "%s IS NULL", c)),
+	                    "the rows still NULL filled, until none is") != DBC_OK)
 		return DBC_ERROR;
-	new_unit(o);
-	if (add_step(o, "transaction", ax,
-	             dbc_printf(ctx,
-	                        "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", t,
-	                        chk, c),
-	             "a temporary CHECK (column IS NOT NULL), NOT VALID") != DBC_OK)
+	dbc_online_new_unit(o);
+	if (dbc_online_step(
+	        o, "transaction", ax,
+	        dbc_printf(ctx, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID", t,
+	                   chk, c),
+	        "a temporary CHECK (column IS NOT NULL), NOT VALID") != DBC_OK)
 		return DBC_ERROR;
-	new_unit(o);
-	if (add_step(o, "transaction", h->dialect->lint_locks[DBC_LOP_VALIDATE],
-	             dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s", t, chk),
-	             "the temporary CHECK validated, writes go on") != DBC_OK)
+	dbc_online_new_unit(o);
+	if (dbc_online_step(o, "transaction", h->dialect->lint_locks[DBC_LOP_VALIDATE],
+	                    dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s", t, chk),
+	                    "the temporary CHECK validated, writes go on") != DBC_OK)
 		return DBC_ERROR;
-	new_unit(o);
-	if (add_step(o, "transaction", ax,
-	             dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", t, c),
-	             "SET NOT NULL, proved by the CHECK: no scan") != DBC_OK)
+	dbc_online_new_unit(o);
+	if (dbc_online_step(o, "transaction", ax,
+	                    dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", t, c),
+	                    "SET NOT NULL, proved by the CHECK: no scan") != DBC_OK)
 		return DBC_ERROR;
-	return add_step(o, "transaction", ax,
-	                dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", t, chk),
-	                "the temporary CHECK dropped");
+	return dbc_online_step(o, "transaction", ax,
+	                       dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", t, chk),
+	                       "the temporary CHECK dropped");
 }
 
 /* Which recipe the one action a statement does gets; NULL: as written. */
@@ -304,6 +232,14 @@ static recipe recipe_of(const dbc_dialect *d, const dbc_lint_action *a, int64_t 
 		               !(a->flags & not_plain) && a->column && a->type && a->default_expr
 		           ? recipe_not_null
 		           : NULL;
+	case DBC_LOP_ALTER_TYPE:
+		/* one that rewrites the table; what keeps a column from a shadow
+		 * column (its place, objects using it) is refused when the step
+		 * runs, named, rather than the table rewritten under the lock */
+		return d->online_shadow && d->online_backfill_range && (a->flags & DBC_LF_REWRITES) &&
+		               a->column && a->type
+		           ? dbc_online_alter_type
+		           : NULL;
 	default:
 		return NULL;
 	}
@@ -319,6 +255,25 @@ static const char *lock_of(const dbc_dialect *d, const dbc_lint_actions *acts)
 			lock = l;
 	}
 	return lock;
+}
+
+/* Whether step+1, the first step a recipe added (its statement sql), was
+ * recorded done with that statement. */
+static bool recorded_first(const online_out *o, int step, const char *sql)
+{
+	char key[24];
+	snprintf(key, sizeof key, "%d", step + 1);
+	const char *was = json_string_value(json_object_get(o->done, key));
+	return was && sql && strcmp(was, sql) == 0;
+}
+
+/* The step records of the version's stopped run: step → statement. */
+static int take_done(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	if (ncol >= 2 && c[0].s && c[1].s)
+		dbc_json_set(arg, c[0].s, dbc_json_str(c[1].s));
+	return DBC_OK;
 }
 
 static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *model,
@@ -354,12 +309,29 @@ static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *mo
 		if (!emit)
 			continue;
 		o->line = st->line;
-		o->rel = acts.n && acts.items[0].table ? table_sql(o->ctx, &acts.items[0]) : NULL;
-		if ((r ? r(o, &acts.items[0], st)
-		       : as_written(o, st, info->no_transaction, lock_of(d, &acts))) != DBC_OK)
+		o->rel =
+		    acts.n && acts.items[0].table ? dbc_online_table_sql(o->ctx, &acts.items[0]) : NULL;
+		/* a run that swapped the shadow column in leaves a column the ALTER
+		 * no longer rewrites: the recipe it started stays the plan */
+		bool started = false;
+		if (!r && acts.n == 1 && !info->no_transaction && acts.items[0].op == DBC_LOP_ALTER_TYPE &&
+		    acts.items[0].column && acts.items[0].type && d->online_shadow && o->done)
+			r = dbc_online_alter_type, started = true;
+		online_out before = *o;
+		int mark = o->rows->nrows;
+		o->first_sql = NULL;
+		int rc = r ? r(o, &acts.items[0], st) : DBC_OK;
+		if (rc == DBC_OK && started && !recorded_first(o, before.step, o->first_sql)) {
+			*o = before;
+			o->rows->nrows = mark;
+			r = NULL;
+		}
+		if (rc == DBC_OK && !r)
+			rc = dbc_online_as_written(o, st, info->no_transaction, lock_of(d, &acts));
+		if (rc != DBC_OK)
 			return DBC_ERROR;
 		if (r)
-			new_unit(o);
+			dbc_online_new_unit(o);
 	}
 	return DBC_OK;
 }
@@ -373,7 +345,7 @@ int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const ch
 	int n, k = 0;
 	char *canon = NULL;
 	dbc_lint_model *model;
-	online_out o = {ctx, out, 0, 0, 0, NULL, NULL, false, ""};
+	online_out o = {ctx, out, 0, 0, 0, NULL, NULL, false, "", NULL, NULL};
 	dbc_rows_init(out, ctx, 9);
 	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK ||
 	    dbc_lint_pending(ctx, &plan, &n) != DBC_OK)
@@ -388,9 +360,23 @@ int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const ch
 	if (dbc_lint_model_open(ctx, eng, &model) != DBC_OK)
 		return DBC_ERROR;
 	o.version = canon;
-	/* the earlier pending ones shape the model, as the lint reads them */
-	for (int i = 0; i <= k; i++)
-		if (plan_one(&o, eng, model, plan[i]->mig, i == k) != DBC_OK)
+	json_t *done = NULL;
+	if (ctx->host->dialect->online_steps) {
+		dbc_value p = dbc_text(canon);
+		done = json_object();
+		if (dbc_migrate_query(ctx,
+		                      "SELECT CAST(step AS text), statement FROM @migrations_online_steps "
+		                      "WHERE version = $1",
+		                      1, &p, take_done, done) != DBC_OK) {
+			json_decref(done);
 			return DBC_ERROR;
-	return DBC_OK;
+		}
+		o.done = done;
+	}
+	/* the earlier pending ones shape the model, as the lint reads them */
+	int rc = DBC_OK;
+	for (int i = 0; rc == DBC_OK && i <= k; i++)
+		rc = plan_one(&o, eng, model, plan[i]->mig, i == k);
+	json_decref(done);
+	return rc;
 }

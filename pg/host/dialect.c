@@ -89,6 +89,108 @@ static const char content_query[] =
     "     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid"
     "       AND d.deptype = 'e')) s";
 
+/* ALTER COLUMN TYPE through a shadow column (dbc_online_shadow). What
+ * refuse names: objects that depend on the column (pg_depend) but its own
+ * default -- indexes, constraints, views, rules, policies, triggers,
+ * statistics, an owned sequence: the swap's DROP COLUMN would drop the
+ * first ones silently, and PostgreSQL's own ALTER refuses the others --
+ * a column not last (the shadow, added last, would move it: the schema
+ * would not be the one the plain ALTER gives), a table partitioned,
+ * inherited or typed, an identity or generated column, and row security
+ * that hides rows from the migrating role (the batches would miss them). */
+static const dbc_online_shadow online_shadow = {
+    .refuse =
+        "DECLARE t pg_catalog.regclass := pg_catalog.to_regclass(%1$s); k pg_catalog.int2; "
+        "why pg_catalog.text; fix pg_catalog.text; "
+        "BEGIN SELECT a.attnum INTO k FROM pg_catalog.pg_attribute a WHERE a.attrelid = t "
+        "AND a.attname = %2$s AND NOT a.attisdropped; "
+        "IF k IS NOT NULL THEN SELECT x.why, x.fix INTO why, fix FROM ("
+        "SELECT 1 AS o, 'the table is partitioned, a partition, inherits or is inherited, or is "
+        "of a composite type' AS why, 'Run the migration without --online.' AS fix "
+        "WHERE EXISTS (SELECT FROM pg_catalog.pg_class r WHERE r.oid = t AND (r.relkind <> 'r' "
+        "OR r.reloftype <> 0)) OR EXISTS (SELECT FROM pg_catalog.pg_inherits i "
+        "WHERE i.inhrelid = t OR i.inhparent = t) "
+        "UNION ALL SELECT 2, 'it is an identity or generated column', "
+        "'Run the migration without --online.' WHERE EXISTS (SELECT FROM "
+        "pg_catalog.pg_attribute a WHERE a.attrelid = t AND a.attnum = k "
+        "AND (a.attidentity <> '' OR a.attgenerated <> '')) "
+        "UNION ALL SELECT 3, 'it is not the table''s last column (the shadow column, added "
+        "last, would move it)', 'Run the migration without --online: only the table''s last "
+        "column is changed online.' WHERE EXISTS (SELECT FROM pg_catalog.pg_attribute a "
+        "WHERE a.attrelid = t AND a.attnum > k AND NOT a.attisdropped AND a.attname <> %3$s) "
+        "UNION ALL SELECT 4, 'row security applies to the current role on the table (the "
+        "batches would not see every row)', 'Run the migration as the table''s owner (without "
+        "FORCE ROW LEVEL SECURITY) or as a role with BYPASSRLS.' "
+        "WHERE pg_catalog.row_security_active(t) "
+        "UNION ALL SELECT 5, pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, "
+        "d.objid, d.objsubid), ', ' ORDER BY d.classid, d.objid) || ' depend(s) on it', "
+        "'Drop them before the ALTER and create them again after it, in the migration "
+        "(PostgreSQL''s ALTER COLUMN TYPE refuses a column a view, rule, policy or trigger "
+        "uses too), or run the migration without --online.' "
+        "FROM pg_catalog.pg_depend d WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog."
+        "regclass AND d.refobjid = t AND d.refobjsubid = k AND d.deptype IN ('n', 'a') "
+        "AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid IN "
+        "(SELECT f.oid FROM pg_catalog.pg_attrdef f WHERE f.adrelid = t AND f.adnum = k)) "
+        "HAVING pg_catalog.count(*) > 0) x ORDER BY x.o LIMIT 1; "
+        "IF why IS NOT NULL THEN RAISE EXCEPTION USING ERRCODE = 'feature_not_supported', "
+        "MESSAGE = pg_catalog.format('migrate --online cannot change the type of column %%I "
+        "of %%s through a shadow column: %%s', %2$s, t, why), HINT = fix; END IF; "
+        "END IF; END;",
+    .sync_body = "#variable_conflict use_column\nBEGIN NEW.%1$s := (SELECT %2$s FROM (SELECT "
+                 "NEW.*) AS %3$s); RETURN NEW; END",
+    .sync_function = "CREATE FUNCTION %1$s() RETURNS trigger LANGUAGE plpgsql "
+                     "SET search_path FROM CURRENT AS %2$s",
+    .sync_revoke = "REVOKE ALL ON FUNCTION %1$s() FROM PUBLIC",
+    .sync_trigger = "CREATE TRIGGER %1$s BEFORE INSERT OR UPDATE ON %2$s FOR EACH ROW "
+                    "EXECUTE FUNCTION %3$s()",
+    .sync_always = "ALTER TABLE %2$s ENABLE ALWAYS TRIGGER %1$s",
+    /* num_nulls: the value itself NULL, never a row value of NULL fields */
+    .unfilled = "pg_catalog.num_nulls(%1$s) = 1 AND pg_catalog.num_nulls(%2$s) = 0",
+    .not_null =
+        "SELECT pg_catalog.format('ALTER TABLE %%s ADD CONSTRAINT %%I CHECK (%%I IS NOT NULL) "
+        "NOT VALID', a.attrelid::pg_catalog.regclass, %4$s, %3$s) FROM pg_catalog.pg_attribute a "
+        "WHERE a.attrelid = pg_catalog.to_regclass(%1$s) AND a.attname = %2$s AND a.attnotnull "
+        "AND NOT a.attisdropped AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k "
+        "WHERE k.conrelid = a.attrelid AND k.conname = %4$s)",
+    .validate = "SELECT pg_catalog.format('ALTER TABLE %%s VALIDATE CONSTRAINT %%I', "
+                "k.conrelid::pg_catalog.regclass, k.conname) FROM pg_catalog.pg_constraint k "
+                "WHERE k.conrelid = pg_catalog.to_regclass(%1$s) AND k.conname = %2$s "
+                "AND NOT k.convalidated",
+    .swap = "DECLARE t pg_catalog.regclass := pg_catalog.to_regclass(%1$s); c record; g record; "
+            "BEGIN EXECUTE pg_catalog.format('LOCK TABLE %%s IN ACCESS EXCLUSIVE MODE', t); "
+            "%7$s "
+            "SELECT a.attnotnull, a.attstattarget, a.attoptions, a.attacl, "
+            "pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def, "
+            "pg_catalog.col_description(a.attrelid, a.attnum) AS note INTO c "
+            "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d "
+            "ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE a.attrelid = t AND a.attname = %2$s AND NOT a.attisdropped; "
+            "EXECUTE pg_catalog.format('DROP TRIGGER %%I ON %%s', %4$s, t); "
+            "EXECUTE pg_catalog.format('DROP FUNCTION %%s', %5$s); "
+            "IF c.def IS NOT NULL THEN EXECUTE pg_catalog.format("
+            "'ALTER TABLE %%s ALTER COLUMN %%I SET DEFAULT %%s', t, %3$s, c.def); END IF; "
+            "IF c.attnotnull THEN EXECUTE pg_catalog.format("
+            "'ALTER TABLE %%s ALTER COLUMN %%I SET NOT NULL', t, %3$s); "
+            "EXECUTE pg_catalog.format('ALTER TABLE %%s DROP CONSTRAINT %%I', t, %6$s); END IF; "
+            "IF c.attstattarget >= 0 THEN EXECUTE pg_catalog.format("
+            "'ALTER TABLE %%s ALTER COLUMN %%I SET STATISTICS %%s', t, %3$s, c.attstattarget); "
+            "END IF; "
+            "IF c.attoptions IS NOT NULL THEN EXECUTE pg_catalog.format("
+            "'ALTER TABLE %%s ALTER COLUMN %%I SET (%%s)', t, %3$s, "
+            "pg_catalog.array_to_string(c.attoptions, ', ')); END IF; "
+            "IF c.note IS NOT NULL THEN EXECUTE pg_catalog.format("
+            "'COMMENT ON COLUMN %%s.%%I IS %%L', t, %3$s, c.note); END IF; "
+            "FOR g IN SELECT x.privilege_type, x.is_grantable, CASE WHEN x.grantee = 0 "
+            "THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END "
+            "AS who FROM pg_catalog.aclexplode(c.attacl) x LOOP EXECUTE pg_catalog.format("
+            "'GRANT %%s (%%I) ON %%s TO %%s%%s', g.privilege_type, %3$s, t, g.who, "
+            "CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END); END LOOP; "
+            "EXECUTE pg_catalog.format('ALTER TABLE %%s DROP COLUMN %%I', t, %2$s); "
+            "EXECUTE pg_catalog.format('ALTER TABLE %%s RENAME COLUMN %%I TO %%I', t, %3$s, %2$s); "
+            "END",
+    .anonymous_block = "DO %1$s",
+};
+
 const dbc_dialect pgdbc_dialect = {
     .name = "postgresql",
     .engine_bit = DBC_ENGINE_PG,
@@ -204,14 +306,14 @@ const dbc_dialect pgdbc_dialect = {
         "(SELECT pg_catalog.format('(%%s,0)', p)::pg_catalog.tid FROM dbcare_range) "
         "AND ctid OPERATOR(pg_catalog.<) "
         "(SELECT pg_catalog.format('(%%s,0)', q)::pg_catalog.tid FROM dbcare_range) "
-        "AND %s IS NULL RETURNING 1) "
+        "AND %s RETURNING 1) "
         "SELECT (SELECT pg_catalog.count(*) FROM dbcare_batch), q, e FROM dbcare_range",
     /* a Seq Scan under one snapshot sees one version of every row, however
      * rows moved; EvalPlanQual follows a row updated since to its newest
      * version and checks it is still NULL */
-    .online_backfill_probe =
-        "WITH dbcare_batch AS (UPDATE %s SET %s = %s WHERE %s IS NULL RETURNING 1) "
-        "SELECT pg_catalog.count(*) FROM dbcare_batch",
+    .online_backfill_probe = "WITH dbcare_batch AS (UPDATE %s SET %s = %s WHERE %s RETURNING 1) "
+                             "SELECT pg_catalog.count(*) FROM dbcare_batch",
+    .online_shadow = &online_shadow,
     .unique_using_index = true,
     .errors_unwind = true,
     .audit_table_chains = true,

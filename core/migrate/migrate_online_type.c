@@ -1,0 +1,181 @@
+/*
+ * migrate_online_type.c — `dbcare migrate --online`'s recipe for ALTER
+ * TABLE ... ALTER COLUMN c [SET DATA] TYPE t [COLLATE x] [USING e]
+ * (docs/migrations.md, "Online"), the engine's SQL in its dialect
+ * (dbc_online_shadow):
+ *   1. one transaction: what keeps the column from being changed this way
+ *      refused (the dialect's refuse: objects using it, its place, ...);
+ *      a shadow column of the new type added last, nullable; a row
+ *      trigger that sets it from the row (USING's expression, or the
+ *      column) on every INSERT and UPDATE from then on;
+ *   2. the rows written before filled in batches (the same ranges of
+ *      pages as the NOT NULL backfill): a row updated meanwhile was filled
+ *      by the trigger, so passes over the table end when one fills none;
+ *   3. when the old column is NOT NULL: CHECK (shadow IS NOT NULL) NOT
+ *      VALID, then VALIDATE (writes go on);
+ *   4. one short transaction under the exclusive lock: refuse again, the
+ *      old column's default, NOT NULL (proved by the check: no scan),
+ *      statistics target, options, comment and column grants given to the
+ *      shadow, the trigger and its function dropped, the old column
+ *      dropped, the shadow renamed to its name.
+ * The shadow is added last, so only the table's last column is changed
+ * this way (refuse names any other): the schema is then the one the
+ * statement as written gives (the fingerprint of both is equal). Until
+ * step 4 commits, `dbcare rollback` drops the trigger, its function and
+ * the shadow (the check goes with it); after it, only a resumed run can
+ * finish (step 4 has no undo).
+ */
+#include "migrate/migrate_online.h"
+#include "schema/ddl_lex.h"
+
+#include <string.h>
+
+/* The words after TYPE: the type (with its COLLATE) and USING's
+ * expression (NULL when there is none); false when the statement is not
+ * ALTER TABLE name ALTER [COLUMN] name [SET DATA] TYPE ... as expected. */
+static bool read_alter_type(dbc_ctx *ctx, const dbc_stmt *st, char **type, char **using)
+{
+	const char *stop, *p = st->text;
+	dbc_online_body_end(st->text, st->len, &stop);
+	dbc_token t;
+	/* the ALTER of the action, past ALTER TABLE [ONLY | IF EXISTS] name */
+	for (int i = 0;; i++) {
+		t = dbc_lex_next(&p);
+		if (t.kind == TK_END || t.start >= stop)
+			return false;
+		if (i >= 3 && dbc_lex_is_word(t, "ALTER"))
+			break;
+	}
+	t = dbc_lex_next(&p);
+	if (dbc_lex_is_word(t, "COLUMN"))
+		t = dbc_lex_next(&p);
+	if (t.kind != TK_WORD && t.kind != TK_QIDENT)
+		return false;
+	t = dbc_lex_next(&p);
+	if (dbc_lex_is_word(t, "SET")) {
+		if (!dbc_lex_is_word(dbc_lex_next(&p), "DATA"))
+			return false;
+		t = dbc_lex_next(&p);
+	}
+	if (!dbc_lex_is_word(t, "TYPE"))
+		return false;
+	const char *from = dbc_lex_skip_space(p), *type_end = stop;
+	*using = NULL;
+	for (;;) {
+		t = dbc_lex_next(&p);
+		if (t.kind == TK_END || t.start >= stop)
+			break;
+		if (dbc_lex_is_punct(t, ',')) /* a second action */
+			return false;
+		if (dbc_lex_is_punct(t, '('))
+			dbc_lex_skip_paren(&p);
+		if (dbc_lex_is_word(t, "USING")) {
+			type_end = t.start;
+			const char *e = dbc_lex_skip_space(p);
+			if (e >= stop)
+				return false;
+			*using = dbc_strndup(ctx, e, (size_t)(stop - e));
+			break;
+		}
+	}
+	while (type_end > from && (type_end[-1] == ' ' || type_end[-1] == '\t' ||
+	                           type_end[-1] == '\n' || type_end[-1] == '\r'))
+		type_end--;
+	*type = type_end > from ? dbc_strndup(ctx, from, (size_t)(type_end - from)) : NULL;
+	return *type != NULL;
+}
+
+/* prefix + column, quoted */
+static char *named(dbc_ctx *ctx, const char *prefix, const char *column)
+{
+	return ctx->host->quote_ident(ctx, dbc_printf(ctx, "%s%s", prefix, column));
+}
+
+int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
+{
+	dbc_ctx *ctx = o->ctx;
+	const dbc_host *h = ctx->host;
+	const dbc_dialect *d = h->dialect;
+	const dbc_online_shadow *sh = d->online_shadow;
+	const char *ax = d->exclusive_lock;
+	char *type = NULL, *using = NULL;
+	if (!read_alter_type(ctx, st, &type, &using))
+		return dbc_online_as_written(o, st, false, d->lint_locks[a->op]);
+	const char *col = a->column;
+	char *t = dbc_online_table_sql(ctx, a), *c = h->quote_ident(ctx, col);
+	char *tab = dbc_online_name_literal(ctx, a->schema, a->table);
+	char *col_lit = h->quote_literal(ctx, col);
+	char *shadow_name = dbc_printf(ctx, "dbcare_online_new_%s", col);
+	char *shadow = named(ctx, "dbcare_online_new_", col);
+	char *shadow_lit = h->quote_literal(ctx, shadow_name);
+	char *check_name = dbc_printf(ctx, "dbcare_online_nn_%s", col);
+	char *check_lit = h->quote_literal(ctx, check_name);
+	/* '~' sorts after every letter: the trigger fires after the table's
+	 * other BEFORE triggers, and so sees the row they leave */
+	char *trigger_name = dbc_printf(ctx, "~dbcare_online_%s", col);
+	char *trigger = h->quote_ident(ctx, trigger_name);
+	char *fn = named(ctx, dbc_printf(ctx, "dbcare_online_%s_", a->table), col);
+	if (fn && a->schema)
+		fn = dbc_printf(ctx, "%s.%s", h->quote_ident(ctx, a->schema), fn);
+	char *value = using ? dbc_printf(ctx, "(%s)", using) : c;
+	if (!t || !c || !tab || !col_lit || !shadow || !shadow_lit || !check_lit || !trigger || !fn ||
+	    !value)
+		return DBC_ERROR;
+	char *refuse = dbc_printf(ctx, sh->refuse, tab, col_lit, shadow_lit);
+	char *body = dbc_printf(ctx, sh->sync_body, shadow, value, h->quote_ident(ctx, a->table));
+	if (!refuse || !body)
+		return DBC_ERROR;
+
+	dbc_online_new_unit(o);
+	if (dbc_online_step(o, "transaction", ax,
+	                    dbc_printf(ctx, sh->anonymous_block,
+	                               h->quote_literal(ctx, dbc_printf(ctx, "BEGIN %s END", refuse))),
+	                    "what keeps the column from a shadow column, refused") != DBC_OK)
+		return DBC_ERROR;
+	o->undo = dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN IF EXISTS %s", t, shadow);
+	if (dbc_online_step(o, "transaction", ax,
+	                    dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s %s", t, shadow, type),
+	                    "a shadow column of the new type, nullable") != DBC_OK)
+		return DBC_ERROR;
+	o->undo = dbc_printf(ctx, "DROP FUNCTION IF EXISTS %s()", fn);
+	if (dbc_online_step(o, "transaction", ax,
+	                    dbc_printf(ctx, sh->sync_function, fn, h->quote_literal(ctx, body)),
+	                    "the function keeping the shadow column in step") != DBC_OK ||
+	    dbc_online_step(o, "transaction", ax, dbc_printf(ctx, sh->sync_revoke, fn),
+	                    "its EXECUTE taken from every role") != DBC_OK)
+		return DBC_ERROR;
+	o->undo = dbc_printf(ctx, "DROP TRIGGER IF EXISTS %s ON %s", trigger, t);
+	if (dbc_online_step(o, "transaction", ax, dbc_printf(ctx, sh->sync_trigger, trigger, t, fn),
+	                    "its trigger: every row written from now on in step") != DBC_OK ||
+	    dbc_online_step(o, "transaction", ax, dbc_printf(ctx, sh->sync_always, trigger, t),
+	                    "the trigger fired for replication's writes too") != DBC_OK)
+		return DBC_ERROR;
+
+	dbc_online_new_unit(o);
+	if (dbc_online_step(o, "batches", NULL,
+	                    dbc_printf(ctx, d->online_backfill_range, DBC_ONLINE_RANGE_PAGES, tab, t,
+	                               shadow, value, dbc_printf(ctx, sh->unfilled, shadow, value)),
+	                    "the existing rows filled, a range of pages at a time") != DBC_OK)
+		return DBC_ERROR;
+
+	dbc_online_new_unit(o);
+	if (dbc_online_step(
+	        o, "generated", ax, dbc_printf(ctx, sh->not_null, tab, col_lit, shadow_lit, check_lit),
+	        "the old column NOT NULL: a CHECK (shadow IS NOT NULL), NOT VALID") != DBC_OK)
+		return DBC_ERROR;
+	dbc_online_new_unit(o);
+	if (dbc_online_step(o, "generated", d->lint_locks[DBC_LOP_VALIDATE],
+	                    dbc_printf(ctx, sh->validate, tab, check_lit),
+	                    "the CHECK validated, writes go on") != DBC_OK)
+		return DBC_ERROR;
+
+	dbc_online_new_unit(o);
+	char *swap =
+	    dbc_printf(ctx, sh->swap, tab, col_lit, shadow_lit, h->quote_literal(ctx, trigger_name),
+	               h->quote_literal(ctx, dbc_printf(ctx, "%s()", fn)), check_lit, refuse);
+	o->undo = NULL; /* the old column is gone: a resumed run finishes */
+	return swap ? dbc_online_step(o, "transaction", ax,
+	                              dbc_printf(ctx, sh->anonymous_block, h->quote_literal(ctx, swap)),
+	                              "the swap: the shadow column takes the old one's place")
+	            : DBC_ERROR;
+}

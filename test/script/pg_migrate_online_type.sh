@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# dbcare migrate --online, ALTER COLUMN TYPE (issue 70): the table's last
+# column changed through a shadow column kept in step by a trigger, filled
+# in batches and swapped in under a short lock. The same plain SQL file
+# with and without --online ends in the same schema (fingerprint equal)
+# and the same rows (USING applied to each), the column's default, NOT
+# NULL, comment, grants and statistics target kept, row security and the
+# table's other triggers untouched. The command is killed (SIGKILL, as
+# kill -9) before each statement it sends in turn; rows are written while
+# it is stopped (the trigger keeps them in step); then, by turns, it
+# resumes (the plain schema, every row converted) or dbcare rollback
+# undoes it (the old schema), with 0 leftovers (shadow column, trigger,
+# function, temporary check, step records). A column an index uses is
+# refused with the index named, a column not last too, nothing changed.
+set -eu
+db=dbcare_migrate_online_type
+. "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/cli.sh"
+tpl=${db}_tpl
+url() { echo "postgresql://$PGUSER@/$1?host=$PGHOST&port=$PGPORT"; }
+qd() { local d=$1; shift; "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$d" "$@"; }
+drop() { "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" >/dev/null 2>&1 || true; }
+trap 'drop $tpl; drop ${db}_plain; cleanup' EXIT
+drop $tpl
+"$B/psql" -X -q -d postgres -c "CREATE DATABASE $tpl"
+qd $tpl <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION dbcare;
+DROP ROLE IF EXISTS dbcare_online_type_reader;
+CREATE ROLE dbcare_online_type_reader;
+CREATE TABLE accounts (id int PRIMARY KEY, note text, amount int NOT NULL DEFAULT 3);
+COMMENT ON COLUMN accounts.amount IS 'cents';
+GRANT SELECT (id, amount) ON accounts TO dbcare_online_type_reader;
+ALTER TABLE accounts ALTER COLUMN amount SET STATISTICS 500;
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON accounts USING (note <> 'hidden');
+CREATE FUNCTION accounts_note() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN NEW.note := coalesce(NEW.note, 'set'); RETURN NEW; END$$;
+CREATE TRIGGER accounts_note BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION accounts_note();
+CREATE VIEW account_notes WITH (security_invoker) AS SELECT id, note FROM accounts;
+INSERT INTO accounts SELECT g, 'n' || g, g % 100 FROM generate_series(1, 3000) g;
+ANALYZE accounts;
+SQL
+mkdir m
+cat >m/V1__amount.sql <<'SQL'
+ALTER TABLE accounts ALTER COLUMN amount TYPE bigint USING amount * 10;
+SQL
+fp() { qd "$1" -c "SELECT dbschema_fingerprint()"; }
+new_db() { drop "$1"; "$B/psql" -X -q -d postgres -c "CREATE DATABASE $1 TEMPLATE $tpl"; }
+# rows not as the USING expression leaves them, the writes made while the
+# run was stopped included (id 1 updated to 5, id 9001 inserted with 7)
+wrong_rows() {
+  qd "$1" -c "SELECT count(*) FROM accounts WHERE amount IS DISTINCT FROM
+    CASE id WHEN 1 THEN 50 WHEN 9001 THEN 70 ELSE (id % 100) * 10 END"
+}
+leftovers() {
+  qd "$1" -c "SELECT (SELECT count(*) FROM pg_attribute WHERE attname LIKE 'dbcare_online%'
+        AND NOT attisdropped)
+    + (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%dbcare_online%')
+    + (SELECT count(*) FROM pg_proc WHERE proname LIKE 'dbcare_online%')
+    + (SELECT count(*) FROM pg_constraint WHERE conname LIKE 'dbcare_online%' OR NOT convalidated)
+    + (SELECT count(*) FROM dbcare.migrations_online_steps)"
+}
+new_db ${db}_plain
+old=$(fp ${db}_plain)
+run 0 migrate --db "$(url ${db}_plain)" --dir m
+new=$(fp ${db}_plain)
+[ "$new" != "$old" ] || fail "the plain migration changed nothing"
+kept() {
+  qd "$1" -c "SELECT format_type(atttypid, atttypmod), attnotnull, attstattarget,
+      pg_get_expr(adbin, adrelid), col_description(attrelid, attnum), attacl
+    FROM pg_attribute LEFT JOIN pg_attrdef ON adrelid = attrelid AND adnum = attnum
+    WHERE attrelid = 'accounts'::regclass AND attname = 'amount'" \
+    -c "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger
+        WHERE tgrelid = 'accounts'::regclass" \
+    -c "SELECT relrowsecurity, (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid),
+        reloptions FROM pg_class c WHERE oid IN ('accounts'::regclass, 'account_notes'::regclass)
+        ORDER BY relname"
+}
+want_kept=$(kept ${db}_plain)
+
+# the plan: the shadow column, its trigger, the batches, the swap
+new_db $db
+plan=$(qd $db -v s="$(cat m/V1__amount.sql)" <<'SQL'
+BEGIN;
+SELECT dbmigrate_add('1', 'amount', :'s') \g /dev/null
+SELECT mode || ' | ' || coalesce(undo, '-') || ' | ' || statement
+  FROM dbmigrate_online_plan('1') ORDER BY step;
+ROLLBACK;
+SQL
+)
+echo "$plan" >plan.txt
+for want in \
+  'transaction | ALTER TABLE accounts DROP COLUMN IF EXISTS dbcare_online_new_amount | ALTER TABLE accounts ADD COLUMN dbcare_online_new_amount bigint' \
+  'transaction | DROP TRIGGER IF EXISTS "~dbcare_online_amount" ON accounts | CREATE TRIGGER "~dbcare_online_amount" BEFORE INSERT OR UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION dbcare_online_accounts_amount()'; do
+  grep -qxF -- "$want" plan.txt || { cat plan.txt; fail "the online plan lacks: $want"; }
+done
+grep -q '^batches | .*(UPDATE accounts SET dbcare_online_new_amount = (amount \* 10) WHERE ctid' plan.txt ||
+  { cat plan.txt; fail "no batched backfill of the shadow column"; }
+grep -q "^transaction | - | DO 'DECLARE .*RENAME COLUMN" plan.txt || { cat plan.txt; fail "no swap"; }
+
+run 0 migrate --db "$(url $db)" --dir m --online
+has "migration 1: 3000 row(s) filled in batches" err
+[ "$(fp $db)" = "$new" ] || fail "--online: the schema is not the plain migration's"
+[ "$(kept $db)" = "$want_kept" ] || fail "--online: not kept as plain ALTER keeps: $(kept $db) / $want_kept"
+[ "$(leftovers $db)" = 0 ] || fail "--online: leftovers"
+qd $db -c "UPDATE accounts SET amount = 5 WHERE id = 1" -c "INSERT INTO accounts VALUES (9001, NULL, 7)"
+qd $db -c "UPDATE accounts SET amount = amount * 10 WHERE id IN (1, 9001)"
+[ "$(wrong_rows $db)" = 0 ] || fail "--online: rows not converted by USING"
+
+# a column an index uses: refused up front, the index named, nothing changed
+new_db $db
+qd $db -c "CREATE INDEX accounts_amount ON accounts (amount)"
+before=$(fp $db)
+run 1 migrate --db "$(url $db)" --dir m --online
+has "dbcare: migrate --online cannot change the type of column amount of accounts through a shadow column: index accounts_amount depend(s) on it" err
+has "Drop them before the ALTER and create them again after it" err
+run 0 rollback --db "$(url $db)"
+[ "$(fp $db)" = "$before" ] && [ "$(leftovers $db)" = 0 ] || fail "the refused run changed the schema"
+
+# a column not the table's last: the shadow, added last, would move it
+mkdir m2
+echo "ALTER TABLE accounts ALTER COLUMN note TYPE varchar(20);" >m2/V1__note.sql
+run 1 migrate --db "$(url $db)" --dir m2 --online
+has "cannot change the type of column note of accounts through a shadow column: it is not the table's last column" err
+run 0 rollback --db "$(url $db)"
+[ "$(fp $db)" = "$before" ] && [ "$(leftovers $db)" = 0 ] || fail "the refused run changed the schema"
+
+# killed before a statement it sends: each of the first four, then every
+# other one (CI's budget), then the last ones again until a kill falls
+# after the swap; point K returns 1 when the run was not killed (K is past
+# its last statement)
+killed=0 resumed=0 undone=0 finished=0
+point() {
+  local k=$1 rc swapped
+  new_db $db
+  set +e
+  DBCARE_TEST_ONLINE_KILL_AT=$k "$cli" migrate --db "$(url $db)" --dir m --online >out 2>err
+  rc=$?
+  set -e
+  [ $rc != 0 ] || return 1
+  [ $rc = 137 ] || { cat out err; fail "kill point $k: exit $rc, not killed"; }
+  killed=$((killed + 1))
+  # writes while it is stopped: the trigger (or the steps to come) convert them
+  swapped=$(qd $db -c "SELECT atttypid = 'bigint'::regtype FROM pg_attribute
+    WHERE attrelid = 'accounts'::regclass AND attname = 'amount'")
+  if [ "$swapped" = f ]; then
+    qd $db -c "UPDATE accounts SET amount = 5 WHERE id = 1" -c "INSERT INTO accounts VALUES (9001, NULL, 7)"
+  else
+    qd $db -c "UPDATE accounts SET amount = 50 WHERE id = 1" -c "INSERT INTO accounts VALUES (9001, NULL, 70)"
+  fi
+  if [ $((killed % 2)) = 0 ] && [ "$swapped" = f ]; then
+    run 0 rollback --db "$(url $db)"
+    undone=$((undone + 1))
+    [ "$(fp $db)" = "$old" ] || fail "kill point $k: rolled back, the schema is not the old one"
+    [ "$(leftovers $db)" = 0 ] || fail "kill point $k: leftovers after the rollback"
+    [ "$(qd $db -c "SELECT (SELECT state FROM dbmigrate_status() WHERE version = '1')
+        || (SELECT count(*) FROM dbmigrate_history() WHERE version = '1')
+        || (SELECT count(*) FROM accounts WHERE amount <> CASE id WHEN 1 THEN 5
+             WHEN 9001 THEN 7 ELSE id % 100 END)")" = pending00 ] ||
+      fail "kill point $k: rolled back, not pending without events, or rows changed"
+    return 0
+  fi
+  if [ "$swapped" = t ]; then
+    # past the swap there is nothing to undo: rollback says so, the run finishes
+    run 1 rollback --db "$(url $db)"
+    has "cannot be undone" err
+    has "Finish it with dbcare migrate --online instead." err
+    finished=$((finished + 1))
+  fi
+  run 0 migrate --db "$(url $db)" --dir m --online
+  [ "$(fp $db)" = "$new" ] || fail "kill point $k: resumed, the schema is not the plain one's"
+  ! grep -q "resumed, [0-9]* step(s) done by a run that stopped" err || resumed=$((resumed + 1))
+  [ "$(leftovers $db)" = 0 ] || fail "kill point $k: leftovers after the resume"
+  [ "$(wrong_rows $db)" = 0 ] || fail "kill point $k: rows not converted: $(qd $db -c "
+    SELECT id, amount FROM accounts WHERE amount IS DISTINCT FROM
+    CASE id WHEN 1 THEN 50 WHEN 9001 THEN 70 ELSE (id % 100) * 10 END LIMIT 5")"
+  [ "$(qd $db -c "SELECT (SELECT state FROM dbmigrate_status() WHERE version = '1')
+      || (SELECT count(*) FROM dbmigrate_history() WHERE version = '1')")" = applied1 ] ||
+    fail "kill point $k: not applied once"
+}
+k=0
+while :; do
+  k=$((k + (k < 4 ? 1 : 2)))
+  point $k || break
+done
+while [ $finished = 0 ] && [ $k -gt 1 ]; do
+  k=$((k - 1))
+  point $k || true
+done
+[ $killed -ge 20 ] || fail "only $killed kill points"
+[ $resumed -ge 8 ] || fail "only $resumed runs resumed after recorded steps"
+[ $undone -ge 8 ] || fail "only $undone runs undone"
+[ $finished -ge 1 ] || fail "no kill point after the swap"
+echo "ok: $killed kill points (the last at $k), $resumed resumed after recorded steps, $undone undone, $finished finished after the swap"
