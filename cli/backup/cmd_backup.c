@@ -6,6 +6,7 @@
  * plugs in.
  */
 #include "backup_methods.h"
+#include "cli/backup/common/backup_dir_setting.h"
 #include "cli/backup/common/shipped.h"
 #include "cli/cli.h"
 
@@ -77,6 +78,11 @@ static int prune(cli_db *db, cli_opts *o)
 		           "(pg_dump's job, pgBackRest, barman) removes it");
 		return CLI_ERROR;
 	}
+	/* backup.dir a store's URL: its copies are pruned as with --copy-to */
+	char *dir = NULL;
+	if (!o->copy_to && cli_backup_dir_setting(db, o, "backup.dir", &dir) != 0)
+		return CLI_ERROR;
+	free(dir);
 	/* with --copy-to, the copies in the store go first, by the same
 	 * rule's answer: a store that fails leaves every local file and row, so
 	 * the next run finds the same backups to delete */

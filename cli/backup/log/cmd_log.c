@@ -12,6 +12,7 @@
 #include "cli/driver/conn.h"
 #include "pitr.h"
 #include "cli/common/files.h"
+#include "cli/store/store.h"
 
 #include "base/clock.h"
 
@@ -225,8 +226,25 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	/* without DIR, the directory the database names (backup.log.dir: the
 	 * same log its application connections capture into) */
 	char *identity = NULL, *setting = NULL;
-	if (database_identity(t, o, &identity, o->nargs == 0 ? &setting : NULL) != 0)
+	if (database_identity(t, o, &identity, &setting) != 0)
 		return CLI_ERROR;
+	/* backup.log.dir a store's URL: DIR (the capture's own folder) ships
+	 * there, as with --copy-to */
+	if (setting && cli_store_is_url(setting)) {
+		bool other = o->copy_to && strcmp(o->copy_to, setting) != 0;
+		if (o->nargs == 0 || other)
+			cli_errorf(o->nargs == 0 ? "log: backup.log.dir is the store %s: name the folder the "
+			                           "capture writes into (dbcare log DIR), which ships there"
+			                         : "log: backup.log.dir names the store %s and --copy-to "
+			                           "another: give one destination",
+			           setting);
+		if (o->nargs == 0 || other) {
+			free(identity);
+			free(setting);
+			return CLI_USAGE;
+		}
+		o->copy_to = setting; /* freed at the end, after the capture */
+	}
 	const char *dir = o->nargs == 1 ? o->args[0] : setting;
 	if (!dir) {
 		cli_errorf("log: no DIR given and backup.log.dir is not set in %s\n"
@@ -238,7 +256,7 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	}
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		cli_errorf("log: %s is not a directory%s", dir,
-		           setting ? " (backup.log.dir of the database)" : "");
+		           o->nargs == 0 ? " (backup.log.dir of the database)" : "");
 		free(identity);
 		free(setting);
 		return CLI_ERROR;
