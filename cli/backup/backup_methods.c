@@ -101,8 +101,7 @@ static int module_path_for_store(cli_db *db, cli_opts *o, char **path)
 	if (o->copy_to == before)
 		return 0;
 	cli_rows r = {0};
-	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) !=
-	    0)
+	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
 		return -1;
 	const char *file = cli_cell(&r, 0, 0) && *cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "memory";
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;

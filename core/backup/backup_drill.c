@@ -235,8 +235,7 @@ static int newest_path(dbc_ctx *ctx, const dbc_backup_hooks *env, char **path)
 /* The newest catalogued backup file named as copy is (its name, in any
  * folder): the row a copy elsewhere (a store's, fetched) is drilled
  * against; *path NULL when none. */
-static int row_path_named(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *copy,
-                          char **path)
+static int row_path_named(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *copy, char **path)
 {
 	bool exists;
 	*path = NULL;

@@ -84,6 +84,30 @@ static int database_identity(const cli_target *t, cli_opts *o, char **identity, 
 	return 0;
 }
 
+/* backup.log.dir a store's URL (setting): DIR, the capture's own folder,
+ * ships there as with --copy-to (o->copy_to points at setting, which
+ * lives as long as the capture). 0, or -1 after saying why: no DIR, or a
+ * --copy-to naming another store. */
+static int store_setting(cli_opts *o, const char *setting)
+{
+	if (!cli_store_is_url(setting))
+		return 0;
+	if (o->nargs == 0) {
+		cli_errorf("log: backup.log.dir is the store %s: name the folder the capture writes "
+		           "into (dbcare log DIR), which ships there",
+		           setting);
+		return -1;
+	}
+	if (o->copy_to && strcmp(o->copy_to, setting) != 0) {
+		cli_errorf("log: backup.log.dir names the store %s and --copy-to another: give one "
+		           "destination",
+		           setting);
+		return -1;
+	}
+	o->copy_to = setting;
+	return 0;
+}
+
 /* DBCARE_TEST_BASE_STEP_MS: the most a poll spends copying a periodic
  * base (a copy spread over many polls at suite size); DBCARE_TEST_SCAN_PAUSE_MS: a pause in every
  * poll between its read of the WAL and its time (a capture descheduled there), tests only;
@@ -228,22 +252,10 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	char *identity = NULL, *setting = NULL;
 	if (database_identity(t, o, &identity, &setting) != 0)
 		return CLI_ERROR;
-	/* backup.log.dir a store's URL: DIR (the capture's own folder) ships
-	 * there, as with --copy-to */
-	if (setting && cli_store_is_url(setting)) {
-		bool other = o->copy_to && strcmp(o->copy_to, setting) != 0;
-		if (o->nargs == 0 || other)
-			cli_errorf(o->nargs == 0 ? "log: backup.log.dir is the store %s: name the folder the "
-			                           "capture writes into (dbcare log DIR), which ships there"
-			                         : "log: backup.log.dir names the store %s and --copy-to "
-			                           "another: give one destination",
-			           setting);
-		if (o->nargs == 0 || other) {
-			free(identity);
-			free(setting);
-			return CLI_USAGE;
-		}
-		o->copy_to = setting; /* freed at the end, after the capture */
+	if (setting && store_setting(o, setting) != 0) {
+		free(identity);
+		free(setting);
+		return CLI_USAGE;
 	}
 	const char *dir = o->nargs == 1 ? o->args[0] : setting;
 	if (!dir) {
