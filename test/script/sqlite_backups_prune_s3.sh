@@ -101,6 +101,14 @@ want=$(sqlite3 "$auto" "SELECT count(*), group_concat(v) FROM t")
 run 0 backups prune --keep 1 --apply --db "sqlite:$auto"
 has "deleted s3://shop/auto/$first" err
 [ "$(autos | wc -w)" = 2 ] || fail "backups prune with backup.dir a URL left [$(autos)]: want the chain"
+# a fleet in one worker: the store is auto.db's alone, plain.db's backup
+# stays in its own folder
+mkdir plainb
+sqlite3 plain.db "CREATE TABLE t (id INTEGER PRIMARY KEY)"
+run 0 config set backup.dir "$work/plainb" --db sqlite:plain.db
+(cd here && run 0 backup --jobs 1 --db "sqlite:$auto" --db "sqlite:$work/plain.db")
+ls plainb | grep -q '^plain-' || fail "plain.db's backup is not in its backup.dir"
+! s3_objects | grep -q 'plain-' || fail "plain.db's backup went to auto.db's store: $(s3_objects)"
 rm -rf here auto.db auto.db-wal auto.db-shm
 run 0 restore "s3://shop/auto/$(s3_objects | grep -E '^auto/auto-' | tail -1 | cut -d/ -f2)" \
   --db "sqlite:$work/auto-restored.db"
