@@ -227,16 +227,10 @@ int cli_backup_drill(cli_db *db, cli_opts *o)
 		}
 		return cli_pitr_drill_at(db, o, o->log_dir);
 	}
+	/* a store's copy is fetched first (an incremental with its chain's
+	 * links): the module drills it against the row of the backup of its
+	 * name (core/backup/backup_drill.c), a dump against its own record */
 	const cli_backup_method *m = cli_backup_method_own_rows(db);
-	if (m && o->nargs > 1 && cli_store_is_url(o->args[1])) {
-		/* the method drills against the row it finds by path: a store's
-		 * copy has none */
-		cli_errorf("backup drill %s: this database's drill compares a backup with its catalog "
-		           "row, which a store's copy has none of: drill the local backup, or restore "
-		           "and verify the copy",
-		           o->args[1]);
-		return CLI_ERROR;
-	}
 	char *stage, *file;
 	if (fetched(o, 1, &stage, &file) != 0)
 		return CLI_ERROR;

@@ -8,6 +8,7 @@
 #include "cli/backup/pages/pages.h"
 #include "cli/backup/pg_dump/pg_dump.h"
 #include "cli/backup/pgbackrest/pgbackrest.h"
+#include "cli/backup/common/backup_dir_setting.h"
 #include "cli/backup/common/shipped.h"
 
 #include <jansson.h>
@@ -82,15 +83,54 @@ static const char *module_refuses(const cli_opts *o, char *buf, size_t n)
 /* The module makes, verifies and catalogues the copy (dbbackup_create);
  * sealed, it reads the key from the environment (the key file's path, put
  * there by --encrypt-key-file), never from SQL. */
+/* Without PATH and with backup.dir a store's URL: the backup's path in
+ * the working directory under dbbackup_create's default name (the
+ * database file's name without its extension, the time), and the URL
+ * o->copy_to. *path NULL: backup.dir is a folder or empty (the module
+ * reads it itself). 0, or -1 after saying why. */
+static int module_path_for_store(cli_db *db, cli_opts *o, char **path)
+{
+	char *dir = NULL;
+	const char *before = o->copy_to;
+	*path = NULL;
+	if (o->nargs > 0)
+		return 0;
+	if (cli_backup_dir_setting(db, o, "backup.dir", &dir) != 0)
+		return -1;
+	free(dir);
+	if (o->copy_to == before)
+		return 0;
+	cli_rows r = {0};
+	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
+		return -1;
+	const char *file = cli_cell(&r, 0, 0) && *cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "memory";
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	const char *dot = strrchr(base, '.');
+	char *stem = dot && dot > base ? strndup(base, (size_t)(dot - base)) : strdup(base);
+	*path = stem ? cli_backup_default_name(NULL, stem, ".db") : NULL;
+	free(stem);
+	cli_rows_free(&r);
+	if (!*path)
+		cli_errorf("out of memory");
+	else
+		cli_note(&o->out, "backup.dir is %s: the backup is made here as %s, then uploaded",
+		         o->copy_to, *path);
+	return *path ? 0 : -1;
+}
+
 static int module_run(cli_db *db, cli_opts *o, const char *target)
 {
 	cli_rows r = {0};
-	char method[64];
+	char method[64], *here = NULL;
 	(void)target;
+	if (module_path_for_store(db, o, &here) != 0)
+		return CLI_ERROR;
 	snprintf(method, sizeof method, "%s%s%s", o->incremental ? "incremental" : "full",
 	         o->compress ? "+zstd" : "", o->key_file ? "+encrypt" : "");
-	const char *p[2] = {o->nargs > 0 ? o->args[0] : NULL, method};
-	if (cli_q(db, o, "SELECT dbbackup_create($1, $2)", 2, p, &r) != 0)
+	const char *p[2] = {o->nargs > 0 ? o->args[0] : here, method};
+	int made = cli_q(db, o, "SELECT dbbackup_create($1, $2)", 2, p, &r);
+	free(here);
+	if (made != 0)
 		return CLI_ERROR;
 	cli_progress_end(&o->out); /* the pages copied, drawn from SQLite's log */
 	/* the copy is whole, verified and catalogued: only now may it leave */

@@ -6,6 +6,7 @@
  * plugs in.
  */
 #include "backup_methods.h"
+#include "cli/backup/common/backup_dir_setting.h"
 #include "cli/backup/common/shipped.h"
 #include "cli/cli.h"
 
@@ -36,12 +37,18 @@ int cmd_backup(cli_db *db, cli_opts *o)
 		if (!chosen)
 			continue;
 		const char *refused = m->refuses(o, why, sizeof why);
+		const char *given = o->copy_to;
 		int rc = CLI_USAGE;
 		if (refused)
 			cli_errorf("%s", refused);
 		else
 			rc = m->make(db, o, target);
 		free(target);
+		/* a store backup.dir named is this database's alone: a fleet's
+		 * next database starts from the command line's --copy-to again */
+		if (o->copy_to != given)
+			free((char *)o->copy_to);
+		o->copy_to = given;
 		return rc;
 	}
 	cli_errorf("no backup method makes backups of this database");
@@ -66,6 +73,8 @@ static char *prune_answer(cli_db *db, cli_opts *o, bool dry)
 	return doc;
 }
 
+static int prune_with(cli_db *db, cli_opts *o);
+
 static int prune(cli_db *db, cli_opts *o)
 {
 	if (o->keep < 0 && o->days < 0) {
@@ -77,6 +86,23 @@ static int prune(cli_db *db, cli_opts *o)
 		           "(pg_dump's job, pgBackRest, barman) removes it");
 		return CLI_ERROR;
 	}
+	/* backup.dir a store's URL: its copies are pruned as with --copy-to
+	 * (this database's alone: o->copy_to is given back after) */
+	char *dir = NULL;
+	const char *given = o->copy_to;
+	if (!o->copy_to && cli_backup_dir_setting(db, o, "backup.dir", &dir) != 0)
+		return CLI_ERROR;
+	free(dir);
+	int rc = prune_with(db, o);
+	if (o->copy_to != given)
+		free((char *)o->copy_to);
+	o->copy_to = given;
+	return rc;
+}
+
+/* The prune of o->copy_to (NULL: none) and of the database's own. */
+static int prune_with(cli_db *db, cli_opts *o)
+{
 	/* with --copy-to, the copies in the store go first, by the same
 	 * rule's answer: a store that fails leaves every local file and row, so
 	 * the next run finds the same backups to delete */

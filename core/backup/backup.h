@@ -239,8 +239,9 @@ struct dbc_backup_hooks {
 	 * the key), a plain copy's own (SQLite: its stamp and its bookkeeping's
 	 * identity; a copy without an identity is not compared). A text naming
 	 * both origins, or NULL when it is (or the error set). NULL: not
-	 * checked. */
-	char *(*origin_mismatch)(dbc_ctx *ctx, const char *path);
+	 * checked. published: the path the row names when path is a copy of
+	 * its file elsewhere (a store's, fetched); NULL: path itself. */
+	char *(*origin_mismatch)(dbc_ctx *ctx, const char *path, const char *published);
 
 	/* Restore drills: the rows of the database image at path whose
 	 * foreign key references no row (SQLite: PRAGMA foreign_key_check,

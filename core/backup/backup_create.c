@@ -31,6 +31,15 @@ static int default_path(dbc_ctx *ctx, const dbc_backup_hooks *env, char **out)
 		dbc_error_hint(ctx, "SELECT dbcare_set('backup.dir', '/path/to/backups'), or pass a path.");
 		return DBC_ERROR;
 	}
+	if (dir[0] != '/') {
+		/* a store's URL (the settings' rule admits no other): the dbcare
+		 * command uploads there, a SQL call writes local files only */
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "backup.dir is an object store's URL, which only the dbcare command "
+		          "uploads to: dbbackup_create needs a path");
+		dbc_error_hint(ctx, "Run dbcare backup (it uploads to backup.dir), or pass a path.");
+		return DBC_ERROR;
+	}
 	struct timespec ts;
 	struct tm tm;
 	char stamp[40];

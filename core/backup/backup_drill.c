@@ -107,20 +107,55 @@ typedef struct restored {
 	bool key_error; /* the key is missing or wrong */
 } restored;
 
-/* Restores the backup of row (catalogued at path) into a scratch file, the
- * way a restore does, and reads it: the storage check in full, the
- * foreign-key check, an incremental's pages. The scratch files are removed
- * on every path. */
+/* The name of path: what follows its last '/'. */
+static const char *name_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* A copy's chain: each link taken from the copy's folder where a file of
+ * the link's name is there (a store's copies, fetched beside it under
+ * their own names), else where its row names it. The materialization
+ * checks every link against its row's SHA-256, so a file of that name
+ * that is another backup fails the drill, never stands in for it. */
+static int chain_beside(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *copy,
+                        dbc_backup_chain_t *chain)
+{
+	size_t dir_len = (size_t)(name_of(copy) - copy);
+	chain->published = dbc_alloc(ctx, (size_t)chain->n * sizeof(char *));
+	if (!chain->published)
+		return DBC_ERROR;
+	for (int i = 0; i < chain->n; i++) {
+		char *here = dbc_printf(ctx, "%.*s%s", (int)dir_len, copy, name_of(chain->path[i]));
+		if (!here)
+			return DBC_ERROR;
+		chain->published[i] = NULL;
+		if (i == chain->n - 1 || (env->exists && env->exists(ctx, here))) {
+			chain->published[i] = chain->path[i];
+			chain->path[i] = here;
+		}
+	}
+	return DBC_OK;
+}
+
+/* Restores the backup of row (catalogued at path; copy: a copy of it
+ * elsewhere, NULL: none) into a scratch file, the way a restore does, and
+ * reads it: the storage check in full, the foreign-key check, an
+ * incremental's pages. The scratch files are removed on every path. */
 static int restore_and_read(dbc_ctx *ctx, const dbc_backup_hooks *env,
-                            const dbc_backup_catalog_row *row, const char *path, restored *r)
+                            const dbc_backup_catalog_row *row, const char *path, const char *copy,
+                            restored *r)
 {
 	char *tmp = NULL, **scratch = NULL;
 	int nscratch = 0;
 	bool existed;
 	dbc_backup_chain_t chain;
-	if (dbc_backup_make_scratch(ctx, env, path, &tmp) != DBC_OK)
+	if (dbc_backup_make_scratch(ctx, env, copy ? copy : path, &tmp) != DBC_OK)
 		return DBC_ERROR;
 	int rc = dbc_backup_chain(ctx, row->id, &chain);
+	if (rc == DBC_OK && copy)
+		rc = chain_beside(ctx, env, copy, &chain);
 	if (rc == DBC_OK)
 		rc = dbc_backup_unseal_chain(ctx, env, &chain, &scratch, &nscratch, &r->key_error);
 	if (rc == DBC_OK)
@@ -197,6 +232,29 @@ static int newest_path(dbc_ctx *ctx, const dbc_backup_hooks *env, char **path)
 	return DBC_OK;
 }
 
+/* The newest catalogued backup file named as copy is (its name, in any
+ * folder): the row a copy elsewhere (a store's, fetched) is drilled
+ * against; *path NULL when none. */
+static int row_path_named(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *copy, char **path)
+{
+	bool exists;
+	*path = NULL;
+	if (dbc_backup_catalog_present(ctx, env, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
+	const char *name = name_of(copy);
+	/* the name's last '/' and the name itself: no LIKE pattern, so a '%'
+	 * or '_' in it matches only itself */
+	char *sql = dbc_printf(ctx,
+	                       "SELECT path FROM %sbackups WHERE kind = '" DBC_BACKUP_KIND_FILE
+	                       "' AND substr(path, length(path) - length($1)) = '/' || $1"
+	                       " ORDER BY id DESC LIMIT 1",
+	                       ctx->host->book_prefix);
+	dbc_value p = dbc_text(name);
+	return sql ? ctx->host->query(ctx, sql, 1, &p, take_text, path) : DBC_ERROR;
+}
+
 static int drill_file(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *given, char **json)
 {
 	char *path = NULL, *resolved = NULL;
@@ -211,6 +269,17 @@ static int drill_file(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *giv
 	bool catalogued;
 	if (dbc_backup_catalog_find(ctx, env, path, &row, &catalogued) != DBC_OK)
 		return DBC_ERROR;
+	/* a copy of a catalogued backup elsewhere (a store's, fetched): drilled
+	 * against the row of the backup of its name, each link checked
+	 * against that row's SHA-256 */
+	char *named = NULL;
+	const char *copy = NULL;
+	if (!catalogued && given && row_path_named(ctx, env, given, &named) != DBC_OK)
+		return DBC_ERROR;
+	if (named && dbc_backup_catalog_find(ctx, env, named, &row, &catalogued) != DBC_OK)
+		return DBC_ERROR;
+	if (named && catalogued)
+		copy = path;
 	if (!catalogued)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "%s is no catalogued backup: a drill compares a restore with the "
@@ -224,7 +293,7 @@ static int drill_file(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *giv
 	restored r;
 	memset(&r, 0, sizeof r);
 	double start = dbc_monotonic_ms();
-	int rc = restore_and_read(ctx, env, &row, path, &r);
+	int rc = restore_and_read(ctx, env, &row, named ? named : path, copy, &r);
 	d.duration_ms = dbc_monotonic_ms() - start;
 	if (rc != DBC_OK) {
 		/* interrupted: no drill took place */

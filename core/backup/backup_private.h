@@ -55,6 +55,9 @@ int dbc_backup_find_base(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_b
 typedef struct dbc_backup_chain_t {
 	char **path;
 	char **sha256;
+	/* where each link's row says it is published when path[i] is a copy
+	 * of it elsewhere (NULL, or an entry NULL: path[i] itself) */
+	char **published;
 	int n;
 } dbc_backup_chain_t;
 int dbc_backup_chain(dbc_ctx *ctx, int64_t id, dbc_backup_chain_t *chain);
@@ -96,6 +99,9 @@ int dbc_backup_unseal(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
  * plain copy's own: the hook origin_mismatch): an error naming both when
  * not. */
 int dbc_backup_check_origin(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path);
+/* The same of a copy at path of the file its row names published. */
+int dbc_backup_check_origin_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                               const char *published);
 /* Every link of the chain checked by dbc_backup_check_origin, and its
  * sealed links opened into scratch files (dbc_backup_make_scratch), which
  * take their place (path and plain SHA-256); *scratch lists them for

@@ -138,7 +138,8 @@ int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 	int cap = 0;
 	for (int i = 0; i < chain->n; i++) {
 		/* every link is the one its row names, sealed or plain */
-		if (dbc_backup_check_origin(ctx, env, chain->path[i]) != DBC_OK)
+		if (dbc_backup_check_origin_as(ctx, env, chain->path[i],
+		                               chain->published ? chain->published[i] : NULL) != DBC_OK)
 			return DBC_ERROR;
 		if (!env->is_sealed || !env->is_sealed(ctx, chain->path[i]))
 			continue;
@@ -160,7 +161,13 @@ int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 
 int dbc_backup_check_origin(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path)
 {
-	char *why = env->origin_mismatch ? env->origin_mismatch(ctx, path) : NULL;
+	return dbc_backup_check_origin_as(ctx, env, path, NULL);
+}
+
+int dbc_backup_check_origin_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                               const char *published)
+{
+	char *why = env->origin_mismatch ? env->origin_mismatch(ctx, path, published) : NULL;
 	if (ctx->failed)
 		return DBC_ERROR;
 	return why ? dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "backup %s: %s", path, why) : DBC_OK;

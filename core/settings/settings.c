@@ -45,6 +45,12 @@ const dbc_setting_def *dbc_settings_find(const dbc_setting_list *l, const char *
 	return NULL;
 }
 
+const char dbc_setting_credential_remedy[] =
+    "Keep the store's credentials where dbcare reads them: AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY (or the AWS shared files of AWS_PROFILE), "
+    "AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN); "
+    "then set the URL alone: s3://BUCKET/PREFIX or azure://CONTAINER/PREFIX.";
+
 static bool parse_number(const char *s, double *out)
 {
 	char *end;
@@ -58,15 +64,66 @@ static bool parse_number(const char *s, double *out)
 	return true;
 }
 
-/* A directory setting: empty, or an absolute path without control
- * characters, kept as given (a comma or a blank belongs to the name). */
+/* Whether value is an object store's URL (s3://..., azure://...): a
+ * destination the dbcare command uploads to (cli/store/store.h), never a
+ * directory a process writes. */
+static bool store_url(const char *value)
+{
+	return strncmp(value, "s3://", 5) == 0 || strncmp(value, "azure://", 8) == 0;
+}
+
+/* Whether text holds word, letters in any case. */
+static bool holds_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (; *text; text++)
+		if (strncasecmp(text, word, n) == 0)
+			return true;
+	return false;
+}
+
+bool dbc_setting_holds_credential(const dbc_setting_def *def, const char *value)
+{
+	if (def->kind != DBC_SETTING_DIR || !value || !store_url(value))
+		return false;
+	/* a user's part (KEY:SECRET@), a query (a SAS token, a presigned
+	 * signature), a connection string's fields: a bucket's or container's
+	 * name and a prefix hold none of them */
+	const char *rest = strstr(value, "://") + 3;
+	return strpbrk(rest, "@?#;") != NULL || holds_word(rest, "sig=") ||
+	       holds_word(rest, "AccountKey");
+}
+
+/* A store URL's bucket or container: 1 to 63 of [a-z0-9.-] (the store
+ * checks its service's full rule when it opens it). */
+static bool store_url_ok(const char *value)
+{
+	const char *b = strstr(value, "://") + 3;
+	size_t n = strcspn(b, "/");
+	return n > 0 && n <= 63 && strspn(b, "abcdefghijklmnopqrstuvwxyz0123456789.-") >= n;
+}
+
+/* A directory setting: empty, an absolute path without control
+ * characters, kept as given (a comma or a blank belongs to the name), or
+ * an object store's URL without a credential. */
 static int dir_value(dbc_ctx *ctx, const char *value, char **normalised, const char **why)
 {
 	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
-		if (*p < 0x20 || *p == 0x7f) {
+		if (*p < 0x20 || *p == 0x7f || (*p == ' ' && store_url(value))) {
 			*why = "Give an absolute directory path without control characters (a newline).";
 			return DBC_OK;
 		}
+	if (store_url(value)) {
+		/* a credential is refused by dbc_setting_normalise before this,
+		 * without the value; here one that got into the table directly */
+		if (strpbrk(value + 5, "@?#;") || !store_url_ok(value)) {
+			*why = "Write s3://BUCKET/PREFIX or azure://CONTAINER/PREFIX (a bucket's or "
+			       "container's name of a-z, 0-9, '.' and '-'), without a credential.";
+			return DBC_OK;
+		}
+		*normalised = dbc_strdup(ctx, value);
+		return *normalised ? DBC_OK : DBC_ERROR;
+	}
 	if (value[0] && value[0] != '/') {
 		*why =
 		    dbc_printf(ctx, "Give an absolute path (starting with /): a relative one would be read "
@@ -170,6 +227,16 @@ int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *
                           char **normalised)
 {
 	const char *why;
+	*normalised = NULL;
+	if (dbc_setting_holds_credential(def, value)) {
+		/* the value is never repeated: it holds a secret */
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "setting \"%s\" must not hold a credential (a key, a secret or a SAS token "
+		          "in the URL): the value was not stored",
+		          def->key);
+		dbc_error_hint(ctx, "%s", dbc_setting_credential_remedy);
+		return DBC_ERROR;
+	}
 	if (check_value(ctx, def, value, normalised, &why) != DBC_OK)
 		return DBC_ERROR;
 	if (*normalised)
@@ -202,7 +269,9 @@ int dbc_setting_effective(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 	if (norm && !(why = dbc_printf(ctx, "dbcare_set stores this value as \"%s\".",
 	                               dbc_excerpt(ctx, norm, DBC_EXCERPT))))
 		return DBC_ERROR;
-	char *shown = dbc_excerpt(ctx, stored, DBC_EXCERPT);
+	char *shown = dbc_setting_holds_credential(def, stored)
+	                  ? dbc_strdup(ctx, "(a URL with a credential, not shown)")
+	                  : dbc_excerpt(ctx, stored, DBC_EXCERPT);
 	if (!shown)
 		return DBC_ERROR;
 	dbc_warning(ctx,
@@ -300,6 +369,12 @@ static int refuse_stored_dir(dbc_ctx *ctx, const dbc_setting_def *def,
 		return DBC_ERROR;
 	if (norm && strcmp(norm, stored->value) == 0)
 		return DBC_OK;
+	if (dbc_setting_holds_credential(def, stored->value)) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "setting \"%s\" holds a URL with a credential, which cannot be used", def->key);
+		dbc_error_hint(ctx, "%s", dbc_setting_credential_remedy);
+		return DBC_ERROR;
+	}
 	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "setting \"%s\" holds \"%s\", which cannot be used: %s",
 	          def->key, dbc_excerpt(ctx, stored->value, DBC_EXCERPT),
 	          why ? why : "dbcare_set would store it otherwise.");

@@ -14,9 +14,11 @@ typedef enum {
 	DBC_SETTING_NUMBER, /* real number in [min, max] */
 	DBC_SETTING_BOOL,   /* on|off|true|false|1|0, stored as "on"/"off" */
 	DBC_SETTING_LIST,   /* comma-separated names, stored trimmed */
-	DBC_SETTING_DIR,    /* empty, or an absolute directory path: a relative one
-	                     * would name another directory in each process (cron,
-	                     * the command, the application) */
+	DBC_SETTING_DIR,    /* empty, an absolute directory path (a relative one
+	                     * would name another directory in each process: cron,
+	                     * the command, the application), or an object store's
+	                     * URL (s3://BUCKET/PREFIX, azure://CONTAINER/PREFIX)
+	                     * without a credential in it */
 } dbc_setting_kind;
 
 typedef struct dbc_setting_def {
@@ -57,6 +59,13 @@ const dbc_setting_def *dbc_settings_find(const dbc_setting_list *l, const char *
  * that validates stored values without the whole catalogue; *found false
  * for a key no feature defines. */
 int dbc_setting_def_of(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found);
+
+/* Whether value, for def (a DBC_SETTING_DIR key), is a store URL holding a
+ * credential (a user's part, a query, a SAS's signature, an account key):
+ * dbcare_set refuses it without repeating it, and a reader never shows
+ * it. The remedy says where credentials go instead. */
+bool dbc_setting_holds_credential(const dbc_setting_def *def, const char *value);
+extern const char dbc_setting_credential_remedy[];
 
 /* Validates value for def; on success *normalised is the text to store. */
 int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *value,

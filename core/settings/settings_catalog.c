@@ -32,14 +32,19 @@ static const dbc_setting_def general[] = {
      "(dbbackup_create) before they change anything, and name it in the history row.",
      DBC_SETTING_BOOL, NULL, 0, 0},
     {"backup.dir", "",
-     "SQLite: the directory dbbackup_create writes to when no path is given (empty: a path "
-     "must be given). An absolute path: a relative one would name another directory for "
-     "each process (cron, the command, the application).",
+     "Where a backup goes when no path is given: SQLite's dbbackup_create and dbcare backup "
+     "write there, PostgreSQL's dbcare backup (pg_dump) too (empty: SQLite needs a path, "
+     "pg_dump writes into the working directory). An absolute path: a relative one would "
+     "name another directory for each process (cron, the command, the application). Or "
+     "s3://BUCKET/PREFIX or azure://CONTAINER/PREFIX: dbcare backup uploads there as with "
+     "--copy-to (credentials from the environment, never in the value).",
      DBC_SETTING_DIR, NULL, 0, 0},
     {"backup.log.dir", "",
      "SQLite: the directory an application connection with the module loaded captures the "
      "point-in-time log into, right after each of its commits (empty: no capture; dbcare log "
-     "and dbcare restore --to-time read the same log). An absolute path.",
+     "and dbcare restore --to-time read the same log). An absolute path; or "
+     "s3://BUCKET/PREFIX or azure://CONTAINER/PREFIX, which dbcare log DIR ships the log to "
+     "as with --copy-to (application connections then capture nothing).",
      DBC_SETTING_DIR, NULL, 0, 0},
     {"backup.timeout_ms", "60000",
      "SQLite: how long dbbackup_create may take to get a consistent copy before it fails, in "
@@ -123,7 +128,6 @@ static const struct {
     {"migrate.trusted_registrants", DBC_ENGINE_PG},
     {"schema.catalog_reader", DBC_ENGINE_SQLITE},
     {"migrate.backup_before", DBC_ENGINE_SQLITE},
-    {"backup.dir", DBC_ENGINE_SQLITE},
     {"backup.log.dir", DBC_ENGINE_SQLITE},
     {"backup.timeout_ms", DBC_ENGINE_SQLITE},
     {"backup.verify", DBC_ENGINE_SQLITE},

@@ -180,7 +180,7 @@ bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char 
  * SHA-256 of the base its header names. */
 /* The hooks' origin_mismatch (backup_seal.c): a sealed file's header, a
  * plain copy's own origin (backup_origin.h). */
-char *sqldbc_backup_origin_mismatch(dbc_ctx *ctx, const char *path);
+char *sqldbc_backup_origin_mismatch(dbc_ctx *ctx, const char *path, const char *published);
 bool sqldbc_pageset_base(dbc_ctx *ctx, const char *path, char **base_sha256);
 /* The hooks' pageset_record: the record after a page-set file's pages. */
 bool sqldbc_pageset_record(dbc_ctx *ctx, const char *path, char **record);

@@ -132,7 +132,7 @@ bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin)
  * origin is its header's; a plain copy's its own (backup_origin.h), where
  * it names an identity; an incremental's page-set file names none (its
  * chain's full copy does). */
-char *sqldbc_backup_origin_mismatch(dbc_ctx *ctx, const char *path)
+char *sqldbc_backup_origin_mismatch(dbc_ctx *ctx, const char *path, const char *published)
 {
 	dbc_container_key key = {{0}, false};
 	dbc_container_err err = {{0}, false};
@@ -155,7 +155,7 @@ char *sqldbc_backup_origin_mismatch(dbc_ctx *ctx, const char *path)
 	char *id = sqldbc_book_database_id(ctx);
 	dbc_container_expect want = {.identity = id,
 	                             .file = file,
-	                             .published = path,
+	                             .published = published ? published : path,
 	                             .allowed = dbc_container_allowed_origin(),
 	                             .plain = plain != NULL};
 	char *why = NULL, *out = NULL;

@@ -44,6 +44,7 @@
 
 typedef struct log_state {
 	char *dir;       /* backup.log.dir; NULL: not set */
+	bool remote;     /* dir is an object store's URL */
 	bool capturing;  /* a capture holds log.lock */
 	int64_t newest;  /* ms of the newest record (log.progress); -1: none */
 	int64_t open_at; /* ms of the open segment's first record; -1: none */
@@ -247,6 +248,10 @@ static int read_state(dbc_ctx *ctx, log_state *st)
 	if (!v || !v[0])
 		return DBC_OK;
 	st->dir = v;
+	if (v[0] != '/') {
+		st->remote = true; /* a store's URL: no file here to read */
+		return DBC_OK;
+	}
 	DIR *d = opendir(v);
 	if (!d) {
 		st->dir_errno = errno;
@@ -288,6 +293,13 @@ int sqldbc_pitr_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 		return DBC_ERROR;
 	if (!st.dir) {
 		dbc_health_skip(ctx, fact, "backup.log.dir is not set: no point-in-time log to watch",
+		                NULL);
+		return DBC_OK;
+	}
+	if (st.remote) {
+		dbc_health_skip(ctx, fact,
+		                "backup.log.dir names an object store: dbcare log DIR ships the log "
+		                "there, dbcare log status URL reads it",
 		                NULL);
 		return DBC_OK;
 	}

@@ -371,7 +371,9 @@ static char *log_dir_setting(sqldbc_conn *conn, char **identity, bool *locked)
 	char *v = NULL, *out = NULL;
 	int rc = dbc_setting_get(&call.ctx, "backup.log.dir", &v);
 	*locked = rc != DBC_OK && strcmp(call.ctx.sqlstate, DBC_SQLSTATE_LOCK_TIMEOUT) == 0;
-	if (rc == DBC_OK && v && v[0]) {
+	/* a store's URL (the settings admit no other non-path): dbcare log
+	 * DIR ships there, an application connection captures nothing */
+	if (rc == DBC_OK && v && v[0] == '/') {
 		out = sqlite3_mprintf("%s", v);
 		char *id = sqldbc_book_database_id(&call.ctx);
 		*identity = id ? sqlite3_mprintf("%s", id) : NULL;

@@ -171,4 +171,12 @@ set +e; PATH="$work/shim:$B:$PATH" "$cli" backup --db "postgresql://$PGUSER@/dbc
 "$B/psql" -X -q -d postgres -c "DROP DATABASE \"$odd\""
 [ -z "$(ls dbcare_cli)" ] || fail "the default name wrote into a directory: $(ls dbcare_cli)"
 ls | grep -Eq '^dbcare_cli_backup-[0-9]{8}T[0-9]{6}Z\.dump$' || fail "no plain default name: $(ls; cat err)"
+# --- backup.dir, a folder: a dump without PATH goes there (cron's
+# working directory is not where backups live)
+mkdir nightly
+echo none >mode
+q -c "SELECT dbcare_set('backup.dir', '$work/nightly')" >/dev/null
+backup 0 backup --db "$url"
+ls nightly | grep -Eq "^$db-[0-9]{8}T[0-9]{6}Z\.dump\$" || fail "no dump in backup.dir: $(ls nightly)"
+q -c "SELECT dbcare_set('backup.dir', '')" >/dev/null
 echo "ok: pg_dump published whole, never through a symlink, fingerprint in its snapshot"

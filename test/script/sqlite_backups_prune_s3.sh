@@ -68,4 +68,51 @@ rm -rf app.db app.db-wal app.db-shm b
 run 0 restore "$dest/i2.db" --db "sqlite:$work/restored.db"
 [ "$(sqlite3 "$work/restored.db" "SELECT count(*), group_concat(v) FROM t")" = "$want" ] ||
   fail "i2 restored from the pruned bucket differs"
-echo "backups prune --copy-to: f1 and i1 deleted in the bucket, f2 kept for i2, which restores"
+
+# backup.dir a bucket's URL: `dbcare backup` without PATH makes the backup
+# in the working directory and uploads it there, as --copy-to would, and
+# `backups prune` prunes there without --copy-to. A credential in the
+# value is refused, named by the setting, and never repeated or stored.
+auto="$work/auto.db"
+mkdir here
+sqlite3 "$auto" "PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+  INSERT INTO t (v) VALUES ('a')" >/dev/null
+for bad in "s3://AKIDEXAMPLE:$secret@shop/auto" "azure://shop/auto?sv=2021-08-06&sig=$secret"; do
+  run 1 config set backup.dir "$bad" --db "sqlite:$auto"
+  has 'setting "backup.dir" must not hold a credential' err
+  has "AWS_ACCESS_KEY_ID" err
+done
+run 0 config get backup.dir --db "sqlite:$auto"
+[ -z "$(cat out)" ] || fail "a URL with a credential was stored: $(cat out)"
+run 0 config set backup.dir s3://shop/auto --db "sqlite:$auto"
+cd here
+for step in full1 full2 incremental; do
+  sqlite3 "$auto" "INSERT INTO t (v) VALUES ('$step')"
+  case $step in incremental) inc=--incremental ;; *) inc= ;; esac
+  run 0 backup $inc --db "sqlite:$auto"
+  has "uploaded $work/here/auto-" err
+  sleep 0.01 # each its own millisecond in the name
+done
+cd "$work"
+autos() { s3_objects | grep -E '^auto/auto-[0-9T]+Z\.db$' | tr '\n' ' '; }
+first=$(ls here | head -1)
+[ "$(autos | wc -w)" = 3 ] || fail "the bucket holds [$(autos)] under backup.dir's prefix: want 3"
+want=$(sqlite3 "$auto" "SELECT count(*), group_concat(v) FROM t")
+run 0 backups prune --keep 1 --apply --db "sqlite:$auto"
+has "deleted s3://shop/auto/$first" err
+[ "$(autos | wc -w)" = 2 ] || fail "backups prune with backup.dir a URL left [$(autos)]: want the chain"
+# a fleet in one worker: the store is auto.db's alone, plain.db's backup
+# stays in its own folder
+mkdir plainb
+sqlite3 plain.db "CREATE TABLE t (id INTEGER PRIMARY KEY)"
+run 0 config set backup.dir "$work/plainb" --db sqlite:plain.db
+(cd here && run 0 backup --jobs 1 --db "sqlite:$auto" --db "sqlite:$work/plain.db")
+ls plainb | grep -q '^plain-' || fail "plain.db's backup is not in its backup.dir"
+! s3_objects | grep -q 'plain-' || fail "plain.db's backup went to auto.db's store: $(s3_objects)"
+rm -rf here auto.db auto.db-wal auto.db-shm
+run 0 restore "s3://shop/auto/$(s3_objects | grep -E '^auto/auto-' | tail -1 | cut -d/ -f2)" \
+  --db "sqlite:$work/auto-restored.db"
+[ "$(sqlite3 "$work/auto-restored.db" "SELECT count(*), group_concat(v) FROM t")" = "$want" ] ||
+  fail "the incremental uploaded to backup.dir's bucket restored other rows"
+echo "backups prune --copy-to: f1 and i1 deleted in the bucket, f2 kept for i2, which restores;"
+echo "backup.dir s3://...: backups uploaded and pruned there, the chain restores"

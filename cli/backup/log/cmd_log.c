@@ -12,6 +12,7 @@
 #include "cli/driver/conn.h"
 #include "pitr.h"
 #include "cli/common/files.h"
+#include "cli/store/store.h"
 
 #include "base/clock.h"
 
@@ -80,6 +81,30 @@ static int database_identity(const cli_target *t, cli_opts *o, char **identity, 
 	if (log_dir)
 		*log_dir = database_value(db, o, "SELECT dbcare_get('backup.log.dir')");
 	cli_disconnect(db);
+	return 0;
+}
+
+/* backup.log.dir a store's URL (setting): DIR, the capture's own folder,
+ * ships there as with --copy-to (o->copy_to points at setting, which
+ * lives as long as the capture). 0, or -1 after saying why: no DIR, or a
+ * --copy-to naming another store. */
+static int store_setting(cli_opts *o, const char *setting)
+{
+	if (!cli_store_is_url(setting))
+		return 0;
+	if (o->nargs == 0) {
+		cli_errorf("log: backup.log.dir is the store %s: name the folder the capture writes "
+		           "into (dbcare log DIR), which ships there",
+		           setting);
+		return -1;
+	}
+	if (o->copy_to && strcmp(o->copy_to, setting) != 0) {
+		cli_errorf("log: backup.log.dir names the store %s and --copy-to another: give one "
+		           "destination",
+		           setting);
+		return -1;
+	}
+	o->copy_to = setting;
 	return 0;
 }
 
@@ -225,8 +250,13 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	/* without DIR, the directory the database names (backup.log.dir: the
 	 * same log its application connections capture into) */
 	char *identity = NULL, *setting = NULL;
-	if (database_identity(t, o, &identity, o->nargs == 0 ? &setting : NULL) != 0)
+	if (database_identity(t, o, &identity, &setting) != 0)
 		return CLI_ERROR;
+	if (setting && store_setting(o, setting) != 0) {
+		free(identity);
+		free(setting);
+		return CLI_USAGE;
+	}
 	const char *dir = o->nargs == 1 ? o->args[0] : setting;
 	if (!dir) {
 		cli_errorf("log: no DIR given and backup.log.dir is not set in %s\n"
@@ -238,7 +268,7 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	}
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		cli_errorf("log: %s is not a directory%s", dir,
-		           setting ? " (backup.log.dir of the database)" : "");
+		           o->nargs == 0 ? " (backup.log.dir of the database)" : "");
 		free(identity);
 		free(setting);
 		return CLI_ERROR;

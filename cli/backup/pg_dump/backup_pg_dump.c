@@ -10,6 +10,7 @@
  * pg_dump runs). Read back: pg_restore reads the whole archive.
  */
 #include "pg_dump.h"
+#include "cli/backup/common/backup_dir_setting.h"
 #include "cli/backup/common/backup_flow.h"
 #include "cli/backup/backup_methods.h"
 #include "cli/backup/common/pg_backup.h"
@@ -121,21 +122,29 @@ void cli_pg_dump_tool_init(dbc_backup_tool *tool, cli_pg_dump_tool *arg, cli_db 
 	                          .read_back = read_back};
 }
 
-/* The default dump name <database>-<UTC time>.dump, one file in the
- * current directory whatever the database is called: a '/' (a database
+/* The default dump name <database>-<UTC time>.dump, one file in dir
+ * (backup.dir; NULL: the current directory) whatever the database is
+ * called: a '/' (a database
  * name may hold one) becomes '_', and so does a leading '.' or '-' (no
  * hidden file, nothing that reads as an option). */
-static char *default_dump_name(const char *database)
+static char *default_dump_name(const char *dir, const char *database)
 {
-	char stamp[32], *path = NULL;
+	char stamp[32], *name = NULL, *path = NULL;
 	time_t now = time(NULL);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-	if (asprintf(&path, "%s-%s.dump", database, stamp) < 0)
+	if (asprintf(&name, "%s-%s.dump", database, stamp) < 0)
 		return NULL;
 	size_t n = strlen(database);
 	for (size_t i = 0; i < n; i++)
-		if (path[i] == '/' || (i == 0 && (path[i] == '.' || path[i] == '-')))
-			path[i] = '_';
+		if (name[i] == '/' || (i == 0 && (name[i] == '.' || name[i] == '-')))
+			name[i] = '_';
+	/* in backup.dir when set (a folder) */
+	size_t d = dir ? strlen(dir) : 0;
+	if (!d)
+		return name;
+	if (asprintf(&path, "%s%s%s", dir, dir[d - 1] == '/' ? "" : "/", name) < 0)
+		path = NULL;
+	free(name);
 	return path;
 }
 
@@ -153,12 +162,16 @@ int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target)
 {
 	(void)target;
 	cli_rows r = {0};
-	char *path = NULL;
+	char *path = NULL, *dir = NULL;
+	/* without PATH: backup.dir's folder, else the working directory (a
+	 * store's URL there is the upload's destination, as --copy-to) */
 	if (o->nargs > 0)
 		path = strdup(o->args[0]);
-	else if (cli_q(db, o, "SELECT current_database()", 0, NULL, &r) == 0)
-		path = default_dump_name(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
+	else if (cli_backup_dir_setting(db, o, "backup.dir", &dir) == 0 &&
+	         cli_q(db, o, "SELECT current_database()", 0, NULL, &r) == 0)
+		path = default_dump_name(dir, cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
 	cli_rows_free(&r);
+	free(dir);
 	if (!path)
 		return CLI_ERROR;
 	unsigned seal =

@@ -3,7 +3,8 @@
 # (STORE: s3 or azure, lib/store.sh): as pg_disaster_pg_dump.sh, but each
 # dump (plain and sealed) is uploaded with `dbcare backup --copy-to
 # s3://...` or `azure://...` to the store's emulator (installed from npm at
-# test time, on loopback, checking each request's signature), then the
+# test time, on loopback, checking each request's signature; the plain
+# one by the setting backup.dir holding the store's URL), then the
 # database is dropped with its catalog and the local dump files deleted,
 # and each dump is restored and verified from the store alone (`dbcare
 # restore`, `dbcare verify` of the URL; from S3 the sealed one drilled
@@ -49,8 +50,13 @@ q -c "INSERT INTO customers SELECT g, 'c' || g || '@example.com' FROM generate_s
 state "$db" >want
 [ "$(wc -l <want)" -ge 2 ] || fail "the source has $(wc -l <want) tables"
 
-run 0 backup nightly.dump --copy-to $store_scheme://dumps/shop --db "$url"
-has "uploaded" err
+# the plain dump by the setting backup.dir, the store's URL (the sealed
+# one by the same URL on the command line): made here under its default
+# name, uploaded there
+run 0 config set backup.dir $store_scheme://dumps/shop --db "$url"
+run 0 backup --db "$url"
+plain=$(cd "$work" && ls "$db"-*.dump)
+has "uploaded $plain to $store_scheme://dumps/shop/$plain" err
 head -c 32 /dev/urandom >backup.key
 chmod 600 backup.key
 run 0 backup nightly-sealed.dump --compress zstd --encrypt-key-file backup.key \
@@ -60,13 +66,13 @@ run 0 backup nightly-sealed.dump --compress zstd --encrypt-key-file backup.key \
 
 # the database, its catalog and the local dumps are gone
 "$B/psql" -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
-rm -f nightly.dump nightly-sealed.dump
+rm -f "$plain" nightly-sealed.dump
 
 for kind in plain sealed; do
   new=$(printf "$base" "${db}_$kind")
   run 0 create --db "$new"
   if [ $kind = plain ]; then
-    obj=$store_scheme://dumps/shop/nightly.dump key=()
+    obj=$store_scheme://dumps/shop/$plain key=()
   else
     obj=$store_scheme://dumps/shop/nightly-sealed.dump key=(--encrypt-key-file backup.key)
   fi

@@ -3,8 +3,9 @@
 # (STORE: s3 or azure, lib/store.sh): the steps of docs/backups.md, "The
 # log in a bucket", with the same commands, against the store's emulator
 # (installed from npm at test time, on loopback; s3rver checking each
-# request's Signature V4, azurite its Shared Key). `dbcare log --copy-to
-# s3://...` (or azure://...) captures the database into a local folder and
+# request's Signature V4, azurite its Shared Key). `dbcare log DIR` with
+# the setting backup.log.dir s3://... (or azure://...; the same as
+# --copy-to URL) captures the database into a local folder and
 # ships each closed segment (2 s segments) and each base (a new one every
 # 4 s) to the store while an application writes: an order before a
 # mistake, then a tick a row every 100 ms for 8 s. Then the capture is
@@ -61,7 +62,10 @@ if store_dead "$cli" log log --copy-to "$url" --run-for 1s \
   --db sqlite:app.db >dead.out 2>&1; then fail "a capture shipping to no store ran"; fi
 grep -q "does not answer: nothing captured" dead.out || fail "a dead store was not said: $(cat dead.out)"
 [ -z "$(ls log)" ] || fail "a capture whose store does not answer wrote $(ls log)"
-"$cli" log log --copy-to "$url" --segment-interval 2s --base-interval 4s \
+# the store named once in the database (backup.log.dir, a URL): the
+# capture into log/ ships there as with --copy-to
+step dbcare config set backup.log.dir "$url" --db sqlite:app.db
+"$cli" log log --segment-interval 2s --base-interval 4s \
   --db sqlite:app.db >capture.out 2>&1 &
 capture=$!
 for _ in $(seq 1 120); do [ "$(bases)" -gt 0 ] && break; sleep 0.5; done
