@@ -6,6 +6,7 @@
  */
 #include "store_private.h"
 #include "cli/common/files.h"
+#include "settings/settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 
 bool cli_store_is_url(const char *text)
 {
-	return text && (strncmp(text, "s3://", 5) == 0 || strncmp(text, "azure://", 8) == 0);
+	return dbc_setting_is_store_url(text);
 }
 
 /* "a/b" -> "a/b/", "" stays "" */

@@ -33,7 +33,7 @@
 typedef struct cli_store cli_store;
 
 /* Whether text names an object store (s3://..., azure://...) rather than
- * a file. */
+ * a file: the core's rule (dbc_setting_is_store_url). */
 bool cli_store_is_url(const char *text);
 
 /* Opens the destination dest (s3://BUCKET[/PREFIX] or a folder): the S3

@@ -401,7 +401,7 @@ int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_migrate_row **pla
 
 static const dbc_lint_hooks no_facts = {0};
 
-static const dbc_lint_hooks *engine_of(const dbc_migrate_hooks *env)
+const dbc_lint_hooks *dbc_lint_engine_of(const dbc_migrate_hooks *env)
 {
 	return env && env->lint ? env->lint : &no_facts;
 }
@@ -424,29 +424,38 @@ int dbc_lint_pending(dbc_ctx *ctx, dbc_migrate_row ***plan, int *n)
 	return dbc_migrate_plan_up(ctx, &st, NULL, ooo && strcmp(ooo, "allow") == 0, plan, n);
 }
 
+int dbc_lint_pending_at(dbc_ctx *ctx, const char *version, dbc_migrate_row ***plan, int *n, int *at,
+                        char **canon)
+{
+	if (dbc_version_canonical(ctx, version, "version", canon) != DBC_OK ||
+	    dbc_lint_pending(ctx, plan, n) != DBC_OK)
+		return DBC_ERROR;
+	int k = 0;
+	while (k < *n && !((*plan)[k]->mig->version && strcmp((*plan)[k]->mig->version, *canon) == 0))
+		k++;
+	if (k == *n) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "migration %s is not pending", version);
+		dbc_error_hint(ctx, "dbmigrate_status() lists the pending migrations.");
+		return DBC_ERROR;
+	}
+	*at = k;
+	return DBC_OK;
+}
+
 int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version, dbc_rows *out)
 {
 	dbc_migrate_row **plan;
-	int n;
+	int n, at;
 	char *canon = NULL;
 	dbc_lint_findings f;
 	dbc_rows_init(out, ctx, 6);
-	if (version && dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK)
-		return DBC_ERROR;
-	if (dbc_lint_pending(ctx, &plan, &n) != DBC_OK)
-		return DBC_ERROR;
-	if (canon) {
-		int k = 0;
-		while (k < n && !(plan[k]->mig->version && strcmp(plan[k]->mig->version, canon) == 0))
-			k++;
-		if (k == n) {
-			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "migration %s is not pending", version);
-			dbc_error_hint(ctx, "dbmigrate_status() lists the pending migrations.");
+	if (version) {
+		if (dbc_lint_pending_at(ctx, version, &plan, &n, &at, &canon) != DBC_OK)
 			return DBC_ERROR;
-		}
-		n = k + 1; /* the earlier ones shape the model; only its findings are kept */
-	}
-	if (dbc_lint_plan(ctx, engine_of(env), plan, n, &f) != DBC_OK)
+		n = at + 1; /* the earlier ones shape the model; only its findings are kept */
+	} else if (dbc_lint_pending(ctx, &plan, &n) != DBC_OK)
+		return DBC_ERROR;
+	if (dbc_lint_plan(ctx, dbc_lint_engine_of(env), plan, n, &f) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < f.n; i++) {
 		const dbc_lint_finding *x = &f.items[i];
@@ -467,7 +476,7 @@ int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_migrate_row **
 {
 	char *mode = NULL;
 	dbc_lint_findings f;
-	const dbc_lint_hooks *eng = engine_of(env);
+	const dbc_lint_hooks *eng = dbc_lint_engine_of(env);
 	if (n == 0 || dbc_setting_get(ctx, "migrate.lint", &mode) != DBC_OK)
 		return n == 0 ? DBC_OK : DBC_ERROR;
 	if (!mode || strcmp(mode, "off") == 0)

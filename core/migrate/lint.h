@@ -151,6 +151,13 @@ int dbc_lint_drop_facts(dbc_ctx *ctx, const dbc_lint_hooks *eng, const dbc_strli
 /* The pending migrations apply would run (every one, in order), with their
  * scripts; repeatables after the versioned ones. */
 int dbc_lint_pending(dbc_ctx *ctx, dbc_migrate_row ***plan, int *n);
+/* The same, and *at the place in it of version (written as a user may
+ * write it); *canon its canonical text. A version that is not pending is
+ * an error naming it, with the remedy. */
+int dbc_lint_pending_at(dbc_ctx *ctx, const char *version, dbc_migrate_row ***plan, int *n, int *at,
+                        char **canon);
+/* The engine's facts for the lint: env's, or none (a plan read alone). */
+const dbc_lint_hooks *dbc_lint_engine_of(const dbc_migrate_hooks *env);
 
 int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_model **out);
 /* Sets the driver's flags of a (VIEW_DEPENDS, COLUMN_USED, CHECKED_NOT_NULL,

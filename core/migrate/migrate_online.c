@@ -339,24 +339,15 @@ static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *mo
 int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                             dbc_rows *out)
 {
-	static const dbc_lint_hooks no_facts = {0};
-	const dbc_lint_hooks *eng = env && env->lint ? env->lint : &no_facts;
+	const dbc_lint_hooks *eng = dbc_lint_engine_of(env);
 	dbc_migrate_row **plan;
-	int n, k = 0;
+	int n, k;
 	char *canon = NULL;
 	dbc_lint_model *model;
 	online_out o = {ctx, out, 0, 0, 0, NULL, NULL, false, "", NULL, NULL};
 	dbc_rows_init(out, ctx, 9);
-	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK ||
-	    dbc_lint_pending(ctx, &plan, &n) != DBC_OK)
+	if (dbc_lint_pending_at(ctx, version, &plan, &n, &k, &canon) != DBC_OK)
 		return DBC_ERROR;
-	while (k < n && !(plan[k]->mig->version && strcmp(plan[k]->mig->version, canon) == 0))
-		k++;
-	if (k == n) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "migration %s is not pending", version);
-		dbc_error_hint(ctx, "dbmigrate_status() lists the pending migrations.");
-		return DBC_ERROR;
-	}
 	if (dbc_lint_model_open(ctx, eng, &model) != DBC_OK)
 		return DBC_ERROR;
 	o.version = canon;

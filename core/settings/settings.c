@@ -64,12 +64,9 @@ static bool parse_number(const char *s, double *out)
 	return true;
 }
 
-/* Whether value is an object store's URL (s3://..., azure://...): a
- * destination the dbcare command uploads to (cli/store/store.h), never a
- * directory a process writes. */
-static bool store_url(const char *value)
+bool dbc_setting_is_store_url(const char *value)
 {
-	return strncmp(value, "s3://", 5) == 0 || strncmp(value, "azure://", 8) == 0;
+	return value && (strncmp(value, "s3://", 5) == 0 || strncmp(value, "azure://", 8) == 0);
 }
 
 /* Whether text holds word, letters in any case. */
@@ -84,7 +81,7 @@ static bool holds_word(const char *text, const char *word)
 
 bool dbc_setting_holds_credential(const dbc_setting_def *def, const char *value)
 {
-	if (def->kind != DBC_SETTING_DIR || !value || !store_url(value))
+	if (def->kind != DBC_SETTING_DIR || !value || !dbc_setting_is_store_url(value))
 		return false;
 	/* a user's part (KEY:SECRET@), a query (a SAS token, a presigned
 	 * signature), a connection string's fields: a bucket's or container's
@@ -109,11 +106,11 @@ static bool store_url_ok(const char *value)
 static int dir_value(dbc_ctx *ctx, const char *value, char **normalised, const char **why)
 {
 	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || (*p == ' ' && store_url(value))) {
+		if (*p < 0x20 || *p == 0x7f || (*p == ' ' && dbc_setting_is_store_url(value))) {
 			*why = "Give an absolute directory path without control characters (a newline).";
 			return DBC_OK;
 		}
-	if (store_url(value)) {
+	if (dbc_setting_is_store_url(value)) {
 		/* a credential is refused by dbc_setting_normalise before this,
 		 * without the value; here one that got into the table directly */
 		if (strpbrk(value + 5, "@?#;") || !store_url_ok(value)) {

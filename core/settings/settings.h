@@ -60,6 +60,11 @@ const dbc_setting_def *dbc_settings_find(const dbc_setting_list *l, const char *
  * for a key no feature defines. */
 int dbc_setting_def_of(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found);
 
+/* Whether value is an object store's URL (s3://..., azure://...): a
+ * destination the dbcare command uploads to, never a directory a process
+ * writes. The one home of that rule: the command asks it too. */
+bool dbc_setting_is_store_url(const char *value);
+
 /* Whether value, for def (a DBC_SETTING_DIR key), is a store URL holding a
  * credential (a user's part, a query, a SAS's signature, an account key):
  * dbcare_set refuses it without repeating it, and a reader never shows

@@ -40,6 +40,42 @@ TX = benchlib.TX_CALL
 MB = 20 if QUICK else 100
 
 
+def port_of(proc, port_file, name):
+    """the port an emulator writes to port_file once it listens (30 s at
+    most; the emulator killed if it never does)"""
+    for _ in range(300):
+        if os.path.exists(port_file):
+            return open(port_file).read().strip()
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(name + " did not start")
+
+
+def backups(cli, db, work, env, stem):
+    """a function running `dbcare backup` of db to a new file of work (with
+    extra arguments), its path"""
+    n = [0]
+
+    def backup(extra):
+        n[0] += 1
+        path = os.path.join(work, f"{stem}{n[0]}.db")
+        subprocess.run([cli, "backup", path, "--db", "sqlite:" + db, "--quiet"] + extra, env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return path
+    return backup
+
+
+def timed_backup(backup, extra, then=lambda path: None):
+    """the seconds of one backup (with extra arguments) and of then(path),
+    the backup's file deleted after"""
+    t0 = time.perf_counter()
+    path = backup(extra)
+    then(path)
+    dt = time.perf_counter() - t0
+    os.remove(path)
+    return dt
+
+
 def start_s3rver(work, bucket, env):
     """s3rver on 127.0.0.1 at a free port: its process and endpoint."""
     exe = subprocess.run([os.path.join(ROOT, "test/harness/build_step.sh"), "s3rver",
@@ -54,12 +90,7 @@ def start_s3rver(work, bucket, env):
         env=dict(env, NODE_PATH=lib, S3_TEST_KEY_ID=env["AWS_ACCESS_KEY_ID"],
                  S3_TEST_SECRET=env["AWS_SECRET_ACCESS_KEY"]),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        if os.path.exists(port_file):
-            return proc, "http://127.0.0.1:" + open(port_file).read().strip()
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("s3rver did not start")
+    return proc, "http://127.0.0.1:" + port_of(proc, port_file, "s3rver")
 
 
 def start_azurite(work, container, account, key):
@@ -75,12 +106,16 @@ def start_azurite(work, container, account, key):
          container, port_file],
         env=dict(os.environ, NODE_PATH=modules, AZURITE_ACCOUNTS=f"{account}:{key}"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        if os.path.exists(port_file):
-            return proc, f"http://127.0.0.1:{open(port_file).read().strip()}/{account}"
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("azurite did not start")
+    return proc, f"http://127.0.0.1:{port_of(proc, port_file, 'azurite')}/{account}"
+
+
+def md5_of(path):
+    """a file's MD5 as a Content-MD5 header carries it"""
+    md5 = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            md5.update(chunk)
+    return base64.b64encode(md5.digest()).decode()
 
 
 def container_sas(account, key, container):
@@ -106,40 +141,20 @@ def run_azure(b, cli, db, work, size):
                AZURE_STORAGE_CONNECTION_STRING=f"DefaultEndpointsProtocol=http;AccountName={account};"
                                                f"AccountKey={key};BlobEndpoint={endpoint};")
     sas = container_sas(account, key, "bench")
-    n = [0]
+    backup = backups(cli, db, work, env, "az")
     try:
-        def backup(extra):
-            n[0] += 1
-            path = os.path.join(work, f"az{n[0]}.db")
-            subprocess.run([cli, "backup", path, "--db", "sqlite:" + db, "--quiet"] + extra, env=env,
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            return path
-
-        def container():
-            t0 = time.perf_counter()
-            path = backup(["--copy-to", "azure://bench/dbcare"])
-            dt = time.perf_counter() - t0
-            os.remove(path)
-            return dt
-
-        def put_blob(with_md5):
-            t0 = time.perf_counter()
-            path = backup([])
-            md5 = []
-            if with_md5:
-                with open(path, "rb") as f:
-                    md5 = ["-H", "Content-MD5: " + base64.b64encode(hashlib.md5(f.read()).digest())
-                           .decode()]
+        def put_blob(path, with_md5):
+            md5 = ["-H", "Content-MD5: " + md5_of(path)] if with_md5 else []
             subprocess.run(["curl", "-sS", "-f", "-o", "/dev/null", "-T", path, "-H",
                             "x-ms-blob-type: BlockBlob", "-H", "x-ms-version: 2021-08-06"] + md5 +
                            [f"{endpoint}/bench/curl/{os.path.basename(path)}?{sas}"],
                            check=True, capture_output=True)
-            dt = time.perf_counter() - t0
-            os.remove(path)
-            return dt
 
-        times = interleave({"curl": lambda: put_blob(False), "curl_md5": lambda: put_blob(True),
-                            "container": container}, REPS)
+        times = interleave({"curl": lambda: timed_backup(backup, [], lambda p: put_blob(p, False)),
+                            "curl_md5": lambda: timed_backup(backup, [], lambda p: put_blob(p, True)),
+                            "container": lambda: timed_backup(backup,
+                                                              ["--copy-to", "azure://bench/dbcare"])},
+                           REPS)
         base, m = median(times["curl"]), median(times["container"])
         b.add("store", "sqlite", size, "dbcare backup --copy-to azure://…", m, REPS, ratio=m / base,
               ref="curl Put Blob", target="≤ 1.2× backup + curl upload", met=m / base <= 1.2,
@@ -175,29 +190,7 @@ def run(b):
         subprocess.run(["sqlite3", db, "CREATE TABLE items (id INTEGER PRIMARY KEY, body BLOB);"
                         f"INSERT INTO items (body) SELECT randomblob(1000) FROM generate_series(1, {rows})"],
                        check=True)
-        n = [0]
-
-        def backup(extra):
-            n[0] += 1
-            path = os.path.join(work, f"b{n[0]}.db")
-            subprocess.run([cli, "backup", path, "--db", "sqlite:" + db, "--quiet"] + extra, env=env,
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            return path
-
-        def bucket():
-            t0 = time.perf_counter()
-            path = backup(["--copy-to", "s3://bench/dbcare"])
-            dt = time.perf_counter() - t0
-            os.remove(path)
-            return dt
-
-        def local_curl():
-            t0 = time.perf_counter()
-            path = backup([])
-            curl(["-T", path, f"{endpoint}/bench/curl/{os.path.basename(path)}"])
-            dt = time.perf_counter() - t0
-            os.remove(path)
-            return dt
+        backup = backups(cli, db, work, env, "b")
 
         def curl(args, data=None):
             """one signed request by curl (the key pair in a config file of
@@ -211,29 +204,14 @@ def run(b):
                                    "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"] + args,
                                   input=data, check=True, capture_output=True).stdout
 
-        def alone():
-            t0 = time.perf_counter()
-            path = backup([])
-            dt = time.perf_counter() - t0
-            os.remove(path)
-            return dt
+        def put(path):
+            curl(["-T", path, f"{endpoint}/bench/curl/{os.path.basename(path)}"])
 
-        def local_curl_md5():
-            t0 = time.perf_counter()
-            path = backup([])
-            md5 = hashlib.md5()
-            with open(path, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    md5.update(chunk)
-            curl(["-T", path, "-H", "Content-MD5: " + base64.b64encode(md5.digest()).decode(),
+        def put_md5(path):
+            curl(["-T", path, "-H", "Content-MD5: " + md5_of(path),
                   f"{endpoint}/bench/curlmd5/{os.path.basename(path)}"])
-            dt = time.perf_counter() - t0
-            os.remove(path)
-            return dt
 
-        def curl_multipart():
-            t0 = time.perf_counter()
-            path = backup([])
+        def multipart(path):
             url = f"{endpoint}/bench/mp/{os.path.basename(path)}"
             answer = curl(["-X", "POST", url + "?uploads="]).decode()
             upload = answer.split("<UploadId>")[1].split("</UploadId>")[0]
@@ -253,12 +231,12 @@ def run(b):
                         break
             body = ("<CompleteMultipartUpload>" + "".join(parts) + "</CompleteMultipartUpload>").encode()
             curl(["-X", "POST", "--data-binary", "@-", f"{url}?uploadId={upload}"], body)
-            dt = time.perf_counter() - t0
-            os.remove(path)
-            return dt
 
-        times = interleave({"curl": local_curl, "bucket": bucket, "multipart": curl_multipart,
-                            "alone": alone, "curl_md5": local_curl_md5}, REPS)
+        times = interleave({"curl": lambda: timed_backup(backup, [], put),
+                            "bucket": lambda: timed_backup(backup, ["--copy-to", "s3://bench/dbcare"]),
+                            "multipart": lambda: timed_backup(backup, [], multipart),
+                            "alone": lambda: timed_backup(backup, []),
+                            "curl_md5": lambda: timed_backup(backup, [], put_md5)}, REPS)
         base, m = median(times["curl"]), median(times["bucket"])
         size = f"{MB} MB"
         b.add("store", "sqlite", size, "dbcare backup --copy-to s3://…", m, REPS, ratio=m / base,
