@@ -225,6 +225,29 @@ def ups(body):
     return sum(1 for line in body.splitlines() if line.startswith("dbcare_up{") and line.endswith(" 1"))
 
 
+def carried_scrapes(pg, names, extra):
+    """serve over names (with extra options) scraped until every database
+    is up (the first scrapes read the reports, each waiting at most
+    --scrape-timeout for them), then scraped with the reports carried: the
+    first scrape's seconds, the steady scrapes' seconds, and the fewest
+    databases up in any of those"""
+    serve, port = start_serve(pg, names, ["--min-interval", "0"] + extra)
+    try:
+        first, body = scrape(port)
+        for _ in range(30):
+            if ups(body) == len(names):
+                break
+            body = scrape(port)[1]
+        steady, up = [], len(names)
+        for _ in range(5 if QUICK else 11):
+            t, body = scrape(port)
+            steady.append(t)
+            up = min(up, ups(body))
+        return first, steady, up
+    finally:
+        stop(serve)
+
+
 def fleet(b):
     pg = b.pg
     tmpl = pg.fresh_db("serve_fleet_tmpl", ("dbcare",))
@@ -238,22 +261,7 @@ def fleet(b):
     for n in names:
         admin.exec(f"DROP DATABASE IF EXISTS {n}")
         admin.exec(f"CREATE DATABASE {n} TEMPLATE {tmpl}")
-    serve, port = start_serve(pg, names, ["--min-interval", "0"])
-    try:
-        first, body = scrape(port)
-        # the first scrapes read the 100 reports (each scrape waits at most
-        # --scrape-timeout for them): until every database is up
-        for _ in range(30):
-            if ups(body) == FLEET:
-                break
-            body = scrape(port)[1]
-        steady, up = [], FLEET
-        for _ in range(5 if QUICK else 11):
-            t, body = scrape(port)
-            steady.append(t)
-            up = min(up, ups(body))
-    finally:
-        stop(serve)
+    first, steady, up = carried_scrapes(pg, names, [])
     serve, port = start_serve(pg, names, ["--min-interval", "0", "--report-interval", "0"])
     try:
         scrape(port)
@@ -270,29 +278,11 @@ def fleet(b):
                f"bound by --scrape-timeout) {first * 1000:.0f} ms")
     b.add("serve scrape", "postgresql", size, "GET /metrics, every report read (--report-interval 0)",
           median(reports) * 1000, len(reports))
-    serve, port = start_serve(pg, names, ["--min-interval", "0", "--jobs", "8"])
-    try:
-        body = scrape(port)[1]
-        for _ in range(30):
-            if ups(body) == FLEET:
-                break
-            body = scrape(port)[1]
-        wide = [scrape(port)[0] for _ in range(5 if QUICK else 11)]
-    finally:
-        stop(serve)
+    wide = carried_scrapes(pg, names, ["--jobs", "8"])[1]
     m8 = median(wide) * 1000
     b.add("serve scrape", "postgresql", size, "GET /metrics, reports carried, --jobs 8", m8, len(wide),
           target="≤ 1 s", met=m8 <= 1000, note="8 refreshes at once instead of 4")
-    serve, port = start_serve(pg, names, ["--min-interval", "0", "--keep-connections", "0"])
-    try:
-        body = scrape(port)[1]
-        for _ in range(30):
-            if ups(body) == FLEET:
-                break
-            body = scrape(port)[1]
-        fresh = [scrape(port)[0] for _ in range(5 if QUICK else 11)]
-    finally:
-        stop(serve)
+    fresh = carried_scrapes(pg, names, ["--keep-connections", "0"])[1]
     mf = median(fresh) * 1000
     b.add("serve scrape", "postgresql", size, "GET /metrics, reports carried, a session per read", mf,
           len(fresh), note=f"--keep-connections 0 (a new session for each refresh); the defaults "

@@ -10,21 +10,11 @@
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/built_cli.sh"
+. "$(dirname "$0")/lib/restore_sources.sh"
 cd "$work"
 unset DATABASE_URL
 export DBCARE_MODULE="$module"
-db="$work/app.db"
-sqlite3 "$db" "PRAGMA journal_mode = wal;
-  CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB NOT NULL);
-  INSERT INTO t (b) SELECT randomblob(200) FROM generate_series(1, 40000);" >/dev/null
-mkdir log
-"$cli" log log --db "sqlite:$db" --run-for 2s --quiet 2>cap.err &
-cap=$!
-for _ in $(seq 50); do ls log/base-*.db >/dev/null 2>&1 && break; sleep 0.1; done
-sqlite3 -cmd '.timeout 30000' "$db" "INSERT INTO t (b) VALUES (x'01'), (x'02')"
-sleep 0.5
-wait $cap || fail "the capture failed: $(cat cap.err)"
-"$cli" backup "$work/full.db" --db "sqlite:$db" >/dev/null || fail "the backup failed"
+restore_sources 40000 200 "(x'01'), (x'02')"
 want_file=$(sqlite3 full.db ".sha3sum t")
 want_log=$(sqlite3 "$db" ".sha3sum t")
 
