@@ -72,6 +72,15 @@ case $plain in "$db"-*.dump) ;; *) fail "the dump's name $plain is not its defau
 if [ "$STORE" = s3 ]; then
   run 0 verify --all-backups --db "$url"
   has "verified $store_scheme://dumps/shop/$plain" out
+  # an object whose bytes changed in the store fails its row's SHA-256
+  # (before any restore), named by its URL; then put back
+  obj="$work/s3/dumps/shop/$plain._S3rver_object"
+  cp "$obj" good.dump
+  printf X | dd of="$obj" bs=1 seek=100 conv=notrunc status=none
+  run 1 verify --all-backups --db "$url"
+  has "failed $store_scheme://dumps/shop/$plain: " out
+  cp good.dump "$obj"
+  rm good.dump
 fi
 head -c 32 /dev/urandom >backup.key
 chmod 600 backup.key
