@@ -2,9 +2,9 @@
  * stop_cleanup.c — a restore or a backup stopped by a signal (SIGINT,
  * SIGTERM, SIGHUP) leaves nothing behind: the handler removes every file a
  * slot holds (each with its -journal, -wal and -shm), then the folders,
- * says so, and the process dies of the signal. Invariant: the paths are static buffers changed only with
- * the stop signals blocked, and the handler only unlinks, writes and
- * re-raises (async-signal-safe).
+ * says so, and the process dies of the signal. Invariant: the paths are static buffers changed only
+ * with the stop signals blocked, and the handler only unlinks, writes and re-raises
+ * (async-signal-safe).
  */
 #include "cli/backup/common/stop_cleanup.h"
 

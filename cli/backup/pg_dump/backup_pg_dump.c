@@ -192,8 +192,8 @@ int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target)
 	dbc_backup_tool tool;
 	cli_pg_dump_tool arg;
 	cli_pg_dump_tool_init(&tool, &arg, db, o, path);
-	int rc = path ? cli_backup_run(db, o, &tool, dump_answer_sql, NULL, path, seal, staged)
-	              : CLI_ERROR;
+	int rc =
+	    path ? cli_backup_run(db, o, &tool, dump_answer_sql, NULL, path, seal, staged) : CLI_ERROR;
 	cli_upload_stage_drop(&stage);
 	free(path);
 	return rc;
