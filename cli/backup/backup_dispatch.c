@@ -74,11 +74,68 @@ static int fetched(cli_opts *o, int at, char **stage, char **file)
 	return 0;
 }
 
+/* A catalog row (cli_backup_row's) naming an object in a store: the
+ * object fetched (with what its restore needs) and the row's path pointed
+ * at the fetched file for the method's hook, which reads a file; *path
+ * the row's own, put back by row_unfetch. 0 (nothing to do for a file),
+ * or -1 after printing why. */
+static int row_fetch(cli_opts *o, cli_rows *row, char **stage, char **file, char **path)
+{
+	char **cell = &row->cells[2];
+	*stage = *file = *path = NULL;
+	if (row->nrows == 0 || row->ncols < 3 || !*cell || !cli_store_is_url(*cell))
+		return 0;
+	if (cli_backup_fetch(*cell, stage, file) != CLI_OK)
+		return -1;
+	cli_note(&o->out, "fetched %s into %s", *cell, *stage);
+	*path = *cell;
+	*cell = *file;
+	return 0;
+}
+
+static void row_unfetch(cli_rows *row, char *stage, char *file, char *path)
+{
+	if (path)
+		row->cells[2] = path;
+	cli_backup_fetched_drop(stage, file);
+}
+
 static int verify_one(cli_db *db, cli_opts *o);
+
+/* verify URL of an object a catalog row names: the row's check, on the
+ * object fetched. 1 when no row names url. */
+static int verify_catalogued_object(cli_db *db, cli_opts *o, const char *url)
+{
+	cli_rows row = {0};
+	const cli_backup_method *m = NULL;
+	char *stage, *file, *path, *doc = NULL;
+	int rc = cli_backup_row(db, o, NULL, url, NULL, &row) != 0 ? CLI_ERROR : 1;
+	if (rc == 1 && row.nrows == 1 &&
+	    (m = cli_backup_method_for(db, cli_cell(&row, 0, 1), CLI_BACKUP_VERIFY))) {
+		rc = CLI_ERROR;
+		if (row_fetch(o, &row, &stage, &file, &path) == 0) {
+			if (m->verify(db, o, &(cli_backup_ref){url, &row, path}, NULL, &doc) == 0) {
+				if (doc)
+					cli_print_json_doc(db, o, "verify", doc);
+				rc = CLI_OK;
+			}
+			row_unfetch(&row, stage, file, path);
+		}
+	}
+	free(doc);
+	cli_rows_free(&row);
+	return rc;
+}
 
 int cli_verify_backup(cli_db *db, cli_opts *o)
 {
 	char *stage, *file;
+	/* a store's object a row names is checked against its row */
+	if (o->nargs > 0 && cli_store_is_url(o->args[0]) && !cli_backup_method_own_rows(db)) {
+		int rc = verify_catalogued_object(db, o, o->args[0]);
+		if (rc != 1)
+			return rc;
+	}
 	if (fetched(o, 0, &stage, &file) != 0)
 		return CLI_ERROR;
 	int rc = verify_one(db, o);
@@ -93,7 +150,7 @@ static int verify_one(cli_db *db, cli_opts *o)
 	char *doc = NULL;
 	int exit = CLI_ERROR;
 	if (find_method(db, o, o->args[0], &row, &m) == 0 && m->verify) {
-		cli_backup_ref b = {o->args[0], row.nrows ? &row : NULL};
+		cli_backup_ref b = {o->args[0], row.nrows ? &row : NULL, NULL};
 		if (m->verify(db, o, &b, NULL, &doc) == 0) {
 			if (doc)
 				cli_print_json_doc(db, o, "verify", doc);
@@ -125,12 +182,15 @@ static int verify_listed(cli_db *db, cli_opts *o, const cli_backup_method *m, co
                          const char *path, char **why)
 {
 	cli_rows row = {0};
+	char *stage = NULL, *file = NULL, *saved = NULL;
 	int rc = -1;
 	*why = NULL;
 	if (m->finds_own_row)
-		rc = m->verify(db, o, &(cli_backup_ref){path, NULL}, why, NULL);
-	else if (cli_backup_row(db, o, id, NULL, NULL, &row) == 0 && row.nrows == 1)
-		rc = m->verify(db, o, &(cli_backup_ref){path, &row}, why, NULL);
+		rc = m->verify(db, o, &(cli_backup_ref){path, NULL, NULL}, why, NULL);
+	else if (cli_backup_row(db, o, id, NULL, NULL, &row) == 0 && row.nrows == 1 &&
+	         row_fetch(o, &row, &stage, &file, &saved) == 0) /* a store's: from the store */
+		rc = m->verify(db, o, &(cli_backup_ref){path, &row, saved}, why, NULL);
+	row_unfetch(&row, stage, file, saved);
 	cli_rows_free(&row);
 	return rc;
 }
@@ -237,12 +297,15 @@ int cli_backup_drill(cli_db *db, cli_opts *o)
 	const char *arg = o->nargs > 1 ? o->args[1] : NULL;
 	cli_rows row = {0};
 	int rc = CLI_ERROR;
+	char *obj_stage = NULL, *obj_file = NULL, *saved = NULL;
 	if (m || find_row(db, o, arg, &row, &m) == 0) {
-		if (m->drill)
-			rc = m->drill(db, o, &(cli_backup_ref){arg, row.nrows ? &row : NULL});
-		else
+		if (!m->drill)
 			cli_errorf("no hook drills the %s backups of this database", m->kind);
+		/* the newest row naming a store's object: drilled from the store */
+		else if (row_fetch(o, &row, &obj_stage, &obj_file, &saved) == 0)
+			rc = m->drill(db, o, &(cli_backup_ref){arg, row.nrows ? &row : NULL, saved});
 	}
+	row_unfetch(&row, obj_stage, obj_file, saved);
 	cli_rows_free(&row);
 	cli_backup_fetched_drop(stage, file);
 	return rc;

@@ -138,7 +138,9 @@ static int module_run(cli_db *db, cli_opts *o, const char *target)
 	if (o->copy_to) {
 		json_t *doc = json_loads(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "", 0, NULL);
 		const char *file = json_string_value(json_object_get(doc, "path"));
-		rc = file ? cli_backup_ship(o, file, true) : CLI_ERROR;
+		rc = file ? cli_backup_ship(o, file, true, NULL) : CLI_ERROR;
+		if (file && rc != CLI_OK)
+			cli_backup_ship_failed(o, file);
 		if (!file)
 			cli_errorf("the backup's result names no file to upload to %s", o->copy_to);
 		json_decref(doc);

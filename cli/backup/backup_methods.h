@@ -19,10 +19,14 @@
 
 /* A backup a hook acts on: BACKUP as the command line gave it (NULL: none
  * given) and its catalog row as cli_backup_row reads it (id, kind, path,
- * sha256, content, label), NULL where the method finds its row itself. */
+ * sha256, content, label), NULL where the method finds its row itself.
+ * stored: the row's own path when it names an object in a store, whose
+ * bytes were fetched (the row's path then names the fetched file): what
+ * a record of the outcome names (NULL: the row's path). */
 typedef struct cli_backup_ref {
 	const char *arg;
 	const cli_rows *row;
+	const char *stored;
 } cli_backup_ref;
 
 typedef struct cli_backup_method {

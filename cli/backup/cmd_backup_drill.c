@@ -116,22 +116,25 @@ static int pgbackrest_test(cli_db *db, cli_opts *o, const cli_rows *row, char **
 }
 
 /* The drill of a row the command read: test timed, its outcome recorded
- * with dbbackup_drill(path, result). */
-static int drill_row(cli_db *db, cli_opts *o, const cli_rows *row, restore_test test)
+ * with dbbackup_drill(path, result), path the row's (a store's object:
+ * its URL, its bytes fetched). */
+static int drill_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, restore_test test)
 {
 	cli_rows r = {0};
+	const cli_rows *row = b->row;
+	const char *path = b->stored ? b->stored : cli_cell(row, 0, 2);
 	char *why = NULL, *restored = NULL, *result = NULL;
 	int tables = -1, exit = CLI_ERROR;
 	double t0 = dbc_monotonic_ms();
-	cli_note(&o->out, "drilling %s", cli_cell(row, 0, 2));
+	cli_note(&o->out, "drilling %s", path);
 	int ran = test(db, o, row, &why, &tables, &restored);
 	if (ran == 0 && (result = result_json(row, dbc_monotonic_ms() - t0, why, cli_cell(row, 0, 4),
 	                                      restored, tables))) {
-		const char *p[2] = {cli_cell(row, 0, 2), result};
+		const char *p[2] = {path, result};
 		if (cli_q(db, o, "SELECT dbbackup_drill($1, $2)", 2, p, &r) == 0) {
 			cli_print_json_doc(db, o, "drill", cli_cell(&r, 0, 0));
 			if (why)
-				cli_errorf("backup %s failed its restore drill: %s", cli_cell(row, 0, 2), why);
+				cli_errorf("backup %s failed its restore drill: %s", path, why);
 			exit = why ? CLI_ERROR : CLI_OK;
 		}
 	}
@@ -182,12 +185,12 @@ int cli_pg_dump_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b)
 {
 	if (!b->row)
 		return drill_alone(db, o, b->arg);
-	return drill_row(db, o, b->row, dump_test);
+	return drill_row(db, o, b, dump_test);
 }
 
 int cli_pgbackrest_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b)
 {
-	return drill_row(db, o, b->row, pgbackrest_test);
+	return drill_row(db, o, b, pgbackrest_test);
 }
 
 /* The module's dbbackup_drill: it restores into a scratch file, checks,

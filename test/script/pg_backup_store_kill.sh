@@ -15,6 +15,9 @@
 # byte the dump, every name killed before its publishing request is absent
 # and restores nothing (HTTP 404), a published dump restores into a new
 # database with every row, and every dump the catalog records verifies.
+# An object is a catalog row only once whole (a killed upload leaves
+# none), and a dump for the store backup.dir names stopped by SIGTERM in
+# its upload leaves no row and nothing in TMPDIR.
 # dbcare-test-timeout: 600
 set -eu
 db=dbcare_backup_store_kill
@@ -171,6 +174,44 @@ for store in s3 azure; do
   run 0 restore "${dest[$store]}/$big.dump" --db "$restored"
   [ "$("$B/psql" -X -At -d "$restored_db" -c "SELECT count(*) FROM items")" = 18000 ] ||
     fail "the dump published to $store did not restore its 18000 rows"
+done
+# the catalog: an object is a row only once whole in its store (the kill
+# of an upload leaves none), and each row of one names an object there
+stored_rows() { "$B/psql" -X -q -At -d "$1" -c "SELECT path FROM dbcare.backups WHERE path LIKE '%://%' ORDER BY path"; }
+rows=$( (stored_rows "$db"; stored_rows "$small_db") | sort)
+for i in $(seq 1 20); do
+  store=$(store_of "${kind_of[$i]}")
+  if grep -qx "${dest[$store]}/k$i.dump" <<<"$rows"; then
+    listed "$store" "k$i" || fail "the catalog records ${dest[$store]}/k$i.dump, which its store does not hold"
+  elif [ -z "${was_killed[$i]:-}" ]; then
+    fail "the upload k$i, not killed, left no row for its object"
+  fi
+done
+[ "$(grep -c . <<<"$rows")" -ge 4 ] || fail "the whole uploads' objects are not rows: $rows"
+
+# a dump for the store backup.dir names, stopped (SIGTERM) in its upload:
+# no row, and nothing left of it in TMPDIR or here
+run 0 config set backup.dir s3://dumps/kill --db "$url"
+before=$("$B/psql" -X -q -At -d "$db" -c "SELECT count(*) FROM dbcare.backups")
+mkdir "$work/tmp"
+(TMPDIR="$work/tmp" AWS_CONFIG_FILE=parts.conf exec "$cli" backup --db "$url") >term.out 2>&1 &
+pid=$!
+wait_request "$pid" s3 "$db-[0-9]+T[0-9]+Z" 2
+s3_pause
+kill -TERM "$pid" 2>/dev/null || true
+set +e; wait "$pid"; rc=$?; set -e
+s3_resume
+[ "$rc" = 143 ] || { cat term.out; fail "the staged upload stopped by SIGTERM: exit $rc, want 143"; }
+grep -q "the backup was interrupted; nothing of it is left" term.out || { cat term.out; fail "the stop was not said"; }
+[ -z "$(ls -A "$work/tmp")" ] || fail "the stopped upload left $(ls "$work/tmp") in TMPDIR"
+! ls "$work"/"$db"-*.dump 2>/dev/null || fail "the stopped upload left its dump here"
+[ "$("$B/psql" -X -q -At -d "$db" -c "SELECT count(*) FROM dbcare.backups")" = "$before" ] ||
+  fail "the stopped upload was recorded"
+
+# the objects' verification from the store is the journeys' (it restores
+# each again): here the local dumps' rows alone
+for d in "$db" "$small_db"; do
+  "$B/psql" -X -q -d "$d" -c "DELETE FROM dbcare.backups WHERE path LIKE '%://%'" >/dev/null
 done
 run 0 verify --all-backups --db "$url"
 run 0 verify --all-backups --db "$small"

@@ -2,7 +2,8 @@
  * backup_files.c — the files of a backup a tool writes (dbc_backup_files,
  * core/backup/backup_tool.h): the target checked, a temporary file beside
  * it (mkstemp: a new file, mode 0600, never a link) or a scratch file
- * without a name (a copy to seal: a kill leaves none of its bytes), the
+ * without a name (a copy to seal: a kill leaves none of its bytes; a stop
+ * signal removes the temporary file, stop_cleanup.h), the
  * seal (sealed.c), the publication with link() (never replacing or
  * following what is at the name), the published file described, or removed
  * when its record failed before it committed. Errors
@@ -11,6 +12,7 @@
 #include "backup_flow.h"
 #include "pg_backup.h"
 #include "sealed.h"
+#include "stop_cleanup.h"
 #include "cli/common/files.h"
 
 #include "base/file_sync.h"
@@ -58,7 +60,8 @@ static int make_temp(dbc_ctx *ctx, void *arg, const char *path, bool plain, char
 		*tmp = NULL;
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	}
-	int fd = mkstemp(*tmp);
+	/* a stop signal removes it (stop_cleanup.h) */
+	int fd = cli_stop_mkstemp(CLI_STOP_BACKUP_TEMP, *tmp);
 	if (fd < 0) {
 		int saved = errno;
 		free(*tmp);
@@ -126,6 +129,7 @@ static int describe(dbc_ctx *ctx, void *arg, const char *path, dbc_backup_made *
 static void release(dbc_ctx *ctx, void *arg, char *tmp)
 {
 	(void)ctx, (void)arg;
+	cli_stop_track(CLI_STOP_BACKUP_TEMP, NULL);
 	cli_scratch_release(tmp);
 }
 

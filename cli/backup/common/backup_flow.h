@@ -18,23 +18,32 @@ extern const dbc_backup_files cli_backup_files;
 
 /* What the command's recorder needs: the connection, and the answer's
  * statement over the recorded row ($1: its id, $2: *extra, a text the
- * tool learnt, NULL when extra is). */
+ * tool learnt, NULL when extra is). With o->copy_to the file goes to that
+ * store too, and its object is a row of its own, recorded only once it is
+ * whole in the store (shipped.h); staged: the file is only what is
+ * uploaded (upload_stage.h), the object's row the one row and the
+ * answer's. copy_failed: the local backup stands, its copy did not go
+ * (said already). */
 typedef struct cli_backup_record_arg {
 	cli_db *db;
 	cli_opts *o;
 	const char *answer_sql;
 	char *const *extra;
+	bool staged;
+	bool copy_failed;
 } cli_backup_record_arg;
-/* dbbackup_record of made, then the answer read back (dbbackup_entry);
- * *maybe_recorded as dbc_backup_recorder's. */
+/* dbbackup_record of made (and of its copy in o->copy_to), then the
+ * answer read back (dbbackup_entry); *maybe_recorded as
+ * dbc_backup_recorder's. */
 int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
                       char **json, bool *maybe_recorded);
 
 /* Runs the flow for tool (its arg set) and prints its answer ("backup");
- * path: the target of a tool that writes a file. CLI_OK or CLI_ERROR
- * after printing why. */
+ * path: the target of a tool that writes a file (staged: a file in an
+ * upload's stage, recorded only as its object in o->copy_to). CLI_OK or
+ * CLI_ERROR after printing why (a copy to o->copy_to that failed too). */
 int cli_backup_run(cli_db *db, cli_opts *o, const dbc_backup_tool *tool, const char *answer_sql,
-                   char *const *extra, const char *path, unsigned seal);
+                   char *const *extra, const char *path, unsigned seal, bool staged);
 
 /* The tool errors the command's hooks meet as the ctx's error: err
  * ("dbcare: ...", malloc'd, freed here) or, NULL, one already printed. */

@@ -1,10 +1,13 @@
 /*
  * backup_record.c — the record step of the backup flow on the command's
  * side (core/backup/backup_tool.h): one dbbackup_record call with all the
- * flow learnt, the answer read back through dbbackup_entry; and running
+ * flow learnt (and, with --copy-to or backup.dir a store's URL, one for
+ * the object uploaded, recorded only once it is whole in the store), the
+ * answer read back through dbbackup_entry; and running
  * the flow with the command's files, printing its answer or its error.
  */
 #include "backup_flow.h"
+#include "shipped.h"
 #include "cli/common/files.h"
 
 #include <stdio.h>
@@ -27,15 +30,16 @@ static bool may_have_committed(const char *sqlstate)
 	       strcmp(sqlstate, "40003") == 0;
 }
 
-int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
-                      char **json, bool *maybe_recorded)
+/* One dbbackup_record of made at location: 0 (*id its id), or -1 with
+ * *maybe_recorded whether the row may be there all the same. */
+static int record_at(cli_backup_record_arg *a, const char *kind, const dbc_backup_made *made,
+                     const char *location, cli_rows *id, bool *maybe_recorded)
 {
-	cli_backup_record_arg *a = arg;
 	char bytes[32], ms[32];
 	snprintf(bytes, sizeof bytes, "%lld", (long long)made->bytes);
 	snprintf(ms, sizeof ms, "%.0f", made->duration_ms);
 	const char *p[11] = {kind,
-	                     made->location,
+	                     location,
 	                     made->bytes >= 0 ? bytes : NULL,
 	                     made->fingerprint,
 	                     cell_or_null(made->sha256),
@@ -45,15 +49,51 @@ int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backu
 	                     made->wal_stop,
 	                     made->duration_ms >= 0 ? ms : NULL,
 	                     NULL};
-	cli_rows id = {0}, r = {0};
 	/* one call: the row has everything or is not there */
 	int failed = cli_q(a->db, a->o,
 	                   "SELECT dbbackup_record($1, $2, CAST($3 AS bigint), $4, sha256 => $5,"
 	                   " content => CAST($6 AS jsonb), label => $7, wal_start => $8,"
 	                   " wal_stop => $9, duration_ms => CAST($10 AS double precision))",
-	                   10, p, &id) != 0;
+	                   10, p, id) != 0;
 	/* once written, a failed answer does not undo the row */
 	*maybe_recorded = !failed || may_have_committed(a->db->error.sqlstate);
+	return failed ? -1 : 0;
+}
+
+/* The file made uploaded to o->copy_to, and its object recorded once it
+ * is whole there (shipped.h): 0 (*id the object's row), or -1 after
+ * saying why, *maybe_recorded as record_at's (false: nothing recorded). */
+static int record_copy(cli_backup_record_arg *a, const char *kind, const dbc_backup_made *made,
+                       cli_rows *id, bool *maybe_recorded)
+{
+	char *at = NULL;
+	*maybe_recorded = false;
+	if (cli_backup_ship(a->o, made->location, false, &at) != CLI_OK) {
+		if (!a->staged)
+			cli_backup_ship_failed(a->o, made->location);
+		return -1;
+	}
+	int rc = record_at(a, kind, made, at, id, maybe_recorded);
+	if (rc == 0)
+		cli_note(&a->o->out, "recorded %s as backup %s", at, cli_cell(id, 0, 0));
+	else
+		cli_errorf("%s is whole in the store but not recorded: run the backup again", at);
+	free(at);
+	return rc;
+}
+
+int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
+                      char **json, bool *maybe_recorded)
+{
+	cli_backup_record_arg *a = arg;
+	cli_rows id = {0}, copy = {0}, r = {0};
+	bool copy_maybe = false;
+	/* staged: the store's object is the one row, recorded once whole
+	 * there; else the local file's row first, then its copy's */
+	int failed = a->staged ? record_copy(a, kind, made, &id, maybe_recorded) != 0
+	                       : record_at(a, kind, made, made->location, &id, maybe_recorded) != 0;
+	if (!failed && !a->staged && a->o->copy_to)
+		a->copy_failed = record_copy(a, kind, made, &copy, &copy_maybe) != 0;
 	/* read back in a statement of its own (a STABLE function sees the
 	 * statement's snapshot) */
 	const char *e[2] = {cli_cell(&id, 0, 0), a->extra ? *a->extra : NULL};
@@ -61,14 +101,15 @@ int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backu
 	if (!failed && cli_cell(&r, 0, 0))
 		*json = dbc_strdup(ctx, cli_cell(&r, 0, 0));
 	cli_rows_free(&id);
+	cli_rows_free(&copy);
 	cli_rows_free(&r);
 	return failed ? cli_backup_fail(ctx, NULL) : *json ? DBC_OK : DBC_ERROR;
 }
 
 int cli_backup_run(cli_db *db, cli_opts *o, const dbc_backup_tool *tool, const char *answer_sql,
-                   char *const *extra, const char *path, unsigned seal)
+                   char *const *extra, const char *path, unsigned seal, bool staged)
 {
-	cli_backup_record_arg ra = {db, o, answer_sql, extra};
+	cli_backup_record_arg ra = {db, o, answer_sql, extra, staged, false};
 	dbc_backup_recorder rec = {&ra, cli_backup_record};
 	dbc_ctx ctx;
 	char *json = NULL;
@@ -81,5 +122,5 @@ int cli_backup_run(cli_db *db, cli_opts *o, const dbc_backup_tool *tool, const c
 	else if (!ctx.message)
 		cli_errorf("out of memory");
 	dbc_ctx_finish(&ctx);
-	return rc == DBC_OK ? CLI_OK : CLI_ERROR;
+	return rc == DBC_OK && !ra.copy_failed ? CLI_OK : CLI_ERROR;
 }

@@ -29,11 +29,11 @@ int cli_backup_row(cli_db *db, cli_opts *o, const char *id, const char *path, co
 	             3, p, row);
 }
 
-int cli_backup_verify_marked(cli_db *db, cli_opts *o, const cli_rows *row, cli_row_check check,
-                             char **why, char **doc)
+int cli_backup_verify_marked(cli_db *db, cli_opts *o, const cli_rows *row, const char *stored,
+                             cli_row_check check, char **why, char **doc)
 {
 	const char *id = cli_cell(row, 0, 0), *kind = cli_cell(row, 0, 1);
-	const char *path = cli_cell(row, 0, 2);
+	const char *path = stored ? stored : cli_cell(row, 0, 2);
 	char *failed = NULL;
 	int tables = -1;
 	if (check(db, o, row, &failed, &tables) != 0 || cli_backup_mark(db, o, id, failed) != 0) {

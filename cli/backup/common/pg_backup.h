@@ -68,7 +68,9 @@ typedef int (*cli_row_check)(cli_db *db, cli_opts *o, const cli_rows *row, char 
 /* row checked and marked through dbbackup_verified: the verify hook of
  * the methods whose rows the command reads (backup_methods.h's verify:
  * why NULL, a failure printed and -1; else *why the reason, 0; doc the
- * answer of a verified backup). (backup_verified.c) */
-int cli_backup_verify_marked(cli_db *db, cli_opts *o, const cli_rows *row, cli_row_check check,
-                             char **why, char **doc);
+ * answer of a verified backup); stored: what a failure names (the row's
+ * URL when its path cell names the object's fetched copy; NULL: the
+ * row's path). (backup_verified.c) */
+int cli_backup_verify_marked(cli_db *db, cli_opts *o, const cli_rows *row, const char *stored,
+                             cli_row_check check, char **why, char **doc);
 #endif

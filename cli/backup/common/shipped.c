@@ -13,28 +13,47 @@
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-int cli_backup_ship(cli_opts *o, const char *file, bool indexed)
+/* Where name is in s, as a catalog row names it (shipped.h); NULL when
+ * out of memory or the folder is gone. */
+static char *located(cli_store *s, const char *name)
+{
+	const char *label = cli_store_label(s);
+	char abs[PATH_MAX], *out = NULL;
+	if (!cli_store_is_url(label) && !realpath(label, abs))
+		return NULL;
+	const char *at = cli_store_is_url(label) ? label : abs;
+	size_t n = strlen(at);
+	if (asprintf(&out, "%s%s%s", at, n && at[n - 1] == '/' ? "" : "/", name) < 0)
+		return NULL;
+	return out;
+}
+
+int cli_backup_ship(cli_opts *o, const char *file, bool indexed, char **at)
 {
 	char err[1024];
+	if (at)
+		*at = NULL;
 	cli_store *s = cli_store_open(o->copy_to, err, sizeof err);
 	const char *slash = strrchr(file, '/');
 	const char *name = slash ? slash + 1 : file;
 	if (!s || cli_store_put_file(s, name, file, err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
-		fprintf(stderr,
-		        "dbcare: the backup %s stands, but it is not in %s: run the backup "
-		        "again once the store answers\n",
-		        file, o->copy_to);
 		cli_store_close(s);
 		return CLI_ERROR;
 	}
 	cli_note(&o->out, "uploaded %s to %s/%s (%s)", file, cli_store_label(s), name,
 	         cli_store_checked_how(s));
+	if (at && !(*at = located(s, name))) {
+		cli_errorf("cannot name %s/%s for the catalog", cli_store_label(s), name);
+		cli_store_close(s);
+		return CLI_ERROR;
+	}
 	/* the index only spares a restore the rest of the folder: the backup
 	 * in the store is whole without it */
 	if (indexed && cli_backup_ship_refs(s, name, file, err, sizeof err) != 0)
@@ -44,6 +63,14 @@ int cli_backup_ship(cli_opts *o, const char *file, bool indexed)
 		        err, cli_store_label(s), name);
 	cli_store_close(s);
 	return CLI_OK;
+}
+
+void cli_backup_ship_failed(cli_opts *o, const char *file)
+{
+	fprintf(stderr,
+	        "dbcare: the backup %s stands, but it is not in %s: run the backup again once the "
+	        "store answers\n",
+	        file, o->copy_to);
 }
 
 /* The backups a prune's answer lists (its "deleted" or "would_delete")

@@ -14,9 +14,14 @@
 /* file (a backup the method made, whole and verified) uploaded to
  * o->copy_to under its own name, atomically (store.h); a note says where.
  * indexed (a SQLite backup): an incremental's index by SHA-256 beside it,
- * and its base's, which a restore of a chain follows (shipped_chain.h). CLI_OK, or CLI_ERROR after
- * printing why (the local backup stands). */
-int cli_backup_ship(cli_opts *o, const char *file, bool indexed);
+ * and its base's, which a restore of a chain follows (shipped_chain.h).
+ * *at (at not NULL): where the object is, as a catalog row names it
+ * (malloc'd): DEST/NAME for a store's URL (never a credential:
+ * cli_store_label), the absolute path in a folder. CLI_OK, or CLI_ERROR
+ * after printing why (*at NULL). */
+int cli_backup_ship(cli_opts *o, const char *file, bool indexed, char **at);
+/* Says that the local backup file stands though its upload failed. */
+void cli_backup_ship_failed(cli_opts *o, const char *file);
 
 /* A backup named by a store URL, fetched: *stage a new private folder
  * (0700) holding it and, when it is an incremental backup, its chain's

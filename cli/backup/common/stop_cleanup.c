@@ -1,10 +1,10 @@
 /*
- * stop_cleanup.c — a restore stopped by a signal (SIGINT, SIGTERM, SIGHUP)
- * leaves nothing behind: the handler removes every file a slot holds
- * (each with its -journal, -wal and -shm), says so, and the process dies
- * of the signal. Invariant: the paths are static buffers changed only with
- * the stop signals blocked, and the handler only unlinks, writes and
- * re-raises (async-signal-safe).
+ * stop_cleanup.c — a restore or a backup stopped by a signal (SIGINT,
+ * SIGTERM, SIGHUP) leaves nothing behind: the handler removes every file a
+ * slot holds (each with its -journal, -wal and -shm), then the folders,
+ * says so, and the process dies of the signal. Invariant: the paths are static buffers changed only
+ * with the stop signals blocked, and the handler only unlinks, writes and re-raises
+ * (async-signal-safe).
  */
 #include "cli/backup/common/stop_cleanup.h"
 
@@ -27,12 +27,22 @@ static bool armed;
 
 static void on_stop(int sig)
 {
-	static const char msg[] = "dbcare: the restore was interrupted; nothing of it is left\n";
-	for (int s = 0; s < CLI_STOP_SLOTS; s++)
+	static const char restore[] = "dbcare: the restore was interrupted; nothing of it is left\n";
+	static const char backup[] = "dbcare: the backup was interrupted; nothing of it is left\n";
+	bool restoring = false;
+	for (int s = 0; s < CLI_STOP_SLOTS; s++) {
+		restoring = restoring || (s < CLI_STOP_BACKUP_TEMP && paths[s][0][0]);
 		for (int i = 0; i < SIDES; i++)
 			if (paths[s][i][0])
 				unlink(paths[s][i]);
-	if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+	}
+	/* the folders last, once the files in them are gone */
+	for (int s = 0; s < CLI_STOP_SLOTS; s++)
+		if (paths[s][0][0])
+			rmdir(paths[s][0]);
+	const char *msg = restoring ? restore : backup;
+	size_t len = restoring ? sizeof restore - 1 : sizeof backup - 1;
+	if (write(STDERR_FILENO, msg, len) < 0) {
 		/* nothing more to do: the process ends below either way */
 	}
 	signal(sig, SIG_DFL);
@@ -91,4 +101,14 @@ int cli_stop_mkstemp(cli_stop_slot slot, char *template)
 	set_slot(slot, fd >= 0 ? template : NULL);
 	block(false, &old);
 	return fd;
+}
+
+char *cli_stop_mkdtemp(cli_stop_slot slot, char *template)
+{
+	sigset_t old;
+	block(true, &old);
+	char *dir = mkdtemp(template);
+	set_slot(slot, dir);
+	block(false, &old);
+	return dir;
 }

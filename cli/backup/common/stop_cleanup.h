@@ -1,6 +1,6 @@
 /*
- * stop_cleanup.h — the files a restore is making, removed when a stop
- * signal (SIGINT, SIGTERM, SIGHUP) ends the process before the restore is
+ * stop_cleanup.h — the files a restore or a backup is making, removed when
+ * a stop signal (SIGINT, SIGTERM, SIGHUP) ends the process before it is
  * done (stop_cleanup.c).
  */
 #ifndef DBC_CLI_STOP_CLEANUP_H
@@ -8,8 +8,20 @@
 
 /* One file each, with its -journal, -wal and -shm: a new database's
  * staging file (restore_stage.c), and a point-in-time restore's target,
- * begun empty, and scratch image (log/pitr_restore.c, log/pitr_mark.c). */
-typedef enum { CLI_STOP_STAGING, CLI_STOP_TARGET, CLI_STOP_IMAGE, CLI_STOP_SLOTS } cli_stop_slot;
+ * begun empty, and scratch image (log/pitr_restore.c, log/pitr_mark.c);
+ * a backup's temporary file (backup_files.c), and a backup bound for a
+ * store made in a private folder first, the file and its folder
+ * (upload_stage.c). A slot naming a folder is removed once its files are
+ * (rmdir: an empty folder only). */
+typedef enum {
+	CLI_STOP_STAGING,
+	CLI_STOP_TARGET,
+	CLI_STOP_IMAGE,
+	CLI_STOP_BACKUP_TEMP,
+	CLI_STOP_UPLOAD_FILE,
+	CLI_STOP_UPLOAD_DIR,
+	CLI_STOP_SLOTS
+} cli_stop_slot;
 
 /* file (NULL: none) is the slot's from now on. The handler is armed while
  * some slot holds a file and the one it replaced is put back once none
@@ -18,5 +30,8 @@ void cli_stop_track(cli_stop_slot slot, const char *file);
 /* mkstemp(template), the file it made the slot's at once: a signal never
  * finds it made and not tracked. */
 int cli_stop_mkstemp(cli_stop_slot slot, char *template);
+/* mkdtemp(template), the folder it made the slot's at once: NULL as
+ * mkdtemp. */
+char *cli_stop_mkdtemp(cli_stop_slot slot, char *template);
 
 #endif

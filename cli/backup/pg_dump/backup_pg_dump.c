@@ -15,7 +15,7 @@
 #include "cli/backup/backup_methods.h"
 #include "cli/backup/common/pg_backup.h"
 #include "cli/backup/common/sealed.h"
-#include "cli/backup/common/shipped.h"
+#include "cli/backup/common/upload_stage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,12 +157,17 @@ static const char dump_answer_sql[] =
 
 /* pg_dump to path (default <database>-<UTC time>.dump here), through
  * the backup flow (core/backup/backup_tool.h, the tool above): read back,
- * sealed when asked, published, recorded with dbbackup_record. */
+ * sealed when asked, published, recorded with dbbackup_record; with
+ * --copy-to uploaded too, the object a row of its own (backup_flow.h).
+ * Without PATH and with backup.dir a store's URL: made in an upload's
+ * stage (upload_stage.h), never kept here, the object the one row. */
 int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target)
 {
 	(void)target;
 	cli_rows r = {0};
 	char *path = NULL, *dir = NULL;
+	const char *given = o->copy_to;
+	cli_upload_stage stage = {NULL, NULL};
 	/* without PATH: backup.dir's folder, else the working directory (a
 	 * store's URL there is the upload's destination, as --copy-to) */
 	if (o->nargs > 0)
@@ -174,15 +179,22 @@ int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target)
 	free(dir);
 	if (!path)
 		return CLI_ERROR;
+	bool staged = o->nargs == 0 && o->copy_to && o->copy_to != given;
+	if (staged) {
+		int made = cli_upload_stage_make(&stage, path);
+		free(path);
+		if (made != 0)
+			return CLI_ERROR;
+		path = strdup(stage.file);
+	}
 	unsigned seal =
 	    (o->compress ? DBC_BACKUP_SEAL_ZSTD : 0u) | (o->key_file ? DBC_BACKUP_SEAL_ENCRYPT : 0u);
 	dbc_backup_tool tool;
 	cli_pg_dump_tool arg;
 	cli_pg_dump_tool_init(&tool, &arg, db, o, path);
-	int rc = cli_backup_run(db, o, &tool, dump_answer_sql, NULL, path, seal);
-	/* the dump is whole, verified and catalogued: only now may it leave */
-	if (rc == CLI_OK && o->copy_to)
-		rc = cli_backup_ship(o, path, false);
+	int rc =
+	    path ? cli_backup_run(db, o, &tool, dump_answer_sql, NULL, path, seal, staged) : CLI_ERROR;
+	cli_upload_stage_drop(&stage);
 	free(path);
 	return rc;
 }

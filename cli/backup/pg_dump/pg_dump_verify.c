@@ -402,5 +402,5 @@ int cli_pg_dump_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **
 {
 	if (!b->row)
 		return verify_alone(db, o, b->arg, why, doc);
-	return cli_backup_verify_marked(db, o, b->row, dump_check, why, doc);
+	return cli_backup_verify_marked(db, o, b->row, b->stored, dump_check, why, doc);
 }

@@ -294,7 +294,7 @@ int cli_pgbackrest_backup(cli_db *db, cli_opts *o, const char *stanza)
 		                        .begin = pgbr_begin,
 		                        .copy = pgbr_copy,
 		                        .read_back = pgbr_read_back};
-		rc = cli_backup_run(db, o, &tool, pgbr_answer_sql, &t.type, NULL, 0);
+		rc = cli_backup_run(db, o, &tool, pgbr_answer_sql, &t.type, NULL, 0, false);
 	}
 	cli_pgbr_close(&t.b);
 	free(t.type);

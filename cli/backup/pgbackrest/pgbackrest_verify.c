@@ -329,5 +329,5 @@ static int pgbackrest_check(cli_db *db, cli_opts *o, const cli_rows *row, char *
 int cli_pgbackrest_verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
                               char **doc)
 {
-	return cli_backup_verify_marked(db, o, b->row, pgbackrest_check, why, doc);
+	return cli_backup_verify_marked(db, o, b->row, b->stored, pgbackrest_check, why, doc);
 }

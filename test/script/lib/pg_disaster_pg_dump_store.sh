@@ -4,7 +4,9 @@
 # dump (plain and sealed) is uploaded with `dbcare backup --copy-to
 # s3://...` or `azure://...` to the store's emulator (installed from npm at
 # test time, on loopback, checking each request's signature; the plain
-# one by the setting backup.dir holding the store's URL), then the
+# one by the setting backup.dir holding the store's URL, kept nowhere
+# here), each object a catalog row (`dbcare backups`, `verify
+# --all-backups` from the store), then the
 # database is dropped with its catalog and the local dump files deleted,
 # and each dump is restored and verified from the store alone (`dbcare
 # restore`, `dbcare verify` of the URL; from S3 the sealed one drilled
@@ -51,22 +53,50 @@ state "$db" >want
 [ "$(wc -l <want)" -ge 2 ] || fail "the source has $(wc -l <want) tables"
 
 # the plain dump by the setting backup.dir, the store's URL (the sealed
-# one by the same URL on the command line): made here under its default
-# name, uploaded there
+# one by the same URL on the command line): made in a private folder of
+# TMPDIR under its default name, uploaded there, recorded as the object
+# (its one row) and kept nowhere on this machine
+export TMPDIR="$work/tmp"
+mkdir -p "$TMPDIR"
 run 0 config set backup.dir $store_scheme://dumps/shop --db "$url"
-run 0 backup --db "$url"
-plain=$(cd "$work" && ls "$db"-*.dump)
-has "uploaded $plain to $store_scheme://dumps/shop/$plain" err
+run 0 backup --db "$url" --json
+plain=$(json "d['backup']['path'].rsplit('/', 1)[1]")
+[ "$(json "d['backup']['path']")" = "$store_scheme://dumps/shop/$plain" ] ||
+  fail "the backup's row names $(json "d['backup']['path']"), not the object"
+case $plain in "$db"-*.dump) ;; *) fail "the dump's name $plain is not its default one" ;; esac
+! ls "$work"/*.dump 2>/dev/null || fail "the dump for the store was kept here"
+[ -z "$(ls -A "$TMPDIR")" ] || fail "the upload's stage was left: $(ls "$TMPDIR")"
+# verify --all-backups checks the object from the store (fetched, restored
+# into scratch, compared with its row; once, in the S3 run: the fetch is
+# the one restore takes from either store below)
+if [ "$STORE" = s3 ]; then
+  run 0 verify --all-backups --db "$url"
+  has "verified $store_scheme://dumps/shop/$plain" out
+  # an object whose bytes changed in the store fails its row's SHA-256
+  # (before any restore), named by its URL; then put back
+  obj="$work/s3/dumps/shop/$plain._S3rver_object"
+  cp "$obj" good.dump
+  printf X | dd of="$obj" bs=1 seek=100 conv=notrunc status=none
+  run 1 verify --all-backups --db "$url"
+  has "failed $store_scheme://dumps/shop/$plain: " out
+  cp good.dump "$obj"
+  rm good.dump
+fi
 head -c 32 /dev/urandom >backup.key
 chmod 600 backup.key
 run 0 backup nightly-sealed.dump --compress zstd --encrypt-key-file backup.key \
   --copy-to $store_scheme://dumps/shop --db "$url"
+# dbcare backups lists the local sealed dump and both objects, each its row
+run 0 backups --json --db "$url"
+[ "$(json "' '.join(sorted(b['path'] for b in d['backups']))")" = \
+  "$work/nightly-sealed.dump $store_scheme://dumps/shop/$plain $store_scheme://dumps/shop/nightly-sealed.dump" ] ||
+  fail "dbcare backups lists $(json "[b['path'] for b in d['backups']]")"
 "$B/psql" -X -q -At -d "$db" -c "SELECT * FROM dbcare.backups" | grep -qF "$store_secret" &&
   fail "the catalog holds the secret"
 
 # the database, its catalog and the local dumps are gone
 "$B/psql" -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
-rm -f "$plain" nightly-sealed.dump
+rm -f nightly-sealed.dump
 
 for kind in plain sealed; do
   new=$(printf "$base" "${db}_$kind")
