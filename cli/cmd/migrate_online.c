@@ -35,7 +35,8 @@ typedef struct online_run {
 	const char *version;
 	const cli_rows *done; /* the steps an earlier run recorded done: step, statement */
 	/* tests only (DBCARE_TEST_ONLINE_KILL_AT=N): the command kills itself
-	 * (SIGKILL) before its Nth statement, as kill -9 would at that point */
+	 * (SIGKILL) before its Nth statement, as kill -9 would at that point;
+	 * a run that ends first says how many it sent */
 	long kill_at, sent;
 } online_run;
 
@@ -435,6 +436,9 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	cli_rows_free(&done);
 	if (rc == 0 && due && rows)
 		cli_note(&o->out, "migration %s: %ld row(s) filled in batches", version, rows);
+	/* tests only: how many statements a whole run sends (its kill points) */
+	if (r.kill_at > 0 && rc == 0)
+		fprintf(stderr, "dbcare: test: %ld statement(s) sent\n", r.sent);
 	*ran = rc == 0 && due;
 	return rc;
 }
