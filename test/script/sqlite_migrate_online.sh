@@ -40,14 +40,20 @@ DROP TABLE orders;
 ALTER TABLE orders_new RENAME TO orders;
 CREATE INDEX orders_note ON orders (note);
 SQL
+# the step records' table made (empty), so that one query reads all
+db=$db q "SELECT dbmigrate_online_record('0', 1, 'x'); DELETE FROM dbcare_migrations_online_steps;" >/dev/null
 fp() { db=$1 q "SELECT dbschema_fingerprint()"; }
 rows() { db=$1 q "SELECT count(*), r FROM (SELECT group_concat(id || ':' || quote(customer_id) || ':' || quote(amount) || ':' || quote(note), ',') AS r FROM (SELECT * FROM orders ORDER BY id))"; }
 leftovers() {
-  local n steps=0
-  n=$(db=$1 q "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%dbcare_online%' OR name = 'orders_new'")
-  [ "$(db=$1 q "SELECT count(*) FROM pragma_table_list WHERE name = 'dbcare_migrations_online_steps'")" = 0 ] ||
-    steps=$(db=$1 q "SELECT count(*) FROM dbcare_migrations_online_steps")
-  echo $((n + steps))
+  db=$1 q "SELECT (SELECT count(*) FROM sqlite_schema WHERE name LIKE '%dbcare_online%' OR name = 'orders_new')
+    + (SELECT count(*) FROM dbcare_migrations_online_steps)"
+}
+# fingerprint, rows and leftovers in one call
+state() {
+  db=$1 q "SELECT dbschema_fingerprint();
+    SELECT count(*), r FROM (SELECT group_concat(id || ':' || quote(customer_id) || ':' || quote(amount) || ':' || quote(note), ',') AS r FROM (SELECT * FROM orders ORDER BY id));
+    SELECT (SELECT count(*) FROM sqlite_schema WHERE name LIKE '%dbcare_online%' OR name = 'orders_new')
+      + (SELECT count(*) FROM dbcare_migrations_online_steps)"
 }
 old_fp=$(fp "$db")
 old_rows=$(rows "$db")
@@ -118,8 +124,8 @@ refold_rows=$(rows refold.db)
 # each of the last statements (the swap, its records, the end) in turn
 resume() {
   run 0 migrate --db sqlite:k.db --dir m --online
-  [ "$(fp k.db)" = "$new_fp" ] || fail "kill point $k: resumed, not the schema of plain migrate"
-  [ "$(rows k.db)" = "$ref_rows" ] || fail "kill point $k: resumed, the rows differ"
+  [ "$(state k.db)" = "$(printf '%s\n%s\n0' "$new_fp" "$ref_rows")" ] ||
+    fail "kill point $k: resumed, not the schema and rows of plain migrate, or leftovers"
 }
 # the statements a whole run sends
 cp "$db" k.db
@@ -138,7 +144,9 @@ for k in 2 5 9 $((total / 4)) $((total / 2)) $((total - 30)) $((total - 20)) $((
   [ $rc = 137 ] || { cat out err; fail "kill point $k: exit $rc, not killed"; }
   i=$((i + 1))
   db=k.db q "$write" || fail "kill point $k: the table takes no write"
-  if [ $((i % 2)) = 1 ] && [ "$(fp k.db)" != "$new_fp" ]; then
+  # swapped: the table has the new type (a rollback is refused then)
+  swap=$(db=k.db q "SELECT type FROM pragma_table_info('orders') WHERE name = 'amount'")
+  if [ $((i % 2)) = 1 ] && [ "$swap" = TEXT ]; then
     resume
   else
     set +e
@@ -151,13 +159,12 @@ for k in 2 5 9 $((total / 4)) $((total / 2)) $((total - 30)) $((total - 20)) $((
       resume
     else
       [ $rc = 0 ] && grep -qF "half-done online run undone" err || { cat out err; fail "kill point $k: rollback"; }
-      [ "$(fp k.db)" = "$old_fp" ] || fail "kill point $k: rolled back, not the old schema"
-      [ "$(rows k.db)" = "$refold_rows" ] || fail "kill point $k: rolled back, the rows differ"
+      [ "$(state k.db)" = "$(printf '%s\n%s\n0' "$old_fp" "$refold_rows")" ] ||
+        fail "kill point $k: rolled back, not the old schema and rows, or leftovers"
       [ "$(db=k.db q "SELECT state FROM dbmigrate_status() WHERE version = '1'")" = pending ] ||
         fail "kill point $k: rolled back, not pending"
     fi
   fi
-  [ "$(leftovers k.db)" = 0 ] || fail "kill point $k: leftovers"
 done
 [ $i -ge 8 ] && [ $swapped -ge 1 ] || fail "too few kill points: $i, $swapped after the swap"
 echo "ok: rebuild online with a writer and at $i kill points ($swapped after the swap)"
