@@ -55,6 +55,14 @@ state() {
     SELECT (SELECT count(*) FROM sqlite_schema WHERE name LIKE '%dbcare_online%' OR name = 'orders_new')
       + (SELECT count(*) FROM dbcare_migrations_online_steps)"
 }
+# the form carried is planned as batches; a copy with a WHERE runs as written
+cp "$db" dry.db
+run 0 migrate --db sqlite:dry.db --dir m --online --dry-run
+has "batches" out
+mkdir m2
+sed 's/ FROM orders;/ FROM orders WHERE id > 0;/' m/V1__amount_integer.sql >m2/V1__amount_integer.sql
+run 0 migrate --db sqlite:dry.db --dir m2 --online --dry-run
+! grep -qF "batches" out || fail "a copy with a WHERE was rewritten"
 old_fp=$(fp "$db")
 old_rows=$(rows "$db")
 cp "$db" plain.db
