@@ -149,9 +149,11 @@ typedef struct dbc_online_rebuild {
 	 * from the lowest identity, to the highest then); the statement after
 	 * it (the same parameters) copies them: rows with no copy yet only */
 	const char *copy_batch;
-	/* before the swap, %1$s old, %2$s new: fails unless the new table
-	 * holds a copy of every row of the old one and no other */
-	const char *copy_check;
+	/* before the swap, outside a transaction (a read: writes go on), %1$s
+	 * old, %2$s new: fails unless the new table holds a copy of every row
+	 * of the old one and no other; copy_count, in the swap: fails unless
+	 * both hold as many rows (a count, no row read) */
+	const char *copy_check, *copy_count;
 } dbc_online_rebuild;
 
 typedef struct dbc_dialect {

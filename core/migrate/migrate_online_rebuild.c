@@ -13,11 +13,13 @@
  *   2. the rows copied in batches, one short write transaction each, rows
  *      with a copy already (the triggers') passed over; passes until one
  *      copies none;
- *   3. one short transaction, the swap: the triggers dropped, the copy
- *      checked whole (as many rows, each old row's copy there), the DROP
- *      and the RENAME as written, every foreign key checked (the rebuild's
- *      own check, dbc_dialect.rebuild_check); the statements after them
- *      (the indexes, triggers and views made again) run in the same
+ *   3. the copy checked whole (each old row's copy there, no other), by a
+ *      read outside a transaction: writes go on;
+ *   4. one short transaction, the swap: the triggers dropped, the rows
+ *      counted (as many in both), the DROP and the RENAME as written,
+ *      every foreign key checked (the rebuild's own check,
+ *      dbc_dialect.rebuild_check); the statements after them (the
+ *      indexes, triggers and views made again) run in the same
  *      transaction, as written.
  * Until the swap commits, `dbcare rollback` drops the triggers and the new
  * table; after it, a resumed run finishes (the swap has no undo). Any
@@ -206,6 +208,13 @@ int dbc_online_table_rebuild(online_out *o, const dbc_online_rebuild_group *g, c
 	                    "the rows copied, a batch of rowids a transaction") != DBC_OK)
 		return DBC_ERROR;
 
+	/* the copy proved whole by a read, writes going on (the triggers keep
+	 * it so), before the swap counts the rows again under its lock */
+	dbc_online_new_unit(o);
+	if (dbc_online_step(o, "outside", NULL, dbc_printf(ctx, rb->copy_check, old, new),
+	                    "the copy checked whole: each old row's copy there, no other") != DBC_OK)
+		return DBC_ERROR;
+
 	dbc_online_new_unit(o);
 	o->line = st[2].line;
 	o->undo = NULL; /* the swap commits whole; after it a resumed run finishes */
@@ -213,8 +222,8 @@ int dbc_online_table_rebuild(online_out *o, const dbc_online_rebuild_group *g, c
 		if (dbc_online_step(o, "transaction", NULL, dbc_printf(ctx, "DROP TRIGGER %s", trigger[k]),
 		                    "the swap: a copying trigger dropped") != DBC_OK)
 			return DBC_ERROR;
-	if (dbc_online_step(o, "transaction", NULL, dbc_printf(ctx, rb->copy_check, old, new),
-	                    "the swap: the copy checked whole") != DBC_OK ||
+	if (dbc_online_step(o, "transaction", NULL, dbc_printf(ctx, rb->copy_count, old, new),
+	                    "the swap: as many rows in the copy") != DBC_OK ||
 	    dbc_online_step(o, "transaction", NULL, as_written(ctx, &st[2]),
 	                    "the swap: the old table dropped, as written") != DBC_OK)
 		return DBC_ERROR;

@@ -68,6 +68,12 @@ static const dbc_online_rebuild online_rebuild = {
                   "(SELECT count(*) FROM %2$s)) + (SELECT count(*) FROM %1$s WHERE NOT EXISTS "
                   "(SELECT 1 FROM %2$s WHERE %2$s.rowid = %1$s.rowid));\n"
                   "DROP TABLE dbcare_online_copy_check",
+    .copy_count = "CREATE TEMP TABLE dbcare_online_copy_count (rows_not_copied INTEGER CONSTRAINT "
+                  "\"the new table is not a copy of every row of the old one\" CHECK "
+                  "(rows_not_copied = 0));\n"
+                  "INSERT INTO dbcare_online_copy_count SELECT abs((SELECT count(*) FROM %1$s) - "
+                  "(SELECT count(*) FROM %2$s));\n"
+                  "DROP TABLE dbcare_online_copy_count",
 };
 
 const dbc_dialect sqldbc_dialect = {
