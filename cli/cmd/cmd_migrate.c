@@ -515,8 +515,7 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		return CLI_USAGE;
 	}
 	if (o->online && !db->drv->lock_wait_local) {
-		cli_errorf("%s has no online migration: --online is PostgreSQL's (docs/migrations.md)",
-		           db->label);
+		cli_errorf("%s has no online migration (docs/migrations.md)", db->label);
 		return CLI_USAGE;
 	}
 	if (o->online && cli_online_session_wait(db, o) != 0)

@@ -19,12 +19,6 @@
  */
 #include "cli/cli.h"
 
-/* The steps of $1 an earlier run recorded done: step, statement (not the
- * module's own marks, negative: the plan's queries read those). */
-#define DONE_STEPS                                                                                 \
-	"SELECT key, value FROM pg_catalog.json_each_text(dbmigrate_online_done($1)::pg_catalog.json " \
-	"-> $1) WHERE key NOT LIKE '-%'"
-
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +35,8 @@ typedef struct online_run {
 	const char *version;
 	const cli_rows *done; /* the steps an earlier run recorded done: step, statement */
 	/* tests only (DBCARE_TEST_ONLINE_KILL_AT=N): the command kills itself
-	 * (SIGKILL) before its Nth statement, as kill -9 would at that point */
+	 * (SIGKILL) before its Nth statement, as kill -9 would at that point;
+	 * a run that ends first says how many it sent */
 	long kill_at, sent;
 } online_run;
 
@@ -129,7 +124,7 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 {
 	for (int k = 1;; k++) {
 		cli_rows b = {0};
-		if (q(r, "BEGIN", 0, NULL, NULL) != 0)
+		if (q(r, r->db->drv->begin_write, 0, NULL, NULL) != 0)
 			return -1;
 		if (set_wait(r, r->db->drv->lock_wait_local) == 0 && q(r, sql, np, p, &b) == 0 &&
 		    q(r, "COMMIT", 0, NULL, NULL) == 0) {
@@ -231,7 +226,7 @@ static int record_unit(online_run *r, int from, int to)
 {
 	for (int i = from; i < to; i++) {
 		const char *p[3] = {r->version, cell(r, i, r->c_step), cell(r, i, r->c_sql)};
-		if (q(r, "SELECT dbmigrate_online_record($1, $2::pg_catalog.int4, $3)", 3, p, NULL) != 0)
+		if (q(r, "SELECT dbmigrate_online_record($1, CAST($2 AS integer), $3)", 3, p, NULL) != 0)
 			return -1;
 	}
 	return 0;
@@ -242,7 +237,8 @@ static int record_unit(online_run *r, int from, int to)
 static int run_unit_once(online_run *r, int from, int to, long *rows)
 {
 	bool tx = mode_is(r, from, "transaction");
-	if (tx && (q(r, "BEGIN", 0, NULL, NULL) != 0 || set_wait(r, r->db->drv->lock_wait_local) != 0))
+	if (tx && (q(r, r->db->drv->begin_write, 0, NULL, NULL) != 0 ||
+	           set_wait(r, r->db->drv->lock_wait_local) != 0))
 		return -1;
 	int rc = 0;
 	for (int i = from; rc == 0 && i < to; i++) {
@@ -390,14 +386,14 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	const char *p[3] = {"versioned", version, NULL};
 	*ran = false;
 	if (!db->drv->lock_wait_local) {
-		cli_errorf("migrate --online is PostgreSQL's: %s runs migrations as written", db->label);
+		cli_errorf("%s has no online migration: it runs migrations as written", db->label);
 		return -1;
 	}
 	if (cli_q(db, o,
 	          "SELECT step, unit, mode, lock, relation, statement, purpose "
 	          "FROM dbmigrate_online_plan($1) ORDER BY step",
 	          1, &p[1], &plan) != 0 ||
-	    cli_q(db, o, DONE_STEPS, 1, &p[1], &done) != 0 ||
+	    cli_q(db, o, db->drv->online_done_steps, 1, &p[1], &done) != 0 ||
 	    cli_q(db, o,
 	          "SELECT checksum FROM dbmigrate_status() WHERE kind = 'versioned' AND version = $1",
 	          1, &p[1], &r0) != 0) {
@@ -440,6 +436,9 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	cli_rows_free(&done);
 	if (rc == 0 && due && rows)
 		cli_note(&o->out, "migration %s: %ld row(s) filled in batches", version, rows);
+	/* tests only: how many statements a whole run sends (its kill points) */
+	if (r.kill_at > 0 && rc == 0)
+		fprintf(stderr, "dbcare: test: %ld statement(s) sent\n", r.sent);
 	*ran = rc == 0 && due;
 	return rc;
 }
@@ -483,7 +482,7 @@ static int undo_version(cli_db *db, cli_opts *o, const char *version)
 		           "FROM dbmigrate_online_plan($1) ORDER BY step",
 		           1, p, &plan);
 	if (rc == 0)
-		rc = cli_q(db, o, DONE_STEPS, 1, p, &done);
+		rc = cli_q(db, o, db->drv->online_done_steps, 1, p, &done);
 	online_run r = run_of(db, o, &plan, version, &done, 0);
 	int c_undo = cli_col(&plan, "undo"), last = 0; /* the steps [0, last) to undo */
 	for (int i = 0; rc == 0 && i < plan.nrows;) {
@@ -541,11 +540,7 @@ int cli_undo_online(cli_db *db, cli_opts *o, int *undone)
 	*undone = 0;
 	if (!db->drv->lock_wait_local)
 		return 0; /* no online migration on this engine */
-	if (cli_q(
-	        db, o,
-	        "SELECT key FROM pg_catalog.json_object_keys(dbmigrate_online_done()::pg_catalog.json) "
-	        "key ORDER BY 1 DESC",
-	        0, NULL, &v) != 0)
+	if (cli_q(db, o, db->drv->online_half_done, 0, NULL, &v) != 0)
 		return -1;
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < v.nrows; i++)

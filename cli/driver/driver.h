@@ -165,7 +165,7 @@ typedef struct cli_driver {
 	 * columns, on a subscriber: which of lines $1 it lacks. */
 	const char *replica_target, *replicas, *subscriptions, *published_columns, *missing_columns;
 	/* migrate --online (cli/cmd/migrate_online.c; NULL where the engine has
-	 * no online migration: SQLite). lock_wait_local, a format of the
+	 * no online migration). lock_wait_local, a format of the
 	 * milliseconds a lock is waited for in the open transaction (SET LOCAL:
 	 * it ends with the transaction, so a transaction-mode pooler hands no
 	 * setting on); lock_wait_session and lock_wait_reset, the same for a
@@ -174,9 +174,14 @@ typedef struct cli_driver {
 	 * (space separated). exclusive_lock: the lock name of the plan's steps
 	 * that wait for every session holding the table. lock_holders: the
 	 * other sessions holding a lock on relation $1 (pid, state, seconds in
-	 * their transaction, query). */
+	 * their transaction, query; NULL: none to name). online_done_steps:
+	 * the steps of version $1 an earlier run recorded done (step,
+	 * statement: not the module's own marks, negative), and
+	 * online_half_done: the versions of half-done runs, newest first,
+	 * both read from dbmigrate_online_done's JSON. */
 	const char *lock_wait_local, *lock_wait_session, *lock_wait_reset, *lock_not_granted;
 	const char *exclusive_lock, *lock_holders;
+	const char *online_done_steps, *online_half_done;
 } cli_driver;
 
 /* The engine's name ("postgresql" or "sqlite"), for output only: the JSON

@@ -408,6 +408,11 @@ const cli_driver cli_pg_driver = {
     .lock_wait_session = "SET lock_timeout = '%dms'",
     .lock_wait_reset = "RESET lock_timeout",
     .lock_not_granted = "55P03 40P01",
+    .online_done_steps = "SELECT key, value FROM pg_catalog.json_each_text("
+                         "dbmigrate_online_done($1)::pg_catalog.json -> $1) "
+                         "WHERE key NOT LIKE '-%'",
+    .online_half_done = "SELECT key FROM pg_catalog.json_object_keys("
+                        "dbmigrate_online_done()::pg_catalog.json) key ORDER BY 1 DESC",
     .exclusive_lock = "ACCESS EXCLUSIVE",
     .lock_holders = "SELECT a.pid, a.state, "
                     "coalesce(extract(epoch FROM now() - a.xact_start)::int, 0) AS seconds, "

@@ -94,6 +94,22 @@ static int take_row(sqlite3_stmt *st, cli_rows *out, size_t *cap)
 	return 0;
 }
 
+/* $1, $2, ... as the statement names them (a parameter it does not name
+ * is left out). */
+static int bind_params(sqlite3_stmt *st, int nparams, const char *const *params)
+{
+	int rc = SQLITE_OK;
+	for (int i = 0; rc == SQLITE_OK && i < nparams; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "$%d", i + 1);
+		int idx = sqlite3_bind_parameter_index(st, name);
+		if (idx > 0)
+			rc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1, SQLITE_STATIC)
+			               : sqlite3_bind_null(st, idx);
+	}
+	return rc;
+}
+
 static int sqlite_query(cli_db *db, const char *sql, int nparams, const char *const *params,
                         cli_rows *out)
 {
@@ -111,14 +127,8 @@ static int sqlite_query(cli_db *db, const char *sql, int nparams, const char *co
 		for (int c = 0; c < out->ncols; c++)
 			out->names[c] = strdup(sqlite3_column_name(st, c));
 	}
-	for (int i = 0; rc == SQLITE_OK && st && i < nparams; i++) {
-		char name[16];
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		int idx = sqlite3_bind_parameter_index(st, name);
-		if (idx > 0)
-			rc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1, SQLITE_STATIC)
-			               : sqlite3_bind_null(st, idx);
-	}
+	if (rc == SQLITE_OK && st)
+		rc = bind_params(st, nparams, params);
 	while (rc == SQLITE_OK && st) {
 		int s = sqlite3_step(st);
 		if (s == SQLITE_ROW) {
@@ -137,15 +147,26 @@ static int sqlite_query(cli_db *db, const char *sql, int nparams, const char *co
 		return -1;
 	}
 	sqlite3_finalize(st);
-	/* several statements (BEGIN; ...): the rest run without rows */
-	if (tail && *tail && strspn(tail, " \t\r\n;") < strlen(tail)) {
-		char *err = NULL;
-		int erc = sqlite3_exec(h, tail, NULL, NULL, &err);
-		if (erc != SQLITE_OK) {
-			set_error(db, erc, err ? err : sqlite3_errmsg(h));
-			sqlite3_free(err);
+	/* several statements (BEGIN; ...): the rest run without rows, with
+	 * the same parameters */
+	while (tail && *tail && strspn(tail, " \t\r\n;") < strlen(tail)) {
+		const char *sql_next = tail;
+		st = NULL;
+		rc = sqlite3_prepare_v2(h, sql_next, -1, &st, &tail);
+		if (rc == SQLITE_OK && st)
+			rc = bind_params(st, nparams, params);
+		while (rc == SQLITE_OK && st && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			rc = SQLITE_OK;
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		if (rc != SQLITE_OK) {
+			set_error(db, rc, sqlite3_errmsg(h));
+			sqlite3_finalize(st);
 			return -1;
 		}
+		sqlite3_finalize(st);
+		if (!st && tail == sql_next)
+			break; /* nothing prepared, nothing consumed */
 	}
 	return 0;
 }
@@ -186,28 +207,41 @@ static void sqlite_interrupter_free(void *h)
 
 const cli_engine_tag cli_engine_sqlite = {"sqlite"};
 
-const cli_driver cli_sqlite_driver = {.engine = &cli_engine_sqlite,
-                                      .query = sqlite_query,
-                                      .read_only = sqlite_read_only,
-                                      .lost_to_failover = sqlite_lost_to_failover,
-                                      .close = sqlite_close,
-                                      .begin_write = "BEGIN IMMEDIATE",
-                                      .dump = NULL,
-                                      .restore_from = cli_sqlite_restore,
-                                      .interrupter = sqlite_interrupter,
-                                      .interrupt = sqlite_interrupt,
-                                      .interrupter_free = sqlite_interrupter_free,
-                                      .dump_schema = NULL,
-                                      .files_host = &cli_sqlite_files_host,
-                                      .register_folder_at_once = true,
-                                      .rows_hold_statement = true,
-                                      .attaches_files = true,
-                                      .enforce_foreign_keys = "PRAGMA foreign_keys = ON",
-                                      .look_lock_timeout = NULL,
-                                      .lock_busy_sqlstate = DBC_SQLSTATE_LOCK_TIMEOUT,
-                                      .lock_busy_holder = SQLITE_HELD,
-                                      .look_read_probe = "SELECT 1 FROM main.sqlite_schema LIMIT 1",
-                                      .live_panels = cli_sqlite_live_panels,
-                                      .live_panel_count = &cli_sqlite_live_panel_count,
-                                      .cancel_session = NULL,
-                                      .terminate_session = NULL};
+const cli_driver cli_sqlite_driver = {
+    .engine = &cli_engine_sqlite,
+    .query = sqlite_query,
+    .read_only = sqlite_read_only,
+    .lost_to_failover = sqlite_lost_to_failover,
+    .close = sqlite_close,
+    .begin_write = "BEGIN IMMEDIATE",
+    .dump = NULL,
+    .restore_from = cli_sqlite_restore,
+    .interrupter = sqlite_interrupter,
+    .interrupt = sqlite_interrupt,
+    .interrupter_free = sqlite_interrupter_free,
+    .dump_schema = NULL,
+    .files_host = &cli_sqlite_files_host,
+    .register_folder_at_once = true,
+    .rows_hold_statement = true,
+    .attaches_files = true,
+    .enforce_foreign_keys = "PRAGMA foreign_keys = ON",
+    .look_lock_timeout = NULL,
+    .lock_busy_sqlstate = DBC_SQLSTATE_LOCK_TIMEOUT,
+    .lock_busy_holder = SQLITE_HELD,
+    .look_read_probe = "SELECT 1 FROM main.sqlite_schema LIMIT 1",
+    .live_panels = cli_sqlite_live_panels,
+    .live_panel_count = &cli_sqlite_live_panel_count,
+    .cancel_session = NULL,
+    .terminate_session = NULL,
+    /* a lock is the database's: the busy
+     * timeout waits for it, per connection
+     * (no pooler), and no session is named */
+    .lock_wait_local = "PRAGMA busy_timeout = %d",
+    .lock_wait_session = "PRAGMA busy_timeout = %d",
+    .lock_wait_reset = "PRAGMA busy_timeout",
+    .lock_not_granted = DBC_SQLSTATE_LOCK_TIMEOUT,
+    .online_done_steps = "SELECT key, value FROM json_each("
+                         "dbmigrate_online_done($1), '$.\"' || $1 || '\"') "
+                         "WHERE key NOT LIKE '-%'",
+    .online_half_done = "SELECT key FROM json_each(dbmigrate_online_done()) "
+                        "ORDER BY 1 DESC"};

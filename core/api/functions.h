@@ -275,14 +275,14 @@
 	             "blocking statement as its lock-safe recipe, the rest as written")                \
 	/* What dbcare migrate --online records of a run: a step done, the steps                       \
 	 * done (JSON), a half-done run's records removed (rollback). */                               \
-	X(dbmigrate_online_record, dbmigrate_online_record, CORE_PG, .part = DBC_PART_MIGRATE,         \
+	X(dbmigrate_online_record, dbmigrate_online_record, CORE_SCALAR, .part = DBC_PART_MIGRATE,     \
 	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT), DBC_ARG("step", DBC_T_INT4),                        \
 	           DBC_ARG("statement", DBC_T_TEXT)),                                                  \
 	  .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE)                                             \
-	X(dbmigrate_online_done, dbmigrate_online_done, CORE_PG, .part = DBC_PART_MIGRATE,             \
+	X(dbmigrate_online_done, dbmigrate_online_done, CORE_SCALAR, .part = DBC_PART_MIGRATE,         \
 	  DBC_ARGS(DBC_OPT("version", DBC_T_TEXT, "NULL")), .returns = DBC_T_TEXT,                     \
 	  .volatility = DBC_STABLE, .flags = DBC_API_PRIVATE)                                          \
-	X(dbmigrate_online_forget, dbmigrate_online_forget, CORE_PG, .part = DBC_PART_MIGRATE,         \
+	X(dbmigrate_online_forget, dbmigrate_online_forget, CORE_SCALAR, .part = DBC_PART_MIGRATE,     \
 	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE)   \
 	/* SQLite: the table rebuild its ALTER TABLE needs for other changes. */                       \
 	X(dbmigrate_rebuild_script, dbmigrate_rebuild_script, CORE_SQLITE, .part = DBC_PART_MIGRATE,   \

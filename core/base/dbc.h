@@ -131,6 +131,31 @@ typedef struct dbc_online_shadow {
 	const char *anonymous_block;
 } dbc_online_shadow;
 
+/* The SQL of `dbcare migrate --online`'s table rebuild
+ * (core/migrate/migrate_online_rebuild.c), printf formats over quoted
+ * names. A new row's identity is the old row's (rowid), so a change is
+ * replayed on the row it changes. */
+typedef struct dbc_online_rebuild {
+	/* the triggers on the old table that keep each changed row's copy in
+	 * step from their commit on (its copy deleted, the row copied again
+	 * with the select list): %1$s the trigger, %2$s the old table, %3$s
+	 * the new one, %4$s the copy's column list and %5$s its select list as
+	 * written (INSERT INTO new (%4$s) SELECT %5$s FROM old) */
+	const char *capture_insert, *capture_update, *capture_delete;
+	/* one batch of the copy: %1$s old, %2$s new, %3$s columns, %4$s select
+	 * list, %5$d rows. Its first statement's one row: the rows it copies,
+	 * the next batch's first identity, the pass's end ($1 the batch's
+	 * first identity, $2 the pass's end or NULL: a pass's first batch,
+	 * from the lowest identity, to the highest then); the statement after
+	 * it (the same parameters) copies them: rows with no copy yet only */
+	const char *copy_batch;
+	/* before the swap, outside a transaction (a read: writes go on), %1$s
+	 * old, %2$s new: fails unless the new table holds a copy of every row
+	 * of the old one and no other; copy_count, in the swap: fails unless
+	 * both hold as many rows (a count, no row read) */
+	const char *copy_check, *copy_count;
+} dbc_online_rebuild;
+
 typedef struct dbc_dialect {
 	/* The engine's name where outputs show it (a snapshot's "engine", the
 	 * health report's engine and its Prometheus label). Never compared. */
@@ -410,6 +435,10 @@ typedef struct dbc_dialect {
 	/* ALTER COLUMN TYPE through a shadow column (dbc_online_shadow);
 	 * NULL: no such rewrite on this engine */
 	const struct dbc_online_shadow *online_shadow;
+	/* a table rebuild written in plain SQL (CREATE TABLE new, INSERT INTO
+	 * new SELECT ... FROM old, DROP TABLE old, ALTER TABLE new RENAME TO
+	 * old) copied in batches (dbc_online_rebuild); NULL: as written */
+	const struct dbc_online_rebuild *online_rebuild;
 	bool unique_using_index; /* ADD UNIQUE / PRIMARY KEY USING INDEX exists */
 	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
 	 * does the rest), and DROP COLUMN fails on a used column */

@@ -188,14 +188,16 @@ const dbc_book_table dbc_book_tables[] = {
         DBC_BOOK_COLUMNS(
             DBC_ONE_ROW_ID("migrations_generation"),
             DBC_COL("n", BIGINT, .flags = NN))),
-    /* PostgreSQL: the steps of `dbcare migrate --online` done so far, one
-     * row a step of the migration's plan (dbmigrate_online_plan), written
-     * in the transaction of the step (or after a step outside one); the
-     * rows go when the migration is recorded applied. A run killed part
-     * way is resumed from them: the steps recorded are not run again. */
-    DBC_BOOK_TABLE("migrations_online_steps", .flags = DBC_BOOK_MONITOR | PGO,
+    /* the steps of `dbcare migrate --online` done so far, one row a step
+     * of the migration's plan (dbmigrate_online_plan), written in the
+     * transaction of the step (or after a step outside one); the rows go
+     * when the migration is recorded applied. A run killed part way is
+     * resumed from them: the steps recorded are not run again. SQLite: made
+     * by the first step recorded (a table rebuild's, issue 70). */
+    DBC_BOOK_TABLE("migrations_online_steps", .flags = DBC_BOOK_MONITOR | DBC_BOOK_OPTIONAL,
         .comment = "dbcare: the steps of an online migration done so far (dbcare migrate --online resumes after them)",
-        .pg_since = "0.3.9", .primary_key = "version, step",
+        .sqlite_part = "online", .pg_since = "0.3.9", .book_since = 19,
+        .primary_key = "version, step",
         DBC_BOOK_COLUMNS(
             DBC_COL("version", TEXT, .flags = NN),
             DBC_COL("step", INT, .flags = NN),

@@ -11,6 +11,12 @@
 
 #define ANY DBC_LOP_COUNT
 
+/* the rebuild's remedy on an engine that copies it online
+ * (core/migrate/migrate_online_rebuild.c) */
+#define REBUILD_ONLINE                                                                             \
+	"; its CREATE TABLE, INSERT ... SELECT, DROP TABLE and RENAME in a migration run in "          \
+	"batches while the table takes writes with dbcare migrate --online"
+
 const dbc_lint_rule dbc_lint_rules[] = {
     {"index-not-concurrent", DBC_LOP_CREATE_INDEX, 0, DBC_LF_CONCURRENTLY,
      DBC_LFACT_CONCURRENT_INDEX, true, DBC_LINT_WARNING,
@@ -167,32 +173,32 @@ const dbc_lint_rule dbc_lint_rules[] = {
      DBC_LINT_ERROR, "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
      "writes the steps (new table, copy, drop, rename, indexes, triggers, views, foreign key "
-     "check)"},
+     "check)" REBUILD_ONLINE},
     {"alter-unsupported", DBC_LOP_ALTER_TYPE, 0, 0, DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
      "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
      "writes the steps (new table, copy, drop, rename, indexes, triggers, views, foreign key "
-     "check)"},
+     "check)" REBUILD_ONLINE},
     {"alter-unsupported", DBC_LOP_SET_NOT_NULL, 0, 0, DBC_LFACT_ALTER_LIMITED, false,
      DBC_LINT_ERROR, "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
-     "writes the steps"},
+     "writes the steps" REBUILD_ONLINE},
     {"alter-unsupported", DBC_LOP_ADD_CHECK, 0, 0, DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
      "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
-     "writes the steps"},
+     "writes the steps" REBUILD_ONLINE},
     {"alter-unsupported", DBC_LOP_ADD_FOREIGN_KEY, 0, 0, DBC_LFACT_ALTER_LIMITED, false,
      DBC_LINT_ERROR, "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
-     "writes the steps"},
+     "writes the steps" REBUILD_ONLINE},
     {"alter-unsupported", DBC_LOP_ADD_UNIQUE, 0, 0, DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
      "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "CREATE UNIQUE INDEX instead, or rebuild the table: SELECT "
-     "dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') writes the steps"},
+     "dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') writes the steps" REBUILD_ONLINE},
     {"alter-unsupported", DBC_LOP_ALTER_OTHER, 0, 0, DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
      "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
-     "writes the steps"},
+     "writes the steps" REBUILD_ONLINE},
     {"add-column-unsupported", DBC_LOP_ADD_COLUMN, DBC_LF_ADD_NOT_POSSIBLE, 0,
      DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
      "ADD COLUMN {column} on {table} fails: this engine adds no PRIMARY KEY or UNIQUE column, "

@@ -285,9 +285,18 @@ static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *mo
 		return DBC_OK;
 	if (dbc_migrate_script_info(o->ctx, mig, &info) != DBC_OK)
 		return DBC_ERROR;
+	/* a table rebuild's four statements (dbc_online_rebuild_match): judged
+	 * one by one, written at the last, as its recipe when the old table
+	 * holds rows (the DROP's judgement), else as written */
+	dbc_online_rebuild_group group;
+	int group_at = -1;
+	int64_t group_rows = 0;
 	for (int s = 0; s < info->nstmts; s++) {
 		const dbc_stmt *st = &info->stmts[s];
 		dbc_lint_actions acts = {0};
+		if (group_at < 0 && emit && d->online_rebuild && d->rebuild_check &&
+		    !info->no_transaction && dbc_online_rebuild_match(o->ctx, info, s, &group))
+			group_at = s;
 		if (dbc_lint_classify(o->ctx, eng, st->text, st->len, &acts) != DBC_OK)
 			return DBC_ERROR;
 		if (acts.n == 0)
@@ -303,11 +312,30 @@ static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *mo
 			/* a statement of several actions runs as written */
 			if (acts.n == 1 && !info->no_transaction)
 				r = recipe_of(d, a, rows);
+			if (group_at >= 0 && s == group_at + 2)
+				group_rows = rows;
 			if (a->op != DBC_LOP_SET_LOCK_TIMEOUT && dbc_lint_model_apply(model, a) != DBC_OK)
 				return DBC_ERROR;
 		}
 		if (!emit)
 			continue;
+		if (group_at >= 0) {
+			if (s < group_at + 3)
+				continue;
+			const dbc_stmt *four = &info->stmts[group_at];
+			int rc = DBC_OK;
+			if (group_rows != 0)
+				rc = dbc_online_table_rebuild(o, &group, four);
+			for (int k = 0; rc == DBC_OK && group_rows == 0 && k < 4; k++) {
+				o->line = four[k].line;
+				o->rel = NULL;
+				rc = dbc_online_as_written(o, &four[k], false, NULL);
+			}
+			if (rc != DBC_OK)
+				return DBC_ERROR;
+			group_at = -1;
+			continue;
+		}
 		o->line = st->line;
 		o->rel =
 		    acts.n && acts.items[0].table ? dbc_online_table_sql(o->ctx, &acts.items[0]) : NULL;
@@ -352,7 +380,7 @@ int dbc_migrate_online_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const ch
 		return DBC_ERROR;
 	o.version = canon;
 	json_t *done = NULL;
-	if (ctx->host->dialect->online_steps) {
+	if (dbc_migrate_online_steps_kept(ctx)) {
 		dbc_value p = dbc_text(canon);
 		done = json_object();
 		if (dbc_migrate_query(ctx,

@@ -13,6 +13,9 @@
 /* Pages one backfill range covers (a few thousand narrow rows): short row
  * locks, short transactions. */
 #define DBC_ONLINE_RANGE_PAGES 32
+/* Rows one batch of a table rebuild's copy covers (migrate_online_rebuild.c):
+ * a write transaction of a few milliseconds. */
+#define DBC_ONLINE_BATCH_ROWS 1000
 
 typedef struct online_out {
 	dbc_ctx *ctx;
@@ -54,5 +57,20 @@ int dbc_online_as_written(online_out *o, const dbc_stmt *st, bool outside, const
  * (migrate_online_type.c): the recipe's steps, or the statement as
  * written when its words are not read as expected. */
 int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stmt *st);
+
+/* A table rebuild written in plain SQL (migrate_online_rebuild.c): the
+ * names and the copy's words, as written. */
+typedef struct dbc_online_rebuild_group {
+	const dbc_stmt *create;
+	char *new_table, *old_table; /* unquoted */
+	char *columns, *select_list; /* INSERT INTO new (columns) SELECT select_list FROM old */
+} dbc_online_rebuild_group;
+/* Whether statements s..s+3 of info are CREATE TABLE new, INSERT INTO new
+ * (columns) SELECT list FROM old, DROP TABLE old, ALTER TABLE new RENAME TO
+ * old, each unqualified and nothing more. */
+bool dbc_online_rebuild_match(dbc_ctx *ctx, const dbc_script_info *info, int s,
+                              dbc_online_rebuild_group *g);
+/* Its recipe: st the four statements. */
+int dbc_online_table_rebuild(online_out *o, const dbc_online_rebuild_group *g, const dbc_stmt *st);
 
 #endif

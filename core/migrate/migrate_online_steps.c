@@ -1,7 +1,8 @@
 /*
  * migrate_online_steps.c — what `dbcare migrate --online` records of a run
  * (docs/migrations.md, "Online"): the steps done so far
- * (@migrations_online_steps, PostgreSQL), so that a run killed part way is
+ * (@migrations_online_steps; on SQLite a part's table, made by the first
+ * step recorded), so that a run killed part way is
  * resumed after them or undone by `dbcare rollback`. The run's started
  * event is the history's (dbmigrate_step_begin kind 'online'); a dead one
  * is not a failure but a run to resume (dbc_migrate_failed_resumable).
@@ -14,11 +15,23 @@
 
 #include <string.h>
 
+bool dbc_migrate_online_steps_kept(dbc_ctx *ctx)
+{
+	const dbc_host *h = ctx->host;
+	if (!h->dialect->online_steps)
+		return false;
+	if (!h->book_has_column)
+		return true;
+	char *t = dbc_printf(ctx, "%smigrations_online_steps", h->book_name_prefix);
+	return t && h->book_has_column(ctx, t, "step");
+}
+
 int dbc_migrate_online_record(dbc_ctx *ctx, const char *version, int64_t step,
                               const char *statement)
 {
 	char *canon = NULL;
-	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK)
+	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK ||
+	    dbc_book_ensure_part(ctx, "online") != DBC_OK)
 		return DBC_ERROR;
 	dbc_value p[3] = {dbc_text(canon), dbc_int(step), dbc_text(statement)};
 	return dbc_migrate_query(ctx,
@@ -53,12 +66,14 @@ int dbc_migrate_online_done(dbc_ctx *ctx, const char *version, char **json)
 		return DBC_ERROR;
 	json_t *all = json_object();
 	dbc_value p = dbc_text(canon);
-	int rc = dbc_migrate_query(ctx,
-	                           canon ? "SELECT version, CAST(step AS text), statement "
-	                                   "FROM @migrations_online_steps WHERE version = $1"
-	                                 : "SELECT version, CAST(step AS text), statement "
-	                                   "FROM @migrations_online_steps",
-	                           canon ? 1 : 0, &p, take_step, all);
+	int rc = !dbc_migrate_online_steps_kept(ctx)
+	             ? DBC_OK
+	             : dbc_migrate_query(ctx,
+	                                 canon ? "SELECT version, CAST(step AS text), statement "
+	                                         "FROM @migrations_online_steps WHERE version = $1"
+	                                       : "SELECT version, CAST(step AS text), statement "
+	                                         "FROM @migrations_online_steps",
+	                                 canon ? 1 : 0, &p, take_step, all);
 	if (rc == DBC_OK)
 		rc = dbc_migrate_read(ctx, DBC_LOAD_META, &set);
 	for (int i = 0; rc == DBC_OK && i < set.nfailed; i++) {
@@ -96,7 +111,7 @@ int dbc_migrate_online_forget(dbc_ctx *ctx, const dbc_migrate_hooks *env, const 
 		}
 	}
 	dbc_value p = dbc_text(canon);
-	if (rc == DBC_OK)
+	if (rc == DBC_OK && dbc_migrate_online_steps_kept(ctx))
 		rc = dbc_migrate_query(ctx, "DELETE FROM @migrations_online_steps WHERE version = $1", 1,
 		                       &p, NULL, NULL);
 	return dbc_migrate_frame_end(ctx, &f, rc);

@@ -600,9 +600,9 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 			    "duration_ms, down_checksum) VALUES ('versioned', $1, $2, $3, $4, $5)",
 			    5, q, NULL, NULL);
 			/* an online run's step records end with it, where the engine
-			 * has them (its explicit capability: PostgreSQL's book table;
-			 * SQLite has no such table) */
-			if (rc == DBC_OK && ctx->host->dialect->online_steps)
+			 * has them (PostgreSQL's book table; SQLite's, once an online
+			 * run made it) */
+			if (rc == DBC_OK && dbc_migrate_online_steps_kept(ctx))
 				rc = dbc_migrate_query(ctx,
 				                       "DELETE FROM @migrations_online_steps WHERE version = $1", 1,
 				                       q, NULL, NULL);

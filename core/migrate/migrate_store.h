@@ -113,5 +113,8 @@ int dbc_migrate_duplicate_error(dbc_ctx *ctx, const char *given, const char *reg
 char *dbc_migrate_text(dbc_ctx *ctx, const dbc_value *v);
 bool dbc_migrate_bool(const dbc_value *v);
 double dbc_migrate_num(const dbc_value *v, bool *isnull);
+/* Whether @migrations_online_steps is there to read (migrate_online_steps.c):
+ * the engine keeps it, and SQLite's first online run made it. */
+bool dbc_migrate_online_steps_kept(dbc_ctx *ctx);
 
 #endif

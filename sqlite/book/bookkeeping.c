@@ -490,7 +490,9 @@ static int upgrade_to_18(dbc_ctx *ctx)
 
 /* 18 -> 19 (dbcare 0.3.9): the query statistics history
  * (dbcare_health_query_stats), a part's table the first snapshot that
- * reads statements makes: no step. */
+ * reads statements makes, and the steps of dbcare migrate --online
+ * (dbcare_migrations_online_steps), a part's table its first recorded step
+ * makes: no step. */
 static int (*const upgrade_steps[BOOK_VERSION + 1])(dbc_ctx *ctx) = {
     [2] = upgrade_to_2,   [5] = upgrade_to_5,   [6] = upgrade_to_6,
     [8] = upgrade_to_8,   [13] = upgrade_to_13, [14] = upgrade_to_14,

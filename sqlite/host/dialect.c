@@ -28,6 +28,54 @@ static const char *const infixes[] = {"sqlite3", "sqlite", NULL};
 static const char *const foreign_infixes[] = {"postgres", "postgresql", NULL};
 static const char *const temporal_words[] = {"date", "time", NULL};
 
+/* dbcare migrate --online's table rebuild (dbc_online_rebuild). A
+ * trigger deletes the row's copy first: an INSERT OR REPLACE of the old
+ * table fires no DELETE trigger (recursive_triggers off), and the outer
+ * statement's conflict clause (OR IGNORE) overrides the body's. The copy
+ * goes by ranges of rowids, each the next %5$d rows from the range's first
+ * (sparse rowids make no empty ranges); the pass's end is the highest
+ * rowid when it began (later rows are the triggers'). */
+#define RB_LO "(CASE WHEN $2 IS NULL THEN -9223372036854775807 - 1 ELSE CAST($1 AS INTEGER) END)"
+#define RB_END                                                                                     \
+	"(CASE WHEN $2 IS NULL THEN (SELECT coalesce(max(rowid), 0) + 1 FROM %1$s) "                   \
+	"ELSE CAST($2 AS INTEGER) END)"
+#define RB_HI                                                                                      \
+	"min(coalesce((SELECT rowid FROM %1$s WHERE rowid >= " RB_LO                                   \
+	" ORDER BY rowid LIMIT 1 OFFSET %5$d), " RB_END "), " RB_END ")"
+#define RB_RANGE                                                                                   \
+	"%1$s.rowid >= " RB_LO " AND %1$s.rowid < " RB_HI                                              \
+	" AND NOT EXISTS (SELECT 1 FROM %2$s WHERE %2$s.rowid = %1$s.rowid)"
+#define RB_COPY_ROW                                                                                \
+	"INSERT OR REPLACE INTO %3$s (rowid, %4$s) SELECT %2$s.rowid, %5$s FROM %2$s "                 \
+	"WHERE %2$s.rowid = NEW.rowid; "
+
+static const dbc_online_rebuild online_rebuild = {
+    .capture_insert = "CREATE TRIGGER %1$s AFTER INSERT ON %2$s BEGIN "
+                      "DELETE FROM %3$s WHERE rowid = NEW.rowid; " RB_COPY_ROW "END",
+    .capture_update = "CREATE TRIGGER %1$s AFTER UPDATE ON %2$s BEGIN "
+                      "DELETE FROM %3$s WHERE rowid = OLD.rowid; "
+                      "DELETE FROM %3$s WHERE rowid = NEW.rowid; " RB_COPY_ROW "END",
+    .capture_delete = "CREATE TRIGGER %1$s AFTER DELETE ON %2$s BEGIN "
+                      "DELETE FROM %3$s WHERE rowid = OLD.rowid; END",
+    .copy_batch =
+        "SELECT (SELECT count(*) FROM %1$s WHERE " RB_RANGE "), " RB_HI ", " RB_END ";\n"
+        "INSERT INTO %2$s (rowid, %3$s) SELECT %1$s.rowid, %4$s FROM %1$s WHERE " RB_RANGE,
+    /* a CHECK of a temporary table fails the swap's transaction, named */
+    .copy_check = "CREATE TEMP TABLE dbcare_online_copy_check (rows_not_copied INTEGER CONSTRAINT "
+                  "\"the new table is not a copy of every row of the old one\" CHECK "
+                  "(rows_not_copied = 0));\n"
+                  "INSERT INTO dbcare_online_copy_check SELECT abs((SELECT count(*) FROM %1$s) - "
+                  "(SELECT count(*) FROM %2$s)) + (SELECT count(*) FROM %1$s WHERE NOT EXISTS "
+                  "(SELECT 1 FROM %2$s WHERE %2$s.rowid = %1$s.rowid));\n"
+                  "DROP TABLE dbcare_online_copy_check",
+    .copy_count = "CREATE TEMP TABLE dbcare_online_copy_count (rows_not_copied INTEGER CONSTRAINT "
+                  "\"the new table is not a copy of every row of the old one\" CHECK "
+                  "(rows_not_copied = 0));\n"
+                  "INSERT INTO dbcare_online_copy_count SELECT abs((SELECT count(*) FROM %1$s) - "
+                  "(SELECT count(*) FROM %2$s));\n"
+                  "DROP TABLE dbcare_online_copy_count",
+};
+
 const dbc_dialect sqldbc_dialect = {
     .name = "sqlite",
     .engine_bit = DBC_ENGINE_SQLITE,
@@ -95,6 +143,8 @@ const dbc_dialect sqldbc_dialect = {
      * outside the transaction (the pragma does nothing inside one), back on
      * after the commit. A foreign key violation fails the CHECK of a
      * temporary table, so the script stops before its COMMIT. */
+    .online_rebuild = &online_rebuild,
+    .online_steps = true,
     .rebuild_begin = {"BEGIN IMMEDIATE;\n", "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n"},
     .rebuild_end = {"COMMIT;\n", "COMMIT;\nPRAGMA foreign_keys = ON;\n"},
     .rebuild_check = "CREATE TEMP TABLE dbcare_rebuild_check (foreign_key_violations INTEGER "

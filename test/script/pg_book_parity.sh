@@ -132,13 +132,6 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 < audit_wal_state|rejected_messages|integer|not null
 < audit_wal_state|unknown_user_entries|integer|not null
 < audit_wal_state|primary key|one
-# The steps of `dbcare migrate --online` done so far: PostgreSQL's (SQLite
-# has no online migration).
-< migrations_online_steps|done_at|text|not null
-< migrations_online_steps|primary key|version,step
-< migrations_online_steps|statement|text|not null
-< migrations_online_steps|step|integer|not null
-< migrations_online_steps|version|text|not null
 # The migration summary is kept true by a generation counter on PostgreSQL
 # (a writer's DELETE would not see a row committed after its snapshot): one
 # row always there, NULL counts meaning nothing stored; SQLite's triggers

@@ -196,8 +196,4 @@ echo "pages read per 1,000 rows: $small at 10,000 rows, $large at 40,000"
 [ "$large" -le $((small * 11 / 10)) ] ||
   fail "the backfill reads more pages per row at 4 times the size: $small, then $large per 1,000 rows"
 
-# SQLite has no online migration: refused before anything runs
-touch lite.db
-run 2 migrate --db sqlite:lite.db --dir m --online
-has "--online is PostgreSQL's" err
 echo ok

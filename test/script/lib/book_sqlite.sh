@@ -16,5 +16,6 @@ SELECT dbhealth_snapshot() IS NOT NULL;
 SELECT dbmigrate_add('1', 'renamed', 'ALTER TABLE videos RENAME TO clips;');
 SELECT dbmigrate_apply();
 SELECT dbjson_register('s', '{"type": "object"}') IS NOT NULL;
+SELECT dbmigrate_online_record('99', 1, 'SELECT 1');
 SQL
 }

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# dbcare migrate --online on SQLite (issue 70): a plain-SQL table rebuild
+# (CREATE TABLE new, INSERT INTO new (...) SELECT ... FROM old, DROP TABLE
+# old, ALTER TABLE new RENAME TO old, the index made again) carried out as
+# triggers + a copy in batches + one short swap (docs/migrations.md,
+# "Online").
+#   1. With a writer process inserting, updating and deleting rows all
+#      through the run: the rows are those of the same writes replayed after
+#      the plain migration (content equal), the schema is the plain
+#      migration's (fingerprint equal), no leftover.
+#   2. Killed (SIGKILL) before its k-th statement, for a few k: the old
+#      table still takes writes; then resumed (the schema and rows of plain
+#      migrate, with that write) or rolled back (the old schema and rows,
+#      pending), with 0 leftovers either way.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+. "$(dirname "$0")/lib/cli.sh"
+N=20000
+db="$work/tpl.db"
+sqlite3 -batch "$db" >/dev/null <<SQL
+PRAGMA journal_mode = wal;
+CREATE TABLE customers (id INTEGER PRIMARY KEY);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id),
+  amount TEXT, note TEXT);
+CREATE TABLE lines (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders (id));
+WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < 99)
+INSERT INTO customers SELECT i FROM g;
+WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < $N)
+INSERT INTO orders SELECT i, i % 100, CAST(i % 97 AS TEXT), 'n' || i FROM g;
+INSERT INTO lines SELECT id, id FROM orders WHERE id <= 500;
+CREATE INDEX orders_note ON orders (note);
+SQL
+mkdir m
+cat >m/V1__amount_integer.sql <<'SQL'
+CREATE TABLE orders_new (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id),
+  amount INTEGER NOT NULL CHECK (amount >= 0), note TEXT);
+INSERT INTO orders_new (id, customer_id, amount, note)
+  SELECT id, customer_id, CAST(amount AS INTEGER), note FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;
+CREATE INDEX orders_note ON orders (note);
+SQL
+# the step records' table made (empty), so that one query reads all
+db=$db q "SELECT dbmigrate_online_record('0', 1, 'x'); DELETE FROM dbcare_migrations_online_steps;" >/dev/null
+fp() { db=$1 q "SELECT dbschema_fingerprint()"; }
+rows() { db=$1 q "SELECT count(*), r FROM (SELECT group_concat(id || ':' || quote(customer_id) || ':' || quote(amount) || ':' || quote(note), ',') AS r FROM (SELECT * FROM orders ORDER BY id))"; }
+leftovers() {
+  db=$1 q "SELECT (SELECT count(*) FROM sqlite_schema WHERE name LIKE '%dbcare_online%' OR name = 'orders_new')
+    + (SELECT count(*) FROM dbcare_migrations_online_steps)"
+}
+# fingerprint, rows and leftovers in one call
+state() {
+  db=$1 q "SELECT dbschema_fingerprint();
+    SELECT count(*), r FROM (SELECT group_concat(id || ':' || quote(customer_id) || ':' || quote(amount) || ':' || quote(note), ',') AS r FROM (SELECT * FROM orders ORDER BY id));
+    SELECT (SELECT count(*) FROM sqlite_schema WHERE name LIKE '%dbcare_online%' OR name = 'orders_new')
+      + (SELECT count(*) FROM dbcare_migrations_online_steps)"
+}
+# the form carried is planned as batches; a copy with a WHERE runs as written
+cp "$db" dry.db
+run 0 migrate --db sqlite:dry.db --dir m --online --dry-run
+has "batches" out
+mkdir m2
+sed 's/ FROM orders;/ FROM orders WHERE id > 0;/' m/V1__amount_integer.sql >m2/V1__amount_integer.sql
+run 0 migrate --db sqlite:dry.db --dir m2 --online --dry-run
+! grep -qF "batches" out || fail "a copy with a WHERE was rewritten"
+old_fp=$(fp "$db")
+old_rows=$(rows "$db")
+cp "$db" plain.db
+run 0 migrate --db sqlite:plain.db --dir m
+new_fp=$(fp plain.db)
+
+# The writer: op i of a fixed sequence, each in a write transaction of its
+# own, until the file stop exists; the count done in the file count.
+cat >writer.py <<'PY'
+import os, sqlite3, sys, time
+db, n, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+c = sqlite3.connect(db, timeout=10, isolation_level=None)
+def op(i):
+    c.execute("BEGIN IMMEDIATE")
+    if i % 3 == 0:
+        c.execute("INSERT INTO orders (id, customer_id, amount, note) VALUES (?, ?, ?, ?)",
+                  (100000 + i, i % 100, str(i % 50), "w%d" % i))
+    elif i % 3 == 1:
+        c.execute("UPDATE orders SET note = ?, amount = ? WHERE id = ?",
+                  ("u%d" % i, str(i % 40), (i * 7) % n + 1))
+    else:
+        c.execute("DELETE FROM orders WHERE id = ?", (1000 + (i * 13) % (n - 1000) + 1,))
+    c.execute("COMMIT")
+if mode == "replay":
+    for i in range(1, int(sys.argv[4]) + 1):
+        op(i)
+    sys.exit(0)
+i = 0
+while not os.path.exists("stop"):
+    i += 1
+    op(i)
+    with open("count.tmp", "w") as f:
+        f.write(str(i))
+    os.replace("count.tmp", "count")
+    time.sleep(0.001)
+PY
+count() { cat count 2>/dev/null || echo 0; }
+cp "$db" live.db
+"$py" writer.py live.db $N run &
+writer=$!
+trap 'kill $writer 2>/dev/null || true; rm -rf "$work"' EXIT
+while [ "$(count)" -lt 20 ]; do sleep 0.01; done
+c0=$(count)
+run 0 migrate --db sqlite:live.db --dir m --online
+has "row(s) filled in batches" err
+c1=$(count)
+touch stop
+wait $writer
+n=$(count)
+[ "$c1" -gt "$c0" ] || fail "the writer wrote nothing during the run ($c0, $c1)"
+cp plain.db ref.db
+"$py" writer.py ref.db $N replay "$n"
+[ "$(fp live.db)" = "$new_fp" ] || fail "with a writer: not the schema of plain migrate"
+[ "$(rows live.db)" = "$(rows ref.db)" ] || fail "with a writer: the rows differ from the same $n writes after plain migrate"
+[ "$(leftovers live.db)" = 0 ] || fail "with a writer: leftovers"
+echo "writer: $n writes, $((c1 - c0)) during the run"
+
+# Killed before statement k: a write to the old table, then resume or rollback.
+write="UPDATE orders SET note = 'killed' WHERE id = 4242"
+cp plain.db ref.db
+db=ref.db q "$write"
+ref_rows=$(rows ref.db)
+cp "$db" refold.db
+db=refold.db q "$write"
+refold_rows=$(rows refold.db)
+# kill points: in the first unit, through the copy's two passes, then
+# each of the last statements (the swap, its records, the end) in turn
+resume() {
+  run 0 migrate --db sqlite:k.db --dir m --online
+  [ "$(state k.db)" = "$(printf '%s\n%s\n0' "$new_fp" "$ref_rows")" ] ||
+    fail "kill point $k: resumed, not the schema and rows of plain migrate, or leftovers"
+}
+# the statements a whole run sends
+cp "$db" k.db
+(DBCARE_TEST_ONLINE_KILL_AT=100000 exec "$cli" migrate --db sqlite:k.db --dir m --online >out 2>err)
+total=$(sed -n 's/^dbcare: test: \([0-9]*\) statement(s) sent$/\1/p' err)
+[ -n "$total" ] || { cat out err; fail "the run did not say how many statements it sent"; }
+i=0 swapped=0
+for k in 2 5 9 $((total / 4)) $((total / 2)) $((total - 30)) $((total - 20)) $((total - 12)) \
+  $((total - 6)) $((total - 2)) $total; do
+  cp "$db" k.db
+  rm -f k.db-wal k.db-shm
+  set +e
+  (DBCARE_TEST_ONLINE_KILL_AT=$k exec "$cli" migrate --db sqlite:k.db --dir m --online >out 2>err)
+  rc=$?
+  set -e
+  [ $rc = 137 ] || { cat out err; fail "kill point $k: exit $rc, not killed"; }
+  i=$((i + 1))
+  db=k.db q "$write" || fail "kill point $k: the table takes no write"
+  # swapped: the table has the new type (a rollback is refused then)
+  swap=$(db=k.db q "SELECT type FROM pragma_table_info('orders') WHERE name = 'amount'")
+  if [ $((i % 2)) = 1 ] && [ "$swap" = TEXT ]; then
+    resume
+  else
+    set +e
+    "$cli" rollback --db sqlite:k.db >out 2>err
+    rc=$?
+    set -e
+    if [ $rc != 0 ] && grep -qF "cannot be undone" err; then
+      # killed after the swap committed: only a resumed run finishes
+      swapped=$((swapped + 1))
+      resume
+    else
+      [ $rc = 0 ] && grep -qF "half-done online run undone" err || { cat out err; fail "kill point $k: rollback"; }
+      [ "$(state k.db)" = "$(printf '%s\n%s\n0' "$old_fp" "$refold_rows")" ] ||
+        fail "kill point $k: rolled back, not the old schema and rows, or leftovers"
+      [ "$(db=k.db q "SELECT state FROM dbmigrate_status() WHERE version = '1'")" = pending ] ||
+        fail "kill point $k: rolled back, not pending"
+    fi
+  fi
+done
+[ $i -ge 8 ] && [ $swapped -ge 1 ] || fail "too few kill points: $i, $swapped after the swap"
+echo "ok: rebuild online with a writer and at $i kill points ($swapped after the swap)"
