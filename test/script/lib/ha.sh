@@ -68,11 +68,18 @@ ha_stop() { # every keeper and server killed, as at the end of a crash test
   return 0
 }
 trap 'ha_stop; cleanup' EXIT
-# the processes under PID, PID last
+# the processes under PID, PID last, from one listing of the processes
+# (not a pgrep, a scan of every process, per process of the tree)
 ha_tree() {
-  local c
-  for c in $(pgrep -P "$1"); do ha_tree "$c"; done
-  echo "$1"
+  local pid ppid
+  declare -A kids=()
+  while read -r pid ppid; do kids[$ppid]+=" $pid"; done < <(ps -e -o pid= -o ppid=)
+  ha_tree_of() {
+    local c
+    for c in ${kids[$1]:-}; do ha_tree_of "$c"; done
+    echo "$1"
+  }
+  ha_tree_of "$1"
 }
 ha_kill() { # NODE
   local p=${ha_keeper[$1]:-} pm=""
