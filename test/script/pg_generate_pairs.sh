@@ -82,12 +82,14 @@ made_db() {
   "$B/psql" -X -q -v ON_ERROR_STOP=1 -d "$1" -c "SET client_min_messages = warning" -f "$2" >/dev/null
 }
 
-# pair NAME: $work/NAME/live.sql to $work/NAME/desired.sql, through the
-# command: generate, migrate (the desired state), rollback to the first
-# migration (the live one: generate may write more than one file).
+# pair NAME [made]: $work/NAME/live.sql to $work/NAME/desired.sql, through
+# the command: generate, migrate (the desired state), rollback to the first
+# migration (the live one: generate may write more than one file). With
+# made, database $src already holds want.sql's state (the case dumped it
+# for its desired file): it is not made a second time.
 pair() {
   local name=$1 dir=$work/$1
-  made_db $src "$dir/want.sql"
+  [ "${2:-}" = made ] || made_db $src "$dir/want.sql"
   dump $src >"$dir/want.dump"
   fp $src >"$dir/want.fp"
   fresh_db
@@ -137,7 +139,7 @@ dumped_case() {
   printf '%s\n' "$3" >"$work/$1/want.sql"
   made_db $src "$work/$1/want.sql"
   "$B/pg_dump" -s --no-owner --no-privileges -n public -d $src >"$work/$1/desired.sql"
-  pair "$1"
+  pair "$1" made
 }
 
 # A: the desired file is the raw dump of a whole database holding dbcare
@@ -153,7 +155,7 @@ made_db $src "$work/A/want.sql"
 "$B/pg_dump" -s -d $src >"$work/A/desired.sql"
 grep -q '^COMMENT ON EXTENSION dbcare IS' "$work/A/desired.sql" || fail "A: the dump has no comment on dbcare"
 grep -q '^COMMENT ON EXTENSION pgcrypto IS' "$work/A/desired.sql" || fail "A: the dump has no comment on pgcrypto"
-pair A
+pair A made
 fi
 # A2: the raw dump of a whole database without pgcrypto, where the live
 # one has it: the plan drops it, last, with allow_drop only (refused
@@ -174,7 +176,7 @@ run 1 generate --to "$work/A2/desired.sql" A2 --db "$url" -d "$work/A2/m"
 has "dbcare: the desired schema drops extension pgcrypto" err
 ls "$work/A2/m" | grep -qv '^V1__live.sql$' && fail "A2: a refused generate wrote a file: $(ls "$work/A2/m")"
 rm -rf "$work/A2/m"
-pair A2
+pair A2 made
 grep -qx 'DROP EXTENSION pgcrypto;' "$work"/A2/m/V2__A2.sql || fail "A2: no drop: $(cat "$work"/A2/m/*)"
 fi
 # A3: the raw dump of a whole database whose pgcrypto the live one has
@@ -189,7 +191,7 @@ printf '%s\n' "CREATE EXTENSION pgcrypto;
 CREATE TABLE users (id int PRIMARY KEY, pw text, salt text DEFAULT gen_salt('bf'));" >"$work/A3/want.sql"
 made_db $src "$work/A3/want.sql"
 "$B/pg_dump" -s -d $src >"$work/A3/desired.sql"
-pair A3
+pair A3 made
 grep -q "^CREATE EXTENSION pgcrypto WITH SCHEMA public VERSION '[0-9.]*';" "$work"/A3/m/V2__A3.sql ||
   fail "A3: no CREATE EXTENSION: $(cat "$work"/A3/m/*)"
 fi

@@ -19,8 +19,11 @@ url="$url&target_session_attrs=read-write"
 echo "CREATE TABLE a (id int);" >"$mig/001_a.sql"
 "$cli" migrate --db "$url" --dir "$mig" >"$work/1.out" 2>&1 || fail "migrate 1: $(cat "$work/1.out")"
 topo_caught_up
-# the second migration runs for seconds after its first statement
-printf 'CREATE TABLE b (id int);\nINSERT INTO b VALUES (2);\nSELECT pg_sleep(3);\n' >"$mig/002_b.sql"
+# the second migration runs for seconds after its first statement, on
+# the first primary only (the server's port says which): the run again on
+# the promoted standby, the same file, commits at once
+printf "CREATE TABLE b (id int);\nINSERT INTO b VALUES (2);\nSELECT pg_sleep(CASE current_setting('port') WHEN '%s' THEN 3 ELSE 0 END);\n" \
+  "$topo_port" >"$mig/002_b.sql"
 "$cli" migrate --db "$url" --dir "$mig" --timeout 60s >"$work/2.out" 2>&1 &
 runner=$!
 pids+=("$runner")

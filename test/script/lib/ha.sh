@@ -52,12 +52,13 @@ ha_run() { # NODE: its keeper, in the background, logging to NODE.log
   ha_keeper[$1]=$!
 }
 ha_stop() { # every keeper and server killed, as at the end of a crash test
-  local n pm
+  local n pm pms=()
+  # all three killed first, then each postmaster waited for: the waits overlap
   for n in node1 node2 monitor; do
-    pm=""
-    [ -f "$ha/$n/postmaster.pid" ] && pm=$(head -n 1 "$ha/$n/postmaster.pid")
+    [ -f "$ha/$n/postmaster.pid" ] && pms+=("$(head -n 1 "$ha/$n/postmaster.pid")")
     ha_kill "$n"
-    [ -n "$pm" ] || continue
+  done
+  for pm in "${pms[@]}"; do
     for _ in $(seq 1 100); do kill -0 "$pm" 2>/dev/null || break; sleep 0.1; done
   done
   # and any process of this setup left over (a keeper's service whose
@@ -68,11 +69,18 @@ ha_stop() { # every keeper and server killed, as at the end of a crash test
   return 0
 }
 trap 'ha_stop; cleanup' EXIT
-# the processes under PID, PID last
+# the processes under PID, PID last, from one listing of the processes
+# (not a pgrep, a scan of every process, per process of the tree)
 ha_tree() {
-  local c
-  for c in $(pgrep -P "$1"); do ha_tree "$c"; done
-  echo "$1"
+  local pid ppid
+  declare -A kids=()
+  while read -r pid ppid; do kids[$ppid]+=" $pid"; done < <(ps -e -o pid= -o ppid=)
+  ha_tree_of() {
+    local c
+    for c in ${kids[$1]:-}; do ha_tree_of "$c"; done
+    echo "$1"
+  }
+  ha_tree_of "$1"
 }
 ha_kill() { # NODE
   local p=${ha_keeper[$1]:-} pm=""
@@ -107,6 +115,10 @@ pgautofailover.health_check_timeout = 1000
 pgautofailover.node_considered_unhealthy_timeout = 3000
 pgautofailover.primary_demote_timeout = 3000
 CONF
+# node1's initdb meanwhile (it needs no monitor yet)
+ha_initdb node1 &
+ha_initdb_node1=$!
+pids+=("$ha_initdb_node1")
 ha_autoctl create monitor --pgctl "$B/pg_ctl" --pgdata "$ha/monitor" --pgport "$ha_port" \
   --hostname 127.0.0.1 --listen 127.0.0.1 --auth trust --no-ssl >"$ha/monitor.log" 2>&1 ||
   { tail -n 30 "$ha/monitor.log"; fail "pg_autoctl create monitor failed"; }
@@ -155,7 +167,7 @@ ha_caught_up() { # PRIMARY STANDBY: until STANDBY has replayed what PRIMARY wrot
   done
   fail "$2 did not replay to $target"
 }
-ha_initdb node1
+wait "$ha_initdb_node1" || fail "node1's initdb failed"
 ha_node node1 "$ha_n1_port"
 ha_wait_primary node1
 ha_node node2 "$ha_n2_port"

@@ -22,11 +22,14 @@ pitr_wait_started() {
 # pitr_wait_vouched LOG T [STATUS OPTIONS]: until LOG vouches for the moment
 # T (log status: every commit before T is logged, a restore to T is exact)
 pitr_wait_vouched() {
-  local log=$1 t=$2 last=
+  local log=$1 t=$2 last= out
   shift 2
+  # the field read by a bash match, not a JSON parser started per poll:
+  # log status writes "last_restorable" once, a string or null
   for _ in $(seq 1 2400); do
-    last=$("$cli" log status "$log" --json "$@" 2>/dev/null |
-      "$py" -c 'import json, sys; print(json.load(sys.stdin).get("last_restorable") or "")' 2>/dev/null || true)
+    out=$("$cli" log status "$log" --json "$@" 2>/dev/null || true)
+    last=
+    [[ $out =~ \"last_restorable\":\"([^\"]*)\" ]] && last=${BASH_REMATCH[1]}
     [ -n "$last" ] && ! [[ "$last" < "$t" ]] && return
     sleep 0.05
   done
