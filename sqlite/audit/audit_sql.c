@@ -165,8 +165,7 @@ static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row,
 		if (!lit || !q)
 			return NULL;
 		if (!is_rowid(cols->items[i], rowid))
-			dbc_buf_appendf(&when, "%stypeof(%s.%s) = 'integer'", when.len ? " AND " : "", row,
-			                q);
+			dbc_buf_appendf(&when, "%stypeof(%s.%s) = 'integer'", when.len ? " AND " : "", row, q);
 		dbc_buf_appendf(&json, " || %s || %s.%s", lit, row, q);
 	}
 	dbc_buf_append(&json, " || '}'");
