@@ -43,6 +43,10 @@ typedef struct dbc_audit_target {
 	 * after a rename); the engine keeps their ids. Empty elsewhere. */
 	dbc_strlist followed;
 	dbc_strlist followed_ids;
+	/* SQLite: the column that is the table's rowid (an INTEGER PRIMARY
+	 * KEY), whose values are always integers; NULL when none. Elsewhere
+	 * NULL. */
+	const char *rowid_column;
 } dbc_audit_target;
 
 /* The options of dbaudit_enable, checked against the table. */

@@ -80,6 +80,15 @@ static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, c
 #define PENDING_VALUE                                                                              \
 	"substr(typeof(%1$s), 1, 1) || CASE typeof(%1$s) WHEN 'integer' THEN %1$s"                     \
 	" WHEN 'real' THEN quote(%1$s) ELSE hex(%1$s) END"
+/* The same of the rowid's column, which holds integers only: the same text,
+ * a fifth of the expression. */
+#define PENDING_ROWID "'i' || %1$s"
+
+/* Whether column is the table's rowid column (rowid: its name, or NULL). */
+static bool is_rowid(const char *column, const char *rowid)
+{
+	return rowid && sqlite3_stricmp(column, rowid) == 0;
+}
 
 /* The columns of cols of row (NEW or OLD) in the pending form; mode 'P'
  * every column, 'C' every column to be kept where it differs from the other
@@ -88,7 +97,8 @@ static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, c
  * string, so a chain of || per column copied the object over and over (a
  * fifth of an audited INSERT's instructions, docs/benchmarks.md); printf
  * writes it once. The text is the same either way. */
-static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, char mode)
+static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, char mode,
+                        const char *rowid)
 {
 	const dbc_host *h = ctx->host;
 	dbc_buf b;
@@ -116,7 +126,8 @@ static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, 
 			if (!ref)
 				return NULL;
 			dbc_buf_append(&args, ", ");
-			dbc_buf_appendf(&args, PENDING_VALUE, ref);
+			dbc_buf_appendf(&args, is_rowid(cols->items[i], rowid) ? PENDING_ROWID : PENDING_VALUE,
+			                ref);
 		}
 		if (start + PENDING_PER_CALL >= cols->n)
 			dbc_buf_append(&fmt, "}");
@@ -131,11 +142,14 @@ static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, 
 
 /* A key: when every value is an integer (an INTEGER PRIMARY KEY always is),
  * the final JSON dbaudit_json writes, so a reader of a read-only file finds
- * the entry by its key while it is pending; else the pending form. */
-static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row)
+ * the entry by its key while it is pending; else the pending form. The
+ * rowid's column needs no test (a key of it alone is that JSON outright:
+ * the shared trigger's body is compiled into every statement writing the
+ * table, audit_sql.c's PENDING_VALUE). */
+static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, const char *rowid)
 {
 	const dbc_host *h = ctx->host;
-	char *pending = pending_of(ctx, cols, row, 'P');
+	char *pending = pending_of(ctx, cols, row, 'P', rowid);
 	if (!pending || cols->n == 0 || cols->n > PENDING_PER_GROUP)
 		return pending;
 	dbc_buf when, json;
@@ -150,11 +164,15 @@ static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row)
 		char *q = h->quote_ident(ctx, cols->items[i]);
 		if (!lit || !q)
 			return NULL;
-		dbc_buf_appendf(&when, "%stypeof(%s.%s) = 'integer'", i ? " AND " : "", row, q);
+		if (!is_rowid(cols->items[i], rowid))
+			dbc_buf_appendf(&when, "%stypeof(%s.%s) = 'integer'", when.len ? " AND " : "", row, q);
 		dbc_buf_appendf(&json, " || %s || %s.%s", lit, row, q);
 	}
 	dbc_buf_append(&json, " || '}'");
+	bool tested = when.len > 0;
 	char *w = dbc_buf_finish(&when), *j = dbc_buf_finish(&json);
+	if (w && j && !tested)
+		return j;
 	return w && j ? dbc_printf(ctx, "CASE WHEN %s THEN %s ELSE %s END", w, j, pending) : NULL;
 }
 
@@ -308,12 +326,12 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	if (recorded(ctx, t, o, true, &full) != DBC_OK ||
 	    recorded(ctx, t, o, false, &changed) != DBC_OK)
 		return DBC_ERROR;
-	char *key_new = pending_key(ctx, &o->key, "NEW");
-	char *key_old = pending_key(ctx, &o->key, "OLD");
-	char *row_new = pending_of(ctx, &full, "NEW", 'P');
+	char *key_new = pending_key(ctx, &o->key, "NEW", t->rowid_column);
+	char *key_old = pending_key(ctx, &o->key, "OLD", t->rowid_column);
+	char *row_new = pending_of(ctx, &full, "NEW", 'P', t->rowid_column);
 	char *hash_new = object_of_(ctx, &o->key, "NEW", NULL, true, lit);
 	char *hash_old = object_of_(ctx, &o->key, "OLD", NULL, true, lit);
-	char *row_old = pending_of(ctx, &full, "OLD", 'P');
+	char *row_old = pending_of(ctx, &full, "OLD", 'P', t->rowid_column);
 	if (!key_new || !key_old || !row_new || !row_old || !hash_new || !hash_old)
 		return DBC_ERROR;
 	*n = 0;
@@ -337,8 +355,8 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	} else if (changed.n > 0) {
 		/* only when a recorded column changed; only the changed ones (the
 		 * pending form keeps them all, completion drops the equal ones) */
-		char *old_vals = pending_of(ctx, &changed, "OLD", 'C');
-		char *new_vals = pending_of(ctx, &changed, "NEW", 'C');
+		char *old_vals = pending_of(ctx, &changed, "OLD", 'C', t->rowid_column);
+		char *new_vals = pending_of(ctx, &changed, "NEW", 'C', t->rowid_column);
 		if (!old_vals || !new_vals)
 			return DBC_ERROR;
 		dbc_buf cond;

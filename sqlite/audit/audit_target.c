@@ -35,6 +35,14 @@ static int collect_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return dbc_strlist_add(ctx, &t->columns, c[0].s);
 }
 
+static int collect_rowid(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	dbc_audit_target *t = arg;
+	t->rowid_column = dbc_strdup(ctx, c[0].s);
+	return t->rowid_column ? DBC_OK : DBC_ERROR;
+}
+
 static int collect_pk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ncol;
@@ -84,7 +92,15 @@ int sqldbc_audit_resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out,
 	                     1, &arg, collect_column, out) != DBC_OK ||
 	    ctx->host->query(ctx,
 	                     "SELECT name FROM pragma_table_info($1, 'main') WHERE pk > 0 ORDER BY pk",
-	                     1, &arg, collect_pk, out) != DBC_OK)
+	                     1, &arg, collect_pk, out) != DBC_OK ||
+	    /* the rowid's column: a lone INTEGER PRIMARY KEY with no index of
+	     * its own (PRIMARY KEY DESC and WITHOUT ROWID tables have one) */
+	    ctx->host->query(ctx,
+	                     "SELECT name FROM pragma_table_info($1, 'main') WHERE pk = 1"
+	                     " AND upper(type) = 'INTEGER' AND NOT EXISTS (SELECT 1 FROM"
+	                     " pragma_table_info($1, 'main') WHERE pk > 1) AND NOT EXISTS"
+	                     " (SELECT 1 FROM pragma_index_list($1, 'main') WHERE origin = 'pk')",
+	                     1, &arg, collect_rowid, out) != DBC_OK)
 		return DBC_ERROR;
 	*found = true;
 	return DBC_OK;

@@ -18,8 +18,12 @@ SELECT dbaudit_decode('C{"a":i1}', 'P{"a":i1}');
 SELECT dbaudit_decode('C{"a":i1}', 'C{"b":i1}');
 CREATE TABLE t (id INTEGER PRIMARY KEY, v);
 CREATE TABLE k (name TEXT PRIMARY KEY, v);
+-- not the rowid's column (PRIMARY KEY DESC): its values are typed in the
+-- pending form like any column's, where t's id needs no test
+CREATE TABLE d (id INTEGER PRIMARY KEY DESC, v);
 SELECT dbaudit_enable('t', '{"hash_chain": true}');
 SELECT dbaudit_enable('k');
+SELECT dbaudit_enable('d');
 DROP TRIGGER temp.dbcare_audit_complete;
 DROP TRIGGER temp.dbcare_direct_insert_t;
 DROP TRIGGER temp.dbcare_direct_update_t;
@@ -27,7 +31,10 @@ DROP TRIGGER temp.dbcare_direct_delete_t;
 DROP TRIGGER temp.dbcare_direct_insert_k;
 DROP TRIGGER temp.dbcare_direct_update_k;
 DROP TRIGGER temp.dbcare_direct_delete_k;
+DROP TRIGGER temp.dbcare_direct_insert_d;
 INSERT INTO t VALUES (1, 'a'), (2, x'0102');
+INSERT INTO d VALUES ('x', 1), (7, 2);
+SELECT key, new_values FROM dbcare_audit_log WHERE table_name = 'd' ORDER BY id;
 UPDATE t SET v = 2.5 WHERE id = 1;
 INSERT INTO k VALUES ('x', 1);
 SELECT id, txid, operation, key, old_values, new_values, hash IS NULL FROM dbcare_audit_log ORDER BY id;
