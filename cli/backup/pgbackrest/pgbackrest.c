@@ -266,9 +266,9 @@ static int pgbr_read_back(dbc_ctx *ctx, void *arg, const char *file, dbc_backup_
 		json_t *delta =
 		    json_object_get(json_object_get(json_object_get(bk, "info"), "repository"), "delta");
 		made->bytes = json_is_integer(delta) ? (int64_t)json_integer_value(delta) : -1;
-		made->location = t->b.repo ? dbc_printf(ctx, "pgbackrest:%s/%s@%s", t->b.stanza, label,
-		                                        t->b.repo)
-		                           : dbc_printf(ctx, "pgbackrest:%s/%s", t->b.stanza, label);
+		made->location = t->b.repo
+		                     ? dbc_printf(ctx, "pgbackrest:%s/%s@%s", t->b.stanza, label, t->b.repo)
+		                     : dbc_printf(ctx, "pgbackrest:%s/%s", t->b.stanza, label);
 		made->label = arena_copy(ctx, label);
 		made->wal_start = arena_copy(ctx, str_at(bk, "archive", "start"));
 		made->wal_stop = arena_copy(ctx, str_at(bk, "archive", "stop"));
@@ -298,7 +298,8 @@ static int stanza_made(const cli_pgbr *b, cli_opts *o)
 	cli_note(&o->out, "pgbackrest --stanza=%s stanza-create in %s", b->stanza, b->repo);
 	if (cli_pgbr_run(b, args, "pgbackrest stanza-create", -1, &err) == 0)
 		return 0;
-	fprintf(stderr, "%s; nothing was recorded\n", err ? err : "dbcare: pgbackrest stanza-create failed");
+	fprintf(stderr, "%s; nothing was recorded\n",
+	        err ? err : "dbcare: pgbackrest stanza-create failed");
 	free(err);
 	return -1;
 }

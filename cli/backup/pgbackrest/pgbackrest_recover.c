@@ -82,75 +82,105 @@ static int await_promotion(const char *dir, const char *log)
 	return -1;
 }
 
-int cli_pgbr_recover(const cli_pgbr *b, cli_opts *o, const char *dir)
+/* Where the recovery runs: a private directory (its socket, HBA file,
+ * ident file, server log) and whether dir's postgresql.conf was made. */
+typedef struct recovery {
+	char run[4096], hba[4200], ident[4200], log[4200], conf[4300];
+	bool made_conf, started;
+} recovery;
+
+/* The private directory made and filled for b's user; 0, or -1 after
+ * saying why (rv->run "" when none was made). */
+static int prepare(const cli_pgbr *b, const char *dir, recovery *rv)
 {
 	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char run[4096], hba[4200], ident[4200], log[4200], conf[4300];
-	char *opts = NULL, *err = NULL;
-	bool started = false, made_conf = false;
-	int rc = -1;
-	cli_signal_hold hold;
-	cli_tool_hold_signals(&hold);
-	snprintf(run, sizeof run, "%s/dbcare-recover-XXXXXX", tmp);
-	if (!mkdtemp(run)) {
+	snprintf(rv->run, sizeof rv->run, "%s/dbcare-recover-XXXXXX", tmp);
+	if (!mkdtemp(rv->run)) {
 		cli_errorf("cannot make a directory under %s: %s", tmp, strerror(errno));
-		run[0] = '\0';
-		goto out;
+		rv->run[0] = '\0';
+		return -1;
 	}
-	if (strpbrk(run, "' \\") || strpbrk(dir, "' \\")) {
+	if (strpbrk(rv->run, "' \\") || strpbrk(dir, "' \\")) {
 		cli_errorf("TMPDIR %s or the target %s holds a quote, space or backslash", tmp, dir);
-		goto out;
+		return -1;
 	}
-	snprintf(hba, sizeof hba, "%s/hba.conf", run);
-	snprintf(ident, sizeof ident, "%s/ident.conf", run);
-	snprintf(log, sizeof log, "%s/server.log", run);
-	snprintf(conf, sizeof conf, "%s/postgresql.conf", dir);
-	made_conf = !exists(dir, "postgresql.conf");
-	if (cli_pgbr_chown(b, run) != 0 || cli_pgbr_write_file(b, hba, "local all all reject\n", false) ||
-	    cli_pgbr_write_file(b, ident, "", false) != 0 ||
-	    (made_conf && cli_pgbr_write_file(b, conf, "", false) != 0) ||
-	    cli_pgbr_write_file(b, log, "", false) != 0) {
-		cli_errorf("cannot prepare the recovery in %s: %s", run, strerror(errno));
-		goto out;
+	snprintf(rv->hba, sizeof rv->hba, "%s/hba.conf", rv->run);
+	snprintf(rv->ident, sizeof rv->ident, "%s/ident.conf", rv->run);
+	snprintf(rv->log, sizeof rv->log, "%s/server.log", rv->run);
+	snprintf(rv->conf, sizeof rv->conf, "%s/postgresql.conf", dir);
+	rv->made_conf = !exists(dir, "postgresql.conf");
+	if (cli_pgbr_chown(b, rv->run) != 0 ||
+	    cli_pgbr_write_file(b, rv->hba, "local all all reject\n", false) != 0 ||
+	    cli_pgbr_write_file(b, rv->ident, "", false) != 0 ||
+	    (rv->made_conf && cli_pgbr_write_file(b, rv->conf, "", false) != 0) ||
+	    cli_pgbr_write_file(b, rv->log, "", false) != 0) {
+		cli_errorf("cannot prepare the recovery in %s: %s", rv->run, strerror(errno));
+		return -1;
 	}
+	return 0;
+}
+
+/* The copy in dir started with b's environment, then awaited until it
+ * promoted; 0, or -1 after saying why. */
+static int run_recovery(const cli_pgbr *b, cli_opts *o, const char *dir, recovery *rv)
+{
+	char *opts = NULL, *err = NULL;
 	if (asprintf(&opts,
 	             "-c port=%d -c listen_addresses='' -c unix_socket_directories='%s'"
 	             " -c hba_file='%s' -c ident_file='%s' -c archive_mode=off"
 	             " -c logging_collector=off -c hot_standby=off -c lc_messages=C",
-	             cli_pgbr_free_port(), run, hba, ident) < 0)
-		goto out;
-	const char *start[] = {"pg_ctl", "-D", dir, "-l", log, "-o", opts, "-t", "600", "-W", "start",
-	                       NULL};
+	             cli_pgbr_free_port(), rv->run, rv->hba, rv->ident) < 0)
+		return -1;
+	const char *start[] = {"pg_ctl", "-D", dir,   "-l", rv->log, "-o",
+	                       opts,     "-t", "600", "-W", "start", NULL};
 	cli_note(&o->out, "recovering the restored copy in %s (archive from %s)", dir, b->repo);
-	started = true; /* from here on, stopped on every path */
-	if (cli_pgbr_run_as(b, start, "pg_ctl start of the restored copy", -1, &err) != 0) {
+	rv->started = true; /* from here on, stopped on every path */
+	int rc = cli_pgbr_run_as(b, start, "pg_ctl start of the restored copy", -1, &err);
+	if (rc != 0)
 		fprintf(stderr, "%s\n", err);
-		goto out;
-	}
 	/* pg_ctl -W returns before the postmaster wrote its pid file */
-	for (int i = 0; i < 3000 && !exists(dir, "postmaster.pid"); i++)
+	for (int i = 0; rc == 0 && i < 3000 && !exists(dir, "postmaster.pid"); i++)
 		nanosleep(&(struct timespec){0, 10000000L}, NULL);
-	rc = await_promotion(dir, log);
-out:
-	if (started && exists(dir, "postmaster.pid")) {
-		free(err);
-		err = NULL;
+	if (rc == 0)
+		rc = await_promotion(dir, rv->log);
+	free(opts);
+	free(err);
+	return rc;
+}
+
+/* The copy stopped when it runs, the private directory and a made
+ * postgresql.conf removed; -1 when the copy may still run. */
+static int finish(const cli_pgbr *b, const char *dir, recovery *rv)
+{
+	int rc = 0;
+	if (rv->started && exists(dir, "postmaster.pid")) {
+		char *err = NULL;
 		const char *stop[] = {"pg_ctl", "-D", dir, "-m", "fast", "-w", "-t", "600", "stop", NULL};
 		if (cli_pgbr_run_as(b, stop, "pg_ctl stop of the restored copy", -1, &err) != 0) {
 			fprintf(stderr, "%s (the restored copy in %s may still run)\n", err, dir);
 			rc = -1;
 		}
+		free(err);
 	}
-	if (made_conf)
-		unlink(conf);
-	if (run[0])
-		cli_remove_tree(run, false);
+	if (rv->made_conf)
+		unlink(rv->conf);
+	if (rv->run[0])
+		cli_remove_tree(rv->run, false);
+	return rc;
+}
+
+int cli_pgbr_recover(const cli_pgbr *b, cli_opts *o, const char *dir)
+{
+	recovery rv = {0};
+	cli_signal_hold hold;
+	cli_tool_hold_signals(&hold);
+	int rc = prepare(b, dir, &rv) == 0 ? run_recovery(b, o, dir, &rv) : -1;
+	if (finish(b, dir, &rv) != 0)
+		rc = -1;
 	cli_tool_release_signals(&hold);
 	if (cli_tool_held_signal()) {
 		cli_errorf("the recovery was stopped by a signal (%s)", strsignal(cli_tool_held_signal()));
 		rc = -1;
 	}
-	free(opts);
-	free(err);
 	return rc;
 }

@@ -72,72 +72,75 @@ static char *repo_path(const char *prefix)
 static int s3_vars(const char *url, const cli_store_access *a, char **env, int *n)
 {
 	char *host = NULL, *port = NULL;
-	const char *path;
-	int rc = -1;
-	if (split_endpoint(url, a->endpoint, &host, &port, &path) != 0)
-		goto out;
-	if (*path && strcmp(path, "/") != 0) {
+	const char *path, *ca = getenv("AWS_CA_BUNDLE");
+	int rc = split_endpoint(url, a->endpoint, &host, &port, &path);
+	if (rc == 0 && *path && strcmp(path, "/") != 0) {
 		cli_errorf("pgBackRest takes an S3 endpoint without a path: %s", a->endpoint);
-		goto out;
+		rc = -1;
 	}
-	const char *ca = getenv("AWS_CA_BUNDLE");
-	if (add(env, n, "TYPE", "s3") && add(env, n, "S3_BUCKET", a->bucket) &&
-	    add(env, n, "S3_REGION", a->region) && add(env, n, "S3_ENDPOINT", host) &&
-	    (!port || add(env, n, "STORAGE_PORT", port)) &&
-	    add(env, n, "S3_URI_STYLE", a->path_style ? "path" : "host") &&
-	    add(env, n, "S3_KEY", a->key_id) && add(env, n, "S3_KEY_SECRET", a->secret) &&
-	    (!a->token || add(env, n, "S3_TOKEN", a->token)) &&
-	    (!ca || !*ca || add(env, n, "STORAGE_CA_FILE", ca)))
-		rc = 0;
-	else
+	if (rc == 0 && !(add(env, n, "TYPE", "s3") && add(env, n, "S3_BUCKET", a->bucket) &&
+	                 add(env, n, "S3_REGION", a->region) && add(env, n, "S3_ENDPOINT", host) &&
+	                 (!port || add(env, n, "STORAGE_PORT", port)) &&
+	                 add(env, n, "S3_URI_STYLE", a->path_style ? "path" : "host") &&
+	                 add(env, n, "S3_KEY", a->key_id) && add(env, n, "S3_KEY_SECRET", a->secret) &&
+	                 (!a->token || add(env, n, "S3_TOKEN", a->token)) &&
+	                 (!ca || !*ca || add(env, n, "STORAGE_CA_FILE", ca)))) {
 		cli_errorf("out of memory");
-out:
+		rc = -1;
+	}
 	free(host), free(port);
 	return rc;
 }
 
-/* Azure's endpoint: https://ACCOUNT.HOST (host-style: pgBackRest's
- * endpoint is HOST) or https://HOST[:PORT]/ACCOUNT (path-style, an
- * emulator's). */
+/* pgBackRest's endpoint of the Azure account at host (and path): HOST of
+ * https://ACCOUNT.HOST (host-style), or HOST of https://HOST[:PORT]/ACCOUNT
+ * (path-style, an emulator's); NULL after saying why. */
+static const char *azure_endpoint(const cli_store_access *a, const char *host, const char *path,
+                                  bool *path_style)
+{
+	size_t alen = strlen(a->account);
+	*path_style = path[0] == '/' && strncmp(path + 1, a->account, alen) == 0 &&
+	              (path[1 + alen] == '\0' || strcmp(path + 1 + alen, "/") == 0);
+	if (*path_style)
+		return host;
+	if (!*path && strncmp(host, a->account, alen) == 0 && host[alen] == '.')
+		return host + alen + 1;
+	cli_errorf("pgBackRest reaches an Azure account at https://ACCOUNT.HOST or "
+	           "https://HOST/ACCOUNT: the blob endpoint %s is neither for the account %s",
+	           a->endpoint, a->account);
+	return NULL;
+}
+
+/* The account key in base64, as pgBackRest takes it (malloc'd; NULL: no
+ * memory). */
+static char *key_base64(const cli_store_access *a)
+{
+	char *key64 = malloc((a->key_len + 2) / 3 * 4 + 1);
+	if (key64)
+		EVP_EncodeBlock((unsigned char *)key64, a->key, (int)a->key_len);
+	return key64;
+}
+
 static int azure_vars(const char *url, const cli_store_access *a, char **env, int *n)
 {
 	char *host = NULL, *port = NULL, *key64 = NULL;
-	const char *path, *endpoint;
-	size_t alen = strlen(a->account);
-	bool path_style;
-	int rc = -1;
-	if (split_endpoint(url, a->endpoint, &host, &port, &path) != 0)
-		goto out;
-	path_style = path[0] == '/' && strncmp(path + 1, a->account, alen) == 0 &&
-	             (path[1 + alen] == '\0' || strcmp(path + 1 + alen, "/") == 0);
-	if (path_style)
-		endpoint = host;
-	else if (!*path && strncmp(host, a->account, alen) == 0 && host[alen] == '.')
-		endpoint = host + alen + 1;
-	else {
-		cli_errorf("pgBackRest reaches an Azure account at https://ACCOUNT.HOST or "
-		           "https://HOST/ACCOUNT: the blob endpoint %s is neither for the account %s",
-		           a->endpoint, a->account);
-		goto out;
-	}
-	if (a->key) {
-		key64 = malloc((a->key_len + 2) / 3 * 4 + 1);
-		if (!key64) {
-			cli_errorf("out of memory");
-			goto out;
-		}
-		EVP_EncodeBlock((unsigned char *)key64, a->key, (int)a->key_len);
-	}
-	if (add(env, n, "TYPE", "azure") && add(env, n, "AZURE_CONTAINER", a->bucket) &&
-	    add(env, n, "AZURE_ACCOUNT", a->account) && add(env, n, "AZURE_ENDPOINT", endpoint) &&
-	    (!port || add(env, n, "STORAGE_PORT", port)) &&
-	    add(env, n, "AZURE_URI_STYLE", path_style ? "path" : "host") &&
-	    add(env, n, "AZURE_KEY_TYPE", key64 ? "shared" : "sas") &&
-	    add(env, n, "AZURE_KEY", key64 ? key64 : a->sas))
-		rc = 0;
-	else
+	const char *path, *endpoint = NULL;
+	bool path_style = false;
+	int rc = split_endpoint(url, a->endpoint, &host, &port, &path);
+	if (rc == 0 && !(endpoint = azure_endpoint(a, host, path, &path_style)))
+		rc = -1;
+	if (rc == 0 && a->key && !(key64 = key_base64(a)))
+		rc = -1;
+	if (rc == 0 &&
+	    !(add(env, n, "TYPE", "azure") && add(env, n, "AZURE_CONTAINER", a->bucket) &&
+	      add(env, n, "AZURE_ACCOUNT", a->account) && add(env, n, "AZURE_ENDPOINT", endpoint) &&
+	      (!port || add(env, n, "STORAGE_PORT", port)) &&
+	      add(env, n, "AZURE_URI_STYLE", path_style ? "path" : "host") &&
+	      add(env, n, "AZURE_KEY_TYPE", key64 ? "shared" : "sas") &&
+	      add(env, n, "AZURE_KEY", key64 ? key64 : a->sas)))
+		rc = -1;
+	if (rc != 0 && endpoint)
 		cli_errorf("out of memory");
-out:
 	if (key64) {
 		OPENSSL_cleanse(key64, strlen(key64));
 		free(key64);

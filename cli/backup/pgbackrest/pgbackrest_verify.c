@@ -106,7 +106,8 @@ static int start_scratch(const cli_pgbr *b, cli_opts *o, const char *label, scra
 	snprintf(conf, sizeof conf, "%s/postgresql.conf", s->data);
 	snprintf(hba, sizeof hba, "%s/dbcare_hba.conf", s->dir);
 	snprintf(ident, sizeof ident, "%s/dbcare_ident.conf", s->dir);
-	if (cli_pgbr_write_file(b, conf, "", true) != 0 || cli_pgbr_write_file(b, hba, "local all all trust\n", false) ||
+	if (cli_pgbr_write_file(b, conf, "", true) != 0 ||
+	    cli_pgbr_write_file(b, hba, "local all all trust\n", false) ||
 	    cli_pgbr_write_file(b, ident, "", false) != 0) {
 		cli_errorf("cannot write the scratch configuration: %s", strerror(errno));
 		goto out;
