@@ -1,9 +1,10 @@
 # pg_disaster_pitr_store.sh — a journey's body, sourced with STORE set.
 # The day the PostgreSQL host is gone, with pgBackRest's repository in an
 # object store (STORE: s3 or azure, lib/store.sh, its emulator served over
-# HTTPS as pgBackRest requires): the cluster archives its WAL into the
-# bucket (pgBackRest's configuration names the repository, the
-# archive_command hands it the secret from the variable the user keeps);
+# HTTPS as pgBackRest requires; an http:// endpoint is refused): the
+# cluster archives its WAL into the bucket (pgBackRest's configuration
+# names the repository, the archive_command hands it the secret from the
+# variable the user keeps);
 # `dbcare backup s3://...` (or azure://...) makes the stanza there, takes
 # a full backup and records it; `dbcare verify` restores it into a scratch
 # cluster from the bucket; writes, a moment noted, more writes; then the
@@ -55,6 +56,15 @@ fi
 # the cheapest repository: lz4, small files bundled, 1 MB WAL segments
 pgbr_no_stanza=1 pgbr_on_exit=store_stop pgbr_compress=lz4 pgbr_initdb=--wal-segsize=1
 . "$here/pgbackrest.sh"
+
+# --- pgBackRest reaches a store over TLS only: an http:// endpoint is
+# refused before anything runs, saying what to set
+if [ "$STORE" = s3 ]; then
+  AWS_ENDPOINT_URL=${AWS_ENDPOINT_URL/https:/http:} run 1 backup --type full "$dest" --db "$url"
+else
+  AZURE_STORAGE_CONNECTION_STRING=${AZURE_STORAGE_CONNECTION_STRING//https:/http:} run 1 backup --type full "$dest" --db "$url"
+fi
+has "over TLS only" err
 
 # --- a full backup into the bucket, recorded, verified by a restore from it
 P -d app -c "CREATE TABLE orders (id bigint PRIMARY KEY, note text, amount numeric)" \
