@@ -171,7 +171,7 @@
 	      .help = "backup drill: drill the point-in-time log in DIR (SQLite)")                     \
 	VALUE(const char *, from_dir, .name = "from", .type = CLI_OPT_TEXT, .commands = "restore",     \
 	      .spelling = "--from DIR",                                                                \
-	      .help = "SQLite: the folder of FILE's chain (default: FILE's own)")                      \
+	      .help = "SQLite: FILE's chain's folder; PG: the stanza's s3:// or azure://")             \
 	VALUE(const char *, stanza, .name = "stanza", .type = CLI_OPT_TEXT,                            \
 	      .commands = "backup restore", .spelling = "--stanza S",                                  \
 	      .help = "pgBackRest's stanza (default: backup.pgbackrest.stanza)")                       \

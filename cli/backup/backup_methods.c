@@ -28,8 +28,9 @@ static int pgbackrest_chosen(cli_db *db, cli_opts *o, char **stanza)
 static const char *pgbackrest_refuses(const cli_opts *o, char *buf, size_t n)
 {
 	if (o->copy_to)
-		return "--copy-to is for pg_dump and SQLite backups: pgBackRest ships its own "
-		       "repository (repo1-type s3 in its configuration)";
+		return "--copy-to is for pg_dump and SQLite backups: a pgBackRest backup goes "
+		       "into the bucket or container named as its PATH (dbcare backup "
+		       "s3://BUCKET/PREFIX or azure://CONTAINER/PREFIX)";
 	if (o->compress || o->key_file)
 		return "pgBackRest compresses and encrypts its repository itself "
 		       "(compress-type, repo1-cipher-type in its configuration): --compress "

@@ -75,4 +75,25 @@ const char *cli_store_checked_how(const cli_store *s);
  * never fetched. */
 bool cli_store_name_ok(const char *name);
 
+/* What an opened bucket or container is and the credentials read for it,
+ * for a tool that reaches the store itself (pgBackRest's s3 and azure
+ * repositories): pointers into s, valid while it is open. The secret
+ * fields are for that tool's environment alone (never a command line, a
+ * file, a message). */
+typedef struct cli_store_access {
+	bool azure;                          /* else S3 */
+	const char *bucket;                  /* the S3 bucket or the Azure container */
+	const char *prefix;                  /* "" or "a/b/" */
+	const char *endpoint;                /* scheme://host[:port][/path], no trailing slash */
+	bool path_style;                     /* S3: https://host/BUCKET/KEY */
+	const char *region;                  /* S3 */
+	const char *key_id, *secret, *token; /* S3; token NULL: none */
+	const char *account;                 /* Azure */
+	const unsigned char *key; /* Azure's decoded account key (key_len bytes), NULL: SAS */
+	size_t key_len;
+	const char *sas; /* Azure's SAS token (no '?'), NULL: Shared Key */
+} cli_store_access;
+/* 0 with *a filled; -1 when s is a folder. */
+int cli_store_access_of(const cli_store *s, cli_store_access *a);
+
 #endif

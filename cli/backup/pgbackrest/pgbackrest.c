@@ -6,7 +6,9 @@
  * A backup is `pgbackrest --stanza=S --type=T backup` (pgBackRest waits
  * until the WAL the backup needs is archived), as a tool of the core's
  * backup flow (core/backup/backup_tool.h), then one catalog row: kind
- * pgbackrest, path pgbackrest:STANZA/LABEL, the repository bytes this
+ * pgbackrest, path pgbackrest:STANZA/LABEL (pgbackrest:STANZA/LABEL@URL
+ * when the repository is the bucket or container URL names:
+ * pgbackrest_repo.c), the repository bytes this
  * backup added, the schema fingerprint read just before it, pgBackRest's
  * label and WAL range. The backup found in `info` is the newest one that
  * started after this command started it, so a backup another job takes
@@ -15,13 +17,18 @@
 #include "cli/backup/common/backup_flow.h"
 #include "pgbackrest.h"
 #include "cli/common/tool.h"
+#include "cli/store/store.h"
 
 #include "base/clock.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,6 +94,7 @@ void cli_pgbr_close(cli_pgbr *b)
 {
 	free(b->stanza);
 	free(b->data_directory);
+	cli_pgbr_repo_free(b);
 	memset(b, 0, sizeof *b);
 }
 
@@ -109,7 +117,8 @@ int cli_pgbr_run(const cli_pgbr *b, const char *const *args, const char *what, i
 	              .out_fd = out_fd >= 0 ? out_fd : STDERR_FILENO,
 	              .as_user = b->as_user,
 	              .uid = b->uid,
-	              .gid = b->gid};
+	              .gid = b->gid,
+	              .env = (const char *const *)b->env};
 	int rc = cli_run_tool(&t, err);
 	free(stanza);
 	return rc;
@@ -123,7 +132,8 @@ int cli_pgbr_run_as(const cli_pgbr *b, const char *const *argv, const char *what
 	              .out_fd = log_fd >= 0 ? log_fd : STDERR_FILENO,
 	              .as_user = b->as_user,
 	              .uid = b->uid,
-	              .gid = b->gid};
+	              .gid = b->gid,
+	              .env = (const char *const *)b->env};
 	return cli_run_tool(&t, err);
 }
 
@@ -256,7 +266,9 @@ static int pgbr_read_back(dbc_ctx *ctx, void *arg, const char *file, dbc_backup_
 		json_t *delta =
 		    json_object_get(json_object_get(json_object_get(bk, "info"), "repository"), "delta");
 		made->bytes = json_is_integer(delta) ? (int64_t)json_integer_value(delta) : -1;
-		made->location = dbc_printf(ctx, "pgbackrest:%s/%s", t->b.stanza, label);
+		made->location = t->b.repo
+		                     ? dbc_printf(ctx, "pgbackrest:%s/%s@%s", t->b.stanza, label, t->b.repo)
+		                     : dbc_printf(ctx, "pgbackrest:%s/%s", t->b.stanza, label);
 		made->label = arena_copy(ctx, label);
 		made->wal_start = arena_copy(ctx, str_at(bk, "archive", "start"));
 		made->wal_stop = arena_copy(ctx, str_at(bk, "archive", "stop"));
@@ -276,17 +288,36 @@ static const char pgbr_answer_sql[] =
     " 'duration_ms', e->'duration_ms')::text"
     " FROM (SELECT dbbackup_entry(CAST($1 AS bigint)) AS e) AS recorded";
 
+/* The stanza made in a bucket or container dbcare names (pgbackrest
+ * stanza-create: nothing when it is there and matches the cluster). 0, or
+ * -1 after printing why. */
+static int stanza_made(const cli_pgbr *b, cli_opts *o)
+{
+	char *err = NULL;
+	const char *args[] = {"stanza-create", NULL};
+	cli_note(&o->out, "pgbackrest --stanza=%s stanza-create in %s", b->stanza, b->repo);
+	if (cli_pgbr_run(b, args, "pgbackrest stanza-create", -1, &err) == 0)
+		return 0;
+	fprintf(stderr, "%s; nothing was recorded\n",
+	        err ? err : "dbcare: pgbackrest stanza-create failed");
+	free(err);
+	return -1;
+}
+
 int cli_pgbackrest_backup(cli_db *db, cli_opts *o, const char *stanza)
 {
-	if (o->nargs > 0) {
-		cli_errorf("a pgBackRest backup goes to the stanza's repository: no PATH");
+	if (o->nargs > 1 || (o->nargs == 1 && !cli_store_is_url(o->args[0]))) {
+		cli_errorf("a pgBackRest backup goes to the stanza's repository: its configuration's, "
+		           "or a bucket or container named as s3://BUCKET/PREFIX or "
+		           "azure://CONTAINER/PREFIX; no PATH");
 		return CLI_USAGE;
 	}
 	pgbr_tool t = {.db = db, .o = o};
 	char type_arg[64];
 	int rc = CLI_ERROR;
 	snprintf(type_arg, sizeof type_arg, "--type=%s", o->backup_type ? o->backup_type : "incr");
-	if (cli_pgbr_open(db, o, stanza, &t.b) == 0) {
+	if (cli_pgbr_open(db, o, stanza, &t.b) == 0 &&
+	    (o->nargs == 0 || (cli_pgbr_repo(&t.b, o->args[0]) == 0 && stanza_made(&t.b, o) == 0))) {
 		t.type_arg = type_arg;
 		dbc_backup_tool tool = {.kind = "pgbackrest",
 		                        .writes_file = false,
@@ -299,4 +330,33 @@ int cli_pgbackrest_backup(cli_db *db, cli_opts *o, const char *stanza)
 	cli_pgbr_close(&t.b);
 	free(t.type);
 	return rc;
+}
+
+/* A TCP port nothing listens on now (the server listens on none: the
+ * number names its socket file and lock). */
+int cli_pgbr_free_port(void)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		int port = 20000 + (int)((unsigned)rand() % 30000);
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return port;
+	}
+	return 5432 + (int)((unsigned)getpid() % 1000);
+}
+
+int cli_pgbr_write_file(const cli_pgbr *b, const char *path, const char *text, bool keep)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | (keep ? 0 : O_TRUNC) | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(text);
+	int rc = write(fd, text, n) == (ssize_t)n ? 0 : -1;
+	close(fd);
+	return rc == 0 ? cli_pgbr_chown(b, path) : -1;
 }

@@ -17,9 +17,16 @@
  * The configuration file is named on pgBackRest's command line, so the
  * restore_command it writes names it too: the copy starts from a plain
  * pg_ctl start, whatever that environment holds.
+ *
+ * --from s3://BUCKET/PREFIX or azure://CONTAINER/PREFIX: the stanza's
+ * repository is that bucket or container, with the user's credentials
+ * (pgbackrest_repo.c), which the copy's restore_command will not have
+ * once dbcare is gone: dbcare runs the recovery to its target itself
+ * (pgbackrest_recover.c) and answers a promoted copy.
  */
 #include "pgbackrest.h"
 #include "cli/common/files.h"
+#include "cli/store/store.h"
 
 #include <dirent.h>
 #include <libgen.h>
@@ -100,6 +107,22 @@ static int open_alone(const char *stanza, const char *dir, cli_pgbr *b)
 	return 0;
 }
 
+/* --from URL: the stanza's repository is that bucket or container. 0, or
+ * -1 after printing why (--from names no store). */
+static int from_store(const cli_opts *o, cli_pgbr *b)
+{
+	if (!o->from_dir)
+		return 0;
+	if (!cli_store_is_url(o->from_dir)) {
+		cli_errorf("restore --from names the stanza's repository in a bucket or container "
+		           "(s3://BUCKET/PREFIX, azure://CONTAINER/PREFIX); %s is none (a repository "
+		           "in a folder is the configuration's repo1-path)",
+		           o->from_dir);
+		return -1;
+	}
+	return cli_pgbr_repo(b, o->from_dir);
+}
+
 /* --config=FILE for pgBackRest's command line, from PGBACKREST_CONFIG
  * (absolute), so the restore_command it writes names it; NULL when the
  * environment names none (its default file, which it finds alone). */
@@ -151,11 +174,15 @@ static int restore_into(cli_db *db, cli_opts *o, const cli_pgbr *b, const char *
 	args[n++] = "restore";
 	args[n] = NULL;
 	cli_note(&o->out, "pgbackrest --stanza=%s restore to %s into %s", b->stanza, target, abs);
-	if (cli_pgbr_run(b, args, "pgbackrest restore", -1, &err) != 0) {
+	if (cli_pgbr_run(b, args, "pgbackrest restore", -1, &err) != 0 ||
+	    (b->repo && cli_pgbr_recover(b, o, abs) != 0)) {
 		/* the directory was empty or missing: it is again, so the restore
 		 * can be run again once the cause is fixed */
 		cli_remove_tree(abs, !made);
-		fprintf(stderr, "%s; %s %s\n", err ? err : "dbcare: pgbackrest restore failed",
+		fprintf(stderr, "%s; %s %s\n",
+		        err       ? err
+		        : b->repo ? "dbcare: the recovery of the restored copy failed"
+		                  : "dbcare: pgbackrest restore failed",
 		        made ? "removed" : "emptied", abs);
 		goto out;
 	}
@@ -165,9 +192,19 @@ static int restore_into(cli_db *db, cli_opts *o, const cli_pgbr *b, const char *
 		cli_json_string(stdout, abs);
 		fputs(",\"stanza\":", stdout);
 		cli_json_string(stdout, b->stanza);
+		if (b->repo) {
+			fputs(",\"repository\":", stdout);
+			cli_json_string(stdout, b->repo);
+			fputs(",\"recovered\":true", stdout);
+		}
 		fputs(o->to_mark ? ",\"to_mark\":" : ",\"to_time\":", stdout);
 		cli_json_string(stdout, target);
 		fputs("}\n", stdout);
+	} else if (!o->out.quiet && b->repo) {
+		printf("restored stanza %s from %s into %s, recovered to %s and promoted:\n"
+		       "  pg_ctl -D %s start   (with -o '-c port=N -c archive_mode=off' beside the "
+		       "running cluster)\n",
+		       b->stanza, b->repo, abs, target, abs);
 	} else if (!o->out.quiet) {
 		printf("restored stanza %s into %s, recovering to %s when started:\n"
 		       "  pg_ctl -D %s start   (with -o '-c port=N -c archive_mode=off' beside the "
@@ -194,7 +231,7 @@ int cli_pgbackrest_restore(cli_db *db, cli_opts *o)
 	const char *dir = o->args[0];
 	if (!db) {
 		/* the time as written: pgBackRest and the restored server read it */
-		rc = open_alone(o->stanza, dir, &b) == 0
+		rc = open_alone(o->stanza, dir, &b) == 0 && from_store(o, &b) == 0
 		         ? restore_into(NULL, o, &b, config, o->to_mark ? o->to_mark : o->to_time)
 		         : CLI_ERROR;
 		cli_pgbr_close(&b);
@@ -212,7 +249,7 @@ int cli_pgbackrest_restore(cli_db *db, cli_opts *o)
 		free(config);
 		return CLI_ERROR;
 	}
-	if (cli_pgbr_open(db, o, stanza, &b) != 0)
+	if (cli_pgbr_open(db, o, stanza, &b) != 0 || from_store(o, &b) != 0)
 		goto out;
 	/* the time as the server reads it, given to pgBackRest in UTC; or a
 	 * restore point dbbackup_mark made (recovery stops at its name) */

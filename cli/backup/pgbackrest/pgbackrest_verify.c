@@ -23,48 +23,16 @@
 #include "cli/backup/backup_methods.h"
 #include "cli/common/tool.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* A TCP port nothing listens on now (the server listens on none: the
- * number names its socket file and lock). */
-static int free_port(void)
-{
-	for (int tries = 0; tries < 50; tries++) {
-		int port = 20000 + (int)((unsigned)rand() % 30000);
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-		if (fd >= 0)
-			close(fd);
-		if (ok)
-			return port;
-	}
-	return 5432 + (int)((unsigned)getpid() % 1000);
-}
-
-static int write_file(const cli_pgbr *b, const char *path, const char *text, bool keep)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | (keep ? 0 : O_TRUNC) | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	size_t n = strlen(text);
-	int rc = write(fd, text, n) == (ssize_t)n ? 0 : -1;
-	close(fd);
-	return rc == 0 ? cli_pgbr_chown(b, path) : -1;
-}
 
 typedef struct scratch {
 	char dir[4096], data[4200], log[4200];
@@ -138,12 +106,13 @@ static int start_scratch(const cli_pgbr *b, cli_opts *o, const char *label, scra
 	snprintf(conf, sizeof conf, "%s/postgresql.conf", s->data);
 	snprintf(hba, sizeof hba, "%s/dbcare_hba.conf", s->dir);
 	snprintf(ident, sizeof ident, "%s/dbcare_ident.conf", s->dir);
-	if (write_file(b, conf, "", true) != 0 || write_file(b, hba, "local all all trust\n", false) ||
-	    write_file(b, ident, "", false) != 0) {
+	if (cli_pgbr_write_file(b, conf, "", true) != 0 ||
+	    cli_pgbr_write_file(b, hba, "local all all trust\n", false) ||
+	    cli_pgbr_write_file(b, ident, "", false) != 0) {
 		cli_errorf("cannot write the scratch configuration: %s", strerror(errno));
 		goto out;
 	}
-	s->port = free_port();
+	s->port = cli_pgbr_free_port();
 	char *opts = NULL;
 	if (asprintf(&opts,
 	             "-c port=%d -c listen_addresses='' -c unix_socket_directories='%s'"
@@ -276,20 +245,22 @@ out:
 
 int cli_pgbackrest_verify(cli_db *db, cli_opts *o, const char *path, char **why, int *tables)
 {
-	/* path is pgbackrest:STANZA/LABEL */
+	/* path is pgbackrest:STANZA/LABEL[@URL] */
 	const char *colon = strchr(path, ':'), *slash = colon ? strchr(colon, '/') : NULL;
+	const char *at = slash ? strchr(slash, '@') : NULL;
 	if (!slash) {
 		cli_errorf("the catalog path %s is not pgbackrest:STANZA/LABEL", path);
 		return -1;
 	}
 	char *stanza = strndup(colon + 1, (size_t)(slash - colon - 1));
+	char *label = at ? strndup(slash + 1, (size_t)(at - slash - 1)) : strdup(slash + 1);
 	cli_pgbr b;
 	scratch s = {0};
 	char *err = NULL;
 	int rc = -1;
 	cli_signal_hold hold;
 	cli_tool_hold_signals(&hold);
-	if (cli_pgbr_open(db, o, stanza, &b) != 0)
+	if (cli_pgbr_open(db, o, stanza, &b) != 0 || (at && cli_pgbr_repo(&b, at + 1) != 0))
 		goto out;
 	const char *args[] = {"verify", NULL};
 	cli_note(&o->out, "pgbackrest --stanza=%s verify", b.stanza);
@@ -298,7 +269,7 @@ int cli_pgbackrest_verify(cli_db *db, cli_opts *o, const char *path, char **why,
 		rc = 0;
 		goto out;
 	}
-	if (cli_tool_held_signal() || start_scratch(&b, o, slash + 1, &s, why) != 0) {
+	if (cli_tool_held_signal() || start_scratch(&b, o, label, &s, why) != 0) {
 		rc = *why ? 0 : -1;
 		goto out;
 	}
@@ -316,6 +287,7 @@ out:
 	}
 	cli_pgbr_close(&b);
 	free(stanza);
+	free(label);
 	free(err);
 	return rc;
 }

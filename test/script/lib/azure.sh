@@ -10,6 +10,8 @@
 #                     in azure_key, for the tests' greps; the account in
 #                     azure_account, the endpoint in azure_endpoint); its
 #                     request log: $work/azurite.log
+#                     (AZURE_TLS=1: over HTTPS at https://localhost:PORT, its
+#                     certificate made now, SSL_CERT_FILE naming it)
 #   azure_stop        stops it; azure_kill: kill -9, as a crash;
 #                     azure_pause / azure_resume: SIGSTOP / SIGCONT
 #   azure_sas PERMS   a container SAS token (PERMS: rwdl...) valid an hour,
@@ -19,6 +21,7 @@
 #   azure_blob NAME   the blob's bytes on stdout (lib/azurite.js's Get Blob)
 azure_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 azure_root="$(cd "$azure_lib/../../.." && pwd)"
+. "$azure_lib/tls_cert.sh"
 azure_pid=
 azure_stop() {
   [ -n "$azure_pid" ] || return 0
@@ -42,7 +45,10 @@ azure_start() {
     azure_key=$(head -c 32 /dev/urandom | base64 -w0)
   fi
   rm -f "$work/azure.port"
-  AZURITE_ACCOUNTS="$azure_account:$azure_key" NODE_PATH="$modules" \
+  local tls=
+  [ -z "${AZURE_TLS:-}" ] || tls=$(tls_cert)
+  azure_tls=$tls
+  AZURITE_ACCOUNTS="$azure_account:$azure_key" AZURITE_TLS_DIR="$tls" NODE_PATH="$modules" \
     node "$azure_lib/azurite.js" "$work/azure" "$1" "$work/azure.port" >>"$work/azurite.log" 2>&1 &
   azure_pid=$!
   for i in $(seq 1 300); do
@@ -52,8 +58,9 @@ azure_start() {
   done
   [ -s "$work/azure.port" ] || fail "azurite did not listen within 30 s"
   azure_endpoint="http://127.0.0.1:$(cat "$work/azure.port")/$azure_account"
+  [ -z "$tls" ] || { azure_endpoint="https://localhost:$(cat "$work/azure.port")/$azure_account"; export SSL_CERT_FILE="$tls/cert.pem"; }
   unset AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY AZURE_STORAGE_SAS_TOKEN AZURE_STORAGE_SERVICE_ENDPOINT
-  export AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=$azure_account;AccountKey=$azure_key;BlobEndpoint=$azure_endpoint;"
+  export AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=${azure_endpoint%%:*};AccountName=$azure_account;AccountKey=$azure_key;BlobEndpoint=$azure_endpoint;"
 }
 # a service SAS of the container (Azure's string to sign for version
 # 2020-12-06 and later), signed with the account key by openssl
@@ -72,10 +79,10 @@ azure_sas() {
 # the committed blobs of the container, by a signed List Blobs of
 # lib/azurite.js, not through dbcare
 azure_blobs() {
-  AZURITE_ACCOUNTS="$azure_account:$azure_key" node "$azure_lib/azurite.js" list \
+  AZURITE_ACCOUNTS="$azure_account:$azure_key" AZURITE_TLS_DIR="${azure_tls:-}" node "$azure_lib/azurite.js" list \
     "$(cat "$work/azure.port")" "$azure_container" | sort
 }
 azure_blob() {
-  AZURITE_ACCOUNTS="$azure_account:$azure_key" node "$azure_lib/azurite.js" get \
+  AZURITE_ACCOUNTS="$azure_account:$azure_key" AZURITE_TLS_DIR="${azure_tls:-}" node "$azure_lib/azurite.js" get \
     "$(cat "$work/azure.port")" "$azure_container/$1"
 }

@@ -20,12 +20,15 @@ const fs = require('fs');
 const http = require('http');
 const [dir, container, portFile] = process.argv.slice(2);
 const [account, key] = (process.env.AZURITE_ACCOUNTS || '').split(':');
+// AZURITE_TLS_DIR (key.pem, cert.pem): the proxy serves HTTPS, as a
+// client that requires TLS (pgBackRest) wants; list and get reach it so
+const tlsDir = process.env.AZURITE_TLS_DIR;
 if (dir === 'list' || dir === 'get') {
   const query = dir === 'list' ? { restype: 'container', comp: 'list' } : {};
   signed('GET', Number(container), portFile, query, (body) => {
     if (dir === 'get') process.stdout.write(body);
     else for (const m of body.toString('utf8').matchAll(/<Name>([^<]*)<\/Name>/g)) console.log(m[1]);
-  }).catch((e) => { console.error(e.message); process.exit(1); });
+  }, Boolean(tlsDir)).catch((e) => { console.error(e.message); process.exit(1); });
   return;
 }
 process.argv = [process.argv[0], 'azurite-blob', '--blobHost', '127.0.0.1', '--blobPort', '0',
@@ -49,8 +52,8 @@ const { BlobServerFactory } = require('azurite/dist/src/blob/BlobServerFactory')
 
 // A request of the container or a blob (name: CONTAINER[/BLOB]) signed as
 // Azure's Shared Key wants; done gets the answer's body (a Buffer; 2xx
-// only).
-function signed(method, port, name, query, done) {
+// only); over HTTPS to localhost when secure (the proxy's certificate).
+function signed(method, port, name, query, done, secure) {
   const date = new Date().toUTCString();
   const path = `/${account}/${name}`;
   const keys = Object.keys(query).sort();
@@ -60,7 +63,8 @@ function signed(method, port, name, query, done) {
   const search = keys.length ? '?' + keys.map((k) => `${k}=${query[k]}`).join('&') : '';
   const sig = crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(toSign).digest('base64');
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method,
+    const tls = secure ? { host: 'localhost', ca: fs.readFileSync(tlsDir + '/cert.pem') } : {};
+    const req = (secure ? require('https') : http).request({ host: '127.0.0.1', port, method, ...tls,
       path: path + search,
       headers: { 'x-ms-date': date, 'x-ms-version': '2021-08-06', 'Content-Length': 0,
                  Authorization: `SharedKey ${account}:${sig}` } }, (res) => {
@@ -79,8 +83,12 @@ function signed(method, port, name, query, done) {
 }
 const createContainer = (port) => signed('PUT', port, container, { restype: 'container' }, () => {});
 
+const front = (handler) => tlsDir
+  ? require('https').createServer({ key: fs.readFileSync(tlsDir + '/key.pem'),
+                                    cert: fs.readFileSync(tlsDir + '/cert.pem') }, handler)
+  : http.createServer(handler);
 function proxy(port) {
-  return http.createServer((req, res) => {
+  return front((req, res) => {
     console.log(`request ${req.method} ${req.url.replace(/([?&]sig=)[^&]*/, '$1...')}`);
     const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url,
                               headers: req.headers }, (answer) => {

@@ -5,6 +5,14 @@
 # and the setting backup.pgbackrest.stanza = app; free ports; stopped (and
 # any restored copy in $r/restored) on every path. Gives r, port, port2,
 # url, AS_PG, P (psql on app's cluster: P -d DB ...) and start_ns.
+# A journey of a repository in a bucket sets, before sourcing:
+#   pgbr_repo     the repository's lines of [global] (default: repo1-path
+#                 in $r/repo), pgbr_archive the archive_command (default:
+#                 pgbackrest --stanza=app archive-push %p), pgbr_no_stanza=1
+#                 (no stanza-create here: dbcare backup makes it),
+#                 pgbr_on_exit (a command run on exit before the cleanup),
+#                 pgbr_compress (compress-type; default none) and
+#                 pgbr_initdb (initdb's further options)
 command -v pgbackrest >/dev/null || fail "pgbackrest is not installed (test/harness/packages.txt)"
 start_ns=$(date +%s%N)
 AS_PG=()
@@ -16,13 +24,13 @@ port=$((20000 + RANDOM % 20000))
 port2=$((port + 1))
 cat >"$r/pgbackrest.conf" <<CONF
 [global]
-repo1-path=$r/repo
+${pgbr_repo:-repo1-path=$r/repo}
 log-path=$r/log
 lock-path=$r/lock
 spool-path=$r/spool
 log-level-console=warn
 log-level-file=info
-compress-type=none
+compress-type=${pgbr_compress:-none}
 archive-async=y
 process-max=2
 start-fast=y
@@ -44,19 +52,19 @@ stop_all() {
   done
   true
 }
-trap 'stop_all; cleanup' EXIT
-"${AS_PG[@]}" "$B/initdb" -D "$r/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >"$r/initdb.log" 2>&1 ||
+trap 'stop_all; ${pgbr_on_exit:-true}; cleanup' EXIT
+"${AS_PG[@]}" "$B/initdb" -D "$r/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C ${pgbr_initdb:-} >"$r/initdb.log" 2>&1 ||
   { cat "$r/initdb.log"; fail "initdb failed"; }
 cat >>"$r/data/postgresql.conf" <<CONF
 listen_addresses = ''
 port = $port
 unix_socket_directories = '$r/sock'
 archive_mode = on
-archive_command = 'pgbackrest --stanza=app archive-push %p'
+archive_command = '${pgbr_archive:-pgbackrest --stanza=app archive-push %p}'
 CONF
 "${AS_PG[@]}" env PGBACKREST_CONFIG="$PGBACKREST_CONFIG" "$B/pg_ctl" -D "$r/data" -l "$r/server.log" -w start >/dev/null ||
   { cat "$r/server.log"; fail "the cluster did not start"; }
-"${AS_PG[@]}" pgbackrest --stanza=app stanza-create >/dev/null || fail "stanza-create failed"
+[ -n "${pgbr_no_stanza:-}" ] || "${AS_PG[@]}" pgbackrest --stanza=app stanza-create >/dev/null || fail "stanza-create failed"
 P() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$r/sock" -p "$port" -U postgres "$@"; }
 P -d postgres -c "CREATE DATABASE app"
 P -d app -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" \

@@ -10,10 +10,13 @@
 #                     for the tests' greps); the key id with a T appended
 #                     takes the same secret with the session token s3_token;
 #                     its request log: $work/s3rver.log
+#                     (S3_TLS=1: over HTTPS at https://localhost:PORT, its
+#                     certificate made now, AWS_CA_BUNDLE naming it)
 #   s3_stop           stops it; s3_kill: kill -9, as a crash
 #   s3_objects        the objects' names under the bucket, one a line
 s3_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 s3_root="$(cd "$s3_lib/../../.." && pwd)"
+. "$s3_lib/tls_cert.sh"
 s3_pid=
 s3_stop() {
   [ -n "$s3_pid" ] || return 0
@@ -42,8 +45,10 @@ s3_start() {
   export AWS_REGION=us-east-1
   unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL_S3
   rm -f "$work/s3.port"
+  local tls=
+  [ -z "${S3_TLS:-}" ] || tls=$(tls_cert)
   S3_TEST_KEY_ID="$AWS_ACCESS_KEY_ID" S3_TEST_SECRET="$s3_secret" S3_TEST_TOKEN="$s3_token" \
-    NODE_PATH="$lib" \
+    S3_TEST_TLS_DIR="$tls" NODE_PATH="$lib" \
     node "$s3_lib/s3rver.js" "$work/s3" "$1" "$work/s3.port" \
     >>"$work/s3rver.log" 2>&1 &
   s3_pid=$!
@@ -55,6 +60,7 @@ s3_start() {
   done
   [ -s "$work/s3.port" ] || fail "s3rver did not listen within 30 s"
   export AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$work/s3.port")"
+  [ -z "$tls" ] || export AWS_ENDPOINT_URL="https://localhost:$(cat "$work/s3.port")" AWS_CA_BUNDLE="$tls/cert.pem"
 }
 # the bucket's object names, from s3rver's folder (not through dbcare):
 # s3rver keeps each object as NAME._S3rver_object beside its metadata

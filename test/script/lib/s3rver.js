@@ -82,8 +82,13 @@ function sigv4Fault(req) {
 
 // BUCKET.s3.localhost:PORT is the bucket reached virtual-host style (curl
 // takes every *.localhost name for the loopback address)
+// S3_TEST_TLS_DIR (key.pem, cert.pem): HTTPS, as a client that requires
+// TLS (pgBackRest) wants
+const tls = process.env.S3_TEST_TLS_DIR;
 const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: false,
-                            serviceEndpoint: 'localhost', configureBuckets: [{ name: bucket }] });
+                            serviceEndpoint: 'localhost', configureBuckets: [{ name: bucket }],
+                            ...(tls ? { key: fs.readFileSync(tls + '/key.pem'),
+                                        cert: fs.readFileSync(tls + '/cert.pem') } : {}) });
 // the ETags an SSE-KMS object's parts were answered, to the MD5s s3rver
 // keeps them by
 const kmsEtags = new Map();

@@ -1,0 +1,123 @@
+# pg_disaster_pitr_store.sh — a journey's body, sourced with STORE set.
+# The day the PostgreSQL host is gone, with pgBackRest's repository in an
+# object store (STORE: s3 or azure, lib/store.sh, its emulator served over
+# HTTPS as pgBackRest requires; an http:// endpoint is refused): the
+# cluster archives its WAL into the bucket (pgBackRest's configuration
+# names the repository, the archive_command hands it the secret from the
+# variable the user keeps);
+# `dbcare backup s3://...` (or azure://...) makes the stanza there, takes
+# a full backup and records it; `dbcare verify` restores it into a scratch
+# cluster from the bucket; writes, a moment noted, more writes; then the
+# cluster stopped, its data directory, its configuration and every local
+# file of pgBackRest deleted; `dbcare restore --to-time --from URL` on a
+# host whose pgBackRest configuration names no repository restores and
+# recovers from the bucket alone; a plain `pg_ctl start` (no credentials in
+# its environment) serves exactly the rows of that moment. The secret
+# appears in no output of dbcare, not in the catalog, not in pgBackRest's
+# or the server's logs. Run by pg_disaster_pitr_s3.sh and
+# pg_disaster_pitr_azure.sh.
+set -eu
+db=dbcare_journey_pitr_$STORE
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/pg.sh"
+. "$here/cli.sh"
+py=/usr/bin/python3
+S3_TLS=1 AZURE_TLS=1
+. "$here/store.sh"
+store_start pitr
+secret=$store_secret # run() fails when an output holds it
+dest=$store_scheme://pitr/app
+port_of() { sed 's|^https://localhost:\([0-9]*\).*|\1|' <<<"$1"; }
+# pgBackRest's own configuration of the repository (no secret), and the
+# archive_command handing it the secret from the variable the user keeps
+if [ "$STORE" = s3 ]; then
+  pgbr_repo="repo1-type=s3
+repo1-s3-bucket=pitr
+repo1-path=/app
+repo1-s3-endpoint=localhost
+repo1-storage-port=$(port_of "$AWS_ENDPOINT_URL")
+repo1-s3-uri-style=path
+repo1-bundle=y
+repo1-s3-region=$AWS_REGION
+repo1-storage-ca-file=$AWS_CA_BUNDLE"
+  pgbr_archive='PGBACKREST_REPO1_S3_KEY="$AWS_ACCESS_KEY_ID" PGBACKREST_REPO1_S3_KEY_SECRET="$AWS_SECRET_ACCESS_KEY" pgbackrest --stanza=app archive-push %p'
+else
+  pgbr_repo="repo1-type=azure
+repo1-azure-container=pitr
+repo1-path=/app
+repo1-azure-account=$azure_account
+repo1-azure-endpoint=localhost
+repo1-storage-port=$(port_of "$azure_endpoint")
+repo1-azure-uri-style=path
+repo1-bundle=y"
+  pgbr_archive='PGBACKREST_REPO1_AZURE_KEY="$AZURE_STORAGE_KEY" pgbackrest --stanza=app archive-push %p'
+  export AZURE_STORAGE_KEY=$azure_key # the server's environment, as the user keeps it
+fi
+# the cheapest repository: lz4, small files bundled, 1 MB WAL segments
+pgbr_no_stanza=1 pgbr_on_exit=store_stop pgbr_compress=lz4 pgbr_initdb=--wal-segsize=1
+. "$here/pgbackrest.sh"
+
+# --- pgBackRest reaches a store over TLS only: an http:// endpoint is
+# refused before anything runs, saying what to set
+if [ "$STORE" = s3 ]; then
+  AWS_ENDPOINT_URL=${AWS_ENDPOINT_URL/https:/http:} run 1 backup --type full "$dest" --db "$url"
+else
+  AZURE_STORAGE_CONNECTION_STRING=${AZURE_STORAGE_CONNECTION_STRING//https:/http:} run 1 backup --type full "$dest" --db "$url"
+fi
+has "over TLS only" err
+
+# --- a full backup into the bucket, recorded, verified by a restore from it
+P -d app -c "CREATE TABLE orders (id bigint PRIMARY KEY, note text, amount numeric)" \
+  -c "INSERT INTO orders SELECT g, md5(g::text), g * 1.5 FROM generate_series(1, 3000) g"
+run 0 backup --type full "$dest" --db "$url" --json
+label=$(json "d['backup']['label']")
+[ "$(json "d['backup']['path']")" = "pgbackrest:app/$label@$dest" ] || fail "the path names no bucket: $(cat out)"
+store_objects | grep -q "^app/backup/app/$label/backup.manifest$" ||
+  fail "the backup is not in $store_words: $(store_objects | head)"
+run 0 verify "$label" --db "$url"
+[ "$(P -d app -c "SELECT status FROM dbcare.backups WHERE label = '$label'")" = verified ] ||
+  fail "the backup did not verify from $store_words: $(cat out err)"
+! P -d app -c "SELECT * FROM dbcare.backups" | grep -qF "$secret" || fail "the catalog holds the secret"
+
+# --- writes, the moment, more writes (pgBackRest's stop time is whole seconds)
+sleep 1.1
+P -d app -c "UPDATE orders SET note = 'changed' WHERE id % 7 = 0" \
+  -c "INSERT INTO t (id, batch) SELECT g, 'B' FROM generate_series(1001, 2000) g"
+sleep 0.3
+target=$(P -d app -c "SELECT clock_timestamp()")
+sleep 0.3
+then=$(P -d app -c "SELECT (SELECT count(*) || md5(string_agg(o::text, ',' ORDER BY id)) FROM orders o) || ' ' || (SELECT count(*) || md5(string_agg(x::text, ',' ORDER BY id)) FROM t x)")
+P -d app -c "DELETE FROM orders WHERE id % 11 = 0" \
+  -c "INSERT INTO t (id, batch) SELECT g, 'C' FROM generate_series(2001, 2500) g"
+seg=$(P -d app -c "SELECT pg_walfile_name(pg_current_wal_lsn())")
+P -d app -c "SELECT pg_switch_wal()" >/dev/null
+for _ in $(seq 300); do
+  [ "$(P -d app -c "SELECT coalesce(last_archived_wal, '') >= '$seg' FROM pg_stat_archiver")" = t ] && break
+  sleep 0.1
+done
+
+# --- the host is gone: the cluster, its data, pgBackRest's configuration and files
+"${AS_PG[@]}" "$B/pg_ctl" -D "$r/data" -m immediate -w stop >/dev/null
+cp -r "$r/log" "$work/pgbackrest-log"
+rm -rf "$r/data" "$r/repo" "$r/spool" "$r/log" "$r/pgbackrest.conf"
+unset AZURE_STORAGE_KEY
+# the new host's pgBackRest configuration names no repository
+mkdir -p "$r/log"
+printf '[global]\nlog-path=%s\nlock-path=%s\nlog-level-console=warn\n' "$r/log" "$r/lock" >"$r/new.conf"
+[ "$(id -u)" != 0 ] || chown -R postgres: "$r"
+export PGBACKREST_CONFIG=$r/new.conf
+
+# --- from the bucket alone, into a new directory, recovered there
+run 0 restore --to-time "$target" "$r/restored" --stanza app --from "$dest" --json
+[ "$(json "d['recovered']")" = True ] || fail "not recovered: $(cat out)"
+[ ! -e "$r/restored/recovery.signal" ] || fail "the copy is still to recover"
+[ -z "$(ls "$r/tmp")" ] || fail "the restore left $(ls "$r/tmp")"
+"${AS_PG[@]}" env -u AWS_SECRET_ACCESS_KEY -u AZURE_STORAGE_CONNECTION_STRING "$B/pg_ctl" -D "$r/restored" \
+  -l "$r/restored.log" -w start >/dev/null || { tail -20 "$r/restored.log"; fail "the restored cluster did not start"; }
+[ "$(P -d app -c "SELECT pg_is_in_recovery()")" = f ] || fail "the copy is in recovery"
+got=$(P -d app -c "SELECT (SELECT count(*) || md5(string_agg(o::text, ',' ORDER BY id)) FROM orders o) || ' ' || (SELECT count(*) || md5(string_agg(x::text, ',' ORDER BY id)) FROM t x)")
+[ "$got" = "$then" ] || fail "as of $target: $then, the copy holds $got"
+! grep -rqF "$secret" "$work/pgbackrest-log" "$r/log" "$r/restored/log" "$r/restored.log" "$r/server.log" 2>/dev/null ||
+  fail "a log holds the secret"
+echo "total: $((($(date +%s%N) - start_ns) / 1000000)) ms"
+echo "ok: pgBackRest in $store_words: backed up, verified, restored to $target from it alone"
