@@ -99,6 +99,38 @@ static char *named(dbc_ctx *ctx, const char *prefix, const char *column)
 	return ctx->host->quote_ident(ctx, dbc_printf(ctx, "%s%s", prefix, column));
 }
 
+/* The swap (sh->swap: its names as literals, lits = table, column, shadow,
+ * check) in one short transaction, then the VALIDATE of the constraints
+ * it added again NOT VALID, which it recorded under its own step, negated.
+ * Neither has an undo: the old column is gone, a resumed run finishes. */
+static int swap_steps(online_out *o, const char *fn, const char *trigger_name, const char *refuse,
+                      const char *const lits[4])
+{
+	dbc_ctx *ctx = o->ctx;
+	const dbc_host *h = ctx->host;
+	const dbc_dialect *d = h->dialect;
+	const dbc_online_shadow *sh = d->online_shadow;
+	dbc_online_new_unit(o);
+	char *ver = h->quote_literal(ctx, o->version);
+	int marker = -(o->step + 1); /* the swap's own step */
+	char *swap = ver && fn ? dbc_printf(ctx, sh->swap, lits[0], lits[1], lits[2],
+	                                    h->quote_literal(ctx, trigger_name),
+	                                    h->quote_literal(ctx, fn), lits[3], refuse, ver, marker)
+	                       : NULL;
+	o->undo = NULL;
+	if (!swap || dbc_online_step(o, "transaction", d->exclusive_lock,
+	                             dbc_printf(ctx, sh->anonymous_block, h->quote_literal(ctx, swap)),
+	                             "the swap: the shadow column takes the old one's place, what "
+	                             "used the old column made again on it") != DBC_OK)
+		return DBC_ERROR;
+	dbc_online_new_unit(o);
+	o->undo = NULL;
+	return dbc_online_step(
+	    o, "generated", d->lint_locks[DBC_LOP_VALIDATE],
+	    dbc_printf(ctx, sh->carried_validate, ver, marker),
+	    "the constraints the swap added again NOT VALID validated, writes go on");
+}
+
 int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
 {
 	dbc_ctx *ctx = o->ctx;
@@ -184,24 +216,6 @@ int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stm
 	                    "the column's indexes copied on the shadow column, CONCURRENTLY") != DBC_OK)
 		return DBC_ERROR;
 
-	dbc_online_new_unit(o);
-	char *ver = h->quote_literal(ctx, o->version);
-	int marker = -(o->step + 1); /* the swap's own step, recorded negative */
-	char *swap = ver ? dbc_printf(ctx, sh->swap, tab, col_lit, shadow_lit,
-	                              h->quote_literal(ctx, trigger_name),
-	                              h->quote_literal(ctx, dbc_printf(ctx, "%s()", fn)), check_lit,
-	                              refuse, ver, marker)
-	                 : NULL;
-	o->undo = NULL; /* the old column is gone: a resumed run finishes */
-	if (!swap || dbc_online_step(o, "transaction", ax,
-	                             dbc_printf(ctx, sh->anonymous_block, h->quote_literal(ctx, swap)),
-	                             "the swap: the shadow column takes the old one's place, what "
-	                             "used the old column made again on it") != DBC_OK)
-		return DBC_ERROR;
-	dbc_online_new_unit(o);
-	o->undo = NULL;
-	return dbc_online_step(
-	    o, "generated", d->lint_locks[DBC_LOP_VALIDATE],
-	    dbc_printf(ctx, sh->carried_validate, ver, marker),
-	    "the constraints the swap added again NOT VALID validated, writes go on");
+	return swap_steps(o, dbc_printf(ctx, "%s()", fn), trigger_name, refuse,
+	                  (const char *[]){tab, col_lit, shadow_lit, check_lit});
 }
