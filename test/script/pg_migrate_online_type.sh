@@ -117,8 +117,9 @@ qd $db -c "UPDATE accounts SET amount = 5 WHERE id = 1" -c "INSERT INTO accounts
 qd $db -c "UPDATE accounts SET amount = amount * 10 WHERE id IN (1, 9001)"
 [ "$(wrong_rows $db)" = 0 ] || fail "--online: rows not converted by USING"
 
-# the primary key column, not the table's last: its key (a unique index
-# built CONCURRENTLY, then PRIMARY KEY USING INDEX), the foreign key to it
+# the primary key column, not the table's last: its keys (unique indexes
+# built CONCURRENTLY, then PRIMARY KEY / UNIQUE USING INDEX), the sequence
+# it owns, the foreign key to it
 # (NOT VALID, then validated), the view, policy and trigger naming it, made
 # again by their definitions (PostgreSQL's own ALTER refuses the last
 # three); the column ends last
@@ -131,6 +132,9 @@ CREATE TRIGGER accounts_id_check BEFORE UPDATE ON accounts FOR EACH ROW
   WHEN (NEW.id < 0) EXECUTE FUNCTION accounts_note();
 GRANT SELECT ON account_notes TO dbcare_online_type_reader;
 COMMENT ON VIEW account_notes IS 'notes';
+CREATE SEQUENCE accounts_id_seq OWNED BY accounts.id;
+ALTER TABLE accounts ALTER COLUMN id SET DEFAULT nextval('accounts_id_seq');
+ALTER TABLE accounts ADD CONSTRAINT id_note UNIQUE (id, note) DEFERRABLE;
 SQL
 defs() {
   qd $db -c "SELECT string_agg(x, ' / ' ORDER BY x) FROM (
@@ -140,6 +144,7 @@ defs() {
     UNION ALL SELECT pg_get_triggerdef(oid) || tgenabled::text FROM pg_trigger
       WHERE tgrelid = 'accounts'::regclass AND NOT tgisinternal
     UNION ALL SELECT polname || polroles::text || pg_get_expr(polqual, polrelid) FROM pg_policy
+    UNION ALL SELECT pg_get_serial_sequence('accounts', 'id')
     UNION ALL SELECT pg_get_viewdef(oid) || array_to_string(reloptions, ',') || relacl::text
       || obj_description(oid, 'pg_class') FROM pg_class WHERE relname = 'account_notes') s(x)"
 }
