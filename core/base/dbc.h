@@ -94,8 +94,9 @@ typedef enum dbc_script_grammar {
 typedef struct dbc_online_shadow {
 	/* statements of the engine's procedural language that raise an error
 	 * naming what keeps the column from being changed this way (objects
-	 * that use it, its place, the table's kind, row security), with the
-	 * remedy: %1$s the table, %2$s the column, %3$s the shadow column */
+	 * using it that the swap cannot carry, the table's kind, row
+	 * security), with the remedy: %1$s the table, %2$s the column, %3$s
+	 * the shadow column */
 	const char *refuse;
 	/* the trigger function's body before it is quoted: %1$s the shadow
 	 * column, %2$s the new value (the USING expression, or the column),
@@ -119,13 +120,24 @@ typedef struct dbc_online_shadow {
 	 * check's VALIDATE while not validated (%1$s table, %2$s check) */
 	const char *not_null;
 	const char *validate;
+	/* queries whose rows are statements, around the swap: before it,
+	 * carried_index_build, a copy on the shadow of each index using the
+	 * column, built outside a transaction (%1$s table, %2$s column,
+	 * %3$s shadow); after it, carried_validate, the VALIDATE of each
+	 * constraint the swap added again NOT VALID and recorded (%1$s the
+	 * version, %2$d the record's step) */
+	const char *carried_index_build;
+	const char *carried_validate;
 	/* the swap, the body of one anonymous block run in one transaction:
 	 * the table locked, refuse run again, the old column's default, NOT
 	 * NULL, statistics target, options, comment and column grants given
-	 * to the shadow, the trigger and its function dropped, the old column
-	 * dropped and the shadow renamed to its name. %1$s table, %2$s
-	 * column, %3$s shadow, %4$s trigger, %5$s the function with its
-	 * argument list, %6$s check, %7$s refuse's statements */
+	 * to the shadow, the trigger and its function dropped, what uses the
+	 * old column (indexes, keys, constraints, views, policies, triggers)
+	 * dropped and made again on the shadow once the old column is dropped
+	 * and the shadow renamed to its name, the constraints to validate
+	 * recorded. %1$s table, %2$s column, %3$s shadow, %4$s trigger, %5$s
+	 * the function with its argument list, %6$s check, %7$s refuse's
+	 * statements, %8$s the version, %9$d the record's step */
 	const char *swap;
 	/* an anonymous block run in the session: %1$s its body as a literal */
 	const char *anonymous_block;

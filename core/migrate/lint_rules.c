@@ -42,8 +42,9 @@ const dbc_lint_rule dbc_lint_rules[] = {
      DBC_LINT_WARNING,
      "ALTER COLUMN {column} TYPE {type} on {table} ({rows}) is not binary-coercible: the table "
      "and its indexes are rewritten under an {lock} lock",
-     "dbcare migrate --online does it through a shadow column when {column} is the table's "
-     "last column and no index, key, view, policy or trigger uses it; by hand: add a new "
+     "dbcare migrate --online does it through a shadow column (its indexes, keys, views, "
+     "policies and triggers made again on it; {column} ends as the table's last column); "
+     "by hand: add a new "
      "column of type {type}, fill it in batches, keep it in step with a trigger, then switch "
      "the application over and drop the old column"},
     {"set-not-null-nulls", DBC_LOP_SET_NOT_NULL, DBC_LF_HOLDS_NULLS, 0, DBC_LFACT_NONE, true,

@@ -13,17 +13,25 @@
  *      by the trigger, so passes over the table end when one fills none;
  *   3. when the old column is NOT NULL: CHECK (shadow IS NOT NULL) NOT
  *      VALID, then VALIDATE (writes go on);
- *   4. one short transaction under the exclusive lock: refuse again, the
+ *   4. a copy on the shadow of each index using the column, built
+ *      CONCURRENTLY (an invalid one a killed build left dropped first);
+ *   5. one short transaction under the exclusive lock: refuse again, the
  *      old column's default, NOT NULL (proved by the check: no scan),
  *      statistics target, options, comment and column grants given to the
- *      shadow, the trigger and its function dropped, the old column
- *      dropped, the shadow renamed to its name.
- * The shadow is added last, so only the table's last column is changed
- * this way (refuse names any other): the schema is then the one the
- * statement as written gives (the fingerprint of both is equal). Until
- * step 4 commits, `dbcare rollback` drops the trigger, its function and
- * the shadow (the check goes with it); after it, only a resumed run can
- * finish (step 4 has no undo).
+ *      shadow, the trigger and its function dropped; what uses the old
+ *      column dropped (views, policies, triggers, constraints, indexes),
+ *      the old column dropped, the shadow renamed to its name, and what
+ *      was dropped made again by its definition, which now names the new
+ *      column: the index copies renamed (keys added again USING them),
+ *      constraints added again NOT VALID (the valid ones recorded);
+ *   6. those constraints validated (writes go on).
+ * The shadow is added last: the column ends as the table's last one
+ * (PostgreSQL has no other place for a new column). For the table's last
+ * column the schema is the one the statement as written gives (the
+ * fingerprint of both is equal); another column differs in its place
+ * only. Until step 5 commits, `dbcare rollback` drops the trigger, its
+ * function and the shadow (its index copies and the check go with it);
+ * after it, only a resumed run can finish (steps 5 and 6 have no undo).
  */
 #include "migrate/migrate_online.h"
 #include "schema/ddl_lex.h"
@@ -89,6 +97,38 @@ static bool read_alter_type(dbc_ctx *ctx, const dbc_stmt *st, char **type, char 
 static char *named(dbc_ctx *ctx, const char *prefix, const char *column)
 {
 	return ctx->host->quote_ident(ctx, dbc_printf(ctx, "%s%s", prefix, column));
+}
+
+/* The swap (sh->swap: its names as literals, lits = table, column, shadow,
+ * check) in one short transaction, then the VALIDATE of the constraints
+ * it added again NOT VALID, which it recorded under its own step, negated.
+ * Neither has an undo: the old column is gone, a resumed run finishes. */
+static int swap_steps(online_out *o, const char *fn, const char *trigger_name, const char *refuse,
+                      const char *const lits[4])
+{
+	dbc_ctx *ctx = o->ctx;
+	const dbc_host *h = ctx->host;
+	const dbc_dialect *d = h->dialect;
+	const dbc_online_shadow *sh = d->online_shadow;
+	dbc_online_new_unit(o);
+	char *ver = h->quote_literal(ctx, o->version);
+	int marker = -(o->step + 1); /* the swap's own step */
+	char *swap = ver && fn ? dbc_printf(ctx, sh->swap, lits[0], lits[1], lits[2],
+	                                    h->quote_literal(ctx, trigger_name),
+	                                    h->quote_literal(ctx, fn), lits[3], refuse, ver, marker)
+	                       : NULL;
+	o->undo = NULL;
+	if (!swap || dbc_online_step(o, "transaction", d->exclusive_lock,
+	                             dbc_printf(ctx, sh->anonymous_block, h->quote_literal(ctx, swap)),
+	                             "the swap: the shadow column takes the old one's place, what "
+	                             "used the old column made again on it") != DBC_OK)
+		return DBC_ERROR;
+	dbc_online_new_unit(o);
+	o->undo = NULL;
+	return dbc_online_step(
+	    o, "generated", d->lint_locks[DBC_LOP_VALIDATE],
+	    dbc_printf(ctx, sh->carried_validate, ver, marker),
+	    "the constraints the swap added again NOT VALID validated, writes go on");
 }
 
 int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stmt *st)
@@ -169,13 +209,13 @@ int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stm
 	                    "the CHECK validated, writes go on") != DBC_OK)
 		return DBC_ERROR;
 
+	/* the shadow column's copies of the indexes: gone with it on undo */
 	dbc_online_new_unit(o);
-	char *swap =
-	    dbc_printf(ctx, sh->swap, tab, col_lit, shadow_lit, h->quote_literal(ctx, trigger_name),
-	               h->quote_literal(ctx, dbc_printf(ctx, "%s()", fn)), check_lit, refuse);
-	o->undo = NULL; /* the old column is gone: a resumed run finishes */
-	return swap ? dbc_online_step(o, "transaction", ax,
-	                              dbc_printf(ctx, sh->anonymous_block, h->quote_literal(ctx, swap)),
-	                              "the swap: the shadow column takes the old one's place")
-	            : DBC_ERROR;
+	if (dbc_online_step(o, "generated", NULL,
+	                    dbc_printf(ctx, sh->carried_index_build, tab, col_lit, shadow_lit),
+	                    "the column's indexes copied on the shadow column, CONCURRENTLY") != DBC_OK)
+		return DBC_ERROR;
+
+	return swap_steps(o, dbc_printf(ctx, "%s()", fn), trigger_name, refuse,
+	                  (const char *[]){tab, col_lit, shadow_lit, check_lit});
 }

@@ -89,15 +89,56 @@ static const char content_query[] =
     "     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid"
     "       AND d.deptype = 'e')) s";
 
-/* ALTER COLUMN TYPE through a shadow column (dbc_online_shadow). What
- * refuse names: objects that depend on the column (pg_depend) but its own
- * default -- indexes, constraints, views, rules, policies, triggers,
- * statistics, an owned sequence: the swap's DROP COLUMN would drop the
- * first ones silently, and PostgreSQL's own ALTER refuses the others --
- * a column not last (the shadow, added last, would move it: the schema
- * would not be the one the plain ALTER gives), a table partitioned,
- * inherited or typed, an identity or generated column, and row security
- * that hides rows from the migrating role (the batches would miss them). */
+/* ALTER COLUMN TYPE through a shadow column (dbc_online_shadow). What the
+ * swap carries over to the shadow column, what refuse names instead:
+ *   - an index whose keys or INCLUDE list name the column (not an
+ *     expression or partial index, not an exclusion constraint's, the
+ *     column's operator class its type's default): a copy on the shadow
+ *     built CONCURRENTLY before the swap (carried_index_build), renamed in
+ *     it; a PRIMARY KEY or UNIQUE constraint added again USING that index;
+ *   - foreign keys from or to the column (the other table an ordinary
+ *     one) and CHECK constraints: added again NOT VALID in the swap, then
+ *     validated when they were (carried_validate);
+ *   - views whose query names it (plain views nothing else depends on):
+ *     created again with their options, owner, grants and comments;
+ *   - policies and triggers that name it: created again as they were;
+ *   - a sequence the column owns: owned by the new column.
+ * Refused: any other object that depends on the column (rules,
+ * materialized views, extended statistics, another column's generation
+ * expression), a table partitioned, inherited or typed, an identity or
+ * generated column, and row security that hides rows from the migrating
+ * role (the batches would miss them). The shadow is added last: a column
+ * that was not the table's last ends last (PostgreSQL keeps no other
+ * place for a new column). */
+/* clang-format off */
+#define CARRIED_INDEX(ix) \
+	"EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indexrelid = " ix " AND i.indrelid = t " \
+	"AND i.indexprs IS NULL AND i.indpred IS NULL AND k = ANY (i.indkey::pg_catalog.int2[]) " \
+	"AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint x WHERE x.conindid = i.indexrelid " \
+	"AND x.contype = 'x') AND coalesce((SELECT p.opcdefault FROM pg_catalog.pg_opclass p " \
+	"WHERE p.oid = (i.indclass::pg_catalog.oid[])[pg_catalog.array_position(" \
+	"i.indkey::pg_catalog.int2[], k)]), true))"
+#define CLASS(name) "'pg_catalog." name "'::pg_catalog.regclass"
+/* a dependency row d on the column (t, attnum k) that the swap carries */
+#define CARRIED \
+	"(d.classid = " CLASS("pg_class") " AND " CARRIED_INDEX("d.objid") ") " \
+	"OR (d.classid = " CLASS("pg_class") " AND d.deptype = 'a' AND EXISTS (SELECT FROM " \
+	"pg_catalog.pg_class sq WHERE sq.oid = d.objid AND sq.relkind = 'S')) " \
+	"OR (d.classid = " CLASS("pg_constraint") " AND EXISTS (SELECT FROM pg_catalog.pg_constraint " \
+	"x JOIN pg_catalog.pg_class r ON r.oid = x.conrelid WHERE x.oid = d.objid AND r.relkind = " \
+	"'r' AND (x.contype IN ('c', 'f') OR (x.contype IN ('p', 'u') AND " \
+	CARRIED_INDEX("x.conindid") ")))) " \
+	"OR (d.classid = " CLASS("pg_rewrite") " AND EXISTS (SELECT FROM pg_catalog.pg_rewrite w " \
+	"JOIN pg_catalog.pg_class v ON v.oid = w.ev_class WHERE w.oid = d.objid AND w.rulename = " \
+	"'_RETURN' AND v.relkind = 'v' AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e " \
+	"WHERE e.refclassid = " CLASS("pg_class") " AND e.refobjid = v.oid AND e.deptype IN ('n', " \
+	"'a') AND NOT (e.classid = " CLASS("pg_rewrite") " AND e.objid IN (SELECT u.oid FROM " \
+	"pg_catalog.pg_rewrite u WHERE u.ev_class = v.oid))))) " \
+	"OR d.classid = " CLASS("pg_policy") " " \
+	"OR (d.classid = " CLASS("pg_trigger") " AND EXISTS (SELECT FROM pg_catalog.pg_trigger tg " \
+	"WHERE tg.oid = d.objid AND tg.tgrelid = t AND NOT tg.tgisinternal AND tg.tgconstraint = 0))"
+/* clang-format on */
+
 static const dbc_online_shadow online_shadow = {
     .refuse =
         "DECLARE t pg_catalog.regclass := pg_catalog.to_regclass(%1$s); k pg_catalog.int2; "
@@ -114,23 +155,20 @@ static const dbc_online_shadow online_shadow = {
         "'Run the migration without --online.' WHERE EXISTS (SELECT FROM "
         "pg_catalog.pg_attribute a WHERE a.attrelid = t AND a.attnum = k "
         "AND (a.attidentity <> '' OR a.attgenerated <> '')) "
-        "UNION ALL SELECT 3, 'it is not the table''s last column (the shadow column, added "
-        "last, would move it)', 'Run the migration without --online: only the table''s last "
-        "column is changed online.' WHERE EXISTS (SELECT FROM pg_catalog.pg_attribute a "
-        "WHERE a.attrelid = t AND a.attnum > k AND NOT a.attisdropped AND a.attname <> %3$s) "
         "UNION ALL SELECT 4, 'row security applies to the current role on the table (the "
         "batches would not see every row)', 'Run the migration as the table''s owner (without "
         "FORCE ROW LEVEL SECURITY) or as a role with BYPASSRLS.' "
         "WHERE pg_catalog.row_security_active(t) "
         "UNION ALL SELECT 5, pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, "
         "d.objid, d.objsubid), ', ' ORDER BY d.classid, d.objid) || ' depend(s) on it', "
-        "'Drop them before the ALTER and create them again after it, in the migration "
-        "(PostgreSQL''s ALTER COLUMN TYPE refuses a column a view, rule, policy or trigger "
-        "uses too), or run the migration without --online.' "
+        "'Drop them before the ALTER and create them again after it, in the migration, or run "
+        "the migration without --online (the swap carries plain indexes, keys, foreign keys, "
+        "checks, plain views nothing else uses, policies, triggers and an owned sequence).' "
         "FROM pg_catalog.pg_depend d WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog."
         "regclass AND d.refobjid = t AND d.refobjsubid = k AND d.deptype IN ('n', 'a') "
         "AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid IN "
         "(SELECT f.oid FROM pg_catalog.pg_attrdef f WHERE f.adrelid = t AND f.adnum = k)) "
+        "AND NOT (" CARRIED ") "
         "HAVING pg_catalog.count(*) > 0) x ORDER BY x.o LIMIT 1; "
         "IF why IS NOT NULL THEN RAISE EXCEPTION USING ERRCODE = 'feature_not_supported', "
         "MESSAGE = pg_catalog.format('migrate --online cannot change the type of column %%I "
@@ -156,38 +194,216 @@ static const dbc_online_shadow online_shadow = {
                 "k.conrelid::pg_catalog.regclass, k.conname) FROM pg_catalog.pg_constraint k "
                 "WHERE k.conrelid = pg_catalog.to_regclass(%1$s) AND k.conname = %2$s "
                 "AND NOT k.convalidated",
-    .swap = "DECLARE t pg_catalog.regclass := pg_catalog.to_regclass(%1$s); c record; g record; "
-            "BEGIN EXECUTE pg_catalog.format('LOCK TABLE %%s IN ACCESS EXCLUSIVE MODE', t); "
-            "%7$s "
-            "SELECT a.attnotnull, a.attstattarget, a.attoptions, a.attacl, "
-            "pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def, "
-            "pg_catalog.col_description(a.attrelid, a.attnum) AS note INTO c "
-            "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d "
-            "ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-            "WHERE a.attrelid = t AND a.attname = %2$s AND NOT a.attisdropped; "
-            "EXECUTE pg_catalog.format('DROP TRIGGER %%I ON %%s', %4$s, t); "
-            "EXECUTE pg_catalog.format('DROP FUNCTION %%s', %5$s); "
-            "IF c.def IS NOT NULL THEN EXECUTE pg_catalog.format("
-            "'ALTER TABLE %%s ALTER COLUMN %%I SET DEFAULT %%s', t, %3$s, c.def); END IF; "
-            "IF c.attnotnull THEN EXECUTE pg_catalog.format("
-            "'ALTER TABLE %%s ALTER COLUMN %%I SET NOT NULL', t, %3$s); "
-            "EXECUTE pg_catalog.format('ALTER TABLE %%s DROP CONSTRAINT %%I', t, %6$s); END IF; "
-            "IF c.attstattarget >= 0 THEN EXECUTE pg_catalog.format("
-            "'ALTER TABLE %%s ALTER COLUMN %%I SET STATISTICS %%s', t, %3$s, c.attstattarget); "
-            "END IF; "
-            "IF c.attoptions IS NOT NULL THEN EXECUTE pg_catalog.format("
-            "'ALTER TABLE %%s ALTER COLUMN %%I SET (%%s)', t, %3$s, "
-            "pg_catalog.array_to_string(c.attoptions, ', ')); END IF; "
-            "IF c.note IS NOT NULL THEN EXECUTE pg_catalog.format("
-            "'COMMENT ON COLUMN %%s.%%I IS %%L', t, %3$s, c.note); END IF; "
-            "FOR g IN SELECT x.privilege_type, x.is_grantable, CASE WHEN x.grantee = 0 "
-            "THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END "
-            "AS who FROM pg_catalog.aclexplode(c.attacl) x LOOP EXECUTE pg_catalog.format("
-            "'GRANT %%s (%%I) ON %%s TO %%s%%s', g.privilege_type, %3$s, t, g.who, "
-            "CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END); END LOOP; "
-            "EXECUTE pg_catalog.format('ALTER TABLE %%s DROP COLUMN %%I', t, %2$s); "
-            "EXECUTE pg_catalog.format('ALTER TABLE %%s RENAME COLUMN %%I TO %%I', t, %3$s, %2$s); "
-            "END",
+    /* the copies of the column's indexes on the shadow, built
+     * CONCURRENTLY under a name of the old index's OID: an invalid one a
+     * killed build left is dropped first, a valid one is not built again */
+    .carried_index_build =
+        "SELECT y.s FROM (SELECT t, (SELECT a.attnum FROM pg_catalog.pg_attribute a "
+        "WHERE a.attrelid = r.t AND a.attname = %2$s AND NOT a.attisdropped) AS k "
+        "FROM (SELECT pg_catalog.to_regclass(%1$s) AS t) r) m, LATERAL ("
+        "SELECT 1 AS o, j.indexrelid AS x, pg_catalog.format('DROP INDEX CONCURRENTLY %%s', "
+        "j.indexrelid::pg_catalog.regclass) AS s FROM pg_catalog.pg_index j "
+        "JOIN pg_catalog.pg_class jc ON jc.oid = j.indexrelid WHERE j.indrelid = m.t "
+        "AND NOT j.indisvalid AND jc.relname LIKE 'dbcare\\_online\\_ix\\_%%' "
+        "UNION ALL SELECT 2, i.indexrelid, pg_catalog.format("
+        "'CREATE %%sINDEX CONCURRENTLY IF NOT EXISTS %%I ON %%s USING %%I (%%s)%%s%%s%%s%%s', "
+        "CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END, 'dbcare_online_ix_' || i.indexrelid, "
+        "m.t, am.amname, c.keys, ' INCLUDE (' || c.incl || ')', "
+        "CASE WHEN i.indnullsnotdistinct THEN ' NULLS NOT DISTINCT' ELSE '' END, "
+        "' WITH (' || pg_catalog.array_to_string(ic.reloptions, ', ') || ')', "
+        "CASE WHEN ic.reltablespace <> 0 THEN ' TABLESPACE ' || pg_catalog.quote_ident("
+        "(SELECT sp.spcname FROM pg_catalog.pg_tablespace sp WHERE sp.oid = ic.reltablespace)) "
+        "ELSE '' END) "
+        "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+        "JOIN pg_catalog.pg_am am ON am.oid = ic.relam, LATERAL (SELECT "
+        "pg_catalog.string_agg(CASE WHEN e.a = m.k THEN pg_catalog.quote_ident(%3$s) "
+        "ELSE pg_catalog.quote_ident(at.attname) || CASE WHEN e.coll <> 0 AND e.coll <> "
+        "at.attcollation THEN ' COLLATE ' || CAST(e.coll::pg_catalog.regcollation AS "
+        "pg_catalog.text) ELSE '' END || CASE WHEN NOT p.opcdefault THEN pg_catalog.format("
+        "' %%I.%%I', pn.nspname, p.opcname) ELSE '' END END || CASE WHEN e.opt & 1 = 1 THEN "
+        "' DESC' || CASE WHEN e.opt & 2 = 0 THEN ' NULLS LAST' ELSE '' END "
+        "WHEN e.opt & 2 = 2 THEN ' NULLS FIRST' ELSE '' END, ', ' ORDER BY e.n) "
+        "FILTER (WHERE e.n <= i.indnkeyatts) AS keys, pg_catalog.string_agg(CASE WHEN e.a = m.k "
+        "THEN pg_catalog.quote_ident(%3$s) ELSE pg_catalog.quote_ident(at.attname) END, ', ' "
+        "ORDER BY e.n) FILTER (WHERE e.n > i.indnkeyatts) AS incl "
+        "FROM ROWS FROM (pg_catalog.unnest(i.indkey::pg_catalog.int2[]), pg_catalog.unnest("
+        "i.indoption::pg_catalog.int2[]), pg_catalog.unnest(i.indclass::pg_catalog.oid[]), "
+        "pg_catalog.unnest(i.indcollation::pg_catalog.oid[])) WITH ORDINALITY "
+        "AS e(a, opt, cls, coll, n) JOIN pg_catalog.pg_attribute at ON at.attrelid = i.indrelid "
+        "AND at.attnum = e.a LEFT JOIN pg_catalog.pg_opclass p ON p.oid = e.cls "
+        "LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = p.opcnamespace) c "
+        "WHERE i.indrelid = m.t AND " CARRIED_INDEX("ic.oid") ") y ORDER BY y.o, y.x",
+    /* the constraints the swap added again NOT VALID that were valid: the
+     * swap recorded them (%1$s version, %2$d the record's step) */
+    .carried_validate =
+        "SELECT pg_catalog.format('ALTER TABLE %%s VALIDATE CONSTRAINT %%I', "
+        "x.conrelid::pg_catalog.regclass, x.conname) FROM pg_catalog.json_array_elements("
+        "CAST(coalesce(dbmigrate_online_done(%1$s)::pg_catalog.json -> %1$s ->> '%2$d', '[]') "
+        "AS pg_catalog.json)) e JOIN pg_catalog.pg_constraint x ON x.conrelid = "
+        "pg_catalog.to_regclass(e ->> 0) AND x.conname = e ->> 1 WHERE NOT x.convalidated "
+        "ORDER BY x.oid",
+    /* the carried objects: pre, what goes before the old column is
+     * dropped (views, policies, triggers, constraints, indexes, a
+     * sequence's owner, in that order); post, what comes after the
+     * rename, each object's statements put first, so in the reverse
+     * order; val, the constraints to validate, recorded */
+    .swap =
+        "DECLARE t pg_catalog.regclass := pg_catalog.to_regclass(%1$s); c record; g record; "
+        "ob record; k pg_catalog.int2; s pg_catalog.text; pre pg_catalog.text[] := '{}'; "
+        "post pg_catalog.text[] := '{}'; val pg_catalog.jsonb := '[]'; "
+        "BEGIN EXECUTE pg_catalog.format('LOCK TABLE %%s IN ACCESS EXCLUSIVE MODE', t); "
+        "%7$s "
+        "SELECT a.attnum, a.attnotnull, a.attstattarget, a.attoptions, a.attacl, "
+        "pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def, "
+        "pg_catalog.col_description(a.attrelid, a.attnum) AS note INTO c "
+        "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d "
+        "ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "WHERE a.attrelid = t AND a.attname = %2$s AND NOT a.attisdropped; "
+        "k := c.attnum; "
+        "SELECT CAST(i.indexrelid::pg_catalog.regclass AS pg_catalog.text) INTO s "
+        "FROM pg_catalog.pg_index i WHERE i.indrelid = t AND k = ANY "
+        "(i.indkey::pg_catalog.int2[]) AND NOT EXISTS (SELECT FROM pg_catalog.pg_index j "
+        "JOIN pg_catalog.pg_class jc ON jc.oid = j.indexrelid WHERE j.indrelid = t "
+        "AND jc.relname = 'dbcare_online_ix_' || i.indexrelid AND j.indisvalid) LIMIT 1; "
+        "IF s IS NOT NULL THEN RAISE EXCEPTION USING ERRCODE = "
+        "'object_not_in_prerequisite_state', MESSAGE = pg_catalog.format('migrate --online "
+        "cannot swap column %%I of %%s: index %%s has no copy on the shadow column', %2$s, t, "
+        "s), HINT = 'Undo the run with dbcare rollback, then run it again.'; END IF; "
+        /* views */
+        "FOR ob IN SELECT v.oid, CAST(v.oid::pg_catalog.regclass AS pg_catalog.text) AS name, "
+        "pg_catalog.pg_get_viewdef(v.oid) AS def, v.reloptions, v.relacl, "
+        "pg_catalog.pg_get_userbyid(v.relowner) AS owner, "
+        "pg_catalog.obj_description(v.oid, 'pg_class') AS note FROM pg_catalog.pg_class v "
+        "WHERE v.relkind = 'v' AND v.oid IN (SELECT w.ev_class FROM pg_catalog.pg_depend d "
+        "JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid WHERE d.classid = "
+        "'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.refclassid = "
+        "'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = t AND d.refobjsubid = k) "
+        "ORDER BY v.oid LOOP "
+        "pre := pre || pg_catalog.format('DROP VIEW %%s', ob.name); "
+        "post := pg_catalog.array_remove(ARRAY[pg_catalog.format('CREATE VIEW %%s%%s AS %%s', "
+        "ob.name, ' WITH (' || pg_catalog.array_to_string(ob.reloptions, ', ') || ')', ob.def), "
+        "pg_catalog.format('ALTER VIEW %%s OWNER TO %%I', ob.name, ob.owner), "
+        "pg_catalog.format('COMMENT ON VIEW %%s IS %%L', ob.name, ob.note)], NULL) "
+        "|| ARRAY(SELECT pg_catalog.format('COMMENT ON COLUMN %%s.%%I IS %%L', ob.name, "
+        "a.attname, pg_catalog.col_description(ob.oid, a.attnum)) FROM pg_catalog.pg_attribute "
+        "a WHERE a.attrelid = ob.oid AND a.attnum > 0 AND pg_catalog.col_description(ob.oid, "
+        "a.attnum) IS NOT NULL ORDER BY a.attnum) "
+        "|| ARRAY(SELECT pg_catalog.format('GRANT %%s%%s ON %%s TO %%s%%s', x.privilege_type, "
+        "' (' || pg_catalog.quote_ident(x.col) || ')', ob.name, CASE WHEN x.grantee = 0 "
+        "THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END, "
+        "CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) FROM ("
+        "SELECT NULL::pg_catalog.name AS col, (pg_catalog.aclexplode(ob.relacl)).* UNION ALL "
+        "SELECT a.attname, (pg_catalog.aclexplode(a.attacl)).* FROM pg_catalog.pg_attribute a "
+        "WHERE a.attrelid = ob.oid AND a.attnum > 0) x) || post; END LOOP; "
+        /* policies */
+        "FOR ob IN SELECT p.polname, pg_catalog.format('CREATE POLICY %%I ON %%s AS %%s FOR %%s "
+        "TO %%s', p.polname, t, CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE "
+        "'RESTRICTIVE' END, CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' "
+        "WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, (SELECT "
+        "pg_catalog.string_agg(CASE WHEN o = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident("
+        "pg_catalog.pg_get_userbyid(o)) END, ', ') FROM pg_catalog.unnest(p.polroles) o)) "
+        "|| coalesce(' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || ')', '') "
+        "|| coalesce(' WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) "
+        "|| ')', '') AS def, pg_catalog.obj_description(p.oid, 'pg_policy') AS note "
+        "FROM pg_catalog.pg_policy p WHERE p.polrelid = t AND EXISTS (SELECT FROM "
+        "pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass "
+        "AND d.objid = p.oid AND d.refobjid = t AND d.refobjsubid = k) ORDER BY p.oid LOOP "
+        "pre := pre || pg_catalog.format('DROP POLICY %%I ON %%s', ob.polname, t); "
+        "post := pg_catalog.array_remove(ARRAY[ob.def, pg_catalog.format("
+        "'COMMENT ON POLICY %%I ON %%s IS %%L', ob.polname, t, ob.note)], NULL) || post; "
+        "END LOOP; "
+        /* triggers */
+        "FOR ob IN SELECT tg.tgname, tg.tgenabled, pg_catalog.pg_get_triggerdef(tg.oid) AS def, "
+        "pg_catalog.obj_description(tg.oid, 'pg_trigger') AS note FROM pg_catalog.pg_trigger tg "
+        "WHERE tg.tgrelid = t AND NOT tg.tgisinternal AND EXISTS (SELECT FROM "
+        "pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass "
+        "AND d.objid = tg.oid AND d.refobjid = t AND d.refobjsubid = k) ORDER BY tg.oid LOOP "
+        "pre := pre || pg_catalog.format('DROP TRIGGER %%I ON %%s', ob.tgname, t); "
+        "post := pg_catalog.array_remove(ARRAY[ob.def, CASE WHEN ob.tgenabled <> 'O' THEN "
+        "pg_catalog.format('ALTER TABLE %%s %%s TRIGGER %%I', t, CASE ob.tgenabled WHEN 'D' "
+        "THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'ENABLE ALWAYS' END, ob.tgname) "
+        "END, pg_catalog.format("
+        "'COMMENT ON TRIGGER %%I ON %%s IS %%L', ob.tgname, t, ob.note)], NULL) || post; "
+        "END LOOP; "
+        /* CHECK and foreign keys, from the column or to it */
+        "FOR ob IN SELECT x.conname, CAST(x.conrelid::pg_catalog.regclass AS pg_catalog.text) "
+        "AS rel, x.convalidated, pg_catalog.pg_get_constraintdef(x.oid) AS def, "
+        "pg_catalog.obj_description(x.oid, 'pg_constraint') AS note "
+        "FROM pg_catalog.pg_constraint x WHERE x.contype IN ('c', 'f') AND ((x.conrelid = t "
+        "AND k = ANY (x.conkey)) OR (x.confrelid = t AND k = ANY (x.confkey))) "
+        "ORDER BY x.oid LOOP "
+        "pre := pre || pg_catalog.format('ALTER TABLE %%s DROP CONSTRAINT %%I', ob.rel, "
+        "ob.conname); "
+        "post := pg_catalog.array_remove(ARRAY[pg_catalog.format('ALTER TABLE %%s ADD "
+        "CONSTRAINT %%I %%s%%s', ob.rel, ob.conname, ob.def, CASE WHEN ob.convalidated THEN "
+        "' NOT VALID' ELSE '' END), pg_catalog.format('COMMENT ON CONSTRAINT %%I ON %%s IS "
+        "%%L', ob.conname, ob.rel, ob.note)], NULL) || post; "
+        "IF ob.convalidated THEN val := val || pg_catalog.jsonb_build_array("
+        "pg_catalog.jsonb_build_array(ob.rel, ob.conname)); END IF; END LOOP; "
+        /* indexes: the copy renamed, a key added again using it */
+        "FOR ob IN SELECT i.indexrelid, ic.relname, n.nspname, x.conname, x.contype, "
+        "x.condeferrable, x.condeferred, i.indisclustered, i.indisreplident, "
+        "pg_catalog.obj_description(i.indexrelid, 'pg_class') AS inote, "
+        "pg_catalog.obj_description(x.oid, 'pg_constraint') AS cnote "
+        "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace LEFT JOIN "
+        "pg_catalog.pg_constraint x ON x.conindid = i.indexrelid AND x.conrelid = t "
+        "AND x.contype IN ('p', 'u') WHERE i.indrelid = t AND k = ANY "
+        "(i.indkey::pg_catalog.int2[]) ORDER BY i.indexrelid LOOP "
+        "pre := pre || CASE WHEN ob.conname IS NULL THEN pg_catalog.format('DROP INDEX "
+        "%%I.%%I', ob.nspname, ob.relname) ELSE pg_catalog.format('ALTER TABLE %%s DROP "
+        "CONSTRAINT %%I', t, ob.conname) END; "
+        "post := pg_catalog.array_remove(ARRAY[pg_catalog.format('ALTER TABLE %%I.%%I RENAME "
+        "COLUMN %%I TO %%I', ob.nspname, 'dbcare_online_ix_' || ob.indexrelid, %3$s, %2$s), "
+        "pg_catalog.format('ALTER INDEX %%I.%%I RENAME "
+        "TO %%I', ob.nspname, 'dbcare_online_ix_' || ob.indexrelid, ob.relname), "
+        "CASE WHEN ob.conname IS NOT NULL THEN "
+        "pg_catalog.format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s USING INDEX %%I%%s', t, "
+        "ob.conname, CASE ob.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, ob.relname, "
+        "CASE WHEN ob.condeferred THEN ' DEFERRABLE INITIALLY DEFERRED' WHEN ob.condeferrable "
+        "THEN ' DEFERRABLE' ELSE '' END) END, pg_catalog.format('COMMENT ON INDEX %%I.%%I IS "
+        "%%L', ob.nspname, coalesce(ob.conname, ob.relname), ob.inote), CASE WHEN ob.cnote IS NOT "
+        "NULL THEN pg_catalog.format('COMMENT ON CONSTRAINT %%I ON %%s IS %%L', ob.conname, t, "
+        "ob.cnote) END, CASE WHEN "
+        "ob.indisclustered THEN pg_catalog.format('ALTER TABLE %%s CLUSTER ON %%I', t, "
+        "coalesce(ob.conname, ob.relname)) END, CASE WHEN ob.indisreplident THEN "
+        "pg_catalog.format('ALTER TABLE %%s REPLICA IDENTITY USING INDEX %%I', t, "
+        "coalesce(ob.conname, ob.relname)) END], NULL) || post; END LOOP; "
+        /* a sequence the column owns */
+        "FOR ob IN SELECT CAST(q.oid::pg_catalog.regclass AS pg_catalog.text) AS name "
+        "FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class q ON q.oid = d.objid "
+        "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = t "
+        "AND d.refobjsubid = k AND d.deptype = 'a' AND q.relkind = 'S' LOOP "
+        "pre := pre || pg_catalog.format('ALTER SEQUENCE %%s OWNED BY NONE', ob.name); "
+        "post := pg_catalog.format('ALTER SEQUENCE %%s OWNED BY %%s.%%I', ob.name, t, %2$s) "
+        "|| post; END LOOP; "
+        "EXECUTE pg_catalog.format('DROP TRIGGER %%I ON %%s', %4$s, t); "
+        "EXECUTE pg_catalog.format('DROP FUNCTION %%s', %5$s); "
+        "IF c.def IS NOT NULL THEN EXECUTE pg_catalog.format("
+        "'ALTER TABLE %%s ALTER COLUMN %%I SET DEFAULT %%s', t, %3$s, c.def); END IF; "
+        "IF c.attnotnull THEN EXECUTE pg_catalog.format("
+        "'ALTER TABLE %%s ALTER COLUMN %%I SET NOT NULL', t, %3$s); "
+        "EXECUTE pg_catalog.format('ALTER TABLE %%s DROP CONSTRAINT %%I', t, %6$s); END IF; "
+        "IF c.attstattarget >= 0 THEN EXECUTE pg_catalog.format("
+        "'ALTER TABLE %%s ALTER COLUMN %%I SET STATISTICS %%s', t, %3$s, c.attstattarget); "
+        "END IF; "
+        "IF c.attoptions IS NOT NULL THEN EXECUTE pg_catalog.format("
+        "'ALTER TABLE %%s ALTER COLUMN %%I SET (%%s)', t, %3$s, "
+        "pg_catalog.array_to_string(c.attoptions, ', ')); END IF; "
+        "IF c.note IS NOT NULL THEN EXECUTE pg_catalog.format("
+        "'COMMENT ON COLUMN %%s.%%I IS %%L', t, %3$s, c.note); END IF; "
+        "FOR g IN SELECT x.privilege_type, x.is_grantable, CASE WHEN x.grantee = 0 "
+        "THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END "
+        "AS who FROM pg_catalog.aclexplode(c.attacl) x LOOP EXECUTE pg_catalog.format("
+        "'GRANT %%s (%%I) ON %%s TO %%s%%s', g.privilege_type, %3$s, t, g.who, "
+        "CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END); END LOOP; "
+        "FOREACH s IN ARRAY pre LOOP EXECUTE s; END LOOP; "
+        "EXECUTE pg_catalog.format('ALTER TABLE %%s DROP COLUMN %%I', t, %2$s); "
+        "EXECUTE pg_catalog.format('ALTER TABLE %%s RENAME COLUMN %%I TO %%I', t, %3$s, %2$s); "
+        "FOREACH s IN ARRAY post LOOP EXECUTE s; END LOOP; "
+        "IF val <> '[]' THEN PERFORM dbmigrate_online_record(%8$s, %9$d, "
+        "CAST(val AS pg_catalog.text)); END IF; "
+        "END",
     .anonymous_block = "DO %1$s",
 };
 
