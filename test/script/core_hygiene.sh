@@ -43,7 +43,7 @@
 set -eu
 root=${1:-"$(dirname "$0")/../.."}
 exec python3 - "$root" <<'PY'
-import glob, os, re, sys
+import functools, glob, os, re, sys
 
 root = sys.argv[1]
 os.chdir(root)
@@ -55,10 +55,23 @@ def glue(engine, ext):
     return [p for p in glob.glob(f"{engine}/*/*.{ext}") if not p.startswith("pg/gen/")]
 
 
+SPECIAL = re.compile(r"[/\"']")
+
+
+@functools.lru_cache(maxsize=None)
 def strip(text):
-    """Comments and string/char literals blanked, line structure kept."""
+    """Comments and string/char literals blanked, line structure kept.
+    (Kept per text: the checks below read most files several times.)"""
     out, i, n = [], 0, len(text)
     while i < n:
+        # the code up to the next character that may open a comment or a
+        # literal, as it is
+        m = SPECIAL.search(text, i)
+        k = n if m is None else m.start()
+        if k > i:
+            out.append(text[i:k])
+            i = k
+            continue
         c = text[i]
         if text.startswith("/*", i):
             j = text.find("*/", i + 2)
