@@ -171,7 +171,7 @@
 	      .help = "backup drill: drill the point-in-time log in DIR (SQLite)")                     \
 	VALUE(const char *, from_dir, .name = "from", .type = CLI_OPT_TEXT, .commands = "restore",     \
 	      .spelling = "--from DIR",                                                                \
-	      .help = "SQLite: FILE's chain's folder; PG: the stanza's s3:// or azure://")             \
+	      .help = "SQLite: FILE's chain's folder; PG: the stanza's bucket")                        \
 	VALUE(const char *, stanza, .name = "stanza", .type = CLI_OPT_TEXT,                            \
 	      .commands = "backup restore", .spelling = "--stanza S",                                  \
 	      .help = "pgBackRest's stanza (default: backup.pgbackrest.stanza)")                       \
