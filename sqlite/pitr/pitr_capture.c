@@ -455,6 +455,36 @@ static int vouch_busy(pitr_capture *c)
 	return rc;
 }
 
+/* Under the write lock (the caller's): every frame of the WAL copied into
+ * the log, then the readers let go, the WAL checkpointed when
+ * checkpoint_too, and one reader taken again. No writer runs meanwhile, so
+ * that reader sits at the last frame copied and every later frame is
+ * written after it began (protected, pitr_capture.h); it may sit on a
+ * fully checkpointed WAL, so the next poll moves it on (weak_reader). A
+ * backlog of more than a poll's share is copied in turns; a checkpoint
+ * leaves it to the next polls instead (writers wait for one share at
+ * most), and neither checkpoints nor moves the reader. 0, 1 (a new base is
+ * needed) or -1. */
+static int copy_fenced(pitr_capture *c, bool checkpoint_too)
+{
+	copy_arg a;
+	int rc;
+	do {
+		a = (copy_arg){.c = c, .fenced = true};
+		rc = advance(c, &a);
+	} while (rc == 0 && a.partial && !checkpoint_too);
+	if (rc != 0 || a.partial)
+		return rc;
+	end_read(c->rd[c->held]);
+	c->held = -1;
+	if (checkpoint_too)
+		sqlite3_wal_checkpoint_v2(c->rd[0], "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	rc = begin_read(c, c->rd[0]);
+	c->held = rc == 0 ? 0 : -1;
+	c->weak_reader = true;
+	return rc;
+}
+
 /* The WAL checkpointed by the capture: under the write lock (no commit
  * can come), every frame copied, the readers released, a passive
  * checkpoint, a new reader, the lock released. Busy (for ckpt_wait_ms):
@@ -463,17 +493,7 @@ static int checkpoint(pitr_capture *c)
 {
 	if (!write_lock_within(c, c->ckpt_wait_ms))
 		return 0;
-	copy_arg a = {.c = c, .fenced = true};
-	int rc = advance(c, &a);
-	/* only with every frame in the log (a partial copy: the next poll) */
-	if (rc == 0 && !a.partial) {
-		end_read(c->rd[c->held]);
-		c->held = -1;
-		sqlite3_wal_checkpoint_v2(c->rd[0], "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		rc = begin_read(c, c->rd[0]);
-		c->held = rc == 0 ? 0 : -1;
-		c->weak_reader = true; /* on a checkpointed WAL: it may protect nothing */
-	}
+	int rc = copy_fenced(c, true);
 	end_read(c->wr);
 	return rc;
 }
@@ -889,6 +909,45 @@ static void drop_unrecorded_bases(pitr_capture *c)
 		closedir(d);
 }
 
+/* The epoch continued from c->pos, when the WAL still holds it: 0, 1 (it
+ * does not: a new base) or -1. All under the write lock: the reader
+ * open_all took may sit on a WAL that connections without a capture
+ * checkpointed whole while none ran, where it protects no frame, and a
+ * writer could then start the WAL again over the commits after pos before
+ * a poll read them, or after one did, leaving the reader's WAL header
+ * stale (later polls would find nothing, and say nothing). Under the lock
+ * no writer can: the WAL is checked, the commits made while no capture ran
+ * are copied (the records after the resume record, pitr_log.h) and the
+ * reader is taken again at the last of them (copy_fenced). Writers wait
+ * for that copy. */
+static int resume_epoch(pitr_capture *c)
+{
+	if (base_lock(c) != 0)
+		return -1;
+	wal_header h;
+	if (wal_read_header(c->wal_fd, &h) <= 0 || h.page_size != c->page_size ||
+	    !wal_has(c->wal_fd, &h, &c->pos)) {
+		end_read(c->wr);
+		return 1;
+	}
+	pitr_say(c, PITR_SAY_NOTE, "log: continuing epoch %u after commit %llu", c->epoch,
+	         (unsigned long long)c->seq);
+	/* the stretch while no capture ran: its commits come next, stamped
+	 * when this capture sees them */
+	pitr_rec s = {.type = PITR_REC_RESUME,
+	              .time_ms = c->recovered_ms,
+	              .epoch = c->epoch,
+	              .seq = c->seq,
+	              .db_pages = c->db_pages,
+	              .pos = c->pos};
+	int rc = pitr_seg_append(c, &s, NULL) != 0 || pitr_seg_sync(c) != 0 ? -1 : 0;
+	c->saw_commits = c->started = rc == 0;
+	if (rc == 0)
+		rc = copy_fenced(c, false);
+	end_read(c->wr);
+	return rc;
+}
+
 int pitr_capture_start(pitr_capture *c)
 {
 	c->held = -1;
@@ -912,24 +971,11 @@ int pitr_capture_start(pitr_capture *c)
 	if (asprintf(&progress, "%s/log.progress", c->dir) >= 0)
 		c->progress_fd = open(progress, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	free(progress);
-	wal_header h;
 	bool zero = c->pos.salt1 == 0 && c->pos.salt2 == 0 && c->pos.frame == 0;
-	if (c->have_pos && !zero && wal_read_header(c->wal_fd, &h) > 0 && h.page_size == c->page_size &&
-	    wal_has(c->wal_fd, &h, &c->pos)) {
-		pitr_say(c, PITR_SAY_NOTE, "log: continuing epoch %u after commit %llu", c->epoch,
-		         (unsigned long long)c->seq);
-		/* the stretch while no capture ran: its commits come next, stamped
-		 * when this capture sees them */
-		pitr_rec s = {.type = PITR_REC_RESUME,
-		              .time_ms = c->recovered_ms,
-		              .epoch = c->epoch,
-		              .seq = c->seq,
-		              .db_pages = c->db_pages,
-		              .pos = c->pos};
-		if (pitr_seg_append(c, &s, NULL) != 0 || pitr_seg_sync(c) != 0)
-			return -1;
-		c->saw_commits = c->started = true;
-		return 0;
+	if (c->have_pos && !zero) {
+		int resumed = resume_epoch(c);
+		if (resumed <= 0)
+			return resumed;
 	}
 	c->started = take_base(c) == 0;
 	return c->started ? 0 : -1;

@@ -16,8 +16,12 @@
  * poll; the module (lazy_readers) keeps one reader while it copies commit
  * after commit (the reader stays at or before the last frame copied, so
  * the invariant holds) and moves it on only at its own checkpoint, and
- * once right after a base or a checkpoint, when the reader it took may sit
- * on a fully checkpointed WAL and so protect no frame written after it.
+ * once right after a base, a checkpoint or a resumed epoch, when the
+ * reader it took may sit on a fully checkpointed WAL and so protect no
+ * frame written after it. Each of those takes its reader under the write
+ * lock, after copying every frame: a reader taken while a writer may run
+ * could sit on a WAL checkpointed whole that still holds frames not copied,
+ * which a writer may then overwrite by starting the WAL again.
  * Each capture owns checkpointing: its connections never checkpoint on
  * their own, and it checkpoints only frames already in the log.
  *
