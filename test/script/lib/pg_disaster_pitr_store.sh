@@ -89,17 +89,12 @@ sleep 0.3
 then=$(P -d app -c "SELECT (SELECT count(*) || md5(string_agg(o::text, ',' ORDER BY id)) FROM orders o) || ' ' || (SELECT count(*) || md5(string_agg(x::text, ',' ORDER BY id)) FROM t x)")
 P -d app -c "DELETE FROM orders WHERE id % 11 = 0" \
   -c "INSERT INTO t (id, batch) SELECT g, 'C' FROM generate_series(2001, 2500) g"
-seg=$(P -d app -c "SELECT pg_walfile_name(pg_current_wal_lsn())")
-P -d app -c "SELECT pg_switch_wal()" >/dev/null
-for _ in $(seq 300); do
-  [ "$(P -d app -c "SELECT coalesce(last_archived_wal, '') >= '$seg' FROM pg_stat_archiver")" = t ] && break
-  sleep 0.1
-done
 
-# --- the host is gone: the cluster, its data, pgBackRest's configuration and files
-"${AS_PG[@]}" "$B/pg_ctl" -D "$r/data" -m immediate -w stop >/dev/null
+# --- the host is gone: the WAL archived, the cluster, its data,
+# pgBackRest's configuration and files
+pgbr_ship_wal gone
 cp -r "$r/log" "$work/pgbackrest-log"
-rm -rf "$r/data" "$r/repo" "$r/spool" "$r/log" "$r/pgbackrest.conf"
+rm -rf "$r/repo" "$r/spool" "$r/log" "$r/pgbackrest.conf"
 unset AZURE_STORAGE_KEY
 # the new host's pgBackRest configuration names no repository
 mkdir -p "$r/log"

@@ -75,3 +75,24 @@ export PATH="$B:$PATH"
 run 0 config set backup.pgbackrest.stanza app --db "$url"
 echo "setup: $((($(date +%s%N) - start_ns) / 1000000)) ms"
 
+# pgbr_ship_wal [gone]: the WAL written so far closed (pg_switch_wal) and
+# archived by the archive_command, waited for inside one session (fails
+# after 30 s with the archiver's last failure), the last segment archived
+# in pgbr_shipped; with "gone", the day the host is lost: the cluster then
+# stopped (immediate) and its data directory deleted.
+pgbr_ship_wal() {
+  pgbr_shipped=$(P -d app -c "DO \$\$ DECLARE seg text := pg_walfile_name(pg_current_wal_lsn()); BEGIN
+      PERFORM pg_switch_wal();
+      FOR i IN 1..300 LOOP
+        PERFORM pg_stat_clear_snapshot();
+        IF (SELECT coalesce(last_archived_wal, '') >= seg FROM pg_stat_archiver) THEN RETURN; END IF;
+        PERFORM pg_sleep(0.1);
+      END LOOP;
+      RAISE EXCEPTION 'WAL segment % was not archived within 30 s (last failed: %)', seg,
+        (SELECT coalesce(last_failed_wal, 'none') FROM pg_stat_archiver);
+    END \$\$" -c "SELECT last_archived_wal FROM pg_stat_archiver") ||
+    fail "the WAL was not archived: see $r/log"
+  [ "${1:-}" = gone ] || return 0
+  "${AS_PG[@]}" "$B/pg_ctl" -D "$r/data" -m immediate -w stop >/dev/null
+  rm -rf "$r/data"
+}
