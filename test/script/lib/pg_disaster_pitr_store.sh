@@ -9,7 +9,9 @@
 # environment keeps, named in the archive_command;
 # `dbcare backup s3://...` (or azure://...) makes the stanza there, takes
 # a full backup and records it; `dbcare verify` restores it into a scratch
-# cluster from the bucket; writes, a moment noted, more writes; then the
+# cluster from the bucket; on S3 a second backup killed (kill -9 of dbcare
+# and its pgBackRest) in the middle of its upload, recorded nowhere;
+# writes, a moment noted, more writes; then the
 # cluster stopped, its data directory, its configuration and every local
 # file of pgBackRest deleted; `dbcare restore --to-time --from URL` on a
 # host whose pgBackRest configuration names no repository restores and
@@ -92,6 +94,30 @@ run 0 verify "$label" --db "$url"
 [ "$(P -d app -c "SELECT status FROM dbcare.backups WHERE label = '$label'")" = verified ] ||
   fail "the backup did not verify from $store_words: $(cat out err)"
 ! P -d app -c "SELECT * FROM dbcare.backups" | grep -qF "$secret" || fail "the catalog holds the secret"
+
+# --- S3: a kill -9 in the middle of a backup's upload takes dbcare and
+# its pgBackRest together, as a lost host would: nothing is recorded,
+# pgBackRest lists no such backup, and the restore below (to a moment
+# after it) never picks the partial one
+if [ "$STORE" = s3 ]; then
+  rows=$(P -d app -c "SELECT count(*) FROM dbcare.backups")
+  bk=$work/s3/pitr/app/backup/app new=
+  setsid "$cli" backup --type full "$dest" --db "$url" >"$work/killed.out" 2>&1 &
+  killed=$!
+  for _ in $(seq 1200); do
+    for d in "$bk"/*F; do [ "$d" = "$bk/$label" ] || [ ! -d "$d" ] || new=$d; done
+    [ -z "$new" ] && kill -0 "$killed" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -0 "$killed" 2>/dev/null || { cat "$work/killed.out"; fail "the backup to kill ended first"; }
+  [ -n "$new" ] || fail "no upload of the backup to kill began"
+  kill -9 -- "-$killed"
+  wait "$killed" || true
+  [ "$(P -d app -c "SELECT count(*) FROM dbcare.backups")" = "$rows" ] || fail "the killed backup was recorded"
+  ! "${AS_PG[@]}" pgbackrest --stanza=app --output=json info | grep -qF "${new##*/}" ||
+    fail "pgBackRest lists the killed backup ${new##*/}"
+  echo "killed in its upload, recorded nowhere: ${new##*/}"
+fi
 
 # --- writes, the moment, more writes (pgBackRest's stop time is whole seconds)
 sleep 1.1
