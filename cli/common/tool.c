@@ -41,6 +41,14 @@ int cli_tool_stop_signal(void)
 	return (int)stop_signal;
 }
 
+/* the last tool's exit code, -1 when it did not exit (a signal) */
+static int exit_code = -1;
+
+int cli_tool_exit_code(void)
+{
+	return exit_code;
+}
+
 static void pass_on(int sig)
 {
 	stop_signal = sig;
@@ -167,6 +175,7 @@ int cli_run_tool(const cli_tool *t, char **err)
 {
 	struct sigaction saved[NPASSED];
 	stop_signal = 0;
+	exit_code = -1;
 	catch_stops(saved);
 	fflush(stdout);
 	fflush(stderr);
@@ -185,6 +194,7 @@ int cli_run_tool(const cli_tool *t, char **err)
 	int status = 0;
 	wait_tool(pid, &status, t->what, t->watch);
 	tool_pid = 0;
+	exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	restore_stops(saved);
 	if (stop_signal) {
 		if (asprintf(err, "dbcare: %s was stopped by a signal (%s)%s", t->what,

@@ -36,6 +36,11 @@ int cli_run_tool(const cli_tool *t, char **err);
  * none did: a caller tells a stop from a failure of the tool's own. */
 int cli_tool_stop_signal(void);
 
+/* The exit code of the last tool run, -1 when it did not exit (it could
+ * not start, or a signal ended it): a caller tells one failure of the
+ * tool's from another (pgBackRest's 50: its lock is held). */
+int cli_tool_exit_code(void);
+
 /* A job of several steps (a restore test) holds the stop signals
  * (SIGINT, SIGTERM, SIGHUP) from hold to release: one that arrives is
  * remembered, not acted on, so the job stops after the step that runs and

@@ -32,16 +32,9 @@ orders_then=$(P -d app -c "SELECT count(*) || ' ' || md5(string_agg(o::text, ','
 t_then=$(P -d app -c "SELECT count(*) || ' ' || md5(string_agg(x::text, ',' ORDER BY id)) FROM t x")
 P -d app -c "DELETE FROM orders WHERE id % 11 = 0" \
   -c "INSERT INTO t (id, batch) SELECT g, 'C' FROM generate_series(2001, 2500) g"
-seg=$(P -d app -c "SELECT pg_walfile_name(pg_current_wal_lsn())")
-P -d app -c "SELECT pg_switch_wal()" >/dev/null
-for _ in $(seq 300); do
-  [ "$(P -d app -c "SELECT coalesce(last_archived_wal, '') >= '$seg' FROM pg_stat_archiver")" = t ] && break
-  sleep 0.1
-done
 
-# --- the server is gone: stopped, its data directory deleted
-"${AS_PG[@]}" "$B/pg_ctl" -D "$r/data" -m immediate -w stop >/dev/null
-rm -rf "$r/data"
+# --- the server is gone: the WAL archived, then stopped, its data directory deleted
+pgbr_ship_wal gone
 
 # --- from the repository alone, into a new directory
 run 0 restore --to-time "$target" "$r/restored" --stanza app --json

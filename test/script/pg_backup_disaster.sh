@@ -55,14 +55,7 @@ run 0 backup --incremental --db "$url" --json
 # after the last backup: in the archived WAL only
 P -d app -c "DELETE FROM orders WHERE id % 11 = 0" -c "INSERT INTO t (id, batch) SELECT g, 'C' FROM generate_series(2001, 2500) g"
 state -h "$r/sock" -p "$port" -U postgres -d app >want.pgbackrest
-seg=$(P -d app -c "SELECT pg_walfile_name(pg_current_wal_lsn())")
-P -d app -c "SELECT pg_switch_wal()" >/dev/null
-for _ in $(seq 300); do
-  [ "$(P -d app -c "SELECT coalesce(last_archived_wal, '') >= '$seg' FROM pg_stat_archiver")" = t ] && break
-  sleep 0.1
-done
-"${AS_PG[@]}" "$B/pg_ctl" -D "$r/data" -m immediate -w stop >/dev/null
-rm -rf "$r/data"
+pgbr_ship_wal gone
 "${AS_PG[@]}" env PGBACKREST_CONFIG="$PGBACKREST_CONFIG" pgbackrest --stanza=app --pg1-path="$r/restored" restore || fail "pgbackrest restore failed"
 "${AS_PG[@]}" "$B/pg_ctl" -D "$r/restored" -l "$r/restored.log" \
   -o "-c port=$port2 -c unix_socket_directories='$r/sock2' -c archive_mode=off" -w start >/dev/null ||

@@ -65,12 +65,7 @@ P -d app -c "INSERT INTO t (id, batch) SELECT g, 'D' FROM generate_series(3001, 
 mark=$(P -d app -c "SELECT dbbackup_mark('before E')")
 case "$mark" in *'"label":"before E"'*'"lsn":'*) ;; *) fail "dbbackup_mark: $mark" ;; esac
 P -d app -c "INSERT INTO t (id, batch) SELECT g, 'E' FROM generate_series(4001, 5000) g"
-seg=$(P -d app -c "SELECT pg_walfile_name(pg_current_wal_lsn())")
-P -d app -c "SELECT pg_switch_wal()" >/dev/null
-for _ in $(seq 300); do
-  [ "$(P -d app -c "SELECT coalesce(last_archived_wal, '') >= '$seg' FROM pg_stat_archiver")" = t ] && break
-  sleep 0.1
-done
+pgbr_ship_wal
 
 # --- never over a running cluster, never into a non-empty directory
 run 1 restore --to-time "$target" "$r/data" --db "$url"

@@ -288,6 +288,14 @@ static const char pgbr_answer_sql[] =
     " 'duration_ms', e->'duration_ms')::text"
     " FROM (SELECT dbbackup_entry(CAST($1 AS bigint)) AS e) AS recorded";
 
+/* pgBackRest's exit code when another of its processes holds the
+ * stanza's lock. A server that archives into the bucket before the stanza
+ * is there runs archive-push again and again (each fails: no archive.info),
+ * each holding the archive lock for a moment: stanza-create is tried again
+ * while it meets only that, 250 ms apart for at most 30 s. */
+#define PGBR_LOCK_HELD 50
+#define STANZA_TRIES   120
+
 /* The stanza made in a bucket or container dbcare names (pgbackrest
  * stanza-create: nothing when it is there and matches the cluster). 0, or
  * -1 after printing why. */
@@ -296,8 +304,22 @@ static int stanza_made(const cli_pgbr *b, cli_opts *o)
 	char *err = NULL;
 	const char *args[] = {"stanza-create", NULL};
 	cli_note(&o->out, "pgbackrest --stanza=%s stanza-create in %s", b->stanza, b->repo);
-	if (cli_pgbr_run(b, args, "pgbackrest stanza-create", -1, &err) == 0)
-		return 0;
+	for (int tries = 1;; tries++) {
+		if (cli_pgbr_run(b, args, "pgbackrest stanza-create", -1, &err) == 0)
+			return 0;
+		if (cli_tool_stop_signal() || cli_tool_exit_code() != PGBR_LOCK_HELD ||
+		    tries >= STANZA_TRIES)
+			break;
+		if (tries == 1)
+			cli_note(&o->out,
+			         "pgBackRest's lock of stanza %s is held (the server's "
+			         "archive-push, which fails until the stanza is there): "
+			         "trying again",
+			         b->stanza);
+		free(err);
+		err = NULL;
+		nanosleep(&(struct timespec){.tv_nsec = 250 * 1000 * 1000}, NULL);
+	}
 	fprintf(stderr, "%s; nothing was recorded\n",
 	        err ? err : "dbcare: pgbackrest stanza-create failed");
 	free(err);

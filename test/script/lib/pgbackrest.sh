@@ -4,15 +4,20 @@
 # local repository there, a stanza "app", a database app with dbcare in it
 # and the setting backup.pgbackrest.stanza = app; free ports; stopped (and
 # any restored copy in $r/restored) on every path. Gives r, port, port2,
-# url, AS_PG, P (psql on app's cluster: P -d DB ...) and start_ns.
+# url, AS_PG, P (psql on app's cluster: P -d DB ...), start_ns and
+# pgbr_ship_wal (the WAL archived; with "gone", the host lost after).
 # A journey of a repository in a bucket sets, before sourcing:
 #   pgbr_repo     the repository's lines of [global] (default: repo1-path
 #                 in $r/repo), pgbr_archive the archive_command (default:
 #                 pgbackrest --stanza=app archive-push %p), pgbr_no_stanza=1
 #                 (no stanza-create here: dbcare backup makes it),
 #                 pgbr_on_exit (a command run on exit before the cleanup),
-#                 pgbr_compress (compress-type; default none) and
-#                 pgbr_initdb (initdb's further options)
+#                 pgbr_compress (compress-type; default none),
+#                 pgbr_initdb (initdb's further options), pgbr_secret
+#                 (options of [global] kept in a file of their own,
+#                 $r/conf.d/secret.conf, mode 0600, owned by the server's
+#                 user: pgBackRest's include path) and pgbr_server_env
+#                 (env's options for the server's environment: -u NAME)
 command -v pgbackrest >/dev/null || fail "pgbackrest is not installed (test/harness/packages.txt)"
 start_ns=$(date +%s%N)
 AS_PG=()
@@ -43,6 +48,11 @@ pg1-port=$port
 pg1-socket-path=$r/sock
 pg1-user=postgres
 CONF
+if [ -n "${pgbr_secret:-}" ]; then
+  mkdir -p "$r/conf.d"
+  (umask 077 && printf '[global]\n%s\n' "$pgbr_secret" >"$r/conf.d/secret.conf")
+  export PGBACKREST_CONFIG_INCLUDE_PATH=$r/conf.d
+fi
 [ "$(id -u)" != 0 ] || chown -R postgres: "$r"
 export PGBACKREST_CONFIG=$r/pgbackrest.conf
 export TMPDIR=$r/tmp
@@ -62,7 +72,7 @@ unix_socket_directories = '$r/sock'
 archive_mode = on
 archive_command = '${pgbr_archive:-pgbackrest --stanza=app archive-push %p}'
 CONF
-"${AS_PG[@]}" env PGBACKREST_CONFIG="$PGBACKREST_CONFIG" "$B/pg_ctl" -D "$r/data" -l "$r/server.log" -w start >/dev/null ||
+"${AS_PG[@]}" env ${pgbr_server_env:-} PGBACKREST_CONFIG="$PGBACKREST_CONFIG" "$B/pg_ctl" -D "$r/data" -l "$r/server.log" -w start >/dev/null ||
   { cat "$r/server.log"; fail "the cluster did not start"; }
 [ -n "${pgbr_no_stanza:-}" ] || "${AS_PG[@]}" pgbackrest --stanza=app stanza-create >/dev/null || fail "stanza-create failed"
 P() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$r/sock" -p "$port" -U postgres "$@"; }
@@ -75,3 +85,24 @@ export PATH="$B:$PATH"
 run 0 config set backup.pgbackrest.stanza app --db "$url"
 echo "setup: $((($(date +%s%N) - start_ns) / 1000000)) ms"
 
+# pgbr_ship_wal [gone]: the WAL written so far closed (pg_switch_wal) and
+# archived by the archive_command, waited for inside one session (fails
+# after 30 s with the archiver's last failure), the last segment archived
+# in pgbr_shipped; with "gone", the day the host is lost: the cluster then
+# stopped (immediate) and its data directory deleted.
+pgbr_ship_wal() {
+  pgbr_shipped=$(P -d app -c "DO \$\$ DECLARE seg text := pg_walfile_name(pg_current_wal_lsn()); BEGIN
+      PERFORM pg_switch_wal();
+      FOR i IN 1..300 LOOP
+        PERFORM pg_stat_clear_snapshot();
+        IF (SELECT coalesce(last_archived_wal, '') >= seg FROM pg_stat_archiver) THEN RETURN; END IF;
+        PERFORM pg_sleep(0.1);
+      END LOOP;
+      RAISE EXCEPTION 'WAL segment % was not archived within 30 s (last failed: %)', seg,
+        (SELECT coalesce(last_failed_wal, 'none') FROM pg_stat_archiver);
+    END \$\$" -c "SELECT last_archived_wal FROM pg_stat_archiver") ||
+    fail "the WAL was not archived: see $r/log"
+  [ "${1:-}" = gone ] || return 0
+  "${AS_PG[@]}" "$B/pg_ctl" -D "$r/data" -m immediate -w stop >/dev/null
+  rm -rf "$r/data"
+}
