@@ -109,8 +109,11 @@ state() {
 # beforehand, the project's files make the others.
 # Each pair is walked forward (state k-1 to k) and back (k to k-1, as a
 # rollback generates: its drops are fair refusals).
+# PAIRS="K...", where set: only the pairs of files K (1-based) are walked,
+# forward and back, a sample of a long history (every state is made).
 # "BELOW FLOOR MAX_DIFFERENT": the project does not meet the target yet
 # (docs/schema-as-code.md says so and why): held to its measured counts.
+walked() { [ -z "${PAIRS:-}" ] || case " $PAIRS " in *" $1 "*) true ;; *) false ;; esac; }
 judge() {
   local project=$1 floor="" max_diff=0 k=0 f cur
   schema=$2
@@ -136,12 +139,14 @@ judge() {
       printf '\n;\n\\o %s\nSELECT dbschema_fingerprint();\n' "$work/fp.$k"
     } | psql_ -1 -d "$cur" >/dev/null
     states+=("$cur")
-    state "$cur" $k
-    pair "$project" "$(label "$f")" "${states[k - 1]}" $k
+    # a state is dumped where a walked pair goes to it (file k's forward
+    # pair, file k+1's back pair)
+    if walked $k || walked $((k + 1)); then state "$cur" $k; fi
+    if walked $k; then pair "$project" "$(label "$f")" "${states[k - 1]}" $k; fi
   done
   # back, each state's own database once no pair copies it any more
   for ((k = $#; k > 0; k--)); do
-    pair "$project" "back from $(label "${!k}")" "${states[k]}" $((k - 1)) in-place
+    if walked $k; then pair "$project" "back from $(label "${!k}")" "${states[k]}" $((k - 1)) in-place; fi
   done
   for cur in "${states[@]}"; do dropdb_ "$cur"; done
   local reach=$((identical + refused)) target=$(((pairs * 95 + 99) / 100))
@@ -193,7 +198,10 @@ if [ "${GENHIST:-}" = raw ]; then
   # (...)" on a varchar column, which its own dump does not make again
   # (PostgreSQL re-parses the dump's ARRAY[...]::text[] otherwise), and a
   # schema the desired file does not have is kept
-  judge workflow-world-postgres "public workflow" BELOW 19 2 -- \
+  # Sampled: the pairs of its files 1, 2, 5, 6, 8, 11 and 12 (its schema,
+  # enum changes, a new table, the partial index, the enums moved), 14 of
+  # its 24 pairs; the other five add columns or change nothing
+  PAIRS="1 2 5 6 8 11 12" judge workflow-world-postgres "public workflow" BELOW 9 2 -- \
     $(drizzle_files "$(history_dir workflow-world-postgres)/package/src/drizzle/migrations")
   dropdb_ ${db}_w
   [ -z "${failed:-}" ] || fail "a project is below issue 52's target or its documented counts"
