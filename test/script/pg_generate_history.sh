@@ -109,11 +109,12 @@ state() {
 # beforehand, the project's files make the others.
 # Each pair is walked forward (state k-1 to k) and back (k to k-1, as a
 # rollback generates: its drops are fair refusals).
-# PAIRS="K...", where set: only the pairs of files K (1-based) are walked,
-# forward and back, a sample of a long history (every state is made).
+# WALK_PAIRS="K...", where set: only the pairs of files K (1-based) are
+# walked, forward and back, a sample of a long history (every state is
+# made).
 # "BELOW FLOOR MAX_DIFFERENT": the project does not meet the target yet
 # (docs/schema-as-code.md says so and why): held to its measured counts.
-walked() { [ -z "${PAIRS:-}" ] || case " $PAIRS " in *" $1 "*) true ;; *) false ;; esac; }
+walked() { [ -z "${WALK_PAIRS:-}" ] || case " $WALK_PAIRS " in *" $1 "*) true ;; *) false ;; esac; }
 judge() {
   local project=$1 floor="" max_diff=0 k=0 f cur
   schema=$2
@@ -201,7 +202,7 @@ if [ "${GENHIST:-}" = raw ]; then
   # Sampled: the pairs of its files 1, 2, 5, 6, 8, 11 and 12 (its schema,
   # enum changes, a new table, the partial index, the enums moved), 14 of
   # its 24 pairs; the other five add columns or change nothing
-  PAIRS="1 2 5 6 8 11 12" judge workflow-world-postgres "public workflow" BELOW 9 2 -- \
+  WALK_PAIRS="1 2 5 6 8 11 12" judge workflow-world-postgres "public workflow" BELOW 9 2 -- \
     $(drizzle_files "$(history_dir workflow-world-postgres)/package/src/drizzle/migrations")
   dropdb_ ${db}_w
   [ -z "${failed:-}" ] || fail "a project is below issue 52's target or its documented counts"
