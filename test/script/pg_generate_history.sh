@@ -25,7 +25,9 @@ dropdb_() { psql_ -d postgres -c "SET client_min_messages = warning" -c "DROP DA
 dbs=()
 cleanup_dbs() { for d in "${dbs[@]}"; do dropdb_ "$d" 2>/dev/null || true; done; }
 trap 'cleanup_dbs; cleanup' EXIT
-dump() { "$B/pg_dump" -s --no-owner --no-privileges -n "$2" -d "$1" | grep -v '^\\\(un\)\?restrict '; }
+# dump DB SCHEMAS: the schemas' pg_dump (SCHEMAS: one or more names)
+dump() { "$B/pg_dump" -s --no-owner --no-privileges $(only "$2") -d "$1" | grep -v '^\\\(un\)\?restrict '; }
+only() { local s; for s in $1; do echo "-n $s"; done; }
 fp() { psql_ -d "$1" -c "SELECT dbschema_fingerprint()"; }
 
 # pair PROJECT LABEL FROM K [in-place]: the plan generated in a copy of
@@ -93,7 +95,7 @@ state() {
   else
     # the schema's dump is the desired file; what pair compares with is
     # that text without its \restrict lines (one pg_dump, not two)
-    "$B/pg_dump" -s --no-owner --no-privileges -n "$schema" -d "$1" > "$work/desired.$2"
+    "$B/pg_dump" -s --no-owner --no-privileges $(only "$schema") -d "$1" > "$work/desired.$2"
     grep -v '^\\\(un\)\?restrict ' "$work/desired.$2" > "$work/want.$2" || true
   fi
   [ -s "$work/fp.$2" ] || fp "$1" > "$work/fp.$2" # state 0's
@@ -102,11 +104,17 @@ state() {
 # judge PROJECT SCHEMA [BELOW FLOOR MAX_DIFFERENT] -- FILE...: state 0 is
 # a database with the extension (and PRE_EXT's, which the project has an
 # administrator install beforehand) and the (empty) schema, state k is built
-# from state k-1 (a template copy) and file k.
+# from state k-1 (a template copy) and file k. SCHEMA may be a quoted list
+# ("public workflow"): all are dumped and compared, the first is made
+# beforehand, the project's files make the others.
 # Each pair is walked forward (state k-1 to k) and back (k to k-1, as a
 # rollback generates: its drops are fair refusals).
+# WALK_PAIRS="K...", where set: only the pairs of files K (1-based) are
+# walked, forward and back, a sample of a long history (every state is
+# made).
 # "BELOW FLOOR MAX_DIFFERENT": the project does not meet the target yet
 # (docs/schema-as-code.md says so and why): held to its measured counts.
+walked() { [ -z "${WALK_PAIRS:-}" ] || case " $WALK_PAIRS " in *" $1 "*) true ;; *) false ;; esac; }
 judge() {
   local project=$1 floor="" max_diff=0 k=0 f cur
   schema=$2
@@ -118,7 +126,7 @@ judge() {
   rm -f "$work"/fp.* # each state's, written as it is made
   dropdb_ ${db}_s0; psql_ -d postgres -c "CREATE DATABASE ${db}_s0" >/dev/null; dbs+=(${db}_s0)
   psql_ -d ${db}_s0 -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" \
-    -c "CREATE SCHEMA IF NOT EXISTS $schema" >/dev/null
+    -c "CREATE SCHEMA IF NOT EXISTS ${schema%% *}" >/dev/null
   for f in ${PRE_EXT:-}; do psql_ -d ${db}_s0 -c "CREATE EXTENSION $f" >/dev/null; done
   state ${db}_s0 0
   for f in "$@"; do
@@ -127,17 +135,19 @@ judge() {
       -c "CREATE DATABASE $cur TEMPLATE ${states[k - 1]} STRATEGY FILE_COPY" >/dev/null
     dbs+=("$cur")
     # the same session writes the state's fingerprint (state reads it)
-    { echo "SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS $schema;"
-      sed "s/:GRAPHILE_WORKER_SCHEMA/$schema/g" "$f"
+    { echo "SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS ${schema%% *};"
+      sed "s/:GRAPHILE_WORKER_SCHEMA/${schema%% *}/g" "$f"
       printf '\n;\n\\o %s\nSELECT dbschema_fingerprint();\n' "$work/fp.$k"
     } | psql_ -1 -d "$cur" >/dev/null
     states+=("$cur")
-    state "$cur" $k
-    pair "$project" "$(label "$f")" "${states[k - 1]}" $k
+    # a state is dumped where a walked pair goes to it (file k's forward
+    # pair, file k+1's back pair)
+    if walked $k || walked $((k + 1)); then state "$cur" $k; fi
+    if walked $k; then pair "$project" "$(label "$f")" "${states[k - 1]}" $k; fi
   done
   # back, each state's own database once no pair copies it any more
   for ((k = $#; k > 0; k--)); do
-    pair "$project" "back from $(label "${!k}")" "${states[k]}" $((k - 1)) in-place
+    if walked $k; then pair "$project" "back from $(label "${!k}")" "${states[k]}" $((k - 1)) in-place; fi
   done
   for cur in "${states[@]}"; do dropdb_ "$cur"; done
   local reach=$((identical + refused)) target=$(((pairs * 95 + 99) / 100))
@@ -182,6 +192,18 @@ if [ "${GENHIST:-}" = raw ]; then
   # pgsql.sql only (its upgrade scripts start from versions it does not
   # ship): SQL and PL/pgSQL functions, 61 tables, a row of its version
   judge icinga2-ido public -- "$(history_dir icinga2-ido-pgsql)/usr/share/icinga2-ido-pgsql/schema/pgsql.sql"
+  # a drizzle-kit history (issue 66): Vercel's workflow world 4.3.7 (npm),
+  # 12 files in its meta/_journal.json's order, its tables in schema
+  # "workflow", its enums in public until its last file moves them. Below
+  # target (docs/schema-as-code.md): a partial index written "type IN
+  # (...)" on a varchar column, which its own dump does not make again
+  # (PostgreSQL re-parses the dump's ARRAY[...]::text[] otherwise), and a
+  # schema the desired file does not have is kept
+  # Sampled: the pairs of its files 1, 2, 5, 6, 8, 11 and 12 (its schema,
+  # enum changes, a new table, the partial index, the enums moved), 14 of
+  # its 24 pairs; the other five add columns or change nothing
+  WALK_PAIRS="1 2 5 6 8 11 12" judge workflow-world-postgres "public workflow" BELOW 9 2 -- \
+    $(drizzle_files "$(history_dir workflow-world-postgres)/package/src/drizzle/migrations")
   dropdb_ ${db}_w
   [ -z "${failed:-}" ] || fail "a project is below issue 52's target or its documented counts"
   echo ok

@@ -16,10 +16,17 @@ set -eu
 pdns=$(history_dir pdns-backend-sqlite3)/usr/share/pdns-backend-sqlite3/schema
 rc=$(history_dir roundcube-core)/usr/share/roundcube/SQL
 mw=$(history_dir mediawiki)/usr/share/mediawiki
+fp=$(history_dir fiberplane-studio)/package/drizzle
+drizzle=""
+for f in $(drizzle_files "$fp"); do drizzle="$drizzle${drizzle:+, }\"$f\""; done
 # project: files. pdns and roundcube ship their current schema only (their
 # upgrade scripts start from versions whose schema they do not ship): one
 # pair, a new database. MediaWiki: its core tables, then each bundled
-# extension's, as an installation makes them. Each history is walked
+# extension's, as an installation makes them. @fiberplane/studio 0.14.0
+# (npm): a drizzle-kit history of 25 files, in its meta/_journal.json's
+# order (issue 66), each run as drizzle runs it (its "-->
+# statement-breakpoint" lines are comments; a table drizzle rebuilds is
+# made as __new_<table> under PRAGMA foreign_keys=OFF). Each history is walked
 # forward (state N to N+1) and back (N+1 to N, as a rollback generates:
 # its drops are fair refusals). The target (issue 52): on every project at
 # least 95 % of the pairs reach their state (identical, or a fair
@@ -31,5 +38,6 @@ mw=$(history_dir mediawiki)/usr/share/mediawiki
                  \"$mw/extensions-core/OATHAuth/sql/sqlite/tables-generated.sql\",
                  \"$mw/extensions-core/Math/sql/sqlite/mathoid.sql\",
                  \"$mw/extensions-core/Math/sql/sqlite/mathlatexml.sql\",
-                 \"$mw/extensions-core/AbuseFilter/db_patches/sqlite/tables-generated.sql\"]]]"
+                 \"$mw/extensions-core/AbuseFilter/db_patches/sqlite/tables-generated.sql\"]],
+  [\"fiberplane-studio\", [$drizzle]]]"
 echo ok
