@@ -167,7 +167,7 @@ const char *cli_store_label(const cli_store *s)
 const char *cli_store_checked_how(const cli_store *s)
 {
 	if (s->ops == &store_azure_ops)
-		return "each block's MD5 checked by the store, the blob's read back";
+		return "its MD5 checked by the store, the blob's read back";
 	return s->ops == &store_s3_ops ? "each part's MD5 checked by the store"
 	                               : "read back, SHA-256 checked";
 }

@@ -15,8 +15,9 @@
  *     of each part's Content-MD5 is the check. A kill at any moment
  *     leaves NAME absent or whole; cli_store_list never returns a
  *     temporary name. In an Azure container (azure://CONTAINER/PREFIX)
- *     one Put Blob, or blocks committed by one block list only after
- *     each came back right, the blob read back (store_azure.c).
+ *     one Put Blob (its answer carries the store's MD5 of the blob), or
+ *     blocks committed by one block list only after each came back right,
+ *     the blob read back (store_azure.c).
  *   - Credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *     AWS_SESSION_TOKEN, the shared files of AWS_PROFILE) are read from
  *     the environment and the files only, are handed to libcurl only, and

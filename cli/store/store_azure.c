@@ -1,19 +1,23 @@
 /*
  * store_azure.c — an Azure Blob container as a store (store_private.h's
  * operations over the request layer, store_azure_http.c). A file of at
- * most one block (AZ_BLOCK) is published by one Put Blob, larger ones by
- * Put Block of each block then one Put Block List. Every PUT carries its
- * bytes' Content-MD5, which Azure checks before it keeps them, and the
- * Content-MD5 Azure answers (its own MD5 of what it holds) is compared
- * with them: a block or blob that came back other is not published. A
- * Put Blob's blob exists only once its whole body arrived; blocks are
- * invisible until the block list commits them, and the list is sent only
- * after every block came back right, with the whole file's MD5 as the
- * blob's Content-MD5. The committed blob is read back (its properties:
- * length and MD5) before the upload counts; a blob that is not the file
- * is deleted again. A kill leaves uncommitted blocks (never listed, Azure
- * drops them within a week) or nothing, never a blob. A download is
- * checked against the blob's Content-MD5 as it arrives.
+ * most put_blob_max bytes (AZ_PUT_BLOB_MAX, Azure's largest Put Blob) is
+ * published by one Put Blob, larger ones by Put Block of each block then
+ * one Put Block List. Every PUT carries its bytes' Content-MD5, which
+ * Azure checks before it keeps them, and the Content-MD5 Azure answers
+ * (its own MD5 of what it holds) is compared with them: a block or blob
+ * that came back other is not published. A Put Blob's blob exists only
+ * once its whole body arrived, and its answer is the store's read-back:
+ * the Content-MD5 Azure computed of the blob it keeps (azurite reads the
+ * stored bytes again for it), nothing more to ask. Blocks are invisible
+ * until the block list commits them, and the list is sent only after
+ * every block came back right, with the whole file's MD5 as the blob's
+ * Content-MD5; a Put Block List answers the MD5 of the list, not of the
+ * blob, so the committed blob is read back (its properties: length and
+ * MD5) before the upload counts. A blob that is not the file is deleted
+ * again. A kill leaves uncommitted blocks (never listed, Azure drops them
+ * within a week) or nothing, never a blob. A download is checked against
+ * the blob's Content-MD5 as it arrives.
  */
 #include "store_azure_http.h"
 #include "cli/common/files.h"
@@ -85,8 +89,8 @@ static int put_checked(cli_store *s, az_request *rq, const char *what, int fd, o
 	return rc;
 }
 
-/* The committed blob read back: its length and Content-MD5 must be the
- * file's; else it is deleted again. 0, or -1 with err. */
+/* The blob a block list committed read back: its length and Content-MD5
+ * must be the file's; else it is deleted again. 0, or -1 with err. */
 static int read_back(cli_store *s, const char *key, off_t size, const char *md5, char *err,
                      size_t n)
 {
@@ -103,7 +107,9 @@ static int read_back(cli_store *s, const char *key, off_t size, const char *md5,
 	return rc;
 }
 
-/* fd (size bytes) published by one Put Blob */
+/* fd (size bytes) published by one Put Blob: the Content-MD5 it answers,
+ * which Azure computed of the blob it now holds, is the read-back (no
+ * HEAD after it: it would answer the same property) */
 static int publish_blob(cli_store *s, const char *key, int fd, off_t size, char *err, size_t n)
 {
 	char md5[32];
@@ -116,9 +122,7 @@ static int publish_blob(cli_store *s, const char *key, int fd, off_t size, char 
 		char ignored[256];
 		az_del(s, key, ignored, sizeof ignored);
 	}
-	if (rc != 0)
-		return -1;
-	return read_back(s, key, size, md5, err, n);
+	return rc == 0 ? 0 : -1;
 }
 
 /* The id of block i of the upload tagged tag: base64 of a fixed-length
@@ -210,8 +214,8 @@ static int publish_blocks(cli_store *s, const char *key, int fd, off_t size, cha
 
 static int publish_by_size(cli_store *s, const char *key, int fd, off_t size, char *err, size_t n)
 {
-	return size <= AZ_BLOCK ? publish_blob(s, key, fd, size, err, n)
-	                        : publish_blocks(s, key, fd, size, err, n);
+	return size <= s->azure->put_blob_max ? publish_blob(s, key, fd, size, err, n)
+	                                      : publish_blocks(s, key, fd, size, err, n);
 }
 
 static int az_publish(cli_store *s, const char *key, const char *file, char *err, size_t n)

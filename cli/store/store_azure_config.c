@@ -7,8 +7,10 @@
  * else AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY (Shared Key) or
  * AZURE_STORAGE_SAS_TOKEN (SAS), the endpoint
  * AZURE_STORAGE_SERVICE_ENDPOINT or https://ACCOUNT.blob.core.windows.net.
- * A key comes whole from one place. Nothing read here is ever printed:
- * an error names the variable and what is wrong with it.
+ * (DBCARE_TEST_AZURE_PUT_BLOB_MAX, for tests only, lowers the size up to
+ * which a file goes up by one Put Blob.) A key comes whole from one
+ * place. Nothing read here is ever printed: an error names the variable
+ * and what is wrong with it.
  */
 #include "store_azure_http.h"
 
@@ -198,6 +200,12 @@ store_azure *store_azure_load(const char *container, char *err, size_t n)
 		store_azure_free(az);
 		return NULL;
 	}
+	/* tests only: a lower bound for blocks, so that files of a few MiB
+	 * go up in them (bytes; unset, or no number within the limit:
+	 * AZ_PUT_BLOB_MAX) */
+	const char *test_max = env("DBCARE_TEST_AZURE_PUT_BLOB_MAX");
+	long long max = test_max ? strtoll(test_max, NULL, 10) : 0;
+	az->put_blob_max = max > 0 && max < AZ_PUT_BLOB_MAX ? (off_t)max : AZ_PUT_BLOB_MAX;
 	return az;
 }
 

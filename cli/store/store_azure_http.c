@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define AZ_VERSION "2021-08-06"
-
 const store_remedies az_remedies = {
     .endpoint = "",
     .denied = "check AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_KEY / "

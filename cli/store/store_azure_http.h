@@ -15,6 +15,12 @@
 
 #include "store_remote.h"
 
+/* The Blob REST API version every request names (x-ms-version). */
+#define AZ_VERSION "2021-08-06"
+/* The largest blob one Put Blob may create under AZ_VERSION: 5000 MiB
+ * from version 2019-12-12 on (256 MiB from 2016-05-31, 64 MiB before). */
+#define AZ_PUT_BLOB_MAX ((off_t)5000 << 20)
+
 /* The account and how requests to it are signed; secret fields are never
  * printed, and wiped when freed. */
 struct store_azure {
@@ -24,6 +30,10 @@ struct store_azure {
 	char *sas;      /* the SAS token's query (no '?'), or NULL: Shared Key */
 	char *endpoint; /* scheme://host[:port][/path], no trailing slash */
 	char *container;
+	/* files up to it go up by one Put Blob, larger ones in blocks:
+	 * AZ_PUT_BLOB_MAX, or what DBCARE_TEST_AZURE_PUT_BLOB_MAX says (a
+	 * test-only knob: blocks tested with files of a few MiB) */
+	off_t put_blob_max;
 };
 
 /* The settings as a user keeps them: AZURE_STORAGE_CONNECTION_STRING, else

@@ -18,9 +18,9 @@ CompleteMultipartUpload): on s3rver a multipart upload costs more than
 one PUT (it writes each part, then the object again), whoever makes it.
 The same backup to an Azure container (azurite, the emulator the tests
 use, behind their logging proxy, lib/azurite.js): `--copy-to azure://`
-(blocks of 8 MiB with their Content-MD5, one block list, the blob's
-properties read back) against the backup plus one Put Blob by curl with
-a SAS token."""
+(one Put Blob with its Content-MD5, the MD5 azurite answers of the blob
+it keeps compared with it) against the backup plus one Put Blob by curl
+with a SAS token."""
 import base64
 import datetime
 import hashlib
@@ -158,8 +158,8 @@ def run_azure(b, cli, db, work, size):
         base, m = median(times["curl"]), median(times["container"])
         b.add("store", "sqlite", size, "dbcare backup --copy-to azure://…", m, REPS, ratio=m / base,
               ref="curl Put Blob", target="≤ 1.2× backup + curl upload", met=m / base <= 1.2,
-              note="the backup, then Put Block of each 8 MiB block with its Content-MD5, one Put "
-                   "Block List, the blob's length and MD5 read back (azurite, behind the tests' "
+              note="the backup, then one Put Blob with its Content-MD5, the MD5 the store "
+                   "answers of the blob it keeps compared with it (azurite, behind the tests' "
                    "logging proxy)")
         b.add("store", "sqlite", size, "dbcare backup + curl Put Blob (SAS)", base, REPS, ratio=1.0,
               ref="curl Put Blob", note="the same backup to a folder, then one Put Blob of its bytes")
