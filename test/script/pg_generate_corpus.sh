@@ -14,11 +14,19 @@ cp -r "$fixtures/migrations" "$fixtures/popx_layout" "$work/"
 chmod -R a+rX "$work"
 chmod a+rx "$work"
 
+# every state is a copy of ${db}_tpl, which holds dbcare: CREATE EXTENSION
+# runs once, not twice a pair; copied as files (STRATEGY FILE_COPY), not
+# block by block through the WAL
+"$B/psql" -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS ${db}_tpl" \
+  -c "CREATE DATABASE ${db}_tpl" >/dev/null
+"$B/psql" -X -q -v ON_ERROR_STOP=1 -d ${db}_tpl -c "SET client_min_messages = warning" \
+  -c "CREATE EXTENSION dbcare" >/dev/null
 # state DB VERSION: a fresh database at VERSION of the folder ("" for none)
 state() {
-  "$B/psql" -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+  "$B/psql" -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
+    -c "CREATE DATABASE $1 TEMPLATE ${db}_tpl STRATEGY FILE_COPY" >/dev/null
   "$B/psql" -X -q -v ON_ERROR_STOP=1 -d "$1" -c "SET client_min_messages = warning" \
-    -c "CREATE EXTENSION dbcare" -c "SELECT dbmigrate_load('$folder')" >/dev/null
+    -c "SELECT dbmigrate_load('$folder')" >/dev/null
   # apply, or (a no-transaction migration on the way) the psql script
   if [ -n "$2" ] && ! "$B/psql" -X -q -v ON_ERROR_STOP=1 -d "$1" -c "SELECT dbmigrate_apply('$2')" >/dev/null 2>&1; then
     "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "SELECT dbmigrate_script('$2')" > "$work/apply.sql"
@@ -60,6 +68,7 @@ SQL
   echo "$rel: $ok of $pairs pairs need no hand edit"
   [ "$ok" -ge "$floor" ] || total_fail=1
 done
-"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_a" -c "DROP DATABASE IF EXISTS ${db}_want" >/dev/null
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_a" -c "DROP DATABASE IF EXISTS ${db}_want" \
+  -c "DROP DATABASE IF EXISTS ${db}_tpl" >/dev/null
 [ "$total_fail" = 0 ] || fail "a corpus is below its floor"
 echo ok
