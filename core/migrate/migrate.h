@@ -10,6 +10,7 @@
 
 #include "base/dbc.h"
 #include "migrate/migrate_files.h"   /* dbc_migrate_read_dir: a folder read without a database */
+#include "migrate/migrate_throttle.h" /* migrate --online's pace: batch size, replica lag */
 #include "migrate/migrate_version.h" /* how versions compare */
 #include "schema/schema.h"
 
