@@ -102,8 +102,7 @@ static int read_sleep_ms(const cli_option *opt, const char *val, cli_opts *o, cl
 
 /* A number of bytes, with kB, MB or GB after it (1024 each, as
  * PostgreSQL's sizes), at least 1. */
-static int read_max_replica_lag(const cli_option *opt, const char *val, cli_opts *o,
-                                cli_line *line)
+static int read_max_replica_lag(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
 {
 	(void)opt, (void)line;
 	char *end;

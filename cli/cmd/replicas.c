@@ -408,8 +408,7 @@ int cli_replicas_compare(cli_db *db, cli_opts *o, const cli_rows *rows, int *nla
  * --online's backfill, from the same rows as the waits above. The
  * position passed is none ($1 NULL): lags count from this server's
  * position now. */
-int cli_replicas_worst_lag(cli_db *db, cli_opts *o, char **name, long long *lag_bytes,
-                           int *unknown)
+int cli_replicas_worst_lag(cli_db *db, cli_opts *o, char **name, long long *lag_bytes, int *unknown)
 {
 	replicas r = {.db = db, .o = o};
 	const char *p[1] = {NULL};

@@ -17,8 +17,8 @@
  * 100 and stays within [MIN, MAX]: never under one page, never eight
  * times the plan's. */
 #define DBC_THROTTLE_START_PCT 100
-#define DBC_THROTTLE_MIN_PCT 4
-#define DBC_THROTTLE_MAX_PCT 800
+#define DBC_THROTTLE_MIN_PCT   4
+#define DBC_THROTTLE_MAX_PCT   800
 /* What a batch grows by after one that went well: slow, additive, so a
  * batch halved four times takes about ten good batches to come back. */
 #define DBC_THROTTLE_GROW_PCT 10

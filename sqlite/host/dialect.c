@@ -42,8 +42,8 @@ static const char *const temporal_words[] = {"date", "time", NULL};
 	"ELSE CAST($2 AS INTEGER) END)"
 #define RB_HI                                                                                      \
 	"min(coalesce((SELECT rowid FROM %1$s WHERE rowid >= " RB_LO                                   \
-	" ORDER BY rowid LIMIT 1 OFFSET max(%5$d * coalesce(CAST($3 AS INTEGER), 100) / 100, 1)), " \
-	RB_END "), " RB_END ")"
+	" ORDER BY rowid LIMIT 1 OFFSET max(%5$d * coalesce(CAST($3 AS INTEGER), 100) / 100, "         \
+	"1)), " RB_END "), " RB_END ")"
 #define RB_RANGE                                                                                   \
 	"%1$s.rowid >= " RB_LO " AND %1$s.rowid < " RB_HI                                              \
 	" AND NOT EXISTS (SELECT 1 FROM %2$s WHERE %2$s.rowid = %1$s.rowid)"

@@ -49,7 +49,8 @@ static void test_grow(void)
 	dbc_throttle_batch slow = batch(DBC_THROTTLE_TARGET_MS * 2, 0, 0);
 	CHECK(dbc_throttle_next_pct(10000, &slow) == DBC_THROTTLE_MAX_PCT / 2,
 	      "a size over the ceiling: clamped, then halved");
-	CHECK(dbc_throttle_next_pct(0, &fair) == DBC_THROTTLE_MIN_PCT, "a size under the floor: the floor");
+	CHECK(dbc_throttle_next_pct(0, &fair) == DBC_THROTTLE_MIN_PCT,
+	      "a size under the floor: the floor");
 }
 
 static void test_waits(void)
