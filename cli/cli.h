@@ -172,6 +172,14 @@ int cli_replicas_schema_lag(cli_db *db, cli_opts *o, char ***msgs, int *n);
  * none); both arrays rows->nrows long, zeroed by the caller. */
 int cli_replicas_compare(cli_db *db, cli_opts *o, const cli_rows *rows, int *nlacking,
                          char **lacking);
+/* migrate --online's throttle: the replica that lags most now, of those
+ * that replay (no receiver, no slot whose standby is gone), by bytes of
+ * WAL behind this server's position: *name (strdup'd, NULL when there is
+ * none) and *lag_bytes (-1 when none); *unknown counts the replicas
+ * whose position the role cannot see (no pg_monitor). 0, or -1 on an
+ * error (shown). A database without replicas has none. */
+int cli_replicas_worst_lag(cli_db *db, cli_opts *o, char **name, long long *lag_bytes,
+                           int *unknown);
 int cmd_lint(cli_db *, cli_opts *);
 int cmd_maintain(cli_db *, cli_opts *);
 int cmd_retain(cli_db *, cli_opts *);

@@ -123,6 +123,9 @@
 	VALUE(const char *, blockers, .name = "blockers", .type = CLI_OPT_CHOICE,                      \
 	      .choices = "wait|abort", .commands = "migrate", .spelling = "--blockers B",              \
 	      .help = "--online: wait (default) or abort on sessions in the way")                      \
+	VALUE(int64_t, max_replica_lag, .name = "max-replica-lag", .type = CLI_OPT_CUSTOM,             \
+	      .read = read_max_replica_lag, .commands = "migrate", .spelling = "--max-replica-lag N",  \
+	      .help = "--online: batches wait while a replica lags N bytes (16MB)")                    \
 	VALUE(int, canary, .name = "canary", .type = CLI_OPT_COUNT, .commands = "migrate",             \
 	      .spelling = "--canary N", .help = "a fleet: N databases first, stop if one fails")       \
 	VALUE(const char *, listen, .name = "listen", .type = CLI_OPT_TEXT, .commands = "serve",       \

@@ -100,6 +100,25 @@ static int read_sleep_ms(const cli_option *opt, const char *val, cli_opts *o, cl
 	return CLI_OK;
 }
 
+/* A number of bytes, with kB, MB or GB after it (1024 each, as
+ * PostgreSQL's sizes), at least 1. */
+static int read_max_replica_lag(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
+{
+	(void)opt, (void)line;
+	char *end;
+	long long v = strtoll(val, &end, 10);
+	long long unit = strcmp(end, "kB") == 0   ? 1LL << 10
+	                 : strcmp(end, "MB") == 0 ? 1LL << 20
+	                 : strcmp(end, "GB") == 0 ? 1LL << 30
+	                 : *end == '\0'           ? 1
+	                                          : 0;
+	if (end == val || unit == 0 || v < 1 || v > (1LL << 50) / unit)
+		return cli_usage_error(
+		    "--max-replica-lag needs a number of bytes, kB, MB or GB (16MB), not \"%s\"", val);
+	o->max_replica_lag = v * unit;
+	return CLI_OK;
+}
+
 static int read_base_bytes(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
 {
 	(void)opt, (void)line;

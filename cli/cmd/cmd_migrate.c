@@ -510,8 +510,10 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		           db->label);
 		return CLI_USAGE;
 	}
-	if (!o->online && (o->lock_timeout_s > 0 || o->lock_retries > 0 || o->blockers)) {
-		cli_errorf("--lock-timeout, --lock-retries and --blockers are --online's: add --online");
+	if (!o->online &&
+	    (o->lock_timeout_s > 0 || o->lock_retries > 0 || o->blockers || o->max_replica_lag > 0)) {
+		cli_errorf("--lock-timeout, --lock-retries, --blockers and --max-replica-lag are "
+		           "--online's: add --online");
 		return CLI_USAGE;
 	}
 	if (o->online && !db->drv->lock_wait_local) {

@@ -11,6 +11,12 @@
  *     with jitter, up to --lock-retries tries;
  *   - before a unit taking the exclusive lock, the sessions holding its
  *     table are named, and waited for or (--blockers abort) given up on;
+ *   - a backfill is paced (core/migrate/migrate_throttle.h decides, this
+ *     file measures): before each batch, while the replica that lags most
+ *     is more than --max-replica-lag bytes of WAL behind, the batch waits
+ *     and the command says for which replica; each batch's size follows
+ *     how the last one went (its time, its lock retries, the sessions it
+ *     kept waiting);
  *   - each unit is recorded done (dbmigrate_online_record) in its own
  *     transaction, or right after it when it runs outside one: a run killed
  *     part way is resumed by the next one (step_begin kind 'online' takes
@@ -18,6 +24,9 @@
  *     (cli_undo_online, each step's undo from the plan).
  */
 #include "cli/cli.h"
+
+#include "base/clock.h"
+#include "migrate/migrate.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -38,6 +47,14 @@ typedef struct online_run {
 	 * (SIGKILL) before its Nth statement, as kill -9 would at that point;
 	 * a run that ends first says how many it sent */
 	long kill_at, sent;
+	/* the throttle: the next batch's size (a per cent of the plan's), the
+	 * smallest and largest a batch ran at, the batches run and the time
+	 * spent waiting for replicas; the lag waited under */
+	int pct, pct_min, pct_max;
+	long batches;
+	double lag_waited_ms;
+	int64_t max_lag;
+	bool unknown_said;
 } online_run;
 
 static void pause_ms(long ms)
@@ -115,23 +132,99 @@ static int run_generated(online_run *r, const char *query)
 	return rc;
 }
 
+/* Before a batch: while the replica that lags most is more than
+ * --max-replica-lag behind (dbc_throttle_waits), poll every 200 ms,
+ * saying which replica and how far when the wait starts and every 5 s,
+ * and how long it took when it ends. A replica whose position the role
+ * cannot see is said once and not waited for. */
+static int wait_for_replicas(online_run *r)
+{
+	double started = dbc_monotonic_ms(), said = 0;
+	for (;;) {
+		char *name = NULL;
+		long long lag = -1;
+		int unknown = 0;
+		if (cli_replicas_worst_lag(r->db, r->o, &name, &lag, &unknown) != 0)
+			return -1;
+		if (unknown && !r->unknown_said) {
+			fprintf(stderr,
+			        "dbcare: migrate --online cannot see how far %d replica(s) lag (grant "
+			        "pg_monitor to see it): its batches do not wait for them\n",
+			        unknown);
+			r->unknown_said = true;
+		}
+		double now = dbc_monotonic_ms();
+		if (!dbc_throttle_waits(lag, r->max_lag)) {
+			free(name);
+			if (said > 0) {
+				r->lag_waited_ms += now - started;
+				fprintf(stderr,
+				        "dbcare: migrate --online: replicas within %lld bytes after %.0f ms: "
+				        "the backfill goes on\n",
+				        (long long)r->max_lag, now - started);
+			}
+			return 0;
+		}
+		if (said == 0 || now - said >= 5000) {
+			fprintf(stderr,
+			        "dbcare: migrate --online waits for replica %s at %lld bytes of WAL behind "
+			        "(--max-replica-lag %lld) before its next batch\n",
+			        name, lag, (long long)r->max_lag);
+			said = now;
+		}
+		free(name);
+		pause_ms(200);
+	}
+}
+
+/* How many sessions wait for this batch's locks now (0 when the driver
+ * cannot tell), -1 on an error; the batch's transaction goes on. */
+static int lock_waiters(online_run *r)
+{
+	cli_rows w = {0};
+	const char *sql = r->db->drv->online_lock_waiters;
+	if (!sql)
+		return 0;
+	if (r->db->drv->query(r->db, sql, 0, NULL, &w) != 0) {
+		cli_rows_free(&w);
+		return -1;
+	}
+	int n = cli_cell(&w, 0, 0) ? atoi(cli_cell(&w, 0, 0)) : 0;
+	cli_rows_free(&w);
+	return n;
+}
+
 /* One range of a "batches" step in a transaction of its own ($1 its first
- * page, $2 the pass's end page or NULL; a "probe" has no parameter), tried
- * again while its row locks are not granted in time; *filled, *next and
- * *end from its one row. */
-static int run_range(online_run *r, const char *sql, int np, const char *const p[2], long *filled,
+ * page, $2 the pass's end page or NULL, $3 its size, the throttle's per
+ * cent; a "probe" has no parameter), tried again while its row locks are
+ * not granted in time; *filled, *next and *end from its one row. A
+ * range's time, retries and waiters set the next one's size. */
+static int run_range(online_run *r, const char *sql, int np, const char *const p[3], long *filled,
                      char next[32], char end[32])
 {
+	if (wait_for_replicas(r) != 0)
+		return -1;
 	for (int k = 1;; k++) {
 		cli_rows b = {0};
+		double t0 = dbc_monotonic_ms();
+		int waiters = 0;
 		if (q(r, r->db->drv->begin_write, 0, NULL, NULL) != 0)
 			return -1;
 		if (set_wait(r, r->db->drv->lock_wait_local) == 0 && q(r, sql, np, p, &b) == 0 &&
-		    q(r, "COMMIT", 0, NULL, NULL) == 0) {
+		    (waiters = lock_waiters(r)) >= 0 && q(r, "COMMIT", 0, NULL, NULL) == 0) {
 			*filled = cli_cell(&b, 0, 0) ? atol(cli_cell(&b, 0, 0)) : 0;
 			snprintf(next, 32, "%s", cli_cell(&b, 0, 1) ? cli_cell(&b, 0, 1) : "0");
 			snprintf(end, 32, "%s", cli_cell(&b, 0, 2) ? cli_cell(&b, 0, 2) : "0");
 			cli_rows_free(&b);
+			/* under DBCARE_TEST_ONLINE_KILL_AT the plan's size stays: a
+			 * pace that follows timing would move the kill points */
+			if (np == 3 && r->kill_at == 0) {
+				dbc_throttle_batch m = {dbc_monotonic_ms() - t0, k - 1, waiters};
+				r->pct_min = r->pct < r->pct_min ? r->pct : r->pct_min;
+				r->pct_max = r->pct > r->pct_max ? r->pct : r->pct_max;
+				r->pct = dbc_throttle_next_pct(r->pct, &m);
+				r->batches++;
+			}
 			return 0;
 		}
 		cli_rows_free(&b);
@@ -155,12 +248,13 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 static int run_batches(online_run *r, const char *sql, long *rows)
 {
 	for (long pass_filled = 1; pass_filled > 0;) {
-		char page[32] = "0", next[32], end[32];
-		const char *p[2] = {page, NULL};
+		char page[32] = "0", next[32], end[32], pct[16];
+		const char *p[3] = {page, NULL, pct};
 		pass_filled = 0;
 		for (;;) {
 			long n = 0;
-			if (run_range(r, sql, 2, p, &n, next, end) != 0)
+			snprintf(pct, sizeof pct, "%d", r->pct);
+			if (run_range(r, sql, 3, p, &n, next, end) != 0)
 				return -1;
 			pass_filled += n;
 			if (atoll(next) >= atoll(end))
@@ -377,7 +471,14 @@ static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const ch
 	                    version,
 	                    done,
 	                    kill_at,
-	                    0};
+	                    0,
+	                    DBC_THROTTLE_START_PCT,
+	                    DBC_THROTTLE_START_PCT,
+	                    DBC_THROTTLE_START_PCT,
+	                    0,
+	                    0,
+	                    o->max_replica_lag > 0 ? o->max_replica_lag : DBC_THROTTLE_MAX_LAG_BYTES,
+	                    false};
 }
 
 int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
@@ -435,7 +536,10 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	}
 	cli_rows_free(&done);
 	if (rc == 0 && due && rows)
-		cli_note(&o->out, "migration %s: %ld row(s) filled in batches", version, rows);
+		cli_note(&o->out,
+		         "migration %s: %ld row(s) filled in batches (%ld; their size %d%% to %d%% of "
+		         "the plan's, %.0f ms waited for replicas)",
+		         version, rows, r.batches, r.pct_min, r.pct_max, r.lag_waited_ms);
 	/* tests only: how many statements a whole run sends (its kill points) */
 	if (r.kill_at > 0 && rc == 0)
 		fprintf(stderr, "dbcare: test: %ld statement(s) sent\n", r.sent);

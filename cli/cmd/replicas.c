@@ -4,7 +4,8 @@
  * standbys have replayed, and the listed logical subscribers confirmed,
  * the position of the last migration (the bookmark's LSN), each
  * subscriber also holding every column of the tables its publications
- * publish; `status --replicas` lists them. What a replica is and how far
+ * publish; `status --replicas` lists them; `migrate --online` waits
+ * before a batch while one lags too far. What a replica is and how far
  * it is comes from the driver's SQL (cli_driver: replicas,
  * subscriptions, published_columns, missing_columns); a subscriber is
  * reached through its --subscriber URL, which never carries a password.
@@ -401,4 +402,39 @@ int cli_replicas_compare(cli_db *db, cli_opts *o, const cli_rows *rows, int *nla
 	}
 	free(r.subs);
 	return rc;
+}
+
+/* The worst lag of the replicas that replay: each poll of migrate
+ * --online's backfill, from the same rows as the waits above. The
+ * position passed is none ($1 NULL): lags count from this server's
+ * position now. */
+int cli_replicas_worst_lag(cli_db *db, cli_opts *o, char **name, long long *lag_bytes, int *unknown)
+{
+	replicas r = {.db = db, .o = o};
+	const char *p[1] = {NULL};
+	*name = NULL;
+	*lag_bytes = -1;
+	*unknown = 0;
+	if (!db->drv->replicas)
+		return 0;
+	if (cli_q(db, o, db->drv->replicas, 1, p, &r.rows) != 0)
+		return -1;
+	int nc = cli_col(&r.rows, "name"), lc = cli_col(&r.rows, "lag_bytes"),
+	    stc = cli_col(&r.rows, "state");
+	for (int i = 0; i < r.rows.nrows; i++) {
+		const char *lag = cli_cell(&r.rows, i, lc), *state = cli_cell(&r.rows, i, stc);
+		if (row_receiver(&r, i) || (state && strcmp(state, "disconnected") == 0))
+			continue;
+		if (!lag) {
+			++*unknown;
+			continue;
+		}
+		if (atoll(lag) > *lag_bytes) {
+			*lag_bytes = atoll(lag);
+			free(*name);
+			*name = strdup(cli_cell(&r.rows, i, nc) ? cli_cell(&r.rows, i, nc) : "");
+		}
+	}
+	cli_rows_free(&r.rows);
+	return 0;
 }

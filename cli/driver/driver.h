@@ -178,10 +178,13 @@ typedef struct cli_driver {
 	 * the steps of version $1 an earlier run recorded done (step,
 	 * statement: not the module's own marks, negative), and
 	 * online_half_done: the versions of half-done runs, newest first,
-	 * both read from dbmigrate_online_done's JSON. */
+	 * both read from dbmigrate_online_done's JSON. online_lock_waiters:
+	 * how many sessions wait for a lock this session holds, asked in a
+	 * backfill batch's transaction before its COMMIT (the throttle's
+	 * measure, core/migrate/migrate_throttle.h; NULL: not known). */
 	const char *lock_wait_local, *lock_wait_session, *lock_wait_reset, *lock_not_granted;
 	const char *exclusive_lock, *lock_holders;
-	const char *online_done_steps, *online_half_done;
+	const char *online_done_steps, *online_half_done, *online_lock_waiters;
 } cli_driver;
 
 /* The engine's name ("postgresql" or "sqlite"), for output only: the JSON

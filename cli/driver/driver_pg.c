@@ -413,6 +413,12 @@ const cli_driver cli_pg_driver = {
                          "WHERE key NOT LIKE '-%'",
     .online_half_done = "SELECT key FROM pg_catalog.json_object_keys("
                         "dbmigrate_online_done()::pg_catalog.json) key ORDER BY 1 DESC",
+    /* a row lock's waiter waits on the holder's transaction id: its
+     * blocking pids name this session; pg_blocking_pids asked only of
+     * the sessions waiting for a lock */
+    .online_lock_waiters = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity "
+                           "WHERE wait_event_type = 'Lock' AND pg_catalog.pg_backend_pid() "
+                           "OPERATOR(pg_catalog.=) ANY (pg_catalog.pg_blocking_pids(pid))",
     .exclusive_lock = "ACCESS EXCLUSIVE",
     .lock_holders = "SELECT a.pid, a.state, "
                     "coalesce(extract(epoch FROM now() - a.xact_start)::int, 0) AS seconds, "

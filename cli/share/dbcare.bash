@@ -44,7 +44,7 @@ _dbcare()
 			--scrape-timeout|--min-interval|--token-file|--allow-host|--html|--stanza|--type|--to-time|\
 			--archive-db|--archive-codec|--report-interval|--keep-connections|--compress|--encrypt-key-file|--allow-origin|--copy-to|\
 			--subscriber|--to-mark|--from|--segment-interval|--segment-bytes|--base-interval|--base-bytes|--run-for|--keep-for|--log|\
-			--lock-timeout|--lock-retries|--blockers) ;;
+			--lock-timeout|--lock-retries|--blockers|--max-replica-lag) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac

@@ -158,7 +158,9 @@ typedef struct dbc_online_rebuild {
 	 * list, %5$d rows. Its first statement's one row: the rows it copies,
 	 * the next batch's first identity, the pass's end ($1 the batch's
 	 * first identity, $2 the pass's end or NULL: a pass's first batch,
-	 * from the lowest identity, to the highest then); the statement after
+	 * from the lowest identity, to the highest then; $3 the batch's size,
+	 * a per cent of %5$d, at least one row: migrate_throttle.h's pace,
+	 * NULL 100); the statement after
 	 * it (the same parameters) copies them: rows with no copy yet only */
 	const char *copy_batch;
 	/* before the swap, outside a transaction (a read: writes go on), %1$s
@@ -434,7 +436,8 @@ typedef struct dbc_dialect {
 	 * range, %s the table's name as a literal, %s the table, %s the
 	 * column, %s its value, %s the condition of a row still to fill. $1 the range's
 	 * first page, $2 the pass's end page or NULL (then read: the table's
-	 * size in pages now). Its one row: the rows it filled, the next
+	 * size in pages now), $3 the range's size, a per cent of %d pages, at
+	 * least one (migrate_throttle.h's pace; NULL: 100). Its one row: the rows it filled, the next
 	 * page, the end page. NULL: no such rewrite on this engine. */
 	const char *online_backfill_range;
 	/* The backfill's last word, a printf format: %s the table, %s the

@@ -9,8 +9,9 @@
 #define DBC_MIGRATE_H
 
 #include "base/dbc.h"
-#include "migrate/migrate_files.h"   /* dbc_migrate_read_dir: a folder read without a database */
-#include "migrate/migrate_version.h" /* how versions compare */
+#include "migrate/migrate_files.h"    /* dbc_migrate_read_dir: a folder read without a database */
+#include "migrate/migrate_throttle.h" /* migrate --online's pace: batch size, replica lag */
+#include "migrate/migrate_version.h"  /* how versions compare */
 #include "schema/schema.h"
 
 /* What a statement of a migration does to one table, as the lint sees it

@@ -513,8 +513,9 @@ const dbc_dialect pgdbc_dialect = {
         "ORDER BY c.oid DESC LIMIT 1",
     /* a TID Range Scan of pages [p, q): each row read once a pass */
     .online_backfill_range =
-        "WITH dbcare_range AS MATERIALIZED (SELECT p, e, least(p OPERATOR(pg_catalog.+) %d, e) AS "
-        "q "
+        "WITH dbcare_range AS MATERIALIZED (SELECT p, e, least(p OPERATOR(pg_catalog.+) "
+        "greatest(%d OPERATOR(pg_catalog.*) coalesce($3::pg_catalog.int8, 100) "
+        "OPERATOR(pg_catalog./) 100, 1), e) AS q "
         "FROM (SELECT $1::pg_catalog.int8 AS p, coalesce($2::pg_catalog.int8, "
         "pg_catalog.pg_relation_size(%s::pg_catalog.regclass) OPERATOR(pg_catalog./) "
         "pg_catalog.current_setting('block_size')::pg_catalog.int8) AS e) r), "

@@ -33,7 +33,8 @@ static const char *const temporal_words[] = {"date", "time", NULL};
  * table fires no DELETE trigger (recursive_triggers off), and the outer
  * statement's conflict clause (OR IGNORE) overrides the body's. The copy
  * goes by ranges of rowids, each the next %5$d rows from the range's first
- * (sparse rowids make no empty ranges); the pass's end is the highest
+ * (sparse rowids make no empty ranges), scaled by $3, a per cent (the
+ * throttle's pace, core/migrate/migrate_throttle.h); the pass's end is the highest
  * rowid when it began (later rows are the triggers'). */
 #define RB_LO "(CASE WHEN $2 IS NULL THEN -9223372036854775807 - 1 ELSE CAST($1 AS INTEGER) END)"
 #define RB_END                                                                                     \
@@ -41,7 +42,8 @@ static const char *const temporal_words[] = {"date", "time", NULL};
 	"ELSE CAST($2 AS INTEGER) END)"
 #define RB_HI                                                                                      \
 	"min(coalesce((SELECT rowid FROM %1$s WHERE rowid >= " RB_LO                                   \
-	" ORDER BY rowid LIMIT 1 OFFSET %5$d), " RB_END "), " RB_END ")"
+	" ORDER BY rowid LIMIT 1 OFFSET max(%5$d * coalesce(CAST($3 AS INTEGER), 100) / 100, "         \
+	"1)), " RB_END "), " RB_END ")"
 #define RB_RANGE                                                                                   \
 	"%1$s.rowid >= " RB_LO " AND %1$s.rowid < " RB_HI                                              \
 	" AND NOT EXISTS (SELECT 1 FROM %2$s WHERE %2$s.rowid = %1$s.rowid)"

@@ -12,7 +12,9 @@
 # serve's /readyz?replicas=1 is 503 while the standby lags and lists both,
 # /metrics has each replica's lag and visibility, at most 16 replicas a
 # database; the lint names the order of a published table's changes;
-# SQLite and a --subscriber URL with a password are refused.
+# SQLite and a --subscriber URL with a password are refused; migrate
+# --online's backfill waits while the paused standby lags over
+# --max-replica-lag, and goes on after the resume.
 set -eu
 db=dbcare_wait_replicas
 . "$(dirname "$0")/lib/pg.sh"
@@ -115,10 +117,36 @@ get "$base/readyz?replicas=1"
 want_code 200 "readyz?replicas=1 after a write the standby has not replayed"
 grep -q "^  standby standby1: schema 2 visible, streaming, [1-9][0-9]* bytes behind" "$work/body" ||
   fail "the standby's lag is not shown: $(cat "$work/body")"
+# migrate --online's backfill waits while the paused standby lags more than
+# --max-replica-lag (the table's WAL, unreplayed, is more than 64kB), and
+# goes on once it replays again
+printf 'CREATE TABLE fill (id int PRIMARY KEY);\nINSERT INTO fill SELECT generate_series(1, 3000);\n' \
+  >"$mig/003_fill.sql"
+echo "ALTER TABLE fill ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();" >"$mig/004_token.sql"
+"$cli" migrate --db "$topo_url" --dir "$mig" --to 3 --quiet >"$work/fill.out" 2>&1 ||
+  fail "migrate 3: $(cat "$work/fill.out")"
+"$cli" migrate --db "$topo_url" --dir "$mig" --online --max-replica-lag 64kB >"$work/online.out" 2>&1 &
+online=$!
+pids+=("$online")
+for _ in $(seq 1 100); do
+  grep -q "waits for replica" "$work/online.out" && break
+  sleep 0.1
+done
+grep -q "^dbcare: migrate --online waits for replica standby1 at [1-9][0-9]* bytes of WAL behind (--max-replica-lag 65536) before its next batch$" \
+  "$work/online.out" || fail "the backfill does not wait for the standby: $(cat "$work/online.out")"
+kill -0 "$online" 2>/dev/null || fail "the backfill ended while the standby was paused: $(cat "$work/online.out")"
+[ "$(P -c "SELECT count(*) FROM fill WHERE token IS NULL")" = 3000 ] ||
+  fail "a batch ran while the standby lagged: $(cat "$work/online.out")"
 S -c "SELECT pg_wal_replay_resume()" >/dev/null
+wait "$online" || fail "the backfill failed after the resume: $(cat "$work/online.out")"
+grep -q "^dbcare: migrate --online: replicas within 65536 bytes after [0-9]* ms: the backfill goes on$" \
+  "$work/online.out" || fail "the backfill does not say it goes on: $(cat "$work/online.out")"
+grep -q "migration 4: 3000 row(s) filled in batches" "$work/online.out" ||
+  fail "not filled: $(cat "$work/online.out")"
+[ "$(P -c "SELECT count(*) FROM fill WHERE token IS NULL")" = 0 ] || fail "rows left unfilled"
 
 # 4. a column added on the publisher first: the subscriber lacks it
-echo "ALTER TABLE items ADD COLUMN price int;" >"$mig/003_price.sql"
+echo "ALTER TABLE items ADD COLUMN price int;" >"$mig/005_price.sql"
 rc=0
 dbc migrate --wait-replicas --timeout 3s >"$work/4.out" 2>&1 || rc=$?
 [ "$rc" = 4 ] || fail "exit $rc with a column missing on the subscriber: $(cat "$work/4.out")"
@@ -193,7 +221,7 @@ stop_serve
 
 # 6. the lint names the order: a column added to a published table (the
 # publisher's migration), one dropped from a subscribed table (the subscriber's)
-echo "ALTER TABLE items ADD COLUMN weight int;" >"$mig/004_weight.sql"
+echo "ALTER TABLE items ADD COLUMN weight int;" >"$mig/006_weight.sql"
 rc=0
 "$cli" lint --db "$topo_url" --dir "$mig" --fail-on warning >"$work/lint.out" 2>&1 || rc=$?
 [ "$rc" = 3 ] || fail "lint on the publisher: exit $rc: $(cat "$work/lint.out")"
@@ -202,7 +230,7 @@ grep -q "ADD COLUMN weight on .*items, which publication topo_pub publishes" "$w
   fail "the publication is not named: $(cat "$work/lint.out")"
 grep -q "the order is subscriber first, publisher second" "$work/lint.out" ||
   fail "the order is not named: $(cat "$work/lint.out")"
-rm "$mig/004_weight.sql"
+rm "$mig/006_weight.sql"
 Q -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" >/dev/null
 mkdir -p "$work/submig"
 echo "ALTER TABLE items DROP COLUMN note;" >"$work/submig/001_drop_note.sql"
