@@ -68,9 +68,9 @@ static int add_extra(dbc_ctx *ctx, void *arg)
 		dbc_buf_appendf(&set, "%s%s = %s", n > 2 ? ", " : "", names[i], value);
 	}
 	char *cols = dbc_buf_finish(&set);
-	char *sql =
-	    cols ? dbc_printf(ctx, "UPDATE %sbackups SET %s WHERE id = $1", ctx->host->book_prefix, cols)
-	         : NULL;
+	char *sql = cols ? dbc_printf(ctx, "UPDATE %sbackups SET %s WHERE id = $1",
+	                              ctx->host->book_prefix, cols)
+	                 : NULL;
 	return sql ? ctx->host->query(ctx, sql, n, p, NULL, NULL) : DBC_ERROR;
 }
 
@@ -141,9 +141,10 @@ int dbc_backup_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, c
 
 /* The entry's members, in the columns' order of the statement below;
  * [0] a number, content JSON, duration_ms a real, the others text. */
-static const char *const entry_keys[] = {
-    "id",     "kind",    "path",   "created_at", "bytes", "fingerprint", "verified_at", "status",
-    "detail", "sha256",  "content", "label",     "wal_start", "wal_stop", "duration_ms", NULL};
+static const char *const entry_keys[] = {"id",        "kind",        "path",        "created_at",
+                                         "bytes",     "fingerprint", "verified_at", "status",
+                                         "detail",    "sha256",      "content",     "label",
+                                         "wal_start", "wal_stop",    "duration_ms", NULL};
 
 /* A value as the entry holds it: a number as a number (a real with no
  * fraction as an integer, as SQL prints it), content as JSON (NULL: not

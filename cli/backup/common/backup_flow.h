@@ -43,8 +43,8 @@ int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backu
  * recorded as a row of kind once it is whole there, as the flow's copies
  * are (the SQLite module's backups, made inside dbbackup_create). CLI_OK,
  * or CLI_ERROR after saying why (the local backup stands). */
-int cli_backup_ship_recorded(cli_db *db, cli_opts *o, const char *kind,
-                             const dbc_backup_made *made, bool indexed);
+int cli_backup_ship_recorded(cli_db *db, cli_opts *o, const char *kind, const dbc_backup_made *made,
+                             bool indexed);
 
 /* Runs the flow for tool (its arg set) and prints its answer ("backup");
  * path: the target of a tool that writes a file (staged: a file in an

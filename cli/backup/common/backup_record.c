@@ -83,8 +83,8 @@ static int record_copy(cli_backup_record_arg *a, const char *kind, const dbc_bac
 	return rc;
 }
 
-int cli_backup_ship_recorded(cli_db *db, cli_opts *o, const char *kind,
-                             const dbc_backup_made *made, bool indexed)
+int cli_backup_ship_recorded(cli_db *db, cli_opts *o, const char *kind, const dbc_backup_made *made,
+                             bool indexed)
 {
 	cli_backup_record_arg a = {db, o, NULL, NULL, false, false};
 	cli_rows id = {0};

@@ -70,8 +70,7 @@ static int copy_check(cli_db *db, cli_opts *o, const cli_rows *row, char **faile
 	return 0;
 }
 
-int cli_module_copy_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
-                           char **doc)
+int cli_module_copy_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc)
 {
 	return cli_backup_verify_marked(db, o, b->row, b->stored, copy_check, why, doc);
 }
