@@ -130,8 +130,9 @@ static int verify_catalogued_object(cli_db *db, cli_opts *o, const char *url)
 int cli_verify_backup(cli_db *db, cli_opts *o)
 {
 	char *stage, *file;
-	/* a store's object a row names is checked against its row */
-	if (o->nargs > 0 && cli_store_is_url(o->args[0]) && !cli_backup_method_own_rows(db)) {
+	/* a store's object a row names is checked against its row (on SQLite
+	 * too: a module backup's copy has a row of its own) */
+	if (o->nargs > 0 && cli_store_is_url(o->args[0])) {
 		int rc = verify_catalogued_object(db, o, o->args[0]);
 		if (rc != 1)
 			return rc;

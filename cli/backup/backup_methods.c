@@ -2,16 +2,14 @@
  * backup_methods.c — the table of backup methods (backup_methods.h) and
  * its look-ups: on PostgreSQL pgBackRest where a stanza is named, pg_dump
  * otherwise; on SQLite the module's dbbackup_create, dbbackup_verify and
- * dbbackup_drill.
+ * dbbackup_drill, and its backups' copies in a store (pages_copy.c).
  */
 #include "backup_methods.h"
 #include "cli/backup/pages/pages.h"
 #include "cli/backup/pg_dump/pg_dump.h"
 #include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/common/backup_dir_setting.h"
-#include "cli/backup/common/shipped.h"
-
-#include <jansson.h>
+#include "backup/backup_tool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,21 +132,21 @@ static int module_run(cli_db *db, cli_opts *o, const char *target)
 	if (made != 0)
 		return CLI_ERROR;
 	cli_progress_end(&o->out); /* the pages copied, drawn from SQLite's log */
-	/* the copy is whole, verified and catalogued: only now may it leave */
-	int rc = CLI_OK;
-	if (o->copy_to) {
-		json_t *doc = json_loads(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "", 0, NULL);
-		const char *file = json_string_value(json_object_get(doc, "path"));
-		rc = file ? cli_backup_ship(o, file, true, NULL) : CLI_ERROR;
-		if (file && rc != CLI_OK)
-			cli_backup_ship_failed(o, file);
-		if (!file)
-			cli_errorf("the backup's result names no file to upload to %s", o->copy_to);
-		json_decref(doc);
-	}
+	/* the copy is whole, verified and catalogued: only now may it leave,
+	 * its object a row of its own once whole in the store */
+	int rc = o->copy_to ? cli_module_ship(db, o, cli_cell(&r, 0, 0)) : CLI_OK;
 	cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
 	return rc;
+}
+
+/* a store's copy of a module backup is recorded by the module's own row's
+ * backup (module_run), never made on its own */
+static int never_chosen(cli_db *db, cli_opts *o, char **target)
+{
+	(void)db, (void)o;
+	*target = NULL;
+	return 0;
 }
 
 static int pgbackrest_restore_to(cli_db *db, cli_opts *o)
@@ -189,6 +187,11 @@ static const cli_backup_method methods[] = {
      .drill = cli_module_drill,
      .restore = cli_module_restore,
      .restore_to = cli_module_restore_to},
+    {.kind = DBC_BACKUP_KIND_FILE_COPY,
+     .driver = &cli_sqlite_driver,
+     .chosen = never_chosen,
+     .refuses = module_refuses,
+     .verify = cli_module_copy_verify},
     {.kind = NULL},
 };
 

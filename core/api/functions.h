@@ -835,9 +835,10 @@
 	  .returns = DBC_T_INT8,                                                                       \
 	  .comment = "puts back into the restored catalog the kept rows it lacks and drops the kept "  \
 	             "copy; returns the rows put back (NULL: nothing was kept)")                       \
-	/* PostgreSQL: a backup made outside the database (pg_dump, pg_basebackup,                     \
-	 * pgBackRest...), recorded by the tool that made it. */                                       \
-	X(dbbackup_record, dbbackup_record, CORE_PG, .part = DBC_PART_BACKUP,                          \
+	/* Both engines: a backup made outside the database (pg_dump, pg_basebackup,                   \
+	 * pgBackRest...; a backup's copy uploaded to a store), recorded by the                        \
+	 * tool that made it (SQLite's catalog keeps no label, wal_start, wal_stop). */                \
+	X(dbbackup_record, dbbackup_record, CORE_SCALAR, .part = DBC_PART_BACKUP,                      \
 	  DBC_ARGS(DBC_ARG("kind", DBC_T_TEXT), DBC_ARG("location", DBC_T_TEXT),                       \
 	           DBC_OPT("bytes", DBC_T_INT8, "NULL"), DBC_OPT("fingerprint", DBC_T_TEXT, "NULL"),   \
 	           DBC_OPT("verified", DBC_T_BOOL, "true"), DBC_OPT("detail", DBC_T_TEXT, "NULL"),     \
@@ -847,15 +848,15 @@
 	           DBC_OPT("duration_ms", DBC_T_FLOAT8, "NULL")),                                      \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "records a backup made outside the database in dbcare.backups; returns its id")   \
-	/* PostgreSQL: the outcome of a later verification of a recorded backup                        \
+	/* Both engines: the outcome of a later verification of a recorded backup                      \
 	 * by the tool that made it (why NULL: verified), and one catalog row as                       \
 	 * JSON (what such a verification compares with). */                                           \
-	X(dbbackup_verified, dbbackup_verified, CORE_PG, .part = DBC_PART_BACKUP,                      \
+	X(dbbackup_verified, dbbackup_verified, CORE_SCALAR, .part = DBC_PART_BACKUP,                  \
 	  DBC_ARGS(DBC_ARG("id", DBC_T_INT8), DBC_OPT("why", DBC_T_TEXT, "NULL")),                     \
 	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "marks a recorded backup verified (why NULL) or failed with why; returns its "    \
 	             "status")                                                                         \
-	X(dbbackup_entry, dbbackup_entry, CORE_PG, .part = DBC_PART_BACKUP,                            \
+	X(dbbackup_entry, dbbackup_entry, CORE_SCALAR, .part = DBC_PART_BACKUP,                        \
 	  DBC_ARGS(DBC_OPT("id", DBC_T_INT8, "NULL"), DBC_OPT("path", DBC_T_TEXT, "NULL"),             \
 	           DBC_OPT("label", DBC_T_TEXT, "NULL")),                                              \
 	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                  \

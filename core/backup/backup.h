@@ -265,6 +265,11 @@ struct dbc_backup_hooks {
  * verify and delete); a recorded external backup has the kind its tool
  * gives. */
 #define DBC_BACKUP_KIND_FILE "file"
+/* The kind of a copy of one of them uploaded to a store (s3://, azure://,
+ * a folder), recorded by the command once whole there: a row of its own
+ * whose path is the object's URL, which no prune, chain or drill of the
+ * module's files takes for one of its files. */
+#define DBC_BACKUP_KIND_FILE_COPY "file_copy"
 
 /* Result columns of dbbackup_list, for the glue's tables. */
 #define DBC_BACKUP_LIST_NCOLS                                                                      \

@@ -153,7 +153,7 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const cha
 	bool content = sha && env->records_content && env->records_content(ctx);
 	char *sql = dbc_printf(ctx,
 	                       "SELECT id, fingerprint, rows_digest%s%s FROM %sbackups WHERE path = $1"
-	                       " ORDER BY id DESC LIMIT 1",
+	                       " AND kind = '" DBC_BACKUP_KIND_FILE "' ORDER BY id DESC LIMIT 1",
 	                       sha ? ", sha256" : "", content ? ", content, base_id" : "",
 	                       ctx->host->book_prefix);
 	dbc_value p = dbc_text(path);

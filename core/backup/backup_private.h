@@ -33,7 +33,9 @@ int dbc_backup_catalog_in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), 
 int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
                            const char *path, const dbc_backup_image *img, double duration_ms,
                            bool verified, const char *detail, int64_t *id);
-/* The newest row recorded for path; *found false when none. */
+/* The newest row of the module's own files (kind DBC_BACKUP_KIND_FILE; a
+ * store's copy of one at a folder's path is not) recorded for path;
+ * *found false when none. */
 int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                             dbc_backup_catalog_row *row, bool *found);
 /* A verification's outcome: status verified (verified_at now) or failed

@@ -145,6 +145,23 @@ grep -q "copy-to $dest" ps.txt || fail "ps did not show the upload (test premise
 grep -qF "$azure_key" ps.txt && fail "ps shows the key"
 grep -qF "$azure_key" paused.out "$work/azurite.log" && fail "the key was printed"
 
+# each copy a catalog row naming its URL (no credential: above), none
+# for an upload the store refused; verify URL of a chain's copy, the
+# local backups gone, fetches it with its links and marks its row
+[ "$(sqlite3 "$db" "SELECT count(*) FROM dbcare_backups WHERE kind = 'file_copy' AND path IN
+  ('$dest/sun.db', '$dest/mon.db', '$dest/tue.db', 'azure://shop/app/sealed/sealed.db',
+   'azure://shop/app/vars/key.db', '$dest/paused.db')")" = 6 ] || fail "the copies' rows"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM dbcare_backups WHERE kind = 'file_copy'
+  AND (path LIKE '%/readonly.db' OR path LIKE '%/wrongkey.db')")" = 0 ] ||
+  fail "a refused upload was recorded"
+mv b b.away
+sqlite3 "$db" "UPDATE dbcare_backups SET status = 'unverified' WHERE path = '$dest/tue.db'"
+run 0 verify "$dest/tue.db" --db "sqlite:$db"
+has "fetched $dest/tue.db" err
+[ "$(sqlite3 "$db" "SELECT status FROM dbcare_backups WHERE path = '$dest/tue.db'")" = verified ] ||
+  fail "verify of the copy's URL did not mark its row"
+mv b.away b
+
 # the database and every local backup gone: the container alone
 rm -rf "$db" "$db-wal" "$db-shm" b
 run 0 restore "$dest/sun.db" --db "sqlite:$work/full.db"

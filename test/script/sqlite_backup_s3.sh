@@ -11,7 +11,9 @@
 # store refuses deletes nothing (another writer's object stands); a refused
 # request names the bucket and HTTP status, never the secret. The secret
 # appears in no output, no `ps` line of a running upload, no catalog and
-# no file dbcare leaves. An SSE-KMS bucket's non-MD5 ETags are taken; a
+# no file dbcare leaves. Each copy is a catalog row naming its URL,
+# verified by verify --all-backups from the bucket with the local files
+# gone. An SSE-KMS bucket's non-MD5 ETags are taken; a
 # bucket name outside S3's rules is refused; names no local file can have
 # are never fetched; a listing that never ends, or one page too big, is
 # an error.
@@ -95,6 +97,14 @@ for f in sun mon tue; do
     fail "the bucket's $f.db differs from the local backup"
 done
 
+# each copy is a catalog row of its own (kind file_copy), its path the
+# object's URL (a folder's copy: its absolute path), its SHA-256 the
+# backup's; an upload that failed (the 403 above) recorded nothing
+got=$(sqlite3 "$db" "SELECT c.path FROM dbcare_backups c JOIN dbcare_backups f
+  ON f.kind = 'file' AND f.sha256 = c.sha256 AND f.id < c.id WHERE c.kind = 'file_copy'
+  ORDER BY c.id" | tr '\n' ' ')
+[ "$got" = "$dest/sun.db $dest/mon.db $dest/tue.db s3://shop/app/sealed/sealed.db s3://shop/app/vhost/vhost.db s3://shop/app/token/token.db $(readlink -f "$work")/offsite/copy.db " ] ||
+  fail "the copies' rows: [$got]"
 # the credentials: never in the catalog, nor in a ps line of an upload
 # (the store paused: the upload waits in its PUT)
 sqlite3 "$db" .dump | grep -qF -e "$s3_secret" -e "$s3_token" && fail "the catalog holds a secret"
@@ -126,6 +136,19 @@ sqlite3 forger.db "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)"
 run 0 backup forged/sun.db --copy-to s3://shop/app/forged --db sqlite:forger.db
 run 1 backup drill s3://shop/app/forged/sun.db --db "sqlite:$db"
 has "failed its restore drill" err
+# verify --all-backups, the local backups gone: each copy fetched from
+# the bucket (a chain's link with its links), held to its row's SHA-256,
+# read by the module and its row marked; the local files' rows fail
+run 1 verify --all-backups --encrypt-key-file backup.key --db "sqlite:$db"
+for u in "$dest/sun.db" "$dest/mon.db" "$dest/tue.db" s3://shop/app/sealed/sealed.db \
+  s3://shop/app/vhost/vhost.db "$dest/paused.db"; do
+  grep -qxF "verified $u" out || fail "verify --all-backups did not verify $u: $(cat out)"
+done
+grep -q "^failed $work/b/sun.db" out || fail "the gone local sun.db was not failed: $(cat out)"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM dbcare_backups WHERE kind = 'file_copy'
+  AND status = 'verified' AND verified_at IS NOT NULL")" = 8 ] || fail "the copies' rows not marked: $(cat out; sqlite3 "$db" "SELECT id, kind, path, status, detail FROM dbcare_backups")"
+run 0 verify "$dest/tue.db" --db "sqlite:$db"
+has "fetched $dest/tue.db" err
 mv b.away b
 
 # the database and every local backup gone: the bucket alone

@@ -5,7 +5,8 @@
 # backup's name is byte for byte the backup it names, the name of every
 # upload killed in time is absent (a restore of it finds nothing), what
 # the kills leave (unfinished multipart uploads) is never an object, and
-# the catalog holds only whole, verified local backups.
+# the catalog holds only whole, verified backups: a copy's row (kind
+# file_copy) only for an object whole in the bucket, none for a kill.
 # dbcare-test-timeout: 600
 set -euo pipefail
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -83,6 +84,21 @@ run 0 restore "$dest/timing.db" --db "sqlite:$work/restored.db"
 [ "$(sqlite3 "$work/restored.db" "SELECT count(*) FROM blobs")" = 12000 ] ||
   fail "the published backup did not restore its 12000 rows"
 
-# the catalog: the local backups, each whole and verified
+# the catalog: a copy's row only once its object was whole in the bucket
+# (a kill before the store published leaves none), each naming the
+# object of its backup's bytes; verified, the copies fetched from the
+# bucket, with the local backups
+copies=$(sqlite3 "$db" "SELECT path || ' ' || sha256 FROM dbcare_backups WHERE kind = 'file_copy'")
+while read -r url sum; do
+  name=${url#"$dest/"}
+  [ "$(sha256sum <"$work/s3/shop/kill/$name._S3rver_object" | cut -c1-64)" = "$sum" ] ||
+    fail "the row of $url names no object of its backup's bytes"
+done <<<"$copies"
+for i in $(seq 1 20); do
+  s3_objects | grep -qx "kill/k$i.db" && continue
+  grep -q "^$dest/k$i.db " <<<"$copies" && fail "the killed upload of k$i.db was recorded"
+done
 run 0 verify --all-backups --db "sqlite:$db"
+[ "$(grep -c "^verified $dest/" out)" = "$(grep -c . <<<"$copies")" ] ||
+  fail "verify --all-backups did not verify every copy from the bucket: $(cat out)"
 echo "ok: $published of 20 published whole, the others absent"

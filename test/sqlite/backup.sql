@@ -47,3 +47,21 @@ SELECT replace(json_extract(dbbackup_prune(1, NULL, 0), '$.deleted[#-1].path'),
                (SELECT dir FROM temp.here), '.');
 SELECT replace(path, (SELECT dir FROM temp.here), '.'), "exists" FROM dbbackup_list ORDER BY id;
 SELECT dbbackup_verify('one.db');
+-- a backup's copy in a store (the command's, once whole there): a row of
+-- its own of kind file_copy through the same dbbackup_record as
+-- PostgreSQL's, read back by dbbackup_entry, marked by dbbackup_verified;
+-- never one of the module's files (no prune, no exists); this catalog
+-- keeps no label or WAL range
+SELECT dbbackup_record('file_copy', 's3://b/p/two.db', 10, 'fp', true, NULL, printf('%064d', 0),
+                       '{"t": {"rows": 3, "hash": "h"}}', NULL, NULL, NULL, 2.5);
+SELECT json_extract(e, '$.kind'), json_extract(e, '$.path'), json_extract(e, '$.bytes'),
+       json_extract(e, '$.sha256') = printf('%064d', 0), json_extract(e, '$.content.t.rows'),
+       json_extract(e, '$.label') IS NULL, json_extract(e, '$.duration_ms'), json_extract(e, '$.status')
+  FROM (SELECT dbbackup_entry(NULL, 's3://b/p/two.db') AS e);
+SELECT dbbackup_verified(json_extract(dbbackup_entry(NULL, 's3://b/p/two.db'), '$.id'), 'gone');
+SELECT kind, status, detail FROM dbcare_backups WHERE path = 's3://b/p/two.db';
+SELECT kind, "exists" IS NULL FROM dbbackup_list WHERE kind = 'file_copy';
+SELECT count(*) FROM json_each(dbbackup_prune(1), '$.would_delete')
+  WHERE json_extract(value, '$.path') LIKE 's3:%';
+SELECT dbbackup_record('file_copy', 's3://b/p/x.db', NULL, NULL, true, NULL, NULL, NULL, 'L');
+SELECT count(*) FROM dbcare_backups WHERE kind = 'file_copy';

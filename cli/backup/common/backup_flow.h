@@ -38,6 +38,14 @@ typedef struct cli_backup_record_arg {
 int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
                       char **json, bool *maybe_recorded);
 
+/* A backup made (made: its file, bytes, SHA-256, fingerprint and content)
+ * uploaded to o->copy_to (indexed: as cli_backup_ship's) and its object
+ * recorded as a row of kind once it is whole there, as the flow's copies
+ * are (the SQLite module's backups, made inside dbbackup_create). CLI_OK,
+ * or CLI_ERROR after saying why (the local backup stands). */
+int cli_backup_ship_recorded(cli_db *db, cli_opts *o, const char *kind, const dbc_backup_made *made,
+                             bool indexed);
+
 /* Runs the flow for tool (its arg set) and prints its answer ("backup");
  * path: the target of a tool that writes a file (staged: a file in an
  * upload's stage, recorded only as its object in o->copy_to). CLI_OK or

@@ -49,11 +49,12 @@ static int record_at(cli_backup_record_arg *a, const char *kind, const dbc_backu
 	                     made->wal_stop,
 	                     made->duration_ms >= 0 ? ms : NULL,
 	                     NULL};
-	/* one call: the row has everything or is not there */
+	/* one call: the row has everything or is not there; arguments by
+	 * position, the one statement both engines run (verified: true, no
+	 * detail; content's type the function's own) */
 	int failed = cli_q(a->db, a->o,
-	                   "SELECT dbbackup_record($1, $2, CAST($3 AS bigint), $4, sha256 => $5,"
-	                   " content => CAST($6 AS jsonb), label => $7, wal_start => $8,"
-	                   " wal_stop => $9, duration_ms => CAST($10 AS double precision))",
+	                   "SELECT dbbackup_record($1, $2, CAST($3 AS bigint), $4, true, NULL, $5, $6,"
+	                   " $7, $8, $9, CAST($10 AS double precision))",
 	                   10, p, id) != 0;
 	/* once written, a failed answer does not undo the row */
 	*maybe_recorded = !failed || may_have_committed(a->db->error.sqlstate);
@@ -64,11 +65,11 @@ static int record_at(cli_backup_record_arg *a, const char *kind, const dbc_backu
  * is whole there (shipped.h): 0 (*id the object's row), or -1 after
  * saying why, *maybe_recorded as record_at's (false: nothing recorded). */
 static int record_copy(cli_backup_record_arg *a, const char *kind, const dbc_backup_made *made,
-                       cli_rows *id, bool *maybe_recorded)
+                       bool indexed, cli_rows *id, bool *maybe_recorded)
 {
 	char *at = NULL;
 	*maybe_recorded = false;
-	if (cli_backup_ship(a->o, made->location, false, &at) != CLI_OK) {
+	if (cli_backup_ship(a->o, made->location, indexed, &at) != CLI_OK) {
 		if (!a->staged)
 			cli_backup_ship_failed(a->o, made->location);
 		return -1;
@@ -82,6 +83,17 @@ static int record_copy(cli_backup_record_arg *a, const char *kind, const dbc_bac
 	return rc;
 }
 
+int cli_backup_ship_recorded(cli_db *db, cli_opts *o, const char *kind, const dbc_backup_made *made,
+                             bool indexed)
+{
+	cli_backup_record_arg a = {db, o, NULL, NULL, false, false};
+	cli_rows id = {0};
+	bool maybe;
+	int rc = record_copy(&a, kind, made, indexed, &id, &maybe);
+	cli_rows_free(&id);
+	return rc == 0 ? CLI_OK : CLI_ERROR;
+}
+
 int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
                       char **json, bool *maybe_recorded)
 {
@@ -90,10 +102,10 @@ int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backu
 	bool copy_maybe = false;
 	/* staged: the store's object is the one row, recorded once whole
 	 * there; else the local file's row first, then its copy's */
-	int failed = a->staged ? record_copy(a, kind, made, &id, maybe_recorded) != 0
+	int failed = a->staged ? record_copy(a, kind, made, false, &id, maybe_recorded) != 0
 	                       : record_at(a, kind, made, made->location, &id, maybe_recorded) != 0;
 	if (!failed && !a->staged && a->o->copy_to)
-		a->copy_failed = record_copy(a, kind, made, &copy, &copy_maybe) != 0;
+		a->copy_failed = record_copy(a, kind, made, false, &copy, &copy_maybe) != 0;
 	/* read back in a statement of its own (a STABLE function sees the
 	 * statement's snapshot) */
 	const char *e[2] = {cli_cell(&id, 0, 0), a->extra ? *a->extra : NULL};

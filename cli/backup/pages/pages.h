@@ -2,6 +2,7 @@
  * pages.h — the module's own backups (the SQLite page copy, one row of
  * backup_methods.c), its one public header: the verify and restore hooks
  * of its row (pages_verify.c, cmd_restore.c) over the module's
+ * dbbackup_verify, and its copies in a store (pages_copy.c); over the module's
  * dbbackup_verify; making and drilling are the module's dbbackup_create
  * and dbbackup_drill.
  */
@@ -14,6 +15,14 @@
 /* Its verify hook: the module's dbbackup_verify of b->arg, which marks
  * the row itself (pages_verify.c). */
 int cli_module_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc);
+/* A backup the module made (answer: dbbackup_create's) uploaded to
+ * o->copy_to and its object recorded, once whole there, as a row of kind
+ * DBC_BACKUP_KIND_FILE_COPY; the verify hook of those rows, given the
+ * object fetched: its SHA-256 against its row's, then the module's
+ * dbbackup_verify of the file, the row marked (pages_copy.c). */
+int cli_module_ship(cli_db *db, cli_opts *o, const char *answer);
+int cli_module_copy_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
+                           char **doc);
 /* The module's restores (cmd_restore.c): a file, verified first; a
  * mark's backup, or its log to a time or mark. */
 int cli_module_restore(cli_db *db, cli_opts *o, const char *file);

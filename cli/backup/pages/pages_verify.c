@@ -12,7 +12,8 @@
 /* The module's dbbackup_verify of b->arg (an incremental backup as its
  * chain's image, each link against its SHA-256), which marks the row
  * itself. Reporting itself, its error is the command's; otherwise the
- * error is the reason, for the backup's line. */
+ * error is the reason, for the backup's line (*doc, doc not NULL: the
+ * answer of a verified file, malloc'd). */
 int cli_module_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc)
 {
 	cli_rows r = {0};
@@ -40,6 +41,8 @@ int cli_module_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **w
 	json_t *result = json_loads(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "", 0, NULL);
 	if (!json_is_true(json_object_get(result, "verified")))
 		*why = strdup("not verified");
+	else if (doc)
+		*doc = strdup(cli_cell(&r, 0, 0));
 	json_decref(result);
 	cli_rows_free(&r);
 	return 0;
