@@ -88,6 +88,10 @@ mkdir m2
 sed 's/ FROM orders;/ FROM orders WHERE id > 0;/' m/V1__amount_integer.sql >m2/V1__amount_integer.sql
 run 0 migrate --db sqlite:dry.db --dir m2 --online --dry-run
 ! grep -qF "batches" out || fail "a copy with a WHERE was rewritten"
+# in SQL the migration cannot run online: refused before anything runs
+! db=dry.db q "SELECT dbmigrate_apply(NULL, 1)" 2>err || fail "dbmigrate_apply(NULL, 1) ran"
+has "dbcare: dbmigrate_apply cannot run a migration online: a function call runs in one transaction" err
+has "Run dbcare migrate --online" err
 # the unit of the first step whose statement starts with $1, in out
 unit_of() { awk -v w="$1" 'index($0, w) { print $3; exit }' out; }
 run 0 migrate --db sqlite:dry.db --dir mnt --online --dry-run
