@@ -82,8 +82,7 @@ bool dbc_online_rebuild_frame(dbc_ctx *ctx, const dbc_script_info *info, int fro
                               dbc_online_rebuild_group *g);
 /* Whether statement s is a PRAGMA among the statements joining the swap
  * of a no-transaction migration without BEGIN: it runs after the swap. */
-bool dbc_online_frame_pragma(const dbc_online_rebuild_group *g, const dbc_script_info *info,
-                             int s);
+bool dbc_online_frame_pragma(const dbc_online_rebuild_group *g, const dbc_script_info *info, int s);
 /* Its recipe: stmts the migration's statements. */
 int dbc_online_table_rebuild(online_out *o, const dbc_online_rebuild_group *g,
                              const dbc_stmt *stmts);

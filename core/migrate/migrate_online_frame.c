@@ -59,8 +59,7 @@ static st_kind kind_of(const dbc_stmt *st)
 		return ST_OTHER;
 	t = dbc_lex_next(&p);
 	if (drop)
-		return dbc_lex_is_word(t, "VIEW") || dbc_lex_is_word(t, "TRIGGER") ? ST_DROP_DEP
-		                                                                   : ST_OTHER;
+		return dbc_lex_is_word(t, "VIEW") || dbc_lex_is_word(t, "TRIGGER") ? ST_DROP_DEP : ST_OTHER;
 	if (dbc_lex_is_word(t, "UNIQUE") || dbc_lex_is_word(t, "TEMP") ||
 	    dbc_lex_is_word(t, "TEMPORARY"))
 		t = dbc_lex_next(&p);
@@ -124,8 +123,7 @@ bool dbc_online_rebuild_frame(dbc_ctx *ctx, const dbc_script_info *info, int fro
 	return false;
 }
 
-bool dbc_online_frame_pragma(const dbc_online_rebuild_group *g, const dbc_script_info *info,
-                             int s)
+bool dbc_online_frame_pragma(const dbc_online_rebuild_group *g, const dbc_script_info *info, int s)
 {
 	return g->begin < 0 && info->no_transaction && s > g->at + 3 && s < g->swap_end &&
 	       kind_of(&info->stmts[s]) == ST_PRAGMA;
