@@ -11,6 +11,7 @@
 #      ..., COMMIT, as dbmigrate_rebuild_script writes it) and drizzle's
 #      (quoted names, a PRAGMA between the RENAME and the index) do, the
 #      index made again in the swap.
+#      dbmigrate_apply(NULL, 1) is refused, naming dbcare migrate --online.
 #   1. With a writer process inserting, updating and deleting rows all
 #      through the run: the rows are those of the same writes replayed after
 #      the plain migration (content equal), the schema is the plain
