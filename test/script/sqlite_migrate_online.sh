@@ -11,7 +11,9 @@
 #      ..., COMMIT, as dbmigrate_rebuild_script writes it) and drizzle's
 #      (quoted names, a PRAGMA between the RENAME and the index) do, the
 #      index made again in the swap.
-#      dbmigrate_apply(NULL, 1) is refused, naming dbcare migrate --online.
+#      dbmigrate_apply(NULL, 1) is refused, naming dbcare migrate --online;
+#      a rebuild of a parent is refused while a no-transaction migration
+#      left foreign keys enforced.
 #   1. With a writer process inserting, updating and deleting rows all
 #      through the run: the rows are those of the same writes replayed after
 #      the plain migration (content equal), the schema is the plain
@@ -117,6 +119,25 @@ has "batches" out
   fail "drizzle's index made again is not in the swap"
 [ "$(unit_of "PRAGMA foreign_keys=ON")" -gt "$(unit_of "ALTER TABLE \`__new_orders\`")" ] ||
   fail "drizzle's PRAGMA foreign_keys=ON is not after the swap"
+# A no-transaction migration's PRAGMA foreign_keys = ON holds for the rest
+# of the command's connection: a later rebuild is refused before it starts
+# (its DROP TABLE would delete the children's rows first)
+sqlite3 -batch fk.db "CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT);
+  CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id) ON DELETE CASCADE);
+  WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 50)
+  INSERT INTO p SELECT i, i FROM g; INSERT INTO c SELECT id, id FROM p;"
+mkdir mk
+printf -- '-- dbcare:no-transaction\nPRAGMA foreign_keys = ON;\n' >mk/V1__keys_on.sql
+cat >mk/V2__p_integer.sql <<'SQL'
+CREATE TABLE p_new (id INTEGER PRIMARY KEY, v INTEGER);
+INSERT INTO p_new (id, v) SELECT id, CAST(v AS INTEGER) FROM p;
+DROP TABLE p;
+ALTER TABLE p_new RENAME TO p;
+SQL
+run 1 migrate --db sqlite:fk.db --dir mk --online
+has "DROP TABLE p would delete or change the rows of c (ON DELETE CASCADE)" err
+[ "$(db=fk.db q "SELECT count(*) FROM c; SELECT count(*) FROM sqlite_schema WHERE name = 'p_new'")" = "$(printf '50\n0')" ] ||
+  fail "the rebuild of a parent ran while foreign keys were enforced"
 old_fp=$(fp "$db")
 old_rows=$(rows "$db")
 cp "$db" plain.db
