@@ -207,6 +207,14 @@
 	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_INT4,                      \
 	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
 	  .comment = "applies pending migrations up to target, all or nothing")                        \
+	/* online => true is refused on both engines (dbc_call_dbmigrate_apply_online):                \
+	 * a function call cannot commit between an online migration's steps. An                       \
+	 * overload, so that the grants of dbmigrate_apply(text) stay as they are. */                  \
+	X(dbmigrate_apply_online, dbmigrate_apply, CORE_SCALAR, .part = DBC_PART_MIGRATE,              \
+	  DBC_ARGS(DBC_ARG_R("target", DBC_T_TEXT, DBC_RULE_NULL_OK), DBC_ARG("online", DBC_T_BOOL)),  \
+	  .returns = DBC_T_INT4, .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                       \
+	  .comment = "dbmigrate_apply(target); online => true is refused: run dbcare migrate "         \
+	             "--online")                                                                       \
 	/* A procedure: it commits after each migration (a later one may use an                        \
 	 * enum value an earlier one added). No SET clause: a procedure with one                       \
 	 * cannot commit. */                                                                           \

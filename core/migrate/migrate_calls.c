@@ -133,6 +133,31 @@ int dbc_call_dbmigrate_apply(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 	return change(ctx, args, result, dbc_migrate_apply);
 }
 
+/* dbmigrate_apply(target, online): online => true refused on both
+ * engines, before anything runs. An online migration commits between its
+ * steps (each batch of a backfill or a copy, each index built outside a
+ * transaction); a function call runs inside the statement that calls it,
+ * in one transaction (PostgreSQL's CONCURRENTLY refuses a function,
+ * SQLite's connection cannot commit under its own running statement, and
+ * a second connection's batches would wait for the caller's write lock).
+ * The command drives the steps from outside. */
+int dbc_call_dbmigrate_apply_online(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	if (args[1].type == DBC_BOOL && args[1].i) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "dbmigrate_apply cannot run a migration online: a function call runs in one "
+		          "transaction, and an online migration commits between its steps");
+		dbc_error_detail(ctx, "Each batch of an online backfill or copy commits on its own, and "
+		                      "an index is built outside a transaction; neither can happen inside "
+		                      "the statement that calls the function.");
+		dbc_error_hint(ctx, "Run dbcare migrate --online, which drives the steps "
+		                    "dbmigrate_online_plan(version) lists from outside the database; or "
+		                    "call dbmigrate_apply() without online.");
+		return DBC_ERROR;
+	}
+	return change(ctx, args, result, dbc_migrate_apply);
+}
+
 int dbc_call_dbmigrate_rollback(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	return change(ctx, args, result, dbc_migrate_rollback);

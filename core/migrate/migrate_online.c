@@ -276,6 +276,41 @@ static int take_done(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
+/* At the rebuild's RENAME, the frame's statements so far: its recipe when
+ * the old table holds rows, else the statements from the views dropped
+ * first to the RENAME as written (a no-transaction migration's in one
+ * transaction, as its BEGIN had them). */
+static int rebuild_at_rename(online_out *o, const dbc_script_info *info,
+                             const dbc_online_rebuild_group *g, int64_t rows)
+{
+	if (rows != 0)
+		return dbc_online_table_rebuild(o, g, info->stmts);
+	if (info->no_transaction)
+		dbc_online_new_unit(o);
+	for (int k = g->first; k <= g->at + 3; k++) {
+		o->line = info->stmts[k].line;
+		o->rel = NULL;
+		if (dbc_online_as_written(o, &info->stmts[k], false, NULL) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* After the swap of a no-transaction migration without BEGIN, the
+ * PRAGMAs among the statements that joined it, as written. */
+static int put_off_pragmas(online_out *o, const dbc_script_info *info,
+                           const dbc_online_rebuild_group *g)
+{
+	for (int k = g->at + 4; k < g->swap_end; k++)
+		if (dbc_online_frame_pragma(g, info, k)) {
+			o->line = info->stmts[k].line;
+			o->rel = NULL;
+			if (dbc_online_as_written(o, &info->stmts[k], true, NULL) != DBC_OK)
+				return DBC_ERROR;
+		}
+	return DBC_OK;
+}
+
 static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *model,
                     dbc_migration *mig, bool emit)
 {
@@ -287,16 +322,15 @@ static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *mo
 		return DBC_ERROR;
 	/* a table rebuild's four statements (dbc_online_rebuild_match): judged
 	 * one by one, written at the last, as its recipe when the old table
-	 * holds rows (the DROP's judgement), else as written */
+	 * holds rows (the DROP's judgement), else as written; the statements
+	 * around them as its frame says (dbc_online_rebuild_frame) */
 	dbc_online_rebuild_group group;
-	int group_at = -1;
+	bool framed = emit && d->online_rebuild && d->rebuild_check &&
+	              dbc_online_rebuild_frame(o->ctx, info, 0, &group);
 	int64_t group_rows = 0;
 	for (int s = 0; s < info->nstmts; s++) {
 		const dbc_stmt *st = &info->stmts[s];
 		dbc_lint_actions acts = {0};
-		if (group_at < 0 && emit && d->online_rebuild && d->rebuild_check &&
-		    !info->no_transaction && dbc_online_rebuild_match(o->ctx, info, s, &group))
-			group_at = s;
 		if (dbc_lint_classify(o->ctx, eng, st->text, st->len, &acts) != DBC_OK)
 			return DBC_ERROR;
 		if (acts.n == 0)
@@ -312,28 +346,32 @@ static int plan_one(online_out *o, const dbc_lint_hooks *eng, dbc_lint_model *mo
 			/* a statement of several actions runs as written */
 			if (acts.n == 1 && !info->no_transaction)
 				r = recipe_of(d, a, rows);
-			if (group_at >= 0 && s == group_at + 2)
+			if (framed && s == group.at + 2)
 				group_rows = rows;
 			if (a->op != DBC_LOP_SET_LOCK_TIMEOUT && dbc_lint_model_apply(model, a) != DBC_OK)
 				return DBC_ERROR;
 		}
 		if (!emit)
 			continue;
-		if (group_at >= 0) {
-			if (s < group_at + 3)
-				continue;
-			const dbc_stmt *four = &info->stmts[group_at];
+		if (framed && s >= (group.begin >= 0 ? group.begin : group.first)) {
 			int rc = DBC_OK;
-			if (group_rows != 0)
-				rc = dbc_online_table_rebuild(o, &group, four);
-			for (int k = 0; rc == DBC_OK && group_rows == 0 && k < 4; k++) {
-				o->line = four[k].line;
+			if (s == group.at + 3)
+				rc = rebuild_at_rename(o, info, &group, group_rows);
+			else if (s > group.at + 3 && s < group.swap_end &&
+			         !dbc_online_frame_pragma(&group, info, s)) {
+				/* joins the swap, or the statements as written */
+				o->line = st->line;
 				o->rel = NULL;
-				rc = dbc_online_as_written(o, &four[k], false, NULL);
+				rc = dbc_online_as_written(o, st, false, lock_of(d, &acts));
+			}
+			/* the frame's other statements: left out (BEGIN, COMMIT) or
+			 * written in the recipe */
+			if (rc == DBC_OK && s == (group.commit >= 0 ? group.commit : group.swap_end - 1)) {
+				rc = put_off_pragmas(o, info, &group);
+				framed = dbc_online_rebuild_frame(o->ctx, info, s + 1, &group);
 			}
 			if (rc != DBC_OK)
 				return DBC_ERROR;
-			group_at = -1;
 			continue;
 		}
 		o->line = st->line;

@@ -59,18 +59,32 @@ int dbc_online_as_written(online_out *o, const dbc_stmt *st, bool outside, const
 int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stmt *st);
 
 /* A table rebuild written in plain SQL (migrate_online_rebuild.c): the
- * names and the copy's words, as written. */
+ * names and the copy's words, as written, and where it stands in its
+ * migration (migrate_online_frame.c): statements [first, at) drop views
+ * and triggers (run in the swap), at..at+3 are its four, (at+3,
+ * swap_end) join the swap; begin and commit, a no-transaction
+ * migration's BEGIN and COMMIT around them (left out), or -1. */
 typedef struct dbc_online_rebuild_group {
 	const dbc_stmt *create;
 	char *new_table, *old_table; /* unquoted */
 	char *columns, *select_list; /* INSERT INTO new (columns) SELECT select_list FROM old */
+	int at, first, begin, commit, swap_end;
 } dbc_online_rebuild_group;
 /* Whether statements s..s+3 of info are CREATE TABLE new, INSERT INTO new
  * (columns) SELECT list FROM old, DROP TABLE old, ALTER TABLE new RENAME TO
  * old, each unqualified and nothing more. */
 bool dbc_online_rebuild_match(dbc_ctx *ctx, const dbc_script_info *info, int s,
                               dbc_online_rebuild_group *g);
-/* Its recipe: st the four statements. */
-int dbc_online_table_rebuild(online_out *o, const dbc_online_rebuild_group *g, const dbc_stmt *st);
+/* The first rebuild of info at statement from or later, with its frame;
+ * false when there is none, or when the no-transaction migration holds
+ * it in a form left as written. */
+bool dbc_online_rebuild_frame(dbc_ctx *ctx, const dbc_script_info *info, int from,
+                              dbc_online_rebuild_group *g);
+/* Whether statement s is a PRAGMA among the statements joining the swap
+ * of a no-transaction migration without BEGIN: it runs after the swap. */
+bool dbc_online_frame_pragma(const dbc_online_rebuild_group *g, const dbc_script_info *info, int s);
+/* Its recipe: stmts the migration's statements. */
+int dbc_online_table_rebuild(online_out *o, const dbc_online_rebuild_group *g,
+                             const dbc_stmt *stmts);
 
 #endif

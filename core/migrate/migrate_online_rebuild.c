@@ -20,7 +20,9 @@
  *      every foreign key checked (the rebuild's own check,
  *      dbc_dialect.rebuild_check); the statements after them (the
  *      indexes, triggers and views made again) run in the same
- *      transaction, as written.
+ *      transaction, as written; so do the views and triggers the migration
+ *      drops before the CREATE TABLE, before the DROP (where the
+ *      statements around the four may stand: migrate_online_frame.c).
  * Until the swap commits, `dbcare rollback` drops the triggers and the new
  * table; after it, a resumed run finishes (the swap has no undo). Any
  * other form (a column list left out, a WHERE or a join in the copy, a
@@ -161,8 +163,10 @@ static char *as_written(dbc_ctx *ctx, const dbc_stmt *st)
 	return dbc_strndup(ctx, st->text, dbc_online_body_end(st->text, st->len, &end));
 }
 
-int dbc_online_table_rebuild(online_out *o, const dbc_online_rebuild_group *g, const dbc_stmt *st)
+int dbc_online_table_rebuild(online_out *o, const dbc_online_rebuild_group *g,
+                             const dbc_stmt *stmts)
 {
+	const dbc_stmt *st = &stmts[g->at];
 	dbc_ctx *ctx = o->ctx;
 	const dbc_host *h = ctx->host;
 	const dbc_dialect *d = h->dialect;
@@ -223,8 +227,18 @@ int dbc_online_table_rebuild(online_out *o, const dbc_online_rebuild_group *g, c
 		                    "the swap: a copying trigger dropped") != DBC_OK)
 			return DBC_ERROR;
 	if (dbc_online_step(o, "transaction", NULL, dbc_printf(ctx, rb->copy_count, old, new),
-	                    "the swap: as many rows in the copy") != DBC_OK ||
-	    dbc_online_step(o, "transaction", NULL, as_written(ctx, &st[2]),
+	                    "the swap: as many rows in the copy") != DBC_OK)
+		return DBC_ERROR;
+	/* the views and triggers the migration drops first, dropped here: they
+	 * worked through the copy (migrate_online_frame.c) */
+	for (int k = g->first; k < g->at; k++) {
+		o->line = stmts[k].line;
+		if (dbc_online_step(o, "transaction", NULL, as_written(ctx, &stmts[k]),
+		                    "the swap: dropped before the old table, as written") != DBC_OK)
+			return DBC_ERROR;
+	}
+	o->line = st[2].line;
+	if (dbc_online_step(o, "transaction", NULL, as_written(ctx, &st[2]),
 	                    "the swap: the old table dropped, as written") != DBC_OK)
 		return DBC_ERROR;
 	o->line = st[3].line;

@@ -369,3 +369,12 @@ CREATE FUNCTION dbmigrate_online_forget("version" text) RETURNS boolean
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbmigrate_online_forget';
 REVOKE ALL ON FUNCTION dbmigrate_online_forget(text) FROM PUBLIC;
+
+-- dbmigrate_apply(target, online): online => true is refused, naming dbcare
+-- migrate --online (a function call cannot commit between the steps). An
+-- overload: the grants of dbmigrate_apply(text) stay.
+CREATE FUNCTION dbmigrate_apply("target" text, "online" boolean) RETURNS integer
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'dbmigrate_apply_online';
+COMMENT ON FUNCTION dbmigrate_apply(text, boolean) IS 'dbmigrate_apply(target); online => true is refused: run dbcare migrate --online';
+REVOKE ALL ON FUNCTION dbmigrate_apply(text, boolean) FROM PUBLIC;

@@ -24,7 +24,8 @@ SELECT plan(14);
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text)
             FILTER (WHERE p.proname NOT IN ('dbjson_valid', 'dbjson_assert', 'dbjson_errors',
                                             'dbjson_schema_valid')),
-          ARRAY['dbmigrate_apply(text)', 'dbmigrate_generate(text,jsonb)',
+          ARRAY['dbmigrate_apply(text)', 'dbmigrate_apply(text,boolean)',
+                'dbmigrate_generate(text,jsonb)',
                 'dbmigrate_rollback(text)', 'dbmigrate_run(text)',
                 'dbmigrate_trace(text)', 'dbmigrate_verify(text)', 'dbretain_run(text)'],
           'every other dbcare function pins its search_path')

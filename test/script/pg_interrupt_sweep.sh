@@ -82,6 +82,7 @@ declare -A calls=(
   ["dbmigrate_wait(text,text)"]="dbmigrate_wait(dbmigrate_bookmark())"
   ["dbmigrate_script(text,text)"]="dbmigrate_script('rollback', '1')"
   ["dbmigrate_rollback(text)"]="dbmigrate_rollback('1')"
+  ["dbmigrate_apply(text,boolean)"]="dbmigrate_apply(NULL, false)"
   ["dbmigrate_baseline(text)"]="dbmigrate_baseline('1')"
   ["dbmigrate_step_begin(text,text,text)"]="dbmigrate_step_begin('versioned', '99', 'x')"
   ["dbmigrate_step_end(text,text)"]="dbmigrate_step_end('versioned', '99')"

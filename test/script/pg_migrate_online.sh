@@ -76,6 +76,11 @@ for i in 'INDEX CONCURRENTLY%s orders_placed ON orders (placed_at)' \
     { cat plan.txt; fail "the online plan lacks the build of: $i"; }
 done
 grep -qF 'REFERENCES customers (id) NOT VALID' plan.txt || { cat plan.txt; fail "no NOT VALID foreign key"; }
+# in SQL the migration cannot run online: refused before anything runs
+! qp -c "SELECT dbmigrate_apply(target => NULL, online => true)" 2>err ||
+  fail "dbmigrate_apply(online => true) ran"
+grep -qF 'dbcare: dbmigrate_apply cannot run a migration online: a function call runs in one transaction' err &&
+  grep -qF 'HINT:  Run dbcare migrate --online' err || { cat err; fail "dbmigrate_apply(online => true): no refusal naming the remedy"; }
 grep -q '^batches | WITH dbcare_range .*(UPDATE orders SET token = gen_random_uuid() WHERE ctid ' plan.txt ||
   { cat plan.txt; fail "no batched backfill"; }
 grep -q '^generated | SELECT .*VALIDATE CONSTRAINT' plan.txt || { cat plan.txt; fail "the unnamed check is not validated"; }

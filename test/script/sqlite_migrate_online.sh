@@ -3,13 +3,24 @@
 # (CREATE TABLE new, INSERT INTO new (...) SELECT ... FROM old, DROP TABLE
 # old, ALTER TABLE new RENAME TO old, the index made again) carried out as
 # triggers + a copy in batches + one short swap (docs/migrations.md,
-# "Online").
+# "Online"), with a view reading the table and a trigger of the user's on
+# it (dropped first and made again, as SQLite's procedure does: both work
+# through the whole copy, and the swap drops and makes them again).
+#   0. The forms users write go online (dry run): the copy with a WHERE
+#      does not; the no-transaction form (PRAGMA foreign_keys = OFF, BEGIN,
+#      ..., COMMIT, as dbmigrate_rebuild_script writes it) and drizzle's
+#      (quoted names, a PRAGMA between the RENAME and the index) do, the
+#      index made again in the swap.
+#      dbmigrate_apply(NULL, 1) is refused, naming dbcare migrate --online;
+#      a rebuild of a parent is refused while a no-transaction migration
+#      left foreign keys enforced.
 #   1. With a writer process inserting, updating and deleting rows all
 #      through the run: the rows are those of the same writes replayed after
 #      the plain migration (content equal), the schema is the plain
 #      migration's (fingerprint equal), no leftover.
-#   2. Killed (SIGKILL) before its k-th statement, for a few k: the old
-#      table still takes writes; then resumed (the schema and rows of plain
+#   2. The no-transaction form, killed (SIGKILL) before its k-th statement,
+#      for a few k: the old table still takes writes (its trigger fires, the
+#      view reads it); then resumed (the schema and rows of plain
 #      migrate, with that write) or rolled back (the old schema and rows,
 #      pending), with 0 leftovers either way.
 set -eu
@@ -29,9 +40,15 @@ WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < $N)
 INSERT INTO orders SELECT i, i % 100, CAST(i % 97 AS TEXT), 'n' || i FROM g;
 INSERT INTO lines SELECT id, id FROM orders WHERE id <= 500;
 CREATE INDEX orders_note ON orders (note);
+CREATE VIEW big_orders AS SELECT id, amount FROM orders WHERE id > 10;
+CREATE TABLE touched (order_id INTEGER, note TEXT);
+CREATE TRIGGER orders_touched AFTER UPDATE OF note ON orders BEGIN
+  INSERT INTO touched VALUES (NEW.id, NEW.note); END;
 SQL
 mkdir m
 cat >m/V1__amount_integer.sql <<'SQL'
+DROP VIEW big_orders;
+DROP TRIGGER orders_touched;
 CREATE TABLE orders_new (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id),
   amount INTEGER NOT NULL CHECK (amount >= 0), note TEXT);
 INSERT INTO orders_new (id, customer_id, amount, note)
@@ -39,11 +56,21 @@ INSERT INTO orders_new (id, customer_id, amount, note)
 DROP TABLE orders;
 ALTER TABLE orders_new RENAME TO orders;
 CREATE INDEX orders_note ON orders (note);
+CREATE TRIGGER orders_touched AFTER UPDATE OF note ON orders BEGIN
+  INSERT INTO touched VALUES (NEW.id, NEW.note); END;
+CREATE VIEW big_orders AS SELECT id, amount FROM orders WHERE id > 10;
 SQL
+# the same rebuild as a no-transaction migration, as SQLite's procedure
+# (and dbmigrate_rebuild_script) writes it
+mkdir mnt
+{ printf -- '-- dbcare:no-transaction\nPRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n'
+  cat m/V1__amount_integer.sql
+  printf 'PRAGMA foreign_key_check;\nCOMMIT;\nPRAGMA foreign_keys = ON;\n'; } >mnt/V1__amount_integer.sql
 # the step records' table made (empty), so that one query reads all
 db=$db q "SELECT dbmigrate_online_record('0', 1, 'x'); DELETE FROM dbcare_migrations_online_steps;" >/dev/null
 fp() { db=$1 q "SELECT dbschema_fingerprint()"; }
-rows() { db=$1 q "SELECT count(*), r FROM (SELECT group_concat(id || ':' || quote(customer_id) || ':' || quote(amount) || ':' || quote(note), ',') AS r FROM (SELECT * FROM orders ORDER BY id))"; }
+rows() { db=$1 q "SELECT count(*), r FROM (SELECT group_concat(id || ':' || quote(customer_id) || ':' || quote(amount) || ':' || quote(note), ',') AS r FROM (SELECT * FROM orders ORDER BY id));
+  SELECT count(*), sum(order_id), group_concat(note) FROM touched"; }
 leftovers() {
   db=$1 q "SELECT (SELECT count(*) FROM sqlite_schema WHERE name LIKE '%dbcare_online%' OR name = 'orders_new')
     + (SELECT count(*) FROM dbcare_migrations_online_steps)"
@@ -52,6 +79,7 @@ leftovers() {
 state() {
   db=$1 q "SELECT dbschema_fingerprint();
     SELECT count(*), r FROM (SELECT group_concat(id || ':' || quote(customer_id) || ':' || quote(amount) || ':' || quote(note), ',') AS r FROM (SELECT * FROM orders ORDER BY id));
+    SELECT count(*), sum(order_id), group_concat(note) FROM touched;
     SELECT (SELECT count(*) FROM sqlite_schema WHERE name LIKE '%dbcare_online%' OR name = 'orders_new')
       + (SELECT count(*) FROM dbcare_migrations_online_steps)"
 }
@@ -63,11 +91,61 @@ mkdir m2
 sed 's/ FROM orders;/ FROM orders WHERE id > 0;/' m/V1__amount_integer.sql >m2/V1__amount_integer.sql
 run 0 migrate --db sqlite:dry.db --dir m2 --online --dry-run
 ! grep -qF "batches" out || fail "a copy with a WHERE was rewritten"
+# in SQL the migration cannot run online: refused before anything runs
+! db=dry.db q "SELECT dbmigrate_apply(NULL, 1)" 2>err || fail "dbmigrate_apply(NULL, 1) ran"
+has "dbcare: dbmigrate_apply cannot run a migration online: a function call runs in one transaction" err
+has "Run dbcare migrate --online" err
+# the unit of the first step whose statement starts with $1, in out
+unit_of() { awk -v w="$1" 'index($0, w) { print $3; exit }' out; }
+run 0 migrate --db sqlite:dry.db --dir mnt --online --dry-run
+has "batches" out
+[ -z "$(awk '$5 == "BEGIN" || $5 == "COMMIT"' out)" ] || fail "the no-transaction form's BEGIN or COMMIT was planned"
+[ "$(unit_of "DROP VIEW big_orders")" = "$(unit_of "ALTER TABLE orders_new")" ] ||
+  fail "the view dropped first is not dropped in the swap"
+mkdir md
+cat >md/V1__amount_integer.sql <<'SQL'
+-- dbcare:no-transaction
+PRAGMA foreign_keys=OFF;--> statement-breakpoint
+CREATE TABLE `__new_orders` (`id` integer PRIMARY KEY, `customer_id` integer, `amount` integer NOT NULL, `note` text);--> statement-breakpoint
+INSERT INTO `__new_orders`("id", "customer_id", "amount", "note") SELECT "id", "customer_id", "amount", "note" FROM `orders`;--> statement-breakpoint
+DROP TABLE `orders`;--> statement-breakpoint
+ALTER TABLE `__new_orders` RENAME TO `orders`;--> statement-breakpoint
+PRAGMA foreign_keys=ON;--> statement-breakpoint
+CREATE INDEX `orders_note` ON `orders` (`note`);
+SQL
+run 0 migrate --db sqlite:dry.db --dir md --online --dry-run
+has "batches" out
+[ "$(unit_of "CREATE INDEX \`orders_note\`")" = "$(unit_of "ALTER TABLE \`__new_orders\`")" ] ||
+  fail "drizzle's index made again is not in the swap"
+[ "$(unit_of "PRAGMA foreign_keys=ON")" -gt "$(unit_of "ALTER TABLE \`__new_orders\`")" ] ||
+  fail "drizzle's PRAGMA foreign_keys=ON is not after the swap"
+# A no-transaction migration's PRAGMA foreign_keys = ON holds for the rest
+# of the command's connection: a later rebuild is refused before it starts
+# (its DROP TABLE would delete the children's rows first)
+sqlite3 -batch fk.db "CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT);
+  CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id) ON DELETE CASCADE);
+  WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 50)
+  INSERT INTO p SELECT i, i FROM g; INSERT INTO c SELECT id, id FROM p;"
+mkdir mk
+printf -- '-- dbcare:no-transaction\nPRAGMA foreign_keys = ON;\n' >mk/V1__keys_on.sql
+cat >mk/V2__p_integer.sql <<'SQL'
+CREATE TABLE p_new (id INTEGER PRIMARY KEY, v INTEGER);
+INSERT INTO p_new (id, v) SELECT id, CAST(v AS INTEGER) FROM p;
+DROP TABLE p;
+ALTER TABLE p_new RENAME TO p;
+SQL
+run 1 migrate --db sqlite:fk.db --dir mk --online
+has "DROP TABLE p would delete or change the rows of c (ON DELETE CASCADE)" err
+[ "$(db=fk.db q "SELECT count(*) FROM c; SELECT count(*) FROM sqlite_schema WHERE name = 'p_new'")" = "$(printf '50\n0')" ] ||
+  fail "the rebuild of a parent ran while foreign keys were enforced"
 old_fp=$(fp "$db")
 old_rows=$(rows "$db")
 cp "$db" plain.db
 run 0 migrate --db sqlite:plain.db --dir m
 new_fp=$(fp plain.db)
+cp "$db" plainnt.db
+run 0 migrate --db sqlite:plainnt.db --dir mnt
+[ "$(fp plainnt.db)" = "$new_fp" ] || fail "the two forms' plain runs differ"
 
 # The writer: op i of a fixed sequence, each in a write transaction of its
 # own, until the file stop exists; the count done in the file count.
@@ -131,13 +209,13 @@ refold_rows=$(rows refold.db)
 # kill points: in the first unit, through the copy's two passes, then
 # each of the last statements (the swap, its records, the end) in turn
 resume() {
-  run 0 migrate --db sqlite:k.db --dir m --online
+  run 0 migrate --db sqlite:k.db --dir mnt --online
   [ "$(state k.db)" = "$(printf '%s\n%s\n0' "$new_fp" "$ref_rows")" ] ||
     fail "kill point $k: resumed, not the schema and rows of plain migrate, or leftovers"
 }
 # the statements a whole run sends
 cp "$db" k.db
-(DBCARE_TEST_ONLINE_KILL_AT=100000 exec "$cli" migrate --db sqlite:k.db --dir m --online >out 2>err)
+(DBCARE_TEST_ONLINE_KILL_AT=100000 exec "$cli" migrate --db sqlite:k.db --dir mnt --online >out 2>err)
 total=$(sed -n 's/^dbcare: test: \([0-9]*\) statement(s) sent$/\1/p' err)
 [ -n "$total" ] || { cat out err; fail "the run did not say how many statements it sent"; }
 i=0 swapped=0
@@ -146,12 +224,14 @@ for k in 2 5 9 $((total / 4)) $((total / 2)) $((total - 30)) $((total - 20)) $((
   cp "$db" k.db
   rm -f k.db-wal k.db-shm
   set +e
-  (DBCARE_TEST_ONLINE_KILL_AT=$k exec "$cli" migrate --db sqlite:k.db --dir m --online >out 2>err)
+  (DBCARE_TEST_ONLINE_KILL_AT=$k exec "$cli" migrate --db sqlite:k.db --dir mnt --online >out 2>err)
   rc=$?
   set -e
   [ $rc = 137 ] || { cat out err; fail "kill point $k: exit $rc, not killed"; }
   i=$((i + 1))
   db=k.db q "$write" || fail "kill point $k: the table takes no write"
+  [ "$(db=k.db q "SELECT count(*) FROM big_orders WHERE id = 4242")" = 1 ] ||
+    fail "kill point $k: the view does not read the table"
   # swapped: the table has the new type (a rollback is refused then)
   swap=$(db=k.db q "SELECT type FROM pragma_table_info('orders') WHERE name = 'amount'")
   if [ $((i % 2)) = 1 ] && [ "$swap" = TEXT ]; then
