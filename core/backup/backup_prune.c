@@ -91,10 +91,9 @@ static int refuse_strangers(dbc_ctx *ctx, const dbc_backup_hooks *env, const ent
 static int delete_copies(dbc_ctx *ctx, const entry *e, const char *copies)
 {
 	const char *slash = strrchr(e->path, '/');
-	char *sql = dbc_printf(ctx,
-	                       "DELETE FROM %sbackups WHERE kind = '" DBC_BACKUP_KIND_FILE_COPY
-	                       "' AND path = $1",
-	                       ctx->host->book_prefix);
+	char *sql = dbc_printf(
+	    ctx, "DELETE FROM %sbackups WHERE kind = '" DBC_BACKUP_KIND_FILE_COPY "' AND path = $1",
+	    ctx->host->book_prefix);
 	char *url = dbc_printf(ctx, "%s%s", copies, slash ? slash + 1 : e->path);
 	dbc_value p = dbc_text(url);
 	return sql && url ? ctx->host->query(ctx, sql, 1, &p, NULL, NULL) : DBC_ERROR;
