@@ -56,18 +56,20 @@ int cmd_backup(cli_db *db, cli_opts *o)
 }
 
 /* dbbackup_prune's answer (JSON text, malloc'd) for a dry run or not; NULL
- * after saying why. */
-static char *prune_answer(cli_db *db, cli_opts *o, bool dry)
+ * after saying why. copies: where the pruned backups' copies were deleted
+ * (their rows' DEST/, shipped.h), whose rows go with the backups' own
+ * (NULL: none). */
+static char *prune_answer(cli_db *db, cli_opts *o, bool dry, const char *copies)
 {
 	char keep[16], days[16], *doc = NULL;
 	snprintf(keep, sizeof keep, "%d", o->keep);
 	snprintf(days, sizeof days, "%d", o->days);
-	const char *p[2] = {o->keep >= 0 ? keep : NULL, o->days >= 0 ? days : NULL};
+	const char *p[3] = {o->keep >= 0 ? keep : NULL, o->days >= 0 ? days : NULL, copies};
 	cli_rows r = {0};
 	if (cli_q(db, o,
-	          dry ? "SELECT dbbackup_prune(CAST($1 AS integer), CAST($2 AS integer), true)"
-	              : "SELECT dbbackup_prune(CAST($1 AS integer), CAST($2 AS integer), false)",
-	          2, p, &r) == 0)
+	          dry ? "SELECT dbbackup_prune(CAST($1 AS integer), CAST($2 AS integer), true, $3)"
+	              : "SELECT dbbackup_prune(CAST($1 AS integer), CAST($2 AS integer), false, $3)",
+	          3, p, &r) == 0)
 		doc = strdup(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "{}");
 	cli_rows_free(&r);
 	return doc;
@@ -106,13 +108,19 @@ static int prune_with(cli_db *db, cli_opts *o)
 	/* with --copy-to, the copies in the store go first, by the same
 	 * rule's answer: a store that fails leaves every local file and row, so
 	 * the next run finds the same backups to delete */
-	char *doc = o->copy_to && o->apply ? prune_answer(db, o, true) : NULL;
+	char *doc = o->copy_to && o->apply ? prune_answer(db, o, true, NULL) : NULL;
 	if (o->copy_to && o->apply && (!doc || cli_backup_unship(o, doc) != CLI_OK)) {
 		free(doc);
 		return CLI_ERROR;
 	}
 	free(doc);
-	doc = prune_answer(db, o, !o->apply);
+	/* the copies' rows go with their backups' own, only once their
+	 * objects are gone: a delete that failed above kept every row */
+	char *copies = o->copy_to && o->apply ? cli_backup_copies_at(o) : NULL;
+	if (o->copy_to && o->apply && !copies)
+		return CLI_ERROR;
+	doc = prune_answer(db, o, !o->apply, copies);
+	free(copies);
 	/* what the rule gave the second time (a backup made meanwhile), or
 	 * the dry run's list */
 	int rc = doc && o->copy_to ? cli_backup_unship(o, doc) : doc ? CLI_OK : CLI_ERROR;

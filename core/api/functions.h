@@ -822,7 +822,7 @@
 	X(dbbackup_prune, dbbackup_prune, CORE_SQLITE, .part = DBC_PART_BACKUP,                        \
 	  DBC_ARGS(DBC_OPT_R("keep_count", DBC_T_INT8, "NULL", DBC_RULE_NOT_NEGATIVE),                 \
 	           DBC_OPT_R("keep_days", DBC_T_INT8, "NULL", DBC_RULE_NOT_NEGATIVE),                  \
-	           DBC_OPT("dry_run", DBC_T_BOOL, "true")),                                            \
+	           DBC_OPT("dry_run", DBC_T_BOOL, "true"), DBC_OPT("copies", DBC_T_TEXT, "NULL")),     \
 	  .returns = DBC_T_TEXT)                                                                       \
 	X(dbbackup_list, dbbackup_list, CORE_TABLE, .part = DBC_PART_BACKUP,                           \
 	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("kind", DBC_T_TEXT),                          \

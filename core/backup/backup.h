@@ -336,9 +336,13 @@ int dbc_backup_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path
                      const char *result, char **json);
 /* dbbackup_list. */
 int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
-/* dbbackup_prune: keep_count / keep_days < 0 when not given. */
+/* dbbackup_prune: keep_count / keep_days < 0 when not given. copies (NULL:
+ * none): where the caller deleted the pruned backups' copies in a store
+ * first, as their rows name it (DEST/, ending in '/'): the rows of kind
+ * DBC_BACKUP_KIND_FILE_COPY naming copies + a pruned backup's name go
+ * with the backup's own row, in the same step. */
 int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_count,
-                     int64_t keep_days, bool dry_run, char **json);
+                     int64_t keep_days, bool dry_run, const char *copies, char **json);
 /* A backup made outside the database (PostgreSQL: pg_dump, pgBackRest,
  * any tool), as the tool that made it records it (backup_external.c). */
 typedef struct dbc_backup_external {

@@ -78,12 +78,14 @@ int dbc_call_dbbackup_mark(dbc_ctx *ctx, const dbc_value *args, dbc_value *resul
 	return rc;
 }
 
-/* keep_count, keep_days: NULL (not given, -1 to the core) or not negative */
+/* keep_count, keep_days: NULL (not given, -1 to the core) or not negative;
+ * copies: NULL (no store's copies deleted) */
 int dbc_call_dbbackup_prune(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	char *json = NULL;
 	int rc = dbc_backup_prune(ctx, env(ctx), args[0].type == DBC_INT ? args[0].i : -1,
-	                          args[1].type == DBC_INT ? args[1].i : -1, args[2].i != 0, &json);
+	                          args[1].type == DBC_INT ? args[1].i : -1, args[2].i != 0,
+	                          args[3].type == DBC_TEXT ? args[3].s : NULL, &json);
 	*result = text_or_null(json);
 	return rc;
 }

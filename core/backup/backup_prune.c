@@ -85,11 +85,26 @@ static int refuse_strangers(dbc_ctx *ctx, const dbc_backup_hooks *env, const ent
 	return DBC_OK;
 }
 
-/* Deletes the rows of the chosen entries, then their files; a file that
- * cannot be deleted rolls the rows back (a file that is gone already
- * counts as deleted). */
+/* The rows of the copies of entry e in the store copies names (its
+ * objects, which the caller deleted first): kind file_copy, path copies +
+ * e's file name exactly. */
+static int delete_copies(dbc_ctx *ctx, const entry *e, const char *copies)
+{
+	const char *slash = strrchr(e->path, '/');
+	char *sql = dbc_printf(
+	    ctx, "DELETE FROM %sbackups WHERE kind = '" DBC_BACKUP_KIND_FILE_COPY "' AND path = $1",
+	    ctx->host->book_prefix);
+	char *url = dbc_printf(ctx, "%s%s", copies, slash ? slash + 1 : e->path);
+	dbc_value p = dbc_text(url);
+	return sql && url ? ctx->host->query(ctx, sql, 1, &p, NULL, NULL) : DBC_ERROR;
+}
+
+/* Deletes the rows of the chosen entries (and of their copies in the store
+ * copies names, which the caller deleted before: NULL, none), then their
+ * files; a file that cannot be deleted rolls the rows back (a file that is
+ * gone already counts as deleted). */
 static int delete_entries(dbc_ctx *ctx, const dbc_backup_hooks *env, const entries *l,
-                          const bool *drop)
+                          const bool *drop, const char *copies)
 {
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
@@ -100,6 +115,8 @@ static int delete_entries(dbc_ctx *ctx, const dbc_backup_hooks *env, const entri
 		dbc_value p = dbc_int(l->items[i].id);
 		if (drop[i])
 			rc = ctx->host->query(ctx, sql, 1, &p, NULL, NULL);
+		if (drop[i] && copies && rc == DBC_OK)
+			rc = delete_copies(ctx, &l->items[i], copies);
 	}
 	for (int i = 0; i < l->n && rc == DBC_OK; i++) {
 		bool existed;
@@ -114,7 +131,7 @@ static int delete_entries(dbc_ctx *ctx, const dbc_backup_hooks *env, const entri
 }
 
 int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_count,
-                     int64_t keep_days, bool dry_run, char **json)
+                     int64_t keep_days, bool dry_run, const char *copies, char **json)
 {
 	if (!env->remove)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine deletes no backup files");
@@ -161,7 +178,7 @@ int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_cou
 	bool sweep = !dry_run && env->sweep_temps;
 	if (sweep && dbc_backup_stale_temp_ms(ctx, &stale_ms) != DBC_OK)
 		return DBC_ERROR;
-	if (!dry_run && ndrop > 0 && delete_entries(ctx, env, &l, drop) != DBC_OK)
+	if (!dry_run && ndrop > 0 && delete_entries(ctx, env, &l, drop, copies) != DBC_OK)
 		return DBC_ERROR;
 	/* the leftovers of killed backups beside the catalogued ones */
 	for (int i = 0; sweep && i < l.n; i++)

@@ -7,7 +7,8 @@
 # f1), f2, i2 (incremental on f2), f3. --keep 2 keeps f3 and i2, and f2,
 # the base i2 needs; f1 and i1 go. The dry run lists the objects it would
 # delete and deletes nothing, locally or in the bucket; --apply deletes
-# them in the bucket first, then the local files and rows. With the
+# them in the bucket first, then the local files and rows, the copies'
+# rows with them (verify --all-backups then passes). With the
 # database and the local files gone, i2 restores from the bucket alone
 # (its chain intact), every row as it was. A store that refuses the
 # deletes (stopped) leaves every local file and row, so the next run
@@ -64,6 +65,14 @@ has "deleted $dest/f1.db" err
 [ "$(objects)" = "app/f2.db app/f3.db app/i2.db " ] ||
   fail "the bucket holds [$(objects)] after --keep 2: want f2 (i2's base), f3, i2"
 [ ! -e b/f1.db ] && [ ! -e b/i1.db ] && [ -e b/f2.db ] || fail "the local prune differs: $(ls b)"
+# the pruned copies' rows went with their objects, the kept copies' stay,
+# and every row left verifies (a copy's from the bucket)
+rows=$(sqlite3 "$db" "SELECT group_concat(kind || ':' || replace(path, '$work/', ''), ' ') FROM
+  (SELECT kind, path FROM dbcare_backups ORDER BY kind, path)")
+[ "$rows" = "file:b/f2.db file:b/f3.db file:b/i2.db file_copy:$dest/f2.db file_copy:$dest/f3.db file_copy:$dest/i2.db" ] ||
+  fail "the catalog after --keep 2 holds [$rows]"
+run 0 verify --all-backups --db "sqlite:$db"
+[ "$(grep -c '^verified ' out)" = 6 ] || { cat out err; fail "verify --all-backups after the prune"; }
 
 # the host is gone: i2 restores from the bucket alone, its chain whole
 rm -rf app.db app.db-wal app.db-shm b

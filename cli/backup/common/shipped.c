@@ -120,6 +120,19 @@ int cli_backup_unship(cli_opts *o, const char *answer)
 	return rc == 0 ? CLI_OK : CLI_ERROR;
 }
 
+char *cli_backup_copies_at(cli_opts *o)
+{
+	char err[1024];
+	cli_store *s = cli_store_open(o->copy_to, err, sizeof err);
+	char *at = s ? located(s, "") : NULL;
+	if (!s)
+		fprintf(stderr, "%s\n", err);
+	else if (!at)
+		cli_errorf("cannot name %s for the catalog", cli_store_label(s));
+	cli_store_close(s);
+	return at;
+}
+
 static int fetch_one(cli_store *s, const char *stage, const char *name, char **path, char *err,
                      size_t n)
 {

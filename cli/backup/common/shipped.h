@@ -45,5 +45,9 @@ int cli_backup_fetch_all(const char *url, char **stage);
  * without, listed as "would delete DEST/NAME". CLI_OK, or CLI_ERROR after
  * printing why. */
 int cli_backup_unship(cli_opts *o, const char *answer);
+/* Where o->copy_to's objects are as their catalog rows name them, up to
+ * the name: "DEST/" (malloc'd, as cli_backup_ship's *at without the
+ * name). NULL after printing why. */
+char *cli_backup_copies_at(cli_opts *o);
 
 #endif
