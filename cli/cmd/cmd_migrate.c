@@ -4,6 +4,12 @@
  * extension's dbmigrate_* functions inside one transaction. Commands that
  * only look (status, validate, verify, script, migrate --dry-run) roll
  * their transaction back, so the files are compared, never registered.
+ * A transaction that writes begins with the driver's begin_write (SQLite:
+ * BEGIN IMMEDIATE): a deferred one that reads first (dbmigrate_apply does)
+ * could not wait for another writer's lock when it then writes -- SQLite
+ * fails such an upgrade at once with "database is locked", busy timeout or
+ * not. Only a looker's begin_with_files stays deferred: its registry,
+ * when busy, is given up on (register_looking).
  */
 #include "cli/cli.h"
 #include "cli/backup/backup_methods.h"
@@ -61,7 +67,7 @@ static int begin_with_files(cli_db *db, cli_opts *o, bool looking)
 {
 	bool found;
 	int n;
-	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+	if (cli_q(db, o, looking ? "BEGIN" : db->drv->begin_write, 0, NULL, NULL) != 0)
 		return -1;
 	if (looking && db->drv->read_only(db)) {
 		/* a warning, also beside --json (stdout stays the document) */
@@ -305,7 +311,7 @@ static int apply_steps(cli_db *db, cli_opts *o, const cli_rows *plan, long *appl
 static int own_tx(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p, int *done)
 {
 	cli_rows r = {0};
-	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+	if (cli_q(db, o, db->drv->begin_write, 0, NULL, NULL) != 0)
 		return -1;
 	if (cli_q(db, o, sql, n, p, &r) != 0 || commit(db, o) != 0) {
 		cli_rollback(db);
@@ -344,7 +350,7 @@ static int plan_then_versioned(cli_db *db, cli_opts *o, cli_rows *plan)
 	bool found;
 	int n;
 	const char *p[1] = {o->to};
-	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+	if (cli_q(db, o, db->drv->begin_write, 0, NULL, NULL) != 0)
 		return -1;
 	if (cli_q(db, o, "SAVEPOINT dbcare_files", 0, NULL, NULL) != 0 ||
 	    cli_register_files(db, o, &found, &n) != 0 ||
@@ -422,7 +428,7 @@ static int migrate_in_steps(cli_db *db, cli_opts *o, bool each)
 	}
 	if (rc == 0) {
 		cli_rows r = {0};
-		if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0 ||
+		if (cli_q(db, o, db->drv->begin_write, 0, NULL, NULL) != 0 ||
 		    cli_register_files_part(db, o, CLI_FILES_REPEATABLE, &found, &n) != 0 ||
 		    cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0 || commit(db, o) != 0) {
 			cli_rollback(db);
@@ -530,7 +536,7 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 	const char *p[1] = {o->to};
 	bool found;
 	int n;
-	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+	if (cli_q(db, o, db->drv->begin_write, 0, NULL, NULL) != 0)
 		return CLI_ERROR;
 	/* the plan is shown (dry run, JSON), drives the progress steps, and
 	 * says whether a migration must run outside a transaction */
