@@ -57,7 +57,7 @@ value_for() {
   --archive-codec | --compress) echo zstd ;; --include) echo locking ;; --attach) echo a=b ;;
   --timeout | --budget | --scrape-timeout | --min-interval | --report-interval) echo 1s ;;
   --segment-interval | --run-for | --keep-for | --base-interval | --lock-timeout) echo 1s ;;
-  --segment-bytes | --base-bytes) echo 4096 ;;
+  --segment-bytes | --base-bytes | --max-replica-lag) echo 4096 ;;
   --steps | --keep | --days | --canary | --sleep-ms | --keep-connections | --lock-retries) echo 1 ;; *) echo x ;;
   esac
 }
