@@ -183,10 +183,28 @@ bool wal_has(int fd, const wal_header *h, const wal_pos *pos)
 
 bool wal_frame_after(int fd, const wal_header *h, uint32_t frame)
 {
-	unsigned char hdr[FRAME_HDR];
-	if (read_at(fd, hdr, FRAME_HDR, frame_offset(h, frame + 1)) <= 0)
-		return false;
-	return be32(hdr + 8) == h->start.salt1 && be32(hdr + 12) == h->start.salt2;
+	/* the chain at frame: the checksums in its header (SQLite's own, of a
+	 * frame it wrote), or the WAL header's before the first frame */
+	uint32_t s[2] = {h->start.ck1, h->start.ck2};
+	unsigned char at[FRAME_HDR];
+	if (frame > 0) {
+		if (read_at(fd, at, FRAME_HDR, frame_offset(h, frame)) <= 0)
+			return false;
+		s[0] = be32(at + 16);
+		s[1] = be32(at + 20);
+	}
+	unsigned char *next = malloc(FRAME_HDR + h->page_size);
+	if (!next)
+		return true; /* not known: as if one did (the caller vouches for nothing) */
+	bool after = read_at(fd, next, FRAME_HDR + h->page_size, frame_offset(h, frame + 1)) > 0 &&
+	             be32(next + 8) == h->start.salt1 && be32(next + 12) == h->start.salt2;
+	if (after) {
+		wal_checksum(h->big_endian_ck, next, 8, s);
+		wal_checksum(h->big_endian_ck, next + FRAME_HDR, h->page_size, s);
+		after = s[0] == be32(next + 16) && s[1] == be32(next + 20);
+	}
+	free(next);
+	return after;
 }
 
 /* The pages of the transaction being read: grown as frames come. */

@@ -80,10 +80,13 @@ int wal_scan_kept(int fd, const wal_header *h, const wal_pos *from, uint32_t upt
  * pos's checksum (the chain the log continues is still in the WAL). */
 bool wal_has(int fd, const wal_header *h, const wal_pos *pos);
 
-/* Whether a frame of h's generation follows frame (written after it: by
- * another connection's transaction, committed or not). A cheap look: its
- * salts only, the chain not checked (a frame of an older generation never
- * carries them). */
+/* Whether a frame of h's generation follows frame, written after it (by
+ * another connection's transaction, committed or not): its salts are h's
+ * and its checksum continues the chain from frame's. The chain tells it
+ * from a frame a transaction that never committed (its connection killed,
+ * or rolled back after spilling pages) left past the WAL's end: the next
+ * commit wrote over the frames before it, so its chain does not continue
+ * from theirs. One page read. */
 bool wal_frame_after(int fd, const wal_header *h, uint32_t frame);
 
 #endif
