@@ -81,6 +81,11 @@ const dbc_gen_rename *dbc_gen_rename_of(const dbc_gen_desired *d, const char *ta
  * table or column the desired schema lacks, whose former name (rename_log.h)
  * the desired schema has where the live one has nothing of that name, and
  * which no mark speaks of. Called with both models read. */
+/* The live indexes whose text, made again on the desired table
+ * (env->index_round_trip), is the desired index's: held in live as the
+ * desired model holds them (generate_round_trip.c); *changed when any. */
+int dbc_gen_index_round_trips(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_schema *live,
+                              const dbc_schema *want, bool *changed);
 int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schema *live,
                              const dbc_schema *want, dbc_gen_desired *d);
 
