@@ -358,6 +358,7 @@ static int in_place(dbc_ctx *s, void *arg)
 	gen_run *r = arg;
 	bool rewritten = false;
 	if (s->host->read_schema(s, r->want) != DBC_OK ||
+	    dbc_gen_forget_empty_schemas(s, r->proof.desired_sql, r->live, r->want) != DBC_OK ||
 	    dbc_gen_index_round_trips(s, r->env, r->live, r->want, &rewritten) != DBC_OK ||
 	    (rewritten && live_again(s, r) != DBC_OK) || plan_to(s, r) != DBC_OK)
 		return DBC_ERROR;

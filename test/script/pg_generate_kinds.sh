@@ -113,4 +113,12 @@ SELECT count(*) FROM dbmigrate_generate(:'desired', '{}');
 SQL
 ) || fail "index_predicate_round_trip: $steps"
 [ "$steps" = 0 ] || fail "index_predicate_round_trip: $steps steps for the same index"
+# issue 66: a live schema the desired file neither makes nor uses, empty
+# once its table goes (the desired file an empty database's dump): the
+# plan drops it too (it stayed, as every live schema is copied for the
+# desired side)
+case_ empty_schema_left_behind \
+  "CREATE SCHEMA w2; CREATE TABLE w2.y (id int);" \
+  "SELECT pg_catalog.set_config('search_path', '', false);"
+plan_has empty_schema_left_behind "DROP SCHEMA"
 echo ok
