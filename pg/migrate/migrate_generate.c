@@ -1112,9 +1112,8 @@ int pgdbc_generate_index_round_trip(dbc_ctx *ctx, const char *schema, const char
 		dbc_error_clear(ctx);
 	} else {
 		dbc_value arg = dbc_text(qualified);
-		rc = real->query(ctx,
-		                 "SELECT pg_catalog.pg_get_indexdef(pg_catalog.to_regclass($1)::oid)", 1,
-		                 &arg, take_text, out);
+		rc = real->query(ctx, "SELECT pg_catalog.pg_get_indexdef(pg_catalog.to_regclass($1)::oid)",
+		                 1, &arg, take_text, out);
 	}
 	real->rollback(ctx, level);
 	if (rc != DBC_OK)
