@@ -81,6 +81,16 @@ const dbc_gen_rename *dbc_gen_rename_of(const dbc_gen_desired *d, const char *ta
  * table or column the desired schema lacks, whose former name (rename_log.h)
  * the desired schema has where the live one has nothing of that name, and
  * which no mark speaks of. Called with both models read. */
+/* The live indexes whose text, made again on the desired table
+ * (env->index_round_trip), is the desired index's: held in live as the
+ * desired model holds them (generate_round_trip.c); *changed when any. */
+int dbc_gen_index_round_trips(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_schema *live,
+                              const dbc_schema *want, bool *changed);
+/* The live schemas the desired file neither makes nor names and the
+ * desired model holds nothing in, out of want (generate_empty_schemas.c):
+ * the plan drops them. */
+int dbc_gen_forget_empty_schemas(dbc_ctx *ctx, const char *desired_sql, const dbc_schema *live,
+                                 dbc_schema *want);
 int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schema *live,
                              const dbc_schema *want, dbc_gen_desired *d);
 

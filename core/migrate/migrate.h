@@ -239,6 +239,13 @@ typedef struct dbc_migrate_hooks {
 	 * (struct dbc_gen_row_security). NULL: the model holds everything the
 	 * engine has (PostgreSQL's operators are given here too). */
 	int (*row_security)(dbc_ctx *ctx, struct dbc_gen_row_security *out);
+	/* Asked inside scratch_desired's place: the definition text the
+	 * engine gives index name (of schema) once definition (a CREATE
+	 * INDEX of a live index, named name) is made on the desired table of
+	 * that name, then undone; *out NULL where it cannot be made there.
+	 * NULL: the engine's index texts parse back to themselves. */
+	int (*index_round_trip)(dbc_ctx *ctx, const char *schema, const char *name,
+	                        const char *definition, char **out);
 	/* Asked inside scratch_desired's place: the comments the desired
 	 * schema gives its objects where they differ from the live ones
 	 * (PostgreSQL: COMMENT ON), as statements into up, each with its

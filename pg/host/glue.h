@@ -170,6 +170,8 @@ int pgdbc_generate_extensions(dbc_ctx *ctx, dbc_strlist *first_up, dbc_strlist *
 struct dbc_gen_rights;
 /* dbc_migrate_hooks.rights: the rights of the live and of the desired
  * objects, read inside the scratch place (migrate_generate.c). */
+int pgdbc_generate_index_round_trip(dbc_ctx *ctx, const char *schema, const char *name,
+                                    const char *definition, char **out);
 int pgdbc_generate_rights(dbc_ctx *ctx, struct dbc_gen_rights *live, struct dbc_gen_rights *want);
 int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
                           void *arg);

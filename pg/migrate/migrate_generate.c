@@ -1080,6 +1080,49 @@ int pgdbc_generate_extensions(dbc_ctx *ctx, dbc_strlist *first_up, dbc_strlist *
 	return DBC_OK;
 }
 
+static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	*(char **)arg = c[0].type == DBC_TEXT ? dbc_strdup(ctx, c[0].s) : NULL;
+	return DBC_OK;
+}
+
+/* dbc_migrate_hooks.index_round_trip: definition made on the desired
+ * table of the place (the runner makes it, as it makes everything there)
+ * inside a subtransaction that is always rolled back, and the text
+ * pg_get_indexdef gives it, named back as the user schemas. Where it
+ * cannot be made (the desired table lacks a column it names) *out stays
+ * NULL and the error is dropped with the subtransaction. */
+int pgdbc_generate_index_round_trip(dbc_ctx *ctx, const char *schema, const char *name,
+                                    const char *definition, char **out)
+{
+	*out = NULL;
+	int k = current && schema ? find(&current->user, schema) : -1;
+	if (k < 0)
+		return DBC_OK;
+	const dbc_host *real = current->real;
+	char *m = to_scratch(ctx, current, definition);
+	char *qualified = dbc_printf(ctx, "%s.%s", quote_identifier(current->scratch.items[k]),
+	                             quote_identifier(name));
+	if (!m || !qualified)
+		return DBC_ERROR;
+	int level = real->savepoint(ctx);
+	int rc = pgdbc_runner_exec(ctx, &current->runner, real, m);
+	if (rc != DBC_OK) {
+		dbc_error_clear(ctx);
+	} else {
+		dbc_value arg = dbc_text(qualified);
+		rc = real->query(ctx, "SELECT pg_catalog.pg_get_indexdef(pg_catalog.to_regclass($1)::oid)",
+		                 1, &arg, take_text, out);
+	}
+	real->rollback(ctx, level);
+	if (rc != DBC_OK)
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	if (*out)
+		*out = from_scratch(ctx, current, *out);
+	return DBC_OK;
+}
+
 static int read_into(dbc_ctx *ctx, void *arg)
 {
 	return ctx->host->read_schema(ctx, arg);

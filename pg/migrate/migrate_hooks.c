@@ -260,6 +260,7 @@ const dbc_migrate_hooks pgdbc_migrate_hooks = {
     .scratch_desired = pgdbc_scratch_desired,
     .row_security = pgdbc_generate_row_security,
     .comments = pgdbc_generate_comments,
+    .index_round_trip = pgdbc_generate_index_round_trip,
     .extensions = pgdbc_generate_extensions,
     .rights = pgdbc_generate_rights,
 };

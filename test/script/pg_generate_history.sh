@@ -210,13 +210,14 @@ if [ "${GENHIST:-}" = raw ]; then
   # 12 files in its meta/_journal.json's order, its tables in schema
   # "workflow", its enums in public until its last file moves them. Below
   # target (docs/schema-as-code.md): a partial index written "type IN
-  # (...)" on a varchar column, which its own dump does not make again
-  # (PostgreSQL re-parses the dump's ARRAY[...]::text[] otherwise), and a
-  # schema the desired file does not have is kept
+  # (...)" on a varchar column, which no text makes again as the history
+  # has it (PostgreSQL re-parses the dump's ARRAY[...]::text[] otherwise):
+  # the pair that adds it is different, the one that drops it fails its
+  # proof (its down makes it from the live text)
   # Sampled: the pairs of its files 1, 2, 5, 6, 8, 11 and 12 (its schema,
   # enum changes, a new table, the partial index, the enums moved), 14 of
   # its 24 pairs; the other five add columns or change nothing
-  WALK_PAIRS="1 2 5 6 8 11 12" judge workflow-world-postgres "public workflow" BELOW 9 2 -- \
+  WALK_PAIRS="1 2 5 6 8 11 12" judge workflow-world-postgres "public workflow" BELOW 12 1 -- \
     $(drizzle_files "$(history_dir workflow-world-postgres)/package/src/drizzle/migrations")
   dropdb_ ${db}_w
   [ -z "${failed:-}" ] || fail "a project is below issue 52's target or its documented counts"

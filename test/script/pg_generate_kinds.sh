@@ -101,4 +101,24 @@ case_ type_change_under_gone_generated_column \
 case_ identity_back_to_serial_as_pg_dump_writes_it \
   "CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME jobs_id_seq1), name text);" \
   "CREATE TABLE jobs (id bigint NOT NULL, name text); CREATE SEQUENCE jobs_id_seq START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1; ALTER SEQUENCE jobs_id_seq OWNED BY jobs.id; ALTER TABLE ONLY jobs ALTER COLUMN id SET DEFAULT nextval('jobs_id_seq'::regclass);"
+# issue 66: a partial index whose predicate PostgreSQL writes as a text
+# that parses back to another (v IN ('a','b') on a varchar column), and
+# the desired file the database's own dump: the index is the same, the
+# plan empty (its down failed to return to the live text)
+generate_fresh_db
+q -c "CREATE TABLE t (v varchar); CREATE INDEX i ON t (v) WHERE v IN ('a', 'b');" >/dev/null
+dumped="CREATE TABLE public.t (v character varying); $(q -c "SELECT pg_get_indexdef('i'::regclass)");"
+steps=$(q -v "desired=$dumped" 2>&1 <<'SQL'
+SELECT count(*) FROM dbmigrate_generate(:'desired', '{}');
+SQL
+) || fail "index_predicate_round_trip: $steps"
+[ "$steps" = 0 ] || fail "index_predicate_round_trip: $steps steps for the same index"
+# issue 66: a live schema the desired file neither makes nor uses, empty
+# once its table goes (the desired file an empty database's dump): the
+# plan drops it too (it stayed, as every live schema is copied for the
+# desired side)
+case_ empty_schema_left_behind \
+  "CREATE SCHEMA w2; CREATE TABLE w2.y (id int);" \
+  "SELECT pg_catalog.set_config('search_path', '', false);"
+plan_has empty_schema_left_behind "DROP SCHEMA"
 echo ok
