@@ -125,7 +125,7 @@
 	      .help = "--online: wait (default) or abort on sessions in the way")                      \
 	VALUE(int64_t, max_replica_lag, .name = "max-replica-lag", .type = CLI_OPT_CUSTOM,             \
 	      .read = read_max_replica_lag, .commands = "migrate", .spelling = "--max-replica-lag N",  \
-	      .help = "--online: wait while a replica lags N bytes (16MB)")                    \
+	      .help = "--online: wait while a replica lags N bytes (16MB)")                            \
 	VALUE(int, canary, .name = "canary", .type = CLI_OPT_COUNT, .commands = "migrate",             \
 	      .spelling = "--canary N", .help = "a fleet: N databases first, stop if one fails")       \
 	VALUE(const char *, listen, .name = "listen", .type = CLI_OPT_TEXT, .commands = "serve",       \
