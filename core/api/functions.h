@@ -909,7 +909,7 @@
 	 * backup drill --log DIR`, method "log"): the one result SQLite takes,                        \
 	 * refusing any other. SQLite, given a url with the path, drills the                           \
 	 * store's copy (a file_copy row) the command fetched to path, and                             \
-	 * records the drill against that copy's row. */                                              \
+	 * records the drill against that copy's row. */                                               \
 	X(dbbackup_drill, dbbackup_drill, CORE_SCALAR, .part = DBC_PART_BACKUP,                        \
 	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL"), DBC_OPT("result", DBC_T_TEXT, "NULL"),         \
 	           DBC_OPT("url", DBC_T_TEXT, "NULL")),                                                \

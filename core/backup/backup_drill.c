@@ -259,40 +259,39 @@ static int row_path_named(dbc_ctx *ctx, const dbc_backup_hooks *env, const char 
 	return sql ? ctx->host->query(ctx, sql, 1, &p, take_text, path) : DBC_ERROR;
 }
 
+/* The drill of row, recorded under recorded_path: restored from its chain
+ * (row chain_id's, the last link at read, a copy of it when copy is not
+ * NULL, held to copy_sha256 when given), judged against row. */
 static int run_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const dbc_backup_catalog_row *row,
                      int64_t chain_id, const char *recorded_path, const char *read,
-                     const char *copy, const char *copy_sha256, char **json);
-static int drill_file(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *given,
-                      const char *recorded_as, char **json);
-
-/* The drill of a store's copy (url, a row of kind file_copy) whose bytes
- * were fetched to fetched (its chain's links beside it): held to the
- * copy's own row (its SHA-256, content and fingerprint) and recorded
- * against it, under url. Its chain is the one of the backup of its name
- * (the newest file row whose file has that name), each link held to that
- * link's row; with no such row, the copy is a full backup alone. */
-static int drill_copy(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *fetched,
-                      const char *url, char **json)
+                     const char *copy, const char *copy_sha256, char **json)
 {
-	dbc_backup_catalog_row copy, local;
-	bool found = false, local_found = false;
-	char *named = NULL;
-	if (dbc_backup_catalog_find_copy(ctx, env, url, &copy, &found) != DBC_OK)
+	bool sealed = env->is_sealed && env->is_sealed(ctx, copy ? copy : read);
+	drill d = {.backup_id = row->id,
+	           .path = recorded_path,
+	           .method = dbc_printf(ctx, "%s%s", row->base_id ? "incremental" : "full",
+	                                sealed ? "+sealed" : "")};
+	restored r;
+	memset(&r, 0, sizeof r);
+	double start = dbc_monotonic_ms();
+	int rc = restore_and_read(ctx, env, chain_id, row, read, copy, copy_sha256, &r);
+	d.duration_ms = dbc_monotonic_ms() - start;
+	if (rc != DBC_OK) {
+		/* interrupted: no drill took place */
+		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
+			return DBC_ERROR;
+		d.detail = dbc_printf(ctx, "%s: %s",
+		                      r.key_error ? "the backup could not be opened"
+		                                  : "the backup does not restore",
+		                      ctx->message ? ctx->message : "unknown error");
+		dbc_error_clear(ctx);
+		d.mismatches = 0;
+	} else {
+		d.detail = judge(ctx, row, &r, &d);
+	}
+	if (ctx->failed)
 		return DBC_ERROR;
-	/* an object no copy's row names (put there by hand): drilled against
-	 * the row of the backup of its name, as a copy at a path is */
-	if (!found)
-		return drill_file(ctx, env, fetched, url, json);
-	if (row_path_named(ctx, env, url, &named) != DBC_OK ||
-	    (named && dbc_backup_catalog_find(ctx, env, named, &local, &local_found) != DBC_OK))
-		return DBC_ERROR;
-	/* the copy's row records no chain: its link to a base is its backup's */
-	copy.base_id = local_found ? local.base_id : 0;
-	if (!copy.file_sha256)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		                 "the row of %s records no SHA-256 to hold the copy to", url);
-	return run_drill(ctx, env, &copy, local_found ? local.id : copy.id, url,
-	                 local_found ? named : fetched, fetched, copy.file_sha256, json);
+	return record(ctx, &d, json);
 }
 
 /* The drill of the backup at given (NULL: the newest), recorded under
@@ -332,39 +331,34 @@ static int drill_file(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *giv
 	                 copy, NULL, json);
 }
 
-/* The drill of row, recorded under recorded_path: restored from its chain
- * (row chain_id's, the last link at read, a copy of it when copy is not
- * NULL, held to copy_sha256 when given), judged against row. */
-static int run_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const dbc_backup_catalog_row *row,
-                     int64_t chain_id, const char *recorded_path, const char *read,
-                     const char *copy, const char *copy_sha256, char **json)
+/* The drill of a store's copy (url, a row of kind file_copy) whose bytes
+ * were fetched to fetched (its chain's links beside it): held to the
+ * copy's own row (its SHA-256, content and fingerprint) and recorded
+ * against it, under url. Its chain is the one of the backup of its name
+ * (the newest file row whose file has that name), each link held to that
+ * link's row; with no such row, the copy is a full backup alone. */
+static int drill_copy(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *fetched,
+                      const char *url, char **json)
 {
-	bool sealed = env->is_sealed && env->is_sealed(ctx, copy ? copy : read);
-	drill d = {.backup_id = row->id,
-	           .path = recorded_path,
-	           .method = dbc_printf(ctx, "%s%s", row->base_id ? "incremental" : "full",
-	                                sealed ? "+sealed" : "")};
-	restored r;
-	memset(&r, 0, sizeof r);
-	double start = dbc_monotonic_ms();
-	int rc = restore_and_read(ctx, env, chain_id, row, read, copy, copy_sha256, &r);
-	d.duration_ms = dbc_monotonic_ms() - start;
-	if (rc != DBC_OK) {
-		/* interrupted: no drill took place */
-		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
-			return DBC_ERROR;
-		d.detail = dbc_printf(ctx, "%s: %s",
-		                      r.key_error ? "the backup could not be opened"
-		                                  : "the backup does not restore",
-		                      ctx->message ? ctx->message : "unknown error");
-		dbc_error_clear(ctx);
-		d.mismatches = 0;
-	} else {
-		d.detail = judge(ctx, row, &r, &d);
-	}
-	if (ctx->failed)
+	dbc_backup_catalog_row copy, local;
+	bool found = false, local_found = false;
+	char *named = NULL;
+	if (dbc_backup_catalog_find_copy(ctx, env, url, &copy, &found) != DBC_OK)
 		return DBC_ERROR;
-	return record(ctx, &d, json);
+	/* an object no copy's row names (put there by hand): drilled against
+	 * the row of the backup of its name, as a copy at a path is */
+	if (!found)
+		return drill_file(ctx, env, fetched, url, json);
+	if (row_path_named(ctx, env, url, &named) != DBC_OK ||
+	    (named && dbc_backup_catalog_find(ctx, env, named, &local, &local_found) != DBC_OK))
+		return DBC_ERROR;
+	/* the copy's row records no chain: its link to a base is its backup's */
+	copy.base_id = local_found ? local.base_id : 0;
+	if (!copy.file_sha256)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "the row of %s records no SHA-256 to hold the copy to", url);
+	return run_drill(ctx, env, &copy, local_found ? local.id : copy.id, url,
+	                 local_found ? named : fetched, fetched, copy.file_sha256, json);
 }
 
 /* --------------------------------------------------------- PostgreSQL */
