@@ -289,10 +289,11 @@ int cli_backup_drill(cli_db *db, cli_opts *o)
 		return cli_pitr_drill_at(db, o, o->log_dir);
 	}
 	/* a store's copy is fetched first (an incremental with its chain's
-	 * links): the module drills it against the row of the backup of its
-	 * name (core/backup/backup_drill.c), a dump against its own record */
+	 * links): the module drills it against its own row, named by its URL
+	 * (core/backup/backup_drill.c), a dump against its own record */
 	const cli_backup_method *m = cli_backup_method_own_rows(db);
 	char *stage, *file;
+	const char *url = o->nargs > 1 && cli_store_is_url(o->args[1]) ? o->args[1] : NULL;
 	if (fetched(o, 1, &stage, &file) != 0)
 		return CLI_ERROR;
 	const char *arg = o->nargs > 1 ? o->args[1] : NULL;
@@ -304,7 +305,8 @@ int cli_backup_drill(cli_db *db, cli_opts *o)
 			cli_errorf("no hook drills the %s backups of this database", m->kind);
 		/* the newest row naming a store's object: drilled from the store */
 		else if (row_fetch(o, &row, &obj_stage, &obj_file, &saved) == 0)
-			rc = m->drill(db, o, &(cli_backup_ref){arg, row.nrows ? &row : NULL, saved});
+			rc = m->drill(db, o,
+			              &(cli_backup_ref){arg, row.nrows ? &row : NULL, saved ? saved : url});
 	}
 	row_unfetch(&row, obj_stage, obj_file, saved);
 	cli_rows_free(&row);

@@ -194,12 +194,15 @@ int cli_pgbackrest_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b)
 }
 
 /* The module's dbbackup_drill: it restores into a scratch file, checks,
- * compares and records. */
+ * compares and records; a store's copy (b->stored its URL, b->arg the
+ * fetched file) against the copy's own row. */
 int cli_module_drill(cli_db *db, cli_opts *o, const cli_backup_ref *b)
 {
 	cli_rows r = {0};
-	const char *p[1] = {b->arg};
-	if (cli_q(db, o, "SELECT dbbackup_drill($1)", 1, p, &r) != 0)
+	const char *p[2] = {b->arg, b->stored};
+	if (cli_q(db, o,
+	          b->stored ? "SELECT dbbackup_drill($1, NULL, $2)" : "SELECT dbbackup_drill($1)",
+	          b->stored ? 2 : 1, p, &r) != 0)
 		return CLI_ERROR;
 	cli_progress_end(&o->out);
 	cli_print_json_doc(db, o, "drill", cli_cell(&r, 0, 0));

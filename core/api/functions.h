@@ -907,9 +907,12 @@
 	 * needs a scratch database, which only the command makes). Both take                          \
 	 * a result with its path for a point-in-time log's drill (`dbcare                             \
 	 * backup drill --log DIR`, method "log"): the one result SQLite takes,                        \
-	 * refusing any other. */                                                                      \
+	 * refusing any other. SQLite, given a url with the path, drills the                           \
+	 * store's copy (a file_copy row) the command fetched to path, and                             \
+	 * records the drill against that copy's row. */                                               \
 	X(dbbackup_drill, dbbackup_drill, CORE_SCALAR, .part = DBC_PART_BACKUP,                        \
-	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL"), DBC_OPT("result", DBC_T_TEXT, "NULL")),        \
+	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL"), DBC_OPT("result", DBC_T_TEXT, "NULL"),         \
+	           DBC_OPT("url", DBC_T_TEXT, "NULL")),                                                \
 	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "a restore drill: restores a backup into scratch, checks it, compares it with "   \
 	             "its record and records the drill (PostgreSQL: records the drill the command "    \

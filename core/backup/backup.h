@@ -331,9 +331,13 @@ int dbc_backup_marks(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
  * restores the catalogued backup at path (NULL: the newest) into scratch,
  * checks and compares it, and records the drill (result must be NULL);
  * elsewhere (PostgreSQL) records result, the outcome of the drill the
- * command ran of the backup at path. *json the recorded drill. */
+ * command ran of the backup at path. url (NULL: none): the store's URL
+ * of a copy (a row of kind DBC_BACKUP_KIND_FILE_COPY) whose bytes the
+ * command fetched to path; the drill is held to that row and recorded
+ * against it (engines that read backup files only). *json the recorded
+ * drill. */
 int dbc_backup_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
-                     const char *result, char **json);
+                     const char *result, const char *url, char **json);
 /* dbbackup_list. */
 int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_prune: keep_count / keep_days < 0 when not given. copies (NULL:

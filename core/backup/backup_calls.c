@@ -53,12 +53,14 @@ int dbc_call_dbbackup_marks(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_r
 	return dbc_backup_marks(ctx, env(ctx), out);
 }
 
-/* path: NULL is the newest backup; result: NULL runs the drill (SQLite) */
+/* path: NULL is the newest backup; result: NULL runs the drill (SQLite);
+ * url: the store's copy fetched to path, NULL: none */
 int dbc_call_dbbackup_drill(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	char *json = NULL;
 	int rc = dbc_backup_drill(ctx, env(ctx), args[0].type == DBC_TEXT ? args[0].s : NULL,
-	                          args[1].type == DBC_TEXT ? args[1].s : NULL, &json);
+	                          args[1].type == DBC_TEXT ? args[1].s : NULL,
+	                          args[2].type == DBC_TEXT ? args[2].s : NULL, &json);
 	*result = text_or_null(json);
 	return rc;
 }

@@ -139,8 +139,9 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
-                            dbc_backup_catalog_row *row, bool *found)
+/* The newest row of kind recorded for path. */
+static int find_of_kind(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                        const char *kind, dbc_backup_catalog_row *row, bool *found)
 {
 	bool exists;
 	memset(row, 0, sizeof *row);
@@ -153,14 +154,26 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const cha
 	bool content = sha && env->records_content && env->records_content(ctx);
 	char *sql = dbc_printf(ctx,
 	                       "SELECT id, fingerprint, rows_digest%s%s FROM %sbackups WHERE path = $1"
-	                       " AND kind = '" DBC_BACKUP_KIND_FILE "' ORDER BY id DESC LIMIT 1",
+	                       " AND kind = $2 ORDER BY id DESC LIMIT 1",
 	                       sha ? ", sha256" : "", content ? ", content, base_id" : "",
 	                       ctx->host->book_prefix);
-	dbc_value p = dbc_text(path);
-	if (!sql || ctx->host->query(ctx, sql, 1, &p, take_row, row) != DBC_OK)
+	dbc_value p[2] = {dbc_text(path), dbc_text(kind)};
+	if (!sql || ctx->host->query(ctx, sql, 2, p, take_row, row) != DBC_OK)
 		return DBC_ERROR;
 	*found = row->id > 0;
 	return DBC_OK;
+}
+
+int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                            dbc_backup_catalog_row *row, bool *found)
+{
+	return find_of_kind(ctx, env, path, DBC_BACKUP_KIND_FILE, row, found);
+}
+
+int dbc_backup_catalog_find_copy(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *url,
+                                 dbc_backup_catalog_row *row, bool *found)
+{
+	return find_of_kind(ctx, env, url, DBC_BACKUP_KIND_FILE_COPY, row, found);
 }
 
 typedef struct mark_args {

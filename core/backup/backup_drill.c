@@ -139,13 +139,15 @@ static int chain_beside(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *c
 	return DBC_OK;
 }
 
-/* Restores the backup of row (catalogued at path; copy: a copy of it
- * elsewhere, NULL: none) into a scratch file, the way a restore does, and
- * reads it: the storage check in full, the foreign-key check, an
- * incremental's pages. The scratch files are removed on every path. */
-static int restore_and_read(dbc_ctx *ctx, const dbc_backup_hooks *env,
+/* Restores the backup of row (catalogued at path, its chain the one of
+ * row chain_id; copy: a copy of it elsewhere, NULL: none; copy_sha256:
+ * the SHA-256 the copy's own row holds it to, NULL: its chain's) into a
+ * scratch file, the way a restore does, and reads it: the storage check
+ * in full, the foreign-key check, an incremental's pages. The scratch
+ * files are removed on every path. */
+static int restore_and_read(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t chain_id,
                             const dbc_backup_catalog_row *row, const char *path, const char *copy,
-                            restored *r)
+                            const char *copy_sha256, restored *r)
 {
 	char *tmp = NULL, **scratch = NULL;
 	int nscratch = 0;
@@ -153,9 +155,11 @@ static int restore_and_read(dbc_ctx *ctx, const dbc_backup_hooks *env,
 	dbc_backup_chain_t chain;
 	if (dbc_backup_make_scratch(ctx, env, copy ? copy : path, &tmp) != DBC_OK)
 		return DBC_ERROR;
-	int rc = dbc_backup_chain(ctx, row->id, &chain);
+	int rc = dbc_backup_chain(ctx, chain_id, &chain);
 	if (rc == DBC_OK && copy)
 		rc = chain_beside(ctx, env, copy, &chain);
+	if (rc == DBC_OK && copy_sha256)
+		chain.sha256[chain.n - 1] = (char *)copy_sha256;
 	if (rc == DBC_OK)
 		rc = dbc_backup_unseal_chain(ctx, env, &chain, &scratch, &nscratch, &r->key_error);
 	if (rc == DBC_OK)
@@ -166,7 +170,7 @@ static int restore_and_read(dbc_ctx *ctx, const dbc_backup_hooks *env,
 	if (rc == DBC_OK)
 		rc = env->inspect(ctx, tmp, true, 0, &r->img);
 	if (rc == DBC_OK && row->base_id && env->check_pages)
-		rc = env->check_pages(ctx, row->id, tmp, &r->page_why);
+		rc = env->check_pages(ctx, chain_id, tmp, &r->page_why);
 	if (rc == DBC_OK && env->foreign_key_check)
 		rc = env->foreign_key_check(ctx, tmp, &r->fk_bad, &r->fk_first);
 	env->remove(ctx, tmp, &existed);
@@ -255,7 +259,45 @@ static int row_path_named(dbc_ctx *ctx, const dbc_backup_hooks *env, const char 
 	return sql ? ctx->host->query(ctx, sql, 1, &p, take_text, path) : DBC_ERROR;
 }
 
-static int drill_file(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *given, char **json)
+/* The drill of row, recorded under recorded_path: restored from its chain
+ * (row chain_id's, the last link at read, a copy of it when copy is not
+ * NULL, held to copy_sha256 when given), judged against row. */
+static int run_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const dbc_backup_catalog_row *row,
+                     int64_t chain_id, const char *recorded_path, const char *read,
+                     const char *copy, const char *copy_sha256, char **json)
+{
+	bool sealed = env->is_sealed && env->is_sealed(ctx, copy ? copy : read);
+	drill d = {.backup_id = row->id,
+	           .path = recorded_path,
+	           .method = dbc_printf(ctx, "%s%s", row->base_id ? "incremental" : "full",
+	                                sealed ? "+sealed" : "")};
+	restored r;
+	memset(&r, 0, sizeof r);
+	double start = dbc_monotonic_ms();
+	int rc = restore_and_read(ctx, env, chain_id, row, read, copy, copy_sha256, &r);
+	d.duration_ms = dbc_monotonic_ms() - start;
+	if (rc != DBC_OK) {
+		/* interrupted: no drill took place */
+		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
+			return DBC_ERROR;
+		d.detail = dbc_printf(ctx, "%s: %s",
+		                      r.key_error ? "the backup could not be opened"
+		                                  : "the backup does not restore",
+		                      ctx->message ? ctx->message : "unknown error");
+		dbc_error_clear(ctx);
+		d.mismatches = 0;
+	} else {
+		d.detail = judge(ctx, row, &r, &d);
+	}
+	if (ctx->failed)
+		return DBC_ERROR;
+	return record(ctx, &d, json);
+}
+
+/* The drill of the backup at given (NULL: the newest), recorded under
+ * recorded_as (NULL: its path). */
+static int drill_file(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *given,
+                      const char *recorded_as, char **json)
 {
 	char *path = NULL, *resolved = NULL;
 	if (!given && newest_path(ctx, env, &path) != DBC_OK)
@@ -285,32 +327,38 @@ static int drill_file(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *giv
 		                 "%s is no catalogued backup: a drill compares a restore with the "
 		                 "backup's record (dbbackup_list lists them)",
 		                 given);
-	bool sealed = env->is_sealed && env->is_sealed(ctx, path);
-	drill d = {.backup_id = row.id,
-	           .path = path,
-	           .method = dbc_printf(ctx, "%s%s", row.base_id ? "incremental" : "full",
-	                                sealed ? "+sealed" : "")};
-	restored r;
-	memset(&r, 0, sizeof r);
-	double start = dbc_monotonic_ms();
-	int rc = restore_and_read(ctx, env, &row, named ? named : path, copy, &r);
-	d.duration_ms = dbc_monotonic_ms() - start;
-	if (rc != DBC_OK) {
-		/* interrupted: no drill took place */
-		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
-			return DBC_ERROR;
-		d.detail = dbc_printf(ctx, "%s: %s",
-		                      r.key_error ? "the backup could not be opened"
-		                                  : "the backup does not restore",
-		                      ctx->message ? ctx->message : "unknown error");
-		dbc_error_clear(ctx);
-		d.mismatches = 0;
-	} else {
-		d.detail = judge(ctx, &row, &r, &d);
-	}
-	if (ctx->failed)
+	return run_drill(ctx, env, &row, row.id, recorded_as ? recorded_as : path, named ? named : path,
+	                 copy, NULL, json);
+}
+
+/* The drill of a store's copy (url, a row of kind file_copy) whose bytes
+ * were fetched to fetched (its chain's links beside it): held to the
+ * copy's own row (its SHA-256, content and fingerprint) and recorded
+ * against it, under url. Its chain is the one of the backup of its name
+ * (the newest file row whose file has that name), each link held to that
+ * link's row; with no such row, the copy is a full backup alone. */
+static int drill_copy(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *fetched,
+                      const char *url, char **json)
+{
+	dbc_backup_catalog_row copy, local;
+	bool found = false, local_found = false;
+	char *named = NULL;
+	if (dbc_backup_catalog_find_copy(ctx, env, url, &copy, &found) != DBC_OK)
 		return DBC_ERROR;
-	return record(ctx, &d, json);
+	/* an object no copy's row names (put there by hand): drilled against
+	 * the row of the backup of its name, as a copy at a path is */
+	if (!found)
+		return drill_file(ctx, env, fetched, url, json);
+	if (row_path_named(ctx, env, url, &named) != DBC_OK ||
+	    (named && dbc_backup_catalog_find(ctx, env, named, &local, &local_found) != DBC_OK))
+		return DBC_ERROR;
+	/* the copy's row records no chain: its link to a base is its backup's */
+	copy.base_id = local_found ? local.base_id : 0;
+	if (!copy.file_sha256)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "the row of %s records no SHA-256 to hold the copy to", url);
+	return run_drill(ctx, env, &copy, local_found ? local.id : copy.id, url,
+	                 local_found ? named : fetched, fetched, copy.file_sha256, json);
 }
 
 /* --------------------------------------------------------- PostgreSQL */
@@ -362,10 +410,20 @@ static int record_result(dbc_ctx *ctx, const char *path, const char *result, boo
 }
 
 int dbc_backup_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
-                     const char *result, char **json)
+                     const char *result, const char *url, char **json)
 {
 	*json = NULL;
+	if (url && (result || !path))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "dbbackup_drill: url names the store's copy whose bytes were fetched to "
+		                 "path (`dbcare backup drill URL` fetches them), and takes no result");
+	if (url && !(env->materialize && env->inspect))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "dbbackup_drill: here the command drills a store's copy and records it "
+		                 "with dbbackup_drill(url, result)");
 	if (env->materialize && env->inspect) {
+		if (url)
+			return drill_copy(ctx, env, path, url, json);
 		if (result && path)
 			return record_result(ctx, path, result, true, json);
 		if (result)
@@ -373,7 +431,7 @@ int dbc_backup_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path
 			                 "dbbackup_drill: result is for PostgreSQL, where the command runs "
 			                 "the drill, and for a point-in-time log's drill (with its path); "
 			                 "here dbbackup_drill(path) runs it");
-		return drill_file(ctx, env, path, json);
+		return drill_file(ctx, env, path, NULL, json);
 	}
 	if (!result || !path) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,

@@ -38,6 +38,10 @@ int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
  * *found false when none. */
 int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                             dbc_backup_catalog_row *row, bool *found);
+/* The newest row of a store's copy (kind DBC_BACKUP_KIND_FILE_COPY)
+ * recorded for url; *found false when none. */
+int dbc_backup_catalog_find_copy(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *url,
+                                 dbc_backup_catalog_row *row, bool *found);
 /* A verification's outcome: status verified (verified_at now) or failed
  * with why. */
 int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, bool verified,

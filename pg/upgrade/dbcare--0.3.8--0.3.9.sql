@@ -56,13 +56,15 @@ GRANT EXECUTE ON FUNCTION dbhealth_queries(integer) TO pg_monitor;
 -- registered name belongs to: no row predates it, none needs an owner.)
 -- dbcare:book-stanza
 
--- dbbackup_drill: restore drills (docs/backups.md)
-CREATE FUNCTION dbbackup_drill("path" text DEFAULT NULL, "result" text DEFAULT NULL) RETURNS text
+-- dbbackup_drill: restore drills (docs/backups.md); url names a store's
+-- copy (a file_copy row) fetched to path, the row the drill is held to
+-- and recorded against (0.3.9 is where the function is new: one signature)
+CREATE FUNCTION dbbackup_drill("path" text DEFAULT NULL, "result" text DEFAULT NULL, "url" text DEFAULT NULL) RETURNS text
     LANGUAGE c VOLATILE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbbackup_drill';
-COMMENT ON FUNCTION dbbackup_drill(text, text) IS 'a restore drill: restores a backup into scratch, checks it, compares it with its record and records the drill (PostgreSQL: records the drill the command ran); returns JSON';
-REVOKE ALL ON FUNCTION dbbackup_drill(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION dbbackup_drill(text, text, text) IS 'a restore drill: restores a backup into scratch, checks it, compares it with its record and records the drill (PostgreSQL: records the drill the command ran); returns JSON';
+REVOKE ALL ON FUNCTION dbbackup_drill(text, text, text) FROM PUBLIC;
 
 -- dbcare_audit_entries_written counts committed entries (pg/audit/audit_write.c):
 -- the entries already in the log start the count.

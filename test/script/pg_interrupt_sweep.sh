@@ -128,7 +128,7 @@ declare -A calls=(
   # a label of its own for each call (labels are unique; no '|': it
   # separates a function's calls here)
   ["dbbackup_mark(text,text)"]="dbbackup_mark(concat('sweep ', pg_backend_pid(), ' ', clock_timestamp()))"
-  ["dbbackup_drill(text,text)"]="dbbackup_drill('/sweep.dump', '{\"method\":\"pg_dump\",\"duration_ms\":1,\"tables\":1,\"rows\":1,\"mismatches\":0,\"ok\":true}')"
+  ["dbbackup_drill(text,text,text)"]="dbbackup_drill('/sweep.dump', '{\"method\":\"pg_dump\",\"duration_ms\":1,\"tables\":1,\"rows\":1,\"mismatches\":0,\"ok\":true}')"
   ["dbcheck_json(regclass,text,jsonb,boolean)"]="dbcheck_json('t1', 'p', '{\"type\":\"integer\"}')"
   # t5 is soft-delete enabled at setup: enabling again and restoring change
   # nothing; the purge finds no row deleted a week ago

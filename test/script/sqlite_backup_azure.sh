@@ -160,6 +160,13 @@ run 0 verify "$dest/tue.db" --db "sqlite:$db"
 has "fetched $dest/tue.db" err
 [ "$(sqlite3 "$db" "SELECT status FROM dbcare_backups WHERE path = '$dest/tue.db'")" = verified ] ||
   fail "verify of the copy's URL did not mark its row"
+# a drill of the chain's copy: fetched into a private folder (gone after),
+# held to the copy's own row and recorded against it under its URL
+run 0 backup drill "$dest/tue.db" --db "sqlite:$db"
+has "fetched $dest/tue.db" err
+[ "$(sqlite3 "$db" "SELECT b.kind, d.path, d.method, d.status, d.mismatches FROM dbcare_backup_drills d
+  JOIN dbcare_backups b ON b.id = d.backup_id ORDER BY d.id DESC LIMIT 1")" = "file_copy|$dest/tue.db|incremental|ok|0" ] ||
+  fail "the container's drill is not recorded against the copy's row: $(cat out err)"
 mv b.away b
 
 # the database and every local backup gone: the container alone

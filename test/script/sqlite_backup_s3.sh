@@ -123,11 +123,15 @@ grep -qF "$s3_secret" paused.out && fail "the upload printed the secret"
 
 # a drill of the bucket's copy of the chain, the local backups gone (the
 # database's catalog is there): fetched with its links, restored into
-# scratch and compared with the catalog row of the backup of its name
+# scratch, compared with the copy's own row (kind file_copy) and recorded
+# against it under its URL, never against the local tue.db's row
 mv b b.away
 run 0 backup drill "$dest/tue.db" --db "sqlite:$db" --json
-[ "$(json "d['drill']['ok'], d['drill']['method'], d['drill']['mismatches'], d['drill']['path'].endswith('/tue.db')")" = "True incremental 0 True" ] ||
+[ "$(json "d['drill']['ok'], d['drill']['method'], d['drill']['mismatches'], d['drill']['path']")" = "True incremental 0 $dest/tue.db" ] ||
   fail "the drill of the bucket's chain: $(cat out)"
+[ "$(sqlite3 "$db" "SELECT b.kind, b.path, d.status, d.rows_compared > 0 FROM dbcare_backup_drills d
+  JOIN dbcare_backups b ON b.id = d.backup_id ORDER BY d.id DESC LIMIT 1")" = "file_copy|$dest/tue.db|ok|1" ] ||
+  fail "the bucket's drill is not recorded against the copy's row: $(sqlite3 "$db" "SELECT * FROM dbcare_backup_drills")"
 # an object of a backup's name holding other bytes (another database's
 # backup named sun.db) fails its drill against sun.db's row, never
 # stands in for it
