@@ -55,6 +55,9 @@ typedef struct online_run {
 	double lag_waited_ms;
 	int64_t max_lag;
 	bool unknown_said;
+	/* the last change of the batch's size was a cut: the next growth is
+	 * said (every cut is, and the first growth after one) */
+	bool cut_last;
 } online_run;
 
 static void pause_ms(long ms)
@@ -194,6 +197,25 @@ static int lock_waiters(online_run *r)
 	return n;
 }
 
+/* A change of the batches' size said, as progress: every cut, with what
+ * caused it, and the first growth after a cut. */
+static void say_pace(online_run *r, const dbc_throttle_batch *m, int was)
+{
+	if (r->pct < was) {
+		cli_note(&r->o->out,
+		         "migration %s: batch %ld waited for a lock %d time(s), kept %d session(s) "
+		         "waiting, ran %.0f ms: the next batch %d%% of the plan's (was %d%%)",
+		         r->version, r->batches, m->lock_retries, m->waiters, m->ms, r->pct, was);
+		r->cut_last = true;
+	} else if (r->pct > was && r->cut_last) {
+		cli_note(&r->o->out,
+		         "migration %s: batch %ld ran %.0f ms with no wait: the next batch %d%% of the "
+		         "plan's (was %d%%), growing",
+		         r->version, r->batches, m->ms, r->pct, was);
+		r->cut_last = false;
+	}
+}
+
 /* One range of a "batches" step in a transaction of its own ($1 its first
  * page, $2 the pass's end page or NULL, $3 its size, the throttle's per
  * cent; a "probe" has no parameter), tried again while its row locks are
@@ -222,8 +244,10 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 				dbc_throttle_batch m = {dbc_monotonic_ms() - t0, k - 1, waiters};
 				r->pct_min = r->pct < r->pct_min ? r->pct : r->pct_min;
 				r->pct_max = r->pct > r->pct_max ? r->pct : r->pct_max;
+				int was = r->pct;
 				r->pct = dbc_throttle_next_pct(r->pct, &m);
 				r->batches++;
+				say_pace(r, &m, was);
 			}
 			return 0;
 		}
@@ -478,6 +502,7 @@ static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const ch
 	                    0,
 	                    0,
 	                    o->max_replica_lag > 0 ? o->max_replica_lag : DBC_THROTTLE_MAX_LAG_BYTES,
+	                    false,
 	                    false};
 }
 

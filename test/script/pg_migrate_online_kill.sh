@@ -111,6 +111,75 @@ run 0 rollback --db "$(url $db)"
 [ "$(qd $db -c "SELECT pg_get_indexdef('orders_amount'::regclass)")" = \
   "CREATE INDEX orders_amount ON public.orders USING btree (customer_id)" ] ||
   fail "the rollback dropped the index that was there before the migration"
+# the backfill's pace under real lock waits: the update of a row in the
+# middle of the table waits for a lock another session holds (an advisory
+# lock its trigger takes: a row lock would hold the table against the
+# ADD COLUMN before the backfill) until the backfill has waited for it; the
+# batch that waited is said with a smaller next size, the fast ones after
+# it with a growing one; meanwhile a writer under the same lock_timeout
+# (300 ms) updates rows all over the table, one transaction each, and
+# never waits longer (no lock_timeout error from it)
+pace=${db}_pace
+drop $pace
+"$B/psql" -X -q -d postgres -c "CREATE DATABASE $pace"
+qd $pace <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION dbcare;
+CREATE TABLE items (id int PRIMARY KEY, pad text) WITH (autovacuum_enabled = off);
+INSERT INTO items SELECT g, repeat('p', 1000) FROM generate_series(1, 4000) g;
+CREATE FUNCTION items_gate() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN IF NEW.id = 2000 THEN PERFORM pg_advisory_xact_lock(70); END IF; RETURN NEW; END$$;
+CREATE TRIGGER items_gate BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION items_gate();
+CREATE TABLE writer_stop (); CREATE TABLE writer_done (updates int, timeouts int);
+CREATE PROCEDURE writer() LANGUAGE plpgsql AS $$
+DECLARE n int := 0; timeouts int := 0;
+BEGIN
+  WHILE NOT EXISTS (SELECT FROM writer_stop) AND n < 3000 LOOP
+    BEGIN
+      UPDATE items SET pad = pad WHERE id = 1 + (random() * 1900)::int * 2;
+    EXCEPTION WHEN lock_not_available THEN timeouts := timeouts + 1;
+    END;
+    n := n + 1;
+    COMMIT;
+    PERFORM pg_sleep(0.005);
+  END LOOP;
+  INSERT INTO writer_done VALUES (n, timeouts);
+END $$;
+SQL
+mkdir pace
+echo "ALTER TABLE items ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();" >pace/V1__pace.sql
+"$B/psql" -X -q -d $pace -c "SELECT pg_advisory_lock(70)" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  [ "$(qd $pace -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
+  sleep 0.05
+done
+"$B/psql" -X -q -d $pace -c "SET lock_timeout = '300ms'" -c "CALL writer()" >/dev/null &
+writer=$!
+pids+=($writer)
+PGAPPNAME=dbcare_pace "$cli" migrate --db "$(url $pace)" --dir pace --online --lock-timeout 300ms \
+  >out 2>err &
+mig=$!
+pids+=($mig)
+for _ in $(seq 1 400); do
+  [ "$(qd $pace -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbcare_pace'
+    AND wait_event = 'advisory'")" = 1 ] && break
+  sleep 0.05
+done
+# held past the migration's lock_timeout: its batch is refused at least once
+sleep 0.5
+qd $pace -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'" >/dev/null
+wait $mig || { cat out err; fail "migrate --online under the row lock failed"; }
+qd $pace -c "INSERT INTO writer_stop DEFAULT VALUES"
+wait $writer
+grep -q "batch [0-9]* waited for a lock [1-9][0-9]* time(s), .*: the next batch [0-9]*% of the plan's" err ||
+  { cat err; fail "the batch that waited for the row lock was not said with a smaller next one"; }
+grep -q "ran [0-9]* ms with no wait: the next batch [0-9]*% of the plan's (was [0-9]*%), growing" err ||
+  { cat err; fail "the batches after the wait were not said growing again"; }
+[ "$(qd $pace -c "SELECT (updates > 0)::int || '/' || timeouts FROM writer_done")" = 1/0 ] ||
+  fail "the writer waited longer than the lock_timeout: $(qd $pace -c "SELECT * FROM writer_done")"
+[ "$(qd $pace -c "SELECT count(*) FROM items WHERE token IS NULL")" = 0 ] || fail "rows left unfilled"
+drop $pace
 [ $killed -ge 20 ] || fail "only $killed kill points"
 [ $resumed -ge 8 ] || fail "only $resumed runs resumed after recorded steps"
 [ $undone -ge 8 ] || fail "only $undone runs undone"
