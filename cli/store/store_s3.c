@@ -1,14 +1,25 @@
 /*
  * store_s3.c — an S3 bucket as a store (store_private.h's operations over
- * the request layer, store_s3_http.c). A file is published by one
- * multipart upload (parts of the profile's multipart_chunksize, 16 MiB by
- * default, each sent with its Content-MD5, so S3 refuses bytes that are
- * not the part's, and each answered ETag, the store's MD5 of what it
- * holds, compared with the part's): the object exists only once
- * completed, and it is completed only after every part came back right;
- * the completed object's ETag is checked too. A failure aborts the upload
- * (its parts dropped); a kill leaves an unfinished upload, never an
- * object. GET (digested by SHA-256 as it arrives), DELETE,
+ * the request layer, store_s3_http.c). A file up to the profile's
+ * multipart_threshold (5 GiB, S3's largest PUT, by default) is published
+ * by one PUT, a bigger one by one multipart upload. Either way a name is
+ * published (and the caller records it) only once the store holds the
+ * whole file and its checksum came back as the file's, with no GET or
+ * HEAD after:
+ *  - one PUT carries the file's Content-MD5: S3 stores nothing of a body
+ *    that is cut or not those bytes (400 BadDigest); its answered ETag is,
+ *    for a plaintext or SSE-S3 object made by one PUT, the MD5 of the data
+ *    it stored (S3's documented ETag), compared with the file's, the
+ *    object deleted again when it differs;
+ *  - a multipart upload sends each part (the profile's multipart_chunksize,
+ *    16 MiB by default) with its Content-MD5 and compares each answered
+ *    ETag with the part's; the object exists only once completed, it is
+ *    completed only after every part came back right, and the completed
+ *    object's ETag (the MD5 of the parts' MD5s) is checked too. A failure
+ *    aborts the upload (its parts dropped); a kill leaves an unfinished
+ *    upload, never an object.
+ * Under SSE-KMS or SSE-C no ETag is an MD5: S3's own Content-MD5 checks
+ * are what hold. GET (digested by SHA-256 as it arrives), DELETE,
  * ListObjectsV2.
  */
 #include "store_s3_http.h"

@@ -5,13 +5,14 @@ emulator the tests use, installed from npm, on loopback, checking each
 request's Signature V4), against the same backup to a local folder followed
 by one upload of its bytes with `curl --aws-sigv4` (the least a shipped
 backup costs). dbcare's side (under multipart_threshold) sends one PUT
-with the file's Content-MD5, which the tests' s3rver wrapper checks on
-the whole body before s3rver stores it, as AWS does (curl sends none, so
-its PUT skips that check), and compares the answered ETag with the MD5.
+with the file's Content-MD5, which the tests' s3rver wrapper checks as
+the body arrives, publishing the object only whole and matching, as AWS
+does (curl sends none, so its PUT skips that check), and compares the
+answered ETag with the MD5.
 Interleaved rounds; target: dbcare ≤ 1.2× the backup plus curl.
 Beside them, where the time goes: the backup alone (to a folder), and
-curl's PUT with the same Content-MD5 (so the wrapper's whole-body check
-runs for both sides; the MD5 computed in the round), and the multipart
+curl's PUT with the same Content-MD5 (so the wrapper's check runs for
+both sides; the MD5 computed in the round), and the multipart
 upload dbcare makes above multipart_threshold, made by curl (the backup,
 then CreateMultipartUpload, a PUT per 16 MiB part,
 CompleteMultipartUpload): on s3rver a multipart upload costs more than
@@ -241,8 +242,9 @@ def run(b):
         size = f"{MB} MB"
         b.add("store", "sqlite", size, "dbcare backup --copy-to s3://…", m, REPS, ratio=m / base,
               ref="curl", target="≤ 1.2× backup + curl upload", met=m / base <= 1.2,
-              note="the backup, then one PUT with its Content-MD5 (checked on the whole body by "
-                   "the emulator's wrapper, as AWS does), its ETag compared with the MD5")
+              note="the backup, then one PUT with its Content-MD5 (checked by the emulator's "
+                   "wrapper as the body arrives, the object published only whole and matching, "
+                   "as AWS does), its ETag compared with the MD5")
         b.add("store", "sqlite", size, "dbcare backup + curl --aws-sigv4 -T", base, REPS, ratio=1.0,
               ref="curl", note="the same backup to a folder, then one PUT of its bytes")
         mp = median(times["multipart"])
@@ -255,7 +257,7 @@ def run(b):
         b.add("store", "sqlite", size, "dbcare backup + curl -T with Content-MD5", md5_put, REPS,
               ratio=md5_put / base, ref="curl",
               note="the same backup, its MD5 computed, then one PUT carrying it: the emulator's "
-                   "wrapper checks the whole body before s3rver stores it, as for dbcare's PUT")
+                   "wrapper checks it before the object is published, as for dbcare's PUT")
         own = median(times["alone"])
         b.add("store", "sqlite", size, "dbcare backup to a folder alone", own, REPS,
               ratio=own / base, ref="curl", note="the backup without any upload: what the rows "

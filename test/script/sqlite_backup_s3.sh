@@ -7,16 +7,17 @@
 # and `verify` of s3://... bring each back from the bucket alone, rows
 # identical. An upload publishes its name only once whole and each part's
 # MD5 was checked (under SSE-KMS, whose ETags are no MD5s, by S3 alone):
-# a store killed mid-upload leaves no object under the name; a PUT the
-# store refuses deletes nothing (another writer's object stands); a refused
-# request names the bucket and HTTP status, never the secret. The secret
-# appears in no output, no `ps` line of a running upload, no catalog and
-# no file dbcare leaves. Each copy is a catalog row naming its URL,
-# verified by verify --all-backups from the bucket with the local files
-# gone. An SSE-KMS bucket's non-MD5 ETags are taken; a
-# bucket name outside S3's rules is refused; names no local file can have
-# are never fetched; a listing that never ends, or one page too big, is
-# an error.
+# a store killed mid-upload leaves no object under the name; the store
+# (lib/s3rver.js, as AWS) keeps nothing of a PUT cut short or not its
+# Content-MD5; a PUT the store refuses deletes nothing (another writer's
+# object stands); a refused request names the bucket and HTTP status,
+# never the secret. The secret appears in no output, no `ps` line of a
+# running upload, no catalog and no file dbcare leaves. Each copy is a
+# catalog row naming its URL, verified by verify --all-backups from the
+# bucket with the local files gone. An SSE-KMS bucket's non-MD5 ETags are
+# taken; a bucket name outside S3's rules is refused; names no local file
+# can have are never fetched; a listing that never ends, or one page too
+# big, is an error.
 set -euo pipefail
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/s3.sh"
@@ -220,6 +221,26 @@ has "the store holds other bytes than sent for the object $dest/corrupt-small.db
 grep -q '^request DELETE /shop/app/nightly/corrupt-small.db$' "$work/s3rver.log" ||
   fail "the object that came back wrong was not removed"
 s3_objects | grep -q corrupt && fail "an upload that came back wrong was published"
+# the store's side of one checked PUT (lib/s3rver.js, as AWS does): a body
+# that is not its Content-MD5, or one cut short of its Content-Length, is
+# refused and leaves nothing under the name, not even a partial file
+printf 'user = "%s:%s"\n' "$AWS_ACCESS_KEY_ID" "$s3_secret" >"$work/curl.conf"
+put() { curl -sS -K "$work/curl.conf" --aws-sigv4 aws:amz:us-east-1:s3 -o /dev/null \
+  -w '%{http_code}' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$work/tiny.db" "$@" \
+  2>/dev/null || true; }
+[ "$(put -H "Content-MD5: $(printf x | openssl md5 -binary | base64)" \
+  "$AWS_ENDPOINT_URL/shop/app/put/wrong.db")" = 400 ] || fail "a PUT not its Content-MD5 was taken"
+put -H "Content-MD5: $(openssl md5 -binary <"$work/tiny.db" | base64)" --max-time 0.5 \
+  -H "Content-Length: $(($(stat -c %s "$work/tiny.db") + 1))" \
+  "$AWS_ENDPOINT_URL/shop/app/put/cut.db" >/dev/null
+for _ in $(seq 1 50); do
+  grep -q '^refused PUT /shop/app/put/cut.db: a cut body' "$work/s3rver.log" && break
+  sleep 0.1
+done
+grep -q '^refused PUT /shop/app/put/cut.db: a cut body' "$work/s3rver.log" ||
+  fail "the cut PUT was not refused (test premise)"
+[ -z "$(find "$work/s3/shop/app/put" -type f 2>/dev/null)" ] ||
+  fail "a refused PUT left a file in the bucket: $(find "$work/s3/shop/app/put" -type f)"
 printf '[default]\ns3 =\n  multipart_chunksize = 1MB\n' >"$work/small-parts"
 AWS_CONFIG_FILE="$work/small-parts" run 1 backup "$work/small-parts.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
 has "multipart_chunksize in the AWS config file's profile default is no size of at least 5MB" err

@@ -18,11 +18,12 @@
 // page); one holding "huge" answers a page of more than 1 MiB. A PUT of an
 // object whose name holds "taken" is refused (412 PreconditionFailed), as
 // a write-once bucket refuses to replace another writer's object. A PUT of an
-// object with Content-MD5 is checked whole before s3rver stores it, as AWS
+// object with Content-MD5 is published only whole and matching it, as AWS
 // does (s3rver alone publishes a cut PUT).
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
+const { dirname } = require('path');
 const S3rver = require('s3rver');
 const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account');
 const [dir, bucket, portFile] = process.argv.slice(2);
@@ -149,62 +150,53 @@ async function alteredStore(ctx, next) {
     ctx.body = ctx.body.replace(/<ETag>[^<]*<\/ETag>/, '<ETag>&quot;kms-not-an-md5&quot;</ETag>');
   return true;
 }
-// AWS checks a PUT's Content-MD5 and publishes nothing of a body that is
-// cut or not those bytes (400 BadDigest); s3rver publishes as the bytes
-// arrive. A PUT of an object carrying Content-MD5 is therefore read whole
-// here first, checked, and only then handed to s3rver; false when it was
-// refused (nothing stored).
-async function wholeBodyChecked(ctx) {
-  const want = ctx.get('content-md5');
-  if (ctx.method !== 'PUT' || !want || ctx.query.uploadId) return true;
-  ctx.state.checkedLength = null;
-  const chunks = [];
-  const whole = await new Promise((resolve) => {
-    ctx.req.on('data', (c) => chunks.push(c));
-    ctx.req.on('end', () => resolve(true));
-    ctx.req.on('aborted', () => resolve(false));
-    ctx.req.on('error', () => resolve(false));
-  });
-  const bytes = Buffer.concat(chunks);
-  const length = Number(ctx.get('content-length'));
-  if (whole && bytes.length === length &&
-      crypto.createHash('md5').update(bytes).digest('base64') === want) {
-    const body = new PassThrough();
-    body.end(bytes);
-    ctx.req = body;
-    ctx.state.checkedLength = bytes.length;
-    return true;
+// AWS checks a PUT's Content-MD5 as the body arrives and publishes the
+// object only once it holds the whole body and its MD5 matches (400
+// BadDigest otherwise, nothing stored); it answers once the object is
+// stored. s3rver writes straight into the object's file as the bytes
+// arrive (a cut PUT stays published) and answers before that file holds
+// them all. A PUT of an object carrying Content-MD5 is therefore streamed
+// into a staging file beside the object (NAME._S3rver_staged: s3rver
+// lists only NAME._S3rver_object), hashed once as it arrives, and renamed
+// onto the object only when its length and MD5 hold, before the answer;
+// the ETag answered is that MD5, of the bytes the object's file holds.
+// The multipart completion (no request of its own) goes to s3rver's store.
+const { pipeline } = require('stream/promises');
+const S3Error = require('s3rver/lib/models/error');
+const storePut = server.store.putObject.bind(server.store);
+server.store.putObject = async function putChecked(object) {
+  const req = object.content;
+  const want = req && req.headers ? req.headers['content-md5'] : null;
+  if (!want) return storePut(object);
+  const file = this.getResourcePath(object.bucket, object.key, 'object');
+  const staged = this.getResourcePath(object.bucket, object.key, 'staged');
+  await fs.promises.mkdir(dirname(file), { recursive: true });
+  const md5 = crypto.createHash('md5');
+  let size = 0;
+  const whole = await pipeline(req, async function* hashed(chunks) {
+    for await (const chunk of chunks) {
+      md5.update(chunk);
+      size += chunk.length;
+      yield chunk;
+    }
+  }, fs.createWriteStream(staged)).then(() => true, () => false);
+  const digest = md5.digest();
+  if (!whole || size !== Number(req.headers['content-length']) ||
+      digest.toString('base64') !== want) {
+    await fs.promises.rm(staged, { force: true });
+    console.log(`refused PUT ${req.url}: a cut body or not its Content-MD5`);
+    throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.');
   }
-  console.log(`refused ${ctx.method} ${ctx.url}: a cut body or not its Content-MD5`);
-  ctx.status = 400;
-  ctx.type = 'application/xml';
-  ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>BadDigest</Code>' +
-    '<Message>The Content-MD5 you specified did not match what we received.</Message></Error>';
-  return false;
-}
-// s3rver answers a PUT once it has read the body, before its file holds
-// it all; AWS answers once the object is stored: a checked PUT is
-// answered when the object's file has its whole length (at most 10 s).
-async function storedWhole(ctx) {
-  const length = ctx.state.checkedLength;
-  if (length == null || ctx.status !== 200) return;
-  const host = String(ctx.host || '');
-  const name = decodeURIComponent(ctx.path.replace(/^\//, ''));
-  const file = require('path').join(dir, host.startsWith(bucket + '.') ? bucket : '',
-                                    name + '._S3rver_object');
-  for (let i = 0; i < 1000; i++) {
-    try { if (fs.statSync(file).size === length) return; } catch (e) { /* not yet */ }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+  await fs.promises.rename(staged, file);
+  await this.putMetadata(object.bucket, object.key, object.metadata, digest.toString('hex'));
+  return { size, md5: digest.toString('hex') };
+};
 server.middleware.unshift(async (ctx, next) => {
   console.log(`request ${ctx.method} ${ctx.url}`);
   const fault = sigv4Fault(ctx.req);
   if (!fault) {
-    if (!(await wholeBodyChecked(ctx))) return;
     if (await alteredStore(ctx, next)) return;
     await next();
-    await storedWhole(ctx);
     // a store that holds other bytes than it was sent: an object named
     // *corrupt*, or a part of one, answers an MD5 that is not its bytes'
     if (ctx.method === 'PUT' && /corrupt[^/?]*(\?partNumber=|$)/.test(ctx.url) &&
