@@ -77,6 +77,7 @@ typedef struct gen_run {
 	dbc_schema *live, *want;
 	dbc_gen_plan *plan;
 	dbc_gen_proof_input proof;
+	dbc_gen_index_texts index_texts; /* generate_index_texts.c */
 } gen_run;
 
 static bool listed(const dbc_gen_moved *l, int n, const dbc_table *t, const dbc_column *c)
@@ -154,8 +155,12 @@ static int targets(dbc_ctx *ctx, gen_run *r)
 /* want read: its fingerprint, then the plan from live to it. */
 static int plan_to(dbc_ctx *ctx, gen_run *r)
 {
-	dbc_gen_input in = {
-	    .env = r->env, .live = r->live, .want = r->want, .desired = r->desired, .opt = r->opt};
+	dbc_gen_input in = {.env = r->env,
+	                    .live = r->live,
+	                    .want = r->want,
+	                    .desired = r->desired,
+	                    .opt = r->opt,
+	                    .index_texts = &r->index_texts};
 	char *json, *fp;
 	if ((!r->env->extensions && keep_live_extensions(ctx, r->live, r->want) != DBC_OK) ||
 	    dbc_gen_recorded_renames(ctx, r->env, r->live, r->want, r->desired) != DBC_OK ||
@@ -335,10 +340,6 @@ static int add_extensions(dbc_ctx *s, const gen_run *r)
 	           : DBC_ERROR;
 }
 
-/* Inside the place where the desired schema is (scratch_desired): the
- * model read there, the plan made (its reads of the live tables go to
- * them, only SQL run and schemas read are the place's), and proved from
- * there, all in one visit. */
 /* The live model read again as a snapshot and its fingerprint, once
  * generate_round_trip.c has written some of its indexes as the desired
  * model has them. */
@@ -353,14 +354,35 @@ static int live_again(dbc_ctx *s, gen_run *r)
 	return DBC_OK;
 }
 
+/* The desired model, read in the place. */
+static int read_want(dbc_ctx *s, gen_run *r)
+{
+	dbc_schema_init(r->want, s);
+	return s->host->read_schema(s, r->want) == DBC_OK
+	           ? dbc_gen_forget_empty_schemas(s, r->proof.desired_sql, r->live, r->want)
+	           : DBC_ERROR;
+}
+
+/* Inside the place where the desired schema is (scratch_desired): the
+ * model read there, the plan made (its reads of the live tables go to
+ * them, only SQL run and schemas read are the place's), and proved from
+ * there, all in one visit. */
 static int in_place(dbc_ctx *s, void *arg)
 {
 	gen_run *r = arg;
-	bool rewritten = false;
-	if (s->host->read_schema(s, r->want) != DBC_OK ||
-	    dbc_gen_forget_empty_schemas(s, r->proof.desired_sql, r->live, r->want) != DBC_OK ||
+	bool rewritten = false, remade = false;
+	/* the indexes as the file writes them (read again where the place
+	 * made one otherwise), the live ones its text stands for held as
+	 * the same, and the text that makes each index as it reads */
+	if (read_want(s, r) != DBC_OK ||
+	    dbc_gen_indexes_as_written(s, r->env, r->desired, r->want, &r->index_texts, &remade) !=
+	        DBC_OK ||
+	    (remade && read_want(s, r) != DBC_OK) ||
 	    dbc_gen_index_round_trips(s, r->env, r->live, r->want, &rewritten) != DBC_OK ||
-	    (rewritten && live_again(s, r) != DBC_OK) || plan_to(s, r) != DBC_OK)
+	    (rewritten && live_again(s, r) != DBC_OK) ||
+	    dbc_gen_index_texts_of(s, r->env, r->live, &r->index_texts) != DBC_OK ||
+	    dbc_gen_index_texts_of(s, r->env, r->want, &r->index_texts) != DBC_OK ||
+	    plan_to(s, r) != DBC_OK)
 		return DBC_ERROR;
 	/* the rights last: an object's are given once the plan has made it,
 	 * and taken back (the reverses, newest first) before it is dropped */

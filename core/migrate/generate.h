@@ -86,6 +86,27 @@ const dbc_gen_rename *dbc_gen_rename_of(const dbc_gen_desired *d, const char *ta
  * desired model holds them (generate_round_trip.c); *changed when any. */
 int dbc_gen_index_round_trips(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_schema *live,
                               const dbc_schema *want, bool *changed);
+/* Whether text (a CREATE INDEX of schema), made on the desired table and
+ * read back (env->index_round_trip), is definition, both under one name. */
+int dbc_gen_index_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
+                        const char *text, const char *definition, bool *makes);
+
+/* The index definitions the engine does not make again from their own
+ * text, each with one that does (generate_index_texts.c), item by item;
+ * a definition listed with itself has none, or needs none. */
+typedef struct dbc_gen_index_texts {
+	dbc_strlist definition, text;
+} dbc_gen_index_texts;
+/* The desired indexes the desired file writes as the engine's own text
+ * (a pg_dump) where the text made them otherwise, made again in the place
+ * from a text that gives the file's (listed in texts); *remade when any:
+ * the desired model is then read again. */
+int dbc_gen_indexes_as_written(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_desired *d,
+                               const dbc_schema *want, dbc_gen_index_texts *texts, bool *remade);
+/* The indexes of s whose definition does not make itself, each with a
+ * text that does where the engine offers one, into texts. */
+int dbc_gen_index_texts_of(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schema *s,
+                           dbc_gen_index_texts *texts);
 /* The live schemas the desired file neither makes nor names and the
  * desired model holds nothing in, out of want (generate_empty_schemas.c):
  * the plan drops them. */
@@ -150,7 +171,12 @@ typedef struct dbc_gen_input {
 	const dbc_schema *live, *want;
 	const dbc_gen_desired *desired;
 	const dbc_gen_options *opt;
+	const dbc_gen_index_texts *index_texts; /* NULL: every index makes itself */
 } dbc_gen_input;
+
+/* The text a step writes to make the index of definition: the one
+ * in->index_texts lists for it, else definition. */
+const char *dbc_gen_index_text(const dbc_gen_input *in, const char *definition);
 
 int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out);
 /* Appends a step (copies nothing: the texts live in the arena). */

@@ -96,14 +96,15 @@ static int make_index(planner *pl, const dbc_index *x, const char *name, char *r
 {
 	dbc_ctx *ctx = pl->ctx;
 	bool conc = concurrent_for(pl, pl->in->want, x) && !comes_with_table(pl, x);
+	const char *text = dbc_gen_index_text(pl->in, x->definition);
 	dbc_gen_step *s =
-	    dbc_gen_plan_add(pl, dbc_gen_index_def(ctx, x->definition, name, conc ? pl->conc : NULL),
-	                     reverse, dbc_gen_lock_of(pl, DBC_LOP_CREATE_INDEX));
+	    dbc_gen_plan_add(pl, dbc_gen_index_def(ctx, text, name, conc ? pl->conc : NULL), reverse,
+	                     dbc_gen_lock_of(pl, DBC_LOP_CREATE_INDEX));
 	if (!s)
 		return DBC_ERROR;
 	if (conc) {
 		s->transactional = false;
-		s->proof = dbc_gen_index_def(ctx, x->definition, name, NULL);
+		s->proof = dbc_gen_index_def(ctx, text, name, NULL);
 		s->proof_reverse = proof_reverse;
 		s->hazard = dbc_strdup(ctx, "builds the index while writes go on");
 	}
@@ -140,7 +141,7 @@ int dbc_gen_plan_indexes(planner *pl)
 		if (!safe) {
 			/* no building beside the old one: drop, then make */
 			if (!dbc_gen_plan_add(pl, drop_index(pl, lx, lx->name, false),
-			                      dbc_strdup(ctx, lx->definition),
+			                      dbc_strdup(ctx, dbc_gen_index_text(pl->in, lx->definition)),
 			                      dbc_gen_lock_of(pl, DBC_LOP_DROP_INDEX)) ||
 			    make_index(pl, x, x->name, drop_index(pl, x, x->name, false), NULL) != DBC_OK)
 				return DBC_ERROR;
@@ -151,15 +152,15 @@ int dbc_gen_plan_indexes(planner *pl)
 		if (make_index(pl, x, tmp, drop_index(pl, x, tmp, true), drop_index(pl, x, tmp, false)) !=
 		    DBC_OK)
 			return DBC_ERROR;
-		dbc_gen_step *s =
-		    dbc_gen_plan_add(pl, drop_index(pl, lx, lx->name, true),
-		                     dbc_gen_index_def(ctx, lx->definition, lx->name, pl->conc),
-		                     dbc_gen_lock_of(pl, DBC_LOP_DROP_INDEX));
+		const char *back = dbc_gen_index_text(pl->in, lx->definition);
+		dbc_gen_step *s = dbc_gen_plan_add(pl, drop_index(pl, lx, lx->name, true),
+		                                   dbc_gen_index_def(ctx, back, lx->name, pl->conc),
+		                                   dbc_gen_lock_of(pl, DBC_LOP_DROP_INDEX));
 		if (!s)
 			return DBC_ERROR;
 		s->transactional = false;
 		s->proof = drop_index(pl, lx, lx->name, false);
-		s->proof_reverse = dbc_strdup(ctx, lx->definition);
+		s->proof_reverse = dbc_strdup(ctx, back);
 		if (!dbc_gen_plan_add(pl,
 		                      dbc_printf(ctx, "ALTER INDEX %s%s RENAME TO %s", qs,
 		                                 dbc_gen_q(ctx, tmp), dbc_gen_q(ctx, x->name)),
@@ -203,16 +204,17 @@ int dbc_gen_drop_gone_indexes(planner *pl, bool first)
 		    dbc_gen_index_on_view(pl, lx, true) || on_dropped_column(pl, lx) != first)
 			continue;
 		bool safe = concurrent_for(pl, L, lx);
-		dbc_gen_step *s = dbc_gen_plan_add(
-		    pl, drop_index(pl, lx, lx->name, safe),
-		    dbc_gen_index_def(ctx, lx->definition, lx->name, safe ? pl->conc : NULL),
-		    dbc_gen_lock_of(pl, DBC_LOP_DROP_INDEX));
+		const char *back = dbc_gen_index_text(pl->in, lx->definition);
+		dbc_gen_step *s =
+		    dbc_gen_plan_add(pl, drop_index(pl, lx, lx->name, safe),
+		                     dbc_gen_index_def(ctx, back, lx->name, safe ? pl->conc : NULL),
+		                     dbc_gen_lock_of(pl, DBC_LOP_DROP_INDEX));
 		if (!s)
 			return DBC_ERROR;
 		if (safe) {
 			s->transactional = false;
 			s->proof = drop_index(pl, lx, lx->name, false);
-			s->proof_reverse = dbc_strdup(ctx, lx->definition);
+			s->proof_reverse = dbc_strdup(ctx, back);
 		}
 	}
 	return DBC_OK;

@@ -206,7 +206,7 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		const dbc_index *x = &L->indexes[i];
 		if (!x->constraint && !x->primary && x->definition && x->table &&
 		    strcmp(x->table, t->name) == 0 && dbc_gen_same_schema(x->schema, t->schema))
-			dbc_buf_appendf(&b, ";\n%s", x->definition);
+			dbc_buf_appendf(&b, ";\n%s", dbc_gen_index_text(pl->in, x->definition));
 	}
 	dbc_buf_append(&b, row_security(pl, t));
 	if (after.len)

@@ -88,7 +88,7 @@ static char *with_indexes(planner *pl, const dbc_schema *s, const dbc_object *v,
 		const dbc_index *x = &s->indexes[i];
 		if (x->definition && x->table && strcmp(x->table, v->name) == 0 &&
 		    dbc_gen_same_schema(x->schema, v->schema))
-			text = dbc_printf(pl->ctx, "%s;\n%s", text, x->definition);
+			text = dbc_printf(pl->ctx, "%s;\n%s", text, dbc_gen_index_text(pl->in, x->definition));
 	}
 	return text;
 }

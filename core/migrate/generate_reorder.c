@@ -229,8 +229,9 @@ static void copy_rows(dbc_ctx *ctx, dbc_buf *b, const dbc_table *t, const char *
 
 /* The table's keys (unique ones first: the others may name them), checks,
  * indexes, triggers and row security. */
-static void table_parts(dbc_ctx *ctx, dbc_buf *b, const dbc_schema *W, const dbc_table *t)
+static void table_parts(dbc_ctx *ctx, dbc_buf *b, const dbc_gen_input *in, const dbc_table *t)
 {
+	const dbc_schema *W = in->want;
 	char *qt = dbc_gen_qt(ctx, t);
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < t->nconstraints; i++) {
@@ -243,7 +244,7 @@ static void table_parts(dbc_ctx *ctx, dbc_buf *b, const dbc_schema *W, const dbc
 		const dbc_index *x = &W->indexes[i];
 		if (x->definition && !x->constraint && !x->primary && x->table &&
 		    strcmp(x->table, t->name) == 0 && same_schema(x->schema, t->schema))
-			dbc_buf_appendf(b, "%s;\n", x->definition);
+			dbc_buf_appendf(b, "%s;\n", dbc_gen_index_text(in, x->definition));
 	}
 	for (int i = 0; i < W->nobjects; i++) {
 		const dbc_object *o = &W->objects[i];
@@ -265,10 +266,11 @@ static void table_parts(dbc_ctx *ctx, dbc_buf *b, const dbc_schema *W, const dbc
 	}
 }
 
-/* The statement that makes table t (of W, where everything else stands as
- * W has it) again with its columns in t's order. */
-static char *remake(dbc_ctx *ctx, const dbc_schema *W, const dbc_table *t, const outside *o)
+/* The statement that makes table t (of in->want, where everything else
+ * stands as in->want has it) again with its columns in t's order. */
+static char *remake(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *t, const outside *o)
 {
+	const dbc_schema *W = in->want;
 	char *qt = dbc_gen_qt(ctx, t);
 	char *aside = dbc_gen_aside_name(ctx, t->name, "_dbcare_reorder");
 	dbc_buf b;
@@ -297,7 +299,7 @@ static char *remake(dbc_ctx *ctx, const dbc_schema *W, const dbc_table *t, const
 	                "-- dbcare:lint-ignore drop-table-data (its rows were copied above)\n"
 	                "DROP TABLE %s;\n",
 	                dbc_quoted_name(ctx, t->schema, aside));
-	table_parts(ctx, &b, W, t);
+	table_parts(ctx, &b, in, t);
 	if (dbc_table_has_option(t, "row level security"))
 		dbc_buf_appendf(&b, "ALTER TABLE %s ENABLE ROW LEVEL SECURITY;\n", qt);
 	if (dbc_table_has_option(t, "force row level security"))
@@ -312,7 +314,7 @@ static char *remake(dbc_ctx *ctx, const dbc_schema *W, const dbc_table *t, const
 			const dbc_index *x = &W->indexes[i];
 			if (x->definition && x->table && strcmp(x->table, v->name) == 0 &&
 			    same_schema(x->schema, v->schema))
-				dbc_buf_appendf(&b, "%s;\n", x->definition);
+				dbc_buf_appendf(&b, "%s;\n", dbc_gen_index_text(in, x->definition));
 		}
 	}
 	outside_keys(ctx, &b, W, t, false);
@@ -327,7 +329,7 @@ int dbc_gen_reorder(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *w,
 	outside o = {0};
 	if (find_outside(ctx, in->want, w, &o) != DBC_OK)
 		return DBC_ERROR;
-	char *up = remake(ctx, in->want, w, &o), *down = remake(ctx, in->want, before, &o);
+	char *up = remake(ctx, in, w, &o), *down = remake(ctx, in, before, &o);
 	int k = 0;
 	while (k < w->ncolumns && strcmp(w->columns[k].name, before->columns[k].name) == 0)
 		k++;

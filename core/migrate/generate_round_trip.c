@@ -31,6 +31,20 @@ static const dbc_index *desired_of(const dbc_schema *w, const dbc_index *lx)
 	return NULL;
 }
 
+int dbc_gen_index_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
+                        const char *text, const char *definition, bool *makes)
+{
+	*makes = false;
+	char *made = NULL;
+	char *as_made = dbc_gen_index_def(ctx, text, ROUND_TRIP_NAME, NULL);
+	char *want_text = dbc_gen_index_def(ctx, definition, ROUND_TRIP_NAME, NULL);
+	if (!as_made || !want_text ||
+	    env->index_round_trip(ctx, schema, ROUND_TRIP_NAME, as_made, &made) != DBC_OK)
+		return DBC_ERROR;
+	*makes = made && dbc_gen_same_text(made, want_text);
+	return DBC_OK;
+}
+
 /* Whether live index lx and desired x are the same index under two texts. */
 static int same_after_round_trip(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_index *lx,
                                  const dbc_index *x, bool *same)
@@ -40,14 +54,7 @@ static int same_after_round_trip(dbc_ctx *ctx, const dbc_migrate_hooks *env, con
 	    !x->definition || !lx->table || !x->table || strcmp(lx->table, x->table) != 0 ||
 	    dbc_gen_same_text(lx->definition, x->definition))
 		return DBC_OK;
-	char *made = NULL;
-	char *live_text = dbc_gen_index_def(ctx, lx->definition, ROUND_TRIP_NAME, NULL);
-	char *want_text = dbc_gen_index_def(ctx, x->definition, ROUND_TRIP_NAME, NULL);
-	if (!live_text || !want_text ||
-	    env->index_round_trip(ctx, lx->schema, ROUND_TRIP_NAME, live_text, &made) != DBC_OK)
-		return DBC_ERROR;
-	*same = made && dbc_gen_same_text(made, want_text);
-	return DBC_OK;
+	return dbc_gen_index_makes(ctx, env, lx->schema, lx->definition, x->definition, same);
 }
 
 int dbc_gen_index_round_trips(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_schema *live,

@@ -246,6 +246,13 @@ typedef struct dbc_migrate_hooks {
 	 * NULL: the engine's index texts parse back to themselves. */
 	int (*index_round_trip)(dbc_ctx *ctx, const char *schema, const char *name,
 	                        const char *definition, char **out);
+	/* Other texts of index definition (a CREATE INDEX) that the engine
+	 * may read back as definition itself where definition does not
+	 * (PostgreSQL pushes a cast of an ARRAY[...] into its elements), into
+	 * out; none where the text has nothing of the kind. Candidates only:
+	 * the generator writes one only once index_round_trip proves it.
+	 * NULL: the engine reads its index texts back as themselves. */
+	int (*index_spellings)(dbc_ctx *ctx, const char *definition, dbc_strlist *out);
 	/* Asked inside scratch_desired's place: the comments the desired
 	 * schema gives its objects where they differ from the live ones
 	 * (PostgreSQL: COMMENT ON), as statements into up, each with its

@@ -167,11 +167,15 @@ int pgdbc_generate_comments(dbc_ctx *ctx, dbc_strlist *up, dbc_strlist *down, db
  * plan makes first and drops last (generate_extensions.c). */
 int pgdbc_generate_extensions(dbc_ctx *ctx, dbc_strlist *first_up, dbc_strlist *first_down,
                               dbc_strlist *up, dbc_strlist *down);
+/* dbc_migrate_hooks.index_round_trip (migrate_generate.c) and
+ * .index_spellings (index_spellings.c): an index text made on the desired
+ * table and read back; other texts PostgreSQL may read back as one. */
+int pgdbc_generate_index_round_trip(dbc_ctx *ctx, const char *schema, const char *name,
+                                    const char *definition, char **out);
+int pgdbc_index_spellings(dbc_ctx *ctx, const char *definition, dbc_strlist *out);
 struct dbc_gen_rights;
 /* dbc_migrate_hooks.rights: the rights of the live and of the desired
  * objects, read inside the scratch place (migrate_generate.c). */
-int pgdbc_generate_index_round_trip(dbc_ctx *ctx, const char *schema, const char *name,
-                                    const char *definition, char **out);
 int pgdbc_generate_rights(dbc_ctx *ctx, struct dbc_gen_rights *live, struct dbc_gen_rights *want);
 int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
                           void *arg);

@@ -261,6 +261,7 @@ const dbc_migrate_hooks pgdbc_migrate_hooks = {
     .row_security = pgdbc_generate_row_security,
     .comments = pgdbc_generate_comments,
     .index_round_trip = pgdbc_generate_index_round_trip,
+    .index_spellings = pgdbc_index_spellings,
     .extensions = pgdbc_generate_extensions,
     .rights = pgdbc_generate_rights,
 };

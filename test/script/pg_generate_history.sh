@@ -208,16 +208,14 @@ if [ "${GENHIST:-}" = raw ]; then
   judge icinga2-ido public -- "$(history_dir icinga2-ido-pgsql)/usr/share/icinga2-ido-pgsql/schema/pgsql.sql"
   # a drizzle-kit history (issue 66): Vercel's workflow world 4.3.7 (npm),
   # 12 files in its meta/_journal.json's order, its tables in schema
-  # "workflow", its enums in public until its last file moves them. Below
-  # target (docs/schema-as-code.md): a partial index written "type IN
-  # (...)" on a varchar column, which no text makes again as the history
-  # has it (PostgreSQL re-parses the dump's ARRAY[...]::text[] otherwise):
-  # the pair that adds it is different, the one that drops it fails its
-  # proof (its down makes it from the live text)
+  # "workflow", its enums in public until its last file moves them. Its
+  # file 11 adds a partial index written "type IN (...)" on a varchar
+  # column, whose text PostgreSQL reads back as another index: made from
+  # a text that gives it (generate_index_texts.c), both ways.
   # Sampled: the pairs of its files 1, 2, 5, 6, 8, 11 and 12 (its schema,
   # enum changes, a new table, the partial index, the enums moved), 14 of
   # its 24 pairs; the other five add columns or change nothing
-  WALK_PAIRS="1 2 5 6 8 11 12" judge workflow-world-postgres "public workflow" BELOW 12 1 -- \
+  WALK_PAIRS="1 2 5 6 8 11 12" judge workflow-world-postgres "public workflow" -- \
     $(drizzle_files "$(history_dir workflow-world-postgres)/package/src/drizzle/migrations")
   dropdb_ ${db}_w
   [ -z "${failed:-}" ] || fail "a project is below issue 52's target or its documented counts"

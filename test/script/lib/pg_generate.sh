@@ -17,13 +17,14 @@ generate_fresh_db() {
   "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" \
     -c "CREATE DATABASE $db TEMPLATE $generate_template STRATEGY FILE_COPY" >/dev/null
 }
-# generate_case NAME LIVE DESIRED: the plan from LIVE to DESIRED (drops
-# allowed), proved by the generator, into $work/plan.txt (one line a step:
-# step | statement | hazard | reverse), applied in the same session, and
-# the result compared with the fingerprint of a database made by DESIRED.
+# generate_case NAME LIVE DESIRED [MADE_BY]: the plan from LIVE to DESIRED
+# (drops allowed), proved by the generator, into $work/plan.txt (one line
+# a step: step | statement | hazard | reverse), applied in the same
+# session, and the result compared with the fingerprint of a database
+# made by DESIRED, or by MADE_BY where DESIRED is its dump.
 generate_case() {
   generate_fresh_db
-  q -c "SET client_min_messages = warning" -c "$3" >/dev/null
+  q -c "SET client_min_messages = warning" -c "${4:-$3}" >/dev/null
   local want
   want=$(q -c "SELECT dbschema_fingerprint()")
   generate_fresh_db
