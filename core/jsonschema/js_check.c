@@ -5,7 +5,8 @@
  * tree built. It is js_fast.c's check for a walk instead of a text: the
  * same plans, the same hand-over of scalars to the evaluator's assertions
  * and of a subtree without a plan to the evaluator (built by a builder of
- * its own as its tokens come), and, like it, it answers only "valid":
+ * its own as its tokens come; a plan's branches, js_tree.c, run over such a
+ * subtree first), and, like it, it answers only "valid":
  * anything else leaves the document to the evaluator's whole tree.
  *
  * The host's walk hands over unique keys (dbc_js_build_key's contract), so
@@ -111,11 +112,6 @@ static void value_done(js_check *c)
 		f->next = NULL;
 }
 
-static bool within(const js_plan *p, int64_t count)
-{
-	return !p || ((p->min < 0 || count >= p->min) && (p->max < 0 || count <= p->max));
-}
-
 /* The node to check against, through $ref-only hops; *any when no schema
  * applies. False: undecided (a false schema). */
 static bool target(const js_node *n, const js_node **t, bool *any)
@@ -214,8 +210,9 @@ static int check_open(void *arg, bool object, size_t n)
 		if (!(t->type_kinds & (1u << kind)))
 			return undecided(c);
 		p = object ? t->obj_plan : t->arr_plan;
-		/* branches run over the value: js_fast.c's alone (a walk
-		 * cannot be read again); here the evaluator's */
+		/* branches run over the value: a walk cannot be read again,
+		 * so the value is built and its branches run over the tree
+		 * (js_tree.c), the evaluator's for what they leave undecided */
 		if (p && p->alts)
 			p = NULL;
 		if (!p) {
@@ -257,16 +254,23 @@ static int check_close(void *arg)
 			return DBC_ERROR;
 		c->sub = NULL;
 		c->r.stack_base = (uintptr_t)__builtin_frame_address(0);
-		for (int i = 0; i < c->nsub_nodes; i++)
-			if (!dbc_js_eval_value(&c->r, c->sub_nodes[i], tree))
+		for (int i = 0; i < c->nsub_nodes; i++) {
+			/* the plans first (js_tree.c), the evaluator for what they
+			 * leave undecided */
+			js_verdict v = dbc_js_tree_verdict(&c->r, c->sub_nodes[i], tree);
+			if (v == JS_INVALID)
+				return undecided(c);
+			if (v == JS_UNDECIDED &&
+			    (c->ctx->failed || !dbc_js_eval_value(&c->r, c->sub_nodes[i], tree)))
 				return c->ctx->failed ? DBC_ERROR : undecided(c);
+		}
 		value_done(c);
 		return DBC_OK;
 	}
 	if (c->depth == 0)
 		return undecided(c);
 	ck_frame *f = &c->stack[--c->depth];
-	if (!within(f->plan, f->count) ||
+	if (!dbc_js_plan_within(f->plan, f->count) ||
 	    (f->object && f->plan && (f->seen & f->plan->required) != f->plan->required))
 		return undecided(c);
 	if (f->object && f->plan && f->plan->in_place) {

@@ -46,9 +46,6 @@
  * branches nest); more: undecided, the evaluator's (its budget bounds it). */
 #define JS_FAST_REREADS 65536u
 
-/* A value's answer; inside branches, an "invalid" may settle them. */
-typedef enum { UNDECIDED = 0, VALID, INVALID } fast_verdict;
-
 typedef struct fast {
 	dbc_ctx *ctx;
 	js_run r;
@@ -62,13 +59,13 @@ typedef struct fast {
 
 /* A value may be an object or an array, whose members and items are values:
  * mutually recursive */
-static fast_verdict value(fast *f, const js_node *n, int depth);
+static js_verdict value(fast *f, const js_node *n, int depth);
 
 /* The evaluator's boolean as an answer: "no" is invalid unless it ended on
  * an error (a budget, a regular expression's limit, a cancel). */
-static fast_verdict judged(const fast *f, bool ok)
+static js_verdict judged(const fast *f, bool ok)
 {
-	return ok ? VALID : f->ctx->failed ? UNDECIDED : INVALID;
+	return ok ? JS_VALID : f->ctx->failed ? JS_UNDECIDED : JS_INVALID;
 }
 
 static void skip_ws(fast *f)
@@ -96,14 +93,14 @@ static bool plain_string(fast *f, const char **s, uint32_t *len)
 
 /* The evaluator's verdict on the value at f->p, parsed on its own (n NULL:
  * only whether it is JSON). */
-static fast_verdict handed_over(fast *f, const js_node *n)
+static js_verdict handed_over(fast *f, const js_node *n)
 {
 	js_val *v;
 	const char *end;
 	if (dbc_js_parse_prefix(f->ctx, &f->a, f->p, f->end, DBC_JS_MAX_DEPTH, &v, &end) != DBC_OK)
-		return UNDECIDED;
+		return JS_UNDECIDED;
 	f->p = end;
-	return !n ? VALID : judged(f, dbc_js_eval_value(&f->r, n, v));
+	return !n ? JS_VALID : judged(f, dbc_js_eval_value(&f->r, n, v));
 }
 
 bool dbc_js_short_number(const char **at, js_val *v)
@@ -178,81 +175,38 @@ static bool scalar(fast *f, js_val *v)
 	return dbc_js_short_number(&f->p, v);
 }
 
-/* Whether the count of members or items meets a plan's bounds. */
-static bool within(const js_plan *p, int64_t count)
-{
-	return !p || ((p->min < 0 || count >= p->min) && (p->max < 0 || count <= p->max));
-}
-
-/* Nodes of one member's value at most: its property's and the patterns'
- * its name matches. */
-#define JS_FAST_MEMBER_NODES 8
-
-/* The nodes a member's value is checked against beside its property's
- * (nodes[0] when *n is 1): those of the plan's patternProperties its name
- * matches, or additionalProperties when nothing covers it (*n stays 0 when
- * that is none). Invalid: a name additionalProperties false refuses;
- * undecided: too many schemas, an error. */
-static fast_verdict member_nodes(fast *f, const js_plan *p, const char *key, uint32_t klen,
-                                 const js_node **nodes, int *n)
-{
-	if (!p)
-		return VALID;
-	bool covered = *n > 0;
-	if (p->patterns) {
-		js_path where = {.key = "patternProperties", .klen = JS_PATH_CSTR};
-		for (size_t i = 0; i < p->patterns->n; i++) {
-			const js_member *pm = &p->patterns->u.members[i];
-			int hit = dbc_js_regex_search(f->ctx, pm->re, key, klen, &f->r.regex_steps, &where);
-			if (hit < 0 || (hit && js_node_of(pm->val) && *n == JS_FAST_MEMBER_NODES))
-				return UNDECIDED;
-			if (hit && js_node_of(pm->val)) {
-				covered = true;
-				nodes[(*n)++] = js_node_of(pm->val);
-			}
-		}
-	}
-	if (covered)
-		return VALID;
-	if (p->extra_false)
-		return INVALID;
-	if (p->extra)
-		nodes[(*n)++] = p->extra;
-	return VALID;
-}
-
 /* A member's value against its nodes: read once against each, from the
  * same start (as allOf's branches). */
-static fast_verdict member_value(fast *f, const js_node **nodes, int n, int depth)
+static js_verdict member_value(fast *f, const js_node **nodes, int n, int depth)
 {
 	if (n <= 1)
 		return value(f, n ? nodes[0] : NULL, depth);
 	skip_ws(f);
 	const char *start = f->p, *end = NULL;
-	fast_verdict v = VALID;
+	js_verdict v = JS_VALID;
 	f->in_alts++;
-	for (int i = 0; i < n && v == VALID; i++) {
+	for (int i = 0; i < n && v == JS_VALID; i++) {
 		f->p = start;
-		if ((v = value(f, nodes[i], depth)) == VALID)
+		if ((v = value(f, nodes[i], depth)) == JS_VALID)
 			end = f->p;
 	}
 	f->in_alts--;
-	if (v == VALID)
+	if (v == JS_VALID)
 		f->p = end;
 	return v;
 }
 
 /* An object's checks once its members are read: bounds, required names,
  * and in-place applicators on its names (a skeleton, values null). */
-static fast_verdict object_end(fast *f, const js_plan *p, int64_t count, uint64_t seen,
-                               js_member *all)
+static js_verdict object_end(fast *f, const js_plan *p, int64_t count, uint64_t seen,
+                             js_member *all)
 {
 	if (!p)
-		return VALID;
-	if (!within(p, count) || (seen & p->required) != p->required)
-		return INVALID;
+		return JS_VALID;
+	if (!dbc_js_plan_within(p, count) || (seen & p->required) != p->required)
+		return JS_INVALID;
 	if (!p->in_place)
-		return VALID;
+		return JS_VALID;
 	static js_val null_value = {.kind = JV_NULL};
 	for (int64_t i = 0; i < count; i++)
 		all[i].val = &null_value;
@@ -262,7 +216,7 @@ static fast_verdict object_end(fast *f, const js_plan *p, int64_t count, uint64_
 }
 
 /* The object at f->p against plan p (NULL: any object), its alts aside. */
-static fast_verdict object(fast *f, const js_plan *p, int depth)
+static js_verdict object(fast *f, const js_plan *p, int depth)
 {
 	struct {
 		const char *key;
@@ -282,39 +236,39 @@ static fast_verdict object(fast *f, const js_plan *p, int depth)
 		const char *key;
 		uint32_t klen;
 		if (*f->p != '"' || !plain_string(f, &key, &klen))
-			return UNDECIDED;
+			return JS_UNDECIDED;
 		skip_ws(f);
 		if (*f->p++ != ':')
-			return UNDECIDED;
+			return JS_UNDECIDED;
 		if (p && p->in_place) {
 			if (count == JS_FAST_NAMES)
-				return UNDECIDED;
+				return JS_UNDECIDED;
 			all[count] = (js_member){.key = key, .klen = klen};
 		}
 		count++;
 		const js_slot *slot = p ? dbc_js_plan_slot(p, key, klen) : NULL;
-		const js_node *nodes[JS_FAST_MEMBER_NODES];
+		const js_node *nodes[JS_MEMBER_NODES];
 		int nnodes = 0;
 		if (slot) {
 			uint64_t bit = 1ull << (slot - p->slots);
 			if (seen & bit)
-				return UNDECIDED; /* a duplicate name: not JSON to the parser */
+				return JS_UNDECIDED; /* a duplicate name: not JSON to the parser */
 			seen |= bit;
 			if (slot->node)
 				nodes[nnodes++] = slot->node;
 		} else {
 			for (int i = 0; i < nnames; i++)
 				if (names[i].klen == klen && !memcmp(names[i].key, key, klen))
-					return UNDECIDED;
+					return JS_UNDECIDED;
 			if (nnames == JS_FAST_NAMES)
-				return UNDECIDED;
+				return JS_UNDECIDED;
 			names[nnames].key = key;
 			names[nnames++].klen = klen;
 		}
-		fast_verdict v = member_nodes(f, p, key, klen, nodes, &nnodes);
-		if (v == VALID)
+		js_verdict v = dbc_js_plan_member_nodes(&f->r, p, key, klen, nodes, &nnodes);
+		if (v == JS_VALID)
 			v = member_value(f, nodes, nnodes, depth + 1);
-		if (v != VALID)
+		if (v != JS_VALID)
 			return v;
 		skip_ws(f);
 		if (*f->p == ',') {
@@ -323,13 +277,13 @@ static fast_verdict object(fast *f, const js_plan *p, int depth)
 			continue;
 		}
 		if (*f->p++ != '}')
-			return UNDECIDED;
+			return JS_UNDECIDED;
 		return object_end(f, p, count, seen, all);
 	}
 }
 
 /* The array at f->p against plan p (NULL: any array), its alts aside. */
-static fast_verdict array(fast *f, const js_plan *p, int depth)
+static js_verdict array(fast *f, const js_plan *p, int depth)
 {
 	js_val seen[JS_FAST_UNIQUE];
 	int64_t count = 0;
@@ -337,7 +291,7 @@ static fast_verdict array(fast *f, const js_plan *p, int depth)
 	skip_ws(f);
 	if (*f->p == ']') {
 		f->p++;
-		return within(p, 0) ? VALID : INVALID;
+		return dbc_js_plan_within(p, 0) ? JS_VALID : JS_INVALID;
 	}
 	for (;;) {
 		if (p && p->unique) {
@@ -345,14 +299,14 @@ static fast_verdict array(fast *f, const js_plan *p, int depth)
 			 * against the items' node */
 			const char *at = f->p;
 			if (count == JS_FAST_UNIQUE || !scalar(f, &seen[count]))
-				return UNDECIDED;
+				return JS_UNDECIDED;
 			f->p = at;
 			for (int64_t i = 0; i < count; i++)
 				if (dbc_js_equal(&seen[i], &seen[count]))
-					return INVALID;
+					return JS_INVALID;
 		}
-		fast_verdict v = value(f, p ? p->items : NULL, depth + 1);
-		if (v != VALID)
+		js_verdict v = value(f, p ? p->items : NULL, depth + 1);
+		if (v != JS_VALID)
 			return v;
 		count++;
 		skip_ws(f);
@@ -362,40 +316,24 @@ static fast_verdict array(fast *f, const js_plan *p, int depth)
 			continue;
 		}
 		if (*f->p++ != ']')
-			return UNDECIDED;
-		return within(p, count) ? VALID : INVALID;
+			return JS_UNDECIDED;
+		return dbc_js_plan_within(p, count) ? JS_VALID : JS_INVALID;
 	}
 }
 
-static fast_verdict container(fast *f, const js_plan *p, js_kind kind, int depth)
+static js_verdict container(fast *f, const js_plan *p, js_kind kind, int depth)
 {
 	return kind == JV_OBJ ? object(f, p, depth) : array(f, p, depth);
 }
 
-/* Whether plan p reads nothing of a container but its alts. */
-static bool only_alts(const js_plan *p)
-{
-	return p->nslots == 0 && !p->extra && !p->extra_false && !p->patterns && !p->in_place &&
-	       !p->items && !p->unique && p->min < 0 && p->max < 0;
-}
-
 /* One branch against the value at start; *end: where a valid one ended. */
-static fast_verdict branch(fast *f, const js_node *b, const char *start, const char **end,
-                           int depth)
+static js_verdict branch(fast *f, const js_node *b, const char *start, const char **end, int depth)
 {
 	f->p = start;
-	fast_verdict v = value(f, b, depth + 1);
-	if (v == VALID && end && !*end)
+	js_verdict v = value(f, b, depth + 1);
+	if (v == JS_VALID && end && !*end)
 		*end = f->p;
 	return v;
-}
-
-/* The first of two answers that is invalid, else undecided, else valid. */
-static fast_verdict worse(fast_verdict a, fast_verdict b)
-{
-	return a == INVALID || b == INVALID       ? INVALID
-	       : a == UNDECIDED || b == UNDECIDED ? UNDECIDED
-	                                          : VALID;
 }
 
 /* The container at f->p against plan p and the alts of its node: the plan's
@@ -403,46 +341,49 @@ static fast_verdict worse(fast_verdict a, fast_verdict b)
  * (one valid), oneOf (exactly one valid), not (invalid), each branch read
  * from the value's start. A valid container was read whole by its plan or
  * by a valid branch: f->p is left past it. */
-static fast_verdict alternatives(fast *f, const js_plan *p, js_kind kind, int depth)
+static js_verdict alternatives(fast *f, const js_plan *p, js_kind kind, int depth)
 {
 	const js_node *n = p->node;
 	const js_val *all = n->kw[KW_ALL_OF], *any = n->kw[KW_ANY_OF], *one = n->kw[KW_ONE_OF];
 	const char *start = f->p, *end = NULL;
-	fast_verdict v = VALID;
-	if (!only_alts(p) || !(all || any || one)) {
-		if ((v = container(f, p, kind, depth)) != VALID)
+	js_verdict v = JS_VALID;
+	if (!dbc_js_plan_only_alts(p) || !(all || any || one)) {
+		if ((v = container(f, p, kind, depth)) != JS_VALID)
 			return v;
 		end = f->p;
 	}
 	f->in_alts++;
-	for (size_t i = 0; all && i < all->n && v != INVALID; i++)
-		v = worse(v, branch(f, js_node_of(all->u.items[i]), start, &end, depth));
-	if (any && v != INVALID) {
-		fast_verdict some = INVALID;
-		for (size_t i = 0; i < any->n && some != VALID; i++) {
-			fast_verdict b = branch(f, js_node_of(any->u.items[i]), start, &end, depth);
-			some = b == VALID ? VALID : b == UNDECIDED ? UNDECIDED : some;
+	for (size_t i = 0; all && i < all->n && v != JS_INVALID; i++)
+		v = dbc_js_worse(v, branch(f, js_node_of(all->u.items[i]), start, &end, depth));
+	if (any && v != JS_INVALID) {
+		js_verdict some = JS_INVALID;
+		for (size_t i = 0; i < any->n && some != JS_VALID; i++) {
+			js_verdict b = branch(f, js_node_of(any->u.items[i]), start, &end, depth);
+			some = b == JS_VALID ? JS_VALID : b == JS_UNDECIDED ? JS_UNDECIDED : some;
 		}
-		v = worse(v, some);
+		v = dbc_js_worse(v, some);
 	}
-	if (one && v != INVALID) {
+	if (one && v != JS_INVALID) {
 		int valid = 0;
 		bool unsure = false;
 		for (size_t i = 0; i < one->n && valid < 2; i++) {
-			fast_verdict b = branch(f, js_node_of(one->u.items[i]), start, &end, depth);
-			valid += b == VALID;
-			unsure |= b == UNDECIDED;
+			js_verdict b = branch(f, js_node_of(one->u.items[i]), start, &end, depth);
+			valid += b == JS_VALID;
+			unsure |= b == JS_UNDECIDED;
 		}
-		v = worse(v, valid >= 2 ? INVALID : unsure ? UNDECIDED : valid == 1 ? VALID : INVALID);
+		v = dbc_js_worse(v, valid >= 2   ? JS_INVALID
+		                    : unsure     ? JS_UNDECIDED
+		                    : valid == 1 ? JS_VALID
+		                                 : JS_INVALID);
 	}
-	if (n->kw[KW_NOT] && v != INVALID) {
-		fast_verdict b = branch(f, js_node_of(n->kw[KW_NOT]), start, NULL, depth);
-		v = worse(v, b == VALID ? INVALID : b == INVALID ? VALID : UNDECIDED);
+	if (n->kw[KW_NOT] && v != JS_INVALID) {
+		js_verdict b = branch(f, js_node_of(n->kw[KW_NOT]), start, NULL, depth);
+		v = dbc_js_worse(v, b == JS_VALID ? JS_INVALID : b == JS_INVALID ? JS_VALID : JS_UNDECIDED);
 	}
 	f->in_alts--;
-	if (v == VALID && !end)
-		v = UNDECIDED; /* cannot be: a valid one read the value */
-	if (v == VALID)
+	if (v == JS_VALID && !end)
+		v = JS_UNDECIDED; /* cannot be: a valid one read the value */
+	if (v == JS_VALID)
 		f->p = end;
 	return v;
 }
@@ -450,15 +391,15 @@ static fast_verdict alternatives(fast *f, const js_plan *p, js_kind kind, int de
 /* The value at f->p against node n (NULL: any value, read only to know it
  * is JSON): valid when it surely passes, invalid when it surely fails,
  * else undecided. */
-static fast_verdict value(fast *f, const js_node *n, int depth)
+static js_verdict value(fast *f, const js_node *n, int depth)
 {
 	if (++f->polls % JS_FAST_POLL == 0 && f->ctx->host && f->ctx->host->interrupted &&
 	    f->ctx->host->interrupted(f->ctx)) {
 		dbc_error(f->ctx, DBC_SQLSTATE_CANCELED, "canceled");
-		return UNDECIDED;
+		return JS_UNDECIDED;
 	}
 	if (depth > JS_FAST_DEPTH || (f->in_alts && ++f->rereads > JS_FAST_REREADS))
-		return UNDECIDED;
+		return JS_UNDECIDED;
 	skip_ws(f);
 	const js_node *t = n ? dbc_js_plan_target(n) : NULL;
 	if (n && !t)
@@ -466,14 +407,14 @@ static fast_verdict value(fast *f, const js_node *n, int depth)
 	if (t && t->schema->kind == JV_TRUE)
 		n = t = NULL;
 	if (t && t->schema->kind == JV_FALSE)
-		return INVALID;
+		return JS_INVALID;
 	char c = *f->p;
 	if (c == '{' || c == '[') {
 		js_kind kind = c == '{' ? JV_OBJ : JV_ARR;
 		if (!t)
 			return container(f, NULL, kind, depth);
 		if (!(t->type_kinds & (1u << kind)))
-			return INVALID;
+			return JS_INVALID;
 		const js_plan *p = kind == JV_OBJ ? t->obj_plan : t->arr_plan;
 		if (!p)
 			return handed_over(f, t);
@@ -482,7 +423,7 @@ static fast_verdict value(fast *f, const js_node *n, int depth)
 	js_val v;
 	if (!scalar(f, &v))
 		return handed_over(f, t);
-	return !t ? VALID : judged(f, dbc_js_eval_value(&f->r, t, &v));
+	return !t ? JS_VALID : judged(f, dbc_js_eval_value(&f->r, t, &v));
 }
 
 int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)
@@ -499,7 +440,7 @@ int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)
 	          .a = {.ctx = ctx, .borrow = true},
 	          .p = text,
 	          .end = text + strlen(text)};
-	bool ok = value(&f, s->root, 0) == VALID;
+	bool ok = value(&f, s->root, 0) == JS_VALID;
 	if (ok) {
 		skip_ws(&f);
 		ok = *f.p == '\0';

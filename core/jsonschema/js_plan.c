@@ -317,6 +317,39 @@ static int plan_from(js_compiler *c, js_node *root)
 	return DBC_OK;
 }
 
+/* The nodes a member's value is checked against beside its property's
+ * (nodes[0] when *n is 1): those of the plan's patternProperties its name
+ * matches, or additionalProperties when nothing covers it (*n stays 0 when
+ * that is none). Invalid: a name additionalProperties false refuses;
+ * undecided: too many schemas, an error. */
+js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key, uint32_t klen,
+                                    const js_node **nodes, int *n)
+{
+	if (!p)
+		return JS_VALID;
+	bool covered = *n > 0;
+	if (p->patterns) {
+		js_path where = {.key = "patternProperties", .klen = JS_PATH_CSTR};
+		for (size_t i = 0; i < p->patterns->n; i++) {
+			const js_member *pm = &p->patterns->u.members[i];
+			int hit = dbc_js_regex_search(r->ctx, pm->re, key, klen, &r->regex_steps, &where);
+			if (hit < 0 || (hit && js_node_of(pm->val) && *n == JS_MEMBER_NODES))
+				return JS_UNDECIDED;
+			if (hit && js_node_of(pm->val)) {
+				covered = true;
+				nodes[(*n)++] = js_node_of(pm->val);
+			}
+		}
+	}
+	if (covered)
+		return JS_VALID;
+	if (p->extra_false)
+		return JS_INVALID;
+	if (p->extra)
+		nodes[(*n)++] = p->extra;
+	return JS_VALID;
+}
+
 int dbc_js_plan_schema(js_compiler *c)
 {
 	dbc_js_schema *s = c->s;

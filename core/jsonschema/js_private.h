@@ -391,8 +391,8 @@ typedef struct js_plan {
 	/* alts: the node's allOf / anyOf / oneOf / not (schemas that may read
 	 * values) are each run over the same value's text by js_fast.c, a
 	 * branch's "valid" or "invalid" combined as the evaluator combines
-	 * them; node the node they belong to. Text only: a walk's check
-	 * hands such a value to the evaluator. */
+	 * them; node the node they belong to. A walk's check (js_check.c)
+	 * builds such a value and runs them over the tree (js_tree.c). */
 	bool alts;
 	const js_node *node;
 	/* arrays: the node every item is checked against (NULL: none);
@@ -463,6 +463,18 @@ int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text);
  * most 15 digits in all a real; *at moved past it. False otherwise (an
  * exponent, more digits, no number), *at unmoved. */
 bool dbc_js_short_number(const char **at, js_val *v);
+/* A value's answer in the compiled checks (js_fast.c over a text, js_tree.c
+ * over a built value): inside branches, an "invalid" may settle them. */
+typedef enum { JS_UNDECIDED = 0, JS_VALID, JS_INVALID } js_verdict;
+/* The first of two answers that is invalid, else undecided, else valid. */
+static inline js_verdict dbc_js_worse(js_verdict a, js_verdict b)
+{
+	return a == JS_INVALID || b == JS_INVALID       ? JS_INVALID
+	       : a == JS_UNDECIDED || b == JS_UNDECIDED ? JS_UNDECIDED
+	                                                : JS_VALID;
+}
+/* Schemas one member's value is checked against at most. */
+#define JS_MEMBER_NODES 8
 /* The bucket of a member name in a plan's index (js_plan.c). */
 static inline uint32_t dbc_js_plan_hash(const char *key, uint32_t klen)
 {
@@ -625,6 +637,27 @@ bool dbc_js_fail(js_run *r, const js_path *ipath, const js_path *spath, const ch
  * valid document's anyOf and oneOf, and every dbjson_valid, build no text. */
 #define dbc_js_fail(r, ...) (js_collecting(r) ? (dbc_js_fail)(r, __VA_ARGS__) : false)
 
+/* Whether the count of members or items meets plan p's bounds (NULL: any). */
+static inline bool dbc_js_plan_within(const js_plan *p, int64_t count)
+{
+	return !p || ((p->min < 0 || count >= p->min) && (p->max < 0 || count <= p->max));
+}
+/* Whether plan p reads nothing of a container but its alts. */
+static inline bool dbc_js_plan_only_alts(const js_plan *p)
+{
+	return p->nslots == 0 && !p->extra && !p->extra_false && !p->patterns && !p->in_place &&
+	       !p->items && !p->unique && p->min < 0 && p->max < 0;
+}
+/* The nodes a member's value is checked against beside its property's
+ * (nodes[0] when *n is 1), by object plan p (js_plan.c): those of its
+ * patternProperties the name matches, or additionalProperties when nothing
+ * covers it. Invalid: a name additionalProperties false refuses; undecided:
+ * more than JS_MEMBER_NODES schemas, or an error in r's ctx. */
+js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key, uint32_t klen,
+                                    const js_node **nodes, int *n);
+/* The compiled check of a built value v against node n (js_tree.c): what
+ * js_fast.c answers of the same value's text, read from the tree. */
+js_verdict dbc_js_tree_verdict(js_run *r, const js_node *n, const js_val *v);
 /* A quiet evaluation of inst against n in run r (js_validate.c), with no
  * dynamic scope: for the compiled check, whose schemas have no dynamic
  * reference. */
