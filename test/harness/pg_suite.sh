@@ -185,6 +185,18 @@ VERSION=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' META.json | head -n 1)
 [ "$(psql_q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dbcare'")" = "$VERSION" ] ||
 	fail_setup "dbcare $VERSION is not available in the private tree"
 
+# The script tests' fresh databases (fresh_db, test/script/lib/pg.sh) are
+# copies of dbcare_fresh: dbcare installed once here, not by each test,
+# with no identity row (each copy makes its own, as CREATE EXTENSION does;
+# emptied by TRUNCATE, the table is as CREATE TABLE left it: no page).
+# No session may connect to it (a template in use cannot be copied), and
+# what lists the cluster's databases that take connections (the health
+# report's wraparound check) does not see it.
+psql_q -d postgres -c "DROP DATABASE IF EXISTS dbcare_fresh" -c "CREATE DATABASE dbcare_fresh" &&
+	psql_q -d dbcare_fresh -c "CREATE EXTENSION dbcare" -c "TRUNCATE dbcare.database_identity" &&
+	psql_q -d postgres -c "ALTER DATABASE dbcare_fresh ALLOW_CONNECTIONS false" ||
+	fail_setup "cannot make the template of the tests' fresh databases"
+
 SCRIPTS_FROM=${DBC_PG_SCRIPTS_FROM:-}
 SCRIPT_KIND=script/
 if [ -n "$SCRIPTS_FROM" ]; then

@@ -20,10 +20,7 @@ drop_members() {
 }
 fresh_members() {
   drop_members
-  for m in $members; do
-    "$B/psql" -X -q -d postgres -c "CREATE DATABASE $m"
-    "$B/psql" -X -q -d "$m" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
-  done
+  for m in $members; do fresh_copy "$m"; done
 }
 pid=
 trap '[ -z "$pid" ] || kill -9 -- "-$pid" 2> /dev/null || true; drop_members; cleanup' EXIT
