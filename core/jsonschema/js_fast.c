@@ -359,7 +359,7 @@ static js_verdict alternatives(fast *f, const js_plan *p, js_kind kind, int dept
 		js_verdict some = JS_INVALID;
 		for (size_t i = 0; i < any->n && some != JS_VALID; i++) {
 			js_verdict b = branch(f, js_node_of(any->u.items[i]), start, &end, depth);
-			some = b == JS_VALID ? JS_VALID : b == JS_UNDECIDED ? JS_UNDECIDED : some;
+			some = dbc_js_any_of(some, b);
 		}
 		v = dbc_js_worse(v, some);
 	}
@@ -371,14 +371,11 @@ static js_verdict alternatives(fast *f, const js_plan *p, js_kind kind, int dept
 			valid += b == JS_VALID;
 			unsure |= b == JS_UNDECIDED;
 		}
-		v = dbc_js_worse(v, valid >= 2   ? JS_INVALID
-		                    : unsure     ? JS_UNDECIDED
-		                    : valid == 1 ? JS_VALID
-		                                 : JS_INVALID);
+		v = dbc_js_worse(v, dbc_js_one_of(valid, unsure));
 	}
 	if (n->kw[KW_NOT] && v != JS_INVALID) {
 		js_verdict b = branch(f, js_node_of(n->kw[KW_NOT]), start, NULL, depth);
-		v = dbc_js_worse(v, b == JS_VALID ? JS_INVALID : b == JS_INVALID ? JS_VALID : JS_UNDECIDED);
+		v = dbc_js_worse(v, dbc_js_not(b));
 	}
 	f->in_alts--;
 	if (v == JS_VALID && !end)

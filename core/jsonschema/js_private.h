@@ -473,6 +473,25 @@ static inline js_verdict dbc_js_worse(js_verdict a, js_verdict b)
 	       : a == JS_UNDECIDED || b == JS_UNDECIDED ? JS_UNDECIDED
 	                                                : JS_VALID;
 }
+/* anyOf so far (some) after one more branch's answer: valid once any
+ * branch is, undecided once any is and none is valid, else invalid. */
+static inline js_verdict dbc_js_any_of(js_verdict some, js_verdict branch)
+{
+	return some == JS_VALID || branch == JS_VALID ? JS_VALID
+	       : branch == JS_UNDECIDED               ? JS_UNDECIDED
+	                                              : some;
+}
+/* oneOf's answer from its branches: valid branches counted (up to 2) and
+ * whether any was undecided. Two valid settle it invalid whatever the rest. */
+static inline js_verdict dbc_js_one_of(int valid, bool unsure)
+{
+	return valid >= 2 ? JS_INVALID : unsure ? JS_UNDECIDED : valid == 1 ? JS_VALID : JS_INVALID;
+}
+/* not's answer from its schema's: undecided stays undecided. */
+static inline js_verdict dbc_js_not(js_verdict b)
+{
+	return b == JS_VALID ? JS_INVALID : b == JS_INVALID ? JS_VALID : JS_UNDECIDED;
+}
 /* Schemas one member's value is checked against at most. */
 #define JS_MEMBER_NODES 8
 /* The bucket of a member name in a plan's index (js_plan.c). */

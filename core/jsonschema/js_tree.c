@@ -128,7 +128,7 @@ static js_verdict alternatives(tree *t, const js_plan *p, const js_val *v, int d
 		js_verdict some = JS_INVALID;
 		for (size_t i = 0; i < any->n && some != JS_VALID; i++) {
 			js_verdict b = value(t, js_node_of(any->u.items[i]), v, depth + 1);
-			some = b == JS_VALID ? JS_VALID : b == JS_UNDECIDED ? JS_UNDECIDED : some;
+			some = dbc_js_any_of(some, b);
 		}
 		r = dbc_js_worse(r, some);
 	}
@@ -140,14 +140,11 @@ static js_verdict alternatives(tree *t, const js_plan *p, const js_val *v, int d
 			valid += b == JS_VALID;
 			unsure |= b == JS_UNDECIDED;
 		}
-		r = dbc_js_worse(r, valid >= 2   ? JS_INVALID
-		                    : unsure     ? JS_UNDECIDED
-		                    : valid == 1 ? JS_VALID
-		                                 : JS_INVALID);
+		r = dbc_js_worse(r, dbc_js_one_of(valid, unsure));
 	}
 	if (n->kw[KW_NOT] && r != JS_INVALID) {
 		js_verdict b = value(t, js_node_of(n->kw[KW_NOT]), v, depth + 1);
-		r = dbc_js_worse(r, b == JS_VALID ? JS_INVALID : b == JS_INVALID ? JS_VALID : JS_UNDECIDED);
+		r = dbc_js_worse(r, dbc_js_not(b));
 	}
 	t->in_alts--;
 	return r;
