@@ -9,10 +9,20 @@ if ! ls build/unit/test_* >/dev/null 2>&1; then
   echo "FAIL unit/no-test-binaries (run: make unit)" >> "$DBC_RESULTS"
   exit 1
 fi
+# Each test binary gets a scratch TMPDIR of its own, which must be empty
+# when it ends: a test that leaves files behind fills the disk of every
+# machine that runs the suite often.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 for bin in build/unit/test_*; do
   [ -x "$bin" ] || continue
   name=$(basename "$bin")
-  if out=$("$bin" 2>&1) && ! grep -q '^not ok' <<<"$out"; then
+  rm -rf "$scratch" && mkdir -p "$scratch"
+  out=$(TMPDIR="$scratch" "$bin" 2>&1)
+  rc=$?
+  left=$(find "$scratch" -mindepth 1 -maxdepth 1 -printf '%f ' | head -c 300)
+  [ -z "$left" ] || out+=$'\nnot ok - the test left in TMPDIR: '"$left"
+  if [ $rc = 0 ] && ! grep -q '^not ok' <<<"$out"; then
     echo "PASS unit/$name" >> "$DBC_RESULTS"
     echo "ok   unit/$name ($(grep -c '^ok' <<<"$out") checks)"
     # figures a test reports (the JSON Schema conformance counts)

@@ -6,11 +6,13 @@
  * every file or folder that looks like a migration read or refused by
  * name, never skipped.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "migrate/migrate_files.h"
 #include "migrate/migrate_goose.h"
 #include "migrate/migrate_version.h"
 #include "unit.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,15 +121,21 @@ static void put(const char *dir, const char *name, const char *text)
 	}
 }
 
-/* A scratch folder holding the refusals; its detail for the checks. */
-static const char *refusals(dbc_ctx *ctx, char *dir, size_t n, const char *const *files,
-                            const char *const *dirs)
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* A scratch folder of the files and folders named (name, text pairs; folder,
+ * file-in-it pairs), for the caller to read and then remove. */
+static int make_folder(char *dir, size_t n, const char *const *files, const char *const *dirs)
 {
 	const char *tmp = getenv("TMPDIR");
 	char sub[700];
 	snprintf(dir, n, "%s/dbc-layouts-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
 	if (!mkdtemp(dir))
-		return "";
+		return 0;
 	for (int i = 0; dirs && dirs[i]; i += 2) {
 		snprintf(sub, sizeof sub, "%s/%s", dir, dirs[i]);
 		mkdir(sub, 0700);
@@ -136,9 +144,25 @@ static const char *refusals(dbc_ctx *ctx, char *dir, size_t n, const char *const
 	}
 	for (int i = 0; files && files[i]; i += 2)
 		put(dir, files[i], files[i + 1]);
+	return 1;
+}
+
+static void remove_folder(const char *dir)
+{
+	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The refusals of such a folder: their detail for the checks. */
+static const char *refusals(dbc_ctx *ctx, const char *const *files, const char *const *dirs)
+{
+	char dir[512];
+	if (!make_folder(dir, sizeof dir, files, dirs))
+		return "";
 	dbc_migrate_dir d;
-	if (dbc_migrate_read_dir(ctx, &sqldbc_dialect, dir, &d) != DBC_OK ||
-	    dbc_migrate_dir_refuse(ctx, &d, "m") != DBC_ERROR)
+	int refused = dbc_migrate_read_dir(ctx, &sqldbc_dialect, dir, &d) == DBC_OK &&
+	              dbc_migrate_dir_refuse(ctx, &d, "m") == DBC_ERROR;
+	remove_folder(dir);
+	if (!refused)
 		return "";
 	const char *detail = dbc_strdup(ctx, ctx->detail ? ctx->detail : "");
 	dbc_error_clear(ctx);
@@ -147,7 +171,6 @@ static const char *refusals(dbc_ctx *ctx, char *dir, size_t n, const char *const
 
 static void test_never_skipped(dbc_ctx *ctx)
 {
-	char dir[512];
 	static const char *const dirs[] = {"20240101000000_",
 	                                   "migration.sql",
 	                                   "20240102000000_x",
@@ -157,7 +180,7 @@ static void test_never_skipped(dbc_ctx *ctx)
 	                                   NULL};
 	static const char *const files[] = {"20240104000000_.sql", "SELECT 1;\n",
 	                                    "20240105000000_worker.go", "package m\n", NULL};
-	const char *detail = refusals(ctx, dir, sizeof dir, files, dirs);
+	const char *detail = refusals(ctx, files, dirs);
 	CHECK(!strstr(detail, "20240101000000_:"), "a nameless Prisma folder is read, not refused");
 	CHECK(strstr(detail, "20240102000000_x: a migration directory with neither up.sql (diesel) "
 	                     "nor migration.sql (Prisma)") != NULL,
@@ -171,14 +194,14 @@ static void test_never_skipped(dbc_ctx *ctx)
 
 	static const char *const marked[] = {"1_a.sql", "-- migrate:up\nSELECT 1;\n", "2_b.sql",
 	                                     "SELECT 2;\n", NULL};
-	detail = refusals(ctx, dir, sizeof dir, marked, NULL);
+	detail = refusals(ctx, marked, NULL);
 	CHECK(strstr(detail, "2_b.sql: a dbmate file") != NULL,
 	      "in a dbmate folder a file without -- migrate:up is refused, never run whole");
 	static const char *const goose[] = {"1_a.sql", "-- +goose Up\nSELECT 1;\n",
 	                                    "2_b.sql", "SELECT 2;\n",
 	                                    "3_c.sql", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT 3;\n",
 	                                    NULL};
-	detail = refusals(ctx, dir, sizeof dir, goose, NULL);
+	detail = refusals(ctx, goose, NULL);
 	CHECK(strstr(detail, "2_b.sql: a goose file without a \"-- +goose Up\" line") != NULL &&
 	          strstr(detail, "3_c.sql: goose's ENVSUB") != NULL,
 	      "goose: a file without Up and an ENVSUB file refused");
@@ -189,20 +212,21 @@ static void test_text_order(dbc_ctx *ctx)
 	char dir[512];
 	static const char *const dbmate[] = {"9_a.sql", "-- migrate:up\nSELECT 9;\n", "10_b.sql",
 	                                     "-- migrate:up\nSELECT 10;\n", NULL};
-	const char *detail = refusals(ctx, dir, sizeof dir, dbmate, NULL);
+	const char *detail = refusals(ctx, dbmate, NULL);
 	CHECK(strstr(detail, "9_a.sql and 10_b.sql: dbmate runs them in the other order") != NULL,
 	      "dbmate: versions of different lengths, whose name order is not their number order, "
 	      "refused");
 	static const char *const diesel[] = {"9_a", "up.sql", "10_b", "up.sql", NULL};
-	detail = refusals(ctx, dir, sizeof dir, NULL, diesel);
+	detail = refusals(ctx, NULL, diesel);
 	CHECK(strstr(detail, "9_a/up.sql and 10_b/up.sql: diesel runs them in the other order") != NULL,
 	      "diesel: the same");
 	static const char *const sqlx[] = {"9_a.sql", "SELECT 9;\n", "10_b.sql", "SELECT 10;\n", NULL};
 	dbc_migrate_dir d;
-	refusals(ctx, dir, sizeof dir, sqlx, NULL); /* made, read below */
-	CHECK(dbc_migrate_read_dir(ctx, &sqldbc_dialect, dir, &d) == DBC_OK && d.nbad == 0 &&
+	CHECK(make_folder(dir, sizeof dir, sqlx, NULL) &&
+	          dbc_migrate_read_dir(ctx, &sqldbc_dialect, dir, &d) == DBC_OK && d.nbad == 0 &&
 	          strcmp(d.files[0].version, "9") == 0,
 	      "sqlx: versions by number, as sqlx runs them");
+	remove_folder(dir);
 }
 
 static void test_goose_split(dbc_ctx *ctx)
