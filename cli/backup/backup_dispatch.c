@@ -69,6 +69,7 @@ static char *fetched_mismatch(cli_db *db, cli_opts *o, const char *url, const ch
 	if (cli_backup_row(db, o, NULL, url, NULL, &row) != 0) {
 		/* a database without dbcare's catalog (a new one restored into
 		 * from the bucket alone): no row to hold the object to */
+		cli_error_clear(db);
 		cli_rows_free(&row);
 		return NULL;
 	}
