@@ -60,8 +60,7 @@ static int find_method(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
  * url, or the row records no SHA-256): another file uploaded under the
  * same name never stands in for the backup its row describes. *oom set
  * when the answer could not be made. */
-static char *fetched_mismatch(cli_db *db, cli_opts *o, const char *url, const char *file,
-                              bool *oom)
+static char *fetched_mismatch(cli_db *db, cli_opts *o, const char *url, const char *file, bool *oom)
 {
 	cli_rows row = {0};
 	char *why = NULL, *out = NULL;
@@ -75,8 +74,9 @@ static char *fetched_mismatch(cli_db *db, cli_opts *o, const char *url, const ch
 	}
 	const char *sha = row.nrows == 1 ? cli_cell(&row, 0, 3) : NULL;
 	if (sha && (why = cli_file_mismatch(file, sha, oom)) &&
-	    asprintf(&out, "the object %s is not the backup its catalog row %s records: %s; the row "
-	                   "records SHA-256 %s (another file uploaded under its name?)",
+	    asprintf(&out,
+	             "the object %s is not the backup its catalog row %s records: %s; the row "
+	             "records SHA-256 %s (another file uploaded under its name?)",
 	             url, cli_cell(&row, 0, 0), why, sha) < 0) {
 		out = NULL;
 		*oom = true;

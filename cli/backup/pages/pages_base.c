@@ -103,64 +103,73 @@ static int base_row(cli_db *db, cli_opts *o, cli_rows *row)
 	return rc;
 }
 
-int cli_module_stage_base(cli_db *db, cli_opts *o)
+/* The base at path, its row recording sha, fetched back from its copy in
+ * o->copy_to (the object of its name there whose row records the same
+ * SHA-256); why: what is wrong with the local file (NULL: it is gone).
+ * CLI_OK, or CLI_ERROR after saying why. */
+static int from_store(cli_db *db, cli_opts *o, const char *path, const char *sha, const char *why)
 {
-	cli_rows base = {0}, copy = {0};
-	char *url = NULL, *why = NULL;
-	bool oom = false;
-	int rc = CLI_ERROR;
-	if (base_row(db, o, &base) != 0)
-		goto out;
-	const char *path = cli_cell(&base, 0, 2), *sha = cli_cell(&base, 0, 3);
-	/* none, or a row without its SHA-256: the module says what it lacks */
-	if (base.nrows != 1 || !path || !sha || path[0] != '/') {
-		rc = CLI_OK;
-		goto out;
-	}
-	/* the local file, the cache, when it is the row's bytes */
-	if (access(path, F_OK) == 0 && !(why = cli_file_mismatch(path, sha, &oom)) && !oom) {
-		cli_note(&o->out, "the base backup %s is its catalog row's (SHA-256 checked)", path);
-		rc = CLI_OK;
-		goto out;
-	}
-	/* else its copy in the destination: the object of its name there,
-	 * whose row records the same SHA-256 */
 	const char *slash = strrchr(path, '/');
 	size_t n = strlen(o->copy_to);
-	if (asprintf(&url, "%s%s%s", o->copy_to, n && o->copy_to[n - 1] == '/' ? "" : "/",
-	             slash + 1) < 0) {
-		url = NULL;
+	char *url = NULL;
+	if (asprintf(&url, "%s%s%s", o->copy_to, n && o->copy_to[n - 1] == '/' ? "" : "/", slash + 1) <
+	    0) {
 		cli_errorf("out of memory");
-		goto out;
+		return CLI_ERROR;
 	}
-	if (cli_backup_row(db, o, NULL, url, NULL, &copy) != 0)
-		goto out;
+	cli_rows copy = {0};
+	int rc = cli_backup_row(db, o, NULL, url, NULL, &copy) != 0 ? CLI_ERROR : CLI_OK;
 	const char *copy_sha = copy.nrows == 1 ? cli_cell(&copy, 0, 3) : NULL;
-	if (!copy_sha || strcmp(copy_sha, sha) != 0) {
+	if (rc == CLI_OK && (!copy_sha || strcmp(copy_sha, sha) != 0)) {
 		cli_errorf("the base of this incremental backup, %s, is %s, and %s holds no copy of it "
 		           "recorded in the catalog: take a full backup (without --incremental), "
 		           "which begins a chain the store holds",
 		           path, why ? "not the file its row records" : "gone", o->copy_to);
-		goto out;
-	}
-	if (why) {
+		rc = CLI_ERROR;
+	} else if (rc == CLI_OK && why) {
 		/* a changed local file is no base: the store's copy takes its place */
 		cli_note(&o->out, "the base backup %s %s: fetched again from %s", path, why, url);
 		if (unlink(path) != 0) {
 			cli_errorf("cannot remove the changed base %s: %s", path, strerror(errno));
-			goto out;
+			rc = CLI_ERROR;
 		}
 	}
-	if (fetch_base(url, sha, path) == CLI_OK) {
+	if (rc == CLI_OK)
+		rc = fetch_base(url, sha, path);
+	if (rc == CLI_OK)
 		cli_note(&o->out, "fetched the base backup %s into %s (SHA-256 checked)", url, path);
-		rc = CLI_OK;
-	}
-out:
-	if (oom)
-		cli_errorf("out of memory");
-	free(why);
 	free(url);
 	cli_rows_free(&copy);
+	return rc;
+}
+
+/* The base at path, its row recording sha: the local file, the cache,
+ * when it is the row's bytes, else the store's copy. */
+static int stage(cli_db *db, cli_opts *o, const char *path, const char *sha)
+{
+	bool oom = false, here = access(path, F_OK) == 0;
+	char *why = here ? cli_file_mismatch(path, sha, &oom) : NULL;
+	int rc = CLI_OK;
+	if (oom) {
+		cli_errorf("out of memory");
+		rc = CLI_ERROR;
+	} else if (here && !why) {
+		cli_note(&o->out, "the base backup %s is its catalog row's (SHA-256 checked)", path);
+	} else {
+		rc = from_store(db, o, path, sha, why);
+	}
+	free(why);
+	return rc;
+}
+
+int cli_module_stage_base(cli_db *db, cli_opts *o)
+{
+	cli_rows base = {0};
+	int rc = base_row(db, o, &base) != 0 ? CLI_ERROR : CLI_OK;
+	const char *path = cli_cell(&base, 0, 2), *sha = cli_cell(&base, 0, 3);
+	/* none, or a row without its SHA-256: the module says what it lacks */
+	if (rc == CLI_OK && base.nrows == 1 && path && sha && path[0] == '/')
+		rc = stage(db, o, path, sha);
 	cli_rows_free(&base);
-	return oom ? CLI_ERROR : rc;
+	return rc;
 }
