@@ -55,12 +55,44 @@ static int find_method(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
 	return 0;
 }
 
+/* Why the object fetched from url into file is not the backup the
+ * catalog row naming url records (malloc'd; NULL: it is, or no row names
+ * url, or the row records no SHA-256): another file uploaded under the
+ * same name never stands in for the backup its row describes. *oom set
+ * when the answer could not be made. */
+static char *fetched_mismatch(cli_db *db, cli_opts *o, const char *url, const char *file, bool *oom)
+{
+	cli_rows row = {0};
+	char *why = NULL, *out = NULL;
+	*oom = false;
+	if (cli_backup_row(db, o, NULL, url, NULL, &row) != 0) {
+		/* a database without dbcare's catalog (a new one restored into
+		 * from the bucket alone): no row to hold the object to */
+		cli_error_clear(db);
+		cli_rows_free(&row);
+		return NULL;
+	}
+	const char *sha = row.nrows == 1 ? cli_cell(&row, 0, 3) : NULL;
+	if (sha && (why = cli_file_mismatch(file, sha, oom)) &&
+	    asprintf(&out,
+	             "the object %s is not the backup its catalog row %s records: %s; the row "
+	             "records SHA-256 %s (another file uploaded under its name?)",
+	             url, cli_cell(&row, 0, 0), why, sha) < 0) {
+		out = NULL;
+		*oom = true;
+	}
+	free(why);
+	cli_rows_free(&row);
+	return out;
+}
+
 /* A BACKUP named by a store URL (s3://...) in o's argument at: fetched
- * into a private folder, and the argument (and --from, unless given)
- * pointed there for the hook, which sees a file alone (the bucket's copy
- * has no catalog row). 0, or -1 after printing why; *stage NULL when
- * nothing fetched. */
-static int fetched(cli_opts *o, int at, char **stage, char **file)
+ * into a private folder, held to the SHA-256 of the catalog row naming
+ * the URL when db has one (fetched_mismatch), and the argument (and
+ * --from, unless given) pointed there for the hook, which sees a file
+ * alone. 0, or -1 after printing why (nothing fetched is left); *stage
+ * NULL when nothing fetched. */
+static int fetched(cli_db *db, cli_opts *o, int at, char **stage, char **file)
 {
 	*stage = *file = NULL;
 	if (o->nargs <= at || !cli_store_is_url(o->args[at]))
@@ -68,6 +100,15 @@ static int fetched(cli_opts *o, int at, char **stage, char **file)
 	if (cli_backup_fetch(o->args[at], stage, file) != CLI_OK)
 		return -1;
 	cli_note(&o->out, "fetched %s into %s", o->args[at], *stage);
+	bool oom;
+	char *forged = fetched_mismatch(db, o, o->args[at], *file, &oom);
+	if (forged || oom) {
+		cli_errorf("%s", forged ? forged : "out of memory");
+		free(forged);
+		cli_backup_fetched_drop(*stage, *file);
+		*stage = *file = NULL;
+		return -1;
+	}
 	o->args[at] = *file;
 	if (!o->from_dir)
 		o->from_dir = *stage;
@@ -137,7 +178,7 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 		if (rc != 1)
 			return rc;
 	}
-	if (fetched(o, 0, &stage, &file) != 0)
+	if (fetched(db, o, 0, &stage, &file) != 0)
 		return CLI_ERROR;
 	int rc = verify_one(db, o);
 	cli_backup_fetched_drop(stage, file);
@@ -294,7 +335,7 @@ int cli_backup_drill(cli_db *db, cli_opts *o)
 	const cli_backup_method *m = cli_backup_method_own_rows(db);
 	char *stage, *file;
 	const char *url = o->nargs > 1 && cli_store_is_url(o->args[1]) ? o->args[1] : NULL;
-	if (fetched(o, 1, &stage, &file) != 0)
+	if (fetched(db, o, 1, &stage, &file) != 0)
 		return CLI_ERROR;
 	const char *arg = o->nargs > 1 ? o->args[1] : NULL;
 	cli_rows row = {0};
@@ -346,7 +387,7 @@ int cmd_restore(cli_db *db, cli_opts *o)
 	if (to)
 		return m->restore_to(db, o);
 	char *stage, *file;
-	if (fetched(o, 0, &stage, &file) != 0)
+	if (fetched(db, o, 0, &stage, &file) != 0)
 		return CLI_ERROR;
 	int rc = m->restore(db, o, o->args[0]);
 	cli_backup_fetched_drop(stage, file);

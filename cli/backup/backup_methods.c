@@ -9,6 +9,7 @@
 #include "cli/backup/pg_dump/pg_dump.h"
 #include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/common/backup_dir_setting.h"
+#include "cli/store/store.h"
 #include "backup/backup_tool.h"
 
 #include <stdio.h>
@@ -124,6 +125,13 @@ static int module_run(cli_db *db, cli_opts *o, const char *target)
 	(void)target;
 	if (module_path_for_store(db, o, &here) != 0)
 		return CLI_ERROR;
+	/* an incremental to a store goes on from the store's chain: its base
+	 * is here as its row records it, or fetched back */
+	if (o->incremental && o->copy_to && cli_store_is_url(o->copy_to) &&
+	    cli_module_stage_base(db, o) != CLI_OK) {
+		free(here);
+		return CLI_ERROR;
+	}
 	snprintf(method, sizeof method, "%s%s%s", o->incremental ? "incremental" : "full",
 	         o->compress ? "+zstd" : "", o->key_file ? "+encrypt" : "");
 	const char *p[2] = {o->nargs > 0 ? o->args[0] : here, method};

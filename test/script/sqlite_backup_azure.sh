@@ -55,7 +55,13 @@ full_rows=$(rows "$db")
 sqlite3 "$db" "INSERT INTO customers (email) VALUES ('mon@example.com')"
 run 0 backup b/mon.db --incremental --copy-to "$dest" --db "sqlite:$db"
 sqlite3 "$db" "UPDATE blobs SET body = randomblob(10) WHERE id <= 10"
+# the base's local file gone: the incremental fetches it back from the
+# container, held to its row's SHA-256, into its path, and builds on it
+mv b/mon.db mon.away
 run 0 backup b/tue.db --incremental --copy-to "$dest" --db "sqlite:$db"
+has "fetched the base backup $dest/mon.db into $work/b/mon.db (SHA-256 checked)" err
+cmp -s b/mon.db mon.away || fail "the base fetched from the container differs from mon.db"
+rm mon.away
 # an incremental backup is small: one Put Blob, whose answer carries the
 # store's MD5 of the blob: no HEAD after it
 [ "$(log "PUT /$acct/shop/app/nightly/tue.db$")" = 1 ] || fail "tue.db was not one Put Blob"

@@ -14,7 +14,8 @@
 # never the secret. The secret appears in no output, no `ps` line of a
 # running upload, no catalog and no file dbcare leaves. Each copy is a
 # catalog row naming its URL, verified by verify --all-backups from the
-# bucket with the local files gone. An SSE-KMS bucket's non-MD5 ETags are
+# bucket with the local files gone; a forged object at a copy's URL is
+# refused by verify, drill and restore, by its SHA-256. An SSE-KMS bucket's non-MD5 ETags are
 # taken; a bucket name outside S3's rules is refused; names no local file
 # can have are never fetched; a listing that never ends, or one page too
 # big, is an error.
@@ -141,17 +142,40 @@ sqlite3 forger.db "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)"
 run 0 backup forged/sun.db --copy-to s3://shop/app/forged --db sqlite:forger.db
 run 1 backup drill s3://shop/app/forged/sun.db --db "sqlite:$db"
 has "failed its restore drill" err
+# a forged object at a copy's URL (another database's sun.db uploaded
+# as vhost.db, whose file_copy row the catalog has): verify URL, the
+# drill and restore refuse it, naming the object and the SHA-256 its row
+# records, and never restore it (verify --all-backups fails it below)
+vhost_obj="$work/s3/shop/app/vhost/vhost.db._S3rver_object"
+cp "$vhost_obj" vhost.real
+cp "$work/s3/shop/app/forged/sun.db._S3rver_object" "$vhost_obj"
+vhost_sum=$(sha256sum <vhost.real | cut -c1-64)
+run 1 verify s3://shop/app/vhost/vhost.db --db "sqlite:$db"
+has "backup s3://shop/app/vhost/vhost.db failed verification: its content differs from the copy that was verified (the file's SHA-256)" err
+before=$(rows "$db")
+for cmd in "backup drill" restore; do
+  run 1 $cmd s3://shop/app/vhost/vhost.db --db "sqlite:$db"
+  has "dbcare: the object s3://shop/app/vhost/vhost.db is not the backup its catalog row" err
+  has "the row records SHA-256 $vhost_sum" err
+done
+[ "$(rows "$db")" = "$before" ] || fail "the forged object was restored"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM dbcare_backup_drills WHERE path LIKE '%vhost%'")" = 0 ] ||
+  fail "the forged object was drilled"
 # verify --all-backups, the local backups gone: each copy fetched from
 # the bucket (a chain's link with its links), held to its row's SHA-256,
-# read by the module and its row marked; the local files' rows fail
+# read by the module and its row marked; the local files' rows fail, and
+# so does the forged vhost.db
 run 1 verify --all-backups --encrypt-key-file backup.key --db "sqlite:$db"
 for u in "$dest/sun.db" "$dest/mon.db" "$dest/tue.db" s3://shop/app/sealed/sealed.db \
-  s3://shop/app/vhost/vhost.db "$dest/paused.db"; do
+  "$dest/paused.db"; do
   grep -qxF "verified $u" out || fail "verify --all-backups did not verify $u: $(cat out)"
 done
+grep -qxF "failed s3://shop/app/vhost/vhost.db: its content differs from the copy that was verified (the file's SHA-256)" out ||
+  fail "verify --all-backups did not fail the forged vhost.db: $(cat out)"
 grep -q "^failed $work/b/sun.db" out || fail "the gone local sun.db was not failed: $(cat out)"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM dbcare_backups WHERE kind = 'file_copy'
-  AND status = 'verified' AND verified_at IS NOT NULL")" = 8 ] || fail "the copies' rows not marked: $(cat out; sqlite3 "$db" "SELECT id, kind, path, status, detail FROM dbcare_backups")"
+  AND status = 'verified' AND verified_at IS NOT NULL")" = 7 ] || fail "the copies' rows not marked: $(cat out; sqlite3 "$db" "SELECT id, kind, path, status, detail FROM dbcare_backups")"
+cp vhost.real "$vhost_obj"
 run 0 verify "$dest/tue.db" --db "sqlite:$db"
 has "fetched $dest/tue.db" err
 mv b.away b

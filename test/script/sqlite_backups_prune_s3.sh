@@ -12,7 +12,9 @@
 # database and the local files gone, i2 restores from the bucket alone
 # (its chain intact), every row as it was. A store that refuses the
 # deletes (stopped) leaves every local file and row, so the next run
-# finds the same backups. The secret is printed nowhere.
+# finds the same backups. The secret is printed nowhere. With backup.dir
+# the bucket's URL, an incremental whose local base is gone or changed
+# fetches it back, checked, and the chain restores from the bucket.
 set -euo pipefail
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/s3.sh"
@@ -120,10 +122,39 @@ run 0 config set backup.dir "$work/plainb" --db sqlite:plain.db
 (cd here && run 0 backup --jobs 1 --db "sqlite:$auto" --db "sqlite:$work/plain.db")
 ls plainb | grep -q '^plain-' || fail "plain.db's backup is not in its backup.dir"
 ! s3_objects | grep -q 'plain-' || fail "plain.db's backup went to auto.db's store: $(s3_objects)"
-rm -rf here auto.db auto.db-wal auto.db-shm
+# the chain goes on from the bucket: the local backups gone (the working
+# folder removed), an incremental to backup.dir fetches its base back
+# (the fleet's full backup), held to its row's SHA-256, into its path; a
+# local base whose bytes changed is fetched again; a base the bucket has
+# no copy of (made with a PATH: local only) is refused, nothing made
+base=$(ls here | tail -1)
+rm -rf here
+mkdir elsewhere && cd elsewhere
+sqlite3 "$auto" "INSERT INTO t (v) VALUES ('host gone')"
+run 0 backup --incremental --db "sqlite:$auto"
+has "fetched the base backup s3://shop/auto/$base into $work/here/$base (SHA-256 checked)" err
+newest_is_incremental() { [ "$(sqlite3 "$auto" "SELECT base_id IS NOT NULL FROM dbcare_backups
+  WHERE kind = 'file' ORDER BY id DESC LIMIT 1")" = 1 ]; }
+newest_is_incremental || fail "not an incremental on the fetched base: $(cat out)"
+cmp -s "$work/here/$base" "$work/s3/shop/auto/$base._S3rver_object" || fail "the fetched base differs"
+inc=$(ls)
+printf x >>"$inc"
+sqlite3 "$auto" "INSERT INTO t (v) VALUES ('base changed')"
+run 0 backup --incremental --db "sqlite:$auto"
+has "the base backup $work/elsewhere/$inc its content differs" err
+has "fetched the base backup s3://shop/auto/$inc into $work/elsewhere/$inc (SHA-256 checked)" err
+newest_is_incremental || fail "not an incremental on the fetched-again base"
+want=$(sqlite3 "$auto" "SELECT count(*), group_concat(v) FROM t")
+run 0 backup "$work/local-only.db" --db "sqlite:$auto"
+rm "$work/local-only.db"
+run 1 backup --incremental --db "sqlite:$auto"
+has "the base of this incremental backup, $work/local-only.db, is gone, and s3://shop/auto holds no copy of it" err
+cd "$work"
+[ "$(ls elsewhere | wc -l)" = 2 ] || fail "a refused incremental left a file: $(ls elsewhere)"
+rm -rf here elsewhere auto.db auto.db-wal auto.db-shm
 run 0 restore "s3://shop/auto/$(s3_objects | grep -E '^auto/auto-' | tail -1 | cut -d/ -f2)" \
   --db "sqlite:$work/auto-restored.db"
 [ "$(sqlite3 "$work/auto-restored.db" "SELECT count(*), group_concat(v) FROM t")" = "$want" ] ||
   fail "the incremental uploaded to backup.dir's bucket restored other rows"
 echo "backups prune --copy-to: f1 and i1 deleted in the bucket, f2 kept for i2, which restores;"
-echo "backup.dir s3://...: backups uploaded and pruned there, the chain restores"
+echo "backup.dir s3://...: backups uploaded and pruned there, a gone base fetched back, the chain restores"

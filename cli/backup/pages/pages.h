@@ -23,6 +23,12 @@ int cli_module_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **w
 int cli_module_ship(cli_db *db, cli_opts *o, const char *answer);
 int cli_module_copy_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why,
                            char **doc);
+/* Before an incremental backup to o->copy_to, a store's URL: the base
+ * the module builds on present at its path with the SHA-256 its row
+ * records, the local file when it is that, else its copy fetched back
+ * from o->copy_to and checked; refused when neither is (pages_base.c).
+ * CLI_OK, or CLI_ERROR after saying why. */
+int cli_module_stage_base(cli_db *db, cli_opts *o);
 /* The module's restores (cmd_restore.c): a file, verified first; a
  * mark's backup, or its log to a time or mark. */
 int cli_module_restore(cli_db *db, cli_opts *o, const char *file);
