@@ -328,7 +328,7 @@ while not os.path.exists("w8_stop") or i < 20:
     with open("w8_%d.tmp" % w, "w") as f:
         f.write(str(i))
     os.replace("w8_%d.tmp" % w, "w8_%d" % w)
-    time.sleep(0.002)
+    time.sleep(0.02)
 PY
 w8=()
 for w in 0 1 2 3 4 5 6 7; do "$py" w8.py $w 2>>w8.err & w8+=($!); done
