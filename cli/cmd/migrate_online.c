@@ -16,7 +16,10 @@
  *     is more than --max-replica-lag bytes of WAL behind, the batch waits
  *     and the command says for which replica; each batch's size follows
  *     how the last one went (its time, its lock retries, the sessions it
- *     kept waiting);
+ *     kept waiting); a batch whose BEGIN finds the database busy is tried
+ *     again like one whose rows are; where the engine cannot say who waits
+ *     (SQLite), the lock is left free after each batch as long as it was
+ *     held, so writers polling for it are not starved;
  *   - each unit is recorded done (dbmigrate_online_record) in its own
  *     transaction, or right after it when it runs outside one: a run killed
  *     part way is resumed by the next one (step_begin kind 'online' takes
@@ -230,10 +233,13 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 		cli_rows b = {0};
 		double t0 = dbc_monotonic_ms();
 		int waiters = 0;
-		if (q(r, r->db->drv->begin_write, 0, NULL, NULL) != 0)
-			return -1;
-		if (set_wait(r, r->db->drv->lock_wait_local) == 0 && q(r, sql, np, p, &b) == 0 &&
+		/* a BEGIN that did not get the lock in time (SQLite's BEGIN
+		 * IMMEDIATE on a busy database) is tried again as a statement
+		 * of the range would be: the copy waits, never fails for it */
+		bool begun = q(r, r->db->drv->begin_write, 0, NULL, NULL) == 0;
+		if (begun && set_wait(r, r->db->drv->lock_wait_local) == 0 && q(r, sql, np, p, &b) == 0 &&
 		    (waiters = lock_waiters(r)) >= 0 && q(r, "COMMIT", 0, NULL, NULL) == 0) {
+			double held = dbc_monotonic_ms() - t0;
 			*filled = cli_cell(&b, 0, 0) ? atol(cli_cell(&b, 0, 0)) : 0;
 			snprintf(next, 32, "%s", cli_cell(&b, 0, 1) ? cli_cell(&b, 0, 1) : "0");
 			snprintf(end, 32, "%s", cli_cell(&b, 0, 2) ? cli_cell(&b, 0, 2) : "0");
@@ -241,7 +247,7 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 			/* under DBCARE_TEST_ONLINE_KILL_AT the plan's size stays: a
 			 * pace that follows timing would move the kill points */
 			if (np == 3 && r->kill_at == 0) {
-				dbc_throttle_batch m = {dbc_monotonic_ms() - t0, k - 1, waiters};
+				dbc_throttle_batch m = {held, k - 1, waiters};
 				r->pct_min = r->pct < r->pct_min ? r->pct : r->pct_min;
 				r->pct_max = r->pct > r->pct_max ? r->pct : r->pct_max;
 				int was = r->pct;
@@ -249,13 +255,15 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 				r->batches++;
 				say_pace(r, &m, was);
 			}
+			pause_ms((long)dbc_throttle_yield_ms(held, r->db->drv->online_lock_waiters != NULL));
 			return 0;
 		}
 		cli_rows_free(&b);
 		bool retry = lock_not_granted(r);
 		cli_error saved = r->db->error;
 		memset(&r->db->error, 0, sizeof r->db->error);
-		cli_rollback(r->db);
+		if (begun)
+			cli_rollback(r->db);
 		r->db->error = saved;
 		if (!retry || k >= r->tries)
 			return -1;

@@ -63,10 +63,20 @@ static void test_waits(void)
 	CHECK(!dbc_throttle_waits(0, 1), "caught up: goes on");
 }
 
+static void test_yield(void)
+{
+	CHECK(dbc_throttle_yield_ms(30, true) == 0, "waiters seen (row locks): no pause");
+	CHECK(dbc_throttle_yield_ms(30, false) == 30, "waiters unseen: free as long as held");
+	CHECK(dbc_throttle_yield_ms(DBC_THROTTLE_TARGET_MS * 5, false) == DBC_THROTTLE_TARGET_MS,
+	      "a long batch: at most the target");
+	CHECK(dbc_throttle_yield_ms(-1, false) == 0, "a clock gone back: no pause");
+}
+
 int main(void)
 {
 	test_shrink();
 	test_grow();
 	test_waits();
+	test_yield();
 	return unit_done();
 }
