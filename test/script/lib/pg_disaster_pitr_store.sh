@@ -9,8 +9,11 @@
 # environment keeps, named in the archive_command;
 # `dbcare backup s3://...` (or azure://...) makes the stanza there, takes
 # a full backup and records it; `dbcare verify` restores it into a scratch
-# cluster from the bucket; on S3 a second backup killed (kill -9 of dbcare
-# and its pgBackRest) in the middle of its upload, recorded nowhere;
+# cluster from the bucket (its stanza-create meeting pgBackRest's lock
+# held, whose error it prints once); 20 backups killed (kill -9 of dbcare
+# and its pgBackRest, of pgBackRest, of one of its workers) in the middle
+# of their uploads, and on S3 one whose store is killed in it (on Azure,
+# one whose connections are reset), recorded nowhere;
 # writes, a moment noted, more writes; then the
 # cluster stopped, its data directory, its configuration and every local
 # file of pgBackRest deleted; `dbcare restore --to-time --from URL` on a
@@ -82,10 +85,18 @@ else
 fi
 has "over TLS only" err
 
-# --- a full backup into the bucket, recorded, verified by a restore from it
+# --- a full backup into the bucket, recorded, verified by a restore from it;
+# its stanza-create meets pgBackRest's archive lock held (as the server's
+# failing archive-push holds it, here for 1.5 s) and tries again until it
+# is free, pgBackRest's error of the lock printed once
 P -d app -c "CREATE TABLE orders (id bigint PRIMARY KEY, note text, amount numeric)" \
   -c "INSERT INTO orders SELECT g, md5(g::text), g * 1.5 FROM generate_series(1, 3000) g"
+"${AS_PG[@]}" flock "$r/lock/app-archive.lock" sh -c "touch '$r/held'; sleep 1.5" &
+holder=$!
+while [ ! -e "$r/held" ]; do sleep 0.05; done
 run 0 backup --type full "$dest" --db "$url" --json
+wait "$holder"
+[ "$(grep -c "unable to acquire lock" "$work/err")" = 1 ] || { cat "$work/err"; fail "the lock's error was not printed once"; }
 label=$(json "d['backup']['label']")
 [ "$(json "d['backup']['path']")" = "pgbackrest:app/$label@$dest" ] || fail "the path names no bucket: $(cat out)"
 store_objects | grep -q "^app/backup/app/$label/backup.manifest$" ||
@@ -95,29 +106,142 @@ run 0 verify "$label" --db "$url"
   fail "the backup did not verify from $store_words: $(cat out err)"
 ! P -d app -c "SELECT * FROM dbcare.backups" | grep -qF "$secret" || fail "the catalog holds the secret"
 
-# --- S3: a kill -9 in the middle of a backup's upload takes dbcare and
-# its pgBackRest together, as a lost host would: nothing is recorded,
-# pgBackRest lists no such backup, and the restore below (to a moment
-# after it) never picks the partial one
-if [ "$STORE" = s3 ]; then
-  rows=$(P -d app -c "SELECT count(*) FROM dbcare.backups")
-  bk=$work/s3/pitr/app/backup/app new=
-  setsid "$cli" backup --type full "$dest" --db "$url" >"$work/killed.out" 2>&1 &
-  killed=$!
-  for _ in $(seq 1200); do
-    for d in "$bk"/*F; do [ "$d" = "$bk/$label" ] || [ ! -d "$d" ] || new=$d; done
-    [ -z "$new" ] && kill -0 "$killed" 2>/dev/null || break
-    sleep 0.05
+# --- 20 kills -9 in the middle of backups' uploads, each on a chosen
+# request of the upload, not after a chosen time: the store's log read on
+# (without a fork per poll) until it shows the Nth upload request of the
+# backup, the store stopped (SIGSTOP) with that request in flight, by
+# turns dbcare and its pgBackRest together (their process group, as a lost
+# host), pgBackRest's main process alone (dbcare then fails) or one of its
+# workers alone; the store let go on. Ten full backups, N going round the
+# requests the whole backup above made before its manifest (or at the
+# manifest, the last, when a backup makes fewer), and ten incremental
+# ones killed at their first or
+# second request (their upload is small: the cheap kills). Then, on S3,
+# one upload whose store is killed (its connections reset, then refused
+# until pgBackRest gives up: io-timeout 1 s) and started again; on Azure
+# one whose connections the store resets (a network error). After each:
+# dbcare failed, no catalog row added, no backup `pgbackrest info` lists
+# (the ones a restore picks from) added unless whole; the restore below,
+# to a moment after them all, recovers from the newest whole backup.
+upload_re="^request (PUT|POST) (/[^/ ]+)?/pitr/app/backup/app/([0-9]{8}-[0-9]{6}F(_[0-9]{8}-[0-9]{6}I)?)/"
+steps=$(grep -cE "^request (PUT|POST) (/[^/ ]+)?/pitr/app/backup/app/$label/" "$store_log" || true)
+[ "$steps" -ge 3 ] || fail "the whole backup's upload made $steps requests: want its files and manifest"
+rows=$(P -d app -c "SELECT count(*) FROM dbcare.backups")
+listed() { # the labels of the backups pgBackRest's info lists
+  if [ "$STORE" = s3 ]; then "${AS_PG[@]}" pgbackrest --stanza=app --output=json info; else
+    PGBACKREST_REPO1_AZURE_KEY=$azure_key "${AS_PG[@]}" pgbackrest --stanza=app --output=json info; fi |
+    grep -o '"label":"[^"]*"' | tr '\n' ' '
+}
+labels=$(listed)
+grep -qF "\"label\":\"$label\"" <<<"$labels" || fail "pgBackRest lists no $label: $labels"
+mkfifo "$work/never"
+exec 8<>"$work/never" 7<"$store_log"
+log_part=
+# log_drain: the store's log read to its end; wait_upload PID N: until it
+# shows the Nth upload request since (0; its backup's label in
+# upload_label), or PID is gone first (1). The requests of the backups
+# killed before (in killed_labels) are not counted: workers of a killed
+# pgBackRest may still finish the file they upload. (Each backup here a
+# new label: pgBackRest's resume of a killed one is off, its partial
+# backup deleted instead.)
+log_drain() { while IFS= read -r _ <&7; do :; done; log_part=; }
+killed_labels=" $label "
+wait_upload() {
+  local seen=0 line rest
+  while kill -0 "$1" 2>/dev/null; do
+    while IFS= read -r line <&7; do
+      line=$log_part$line log_part=
+      if [[ $line =~ $upload_re ]] && [[ $killed_labels != *" ${BASH_REMATCH[3]} "* ]]; then
+        seen=$((seen + 1)) upload_label=${BASH_REMATCH[3]}
+        rest=${line#*/"$upload_label"/} rest=${rest%%[? ]*}
+        [ "$rest" != backup.manifest ] || seen=$2 # its last
+      fi
+    done
+    log_part+=$line
+    [ "$seen" -lt "$2" ] || return 0
+    read -r -t 0.005 -u 8 || true
   done
-  kill -0 "$killed" 2>/dev/null || { cat "$work/killed.out"; fail "the backup to kill ended first"; }
-  [ -n "$new" ] || fail "no upload of the backup to kill began"
-  kill -9 -- "-$killed"
-  wait "$killed" || true
-  [ "$(P -d app -c "SELECT count(*) FROM dbcare.backups")" = "$rows" ] || fail "the killed backup was recorded"
-  ! "${AS_PG[@]}" pgbackrest --stanza=app --output=json info | grep -qF "${new##*/}" ||
-    fail "pgBackRest lists the killed backup ${new##*/}"
-  echo "killed in its upload, recorded nowhere: ${new##*/}"
+  return 1
+}
+# nothing_kept WHAT: no catalog row added, and no backup pgBackRest lists
+# but the ones before and killed ones whose manifest, the last object
+# pgBackRest writes, is in the store (whole: a kill at the manifest's
+# request may land after it; pgBackRest adds such a backup to its info at
+# its next backup, and a restore may pick it)
+whole=
+nothing_kept() {
+  [ "$(P -d app -c "SELECT count(*) FROM dbcare.backups")" = "$rows" ] || fail "$1 was recorded"
+  local l name
+  for l in $(listed); do
+    [[ "$labels $whole" != *"$l "* ]] || continue
+    name=${l#*:\"} name=${name%\"}
+    store_objects | grep -qx "app/backup/app/$name/backup.manifest" ||
+      fail "after $1 pgBackRest lists $name, which has no manifest"
+    whole+="$l "
+  done
+}
+modes=(host pgbackrest worker)
+for i in $(seq 1 20); do
+  mode=${modes[$((i % 3))]}
+  if [ $((i % 2)) = 1 ]; then type=full n=$(((i / 2) % (steps - 1) + 1)); else type=incr n=$(((i / 2) % 2 + 1)); fi
+  log_drain
+  PGBACKREST_RESUME=n setsid "$cli" backup --type "$type" "$dest" --db "$url" >"$work/k$i.out" 2>&1 &
+  pid=$!
+  wait_upload "$pid" "$n" || { cat "$work/k$i.out"; fail "backup k$i ($type) ended before its upload's request $n"; }
+  store_pause
+  main=$(pgrep -P "$pid" -x pgbackrest || true)
+  case $mode in
+  host) kill -9 -- "-$pid" ;;
+  pgbackrest) kill -9 "${main:?dbcare runs no pgbackrest}" ;;
+  worker) kill -9 "$(pgrep -P "${main:?dbcare runs no pgbackrest}" | head -1 | grep . || echo "$main")" ;;
+  esac
+  store_resume
+  killed_labels+="$upload_label "
+  set +e; wait "$pid" 2>/dev/null; rc=$?; set -e
+  [ "$rc" != 0 ] || { cat "$work/k$i.out"; fail "backup k$i ($type, $mode killed at request $n) succeeded"; }
+  nothing_kept "backup k$i ($type, $mode killed at request $n)"
+done
+echo "20 kills in uploads (a full one: $steps requests), recorded nowhere; whole after the kill: ${whole:-none}"
+if [ "$STORE" = s3 ]; then
+  # the store killed in the middle of an upload (its connections reset,
+  # then refused until pgBackRest gives up), then started again on a new
+  # port (the archiver's configuration follows it)
+  log_drain
+  PGBACKREST_RESUME=n PGBACKREST_IO_TIMEOUT=1 "$cli" backup --type full "$dest" --db "$url" >"$work/failed.out" 2>&1 &
+  pid=$!
+  wait_upload "$pid" 2 || { cat "$work/failed.out"; fail "the backup to kill the store in ended first"; }
+  store_kill
+  set +e; wait "$pid"; rc=$?; set -e
+  [ "$rc" != 0 ] || { cat "$work/failed.out"; fail "the backup whose store was killed succeeded"; }
+  store_start pitr
+  sed -i "s/^repo1-storage-port=.*/repo1-storage-port=$(port_of "$AWS_ENDPOINT_URL")/" "$r/pgbackrest.conf"
+  nothing_kept "the backup whose store was killed"
+  echo "the store killed in an upload: $(grep -m1 -o 'ERROR: \[[0-9]*\][^:]*' "$work/failed.out" || tail -1 "$work/failed.out")"
+else
+  # (azurite keeps its blob index in memory between saves: killed, it
+  # forgets blobs it acknowledged, the archive's segments among them)
+  # a network error in the middle of an upload, the store up: every
+  # connection reset. pgBackRest fails (nothing kept) or retries to a whole
+  # backup, then recorded and listed; the restore below picks it
+  log_drain
+  PGBACKREST_RESUME=n "$cli" backup --type full "$dest" --db "$url" --json >"$work/out" 2>"$work/failed.out" &
+  pid=$!
+  wait_upload "$pid" 2 || { cat "$work/failed.out"; fail "the backup to reset ended first"; }
+  azure_reset
+  set +e; wait "$pid"; rc=$?; set -e
+  if [ "$rc" = 0 ]; then
+    again=$(json "d['backup']['label']")
+    store_objects | grep -q "^app/backup/app/$again/backup.manifest$" || fail "the retried backup $again is not whole"
+    [ "$(P -d app -c "SELECT count(*) FROM dbcare.backups")" = $((rows + 1)) ] && grep -qF "\"label\":\"$again\"" <<<"$(listed)" ||
+      fail "the retried backup $again is not recorded and listed"
+    echo "connections reset in an upload: retried, whole, recorded: $again"
+  else
+    nothing_kept "the backup whose connections were reset"
+    echo "connections reset in an upload: failed, recorded nowhere"
+  fi
 fi
+exec 7<&- 8<&-
+! grep -qF "$secret" "$work"/k*.out "$work/failed.out" || fail "a killed backup printed the secret"
 
 # --- writes, the moment, more writes (pgBackRest's stop time is whole seconds)
 sleep 1.1
