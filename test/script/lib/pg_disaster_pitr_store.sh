@@ -11,7 +11,7 @@
 # a full backup and records it; `dbcare verify` restores it into a scratch
 # cluster from the bucket (its stanza-create meeting pgBackRest's lock
 # held, whose error it prints once); 20 backups killed (kill -9 of dbcare
-# and its pgBackRest, of pgBackRest, of one of its workers) in the middle
+# and its pgBackRest, of pgBackRest, of its workers) in the middle
 # of their uploads, and on S3 one whose store is killed in it (on Azure,
 # one whose connections are reset), recorded nowhere;
 # writes, a moment noted, more writes; then the
@@ -111,18 +111,21 @@ run 0 verify "$label" --db "$url"
 # (without a fork per poll) until it shows the Nth upload request of the
 # backup, the store stopped (SIGSTOP) with that request in flight, by
 # turns dbcare and its pgBackRest together (their process group, as a lost
-# host), pgBackRest's main process alone (dbcare then fails) or one of its
-# workers alone; the store let go on. Ten full backups, N going round the
-# requests the whole backup above made before its manifest (or at the
-# manifest, the last, when a backup makes fewer), and ten incremental
-# ones killed at their first or
-# second request (their upload is small: the cheap kills). Then, on S3,
-# one upload whose store is killed (its connections reset, then refused
-# until pgBackRest gives up: io-timeout 1 s) and started again; on Azure
-# one whose connections the store resets (a network error). After each:
-# dbcare failed, no catalog row added, no backup `pgbackrest info` lists
-# (the ones a restore picks from) added unless whole; the restore below,
-# to a moment after them all, recovers from the newest whole backup.
+# host), pgBackRest's main process alone (dbcare then fails) or its
+# workers (on full backups); the store let go on. Ten full backups, N
+# going round the requests the whole backup above made before its
+# manifest (or at the manifest, the last, when a backup makes fewer), and
+# ten incremental ones killed at their first or second request (their
+# upload is small: the cheap kills). The killed backups skip pgBackRest's
+# archive check (a wait for the WAL archived, before and after the copy
+# they never finish). Then, on S3, one upload whose store is killed (its
+# connections reset, then refused until pgBackRest gives up: io-timeout
+# 1 s, its jobs retried, which gives the server's archiver, stuck on the
+# store gone, time to come back) and started again; on Azure one whose
+# connections the store resets (a network error). After each: dbcare failed, no catalog
+# row added, no backup `pgbackrest info` lists (the ones a restore picks
+# from) added unless whole; the restore below, to a moment after them
+# all, recovers from the newest whole backup.
 upload_re="^request (PUT|POST) (/[^/ ]+)?/pitr/app/backup/app/([0-9]{8}-[0-9]{6}F(_[0-9]{8}-[0-9]{6}I)?)/"
 steps=$(grep -cE "^request (PUT|POST) (/[^/ ]+)?/pitr/app/backup/app/$label/" "$store_log" || true)
 [ "$steps" -ge 3 ] || fail "the whole backup's upload made $steps requests: want its files and manifest"
@@ -143,14 +146,25 @@ log_part=
 # killed before (in killed_labels) are not counted: workers of a killed
 # pgBackRest may still finish the file they upload. (Each backup here a
 # new label: pgBackRest's resume of a killed one is off, its partial
-# backup deleted instead.)
-log_drain() { while IFS= read -r _ <&7; do :; done; log_part=; }
+# backup deleted instead.) Both note in info_written a request writing
+# pgBackRest's backup.info, the list its info shows.
+info_re="^request (PUT|POST) (/[^/ ]+)?/pitr/app/backup/app/backup\.info"
+info_written=
+log_drain() {
+  local line
+  while IFS= read -r line <&7; do
+    line=$log_part$line log_part=
+    [[ ! $line =~ $info_re ]] || info_written=1
+  done
+  log_part+=$line
+}
 killed_labels=" $label "
 wait_upload() {
   local seen=0 line rest
   while kill -0 "$1" 2>/dev/null; do
     while IFS= read -r line <&7; do
       line=$log_part$line log_part=
+      [[ ! $line =~ $info_re ]] || info_written=1
       if [[ $line =~ $upload_re ]] && [[ $killed_labels != *" ${BASH_REMATCH[3]} "* ]]; then
         seen=$((seen + 1)) upload_label=${BASH_REMATCH[3]}
         rest=${line#*/"$upload_label"/} rest=${rest%%[? ]*}
@@ -159,20 +173,26 @@ wait_upload() {
     done
     log_part+=$line
     [ "$seen" -lt "$2" ] || return 0
-    read -r -t 0.005 -u 8 || true
+    read -r -t 0.02 -u 8 || true
   done
   return 1
 }
-# nothing_kept WHAT: no catalog row added, and no backup pgBackRest lists
-# but the ones before and killed ones whose manifest, the last object
-# pgBackRest writes, is in the store (whole: a kill at the manifest's
-# request may land after it; pgBackRest adds such a backup to its info at
-# its next backup, and a restore may pick it)
+# nothing_kept WHAT [all]: no catalog row added, and no backup pgBackRest
+# lists but the ones before and killed ones whose manifest, the last
+# object pgBackRest writes, is in the store (whole: a kill at the
+# manifest's request may land after it; pgBackRest adds such a backup to
+# its info at its next backup, and a restore may pick it). Its info is
+# run when the store's log shows backup.info written since it last ran
+# (else the list is the one checked then), or with "all".
 whole=
 nothing_kept() {
   [ "$(P -d app -c "SELECT count(*) FROM dbcare.backups")" = "$rows" ] || fail "$1 was recorded"
-  local l name
-  for l in $(listed); do
+  local l name now
+  log_drain
+  [ -n "$info_written" ] || [ -n "${2:-}" ] || return 0
+  info_written= now=$(listed)
+  grep -qF "\"label\":\"$label\"" <<<"$now" || fail "after $1 pgBackRest lists no $label: $now"
+  for l in $now; do
     [[ "$labels $whole" != *"$l "* ]] || continue
     name=${l#*:\"} name=${name%\"}
     store_objects | grep -qx "app/backup/app/$name/backup.manifest" ||
@@ -180,12 +200,15 @@ nothing_kept() {
     whole+="$l "
   done
 }
+# (the workers killed on full backups only, before the manifest: there
+# one of them uploads; an incremental's may all be idle, pgBackRest then
+# finishing without them)
 modes=(host pgbackrest worker)
 for i in $(seq 1 20); do
-  mode=${modes[$((i % 3))]}
-  if [ $((i % 2)) = 1 ]; then type=full n=$(((i / 2) % (steps - 1) + 1)); else type=incr n=$(((i / 2) % 2 + 1)); fi
+  if [ $((i % 2)) = 1 ]; then type=full n=$(((i / 2) % (steps - 1) + 1)) mode=${modes[$(((i / 2) % 3))]}; else
+    type=incr n=$(((i / 2) % 2 + 1)) mode=${modes[$(((i / 2) % 2))]}; fi
   log_drain
-  PGBACKREST_RESUME=n setsid "$cli" backup --type "$type" "$dest" --db "$url" >"$work/k$i.out" 2>&1 &
+  PGBACKREST_RESUME=n PGBACKREST_ARCHIVE_CHECK=n setsid "$cli" backup --type "$type" "$dest" --db "$url" >"$work/k$i.out" 2>&1 &
   pid=$!
   wait_upload "$pid" "$n" || { cat "$work/k$i.out"; fail "backup k$i ($type) ended before its upload's request $n"; }
   store_pause
@@ -193,21 +216,27 @@ for i in $(seq 1 20); do
   case $mode in
   host) kill -9 -- "-$pid" ;;
   pgbackrest) kill -9 "${main:?dbcare runs no pgbackrest}" ;;
-  worker) kill -9 "$(pgrep -P "${main:?dbcare runs no pgbackrest}" | head -1 | grep . || echo "$main")" ;;
+  worker) kill -9 $(pgrep -P "${main:?dbcare runs no pgbackrest}" || echo "$main") ;;
   esac
   store_resume
   killed_labels+="$upload_label "
   set +e; wait "$pid" 2>/dev/null; rc=$?; set -e
   [ "$rc" != 0 ] || { cat "$work/k$i.out"; fail "backup k$i ($type, $mode killed at request $n) succeeded"; }
+  # dbcare failed: what is left of its pgBackRest (workers orphaned by
+  # their main's kill hold pgBackRest's backup lock until they notice)
+  # killed as the host's end would, not waited for
+  kill -9 -- "-$pid" 2>/dev/null || true
+  while ps -o stat= -g "$pid" | grep -qv '^Z'; do sleep 0.02; done # (zombies: init's)
   nothing_kept "backup k$i ($type, $mode killed at request $n)"
 done
+nothing_kept "the 20 kills" all
 echo "20 kills in uploads (a full one: $steps requests), recorded nowhere; whole after the kill: ${whole:-none}"
 if [ "$STORE" = s3 ]; then
   # the store killed in the middle of an upload (its connections reset,
   # then refused until pgBackRest gives up), then started again on a new
   # port (the archiver's configuration follows it)
   log_drain
-  PGBACKREST_RESUME=n PGBACKREST_IO_TIMEOUT=1 "$cli" backup --type full "$dest" --db "$url" >"$work/failed.out" 2>&1 &
+  PGBACKREST_RESUME=n PGBACKREST_ARCHIVE_CHECK=n PGBACKREST_IO_TIMEOUT=1 "$cli" backup --type full "$dest" --db "$url" >"$work/failed.out" 2>&1 &
   pid=$!
   wait_upload "$pid" 2 || { cat "$work/failed.out"; fail "the backup to kill the store in ended first"; }
   store_kill
@@ -215,7 +244,7 @@ if [ "$STORE" = s3 ]; then
   [ "$rc" != 0 ] || { cat "$work/failed.out"; fail "the backup whose store was killed succeeded"; }
   store_start pitr
   sed -i "s/^repo1-storage-port=.*/repo1-storage-port=$(port_of "$AWS_ENDPOINT_URL")/" "$r/pgbackrest.conf"
-  nothing_kept "the backup whose store was killed"
+  nothing_kept "the backup whose store was killed" all
   echo "the store killed in an upload: $(grep -m1 -o 'ERROR: \[[0-9]*\][^:]*' "$work/failed.out" || tail -1 "$work/failed.out")"
 else
   # (azurite keeps its blob index in memory between saves: killed, it
@@ -236,7 +265,7 @@ else
       fail "the retried backup $again is not recorded and listed"
     echo "connections reset in an upload: retried, whole, recorded: $again"
   else
-    nothing_kept "the backup whose connections were reset"
+    nothing_kept "the backup whose connections were reset" all
     echo "connections reset in an upload: failed, recorded nowhere"
   fi
 fi
