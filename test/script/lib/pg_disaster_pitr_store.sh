@@ -87,11 +87,17 @@ has "over TLS only" err
 
 # --- a full backup into the bucket, recorded, verified by a restore from it;
 # its stanza-create meets pgBackRest's archive lock held (as the server's
-# failing archive-push holds it, here for 1.5 s) and tries again until it
-# is free, pgBackRest's error of the lock printed once
+# failing archive-push holds it, here until pgBackRest's log shows the
+# stanza-create refused, not for a time a loaded machine may outlast) and
+# tries again until it is free, pgBackRest's error of the lock printed once
 P -d app -c "CREATE TABLE orders (id bigint PRIMARY KEY, note text, amount numeric)" \
   -c "INSERT INTO orders SELECT g, md5(g::text), g * 1.5 FROM generate_series(1, 3000) g"
-"${AS_PG[@]}" flock "$r/lock/app-archive.lock" sh -c "touch '$r/held'; sleep 1.5" &
+# (the lock taken on the file the path names once locked: an archive-push
+# ending unlinks the one it held)
+"${AS_PG[@]}" sh -c "L='$r/lock/app-archive.lock'
+  while :; do exec 9>>\"\$L\"; flock 9; [ \"\$(stat -c %i \"\$L\" 2>/dev/null)\" != \"\$(stat -L -c %i /proc/self/fd/9)\" ] || break; done
+  touch '$r/held'; i=0
+  until grep -qs 'unable to acquire lock' '$r/log/app-stanza-create.log' || [ \$i -ge 600 ]; do sleep 0.05; i=\$((i + 1)); done" &
 holder=$!
 while [ ! -e "$r/held" ]; do sleep 0.05; done
 run 0 backup --type full "$dest" --db "$url" --json
