@@ -10,8 +10,8 @@
 # `dbcare backup s3://...` (or azure://...) makes the stanza there, takes
 # a full backup and records it; `dbcare verify` restores it into a scratch
 # cluster from the bucket (its stanza-create meeting pgBackRest's lock
-# held, whose error it prints once); 20 backups killed (kill -9 of dbcare
-# and its pgBackRest, of pgBackRest, of its workers) in the middle
+# held, whose error it prints once); three backups killed (kill -9 of
+# dbcare and its pgBackRest, of pgBackRest, of its workers) in the middle
 # of their uploads, and on S3 one whose store is killed in it (on Azure,
 # one whose connections are reset), recorded nowhere;
 # writes, a moment noted, more writes; then the
@@ -93,11 +93,16 @@ has "over TLS only" err
 P -d app -c "CREATE TABLE orders (id bigint PRIMARY KEY, note text, amount numeric)" \
   -c "INSERT INTO orders SELECT g, md5(g::text), g * 1.5 FROM generate_series(1, 3000) g"
 # (the lock taken on the file the path names once locked: an archive-push
-# ending unlinks the one it held)
-"${AS_PG[@]}" sh -c "L='$r/lock/app-archive.lock'
+# ending unlinks the one it held. The server's archiver, its pushes
+# refused meanwhile, sleeps 60 s after three: once the lock is let go it
+# is woken by a reload, else the backup's archive check waits for it.)
+{
+  "${AS_PG[@]}" sh -c "L='$r/lock/app-archive.lock'
   while :; do exec 9>>\"\$L\"; flock 9; [ \"\$(stat -c %i \"\$L\" 2>/dev/null)\" != \"\$(stat -L -c %i /proc/self/fd/9)\" ] || break; done
   touch '$r/held'; i=0
-  until grep -qs 'unable to acquire lock' '$r/log/app-stanza-create.log' || [ \$i -ge 600 ]; do sleep 0.05; i=\$((i + 1)); done" &
+  until grep -qs 'unable to acquire lock' '$r/log/app-stanza-create.log' || [ \$i -ge 600 ]; do sleep 0.05; i=\$((i + 1)); done"
+  P -d app -c "SELECT pg_reload_conf()" >/dev/null
+} &
 holder=$!
 while [ ! -e "$r/held" ]; do sleep 0.05; done
 run 0 backup --type full "$dest" --db "$url" --json
@@ -112,26 +117,21 @@ run 0 verify "$label" --db "$url"
   fail "the backup did not verify from $store_words: $(cat out err)"
 ! P -d app -c "SELECT * FROM dbcare.backups" | grep -qF "$secret" || fail "the catalog holds the secret"
 
-# --- 20 kills -9 in the middle of backups' uploads, each on a chosen
+# --- kills -9 in the middle of backups' uploads, each on a chosen
 # request of the upload, not after a chosen time: the store's log read on
 # (without a fork per poll) until it shows the Nth upload request of the
-# backup, the store stopped (SIGSTOP) with that request in flight, by
-# turns dbcare and its pgBackRest together (their process group, as a lost
+# backup, the store stopped (SIGSTOP) with that request in flight, then
+# dbcare and its pgBackRest together (their process group, as a lost
 # host), pgBackRest's main process alone (dbcare then fails) or its
-# workers (on full backups); the store let go on. Ten full backups, N
-# going round the requests the whole backup above made before its
-# manifest (or at the manifest, the last, when a backup makes fewer), and
-# ten incremental ones killed at their first or second request (their
-# upload is small: the cheap kills). The killed backups skip pgBackRest's
-# archive check (a wait for the WAL archived, before and after the copy
-# they never finish). Then, on S3, one upload whose store is killed (its
-# connections reset, then refused until pgBackRest gives up: io-timeout
-# 1 s, its jobs retried, which gives the server's archiver, stuck on the
-# store gone, time to come back) and started again; on Azure one whose
-# connections the store resets (a network error). After each: dbcare failed, no catalog
-# row added, no backup `pgbackrest info` lists (the ones a restore picks
-# from) added unless whole; the restore below, to a moment after them
-# all, recovers from the newest whole backup.
+# workers killed; the store let go on. The killed backups skip
+# pgBackRest's archive check (a wait for the WAL archived, before and
+# after the copy they never finish). Then, on S3, one upload whose store
+# is killed (its connections reset, then refused until pgBackRest gives
+# up) and started again; on Azure one whose connections the store resets
+# (a network error). After each: dbcare failed, no catalog row added, no
+# backup `pgbackrest info` lists (the ones a restore picks from) added
+# unless whole; the restore below, to a moment after them all, recovers
+# from the newest whole backup.
 upload_re="^request (PUT|POST) (/[^/ ]+)?/pitr/app/backup/app/([0-9]{8}-[0-9]{6}F(_[0-9]{8}-[0-9]{6}I)?)/"
 steps=$(grep -cE "^request (PUT|POST) (/[^/ ]+)?/pitr/app/backup/app/$label/" "$store_log" || true)
 [ "$steps" -ge 3 ] || fail "the whole backup's upload made $steps requests: want its files and manifest"
@@ -206,13 +206,18 @@ nothing_kept() {
     whole+="$l "
   done
 }
-# (the workers killed on full backups only, before the manifest: there
-# one of them uploads; an incremental's may all be idle, pgBackRest then
-# finishing without them)
-modes=(host pgbackrest worker)
-for i in $(seq 1 20); do
-  if [ $((i % 2)) = 1 ]; then type=full n=$(((i / 2) % (steps - 1) + 1)) mode=${modes[$(((i / 2) % 3))]}; else
-    type=incr n=$(((i / 2) % 2 + 1)) mode=${modes[$(((i / 2) % 2))]}; fi
+# Three kills a store, each way once (with pg_backup_store_kill.sh's 20
+# of pg_dump's uploads and the store's case below, PostgreSQL's backups
+# meet more than 20 kills): a full backup's process group in the middle
+# of its upload, a full one's workers at its first request (there one of
+# them uploads; an incremental's may all be idle, pgBackRest then
+# finishing without them) and an incremental's pgBackRest alone at its
+# second request (or its manifest).
+kills=("full host $(((steps + 1) / 2))" "full worker 1" "incr pgbackrest 2")
+i=0
+for k in "${kills[@]}"; do
+  read -r type mode n <<<"$k"
+  i=$((i + 1))
   log_drain
   PGBACKREST_RESUME=n PGBACKREST_ARCHIVE_CHECK=n setsid "$cli" backup --type "$type" "$dest" --db "$url" >"$work/k$i.out" 2>&1 &
   pid=$!
@@ -235,14 +240,16 @@ for i in $(seq 1 20); do
   while ps -o stat= -g "$pid" | grep -qv '^Z'; do sleep 0.02; done # (zombies: init's)
   nothing_kept "backup k$i ($type, $mode killed at request $n)"
 done
-nothing_kept "the 20 kills" all
-echo "20 kills in uploads (a full one: $steps requests), recorded nowhere; whole after the kill: ${whole:-none}"
+nothing_kept "the ${#kills[@]} kills" all
+echo "${#kills[@]} kills in uploads (a full one: $steps requests), recorded nowhere; whole after the kill: ${whole:-none}"
 if [ "$STORE" = s3 ]; then
   # the store killed in the middle of an upload (its connections reset,
-  # then refused until pgBackRest gives up), then started again on a new
-  # port (the archiver's configuration follows it)
+  # then refused until pgBackRest gives up: io-timeout 1 s, each of its
+  # socket, TLS and HTTP layers retrying within it, about 4 s in all; its
+  # failed job not retried, each retry as long again), then started again
+  # on a new port (the archiver's configuration follows it)
   log_drain
-  PGBACKREST_RESUME=n PGBACKREST_ARCHIVE_CHECK=n PGBACKREST_IO_TIMEOUT=1 "$cli" backup --type full "$dest" --db "$url" >"$work/failed.out" 2>&1 &
+  PGBACKREST_RESUME=n PGBACKREST_ARCHIVE_CHECK=n PGBACKREST_IO_TIMEOUT=1 PGBACKREST_JOB_RETRY=0 "$cli" backup --type full "$dest" --db "$url" >"$work/failed.out" 2>&1 &
   pid=$!
   wait_upload "$pid" 2 || { cat "$work/failed.out"; fail "the backup to kill the store in ended first"; }
   store_kill
