@@ -164,6 +164,8 @@ static void child(const cli_tool *t, const struct sigaction saved[])
 		putenv((char *)*e);
 	if (t->out_fd >= 0 && dup2(t->out_fd, STDOUT_FILENO) < 0)
 		_exit(126);
+	if (t->err_fd > 0 && dup2(t->err_fd, STDERR_FILENO) < 0)
+		_exit(126);
 	if (t->as_user)
 		become_user(t);
 	execvp(t->argv[0], (char *const *)t->argv);

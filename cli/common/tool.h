@@ -22,6 +22,7 @@ typedef struct cli_tool {
 	const char *failed; /* after "<what> failed" in the error ("; nothing was recorded") */
 	int out_fd;         /* >= 0: the child's stdout goes there */
 	bool quiet_stderr;  /* the child's stderr goes to /dev/null */
+	int err_fd;         /* > 0: the child's stderr goes there (0: this command's) */
 	bool as_user;       /* run as uid/gid (the command runs as root) */
 	uid_t uid;
 	gid_t gid;

@@ -98,8 +98,9 @@ void cli_pgbr_close(cli_pgbr *b)
 	memset(b, 0, sizeof *b);
 }
 
-int cli_pgbr_run(const cli_pgbr *b, const char *const *args, const char *what, int out_fd,
-                 char **err)
+/* cli_pgbr_run, the tool's stderr into err_fd when > 0 (else this command's) */
+static int pgbr_run(const cli_pgbr *b, const char *const *args, const char *what, int out_fd,
+                    int err_fd, char **err)
 {
 	const char *argv[16];
 	char *stanza = NULL;
@@ -118,10 +119,17 @@ int cli_pgbr_run(const cli_pgbr *b, const char *const *args, const char *what, i
 	              .as_user = b->as_user,
 	              .uid = b->uid,
 	              .gid = b->gid,
+	              .err_fd = err_fd,
 	              .env = (const char *const *)b->env};
 	int rc = cli_run_tool(&t, err);
 	free(stanza);
 	return rc;
+}
+
+int cli_pgbr_run(const cli_pgbr *b, const char *const *args, const char *what, int out_fd,
+                 char **err)
+{
+	return pgbr_run(b, args, what, out_fd, 0, err);
 }
 
 int cli_pgbr_run_as(const cli_pgbr *b, const char *const *argv, const char *what, int log_fd,
@@ -292,9 +300,21 @@ static const char pgbr_answer_sql[] =
  * stanza's lock. A server that archives into the bucket before the stanza
  * is there runs archive-push again and again (each fails: no archive.info),
  * each holding the archive lock for a moment: stanza-create is tried again
- * while it meets only that, 250 ms apart for at most 30 s. */
+ * while it meets only that, 250 ms apart for at most 30 s. pgBackRest's
+ * error of the lock is printed once, then one line saying dbcare waits
+ * (and, on a terminal, the seconds waited); any other error as it came. */
 #define PGBR_LOCK_HELD 50
 #define STANZA_TRIES   120
+
+/* What a try of the tool wrote, onto this command's stderr. */
+static void replay_stderr(FILE *errs)
+{
+	char buf[4096];
+	size_t n;
+	rewind(errs);
+	while ((n = fread(buf, 1, sizeof buf, errs)) > 0)
+		fwrite(buf, 1, n, stderr);
+}
 
 /* The stanza made in a bucket or container dbcare names (pgbackrest
  * stanza-create: nothing when it is there and matches the cluster). 0, or
@@ -303,27 +323,49 @@ static int stanza_made(const cli_pgbr *b, cli_opts *o)
 {
 	char *err = NULL;
 	const char *args[] = {"stanza-create", NULL};
+	FILE *errs = tmpfile(); /* each try's output; NULL: straight to our stderr */
+	int rc = -1;
 	cli_note(&o->out, "pgbackrest --stanza=%s stanza-create in %s", b->stanza, b->repo);
 	for (int tries = 1;; tries++) {
-		if (cli_pgbr_run(b, args, "pgbackrest stanza-create", -1, &err) == 0)
-			return 0;
-		if (cli_tool_stop_signal() || cli_tool_exit_code() != PGBR_LOCK_HELD ||
-		    tries >= STANZA_TRIES)
+		if (errs && ftruncate(fileno(errs), 0) != 0) {
+			fclose(errs);
+			errs = NULL;
+		}
+		if (errs)
+			rewind(errs); /* the offset the tool's stderr shares */
+		int fd = errs ? fileno(errs) : -1;
+		if (pgbr_run(b, args, "pgbackrest stanza-create", fd, fd > 0 ? fd : 0, &err) == 0) {
+			rc = 0;
+			if (errs)
+				replay_stderr(errs); /* its warnings */
+			break;
+		}
+		bool lock = !cli_tool_stop_signal() && cli_tool_exit_code() == PGBR_LOCK_HELD;
+		if (errs && (!lock || tries == 1))
+			replay_stderr(errs);
+		if (!lock || tries >= STANZA_TRIES)
 			break;
 		if (tries == 1)
 			cli_note(&o->out,
 			         "pgBackRest's lock of stanza %s is held (the server's "
 			         "archive-push, which fails until the stanza is there): "
-			         "trying again",
-			         b->stanza);
+			         "trying again for up to %d s",
+			         b->stanza, STANZA_TRIES / 4);
+		else
+			cli_progress_text(&o->out, "waiting for pgBackRest's lock of stanza %s: %d s",
+			                  b->stanza, tries / 4);
 		free(err);
 		err = NULL;
 		nanosleep(&(struct timespec){.tv_nsec = 250 * 1000 * 1000}, NULL);
 	}
-	fprintf(stderr, "%s; nothing was recorded\n",
-	        err ? err : "dbcare: pgbackrest stanza-create failed");
+	cli_progress_end(&o->out);
+	if (errs)
+		fclose(errs);
+	if (rc != 0)
+		fprintf(stderr, "%s; nothing was recorded\n",
+		        err ? err : "dbcare: pgbackrest stanza-create failed");
 	free(err);
-	return -1;
+	return rc;
 }
 
 int cli_pgbackrest_backup(cli_db *db, cli_opts *o, const char *stanza)

@@ -13,7 +13,8 @@
 #                     (AZURE_TLS=1: over HTTPS at https://localhost:PORT, its
 #                     certificate made now, SSL_CERT_FILE naming it)
 #   azure_stop        stops it; azure_kill: kill -9, as a crash;
-#                     azure_pause / azure_resume: SIGSTOP / SIGCONT
+#                     azure_pause / azure_resume: SIGSTOP / SIGCONT;
+#                     azure_reset: every client connection reset (SIGUSR1)
 #   azure_sas PERMS   a container SAS token (PERMS: rwdl...) valid an hour,
 #                     signed with the key
 #   azure_blobs       the committed blobs' names in the container, one a
@@ -33,6 +34,7 @@ azure_stop() {
 azure_kill() { kill -9 "$azure_pid"; wait "$azure_pid" 2>/dev/null || true; azure_pid=; }
 azure_pause() { kill -STOP "$azure_pid"; }
 azure_resume() { kill -CONT "$azure_pid"; }
+azure_reset() { kill -USR1 "$azure_pid"; }
 trap 'azure_stop; rm -rf "$work"' EXIT
 azure_start() {
   local modules i

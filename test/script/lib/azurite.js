@@ -11,8 +11,9 @@
 // SAS signature cut: the tests read which requests an upload made) and
 // plays a store holding other bytes than it was sent: a PUT of a blob, or
 // a block of one, whose name holds "corrupt" is answered with a
-// Content-MD5 that is not its bytes'. CONTAINER is created first (a
-// signed request). The proxy's port is written to PORTFILE once both
+// Content-MD5 that is not its bytes'. On SIGUSR1 it resets every client
+// connection it holds (a network error in the middle of a request, the
+// store itself up). CONTAINER is created first (a signed request). The proxy's port is written to PORTFILE once both
 // listen.
 'use strict';
 const crypto = require('crypto');
@@ -111,6 +112,9 @@ function proxy(port) {
   const port = Number(/:(\d+)$/.exec(server.getHttpServerAddress())[1]);
   await createContainer(port);
   const front = proxy(port);
+  const open = new Set();
+  front.on('connection', (sock) => { open.add(sock); sock.on('close', () => open.delete(sock)); });
+  process.on('SIGUSR1', () => { for (const sock of open) sock.resetAndDestroy ? sock.resetAndDestroy() : sock.destroy(); });
   front.listen(0, '127.0.0.1', () => {
     fs.writeFileSync(portFile + '.tmp', String(front.address().port));
     fs.renameSync(portFile + '.tmp', portFile);

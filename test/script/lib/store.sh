@@ -4,7 +4,10 @@
 #   store_start NAME  starts the emulator with the bucket or container NAME
 #                     and exports its credentials as users keep them
 #                     (lib/s3.sh, lib/azure.sh)
-#   store_stop        stops it
+#   store_stop        stops it; store_kill: kill -9, as a crash (a
+#                     store_start after it: the same objects and key, the
+#                     endpoint's port a new one); store_pause /
+#                     store_resume: SIGSTOP / SIGCONT
 #   store_scheme      the URLs' scheme: s3 or azure
 #   store_secret      the secret no output, catalog or log may show
 #   store_log         the emulator's request log, a line "request METHOD
@@ -21,6 +24,9 @@ s3)
   . "$store_lib/s3.sh"
   store_start() { s3_start "$1"; store_secret=$s3_secret store_key_id=$AWS_ACCESS_KEY_ID; }
   store_stop() { s3_stop; }
+  store_kill() { s3_kill; }
+  store_pause() { s3_pause; }
+  store_resume() { s3_resume; }
   store_objects() { s3_objects; }
   store_dead() { AWS_ENDPOINT_URL=http://127.0.0.1:1 "$@"; }
   store_scheme=s3 store_log=$work/s3rver.log store_words="the bucket"
@@ -29,6 +35,9 @@ azure)
   . "$store_lib/azure.sh"
   store_start() { azure_start "$1"; store_secret=$azure_key store_key_id=$azure_key; }
   store_stop() { azure_stop; }
+  store_kill() { azure_kill; }
+  store_pause() { azure_pause; }
+  store_resume() { azure_resume; }
   store_objects() { azure_blobs; }
   store_dead() {
     AZURE_STORAGE_CONNECTION_STRING="${AZURE_STORAGE_CONNECTION_STRING/BlobEndpoint=*;/BlobEndpoint=http://127.0.0.1:1/$azure_account;}" "$@"
