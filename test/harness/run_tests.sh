@@ -95,7 +95,9 @@ done
 # not with DBC_ONLY), in the order the suites come to them, in a process
 # group of their own (not a session: nice works within one), which
 # test/harness/build_step.sh raises back to the normal priority if a suite
-# comes to its target before it is done.
+# comes to its target before it is done. The emulators' installs from npm
+# (azurite, s3rver) come early: mostly a wait on the registry, which a
+# test would otherwise spend with its lane's core idle.
 prebuild() { # targets...
   local target
   mkdir -p build
@@ -103,6 +105,8 @@ prebuild() { # targets...
     case $target in
     sqlite-clients) set -- test/harness/sqlite_clients_install.sh ;;
     npm-root) set -- test/harness/npm_root.sh ;;
+    azurite) set -- test/harness/azurite_install.sh ;;
+    s3rver) set -- test/harness/s3rver_install.sh ;;
     sqlite-matrix) set -- test/harness/sqlite_matrix.sh --drivers ;;
     *) set -- ;;
     esac
@@ -112,7 +116,7 @@ prebuild() { # targets...
 start_prebuild() {
   local targets=() step suite
   [ -z "${DBC_ONLY:-}" ] || return 0 # a run of a few tests builds what it needs
-  for step in sqlite:sqlite-clients sqlite:npm-root pg_asan:pg-asan sqlite:sqlite-matrix asan:asan fuzz:fuzz-build; do
+  for step in sqlite:sqlite-clients sqlite:azurite sqlite:s3rver sqlite:npm-root pg_asan:pg-asan sqlite:sqlite-matrix asan:asan fuzz:fuzz-build; do
     for suite in "${pg_lane[@]}" "${other_lane[@]}"; do
       [ "$suite" != "${step%%:*}" ] || targets+=("${step#*:}")
     done

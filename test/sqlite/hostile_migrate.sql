@@ -1,5 +1,5 @@
 -- Hostile input to the dbmigrate_* functions: NULL in each argument, empty
--- strings, 10 MB scripts, invalid UTF-8, 1,000-digit versions, injection in
+-- strings, 1 MB scripts, invalid UTF-8, 1,000-digit versions, injection in
 -- names, nonexistent objects. Each call gives a clear "dbcare:" error or a
 -- correct result, and the schema and history stay as they were after a
 -- refusal (checked with dbschema_fingerprint and dbmigrate_history).
@@ -59,10 +59,10 @@ SELECT dbmigrate_add(' 1', 'n', 'SELECT 1;');
 SELECT dbmigrate_add('x"; DROP TABLE t; --', 'n', 'SELECT 1;');
 SELECT dbmigrate_add('1''; DROP TABLE t; --', 'n', 'SELECT 1;');
 SELECT dbmigrate_add(CAST(x'31ff' AS TEXT), 'n', 'SELECT 1;');
-SELECT length(CAST(dbmigrate_add(printf('%.*c', 10000000, '1') || 'x', 'n', 'SELECT 1;') AS TEXT));
+SELECT length(CAST(dbmigrate_add(printf('%.*c', 1000000, '1') || 'x', 'n', 'SELECT 1;') AS TEXT));
 SELECT dbmigrate_assert('x"; DROP TABLE t; --');
 SELECT dbmigrate_assert(printf('%.*c', 1000, '9'));
-SELECT dbmigrate_assert(printf('%.*c', 10000000, '9'));
+SELECT dbmigrate_assert(printf('%.*c', 1000000, '9'));
 SELECT count(*) AS plan_rows FROM dbmigrate_plan('x"; DROP TABLE t; --');
 SELECT dbschema_fingerprint() = fp AS schema_unchanged,
        (SELECT group_concat(id || ':' || version || ':' || direction, ',') FROM dbmigrate_history) = hist AS history_unchanged,
@@ -99,12 +99,12 @@ SELECT hex(name) FROM dbmigrate_status WHERE version = '5';
 SELECT dbmigrate_add('5', 'n5', 'SELECT ''' || CAST(x'c0af' AS TEXT) || ''';') IS NOT NULL AS replaced;
 SELECT dbmigrate_apply() AS applied;
 
--- 10 MB: a script, a name, a target.
-SELECT dbmigrate_add('6', 'big', 'CREATE TABLE big (a INTEGER); -- ' || printf('%.*c', 10000000, 'x')) IS NOT NULL AS ok;
-SELECT dbmigrate_add('7', printf('%.*c', 10000000, 'n'), 'SELECT 1;') IS NOT NULL AS ok;
+-- 1 MB: a script, a name, a target.
+SELECT dbmigrate_add('6', 'big', 'CREATE TABLE big (a INTEGER); -- ' || printf('%.*c', 1000000, 'x')) IS NOT NULL AS ok;
+SELECT dbmigrate_add('7', printf('%.*c', 1000000, 'n'), 'SELECT 1;') IS NOT NULL AS ok;
 SELECT length(name) AS name_length FROM dbmigrate_status WHERE version = '7';
-SELECT dbmigrate_add('8', 'big comment only', '/* ' || printf('%.*c', 10000000, '*') || '/');
-SELECT dbmigrate_apply(printf('%.*c', 10000000, 'x'));
+SELECT dbmigrate_add('8', 'big comment only', '/* ' || printf('%.*c', 1000000, '*') || '/');
+SELECT dbmigrate_apply(printf('%.*c', 1000000, 'x'));
 SELECT dbmigrate_apply() AS applied;
 SELECT count(*) AS big_exists FROM sqlite_schema WHERE name = 'big';
 

@@ -38,7 +38,8 @@ process.argv = [process.argv[0], 'azurite-blob', '--blobHost', '127.0.0.1', '--b
 // the 3,600 modules a start loads: two thirds of its CPU) whatever
 // --disableTelemetry says, and uses it only once its telemetry is
 // initialized, which this file never asks for (it starts the blob server
-// alone). A stand-in that throws on any use takes its place.
+// alone). A stand-in that throws on any use takes its place (the package
+// installed under its name is an empty one: test/harness/azurite_install.sh).
 const Module = require('module');
 const insights = require.resolve('applicationinsights',
   { paths: [require('path').dirname(require.resolve('azurite/dist/src/common/Telemetry'))] });
