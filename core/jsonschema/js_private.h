@@ -320,6 +320,12 @@ struct js_node {
 	 * node that is only a $ref (drafts 4-7) is judged by its target's leaf. */
 	bool leaf;
 	uint8_t leaf_kinds;
+	/* The scalar kinds (bit 1 << js_kind) on which the node is its
+	 * assertion keywords alone ({"type": "string", "pattern": "^\\./"},
+	 * {"enum": [...]}): no reference, applicator or in-place keyword reads
+	 * such a value, so dbc_js_assert_keywords answers for the node without
+	 * an evaluation's frame (js_validate.c: leaf_accepts). */
+	uint8_t asserts_only_kinds;
 	/* The scalar kinds (bit 1 << js_kind) on which the node asserts
 	 * nothing but its type (surely) and its allOf / anyOf / oneOf / not:
 	 * dbc_js_eval_value judges its branches on such a value without an
