@@ -680,6 +680,12 @@ static inline bool dbc_js_plan_only_alts(const js_plan *p)
  * more than JS_MEMBER_NODES schemas, or an error in r's ctx. */
 js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key, uint32_t klen,
                                     const js_node **nodes, int *n);
+/* The names-only applicators of object plan p (p->in_place) judged from
+ * which of its slots an object has (seen, as p->required) and nothing
+ * else: each required name must be a slot, the types admit an object or
+ * surely not. Undecided for anything else (a name no slot knows,
+ * min/maxProperties): the skeleton's evaluation answers then. */
+js_verdict dbc_js_plan_names_verdict(const js_plan *p, uint64_t seen);
 /* The compiled check of a built value v against node n (js_tree.c): what
  * js_fast.c answers of the same value's text, read from the tree. */
 js_verdict dbc_js_tree_verdict(js_run *r, const js_node *n, const js_val *v);
