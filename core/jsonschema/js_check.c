@@ -273,7 +273,8 @@ static int check_close(void *arg)
 	if (!dbc_js_plan_within(f->plan, f->count) ||
 	    (f->object && f->plan && (f->seen & f->plan->required) != f->plan->required))
 		return undecided(c);
-	if (f->object && f->plan && f->plan->in_place) {
+	if (f->object && f->plan && f->plan->in_place &&
+	    dbc_js_plan_names_verdict(f->plan, f->seen) != JS_VALID) {
 		/* the names-only applicators on a skeleton: the names, values null */
 		static js_val null_value = {.kind = JV_NULL};
 		for (int i = 0; i < f->nnames; i++)

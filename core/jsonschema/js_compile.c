@@ -371,11 +371,29 @@ static unsigned kinds_keyword_reads(js_keyword k)
 	}
 }
 
+/* n->asserts_only_kinds: the scalar kinds when every keyword of n is its
+ * type, enum, const, format or one that reads only some kinds (a string's
+ * length and pattern, a number's bounds, a container's keywords, which a
+ * scalar passes), and nothing else is evaluated (a reference, an in-place
+ * applicator); none otherwise. */
+static void find_asserts_only(js_node *n)
+{
+	if (n->ref || n->dynamic_ref || n->applies_in_place || n->ref_only)
+		return;
+	for (int k = 0; k < KW_COUNT; k++)
+		if (n->kw[k] && k != KW_TYPE && k != KW_ENUM && k != KW_CONST && k != KW_FORMAT &&
+		    !kinds_keyword_reads((js_keyword)k))
+			return;
+	n->asserts_only_kinds = (uint8_t)(1u << JV_NULL | 1u << JV_TRUE | 1u << JV_FALSE |
+	                                  1u << JV_INT | 1u << JV_REAL | 1u << JV_STR);
+}
+
 void dbc_js_node_find_leaf(js_node *n, bool format_asserts)
 {
 	n->leaf = false;
 	n->leaf_kinds = 0;
 	n->alts_kinds = 0;
+	n->asserts_only_kinds = 0;
 	if (n->schema->kind == JV_TRUE) {
 		n->leaf = true;
 		n->leaf_kinds = 0xff;
@@ -383,6 +401,7 @@ void dbc_js_node_find_leaf(js_node *n, bool format_asserts)
 	}
 	if (n->schema->kind != JV_OBJ)
 		return;
+	find_asserts_only(n);
 	/* a keyword of some kinds only takes those out of the leaf's kinds
 	 * ({"type": ["object", "string"], "required": [...]} is a leaf for a
 	 * string); allOf / anyOf / oneOf / not make it a node of alternatives

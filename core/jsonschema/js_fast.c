@@ -207,6 +207,9 @@ static js_verdict object_end(fast *f, const js_plan *p, int64_t count, uint64_t 
 		return JS_INVALID;
 	if (!p->in_place)
 		return JS_VALID;
+	js_verdict names = dbc_js_plan_names_verdict(p, seen);
+	if (names != JS_UNDECIDED)
+		return names;
 	static js_val null_value = {.kind = JV_NULL};
 	for (int64_t i = 0; i < count; i++)
 		all[i].val = &null_value;

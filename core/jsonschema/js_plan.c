@@ -350,6 +350,80 @@ js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key
 	return JS_VALID;
 }
 
+/* Names-only subschemas nested deeper are the skeleton's evaluation's. */
+#define JS_NAMES_DEPTH 16
+
+/* A names-only subschema n (js_plan.c: names_only) on an object with p's
+ * slots seen: its type and required (unless alts_only: the plan's node,
+ * whose own are the plan's), then its allOf / anyOf / oneOf / not,
+ * combined as the evaluator combines them: an item that is no schema is
+ * passed over by allOf and matches nothing in anyOf and oneOf; a not that
+ * is none is ignored. */
+static js_verdict names_verdict(const js_plan *p, const js_node *n, uint64_t seen, int depth,
+                                bool alts_only)
+{
+	if (n->schema->kind != JV_OBJ)
+		return n->schema->kind == JV_TRUE ? JS_VALID : JS_INVALID;
+	if (depth > JS_NAMES_DEPTH)
+		return JS_UNDECIDED;
+	if (!alts_only) {
+		if (n->kw[KW_MIN_PROPERTIES] || n->kw[KW_MAX_PROPERTIES])
+			return JS_UNDECIDED;
+		if (n->kw[KW_TYPE] && !(n->type_surely & (1u << JV_OBJ)))
+			return n->type_kinds & (1u << JV_OBJ) ? JS_UNDECIDED : JS_INVALID;
+		const js_val *req = n->kw[KW_REQUIRED];
+		if (req && req->kind != JV_ARR)
+			return JS_UNDECIDED;
+		for (size_t i = 0; req && i < req->n; i++) {
+			const js_val *name = req->u.items[i];
+			const js_slot *slot =
+			    name->kind == JV_STR ? dbc_js_plan_slot(p, name->u.s, name->n) : NULL;
+			if (!slot)
+				return JS_UNDECIDED;
+			if (!(seen & 1ull << (slot - p->slots)))
+				return JS_INVALID;
+		}
+	}
+	const js_val *all = n->kw[KW_ALL_OF], *any = n->kw[KW_ANY_OF], *one = n->kw[KW_ONE_OF];
+	if ((all && all->kind != JV_ARR) || (any && any->kind != JV_ARR) ||
+	    (one && one->kind != JV_ARR))
+		return JS_UNDECIDED;
+	js_verdict v = JS_VALID;
+	for (size_t i = 0; all && i < all->n && v != JS_INVALID; i++)
+		if (js_node_of(all->u.items[i]))
+			v = dbc_js_worse(v,
+			                 names_verdict(p, js_node_of(all->u.items[i]), seen, depth + 1, false));
+	if (any && v != JS_INVALID) {
+		js_verdict some = JS_INVALID;
+		for (size_t i = 0; i < any->n && some != JS_VALID; i++) {
+			const js_node *b = js_node_of(any->u.items[i]);
+			some =
+			    dbc_js_any_of(some, b ? names_verdict(p, b, seen, depth + 1, false) : JS_INVALID);
+		}
+		v = dbc_js_worse(v, some);
+	}
+	if (one && v != JS_INVALID) {
+		int valid = 0;
+		bool unsure = false;
+		for (size_t i = 0; i < one->n && valid < 2; i++) {
+			const js_node *b = js_node_of(one->u.items[i]);
+			js_verdict bv = b ? names_verdict(p, b, seen, depth + 1, false) : JS_INVALID;
+			valid += bv == JS_VALID;
+			unsure |= bv == JS_UNDECIDED;
+		}
+		v = dbc_js_worse(v, dbc_js_one_of(valid, unsure));
+	}
+	const js_node *negated = js_node_of(n->kw[KW_NOT]);
+	if (negated && v != JS_INVALID)
+		v = dbc_js_worse(v, dbc_js_not(names_verdict(p, negated, seen, depth + 1, false)));
+	return v;
+}
+
+js_verdict dbc_js_plan_names_verdict(const js_plan *p, uint64_t seen)
+{
+	return names_verdict(p, p->node, seen, 0, true);
+}
+
 int dbc_js_plan_schema(js_compiler *c)
 {
 	dbc_js_schema *s = c->s;

@@ -320,6 +320,12 @@ struct js_node {
 	 * node that is only a $ref (drafts 4-7) is judged by its target's leaf. */
 	bool leaf;
 	uint8_t leaf_kinds;
+	/* The scalar kinds (bit 1 << js_kind) on which the node is its
+	 * assertion keywords alone ({"type": "string", "pattern": "^\\./"},
+	 * {"enum": [...]}): no reference, applicator or in-place keyword reads
+	 * such a value, so dbc_js_assert_keywords answers for the node without
+	 * an evaluation's frame (js_validate.c: leaf_accepts). */
+	uint8_t asserts_only_kinds;
 	/* The scalar kinds (bit 1 << js_kind) on which the node asserts
 	 * nothing but its type (surely) and its allOf / anyOf / oneOf / not:
 	 * dbc_js_eval_value judges its branches on such a value without an
@@ -674,6 +680,12 @@ static inline bool dbc_js_plan_only_alts(const js_plan *p)
  * more than JS_MEMBER_NODES schemas, or an error in r's ctx. */
 js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key, uint32_t klen,
                                     const js_node **nodes, int *n);
+/* The names-only applicators of object plan p (p->in_place) judged from
+ * which of its slots an object has (seen, as p->required) and nothing
+ * else: each required name must be a slot, the types admit an object or
+ * surely not. Undecided for anything else (a name no slot knows,
+ * min/maxProperties): the skeleton's evaluation answers then. */
+js_verdict dbc_js_plan_names_verdict(const js_plan *p, uint64_t seen);
 /* The compiled check of a built value v against node n (js_tree.c): what
  * js_fast.c answers of the same value's text, read from the tree. */
 js_verdict dbc_js_tree_verdict(js_run *r, const js_node *n, const js_val *v);

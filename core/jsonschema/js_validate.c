@@ -97,6 +97,25 @@ static const char *show(js_run *r, const js_val *v)
 	return dbc_js_excerpt(r->ctx, v, 60);
 }
 
+/* Whether the assertion keywords of n, a node that is nothing else on
+ * inst's kind (js_node.asserts_only_kinds), accept inst: what eval would
+ * answer, without its frame. Quiet; an error of a regular expression is
+ * cleared and the answer is no, so that eval, which then judges n, makes
+ * it again with its path. */
+static bool asserts_accept(js_run *r, const js_node *n, const js_val *inst)
+{
+	if (r->ctx->failed)
+		return false;
+	r->quiet++;
+	bool ok = dbc_js_assert_keywords(r, n, inst, NULL, NULL);
+	r->quiet--;
+	if (r->ctx->failed) {
+		dbc_error_clear(r->ctx);
+		return false;
+	}
+	return ok;
+}
+
 /* Whether n surely accepts inst as a leaf (or a $ref-only node whose
  * target is one): then it counts as the steps its evaluation would have
  * been, unless a check of the budget and of a cancel is due (eval makes
@@ -108,7 +127,10 @@ static inline bool leaf_accepts(js_run *r, const js_node *n, const js_val *inst)
 		n = n->ref;
 		steps++;
 	}
-	if (!n->leaf || !(n->leaf_kinds & (1u << inst->kind)) || steps >= r->next_check)
+	if (steps >= r->next_check)
+		return false;
+	if (!(n->leaf && (n->leaf_kinds & (1u << inst->kind))) &&
+	    !((n->asserts_only_kinds & (1u << inst->kind)) && asserts_accept(r, n, inst)))
 		return false;
 	r->steps = steps;
 	return true;

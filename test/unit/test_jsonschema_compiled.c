@@ -67,6 +67,18 @@ static const char *const schemas[] = {
     " \"arr\": {\"type\": \"array\", \"items\": {\"oneOf\": [{\"type\": \"object\","
     " \"required\": [\"a\"]}, {\"type\": \"object\", \"required\": [\"b\"]}]},"
     " \"not\": {\"maxItems\": 0}}}}",
+    /* names-only allOf / anyOf / oneOf / not whose required names are all
+     * properties: judged from the slots an object has (js_plan.c:
+     * dbc_js_plan_names_verdict), types that admit an object, surely or
+     * not at all, draft 4 */
+    "{\"$schema\": \"http://json-schema.org/draft-04/schema#\", \"type\": \"object\","
+    " \"properties\": {\"a\": {\"type\": \"integer\"}, \"b\": {\"type\": \"integer\"},"
+    " \"c\": {\"type\": \"string\"}, \"d\": {}},"
+    " \"anyOf\": [{\"type\": \"object\", \"not\": {\"required\": [\"a\", \"b\"]}},"
+    " {\"required\": [\"c\"]}],"
+    " \"oneOf\": [{\"required\": [\"a\"]}, {\"required\": [\"b\"]}, {\"type\": \"array\"}],"
+    " \"allOf\": [{\"type\": [\"object\", \"null\"]}, {\"anyOf\": [{\"required\": [\"a\"]},"
+    " {\"required\": [\"b\"]}]}], \"not\": {\"required\": [\"d\"]}}",
 };
 
 static const char *const documents[] = {
@@ -89,6 +101,10 @@ static const char *const documents[] = {
     "{\"one\": \"s\", \"any\": [true, \"x\"], \"all\": {\"a\": 0, \"z\": 0}, \"nest\": 4}",
     "{\"one\": {\"name\": \"n\", \"x\": \"1\"}, \"all\": {\"a\": -1}, \"arr\": [],"
     " \"nest\": {\"a\": {\"b\": {\"c\": 1}}}}",
+    "{\"a\": 1}",
+    "{\"b\": 2, \"c\": \"x\"}",
+    "{\"a\": 1, \"b\": 2, \"c\": \"y\"}",
+    "{\"a\": 1, \"d\": 0}",
 };
 
 static uint64_t rng;
