@@ -82,8 +82,7 @@ int dbc_gen_check_texts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_sc
 {
 	if (!env->index_spellings || !plan->n)
 		return DBC_OK;
-	return checks_of(ctx, env, live, plan) == DBC_OK ? checks_of(ctx, env, want, plan)
-	                                                 : DBC_ERROR;
+	return checks_of(ctx, env, live, plan) == DBC_OK ? checks_of(ctx, env, want, plan) : DBC_ERROR;
 }
 
 /* Past the quoted text at p ('...' or "...", doubled quotes inside). */
@@ -154,8 +153,8 @@ int dbc_gen_checks_as_written(dbc_ctx *ctx, const dbc_migrate_hooks *env, const 
 			if (!spellings.n)
 				continue;
 			char *qt = dbc_quoted_name(ctx, t->schema, t->name);
-			char *drop = dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
-			                        dbc_gen_q(ctx, c->name));
+			char *drop =
+			    dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt, dbc_gen_q(ctx, c->name));
 			char *add = dbc_printf(ctx, "ALTER TABLE %s ADD CONSTRAINT %s %s", qt,
 			                       dbc_gen_q(ctx, c->name), spellings.items[0]);
 			if (!drop || !add || ctx->host->exec(ctx, drop) != DBC_OK ||
