@@ -370,19 +370,21 @@ static int read_want(dbc_ctx *s, gen_run *r)
 static int in_place(dbc_ctx *s, void *arg)
 {
 	gen_run *r = arg;
-	bool rewritten = false, remade = false;
-	/* the indexes as the file writes them (read again where the place
+	bool rewritten = false, remade = false, checks_remade = false;
+	/* the indexes and checks as the file writes them (read again where the place
 	 * made one otherwise), the live ones its text stands for held as
 	 * the same, and the text that makes each index as it reads */
 	if (read_want(s, r) != DBC_OK ||
 	    dbc_gen_indexes_as_written(s, r->env, r->desired, r->want, &r->index_texts, &remade) !=
 	        DBC_OK ||
-	    (remade && read_want(s, r) != DBC_OK) ||
+	    dbc_gen_checks_as_written(s, r->env, r->desired, r->want, &checks_remade) != DBC_OK ||
+	    ((remade || checks_remade) && read_want(s, r) != DBC_OK) ||
 	    dbc_gen_index_round_trips(s, r->env, r->live, r->want, &rewritten) != DBC_OK ||
 	    (rewritten && live_again(s, r) != DBC_OK) ||
 	    dbc_gen_index_texts_of(s, r->env, r->live, &r->index_texts) != DBC_OK ||
 	    dbc_gen_index_texts_of(s, r->env, r->want, &r->index_texts) != DBC_OK ||
-	    plan_to(s, r) != DBC_OK)
+	    plan_to(s, r) != DBC_OK ||
+	    dbc_gen_check_texts(s, r->env, r->live, r->want, r->plan) != DBC_OK)
 		return DBC_ERROR;
 	/* the rights last: an object's are given once the plan has made it,
 	 * and taken back (the reverses, newest first) before it is dropped */

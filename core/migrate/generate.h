@@ -164,6 +164,18 @@ typedef struct dbc_gen_plan {
 	int nappended, capappended;
 	bool appended_moves; /* one of them is written before a kept column */
 } dbc_gen_plan;
+/* The desired checks the desired file writes as the engine's own text (a
+ * pg_dump) where the text made them otherwise, made again in the place
+ * from a spelling of the file's text; *remade when any: the desired model
+ * is then read again (generate_check_texts.c). */
+int dbc_gen_checks_as_written(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_desired *d,
+                              const dbc_schema *want, bool *remade);
+/* Every CHECK text of live and want that the engine offers another
+ * spelling of (env->index_spellings: its own text parses back as another
+ * check), written as that spelling in each step of plan
+ * (generate_check_texts.c). */
+int dbc_gen_check_texts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schema *live,
+                        const dbc_schema *want, dbc_gen_plan *plan);
 
 /* What the planner works from. */
 typedef struct dbc_gen_input {

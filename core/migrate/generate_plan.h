@@ -30,6 +30,9 @@ typedef struct planner {
 	 * goes early (drop_namesakes): the changed tables' pass skips them */
 	const dbc_constraint **keys_first;
 	int nkeys_first, capkeys_first;
+	/* by desired table: new, made from the model, its foreign keys added
+	 * once all new tables are (dbc_gen_new_table_keys) */
+	bool *keys_later;
 	/* by live object: dropped and made again, changed or needing one that
 	 * is (a function whose argument type is made again) */
 	bool *remade;
@@ -181,10 +184,15 @@ int dbc_gen_new_tables(planner *pl);
 
 /* generate_plan_alter.c */
 int dbc_gen_changed_tables(planner *pl);
-/* The foreign keys of changed tables that need a unique index the index
- * pass makes (dbc_gen_key_needs_new_index): added after it, so that the
- * down drops them before the index. */
+/* The foreign keys of changed and new tables that need a unique index
+ * the index pass makes (dbc_gen_key_needs_new_index): added after it, so
+ * that the down drops them before the index. */
 int dbc_gen_keys_after_indexes(planner *pl);
+/* The foreign keys of the new tables made from the model, once all are
+ * made: the ones needing a unique index the index pass makes
+ * (dbc_gen_key_needs_new_index) only after it (after_indexes), so that
+ * the down drops them before the index; the others before it. */
+int dbc_gen_new_table_keys(planner *pl, bool after_indexes);
 
 /* generate_plan_indexes.c */
 int dbc_gen_plan_indexes(planner *pl);

@@ -477,9 +477,9 @@ int dbc_gen_changed_tables(planner *pl)
 	return DBC_OK;
 }
 
-/* The foreign keys of changed tables that need a unique index the index
- * pass makes (dbc_gen_key_needs_new_index): added after it, so that the
- * down drops them before the index. */
+/* The foreign keys of changed and new tables that need a unique index
+ * the index pass makes (dbc_gen_key_needs_new_index): added after it, so
+ * that the down drops them before the index. */
 int dbc_gen_keys_after_indexes(planner *pl)
 {
 	const dbc_schema *W = pl->in->want;
@@ -490,5 +490,5 @@ int dbc_gen_keys_after_indexes(planner *pl)
 		    add_new_constraints(pl, l, w, &rows, true) != DBC_OK)
 			return DBC_ERROR;
 	}
-	return DBC_OK;
+	return dbc_gen_new_table_keys(pl, true);
 }

@@ -436,11 +436,21 @@ int dbc_gen_new_tables(planner *pl)
 				return DBC_ERROR;
 			/* its indexes come with the index pass; its owned objects with it */
 		}
-	for (int i = 0; i < W->ntables; i++)
+	pl->keys_later = later;
+	return dbc_gen_new_table_keys(pl, false);
+}
+
+int dbc_gen_new_table_keys(planner *pl, bool after_indexes)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *W = pl->in->want;
+	bool *later = pl->keys_later;
+	for (int i = 0; later && i < W->ntables; i++)
 		for (int k = 0; later[i] && k < W->tables[i].nconstraints; k++) {
 			const dbc_table *w = &W->tables[i];
 			const dbc_constraint *c = &w->constraints[k];
-			if (c->kind != DBC_CON_FOREIGN_KEY)
+			if (c->kind != DBC_CON_FOREIGN_KEY ||
+			    (!pl->limited && dbc_gen_key_needs_new_index(pl, c)) != after_indexes)
 				continue;
 			char *qt = dbc_gen_qt(ctx, w);
 			if (!dbc_gen_plan_add(

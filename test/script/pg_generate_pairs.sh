@@ -28,7 +28,8 @@
 #   F. a sequence's type and bounds change while a default calls it:
 #      ALTER SEQUENCE, not a drop and a create.
 #   G. a new unique index and a foreign key that references it: the key
-#      is added after the index (and dropped before it in the down).
+#      is added after the index (and dropped before it in the down); (G2)
+#      between two new tables too.
 #   H. an index on a materialized view made again: it comes back with
 #      the view (and the live one with the live view in the down).
 #   I. a changed index whose name has 63 bytes, the longest PostgreSQL
@@ -219,6 +220,14 @@ case_ G "CREATE TABLE p (id int PRIMARY KEY, code text);
 CREATE TABLE c (id int, code text);" "CREATE TABLE p (id int PRIMARY KEY, code text);
 CREATE UNIQUE INDEX p_code ON p (code);
 CREATE TABLE c (id int, code text REFERENCES p (code));"
+# G2: the same between two new tables, as Prisma writes them (the key by
+# ALTER TABLE after the index): the key went in before the index, so the
+# down dropped the index first (prisma-db's init walked)
+case_ G2 "CREATE TABLE other (id int);" "CREATE TABLE other (id int);
+CREATE TABLE c (id int, code text);
+CREATE TABLE p (id int PRIMARY KEY, code text);
+CREATE UNIQUE INDEX p_code ON p (code);
+ALTER TABLE c ADD CONSTRAINT c_code_fkey FOREIGN KEY (code) REFERENCES p (code) ON DELETE SET NULL;"
 
 
 case_ F "CREATE SEQUENCE s AS integer;
