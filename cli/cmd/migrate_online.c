@@ -47,9 +47,10 @@ typedef struct online_run {
 	 * (SIGKILL) before its Nth statement, as kill -9 would at that point;
 	 * a run that ends first says how many it sent */
 	long kill_at, sent;
-	/* the throttle: the next batch's size (a per cent of the plan's), the
-	 * smallest and largest a batch ran at, the batches run and the time
-	 * spent waiting for replicas; the lag waited under */
+	/* the throttle: its pace (core's), the next batch's size (a per cent
+	 * of the plan's), the smallest and largest a batch ran at, the batches
+	 * run and the time spent waiting for replicas; the lag waited under */
+	dbc_throttle pace;
 	int pct, pct_min, pct_max;
 	long batches;
 	double lag_waited_ms;
@@ -245,7 +246,7 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 				r->pct_min = r->pct < r->pct_min ? r->pct : r->pct_min;
 				r->pct_max = r->pct > r->pct_max ? r->pct : r->pct_max;
 				int was = r->pct;
-				r->pct = dbc_throttle_next_pct(r->pct, &m);
+				r->pct = dbc_throttle_next(&r->pace, &m);
 				r->batches++;
 				say_pace(r, &m, was);
 			}
@@ -496,9 +497,11 @@ static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const ch
 	                    done,
 	                    kill_at,
 	                    0,
-	                    DBC_THROTTLE_START_PCT,
-	                    DBC_THROTTLE_START_PCT,
-	                    DBC_THROTTLE_START_PCT,
+	                    dbc_throttle_start(),
+	                    /* under DBCARE_TEST_ONLINE_KILL_AT the plan's own size */
+	                    kill_at ? DBC_THROTTLE_PLAN_PCT : DBC_THROTTLE_START_PCT,
+	                    kill_at ? DBC_THROTTLE_PLAN_PCT : DBC_THROTTLE_START_PCT,
+	                    kill_at ? DBC_THROTTLE_PLAN_PCT : DBC_THROTTLE_START_PCT,
 	                    0,
 	                    0,
 	                    o->max_replica_lag > 0 ? o->max_replica_lag : DBC_THROTTLE_MAX_LAG_BYTES,
