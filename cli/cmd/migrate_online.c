@@ -480,6 +480,8 @@ int cli_online_session_wait(cli_db *db, cli_opts *o)
 static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const char *version,
                          const cli_rows *done, long kill_at)
 {
+	/* under DBCARE_TEST_ONLINE_KILL_AT the plan's own size, never paced */
+	int pct = kill_at ? DBC_THROTTLE_PLAN_PCT : DBC_THROTTLE_START_PCT;
 	return (online_run){db,
 	                    o,
 	                    plan,
@@ -498,10 +500,9 @@ static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const ch
 	                    kill_at,
 	                    0,
 	                    dbc_throttle_start(),
-	                    /* under DBCARE_TEST_ONLINE_KILL_AT the plan's own size */
-	                    kill_at ? DBC_THROTTLE_PLAN_PCT : DBC_THROTTLE_START_PCT,
-	                    kill_at ? DBC_THROTTLE_PLAN_PCT : DBC_THROTTLE_START_PCT,
-	                    kill_at ? DBC_THROTTLE_PLAN_PCT : DBC_THROTTLE_START_PCT,
+	                    pct,
+	                    pct,
+	                    pct,
 	                    0,
 	                    0,
 	                    o->max_replica_lag > 0 ? o->max_replica_lag : DBC_THROTTLE_MAX_LAG_BYTES,

@@ -41,8 +41,8 @@ int dbc_throttle_next(dbc_throttle *t, const dbc_throttle_batch *b)
 	int was = clamp(t->pct, DBC_THROTTLE_MIN_PCT, DBC_THROTTLE_MAX_PCT);
 	int want = steered(was, b->ms);
 	if (b->lock_retries > 0 || b->waiters > 0) {
-		t->ceiling = clamp(was * DBC_THROTTLE_CEILING_PCT / 100, DBC_THROTTLE_MIN_PCT,
-		                   DBC_THROTTLE_MAX_PCT);
+		t->ceiling =
+		    clamp(was * DBC_THROTTLE_CEILING_PCT / 100, DBC_THROTTLE_MIN_PCT, DBC_THROTTLE_MAX_PCT);
 		t->hold = DBC_THROTTLE_HOLD;
 		if (want > was / 2)
 			want = was / 2;

@@ -29,9 +29,9 @@
  * GROW_BELOW per cent of it, by at most GROW_MAX_PCT per cent of the size
  * (and at least one), so growth stops short of the target instead of
  * overshooting it. */
-#define DBC_THROTTLE_TARGET_MS     20.0
-#define DBC_THROTTLE_GROW_BELOW    80
-#define DBC_THROTTLE_GROW_MAX_PCT  25
+#define DBC_THROTTLE_TARGET_MS    20.0
+#define DBC_THROTTLE_GROW_BELOW   80
+#define DBC_THROTTLE_GROW_MAX_PCT 25
 /* A batch that kept a session waiting or waited for a lock halves the
  * next, and for the HOLD batches after it (each free of waits) the size
  * does not grow past CEILING_PCT per cent of the size that caused it: the

@@ -83,7 +83,8 @@ static void test_grow(void)
 	CHECK(dbc_throttle_next(&t, &twice) == DBC_THROTTLE_MAX_PCT / 2,
 	      "a size over the ceiling: clamped, then cut");
 	t = at(0);
-	CHECK(dbc_throttle_next(&t, &near) == DBC_THROTTLE_MIN_PCT, "a size under the floor: the floor");
+	CHECK(dbc_throttle_next(&t, &near) == DBC_THROTTLE_MIN_PCT,
+	      "a size under the floor: the floor");
 	/* a batch's time in proportion to its size, 1 ms a per cent: from the
 	 * start the size settles under the target and stays there */
 	t = dbc_throttle_start();
