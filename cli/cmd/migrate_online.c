@@ -50,9 +50,10 @@ typedef struct online_run {
 	 * (SIGKILL) before its Nth statement, as kill -9 would at that point;
 	 * a run that ends first says how many it sent */
 	long kill_at, sent;
-	/* the throttle: the next batch's size (a per cent of the plan's), the
-	 * smallest and largest a batch ran at, the batches run and the time
-	 * spent waiting for replicas; the lag waited under */
+	/* the throttle: its pace (core's), the next batch's size (a per cent
+	 * of the plan's), the smallest and largest a batch ran at, the batches
+	 * run and the time spent waiting for replicas; the lag waited under */
+	dbc_throttle pace;
 	int pct, pct_min, pct_max;
 	long batches;
 	double lag_waited_ms;
@@ -200,11 +201,14 @@ static int lock_waiters(online_run *r)
 	return n;
 }
 
-/* A change of the batches' size said, as progress: every cut, with what
- * caused it, and the first growth after a cut. */
+/* A change of the batches' size said, as progress: every cut a wait caused
+ * (a lock not granted in time, a session kept waiting), with its cause, and
+ * the first growth after it. A cut for time alone, which the 20 ms target
+ * makes often, is not said one by one: the run's summary gives the sizes'
+ * range. */
 static void say_pace(online_run *r, const dbc_throttle_batch *m, int was)
 {
-	if (r->pct < was) {
+	if (r->pct < was && (m->lock_retries > 0 || m->waiters > 0)) {
 		cli_note(&r->o->out,
 		         "migration %s: batch %ld waited for a lock %d time(s), kept %d session(s) "
 		         "waiting, ran %.0f ms: the next batch %d%% of the plan's (was %d%%)",
@@ -251,7 +255,7 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 				r->pct_min = r->pct < r->pct_min ? r->pct : r->pct_min;
 				r->pct_max = r->pct > r->pct_max ? r->pct : r->pct_max;
 				int was = r->pct;
-				r->pct = dbc_throttle_next_pct(r->pct, &m);
+				r->pct = dbc_throttle_next(&r->pace, &m);
 				r->batches++;
 				say_pace(r, &m, was);
 			}
@@ -487,6 +491,8 @@ int cli_online_session_wait(cli_db *db, cli_opts *o)
 static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const char *version,
                          const cli_rows *done, long kill_at)
 {
+	/* under DBCARE_TEST_ONLINE_KILL_AT the plan's own size, never paced */
+	int pct = kill_at ? DBC_THROTTLE_PLAN_PCT : DBC_THROTTLE_START_PCT;
 	return (online_run){db,
 	                    o,
 	                    plan,
@@ -504,9 +510,10 @@ static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const ch
 	                    done,
 	                    kill_at,
 	                    0,
-	                    DBC_THROTTLE_START_PCT,
-	                    DBC_THROTTLE_START_PCT,
-	                    DBC_THROTTLE_START_PCT,
+	                    dbc_throttle_start(),
+	                    pct,
+	                    pct,
+	                    pct,
 	                    0,
 	                    0,
 	                    o->max_replica_lag > 0 ? o->max_replica_lag : DBC_THROTTLE_MAX_LAG_BYTES,

@@ -1,29 +1,65 @@
 /*
  * migrate_throttle.c — the backfill's pace under `dbcare migrate --online`
- * (migrate_throttle.h): multiplicative decrease on any sign of harm (a
- * lock not granted, a session kept waiting, a batch over its target),
- * additive increase when a batch ran well under it, so a backfill backs
- * off at once and comes back slowly; a pause while a replica lags; and,
+ * (migrate_throttle.h): each batch's size steered toward a short time
+ * target from the last batch's measured time (a batch's time is how long
+ * a client writing one of its rows may wait), halved on a wait with a cap
+ * on regrowth for a while after it; a pause while a replica lags; and,
  * where the lock's waiters cannot be seen, the lock left free after each
- * batch as long as the batch held it.
+ * batch as long as the batch held it, up to the target.
  */
 #include "migrate/migrate_throttle.h"
 
-int dbc_throttle_next_pct(int pct, const dbc_throttle_batch *b)
+static int clamp(int pct, int lo, int hi)
 {
-	if (pct < DBC_THROTTLE_MIN_PCT)
-		pct = DBC_THROTTLE_MIN_PCT;
-	if (pct > DBC_THROTTLE_MAX_PCT)
-		pct = DBC_THROTTLE_MAX_PCT;
-	if (b->lock_retries > 0 || b->waiters > 0 || b->ms > DBC_THROTTLE_TARGET_MS) {
-		pct /= 2;
-		return pct < DBC_THROTTLE_MIN_PCT ? DBC_THROTTLE_MIN_PCT : pct;
+	return pct < lo ? lo : pct > hi ? hi : pct;
+}
+
+dbc_throttle dbc_throttle_start(void)
+{
+	return (dbc_throttle){DBC_THROTTLE_START_PCT, DBC_THROTTLE_MAX_PCT, 0};
+}
+
+/* The size the last batch's time asks for: in proportion to the target
+ * when over it (never under a quarter), grown by a bounded step when well
+ * under it, else the same. */
+static int steered(int pct, double ms)
+{
+	const double target = DBC_THROTTLE_TARGET_MS;
+	if (ms > target) {
+		double want = pct * target / ms;
+		return want < pct / 4.0 ? pct / 4 : (int)want;
 	}
-	if (b->ms <= DBC_THROTTLE_TARGET_MS / 2) {
-		pct += DBC_THROTTLE_GROW_PCT;
-		return pct > DBC_THROTTLE_MAX_PCT ? DBC_THROTTLE_MAX_PCT : pct;
+	if (ms * 100 >= target * DBC_THROTTLE_GROW_BELOW)
+		return pct;
+	double room = ms > 0 ? target * DBC_THROTTLE_GROW_BELOW / 100 / ms : 1e9;
+	double step = pct * (room - 1);
+	double most = pct * DBC_THROTTLE_GROW_MAX_PCT / 100.0;
+	int grown = pct + (int)(step < most ? step : most);
+	return grown > pct ? grown : pct + 1;
+}
+
+int dbc_throttle_next(dbc_throttle *t, const dbc_throttle_batch *b)
+{
+	int was = clamp(t->pct, DBC_THROTTLE_MIN_PCT, DBC_THROTTLE_MAX_PCT);
+	int want = steered(was, b->ms);
+	if (b->lock_retries > 0 || b->waiters > 0) {
+		t->ceiling =
+		    clamp(was * DBC_THROTTLE_CEILING_PCT / 100, DBC_THROTTLE_MIN_PCT, DBC_THROTTLE_MAX_PCT);
+		t->hold = DBC_THROTTLE_HOLD;
+		if (want > was / 2)
+			want = was / 2;
 	}
-	return pct;
+	/* the HOLD batches after a wait are each sized under its ceiling */
+	int hi = t->hold > 0 ? t->ceiling : DBC_THROTTLE_MAX_PCT;
+	if (t->hold > 0 && b->lock_retries == 0 && b->waiters == 0)
+		t->hold--;
+	/* over the ceiling already (a size given from outside): no growth */
+	if (want > was && was >= hi)
+		want = was;
+	else if (want > was && want > hi)
+		want = hi;
+	t->pct = clamp(want, DBC_THROTTLE_MIN_PCT, DBC_THROTTLE_MAX_PCT);
+	return t->pct;
 }
 
 bool dbc_throttle_waits(int64_t worst_lag_bytes, int64_t max_lag_bytes)

@@ -13,19 +13,31 @@
 
 /* A batch's size as a per cent of the plan's batch (32 pages of a
  * PostgreSQL backfill, 1000 rows of a SQLite copy): the statements of
- * dbmigrate_online_plan's "batches" steps take it as $3. It starts at
- * 100 and stays within [MIN, MAX]: never under one page, never eight
- * times the plan's. */
-#define DBC_THROTTLE_START_PCT 100
+ * dbmigrate_online_plan's "batches" steps take it as $3 (PLAN: the plan's
+ * own size). A batch holds its rows' locks from its first write to its
+ * COMMIT, and a client writing one of them waits that long, so the pace
+ * starts small (START, about four pages) and stays within [MIN, MAX]:
+ * never under one page, never eight times the plan's. */
+#define DBC_THROTTLE_PLAN_PCT  100
+#define DBC_THROTTLE_START_PCT 12
 #define DBC_THROTTLE_MIN_PCT   4
 #define DBC_THROTTLE_MAX_PCT   800
-/* What a batch grows by after one that went well: slow, additive, so a
- * batch halved four times takes about ten good batches to come back. */
-#define DBC_THROTTLE_GROW_PCT 10
-/* A batch longer than this holds its row locks too long: a writer of one
- * of its rows waits that long. Halved when over; grown only when under
- * half of it. */
-#define DBC_THROTTLE_TARGET_MS 100.0
+/* The time a batch aims at, BEGIN to COMMIT: a client kept waiting by it
+ * waits about that long, short against a client's own latency. The next
+ * size is steered toward it from the last batch's time: shrunk in
+ * proportion when over (to a quarter at most at once), grown when under
+ * GROW_BELOW per cent of it, by at most GROW_MAX_PCT per cent of the size
+ * (and at least one), so growth stops short of the target instead of
+ * overshooting it. */
+#define DBC_THROTTLE_TARGET_MS    20.0
+#define DBC_THROTTLE_GROW_BELOW   80
+#define DBC_THROTTLE_GROW_MAX_PCT 25
+/* A batch that kept a session waiting or waited for a lock halves the
+ * next, and for the HOLD batches after it (each free of waits) the size
+ * does not grow past CEILING_PCT per cent of the size that caused it: the
+ * pace does not walk straight back into the same wait. */
+#define DBC_THROTTLE_HOLD        32
+#define DBC_THROTTLE_CEILING_PCT 75
 /* The replicas' lag a batch waits under, unless given (--max-replica-lag):
  * one WAL segment. */
 #define DBC_THROTTLE_MAX_LAG_BYTES (16LL * 1024 * 1024)
@@ -37,11 +49,24 @@ typedef struct dbc_throttle_batch {
 	int waiters;      /* sessions waiting for its locks just before its COMMIT */
 } dbc_throttle_batch;
 
-/* The size of the batch after b, which ran at pct: halved (never under
- * MIN) when it waited for a lock, kept anyone waiting or ran over the
- * target; grown by GROW (never over MAX) when it ran under half the target
- * with no wait; else the same. */
-int dbc_throttle_next_pct(int pct, const dbc_throttle_batch *b);
+/* The pace of one backfill: the next batch's size, and the cap on its
+ * growth left by the last wait. Invariant: MIN <= pct <= MAX, and while
+ * hold > 0, pct <= ceiling. */
+typedef struct dbc_throttle {
+	int pct;     /* the next batch's size, a per cent of the plan's */
+	int ceiling; /* no growth past it while hold > 0 */
+	int hold;    /* batches free of waits left before the ceiling lifts */
+} dbc_throttle;
+
+/* A backfill's pace before its first batch: START, no ceiling. */
+dbc_throttle dbc_throttle_start(void);
+
+/* The size of the batch after b, which ran at t->pct (t updated): a wait
+ * (a lock retried, a session kept waiting) halves it, at most as large as
+ * the time steering gives, and sets the ceiling for HOLD batches; else
+ * the time steers it toward TARGET_MS (see above), under the ceiling
+ * while it holds. */
+int dbc_throttle_next(dbc_throttle *t, const dbc_throttle_batch *b);
 
 /* Whether the next batch waits: the worst replica's lag, in bytes of WAL
  * (negative: no replica, or none whose lag is known), over max_lag_bytes. */

@@ -284,6 +284,11 @@ class PgCluster:
         path = os.environ.get("BENCH_PG_ENV")
         if not path or not os.path.exists(path) or not os.path.exists(os.path.join(BUILD, "pgtime")):
             return None
+        return PgCluster.from_file(path)
+
+    @staticmethod
+    def from_file(path):
+        """The cluster whose env file test/bench/pg_cluster.sh wrote at path."""
         env = {}
         with open(path) as f:
             for line in f:

@@ -5,11 +5,18 @@
 # only speak TCP (dbmate) reach it too.
 #   pg_cluster.sh start DIR   prints shell assignments (PGHOST PGPORT PGUSER PBIN
 #                             DBCARE_PG) to DIR/env; DBCARE_PG=1 when dbcare installed
+#   pg_cluster.sh start DIR --stock [SETTING...]
+#                             the server's stock settings (fsync on, default
+#                             shared_buffers...) but for the SETTINGs given
+#                             ('log_lock_waits = on'): the load benchmarks
 #   pg_cluster.sh stop DIR    stops the cluster and removes DIR
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cmd=${1:?usage: pg_cluster.sh start|stop DIR}
 DIR=${2:?usage: pg_cluster.sh start|stop DIR}
+shift 2
+STOCK=0
+if [ "${1:-}" = --stock ]; then STOCK=1; shift; fi
 PG_CONFIG=${PG_CONFIG:-pg_config}
 if [ "$(id -u)" = 0 ]; then AS_PG=(runuser -u postgres --); else AS_PG=(); fi
 
@@ -71,6 +78,11 @@ cat >>"$DIR/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$DIR/sock'
+CONF
+if [ "$STOCK" = 1 ]; then
+	printf '%s\n' "$@" >>"$DIR/data/postgresql.conf"
+else
+	cat >>"$DIR/data/postgresql.conf" <<CONF
 shared_buffers = 256MB
 max_locks_per_transaction = 1024
 # serve keeps a session per database (bench_serve_cost.py: a fleet of 100)
@@ -81,7 +93,8 @@ full_page_writes = off
 # the audit trail's wal mode (bench_audit.py)
 wal_level = logical
 CONF
-if "$PBIN/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
+fi
+if [ "$STOCK" = 0 ] && "$PBIN/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
 	echo "output_plugin_libraries = 'pgoutput, test_decoding, dbcare'" >>"$DIR/data/postgresql.conf"
 fi
 "${AS_PG[@]}" "$PBIN/pg_ctl" -D "$DIR/data" -l "$DIR/postgres.log" -w -t 60 start >/dev/null 2>&1 ||

@@ -4,6 +4,8 @@
 # docs/benchmarks.md + docs/benchmarks.csv. Not part of `make test`.
 #   BENCH_QUICK=1     small sizes, a quick look (a few minutes)
 #   BENCH_ONLY=a,b    only test/bench/bench_a.py, bench_b.py
+#                     (BENCH_ONLY=online: dbcare migrate --online under pgbench,
+#                     on a stock cluster of its own: bench_online.py)
 #   BENCH_NO_PG=1     SQLite only
 #   BENCH_OUT=dir     write the results elsewhere than docs/
 set -u

@@ -1,11 +1,12 @@
 /*
  * test_migrate_throttle.c — core/migrate/migrate_throttle.c, the pace of
- * `dbcare migrate --online`'s backfill: a batch that waited for a lock,
- * kept a session waiting or ran over the target halves the next, never
- * under the floor; one well under the target grows the next by a small
- * step, never over the ceiling; one in between keeps it; a size out of
- * bounds is brought back first. A batch waits only for a known lag over
- * the limit.
+ * `dbcare migrate --online`'s backfill: the first batch is small; a batch
+ * over the time target makes the next smaller in proportion (a quarter at
+ * most at once); one well under it grows the next by a bounded step, and
+ * one near it keeps it, so the size settles under the target; a batch that
+ * waited for a lock or kept a session waiting halves the next and caps the
+ * growth under the size that caused it for a while; never under the floor
+ * nor over the ceiling. A batch waits only for a known lag over the limit.
  */
 #include "migrate/migrate.h"
 #include "unit.h"
@@ -15,42 +16,113 @@ static dbc_throttle_batch batch(double ms, int retries, int waiters)
 	return (dbc_throttle_batch){ms, retries, waiters};
 }
 
+static dbc_throttle at(int pct)
+{
+	dbc_throttle t = dbc_throttle_start();
+	t.pct = pct;
+	return t;
+}
+
+static void test_start(void)
+{
+	dbc_throttle t = dbc_throttle_start();
+	CHECK(t.pct == DBC_THROTTLE_START_PCT, "the first batch at START");
+	CHECK(DBC_THROTTLE_START_PCT <= DBC_THROTTLE_PLAN_PCT / 4,
+	      "the first batch a quarter of the plan's at most (the plan's 32 pages ran 412 ms)");
+	CHECK(DBC_THROTTLE_START_PCT * 32 / 100 >= 1, "the first batch at least one page");
+	CHECK(DBC_THROTTLE_TARGET_MS <= 50, "a batch aims at a short hold of its locks");
+}
+
 static void test_shrink(void)
 {
-	dbc_throttle_batch slow = batch(DBC_THROTTLE_TARGET_MS + 1, 0, 0);
-	CHECK(dbc_throttle_next_pct(100, &slow) == 50, "over the target: halved");
+	dbc_throttle t = at(100);
+	dbc_throttle_batch twice = batch(DBC_THROTTLE_TARGET_MS * 2, 0, 0);
+	CHECK(dbc_throttle_next(&t, &twice) == 50, "twice the target: half the size");
+	t = at(100);
+	dbc_throttle_batch slow = batch(DBC_THROTTLE_TARGET_MS * 20, 0, 0);
+	CHECK(dbc_throttle_next(&t, &slow) == 25, "twenty times the target: a quarter at once");
+	t = at(100);
+	dbc_throttle_batch over = batch(DBC_THROTTLE_TARGET_MS + 1, 0, 0);
+	CHECK(dbc_throttle_next(&t, &over) < 100, "just over the target: smaller");
+	t = at(100);
 	dbc_throttle_batch retried = batch(1, 1, 0);
-	CHECK(dbc_throttle_next_pct(100, &retried) == 50, "a lock retried, however fast: halved");
+	CHECK(dbc_throttle_next(&t, &retried) == 50, "a lock retried, however fast: halved");
+	t = at(100);
 	dbc_throttle_batch blocking = batch(1, 0, 2);
-	CHECK(dbc_throttle_next_pct(100, &blocking) == 50, "sessions kept waiting: halved");
-	int pct = DBC_THROTTLE_START_PCT;
+	CHECK(dbc_throttle_next(&t, &blocking) == 50, "sessions kept waiting: halved");
+	t = at(100);
+	dbc_throttle_batch slow_blocking = batch(DBC_THROTTLE_TARGET_MS * 4, 0, 1);
+	CHECK(dbc_throttle_next(&t, &slow_blocking) == 25,
+	      "kept a session waiting and ran four times the target: the smaller of both");
+	t = dbc_throttle_start();
 	for (int i = 0; i < 20; i++)
-		pct = dbc_throttle_next_pct(pct, &slow);
-	CHECK(pct == DBC_THROTTLE_MIN_PCT, "halved again and again: the floor, not under");
+		dbc_throttle_next(&t, &slow);
+	CHECK(t.pct == DBC_THROTTLE_MIN_PCT, "cut again and again: the floor, not under");
 	CHECK(DBC_THROTTLE_MIN_PCT * 32 / 100 >= 1, "the floor is at least one page of 32");
 }
 
 static void test_grow(void)
 {
-	dbc_throttle_batch fast = batch(DBC_THROTTLE_TARGET_MS / 2, 0, 0);
-	CHECK(dbc_throttle_next_pct(50, &fast) == 50 + DBC_THROTTLE_GROW_PCT,
-	      "half the target, no wait: grown by one step");
-	dbc_throttle_batch fair = batch(DBC_THROTTLE_TARGET_MS * 3 / 4, 0, 0);
-	CHECK(dbc_throttle_next_pct(50, &fair) == 50, "between half and the target: the same");
-	CHECK(dbc_throttle_next_pct(DBC_THROTTLE_MAX_PCT, &fast) == DBC_THROTTLE_MAX_PCT,
-	      "at the ceiling: not over");
-	/* back slowly: after a halving from the start, it takes steps */
-	int pct = DBC_THROTTLE_START_PCT / 2, steps = 0;
-	while (pct < DBC_THROTTLE_START_PCT && steps < 100) {
-		pct = dbc_throttle_next_pct(pct, &fast);
-		steps++;
-	}
-	CHECK(pct == DBC_THROTTLE_START_PCT && steps == 5, "50 back to 100 in five good batches");
-	dbc_throttle_batch slow = batch(DBC_THROTTLE_TARGET_MS * 2, 0, 0);
-	CHECK(dbc_throttle_next_pct(10000, &slow) == DBC_THROTTLE_MAX_PCT / 2,
-	      "a size over the ceiling: clamped, then halved");
-	CHECK(dbc_throttle_next_pct(0, &fair) == DBC_THROTTLE_MIN_PCT,
+	dbc_throttle_batch fast = batch(1, 0, 0);
+	dbc_throttle t = at(40);
+	CHECK(dbc_throttle_next(&t, &fast) == 40 + 40 * DBC_THROTTLE_GROW_MAX_PCT / 100,
+	      "far under the target: grown by the bounded step");
+	t = at(DBC_THROTTLE_MIN_PCT);
+	CHECK(dbc_throttle_next(&t, &fast) == DBC_THROTTLE_MIN_PCT + 1, "at the floor: grown by one");
+	dbc_throttle_batch near = batch(DBC_THROTTLE_TARGET_MS * 0.9, 0, 0);
+	t = at(40);
+	CHECK(dbc_throttle_next(&t, &near) == 40, "near the target: the same");
+	dbc_throttle_batch under = batch(DBC_THROTTLE_TARGET_MS * 0.7, 0, 0);
+	t = at(70);
+	int next = dbc_throttle_next(&t, &under);
+	CHECK(next > 70 && next <= 80, "a little under: grown only toward the target");
+	t = at(DBC_THROTTLE_MAX_PCT);
+	CHECK(dbc_throttle_next(&t, &fast) == DBC_THROTTLE_MAX_PCT, "at the ceiling: not over");
+	t = at(10000);
+	dbc_throttle_batch twice = batch(DBC_THROTTLE_TARGET_MS * 2, 0, 0);
+	CHECK(dbc_throttle_next(&t, &twice) == DBC_THROTTLE_MAX_PCT / 2,
+	      "a size over the ceiling: clamped, then cut");
+	t = at(0);
+	CHECK(dbc_throttle_next(&t, &near) == DBC_THROTTLE_MIN_PCT,
 	      "a size under the floor: the floor");
+	/* a batch's time in proportion to its size, 1 ms a per cent: from the
+	 * start the size settles under the target and stays there */
+	t = dbc_throttle_start();
+	for (int i = 0; i < 100; i++) {
+		dbc_throttle_batch b = batch(t.pct * 1.0, 0, 0);
+		dbc_throttle_next(&t, &b);
+	}
+	CHECK(t.pct <= DBC_THROTTLE_TARGET_MS && t.pct >= DBC_THROTTLE_TARGET_MS / 2,
+	      "time in proportion to size: settled under the target");
+}
+
+static void test_after_a_wait(void)
+{
+	dbc_throttle_batch fast = batch(1, 0, 0), blocking = batch(1, 0, 1);
+	dbc_throttle t = at(80);
+	CHECK(dbc_throttle_next(&t, &blocking) == 40, "kept a session waiting at 80: 40");
+	int most = 0;
+	for (int i = 0; i < DBC_THROTTLE_HOLD; i++) {
+		int next = dbc_throttle_next(&t, &fast);
+		most = next > most ? next : most;
+	}
+	CHECK(most > 40, "grown again after the wait");
+	CHECK(most <= 80 * DBC_THROTTLE_CEILING_PCT / 100,
+	      "for HOLD batches, not back to the size that kept a session waiting");
+	for (int i = 0; i < 10; i++)
+		dbc_throttle_next(&t, &fast);
+	CHECK(t.pct > 80 * DBC_THROTTLE_CEILING_PCT / 100, "past HOLD batches free of waits: grows on");
+	/* each new wait starts the hold again, from the new size */
+	t = at(80);
+	dbc_throttle_next(&t, &blocking);
+	for (int i = 0; i < DBC_THROTTLE_HOLD - 1; i++)
+		dbc_throttle_next(&t, &fast);
+	dbc_throttle_batch retried = batch(1, 2, 0);
+	int was = t.pct;
+	CHECK(dbc_throttle_next(&t, &retried) == was / 2, "a lock retried within the hold: halved");
+	for (int i = 0; i < DBC_THROTTLE_HOLD; i++)
+		dbc_throttle_next(&t, &fast);
+	CHECK(t.pct <= was * DBC_THROTTLE_CEILING_PCT / 100, "held under the new wait's size");
 }
 
 static void test_waits(void)
@@ -65,8 +137,9 @@ static void test_waits(void)
 
 static void test_yield(void)
 {
-	CHECK(dbc_throttle_yield_ms(30, true) == 0, "waiters seen (row locks): no pause");
-	CHECK(dbc_throttle_yield_ms(30, false) == 30, "waiters unseen: free as long as held");
+	const double held = DBC_THROTTLE_TARGET_MS / 2;
+	CHECK(dbc_throttle_yield_ms(held, true) == 0, "waiters seen (row locks): no pause");
+	CHECK(dbc_throttle_yield_ms(held, false) == held, "waiters unseen: free as long as held");
 	CHECK(dbc_throttle_yield_ms(DBC_THROTTLE_TARGET_MS * 5, false) == DBC_THROTTLE_TARGET_MS,
 	      "a long batch: at most the target");
 	CHECK(dbc_throttle_yield_ms(-1, false) == 0, "a clock gone back: no pause");
@@ -74,8 +147,10 @@ static void test_yield(void)
 
 int main(void)
 {
+	test_start();
 	test_shrink();
 	test_grow();
+	test_after_a_wait();
 	test_waits();
 	test_yield();
 	return unit_done();
