@@ -336,33 +336,33 @@ void sqldbc_dbaudit_json_changes(sqlite3_context *c, int argc, sqlite3_value **a
 	}
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	conn->audit_kept_set = false;
-	json_buf old, new;
+	json_buf before, after;
 	bool first_old = true, first_new = true;
-	buf_init(&old);
-	buf_init(&new);
-	append_char(&old, '{');
-	append_char(&new, '{');
+	buf_init(&before);
+	buf_init(&after);
+	append_char(&before, '{');
+	append_char(&after, '{');
 	for (int i = 0; i + 2 < argc; i += 3) {
 		if (differ(argv[i + 1], argv[i + 2])) {
-			add_pair(&old, argv[i], argv[i + 1], &first_old);
-			add_pair(&new, argv[i], argv[i + 2], &first_new);
+			add_pair(&before, argv[i], argv[i + 1], &first_old);
+			add_pair(&after, argv[i], argv[i + 2], &first_new);
 		}
 	}
-	append_char(&new, '}');
-	bool kept = !new.oom && sqldbc_reserve(&conn->audit_kept, (size_t)new.n,
-	                                       &conn->audit_kept_cap, 1, 256);
+	append_char(&after, '}');
+	bool kept = !after.oom &&
+	            sqldbc_reserve(&conn->audit_kept, (size_t)after.n, &conn->audit_kept_cap, 1, 256);
 	if (kept) {
-		memcpy(conn->audit_kept, new.p, (size_t)new.n);
-		conn->audit_kept_len = (size_t)new.n;
+		memcpy(conn->audit_kept, after.p, (size_t)after.n);
+		conn->audit_kept_len = (size_t)after.n;
 	}
-	buf_free(&new);
+	buf_free(&after);
 	if (!kept) {
-		buf_free(&old);
+		buf_free(&before);
 		sqlite3_result_error_nomem(c);
 		return;
 	}
-	finish(c, &old);
-	conn->audit_kept_set = !old.oom;
+	finish(c, &before);
+	conn->audit_kept_set = !before.oom;
 }
 
 /* dbaudit_json_kept(): the new side the last dbaudit_json_changes() kept,
@@ -377,8 +377,7 @@ void sqldbc_dbaudit_json_kept(sqlite3_context *c, int argc, sqlite3_value **argv
 		return;
 	}
 	conn->audit_kept_set = false;
-	sqlite3_result_text64(c, conn->audit_kept, conn->audit_kept_len, SQLITE_TRANSIENT,
-	                      SQLITE_UTF8);
+	sqlite3_result_text64(c, conn->audit_kept, conn->audit_kept_len, SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 /* The connection's SHA-256 context, made at its first chained entry and
