@@ -41,7 +41,7 @@ static void conn_free(sqldbc_conn *conn)
 	dbc_js_cache_free(conn->json_cache);
 	sqlite3_free(conn->audit_actor);
 	sqldbc_audit_direct_free(conn);
-	sqldbc_audit_sha256_free(conn);
+	sqldbc_audit_json_free(conn);
 }
 
 static void state_fn(sqlite3_context *c, int argc, sqlite3_value **argv)

@@ -318,6 +318,68 @@ void sqldbc_dbaudit_json_changed(sqlite3_context *c, int argc, sqlite3_value **a
 	finish(c, &b);
 }
 
+/* dbaudit_json_changes(name, old, new, ...): what dbaudit_json_changed(NULL,
+ * 0, name, old, new, ...) writes (the old side), and the new side
+ * (dbaudit_json_changed(NULL, 1, ...)) built in the same pass and kept on
+ * the connection for dbaudit_json_kept(), which hands it out once. A TEMP
+ * update trigger calls the two in one INSERT, for old_values and
+ * new_values: SQLite computes an INSERT's values in the table's column
+ * order, so the kept side is this row's. Each column is compared once, and
+ * the trigger passes the columns once, not twice (the second call was a
+ * tenth of an audited UPDATE's instructions). */
+void sqldbc_dbaudit_json_changes(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	if (argc % 3 != 0) {
+		sqlite3_result_error(c, "dbcare: dbaudit_json_changes(name, old, new, ...) takes triples",
+		                     -1);
+		return;
+	}
+	sqldbc_conn *conn = sqldbc_conn_of(c);
+	conn->audit_kept_set = false;
+	json_buf before, after;
+	bool first_old = true, first_new = true;
+	buf_init(&before);
+	buf_init(&after);
+	append_char(&before, '{');
+	append_char(&after, '{');
+	for (int i = 0; i + 2 < argc; i += 3) {
+		if (differ(argv[i + 1], argv[i + 2])) {
+			add_pair(&before, argv[i], argv[i + 1], &first_old);
+			add_pair(&after, argv[i], argv[i + 2], &first_new);
+		}
+	}
+	append_char(&after, '}');
+	bool kept = !after.oom &&
+	            sqldbc_reserve(&conn->audit_kept, (size_t)after.n, &conn->audit_kept_cap, 1, 256);
+	if (kept) {
+		memcpy(conn->audit_kept, after.p, (size_t)after.n);
+		conn->audit_kept_len = (size_t)after.n;
+	}
+	buf_free(&after);
+	if (!kept) {
+		buf_free(&before);
+		sqlite3_result_error_nomem(c);
+		return;
+	}
+	finish(c, &before);
+	conn->audit_kept_set = !before.oom;
+}
+
+/* dbaudit_json_kept(): the new side the last dbaudit_json_changes() kept,
+ * once; an error when there is none (the trigger's INSERT is not made as
+ * dbaudit_json_changes expects). */
+void sqldbc_dbaudit_json_kept(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	sqldbc_conn *conn = sqldbc_conn_of(c);
+	if (!conn->audit_kept_set) {
+		sqlite3_result_error(c, "dbcare: dbaudit_json_kept() follows dbaudit_json_changes()", -1);
+		return;
+	}
+	conn->audit_kept_set = false;
+	sqlite3_result_text64(c, conn->audit_kept, conn->audit_kept_len, SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
 /* The connection's SHA-256 context, made at its first chained entry and
  * kept with the state (NULL, the digest then made without one: it could
  * not be made). Not in a static: the module is unloaded with the last
@@ -329,11 +391,15 @@ static dbc_sha256 *audit_sha256(dbc_ctx *ctx, sqldbc_conn *conn)
 	return conn->audit_sha256;
 }
 
-void sqldbc_audit_sha256_free(sqldbc_conn *conn)
+void sqldbc_audit_json_free(sqldbc_conn *conn)
 {
 	if (conn->audit_sha256)
 		dbc_sha256_abort(conn->audit_sha256);
 	conn->audit_sha256 = NULL;
+	sqlite3_free(conn->audit_kept);
+	conn->audit_kept = NULL;
+	conn->audit_kept_len = conn->audit_kept_cap = 0;
+	conn->audit_kept_set = false;
 }
 
 /* dbaudit_hash(prev, at, txid, db_user, actor, operation, table_name, key,

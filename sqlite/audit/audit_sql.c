@@ -67,6 +67,26 @@ static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, c
 	return object_of_(ctx, cols, row, other, new_side, NULL);
 }
 
+/* The changed columns of cols in one call for both sides: the old side's
+ * object, the new side's kept for the dbaudit_json_kept() of new_values
+ * (audit_json.c; at most TRIPLES_PER_CALL columns). */
+static char *changes_of(dbc_ctx *ctx, const dbc_strlist *cols)
+{
+	const dbc_host *h = ctx->host;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_append(&b, "dbaudit_json_changes(");
+	for (int i = 0; i < cols->n; i++) {
+		char *name = h->quote_literal(ctx, cols->items[i]);
+		char *q = h->quote_ident(ctx, cols->items[i]);
+		if (!name || !q)
+			return NULL;
+		dbc_buf_appendf(&b, "%s%s, OLD.%s, NEW.%s", i ? ", " : "", name, q, q);
+	}
+	dbc_buf_append(&b, ")");
+	return dbc_buf_finish(&b);
+}
+
 /* Columns per printf() call of a pending object: within SQLite's default
  * limit of 127 arguments to a function (the format is one more). */
 #define PENDING_PER_GROUP 100
@@ -369,13 +389,16 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 			dbc_buf_appendf(&cond, "%sOLD.%s IS NOT NEW.%s", i ? " OR " : "", q, q);
 		}
 		dbc_buf_append(&cond, ")");
+		bool one_call = changed.n <= TRIPLES_PER_CALL;
 		ops[(*n)++] = (audit_op){"update",
 		                         "UPDATE",
 		                         dbc_buf_finish(&cond),
 		                         insert_entry(ctx, o, lit, "update", key_new, old_vals, new_vals),
 		                         object_of(ctx, &o->key, "NEW", NULL, true),
-		                         object_of(ctx, &changed, "OLD", "NEW", false),
-		                         object_of(ctx, &changed, "NEW", "OLD", true),
+		                         one_call ? changes_of(ctx, &changed)
+		                                  : object_of(ctx, &changed, "OLD", "NEW", false),
+		                         one_call ? dbc_strdup(ctx, "dbaudit_json_kept()")
+		                                  : object_of(ctx, &changed, "NEW", "OLD", true),
 		                         hash_new};
 		if (!ops[*n - 1].cond)
 			return DBC_ERROR;

@@ -49,8 +49,9 @@ void sqldbc_audit_direct_completed(sqldbc_conn *conn);
 /* Frees the connection's state (on close). */
 void sqldbc_audit_direct_free(sqldbc_conn *conn);
 
-/* audit_json.c: frees the SHA-256 context dbaudit_hash keeps (on close). */
-void sqldbc_audit_sha256_free(sqldbc_conn *conn);
+/* audit_json.c: frees what its functions keep on the connection (on
+ * close): dbaudit_hash's SHA-256 context, dbaudit_json_changes' new side. */
+void sqldbc_audit_json_free(sqldbc_conn *conn);
 /* Registers dbaudit_direct's partner, the override of
  * sqlite_compileoption_used (SQLite's result code). */
 int sqldbc_audit_direct_register(sqlite3 *db, sqldbc_conn *conn);

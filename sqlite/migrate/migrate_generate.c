@@ -61,7 +61,7 @@ static int close_scratch(dbc_ctx *ctx, scratch *s, int rc)
 	sqldbc_schema_cache_free(&s->conn);
 	sqlite3_close(s->conn.db);
 	dbc_js_cache_free(s->conn.json_cache);
-	sqldbc_audit_sha256_free(&s->conn);
+	sqldbc_audit_json_free(&s->conn);
 	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
 }
 

@@ -2,8 +2,8 @@
 # What dbcare's own work costs each audit log entry on SQLite (issue 23: an
 # audited INSERT's cost, docs/benchmarks.md "The audit trail"). The
 # generated triggers call dbaudit_now(), dbaudit_txid(), dbaudit_actor() and
-# the JSON builders dbaudit_json / dbaudit_json_changed once or more per
-# entry; valgrind's callgrind counts the instructions spent inside them (not
+# the JSON builders (dbaudit_json, dbaudit_json_changes and _kept) once or
+# more per entry; valgrind's callgrind counts the instructions spent inside them (not
 # time: the count does not move with the machine's load) while 500 rows
 # are inserted and then updated in one transaction. Building the JSON in an
 # sqlite3_str one character at a time, with a heap buffer per object, cost
@@ -27,8 +27,8 @@ UPDATE t SET v = v + 1, name = name || ' "changed"';
 COMMIT;
 SELECT count(*) FROM dbcare_audit_log WHERE actor = 'bench@example';
 EOF
-fns=(sqldbc_dbaudit_json sqldbc_dbaudit_json_changed sqldbc_dbaudit_now sqldbc_dbaudit_txid
-     sqldbc_dbaudit_current_actor)
+fns=(sqldbc_dbaudit_json sqldbc_dbaudit_json_changed sqldbc_dbaudit_json_changes
+     sqldbc_dbaudit_json_kept sqldbc_dbaudit_now sqldbc_dbaudit_txid sqldbc_dbaudit_current_actor)
 toggles=()
 for f in "${fns[@]}"; do toggles+=("--toggle-collect=$f"); done
 valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" --log-file="$work/valgrind.log" \
