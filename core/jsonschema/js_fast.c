@@ -423,7 +423,25 @@ static js_verdict value(fast *f, const js_node *n, int depth)
 	js_val v;
 	if (!scalar(f, &v))
 		return handed_over(f, t);
-	return !t ? JS_VALID : judged(f, dbc_js_eval_value(&f->r, t, &v));
+	if (!t)
+		return JS_VALID;
+	/* a string a leaf passes costs less than a look at the memo. Kept:
+	 * the verdict and the evaluation's steps (bits 8 up), when it spent
+	 * no regex steps; a kept answer counts its steps as the evaluation
+	 * did, so it never passes a document whose evaluation would run out of
+	 * either budget */
+	bool memo = v.kind == JV_STR && !(t->leaf && (t->leaf_kinds & (1u << JV_STR)));
+	uint64_t kept;
+	if (memo && dbc_js_memo_get(f->r.s->memo, t, v.u.s, v.n, &kept) &&
+	    f->r.steps + (kept >> 8) < f->r.next_check) {
+		f->r.steps += kept >> 8;
+		return (js_verdict)(kept & 0xff);
+	}
+	uint64_t steps = f->r.steps, regex_steps = f->r.regex_steps;
+	js_verdict now = judged(f, dbc_js_eval_value(&f->r, t, &v));
+	if (memo && now != JS_UNDECIDED && f->r.regex_steps == regex_steps && f->r.steps >= steps)
+		dbc_js_memo_put(f->r.s->memo, t, v.u.s, v.n, (f->r.steps - steps) << 8 | now);
+	return now;
 }
 
 int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)

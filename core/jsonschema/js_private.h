@@ -220,6 +220,9 @@ void dbc_js_regex_free(js_regex *re);
  * document, against DBC_JS_MAX_REGEX_STEPS; where: the pattern's schema
  * location, for the message). */
 struct js_path;
+/* Whether re is matched by comparing bytes (plain text, maybe anchored),
+ * without a call into PCRE2: a search cheaper than a look at a memo. */
+bool dbc_js_regex_literal(const js_regex *re);
 int dbc_js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n, uint64_t *spent,
                         const struct js_path *where);
 
@@ -388,8 +391,11 @@ typedef struct js_plan {
 	/* additionalProperties: its node, or none (NULL, extra_false false) */
 	const js_node *extra;
 	bool extra_false;
-	/* patternProperties (an object of compiled patterns), or NULL */
+	/* patternProperties (an object of compiled patterns), or NULL;
+	 * patterns_memo: at most 64, one not plain text (dbc_js_regex_literal):
+	 * which a name matches is worth keeping in the schema's memo */
 	const js_val *patterns;
+	bool patterns_memo;
 	/* in_place: the node's allOf / anyOf / oneOf / not / if read only
 	 * member names: evaluated on the object's names alone (a skeleton
 	 * whose values are null), node the node they belong to */
@@ -423,6 +429,9 @@ struct dbc_js_schema {
 	/* Whether documents' verdicts may come from the compiled check
 	 * (js_fast.c): no $dynamicRef / $recursiveRef, no unevaluated*. */
 	bool compiled_check;
+	/* The compiled check's verdicts of short strings (js_memo.c); NULL:
+	 * none kept. */
+	struct js_memo *memo;
 };
 
 /* Compiler internals shared by js_compile.c and js_ref.c (which finds what
@@ -518,6 +527,15 @@ static inline const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key,
 			return s;
 	}
 }
+
+/* The compiled check's memo of what short strings came to (js_memo.c):
+ * a value kept for owner (a node, a plan) and a string's bytes. get: false
+ * when none is kept; a NULL memo keeps none. */
+typedef struct js_memo js_memo;
+js_memo *dbc_js_memo_new(void);
+void dbc_js_memo_free(js_memo *m);
+bool dbc_js_memo_get(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t *value);
+void dbc_js_memo_put(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t value);
 
 /* Where a builder made by dbc_js_build_sink sends each token instead of
  * building a tree (js_build.c calls these; js_check.c fills them). */
