@@ -84,6 +84,12 @@ static inline const unsigned char *dbc_js_plain_run(const unsigned char *q,
 	}
 }
 
+/* The escape at *q (its backslash), before end (js_parse.c): its character
+ * written at dst (at most 4 bytes, UTF-8), *q moved past it; the bytes
+ * written, or -1 for one JSON refuses (unknown, not hex, a surrogate
+ * alone). */
+int dbc_js_escape(const unsigned char **q, const unsigned char *end, char *dst);
+
 /* ---------------------------------------------------------------- values */
 
 typedef enum { JV_NULL, JV_FALSE, JV_TRUE, JV_INT, JV_REAL, JV_STR, JV_ARR, JV_OBJ } js_kind;
