@@ -224,7 +224,8 @@ static js_plan *object_plan(js_compiler *c, js_node *n)
 	p->max = max;
 	p->patterns = patterns && patterns->n ? patterns : NULL;
 	for (size_t i = 0; p->patterns && patterns->n <= 64 && i < patterns->n; i++)
-		p->patterns_memo |= !patterns->u.members[i].re || !dbc_js_regex_literal(patterns->u.members[i].re);
+		p->patterns_memo |=
+		    !patterns->u.members[i].re || !dbc_js_regex_literal(patterns->u.members[i].re);
 	p->in_place = in_place;
 	p->alts = alts;
 	p->node = n;
