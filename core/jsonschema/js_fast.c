@@ -288,7 +288,10 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 			names[nnames].key = key;
 			names[nnames++].klen = klen;
 		}
-		js_verdict v = dbc_js_plan_member_nodes(&f->r, p, key, klen, nodes, &nnodes);
+		js_verdict v = !p ? JS_VALID
+		               : !p->patterns
+		                   ? dbc_js_plan_extra(p, nnodes > 0, nodes, &nnodes)
+		                   : dbc_js_plan_member_nodes(&f->r, p, key, klen, nodes, &nnodes);
 		if (v == JS_VALID)
 			v = member_value(f, nodes, nnodes, depth + 1);
 		if (v != JS_VALID)

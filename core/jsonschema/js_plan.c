@@ -369,13 +369,7 @@ js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key
 				nodes[(*n)++] = js_node_of(pm->val);
 			}
 	}
-	if (covered)
-		return JS_VALID;
-	if (p->extra_false)
-		return JS_INVALID;
-	if (p->extra)
-		nodes[(*n)++] = p->extra;
-	return JS_VALID;
+	return dbc_js_plan_extra(p, covered, nodes, n);
 }
 
 /* Names-only subschemas nested deeper are the skeleton's evaluation's. */

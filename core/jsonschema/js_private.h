@@ -704,6 +704,21 @@ static inline bool dbc_js_plan_only_alts(const js_plan *p)
  * more than JS_MEMBER_NODES schemas, or an error in r's ctx. */
 js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key, uint32_t klen,
                                     const js_node **nodes, int *n);
+/* The end of dbc_js_plan_member_nodes, once patternProperties are matched
+ * (covered: the name has a property's or a pattern's schema):
+ * additionalProperties for a name nothing covers. Inlined: a plan without
+ * patterns answers each member's name with it alone. */
+static inline js_verdict dbc_js_plan_extra(const js_plan *p, bool covered, const js_node **nodes,
+                                           int *n)
+{
+	if (covered)
+		return JS_VALID;
+	if (p->extra_false)
+		return JS_INVALID;
+	if (p->extra)
+		nodes[(*n)++] = p->extra;
+	return JS_VALID;
+}
 /* The names-only applicators of object plan p (p->in_place) judged from
  * which of its slots an object has (seen, as p->required) and nothing
  * else: each required name must be a slot, the types admit an object or
