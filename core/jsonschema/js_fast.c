@@ -446,19 +446,27 @@ static js_verdict value(fast *f, const js_node *n, int depth)
 	js_val v;
 	if (!scalar(f, &v)) {
 		/* a string with escapes that any string passes: read, not parsed */
-		bool any_string = !t || (t->leaf && (t->leaf_kinds & (1u << JV_STR)));
-		if (*f->p == '"' && any_string && skipped_string(f))
+		bool any_string = !t || dbc_js_leaf_of(t, JV_STR);
+		if (*f->p == '"' && any_string && skipped_string(f)) {
+			f->r.steps += t != NULL; /* a leaf's step, as below */
 			return JS_VALID;
+		}
 		return handed_over(f, t);
 	}
 	if (!t)
 		return JS_VALID;
+	/* a leaf's kind: a step, as the evaluator counts it (t has no $ref
+	 * hops left), without the call */
+	if (dbc_js_leaf_of(t, v.kind) && f->r.steps + 1 < f->r.next_check) {
+		f->r.steps++;
+		return JS_VALID;
+	}
 	/* a string a leaf passes costs less than a look at the memo. Kept:
 	 * the verdict and the evaluation's steps (bits 8 up), when it spent
 	 * no regex steps; a kept answer counts its steps as the evaluation
 	 * did, so it never passes a document whose evaluation would run out of
 	 * either budget */
-	bool memo = v.kind == JV_STR && !(t->leaf && (t->leaf_kinds & (1u << JV_STR)));
+	bool memo = v.kind == JV_STR && !dbc_js_leaf_of(t, JV_STR);
 	uint64_t kept;
 	if (memo && dbc_js_memo_get(f->r.s->memo, t, v.u.s, v.n, &kept) &&
 	    f->r.steps + (kept >> 8) < f->r.next_check) {

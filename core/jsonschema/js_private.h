@@ -371,6 +371,14 @@ struct js_node {
 	uint8_t names_only;
 };
 
+/* Whether n passes any instance of kind by its type alone (js_node.leaf):
+ * the evaluator's and the compiled check's shortcut, each counting it as
+ * a step. */
+static inline bool dbc_js_leaf_of(const js_node *n, unsigned kind)
+{
+	return n->leaf && (n->leaf_kinds & (1u << kind));
+}
+
 /* A member name a compiled object check knows: a property (node: its
  * schema) or only a required name (node NULL). */
 typedef struct js_slot {
