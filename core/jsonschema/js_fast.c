@@ -424,7 +424,8 @@ static js_verdict value(fast *f, const js_node *n, int depth)
 	if (depth > JS_FAST_DEPTH || (f->in_alts && ++f->rereads > JS_FAST_REREADS))
 		return JS_UNDECIDED;
 	skip_ws(f);
-	const js_node *t = n ? dbc_js_plan_target(n) : NULL;
+	/* most nodes are no $ref-only hop: their own target, without the call */
+	const js_node *t = !n || (n->ref_only && n->ref) ? (n ? dbc_js_plan_target(n) : NULL) : n;
 	if (n && !t)
 		return handed_over(f, n);
 	if (t && t->schema->kind == JV_TRUE)
