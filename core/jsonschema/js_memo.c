@@ -13,6 +13,9 @@
  * Direct-mapped: a newer answer replaces an older one in its entry. The
  * memo belongs to its schema and, as the schema's compiled regexes, is
  * used by one evaluation at a time (a schema cache is a connection's).
+ *
+ * why (raw heap, the whole file): the memo lives as long as its compiled
+ * schema, which outlives any call's arena (dbc_js_free frees both).
  */
 #include "jsonschema/js_private.h"
 
