@@ -755,6 +755,7 @@ void dbc_js_free(dbc_js_schema *s)
 	for (int i = 0; i < s->nregex; i++)
 		dbc_js_regex_free(s->regexes[i]);
 	free(s->regexes);
+	dbc_js_memo_free(s->memo);
 	dbc_js_pool_free(s->pool);
 	free(s);
 }

@@ -91,6 +91,26 @@ static bool plain_string(fast *f, const char **s, uint32_t *len)
 	return true;
 }
 
+/* A string with escapes at f->p (its quote) read as dbc_js_parse reads it,
+ * nothing decoded: for a value whose bytes nothing reads (a leaf's string).
+ * False, f->p unmoved: the parser refuses it (the evaluator's parse says
+ * why). */
+static bool skipped_string(fast *f)
+{
+	const unsigned char *q = (const unsigned char *)f->p + 1, *end = (const unsigned char *)f->end;
+	char decoded[4];
+	for (;;) {
+		if (!(q = dbc_js_plain_run(q, end)))
+			return false;
+		if (*q == '"')
+			break;
+		if (*q != '\\' || dbc_js_escape(&q, end, decoded) < 0)
+			return false;
+	}
+	f->p = (const char *)q + 1;
+	return true;
+}
+
 /* The evaluator's verdict on the value at f->p, parsed on its own (n NULL:
  * only whether it is JSON). */
 static js_verdict handed_over(fast *f, const js_node *n)
@@ -268,7 +288,10 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 			names[nnames].key = key;
 			names[nnames++].klen = klen;
 		}
-		js_verdict v = dbc_js_plan_member_nodes(&f->r, p, key, klen, nodes, &nnodes);
+		js_verdict v = !p ? JS_VALID
+		               : !p->patterns
+		                   ? dbc_js_plan_extra(p, nnodes > 0, nodes, &nnodes)
+		                   : dbc_js_plan_member_nodes(&f->r, p, key, klen, nodes, &nnodes);
 		if (v == JS_VALID)
 			v = member_value(f, nodes, nnodes, depth + 1);
 		if (v != JS_VALID)
@@ -401,7 +424,8 @@ static js_verdict value(fast *f, const js_node *n, int depth)
 	if (depth > JS_FAST_DEPTH || (f->in_alts && ++f->rereads > JS_FAST_REREADS))
 		return JS_UNDECIDED;
 	skip_ws(f);
-	const js_node *t = n ? dbc_js_plan_target(n) : NULL;
+	/* most nodes are no $ref-only hop: their own target, without the call */
+	const js_node *t = !n || (n->ref_only && n->ref) ? (n ? dbc_js_plan_target(n) : NULL) : n;
 	if (n && !t)
 		return handed_over(f, n);
 	if (t && t->schema->kind == JV_TRUE)
@@ -421,9 +445,40 @@ static js_verdict value(fast *f, const js_node *n, int depth)
 		return p->alts ? alternatives(f, p, kind, depth) : container(f, p, kind, depth);
 	}
 	js_val v;
-	if (!scalar(f, &v))
+	if (!scalar(f, &v)) {
+		/* a string with escapes that any string passes: read, not parsed */
+		bool any_string = !t || dbc_js_leaf_of(t, JV_STR);
+		if (*f->p == '"' && any_string && skipped_string(f)) {
+			f->r.steps += t != NULL; /* a leaf's step, as below */
+			return JS_VALID;
+		}
 		return handed_over(f, t);
-	return !t ? JS_VALID : judged(f, dbc_js_eval_value(&f->r, t, &v));
+	}
+	if (!t)
+		return JS_VALID;
+	/* a leaf's kind: a step, as the evaluator counts it (t has no $ref
+	 * hops left), without the call */
+	if (dbc_js_leaf_of(t, v.kind) && f->r.steps + 1 < f->r.next_check) {
+		f->r.steps++;
+		return JS_VALID;
+	}
+	/* a string a leaf passes costs less than a look at the memo. Kept:
+	 * the verdict and the evaluation's steps (bits 8 up), when it spent
+	 * no regex steps; a kept answer counts its steps as the evaluation
+	 * did, so it never passes a document whose evaluation would run out of
+	 * either budget */
+	bool memo = v.kind == JV_STR && !dbc_js_leaf_of(t, JV_STR);
+	uint64_t kept;
+	if (memo && dbc_js_memo_get(f->r.s->memo, t, v.u.s, v.n, &kept) &&
+	    f->r.steps + (kept >> 8) < f->r.next_check) {
+		f->r.steps += kept >> 8;
+		return (js_verdict)(kept & 0xff);
+	}
+	uint64_t steps = f->r.steps, regex_steps = f->r.regex_steps;
+	js_verdict now = judged(f, dbc_js_eval_value(&f->r, t, &v));
+	if (memo && now != JS_UNDECIDED && f->r.regex_steps == regex_steps && f->r.steps >= steps)
+		dbc_js_memo_put(f->r.s->memo, t, v.u.s, v.n, (f->r.steps - steps) << 8 | now);
+	return now;
 }
 
 int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)

@@ -64,10 +64,7 @@ static bool refuse(parser *ps)
 	return false;
 }
 
-/* The escape at *q (its backslash), before end: its character written at
- * dst (at most 4 bytes, UTF-8), *q moved past it; the bytes written, or -1
- * for one JSON refuses (unknown, not hex, a surrogate alone). */
-static int escape(const unsigned char **q, const unsigned char *end, char *dst)
+int dbc_js_escape(const unsigned char **q, const unsigned char *end, char *dst)
 {
 	static const char plain[] = "\"\\/bfnrt", decoded[] = "\"\\/\b\f\n\r\t";
 	char e = (char)(*q)[1];
@@ -149,7 +146,7 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 			q++;
 			continue;
 		}
-		int wrote = escape(&q, end, ps->scratch + n);
+		int wrote = dbc_js_escape(&q, end, ps->scratch + n);
 		if (wrote < 0)
 			return refuse(ps);
 		n += (size_t)wrote;

@@ -223,6 +223,9 @@ static js_plan *object_plan(js_compiler *c, js_node *n)
 	p->min = min;
 	p->max = max;
 	p->patterns = patterns && patterns->n ? patterns : NULL;
+	for (size_t i = 0; p->patterns && patterns->n <= 64 && i < patterns->n; i++)
+		p->patterns_memo |=
+		    !patterns->u.members[i].re || !dbc_js_regex_literal(patterns->u.members[i].re);
 	p->in_place = in_place;
 	p->alts = alts;
 	p->node = n;
@@ -329,25 +332,44 @@ js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key
 		return JS_VALID;
 	bool covered = *n > 0;
 	if (p->patterns) {
-		js_path where = {.key = "patternProperties", .klen = JS_PATH_CSTR};
-		for (size_t i = 0; i < p->patterns->n; i++) {
-			const js_member *pm = &p->patterns->u.members[i];
-			int hit = dbc_js_regex_search(r->ctx, pm->re, key, klen, &r->regex_steps, &where);
-			if (hit < 0 || (hit && js_node_of(pm->val) && *n == JS_MEMBER_NODES))
-				return JS_UNDECIDED;
-			if (hit && js_node_of(pm->val)) {
+		/* the patterns the name matches, a bit each: from the schema's
+		 * memo, or searched and kept there when the searches spent no
+		 * regex steps (a kept answer spends none) */
+		uint64_t hits = 0;
+		size_t np = p->patterns->n;
+		if (!p->patterns_memo || !dbc_js_memo_get(r->s->memo, p, key, klen, &hits)) {
+			js_path where = {.key = "patternProperties", .klen = JS_PATH_CSTR};
+			uint64_t spent = r->regex_steps;
+			hits = 0;
+			np = p->patterns->n;
+			for (size_t i = 0; i < np; i++) {
+				const js_member *pm = &p->patterns->u.members[i];
+				int hit = dbc_js_regex_search(r->ctx, pm->re, key, klen, &r->regex_steps, &where);
+				if (hit < 0)
+					return JS_UNDECIDED;
+				if (hit && i < 64)
+					hits |= 1ull << i;
+				if (hit && js_node_of(pm->val)) {
+					if (*n == JS_MEMBER_NODES)
+						return JS_UNDECIDED;
+					covered = true;
+					nodes[(*n)++] = js_node_of(pm->val);
+				}
+			}
+			if (p->patterns_memo && r->regex_steps == spent)
+				dbc_js_memo_put(r->s->memo, p, key, klen, hits);
+		} else
+			for (size_t i = 0; i < np; i++) {
+				const js_member *pm = &p->patterns->u.members[i];
+				if (!(hits & 1ull << i) || !js_node_of(pm->val))
+					continue;
+				if (*n == JS_MEMBER_NODES)
+					return JS_UNDECIDED;
 				covered = true;
 				nodes[(*n)++] = js_node_of(pm->val);
 			}
-		}
 	}
-	if (covered)
-		return JS_VALID;
-	if (p->extra_false)
-		return JS_INVALID;
-	if (p->extra)
-		nodes[(*n)++] = p->extra;
-	return JS_VALID;
+	return dbc_js_plan_extra(p, covered, nodes, n);
 }
 
 /* Names-only subschemas nested deeper are the skeleton's evaluation's. */
@@ -435,5 +457,6 @@ int dbc_js_plan_schema(js_compiler *c)
 	if (plan_from(c, s->root) != DBC_OK)
 		return DBC_ERROR;
 	s->compiled_check = true;
+	s->memo = dbc_js_memo_new(); /* NULL: the check runs without one */
 	return DBC_OK;
 }

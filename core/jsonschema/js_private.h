@@ -84,6 +84,12 @@ static inline const unsigned char *dbc_js_plain_run(const unsigned char *q,
 	}
 }
 
+/* The escape at *q (its backslash), before end (js_parse.c): its character
+ * written at dst (at most 4 bytes, UTF-8), *q moved past it; the bytes
+ * written, or -1 for one JSON refuses (unknown, not hex, a surrogate
+ * alone). */
+int dbc_js_escape(const unsigned char **q, const unsigned char *end, char *dst);
+
 /* ---------------------------------------------------------------- values */
 
 typedef enum { JV_NULL, JV_FALSE, JV_TRUE, JV_INT, JV_REAL, JV_STR, JV_ARR, JV_OBJ } js_kind;
@@ -220,6 +226,9 @@ void dbc_js_regex_free(js_regex *re);
  * document, against DBC_JS_MAX_REGEX_STEPS; where: the pattern's schema
  * location, for the message). */
 struct js_path;
+/* Whether re is matched by comparing bytes (plain text, maybe anchored),
+ * without a call into PCRE2: a search cheaper than a look at a memo. */
+bool dbc_js_regex_literal(const js_regex *re);
 int dbc_js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n, uint64_t *spent,
                         const struct js_path *where);
 
@@ -362,6 +371,14 @@ struct js_node {
 	uint8_t names_only;
 };
 
+/* Whether n passes any instance of kind by its type alone (js_node.leaf):
+ * the evaluator's and the compiled check's shortcut, each counting it as
+ * a step. */
+static inline bool dbc_js_leaf_of(const js_node *n, unsigned kind)
+{
+	return n->leaf && (n->leaf_kinds & (1u << kind));
+}
+
 /* A member name a compiled object check knows: a property (node: its
  * schema) or only a required name (node NULL). */
 typedef struct js_slot {
@@ -388,8 +405,11 @@ typedef struct js_plan {
 	/* additionalProperties: its node, or none (NULL, extra_false false) */
 	const js_node *extra;
 	bool extra_false;
-	/* patternProperties (an object of compiled patterns), or NULL */
+	/* patternProperties (an object of compiled patterns), or NULL;
+	 * patterns_memo: at most 64, one not plain text (dbc_js_regex_literal):
+	 * which a name matches is worth keeping in the schema's memo */
 	const js_val *patterns;
+	bool patterns_memo;
 	/* in_place: the node's allOf / anyOf / oneOf / not / if read only
 	 * member names: evaluated on the object's names alone (a skeleton
 	 * whose values are null), node the node they belong to */
@@ -423,6 +443,9 @@ struct dbc_js_schema {
 	/* Whether documents' verdicts may come from the compiled check
 	 * (js_fast.c): no $dynamicRef / $recursiveRef, no unevaluated*. */
 	bool compiled_check;
+	/* The compiled check's verdicts of short strings (js_memo.c); NULL:
+	 * none kept. */
+	struct js_memo *memo;
 };
 
 /* Compiler internals shared by js_compile.c and js_ref.c (which finds what
@@ -518,6 +541,15 @@ static inline const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key,
 			return s;
 	}
 }
+
+/* The compiled check's memo of what short strings came to (js_memo.c):
+ * a value kept for owner (a node, a plan) and a string's bytes. get: false
+ * when none is kept; a NULL memo keeps none. */
+typedef struct js_memo js_memo;
+js_memo *dbc_js_memo_new(void);
+void dbc_js_memo_free(js_memo *m);
+bool dbc_js_memo_get(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t *value);
+void dbc_js_memo_put(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t value);
 
 /* Where a builder made by dbc_js_build_sink sends each token instead of
  * building a tree (js_build.c calls these; js_check.c fills them). */
@@ -680,6 +712,21 @@ static inline bool dbc_js_plan_only_alts(const js_plan *p)
  * more than JS_MEMBER_NODES schemas, or an error in r's ctx. */
 js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key, uint32_t klen,
                                     const js_node **nodes, int *n);
+/* The end of dbc_js_plan_member_nodes, once patternProperties are matched
+ * (covered: the name has a property's or a pattern's schema):
+ * additionalProperties for a name nothing covers. Inlined: a plan without
+ * patterns answers each member's name with it alone. */
+static inline js_verdict dbc_js_plan_extra(const js_plan *p, bool covered, const js_node **nodes,
+                                           int *n)
+{
+	if (covered)
+		return JS_VALID;
+	if (p->extra_false)
+		return JS_INVALID;
+	if (p->extra)
+		nodes[(*n)++] = p->extra;
+	return JS_VALID;
+}
 /* The names-only applicators of object plan p (p->in_place) judged from
  * which of its slots an object has (seen, as p->required) and nothing
  * else: each required name must be a slot, the types admit an object or

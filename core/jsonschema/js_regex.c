@@ -270,6 +270,11 @@ void dbc_js_regex_free(js_regex *re)
 	free(re);
 }
 
+bool dbc_js_regex_literal(const js_regex *re)
+{
+	return re->literal != NULL;
+}
+
 /* The search of a plain-text pattern: a prefix, a suffix, the whole string
  * or anywhere in it. */
 static int literal_search(const js_regex *re, const char *s, size_t n)

@@ -129,7 +129,7 @@ static inline bool leaf_accepts(js_run *r, const js_node *n, const js_val *inst)
 	}
 	if (steps >= r->next_check)
 		return false;
-	if (!(n->leaf && (n->leaf_kinds & (1u << inst->kind))) &&
+	if (!dbc_js_leaf_of(n, inst->kind) &&
 	    !((n->asserts_only_kinds & (1u << inst->kind)) && asserts_accept(r, n, inst)))
 		return false;
 	r->steps = steps;

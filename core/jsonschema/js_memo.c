@@ -1,0 +1,78 @@
+/*
+ * js_memo.c — the compiled check's memo of what short strings came to:
+ * a string value judged against a node that is no leaf for strings (an
+ * enum, a pattern, a oneOf of a string and an object...) and a member name
+ * run through an object plan's patternProperties each cost an evaluation
+ * or a regex search, and the same few strings ("MIT", "git", "default",
+ * "require") come back in document after document. Once a schema is
+ * compiled, neither answer depends on anything but the string (a compiled
+ * check has no $dynamicRef and no unevaluated*), so a settled one is kept
+ * here, keyed by what asked (a node, a plan) and the string's bytes. The
+ * callers keep only answers that spent nothing of a document's budgets.
+ *
+ * Direct-mapped: a newer answer replaces an older one in its entry. The
+ * memo belongs to its schema and, as the schema's compiled regexes, is
+ * used by one evaluation at a time (a schema cache is a connection's).
+ *
+ * why (raw heap, the whole file): the memo lives as long as its compiled
+ * schema, which outlives any call's arena (dbc_js_free frees both).
+ */
+#include "jsonschema/js_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Entries (a power of two) and the longest string kept. */
+#define JS_MEMO_ENTRIES 512u
+#define JS_MEMO_BYTES   24u
+
+typedef struct js_memo_entry {
+	const void *owner; /* NULL: empty */
+	uint32_t n;
+	uint64_t value;
+	char s[JS_MEMO_BYTES];
+} js_memo_entry;
+
+struct js_memo {
+	js_memo_entry e[JS_MEMO_ENTRIES];
+};
+
+js_memo *dbc_js_memo_new(void)
+{
+	return calloc(1, sizeof(js_memo));
+}
+
+void dbc_js_memo_free(js_memo *m)
+{
+	free(m);
+}
+
+static js_memo_entry *entry(js_memo *m, const void *owner, const char *s, uint32_t len)
+{
+	uint32_t h = (uint32_t)((uintptr_t)owner >> 4) * 0x9e3779b1u ^ len;
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return &m->e[(h ^ h >> 15) & (JS_MEMO_ENTRIES - 1)];
+}
+
+bool dbc_js_memo_get(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t *value)
+{
+	if (!m || len > JS_MEMO_BYTES)
+		return false;
+	const js_memo_entry *e = entry(m, owner, s, len);
+	if (e->owner != owner || e->n != len || memcmp(e->s, s, len) != 0)
+		return false;
+	*value = e->value;
+	return true;
+}
+
+void dbc_js_memo_put(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t value)
+{
+	if (!m || len > JS_MEMO_BYTES)
+		return;
+	js_memo_entry *e = entry(m, owner, s, len);
+	e->owner = owner;
+	e->n = len;
+	e->value = value;
+	memcpy(e->s, s, len);
+}
