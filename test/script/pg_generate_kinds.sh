@@ -145,6 +145,9 @@ case_ check_dropped "$check" "CREATE TABLE t (v varchar);"
 case_ check_added_as_written "CREATE TABLE t (v varchar);" "$check"
 case_ check_added_by_dump "CREATE TABLE t (v varchar);" "$dumped_check" "$check"
 case_ check_changed "$check" "CREATE TABLE t (v varchar, CONSTRAINT c CHECK (v IN ('a', 'b', 'c')));"
+# the check's column changes type (varchar to varchar(8)): PostgreSQL
+# makes the check again from its text, which parses as another check
+case_ check_column_retyped "$check" "CREATE TABLE t (v varchar(8), CONSTRAINT c CHECK (v IN ('a', 'b')));"
 # the check's text (its engine text, as a table statement writes it) in
 # a new function's body: only a step that makes the check is respelled
 # (every step's text was: the body changed, and the proof failed)
