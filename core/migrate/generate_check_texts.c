@@ -112,7 +112,9 @@ int dbc_gen_check_texts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_sc
 }
 
 /* The "CHECK (...)" text stmt writes for its constraint name, NULL where
- * it writes none there. */
+ * it writes none there or the lexer finds no closing parenthesis (it
+ * reads [...] whole, as SQLite does: a string holding ']' inside an
+ * ARRAY[...] hides the rest, and the check is left as the file made it). */
 static char *written_check(dbc_ctx *ctx, const char *text, const char *name)
 {
 	char *head = dbc_printf(ctx, "CONSTRAINT %s CHECK (", dbc_gen_q(ctx, name));
