@@ -66,6 +66,12 @@ int dbc_gen_dump_text(dbc_ctx *ctx, const char *sql, char **out);
 /* Reads sql (the desired schema) into out (zeroed by the caller). */
 int dbc_gen_read_desired(dbc_ctx *ctx, const char *sql, dbc_gen_desired *out);
 const dbc_gen_stmt *dbc_gen_find_stmt(const dbc_gen_desired *d, const char *kind, const char *name);
+/* The statement that makes the object of kind and name (both as the
+ * model holds them) in schema; one that names no schema makes it in any.
+ * NULL where the file has none (a constraint's index, a statement the
+ * file runs otherwise). */
+const dbc_gen_stmt *dbc_gen_desired_stmt(const dbc_gen_desired *d, const char *kind,
+                                         const char *name, const char *schema);
 /* A trigger's statement: its name is unique per table only (one whose
  * table was not read matches any). */
 const dbc_gen_stmt *dbc_gen_find_trigger_stmt(const dbc_gen_desired *d, const char *name,
@@ -172,7 +178,7 @@ int dbc_gen_checks_as_written(dbc_ctx *ctx, const dbc_migrate_hooks *env, const 
                               const dbc_schema *want, bool *remade);
 /* Every CHECK text of live and want that the engine offers another
  * spelling of (env->index_spellings: its own text parses back as another
- * check), written as that spelling in each step of plan
+ * check), written as that spelling where a step of plan makes that check
  * (generate_check_texts.c). */
 int dbc_gen_check_texts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schema *live,
                         const dbc_schema *want, dbc_gen_plan *plan);

@@ -8,8 +8,9 @@
  * a live one again, a table made again with its checks) made another check
  * than the definition says, and the plan failed its proof. Where the
  * engine offers another spelling of a check's text (env->index_spellings:
- * the same respelling of the same expression), every step of the plan
- * writes that spelling in its place. A check's text is written only by
+ * the same respelling of the same expression), each step that makes the
+ * check (its named text in a table statement) writes that spelling in
+ * its place, and no other text changes. A check's text is written only by
  * the plan's steps, which the proof runs and compares, table by table, as
  * read back: a spelling that made another check still fails the proof,
  * never a plan in silence.
@@ -23,11 +24,28 @@
 #include "migrate/generate.h"
 #include "migrate/generate_plan.h"
 #include "migrate/generate_render.h"
+#include "schema/ddl_lex.h"
 
 #include <string.h>
+#include <strings.h>
 
-/* text with every whole occurrence of from replaced by to; text itself
- * where from is not in it. */
+/* Whether the statement of text holding at starts with ALTER TABLE or
+ * CREATE TABLE: a step's text is its statements, each ending ";\n" (one
+ * statement alone: no ";"), and the plan writes a constraint only in
+ * those two (dbc_gen_constraint_def); text elsewhere (a function's body,
+ * a view's) is never a constraint the plan makes. */
+static bool in_table_statement(const char *text, const char *at)
+{
+	const char *start = text;
+	for (const char *p = text; (p = strstr(p, ";\n")) && p < at; p += 2)
+		start = p + 2;
+	start = dbc_lex_skip_space(start);
+	return strncasecmp(start, "ALTER TABLE ", 12) == 0 ||
+	       strncasecmp(start, "CREATE TABLE ", 13) == 0;
+}
+
+/* text with each occurrence of from that a table statement of it holds
+ * replaced by to; text itself where there is none. */
 static char *replaced(dbc_ctx *ctx, char *text, const char *from, const char *to)
 {
 	if (!text || !strstr(text, from))
@@ -42,13 +60,21 @@ static char *replaced(dbc_ctx *ctx, char *text, const char *from, const char *to
 			break;
 		}
 		dbc_buf_appendn(&b, p, (size_t)(hit - p));
-		dbc_buf_append(&b, to);
+		dbc_buf_append(&b, in_table_statement(text, hit) ? to : from);
 	}
 	return dbc_buf_finish(&b);
 }
 
-static int respell(dbc_ctx *ctx, dbc_gen_plan *plan, const char *from, const char *to)
+/* Each step's texts that make constraint c (named: "CONSTRAINT c CHECK
+ * (...)" in a table statement, as dbc_gen_constraint_def writes it) write
+ * spelling as its text; no other text changes. */
+static int respell(dbc_ctx *ctx, dbc_gen_plan *plan, const dbc_constraint *c, const char *spelling)
 {
+	char *from = dbc_gen_constraint_def(ctx, c);
+	char *head = dbc_printf(ctx, "CONSTRAINT %s ", dbc_gen_q(ctx, c->name));
+	char *to = head ? dbc_printf(ctx, "%s%s", head, spelling) : NULL;
+	if (!from || !to || strncmp(from, head, strlen(head)) != 0)
+		return ctx->failed ? DBC_ERROR : DBC_OK; /* unnamed: no step names it */
 	for (int i = 0; i < plan->n; i++) {
 		dbc_gen_step *st = &plan->items[i];
 		char **texts[] = {&st->statement, &st->reverse, &st->proof, &st->proof_reverse};
@@ -71,7 +97,7 @@ static int checks_of(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schem
 			if (c->kind != DBC_CON_CHECK || !c->expr || strncmp(c->expr, "CHECK", 5) != 0)
 				continue;
 			if (env->index_spellings(ctx, c->expr, &spellings) != DBC_OK ||
-			    (spellings.n && respell(ctx, plan, c->expr, spellings.items[0]) != DBC_OK))
+			    (spellings.n && respell(ctx, plan, c, spellings.items[0]) != DBC_OK))
 				return DBC_ERROR;
 		}
 	return DBC_OK;
@@ -85,51 +111,18 @@ int dbc_gen_check_texts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_sc
 	return checks_of(ctx, env, live, plan) == DBC_OK ? checks_of(ctx, env, want, plan) : DBC_ERROR;
 }
 
-/* Past the quoted text at p ('...' or "...", doubled quotes inside). */
-static const char *past_quoted(const char *p)
-{
-	char q = *p++;
-	while (*p) {
-		if (*p == q && p[1] == q)
-			p += 2;
-		else if (*p++ == q)
-			break;
-	}
-	return p;
-}
-
 /* The "CHECK (...)" text stmt writes for its constraint name, NULL where
- * it writes none there. */
+ * it writes none there or the lexer finds no closing parenthesis (it
+ * reads [...] whole, as SQLite does: a string holding ']' inside an
+ * ARRAY[...] hides the rest, and the check is left as the file made it). */
 static char *written_check(dbc_ctx *ctx, const char *text, const char *name)
 {
 	char *head = dbc_printf(ctx, "CONSTRAINT %s CHECK (", dbc_gen_q(ctx, name));
 	const char *at = head ? strstr(text, head) : NULL;
 	if (!at)
 		return NULL;
-	const char *check = at + strlen(head) - strlen("CHECK ("), *p = check + strlen("CHECK ");
-	for (int depth = 0; *p;) {
-		if (*p == '\'' || *p == '"') {
-			p = past_quoted(p);
-			continue;
-		}
-		if (*p == '(')
-			depth++;
-		else if (*p == ')' && --depth == 0)
-			return dbc_strndup(ctx, check, (size_t)(p + 1 - check));
-		p++;
-	}
-	return NULL;
-}
-
-static const dbc_gen_stmt *table_stmt(const dbc_gen_desired *d, const dbc_table *t)
-{
-	for (int i = 0; i < d->nstmts; i++) {
-		const dbc_gen_stmt *st = &d->stmts[i];
-		if (strcmp(st->kind, "table") == 0 && strcmp(st->name, t->name) == 0 &&
-		    (!st->schema || dbc_gen_same_schema(st->schema, t->schema)))
-			return st;
-	}
-	return NULL;
+	const char *check = at + strlen(head) - strlen("CHECK ("), *p = at + strlen(head);
+	return dbc_lex_skip_paren(&p) ? dbc_strndup(ctx, check, (size_t)(p - check)) : NULL;
 }
 
 int dbc_gen_checks_as_written(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_desired *d,
@@ -137,7 +130,7 @@ int dbc_gen_checks_as_written(dbc_ctx *ctx, const dbc_migrate_hooks *env, const 
 {
 	for (int i = 0; env->index_spellings && i < want->ntables; i++) {
 		const dbc_table *t = &want->tables[i];
-		const dbc_gen_stmt *st = table_stmt(d, t);
+		const dbc_gen_stmt *st = dbc_gen_desired_stmt(d, "table", t->name, t->schema);
 		for (int k = 0; st && k < t->nconstraints; k++) {
 			const dbc_constraint *c = &t->constraints[k];
 			dbc_strlist spellings = {0};

@@ -7,6 +7,7 @@
  * never guessed: only a mark makes one.
  */
 #include "migrate/generate.h"
+#include "migrate/generate_plan.h"
 #include "migrate/migrate_script.h"
 #include "schema/ddl_lex.h"
 
@@ -36,6 +37,18 @@ const dbc_gen_stmt *dbc_gen_find_stmt(const dbc_gen_desired *d, const char *kind
 	for (int i = 0; i < d->nstmts; i++)
 		if (strcmp(d->stmts[i].kind, kind) == 0 && strcasecmp(d->stmts[i].name, name) == 0)
 			return &d->stmts[i];
+	return NULL;
+}
+
+const dbc_gen_stmt *dbc_gen_desired_stmt(const dbc_gen_desired *d, const char *kind,
+                                         const char *name, const char *schema)
+{
+	for (int i = 0; i < d->nstmts; i++) {
+		const dbc_gen_stmt *st = &d->stmts[i];
+		if (strcmp(st->kind, kind) == 0 && strcmp(st->name, name) == 0 &&
+		    (!st->schema || dbc_gen_same_schema(st->schema, schema)))
+			return st;
+	}
 	return NULL;
 }
 

@@ -79,26 +79,17 @@ int dbc_gen_index_texts_of(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc
 	return DBC_OK;
 }
 
-/* The CREATE INDEX of the desired file that makes x, from its first word;
- * NULL where the file has none (a constraint's, a statement it runs). */
-static const char *written(const dbc_gen_desired *d, const dbc_index *x)
-{
-	for (int i = 0; i < d->nstmts; i++) {
-		const dbc_gen_stmt *st = &d->stmts[i];
-		if (strcmp(st->kind, "index") == 0 && strcmp(st->name, x->name) == 0 &&
-		    (!st->schema || dbc_gen_same_schema(st->schema, x->schema)))
-			return dbc_lex_skip_space(st->text);
-	}
-	return NULL;
-}
-
 int dbc_gen_indexes_as_written(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_desired *d,
                                const dbc_schema *want, dbc_gen_index_texts *texts, bool *remade)
 {
 	*remade = false;
 	for (int i = 0; i < want->nindexes; i++) {
 		const dbc_index *x = &want->indexes[i];
-		const char *file = x->constraint || x->primary || !x->definition ? NULL : written(d, x);
+		/* the desired file's CREATE INDEX, from its first word */
+		const dbc_gen_stmt *st = x->constraint || x->primary || !x->definition
+		                             ? NULL
+		                             : dbc_gen_desired_stmt(d, "index", x->name, x->schema);
+		const char *file = st ? dbc_lex_skip_space(st->text) : NULL;
 		const char *text = NULL;
 		/* the file's text made another index: where a spelling of it
 		 * makes the one it says, the place holds that one */

@@ -27,7 +27,9 @@ typedef struct planner {
 	const dbc_column **dropped_first;
 	int ndropped_first, capdropped_first;
 	/* live foreign keys of kept tables dropped before the table they name
-	 * goes early (drop_namesakes): the changed tables' pass skips them */
+	 * goes early (drop_namesakes): the changed tables' pass skips them;
+	 * and of dropped tables naming each other, dropped before the tables
+	 * (dbc_gen_drop_tables): the down makes the tables without them */
 	const dbc_constraint **keys_first;
 	int nkeys_first, capkeys_first;
 	/* by desired table: new, made from the model, its foreign keys added

@@ -84,6 +84,37 @@ static int64_t rows_once(planner *pl, const dbc_table *l, lazy_rows *r)
 	return r->n;
 }
 
+/* Whether check k of w names a column whose type changes and has a text
+ * the engine offers another spelling of (env->index_spellings): its own
+ * text parses back as another check, and ALTER COLUMN TYPE makes a
+ * check again from its text. */
+static bool check_remade_by_retype(planner *pl, const dbc_table *l, const dbc_table *w,
+                                   const dbc_constraint *k)
+{
+	bool retyped = false;
+	if (k->kind != DBC_CON_CHECK || !k->expr || strncmp(k->expr, "CHECK", 5) != 0 ||
+	    !pl->in->env->index_spellings)
+		return false;
+	for (int i = 0; i < k->columns.n && !retyped; i++) {
+		const dbc_column *c = dbc_table_find_column(w, k->columns.items[i]);
+		bool renamed;
+		const dbc_column *lc = c ? dbc_gen_column_from(pl, l, w, c, &renamed) : NULL;
+		retyped = lc && !dbc_gen_same_text(lc->type, c->type);
+	}
+	dbc_strlist spellings = {0};
+	return retyped && pl->in->env->index_spellings(pl->ctx, k->expr, &spellings) == DBC_OK &&
+	       spellings.n > 0;
+}
+
+/* Whether live constraint lk stays as desired wk through alter_full: the
+ * same, and not a check a type change would make otherwise (that one is
+ * dropped before and added after, from its text the plan respells). */
+static bool kept_k(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_constraint *lk,
+                   const dbc_constraint *wk)
+{
+	return dbc_gen_same_k(pl, lk, wk) && !check_remade_by_retype(pl, l, w, wk);
+}
+
 /* alter_full: the constraints that go or change, first (a type change may
  * need it); a renamed one is renamed. */
 static int drop_changed_constraints(planner *pl, const dbc_table *l, const dbc_table *w,
@@ -95,7 +126,7 @@ static int drop_changed_constraints(planner *pl, const dbc_table *l, const dbc_t
 		if (k->kind == DBC_CON_NOT_NULL)
 			continue;
 		const dbc_constraint *wk = dbc_gen_find_constraint(w, k);
-		if ((wk && dbc_gen_same_k(pl, k, wk)) || dbc_gen_key_dropped_first(pl, k))
+		if ((wk && kept_k(pl, l, w, k, wk)) || dbc_gen_key_dropped_first(pl, k))
 			continue;
 		const dbc_constraint *rk = dbc_gen_renamed_constraint(pl, l, w, k, true);
 		if (rk && strcmp(l->name, w->name) != 0)
@@ -307,7 +338,7 @@ static int add_new_constraints(planner *pl, const dbc_table *l, const dbc_table 
 		if (k->kind == DBC_CON_NOT_NULL || dbc_gen_key_needs_new_index(pl, k) != after_indexes)
 			continue;
 		const dbc_constraint *lk = dbc_gen_find_constraint(l, k);
-		if ((lk && dbc_gen_same_k(pl, lk, k)) || dbc_gen_renamed_constraint(pl, w, l, k, false))
+		if ((lk && kept_k(pl, l, w, lk, k)) || dbc_gen_renamed_constraint(pl, w, l, k, false))
 			continue;
 		if (add_constraint(pl, w, k, rows_once(pl, l, rows)) != DBC_OK)
 			return DBC_ERROR;

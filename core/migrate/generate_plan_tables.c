@@ -177,6 +177,27 @@ char *dbc_gen_column_default(planner *pl, const default_change *d, const dbc_col
 	return dbc_buf_finish(&b);
 }
 
+/* Live table t without its foreign keys the plan drops ahead of it
+ * (their own steps' reverses add them back). */
+static const dbc_table *keys_kept(const planner *pl, const dbc_table *t)
+{
+	int n = 0;
+	for (int k = 0; k < t->nconstraints; k++)
+		n += dbc_gen_key_dropped_first(pl, &t->constraints[k]);
+	dbc_table *copy = n ? dbc_alloc(pl->ctx, sizeof *copy) : NULL;
+	dbc_constraint *kept =
+	    copy ? dbc_alloc(pl->ctx, sizeof *kept * (size_t)(t->nconstraints - n + 1)) : NULL;
+	if (!kept)
+		return t;
+	*copy = *t;
+	copy->constraints = kept;
+	copy->nconstraints = 0;
+	for (int k = 0; k < t->nconstraints; k++)
+		if (!dbc_gen_key_dropped_first(pl, &t->constraints[k]))
+			kept[copy->nconstraints++] = t->constraints[k];
+	return copy;
+}
+
 /* What undoes a DROP TABLE: the sequences its columns own, the table, its
  * indexes (constraint ones come with it), the sequences' ownership. */
 static char *remake_table(planner *pl, const dbc_table *t)
@@ -201,7 +222,8 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		                o->definition);
 		dbc_buf_appendf(&after, ";\nALTER SEQUENCE %s%s", q, dbc_gen_owned_by(ctx, own, t));
 	}
-	dbc_buf_append(&b, identities_named(pl, L, t, dbc_gen_create_table(ctx, t, true)));
+	dbc_buf_append(&b,
+	               identities_named(pl, L, t, dbc_gen_create_table(ctx, keys_kept(pl, t), true)));
 	for (int i = 0; i < L->nindexes; i++) {
 		const dbc_index *x = &L->indexes[i];
 		if (!x->constraint && !x->primary && x->definition && x->table &&
@@ -239,30 +261,101 @@ static int drop_one(planner *pl, int i)
 	return DBC_OK;
 }
 
+/* Whether live table c still has a foreign key naming live table l (one
+ * not dropped ahead of the tables). */
+static bool still_names(const planner *pl, const dbc_table *c, const dbc_table *l)
+{
+	for (int k = 0; k < c->nconstraints; k++) {
+		const dbc_constraint *fk = &c->constraints[k];
+		if (fk->kind == DBC_CON_FOREIGN_KEY && fk->ref_table &&
+		    strcmp(fk->ref_table, l->name) == 0 && dbc_gen_same_schema(fk->ref_schema, l->schema) &&
+		    !dbc_gen_key_dropped_first(pl, fk))
+			return true;
+	}
+	return false;
+}
+
+/* Whether live table i is named by another table the plan drops that is
+ * still there: that one goes first. */
+static bool named_by_dropping(const planner *pl, int i)
+{
+	const dbc_schema *L = pl->in->live;
+	for (int j = 0; j < L->ntables; j++)
+		if (j != i && !pl->to[j] && !pl->dropped[j] &&
+		    still_names(pl, &L->tables[j], &L->tables[i]))
+			return true;
+	return false;
+}
+
+/* Dropped tables naming each other in a cycle: the foreign keys of the
+ * first of them that name the others go first, each its own step, so the
+ * tables then go one by one; the down makes the tables again without
+ * these keys (remake_table) and adds each back once both are there. */
+static int break_key_cycle(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live;
+	for (int i = 0; i < L->ntables; i++) {
+		const dbc_table *c = &L->tables[i];
+		bool broke = false;
+		if (pl->to[i] || pl->dropped[i])
+			continue;
+		for (int k = 0; k < c->nconstraints; k++) {
+			const dbc_constraint *fk = &c->constraints[k];
+			const dbc_table *l = NULL;
+			for (int j = 0; j < L->ntables && !l; j++)
+				if (j != i && !pl->to[j] && !pl->dropped[j] && fk->kind == DBC_CON_FOREIGN_KEY &&
+				    fk->ref_table && strcmp(fk->ref_table, L->tables[j].name) == 0 &&
+				    dbc_gen_same_schema(fk->ref_schema, L->tables[j].schema))
+					l = &L->tables[j];
+			if (!l || dbc_gen_key_dropped_first(pl, fk))
+				continue;
+			char *qt = dbc_gen_qt(ctx, c);
+			if (!dbc_gen_plan_add(
+			        pl,
+			        dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
+			                   dbc_gen_q(ctx, fk->name)),
+			        dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, fk)),
+			        dbc_gen_lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)) ||
+			    dbc_grow(ctx, &pl->keys_first, pl->nkeys_first, &pl->capkeys_first,
+			             sizeof(*pl->keys_first), 4) != DBC_OK)
+				return DBC_ERROR;
+			pl->keys_first[pl->nkeys_first++] = fk;
+			broke = true;
+		}
+		if (broke)
+			return DBC_OK;
+	}
+	return DBC_OK;
+}
+
 int dbc_gen_drop_tables(planner *pl)
 {
 	const dbc_schema *L = pl->in->live;
-	for (int round = 0; round <= L->ntables; round++)
+	/* where ALTER TABLE drops no constraint (SQLite, whose keys are
+	 * checked on rows only), tables in a cycle go as they come */
+	bool anyway = false;
+	for (;;) {
+		bool dropped = false, left = false;
 		for (int i = 0; i < L->ntables; i++) {
-			const dbc_table *l = &L->tables[i];
 			if (pl->to[i] || pl->dropped[i])
 				continue;
 			/* a table that another dropped table still names goes after it */
-			bool blocked = false;
-			for (int j = 0; j < L->ntables && !blocked && round < L->ntables; j++) {
-				if (j == i || pl->to[j] || pl->dropped[j])
-					continue;
-				for (int k = 0; k < L->tables[j].nconstraints && !blocked; k++) {
-					const dbc_constraint *c = &L->tables[j].constraints[k];
-					blocked = c->kind == DBC_CON_FOREIGN_KEY && c->ref_table &&
-					          strcmp(c->ref_table, l->name) == 0 &&
-					          dbc_gen_same_schema(c->ref_schema, l->schema);
-				}
+			if (!anyway && named_by_dropping(pl, i)) {
+				left = true;
+				continue;
 			}
-			if (!blocked && drop_one(pl, i) != DBC_OK)
+			if (drop_one(pl, i) != DBC_OK)
 				return DBC_ERROR;
+			dropped = true;
 		}
-	return DBC_OK;
+		if (!left)
+			return DBC_OK;
+		if (!dropped && pl->limited)
+			anyway = true;
+		else if (!dropped && break_key_cycle(pl) != DBC_OK)
+			return DBC_ERROR;
+	}
 }
 
 /* Whether table t of schema s has a constraint or an index named name. */

@@ -103,13 +103,15 @@ char *dbc_lex_ident(dbc_ctx *ctx, dbc_token t)
 	return dbc_buf_finish(&b);
 }
 
-void dbc_lex_skip_paren(const char **pp)
+bool dbc_lex_skip_paren(const char **pp)
 {
 	int depth = 1;
 	for (;;) {
 		dbc_token t = dbc_lex_next(pp);
-		if (t.kind == TK_END || (dbc_lex_is_punct(t, ')') && --depth == 0))
-			return;
+		if (t.kind == TK_END)
+			return false;
+		if (dbc_lex_is_punct(t, ')') && --depth == 0)
+			return true;
 		if (dbc_lex_is_punct(t, '('))
 			depth++;
 	}

@@ -31,8 +31,9 @@ bool dbc_lex_is_punct(dbc_token t, char c);
 /* The identifier (or string used as a name) a token names, quotes removed. */
 char *dbc_lex_ident(dbc_ctx *ctx, dbc_token t);
 
-/* After an opening parenthesis was consumed: past its match. */
-void dbc_lex_skip_paren(const char **pp);
+/* After an opening parenthesis was consumed: past its match; false (at
+ * the end of the text) where it has none. */
+bool dbc_lex_skip_paren(const char **pp);
 
 /* After the '(' of "(a, b COLLATE x DESC, ...)": the first identifier of each
  * item; *pp moves past the closing ')'. */

@@ -19,22 +19,9 @@
  * inside, identifiers "..." with "" inside.
  */
 #include "pg/host/glue.h"
+#include "schema/ddl_lex.h"
 
 #include <string.h>
-
-/* Past the quoted text starting at p ('...' or "..."), doubled quotes
- * inside. */
-static const char *past_quoted(const char *p)
-{
-	char q = *p++;
-	while (*p) {
-		if (*p == q && p[1] == q)
-			p += 2;
-		else if (*p++ == q)
-			break;
-	}
-	return p;
-}
 
 /* Past the bracket or parenthesis that opens at p, to its match (nested
  * ones, strings and identifiers skipped); NULL where it is not closed. */
@@ -43,7 +30,7 @@ static const char *past_match(const char *p)
 	int depth = 0;
 	while (*p) {
 		if (*p == '\'' || *p == '"') {
-			p = past_quoted(p);
+			p = dbc_lex_literal_end(p);
 			continue;
 		}
 		if (*p == '(' || *p == '[')
@@ -62,7 +49,7 @@ static size_t element_type(const char *s, const char *e, const char **type)
 	const char *cast = NULL;
 	for (const char *p = s; p < e;) {
 		if (*p == '\'' || *p == '"') {
-			p = past_quoted(p);
+			p = dbc_lex_literal_end(p);
 		} else if (*p == '(' || *p == '[') {
 			const char *m = past_match(p);
 			p = m && m <= e ? m : e;
@@ -92,7 +79,7 @@ static size_t elements_type(const char *s, const char *e, const char **type)
 	const char *item = s;
 	for (const char *p = s; p <= e;) {
 		if (p < e && (*p == '\'' || *p == '"')) {
-			p = past_quoted(p);
+			p = dbc_lex_literal_end(p);
 			continue;
 		}
 		if (p < e && (*p == '(' || *p == '[')) {
@@ -122,7 +109,7 @@ static const char *past_array_cast(const char *p)
 		return NULL;
 	for (p += 2; *p && *p != '(' && *p != ')' && *p != ','; p++) {
 		if (*p == '"')
-			p = past_quoted(p) - 1;
+			p = dbc_lex_literal_end(p) - 1;
 		else if (p[0] == '[' && p[1] == ']')
 			return p + 2;
 	}
@@ -145,7 +132,7 @@ int pgdbc_index_spellings(dbc_ctx *ctx, const char *definition, dbc_strlist *out
 	const char *done = definition; /* copied to both up to here */
 	for (const char *p = definition; *p;) {
 		if (*p == '\'' || *p == '"') {
-			p = past_quoted(p);
+			p = dbc_lex_literal_end(p);
 			continue;
 		}
 		const char *close = strncmp(p, head, sizeof head - 1) == 0

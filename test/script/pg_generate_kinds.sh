@@ -134,7 +134,8 @@ case_ index_predicate_added_as_written "CREATE TABLE t (v varchar);" "$partial"
 check="CREATE TABLE t (v varchar, CONSTRAINT c CHECK (v IN ('a', 'b')));"
 generate_fresh_db
 q -c "$check" >/dev/null
-dumped_check="CREATE TABLE public.t (v character varying, CONSTRAINT c $(q -c "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'c'"));"
+checkdef=$(q -c "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'c'")
+dumped_check="CREATE TABLE public.t (v character varying, CONSTRAINT c $checkdef);"
 steps=$(q -v "desired=$dumped_check" 2>&1 <<'SQL'
 SELECT count(*) FROM dbmigrate_generate(:'desired', '{}');
 SQL
@@ -144,6 +145,13 @@ case_ check_dropped "$check" "CREATE TABLE t (v varchar);"
 case_ check_added_as_written "CREATE TABLE t (v varchar);" "$check"
 case_ check_added_by_dump "CREATE TABLE t (v varchar);" "$dumped_check" "$check"
 case_ check_changed "$check" "CREATE TABLE t (v varchar, CONSTRAINT c CHECK (v IN ('a', 'b', 'c')));"
+# the check's column changes type (varchar to varchar(8)): PostgreSQL
+# makes the check again from its text, which parses as another check
+case_ check_column_retyped "$check" "CREATE TABLE t (v varchar(8), CONSTRAINT c CHECK (v IN ('a', 'b')));"
+# the check's text (its engine text, as a table statement writes it) in
+# a new function's body: only a step that makes the check is respelled
+# (every step's text was: the body changed, and the proof failed)
+case_ check_text_in_a_function "$check" "$check CREATE FUNCTION c_ddl() RETURNS text LANGUAGE sql AS \$f\$SELECT \$q\$ALTER TABLE t ADD CONSTRAINT c $checkdef\$q\$\$f\$;"
 # issue 66: a live schema the desired file neither makes nor uses, empty
 # once its table goes (the desired file an empty database's dump): the
 # plan drops it too (it stayed, as every live schema is copied for the

@@ -57,6 +57,10 @@
 #      column at its type's storage whose type changes plans none.
 #   P. an enum label added and used by a later migration: the proof runs
 #      the plan cut as dbcare migrate runs it, committing between.
+#   Q. two tables, each with a foreign key to the other (Prisma's
+#      history of @danielcok17/prisma-db walked back), dropped: the keys
+#      of one go first, each its own step; the down makes the tables
+#      again without them and adds them back once both are there.
 set -eu
 db=dbcare_generate_pairs
 . "$(dirname "$0")/lib/pg.sh"
@@ -320,4 +324,11 @@ if wanted P2; then
   head -1 "$added" | grep -qx -- '-- dbcare:no-transaction' || fail "P2: the label is added in a transaction: $(cat "$added")"
   grep -l "DEFAULT 'c'" "$work"/P2/m/* | grep -qvx "$added" || fail "P2: the label is used where it is added"
 fi
+# Q: two tables whose keys name each other, dropped: one's keys go first
+# (before: each was blocked by the other, and the down made a table
+# whose key names one not made yet)
+case_ Q "CREATE TABLE keep (id int);
+CREATE TABLE a (id int PRIMARY KEY, b_id int);
+CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);
+ALTER TABLE a ADD CONSTRAINT a_b FOREIGN KEY (b_id) REFERENCES b;" "CREATE TABLE keep (id int);"
 echo ok
