@@ -381,8 +381,8 @@ static int in_place(dbc_ctx *s, void *arg)
 	    ((remade || checks_remade) && read_want(s, r) != DBC_OK) ||
 	    dbc_gen_index_round_trips(s, r->env, r->live, r->want, &rewritten) != DBC_OK ||
 	    (rewritten && live_again(s, r) != DBC_OK) ||
-	    dbc_gen_index_texts_of(s, r->env, r->live, &r->index_texts) != DBC_OK ||
-	    dbc_gen_index_texts_of(s, r->env, r->want, &r->index_texts) != DBC_OK ||
+	    dbc_gen_index_texts_of(s, r->env, r->live, r->want, &r->index_texts) != DBC_OK ||
+	    dbc_gen_index_texts_of(s, r->env, r->want, NULL, &r->index_texts) != DBC_OK ||
 	    plan_to(s, r) != DBC_OK ||
 	    dbc_gen_check_texts(s, r->env, r->live, r->want, r->plan) != DBC_OK)
 		return DBC_ERROR;

@@ -96,6 +96,11 @@ int dbc_gen_index_round_trips(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_sc
  * read back (env->index_round_trip), is definition, both under one name. */
 int dbc_gen_index_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
                         const char *text, const char *definition, bool *makes);
+/* The same, on the table the CREATE TABLE table makes first (NULL: the
+ * desired one): an index of a table the desired schema lacks. */
+int dbc_gen_index_makes_on(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
+                           const char *table, const char *text, const char *definition,
+                           bool *makes);
 
 /* The index definitions the engine does not make again from their own
  * text, each with one that does (generate_index_texts.c), item by item;
@@ -110,9 +115,12 @@ typedef struct dbc_gen_index_texts {
 int dbc_gen_indexes_as_written(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_desired *d,
                                const dbc_schema *want, dbc_gen_index_texts *texts, bool *remade);
 /* The indexes of s whose definition does not make itself, each with a
- * text that does where the engine offers one, into texts. */
+ * text that does where the engine offers one, into texts. place: the
+ * schema the place holds (NULL: s itself); an index of a table it lacks
+ * (a dropped one, renamed without a mark) is tried on that table, made
+ * first from s. */
 int dbc_gen_index_texts_of(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schema *s,
-                           dbc_gen_index_texts *texts);
+                           const dbc_schema *place, dbc_gen_index_texts *texts);
 /* The live schemas the desired file neither makes nor names and the
  * desired model holds nothing in, out of want (generate_empty_schemas.c):
  * the plan drops them. */

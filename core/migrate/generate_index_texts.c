@@ -14,6 +14,7 @@
  */
 #include "migrate/generate.h"
 #include "migrate/generate_plan.h"
+#include "migrate/generate_render.h"
 #include "schema/ddl_lex.h"
 
 #include <string.h>
@@ -43,7 +44,8 @@ static int add(dbc_ctx *ctx, dbc_gen_index_texts *t, const char *definition, con
  * into *out, NULL where none does or (unless made_otherwise, known to make
  * another) definition makes itself. No spelling offered, nothing is made. */
 static int text_that_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
-                           const char *definition, bool made_otherwise, const char **out)
+                           const char *table, const char *definition, bool made_otherwise,
+                           const char **out)
 {
 	dbc_strlist spellings = {0};
 	bool makes = false;
@@ -53,10 +55,11 @@ static int text_that_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const cha
 	if (env->index_spellings(ctx, definition, &spellings) != DBC_OK)
 		return DBC_ERROR;
 	if (spellings.n && !made_otherwise &&
-	    dbc_gen_index_makes(ctx, env, schema, definition, definition, &makes) != DBC_OK)
+	    dbc_gen_index_makes_on(ctx, env, schema, table, definition, definition, &makes) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < spellings.n && !makes; i++) {
-		if (dbc_gen_index_makes(ctx, env, schema, spellings.items[i], definition, &makes) != DBC_OK)
+		if (dbc_gen_index_makes_on(ctx, env, schema, table, spellings.items[i], definition,
+		                           &makes) != DBC_OK)
 			return DBC_ERROR;
 		if (makes)
 			*out = spellings.items[i];
@@ -64,15 +67,27 @@ static int text_that_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const cha
 	return DBC_OK;
 }
 
+/* The CREATE TABLE of x's table where the place lacks it (NULL where it
+ * has it, or s does not hold it either). */
+static const char *table_to_make(dbc_ctx *ctx, const dbc_schema *s, const dbc_schema *place,
+                                 const dbc_index *x)
+{
+	if (!place || !x->table || dbc_schema_find_table(place, x->schema, x->table))
+		return NULL;
+	const dbc_table *t = dbc_schema_find_table(s, x->schema, x->table);
+	return t ? dbc_gen_create_table(ctx, t, false) : NULL;
+}
+
 int dbc_gen_index_texts_of(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schema *s,
-                           dbc_gen_index_texts *texts)
+                           const dbc_schema *place, dbc_gen_index_texts *texts)
 {
 	for (int i = 0; i < s->nindexes; i++) {
 		const dbc_index *x = &s->indexes[i];
 		const char *text = NULL;
 		if (x->constraint || x->primary || !x->definition || listed(texts, x->definition))
 			continue;
-		if (text_that_makes(ctx, env, x->schema, x->definition, false, &text) != DBC_OK ||
+		if (text_that_makes(ctx, env, x->schema, table_to_make(ctx, s, place, x), x->definition,
+		                    false, &text) != DBC_OK ||
 		    add(ctx, texts, x->definition, text ? text : x->definition) != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -95,7 +110,7 @@ int dbc_gen_indexes_as_written(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 		 * makes the one it says, the place holds that one */
 		if (!file || dbc_gen_same_text(file, x->definition))
 			continue;
-		if (text_that_makes(ctx, env, x->schema, file, true, &text) != DBC_OK)
+		if (text_that_makes(ctx, env, x->schema, NULL, file, true, &text) != DBC_OK)
 			return DBC_ERROR;
 		if (!text)
 			continue;

@@ -117,6 +117,25 @@ static char *drop_index(planner *pl, const dbc_index *x, const char *name, bool 
 	                  dbc_quoted_name(pl->ctx, x->schema, name));
 }
 
+/* Whether live index lx names a column its table loses: the engine drops
+ * it with the column, so the plan drops it first (and its down makes it
+ * once the column is back). */
+static bool on_dropped_column(planner *pl, const dbc_index *lx)
+{
+	const dbc_schema *L = pl->in->live;
+	for (int i = 0; i < L->ntables; i++) {
+		const dbc_table *l = &L->tables[i], *w = pl->to[i];
+		if (!w || !lx->table || strcmp(l->name, lx->table) != 0 ||
+		    !dbc_gen_same_schema(l->schema, lx->schema))
+			continue;
+		for (int c = 0; c < l->ncolumns; c++)
+			if (!dbc_gen_column_kept(pl, l, w, &l->columns[c]) &&
+			    dbc_gen_names_token(pl->ctx, lx->definition, l->columns[c].name))
+				return true;
+	}
+	return false;
+}
+
 int dbc_gen_plan_indexes(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -131,7 +150,9 @@ int dbc_gen_plan_indexes(planner *pl)
 		const dbc_index *lx = find_index(L, x->schema, x->name);
 		if (lx && dbc_gen_same_text(lx->definition, x->definition))
 			continue;
-		if (!lx || goes_with_table(pl, lx)) {
+		/* one on a column that goes was dropped before the table changed
+		 * (dbc_gen_drop_gone_indexes): made as a new one */
+		if (!lx || goes_with_table(pl, lx) || on_dropped_column(pl, lx)) {
 			bool conc = safe && !comes_with_table(pl, x);
 			if (make_index(pl, x, x->name, drop_index(pl, x, x->name, conc),
 			               drop_index(pl, x, x->name, false)) != DBC_OK)
@@ -172,27 +193,12 @@ int dbc_gen_plan_indexes(planner *pl)
 	return DBC_OK;
 }
 
-/* Whether live index lx names a column its table loses: the engine drops
- * it with the column, so the plan drops it first (and its down makes it
- * once the column is back). */
-static bool on_dropped_column(planner *pl, const dbc_index *lx)
-{
-	const dbc_schema *L = pl->in->live;
-	for (int i = 0; i < L->ntables; i++) {
-		const dbc_table *l = &L->tables[i], *w = pl->to[i];
-		if (!w || !lx->table || strcmp(l->name, lx->table) != 0 ||
-		    !dbc_gen_same_schema(l->schema, lx->schema))
-			continue;
-		for (int c = 0; c < l->ncolumns; c++)
-			if (!dbc_gen_column_kept(pl, l, w, &l->columns[c]) &&
-			    dbc_gen_names_token(pl->ctx, lx->definition, l->columns[c].name))
-				return true;
-	}
-	return false;
-}
-
 /* The live indexes the desired schema lacks, dropped: before the tables
- * change (first) those on a column that goes, after them the others. */
+ * change (first) those on a column that goes, after them the others. An
+ * index the desired schema has under the same name but on a column that
+ * goes is dropped first too (the engine would drop it with the column,
+ * and its down could not make it before the column is back), and made
+ * again by dbc_gen_plan_indexes. */
 int dbc_gen_drop_gone_indexes(planner *pl, bool first)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -200,7 +206,7 @@ int dbc_gen_drop_gone_indexes(planner *pl, bool first)
 	for (int i = 0; i < L->nindexes; i++) {
 		const dbc_index *lx = &L->indexes[i];
 		if (lx->constraint || lx->primary || !lx->definition ||
-		    find_index(W, lx->schema, lx->name) || goes_with_table(pl, lx) ||
+		    (find_index(W, lx->schema, lx->name) && !first) || goes_with_table(pl, lx) ||
 		    dbc_gen_index_on_view(pl, lx, true) || on_dropped_column(pl, lx) != first)
 			continue;
 		bool safe = concurrent_for(pl, L, lx);

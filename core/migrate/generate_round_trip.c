@@ -34,9 +34,17 @@ static const dbc_index *desired_of(const dbc_schema *w, const dbc_index *lx)
 int dbc_gen_index_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
                         const char *text, const char *definition, bool *makes)
 {
+	return dbc_gen_index_makes_on(ctx, env, schema, NULL, text, definition, makes);
+}
+
+int dbc_gen_index_makes_on(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
+                           const char *table, const char *text, const char *definition, bool *makes)
+{
 	*makes = false;
 	char *made = NULL;
 	char *as_made = dbc_gen_index_def(ctx, text, ROUND_TRIP_NAME, NULL);
+	if (as_made && table)
+		as_made = dbc_printf(ctx, "%s;\n%s", table, as_made);
 	char *want_text = dbc_gen_index_def(ctx, definition, ROUND_TRIP_NAME, NULL);
 	if (!as_made || !want_text ||
 	    env->index_round_trip(ctx, schema, ROUND_TRIP_NAME, as_made, &made) != DBC_OK)

@@ -126,11 +126,13 @@ state() {
 # WALK_PAIRS="K...", where set: only the pairs of files K (1-based) are
 # walked, forward and back, a sample of a long history (every state is
 # made).
+# WHOLE=1, where set: each file is a whole schema of its version, not a
+# migration (state k is made from state 0 and file k alone).
 # "BELOW FLOOR MAX_DIFFERENT": the project does not meet the target yet
 # (docs/schema-as-code.md says so and why): held to its measured counts.
 walked() { [ -z "${WALK_PAIRS:-}" ] || case " $WALK_PAIRS " in *" $1 "*) true ;; *) false ;; esac; }
 judge() {
-  local project=$1 floor="" max_diff=0 k=0 f cur
+  local project=$1 floor="" max_diff=0 k=0 f cur base
   schema=$2
   shift 2
   if [ "$1" = BELOW ]; then floor=$2 max_diff=$3; shift 3; fi
@@ -144,9 +146,10 @@ judge() {
   for f in ${PRE_EXT:-}; do psql_ -d ${db}_s0 -c "CREATE EXTENSION $f" >/dev/null; done
   state ${db}_s0 0
   for f in "$@"; do
-    k=$((k + 1)) cur=${db}_s$k
+    k=$((k + 1)) cur=${db}_s$k base=$((k - 1))
+    [ -z "${WHOLE:-}" ] || base=0
     psql_ -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $cur" \
-      -c "CREATE DATABASE $cur TEMPLATE ${states[k - 1]} STRATEGY FILE_COPY" >/dev/null
+      -c "CREATE DATABASE $cur TEMPLATE ${states[base]} STRATEGY FILE_COPY" >/dev/null
     dbs+=("$cur")
     # the same session writes the state's fingerprint (state reads it)
     { echo "SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS ${schema%% *};"
@@ -215,6 +218,13 @@ if [ "${GENHIST:-}" = raw ]; then
   # Sampled: the pairs of its files 1, 2, 5, 6, 8, 11 and 12 (its schema,
   # enum changes, a new table, the partial index, the enums moved), 14 of
   # its 24 pairs; the other five add columns or change nothing
+  # ejabberd 23.01 (Debian) ships two whole schemas, pg.sql and its
+  # multi-host pg.new.sql (a server_host column in most tables, their keys
+  # and indexes made again with it), whose upgrade ejabberd runs itself:
+  # each state is a new database with its file alone (WHOLE). Back from
+  # pg.new.sql drops the columns its kept indexes name
+  ej=$(history_dir ejabberd)/usr/share/ejabberd/sql
+  WHOLE=1 judge ejabberd public -- "$ej/pg.sql" "$ej/pg.new.sql"
   WALK_PAIRS="1 2 5 6 8 11 12" judge workflow-world-postgres "public workflow" -- \
     $(drizzle_files "$(history_dir workflow-world-postgres)/package/src/drizzle/migrations")
   dropdb_ ${db}_w

@@ -160,4 +160,19 @@ case_ empty_schema_left_behind \
   "CREATE SCHEMA w2; CREATE TABLE w2.y (id int);" \
   "SELECT pg_catalog.set_config('search_path', '', false);"
 plan_has empty_schema_left_behind "DROP SCHEMA"
+# ejabberd's multi-host schema back to its first (issue 66): an index
+# kept under its name loses a column the table drops; the engine drops it
+# with the column, so the plan drops it before the column goes and makes
+# it again after (its down: the column back, then the old index)
+case_ index_loses_dropped_column \
+  "CREATE TABLE m (u text, h text, c text); CREATE INDEX m_us ON m (u, h); CREATE UNIQUE INDEX m_a ON m (u, h, c);" \
+  "CREATE TABLE m (u text, c text); CREATE INDEX m_us ON m (u); CREATE UNIQUE INDEX m_a ON m (u, c);"
+# a table renamed without a mark (a drop and a create) with a partial
+# index written "v IN (...)" on a varchar column, whose text PostgreSQL
+# reads back as another index: the down made the dropped table's index
+# from that text (no spelling was tried, the desired place has no such
+# table); it is now tried on the table made there first
+case_ index_respelled_on_unmarked_rename \
+  "CREATE TABLE t (v varchar); CREATE INDEX t_v ON t (v) WHERE v IN ('a', 'b');" \
+  "CREATE TABLE u (v varchar); CREATE INDEX u_v ON u (v) WHERE v IN ('a', 'b');"
 echo ok

@@ -17,6 +17,7 @@ pdns=$(history_dir pdns-backend-sqlite3)/usr/share/pdns-backend-sqlite3/schema
 rc=$(history_dir roundcube-core)/usr/share/roundcube/SQL
 mw=$(history_dir mediawiki)/usr/share/mediawiki
 fp=$(history_dir fiberplane-studio)/package/drizzle
+ej=$(history_dir ejabberd)/usr/share/ejabberd/sql
 drizzle=""
 for f in $(drizzle_files "$fp"); do drizzle="$drizzle${drizzle:+, }\"$f\""; done
 # project: files. pdns and roundcube ship their current schema only (their
@@ -26,7 +27,11 @@ for f in $(drizzle_files "$fp"); do drizzle="$drizzle${drizzle:+, }\"$f\""; done
 # (npm): a drizzle-kit history of 25 files, in its meta/_journal.json's
 # order (issue 66), each run as drizzle runs it (its "-->
 # statement-breakpoint" lines are comments; a table drizzle rebuilds is
-# made as __new_<table> under PRAGMA foreign_keys=OFF). Each history is walked
+# made as __new_<table> under PRAGMA foreign_keys=OFF). ejabberd 23.01
+# (Debian): its two whole schemas, lite.sql and the multi-host
+# lite.new.sql (a server_host column in most tables, their keys and
+# indexes with it), whose upgrade ejabberd runs itself: each state a new
+# database with its file alone. Each history is walked
 # forward (state N to N+1) and back (N+1 to N, as a rollback generates:
 # its drops are fair refusals). The target (issue 52): on every project at
 # least 95 % of the pairs reach their state (identical, or a fair
@@ -39,5 +44,6 @@ for f in $(drizzle_files "$fp"); do drizzle="$drizzle${drizzle:+, }\"$f\""; done
                  \"$mw/extensions-core/Math/sql/sqlite/mathoid.sql\",
                  \"$mw/extensions-core/Math/sql/sqlite/mathlatexml.sql\",
                  \"$mw/extensions-core/AbuseFilter/db_patches/sqlite/tables-generated.sql\"]],
-  [\"fiberplane-studio\", [$drizzle]]]"
+  [\"fiberplane-studio\", [$drizzle]],
+  [\"ejabberd\", [\"$ej/lite.sql\", \"$ej/lite.new.sql\"], \"whole\"]]"
 echo ok

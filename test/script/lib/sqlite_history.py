@@ -10,7 +10,9 @@
 # state, none differs).
 import json, os, shutil, sqlite3, subprocess, sys
 module, work = sys.argv[1:3]
-# [[name, [file, ...]], ...]: each project's files, in the order it runs them
+# [[name, [file, ...]], ...]: each project's files, in the order it runs
+# them; [name, [file, ...], "whole"]: each file is a whole schema of its
+# version, not a migration (state k is a new database with file k alone)
 projects = json.loads(sys.argv[3])
 def shell(path, sql):
     return subprocess.run(["sqlite3", "-batch", "-bail", path], input=sql, text=True,
@@ -67,13 +69,13 @@ def pair(name, label, start, state):
     print("  %s %s: the plan does not reach the state" % (name, label))
     return "different"
 failed = []
-for name, files in projects:
+for name, files, *whole in projects:
     counts = dict(identical=0, refused=0, errors=0, different=0)
     states = [os.path.join(work, name + ".0.db")]
     sqlite3.connect(states[0]).execute("VACUUM").connection.close()
     for k, f in enumerate(files, 1):
         cur = os.path.join(work, "%s.%d.db" % (name, k))
-        shutil.copy(states[-1], cur)
+        shutil.copy(states[0 if whole else -1], cur)
         shell(cur, open(f).read())
         states.append(cur)
         counts[pair(name, os.path.basename(f), states[-2], cur)] += 1
