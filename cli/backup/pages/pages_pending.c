@@ -44,11 +44,11 @@ int cli_module_stage_dir(cli_db *db, cli_opts *o, char **dir)
  * cli_module_ship reads */
 static const char *const pending_sql =
     "SELECT json_object('path', b.path, 'id', b.id, 'fingerprint', b.fingerprint, "
-    "'bytes', b.bytes, 'duration_ms', b.duration_ms) "
-    "FROM main.dbcare_backups b WHERE b.kind = 'file' AND b.status = 'verified' "
+    "'bytes', b.bytes) "
+    "FROM dbbackup_list() b WHERE b.kind = 'file' AND b.status = 'verified' "
     "AND substr(b.path, 1, length($1) + 1) = $1 || '/' "
     "AND instr(substr(b.path, length($1) + 2), '/') = 0 "
-    "AND NOT EXISTS (SELECT 1 FROM main.dbcare_backups c WHERE c.kind = 'file_copy' "
+    "AND NOT EXISTS (SELECT 1 FROM dbbackup_list() c WHERE c.kind = 'file_copy' "
     "AND c.path = rtrim($2, '/') || '/' || substr(b.path, length($1) + 2)) "
     "ORDER BY b.id";
 
