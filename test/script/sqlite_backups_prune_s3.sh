@@ -159,7 +159,7 @@ run 0 restore "s3://shop/auto/$(s3_objects | grep -E '^auto/auto-' | tail -1 | c
 
 # backup.stage_dir: the module does no network I/O, so the backups SQL
 # makes with backup.dir a URL (dbbackup_create() without a path,
-# dbbackup_mark()) are refused without that folder, naming the remedy,
+# dbbackup_mark(), migrate.backup_before) are refused without that folder, naming the remedy,
 # and wait in it, verified and catalogued, with it; `dbcare backup
 # --ship` uploads them oldest first (a chain's base before its increment),
 # each recorded once whole in the store, and ships nothing twice; a
@@ -176,16 +176,19 @@ echo "$refused" | grep -q "backup.stage_dir names no local folder to stage this 
 run 0 config set backup.stage_dir "$work/stage/" --db "sqlite:$st"
 db=$st q "SELECT dbbackup_create()" >/dev/null
 db=$st q "INSERT INTO t (v) VALUES ('b')" "SELECT dbbackup_mark('before b2')" >/dev/null
+db=$st q "SELECT dbcare_set('migrate.backup_before', 'on')" \
+  "SELECT dbmigrate_add('1', 'one', 'CREATE TABLE one (a)', 'DROP TABLE one')" \
+  "SELECT dbmigrate_apply()" >/dev/null
 staged() { s3_objects | grep -cE '^staged/staged-[0-9T]+Z\.db$' || true; }
 [ "$(staged)" = 0 ] || fail "a SQL call uploaded: $(s3_objects)"
-[ "$(ls stage | wc -l)" = 2 ] || fail "stage holds [$(ls stage)]: want the full and the mark's"
+[ "$(ls stage | wc -l)" = 3 ] || fail "stage holds [$(ls stage)]: want the full, the mark's, the migration's"
 run 0 config set backup.dir s3://nobucket/staged --db "sqlite:$st"
 run 1 backup --ship --db "sqlite:$st"
-has "shipped 0 of the 2 backups waiting in $work/stage to s3://nobucket/staged" err
+has "shipped 0 of the 3 backups waiting in $work/stage to s3://nobucket/staged" err
 run 0 config set backup.dir s3://shop/staged --db "sqlite:$st"
 run 0 backup --ship --db "sqlite:$st"
-has "shipped 2 of the 2 backups waiting in $work/stage to s3://shop/staged" err
-[ "$(staged)" = 2 ] || fail "--ship left the bucket with [$(s3_objects)]"
+has "shipped 3 of the 3 backups waiting in $work/stage to s3://shop/staged" err
+[ "$(staged)" = 3 ] || fail "--ship left the bucket with [$(s3_objects)]"
 run 0 backup --ship --db "sqlite:$st"
 has "no backup waits in $work/stage for s3://shop/staged" err
 db=$st q "INSERT INTO t (v) VALUES ('c')" "SELECT dbbackup_create(NULL, 'incremental')" >/dev/null
@@ -196,8 +199,8 @@ has "shipped 1 of the 1 backups waiting in $work/stage" err
 has "the backup is made in backup.stage_dir as $work/stage/staged-" err
 cd "$work"
 [ -z "$(ls cron)" ] || fail "dbcare backup wrote into its working directory: $(ls cron)"
-[ "$(staged)" = 4 ] || fail "the bucket holds [$(s3_objects)]: want 4 staged backups"
-[ "$(sqlite3 "$st" "SELECT count(*) FROM dbcare_backups WHERE kind = 'file_copy'")" = 4 ] ||
+[ "$(staged)" = 5 ] || fail "the bucket holds [$(s3_objects)]: want 5 staged backups"
+[ "$(sqlite3 "$st" "SELECT count(*) FROM dbcare_backups WHERE kind = 'file_copy'")" = 5 ] ||
   fail "the copies' rows: $(sqlite3 "$st" "SELECT kind, path FROM dbcare_backups")"
 want=$(sqlite3 "$st" "SELECT count(*), group_concat(v) FROM t")
 ! grep -rqa -- "$secret" "$st" stage out err || fail "the secret is in the catalog, a file or the output"
