@@ -26,6 +26,8 @@ static int pgbackrest_chosen(cli_db *db, cli_opts *o, char **stanza)
 
 static const char *pgbackrest_refuses(const cli_opts *o, char *buf, size_t n)
 {
+	if (o->ship)
+		return "--ship uploads the SQLite backups waiting in backup.stage_dir";
 	if (o->copy_to)
 		return "--copy-to is for pg_dump and SQLite backups: a pgBackRest backup goes "
 		       "into the bucket or container named as its PATH (dbcare backup "
@@ -60,6 +62,8 @@ static int fallback_chosen(cli_db *db, cli_opts *o, char **target)
 static const char *pg_dump_refuses(const cli_opts *o, char *buf, size_t n)
 {
 	(void)buf, (void)n;
+	if (o->ship)
+		return "--ship uploads the SQLite backups waiting in backup.stage_dir";
 	if (o->backup_type)
 		return "--type is pgBackRest's: name its stanza with --stanza or the setting "
 		       "backup.pgbackrest.stanza";
@@ -80,19 +84,17 @@ static const char *module_refuses(const cli_opts *o, char *buf, size_t n)
 	return NULL;
 }
 
-/* The module makes, verifies and catalogues the copy (dbbackup_create);
- * sealed, it reads the key from the environment (the key file's path, put
- * there by --encrypt-key-file), never from SQL. */
-/* Without PATH and with backup.dir a store's URL: the backup's path in
- * the working directory under dbbackup_create's default name (the
- * database file's name without its extension, the time), and the URL
- * o->copy_to. *path NULL: backup.dir is a folder or empty (the module
- * reads it itself). 0, or -1 after saying why. */
-static int module_path_for_store(cli_db *db, cli_opts *o, char **path)
+/* Without PATH and with backup.dir a store's URL (then o->copy_to): the
+ * backup's path under dbbackup_create's default name (the database file's
+ * name without its extension, the time) in backup.stage_dir (*stage, the
+ * backups waiting there shipped first), else in the working directory.
+ * *path NULL: backup.dir is a folder or empty (the module reads it
+ * itself). 0, or -1 after saying why. */
+static int module_path_for_store(cli_db *db, cli_opts *o, char **path, char **stage)
 {
 	char *dir = NULL;
 	const char *before = o->copy_to;
-	*path = NULL;
+	*path = *stage = NULL;
 	if (o->nargs > 0)
 		return 0;
 	if (cli_backup_dir_setting(db, o, "backup.dir", &dir) != 0)
@@ -100,6 +102,8 @@ static int module_path_for_store(cli_db *db, cli_opts *o, char **path)
 	free(dir);
 	if (o->copy_to == before)
 		return 0;
+	if (cli_module_stage_dir(db, o, stage) != 0)
+		return -1;
 	cli_rows r = {0};
 	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
 		return -1;
@@ -107,24 +111,60 @@ static int module_path_for_store(cli_db *db, cli_opts *o, char **path)
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	const char *dot = strrchr(base, '.');
 	char *stem = dot && dot > base ? strndup(base, (size_t)(dot - base)) : strdup(base);
-	*path = stem ? cli_backup_default_name(NULL, stem, ".db") : NULL;
+	*path = stem ? cli_backup_default_name(*stage, stem, ".db") : NULL;
 	free(stem);
 	cli_rows_free(&r);
 	if (!*path)
 		cli_errorf("out of memory");
 	else
-		cli_note(&o->out, "backup.dir is %s: the backup is made here as %s, then uploaded",
-		         o->copy_to, *path);
+		cli_note(&o->out, "backup.dir is %s: the backup is made %s as %s, then uploaded",
+		         o->copy_to, *stage ? "in backup.stage_dir" : "here", *path);
 	return *path ? 0 : -1;
 }
 
+/* --ship: only the backups waiting in backup.stage_dir uploaded to
+ * backup.dir's store (or --copy-to's), nothing made. */
+static int module_ship_only(cli_db *db, cli_opts *o)
+{
+	char *dir = NULL, *stage = NULL;
+	if (o->nargs > 0) {
+		cli_errorf("--ship makes no backup, it uploads those waiting in backup.stage_dir: "
+		           "give no PATH");
+		return CLI_ERROR;
+	}
+	if (cli_backup_dir_setting(db, o, "backup.dir", &dir) != 0)
+		return CLI_ERROR;
+	free(dir);
+	if (cli_module_stage_dir(db, o, &stage) != 0)
+		return CLI_ERROR;
+	int rc = CLI_ERROR;
+	if (!o->copy_to || !cli_store_is_url(o->copy_to))
+		cli_errorf("--ship uploads to the store backup.dir names, and it names none (set it to "
+		           "s3://BUCKET/PREFIX or azure://CONTAINER/PREFIX, or give --copy-to URL)");
+	else if (!stage)
+		cli_errorf("--ship uploads the backups waiting in backup.stage_dir, and it is not set");
+	else
+		rc = cli_module_ship_pending(db, o, stage);
+	free(stage);
+	return rc;
+}
+
+/* The module makes, verifies and catalogues the copy (dbbackup_create);
+ * sealed, it reads the key from the environment (the key file's path, put
+ * there by --encrypt-key-file), never from SQL. */
 static int module_run(cli_db *db, cli_opts *o, const char *target)
 {
 	cli_rows r = {0};
-	char method[64], *here = NULL;
+	char method[64], *here = NULL, *stage = NULL;
 	(void)target;
-	if (module_path_for_store(db, o, &here) != 0)
+	if (o->ship)
+		return module_ship_only(db, o);
+	if (module_path_for_store(db, o, &here, &stage) != 0)
 		return CLI_ERROR;
+	/* what waits goes first (a chain's base before what builds on it);
+	 * a store that fails leaves it waiting, and this backup beside it */
+	int waiting = stage ? cli_module_ship_pending(db, o, stage) : CLI_OK;
+	free(stage);
 	/* an incremental to a store goes on from the store's chain: its base
 	 * is here as its row records it, or fetched back */
 	if (o->incremental && o->copy_to && cli_store_is_url(o->copy_to) &&
@@ -145,7 +185,7 @@ static int module_run(cli_db *db, cli_opts *o, const char *target)
 	int rc = o->copy_to ? cli_module_ship(db, o, cli_cell(&r, 0, 0)) : CLI_OK;
 	cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
-	return rc;
+	return rc == CLI_OK ? waiting : rc;
 }
 
 /* a store's copy of a module backup is recorded by the module's own row's

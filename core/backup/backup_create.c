@@ -32,13 +32,24 @@ static int default_path(dbc_ctx *ctx, const dbc_backup_hooks *env, char **out)
 		return DBC_ERROR;
 	}
 	if (dir[0] != '/') {
-		/* a store's URL (the settings' rule admits no other): the dbcare
-		 * command uploads there, a SQL call writes local files only */
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		          "backup.dir is an object store's URL, which only the dbcare command "
-		          "uploads to: dbbackup_create needs a path");
-		dbc_error_hint(ctx, "Run dbcare backup (it uploads to backup.dir), or pass a path.");
-		return DBC_ERROR;
+		/* a store's URL (the settings' rule admits no other): the module
+		 * does no network I/O, so a SQL call's backup waits, verified and
+		 * catalogued, in backup.stage_dir for the dbcare command to upload
+		 * (its pending backups: rows of kind file under that folder with no
+		 * copy in the store); without that folder it is refused */
+		char *stage = NULL;
+		if (dbc_setting_get(ctx, "backup.stage_dir", &stage) != DBC_OK)
+			return DBC_ERROR;
+		if (stage[0] != '/') {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			          "backup.dir is an object store's URL, which only the dbcare command "
+			          "uploads to, and backup.stage_dir names no local folder to stage this "
+			          "backup in: dbbackup_create needs a path");
+			dbc_error_hint(ctx, "Set backup.stage_dir to a local folder (dbcare backup --ship "
+			                    "uploads what is made there), run dbcare backup, or pass a path.");
+			return DBC_ERROR;
+		}
+		dir = stage;
 	}
 	struct timespec ts;
 	struct tm tm;

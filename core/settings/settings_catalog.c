@@ -46,6 +46,14 @@ static const dbc_setting_def general[] = {
      "s3://BUCKET/PREFIX or azure://CONTAINER/PREFIX, which dbcare log DIR ships the log to "
      "as with --copy-to (application connections then capture nothing).",
      DBC_SETTING_DIR, NULL, 0, 0},
+    {"backup.stage_dir", "",
+     "SQLite: with backup.dir an object store's URL, the local folder where the backups the "
+     "module makes itself (dbbackup_create() without a path, dbbackup_mark(), "
+     "migrate.backup_before) and dbcare backup without PATH are written, verified and "
+     "catalogued, to wait for dbcare backup (or dbcare backup --ship) to upload them (empty: "
+     "those SQL calls are refused, and dbcare backup writes into its working directory). An "
+     "absolute path; the module does no network I/O.",
+     DBC_SETTING_DIR, NULL, 0, 0},
     {"backup.timeout_ms", "60000",
      "SQLite: how long dbbackup_create may take to get a consistent copy before it fails, in "
      "milliseconds.",
@@ -129,6 +137,7 @@ static const struct {
     {"schema.catalog_reader", DBC_ENGINE_SQLITE},
     {"migrate.backup_before", DBC_ENGINE_SQLITE},
     {"backup.log.dir", DBC_ENGINE_SQLITE},
+    {"backup.stage_dir", DBC_ENGINE_SQLITE},
     {"backup.timeout_ms", DBC_ENGINE_SQLITE},
     {"backup.verify", DBC_ENGINE_SQLITE},
     {"backup.pgbackrest.stanza", DBC_ENGINE_PG},

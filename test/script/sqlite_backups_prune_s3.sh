@@ -156,5 +156,59 @@ run 0 restore "s3://shop/auto/$(s3_objects | grep -E '^auto/auto-' | tail -1 | c
   --db "sqlite:$work/auto-restored.db"
 [ "$(sqlite3 "$work/auto-restored.db" "SELECT count(*), group_concat(v) FROM t")" = "$want" ] ||
   fail "the incremental uploaded to backup.dir's bucket restored other rows"
+
+# backup.stage_dir: the module does no network I/O, so the backups SQL
+# makes with backup.dir a URL (dbbackup_create() without a path,
+# dbbackup_mark(), migrate.backup_before) are refused without that folder, naming the remedy,
+# and wait in it, verified and catalogued, with it; `dbcare backup
+# --ship` uploads them oldest first (a chain's base before its increment),
+# each recorded once whole in the store, and ships nothing twice; a
+# store that fails leaves them waiting; `dbcare backup` without PATH makes
+# its own there too (nothing in the working directory), the waiting ones
+# shipped first; the chain restores from the bucket alone
+st="$work/staged.db"
+mkdir stage
+sqlite3 "$st" "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a')"
+run 0 config set backup.dir s3://shop/staged --db "sqlite:$st"
+refused=$(db=$st q "SELECT dbbackup_create()" 2>&1) && fail "dbbackup_create without backup.stage_dir: $refused"
+echo "$refused" | grep -q "backup.stage_dir names no local folder to stage this backup in" ||
+  fail "the refusal names no remedy: $refused"
+run 0 config set backup.stage_dir "$work/stage/" --db "sqlite:$st"
+db=$st q "SELECT dbbackup_create()" >/dev/null
+db=$st q "INSERT INTO t (v) VALUES ('b')" "SELECT dbbackup_mark('before b2')" >/dev/null
+db=$st q "SELECT dbcare_set('migrate.backup_before', 'on')" \
+  "SELECT dbmigrate_add('1', 'one', 'CREATE TABLE one (a)', 'DROP TABLE one')" \
+  "SELECT dbmigrate_apply()" >/dev/null
+staged() { s3_objects | grep -cE '^staged/staged-[0-9T]+Z\.db$' || true; }
+[ "$(staged)" = 0 ] || fail "a SQL call uploaded: $(s3_objects)"
+[ "$(ls stage | wc -l)" = 3 ] || fail "stage holds [$(ls stage)]: want the full, the mark's, the migration's"
+run 0 config set backup.dir s3://nobucket/staged --db "sqlite:$st"
+run 1 backup --ship --db "sqlite:$st"
+has "shipped 0 of the 3 backups waiting in $work/stage to s3://nobucket/staged" err
+run 0 config set backup.dir s3://shop/staged --db "sqlite:$st"
+run 0 backup --ship --db "sqlite:$st"
+has "shipped 3 of the 3 backups waiting in $work/stage to s3://shop/staged" err
+[ "$(staged)" = 3 ] || fail "--ship left the bucket with [$(s3_objects)]"
+run 0 backup --ship --db "sqlite:$st"
+has "no backup waits in $work/stage for s3://shop/staged" err
+db=$st q "INSERT INTO t (v) VALUES ('c')" "SELECT dbbackup_create(NULL, 'incremental')" >/dev/null
+mkdir cron && cd cron
+db=$st q "INSERT INTO t (v) VALUES ('d')"
+run 0 backup --incremental --db "sqlite:$st"
+has "shipped 1 of the 1 backups waiting in $work/stage" err
+has "the backup is made in backup.stage_dir as $work/stage/staged-" err
+cd "$work"
+[ -z "$(ls cron)" ] || fail "dbcare backup wrote into its working directory: $(ls cron)"
+[ "$(staged)" = 5 ] || fail "the bucket holds [$(s3_objects)]: want 5 staged backups"
+[ "$(sqlite3 "$st" "SELECT count(*) FROM dbcare_backups WHERE kind = 'file_copy'")" = 5 ] ||
+  fail "the copies' rows: $(sqlite3 "$st" "SELECT kind, path FROM dbcare_backups")"
+want=$(sqlite3 "$st" "SELECT count(*), group_concat(v) FROM t")
+! grep -rqa -- "$secret" "$st" stage out err || fail "the secret is in the catalog, a file or the output"
+newest=$(s3_objects | grep -E '^staged/staged-' | sort | tail -1 | cut -d/ -f2)
+rm -rf stage cron staged.db staged.db-wal staged.db-shm
+run 0 restore "s3://shop/staged/$newest" --db "sqlite:$work/staged-restored.db"
+[ "$(sqlite3 "$work/staged-restored.db" "SELECT count(*), group_concat(v) FROM t")" = "$want" ] ||
+  fail "the staged chain restored from the bucket differs"
 echo "backups prune --copy-to: f1 and i1 deleted in the bucket, f2 kept for i2, which restores;"
-echo "backup.dir s3://...: backups uploaded and pruned there, a gone base fetched back, the chain restores"
+echo "backup.dir s3://...: backups uploaded and pruned there, a gone base fetched back, the chain restores;"
+echo "backup.stage_dir: SQL's backups wait there, shipped once whole by --ship or the next backup"

@@ -29,6 +29,14 @@ int cli_module_copy_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, cha
  * from o->copy_to and checked; refused when neither is (pages_base.c).
  * CLI_OK, or CLI_ERROR after saying why. */
 int cli_module_stage_base(cli_db *db, cli_opts *o);
+/* backup.stage_dir (pages_pending.c): *dir its folder without a trailing
+ * slash, NULL when empty; 0, or -1 after saying why (not a local folder). */
+int cli_module_stage_dir(cli_db *db, cli_opts *o, char **dir);
+/* The backups waiting in stage for o->copy_to (a store's URL): every
+ * verified row of kind file in that folder with no copy's row for its
+ * object, shipped oldest first by cli_module_ship. CLI_OK, or CLI_ERROR
+ * after saying why (those not shipped wait for the next run). */
+int cli_module_ship_pending(cli_db *db, cli_opts *o, const char *stage);
 /* The module's restores (cmd_restore.c): a file, verified first; a
  * mark's backup, or its log to a time or mark. */
 int cli_module_restore(cli_db *db, cli_opts *o, const char *file);

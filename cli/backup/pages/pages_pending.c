@@ -1,0 +1,73 @@
+/*
+ * pages_pending.c — the backups waiting in backup.stage_dir for the store
+ * backup.dir names (pages.h). The module does no network I/O: with
+ * backup.dir a store's URL, a backup SQL makes (dbbackup_create() without
+ * a path, dbbackup_mark(), migrate.backup_before) is written, verified and
+ * catalogued in that folder, and waits there. Pending is read from the
+ * catalog alone, never kept apart: a verified row of kind file whose path
+ * is in the folder, with no row of kind file_copy for its object in the
+ * store. Each is shipped by cli_module_ship, the upload --copy-to makes
+ * (recorded only once whole and its checksum read back), oldest first: a
+ * chain's base is in the store before the increments on it.
+ */
+#include "pages.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int cli_module_stage_dir(cli_db *db, cli_opts *o, char **dir)
+{
+	cli_rows r = {0};
+	const char *p[1] = {"backup.stage_dir"};
+	*dir = NULL;
+	if (cli_q(db, o, "SELECT dbcare_get($1)", 1, p, &r) != 0)
+		return -1;
+	const char *v = cli_cell(&r, 0, 0);
+	int rc = 0;
+	if (v && *v && v[0] != '/') {
+		cli_errorf("backup.stage_dir is %s: it names a local folder (an absolute path), "
+		           "where backups wait for their upload",
+		           v);
+		rc = -1;
+	} else if (v && *v && !(*dir = strdup(v))) {
+		cli_errorf("out of memory");
+		rc = -1;
+	}
+	/* one form for the comparisons below: no trailing slash */
+	for (size_t n = *dir ? strlen(*dir) : 0; n > 1 && (*dir)[n - 1] == '/'; n--)
+		(*dir)[n - 1] = '\0';
+	cli_rows_free(&r);
+	return rc;
+}
+
+/* a pending backup's answer, as dbbackup_create gives it: what
+ * cli_module_ship reads */
+static const char *const pending_sql =
+    "SELECT json_object('path', b.path, 'id', b.id, 'fingerprint', b.fingerprint, "
+    "'bytes', b.bytes) "
+    "FROM dbbackup_list() b WHERE b.kind = 'file' AND b.status = 'verified' "
+    "AND substr(b.path, 1, length($1) + 1) = $1 || '/' "
+    "AND instr(substr(b.path, length($1) + 2), '/') = 0 "
+    "AND NOT EXISTS (SELECT 1 FROM dbbackup_list() c WHERE c.kind = 'file_copy' "
+    "AND c.path = rtrim($2, '/') || '/' || substr(b.path, length($1) + 2)) "
+    "ORDER BY b.id";
+
+int cli_module_ship_pending(cli_db *db, cli_opts *o, const char *stage)
+{
+	cli_rows r = {0};
+	const char *p[2] = {stage, o->copy_to};
+	if (cli_q(db, o, pending_sql, 2, p, &r) != 0)
+		return CLI_ERROR;
+	int rc = CLI_OK, shipped = 0;
+	/* one failure stops the rest: they wait for the next run, in order */
+	for (int i = 0; i < r.nrows && rc == CLI_OK; i++)
+		if ((rc = cli_module_ship(db, o, cli_cell(&r, i, 0))) == CLI_OK)
+			shipped++;
+	if (r.nrows)
+		cli_note(&o->out, "shipped %d of the %d backups waiting in %s to %s", shipped, r.nrows,
+		         stage, o->copy_to);
+	else
+		cli_note(&o->out, "no backup waits in %s for %s", stage, o->copy_to);
+	cli_rows_free(&r);
+	return rc;
+}
