@@ -215,8 +215,8 @@ ref_rows=$(rows ref.db)
 cp "$db" refold.db
 db=refold.db q "$write"
 refold_rows=$(rows refold.db)
-# kill points: in the first unit, through the copy's two passes, then
-# each of the last statements (the swap, its records, the end) in turn
+# kill points: in the first unit, 15 spread through the copy's passes,
+# then each of the last statements (the swap, its records, the end)
 resume() {
   run 0 migrate --db sqlite:k.db --dir mnt --online
   [ "$(state k.db)" = "$(printf '%s\n%s\n0' "$new_fp" "$ref_rows")" ] ||
@@ -228,8 +228,9 @@ cp "$db" k.db
 total=$(sed -n 's/^dbcare: test: \([0-9]*\) statement(s) sent$/\1/p' err)
 [ -n "$total" ] || { cat out err; fail "the run did not say how many statements it sent"; }
 i=0 swapped=0
-for k in 2 5 9 $((total / 4)) $((total / 2)) $((total - 30)) $((total - 20)) $((total - 12)) \
-  $((total - 6)) $((total - 2)) $total; do
+for k in $({ for j in $(seq 1 15); do echo $(((j * total + 15) / 16)); done
+  echo 2 5 9 $((total - 30)) $((total - 20)) $((total - 12)) $((total - 6)) $((total - 2)) $total; } |
+  sort -nu); do
   cp "$db" k.db
   rm -f k.db-wal k.db-shm
   set +e
@@ -263,7 +264,7 @@ for k in 2 5 9 $((total / 4)) $((total / 2)) $((total - 30)) $((total - 20)) $((
     fi
   fi
 done
-[ $i -ge 8 ] && [ $swapped -ge 1 ] || fail "too few kill points: $i, $swapped after the swap"
+[ $i -ge 20 ] && [ $swapped -ge 1 ] || fail "too few kill points: $i, $swapped after the swap"
 echo "ok: rebuild online with a writer and at $i kill points ($swapped after the swap)"
 
 # A writer holding the write lock 10 ms on, 10 ms off: a transaction that
