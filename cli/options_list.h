@@ -156,8 +156,7 @@
 	      .spelling = "--incremental",                                                             \
 	      .help = "only the pages changed since the last backup (SQLite)")                         \
 	VALUE(bool, ship, .name = "ship", .type = CLI_OPT_FLAG, .commands = "backup",                  \
-	      .spelling = "--ship",                                                                    \
-	      .help = "upload the backups waiting in backup.stage_dir, make none (SQLite)")            \
+	      .spelling = "--ship", .help = "upload backups waiting in backup.stage_dir (SQLite)")     \
 	VALUE(const char *, compress, .name = "compress", .type = CLI_OPT_CUSTOM,                      \
 	      .choices = "zstd|none", .read = read_compress, .commands = "backup log",                 \
 	      .spelling = "--compress zstd", .help = "a backup compressed with zstd (a sealed file)")  \

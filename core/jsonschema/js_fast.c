@@ -448,7 +448,8 @@ static js_verdict value(fast *f, const js_node *n, int depth)
 	if (!scalar(f, &v)) {
 		/* a string with escapes that any string passes: read, not parsed */
 		bool any_string = !t || dbc_js_leaf_of(t, JV_STR);
-		if (*f->p == '"' && any_string && skipped_string(f)) {
+		if (*f->p == '"' && any_string && (!t || f->r.steps + 1 < f->r.next_check) &&
+		    skipped_string(f)) {
 			f->r.steps += t != NULL; /* a leaf's step, as below */
 			return JS_VALID;
 		}
