@@ -40,6 +40,9 @@ selected() {
 		{ [ -z "${DBC_PG_FILTER:-}" ] || [[ "$1" =~ $DBC_PG_FILTER ]]; } &&
 		{ [ -z "${DBC_PG_EXCLUDE:-}" ] || ! [[ "$1" =~ $DBC_PG_EXCLUDE ]]; }
 }
+# A failure's lines go out indented: the run's summary repeats them
+# (run_tests.sh, failure_details) under the failure they explain.
+indent_details() { sed 's/^/    /'; }
 DBC_LAST_NS=$(date +%s%N)
 record() {
 	set -- "$1" "$TAG$2"
@@ -97,9 +100,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 fail_setup() {
-	echo "pg_suite: $1" >&2
-	[ -f "$LOG" ] && tail -n 40 "$LOG" >&2
 	record FAIL pg_suite/setup
+	{
+		echo "pg_suite: $1"
+		[ ! -f "$LOG" ] || tail -n 40 "$LOG"
+	} | indent_details >&2
 	exit 1
 }
 
@@ -220,8 +225,10 @@ for sqlfile in test/pg/sql/*.sql; do
 		record PASS "pg_regress/$name"
 	else
 		record FAIL "pg_regress/$name"
-		cat "$REGRESS_OUT/$name.log"
-		[ -f "$REGRESS_OUT/regression.diffs" ] && cat "$REGRESS_OUT/regression.diffs"
+		{
+			cat "$REGRESS_OUT/$name.log"
+			[ ! -f "$REGRESS_OUT/regression.diffs" ] || head -n 60 "$REGRESS_OUT/regression.diffs"
+		} | indent_details
 	fi
 done
 
@@ -247,7 +254,7 @@ if [ -z "$SCRIPTS_FROM" ] && compgen -G "test/pgtap/*.sql" >/dev/null; then
 				record PASS "pgtap/$name"
 			else
 				record FAIL "pgtap/$name"
-				cat "$TAP_OUT/$name.log"
+				indent_details <"$TAP_OUT/$name.log"
 			fi
 		done
 	fi
@@ -266,7 +273,7 @@ for script in "${SCRIPTS_FROM:-test/script}"/pg_*.sh; do
 		record PASS "$SCRIPT_KIND$name"
 	else
 		record FAIL "$SCRIPT_KIND$name"
-		tail -n 40 "$TMP/$name.log"
+		tail -n 40 "$TMP/$name.log" | indent_details
 	fi
 done
 

@@ -25,13 +25,22 @@ for sym in ExecInsertIndexTuples get_guc_variables getJsonbOffset; do
 done
 echo "ok: the plain build calls no gated internal (ExecInsertIndexTuples, get_guc_variables, getJsonbOffset)"
 
-# 2. the audit writer's tests against the plain build
+# 2. the audit writer's tests against the plain build; beside them a script
+# that fails, so the run also shows a failure's reason reaching the summary
+# (pg_suite indents it: run_tests.sh repeats indented lines under a FAIL)
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT
-DBC_PG_TAG=plain/ DBC_PG_MODULE=$plain DBC_RESULTS=$results DBC_PG_FILTER= DBC_PG_EXCLUDE= \
-  DBC_ONLY='^script/pg_audit_(batches|statement|log_indexes)$' bash test/harness/pg_suite.sh ||
-  fail "an audit test failed against the plain build: $(cat "$results")"
-[ "$(grep -c '^PASS plain/script/pg_audit_' "$results")" = 3 ] ||
-  fail "the plain build's audit tests did not all run: $(cat "$results")"
+scripts=$(mktemp -d)
+trap 'rm -rf "$results" "$scripts"' EXIT
+ln -s "$PWD/test/script/lib" "$scripts/lib"
+for t in batches statement log_indexes; do ln -s "$PWD/test/script/pg_audit_$t.sh" "$scripts/"; done
+printf '#!/usr/bin/env bash\necho "the reason it failed"\nexit 1\n' >"$scripts/pg_zz_fails.sh"
+chmod +x "$scripts/pg_zz_fails.sh"
+out=$(DBC_PG_TAG=plain/ DBC_PG_MODULE=$plain DBC_PG_SCRIPTS_FROM=$scripts DBC_RESULTS=$results \
+  DBC_PG_FILTER= DBC_PG_EXCLUDE= DBC_ONLY='^plain/pg_(audit_(batches|statement|log_indexes)|zz_fails)$' \
+  bash test/harness/pg_suite.sh 2>&1) && fail "the suite passed with a failing script: $out"
+[ "$(grep -c '^PASS plain/pg_audit_' "$results")" = 3 ] ||
+  fail "an audit test failed against the plain build: $(cat "$results") $out"
+grep -A1 '^FAIL plain/pg_zz_fails' <<<"$out" | grep -qx '    the reason it failed' ||
+  fail "a failing script's reason is not indented under its FAIL line: $out"
 echo "ok: the audit tests pass against the plain build"
 echo "pg_plain_paths: $(($(date +%s) - start)) s"
