@@ -108,7 +108,14 @@ grep -q 'logical replication slot "dbcare_audit_[0-9]*" exists, but wal_level < 
 echo "wal_level = logical" >>"$lg/data/postgresql.conf"
 lg_start
 L -c "SELECT count(*) FROM dbaudit_log('tw2')" >/dev/null
-L -c "SELECT pg_drop_replication_slot('dbcare_audit_' || oid) FROM pg_database WHERE datname = current_database()" >/dev/null
+# the worker holds the slot while it reads (a moment each round): the
+# drop is run again on PostgreSQL's "is active for PID", as docs/audit.md says
+for try in $(seq 1 50); do
+  out=$(L -c "SELECT pg_drop_replication_slot('dbcare_audit_' || oid) FROM pg_database WHERE datname = current_database()" 2>&1) && break
+  echo "$out" | grep -q 'replication slot "dbcare_audit_[0-9]*" is active for PID' || fail "dropping the slot: $out"
+  [ "$try" -lt 50 ] || fail "the slot stayed active through 50 tries: $out"
+  sleep 0.2
+done
 lg_stop fast
 echo "wal_level = replica" >>"$lg/data/postgresql.conf"
 lg_start
