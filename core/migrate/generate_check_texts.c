@@ -112,9 +112,9 @@ int dbc_gen_check_texts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_sc
 }
 
 /* The "CHECK (...)" text stmt writes for its constraint name, NULL where
- * it writes none there or the lexer finds no closing parenthesis (it
- * reads [...] whole, as SQLite does: a string holding ']' inside an
- * ARRAY[...] hides the rest, and the check is left as the file made it). */
+ * it writes none there or has no closing parenthesis. The text is
+ * PostgreSQL's (only its engine offers spellings): a string holding ']'
+ * inside ARRAY[...] is a string. */
 static char *written_check(dbc_ctx *ctx, const char *text, const char *name)
 {
 	char *head = dbc_printf(ctx, "CONSTRAINT %s CHECK (", dbc_gen_q(ctx, name));
@@ -122,7 +122,7 @@ static char *written_check(dbc_ctx *ctx, const char *text, const char *name)
 	if (!at)
 		return NULL;
 	const char *check = at + strlen(head) - strlen("CHECK ("), *p = at + strlen(head);
-	return dbc_lex_skip_paren(&p) ? dbc_strndup(ctx, check, (size_t)(p - check)) : NULL;
+	return dbc_lex_skip_paren_pg(&p) ? dbc_strndup(ctx, check, (size_t)(p - check)) : NULL;
 }
 
 int dbc_gen_checks_as_written(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_desired *d,

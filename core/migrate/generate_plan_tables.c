@@ -261,17 +261,20 @@ static int drop_one(planner *pl, int i)
 	return DBC_OK;
 }
 
+/* Whether constraint fk is a foreign key naming table l. */
+static bool key_names(const dbc_constraint *fk, const dbc_table *l)
+{
+	return fk->kind == DBC_CON_FOREIGN_KEY && fk->ref_table &&
+	       strcmp(fk->ref_table, l->name) == 0 && dbc_gen_same_schema(fk->ref_schema, l->schema);
+}
+
 /* Whether live table c still has a foreign key naming live table l (one
  * not dropped ahead of the tables). */
 static bool still_names(const planner *pl, const dbc_table *c, const dbc_table *l)
 {
-	for (int k = 0; k < c->nconstraints; k++) {
-		const dbc_constraint *fk = &c->constraints[k];
-		if (fk->kind == DBC_CON_FOREIGN_KEY && fk->ref_table &&
-		    strcmp(fk->ref_table, l->name) == 0 && dbc_gen_same_schema(fk->ref_schema, l->schema) &&
-		    !dbc_gen_key_dropped_first(pl, fk))
+	for (int k = 0; k < c->nconstraints; k++)
+		if (key_names(&c->constraints[k], l) && !dbc_gen_key_dropped_first(pl, &c->constraints[k]))
 			return true;
-	}
 	return false;
 }
 
@@ -287,43 +290,48 @@ static bool named_by_dropping(const planner *pl, int i)
 	return false;
 }
 
+/* The foreign keys of live table c naming live table l, each dropped as
+ * a step of its own before l (c written as named: its desired name where
+ * it is kept, the renames pass having run); each reverse adds the key
+ * back, and the down makes c without it (keys_kept). */
+static int keys_naming_first(planner *pl, const dbc_table *c, const dbc_table *named,
+                             const dbc_table *l)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, named);
+	for (int k = 0; k < c->nconstraints; k++) {
+		const dbc_constraint *fk = &c->constraints[k];
+		if (!key_names(fk, l) || dbc_gen_key_dropped_first(pl, fk))
+			continue;
+		if (!dbc_gen_plan_add(
+		        pl,
+		        dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt, dbc_gen_q(ctx, fk->name)),
+		        dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, fk)),
+		        dbc_gen_lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)) ||
+		    dbc_grow(ctx, &pl->keys_first, pl->nkeys_first, &pl->capkeys_first,
+		             sizeof(*pl->keys_first), 4) != DBC_OK)
+			return DBC_ERROR;
+		pl->keys_first[pl->nkeys_first++] = fk;
+	}
+	return DBC_OK;
+}
+
 /* Dropped tables naming each other in a cycle: the foreign keys of the
  * first of them that name the others go first, each its own step, so the
  * tables then go one by one; the down makes the tables again without
  * these keys (remake_table) and adds each back once both are there. */
 static int break_key_cycle(planner *pl)
 {
-	dbc_ctx *ctx = pl->ctx;
 	const dbc_schema *L = pl->in->live;
 	for (int i = 0; i < L->ntables; i++) {
-		const dbc_table *c = &L->tables[i];
-		bool broke = false;
+		int before = pl->nkeys_first;
 		if (pl->to[i] || pl->dropped[i])
 			continue;
-		for (int k = 0; k < c->nconstraints; k++) {
-			const dbc_constraint *fk = &c->constraints[k];
-			const dbc_table *l = NULL;
-			for (int j = 0; j < L->ntables && !l; j++)
-				if (j != i && !pl->to[j] && !pl->dropped[j] && fk->kind == DBC_CON_FOREIGN_KEY &&
-				    fk->ref_table && strcmp(fk->ref_table, L->tables[j].name) == 0 &&
-				    dbc_gen_same_schema(fk->ref_schema, L->tables[j].schema))
-					l = &L->tables[j];
-			if (!l || dbc_gen_key_dropped_first(pl, fk))
-				continue;
-			char *qt = dbc_gen_qt(ctx, c);
-			if (!dbc_gen_plan_add(
-			        pl,
-			        dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
-			                   dbc_gen_q(ctx, fk->name)),
-			        dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, fk)),
-			        dbc_gen_lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)) ||
-			    dbc_grow(ctx, &pl->keys_first, pl->nkeys_first, &pl->capkeys_first,
-			             sizeof(*pl->keys_first), 4) != DBC_OK)
+		for (int j = 0; j < L->ntables; j++)
+			if (j != i && !pl->to[j] && !pl->dropped[j] &&
+			    keys_naming_first(pl, &L->tables[i], &L->tables[i], &L->tables[j]) != DBC_OK)
 				return DBC_ERROR;
-			pl->keys_first[pl->nkeys_first++] = fk;
-			broke = true;
-		}
-		if (broke)
+		if (pl->nkeys_first > before)
 			return DBC_OK;
 	}
 	return DBC_OK;
@@ -387,60 +395,34 @@ bool dbc_gen_key_dropped_first(const planner *pl, const dbc_constraint *k)
  * dropped table in no desired form, so none of these is kept. */
 static int drop_keys_naming(planner *pl, const dbc_table *l)
 {
-	dbc_ctx *ctx = pl->ctx;
 	const dbc_schema *L = pl->in->live;
-	for (int j = 0; j < L->ntables; j++) {
-		const dbc_table *c = &L->tables[j];
-		if (!pl->to[j] || c == l)
-			continue;
-		for (int k = 0; k < c->nconstraints; k++) {
-			const dbc_constraint *fk = &c->constraints[k];
-			if (fk->kind != DBC_CON_FOREIGN_KEY || !fk->ref_table ||
-			    strcmp(fk->ref_table, l->name) != 0 ||
-			    !dbc_gen_same_schema(fk->ref_schema, l->schema) ||
-			    dbc_gen_key_dropped_first(pl, fk))
-				continue;
-			/* the renames pass has run: the table has its desired name */
-			char *qt = dbc_gen_qt(ctx, pl->to[j]);
-			if (!dbc_gen_plan_add(
-			        pl,
-			        dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
-			                   dbc_gen_q(ctx, fk->name)),
-			        dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, fk)),
-			        dbc_gen_lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)) ||
-			    dbc_grow(ctx, &pl->keys_first, pl->nkeys_first, &pl->capkeys_first,
-			             sizeof(*pl->keys_first), 4) != DBC_OK)
-				return DBC_ERROR;
-			pl->keys_first[pl->nkeys_first++] = fk;
-		}
-	}
+	for (int j = 0; j < L->ntables; j++)
+		if (pl->to[j] && &L->tables[j] != l &&
+		    keys_naming_first(pl, &L->tables[j], pl->to[j], l) != DBC_OK)
+			return DBC_ERROR;
 	return DBC_OK;
-}
-
-/* Whether live table c has a foreign key naming live table l. */
-static bool names_table(const dbc_table *c, const dbc_table *l)
-{
-	for (int k = 0; k < c->nconstraints; k++) {
-		const dbc_constraint *fk = &c->constraints[k];
-		if (fk->kind == DBC_CON_FOREIGN_KEY && fk->ref_table &&
-		    strcmp(fk->ref_table, l->name) == 0 && dbc_gen_same_schema(fk->ref_schema, l->schema))
-			return true;
-	}
-	return false;
 }
 
 /* Live table i dropped ahead of the tables' passes: first the dropped
  * tables whose foreign keys name it (each made again after it in the
- * down), then the keys of kept tables naming it; depth bounds a cycle of
- * dropped tables, whose last table is then left to refuse in the proof. */
-static int drop_early(planner *pl, int i, int depth)
+ * down), then the keys of kept tables naming it. waiting marks the tables
+ * whose drop waits for this one: one of them naming it closes a cycle,
+ * whose keys naming it go first, as break_key_cycle does (on SQLite,
+ * whose ALTER TABLE drops no constraint, it goes as it comes). */
+static int drop_early(planner *pl, int i, bool *waiting)
 {
 	const dbc_schema *L = pl->in->live;
 	const dbc_table *l = &L->tables[i];
-	for (int j = 0; j < L->ntables && depth > 0; j++)
-		if (j != i && !pl->to[j] && !pl->dropped[j] && names_table(&L->tables[j], l) &&
-		    drop_early(pl, j, depth - 1) != DBC_OK)
+	waiting[i] = true;
+	for (int j = 0; j < L->ntables; j++) {
+		const dbc_table *c = &L->tables[j];
+		if (j == i || pl->to[j] || pl->dropped[j] || !still_names(pl, c, l))
+			continue;
+		if (!waiting[j] ? drop_early(pl, j, waiting) != DBC_OK
+		                : !pl->limited && keys_naming_first(pl, c, c, l) != DBC_OK)
 			return DBC_ERROR;
+	}
+	waiting[i] = false;
 	if (pl->dropped[i])
 		return DBC_OK;
 	if (!pl->limited && drop_keys_naming(pl, l) != DBC_OK)
@@ -455,6 +437,9 @@ static int drop_early(planner *pl, int i, int depth)
 static int drop_namesakes(planner *pl, const dbc_table *w)
 {
 	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	bool *waiting = dbc_zalloc(pl->ctx, sizeof(bool) * (size_t)(L->ntables + 1));
+	if (!waiting)
+		return DBC_ERROR;
 	for (int i = 0; i < L->ntables; i++) {
 		const dbc_table *l = &L->tables[i];
 		bool clash = false;
@@ -466,7 +451,7 @@ static int drop_namesakes(planner *pl, const dbc_table *w)
 			clash = W->indexes[k].table && strcmp(W->indexes[k].table, w->name) == 0 &&
 			        dbc_gen_same_schema(W->indexes[k].schema, w->schema) &&
 			        holds_name(L, l, W->indexes[k].name);
-		if (clash && drop_early(pl, i, L->ntables) != DBC_OK)
+		if (clash && drop_early(pl, i, waiting) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;

@@ -42,7 +42,9 @@ static const char *skip_quoted(const char *p, char close)
 	return p;
 }
 
-dbc_token dbc_lex_next(const char **pp)
+/* The next token as SQLite reads it, or (pg) as PostgreSQL does, where
+ * '[' opens an array constructor or a subscript, never a quoted name. */
+static dbc_token lex_next(const char **pp, bool pg)
 {
 	const char *p = dbc_lex_skip_space(*pp);
 	dbc_token t = {TK_END, p, 0};
@@ -57,7 +59,7 @@ dbc_token dbc_lex_next(const char **pp)
 	} else if (*p == '"' || *p == '`') {
 		t.kind = TK_QIDENT;
 		e = skip_quoted(p, *p);
-	} else if (*p == '[') {
+	} else if (*p == '[' && !pg) {
 		t.kind = TK_QIDENT;
 		e = skip_quoted(p, ']');
 	} else if (isalnum((unsigned char)*p) || *p == '_' || (unsigned char)*p >= 0x80 || *p == '$') {
@@ -76,6 +78,11 @@ dbc_token dbc_lex_next(const char **pp)
 	t.len = (size_t)(e - p);
 	*pp = e;
 	return t;
+}
+
+dbc_token dbc_lex_next(const char **pp)
+{
+	return lex_next(pp, false);
 }
 
 bool dbc_lex_is_word(dbc_token t, const char *w)
@@ -103,11 +110,11 @@ char *dbc_lex_ident(dbc_ctx *ctx, dbc_token t)
 	return dbc_buf_finish(&b);
 }
 
-bool dbc_lex_skip_paren(const char **pp)
+static bool skip_paren(const char **pp, bool pg)
 {
 	int depth = 1;
 	for (;;) {
-		dbc_token t = dbc_lex_next(pp);
+		dbc_token t = lex_next(pp, pg);
 		if (t.kind == TK_END)
 			return false;
 		if (dbc_lex_is_punct(t, ')') && --depth == 0)
@@ -115,6 +122,16 @@ bool dbc_lex_skip_paren(const char **pp)
 		if (dbc_lex_is_punct(t, '('))
 			depth++;
 	}
+}
+
+bool dbc_lex_skip_paren(const char **pp)
+{
+	return skip_paren(pp, false);
+}
+
+bool dbc_lex_skip_paren_pg(const char **pp)
+{
+	return skip_paren(pp, true);
 }
 
 /* Reads "(a, b COLLATE x DESC, ...)" after the '(' was consumed: first

@@ -2,7 +2,8 @@
  * ddl_lex.h — the small SQL tokenizer the DDL text readers share: quotes,
  * comments, nesting. It splits text the way SQLite's tokenizer does for what
  * the readers need (identifiers, literals, punctuation); it never executes or
- * rewrites SQL.
+ * rewrites SQL. Where PostgreSQL reads otherwise ('[' opens no quoted name)
+ * a reader of PostgreSQL text says so by the _pg form.
  */
 #ifndef DBC_DDL_LEX_H
 #define DBC_DDL_LEX_H
@@ -34,6 +35,11 @@ char *dbc_lex_ident(dbc_ctx *ctx, dbc_token t);
 /* After an opening parenthesis was consumed: past its match; false (at
  * the end of the text) where it has none. */
 bool dbc_lex_skip_paren(const char **pp);
+
+/* dbc_lex_skip_paren as PostgreSQL reads the text: '[' is an array
+ * constructor's or a subscript's, not the start of a quoted name as in
+ * SQLite, so a string holding ']' inside ARRAY[...] stays a string. */
+bool dbc_lex_skip_paren_pg(const char **pp);
 
 /* After the '(' of "(a, b COLLATE x DESC, ...)": the first identifier of each
  * item; *pp moves past the closing ')'. */

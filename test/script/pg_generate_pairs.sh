@@ -60,7 +60,12 @@
 #   Q. two tables, each with a foreign key to the other (Prisma's
 #      history of @danielcok17/prisma-db walked back), dropped: the keys
 #      of one go first, each its own step; the down makes the tables
-#      again without them and adds them back once both are there.
+#      again without them and adds them back once both are there;
+#      (Q2) the same when they are dropped ahead of the new tables that
+#      take their key names (renamed without a mark).
+#   R. a varchar check whose list holds a string with ']' in it (dumped
+#      as ARRAY['a]b'::character varying, ...]): its text is read as
+#      PostgreSQL reads it, the string whole, and made as written.
 set -eu
 db=dbcare_generate_pairs
 . "$(dirname "$0")/lib/pg.sh"
@@ -331,4 +336,18 @@ case_ Q "CREATE TABLE keep (id int);
 CREATE TABLE a (id int PRIMARY KEY, b_id int);
 CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);
 ALTER TABLE a ADD CONSTRAINT a_b FOREIGN KEY (b_id) REFERENCES b;" "CREATE TABLE keep (id int);"
+# Q2: the same two tables renamed without a mark (their dump keeps a_pkey
+# and b_pkey): dropped ahead of the new ones, one's keys go first too
+# (before: each went on the other's account, and DROP TABLE a failed on
+# b's key)
+cycle="CREATE TABLE a (id int PRIMARY KEY, b_id int);
+CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);
+ALTER TABLE a ADD CONSTRAINT a_b FOREIGN KEY (b_id) REFERENCES b;"
+dumped_case Q2 "$cycle" "$cycle
+ALTER TABLE a RENAME TO c; ALTER TABLE b RENAME TO d;"
+# R: a ']' in a string of a dumped ARRAY[...] (before: the lexer read
+# '[' as SQLite's quoted name, found no closing parenthesis, and the
+# check was made from the engine's text, another check, in silence)
+dumped_case R "CREATE TABLE t (v varchar(5) CHECK (v IN ('a]b', 'c')));" \
+  "CREATE TABLE t (v varchar(5) CHECK (v IN ('a]b', 'c', 'd')));"
 echo ok
