@@ -261,17 +261,32 @@ static int drop_one(planner *pl, int i)
 	return DBC_OK;
 }
 
-/* Whether live table c still has a foreign key naming live table l (one
- * not dropped ahead of the tables). */
+/* Whether constraint fk is a foreign key naming table l. */
+static bool key_names(const dbc_constraint *fk, const dbc_table *l)
+{
+	return fk->kind == DBC_CON_FOREIGN_KEY && fk->ref_table &&
+	       strcmp(fk->ref_table, l->name) == 0 && dbc_gen_same_schema(fk->ref_schema, l->schema);
+}
+
+/* Whether live table j is one the plan drops that is still there. */
+static bool left_to_drop(const planner *pl, int j)
+{
+	return !pl->to[j] && !pl->dropped[j];
+}
+
+/* Whether fk is a foreign key naming table l that is still there (not
+ * dropped ahead of the tables). */
+static bool key_still_names(const planner *pl, const dbc_constraint *fk, const dbc_table *l)
+{
+	return key_names(fk, l) && !dbc_gen_key_dropped_first(pl, fk);
+}
+
+/* Whether live table c still has a foreign key naming live table l. */
 static bool still_names(const planner *pl, const dbc_table *c, const dbc_table *l)
 {
-	for (int k = 0; k < c->nconstraints; k++) {
-		const dbc_constraint *fk = &c->constraints[k];
-		if (fk->kind == DBC_CON_FOREIGN_KEY && fk->ref_table &&
-		    strcmp(fk->ref_table, l->name) == 0 && dbc_gen_same_schema(fk->ref_schema, l->schema) &&
-		    !dbc_gen_key_dropped_first(pl, fk))
+	for (int k = 0; k < c->nconstraints; k++)
+		if (key_still_names(pl, &c->constraints[k], l))
 			return true;
-	}
 	return false;
 }
 
@@ -281,10 +296,26 @@ static bool named_by_dropping(const planner *pl, int i)
 {
 	const dbc_schema *L = pl->in->live;
 	for (int j = 0; j < L->ntables; j++)
-		if (j != i && !pl->to[j] && !pl->dropped[j] &&
-		    still_names(pl, &L->tables[j], &L->tables[i]))
+		if (j != i && left_to_drop(pl, j) && still_names(pl, &L->tables[j], &L->tables[i]))
 			return true;
 	return false;
+}
+
+/* Foreign key fk of the table qt (quoted) dropped ahead of the table it
+ * names, its own step; the down adds it back. The key is then one
+ * dbc_gen_key_dropped_first knows. */
+static int drop_key_first(planner *pl, const char *qt, const dbc_constraint *fk)
+{
+	dbc_ctx *ctx = pl->ctx;
+	if (!dbc_gen_plan_add(
+	        pl, dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt, dbc_gen_q(ctx, fk->name)),
+	        dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, fk)),
+	        dbc_gen_lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)) ||
+	    dbc_grow(ctx, &pl->keys_first, pl->nkeys_first, &pl->capkeys_first, sizeof(*pl->keys_first),
+	             4) != DBC_OK)
+		return DBC_ERROR;
+	pl->keys_first[pl->nkeys_first++] = fk;
+	return DBC_OK;
 }
 
 /* Dropped tables naming each other in a cycle: the foreign keys of the
@@ -293,34 +324,22 @@ static bool named_by_dropping(const planner *pl, int i)
  * these keys (remake_table) and adds each back once both are there. */
 static int break_key_cycle(planner *pl)
 {
-	dbc_ctx *ctx = pl->ctx;
 	const dbc_schema *L = pl->in->live;
 	for (int i = 0; i < L->ntables; i++) {
 		const dbc_table *c = &L->tables[i];
 		bool broke = false;
-		if (pl->to[i] || pl->dropped[i])
+		if (!left_to_drop(pl, i))
 			continue;
 		for (int k = 0; k < c->nconstraints; k++) {
 			const dbc_constraint *fk = &c->constraints[k];
-			const dbc_table *l = NULL;
-			for (int j = 0; j < L->ntables && !l; j++)
-				if (j != i && !pl->to[j] && !pl->dropped[j] && fk->kind == DBC_CON_FOREIGN_KEY &&
-				    fk->ref_table && strcmp(fk->ref_table, L->tables[j].name) == 0 &&
-				    dbc_gen_same_schema(fk->ref_schema, L->tables[j].schema))
-					l = &L->tables[j];
-			if (!l || dbc_gen_key_dropped_first(pl, fk))
+			bool names_dropping = false;
+			for (int j = 0; j < L->ntables && !names_dropping; j++)
+				names_dropping =
+				    j != i && left_to_drop(pl, j) && key_still_names(pl, fk, &L->tables[j]);
+			if (!names_dropping)
 				continue;
-			char *qt = dbc_gen_qt(ctx, c);
-			if (!dbc_gen_plan_add(
-			        pl,
-			        dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
-			                   dbc_gen_q(ctx, fk->name)),
-			        dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, fk)),
-			        dbc_gen_lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)) ||
-			    dbc_grow(ctx, &pl->keys_first, pl->nkeys_first, &pl->capkeys_first,
-			             sizeof(*pl->keys_first), 4) != DBC_OK)
+			if (drop_key_first(pl, dbc_gen_qt(pl->ctx, c), fk) != DBC_OK)
 				return DBC_ERROR;
-			pl->keys_first[pl->nkeys_first++] = fk;
 			broke = true;
 		}
 		if (broke)
@@ -338,7 +357,7 @@ int dbc_gen_drop_tables(planner *pl)
 	for (;;) {
 		bool dropped = false, left = false;
 		for (int i = 0; i < L->ntables; i++) {
-			if (pl->to[i] || pl->dropped[i])
+			if (!left_to_drop(pl, i))
 				continue;
 			/* a table that another dropped table still names goes after it */
 			if (!anyway && named_by_dropping(pl, i)) {
@@ -387,7 +406,6 @@ bool dbc_gen_key_dropped_first(const planner *pl, const dbc_constraint *k)
  * dropped table in no desired form, so none of these is kept. */
 static int drop_keys_naming(planner *pl, const dbc_table *l)
 {
-	dbc_ctx *ctx = pl->ctx;
 	const dbc_schema *L = pl->in->live;
 	for (int j = 0; j < L->ntables; j++) {
 		const dbc_table *c = &L->tables[j];
@@ -395,23 +413,11 @@ static int drop_keys_naming(planner *pl, const dbc_table *l)
 			continue;
 		for (int k = 0; k < c->nconstraints; k++) {
 			const dbc_constraint *fk = &c->constraints[k];
-			if (fk->kind != DBC_CON_FOREIGN_KEY || !fk->ref_table ||
-			    strcmp(fk->ref_table, l->name) != 0 ||
-			    !dbc_gen_same_schema(fk->ref_schema, l->schema) ||
-			    dbc_gen_key_dropped_first(pl, fk))
+			if (!key_still_names(pl, fk, l))
 				continue;
 			/* the renames pass has run: the table has its desired name */
-			char *qt = dbc_gen_qt(ctx, pl->to[j]);
-			if (!dbc_gen_plan_add(
-			        pl,
-			        dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
-			                   dbc_gen_q(ctx, fk->name)),
-			        dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, fk)),
-			        dbc_gen_lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)) ||
-			    dbc_grow(ctx, &pl->keys_first, pl->nkeys_first, &pl->capkeys_first,
-			             sizeof(*pl->keys_first), 4) != DBC_OK)
+			if (drop_key_first(pl, dbc_gen_qt(pl->ctx, pl->to[j]), fk) != DBC_OK)
 				return DBC_ERROR;
-			pl->keys_first[pl->nkeys_first++] = fk;
 		}
 	}
 	return DBC_OK;
@@ -420,12 +426,9 @@ static int drop_keys_naming(planner *pl, const dbc_table *l)
 /* Whether live table c has a foreign key naming live table l. */
 static bool names_table(const dbc_table *c, const dbc_table *l)
 {
-	for (int k = 0; k < c->nconstraints; k++) {
-		const dbc_constraint *fk = &c->constraints[k];
-		if (fk->kind == DBC_CON_FOREIGN_KEY && fk->ref_table &&
-		    strcmp(fk->ref_table, l->name) == 0 && dbc_gen_same_schema(fk->ref_schema, l->schema))
+	for (int k = 0; k < c->nconstraints; k++)
+		if (key_names(&c->constraints[k], l))
 			return true;
-	}
 	return false;
 }
 
@@ -438,7 +441,7 @@ static int drop_early(planner *pl, int i, int depth)
 	const dbc_schema *L = pl->in->live;
 	const dbc_table *l = &L->tables[i];
 	for (int j = 0; j < L->ntables && depth > 0; j++)
-		if (j != i && !pl->to[j] && !pl->dropped[j] && names_table(&L->tables[j], l) &&
+		if (j != i && left_to_drop(pl, j) && names_table(&L->tables[j], l) &&
 		    drop_early(pl, j, depth - 1) != DBC_OK)
 			return DBC_ERROR;
 	if (pl->dropped[i])
@@ -458,7 +461,7 @@ static int drop_namesakes(planner *pl, const dbc_table *w)
 	for (int i = 0; i < L->ntables; i++) {
 		const dbc_table *l = &L->tables[i];
 		bool clash = false;
-		if (pl->to[i] || pl->dropped[i] || !dbc_gen_same_schema(l->schema, w->schema))
+		if (!left_to_drop(pl, i) || !dbc_gen_same_schema(l->schema, w->schema))
 			continue;
 		for (int k = 0; k < w->nconstraints && !clash; k++)
 			clash = w->constraints[k].name && holds_name(L, l, w->constraints[k].name);
