@@ -763,12 +763,13 @@
 	  DBC_ARGS(DBC_ARG("base", DBC_T_TEXT), DBC_ARG("side", DBC_T_INT4)), .returns = DBC_T_TEXT,   \
 	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE | DBC_API_VARIADIC)                       \
 	/* SQLite: the TEMP update triggers' pair (sqlite/audit/audit_json.c): the                     \
-	 * changed pairs' old side, the new side built with it and kept for the                        \
-	 * next dbaudit_json_kept(). State on the connection: not pure;                                \
+	 * changed pairs' two sides, built in one call and each kept for one                           \
+	 * dbaudit_json_kept(side). State on the connection: not pure;                                 \
 	 * DIRECTONLY, as dbaudit_direct. */                                                           \
 	X(dbaudit_json_changes, dbaudit_json_changes, SCALAR, .part = DBC_PART_AUDIT,                  \
 	  .returns = DBC_T_TEXT, .flags = DBC_API_VARIADIC)                                            \
-	X(dbaudit_json_kept, dbaudit_json_kept, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT) \
+	X(dbaudit_json_kept, dbaudit_json_kept, SCALAR, .part = DBC_PART_AUDIT,                        \
+	  DBC_ARGS(DBC_ARG("side", DBC_T_INT4)), .returns = DBC_T_TEXT)                                \
 	X(dbaudit_verify, dbaudit_verify, PG_TABLE, .part = DBC_PART_AUDIT,                            \
 	  DBC_COLUMNS(DBC_COL("checked", DBC_T_INT8), DBC_COL("broken_id", DBC_T_INT8),                \
 	              DBC_COL("problem", DBC_T_TEXT)),                                                 \

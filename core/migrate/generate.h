@@ -96,10 +96,10 @@ int dbc_gen_index_round_trips(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_sc
  * read back (env->index_round_trip), is definition, both under one name. */
 int dbc_gen_index_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
                         const char *text, const char *definition, bool *makes);
-/* The same, on the table the CREATE TABLE table makes first (NULL: the
- * desired one): an index of a table the desired schema lacks. */
+/* The same, on the table the CREATE TABLE statement table_stmt makes first
+ * (NULL: the desired one): an index of a table the desired schema lacks. */
 int dbc_gen_index_makes_on(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
-                           const char *table, const char *text, const char *definition,
+                           const char *table_stmt, const char *text, const char *definition,
                            bool *makes);
 
 /* The index definitions the engine does not make again from their own

@@ -41,10 +41,11 @@ static int add(dbc_ctx *ctx, dbc_gen_index_texts *t, const char *definition, con
 }
 
 /* A spelling of definition (of schema) that makes it on the desired table
- * into *out, NULL where none does or (unless made_otherwise, known to make
- * another) definition makes itself. No spelling offered, nothing is made. */
+ * (or on the one the CREATE TABLE statement table_stmt makes) into *out,
+ * NULL where none does or (unless made_otherwise, known to make another)
+ * definition makes itself. No spelling offered, nothing is made. */
 static int text_that_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
-                           const char *table, const char *definition, bool made_otherwise,
+                           const char *table_stmt, const char *definition, bool made_otherwise,
                            const char **out)
 {
 	dbc_strlist spellings = {0};
@@ -55,10 +56,11 @@ static int text_that_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const cha
 	if (env->index_spellings(ctx, definition, &spellings) != DBC_OK)
 		return DBC_ERROR;
 	if (spellings.n && !made_otherwise &&
-	    dbc_gen_index_makes_on(ctx, env, schema, table, definition, definition, &makes) != DBC_OK)
+	    dbc_gen_index_makes_on(ctx, env, schema, table_stmt, definition, definition, &makes) !=
+	        DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < spellings.n && !makes; i++) {
-		if (dbc_gen_index_makes_on(ctx, env, schema, table, spellings.items[i], definition,
+		if (dbc_gen_index_makes_on(ctx, env, schema, table_stmt, spellings.items[i], definition,
 		                           &makes) != DBC_OK)
 			return DBC_ERROR;
 		if (makes)

@@ -38,13 +38,14 @@ int dbc_gen_index_makes(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *
 }
 
 int dbc_gen_index_makes_on(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *schema,
-                           const char *table, const char *text, const char *definition, bool *makes)
+                           const char *table_stmt, const char *text, const char *definition,
+                           bool *makes)
 {
 	*makes = false;
 	char *made = NULL;
 	char *as_made = dbc_gen_index_def(ctx, text, ROUND_TRIP_NAME, NULL);
-	if (as_made && table)
-		as_made = dbc_printf(ctx, "%s;\n%s", table, as_made);
+	if (as_made && table_stmt)
+		as_made = dbc_printf(ctx, "%s;\n%s", table_stmt, as_made);
 	char *want_text = dbc_gen_index_def(ctx, definition, ROUND_TRIP_NAME, NULL);
 	if (!as_made || !want_text ||
 	    env->index_round_trip(ctx, schema, ROUND_TRIP_NAME, as_made, &made) != DBC_OK)

@@ -318,15 +318,31 @@ void sqldbc_dbaudit_json_changed(sqlite3_context *c, int argc, sqlite3_value **a
 	finish(c, &b);
 }
 
-/* dbaudit_json_changes(name, old, new, ...): what dbaudit_json_changed(NULL,
- * 0, name, old, new, ...) writes (the old side), and the new side
- * (dbaudit_json_changed(NULL, 1, ...)) built in the same pass and kept on
- * the connection for dbaudit_json_kept(), which hands it out once. A TEMP
- * update trigger calls the two in one INSERT, for old_values and
- * new_values: SQLite computes an INSERT's values in the table's column
- * order, so the kept side is this row's. Each column is compared once, and
- * the trigger passes the columns once, not twice (the second call was a
- * tenth of an audited UPDATE's instructions). */
+/* Side (0 the old, 1 the new) of b kept on the connection for one
+ * dbaudit_json_kept(side); false: out of memory. */
+static bool keep(sqldbc_conn *conn, int side, json_buf *b)
+{
+	append_char(b, '}');
+	if (b->oom ||
+	    !sqldbc_reserve(&conn->audit_kept[side], (size_t)b->n, &conn->audit_kept_cap[side], 1, 256))
+		return false;
+	memcpy(conn->audit_kept[side], b->p, (size_t)b->n);
+	conn->audit_kept_len[side] = (size_t)b->n;
+	conn->audit_kept_set[side] = true;
+	return true;
+}
+
+/* dbaudit_json_changes(name, old, new, ...): the two sides of an update's
+ * changed columns, what dbaudit_json_changed(NULL, 0, name, old, new, ...)
+ * and dbaudit_json_changed(NULL, 1, ...) write, built in one pass and kept
+ * on the connection, each for one dbaudit_json_kept(side); NULL. Each
+ * column is compared once, and the trigger passes the columns once, not
+ * twice (the second call was a tenth of an audited UPDATE's instructions).
+ * A TEMP update trigger calls it in a statement of its own, ahead of the
+ * INSERT whose old_values and new_values take the two sides: a trigger's
+ * statements run in the order written, so both kept sides are this row's
+ * whatever order the INSERT computes its values in (neither SQLite nor SQL
+ * promises one). */
 void sqldbc_dbaudit_json_changes(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	if (argc % 3 != 0) {
@@ -335,49 +351,46 @@ void sqldbc_dbaudit_json_changes(sqlite3_context *c, int argc, sqlite3_value **a
 		return;
 	}
 	sqldbc_conn *conn = sqldbc_conn_of(c);
-	conn->audit_kept_set = false;
-	json_buf before, after;
-	bool first_old = true, first_new = true;
-	buf_init(&before);
-	buf_init(&after);
-	append_char(&before, '{');
-	append_char(&after, '{');
-	for (int i = 0; i + 2 < argc; i += 3) {
-		if (differ(argv[i + 1], argv[i + 2])) {
-			add_pair(&before, argv[i], argv[i + 1], &first_old);
-			add_pair(&after, argv[i], argv[i + 2], &first_new);
-		}
+	conn->audit_kept_set[0] = conn->audit_kept_set[1] = false;
+	json_buf sides[2];
+	bool first[2] = {true, true};
+	for (int side = 0; side < 2; side++) {
+		buf_init(&sides[side]);
+		append_char(&sides[side], '{');
 	}
-	append_char(&after, '}');
-	bool kept = !after.oom &&
-	            sqldbc_reserve(&conn->audit_kept, (size_t)after.n, &conn->audit_kept_cap, 1, 256);
-	if (kept) {
-		memcpy(conn->audit_kept, after.p, (size_t)after.n);
-		conn->audit_kept_len = (size_t)after.n;
-	}
-	buf_free(&after);
+	for (int i = 0; i + 2 < argc; i += 3)
+		if (differ(argv[i + 1], argv[i + 2]))
+			for (int side = 0; side < 2; side++)
+				add_pair(&sides[side], argv[i], argv[i + 1 + side], &first[side]);
+	bool kept = keep(conn, 0, &sides[0]) && keep(conn, 1, &sides[1]);
+	buf_free(&sides[0]);
+	buf_free(&sides[1]);
 	if (!kept) {
-		buf_free(&before);
+		conn->audit_kept_set[0] = conn->audit_kept_set[1] = false;
 		sqlite3_result_error_nomem(c);
-		return;
 	}
-	finish(c, &before);
-	conn->audit_kept_set = !before.oom;
 }
 
-/* dbaudit_json_kept(): the new side the last dbaudit_json_changes() kept,
- * once; an error when there is none (the trigger's INSERT is not made as
- * dbaudit_json_changes expects). */
+/* dbaudit_json_kept(side): the side (0 the old, 1 the new) the last
+ * dbaudit_json_changes() kept, once; an error when there is none (the
+ * trigger is not made as dbaudit_json_changes expects). */
 void sqldbc_dbaudit_json_kept(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
-	(void)argc, (void)argv;
+	int side = argc == 1 ? sqlite3_value_int(argv[0]) : -1;
 	sqldbc_conn *conn = sqldbc_conn_of(c);
-	if (!conn->audit_kept_set) {
-		sqlite3_result_error(c, "dbcare: dbaudit_json_kept() follows dbaudit_json_changes()", -1);
+	if (side != 0 && side != 1) {
+		sqlite3_result_error(c, "dbcare: dbaudit_json_kept(side) takes side 0 (old) or 1 (new)",
+		                     -1);
 		return;
 	}
-	conn->audit_kept_set = false;
-	sqlite3_result_text64(c, conn->audit_kept, conn->audit_kept_len, SQLITE_TRANSIENT, SQLITE_UTF8);
+	if (!conn->audit_kept_set[side]) {
+		sqlite3_result_error(
+		    c, "dbcare: dbaudit_json_kept(side) follows dbaudit_json_changes(), once a side", -1);
+		return;
+	}
+	conn->audit_kept_set[side] = false;
+	sqlite3_result_text64(c, conn->audit_kept[side], conn->audit_kept_len[side], SQLITE_TRANSIENT,
+	                      SQLITE_UTF8);
 }
 
 /* The connection's SHA-256 context, made at its first chained entry and
@@ -396,10 +409,12 @@ void sqldbc_audit_json_free(sqldbc_conn *conn)
 	if (conn->audit_sha256)
 		dbc_sha256_abort(conn->audit_sha256);
 	conn->audit_sha256 = NULL;
-	sqlite3_free(conn->audit_kept);
-	conn->audit_kept = NULL;
-	conn->audit_kept_len = conn->audit_kept_cap = 0;
-	conn->audit_kept_set = false;
+	for (int side = 0; side < 2; side++) {
+		sqlite3_free(conn->audit_kept[side]);
+		conn->audit_kept[side] = NULL;
+		conn->audit_kept_len[side] = conn->audit_kept_cap[side] = 0;
+		conn->audit_kept_set[side] = false;
+	}
 }
 
 /* dbaudit_hash(prev, at, txid, db_user, actor, operation, table_name, key,

@@ -67,15 +67,16 @@ static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, c
 	return object_of_(ctx, cols, row, other, new_side, NULL);
 }
 
-/* The changed columns of cols in one call for both sides: the old side's
- * object, the new side's kept for the dbaudit_json_kept() of new_values
- * (audit_json.c; at most TRIPLES_PER_CALL columns). */
+/* The statement building both sides' objects of the changed columns of
+ * cols in one call, each kept for the dbaudit_json_kept(side) of
+ * old_values and new_values in the INSERT after it (audit_json.c; at most
+ * TRIPLES_PER_CALL columns). */
 static char *changes_of(dbc_ctx *ctx, const dbc_strlist *cols)
 {
 	const dbc_host *h = ctx->host;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	dbc_buf_append(&b, "dbaudit_json_changes(");
+	dbc_buf_append(&b, " SELECT dbaudit_json_changes(");
 	for (int i = 0; i < cols->n; i++) {
 		char *name = h->quote_literal(ctx, cols->items[i]);
 		char *q = h->quote_ident(ctx, cols->items[i]);
@@ -83,7 +84,7 @@ static char *changes_of(dbc_ctx *ctx, const dbc_strlist *cols)
 			return NULL;
 		dbc_buf_appendf(&b, "%s%s, OLD.%s, NEW.%s", i ? ", " : "", name, q, q);
 	}
-	dbc_buf_append(&b, ")");
+	dbc_buf_append(&b, ");");
 	return dbc_buf_finish(&b);
 }
 
@@ -257,6 +258,7 @@ typedef struct audit_op {
 	char *pending;         /* the shared trigger's INSERT of the pending entry */
 	char *key, *old, *new; /* the finished entry's JSON expressions ("NULL": none) */
 	char *row_hash;        /* the finished entry's row hash expression (dbaudit_row_hash) */
+	char *ahead;           /* a statement the TEMP trigger runs before its INSERT; NULL: none */
 } audit_op;
 
 /* The shared trigger of one operation, and its token. Its WHEN lets a
@@ -316,7 +318,10 @@ static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
  * skips the row); completes what connections without dbcare left pending
  * first (entries keep the order of the writes; the probe for them runs
  * only when dbaudit_pending_due says some may have appeared), then writes
- * the finished entry (and links it, chained). */
+ * the finished entry (and links it, chained); an update's changed columns
+ * in one call are built by a statement of their own ahead of the INSERT
+ * (p->ahead), which then takes each side in whatever order it computes its
+ * values (audit_json.c). */
 static char *direct_trigger(dbc_ctx *ctx, const char *table, const char *qtable, const char *lit,
                             const dbc_audit_options *o, const audit_op *p, const char *token)
 {
@@ -329,12 +334,13 @@ static char *direct_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 	    "CREATE TEMP TRIGGER %s AFTER %s ON main.%s WHEN %s%sdbaudit_direct('%s') BEGIN"
 	    " SELECT dbaudit_complete(9223372036854775807) WHERE dbaudit_pending_due()"
 	    "  AND EXISTS (SELECT 1 FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_pending"
-	    "  WHERE txid <= 0);"
+	    "  WHERE txid <= 0);%s"
 	    " INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key, old_values,"
 	    "  new_values, row_hash) VALUES (dbaudit_now(), dbaudit_txid(), dbaudit_actor(), '%s',"
 	    "  %s, %s, %s, %s, %s);%s END;",
-	    name, p->event, qtable, p->cond ? p->cond : "", p->cond ? " AND " : "", token, p->op, lit,
-	    p->key, p->old, p->new, p->row_hash, o->hash_chain ? LINK_LAST : "");
+	    name, p->event, qtable, p->cond ? p->cond : "", p->cond ? " AND " : "", token,
+	    p->ahead ? p->ahead : "", p->op, lit, p->key, p->old, p->new, p->row_hash,
+	    o->hash_chain ? LINK_LAST : "");
 }
 
 /* The operations the table's triggers record as o says (*n of them). */
@@ -362,7 +368,8 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	                         object_of(ctx, &o->key, "NEW", NULL, true),
 	                         "NULL",
 	                         object_of(ctx, &full, "NEW", NULL, true),
-	                         hash_new};
+	                         hash_new,
+	                         NULL};
 	if (o->full_updates) {
 		ops[(*n)++] = (audit_op){"update",
 		                         "UPDATE",
@@ -371,7 +378,8 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 		                         object_of(ctx, &o->key, "NEW", NULL, true),
 		                         object_of(ctx, &full, "OLD", NULL, true),
 		                         object_of(ctx, &full, "NEW", NULL, true),
-		                         hash_new};
+		                         hash_new,
+		                         NULL};
 	} else if (changed.n > 0) {
 		/* only when a recorded column changed; only the changed ones (the
 		 * pending form keeps them all, completion drops the equal ones) */
@@ -390,17 +398,20 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 		}
 		dbc_buf_append(&cond, ")");
 		bool one_call = changed.n <= TRIPLES_PER_CALL;
+		/* in one call: built ahead of the INSERT, which then takes each
+		 * side whatever order it computes its values in (audit_json.c) */
 		ops[(*n)++] = (audit_op){"update",
 		                         "UPDATE",
 		                         dbc_buf_finish(&cond),
 		                         insert_entry(ctx, o, lit, "update", key_new, old_vals, new_vals),
 		                         object_of(ctx, &o->key, "NEW", NULL, true),
-		                         one_call ? changes_of(ctx, &changed)
+		                         one_call ? dbc_strdup(ctx, "dbaudit_json_kept(0)")
 		                                  : object_of(ctx, &changed, "OLD", "NEW", false),
-		                         one_call ? dbc_strdup(ctx, "dbaudit_json_kept()")
+		                         one_call ? dbc_strdup(ctx, "dbaudit_json_kept(1)")
 		                                  : object_of(ctx, &changed, "NEW", "OLD", true),
-		                         hash_new};
-		if (!ops[*n - 1].cond)
+		                         hash_new,
+		                         one_call ? changes_of(ctx, &changed) : NULL};
+		if (!ops[*n - 1].cond || (one_call && !ops[*n - 1].ahead))
 			return DBC_ERROR;
 	}
 	ops[(*n)++] = (audit_op){"delete",
@@ -410,7 +421,8 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	                         object_of(ctx, &o->key, "OLD", NULL, true),
 	                         object_of(ctx, &full, "OLD", NULL, true),
 	                         "NULL",
-	                         hash_old};
+	                         hash_old,
+	                         NULL};
 	for (int i = 0; i < *n; i++)
 		if (!ops[i].pending || !ops[i].key || !ops[i].old || !ops[i].new || !ops[i].row_hash)
 			return DBC_ERROR;

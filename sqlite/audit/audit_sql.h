@@ -50,7 +50,7 @@ void sqldbc_audit_direct_completed(sqldbc_conn *conn);
 void sqldbc_audit_direct_free(sqldbc_conn *conn);
 
 /* audit_json.c: frees what its functions keep on the connection (on
- * close): dbaudit_hash's SHA-256 context, dbaudit_json_changes' new side. */
+ * close): dbaudit_hash's SHA-256 context, dbaudit_json_changes' two sides. */
 void sqldbc_audit_json_free(sqldbc_conn *conn);
 /* Registers dbaudit_direct's partner, the override of
  * sqlite_compileoption_used (SQLite's result code). */

@@ -38,12 +38,13 @@ struct sqldbc_conn {
 	/* audit_json.c: the SHA-256 context chained entries are hashed on,
 	 * made at the first (NULL: none yet), freed with the state */
 	struct dbc_sha256 *audit_sha256;
-	/* audit_json.c: the new side dbaudit_json_changes() built with the old
-	 * one, kept for the dbaudit_json_kept() after it (audit_kept_set: not
-	 * handed out yet); sqlite3_malloc'd, reused */
-	char *audit_kept;
-	size_t audit_kept_len, audit_kept_cap;
-	bool audit_kept_set;
+	/* audit_json.c: the two sides (0 the old, 1 the new) of an update's
+	 * changed columns dbaudit_json_changes() built, each kept for one
+	 * dbaudit_json_kept(side) after it (audit_kept_set: not handed out
+	 * yet); sqlite3_malloc'd, reused */
+	char *audit_kept[2];
+	size_t audit_kept_len[2], audit_kept_cap[2];
+	bool audit_kept_set[2];
 	struct sqldbc_audit_direct *audit_direct; /* audit_direct.c: tokens seen and counted */
 	/* entry.c: dbcare_internal_state('progress') asked for the progress of
 	 * long steps as lines in SQLite's error log (host.c); off, the log of

@@ -45,14 +45,26 @@ INSERT INTO w VALUES (-7, 9223372036854775807, -2.5e-3, 'tab	"q" \ é', x'0a0B',
 UPDATE w SET t = printf('%.*c', 600, 'y'), r = 1e100 WHERE id = -7;
 DELETE FROM w;
 SELECT operation, key, length(old_values), length(new_values), substr(new_values, 1, 70) FROM dbcare_audit_log ORDER BY id;
--- the TEMP update triggers' pair: dbaudit_json_changes writes what
--- dbaudit_json_changed(NULL, 0, ...) does and keeps the (NULL, 1, ...) side
--- for one dbaudit_json_kept(); wide enough for the builder's heap
+-- the TEMP update triggers' pair: dbaudit_json_changes keeps what
+-- dbaudit_json_changed(NULL, 0, ...) and (NULL, 1, ...) write, each side for
+-- one dbaudit_json_kept(side), taken in either order (the trigger's INSERT
+-- computes its values in an order nothing promises); wide enough for the
+-- builder's heap
 SELECT dbaudit_json_changes('a', 1, 1, 'b', 1, 2, 'c', NULL, NULL, 'd', NULL, 1, 'e', 1, 1.5,
-                            'f', 'x', 'y', 'g', x'01', x'02', 'h', 'x', x'78', 'i', '1', 1) || '|' || dbaudit_json_kept();
-SELECT length(o), length(n), substr(n, 1, 8), substr(n, -4) FROM (SELECT dbaudit_json_changes('t', '', printf('%.*c', 3000, '"'), 'same', 1, 1) AS o, dbaudit_json_kept() AS n);
-SELECT dbaudit_json_changes() || dbaudit_json_kept();
-SELECT dbaudit_json_kept();
+                            'f', 'x', 'y', 'g', x'01', x'02', 'h', 'x', x'78', 'i', '1', 1) IS NULL;
+SELECT dbaudit_json_kept(1) || '|' || dbaudit_json_kept(0);
+-- the trigger's form into a table whose columns come in the other order:
+-- SQLite computes an INSERT's values in the table's column order, not the
+-- list's (the pair once handed the new side out from the old side's call)
+CREATE TABLE sides (new_values TEXT, old_values TEXT);
+SELECT dbaudit_json_changes('a', 1, 2) IS NULL;
+INSERT INTO sides (old_values, new_values) VALUES (dbaudit_json_kept(0), dbaudit_json_kept(1));
+SELECT old_values, new_values FROM sides;
+SELECT dbaudit_json_changes('t', '', printf('%.*c', 3000, '"'), 'same', 1, 1) IS NULL;
+SELECT length(n), length(o), substr(n, 1, 8), substr(n, -4) FROM (SELECT dbaudit_json_kept(1) AS n, dbaudit_json_kept(0) AS o);
+SELECT dbaudit_json_changes() IS NULL, dbaudit_json_kept(0) || dbaudit_json_kept(1);
+SELECT dbaudit_json_kept(0);
+SELECT dbaudit_json_kept(2);
 SELECT dbaudit_json_changes('a', 1);
 -- through a trigger recording the changed columns alone: each row its own
 CREATE TABLE c (id INTEGER PRIMARY KEY, r REAL, t TEXT, b BLOB);
@@ -63,5 +75,5 @@ UPDATE c SET b = x'02' WHERE id = 2;
 UPDATE c SET t = t;
 SELECT operation, key, old_values, new_values FROM dbcare_audit_log WHERE table_name = 'c' ORDER BY id;
 -- a view of the file cannot call them (DIRECTONLY)
-CREATE VIEW kept AS SELECT dbaudit_json_kept() AS k;
+CREATE VIEW kept AS SELECT dbaudit_json_kept(1) AS k;
 SELECT k FROM kept;

@@ -183,6 +183,74 @@ static void escaped_strings(void)
 	dbc_ctx_finish(&ctx);
 }
 
+/* The compiled check's budget (js_fast.c, js_validate.c): every
+ * CHECK_EVERY steps (JS_STEPS_BETWEEN_CHECKS) the evaluator looks at the
+ * budget, and at the first look past FREE_STEPS (JS_STEPS_FREE) the check's
+ * budget of 1 ends it, undecided. Each string a leaf passes is a step, the
+ * array holding them none: an array of LIMIT strings is the first to
+ * reach that look. */
+#define CHECK_EVERY 4096
+#define FREE_STEPS  1000000
+#define LIMIT       ((FREE_STEPS + CHECK_EVERY - 1) / CHECK_EVERY * CHECK_EVERY)
+
+/* An array of n strings, each plain or with an escape (malloc'd). */
+static char *strings_array(int n, bool escaped)
+{
+	const char *item = escaped ? "\"\\n\"" : "\"a\"";
+	size_t len = strlen(item) + 1;
+	char *doc = malloc(2 + (size_t)n * len);
+	if (!doc)
+		return NULL;
+	char *p = doc;
+	*p++ = '[';
+	for (int i = 0; i < n; i++) {
+		memcpy(p, item, len - 1);
+		p += len - 1;
+		*p++ = i + 1 < n ? ',' : ']';
+	}
+	*p = '\0';
+	return doc;
+}
+
+/* An escaped string a leaf passes spends its step as a plain one does,
+ * and stops at the budget's look as a plain one does: one string short of
+ * the limit both arrays pass; at the limit and past it, both are
+ * undecided (the evaluator, with the budget the document earns, finds
+ * them valid). */
+static void escaped_strings_at_the_step_limit(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	dbc_js_options opts = {.check_meta = true};
+	dbc_js_schema *s = NULL;
+	CHECK(dbc_js_compile(&ctx, "{\"type\": \"array\", \"items\": {\"type\": \"string\"}}", &opts,
+	                     &s) == DBC_OK,
+	      "the array of strings schema compiles");
+	if (!s)
+		return;
+	for (int n = LIMIT - 1; n <= LIMIT + 1; n++) {
+		for (int escaped = 0; escaped <= 1; escaped++) {
+			char *doc = strings_array(n, escaped);
+			if (!doc)
+				break;
+			dbc_error_clear(&ctx);
+			int verdict = dbc_js_compiled_verdict(&ctx, s, doc);
+			printf("# %d %s strings: compiled verdict %d\n", n, escaped ? "escaped" : "plain",
+			       verdict);
+			CHECK(verdict == (n < LIMIT), "the compiled check stops at its budget's limit");
+			if (n == LIMIT && escaped) {
+				dbc_error_clear(&ctx);
+				bool valid = false;
+				CHECK(dbc_js_validate(&ctx, s, doc, &valid, NULL, NULL, 0) == DBC_OK && valid,
+				      "the evaluator finds the array at the limit valid");
+			}
+			free(doc);
+		}
+	}
+	dbc_js_free(s);
+	dbc_ctx_finish(&ctx);
+}
+
 int main(void)
 {
 	const char *seed = getenv("DBC_JS_SEED");
@@ -242,6 +310,7 @@ int main(void)
 		dbc_ctx_finish(&ctx);
 	}
 	escaped_strings();
+	escaped_strings_at_the_step_limit();
 	printf("# %d documents: the evaluator found %d valid, the compiled check decided %d\n", runs,
 	       evaluator_valid, decided);
 	printf("# %d documents walked: the evaluator found %d valid, the check fed by tokens "
