@@ -73,6 +73,10 @@ class Sqlite:
         # counts two statements on the same template (both sides on one
         # database) opens it under valgrind once, not once a side
         self.bases = {}
+        # the template each SQL made (a count runs on copies, never on a
+        # template): paths that need the same database share one, made
+        # once, and so its base count
+        self.made = {}
 
     def shell(self, db, sql, check=True):
         """Runs sql in db natively (the preparation); returns its output."""
@@ -83,12 +87,16 @@ class Sqlite:
         return p.stdout.strip()
 
     def make(self, name, sql):
-        """A database d/name made by sql (natively)."""
+        """A database d/name made by sql (natively), or the one the same sql
+        made before under another name."""
+        if sql in self.made:
+            return self.made[sql]
         path = os.path.join(self.d, name)
         for suffix in ("", "-journal", "-wal"):
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
         self.shell(path, sql)
+        self.made[sql] = path
         return path
 
     def count(self, template, sql):
