@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzz suite: builds the libFuzzer targets (test/fuzz/fuzz_<name>.c, clang)
-# and runs each for FUZZ_SECONDS (default 5 in the suite) from its seed corpus
+# and runs each for FUZZ_SECONDS (default 3 in the suite) from its seed corpus
 # test/fuzz/corpus/<name>/ (read only; new inputs go to build/fuzz/corpus/).
 # Every file of the seed corpus, including the regression inputs of crashes
 # found before, is replayed first, so a regression fails the suite at once.
@@ -14,7 +14,7 @@ if [ "${1:-}" = --standalone ] && [ -z "${DBC_RESULTS:-}" ]; then
   standalone=1
 fi
 : "${DBC_RESULTS:?run through test/harness/run_tests.sh}"
-seconds=${FUZZ_SECONDS:-5}
+seconds=${FUZZ_SECONDS:-3}
 build=build/fuzz
 status=0
 
