@@ -68,10 +68,11 @@ static js_verdict judged(const fast *f, bool ok)
 	return ok ? JS_VALID : f->ctx->failed ? JS_UNDECIDED : JS_INVALID;
 }
 
-static void skip_ws(fast *f)
+/* Inlined: most calls land on a token, one comparison */
+static inline void skip_ws(fast *f)
 {
-	while (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r')
-		f->p++;
+	if ((unsigned char)*f->p <= ' ')
+		f->p = dbc_js_skip_ws(f->p, f->end);
 }
 
 /* A string without escapes at f->p (its quote), in well-formed UTF-8:
@@ -247,6 +248,7 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 	} names[JS_FAST_NAMES];
 	js_member all[JS_FAST_NAMES]; /* in_place: every name */
 	int nnames = 0;
+	uint64_t names_filter = 0; /* a bit of each name of names */
 	uint64_t seen = 0;
 	int64_t count = 0;
 	f->p++;
@@ -280,16 +282,20 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 			if (slot->node)
 				nodes[nnodes++] = slot->node;
 		} else {
-			for (int i = 0; i < nnames; i++)
+			/* compared only with the names that share its bit of
+			 * the filter (a hash of its length and end bytes) */
+			uint64_t bit = 1ull << (dbc_js_plan_hash(key, klen) & 63);
+			for (int i = 0; (names_filter & bit) && i < nnames; i++)
 				if (names[i].klen == klen && !memcmp(names[i].key, key, klen))
 					return JS_UNDECIDED;
+			names_filter |= bit;
 			if (nnames == JS_FAST_NAMES)
 				return JS_UNDECIDED;
 			names[nnames].key = key;
 			names[nnames++].klen = klen;
 		}
 		js_verdict v = !p ? JS_VALID
-		               : !p->patterns
+		               : !dbc_js_plan_patterns_may(p, key, klen)
 		                   ? dbc_js_plan_extra(p, nnodes > 0, nodes, &nnodes)
 		                   : dbc_js_plan_member_nodes(&f->r, p, key, klen, nodes, &nnodes);
 		if (v == JS_VALID)
