@@ -119,7 +119,7 @@ static bool skipped_string(fast *f)
 /* A member name at f->p (its quote), as dbc_js_parse reads it: its bytes
  * borrowed from the text, or with escapes decoded into the walk's arena
  * (never longer than the text). False: the parser refuses it (f->p
- * unmoved) or the arena is spent. */
+ * unmoved), it holds a NUL, or the arena is spent. */
 static bool member_name(fast *f, const char **key, uint32_t *klen)
 {
 	if (*f->p != '"')
@@ -144,7 +144,8 @@ static bool member_name(fast *f, const char **key, uint32_t *klen)
 		out += dbc_js_escape(&q, end, out);
 	}
 	*klen = (uint32_t)(out - *key);
-	return true;
+	/* a NUL (\u0000) no member name may hold: the evaluator refuses */
+	return !memchr(*key, '\0', *klen);
 }
 
 /* The evaluator's verdict on the value at f->p, parsed on its own (n NULL:

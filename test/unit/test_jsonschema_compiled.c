@@ -205,6 +205,7 @@ static void escaped_and_many_names(void)
 	    {"{\"a\": 1, \"\\u0061\": 2}", false},
 	    {"{\"a\": 1, \"d\": {\"\\x\": 1}}", false},
 	    {"{\"a\": 1, \"d\": {\"\\ud800\": 1}}", false},
+	    {"{\"a\": 1, \"d\": {\"x\\u0000\": 1}}", false},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		dbc_error_clear(&ctx);
