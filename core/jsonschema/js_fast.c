@@ -18,8 +18,8 @@
  * whole undecided unless the others settle it.
  *
  * The document's answer is only "valid". Anything else — the document fails somewhere,
- * is not JSON, holds what this reader leaves alone (an escape in a member
- * name, more than JS_FAST_NAMES names no slot knows in one object, nesting
+ * is not JSON, holds what this reader leaves alone (more than
+ * JS_FAST_NAMES_MOST names no slot knows in one object, nesting
  * deeper than JS_FAST_DEPTH), or an evaluation ended on an error other than
  * a cancel — is undecided, and the whole document goes to the evaluator,
  * whose verdict, errors and messages are the only ones there are. So a
@@ -35,8 +35,12 @@
  * iterative; this one recurses). */
 #define JS_FAST_DEPTH 64
 /* Names of one object no slot knows, checked for duplicates one against
- * another (the parser refuses a duplicate); more: the evaluator's. */
-#define JS_FAST_NAMES 64
+ * another (the parser refuses a duplicate): JS_FAST_NAMES on the stack,
+ * then in the walk's arena up to JS_FAST_NAMES_MOST (a package's
+ * dependencies); more: the evaluator's. Also the most names of an object
+ * whose plan reads its names in place. */
+#define JS_FAST_NAMES      64
+#define JS_FAST_NAMES_MOST 1024
 /* Items of an array under uniqueItems compared here, each a scalar; more,
  * or a container among them: the evaluator's. */
 #define JS_FAST_UNIQUE 16
@@ -68,10 +72,11 @@ static js_verdict judged(const fast *f, bool ok)
 	return ok ? JS_VALID : f->ctx->failed ? JS_UNDECIDED : JS_INVALID;
 }
 
-static void skip_ws(fast *f)
+/* Inlined: most calls land on a token, one comparison */
+static inline void skip_ws(fast *f)
 {
-	while (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r')
-		f->p++;
+	if ((unsigned char)*f->p <= ' ')
+		f->p = dbc_js_skip_ws(f->p, f->end);
 }
 
 /* A string without escapes at f->p (its quote), in well-formed UTF-8:
@@ -109,6 +114,38 @@ static bool skipped_string(fast *f)
 	}
 	f->p = (const char *)q + 1;
 	return true;
+}
+
+/* A member name at f->p (its quote), as dbc_js_parse reads it: its bytes
+ * borrowed from the text, or with escapes decoded into the walk's arena
+ * (never longer than the text). False: the parser refuses it (f->p
+ * unmoved), it holds a NUL, or the arena is spent. */
+static bool member_name(fast *f, const char **key, uint32_t *klen)
+{
+	if (*f->p != '"')
+		return false;
+	if (plain_string(f, key, klen))
+		return true;
+	const unsigned char *q = (const unsigned char *)f->p + 1, *end = (const unsigned char *)f->end;
+	const char *start = f->p;
+	if (!skipped_string(f) || (size_t)(f->p - start) > UINT32_MAX)
+		return false;
+	char *out = dbc_js_alloc_bytes(&f->a, (size_t)(f->p - start));
+	if (!out)
+		return false;
+	*key = out;
+	for (;;) {
+		/* the checks were skipped_string's: each run and escape is good */
+		const unsigned char *run = dbc_js_plain_run(q, end);
+		memcpy(out, q, (size_t)(run - q));
+		out += run - q;
+		if (*(q = run) == '"')
+			break;
+		out += dbc_js_escape(&q, end, out);
+	}
+	*klen = (uint32_t)(out - *key);
+	/* a NUL (\u0000) no member name may hold: the evaluator refuses */
+	return !memchr(*key, '\0', *klen);
 }
 
 /* The evaluator's verdict on the value at f->p, parsed on its own (n NULL:
@@ -238,15 +275,32 @@ static js_verdict object_end(fast *f, const js_plan *p, int64_t count, uint64_t 
 	return judged(f, dbc_js_eval_in_place(&f->r, p->node, &skeleton));
 }
 
+typedef struct fast_name {
+	const char *key;
+	uint32_t klen;
+} fast_name;
+
+/* names (*cap of them, full) moved to room for four times as many in the
+ * walk's arena; NULL: JS_FAST_NAMES_MOST reached or the arena spent. */
+static fast_name *more_names(fast *f, const fast_name *names, int *cap)
+{
+	if (*cap >= JS_FAST_NAMES_MOST)
+		return NULL;
+	fast_name *more = dbc_js_alloc_bytes(&f->a, sizeof(fast_name) * (size_t)*cap * 4);
+	if (!more)
+		return NULL;
+	memcpy(more, names, sizeof(fast_name) * (size_t)*cap);
+	*cap *= 4;
+	return more;
+}
+
 /* The object at f->p against plan p (NULL: any object), its alts aside. */
 static js_verdict object(fast *f, const js_plan *p, int depth)
 {
-	struct {
-		const char *key;
-		uint32_t klen;
-	} names[JS_FAST_NAMES];
+	fast_name first_names[JS_FAST_NAMES], *names = first_names;
 	js_member all[JS_FAST_NAMES]; /* in_place: every name */
-	int nnames = 0;
+	int nnames = 0, capnames = JS_FAST_NAMES;
+	uint64_t names_filter = 0; /* a bit of each name of names */
 	uint64_t seen = 0;
 	int64_t count = 0;
 	f->p++;
@@ -258,7 +312,7 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 	for (;;) {
 		const char *key;
 		uint32_t klen;
-		if (*f->p != '"' || !plain_string(f, &key, &klen))
+		if (!member_name(f, &key, &klen))
 			return JS_UNDECIDED;
 		skip_ws(f);
 		if (*f->p++ != ':')
@@ -280,16 +334,20 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 			if (slot->node)
 				nodes[nnodes++] = slot->node;
 		} else {
-			for (int i = 0; i < nnames; i++)
+			/* compared only with the names that share its bit of
+			 * the filter (a hash of its length and end bytes) */
+			uint64_t bit = 1ull << (dbc_js_plan_hash(key, klen) & 63);
+			for (int i = 0; (names_filter & bit) && i < nnames; i++)
 				if (names[i].klen == klen && !memcmp(names[i].key, key, klen))
 					return JS_UNDECIDED;
-			if (nnames == JS_FAST_NAMES)
+			names_filter |= bit;
+			if (nnames == capnames && !(names = more_names(f, names, &capnames)))
 				return JS_UNDECIDED;
 			names[nnames].key = key;
 			names[nnames++].klen = klen;
 		}
 		js_verdict v = !p ? JS_VALID
-		               : !p->patterns
+		               : !dbc_js_plan_patterns_may(p, key, klen)
 		                   ? dbc_js_plan_extra(p, nnodes > 0, nodes, &nnodes)
 		                   : dbc_js_plan_member_nodes(&f->r, p, key, klen, nodes, &nnodes);
 		if (v == JS_VALID)

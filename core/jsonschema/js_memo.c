@@ -49,10 +49,19 @@ void dbc_js_memo_free(js_memo *m)
 
 static js_memo_entry *entry(js_memo *m, const void *owner, const char *s, uint32_t len)
 {
-	uint32_t h = (uint32_t)((uintptr_t)owner >> 4) * 0x9e3779b1u ^ len;
-	for (uint32_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return &m->e[(h ^ h >> 15) & (JS_MEMO_ENTRIES - 1)];
+	/* eight bytes a step (the string is at most JS_MEMO_BYTES), the
+	 * rest one at a time */
+	uint64_t h = ((uint64_t)(uintptr_t)owner >> 4) * 0x9e3779b97f4a7c15u ^ len;
+	uint32_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x100000001b3u;
+	}
+	for (; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+	h ^= h >> 29;
+	return &m->e[(h ^ h >> 17) & (JS_MEMO_ENTRIES - 1)];
 }
 
 bool dbc_js_memo_get(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t *value)

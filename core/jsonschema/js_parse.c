@@ -54,8 +54,7 @@ typedef struct open_frame {
 
 static void skip_ws(parser *ps)
 {
-	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')
-		ps->p++;
+	ps->p = dbc_js_skip_ws(ps->p, ps->end);
 }
 
 static bool refuse(parser *ps)

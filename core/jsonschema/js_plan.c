@@ -226,6 +226,16 @@ static js_plan *object_plan(js_compiler *c, js_node *n)
 	for (size_t i = 0; p->patterns && patterns->n <= 64 && i < patterns->n; i++)
 		p->patterns_memo |=
 		    !patterns->u.members[i].re || !dbc_js_regex_literal(patterns->u.members[i].re);
+	p->patterns_first = p->patterns != NULL;
+	memset(p->first, 0, sizeof p->first);
+	for (size_t i = 0; p->patterns && i < patterns->n; i++) {
+		const js_regex *re = patterns->u.members[i].re;
+		int b = re ? dbc_js_regex_first_byte(re) : -1;
+		if (b < 0)
+			p->patterns_first = false;
+		else
+			p->first[b >> 6] |= 1ull << (b & 63);
+	}
 	p->in_place = in_place;
 	p->alts = alts;
 	p->node = n;
@@ -331,7 +341,7 @@ js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key
 	if (!p)
 		return JS_VALID;
 	bool covered = *n > 0;
-	if (p->patterns) {
+	if (dbc_js_plan_patterns_may(p, key, klen)) {
 		/* the patterns the name matches, a bit each: from the schema's
 		 * memo, or searched and kept there when the searches spent no
 		 * regex steps (a kept answer spends none) */

@@ -53,6 +53,36 @@ static inline unsigned dbc_js_plain_16(const unsigned char *q)
 #endif
 }
 
+/* The first byte at or after q that is not JSON whitespace (space, tab,
+ * newline, carriage return), for the parse (js_parse.c) and the compiled
+ * check (js_fast.c). The text ends at its NUL, end: there (no whitespace).
+ * Most calls land on a token and return at once; a pretty-printed text's
+ * line break and indentation is passed 16 bytes at a time (SSE2), never
+ * reading past end. */
+static inline const char *dbc_js_skip_ws(const char *p, const char *end)
+{
+	if ((unsigned char)*p > ' ')
+		return p;
+#ifdef __SSE2__
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
+		                                       _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
+		                          _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')),
+		                                       _mm_cmpeq_epi8(x, _mm_set1_epi8('\r'))));
+		unsigned other = ~(unsigned)_mm_movemask_epi8(ws) & 0xffffu;
+		if (other)
+			return p + __builtin_ctz(other);
+		p += 16;
+	}
+#else
+	(void)end;
+#endif
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
 /* The end of the plain run of a string's bytes at q (just past its opening
  * quote), for the parse (js_parse.c) and the compiled check (js_fast.c):
  * the first '"', '\\' or control character, every byte before it
@@ -229,6 +259,9 @@ struct js_path;
 /* Whether re is matched by comparing bytes (plain text, maybe anchored),
  * without a call into PCRE2: a search cheaper than a look at a memo. */
 bool dbc_js_regex_literal(const js_regex *re);
+/* The byte every string re matches begins with (plain text after ^), or
+ * -1: a pattern that may match a string beginning with any byte. */
+int dbc_js_regex_first_byte(const js_regex *re);
 int dbc_js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n, uint64_t *spent,
                         const struct js_path *where);
 
@@ -410,6 +443,11 @@ typedef struct js_plan {
 	 * which a name matches is worth keeping in the schema's memo */
 	const js_val *patterns;
 	bool patterns_memo;
+	/* patterns_first: every pattern matches only names beginning with
+	 * one of the bytes of first (a bit each): a name beginning with
+	 * another byte, or empty, matches none, without a search */
+	bool patterns_first;
+	uint64_t first[4];
 	/* in_place: the node's allOf / anyOf / oneOf / not / if read only
 	 * member names: evaluated on the object's names alone (a skeleton
 	 * whose values are null), node the node they belong to */
@@ -712,6 +750,17 @@ static inline bool dbc_js_plan_only_alts(const js_plan *p)
  * more than JS_MEMBER_NODES schemas, or an error in r's ctx. */
 js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key, uint32_t klen,
                                     const js_node **nodes, int *n);
+/* Whether member name key may match one of object plan p's
+ * patternProperties (false: it surely matches none, unsearched). */
+static inline bool dbc_js_plan_patterns_may(const js_plan *p, const char *key, uint32_t klen)
+{
+	if (!p->patterns)
+		return false;
+	if (!p->patterns_first)
+		return true;
+	unsigned char b = klen ? (unsigned char)key[0] : 0;
+	return klen && (p->first[b >> 6] >> (b & 63) & 1);
+}
 /* The end of dbc_js_plan_member_nodes, once patternProperties are matched
  * (covered: the name has a property's or a pattern's schema):
  * additionalProperties for a name nothing covers. Inlined: a plan without

@@ -275,6 +275,11 @@ bool dbc_js_regex_literal(const js_regex *re)
 	return re->literal != NULL;
 }
 
+int dbc_js_regex_first_byte(const js_regex *re)
+{
+	return re->literal && re->at_start && re->literal_len ? (unsigned char)re->literal[0] : -1;
+}
+
 /* The search of a plain-text pattern: a prefix, a suffix, the whole string
  * or anywhere in it. */
 static int literal_search(const js_regex *re, const char *s, size_t n)

@@ -251,6 +251,59 @@ static void escaped_strings_at_the_step_limit(void)
 	dbc_ctx_finish(&ctx);
 }
 
+/* Member names the compiled check reads as the parser does: a name with
+ * escapes decoded (its slot found by the decoded bytes, a duplicate seen
+ * through an escape), and an object of more names no slot knows than fit
+ * its first array (npm's dependencies), a duplicate among them found. */
+static void escaped_and_many_names(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	dbc_js_options opts = {.check_meta = true};
+	dbc_js_schema *s = NULL;
+	CHECK(dbc_js_compile(&ctx, schemas[1], &opts, &s) == DBC_OK, "the closed schema compiles");
+	if (!s)
+		return;
+	static const struct {
+		const char *doc;
+		bool valid;
+	} cases[] = {
+	    {"{\"\\u0061\": 1, \"d\": {\"x\\u0079\": 1, \"q\\\"\\\\\": 2}}", true},
+	    {"{\"a\": 1, \"d\": {\"xy\": 1, \"x\\u0079\": 2}}", false},
+	    {"{\"a\": 1, \"\\u0061\": 2}", false},
+	    {"{\"a\": 1, \"d\": {\"\\x\": 1}}", false},
+	    {"{\"a\": 1, \"d\": {\"\\ud800\": 1}}", false},
+	    {"{\"a\": 1, \"d\": {\"x\\u0000\": 1}}", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		dbc_error_clear(&ctx);
+		int verdict = dbc_js_compiled_verdict(&ctx, s, cases[i].doc);
+		CHECK(cases[i].valid ? verdict == 1 : verdict != 1,
+		      "an escaped member name is read as the parser reads it");
+		dbc_error_clear(&ctx);
+		bool valid = !cases[i].valid;
+		dbc_js_validate(&ctx, s, cases[i].doc, &valid, NULL, NULL, 0);
+		CHECK(valid == cases[i].valid, "the evaluator agrees on an escaped member name");
+	}
+	for (int dup = 0; dup < 2; dup++) {
+		char doc[8192];
+		int n = snprintf(doc, sizeof doc, "{\"a\": 1, \"d\": {");
+		for (int i = 0; i < 300; i++)
+			n += snprintf(doc + n, sizeof doc - (size_t)n, "%s\"k%d\": %d", i ? ", " : "", i, i);
+		snprintf(doc + n, sizeof doc - (size_t)n, "%s}}", dup ? ", \"k7\": 1" : "");
+		dbc_error_clear(&ctx);
+		int verdict = dbc_js_compiled_verdict(&ctx, s, doc);
+		CHECK(dup ? verdict != 1 : verdict == 1,
+		      "an object of 300 names no slot knows is decided, a duplicate among them not passed");
+		dbc_error_clear(&ctx);
+		bool valid = !dup;
+		dbc_js_validate(&ctx, s, doc, &valid, NULL, NULL, 0);
+		CHECK(valid == !dup, "the evaluator agrees on 300 names");
+	}
+	dbc_js_free(s);
+	dbc_ctx_finish(&ctx);
+}
+
 int main(void)
 {
 	const char *seed = getenv("DBC_JS_SEED");
@@ -311,6 +364,7 @@ int main(void)
 	}
 	escaped_strings();
 	escaped_strings_at_the_step_limit();
+	escaped_and_many_names();
 	printf("# %d documents: the evaluator found %d valid, the compiled check decided %d\n", runs,
 	       evaluator_valid, decided);
 	printf("# %d documents walked: the evaluator found %d valid, the check fed by tokens "
