@@ -382,11 +382,8 @@ int dbc_backup_entry(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, cons
  * message; an engine adds what it knows beyond (PostgreSQL's archiver). */
 int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact *fact);
 
-/* The staged backups waiting for their upload (backup_waiting.c): the
- * ids of the verified rows of kind file in backup.stage_dir with no copy's
- * row in backup.dir's store (none unless backup.dir is a store's URL and
- * backup.stage_dir is set), and the oldest's path and age in hours. */
-/* The rule both read (this file's readers and the command's --ship), as
+/* Whether a backup waits for its upload: the one rule core's readers
+ * (backup_waiting.c) and the command's --ship (pages_pending.c) read, as
  * SQL over rows b of list (the catalog: dbbackup_list() or the table),
  * folder and store SQL expressions: b is in the folder when its directory
  * part is the folder once both have lost their trailing slashes (one form
@@ -399,6 +396,10 @@ int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact
 	" AND NOT EXISTS (SELECT 1 FROM " list " c WHERE c.kind = '" DBC_BACKUP_KIND_FILE_COPY "'"     \
 	" AND c.path = rtrim(" store ", '/') || '/' ||"                                                \
 	" substr(b.path, length(rtrim(b.path, replace(b.path, '/', ''))) + 1))"
+/* The staged backups waiting for their upload (backup_waiting.c): the
+ * ids of the verified rows of kind file in backup.stage_dir with no copy's
+ * row in backup.dir's store (none unless backup.dir is a store's URL and
+ * backup.stage_dir is set), and the oldest's path and age in hours. */
 typedef struct dbc_backup_waiting {
 	int64_t *id;
 	int n, cap;

@@ -34,7 +34,8 @@ int cli_module_stage_dir(cli_db *db, cli_opts *o, char **dir)
 		cli_errorf("out of memory");
 		rc = -1;
 	}
-	/* the folder as messages name it: no trailing slash (but '/') */
+	/* the folder as messages name it: no trailing slash (the setting
+	 * refuses '/'; the query compares its own form) */
 	for (size_t n = *dir ? strlen(*dir) : 0; n > 1 && (*dir)[n - 1] == '/'; n--)
 		(*dir)[n - 1] = '\0';
 	cli_rows_free(&r);
