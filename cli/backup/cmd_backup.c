@@ -10,6 +10,7 @@
 #include "cli/backup/common/shipped.h"
 #include "cli/cli.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,20 @@ static char *prune_answer(cli_db *db, cli_opts *o, bool dry, const char *copies)
 
 static int prune_with(cli_db *db, cli_opts *o);
 
+/* The staged backups the prune kept because they wait for their upload
+ * (the answer's kept_unshipped), each named. */
+static void note_unshipped(cli_opts *o, const char *doc)
+{
+	json_t *d = json_loads(doc, 0, NULL), *e;
+	size_t i;
+	json_array_foreach(json_object_get(d, "kept_unshipped"), i, e)
+	    cli_note(&o->out,
+	             "kept %s: it waits in backup.stage_dir for its upload "
+	             "(dbcare backup --ship), its only copy",
+	             json_string_value(json_object_get(e, "path")));
+	json_decref(d);
+}
+
 static int prune(cli_db *db, cli_opts *o)
 {
 	if (o->keep < 0 && o->days < 0) {
@@ -124,8 +139,10 @@ static int prune_with(cli_db *db, cli_opts *o)
 	/* what the rule gave the second time (a backup made meanwhile), or
 	 * the dry run's list */
 	int rc = doc && o->copy_to ? cli_backup_unship(o, doc) : doc ? CLI_OK : CLI_ERROR;
-	if (doc)
+	if (doc) {
 		cli_print_json_doc(db, o, "prune", doc);
+		note_unshipped(o, doc);
+	}
 	if (doc && !o->apply)
 		cli_note(&o->out, "a dry run: nothing deleted (--apply deletes)");
 	free(doc);

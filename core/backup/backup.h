@@ -382,6 +382,37 @@ int dbc_backup_entry(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, cons
  * message; an engine adds what it knows beyond (PostgreSQL's archiver). */
 int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact *fact);
 
+/* Whether a backup waits for its upload: the one rule core's readers
+ * (backup_waiting.c) and the command's --ship (pages_pending.c) read, as
+ * SQL over rows b of list (the catalog: dbbackup_list() or the table),
+ * folder and store SQL expressions: b is in the folder when its directory
+ * part is the folder once both have lost their trailing slashes (one form
+ * whatever the setting's spelling); rtrim(p, <p without its slashes>) is
+ * p up to its last slash, the rest its name, which is its object's name in
+ * the store. */
+#define DBC_BACKUP_WAITING_WHERE(list, folder, store)                                              \
+	"b.kind = '" DBC_BACKUP_KIND_FILE "' AND b.status = 'verified'"                                \
+	" AND rtrim(rtrim(b.path, replace(b.path, '/', '')), '/') = rtrim(" folder ", '/')"            \
+	" AND NOT EXISTS (SELECT 1 FROM " list " c WHERE c.kind = '" DBC_BACKUP_KIND_FILE_COPY "'"     \
+	" AND c.path = rtrim(" store ", '/') || '/' ||"                                                \
+	" substr(b.path, length(rtrim(b.path, replace(b.path, '/', ''))) + 1))"
+/* The staged backups waiting for their upload (backup_waiting.c): the
+ * ids of the verified rows of kind file in backup.stage_dir with no copy's
+ * row in backup.dir's store (none unless backup.dir is a store's URL and
+ * backup.stage_dir is set), and the oldest's path and age in hours. */
+typedef struct dbc_backup_waiting {
+	int64_t *id;
+	int n, cap;
+	char *oldest_path;
+	double oldest_hours;
+} dbc_backup_waiting;
+int dbc_backup_waiting_read(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_waiting *w);
+bool dbc_backup_waiting_has(const dbc_backup_waiting *w, int64_t id);
+/* The backups health check's finding on them: a warning naming their
+ * count, the oldest and the remedy (dbcare backup --ship) once the oldest
+ * has waited longer than health.backups.max_ship_wait hours. */
+int dbc_backup_waiting_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact *fact);
+
 /* The page hashes of SQLite incremental backups and the catalog column
  * that keeps them (backup_page_hashes.c): version 1, 16 bytes of each
  * page's SHA-256; version 2, a tag, a random key and each page's

@@ -2,7 +2,9 @@
  * backup_prune.c — dbbackup_prune: retention over the catalog. Only files
  * the catalog records as this module's backups are ever deleted (never
  * another file, even one in the same directory), the newest verified backup
- * is always kept, and a dry run (the default) only says what would go.
+ * is always kept, so is every staged backup still waiting for its upload
+ * (backup_waiting.c: its only copy is here), and a dry run (the default)
+ * only says what would go.
  */
 #include "backup/backup_private.h"
 
@@ -166,6 +168,14 @@ int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_cou
 		for (int k = i + 1; !drop[i] && l.items[i].base_id && k < l.n; k++)
 			if (l.items[k].id == l.items[i].base_id)
 				drop[k] = false;
+	/* a staged backup not yet shipped: kept, and the answer says so */
+	dbc_backup_waiting w;
+	bool *waiting = dbc_zalloc(ctx, sizeof(bool) * (size_t)(l.n ? l.n : 1));
+	if (!waiting || dbc_backup_waiting_read(ctx, env, &w) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < l.n; i++)
+		if (drop[i] && dbc_backup_waiting_has(&w, l.items[i].id))
+			drop[i] = false, waiting[i] = true;
 	bool *refused = dbc_zalloc(ctx, sizeof(bool) * (size_t)(l.n ? l.n : 1));
 	if (!refused || refuse_strangers(ctx, env, &l, drop, refused) != DBC_OK)
 		return DBC_ERROR;
@@ -185,24 +195,31 @@ int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_cou
 		env->sweep_temps(ctx, l.items[i].path, stale_ms);
 	if (ctx->failed)
 		return DBC_ERROR;
-	json_t *o = json_object(), *list = json_array(), *strangers = json_array();
-	bool ok = o && list && strangers;
+	json_t *o = json_object(), *list = json_array(), *strangers = json_array(),
+	       *unshipped = json_array();
+	bool ok = o && list && strangers && unshipped;
 	for (int i = 0; i < l.n && ok; i++) {
-		if (!drop[i] && !refused[i])
+		if (!drop[i] && !refused[i] && !waiting[i])
 			continue;
 		json_t *d = json_object();
 		ok = d && dbc_json_set(d, "id", json_integer(l.items[i].id)) &&
 		     dbc_json_set(d, "path", dbc_json_str(l.items[i].path)) &&
 		     dbc_json_set(d, "created_at", dbc_json_str(l.items[i].created_at)) &&
-		     json_array_append_new(drop[i] ? list : strangers, d) == 0;
+		     json_array_append_new(drop[i]      ? list
+		                           : refused[i] ? strangers
+		                                        : unshipped,
+		                           d) == 0;
 	}
-	ok =
-	    ok && dbc_json_set(o, "dry_run", json_boolean(dry_run)) &&
-	    dbc_json_set(o, dry_run ? "would_delete" : "deleted", json_incref(list)) &&
-	    dbc_json_set(o, "kept", json_integer(l.n - ndrop)) &&
-	    (json_array_size(strangers) == 0 || dbc_json_set(o, "not_backups", json_incref(strangers)));
+	ok = ok && dbc_json_set(o, "dry_run", json_boolean(dry_run)) &&
+	     dbc_json_set(o, dry_run ? "would_delete" : "deleted", json_incref(list)) &&
+	     dbc_json_set(o, "kept", json_integer(l.n - ndrop)) &&
+	     (json_array_size(strangers) == 0 ||
+	      dbc_json_set(o, "not_backups", json_incref(strangers))) &&
+	     (json_array_size(unshipped) == 0 ||
+	      dbc_json_set(o, "kept_unshipped", json_incref(unshipped)));
 	json_decref(list);
 	json_decref(strangers);
+	json_decref(unshipped);
 	if (!ok) {
 		json_decref(o);
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");

@@ -190,6 +190,11 @@ void dbc_health_skip(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason, co
  * grant): unlike a check that does not apply, it leaves the report unread. */
 void dbc_health_skip_denied(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason,
                             const char *hint);
+/* A finding a check adds beyond its value: status the floor of the
+ * check's, text appended to its note; a skipped check stops being one
+ * (value "none"): the finding is what it found. */
+void dbc_health_finding(dbc_ctx *ctx, dbc_health_fact *fact, dbc_check_status status,
+                        const char *text);
 int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema, const char *name,
                           const char *table, double value, const char *detail);
 /* Runs sql and adds one object per row; columns (schema, name, table, value,

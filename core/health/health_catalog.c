@@ -318,7 +318,9 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "unless health.backups.required. PostgreSQL adds WAL archiving: archive_mode off "
 		    "(with health.backups.require_archiving), archiver failures since its last success, "
 		    "a last archived segment older than health.backups.max_archive_age while newer "
-		    "segments wait, and the .ready backlog.",
+		    "segments wait, and the .ready backlog. SQLite adds the backups waiting in "
+		    "backup.stage_dir for their upload: a warning once the oldest has waited longer "
+		    "than health.backups.max_ship_wait (remedy: dbcare backup --ship).",
 	},
 	[DBC_HC_RETENTION] = {
 		.id = DBC_HC_RETENTION, .name = "retention",
@@ -468,6 +470,10 @@ static const dbc_setting_def health_extra[] = {
     {"health.backups.require_archiving", "off",
      "PostgreSQL: whether the backups check warns when archive_mode is off.", DBC_SETTING_BOOL,
      NULL, 0, 0},
+    {"health.backups.max_ship_wait", "26",
+     "SQLite, with backup.dir a store's URL: the backups check warns when a backup has waited "
+     "in backup.stage_dir for its upload (dbcare backup --ship) longer than this many hours.",
+     DBC_SETTING_NUMBER, NULL, 0, 1e6},
     {"health.backups.max_archive_age", "1",
      "PostgreSQL: the backups check warns when the last archived WAL segment is older than "
      "this many hours while completed segments wait to be archived.",

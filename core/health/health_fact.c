@@ -26,6 +26,21 @@ void dbc_health_skip_denied(dbc_ctx *ctx, dbc_health_fact *fact, const char *rea
 	fact->denied = true;
 }
 
+void dbc_health_finding(dbc_ctx *ctx, dbc_health_fact *fact, dbc_check_status status,
+                        const char *text)
+{
+	if (fact->skipped) {
+		fact->skipped = false;
+		fact->message = NULL;
+		fact->hint = NULL;
+		fact->value = -1;
+		fact->value_text = dbc_strdup(ctx, "none");
+	}
+	if (status > fact->min_status)
+		fact->min_status = status;
+	fact->note = fact->note ? dbc_printf(ctx, "%s; %s", fact->note, text) : dbc_strdup(ctx, text);
+}
+
 int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema, const char *name,
                           const char *table, double value, const char *detail)
 {

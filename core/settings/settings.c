@@ -215,7 +215,19 @@ static int check_value(dbc_ctx *ctx, const dbc_setting_def *def, const char *val
 		return *normalised ? DBC_OK : DBC_ERROR;
 	}
 	case DBC_SETTING_DIR:
-		return dir_value(ctx, value, normalised, why);
+		if (dir_value(ctx, value, normalised, why) != DBC_OK)
+			return DBC_ERROR;
+		/* backup.stage_dir holds the backups waiting for their upload in a
+		 * folder of their own, never the root: a backup there would sit
+		 * among the system's directories, and '/' is no folder its
+		 * readers could compare a backup's path with */
+		if (*normalised && strcmp(def->key, "backup.stage_dir") == 0 && (*normalised)[0] &&
+		    !(*normalised)[strspn(*normalised, "/")]) {
+			*normalised = NULL;
+			*why = "Give backup.stage_dir a folder of its own for the backups waiting for their "
+			       "upload, such as /var/backups/app-stage, not the root directory.";
+		}
+		return DBC_OK;
 	}
 	return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unknown setting kind");
 }

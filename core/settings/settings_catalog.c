@@ -143,6 +143,7 @@ static const struct {
     {"backup.pgbackrest.stanza", DBC_ENGINE_PG},
     {"health.backups.require_archiving", DBC_ENGINE_PG},
     {"health.backups.max_archive_age", DBC_ENGINE_PG},
+    {"health.backups.max_ship_wait", DBC_ENGINE_SQLITE},
     {"health.slow_queries.min_ms", DBC_ENGINE_PG},
     {"health.table_bloat.budget_ms", DBC_ENGINE_PG},
     {"retain.sleep_ms", DBC_ENGINE_PG},

@@ -133,22 +133,6 @@ static const char archiving_sql[] =
     " pg_catalog.has_function_privilege('pg_catalog.pg_ls_archive_statusdir()', 'EXECUTE')"
     " FROM pg_catalog.pg_stat_archiver a";
 
-/* Adds one finding to the fact: raises its status floor and appends the
- * text to what the catalog part said (or replaces a skip). */
-static void finding(dbc_ctx *ctx, dbc_health_fact *fact, dbc_check_status status, const char *text)
-{
-	if (fact->skipped) {
-		fact->skipped = false;
-		fact->message = NULL;
-		fact->hint = NULL;
-		fact->value = -1;
-		fact->value_text = dbc_strdup(ctx, "none");
-	}
-	if (status > fact->min_status)
-		fact->min_status = status;
-	fact->note = fact->note ? dbc_printf(ctx, "%s; %s", fact->note, text) : dbc_strdup(ctx, text);
-}
-
 /* ---------------------------------------------------------------- pgBackRest */
 
 /* What the catalog and the settings tell about pgBackRest's archive: the
@@ -191,18 +175,20 @@ static int pgbackrest_archive(dbc_ctx *ctx, dbc_health_fact *fact, const archivi
 	if (!p.stanza)
 		return DBC_OK;
 	if (strcmp(a->mode, "off") == 0)
-		finding(ctx, fact, DBC_CHECK_WARNING,
-		        dbc_printf(ctx,
-		                   "archive_mode is off: no WAL reaches pgBackRest's stanza %s, so "
-		                   "its backups restore to their own end only (no point in time)",
-		                   p.stanza));
+		dbc_health_finding(
+		    ctx, fact, DBC_CHECK_WARNING,
+		    dbc_printf(ctx,
+		               "archive_mode is off: no WAL reaches pgBackRest's stanza %s, so "
+		               "its backups restore to their own end only (no point in time)",
+		               p.stanza));
 	else if (p.command && !*pushes)
-		finding(ctx, fact, DBC_CHECK_WARNING,
-		        dbc_printf(ctx,
-		                   "archive_command does not push to pgBackRest (pgbackrest "
-		                   "--stanza=%s archive-push %%p): its backups cannot be restored "
-		                   "to a point in time",
-		                   p.stanza));
+		dbc_health_finding(
+		    ctx, fact, DBC_CHECK_WARNING,
+		    dbc_printf(ctx,
+		               "archive_command does not push to pgBackRest (pgbackrest "
+		               "--stanza=%s archive-push %%p): its backups cannot be restored "
+		               "to a point in time",
+		               p.stanza));
 	return DBC_OK;
 }
 
@@ -222,23 +208,25 @@ static int gather_archiving(dbc_ctx *ctx, dbc_health_fact *fact)
 		return DBC_ERROR;
 	if (strcmp(a.mode, "off") == 0) {
 		if (require)
-			finding(ctx, fact, DBC_CHECK_WARNING, "archive_mode is off: no WAL is archived");
+			dbc_health_finding(ctx, fact, DBC_CHECK_WARNING,
+			                   "archive_mode is off: no WAL is archived");
 		return DBC_OK;
 	}
 	if (a.failing)
-		finding(
+		dbc_health_finding(
 		    ctx, fact, DBC_CHECK_CRITICAL,
 		    dbc_printf(ctx, "WAL archiving fails (last failed segment %s)%s",
 		               a.failed_wal ? a.failed_wal : "?",
 		               pgbackrest ? " - pgBackRest's archive-push log (log-path) says why" : ""));
 	if (a.waiting && (a.hours < 0 || a.hours > max_age))
-		finding(ctx, fact, DBC_CHECK_CRITICAL,
-		        a.hours < 0 ? dbc_strdup(ctx, "no WAL segment archived yet while completed ones "
-		                                      "wait")
-		                    : dbc_printf(ctx,
-		                                 "last archived WAL segment %s is %.1f h old while newer "
-		                                 "ones wait (max_archive_age %g h)",
-		                                 a.archived_wal, a.hours, max_age));
+		dbc_health_finding(
+		    ctx, fact, DBC_CHECK_CRITICAL,
+		    a.hours < 0 ? dbc_strdup(ctx, "no WAL segment archived yet while completed ones "
+		                                  "wait")
+		                : dbc_printf(ctx,
+		                             "last archived WAL segment %s is %.1f h old while newer "
+		                             "ones wait (max_archive_age %g h)",
+		                             a.archived_wal, a.hours, max_age));
 	if (!a.can_list) {
 		fact->note = fact->note
 		                 ? dbc_printf(ctx, "%s; the .ready backlog needs pg_monitor", fact->note)
@@ -259,11 +247,12 @@ static int gather_archiving(dbc_ctx *ctx, dbc_health_fact *fact)
 		return DBC_ERROR;
 	a.ready = n ? strtoll(n, NULL, 10) : 0;
 	if (a.ready > 1)
-		finding(ctx, fact, DBC_CHECK_WARNING,
-		        dbc_printf(ctx,
-		                   "%lld WAL segments wait to be archived (.ready), the oldest for "
-		                   "more than " READY_GRACE_SECONDS " s",
-		                   (long long)a.ready));
+		dbc_health_finding(
+		    ctx, fact, DBC_CHECK_WARNING,
+		    dbc_printf(ctx,
+		               "%lld WAL segments wait to be archived (.ready), the oldest for "
+		               "more than " READY_GRACE_SECONDS " s",
+		               (long long)a.ready));
 	return DBC_OK;
 }
 

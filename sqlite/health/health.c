@@ -593,7 +593,9 @@ static int gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_
                           dbc_health_fact *fact)
 {
 	(void)eng, (void)mode;
-	return dbc_backup_health(ctx, &sqldbc_backup_hooks, fact);
+	if (dbc_backup_health(ctx, &sqldbc_backup_hooks, fact) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_backup_waiting_health(ctx, &sqldbc_backup_hooks, fact);
 }
 
 /* SQLite's gatherers by check id; a check of the catalogue that applies to

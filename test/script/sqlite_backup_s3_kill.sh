@@ -7,6 +7,9 @@
 # the kills leave (unfinished multipart uploads) is never an object, and
 # the catalog holds only whole, verified backups: a copy's row (kind
 # file_copy) only for an object whole in the bucket, none for a kill.
+# Then 4 kill -9 of `dbcare backup --ship` uploading a backup staged in
+# backup.stage_dir: a copy's row only for a whole object, and a re-run
+# ships it.
 # dbcare-test-timeout: 600
 set -euo pipefail
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -102,3 +105,38 @@ run 0 verify --all-backups --db "sqlite:$db"
 [ "$(grep -c "^verified $dest/" out)" = "$(grep -c . <<<"$copies")" ] ||
   fail "verify --all-backups did not verify every copy from the bucket: $(cat out)"
 echo "ok: $published of 20 published whole, the others absent"
+
+# --ship killed mid-upload: the staged backup keeps waiting (no copy's row
+# unless its object is whole), and the next --ship uploads it
+mkdir stage
+run 0 config set backup.dir s3://shop/ship --db "sqlite:$db"
+run 0 config set backup.stage_dir "$work/stage" --db "sqlite:$db"
+db=$db q "SELECT dbbackup_create() IS NOT NULL" >/dev/null
+staged=$(ls stage)
+ship_rows() { sqlite3 "$db" "SELECT path || ' ' || sha256 FROM dbcare_backups WHERE kind = 'file_copy' AND path LIKE 's3://shop/ship/%'"; }
+ship_killed=0
+for i in 1 2 3 4; do
+  from=$(($(wc -l <"$work/s3rver.log") + 1))
+  "$cli" backup --ship --db "sqlite:$db" >"ship$i.out" 2>&1 &
+  pid=$!
+  grep -q -m1 "^request PUT /shop/ship/" \
+    < <(exec timeout 120 tail -n +"$from" -f --pid="$pid" -s 0.005 "$work/s3rver.log") || true
+  sleep "0.$(printf "%03d" $(( RANDOM % (up_ms / 4 < 999 ? up_ms / 4 + 1 : 999) )))"
+  if kill -9 "$pid" 2>/dev/null; then
+    set +e; wait "$pid"; rc=$?; set -e
+    [ "$rc" = 137 ] && [ -z "$(ship_rows)" ] && ship_killed=$((ship_killed + 1))
+  else
+    wait "$pid" || true
+  fi
+  while read -r url sum; do
+    [ -n "$url" ] || continue
+    [ "$(sha256sum <"$work/s3/shop/ship/${url##*/}._S3rver_object" | cut -c1-64)" = "$sum" ] ||
+      fail "a killed --ship recorded $url, which is not its backup's bytes"
+  done <<<"$(ship_rows)"
+done
+[ "$ship_killed" -ge 1 ] || fail "no kill of --ship landed before its record (test premise)"
+run 0 backup --ship --db "sqlite:$db"
+[ "$(ship_rows | wc -l)" = 1 ] || fail "after the re-run, the copies' rows: [$(ship_rows)]"
+cmp -s "stage/$staged" "$work/s3/shop/ship/$staged._S3rver_object" ||
+  fail "the re-run's object is not the whole staged backup"
+echo "ok: --ship killed $ship_killed of 4 times before its record, shipped whole by the next run"

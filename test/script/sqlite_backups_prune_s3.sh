@@ -209,6 +209,41 @@ rm -rf stage cron staged.db staged.db-wal staged.db-shm
 run 0 restore "s3://shop/staged/$newest" --db "sqlite:$work/staged-restored.db"
 [ "$(sqlite3 "$work/staged-restored.db" "SELECT count(*), group_concat(v) FROM t")" = "$want" ] ||
   fail "the staged chain restored from the bucket differs"
+
+# backup.stage_dir is a folder of its own: '/' is refused, naming the
+# setting and the remedy (--ship once compared a prefix '//' there and
+# found nothing); spelt with trailing slashes it is the same folder. A
+# staged backup not yet shipped is the only copy: the prune keeps it and
+# says so, and the backups check names it once it has waited past
+# max_ship_wait, with the remedy; --ship then uploads it, its row with the
+# backup's own duration
+st="$work/slashes.db"
+mkdir slashes
+sqlite3 "$st" "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a')"
+run 0 config set backup.dir s3://shop/slashes --db "sqlite:$st"
+run 1 config set backup.stage_dir / --db "sqlite:$st"
+has 'invalid value "/" for setting "backup.stage_dir"' err
+has "Give backup.stage_dir a folder of its own" err
+run 0 config set backup.stage_dir "$work/slashes//" --db "sqlite:$st"
+run 0 config set health.backups.max_ship_wait 0 --db "sqlite:$st"
+db=$st q "SELECT dbbackup_create()" "SELECT dbbackup_create('$work/slashes-local.db')" >/dev/null
+run 0 health --format json --db "sqlite:$st"
+has "1 backup waits in backup.stage_dir for the store, the oldest $work/slashes/slashes-" out
+has "run dbcare backup --ship" out
+run 0 backups prune --keep 1 --apply --db "sqlite:$st"
+has "kept $work/slashes/slashes-" err
+has "waits in backup.stage_dir for its upload (dbcare backup --ship)" err
+[ "$(ls slashes | wc -l)" = 1 ] || fail "the prune deleted a backup not yet shipped: [$(ls slashes)]"
+run 0 backup --ship --db "sqlite:$st"
+has "shipped 1 of the 1 backups waiting in $work/slashes" err
+[ "$(s3_objects | grep -c '^slashes/slashes-')" = 1 ] || fail "--ship left the bucket with [$(s3_objects)]"
+[ "$(sqlite3 "$st" "SELECT count(*) FROM dbcare_backups c JOIN dbcare_backups b
+  ON b.kind = 'file' AND c.path LIKE '%/' || substr(b.path, length('$work/slashes/') + 1)
+  WHERE c.kind = 'file_copy' AND c.duration_ms = round(b.duration_ms) AND c.duration_ms > 0")" = 1 ] ||
+  fail "the shipped copy's row lacks its backup's duration: $(sqlite3 "$st" "SELECT kind, path, duration_ms FROM dbcare_backups")"
+run 0 health --format json --db "sqlite:$st"
+grep -qF "waits in backup.stage_dir" out && fail "a shipped backup is still named as waiting"
 echo "backups prune --copy-to: f1 and i1 deleted in the bucket, f2 kept for i2, which restores;"
 echo "backup.dir s3://...: backups uploaded and pruned there, a gone base fetched back, the chain restores;"
-echo "backup.stage_dir: SQL's backups wait there, shipped once whole by --ship or the next backup"
+echo "backup.stage_dir: SQL's backups wait there, shipped once whole by --ship or the next backup;"
+echo "a waiting backup is kept by the prune and named by health until shipped"

@@ -11,6 +11,7 @@
  * chain's base is in the store before the increments on it.
  */
 #include "pages.h"
+#include "backup/backup.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,8 @@ int cli_module_stage_dir(cli_db *db, cli_opts *o, char **dir)
 		cli_errorf("out of memory");
 		rc = -1;
 	}
-	/* one form for the comparisons below: no trailing slash */
+	/* the folder as messages name it: no trailing slash (the setting
+	 * refuses '/'; the query compares its own form) */
 	for (size_t n = *dir ? strlen(*dir) : 0; n > 1 && (*dir)[n - 1] == '/'; n--)
 		(*dir)[n - 1] = '\0';
 	cli_rows_free(&r);
@@ -41,16 +43,13 @@ int cli_module_stage_dir(cli_db *db, cli_opts *o, char **dir)
 }
 
 /* a pending backup's answer, as dbbackup_create gives it: what
- * cli_module_ship reads */
+ * cli_module_ship reads (duration_ms the backup's own, which its copy's row
+ * records as --copy-to's does) */
 static const char *const pending_sql =
     "SELECT json_object('path', b.path, 'id', b.id, 'fingerprint', b.fingerprint, "
-    "'bytes', b.bytes) "
-    "FROM dbbackup_list() b WHERE b.kind = 'file' AND b.status = 'verified' "
-    "AND substr(b.path, 1, length($1) + 1) = $1 || '/' "
-    "AND instr(substr(b.path, length($1) + 2), '/') = 0 "
-    "AND NOT EXISTS (SELECT 1 FROM dbbackup_list() c WHERE c.kind = 'file_copy' "
-    "AND c.path = rtrim($2, '/') || '/' || substr(b.path, length($1) + 2)) "
-    "ORDER BY b.id";
+    "'bytes', b.bytes, 'duration_ms', dbbackup_entry(b.id, NULL, NULL) ->> 'duration_ms') "
+    "FROM dbbackup_list() b WHERE " DBC_BACKUP_WAITING_WHERE("dbbackup_list()", "$1",
+                                                             "$2") " ORDER BY b.id";
 
 int cli_module_ship_pending(cli_db *db, cli_opts *o, const char *stage)
 {
