@@ -17,9 +17,10 @@
  *     and the command says for which replica; each batch's size follows
  *     how the last one went (its time, its lock retries, the sessions it
  *     kept waiting); a batch whose BEGIN finds the database busy is tried
- *     again like one whose rows are; where the engine cannot say who waits
- *     (SQLite), the lock is left free after each batch as long as it was
- *     held, so writers polling for it are not starved;
+ *     again like one whose rows are; after each batch the command rests
+ *     as long as it ran (at most the throttle's target), so the clients
+ *     have the server (and SQLite's writers polling for its one lock)
+ *     at least half the time;
  *   - each unit is recorded done (dbmigrate_online_record) in its own
  *     transaction, or right after it when it runs outside one: a run killed
  *     part way is resumed by the next one (step_begin kind 'online' takes
@@ -259,7 +260,7 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 				r->batches++;
 				say_pace(r, &m, was);
 			}
-			pause_ms((long)dbc_throttle_yield_ms(held, r->db->drv->online_lock_waiters != NULL));
+			pause_ms((long)dbc_throttle_yield_ms(held));
 			return 0;
 		}
 		cli_rows_free(&b);

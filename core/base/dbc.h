@@ -99,9 +99,17 @@ typedef struct dbc_online_shadow {
 	 * the shadow column */
 	const char *refuse;
 	/* the trigger function's body before it is quoted: %1$s the shadow
-	 * column, %2$s the new value (the USING expression, or the column),
-	 * %3$s the table's name (the row's alias, as USING may name it) */
+	 * column, %2$s the new value of the row written (sync_column or
+	 * sync_using). It fires on every write but the backfill's, whose
+	 * UPDATE sets the shadow from a NULL to the value it computed from the
+	 * same row: it returns at once for those. */
 	const char *sync_body;
+	/* the new value in the trigger: _column, the old column's value (%1$s
+	 * the column) when there is no USING; _using, USING's expression over
+	 * the row (%1$s the expression, %2$s the table's name, the row's alias
+	 * as USING may name it) */
+	const char *sync_column;
+	const char *sync_using;
 	/* the trigger function: %1$s its name, %2$s its body as a literal */
 	const char *sync_function;
 	/* its EXECUTE taken from every role: %1$s the function */

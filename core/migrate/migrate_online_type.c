@@ -162,7 +162,9 @@ int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stm
 	    !value)
 		return DBC_ERROR;
 	char *refuse = dbc_printf(ctx, sh->refuse, tab, col_lit, shadow_lit);
-	char *body = dbc_printf(ctx, sh->sync_body, shadow, value, h->quote_ident(ctx, a->table));
+	char *row_value = using ? dbc_printf(ctx, sh->sync_using, value, h->quote_ident(ctx, a->table))
+	                        : dbc_printf(ctx, sh->sync_column, c);
+	char *body = row_value ? dbc_printf(ctx, sh->sync_body, shadow, row_value) : NULL;
 	if (!refuse || !body)
 		return DBC_ERROR;
 

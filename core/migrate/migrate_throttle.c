@@ -3,9 +3,9 @@
  * (migrate_throttle.h): each batch's size steered toward a short time
  * target from the last batch's measured time (a batch's time is how long
  * a client writing one of its rows may wait), halved on a wait with a cap
- * on regrowth for a while after it; a pause while a replica lags; and,
- * where the lock's waiters cannot be seen, the lock left free after each
- * batch as long as the batch held it, up to the target.
+ * on regrowth for a while after it; a pause while a replica lags; and a
+ * rest after each batch as long as it ran, up to the target (the server
+ * and the lock free for the clients at least half the time).
  */
 #include "migrate/migrate_throttle.h"
 
@@ -67,9 +67,9 @@ bool dbc_throttle_waits(int64_t worst_lag_bytes, int64_t max_lag_bytes)
 	return worst_lag_bytes >= 0 && worst_lag_bytes > max_lag_bytes;
 }
 
-double dbc_throttle_yield_ms(double held_ms, bool waiters_known)
+double dbc_throttle_yield_ms(double held_ms)
 {
-	if (waiters_known || !(held_ms > 0))
+	if (!(held_ms > 0))
 		return 0;
 	return held_ms > DBC_THROTTLE_TARGET_MS ? DBC_THROTTLE_TARGET_MS : held_ms;
 }

@@ -72,16 +72,18 @@ int dbc_throttle_next(dbc_throttle *t, const dbc_throttle_batch *b);
  * (negative: no replica, or none whose lag is known), over max_lag_bytes. */
 bool dbc_throttle_waits(int64_t worst_lag_bytes, int64_t max_lag_bytes);
 
-/* How long the lock stays free after a batch that held it held_ms, before
- * the next batch asks for it again. Where the engine can say who waits for
- * the batch's locks (waiters_known: PostgreSQL's row locks, other rows'
- * writers never wait), no pause: the size rule above keeps them short.
- * Where it cannot (SQLite: one write lock for the whole database, its
- * waiters polling from their busy handlers, no queue), as long as the
- * batch held it, at most the target: the copy has at most half the lock's
- * time, and a writer polling at random times finds it free one poll in
- * two, so no writer starves behind a copy that would take the lock back
- * at once. */
-double dbc_throttle_yield_ms(double held_ms, bool waiters_known);
+/* How long the backfill rests after a batch that ran held_ms, before the
+ * next one begins: as long as the batch ran, at most the target. A batch
+ * keeps a server process busy (its rows read and written again, their
+ * WAL) and, on SQLite, holds the database's one write lock; resting as
+ * long gives the backfill at most half of either, on any engine:
+ *   - PostgreSQL: the clients' own statements find the CPU and the disk
+ *     free half the time (back to back, the batches took a core of the
+ *     server's for the whole window, and the clients' latency rose with
+ *     the queue for what was left);
+ *   - SQLite (its writers polling from their busy handlers, no queue): a
+ *     writer polling at random times finds the lock free one poll in two,
+ *     so no writer starves behind a copy that would take it back at once. */
+double dbc_throttle_yield_ms(double held_ms);
 
 #endif

@@ -174,8 +174,15 @@ static const dbc_online_shadow online_shadow = {
         "MESSAGE = pg_catalog.format('migrate --online cannot change the type of column %%I "
         "of %%s through a shadow column: %%s', %2$s, t, why), HINT = fix; END IF; "
         "END IF; END;",
-    .sync_body = "#variable_conflict use_column\nBEGIN NEW.%1$s := (SELECT %2$s FROM (SELECT "
-                 "NEW.*) AS %3$s); RETURN NEW; END",
+    /* the backfill's own UPDATE (the shadow NULL before it, set by it)
+     * computed the value from the same row: the function returns at once */
+    .sync_body = "#variable_conflict use_column\nBEGIN IF TG_OP = 'UPDATE' AND "
+                 "pg_catalog.num_nulls(OLD.%1$s) = 1 AND pg_catalog.num_nulls(NEW.%1$s) = 0 "
+                 "THEN RETURN NEW; END IF; NEW.%1$s := %2$s; RETURN NEW; END",
+    /* a simple expression (no query: PL/pgSQL evaluates it without the
+     * executor) where there is no USING */
+    .sync_column = "NEW.%1$s",
+    .sync_using = "(SELECT %1$s FROM (SELECT NEW.*) AS %2$s)",
     .sync_function = "CREATE FUNCTION %1$s() RETURNS trigger LANGUAGE plpgsql "
                      "SET search_path FROM CURRENT AS %2$s",
     .sync_revoke = "REVOKE ALL ON FUNCTION %1$s() FROM PUBLIC",

@@ -7,7 +7,8 @@
 # NULL, comment, grants and statistics target kept, its index (copied
 # CONCURRENTLY before the swap) and CHECK (added again NOT VALID, then
 # validated) carried, row security and the table's other triggers
-# untouched. The primary key column, not the last one, with a foreign key
+# untouched; the backfill converts each row once (not again in the
+# trigger). The primary key column, not the last one, with a foreign key
 # to it, a view, a policy and a trigger naming it: all made again with
 # their definitions, the column now last. The command is killed (SIGKILL, as
 # kill -9) before each statement it sends in turn; rows are written while
@@ -116,6 +117,22 @@ has "migration 1: 3000 row(s) filled in batches" err
 qd $db -c "UPDATE accounts SET amount = 5 WHERE id = 1" -c "INSERT INTO accounts VALUES (9001, NULL, 7)"
 qd $db -c "UPDATE accounts SET amount = amount * 10 WHERE id IN (1, 9001)"
 [ "$(wrong_rows $db)" = 0 ] || fail "--online: rows not converted by USING"
+
+# the backfill converts each row once: the trigger returns at once for the
+# backfill's own UPDATE (it set the shadow from the same row), so USING's
+# expression never runs inside the trigger while no client writes
+new_db $db
+qd $db <<'SQL'
+CREATE SEQUENCE tally_calls;
+CREATE FUNCTION tally(a int) RETURNS bigint LANGUAGE plpgsql AS
+  $$BEGIN IF pg_trigger_depth() > 0 THEN PERFORM nextval('tally_calls'); END IF; RETURN a; END$$;
+SQL
+mkdir t
+echo "ALTER TABLE accounts ALTER COLUMN amount TYPE bigint USING tally(amount);" >t/V1__tally.sql
+run 0 migrate --db "$(url $db)" --dir t --online
+has "migration 1: 3000 row(s) filled in batches" err
+[ "$(qd $db -c "SELECT last_value * is_called::int FROM tally_calls")" = 0 ] ||
+  fail "--online: the trigger converted the backfill's rows again"
 
 # the primary key column, not the table's last: its keys (unique indexes
 # built CONCURRENTLY, then PRIMARY KEY / UNIQUE USING INDEX), the sequence

@@ -138,11 +138,10 @@ static void test_waits(void)
 static void test_yield(void)
 {
 	const double held = DBC_THROTTLE_TARGET_MS / 2;
-	CHECK(dbc_throttle_yield_ms(held, true) == 0, "waiters seen (row locks): no pause");
-	CHECK(dbc_throttle_yield_ms(held, false) == held, "waiters unseen: free as long as held");
-	CHECK(dbc_throttle_yield_ms(DBC_THROTTLE_TARGET_MS * 5, false) == DBC_THROTTLE_TARGET_MS,
+	CHECK(dbc_throttle_yield_ms(held) == held, "a rest as long as the batch ran");
+	CHECK(dbc_throttle_yield_ms(DBC_THROTTLE_TARGET_MS * 5) == DBC_THROTTLE_TARGET_MS,
 	      "a long batch: at most the target");
-	CHECK(dbc_throttle_yield_ms(-1, false) == 0, "a clock gone back: no pause");
+	CHECK(dbc_throttle_yield_ms(-1) == 0, "a clock gone back: no pause");
 }
 
 int main(void)
