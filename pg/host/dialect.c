@@ -174,11 +174,15 @@ static const dbc_online_shadow online_shadow = {
         "MESSAGE = pg_catalog.format('migrate --online cannot change the type of column %%I "
         "of %%s through a shadow column: %%s', %2$s, t, why), HINT = fix; END IF; "
         "END IF; END;",
-    /* the backfill's own UPDATE (the shadow NULL before it, set by it)
-     * computed the value from the same row: the function returns at once */
-    .sync_body = "#variable_conflict use_column\nBEGIN IF TG_OP = 'UPDATE' AND "
-                 "pg_catalog.num_nulls(OLD.%1$s) = 1 AND pg_catalog.num_nulls(NEW.%1$s) = 0 "
-                 "THEN RETURN NEW; END IF; NEW.%1$s := %2$s; RETURN NEW; END",
+    /* the backfill's own UPDATE (the shadow NULL before it, set by it,
+     * every other column as it was: no BEFORE trigger of the table changed
+     * the row) computed the value from this row: the function returns at
+     * once. A row another trigger changed is converted again here. */
+    .sync_body = "#variable_conflict use_column\nDECLARE dbcare_rest record; BEGIN "
+                 "IF TG_OP = 'UPDATE' AND pg_catalog.num_nulls(OLD.%1$s) = 1 AND "
+                 "pg_catalog.num_nulls(NEW.%1$s) = 0 THEN dbcare_rest := NEW; "
+                 "dbcare_rest.%1$s := NULL; IF dbcare_rest OPERATOR(pg_catalog.*=) OLD THEN "
+                 "RETURN NEW; END IF; END IF; NEW.%1$s := %2$s; RETURN NEW; END",
     /* a simple expression (no query: PL/pgSQL evaluates it without the
      * executor) where there is no USING */
     .sync_column = "NEW.%1$s",

@@ -134,6 +134,21 @@ has "migration 1: 3000 row(s) filled in batches" err
 [ "$(qd $db -c "SELECT last_value * is_called::int FROM tally_calls")" = 0 ] ||
   fail "--online: the trigger converted the backfill's rows again"
 
+# ... but a row one of the table's BEFORE UPDATE triggers changed in the
+# backfill's UPDATE (a version counter) is converted from the row that
+# trigger leaves: the column after the swap is what the rows held
+new_db $db
+qd $db <<'SQL'
+CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN NEW.amount := OLD.amount + 1; RETURN NEW; END$$;
+CREATE TRIGGER bump BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION bump();
+SQL
+mkdir bumped
+echo "ALTER TABLE accounts ALTER COLUMN amount TYPE bigint;" >bumped/V1__bumped.sql
+run 0 migrate --db "$(url $db)" --dir bumped --online
+[ "$(qd $db -c "SELECT count(*) FROM accounts WHERE amount <> id % 100 + 1")" = 0 ] ||
+  fail "--online: the shadow missed a change another BEFORE trigger made in the backfill"
+
 # the primary key column, not the table's last: its keys (unique indexes
 # built CONCURRENTLY, then PRIMARY KEY / UNIQUE USING INDEX), the sequence
 # it owns, the foreign key to it
