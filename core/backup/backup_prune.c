@@ -162,13 +162,8 @@ int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_cou
 		drop[i] = !keep;
 		ndrop += !keep;
 	}
-	/* a kept incremental keeps the backups it builds on: its chain is what
-	 * restores it (a base is older, later in the list: one pass) */
-	for (int i = 0; i < l.n; i++)
-		for (int k = i + 1; !drop[i] && l.items[i].base_id && k < l.n; k++)
-			if (l.items[k].id == l.items[i].base_id)
-				drop[k] = false;
-	/* a staged backup not yet shipped: kept, and the answer says so */
+	/* a staged backup not yet shipped: kept, and the answer says so
+	 * (before the chains: a waiting incremental keeps its base too) */
 	dbc_backup_waiting w;
 	bool *waiting = dbc_zalloc(ctx, sizeof(bool) * (size_t)(l.n ? l.n : 1));
 	if (!waiting || dbc_backup_waiting_read(ctx, env, &w) != DBC_OK)
@@ -176,6 +171,12 @@ int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_cou
 	for (int i = 0; i < l.n; i++)
 		if (drop[i] && dbc_backup_waiting_has(&w, l.items[i].id))
 			drop[i] = false, waiting[i] = true;
+	/* a kept incremental keeps the backups it builds on: its chain is what
+	 * restores it (a base is older, later in the list: one pass) */
+	for (int i = 0; i < l.n; i++)
+		for (int k = i + 1; !drop[i] && l.items[i].base_id && k < l.n; k++)
+			if (l.items[k].id == l.items[i].base_id)
+				drop[k] = false;
 	bool *refused = dbc_zalloc(ctx, sizeof(bool) * (size_t)(l.n ? l.n : 1));
 	if (!refused || refuse_strangers(ctx, env, &l, drop, refused) != DBC_OK)
 		return DBC_ERROR;

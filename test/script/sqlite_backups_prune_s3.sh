@@ -243,6 +243,15 @@ has "shipped 1 of the 1 backups waiting in $work/slashes" err
   fail "the shipped copy's row lacks its backup's duration: $(sqlite3 "$st" "SELECT kind, path, duration_ms FROM dbcare_backups")"
 run 0 health --format json --db "sqlite:$st"
 grep -qF "waits in backup.stage_dir" out && fail "a shipped backup is still named as waiting"
+# a waiting incremental keeps its base through the prune, the base shipped
+# or not: without the base it restores nothing
+db=$st q "SELECT dbbackup_create(NULL, 'incremental')" "SELECT dbbackup_create('$work/slashes-local2.db')" >/dev/null
+base=$(sqlite3 "$st" "SELECT b.path FROM dbcare_backups i JOIN dbcare_backups b ON b.id = i.base_id
+  WHERE i.path LIKE '$work/slashes/%' AND i.kind = 'file' ORDER BY i.id DESC LIMIT 1")
+[ -n "$base" ] || fail "no staged incremental: $(sqlite3 "$st" "SELECT id, kind, path, base_id FROM dbcare_backups")"
+run 0 backups prune --keep 1 --apply --db "sqlite:$st"
+[ -e "$base" ] && [ "$(sqlite3 "$st" "SELECT count(*) FROM dbcare_backups WHERE path = '$base'")" = 1 ] ||
+  fail "the prune deleted $base, the base of a waiting incremental"
 echo "backups prune --copy-to: f1 and i1 deleted in the bucket, f2 kept for i2, which restores;"
 echo "backup.dir s3://...: backups uploaded and pruned there, a gone base fetched back, the chain restores;"
 echo "backup.stage_dir: SQL's backups wait there, shipped once whole by --ship or the next backup;"
