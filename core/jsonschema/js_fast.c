@@ -119,7 +119,8 @@ static bool skipped_string(fast *f)
 /* A member name at f->p (its quote), as dbc_js_parse reads it: its bytes
  * borrowed from the text, or with escapes decoded into the walk's arena
  * (never longer than the text). False: the parser refuses it (f->p
- * unmoved), it holds a NUL, or the arena is spent. */
+ * unmoved), or it holds a NUL or the arena is spent (f->p past it); the
+ * callers then leave the document undecided either way. */
 static bool member_name(fast *f, const char **key, uint32_t *klen)
 {
 	if (*f->p != '"')
