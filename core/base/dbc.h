@@ -225,6 +225,9 @@ typedef struct dbc_dialect {
 	/* Table and column names match without regard to ASCII case; false:
 	 * unquoted names fold to lower case and names then match exactly. */
 	bool names_fold_case;
+	/* '[' opens a quoted name ([order]) as in SQLite; false: it is an
+	 * array's or a subscript's, as in PostgreSQL (dbc_lex_skip_paren_pg). */
+	bool brackets_quote_names;
 	/* The longest name the engine keeps, in bytes; a longer one is cut to
 	 * it (PostgreSQL's NAMEDATALEN - 1). 0: no limit. */
 	int name_max;

@@ -18,6 +18,12 @@ typedef struct cursor {
 	dbc_token tok; /* the current token */
 } cursor;
 
+/* Past the parenthesis just opened, as the engine reads brackets. */
+static void skip_paren(cursor *c)
+{
+	dbc_lex_skip_paren_in(&c->p, c->ctx->host->dialect->brackets_quote_names);
+}
+
 static void next(cursor *c)
 {
 	c->tok = dbc_lex_next(&c->p);
@@ -85,7 +91,7 @@ static const char *skip_item(cursor *c, const char **end)
 	*end = start;
 	while (c->tok.kind != TK_END && !dbc_lex_is_punct(c->tok, ',')) {
 		if (dbc_lex_is_punct(c->tok, '(')) {
-			dbc_lex_skip_paren(&c->p);
+			skip_paren(c);
 			*end = c->p;
 		} else {
 			*end = c->tok.start + c->tok.len;
@@ -114,7 +120,7 @@ static char *text_until_stop(cursor *c)
 	const char *start = c->tok.start, *end = start;
 	while (!is_column_stop(c)) {
 		if (dbc_lex_is_punct(c->tok, '(')) {
-			dbc_lex_skip_paren(&c->p);
+			skip_paren(c);
 			end = c->p;
 		} else {
 			end = c->tok.start + c->tok.len;
@@ -159,7 +165,7 @@ static void column_clauses(cursor *c, dbc_lint_action *a)
 			a->flags |= DBC_LF_STORED;
 		} else if (dbc_lex_is_punct(c->tok, '(')) {
 			a->flags |= DBC_LF_MORE_CLAUSES;
-			dbc_lex_skip_paren(&c->p);
+			skip_paren(c);
 			next(c);
 		} else {
 			/* CHECK, REFERENCES, COLLATE, CONSTRAINT ...: kept by no recipe
@@ -231,7 +237,7 @@ static int alter_add_constraint(cursor *c, dbc_lint_actions *out, char *schema, 
 		next(c);
 		if (dbc_lex_is_punct(c->tok, '(')) {
 			const char *open = c->p;
-			dbc_lex_skip_paren(&c->p);
+			skip_paren(c);
 			a->expr = dbc_strndup(c->ctx, open, (size_t)(c->p - open - 1));
 			next(c);
 		}
@@ -244,7 +250,7 @@ static int alter_add_constraint(cursor *c, dbc_lint_actions *out, char *schema, 
 			if (is(c, "INDEX"))
 				a->flags |= DBC_LF_USING_INDEX;
 		} else if (dbc_lex_is_punct(c->tok, '(')) {
-			dbc_lex_skip_paren(&c->p);
+			skip_paren(c);
 			next(c);
 		} else {
 			next(c);
@@ -459,7 +465,7 @@ static int create(cursor *c, dbc_lint_actions *out)
 	a->expr = dbc_strdup(c->ctx, c->tok.start);
 	if (!view) {
 		if (dbc_lex_is_punct(c->tok, '(')) {
-			dbc_lex_skip_paren(&c->p);
+			skip_paren(c);
 			next(c);
 		}
 		while (c->tok.kind != TK_END && !is(c, "AS"))
@@ -558,7 +564,7 @@ static int vacuum_or_cluster(cursor *c, dbc_lint_actions *out, bool cluster)
 			return DBC_ERROR;
 		a->what = cluster ? "CLUSTER" : "VACUUM FULL";
 		if (dbc_lex_is_punct(c->tok, '(')) {
-			dbc_lex_skip_paren(&c->p);
+			skip_paren(c);
 			next(c);
 		}
 		if (!dbc_lex_is_punct(c->tok, ','))

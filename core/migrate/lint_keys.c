@@ -25,7 +25,7 @@ int dbc_lint_note_copy(dbc_ctx *ctx, const char *text, size_t len, dbc_strlist *
 	bool select = false;
 	for (t = dbc_lex_next(&p); t.kind != TK_END; t = dbc_lex_next(&p)) {
 		if (dbc_lex_is_punct(t, '(')) {
-			dbc_lex_skip_paren(&p);
+			dbc_lex_skip_paren_in(&p, ctx->host->dialect->brackets_quote_names);
 			continue;
 		}
 		if (dbc_lex_is_word(t, "SELECT"))

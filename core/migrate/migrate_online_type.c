@@ -76,7 +76,7 @@ static bool read_alter_type(dbc_ctx *ctx, const dbc_stmt *st, char **type, char 
 		if (dbc_lex_is_punct(t, ',')) /* a second action */
 			return false;
 		if (dbc_lex_is_punct(t, '('))
-			dbc_lex_skip_paren(&p);
+			dbc_lex_skip_paren_in(&p, ctx->host->dialect->brackets_quote_names);
 		if (dbc_lex_is_word(t, "USING")) {
 			type_end = t.start;
 			const char *e = dbc_lex_skip_space(p);

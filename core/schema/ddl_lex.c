@@ -134,6 +134,11 @@ bool dbc_lex_skip_paren_pg(const char **pp)
 	return skip_paren(pp, true);
 }
 
+bool dbc_lex_skip_paren_in(const char **pp, bool brackets_quote_names)
+{
+	return skip_paren(pp, !brackets_quote_names);
+}
+
 /* Reads "(a, b COLLATE x DESC, ...)" after the '(' was consumed: first
  * identifier of each item. */
 int dbc_lex_column_list(dbc_ctx *ctx, const char **pp, dbc_strlist *out)

@@ -41,6 +41,9 @@ bool dbc_lex_skip_paren(const char **pp);
  * SQLite, so a string holding ']' inside ARRAY[...] stays a string. */
 bool dbc_lex_skip_paren_pg(const char **pp);
 
+/* Either, as the engine reads '[' (its dialect's brackets_quote_names). */
+bool dbc_lex_skip_paren_in(const char **pp, bool brackets_quote_names);
+
 /* After the '(' of "(a, b COLLATE x DESC, ...)": the first identifier of each
  * item; *pp moves past the closing ')'. */
 int dbc_lex_column_list(dbc_ctx *ctx, const char **pp, dbc_strlist *out);

@@ -102,6 +102,7 @@ const dbc_dialect sqldbc_dialect = {
                           " old_values, new_values",
     .rowid = true,
     .names_fold_case = true,
+    .brackets_quote_names = true,
     .fk_parent_unchecked = true,
     /* +c.x is an expression without affinity: the parent column's affinity
      * is applied to it, as SQLite's own foreign key check does (two columns
