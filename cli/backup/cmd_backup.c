@@ -6,6 +6,7 @@
  * plugs in.
  */
 #include "backup_methods.h"
+#include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/common/backup_dir_setting.h"
 #include "cli/backup/common/shipped.h"
 #include "cli/cli.h"
@@ -17,6 +18,14 @@
 
 int cmd_backup(cli_db *db, cli_opts *o)
 {
+	/* dbcare backup pgbackrest-conf URL [FILE]: a configuration, no
+	 * database (a backup named pgbackrest-conf: ./pgbackrest-conf) */
+	if (o->nargs > 0 && strcmp(o->args[0], "pgbackrest-conf") == 0)
+		return cli_pgbackrest_conf(o);
+	if (o->nargs > 2) {
+		cli_errorf("usage: dbcare backup [PATH] | backup drill [BACKUP]");
+		return CLI_USAGE;
+	}
 	/* without --db: a log's drill, from its files alone (CMD_FILES_ALONE) */
 	if (!db && !(o->nargs == 1 && strcmp(o->args[0], "drill") == 0 && o->log_dir))
 		return CLI_NEEDS_DB;
