@@ -58,8 +58,9 @@ const cli_command cli_commands[] = {
      "[PATH] [--incremental] [--compress zstd]\n"
      "       [--encrypt-key-file F] [--stanza S] [--type full|diff|incr]\n"
      "       | drill [BACKUP] [--encrypt-key-file F] [--allow-origin O]\n"
-     "       | drill --log DIR",
-     "a verified backup; pg_dump or pgBackRest (PG); a restore drill", 0, 2,
+     "       | drill --log DIR\n"
+     "       | pgbackrest-conf s3://B/P|azure://C/P [FILE]",
+     "a verified backup; pg_dump or pgBackRest (PG); a restore drill", 0, 3,
      CMD_ARGS_ONE_DB | CMD_FILES_ALONE, cmd_backup},
     {"backups", "[prune --keep N [--days D] [--copy-to DEST] [--apply]]",
      "the backup catalog; prune old SQLite backups (dry run: no --apply)", 0, 1, 0, cmd_backups},

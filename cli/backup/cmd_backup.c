@@ -6,6 +6,7 @@
  * plugs in.
  */
 #include "backup_methods.h"
+#include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/common/backup_dir_setting.h"
 #include "cli/backup/common/shipped.h"
 #include "cli/cli.h"
@@ -17,16 +18,22 @@
 
 int cmd_backup(cli_db *db, cli_opts *o)
 {
-	/* without --db: a log's drill, from its files alone (CMD_FILES_ALONE) */
-	if (!db && !(o->nargs == 1 && strcmp(o->args[0], "drill") == 0 && o->log_dir))
-		return CLI_NEEDS_DB;
+	/* dbcare backup pgbackrest-conf URL [FILE]: a configuration, no
+	 * database (a backup named pgbackrest-conf: ./pgbackrest-conf) */
+	if (o->nargs > 0 && strcmp(o->args[0], "pgbackrest-conf") == 0)
+		return cli_pgbackrest_conf(o);
 	/* dbcare backup drill [BACKUP] (a backup named drill: ./drill) */
-	if (o->nargs > 0 && strcmp(o->args[0], "drill") == 0)
-		return cli_backup_drill(db, o);
-	if (o->nargs > 1) {
-		cli_errorf("usage: dbcare backup [PATH] | backup drill [BACKUP]");
+	bool drill = o->nargs > 0 && strcmp(o->args[0], "drill") == 0;
+	if (o->nargs > (drill ? 2 : 1)) {
+		cli_errorf("usage: dbcare backup [PATH] | backup drill [BACKUP] | backup "
+		           "pgbackrest-conf URL [FILE]");
 		return CLI_USAGE;
 	}
+	/* without --db: a log's drill, from its files alone (CMD_FILES_ALONE) */
+	if (!db && !(drill && o->nargs == 1 && o->log_dir))
+		return CLI_NEEDS_DB;
+	if (drill)
+		return cli_backup_drill(db, o);
 	/* the method the command line asks for: the first of the database's
 	 * driver's rows that takes it */
 	for (const cli_backup_method *m = cli_backup_method_next(db, NULL); m;

@@ -92,9 +92,23 @@ int cli_write_new_file(const char *path, const char *text)
 
 FILE *cli_replace_open(cli_replace *r, const char *path)
 {
+	return cli_replace_open_mode(r, path, 0666);
+}
+
+FILE *cli_replace_open_mode(cli_replace *r, const char *path, mode_t mode)
+{
 	r->path = path;
 	r->tmp = NULL;
-	r->f = asprintf(&r->tmp, "%s.tmp", path) < 0 ? NULL : fopen(r->tmp, "w");
+	/* the temporary file made new with mode from its first byte: a
+	 * leftover one (another mode, a link) is removed first */
+	int fd = asprintf(&r->tmp, "%s.tmp", path) < 0 ? -1 : 0;
+	if (fd == 0 && unlink(r->tmp) != 0 && errno != ENOENT)
+		fd = -1;
+	if (fd == 0)
+		fd = open(r->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	r->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!r->f && fd >= 0)
+		close(fd);
 	if (!r->f) {
 		cli_errorf("cannot write %s: %s", path, strerror(errno));
 		free(r->tmp);

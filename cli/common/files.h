@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Hosts for core calls that touch files and text only (no callback of a
  * database host is reached): malloc/free and an engine's dialect. Each
@@ -37,6 +38,10 @@ typedef struct cli_replace {
 	const char *path;
 } cli_replace;
 FILE *cli_replace_open(cli_replace *r, const char *path);
+/* The same with the file's mode (before the umask): 0600 for a secret,
+ * which no other user can read at any moment, the replaced file's readers
+ * included. */
+FILE *cli_replace_open_mode(cli_replace *r, const char *path, mode_t mode);
 int cli_replace_close(cli_replace *r, bool ok);
 
 /* Removes the directory tree at path (not following links); with

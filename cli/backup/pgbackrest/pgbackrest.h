@@ -34,6 +34,11 @@ int cli_pgbackrest_verify_row(cli_db *db, cli_opts *o, const cli_backup_ref *b, 
 /* dbcare restore --to-time TIME DIR [--from URL]: from a bucket or
  * container, the recovery is run to its end here (pgbackrest_recover.c). */
 int cli_pgbackrest_restore(cli_db *db, cli_opts *o);
+/* dbcare backup pgbackrest-conf URL [FILE]: the repository in the
+ * bucket or container as pgBackRest's [global] options, for the
+ * archive_command's pgBackRest: printed without the secrets, or all of
+ * them into FILE, mode 0600 (pgbackrest_conf.c). */
+int cli_pgbackrest_conf(cli_opts *o);
 
 #endif
 

@@ -6,7 +6,8 @@
  * AZURE_STORAGE_CONNECTION_STRING or account and key / SAS), and this file
  * renders them as pgBackRest's own variables (PGBACKREST_REPO1_*), handed
  * to each pgBackRest and PostgreSQL child dbcare runs and to nothing
- * else: never a command line, a configuration file, a setting, a message.
+ * else: never a command line, a setting, a message, nor a configuration
+ * file but the one of mode 0600 the user asks for (pgbackrest_conf.c).
  * The variables override the repository of pgBackRest's configuration
  * file (pgBackRest: command line over environment over file), so the
  * file's other options (log-path, repo1-retention-full, a cipher) still

@@ -4,9 +4,11 @@
 # HTTPS as pgBackRest requires; an http:// endpoint is refused): the
 # cluster's archive_command pushes its WAL into the bucket, with the secret
 # in neither the setting nor the server's logs: on S3 from a pgBackRest
-# configuration file of the server's user only (mode 0600), the server's
-# environment holding no secret; on Azure from the variable the server's
-# environment keeps, named in the archive_command;
+# configuration file of the server's user only (mode 0600, written by
+# `dbcare backup pgbackrest-conf URL FILE`), the server's environment
+# holding no secret; on Azure from the variable the server's environment
+# keeps, named in the archive_command, the repository's options printed by
+# `dbcare backup pgbackrest-conf URL`;
 # `dbcare backup s3://...` (or azure://...) makes the stanza there, takes
 # a full backup and records it; `dbcare verify` restores it into a scratch
 # cluster from the bucket (its stanza-create meeting pgBackRest's lock
@@ -35,31 +37,33 @@ store_start pitr
 secret=$store_secret # run() fails when an output holds it
 dest=$store_scheme://pitr/app
 port_of() { sed 's|^https://localhost:\([0-9]*\).*|\1|' <<<"$1"; }
-# pgBackRest's own configuration of the repository (no secret), and the
-# secret where the archive_command's pgBackRest finds it
+# pgBackRest's own configuration of the repository, for the archiver,
+# written by dbcare from the URL and the credentials it reads: printed,
+# without a secret; with a FILE named, into it, mode 0600, with the secret
+run 0 backup pgbackrest-conf "$dest"
+has "the credentials are left out" err
 if [ "$STORE" = s3 ]; then
-  pgbr_repo="repo1-type=s3
-repo1-s3-bucket=pitr
-repo1-path=/app
-repo1-s3-endpoint=localhost
-repo1-storage-port=$(port_of "$AWS_ENDPOINT_URL")
-repo1-s3-uri-style=path
-repo1-bundle=y
-repo1-s3-region=$AWS_REGION
-repo1-storage-ca-file=$AWS_CA_BUNDLE"
-  # the key pair in a file of the server's user only; the server started
-  # without it in its environment; the archive_command the plain one
-  pgbr_secret="repo1-s3-key=$AWS_ACCESS_KEY_ID
-repo1-s3-key-secret=$AWS_SECRET_ACCESS_KEY"
+  printf '[global]\nrepo1-path=/app\nrepo1-type=s3\nrepo1-s3-bucket=pitr\nrepo1-s3-region=%s
+repo1-s3-endpoint=localhost\nrepo1-storage-port=%s\nrepo1-s3-uri-style=path\nrepo1-storage-ca-file=%s\n' \
+    "$AWS_REGION" "$(port_of "$AWS_ENDPOINT_URL")" "$AWS_CA_BUNDLE" | diff - "$work/out" ||
+    fail "the repository's options printed differ"
+  # the whole repository, key pair included, in a file of the server's
+  # user only (pgBackRest's include folder); the server started without
+  # the key pair in its environment; the archive_command the plain one
+  pgbr_repo_conf() {
+    run 0 backup pgbackrest-conf "$dest" "$1/repo.conf"
+    [ "$(stat -c %a "$1/repo.conf")" = 600 ] || fail "repo.conf has mode $(stat -c %a "$1/repo.conf")"
+    grep -qxF "repo1-s3-key-secret=$AWS_SECRET_ACCESS_KEY" "$1/repo.conf" &&
+      grep -qxF "repo1-s3-key=$AWS_ACCESS_KEY_ID" "$1/repo.conf" || fail "repo.conf holds no key pair"
+  }
+  pgbr_repo=repo1-bundle=y pgbr_include=pgbr_repo_conf
   pgbr_server_env="-u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY"
 else
-  pgbr_repo="repo1-type=azure
-repo1-azure-container=pitr
-repo1-path=/app
-repo1-azure-account=$azure_account
-repo1-azure-endpoint=localhost
-repo1-storage-port=$(port_of "$azure_endpoint")
-repo1-azure-uri-style=path
+  printf '[global]\nrepo1-path=/app\nrepo1-type=azure\nrepo1-azure-container=pitr\nrepo1-azure-account=%s
+repo1-azure-endpoint=localhost\nrepo1-storage-port=%s\nrepo1-azure-uri-style=path\nrepo1-azure-key-type=shared\n' \
+    "$azure_account" "$(port_of "$azure_endpoint")" | diff - "$work/out" ||
+    fail "the repository's options printed differ"
+  pgbr_repo="$(sed 1d "$work/out")
 repo1-bundle=y"
   pgbr_archive='PGBACKREST_REPO1_AZURE_KEY="$AZURE_STORAGE_KEY" pgbackrest --stanza=app archive-push %p'
   export AZURE_STORAGE_KEY=$azure_key # the server's environment, as the user keeps it
@@ -256,7 +260,11 @@ if [ "$STORE" = s3 ]; then
   set +e; wait "$pid"; rc=$?; set -e
   [ "$rc" != 0 ] || { cat "$work/failed.out"; fail "the backup whose store was killed succeeded"; }
   store_start pitr
-  sed -i "s/^repo1-storage-port=.*/repo1-storage-port=$(port_of "$AWS_ENDPOINT_URL")/" "$r/pgbackrest.conf"
+  # the archiver's file written again for the new port, root's replacing
+  # the server's user's with its owner kept
+  pgbr_repo_conf "$r/conf.d"
+  [ "$(stat -c %U "$r/conf.d/repo.conf")" = "$(stat -c %U "$r/pgbackrest.conf")" ] ||
+    fail "repo.conf written again changed its owner"
   nothing_kept "the backup whose store was killed" all
   echo "the store killed in an upload: $(grep -m1 -o 'ERROR: \[[0-9]*\][^:]*' "$work/failed.out" || tail -1 "$work/failed.out")"
 else

@@ -16,7 +16,9 @@
 #                 pgbr_initdb (initdb's further options), pgbr_secret
 #                 (options of [global] kept in a file of their own,
 #                 $r/conf.d/secret.conf, mode 0600, owned by the server's
-#                 user: pgBackRest's include path) and pgbr_server_env
+#                 user: pgBackRest's include path), pgbr_include (a
+#                 command run with that folder, $r/conf.d, to write files
+#                 of pgBackRest's configuration into it) and pgbr_server_env
 #                 (env's options for the server's environment: -u NAME)
 command -v pgbackrest >/dev/null || fail "pgbackrest is not installed (test/harness/packages.txt)"
 start_ns=$(date +%s%N)
@@ -48,9 +50,10 @@ pg1-port=$port
 pg1-socket-path=$r/sock
 pg1-user=postgres
 CONF
-if [ -n "${pgbr_secret:-}" ]; then
+if [ -n "${pgbr_secret:-}${pgbr_include:-}" ]; then
   mkdir -p "$r/conf.d"
-  (umask 077 && printf '[global]\n%s\n' "$pgbr_secret" >"$r/conf.d/secret.conf")
+  [ -z "${pgbr_secret:-}" ] || (umask 077 && printf '[global]\n%s\n' "$pgbr_secret" >"$r/conf.d/secret.conf")
+  [ -z "${pgbr_include:-}" ] || $pgbr_include "$r/conf.d"
   export PGBACKREST_CONFIG_INCLUDE_PATH=$r/conf.d
 fi
 [ "$(id -u)" != 0 ] || chown -R postgres: "$r"
