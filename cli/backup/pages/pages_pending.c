@@ -23,14 +23,12 @@ int cli_module_stage_dir(cli_db *db, cli_opts *o, char **dir)
 	*dir = NULL;
 	if (cli_q(db, o, "SELECT dbcare_get($1)", 1, p, &r) != 0)
 		return -1;
+	/* v is empty or an absolute path: dbcare_get answers a DIR setting's
+	 * stored value only when the settings' validator accepts it
+	 * (core/settings/settings.c, dir_value), and refuses the call else */
 	const char *v = cli_cell(&r, 0, 0);
 	int rc = 0;
-	if (v && *v && v[0] != '/') {
-		cli_errorf("backup.stage_dir is %s: it names a local folder (an absolute path), "
-		           "where backups wait for their upload",
-		           v);
-		rc = -1;
-	} else if (v && *v && !(*dir = strdup(v))) {
+	if (v && *v && !(*dir = strdup(v))) {
 		cli_errorf("out of memory");
 		rc = -1;
 	}
