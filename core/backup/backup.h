@@ -379,7 +379,9 @@ int dbc_backup_entry(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, cons
  * since the newest verified backup against health.backups.max_age (warning
  * past it, critical past twice it); skipped until a backup is recorded
  * unless health.backups.required. Sets fact's value, status floor and
- * message; an engine adds what it knows beyond (PostgreSQL's archiver). */
+ * message, then adds the staged backups' finding (backup_waiting.c: where
+ * staging applies, SQLite); an engine adds what it knows beyond
+ * (PostgreSQL's archiver). */
 int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact *fact);
 
 /* Whether a backup waits for its upload: the one rule core's readers
@@ -398,9 +400,11 @@ int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact
 	" substr(b.path, length(rtrim(b.path, replace(b.path, '/', ''))) + 1))"
 /* The staged backups waiting for their upload (backup_waiting.c): the
  * ids of the verified rows of kind file in backup.stage_dir with no copy's
- * row in backup.dir's store (none unless backup.dir is a store's URL and
- * backup.stage_dir is set), and the oldest's path and age in hours. */
+ * row in backup.dir's store (none unless staging is on: backup.dir a
+ * store's URL and backup.stage_dir set, SQLite's alone), and the oldest's
+ * path and age in hours. */
 typedef struct dbc_backup_waiting {
+	bool staging; /* backup.dir a store's URL and backup.stage_dir set */
 	int64_t *id;
 	int n, cap;
 	char *oldest_path;
@@ -408,10 +412,10 @@ typedef struct dbc_backup_waiting {
 } dbc_backup_waiting;
 int dbc_backup_waiting_read(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_waiting *w);
 bool dbc_backup_waiting_has(const dbc_backup_waiting *w, int64_t id);
-/* The backups health check's finding on them: a warning naming their
- * count, the oldest and the remedy (dbcare backup --ship) once the oldest
- * has waited longer than health.backups.max_ship_wait hours. */
-int dbc_backup_waiting_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact *fact);
+/* Their metrics: m->waiting_known where staging is on (else the families
+ * are left out: PostgreSQL, a SQLite database that uploads nothing), their
+ * count and the oldest's age in seconds (0 when none waits). */
+int dbc_backup_waiting_metrics(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_metrics *m);
 
 /* The page hashes of SQLite incremental backups and the catalog column
  * that keeps them (backup_page_hashes.c): version 1, 16 bytes of each

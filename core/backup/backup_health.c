@@ -1,6 +1,7 @@
 /*
  * backup_health.c — the catalog part of the backups health check, the same
- * on both engines: how old the newest verified backup is.
+ * on both engines: how old the newest verified backup is, and the staged
+ * backups waiting too long for their upload (where staging is on).
  */
 #include "backup/backup_private.h"
 
@@ -65,5 +66,5 @@ int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact
 		fact->message =
 		    dbc_printf(ctx, "newest verified backup %.1f h old (max_age %g h)", n.hours, max_age);
 	}
-	return DBC_OK;
+	return dbc_backup_waiting_health(ctx, env, fact);
 }

@@ -22,6 +22,13 @@ typedef struct dbc_backup_catalog_row {
 	int64_t base_id;     /* an incremental backup's base; 0 for a full one */
 } dbc_backup_catalog_row;
 
+/* The backups health check's finding on the staged backups waiting for
+ * their upload (backup_waiting.c; dbc_backup_health adds it): a warning
+ * naming their count, the oldest and the remedy (dbcare backup --ship) once
+ * the oldest has waited longer than health.backups.max_ship_wait hours,
+ * which is read only where staging is on (never on PostgreSQL). */
+int dbc_backup_waiting_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact *fact);
+
 /* Whether the catalog exists yet (a read finds no backups until then). */
 int dbc_backup_catalog_present(dbc_ctx *ctx, const dbc_backup_hooks *env, bool *exists);
 

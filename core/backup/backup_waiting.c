@@ -4,8 +4,9 @@
  * backup.stage_dir, and dbcare backup --ship uploads them): verified rows
  * of kind file whose folder is backup.stage_dir, with no row of kind
  * file_copy for their object in backup.dir's store. Retention keeps them
- * (their only copy is here) and the backups health check names them once
- * the oldest has waited past health.backups.max_ship_wait.
+ * (their only copy is here), the backups health check names them once
+ * the oldest has waited past health.backups.max_ship_wait, and the
+ * metrics count them (dbcare_backups_waiting).
  */
 #include "backup/backup_private.h"
 
@@ -45,7 +46,8 @@ int dbc_backup_waiting_read(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 	    dbc_setting_get(ctx, "backup.stage_dir", &stage) != DBC_OK ||
 	    dbc_backup_catalog_present(ctx, env, &exists) != DBC_OK)
 		return DBC_ERROR;
-	if (!exists || stage[0] != '/' || !dbc_setting_is_store_url(dir))
+	w->staging = stage[0] == '/' && dbc_setting_is_store_url(dir);
+	if (!exists || !w->staging)
 		return DBC_OK;
 	char *hours = dbc_printf(ctx, ctx->host->dialect->time_hours_since, "b.created_at");
 	char *sql = hours ? dbc_printf(ctx, waiting_sql, ctx->host->book_prefix, hours) : NULL;
@@ -65,10 +67,14 @@ int dbc_backup_waiting_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_hea
 {
 	dbc_backup_waiting w;
 	double max_wait;
-	if (dbc_setting_get_number(ctx, "health.backups.max_ship_wait", &max_wait) != DBC_OK ||
-	    dbc_backup_waiting_read(ctx, env, &w) != DBC_OK)
+	if (dbc_backup_waiting_read(ctx, env, &w) != DBC_OK)
 		return DBC_ERROR;
-	if (w.n == 0 || w.oldest_hours <= max_wait)
+	/* none waits where staging is off: max_ship_wait is not this engine's */
+	if (w.n == 0)
+		return DBC_OK;
+	if (dbc_setting_get_number(ctx, "health.backups.max_ship_wait", &max_wait) != DBC_OK)
+		return DBC_ERROR;
+	if (w.oldest_hours <= max_wait)
 		return DBC_OK;
 	char *text = dbc_printf(ctx,
 	                        "%d backup%s wait%s in backup.stage_dir for the store, the oldest %s "
@@ -78,5 +84,16 @@ int dbc_backup_waiting_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_hea
 	if (!text)
 		return DBC_ERROR;
 	dbc_health_finding(ctx, fact, DBC_CHECK_WARNING, text);
+	return DBC_OK;
+}
+
+int dbc_backup_waiting_metrics(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_metrics *m)
+{
+	dbc_backup_waiting w;
+	if (dbc_backup_waiting_read(ctx, env, &w) != DBC_OK)
+		return DBC_ERROR;
+	m->waiting_known = w.staging;
+	m->waiting = w.n;
+	m->waiting_oldest_seconds = w.n ? w.oldest_hours * 3600 : 0;
 	return DBC_OK;
 }

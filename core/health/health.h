@@ -235,6 +235,14 @@ typedef struct dbc_health_metrics {
 	 * whether its capture failed and copied nothing since (a full disk) */
 	bool log_known, log_capturing, log_end_missing, log_capture_failed;
 	double log_lag_seconds, log_restorable_epoch;
+	/* the staged backups waiting for dbcare backup --ship
+	 * (dbc_backup_waiting_metrics: waiting_known where staging is on,
+	 * SQLite with backup.dir a store's URL and backup.stage_dir set; false
+	 * otherwise, and its families are left out): their count and the
+	 * oldest's age in seconds (0 when none waits) */
+	bool waiting_known;
+	int64_t waiting;
+	double waiting_oldest_seconds;
 } dbc_health_metrics;
 
 /* One stored snapshot, for growth. */

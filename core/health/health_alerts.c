@@ -8,7 +8,8 @@
  * catalogue (health.alerts.*), so a database's dbcare_set moves them too.
  *
  * Invariant: every rule reads only series the exposition renders
- * (health_render.c) or that `dbcare serve` adds (dbcare_up,
+ * (health_render.c; dbcare_backups_waiting_oldest_seconds only where
+ * SQLite stages backups) or that `dbcare serve` adds (dbcare_up,
  * dbcare_metric_age_seconds); a rule whose threshold is disabled (negative)
  * is left out, as the check then never fires at that level.
  *
@@ -107,8 +108,9 @@ static int extra_setting(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, const
 
 int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, char **out)
 {
-	double max_age, drop, pending, stale;
+	double max_age, ship_wait, drop, pending, stale;
 	if (extra_setting(ctx, lookup, arg, "health.backups.max_age", &max_age) != DBC_OK ||
+	    extra_setting(ctx, lookup, arg, "health.backups.max_ship_wait", &ship_wait) != DBC_OK ||
 	    extra_setting(ctx, lookup, arg, "health.alerts.score_drop", &drop) != DBC_OK ||
 	    extra_setting(ctx, lookup, arg, "health.alerts.pending_minutes", &pending) != DBC_OK ||
 	    extra_setting(ctx, lookup, arg, "health.alerts.stale_seconds", &stale) != DBC_OK)
@@ -178,6 +180,13 @@ int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, cha
 	     "The newest restore drill of {{ $labels.database }} failed",
 	     "A backup did not restore, or its restored copy differs from its record: the table "
 	     "backup_drills of dbcare's bookkeeping says why."},
+	    /* SQLite's staged backups: the series exists only where staging is
+	     * on, so the rule never fires elsewhere */
+	    {"DbcareBackupsWaiting",
+	     dbc_printf(ctx, "dbcare_backups_waiting_oldest_seconds > %g", ship_wait * 3600), NULL,
+	     "warning", "Backups of {{ $labels.database }} wait to be shipped",
+	     "The oldest backup in backup.stage_dir has waited {{ $value }} s for its upload, longer "
+	     "than health.backups.max_ship_wait: run dbcare backup --ship."},
 	    {"DbcareRetentionBehind", value_above(ctx, lookup, arg, DBC_HC_RETENTION), "1h", "warning",
 	     "Retention of {{ $labels.database }} is behind",
 	     "A retention policy has {{ $value }} batches due: its runs do not keep up."},

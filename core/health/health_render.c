@@ -271,6 +271,15 @@ static void metrics_prometheus(dbc_prom *b, const char *base, const dbc_health_m
 		          "directory) and has copied no commit since, else 0.");
 		sample(b, f, base, m->log_capture_failed);
 	}
+	/* SQLite's staged backups: only where staging is on */
+	if (m->waiting_known) {
+		f = gauge(b, "dbcare_backups_waiting",
+		          "Backups staged in backup.stage_dir waiting for dbcare backup --ship.");
+		sample(b, f, base, (double)m->waiting);
+		f = gauge(b, "dbcare_backups_waiting_oldest_seconds",
+		          "How long the oldest staged backup has waited for its upload (0: none waits).");
+		sample(b, f, base, m->waiting_oldest_seconds);
+	}
 }
 
 char *dbc_prom_database_labels(dbc_ctx *ctx, const char *engine, const char *database)

@@ -217,15 +217,19 @@ static int check_value(dbc_ctx *ctx, const dbc_setting_def *def, const char *val
 	case DBC_SETTING_DIR:
 		if (dir_value(ctx, value, normalised, why) != DBC_OK)
 			return DBC_ERROR;
-		/* backup.stage_dir holds the backups waiting for their upload in a
-		 * folder of their own, never the root: a backup there would sit
-		 * among the system's directories, and '/' is no folder its
-		 * readers could compare a backup's path with */
-		if (*normalised && strcmp(def->key, "backup.stage_dir") == 0 && (*normalised)[0] &&
-		    !(*normalised)[strspn(*normalised, "/")]) {
+		/* a folder of its own (backup.stage_dir: the backups waiting for
+		 * their upload) is local, and never the root: a file there would
+		 * sit among the system's directories, and '/' is no folder its
+		 * readers could compare a file's path with */
+		if (*normalised && (def->flags & DBC_SETTING_OWN_FOLDER) && (*normalised)[0] &&
+		    (dbc_setting_is_store_url(*normalised) || !(*normalised)[strspn(*normalised, "/")])) {
 			*normalised = NULL;
-			*why = "Give backup.stage_dir a folder of its own for the backups waiting for their "
-			       "upload, such as /var/backups/app-stage, not the root directory.";
+			*why = dbc_printf(ctx,
+			                  "Give %s a local folder of its own, an absolute path such as "
+			                  "/var/backups/app-stage: not the root directory, nor a store's URL "
+			                  "(the dbcare command uploads from it).",
+			                  def->key);
+			return *why ? DBC_OK : DBC_ERROR;
 		}
 		return DBC_OK;
 	}

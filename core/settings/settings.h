@@ -21,6 +21,14 @@ typedef enum {
 	                     * without a credential in it */
 } dbc_setting_kind;
 
+/* The properties of a definition beyond its kind (dbc_setting_def.flags). */
+enum {
+	/* a DBC_SETTING_DIR that names a local folder of its own, which a
+	 * process writes and compares paths with: an absolute path only (never
+	 * a store's URL), and never the root directory */
+	DBC_SETTING_OWN_FOLDER = 1u << 0,
+};
+
 typedef struct dbc_setting_def {
 	const char *key;
 	const char *default_value;
@@ -29,6 +37,7 @@ typedef struct dbc_setting_def {
 	const char *choices;
 	double min;
 	double max;
+	unsigned flags; /* DBC_SETTING_OWN_FOLDER, or 0 */
 } dbc_setting_def;
 
 typedef struct dbc_setting_list {

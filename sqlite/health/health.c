@@ -527,12 +527,20 @@ static int read_log_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg
 	return sqldbc_pitr_health_metrics(ctx, arg);
 }
 
+static int read_waiting_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
+{
+	(void)eng;
+	return dbc_backup_waiting_metrics(ctx, &sqldbc_backup_hooks, arg);
+}
+
 static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
 {
-	/* the log's numbers need the settings: unreadable (bookkeeping
-	 * incomplete), they are left out and the rest still counts */
-	bool log_read;
-	if (dbc_health_tolerant(ctx, eng, read_log_metrics, m, &log_read, NULL) != DBC_OK)
+	/* the log's and the staged backups' numbers need the settings:
+	 * unreadable (bookkeeping incomplete), they are left out and the rest
+	 * still counts */
+	bool read_ok;
+	if (dbc_health_tolerant(ctx, eng, read_log_metrics, m, &read_ok, NULL) != DBC_OK ||
+	    dbc_health_tolerant(ctx, eng, read_waiting_metrics, m, &read_ok, NULL) != DBC_OK)
 		return DBC_ERROR;
 	return ctx->host->query(
 	    ctx,
@@ -593,9 +601,7 @@ static int gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_
                           dbc_health_fact *fact)
 {
 	(void)eng, (void)mode;
-	if (dbc_backup_health(ctx, &sqldbc_backup_hooks, fact) != DBC_OK)
-		return DBC_ERROR;
-	return dbc_backup_waiting_health(ctx, &sqldbc_backup_hooks, fact);
+	return dbc_backup_health(ctx, &sqldbc_backup_hooks, fact);
 }
 
 /* SQLite's gatherers by check id; a check of the catalogue that applies to

@@ -27,6 +27,7 @@ cmp -s "$work/written.yml" "$rules" || fail "alert-rules FILE differs from its s
 grep -qF 'dbcare_health_check_value{check=\"slow_queries\"} > 10"' "$rules" || fail "slow_queries threshold"
 grep -qF 'dbcare_health_check_value{check=\"backups\"} > 26"' "$rules" || fail "backups max_age"
 grep -qF 'dbcare_health_check_value{check=\"backups\"} > 52 or' "$rules" || fail "twice max_age"
+grep -qF 'dbcare_backups_waiting_oldest_seconds > 93600"' "$rules" || fail "max_ship_wait in seconds"
 # the parts no check grades are settings too (health.alerts.*), defaults in the file
 grep -qF 'dbcare_health_score >= 10"' "$rules" || fail "score drop default"
 grep -qF 'dbcare_metric_age_seconds > 600"' "$rules" || fail "staleness default"
@@ -37,7 +38,7 @@ db="$work/app.db"
 q "SELECT dbcare_set('health.slow_queries.warn', '3'); SELECT dbcare_set('health.backups.max_age', '48');
    SELECT dbcare_set('health.retention.warn', '-1'); SELECT dbcare_set('health.audit.warn', '-1');
    SELECT dbcare_set('health.alerts.score_drop', '25'); SELECT dbcare_set('health.alerts.pending_minutes', '90');
-   SELECT dbcare_set('health.alerts.stale_seconds', '120');" >/dev/null
+   SELECT dbcare_set('health.alerts.stale_seconds', '120'); SELECT dbcare_set('health.backups.max_ship_wait', '2');" >/dev/null
 run 0 alert-rules --db "$db" --module "$module"
 has 'dbcare_health_score >= 25"' out
 has 'dbcare_metric_age_seconds > 120"' out
@@ -46,6 +47,7 @@ has 'not applied for 90m.' out
 has 'dbcare_health_check_value{check=\"slow_queries\"} > 3"' out
 has 'dbcare_health_check_value{check=\"backups\"} > 48"' out
 has 'dbcare_health_check_value{check=\"backups\"} > 96 or' out
+has 'dbcare_backups_waiting_oldest_seconds > 7200"' out
 ! grep -q DbcareRetentionBehind "$work/out" || fail "a check with both levels disabled still has a rule"
 # the audit rule keeps its status part (a broken chain) without a threshold
 has 'expr: "dbcare_health_check_status{check=\"audit\"} == 2"' out
@@ -90,7 +92,9 @@ done
 
 # --- names: only families the SQLite exposition renders (or dbcare serve adds)
 # two snapshots of a table: the per-table families (growth needs two)
-q "CREATE TABLE grown (id INTEGER PRIMARY KEY); SELECT dbhealth_snapshot(); SELECT dbhealth_snapshot();" >/dev/null
+# and staging on: the staged backups' families (DbcareBackupsWaiting)
+q "CREATE TABLE grown (id INTEGER PRIMARY KEY); SELECT dbhealth_snapshot(); SELECT dbhealth_snapshot();
+   SELECT dbcare_set('backup.dir', 's3://shop/app'); SELECT dbcare_set('backup.stage_dir', '$work/stage');" >/dev/null
 q "SELECT dbhealth_metrics('quick')" > "$work/metrics.prom"
 grep -q '^dbcare_health_check_value{engine="sqlite",database="app.db",check="audit"} 0$' "$work/metrics.prom" ||
   fail "no value sample for the audit check: $(grep check_value "$work/metrics.prom" | head -3)"

@@ -166,10 +166,33 @@ run 0 restore "s3://shop/auto/$(s3_objects | grep -E '^auto/auto-' | tail -1 | c
 # store that fails leaves them waiting; `dbcare backup` without PATH makes
 # its own there too (nothing in the working directory), the waiting ones
 # shipped first; the chain restores from the bucket alone
-st="$work/staged.db"
-mkdir stage
-sqlite3 "$st" "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a')"
-run 0 config set backup.dir s3://shop/staged --db "sqlite:$st"
+# A database for staging, NAME.db with one row, backup.dir the bucket's
+# prefix NAME and FOLDER made (empty) for its stage: st names the database
+staging_db() { # NAME FOLDER
+  st="$work/$1.db"
+  mkdir "$2"
+  sqlite3 "$st" "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a')"
+  run 0 config set backup.dir "s3://shop/$1" --db "sqlite:$st"
+}
+staging_db staged stage
+# waiting NUMBER: the staged backups' metric of st is NUMBER, the oldest's
+# age 0 when none waits and seconds of this run otherwise; absent: left out
+waiting() {
+  local m count age
+  m=$(db=$st q "SELECT dbhealth_metrics()")
+  count=$(echo "$m" | sed -n 's/^dbcare_backups_waiting{engine="sqlite",database="[^"]*"} //p')
+  age=$(echo "$m" | sed -n 's/^dbcare_backups_waiting_oldest_seconds{[^}]*} //p')
+  if [ "$1" = absent ]; then
+    [ -z "$count$age" ] || fail "staging off, yet the metrics count waiting backups: $count $age"
+    return
+  fi
+  [ "$count" = "$1" ] || fail "dbcare_backups_waiting is [$count], want $1"
+  awk -v n="$1" -v a="$age" 'BEGIN { exit !(n == 0 ? a == 0 : a > 0 && a < 600) }' ||
+    fail "dbcare_backups_waiting_oldest_seconds is [$age] with $1 waiting"
+  echo "$m" | promtool check metrics 2>&1 | grep backups_waiting && fail "promtool on the waiting metrics"
+  return 0
+}
+waiting absent
 refused=$(db=$st q "SELECT dbbackup_create()" 2>&1) && fail "dbbackup_create without backup.stage_dir: $refused"
 echo "$refused" | grep -q "backup.stage_dir names no local folder to stage this backup in" ||
   fail "the refusal names no remedy: $refused"
@@ -210,26 +233,27 @@ run 0 restore "s3://shop/staged/$newest" --db "sqlite:$work/staged-restored.db"
 [ "$(sqlite3 "$work/staged-restored.db" "SELECT count(*), group_concat(v) FROM t")" = "$want" ] ||
   fail "the staged chain restored from the bucket differs"
 
-# backup.stage_dir is a folder of its own: '/' is refused, naming the
-# setting and the remedy (--ship once compared a prefix '//' there and
-# found nothing); spelt with trailing slashes it is the same folder. A
-# staged backup not yet shipped is the only copy: the prune keeps it and
-# says so, and the backups check names it once it has waited past
-# max_ship_wait, with the remedy; --ship then uploads it, its row with the
-# backup's own duration
-st="$work/slashes.db"
-mkdir slashes
-sqlite3 "$st" "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a')"
-run 0 config set backup.dir s3://shop/slashes --db "sqlite:$st"
-run 1 config set backup.stage_dir / --db "sqlite:$st"
-has 'invalid value "/" for setting "backup.stage_dir"' err
-has "Give backup.stage_dir a folder of its own" err
+# backup.stage_dir is a local folder of its own: '/' and a store's URL
+# are refused, naming the setting and the remedy (--ship once compared a
+# prefix '//' there and found nothing); spelt with trailing slashes it is
+# the same folder. A staged backup not yet shipped is the only copy: the
+# prune keeps it and says so, the backups check names it once it has
+# waited past max_ship_wait, with the remedy, and the metrics count it
+# (dbcare_backups_waiting, absent while staging is off); --ship then
+# uploads it, its row with the backup's own duration
+staging_db slashes slashes
+for bad in / s3://shop/stage; do
+  run 1 config set backup.stage_dir "$bad" --db "sqlite:$st"
+  has "invalid value \"$bad\" for setting \"backup.stage_dir\"" err
+  has "Give backup.stage_dir a local folder of its own" err
+done
 run 0 config set backup.stage_dir "$work/slashes//" --db "sqlite:$st"
 run 0 config set health.backups.max_ship_wait 0 --db "sqlite:$st"
 db=$st q "SELECT dbbackup_create()" "SELECT dbbackup_create('$work/slashes-local.db')" >/dev/null
 run 0 health --format json --db "sqlite:$st"
 has "1 backup waits in backup.stage_dir for the store, the oldest $work/slashes/slashes-" out
 has "run dbcare backup --ship" out
+waiting 1
 run 0 backups prune --keep 1 --apply --db "sqlite:$st"
 has "kept $work/slashes/slashes-" err
 has "waits in backup.stage_dir for its upload (dbcare backup --ship)" err
@@ -243,6 +267,7 @@ has "shipped 1 of the 1 backups waiting in $work/slashes" err
   fail "the shipped copy's row lacks its backup's duration: $(sqlite3 "$st" "SELECT kind, path, duration_ms FROM dbcare_backups")"
 run 0 health --format json --db "sqlite:$st"
 grep -qF "waits in backup.stage_dir" out && fail "a shipped backup is still named as waiting"
+waiting 0
 # a waiting incremental keeps its base through the prune, the base shipped
 # or not: without the base it restores nothing
 db=$st q "SELECT dbbackup_create(NULL, 'incremental')" "SELECT dbbackup_create('$work/slashes-local2.db')" >/dev/null
@@ -255,4 +280,4 @@ run 0 backups prune --keep 1 --apply --db "sqlite:$st"
 echo "backups prune --copy-to: f1 and i1 deleted in the bucket, f2 kept for i2, which restores;"
 echo "backup.dir s3://...: backups uploaded and pruned there, a gone base fetched back, the chain restores;"
 echo "backup.stage_dir: SQL's backups wait there, shipped once whole by --ship or the next backup;"
-echo "a waiting backup is kept by the prune and named by health until shipped"
+echo "a waiting backup is kept by the prune, named by health and counted by the metrics until shipped"

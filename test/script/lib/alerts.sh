@@ -3,6 +3,7 @@
 #   check_names EXPOSITION   every metric name the rules and the dashboard
 #                            read is a family of EXPOSITION (the text of
 #                            dbhealth_metrics) or one dbcare serve adds
+#                            (or, on PostgreSQL, one only SQLite renders)
 #   check_page HTML NAME...  headless Chromium loads the page HTML: its DOM
 #                            has the score, a finding and the tables NAME,
 #                            and nothing the database held ran; the
@@ -14,6 +15,9 @@ rules="$root/deploy/prometheus/dbcare.rules.yml"
 dashboard="$root/deploy/grafana/dbcare.json"
 # The series `dbcare serve` adds to the exposition of the SQL function.
 server_names="dbcare_up dbcare_metric_age_seconds"
+# The families only SQLite renders, where it stages backups (backup.dir a
+# store's URL, backup.stage_dir set): PostgreSQL's exposition never has them.
+sqlite_only_names="dbcare_backups_waiting_oldest_seconds"
 
 # PromQL of the rules and of every dashboard panel, one expression a line.
 exprs() {
@@ -37,6 +41,7 @@ check_names() {
   exprs > "$work/exprs"
   for name in $(grep -o 'dbcare_[a-z_]*' "$work/exprs" | sort -u); do
     grep -qx "$name" <<<"$have" || grep -qw "$name" <<<"$server_names" ||
+      { grep -qw "$name" <<<"$sqlite_only_names" && grep -q 'engine="postgresql"' "$1"; } ||
       fail "$name is read by the rules or the dashboard but the exposition has no such family"
   done
 }
