@@ -159,14 +159,14 @@ done
 [ -n "$locked" ] || fail "the session locking $db2's dbcare.config did not take its lock in 60 s"
 ages=()
 for round in 1 2 3; do
-  t0=$(date +%s%N)
-  get "$base/metrics"; want_code 200 "scrape $round with $db2 locked"
-  ms=$((($(date +%s%N) - t0) / 1000000))
-  [ "$ms" -lt 4500 ] || fail "scrape $round took ${ms}ms with a 3s budget"
+  timed_get "$base/metrics"; want_code 200 "scrape $round with $db2 locked"
+  # cut once at the budget: waiting for the lock, or a second budget, takes
+  # 6 s at least, which load only lengthens
+  [ "$ms" -lt 6000 ] || fail "scrape $round took ${ms}ms with a 3s budget"
   [ "$(value dbcare_up "$db2")" = 0 ] || fail "$db2 up while locked"
   [ "$(value dbcare_up "$db")" = 1 ] || fail "$db not up in round $round"
-  "$py" -c "import sys; sys.exit(0 if float('$(value dbcare_metric_age_seconds "$db")') < 3.5 else 1)" ||
-    fail "$db stale: $(value dbcare_metric_age_seconds "$db")"
+  read_in_get "$(value dbcare_metric_age_seconds "$db")" ||
+    fail "$db stale: $(value dbcare_metric_age_seconds "$db") s old after a ${ms}ms scrape"
   [ -n "$(value dbcare_health_score "$db2")" ] || fail "$db2's last result not served"
   ages+=("$(value dbcare_metric_age_seconds "$db2")")
   sleep 0.5

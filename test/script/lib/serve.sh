@@ -7,6 +7,10 @@
 #   stop_serve               SIGTERM, then the exit code must be 0
 #   get URL [CURL ARGS...]   body in $work/body, headers in $work/headers,
 #                            the status in $code
+#   timed_get URL [ARGS...]  get, and the time it took in ms in $ms
+#   read_in_get AGE          whether a dbcare_metric_age_seconds of AGE fits
+#                            in the last timed_get: the member's report was
+#                            read during that request, not carried over
 #   body_json EXPR           a Python expression over the parsed body (d)
 #   hold_lock FILE MODE      another process holds FILE's lock (BEGIN MODE:
 #                            IMMEDIATE, EXCLUSIVE) until `kill "$locker"`;
@@ -52,6 +56,19 @@ get() {
   shift
   code=$(curl -s -m 30 -o "$work/body" -D "$work/headers" -w '%{http_code}' "$@" "$url") || true
 }
+
+timed_get() {
+  local t0
+  t0=$(date +%s%N)
+  get "$@"
+  ms=$((($(date +%s%N) - t0) / 1000000))
+}
+
+# The age is rendered after the read and before the response ends, to the
+# millisecond: a report read during the request is younger than the
+# request took (a carried one is older by at least the time since the
+# request before it). Load stretches both alike.
+read_in_get() { "$py" -c "import sys; sys.exit(0 if float(sys.argv[1]) * 1000 <= $ms + 1 else 1)" "$1"; }
 
 body_json() { "$py" -c "import json,sys; d=json.load(open('$work/body')); print($1)"; }
 header() { grep -i "^$1:" "$work/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
