@@ -239,6 +239,11 @@ int az_perform(cli_store *s, const az_request *rq, store_answer *a, char *err, s
 
 int az_call(cli_store *s, const az_request *rq, store_answer *a, char *err, size_t n)
 {
-	int rc = az_perform(s, rq, a, err, n);
+	int rc, tries = 0;
+	do {
+		if (rq->part)
+			rq->part->sent = 0;
+		rc = az_perform(s, rq, a, err, n);
+	} while (rc == 0 && store_try_again(a, &tries));
 	return rc == 0 ? store_judged(s, rq->method, rq->key, a, &az_remedies, err, n) : rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 size_t store_part_read(char *buf, size_t size, size_t nmemb, void *arg)
@@ -97,6 +98,25 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	     strncasecmp(sse, "aws:kms", 7) == 0))
 		a->etag_not_md5 = true;
 	return len;
+}
+
+bool store_try_again(store_answer *a, int *tries)
+{
+	bool busy = a->status == 500 || a->status == 502 || a->status == 503 || a->status == 504;
+	if (!busy || a->overflow || *tries >= STORE_RETRIES)
+		return false;
+	/* full jitter over the upper half: writers a busy store answered at
+	 * once do not come back at once */
+	long ms = (long)STORE_RETRY_BASE_MS << *tries;
+	ms = ms / 2 + (long)arc4random_uniform((uint32_t)(ms / 2 + 1));
+	nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L}, NULL);
+	++*tries;
+	free(a->text.data);
+	a->text = (dbc_heap_text){0};
+	a->status = 0;
+	a->etag[0] = a->content_md5[0] = a->length[0] = '\0';
+	a->etag_not_md5 = false;
+	return true;
 }
 
 void store_curl_answer(CURL *c, store_answer *a)

@@ -59,6 +59,18 @@ typedef struct store_answer {
  * timed out, the answer's body and headers into a. */
 void store_curl_answer(CURL *c, store_answer *a);
 
+/* An answer the store asks to have tried again (HTTP 500, 502, 503, 504:
+ * S3's InternalError and SlowDown, Azure's InternalError and ServerBusy),
+ * with tries left (*tries counts the ones made): a pause of backoff with
+ * jitter (STORE_RETRY_BASE_MS doubled each time), a's answer dropped, and
+ * true: the caller sends the same request again. Safe for every request,
+ * because such an answer comes before any of its body reaches a's file
+ * (on_body) and publishes nothing: a part's bytes are read again from its
+ * file. */
+#define STORE_RETRIES       4
+#define STORE_RETRY_BASE_MS 200
+bool store_try_again(store_answer *a, int *tries);
+
 /* What each kind tells the user to check. */
 typedef struct store_remedies {
 	const char *endpoint; /* after "check the endpoint", or "" */

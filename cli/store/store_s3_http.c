@@ -92,7 +92,12 @@ int s3_perform(cli_store *s, const request *rq, store_answer *a, char *err, size
 int s3_call(cli_store *s, const request *rq, char **body, s3_etag *etag, char *err, size_t n)
 {
 	store_answer a = {.fd = -1};
-	int rc = s3_perform(s, rq, &a, err, n);
+	int rc, tries = 0;
+	do {
+		if (rq->part)
+			rq->part->sent = 0;
+		rc = s3_perform(s, rq, &a, err, n);
+	} while (rc == 0 && store_try_again(&a, &tries));
 	if (rc == 0)
 		rc = store_judged(s, rq->method, rq->key, &a, &s3_remedies, err, n);
 	/* CopyObject and CompleteMultipartUpload may fail after the 200 */

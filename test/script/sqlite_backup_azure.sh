@@ -215,6 +215,17 @@ run 1 backup "$work/corrupt-small.db" --copy-to "$dest" --db "sqlite:$work/tiny.
 has "the store holds other bytes than sent for blob $dest/corrupt-small.db" err
 azure_blobs | grep -q corrupt && fail "an upload that came back wrong was published"
 
+# a busy store (lib/azurite.js: names holding "busy" answered 503
+# ServerBusy twice to each PUT): each block and the block list sent again
+# after a pause, the blob published whole
+from=$(($(wc -l <"$work/azurite.log") + 1))
+DBCARE_TEST_AZURE_PUT_BLOB_MAX=$blocks run 0 backup "$work/busy.db" --copy-to "$dest" --db "sqlite:$db"
+busy=$(tail -n +"$from" "$work/azurite.log" | grep -c "^busy PUT /$acct/shop/app/nightly/busy.db?" || true)
+[ "$busy" -ge 4 ] && [ $((busy % 2)) = 0 ] ||
+  fail "the store was not busy twice for each block and the list: $busy answers"
+cmp -s "$work/busy.db" <(azure_blob app/nightly/busy.db) ||
+  fail "after the store's 503s, the blob is not the whole backup"
+
 # a blob whose bytes are not its MD5 (changed in the store) is not restored
 run 0 backup "$work/tiny-copy.db" --copy-to "$dest" --db "sqlite:$work/tiny.db"
 # azurite appends each blob to an extent file: its last byte, the newest

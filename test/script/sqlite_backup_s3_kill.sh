@@ -140,3 +140,14 @@ run 0 backup --ship --db "sqlite:$db"
 cmp -s "stage/$staged" "$work/s3/shop/ship/$staged._S3rver_object" ||
   fail "the re-run's object is not the whole staged backup"
 echo "ok: --ship killed $ship_killed of 4 times before its record, shipped whole by the next run"
+
+# a busy store (503 SlowDown twice to each PUT of a *busy* name, each of
+# the three parts here): each PUT is sent again after a pause, its part
+# read again from the file, and the object published whole
+from=$(($(wc -l <"$work/s3rver.log") + 1))
+AWS_CONFIG_FILE=parts.conf run 0 backup b/busy.db --copy-to "$dest" --db "sqlite:$db"
+[ "$(tail -n +"$from" "$work/s3rver.log" | grep -c "^busy PUT /shop/kill/busy\.db?partNumber=")" = 6 ] ||
+  fail "the store was not busy twice for each of the three parts: $(tail -n +"$from" "$work/s3rver.log")"
+cmp -s b/busy.db "$work/s3/shop/kill/busy.db._S3rver_object" ||
+  fail "after the store's 503s, the object is not the whole backup"
+echo "ok: each part answered 503 twice was sent again and published whole"

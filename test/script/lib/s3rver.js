@@ -17,9 +17,11 @@
 // "endless" answers IsTruncated=true forever (a new token and one name a
 // page); one holding "huge" answers a page of more than 1 MiB. A PUT of an
 // object whose name holds "taken" is refused (412 PreconditionFailed), as
-// a write-once bucket refuses to replace another writer's object. A PUT of an
-// object with Content-MD5 is published only whole and matching it, as AWS
-// does (s3rver alone publishes a cut PUT).
+// a write-once bucket refuses to replace another writer's object. A PUT of
+// an object whose name holds "busy" (or of a part of one) is answered 503
+// SlowDown the first two times, as a busy bucket asks a writer to slow
+// down. A PUT of an object with Content-MD5 is published only whole and
+// matching it, as AWS does (s3rver alone publishes a cut PUT).
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -169,7 +171,10 @@ server.store.putObject = async function putChecked(object) {
   const want = req && req.headers ? req.headers['content-md5'] : null;
   if (!want) return storePut(object);
   const file = this.getResourcePath(object.bucket, object.key, 'object');
-  const staged = this.getResourcePath(object.bucket, object.key, 'staged');
+  // each PUT stages its own file: a killed writer's PUT still draining
+  // never removes the staged bytes of the next writer's
+  const staged = this.getResourcePath(object.bucket, object.key, 'staged') + '.' +
+    crypto.randomBytes(6).toString('hex');
   await fs.promises.mkdir(dirname(file), { recursive: true });
   const md5 = crypto.createHash('md5');
   let size = 0;
@@ -191,10 +196,23 @@ server.store.putObject = async function putChecked(object) {
   await this.putMetadata(object.bucket, object.key, object.metadata, digest.toString('hex'));
   return { size, md5: digest.toString('hex') };
 };
+const busyAnswered = new Map(); // a busy PUT's URL: the 503s answered
 server.middleware.unshift(async (ctx, next) => {
   console.log(`request ${ctx.method} ${ctx.url}`);
   const fault = sigv4Fault(ctx.req);
   if (!fault) {
+    if (ctx.method === 'PUT' && /busy[^/?]*(\?|$)/.test(ctx.url)) {
+      const seen = busyAnswered.get(ctx.url) || 0;
+      if (seen < 2) {
+        busyAnswered.set(ctx.url, seen + 1);
+        console.log(`busy ${ctx.method} ${ctx.url}`);
+        ctx.status = 503;
+        ctx.type = 'application/xml';
+        ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>' +
+          '<Message>Please reduce your request rate.</Message></Error>';
+        return;
+      }
+    }
     if (await alteredStore(ctx, next)) return;
     await next();
     // a store that holds other bytes than it was sent: an object named
