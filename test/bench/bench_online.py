@@ -13,11 +13,14 @@ NULL with a volatile default (a backfill), CREATE INDEX, ADD FOREIGN KEY,
 ADD CHECK, RENAME. Rows: the clients' p99 latency during each operation
 against the baseline's (target ≤ 2×), the clients' errors (target 0), the
 clients' lock waits the server logged (log_lock_waits: a wait past
-deadlock_timeout, 1 s; target 0); a backfill of another table of as many
-rows while pgbench inserts 2,000 rows a second into it (target: it
-finishes); and the schema after the online run against the same
-migrations applied plainly to a database seeded alike (dbcare schema
-fingerprint: target equal)."""
+deadlock_timeout, 1 s; target 0); each operation's row also names what
+the migration's session was running when the clients' transactions slower
+than the baseline's p99 ended (the server logs that session's statements
+alone, with their times: MIGRATION_LOG), and its longest statements; a
+backfill of another table of as many rows while pgbench inserts 2,000 rows
+a second into it (target: it finishes); and the schema after the online
+run against the same migrations applied plainly to a database seeded alike
+(dbcare schema fingerprint: target equal)."""
 import atexit
 import os
 import re
@@ -54,6 +57,10 @@ PRE_S = 3.0 if QUICK else 5.0
 FEED_RATE = 2000
 FEED_TIMEOUT_S = 300 if QUICK else 1200
 P99_TARGET = 2.0
+# the migration's session (alone: the clients' are not logged) has the
+# server log each of its statements with its time, so a slow client
+# transaction is put down to what the migration ran when it ended
+MIGRATION_LOG = "-c log_min_duration_statement=0"
 
 SEED = """
 CREATE EXTENSION IF NOT EXISTS dbcare;
@@ -110,7 +117,7 @@ class Cluster:
         self.dir = tempfile.mkdtemp(prefix="dbcare-bench-online-", dir=base)
         atexit.register(self.stop)
         r = subprocess.run([PG_CLUSTER, "start", self.dir, "--stock", "log_lock_waits = on",
-                            "log_line_prefix = '%m [%p] %a '"], capture_output=True, text=True)
+                            "log_line_prefix = '%n [%p] %a '"], capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError("the stock cluster did not start: " + r.stderr.strip()[-300:])
         self.pg = benchlib.PgCluster.from_file(os.path.join(self.dir, "env"))
@@ -124,16 +131,32 @@ class Cluster:
     def log_size(self):
         return os.path.getsize(self.log)
 
+    def text_since(self, since):
+        with open(self.log, errors="replace") as f:
+            f.seek(since)
+            return f.read()
+
     def lock_waits(self, since):
         """The log_lock_waits lines written after offset since, by the
         application that waited: {application: count}."""
-        with open(self.log, errors="replace") as f:
-            f.seek(since)
-            text = f.read()
         out = {}
-        for m in re.finditer(r"^\S+ \S+ \S+ \[\d+\] (\S*) ?LOG:  process \d+ still waiting for",
-                             text, re.M):
+        for m in re.finditer(r"^\S+ \[\d+\] (\S*) ?LOG:  process \d+ still waiting for",
+                             self.text_since(since), re.M):
             out[m.group(1) or "?"] = out.get(m.group(1) or "?", 0) + 1
+        return out
+
+    def migration_statements(self, since):
+        """The statements the migration's session ran after offset since
+        (MIGRATION_LOG makes the server log each one with its time):
+        [(start epoch s, end epoch s, what)], what being the dbcare function
+        a statement calls, else its first word."""
+        out = []
+        for m in re.finditer(r"^(\d+\.\d+) \[\d+\] dbcare LOG:  duration: ([0-9.]+) ms  "
+                             r"(?:statement|execute [^:]*): (.*)$", self.text_since(since), re.M):
+            end, ms = float(m.group(1)), float(m.group(2))
+            call = re.search(r"\b(db[a-z_]+)\(", m.group(3))
+            what = call.group(1) if call else (m.group(3).split() or ["?"])[0]
+            out.append((end - ms / 1000.0, end, what))
         return out
 
 
@@ -201,12 +224,37 @@ class Load:
 
 
 def window(txns, t0, t1):
-    """Latencies (ms) of the transactions running at some moment in [t0, t1]."""
-    return [ms for end, ms, _ in txns if end >= t0 and end - ms / 1000.0 <= t1]
+    """(end epoch s, latency ms) of the transactions running at some moment
+    in [t0, t1]."""
+    return [(end, ms) for end, ms, _ in txns if end >= t0 and end - ms / 1000.0 <= t1]
 
 
-def cli(args, pg, db):
-    env = dict(os.environ, DBCARE_MODULE=benchlib.MODULE)
+def slow_by_statement(win, statements, slow_ms):
+    """The window's transactions slower than slow_ms, counted by what the
+    migration's session ran when each ended: the dbcare function its
+    statement called, "its start" before its first statement (the command
+    starting, connecting), "between statements" otherwise; the largest
+    counts first, as text."""
+    first = min((s for s, _, _ in statements), default=None)
+    counts = {}
+    for end, ms in win:
+        if ms <= slow_ms:
+            continue
+        what = next((w for s, e, w in statements if s <= end <= e), None)
+        if what is None:
+            what = "its start" if first is None or end < first else "between statements"
+        counts[what] = counts.get(what, 0) + 1
+    return ", ".join(f"{w} {n}" for w, n in sorted(counts.items(), key=lambda x: -x[1])[:4])
+
+
+def longest_statements(statements, n=3):
+    """The migration's n longest statements, as text."""
+    top = sorted(statements, key=lambda x: x[0] - x[1])[:n]
+    return ", ".join(f"{w} {(e - s) * 1000:.0f} ms" for s, e, w in top)
+
+
+def cli(args, pg, db, **extra_env):
+    env = dict(os.environ, DBCARE_MODULE=benchlib.MODULE, **extra_env)
     env.pop("DATABASE_URL", None)
     r = subprocess.run([CLI] + args + ["--db", pg.conninfo(db)], capture_output=True, text=True,
                        env=env)
@@ -229,7 +277,7 @@ def migrate_online(pg, db, mig_dir, name, sql, n):
     with open(os.path.join(mig_dir, f"V{n}__{name}.sql"), "w") as f:
         f.write(sql + "\n")
     t0 = time.time()
-    out = cli(["migrate", "--dir", mig_dir, "--online"], pg, db)
+    out = cli(["migrate", "--dir", mig_dir, "--online"], pg, db, PGOPTIONS=MIGRATION_LOG)
     return t0, time.time(), out
 
 
@@ -296,7 +344,8 @@ def measure(b, cluster):
         # the clients alone, from their first second on (a segment's start
         # pays its connections) until the migration starts
         base_ms += [ms for end, ms, _ in txns if end < t0 and end - ms / 1000.0 > t0 - PRE_S + 1]
-        during.append((op, sql, t0, t1, window(txns, t0, t1), out))
+        during.append((op, sql, t0, t1, window(txns, t0, t1), out,
+                       cluster.migration_statements(log_at)))
         by_app = cluster.lock_waits(log_at)
         client_waits = by_app.get("pgbench", 0)
         migration_waits += sum(v for k, v in by_app.items() if k != "pgbench")
@@ -311,14 +360,18 @@ def measure(b, cluster):
                f"p50 {percentile(base_ms, 50):.2f} ms; {base_errors} errors; mix 6 SELECT by "
                f"key : 3 single-row UPDATE : 1 INSERT, a transaction each; latency from the "
                f"scheduled start")
-    for op, sql, t0, t1, lat, out in during:
+    for op, sql, t0, t1, win, out, statements in during:
+        lat = [ms for _, ms in win]
         p99 = percentile(lat, 99)
         ratio = p99 / base_p99 if p99 is not None and base_p99 else None
         b.add("online", "postgresql", size, f"clients' p99 latency during {op}", p99, len(lat),
               ratio=ratio, ref="baseline p99", target=f"≤ {P99_TARGET:g}× baseline",
               met=ratio is not None and ratio <= P99_TARGET,
               note=f"`{sql}` ran {t1 - t0:.1f} s; p50 {percentile(lat, 50):.2f} ms, max "
-                   f"{max(lat):.0f} ms; {len(lat)} transactions in the window"
+                   f"{max(lat):.0f} ms; {len(lat)} transactions in the window; those over "
+                   f"the baseline p99 ended during: "
+                   f"{slow_by_statement(win, statements, base_p99) or 'none'}; its longest "
+                   f"statements (server time): {longest_statements(statements)}"
                    + throttle_note(out))
     total_errors = sum(int(e.rsplit(" ", 1)[1]) for e in errors)
     total_waits = sum(int(w.rsplit(" ", 1)[1]) for w in waits)
