@@ -597,6 +597,17 @@ static int may_make_schemas(dbc_ctx *ctx)
 	return DBC_ERROR;
 }
 
+/* Every index the place builds is on a table without rows, which no
+ * parallel worker helps to build: the estimate of how many could
+ * (plan_create_index_workers, a planner run per index) is skipped. Set
+ * LOCAL inside the place's subtransaction: its rollback, which always ends
+ * the place, puts the caller's value back. */
+static void no_parallel_builds(void)
+{
+	(void)set_config_option("max_parallel_maintenance_workers", "0", PGC_USERSET, PGC_S_SESSION,
+	                        GUC_ACTION_LOCAL, true, 0, false);
+}
+
 int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
                           void *arg)
 {
@@ -625,6 +636,7 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	/* each catalog state of the place is read once and rolled back: not
 	 * cached, so the live schema's cache entry stays for the reads after */
 	const void *outer_bypass = pgdbc_schema_cache_bypass(ctx, ctx->host_data);
+	no_parallel_builds();
 	int rc = open_place(ctx, &pl, sql);
 	if (rc == DBC_OK)
 		rc = pgdbc_runner_open(ctx, &pl.scratch, &pl.runner);

@@ -4,7 +4,8 @@
 # set_config and comments, and functions written before the tables their
 # LANGUAGE sql bodies read. The plan reaches the dumped database's schema,
 # and the bodies are checked again by the proof: the session keeps its own
-# check_function_bodies.
+# check_function_bodies, and the max_parallel_maintenance_workers the
+# scratch place turns off for its builds.
 set -eu
 db=dbcare_generate_dump
 . "$(dirname "$0")/lib/pg.sh"
@@ -25,12 +26,14 @@ grep -q "^SELECT pg_catalog.set_config('search_path', '', false);$" "$work/schem
 fresh_db
 q -v "desired=$(cat "$work/schema.sql")" > "$work/gen.out" <<'SQL'
 SET check_function_bodies = on;
+SET max_parallel_maintenance_workers = 3;
 SELECT statement FROM dbmigrate_generate(:'desired') ORDER BY step \gexec
 SHOW check_function_bodies;
+SHOW max_parallel_maintenance_workers;
 SHOW search_path;
 SQL
-tail -2 "$work/gen.out" | tr '\n' ' ' | grep -q '^on "\$user", public $' ||
-  fail "the session's settings changed: $(tail -2 "$work/gen.out" | tr '\n' ' ')"
+tail -3 "$work/gen.out" | tr '\n' ' ' | grep -q '^on 3 "\$user", public $' ||
+  fail "the session's settings changed: $(tail -3 "$work/gen.out" | tr '\n' ' ')"
 [ "$(q -c 'SELECT dbschema_fingerprint()')" = \
   "$("$B/psql" -X -q -At -d $src -c 'CREATE EXTENSION dbcare' -c 'SELECT dbschema_fingerprint()')" ] ||
   fail "the plan does not reach the dumped schema"
