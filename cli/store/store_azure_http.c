@@ -200,8 +200,11 @@ static void method_set(CURL *c, const az_request *rq, long long length, text_bod
 	}
 }
 
-int az_perform(cli_store *s, const az_request *rq, store_answer *a, char *err, size_t n)
+/* One try of rq (an az_request). */
+static int perform_once(cli_store *s, const void *request_of_azure, store_answer *a, char *err,
+                        size_t n)
 {
+	const az_request *rq = request_of_azure;
 	CURL *c = curl_easy_init();
 	char *path = NULL, *query = NULL, *url = NULL;
 	text_body t = {rq->text ? rq->text : "", rq->text ? strlen(rq->text) : 0, 0};
@@ -237,13 +240,13 @@ int az_perform(cli_store *s, const az_request *rq, store_answer *a, char *err, s
 	return cc != CURLE_OK || a->failed ? store_failed(s, rq->method, rq->key, cc, a, err, n) : 0;
 }
 
+int az_perform(cli_store *s, const az_request *rq, store_answer *a, char *err, size_t n)
+{
+	return store_perform_retried(perform_once, s, rq, rq->part, a, err, n);
+}
+
 int az_call(cli_store *s, const az_request *rq, store_answer *a, char *err, size_t n)
 {
-	int rc, tries = 0;
-	do {
-		if (rq->part)
-			rq->part->sent = 0;
-		rc = az_perform(s, rq, a, err, n);
-	} while (rc == 0 && store_try_again(a, &tries));
+	int rc = az_perform(s, rq, a, err, n);
 	return rc == 0 ? store_judged(s, rq->method, rq->key, a, &az_remedies, err, n) : rc;
 }

@@ -64,8 +64,9 @@ typedef struct az_request {
 /* What Azure's refusals tell the user to check. */
 extern const store_remedies az_remedies;
 
-/* Runs rq; 0 with its HTTP status in a->status (any), -1 on a transport
- * error (err written). */
+/* Runs rq, again while the store asks for it (store_perform_retried); 0
+ * with its last HTTP status in a->status (any), -1 on a transport error
+ * (err written). */
 int az_perform(cli_store *s, const az_request *rq, store_answer *a, char *err, size_t n);
 /* rq run with its answer in memory; 0 on 2xx (*a filled, a->text the
  * body), else -1 with err naming the request, Azure's error code and the

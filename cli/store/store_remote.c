@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -100,23 +101,39 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
-bool store_try_again(store_answer *a, int *tries)
+/* Whether a's answer asks for another try with tries (the ones made) left;
+ * then the pause is taken and the answer dropped. */
+static bool try_again(store_answer *a, int *tries)
 {
 	bool busy = a->status == 500 || a->status == 502 || a->status == 503 || a->status == 504;
 	if (!busy || a->overflow || *tries >= STORE_RETRIES)
 		return false;
-	/* full jitter over the upper half: writers a busy store answered at
-	 * once do not come back at once */
 	long ms = (long)STORE_RETRY_BASE_MS << *tries;
-	ms = ms / 2 + (long)arc4random_uniform((uint32_t)(ms / 2 + 1));
+	uint32_t draw = 0;
+	if (getrandom(&draw, sizeof draw, 0) != (ssize_t)sizeof draw)
+		draw = (uint32_t)getpid() * 2654435761u;
+	ms = ms / 2 + (long)(draw % (uint32_t)(ms / 2 + 1));
 	nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L}, NULL);
 	++*tries;
 	free(a->text.data);
 	a->text = (dbc_heap_text){0};
 	a->status = 0;
+	a->overflow = false;
 	a->etag[0] = a->content_md5[0] = a->length[0] = '\0';
 	a->etag_not_md5 = false;
 	return true;
+}
+
+int store_perform_retried(store_try_fn try_once, cli_store *s, const void *rq, store_part *part,
+                          store_answer *a, char *err, size_t n)
+{
+	int rc, tries = 0;
+	do {
+		if (part)
+			part->sent = 0;
+		rc = try_once(s, rq, a, err, n);
+	} while (rc == 0 && try_again(a, &tries));
+	return rc;
 }
 
 void store_curl_answer(CURL *c, store_answer *a)

@@ -59,17 +59,23 @@ typedef struct store_answer {
  * timed out, the answer's body and headers into a. */
 void store_curl_answer(CURL *c, store_answer *a);
 
-/* An answer the store asks to have tried again (HTTP 500, 502, 503, 504:
- * S3's InternalError and SlowDown, Azure's InternalError and ServerBusy),
- * with tries left (*tries counts the ones made): a pause of backoff with
- * jitter (STORE_RETRY_BASE_MS doubled each time), a's answer dropped, and
- * true: the caller sends the same request again. Safe for every request,
- * because such an answer comes before any of its body reaches a's file
- * (on_body) and publishes nothing: a part's bytes are read again from its
- * file. */
+/* One try of a request (rq: the kind's own request), as the kinds'
+ * *_perform run it: 0 with the status in a->status, -1 on a transport
+ * error (err written). */
+typedef int (*store_try_fn)(cli_store *s, const void *rq, store_answer *a, char *err, size_t n);
+/* rq tried, and tried again while the store asks for it (HTTP 500, 502,
+ * 503, 504: S3's InternalError and SlowDown, Azure's InternalError and
+ * ServerBusy), at most STORE_RETRIES more times, after pauses of
+ * STORE_RETRY_BASE_MS doubled each time (the upper half drawn at random,
+ * so writers a busy store answered together come back apart); before each
+ * try the answer is dropped and part (the body, NULL: none) is read from
+ * its start again. Safe for every request: such an answer's status comes
+ * before its body, which then goes to memory, never to a's file or its
+ * digests (on_body), and it published nothing the request names. */
 #define STORE_RETRIES       4
 #define STORE_RETRY_BASE_MS 200
-bool store_try_again(store_answer *a, int *tries);
+int store_perform_retried(store_try_fn try_once, cli_store *s, const void *rq, store_part *part,
+                          store_answer *a, char *err, size_t n);
 
 /* What each kind tells the user to check. */
 typedef struct store_remedies {

@@ -205,8 +205,10 @@ static int publish_parts(cli_store *s, const char *key, int fd, off_t size, off_
  * refuses a body that is not those bytes, so a cut PUT is never
  * published; the answered ETag, the store's MD5 of what it holds, must be
  * theirs too, else the object this PUT wrote is removed again. A PUT that
- * failed or was refused wrote nothing: what the key holds then (another
- * writer's object, a precondition's) is left as it is. */
+ * failed or was refused is never recorded, and what the key holds then
+ * (another writer's object, a precondition's, or these very bytes when a
+ * store kept them and still answered a 5xx to every try) is left as it
+ * is: whole, since the store checked its Content-MD5. */
 static int publish_one(cli_store *s, const char *key, int fd, off_t size, char *err, size_t n)
 {
 	unsigned char md[16];

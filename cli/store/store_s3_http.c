@@ -37,8 +37,13 @@ static char *url_of(const cli_store *s, const char *key, const char *query)
 	return ok < 0 ? NULL : url;
 }
 
-int s3_perform(cli_store *s, const request *rq, store_answer *a, char *err, size_t n)
+/* One try of rq (a request); a 200 whose body is an <Error>
+ * (CompleteMultipartUpload and CopyObject may fail after their 200, and
+ * AWS asks for another try) is taken as the 500 it is. */
+static int perform_once(cli_store *s, const void *request_of_s3, store_answer *a, char *err,
+                        size_t n)
 {
+	const request *rq = request_of_s3;
 	CURL *c = curl_easy_init();
 	char *url = url_of(s, rq->key, rq->query), sigv4[128], *token_hdr = NULL;
 	struct curl_slist *h = NULL;
@@ -86,25 +91,24 @@ int s3_perform(cli_store *s, const request *rq, store_answer *a, char *err, size
 		free(token_hdr);
 	}
 	free(url);
-	return cc != CURLE_OK || a->failed ? store_failed(s, rq->method, rq->key, cc, a, err, n) : 0;
+	if (cc != CURLE_OK || a->failed)
+		return store_failed(s, rq->method, rq->key, cc, a, err, n);
+	if (a->status == 200 && a->fd < 0 && a->text.data && strstr(a->text.data, "<Error>"))
+		a->status = 500;
+	return 0;
+}
+
+int s3_perform(cli_store *s, const request *rq, store_answer *a, char *err, size_t n)
+{
+	return store_perform_retried(perform_once, s, rq, rq->part, a, err, n);
 }
 
 int s3_call(cli_store *s, const request *rq, char **body, s3_etag *etag, char *err, size_t n)
 {
 	store_answer a = {.fd = -1};
-	int rc, tries = 0;
-	do {
-		if (rq->part)
-			rq->part->sent = 0;
-		rc = s3_perform(s, rq, &a, err, n);
-	} while (rc == 0 && store_try_again(&a, &tries));
+	int rc = s3_perform(s, rq, &a, err, n);
 	if (rc == 0)
 		rc = store_judged(s, rq->method, rq->key, &a, &s3_remedies, err, n);
-	/* CopyObject and CompleteMultipartUpload may fail after the 200 */
-	if (rc == 0 && a.text.data && strstr(a.text.data, "<Error>")) {
-		a.status = 500;
-		rc = store_refused(s, rq->method, rq->key, &a, &s3_remedies, err, n);
-	}
 	if (etag) {
 		snprintf(etag->text, sizeof etag->text, "%s", a.etag);
 		etag->not_md5 = a.etag_not_md5;

@@ -29,8 +29,9 @@ typedef struct request {
 /* What S3's refusals tell the user to check. */
 extern const store_remedies s3_remedies;
 
-/* Runs rq; 0 with its HTTP status in a->status (any), -1 on a transport
- * error (err written). */
+/* Runs rq, again while the store asks for it (store_perform_retried); 0
+ * with its last HTTP status in a->status (any), -1 on a transport error
+ * (err written). */
 int s3_perform(cli_store *s, const request *rq, store_answer *a, char *err, size_t n);
 /* rq run with its answer in memory (XML); 0 on 2xx with *body (malloc'd;
  * body may be NULL) and the answer's ETag (etag may be NULL). An answer

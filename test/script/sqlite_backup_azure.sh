@@ -223,6 +223,12 @@ DBCARE_TEST_AZURE_PUT_BLOB_MAX=$blocks run 0 backup "$work/busy.db" --copy-to "$
 busy=$(tail -n +"$from" "$work/azurite.log" | grep -c "^busy PUT /$acct/shop/app/nightly/busy.db?" || true)
 [ "$busy" -ge 4 ] && [ $((busy % 2)) = 0 ] ||
   fail "the store was not busy twice for each block and the list: $busy answers"
+# (the restore's GETs first: the store is busy for the first two)
+run 0 restore "$dest/busy.db" --db "sqlite:$work/busy-restored.db"
+[ "$(grep -c "^busy GET /$acct/shop/app/nightly/busy.db" "$work/azurite.log")" = 2 ] ||
+  fail "the restore's GET was not answered busy twice"
+[ "$(sqlite3 "$work/busy-restored.db" .dump)" = "$(sqlite3 "$work/busy.db" .dump)" ] ||
+  fail "the restore after the store's 503s is not the backup"
 cmp -s "$work/busy.db" <(azure_blob app/nightly/busy.db) ||
   fail "after the store's 503s, the blob is not the whole backup"
 

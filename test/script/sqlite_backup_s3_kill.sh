@@ -150,4 +150,10 @@ AWS_CONFIG_FILE=parts.conf run 0 backup b/busy.db --copy-to "$dest" --db "sqlite
   fail "the store was not busy twice for each of the three parts: $(tail -n +"$from" "$work/s3rver.log")"
 cmp -s b/busy.db "$work/s3/shop/kill/busy.db._S3rver_object" ||
   fail "after the store's 503s, the object is not the whole backup"
-echo "ok: each part answered 503 twice was sent again and published whole"
+# and its restore, each GET answered 503 twice, fetches it whole
+run 0 restore "$dest/busy.db" --db "sqlite:$work/busy-restored.db"
+[ "$(grep -c "^busy GET /shop/kill/busy\.db" "$work/s3rver.log")" = 2 ] ||
+  fail "the restore's GET was not answered busy twice"
+[ "$(sqlite3 "$work/busy-restored.db" "SELECT count(*) FROM blobs")" = 12000 ] ||
+  fail "the restore after the store's 503s did not bring back its 12000 rows"
+echo "ok: each part and the download answered 503 twice were tried again, the backup whole"

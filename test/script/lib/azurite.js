@@ -11,9 +11,9 @@
 // SAS signature cut: the tests read which requests an upload made) and
 // plays a store holding other bytes than it was sent: a PUT of a blob, or
 // a block of one, whose name holds "corrupt" is answered with a
-// Content-MD5 that is not its bytes'; one whose name holds "busy" is
-// answered 503 ServerBusy the first two times (each block, each block
-// list), as a busy account asks a writer to slow down. On SIGUSR1 it resets every client
+// Content-MD5 that is not its bytes'; a PUT or GET of one whose name
+// holds "busy" is answered 503 ServerBusy the first two times (each
+// block, each block list), as a busy account asks a client to slow down. On SIGUSR1 it resets every client
 // connection it holds (a network error in the middle of a request, the
 // store itself up). CONTAINER is created first (a signed request). The proxy's port is written to PORTFILE once both
 // listen.
@@ -91,14 +91,15 @@ const front = (handler) => tlsDir
   ? require('https').createServer({ key: fs.readFileSync(tlsDir + '/key.pem'),
                                     cert: fs.readFileSync(tlsDir + '/cert.pem') }, handler)
   : http.createServer(handler);
-const busyAnswered = new Map(); // a busy PUT's URL: the 503s answered
+const busyAnswered = new Map(); // a busy request's method and URL: the 503s answered
 function proxy(port) {
   return front((req, res) => {
     const logged = req.url.replace(/([?&]sig=)[^&]*/, '$1...');
     console.log(`request ${req.method} ${logged}`);
-    if (req.method === 'PUT' && /busy[^/?]*(\?|$)/.test(req.url) &&
-        (busyAnswered.get(logged) || 0) < 2) {
-      busyAnswered.set(logged, (busyAnswered.get(logged) || 0) + 1);
+    const busyKey = req.method + logged;
+    if ((req.method === 'PUT' || req.method === 'GET') && /busy[^/?]*(\?|$)/.test(req.url) &&
+        (busyAnswered.get(busyKey) || 0) < 2) {
+      busyAnswered.set(busyKey, (busyAnswered.get(busyKey) || 0) + 1);
       console.log(`busy ${req.method} ${logged}`);
       req.resume();
       res.writeHead(503, { 'content-type': 'application/xml', 'x-ms-error-code': 'ServerBusy' });

@@ -17,10 +17,10 @@
 // "endless" answers IsTruncated=true forever (a new token and one name a
 // page); one holding "huge" answers a page of more than 1 MiB. A PUT of an
 // object whose name holds "taken" is refused (412 PreconditionFailed), as
-// a write-once bucket refuses to replace another writer's object. A PUT of
-// an object whose name holds "busy" (or of a part of one) is answered 503
-// SlowDown the first two times, as a busy bucket asks a writer to slow
-// down. A PUT of an object with Content-MD5 is published only whole and
+// a write-once bucket refuses to replace another writer's object. A PUT or
+// GET of an object whose name holds "busy" (or of a part of one) is
+// answered 503 SlowDown the first two times, as a busy bucket asks a
+// client to slow down. A PUT of an object with Content-MD5 is published only whole and
 // matching it, as AWS does (s3rver alone publishes a cut PUT).
 'use strict';
 const crypto = require('crypto');
@@ -196,16 +196,17 @@ server.store.putObject = async function putChecked(object) {
   await this.putMetadata(object.bucket, object.key, object.metadata, digest.toString('hex'));
   return { size, md5: digest.toString('hex') };
 };
-const busyAnswered = new Map(); // a busy PUT's URL: the 503s answered
+const busyAnswered = new Map(); // a busy request's method and URL: the 503s answered
 server.middleware.unshift(async (ctx, next) => {
   console.log(`request ${ctx.method} ${ctx.url}`);
   const fault = sigv4Fault(ctx.req);
   if (!fault) {
-    if (ctx.method === 'PUT' && /busy[^/?]*(\?|$)/.test(ctx.url)) {
-      const seen = busyAnswered.get(ctx.url) || 0;
+    if ((ctx.method === 'PUT' || ctx.method === 'GET') && /busy[^/?]*(\?|$)/.test(ctx.url)) {
+      const seen = busyAnswered.get(ctx.method + ctx.url) || 0;
       if (seen < 2) {
-        busyAnswered.set(ctx.url, seen + 1);
+        busyAnswered.set(ctx.method + ctx.url, seen + 1);
         console.log(`busy ${ctx.method} ${ctx.url}`);
+        ctx.req.resume(); // the body read and dropped: the answer, no reset
         ctx.status = 503;
         ctx.type = 'application/xml';
         ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>' +
