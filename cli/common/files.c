@@ -119,7 +119,9 @@ FILE *cli_replace_open_mode(cli_replace *r, const char *path, mode_t mode)
 
 int cli_replace_close(cli_replace *r, bool ok)
 {
-	bool written = !ferror(r->f);
+	/* the bytes on disk before the name is theirs: a crash never leaves
+	 * the path naming an empty or cut file */
+	bool written = !ferror(r->f) && fflush(r->f) == 0 && (!ok || fsync(fileno(r->f)) == 0);
 	written = (fclose(r->f) == 0) && written;
 	bool renamed = ok && written && rename(r->tmp, r->path) == 0;
 	if (ok && !renamed)

@@ -189,8 +189,8 @@ waiting() {
   [ "$count" = "$1" ] || fail "dbcare_backups_waiting is [$count], want $1"
   awk -v n="$1" -v a="$age" 'BEGIN { exit !(n == 0 ? a == 0 : a > 0 && a < 600) }' ||
     fail "dbcare_backups_waiting_oldest_seconds is [$age] with $1 waiting"
-  echo "$m" | promtool check metrics 2>&1 | grep backups_waiting && fail "promtool on the waiting metrics"
-  return 0
+  command -v promtool >/dev/null || fail "no promtool to check the metrics with"
+  ! echo "$m" | promtool check metrics 2>&1 | grep backups_waiting || fail "promtool on the waiting metrics"
 }
 waiting absent
 refused=$(db=$st q "SELECT dbbackup_create()" 2>&1) && fail "dbbackup_create without backup.stage_dir: $refused"

@@ -67,6 +67,9 @@ void cli_pgbr_close(cli_pgbr *b);
  * azure://CONTAINER/PREFIX), with the user's credentials for it. 0, or -1
  * after printing why. */
 int cli_pgbr_repo(cli_pgbr *b, const char *url);
+/* Whether the variable PGBACKREST_REPO1_<name> (len bytes) that
+ * cli_pgbr_repo sets holds a credential. */
+bool cli_pgbr_secret_var(const char *name, size_t len);
 void cli_pgbr_repo_free(cli_pgbr *b);
 /* The copy restored into dir from b's bucket or container recovered to
  * its target and promoted, then stopped (pgbackrest_recover.c). 0, or -1

@@ -37,6 +37,17 @@ static bool add(char **env, int *n, const char *name, const char *value)
 	return true;
 }
 
+bool cli_pgbr_secret_var(const char *name, size_t len)
+{
+	/* the variables below given a credential: keep in step with add()'s
+	 * calls in s3_vars and azure_vars */
+	static const char *const secrets[] = {"S3_KEY", "S3_KEY_SECRET", "S3_TOKEN", "AZURE_KEY"};
+	for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++)
+		if (strlen(secrets[i]) == len && strncmp(secrets[i], name, len) == 0)
+			return true;
+	return false;
+}
+
 /* The endpoint https://HOST[:PORT][/PATH] split; -1 after saying why. */
 static int split_endpoint(const char *url, const char *ep, char **host, char **port,
                           const char **path)

@@ -56,6 +56,22 @@ repo1-s3-endpoint=localhost\nrepo1-storage-port=%s\nrepo1-s3-uri-style=path\nrep
     grep -qxF "repo1-s3-key-secret=$AWS_SECRET_ACCESS_KEY" "$1/repo.conf" &&
       grep -qxF "repo1-s3-key=$AWS_ACCESS_KEY_ID" "$1/repo.conf" || fail "repo.conf holds no key pair"
   }
+  # dbcare's own file (its first line says so) is replaced keeping its
+  # group's read bit; a file not dbcare's (pgBackRest's own configuration)
+  # or a link is never replaced
+  run 0 backup pgbackrest-conf "$dest" "$work/ours.conf"
+  chmod 640 "$work/ours.conf"
+  run 0 backup pgbackrest-conf "$dest" "$work/ours.conf"
+  [ "$(stat -c %a "$work/ours.conf")" = 640 ] || fail "the rewritten file lost its mode 640"
+  head -n 1 "$work/ours.conf" | grep -q '^# written by dbcare backup pgbackrest-conf' ||
+    fail "the file does not say it is dbcare's"
+  printf '[app]\npg1-path=/x\n' >"$work/theirs.conf"
+  run 1 backup pgbackrest-conf "$dest" "$work/theirs.conf"
+  has "was not written by dbcare backup pgbackrest-conf" err
+  grep -qx 'pg1-path=/x' "$work/theirs.conf" || fail "the user's own file was replaced"
+  ln -s ours.conf "$work/link.conf"
+  run 1 backup pgbackrest-conf "$dest" "$work/link.conf"
+  has "is not a regular file" err
   pgbr_repo=repo1-bundle=y pgbr_include=pgbr_repo_conf
   pgbr_server_env="-u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY"
 else
