@@ -106,17 +106,13 @@ static int extra_setting(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, const
 	return DBC_OK;
 }
 
-int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, char **out)
+/* The backups' rules (their age, drills, shipping) into b. */
+static int emit_backup_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, dbc_buf *b)
 {
-	double max_age, ship_wait, drop, pending, stale;
+	double max_age, ship_wait;
 	if (extra_setting(ctx, lookup, arg, "health.backups.max_age", &max_age) != DBC_OK ||
-	    extra_setting(ctx, lookup, arg, "health.backups.max_ship_wait", &ship_wait) != DBC_OK ||
-	    extra_setting(ctx, lookup, arg, "health.alerts.score_drop", &drop) != DBC_OK ||
-	    extra_setting(ctx, lookup, arg, "health.alerts.pending_minutes", &pending) != DBC_OK ||
-	    extra_setting(ctx, lookup, arg, "health.alerts.stale_seconds", &stale) != DBC_OK)
+	    extra_setting(ctx, lookup, arg, "health.backups.max_ship_wait", &ship_wait) != DBC_OK)
 		return DBC_ERROR;
-	char *pending_for = dbc_printf(ctx, "%gm", pending);
-	double mig = check_level(ctx, lookup, arg, DBC_HC_MIGRATIONS, false);
 	char *backup_old =
 	    max_age >= 0 ? dbc_printf(ctx, "dbcare_health_check_value{check=\"backups\"} > %g", max_age)
 	                 : NULL;
@@ -126,6 +122,44 @@ int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, cha
 	                                     2 * max_age)
 	                        : NULL,
 	           "dbcare_health_check_status{check=\"backups\"} == 2");
+	const rule rules[] = {
+	    {"DbcareBackupOld", backup_old, NULL, "warning",
+	     "The newest verified backup of {{ $labels.database }} is {{ $value }} h old",
+	     "Older than health.backups.max_age."},
+	    {"DbcareBackupMissing", backup_bad, NULL, "critical",
+	     "No recent verified backup of {{ $labels.database }}",
+	     "The newest verified backup is older than twice health.backups.max_age, or none is "
+	     "verified."},
+	    {"DbcareBackupDrillStale", value_above(ctx, lookup, arg, DBC_HC_BACKUP_DRILLS), NULL,
+	     "warning", "The newest good restore drill of {{ $labels.database }} is {{ $value }} h old",
+	     "No backup is trusted until it has been restored: run dbcare backup drill (older than "
+	     "health.backup_drills.warn)."},
+	    {"DbcareBackupDrillFailed", "dbcare_backup_last_drill_success == 0", NULL, "critical",
+	     "The newest restore drill of {{ $labels.database }} failed",
+	     "A backup did not restore, or its restored copy differs from its record: the table "
+	     "backup_drills of dbcare's bookkeeping says why."},
+	    /* SQLite's staged backups: the series exists only where staging is
+	     * on, so the rule never fires elsewhere */
+	    {"DbcareBackupsWaiting",
+	     dbc_printf(ctx, "dbcare_backups_waiting_oldest_seconds > %g", ship_wait * 3600), NULL,
+	     "warning", "Backups of {{ $labels.database }} wait to be shipped",
+	     "The oldest backup in backup.stage_dir has waited {{ $value }} s for its upload, longer "
+	     "than health.backups.max_ship_wait: run dbcare backup --ship."},
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		emit(b, &rules[i]);
+	return DBC_OK;
+}
+
+int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, char **out)
+{
+	double drop, pending, stale;
+	if (extra_setting(ctx, lookup, arg, "health.alerts.score_drop", &drop) != DBC_OK ||
+	    extra_setting(ctx, lookup, arg, "health.alerts.pending_minutes", &pending) != DBC_OK ||
+	    extra_setting(ctx, lookup, arg, "health.alerts.stale_seconds", &stale) != DBC_OK)
+		return DBC_ERROR;
+	char *pending_for = dbc_printf(ctx, "%gm", pending);
+	double mig = check_level(ctx, lookup, arg, DBC_HC_MIGRATIONS, false);
 	const rule rules[] = {
 	    {"DbcareDatabaseDown", "dbcare_up == 0", "2m", "critical",
 	     "dbcare cannot reach {{ $labels.database }}",
@@ -165,28 +199,9 @@ int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, cha
 	     "The schema of {{ $labels.database }} drifted",
 	     "The schema differs from the one recorded after the last migration: dbcare validate "
 	     "says what changed."},
-	    {"DbcareBackupOld", backup_old, NULL, "warning",
-	     "The newest verified backup of {{ $labels.database }} is {{ $value }} h old",
-	     "Older than health.backups.max_age."},
-	    {"DbcareBackupMissing", backup_bad, NULL, "critical",
-	     "No recent verified backup of {{ $labels.database }}",
-	     "The newest verified backup is older than twice health.backups.max_age, or none is "
-	     "verified."},
-	    {"DbcareBackupDrillStale", value_above(ctx, lookup, arg, DBC_HC_BACKUP_DRILLS), NULL,
-	     "warning", "The newest good restore drill of {{ $labels.database }} is {{ $value }} h old",
-	     "No backup is trusted until it has been restored: run dbcare backup drill (older than "
-	     "health.backup_drills.warn)."},
-	    {"DbcareBackupDrillFailed", "dbcare_backup_last_drill_success == 0", NULL, "critical",
-	     "The newest restore drill of {{ $labels.database }} failed",
-	     "A backup did not restore, or its restored copy differs from its record: the table "
-	     "backup_drills of dbcare's bookkeeping says why."},
-	    /* SQLite's staged backups: the series exists only where staging is
-	     * on, so the rule never fires elsewhere */
-	    {"DbcareBackupsWaiting",
-	     dbc_printf(ctx, "dbcare_backups_waiting_oldest_seconds > %g", ship_wait * 3600), NULL,
-	     "warning", "Backups of {{ $labels.database }} wait to be shipped",
-	     "The oldest backup in backup.stage_dir has waited {{ $value }} s for its upload, longer "
-	     "than health.backups.max_ship_wait: run dbcare backup --ship."},
+	};
+	/* the backups' rules come between the schema's and retention's */
+	const rule later[] = {
 	    {"DbcareRetentionBehind", value_above(ctx, lookup, arg, DBC_HC_RETENTION), "1h", "warning",
 	     "Retention of {{ $labels.database }} is behind",
 	     "A retention policy has {{ $value }} batches due: its runs do not keep up."},
@@ -208,6 +223,10 @@ int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, cha
 	                   "groups:\n  - name: dbcare\n    rules:\n");
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
 		emit(&b, &rules[i]);
+	if (emit_backup_rules(ctx, lookup, arg, &b) != DBC_OK)
+		return DBC_ERROR;
+	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+		emit(&b, &later[i]);
 	*out = dbc_buf_finish(&b);
 	return *out && !ctx->failed ? DBC_OK : DBC_ERROR;
 }
