@@ -123,9 +123,10 @@ static void hand_up(saved **stack, SubTransactionId subid, SubTransactionId pare
 	saved *s = *stack;
 	if (s == NULL || s->subid != subid)
 		return;
-	if (parent == TopSubTransactionId || (s->next && s->next->subid == parent))
+	if (parent == TopSubTransactionId || (s->next && s->next->subid == parent)) {
 		*stack = s->next;
-	else
+		pfree(s);
+	} else
 		s->subid = parent;
 }
 
@@ -151,12 +152,16 @@ static void on_subxact(SubXactEvent event, SubTransactionId subid, SubTransactio
 				*p = h->next; /* its lock is gone: the next writer locks again */
 				continue;
 			}
-			if ((s = pop(&h->saved, subid)) != NULL)
+			if ((s = pop(&h->saved, subid)) != NULL) {
 				h->now = s->head;
+				pfree(s);
+			}
 			p = &h->next;
 		}
-		if ((s = pop(&count_saved, subid)) != NULL)
+		if ((s = pop(&count_saved, subid)) != NULL) {
 			count = s->count;
+			pfree(s);
+		}
 	} else if (event == SUBXACT_EVENT_COMMIT_SUB) {
 		for (chain_head *h = heads; h; h = h->next) {
 			if (h->locked_in == subid)
@@ -244,8 +249,19 @@ void pgdbc_audit_pending_count(Oid owner, int64 entries)
 
 /* ------------------------------------------------------------ writing */
 
+/* Whether dbcare's table is there: a DROP EXTENSION (or, for
+ * dbcare.audit_written, a build not yet updated to 0.3.9) after the
+ * transaction's writes leaves nothing to write to. */
+static bool dbcare_table(const char *name)
+{
+	Oid nsp = get_namespace_oid("dbcare", true);
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
+}
+
 static void write_head(const chain_head *h)
 {
+	if (!dbcare_table("audit_chain"))
+		return;
 	Datum args[3] = {CStringGetTextDatum(h->table), CStringGetTextDatum(h->now.hash),
 	                 Int64GetDatum(h->now.last_id)};
 	Oid types[3] = {TEXTOID, TEXTOID, INT8OID};
@@ -269,10 +285,10 @@ static void write_head(const chain_head *h)
  * a rollback takes them back with the entries, so the sum is the number of
  * entries committed (dbcare_audit_entries_written). Between installing this
  * build and ALTER EXTENSION UPDATE the table is missing: nothing is counted
- * then. */
+ * then (dbcare_table). */
 static void write_count(void)
 {
-	if (!OidIsValid(get_relname_relid("audit_written", get_namespace_oid("dbcare", false))))
+	if (!dbcare_table("audit_written"))
 		return;
 	Oid types[2] = {INT4OID, INT8OID};
 #if PG_VERSION_NUM >= 170000
