@@ -11,6 +11,8 @@
 #include "catalog/namespace.h"
 #include "utils/lsyscache.h"
 
+#include "audit_glue.h"
+
 static int take_written(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ctx;
@@ -25,6 +27,9 @@ static int take_written(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 int pgdbc_audit_entries_written(dbc_ctx *ctx, int64_t *written)
 {
 	*written = 0;
+	/* this transaction's own count, kept in memory (pg/audit/audit_pending.c) */
+	if (pgdbc_guarded(ctx, pgdbc_audit_pending_flush, NULL) != DBC_OK)
+		return DBC_ERROR;
 	bool counted =
 	    OidIsValid(get_relname_relid("audit_written", get_namespace_oid("dbcare", false)));
 	return ctx->host->query(

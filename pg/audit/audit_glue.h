@@ -17,6 +17,7 @@ void pgdbc_audit_wal_context(void);
 #include "access/transam.h"
 #include "datatype/timestamp.h"
 #include "executor/execdesc.h"
+#include "executor/spi.h"
 #include "utils/relcache.h"
 #include "utils/reltrigger.h"
 #include "executor/tuptable.h"
@@ -49,8 +50,8 @@ typedef struct pgdbc_audit_writer {
 	FullTransactionId txid;
 	bool chain;        /* entries carry the hash chain */
 	bool chain_locked; /* the table's chain head row is locked; prev_hash read */
-	bool chain_moved;  /* an entry was linked: the head moves at close */
-	char *chain_table; /* the chain locked: the table's stored name */
+	bool chain_moved;  /* an entry was linked: the head moves at close (in memory) */
+	char *chain_table; /* the chain locked: the table's stored name ("" when legacy) */
 	bool chain_legacy; /* the log not yet upgraded to 0.3.3: its one chain (v1) */
 	int64 last_id;     /* the id of the entry prev_hash is the hash of */
 	char prev_hash[65];
@@ -59,7 +60,7 @@ typedef struct pgdbc_audit_writer {
 	Datum *batch_values[PGDBC_AUDIT_LOG_COLUMNS];
 	bool *batch_nulls[PGDBC_AUDIT_LOG_COLUMNS];
 	MemoryContext batch_cxt; /* their values; reset after each INSERT */
-	int64 written;           /* entries added: counted at close (dbcare.audit_written) */
+	int64 written;           /* entries added: counted at close (pg/audit/audit_pending.c) */
 	/* the direct path's indexes (pg/audit/audit_write_index.c): rri's first
 	 * ri_NumIndices at once, the nsorted after them sorted, sorted_n
 	 * entries gathered */
@@ -89,6 +90,22 @@ void pgdbc_audit_index_add(pgdbc_audit_writer *w, TupleTableSlot *slot, bool uns
 /* Entries of a writer's only flush that go into every index at once. */
 #define UNSORTED_ENTRIES 64
 void pgdbc_audit_index_close(pgdbc_audit_writer *w);
+/* A prepared statement kept for the session, made on first use. */
+SPIPlanPtr pgdbc_audit_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types);
+
+/* The transaction's chain heads and entry count, written to
+ * dbcare.audit_chain and dbcare.audit_written before it commits
+ * (pg/audit/audit_pending.c). pending_head: whether this transaction holds
+ * the chain's row lock, and then its head; pending_locked: the chain's first
+ * writer locked and read the row; pending_move: a writer linked entries. */
+bool pgdbc_audit_pending_head(const char *chain, bool *legacy, char *hash, int64 *last_id);
+void pgdbc_audit_pending_locked(const char *chain, bool legacy, const char *hash, int64 last_id);
+void pgdbc_audit_pending_move(const char *chain, Oid owner, const char *hash, int64 last_id);
+void pgdbc_audit_pending_count(Oid owner, int64 entries);
+/* Writes them now: before a reader of those rows in this transaction
+ * (arg unused: for pgdbc_guarded). */
+void pgdbc_audit_pending_flush(void *unused);
+
 /* Whether dbcare.audit_chain has a head per chain (0.3.3), not one row. */
 bool pgdbc_audit_chain_per_table(void);
 

@@ -293,9 +293,8 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 
 static SPIPlanPtr chain_head_plan = NULL;
 static SPIPlanPtr chain_init_plan = NULL;
-static SPIPlanPtr chain_move_plan = NULL;
 
-static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
+SPIPlanPtr pgdbc_audit_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
 {
 	if (*slot == NULL) {
 		SPIPlanPtr p = SPI_prepare(sql, nargs, types);
@@ -324,15 +323,23 @@ bool pgdbc_audit_chain_per_table(void)
  * before the writer draws its first entry's id: a chain's entries therefore
  * take their ids in the order they link, which is how dbaudit_verify walks
  * them (core/audit/audit_chain.c). Other tables' writers lock other rows.
- * Called as the log's owner, once per writer: the lock is held to the
- * transaction's end anyway, so the entries of one statement link one after
- * the other in memory and the head moves once, at pgdbc_audit_writer_close. */
+ * Called as the log's owner, once per writer; only the transaction's first
+ * writer of the chain reads the row: the lock is held to the transaction's
+ * end, so later writers take the head this transaction keeps in memory and
+ * moves once, before it commits (pg/audit/audit_pending.c). A log not yet
+ * upgraded to 0.3.3 has one chain, kept under the name "". */
 static void chain_lock(pgdbc_audit_writer *w, const char *table)
 {
 	bool isnull;
 	Oid type = TEXTOID;
-	Datum arg = CStringGetTextDatum(table);
 	w->chain_legacy = !pgdbc_audit_chain_per_table();
+	const char *chain = w->chain_legacy ? "" : table;
+	/* the writer's context: entries are added from per-row contexts */
+	w->chain_table = MemoryContextStrdup(w->cxt, chain);
+	w->chain_locked = true;
+	if (pgdbc_audit_pending_head(chain, &w->chain_legacy, w->prev_hash, &w->last_id))
+		return;
+	Datum arg = CStringGetTextDatum(table);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	if (w->chain_legacy) {
@@ -347,19 +354,22 @@ static void chain_lock(pgdbc_audit_writer *w, const char *table)
 		      SPI_processed != 1)))
 			elog(ERROR, "dbcare: could not read the audit log's hash chain");
 	} else {
-		keep_plan(&chain_head_plan,
-		          "SELECT last_hash FROM dbcare.audit_chain WHERE chain = $1 FOR UPDATE", 1, &type);
+		pgdbc_audit_keep_plan(
+		    &chain_head_plan,
+		    "SELECT last_hash, last_id FROM dbcare.audit_chain WHERE chain = $1 FOR UPDATE", 1,
+		    &type);
 		if (SPI_execute_plan(chain_head_plan, &arg, NULL, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "dbcare: could not read the audit log's hash chain");
 	}
 	if (!w->chain_legacy && SPI_processed == 0) {
 		/* the table's first chained entry: its head row is made here, not
 		 * by dbaudit_enable, so a restored dump does not meet a second one */
-		if (SPI_execute_plan(keep_plan(&chain_init_plan,
-		                               "INSERT INTO dbcare.audit_chain (chain) VALUES ($1)"
-		                               " ON CONFLICT (chain) DO NOTHING",
-		                               1, &type),
-		                     &arg, NULL, false, 0) != SPI_OK_INSERT ||
+		if (SPI_execute_plan(
+		        pgdbc_audit_keep_plan(&chain_init_plan,
+		                              "INSERT INTO dbcare.audit_chain (chain) VALUES ($1)"
+		                              " ON CONFLICT (chain) DO NOTHING",
+		                              1, &type),
+		        &arg, NULL, false, 0) != SPI_OK_INSERT ||
 		    SPI_execute_plan(chain_head_plan, &arg, NULL, false, 1) != SPI_OK_SELECT ||
 		    SPI_processed != 1)
 			elog(ERROR, "dbcare: could not make the audit log's hash chain head");
@@ -370,32 +380,14 @@ static void chain_lock(pgdbc_audit_writer *w, const char *table)
 		char *prev = TextDatumGetCString(d);
 		strlcpy(w->prev_hash, prev, sizeof(w->prev_hash));
 	}
+	w->last_id = 0;
+	if (!w->chain_legacy) {
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		if (!isnull)
+			w->last_id = DatumGetInt64(d);
+	}
 	SPI_finish();
-	/* the writer's context: entries are added from per-row contexts */
-	w->chain_table = MemoryContextStrdup(w->cxt, table);
-	w->chain_locked = true;
-}
-
-static void chain_move(pgdbc_audit_writer *w)
-{
-	Datum args[3] = {CStringGetTextDatum(w->chain_table), CStringGetTextDatum(w->prev_hash),
-	                 Int64GetDatum(w->last_id)};
-	Oid types[3] = {TEXTOID, TEXTOID, INT8OID};
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "dbcare: SPI_connect failed");
-	if (w->chain_legacy) {
-		if (SPI_execute_with_args("UPDATE dbcare.audit_chain SET last_hash = $1 WHERE id = 1", 1,
-		                          &types[1], &args[1], NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "dbcare: could not move the audit log's hash chain");
-	} else if (SPI_execute_plan(
-	               keep_plan(&chain_move_plan,
-	                         "UPDATE dbcare.audit_chain SET last_hash = $2, last_id = $3"
-	                         " WHERE chain = $1",
-	                         3, types),
-	               args, NULL, false, 0) != SPI_OK_UPDATE ||
-	           SPI_processed != 1)
-		elog(ERROR, "dbcare: could not move the audit log's hash chain");
-	SPI_finish();
+	pgdbc_audit_pending_locked(chain, w->chain_legacy, w->prev_hash, w->last_id);
 }
 
 static char *text_or_null(const Datum *values, const bool *nulls, int col)
@@ -552,19 +544,20 @@ static void flush_batch(pgdbc_audit_writer *w)
 		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
-	keep_plan(&batch_plan,
-	          "INSERT INTO dbcare.audit_log (id, at, txid, db_user, actor, operation,"
-	          " table_name, key, old_values, new_values, prev_hash, hash)"
-	          " OVERRIDING SYSTEM VALUE"
-	          " SELECT e.id, $2, $3, e.db_user, e.actor, e.operation, e.table_name,"
-	          " e.key, e.old_values, e.new_values, e.prev_hash, e.hash"
-	          " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($4),"
-	          " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
-	          " pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10),"
-	          " pg_catalog.unnest($11), pg_catalog.unnest($12))"
-	          " AS e(id, db_user, actor, operation, table_name, key, old_values, new_values,"
-	          " prev_hash, hash)",
-	          lengthof(batch_types), (Oid *)batch_types);
+	pgdbc_audit_keep_plan(
+	    &batch_plan,
+	    "INSERT INTO dbcare.audit_log (id, at, txid, db_user, actor, operation,"
+	    " table_name, key, old_values, new_values, prev_hash, hash)"
+	    " OVERRIDING SYSTEM VALUE"
+	    " SELECT e.id, $2, $3, e.db_user, e.actor, e.operation, e.table_name,"
+	    " e.key, e.old_values, e.new_values, e.prev_hash, e.hash"
+	    " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($4),"
+	    " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+	    " pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10),"
+	    " pg_catalog.unnest($11), pg_catalog.unnest($12))"
+	    " AS e(id, db_user, actor, operation, table_name, key, old_values, new_values,"
+	    " prev_hash, hash)",
+	    lengthof(batch_types), (Oid *)batch_types);
 	/* the arrays live in SPI's memory, freed by SPI_finish */
 	Datum args[lengthof(batch_types)];
 	int dims[1] = {w->batch_n}, lbs[1] = {1};
@@ -669,7 +662,7 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 	/* the chain's lock before the id: chained ids follow the chain's order */
 	if (w->chain && !w->chain_locked)
 		chain_lock(w, table);
-	else if (w->chain && strcmp(w->chain_table, table) != 0)
+	else if (w->chain && !w->chain_legacy && strcmp(w->chain_table, table) != 0)
 		elog(ERROR, "dbcare: one audit writer wrote entries of two tables");
 	values[COL_ID] = Int64GetDatum(nextval_internal(w->seq, false));
 	nulls[COL_ID] = false;
@@ -680,40 +673,6 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 	SetUserIdAndSecContext(save_user, save_sec);
 }
 
-/* ------------------------------------------------------------ volume */
-
-static SPIPlanPtr count_plan = NULL;
-
-/* Adds the statement's entries to dbcare.audit_written, in the writer's
- * (sub)transaction: a rollback takes them back with the entries, so the
- * sum is the number of entries committed (dbcare_audit_entries_written).
- * Each backend adds to its own row (its backend id, unique among live
- * backends), so concurrent writers never wait for each other's row. Between
- * installing this build and ALTER EXTENSION UPDATE the table is missing:
- * nothing is counted then. */
-static void count_written(pgdbc_audit_writer *w)
-{
-	if (w->written == 0 ||
-	    !OidIsValid(get_relname_relid("audit_written", get_namespace_oid("dbcare", false))))
-		return;
-	Oid types[2] = {INT4OID, INT8OID};
-#if PG_VERSION_NUM >= 170000
-	Datum args[2] = {Int32GetDatum(MyProcNumber), Int64GetDatum(w->written)};
-#else
-	Datum args[2] = {Int32GetDatum(MyBackendId), Int64GetDatum(w->written)};
-#endif
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "dbcare: SPI_connect failed");
-	if (SPI_execute_plan(keep_plan(&count_plan,
-	                               "INSERT INTO dbcare.audit_written AS w (slot, entries)"
-	                               " VALUES ($1, $2) ON CONFLICT (slot)"
-	                               " DO UPDATE SET entries = w.entries + EXCLUDED.entries",
-	                               2, types),
-	                     args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "dbcare: could not count the audit entries written");
-	SPI_finish();
-}
-
 void pgdbc_audit_writer_close(pgdbc_audit_writer *w)
 {
 	Oid save_user;
@@ -722,9 +681,11 @@ void pgdbc_audit_writer_close(pgdbc_audit_writer *w)
 	SetUserIdAndSecContext(w->owner,
 	                       save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	finish_entries(w);
+	/* the head and the count reach their rows before the transaction
+	 * commits (pg/audit/audit_pending.c) */
 	if (w->chain_moved)
-		chain_move(w);
-	count_written(w);
+		pgdbc_audit_pending_move(w->chain_table, w->owner, w->prev_hash, w->last_id);
+	pgdbc_audit_pending_count(w->owner, w->written);
 	SetUserIdAndSecContext(save_user, save_sec);
 	MemoryContextDelete(w->cxt);
 }

@@ -729,6 +729,8 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	dbc_rows rows;
 	pgdbc_begin(&call, fcinfo);
 	pgdbc_audit_wal_wait();
+	/* this transaction's own heads, kept in memory (pg/audit/audit_pending.c) */
+	pgdbc_audit_pending_flush(NULL);
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
 	verify_args a = {&audit_hooks, &rows, NULL};
 	int rc = pgdbc_read_as_of(&call.ctx, verify_body, &a);
@@ -767,5 +769,7 @@ int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 		return fact->note ? DBC_OK : DBC_ERROR;
 	}
 	verify_args a = {&audit_hooks, NULL, fact};
+	if (pgdbc_guarded(ctx, pgdbc_audit_pending_flush, NULL) != DBC_OK)
+		return DBC_ERROR;
 	return pgdbc_read_as_of(ctx, verify_body, &a);
 }

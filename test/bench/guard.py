@@ -44,6 +44,7 @@ from instructions import SingleUser, count_instructions, write  # noqa: E402
 RECORDED = os.environ.get("DBC_GUARD_FILE") or os.path.join(HERE, "guard.json")
 SLACK = 1.10     # a ratio fails more than 10 % above its recorded figure
 ROWS = 50000     # bulk statements: the log and its index beyond SQLite's page cache
+STATEMENTS = 400  # one-row audited INSERTs in one transaction, then twice as many
 STATEMENTS = 200  # one-row statements, each prepared and run on their own
 # one-row INSERTs of one prepared statement: a CHECK's cost a row does not
 # depend on the table's size, and 10,000 runs show a per-row regression as
@@ -355,6 +356,10 @@ def pg_scripts(d):
         "CREATE EXTENSION dbcare",
         f"CREATE TABLE plain {PG_AUDIT_TABLE}", f"CREATE TABLE audited {PG_AUDIT_TABLE}",
         "SELECT dbaudit_enable('audited')",
+        # a chained table: each statement's writer moves its chain head and
+        # counts its entry (dbcare.audit_chain, dbcare.audit_written)
+        f"CREATE TABLE chained {PG_AUDIT_TABLE}", "SELECT dbcare_set('audit.hash_chain', 'on')",
+        "SELECT dbaudit_enable('chained')", "SELECT dbcare_set('audit.hash_chain', 'off')",
         "CREATE TABLE docs (payload jsonb)",
         f"INSERT INTO docs SELECT {PG_DOC} FROM generate_series(1, {ROWS}) i",
         "CREATE TABLE jplain (payload jsonb)",
@@ -365,6 +370,12 @@ def pg_scripts(d):
         write(d, f"insert_{t}.sql", f"INSERT INTO {t} SELECT g, g % 100, 'name ' || g, now()"
                                     f" FROM generate_series(1, {ROWS}) g;\n\n")
         write(d, f"update_{t}.sql", f"UPDATE {t} SET v = v + 1, name = name || '!';\n\n")
+    for n in (0, STATEMENTS, 2 * STATEMENTS):
+        # a first statement of its own loads what every run loads once
+        first = f"INSERT INTO chained VALUES ({-n - 1}, 1, 'name', now());\n\n"
+        write(d, f"statements_{n}.sql", first + "BEGIN;\n\n" + "".join(
+            f"INSERT INTO chained VALUES ({n * 10 + i}, 1, 'name', now());\n\n"
+            for i in range(n)) + "COMMIT;\n\n")
     for t in ("jplain", "jchecked"):
         write(d, f"json_{t}.sql", f"INSERT INTO {t} SELECT payload FROM docs;\n\n")
     write(d, "migrations.sql", "BEGIN;\n\n" + "".join(
@@ -398,6 +409,16 @@ def pg_audit_update(pg):
     return audited / plain, audited / ROWS
 
 
+def pg_audit_statements(pg):
+    """The cost a statement of the second K one-row audited INSERTs in one
+    transaction against that of the first K (each less the same run without
+    them). One that grows with the statements before it (each moving a row
+    every later one must walk, issue 63) makes the transaction quadratic."""
+    none, k, two_k = (pg.count(f"statements_{n}.sql") for n in (0, STATEMENTS, 2 * STATEMENTS))
+    first, second = (k - none) / STATEMENTS, (two_k - k) / STATEMENTS
+    return second / first, second
+
+
 def pg_json_bulk(pg):
     plain, checked = pg.count("json_jplain.sql"), pg.count("json_jchecked.sql")
     return checked / plain, checked / ROWS
@@ -420,7 +441,8 @@ def pg_migrate_apply(pg):
 def pg_verify(pg, names):
     """Every audited write logged, every document kept, every migration
     applied, by the paths that ran (names), and nothing by the others."""
-    want = {"audited_entries": ROWS * sum("audit" in n for n in names),
+    want = {"audited_entries": ROWS * sum("audit bulk" in n for n in names) +
+            (3 + 3 * STATEMENTS) * sum("audit statements" in n for n in names),
             "checked_rows": ROWS * sum("JSON" in n for n in names),
             "migrated_tables": MIGRATIONS * sum("migration" in n for n in names)}
     with open(os.path.join(pg.su.d, "counts.sql")) as f:
@@ -459,6 +481,10 @@ PATHS = {
                                                    "transaction", pg_audit_insert),
     "postgresql audit bulk UPDATE": ("postgresql", "trigger mode / unaudited, 50,000 rows, one "
                                                    "transaction", pg_audit_update),
+    "postgresql audit statements in a transaction": (
+        "postgresql", f"a statement of one-row INSERTs of a chained table in one transaction, "
+                      f"statements {STATEMENTS + 1:,}-{2 * STATEMENTS:,} / 1-{STATEMENTS:,}",
+        pg_audit_statements),
     "postgresql migration apply": ("postgresql", "dbmigrate_apply / the raw SQL in one transaction, "
                                                  "200 migrations", pg_migrate_apply),
     "postgresql JSON CHECK bulk": ("postgresql", "dbjson_valid CHECK / no CHECK, INSERT ... SELECT "
