@@ -72,9 +72,13 @@ static chain_head *heads = NULL;
 static int64 count = 0; /* entries not yet added to dbcare.audit_written */
 static Oid count_owner = InvalidOid;
 static saved *count_saved = NULL;
+/* flushed for the commit (or prepare): a writer after it would be lost */
+static bool committing = false;
 
 static SPIPlanPtr chain_move_plan = NULL;
 static SPIPlanPtr count_plan = NULL;
+
+static bool dbcare_table(const char *name);
 
 /* Pushes the value before a change, once per subtransaction: the top level
  * saves nothing (its rollback forgets everything). */
@@ -132,6 +136,7 @@ static void hand_up(saved **stack, SubTransactionId subid, SubTransactionId pare
 
 static void forget_all(void)
 {
+	committing = false;
 	heads = NULL;
 	count = 0;
 	count_owner = InvalidOid;
@@ -172,14 +177,31 @@ static void on_subxact(SubXactEvent event, SubTransactionId subid, SubTransactio
 	}
 }
 
+/* Whether a head or the count is still to be written. */
+static bool pending_writes(void)
+{
+	for (chain_head *h = heads; h; h = h->next)
+		if (h->now.moved)
+			return true;
+	return count != 0;
+}
+
 static void on_xact(XactEvent event, void *arg)
 {
 	(void)arg;
-	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
+	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE) {
+		if (XactReadOnly && pending_writes())
+			ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+			                errmsg("dbcare: this transaction wrote audited rows and was then made "
+			                       "read-only, so the audit log's count and hash chain cannot be "
+			                       "written at its commit"),
+			                errhint("Leave the transaction read-write until it commits, or set "
+			                        "transaction_read_only before its first audited write.")));
 		pgdbc_audit_pending_flush(NULL);
-	else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
-	         event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_COMMIT ||
-	         event == XACT_EVENT_PARALLEL_ABORT)
+		committing = true;
+	} else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+	           event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_COMMIT ||
+	           event == XACT_EVENT_PARALLEL_ABORT)
 		forget_all();
 }
 
@@ -225,8 +247,22 @@ void pgdbc_audit_pending_locked(const char *table, bool legacy, const char *hash
 	heads = h;
 }
 
+/* A writer after the commit's flush (another library's pre-commit
+ * callback, which runs after this one) is refused: its head and count
+ * would never reach their rows. */
+static void refuse_after_flush(void)
+{
+	if (committing)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+		                errmsg("dbcare: an audited write after the audit log's bookkeeping was "
+		                       "written for the commit"),
+		                errhint("Write audited tables before the transaction's pre-commit "
+		                        "callbacks run.")));
+}
+
 void pgdbc_audit_pending_move(const char *table, Oid owner, const char *hash, int64 last_id)
 {
+	refuse_after_flush();
 	chain_head *h = find(table);
 	if (h == NULL)
 		elog(ERROR, "dbcare: the audit chain of %s moved without its lock", table);
@@ -239,8 +275,11 @@ void pgdbc_audit_pending_move(const char *table, Oid owner, const char *hash, in
 
 void pgdbc_audit_pending_count(Oid owner, int64 entries)
 {
-	if (entries == 0)
+	/* the table missing (a build not yet updated to 0.3.9): nothing is
+	 * counted, as the update counts the log's entries when it makes it */
+	if (entries == 0 || !dbcare_table("audit_written"))
 		return;
+	refuse_after_flush();
 	ensure_registered();
 	save_count();
 	count += entries;
@@ -306,7 +345,10 @@ static void write_count(void)
 		elog(ERROR, "dbcare: could not count the audit entries written");
 }
 
-/* Runs write as owner, in a security-restricted operation. */
+/* Runs write as owner, in a security-restricted operation, under dbcare's
+ * pinned search_path: at commit the session's path is in force, where a
+ * user's own "=" or "+" would be found before pg_catalog's and run as the
+ * log's owner. */
 static void as_owner(Oid owner, void (*write)(const chain_head *), const chain_head *h)
 {
 	Oid save_user;
@@ -314,10 +356,12 @@ static void as_owner(Oid owner, void (*write)(const chain_head *), const chain_h
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(owner,
 	                       save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	int nest = pgdbc_pin_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	write(h);
 	SPI_finish();
+	pgdbc_unpin_search_path(nest);
 	SetUserIdAndSecContext(save_user, save_sec);
 }
 

@@ -456,4 +456,9 @@ int pgdbc_audit_wal_lag(dbc_ctx *ctx, bool *active, double *lag_seconds, int64_t
  * (pg/json/json_registry.c): the cache's dbc_js_generation_fn. */
 int pgdbc_json_registry_generation(dbc_ctx *ctx, int64_t *gen);
 
+/* The search_path of dbcare's functions set for C code that runs SQL
+ * outside them (pinned_path.c); pass the level to unpin on success. */
+int pgdbc_pin_search_path(void);
+void pgdbc_unpin_search_path(int nest);
+
 #endif

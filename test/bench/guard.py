@@ -44,7 +44,7 @@ from instructions import SingleUser, count_instructions, write  # noqa: E402
 RECORDED = os.environ.get("DBC_GUARD_FILE") or os.path.join(HERE, "guard.json")
 SLACK = 1.10     # a ratio fails more than 10 % above its recorded figure
 ROWS = 50000     # bulk statements: the log and its index beyond SQLite's page cache
-STATEMENTS = 400  # one-row audited INSERTs in one transaction, then twice as many
+AUDIT_STATEMENTS = 400  # one-row audited INSERTs in one transaction, then twice as many
 STATEMENTS = 200  # one-row statements, each prepared and run on their own
 # one-row INSERTs of one prepared statement: a CHECK's cost a row does not
 # depend on the table's size, and 10,000 runs show a per-row regression as
@@ -370,7 +370,7 @@ def pg_scripts(d):
         write(d, f"insert_{t}.sql", f"INSERT INTO {t} SELECT g, g % 100, 'name ' || g, now()"
                                     f" FROM generate_series(1, {ROWS}) g;\n\n")
         write(d, f"update_{t}.sql", f"UPDATE {t} SET v = v + 1, name = name || '!';\n\n")
-    for n in (0, STATEMENTS, 2 * STATEMENTS):
+    for n in (0, AUDIT_STATEMENTS, 2 * AUDIT_STATEMENTS):
         # a first statement of its own loads what every run loads once
         first = f"INSERT INTO chained VALUES ({-n - 1}, 1, 'name', now());\n\n"
         write(d, f"statements_{n}.sql", first + "BEGIN;\n\n" + "".join(
@@ -414,8 +414,9 @@ def pg_audit_statements(pg):
     transaction against that of the first K (each less the same run without
     them). One that grows with the statements before it (each moving a row
     every later one must walk, issue 63) makes the transaction quadratic."""
-    none, k, two_k = (pg.count(f"statements_{n}.sql") for n in (0, STATEMENTS, 2 * STATEMENTS))
-    first, second = (k - none) / STATEMENTS, (two_k - k) / STATEMENTS
+    none, k, two_k = (pg.count(f"statements_{n}.sql")
+                      for n in (0, AUDIT_STATEMENTS, 2 * AUDIT_STATEMENTS))
+    first, second = (k - none) / AUDIT_STATEMENTS, (two_k - k) / AUDIT_STATEMENTS
     return second / first, second
 
 
@@ -442,7 +443,7 @@ def pg_verify(pg, names):
     """Every audited write logged, every document kept, every migration
     applied, by the paths that ran (names), and nothing by the others."""
     want = {"audited_entries": ROWS * sum("audit bulk" in n for n in names) +
-            (3 + 3 * STATEMENTS) * sum("audit statements" in n for n in names),
+            (3 + 3 * AUDIT_STATEMENTS) * sum("audit statements" in n for n in names),
             "checked_rows": ROWS * sum("JSON" in n for n in names),
             "migrated_tables": MIGRATIONS * sum("migration" in n for n in names)}
     with open(os.path.join(pg.su.d, "counts.sql")) as f:
@@ -483,7 +484,8 @@ PATHS = {
                                                    "transaction", pg_audit_update),
     "postgresql audit statements in a transaction": (
         "postgresql", f"a statement of one-row INSERTs of a chained table in one transaction, "
-                      f"statements {STATEMENTS + 1:,}-{2 * STATEMENTS:,} / 1-{STATEMENTS:,}",
+                      f"statements {AUDIT_STATEMENTS + 1:,}-{2 * AUDIT_STATEMENTS:,} / "
+                      f"1-{AUDIT_STATEMENTS:,}",
         pg_audit_statements),
     "postgresql migration apply": ("postgresql", "dbmigrate_apply / the raw SQL in one transaction, "
                                                  "200 migrations", pg_migrate_apply),

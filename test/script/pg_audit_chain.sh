@@ -90,6 +90,31 @@ n_log=$(q -c "SELECT count(*) FROM dbcare.audit_log")
 got=$(q -c "SELECT sum(entries) FROM dbcare.audit_written")
 [ "$got" = "$n_log" ] || fail "entries written $got <> the log's $n_log entries"
 
+# the bookkeeping written at commit runs under dbcare's own search_path:
+# a session whose path finds a user's "=" (text) and "+" (bigint) first
+# commits its audited writes without running them (they would run as the
+# log's owner)
+q <<'SQL' >/dev/null
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.eq(text, text) RETURNS boolean LANGUAGE plpgsql
+  AS $$BEGIN RAISE EXCEPTION 'evil = ran as %', current_user; END$$;
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.eq);
+CREATE FUNCTION evil.pl(bigint, bigint) RETURNS bigint LANGUAGE plpgsql
+  AS $$BEGIN RAISE EXCEPTION 'evil + ran as %', current_user; END$$;
+CREATE OPERATOR evil.+ (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.pl);
+SQL
+got=$(q -c "SET search_path = evil, pg_catalog, public" -c "BEGIN" \
+  -c "INSERT INTO sp VALUES (1000, 1)" -c "COMMIT" 2>&1) || fail "an audited commit under a user's operators: $got"
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.sp' AND key->>'id' = '1000'")" = 1 ] ||
+  fail "the audited write under a user's operators was not logged"
+# a transaction made read-only after its audited writes: refused at its
+# commit with the cause, nothing of it kept
+got=$(q -c "BEGIN" -c "INSERT INTO sp VALUES (1001, 1)" -c "SET TRANSACTION READ ONLY" -c "COMMIT" 2>&1) &&
+  fail "a read-only commit of audited writes passed: $got"
+echo "$got" | grep -q "dbcare: this transaction wrote audited rows and was then made read-only" ||
+  fail "the read-only commit's error: $got"
+[ "$(q -c "SELECT count(*) FROM sp WHERE id = 1001")" = 0 ] || fail "the refused commit kept its row"
+
 # a changed entry in the middle and a deleted later one: both named
 mid=$(q -c "SELECT id FROM dbcare.audit_log WHERE table_name = 'public.hc' ORDER BY id OFFSET $((n_hc / 3)) LIMIT 1")
 late=$(q -c "SELECT id FROM dbcare.audit_log WHERE table_name = 'public.hc' ORDER BY id OFFSET $((2 * n_hc / 3)) LIMIT 1")
