@@ -90,7 +90,8 @@ void pgdbc_audit_index_add(pgdbc_audit_writer *w, TupleTableSlot *slot, bool uns
 /* Entries of a writer's only flush that go into every index at once. */
 #define UNSORTED_ENTRIES 64
 void pgdbc_audit_index_close(pgdbc_audit_writer *w);
-/* A prepared statement kept for the session, made on first use. */
+/* A prepared statement kept for the session, made on first use
+ * (audit_plan.c). */
 SPIPlanPtr pgdbc_audit_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types);
 
 /* The transaction's chain heads and entry count, written to

@@ -78,7 +78,14 @@ static bool committing = false;
 static SPIPlanPtr chain_move_plan = NULL;
 static SPIPlanPtr count_plan = NULL;
 
-static bool dbcare_table(const char *name);
+/* Whether dbcare's table is there: a DROP EXTENSION (or, for
+ * dbcare.audit_written, a build not yet updated to 0.3.9) after the
+ * transaction's writes leaves nothing to write to. */
+static bool dbcare_table(const char *name)
+{
+	Oid nsp = get_namespace_oid("dbcare", true);
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
+}
 
 /* Pushes the value before a change, once per subtransaction: the top level
  * saves nothing (its rollback forgets everything). */
@@ -287,15 +294,6 @@ void pgdbc_audit_pending_count(Oid owner, int64 entries)
 }
 
 /* ------------------------------------------------------------ writing */
-
-/* Whether dbcare's table is there: a DROP EXTENSION (or, for
- * dbcare.audit_written, a build not yet updated to 0.3.9) after the
- * transaction's writes leaves nothing to write to. */
-static bool dbcare_table(const char *name)
-{
-	Oid nsp = get_namespace_oid("dbcare", true);
-	return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
-}
 
 static void write_head(const chain_head *h)
 {

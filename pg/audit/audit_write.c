@@ -294,18 +294,6 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 static SPIPlanPtr chain_head_plan = NULL;
 static SPIPlanPtr chain_init_plan = NULL;
 
-SPIPlanPtr pgdbc_audit_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
-{
-	if (*slot == NULL) {
-		SPIPlanPtr p = SPI_prepare(sql, nargs, types);
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "dbcare: could not prepare an audit statement: %s",
-			     SPI_result_code_string(SPI_result));
-		*slot = p;
-	}
-	return *slot;
-}
-
 /* Whether dbcare.audit_chain has a row per chain (0.3.3). Between installing
  * this build and ALTER EXTENSION UPDATE it still has the one row (id = 1) of
  * the log chain: entries then go on linking into that chain as before (the
