@@ -70,16 +70,13 @@ static const char *path_names_store(const cli_opts *o, const char *also, char *b
 		return NULL;
 	const char *url = o->args[0], *bucket = strstr(url, "://");
 	const char *slash = bucket ? strrchr(bucket + 3, '/') : NULL;
-	if (slash && slash[1])
-		snprintf(buf, n,
-		         "PATH %s names a store: a backup is made on this disk, then uploaded: dbcare "
-		         "backup %s --copy-to %.*s (or backup.dir set to the URL, no PATH)%s",
-		         url, slash + 1, (int)(slash - url), url, also);
-	else
-		snprintf(buf, n,
-		         "PATH %s names a store: a backup is made on this disk, then uploaded: dbcare "
-		         "backup NAME --copy-to URL (or backup.dir set to the URL, no PATH)%s",
-		         url, also);
+	/* s3://B/P/NAME: NAME and s3://B/P; a URL without a name: words */
+	bool named = slash && slash[1];
+	snprintf(buf, n,
+	         "PATH %s names a store: a backup is made on this disk, then uploaded: dbcare backup "
+	         "%s --copy-to %.*s (or backup.dir set to the URL, no PATH)%s",
+	         url, named ? slash + 1 : "NAME", named ? (int)(slash - url) : 3, named ? url : "URL",
+	         also);
 	return buf;
 }
 
