@@ -59,9 +59,33 @@ static int fallback_chosen(cli_db *db, cli_opts *o, char **target)
 	return 1;
 }
 
+/* A store's URL given as PATH (dbcare backup s3://BUCKET/PREFIX/NAME): a
+ * pg_dump or SQLite backup is made whole on this disk before it leaves, so
+ * the refusal names the command that makes NAME here and uploads it to
+ * the URL's folder, plus the way of another method (also). NULL when PATH
+ * is no store's URL. */
+static const char *path_names_store(const cli_opts *o, const char *also, char *buf, size_t n)
+{
+	if (o->nargs == 0 || !cli_store_is_url(o->args[0]))
+		return NULL;
+	const char *url = o->args[0], *bucket = strstr(url, "://");
+	const char *slash = bucket ? strrchr(bucket + 3, '/') : NULL;
+	/* s3://B/P/NAME: NAME and s3://B/P; a URL without a name: words */
+	bool named = slash && slash[1];
+	snprintf(buf, n,
+	         "PATH %s names a store: a backup is made on this disk, then uploaded: dbcare backup "
+	         "%s --copy-to %.*s (or backup.dir set to the URL, no PATH)%s",
+	         url, named ? slash + 1 : "NAME", named ? (int)(slash - url) : 3, named ? url : "URL",
+	         also);
+	return buf;
+}
+
 static const char *pg_dump_refuses(const cli_opts *o, char *buf, size_t n)
 {
-	(void)buf, (void)n;
+	const char *url = path_names_store(
+	    o, "; a pgBackRest repository there: name its stanza with --stanza", buf, n);
+	if (url)
+		return url;
 	if (o->ship)
 		return "--ship uploads the SQLite backups waiting in backup.stage_dir";
 	if (o->backup_type)
@@ -78,7 +102,9 @@ static const char *pg_dump_refuses(const cli_opts *o, char *buf, size_t n)
 
 static const char *module_refuses(const cli_opts *o, char *buf, size_t n)
 {
-	(void)buf, (void)n;
+	const char *url = path_names_store(o, "", buf, n);
+	if (url)
+		return url;
 	if (o->stanza || o->backup_type)
 		return "--stanza and --type are for PostgreSQL backups through pgBackRest";
 	return NULL;

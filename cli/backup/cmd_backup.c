@@ -38,7 +38,7 @@ int cmd_backup(cli_db *db, cli_opts *o)
 	 * driver's rows that takes it */
 	for (const cli_backup_method *m = cli_backup_method_next(db, NULL); m;
 	     m = cli_backup_method_next(db, m)) {
-		char *target = NULL, why[256];
+		char *target = NULL, why[1024];
 		int chosen = m->chosen(db, o, &target);
 		if (chosen < 0)
 			return CLI_ERROR;

@@ -15,6 +15,7 @@
 # byte the dump, every name killed before its publishing request is absent
 # and restores nothing (HTTP 404), a published dump restores into a new
 # database with every row, and every dump the catalog records verifies.
+# No `ps` line taken while the store holds a request shows a credential.
 # An object is a catalog row only once whole (a killed upload leaves
 # none), and a dump for the store backup.dir names stopped by SIGTERM in
 # its upload leaves no row and nothing in TMPDIR.
@@ -133,6 +134,7 @@ for i in $(seq 1 20); do
   pid=$!
   wait_request "$pid" "$store" "k$i" "$nth"
   "${store}_pause"
+  ps -ww -eo args >>ps.txt # the upload's command line, for the secret's grep
   if kill -9 "$pid" 2>/dev/null; then
     killed=$((killed + 1)) was_killed[$i]=1
     set +e; wait "$pid" 2>/dev/null; set -e
@@ -223,4 +225,12 @@ done
 run 0 verify --all-backups --db "$url"
 run 0 verify --all-backups --db "$small"
 ! grep -qF -e "$s3_secret" -e "$azure_key" ./*.out out err || fail "a store's secret was printed"
+grep -q "backup b/k[0-9]*\.dump --copy-to azure://" ps.txt && grep -q "backup b/k[0-9]*\.dump --copy-to s3://" ps.txt ||
+  fail "ps showed no upload to each store (test premise)"
+! grep -qF -e "$s3_secret" -e "$azure_key" -e "$AWS_ACCESS_KEY_ID" ps.txt || fail "ps shows a store's credential"
+# a store's URL as a dump's PATH: the dump is made on this disk first, so
+# the error says how to name both (nothing made, nothing uploaded)
+run 2 backup s3://dumps/kill/direct.dump --db "$url"
+has "dbcare backup direct.dump --copy-to s3://dumps/kill" err
+! ls ./*direct* s3:* 2>/dev/null || fail "a dump to a URL as PATH left a file here"
 echo "ok: $published of 20 published whole, the others absent"

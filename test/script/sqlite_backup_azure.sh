@@ -17,7 +17,9 @@
 # running upload, no catalog. An upload whose blob or block the store
 # answers with another MD5 is never published; a blob whose bytes differ
 # from its MD5 is not restored; a container name outside Azure's rules is
-# refused; a store killed mid-upload leaves no blob under the name.
+# refused; a store killed mid-upload leaves no blob under the name; one
+# whose connections are reset mid-upload (a network error) fails with no
+# blob and no row, or is tried again to a whole blob and its row.
 set -euo pipefail
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/azure.sh"
@@ -265,4 +267,29 @@ azure_start shop
 azure_blobs | grep -qx 'app/nightly/crash.db' && fail "a half upload was published as crash.db"
 run 1 restore "$dest/crash.db" --db "sqlite:$work/crash-restored.db"
 has "HTTP 404" err
+
+# a network error in the middle of an upload, the store up: every
+# connection reset. The upload fails, no blob and no copy's row under the
+# name, the local backup standing; or it is tried again to a whole blob,
+# then its row
+DBCARE_TEST_AZURE_PUT_BLOB_MAX=$blocks "$cli" backup "$work/reset.db" --copy-to "$dest" --db "sqlite:$db" >reset.out 2>&1 &
+up=$!
+grep -q -m1 "^request PUT /$acct/shop/app/nightly/reset.db?comp=block" < <(exec timeout 120 tail -n +1 -f --pid="$up" -s 0.005 "$work/azurite.log") || true
+kill -0 "$up" 2>/dev/null || { cat reset.out; fail "the upload of reset.db ended before the reset (test premise)"; }
+azure_reset
+set +e; wait "$up"; rc=$?; set -e
+copy_row=$(sqlite3 "$db" "SELECT count(*) FROM dbcare_backups WHERE kind = 'file_copy' AND path = '$dest/reset.db'")
+if [ "$rc" = 0 ]; then
+  azure_blob app/nightly/reset.db >reset.got
+  cmp -s "$work/reset.db" reset.got || fail "the upload tried again after the reset published a blob not the backup"
+  [ "$copy_row" = 1 ] || fail "the whole blob after the reset has no copy's row"
+  echo "connections reset in an upload: tried again, whole, recorded"
+else
+  [ "$rc" = 1 ] || { cat reset.out; fail "an upload whose connections were reset: exit $rc, want 1"; }
+  ! azure_blobs | grep -qx 'app/nightly/reset.db' || fail "a reset upload was published as reset.db"
+  [ "$copy_row" = 0 ] || fail "the reset upload was recorded"
+  [ -e "$work/reset.db" ] || fail "the local backup of the reset upload is gone"
+  echo "connections reset in an upload: failed, nothing published or recorded"
+fi
+! grep -qF "$azure_key" reset.out || fail "the reset upload printed the key"
 echo "ok"

@@ -229,7 +229,25 @@ key_id=$AWS_ACCESS_KEY_ID
   has "HTTP 403" err
   AWS_PROFILE=missing run 1 backup "$work/profile3.db" --copy-to "$dest" --db "sqlite:$db"
   has "no AWS credentials for profile missing" err
+  # the whole profile in the shared config file, as `aws configure` and
+  # S3-compatible stores' guides write it: its key pair and endpoint_url,
+  # no variable naming either
+  endpoint=$AWS_ENDPOINT_URL
+  unset AWS_ENDPOINT_URL AWS_REGION
+  rm "$HOME/.aws/credentials"
+  printf '[profile offsite]\nregion = us-east-1\nendpoint_url = %s\naws_access_key_id = %s\naws_secret_access_key = %s\ns3 =\n  multipart_threshold = 5MB\n' \
+    "$endpoint" "$key_id" "$s3_secret" >"$HOME/.aws/config"
+  AWS_CONFIG_FILE="$HOME/.aws/config" run 0 backup "$work/profile4.db" --copy-to "$dest" --db "sqlite:$db"
+  cmp -s "$work/profile4.db" "$work/s3/shop/app/nightly/profile4.db._S3rver_object" ||
+    fail "the upload by the config file's profile is not the backup"
+  grep -q '^request PUT /shop/app/nightly/profile4.db?partNumber=' "$work/s3rver.log" ||
+    fail "the profile's s3 multipart_threshold in the config file was not read"
 )
+# a store's URL as a backup's PATH: the backup is made on this disk first,
+# so the error says how to name both (nothing made, nothing uploaded)
+run 2 backup "$dest/direct.db" --db "sqlite:$db"
+has "dbcare backup direct.db --copy-to $dest" err
+! ls ./*direct* s3:* 2>/dev/null || fail "a backup to a URL as PATH left a file here"
 # a store that answers another checksum than the part's: never completed
 run 1 backup "$work/corrupt.db" --copy-to "$dest" --db "sqlite:$db"
 has "the store holds other bytes than sent for part 1 of $dest/corrupt.db" err

@@ -23,7 +23,7 @@
 # recovers from the bucket alone; a plain `pg_ctl start` (no credentials in
 # its environment) serves exactly the rows of that moment. The secret
 # appears in no output of dbcare, not in the catalog, not in pgBackRest's
-# or the server's logs. Run by pg_disaster_pitr_s3.sh and
+# or the server's logs, not in a `ps` line taken mid-upload. Run by pg_disaster_pitr_s3.sh and
 # pg_disaster_pitr_azure.sh.
 set -eu
 db=dbcare_journey_pitr_$STORE
@@ -243,6 +243,7 @@ for k in "${kills[@]}"; do
   pid=$!
   wait_upload "$pid" "$n" || { cat "$work/k$i.out"; fail "backup k$i ($type) ended before its upload's request $n"; }
   store_pause
+  ps -ww -eo args >>"$work/ps.txt" # dbcare's and pgBackRest's command lines, for the grep below
   main=$(pgrep -P "$pid" -x pgbackrest || true)
   case $mode in
   host) kill -9 -- "-$pid" ;;
@@ -308,6 +309,8 @@ else
 fi
 exec 7<&- 8<&-
 ! grep -qF "$secret" "$work"/k*.out "$work/failed.out" || fail "a killed backup printed the secret"
+grep -q "pgbackrest.* backup" "$work/ps.txt" || fail "ps showed no pgBackRest upload (test premise)"
+! grep -qF "$secret" "$work/ps.txt" || fail "a ps line of an upload shows the secret"
 
 # --- writes, the moment, more writes (pgBackRest's stop time is whole seconds)
 sleep 1.1

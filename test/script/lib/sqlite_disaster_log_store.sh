@@ -18,8 +18,10 @@
 # newest moment the store holds. What the lost host lost is measured: the
 # ticks written after the newest one restored, at most a segment interval
 # plus the time to ship it (asserted under 6 s: a capture that shipped
-# only at its stop would lose all 8 s). A store that does not answer
-# stops the capture before it captures anything. The credentials never
+# only at its stop would lose all 8 s); the kill lands in the middle of
+# an upload (the store stopped with the request in flight): the object
+# absent or whole, every restore from the store whole. A store that does
+# not answer stops the capture before it captures anything. The credentials never
 # appear in the capture's command line, its output or any step's. Run by
 # sqlite_disaster_log_s3.sh and sqlite_disaster_log_azure.sh.
 set -eu
@@ -82,8 +84,28 @@ while [ "$(date +%s)" -lt "$end" ]; do
   sleep 0.1
 done
 last_written=$(sqlite3 app.db "SELECT max(at_ms) FROM ticks")
-kill -9 "$capture"; wait "$capture" 2>/dev/null || true # the host is lost
-rm -rf app.db app.db-wal app.db-shm log                # with the database and its log
+# the host is lost in the middle of an upload: the last segment's (closed
+# within 2 s of the last write), the store stopped with its request in
+# flight, the capture killed (kill -9), the store let go on
+mark=$(wc -l <"$store_log")
+inflight=$(grep -m1 -oE "^request PUT (/[^/ ]+)?/shop/app/log/[^ ?]+" \
+  < <(exec timeout 10 tail -n +"$((mark + 1))" -f --pid="$capture" -s 0.005 "$store_log") || true)
+[ -n "$inflight" ] || fail "the capture uploaded nothing within 10 s of the last write (test premise)"
+store_pause
+kill -9 "$capture"; wait "$capture" 2>/dev/null || true
+store_resume
+inflight=${inflight##*/}
+[ -f "log/$inflight" ] || fail "the upload in flight, $inflight, is no file of the log"
+cp "log/$inflight" inflight.local
+rm -rf app.db app.db-wal app.db-shm log # with the database and its log
+# the object killed in its upload is absent, or whole (the store may
+# have finished it): never a part
+if store_objects | grep -qx "app/log/$inflight"; then
+  store_get "app/log/$inflight" | cmp -s - inflight.local || fail "$inflight in $store_words is not whole"
+  echo "killed in the upload of $inflight, which $store_words finished whole"
+else
+  echo "killed in the upload of $inflight: absent from $store_words"
+fi
 before=$(bases)
 [ "$before" -ge 2 ] || fail "$store_words holds $before bases, not the periodic ones: $(store_objects)"
 

@@ -17,6 +17,7 @@
 #                     key, which has none), for the greps beside the secret
 #   store_objects     the names under the bucket or container, one a line,
 #                     read beside dbcare (the emulator's files or API)
+#   store_get NAME    the object's bytes on stdout, read beside dbcare
 #   store_dead CMD... CMD run with the store's endpoint at a closed port
 store_lib="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 case ${STORE:?STORE names the store: s3 or azure} in
@@ -28,6 +29,7 @@ s3)
   store_pause() { s3_pause; }
   store_resume() { s3_resume; }
   store_objects() { s3_objects; }
+  store_get() { cat "$work/s3/$s3_bucket/$1._S3rver_object"; }
   store_dead() { AWS_ENDPOINT_URL=http://127.0.0.1:1 "$@"; }
   store_scheme=s3 store_log=$work/s3rver.log store_words="the bucket"
   ;;
@@ -39,6 +41,7 @@ azure)
   store_pause() { azure_pause; }
   store_resume() { azure_resume; }
   store_objects() { azure_blobs; }
+  store_get() { azure_blob "$1"; }
   store_dead() {
     AZURE_STORAGE_CONNECTION_STRING="${AZURE_STORAGE_CONNECTION_STRING/BlobEndpoint=*;/BlobEndpoint=http://127.0.0.1:1/$azure_account;}" "$@"
   }
