@@ -708,6 +708,7 @@ typedef struct security_read {
 	const place *pl;
 	bool scratch;
 	dbc_strlist keys, makes, drops, tables; /* tables: the relation it is on */
+	dbc_strlist odd_keys, odd_texts;        /* UNPLANNED's: what it is, how it is set */
 } security_read;
 
 static int add_security(dbc_ctx *ctx, security_read *u, char *table, char *key, char *make,
@@ -764,6 +765,13 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		return add_security(ctx, u, table, dbc_printf(ctx, "statistics %s", name),
 		                    side_opt(ctx, u, &c[4]), dbc_printf(ctx, "DROP STATISTICS %s", name));
 	}
+	if (strcmp(c[0].s, "unplanned") == 0) { /* c[3]: what, in its schema; c[4]: how */
+		char *key = dbc_printf(ctx, "%s %s.%s", c[2].s, h->quote_ident(ctx, schema), c[3].s);
+		char *text = side_opt(ctx, u, &c[4]);
+		return key && text && dbc_strlist_add(ctx, &u->odd_keys, key) == DBC_OK
+		           ? dbc_strlist_add(ctx, &u->odd_texts, text)
+		           : DBC_ERROR;
+	}
 	if (strcmp(c[0].s, "operator") == 0) { /* keyed by its drop, which names it */
 		char *drop = side_opt(ctx, u, &c[5]);
 		return add_security(ctx, u, side_opt(ctx, u, &c[2]), dbc_printf(ctx, "operator %s", drop),
@@ -801,6 +809,47 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	                 "'pg_catalog.pg_operator'::pg_catalog.regclass "                              \
 	                 "AND d.objid = o.oid AND d.deptype = 'e') "
 
+/* What a schema file may set that no step plans, of the schemas of list
+ * %1$s (not an extension's): kind "unplanned", schema, what it is, its
+ * name in the schema, how it is set. Where the two sides differ the call
+ * is refused by name, never planned without it in silence. */
+#define UNPLANNED                                                                                  \
+	"SELECT 'unplanned', u.s, u.what, u.name, u.how, NULL, NULL, NULL, NULL FROM ("                \
+	"SELECT 'pg_collation'::regclass, c.oid, n.nspname::text, 'collation', "                       \
+	"quote_ident(c.collname), concat_ws(' ', c.collprovider, c.collcollate, c.collctype, "         \
+	"c.colliculocale, c.collisdeterministic) FROM pg_catalog.pg_collation c "                      \
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace WHERE n.nspname IN (%1$s) "         \
+	"UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, n.nspname::text, "                          \
+	"'text search configuration', quote_ident(c.cfgname), c.cfgparser::text || ': ' || "           \
+	"coalesce((SELECT string_agg(m.maptokentype || '=' || m.mapdict::regdictionary::text, ', ' "   \
+	"ORDER BY m.maptokentype, m.mapseqno) FROM pg_catalog.pg_ts_config_map m "                     \
+	"WHERE m.mapcfg = c.oid), '') FROM pg_catalog.pg_ts_config c "                                 \
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace WHERE n.nspname IN (%1$s) "          \
+	"UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, n.nspname::text, 'text search dictionary', "  \
+	"quote_ident(d.dictname), (SELECT quote_ident(x.nspname) || '.' || quote_ident(t.tmplname) "   \
+	"FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace x ON x.oid = t.tmplnamespace "  \
+	"WHERE t.oid = d.dicttemplate) || ': ' || coalesce(d.dictinitoption, '') "                     \
+	"FROM pg_catalog.pg_ts_dict d JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace "      \
+	"WHERE n.nspname IN (%1$s) "                                                                   \
+	"UNION ALL SELECT 'pg_class'::regclass, c.oid, n.nspname::text, 'replica identity of table', " \
+	"quote_ident(c.relname), c.relreplident::text || coalesce(' ' || (SELECT "                     \
+	"i.indexrelid::regclass::text FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid "            \
+	"AND i.indisreplident), '') FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "        \
+	"ON n.oid = c.relnamespace WHERE n.nspname IN (%1$s) AND c.relkind IN ('r', 'p') "             \
+	"AND c.relreplident <> 'd' "                                                                   \
+	"UNION ALL SELECT 'pg_class'::regclass, c.oid, n.nspname::text, 'CLUSTER ON of table', "       \
+	"quote_ident(c.relname), i.indexrelid::regclass::text FROM pg_catalog.pg_index i "             \
+	"JOIN pg_catalog.pg_class c ON c.oid = i.indrelid JOIN pg_catalog.pg_namespace n "             \
+	"ON n.oid = c.relnamespace WHERE n.nspname IN (%1$s) AND i.indisclustered "                    \
+	"UNION ALL SELECT 'pg_class'::regclass, c.oid, n.nspname::text, "                              \
+	"'statistics target of column', quote_ident(c.relname) || '.' || quote_ident(a.attname), "     \
+	"a.attstattarget::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c "             \
+	"ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "              \
+	"WHERE n.nspname IN (%1$s) AND a.attnum > 0 AND NOT a.attisdropped "                           \
+	"AND a.attstattarget >= 0) AS u(cat, oid, s, what, name, how) WHERE NOT EXISTS (SELECT "       \
+	"FROM pg_catalog.pg_depend e WHERE e.classid = u.cat AND e.objid = u.oid AND e.deptype = "     \
+	"'e') "
+
 /* schemas[0..n) as SQL literals for an IN list, quoted by the real host
  * (empty when n is 0); NULL on error. */
 static char *schema_literals(dbc_ctx *ctx, const dbc_host *real, const dbc_strlist *schemas, int n)
@@ -835,9 +884,28 @@ static int read_security(dbc_ctx *ctx, const dbc_strlist *schemas, int n, securi
 	    "FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid "
 	    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	    "JOIN pg_catalog.pg_namespace x ON x.oid = s.stxnamespace WHERE n.nspname IN (%1$s) "
-	    "UNION ALL " OPERATORS "ORDER BY 1, 2, 3, 4",
+	    "UNION ALL " OPERATORS "UNION ALL " UNPLANNED "ORDER BY 1, 2, 3, 4",
 	    list);
 	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_security, u) : DBC_ERROR;
+}
+
+/* An UNPLANNED setting of side a that side b has not, or sets
+ * otherwise: refused by name (22023), as no step would make b's. */
+static int refuse_unplanned(dbc_ctx *ctx, const security_read *a, const security_read *b)
+{
+	for (int i = 0; i < a->odd_keys.n; i++) {
+		int k = find(&b->odd_keys, a->odd_keys.items[i]);
+		if (k >= 0 && strcmp(b->odd_texts.items[k], a->odd_texts.items[i]) == 0)
+			continue;
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "the desired schema and the live one differ in the %s, which the generator "
+		          "does not plan",
+		          a->odd_keys.items[i]);
+		dbc_error_hint(ctx, "Write that change in a migration of its own, apply it, then "
+		                    "generate again.");
+		return DBC_ERROR;
+	}
+	return DBC_OK;
 }
 
 int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
@@ -846,7 +914,9 @@ int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
 	if (!current)
 		return DBC_OK;
 	if (read_security(ctx, &current->user, current->nlive, &live) != DBC_OK ||
-	    read_security(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
+	    read_security(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK ||
+	    refuse_unplanned(ctx, &live, &want) != DBC_OK ||
+	    refuse_unplanned(ctx, &want, &live) != DBC_OK)
 		return DBC_ERROR;
 	/* gone or otherwise: dropped first, made again by the down's last;
 	 * kept as it is: named with its relation, for a plan that drops it */
