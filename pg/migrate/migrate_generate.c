@@ -666,8 +666,9 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 
 /* ---- row security: policies and rules
  *
- * The schema model reads neither row-level security policies, rules nor
- * operators (a table's ENABLE/FORCE ROW LEVEL SECURITY it holds). Inside the place, those
+ * The schema model reads neither row-level security policies, rules,
+ * extended statistics nor operators (a table's ENABLE/FORCE ROW LEVEL
+ * SECURITY it holds). Inside the place, those
  * of the live user schemas and of the scratch ones (named back as the
  * user schemas') are read under dbcare's pinned search_path (every name
  * qualified, alike on both sides), each as the statement that makes it,
@@ -707,6 +708,7 @@ typedef struct security_read {
 	const place *pl;
 	bool scratch;
 	dbc_strlist keys, makes, drops, tables; /* tables: the relation it is on */
+	dbc_strlist odd_keys, odd_texts;        /* UNPLANNED's: what it is, how it is set */
 } security_read;
 
 static int add_security(dbc_ctx *ctx, security_read *u, char *table, char *key, char *make,
@@ -726,7 +728,7 @@ static char *side_opt(dbc_ctx *ctx, const security_read *u, const dbc_value *v)
 }
 
 /* kind, schema, table, name, then by kind: policy: AS, FOR, TO, USING,
- * WITH CHECK; rule: its CREATE RULE. */
+ * WITH CHECK; rule: its CREATE RULE; statistics: its CREATE STATISTICS. */
 static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	security_read *u = arg;
@@ -757,6 +759,18 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 			make[--n] = '\0'; /* pg_get_ruledef ends it with ';' */
 		return add_security(ctx, u, table, dbc_printf(ctx, "rule %s on %s", name, table), make,
 		                    dbc_printf(ctx, "DROP RULE %s ON %s", name, table));
+	}
+	if (strcmp(c[0].s, "statistics") == 0) { /* c[3]: its qualified name */
+		char *name = side_opt(ctx, u, &c[3]);
+		return add_security(ctx, u, table, dbc_printf(ctx, "statistics %s", name),
+		                    side_opt(ctx, u, &c[4]), dbc_printf(ctx, "DROP STATISTICS %s", name));
+	}
+	if (strcmp(c[0].s, "unplanned") == 0) { /* c[3]: what, in its schema; c[4]: how */
+		char *key = dbc_printf(ctx, "%s %s.%s", c[2].s, h->quote_ident(ctx, schema), c[3].s);
+		char *text = side_opt(ctx, u, &c[4]);
+		return key && text && dbc_strlist_add(ctx, &u->odd_keys, key) == DBC_OK
+		           ? dbc_strlist_add(ctx, &u->odd_texts, text)
+		           : DBC_ERROR;
 	}
 	if (strcmp(c[0].s, "operator") == 0) { /* keyed by its drop, which names it */
 		char *drop = side_opt(ctx, u, &c[5]);
@@ -795,6 +809,47 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	                 "'pg_catalog.pg_operator'::pg_catalog.regclass "                              \
 	                 "AND d.objid = o.oid AND d.deptype = 'e') "
 
+/* What a schema file may set that no step plans, of the schemas of list
+ * %1$s (not an extension's): kind "unplanned", schema, what it is, its
+ * name in the schema, how it is set. Where the two sides differ the call
+ * is refused by name, never planned without it in silence. */
+#define UNPLANNED                                                                                  \
+	"SELECT 'unplanned', u.s, u.what, u.name, u.how, NULL, NULL, NULL, NULL FROM ("                \
+	"SELECT 'pg_collation'::regclass, c.oid, n.nspname::text, 'collation', "                       \
+	"quote_ident(c.collname), concat_ws(' ', c.collprovider, c.collcollate, c.collctype, "         \
+	"c.colliculocale, c.collisdeterministic) FROM pg_catalog.pg_collation c "                      \
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace WHERE n.nspname IN (%1$s) "         \
+	"UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, n.nspname::text, "                          \
+	"'text search configuration', quote_ident(c.cfgname), c.cfgparser::text || ': ' || "           \
+	"coalesce((SELECT string_agg(m.maptokentype || '=' || m.mapdict::regdictionary::text, ', ' "   \
+	"ORDER BY m.maptokentype, m.mapseqno) FROM pg_catalog.pg_ts_config_map m "                     \
+	"WHERE m.mapcfg = c.oid), '') FROM pg_catalog.pg_ts_config c "                                 \
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace WHERE n.nspname IN (%1$s) "          \
+	"UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, n.nspname::text, 'text search dictionary', "  \
+	"quote_ident(d.dictname), (SELECT quote_ident(x.nspname) || '.' || quote_ident(t.tmplname) "   \
+	"FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace x ON x.oid = t.tmplnamespace "  \
+	"WHERE t.oid = d.dicttemplate) || ': ' || coalesce(d.dictinitoption, '') "                     \
+	"FROM pg_catalog.pg_ts_dict d JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace "      \
+	"WHERE n.nspname IN (%1$s) "                                                                   \
+	"UNION ALL SELECT 'pg_class'::regclass, c.oid, n.nspname::text, 'replica identity of table', " \
+	"quote_ident(c.relname), c.relreplident::text || coalesce(' ' || (SELECT "                     \
+	"i.indexrelid::regclass::text FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid "            \
+	"AND i.indisreplident), '') FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "        \
+	"ON n.oid = c.relnamespace WHERE n.nspname IN (%1$s) AND c.relkind IN ('r', 'p') "             \
+	"AND c.relreplident <> 'd' "                                                                   \
+	"UNION ALL SELECT 'pg_class'::regclass, c.oid, n.nspname::text, 'CLUSTER ON of table', "       \
+	"quote_ident(c.relname), i.indexrelid::regclass::text FROM pg_catalog.pg_index i "             \
+	"JOIN pg_catalog.pg_class c ON c.oid = i.indrelid JOIN pg_catalog.pg_namespace n "             \
+	"ON n.oid = c.relnamespace WHERE n.nspname IN (%1$s) AND i.indisclustered "                    \
+	"UNION ALL SELECT 'pg_class'::regclass, c.oid, n.nspname::text, "                              \
+	"'statistics target of column', quote_ident(c.relname) || '.' || quote_ident(a.attname), "     \
+	"a.attstattarget::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c "             \
+	"ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "              \
+	"WHERE n.nspname IN (%1$s) AND a.attnum > 0 AND NOT a.attisdropped "                           \
+	"AND a.attstattarget >= 0) AS u(cat, oid, s, what, name, how) WHERE NOT EXISTS (SELECT "       \
+	"FROM pg_catalog.pg_depend e WHERE e.classid = u.cat AND e.objid = u.oid AND e.deptype = "     \
+	"'e') "
+
 /* schemas[0..n) as SQL literals for an IN list, quoted by the real host
  * (empty when n is 0); NULL on error. */
 static char *schema_literals(dbc_ctx *ctx, const dbc_host *real, const dbc_strlist *schemas, int n)
@@ -806,7 +861,8 @@ static char *schema_literals(dbc_ctx *ctx, const dbc_host *real, const dbc_strli
 	return dbc_buf_finish(&in);
 }
 
-/* The policies, rules and operators of schemas[0..n) into u. */
+/* The policies, rules, statistics objects and operators of schemas[0..n)
+ * into u. */
 static int read_security(dbc_ctx *ctx, const dbc_strlist *schemas, int n, security_read *u)
 {
 	char *list = schema_literals(ctx, u->pl->real, schemas, n);
@@ -822,9 +878,34 @@ static int read_security(dbc_ctx *ctx, const dbc_strlist *schemas, int n, securi
 	    "FROM pg_catalog.pg_policies WHERE schemaname IN (%1$s) "
 	    "UNION ALL SELECT 'rule', schemaname::text, tablename::text, rulename::text, definition, "
 	    "NULL, NULL, NULL, NULL FROM pg_catalog.pg_rules WHERE schemaname IN (%1$s) "
-	    "UNION ALL " OPERATORS "ORDER BY 1, 2, 3, 4",
+	    "UNION ALL SELECT 'statistics', n.nspname::text, c.relname::text, "
+	    "quote_ident(x.nspname) || '.' || quote_ident(s.stxname), "
+	    "pg_catalog.pg_get_statisticsobjdef(s.oid), NULL, NULL, NULL, NULL "
+	    "FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid "
+	    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	    "JOIN pg_catalog.pg_namespace x ON x.oid = s.stxnamespace WHERE n.nspname IN (%1$s) "
+	    "UNION ALL " OPERATORS "UNION ALL " UNPLANNED "ORDER BY 1, 2, 3, 4",
 	    list);
 	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_security, u) : DBC_ERROR;
+}
+
+/* An UNPLANNED setting of side a that side b has not, or sets
+ * otherwise: refused by name (22023), as no step would make b's. */
+static int refuse_unplanned(dbc_ctx *ctx, const security_read *a, const security_read *b)
+{
+	for (int i = 0; i < a->odd_keys.n; i++) {
+		int k = find(&b->odd_keys, a->odd_keys.items[i]);
+		if (k >= 0 && strcmp(b->odd_texts.items[k], a->odd_texts.items[i]) == 0)
+			continue;
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "the desired schema and the live one differ in the %s, which the generator "
+		          "does not plan",
+		          a->odd_keys.items[i]);
+		dbc_error_hint(ctx, "Write that change in a migration of its own, apply it, then "
+		                    "generate again.");
+		return DBC_ERROR;
+	}
+	return DBC_OK;
 }
 
 int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
@@ -833,7 +914,9 @@ int pgdbc_generate_row_security(dbc_ctx *ctx, dbc_gen_row_security *out)
 	if (!current)
 		return DBC_OK;
 	if (read_security(ctx, &current->user, current->nlive, &live) != DBC_OK ||
-	    read_security(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK)
+	    read_security(ctx, &current->scratch, current->scratch.n, &want) != DBC_OK ||
+	    refuse_unplanned(ctx, &live, &want) != DBC_OK ||
+	    refuse_unplanned(ctx, &want, &live) != DBC_OK)
 		return DBC_ERROR;
 	/* gone or otherwise: dropped first, made again by the down's last;
 	 * kept as it is: named with its relation, for a plan that drops it */
@@ -887,9 +970,12 @@ static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		return dbc_strlist_add(ctx, &u->texts, dbc_strdup(ctx, c[1].s)) == DBC_OK
 		           ? dbc_strlist_add(ctx, &u->none, dbc_strdup(ctx, c[2].s))
 		           : DBC_ERROR;
+	/* the public schema's comment initdb sets, which pg_dump leaves out,
+	 * is none */
+	bool set = c[1].type == DBC_TEXT && !(strcmp(key, "COMMENT ON SCHEMA public") == 0 &&
+	                                      strcmp(c[1].s, "standard public schema") == 0);
 	return dbc_strlist_add(ctx, &u->texts,
-	                       c[1].type == DBC_TEXT ? u->pl->real->quote_literal(ctx, c[1].s)
-	                                             : "NULL") == DBC_OK
+	                       set ? u->pl->real->quote_literal(ctx, c[1].s) : "NULL") == DBC_OK
 	           ? dbc_strlist_add(ctx, &u->none, "NULL")
 	           : DBC_ERROR;
 }
@@ -899,44 +985,52 @@ static int take_comment(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 #define COMMENT_KEY                                                                                \
 	"'COMMENT ON ' || CASE WHEN o.type LIKE '%% column' THEN 'COLUMN' "                            \
 	"WHEN o.type = 'table constraint' THEN 'CONSTRAINT' "                                          \
-	"WHEN o.type LIKE '%%type' THEN 'TYPE' ELSE upper(o.type) END || ' ' || o.identity"
+	"WHEN o.type LIKE '%%type' THEN 'TYPE' WHEN o.type = 'statistics object' THEN 'STATISTICS' "   \
+	"ELSE upper(o.type) END || ' ' || o.identity"
 
-/* The objects that may have a comment, of the schemas in list: each
- * relation and its columns, routine, type, constraint of a table, and
- * trigger (classid, objid, subid). */
+/* The objects that may have a comment, of the schemas in list: the
+ * schema, each relation and its columns (a composite type's too), routine,
+ * type, constraint of a table, trigger, policy, rule, statistics object
+ * and operator (classid, objid, subid). A composite type is its pg_type
+ * row, where COMMENT ON TYPE writes, not its pg_class one. */
 #define COMMENTABLE                                                                                \
-	"SELECT 'pg_class'::regclass, c.oid, 0 FROM pg_class c, pg_namespace n "                       \
-	"WHERE n.oid = c.relnamespace AND n.nspname IN (%1$s) AND c.relkind <> 't' "                   \
+	"SELECT 'pg_namespace'::regclass, n.oid, 0 FROM pg_namespace n WHERE n.nspname IN (%1$s) "     \
+	"UNION ALL SELECT 'pg_class'::regclass, c.oid, 0 FROM pg_class c, pg_namespace n "             \
+	"WHERE n.oid = c.relnamespace AND n.nspname IN (%1$s) AND c.relkind NOT IN ('t', 'c') "        \
 	"UNION ALL SELECT 'pg_class'::regclass, a.attrelid, a.attnum FROM pg_attribute a, "            \
 	"pg_class c, pg_namespace n WHERE c.oid = a.attrelid AND n.oid = c.relnamespace "              \
 	"AND n.nspname IN (%1$s) AND a.attnum > 0 AND NOT a.attisdropped "                             \
-	"AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "                                                  \
+	"AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') "                                             \
 	"UNION ALL SELECT 'pg_proc'::regclass, p.oid, 0 FROM pg_proc p, pg_namespace n "               \
 	"WHERE n.oid = p.pronamespace AND n.nspname IN (%1$s) "                                        \
 	"UNION ALL SELECT 'pg_type'::regclass, t.oid, 0 FROM pg_type t, pg_namespace n "               \
-	"WHERE n.oid = t.typnamespace AND n.nspname IN (%1$s) AND t.typtype IN ('d', 'e', 'r') "       \
+	"WHERE n.oid = t.typnamespace AND n.nspname IN (%1$s) AND t.typtype IN ('d', 'e', 'r', 'c') "  \
 	"UNION ALL SELECT 'pg_constraint'::regclass, k.oid, 0 FROM pg_constraint k, "                  \
 	"pg_namespace n WHERE n.oid = k.connamespace AND n.nspname IN (%1$s) AND k.conrelid <> 0 "     \
 	"UNION ALL SELECT 'pg_trigger'::regclass, g.oid, 0 FROM pg_trigger g, pg_class c, "            \
 	"pg_namespace n WHERE c.oid = g.tgrelid AND n.oid = c.relnamespace "                           \
 	"AND n.nspname IN (%1$s) AND NOT g.tgisinternal "                                              \
+	"UNION ALL SELECT 'pg_policy'::regclass, p.oid, 0 FROM pg_policy p, pg_class c, "              \
+	"pg_namespace n WHERE c.oid = p.polrelid AND n.oid = c.relnamespace AND n.nspname IN (%1$s) "  \
+	"UNION ALL SELECT 'pg_rewrite'::regclass, r.oid, 0 FROM pg_rewrite r, pg_class c, "            \
+	"pg_namespace n WHERE c.oid = r.ev_class AND n.oid = c.relnamespace "                          \
+	"AND n.nspname IN (%1$s) AND r.rulename <> '_RETURN' "                                         \
+	"UNION ALL SELECT 'pg_statistic_ext'::regclass, s.oid, 0 FROM pg_statistic_ext s, "            \
+	"pg_namespace n WHERE n.oid = s.stxnamespace AND n.nspname IN (%1$s) "                         \
 	"UNION ALL SELECT 'pg_operator'::regclass, o.oid, 0 FROM pg_operator o, pg_namespace n "       \
 	"WHERE n.oid = o.oprnamespace AND n.nspname IN (%1$s) AND o.oprcode <> 0"
 
 /* How read_comments reads: the comments set on the objects of the
- * schemas (DESCRIBED), or with each object that may have one too, its
- * text NULL where it has none (EVERY), or the objects of EVERY that have
- * a comment (EVERY_DESCRIBED: EVERY's rows whose text is not NULL, each
- * object identified only once its comment is found). */
-typedef enum comments_scope { DESCRIBED, EVERY, EVERY_DESCRIBED } comments_scope;
+ * schemas (DESCRIBED: only the objects that have one are identified), or
+ * each object that may have one, its text NULL where it has none
+ * (EVERY). */
+typedef enum comments_scope { DESCRIBED, EVERY } comments_scope;
 
 /* The comments of the objects of schemas[0..n) into u ("COMMENT ON
  * COLUMN public.t.id" and its text as a literal), an extension's members
- * left out (the extension's, never planned), as scope says. DESCRIBED
- * identifies only comments on objects of OIDs from FirstNormalObjectId
- * on: the ones below are initdb's (pg_catalog's, information_schema's,
- * the public schema itself), none in a schema of the list, and there are
- * thousands of them to identify for nothing. */
+ * left out (the extension's, never planned), as scope says. Both sides
+ * read the same objects (COMMENTABLE): what one side reads and the other
+ * cannot is a comment planned for ever or never. */
 static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, comments_scope scope,
                          comments_read *u)
 {
@@ -955,28 +1049,19 @@ static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, commen
 	                     "AND d.objoid = x.objid AND d.objsubid = x.subid "
 	                     "WHERE o.type <> 'domain constraint' ORDER BY 1",
 	                     list)
-	    : scope == EVERY_DESCRIBED
 	        /* OFFSET 0: the objects are joined with their comments before
 	         * any is identified */
-	        ? dbc_printf(ctx,
+	        : dbc_printf(ctx,
 	                     "SELECT " COMMENT_KEY ", x.description FROM (SELECT x.classid, x.objid, "
 	                     "x.subid, d.description FROM (" COMMENTABLE
 	                     ") AS x(classid, objid, subid) JOIN pg_catalog.pg_description d ON "
 	                     "d.classoid = x.classid AND d.objoid = x.objid AND d.objsubid = x.subid "
+	                     "WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_depend e WHERE "
+	                     "e.classid = x.classid AND e.objid = x.objid AND e.deptype = 'e') "
 	                     "OFFSET 0) x CROSS JOIN LATERAL "
 	                     "pg_catalog.pg_identify_object(x.classid, x.objid, x.subid) o "
 	                     "WHERE o.type <> 'domain constraint' ORDER BY 1",
-	                     list)
-	        : dbc_printf(ctx,
-	                     "SELECT " COMMENT_KEY ", d.description FROM pg_catalog.pg_description d "
-	                     "CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, "
-	                     "d.objoid, d.objsubid) o "
-	                     "WHERE d.objoid >= %2$u AND o.schema IN (%1$s) "
-	                     "AND o.type <> 'domain constraint' "
-	                     "AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e WHERE "
-	                     "e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e') "
-	                     "ORDER BY 1",
-	                     list, (unsigned)FirstNormalObjectId);
+	                     list);
 	return sql ? u->pl->real->query(ctx, sql, 0, NULL, take_comment, u) : DBC_ERROR;
 }
 
@@ -990,7 +1075,7 @@ static int read_comments(dbc_ctx *ctx, const dbc_strlist *schemas, int n, commen
 static int read_desired_comments(dbc_ctx *ctx, const comments_read *live, comments_read *want)
 {
 	const place *pl = want->pl;
-	if (read_comments(ctx, &pl->scratch, pl->scratch.n, EVERY_DESCRIBED, want) != DBC_OK)
+	if (read_comments(ctx, &pl->scratch, pl->scratch.n, DESCRIBED, want) != DBC_OK)
 		return DBC_ERROR;
 	for (int k = 0; k < live->keys.n; k++)
 		if (find(&want->keys, live->keys.items[k]) < 0) {

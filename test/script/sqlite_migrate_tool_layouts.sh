@@ -77,6 +77,17 @@ db="$work/diesel.db"
 run 0 migrate --db "sqlite:$db" -d "$fix/diesel_dates" --quiet
 [ "$(q "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_table_info('items') ORDER BY cid)")" = "id,name,price" ] ||
   fail "diesel: column order: $(q "SELECT group_concat(name) FROM pragma_table_info('items')")"
+run 0 status --db "sqlite:$db" -d "$fix/diesel_dates"
+has "layout: diesel folders (up.sql, down.sql), in version order" err
+# the other layouts' status names theirs too (Flyway's V1_1__ and R__,
+# golang-migrate's .up.sql, diesel's 00000000000000_, dbmate's files)
+for l in "flyway:Flyway files" "golang:golang-migrate files (.up.sql/.down.sql)" \
+  "diesel:diesel folders (up.sql, down.sql)" "dbmate:dbmate files (-- migrate:up)"; do
+  db="$work/status_${l%%:*}.db"
+  run 0 migrate --db "sqlite:$db" -d "$fix/${l%%:*}" --quiet
+  run 0 status --db "sqlite:$db" -d "$fix/${l%%:*}" --exit-code
+  has "layout: ${l#*:}, in version order" err
+done
 
 # never skipped: each of these is refused by name, nothing is applied
 mkdir -p "$work/odd/20240102000000_empty" "$work/odd/20240103000000"
