@@ -65,6 +65,11 @@ typedef enum dbc_api_volatility {
 	DBC_IMMUTABLE,
 } dbc_api_volatility;
 
+/* PostgreSQL: the search_path every dbcare function is declared with
+ * (SET search_path, unless DBC_API_CALLER_PATH or DBC_API_HOST_PATH), and
+ * that pg/host/pinned_path.c sets around dbcare's own SQL run elsewhere. */
+#define DBC_PG_PINNED_SEARCH_PATH "pg_catalog, pg_temp"
+
 /* Flags. Unless said otherwise they concern PostgreSQL. */
 enum {
 	DBC_API_STRICT = 1 << 0,

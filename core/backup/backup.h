@@ -404,7 +404,9 @@ int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact
  * store's URL and backup.stage_dir set, SQLite's alone), and the oldest's
  * path and age in hours. */
 typedef struct dbc_backup_waiting {
-	bool staging; /* backup.dir a store's URL and backup.stage_dir set */
+	/* backup.dir a store's URL and backup.stage_dir set: what the metrics
+	 * tell apart from none waiting (n is 0 either way) */
+	bool staging;
 	int64_t *id;
 	int n, cap;
 	char *oldest_path;

@@ -40,7 +40,7 @@ static int default_path(dbc_ctx *ctx, const dbc_backup_hooks *env, char **out)
 		char *stage = NULL;
 		if (dbc_setting_get(ctx, "backup.stage_dir", &stage) != DBC_OK)
 			return DBC_ERROR;
-		if (stage[0] != '/') {
+		if (!stage[0]) { /* else an absolute local path: DBC_SETTING_FOLDER */
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			          "backup.dir is an object store's URL, which only the dbcare command "
 			          "uploads to, and backup.stage_dir names no local folder to stage this "

@@ -46,7 +46,9 @@ int dbc_backup_waiting_read(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 	    dbc_setting_get(ctx, "backup.stage_dir", &stage) != DBC_OK ||
 	    dbc_backup_catalog_present(ctx, env, &exists) != DBC_OK)
 		return DBC_ERROR;
-	w->staging = stage[0] == '/' && dbc_setting_is_store_url(dir);
+	/* a set backup.stage_dir is an absolute local path (its kind,
+	 * DBC_SETTING_FOLDER, refuses anything else, stored or given) */
+	w->staging = stage[0] && dbc_setting_is_store_url(dir);
 	if (!exists || !w->staging)
 		return DBC_OK;
 	char *hours = dbc_printf(ctx, ctx->host->dialect->time_hours_since, "b.created_at");

@@ -452,32 +452,32 @@ static const dbc_setting_def health_extra[] = {
     {"health.slow_queries.min_ms", "1000",
      "PostgreSQL: a statement counts as slow for the slow_queries check when its mean "
      "execution time in pg_stat_statements exceeds this many milliseconds.",
-     DBC_SETTING_NUMBER, NULL, 0, 1e12, 0},
+     DBC_SETTING_NUMBER, NULL, 0, 1e12},
     {"health.table_bloat.budget_ms", "200",
      "PostgreSQL, where the pgstattuple extension is installed: the time a report may spend "
      "measuring table bloat with pgstattuple_approx, the largest tables first (the largest "
      "one at least); the tables it leaves are estimated from pg_stats (0: estimate every "
      "table).",
-     DBC_SETTING_NUMBER, NULL, 0, 1e7, 0},
+     DBC_SETTING_NUMBER, NULL, 0, 1e7},
     {"health.backups.max_age", "26",
      "The backups check warns when the newest verified backup is older than this many hours, "
      "and is critical past twice that.",
-     DBC_SETTING_NUMBER, NULL, 0, 1e6, 0},
+     DBC_SETTING_NUMBER, NULL, 0, 1e6},
     {"health.backups.required", "off",
      "Whether the backups check counts a database without any recorded backup as critical "
      "(off: it is skipped until the first backup is recorded).",
-     DBC_SETTING_BOOL, NULL, 0, 0, 0},
+     DBC_SETTING_BOOL, NULL, 0, 0},
     {"health.backups.require_archiving", "off",
      "PostgreSQL: whether the backups check warns when archive_mode is off.", DBC_SETTING_BOOL,
-     NULL, 0, 0, 0},
+     NULL, 0, 0},
     {"health.backups.max_ship_wait", "26",
      "SQLite, with backup.dir a store's URL: the backups check warns when a backup has waited "
      "in backup.stage_dir for its upload (dbcare backup --ship) longer than this many hours.",
-     DBC_SETTING_NUMBER, NULL, 0, 1e6, 0},
+     DBC_SETTING_NUMBER, NULL, 0, 1e6},
     {"health.backups.max_archive_age", "1",
      "PostgreSQL: the backups check warns when the last archived WAL segment is older than "
      "this many hours while completed segments wait to be archived.",
-     DBC_SETTING_NUMBER, NULL, 0, 1e6, 0},
+     DBC_SETTING_NUMBER, NULL, 0, 1e6},
     /* the alerting rules (health_alerts.c) compare the exposition's series
      * with them over time; the checks migrations_overdue and score_drop
      * (health_history.c) grade the report with the first two, dbcare serve
@@ -485,35 +485,35 @@ static const dbc_setting_def health_extra[] = {
     {"health.alerts.score_drop", "10",
      "The alert DbcareScoreDropped fires, and the score_drop check warns, when the health "
      "score is this many points or more below its best of the last hour (dbcare alert-rules).",
-     DBC_SETTING_INT, NULL, 1, 100, 0},
+     DBC_SETTING_INT, NULL, 1, 100},
     {"health.alerts.pending_minutes", "30",
      "The alert DbcareMigrationsPending fires, and the migrations_overdue check warns, when "
      "migrations stay pending this many minutes (dbcare alert-rules).",
-     DBC_SETTING_INT, NULL, 1, 525600, 0},
+     DBC_SETTING_INT, NULL, 1, 525600},
     {"health.alerts.stale_seconds", "600",
      "The alert DbcareMetricsStale fires when dbcare serve has served a result older than this "
      "many seconds for 5 minutes (dbcare alert-rules); serve's /health and /readyz warn then.",
-     DBC_SETTING_INT, NULL, 1, 31536000, 0},
+     DBC_SETTING_INT, NULL, 1, 31536000},
     {"health.growth.tables", "20",
      "How many of the largest tables each dbhealth_snapshot records the size of, for the "
      "per-table growth history (0: none).",
-     DBC_SETTING_INT, NULL, 0, 1000, 0},
+     DBC_SETTING_INT, NULL, 0, 1000},
     {"health.growth.points", "100",
      "How many snapshots of the per-table growth history are kept: older snapshots' table "
      "sizes are deleted.",
-     DBC_SETTING_INT, NULL, 2, 100000, 0},
+     DBC_SETTING_INT, NULL, 2, 100000},
     {"health.queries.top", "100",
      "How many statements (of most total time) each dbhealth_snapshot records the counters "
      "of, for the query statistics history dbhealth_queries compares with (0: none).",
-     DBC_SETTING_INT, NULL, 0, 100, 0},
+     DBC_SETTING_INT, NULL, 0, 100},
     {"health.queries.points", "48",
      "How many snapshots of the query statistics history are kept: older snapshots' "
      "statements are deleted.",
-     DBC_SETTING_INT, NULL, 2, 10000, 0},
+     DBC_SETTING_INT, NULL, 2, 10000},
     {"health.database_label", "",
      "The database label of the health report and its metrics (database=\"...\"); empty: the "
      "database's name (PostgreSQL) or the file's name (SQLite).",
-     DBC_SETTING_LIST, NULL, 0, 0, 0},
+     DBC_SETTING_LIST, NULL, 0, 0},
 };
 
 /* The four settings of check c: enabled, penalty, warn, critical (in that
@@ -529,7 +529,7 @@ static int check_defs(dbc_ctx *ctx, const dbc_health_check_def *c, bool describe
 	dbc_setting_def defs[4] = {
 	    {dbc_printf(ctx, "health.%s.enabled", c->name), "on",
 	     describe ? dbc_printf(ctx, "Whether the %s check runs%s.", c->name, engines) : NULL,
-	     DBC_SETTING_BOOL, NULL, 0, 0, 0},
+	     DBC_SETTING_BOOL, NULL, 0, 0},
 	    {dbc_printf(ctx, "health.%s.penalty", c->name), dbc_printf(ctx, "%d", c->penalty),
 	     describe
 	         ? dbc_printf(ctx,
@@ -539,20 +539,20 @@ static int check_defs(dbc_ctx *ctx, const dbc_health_check_def *c, bool describe
 	                                       "ok.%.0d",
 	                      c->name, c->penalty_cap)
 	         : NULL,
-	     DBC_SETTING_INT, NULL, 0, 100, 0},
+	     DBC_SETTING_INT, NULL, 0, 100},
 	    {dbc_printf(ctx, "health.%s.warn", c->name), threshold_text(ctx, c->warn),
 	     describe
 	         ? dbc_printf(ctx, "The %s check warns when its value is %s this (negative: never).",
 	                      c->name, c->lower_is_worse ? "below" : "above")
 	         : NULL,
-	     DBC_SETTING_NUMBER, NULL, -1, 1e15, 0},
+	     DBC_SETTING_NUMBER, NULL, -1, 1e15},
 	    {dbc_printf(ctx, "health.%s.critical", c->name), threshold_text(ctx, c->critical),
 	     describe ? dbc_printf(ctx,
 	                           "The %s check is critical when its value is %s this (negative: "
 	                           "never).",
 	                           c->name, c->lower_is_worse ? "below" : "above")
 	              : NULL,
-	     DBC_SETTING_NUMBER, NULL, -1, 1e15, 0},
+	     DBC_SETTING_NUMBER, NULL, -1, 1e15},
 	};
 	for (int k = 0; k < 4; k++) {
 		if (!defs[k].key || !defs[k].default_value || (describe && !defs[k].description))

@@ -79,9 +79,17 @@ static bool holds_word(const char *text, const char *word)
 	return false;
 }
 
+/* Whether def names a directory (a store's URL or a local folder). */
+static bool names_directory(const dbc_setting_def *def)
+{
+	return def->kind == DBC_SETTING_DIR || def->kind == DBC_SETTING_FOLDER;
+}
+
 bool dbc_setting_holds_credential(const dbc_setting_def *def, const char *value)
 {
-	if (def->kind != DBC_SETTING_DIR || !value || !dbc_setting_is_store_url(value))
+	/* a folder's kind refuses a URL, but one with a credential is never
+	 * repeated in that refusal either */
+	if (!names_directory(def) || !value || !dbc_setting_is_store_url(value))
 		return false;
 	/* a user's part (KEY:SECRET@), a query (a SAS token, a presigned
 	 * signature), a connection string's fields: a bucket's or container's
@@ -215,13 +223,15 @@ static int check_value(dbc_ctx *ctx, const dbc_setting_def *def, const char *val
 		return *normalised ? DBC_OK : DBC_ERROR;
 	}
 	case DBC_SETTING_DIR:
+		return dir_value(ctx, value, normalised, why);
+	case DBC_SETTING_FOLDER:
 		if (dir_value(ctx, value, normalised, why) != DBC_OK)
 			return DBC_ERROR;
 		/* a folder of its own (backup.stage_dir: the backups waiting for
 		 * their upload) is local, and never the root: a file there would
 		 * sit among the system's directories, and '/' is no folder its
 		 * readers could compare a file's path with */
-		if (*normalised && (def->flags & DBC_SETTING_OWN_FOLDER) && (*normalised)[0] &&
+		if (*normalised && (*normalised)[0] &&
 		    (dbc_setting_is_store_url(*normalised) || !(*normalised)[strspn(*normalised, "/")])) {
 			*normalised = NULL;
 			*why = dbc_printf(ctx,
@@ -292,12 +302,11 @@ int dbc_setting_effective(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 	                       why, def->key),
 	            "stored setting \"%s\" has the invalid value \"%s\"; using the default \"%s\"",
 	            def->key, shown, def->default_value);
-	if (problem &&
-	    !(*problem = dbc_printf(ctx, "the stored value \"%s\" is invalid, so %s. %s", shown,
-	                            def->kind == DBC_SETTING_DIR
-	                                ? "what uses it refuses to run (dbcare_get too)"
-	                                : "the default is used",
-	                            why)))
+	if (problem && !(*problem = dbc_printf(
+	                     ctx, "the stored value \"%s\" is invalid, so %s. %s", shown,
+	                     names_directory(def) ? "what uses it refuses to run (dbcare_get too)"
+	                                          : "the default is used",
+	                     why)))
 		return DBC_ERROR;
 	return DBC_OK;
 }
@@ -419,7 +428,7 @@ int dbc_setting_get(dbc_ctx *ctx, const char *key, char **value)
 	dbc_setting_def def;
 	if (lookup_def(ctx, key, &def) != DBC_OK)
 		return DBC_ERROR;
-	return effective_of(ctx, &def, def.kind == DBC_SETTING_DIR, value);
+	return effective_of(ctx, &def, names_directory(&def), value);
 }
 
 int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value)

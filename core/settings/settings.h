@@ -19,15 +19,11 @@ typedef enum {
 	                     * the command, the application), or an object store's
 	                     * URL (s3://BUCKET/PREFIX, azure://CONTAINER/PREFIX)
 	                     * without a credential in it */
+	DBC_SETTING_FOLDER, /* a DIR that names a local folder of its own, which a
+	                     * process writes and compares paths with: empty or an
+	                     * absolute path only (never a store's URL), and never
+	                     * the root directory */
 } dbc_setting_kind;
-
-/* The properties of a definition beyond its kind (dbc_setting_def.flags). */
-enum {
-	/* a DBC_SETTING_DIR that names a local folder of its own, which a
-	 * process writes and compares paths with: an absolute path only (never
-	 * a store's URL), and never the root directory */
-	DBC_SETTING_OWN_FOLDER = 1u << 0,
-};
 
 typedef struct dbc_setting_def {
 	const char *key;
@@ -37,7 +33,6 @@ typedef struct dbc_setting_def {
 	const char *choices;
 	double min;
 	double max;
-	unsigned flags; /* DBC_SETTING_OWN_FOLDER, or 0 */
 } dbc_setting_def;
 
 typedef struct dbc_setting_list {
@@ -74,7 +69,7 @@ int dbc_setting_def_of(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool
  * writes. The one home of that rule: the command asks it too. */
 bool dbc_setting_is_store_url(const char *value);
 
-/* Whether value, for def (a DBC_SETTING_DIR key), is a store URL holding a
+/* Whether value, for def (a directory's key), is a store URL holding a
  * credential (a user's part, a query, a SAS's signature, an account key):
  * dbcare_set refuses it without repeating it, and a reader never shows
  * it. The remedy says where credentials go instead. */
@@ -97,7 +92,7 @@ int dbc_setting_effective(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 
 /* The effective value of key (stored and valid, or the default; see
  * dbc_setting_effective). Unknown key is an error, and so is an invalid
- * stored value of a DBC_SETTING_DIR key: its default (empty) would not be
+ * stored value of a directory's key (DIR, FOLDER): its default (empty) would not be
  * what its writer meant, and its value names no directory of its own. */
 int dbc_setting_get(dbc_ctx *ctx, const char *key, char **value);
 int dbc_setting_get_int(dbc_ctx *ctx, const char *key, int64_t *value);

@@ -11,26 +11,26 @@ static const dbc_setting_def general[] = {
     {"migrate.out_of_order", "refuse",
      "What dbmigrate_apply does with a pending migration older than the current version: "
      "refuse (the default) or allow (apply it).",
-     DBC_SETTING_CHOICE, "refuse|allow", 0, 0, 0},
+     DBC_SETTING_CHOICE, "refuse|allow", 0, 0},
     {"migrate.lock_timeout_ms", "10000",
      "How long dbmigrate_apply and dbmigrate_rollback wait for the migration lock, in "
      "milliseconds (0 waits forever).",
-     DBC_SETTING_INT, NULL, 0, 86400000, 0},
+     DBC_SETTING_INT, NULL, 0, 86400000},
     {"migrate.lint", "warn",
      "What dbmigrate_apply and dbmigrate_plan do with the findings of dbmigrate_lint: off "
      "(nothing), warn (the default: show them as notices) or enforce (dbmigrate_apply refuses "
      "a migration with an error or warning finding).",
-     DBC_SETTING_CHOICE, "off|warn|enforce", 0, 0, 0},
+     DBC_SETTING_CHOICE, "off|warn|enforce", 0, 0},
     {"migrate.trusted_registrants", "",
      "PostgreSQL: comma-separated roles whose registered migrations dbmigrate_apply, "
      "dbmigrate_rollback, dbmigrate_verify and dbmigrate_script run although they lack the "
      "applying role's rights (honoured only for roles that cannot change dbcare's settings). "
      "SQLite ignores it.",
-     DBC_SETTING_LIST, NULL, 0, 0, 0},
+     DBC_SETTING_LIST, NULL, 0, 0},
     {"migrate.backup_before", "off",
      "SQLite: whether dbmigrate_apply and dbmigrate_rollback take and verify a backup "
      "(dbbackup_create) before they change anything, and name it in the history row.",
-     DBC_SETTING_BOOL, NULL, 0, 0, 0},
+     DBC_SETTING_BOOL, NULL, 0, 0},
     {"backup.dir", "",
      "Where a backup goes when no path is given: SQLite's dbbackup_create and dbcare backup "
      "write there, PostgreSQL's dbcare backup (pg_dump) too (empty: SQLite needs a path, "
@@ -38,14 +38,14 @@ static const dbc_setting_def general[] = {
      "name another directory for each process (cron, the command, the application). Or "
      "s3://BUCKET/PREFIX or azure://CONTAINER/PREFIX: dbcare backup uploads there as with "
      "--copy-to (credentials from the environment, never in the value).",
-     DBC_SETTING_DIR, NULL, 0, 0, 0},
+     DBC_SETTING_DIR, NULL, 0, 0},
     {"backup.log.dir", "",
      "SQLite: the directory an application connection with the module loaded captures the "
      "point-in-time log into, right after each of its commits (empty: no capture; dbcare log "
      "and dbcare restore --to-time read the same log). An absolute path; or "
      "s3://BUCKET/PREFIX or azure://CONTAINER/PREFIX, which dbcare log DIR ships the log to "
      "as with --copy-to (application connections then capture nothing).",
-     DBC_SETTING_DIR, NULL, 0, 0, 0},
+     DBC_SETTING_DIR, NULL, 0, 0},
     {"backup.stage_dir", "",
      "SQLite: with backup.dir an object store's URL, the local folder where the backups the "
      "module makes itself (dbbackup_create() without a path, dbbackup_mark(), "
@@ -54,43 +54,43 @@ static const dbc_setting_def general[] = {
      "those SQL calls are refused, and dbcare backup writes into its working directory). An "
      "absolute path (not the root directory, nor a store's URL): the module does no network "
      "I/O.",
-     DBC_SETTING_DIR, NULL, 0, 0, DBC_SETTING_OWN_FOLDER},
+     DBC_SETTING_FOLDER, NULL, 0, 0},
     {"backup.timeout_ms", "60000",
      "SQLite: how long dbbackup_create may take to get a consistent copy before it fails, in "
      "milliseconds.",
-     DBC_SETTING_INT, NULL, 1, 86400000, 0},
+     DBC_SETTING_INT, NULL, 1, 86400000},
     {"backup.verify", "quick",
      "SQLite: the storage check of a backup's verification: quick (PRAGMA quick_check) or full "
      "(PRAGMA integrity_check).",
-     DBC_SETTING_CHOICE, "quick|full", 0, 0, 0},
+     DBC_SETTING_CHOICE, "quick|full", 0, 0},
     {"backup.pgbackrest.stanza", "",
      "PostgreSQL: the pgBackRest stanza `dbcare backup` drives (empty: pg_dump); `dbcare "
      "restore --to-time` restores from it. pgBackRest's own configuration (pgbackrest.conf) "
      "holds the rest, its cipher passphrase included.",
-     DBC_SETTING_LIST, NULL, 0, 0, 0},
+     DBC_SETTING_LIST, NULL, 0, 0},
     {"schema.catalog_reader", "auto",
      "How the SQLite module reads table columns and index keys: auto (from the CREATE texts "
      "where fully understood, each column confirmed by SQLite, the pragmas otherwise) or "
      "pragma (always the pragma table-valued functions, slower). PostgreSQL ignores it.",
-     DBC_SETTING_CHOICE, "auto|pragma", 0, 0, 0},
+     DBC_SETTING_CHOICE, "auto|pragma", 0, 0},
     {"audit.hash_chain", "off",
      "Whether dbaudit_enable chains the entries of a table it starts auditing with SHA-256 "
      "(the default of its option hash_chain; dbaudit_verify checks the chain).",
-     DBC_SETTING_BOOL, NULL, 0, 0, 0},
+     DBC_SETTING_BOOL, NULL, 0, 0},
     {"health.ignore", "",
      "Comma-separated object names (table, index, sequence) that the health checks skip.",
-     DBC_SETTING_LIST, NULL, 0, 0, 0},
+     DBC_SETTING_LIST, NULL, 0, 0},
     {"retain.batch_size", "5000",
      "How many rows one batch of a retention policy archives or deletes (dbretain_apply, "
      "dbretain_run), and dbretain_apply's default max_rows.",
-     DBC_SETTING_INT, NULL, 1, 1000000, 0},
+     DBC_SETTING_INT, NULL, 1, 1000000},
     {"retain.sleep_ms", "0",
      "PostgreSQL: how long dbretain_run sleeps after each committed batch, in milliseconds.",
-     DBC_SETTING_INT, NULL, 0, 3600000, 0},
+     DBC_SETTING_INT, NULL, 0, 3600000},
     {"retain.max_duration_ms", "0",
      "PostgreSQL: after how many milliseconds dbretain_run stops starting batches (0: it "
      "runs until nothing is due).",
-     DBC_SETTING_INT, NULL, 0, 86400000, 0},
+     DBC_SETTING_INT, NULL, 0, 86400000},
 };
 
 int dbc_settings_add(dbc_ctx *ctx, dbc_setting_list *l, const dbc_setting_def *def)

@@ -148,9 +148,8 @@ static int pg_book_exists(dbc_ctx *ctx, bool *exists)
  * has that path already: the reader runs as it is. */
 static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 {
-	const char *path = GetConfigOption("search_path", false, false);
 	int sp, nest;
-	if (path && strcmp(path, "pg_catalog, pg_temp") == 0)
+	if (pgdbc_search_path_pinned())
 		return pgdbc_read_schema(ctx, out);
 	/* In a savepoint of its own: should reading fail (a cancel, a timeout),
 	 * aborting that savepoint also pops the GUC level, so AtEOXact_GUC runs
@@ -158,14 +157,12 @@ static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 	sp = ctx->host->savepoint(ctx);
 	if (sp < 0)
 		return DBC_ERROR;
-	nest = NewGUCNestLevel();
-	(void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-	                        GUC_ACTION_SAVE, true, 0, false);
+	nest = pgdbc_pin_search_path();
 	if (pgdbc_read_schema(ctx, out) != DBC_OK) {
 		ctx->host->rollback(ctx, sp);
 		return DBC_ERROR;
 	}
-	AtEOXact_GUC(true, nest);
+	pgdbc_unpin_search_path(nest);
 	return ctx->host->release(ctx, sp);
 }
 

@@ -40,9 +40,6 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-/* The search_path every pinned dbcare function runs under. */
-#define CHECK_SEARCH_PATH "pg_catalog, pg_temp"
-
 /* The plan types that read rows through an index, all off in a scope. */
 static const char *const heap_only[] = {"enable_indexscan", "enable_indexonlyscan",
                                         "enable_bitmapscan"};
@@ -143,9 +140,7 @@ static void switch_body(void *arg)
 	pgdbc_check_scope *sc = ((switch_args *)arg)->sc;
 	SetUserIdAndSecContext(sc->owner,
 	                       sc->caller_sec | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
-	sc->guc_nest = NewGUCNestLevel();
-	(void)set_config_option("search_path", CHECK_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
-	                        GUC_ACTION_SAVE, true, 0, false);
+	sc->guc_nest = pgdbc_pin_search_path(); /* the heap-only settings join its level */
 	/* Checks count from the table, never through an index: an index that
 	 * lost entries (a collation whose order changed under it with a glibc
 	 * upgrade) would hide the duplicates and orphans it let in. The
@@ -274,7 +269,9 @@ void pgdbc_check_leave(dbc_ctx *ctx, bool keep)
 	scope_subxact = InvalidSubTransactionId;
 	if (!level_open(call, sc->level))
 		return; /* the abort of the subtransaction restored user, context and GUCs */
-	/* the pinned search_path was set GUC_ACTION_SAVE: undone either way */
+	/* the pinned search_path was set GUC_ACTION_SAVE: undone either way.
+	 * Not pgdbc_unpin_search_path (a commit of the level): whatever else
+	 * was set at it is undone too, as the scope's rollback would. */
 	AtEOXact_GUC(false, sc->guc_nest);
 	SetUserIdAndSecContext(sc->caller, sc->caller_sec);
 	if (keep)

@@ -112,7 +112,7 @@ static void print_create(FILE *out, const dbc_api_fn *fn)
 	if (fn->flags & DBC_API_SECURITY_DEFINER)
 		fputs(" SECURITY DEFINER", out);
 	if (!(fn->flags & (DBC_API_CALLER_PATH | DBC_API_HOST_PATH)))
-		fputs("\n    SET search_path = pg_catalog, pg_temp", out);
+		fputs("\n    SET search_path = " DBC_PG_PINNED_SEARCH_PATH, out);
 	fprintf(out, "\n    AS 'MODULE_PATHNAME', '%s';\n", fn->id);
 	if (fn->comment) {
 		fprintf(out, "COMMENT ON %s ", kind);
@@ -240,7 +240,7 @@ static void pg_expect(FILE *out)
 		        fn->flags & DBC_API_PARALLEL_SAFE ? 's' : 'u',
 		        fn->flags & (DBC_API_CALLER_PATH | DBC_API_HOST_PATH)
 		            ? ""
-		            : "search_path=pg_catalog, pg_temp",
+		            : "search_path=" DBC_PG_PINNED_SEARCH_PATH,
 		        fn->flags & DBC_API_PRIVATE ? 'f' : 't', fn->flags & DBC_API_MONITOR ? 't' : 'f',
 		        fn->comment ? fn->comment : "");
 	}

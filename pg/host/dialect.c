@@ -10,6 +10,7 @@
  * Built into the module and, as data with no engine header, into the
  * command and the unit tests (Makefile: CLI_CORE, DIALECT_SRC).
  */
+#include "api/api.h"
 #include "base/dbc.h"
 #include "book/book.h"
 #include "migrate/migrate.h"
@@ -65,7 +66,7 @@ static const char *const lint_locks[DBC_LOP_COUNT] = {
  * table's rows are its partitions'), not temporary, outside the system
  * schemas, not an extension's member (CREATE EXTENSION remakes those). */
 static const dbc_dialect_setting content_settings[] = {
-    {"search_path", "pg_catalog, pg_temp"},
+    {"search_path", DBC_PG_PINNED_SEARCH_PATH},
     {"DateStyle", "ISO, YMD"},
     {"TimeZone", "UTC"},
     {"IntervalStyle", "postgres"},

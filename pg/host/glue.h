@@ -457,7 +457,10 @@ int pgdbc_audit_wal_lag(dbc_ctx *ctx, bool *active, double *lag_seconds, int64_t
 int pgdbc_json_registry_generation(dbc_ctx *ctx, int64_t *gen);
 
 /* The search_path of dbcare's functions set for C code that runs SQL
- * outside them (pinned_path.c); pass the level to unpin on success. */
+ * outside them (pinned_path.c): pin pushes a GUC level (more settings may
+ * be saved in it) and sets the path unless it is in force already; pass
+ * the level to unpin on success. pinned: whether it is in force. */
+bool pgdbc_search_path_pinned(void);
 int pgdbc_pin_search_path(void);
 void pgdbc_unpin_search_path(int nest);
 

@@ -22,8 +22,6 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
-/* The search_path of every pinned dbcare function (the extension script's SET). */
-#define PINNED_SEARCH_PATH "pg_catalog, pg_temp"
 /*
  * Kept plans of the statements dbcare runs, by SQL text and parameter types.
  * Most of them are the same catalog queries on every call (the schema reader,
@@ -247,11 +245,8 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	 * and compiling then costs seconds per statement, each paid again with
 	 * every batch while it holds its locks. The plan keeps the choice
 	 * (PlannedStmt.jitFlags), so a kept plan never compiles either. */
-	if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) != 0 || jit_enabled) {
-		guc_nest = NewGUCNestLevel();
-		if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) != 0)
-			(void)set_config_option("search_path", PINNED_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
-			                        GUC_ACTION_SAVE, true, 0, false);
+	if (!pgdbc_search_path_pinned() || jit_enabled) {
+		guc_nest = pgdbc_pin_search_path();
 		if (jit_enabled)
 			(void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
 			                        0, false);
@@ -277,7 +272,7 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 			ret = SPI_execute_with_args(gs->sql, qa->nparam, types, values, nulls, false, 0);
 	}
 	if (guc_nest >= 0)
-		AtEOXact_GUC(true, guc_nest);
+		pgdbc_unpin_search_path(guc_nest);
 	pgdbc_check_spi(ret, gs->sql);
 	tt = SPI_tuptable;
 	nrows = SPI_processed;

@@ -30,16 +30,13 @@
 
 #include <string.h>
 
-/* The search_path of every pinned dbcare function (pg/sql, pg/host/host_query.c). */
-#define PINNED_PATH "pg_catalog, pg_temp"
-
 /* The caller's search_path text, or NULL when it cannot be told. Invariant:
  * while a dbcare call runs outside a host query, the setting holds either
  * the caller's path or the pinned one, and then the newest saved value that
  * is not the pinned one is the caller's. */
 static const char *caller_path(void)
 {
-	if (namespace_search_path && strcmp(namespace_search_path, PINNED_PATH) != 0)
+	if (namespace_search_path && !pgdbc_search_path_pinned())
 		return namespace_search_path;
 #ifdef CALLER_PATH_READ
 	struct config_generic **vars = get_guc_variables();
@@ -49,7 +46,7 @@ static const char *caller_path(void)
 			continue;
 		for (GucStack *st = vars[i]->stack; st; st = st->prev) {
 			const char *v = st->prior.val.stringval;
-			if (v && strcmp(v, PINNED_PATH) != 0)
+			if (v && strcmp(v, DBC_PG_PINNED_SEARCH_PATH) != 0)
 				return v;
 		}
 		break;

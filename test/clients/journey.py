@@ -1,8 +1,9 @@
 """The start-up journey from Python's sqlite3 module (Debian's python3, which
 has enable_load_extension): load dbcare, apply a migration, assert it, read a
 health report, take a verified backup, write to an audited table, and see a
-JSON Schema CHECK refuse a bad row. Same steps as journey.js and
-test/matrix/journey.sql.
+JSON Schema CHECK refuse a bad row; then (the clients only) a backup staged
+for an object store and counted by the metrics. Same steps as journey.js
+and test/matrix/journey.sql.
 
     python3 journey.py MODULE DIRECTORY"""
 import json
@@ -54,4 +55,20 @@ backup = json.loads(conn.execute("SELECT dbbackup_create(?)",
 assert backup["verified"] in (True, 1), backup
 copy = sqlite3.connect(os.path.join(directory, "backup.db"))
 assert copy.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+
+# a backup staged for an object store (backup.dir a URL: the module does no
+# network I/O) waits in backup.stage_dir, and the metrics count it
+def waiting():
+    metrics = conn.execute("SELECT dbhealth_metrics()").fetchone()[0]
+    return {line.split("{")[0]: float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+            if line.startswith("dbcare_backups_waiting")}
+assert waiting() == {}, waiting()
+os.mkdir(os.path.join(directory, "stage"))
+conn.execute("SELECT dbcare_set('backup.dir', 's3://journey/staged')")
+conn.execute("SELECT dbcare_set('backup.stage_dir', ?)", (os.path.join(directory, "stage"),))
+staged = json.loads(conn.execute("SELECT dbbackup_create()").fetchone()[0])
+assert staged["verified"] in (True, 1), staged
+got = waiting()
+assert got["dbcare_backups_waiting"] == 1, got
+assert 0 <= got["dbcare_backups_waiting_oldest_seconds"] < 600, got
 print("python journey ok:", sqlite3.sqlite_version)

@@ -84,6 +84,39 @@ t" ] || fail "verify, the head or the entries written inside the transaction: $g
 [ "$(verify)" = "- -" ] || fail "verify after savepoints: $(verify | head -5)"
 [ "$(q -c "SELECT string_agg(new_values->>'id', ',' ORDER BY id) FROM dbcare.audit_log WHERE table_name = 'public.sp' AND operation = 'insert'")" = "1,3,4,5,8" ] ||
   fail "the entries committed through savepoints"
+
+# the same bookkeeping under 8 concurrent writers whose transactions roll
+# back to savepoints and release others: each commits one entry of hc and
+# two of other (one hc update and one insert of other rolled back), and
+# the chains, heads and counts checked below take them all
+n0_hc=$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.hc'")
+n0_other=$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.other'")
+cat > "$work/sp.sql" <<'SQL'
+\set r random(1, 100)
+BEGIN;
+INSERT INTO other (v) VALUES (1);
+SAVEPOINT a;
+UPDATE hc SET v = v + 1 WHERE id = :r;
+INSERT INTO other (v) VALUES (2);
+ROLLBACK TO a;
+SAVEPOINT b;
+UPDATE hc SET v = v + 1 WHERE id = :r;
+SAVEPOINT c;
+INSERT INTO other (v) VALUES (3);
+RELEASE c;
+RELEASE b;
+COMMIT;
+SQL
+"$B/pgbench" -n -c 8 -j 2 -t 25 -f "$work/sp.sql" "$db" > "$work/sp.out" 2>&1 ||
+  fail "pgbench with savepoints: $(cat "$work/sp.out")"
+n_sp=$(done_of "$work/sp.out")
+[ "${n_sp:-0}" = 200 ] || fail "pgbench with savepoints did not run every transaction: $n_sp"
+[ "$(verify)" = "- -" ] || fail "verify after concurrent savepoints: $(verify | head -5)"
+got=$(q -c "SELECT count(*) FILTER (WHERE table_name = 'public.hc') - $n0_hc || ' ' ||
+  count(*) FILTER (WHERE table_name = 'public.other' AND new_values->>'v' = '3') || ' ' ||
+  count(*) FILTER (WHERE table_name = 'public.other' AND new_values->>'v' = '2') || ' ' ||
+  count(*) FILTER (WHERE table_name = 'public.other') - $n0_other FROM dbcare.audit_log")
+[ "$got" = "200 200 0 400" ] || fail "entries of the concurrent savepoints (hc, other v=3, v=2, other): $got"
 got=$(q -c "SELECT string_agg(c.chain || '=' || (c.last_id = (SELECT max(id) FROM dbcare.audit_log l WHERE l.table_name = c.chain))::text, ' ' ORDER BY c.chain) FROM dbcare.audit_chain c")
 [ "$got" = "public.hc=true public.other=true public.sp=true" ] || fail "chain heads after savepoints: $got"
 n_log=$(q -c "SELECT count(*) FROM dbcare.audit_log")

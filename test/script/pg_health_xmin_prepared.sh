@@ -92,4 +92,29 @@ for c in xmin_horizon fragmentation; do
   [ "$st" = ok ] || fail "$c after the repair: $st"
 done
 echo "ok: after ROLLBACK PREPARED, VACUUM removes the dead tuples and both findings clear"
+
+# the audit's bookkeeping of a prepared transaction (this cluster is the
+# suite's one with max_prepared_transactions): written at PREPARE
+# TRANSACTION, so COMMIT PREPARED keeps its entries, its chain head and its
+# count, and ROLLBACK PREPARED leaves none of them
+X -c "SELECT dbcare_set('audit.hash_chain', 'on')" -c "CREATE TABLE paid (id int PRIMARY KEY)" \
+  -c "SELECT dbaudit_enable('paid')" >/dev/null
+# (one after the other: until it is finished, a prepared transaction keeps
+# the chain's head locked, and its backend slot's row of audit_written,
+# which the next backend given that slot writes at its commit)
+got=$(X -c "BEGIN" -c "INSERT INTO paid VALUES (4)" -c "PREPARE TRANSACTION 'audit-undone'" \
+  -c "ROLLBACK PREPARED 'audit-undone'" \
+  -c "BEGIN" -c "INSERT INTO paid VALUES (1)" -c "SAVEPOINT s" -c "INSERT INTO paid VALUES (2)" \
+  -c "ROLLBACK TO s" -c "INSERT INTO paid VALUES (3)" -c "PREPARE TRANSACTION 'audit-kept'" \
+  -c "SELECT count(*) FROM dbcare.audit_log" -c "COMMIT PREPARED 'audit-kept'" \
+  -c "SELECT string_agg(key->>'id', ',' ORDER BY id) FROM dbcare.audit_log" \
+  -c "SELECT coalesce(broken_id::text, '-') || ' ' || coalesce(problem, '-') FROM dbaudit_verify()" \
+  -c "SELECT last_id = (SELECT max(id) FROM dbcare.audit_log) FROM dbcare.audit_chain" \
+  -c "SELECT sum(entries) FROM dbcare.audit_written")
+[ "$got" = "0
+1,3
+- -
+t
+2" ] || fail "the prepared audited transactions (while prepared; entries, verify, head, count): $got"
+echo "ok: COMMIT PREPARED keeps the audit's entries, head and count; ROLLBACK PREPARED none"
 echo "took $(( $(date +%s) - t0 )) s"

@@ -24,7 +24,7 @@ int cli_module_stage_dir(cli_db *db, cli_opts *o, char **dir)
 	if (cli_q(db, o, "SELECT dbcare_get($1)", 1, p, &r) != 0)
 		return -1;
 	/* v is empty or an absolute local path: backup.stage_dir's definition
-	 * (DBC_SETTING_OWN_FOLDER) refuses anything else in the settings'
+	 * (kind DBC_SETTING_FOLDER) refuses anything else in the settings'
 	 * validator (core/settings/settings.c, check_value), dbcare_set before
 	 * storing and dbcare_get for a value stored by other means */
 	const char *v = cli_cell(&r, 0, 0);
