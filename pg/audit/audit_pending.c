@@ -76,7 +76,8 @@ static saved *count_saved = NULL;
 static bool committing = false;
 
 static SPIPlanPtr chain_move_plan = NULL;
-static SPIPlanPtr count_plan = NULL;
+static SPIPlanPtr count_plan = NULL;     /* a backend's row, at commit */
+static SPIPlanPtr own_count_plan = NULL; /* a transaction's own row */
 
 /* Whether dbcare's table is there: a DROP EXTENSION (or, for
  * dbcare.audit_written, a build not yet updated to 0.3.9) after the
@@ -193,6 +194,148 @@ static bool pending_writes(void)
 	return count != 0;
 }
 
+/* ------------------------------------------------------------ writing */
+
+static void write_head(const chain_head *h)
+{
+	if (!dbcare_table("audit_chain"))
+		return;
+	Datum args[3] = {CStringGetTextDatum(h->table), CStringGetTextDatum(h->now.hash),
+	                 Int64GetDatum(h->now.last_id)};
+	Oid types[3] = {TEXTOID, TEXTOID, INT8OID};
+	if (h->legacy) {
+		if (SPI_execute_with_args("UPDATE dbcare.audit_chain SET last_hash = $1 WHERE id = 1", 1,
+		                          &types[1], &args[1], NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "dbcare: could not move the audit log's hash chain");
+	} else if (SPI_execute_plan(pgdbc_audit_keep_plan(
+	                                &chain_move_plan,
+	                                "UPDATE dbcare.audit_chain SET last_hash = $2, last_id = $3"
+	                                " WHERE chain = $1",
+	                                3, types),
+	                            args, NULL, false, 0) != SPI_OK_UPDATE ||
+	           SPI_processed != 1)
+		elog(ERROR, "dbcare: could not move the audit log's hash chain");
+}
+
+/* Adds the transaction's entries to a row of dbcare.audit_written, in the
+ * transaction: a rollback takes them back with the entries, so the sum of
+ * the rows is the number of entries committed
+ * (dbcare_audit_entries_written). Between installing this build and ALTER
+ * EXTENSION UPDATE the table is missing: nothing is counted then
+ * (dbcare_table).
+ *
+ * Which row: a transaction that commits right after writing it adds to its
+ * backend's row (the backend id, unique among live backends, so concurrent
+ * writers never wait for each other's row, and the row's lock ends with the
+ * commit). A transaction that may hold the row's lock longer -- one
+ * prepared for two-phase commit, or one whose reader made it write the count
+ * before its end -- adds to a row of its own, keyed by its transaction id
+ * below zero: the next transaction of its backend would otherwise wait for
+ * it at commit, for as long as a prepared transaction stays unfinished. Its
+ * statement first folds the rows of such transactions that have ended into
+ * its own (FOR UPDATE SKIP LOCKED: it never waits for one that is still
+ * prepared), so those rows stay about as many as the unfinished ones. */
+static void write_count(bool committing_now)
+{
+	if (!dbcare_table("audit_written"))
+		return;
+	Oid types[2] = {INT4OID, INT8OID};
+	if (committing_now) {
+#if PG_VERSION_NUM >= 170000
+		Datum args[2] = {Int32GetDatum(MyProcNumber), Int64GetDatum(count)};
+#else
+		Datum args[2] = {Int32GetDatum(MyBackendId), Int64GetDatum(count)};
+#endif
+		if (SPI_execute_plan(
+		        pgdbc_audit_keep_plan(&count_plan,
+		                              "INSERT INTO dbcare.audit_written AS w (slot, entries)"
+		                              " VALUES ($1, $2) ON CONFLICT (slot)"
+		                              " DO UPDATE SET entries = w.entries + EXCLUDED.entries",
+		                              2, types),
+		        args, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "dbcare: could not count the audit entries written");
+		return;
+	}
+	/* below zero, never a backend's; unique among unfinished transactions */
+	int32 own = -(int32)(GetTopTransactionId() & 0x7fffffff) - 1;
+	Datum args[2] = {Int32GetDatum(own), Int64GetDatum(count)};
+	if (SPI_execute_plan(
+	        pgdbc_audit_keep_plan(
+	            &own_count_plan,
+	            "WITH ended AS (SELECT slot FROM dbcare.audit_written"
+	            "   WHERE slot < 0 AND slot <> $1 FOR UPDATE SKIP LOCKED),"
+	            " folded AS (DELETE FROM dbcare.audit_written w USING ended"
+	            "   WHERE w.slot = ended.slot RETURNING w.entries)"
+	            " INSERT INTO dbcare.audit_written AS w (slot, entries)"
+	            " SELECT $1, $2 + coalesce((SELECT sum(entries) FROM folded), 0)::bigint"
+	            " ON CONFLICT (slot) DO UPDATE SET entries = w.entries + EXCLUDED.entries",
+	            2, types),
+	        args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "dbcare: could not count the audit entries written");
+}
+
+/* Runs write as owner, in a security-restricted operation, under dbcare's
+ * pinned search_path: at commit the session's path is in force, where a
+ * user's own "=" or "+" would be found before pg_catalog's and run as the
+ * log's owner. */
+static void as_owner(Oid owner, void (*write)(const chain_head *), const chain_head *h)
+{
+	Oid save_user;
+	int save_sec;
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(owner,
+	                       save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	int nest = pgdbc_pin_search_path();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	write(h);
+	SPI_finish();
+	pgdbc_unpin_search_path(nest);
+	SetUserIdAndSecContext(save_user, save_sec);
+}
+
+static void write_count_at_commit(const chain_head *unused)
+{
+	(void)unused;
+	write_count(true);
+}
+
+static void write_count_before_end(const chain_head *unused)
+{
+	(void)unused;
+	write_count(false);
+}
+
+/* committing_now: XACT_EVENT_PRE_COMMIT, the transaction's end follows */
+static void flush(bool committing_now)
+{
+	if (heads == NULL && count == 0)
+		return;
+	/* at pre-commit no statement runs, and so no snapshot is active */
+	bool snapshot = !ActiveSnapshotSet();
+	if (snapshot)
+		PushActiveSnapshot(GetTransactionSnapshot());
+	bool wrote = false;
+	for (chain_head *h = heads; h; h = h->next)
+		if (h->now.moved) {
+			as_owner(h->owner, write_head, h);
+			save_head(h);
+			h->now.moved = false;
+			wrote = true;
+		}
+	if (count != 0) {
+		as_owner(count_owner, committing_now ? write_count_at_commit : write_count_before_end,
+		         NULL);
+		save_count();
+		count = 0;
+		wrote = true;
+	}
+	if (snapshot)
+		PopActiveSnapshot();
+	if (wrote)
+		CommandCounterIncrement(); /* the reader that follows sees the rows */
+}
+
 static void on_xact(XactEvent event, void *arg)
 {
 	(void)arg;
@@ -204,7 +347,7 @@ static void on_xact(XactEvent event, void *arg)
 			                       "written at its commit"),
 			                errhint("Leave the transaction read-write until it commits, or set "
 			                        "transaction_read_only before its first audited write.")));
-		pgdbc_audit_pending_flush(NULL);
+		flush(event == XACT_EVENT_PRE_COMMIT);
 		committing = true;
 	} else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
 	           event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_COMMIT ||
@@ -293,107 +436,8 @@ void pgdbc_audit_pending_count(Oid owner, int64 entries)
 	count_owner = owner;
 }
 
-/* ------------------------------------------------------------ writing */
-
-static void write_head(const chain_head *h)
-{
-	if (!dbcare_table("audit_chain"))
-		return;
-	Datum args[3] = {CStringGetTextDatum(h->table), CStringGetTextDatum(h->now.hash),
-	                 Int64GetDatum(h->now.last_id)};
-	Oid types[3] = {TEXTOID, TEXTOID, INT8OID};
-	if (h->legacy) {
-		if (SPI_execute_with_args("UPDATE dbcare.audit_chain SET last_hash = $1 WHERE id = 1", 1,
-		                          &types[1], &args[1], NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "dbcare: could not move the audit log's hash chain");
-	} else if (SPI_execute_plan(pgdbc_audit_keep_plan(
-	                                &chain_move_plan,
-	                                "UPDATE dbcare.audit_chain SET last_hash = $2, last_id = $3"
-	                                " WHERE chain = $1",
-	                                3, types),
-	                            args, NULL, false, 0) != SPI_OK_UPDATE ||
-	           SPI_processed != 1)
-		elog(ERROR, "dbcare: could not move the audit log's hash chain");
-}
-
-/* Adds the transaction's entries to this backend's row of
- * dbcare.audit_written (its backend id, unique among live backends, so
- * concurrent writers never wait for each other's row), in the transaction:
- * a rollback takes them back with the entries, so the sum is the number of
- * entries committed (dbcare_audit_entries_written). Between installing this
- * build and ALTER EXTENSION UPDATE the table is missing: nothing is counted
- * then (dbcare_table). */
-static void write_count(void)
-{
-	if (!dbcare_table("audit_written"))
-		return;
-	Oid types[2] = {INT4OID, INT8OID};
-#if PG_VERSION_NUM >= 170000
-	Datum args[2] = {Int32GetDatum(MyProcNumber), Int64GetDatum(count)};
-#else
-	Datum args[2] = {Int32GetDatum(MyBackendId), Int64GetDatum(count)};
-#endif
-	if (SPI_execute_plan(
-	        pgdbc_audit_keep_plan(&count_plan,
-	                              "INSERT INTO dbcare.audit_written AS w (slot, entries)"
-	                              " VALUES ($1, $2) ON CONFLICT (slot)"
-	                              " DO UPDATE SET entries = w.entries + EXCLUDED.entries",
-	                              2, types),
-	        args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "dbcare: could not count the audit entries written");
-}
-
-/* Runs write as owner, in a security-restricted operation, under dbcare's
- * pinned search_path: at commit the session's path is in force, where a
- * user's own "=" or "+" would be found before pg_catalog's and run as the
- * log's owner. */
-static void as_owner(Oid owner, void (*write)(const chain_head *), const chain_head *h)
-{
-	Oid save_user;
-	int save_sec;
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(owner,
-	                       save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	int nest = pgdbc_pin_search_path();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "dbcare: SPI_connect failed");
-	write(h);
-	SPI_finish();
-	pgdbc_unpin_search_path(nest);
-	SetUserIdAndSecContext(save_user, save_sec);
-}
-
-static void write_count_of(const chain_head *unused)
-{
-	(void)unused;
-	write_count();
-}
-
 void pgdbc_audit_pending_flush(void *unused)
 {
 	(void)unused;
-	if (heads == NULL && count == 0)
-		return;
-	/* at pre-commit no statement runs, and so no snapshot is active */
-	bool snapshot = !ActiveSnapshotSet();
-	if (snapshot)
-		PushActiveSnapshot(GetTransactionSnapshot());
-	bool wrote = false;
-	for (chain_head *h = heads; h; h = h->next)
-		if (h->now.moved) {
-			as_owner(h->owner, write_head, h);
-			save_head(h);
-			h->now.moved = false;
-			wrote = true;
-		}
-	if (count != 0) {
-		as_owner(count_owner, write_count_of, NULL);
-		save_count();
-		count = 0;
-		wrote = true;
-	}
-	if (snapshot)
-		PopActiveSnapshot();
-	if (wrote)
-		CommandCounterIncrement(); /* the reader that follows sees the rows */
+	flush(false);
 }

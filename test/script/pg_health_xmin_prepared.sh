@@ -117,4 +117,27 @@ got=$(X -c "BEGIN" -c "INSERT INTO paid VALUES (4)" -c "PREPARE TRANSACTION 'aud
 t
 2" ] || fail "the prepared audited transactions (while prepared; entries, verify, head, count): $got"
 echo "ok: COMMIT PREPARED keeps the audit's entries, head and count; ROLLBACK PREPARED none"
+
+# an audited transaction left prepared holds no row its backend's next
+# transactions write: this session's audited commits go on (before, each
+# waited for the prepared one at its commit), also after a reader made a
+# transaction write its count early and then prepare it; once both are
+# finished, the count is every entry, and the rows of ended prepared
+# transactions are folded into one
+X -c "CREATE TABLE tips (id int PRIMARY KEY)" \
+  -c "SELECT dbaudit_enable('tips', '{\"hash_chain\": false}')" >/dev/null
+got=$(X -c "SET lock_timeout = '3s'" \
+  -c "BEGIN" -c "INSERT INTO tips VALUES (1)" -c "PREPARE TRANSACTION 'tip-open'" \
+  -c "INSERT INTO tips VALUES (2)" \
+  -c "BEGIN" -c "INSERT INTO tips VALUES (3)" -c "SELECT count(*) >= 0 FROM dbaudit_verify()" \
+  -c "PREPARE TRANSACTION 'tip-read'" -c "INSERT INTO tips VALUES (4)" \
+  -c "COMMIT PREPARED 'tip-open'" -c "COMMIT PREPARED 'tip-read'" \
+  -c "BEGIN" -c "INSERT INTO tips VALUES (5)" -c "PREPARE TRANSACTION 'tip-last'" \
+  -c "COMMIT PREPARED 'tip-last'" \
+  -c "SELECT (SELECT sum(entries) FROM dbcare.audit_written) = (SELECT count(*) FROM dbcare.audit_log)" \
+  -c "SELECT count(*) FROM dbcare.audit_written WHERE slot < 0" 2>&1 | grep -v '^$')
+[ "$got" = "t
+t
+1" ] || fail "an unfinished prepared audited transaction held up its backend's next commit, or the count is wrong: $got"
+echo "ok: a prepared audited transaction never holds up its backend's next commits"
 echo "took $(( $(date +%s) - t0 )) s"
