@@ -69,7 +69,7 @@ bool dbc_js_memo_get(js_memo *m, const void *owner, const char *s, uint32_t len,
 	if (!m || len > JS_MEMO_BYTES)
 		return false;
 	const js_memo_entry *e = entry(m, owner, s, len);
-	if (e->owner != owner || e->n != len || memcmp(e->s, s, len) != 0)
+	if (e->owner != owner || e->n != len || !dbc_js_same_bytes(e->s, s, len))
 		return false;
 	*value = e->value;
 	return true;
