@@ -530,6 +530,14 @@ js_verdict dbc_js_scalar_verdict(js_run *r, const js_node *t, const js_val *v)
 {
 	if (dbc_js_leaf_step(r, t, v->kind))
 		return JS_VALID;
+	/* a node of bounds alone on this kind: read here, a step as the
+	 * evaluator counts its assertions alone; a value out of bounds gets
+	 * the evaluator's answer below */
+	if ((t->bounds_kinds & (1u << v->kind)) && r->steps + 1 < r->next_check &&
+	    dbc_js_bounds_accept(t, v)) {
+		r->steps++;
+		return JS_VALID;
+	}
 	/* a string a leaf passes costs less than a look at the memo. Kept:
 	 * the verdict and the evaluation's steps (bits 8 up), when it spent
 	 * no regex steps; a kept answer counts its steps as the evaluation

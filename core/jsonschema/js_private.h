@@ -372,6 +372,12 @@ struct js_node {
 	 * such a value, so dbc_js_assert_keywords answers for the node without
 	 * an evaluation's frame (js_validate.c: leaf_accepts). */
 	uint8_t asserts_only_kinds;
+	/* Of those, the kinds its type surely admits and on which it asserts
+	 * nothing but bounds (a number's minimum and maximum, a string's
+	 * minLength and maxLength): no enum, const, pattern, format,
+	 * multipleOf or exclusive bound. The compiled check reads the bounds
+	 * itself (dbc_js_bounds_accept), without the assertions' walk. */
+	uint8_t bounds_kinds;
 	/* The scalar kinds (bit 1 << js_kind) on which the node asserts
 	 * nothing but its type (surely) and its allOf / anyOf / oneOf / not:
 	 * dbc_js_eval_value judges its branches on such a value without an
@@ -832,6 +838,9 @@ js_verdict dbc_js_scalar_verdict(js_run *r, const js_node *t, const js_val *v);
  * schemas) on inst, quietly: the compiled check's names-only part. */
 bool dbc_js_eval_in_place(js_run *r, const js_node *n, const js_val *inst);
 
+/* Whether scalar inst, of a kind in n->bounds_kinds, meets n's bounds
+ * (js_assert.c): what dbc_js_assert_keywords answers for such a node. */
+bool dbc_js_bounds_accept(const js_node *n, const js_val *inst);
 /* The assertion keywords (js_assert.c): false when the instance fails one;
  * with errors collected, every failing keyword is recorded. */
 bool dbc_js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const js_path *ipath,
