@@ -140,6 +140,21 @@ static int64_t count_of(const js_val *v)
 	return v->kind == JV_INT ? v->u.i : (int64_t)v->u.d;
 }
 
+bool dbc_js_bounds_accept(const js_node *n, const js_val *inst)
+{
+	const js_val *const *kw = n->kw;
+	if (inst->kind == JV_STR) {
+		int64_t maxl = count_of(kw[KW_MAX_LENGTH]), minl = count_of(kw[KW_MIN_LENGTH]);
+		if (maxl < 0 && minl < 0)
+			return true;
+		int64_t len = (int64_t)dbc_js_utf8_length(inst->u.s, inst->n);
+		return (maxl < 0 || len <= maxl) && (minl < 0 || len >= minl);
+	}
+	const js_val *max = kw[KW_MAXIMUM], *min = kw[KW_MINIMUM];
+	return (!max || !dbc_js_is_number(max) || dbc_js_num_cmp(inst, max) <= 0) &&
+	       (!min || !dbc_js_is_number(min) || dbc_js_num_cmp(inst, min) >= 0);
+}
+
 static bool check_string(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                          const js_path *sp)
 {

@@ -140,7 +140,7 @@ static int scalar_multi(js_check *c, js_val *v)
 		bool any;
 		if (!target(c->multi[i], &t, &any))
 			return undecided(c);
-		if (!any && !dbc_js_eval_value(&c->r, t, v))
+		if (!any && dbc_js_scalar_verdict(&c->r, t, v) != JS_VALID)
 			return c->ctx->failed ? DBC_ERROR : undecided(c);
 	}
 	value_done(c);
@@ -171,7 +171,7 @@ static int scalar(js_check *c, js_val *v)
 		}
 	}
 	c->r.stack_base = (uintptr_t)__builtin_frame_address(0);
-	if (!any && !dbc_js_eval_value(&c->r, t, v))
+	if (!any && dbc_js_scalar_verdict(&c->r, t, v) != JS_VALID)
 		return c->ctx->failed ? DBC_ERROR : undecided(c);
 	value_done(c);
 	return DBC_OK;

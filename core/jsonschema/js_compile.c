@@ -371,6 +371,36 @@ static unsigned kinds_keyword_reads(js_keyword k)
 	}
 }
 
+/* The kinds n's "type" surely admits (kinds_of_type of each name; every
+ * kind without a type keyword). */
+static unsigned kinds_typed(const js_node *n)
+{
+	const js_val *t = n->kw[KW_TYPE];
+	unsigned kinds = 0;
+	if (!t)
+		kinds = 0xff;
+	else if (t->kind == JV_STR)
+		kinds = kinds_of_type(t);
+	else if (t->kind == JV_ARR)
+		for (size_t i = 0; i < t->n; i++)
+			kinds |= kinds_of_type(t->u.items[i]);
+	return kinds;
+}
+
+/* n->bounds_kinds, once n->asserts_only_kinds is known. */
+static void find_bounds_only(js_node *n)
+{
+	const js_val *const *kw = n->kw;
+	if (!n->asserts_only_kinds || kw[KW_ENUM] || kw[KW_CONST])
+		return;
+	unsigned kinds = kinds_typed(n) & (1u << JV_INT | 1u << JV_REAL | 1u << JV_STR);
+	if (kw[KW_MULTIPLE_OF] || kw[KW_EXCL_MAXIMUM] || kw[KW_EXCL_MINIMUM])
+		kinds &= ~(1u << JV_INT | 1u << JV_REAL);
+	if (kw[KW_PATTERN] || kw[KW_FORMAT])
+		kinds &= ~(1u << JV_STR);
+	n->bounds_kinds = (uint8_t)(kinds & n->asserts_only_kinds);
+}
+
 /* n->asserts_only_kinds: the scalar kinds when every keyword of n is its
  * type, enum, const, format or one that reads only some kinds (a string's
  * length and pattern, a number's bounds, a container's keywords, which a
@@ -394,6 +424,7 @@ void dbc_js_node_find_leaf(js_node *n, bool format_asserts)
 	n->leaf_kinds = 0;
 	n->alts_kinds = 0;
 	n->asserts_only_kinds = 0;
+	n->bounds_kinds = 0;
 	if (n->schema->kind == JV_TRUE) {
 		n->leaf = true;
 		n->leaf_kinds = 0xff;
@@ -402,6 +433,7 @@ void dbc_js_node_find_leaf(js_node *n, bool format_asserts)
 	if (n->schema->kind != JV_OBJ)
 		return;
 	find_asserts_only(n);
+	find_bounds_only(n);
 	/* a keyword of some kinds only takes those out of the leaf's kinds
 	 * ({"type": ["object", "string"], "required": [...]} is a leaf for a
 	 * string); allOf / anyOf / oneOf / not make it a node of alternatives
@@ -422,16 +454,7 @@ void dbc_js_node_find_leaf(js_node *n, bool format_asserts)
 		else
 			return;
 	}
-	const js_val *t = n->kw[KW_TYPE];
-	unsigned kinds = 0;
-	if (!t)
-		kinds = 0xff;
-	else if (t->kind == JV_STR)
-		kinds = kinds_of_type(t);
-	else if (t->kind == JV_ARR)
-		for (size_t i = 0; i < t->n; i++)
-			kinds |= kinds_of_type(t->u.items[i]);
-	kinds &= ~read;
+	unsigned kinds = kinds_typed(n) & ~read;
 	if (alts) {
 		n->alts_kinds = (uint8_t)(kinds & ~(1u << JV_OBJ | 1u << JV_ARR));
 		return;

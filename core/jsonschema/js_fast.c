@@ -219,17 +219,24 @@ static bool scalar(fast *f, js_val *v)
 		v->kind = JV_STR;
 		return plain_string(f, &v->u.s, &v->n);
 	}
-	if (*p == 't' || *p == 'f' || *p == 'n') {
-		static const char *const words[] = {"true", "false", "null"};
-		static const js_kind kinds[] = {JV_TRUE, JV_FALSE, JV_NULL};
-		int w = *p == 't' ? 0 : *p == 'f' ? 1 : 2;
-		size_t n = strlen(words[w]);
-		if (strncmp(p, words[w], n) != 0)
-			return false;
-		v->kind = (unsigned char)kinds[w];
-		f->p += n;
+	/* each byte compared until one differs: never past the text's NUL */
+	if (p[0] == 't' && p[1] == 'r' && p[2] == 'u' && p[3] == 'e') {
+		v->kind = JV_TRUE;
+		f->p += 4;
 		return true;
 	}
+	if (p[0] == 'f' && p[1] == 'a' && p[2] == 'l' && p[3] == 's' && p[4] == 'e') {
+		v->kind = JV_FALSE;
+		f->p += 5;
+		return true;
+	}
+	if (p[0] == 'n' && p[1] == 'u' && p[2] == 'l' && p[3] == 'l') {
+		v->kind = JV_NULL;
+		f->p += 4;
+		return true;
+	}
+	if (*p == 't' || *p == 'f' || *p == 'n')
+		return false;
 	return dbc_js_short_number(&f->p, v);
 }
 
@@ -339,7 +346,7 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 			 * the filter (a hash of its length and end bytes) */
 			uint64_t bit = 1ull << (dbc_js_plan_hash(key, klen) & 63);
 			for (int i = 0; (names_filter & bit) && i < nnames; i++)
-				if (names[i].klen == klen && !memcmp(names[i].key, key, klen))
+				if (names[i].klen == klen && dbc_js_same_bytes(names[i].key, key, klen))
 					return JS_UNDECIDED;
 			names_filter |= bit;
 			if (nnames == capnames && !(names = more_names(f, names, &capnames)))
@@ -514,12 +521,21 @@ static js_verdict value(fast *f, const js_node *n, int depth)
 		}
 		return handed_over(f, t);
 	}
-	if (!t)
+	/* most scalars are a leaf's: answered here, without the call */
+	return !t || dbc_js_leaf_step(&f->r, t, v.kind) ? JS_VALID
+	                                                : dbc_js_scalar_verdict(&f->r, t, &v);
+}
+
+js_verdict dbc_js_scalar_verdict(js_run *r, const js_node *t, const js_val *v)
+{
+	if (dbc_js_leaf_step(r, t, v->kind))
 		return JS_VALID;
-	/* a leaf's kind: a step, as the evaluator counts it (t has no $ref
-	 * hops left), without the call */
-	if (dbc_js_leaf_of(t, v.kind) && f->r.steps + 1 < f->r.next_check) {
-		f->r.steps++;
+	/* a node of bounds alone on this kind: read here, a step as the
+	 * evaluator counts its assertions alone; a value out of bounds gets
+	 * the evaluator's answer below */
+	if ((t->bounds_kinds & (1u << v->kind)) && r->steps + 1 < r->next_check &&
+	    dbc_js_bounds_accept(t, v)) {
+		r->steps++;
 		return JS_VALID;
 	}
 	/* a string a leaf passes costs less than a look at the memo. Kept:
@@ -527,17 +543,18 @@ static js_verdict value(fast *f, const js_node *n, int depth)
 	 * no regex steps; a kept answer counts its steps as the evaluation
 	 * did, so it never passes a document whose evaluation would run out of
 	 * either budget */
-	bool memo = v.kind == JV_STR && !dbc_js_leaf_of(t, JV_STR);
+	bool memo = v->kind == JV_STR && !dbc_js_leaf_of(t, JV_STR);
 	uint64_t kept;
-	if (memo && dbc_js_memo_get(f->r.s->memo, t, v.u.s, v.n, &kept) &&
-	    f->r.steps + (kept >> 8) < f->r.next_check) {
-		f->r.steps += kept >> 8;
+	if (memo && dbc_js_memo_get(r->s->memo, t, v->u.s, v->n, &kept) &&
+	    r->steps + (kept >> 8) < r->next_check) {
+		r->steps += kept >> 8;
 		return (js_verdict)(kept & 0xff);
 	}
-	uint64_t steps = f->r.steps, regex_steps = f->r.regex_steps;
-	js_verdict now = judged(f, dbc_js_eval_value(&f->r, t, &v));
-	if (memo && now != JS_UNDECIDED && f->r.regex_steps == regex_steps && f->r.steps >= steps)
-		dbc_js_memo_put(f->r.s->memo, t, v.u.s, v.n, (f->r.steps - steps) << 8 | now);
+	uint64_t steps = r->steps, regex_steps = r->regex_steps;
+	bool ok = dbc_js_eval_value(r, t, v);
+	js_verdict now = ok ? JS_VALID : r->ctx->failed ? JS_UNDECIDED : JS_INVALID;
+	if (memo && now != JS_UNDECIDED && r->regex_steps == regex_steps && r->steps >= steps)
+		dbc_js_memo_put(r->s->memo, t, v->u.s, v->n, (r->steps - steps) << 8 | now);
 	return now;
 }
 

@@ -49,19 +49,36 @@ void dbc_js_memo_free(js_memo *m)
 
 static js_memo_entry *entry(js_memo *m, const void *owner, const char *s, uint32_t len)
 {
-	/* eight bytes a step (the string is at most JS_MEMO_BYTES), the
-	 * rest one at a time */
+	/* eight bytes a step (the string is at most JS_MEMO_BYTES); the rest
+	 * in one load that overlaps the last step's bytes, or, in a string
+	 * shorter than eight, two of four (or three bytes alone): never a
+	 * byte outside the string's len */
 	uint64_t h = ((uint64_t)(uintptr_t)owner >> 4) * 0x9e3779b97f4a7c15u ^ len;
 	uint32_t i = 0;
+	uint64_t w;
 	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
 		memcpy(&w, s + i, 8);
 		h = (h ^ w) * 0x100000001b3u;
 	}
-	for (; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
-	h ^= h >> 29;
-	return &m->e[(h ^ h >> 17) & (JS_MEMO_ENTRIES - 1)];
+	if (i < len) {
+		if (len >= 8) {
+			memcpy(&w, s + len - 8, 8);
+		} else if (len >= 4) {
+			uint32_t lo, hi;
+			memcpy(&lo, s, 4);
+			memcpy(&hi, s + len - 4, 4);
+			w = (uint64_t)hi << 32 | lo;
+		} else {
+			w = (unsigned char)s[0] | (unsigned char)s[len / 2] << 8 |
+			    (uint64_t)(unsigned char)s[len - 1] << 16;
+		}
+		h = (h ^ w) * 0x100000001b3u;
+	}
+	/* every bit of h into the entry's bits (splitmix64's finalizer): a
+	 * step's product leaves its word's high bytes in h's high bits only */
+	h = (h ^ h >> 30) * 0xbf58476d1ce4e5b9u;
+	h = (h ^ h >> 27) * 0x94d049bb133111ebu;
+	return &m->e[(h ^ h >> 31) & (JS_MEMO_ENTRIES - 1)];
 }
 
 bool dbc_js_memo_get(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t *value)
@@ -69,7 +86,7 @@ bool dbc_js_memo_get(js_memo *m, const void *owner, const char *s, uint32_t len,
 	if (!m || len > JS_MEMO_BYTES)
 		return false;
 	const js_memo_entry *e = entry(m, owner, s, len);
-	if (e->owner != owner || e->n != len || memcmp(e->s, s, len) != 0)
+	if (e->owner != owner || e->n != len || !dbc_js_same_bytes(e->s, s, len))
 		return false;
 	*value = e->value;
 	return true;

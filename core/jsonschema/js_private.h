@@ -63,6 +63,10 @@ static inline const char *dbc_js_skip_ws(const char *p, const char *end)
 {
 	if ((unsigned char)*p > ' ')
 		return p;
+	/* one space before a token (pretty-printed JSON's after a colon):
+	 * two loads, not a 16-byte pass */
+	if (*p == ' ' && (unsigned char)p[1] > ' ')
+		return p + 1;
 #ifdef __SSE2__
 	while (end - p >= 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -368,6 +372,12 @@ struct js_node {
 	 * such a value, so dbc_js_assert_keywords answers for the node without
 	 * an evaluation's frame (js_validate.c: leaf_accepts). */
 	uint8_t asserts_only_kinds;
+	/* Of those, the kinds its type surely admits and on which it asserts
+	 * nothing but bounds (a number's minimum and maximum, a string's
+	 * minLength and maxLength): no enum, const, pattern, format,
+	 * multipleOf or exclusive bound. The compiled check reads the bounds
+	 * itself (dbc_js_bounds_accept), without the assertions' walk. */
+	uint8_t bounds_kinds;
 	/* The scalar kinds (bit 1 << js_kind) on which the node asserts
 	 * nothing but its type (surely) and its allOf / anyOf / oneOf / not:
 	 * dbc_js_eval_value judges its branches on such a value without an
@@ -561,6 +571,25 @@ static inline js_verdict dbc_js_not(js_verdict b)
 }
 /* Schemas one member's value is checked against at most. */
 #define JS_MEMBER_NODES 8
+/* Whether the n bytes at a and b are the same: inlined, eight bytes a
+ * load (never a byte past n), for the short names and strings the
+ * compiled check compares a member at a time, where a call to memcmp
+ * costs more than the comparison. */
+static inline bool dbc_js_same_bytes(const char *a, const char *b, uint32_t n)
+{
+	uint32_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
 /* The bucket of a member name in a plan's index (js_plan.c). */
 static inline uint32_t dbc_js_plan_hash(const char *key, uint32_t klen)
 {
@@ -575,7 +604,7 @@ static inline const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key,
 		if (!i)
 			return NULL;
 		const js_slot *s = &p->slots[i - 1];
-		if (s->klen == klen && !memcmp(s->key, key, klen))
+		if (s->klen == klen && dbc_js_same_bytes(s->key, key, klen))
 			return s;
 	}
 }
@@ -789,10 +818,29 @@ js_verdict dbc_js_tree_verdict(js_run *r, const js_node *n, const js_val *v);
  * dynamic scope: for the compiled check, whose schemas have no dynamic
  * reference. */
 bool dbc_js_eval_value(js_run *r, const js_node *n, const js_val *inst);
+/* Whether node t (no $ref-only hop left) passes a value of kind by its
+ * type alone, counted as the evaluator counts it: a step, when one is left
+ * before the next look at the budget (else the evaluator's, which looks). */
+static inline bool dbc_js_leaf_step(js_run *r, const js_node *t, unsigned kind)
+{
+	if (!dbc_js_leaf_of(t, kind) || r->steps + 1 >= r->next_check)
+		return false;
+	r->steps++;
+	return true;
+}
+/* The compiled check's verdict on scalar v against node t, which has no
+ * $ref-only hop left (js_fast.c, for js_fast.c and js_check.c): a leaf's
+ * kind passes as a step, a string's settled answer comes from the
+ * schema's memo, anything else is the evaluator's (undecided when it
+ * ended on an error, left in r's ctx). */
+js_verdict dbc_js_scalar_verdict(js_run *r, const js_node *t, const js_val *v);
 /* Only n's in-place applicators (allOf, anyOf, oneOf, not, if, dependent
  * schemas) on inst, quietly: the compiled check's names-only part. */
 bool dbc_js_eval_in_place(js_run *r, const js_node *n, const js_val *inst);
 
+/* Whether scalar inst, of a kind in n->bounds_kinds, meets n's bounds
+ * (js_assert.c): what dbc_js_assert_keywords answers for such a node. */
+bool dbc_js_bounds_accept(const js_node *n, const js_val *inst);
 /* The assertion keywords (js_assert.c): false when the instance fails one;
  * with errors collected, every failing keyword is recorded. */
 bool dbc_js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const js_path *ipath,

@@ -163,7 +163,7 @@ static js_verdict value(tree *t, const js_node *n, const js_val *v, int depth)
 	if (target->schema->kind == JV_FALSE)
 		return JS_INVALID;
 	if (v->kind != JV_OBJ && v->kind != JV_ARR)
-		return judged(t, dbc_js_eval_value(t->r, target, v));
+		return dbc_js_scalar_verdict(t->r, target, v);
 	if (!(target->type_kinds & (1u << v->kind)))
 		return JS_INVALID;
 	const js_plan *p = v->kind == JV_OBJ ? target->obj_plan : target->arr_plan;
