@@ -98,20 +98,25 @@ typedef struct dbc_online_shadow {
 	 * security), with the remedy: %1$s the table, %2$s the column, %3$s
 	 * the shadow column */
 	const char *refuse;
-	/* the trigger function's body before it is quoted: %1$s the shadow
-	 * column, %2$s the new value of the row written (sync_column or
-	 * sync_using). It fires on every write but the backfill's, whose
+	/* the trigger function's body before it is quoted, with USING: %1$s
+	 * the shadow column, %2$s the new value of the row written
+	 * (sync_using). It fires on every write but the backfill's, whose
 	 * UPDATE sets the shadow from a NULL to the value it computed from the
-	 * same row: it returns at once for those. */
+	 * same row: it returns at once for those, so USING's expression runs
+	 * once a row filled. */
 	const char *sync_body;
-	/* the new value in the trigger: _column, the old column's value (%1$s
-	 * the column) when there is no USING; _using, USING's expression over
-	 * the row (%1$s the expression, %2$s the table's name, the row's alias
-	 * as USING may name it) */
-	const char *sync_column;
+	/* the body without USING: %1$s the shadow column, %2$s the column.
+	 * It names nothing the search_path could resolve (the conversion is
+	 * found by the types), so its function is not pinned: the cheapest
+	 * call there is, on every write, the backfill's included. */
+	const char *sync_column_body;
+	/* USING's expression over the row: %1$s the expression, %2$s the
+	 * table's name, the row's alias as USING may name it */
 	const char *sync_using;
-	/* the trigger function: %1$s its name, %2$s its body as a literal */
+	/* the trigger function: %1$s its name, %2$s its body as a literal,
+	 * %3$s sync_pinned (USING's body: the migration's search_path) or "" */
 	const char *sync_function;
+	const char *sync_pinned;
 	/* its EXECUTE taken from every role: %1$s the function */
 	const char *sync_revoke;
 	/* the row trigger, firing after every other (name order) and also

@@ -7,7 +7,8 @@
  *      refused (the dialect's refuse: objects using it, its place, ...);
  *      a shadow column of the new type added last, nullable; a row
  *      trigger that sets it from the row (USING's expression, or the
- *      column) on every INSERT and UPDATE from then on;
+ *      column) on every INSERT and UPDATE from then on (without USING,
+ *      a bare assignment: every client write pays for the trigger);
  *   2. the rows written before filled in batches (the same ranges of
  *      pages as the NOT NULL backfill): a row updated meanwhile was filled
  *      by the trigger, so passes over the table end when one fills none;
@@ -162,9 +163,11 @@ int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stm
 	    !value)
 		return DBC_ERROR;
 	char *refuse = dbc_printf(ctx, sh->refuse, tab, col_lit, shadow_lit);
-	char *row_value = using ? dbc_printf(ctx, sh->sync_using, value, h->quote_ident(ctx, a->table))
-	                        : dbc_printf(ctx, sh->sync_column, c);
-	char *body = row_value ? dbc_printf(ctx, sh->sync_body, shadow, row_value) : NULL;
+	char *row_value =
+	    using ? dbc_printf(ctx, sh->sync_using, value, h->quote_ident(ctx, a->table)) : NULL;
+	char *body = !using      ? dbc_printf(ctx, sh->sync_column_body, shadow, c)
+	             : row_value ? dbc_printf(ctx, sh->sync_body, shadow, row_value)
+	                         : NULL;
 	if (!refuse || !body)
 		return DBC_ERROR;
 
@@ -181,7 +184,8 @@ int dbc_online_alter_type(online_out *o, const dbc_lint_action *a, const dbc_stm
 		return DBC_ERROR;
 	o->undo = dbc_printf(ctx, "DROP FUNCTION IF EXISTS %s()", fn);
 	if (dbc_online_step(o, "transaction", ax,
-	                    dbc_printf(ctx, sh->sync_function, fn, h->quote_literal(ctx, body)),
+	                    dbc_printf(ctx, sh->sync_function, fn, h->quote_literal(ctx, body),
+	                               using ? sh->sync_pinned : ""),
 	                    "the function keeping the shadow column in step") != DBC_OK ||
 	    dbc_online_step(o, "transaction", ax, dbc_printf(ctx, sh->sync_revoke, fn),
 	                    "its EXECUTE taken from every role") != DBC_OK)

@@ -103,6 +103,8 @@ for want in \
   'transaction | DROP TRIGGER IF EXISTS "~dbcare_online_amount" ON accounts | CREATE TRIGGER "~dbcare_online_amount" BEFORE INSERT OR UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION dbcare_online_accounts_amount()'; do
   grep -qxF -- "$want" plan.txt || { cat plan.txt; fail "the online plan lacks: $want"; }
 done
+grep -q "^transaction | .* | CREATE FUNCTION dbcare_online_accounts_amount() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS " plan.txt ||
+  { cat plan.txt; fail "USING's sync function without its pinned search_path"; }
 grep -q '^batches | .*(UPDATE accounts SET dbcare_online_new_amount = (amount \* 10) WHERE ctid' plan.txt ||
   { cat plan.txt; fail "no batched backfill of the shadow column"; }
 grep -q "^transaction | - | DO 'DECLARE .*RENAME COLUMN" plan.txt || { cat plan.txt; fail "no swap"; }
@@ -145,6 +147,20 @@ CREATE TRIGGER bump BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION bump
 SQL
 mkdir bumped
 echo "ALTER TABLE accounts ALTER COLUMN amount TYPE bigint;" >bumped/V1__bumped.sql
+# without USING the sync function is one assignment and pins no
+# search_path (the cheapest call: every client write and every row of the
+# backfill pays for it); with USING it is pinned (checked above's plan)
+bumped_fn=$(qd $db <<'SQL'
+BEGIN;
+SELECT dbmigrate_add('1', 'bumped', 'ALTER TABLE accounts ALTER COLUMN amount TYPE bigint;') \g /dev/null
+SELECT statement FROM dbmigrate_online_plan('1') WHERE statement LIKE 'CREATE FUNCTION%';
+ROLLBACK;
+SQL
+)
+case "$bumped_fn" in
+  *"LANGUAGE plpgsql AS 'BEGIN NEW.dbcare_online_new_amount := NEW.amount; RETURN NEW; END'") ;;
+  *) fail "no plain assignment for the sync function without USING: $bumped_fn" ;;
+esac
 run 0 migrate --db "$(url $db)" --dir bumped --online
 [ "$(qd $db -c "SELECT count(*) FROM accounts WHERE amount <> id % 100 + 1")" = 0 ] ||
   fail "--online: the shadow missed a change another BEFORE trigger made in the backfill"
