@@ -281,6 +281,15 @@ static int complete_own(dbc_ctx *ctx, int64_t id)
 	return ctx->host->query(ctx, sqldbc_audit_link_sql(), 1, &arg, NULL, NULL);
 }
 
+bool sqldbc_audit_complete_due(sqlite3_context *c)
+{
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	int rc = complete_before(&call.ctx, INT64_MAX);
+	sqldbc_finish(&call, c, rc);
+	return rc == DBC_OK;
+}
+
 /* dbaudit_complete(before_id[, own]): the completing TEMP triggers' call,
  * inside the writer's statement (which undoes it with the rest should it
  * fail): the pending entries before before_id, with new txids; with own,
