@@ -796,15 +796,10 @@
 	/* SQLite: whether a TEMP audit trigger of a connection with dbcare                            \
 	 * writes the row in place of the shared one (sqlite/audit/audit_direct.c);                    \
 	 * DIRECTONLY: a trigger or view of the file cannot make the shared one                        \
-	 * skip a row. */                                                                              \
+	 * skip a row. It completes the pending entries before the row first                           \
+	 * when some may have appeared (audit_direct.c, probe_due). */                                 \
 	X(dbaudit_direct, dbaudit_direct, SCALAR, .part = DBC_PART_AUDIT,                              \
 	  DBC_ARGS(DBC_ARG("token", DBC_T_TEXT)), .returns = DBC_T_INT4)                               \
-	/* SQLite: whether that TEMP trigger looks for pending entries before                          \
-	 * writing its row (sqlite/audit/audit_direct.c): at the first row after the                   \
-	 * file's data version changed, and after this connection completed                            \
-	 * entries or wrote one pending. DIRECTONLY, as dbaudit_direct. */                             \
-	X(dbaudit_pending_due, dbaudit_pending_due, SCALAR, .part = DBC_PART_AUDIT,                    \
-	  .returns = DBC_T_INT4)                                                                       \
 	/* SQLite: entries written without dbcare loaded (sqlite/audit/audit_pending.c):               \
 	 * their pending values as JSON (pure), and completing the pending entries                     \
 	 * before one, which the completing TEMP trigger of a connection with                          \

@@ -54,16 +54,13 @@ struct sqldbc_audit_direct {
 	char last_text[SQLDBC_AUDIT_TOKEN_LEN];
 	uint64_t last_token;
 	bool have_last;
-	/* dbaudit_pending_due: the data version of the last probe for pending
-	 * entries, and what since then may have left some behind */
+	/* probe_due: the data version of the last look for pending entries,
+	 * and what since then may have left some behind */
 	bool probed;
 	unsigned probed_version;
 	bool completed;       /* entries completed at that version (a savepoint
 	                       * rolled back may make them pending again) */
 	bool pending_written; /* a shared trigger wrote a row since the last probe */
-	/* dbaudit_direct's answer for dbaudit_pending_due, made with the data
-	 * version it read for the row it armed, taken by the next call */
-	bool row_due, row_due_set;
 	/* writes_main: whether a TEMP table or view shadows the log, as of
 	 * temp's data version temp_version (shadow_known false: look again) */
 	bool shadow_known, shadowed;
@@ -276,9 +273,22 @@ static bool writes_main(struct sqldbc_audit_direct *st, sqlite3 *db)
 	return !shadowed;
 }
 
-/* Whether the row written now looks for pending entries first (the
- * conditions: dbaudit_pending_due below), main's data version read by the
- * caller (have_version false: it could not be read, and the look is due). */
+/* Whether the row written now looks for pending entries first (and
+ * completes them: the chain links in id order), main's data version read
+ * by the caller (have_version false: it could not be read, and the look is
+ * due). Such entries appear on the file only through
+ * - another connection's commit, which changes main's data version
+ *   (SQLITE_FCNTL_DATA_VERSION; the look runs inside the writing
+ *   statement, which holds the write lock until its transaction ends, so
+ *   no other commit comes between a look and the rows after it);
+ * - a shared trigger of this connection (its TEMP twin missing or stale),
+ *   which asks the override below first: pending_written;
+ * - a completion of this connection undone by ROLLBACK TO or ROLLBACK,
+ *   which no hook reports: after any completion every row looks until
+ *   the data version changes (a commit or another connection's).
+ * So the look runs at the first audited row after a change of the data
+ * version, not at every row (1.25 k instructions an audited row), and
+ * always when the version cannot be read. */
 static bool probe_due(struct sqldbc_audit_direct *st, bool have_version, unsigned version)
 {
 	if (!have_version) {
@@ -317,11 +327,13 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 		sqlite3_result_int(c, 0);
 		return;
 	}
-	/* this row's answer to dbaudit_pending_due, the next call of the
-	 * TEMP trigger that fires now (the version cannot change in between:
-	 * the writing statement holds the write lock) */
-	st->row_due = probe_due(st, have_version, version);
-	st->row_due_set = true;
+	/* the pending entries before this row's first, in the writer's
+	 * statement: here, not in the TEMP trigger's body, whose every
+	 * statement adds registers and cursors to the frame SQLite allocates
+	 * and zeroes at each execution of a writing statement (0.6 k
+	 * instructions a one-row INSERT) */
+	if (probe_due(st, have_version, version) && !sqldbc_audit_complete_due(c))
+		return;
 	for (int i = 0; i < st->narmed; i++) {
 		if (st->armed[i].token == token) {
 			st->armed[i].count++;
@@ -335,40 +347,6 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 	}
 	st->armed[st->narmed++] = (armed_token){token, 1};
 	sqlite3_result_int(c, 1);
-}
-
-/* dbaudit_pending_due(): whether the TEMP trigger writing a row looks for
- * pending entries first (and completes them: the chain links in id order).
- * Such entries appear on the file only through
- * - another connection's commit, which changes main's data version
- *   (SQLITE_FCNTL_DATA_VERSION; the probe runs inside the writing
- *   statement, which holds the write lock until its transaction ends, so
- *   no other commit comes between a probe and the rows after it);
- * - a shared trigger of this connection (its TEMP twin missing or stale),
- *   which asks the override below first: pending_written;
- * - a completion of this connection undone by ROLLBACK TO or ROLLBACK,
- *   which no hook reports: after any completion every row probes until
- *   the data version changes (a commit or another connection's).
- * So the probe runs at the first audited row after a change of the data
- * version, not at every row (1.25 k instructions an audited row), and
- * always when the version cannot be read. */
-void sqldbc_dbaudit_pending_due(sqlite3_context *c, int argc, sqlite3_value **argv)
-{
-	(void)argc, (void)argv;
-	sqldbc_conn *conn = sqldbc_conn_of(c);
-	struct sqldbc_audit_direct *st = state(conn);
-	unsigned version = 0;
-	if (!st) {
-		sqlite3_result_int(c, 1);
-		return;
-	}
-	if (st->row_due_set) {
-		st->row_due_set = false;
-		sqlite3_result_int(c, st->row_due);
-		return;
-	}
-	bool have_version = sqldbc_audit_data_version(conn->db, &version);
-	sqlite3_result_int(c, probe_due(st, have_version, version));
 }
 
 /* sqlite_compileoption_used(name) on a connection with dbcare: the

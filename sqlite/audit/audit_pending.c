@@ -27,6 +27,10 @@
 #include <string.h>
 
 #define PENDING_INDEX "dbcare_audit_log_pending"
+/* Whether the log holds a pending entry (1 or 0), through their index. */
+#define ANY_PENDING_SQL                                                                            \
+	"SELECT EXISTS (SELECT 1 FROM main.dbcare_audit_log INDEXED BY " PENDING_INDEX                 \
+	" WHERE txid <= 0)"
 
 /* The TEMP trigger on the log that completes, in the writer's statement,
  * the pending entries this connection's shared triggers write (when its
@@ -210,11 +214,7 @@ int sqldbc_audit_complete(dbc_ctx *ctx)
 	if (!has_index(db))
 		return DBC_OK;
 	sqldbc_audit_hook(db);
-	if (ctx->host->query(
-	        ctx,
-	        "SELECT EXISTS (SELECT 1 FROM main.dbcare_audit_log INDEXED BY " PENDING_INDEX
-	        " WHERE txid <= 0)",
-	        0, NULL, count_pending, &any) != DBC_OK)
+	if (ctx->host->query(ctx, ANY_PENDING_SQL, 0, NULL, count_pending, &any) != DBC_OK)
 		return DBC_ERROR;
 	/* a read-only file keeps them pending: its readers see them as written */
 	if (!any || sqlite3_db_readonly(db, "main") != 0)
@@ -279,6 +279,45 @@ static int complete_own(dbc_ctx *ctx, int64_t id)
 	if (e.txid != SQLDBC_AUDIT_PENDING_CHAINED)
 		return DBC_OK;
 	return ctx->host->query(ctx, sqldbc_audit_link_sql(), 1, &arg, NULL, NULL);
+}
+
+/* Whether the log holds a pending entry, through their index: a statement
+ * of its own, not the call's query (setting up a call and preparing
+ * complete_before's query cost an autocommit INSERT 60 k instructions, and
+ * most looks find none). SQLite's result code; *any the answer. */
+static int any_pending(sqlite3 *db, bool *any)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(db, ANY_PENDING_SQL, -1, &stmt, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*any = sqlite3_column_int(stmt, 0) != 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+bool sqldbc_audit_complete_due(sqlite3_context *c)
+{
+	sqlite3 *db = sqlite3_context_db_handle(c);
+	bool any = false;
+	int rc = any_pending(db, &any);
+	if (rc != SQLITE_OK) {
+		char *msg = sqlite3_mprintf("dbcare: the pending entries of dbcare_audit_log could not"
+		                            " be read (%s); run the write again",
+		                            sqlite3_errstr(rc));
+		sqlite3_result_error(c, msg ? msg : "dbcare: out of memory", -1);
+		sqlite3_result_error_code(c, rc);
+		sqlite3_free(msg);
+		return false;
+	}
+	if (!any)
+		return true;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	rc = complete_before(&call.ctx, INT64_MAX);
+	sqldbc_finish(&call, c, rc);
+	return rc == DBC_OK;
 }
 
 /* dbaudit_complete(before_id[, own]): the completing TEMP triggers' call,

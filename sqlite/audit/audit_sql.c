@@ -315,10 +315,10 @@ static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 
 /* The TEMP trigger of one operation: fires when dbaudit_direct() finds the
  * token among the shared triggers (and counts it, so the shared trigger
- * skips the row); completes what connections without dbcare left pending
- * first (entries keep the order of the writes; the probe for them runs
- * only when dbaudit_pending_due says some may have appeared), then writes
- * the finished entry (and links it, chained); an update's changed columns
+ * skips the row), which first completes what connections without dbcare
+ * left pending (entries keep the order of the writes; it looks for them
+ * only when some may have appeared: audit_direct.c), then writes the
+ * finished entry (and links it, chained); an update's changed columns
  * in one call are built by a statement of their own ahead of the INSERT
  * (p->ahead), which then takes each side in whatever order it computes its
  * values (audit_json.c). */
@@ -332,10 +332,7 @@ static char *direct_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 	return dbc_printf(
 	    ctx,
 	    "CREATE TEMP TRIGGER %s AFTER %s ON main.%s WHEN %s%sdbaudit_direct('%s') BEGIN"
-	    " SELECT dbaudit_complete(9223372036854775807) WHERE dbaudit_pending_due()"
-	    "  AND EXISTS (SELECT 1 FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_pending"
-	    "  WHERE txid <= 0);%s"
-	    " INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key, old_values,"
+	    "%s INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key, old_values,"
 	    "  new_values, row_hash) VALUES (dbaudit_now(), dbaudit_txid(), dbaudit_actor(), '%s',"
 	    "  %s, %s, %s, %s, %s);%s END;",
 	    name, p->event, qtable, p->cond ? p->cond : "", p->cond ? " AND " : "", token,

@@ -44,8 +44,11 @@ void sqldbc_audit_direct_forget(sqldbc_conn *conn);
 bool sqldbc_audit_data_version(sqlite3 *db, unsigned *out);
 /* This connection completed pending entries (audit_pending.c): its TEMP
  * triggers look for pending ones at every row until the data version
- * changes (dbaudit_pending_due). */
+ * changes (audit_direct.c, probe_due). */
 void sqldbc_audit_direct_completed(sqldbc_conn *conn);
+/* Completes every pending entry, in the statement of the dbaudit_direct
+ * call c (audit_pending.c); false when that failed, the error set on c. */
+bool sqldbc_audit_complete_due(sqlite3_context *c);
 /* Frees the connection's state (on close). */
 void sqldbc_audit_direct_free(sqldbc_conn *conn);
 

@@ -45,6 +45,10 @@ RECORDED = os.environ.get("DBC_GUARD_FILE") or os.path.join(HERE, "guard.json")
 SLACK = 1.10     # a ratio fails more than 10 % above its recorded figure
 ROWS = 50000     # bulk statements: the log and its index beyond SQLite's page cache
 AUDIT_STATEMENTS = 400  # one-row audited INSERTs in one transaction, then twice as many
+# one-row INSERTs of one prepared statement in one transaction, audited: each
+# row pays what SQLite does once a statement (a trigger's frame, its setup),
+# which 1,000 rows show as well as 50,000 do
+AUDIT_PREPARED_ROWS = 1000
 STATEMENTS = 200  # one-row statements, each prepared and run on their own
 # one-row INSERTs of one prepared statement: a CHECK's cost a row does not
 # depend on the table's size, and 10,000 runs show a per-row regression as
@@ -183,6 +187,49 @@ def sqlite_audit_tx_insert(s):
     return counts["audited"] / counts["plain"], counts["audited"] / STATEMENTS
 
 
+PY_AUDIT_ROWS = """
+import sqlite3, sys
+module, db, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+c = sqlite3.connect(db, isolation_level=None)
+c.enable_load_extension(True)
+c.load_extension(module)
+c.execute("BEGIN")
+c.executemany("INSERT INTO t VALUES (?, ?, ?, ?)",
+              ((%d + i, i %% 100, f"name {i}", "2026-01-01") for i in range(1, n + 1)))
+c.execute("COMMIT")
+""" % ROWS
+
+
+def py_rows(s, script, text, db, args, n):
+    """Instructions of Python's sqlite3 running script (text) with the module,
+    a copy of db, args and n, less the same with 0 in place of n."""
+    path = os.path.join(s.d, script)
+    with open(path, "w") as f:
+        f.write(text)
+    py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    runs = {}
+    for k in (0, n):
+        copy = db + f".{'_'.join(args)}{k}"
+        shutil.copy(db, copy)
+        runs[k] = count_instructions([py, path, s.module, copy] + args + [str(k)], s.out)
+    return runs[n] - runs[0], copy
+
+
+def sqlite_audit_prepared(s):
+    """AUDIT_PREPARED_ROWS one-row INSERTs of one prepared statement in one
+    transaction, as Python's sqlite3 executemany runs them (the statement is
+    reset between rows), into a table that has ROWS rows (and, audited,
+    their log) already."""
+    counts = {}
+    for side in ("plain", "audited"):
+        counts[side], db = py_rows(s, "audit_rows.py", PY_AUDIT_ROWS,
+                                   audit_db(s, f"at_{side}.db", side == "audited", True), [],
+                                   AUDIT_PREPARED_ROWS)
+    if entries(s, db) != ROWS + AUDIT_PREPARED_ROWS:
+        raise RuntimeError(f"the audited INSERTs left {entries(s, db) - ROWS} finished entries")
+    return counts["audited"] / counts["plain"], counts["audited"] / AUDIT_PREPARED_ROWS
+
+
 JSON_DOC = """json_object('id', i, 'customer', 'customer ' || i, 'email', 'c' || i || '@example.com',
   'status', CASE i % 3 WHEN 0 THEN 'new' WHEN 1 THEN 'paid' ELSE 'shipped' END,
   'total', 10.5 + i % 100, 'currency', 'EUR', 'gift', json(CASE WHEN i % 2 = 0 THEN 'true' ELSE 'false' END),
@@ -232,18 +279,8 @@ def sqlite_json_rows(s):
     transaction, as Python's sqlite3 executemany runs it (the statement is
     reset between rows)."""
     db = json_db(s, "jr.db")
-    script = os.path.join(s.d, "rows.py")
-    with open(script, "w") as f:
-        f.write(PY_ROWS)
-    py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-    counts = {}
-    for t in ("plain", "checked"):
-        runs = {}
-        for n in (0, PREPARED_ROWS):
-            copy = db + f".{t}{n}"
-            shutil.copy(db, copy)
-            runs[n] = count_instructions([py, script, s.module, copy, t, str(n)], s.out)
-        counts[t] = runs[PREPARED_ROWS] - runs[0]
+    counts = {t: py_rows(s, "rows.py", PY_ROWS, db, [t], PREPARED_ROWS)[0]
+              for t in ("plain", "checked")}
     got = s.value(db + f".checked{PREPARED_ROWS}", "SELECT count(*) FROM checked;")
     if got != str(PREPARED_ROWS):
         raise RuntimeError(f"the checked table has {got} rows, not {PREPARED_ROWS}")
@@ -465,6 +502,9 @@ PATHS = {
     "sqlite audit transaction per INSERT": (
         "sqlite", "audited / unaudited, 200 autocommit INSERTs after 50,000 rows",
         sqlite_audit_tx_insert),
+    "sqlite audit statements in a transaction": (
+        "sqlite", f"audited / unaudited, executemany of {AUDIT_PREPARED_ROWS:,} one-row INSERTs after "
+                  f"{ROWS:,} rows, one transaction", sqlite_audit_prepared),
     "sqlite JSON CHECK bulk": ("sqlite", "CHECK by name / no CHECK, INSERT ... SELECT of 50,000, "
                                          "one transaction", sqlite_json_bulk),
     "sqlite JSON CHECK row per statement": (

@@ -189,7 +189,7 @@ r=$(q "PRAGMA recursive_triggers = ON;
 echo "nested writes: ok"
 
 # The probe for pending entries runs at the first audited row after the
-# file's data version changed, not at every row (dbaudit_pending_due): a
+# file's data version changed, not at every row (dbaudit_direct): a
 # completion that ROLLBACK TO or ROLLBACK undoes leaves entries pending
 # again without a new version, and the next row still completes them
 # first, so the chain links in id order and nothing stays pending

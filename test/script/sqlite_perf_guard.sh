@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The performance guard's SQLite paths (test/bench/guard.py; docs/testing.md,
-# "The performance guard"): the audit trail's bulk INSERT and UPDATE and a
-# transaction per INSERT, the JSON Schema CHECK in one INSERT ... SELECT and
+# "The performance guard"): the audit trail's bulk INSERT and UPDATE, a
+# transaction per INSERT and one-row INSERTs in one transaction, the JSON Schema CHECK in one INSERT ... SELECT and
 # one prepared row at a time, a migration apply, the full health report, a
 # backup and the point-in-time capture, each counted in instructions against
 # its unaudited, unchecked or raw side at 50,000 rows, and failing when a
