@@ -58,8 +58,6 @@ struct sqldbc_audit_direct {
 	 * and what since then may have left some behind */
 	bool probed;
 	unsigned probed_version;
-	bool completed;       /* entries completed at that version (a savepoint
-	                       * rolled back may make them pending again) */
 	bool pending_written; /* a shared trigger wrote a row since the last probe */
 	/* writes_main: whether a TEMP table or view shadows the log, as of
 	 * temp's data version temp_version (shadow_known false: look again) */
@@ -82,12 +80,6 @@ void sqldbc_audit_direct_forget(sqldbc_conn *conn)
 	if (conn->audit_direct)
 		conn->audit_direct->valid = conn->audit_direct->probed = conn->audit_direct->shadow_known =
 		    false;
-}
-
-void sqldbc_audit_direct_completed(sqldbc_conn *conn)
-{
-	if (conn->audit_direct)
-		conn->audit_direct->completed = true;
 }
 
 void sqldbc_audit_direct_free(sqldbc_conn *conn)
@@ -289,17 +281,19 @@ static bool writes_main(struct sqldbc_audit_direct *st, sqlite3 *db)
  * So the look runs at the first audited row after a change of the data
  * version, not at every row (1.25 k instructions an audited row), and
  * always when the version cannot be read. */
-static bool probe_due(struct sqldbc_audit_direct *st, bool have_version, unsigned version)
+static bool probe_due(sqldbc_conn *conn, struct sqldbc_audit_direct *st, bool have_version,
+                      unsigned version)
 {
 	if (!have_version) {
 		st->probed = false;
 		return true;
 	}
-	bool due = !st->probed || version != st->probed_version || st->completed || st->pending_written;
+	bool due = !st->probed || version != st->probed_version || conn->audit_completed ||
+	           st->pending_written;
 	if (!st->probed || version != st->probed_version) {
 		st->probed = true;
 		st->probed_version = version;
-		st->completed = false;
+		conn->audit_completed = false;
 	}
 	st->pending_written = false;
 	return due;
@@ -332,7 +326,7 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 	 * statement adds registers and cursors to the frame SQLite allocates
 	 * and zeroes at each execution of a writing statement (0.6 k
 	 * instructions a one-row INSERT) */
-	if (probe_due(st, have_version, version) && !sqldbc_audit_complete_due(c))
+	if (probe_due(conn, st, have_version, version) && !sqldbc_audit_complete_due(c))
 		return;
 	for (int i = 0; i < st->narmed; i++) {
 		if (st->armed[i].token == token) {

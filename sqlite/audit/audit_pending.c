@@ -165,7 +165,7 @@ static int complete_before(dbc_ctx *ctx, int64_t before)
 		return DBC_ERROR;
 	if (p.n == 0)
 		return DBC_OK;
-	sqldbc_audit_direct_completed(sqldbc_call_conn(ctx));
+	sqldbc_call_conn(ctx)->audit_completed = true;
 	dbc_value *fill = dbc_alloc(ctx, sizeof(*fill) * 2 * (size_t)p.n);
 	dbc_value *link = dbc_alloc(ctx, sizeof(*link) * (size_t)p.n);
 	if (!fill || !link)

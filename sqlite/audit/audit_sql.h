@@ -42,10 +42,6 @@ void sqldbc_audit_direct_forget(sqldbc_conn *conn);
 /* Main's data version (SQLITE_FCNTL_DATA_VERSION: it changes with every
  * commit, this connection's or another's); false when it cannot be read. */
 bool sqldbc_audit_data_version(sqlite3 *db, unsigned *out);
-/* This connection completed pending entries (audit_pending.c): its TEMP
- * triggers look for pending ones at every row until the data version
- * changes (audit_direct.c, probe_due). */
-void sqldbc_audit_direct_completed(sqldbc_conn *conn);
 /* Completes every pending entry, in the statement of the dbaudit_direct
  * call c (audit_pending.c); false when that failed, the error set on c. */
 bool sqldbc_audit_complete_due(sqlite3_context *c);

@@ -46,6 +46,10 @@ struct sqldbc_conn {
 	size_t audit_kept_len[2], audit_kept_cap[2];
 	bool audit_kept_set[2];
 	struct sqldbc_audit_direct *audit_direct; /* audit_direct.c: tokens seen and counted */
+	/* audit_pending.c completed pending entries of the log here, which a
+	 * ROLLBACK TO may make pending again: audit_direct.c then looks for
+	 * them at every audited row until main's data version changes */
+	bool audit_completed;
 	/* entry.c: dbcare_internal_state('progress') asked for the progress of
 	 * long steps as lines in SQLite's error log (host.c); off, the log of
 	 * an application that has one sees no such line */
