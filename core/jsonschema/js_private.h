@@ -829,9 +829,10 @@ static inline bool dbc_js_leaf_step(js_run *r, const js_node *t, unsigned kind)
 	return true;
 }
 /* The compiled check's verdict on scalar v against node t, which has no
- * $ref-only hop left (js_fast.c, for js_fast.c and js_check.c): a leaf's
- * kind passes as a step, a string's settled answer comes from the
- * schema's memo, anything else is the evaluator's (undecided when it
+ * $ref-only hop left (js_fast.c, for js_fast.c, js_check.c and js_tree.c):
+ * a leaf's kind passes as a step, a string's settled answer comes from the
+ * schema's memo, a value within a bounds-only node's bounds passes
+ * (dbc_js_bounds_accept), anything else is the evaluator's (undecided when it
  * ended on an error, left in r's ctx). */
 js_verdict dbc_js_scalar_verdict(js_run *r, const js_node *t, const js_val *v);
 /* Only n's in-place applicators (allOf, anyOf, oneOf, not, if, dependent

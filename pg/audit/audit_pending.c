@@ -76,8 +76,8 @@ static saved *count_saved = NULL;
 static bool committing = false;
 
 static SPIPlanPtr chain_move_plan = NULL;
-static SPIPlanPtr count_plan = NULL;     /* a backend's row, at commit */
-static SPIPlanPtr own_count_plan = NULL; /* a transaction's own row */
+static SPIPlanPtr count_plan = NULL;      /* adds to one row */
+static SPIPlanPtr fold_count_plan = NULL; /* and folds ended transactions' */
 
 /* Whether dbcare's table is there: a DROP EXTENSION (or, for
  * dbcare.audit_written, a build not yet updated to 0.3.9) after the
@@ -231,46 +231,46 @@ static void write_head(const chain_head *h)
  * prepared for two-phase commit, or one whose reader made it write the count
  * before its end -- adds to a row of its own, keyed by its transaction id
  * below zero: the next transaction of its backend would otherwise wait for
- * it at commit, for as long as a prepared transaction stays unfinished. Its
- * statement first folds the rows of such transactions that have ended into
- * its own (FOR UPDATE SKIP LOCKED: it never waits for one that is still
- * prepared), so those rows stay about as many as the unfinished ones. */
+ * it at commit, for as long as a prepared transaction stays unfinished. In
+ * READ COMMITTED its statement first folds the rows of such transactions
+ * that have ended into its own (FOR UPDATE SKIP LOCKED: it never waits for
+ * one that is still prepared), so those rows stay about as many as the
+ * unfinished ones. */
 static void write_count(bool committing_now)
 {
 	if (!dbcare_table("audit_written"))
 		return;
-	Oid types[2] = {INT4OID, INT8OID};
-	if (committing_now) {
 #if PG_VERSION_NUM >= 170000
-		Datum args[2] = {Int32GetDatum(MyProcNumber), Int64GetDatum(count)};
+	int32 backend = MyProcNumber;
 #else
-		Datum args[2] = {Int32GetDatum(MyBackendId), Int64GetDatum(count)};
+	int32 backend = MyBackendId;
 #endif
-		if (SPI_execute_plan(
-		        pgdbc_audit_keep_plan(&count_plan,
-		                              "INSERT INTO dbcare.audit_written AS w (slot, entries)"
-		                              " VALUES ($1, $2) ON CONFLICT (slot)"
-		                              " DO UPDATE SET entries = w.entries + EXCLUDED.entries",
-		                              2, types),
-		        args, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "dbcare: could not count the audit entries written");
-		return;
-	}
 	/* below zero, never a backend's; unique among unfinished transactions */
-	int32 own = -(int32)(GetTopTransactionId() & 0x7fffffff) - 1;
-	Datum args[2] = {Int32GetDatum(own), Int64GetDatum(count)};
-	if (SPI_execute_plan(
-	        pgdbc_audit_keep_plan(
-	            &own_count_plan,
-	            "WITH ended AS (SELECT slot FROM dbcare.audit_written"
-	            "   WHERE slot < 0 AND slot <> $1 FOR UPDATE SKIP LOCKED),"
-	            " folded AS (DELETE FROM dbcare.audit_written w USING ended"
-	            "   WHERE w.slot = ended.slot RETURNING w.entries)"
-	            " INSERT INTO dbcare.audit_written AS w (slot, entries)"
-	            " SELECT $1, $2 + coalesce((SELECT sum(entries) FROM folded), 0)::bigint"
-	            " ON CONFLICT (slot) DO UPDATE SET entries = w.entries + EXCLUDED.entries",
-	            2, types),
-	        args, NULL, false, 0) != SPI_OK_INSERT)
+	int32 slot = committing_now ? backend : -(int32)(GetTopTransactionId() & 0x7fffffff) - 1;
+	/* no fold under a transaction snapshot: a row another transaction
+	 * folded after it was taken would fail this one with 40001 (at PREPARE
+	 * TRANSACTION, or in the reader's statement); a later transaction in
+	 * READ COMMITTED folds it */
+	bool fold = !committing_now && !IsolationUsesXactSnapshot();
+	Oid types[2] = {INT4OID, INT8OID};
+	Datum args[2] = {Int32GetDatum(slot), Int64GetDatum(count)};
+	SPIPlanPtr plan =
+	    fold ? pgdbc_audit_keep_plan(
+	               &fold_count_plan,
+	               "WITH ended AS (SELECT slot FROM dbcare.audit_written"
+	               "   WHERE slot < 0 AND slot <> $1 FOR UPDATE SKIP LOCKED),"
+	               " folded AS (DELETE FROM dbcare.audit_written w USING ended"
+	               "   WHERE w.slot = ended.slot RETURNING w.entries)"
+	               " INSERT INTO dbcare.audit_written AS w (slot, entries)"
+	               " SELECT $1, $2 + coalesce((SELECT sum(entries) FROM folded), 0)::bigint"
+	               " ON CONFLICT (slot) DO UPDATE SET entries = w.entries + EXCLUDED.entries",
+	               2, types)
+	         : pgdbc_audit_keep_plan(&count_plan,
+	                                 "INSERT INTO dbcare.audit_written AS w (slot, entries)"
+	                                 " VALUES ($1, $2) ON CONFLICT (slot)"
+	                                 " DO UPDATE SET entries = w.entries + EXCLUDED.entries",
+	                                 2, types);
+	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "dbcare: could not count the audit entries written");
 }
 

@@ -185,13 +185,12 @@ static const dbc_online_shadow online_shadow = {
                  "pg_catalog.num_nulls(NEW.%1$s) = 0 THEN dbcare_rest := NEW; "
                  "dbcare_rest.%1$s := NULL; IF dbcare_rest OPERATOR(pg_catalog.*=) OLD THEN "
                  "RETURN NEW; END IF; END IF; NEW.%1$s := %2$s; RETURN NEW; END",
-    /* no USING: an assignment, converted as ALTER converts (the cast found
-     * by the types' OIDs: no name is looked up, so no search_path is
-     * pinned). Each call costs about a third of sync_body's under its
-     * pinned search_path (a client's single-row UPDATE about 24,000
-     * instructions more than with no trigger, against 42,000; a row of
-     * the backfill 10,000, against 26,000), so a row the backfill filled
-     * is simply converted again. */
+    /* no USING: an assignment, converted by PL/pgSQL (an assignment cast
+     * found by the types' OIDs, else the types' text output and input: no
+     * name is looked up, so no search_path is pinned). Each call costs about a third of sync_body's
+     * under its pinned search_path (a client's single-row UPDATE about 24,000 instructions more
+     * than with no trigger, against 42,000; a row of the backfill 10,000, against 26,000), so a row
+     * the backfill filled is simply converted again. */
     .sync_column_body = "BEGIN NEW.%1$s := NEW.%2$s; RETURN NEW; END",
     .sync_using = "(SELECT %1$s FROM (SELECT NEW.*) AS %2$s)",
     .sync_function = "CREATE FUNCTION %1$s() RETURNS trigger LANGUAGE plpgsql %3$sAS %2$s",

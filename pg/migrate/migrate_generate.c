@@ -813,11 +813,16 @@ static int take_security(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
  * %1$s (not an extension's): kind "unplanned", schema, what it is, its
  * name in the schema, how it is set. Where the two sides differ the call
  * is refused by name, never planned without it in silence. */
+#if PG_VERSION_NUM >= 170000
+#define COLLATION_LOCALE "c.colllocale"
+#else
+#define COLLATION_LOCALE "c.colliculocale"
+#endif
 #define UNPLANNED                                                                                  \
 	"SELECT 'unplanned', u.s, u.what, u.name, u.how, NULL, NULL, NULL, NULL FROM ("                \
 	"SELECT 'pg_collation'::regclass, c.oid, n.nspname::text, 'collation', "                       \
-	"quote_ident(c.collname), concat_ws(' ', c.collprovider, c.collcollate, c.collctype, "         \
-	"c.colliculocale, c.collisdeterministic) FROM pg_catalog.pg_collation c "                      \
+	"quote_ident(c.collname), concat_ws(' ', c.collprovider, c.collcollate, "                      \
+	"c.collctype, " COLLATION_LOCALE ", c.collisdeterministic) FROM pg_catalog.pg_collation c "    \
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace WHERE n.nspname IN (%1$s) "         \
 	"UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, n.nspname::text, "                          \
 	"'text search configuration', quote_ident(c.cfgname), c.cfgparser::text || ': ' || "           \

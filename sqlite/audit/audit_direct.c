@@ -326,8 +326,10 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 	 * statement adds registers and cursors to the frame SQLite allocates
 	 * and zeroes at each execution of a writing statement (0.6 k
 	 * instructions a one-row INSERT) */
-	if (probe_due(conn, st, have_version, version) && !sqldbc_audit_complete_due(c))
+	if (probe_due(conn, st, have_version, version) && !sqldbc_audit_complete_due(c)) {
+		st->probed = false; /* the look failed: the next row looks again */
 		return;
+	}
 	for (int i = 0; i < st->narmed; i++) {
 		if (st->armed[i].token == token) {
 			st->armed[i].count++;

@@ -224,6 +224,7 @@ for d in "$db" "$small_db"; do
 done
 run 0 verify --all-backups --db "$url"
 run 0 verify --all-backups --db "$small"
+: "${s3_secret:?}" "${azure_key:?}" "${AWS_ACCESS_KEY_ID:?}" # an empty one would match every line
 ! grep -qF -e "$s3_secret" -e "$azure_key" ./*.out out err || fail "a store's secret was printed"
 grep -q "backup b/k[0-9]*\.dump --copy-to azure://" ps.txt && grep -q "backup b/k[0-9]*\.dump --copy-to s3://" ps.txt ||
   fail "ps showed no upload to each store (test premise)"

@@ -140,4 +140,19 @@ got=$(X -c "SET lock_timeout = '3s'" \
 t
 1" ] || fail "an unfinished prepared audited transaction held up its backend's next commit, or the count is wrong: $got"
 echo "ok: a prepared audited transaction never holds up its backend's next commits"
+
+# a REPEATABLE READ transaction prepared after another folded the rows its
+# snapshot still shows (before, its PREPARE failed with 40001: it folded
+# them too)
+printf '%s\n' "BEGIN;" "INSERT INTO tips VALUES (7);" "PREPARE TRANSACTION 'tip-b';" \
+  "COMMIT PREPARED 'tip-b';" >"$xc/b.sql"
+chmod 644 "$xc/b.sql"
+got=$(X -c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "INSERT INTO tips VALUES (6)" \
+  -c "\\! $B/psql -X -q -h $xc/sock -p $xc_port -U postgres -d app -v ON_ERROR_STOP=1 -f $xc/b.sql" \
+  -c "PREPARE TRANSACTION 'tip-a'" -c "COMMIT PREPARED 'tip-a'" \
+  -c "SELECT (SELECT sum(entries) FROM dbcare.audit_written) = (SELECT count(*) FROM dbcare.audit_log)" \
+  -c "SELECT count(*) FROM dbcare.audit_log WHERE key->>'id' IN ('6', '7')" 2>&1 || true)
+[ "$got" = "t
+2" ] || fail "a prepared REPEATABLE READ transaction after another's fold: $got"
+echo "ok: a REPEATABLE READ transaction prepares after another folded the ended rows"
 echo "took $(( $(date +%s) - t0 )) s"
