@@ -100,10 +100,12 @@ enum {
 	 * declared arguments are the leading ones */
 	DBC_API_VARIADIC = 1 << 11,
 	/* PostgreSQL: no SET search_path, because every statement it runs goes
-	 * through the host, which pins the path per statement (pg/host/host_query.c)
-	 * and it resolves no other name: the JSON validators, whose CHECK calls
-	 * them once a row, where a SET clause's save and restore of the GUC
-	 * around every call costs more than the validation */
+	 * through the host, which pins the path per statement (pg/host/host_query.c),
+	 * or is run pinned by its own C code (pgdbc_pin_search_path), and it
+	 * resolves no other name: the JSON validators, whose CHECK calls them
+	 * once a row, and the audit trigger, called once per audited statement
+	 * (or row), where a SET clause's save and restore of the GUC around every
+	 * call costs more than the validation or a one-row statement's entry */
 	DBC_API_HOST_PATH = 1 << 12,
 };
 

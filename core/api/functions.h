@@ -734,9 +734,11 @@
 	             "exist")                                                                          \
 	/* The trigger of every audited table: it writes the log as the log's                          \
 	 * owner (pg/audit/audit_trigger.c), not SECURITY DEFINER, so it sees the                      \
-	 * writer's current_user. */                                                                   \
+	 * writer's current_user. No SET search_path (a GUC save and restore per                       \
+	 * statement, per row of a row-level trigger): it resolves no name through                     \
+	 * the path, and pins it around the SQL it runs (pg/audit/audit_write.c). */                   \
 	X(dbcare_audit_trigger, audit_trigger, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,         \
-	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                          \
+	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE | DBC_API_HOST_PATH,                      \
 	  .comment = "dbcare: records a change of an audited table in dbcare.audit_log")               \
 	/* The row hash of the log's row index (pg/audit/audit_row_hash.c): the log's                  \
 	 * generated column row_hash and the readers call it; pure. */                                 \

@@ -45,6 +45,7 @@ typedef struct pgdbc_audit_writer {
 	                                     */
 	Oid seq;                            /* the identity's sequence */
 	Oid owner;                          /* the log's writer: the trigger function's owner */
+	int path_nest; /* the pinned search_path's GUC level while the entries need it; -1: none */
 	CommandId cid;
 	TimestampTz at; /* the transaction's start */
 	FullTransactionId txid;

@@ -24,7 +24,11 @@
  * output functions) is made as the caller. An error or cancel restores the
  * caller's identity with the (sub)transaction's abort. It is not SECURITY
  * DEFINER so that it can record the writer's current_user. Nothing it runs
- * resolves a name through search_path.
+ * resolves a name through search_path, and it has no SET search_path (a GUC
+ * save and restore per call): the SQL the writer runs is pinned
+ * (pg/audit/audit_write.c), and the JSON of a row is made by the columns'
+ * output functions under the caller's path, as the caller's own SELECT of
+ * the row would be.
  *
  * The trigger's arguments carry its configuration (dbaudit_enable writes
  * them): the stored table name, "changed" or "full" (with "+chain": the

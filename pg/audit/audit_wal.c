@@ -233,13 +233,16 @@ static void start_worker(Oid owner)
 		                  errhint("Raise max_worker_processes.")));
 }
 
+/* Pinned: the audit trigger calls it under the session's search_path. */
 void pgdbc_audit_wal_start_worker(void)
 {
+	int nest = pgdbc_pin_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	if (!worker_runs())
 		start_worker(extension_owner());
 	SPI_finish();
+	pgdbc_unpin_search_path(nest);
 }
 
 void pgdbc_audit_wal_ensure_worker(void)

@@ -28,6 +28,11 @@
  *   stored by the direct path with the C routine its generation expression
  *   calls (pg/audit/audit_row_hash.c), and computed by that expression on the
  *   plain path, so the values agree.
+ * - Every statement the writer runs (the chain's head, the plain path's
+ *   batch) runs under the pinned search_path (pg/host/pinned_path.c), and so
+ *   do the entries when the log's owner gave it a CHECK or an index
+ *   expression or predicate (expressions_on_log): the trigger function has
+ *   no SET clause, and the session's path would find a user's "=" first.
  * - Entries are written as the log's owner, inside a security-restricted
  *   operation, and the caller's identity is back before the next row's values
  *   are turned into JSON by the audited table's type output functions (which
@@ -234,9 +239,28 @@ static void map_columns(pgdbc_audit_writer *w)
 	}
 }
 
+#ifdef DIRECT_WRITE
+/* Whether writing an entry plans an expression its owner added to the log
+ * (the log as made has none): a CHECK constraint, an index's expression or
+ * predicate. Planning inlines an SQL function, its body parsed under the
+ * path in force. */
+static bool expressions_on_log(const pgdbc_audit_writer *w)
+{
+	if (w->log->rd_rel->relchecks > 0)
+		return true;
+	for (int i = 0; i < w->rri->ri_NumIndices; i++) {
+		const IndexInfo *ii = w->rri->ri_IndexRelationInfo[i];
+		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
+			return true;
+	}
+	return false;
+}
+#endif
+
 void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 {
 	memset(w, 0, sizeof(*w));
+	w->path_nest = -1;
 	w->owner = owner;
 	w->chain = chain;
 	Oid nsp = get_namespace_oid("dbcare", false);
@@ -271,6 +295,8 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 	InitResultRelInfo(w->rri, w->log, 1, NULL, 0);
 	w->rri->ri_TrigDesc = NULL; /* the log's triggers never fire (file comment) */
 	ExecOpenIndices(w->rri, false);
+	if (expressions_on_log(w))
+		w->path_nest = pgdbc_pin_search_path();
 	pgdbc_audit_index_open(w);
 	w->estate->es_output_cid = GetCurrentCommandId(true);
 	w->slots = MemoryContextAllocZero(w->cxt, sizeof(TupleTableSlot *) * MULTI_ENTRIES);
@@ -328,6 +354,7 @@ static void chain_lock(pgdbc_audit_writer *w, const char *table)
 	if (pgdbc_audit_pending_head(chain, &w->chain_legacy, w->prev_hash, &w->last_id))
 		return;
 	Datum arg = CStringGetTextDatum(table);
+	int nest = pgdbc_pin_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	if (w->chain_legacy) {
@@ -375,6 +402,7 @@ static void chain_lock(pgdbc_audit_writer *w, const char *table)
 			w->last_id = DatumGetInt64(d);
 	}
 	SPI_finish();
+	pgdbc_unpin_search_path(nest);
 	pgdbc_audit_pending_locked(chain, w->chain_legacy, w->prev_hash, w->last_id);
 }
 
@@ -530,6 +558,7 @@ static void flush_batch(pgdbc_audit_writer *w)
 {
 	if (w->batch_n == 0)
 		return;
+	int nest = pgdbc_pin_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	pgdbc_audit_keep_plan(
@@ -566,6 +595,7 @@ static void flush_batch(pgdbc_audit_writer *w)
 	    SPI_processed != (uint64)w->batch_n)
 		elog(ERROR, "dbcare: could not write the audit log's entries");
 	SPI_finish();
+	pgdbc_unpin_search_path(nest);
 	w->batch_n = 0;
 	MemoryContextReset(w->batch_cxt);
 }
@@ -675,5 +705,7 @@ void pgdbc_audit_writer_close(pgdbc_audit_writer *w)
 		pgdbc_audit_pending_move(w->chain_table, w->owner, w->prev_hash, w->last_id);
 	pgdbc_audit_pending_count(w->owner, w->written);
 	SetUserIdAndSecContext(save_user, save_sec);
+	if (w->path_nest >= 0)
+		pgdbc_unpin_search_path(w->path_nest);
 	MemoryContextDelete(w->cxt);
 }

@@ -223,6 +223,10 @@ ALTER FUNCTION dbjson_errors(jsonb, jsonb, boolean) RESET search_path;
 ALTER FUNCTION dbjson_errors(json, json, boolean) RESET search_path;
 ALTER FUNCTION dbjson_errors(text, text, boolean) RESET search_path;
 ALTER FUNCTION dbjson_schema_valid(jsonb) RESET search_path;
+-- Nor does the audit trigger: it resolves no name through the path and pins
+-- it around the SQL it runs (a SET clause costs a GUC save and restore per
+-- audited statement, and per row of a row-level trigger).
+ALTER FUNCTION dbcare.audit_trigger() RESET search_path;
 CREATE FUNCTION dbjson_valid("document" jsonb, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'dbjson_valid_jsonb_name';

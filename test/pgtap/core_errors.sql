@@ -75,7 +75,9 @@ RESET ROLE;
 -- a procedure, cannot have SET): their unqualified names must resolve
 -- with the caller's search_path (docs/migrations.md, "search_path"); and the
 -- procedure dbretain_run, whose statements run under the path the host pins,
--- and the JSON validators, which run no other statement (DBC_API_HOST_PATH).
+-- and the JSON validators, which run no other statement, and the audit
+-- trigger, which pins the path around the statements it runs
+-- (DBC_API_HOST_PATH: a SET clause would cost a GUC save and restore per call).
 SELECT is((SELECT count(*)::int FROM pg_proc p
              JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
              JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'dbcare'
@@ -83,7 +85,7 @@ SELECT is((SELECT count(*)::int FROM pg_proc p
               AND p.proname NOT IN ('dbmigrate_apply', 'dbmigrate_rollback', 'dbmigrate_verify',
                                    'dbmigrate_run', 'dbmigrate_trace', 'dbmigrate_generate',
                                    'dbretain_run', 'dbjson_valid', 'dbjson_assert',
-                                   'dbjson_errors', 'dbjson_schema_valid')),
+                                   'dbjson_errors', 'dbjson_schema_valid', 'audit_trigger')),
           0, 'every dbcare function runs with search_path = pg_catalog, pg_temp');
 
 SELECT * FROM finish();

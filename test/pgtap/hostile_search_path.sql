@@ -20,10 +20,13 @@ SELECT plan(14);
 -- clause would keep it from committing; test/script/pg_retain_concurrency.sh
 -- runs it under a hostile path), and so do the JSON validators, which a
 -- CHECK calls once a row (DBC_API_HOST_PATH: they resolve no name; their
--- only statements, the registry's, are pinned by the host).
+-- only statements, the registry's, are pinned by the host), and the audit
+-- trigger, called once per audited statement (or row): it resolves no name
+-- and pins the path around the statements it runs (the audited writes below
+-- run it under the hostile path).
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text)
             FILTER (WHERE p.proname NOT IN ('dbjson_valid', 'dbjson_assert', 'dbjson_errors',
-                                            'dbjson_schema_valid')),
+                                            'dbjson_schema_valid', 'audit_trigger')),
           ARRAY['dbmigrate_apply(text)', 'dbmigrate_apply(text,boolean)',
                 'dbmigrate_generate(text,jsonb)',
                 'dbmigrate_rollback(text)', 'dbmigrate_run(text)',
@@ -47,6 +50,16 @@ SELECT ok(dbmigrate_add('2', 'second', 'CREATE TABLE app.two (a text); INSERT IN
 SELECT is(dbmigrate_apply('1'), 1, 'migration 1 applied');
 CREATE TABLE app.drift (a int);  -- drift before the planting too, so the planted objects add none of their own
 SELECT ok(dbcheck_add_relation('child_parent', 'app.child', 'parent_id', 'app.parent', 'id') IS NOT NULL, 'a relation');
+-- Audited tables: a statement trigger's, a hash-chained one's (its head is
+-- read and moved by SQL) and a partitioned table's row-level trigger.
+CREATE TABLE app.ledger (k int PRIMARY KEY, label text, n numeric);
+CREATE TABLE app.chained (k int PRIMARY KEY, label text);
+CREATE TABLE app.parted (k int PRIMARY KEY, label text) PARTITION BY RANGE (k);
+CREATE TABLE app.parted_all PARTITION OF app.parted DEFAULT;
+INSERT INTO app.ledger VALUES (1, 'kept', 1.5);
+SELECT dbaudit_enable('app.ledger') IS NOT NULL AND dbaudit_enable('app.parted') IS NOT NULL
+       AND dbcare_set('audit.hash_chain', 'on') IS NOT NULL AND dbaudit_enable('app.chained') IS NOT NULL
+       AND dbcare_set('audit.hash_chain', 'off') IS NOT NULL AS audited \gset
 
 -- Every dbcare function, each result stored whole as jsonb. Nothing in here
 -- but dbcare calls and pg_catalog-qualified functions, so the path the
@@ -104,6 +117,23 @@ BEGIN
   INSERT INTO pg_temp.r VALUES ('cleanup_dry', pg_catalog.to_jsonb(dbcheck_cleanup_orphans(true)));
   INSERT INTO pg_temp.r VALUES ('cleanup', pg_catalog.to_jsonb(dbcheck_cleanup_orphans(false)));
   INSERT INTO pg_temp.r SELECT 'children', pg_catalog.jsonb_agg(pg_catalog.to_jsonb(c)) FROM app.child c;
+  -- audited writes (the operators qualified: only the trigger's own
+  -- lookups meet the caller's path), and the entries they wrote
+  INSERT INTO app.ledger VALUES (2, 'two', 2.25), (3, 'three', 3);
+  UPDATE app.ledger SET label = label OPERATOR(pg_catalog.||) '!' WHERE k OPERATOR(pg_catalog.=) 2;
+  DELETE FROM app.ledger WHERE k OPERATOR(pg_catalog.=) 1;
+  INSERT INTO app.chained VALUES (1, 'one');
+  INSERT INTO app.chained VALUES (2, 'two');
+  UPDATE app.chained SET label = 'uno' WHERE k OPERATOR(pg_catalog.=) 1;
+  DELETE FROM app.chained WHERE k OPERATOR(pg_catalog.=) 2;
+  INSERT INTO app.parted VALUES (1, 'one'), (2, 'two');
+  UPDATE app.parted SET label = 'dos' WHERE k OPERATOR(pg_catalog.=) 2;
+  DELETE FROM app.parted WHERE k OPERATOR(pg_catalog.=) 1;
+  INSERT INTO pg_temp.r SELECT 'audit_log', pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+           l.operation, l.table_name, l.key, l.old_values, l.new_values, l.db_user, l.actor,
+           l.hash IS NOT NULL, l.prev_hash IS NOT NULL) ORDER BY l.id)
+    FROM dbcare.audit_log l;
+  INSERT INTO pg_temp.r SELECT 'audit_verify', pg_catalog.jsonb_agg(pg_catalog.to_jsonb(s)) FROM dbaudit_verify() s;
 END $f$;
 
 -- Fields that legitimately differ between runs, and what was planted.
@@ -274,8 +304,9 @@ ROLLBACK TO SAVEPOINT clean;
 SELECT is(:'calls'::int, 1, 'no planted function, aggregate, operator or view ran during any dbcare call');
 SELECT cmp_ok(:'calls_after_control'::int, '>=', 5, 'the planted objects do capture plain SQL under that path');
 SELECT is(:'path_after'::text, '"$user", public', 'the caller''s search_path is as it was');
-SELECT ok((:'before_digest'::jsonb ->> 'apply')::int = 3 AND (:'before_digest'::jsonb ->> 'rollback')::int = 1,
-          'the reference run applied and rolled back');
+SELECT ok((:'before_digest'::jsonb ->> 'apply')::int = 3 AND (:'before_digest'::jsonb ->> 'rollback')::int = 1
+          AND pg_catalog.jsonb_array_length(:'before_digest'::jsonb -> 'audit_log') = 12,
+          'the reference run applied, rolled back and logged its audited writes');
 SELECT ok(:'hostile_digest'::jsonb = :'before_digest'::jsonb,
           'under search_path public, pg_catalog: every result as before the planting');
 SELECT ok(:'default_digest'::jsonb = :'before_digest'::jsonb,
