@@ -376,7 +376,7 @@ fuzz: fuzz-build
 # `make test` needs nothing installed by hand: bootstrap first, then a fresh make
 # (so PGXS is found once PostgreSQL's dev package is there), then every suite.
 .PHONY: test test-run demo bootstrap bench guard-record
-# The build before the suites uses every core (the suites then run in two
+# The build before the suites uses every core (the suites then run in three
 # lanes), and so does the demo's: a newcomer's first command waits on it.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: bootstrap

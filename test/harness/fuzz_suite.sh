@@ -30,7 +30,7 @@ record() { # verdict name start_ns
 
 # How many targets may run at once: FUZZ_JOBS when set; under run_tests.sh,
 # the cores no other running lane holds (asked again before each target, so
-# the suite widens when the other lane ends); else every core.
+# the suite widens when the other lanes end); else every core.
 jobs_now() {
   local cores lanes
   if [ -n "${FUZZ_JOBS:-}" ]; then echo "$FUZZ_JOBS"; return; fi

@@ -124,7 +124,11 @@ if find "$PLIB" "$PSHARE" -type l -xtype d | grep -q .; then
 	fail_setup "the mirror of the installation still links directories"
 fi
 
-make -s --no-print-directory PG_CONFIG="$PG_CONFIG" install DESTDIR="$TREE" >"$TMP/install.log" 2>&1 ||
+# One install at a time (the PostgreSQL lanes start together): an install
+# that has to rebuild first must not race another one's rebuild in build/.
+mkdir -p "$BUILD"
+flock "$BUILD/.pg-install.lock" make -s --no-print-directory PG_CONFIG="$PG_CONFIG" install DESTDIR="$TREE" \
+	>"$TMP/install.log" 2>&1 ||
 	{ cat "$TMP/install.log" >&2; fail_setup "make install DESTDIR=... failed"; }
 
 # The private pg_config reports the relocated paths postgres will use.

@@ -1,40 +1,45 @@
 #!/usr/bin/env bash
 # Runs every test suite of dbcare and ends with one line "N passed, N failed".
-# DBC_SUITES selects suites (default: "unit sqlite journeys pg pg_asan asan valgrind fuzz"). Each suite appends
+# DBC_SUITES selects suites (default: "sqlite unit journeys pg pg_asan asan valgrind fuzz"). Each suite appends
 # "PASS <suite>/<test>" or "FAIL <suite>/<test>" lines to $DBC_RESULTS.
 #
-# The suites run in two lanes at once (DBC_LANES=1 runs them one after the
-# other): the PostgreSQL lane (pg, then pg_asan: they share one private
-# installation, into which pg_asan puts its sanitized module, so they never
-# overlap) and the lane of everything else. A PostgreSQL test at stock
-# settings spends much of its time waiting (fsync at every commit, sessions
-# waiting for each other), which the other lane fills; on two cores the suite
-# takes about as long as its longer lane. The lane that ends first does not
-# leave its core idle: it takes the other lane's next suite nobody has
-# started (each suite runs once, in whichever lane claims it first), and the
-# fuzz suite, the last, runs as many targets at once as there are cores not
-# held by another running lane. Each output line is prefixed with its lane
-# ([pg] or [..]); each suite records into a file of its own, added to the
-# run's results when it ends.
+# The suites run in three lanes at once (DBC_LANES=2 keeps the pg suite in
+# one lane, DBC_LANES=1 runs the suites one after the other): the PostgreSQL
+# lane (pg, then pg_asan), the pg suite's second lane (a share of its script
+# tests, PG_SECOND_SHARE below, on a second throwaway cluster of its own) and
+# the lane of everything else. A PostgreSQL test at stock settings spends
+# much of its time waiting (fsync at every commit, sessions waiting for each
+# other, a kill loop's sleeps), which the other lanes fill; on two cores the
+# suite takes about as long as its longest lane. A lane that ends early does
+# not leave its core idle: it takes the next suite nobody has started of the
+# lanes it follows (each suite runs once, in whichever lane claims it
+# first), and the fuzz suite, the last, runs as many targets at once as
+# there are cores not held by another running lane. Each output line is
+# prefixed with its lane ([pg], [p2] or [..]); each suite records into a
+# file of its own, added to the run's results when it ends. An interrupted
+# run (INT, TERM) stops its lanes and every PostgreSQL server of its
+# scratch directory.
 set -u
 cd "$(dirname "$0")/../.."
 
-# The PostgreSQL suites' scratch files (the cluster, its databases, backup
-# repositories) go to a directory of this run, in memory where the machine
-# has a tmpfs with room (/dev/shm, 4 GiB free): the suites test dbcare's
-# behaviour, not the disk's fsync latency, which on a shared virtual disk
-# made commit-heavy tests (8 writers, sweeps) several times slower, and the
-# PostgreSQL lane is the suite's longer one. Killed processes lose nothing on
-# a tmpfs either (their writes are in the page cache). The other suites keep
-# the default, in either lane: the SQLite kill tests time their kills for a
-# disk. A TMPDIR
-# the caller set wins.
-scratch=
-if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
+# The PostgreSQL suites' scratch files (the clusters, their databases,
+# backup repositories) go to a directory of this run, in memory where the
+# machine has a tmpfs with room (/dev/shm, 4 GiB free): the suites test
+# dbcare's behaviour, not the disk's fsync latency, which on a shared
+# virtual disk made commit-heavy tests (8 writers, sweeps) several times
+# slower, and the PostgreSQL lanes are the suite's longer ones. Killed
+# processes lose nothing on a tmpfs either (their writes are in the page
+# cache). The other suites keep the default, in any lane: the SQLite kill
+# tests time their kills for a disk. A TMPDIR the caller set wins (the
+# directory is made in it). Every PostgreSQL server of the run lives under
+# this directory, so stopping what runs there stops them all.
+scratch_base=${TMPDIR:-}
+if [ -z "$scratch_base" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
   [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')" -gt 4194304 ] 2>/dev/null; then
-  scratch=$(mktemp -d /dev/shm/dbcare-test.XXXXXX) && chmod 1777 "$scratch"
+  scratch_base=/dev/shm
 fi
-pg_tmpdir=${TMPDIR:-$scratch}
+scratch=$(mktemp -d "${scratch_base:-/tmp}/dbcare-test.XXXXXX") && chmod 1777 "$scratch" || exit 2
+. test/harness/test_limit.sh # test_limit_stop_servers
 
 export DBC_RESULTS DBC_LANES_DIR
 DBC_RESULTS=$(mktemp)
@@ -45,22 +50,58 @@ DBC_LANES_DIR=$(mktemp -d)
 # Every line the lanes print, for the failures' details at the end.
 lanes_log=$(mktemp)
 DBC_PREBUILD=
-trap 'rm -rf "$DBC_RESULTS" "$claims" "$DBC_LANES_DIR" "$lanes_log"; [ -z "$scratch" ] || rm -rf "$scratch"
-  [ -z "$DBC_PREBUILD" ] || kill -- -"$DBC_PREBUILD" 2>/dev/null' EXIT
+lane_groups=() # the process groups of the lanes running in the background
+lane_pids=()
+# Stops what the run still runs: the test each lane is in (its timeout(1),
+# in a process group of its own, passes TERM on to the test's whole group,
+# whose EXIT traps stop their servers), the lanes, the builds ahead, and
+# then any PostgreSQL server left in the scratch directory.
+stop_run() {
+  local group members
+  for group in "${lane_groups[@]}"; do
+    members=$(pgrep -d, -g "$group") || continue
+    pkill -TERM -x timeout -P "$members"
+    kill -TERM -- -"$group" 2>/dev/null
+  done
+  [ -z "$DBC_PREBUILD" ] || kill -TERM -- -"$DBC_PREBUILD" 2>/dev/null
+  test_limit_stop_servers "$scratch" >&2
+}
+trap 'stop_run; rm -rf "$DBC_RESULTS" "$claims" "$DBC_LANES_DIR" "$lanes_log" "$scratch"' EXIT
+trap 'echo "run_tests: interrupted, stopping the lanes" >&2; exit 130' INT
+trap 'exit 143' TERM
 
-run_suite() { # suite
-  local suite=$1 script="test/harness/${1}_suite.sh" results
-  echo "== suite: $suite"
+# The pg suite's script tests that run on the second cluster, in the lane
+# of their own (the rest of the pg suite runs in the PostgreSQL lane, with
+# these left out: the same expression selects one share and excludes it
+# from the other, so each test runs exactly once). Together about as long
+# as pg_asan plus the pg suite's other share: the generators' walks over
+# long histories, the kill and crash loops, the scale tier and the
+# performance guard. They share nothing with the other tests but the
+# build: each lane's cluster has its own directory, port and socket, and
+# the servers a test starts itself take free ports in its own directory.
+PG_SECOND_SHARE='^script/(pg_generate|pg_scale_|pg_perf_guard$|pg_[a-z_]*(kill|crash))'
+
+run_suite() { # suite[:share]
+  local suite=${1%%:*} script results
+  local env=()
+  script="test/harness/${suite}_suite.sh"
+  # The pg suite's shares (pg:1, pg:2): its tests but PG_SECOND_SHARE, and
+  # PG_SECOND_SHARE's.
+  case $1 in
+  pg:1) env+=(DBC_PG_EXCLUDE="$PG_SECOND_SHARE") ;;
+  pg:2) env+=(DBC_PG_FILTER="$PG_SECOND_SHARE") ;;
+  esac
+  echo "== suite: $1"
   if [ ! -x "$script" ]; then
     echo "FAIL $suite/missing-suite-script" >> "$DBC_RESULTS"
     return
   fi
   # The suite records into a file of its own, added to the run's when it
   # ends. A suite that fails without recording a failure still counts as one.
-  # The PostgreSQL suites' scratch files go where pg_tmpdir says.
+  # The PostgreSQL suites' scratch files go to the run's scratch directory.
   results=$(mktemp)
-  local env=(DBC_RESULTS="$results")
-  case $suite in pg | pg_asan) [ -z "$pg_tmpdir" ] || env+=(TMPDIR="$pg_tmpdir") ;; esac
+  env+=(DBC_RESULTS="$results")
+  case $suite in pg | pg_asan) env+=(TMPDIR="$scratch") ;; esac
   if ! env "${env[@]}" "$script"; then
     grep -q '^FAIL ' "$results" || echo "FAIL $suite/suite-exit-status" >> "$results"
   fi
@@ -79,11 +120,17 @@ run_lane() { # lane suites...
   rm -f "$DBC_LANES_DIR/$lane"
 }
 
+# The lanes' own suites. The other lane's longest suite (sqlite) comes
+# first: it is the run's longest stretch of one lane; the short ones after
+# it are taken by the PostgreSQL lanes once theirs are done.
+lanes=${DBC_LANES:-3}
 pg_lane=()
+pg2_lane=()
 other_lane=()
-for suite in ${DBC_SUITES:-unit sqlite journeys pg pg_asan asan valgrind fuzz}; do
+for suite in ${DBC_SUITES:-sqlite unit journeys pg pg_asan asan valgrind fuzz}; do
   case $suite in
-  pg | pg_asan) pg_lane+=("$suite") ;;
+  pg) if [ "$lanes" -ge 3 ]; then pg_lane+=(pg:1) pg2_lane+=(pg:2); else pg_lane+=(pg); fi ;;
+  pg_asan) pg_lane+=("$suite") ;;
   *) other_lane+=("$suite") ;;
   esac
 done
@@ -130,16 +177,31 @@ start_prebuild() {
   export DBC_PREBUILD DBC_PREBUILD_NICE
 }
 
-if [ "${DBC_LANES:-2}" = 1 ] || [ ${#pg_lane[@]} = 0 ] || [ ${#other_lane[@]} = 0 ]; then
-  run_lane all "${other_lane[@]}" "${pg_lane[@]}" 2>&1 | tee -a "$lanes_log"
+# Runs a lane in the background, in a process group of its own (stop_run
+# ends it), its lines prefixed with PREFIX.
+start_lane() { # prefix lane suites...
+  local prefix=$1
+  shift
+  set -m
+  run_lane "$@" </dev/null 2>&1 | sed -u "s/^/$prefix /" | tee -a "$lanes_log" &
+  lane_pids+=($!)
+  lane_groups+=("$(jobs -p %+)")
+  set +m
+}
+if [ "$lanes" = 1 ] || [ $((${#pg_lane[@]} + ${#pg2_lane[@]} + ${#other_lane[@]})) = 1 ]; then
+  run_lane all "${other_lane[@]}" "${pg_lane[@]}" "${pg2_lane[@]}" 2>&1 | tee -a "$lanes_log"
 else
   start_prebuild
-  # Once its own suites are done, the PostgreSQL lane takes the other lane's
-  # remaining ones, in the same order.
-  run_lane pg "${pg_lane[@]}" "${other_lane[@]}" 2>&1 | sed -u 's/^/[pg] /' | tee -a "$lanes_log" &
-  pg_pid=$!
-  run_lane other "${other_lane[@]}" 2>&1 | sed -u 's/^/[..] /' | tee -a "$lanes_log"
-  wait "$pg_pid"
+  # Once its own suites are done, a PostgreSQL lane takes the remaining
+  # ones of the lanes after it in this order (the second lane pg_asan
+  # first), the other lane only its own.
+  [ ${#pg_lane[@]} = 0 ] ||
+    start_lane '[pg]' pg "${pg_lane[@]}" "${other_lane[@]}"
+  [ ${#pg2_lane[@]} = 0 ] ||
+    start_lane '[p2]' pg2 "${pg2_lane[@]}" "${pg_lane[@]}" "${other_lane[@]}"
+  [ ${#other_lane[@]} = 0 ] || start_lane '[..]' other "${other_lane[@]}"
+  wait "${lane_pids[@]}"
+  lane_groups=()
 fi
 
 # Each failure again with the indented lines its suite printed under it
