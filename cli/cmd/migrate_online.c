@@ -12,7 +12,8 @@
  *   - before a unit taking the exclusive lock, the sessions holding its
  *     table are named, and waited for or (--blockers abort) given up on;
  *   - a backfill is paced (core/migrate/migrate_throttle.h decides, this
- *     file measures): before each batch, while the replica that lags most
+ *     file measures): before each batch (their positions read at most
+ *     once a second), while the replica that lags most
  *     is more than --max-replica-lag bytes of WAL behind, the batch waits
  *     and the command says for which replica; each batch's size follows
  *     how the last one went (its time, its lock retries, the sessions it
@@ -59,6 +60,7 @@ typedef struct online_run {
 	long batches;
 	double lag_waited_ms;
 	int64_t max_lag;
+	double lag_read_at; /* when the replicas' positions were last read, -1: never */
 	bool unknown_said;
 	/* the last change of the batch's size was a cut: the next growth is
 	 * said (every cut is, and the first growth after one) */
@@ -140,7 +142,8 @@ static int run_generated(online_run *r, const char *query)
 	return rc;
 }
 
-/* Before a batch: while the replica that lags most is more than
+/* Before a batch, when the positions are due again (dbc_throttle_lag_due):
+ * while the replica that lags most is more than
  * --max-replica-lag behind (dbc_throttle_waits), poll every 200 ms,
  * saying which replica and how far when the wait starts and every 5 s,
  * and how long it took when it ends. A replica whose position the role
@@ -148,6 +151,8 @@ static int run_generated(online_run *r, const char *query)
 static int wait_for_replicas(online_run *r)
 {
 	double started = dbc_monotonic_ms(), said = 0;
+	if (!dbc_throttle_lag_due(r->lag_read_at, started))
+		return 0;
 	for (;;) {
 		char *name = NULL;
 		long long lag = -1;
@@ -164,6 +169,7 @@ static int wait_for_replicas(online_run *r)
 		double now = dbc_monotonic_ms();
 		if (!dbc_throttle_waits(lag, r->max_lag)) {
 			free(name);
+			r->lag_read_at = now;
 			if (said > 0) {
 				r->lag_waited_ms += now - started;
 				fprintf(stderr,
@@ -518,6 +524,7 @@ static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const ch
 	                    0,
 	                    0,
 	                    o->max_replica_lag > 0 ? o->max_replica_lag : DBC_THROTTLE_MAX_LAG_BYTES,
+	                    -1,
 	                    false,
 	                    false};
 }

@@ -3,7 +3,8 @@
  * (migrate_throttle.h): each batch's size steered toward a short time
  * target from the last batch's measured time (a batch's time is how long
  * a client writing one of its rows may wait), halved on a wait with a cap
- * on regrowth for a while after it; a pause while a replica lags; and a
+ * on regrowth for a while after it; a pause while a replica lags (their
+ * positions read at most once a second); and a
  * rest after each batch as long as it ran, up to the target (the server
  * and the lock free for the clients at least half the time).
  */
@@ -65,6 +66,11 @@ int dbc_throttle_next(dbc_throttle *t, const dbc_throttle_batch *b)
 bool dbc_throttle_waits(int64_t worst_lag_bytes, int64_t max_lag_bytes)
 {
 	return worst_lag_bytes >= 0 && worst_lag_bytes > max_lag_bytes;
+}
+
+bool dbc_throttle_lag_due(double last_read_ms, double now_ms)
+{
+	return last_read_ms < 0 || now_ms - last_read_ms >= DBC_THROTTLE_LAG_READ_MS;
 }
 
 double dbc_throttle_yield_ms(double held_ms)

@@ -41,6 +41,14 @@
 /* The replicas' lag a batch waits under, unless given (--max-replica-lag):
  * one WAL segment. */
 #define DBC_THROTTLE_MAX_LAG_BYTES (16LL * 1024 * 1024)
+/* How often the replicas' positions are read while none lags too far: at
+ * most once a LAG_READ_MS, not before every batch. The read is a query of
+ * its own over the replication views, on the server the clients share; a
+ * backfill of a million rows runs thousands of batches, and a read before
+ * each was as many queries more. A second of batches writes little WAL
+ * against the default limit (one segment); a limit set much lower may be
+ * passed by up to a second of batches before the next read waits. */
+#define DBC_THROTTLE_LAG_READ_MS 1000.0
 
 /* What the command measured of one batch. */
 typedef struct dbc_throttle_batch {
@@ -71,6 +79,10 @@ int dbc_throttle_next(dbc_throttle *t, const dbc_throttle_batch *b);
 /* Whether the next batch waits: the worst replica's lag, in bytes of WAL
  * (negative: no replica, or none whose lag is known), over max_lag_bytes. */
 bool dbc_throttle_waits(int64_t worst_lag_bytes, int64_t max_lag_bytes);
+
+/* Whether the replicas' positions are read again before the next batch:
+ * never read yet (last_read_ms < 0), or read LAG_READ_MS ago or more. */
+bool dbc_throttle_lag_due(double last_read_ms, double now_ms);
 
 /* How long the backfill rests after a batch that ran held_ms, before the
  * next one begins: as long as the batch ran, at most the target. A batch

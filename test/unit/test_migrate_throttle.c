@@ -6,7 +6,8 @@
  * one near it keeps it, so the size settles under the target; a batch that
  * waited for a lock or kept a session waiting halves the next and caps the
  * growth under the size that caused it for a while; never under the floor
- * nor over the ceiling. A batch waits only for a known lag over the limit.
+ * nor over the ceiling. A batch waits only for a known lag over the limit;
+ * the replicas' positions are read again at most once a LAG_READ_MS.
  */
 #include "migrate/migrate.h"
 #include "unit.h"
@@ -135,6 +136,16 @@ static void test_waits(void)
 	CHECK(!dbc_throttle_waits(0, 1), "caught up: goes on");
 }
 
+static void test_lag_due(void)
+{
+	const double read_at = 5000;
+	CHECK(dbc_throttle_lag_due(-1, 0), "never read: read before the first batch");
+	CHECK(!dbc_throttle_lag_due(read_at, read_at + DBC_THROTTLE_LAG_READ_MS - 1),
+	      "read less than LAG_READ_MS ago: not again");
+	CHECK(dbc_throttle_lag_due(read_at, read_at + DBC_THROTTLE_LAG_READ_MS),
+	      "read LAG_READ_MS ago: read again");
+}
+
 static void test_yield(void)
 {
 	const double held = DBC_THROTTLE_TARGET_MS / 2;
@@ -151,6 +162,7 @@ int main(void)
 	test_grow();
 	test_after_a_wait();
 	test_waits();
+	test_lag_due();
 	test_yield();
 	return unit_done();
 }
