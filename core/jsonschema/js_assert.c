@@ -89,6 +89,8 @@ static bool multiple_of(const js_val *inst, const js_val *m)
 /* A count keyword's value: a non-negative integer (2.0 counts as 2), or -1. */
 static int64_t count_of(const js_val *v)
 {
+	if (v && v->kind == JV_INT) /* most counts: no call */
+		return v->u.i < 0 ? -1 : v->u.i;
 	if (!v || !dbc_js_is_integer(v, DBC_JS_DRAFT2020) || dbc_js_num(v) < 0)
 		return -1;
 	return v->kind == JV_INT ? v->u.i : (int64_t)v->u.d;
@@ -107,7 +109,7 @@ static bool strict_bound(const js_node *n, const js_val *x)
  * minLength (a string) or maximum / minimum (a number, strict under draft
  * 4's boolean exclusive keywords) scalar inst breaks. The later drafts'
  * numeric exclusiveMaximum / exclusiveMinimum are check_number's. */
-static unsigned bounds_missed(const js_node *n, const js_val *inst)
+static inline unsigned bounds_missed(const js_node *n, const js_val *inst)
 {
 	const js_val *const *kw = n->kw;
 	unsigned miss = 0;
