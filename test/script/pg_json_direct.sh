@@ -165,7 +165,7 @@ q <<SQL >"$work/nums" 2>&1 || { cat "$work/nums"; fail "the numbers' comparison 
 SELECT setseed(0.31);
 CREATE TABLE nums AS SELECT to_jsonb(x) AS d FROM (
   SELECT round(((random() - 0.5) * 10 ^ floor(random() * 44 - 10))::numeric, floor(random() * 38)::int)
-  FROM generate_series(1, 600)
+  FROM generate_series(1, 200)
   UNION ALL SELECT unnest('{0, -0.0, 0.000, 1.10, -7, 10000, 9999.9999, 0.0001, 0.00012, 1e-32, 1e-33,
     123456789012345678, 99999999999999999999999999999999, 1e31, 1e32, -1e32, 12345.678900}'::numeric[])) n(x);
 CREATE FUNCTION num_errs(d jsonb, layout boolean) RETURNS text LANGUAGE plpgsql AS \$\$
@@ -181,7 +181,7 @@ SELECT 'NDIFF ' || d::text || E'\n  layout: ' || layout || E'\n  iterator: ' || 
 FROM ncmp WHERE layout IS DISTINCT FROM iter;
 SQL
 cat "$work/nums"
-grep -q '^numbers 617$' "$work/nums" || fail "not every number ran"
-grep -q '^const 617$' "$work/nums" || fail "numbers read from the stored layout are not equal to themselves"
+grep -q '^numbers 217$' "$work/nums" || fail "not every number ran"
+grep -q '^const 217$' "$work/nums" || fail "numbers read from the stored layout are not equal to themselves"
 ! grep -q '^NDIFF' "$work/nums" || fail "the stored layout and the iterator read numbers differently"
 echo "ok: numbers read from the stored layout agree with numeric_out"
