@@ -86,6 +86,63 @@ static bool multiple_of(const js_val *inst, const js_val *m)
 	return whole != 0 && fabs(q - whole) < 1e-9;
 }
 
+/* A count keyword's value: a non-negative integer (2.0 counts as 2), or -1. */
+static int64_t count_of(const js_val *v)
+{
+	if (v && v->kind == JV_INT) /* most counts: no call */
+		return v->u.i < 0 ? -1 : v->u.i;
+	if (!v || !dbc_js_is_integer(v, DBC_JS_DRAFT2020) || dbc_js_num(v) < 0)
+		return -1;
+	return v->kind == JV_INT ? v->u.i : (int64_t)v->u.d;
+}
+
+/* The bounds a scalar breaks (bits of js_bound_miss). */
+enum js_bound_miss { JS_ABOVE_MAX = 1, JS_BELOW_MIN = 2 };
+
+/* Whether n's draft-4 boolean exclusive keyword x makes its bound strict. */
+static bool strict_bound(const js_node *n, const js_val *x)
+{
+	return n->draft == DBC_JS_DRAFT4 && x && x->kind == JV_TRUE;
+}
+
+/* The one home of the length and numeric bounds: which of n's maxLength /
+ * minLength (a string) or maximum / minimum (a number, strict under draft
+ * 4's boolean exclusive keywords) scalar inst breaks. The later drafts'
+ * numeric exclusiveMaximum / exclusiveMinimum are check_number's. */
+static inline unsigned bounds_missed(const js_node *n, const js_val *inst)
+{
+	const js_val *const *kw = n->kw;
+	unsigned miss = 0;
+	if (inst->kind == JV_STR) {
+		int64_t maxl = count_of(kw[KW_MAX_LENGTH]), minl = count_of(kw[KW_MIN_LENGTH]);
+		if (maxl < 0 && minl < 0)
+			return 0;
+		int64_t len = (int64_t)dbc_js_utf8_length(inst->u.s, inst->n);
+		if (maxl >= 0 && len > maxl)
+			miss |= JS_ABOVE_MAX;
+		if (minl >= 0 && len < minl)
+			miss |= JS_BELOW_MIN;
+		return miss;
+	}
+	const js_val *max = kw[KW_MAXIMUM], *min = kw[KW_MINIMUM];
+	if (max && dbc_js_is_number(max)) {
+		int c = dbc_js_num_cmp(inst, max);
+		if (c > 0 || (c == 0 && strict_bound(n, kw[KW_EXCL_MAXIMUM])))
+			miss |= JS_ABOVE_MAX;
+	}
+	if (min && dbc_js_is_number(min)) {
+		int c = dbc_js_num_cmp(inst, min);
+		if (c < 0 || (c == 0 && strict_bound(n, kw[KW_EXCL_MINIMUM])))
+			miss |= JS_BELOW_MIN;
+	}
+	return miss;
+}
+
+bool dbc_js_bounds_accept(const js_node *n, const js_val *inst)
+{
+	return bounds_missed(n, inst) == 0;
+}
+
 static bool check_number(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                          const js_path *sp)
 {
@@ -101,28 +158,20 @@ static bool check_number(js_run *r, const js_node *n, const js_val *inst, const 
 	const js_val *m = kw[KW_MULTIPLE_OF];
 	if (m && dbc_js_is_number(m) && dbc_js_num(m) > 0 && !multiple_of(inst, m))
 		FAIL("multipleOf", "%s is not a multiple of %s", show(r, inst), show(r, m));
-	/* draft 4: exclusiveMaximum / exclusiveMinimum are booleans on the bound */
 	bool d4 = n->draft == DBC_JS_DRAFT4;
 	const js_val *max = kw[KW_MAXIMUM], *min = kw[KW_MINIMUM];
 	const js_val *xmax = kw[KW_EXCL_MAXIMUM], *xmin = kw[KW_EXCL_MINIMUM];
-	if (max && dbc_js_is_number(max)) {
-		bool strict = d4 && xmax && xmax->kind == JV_TRUE;
-		int c = dbc_js_num_cmp(inst, max);
-		if (c > 0 || (strict && c == 0))
-			FAIL("maximum",
-			     strict ? "%s is not less than the exclusive maximum %s"
-			            : "%s is greater than the maximum %s",
-			     show(r, inst), show(r, max));
-	}
-	if (min && dbc_js_is_number(min)) {
-		bool strict = d4 && xmin && xmin->kind == JV_TRUE;
-		int c = dbc_js_num_cmp(inst, min);
-		if (c < 0 || (strict && c == 0))
-			FAIL("minimum",
-			     strict ? "%s is not greater than the exclusive minimum %s"
-			            : "%s is less than the minimum %s",
-			     show(r, inst), show(r, min));
-	}
+	unsigned miss = bounds_missed(n, inst);
+	if (miss & JS_ABOVE_MAX)
+		FAIL("maximum",
+		     strict_bound(n, xmax) ? "%s is not less than the exclusive maximum %s"
+		                           : "%s is greater than the maximum %s",
+		     show(r, inst), show(r, max));
+	if (miss & JS_BELOW_MIN)
+		FAIL("minimum",
+		     strict_bound(n, xmin) ? "%s is not greater than the exclusive minimum %s"
+		                           : "%s is less than the minimum %s",
+		     show(r, inst), show(r, min));
 	if (!d4 && xmax && dbc_js_is_number(xmax) && dbc_js_num_cmp(inst, xmax) >= 0)
 		FAIL("exclusiveMaximum", "%s is not less than the exclusive maximum %s", show(r, inst),
 		     show(r, xmax));
@@ -132,43 +181,21 @@ static bool check_number(js_run *r, const js_node *n, const js_val *inst, const 
 	return ok;
 }
 
-/* A count keyword's value: a non-negative integer (2.0 counts as 2), or -1. */
-static int64_t count_of(const js_val *v)
-{
-	if (!v || !dbc_js_is_integer(v, DBC_JS_DRAFT2020) || dbc_js_num(v) < 0)
-		return -1;
-	return v->kind == JV_INT ? v->u.i : (int64_t)v->u.d;
-}
-
-bool dbc_js_bounds_accept(const js_node *n, const js_val *inst)
-{
-	const js_val *const *kw = n->kw;
-	if (inst->kind == JV_STR) {
-		int64_t maxl = count_of(kw[KW_MAX_LENGTH]), minl = count_of(kw[KW_MIN_LENGTH]);
-		if (maxl < 0 && minl < 0)
-			return true;
-		int64_t len = (int64_t)dbc_js_utf8_length(inst->u.s, inst->n);
-		return (maxl < 0 || len <= maxl) && (minl < 0 || len >= minl);
-	}
-	const js_val *max = kw[KW_MAXIMUM], *min = kw[KW_MINIMUM];
-	return (!max || !dbc_js_is_number(max) || dbc_js_num_cmp(inst, max) <= 0) &&
-	       (!min || !dbc_js_is_number(min) || dbc_js_num_cmp(inst, min) >= 0);
-}
-
 static bool check_string(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                          const js_path *sp)
 {
 	const js_val *const *kw = n->kw;
 	bool ok = true;
-	int64_t maxl = count_of(kw[KW_MAX_LENGTH]), minl = count_of(kw[KW_MIN_LENGTH]);
-	if (maxl >= 0 || minl >= 0) {
-		int64_t len = (int64_t)dbc_js_utf8_length(inst->u.s, inst->n);
-		if (maxl >= 0 && len > maxl)
-			FAIL("maxLength", "%s is longer than %lld character%s", show(r, inst), (long long)maxl,
-			     plural(maxl));
-		if (minl >= 0 && len < minl)
-			FAIL("minLength", "%s is shorter than %lld character%s", show(r, inst), (long long)minl,
-			     plural(minl));
+	unsigned miss = bounds_missed(n, inst);
+	if (miss & JS_ABOVE_MAX) {
+		int64_t maxl = count_of(kw[KW_MAX_LENGTH]);
+		FAIL("maxLength", "%s is longer than %lld character%s", show(r, inst), (long long)maxl,
+		     plural(maxl));
+	}
+	if (miss & JS_BELOW_MIN) {
+		int64_t minl = count_of(kw[KW_MIN_LENGTH]);
+		FAIL("minLength", "%s is shorter than %lld character%s", show(r, inst), (long long)minl,
+		     plural(minl));
 	}
 	const js_val *pat = kw[KW_PATTERN];
 	if (js_regex_of(pat)) {

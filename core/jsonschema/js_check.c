@@ -22,6 +22,8 @@
 
 /* Containers nested deeper are left to the evaluator, as js_fast.c. */
 #define JS_CHECK_DEPTH 64
+/* Frames held in the check itself; deeper: JS_CHECK_DEPTH allocated. */
+#define JS_CHECK_FIRST_FRAMES 8
 /* Items of an array under uniqueItems compared here, as js_fast.c. */
 #define JS_CHECK_UNIQUE 16
 /* Schemas one member's value is checked against at most (its property's
@@ -47,8 +49,12 @@ struct js_check {
 	bool borrow;    /* the host's bytes outlive the check */
 	bool undecided; /* from then on tokens are only taken */
 	bool rooted;    /* the root value has come */
-	ck_frame stack[JS_CHECK_DEPTH];
+	/* the open containers: first, until a document nests deeper than
+	 * JS_CHECK_FIRST_FRAMES, then JS_CHECK_DEPTH frames of the call's
+	 * memory (a check small enough for the host's first block) */
+	ck_frame *stack;
 	int depth;
+	ck_frame first[JS_CHECK_FIRST_FRAMES];
 	/* a subtree without a plan, built for the evaluator against
 	 * sub_nodes (one, or a member's several) */
 	dbc_js_builder *sub;
@@ -68,6 +74,7 @@ js_check *dbc_js_check_new(dbc_ctx *ctx, const dbc_js_schema *s)
 	if (!c)
 		return NULL;
 	memset(c, 0, offsetof(js_check, stack));
+	c->stack = c->first;
 	c->sub = NULL;
 	c->sub_depth = 0;
 	c->nsub_nodes = 0;
@@ -229,6 +236,12 @@ static int check_open(void *arg, bool object, size_t n)
 	}
 	if (c->depth == JS_CHECK_DEPTH)
 		return undecided(c);
+	if (c->depth == JS_CHECK_FIRST_FRAMES && c->stack == c->first) {
+		ck_frame *all = dbc_alloc(c->ctx, sizeof(ck_frame) * JS_CHECK_DEPTH);
+		if (!all)
+			return DBC_ERROR;
+		c->stack = memcpy(all, c->first, sizeof(c->first));
+	}
 	ck_frame *f = &c->stack[c->depth++];
 	*f = (ck_frame){.plan = p, .object = object};
 	if (!object)

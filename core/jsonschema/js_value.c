@@ -300,11 +300,6 @@ const js_val *dbc_js_get_n(const js_val *obj, const char *key, size_t len)
 	return NULL;
 }
 
-bool dbc_js_is_number(const js_val *v)
-{
-	return v->kind == JV_INT || v->kind == JV_REAL;
-}
-
 double dbc_js_num(const js_val *v)
 {
 	return v->kind == JV_INT ? (double)v->u.i : v->u.d;
@@ -338,10 +333,8 @@ static int real_int_cmp(double r, int64_t i)
 	return (frac > 0) - (frac < 0);
 }
 
-int dbc_js_num_cmp(const js_val *a, const js_val *b)
+int dbc_js_num_cmp_real(const js_val *a, const js_val *b)
 {
-	if (a->kind == JV_INT && b->kind == JV_INT)
-		return (a->u.i > b->u.i) - (a->u.i < b->u.i);
 	if (a->kind == JV_REAL && b->kind == JV_REAL)
 		return (a->u.d > b->u.d) - (a->u.d < b->u.d);
 	if (a->kind == JV_REAL)

@@ -67,6 +67,104 @@ static inline uint32 entry_end(uint32 start, JEntry e)
 	return JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : start + JBE_OFFLENFLD(e);
 }
 
+/* numeric's stored layout (utils/adt/numeric.c, which keeps it private; the
+ * on-disk format since 9.1, what pg_upgrade carries over): a 4-byte varlena
+ * header, then either a short header (uint16: 0x8000 set, sign 0x2000,
+ * display scale in bits 7-12, weight in bits 0-6 with 0x0040 its sign) or
+ * a long one (uint16 sign and display scale, int16 weight; sign 0xC000 is
+ * NaN or an infinity), then base-10000 digits (int16), the first of weight
+ * `weight` (0: units). */
+#define NUM_SIGN_MASK          0xC000
+#define NUM_NEG                0x4000
+#define NUM_SHORT              0x8000
+#define NUM_SPECIAL            0xC000
+#define NUM_SHORT_NEG          0x2000
+#define NUM_SHORT_DSCALE_MASK  0x1F80
+#define NUM_SHORT_DSCALE_SHIFT 7
+#define NUM_SHORT_WEIGHT_NEG   0x0040
+#define NUM_SHORT_WEIGHT_MASK  0x003F
+#define NUM_DSCALE_MASK        0x3FFF
+/* Numbers printed here at most: weight and scale that fit text[NUM_TEXT]
+ * (the sign, 4 * (NUM_WEIGHT_MOST + 1) digits, the point, NUM_SCALE_MOST
+ * digits and up to 3 more of the last group before the scale cuts them, the
+ * NUL); others go to numeric_out. */
+#define NUM_WEIGHT_MOST 7
+#define NUM_SCALE_MOST  32
+#define NUM_TEXT        (1 + 4 * (NUM_WEIGHT_MOST + 1) + 1 + NUM_SCALE_MOST + 3 + 1)
+
+/* The four digits of base-10000 digit dig at cp; past them. */
+static inline char *num_group(char *cp, int dig)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+	                            "25262728293031323334353637383940414243444546474849"
+	                            "50515253545556575859606162636465666768697071727374"
+	                            "75767778798081828384858687888990919293949596979899";
+	memcpy(cp, pairs + 2 * (dig / 100), 2);
+	memcpy(cp + 2, pairs + 2 * (dig % 100), 2);
+	return cp + 4;
+}
+
+/* Numeric n as numeric_out prints it (get_str_from_var: the sign, the
+ * integer part with no leading zero but at least one digit, then, for a
+ * display scale d > 0, a point and d digits), into text: false when n is
+ * NaN or an infinity or too big for text (then numeric_out's). Read from
+ * the stored layout, without numeric_out's palloc'd variable and string:
+ * a CHECK reads every number of every row. */
+static bool numeric_text(Numeric n, char text[NUM_TEXT])
+{
+	const uint16 *h = (const uint16 *)VARDATA(n);
+	bool neg;
+	int weight, dscale, hdr;
+	if ((h[0] & NUM_SIGN_MASK) == NUM_SHORT) {
+		neg = (h[0] & NUM_SHORT_NEG) != 0;
+		dscale = (h[0] & NUM_SHORT_DSCALE_MASK) >> NUM_SHORT_DSCALE_SHIFT;
+		weight = (h[0] & NUM_SHORT_WEIGHT_NEG ? ~NUM_SHORT_WEIGHT_MASK : 0) |
+		         (h[0] & NUM_SHORT_WEIGHT_MASK);
+		hdr = 1;
+	} else {
+		if ((h[0] & NUM_SIGN_MASK) == NUM_SPECIAL)
+			return false;
+		neg = (h[0] & NUM_SIGN_MASK) == NUM_NEG;
+		dscale = h[0] & NUM_DSCALE_MASK;
+		weight = (int16)h[1];
+		hdr = 2;
+	}
+	const int16 *digits = (const int16 *)(h + hdr);
+	int ndigits = (int)((VARSIZE(n) - VARHDRSZ) / sizeof(uint16)) - hdr;
+	if (weight > NUM_WEIGHT_MOST || dscale > NUM_SCALE_MOST)
+		return false;
+	char *cp = text;
+	if (neg)
+		*cp++ = '-';
+	int d = 0;
+	if (weight < 0) {
+		d = weight + 1;
+		*cp++ = '0';
+	} else {
+		/* the first group without its leading zeroes, at least a digit */
+		int dig = ndigits > 0 ? digits[0] : 0;
+		if (dig >= 1000)
+			*cp++ = (char)('0' + dig / 1000);
+		if (dig >= 100)
+			*cp++ = (char)('0' + dig / 100 % 10);
+		if (dig >= 10)
+			*cp++ = (char)('0' + dig / 10 % 10);
+		*cp++ = (char)('0' + dig % 10);
+		for (d = 1; d <= weight; d++)
+			cp = num_group(cp, d < ndigits ? digits[d] : 0);
+	}
+	if (dscale > 0) {
+		*cp++ = '.';
+		char *end = cp + dscale;
+		/* whole groups, then cut at the scale */
+		for (int i = 0; i < dscale; d++, i += 4)
+			cp = num_group(cp, d >= 0 && d < ndigits ? digits[d] : 0);
+		cp = end;
+	}
+	*cp = '\0';
+	return true;
+}
+
 /* A scalar entry at [start, end): the call the iterator's token would have
  * made (pg/json/json_doc.c's scalar()). A numeric starts int-aligned. */
 static int scalar(dbc_js_builder *b, const char *data, JEntry e, uint32 start, uint32 end)
@@ -76,9 +174,12 @@ static int scalar(dbc_js_builder *b, const char *data, JEntry e, uint32 start, u
 		return dbc_js_build_string(b, data + start, (size_t)(end - start));
 	case JENTRY_ISNUMERIC: {
 		Numeric n = (Numeric)(data + INTALIGN(start));
-		char *text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
-		int rc = dbc_js_build_number(b, text);
-		pfree(text);
+		char text[NUM_TEXT];
+		if (numeric_text(n, text))
+			return dbc_js_build_number(b, text);
+		char *out = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
+		int rc = dbc_js_build_number(b, out);
+		pfree(out);
 		return rc;
 	}
 	case JENTRY_ISBOOL_FALSE:

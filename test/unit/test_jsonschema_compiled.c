@@ -304,6 +304,42 @@ static void escaped_and_many_names(void)
 	dbc_ctx_finish(&ctx);
 }
 
+/* A document walked token by token nested past the frames the check holds
+ * itself (js_check.c: JS_CHECK_FIRST_FRAMES) and past its depth limit
+ * (JS_CHECK_DEPTH): valid when its leaf is, never passed when not. */
+static void deep_walks(void)
+{
+	static const char schema[] = "{\"type\": \"object\", \"properties\": "
+	                             "{\"n\": {\"$ref\": \"#\"}, \"v\": {\"type\": \"integer\"}}}";
+	static const struct {
+		int depth;
+		const char *leaf;
+		int verdict;
+	} cases[] = {{7, "1", 1},      {9, "1", 1},  {20, "1", 1},
+	             {20, "\"x\"", 0}, {70, "1", 1}, {70, "\"x\"", 0}};
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char doc[2048];
+		int n = 0;
+		for (int d = 0; d < cases[i].depth; d++)
+			n += snprintf(doc + n, sizeof doc - (size_t)n, "{\"n\": ");
+		n += snprintf(doc + n, sizeof doc - (size_t)n, "{\"v\": %s}", cases[i].leaf);
+		for (int d = 0; d < cases[i].depth; d++)
+			n += snprintf(doc + n, sizeof doc - (size_t)n, "}");
+		json_t *j = json_loads(doc, 0, NULL);
+		CHECK(j != NULL, "the deep document is JSON");
+		int by_tokens = -2;
+		dbc_error_clear(&ctx);
+		CHECK(j && dbc_js_valid_walk(&ctx, NULL, schema, false, js_walk, j, &by_tokens) == DBC_OK,
+		      "a deep document is walked without an error");
+		CHECK(by_tokens == cases[i].verdict,
+		      "a deep document is passed by tokens when its leaf is valid, and only then");
+		json_decref(j);
+	}
+	dbc_ctx_finish(&ctx);
+}
+
 int main(void)
 {
 	const char *seed = getenv("DBC_JS_SEED");
@@ -365,6 +401,7 @@ int main(void)
 	escaped_strings();
 	escaped_strings_at_the_step_limit();
 	escaped_and_many_names();
+	deep_walks();
 	printf("# %d documents: the evaluator found %d valid, the compiled check decided %d\n", runs,
 	       evaluator_valid, decided);
 	printf("# %d documents walked: the evaluator found %d valid, the check fed by tokens "
