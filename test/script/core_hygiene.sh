@@ -174,6 +174,21 @@ uses = words_of(sources + [api_path] + sorted(glob.glob("cli/**/*.[ch]", recursi
 for w, n in words_of(glob.glob("pg/sql/*.sql") + glob.glob("pg/upgrade/*.sql") + ["Makefile"],
                      raw=True).items():
     uses[w] = uses.get(w, 0) + n
+# a call from a header's inline function (its body: a top-level brace block
+# right after a parameter list) is a use; the header's prototype is not
+for path in headers:
+    body, depth, start = strip(open(path, encoding="utf-8").read()), 0, None
+    for i, ch in enumerate(body):
+        if ch == "{":
+            if depth == 0 and re.search(r"\)\s*$", body[:i]):
+                start = i
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0 and start is not None:
+                for w in re.findall(r"[A-Za-z_]\w*", body[start:i]):
+                    uses[w] = uses.get(w, 0) + 1
+                start = None
 # PostgreSQL finds these by name: the module's init, the logical decoding
 # output plugin's init, and the wal-mode worker's bgw_function_name.
 ENGINE_ENTRIES = {"_PG_init", "_PG_output_plugin_init", "dbcare_audit_wal_main"}
