@@ -28,7 +28,8 @@
  * save and restore per call): the SQL the writer runs is pinned
  * (pg/audit/audit_write.c), and the JSON of a row is made by the columns'
  * output functions under the caller's path, as the caller's own SELECT of
- * the row would be.
+ * the row would be (under the pinned one when the log's owner gave the log
+ * a CHECK or an index expression: then the writer pins it for its life).
  *
  * The trigger's arguments carry its configuration (dbaudit_enable writes
  * them): the stored table name, "changed" or "full" (with "+chain": the

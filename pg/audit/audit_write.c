@@ -56,6 +56,7 @@
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"
@@ -243,17 +244,28 @@ static void map_columns(pgdbc_audit_writer *w)
 /* Whether writing an entry plans an expression its owner added to the log
  * (the log as made has none): a CHECK constraint, an index's expression or
  * predicate. Planning inlines an SQL function, its body parsed under the
- * path in force. */
-static bool expressions_on_log(const pgdbc_audit_writer *w)
+ * path in force. Read from the catalog rows, before the indexes are opened:
+ * opening them (ExecOpenIndices) is what first plans their expressions. */
+static bool expressions_on_log(Relation log)
 {
-	if (w->log->rd_rel->relchecks > 0)
+	if (log->rd_rel->relchecks > 0)
 		return true;
-	for (int i = 0; i < w->rri->ri_NumIndices; i++) {
-		const IndexInfo *ii = w->rri->ri_IndexRelationInfo[i];
-		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
-			return true;
+	List *indexes = RelationGetIndexList(log);
+	bool found = false;
+	ListCell *lc;
+	foreach (lc, indexes) {
+		HeapTuple t = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		if (!HeapTupleIsValid(t))
+			elog(ERROR, "dbcare: cache lookup failed for index %u of dbcare.audit_log",
+			     lfirst_oid(lc));
+		found = !heap_attisnull(t, Anum_pg_index_indexprs, NULL) ||
+		        !heap_attisnull(t, Anum_pg_index_indpred, NULL);
+		ReleaseSysCache(t);
+		if (found)
+			break;
 	}
-	return false;
+	list_free(indexes);
+	return found;
 }
 #endif
 
@@ -294,9 +306,9 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 	w->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(w->rri, w->log, 1, NULL, 0);
 	w->rri->ri_TrigDesc = NULL; /* the log's triggers never fire (file comment) */
-	ExecOpenIndices(w->rri, false);
-	if (expressions_on_log(w))
+	if (expressions_on_log(w->log))
 		w->path_nest = pgdbc_pin_search_path();
+	ExecOpenIndices(w->rri, false);
 	pgdbc_audit_index_open(w);
 	w->estate->es_output_cid = GetCurrentCommandId(true);
 	w->slots = MemoryContextAllocZero(w->cxt, sizeof(TupleTableSlot *) * MULTI_ENTRIES);

@@ -255,9 +255,10 @@ def run_pg_history(b, pg):
 
 
 # The shapes of issue 54, side by side: a bulk INSERT (one INSERT ... SELECT),
-# a bulk UPDATE of those rows (one integer column changed), and one
+# a bulk UPDATE of those rows (one integer column changed), one
 # transaction per INSERT on a file with its rollback journal on disk (the
-# build directory, never /dev/shm). Sides: the table unaudited; audited by
+# build directory, never /dev/shm), and one-row INSERTs in one transaction
+# (each statement's own cost, with no commit to share it). Sides: the table unaudited; audited by
 # the simplest hand-written trigger writing the same information (table,
 # operation, the row as JSON, the time) into a log with no index; by a
 # hand-written trigger writing dbcare's log columns with its row index

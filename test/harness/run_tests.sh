@@ -17,8 +17,8 @@
 # there are cores not held by another running lane. Each output line is
 # prefixed with its lane ([pg], [p2] or [..]); each suite records into a
 # file of its own, added to the run's results when it ends. An interrupted
-# run (INT, TERM) stops its lanes and every PostgreSQL server of its
-# scratch directory.
+# run (INT, TERM; with one lane, Ctrl-C) stops its lanes and every server
+# of its scratch directory (the pg and pg_asan suites').
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -31,8 +31,9 @@ cd "$(dirname "$0")/../.."
 # processes lose nothing on a tmpfs either (their writes are in the page
 # cache). The other suites keep the default, in any lane: the SQLite kill
 # tests time their kills for a disk. A TMPDIR the caller set wins (the
-# directory is made in it). Every PostgreSQL server of the run lives under
-# this directory, so stopping what runs there stops them all.
+# directory is made in it). Every server of the pg and pg_asan suites lives
+# under this directory, so stopping what runs there stops them all; the
+# journeys' servers are stopped by their own scripts' traps.
 scratch_base=${TMPDIR:-}
 if [ -z "$scratch_base" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
   [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')" -gt 4194304 ] 2>/dev/null; then
@@ -88,8 +89,8 @@ run_suite() { # suite[:share]
   # The pg suite's shares (pg:1, pg:2): its tests but PG_SECOND_SHARE, and
   # PG_SECOND_SHARE's.
   case $1 in
-  pg:1) env+=(DBC_PG_EXCLUDE="$PG_SECOND_SHARE") ;;
-  pg:2) env+=(DBC_PG_FILTER="$PG_SECOND_SHARE") ;;
+  pg:1) env+=(DBC_PG_SHARE_OUT="$PG_SECOND_SHARE") ;;
+  pg:2) env+=(DBC_PG_SHARE_IN="$PG_SECOND_SHARE") ;;
   esac
   echo "== suite: $1"
   if [ ! -x "$script" ]; then

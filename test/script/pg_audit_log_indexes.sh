@@ -9,7 +9,8 @@
 # expression index gets its entries (its predicate and expression computed
 # from each entry); an owner's unique index still fails the statement at
 # the entry that breaks it, with nothing recorded; large entries (bounded
-# by their bytes, TOASTed) read back whole.
+# by their bytes, TOASTed) read back whole; an owner's index calling an SQL
+# function is planned under the pinned path whatever the writer's path.
 set -eu
 db=dbcare_audit_log_indexes
 . "$(dirname "$0")/lib/pg.sh"
@@ -77,4 +78,21 @@ got=$(q -c "SET enable_seqscan = off" -c "SET enable_bitmapscan = off" \
   tail -n 1)
 [ "$got" = 1 ] || fail "the owner's partial index finds $got updates of row 100,001"
 echo "ok: large entries written whole (TOASTed); a small statement's entries indexed at once"
+
+# An owner's index whose expression calls an SQL function: a backend that
+# first opens the log's indexes under a writer's search_path that finds a
+# planted "->>" first must still plan the function's body under the pinned
+# path (the trigger function has no SET clause). Each q is a new backend.
+q -c "CREATE FUNCTION dbcare.owner_entry_id(jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS \$\$SELECT \$1->>'id'\$\$" \
+  -c "CREATE INDEX owner_fn ON dbcare.audit_log (dbcare.owner_entry_id(key))" \
+  -c "CREATE FUNCTION public.planted_get(jsonb, text) RETURNS text LANGUAGE plpgsql IMMUTABLE
+        AS \$\$BEGIN RAISE EXCEPTION 'planted operator ran'; END\$\$" \
+  -c "CREATE OPERATOR public.->> (LEFTARG = jsonb, RIGHTARG = text, FUNCTION = public.planted_get)" > /dev/null
+out=$(q -c "SET search_path = public, pg_catalog" -c "INSERT INTO t VALUES (200001, 1, 'hostile')" 2>&1) ||
+  fail "an audited INSERT under a planted path planned the owner's index with it: $out"
+q -c "DROP OPERATOR public.->> (jsonb, text)" -c "DROP FUNCTION public.planted_get(jsonb, text)" > /dev/null
+got=$(q -c "SET enable_seqscan = off" -c "SET enable_bitmapscan = off" \
+  -c "SELECT count(*) FROM dbcare.audit_log WHERE dbcare.owner_entry_id(key) = '200001'" | tail -n 1)
+[ "$got" = 1 ] || fail "the owner's function index finds $got entries of row 200,001"
+echo "ok: an owner's function index is planned under the pinned path, not a writer's planted one"
 echo "pg_audit_log_indexes: $(($(date +%s) - start)) s"
