@@ -24,22 +24,37 @@ static int validate(dbc_ctx *ctx, const dbc_js_schema *s, const char *text, cons
 	return dbc_js_validate(ctx, s, text, valid, errors, nerrors, max_errors);
 }
 
-int dbc_js_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
-                 bool format_assertion, bool *valid)
-{
-	return dbc_js_valid_any(ctx, cache, document, NULL, schema, format_assertion, valid);
-}
-
-int dbc_js_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const dbc_js_doc *doc,
-                     const char *schema, bool format_assertion, bool *valid)
+/* dbjson_valid of text of len bytes or of a built tree, whichever was given. */
+static int valid_of(dbc_ctx *ctx, dbc_js_cache *cache, const char *text, size_t len,
+                    const dbc_js_doc *doc, const char *schema, bool format_assertion, bool *valid)
 {
 	const dbc_js_schema *s;
 	dbc_js_schema *owned;
 	if (schema_of(ctx, cache, schema, format_assertion, &s, &owned) != DBC_OK)
 		return DBC_ERROR;
-	int rc = validate(ctx, s, document, doc, valid, NULL, NULL, 0);
+	int rc = doc ? dbc_js_validate_doc(ctx, s, doc, valid, NULL, NULL, 0)
+	             : dbc_js_validate_n(ctx, s, text, len, valid, NULL, NULL, 0);
 	dbc_js_free(owned);
 	return rc;
+}
+
+int dbc_js_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
+                 bool format_assertion, bool *valid)
+{
+	return valid_of(ctx, cache, document, strlen(document), NULL, schema, format_assertion, valid);
+}
+
+int dbc_js_valid_n(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, size_t document_len,
+                   const char *schema, bool format_assertion, bool *valid)
+{
+	return valid_of(ctx, cache, document, document_len, NULL, schema, format_assertion, valid);
+}
+
+int dbc_js_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const dbc_js_doc *doc,
+                     const char *schema, bool format_assertion, bool *valid)
+{
+	return valid_of(ctx, cache, document, doc ? 0 : strlen(document), doc, schema, format_assertion,
+	                valid);
 }
 
 int dbc_js_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema, bool format_assertion,

@@ -181,6 +181,40 @@ static bool check_number(js_run *r, const js_node *n, const js_val *inst, const 
 	return ok;
 }
 
+/* Whether inst is one of enum e's values. */
+static bool enum_has(const js_val *e, const js_val *inst)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const js_val *x = e->u.items[i];
+		/* a string against a string (most enums a CHECK reads): its
+		 * bytes compared inline, as dbc_js_equal compares them */
+		if (inst->kind == JV_STR && x->kind == JV_STR
+		        ? x->n == inst->n && dbc_js_same_bytes(x->u.s, inst->u.s, inst->n)
+		        : dbc_js_equal(inst, x))
+			return true;
+	}
+	return false;
+}
+
+/* n's compiled pattern searched in string inst (sp: n's schema location,
+ * for a message): 1 a match, 0 none, -1 an error in r's ctx. */
+static int pattern_search(js_run *r, const js_node *n, const js_val *inst, const js_path *sp)
+{
+	js_path where = {.up = sp, .key = "pattern", .klen = JS_PATH_CSTR};
+	return dbc_js_regex_search(r->ctx, n->kw[KW_PATTERN]->re, inst->u.s, inst->n, &r->regex_steps,
+	                           &where);
+}
+
+int dbc_js_string_accept(js_run *r, const js_node *n, const js_val *inst)
+{
+	/* in dbc_js_assert_keywords' order: enum, the bounds, then the
+	 * pattern (type surely admits a string: js_compile.c) */
+	const js_val *e = n->kw[KW_ENUM];
+	if ((e && !enum_has(e, inst)) || bounds_missed(n, inst))
+		return 0;
+	return n->kw[KW_PATTERN] ? pattern_search(r, n, inst, NULL) : 1;
+}
+
 static bool check_string(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                          const js_path *sp)
 {
@@ -199,8 +233,7 @@ static bool check_string(js_run *r, const js_node *n, const js_val *inst, const 
 	}
 	const js_val *pat = kw[KW_PATTERN];
 	if (js_regex_of(pat)) {
-		js_path where = {.up = sp, .key = "pattern", .klen = JS_PATH_CSTR};
-		int m = dbc_js_regex_search(r->ctx, pat->re, inst->u.s, inst->n, &r->regex_steps, &where);
+		int m = pattern_search(r, n, inst, sp);
 		if (m < 0)
 			return false;
 		if (m == 0)
@@ -361,10 +394,7 @@ bool dbc_js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, con
 			return false;
 	}
 	if (kw[KW_ENUM] && kw[KW_ENUM]->kind == JV_ARR) {
-		bool found = false;
-		for (size_t i = 0; i < kw[KW_ENUM]->n && !found; i++)
-			found = dbc_js_equal(inst, kw[KW_ENUM]->u.items[i]);
-		if (!found) {
+		if (!enum_has(kw[KW_ENUM], inst)) {
 			ok = dbc_js_fail(r, ip, sp, "enum", "%s is not one of %s", show(r, inst),
 			                 show(r, kw[KW_ENUM]));
 			if (!js_collecting(r))

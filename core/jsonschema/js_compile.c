@@ -401,6 +401,19 @@ static void find_bounds_only(js_node *n)
 	n->bounds_kinds = (uint8_t)(kinds & n->asserts_only_kinds);
 }
 
+/* n->string_check, once n->asserts_only_kinds is known and its pattern
+ * compiled. */
+static void find_string_check(js_node *n)
+{
+	const js_val *const *kw = n->kw;
+	const js_val *e = kw[KW_ENUM], *pat = kw[KW_PATTERN];
+	if (!(n->asserts_only_kinds & (1u << JV_STR)) || !(kinds_typed(n) & (1u << JV_STR)) ||
+	    kw[KW_CONST] || kw[KW_FORMAT] || (!e && !pat) || (e && e->kind != JV_ARR) ||
+	    (pat && !js_regex_of(pat)))
+		return;
+	n->string_check = pat && !dbc_js_regex_literal(pat->re) ? JS_STRING_REGEX : JS_STRING_PLAIN;
+}
+
 /* n->asserts_only_kinds: the scalar kinds when every keyword of n is its
  * type, enum, const, format or one that reads only some kinds (a string's
  * length and pattern, a number's bounds, a container's keywords, which a
@@ -576,6 +589,7 @@ js_node *dbc_js_compile_node(js_compiler *c, const js_val *schema, js_resource *
 			return NULL;
 	} else if (compile_children(c, n, res) != DBC_OK)
 		return NULL;
+	find_string_check(n); /* its pattern compiled with the children */
 	if ((n->kw[KW_REF] || n->kw[KW_DYNAMIC_REF] || n->kw[KW_RECURSIVE_REF]) &&
 	    push_pending(c, n) != DBC_OK)
 		return NULL;

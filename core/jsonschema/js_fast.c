@@ -543,7 +543,8 @@ js_verdict dbc_js_scalar_verdict(js_run *r, const js_node *t, const js_val *v)
 	 * no regex steps; a kept answer counts its steps as the evaluation
 	 * did, so it never passes a document whose evaluation would run out of
 	 * either budget */
-	bool memo = v->kind == JV_STR && !dbc_js_leaf_of(t, JV_STR);
+	bool str = v->kind == JV_STR;
+	bool memo = str && !dbc_js_leaf_of(t, JV_STR) && t->string_check != JS_STRING_PLAIN;
 	uint64_t kept;
 	if (memo && dbc_js_memo_get(r->s->memo, t, v->u.s, v->n, &kept) &&
 	    r->steps + (kept >> 8) < r->next_check) {
@@ -551,14 +552,24 @@ js_verdict dbc_js_scalar_verdict(js_run *r, const js_node *t, const js_val *v)
 		return (js_verdict)(kept & 0xff);
 	}
 	uint64_t steps = r->steps, regex_steps = r->regex_steps;
-	bool ok = dbc_js_eval_value(r, t, v);
-	js_verdict now = ok ? JS_VALID : r->ctx->failed ? JS_UNDECIDED : JS_INVALID;
+	js_verdict now;
+	if (str && t->string_check && r->steps + 1 < r->next_check) {
+		/* a string's enum, bounds and pattern read here: one step, as
+		 * the evaluator counts the node's assertions alone, whichever
+		 * its answer; an error (a regex's limit) leaves it undecided */
+		int m = dbc_js_string_accept(r, t, v);
+		r->steps += m >= 0;
+		now = m > 0 ? JS_VALID : m == 0 ? JS_INVALID : JS_UNDECIDED;
+	} else {
+		bool ok = dbc_js_eval_value(r, t, v);
+		now = ok ? JS_VALID : r->ctx->failed ? JS_UNDECIDED : JS_INVALID;
+	}
 	if (memo && now != JS_UNDECIDED && r->regex_steps == regex_steps && r->steps >= steps)
 		dbc_js_memo_put(r->s->memo, t, v->u.s, v->n, (r->steps - steps) << 8 | now);
 	return now;
 }
 
-int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)
+int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text, size_t len)
 {
 	/* budget 1: an evaluation past its free steps ends on an error here,
 	 * and the evaluator then runs the document with the budget its whole
@@ -571,7 +582,7 @@ int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)
 	                .stack_base = (uintptr_t)__builtin_frame_address(0)},
 	          .a = {.ctx = ctx, .borrow = true},
 	          .p = text,
-	          .end = text + strlen(text)};
+	          .end = text + len};
 	bool ok = value(&f, s->root, 0) == JS_VALID;
 	if (ok) {
 		skip_ws(&f);
@@ -589,6 +600,13 @@ int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text)
 int dbc_js_validate(dbc_ctx *ctx, const dbc_js_schema *s, const char *document, bool *valid,
                     dbc_js_error **errors, int *nerrors, int max_errors)
 {
+	return dbc_js_validate_n(ctx, s, document, strlen(document), valid, errors, nerrors,
+	                         max_errors);
+}
+
+int dbc_js_validate_n(dbc_ctx *ctx, const dbc_js_schema *s, const char *document, size_t len,
+                      bool *valid, dbc_js_error **errors, int *nerrors, int max_errors)
+{
 	/* the document's strings borrow its text, held for the call */
 	js_alloc a = {.ctx = ctx, .borrow = true};
 	js_val *inst;
@@ -600,7 +618,7 @@ int dbc_js_validate(dbc_ctx *ctx, const dbc_js_schema *s, const char *document, 
 	/* a verdict only: the compiled check answers valid in one pass over
 	 * the text, and leaves every other document to the evaluator below */
 	if (!errors && s->compiled_check) {
-		int fast = dbc_js_fast_valid(ctx, s, document);
+		int fast = dbc_js_fast_valid(ctx, s, document, len);
 		if (fast != 0) {
 			*valid = fast > 0;
 			return fast > 0 ? DBC_OK : DBC_ERROR;
@@ -613,5 +631,5 @@ int dbc_js_validate(dbc_ctx *ctx, const dbc_js_schema *s, const char *document, 
 
 int dbc_js_compiled_verdict(dbc_ctx *ctx, const dbc_js_schema *s, const char *document)
 {
-	return s->compiled_check ? dbc_js_fast_valid(ctx, s, document) : 0;
+	return s->compiled_check ? dbc_js_fast_valid(ctx, s, document, strlen(document)) : 0;
 }

@@ -391,6 +391,13 @@ struct js_node {
 	 * multipleOf or exclusive bound. The compiled check reads the bounds
 	 * itself (dbc_js_bounds_accept), without the assertions' walk. */
 	uint8_t bounds_kinds;
+	/* On a string, whether the node is its type (surely admitting one),
+	 * enum, minLength / maxLength and pattern alone, with an enum or a
+	 * pattern (bounds alone are bounds_kinds'): the compiled check asks
+	 * dbc_js_string_accept, without the evaluator's frames. JS_STRING_PLAIN:
+	 * no pattern, or one that is plain text (cheaper than a look at the
+	 * memo); JS_STRING_REGEX: a pattern PCRE2 searches (the memo first). */
+	uint8_t string_check;
 	/* The scalar kinds (bit 1 << js_kind) on which the node asserts
 	 * nothing but its type (surely) and its allOf / anyOf / oneOf / not:
 	 * dbc_js_eval_value judges its branches on such a value without an
@@ -426,6 +433,9 @@ struct js_node {
 	 * names (0 not looked at, 1 being looked at, 2 yes, 3 no) */
 	uint8_t names_only;
 };
+
+/* js_node.string_check's values (0: none). */
+enum { JS_STRING_PLAIN = 1, JS_STRING_REGEX };
 
 /* Whether n passes any instance of kind by its type alone (js_node.leaf):
  * the evaluator's and the compiled check's shortcut, each counting it as
@@ -544,10 +554,15 @@ int dbc_js_plan_schema(js_compiler *c);
 /* The node a drafts 4-7 $ref-only chain ends at (n itself when it is no
  * such node); NULL past a few hops. */
 const js_node *dbc_js_plan_target(const js_node *n);
-/* The compiled check of document text (js_fast.c): 1 valid, 0 undecided
+/* The compiled check of document text of len bytes, its NUL after them
+ * (js_fast.c): 1 valid, 0 undecided
  * (the evaluator decides: the document fails, or holds what the check
  * leaves to it), -1 an error in the ctx (a cancel). */
-int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text);
+int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text, size_t len);
+/* dbc_js_validate of a document of len bytes, its NUL after them (text
+ * whose length the host knows: not measured again). */
+int dbc_js_validate_n(dbc_ctx *ctx, const dbc_js_schema *s, const char *document, size_t len,
+                      bool *valid, dbc_js_error **errors, int *nerrors, int max_errors);
 /* A number's text at *at, when short, read into *v as dbc_js_parse reads it
  * (js_fast.c): -?(0|[1-9][0-9]{0,17}) an integer, or with a fraction of at
  * most 15 digits in all a real; *at moved past it. False otherwise (an
@@ -855,6 +870,11 @@ bool dbc_js_eval_in_place(js_run *r, const js_node *n, const js_val *inst);
 /* Whether scalar inst, of a kind in n->bounds_kinds, meets n's bounds
  * (js_assert.c): what dbc_js_assert_keywords answers for such a node. */
 bool dbc_js_bounds_accept(const js_node *n, const js_val *inst);
+/* Whether string inst meets the enum, length bounds and pattern of n, a
+ * node with a string_check (js_assert.c): what dbc_js_assert_keywords
+ * answers for it, quietly. 1 yes, 0 no, -1 an error in r's ctx (the
+ * pattern's match limit or the document's budget). */
+int dbc_js_string_accept(js_run *r, const js_node *n, const js_val *inst);
 /* The assertion keywords (js_assert.c): false when the instance fails one;
  * with errors collected, every failing keyword is recorded. */
 bool dbc_js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const js_path *ipath,

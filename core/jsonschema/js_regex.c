@@ -36,6 +36,11 @@ struct js_regex {
 	const char *literal;
 	size_t literal_len;
 	bool at_start, at_end;
+	/* JIT-compiled: searched through pcre2_jit_match, without
+	 * pcre2_match's checks of its arguments and of the subject's UTF-8
+	 * (every string searched is valid UTF-8: a document's text is checked
+	 * by its parse; a jsonb is walked only in a UTF-8 database) */
+	bool jit;
 };
 
 /* ECMA-262 WhiteSpace and LineTerminator, in PCRE2's \u notation. */
@@ -244,7 +249,7 @@ js_regex *dbc_js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char
 	}
 	/* JIT when the platform has it (it also honours the match limit);
 	 * the interpreter otherwise */
-	(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
 	re->match = pcre2_match_data_create_from_pattern(re->code, NULL);
 	re->mctx = pcre2_match_context_create(NULL);
 	if (!re->match || !re->mctx) {
@@ -334,7 +339,8 @@ static int match_counted(js_regex *re, const char *s, size_t n, uint64_t *spent,
 			return PCRE2_ERROR_MATCHLIMIT;
 		}
 		pcre2_set_match_limit(re->mctx, (uint32_t)run);
-		int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, re->match, re->mctx);
+		int rc = re->jit ? pcre2_jit_match(re->code, (PCRE2_SPTR)s, n, 0, 0, re->match, re->mctx)
+		                 : pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, re->match, re->mctx);
 		if (rc != PCRE2_ERROR_MATCHLIMIT) {
 			*spent += before; /* it needed more than the last limit it hit */
 			return rc;

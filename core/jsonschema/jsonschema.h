@@ -210,6 +210,10 @@ int dbc_js_revalidate(dbc_ctx *ctx, const char *name, struct dbc_rows *out);
  * at <schema path>)" naming the first error. */
 int dbc_js_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
                  bool format_assertion, bool *valid);
+/* dbc_js_valid of a document of document_len bytes, its NUL after them
+ * (a host that knows its text's length: the check does not measure it). */
+int dbc_js_valid_n(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, size_t document_len,
+                   const char *schema, bool format_assertion, bool *valid);
 int dbc_js_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
                   bool format_assertion);
 /* Rows (instance_path, schema_path, keyword, message), every error. */

@@ -84,7 +84,8 @@ void sqldbc_dbjson_valid(sqlite3_context *c, int argc, sqlite3_value **argv)
 	bool fa, valid;
 	int rc = json_args(&call, argc, argv, &doc, &schema, &fa);
 	if (rc == DBC_OK && doc)
-		rc = dbc_js_valid(&call.ctx, cache_of(call.conn), doc, schema, fa, &valid);
+		rc = dbc_js_valid_n(&call.ctx, cache_of(call.conn), doc,
+		                    (size_t)sqlite3_value_bytes(argv[0]), schema, fa, &valid);
 	if (rc == DBC_OK && doc)
 		sqlite3_result_int(c, valid);
 	sqldbc_finish(&call, c, rc);
