@@ -37,3 +37,26 @@ for round in 1 2 3 4 5 6; do
 done
 [ "$stopped" -ge 4 ] || fail "only $stopped of 6 restores were stopped before they ended (test premise)"
 echo "ok: $stopped stopped restores left nothing"
+
+# The rename into place is the restore's commit point. A stop signal that
+# comes just after it, while the directory is synced (every fsync slowed
+# by strace), finds the restore done: it ends 0 with the whole database,
+# never exits of the signal with the database left after saying "nothing
+# of it is left".
+for sig in TERM INT; do
+  rm -rf new && mkdir new
+  strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=300000 \
+    "$cli" restore full.db --db "sqlite:new/q.db" >out 2>err &
+  tracer=$!
+  for _ in $(seq 3000); do
+    [ -e new/q.db ] && break
+    kill -0 "$tracer" 2>/dev/null || break
+    sleep 0.01
+  done
+  [ -e new/q.db ] || fail "SIG$sig at the commit: the restore never renamed its file ($(cat err))"
+  kill -"$sig" "$(pgrep -P "$tracer")"
+  set +e; wait "$tracer"; rc=$?; set -e
+  [ "$rc" = 0 ] || fail "SIG$sig just after the rename into place: exit $rc, left $(ls new) ($(cat err))"
+  [ "$(sqlite3 new/q.db "SELECT count(*) FROM t")" = 60001 ] || fail "SIG$sig at the commit: the database is not whole"
+done
+echo "ok: a stop signal at the commit point ends a whole restore with 0"

@@ -107,6 +107,22 @@ int cli_restore_stage_begin(cli_restore_stage *s, cli_opts *o, const char *file)
 	return 0;
 }
 
+/* The commit point (stop signals held, cli_stop_commit): the staging file
+ * renamed to the target and the directory synced. A new target: never over
+ * a file another process made meanwhile. */
+static int rename_into_place(void *arg)
+{
+	cli_restore_stage *s = arg;
+	int moved = s->replace ? rename(s->staging, s->target)
+	                       : renameat2(AT_FDCWD, s->staging, AT_FDCWD, s->target, RENAME_NOREPLACE);
+	if (moved != 0)
+		return -1;
+	if (sync_dir(s->target) != 0)
+		cli_errorf("WARNING: restore: the directory of %s could not be synced: %s", s->target,
+		           strerror(errno));
+	return 0;
+}
+
 /* The closed staging file synced, renamed to the target and the directory
  * synced; 0, or -1 after printing why (nothing at the target). */
 static int move_into_place(cli_restore_stage *s)
@@ -127,9 +143,7 @@ static int move_into_place(cli_restore_stage *s)
 		close(fd);
 	if (synced != 0)
 		return -1;
-	/* a new target: never over a file another process made meanwhile */
-	int moved = s->replace ? rename(s->staging, s->target)
-	                       : renameat2(AT_FDCWD, s->staging, AT_FDCWD, s->target, RENAME_NOREPLACE);
+	int moved = cli_stop_commit(CLI_STOP_STAGING, rename_into_place, s);
 	if (moved != 0) {
 		cli_errorf("restore: cannot move the restored database to %s: %s; nothing restored%s",
 		           s->target, strerror(errno),
@@ -139,9 +153,6 @@ static int move_into_place(cli_restore_stage *s)
 	}
 	free(s->staging);
 	s->staging = NULL;
-	if (sync_dir(s->target) != 0)
-		cli_errorf("WARNING: restore: the directory of %s could not be synced: %s", s->target,
-		           strerror(errno));
 	return 0;
 }
 

@@ -2,12 +2,15 @@
  * stop_cleanup.c — a restore or a backup stopped by a signal (SIGINT,
  * SIGTERM, SIGHUP) leaves nothing behind: the handler removes every file a
  * slot holds (each with its -journal, -wal and -shm), then the folders,
- * says so, and the process dies of the signal. Invariant: the paths are static buffers changed only
- * with the stop signals blocked, and the handler only unlinks, writes and re-raises
- * (async-signal-safe).
+ * says so, and the process dies of the signal. Invariant: the paths are
+ * static buffers changed only with the stop signals blocked, and the
+ * handler only unlinks, writes and re-raises (async-signal-safe). The
+ * work's commit point (cli_stop_commit) runs with them held: a signal
+ * finds either the slot's file, removed, or the work done.
  */
 #include "cli/backup/common/stop_cleanup.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -111,4 +114,29 @@ char *cli_stop_mkdtemp(cli_stop_slot slot, char *template)
 	set_slot(slot, dir);
 	block(false, &old);
 	return dir;
+}
+
+int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg)
+{
+	sigset_t old;
+	block(true, &old);
+	int rc = commit(arg), commit_errno = errno;
+	if (rc == 0) {
+		set_slot(slot, NULL);
+		/* a signal held meanwhile came after the work was done: dropped
+		 * (a pending signal set to be ignored is discarded) */
+		sigset_t pending;
+		sigpending(&pending);
+		for (size_t i = 0; i < NSTOPS; i++)
+			if (sigismember(&pending, stops[i]) == 1) {
+				struct sigaction ignore, was;
+				memset(&ignore, 0, sizeof ignore);
+				ignore.sa_handler = SIG_IGN;
+				sigaction(stops[i], &ignore, &was);
+				sigaction(stops[i], &was, NULL);
+			}
+	}
+	block(false, &old);
+	errno = commit_errno;
+	return rc;
 }
