@@ -1,7 +1,9 @@
 """bench.py — runs every test/bench/bench_*.py (or those named in BENCH_ONLY,
 comma-separated, e.g. BENCH_ONLY=schema,migrate) and writes the results into
 docs/benchmarks.md and docs/benchmarks.csv; a BENCH_ONLY run replaces only
-its own benchmarks' rows there. Started by test/bench/run.sh."""
+the rows of the modules it ran (benchlib.kept_rows: every row of a module
+run whole, the figures measured again of one that ran only some of its
+parts, as its PARTS_RUN says after its run). Started by test/bench/run.sh."""
 import glob
 import importlib
 import os
@@ -20,8 +22,15 @@ def main():
     bench = benchlib.Bench()
     only = [x.strip() for x in os.environ.get("BENCH_ONLY", "").split(",") if x.strip()]
     files = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "bench_*.py")))
-    for path in files:
-        name = os.path.basename(path)[len("bench_"):-3]
+    modules = [os.path.basename(p)[len("bench_"):-3] for p in files]
+    # bench name -> the module whose figures in instructions are rows of it
+    rows_of = {}
+    for name in modules:
+        of = getattr(importlib.import_module(f"bench_{name}"), "ROWS_OF", None)
+        if of:
+            rows_of[of] = name
+    whole = set()  # the modules that ran all their parts, or failed
+    for name in modules:
         if only and name not in only:
             continue
         benchlib.log(f"== {name}")
@@ -30,7 +39,10 @@ def main():
             module = importlib.import_module(f"bench_{name}")
             bench.default_tx = getattr(module, "TX", None)
             module.run(bench)
+            if not getattr(module, "PARTS_RUN", None):
+                whole.add(name)
         except Exception as e:  # one broken benchmark must not lose the others' figures
+            whole.add(name)
             traceback.print_exc()
             bench.skip(name, f"failed: {type(e).__name__}: " + " ".join(str(e).split())[:300])
     info = benchlib.machine_info(bench.pg)
@@ -40,8 +52,8 @@ def main():
     csv_path = os.path.join(out_dir, "benchmarks.csv")
     kept = []
     if only:  # the other benchmarks' figures stay as their last run left them
-        ran = set(only) | {r.bench for r in bench.results} | {b for b, _ in bench.skipped}
-        kept = benchlib.kept_rows(csv_path, ran)
+        new_keys = {benchlib.row_key(r.bench, r.engine, r.size, r.side) for r in bench.results}
+        kept = benchlib.kept_rows(csv_path, whole, new_keys, modules, rows_of)
     # the rows as the results file records them: the page's table is made
     # from these alone
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())

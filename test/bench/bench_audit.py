@@ -793,14 +793,28 @@ def run_pg_wal(b, pg):
         pg.drop_db(db)
 
 
+# BENCH_AUDIT_PARTS=pg_writes,sqlite_shapes runs only the parts named; the
+# others' figures stay on the page as their last run left them (bench.py
+# reads PARTS_RUN after the run).
+PARTS = {"sqlite": run_sqlite, "sqlite_shapes": run_sqlite_shapes}
+PG_PARTS = {"pg_writes": run_pg_writes, "pg_bulk": run_pg_bulk, "pg_wal": run_pg_wal,
+            "pg_history": run_pg_history, "pg_paths": run_pg_paths}
+PARTS_RUN = None
+
+
 def run(b):
-    run_sqlite(b)
-    run_sqlite_shapes(b)
-    if b.pg:
-        run_pg_writes(b, b.pg)
-        run_pg_bulk(b, b.pg)
-        run_pg_wal(b, b.pg)
-        run_pg_history(b, b.pg)
-        run_pg_paths(b, b.pg)
-    else:
+    global PARTS_RUN
+    wanted = [p.strip() for p in os.environ.get("BENCH_AUDIT_PARTS", "").split(",") if p.strip()]
+    unknown = sorted(set(wanted) - set(PARTS) - set(PG_PARTS))
+    if unknown:
+        raise ValueError(f"BENCH_AUDIT_PARTS names no part {', '.join(unknown)}: "
+                         f"the parts are {', '.join(list(PARTS) + list(PG_PARTS))}")
+    PARTS_RUN = wanted or None
+    for name, part in PARTS.items():
+        if not wanted or name in wanted:
+            part(b)
+    pg_wanted = [name for name in PG_PARTS if not wanted or name in wanted]
+    if pg_wanted and not b.pg:
         b.skip("audit (PostgreSQL)", "no PostgreSQL cluster")
+    for name in pg_wanted if b.pg else ():
+        PG_PARTS[name](b, b.pg)

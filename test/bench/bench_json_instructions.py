@@ -22,6 +22,8 @@ from bench_json import INVALID, SCHEMA, document
 from benchlib import QUICK, TX_EACH_STATEMENT, TX_ONE, TX_READ
 from instructions import SingleUser, write
 
+# its figures are rows of bench "json" (benchlib.row_module)
+ROWS_OF = "json"
 ROWS = 2000 if QUICK else 20000
 STATEMENTS = 500 if QUICK else 2000
 CALLS = 500 if QUICK else 2000

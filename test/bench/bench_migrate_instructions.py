@@ -24,6 +24,8 @@ from bench_migrate import N, down, migration
 from benchlib import MODULE, QUICK, TX_ONE, sqlite_connect
 from instructions import SingleUser, count_instructions, write
 
+# its figures are rows of bench "migrate" (benchlib.row_module)
+ROWS_OF = "migrate"
 TARGET = 1.15
 def add_row(b, engine, raw, dbcare, how):
     ratio = dbcare / raw

@@ -19,6 +19,8 @@ import sys
 from benchlib import QUICK, ROOT, TX_EACH_ROW
 from instructions import count_instructions
 
+# its figures are rows of bench "pitr" (benchlib.row_module)
+ROWS_OF = "pitr"
 MODULE = os.path.join(ROOT, "build", "sqlite", "dbcare.so")
 COMMITS = 500 if QUICK else 2000
 BEFORE = 12200  # a commit's instructions in the hook before (0.3.9, 2026-11-25)

@@ -507,10 +507,39 @@ BEGIN = "<!-- bench:results:begin (written by test/bench/run.sh; do not edit by 
 END = "<!-- bench:results:end -->"
 
 
-def kept_rows(csv_path, ran):
-    """The rows of the results file whose benchmark is not in ran (a
-    BENCH_ONLY run replaces only its own benchmarks' rows)."""
-    return [r for r in read_csv(csv_path) if r["bench"] not in ran]
+def row_key(bench, engine, size, side):
+    """What names one figure: no two rows of the results file share it."""
+    return (bench, engine, size, side)
+
+
+def row_module(bench, side, modules, rows_of):
+    """The bench_*.py (named without its prefix) that writes a row of this
+    bench and side, None when no module does. A figure in instructions of
+    a bench that a module names as its ROWS_OF (rows_of: bench to module)
+    is that module's: json_instructions writes rows of "json". Otherwise
+    the longest module name the bench's name begins with, spaces for
+    underscores ("json schemastore instructions" is
+    json_schemastore_instructions's, "real schema" is real's), else the one
+    module sharing its first word ("serve scrape" is serve_cost's)."""
+    if side.endswith("instructions") and bench in rows_of:
+        return rows_of[bench]
+    name = bench.split(" (")[0].replace(" ", "_")
+    owner = max((m for m in modules if name == m or name.startswith(m + "_")), key=len,
+                default=None)
+    if owner is None:
+        first = [m for m in modules if m.split("_")[0] == name.split("_")[0]]
+        owner = first[0] if len(first) == 1 else None
+    return owner
+
+
+def kept_rows(csv_path, whole, new_keys, modules, rows_of):
+    """The rows of the results file a BENCH_ONLY run leaves: not the
+    figures it measured again (new_keys), nor any row of a module it ran
+    whole or that failed (whole), so a figure such a module no longer makes
+    goes; a module that ran only some of its parts loses only the former."""
+    return [r for r in read_csv(csv_path)
+            if row_key(r["bench"], r["engine"], r["size"], r["side"]) not in new_keys
+            and row_module(r["bench"], r["side"], modules, rows_of) not in whole]
 
 
 def results_block(doc_path):
