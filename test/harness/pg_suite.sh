@@ -13,9 +13,10 @@
 # the one `make install` built; DBC_PG_SERVER_ENV holds NAME=VALUE words put
 # into the postmaster's environment (so into every backend's); DBC_PG_FILTER
 # is a regex of test names ("suite/name") to run, like DBC_ONLY, and
-# DBC_PG_EXCLUDE one of names to leave out. DBC_PG_SHARE_IN and
-# DBC_PG_SHARE_OUT are the same pair for run_tests.sh's two shares of the
-# suite, so a caller's filter still applies within each share.
+# DBC_PG_EXCLUDE one of names to leave out. DBC_SHARE_IN and
+# DBC_SHARE_OUT are the same pair for run_tests.sh's two shares of the
+# suite (test/harness/select.sh), so a caller's filter still applies within
+# each share.
 # DBC_PG_SCRIPTS_FROM=DIR runs
 # only DIR's pg_*.sh on the cluster, recorded as TAG + name (no golden
 # files, no pgTAP): the journeys suite's PostgreSQL half.
@@ -37,13 +38,13 @@ read -r -a SERVER_ENV <<<"${DBC_PG_SERVER_ENV:-}"
 
 FAILED=0
 # DBC_ONLY=REGEX runs only the tests whose "suite/name" matches (while working
-# on one part); unset, every test runs.
+# on one part), within the share run_tests.sh gave (in_run); unset, every
+# test runs.
+. test/harness/select.sh
 selected() {
-	{ [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; } &&
+	in_run "$1" &&
 		{ [ -z "${DBC_PG_FILTER:-}" ] || [[ "$1" =~ $DBC_PG_FILTER ]]; } &&
-		{ [ -z "${DBC_PG_EXCLUDE:-}" ] || ! [[ "$1" =~ $DBC_PG_EXCLUDE ]]; } &&
-		{ [ -z "${DBC_PG_SHARE_IN:-}" ] || [[ "$1" =~ $DBC_PG_SHARE_IN ]]; } &&
-		{ [ -z "${DBC_PG_SHARE_OUT:-}" ] || ! [[ "$1" =~ $DBC_PG_SHARE_OUT ]]; }
+		{ [ -z "${DBC_PG_EXCLUDE:-}" ] || ! [[ "$1" =~ $DBC_PG_EXCLUDE ]]; }
 }
 # A failure's lines go out indented: the run's summary repeats them
 # (run_tests.sh, failure_details) under the failure they explain.

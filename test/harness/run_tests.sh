@@ -4,10 +4,13 @@
 # "PASS <suite>/<test>" or "FAIL <suite>/<test>" lines to $DBC_RESULTS.
 #
 # The suites run in three lanes at once (DBC_LANES=2 keeps the pg suite in
-# one lane, DBC_LANES=1 runs the suites one after the other): the PostgreSQL
-# lane (pg, then pg_asan), the pg suite's second lane (a share of its script
-# tests, PG_SECOND_SHARE below, on a second throwaway cluster of its own) and
-# the lane of everything else. A PostgreSQL test at stock settings spends
+# one lane and the sqlite suite whole, DBC_LANES=1 runs the suites one after
+# the other): the PostgreSQL lane (pg, then pg_asan), the pg suite's second
+# lane (a share of its script tests, PG_SECOND_SHARE below, on a second
+# throwaway cluster of its own) and the lane of everything else, the sqlite
+# suite first (beside a PostgreSQL lane, its first share: the second,
+# SQLITE_SECOND_SHARE below, goes to the first lane done with its own
+# suites). A PostgreSQL test at stock settings spends
 # much of its time waiting (fsync at every commit, sessions waiting for each
 # other, a kill loop's sleeps), which the other lanes fill; on two cores the
 # suite takes about as long as its longest lane. A lane that ends early does
@@ -70,6 +73,8 @@ stop_run() {
 trap 'stop_run; rm -rf "$DBC_RESULTS" "$claims" "$DBC_LANES_DIR" "$lanes_log" "$scratch"' EXIT
 trap 'echo "run_tests: interrupted, stopping the lanes" >&2; exit 130' INT
 trap 'exit 143' TERM
+# A suite's share is this run's to give (run_suite), never inherited.
+unset DBC_SHARE DBC_SHARE_IN DBC_SHARE_OUT
 
 # The pg suite's script tests that run on the second cluster, in the lane
 # of their own (the rest of the pg suite runs in the PostgreSQL lane, with
@@ -81,16 +86,26 @@ trap 'exit 143' TERM
 # build: each lane's cluster has its own directory, port and socket, and
 # the servers a test starts itself take free ports in its own directory.
 PG_SECOND_SHARE='^script/(pg_generate|pg_scale_|pg_perf_guard$|pg_[a-z_]*(kill|crash))'
+# The sqlite suite's script tests that make its second share, taken by the
+# first lane to end its own suites (most often a PostgreSQL lane, when its
+# share of the pg suite ends, while the other lane still runs the first
+# share): the backup and point-in-time recovery tests, about a third of the
+# suite's time (600 s of 1,700 in CI), so that both shares and the suites
+# after them end at about the same time. Script tests only: the golden
+# tests, the matrix and the Python test stay in the first share.
+SQLITE_SECOND_SHARE='^script/sqlite_(backup|pitr)'
+declare -A second_share=([pg]=$PG_SECOND_SHARE [sqlite]=$SQLITE_SECOND_SHARE)
 
 run_suite() { # suite[:share]
   local suite=${1%%:*} script results
   local env=()
   script="test/harness/${suite}_suite.sh"
-  # The pg suite's shares (pg:1, pg:2): its tests but PG_SECOND_SHARE, and
-  # PG_SECOND_SHARE's.
+  # A split suite's shares (SUITE:1, SUITE:2; test/harness/select.sh): its
+  # tests but its second share's, and its second share's; DBC_SHARE names
+  # the share (the sqlite suite's results directory).
   case $1 in
-  pg:1) env+=(DBC_PG_SHARE_OUT="$PG_SECOND_SHARE") ;;
-  pg:2) env+=(DBC_PG_SHARE_IN="$PG_SECOND_SHARE") ;;
+  *:1) env+=(DBC_SHARE=1 DBC_SHARE_OUT="${second_share[$suite]}") ;;
+  *:2) env+=(DBC_SHARE=2 DBC_SHARE_IN="${second_share[$suite]}") ;;
   esac
   echo "== suite: $1"
   if [ ! -x "$script" ]; then
@@ -135,6 +150,15 @@ for suite in ${DBC_SUITES:-sqlite unit journeys pg pg_asan asan valgrind fuzz}; 
   *) other_lane+=("$suite") ;;
   esac
 done
+# The sqlite suite in two shares when a PostgreSQL lane is there to take the
+# second (right after the first in every lane's order).
+if [ "$lanes" -ge 3 ] && [ ${#pg_lane[@]} -gt 0 ]; then
+  suites=("${other_lane[@]}")
+  other_lane=()
+  for suite in "${suites[@]}"; do
+    if [ "$suite" = sqlite ]; then other_lane+=(sqlite:1 sqlite:2); else other_lane+=("$suite"); fi
+  done
+fi
 
 # The builds of the suites that build for themselves, made ahead at the
 # lowest CPU priority while the lanes run: they take the moments a lane
@@ -165,8 +189,8 @@ start_prebuild() {
   local targets=() step suite
   [ -z "${DBC_ONLY:-}" ] || return 0 # a run of a few tests builds what it needs
   for step in sqlite:sqlite-clients sqlite:azurite sqlite:s3rver sqlite:npm-root pg_asan:pg-asan sqlite:sqlite-matrix asan:asan fuzz:fuzz-build; do
-    for suite in "${pg_lane[@]}" "${other_lane[@]}"; do
-      [ "$suite" != "${step%%:*}" ] || targets+=("${step#*:}")
+    for suite in "${pg_lane[@]}" "${other_lane[@]}"; do # once for a split suite
+      [ "${suite%%:*}" != "${step%%:*}" ] || { targets+=("${step#*:}") && break; }
     done
   done
   [ ${#targets[@]} -gt 0 ] || return 0

@@ -2,18 +2,22 @@
 # SQLite suites: golden tests (test/sqlite/NAME.sql against
 # test/sqlite/expected/NAME.out, run by the sqlite3 shell on a fresh database
 # file with the module loaded), script tests (test/script/sqlite_*.sh), and
-# the Python load test.
+# the Python load test. Under run_tests.sh it may run in two shares at once
+# (test/harness/select.sh: DBC_SHARE_IN / DBC_SHARE_OUT, DBC_SHARE the
+# share's number), each with its own results directory; the golden tests,
+# the matrix and the Python test are in the first share (the second share's
+# regex, SQLITE_SECOND_SHARE in run_tests.sh, matches script tests only).
 set -u
 cd "$(dirname "$0")/../.."
 : "${DBC_RESULTS:?run through test/harness/run_tests.sh}"
 root=$(pwd)
 module="$root/build/sqlite/dbcare"
-out_dir="$root/build/sqlite-results"
+out_dir="$root/build/sqlite-results${DBC_SHARE:+-$DBC_SHARE}"
 rm -rf "$out_dir"
 mkdir -p "$out_dir"
 status=0
-# DBC_ONLY=REGEX runs only the tests whose "suite/name" matches.
-selected() { [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; }
+# DBC_ONLY=REGEX runs only the tests whose "suite/name" matches (in_run).
+. test/harness/select.sh
 
 DBC_LAST_NS=$(date +%s%N)
 record() { # verdict name [detail file]
@@ -28,7 +32,7 @@ record() { # verdict name [detail file]
 for sql in test/sqlite/*.sql; do
   [ -f "$sql" ] || continue
   name=$(basename "$sql" .sql)
-  selected "sqlite/$name" || continue
+  in_run "sqlite/$name" || continue
   work=$(mktemp -d)
   # Line-buffered stdout keeps results and error messages in source order.
   (cd "$work" && stdbuf -oL sqlite3 -batch -cmd ".load $module" "$work/test.db" \
@@ -46,10 +50,14 @@ done
 
 export DBCARE_SQLITE_MODULE="$module"
 . test/harness/test_limit.sh
+# Stopped by run_tests.sh (TERM to the lane and to the test's timeout(1)),
+# the suite waits for the test to end, then removes its scratch directory.
+trap test_limit_abandon EXIT
+trap 'exit 143' TERM
 for script in test/script/sqlite_*.sh; do
   [ -f "$script" ] || continue
   name=$(basename "$script" .sh)
-  selected "script/$name" || continue
+  in_run "script/$name" || continue
   if run_limited "$out_dir/$name.log" "$script"; then
     record PASS "script/$name"
   else
@@ -59,8 +67,11 @@ done
 
 # The matrix: other SQLite versions and distributions' builds (its tests
 # are named matrix/..., selected by DBC_ONLY like any; its downloads and
-# builds cached under build/, maybe made ahead by run_tests.sh).
-test/harness/build_step.sh sqlite-matrix test/harness/sqlite_matrix.sh "$module.so" "$out_dir/matrix" || status=1
+# builds cached under build/, maybe made ahead by run_tests.sh), in the
+# share that has the matrix/... names.
+if in_share matrix/; then
+  test/harness/build_step.sh sqlite-matrix test/harness/sqlite_matrix.sh "$module.so" "$out_dir/matrix" || status=1
+fi
 # The matrix printed each of its own tests' seconds: the next test's count
 # starts here, not at the last script test (python/test_load showed the
 # whole matrix's time as its own).
@@ -68,7 +79,7 @@ DBC_LAST_NS=$(date +%s%N)
 
 # Proves the module loads outside the sqlite3 shell. Debian's python3 is used
 # because other builds may leave out enable_load_extension.
-if ! selected python/test_load; then :
+if ! in_run python/test_load; then :
 elif /usr/bin/python3 test/python/test_load.py "$module" > "$out_dir/python.log" 2>&1; then
   record PASS "python/test_load"
 else

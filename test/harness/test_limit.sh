@@ -35,6 +35,9 @@ test_limit_stop_servers() { # dir
 	done < <(find "$1" -name postmaster.pid 2>/dev/null)
 }
 
+# The scratch directory of the test running now (test_limit_abandon).
+TEST_LIMIT_SCRATCH=
+
 # Runs SCRIPT with bash (after env ASSIGNMENTS...), its output into LOG.
 # Returns its status; 124 (and a line in LOG) when it ran out of time.
 run_limited() { # log script [NAME=VALUE...]
@@ -43,6 +46,7 @@ run_limited() { # log script [NAME=VALUE...]
 	limit=$(test_limit_of "$script")
 	started=$(date +%s)
 	scratch=$(mktemp -d "${TMPDIR:-/tmp}/dbc-test.XXXXXX")
+	TEST_LIMIT_SCRATCH=$scratch
 	chmod 1777 "$scratch"
 	# (the braces take bash's "Killed" notice when the group had to be killed)
 	{ env "$@" TMPDIR="$scratch" timeout -k "${DBC_TEST_KILL_GRACE:-20}" "$limit" \
@@ -55,5 +59,15 @@ run_limited() { # log script [NAME=VALUE...]
 	fi
 	test_limit_stop_servers "$scratch" >>"$log"
 	rm -rf "$scratch" 2>/dev/null || true
+	TEST_LIMIT_SCRATCH=
 	return "$rc"
+}
+
+# For a suite's EXIT trap: a suite stopped by a signal in the middle of a
+# test never comes back to run_limited's cleanup, so this stops what the
+# test left running there and removes its scratch directory.
+test_limit_abandon() {
+	[ -n "$TEST_LIMIT_SCRATCH" ] || return 0
+	test_limit_stop_servers "$TEST_LIMIT_SCRATCH" >/dev/null
+	rm -rf "$TEST_LIMIT_SCRATCH" 2>/dev/null || true
 }
