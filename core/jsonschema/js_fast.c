@@ -82,7 +82,8 @@ static inline void skip_ws(fast *f)
 /* A string without escapes at f->p (its quote), in well-formed UTF-8:
  * its bytes borrowed from the text. False, f->p unmoved: an escape, a
  * control character or a bad sequence (the evaluator's parse decides). */
-static bool plain_string(fast *f, const char **s, uint32_t *len)
+static inline __attribute__((always_inline)) bool plain_string(fast *f, const char **s,
+                                                               uint32_t *len)
 {
 	const unsigned char *b = (const unsigned char *)f->p + 1, *q = b;
 	q = dbc_js_plain_run(q, (const unsigned char *)f->end);
@@ -240,12 +241,39 @@ static bool scalar(fast *f, js_val *v)
 	return dbc_js_short_number(&f->p, v);
 }
 
+/* The string without escapes at f->p taken as value(f, n, depth) would
+ * take it, without its call, when n passes any string by its type alone
+ * (or is NULL or true: any value): most of a real document's values (a
+ * dependency's version, a script, a keyword). Counted as value() counts
+ * it: a poll, a reread inside branches, a leaf's step. False, f->p
+ * unmoved: anything else (value() reads it). */
+static inline __attribute__((always_inline)) bool leaf_string(fast *f, const js_node *n, int depth)
+{
+	skip_ws(f);
+	if (*f->p != '"' || depth > JS_FAST_DEPTH || (f->polls + 1) % JS_FAST_POLL == 0 ||
+	    (f->in_alts && f->rereads + 1 > JS_FAST_REREADS))
+		return false;
+	const js_node *t = n && n->ref_only && n->ref ? dbc_js_plan_target(n) : n;
+	bool step = t && t->schema->kind != JV_TRUE;
+	if ((n && !t) || (step && (!dbc_js_leaf_of(t, JV_STR) || f->r.steps + 1 >= f->r.next_check)))
+		return false;
+	const char *s;
+	uint32_t len;
+	if (!plain_string(f, &s, &len))
+		return false;
+	f->polls++;
+	f->rereads += f->in_alts != 0;
+	f->r.steps += step;
+	return true;
+}
+
 /* A member's value against its nodes: read once against each, from the
  * same start (as allOf's branches). */
 static js_verdict member_value(fast *f, const js_node **nodes, int n, int depth)
 {
 	if (n <= 1)
-		return value(f, n ? nodes[0] : NULL, depth);
+		return leaf_string(f, n ? nodes[0] : NULL, depth) ? JS_VALID
+		                                                  : value(f, n ? nodes[0] : NULL, depth);
 	skip_ws(f);
 	const char *start = f->p, *end = NULL;
 	js_verdict v = JS_VALID;
@@ -331,7 +359,8 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 			all[count] = (js_member){.key = key, .klen = klen};
 		}
 		count++;
-		const js_slot *slot = p ? dbc_js_plan_slot(p, key, klen) : NULL;
+		uint32_t hash = dbc_js_plan_hash(key, klen);
+		const js_slot *slot = p ? dbc_js_plan_slot_hashed(p, key, klen, hash) : NULL;
 		const js_node *nodes[JS_MEMBER_NODES];
 		int nnodes = 0;
 		if (slot) {
@@ -344,7 +373,7 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 		} else {
 			/* compared only with the names that share its bit of
 			 * the filter (a hash of its length and end bytes) */
-			uint64_t bit = 1ull << (dbc_js_plan_hash(key, klen) & 63);
+			uint64_t bit = 1ull << (hash & 63);
 			for (int i = 0; (names_filter & bit) && i < nnames; i++)
 				if (names[i].klen == klen && dbc_js_same_bytes(names[i].key, key, klen))
 					return JS_UNDECIDED;
@@ -397,7 +426,8 @@ static js_verdict array(fast *f, const js_plan *p, int depth)
 				if (dbc_js_equal(&seen[i], &seen[count]))
 					return JS_INVALID;
 		}
-		js_verdict v = value(f, p ? p->items : NULL, depth + 1);
+		const js_node *items = p ? p->items : NULL;
+		js_verdict v = leaf_string(f, items, depth + 1) ? JS_VALID : value(f, items, depth + 1);
 		if (v != JS_VALID)
 			return v;
 		count++;

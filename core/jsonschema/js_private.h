@@ -101,8 +101,12 @@ static inline const unsigned char *dbc_js_plain_run(const unsigned char *q,
 		while (end - q >= 16) {
 			unsigned n = dbc_js_plain_16(q);
 			q += n;
-			if (n < 16)
+			if (n < 16) {
+				/* most strings end here: their closing quote */
+				if (*q == '"')
+					return q;
 				break;
+			}
 		}
 		while (plain[*q])
 			q++;
@@ -605,15 +609,29 @@ static inline js_verdict dbc_js_not(js_verdict b)
  * costs more than the comparison. */
 static inline bool dbc_js_same_bytes(const char *a, const char *b, uint32_t n)
 {
-	uint32_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x, y;
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y)
-			return false;
+	uint64_t x, y;
+	if (n >= 8) {
+		/* the last load overlaps the one before it: no byte loop */
+		for (uint32_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
 	}
-	for (; i < n; i++)
+	if (n >= 4) {
+		/* two loads of four that overlap */
+		uint32_t u, v, w, z;
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		memcpy(&w, a + n - 4, 4);
+		memcpy(&z, b + n - 4, 4);
+		return u == v && w == z;
+	}
+	for (uint32_t i = 0; i < n; i++)
 		if (a[i] != b[i])
 			return false;
 	return true;
@@ -623,11 +641,13 @@ static inline uint32_t dbc_js_plan_hash(const char *key, uint32_t klen)
 {
 	return klen ? klen * 31u + (unsigned char)key[0] * 7u + (unsigned char)key[klen - 1] : 0;
 }
-/* The slot of member name key in object plan p, or NULL: a probe of its
- * index (inlined: a document's every member name asks). */
-static inline const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key, uint32_t klen)
+/* The slot of member name key, of hash h (dbc_js_plan_hash), in object
+ * plan p, or NULL: a probe of its index (inlined: a document's every
+ * member name asks). */
+static inline const js_slot *dbc_js_plan_slot_hashed(const js_plan *p, const char *key,
+                                                     uint32_t klen, uint32_t h)
 {
-	for (uint32_t h = dbc_js_plan_hash(key, klen);; h++) {
+	for (;; h++) {
 		unsigned i = p->index[h & p->mask];
 		if (!i)
 			return NULL;
@@ -635,6 +655,10 @@ static inline const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key,
 		if (s->klen == klen && dbc_js_same_bytes(s->key, key, klen))
 			return s;
 	}
+}
+static inline const js_slot *dbc_js_plan_slot(const js_plan *p, const char *key, uint32_t klen)
+{
+	return dbc_js_plan_slot_hashed(p, key, klen, dbc_js_plan_hash(key, klen));
 }
 
 /* The compiled check's memo of what short strings came to (js_memo.c):
