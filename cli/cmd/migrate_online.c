@@ -19,9 +19,9 @@
  *     how the last one went (its time, its lock retries, the sessions it
  *     kept waiting); a batch whose BEGIN finds the database busy is tried
  *     again like one whose rows are; after each batch the command rests
- *     as long as it ran (at most the throttle's target), so the clients
- *     have the server (and SQLite's writers polling for its one lock)
- *     at least half the time;
+ *     three times as long as it ran (dbc_throttle_yield_ms), so the
+ *     clients have the server (and SQLite's writers polling for its one
+ *     lock) at least three quarters of the time;
  *   - each unit is recorded done (dbmigrate_online_record) in its own
  *     transaction, or right after it when it runs outside one: a run killed
  *     part way is resumed by the next one (step_begin kind 'online' takes
@@ -65,6 +65,15 @@ typedef struct online_run {
 	/* the last change of the batch's size was a cut: the next growth is
 	 * said (every cut is, and the first growth after one) */
 	bool cut_last;
+	/* the backfill's duty: its batches' time BEGIN to COMMIT, and the
+	 * window from its first batch's BEGIN to its last rest's end */
+	double busy_ms, window_from, window_to;
+	/* the units that take the exclusive lock: how many, and the longest
+	 * one's time BEGIN to COMMIT, which bounds the lock's hold (the wait
+	 * for it, and what the unit does before taking it, included) */
+	int ax_units;
+	double ax_max_ms;
+	const char *ax_max_purpose; /* the longest one's first step's purpose */
 } online_run;
 
 static void pause_ms(long ms)
@@ -266,7 +275,15 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 				r->batches++;
 				say_pace(r, &m, was);
 			}
-			pause_ms((long)dbc_throttle_yield_ms(held));
+			if (r->busy_ms == 0)
+				r->window_from = t0;
+			r->busy_ms += held;
+			/* under DBCARE_TEST_ONLINE_KILL_AT no rest either: a kill
+			 * test runs the backfill once a kill point, and a rest
+			 * moves none of them */
+			if (r->kill_at == 0)
+				pause_ms((long)dbc_throttle_yield_ms(held));
+			r->window_to = dbc_monotonic_ms();
 			return 0;
 		}
 		cli_rows_free(&b);
@@ -370,14 +387,20 @@ static int record_unit(online_run *r, int from, int to)
 }
 
 /* The unit's steps [from, to) once: its "transaction" steps in one
- * transaction, the others at top level; then recorded done. */
+ * transaction, recorded done first in it (before a step takes its table's
+ * lock: the lock is held for the steps alone, not for the records too),
+ * the others at top level, then recorded done. */
+static const char *exclusive_table(const online_run *r, int from, int to);
+
 static int run_unit_once(online_run *r, int from, int to, long *rows)
 {
 	bool tx = mode_is(r, from, "transaction");
+	bool ax = tx && exclusive_table(r, from, to) != NULL;
+	double t0 = dbc_monotonic_ms();
 	if (tx && (q(r, r->db->drv->begin_write, 0, NULL, NULL) != 0 ||
 	           set_wait(r, r->db->drv->lock_wait_local) != 0))
 		return -1;
-	int rc = 0;
+	int rc = tx ? record_unit(r, from, to) : 0;
 	for (int i = from; rc == 0 && i < to; i++) {
 		const char *sql = cell(r, i, r->c_sql);
 		if (mode_is(r, i, "generated"))
@@ -389,10 +412,18 @@ static int run_unit_once(online_run *r, int from, int to, long *rows)
 		else
 			rc = tx ? q(r, sql, 0, NULL, NULL) : run_outside(r, sql);
 	}
-	if (rc == 0)
+	if (!tx && rc == 0)
 		rc = record_unit(r, from, to);
 	if (tx && rc == 0)
 		rc = q(r, "COMMIT", 0, NULL, NULL);
+	if (ax && rc == 0) {
+		double held = dbc_monotonic_ms() - t0;
+		r->ax_units++;
+		if (held > r->ax_max_ms) {
+			r->ax_max_ms = held;
+			r->ax_max_purpose = cell(r, from, r->c_purpose);
+		}
+	}
 	if (tx && rc != 0) {
 		cli_error saved = r->db->error;
 		memset(&r->db->error, 0, sizeof r->db->error);
@@ -526,7 +557,13 @@ static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const ch
 	                    o->max_replica_lag > 0 ? o->max_replica_lag : DBC_THROTTLE_MAX_LAG_BYTES,
 	                    -1,
 	                    false,
-	                    false};
+	                    false,
+	                    0,
+	                    0,
+	                    0,
+	                    0,
+	                    0,
+	                    NULL};
 }
 
 int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
@@ -576,7 +613,6 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 		rc = skip < 0 ? -1 : skip ? 0 : run_unit(&r, i, j, &rows);
 		i = j;
 	}
-	cli_rows_free(&plan);
 	/* recorded applied (its step records go with it) */
 	if (rc == 0 && due && q(&r, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL) != 0) {
 		cli_print_db_error(&o->out, db);
@@ -588,6 +624,18 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 		         "migration %s: %ld row(s) filled in batches (%ld; their size %d%% to %d%% of "
 		         "the plan's, %.0f ms waited for replicas)",
 		         version, rows, r.batches, r.pct_min, r.pct_max, r.lag_waited_ms);
+	if (rc == 0 && due && r.busy_ms > 0 && r.window_to > r.window_from)
+		cli_note(&o->out,
+		         "migration %s: the batches ran %.0f ms of the backfill's %.0f ms (%.0f%%)",
+		         version, r.busy_ms, r.window_to - r.window_from,
+		         100 * r.busy_ms / (r.window_to - r.window_from));
+	if (rc == 0 && due && r.ax_units)
+		cli_note(&o->out,
+		         "migration %s: %d transaction(s) took the %s lock, the longest %.1f ms from "
+		         "its BEGIN to its COMMIT, the lock held for part of it (%s)",
+		         version, r.ax_units, db->drv->exclusive_lock, r.ax_max_ms,
+		         r.ax_max_purpose ? r.ax_max_purpose : "");
+	cli_rows_free(&plan);
 	/* tests only: how many statements a whole run sends (its kill points) */
 	if (r.kill_at > 0 && rc == 0)
 		fprintf(stderr, "dbcare: test: %ld statement(s) sent\n", r.sent);

@@ -5,8 +5,9 @@
  * a client writing one of its rows may wait), halved on a wait with a cap
  * on regrowth for a while after it; a pause while a replica lags (their
  * positions read at most once a second); and a
- * rest after each batch as long as it ran, up to the target (the server
- * and the lock free for the clients at least half the time).
+ * rest after each batch three times as long as it ran, up to three times
+ * the target (the batches run at most a quarter of the time: the server
+ * and the lock free for the clients the rest).
  */
 #include "migrate/migrate_throttle.h"
 
@@ -77,5 +78,6 @@ double dbc_throttle_yield_ms(double held_ms)
 {
 	if (!(held_ms > 0))
 		return 0;
-	return held_ms > DBC_THROTTLE_TARGET_MS ? DBC_THROTTLE_TARGET_MS : held_ms;
+	double rest = held_ms * (100 - DBC_THROTTLE_DUTY_PCT) / DBC_THROTTLE_DUTY_PCT;
+	return rest > DBC_THROTTLE_REST_MAX_MS ? DBC_THROTTLE_REST_MAX_MS : rest;
 }

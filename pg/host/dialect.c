@@ -263,12 +263,20 @@ static const dbc_online_shadow online_shadow = {
      * dropped (views, policies, triggers, constraints, indexes, a
      * sequence's owner, in that order); post, what comes after the
      * rename, each object's statements put first, so in the reverse
-     * order; val, the constraints to validate, recorded */
+     * order; val, the constraints to validate, recorded. They are read
+     * twice: pass 1 before the lock, pass 2 under it. What the swap does
+     * is pass 2's alone; pass 1 only plans its queries (PL/pgSQL keeps
+     * each plan for the block's run) and reads the catalog's pages, so
+     * that the clients queued behind the lock wait for pass 2's
+     * executions, not for the planning of a dozen catalog joins. */
     .swap =
         "DECLARE t pg_catalog.regclass := pg_catalog.to_regclass(%1$s); c record; g record; "
-        "ob record; k pg_catalog.int2; s pg_catalog.text; pre pg_catalog.text[] := '{}'; "
-        "post pg_catalog.text[] := '{}'; val pg_catalog.jsonb := '[]'; "
-        "BEGIN EXECUTE pg_catalog.format('LOCK TABLE %%s IN ACCESS EXCLUSIVE MODE', t); "
+        "ob record; k pg_catalog.int2; s pg_catalog.text; pre pg_catalog.text[]; "
+        "post pg_catalog.text[]; val pg_catalog.jsonb; pass pg_catalog.int4; "
+        "BEGIN FOR pass IN 1..2 LOOP "
+        "IF pass = 2 THEN EXECUTE pg_catalog.format('LOCK TABLE %%s IN ACCESS EXCLUSIVE MODE', "
+        "t); END IF; "
+        "pre := '{}'; post := '{}'; val := '[]'; "
         "%7$s "
         "SELECT a.attnum, a.attnotnull, a.attstattarget, a.attoptions, a.attacl, "
         "pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def, "
@@ -394,6 +402,7 @@ static const dbc_online_shadow online_shadow = {
         "pre := pre || pg_catalog.format('ALTER SEQUENCE %%s OWNED BY NONE', ob.name); "
         "post := pg_catalog.format('ALTER SEQUENCE %%s OWNED BY %%s.%%I', ob.name, t, %2$s) "
         "|| post; END LOOP; "
+        "END LOOP; "
         "EXECUTE pg_catalog.format('DROP TRIGGER %%I ON %%s', %4$s, t); "
         "EXECUTE pg_catalog.format('DROP FUNCTION %%s', %5$s); "
         "IF c.def IS NOT NULL THEN EXECUTE pg_catalog.format("

@@ -111,6 +111,9 @@ grep -q "^transaction | - | DO 'DECLARE .*RENAME COLUMN" plan.txt || { cat plan.
 
 run 0 migrate --db "$(url $db)" --dir m --online
 has "migration 1: 3000 row(s) filled in batches" err
+# the backfill's duty and the exclusive units' longest time, said
+has "migration 1: the batches ran " err
+has "migration 1: 2 transaction(s) took the ACCESS EXCLUSIVE lock, the longest " err
 [ "$(fp $db)" = "$new" ] || fail "--online: the schema is not the plain migration's: $(diff \
   <(qd ${db}_plain -c "SELECT dbschema_snapshot()" | tr , '\n') \
   <(qd $db -c "SELECT dbschema_snapshot()" | tr , '\n'))"

@@ -149,9 +149,16 @@ static void test_lag_due(void)
 static void test_yield(void)
 {
 	const double held = DBC_THROTTLE_TARGET_MS / 2;
-	CHECK(dbc_throttle_yield_ms(held) == held, "a rest as long as the batch ran");
-	CHECK(dbc_throttle_yield_ms(DBC_THROTTLE_TARGET_MS * 5) == DBC_THROTTLE_TARGET_MS,
-	      "a long batch: at most the target");
+	CHECK(DBC_THROTTLE_DUTY_PCT > 0 && DBC_THROTTLE_DUTY_PCT <= 25,
+	      "the batches run at most a quarter of the time");
+	double rest = dbc_throttle_yield_ms(held);
+	CHECK(held / (held + rest) <= DBC_THROTTLE_DUTY_PCT / 100.0 + 1e-9 &&
+	          held / (held + rest) >= DBC_THROTTLE_DUTY_PCT / 100.0 - 1e-9,
+	      "a rest that leaves the batches DUTY per cent of the time");
+	CHECK(dbc_throttle_yield_ms(DBC_THROTTLE_TARGET_MS) == DBC_THROTTLE_REST_MAX_MS,
+	      "a batch at the target: the longest rest");
+	CHECK(dbc_throttle_yield_ms(DBC_THROTTLE_TARGET_MS * 5) == DBC_THROTTLE_REST_MAX_MS,
+	      "a long batch: no longer a rest than one at the target");
 	CHECK(dbc_throttle_yield_ms(-1) == 0, "a clock gone back: no pause");
 }
 
