@@ -81,13 +81,13 @@ static SPIPlanPtr add_count_plan = NULL;  /* adds to the backend's row */
 static SPIPlanPtr count_plan = NULL;      /* or makes it */
 static SPIPlanPtr fold_count_plan = NULL; /* and folds ended transactions' */
 
-/* Whether dbcare's table is there: a DROP EXTENSION (or, for
- * dbcare.audit_written, a build not yet updated to 0.3.9) after the
+/* dbcare's table, or InvalidOid when it is not there: a DROP EXTENSION (or,
+ * for dbcare.audit_written, a build not yet updated to 0.3.9) after the
  * transaction's writes leaves nothing to write to. */
-static bool dbcare_table(const char *name)
+static Oid dbcare_table(const char *name)
 {
 	Oid nsp = get_namespace_oid("dbcare", true);
-	return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
 }
 
 /* Pushes the value before a change, once per subtransaction: the top level
@@ -204,7 +204,7 @@ static bool pending_writes(void)
  * the path is never found (hostile_search_path). */
 static void write_head(const chain_head *h)
 {
-	if (!dbcare_table("audit_chain"))
+	if (!OidIsValid(dbcare_table("audit_chain")))
 		return;
 	Datum args[3] = {CStringGetTextDatum(h->table), CStringGetTextDatum(h->now.hash),
 	                 Int64GetDatum(h->now.last_id)};
@@ -245,7 +245,8 @@ static void write_head(const chain_head *h)
  * unfinished ones. */
 static void write_count(bool committing_now)
 {
-	if (!dbcare_table("audit_written"))
+	Oid written = dbcare_table("audit_written");
+	if (!OidIsValid(written))
 		return;
 #if PG_VERSION_NUM >= 170000
 	int32 backend = MyProcNumber;
@@ -261,8 +262,11 @@ static void write_count(bool committing_now)
 	bool fold = !committing_now && !IsolationUsesXactSnapshot();
 	Oid types[2] = {INT4OID, INT8OID};
 	Datum args[2] = {Int32GetDatum(slot), Int64GetDatum(count)};
-	/* the backend's row is there but for its first commit: a plain UPDATE,
-	 * a third of the speculative insertion's cost (issue 63) */
+	/* the backend's row is there but for its first commit: updated in
+	 * place (pg/audit/audit_written_row.c), or else by a plain UPDATE, a
+	 * third of the speculative insertion's cost (issue 63) */
+	if (committing_now && pgdbc_audit_written_add(written, slot, count))
+		return;
 	if (!fold &&
 	    (SPI_execute_plan(pgdbc_audit_keep_plan(&add_count_plan,
 	                                            "UPDATE dbcare.audit_written"
@@ -444,7 +448,7 @@ void pgdbc_audit_pending_count(Oid owner, int64 entries)
 {
 	/* the table missing (a build not yet updated to 0.3.9): nothing is
 	 * counted, as the update counts the log's entries when it makes it */
-	if (entries == 0 || !dbcare_table("audit_written"))
+	if (entries == 0 || !OidIsValid(dbcare_table("audit_written")))
 		return;
 	refuse_after_flush();
 	ensure_registered();
