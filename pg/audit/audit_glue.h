@@ -37,6 +37,7 @@ typedef struct pgdbc_audit_writer {
 	EState *estate;
 	ResultRelInfo *rri;
 	TupleTableSlot **slots; /* the direct path's entries not yet inserted (MULTI_ENTRIES) */
+	int nslots;             /* the slots made: made as entries need them */
 	int nbuffered;
 	Datum text[PGDBC_AUDIT_LOG_COLUMNS]; /* text columns' last values (writer_text) */
 	Size buffered_bytes;
