@@ -107,7 +107,9 @@ static bool update_row(Relation rel, Relation pk, int32 slot, int64 entries)
 bool pgdbc_audit_written_add(Oid relid, int32 slot, int64 entries)
 {
 #ifdef DIRECT_COUNT
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT | ACL_UPDATE) != ACLCHECK_OK)
+	/* both, as the UPDATE needs (pg_class_aclcheck passes either) */
+	AclMode needs = ACL_SELECT | ACL_UPDATE;
+	if (pg_class_aclmask(relid, GetUserId(), needs, ACLMASK_ALL) != needs)
 		return false;
 	Relation rel = table_open(relid, RowExclusiveLock);
 	Oid pk_oid;
