@@ -37,6 +37,7 @@ typedef struct pgdbc_audit_writer {
 	EState *estate;
 	ResultRelInfo *rri;
 	TupleTableSlot **slots; /* the direct path's entries not yet inserted (MULTI_ENTRIES) */
+	int nslots;             /* the slots made: made as entries need them */
 	int nbuffered;
 	Datum text[PGDBC_AUDIT_LOG_COLUMNS]; /* text columns' last values (writer_text) */
 	Size buffered_bytes;
@@ -107,6 +108,9 @@ void pgdbc_audit_pending_count(Oid owner, int64 entries);
 /* Writes them now: before a reader of those rows in this transaction
  * (arg unused: for pgdbc_guarded). */
 void pgdbc_audit_pending_flush(void *unused);
+/* Adds entries to slot's row of dbcare.audit_written (relid) as an UPDATE
+ * would; false when it left the row alone (pg/audit/audit_written_row.c). */
+bool pgdbc_audit_written_add(Oid relid, int32 slot, int64 entries);
 
 /* Whether dbcare.audit_chain has a head per chain (0.3.3), not one row. */
 bool pgdbc_audit_chain_per_table(void);

@@ -26,7 +26,8 @@
  *   readers are dbaudit_verify and the health check's chain walk,
  *   pg/audit/fn_audit.c, and dbcare_audit_entries_written,
  *   pg/audit/audit_count.c). They are written as the log's owner who
- *   wrote the entries, in a security-restricted operation.
+ *   wrote the entries, in a security-restricted operation, by statements
+ *   that resolve nothing through the session's search_path.
  * - The transaction's end (commit, abort, prepare) forgets everything.
  */
 #include "pg/host/glue.h"
@@ -76,16 +77,17 @@ static saved *count_saved = NULL;
 static bool committing = false;
 
 static SPIPlanPtr chain_move_plan = NULL;
-static SPIPlanPtr count_plan = NULL;      /* adds to one row */
+static SPIPlanPtr add_count_plan = NULL;  /* adds to the backend's row */
+static SPIPlanPtr count_plan = NULL;      /* or makes it */
 static SPIPlanPtr fold_count_plan = NULL; /* and folds ended transactions' */
 
-/* Whether dbcare's table is there: a DROP EXTENSION (or, for
- * dbcare.audit_written, a build not yet updated to 0.3.9) after the
+/* dbcare's table, or InvalidOid when it is not there: a DROP EXTENSION (or,
+ * for dbcare.audit_written, a build not yet updated to 0.3.9) after the
  * transaction's writes leaves nothing to write to. */
-static bool dbcare_table(const char *name)
+static Oid dbcare_table(const char *name)
 {
 	Oid nsp = get_namespace_oid("dbcare", true);
-	return OidIsValid(nsp) && OidIsValid(get_relname_relid(name, nsp));
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
 }
 
 /* Pushes the value before a change, once per subtransaction: the top level
@@ -196,21 +198,26 @@ static bool pending_writes(void)
 
 /* ------------------------------------------------------------ writing */
 
+/* The statements below run at commit under the session's search_path (no
+ * pin: setting it costs a GUC level a commit), so each names every table,
+ * operator and function with its schema; a user's own "=" or "+" earlier on
+ * the path is never found (hostile_search_path). */
 static void write_head(const chain_head *h)
 {
-	if (!dbcare_table("audit_chain"))
+	if (!OidIsValid(dbcare_table("audit_chain")))
 		return;
 	Datum args[3] = {CStringGetTextDatum(h->table), CStringGetTextDatum(h->now.hash),
 	                 Int64GetDatum(h->now.last_id)};
 	Oid types[3] = {TEXTOID, TEXTOID, INT8OID};
 	if (h->legacy) {
-		if (SPI_execute_with_args("UPDATE dbcare.audit_chain SET last_hash = $1 WHERE id = 1", 1,
-		                          &types[1], &args[1], NULL, false, 0) != SPI_OK_UPDATE)
+		if (SPI_execute_with_args("UPDATE dbcare.audit_chain SET last_hash = $1"
+		                          " WHERE id OPERATOR(pg_catalog.=) 1",
+		                          1, &types[1], &args[1], NULL, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "dbcare: could not move the audit log's hash chain");
 	} else if (SPI_execute_plan(pgdbc_audit_keep_plan(
 	                                &chain_move_plan,
 	                                "UPDATE dbcare.audit_chain SET last_hash = $2, last_id = $3"
-	                                " WHERE chain = $1",
+	                                " WHERE chain OPERATOR(pg_catalog.=) $1",
 	                                3, types),
 	                            args, NULL, false, 0) != SPI_OK_UPDATE ||
 	           SPI_processed != 1)
@@ -238,7 +245,8 @@ static void write_head(const chain_head *h)
  * unfinished ones. */
 static void write_count(bool committing_now)
 {
-	if (!dbcare_table("audit_written"))
+	Oid written = dbcare_table("audit_written");
+	if (!OidIsValid(written))
 		return;
 #if PG_VERSION_NUM >= 170000
 	int32 backend = MyProcNumber;
@@ -254,30 +262,45 @@ static void write_count(bool committing_now)
 	bool fold = !committing_now && !IsolationUsesXactSnapshot();
 	Oid types[2] = {INT4OID, INT8OID};
 	Datum args[2] = {Int32GetDatum(slot), Int64GetDatum(count)};
+	/* the backend's row is there but for its first commit: updated in
+	 * place (pg/audit/audit_written_row.c), or else by a plain UPDATE, a
+	 * third of the speculative insertion's cost (issue 63) */
+	if (committing_now && pgdbc_audit_written_add(written, slot, count))
+		return;
+	if (!fold &&
+	    (SPI_execute_plan(pgdbc_audit_keep_plan(&add_count_plan,
+	                                            "UPDATE dbcare.audit_written"
+	                                            " SET entries = entries OPERATOR(pg_catalog.+) $2"
+	                                            " WHERE slot OPERATOR(pg_catalog.=) $1",
+	                                            2, types),
+	                      args, NULL, false, 0) == SPI_OK_UPDATE &&
+	     SPI_processed == 1))
+		return;
 	SPIPlanPtr plan =
 	    fold ? pgdbc_audit_keep_plan(
 	               &fold_count_plan,
 	               "WITH ended AS (SELECT slot FROM dbcare.audit_written"
-	               "   WHERE slot < 0 AND slot <> $1 FOR UPDATE SKIP LOCKED),"
+	               "   WHERE slot OPERATOR(pg_catalog.<) 0 AND slot OPERATOR(pg_catalog.<>) $1"
+	               "   FOR UPDATE SKIP LOCKED),"
 	               " folded AS (DELETE FROM dbcare.audit_written w USING ended"
-	               "   WHERE w.slot = ended.slot RETURNING w.entries)"
+	               "   WHERE w.slot OPERATOR(pg_catalog.=) ended.slot RETURNING w.entries)"
 	               " INSERT INTO dbcare.audit_written AS w (slot, entries)"
-	               " SELECT $1, $2 + coalesce((SELECT sum(entries) FROM folded), 0)::bigint"
-	               " ON CONFLICT (slot) DO UPDATE SET entries = w.entries + EXCLUDED.entries",
+	               " SELECT $1, $2 OPERATOR(pg_catalog.+)"
+	               "  coalesce((SELECT pg_catalog.sum(entries) FROM folded), 0)::pg_catalog.int8"
+	               " ON CONFLICT (slot) DO UPDATE"
+	               " SET entries = w.entries OPERATOR(pg_catalog.+) EXCLUDED.entries",
 	               2, types)
-	         : pgdbc_audit_keep_plan(&count_plan,
-	                                 "INSERT INTO dbcare.audit_written AS w (slot, entries)"
-	                                 " VALUES ($1, $2) ON CONFLICT (slot)"
-	                                 " DO UPDATE SET entries = w.entries + EXCLUDED.entries",
-	                                 2, types);
+	         : pgdbc_audit_keep_plan(
+	               &count_plan,
+	               "INSERT INTO dbcare.audit_written AS w (slot, entries)"
+	               " VALUES ($1, $2) ON CONFLICT (slot) DO UPDATE"
+	               " SET entries = w.entries OPERATOR(pg_catalog.+) EXCLUDED.entries",
+	               2, types);
 	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "dbcare: could not count the audit entries written");
 }
 
-/* Runs write as owner, in a security-restricted operation, under dbcare's
- * pinned search_path: at commit the session's path is in force, where a
- * user's own "=" or "+" would be found before pg_catalog's and run as the
- * log's owner. */
+/* Runs write as owner, in a security-restricted operation. */
 static void as_owner(Oid owner, void (*write)(const chain_head *), const chain_head *h)
 {
 	Oid save_user;
@@ -285,12 +308,10 @@ static void as_owner(Oid owner, void (*write)(const chain_head *), const chain_h
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(owner,
 	                       save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	int nest = pgdbc_pin_search_path();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	write(h);
 	SPI_finish();
-	pgdbc_unpin_search_path(nest);
 	SetUserIdAndSecContext(save_user, save_sec);
 }
 
@@ -427,7 +448,7 @@ void pgdbc_audit_pending_count(Oid owner, int64 entries)
 {
 	/* the table missing (a build not yet updated to 0.3.9): nothing is
 	 * counted, as the update counts the log's entries when it makes it */
-	if (entries == 0 || !dbcare_table("audit_written"))
+	if (entries == 0 || !OidIsValid(dbcare_table("audit_written")))
 		return;
 	refuse_after_flush();
 	ensure_registered();

@@ -311,7 +311,8 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 	ExecOpenIndices(w->rri, false);
 	pgdbc_audit_index_open(w);
 	w->estate->es_output_cid = GetCurrentCommandId(true);
-	w->slots = MemoryContextAllocZero(w->cxt, sizeof(TupleTableSlot *) * MULTI_ENTRIES);
+	/* not zeroed: a one-row statement would clear 8 kB for its one slot */
+	w->slots = MemoryContextAlloc(w->cxt, sizeof(TupleTableSlot *) * MULTI_ENTRIES);
 	w->cid = w->estate->es_output_cid;
 #else
 	/* the plain path writes through SPI, which opens the log itself */
@@ -501,9 +502,9 @@ static void flush_entries(pgdbc_audit_writer *w, bool closing)
 static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *values,
                         const bool *nulls)
 {
-	if (w->slots[w->nbuffered] == NULL) {
+	if (w->nbuffered == w->nslots) {
 		MemoryContext old = MemoryContextSwitchTo(w->cxt);
-		w->slots[w->nbuffered] = table_slot_create(w->log, NULL);
+		w->slots[w->nslots++] = table_slot_create(w->log, NULL);
 		MemoryContextSwitchTo(old);
 	}
 	TupleTableSlot *slot = w->slots[w->nbuffered];
@@ -542,7 +543,7 @@ static void finish_entries(pgdbc_audit_writer *w)
 	 * locks are held to the transaction's end, like the log's (cheaper,
 	 * and the next statement takes them again anyway) */
 	pgdbc_audit_index_close(w);
-	for (int i = 0; i < MULTI_ENTRIES && w->slots[i]; i++)
+	for (int i = 0; i < w->nslots; i++)
 		ExecDropSingleTupleTableSlot(w->slots[i]);
 	FreeExecutorState(w->estate);
 	relation_close(w->log, NoLock); /* the lock is held to the transaction's end */

@@ -56,6 +56,10 @@ STATEMENTS = 200  # one-row statements, each prepared and run on their own
 PREPARED_ROWS = 10000
 MIGRATIONS = 200
 COMMITS = 300    # the point-in-time capture: the commits between two counts
+# one-row UPDATE transactions (pgbench's shape): what dbcare adds once a
+# transaction (the writer's set-up, the count written at commit) is paid at
+# every row
+TX_UPDATES = 100
 
 
 def fail(msg):
@@ -397,6 +401,12 @@ def pg_scripts(d):
         # counts its entry (dbcare.audit_chain, dbcare.audit_written)
         f"CREATE TABLE chained {PG_AUDIT_TABLE}", "SELECT dbcare_set('audit.hash_chain', 'on')",
         "SELECT dbaudit_enable('chained')", "SELECT dbcare_set('audit.hash_chain', 'off')",
+        # each row its own transaction, on tables of their own (filled
+        # before auditing: no entries), so the path runs alone as well
+        *(f"CREATE TABLE {t}_tx {PG_AUDIT_TABLE}" for t in ("plain", "audited")),
+        *(f"INSERT INTO {t}_tx SELECT g, 0, 'name ' || g, now() FROM generate_series(1, {ROWS}) g"
+          for t in ("plain", "audited")),
+        "SELECT dbaudit_enable('audited_tx')",
         "CREATE TABLE docs (payload jsonb)",
         f"INSERT INTO docs SELECT {PG_DOC} FROM generate_series(1, {ROWS}) i",
         "CREATE TABLE jplain (payload jsonb)",
@@ -407,6 +417,12 @@ def pg_scripts(d):
         write(d, f"insert_{t}.sql", f"INSERT INTO {t} SELECT g, g % 100, 'name ' || g, now()"
                                     f" FROM generate_series(1, {ROWS}) g;\n\n")
         write(d, f"update_{t}.sql", f"UPDATE {t} SET v = v + 1, name = name || '!';\n\n")
+        # the first EXECUTE loads what every run loads once: the base runs it alone
+        prepared = (f"PREPARE u(int) AS UPDATE {t}_tx SET v = v + 1 WHERE id = $1;\n\n"
+                    "EXECUTE u(1);\n\n")
+        write(d, f"tx_base_{t}.sql", prepared)
+        write(d, f"tx_update_{t}.sql", prepared + "".join(
+            f"EXECUTE u({i * 7919 % ROWS + 1});\n\n" for i in range(TX_UPDATES)))
     for n in (0, AUDIT_STATEMENTS, 2 * AUDIT_STATEMENTS):
         # a first statement of its own loads what every run loads once
         first = f"INSERT INTO chained VALUES ({-n - 1}, 1, 'name', now());\n\n"
@@ -457,6 +473,14 @@ def pg_audit_statements(pg):
     return second / first, second
 
 
+def pg_audit_tx_update(pg):
+    """TX_UPDATES one-row UPDATEs of a prepared statement, each its own
+    transaction, less the same backend running the first one alone."""
+    plain, audited = ((pg.su.count("g", f"tx_update_{t}.sql") - pg.su.count("g", f"tx_base_{t}.sql"))
+                      for t in ("plain", "audited"))
+    return audited / plain, audited / TX_UPDATES
+
+
 def pg_json_bulk(pg):
     plain, checked = pg.count("json_jplain.sql"), pg.count("json_jchecked.sql")
     return checked / plain, checked / ROWS
@@ -480,7 +504,8 @@ def pg_verify(pg, names):
     """Every audited write logged, every document kept, every migration
     applied, by the paths that ran (names), and nothing by the others."""
     want = {"audited_entries": ROWS * sum("audit bulk" in n for n in names) +
-            (3 + 3 * AUDIT_STATEMENTS) * sum("audit statements" in n for n in names),
+            (3 + 3 * AUDIT_STATEMENTS) * sum("audit statements" in n for n in names) +
+            (2 + TX_UPDATES) * sum("per UPDATE" in n for n in names),
             "checked_rows": ROWS * sum("JSON" in n for n in names),
             "migrated_tables": MIGRATIONS * sum("migration" in n for n in names)}
     with open(os.path.join(pg.su.d, "counts.sql")) as f:
@@ -527,6 +552,9 @@ PATHS = {
                       f"statements {AUDIT_STATEMENTS + 1:,}-{2 * AUDIT_STATEMENTS:,} / "
                       f"1-{AUDIT_STATEMENTS:,}",
         pg_audit_statements),
+    "postgresql audit transaction per UPDATE": (
+        "postgresql", f"trigger mode / unaudited, {TX_UPDATES} one-row UPDATEs of {ROWS:,} rows, "
+                      "a transaction each (prepared)", pg_audit_tx_update),
     "postgresql migration apply": ("postgresql", "dbmigrate_apply / the raw SQL in one transaction, "
                                                  "200 migrations", pg_migrate_apply),
     "postgresql JSON CHECK bulk": ("postgresql", "dbjson_valid CHECK / no CHECK, INSERT ... SELECT "

@@ -123,7 +123,7 @@ n_log=$(q -c "SELECT count(*) FROM dbcare.audit_log")
 got=$(q -c "SELECT sum(entries) FROM dbcare.audit_written")
 [ "$got" = "$n_log" ] || fail "entries written $got <> the log's $n_log entries"
 
-# the bookkeeping written at commit runs under dbcare's own search_path:
+# the bookkeeping written at commit names every operator with its schema:
 # a session whose path finds a user's "=" (text) and "+" (bigint) first
 # commits its audited writes without running them (they would run as the
 # log's owner)
@@ -147,6 +147,21 @@ got=$(q -c "BEGIN" -c "INSERT INTO sp VALUES (1001, 1)" -c "SET TRANSACTION READ
 echo "$got" | grep -q "dbcare: this transaction wrote audited rows and was then made read-only" ||
   fail "the read-only commit's error: $got"
 [ "$(q -c "SELECT count(*) FROM sp WHERE id = 1001")" = 0 ] || fail "the refused commit kept its row"
+
+# the count is written in place (pg/audit/audit_written_row.c) only where
+# that is what an UPDATE does: a trigger on dbcare.audit_written sees each
+# commit's count (the session's first commit may make its row)
+q <<'SQL' >/dev/null
+CREATE TABLE written_seen (n bigint);
+CREATE FUNCTION written_seen() RETURNS trigger LANGUAGE plpgsql
+  AS $$BEGIN INSERT INTO public.written_seen VALUES (NEW.entries - OLD.entries); RETURN NEW; END$$;
+CREATE TRIGGER seen AFTER UPDATE ON dbcare.audit_written FOR EACH ROW EXECUTE FUNCTION written_seen();
+SQL
+q -c "INSERT INTO sp VALUES (1002, 1)" -c "DELETE FROM written_seen" -c "INSERT INTO sp VALUES (1003, 1)" \
+  -c "INSERT INTO sp VALUES (1004, 1), (1005, 1)" > /dev/null
+got=$(q -c "SELECT string_agg(n::text, ' ' ORDER BY n) FROM written_seen")
+[ "$got" = "1 2" ] || fail "the counts a trigger on dbcare.audit_written saw: $got"
+q -c "DROP TRIGGER seen ON dbcare.audit_written" > /dev/null
 
 # a changed entry in the middle and a deleted later one: both named
 mid=$(q -c "SELECT id FROM dbcare.audit_log WHERE table_name = 'public.hc' ORDER BY id OFFSET $((n_hc / 3)) LIMIT 1")
