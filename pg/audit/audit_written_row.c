@@ -11,8 +11,9 @@
  * - It does what `UPDATE dbcare.audit_written SET entries = entries + n
  *   WHERE slot = $1` does when nothing else has touched the row, and does
  *   nothing otherwise: the row updated by another transaction, the table
- *   not dbcare's layout (two columns, one index: its primary key), a
- *   trigger, a rule or row security on it, the caller without UPDATE on it.
+ *   not dbcare's layout (a plain table of two columns, one index: its
+ *   primary key), a trigger, a rule, row security or a CHECK constraint
+ *   on it, the caller without UPDATE on it.
  *   The caller then runs that UPDATE, which handles each case as SQL does.
  * - It runs in the committing transaction, as the caller's user, under the
  *   transaction's active snapshot: the count is committed or rolled back
@@ -33,6 +34,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/index.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
@@ -45,12 +47,15 @@
 #include "audit_glue.h"
 
 #ifdef DIRECT_COUNT
-/* Whether the relation is dbcare's (slot int4, entries int8), with its
- * primary key the one index, and nothing an UPDATE would also run. */
+/* Whether the relation is dbcare's plain table (slot int4, entries int8),
+ * with its primary key the one index, and nothing an UPDATE would also run
+ * or check: no trigger, rule, row security or CHECK constraint. */
 static bool plain_layout(Relation rel, Oid *pk)
 {
 	TupleDesc desc = RelationGetDescr(rel);
-	if (desc->natts != 2 || TupleDescAttr(desc, 0)->atttypid != INT4OID ||
+	if (rel->rd_rel->relkind != RELKIND_RELATION || desc->natts != 2 ||
+	    (desc->constr && desc->constr->num_check > 0) ||
+	    TupleDescAttr(desc, 0)->atttypid != INT4OID ||
 	    TupleDescAttr(desc, 1)->atttypid != INT8OID || TupleDescAttr(desc, 0)->attisdropped ||
 	    TupleDescAttr(desc, 1)->attisdropped || rel->trigdesc != NULL || rel->rd_rel->relhasrules ||
 	    rel->rd_rel->relrowsecurity)

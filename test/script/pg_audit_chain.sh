@@ -162,6 +162,12 @@ q -c "INSERT INTO sp VALUES (1002, 1)" -c "DELETE FROM written_seen" -c "INSERT 
 got=$(q -c "SELECT string_agg(n::text, ' ' ORDER BY n) FROM written_seen")
 [ "$got" = "1 2" ] || fail "the counts a trigger on dbcare.audit_written saw: $got"
 q -c "DROP TRIGGER seen ON dbcare.audit_written" > /dev/null
+# and a CHECK added to it holds at the commit's count as at an UPDATE's
+q -c "ALTER TABLE dbcare.audit_written ADD CONSTRAINT capped CHECK (entries OPERATOR(pg_catalog.<) 0) NOT VALID" > /dev/null
+got=$(q -c "INSERT INTO sp VALUES (1006, 1)" 2>&1 || true)
+echo "$got" | grep -q 'violates check constraint "capped"' || fail "a commit's count passed a CHECK on dbcare.audit_written: $got"
+[ "$(q -c "SELECT count(*) FROM sp WHERE id = 1006")" = 0 ] || fail "the commit refused by the CHECK kept its row"
+q -c "ALTER TABLE dbcare.audit_written DROP CONSTRAINT capped" > /dev/null
 
 # a changed entry in the middle and a deleted later one: both named
 mid=$(q -c "SELECT id FROM dbcare.audit_log WHERE table_name = 'public.hc' ORDER BY id OFFSET $((n_hc / 3)) LIMIT 1")
