@@ -551,11 +551,13 @@ bool sqldbc_audit_has_row_hash(sqlite3 *db)
 /* The pending form the shared audit triggers write (audit_sql.c): a mode
  * letter ('P' every pair, 'C' only the pairs whose value differs from the
  * other side's), then '{', pairs "name":value joined by ',' and '}'. The
- * name is a JSON string as append_string writes it; the value is 'n' (NULL),
- * 'i' and the integer's decimal text, 'r' and quote() of the real (exact),
- * 't' or 'b' and hex() of the text's or blob's bytes. Names are JSON
- * strings and values hold no ',' or '}', so a pair ends at the first ','
- * or '}' after its name. */
+ * name is a JSON string as append_string writes it; the value is 'n' (NULL,
+ * then NULL or nothing), 'i' and the integer's decimal text, 'r' and quote()
+ * of the real (exact), 't' and hex() of the text's bytes, 'b' and quote()
+ * of the blob (X'hex'; the shared triggers of earlier 0.3.9 builds wrote
+ * its hex() alone, and their pending entries are read too). Names are
+ * JSON strings and values hold no ',' or '}', so a pair ends at the first
+ * ',' or '}' after its name. */
 typedef struct pending_value {
 	char tag;      /* n, i, r, t, b */
 	const char *p; /* after the tag */
@@ -597,6 +599,10 @@ static bool next_pair(pending_reader *r, const char **name, int *name_len, pendi
 		p++;
 	v->n = (int)(p - v->p);
 	r->p = p;
+	if (v->tag == 'b' && v->n >= 3 && v->p[0] == 'X' && v->p[1] == '\'' && v->p[v->n - 1] == '\'') {
+		v->p += 2;
+		v->n -= 3;
+	}
 	if (!strchr("nirtb", v->tag)) {
 		*bad = true;
 		return false;

@@ -89,21 +89,25 @@ static char *changes_of(dbc_ctx *ctx, const dbc_strlist *cols)
 }
 
 /* Columns per printf() call of a pending object: within SQLite's default
- * limit of 127 arguments to a function (the format is one more). */
+ * limit of 127 arguments to a function (two a column, and the format). */
 #define PENDING_PER_GROUP 100
 #define PENDING_PER_CALL  60
 
 /* One value in the pending form (audit_json.c): the first letter of its
- * type (i, r, t, b, n) and the integer, the quoted real, or the hex of text
- * and blob (hex(NULL) is ''). Kept small: SQLite compiles the shared
+ * type (i, r, t, b, n), which the printf format takes from typeof() with
+ * %.1s, and quote() of it (the integer, the exact real, X'hex' of a blob,
+ * NULL), or the hex of a text (quote() stops at a NUL byte, and hex keeps a
+ * UTF-16 file's text as it is). Kept small: SQLite compiles the shared
  * trigger's body into every statement writing the table, even when a
- * connection with dbcare skips it, so its size is paid at each prepare. */
+ * connection with dbcare skips it, so its size is paid at each prepare
+ * (the sqlite3 shell prepares every statement it runs). */
+#define PENDING_FORMAT ":%.1s%s"
 #define PENDING_VALUE                                                                              \
-	"substr(typeof(%1$s), 1, 1) || CASE typeof(%1$s) WHEN 'integer' THEN %1$s"                     \
-	" WHEN 'real' THEN quote(%1$s) ELSE hex(%1$s) END"
+	"typeof(%1$s), CASE typeof(%1$s) WHEN 'text' THEN hex(%1$s) ELSE quote(%1$s) END"
 /* The same of the rowid's column, which holds integers only: the same text,
- * a fifth of the expression. */
-#define PENDING_ROWID "'i' || %1$s"
+ * one operand. */
+#define PENDING_ROWID_FORMAT ":i%s"
+#define PENDING_ROWID        "%1$s"
 
 /* Whether column is the table's rowid column (rowid: its name, or NULL). */
 static bool is_rowid(const char *column, const char *rowid)
@@ -141,14 +145,14 @@ static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, 
 			for (const char *c = json; *c; c++) /* printf's format: % doubled */
 				dbc_buf_append(&fmt, *c == '%' ? "%%" : (char[]){*c, 0});
 			sqlite3_free(json);
-			dbc_buf_append(&fmt, ":%s");
+			bool rowid_col = is_rowid(cols->items[i], rowid);
+			dbc_buf_append(&fmt, rowid_col ? PENDING_ROWID_FORMAT : PENDING_FORMAT);
 			char *q = h->quote_ident(ctx, cols->items[i]);
 			char *ref = q ? dbc_printf(ctx, "%s.%s", row, q) : NULL;
 			if (!ref)
 				return NULL;
 			dbc_buf_append(&args, ", ");
-			dbc_buf_appendf(&args, is_rowid(cols->items[i], rowid) ? PENDING_ROWID : PENDING_VALUE,
-			                ref);
+			dbc_buf_appendf(&args, rowid_col ? PENDING_ROWID : PENDING_VALUE, ref);
 		}
 		if (start + PENDING_PER_CALL >= cols->n)
 			dbc_buf_append(&fmt, "}");
@@ -271,7 +275,12 @@ typedef struct audit_op {
  * cryptographic hash: whoever can write the file can drop the trigger
  * anyway; every connection computes it when it loads dbcare, cheaply. A
  * SQLite built without its compile-option functions gets no WHEN and no
- * token. */
+ * token. An update's "a recorded column changed" comes after the skip, in
+ * the shared trigger and its TEMP twin alike (direct_trigger): the twin
+ * counts every row it is asked about and the shared trigger takes that
+ * count at once, whether or not a column changed, so a connection with
+ * dbcare never compares the columns a second time (each comparison
+ * copies both sides' values out of the row's trigger frame). */
 static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable, const audit_op *p,
                             char token[SQLDBC_AUDIT_TOKEN_LEN + 1])
 {
@@ -283,18 +292,18 @@ static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 		return dbc_printf(ctx, "CREATE TRIGGER main.%s AFTER %s ON %s%s%s BEGIN %s; END;", name,
 		                  p->event, qtable, p->cond ? " WHEN " : "", p->cond ? p->cond : "",
 		                  p->pending);
-	const char *fmt = "CREATE TRIGGER main.%s AFTER %s ON %s WHEN %s%s"
-	                  "NOT sqlite_compileoption_used('" SQLDBC_AUDIT_DIRECT_PREFIX "%s')"
+	const char *fmt = "CREATE TRIGGER main.%s AFTER %s ON %s WHEN"
+	                  " NOT sqlite_compileoption_used('" SQLDBC_AUDIT_DIRECT_PREFIX "%s')%s%s"
 	                  " BEGIN %s; END;";
 	const char *cond = p->cond ? p->cond : "", *and = p->cond ? " AND " : "";
-	char *bare = dbc_printf(ctx, fmt, name, p->event, qtable, cond, and, "", p->pending);
+	char *bare = dbc_printf(ctx, fmt, name, p->event, qtable, "", and, cond, p->pending);
 	if (!bare)
 		return NULL;
 	uint64_t h = 14695981039346656037u; /* FNV-1a, 64 bits */
 	for (const unsigned char *c = (const unsigned char *)bare; *c; c++)
 		h = (h ^ *c) * 1099511628211u;
 	sqlite3_snprintf(SQLDBC_AUDIT_TOKEN_LEN + 1, token, "%016llx", (unsigned long long)h);
-	return dbc_printf(ctx, fmt, name, p->event, qtable, cond, and, token, p->pending);
+	return dbc_printf(ctx, fmt, name, p->event, qtable, token, and, cond, p->pending);
 }
 
 /* The link of the entry the TEMP trigger just inserted, with the same head
@@ -331,11 +340,11 @@ static char *direct_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 		return NULL;
 	return dbc_printf(
 	    ctx,
-	    "CREATE TEMP TRIGGER %s AFTER %s ON main.%s WHEN %s%sdbaudit_direct('%s') BEGIN"
+	    "CREATE TEMP TRIGGER %s AFTER %s ON main.%s WHEN dbaudit_direct('%s')%s%s BEGIN"
 	    "%s INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key, old_values,"
 	    "  new_values, row_hash) VALUES (dbaudit_now(), dbaudit_txid(), dbaudit_actor(), '%s',"
 	    "  %s, %s, %s, %s, %s);%s END;",
-	    name, p->event, qtable, p->cond ? p->cond : "", p->cond ? " AND " : "", token,
+	    name, p->event, qtable, token, p->cond ? " AND " : "", p->cond ? p->cond : "",
 	    p->ahead ? p->ahead : "", p->op, lit, p->key, p->old, p->new, p->row_hash,
 	    o->hash_chain ? LINK_LAST : "");
 }
