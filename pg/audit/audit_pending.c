@@ -264,10 +264,11 @@ static void write_count(bool committing_now)
 	Datum args[2] = {Int32GetDatum(slot), Int64GetDatum(count)};
 	/* the backend's row is there but for its first commit: updated in
 	 * place (pg/audit/audit_written_row.c), or else by a plain UPDATE, a
-	 * third of the speculative insertion's cost (issue 63) */
+	 * third of the speculative insertion's cost (issue 63); a transaction's
+	 * own row is new, made below */
 	if (committing_now && pgdbc_audit_written_add(written, slot, count))
 		return;
-	if (!fold &&
+	if (committing_now &&
 	    (SPI_execute_plan(pgdbc_audit_keep_plan(&add_count_plan,
 	                                            "UPDATE dbcare.audit_written"
 	                                            " SET entries = entries OPERATOR(pg_catalog.+) $2"

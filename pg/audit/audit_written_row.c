@@ -1,19 +1,21 @@
 /*
  * pg/audit/audit_written_row.c — the commit-time count added to the
  * backend's row of dbcare.audit_written through the table and index access
- * methods, as logical replication's apply updates a row: the row found by
- * its primary key, updated by table_tuple_update, its index entry added
- * when the new version is not a heap-only tuple. The same update through
- * SPI (pg/audit/audit_pending.c) spends more on the executor's set-up and
- * teardown and the plan's revalidation than on the update (issue 63).
+ * methods, without the executor: the row found by its primary key, updated
+ * by table_tuple_update, its index entry added when the new version is not
+ * a heap-only tuple. The same update through SPI (pg/audit/audit_pending.c)
+ * spends more on the executor's set-up and teardown and the plan's
+ * revalidation than on the update (issue 63).
  *
  * Invariants:
  * - It does what `UPDATE dbcare.audit_written SET entries = entries + n
  *   WHERE slot = $1` does when nothing else has touched the row, and does
  *   nothing otherwise: the row updated by another transaction, the table
- *   not dbcare's layout (a plain table of two columns, one index: its
- *   primary key), a trigger, a rule, row security or a CHECK constraint
- *   on it, the caller without UPDATE on it.
+ *   not dbcare's layout (a plain table, not a partition, of two columns,
+ *   one index: a B-tree primary key on the first), a trigger, a rule, row
+ *   security or a CHECK constraint on it, a publication unable to replicate
+ *   an update (replica identity NOTHING), a sum out of bigint's range, the
+ *   caller without SELECT and UPDATE on it.
  *   The caller then runs that UPDATE, which handles each case as SQL does.
  * - It runs in the committing transaction, as the caller's user, under the
  *   transaction's active snapshot: the count is committed or rolled back
@@ -34,13 +36,16 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/index.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/snapmgr.h"
 #endif
 
@@ -48,12 +53,16 @@
 
 #ifdef DIRECT_COUNT
 /* Whether the relation is dbcare's plain table (slot int4, entries int8),
- * with its primary key the one index, and nothing an UPDATE would also run
- * or check: no trigger, rule, row security or CHECK constraint. */
+ * with a B-tree primary key on slot alone its one index, and nothing an
+ * UPDATE would also run or check: no trigger, rule, row security, CHECK
+ * constraint, partition bound, or a publication's refusal to replicate an
+ * update (CheckCmdReplicaIdentity refuses one only under identity NOTHING,
+ * this table having a primary key). */
 static bool plain_layout(Relation rel, Oid *pk)
 {
 	TupleDesc desc = RelationGetDescr(rel);
-	if (rel->rd_rel->relkind != RELKIND_RELATION || desc->natts != 2 ||
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition ||
+	    rel->rd_rel->relreplident == REPLICA_IDENTITY_NOTHING || desc->natts != 2 ||
 	    (desc->constr && desc->constr->num_check > 0) ||
 	    TupleDescAttr(desc, 0)->atttypid != INT4OID ||
 	    TupleDescAttr(desc, 1)->atttypid != INT8OID || TupleDescAttr(desc, 0)->attisdropped ||
@@ -65,6 +74,15 @@ static bool plain_layout(Relation rel, Oid *pk)
 	bool ok = list_length(indexes) == 1 && OidIsValid(*pk);
 	list_free(indexes);
 	return ok;
+}
+
+/* Whether the primary key is the one update_row looks up and fills: a
+ * B-tree on column 1 alone, no expression, no predicate. */
+static bool plain_key(Relation pk)
+{
+	return pk->rd_rel->relam == BTREE_AM_OID && pk->rd_index->indnatts == 1 &&
+	       pk->rd_index->indkey.values[0] == 1 && RelationGetIndexExpressions(pk) == NIL &&
+	       RelationGetIndexPredicate(pk) == NIL;
 }
 
 /* Updates the row found at slot; false when it met anything but a row
@@ -82,10 +100,12 @@ static bool update_row(Relation rel, Relation pk, int32 slot, int64 entries)
 	if (index_getnext_slot(scan, ForwardScanDirection, old)) {
 		bool null;
 		Datum was = slot_getattr(old, 2, &null);
-		if (!null) {
+		int64 sum;
+		/* out of range: the UPDATE raises the error */
+		if (!null && !pg_add_s64_overflow(DatumGetInt64(was), entries, &sum)) {
 			ExecClearTuple(new);
 			new->tts_values[0] = Int32GetDatum(slot);
-			new->tts_values[1] = Int64GetDatum(DatumGetInt64(was) + entries);
+			new->tts_values[1] = Int64GetDatum(sum);
 			new->tts_isnull[0] = new->tts_isnull[1] = false;
 			ExecStoreVirtualTuple(new);
 			TM_FailureData failure;
@@ -121,10 +141,13 @@ bool pgdbc_audit_written_add(Oid relid, int32 slot, int64 entries)
 	bool done = false;
 	if (plain_layout(rel, &pk_oid)) {
 		Relation pk = index_open(pk_oid, RowExclusiveLock);
-		done = update_row(rel, pk, slot, entries);
+		done = plain_key(pk) && update_row(rel, pk, slot, entries);
 		index_close(pk, NoLock);
 	}
 	table_close(rel, NoLock);
+	/* seen by a session at client_min_messages = debug1 (pg_audit_chain) */
+	if (done)
+		elog(DEBUG1, "dbcare: the audit count was added in place");
 	return done;
 #else
 	(void)relid;

@@ -124,9 +124,10 @@ got=$(q -c "SELECT sum(entries) FROM dbcare.audit_written")
 [ "$got" = "$n_log" ] || fail "entries written $got <> the log's $n_log entries"
 
 # the bookkeeping written at commit names every operator with its schema:
-# a session whose path finds a user's "=" (text) and "+" (bigint) first
-# commits its audited writes without running them (they would run as the
-# log's owner)
+# a session whose path finds a user's "=" (text, integer), "<", "<>" and
+# "+" (bigint) first commits its audited writes without running them (they
+# would run as the log's owner), the count written in place and, with a
+# CHECK on its table that needs no operator, by dbcare's SQL
 q <<'SQL' >/dev/null
 CREATE SCHEMA evil;
 CREATE FUNCTION evil.eq(text, text) RETURNS boolean LANGUAGE plpgsql
@@ -135,11 +136,29 @@ CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.eq);
 CREATE FUNCTION evil.pl(bigint, bigint) RETURNS bigint LANGUAGE plpgsql
   AS $$BEGIN RAISE EXCEPTION 'evil + ran as %', current_user; END$$;
 CREATE OPERATOR evil.+ (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.pl);
+CREATE FUNCTION evil.cmp(integer, integer) RETURNS boolean LANGUAGE plpgsql
+  AS $$BEGIN RAISE EXCEPTION 'evil comparison ran as %', current_user; END$$;
+CREATE OPERATOR evil.= (LEFTARG = integer, RIGHTARG = integer, FUNCTION = evil.cmp);
+CREATE OPERATOR evil.< (LEFTARG = integer, RIGHTARG = integer, FUNCTION = evil.cmp);
+CREATE OPERATOR evil.<> (LEFTARG = integer, RIGHTARG = integer, FUNCTION = evil.cmp);
 SQL
-got=$(q -c "SET search_path = evil, pg_catalog, public" -c "BEGIN" \
-  -c "INSERT INTO sp VALUES (1000, 1)" -c "COMMIT" 2>&1) || fail "an audited commit under a user's operators: $got"
-[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.sp' AND key->>'id' = '1000'")" = 1 ] ||
-  fail "the audited write under a user's operators was not logged"
+for id in 1000 999; do
+  [ "$id" = 999 ] && q -c "ALTER TABLE dbcare.audit_written ADD CONSTRAINT sql_path CHECK (slot IS NOT NULL) NOT VALID" > /dev/null
+  got=$(q -c "SET search_path = evil, pg_catalog, public" -c "BEGIN" \
+    -c "INSERT INTO sp VALUES ($id, 1)" -c "COMMIT" 2>&1) || fail "an audited commit under a user's operators: $got"
+  [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.sp' AND key->>'id' = '$id'")" = 1 ] ||
+    fail "the audited write under a user's operators was not logged"
+done
+q -c "ALTER TABLE dbcare.audit_written DROP CONSTRAINT sql_path" > /dev/null
+# the count is written in place on this build (a debug line says so), and
+# never by the plain one (test/script/pg_plain_paths.sh runs this test
+# against it, saying so with DBC_PG_PLAIN_BUILD=1)
+got=$(q -c "SET client_min_messages = debug1" -c "INSERT INTO sp VALUES (998, 1)" 2>&1)
+if [ -z "${DBC_PG_PLAIN_BUILD:-}" ]; then
+  grep -q "the audit count was added in place" <<<"$got" || fail "the count was not written in place: $got"
+elif grep -q "added in place" <<<"$got"; then
+  fail "the plain build wrote the count in place"
+fi
 # a transaction made read-only after its audited writes: refused at its
 # commit with the cause, nothing of it kept
 got=$(q -c "BEGIN" -c "INSERT INTO sp VALUES (1001, 1)" -c "SET TRANSACTION READ ONLY" -c "COMMIT" 2>&1) &&
