@@ -45,16 +45,25 @@ echo "ok: $stopped stopped restores left nothing"
 # of it is left".
 for sig in TERM INT; do
   rm -rf new && mkdir new
-  strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=300000 \
+  strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=500000 \
     "$cli" restore full.db --db "sqlite:new/q.db" >out 2>err &
   tracer=$!
-  for _ in $(seq 3000); do
-    [ -e new/q.db ] && break
-    kill -0 "$tracer" 2>/dev/null || break
+  # the restore's pid before it can rename: the signal follows the rename
+  # within a poll, well inside the folder's slowed sync
+  restore=
+  for _ in $(seq 500); do
+    restore=$(pgrep -P "$tracer" || true)
+    [ -n "$restore" ] && break
     sleep 0.01
   done
+  [ -n "$restore" ] || fail "SIG$sig at the commit: the restore under strace never started"
+  for _ in $(seq 6000); do
+    [ -e new/q.db ] && break
+    kill -0 "$tracer" 2>/dev/null || break
+    sleep 0.005
+  done
   [ -e new/q.db ] || fail "SIG$sig at the commit: the restore never renamed its file ($(cat err))"
-  kill -"$sig" "$(pgrep -P "$tracer")"
+  kill -"$sig" "$restore"
   set +e; wait "$tracer"; rc=$?; set -e
   [ "$rc" = 0 ] || fail "SIG$sig just after the rename into place: exit $rc, left $(ls new) ($(cat err))"
   [ "$(sqlite3 new/q.db "SELECT count(*) FROM t")" = 60001 ] || fail "SIG$sig at the commit: the database is not whole"

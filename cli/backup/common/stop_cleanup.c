@@ -121,10 +121,12 @@ int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg)
 	sigset_t old;
 	block(true, &old);
 	int rc = commit(arg), commit_errno = errno;
-	if (rc == 0) {
+	if (rc == 0)
 		set_slot(slot, NULL);
-		/* a signal held meanwhile came after the work was done: dropped
-		 * (a pending signal set to be ignored is discarded) */
+	/* a signal held meanwhile came after the work was done: dropped (a
+	 * pending signal set to be ignored is discarded), unless another slot
+	 * still holds a file for the handler to remove */
+	if (rc == 0 && !armed) {
 		sigset_t pending;
 		sigpending(&pending);
 		for (size_t i = 0; i < NSTOPS; i++)

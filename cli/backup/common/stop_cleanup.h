@@ -34,10 +34,11 @@ int cli_stop_mkstemp(cli_stop_slot slot, char *template);
  * mkdtemp. */
 char *cli_stop_mkdtemp(cli_stop_slot slot, char *template);
 /* The commit point of the slot's work: commit(arg) runs with the stop
- * signals held. When it returns 0 the slot is emptied and a stop signal
- * that came meanwhile is dropped: it found the work done, so the command
- * ends as it would have just before it. Otherwise the signal is answered
- * once commit returns, the slot's file removed. commit's errno is kept. */
+ * signals held. When it returns 0 the slot is emptied and, unless another
+ * slot still holds a file, a stop signal that came meanwhile is dropped:
+ * it found the work done, so the command ends as it would have just
+ * before it. Otherwise the signal is answered once commit returns, the
+ * slots' files removed. commit's errno is kept. */
 int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg);
 
 #endif
