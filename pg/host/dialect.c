@@ -265,14 +265,16 @@ static const dbc_online_shadow online_shadow = {
      * rename, each object's statements put first, so in the reverse
      * order; val, the constraints to validate, recorded. They are read
      * twice: pass 1 before the lock, pass 2 under it. What the swap does
-     * is pass 2's alone; pass 1 only plans its queries (PL/pgSQL keeps
-     * each plan for the block's run) and reads the catalog's pages, so
-     * that the clients queued behind the lock wait for pass 2's
-     * executions, not for the planning of a dozen catalog joins. */
+     * is pass 2's alone; pass 1 parses its queries (PL/pgSQL keeps each
+     * parsed statement for the block's run) and reads the catalog's pages,
+     * so that the clients queued behind the lock wait for pass 2's reads
+     * from a warm cache, not for a cold parse of a dozen catalog joins
+     * (pass 2 still plans its parameterized queries: their first runs get
+     * custom plans). The loop's variable is the loop's own. */
     .swap =
         "DECLARE t pg_catalog.regclass := pg_catalog.to_regclass(%1$s); c record; g record; "
         "ob record; k pg_catalog.int2; s pg_catalog.text; pre pg_catalog.text[]; "
-        "post pg_catalog.text[]; val pg_catalog.jsonb; pass pg_catalog.int4; "
+        "post pg_catalog.text[]; val pg_catalog.jsonb; "
         "BEGIN FOR pass IN 1..2 LOOP "
         "IF pass = 2 THEN EXECUTE pg_catalog.format('LOCK TABLE %%s IN ACCESS EXCLUSIVE MODE', "
         "t); END IF; "
