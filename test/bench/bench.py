@@ -26,10 +26,14 @@ def main():
     # bench name -> the module whose figures in instructions are rows of it
     rows_of = {}
     for name in modules:
-        of = getattr(importlib.import_module(f"bench_{name}"), "ROWS_OF", None)
+        try:
+            of = getattr(importlib.import_module(f"bench_{name}"), "ROWS_OF", None)
+        except Exception:  # a module that cannot load says so when it runs
+            of = None
         if of:
             rows_of[of] = name
     whole = set()  # the modules that ran all their parts, or failed
+    partial = False  # some module ran only some of its parts
     for name in modules:
         if only and name not in only:
             continue
@@ -39,7 +43,9 @@ def main():
             module = importlib.import_module(f"bench_{name}")
             bench.default_tx = getattr(module, "TX", None)
             module.run(bench)
-            if not getattr(module, "PARTS_RUN", None):
+            if getattr(module, "PARTS_RUN", None):
+                partial = True
+            else:
                 whole.add(name)
         except Exception as e:  # one broken benchmark must not lose the others' figures
             whole.add(name)
@@ -51,7 +57,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     csv_path = os.path.join(out_dir, "benchmarks.csv")
     kept = []
-    if only:  # the other benchmarks' figures stay as their last run left them
+    if only or partial:  # the figures not made again stay as their last run left them
         new_keys = {benchlib.row_key(r.bench, r.engine, r.size, r.side) for r in bench.results}
         kept = benchlib.kept_rows(csv_path, whole, new_keys, modules, rows_of)
     # the rows as the results file records them: the page's table is made

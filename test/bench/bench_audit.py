@@ -809,7 +809,8 @@ def run(b):
     if unknown:
         raise ValueError(f"BENCH_AUDIT_PARTS names no part {', '.join(unknown)}: "
                          f"the parts are {', '.join(list(PARTS) + list(PG_PARTS))}")
-    PARTS_RUN = wanted or None
+    # every part named is a whole run
+    PARTS_RUN = wanted if set(wanted) < set(PARTS) | set(PG_PARTS) else None
     for name, part in PARTS.items():
         if not wanted or name in wanted:
             part(b)

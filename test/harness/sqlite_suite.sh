@@ -50,9 +50,11 @@ done
 
 export DBCARE_SQLITE_MODULE="$module"
 . test/harness/test_limit.sh
-# Stopped by run_tests.sh (TERM to the lane and to the test's timeout(1)),
-# the suite waits for the test to end, then removes its scratch directory.
+# Stopped by run_tests.sh (TERM to the lane and to the test's timeout(1))
+# or by Ctrl-C (INT), the suite waits for the test to end, then removes
+# its scratch directory.
 trap test_limit_abandon EXIT
+trap 'exit 130' INT
 trap 'exit 143' TERM
 for script in test/script/sqlite_*.sh; do
   [ -f "$script" ] || continue
