@@ -427,8 +427,12 @@ static int upgrade_to_14(dbc_ctx *ctx)
  * between two releases). */
 /* 15 -> 16 (dbcare 0.3.9): the audited tables' triggers made again with
  * the WHEN a connection with dbcare skips them by (its TEMP triggers write
- * the finished entries: sqlite/audit/audit_direct.c). */
-static int upgrade_to_16(dbc_ctx *ctx)
+ * the finished entries: sqlite/audit/audit_direct.c). 19 -> 20 (dbcare
+ * 0.3.9): again, in the smaller pending form (audit_sql.c) with the column
+ * test after the skip; the TEMP triggers carry the new text's tokens, so
+ * until then a connection with dbcare writes every entry pending, then
+ * completes it. */
+static int remake_audit_triggers(dbc_ctx *ctx)
 {
 	if (!table_exists(ctx, "dbcare_audit_log") || !table_exists(ctx, "dbcare_audit_tables"))
 		return DBC_OK;
@@ -492,11 +496,12 @@ static int upgrade_to_18(dbc_ctx *ctx)
  * (dbcare_health_query_stats), a part's table the first snapshot that
  * reads statements makes, and the steps of dbcare migrate --online
  * (dbcare_migrations_online_steps), a part's table its first recorded step
- * makes: no step. */
+ * makes: no step. 19 -> 20: remake_audit_triggers (above). */
 static int (*const upgrade_steps[BOOK_VERSION + 1])(dbc_ctx *ctx) = {
-    [2] = upgrade_to_2,   [5] = upgrade_to_5,   [6] = upgrade_to_6,
-    [8] = upgrade_to_8,   [13] = upgrade_to_13, [14] = upgrade_to_14,
-    [16] = upgrade_to_16, [17] = upgrade_to_17, [18] = upgrade_to_18,
+    [2] = upgrade_to_2,           [5] = upgrade_to_5,   [6] = upgrade_to_6,
+    [8] = upgrade_to_8,           [13] = upgrade_to_13, [14] = upgrade_to_14,
+    [16] = remake_audit_triggers, [17] = upgrade_to_17, [18] = upgrade_to_18,
+    [20] = remake_audit_triggers,
 };
 
 /* Takes the file from version v to v + 1. */
