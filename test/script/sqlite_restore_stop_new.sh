@@ -19,7 +19,8 @@ for round in 1 2 3 4 5 6; do
   sig=$(echo INT TERM HUP | cut -d' ' -f$(( (round - 1) % 3 + 1 )))
   if [ $((round % 2)) = 1 ]; then from=(full.db); else from=(--to-time "$at" log); fi
   rm -rf new && mkdir new
-  "$cli" restore "${from[@]}" --db "sqlite:new/q.db" >out 2>err &
+  # (a script's background command starts with SIGINT ignored: given back)
+  env --default-signal "$cli" restore "${from[@]}" --db "sqlite:new/q.db" >out 2>err &
   pid=$!
   for _ in $(seq 4000); do
     compgen -G 'new/q.db.restoring-*' >/dev/null && break
@@ -45,7 +46,7 @@ echo "ok: $stopped stopped restores left nothing"
 # of it is left".
 for sig in TERM INT; do
   rm -rf new && mkdir new
-  strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=500000 \
+  env --default-signal strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=500000 \
     "$cli" restore full.db --db "sqlite:new/q.db" >out 2>err &
   tracer=$!
   # the restore's pid before it can rename: the signal follows the rename
@@ -69,3 +70,18 @@ for sig in TERM INT; do
   [ "$(sqlite3 new/q.db "SELECT count(*) FROM t")" = 60001 ] || fail "SIG$sig at the commit: the database is not whole"
 done
 echo "ok: a stop signal at the commit point ends a whole restore with 0"
+
+# A stop signal ignored when the restore started (nohup) stays ignored:
+# SIGHUP the moment the staging file appears, and the restore ends whole.
+rm -rf new && mkdir new
+env --ignore-signal=HUP "$cli" restore full.db --db "sqlite:new/q.db" >out 2>err &
+pid=$!
+for _ in $(seq 4000); do
+  compgen -G 'new/q.db.restoring-*' >/dev/null && break
+  kill -0 "$pid" 2>/dev/null || break
+done
+kill -HUP "$pid" 2>/dev/null || true
+set +e; wait "$pid"; rc=$?; set -e
+[ "$rc" = 0 ] || fail "a restore started with SIGHUP ignored ended of it: exit $rc ($(cat err))"
+[ "$(sqlite3 new/q.db "SELECT count(*) FROM t")" = 60001 ] || fail "the restore under nohup is not whole"
+echo "ok: an ignored SIGHUP stays ignored"

@@ -2,7 +2,8 @@
  * stop_cleanup.c — a restore or a backup stopped by a signal (SIGINT,
  * SIGTERM, SIGHUP) leaves nothing behind: the handler removes every file a
  * slot holds (each with its -journal, -wal and -shm), then the folders,
- * says so, and the process dies of the signal. Invariant: the paths are
+ * says so, and the process dies of the signal (a signal ignored when
+ * dbcare started, as under nohup, stays ignored). Invariant: the paths are
  * static buffers changed only with the stop signals blocked, and the
  * handler only unlinks, writes and re-raises (async-signal-safe). The
  * work's commit point (cli_stop_commit) runs with them held: a signal
@@ -79,8 +80,12 @@ static void set_slot(cli_stop_slot slot, const char *file)
 		sigemptyset(&sa.sa_mask);
 		for (size_t i = 0; i < NSTOPS; i++)
 			sigaddset(&sa.sa_mask, stops[i]);
-		for (size_t i = 0; i < NSTOPS; i++)
-			sigaction(stops[i], &sa, &saved[i]);
+		/* a signal ignored when dbcare started (nohup) stays ignored */
+		for (size_t i = 0; i < NSTOPS; i++) {
+			sigaction(stops[i], NULL, &saved[i]);
+			if (saved[i].sa_handler != SIG_IGN)
+				sigaction(stops[i], &sa, NULL);
+		}
 	} else if (!any && armed) {
 		for (size_t i = 0; i < NSTOPS; i++)
 			sigaction(stops[i], &saved[i], NULL);
