@@ -198,14 +198,14 @@ static bool pending_writes(void)
 
 /* ------------------------------------------------------------ writing */
 
-/* The statements below run at commit under the session's search_path (no
- * pin: setting it costs a GUC level a commit), so each names every table,
- * operator and function with its schema; a user's own "=" or "+" earlier on
- * the path is never found (hostile_search_path). */
-static void write_head(const chain_head *h)
+/* The statements below name every table, operator and function with their
+ * schema, and run under dbcare's pinned search_path (hostile_search_path):
+ * the tables' owner may have given them a trigger, rule or CHECK of its
+ * own, which a user's "=" or "+" earlier on the session's path must not
+ * reach. The count written in place (the usual commit) runs no SQL and
+ * sets no path: setting it costs a GUC level a commit. */
+static void write_head_sql(const chain_head *h)
 {
-	if (!OidIsValid(dbcare_table("audit_chain")))
-		return;
 	Datum args[3] = {CStringGetTextDatum(h->table), CStringGetTextDatum(h->now.hash),
 	                 Int64GetDatum(h->now.last_id)};
 	Oid types[3] = {TEXTOID, TEXTOID, INT8OID};
@@ -222,6 +222,15 @@ static void write_head(const chain_head *h)
 	                            args, NULL, false, 0) != SPI_OK_UPDATE ||
 	           SPI_processed != 1)
 		elog(ERROR, "dbcare: could not move the audit log's hash chain");
+}
+
+static void write_head(const chain_head *h)
+{
+	if (!OidIsValid(dbcare_table("audit_chain")))
+		return;
+	int nest = pgdbc_pin_search_path();
+	write_head_sql(h);
+	pgdbc_unpin_search_path(nest);
 }
 
 /* Adds the transaction's entries to a row of dbcare.audit_written, in the
@@ -243,6 +252,8 @@ static void write_head(const chain_head *h)
  * that have ended into its own (FOR UPDATE SKIP LOCKED: it never waits for
  * one that is still prepared), so those rows stay about as many as the
  * unfinished ones. */
+static void count_by_sql(bool committing_now, int32 slot, int64 entries);
+
 static void write_count(bool committing_now)
 {
 	Oid written = dbcare_table("audit_written");
@@ -255,19 +266,29 @@ static void write_count(bool committing_now)
 #endif
 	/* below zero, never a backend's; unique among unfinished transactions */
 	int32 slot = committing_now ? backend : -(int32)(GetTopTransactionId() & 0x7fffffff) - 1;
-	/* no fold under a transaction snapshot: a row another transaction
-	 * folded after it was taken would fail this one with 40001 (at PREPARE
-	 * TRANSACTION, or in the reader's statement); a later transaction in
-	 * READ COMMITTED folds it */
-	bool fold = !committing_now && !IsolationUsesXactSnapshot();
-	Oid types[2] = {INT4OID, INT8OID};
-	Datum args[2] = {Int32GetDatum(slot), Int64GetDatum(count)};
 	/* the backend's row is there but for its first commit: updated in
 	 * place (pg/audit/audit_written_row.c), or else by a plain UPDATE, a
 	 * third of the speculative insertion's cost (issue 63); a transaction's
 	 * own row is new, made below */
 	if (committing_now && pgdbc_audit_written_add(written, slot, count))
 		return;
+	int nest = pgdbc_pin_search_path();
+	count_by_sql(committing_now, slot, count);
+	pgdbc_unpin_search_path(nest);
+}
+
+/* write_count's SQL: the backend's row updated, or a row made or added to
+ * (and, for a transaction's own row in READ COMMITTED, the ended ones
+ * folded into it). */
+static void count_by_sql(bool committing_now, int32 slot, int64 entries)
+{
+	/* no fold under a transaction snapshot: a row another transaction
+	 * folded after it was taken would fail this one with 40001 (at PREPARE
+	 * TRANSACTION, or in the reader's statement); a later transaction in
+	 * READ COMMITTED folds it */
+	bool fold = !committing_now && !IsolationUsesXactSnapshot();
+	Oid types[2] = {INT4OID, INT8OID};
+	Datum args[2] = {Int32GetDatum(slot), Int64GetDatum(entries)};
 	if (committing_now &&
 	    (SPI_execute_plan(pgdbc_audit_keep_plan(&add_count_plan,
 	                                            "UPDATE dbcare.audit_written"
