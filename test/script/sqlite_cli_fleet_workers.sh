@@ -71,12 +71,7 @@ for _ in $(seq 100); do [ -s k1.db-journal ] && break; sleep 0.05; done
 [ -s k1.db-journal ] || fail "k1.db was not locked"
 "$cli" migrate --jobs 1 --db 'sqlite:k*.db' --dir m > out 2> err &
 cli_pid=$!
-worker=
-for _ in $(seq 200); do
-  worker=$(pgrep -P "$cli_pid" || true)
-  [ -n "$worker" ] && break
-  sleep 0.02
-done
+worker=$(child_of "$cli_pid")
 [ -n "$worker" ] || fail "no worker process appeared"
 # killed once it has k1.db open (waiting for the lock): inside that database
 for _ in $(seq 200); do

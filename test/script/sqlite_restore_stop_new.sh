@@ -51,12 +51,7 @@ for sig in TERM INT; do
   tracer=$!
   # the restore's pid before it can rename: the signal follows the rename
   # within a poll, well inside the folder's slowed sync
-  restore=
-  for _ in $(seq 500); do
-    restore=$(pgrep -P "$tracer" || true)
-    [ -n "$restore" ] && break
-    sleep 0.01
-  done
+  restore=$(child_of "$tracer")
   [ -n "$restore" ] || fail "SIG$sig at the commit: the restore under strace never started"
   for _ in $(seq 6000); do
     [ -e new/q.db ] && break
