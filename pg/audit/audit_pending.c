@@ -233,50 +233,6 @@ static void write_head(const chain_head *h)
 	pgdbc_unpin_search_path(nest);
 }
 
-/* Adds the transaction's entries to a row of dbcare.audit_written, in the
- * transaction: a rollback takes them back with the entries, so the sum of
- * the rows is the number of entries committed
- * (dbcare_audit_entries_written). Between installing this build and ALTER
- * EXTENSION UPDATE the table is missing: nothing is counted then
- * (dbcare_table).
- *
- * Which row: a transaction that commits right after writing it adds to its
- * backend's row (the backend id, unique among live backends, so concurrent
- * writers never wait for each other's row, and the row's lock ends with the
- * commit). A transaction that may hold the row's lock longer -- one
- * prepared for two-phase commit, or one whose reader made it write the count
- * before its end -- adds to a row of its own, keyed by its transaction id
- * below zero: the next transaction of its backend would otherwise wait for
- * it at commit, for as long as a prepared transaction stays unfinished. In
- * READ COMMITTED its statement first folds the rows of such transactions
- * that have ended into its own (FOR UPDATE SKIP LOCKED: it never waits for
- * one that is still prepared), so those rows stay about as many as the
- * unfinished ones. */
-static void count_by_sql(bool committing_now, int32 slot, int64 entries);
-
-static void write_count(bool committing_now)
-{
-	Oid written = dbcare_table("audit_written");
-	if (!OidIsValid(written))
-		return;
-#if PG_VERSION_NUM >= 170000
-	int32 backend = MyProcNumber;
-#else
-	int32 backend = MyBackendId;
-#endif
-	/* below zero, never a backend's; unique among unfinished transactions */
-	int32 slot = committing_now ? backend : -(int32)(GetTopTransactionId() & 0x7fffffff) - 1;
-	/* the backend's row is there but for its first commit: updated in
-	 * place (pg/audit/audit_written_row.c), or else by a plain UPDATE, a
-	 * third of the speculative insertion's cost (issue 63); a transaction's
-	 * own row is new, made below */
-	if (committing_now && pgdbc_audit_written_add(written, slot, count))
-		return;
-	int nest = pgdbc_pin_search_path();
-	count_by_sql(committing_now, slot, count);
-	pgdbc_unpin_search_path(nest);
-}
-
 /* write_count's SQL: the backend's row updated, or a row made or added to
  * (and, for a transaction's own row in READ COMMITTED, the ended ones
  * folded into it). */
@@ -320,6 +276,48 @@ static void count_by_sql(bool committing_now, int32 slot, int64 entries)
 	               2, types);
 	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "dbcare: could not count the audit entries written");
+}
+
+/* Adds the transaction's entries to a row of dbcare.audit_written, in the
+ * transaction: a rollback takes them back with the entries, so the sum of
+ * the rows is the number of entries committed
+ * (dbcare_audit_entries_written). Between installing this build and ALTER
+ * EXTENSION UPDATE the table is missing: nothing is counted then
+ * (dbcare_table).
+ *
+ * Which row: a transaction that commits right after writing it adds to its
+ * backend's row (the backend id, unique among live backends, so concurrent
+ * writers never wait for each other's row, and the row's lock ends with the
+ * commit). A transaction that may hold the row's lock longer -- one
+ * prepared for two-phase commit, or one whose reader made it write the count
+ * before its end -- adds to a row of its own, keyed by its transaction id
+ * below zero: the next transaction of its backend would otherwise wait for
+ * it at commit, for as long as a prepared transaction stays unfinished. In
+ * READ COMMITTED its statement first folds the rows of such transactions
+ * that have ended into its own (FOR UPDATE SKIP LOCKED: it never waits for
+ * one that is still prepared), so those rows stay about as many as the
+ * unfinished ones. */
+static void write_count(bool committing_now)
+{
+	Oid written = dbcare_table("audit_written");
+	if (!OidIsValid(written))
+		return;
+#if PG_VERSION_NUM >= 170000
+	int32 backend = MyProcNumber;
+#else
+	int32 backend = MyBackendId;
+#endif
+	/* below zero, never a backend's; unique among unfinished transactions */
+	int32 slot = committing_now ? backend : -(int32)(GetTopTransactionId() & 0x7fffffff) - 1;
+	/* the backend's row is there but for its first commit: updated in
+	 * place (pg/audit/audit_written_row.c), or else by a plain UPDATE, a
+	 * third of the speculative insertion's cost (issue 63); a transaction's
+	 * own row is new, made below */
+	if (committing_now && pgdbc_audit_written_add(written, slot, count))
+		return;
+	int nest = pgdbc_pin_search_path();
+	count_by_sql(committing_now, slot, count);
+	pgdbc_unpin_search_path(nest);
 }
 
 /* Runs write as owner, in a security-restricted operation. */
