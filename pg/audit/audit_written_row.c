@@ -42,7 +42,6 @@
 #include "common/int.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
-#include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
@@ -125,7 +124,8 @@ static ItemPointerData last_tid;
 static bool fetch_last(Relation rel, int32 slot, Snapshot snapshot, TupleTableSlot *old)
 {
 	if (last_rel != RelationGetRelid(rel) || !ItemPointerIsValid(&last_tid) ||
-	    ItemPointerGetBlockNumber(&last_tid) >= RelationGetNumberOfBlocks(rel) ||
+	    (uint64)ItemPointerGetBlockNumber(&last_tid) >=
+	        table_relation_size(rel, MAIN_FORKNUM) / BLCKSZ ||
 	    !table_tuple_fetch_row_version(rel, &last_tid, snapshot, old))
 		return false;
 	bool null;
