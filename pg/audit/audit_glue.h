@@ -115,6 +115,13 @@ bool pgdbc_audit_written_add(Oid relid, int32 slot, int64 entries);
 /* Whether dbcare.audit_chain has a head per chain (0.3.3), not one row. */
 bool pgdbc_audit_chain_per_table(void);
 
+/* What is kept between statements (pg/audit/audit_cache.c): the generation
+ * a fact read from the catalog may be used in; the memory of facts kept
+ * for the current one; dbcare's table of that name (InvalidOid: none). */
+uint64 pgdbc_audit_cache_generation(void);
+MemoryContext pgdbc_audit_cache_cxt(void);
+Oid pgdbc_audit_table_oid(const char *name);
+
 /* The row hash of an entry of this table and key (jsonb, (Datum)0 for none):
  * pg/audit/audit_row_hash.c, core/audit/audit_row_hash.c. */
 int64 pgdbc_audit_row_hash(const char *table, size_t table_len, Datum key);

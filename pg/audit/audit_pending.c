@@ -86,8 +86,7 @@ static SPIPlanPtr fold_count_plan = NULL; /* and folds ended transactions' */
  * transaction's writes leaves nothing to write to. */
 static Oid dbcare_table(const char *name)
 {
-	Oid nsp = get_namespace_oid("dbcare", true);
-	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+	return pgdbc_audit_table_oid(name);
 }
 
 /* Pushes the value before a change, once per subtransaction: the top level
@@ -229,7 +228,10 @@ static void write_head(const chain_head *h)
 	if (!OidIsValid(dbcare_table("audit_chain")))
 		return;
 	int nest = pgdbc_pin_search_path();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
 	write_head_sql(h);
+	SPI_finish();
 	pgdbc_unpin_search_path(nest);
 }
 
@@ -316,11 +318,15 @@ static void write_count(bool committing_now)
 	if (committing_now && pgdbc_audit_written_add(written, slot, count))
 		return;
 	int nest = pgdbc_pin_search_path();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
 	count_by_sql(committing_now, slot, count);
+	SPI_finish();
 	pgdbc_unpin_search_path(nest);
 }
 
-/* Runs write as owner, in a security-restricted operation. */
+/* Runs write as owner, in a security-restricted operation (its SQL, if
+ * any, connects to SPI itself: the count written in place needs none). */
 static void as_owner(Oid owner, void (*write)(const chain_head *), const chain_head *h)
 {
 	Oid save_user;
@@ -328,10 +334,7 @@ static void as_owner(Oid owner, void (*write)(const chain_head *), const chain_h
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(owner,
 	                       save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "dbcare: SPI_connect failed");
 	write(h);
-	SPI_finish();
 	SetUserIdAndSecContext(save_user, save_sec);
 }
 

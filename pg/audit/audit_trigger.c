@@ -83,8 +83,8 @@ typedef enum {
 	K_JSONB
 } value_kind;
 
-/* The configuration of one trigger for one statement (the FmgrInfo's
- * fn_extra lives as long as the statement's executor state). */
+/* The configuration of one trigger (kept for the backend: cfg_of_trigger;
+ * the FmgrInfo's fn_extra points at it for the statement). */
 typedef struct audit_cfg {
 	Oid tgoid;
 	int natts;
@@ -267,6 +267,51 @@ static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, cha
 	return c;
 }
 
+/* The configurations of the triggers this backend fired, kept from one
+ * statement to the next while the catalog they were read from stays the
+ * same (pg/audit/audit_cache.c): read again at each statement (the
+ * trigger's clone chain, each column's type and output function, the
+ * function's owner) they cost a one-row transaction more than its row's
+ * JSON (issue 63). */
+typedef struct kept_cfg {
+	audit_cfg *cfg;
+	struct kept_cfg *next;
+} kept_cfg;
+
+static kept_cfg *kept = NULL;
+static MemoryContext kept_cxt = NULL; /* the generation's context kept is in */
+
+static audit_cfg *cfg_of_trigger(const Trigger *tg, Oid fn, TupleDesc desc)
+{
+	MemoryContext cxt = pgdbc_audit_cache_cxt();
+	if (cxt != kept_cxt) {
+		kept = NULL; /* an older generation's, retired with its context */
+		kept_cxt = cxt;
+	}
+	for (kept_cfg *k = kept; k; k = k->next)
+		if (k->cfg->tgoid == tg->tgoid && k->cfg->natts == desc->natts)
+			return k->cfg;
+	/* its own context, deleted if the arguments are refused: a statement
+	 * failing again and again leaves nothing behind */
+	MemoryContext one = AllocSetContextCreate(cxt, "dbcare audit trigger", ALLOCSET_SMALL_SIZES);
+	kept_cfg *k;
+	PG_TRY();
+	{
+		Oid numbered_rel = tg->tgisclone ? audited_relation(tg->tgoid) : InvalidOid;
+		k = MemoryContextAlloc(one, sizeof(kept_cfg));
+		k->cfg = build_cfg(one, tg->tgoid, fn, tg->tgnargs, tg->tgargs, desc, numbered_rel);
+	}
+	PG_CATCH();
+	{
+		MemoryContextDelete(one);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	k->next = kept;
+	kept = k;
+	return k->cfg;
+}
+
 /*
  * The JSON of a row is built as jsonb directly (pushJsonbValue), the value
  * jsonb_in would make of its text: the same keys in jsonb's order, numbers
@@ -380,42 +425,52 @@ static Datum jsonb_of(JsonbParseState **st)
 	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(st, WJB_END_OBJECT, NULL)));
 }
 
-/* The recorded columns of a row (changed_from: only those that differ). */
-static Datum row_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot,
-                      TupleTableSlot *changed_from, bool *any)
+/* Whether column i holds different values in two rows, as the log shows
+ * them: their text (two datums of a type may differ and print the same). */
+static bool differs(const audit_cfg *c, TupleDesc desc, int i, TupleTableSlot *a, TupleTableSlot *b)
+{
+	Form_pg_attribute att = TupleDescAttr(desc, i);
+	bool n1, n2;
+	Datum d1 = slot_getattr(a, i + 1, &n1);
+	Datum d2 = slot_getattr(b, i + 1, &n2);
+	if (n1 || n2)
+		return n1 != n2;
+	if (datumIsEqual(d1, d2, att->attbyval, att->attlen))
+		return false;
+	/* a boolean's or an integer's text is its value's */
+	if (c->kind[i] == K_BOOL || c->kind[i] == K_INT2 || c->kind[i] == K_INT4 ||
+	    c->kind[i] == K_INT8)
+		return true;
+	char *s1 = OutputFunctionCall((FmgrInfo *)&c->out[i], d1);
+	char *s2 = OutputFunctionCall((FmgrInfo *)&c->out[i], d2);
+	bool same = strcmp(s1, s2) == 0;
+	pfree(s1);
+	pfree(s2);
+	return !same;
+}
+
+/* The recorded columns an update changed, into changed (per attribute);
+ * false when it changed none. */
+static bool changed_columns(const audit_cfg *c, TupleDesc desc, TupleTableSlot *oldslot,
+                            TupleTableSlot *newslot, bool *changed)
+{
+	bool any = false;
+	for (int i = 0; i < desc->natts && i < c->natts; i++) {
+		changed[i] = c->recorded[i] && differs(c, desc, i, oldslot, newslot);
+		any = any || changed[i];
+	}
+	return any;
+}
+
+/* The columns of a row: those of changed (per attribute), or when NULL
+ * every recorded and key column. */
+static Datum row_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot, const bool *changed)
 {
 	JsonbParseState *st = NULL;
-	bool first = true;
 	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	for (int i = 0; i < desc->natts && i < c->natts; i++) {
-		if (!c->recorded[i] && !c->in_key[i])
-			continue;
-		if (changed_from && !c->recorded[i])
-			continue;
-		if (changed_from) {
-			Form_pg_attribute a = TupleDescAttr(desc, i);
-			bool n1, n2;
-			Datum d1 = slot_getattr(slot, i + 1, &n1);
-			Datum d2 = slot_getattr(changed_from, i + 1, &n2);
-			if (n1 && n2)
-				continue;
-			if (!n1 && !n2) {
-				if (datumIsEqual(d1, d2, a->attbyval, a->attlen))
-					continue;
-				char *s1 = OutputFunctionCall((FmgrInfo *)&c->out[i], d1);
-				char *s2 = OutputFunctionCall((FmgrInfo *)&c->out[i], d2);
-				bool same = strcmp(s1, s2) == 0;
-				pfree(s1);
-				pfree(s2);
-				if (same)
-					continue;
-			}
-		}
-		push_column(&st, c, desc, i, slot);
-		first = false;
-	}
-	if (any)
-		*any = !first;
+	for (int i = 0; i < desc->natts && i < c->natts; i++)
+		if (changed ? changed[i] : c->recorded[i] || c->in_key[i])
+			push_column(&st, c, desc, i, slot);
 	return jsonb_of(&st);
 }
 
@@ -437,22 +492,23 @@ bool pgdbc_audit_entry(const audit_cfg *c, TupleDesc desc, TupleTableSlot *oldsl
 {
 	*old = *new = (Datum)0;
 	if (newslot && oldslot) {
-		bool any;
 		if (c->full) {
-			*old = row_json(c, desc, oldslot, NULL, NULL);
-			*new = row_json(c, desc, newslot, NULL, NULL);
+			*old = row_json(c, desc, oldslot, NULL);
+			*new = row_json(c, desc, newslot, NULL);
 		} else {
-			*new = row_json(c, desc, newslot, oldslot, &any);
-			if (!any)
+			bool *changed = palloc(sizeof(bool) * (desc->natts + 1));
+			if (!changed_columns(c, desc, oldslot, newslot, changed))
 				return false; /* nothing recorded changed */
-			*old = row_json(c, desc, oldslot, newslot, NULL);
+			*new = row_json(c, desc, newslot, changed);
+			*old = row_json(c, desc, oldslot, changed);
+			pfree(changed);
 		}
 		*key = key_json(c, desc, newslot);
 	} else if (newslot) {
-		*new = row_json(c, desc, newslot, NULL, NULL);
+		*new = row_json(c, desc, newslot, NULL);
 		*key = key_json(c, desc, newslot);
 	} else {
-		*old = row_json(c, desc, oldslot, NULL, NULL);
+		*old = row_json(c, desc, oldslot, NULL);
 		*key = key_json(c, desc, oldslot);
 	}
 	return true;
@@ -576,10 +632,7 @@ Datum dbcare_audit_trigger(PG_FUNCTION_ARGS)
 	TupleDesc desc = RelationGetDescr(td->tg_relation);
 	audit_cfg *c = fcinfo->flinfo->fn_extra;
 	if (c == NULL || c->tgoid != td->tg_trigger->tgoid || c->natts != desc->natts) {
-		Oid numbered_rel =
-		    td->tg_trigger->tgisclone ? audited_relation(td->tg_trigger->tgoid) : InvalidOid;
-		c = build_cfg(fcinfo->flinfo->fn_mcxt, td->tg_trigger->tgoid, fcinfo->flinfo->fn_oid,
-		              td->tg_trigger->tgnargs, td->tg_trigger->tgargs, desc, numbered_rel);
+		c = cfg_of_trigger(td->tg_trigger, fcinfo->flinfo->fn_oid, desc);
 		fcinfo->flinfo->fn_extra = c;
 	}
 	const char *op = TRIGGER_FIRED_BY_INSERT(ev)   ? "insert"
@@ -652,7 +705,7 @@ void pgdbc_audit_snapshot(void *arg)
 			 * tuple table below, never by the slot or per_row's reset */
 			ExecStoreHeapTuple(tt->vals[i], slot, false);
 			pgdbc_audit_writer_add(&w, c->table, "snapshot", key_json(c, tt->tupdesc, slot),
-			                       (Datum)0, row_json(c, tt->tupdesc, slot, NULL, NULL));
+			                       (Datum)0, row_json(c, tt->tupdesc, slot, NULL));
 			ExecClearTuple(slot);
 			MemoryContextSwitchTo(old_cxt);
 			MemoryContextReset(per_row);

@@ -267,6 +267,22 @@ static bool expressions_on_log(Relation log)
 	list_free(indexes);
 	return found;
 }
+
+/* expressions_on_log, read once a generation of the catalog
+ * (pg/audit/audit_cache.c): an index or CHECK added to the log moves it. */
+static bool expressions_on_log_kept(Relation log)
+{
+	static Oid kept_log = InvalidOid;
+	static uint64 kept_generation = 0;
+	static bool kept = false;
+	uint64 now = pgdbc_audit_cache_generation();
+	if (kept_generation != now || kept_log != RelationGetRelid(log)) {
+		kept = expressions_on_log(log);
+		kept_log = RelationGetRelid(log);
+		kept_generation = now;
+	}
+	return kept;
+}
 #endif
 
 void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
@@ -275,8 +291,7 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 	w->path_nest = -1;
 	w->owner = owner;
 	w->chain = chain;
-	Oid nsp = get_namespace_oid("dbcare", false);
-	Oid logid = get_relname_relid("audit_log", nsp);
+	Oid logid = pgdbc_audit_table_oid("audit_log");
 	if (!OidIsValid(logid))
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
 		                errmsg("dbcare: dbcare.audit_log does not exist")));
@@ -306,7 +321,7 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 	w->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(w->rri, w->log, 1, NULL, 0);
 	w->rri->ri_TrigDesc = NULL; /* the log's triggers never fire (file comment) */
-	if (expressions_on_log(w->log))
+	if (expressions_on_log_kept(w->log))
 		w->path_nest = pgdbc_pin_search_path();
 	ExecOpenIndices(w->rri, false);
 	pgdbc_audit_index_open(w);
@@ -339,8 +354,7 @@ static SPIPlanPtr chain_init_plan = NULL;
  * v1 format), which the upgrade turns into the chain named ''. */
 bool pgdbc_audit_chain_per_table(void)
 {
-	Oid nsp = get_namespace_oid("dbcare", false);
-	Oid rel = get_relname_relid("audit_chain", nsp);
+	Oid rel = pgdbc_audit_table_oid("audit_chain");
 	return OidIsValid(rel) && get_attnum(rel, "chain") != InvalidAttrNumber;
 }
 

@@ -1,9 +1,9 @@
 /*
  * pg/audit/audit_written_row.c — the commit-time count added to the
  * backend's row of dbcare.audit_written through the table and index access
- * methods, without the executor: the row found by its primary key, updated
- * by table_tuple_update, its index entry added when the new version is not
- * a heap-only tuple. The same update through SPI (pg/audit/audit_pending.c)
+ * methods, without the executor: the row found where this backend last
+ * updated it (else by its primary key), updated by table_tuple_update, its index entry added when
+ * the new version is not a heap-only tuple. The same update through SPI (pg/audit/audit_pending.c)
  * spends more on the executor's set-up and teardown and the plan's
  * revalidation than on the update (issue 63).
  *
@@ -85,19 +85,90 @@ static bool plain_key(Relation pk)
 	       RelationGetIndexPredicate(pk) == NIL;
 }
 
-/* Updates the row found at slot; false when it met anything but a row
- * this transaction may update at once. */
-static bool update_row(Relation rel, Relation pk, int32 slot, int64 entries)
+/* plain_layout and plain_key of the table, read once a generation of the
+ * catalog (pg/audit/audit_cache.c): any change to the table, its index,
+ * triggers, rules or policies moves it. */
+static bool plain_layout_kept(Relation rel, Oid *pk)
 {
-	Snapshot snapshot = GetActiveSnapshot();
+	static Oid kept_rel = InvalidOid;
+	static uint64 kept_generation = 0;
+	static Oid kept_pk = InvalidOid;
+	uint64 now = pgdbc_audit_cache_generation();
+	if (kept_generation != now || kept_rel != RelationGetRelid(rel)) {
+		if (!plain_layout(rel, pk))
+			return false;
+		Relation index = index_open(*pk, RowExclusiveLock);
+		bool plain = plain_key(index);
+		index_close(index, NoLock);
+		if (!plain)
+			return false;
+		kept_pk = *pk;
+		kept_rel = RelationGetRelid(rel);
+		kept_generation = now;
+	}
+	*pk = kept_pk;
+	return true;
+}
+
+/* The backend's row as this backend last wrote it: the version its last
+ * count made. The next commit fetches it there (a visible version of the
+ * row, checked by its slot) instead of searching the primary key, whose
+ * search walks the row's chain of versions each commit leaves on its page;
+ * a version gone, moved or not visible (the transaction that made it rolled
+ * back, a VACUUM, a rewrite, another relation) sends it to the search. */
+static Oid last_rel = InvalidOid;
+static ItemPointerData last_tid;
+
+/* The row of slot at its last known place, into old; false when it is not
+ * there (or not visible to snapshot). */
+static bool fetch_last(Relation rel, int32 slot, Snapshot snapshot, TupleTableSlot *old)
+{
+	if (last_rel != RelationGetRelid(rel) || !ItemPointerIsValid(&last_tid) ||
+	    (uint64)ItemPointerGetBlockNumber(&last_tid) >=
+	        table_relation_size(rel, MAIN_FORKNUM) / BLCKSZ ||
+	    !table_tuple_fetch_row_version(rel, &last_tid, snapshot, old))
+		return false;
+	bool null;
+	Datum its_slot = slot_getattr(old, 1, &null);
+	return !null && DatumGetInt32(its_slot) == slot;
+}
+
+/* The row of slot found by its primary key, into old. */
+static bool search_row(Relation rel, Relation pk, int32 slot, Snapshot snapshot,
+                       TupleTableSlot *old)
+{
 	ScanKeyData key;
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(slot));
-	TupleTableSlot *old = table_slot_create(rel, NULL);
-	TupleTableSlot *new = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsVirtual);
 	IndexScanDesc scan = index_beginscan(rel, pk, snapshot, 1, 0);
 	index_rescan(scan, &key, 1, NULL, 0);
+	bool found = index_getnext_slot(scan, ForwardScanDirection, old);
+	if (found)
+		ExecMaterializeSlot(old); /* kept past the scan's end */
+	index_endscan(scan);
+	return found;
+}
+
+/* The primary key, opened the first time the update needs it: a version
+ * found where it was last updated and updated as a heap-only tuple needs
+ * none. */
+static Relation open_pk(Relation *pk, Oid pk_oid)
+{
+	if (*pk == NULL)
+		*pk = index_open(pk_oid, RowExclusiveLock);
+	return *pk;
+}
+
+/* Updates the row of slot; false when it met anything but a row this
+ * transaction may update at once. */
+static bool update_row(Relation rel, Oid pk_oid, int32 slot, int64 entries)
+{
+	Snapshot snapshot = GetActiveSnapshot();
+	TupleTableSlot *old = table_slot_create(rel, NULL);
+	TupleTableSlot *new = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsVirtual);
+	Relation pk = NULL;
 	bool done = false;
-	if (index_getnext_slot(scan, ForwardScanDirection, old)) {
+	if (fetch_last(rel, slot, snapshot, old) ||
+	    search_row(rel, open_pk(&pk, pk_oid), slot, snapshot, old)) {
 		bool null;
 		Datum was = slot_getattr(old, 2, &null);
 		int64 sum;
@@ -115,14 +186,19 @@ static bool update_row(Relation rel, Relation pk, int32 slot, int64 entries)
 			if (table_tuple_update(rel, &old->tts_tid, new, GetCurrentCommandId(true), snapshot,
 			                       InvalidSnapshot, true, &failure, &mode,
 			                       &update_indexes) == TM_Ok) {
-				if (update_indexes) /* the new version is not heap-only */
+				if (update_indexes) { /* the new version is not heap-only */
+					open_pk(&pk, pk_oid);
 					index_insert(pk, new->tts_values, new->tts_isnull, &new->tts_tid, rel,
 					             UNIQUE_CHECK_YES, true, BuildIndexInfo(pk));
+				}
+				last_rel = RelationGetRelid(rel);
+				last_tid = new->tts_tid;
 				done = true;
 			}
 		}
 	}
-	index_endscan(scan);
+	if (pk != NULL)
+		index_close(pk, NoLock);
 	ExecDropSingleTupleTableSlot(new);
 	ExecDropSingleTupleTableSlot(old);
 	return done;
@@ -138,12 +214,7 @@ bool pgdbc_audit_written_add(Oid relid, int32 slot, int64 entries)
 		return false;
 	Relation rel = table_open(relid, RowExclusiveLock);
 	Oid pk_oid;
-	bool done = false;
-	if (plain_layout(rel, &pk_oid)) {
-		Relation pk = index_open(pk_oid, RowExclusiveLock);
-		done = plain_key(pk) && update_row(rel, pk, slot, entries);
-		index_close(pk, NoLock);
-	}
+	bool done = plain_layout_kept(rel, &pk_oid) && update_row(rel, pk_oid, slot, entries);
 	table_close(rel, NoLock);
 	/* seen by a session at client_min_messages = debug1 (pg_audit_chain) */
 	if (done)

@@ -6,6 +6,9 @@
 #   taking the excluded name is excluded too;
 # - a renamed key column keeps the table writable and its entries keyed;
 # - a role renamed by another session is logged by its new name;
+# - a column's type changed in the session that wrote the table before is
+#   recorded by its new type (the trigger's configuration kept between
+#   statements is read again: pg/audit/audit_cache.c);
 # - a json value jsonb cannot hold (the escape \u0000, an unpaired
 #   surrogate, a number beyond numeric's range) is recorded as its text
 #   instead of failing the application's write;
@@ -53,6 +56,13 @@ q -c "ALTER ROLE dbc_ar_bob RENAME TO dbc_ar_robert" >/dev/null
 s "INSERT INTO usr (user_id, email) VALUES (11, 'robert@x');" >/dev/null
 users=$(q -c "SELECT string_agg(db_user, ',' ORDER BY id) FROM dbcare.audit_log WHERE key IN ('{\"user_id\": 10}', '{\"user_id\": 11}')")
 [ "$users" = "dbc_ar_bob,dbc_ar_robert" ] || fail "the writers were logged as: $users"
+
+# 3b. a column's type changed between two writes of one session
+q -c "CREATE TABLE typed (id int PRIMARY KEY, n text)" -c "SELECT dbaudit_enable('typed')" >/dev/null
+q -c "INSERT INTO typed VALUES (1, '7')" -c "ALTER TABLE typed ALTER COLUMN n TYPE int USING n::int" \
+  -c "INSERT INTO typed VALUES (2, 8)" >/dev/null
+got=$(q -c "SELECT string_agg(jsonb_typeof(new_values->'n'), ' ' ORDER BY id) FROM dbcare.audit_log WHERE table_name = 'public.typed'")
+[ "$got" = "string number" ] || fail "the values before and after the type change were recorded as: $got"
 
 # 4. json that jsonb cannot hold
 q -c "INSERT INTO usr (user_id, email, doc) VALUES (20, 'n@x', '{\"a\": \"\\u0000\"}')" >/dev/null ||
