@@ -28,6 +28,7 @@ static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
 static char paths[CLI_STOP_SLOTS][SIDES][PATH_MAX + 16];
 static struct sigaction saved[NSTOPS];
 static bool armed;
+static int dropped; /* the last stop signal a commit point dropped */
 
 static void on_stop(int sig)
 {
@@ -153,9 +154,15 @@ int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg)
 				ignore.sa_handler = SIG_IGN;
 				sigaction(stops[i], &ignore, &was);
 				sigaction(stops[i], &was, NULL);
+				dropped = stops[i];
 			}
 	}
 	block(false, &old);
 	errno = commit_errno;
 	return rc;
+}
+
+int cli_stop_dropped(void)
+{
+	return dropped;
 }

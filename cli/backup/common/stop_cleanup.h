@@ -45,5 +45,9 @@ int cli_stop_link(cli_stop_slot slot, const char *from, const char *to);
  * before it. Otherwise the signal is answered once commit returns, the
  * slots' files removed. commit's errno is kept. */
 int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg);
+/* The stop signal a commit point dropped so far (0: none): one command
+ * ends as it would have, but a fleet's worker (fleet.c) tells its parent,
+ * which starts no further database. */
+int cli_stop_dropped(void);
 
 #endif
