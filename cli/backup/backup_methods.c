@@ -9,6 +9,7 @@
 #include "cli/backup/pg_dump/pg_dump.h"
 #include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/common/backup_dir_setting.h"
+#include "cli/backup/common/module_stop.h"
 #include "cli/store/store.h"
 #include "backup/backup_tool.h"
 
@@ -201,7 +202,7 @@ static int module_run(cli_db *db, cli_opts *o, const char *target)
 	snprintf(method, sizeof method, "%s%s%s", o->incremental ? "incremental" : "full",
 	         o->compress ? "+zstd" : "", o->key_file ? "+encrypt" : "");
 	const char *p[2] = {o->nargs > 0 ? o->args[0] : here, method};
-	int made = cli_q(db, o, "SELECT dbbackup_create($1, $2)", 2, p, &r);
+	int made = cli_module_backup_create(db, o, p, &r);
 	free(here);
 	if (made != 0)
 		return CLI_ERROR;

@@ -110,19 +110,7 @@ done
 # by the signal, saying so); never a file the catalog does not name
 echo none >mode
 for sig in TERM INT; do
-  env --default-signal strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=400000 \
-    env PATH="$work/shim:$B:$PATH" "$cli" backup published.dump --db "$url" >out 2>err &
-  tracer=$!
-  command=$(child_of "$tracer")
-  [ -n "$command" ] || fail "SIG$sig after the publish: the command under strace never started"
-  for _ in $(seq 3000); do
-    [ -e published.dump ] && break
-    kill -0 "$tracer" 2>/dev/null || break
-    sleep 0.005
-  done
-  [ -e published.dump ] || fail "SIG$sig after the publish: the dump was never published ($(cat err))"
-  kill -"$sig" "$command"
-  set +e; wait "$tracer"; rc=$?; set -e
+  stop_at_name published.dump "$sig" env PATH="$work/shim:$B:$PATH" "$cli" backup published.dump --db "$url"
   rows=$(q -c "SELECT count(*) FROM dbcare.backups WHERE path = '$work/published.dump'")
   if [ "$rc" = 0 ]; then
     [ -e published.dump ] && [ "$rows" = 1 ] || fail "SIG$sig after the publish: exit 0, rows $rows, file $(leftovers published.dump)"

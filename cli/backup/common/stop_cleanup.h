@@ -6,6 +6,9 @@
 #ifndef DBC_CLI_STOP_CLEANUP_H
 #define DBC_CLI_STOP_CLEANUP_H
 
+#include <signal.h>
+#include <stdbool.h>
+
 /* One file each, with its -journal, -wal and -shm: a new database's
  * staging file (restore_stage.c), and a point-in-time restore's target,
  * begun empty, and scratch image (log/pitr_restore.c, log/pitr_mark.c);
@@ -45,6 +48,13 @@ int cli_stop_link(cli_stop_slot slot, const char *from, const char *to);
  * before it. Otherwise the signal is answered once commit returns, the
  * slots' files removed. commit's errno is kept. */
 int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg);
+/* The stop signals held (cli_stop_hold, *old the mask before) around work
+ * whose end is its commit point; whether one is pending meanwhile; then
+ * released: done (the work committed), a pending one is dropped, as
+ * cli_stop_commit's, else answered as the signal's disposition says. */
+void cli_stop_hold(sigset_t *old);
+bool cli_stop_pending(void);
+void cli_stop_release(sigset_t *old, bool done);
 /* The stop signal a commit point dropped so far (0: none): one command
  * ends as it would have, but a fleet's worker (fleet.c) tells its parent,
  * which starts no further database. */
