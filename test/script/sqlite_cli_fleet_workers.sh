@@ -106,6 +106,35 @@ for who in parent worker; do
     { cat err; fail "SIGTERM to the $who: the stop is not said"; }
 done
 
+# a stop signal a worker holds at a commit point (a backup's, from its
+# publication to its row's commit, every fsync slowed) and drops, its
+# database done: the fleet still stops after that database
+mkdir -p bk
+for i in 1 2 3; do
+  sqlite3 -cmd ".load $module" "bk/$i.db" "SELECT dbcare_set('backup.dir', '$work/bk/out$i')" > /dev/null
+  mkdir -p "bk/out$i"
+done
+env --default-signal strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=400000 \
+  "$cli" backup --jobs 1 --db 'sqlite:bk/*.db' > out 2> err &
+tracer=$!
+worker=$(child_of "$(child_of "$tracer")")
+[ -n "$worker" ] || fail "no worker under strace"
+for _ in $(seq 3000); do
+  compgen -G 'bk/out1/1-*.db' > /dev/null && break
+  sleep 0.005
+done
+compgen -G 'bk/out1/1-*.db' > /dev/null || fail "the first backup was never published ($(cat err))"
+kill -TERM "$worker"
+set +e
+wait "$tracer"
+rc=$?
+set -e
+[ "$rc" = 143 ] || { cat out err; fail "SIGTERM held by a worker: exit $rc, want 143"; }
+grep -qE '^sqlite:bk/1\.db +ok ' out || { cat out err; fail "the backup whose commit held SIGTERM is not ok"; }
+for i in 2 3; do
+  grep -qE "^sqlite:bk/$i\.db +not run " out || { cat out err; fail "bk/$i.db was not stopped"; }
+done
+
 # a worker killed inside a database: that database fails, named, the others
 # are migrated by the worker that replaces it
 kill_inside KILL worker
