@@ -9,7 +9,6 @@
 #include "cli/backup/pg_dump/pg_dump.h"
 #include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/common/backup_dir_setting.h"
-#include "cli/backup/common/module_stop.h"
 #include "cli/store/store.h"
 #include "backup/backup_tool.h"
 

@@ -1,5 +1,5 @@
 /*
- * module_stop.c — the SQLite module makes, publishes and records a backup
+ * pages_stop.c — the SQLite module makes, publishes and records a backup
  * inside one statement (dbbackup_create), which commits its catalog row as
  * the statement ends; the module's flow removes what it made when it
  * fails. So the stop signals are held for the statement, and one held
@@ -10,8 +10,8 @@
  * the backup is whole and recorded, or nothing of it is left. Invariant:
  * the handler only reads the pending set and the name's existence.
  */
-#include "module_stop.h"
-#include "stop_cleanup.h"
+#include "pages.h"
+#include "cli/backup/common/stop_cleanup.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
