@@ -18,14 +18,15 @@ child_of() {
   echo "$child"
 }
 
-# stop_at_name NAME SIG CMD...: CMD run under strace with every fsync
-# slowed (0.4 s), and SIG sent to it (not to strace) the moment NAME
+# stop_at_name NAME SIG CMD...: CMD run under strace with each of its own
+# fsyncs slowed (0.4 s; not a child's, as the pg_dump a backup runs), and
+# SIG sent to it (not to strace) the moment NAME
 # appears: just after a rename or link into place, inside the directory's
 # slowed sync. rc: its exit; out and err: its output.
 stop_at_name() {
   local name=$1 sig=$2 tracer command
   shift 2
-  env --default-signal strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=400000 \
+  env --default-signal strace -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=400000 \
     "$@" >out 2>err &
   tracer=$!
   command=$(child_of "$tracer")
