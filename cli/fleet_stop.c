@@ -29,6 +29,8 @@ void cli_fleet_stop_arm(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
+	/* the parent's writes and reads go on; poll() still wakes (EINTR) */
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NSTOPS; i++) {
 		sigaction(stops[i], NULL, &saved[i]);
