@@ -8,15 +8,21 @@
  * errors. The exit code is the worst of all: usage (2), then error (1), then
  * replicas behind (4), then threshold (3), then ok (0).
  *
+ * A stop signal stops the fleet (fleet_stop.h): no database is started
+ * after it, each busy worker stops as one dbcare does, and the summary
+ * says which databases were done before dbcare ends of the signal.
+ *
  * A worker serves many databases: forking and exiting once per database cost
  * more system time than a small database's whole migration (docs/benchmarks.md,
  * "A fleet's workers"). A database is still isolated from the others by its
- * own connection; a worker that dies inside one (a crash, a signal) fails that
+ * own connection; a worker that dies inside one (a crash, a kill) fails that
  * database alone, and a new worker takes the rest.
  */
+#include "fleet_stop.h"
 #include "options.h"
 
 #include "base/clock.h"
+#include "cli/backup/common/stop_cleanup.h"
 #include "cli/common/version_tally.h"
 #include "migrate/migrate.h"
 
@@ -70,6 +76,7 @@ typedef struct worker {
 /* The worker's answer for one database: fixed size, far below PIPE_BUF. */
 typedef struct answer {
 	int rc;
+	int stopped; /* a stop signal held at a commit point: the fleet stops */
 	long out_end, err_end;
 	cli_db_report report;
 } answer;
@@ -164,6 +171,7 @@ static void serve(const cli_command *cmd, cli_opts *o, int ask, int told)
 		o->report = (cli_db_report){.wanted = true};
 		answer a = {.rc = cli_run_one(cmd, o, o->dbs[i])};
 		a.report = o->report;
+		a.stopped = cli_stop_dropped();
 		/* output lost on the way to the temp file fails this database */
 		if (cli_flush_stdout() != 0 && a.rc != CLI_USAGE)
 			a.rc = CLI_ERROR;
@@ -209,6 +217,7 @@ static int spawn(const cli_command *cmd, cli_opts *o, worker *ws, int nw, int w,
 		return -1;
 	}
 	if (k->pid == 0) {
+		cli_fleet_stop_child();
 		signal(SIGPIPE, sigpipe);
 		for (int i = 0; i < nw; i++)
 			if (i != w && ws[i].pid > 0) {
@@ -274,6 +283,8 @@ static void finish_job(cli_opts *o, worker *k, job *j, const answer *a, fleet_ru
 	j->err_end = k->err_pos = a->err_end;
 	k->current = -1;
 	fr->finished++;
+	if (a->stopped)
+		cli_fleet_stop_note(a->stopped);
 	if (is_failure(state_of(j)))
 		fr->failures++;
 	if (o->max_failures > 0 && fr->failures >= o->max_failures)
@@ -298,7 +309,15 @@ static void run_jobs(const cli_command *cmd, cli_opts *o, job *jobs, int n, work
 		return;
 	/* a worker gone between two databases must not end the parent */
 	void (*sigpipe)(int) = signal(SIGPIPE, SIG_IGN);
+	bool passed = false;
 	for (;;) {
+		/* stopped: no database starts, the busy ones are told once */
+		if (cli_fleet_stop_signal() && !passed) {
+			fr.stopped = passed = true;
+			for (int w = 0; w < nw; w++)
+				if (ws[w].current >= 0)
+					cli_fleet_stop_pass(ws[w].pid);
+		}
 		/* idle or missing workers take the next databases; a worker that
 		 * cannot be started or dies before reading its database is
 		 * replaced, a few times in a row at most */
@@ -355,10 +374,12 @@ static void run_jobs(const cli_command *cmd, cli_opts *o, job *jobs, int n, work
 			 * with what it wrote (and its own exit code when it gave one
 			 * other than 0); a new worker takes the rest */
 			int status = retire(k), err = fileno(k->err), rc = CLI_ERROR;
-			if (WIFSIGNALED(status))
+			if (WIFSIGNALED(status)) {
 				dprintf(err, "dbcare: the process for this database ended by signal %d\n",
 				        WTERMSIG(status));
-			else if (WIFEXITED(status) && WEXITSTATUS(status) != CLI_OK)
+				/* a stop signal, even to this worker alone, stops the fleet */
+				cli_fleet_stop_note(WTERMSIG(status));
+			} else if (WIFEXITED(status) && WEXITSTATUS(status) != CLI_OK)
 				rc = WEXITSTATUS(status);
 			else
 				dprintf(err, "dbcare: the process for this database ended before it finished\n");
@@ -553,6 +574,7 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 		jobs[i].rc = CLI_ERROR;
 	bool json = o->out.format == CLI_FMT_JSON, quiet = o->out.quiet;
 	preload(cmd, o);
+	cli_fleet_stop_arm();
 	run_jobs(cmd, o, jobs, n, ws, nw);
 	bool versions = false;
 	for (int i = 0; i < n; i++)
@@ -594,9 +616,13 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 		free(out);
 		free(err);
 	}
-	if (counts[ST_NOT_RUN] && !quiet)
+	int sig = cli_fleet_stop_signal();
+	if ((counts[ST_NOT_RUN] || sig) && !quiet)
 		fprintf(stderr, "dbcare: the fleet stopped (%s): %d database(s) not run\n",
-		        o->max_failures > 0 &&
+		        sig == SIGINT    ? "SIGINT"
+		        : sig == SIGTERM ? "SIGTERM"
+		        : sig == SIGHUP  ? "SIGHUP"
+		        : o->max_failures > 0 &&
 		                counts[ST_FAILED] + counts[ST_UNREACHABLE] + counts[ST_USAGE] >=
 		                    o->max_failures
 		            ? "--max-failures"
@@ -621,5 +647,7 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 	}
 	cli_version_tally_free(&tally);
 	free_fleet(jobs, ws, nw, &sum);
+	/* stopped by a signal: reported, then ended of it */
+	cli_fleet_stop_end();
 	return worst;
 }

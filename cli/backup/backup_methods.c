@@ -201,7 +201,7 @@ static int module_run(cli_db *db, cli_opts *o, const char *target)
 	snprintf(method, sizeof method, "%s%s%s", o->incremental ? "incremental" : "full",
 	         o->compress ? "+zstd" : "", o->key_file ? "+encrypt" : "");
 	const char *p[2] = {o->nargs > 0 ? o->args[0] : here, method};
-	int made = cli_q(db, o, "SELECT dbbackup_create($1, $2)", 2, p, &r);
+	int made = cli_module_backup_create(db, o, p, &r);
 	free(here);
 	if (made != 0)
 		return CLI_ERROR;

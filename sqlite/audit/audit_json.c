@@ -553,9 +553,9 @@ bool sqldbc_audit_has_row_hash(sqlite3 *db)
  * other side's), then '{', pairs "name":value joined by ',' and '}'. The
  * name is a JSON string as append_string writes it; the value is 'n' (NULL,
  * then NULL or nothing), 'i' and the integer's decimal text, 'r' and quote()
- * of the real (exact), 't' and hex() of the text's bytes, 'b' and quote()
- * of the blob (X'hex'; the shared triggers of earlier 0.3.9 builds wrote
- * its hex() alone, and their pending entries are read too). Names are
+ * of the real (exact), 't' and hex() of the text's bytes, 'b' and hex() of
+ * the blob (the shared triggers of 0.3.9 builds at bookkeeping version 20
+ * wrote quote()'s X'hex', and their pending entries are read too). Names are
  * JSON strings and values hold no ',' or '}', so a pair ends at the first
  * ',' or '}' after its name. */
 typedef struct pending_value {

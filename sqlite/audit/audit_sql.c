@@ -95,15 +95,17 @@ static char *changes_of(dbc_ctx *ctx, const dbc_strlist *cols)
 
 /* One value in the pending form (audit_json.c): the first letter of its
  * type (i, r, t, b, n), which the printf format takes from typeof() with
- * %.1s, and quote() of it (the integer, the exact real, X'hex' of a blob,
- * NULL), or the hex of a text (quote() stops at a NUL byte, and hex keeps a
- * UTF-16 file's text as it is). Kept small: SQLite compiles the shared
+ * %.1s, and quote() of it (the integer, the exact real, NULL), or the hex
+ * of a text or a blob (quote() stops at a NUL byte, hex keeps a UTF-16
+ * file's text as it is, and a blob's bare hex is the form every older
+ * dbcare reads: one loaded again on the file completes these entries, and
+ * read X'hex' as that text). Kept small: SQLite compiles the shared
  * trigger's body into every statement writing the table, even when a
  * connection with dbcare skips it, so its size is paid at each prepare
  * (the sqlite3 shell prepares every statement it runs). */
 #define PENDING_FORMAT ":%.1s%s"
 #define PENDING_VALUE                                                                              \
-	"typeof(%1$s), CASE typeof(%1$s) WHEN 'text' THEN hex(%1$s) ELSE quote(%1$s) END"
+	"typeof(%1$s), CASE WHEN typeof(%1$s) IN ('text', 'blob') THEN hex(%1$s) ELSE quote(%1$s) END"
 /* The same of the rowid's column, which holds integers only: the same text,
  * one operand. */
 #define PENDING_ROWID_FORMAT ":i%s"

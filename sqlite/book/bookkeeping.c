@@ -431,7 +431,8 @@ static int upgrade_to_14(dbc_ctx *ctx)
  * 0.3.9): again, in the smaller pending form (audit_sql.c) with the column
  * test after the skip; the TEMP triggers carry the new text's tokens, so
  * until then a connection with dbcare writes every entry pending, then
- * completes it. */
+ * completes it. 20 -> 21 (dbcare 0.3.9): again, a blob pending as its bare
+ * hex once more (X'hex' was read as text by the dbcare a downgrade loads). */
 static int remake_audit_triggers(dbc_ctx *ctx)
 {
 	if (!table_exists(ctx, "dbcare_audit_log") || !table_exists(ctx, "dbcare_audit_tables"))
@@ -496,12 +497,12 @@ static int upgrade_to_18(dbc_ctx *ctx)
  * (dbcare_health_query_stats), a part's table the first snapshot that
  * reads statements makes, and the steps of dbcare migrate --online
  * (dbcare_migrations_online_steps), a part's table its first recorded step
- * makes: no step. 19 -> 20: remake_audit_triggers (above). */
+ * makes: no step. 19 -> 20 and 20 -> 21: remake_audit_triggers (above). */
 static int (*const upgrade_steps[BOOK_VERSION + 1])(dbc_ctx *ctx) = {
-    [2] = upgrade_to_2,           [5] = upgrade_to_5,   [6] = upgrade_to_6,
-    [8] = upgrade_to_8,           [13] = upgrade_to_13, [14] = upgrade_to_14,
-    [16] = remake_audit_triggers, [17] = upgrade_to_17, [18] = upgrade_to_18,
-    [20] = remake_audit_triggers,
+    [2] = upgrade_to_2,           [5] = upgrade_to_5,           [6] = upgrade_to_6,
+    [8] = upgrade_to_8,           [13] = upgrade_to_13,         [14] = upgrade_to_14,
+    [16] = remake_audit_triggers, [17] = upgrade_to_17,         [18] = upgrade_to_18,
+    [20] = remake_audit_triggers, [21] = remake_audit_triggers,
 };
 
 /* Takes the file from version v to v + 1. */

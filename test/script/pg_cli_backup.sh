@@ -104,6 +104,25 @@ for sig in TERM HUP; do
 done
 [ "$(q -c "SELECT count(*) FROM dbcare.backups")" = 0 ] || fail "a stopped dump was recorded"
 
+# --- a stop signal just after the dump is published (renamed into place,
+# its directory's sync slowed by strace) and before its record commits:
+# the backup is recorded with its file (exit 0) or neither is left (ended
+# by the signal, saying so); never a file the catalog does not name
+echo none >mode
+for sig in TERM INT; do
+  stop_at_name published.dump "$sig" env PATH="$work/shim:$B:$PATH" "$cli" backup published.dump --db "$url"
+  rows=$(q -c "SELECT count(*) FROM dbcare.backups WHERE path = '$work/published.dump'")
+  if [ "$rc" = 0 ]; then
+    [ -e published.dump ] && [ "$rows" = 1 ] || fail "SIG$sig after the publish: exit 0, rows $rows, file $(leftovers published.dump)"
+  else
+    [ -z "$(leftovers published.dump)" ] && [ "$rows" = 0 ] ||
+      fail "SIG$sig after the publish: exit $rc left $(leftovers published.dump)with $rows row(s) ($(cat err))"
+    grep -q "the backup was interrupted; nothing of it is left" err || fail "SIG$sig after the publish: the stop was not said ($(cat err))"
+  fi
+  rm -f published.dump
+  q -c "DELETE FROM dbcare.backups"
+done
+
 # --- pg_dump fails: no file under the name, no temporary file either
 echo fail >mode
 backup 1 backup failed.dump --db "$url"; has "pg_dump failed" err
@@ -111,9 +130,10 @@ backup 1 backup failed.dump --db "$url"; has "pg_dump failed" err
 [ "$(q -c "SELECT count(*) FROM dbcare.backups")" = 0 ] || fail "a failed dump was recorded"
 
 # --- the record fails after the dump was published. Known not committed
-# (the server refused the row): the file goes too, so a retry to the same
-# name works. Maybe committed (the session ended under the record, as a
-# lost connection): the file stays and the error says so, naming it.
+# (the server refused the row, or the session ended before the record's
+# COMMIT): the file goes too, so a retry to the same name works. Maybe
+# committed (the session ended at the COMMIT, as a lost connection): the
+# file stays and the error says so, naming it.
 echo none >mode
 q -c "CREATE FUNCTION public.refuse_record() RETURNS trigger LANGUAGE plpgsql AS
       \$\$BEGIN RAISE EXCEPTION 'no room for records'; END\$\$;
@@ -123,6 +143,11 @@ backup 1 backup unrecorded.dump --db "$url"; has "no room for records" err
 [ -z "$(leftovers unrecorded.dump)" ] || fail "an unrecorded dump stayed: $(leftovers unrecorded.dump)"
 q -c "CREATE OR REPLACE FUNCTION public.refuse_record() RETURNS trigger LANGUAGE plpgsql AS
       \$\$BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END\$\$"
+backup 1 backup ended.dump --db "$url"
+[ -z "$(leftovers ended.dump)" ] || fail "a dump whose session ended before its COMMIT stayed: $(leftovers ended.dump)"
+q -c "DROP TRIGGER refuse ON dbcare.backups;
+      CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON dbcare.backups
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.refuse_record()"
 backup 1 backup unknown.dump --db "$url"
 has "the backup file $work/unknown.dump is kept: its record may have been committed" err
 [ -e unknown.dump ] || fail "a dump whose record may have committed was removed"

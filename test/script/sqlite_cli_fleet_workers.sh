@@ -55,10 +55,13 @@ for i in (2, 5):
     assert x["output"] is None, x
 PY
 
-# a worker killed inside a database: that database fails, named, the others
-# are migrated by the worker that replaces it
-for i in 1 2 3 4; do : > k$i.db; done
-"$py" - k1.db <<'PY' &
+# kill_inside SIG WHO: a fleet over k1..k4.db (k1 locked by another
+# process) gets SIG, sent to its worker or its parent once the worker has
+# k1.db open (waiting for the lock): inside that database. rc: its exit.
+kill_inside() {
+  rm -f k*.db*
+  for i in 1 2 3 4; do : > k$i.db; done
+  "$py" - k1.db <<'PY' &
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN EXCLUSIVE")
@@ -66,26 +69,75 @@ c.execute("CREATE TABLE held (x)")
 print("held", flush=True)
 time.sleep(30)
 PY
-locker=$!
-for _ in $(seq 100); do [ -s k1.db-journal ] && break; sleep 0.05; done
-[ -s k1.db-journal ] || fail "k1.db was not locked"
-"$cli" migrate --jobs 1 --db 'sqlite:k*.db' --dir m > out 2> err &
-cli_pid=$!
-worker=$(child_of "$cli_pid")
-[ -n "$worker" ] || fail "no worker process appeared"
-# killed once it has k1.db open (waiting for the lock): inside that database
-for _ in $(seq 200); do
-  ls -l "/proc/$worker/fd" 2> /dev/null | grep -q 'k1\.db$' && break
-  sleep 0.02
+  locker=$!
+  for _ in $(seq 100); do [ -s k1.db-journal ] && break; sleep 0.05; done
+  [ -s k1.db-journal ] || fail "k1.db was not locked"
+  "$cli" migrate --jobs 1 --db 'sqlite:k*.db' --dir m > out 2> err &
+  cli_pid=$!
+  worker=$(child_of "$cli_pid")
+  [ -n "$worker" ] || fail "no worker process appeared"
+  for _ in $(seq 200); do
+    ls -l "/proc/$worker/fd" 2> /dev/null | grep -q 'k1\.db$' && break
+    sleep 0.02
+  done
+  ls -l "/proc/$worker/fd" 2> /dev/null | grep -q 'k1\.db$' || fail "the worker never opened k1.db"
+  if [ "$2" = worker ]; then kill -"$1" "$worker"; else kill -"$1" "$cli_pid"; fi
+  set +e
+  wait "$cli_pid"
+  rc=$?
+  set -e
+  kill "$locker" 2> /dev/null || true
+  wait "$locker" 2> /dev/null || true
+}
+
+# a stop signal to the fleet's parent (a supervisor's SIGTERM) or to a
+# worker alone: the fleet stops, no further database is started, the
+# summary says what was done and what was not run, and dbcare ends of it
+for who in parent worker; do
+  kill_inside TERM "$who"
+  [ "$rc" = 143 ] || { cat out err; fail "SIGTERM to the fleet's $who: exit $rc, want 143"; }
+  grep -qE '^sqlite:k1\.db +failed ' out || { cat out err; fail "SIGTERM to the $who: k1.db not reported failed"; }
+  for i in 2 3 4; do
+    grep -qE "^sqlite:k$i\.db +not run " out || { cat out err; fail "SIGTERM to the $who: k$i.db not reported not run"; }
+    [ "$(sqlite3 "k$i.db" "SELECT count(*) FROM sqlite_master")" = 0 ] ||
+      fail "SIGTERM to the $who: k$i.db was migrated after the stop"
+  done
+  grep -q 'dbcare: the fleet stopped (SIGTERM): 3 database(s) not run' err ||
+    { cat err; fail "SIGTERM to the $who: the stop is not said"; }
 done
-ls -l "/proc/$worker/fd" 2> /dev/null | grep -q 'k1\.db$' || fail "the worker never opened k1.db"
-kill -KILL "$worker"
+
+# a stop signal a worker holds at a commit point (a backup's, from its
+# publication to its row's commit, every fsync slowed) and drops, its
+# database done: the fleet still stops after that database
+mkdir -p bk
+for i in 1 2 3; do
+  sqlite3 -cmd ".load $module" "bk/$i.db" "SELECT dbcare_set('backup.dir', '$work/bk/out$i')" > /dev/null
+  mkdir -p "bk/out$i"
+done
+env --default-signal strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=400000 \
+  "$cli" backup --jobs 1 --db 'sqlite:bk/*.db' > out 2> err &
+tracer=$!
+worker=$(child_of "$(child_of "$tracer")")
+[ -n "$worker" ] || fail "no worker under strace"
+for _ in $(seq 3000); do
+  compgen -G 'bk/out1/1-*.db' > /dev/null && break
+  sleep 0.005
+done
+compgen -G 'bk/out1/1-*.db' > /dev/null || fail "the first backup was never published ($(cat err))"
+kill -TERM "$worker"
 set +e
-wait "$cli_pid"
+wait "$tracer"
 rc=$?
 set -e
-kill "$locker" 2> /dev/null || true
-wait "$locker" 2> /dev/null || true
+[ "$rc" = 143 ] || { cat out err; fail "SIGTERM held by a worker: exit $rc, want 143"; }
+grep -qE '^sqlite:bk/1\.db +ok ' out || { cat out err; fail "the backup whose commit held SIGTERM is not ok"; }
+for i in 2 3; do
+  grep -qE "^sqlite:bk/$i\.db +not run " out || { cat out err; fail "bk/$i.db was not stopped"; }
+done
+
+# a worker killed inside a database: that database fails, named, the others
+# are migrated by the worker that replaces it
+kill_inside KILL worker
 [ "$rc" = 1 ] || { cat out err; fail "fleet with a killed worker exit $rc, want 1"; }
 grep -qE '^sqlite:k1\.db +failed ' out || { cat out; fail "k1.db not reported as failed"; }
 grep -q '^sqlite:k1.db: dbcare: the process for this database ended by signal 9' err ||

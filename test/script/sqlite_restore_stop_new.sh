@@ -5,6 +5,7 @@
 # command ends of the signal and leaves nothing, neither at the target's
 # name nor beside it (docs/backups.md: a failed or stopped restore deletes
 # its staging file at once; only a kill -9 leaves it to the next restore).
+# Then the commit points: a restore's rename, a backup's publication.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/built_cli.sh"
@@ -46,25 +47,44 @@ echo "ok: $stopped stopped restores left nothing"
 # of it is left".
 for sig in TERM INT; do
   rm -rf new && mkdir new
-  env --default-signal strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=500000 \
-    "$cli" restore full.db --db "sqlite:new/q.db" >out 2>err &
-  tracer=$!
-  # the restore's pid before it can rename: the signal follows the rename
-  # within a poll, well inside the folder's slowed sync
-  restore=$(child_of "$tracer")
-  [ -n "$restore" ] || fail "SIG$sig at the commit: the restore under strace never started"
-  for _ in $(seq 6000); do
-    [ -e new/q.db ] && break
-    kill -0 "$tracer" 2>/dev/null || break
-    sleep 0.005
-  done
-  [ -e new/q.db ] || fail "SIG$sig at the commit: the restore never renamed its file ($(cat err))"
-  kill -"$sig" "$restore"
-  set +e; wait "$tracer"; rc=$?; set -e
+  stop_at_name new/q.db "$sig" "$cli" restore full.db --db "sqlite:new/q.db"
   [ "$rc" = 0 ] || fail "SIG$sig just after the rename into place: exit $rc, left $(ls new) ($(cat err))"
   [ "$(sqlite3 new/q.db "SELECT count(*) FROM t")" = 60001 ] || fail "SIG$sig at the commit: the database is not whole"
 done
 echo "ok: a stop signal at the commit point ends a whole restore with 0"
+
+# A `dbcare backup` (the module's dbbackup_create, which publishes the file
+# and commits its row in one statement) stopped just after its file is
+# linked into place, and stopped the moment its temporary file appears:
+# it ends 0 whole and recorded, or of the signal saying so with nothing
+# left; never a file the catalog does not name, nor a temporary file.
+backup_stopped() {
+  local rows
+  rows=$(sqlite3 "$db" "SELECT count(*) FROM dbcare_backups WHERE path = '$work/b.db'")
+  if [ "$rc" = 0 ]; then
+    [ -e b.db ] && [ "$rows" = 1 ] || fail "$1: exit 0 with $rows row(s), file: $(ls b.db* 2>&1)"
+  else
+    [ "$rows" = 0 ] && ! compgen -G 'b.db*' >/dev/null ||
+      fail "$1: exit $rc left $(ls b.db* 2>&1) with $rows row(s) ($(cat err))"
+    grep -q "the backup was interrupted; nothing of it is left" err || fail "$1: exit $rc unsaid ($(cat err))"
+  fi
+  ! compgen -G 'b.db.tmp-*' >/dev/null || fail "$1: a temporary file is left: $(ls b.db.tmp-*)"
+  rm -f b.db
+  sqlite3 "$db" "DELETE FROM dbcare_backups WHERE path = '$work/b.db'"
+}
+stop_at_name b.db TERM "$cli" backup b.db --db "sqlite:$db"
+[ "$rc" = 0 ] || fail "SIGTERM after the backup's publication: exit $rc ($(cat err))"
+backup_stopped "SIGTERM after the backup's publication"
+env --default-signal "$cli" backup b.db --db "sqlite:$db" >out 2>err &
+pid=$!
+for _ in $(seq 4000); do
+  compgen -G 'b.db.tmp-*' >/dev/null && break
+  kill -0 "$pid" 2>/dev/null || break
+done
+kill -INT "$pid" 2>/dev/null || true
+set +e; wait "$pid"; rc=$?; set -e
+backup_stopped "SIGINT once the backup's temporary file appears"
+echo "ok: a stopped backup is whole and recorded or leaves nothing"
 
 # A stop signal ignored when the restore started (nohup) stays ignored:
 # SIGHUP the moment the staging file appears, and the restore ends whole.

@@ -79,21 +79,36 @@ static int seal(dbc_ctx *ctx, void *arg, const char *plain, const char *path, co
 	(void)arg;
 	char sha[65];
 	long long bytes;
-	return cli_seal_dump(plain, path, database, identity, (flags & DBC_BACKUP_SEAL_ZSTD) != 0,
-	                     (flags & DBC_BACKUP_SEAL_ENCRYPT) != 0, sha, &bytes) == 0
-	           ? DBC_OK
-	           : cli_backup_fail(ctx, NULL);
+	if (cli_seal_dump(plain, path, database, identity, (flags & DBC_BACKUP_SEAL_ZSTD) != 0,
+	                  (flags & DBC_BACKUP_SEAL_ENCRYPT) != 0, sha, &bytes) != 0)
+		return cli_backup_fail(ctx, NULL);
+	/* published by the container's own link(): a stop signal removes it
+	 * from now until its record commits */
+	cli_stop_track(CLI_STOP_BACKUP_FILE, path);
+	return DBC_OK;
+}
+
+/* a published file whose record is known not committed: unrecorded, it
+ * would only refuse a retry to its name */
+static void remove_published(dbc_ctx *ctx, void *arg, const char *path)
+{
+	(void)ctx, (void)arg;
+	if (unlink(path) != 0 && errno != ENOENT)
+		cli_errorf("cannot remove the unrecorded backup file %s: %s", path, strerror(errno));
+	cli_stop_track(CLI_STOP_BACKUP_FILE, NULL);
 }
 
 /* Gives the complete, synced tmp its final name, then syncs the directory:
- * after a crash the name holds the whole file or does not exist. */
+ * after a crash the name holds the whole file or does not exist. From the
+ * link on, a stop signal removes the published file until its record
+ * commits (backup_record.c): nothing unrecorded is left. */
 static int publish(dbc_ctx *ctx, void *arg, const char *tmp, const char *path)
 {
 	(void)arg;
 	if (dbc_sync_path(tmp, O_RDONLY) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not sync the dump: %s",
 		                 strerror(errno));
-	if (link(tmp, path) != 0)
+	if (cli_stop_link(CLI_STOP_BACKUP_FILE, tmp, path) != 0)
 		return errno == EEXIST
 		           ? dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                       "%s exists already: a backup never replaces a file", path)
@@ -102,7 +117,7 @@ static int publish(dbc_ctx *ctx, void *arg, const char *tmp, const char *path)
 	unlink(tmp);
 	if (dbc_sync_dir_of(path) != 0) {
 		int saved = errno;
-		unlink(path);
+		remove_published(ctx, arg, path);
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not sync the dump's directory: %s",
 		                 strerror(saved));
 	}
@@ -131,15 +146,6 @@ static void release(dbc_ctx *ctx, void *arg, char *tmp)
 	(void)ctx, (void)arg;
 	cli_stop_track(CLI_STOP_BACKUP_TEMP, NULL);
 	cli_scratch_release(tmp);
-}
-
-/* a published file whose record is known not committed: unrecorded, it
- * would only refuse a retry to its name */
-static void remove_published(dbc_ctx *ctx, void *arg, const char *path)
-{
-	(void)ctx, (void)arg;
-	if (unlink(path) != 0 && errno != ENOENT)
-		cli_errorf("cannot remove the unrecorded backup file %s: %s", path, strerror(errno));
 }
 
 const dbc_backup_files cli_backup_files = {

@@ -8,6 +8,7 @@
  */
 #include "backup_flow.h"
 #include "shipped.h"
+#include "stop_cleanup.h"
 #include "cli/common/files.h"
 
 #include <stdio.h>
@@ -94,6 +95,48 @@ int cli_backup_ship_recorded(cli_db *db, cli_opts *o, const char *kind, const db
 	return rc == 0 ? CLI_OK : CLI_ERROR;
 }
 
+/* The transaction's COMMIT, the backup's commit point (cli_stop_commit):
+ * -1 only when it is known not committed; a COMMIT whose outcome is
+ * unknown (*unknown) keeps the file, which a stop signal then leaves. */
+typedef struct commit_arg {
+	cli_backup_record_arg *a;
+	bool unknown;
+} commit_arg;
+
+static int commit_row(void *arg)
+{
+	commit_arg *c = arg;
+	if (cli_q(c->a->db, c->a->o, "COMMIT", 0, NULL, NULL) == 0)
+		return 0;
+	c->unknown = may_have_committed(c->a->db->error.sqlstate);
+	return c->unknown ? 0 : -1;
+}
+
+/* The local file's row, in a transaction of its own whose COMMIT runs
+ * with the stop signals held (stop_cleanup.h): a stop signal before it
+ * removes the published file and ends dbcare (the server rolls the row
+ * back with the session); one during it finds the backup recorded and is
+ * dropped. So a stop leaves the file and its row, or neither. */
+static int record_local(cli_backup_record_arg *a, const char *kind, const dbc_backup_made *made,
+                        cli_rows *id, bool *maybe_recorded)
+{
+	commit_arg c = {a, false};
+	*maybe_recorded = false;
+	if (cli_q(a->db, a->o, "BEGIN", 0, NULL, NULL) != 0)
+		return -1;
+	if (record_at(a, kind, made, made->location, id, maybe_recorded) != 0) {
+		/* not committed, whatever the error: the transaction is open */
+		*maybe_recorded = false;
+		(void)cli_q(a->db, a->o, "ROLLBACK", 0, NULL, NULL);
+		return -1;
+	}
+	*maybe_recorded = false;
+	if (cli_stop_commit(CLI_STOP_BACKUP_FILE, commit_row, &c) != 0)
+		return -1;
+	*maybe_recorded = true;
+	return c.unknown ? -1 : 0;
+}
+
 int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
                       char **json, bool *maybe_recorded)
 {
@@ -103,7 +146,7 @@ int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backu
 	/* staged: the store's object is the one row, recorded once whole
 	 * there; else the local file's row first, then its copy's */
 	int failed = a->staged ? record_copy(a, kind, made, false, &id, maybe_recorded) != 0
-	                       : record_at(a, kind, made, made->location, &id, maybe_recorded) != 0;
+	                       : record_local(a, kind, made, &id, maybe_recorded) != 0;
 	if (!failed && !a->staged && a->o->copy_to)
 		a->copy_failed = record_copy(a, kind, made, false, &copy, &copy_maybe) != 0;
 	/* read back in a statement of its own (a STABLE function sees the
@@ -127,6 +170,8 @@ int cli_backup_run(cli_db *db, cli_opts *o, const dbc_backup_tool *tool, const c
 	char *json = NULL;
 	dbc_ctx_init(&ctx, cli_text_host(), NULL);
 	int rc = dbc_backup_tool_run(&ctx, tool, &cli_backup_files, &rec, path, seal, &json);
+	/* recorded, removed or kept as maybe recorded: no longer the stop's */
+	cli_stop_track(CLI_STOP_BACKUP_FILE, NULL);
 	if (rc == DBC_OK)
 		cli_print_json_doc(db, o, "backup", json);
 	else if (ctx.message && ctx.message[0]) /* empty: said already */

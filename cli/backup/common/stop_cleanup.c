@@ -28,6 +28,7 @@ static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
 static char paths[CLI_STOP_SLOTS][SIDES][PATH_MAX + 16];
 static struct sigaction saved[NSTOPS];
 static bool armed;
+static int dropped; /* the last stop signal a commit point dropped */
 
 static void on_stop(int sig)
 {
@@ -121,6 +122,52 @@ char *cli_stop_mkdtemp(cli_stop_slot slot, char *template)
 	return dir;
 }
 
+int cli_stop_link(cli_stop_slot slot, const char *from, const char *to)
+{
+	sigset_t old;
+	block(true, &old);
+	int rc = link(from, to), link_errno = errno;
+	if (rc == 0)
+		set_slot(slot, to);
+	block(false, &old);
+	errno = link_errno;
+	return rc;
+}
+
+void cli_stop_hold(sigset_t *old)
+{
+	block(true, old);
+}
+
+bool cli_stop_pending(void)
+{
+	sigset_t pending;
+	sigpending(&pending);
+	for (size_t i = 0; i < NSTOPS; i++)
+		if (sigismember(&pending, stops[i]) == 1)
+			return true;
+	return false;
+}
+
+void cli_stop_release(sigset_t *old, bool done)
+{
+	/* a signal held meanwhile came after the work was done: dropped (a
+	 * pending signal set to be ignored is discarded), unless a slot still
+	 * holds a file for the handler to remove */
+	sigset_t pending;
+	sigpending(&pending);
+	for (size_t i = 0; done && !armed && i < NSTOPS; i++)
+		if (sigismember(&pending, stops[i]) == 1) {
+			struct sigaction ignore, was;
+			memset(&ignore, 0, sizeof ignore);
+			ignore.sa_handler = SIG_IGN;
+			sigaction(stops[i], &ignore, &was);
+			sigaction(stops[i], &was, NULL);
+			dropped = stops[i];
+		}
+	block(false, old);
+}
+
 int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg)
 {
 	sigset_t old;
@@ -128,22 +175,12 @@ int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg)
 	int rc = commit(arg), commit_errno = errno;
 	if (rc == 0)
 		set_slot(slot, NULL);
-	/* a signal held meanwhile came after the work was done: dropped (a
-	 * pending signal set to be ignored is discarded), unless another slot
-	 * still holds a file for the handler to remove */
-	if (rc == 0 && !armed) {
-		sigset_t pending;
-		sigpending(&pending);
-		for (size_t i = 0; i < NSTOPS; i++)
-			if (sigismember(&pending, stops[i]) == 1) {
-				struct sigaction ignore, was;
-				memset(&ignore, 0, sizeof ignore);
-				ignore.sa_handler = SIG_IGN;
-				sigaction(stops[i], &ignore, &was);
-				sigaction(stops[i], &was, NULL);
-			}
-	}
-	block(false, &old);
+	cli_stop_release(&old, rc == 0);
 	errno = commit_errno;
 	return rc;
+}
+
+int cli_stop_dropped(void)
+{
+	return dropped;
 }

@@ -6,18 +6,23 @@
 #ifndef DBC_CLI_STOP_CLEANUP_H
 #define DBC_CLI_STOP_CLEANUP_H
 
+#include <signal.h>
+#include <stdbool.h>
+
 /* One file each, with its -journal, -wal and -shm: a new database's
  * staging file (restore_stage.c), and a point-in-time restore's target,
  * begun empty, and scratch image (log/pitr_restore.c, log/pitr_mark.c);
- * a backup's temporary file (backup_files.c), and a backup bound for a
- * store made in a private folder first, the file and its folder
- * (upload_stage.c). A slot naming a folder is removed once its files are
- * (rmdir: an empty folder only). */
+ * a backup's temporary file and, from its publication until its record
+ * commits, its published file (backup_files.c, backup_record.c), and a
+ * backup bound for a store made in a private folder first, the file and
+ * its folder (upload_stage.c). A slot naming a folder is removed once its
+ * files are (rmdir: an empty folder only). */
 typedef enum {
 	CLI_STOP_STAGING,
 	CLI_STOP_TARGET,
 	CLI_STOP_IMAGE,
 	CLI_STOP_BACKUP_TEMP,
+	CLI_STOP_BACKUP_FILE,
 	CLI_STOP_UPLOAD_FILE,
 	CLI_STOP_UPLOAD_DIR,
 	CLI_STOP_SLOTS
@@ -33,6 +38,9 @@ int cli_stop_mkstemp(cli_stop_slot slot, char *template);
 /* mkdtemp(template), the folder it made the slot's at once: NULL as
  * mkdtemp. */
 char *cli_stop_mkdtemp(cli_stop_slot slot, char *template);
+/* link(from, to), the name it made the slot's at once: a signal never
+ * finds it made and not tracked. 0, or -1 as link. */
+int cli_stop_link(cli_stop_slot slot, const char *from, const char *to);
 /* The commit point of the slot's work: commit(arg) runs with the stop
  * signals held. When it returns 0 the slot is emptied and, unless another
  * slot still holds a file, a stop signal that came meanwhile is dropped:
@@ -40,5 +48,16 @@ char *cli_stop_mkdtemp(cli_stop_slot slot, char *template);
  * before it. Otherwise the signal is answered once commit returns, the
  * slots' files removed. commit's errno is kept. */
 int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg);
+/* The stop signals held (cli_stop_hold, *old the mask before) around work
+ * whose end is its commit point; whether one is pending meanwhile; then
+ * released: done (the work committed), a pending one is dropped, as
+ * cli_stop_commit's, else answered as the signal's disposition says. */
+void cli_stop_hold(sigset_t *old);
+bool cli_stop_pending(void);
+void cli_stop_release(sigset_t *old, bool done);
+/* The stop signal a commit point dropped so far (0: none): one command
+ * ends as it would have, but a fleet's worker (fleet.c) tells its parent,
+ * which starts no further database. */
+int cli_stop_dropped(void);
 
 #endif

@@ -2,9 +2,9 @@
  * pages.h — the module's own backups (the SQLite page copy, one row of
  * backup_methods.c), its one public header: the verify and restore hooks
  * of its row (pages_verify.c, cmd_restore.c) over the module's
- * dbbackup_verify, and its copies in a store (pages_copy.c); over the module's
- * dbbackup_verify; making and drilling are the module's dbbackup_create
- * and dbbackup_drill.
+ * dbbackup_verify, and its copies in a store (pages_copy.c); making and
+ * drilling are the module's dbbackup_create (run under the stop signals,
+ * pages_stop.c) and dbbackup_drill.
  */
 #ifndef DBCARE_CLI_PAGES_H
 #define DBCARE_CLI_PAGES_H
@@ -41,5 +41,11 @@ int cli_module_ship_pending(cli_db *db, cli_opts *o, const char *stage);
  * mark's backup, or its log to a time or mark. */
 int cli_module_restore(cli_db *db, cli_opts *o, const char *file);
 int cli_module_restore_to(cli_db *db, cli_opts *o);
+
+/* SELECT dbbackup_create(p[0], p[1]) into *r, as cli_q (0 or -1 after
+ * setting the error), with the stop signals held (pages_stop.c): the
+ * backup ends whole and recorded, or nothing of it is left (p[0] NULL, the
+ * module's own name: it is not stopped before it ends). */
+int cli_module_backup_create(cli_db *db, cli_opts *o, const char *const p[2], cli_rows *r);
 
 #endif

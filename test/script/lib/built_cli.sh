@@ -1,7 +1,7 @@
 # built_cli.sh — the built dbcare command for a script test (sourced after
 # lib/sqlite.sh or lib/pg.sh, which give fail): root (the tree) and cli
 # (build/cli/dbcare); the test fails when the command is not built; and
-# child_of, below.
+# child_of and stop_at_name, below.
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
@@ -16,4 +16,27 @@ child_of() {
     sleep 0.01
   done
   echo "$child"
+}
+
+# stop_at_name NAME SIG CMD...: CMD run under strace with each of its own
+# fsyncs slowed (0.4 s; not a child's, as the pg_dump a backup runs), and
+# SIG sent to it (not to strace) the moment NAME
+# appears: just after a rename or link into place, inside the directory's
+# slowed sync. rc: its exit; out and err: its output.
+stop_at_name() {
+  local name=$1 sig=$2 tracer command
+  shift 2
+  env --default-signal strace -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=400000 \
+    "$@" >out 2>err &
+  tracer=$!
+  command=$(child_of "$tracer")
+  [ -n "$command" ] || fail "SIG$sig at $name: the command under strace never started"
+  for _ in $(seq 6000); do
+    [ -e "$name" ] && break
+    kill -0 "$tracer" 2>/dev/null || break
+    sleep 0.005
+  done
+  [ -e "$name" ] || fail "SIG$sig at $name: the command never made it ($(cat err))"
+  kill -"$sig" "$command"
+  set +e; wait "$tracer"; rc=$?; set -e
 }

@@ -1,0 +1,38 @@
+/*
+ * pages_stop.c — the SQLite module makes, publishes and records a backup
+ * inside one statement (dbbackup_create), which commits its catalog row as
+ * the statement ends; the module's flow removes what it made when it
+ * fails. So the stop signals are held for the statement, and one held
+ * meanwhile interrupts it (a progress handler) only while nothing is at
+ * the backup's name: from the publication on the statement runs to its
+ * end. It is answered then, the module's flow having removed what it made,
+ * or, the statement done, dropped as at any commit point (stop_cleanup.h):
+ * the backup is whole and recorded, or nothing of it is left. Invariant:
+ * the handler only reads the pending set and the name's existence.
+ */
+#include "pages.h"
+#include "cli/backup/common/stop_cleanup.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+/* the progress handler: non-zero interrupts the statement */
+static int stop_before_publish(void *target)
+{
+	struct stat st;
+	return cli_stop_pending() && target && lstat(target, &st) != 0;
+}
+
+int cli_module_backup_create(cli_db *db, cli_opts *o, const char *const p[2], cli_rows *r)
+{
+	sigset_t old;
+	cli_stop_hold(&old);
+	sqlite3_progress_handler(db->handle, 1000, stop_before_publish, (void *)p[0]);
+	int made = cli_q(db, o, "SELECT dbbackup_create($1, $2)", 2, p, r);
+	sqlite3_progress_handler(db->handle, 0, NULL, NULL);
+	struct stat st;
+	if (made != 0 && cli_stop_pending() && p[0] && lstat(p[0], &st) != 0)
+		cli_errorf("the backup was interrupted; nothing of it is left");
+	cli_stop_release(&old, made == 0);
+	return made;
+}

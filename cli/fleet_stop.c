@@ -1,0 +1,76 @@
+/*
+ * fleet_stop.c — the fleet parent's stop signals (fleet_stop.h).
+ * Invariant: the handler only records the first signal (async-signal-
+ * safe); everything else runs in the parent's loop, which poll's EINTR
+ * wakes.
+ */
+#include "fleet_stop.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOPS (sizeof stops / sizeof stops[0])
+
+static struct sigaction saved[NSTOPS];
+static bool armed;
+static volatile sig_atomic_t caught;
+
+static void on_stop(int sig)
+{
+	if (!caught)
+		caught = sig;
+}
+
+void cli_fleet_stop_arm(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	/* the parent's writes and reads go on; poll() still wakes (EINTR) */
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NSTOPS; i++) {
+		sigaction(stops[i], NULL, &saved[i]);
+		if (saved[i].sa_handler != SIG_IGN)
+			sigaction(stops[i], &sa, NULL);
+	}
+	armed = true;
+}
+
+void cli_fleet_stop_child(void)
+{
+	for (size_t i = 0; armed && i < NSTOPS; i++)
+		sigaction(stops[i], &saved[i], NULL);
+	armed = false;
+}
+
+int cli_fleet_stop_signal(void)
+{
+	return caught;
+}
+
+void cli_fleet_stop_note(int sig)
+{
+	if (!caught && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP))
+		caught = sig;
+}
+
+void cli_fleet_stop_pass(pid_t worker)
+{
+	if (caught && worker > 0)
+		kill(worker, caught);
+}
+
+void cli_fleet_stop_end(void)
+{
+	cli_fleet_stop_child();
+	int sig = caught;
+	if (!sig)
+		return;
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
