@@ -250,12 +250,13 @@ static bool scalar(fast *f, js_val *v)
 static inline __attribute__((always_inline)) bool leaf_string(fast *f, const js_node *n, int depth)
 {
 	skip_ws(f);
-	if (*f->p != '"' || depth > JS_FAST_DEPTH || (f->polls + 1) % JS_FAST_POLL == 0 ||
+	/* a node the plans never reached (string_pass unset): value()'s */
+	unsigned pass = n ? n->string_pass : JS_PASS_FREE;
+	if (*f->p != '"' || !pass || depth > JS_FAST_DEPTH || (f->polls + 1) % JS_FAST_POLL == 0 ||
 	    (f->in_alts && f->rereads + 1 > JS_FAST_REREADS))
 		return false;
-	const js_node *t = n && n->ref_only && n->ref ? dbc_js_plan_target(n) : n;
-	bool step = t && t->schema->kind != JV_TRUE;
-	if ((n && !t) || (step && (!dbc_js_leaf_of(t, JV_STR) || f->r.steps + 1 >= f->r.next_check)))
+	bool step = pass == JS_PASS_STEP;
+	if (step && f->r.steps + 1 >= f->r.next_check)
 		return false;
 	const char *s;
 	uint32_t len;
@@ -520,8 +521,7 @@ static js_verdict value(fast *f, const js_node *n, int depth)
 	if (depth > JS_FAST_DEPTH || (f->in_alts && ++f->rereads > JS_FAST_REREADS))
 		return JS_UNDECIDED;
 	skip_ws(f);
-	/* most nodes are no $ref-only hop: their own target, without the call */
-	const js_node *t = !n || (n->ref_only && n->ref) ? (n ? dbc_js_plan_target(n) : NULL) : n;
+	const js_node *t = n ? dbc_js_plan_target(n) : NULL;
 	if (n && !t)
 		return handed_over(f, n);
 	if (t && t->schema->kind == JV_TRUE)

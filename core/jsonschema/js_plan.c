@@ -36,7 +36,7 @@ static int64_t count_of(const js_val *v)
 	return v->kind == JV_INT ? v->u.i : (int64_t)v->u.d;
 }
 
-const js_node *dbc_js_plan_target(const js_node *n)
+const js_node *dbc_js_plan_hops(const js_node *n)
 {
 	for (int hop = 0; n && n->ref_only && n->ref; hop++)
 		if (hop == JS_PLAN_HOPS)
@@ -268,6 +268,18 @@ static js_plan *array_plan(js_compiler *c, const js_node *n)
 	return p;
 }
 
+/* What the compiled check asks of node from per value, kept: where its
+ * hops end (n) and how a string passes it. */
+static void keep_hop(js_node *from, const js_node *n)
+{
+	from->hop = n;
+	from->string_pass = !n                           ? 0
+	                    : n->schema->kind == JV_TRUE ? JS_PASS_FREE
+	                    : dbc_js_leaf_of(n, JV_STR)  ? JS_PASS_STEP
+	                                                 : 0;
+	from->hop_known = true;
+}
+
 /* Plans n and every node its plans lead to (a stack in the arena: a
  * schema nests up to DBC_JS_MAX_SCHEMA_DEPTH, its $refs anywhere). */
 static int plan_from(js_compiler *c, js_node *root)
@@ -278,7 +290,9 @@ static int plan_from(js_compiler *c, js_node *root)
 		return DBC_ERROR;
 	stack[depth++] = root;
 	while (depth > 0) {
-		js_node *n = (js_node *)dbc_js_plan_target(stack[--depth]);
+		js_node *from = stack[--depth];
+		js_node *n = (js_node *)dbc_js_plan_hops(from);
+		keep_hop(from, n);
 		if (!n || n->planned)
 			continue;
 		n->planned = true;

@@ -67,6 +67,22 @@ static inline const char *dbc_js_skip_ws(const char *p, const char *end)
 	 * two loads, not a 16-byte pass */
 	if (*p == ' ' && (unsigned char)p[1] > ' ')
 		return p + 1;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* a line break and an indentation of up to seven spaces before a token
+	 * (pretty-printed JSON's every member and item): the eight bytes after
+	 * the break in one load, its first byte other than a space found by
+	 * its lowest bit (never past end: the NUL at end is read at most) */
+	if (*p == '\n' && end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p + 1, 8);
+		w ^= 0x2020202020202020u; /* a space: a zero byte */
+		if (w) {
+			const char *q = p + 1 + (__builtin_ctzll(w) >> 3);
+			if ((unsigned char)*q > ' ')
+				return q;
+		}
+	}
+#endif
 #ifdef __SSE2__
 	while (end - p >= 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -436,10 +452,23 @@ struct js_node {
 	/* js_plan.c: whether the node, on an object, reads only its member
 	 * names (0 not looked at, 1 being looked at, 2 yes, 3 no) */
 	uint8_t names_only;
+	/* Set by js_plan.c for every node its plans lead to (hop_known),
+	 * read per value by the compiled check: hop, where the node's $ref-only
+	 * hops end (dbc_js_plan_target's answer, NULL past a few), and
+	 * string_pass, how any string passes it (a JS_PASS_*, 0 when the
+	 * string's keywords must be read). Unset: both worked out per value. */
+	bool hop_known;
+	uint8_t string_pass;
+	const js_node *hop;
 };
 
 /* js_node.string_check's values (0: none). */
 enum { JS_STRING_PLAIN = 1, JS_STRING_REGEX };
+
+/* js_node.string_pass's values (0: none): any string passes the node
+ * through its hops, which are none or a true schema (FREE: no step), or a
+ * leaf for strings (STEP: one step, as the evaluator counts a leaf). */
+enum { JS_PASS_FREE = 1, JS_PASS_STEP };
 
 /* Whether n passes any instance of kind by its type alone (js_node.leaf):
  * the evaluator's and the compiled check's shortcut, each counting it as
@@ -556,8 +585,15 @@ int dbc_js_count_text(js_compiler *c, const char *text);
  * once the schema's references are resolved. */
 int dbc_js_plan_schema(js_compiler *c);
 /* The node a drafts 4-7 $ref-only chain ends at (n itself when it is no
- * such node); NULL past a few hops. */
-const js_node *dbc_js_plan_target(const js_node *n);
+ * such node); NULL past a few hops. Inlined: every value a compiled check
+ * reads asks, and a planned node keeps its answer (js_node.hop). */
+const js_node *dbc_js_plan_hops(const js_node *n);
+static inline const js_node *dbc_js_plan_target(const js_node *n)
+{
+	if (!n->ref_only || !n->ref)
+		return n;
+	return n->hop_known ? n->hop : dbc_js_plan_hops(n);
+}
 /* The compiled check of document text of len bytes, its NUL after them
  * (js_fast.c): 1 valid, 0 undecided
  * (the evaluator decides: the document fails, or holds what the check

@@ -16,6 +16,7 @@
 #include "unit.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const schemas[] = {
     /* the benchmark's order (test/bench/bench_json.py) */
@@ -251,6 +252,53 @@ static void escaped_strings_at_the_step_limit(void)
 	dbc_ctx_finish(&ctx);
 }
 
+/* Whitespace before each token as pretty-printed JSON puts it (a line
+ * break and an indentation of spaces, js_private.h: dbc_js_skip_ws's
+ * 8-byte look) and as it does not (tabs, carriage returns, blank lines,
+ * indentations past eight, the text's end within eight bytes): the
+ * compiled check and the evaluator agree on each, and a control character
+ * among the spaces is JSON to neither. */
+static void line_breaks(void)
+{
+	static const char schema[] = "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": "
+	                             "\"integer\"}, \"b\": {\"type\": \"array\", \"items\": "
+	                             "{\"type\": \"string\"}}}}";
+	static const char *const gaps[] = {"",
+	                                   "\n",
+	                                   "\n ",
+	                                   "\n  ",
+	                                   "\n   \t",
+	                                   "\n\t",
+	                                   "\n\n  ",
+	                                   "\r\n    ",
+	                                   "\n       ",
+	                                   "\n        ",
+	                                   "\n                 ",
+	                                   " \n  ",
+	                                   "\n \x01 "};
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	dbc_js_options opts = {.check_meta = true};
+	dbc_js_schema *s = NULL;
+	CHECK(dbc_js_compile(&ctx, schema, &opts, &s) == DBC_OK, "the schema compiles");
+	for (size_t i = 0; s && i < sizeof gaps / sizeof *gaps; i++) {
+		const char *g = gaps[i];
+		char doc[512];
+		snprintf(doc, sizeof doc, "%s{%s\"a\"%s:%s1%s,%s\"b\"%s:%s[%s\"x\"%s,%s\"y\"%s]%s}%s", g, g,
+		         g, g, g, g, g, g, g, g, g, g, g, g);
+		bool json = !strchr(g, '\x01');
+		dbc_error_clear(&ctx);
+		int verdict = dbc_js_compiled_verdict(&ctx, s, doc);
+		dbc_error_clear(&ctx);
+		bool valid = false;
+		int rc = dbc_js_validate(&ctx, s, doc, &valid, NULL, NULL, 0);
+		CHECK(verdict == json, "the compiled check passes the whitespace JSON allows, only it");
+		CHECK((rc == DBC_OK && valid) == json, "the evaluator reads the same whitespace");
+	}
+	dbc_js_free(s);
+	dbc_ctx_finish(&ctx);
+}
+
 /* Member names the compiled check reads as the parser does: a name with
  * escapes decoded (its slot found by the decoded bytes, a duplicate seen
  * through an escape), and an object of more names no slot knows than fit
@@ -346,6 +394,7 @@ int main(void)
 	rng = seed ? strtoull(seed, NULL, 10) : 63;
 	int decided = 0, evaluator_valid = 0, disagreed = 0, runs = 0;
 	int walked = 0, walk_valid = 0, walk_decided = 0, walk_failed = 0;
+	int pretty_valid = 0, pretty_decided = 0;
 	for (size_t si = 0; si < sizeof schemas / sizeof *schemas; si++) {
 		dbc_ctx ctx;
 		dbc_ctx_init(&ctx, &unit_host, NULL);
@@ -391,6 +440,26 @@ int main(void)
 					       "not: %s\n",
 					       si, doc);
 				}
+				/* the same document pretty-printed (a line break and an
+				 * indentation before each member and item) */
+				char *pretty =
+				    round % 4 == 1 ? json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
+				if (pretty) {
+					dbc_error_clear(&ctx);
+					int pv = dbc_js_compiled_verdict(&ctx, s, pretty);
+					dbc_error_clear(&ctx);
+					bool pvalid = false;
+					bool pok = dbc_js_validate(&ctx, s, pretty, &pvalid, NULL, NULL, 0) == DBC_OK;
+					pretty_valid += pok && pvalid;
+					pretty_decided += pv == 1;
+					if (pv == 1 && !(pok && pvalid)) {
+						disagreed++;
+						printf("# schema %zu: the compiled check says valid, the evaluator "
+						       "not: %s\n",
+						       si, pretty);
+					}
+					free(pretty);
+				}
 				json_decref(j);
 			}
 			free(doc);
@@ -401,12 +470,17 @@ int main(void)
 	escaped_strings();
 	escaped_strings_at_the_step_limit();
 	escaped_and_many_names();
+	line_breaks();
 	deep_walks();
 	printf("# %d documents: the evaluator found %d valid, the compiled check decided %d\n", runs,
 	       evaluator_valid, decided);
 	printf("# %d documents walked: the evaluator found %d valid, the check fed by tokens "
 	       "decided %d\n",
 	       walked, walk_valid, walk_decided);
+	printf("# %d of them pretty-printed valid, the compiled check decided %d\n", pretty_valid,
+	       pretty_decided);
+	CHECK(pretty_valid > 0 && pretty_decided * 10 >= pretty_valid * 7,
+	      "the compiled check decides most valid pretty-printed documents");
 	CHECK(walk_failed == 0, "the check fed by tokens ends without an error");
 	CHECK(walk_valid > 0 && walk_decided * 10 >= walk_valid * 7,
 	      "the check fed by tokens decides most valid documents");
