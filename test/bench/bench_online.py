@@ -40,6 +40,7 @@ windows, the 6 operations and the anchor (quick: about 2 minutes; full
 size: about 8, most of it the two backfills, the type change's and the
 anchor's), then the feed's backfill."""
 import atexit
+import bisect
 import os
 import re
 import shutil
@@ -290,20 +291,28 @@ def slow_attribution(win, statements, slow_ms, checkpoints, vacuums):
     during a checkpoint and during an autovacuum of the table, each beside
     the share of all the window's transactions that ended then (the part
     of the tail they explain is the excess over that share); as text."""
-    first = min((s for s, _, _ in statements), default=None)
+    statements = sorted(statements)
+    starts = [s for s, _, _ in statements]
+
+    def statement_at(t):  # the session's statements do not overlap
+        i = bisect.bisect_right(starts, t) - 1
+        return statements[i][2] if i >= 0 and t <= statements[i][1] else None
     slow = [(end, ms) for end, ms in win if ms > slow_ms]
     counts, rest, start = {}, 0, 0
     for end, _ in slow:
-        what = next((w for s, e, w in statements if s <= end <= e), None)
+        what = statement_at(end)
         if what is not None:
             counts[what] = counts.get(what, 0) + 1
-        elif first is None or end < first:
+        elif not starts or end < starts[0]:
             start += 1
         else:
             rest += 1
-    top = ", ".join(f"{w} {n}" for w, n in sorted(counts.items(), key=lambda x: -x[1])[:3])
+    n = sum(counts.values())
+    all_n = sum(1 for end, _ in win if statement_at(end) is not None)
+    top = ", ".join(f"{w} {c}" for w, c in sorted(counts.items(), key=lambda x: -x[1])[:3])
     text = (f"{len(slow)} over the baseline p99 ended during a statement of the migration "
-            f"{sum(counts.values())} ({top or '-'}), between its statements (a rest) {rest}, "
+            f"{n} ({share(n, len(slow))}; of all the window's transactions "
+            f"{share(all_n, len(win))}: {top or '-'}), between its statements (a rest) {rest}, "
             f"before its first {start}")
     for name, spans in (("a checkpoint", checkpoints), ("an autovacuum of items", vacuums)):
         n = sum(1 for end, _ in slow if online_trace.during(end, spans))

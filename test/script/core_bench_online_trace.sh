@@ -47,7 +47,8 @@ if ot.lock_waits(recs) != {"pgbench": 1}:
 # and the autovacuum), 103.0 in a rest (fast), 99.0 before the first (slow)
 win = [(100.7, 9.0), (101.5, 9.0), (103.0, 1.0), (99.0, 9.0)]
 text = bo.slow_attribution(win, st, 5.0, cp, [a[:2] for a in av])
-want = ("3 over the baseline p99 ended during a statement of the migration 1 (WITH 1), "
+want = ("3 over the baseline p99 ended during a statement of the migration 1 (33%; of all "
+        "the window's transactions 25%: WITH 1), "
         "between its statements (a rest) 1, before its first 1; during a checkpoint 2 (67%; "
         "of all the window's transactions 75%); during an autovacuum of items 0 (0%; of all "
         "the window's transactions 25%)")
