@@ -22,9 +22,11 @@ next one, each starts from a vacuumed table as the first does. Each
 operation is measured against the baseline windows just before and after
 it, so drift of a shared machine weighs on
 both sides of its ratio. Rows: the clients' p99 latency during each
-operation against that baseline's (target ≤ 2×), with the ratios of its
-SLICE_S windows (median, worst) beside those of the baseline's own
-windows (the method's noise); the clients' errors (target 0); the clients'
+operation, the median of the p99s of its SLICE_S windows, against the
+same of the baseline windows around it (target ≤ 2×; a burst of the
+shared machine's in one window moves a median little), with its worst
+window beside the baseline's own worst (the method's noise) and the
+whole window's p99 against the baseline windows' pooled; the clients' errors (target 0); the clients'
 lock waits the server logged (log_lock_waits: a wait past
 deadlock_timeout, 1 s; target 0); each operation's row also says when the
 clients' transactions slower than the baseline's p99 ended: during a
@@ -73,7 +75,7 @@ SEGMENT_S = 2
 BETWEEN_S = 6.0 if QUICK else 15.0
 # before a baseline window, the wait for the autovacuum runs in progress
 QUIET_MAX_S = 60 if QUICK else 600
-# the short windows whose p99s show the spread: each has at least
+# the short windows whose p99s' median is each figure: each has at least
 # SLICE_MIN_TX transactions (SLICE_S at the clients' rate) or is left out
 SLICE_S = 2.0
 SLICE_MIN_TX = 200
@@ -271,12 +273,17 @@ def slice_p99s(win, t0, t1):
     return [percentile(c, 99) for c in cuts if len(c) >= SLICE_MIN_TX]
 
 
-def spread(p99s, base_p99):
-    """The ratios of windows' p99s to base_p99: "median a×, worst b× (n)"."""
-    if not p99s:
-        return f"none with {SLICE_MIN_TX} transactions"
-    r = [p / base_p99 for p in p99s]
-    return f"median {median(r):.2f}×, worst {max(r):.2f}× ({len(r)})"
+def against(op_p99s, whole_p99, base_p99s):
+    """An operation's figure against its baseline's, both the median of
+    their short windows' p99s (a burst of the machine's in one window
+    moves a median little; the p99 of the whole window, pooled, moves with
+    it): (op ms, baseline ms, ratio, worst window's ratio or None); an
+    operation shorter than a window gives its whole window's p99."""
+    base = median(base_p99s)
+    op = median(op_p99s) if op_p99s else whole_p99
+    if base is None or op is None:
+        return op, base, None, None
+    return op, base, op / base, max(op_p99s) / base if op_p99s else None
 
 
 def share(n, of):
@@ -521,20 +528,23 @@ def measure(b, cluster):
     txns = load.transactions()
     recs = cluster.records()
     base_wins = [ended_in(txns, t0, t1) for t0, t1, _ in bases]
+    base_slices = [slice_p99s(w, t0, t1) for (t0, t1, _), w in zip(bases, base_wins)]
     base_ms = [ms for w in base_wins for _, ms in w]
-    base_p99s = [percentile([ms for _, ms in w], 99) for w in base_wins]
     b.add("online", "postgresql", size, "clients' p99 latency, no migration (baseline)",
-          percentile(base_ms, 99), len(base_ms), ratio=1.0, ref="baseline p99",
+          median([p for w in base_slices for p in w]), len(base_ms), ratio=1.0,
+          ref="baseline p99",
           note=f"pgbench -R {rate} ({RATE_SHARE:.0%} of the {top:,.0f} tx/s measured), "
                f"{len(bases)} windows of {BETWEEN_S:g} s between the operations, each after "
                f"a VACUUM of items and once no autovacuum ran "
-               f"({sum(w for _, _, w in bases):.0f} s in all); their p99s "
-               + ", ".join(f"{p:.1f}" for p in base_p99s)
-               + f" ms; p50 {percentile(base_ms, 50):.2f} ms; "
+               f"({sum(w for _, _, w in bases):.0f} s in all); the figure is the median of "
+               f"the p99s of their {SLICE_S:g} s windows, and so is each operation's: its "
+               f"ratio is against the windows just before and after it; each window's median "
+               + ", ".join(f"{median(w):.1f}" for w in base_slices if w)
+               + f" ms; the p99 of all pooled {percentile(base_ms, 99):.2f} ms, p50 "
+                 f"{percentile(base_ms, 50):.2f} ms; "
                  f"{sum(load.errors_in(t0, t1) for t0, t1, _ in bases)} errors; mix 6 SELECT by "
                  f"key : 3 single-row UPDATE : 1 INSERT, a transaction each; latency from the "
-                 f"scheduled start; each operation's ratio is against the windows just before "
-                 f"and after it")
+                 f"scheduled start")
 
     checkpoints = online_trace.checkpoints(recs, time.time())
     vacuums = online_trace.autovacuums(recs, "items")
@@ -545,22 +555,25 @@ def measure(b, cluster):
         win = window(txns, t0, t1)
         lat = [ms for _, ms in win]
         p99 = percentile(lat, 99)
-        ratio = p99 / base_p99 if p99 is not None and base_p99 else None
+        fig, base_fig, ratio, worst = against(slice_p99s(win, t0, t1), p99,
+                                              base_slices[i] + base_slices[i + 1])
+        base_worst = max(base_slices[i] + base_slices[i + 1], default=0) / base_fig
         app = HAND_APP if op == HAND_SIDE else "dbcare"
         statements = online_trace.statements([r for r in recs if t0 - 1 <= r[0] <= t1 + 1], app)
         pids = online_trace.pids([r for r in recs if t0 - 1 <= r[0] <= t1 + 1], app)
-        base_slices = [p for (s0, s1, _), w in ((bases[j], base_wins[j]) for j in (i, i + 1))
-                       for p in slice_p99s(w, s0, s1)]
-        b.add("online", "postgresql", size, f"clients' p99 latency during {op}", p99, len(lat),
+        windows = (f"the median of its {SLICE_S:g} s windows' p99s, its worst window "
+                   f"{worst:.2f}×" if worst is not None else
+                   f"shorter than a {SLICE_S:g} s window: its whole window's p99")
+        b.add("online", "postgresql", size, f"clients' p99 latency during {op}", fig, len(lat),
               ratio=ratio, ref="baseline p99",
               target=None if op == HAND_SIDE else f"≤ {P99_TARGET:g}× baseline",
               met=None if op == HAND_SIDE else ratio is not None and ratio <= P99_TARGET,
-              note=f"{what} ran {t1 - t0:.1f} s; p50 {percentile(lat, 50):.2f} ms, max "
-                   f"{max(lat):.0f} ms; {len(lat)} transactions; the baseline windows before "
-                   f"and after it: p99 {base_p99:.2f} ms of {len(around)}; its "
-                   f"{SLICE_S:g} s windows' p99 to that: "
-                   f"{spread(slice_p99s(win, t0, t1), base_p99)}, the baseline's own: "
-                   f"{spread(base_slices, base_p99)}; of its transactions "
+              note=f"{what} ran {t1 - t0:.1f} s; {windows}, against the median of the "
+                   f"baseline's windows just before and after it, {base_fig:.2f} ms (their "
+                   f"worst {base_worst:.2f}×); the whole window's p99 {p99:.2f} ms, "
+                   f"{p99 / base_p99:.2f}× that of those baseline windows pooled "
+                   f"({base_p99:.2f} ms); p50 {percentile(lat, 50):.2f} ms, max "
+                   f"{max(lat):.0f} ms; {len(lat)} transactions; of them "
                    + slow_attribution(win, statements, base_p99, checkpoints, vacuums)
                    + f"; {cpu_note(sampler, t0, t1, pids, vacuums, command_cpu)}; its longest "
                      f"statements (server time): {longest_statements(statements)}"

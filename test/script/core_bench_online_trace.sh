@@ -5,7 +5,8 @@
 # completion, an autovacuum of the table from its elapsed time (a message
 # of several lines), the clients' lock waits by application; the slow
 # transactions put down to a batch, a rest, a checkpoint and an autovacuum,
-# each beside the share of all; the short windows' p99s.
+# each beside the share of all; the short windows' p99s and their
+# medians, an operation's against its baseline's.
 set -eu
 cd "$(dirname "$0")/../.."
 /usr/bin/python3 - <<'PY'
@@ -58,7 +59,13 @@ if text != want:
 win = [(t / 1000.0, 1.0 + (t % 7 == 0) * 9) for t in range(0, 6000)]
 win += [(6000.5 / 1000 + 6 + i * 0.001, 1.0) for i in range(5)]
 p99s = bo.slice_p99s([(e, ms) for e, ms in win], 0.0, 8.0)
-if len(p99s) != 3 or bo.spread(p99s, 5.0) != "median 2.00×, worst 2.00× (3)":
-    fail(f"windows {p99s} {bo.spread(p99s, 5.0)}")
+if p99s != [10.0, 10.0, 10.0]:
+    fail(f"windows {p99s}")
+# the medians of the windows' p99s, a burst in one baseline window aside
+got = bo.against([4.0, 6.0, 9.0], 8.0, [2.0, 3.0, 50.0])
+if got != (6.0, 3.0, 2.0, 3.0):
+    fail(f"against {got}")
+if bo.against([], 8.0, [2.0, 4.0, 3.0]) != (8.0, 3.0, 8.0 / 3.0, None):
+    fail("an operation shorter than a window is not its whole window's p99")
 print("ok: the server log read into intervals; slow transactions put down; windows' p99s")
 PY
