@@ -20,13 +20,13 @@ VACUUM of the table, once no autovacuum runs in the database (at most
 QUIET_MAX_S): the dead rows an operation left are not carried into the
 next one, each starts from a vacuumed table as the first does. Each
 operation is measured against the baseline windows just before and after
-it, so drift of a shared machine weighs on
-both sides of its ratio. Rows: the clients' p99 latency during each
-operation, the median of the p99s of its SLICE_S windows, against the
-same of the baseline windows around it (target ≤ 2×; a burst of the
-shared machine's in one window moves a median little), with its worst
-window beside the baseline's own worst (the method's noise) and the
-whole window's p99 against the baseline windows' pooled; the clients' errors (target 0); the clients'
+it, so drift of a shared machine weighs on both sides of its ratio. Rows:
+the clients' p99 latency during each operation, the median of the p99s
+of its SLICE_S windows, against the same of the baseline windows around
+it (target ≤ 2×; a burst of the shared machine's in one window moves a
+median little), with its worst window beside the baseline's own worst
+(the method's noise) and the whole window's p99 against the baseline
+windows' pooled; the clients' errors (target 0); the clients'
 lock waits the server logged (log_lock_waits: a wait past
 deadlock_timeout, 1 s; target 0); each operation's row also says when the
 clients' transactions slower than the baseline's p99 ended: during a
@@ -39,8 +39,8 @@ into it (target: it finishes); and the schema after the online run
 against the same migrations applied plainly to a database seeded alike
 (dbcare schema fingerprint: target equal). Time: the probe, 8 baseline
 windows, the 6 operations and the anchor (quick: about 2 minutes; full
-size: about 8, most of it the two backfills, the type change's and the
-anchor's), then the feed's backfill."""
+size: about 8, most of it the three backfills: the type change's, the
+ADD COLUMN's and the anchor's), then the feed's backfill."""
 import atexit
 import bisect
 import os
@@ -273,13 +273,14 @@ def slice_p99s(win, t0, t1):
     return [percentile(c, 99) for c in cuts if len(c) >= SLICE_MIN_TX]
 
 
-def against(op_p99s, whole_p99, base_p99s):
+def against(op_p99s, whole_p99, base_p99s, base_whole_p99):
     """An operation's figure against its baseline's, both the median of
     their short windows' p99s (a burst of the machine's in one window
     moves a median little; the p99 of the whole window, pooled, moves with
     it): (op ms, baseline ms, ratio, worst window's ratio or None); an
-    operation shorter than a window gives its whole window's p99."""
-    base = median(base_p99s)
+    operation shorter than a window gives its whole window's p99 (and a
+    baseline without a full window, at a very low rate, its pooled one)."""
+    base = median(base_p99s) if base_p99s else base_whole_p99
     op = median(op_p99s) if op_p99s else whole_p99
     if base is None or op is None:
         return op, base, None, None
@@ -556,11 +557,11 @@ def measure(b, cluster):
         lat = [ms for _, ms in win]
         p99 = percentile(lat, 99)
         fig, base_fig, ratio, worst = against(slice_p99s(win, t0, t1), p99,
-                                              base_slices[i] + base_slices[i + 1])
+                                              base_slices[i] + base_slices[i + 1], base_p99)
         base_worst = max(base_slices[i] + base_slices[i + 1], default=0) / base_fig
         app = HAND_APP if op == HAND_SIDE else "dbcare"
-        statements = online_trace.statements([r for r in recs if t0 - 1 <= r[0] <= t1 + 1], app)
-        pids = online_trace.pids([r for r in recs if t0 - 1 <= r[0] <= t1 + 1], app)
+        near = [r for r in recs if t0 - 1 <= r[0] <= t1 + 1]
+        statements, pids = online_trace.statements(near, app), online_trace.pids(near, app)
         windows = (f"the median of its {SLICE_S:g} s windows' p99s, its worst window "
                    f"{worst:.2f}×" if worst is not None else
                    f"shorter than a {SLICE_S:g} s window: its whole window's p99")

@@ -62,10 +62,10 @@ p99s = bo.slice_p99s([(e, ms) for e, ms in win], 0.0, 8.0)
 if p99s != [10.0, 10.0, 10.0]:
     fail(f"windows {p99s}")
 # the medians of the windows' p99s, a burst in one baseline window aside
-got = bo.against([4.0, 6.0, 9.0], 8.0, [2.0, 3.0, 50.0])
+got = bo.against([4.0, 6.0, 9.0], 8.0, [2.0, 3.0, 50.0], 40.0)
 if got != (6.0, 3.0, 2.0, 3.0):
     fail(f"against {got}")
-if bo.against([], 8.0, [2.0, 4.0, 3.0]) != (8.0, 3.0, 8.0 / 3.0, None):
+if bo.against([], 8.0, [2.0, 4.0, 3.0], 40.0) != (8.0, 3.0, 8.0 / 3.0, None):
     fail("an operation shorter than a window is not its whole window's p99")
 print("ok: the server log read into intervals; slow transactions put down; windows' p99s")
 PY
