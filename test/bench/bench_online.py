@@ -21,12 +21,12 @@ QUIET_MAX_S): the dead rows an operation left are not carried into the
 next one, each starts from a vacuumed table as the first does. Each
 operation is measured against the baseline windows just before and after
 it, so drift of a shared machine weighs on both sides of its ratio. Rows:
-the clients' p99 latency during each operation, the median of the p99s
-of its SLICE_S windows, against the same of the baseline windows around
-it (target ≤ 2×; a burst of the shared machine's in one window moves a
-median little), with its worst window beside the baseline's own worst
-(the method's noise) and the whole window's p99 against the baseline
-windows' pooled; the clients' errors (target 0); the clients'
+the clients' p99 latency during each operation, the p99 of its whole
+window against the baseline windows around it pooled (target ≤ 2×: what
+a client sees during the operation, bursts included), with the median of
+the p99s of its SLICE_S windows against the same of those baseline
+windows (the steady state) and its worst window beside the baseline's
+own worst (the method's noise); the clients' errors (target 0); the clients'
 lock waits the server logged (log_lock_waits: a wait past
 deadlock_timeout, 1 s; target 0); each operation's row also says when the
 clients' transactions slower than the baseline's p99 ended: during a
@@ -75,7 +75,7 @@ SEGMENT_S = 2
 BETWEEN_S = 6.0 if QUICK else 15.0
 # before a baseline window, the wait for the autovacuum runs in progress
 QUIET_MAX_S = 60 if QUICK else 600
-# the short windows whose p99s' median is each figure: each has at least
+# the short windows whose p99s' median is each steady-state figure: each has at least
 # SLICE_MIN_TX transactions (SLICE_S at the clients' rate) or is left out
 SLICE_S = 2.0
 SLICE_MIN_TX = 200
@@ -532,16 +532,18 @@ def measure(b, cluster):
     base_slices = [slice_p99s(w, t0, t1) for (t0, t1, _), w in zip(bases, base_wins)]
     base_ms = [ms for w in base_wins for _, ms in w]
     b.add("online", "postgresql", size, "clients' p99 latency, no migration (baseline)",
-          median([p for w in base_slices for p in w]), len(base_ms), ratio=1.0,
+          percentile(base_ms, 99), len(base_ms), ratio=1.0,
           ref="baseline p99",
           note=f"pgbench -R {rate} ({RATE_SHARE:.0%} of the {top:,.0f} tx/s measured), "
                f"{len(bases)} windows of {BETWEEN_S:g} s between the operations, each after "
                f"a VACUUM of items and once no autovacuum ran "
-               f"({sum(w for _, _, w in bases):.0f} s in all); the figure is the median of "
-               f"the p99s of their {SLICE_S:g} s windows, and so is each operation's: its "
-               f"ratio is against the windows just before and after it; each window's median "
+               f"({sum(w for _, _, w in bases):.0f} s in all); the figure is the p99 of "
+               f"them all pooled, and each operation's ratio is its window's p99 against "
+               f"the baseline windows just before and after it, pooled; the median of "
+               f"the p99s of their {SLICE_S:g} s windows "
+               f"{median([p for w in base_slices for p in w]):.2f} ms, each window's median "
                + ", ".join(f"{median(w):.1f}" for w in base_slices if w)
-               + f" ms; the p99 of all pooled {percentile(base_ms, 99):.2f} ms, p50 "
+               + f" ms; p50 "
                  f"{percentile(base_ms, 50):.2f} ms; "
                  f"{sum(load.errors_in(t0, t1) for t0, t1, _ in bases)} errors; mix 6 SELECT by "
                  f"key : 3 single-row UPDATE : 1 INSERT, a transaction each; latency from the "
@@ -556,24 +558,25 @@ def measure(b, cluster):
         win = window(txns, t0, t1)
         lat = [ms for _, ms in win]
         p99 = percentile(lat, 99)
-        fig, base_fig, ratio, worst = against(slice_p99s(win, t0, t1), p99,
+        fig, base_fig, steady, worst = against(slice_p99s(win, t0, t1), p99,
                                               base_slices[i] + base_slices[i + 1], base_p99)
         base_worst = max(base_slices[i] + base_slices[i + 1], default=0) / base_fig
         app = HAND_APP if op == HAND_SIDE else "dbcare"
         near = [r for r in recs if t0 - 1 <= r[0] <= t1 + 1]
         statements, pids = online_trace.statements(near, app), online_trace.pids(near, app)
-        windows = (f"the median of its {SLICE_S:g} s windows' p99s, its worst window "
-                   f"{worst:.2f}×" if worst is not None else
-                   f"shorter than a {SLICE_S:g} s window: its whole window's p99")
-        b.add("online", "postgresql", size, f"clients' p99 latency during {op}", fig, len(lat),
+        ratio = p99 / base_p99 if p99 is not None and base_p99 else None
+        windows = (f"the median of its {SLICE_S:g} s windows' p99s {fig:.2f} ms, {steady:.2f}× "
+                   f"the same of the baseline windows around it ({base_fig:.2f} ms), its "
+                   f"worst window {worst:.2f}× (the baseline's own worst {base_worst:.2f}×)"
+                   if worst is not None and steady is not None else
+                   f"shorter than a {SLICE_S:g} s window")
+        b.add("online", "postgresql", size, f"clients' p99 latency during {op}", p99, len(lat),
               ratio=ratio, ref="baseline p99",
               target=None if op == HAND_SIDE else f"≤ {P99_TARGET:g}× baseline",
               met=None if op == HAND_SIDE else ratio is not None and ratio <= P99_TARGET,
-              note=f"{what} ran {t1 - t0:.1f} s; {windows}, against the median of the "
-                   f"baseline's windows just before and after it, {base_fig:.2f} ms (their "
-                   f"worst {base_worst:.2f}×); the whole window's p99 {p99:.2f} ms, "
-                   f"{p99 / base_p99:.2f}× that of those baseline windows pooled "
-                   f"({base_p99:.2f} ms); p50 {percentile(lat, 50):.2f} ms, max "
+              note=f"{what} ran {t1 - t0:.1f} s; the p99 of the whole window against the "
+                   f"baseline windows just before and after it pooled ({base_p99:.2f} ms); "
+                   f"{windows}; p50 {percentile(lat, 50):.2f} ms, max "
                    f"{max(lat):.0f} ms; {len(lat)} transactions; of them "
                    + slow_attribution(win, statements, base_p99, checkpoints, vacuums)
                    + f"; {cpu_note(sampler, t0, t1, pids, vacuums, command_cpu)}; its longest "
