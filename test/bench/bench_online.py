@@ -1,27 +1,48 @@
 """bench_online.py — `dbcare migrate --online` under a client load (issue 70's
 bars, docs/migrations.md "Online"). A cluster of its own at the server's
-stock settings but for log_lock_waits = on (and a log_line_prefix naming
-each session's application, to tell the clients' waits from the
-migration's): test/bench/pg_cluster.sh --stock. A table of 1,000,000 rows
-(100,000 in quick mode); pgbench's highest rate on it is measured briefly,
-then its clients run at RATE_SHARE of it (pgbench -R: a steady arrival
-rate, each transaction's latency counted from its scheduled start) a mix of
-primary-key SELECTs, single-row UPDATEs and INSERTs: first alone (the
-baseline), then while `dbcare migrate --online` runs each operation the
-recipes rewrite, one migration each: ALTER COLUMN TYPE, ADD COLUMN ... NOT
-NULL with a volatile default (a backfill), CREATE INDEX, ADD FOREIGN KEY,
-ADD CHECK, RENAME. Rows: the clients' p99 latency during each operation
-against the baseline's (target ≤ 2×), the clients' errors (target 0), the
-clients' lock waits the server logged (log_lock_waits: a wait past
-deadlock_timeout, 1 s; target 0); each operation's row also names what
-the migration's session was running when the clients' transactions slower
-than the baseline's p99 ended (the server logs that session's statements
-alone, with their times: MIGRATION_LOG), and its longest statements; a
-backfill of another table of as many rows while pgbench inserts 2,000 rows
-a second into it (target: it finishes); and the schema after the online
-run against the same migrations applied plainly to a database seeded alike
-(dbcare schema fingerprint: target equal)."""
+stock settings but for log_lock_waits = on, a log_line_prefix naming each
+session's application (to tell the clients' waits from the migration's)
+and log_autovacuum_min_duration = 0 (each autovacuum run logged with its
+time and CPU, for the attribution below; logging only):
+test/bench/pg_cluster.sh --stock. A table of 1,000,000 rows (100,000 in
+quick mode); pgbench's highest rate on it is measured briefly, then its
+clients run at RATE_SHARE of it (pgbench -R: a steady arrival rate, each
+transaction's latency counted from its scheduled start) a mix of
+primary-key SELECTs, single-row UPDATEs and INSERTs, without a pause from
+the first window to the last: BETWEEN_S alone (a baseline window), then
+while `dbcare migrate --online` runs an operation the recipes rewrite, one
+migration each (ALTER COLUMN TYPE, ADD COLUMN ... NOT NULL with a volatile
+default (a backfill), CREATE INDEX, ADD FOREIGN KEY, ADD CHECK, RENAME),
+then alone again, and so on; last the same backfill done by hand (a plain
+batched UPDATE loop at dbcare's pace, as pgroll or pg-osc fill a column:
+the anchor) and a last baseline window. A baseline window starts after a
+VACUUM of the table, once no autovacuum runs in the database (at most
+QUIET_MAX_S): the dead rows an operation left are not carried into the
+next one, each starts from a vacuumed table as the first does. Each
+operation is measured against the baseline windows just before and after
+it, so drift of a shared machine weighs on both sides of its ratio. Rows:
+the clients' p99 latency during each operation, the p99 of its whole
+window against the baseline windows around it pooled (target ≤ 2×: what
+a client sees during the operation, bursts included), with the median of
+the p99s of its SLICE_S windows against the same of those baseline
+windows (the steady state) and its worst window beside the baseline's
+own worst (the method's noise); the clients' errors (target 0); the clients'
+lock waits the server logged (log_lock_waits: a wait past
+deadlock_timeout, 1 s; target 0); each operation's row also says when the
+clients' transactions slower than the baseline's p99 ended: during a
+statement of the migration or between two (the server logs that
+session's statements alone, with their times: MIGRATION_LOG), during a
+checkpoint (log_checkpoints), during an autovacuum of the table; and the
+CPU each kind of process used meanwhile (online_trace.py); a backfill of
+another table of as many rows while pgbench inserts 2,000 rows a second
+into it (target: it finishes); and the schema after the online run
+against the same migrations applied plainly to a database seeded alike
+(dbcare schema fingerprint: target equal). Time: the probe, 8 baseline
+windows, the 6 operations and the anchor (quick: about 2 minutes; full
+size: about 8, most of it the three backfills: the type change's, the
+ADD COLUMN's and the anchor's), then the feed's backfill."""
 import atexit
+import bisect
 import os
 import re
 import shutil
@@ -31,6 +52,7 @@ import threading
 import time
 
 import benchlib
+import online_trace
 from benchlib import QUICK, ROOT
 
 # the clients' transactions: one statement each, autocommit
@@ -45,15 +67,19 @@ CLIENTS = 4
 # clients' queue (counted in their latency) grows without bound
 RATE_SHARE = float(os.environ.get("BENCH_ONLINE_SHARE", "0.3"))
 PROBE_S = 3 if QUICK else 10
-BASELINE_S = 10 if QUICK else 30
-# pgbench runs in segments of SEGMENT_S seconds, back to back, for as long
-# as a migration runs (a pgbench stopped early loses its log's tail)
+# pgbench runs in segments of SEGMENT_S seconds, back to back, for the
+# whole run (a pgbench stopped early loses its log's tail; each segment's
+# start pays its connections, in every window alike)
 SEGMENT_S = 2
+# each baseline window: the clients alone, between two operations
+BETWEEN_S = 6.0 if QUICK else 15.0
+# before a baseline window, the wait for the autovacuum runs in progress
+QUIET_MAX_S = 60 if QUICK else 600
+# the short windows whose p99s' median is each steady-state figure: each has at least
+# SLICE_MIN_TX transactions (SLICE_S at the clients' rate) or is left out
+SLICE_S = 2.0
+SLICE_MIN_TX = 200
 SETTLE_S = 1.0
-# the clients run alone for PRE_S before each migration starts: those
-# windows join the baseline, so drift of a shared machine over the run
-# weighs on both sides of the ratio
-PRE_S = 3.0 if QUICK else 5.0
 FEED_RATE = 2000
 FEED_TIMEOUT_S = 300 if QUICK else 1200
 P99_TARGET = 2.0
@@ -61,6 +87,12 @@ P99_TARGET = 2.0
 # server log each of its statements with its time, so a slow client
 # transaction is put down to what the migration ran when it ended
 MIGRATION_LOG = "-c log_min_duration_statement=0"
+# the anchor's session: the same, under an application name of its own
+HAND_APP = "byhand"
+# BENCH_ONLINE_KEEP=dir: the server log and the clients' pgbench logs are
+# copied there, for a closer look than the rows'
+KEEP = os.environ.get("BENCH_ONLINE_KEEP")
+HAND_SIDE = "the same backfill by hand (anchor)"
 
 SEED = """
 CREATE EXTENSION IF NOT EXISTS dbcare;
@@ -109,6 +141,10 @@ def percentile(xs, p):
     return xs[min(len(xs) - 1, int(len(xs) * p / 100.0))] if xs else None
 
 
+def median(xs):
+    return percentile(xs, 50)
+
+
 class Cluster:
     """The bench's own cluster (pg_cluster.sh --stock), stopped on every path."""
 
@@ -117,7 +153,8 @@ class Cluster:
         self.dir = tempfile.mkdtemp(prefix="dbcare-bench-online-", dir=base)
         atexit.register(self.stop)
         r = subprocess.run([PG_CLUSTER, "start", self.dir, "--stock", "log_lock_waits = on",
-                            "log_line_prefix = '%n [%p] %a '"], capture_output=True, text=True)
+                            "log_line_prefix = '%n [%p] %a '",
+                            "log_autovacuum_min_duration = 0"], capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError("the stock cluster did not start: " + r.stderr.strip()[-300:])
         self.pg = benchlib.PgCluster.from_file(os.path.join(self.dir, "env"))
@@ -125,45 +162,26 @@ class Cluster:
 
     def stop(self):
         if self.dir:
+            if KEEP:  # the server log outlives the cluster, for a closer look
+                os.makedirs(KEEP, exist_ok=True)
+                shutil.copy(self.log, KEEP)
             subprocess.run([PG_CLUSTER, "stop", self.dir], capture_output=True)
             self.dir = None
 
-    def log_size(self):
-        return os.path.getsize(self.log)
+    def postmaster_pid(self):
+        with open(os.path.join(self.dir, "data", "postmaster.pid")) as f:
+            return int(f.readline())
 
-    def text_since(self, since):
+    def records(self):
         with open(self.log, errors="replace") as f:
-            f.seek(since)
-            return f.read()
-
-    def lock_waits(self, since):
-        """The log_lock_waits lines written after offset since, by the
-        application that waited: {application: count}."""
-        out = {}
-        for m in re.finditer(r"^\S+ \[\d+\] (\S*) ?LOG:  process \d+ still waiting for",
-                             self.text_since(since), re.M):
-            out[m.group(1) or "?"] = out.get(m.group(1) or "?", 0) + 1
-        return out
-
-    def migration_statements(self, since):
-        """The statements the migration's session ran after offset since
-        (MIGRATION_LOG makes the server log each one with its time):
-        [(start epoch s, end epoch s, what)], what being the dbcare function
-        a statement calls, else its first word."""
-        out = []
-        for m in re.finditer(r"^(\d+\.\d+) \[\d+\] dbcare LOG:  duration: ([0-9.]+) ms  "
-                             r"(?:statement|execute [^:]*): (.*)$", self.text_since(since), re.M):
-            end, ms = float(m.group(1)), float(m.group(2))
-            call = re.search(r"\b(db[a-z_]+)\(", m.group(3))
-            what = call.group(1) if call else (m.group(3).split() or ["?"])[0]
-            out.append((end - ms / 1000.0, end, what))
-        return out
+            return online_trace.records(f.read())
 
 
 class Load:
     """pgbench clients in segments of SEGMENT_S seconds, back to back, from
     start() until stop() (at least min_s); each segment's per-transaction
-    log is kept. transactions() gives (end epoch s, latency ms, script)."""
+    log is kept, and its errors with its times. transactions() gives (end
+    epoch s, latency ms, script)."""
 
     def __init__(self, pg, db, work, scripts, rate, clients, tag):
         self.pg, self.db, self.scripts, self.rate, self.clients = pg, db, scripts, rate, clients
@@ -172,6 +190,7 @@ class Load:
         os.makedirs(self.dir)
         self.stopping = threading.Event()
         self.errors, self.aborted, self.segments, self.failure = 0, 0, 0, None
+        self.failed = []  # (segment start, end, failed transactions + aborted clients)
         self.thread = None
 
     def pgbench(self, seconds, rate=None, log=True):
@@ -184,10 +203,14 @@ class Load:
             cmd += ["-l", "--log-prefix", os.path.join(self.dir, f"seg{self.segments}")]
         for path, weight in self.scripts:
             cmd += ["-f", f"{path}@{weight}"]
+        t0 = time.time()
         r = subprocess.run(cmd + [self.db], capture_output=True, text=True)
         m = re.search(r"number of failed transactions: (\d+)", r.stdout)
-        self.errors += int(m.group(1)) if m else 0
-        self.aborted += len(re.findall(r"client \d+ aborted", r.stderr))
+        errors = int(m.group(1)) if m else 0
+        aborted = len(re.findall(r"client \d+ aborted", r.stderr))
+        self.errors += errors
+        self.aborted += aborted
+        self.failed.append((t0, time.time(), errors + aborted))
         if r.returncode not in (0, 2) or not re.search(r"tps = ", r.stdout):
             raise RuntimeError(f"pgbench failed ({r.returncode}): {r.stderr.strip()[-300:]}")
         return float(re.search(r"tps = ([0-9.]+)", r.stdout).group(1))
@@ -209,6 +232,11 @@ class Load:
         if self.failure:
             raise self.failure
 
+    def errors_in(self, t0, t1):
+        """The failed transactions and aborted clients of the segments that
+        ran at some moment in [t0, t1]."""
+        return sum(n for s, e, n in self.failed if e >= t0 and s <= t1)
+
     def transactions(self):
         out = []
         for name in os.listdir(self.dir):
@@ -229,22 +257,97 @@ def window(txns, t0, t1):
     return [(end, ms) for end, ms, _ in txns if end >= t0 and end - ms / 1000.0 <= t1]
 
 
-def slow_by_statement(win, statements, slow_ms):
-    """The window's transactions slower than slow_ms, counted by what the
-    migration's session ran when each ended: the dbcare function its
-    statement called, "its start" before its first statement (the command
-    starting, connecting), "between statements" otherwise; the largest
-    counts first, as text."""
-    first = min((s for s, _, _ in statements), default=None)
-    counts = {}
+def ended_in(txns, t0, t1):
+    """(end epoch s, latency ms) of the transactions that ended in [t0, t1]."""
+    return [(end, ms) for end, ms, _ in txns if t0 <= end <= t1]
+
+
+def slice_p99s(win, t0, t1):
+    """The p99s of [t0, t1] cut in windows of about SLICE_S (by the
+    transactions' ends), each with SLICE_MIN_TX transactions or more."""
+    k = max(1, round((t1 - t0) / SLICE_S))
+    width = (t1 - t0) / k
+    cuts = [[] for _ in range(k)]
     for end, ms in win:
-        if ms <= slow_ms:
-            continue
-        what = next((w for s, e, w in statements if s <= end <= e), None)
-        if what is None:
-            what = "its start" if first is None or end < first else "between statements"
-        counts[what] = counts.get(what, 0) + 1
-    return ", ".join(f"{w} {n}" for w, n in sorted(counts.items(), key=lambda x: -x[1])[:4])
+        cuts[min(k - 1, max(0, int((end - t0) / width)))].append(ms)
+    return [percentile(c, 99) for c in cuts if len(c) >= SLICE_MIN_TX]
+
+
+def against(op_p99s, whole_p99, base_p99s, base_whole_p99):
+    """An operation's figure against its baseline's, both the median of
+    their short windows' p99s (a burst of the machine's in one window
+    moves a median little; the p99 of the whole window, pooled, moves with
+    it): (op ms, baseline ms, ratio, worst window's ratio or None); an
+    operation shorter than a window gives its whole window's p99 (and a
+    baseline without a full window, at a very low rate, its pooled one)."""
+    base = median(base_p99s) if base_p99s else base_whole_p99
+    op = median(op_p99s) if op_p99s else whole_p99
+    if base is None or op is None:
+        return op, base, None, None
+    return op, base, op / base, max(op_p99s) / base if op_p99s else None
+
+
+def share(n, of):
+    return f"{100.0 * n / of:.0f}%" if of else "-"
+
+
+def slow_attribution(win, statements, slow_ms, checkpoints, vacuums):
+    """The window's transactions slower than slow_ms, by when each ended:
+    during a statement of the migration (the dbcare function it called,
+    else its first word: the largest counts first), between two (a rest),
+    before its first (the command starting, connecting); and across those,
+    during a checkpoint and during an autovacuum of the table, each beside
+    the share of all the window's transactions that ended then (the part
+    of the tail they explain is the excess over that share); as text."""
+    statements = sorted(statements)
+    starts = [s for s, _, _ in statements]
+
+    def statement_at(t):  # the session's statements do not overlap
+        i = bisect.bisect_right(starts, t) - 1
+        return statements[i][2] if i >= 0 and t <= statements[i][1] else None
+    slow = [(end, ms) for end, ms in win if ms > slow_ms]
+    counts, rest, start = {}, 0, 0
+    for end, _ in slow:
+        what = statement_at(end)
+        if what is not None:
+            counts[what] = counts.get(what, 0) + 1
+        elif not starts or end < starts[0]:
+            start += 1
+        else:
+            rest += 1
+    n = sum(counts.values())
+    all_n = sum(1 for end, _ in win if statement_at(end) is not None)
+    top = ", ".join(f"{w} {c}" for w, c in sorted(counts.items(), key=lambda x: -x[1])[:3])
+    text = (f"{len(slow)} over the baseline p99 ended during a statement of the migration "
+            f"{n} ({share(n, len(slow))}; of all the window's transactions "
+            f"{share(all_n, len(win))}: {top or '-'}), between its statements (a rest) {rest}, "
+            f"before its first {start}")
+    for name, spans in (("a checkpoint", checkpoints), ("an autovacuum of items", vacuums)):
+        n = sum(1 for end, _ in slow if online_trace.during(end, spans))
+        all_n = sum(1 for end, _ in win if online_trace.during(end, spans))
+        text += (f"; during {name} {n} ({share(n, len(slow))}; of all the window's "
+                 f"transactions {share(all_n, len(win))})")
+    return text
+
+
+def cpu_note(sampler, t0, t1, pids, vacuums, command_cpu):
+    """The CPU each kind of process used in [t0, t1], as text."""
+    def kind(pid, title):
+        if pid in pids:
+            return "its backend"
+        for k in ("autovacuum worker", "checkpointer", "walwriter", "background writer"):
+            if k in title:
+                return k
+        return "other backends (the clients')"
+    used, busy = sampler.window(t0, t1, kind)
+    logged = sum(c for s, e, _, c in vacuums if t0 <= e and s <= t1)
+    parts = ([f"the dbcare command {command_cpu:.1f}"] if command_cpu is not None else []) + [
+        f"{k} {used[k]:.1f}" for k in ("its backend", "autovacuum worker", "checkpointer",
+                                        "walwriter", "background writer",
+                                        "other backends (the clients')") if k in used]
+    machine = f"{busy:.0%} of its {os.cpu_count()} cores" if busy is not None else "-"
+    return (f"CPU s in its {t1 - t0:.1f} s: " + ", ".join(parts)
+            + f" (autovacuum of items, its log: {logged:.1f}); the machine busy {machine}")
 
 
 def longest_statements(statements, n=3):
@@ -254,14 +357,24 @@ def longest_statements(statements, n=3):
 
 
 def cli(args, pg, db, **extra_env):
+    return cli_cpu(args, pg, db, **extra_env)[0]
+
+
+def cli_cpu(args, pg, db, **extra_env):
+    """Runs the dbcare command: (its output, the CPU s it used)."""
     env = dict(os.environ, DBCARE_MODULE=benchlib.MODULE, **extra_env)
     env.pop("DATABASE_URL", None)
-    r = subprocess.run([CLI] + args + ["--db", pg.conninfo(db)], capture_output=True, text=True,
-                       env=env)
-    if r.returncode != 0:
-        raise RuntimeError(f"dbcare {' '.join(args)} failed ({r.returncode}): "
-                           + (r.stderr or r.stdout).strip()[-400:])
-    return r.stdout + r.stderr
+    with tempfile.TemporaryFile("w+") as out:
+        p = subprocess.Popen([CLI] + args + ["--db", pg.conninfo(db)], stdout=out,
+                             stderr=subprocess.STDOUT, text=True, env=env)
+        _, status, use = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    if p.returncode != 0:
+        raise RuntimeError(f"dbcare {' '.join(args)} failed ({p.returncode}): "
+                           + text.strip()[-400:])
+    return text, use.ru_utime + use.ru_stime
 
 
 def seed(pg, db, rows):
@@ -273,12 +386,76 @@ def seed(pg, db, rows):
 
 
 def migrate_online(pg, db, mig_dir, name, sql, n):
-    """Writes migration n and runs `dbcare migrate --online`; (t0, t1, output)."""
+    """Writes migration n and runs `dbcare migrate --online`; (t0, t1,
+    output, the command's CPU s)."""
     with open(os.path.join(mig_dir, f"V{n}__{name}.sql"), "w") as f:
         f.write(sql + "\n")
     t0 = time.time()
-    out = cli(["migrate", "--dir", mig_dir, "--online"], pg, db, PGOPTIONS=MIGRATION_LOG)
-    return t0, time.time(), out
+    out, cpu = cli_cpu(["migrate", "--dir", mig_dir, "--online"], pg, db,
+                       PGOPTIONS=MIGRATION_LOG)
+    return t0, time.time(), out, cpu
+
+
+def backfill_pace(out):
+    """(rows, batches, seconds) of a backfill, from the command's last lines."""
+    m = re.search(r"(\d+) row\(s\) filled in batches \((\d+);", out)
+    w = re.search(r"of the backfill's ([0-9.]+) ms", out)
+    return (int(m.group(1)), int(m.group(2)), float(w.group(1)) / 1000.0) if m and w else None
+
+
+def by_hand(pg, db, pace):
+    """The anchor: the ADD COLUMN's backfill done by hand, as tools that
+    fill a column in batches do it (pgroll, pg-osc): a nullable column, then
+    `UPDATE ... WHERE id >= a AND id < b` over the key's ranges, a
+    transaction each, as many batches of as many rows as dbcare's and paced
+    to its rows a second (a batch starts no sooner than its share of
+    dbcare's time), the column dropped after; (t0, t1, what it ran)."""
+    rows, batches, seconds = pace
+    s = pg.session(db)
+    s.exec(f"SET application_name = {HAND_APP}")
+    s.exec("SET log_min_duration_statement = 0")
+    s.exec("ALTER TABLE items ADD COLUMN hand_token uuid")
+    top = int(s.value("SELECT max(id) FROM items"))
+    size = max(1, -(-top // max(1, batches)))
+    t0, n = time.time(), 0
+    for lo in range(1, top + 1, size):
+        s.exec(f"UPDATE items SET hand_token = gen_random_uuid() "
+               f"WHERE id >= {lo} AND id < {lo + size} AND hand_token IS NULL")
+        n += 1
+        wait = t0 + seconds * n / batches - time.time()
+        if wait > 0:
+            time.sleep(wait)
+    t1 = time.time()
+    s.exec("ALTER TABLE items DROP COLUMN hand_token")
+    s.close()
+    return t0, t1, (f"`UPDATE items SET hand_token = gen_random_uuid() WHERE id >= a AND id < b "
+                    f"AND hand_token IS NULL` in {n} batches of {size} ids, paced to dbcare's "
+                    f"{rows:,} rows in {seconds:.1f} s (its ADD COLUMN's backfill)")
+
+
+def quiet(pg, db):
+    """VACUUM of the table (the dead rows an operation left are not
+    carried into the next one's window: each starts from a vacuumed table,
+    as the first does), then a wait until no autovacuum runs in db (at most
+    QUIET_MAX_S): the seconds both took."""
+    s = pg.session(db)
+    t0 = time.time()
+    s.exec("VACUUM items")
+    while time.time() - t0 < QUIET_MAX_S and int(s.value(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
+            "AND datname = current_database()")):
+        time.sleep(0.5)
+    s.close()
+    return time.time() - t0
+
+
+def between(pg, db):
+    """A baseline window, once the table is vacuumed and no autovacuum
+    runs: (t0, t1, seconds that took)."""
+    waited = quiet(pg, db)
+    t0 = time.time()
+    time.sleep(BETWEEN_S)
+    return t0, time.time(), waited
 
 
 def run(b):
@@ -309,6 +486,22 @@ def scripts_for(b, entries, rows):
     return out
 
 
+def run_operations(pg, db, mig_dir):
+    """The operations, then the anchor, each between two baseline windows,
+    the load running throughout: (the baseline windows, [(side, what,
+    t0, t1, output, the command's CPU s)])."""
+    bases, ops = [between(pg, db)], []
+    for n, (op, name, sql) in enumerate(OPERATIONS, start=2):
+        ops.append((op, f"`{sql}`") + migrate_online(pg, db, mig_dir, name, sql, n))
+        bases.append(between(pg, db))
+    pace = backfill_pace(ops[1][4])
+    if pace:
+        t0, t1, what = by_hand(pg, db, pace)
+        ops.append((HAND_SIDE, what, t0, t1, "", None))
+        bases.append(between(pg, db))
+    return bases, ops
+
+
 def measure(b, cluster):
     pg = cluster.pg
     db = pg.fresh_db("online")
@@ -323,61 +516,86 @@ def measure(b, cluster):
     size = f"{ROWS:,} rows, {CLIENTS} clients at {rate:,} tx/s"
     benchlib.log(f"  online: highest rate {top:,.0f} tx/s; the clients run at {rate:,}")
 
-    base = Load(pg, db, b.work, scripts, rate, CLIENTS, "online_base")
-    base.start(BASELINE_S)
-    base.stop()
-    base_ms = [ms for _, ms, _ in base.transactions()]
-    base_errors = base.errors + base.aborted
-
-    during, errors, waits, migration_waits = [], [], [], 0
-    for n, (op, name, sql) in enumerate(OPERATIONS, start=2):
-        load = Load(pg, db, b.work, scripts, rate, CLIENTS, f"online_{name}")
-        log_at = cluster.log_size()
-        load.start()
-        time.sleep(PRE_S)
-        try:
-            t0, t1, out = migrate_online(pg, db, mig_dir, name, sql, n)
-            time.sleep(SETTLE_S)
-        finally:
-            load.stop()
-        txns = load.transactions()
-        # the clients alone, from their first second on (a segment's start
-        # pays its connections) until the migration starts
-        base_ms += [ms for end, ms, _ in txns if end < t0 and end - ms / 1000.0 > t0 - PRE_S + 1]
-        during.append((op, sql, t0, t1, window(txns, t0, t1), out,
-                       cluster.migration_statements(log_at)))
-        by_app = cluster.lock_waits(log_at)
-        client_waits = by_app.get("pgbench", 0)
-        migration_waits += sum(v for k, v in by_app.items() if k != "pgbench")
-        errors.append(f"{op} {load.errors + load.aborted}")
-        waits.append(f"{op} {client_waits}")
-
-    base_p99 = percentile(base_ms, 99)
-    b.add("online", "postgresql", size, "clients' p99 latency, no migration (baseline)", base_p99,
-          len(base_ms), ratio=1.0, ref="baseline p99",
+    load = Load(pg, db, b.work, scripts, rate, CLIENTS, "online_ops")
+    sampler = online_trace.CpuSampler(cluster.postmaster_pid())
+    load.start()
+    try:
+        bases, ops = run_operations(pg, db, mig_dir)
+    finally:
+        sampler.stop()
+        load.stop()
+    if KEEP:
+        shutil.copytree(load.dir, os.path.join(KEEP, "pgbench"), dirs_exist_ok=True)
+    txns = load.transactions()
+    recs = cluster.records()
+    base_wins = [ended_in(txns, t0, t1) for t0, t1, _ in bases]
+    base_slices = [slice_p99s(w, t0, t1) for (t0, t1, _), w in zip(bases, base_wins)]
+    base_ms = [ms for w in base_wins for _, ms in w]
+    b.add("online", "postgresql", size, "clients' p99 latency, no migration (baseline)",
+          percentile(base_ms, 99), len(base_ms), ratio=1.0,
+          ref="baseline p99",
           note=f"pgbench -R {rate} ({RATE_SHARE:.0%} of the {top:,.0f} tx/s measured), "
-               f"{BASELINE_S} s, then {PRE_S:g} s before each migration less its first second; "
-               f"p50 {percentile(base_ms, 50):.2f} ms; {base_errors} errors; mix 6 SELECT by "
-               f"key : 3 single-row UPDATE : 1 INSERT, a transaction each; latency from the "
-               f"scheduled start")
-    for op, sql, t0, t1, win, out, statements in during:
+               f"{len(bases)} windows of {BETWEEN_S:g} s between the operations, each after "
+               f"a VACUUM of items and once no autovacuum ran "
+               f"({sum(w for _, _, w in bases):.0f} s in all); the figure is the p99 of "
+               f"them all pooled, and each operation's ratio is its window's p99 against "
+               f"the baseline windows just before and after it, pooled; the median of "
+               f"the p99s of their {SLICE_S:g} s windows "
+               f"{median([p for w in base_slices for p in w]):.2f} ms, each window's median "
+               + ", ".join(f"{median(w):.1f}" for w in base_slices if w)
+               + f" ms; p50 "
+                 f"{percentile(base_ms, 50):.2f} ms; "
+                 f"{sum(load.errors_in(t0, t1) for t0, t1, _ in bases)} errors; mix 6 SELECT by "
+                 f"key : 3 single-row UPDATE : 1 INSERT, a transaction each; latency from the "
+                 f"scheduled start")
+
+    checkpoints = online_trace.checkpoints(recs, time.time())
+    vacuums = online_trace.autovacuums(recs, "items")
+    errors, waits, migration_waits = [], [], 0
+    for i, (op, what, t0, t1, out, command_cpu) in enumerate(ops):
+        around = base_wins[i] + base_wins[i + 1]
+        base_p99 = percentile([ms for _, ms in around], 99)
+        win = window(txns, t0, t1)
         lat = [ms for _, ms in win]
         p99 = percentile(lat, 99)
+        fig, base_fig, steady, worst = against(slice_p99s(win, t0, t1), p99,
+                                              base_slices[i] + base_slices[i + 1], base_p99)
+        base_worst = max(base_slices[i] + base_slices[i + 1], default=0) / base_fig
+        app = HAND_APP if op == HAND_SIDE else "dbcare"
+        near = [r for r in recs if t0 - 1 <= r[0] <= t1 + 1]
+        statements, pids = online_trace.statements(near, app), online_trace.pids(near, app)
         ratio = p99 / base_p99 if p99 is not None and base_p99 else None
+        windows = (f"the median of its {SLICE_S:g} s windows' p99s {fig:.2f} ms, {steady:.2f}× "
+                   f"the same of the baseline windows around it ({base_fig:.2f} ms), its "
+                   f"worst window {worst:.2f}× (the baseline's own worst {base_worst:.2f}×)"
+                   if worst is not None and steady is not None else
+                   f"shorter than a {SLICE_S:g} s window")
         b.add("online", "postgresql", size, f"clients' p99 latency during {op}", p99, len(lat),
-              ratio=ratio, ref="baseline p99", target=f"≤ {P99_TARGET:g}× baseline",
-              met=ratio is not None and ratio <= P99_TARGET,
-              note=f"`{sql}` ran {t1 - t0:.1f} s; p50 {percentile(lat, 50):.2f} ms, max "
-                   f"{max(lat):.0f} ms; {len(lat)} transactions in the window; those over "
-                   f"the baseline p99 ended during: "
-                   f"{slow_by_statement(win, statements, base_p99) or 'none'}; its longest "
-                   f"statements (server time): {longest_statements(statements)}"
+              ratio=ratio, ref="baseline p99",
+              target=None if op == HAND_SIDE else f"≤ {P99_TARGET:g}× baseline",
+              met=None if op == HAND_SIDE else ratio is not None and ratio <= P99_TARGET,
+              note=f"{what} ran {t1 - t0:.1f} s; the p99 of the whole window against the "
+                   f"baseline windows just before and after it pooled ({base_p99:.2f} ms); "
+                   f"{windows}; p50 {percentile(lat, 50):.2f} ms, max "
+                   f"{max(lat):.0f} ms; {len(lat)} transactions; of them "
+                   + slow_attribution(win, statements, base_p99, checkpoints, vacuums)
+                   + f"; {cpu_note(sampler, t0, t1, pids, vacuums, command_cpu)}; its longest "
+                     f"statements (server time): {longest_statements(statements)}"
                    + throttle_note(out))
+        if op == HAND_SIDE:
+            continue
+        # a wait is logged deadlock_timeout after it began: up to the next
+        # operation's start
+        by_app = online_trace.lock_waits([r for r in recs if t0 <= r[0] <= bases[i + 1][1]])
+        migration_waits += sum(v for k, v in by_app.items() if k != "pgbench")
+        errors.append(f"{op} {load.errors_in(t0, t1)}")
+        waits.append(f"{op} {by_app.get('pgbench', 0)}")
     total_errors = sum(int(e.rsplit(" ", 1)[1]) for e in errors)
     total_waits = sum(int(w.rsplit(" ", 1)[1]) for w in waits)
     b.add("online", "postgresql", size, "clients' errors during the operations", None, len(errors),
           target="0", met=total_errors == 0,
-          note="pgbench's failed transactions and aborted clients: " + ", ".join(errors))
+          note="pgbench's failed transactions and aborted clients (of its segments that ran "
+               "during each): " + ", ".join(errors))
     b.add("online", "postgresql", size, "clients' lock waits logged during the operations", None,
           len(waits), target="0", met=total_waits == 0,
           note="log_lock_waits lines of the pgbench sessions (a wait past deadlock_timeout, 1 s): "
@@ -423,7 +641,7 @@ def feed(b, cluster, db, mig_dir, n):
         return
     if "e" in result:
         raise result["e"]
-    t0, t1, out = result["t"]
+    t0, t1, out, _ = result["t"]
     txns = load.transactions()
     inserted = len(window(txns, t0, t1))
     after = int(s.value("SELECT count(*) FROM feed"))
