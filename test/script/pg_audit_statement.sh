@@ -85,9 +85,10 @@ want:
 $want"
 [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.ty' AND new_values = new_values::text::jsonb")" = 2 ] || fail "jsonb round trip"
 # a row image of scalars is written straight into jsonb's layout
-# (pg/audit/audit_row_image.c): jsonb's own bytes, the size and value of what
-# jsonb_in makes of its text, with more than 32 keys (each 32nd JEntry an
-# offset) too, every key found by its name
+# (pg/audit/audit_row_image.c): the size and value of what jsonb_in makes of
+# its text, with more than 32 keys (each 32nd JEntry an offset) too, every
+# key found by its name (a reader takes any mix of offsets and lengths, so
+# where the offsets stand is not seen here)
 q -c "CREATE TABLE wide (id int PRIMARY KEY, $(seq -f 'c%02g text' 1 40 | paste -sd,))" \
   -c "SELECT dbaudit_enable('wide')" \
   -c "INSERT INTO wide SELECT g, $(seq -f "'v%g ' || g" 1 40 | paste -sd,) FROM generate_series(1, 3) g" > /dev/null
