@@ -79,7 +79,7 @@ $(PG_OBJ_DIR)/%.o: %.c
 # (-DDBC_PLAIN_PG_PATHS; docs/postgresql.md, "Engine internals"): the same
 # objects but the gated files, for test/script/pg_plain_paths.sh.
 PG_PLAIN_FILES := pg/audit/audit_wal.c pg/audit/audit_write.c pg/audit/audit_write_index.c \
-                  pg/audit/audit_written_row.c \
+                  pg/audit/audit_written_row.c pg/audit/audit_row_image.c \
                   pg/json/json_doc_layout.c pg/host/name_path.c pg/catalog/schema_cache.c
 PG_PLAIN_OBJS  := $(patsubst %.c,$(PG_OBJ_DIR)/plain/%.o,$(PG_PLAIN_FILES))
 PG_PLAIN_SO    := $(PG_OBJ_DIR)/plain/dbcare.so

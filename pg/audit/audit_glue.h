@@ -64,9 +64,11 @@ typedef struct pgdbc_audit_writer {
 	MemoryContext batch_cxt; /* their values; reset after each INSERT */
 	int64 written;           /* entries added: counted at close (pg/audit/audit_pending.c) */
 	/* the direct path's indexes (pg/audit/audit_write_index.c): rri's first
-	 * ri_NumIndices at once, the nsorted after them sorted, sorted_n
-	 * entries gathered */
+	 * ri_NumIndices at once, the nsummary BRIN indexes after them, then the
+	 * nsorted sorted ones, sorted_n entries gathered */
 	int nindexes;
+	int nsummary; /* the BRIN indexes, after the first ri_NumIndices */
+	struct pgdbc_audit_summary *summary;
 	int nsorted;
 	struct Tuplesortstate **sorted;
 	int sorted_n;

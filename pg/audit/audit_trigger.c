@@ -67,6 +67,7 @@
 #include "utils/tuplestore.h"
 
 #include "audit_glue.h"
+#include "audit_row_image.h"
 #include "audit_wal.h"
 
 /* How a column's values are written into JSON: numbers, booleans and JSON
@@ -98,6 +99,12 @@ typedef struct audit_cfg {
 	value_kind *kind; /* per attribute */
 	FmgrInfo *out;    /* per attribute: the type's output function */
 	Oid owner;        /* the log's writer: the trigger function's owner */
+	/* the row image's keys in jsonb's order (pg/audit/audit_row_image.h):
+	 * every live attribute's index; the key's attributes, each once */
+	int *json_order;
+	int ncolumns;
+	AttrNumber *key_order;
+	int nkey_order;
 } audit_cfg;
 
 static Oid function_owner(Oid fn)
@@ -193,6 +200,44 @@ static Oid audited_relation(Oid tgoid)
 	return relid;
 }
 
+/* jsonb's order of object keys: the shorter first, then by their bytes. */
+static int json_key_cmp(const void *a, const void *b, void *arg)
+{
+	TupleDesc desc = arg;
+	const char *x = NameStr(TupleDescAttr(desc, *(const int *)a)->attname);
+	const char *y = NameStr(TupleDescAttr(desc, *(const int *)b)->attname);
+	size_t lx = strlen(x), ly = strlen(y);
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return memcmp(x, y, lx);
+}
+
+/* The row image's keys in jsonb's order (after the key and the columns are
+ * read). */
+static void order_json_keys(audit_cfg *c, TupleDesc desc)
+{
+	c->json_order = palloc(sizeof(int) * (c->natts + 1));
+	c->ncolumns = 0;
+	for (int i = 0; i < c->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			c->json_order[c->ncolumns++] = i;
+	qsort_arg(c->json_order, (size_t)c->ncolumns, sizeof(int), json_key_cmp, desc);
+	int *key = palloc(sizeof(int) * (c->nkey + 1));
+	c->key_order = palloc(sizeof(AttrNumber) * (c->nkey + 1));
+	c->nkey_order = 0;
+	for (int k = 0; k < c->nkey; k++) {
+		bool seen = false;
+		for (int j = 0; j < c->nkey_order; j++)
+			seen = seen || key[j] == c->key[k] - 1;
+		if (!seen)
+			key[c->nkey_order++] = c->key[k] - 1;
+	}
+	qsort_arg(key, (size_t)c->nkey_order, sizeof(int), json_key_cmp, desc);
+	for (int j = 0; j < c->nkey_order; j++)
+		c->key_order[j] = (AttrNumber)(key[j] + 1);
+	pfree(key);
+}
+
 /* Reads the configuration from the arguments (see the file comment). */
 static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, char **args,
                             TupleDesc desc, Oid numbered_rel)
@@ -263,6 +308,7 @@ static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, cha
 		c->in_key[at - 1] = true;
 	}
 	c->owner = function_owner(fn);
+	order_json_keys(c, desc);
 	MemoryContextSwitchTo(old);
 	return c;
 }
@@ -313,63 +359,59 @@ static audit_cfg *cfg_of_trigger(const Trigger *tg, Oid fn, TupleDesc desc)
 }
 
 /*
- * The JSON of a row is built as jsonb directly (pushJsonbValue), the value
- * jsonb_in would make of its text: the same keys in jsonb's order, numbers
- * as numeric, NaN and the infinities (no JSON numbers) as strings.
+ * The JSON of a row is built as jsonb directly, the value jsonb_in would
+ * make of its text: the same keys in jsonb's order, numbers as numeric, NaN
+ * and the infinities (no JSON numbers) as strings. Each column gives a pair
+ * (its name, its value as a JsonbValue), in jsonb's key order; an object of
+ * scalars is written straight into jsonb's layout (pg/audit/audit_row_image.c),
+ * any other (a json or jsonb column holding an object or array) is pushed
+ * pair by pair (pushJsonbValue), which gives the same bytes.
  */
-static void push_string(JsonbParseState **st, JsonbIteratorToken tok, const char *s)
+static void string_value(JsonbValue *v, const char *s)
 {
-	JsonbValue v;
-	v.type = jbvString;
-	v.val.string.len = (int)strlen(s);
-	v.val.string.val = (char *)s;
-	pushJsonbValue(st, tok, &v);
+	v->type = jbvString;
+	v->val.string.len = (int)strlen(s);
+	v->val.string.val = (char *)s;
 }
 
-static void push_numeric(JsonbParseState **st, Numeric n)
+static void numeric_value(JsonbValue *v, Numeric n)
 {
-	JsonbValue v;
-	v.type = jbvNumeric;
-	v.val.numeric = n;
-	pushJsonbValue(st, WJB_VALUE, &v);
+	v->type = jbvNumeric;
+	v->val.numeric = n;
 }
 
-static void push_jsonb(JsonbParseState **st, Jsonb *j)
+/* A scalar as such; an object or array as its binary (pushJsonbValue copies
+ * its pieces). */
+static void jsonb_value(JsonbValue *v, Jsonb *j)
 {
-	JsonbValue v;
-	if (JsonbExtractScalar(&j->root, &v)) {
-		pushJsonbValue(st, WJB_VALUE, &v);
+	if (JsonbExtractScalar(&j->root, v))
 		return;
-	}
-	v.type = jbvBinary; /* an object or array: pushJsonbValue copies its pieces */
-	v.val.binary.data = &j->root;
-	v.val.binary.len = (int)(VARSIZE(j) - VARHDRSZ);
-	pushJsonbValue(st, WJB_VALUE, &v);
+	v->type = jbvBinary;
+	v->val.binary.data = &j->root;
+	v->val.binary.len = (int)(VARSIZE(j) - VARHDRSZ);
 }
 
-static void push_value(JsonbParseState **st, const audit_cfg *c, int i, Datum d)
+static void column_value(JsonbValue *v, const audit_cfg *c, int i, Datum d)
 {
-	JsonbValue v;
 	char *s;
 	switch (c->kind[i]) {
 	case K_BOOL:
-		v.type = jbvBool;
-		v.val.boolean = DatumGetBool(d);
-		pushJsonbValue(st, WJB_VALUE, &v);
+		v->type = jbvBool;
+		v->val.boolean = DatumGetBool(d);
 		return;
 	case K_INT2:
-		push_numeric(st, int64_to_numeric(DatumGetInt16(d)));
+		numeric_value(v, int64_to_numeric(DatumGetInt16(d)));
 		return;
 	case K_INT4:
-		push_numeric(st, int64_to_numeric(DatumGetInt32(d)));
+		numeric_value(v, int64_to_numeric(DatumGetInt32(d)));
 		return;
 	case K_INT8:
-		push_numeric(st, int64_to_numeric(DatumGetInt64(d)));
+		numeric_value(v, int64_to_numeric(DatumGetInt64(d)));
 		return;
 	case K_NUMERIC: {
 		Numeric n = DatumGetNumeric(d);
 		if (!numeric_is_nan(n) && !numeric_is_inf(n)) {
-			push_numeric(st, n);
+			numeric_value(v, n);
 			return;
 		}
 		break;
@@ -377,15 +419,15 @@ static void push_value(JsonbParseState **st, const audit_cfg *c, int i, Datum d)
 	case K_FLOAT:
 		s = OutputFunctionCall(&c->out[i], d);
 		if (strpbrk(s, "NIni") == NULL) {
-			push_numeric(st, DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+			numeric_value(v, DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
 			                                                     ObjectIdGetDatum(InvalidOid),
 			                                                     Int32GetDatum(-1))));
 			return;
 		}
-		push_string(st, WJB_VALUE, s);
+		string_value(v, s);
 		return;
 	case K_JSONB:
-		push_jsonb(st, DatumGetJsonbP(d));
+		jsonb_value(v, DatumGetJsonbP(d));
 		return;
 	case K_JSON:
 		s = OutputFunctionCall(&c->out[i], d);
@@ -395,34 +437,48 @@ static void push_value(JsonbParseState **st, const audit_cfg *c, int i, Datum d)
 		 * Such a value is recorded as its text, so the application's write
 		 * never fails for the log's sake. */
 		if (!pgdbc_audit_json_fits_jsonb(s)) {
-			push_string(st, WJB_VALUE, s);
+			string_value(v, s);
 			return;
 		}
-		push_jsonb(st, DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(s))));
+		jsonb_value(v, DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(s))));
 		return;
 	case K_TEXT:
 		break;
 	}
-	push_string(st, WJB_VALUE, OutputFunctionCall(&c->out[i], d));
+	string_value(v, OutputFunctionCall(&c->out[i], d));
 }
 
-static void push_column(JsonbParseState **st, const audit_cfg *c, TupleDesc desc, int i,
+/* Column i of the row in slot as the next pair. */
+static void column_pair(pgdbc_audit_pair *p, const audit_cfg *c, TupleDesc desc, int i,
                         TupleTableSlot *slot)
 {
 	bool isnull;
 	Datum d = slot_getattr(slot, i + 1, &isnull);
-	push_string(st, WJB_KEY, NameStr(TupleDescAttr(desc, i)->attname));
-	if (isnull) {
-		JsonbValue v;
-		v.type = jbvNull;
-		pushJsonbValue(st, WJB_VALUE, &v);
-	} else
-		push_value(st, c, i, d);
+	p->key = NameStr(TupleDescAttr(desc, i)->attname);
+	p->keylen = (int)strlen(p->key);
+	if (isnull)
+		p->value.type = jbvNull;
+	else
+		column_value(&p->value, c, i, d);
 }
 
-static Datum jsonb_of(JsonbParseState **st)
+/* The object of n pairs in jsonb's key order. */
+static Datum object_json(const pgdbc_audit_pair *pairs, int n)
 {
-	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(st, WJB_END_OBJECT, NULL)));
+	Jsonb *direct = pgdbc_audit_object(pairs, n);
+	if (direct)
+		return JsonbPGetDatum(direct);
+	JsonbParseState *st = NULL;
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < n; i++) {
+		JsonbValue key;
+		key.type = jbvString;
+		key.val.string.len = pairs[i].keylen;
+		key.val.string.val = (char *)pairs[i].key;
+		pushJsonbValue(&st, WJB_KEY, &key);
+		pushJsonbValue(&st, WJB_VALUE, (JsonbValue *)&pairs[i].value);
+	}
+	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL)));
 }
 
 /* Whether column i holds different values in two rows, as the log shows
@@ -466,21 +522,29 @@ static bool changed_columns(const audit_cfg *c, TupleDesc desc, TupleTableSlot *
  * every recorded and key column. */
 static Datum row_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot, const bool *changed)
 {
-	JsonbParseState *st = NULL;
-	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	for (int i = 0; i < desc->natts && i < c->natts; i++)
-		if (changed ? changed[i] : c->recorded[i] || c->in_key[i])
-			push_column(&st, c, desc, i, slot);
-	return jsonb_of(&st);
+	pgdbc_audit_pair *pairs = palloc(sizeof(pgdbc_audit_pair) * (c->ncolumns + 1));
+	int n = 0;
+	for (int j = 0; j < c->ncolumns; j++) {
+		int i = c->json_order[j];
+		if (i >= desc->natts)
+			continue;
+		if (changed ? !changed[i] : !c->recorded[i] && !c->in_key[i])
+			continue;
+		column_pair(&pairs[n++], c, desc, i, slot);
+	}
+	Datum json = object_json(pairs, n);
+	pfree(pairs);
+	return json;
 }
 
 static Datum key_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot)
 {
-	JsonbParseState *st = NULL;
-	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	for (int k = 0; k < c->nkey; k++)
-		push_column(&st, c, desc, c->key[k] - 1, slot);
-	return jsonb_of(&st);
+	pgdbc_audit_pair *pairs = palloc(sizeof(pgdbc_audit_pair) * (c->nkey_order + 1));
+	for (int k = 0; k < c->nkey_order; k++)
+		column_pair(&pairs[k], c, desc, c->key_order[k] - 1, slot);
+	Datum json = object_json(pairs, c->nkey_order);
+	pfree(pairs);
+	return json;
 }
 
 /* ------------------------------------------------------------ entries */

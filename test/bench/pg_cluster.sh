@@ -65,6 +65,12 @@ gcc -O2 -Wall -Wextra -Werror -Wno-unused-parameter -fPIC -shared \
 	-I"$("$PG_CONFIG" --includedir-server)" -o "$PLIB/dbcare_bench_walk.so" \
 	"$ROOT/test/bench/jsonb_walk.c" >"$DIR/walk.log" 2>&1 ||
 	echo "pg_cluster: test/bench/jsonb_walk.c did not build (see $DIR/walk.log)" >&2
+# The floor of a trigger writing an audit log (bench_audit_instructions.py),
+# the same way: CREATE FUNCTION ... AS '$libdir/dbcare_bench_audit_floor'.
+gcc -O2 -Wall -Wextra -Werror -Wno-unused-parameter -fPIC -shared \
+	-I"$("$PG_CONFIG" --includedir-server)" -o "$PLIB/dbcare_bench_audit_floor.so" \
+	"$ROOT/test/bench/audit_floor.c" >"$DIR/audit_floor.log" 2>&1 ||
+	echo "pg_cluster: test/bench/audit_floor.c did not build (see $DIR/audit_floor.log)" >&2
 [ "$(id -u)" = 0 ] && chown -R postgres: "$DIR"
 
 "${AS_PG[@]}" "$PBIN/initdb" -D "$DIR/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C \

@@ -84,6 +84,21 @@ $got
 want:
 $want"
 [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.ty' AND new_values = new_values::text::jsonb")" = 2 ] || fail "jsonb round trip"
+# a row image of scalars is written straight into jsonb's layout
+# (pg/audit/audit_row_image.c): the size and value of what jsonb_in makes of
+# its text, with more than 32 keys (each 32nd JEntry an offset) too, every
+# key found by its name (a reader takes any mix of offsets and lengths, so
+# where the offsets stand is not seen here)
+q -c "CREATE TABLE wide (id int PRIMARY KEY, $(seq -f 'c%02g text' 1 40 | paste -sd,))" \
+  -c "SELECT dbaudit_enable('wide')" \
+  -c "INSERT INTO wide SELECT g, $(seq -f "'v%g ' || g" 1 40 | paste -sd,) FROM generate_series(1, 3) g" > /dev/null
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name IN ('public.ty', 'public.wide')
+  AND new_values = new_values::text::jsonb AND key = key::text::jsonb
+  AND pg_column_size(ROW(new_values)) = pg_column_size(ROW(new_values::text::jsonb))
+  AND pg_column_size(ROW(key)) = pg_column_size(ROW(key::text::jsonb))")" = 5 ] || fail "row images' layout"
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.wide'
+  AND new_values->>'c40' = 'v40 ' || (key->>'id') AND new_values->>'c01' = 'v1 ' || (key->>'id')")" = 3 ] ||
+  fail "a wide row image's keys"
 
 # a table with an inheritance child records its own rows (row-level
 # triggers; test/script/pg_audit_partitions.sh): the child is a table of its own

@@ -61,6 +61,7 @@ gated=(
   'pg/host/name_path.c:CALLER_PATH_READ:#include "utils/guc_tables\.h"|get_guc_variables|GucStack'
   'pg/audit/audit_wal.c:WORKER_WAKE:#include "storage/(proc|procarray)\.h"|BackendPidGetProc|procLatch'
   'pg/json/json_doc_layout.c:LAYOUT_READ:JENTRY_|JBE_|getJsonbOffset|->children|JB_CMASK|JB_FOBJECT|JsonContainerIsScalar'
+  'pg/audit/audit_row_image.c:LAYOUT_WRITE:JENTRY_|JB_OFFSET_STRIDE|JB_FOBJECT'
   'pg/audit/audit_written_row.c:DIRECT_COUNT:#include "(access/tableam|access/genam)\.h"|table_tuple_update|index_insert|index_beginscan'
   'pg/audit/audit_write.c:DIRECT_WRITE:#include "(executor/executor|access/tableam|access/genam)\.h"|ExecInsertIndexTuples|table_tuple_insert|ExecConstraints|InitResultRelInfo|ExecOpenIndices'
 )
