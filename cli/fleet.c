@@ -19,6 +19,7 @@
  * database alone, and a new worker takes the rest.
  */
 #include "fleet_stop.h"
+#include "cli/common/stop_signals.h"
 #include "options.h"
 
 #include "base/clock.h"
@@ -171,7 +172,7 @@ static void serve(const cli_command *cmd, cli_opts *o, int ask, int told)
 		o->report = (cli_db_report){.wanted = true};
 		answer a = {.rc = cli_run_one(cmd, o, o->dbs[i])};
 		a.report = o->report;
-		a.stopped = cli_stop_dropped();
+		a.stopped = cli_stop_take_dropped();
 		/* output lost on the way to the temp file fails this database */
 		if (cli_flush_stdout() != 0 && a.rc != CLI_USAGE)
 			a.rc = CLI_ERROR;
@@ -619,9 +620,7 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 	int sig = cli_fleet_stop_signal();
 	if ((counts[ST_NOT_RUN] || sig) && !quiet)
 		fprintf(stderr, "dbcare: the fleet stopped (%s): %d database(s) not run\n",
-		        sig == SIGINT    ? "SIGINT"
-		        : sig == SIGTERM ? "SIGTERM"
-		        : sig == SIGHUP  ? "SIGHUP"
+		        sig ? cli_stop_signal_name(sig)
 		        : o->max_failures > 0 &&
 		                counts[ST_FAILED] + counts[ST_UNREACHABLE] + counts[ST_USAGE] >=
 		                    o->max_failures

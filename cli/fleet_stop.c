@@ -5,14 +5,15 @@
  * wakes.
  */
 #include "fleet_stop.h"
+#include "cli/common/stop_signals.h"
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
-#define NSTOPS (sizeof stops / sizeof stops[0])
+static const int *const stops = cli_stop_signals;
+#define NSTOPS ((size_t)CLI_NSTOP_SIGNALS)
 
 static struct sigaction saved[NSTOPS];
 static bool armed;
@@ -54,8 +55,10 @@ int cli_fleet_stop_signal(void)
 
 void cli_fleet_stop_note(int sig)
 {
-	if (!caught && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP))
-		caught = sig;
+	/* a stop signal the parent was started ignoring (nohup) stops nothing */
+	for (size_t i = 0; !caught && i < NSTOPS; i++)
+		if (stops[i] == sig && saved[i].sa_handler != SIG_IGN)
+			caught = sig;
 }
 
 void cli_fleet_stop_pass(pid_t worker)

@@ -8,6 +8,7 @@
  */
 #include "tool.h"
 #include "output.h"
+#include "stop_signals.h"
 
 #include "base/clock.h"
 
@@ -56,8 +57,8 @@ static void pass_on(int sig)
 		kill((pid_t)tool_pid, sig);
 }
 
-static const int passed_on[] = {SIGINT, SIGTERM, SIGHUP};
-#define NPASSED ((int)(sizeof(passed_on) / sizeof(passed_on[0])))
+static const int *const passed_on = cli_stop_signals;
+#define NPASSED CLI_NSTOP_SIGNALS
 
 static volatile sig_atomic_t held_signal;
 

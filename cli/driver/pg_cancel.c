@@ -10,13 +10,14 @@
  * one ends dbcare at once (the default is back after the first).
  */
 #include "pg_cancel.h"
+#include "cli/common/stop_signals.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
-#define NSTOPS ((int)(sizeof(stops) / sizeof(stops[0])))
+static const int *const stops = cli_stop_signals;
+#define NSTOPS CLI_NSTOP_SIGNALS
 
 static PGcancel *volatile running; /* the statement's cancel handle */
 static volatile sig_atomic_t caught;

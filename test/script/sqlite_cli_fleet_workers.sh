@@ -135,6 +135,31 @@ for i in 2 3; do
   grep -qE "^sqlite:bk/$i\.db +not run " out || { cat out err; fail "bk/$i.db was not stopped"; }
 done
 
+# under nohup (SIGHUP ignored from the start) SIGHUPs to the parent and
+# its worker all along stop nothing: every backup is made, exit 0
+for i in 1 2 3; do
+  sqlite3 "bk/$i.db" "CREATE TABLE IF NOT EXISTS big (x);
+    WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 50000)
+    INSERT INTO big SELECT randomblob(40) FROM g"
+done
+env --ignore-signal=HUP "$cli" backup --jobs 1 --db 'sqlite:bk/*.db' > out 2> err &
+parent=$!
+hup_ignored_by "$parent" || fail "SIGHUP never set to be ignored in the command (test premise)"
+hups=0
+while kill -HUP "$parent" 2>/dev/null; do
+  for w in $(pgrep -P "$parent"); do kill -HUP "$w" 2>/dev/null && hups=$((hups + 1)); done
+  sleep 0.001
+done
+set +e
+wait "$parent"
+rc=$?
+set -e
+[ "$rc" = 0 ] || { cat out err; fail "SIGHUP under nohup stopped the fleet: exit $rc"; }
+[ "$hups" -ge 3 ] || fail "only $hups SIGHUPs reached a worker (test premise)"
+for i in 1 2 3; do
+  grep -qE "^sqlite:bk/$i\.db +ok " out || { cat out err; fail "under nohup bk/$i.db is not ok"; }
+done
+
 # a worker killed inside a database: that database fails, named, the others
 # are migrated by the worker that replaces it
 kill_inside KILL worker

@@ -100,3 +100,18 @@ set +e; wait "$pid"; rc=$?; set -e
 [ "$rc" = 0 ] || fail "a restore started with SIGHUP ignored ended of it: exit $rc ($(cat err))"
 [ "$(sqlite3 new/q.db "SELECT count(*) FROM t")" = 60001 ] || fail "the restore under nohup is not whole"
 echo "ok: an ignored SIGHUP stays ignored"
+
+# ... and a backup's: SIGHUPs all along a backup started under nohup stop
+# nothing (a blocked signal stays pending even when ignored: it must not
+# count as a stop); it ends 0, whole and recorded.
+env --ignore-signal=HUP "$cli" backup b.db --db "sqlite:$db" >out 2>err &
+pid=$!
+hup_ignored_by "$pid" || fail "SIGHUP never set to be ignored in the command (test premise)"
+hups=0
+while kill -HUP "$pid" 2>/dev/null; do hups=$((hups + 1)); sleep 0.001; done
+set +e; wait "$pid"; rc=$?; set -e
+[ "$hups" -ge 3 ] || fail "only $hups SIGHUPs reached the backup (test premise)"
+[ "$rc" = 0 ] || fail "a backup started with SIGHUP ignored was stopped by it: exit $rc ($(cat err))"
+backup_stopped "SIGHUPs to a backup under nohup"
+echo "ok: an ignored SIGHUP stops no backup"
+

@@ -10,6 +10,7 @@
  * finds either the slot's file, removed, or the work done.
  */
 #include "cli/backup/common/stop_cleanup.h"
+#include "cli/common/stop_signals.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -22,13 +23,13 @@
 
 #define SIDES 4
 static const char *const sides[SIDES] = {"", "-journal", "-wal", "-shm"};
-static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
-#define NSTOPS (sizeof stops / sizeof stops[0])
+static const int *const stops = cli_stop_signals;
+#define NSTOPS ((size_t)CLI_NSTOP_SIGNALS)
 
 static char paths[CLI_STOP_SLOTS][SIDES][PATH_MAX + 16];
 static struct sigaction saved[NSTOPS];
 static bool armed;
-static int dropped; /* the last stop signal a commit point dropped */
+static int dropped; /* the last stop signal a commit point dropped, until taken */
 
 static void on_stop(int sig)
 {
@@ -139,12 +140,19 @@ void cli_stop_hold(sigset_t *old)
 	block(true, old);
 }
 
+/* A stop signal held meanwhile, not one set to be ignored (nohup): that
+ * one is discarded when unblocked. */
+static bool held(sigset_t *pending, size_t i)
+{
+	return sigismember(pending, stops[i]) == 1 && !cli_stop_signal_ignored(stops[i]);
+}
+
 bool cli_stop_pending(void)
 {
 	sigset_t pending;
 	sigpending(&pending);
 	for (size_t i = 0; i < NSTOPS; i++)
-		if (sigismember(&pending, stops[i]) == 1)
+		if (held(&pending, i))
 			return true;
 	return false;
 }
@@ -157,7 +165,7 @@ void cli_stop_release(sigset_t *old, bool done)
 	sigset_t pending;
 	sigpending(&pending);
 	for (size_t i = 0; done && !armed && i < NSTOPS; i++)
-		if (sigismember(&pending, stops[i]) == 1) {
+		if (held(&pending, i)) {
 			struct sigaction ignore, was;
 			memset(&ignore, 0, sizeof ignore);
 			ignore.sa_handler = SIG_IGN;
@@ -180,7 +188,9 @@ int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg)
 	return rc;
 }
 
-int cli_stop_dropped(void)
+int cli_stop_take_dropped(void)
 {
-	return dropped;
+	int sig = dropped;
+	dropped = 0;
+	return sig;
 }

@@ -55,9 +55,10 @@ int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg);
 void cli_stop_hold(sigset_t *old);
 bool cli_stop_pending(void);
 void cli_stop_release(sigset_t *old, bool done);
-/* The stop signal a commit point dropped so far (0: none): one command
- * ends as it would have, but a fleet's worker (fleet.c) tells its parent,
- * which starts no further database. */
-int cli_stop_dropped(void);
+/* The stop signal a commit point dropped since the last call (0: none;
+ * never one set to be ignored, as nohup leaves SIGHUP): one command ends
+ * as it would have, but a fleet's worker (fleet.c) tells its parent, which
+ * starts no further database. */
+int cli_stop_take_dropped(void);
 
 #endif

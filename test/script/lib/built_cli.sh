@@ -1,7 +1,7 @@
 # built_cli.sh — the built dbcare command for a script test (sourced after
 # lib/sqlite.sh or lib/pg.sh, which give fail): root (the tree) and cli
 # (build/cli/dbcare); the test fails when the command is not built; and
-# child_of and stop_at_name, below.
+# child_of, hup_ignored_by and stop_at_name, below.
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
@@ -18,15 +18,28 @@ child_of() {
   echo "$child"
 }
 
+# hup_ignored_by PID: PID's SIGHUP set to be ignored (as nohup leaves it;
+# a SIGHUP sent before then ends it), polled for up to 5 s.
+hup_ignored_by() {
+  local mask
+  for _ in $(seq 500); do
+    mask=$(awk '/^SigIgn:/ {print $2}' "/proc/$1/status" 2>/dev/null || true)
+    [ -n "$mask" ] && (( 0x$mask & 1 )) && return 0
+    sleep 0.01
+  done
+  return 1
+}
+
 # stop_at_name NAME SIG CMD...: CMD run under strace with each of its own
-# fsyncs slowed (0.4 s; not a child's, as the pg_dump a backup runs), and
-# SIG sent to it (not to strace) the moment NAME
-# appears: just after a rename or link into place, inside the directory's
-# slowed sync. rc: its exit; out and err: its output.
+# fsyncs slowed (1 s: a loaded machine still signals it in time; not a
+# child's, as the pg_dump a backup runs), and SIG sent to it (not to
+# strace) the moment NAME appears: just after a rename or link into place,
+# inside the directory's slowed sync. rc: its exit; out and err: its
+# output.
 stop_at_name() {
   local name=$1 sig=$2 tracer command
   shift 2
-  env --default-signal strace -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=400000 \
+  env --default-signal strace -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=1000000 \
     "$@" >out 2>err &
   tracer=$!
   command=$(child_of "$tracer")
