@@ -280,6 +280,11 @@ typedef struct dbc_container_seal_job {
 	const char *origin; /* the header's origin (dbc_container_origin_split) */
 	dbc_container_stop stop;
 	void *stop_arg;
+	/* gives the sealed scratch file its name (NULL: dbc_scratch_link), 0
+	 * or -1 with errno: a caller tracking what it published (a stop
+	 * signal's cleanup) names and tracks it in one step */
+	int (*link)(const char *tmp, const char *path, void *arg);
+	void *link_arg;
 } dbc_container_seal_job;
 
 /* The step a seal failed at (err says why; its text may be empty for

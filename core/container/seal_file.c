@@ -63,9 +63,10 @@ static bool reads_back(const dbc_container_seal_job *job, const char *tmp,
 
 /* tmp linked as path, never over a file, and the name made durable: a
  * directory that does not sync takes the name away again. */
-static dbc_container_seal_step publish(const char *tmp, const char *path, dbc_container_err *err)
+static dbc_container_seal_step publish(const dbc_container_seal_job *job, const char *tmp,
+                                       const char *path, dbc_container_err *err)
 {
-	if (dbc_scratch_link(tmp, path) != 0) {
+	if ((job->link ? job->link(tmp, path, job->link_arg) : dbc_scratch_link(tmp, path)) != 0) {
 		snprintf(err->msg, sizeof err->msg, "%s", strerror(errno));
 		return DBC_SEAL_NAME;
 	}
@@ -89,7 +90,8 @@ dbc_container_seal_step dbc_container_seal_file(const dbc_container_seal_job *jo
 	}
 	dbc_container_seal_step step = DBC_SEAL_WRITE;
 	if (write_sealed(job, tmp, made, err))
-		step = reads_back(job, tmp, made, err) ? publish(tmp, job->path, err) : DBC_SEAL_READ_BACK;
+		step = reads_back(job, tmp, made, err) ? publish(job, tmp, job->path, err)
+		                                       : DBC_SEAL_READ_BACK;
 	/* published, path is the file's name now; else tmp was its only one */
 	dbc_scratch_release(tmp);
 	free(tmp);

@@ -107,10 +107,13 @@ done
 # --- a stop signal just after the dump is published (renamed into place,
 # its directory's sync slowed by strace) and before its record commits:
 # the backup is recorded with its file (exit 0) or neither is left (ended
-# by the signal, saying so); never a file the catalog does not name
+# by the signal, saying so); never a file the catalog does not name. A
+# sealed one (--compress) is published by the container's own link
 echo none >mode
-for sig in TERM INT; do
-  stop_at_name published.dump "$sig" env PATH="$work/shim:$B:$PATH" "$cli" backup published.dump --db "$url"
+for case in TERM INT TERM:sealed; do
+  sig=${case%%:*} sealed=()
+  [ "$case" = TERM:sealed ] && sealed=(--compress zstd)
+  stop_at_name published.dump "$sig" env PATH="$work/shim:$B:$PATH" "$cli" backup published.dump --db "$url" "${sealed[@]}"
   rows=$(q -c "SELECT count(*) FROM dbcare.backups WHERE path = '$work/published.dump'")
   if [ "$rc" = 0 ]; then
     [ -e published.dump ] && [ "$rows" = 1 ] || fail "SIG$sig after the publish: exit 0, rows $rows, file $(leftovers published.dump)"

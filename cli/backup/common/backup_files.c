@@ -82,9 +82,8 @@ static int seal(dbc_ctx *ctx, void *arg, const char *plain, const char *path, co
 	if (cli_seal_dump(plain, path, database, identity, (flags & DBC_BACKUP_SEAL_ZSTD) != 0,
 	                  (flags & DBC_BACKUP_SEAL_ENCRYPT) != 0, sha, &bytes) != 0)
 		return cli_backup_fail(ctx, NULL);
-	/* published by the container's own link(): a stop signal removes it
-	 * from now until its record commits */
-	cli_stop_track(CLI_STOP_BACKUP_FILE, path);
+	/* published and tracked in one step (cli_seal_dump): a stop signal
+	 * removes it from its link until its record commits */
 	return DBC_OK;
 }
 
@@ -108,7 +107,7 @@ static int publish(dbc_ctx *ctx, void *arg, const char *tmp, const char *path)
 	if (dbc_sync_path(tmp, O_RDONLY) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not sync the dump: %s",
 		                 strerror(errno));
-	if (cli_stop_link(CLI_STOP_BACKUP_FILE, tmp, path) != 0)
+	if (cli_stop_link(CLI_STOP_BACKUP_FILE, link, tmp, path) != 0)
 		return errno == EEXIST
 		           ? dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                       "%s exists already: a backup never replaces a file", path)

@@ -17,6 +17,7 @@
  */
 #include "sealed.h"
 #include "cli/common/files.h"
+#include "cli/backup/common/stop_cleanup.h"
 
 #include "base/sha256.h"
 #include "container/container.h"
@@ -111,8 +112,15 @@ static void seal_failed(dbc_container_seal_step step, const char *path,
 
 /* plain sealed as path by core/container's one seal, with the
  * environment's key (--encrypt-key-file put it there) and origin. */
+/* the sealed file named and made the stop cleanup's in one step */
+static int tracked_link(const char *tmp, const char *path, void *arg)
+{
+	(void)arg;
+	return cli_stop_link(CLI_STOP_BACKUP_FILE, dbc_scratch_link, tmp, path);
+}
+
 static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
-                char sha[65], long long *bytes)
+                bool tracked, char sha[65], long long *bytes)
 {
 	dbc_container_key key = {{0}, false};
 	dbc_container_err err = {{0}, false};
@@ -130,7 +138,8 @@ static int seal(const char *plain, const char *path, const char *origin, bool zs
 	                              .flags = (zstd ? DBC_CONTAINER_ZSTD : 0) |
 	                                       (encrypt ? DBC_CONTAINER_ENCRYPT : 0),
 	                              .key = &key,
-	                              .origin = origin};
+	                              .origin = origin,
+	                              .link = tracked ? tracked_link : NULL};
 	dbc_container_seal_step step = dbc_container_seal_file(&job, &made, &err);
 	if (step != DBC_SEAL_DONE) {
 		seal_failed(step, path, &err);
@@ -144,7 +153,7 @@ static int seal(const char *plain, const char *path, const char *origin, bool zs
 int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, char sha[65],
                   long long *bytes)
 {
-	return seal(plain, path, path, zstd, encrypt, sha, bytes);
+	return seal(plain, path, path, zstd, encrypt, false, sha, bytes);
 }
 
 /* path's absolute name before it exists: its directory resolved */
@@ -173,7 +182,7 @@ int cli_seal_dump(const char *plain, const char *path, const char *database, con
 			free(origin);
 		origin = NULL; /* too long for the header: the path alone, as before */
 	}
-	int rc = seal(plain, path, origin ? origin : path, zstd, encrypt, sha, bytes);
+	int rc = seal(plain, path, origin ? origin : path, zstd, encrypt, true, sha, bytes);
 	free(target);
 	free(origin);
 	return rc;

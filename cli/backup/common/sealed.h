@@ -22,7 +22,9 @@ int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, 
                   long long *bytes);
 /* The same, the header's origin "database\npublished path" naming the
  * database dumped (with "id:IDENTITY " before its name when it has one,
- * core/container) and path resolved (what the catalog row records). */
+ * core/container) and path resolved (what the catalog row records); the
+ * published file is the stop cleanup's (CLI_STOP_BACKUP_FILE) from its
+ * link on, in one step, until the caller's record commits. */
 int cli_seal_dump(const char *plain, const char *path, const char *database, const char *identity,
                   bool zstd, bool encrypt, char sha[65], long long *bytes);
 /* PostgreSQL: the database's identity (dbcare.database_identity) in

@@ -123,11 +123,12 @@ char *cli_stop_mkdtemp(cli_stop_slot slot, char *template)
 	return dir;
 }
 
-int cli_stop_link(cli_stop_slot slot, const char *from, const char *to)
+int cli_stop_link(cli_stop_slot slot, int (*make)(const char *, const char *), const char *from,
+                  const char *to)
 {
 	sigset_t old;
 	block(true, &old);
-	int rc = link(from, to), link_errno = errno;
+	int rc = make(from, to), link_errno = errno;
 	if (rc == 0)
 		set_slot(slot, to);
 	block(false, &old);

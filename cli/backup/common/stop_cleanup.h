@@ -38,9 +38,11 @@ int cli_stop_mkstemp(cli_stop_slot slot, char *template);
 /* mkdtemp(template), the folder it made the slot's at once: NULL as
  * mkdtemp. */
 char *cli_stop_mkdtemp(cli_stop_slot slot, char *template);
-/* link(from, to), the name it made the slot's at once: a signal never
- * finds it made and not tracked. 0, or -1 as link. */
-int cli_stop_link(cli_stop_slot slot, const char *from, const char *to);
+/* make(from, to) (link, or another call giving from the name to), the
+ * name it made the slot's at once: a signal never finds it made and not
+ * tracked. 0, or -1 as make (errno kept). */
+int cli_stop_link(cli_stop_slot slot, int (*make)(const char *, const char *), const char *from,
+                  const char *to);
 /* The commit point of the slot's work: commit(arg) runs with the stop
  * signals held. When it returns 0 the slot is emptied and, unless another
  * slot still holds a file, a stop signal that came meanwhile is dropped:
