@@ -299,13 +299,29 @@ static void finish_job(cli_opts *o, worker *k, job *j, const answer *a, fleet_ru
 	}
 }
 
+/* What the parent waits on (fds: nw + 1 entries): the busy workers' answer
+ * pipes (*busy of them, first), then the stop's wake-up, so a stop signal
+ * ends the wait even when it came before it began; the set's size. */
+static nfds_t wait_set(const worker *ws, int nw, struct pollfd *fds, nfds_t *busy)
+{
+	struct pollfd *f = fds;
+	for (int w = 0; w < nw; w++)
+		if (ws[w].pid > 0 && ws[w].current >= 0)
+			*f++ = (struct pollfd){.fd = ws[w].told, .events = POLLIN};
+	*busy = (nfds_t)(f - fds);
+	int stop_fd = cli_fleet_stop_fd();
+	if (stop_fd >= 0)
+		*f++ = (struct pollfd){.fd = stop_fd, .events = POLLIN};
+	return (nfds_t)(f - fds);
+}
+
 /* Runs every database through the workers ws (nw of them); each job gets
  * its result. A job no worker could take keeps CLI_ERROR. */
 static void run_jobs(const cli_command *cmd, cli_opts *o, job *jobs, int n, worker *ws, int nw)
 {
 	int next = 0, lost = 0;
 	fleet_run fr = {.n = n, .limit = o->canary > 0 && o->canary < n ? o->canary : n};
-	struct pollfd *fds = calloc((size_t)nw, sizeof(struct pollfd));
+	struct pollfd *fds = calloc((size_t)nw + 1, sizeof(struct pollfd));
 	if (!fds)
 		return;
 	/* a worker gone between two databases must not end the parent */
@@ -328,7 +344,9 @@ static void run_jobs(const cli_command *cmd, cli_opts *o, job *jobs, int n, work
 				fr.stopped = true;
 			fr.limit = n;
 		}
-		for (int w = 0; w < nw && next < fr.limit && !fr.stopped && lost <= 2 * nw; w++) {
+		for (int w = 0;
+		     w < nw && next < fr.limit && !fr.stopped && !cli_fleet_stop_signal() && lost <= 2 * nw;
+		     w++) {
 			worker *k = &ws[w];
 			if (k->pid == 0) {
 				if (spawn(cmd, o, ws, nw, w, sigpipe) != 0) {
@@ -346,14 +364,12 @@ static void run_jobs(const cli_command *cmd, cli_opts *o, job *jobs, int n, work
 				w--; /* the same slot again */
 			}
 		}
-		struct pollfd *f = fds;
-		for (int w = 0; w < nw; w++)
-			if (ws[w].pid > 0 && ws[w].current >= 0)
-				*f++ = (struct pollfd){.fd = ws[w].told, .events = POLLIN};
-		nfds_t busy = (nfds_t)(f - fds);
+		nfds_t busy, all = wait_set(ws, nw, fds, &busy);
 		if (busy == 0)
 			break;
-		if (poll(fds, busy, -1) < 0) {
+		if (cli_fleet_stop_signal() && !passed)
+			continue; /* came meanwhile: told at the top first */
+		if (poll(fds, all, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;

@@ -21,6 +21,10 @@ void cli_fleet_stop_child(void);
  * (cli_fleet_stop_note; a signal other than a stop one is not noted). */
 int cli_fleet_stop_signal(void);
 void cli_fleet_stop_note(int sig);
+/* The read end of the handler's wake-up (-1: none), emptied: the
+ * parent's poll() waits on it beside its workers, so a stop signal that
+ * came before the wait began ends it at once. */
+int cli_fleet_stop_fd(void);
 /* The signal passed once to a busy worker. */
 void cli_fleet_stop_pass(pid_t worker);
 /* The dispositions put back; with a stop signal, dbcare ends of it. */

@@ -160,6 +160,41 @@ for i in 1 2 3; do
   grep -qE "^sqlite:bk/$i\.db +ok " out || { cat out err; fail "under nohup bk/$i.db is not ok"; }
 done
 
+# a stop signal the parent handles between its check and its wait (here:
+# while the write handing k1.db to its worker is slowed by strace) still
+# ends the wait at once: the worker is told while it waits for k1.db's
+# lock, and k1.db is not migrated once the lock is freed 3 s later
+rm -f k*.db*
+for i in 1 2; do : > k$i.db; done
+"$py" - k1.db <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+c.execute("CREATE TABLE held (x)")
+time.sleep(5)
+c.execute("ROLLBACK")
+PY
+locker=$!
+for _ in $(seq 100); do [ -s k1.db-journal ] && break; sleep 0.05; done
+[ -s k1.db-journal ] || fail "k1.db was not locked"
+env --default-signal strace -qq -o /dev/null -e trace=write -e inject=write:delay_exit=2000000:when=1 \
+  "$cli" migrate --jobs 1 --db 'sqlite:k*.db' --dir m > out 2> err &
+tracer=$!
+parent=$(child_of "$tracer")
+[ -n "$parent" ] || fail "the fleet under strace never started"
+[ -n "$(child_of "$parent")" ] || fail "no worker process appeared"
+sleep 0.5
+kill -TERM "$parent"
+set +e
+wait "$tracer"
+rc=$?
+set -e
+wait "$locker" 2> /dev/null || true
+[ "$rc" = 143 ] || { cat out err; fail "SIGTERM before the fleet's wait: exit $rc, want 143"; }
+[ -z "$(sqlite3 k1.db "SELECT name FROM sqlite_schema WHERE name = 't'")" ] ||
+  { cat out err; fail "SIGTERM before the fleet's wait: k1.db was migrated after the stop"; }
+grep -qE '^sqlite:k2\.db +not run ' out || { cat out err; fail "SIGTERM before the wait: k2.db not reported not run"; }
+
 # a worker killed inside a database: that database fails, named, the others
 # are migrated by the worker that replaces it
 kill_inside KILL worker
