@@ -325,14 +325,17 @@ typedef struct kept_cfg {
 } kept_cfg;
 
 static kept_cfg *kept = NULL;
-static MemoryContext kept_cxt = NULL; /* the generation's context kept is in */
+/* the generation kept was read in: its context is that generation's (a
+ * context's address may come again once an older one is deleted) */
+static uint64 kept_generation = 0;
 
 static audit_cfg *cfg_of_trigger(const Trigger *tg, Oid fn, TupleDesc desc)
 {
 	MemoryContext cxt = pgdbc_audit_cache_cxt();
-	if (cxt != kept_cxt) {
+	uint64 now = pgdbc_audit_cache_generation();
+	if (now != kept_generation) {
 		kept = NULL; /* an older generation's, retired with its context */
-		kept_cxt = cxt;
+		kept_generation = now;
 	}
 	for (kept_cfg *k = kept; k; k = k->next)
 		if (k->cfg->tgoid == tg->tgoid && k->cfg->natts == desc->natts)
