@@ -110,8 +110,6 @@ static void seal_failed(dbc_container_seal_step step, const char *path,
 	}
 }
 
-/* plain sealed as path by core/container's one seal, with the
- * environment's key (--encrypt-key-file put it there) and origin. */
 /* the sealed file named and made the stop cleanup's in one step */
 static int tracked_link(const char *tmp, const char *path, void *arg)
 {
@@ -119,6 +117,9 @@ static int tracked_link(const char *tmp, const char *path, void *arg)
 	return cli_stop_link(CLI_STOP_BACKUP_FILE, dbc_scratch_link, tmp, path);
 }
 
+/* plain sealed as path by core/container's one seal, with the
+ * environment's key (--encrypt-key-file put it there) and origin; tracked:
+ * its name the stop cleanup's from the link on (cli_seal_dump). */
 static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
                 bool tracked, char sha[65], long long *bytes)
 {
