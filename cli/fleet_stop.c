@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -103,10 +102,5 @@ void cli_fleet_stop_pass(pid_t worker)
 void cli_fleet_stop_end(void)
 {
 	cli_fleet_stop_child();
-	int sig = caught;
-	if (!sig)
-		return;
-	fflush(stdout);
-	signal(sig, SIG_DFL);
-	raise(sig);
+	cli_stop_signal_end(caught);
 }

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 
 const int cli_stop_signals[CLI_NSTOP_SIGNALS] = {SIGINT, SIGTERM, SIGHUP};
 
@@ -27,4 +28,13 @@ bool cli_stop_signal_ignored(int sig)
 {
 	struct sigaction now;
 	return sigaction(sig, NULL, &now) == 0 && now.sa_handler == SIG_IGN;
+}
+
+void cli_stop_signal_end(int sig)
+{
+	if (!sig)
+		return;
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }

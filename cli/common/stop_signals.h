@@ -20,4 +20,8 @@ const char *cli_stop_signal_name(int sig);
  * a stop. Async-signal-safe (sigaction). */
 bool cli_stop_signal_ignored(int sig);
 
+/* With a stop signal (0: none), dbcare ends of it: the output flushed,
+ * the signal's default disposition back, the signal raised. */
+void cli_stop_signal_end(int sig);
+
 #endif

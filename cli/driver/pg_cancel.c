@@ -78,10 +78,5 @@ int cli_stop_signal(void)
 
 void cli_stop_if_signalled(void)
 {
-	int sig = caught;
-	if (!sig)
-		return;
-	fflush(stdout);
-	signal(sig, SIG_DFL);
-	raise(sig);
+	cli_stop_signal_end(caught);
 }
