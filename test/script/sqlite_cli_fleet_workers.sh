@@ -136,12 +136,24 @@ for i in 2 3; do
 done
 
 # under nohup (SIGHUP ignored from the start) SIGHUPs to the parent and
-# its worker all along stop nothing: every backup is made, exit 0
+# its worker all along stop nothing: every backup is made, exit 0. bk/1.db
+# is locked for 2 s, so its worker is surely there to receive SIGHUPs
 for i in 1 2 3; do
   sqlite3 "bk/$i.db" "CREATE TABLE IF NOT EXISTS big (x);
     WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 50000)
     INSERT INTO big SELECT randomblob(40) FROM g"
 done
+"$py" - bk/1.db <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+c.execute("CREATE TABLE held (x)")
+time.sleep(2)
+c.execute("ROLLBACK")
+PY
+locker=$!
+for _ in $(seq 100); do [ -s bk/1.db-journal ] && break; sleep 0.05; done
+[ -s bk/1.db-journal ] || fail "bk/1.db was not locked"
 env --ignore-signal=HUP "$cli" backup --jobs 1 --db 'sqlite:bk/*.db' > out 2> err &
 parent=$!
 hup_ignored_by "$parent" || fail "SIGHUP never set to be ignored in the command (test premise)"
@@ -154,6 +166,7 @@ set +e
 wait "$parent"
 rc=$?
 set -e
+wait "$locker"
 [ "$rc" = 0 ] || { cat out err; fail "SIGHUP under nohup stopped the fleet: exit $rc"; }
 [ "$hups" -ge 3 ] || fail "only $hups SIGHUPs reached a worker (test premise)"
 for i in 1 2 3; do
