@@ -22,9 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Entries (a power of two) and the longest string kept. */
-#define JS_MEMO_ENTRIES 512u
-#define JS_MEMO_BYTES   24u
+/* Entries (a power of two) and the longest string kept: a module path
+ * ("./dist/commonjs/module/index.js" under package.json's exports, reached
+ * through two oneOf) or a URL often passes 24 bytes. 1,024 entries of 88
+ * bytes (about 90 kB) hold a real closure's strings with few collisions;
+ * they are allocated at the first answer kept, so a schema whose check
+ * keeps none (most small ones) costs the memo's pointer alone. */
+#define JS_MEMO_ENTRIES 1024u
+#define JS_MEMO_BYTES   64u
 
 typedef struct js_memo_entry {
 	const void *owner; /* NULL: empty */
@@ -34,7 +39,7 @@ typedef struct js_memo_entry {
 } js_memo_entry;
 
 struct js_memo {
-	js_memo_entry e[JS_MEMO_ENTRIES];
+	js_memo_entry *e; /* JS_MEMO_ENTRIES of them; NULL: none kept yet */
 };
 
 js_memo *dbc_js_memo_new(void)
@@ -44,6 +49,8 @@ js_memo *dbc_js_memo_new(void)
 
 void dbc_js_memo_free(js_memo *m)
 {
+	if (m)
+		free(m->e);
 	free(m);
 }
 
@@ -83,7 +90,7 @@ static js_memo_entry *entry(js_memo *m, const void *owner, const char *s, uint32
 
 bool dbc_js_memo_get(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t *value)
 {
-	if (!m || len > JS_MEMO_BYTES)
+	if (!m || !m->e || len > JS_MEMO_BYTES)
 		return false;
 	const js_memo_entry *e = entry(m, owner, s, len);
 	if (e->owner != owner || e->n != len || !dbc_js_same_bytes(e->s, s, len))
@@ -96,6 +103,8 @@ void dbc_js_memo_put(js_memo *m, const void *owner, const char *s, uint32_t len,
 {
 	if (!m || len > JS_MEMO_BYTES)
 		return;
+	if (!m->e && !(m->e = calloc(JS_MEMO_ENTRIES, sizeof(js_memo_entry))))
+		return; /* no memory: the answer is not kept */
 	js_memo_entry *e = entry(m, owner, s, len);
 	e->owner = owner;
 	e->n = len;

@@ -252,6 +252,50 @@ static void escaped_strings_at_the_step_limit(void)
 	dbc_ctx_finish(&ctx);
 }
 
+/* Strings up to 64 bytes (js_memo.c: JS_MEMO_BYTES) under a oneOf keep
+ * their settled answer in the memo: the one asked a second time, and one
+ * differing from it in a single byte, its middle or its last, each get
+ * the evaluator's verdict (a path's letters pass, a digit among them
+ * does not; 64 bytes are kept, 65 are not). */
+static void long_strings_kept(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	dbc_js_options opts = {.check_meta = true};
+	dbc_js_schema *s = NULL;
+	CHECK(dbc_js_compile(&ctx,
+	                     "{\"properties\": {\"p\": {\"oneOf\": [{\"type\": \"string\","
+	                     " \"pattern\": \"^\\\\./[a-z]+$\"}, {\"type\": \"object\"}]}}}",
+	                     &opts, &s) == DBC_OK,
+	      "the oneOf of a string schema compiles");
+	if (!s)
+		return;
+	for (int len = 30; len <= 65; len++) {
+		for (int at = -1; at < 2; at++) {
+			char doc[96], str[70];
+			memset(str, 'a', (size_t)len);
+			str[0] = '.';
+			str[1] = '/';
+			str[len] = '\0';
+			if (at >= 0)
+				str[at ? len - 1 : len / 2] = '7';
+			snprintf(doc, sizeof doc, "{\"p\": \"%s\"}", str);
+			for (int ask = 0; ask < 2; ask++) {
+				dbc_error_clear(&ctx);
+				int verdict = dbc_js_compiled_verdict(&ctx, s, doc);
+				dbc_error_clear(&ctx);
+				bool valid = false;
+				CHECK(dbc_js_validate(&ctx, s, doc, &valid, NULL, NULL, 0) == DBC_OK,
+				      "the evaluator judges the string");
+				CHECK(valid == (at < 0), "a digit fails the pattern");
+				CHECK(verdict == (valid ? 1 : 0), "the compiled check agrees with the evaluator");
+			}
+		}
+	}
+	dbc_js_free(s);
+	dbc_ctx_finish(&ctx);
+}
+
 /* Whitespace before each token as pretty-printed JSON puts it (a line
  * break and an indentation of spaces, js_private.h: dbc_js_skip_ws's
  * 8-byte look) and as it does not (tabs, carriage returns, blank lines,
@@ -472,6 +516,7 @@ int main(void)
 	escaped_and_many_names();
 	line_breaks();
 	deep_walks();
+	long_strings_kept();
 	printf("# %d documents: the evaluator found %d valid, the compiled check decided %d\n", runs,
 	       evaluator_valid, decided);
 	printf("# %d documents walked: the evaluator found %d valid, the check fed by tokens "
