@@ -40,14 +40,18 @@ def row_hash(table, key):
     v = (t << 32) | k
     return v - (1 << 64) if v >= 1 << 63 else v
 for table, key in [("public.account", {"id": 1}), ("public.\"my table\"", {"b": "x", "a": -20, "ok": True}),
-                   ("shop.orders", None), ("public.t", {"k": None, "nested": [1]})]:
+                   ("shop.orders", None), ("public.t", {"k": None, "nested": [1]}),
+                   ("public.n", {"a": 0, "b": 10000, "c": -10000, "d": 123400000000, "e": 99990000,
+                                 "f": 9223372036854775807, "g": -9223372036854775808, "h": 10**40})]:
     print(row_hash(table, key))
 EOF
 )
 got=$(q -c "SELECT dbcare.audit_row_hash('public.account', '{\"id\": 1}')" \
         -c "SELECT dbcare.audit_row_hash('public.\"my table\"', '{\"ok\": true, \"a\": -20, \"b\": \"x\"}')" \
         -c "SELECT dbcare.audit_row_hash('shop.orders', NULL)" \
-        -c "SELECT dbcare.audit_row_hash('public.t', '{\"nested\": [1], \"k\": null}')")
+        -c "SELECT dbcare.audit_row_hash('public.t', '{\"nested\": [1], \"k\": null}')" \
+        -c "SELECT dbcare.audit_row_hash('public.n', '{\"a\": 0, \"b\": 1e4, \"c\": -10000, \"d\": 123400000000,
+              \"e\": 99990000, \"f\": 9223372036854775807, \"g\": -9223372036854775808, \"h\": 1e40}')")
 [ "$got" = "$expected" ] || fail "row hashes:
 $got
 want (the documented definition):
