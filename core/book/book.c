@@ -37,6 +37,31 @@ const dbc_book_table *dbc_book_table_named(const char *name)
 	return NULL;
 }
 
+const char *dbc_book_pg_primary_key(const dbc_book_table *t)
+{
+	return t->pg_primary_key ? t->pg_primary_key : t->primary_key;
+}
+
+/* Whether name is one of list's comma-separated names ("a, b"). */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *s = list; s && *s;) {
+		s += strspn(s, ", ");
+		size_t len = strcspn(s, ", ");
+		if (len == n && strncmp(s, name, n) == 0)
+			return true;
+		s += len;
+	}
+	return false;
+}
+
+bool dbc_book_pg_key_column(const dbc_book_table *t, const dbc_book_column *c)
+{
+	const char *key = dbc_book_pg_primary_key(t);
+	return key ? listed(key, c->name) : (c->flags & DBC_BOOK_PRIMARY_KEY) != 0;
+}
+
 const dbc_book_index *dbc_book_index_named(const dbc_book_table *t, const char *name,
                                            enum dbc_book_engine e)
 {

@@ -100,10 +100,13 @@ typedef struct dbc_book_table {
 	const char *sqlite_part; /* SQLite: the part whose first writing call makes it
 	                          * (NULL: every changing call does) */
 	const char *primary_key; /* a primary key of several columns: "a, b" */
-	const char *check_name;  /* a CHECK over several columns: its PostgreSQL name */
-	const char *check;       /* and expression */
-	const char *pg_since;    /* the extension version that added it */
-	int book_since;          /* the SQLite bookkeeping version that did */
+	/* PostgreSQL: its primary key of several columns in place of the
+	 * columns' PRIMARY_KEY flag, which then holds on SQLite alone */
+	const char *pg_primary_key;
+	const char *check_name;         /* a CHECK over several columns: its PostgreSQL name */
+	const char *check;              /* and expression */
+	const char *pg_since;           /* the extension version that added it */
+	int book_since;                 /* the SQLite bookkeeping version that did */
 	const dbc_book_column *columns; /* ended by an entry whose name is NULL */
 	const dbc_book_index *indexes;  /* the same; NULL: none */
 } dbc_book_table;
@@ -124,6 +127,12 @@ extern const int dbc_book_ntables;
 #define DBC_PG_SESSION_ROLE                                                                        \
 	"CASE WHEN pg_catalog.current_setting('role') = 'none' THEN"                                   \
 	" CAST(SESSION_USER AS text) ELSE pg_catalog.current_setting('role') END"
+
+/* The table's primary key of several columns on PostgreSQL ("a, b"),
+ * NULL when a column's PRIMARY_KEY flag makes it; and whether column c is
+ * that column or in that key (NOT NULL by it). */
+const char *dbc_book_pg_primary_key(const dbc_book_table *t);
+bool dbc_book_pg_key_column(const dbc_book_table *t, const dbc_book_column *c);
 
 /* The table of that name (without the prefix), NULL when none. */
 const dbc_book_table *dbc_book_table_named(const char *name);

@@ -17,7 +17,8 @@
  *            .pg_since, .book_since  the extension version and the SQLite
  *                         bookkeeping version (BOOK_VERSION) that added it
  *            .primary_key / .check_name + .check  keys and checks over
- *                         several columns
+ *                         several columns; .pg_primary_key PostgreSQL's key
+ *                         in place of the columns' (SQLite keeps theirs)
  *            DBC_BOOK_COLUMNS(DBC_COL(name, TYPE, fields...)...)
  *            DBC_BOOK_INDEXES(DBC_INDEX(name, "columns", fields...)...)
  *   a column: TYPE is one of dbc_book_type without DBC_BT_ (TEXT, INT,
@@ -499,6 +500,11 @@ const dbc_book_table dbc_book_tables[] = {
      * committed. PostgreSQL's row_hash (a 64-bit hash of table_name and key,
      * "The row hash") finds a row's entries by one bigint comparison per
      * index level; it is made after its function (pg/sql/70_audit.sql).
+     * On PostgreSQL that index is the primary key, (row_hash, id): one
+     * B-tree entry per log entry, not two (issue 63); ids come from the
+     * identity alone, so none repeats, and no reader looks an entry up by
+     * id (a chain is verified in id order by a sort, dbaudit_log reads the
+     * BRIN index on at or a table's range of row_hash).
      * SQLite's row_hash is the same table half over a hash of the key's
      * stored text (dbaudit_row_hash, written by the module's own writers and
      * set when a pending entry is completed: NULL while pending); its row
@@ -508,6 +514,7 @@ const dbc_book_table dbc_book_tables[] = {
     DBC_BOOK_TABLE("audit_log", .flags = DBC_BOOK_DUMPED | DBC_BOOK_OPTIONAL,
         .comment = "dbcare: the audit trail of the audited tables (dbaudit_enable)",
         .sqlite_part = "audit", .pg_since = "0.3.0", .book_since = 3,
+        .pg_primary_key = "row_hash, id",
         DBC_BOOK_COLUMNS(
             DBC_COL("id", BIGINT, .flags = PK | DBC_BOOK_IDENTITY | DBC_BOOK_AUTOINCREMENT),
             /* the start of the transaction that made the change */
@@ -531,7 +538,6 @@ const dbc_book_table dbc_book_tables[] = {
                     .pg_since = "0.3.1", .book_since = 17)),
         DBC_BOOK_INDEXES(
             DBC_INDEX("dbcare_audit_log_at", "at", .flags = PGO, .pg_method = "brin"),
-            DBC_INDEX("dbcare_audit_log_row", "row_hash, id", .flags = PGO),
             DBC_INDEX("dbcare_audit_log_hashed", "id", .where = "hash IS NOT NULL", .flags = SQO),
             DBC_INDEX("dbcare_audit_log_row", "row_hash", .flags = SQO),
             DBC_INDEX("dbcare_audit_log_pending", "id", .where = "txid <= 0", .flags = SQO))),

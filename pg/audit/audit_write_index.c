@@ -2,13 +2,14 @@
  * audit_write_index.c — the index entries of the entries the direct path
  * writes (pg/audit/audit_write.c, PostgreSQL 15 only, behind the same gate).
  *
- * A statement's entries arrive in id order, so the primary key (and any
- * index on a growing value) takes them at its right edge; but the row
- * index, (row_hash, id), takes them at random places: one descent of the
- * tree, its pages' cache lines and sometimes a page split per entry, about
- * half of the time an audited bulk INSERT spends on its log (docs/
- * benchmarks.md, "Trigger mode at the engine's limit"). So the entries of
- * every non-unique B-tree index of the log are gathered while the entries
+ * A statement's entries arrive in id order, so an index on a growing value
+ * takes them at its right edge; but an index on anything else takes them
+ * at random places: one descent of the tree, its pages' cache lines and
+ * sometimes a page split per entry. So the entries of every non-unique
+ * B-tree index of the log (its owner's: the log's own B-tree index is its
+ * primary key, (row_hash, id), unique, maintained entry by entry: sorting
+ * its entries cost more instructions than it saved, issue 63) are gathered
+ * while the entries
  * are stored, sorted in the index's own order (a tuplesort, as CREATE INDEX
  * sorts, spilling past work_mem) and inserted in that order at the end of
  * the call or every SORTED_CHUNK entries: consecutive inserts then walk the

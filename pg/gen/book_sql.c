@@ -116,11 +116,11 @@ static void pg_expect_table(FILE *out, const dbc_book_table *t)
 	for (const dbc_book_column *c = t->columns; c->name; c++) {
 		if (!dbc_book_column_on(c, DBC_BOOK_ON_PG))
 			continue;
-		bool not_null =
-		    (c->flags & (DBC_BOOK_NOT_NULL | DBC_BOOK_PG_NOT_NULL | DBC_BOOK_PRIMARY_KEY)) != 0;
+		bool not_null = (c->flags & (DBC_BOOK_NOT_NULL | DBC_BOOK_PG_NOT_NULL)) != 0 ||
+		                dbc_book_pg_key_column(t, c);
 		fprintf(out, "column %s %s %s%s\n", t->name, c->name, pg_format_type(c),
 		        not_null ? " not null" : "");
-		if (c->flags & DBC_BOOK_PRIMARY_KEY)
+		if ((c->flags & DBC_BOOK_PRIMARY_KEY) && !dbc_book_pg_primary_key(t))
 			fprintf(out, "constraint %s dbcare_%s_pkey\n", t->name, t->name);
 		if (c->check)
 			fprintf(out, "constraint %s %s\n", t->name, c->check_name);
@@ -128,7 +128,7 @@ static void pg_expect_table(FILE *out, const dbc_book_table *t)
 			fprintf(out, "%s %s %s\n", (c->flags & DBC_BOOK_UNIQUE_INDEX) ? "index" : "constraint",
 			        t->name, c->unique);
 	}
-	if (t->primary_key)
+	if (dbc_book_pg_primary_key(t))
 		fprintf(out, "constraint %s dbcare_%s_pkey\n", t->name, t->name);
 	if (t->check)
 		fprintf(out, "constraint %s %s\n", t->name, t->check_name);

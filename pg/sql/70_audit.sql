@@ -31,7 +31,8 @@
 
 -- dbcare:api audit
 
--- The row index (docs/audit.md, "The row hash"). row_hash is a portable
+-- The row index, the log's primary key (row_hash, id) (docs/audit.md, "The
+-- row hash"): its one B-tree index, one entry per log entry. row_hash is a portable
 -- 64-bit hash of table_name (high half) and key (low half): an entry's row
 -- is found by one bigint comparison per index level, where an index on
 -- (table_name, key) compared jsonb keys, the larger part of an entry's cost.

@@ -384,3 +384,11 @@ CREATE FUNCTION dbmigrate_apply("target" text, "online" boolean) RETURNS integer
     AS 'MODULE_PATHNAME', 'dbmigrate_apply_online';
 COMMENT ON FUNCTION dbmigrate_apply(text, boolean) IS 'dbmigrate_apply(target); online => true is refused: run dbcare migrate --online';
 REVOKE ALL ON FUNCTION dbmigrate_apply(text, boolean) FROM PUBLIC;
+
+-- The log's row index is its primary key (issue 63): (row_hash, id) in
+-- place of (id) and the index on (row_hash, id), so an entry costs one
+-- B-tree entry, not two. Ids come from the identity alone; no reader looks
+-- an entry up by id (core/book/tables.c, audit_log).
+ALTER TABLE dbcare.audit_log DROP CONSTRAINT dbcare_audit_log_pkey,
+    ADD CONSTRAINT dbcare_audit_log_pkey PRIMARY KEY (row_hash, id);
+DROP INDEX dbcare.dbcare_audit_log_row;

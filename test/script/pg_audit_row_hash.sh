@@ -40,14 +40,18 @@ def row_hash(table, key):
     v = (t << 32) | k
     return v - (1 << 64) if v >= 1 << 63 else v
 for table, key in [("public.account", {"id": 1}), ("public.\"my table\"", {"b": "x", "a": -20, "ok": True}),
-                   ("shop.orders", None), ("public.t", {"k": None, "nested": [1]})]:
+                   ("shop.orders", None), ("public.t", {"k": None, "nested": [1]}),
+                   ("public.n", {"a": 0, "b": 10000, "c": -10000, "d": 123400000000, "e": 99990000,
+                                 "f": 9223372036854775807, "g": -9223372036854775808, "h": 10**40})]:
     print(row_hash(table, key))
 EOF
 )
 got=$(q -c "SELECT dbcare.audit_row_hash('public.account', '{\"id\": 1}')" \
         -c "SELECT dbcare.audit_row_hash('public.\"my table\"', '{\"ok\": true, \"a\": -20, \"b\": \"x\"}')" \
         -c "SELECT dbcare.audit_row_hash('shop.orders', NULL)" \
-        -c "SELECT dbcare.audit_row_hash('public.t', '{\"nested\": [1], \"k\": null}')")
+        -c "SELECT dbcare.audit_row_hash('public.t', '{\"nested\": [1], \"k\": null}')" \
+        -c "SELECT dbcare.audit_row_hash('public.n', '{\"a\": 0, \"b\": 1e4, \"c\": -10000, \"d\": 123400000000,
+              \"e\": 99990000, \"f\": 9223372036854775807, \"g\": -9223372036854775808, \"h\": 1e40}')")
 [ "$got" = "$expected" ] || fail "row hashes:
 $got
 want (the documented definition):
@@ -70,8 +74,11 @@ q -c "CREATE TABLE w (id int, region text, v numeric, PRIMARY KEY (region, id))"
   -c "DELETE FROM w WHERE id > 15" -c "TRUNCATE w" > /dev/null
 [ "$(q -c "SELECT count(*) || ' ' || count(*) FILTER (WHERE row_hash IS NOT DISTINCT FROM dbcare.audit_row_hash(table_name, key)) FROM dbcare.audit_log")" = "36 36" ] ||
   fail "stored row hashes: $(q -c "SELECT id, operation, key, row_hash, dbcare.audit_row_hash(table_name, key) FROM dbcare.audit_log")"
-[ "$(q -c "SELECT pg_get_indexdef('dbcare.dbcare_audit_log_row'::regclass)")" = \
-  "CREATE INDEX dbcare_audit_log_row ON dbcare.audit_log USING btree (row_hash, id)" ] || fail "the row index"
+# the row index is the primary key, the log's one B-tree index (issue 63)
+[ "$(q -c "SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER BY indexrelid::regclass::text)
+            FROM pg_index WHERE indrelid = 'dbcare.audit_log'::regclass")" = \
+  "CREATE INDEX dbcare_audit_log_at ON dbcare.audit_log USING brin (at); CREATE UNIQUE INDEX dbcare_audit_log_pkey ON dbcare.audit_log USING btree (row_hash, id)" ] ||
+  fail "the log's indexes: the BRIN index on at and the primary key (row_hash, id)"
 
 # Two keys of one table whose hashes collide, and two tables whose names'
 # halves collide: found by a birthday search with the definition above

@@ -96,6 +96,20 @@ q -c "CREATE TABLE wide (id int PRIMARY KEY, $(seq -f 'c%02g text' 1 40 | paste 
   AND new_values = new_values::text::jsonb AND key = key::text::jsonb
   AND pg_column_size(ROW(new_values)) = pg_column_size(ROW(new_values::text::jsonb))
   AND pg_column_size(ROW(key)) = pg_column_size(ROW(key::text::jsonb))")" = 5 ] || fail "row images' layout"
+# integers: their numerics written in numeric's stored layout, byte for
+# byte what the server makes of the same values (sizes: no trailing zero
+# digit kept), at the edges of each base-10,000 digit and of each type
+q -c "CREATE TABLE ints (id bigint PRIMARY KEY, i int, s smallint)" \
+  -c "SELECT dbaudit_enable('ints')" \
+  -c "INSERT INTO ints SELECT b, (b % 2147483647)::int, (b % 32767)::smallint FROM unnest(ARRAY[
+        0, 1, -1, 9999, 10000, -10000, 10001, 99990000, 100000000, 123400000000, 120000000000000,
+        2147483647, -2147483648, 32767, -32768, 9223372036854775807, -9223372036854775808]::bigint[]) b" \
+  -c "INSERT INTO ints VALUES (42, -2147483648, -32768)" > /dev/null
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log l, ints t WHERE l.table_name = 'public.ints'
+  AND l.key = jsonb_build_object('id', t.id) AND l.new_values = to_jsonb(t)
+  AND pg_column_size(ROW(l.new_values)) = pg_column_size(ROW(to_jsonb(t)))
+  AND pg_column_size(ROW(l.key)) = pg_column_size(ROW(jsonb_build_object('id', t.id)))
+  AND l.new_values::text = to_jsonb(t)::text")" = 18 ] || fail "integers' numerics: $(q -c "SELECT key, new_values FROM dbcare.audit_log WHERE table_name = 'public.ints'")"
 [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.wide'
   AND new_values->>'c40' = 'v40 ' || (key->>'id') AND new_values->>'c01' = 'v1 ' || (key->>'id')")" = 3 ] ||
   fail "a wide row image's keys"

@@ -109,6 +109,12 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 # Transaction ids: xid8 on PostgreSQL; SQLite's dbaudit_txid() counter is an integer.
 < audit_log|txid|pg:xid8|not null
 > audit_log|txid|integer|not null
+# The log's row index: PostgreSQL's primary key (one B-tree entry per entry,
+# issue 63); SQLite's key is id, its rowid, and row_hash NULL while pending.
+< audit_log|primary key|row_hash,id
+< audit_log|row_hash|integer|not null
+> audit_log|primary key|id
+> audit_log|row_hash|integer|null
 # The audit entries written (dbcare_audit_entries_written): PostgreSQL counts
 # them per backend (identity values of rolled-back entries leave gaps);
 # SQLite's AUTOINCREMENT counter of the log is that count.
