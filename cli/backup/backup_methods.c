@@ -194,16 +194,11 @@ static int upload_unless_stopped(cli_db *db, cli_opts *o, const char *answer, bo
 	int sig = cli_stop_at_boundary();
 	if (!sig)
 		return cli_module_ship(db, o, answer);
-	if (staged)
-		cli_errorf("%s came as the backup was recorded: it is made and recorded, but its copy "
-		           "to %s was not made; it waits in backup.stage_dir, which dbcare backup "
-		           "--ship uploads",
-		           cli_stop_signal_name(sig), o->copy_to);
-	else
-		cli_errorf("%s came as the backup was recorded: it is made and recorded, but its copy "
-		           "to %s was not made; dbcare backup --copy-to %s makes another backup and "
-		           "its copy",
-		           cli_stop_signal_name(sig), o->copy_to, o->copy_to);
+	cli_errorf("%s came as the backup was recorded: it is made and recorded, but its copy to %s "
+	           "was not made; %s",
+	           cli_stop_signal_name(sig), o->copy_to,
+	           staged ? "it waits in backup.stage_dir, which dbcare backup --ship uploads"
+	                  : "run dbcare backup --copy-to again for another backup and its copy");
 	return CLI_ERROR;
 }
 
