@@ -7,6 +7,7 @@
  * migrates.
  */
 #include "cli/backup/common/sealed.h"
+#include "cli/backup/common/stop_cleanup.h"
 #include "options.h"
 #include "cli/driver/pin.h"
 #include "base/heap_grow.h"
@@ -317,7 +318,9 @@ static int run_on_databases(const cli_command *cmd, cli_opts *o, cli_line *line)
 	}
 	if (fleet)
 		return cli_run_fleet(cmd, o);
-	return cli_run_one(cmd, o, o->dbs[0]);
+	int rc = cli_run_one(cmd, o, o->dbs[0]);
+	cli_stop_end_stopped(); /* a stop honoured at a step boundary */
+	return rc;
 }
 
 static int run_command_line(int argc, char **argv)

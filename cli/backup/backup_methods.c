@@ -9,9 +9,14 @@
 #include "cli/backup/pg_dump/pg_dump.h"
 #include "cli/backup/pgbackrest/pgbackrest.h"
 #include "cli/backup/common/backup_dir_setting.h"
+#include "cli/backup/common/stop_cleanup.h"
+#include "cli/common/stop_signals.h"
 #include "cli/store/store.h"
+#include "backup/backup_name.h"
 #include "backup/backup_tool.h"
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,13 +115,15 @@ static const char *module_refuses(const cli_opts *o, char *buf, size_t n)
 	return NULL;
 }
 
-/* Without PATH and with backup.dir a store's URL (then o->copy_to): the
- * backup's path under dbbackup_create's default name (the database file's
- * name without its extension, the time) in backup.stage_dir (*stage, the
- * backups waiting there shipped first), else in the working directory.
- * *path NULL: backup.dir is a folder or empty (the module reads it
- * itself). 0, or -1 after saying why. */
-static int module_path_for_store(cli_db *db, cli_opts *o, char **path, char **stage)
+/* Without PATH, the backup's path under dbbackup_create's default name
+ * (core/backup/backup_name.h: the database file's name without its
+ * extension, the time), named here so that a stop can interrupt the
+ * backup until it is published (pages_stop.c): in backup.dir's folder,
+ * or, backup.dir a store's URL (then o->copy_to), in backup.stage_dir
+ * (*stage, the backups waiting there shipped first), else in the working
+ * directory. *path NULL: PATH given, or backup.dir empty (the module says
+ * so). 0, or -1 after saying why. */
+static int module_default_path(cli_db *db, cli_opts *o, char **path, char **stage)
 {
 	char *dir = NULL;
 	const char *before = o->copy_to;
@@ -125,26 +132,30 @@ static int module_path_for_store(cli_db *db, cli_opts *o, char **path, char **st
 		return 0;
 	if (cli_backup_dir_setting(db, o, "backup.dir", &dir) != 0)
 		return -1;
-	free(dir);
-	if (o->copy_to == before)
-		return 0;
-	if (cli_module_stage_dir(db, o, stage) != 0)
-		return -1;
+	bool store = o->copy_to != before;
+	if ((!store && !dir) || (store && cli_module_stage_dir(db, o, stage) != 0)) {
+		free(dir);
+		return store ? -1 : 0;
+	}
 	cli_rows r = {0};
-	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
+	char name[PATH_MAX + 64];
+	size_t len;
+	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) !=
+	    0) {
+		free(dir);
 		return -1;
-	const char *file = cli_cell(&r, 0, 0) && *cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "memory";
-	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	const char *dot = strrchr(base, '.');
-	char *stem = dot && dot > base ? strndup(base, (size_t)(dot - base)) : strdup(base);
-	*path = stem ? cli_backup_default_name(*stage, stem, ".db") : NULL;
-	free(stem);
-	cli_rows_free(&r);
-	if (!*path)
+	}
+	const char *stem = dbc_backup_file_stem(cli_cell(&r, 0, 0), &len);
+	const char *in = store ? (*stage ? *stage : "") : dir;
+	if (dbc_backup_default_name(name, sizeof name, in, stem, len, ".db") != 0)
+		cli_errorf("the folder %s is too long a path for a backup's name: give PATH", in);
+	else if (!(*path = strdup(name)))
 		cli_errorf("out of memory");
-	else
+	else if (store)
 		cli_note(&o->out, "backup.dir is %s: the backup is made %s as %s, then uploaded",
 		         o->copy_to, *stage ? "in backup.stage_dir" : "here", *path);
+	cli_rows_free(&r);
+	free(dir);
 	return *path ? 0 : -1;
 }
 
@@ -175,6 +186,22 @@ static int module_ship_only(cli_db *db, cli_opts *o)
 	return rc;
 }
 
+/* The backup's upload to o->copy_to, not started when a stop signal came
+ * as it was recorded (stop_cleanup.h: a step boundary); the command then
+ * ends of the signal. */
+static int upload_unless_stopped(cli_db *db, cli_opts *o, const char *answer, bool staged)
+{
+	int sig = cli_stop_at_boundary();
+	if (!sig)
+		return cli_module_ship(db, o, answer);
+	cli_errorf("%s came as the backup was recorded: it is made and recorded, but its copy to %s "
+	           "was not made; %s",
+	           cli_stop_signal_name(sig), o->copy_to,
+	           staged ? "it waits in backup.stage_dir, which dbcare backup --ship uploads"
+	                  : "run dbcare backup --copy-to again for another backup and its copy");
+	return CLI_ERROR;
+}
+
 /* The module makes, verifies and catalogues the copy (dbbackup_create);
  * sealed, it reads the key from the environment (the key file's path, put
  * there by --encrypt-key-file), never from SQL. */
@@ -185,11 +212,12 @@ static int module_run(cli_db *db, cli_opts *o, const char *target)
 	(void)target;
 	if (o->ship)
 		return module_ship_only(db, o);
-	if (module_path_for_store(db, o, &here, &stage) != 0)
+	if (module_default_path(db, o, &here, &stage) != 0)
 		return CLI_ERROR;
 	/* what waits goes first (a chain's base before what builds on it);
 	 * a store that fails leaves it waiting, and this backup beside it */
 	int waiting = stage ? cli_module_ship_pending(db, o, stage) : CLI_OK;
+	bool staged = stage != NULL;
 	free(stage);
 	/* an incremental to a store goes on from the store's chain: its base
 	 * is here as its row records it, or fetched back */
@@ -208,7 +236,7 @@ static int module_run(cli_db *db, cli_opts *o, const char *target)
 	cli_progress_end(&o->out); /* the pages copied, drawn from SQLite's log */
 	/* the copy is whole, verified and catalogued: only now may it leave,
 	 * its object a row of its own once whole in the store */
-	int rc = o->copy_to ? cli_module_ship(db, o, cli_cell(&r, 0, 0)) : CLI_OK;
+	int rc = o->copy_to ? upload_unless_stopped(db, o, cli_cell(&r, 0, 0), staged) : CLI_OK;
 	cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
 	return rc == CLI_OK ? waiting : rc;

@@ -7,6 +7,7 @@
  * a failure or a crash never leaves a half file, or an unverified one,
  * under the name a restore would pick.
  */
+#include "backup/backup_name.h"
 #include "backup/backup_private.h"
 #include "backup/backup_tool.h"
 
@@ -51,15 +52,13 @@ static int default_path(dbc_ctx *ctx, const dbc_backup_hooks *env, char **out)
 		}
 		dir = stage;
 	}
-	struct timespec ts;
-	struct tm tm;
-	char stamp[40];
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
-	size_t n = strlen(dir);
-	*out = dbc_printf(ctx, "%s%s%s-%s%03ldZ.db", dir, n && dir[n - 1] == '/' ? "" : "/", name,
-	                  stamp, ts.tv_nsec / 1000000);
+	char buf[4096];
+	if (dbc_backup_default_name(buf, sizeof buf, dir, name, strlen(name), ".db") != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "backup.dir %s is too long a path for a backup's name: set a shorter "
+		                 "folder, or pass a path",
+		                 dir);
+	*out = dbc_strdup(ctx, buf);
 	return *out ? DBC_OK : DBC_ERROR;
 }
 

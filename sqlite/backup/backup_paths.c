@@ -6,6 +6,7 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "backup_glue.h"
+#include "backup/backup_name.h"
 #include "sqlite/host/glue.h"
 
 #include <errno.h>
@@ -55,18 +56,12 @@ int sqldbc_backup_make_temp(dbc_ctx *ctx, const char *path, char **tmp_path)
 }
 
 /* The main database file's name without directory and extension
- * ("memory" for an in-memory database). */
+ * ("memory" for an in-memory database): backup_name.h's rule. */
 int sqldbc_backup_database_name(dbc_ctx *ctx, char **name)
 {
-	const char *file = sqlite3_db_filename(sqldbc_call_conn(ctx)->db, "main");
-	if (!file || !file[0]) {
-		*name = dbc_strdup(ctx, "memory");
-		return *name ? DBC_OK : DBC_ERROR;
-	}
-	const char *base = strrchr(file, '/');
-	base = base ? base + 1 : file;
-	const char *dot = strrchr(base, '.');
-	*name =
-	    dot && dot > base ? dbc_strndup(ctx, base, (size_t)(dot - base)) : dbc_strdup(ctx, base);
+	size_t len;
+	const char *stem =
+	    dbc_backup_file_stem(sqlite3_db_filename(sqldbc_call_conn(ctx)->db, "main"), &len);
+	*name = dbc_strndup(ctx, stem, len);
 	return *name ? DBC_OK : DBC_ERROR;
 }

@@ -212,10 +212,12 @@ print("ok: %d non-static functions, each used" % defined)
 # uses to run a migration statement by statement (migrate --commit-each),
 # and its checksums (readiness compares a folder with the registry);
 # backup: the flow of a backup a tool makes, which the command plugs its
-# tools (pg_dump, pgBackRest) into, and the verdicts on a backup's content
-# and file, which judge the dumps the command reads back
+# tools (pg_dump, pgBackRest) into, the verdicts on a backup's content
+# and file, which judge the dumps the command reads back, and the name a
+# backup without a path gets, which the SQLite module and the command share
 PUBLIC_EXTRA = {"schema/ddl_lex.h", "schema/ddl_text.h", "migrate/migrate_script.h",
-                "migrate/migrate_checksum.h", "backup/backup_tool.h", "backup/backup_content.h"}
+                "migrate/migrate_checksum.h", "backup/backup_tool.h", "backup/backup_content.h",
+                "backup/backup_name.h"}
 included = 0
 for path in sorted(glob.glob("core/*/*.[ch]") + glue("pg", "[ch]") + glob.glob("pg/gen/*.c") +
                    glue("sqlite", "[ch]") + glob.glob("cli/**/*.[ch]", recursive=True)):

@@ -5,7 +5,9 @@
 # command ends of the signal and leaves nothing, neither at the target's
 # name nor beside it (docs/backups.md: a failed or stopped restore deletes
 # its staging file at once; only a kill -9 leaves it to the next restore).
-# Then the commit points: a restore's rename, a backup's publication.
+# Then the commit points: a restore's rename, a backup's publication (and
+# the copy to --copy-to a stop held there does not start), and a backup
+# without PATH stopped before its publication.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/built_cli.sh"
@@ -56,7 +58,7 @@ echo "ok: a stop signal at the commit point ends a whole restore with 0"
 # A `dbcare backup` (the module's dbbackup_create, which publishes the file
 # and commits its row in one statement) stopped just after its file is
 # linked into place, and stopped the moment its temporary file appears:
-# it ends 0 whole and recorded, or of the signal saying so with nothing
+# it is whole and recorded, or ends of the signal saying so with nothing
 # left; never a file the catalog does not name, nor a temporary file.
 backup_stopped() {
   local rows
@@ -72,9 +74,19 @@ backup_stopped() {
   rm -f b.db
   sqlite3 "$db" "DELETE FROM dbcare_backups WHERE path = '$work/b.db'"
 }
-stop_at_name b.db TERM "$cli" backup b.db --db "sqlite:$db"
-[ "$rc" = 0 ] || fail "SIGTERM after the backup's publication: exit $rc ($(cat err))"
-backup_stopped "SIGTERM after the backup's publication"
+# Stopped just after its file is linked into place (every fsync slowed),
+# the signal held through the commit point is dropped there, but honoured
+# at the next step: the copy to --copy-to's folder is not started, the
+# command says so and ends of the signal; the backup stands, recorded.
+mkdir copies
+stop_at_name b.db TERM "$cli" backup b.db --copy-to "$work/copies" --db "sqlite:$db"
+rows=$(sqlite3 "$db" "SELECT count(*) FROM dbcare_backups WHERE path = '$work/b.db'")
+[ "$rc" = 143 ] && [ -e b.db ] && [ "$rows" = 1 ] && [ -z "$(ls copies)" ] ||
+  fail "SIGTERM at the commit with --copy-to: exit $rc, $rows row(s), copies: $(ls copies) ($(cat err))"
+grep -q "dbcare: SIGTERM came as the backup was recorded: it is made and recorded, but its copy to $work/copies was not made" err ||
+  fail "SIGTERM before the copy is unsaid ($(cat err))"
+rm -f b.db
+sqlite3 "$db" "DELETE FROM dbcare_backups WHERE path = '$work/b.db'"
 env --default-signal "$cli" backup b.db --db "sqlite:$db" >out 2>err &
 pid=$!
 for _ in $(seq 4000); do
@@ -84,7 +96,37 @@ done
 kill -INT "$pid" 2>/dev/null || true
 set +e; wait "$pid"; rc=$?; set -e
 backup_stopped "SIGINT once the backup's temporary file appears"
-echo "ok: a stopped backup is whole and recorded or leaves nothing"
+echo "ok: a stopped backup is whole and recorded (its copy not started) or leaves nothing"
+
+# Without PATH (backup.dir a folder: the command names the backup there by
+# the module's rule, so a stop can interrupt it until it is published):
+# SIGINT the moment its temporary file appears, every write slowed by
+# strace (about 6 s whole), ends it of the signal with nothing left in the
+# folder nor in the catalog: before its publication, so well before its
+# end (the first look at a stop comes after the module's first step of
+# 4096 pages, about 3 s here; before the fix it ran whole and ended 0).
+mkdir bdir
+q "SELECT dbcare_set('backup.dir', '$work/bdir')" >/dev/null
+env --default-signal strace -qq -o /dev/null -e trace=pwrite64 -e inject=pwrite64:delay_enter=500 \
+  "$cli" backup --db "sqlite:$db" >out 2>err &
+tracer=$!
+command=$(child_of "$tracer")
+for _ in $(seq 1000); do
+  compgen -G 'bdir/*.tmp-*' >/dev/null && break
+  kill -0 "$tracer" 2>/dev/null || break
+  sleep 0.005
+done
+compgen -G 'bdir/*.tmp-*' >/dev/null || fail "the backup without PATH never made its temporary file ($(cat err))"
+sent=$(date +%s%N)
+kill -INT "$command"
+set +e; wait "$tracer"; rc=$?; set -e
+ms=$((($(date +%s%N) - sent) / 1000000))
+rows=$(sqlite3 "$db" "SELECT count(*) FROM dbcare_backups WHERE path LIKE '$work/bdir/%'")
+[ "$rc" = 130 ] && [ -z "$(ls bdir)" ] && [ "$rows" = 0 ] ||
+  fail "SIGINT to a backup without PATH: exit $rc after $ms ms, left $(ls bdir) and $rows row(s) ($(cat err))"
+grep -q "the backup was interrupted; nothing of it is left" err || fail "the stopped backup without PATH is unsaid ($(cat err))"
+q "SELECT dbcare_set('backup.dir', '')" >/dev/null
+echo "ok: a backup without PATH stopped in $ms ms leaves nothing"
 
 # A stop signal ignored when the restore started (nohup) stays ignored:
 # SIGHUP the moment the staging file appears, and the restore ends whole.

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 int cli_backup_dir_setting(cli_db *db, cli_opts *o, const char *key, char **dir)
 {
@@ -36,19 +35,4 @@ int cli_backup_dir_setting(cli_db *db, cli_opts *o, const char *key, char **dir)
 	}
 	cli_rows_free(&r);
 	return rc;
-}
-
-char *cli_backup_default_name(const char *dir, const char *stem, const char *ext)
-{
-	struct timespec ts;
-	struct tm tm;
-	char stamp[40], *out = NULL;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
-	size_t n = dir ? strlen(dir) : 0;
-	if (asprintf(&out, "%s%s%s-%s%03ldZ%s", n ? dir : "", n && dir[n - 1] != '/' ? "/" : "", stem,
-	             stamp, ts.tv_nsec / 1000000, ext) < 0)
-		return NULL;
-	return out;
 }

@@ -19,10 +19,4 @@
  * value: dbcare_get's error; a --copy-to that names another store). */
 int cli_backup_dir_setting(cli_db *db, cli_opts *o, const char *key, char **dir);
 
-/* "<stem>-<UTC time with milliseconds>Z<ext>" (malloc'd) in the folder
- * dir ("" or NULL: the working directory), as dbbackup_create names a
- * backup in backup.dir: two a second apart do not collide. NULL when out
- * of memory. */
-char *cli_backup_default_name(const char *dir, const char *stem, const char *ext);
-
 #endif

@@ -30,6 +30,7 @@ static char paths[CLI_STOP_SLOTS][SIDES][PATH_MAX + 16];
 static struct sigaction saved[NSTOPS];
 static bool armed;
 static int dropped; /* the last stop signal a commit point dropped, until taken */
+static int stopped; /* that signal, once a step boundary honoured it */
 
 static void on_stop(int sig)
 {
@@ -192,6 +193,16 @@ int cli_stop_commit(cli_stop_slot slot, int (*commit)(void *), void *arg)
 int cli_stop_take_dropped(void)
 {
 	int sig = dropped;
-	dropped = 0;
+	dropped = stopped = 0;
 	return sig;
+}
+
+int cli_stop_at_boundary(void)
+{
+	return stopped = dropped;
+}
+
+void cli_stop_end_stopped(void)
+{
+	cli_stop_signal_end(stopped);
 }

@@ -62,5 +62,14 @@ void cli_stop_release(sigset_t *old, bool done);
  * as it would have, but a fleet's worker (fleet.c) tells its parent, which
  * starts no further database. */
 int cli_stop_take_dropped(void);
+/* A step boundary after a commit point: the stop signal it dropped (0:
+ * none) stops the command before its next step, whose caller says what is
+ * left undone. The signal stays for cli_stop_take_dropped (a fleet's
+ * worker tells its parent, which ends of it), and one command ends of it
+ * once it returns (cli_stop_end_stopped). */
+int cli_stop_at_boundary(void);
+/* The process ends of the stop signal a step boundary honoured, if any:
+ * 128+N, as a signal that found no commit point would have. */
+void cli_stop_end_stopped(void);
 
 #endif

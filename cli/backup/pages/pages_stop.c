@@ -9,12 +9,27 @@
  * or, the statement done, dropped as at any commit point (stop_cleanup.h):
  * the backup is whole and recorded, or nothing of it is left. Invariant:
  * the handler only reads the pending set and the name's existence.
+ *
+ * So the name must be known before the call: without PATH the caller
+ * (backup_methods.c) names the backup in backup.dir by the module's own
+ * rule, the core's (core/backup/backup_name.h), and passes it. The other
+ * way, watching the module publish a name it chose (the folder's
+ * listing, the catalog's row), cannot tell this backup's file from
+ * another process's, nor see the row before the statement commits it.
+ *
+ * The module looks at an interrupt between its steps (a copy step, a
+ * phase of the verification) by stepping a trivial statement of a few
+ * virtual machine steps on this connection: the handler runs every
+ * STOP_LOOK_STEPS steps so that each such look reaches it.
  */
 #include "pages.h"
 #include "cli/backup/common/stop_cleanup.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
+
+/* fewer than the module's look at an interrupt (host_interrupted) takes */
+#define STOP_LOOK_STEPS 4
 
 /* the progress handler: non-zero interrupts the statement */
 static int stop_before_publish(void *target)
@@ -27,7 +42,7 @@ int cli_module_backup_create(cli_db *db, cli_opts *o, const char *const p[2], cl
 {
 	sigset_t old;
 	cli_stop_hold(&old);
-	sqlite3_progress_handler(db->handle, 1000, stop_before_publish, (void *)p[0]);
+	sqlite3_progress_handler(db->handle, STOP_LOOK_STEPS, stop_before_publish, (void *)p[0]);
 	int made = cli_q(db, o, "SELECT dbbackup_create($1, $2)", 2, p, r);
 	sqlite3_progress_handler(db->handle, 0, NULL, NULL);
 	struct stat st;
