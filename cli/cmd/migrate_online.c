@@ -229,7 +229,8 @@ static int read_wal(online_run *r, dbc_wal_state *w)
 	cli_rows_free(&s);
 	fprintf(stderr,
 	        "dbcare: migrate --online cannot read the WAL written since the last checkpoint "
-	        "(%s): its batches are not paced by it\n",
+	        "(%s): its batches are not paced by it (grant EXECUTE on pg_control_checkpoint() "
+	        "to pace them)\n",
 	        r->db->error.message ? r->db->error.message : "no row");
 	cli_error_clear(r->db);
 	r->wal_unknown = true;
