@@ -212,9 +212,9 @@ static int wait_for_replicas(online_run *r)
 	}
 }
 
-/* The server's WAL state (the driver's online_wal_state) into *w: 0, 1
- * when it cannot be read (said once: the batches are then not paced by
- * it), -1 never (an unreadable state is not an error of the run). */
+/* The server's WAL state (the driver's online_wal_state) into *w: 0, or 1
+ * when it cannot be read, which is said once and is not an error of the
+ * run: its batches are then not paced by it. */
 static int read_wal(online_run *r, dbc_wal_state *w)
 {
 	cli_rows s = {0};
@@ -241,9 +241,8 @@ static int read_wal(online_run *r, dbc_wal_state *w)
  * while the WAL since the last checkpoint is over its share of what would
  * make the server start the next one, or too near it for the batches to
  * write as much again as since the last reading (dbc_throttle_wal_waits),
- * poll every
- * 200 ms, saying how far when the wait starts and every 5 s, and how long
- * it took when it ends. A wait ends too when a checkpoint completes (the
+ * poll every 200 ms, saying how far when the wait starts and every 5 s,
+ * and how long it took when it ends. A wait ends too when a checkpoint completes (the
  * WAL since the last one falls): clients that alone write past the share
  * still let the backfill go on, a batch a checkpoint. */
 static void wait_for_wal(online_run *r)
