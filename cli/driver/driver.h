@@ -182,11 +182,12 @@ typedef struct cli_driver {
 	 * how many sessions wait for a lock this session holds, asked in a
 	 * backfill batch's transaction before its COMMIT (the throttle's
 	 * measure, core/migrate/migrate_throttle.h; NULL: not known).
-	 * online_wal_state: one row, the backfill's WAL pacing's measures in
-	 * dbc_wal_state's order (migrate_throttle.h: WAL since the last
-	 * checkpoint's redo point, that point's offset in its segment, the
-	 * segment's size, max_wal_size in MB, checkpoint_completion_target;
-	 * NULL: an engine without WAL checkpoints, never paced by them). */
+	 * online_wal_state: one row, the backfill's WAL pacing's measures
+	 * (migrate_throttle.h): the WAL insert position and the last completed
+	 * checkpoint's redo point, in bytes, the WAL segment's size,
+	 * max_wal_size in MB, checkpoint_completion_target, and the count of
+	 * checkpoints begun (NULL: an engine without WAL checkpoints, never
+	 * paced by them). */
 	const char *lock_wait_local, *lock_wait_session, *lock_wait_reset, *lock_not_granted;
 	const char *exclusive_lock, *lock_holders;
 	const char *online_done_steps, *online_half_done, *online_lock_waiters;

@@ -419,15 +419,18 @@ const cli_driver cli_pg_driver = {
     .online_lock_waiters = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity "
                            "WHERE wait_event_type = 'Lock' AND pg_catalog.pg_backend_pid() "
                            "OPERATOR(pg_catalog.=) ANY (pg_catalog.pg_blocking_pids(pid))",
-    /* the last checkpoint completed (pg_control_checkpoint) and the
-     * settings in their units (pg_settings: bytes, MB) */
+    /* positions as bytes since 0/0; the last checkpoint completed
+     * (pg_control_checkpoint); the checkpoints begun, which count one as
+     * it begins (pg_stat_bgwriter); the settings in their units
+     * (pg_settings: bytes, MB) */
     .online_wal_state =
-        "SELECT pg_catalog.pg_current_wal_insert_lsn() OPERATOR(pg_catalog.-) c.redo_lsn, "
-        "(c.redo_lsn OPERATOR(pg_catalog.-) '0/0'::pg_catalog.pg_lsn) OPERATOR(pg_catalog.%) "
-        "s.seg, s.seg, s.wal, s.target "
+        "SELECT pg_catalog.pg_current_wal_insert_lsn() OPERATOR(pg_catalog.-) "
+        "'0/0'::pg_catalog.pg_lsn, c.redo_lsn OPERATOR(pg_catalog.-) '0/0'::pg_catalog.pg_lsn, "
+        "s.seg, s.wal, s.target, (SELECT checkpoints_timed OPERATOR(pg_catalog.+) "
+        "checkpoints_req FROM pg_catalog.pg_stat_bgwriter) "
         "FROM pg_catalog.pg_control_checkpoint() c, (SELECT "
         "pg_catalog.max(setting) FILTER (WHERE name OPERATOR(pg_catalog.=) 'wal_segment_size') "
-        "::pg_catalog.numeric AS seg, "
+        "AS seg, "
         "pg_catalog.max(setting) FILTER (WHERE name OPERATOR(pg_catalog.=) 'max_wal_size') AS wal, "
         "pg_catalog.max(setting) FILTER (WHERE name OPERATOR(pg_catalog.=) "
         "'checkpoint_completion_target') AS target FROM pg_catalog.pg_settings) s",
