@@ -119,9 +119,9 @@ double dbc_throttle_yield_ms(double held_ms);
  * and for what the batches write between two readings. The state is read
  * before a batch at most once a WAL_READ_MS while the room left at the
  * last reading was a segment or more, before every batch when less. The
- * last checkpoint is the last one completed (pg_control_checkpoint):
- * while the next one runs, the distance is measured from the older redo
- * point, which errs on the side of waiting, until it completes. */
+ * redo point is the command's to find (cli/cmd/migrate_online.c): the
+ * last completed checkpoint's, or, for one seen to begin since, a position
+ * at or before its own; either errs on the side of waiting. */
 #define DBC_THROTTLE_WAL_SHARE_PCT 75
 #define DBC_THROTTLE_WAL_READ_MS   1000.0
 
