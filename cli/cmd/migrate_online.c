@@ -84,10 +84,11 @@ typedef struct online_run {
 	double wal_read_at, wal_waited_ms;
 	int64_t wal_room, wal_segment, wal_written;
 	bool wal_unknown;
-	/* the checkpoints begun at the last reading and the WAL insert
-	 * position then (-1: not read); the redo point of the checkpoint seen
-	 * to begin since, at least that position (0: none seen) */
-	int64_t wal_begun, wal_insert, wal_redo;
+	/* whether the checkpointer was idle at the last reading and the WAL
+	 * insert position then (-1: not read); the redo point of a checkpoint
+	 * seen to begin since, at most its own (0: none seen) */
+	bool wal_idle;
+	int64_t wal_insert, wal_redo;
 } online_run;
 
 /* Sleeps ms, its fraction kept: a 0.2 ms batch rests 0.6 ms, not 0. */
@@ -220,20 +221,22 @@ static int wait_for_replicas(online_run *r)
  * when it cannot be read, which is said once and is not an error of the
  * run: its batches are then not paced by it. The redo point is the last
  * completed checkpoint's, or, when a checkpoint was seen to begin between
- * two readings and has not completed, the insert position at the first
- * of them: a checkpoint runs for most of checkpoint_timeout, and the
- * server counts from its redo point from its start (the one taken is at
- * or before it: the WAL since is counted whole or more). */
+ * two readings (the checkpointer idle at the first, not at the second) and
+ * has not completed, the insert position at the first of them: a
+ * checkpoint runs for most of checkpoint_timeout, and the server counts
+ * from its redo point from its start (the one taken is at or before it:
+ * the WAL since is counted whole or more). */
 static int read_wal(online_run *r, dbc_wal_state *w)
 {
 	cli_rows s = {0};
 	int rc = r->db->drv->query(r->db, r->db->drv->online_wal_state, 0, NULL, &s);
 	if (rc == 0 && s.nrows == 1 && cli_cell(&s, 0, 0) && cli_cell(&s, 0, 5)) {
 		int64_t insert = atoll(cli_cell(&s, 0, 0)), redo = atoll(cli_cell(&s, 0, 1));
-		int64_t seg = atoll(cli_cell(&s, 0, 2)), begun = atoll(cli_cell(&s, 0, 5));
-		if (r->wal_insert >= 0 && begun != r->wal_begun)
+		int64_t seg = atoll(cli_cell(&s, 0, 2));
+		bool idle = cli_cell(&s, 0, 5)[0] == 't';
+		if (r->wal_insert >= 0 && r->wal_idle && !idle)
 			r->wal_redo = r->wal_insert;
-		r->wal_begun = begun;
+		r->wal_idle = idle;
 		r->wal_insert = insert;
 		if (r->wal_redo > redo)
 			redo = r->wal_redo;
@@ -677,7 +680,7 @@ static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const ch
 	                    0,
 	                    0,
 	                    false,
-	                    -1,
+	                    false,
 	                    -1,
 	                    0};
 }

@@ -185,9 +185,9 @@ typedef struct cli_driver {
 	 * online_wal_state: one row, the backfill's WAL pacing's measures
 	 * (migrate_throttle.h): the WAL insert position and the last completed
 	 * checkpoint's redo point, in bytes, the WAL segment's size,
-	 * max_wal_size in MB, checkpoint_completion_target, and the count of
-	 * checkpoints begun (NULL: an engine without WAL checkpoints, never
-	 * paced by them). */
+	 * max_wal_size in MB, checkpoint_completion_target, and whether no
+	 * checkpoint runs now, as far as the role can see (NULL: an engine without WAL checkpoints,
+	 * never paced by them). */
 	const char *lock_wait_local, *lock_wait_session, *lock_wait_reset, *lock_not_granted;
 	const char *exclusive_lock, *lock_holders;
 	const char *online_done_steps, *online_half_done, *online_lock_waiters;
