@@ -15,7 +15,11 @@
  *     file measures): before each batch (their positions read at most
  *     once a second), while the replica that lags most
  *     is more than --max-replica-lag bytes of WAL behind, the batch waits
- *     and the command says for which replica; each batch's size follows
+ *     and the command says for which replica; while the WAL written since
+ *     the last checkpoint is over its share of what would make the server
+ *     start the next one (dbc_throttle_wal_room), the batch waits too, and
+ *     the command says so (a backfill never forces a checkpoint before
+ *     checkpoint_timeout would); each batch's size follows
  *     how the last one went (its time, its lock retries, the sessions it
  *     kept waiting); a batch whose BEGIN finds the database busy is tried
  *     again like one whose rows are; after each batch the command rests
@@ -74,6 +78,17 @@ typedef struct online_run {
 	int ax_units;
 	double ax_max_ms;
 	const char *ax_max_purpose; /* the longest one's first step's purpose */
+	/* WAL pacing: when the server's WAL state was last read (-1: never),
+	 * the room it left and its segment's size, the time waited for it,
+	 * and whether the state was found unreadable (said once) */
+	double wal_read_at, wal_waited_ms;
+	int64_t wal_room, wal_segment, wal_written;
+	bool wal_unknown;
+	/* whether the checkpointer was idle at the last reading and the WAL
+	 * insert position then (-1: not read); the redo point of a checkpoint
+	 * seen to begin since, at most its own (0: none seen) */
+	bool wal_idle;
+	int64_t wal_insert, wal_redo;
 } online_run;
 
 /* Sleeps ms, its fraction kept: a 0.2 ms batch rests 0.6 ms, not 0. */
@@ -202,6 +217,98 @@ static int wait_for_replicas(online_run *r)
 	}
 }
 
+/* The server's WAL state (the driver's online_wal_state) into *w: 0, or 1
+ * when it cannot be read, which is said once and is not an error of the
+ * run: its batches are then not paced by it. The redo point is the last
+ * completed checkpoint's, or, when a checkpoint was seen to begin between
+ * two readings (the checkpointer idle at the first, not at the second) and
+ * has not completed, the insert position at the first of them: a
+ * checkpoint runs for most of checkpoint_timeout, and the server counts
+ * from its redo point from its start (the one taken is at or before it:
+ * the WAL since is counted whole or more). */
+static int read_wal(online_run *r, dbc_wal_state *w)
+{
+	cli_rows s = {0};
+	int rc = r->db->drv->query(r->db, r->db->drv->online_wal_state, 0, NULL, &s);
+	if (rc == 0 && s.nrows == 1 && cli_cell(&s, 0, 0) && cli_cell(&s, 0, 5)) {
+		int64_t insert = atoll(cli_cell(&s, 0, 0)), redo = atoll(cli_cell(&s, 0, 1));
+		int64_t seg = atoll(cli_cell(&s, 0, 2));
+		bool idle = cli_cell(&s, 0, 5)[0] == 't';
+		if (r->wal_insert >= 0 && r->wal_idle && !idle)
+			r->wal_redo = r->wal_insert;
+		r->wal_idle = idle;
+		r->wal_insert = insert;
+		if (r->wal_redo > redo)
+			redo = r->wal_redo;
+		*w = (dbc_wal_state){insert - redo, seg > 0 ? redo % seg : 0, seg, atof(cli_cell(&s, 0, 3)),
+		                     atof(cli_cell(&s, 0, 4))};
+		cli_rows_free(&s);
+		return 0;
+	}
+	cli_rows_free(&s);
+	fprintf(stderr,
+	        "dbcare: migrate --online cannot read the WAL written since the last checkpoint "
+	        "(%s): its batches are not paced by it (grant EXECUTE on pg_control_checkpoint() "
+	        "to pace them)\n",
+	        r->db->error.message ? r->db->error.message : "no row");
+	cli_error_clear(r->db);
+	r->wal_unknown = true;
+	return 1;
+}
+
+/* Before a batch, when the WAL state is due again (dbc_throttle_wal_due):
+ * while the WAL since the last checkpoint is over its share of what would
+ * make the server start the next one, or too near it for the batches to
+ * write as much again as since the last reading (dbc_throttle_wal_waits),
+ * poll every 200 ms, saying how far when the wait starts and every 5 s,
+ * and how long it took when it ends. A wait ends too when a checkpoint completes (the
+ * WAL since the last one falls): clients that alone write past the share
+ * still let the backfill go on, a batch a checkpoint. */
+static void wait_for_wal(online_run *r)
+{
+	double started = dbc_monotonic_ms(), said = 0;
+	if (!r->db->drv->online_wal_state || r->wal_unknown ||
+	    !dbc_throttle_wal_due(r->wal_read_at, started, r->wal_room, r->wal_segment))
+		return;
+	int64_t first = -1;
+	for (;;) {
+		dbc_wal_state w;
+		if (read_wal(r, &w) != 0)
+			return;
+		double now = dbc_monotonic_ms();
+		/* what the batches (and the clients) wrote since the last
+		 * reading: negative when a checkpoint completed meanwhile */
+		int64_t step = r->wal_read_at < 0 ? 0 : w.written - r->wal_written;
+		r->wal_read_at = now;
+		r->wal_room = dbc_throttle_wal_room(&w);
+		r->wal_segment = w.segment;
+		r->wal_written = w.written;
+		if (!dbc_throttle_wal_waits(&w, step) || (first >= 0 && w.written < first)) {
+			if (said > 0) {
+				r->wal_waited_ms += now - started;
+				fprintf(stderr,
+				        "dbcare: migrate --online: WAL pacing waited %.0f ms (%.1f MB since the "
+				        "last checkpoint): the backfill goes on\n",
+				        now - started, w.written / 1048576.0);
+			}
+			return;
+		}
+		if (first < 0)
+			first = w.written;
+		if (said == 0 || now - said >= 5000) {
+			int64_t trigger = dbc_throttle_wal_trigger(&w);
+			fprintf(stderr,
+			        "dbcare: migrate --online waits for WAL pacing: %.1f MB written since the "
+			        "last checkpoint, over %d%% of the %.1f MB that would start the next "
+			        "(max_wal_size %.0f MB), before its next batch\n",
+			        w.written / 1048576.0, DBC_THROTTLE_WAL_SHARE_PCT, trigger / 1048576.0,
+			        w.max_wal_mb);
+			said = now;
+		}
+		pause_ms(200);
+	}
+}
+
 /* How many sessions wait for this batch's locks now (0 when the driver
  * cannot tell), -1 on an error; the batch's transaction goes on. */
 static int lock_waiters(online_run *r)
@@ -251,6 +358,7 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 {
 	if (wait_for_replicas(r) != 0)
 		return -1;
+	wait_for_wal(r);
 	for (int k = 1;; k++) {
 		cli_rows b = {0};
 		double t0 = dbc_monotonic_ms();
@@ -565,7 +673,16 @@ static online_run run_of(cli_db *db, cli_opts *o, const cli_rows *plan, const ch
 	                    0,
 	                    0,
 	                    0,
-	                    NULL};
+	                    NULL,
+	                    -1,
+	                    0,
+	                    0,
+	                    0,
+	                    0,
+	                    false,
+	                    false,
+	                    -1,
+	                    0};
 }
 
 int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
@@ -624,8 +741,8 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	if (rc == 0 && due && rows)
 		cli_note(&o->out,
 		         "migration %s: %ld row(s) filled in batches (%ld; their size %d%% to %d%% of "
-		         "the plan's, %.0f ms waited for replicas)",
-		         version, rows, r.batches, r.pct_min, r.pct_max, r.lag_waited_ms);
+		         "the plan's, %.0f ms waited for replicas, %.0f ms for WAL pacing)",
+		         version, rows, r.batches, r.pct_min, r.pct_max, r.lag_waited_ms, r.wal_waited_ms);
 	if (rc == 0 && due && r.busy_ms > 0 && r.window_to > r.window_from)
 		cli_note(&o->out,
 		         "migration %s: the batches ran %.0f ms of the backfill's %.0f ms (%.0f%%)",

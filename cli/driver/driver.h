@@ -181,10 +181,17 @@ typedef struct cli_driver {
 	 * both read from dbmigrate_online_done's JSON. online_lock_waiters:
 	 * how many sessions wait for a lock this session holds, asked in a
 	 * backfill batch's transaction before its COMMIT (the throttle's
-	 * measure, core/migrate/migrate_throttle.h; NULL: not known). */
+	 * measure, core/migrate/migrate_throttle.h; NULL: not known).
+	 * online_wal_state: one row, the backfill's WAL pacing's measures
+	 * (migrate_throttle.h): the WAL insert position and the last completed
+	 * checkpoint's redo point, in bytes, the WAL segment's size,
+	 * max_wal_size in MB, checkpoint_completion_target, and whether no
+	 * checkpoint runs now, as far as the role can see (NULL: an engine without WAL checkpoints,
+	 * never paced by them). */
 	const char *lock_wait_local, *lock_wait_session, *lock_wait_reset, *lock_not_granted;
 	const char *exclusive_lock, *lock_holders;
 	const char *online_done_steps, *online_half_done, *online_lock_waiters;
+	const char *online_wal_state;
 } cli_driver;
 
 /* The engine's name ("postgresql" or "sqlite"), for output only: the JSON

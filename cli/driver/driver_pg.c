@@ -419,6 +419,22 @@ const cli_driver cli_pg_driver = {
     .online_lock_waiters = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity "
                            "WHERE wait_event_type = 'Lock' AND pg_catalog.pg_backend_pid() "
                            "OPERATOR(pg_catalog.=) ANY (pg_catalog.pg_blocking_pids(pid))",
+    /* positions as bytes since 0/0; the last checkpoint completed
+     * (pg_control_checkpoint); whether the checkpointer is idle (waits in
+     * its main loop; not seen: never idle); the settings in their units
+     * (pg_settings: bytes, MB) */
+    .online_wal_state =
+        "SELECT pg_catalog.pg_current_wal_insert_lsn() OPERATOR(pg_catalog.-) "
+        "'0/0'::pg_catalog.pg_lsn, c.redo_lsn OPERATOR(pg_catalog.-) '0/0'::pg_catalog.pg_lsn, "
+        "s.seg, s.wal, s.target, coalesce((SELECT pg_catalog.bool_or(wait_event "
+        "OPERATOR(pg_catalog.=) 'CheckpointerMain') FROM pg_catalog.pg_stat_activity "
+        "WHERE backend_type OPERATOR(pg_catalog.=) 'checkpointer'), false) "
+        "FROM pg_catalog.pg_control_checkpoint() c, (SELECT "
+        "pg_catalog.max(setting) FILTER (WHERE name OPERATOR(pg_catalog.=) 'wal_segment_size') "
+        "AS seg, "
+        "pg_catalog.max(setting) FILTER (WHERE name OPERATOR(pg_catalog.=) 'max_wal_size') AS wal, "
+        "pg_catalog.max(setting) FILTER (WHERE name OPERATOR(pg_catalog.=) "
+        "'checkpoint_completion_target') AS target FROM pg_catalog.pg_settings) s",
     .exclusive_lock = "ACCESS EXCLUSIVE",
     .lock_holders = "SELECT a.pid, a.state, "
                     "coalesce(extract(epoch FROM now() - a.xact_start)::int, 0) AS seconds, "

@@ -7,7 +7,8 @@
  * positions read at most once a second); and a
  * rest after each batch three times as long as it ran, up to three times
  * the target (the batches run at most a quarter of the time: the server
- * and the lock free for the clients the rest).
+ * and the lock free for the clients the rest); a pause while the WAL since
+ * the last checkpoint nears what would make the server start the next.
  */
 #include "migrate/migrate_throttle.h"
 
@@ -80,4 +81,28 @@ double dbc_throttle_yield_ms(double held_ms)
 		return 0;
 	double rest = held_ms * (100 - DBC_THROTTLE_DUTY_PCT) / DBC_THROTTLE_DUTY_PCT;
 	return rest > DBC_THROTTLE_REST_MAX_MS ? DBC_THROTTLE_REST_MAX_MS : rest;
+}
+
+int64_t dbc_throttle_wal_trigger(const dbc_wal_state *w)
+{
+	double segs = w->segment > 0 ? w->max_wal_mb * 1048576.0 / (double)w->segment : 0;
+	int64_t n = (int64_t)(segs / (1.0 + w->completion_target));
+	if (n < 1)
+		n = 1;
+	return n * w->segment - w->redo_offset;
+}
+
+int64_t dbc_throttle_wal_room(const dbc_wal_state *w)
+{
+	return dbc_throttle_wal_trigger(w) * DBC_THROTTLE_WAL_SHARE_PCT / 100 - w->written;
+}
+
+bool dbc_throttle_wal_waits(const dbc_wal_state *w, int64_t step)
+{
+	return dbc_throttle_wal_room(w) < (step > 0 ? step : 0);
+}
+
+bool dbc_throttle_wal_due(double last_read_ms, double now_ms, int64_t room, int64_t segment)
+{
+	return last_read_ms < 0 || now_ms - last_read_ms >= DBC_THROTTLE_WAL_READ_MS || room < segment;
 }

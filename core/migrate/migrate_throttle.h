@@ -106,4 +106,51 @@ bool dbc_throttle_lag_due(double last_read_ms, double now_ms);
 	(DBC_THROTTLE_TARGET_MS * (100 - DBC_THROTTLE_DUTY_PCT) / DBC_THROTTLE_DUTY_PCT)
 double dbc_throttle_yield_ms(double held_ms);
 
+/* WAL pacing (PostgreSQL): the backfill never makes the server start a
+ * checkpoint before checkpoint_timeout would. The server asks for one
+ * when its WAL reaches the end of the segment max_wal_size / (1 +
+ * checkpoint_completion_target) segments (at least one) after the segment
+ * of the last checkpoint's redo point; a checkpoint started by WAL comes
+ * early, and after each one every page's first change writes a full image
+ * of it, the clients' and the backfill's, so a backfill that forces them
+ * multiplies its own WAL and the clients'. A batch waits while the WAL
+ * written since the last checkpoint's redo point is over WAL_SHARE_PCT
+ * per cent of that distance: the rest is the margin for the clients' WAL
+ * and for what the batches write between two readings. The state is read
+ * before a batch at most once a WAL_READ_MS while the room left at the
+ * last reading was a segment or more, before every batch when less. The
+ * redo point is the command's to find (cli/cmd/migrate_online.c): the
+ * last completed checkpoint's, or, for one seen to begin since, a position
+ * at or before its own; either errs on the side of waiting. */
+#define DBC_THROTTLE_WAL_SHARE_PCT 75
+#define DBC_THROTTLE_WAL_READ_MS   1000.0
+
+/* What the command read of the server's WAL and its checkpoint settings. */
+typedef struct dbc_wal_state {
+	int64_t written;          /* bytes of WAL since the last checkpoint's redo point */
+	int64_t redo_offset;      /* that redo point's offset in its segment */
+	int64_t segment;          /* wal_segment_size, bytes */
+	double max_wal_mb;        /* max_wal_size, MB */
+	double completion_target; /* checkpoint_completion_target */
+} dbc_wal_state;
+
+/* The bytes of WAL after the redo point at which the server asks for a
+ * checkpoint (see above). */
+int64_t dbc_throttle_wal_trigger(const dbc_wal_state *w);
+
+/* The WAL the backfill may still write before it waits, in bytes:
+ * negative when it waits now (see above). */
+int64_t dbc_throttle_wal_room(const dbc_wal_state *w);
+
+/* Whether the next batch waits: the room left is under the WAL written
+ * since the last reading (step, 0 when unknown), so that the next batches,
+ * writing as much again, would pass the share; the margin of the share
+ * alone may be smaller than a batch when the distance is short. */
+bool dbc_throttle_wal_waits(const dbc_wal_state *w, int64_t step);
+
+/* Whether the WAL state is read again before the next batch: never read
+ * (last_read_ms < 0), read WAL_READ_MS ago or more, or less than a
+ * segment of room left at the last reading. */
+bool dbc_throttle_wal_due(double last_read_ms, double now_ms, int64_t room, int64_t segment);
+
 #endif

@@ -8,6 +8,11 @@
  * growth under the size that caused it for a while; never under the floor
  * nor over the ceiling. A batch waits only for a known lag over the limit;
  * the replicas' positions are read again at most once a LAG_READ_MS.
+ * WAL pacing: the distance to the WAL that makes the server ask for a
+ * checkpoint, as PostgreSQL computes it from max_wal_size and
+ * checkpoint_completion_target, of which the backfill leaves the WAL
+ * under WAL_SHARE_PCT per cent, with room for as much WAL again as since
+ * the last reading; read before every batch when near it.
  */
 #include "migrate/migrate.h"
 #include "unit.h"
@@ -162,6 +167,37 @@ static void test_yield(void)
 	CHECK(dbc_throttle_yield_ms(-1) == 0, "a clock gone back: no pause");
 }
 
+static void test_wal(void)
+{
+	const int64_t seg = 16 * 1048576LL;
+	/* the stock settings: max_wal_size 1 GB, a 0.9 target */
+	dbc_wal_state w = {0, 0, seg, 1024, 0.9};
+	CHECK(dbc_throttle_wal_trigger(&w) == 33 * seg, "1 GB / 1.9: a checkpoint after 33 segments");
+	w.redo_offset = seg / 2;
+	CHECK(dbc_throttle_wal_trigger(&w) == 33 * seg - seg / 2,
+	      "counted from the redo point's segment's start");
+	w.max_wal_mb = 32;
+	w.redo_offset = 0;
+	CHECK(dbc_throttle_wal_trigger(&w) == seg, "a tiny max_wal_size: one segment, never none");
+	int64_t most = 33 * seg * DBC_THROTTLE_WAL_SHARE_PCT / 100;
+	w = (dbc_wal_state){most - 1, 0, seg, 1024, 0.9};
+	CHECK(dbc_throttle_wal_room(&w) == 1, "under the share: goes on");
+	w.written = most + 1;
+	CHECK(dbc_throttle_wal_room(&w) < 0, "over the share: waits");
+	CHECK(DBC_THROTTLE_WAL_SHARE_PCT < 100, "a margin left for the clients' WAL");
+	w.written = most - seg;
+	CHECK(!dbc_throttle_wal_waits(&w, seg), "room for as much again: goes on");
+	CHECK(dbc_throttle_wal_waits(&w, seg + 1), "less room than the last step wrote: waits");
+	CHECK(!dbc_throttle_wal_waits(&w, -1), "the redo point moved (a step unknown): the room alone");
+	w.written = most + 1;
+	CHECK(dbc_throttle_wal_waits(&w, 0), "over the share: waits");
+	CHECK(dbc_throttle_wal_due(-1, 0, 0, seg), "never read: read before the first batch");
+	CHECK(!dbc_throttle_wal_due(5000, 5500, 2 * seg, seg), "room and read lately: not again");
+	CHECK(dbc_throttle_wal_due(5000, 5000 + DBC_THROTTLE_WAL_READ_MS, 2 * seg, seg),
+	      "read WAL_READ_MS ago: read again");
+	CHECK(dbc_throttle_wal_due(5000, 5001, seg - 1, seg), "under a segment of room: every batch");
+}
+
 int main(void)
 {
 	test_start();
@@ -171,5 +207,6 @@ int main(void)
 	test_waits();
 	test_lag_due();
 	test_yield();
+	test_wal();
 	return unit_done();
 }
