@@ -24,27 +24,25 @@
  */
 #include "pages.h"
 #include "cli/backup/common/stop_cleanup.h"
+#include "base/clock.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <sys/stat.h>
-#include <time.h>
 
 /* fewer than the module's look at an interrupt (host_interrupted) takes */
 #define STOP_LOOK_STEPS 4
 
-/* the pending set is read at most once per STOP_LOOK_GAP_NS: the handler
+/* the pending set is read at most once per STOP_LOOK_GAP_MS: the handler
  * runs every few steps of every row the verification reads, and a clock
  * read through the vDSO costs a fraction of sigpending's system call */
-#define STOP_LOOK_GAP_NS 10000000LL
+#define STOP_LOOK_GAP_MS 10.0
 
 static bool look_due(void)
 {
-	static long long last;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	long long now = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-	if (last && now - last < STOP_LOOK_GAP_NS)
+	static double last = -1;
+	double now = dbc_monotonic_ms();
+	if (last >= 0 && now - last < STOP_LOOK_GAP_MS)
 		return false;
 	last = now;
 	return true;
