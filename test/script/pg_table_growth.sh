@@ -11,10 +11,12 @@ fresh_db
 q >/dev/null <<'SQL'
 CREATE SCHEMA app;
 CREATE TABLE app.events (id bigint PRIMARY KEY, body text);
-CREATE TABLE app.users (id integer PRIMARY KEY, name text);
+-- users stays the same size: vacuumed now (its visibility map and free
+-- space map made), never by autovacuum between the snapshots
+CREATE TABLE app.users (id integer PRIMARY KEY, name text) WITH (autovacuum_enabled = off);
 CREATE TABLE app.tags (id integer PRIMARY KEY);
 INSERT INTO app.users SELECT i, md5(i::text) FROM generate_series(1, 20000) i;
-ANALYZE app.users;
+VACUUM ANALYZE app.users;
 SELECT dbcare_set('health.growth.tables', '2');
 SELECT dbcare_set('health.growth.points', '3');
 SQL
