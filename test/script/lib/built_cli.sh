@@ -7,10 +7,11 @@ cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
 
 # child_of PID: the pid of PID's child (the command under strace, a fleet
-# worker) once it has one, polled for up to 5 s; empty if none appeared.
+# worker) once it has one, polled for up to 30 s (a loaded machine runs a
+# command under strace slowly); empty if none appeared.
 child_of() {
   local child=
-  for _ in $(seq 500); do
+  for _ in $(seq 3000); do
     child=$(pgrep -P "$1" || true)
     [ -n "$child" ] && break
     sleep 0.01
