@@ -32,7 +32,7 @@ hup_ignored_by() {
 }
 
 # stop_at_name NAME SIG CMD...: CMD run under strace with each of its own
-# fsyncs slowed (1 s: a loaded machine still signals it in time; not a
+# fsyncs slowed (2 s: a loaded machine still signals it in time; not a
 # child's, as the pg_dump a backup runs), and SIG sent to it (not to
 # strace) the moment NAME appears: just after a rename or link into place,
 # inside the directory's slowed sync. rc: its exit; out and err: its
@@ -40,7 +40,7 @@ hup_ignored_by() {
 stop_at_name() {
   local name=$1 sig=$2 tracer command
   shift 2
-  env --default-signal strace -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=1000000 \
+  env --default-signal strace -qq -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=2000000 \
     "$@" >out 2>err &
   tracer=$!
   command=$(child_of "$tracer")
