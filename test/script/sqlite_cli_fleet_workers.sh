@@ -135,6 +135,22 @@ for i in 2 3; do
   grep -qE "^sqlite:bk/$i\.db +not run " out || { cat out err; fail "bk/$i.db was not stopped"; }
 done
 
+# lock_for S DB: DB locked (an exclusive transaction) for S seconds by
+# another process, in the background (locker: its pid), once it is held
+lock_for() {
+  "$py" - "$2" "$1" <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+c.execute("CREATE TABLE held (x)")
+time.sleep(float(sys.argv[2]))
+c.execute("ROLLBACK")
+PY
+  locker=$!
+  for _ in $(seq 100); do [ -s "$2-journal" ] && break; sleep 0.05; done
+  [ -s "$2-journal" ] || fail "$2 was not locked"
+}
+
 # under nohup (SIGHUP ignored from the start) SIGHUPs to the parent and
 # its worker all along stop nothing: every backup is made, exit 0. bk/1.db
 # is locked for 2 s, so its worker is surely there to receive SIGHUPs
@@ -143,17 +159,7 @@ for i in 1 2 3; do
     WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 50000)
     INSERT INTO big SELECT randomblob(40) FROM g"
 done
-"$py" - bk/1.db <<'PY' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN EXCLUSIVE")
-c.execute("CREATE TABLE held (x)")
-time.sleep(2)
-c.execute("ROLLBACK")
-PY
-locker=$!
-for _ in $(seq 100); do [ -s bk/1.db-journal ] && break; sleep 0.05; done
-[ -s bk/1.db-journal ] || fail "bk/1.db was not locked"
+lock_for 2 bk/1.db
 env --ignore-signal=HUP "$cli" backup --jobs 1 --db 'sqlite:bk/*.db' > out 2> err &
 parent=$!
 hup_ignored_by "$parent" || fail "SIGHUP never set to be ignored in the command (test premise)"
@@ -179,17 +185,7 @@ done
 # lock, and k1.db is not migrated once the lock is freed 3 s later
 rm -f k*.db*
 for i in 1 2; do : > k$i.db; done
-"$py" - k1.db <<'PY' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN EXCLUSIVE")
-c.execute("CREATE TABLE held (x)")
-time.sleep(5)
-c.execute("ROLLBACK")
-PY
-locker=$!
-for _ in $(seq 100); do [ -s k1.db-journal ] && break; sleep 0.05; done
-[ -s k1.db-journal ] || fail "k1.db was not locked"
+lock_for 5 k1.db
 env --default-signal strace -qq -o /dev/null -e trace=write -e inject=write:delay_exit=2000000:when=1 \
   "$cli" migrate --jobs 1 --db 'sqlite:k*.db' --dir m > out 2> err &
 tracer=$!
