@@ -13,7 +13,17 @@ the first window to the last: BETWEEN_S alone (a baseline window), then
 while `dbcare migrate --online` runs an operation the recipes rewrite, one
 migration each (ALTER COLUMN TYPE, ADD COLUMN ... NOT NULL with a volatile
 default (a backfill), CREATE INDEX, ADD FOREIGN KEY, ADD CHECK, RENAME),
-then alone again, and so on; last the same backfill done by hand (a plain
+then alone again, and so on. A short operation (CREATE INDEX, ADD FOREIGN
+KEY, ADD CHECK, RENAME: a second or two, too few of the clients'
+transactions for a p99 that says more than which burst of the server's,
+a checkpoint's, it met) is run again and again, each run a migration of
+its own on the table as the first found it (its undo, DROP INDEX, DROP
+CONSTRAINT or the RENAME back, a migration too, run online between two
+runs, outside the windows), until its runs' windows hold SHORT_MIN_S
+(30 s) of the clients' traffic in all or SHORT_BUDGET_S (45 s) has
+passed; its figures are taken over its runs' windows pooled, against
+the baseline windows just before its first run and after its last. Last
+the same backfill done by hand (a plain
 batched UPDATE loop at dbcare's pace, as pgroll or pg-osc fill a column:
 the anchor) and a last baseline window. A baseline window starts after a
 VACUUM of the table, once no autovacuum runs in the database (at most
@@ -38,9 +48,10 @@ another table of as many rows while pgbench inserts 2,000 rows a second
 into it (target: it finishes); and the schema after the online run
 against the same migrations applied plainly to a database seeded alike
 (dbcare schema fingerprint: target equal). Time: the probe, 8 baseline
-windows, the 6 operations and the anchor (quick: about 2 minutes; full
-size: about 8, most of it the three backfills: the type change's, the
-ADD COLUMN's and the anchor's), then the feed's backfill."""
+windows, the 6 operations (the 4 short ones 45 s each at most) and the
+anchor (quick: about 3 minutes; full size: about 25 on a quiet machine,
+most of it the three backfills paced by the WAL they write: the type
+change's, the ADD COLUMN's and the anchor's), then the feed's backfill."""
 import atexit
 import bisect
 import os
@@ -106,24 +117,36 @@ CREATE TABLE feed (id bigserial PRIMARY KEY, v int NOT NULL);
 INSERT INTO feed (v) SELECT g % 1000 FROM generate_series(1, {rows}) g;
 """
 
-# (side, file name, migration): one migration per operation, in this order
-# on the same table; the type change first, on the table's last column, so
-# the online schema keeps the plain one's column order
+# (side, file name, migration, its undo or None): one migration per
+# operation, in this order on the same table; the type change first, on the
+# table's last column, so the online schema keeps the plain one's column
+# order. An operation with an undo is a short one: it is run again, its
+# undo between two runs, until its runs' windows hold SHORT_MIN_S of the
+# clients' traffic in all (or SHORT_BUDGET_S has passed)
 OPERATIONS = [
     ("ALTER COLUMN TYPE", "qty_bigint",
-     "ALTER TABLE items ALTER COLUMN qty TYPE bigint;"),
+     "ALTER TABLE items ALTER COLUMN qty TYPE bigint;", None),
     ("ADD COLUMN ... NOT NULL (backfill)", "token",
-     "ALTER TABLE items ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();"),
+     "ALTER TABLE items ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();", None),
     ("CREATE INDEX", "items_note",
-     "CREATE INDEX items_note ON items (note);"),
+     "CREATE INDEX items_note ON items (note);", "DROP INDEX items_note;"),
     ("ADD FOREIGN KEY", "items_account_fk",
      "ALTER TABLE items ADD CONSTRAINT items_account_fk FOREIGN KEY (account)"
-     " REFERENCES accounts (id);"),
+     " REFERENCES accounts (id);", "ALTER TABLE items DROP CONSTRAINT items_account_fk;"),
     ("ADD CHECK", "items_qty_check",
-     "ALTER TABLE items ADD CONSTRAINT items_qty_check CHECK (qty >= 0);"),
+     "ALTER TABLE items ADD CONSTRAINT items_qty_check CHECK (qty >= 0);",
+     "ALTER TABLE items DROP CONSTRAINT items_qty_check;"),
     ("RENAME COLUMN", "label_title",
-     "ALTER TABLE items RENAME COLUMN label TO title;"),
+     "ALTER TABLE items RENAME COLUMN label TO title;",
+     "ALTER TABLE items RENAME COLUMN title TO label;"),
 ]
+# a short operation's runs: their windows' time in all that its p99 is
+# taken over (a p99 of a second's transactions is the noise of whatever
+# burst it met: a checkpoint's), and the most time its runs and undos take
+SHORT_MIN_S = 6.0 if QUICK else 30.0
+SHORT_BUDGET_S = 12.0 if QUICK else 45.0
+# after an undo, before the next run: its own effect on the clients over
+SHORT_SETTLE_S = 0.5
 FEED = ("feed_token", "ALTER TABLE feed ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();")
 
 # the clients' mix (pgbench -f FILE@weight), by script number in the log
@@ -385,9 +408,15 @@ def seed(pg, db, rows):
     s.close()
 
 
-def migrate_online(pg, db, mig_dir, name, sql, n):
-    """Writes migration n and runs `dbcare migrate --online`; (t0, t1,
-    output, the command's CPU s)."""
+def migrations(mig_dir):
+    """How many migration files mig_dir holds."""
+    return sum(1 for f in os.listdir(mig_dir) if f.startswith("V"))
+
+
+def migrate_online(pg, db, mig_dir, name, sql):
+    """Writes the next migration and runs `dbcare migrate --online`; (t0,
+    t1, output, the command's CPU s)."""
+    n = migrations(mig_dir) + 1
     with open(os.path.join(mig_dir, f"V{n}__{name}.sql"), "w") as f:
         f.write(sql + "\n")
     t0 = time.time()
@@ -486,18 +515,38 @@ def scripts_for(b, entries, rows):
     return out
 
 
+def run_operation(pg, db, mig_dir, name, sql, undo):
+    """An operation online: once, or, a short one (with an undo), again and
+    again, each run a migration of its own on the table as the first found
+    it (its undo, a migration too, run online between two runs, outside the
+    windows, SHORT_SETTLE_S before the next), until its runs' windows hold
+    SHORT_MIN_S in all or SHORT_BUDGET_S has passed; the last run is left
+    applied: ([(t0, t1) of each run], the last run's output, the runs' CPU
+    s in all)."""
+    runs, cpu, start = [], 0.0, time.time()
+    while True:
+        t0, t1, out, used = migrate_online(pg, db, mig_dir, name, sql)
+        runs.append((t0, t1))
+        cpu += used
+        if (undo is None or sum(e - s for s, e in runs) >= SHORT_MIN_S
+                or time.time() - start >= SHORT_BUDGET_S):
+            return runs, out, cpu
+        migrate_online(pg, db, mig_dir, f"{name}_undo", undo)
+        time.sleep(SHORT_SETTLE_S)
+
+
 def run_operations(pg, db, mig_dir):
     """The operations, then the anchor, each between two baseline windows,
     the load running throughout: (the baseline windows, [(side, what,
-    t0, t1, output, the command's CPU s)])."""
+    [(t0, t1) of each run], output, the command's CPU s)])."""
     bases, ops = [between(pg, db)], []
-    for n, (op, name, sql) in enumerate(OPERATIONS, start=2):
-        ops.append((op, f"`{sql}`") + migrate_online(pg, db, mig_dir, name, sql, n))
+    for op, name, sql, undo in OPERATIONS:
+        ops.append((op, f"`{sql}`") + run_operation(pg, db, mig_dir, name, sql, undo))
         bases.append(between(pg, db))
-    pace = backfill_pace(ops[1][4])
+    pace = backfill_pace(ops[1][3])
     if pace:
         t0, t1, what = by_hand(pg, db, pace)
-        ops.append((HAND_SIDE, what, t0, t1, "", None))
+        ops.append((HAND_SIDE, what, [(t0, t1)], "", None))
         bases.append(between(pg, db))
     return bases, ops
 
@@ -553,17 +602,26 @@ def measure(b, cluster):
     checkpoints = online_trace.checkpoints(recs, time.time())
     vacuums = online_trace.autovacuums(recs, "items")
     errors, waits, migration_waits = [], [], 0
-    for i, (op, what, t0, t1, out, command_cpu) in enumerate(ops):
+    for i, (op, what, runs, out, command_cpu) in enumerate(ops):
         around = base_wins[i] + base_wins[i + 1]
         base_p99 = percentile([ms for _, ms in around], 99)
-        win = window(txns, t0, t1)
+        # a short operation's runs pooled: their windows' transactions
+        # together, their short windows side by side
+        win = [x for t0, t1 in runs for x in window(txns, t0, t1)]
         lat = [ms for _, ms in win]
         p99 = percentile(lat, 99)
-        fig, base_fig, steady, worst = against(slice_p99s(win, t0, t1), p99,
+        op_slices = [p for t0, t1 in runs for p in slice_p99s(window(txns, t0, t1), t0, t1)]
+        fig, base_fig, steady, worst = against(op_slices, p99,
                                               base_slices[i] + base_slices[i + 1], base_p99)
         base_worst = max(base_slices[i] + base_slices[i + 1], default=0) / base_fig
         app = HAND_APP if op == HAND_SIDE else "dbcare"
-        near = [r for r in recs if t0 - 1 <= r[0] <= t1 + 1]
+        near = [r for r in recs if any(t0 - 1 <= r[0] <= t1 + 1 for t0, t1 in runs)]
+        t0, t1 = runs[0][0], runs[-1][1]
+        span = sum(e - s for s, e in runs)
+        ran = (f"ran {t1 - t0:.1f} s" if len(runs) == 1 else
+               f"ran {len(runs)} times, from the table as the first found it (its undo, "
+               f"online, between two runs), {span / len(runs):.1f} s each on average: its "
+               f"windows {span:.1f} s in all, pooled")
         statements, pids = online_trace.statements(near, app), online_trace.pids(near, app)
         ratio = p99 / base_p99 if p99 is not None and base_p99 else None
         windows = (f"the median of its {SLICE_S:g} s windows' p99s {fig:.2f} ms, {steady:.2f}× "
@@ -575,7 +633,7 @@ def measure(b, cluster):
               ratio=ratio, ref="baseline p99",
               target=None if op == HAND_SIDE else f"≤ {P99_TARGET:g}× baseline",
               met=None if op == HAND_SIDE else ratio is not None and ratio <= P99_TARGET,
-              note=f"{what} ran {t1 - t0:.1f} s; the p99 of the whole window against the "
+              note=f"{what} {ran}; the p99 of the whole window against the "
                    f"baseline windows just before and after it pooled ({base_p99:.2f} ms); "
                    f"{windows}; p50 {percentile(lat, 50):.2f} ms, max "
                    f"{max(lat):.0f} ms; {len(lat)} transactions; of them "
@@ -589,7 +647,7 @@ def measure(b, cluster):
         # operation's start
         by_app = online_trace.lock_waits([r for r in recs if t0 <= r[0] <= bases[i + 1][1]])
         migration_waits += sum(v for k, v in by_app.items() if k != "pgbench")
-        errors.append(f"{op} {load.errors_in(t0, t1)}")
+        errors.append(f"{op} {sum(load.errors_in(s, e) for s, e in runs)}")
         waits.append(f"{op} {by_app.get('pgbench', 0)}")
     total_errors = sum(int(e.rsplit(" ", 1)[1]) for e in errors)
     total_waits = sum(int(w.rsplit(" ", 1)[1]) for w in waits)
@@ -602,7 +660,7 @@ def measure(b, cluster):
           note="log_lock_waits lines of the pgbench sessions (a wait past deadlock_timeout, 1 s): "
                + ", ".join(waits) + f"; the migration's own: {migration_waits}")
 
-    feed(b, cluster, db, mig_dir, len(OPERATIONS) + 2)
+    feed(b, cluster, db, mig_dir)
     fingerprint(b, pg, db, mig_dir)
     pg.drop_db(db)
 
@@ -612,7 +670,7 @@ def throttle_note(out):
     return "; " + last[-1].strip() if last else ""
 
 
-def feed(b, cluster, db, mig_dir, n):
+def feed(b, cluster, db, mig_dir):
     """The backfill of a ROWS-row table while FEED_RATE rows a second are
     inserted into it."""
     pg = cluster.pg
@@ -628,7 +686,7 @@ def feed(b, cluster, db, mig_dir, n):
 
     def migrate():
         try:
-            result["t"] = migrate_online(pg, db, mig_dir, name, sql, n)
+            result["t"] = migrate_online(pg, db, mig_dir, name, sql)
         except Exception as e:  # reported below
             result["e"] = e
         done.set()
@@ -665,7 +723,7 @@ def fingerprint(b, pg, db, mig_dir):
     fp_online = cli(["schema", "fingerprint"], pg, db).strip()
     fp_plain = cli(["schema", "fingerprint"], pg, plain).strip()
     pg.drop_db(plain)
-    b.add("online", "postgresql", f"{len(OPERATIONS) + 1} migrations",
+    b.add("online", "postgresql", f"{migrations(mig_dir)} migrations",
           "schema after --online vs plain migrate (dbcare schema fingerprint)", None, 1,
           target="equal", met=fp_online == fp_plain,
           note=("equal: " if fp_online == fp_plain else f"plain {fp_plain[:16]}, online ")

@@ -6,9 +6,11 @@
 # segment) and that redo point placed a few MB before the segment's end,
 # a backfill that writes more than those few MB waits, says so, and the
 # server requests no checkpoint meanwhile (pg_stat_bgwriter.checkpoints_req
-# stays); once a checkpoint has been taken (here by the test, max_wal_size
-# back to its own) the backfill goes on and ends, every row filled, its
-# wait in its summary, no checkpoint requested but the test's.
+# stays); a checkpoint seen to begin ends the wait while it runs (the WAL
+# counted from its start: read_wal); once checkpoints have been taken
+# (here by the test, max_wal_size back to its own) the backfill goes on
+# and ends, every row filled, its wait in its summary, no checkpoint
+# requested but the test's.
 set -eu
 db=dbcare_migrate_online_wal
 . "$(dirname "$0")/lib/pg.sh"
@@ -49,15 +51,36 @@ sleep 2
 kill -0 $mig 2>/dev/null || { cat out err; fail "the backfill ended without waiting for a checkpoint"; }
 [ "$(req)" = "$before" ] || fail "the backfill made the server request a checkpoint: $before, then $(req)"
 [ "$(q -c "SELECT count(*) > 0 FROM t WHERE v IS NULL")" = t ] || fail "no row left to fill while waiting"
-# the release: max_wal_size back to its own, and a checkpoint
+# a checkpoint seen to begin counts from then: a spread one (not fast,
+# pg_backup_start's: the checkpointer writes a dirty buffer every 100 ms,
+# for seconds here) begun while the backfill waits ends the wait while it
+# runs, not once it completes (the WAL since its start is small)
+# (a wait that ended before, at a reading that found the room enough for
+# the WAL written since the last one, is not this one)
+ended() { grep -c "WAL pacing waited" err || true; }
+waits=$(ended)
+redo=$(q -c "SELECT redo_lsn FROM pg_control_checkpoint()")
+q -c "SELECT pg_backup_start('dbcare_wal_test', false)" >/dev/null &
+backup=$!
+pids+=($backup)
+for _ in $(seq 1 100); do
+  [ "$(ended)" -gt "$waits" ] && break
+  sleep 0.1
+done
+[ "$(ended)" -gt "$waits" ] || { cat err; fail "the wait did not end when the checkpoint began"; }
+[ "$(q -c "SELECT redo_lsn FROM pg_control_checkpoint()")" = "$redo" ] ||
+  { cat err; fail "the wait ended once the checkpoint completed, not when it began"; }
+# the release: max_wal_size back to its own, and a checkpoint (the spread
+# one hurried, then the test's)
 restore
 q -c "CHECKPOINT"
+wait $backup || fail "pg_backup_start failed"
 wait $mig || { cat out err; fail "migrate --online failed after its wait"; }
 has "WAL pacing waited" err
 has "migration 1: 2000 row(s) filled in batches" err
 grep -q "ms for WAL pacing)" err && ! grep -q " 0 ms for WAL pacing)" err ||
   { cat err; fail "the summary does not give the time waited for WAL pacing"; }
 [ "$(q -c "SELECT count(*) FROM t WHERE v IS NULL")" = 0 ] || fail "rows without a value"
-[ "$(req)" = "$((before + 1))" ] ||
-  { cat err; fail "checkpoints requested: $before, then $(req) (the test's own is one)"; }
+[ "$(req)" = "$((before + 2))" ] ||
+  { cat err; fail "checkpoints requested: $before, then $(req) (the test's own are two)"; }
 echo ok
