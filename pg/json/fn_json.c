@@ -12,6 +12,7 @@
 #include "pg/json/json_doc.h"
 
 #include "catalog/pg_type.h"
+#include "nodes/primnodes.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -80,15 +81,29 @@ static const char *schema_text(pgdbc_call *call, int n)
 	return schema_memos[0].text;
 }
 
-/* What a dbjson_valid or dbjson_assert call site keeps for its statement
- * (fn_extra, in fn_mcxt): the schema argument's text when the argument
- * cannot change within the statement (a constant, a parameter:
- * get_fn_expr_arg_stable). A CHECK then reads its schema argument once a
- * statement, not once a row. dbjson_errors keeps nothing here: its
- * fn_extra holds its result's shape (pg/host/call.c). */
+/* What a dbjson_valid or dbjson_assert call site keeps for as long as its
+ * expression lives (fn_extra, in fn_mcxt): the schema argument's text when
+ * the argument is a constant of the expression (a CHECK's). Not a
+ * parameter: PL/pgSQL keeps a simple expression's state from one execution
+ * to the next, each with its own values. A CHECK then reads its schema
+ * argument once a statement, not once a row. dbjson_errors keeps nothing
+ * here: its fn_extra holds its result's shape (pg/host/call.c). */
 typedef struct call_site {
 	const char *schema;
 } call_site;
+
+static bool arg_is_const(FmgrInfo *fl, int n)
+{
+	if (!fl->fn_expr || !IsA(fl->fn_expr, FuncExpr))
+		return false;
+	List *args = ((FuncExpr *)fl->fn_expr)->args;
+	if (n >= list_length(args))
+		return false;
+	Node *arg = list_nth(args, n);
+	while (arg && IsA(arg, RelabelType))
+		arg = (Node *)((RelabelType *)arg)->arg;
+	return arg && IsA(arg, Const);
+}
 
 static const char *schema_arg(pgdbc_call *call, int n, bool keep)
 {
@@ -97,7 +112,7 @@ static const char *schema_arg(pgdbc_call *call, int n, bool keep)
 	if (site)
 		return site->schema;
 	const char *text = schema_text(call, n);
-	if (keep && get_fn_expr_arg_stable(fl, n)) {
+	if (keep && arg_is_const(fl, n)) {
 		site = MemoryContextAlloc(fl->fn_mcxt, sizeof(call_site));
 		site->schema = MemoryContextStrdup(fl->fn_mcxt, text);
 		fl->fn_extra = site;
