@@ -242,6 +242,33 @@ int dbc_js_build_number(dbc_js_builder *b, const char *text)
 	return DBC_OK;
 }
 
+/* A number's value placed as dbc_js_build_number would place its text. */
+static int number_value(dbc_js_builder *b, js_kind kind, int64_t i, double d)
+{
+	js_val n = {.kind = (unsigned char)kind};
+	if (kind == JV_INT)
+		n.u.i = i;
+	else
+		n.u.d = d;
+	if (b->sink)
+		return b->sink->value(b->sink_arg, &n);
+	js_val *v = place(b, kind);
+	if (!v)
+		return DBC_ERROR;
+	v->u = n.u;
+	return DBC_OK;
+}
+
+int dbc_js_build_int(dbc_js_builder *b, int64_t i)
+{
+	return number_value(b, JV_INT, i, 0);
+}
+
+int dbc_js_build_real(dbc_js_builder *b, double d)
+{
+	return number_value(b, JV_REAL, 0, d);
+}
+
 int dbc_js_build_bool(dbc_js_builder *b, bool value)
 {
 	if (b->sink)

@@ -435,6 +435,19 @@ static int check_number(void *arg, const char *text)
 	return scalar(c, &v);
 }
 
+/* A number handed over as its value (dbc_js_build_int, _real). */
+static int check_value(void *arg, const js_val *v)
+{
+	js_check *c = arg;
+	if (c->undecided)
+		return DBC_OK;
+	if (c->sub)
+		return v->kind == JV_INT ? dbc_js_build_int(c->sub, v->u.i)
+		                         : dbc_js_build_real(c->sub, v->u.d);
+	js_val copy = *v;
+	return scalar(c, &copy);
+}
+
 static int check_literal(void *arg, js_kind kind)
 {
 	js_check *c = arg;
@@ -453,6 +466,7 @@ static const js_token_sink check_sink = {
     .key = check_key,
     .string = check_string,
     .number = check_number,
+    .value = check_value,
     .literal = check_literal,
     .borrow = check_borrow,
 };

@@ -714,6 +714,7 @@ typedef struct js_token_sink {
 	int (*key)(void *arg, const char *s, size_t len);
 	int (*string)(void *arg, const char *s, size_t len);
 	int (*number)(void *arg, const char *text);
+	int (*value)(void *arg, const js_val *v); /* dbc_js_build_int, _real */
 	int (*literal)(void *arg, js_kind kind);
 	void (*borrow)(void *arg);
 } js_token_sink;

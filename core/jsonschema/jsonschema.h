@@ -116,6 +116,13 @@ int dbc_js_build_close(dbc_js_builder *b);
 int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len);
 int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len);
 int dbc_js_build_number(dbc_js_builder *b, const char *json_number);
+/* A number whose text the host knows the value of without printing it:
+ * dbc_js_build_number of a text reading as integer i (no '.', 'e' or 'E',
+ * within 64 bits), or of one strtod reads as d (a '.' in it). The host
+ * vouches that the text would read so (PostgreSQL's numeric layout,
+ * pg/json/json_doc_layout.c). */
+int dbc_js_build_int(dbc_js_builder *b, int64_t i);
+int dbc_js_build_real(dbc_js_builder *b, double d);
 int dbc_js_build_bool(dbc_js_builder *b, bool v);
 int dbc_js_build_null(dbc_js_builder *b);
 /* From now on keys and strings are not copied: the document points at the

@@ -12,6 +12,7 @@
 #include "pg/json/json_doc.h"
 
 #include "catalog/pg_type.h"
+#include "nodes/primnodes.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -46,7 +47,7 @@ typedef struct schema_memo {
 
 static schema_memo schema_memos[SCHEMA_MEMOS]; /* most recently used first */
 
-static const char *schema_arg(pgdbc_call *call, int n)
+static const char *schema_text(pgdbc_call *call, int n)
 {
 	FunctionCallInfo fcinfo = call->fcinfo;
 	if (PG_ARGISNULL(n) || get_fn_expr_argtype(fcinfo->flinfo, n) != JSONBOID)
@@ -78,6 +79,45 @@ static const char *schema_arg(pgdbc_call *call, int n)
 		schema_memos[0] = m;
 	}
 	return schema_memos[0].text;
+}
+
+/* What a dbjson_valid or dbjson_assert call site keeps for as long as its
+ * expression lives (fn_extra, in fn_mcxt): the schema argument's text when
+ * the argument is a constant of the expression (a CHECK's). Not a
+ * parameter: PL/pgSQL keeps a simple expression's state from one execution
+ * to the next, each with its own values. A CHECK then reads its schema
+ * argument once a statement, not once a row. dbjson_errors keeps nothing
+ * here: its fn_extra holds its result's shape (pg/host/call.c). */
+typedef struct call_site {
+	const char *schema;
+} call_site;
+
+static bool arg_is_const(FmgrInfo *fl, int n)
+{
+	if (!fl->fn_expr || !IsA(fl->fn_expr, FuncExpr))
+		return false;
+	List *args = ((FuncExpr *)fl->fn_expr)->args;
+	if (n >= list_length(args))
+		return false;
+	Node *arg = list_nth(args, n);
+	while (arg && IsA(arg, RelabelType))
+		arg = (Node *)((RelabelType *)arg)->arg;
+	return arg && IsA(arg, Const);
+}
+
+static const char *schema_arg(pgdbc_call *call, int n, bool keep)
+{
+	FmgrInfo *fl = call->fcinfo->flinfo;
+	call_site *site = keep ? fl->fn_extra : NULL;
+	if (site)
+		return site->schema;
+	const char *text = schema_text(call, n);
+	if (keep && arg_is_const(fl, n)) {
+		site = MemoryContextAlloc(fl->fn_mcxt, sizeof(call_site));
+		site->schema = MemoryContextStrdup(fl->fn_mcxt, text);
+		fl->fn_extra = site;
+	}
+	return text;
 }
 
 /* format_assertion, the optional third argument. */
@@ -130,14 +170,14 @@ Datum dbjson_valid(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1) &&
 	    get_fn_expr_argtype(fcinfo->flinfo, 0) == JSONBOID) {
 		int verdict = 0;
-		rc = pgdbc_jsonb_valid_compiled(&call.ctx, fcinfo, 0, cache(), schema_arg(&call, 1),
+		rc = pgdbc_jsonb_valid_compiled(&call.ctx, fcinfo, 0, cache(), schema_arg(&call, 1, true),
 		                                format_assertion(&call, 2), &verdict);
 		if (rc != DBC_OK || verdict == 1)
 			return pgdbc_return_bool(&call, rc, rc == DBC_OK);
 	}
 	rc = document_arg(&call, 0, &doc);
 	if (rc == DBC_OK) {
-		const char *schema = schema_arg(&call, 1);
+		const char *schema = schema_arg(&call, 1, true);
 		rc = dbc_js_valid_any(&call.ctx, cache(), doc.text, doc.tree, schema,
 		                      format_assertion(&call, 2), &valid);
 	}
@@ -152,7 +192,7 @@ Datum dbjson_assert(PG_FUNCTION_ARGS)
 	pgdbc_begin_lean(&call, fcinfo);
 	rc = document_arg(&call, 0, &doc);
 	if (rc == DBC_OK) {
-		const char *schema = schema_arg(&call, 1);
+		const char *schema = schema_arg(&call, 1, true);
 		rc = dbc_js_assert_any(&call.ctx, cache(), doc.text, doc.tree, schema,
 		                       format_assertion(&call, 2));
 	}
@@ -169,7 +209,7 @@ Datum dbjson_errors(PG_FUNCTION_ARGS)
 	dbc_rows_init(&rows, &call.ctx, 4);
 	rc = document_arg(&call, 0, &doc);
 	if (rc == DBC_OK) {
-		const char *schema = schema_arg(&call, 1);
+		const char *schema = schema_arg(&call, 1, false);
 		rc = dbc_js_errors_any(&call.ctx, cache(), doc.text, doc.tree, schema,
 		                       format_assertion(&call, 2), &rows);
 	}
@@ -183,7 +223,7 @@ Datum dbjson_schema_valid(PG_FUNCTION_ARGS)
 	char *why;
 	int rc;
 	pgdbc_begin_lean(&call, fcinfo);
-	const char *schema = schema_arg(&call, 0);
+	const char *schema = schema_arg(&call, 0, false);
 	rc = dbc_js_check(&call.ctx, schema, &valid, &why);
 	return pgdbc_return_bool(&call, rc, valid);
 }

@@ -104,37 +104,51 @@ static inline char *num_group(char *cp, int dig)
 	return cp + 4;
 }
 
+/* A numeric's stored header read: its sign, display scale, weight and
+ * base-10000 digits; false for NaN and the infinities. */
+typedef struct num_head {
+	bool neg;
+	int weight, dscale, ndigits;
+	const int16 *digits;
+} num_head;
+
+static bool numeric_head(Numeric n, num_head *h)
+{
+	const uint16 *w = (const uint16 *)VARDATA(n);
+	int hdr;
+	if ((w[0] & NUM_SIGN_MASK) == NUM_SHORT) {
+		h->neg = (w[0] & NUM_SHORT_NEG) != 0;
+		h->dscale = (w[0] & NUM_SHORT_DSCALE_MASK) >> NUM_SHORT_DSCALE_SHIFT;
+		h->weight = (w[0] & NUM_SHORT_WEIGHT_NEG ? ~NUM_SHORT_WEIGHT_MASK : 0) |
+		            (w[0] & NUM_SHORT_WEIGHT_MASK);
+		hdr = 1;
+	} else {
+		if ((w[0] & NUM_SIGN_MASK) == NUM_SPECIAL)
+			return false;
+		h->neg = (w[0] & NUM_SIGN_MASK) == NUM_NEG;
+		h->dscale = w[0] & NUM_DSCALE_MASK;
+		h->weight = (int16)w[1];
+		hdr = 2;
+	}
+	h->digits = (const int16 *)(w + hdr);
+	h->ndigits = (int)((VARSIZE(n) - VARHDRSZ) / sizeof(uint16)) - hdr;
+	return true;
+}
+
 /* Numeric n as numeric_out prints it (get_str_from_var: the sign, the
  * integer part with no leading zero but at least one digit, then, for a
  * display scale d > 0, a point and d digits), into text: false when n is
  * NaN or an infinity or too big for text (then numeric_out's). Read from
- * the stored layout, without numeric_out's palloc'd variable and string:
- * a CHECK reads every number of every row. */
+ * the stored layout, without numeric_out's palloc'd variable and string. */
 static bool numeric_text(Numeric n, char text[NUM_TEXT])
 {
-	const uint16 *h = (const uint16 *)VARDATA(n);
-	bool neg;
-	int weight, dscale, hdr;
-	if ((h[0] & NUM_SIGN_MASK) == NUM_SHORT) {
-		neg = (h[0] & NUM_SHORT_NEG) != 0;
-		dscale = (h[0] & NUM_SHORT_DSCALE_MASK) >> NUM_SHORT_DSCALE_SHIFT;
-		weight = (h[0] & NUM_SHORT_WEIGHT_NEG ? ~NUM_SHORT_WEIGHT_MASK : 0) |
-		         (h[0] & NUM_SHORT_WEIGHT_MASK);
-		hdr = 1;
-	} else {
-		if ((h[0] & NUM_SIGN_MASK) == NUM_SPECIAL)
-			return false;
-		neg = (h[0] & NUM_SIGN_MASK) == NUM_NEG;
-		dscale = h[0] & NUM_DSCALE_MASK;
-		weight = (int16)h[1];
-		hdr = 2;
-	}
-	const int16 *digits = (const int16 *)(h + hdr);
-	int ndigits = (int)((VARSIZE(n) - VARHDRSZ) / sizeof(uint16)) - hdr;
-	if (weight > NUM_WEIGHT_MOST || dscale > NUM_SCALE_MOST)
+	num_head h;
+	if (!numeric_head(n, &h) || h.weight > NUM_WEIGHT_MOST || h.dscale > NUM_SCALE_MOST)
 		return false;
+	const int16 *digits = h.digits;
+	int ndigits = h.ndigits, weight = h.weight, dscale = h.dscale;
 	char *cp = text;
-	if (neg)
+	if (h.neg)
 		*cp++ = '-';
 	int d = 0;
 	if (weight < 0) {
@@ -165,6 +179,50 @@ static bool numeric_text(Numeric n, char text[NUM_TEXT])
 	return true;
 }
 
+/*
+ * Numeric n's value as the builder reads the text numeric_text prints
+ * (js_build.c's dbc_js_build_number): 1, an integer *i (no display scale:
+ * strtoll's reading of the digits); 2, a real *d (a display scale s:
+ * strtod's reading of "digits.fraction"); 0 when not sure (then the text).
+ * The real is m / 10^s for the printed digits m without the point: both
+ * are doubles exactly (m < 2^53, s <= 15), so the one division is
+ * correctly rounded, as strtod rounds the same text. A CHECK reads every
+ * number of every row: no text, no parse.
+ */
+static int numeric_value(Numeric n, int64 *i, double *d)
+{
+	static const double tens[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+	                              1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	static const uint64 cut[] = {1, 1000, 100,
+	                             10}; /* by the digits the scale keeps of its last group */
+	num_head h;
+	if (!numeric_head(n, &h) || h.dscale > 15)
+		return 0;
+	/* the groups printed, from the units' (or the first, weight above 0)
+	 * to the one holding the scale's last digit: group e is 10000^e, the
+	 * digit at index weight - e */
+	int last = (h.dscale + 3) / 4;
+	uint64 m = 0;
+	for (int e = h.weight > 0 ? h.weight : 0; e >= -last; e--) {
+		int k = h.weight - e;
+		if (m > (PG_UINT64_MAX - 9999) / 10000)
+			return 0;
+		m = m * 10000 + (uint64)(k >= 0 && k < h.ndigits ? h.digits[k] : 0);
+	}
+	m /= cut[h.dscale % 4]; /* printed: cut at the scale */
+	if (h.dscale == 0) {
+		if (m > (uint64)PG_INT64_MAX)
+			return 0;
+		*i = h.neg ? -(int64)m : (int64)m;
+		return 1;
+	}
+	if (m >= (uint64)1 << 53)
+		return 0;
+	double v = (double)m / tens[h.dscale];
+	*d = h.neg ? -v : v;
+	return 2;
+}
+
 /* A scalar entry at [start, end): the call the iterator's token would have
  * made (pg/json/json_doc.c's scalar()). A numeric starts int-aligned. */
 static int scalar(dbc_js_builder *b, const char *data, JEntry e, uint32 start, uint32 end)
@@ -174,6 +232,14 @@ static int scalar(dbc_js_builder *b, const char *data, JEntry e, uint32 start, u
 		return dbc_js_build_string(b, data + start, (size_t)(end - start));
 	case JENTRY_ISNUMERIC: {
 		Numeric n = (Numeric)(data + INTALIGN(start));
+		int64 i;
+		double d;
+		switch (numeric_value(n, &i, &d)) {
+		case 1:
+			return dbc_js_build_int(b, i);
+		case 2:
+			return dbc_js_build_real(b, d);
+		}
 		char text[NUM_TEXT];
 		if (numeric_text(n, text))
 			return dbc_js_build_number(b, text);

@@ -155,10 +155,12 @@ grep -Eq '^errors [1-9]' "$work/fuzz" || fail "no fuzzed document was refused (t
 ! grep -q '^TDIFF' "$work/fuzz" || fail "the stored layout and the text disagree"
 echo "ok: jsonb read from its stored layout agrees with the iterator and the text"
 
-# The stored layout prints a numeric itself (numeric_text), where the
-# iterator asks numeric_out: every weight and display scale it prints or
-# leaves to numeric_out (whole base-10000 groups, a scale cut inside a group,
-# leading zero groups, trailing zeroes, weights past its limit), each number
+# The stored layout reads a numeric itself (its value, numeric_value, or
+# its text, numeric_text), where the iterator asks numeric_out: every
+# weight and display scale it reads, prints or leaves to numeric_out (whole
+# base-10000 groups, a scale cut inside a group, leading zero groups,
+# trailing zeroes, weights past its limit, values about 2^53 with and
+# without a scale, scales about 15, the 64-bit bounds), each number
 # as a const of itself and, under draft 4 (where 1.0 is no integer), by
 # type, its message compared with the iterator's.
 q <<SQL >"$work/nums" 2>&1 || { cat "$work/nums"; fail "the numbers' comparison did not run"; }
@@ -167,7 +169,9 @@ CREATE TABLE nums AS SELECT to_jsonb(x) AS d FROM (
   SELECT round(((random() - 0.5) * 10 ^ floor(random() * 44 - 10))::numeric, floor(random() * 38)::int)
   FROM generate_series(1, 200)
   UNION ALL SELECT unnest('{0, -0.0, 0.000, 1.10, -7, 10000, 9999.9999, 0.0001, 0.00012, 1e-32, 1e-33,
-    123456789012345678, 99999999999999999999999999999999, 1e31, 1e32, -1e32, 12345.678900}'::numeric[])) n(x);
+    123456789012345678, 99999999999999999999999999999999, 1e31, 1e32, -1e32, 12345.678900,
+    900719925474099.1, 9007199254740991.5, 0.000000000000001, 0.0000000000000001, 9999999999999999,
+    9223372036854775807, -9223372036854775808, 9223372036854775808, 123456789012345.6, -0.5}'::numeric[])) n(x);
 CREATE FUNCTION num_errs(d jsonb, layout boolean) RETURNS text LANGUAGE plpgsql AS \$\$
 BEGIN
   PERFORM set_config('dbcare.jsonb_layout', layout::text, true);
@@ -181,7 +185,7 @@ SELECT 'NDIFF ' || d::text || E'\n  layout: ' || layout || E'\n  iterator: ' || 
 FROM ncmp WHERE layout IS DISTINCT FROM iter;
 SQL
 cat "$work/nums"
-grep -q '^numbers 217$' "$work/nums" || fail "not every number ran"
-grep -q '^const 217$' "$work/nums" || fail "numbers read from the stored layout are not equal to themselves"
+grep -q '^numbers 227$' "$work/nums" || fail "not every number ran"
+grep -q '^const 227$' "$work/nums" || fail "numbers read from the stored layout are not equal to themselves"
 ! grep -q '^NDIFF' "$work/nums" || fail "the stored layout and the iterator read numbers differently"
 echo "ok: numbers read from the stored layout agree with numeric_out"

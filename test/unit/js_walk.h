@@ -1,6 +1,7 @@
 /*
  * js_walk.h — a jansson value handed to the validator's builder token by
- * token, as PostgreSQL's walk of a jsonb hands it over (pg/json/json_doc.c):
+ * token, as PostgreSQL's walk of a jsonb hands it over (pg/json/json_doc.c,
+ * json_doc_layout.c):
  * the unit tests' host walk for the compiled check fed by tokens
  * (core/jsonschema/js_check.c) and for the tree the evaluator gets from the
  * same tokens.
@@ -45,8 +46,9 @@ static int js_walk_value(dbc_js_builder *b, json_t *v)
 	case JSON_STRING:
 		return dbc_js_build_string(b, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
-		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-		return dbc_js_build_number(b, num);
+		/* by value, as PostgreSQL's stored layout hands most numbers over
+		 * (dbc_js_build_int); reals as text, as it hands the others */
+		return dbc_js_build_int(b, (int64_t)json_integer_value(v));
 	case JSON_REAL:
 		snprintf(num, sizeof num, "%.17g", json_real_value(v));
 		if (!strpbrk(num, ".eEn"))

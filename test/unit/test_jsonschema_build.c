@@ -33,17 +33,20 @@ static int by_text(dbc_ctx *ctx, const char *doc, const char *schema)
 
 #define DRAFT4 "\"$schema\":\"http://json-schema.org/draft-04/schema#\","
 
-/* {"b": [1, 2.5, <big>], "a": "é"} built in that order. */
-static const dbc_js_doc *sample(dbc_ctx *ctx, const char *big)
+/* {"b": [1, 2.5, <big>], "a": "é"} built in that order; 1 and 2.5 as
+ * their texts, or, by_value, as their values (dbc_js_build_int, _real). */
+static const dbc_js_doc *sample(dbc_ctx *ctx, const char *big, bool by_value)
 {
 	const dbc_js_doc *doc = NULL;
 	dbc_js_builder *b = dbc_js_build_new(ctx);
 	dbc_error_clear(ctx);
 	if (!b || dbc_js_build_open(b, true, 2) || dbc_js_build_key(b, "b", 1) ||
-	    dbc_js_build_open(b, false, 3) || dbc_js_build_number(b, "1") ||
-	    dbc_js_build_number(b, "2.5") || dbc_js_build_number(b, big) || dbc_js_build_close(b) ||
-	    dbc_js_build_key(b, "a", 1) || dbc_js_build_string(b, "\xc3\xa9", 2) ||
-	    dbc_js_build_close(b) || dbc_js_build_finish(b, &doc))
+	    dbc_js_build_open(b, false, 3) ||
+	    (by_value ? dbc_js_build_int(b, 1) : dbc_js_build_number(b, "1")) ||
+	    (by_value ? dbc_js_build_real(b, 2.5) : dbc_js_build_number(b, "2.5")) ||
+	    dbc_js_build_number(b, big) || dbc_js_build_close(b) || dbc_js_build_key(b, "a", 1) ||
+	    dbc_js_build_string(b, "\xc3\xa9", 2) || dbc_js_build_close(b) ||
+	    dbc_js_build_finish(b, &doc))
 		return NULL;
 	return doc;
 }
@@ -67,21 +70,24 @@ static void test_same_as_text(dbc_ctx *ctx)
 	for (size_t i = 0; i < sizeof(bigs) / sizeof(*bigs); i++) {
 		char text[160];
 		snprintf(text, sizeof(text), "{\"b\":[1,2.5,%s],\"a\":\"\xc3\xa9\"}", bigs[i]);
-		for (size_t j = 0; j < sizeof(schemas) / sizeof(*schemas); j++) {
-			const dbc_js_doc *doc = sample(ctx, bigs[i]);
+		for (size_t j = 0; j < 2 * sizeof(schemas) / sizeof(*schemas); j++) {
+			bool by_value = j % 2;
+			const char *schema = schemas[j / 2];
+			const dbc_js_doc *doc = sample(ctx, bigs[i], by_value);
 			CHECK(doc != NULL, "a document builds");
-			int tree = doc ? by_tree(ctx, doc, schemas[j]) : -2;
-			int txt = by_text(ctx, text, schemas[j]);
+			int tree = doc ? by_tree(ctx, doc, schema) : -2;
+			int txt = by_text(ctx, text, schema);
 			if (tree != txt)
-				fprintf(stderr, "  %s against %s: tree %d, text %d\n", text, schemas[j], tree, txt);
+				fprintf(stderr, "  %s against %s (numbers by %s): tree %d, text %d\n", text, schema,
+				        by_value ? "value" : "text", tree, txt);
 			CHECK(tree == txt, "the built document validates as its text");
 		}
 	}
 	/* draft 4: a big integer is a real on its own, 1 stays an integer */
-	const dbc_js_doc *doc = sample(ctx, "9223372036854775808");
+	const dbc_js_doc *doc = sample(ctx, "9223372036854775808", false);
 	CHECK(doc && by_tree(ctx, doc, schemas[2]) == 1,
 	      "draft 4: 1 next to an integer beyond 64 bits is still an integer, as in text");
-	doc = sample(ctx, "3");
+	doc = sample(ctx, "3", true);
 	CHECK(doc && by_tree(ctx, doc, schemas[2]) == 1, "draft 4: 1 is an integer otherwise");
 }
 
