@@ -216,9 +216,19 @@ static const char *user_name(Oid user)
 
 /* Maps the log's columns by name, so a log whose columns were reordered by a
  * dump and restore of an older layout is still written correctly (the plain
- * path names its columns; it only needs them to exist). */
+ * path names its columns; it only needs them to exist). A mapping made is
+ * kept for the log and the catalog generation it was read in
+ * (pg/audit/audit_cache.c): a column added, dropped or renamed moves it. */
 static void map_columns(pgdbc_audit_writer *w)
 {
+	static Oid kept_log = InvalidOid;
+	static uint64 kept_generation = 0;
+	static int kept_attno[LOG_NCOLS];
+	uint64 now = pgdbc_audit_cache_generation();
+	if (kept_generation == now && kept_log == RelationGetRelid(w->log)) {
+		memcpy(w->attno, kept_attno, sizeof(kept_attno));
+		return;
+	}
 	TupleDesc desc = RelationGetDescr(w->log);
 	for (int c = 0; c < LOG_NCOLS; c++) {
 		/* as created, column c is attribute c: one comparison each */
@@ -238,6 +248,9 @@ static void map_columns(pgdbc_audit_writer *w)
 			                errmsg("dbcare: dbcare.audit_log has no column \"%s\"", log_columns[c]),
 			                errhint("ALTER EXTENSION dbcare UPDATE;")));
 	}
+	memcpy(kept_attno, w->attno, sizeof(kept_attno));
+	kept_log = RelationGetRelid(w->log);
+	kept_generation = now;
 }
 
 #ifdef DIRECT_WRITE
