@@ -56,14 +56,60 @@ typedef struct fast {
 	js_alloc a; /* the subtrees the evaluator is handed */
 	const char *p;
 	const char *end; /* the text's NUL */
-	uint32_t polls;
-	int in_alts;      /* branches open */
-	uint32_t rereads; /* values read inside them */
+	uint32_t polls;  /* values read */
+	/* polls at which the next value read looks at a pending cancel or at
+	 * the rereads (see_value): the next multiple of JS_FAST_POLL, or sooner
+	 * when the branches open reach JS_FAST_REREADS; each value read costs
+	 * one comparison with it */
+	uint32_t stop;
+	int in_alts; /* branches open */
+	/* values read inside branches: rereads once they are all closed,
+	 * polls - alts_from while some are open */
+	uint32_t rereads, alts_from;
 } fast;
 
 /* A value may be an object or an array, whose members and items are values:
  * mutually recursive */
 static js_verdict value(fast *f, const js_node *n, int depth);
+
+/* f->stop after the value read at polls (see fast.stop). */
+static void next_stop(fast *f)
+{
+	f->stop = (f->polls / JS_FAST_POLL + 1) * JS_FAST_POLL;
+	if (f->in_alts && f->alts_from + JS_FAST_REREADS + 1 < f->stop)
+		f->stop = f->alts_from + JS_FAST_REREADS + 1;
+}
+
+/* Whether the value now read at f->polls (== or past f->stop) may be read:
+ * false on a cancel (its error set) or past JS_FAST_REREADS rereads. */
+static bool see_value(fast *f)
+{
+	if (f->polls % JS_FAST_POLL == 0 && f->ctx->host && f->ctx->host->interrupted &&
+	    f->ctx->host->interrupted(f->ctx)) {
+		dbc_error(f->ctx, DBC_SQLSTATE_CANCELED, "canceled");
+		return false;
+	}
+	if (f->in_alts && f->polls - f->alts_from > JS_FAST_REREADS)
+		return false; /* and every value after it inside branches */
+	next_stop(f);
+	return true;
+}
+
+/* One more branch open, or one closed: the rereads counted from polls while
+ * any is. */
+static void open_branches(fast *f)
+{
+	if (f->in_alts++ == 0)
+		f->alts_from = f->polls - f->rereads;
+	next_stop(f);
+}
+
+static void close_branches(fast *f)
+{
+	if (--f->in_alts == 0)
+		f->rereads = f->polls - f->alts_from;
+	next_stop(f);
+}
 
 /* The evaluator's boolean as an answer: "no" is invalid unless it ended on
  * an error (a budget, a regular expression's limit, a cancel). */
@@ -117,17 +163,9 @@ static bool skipped_string(fast *f)
 	return true;
 }
 
-/* A member name at f->p (its quote), as dbc_js_parse reads it: its bytes
- * borrowed from the text, or with escapes decoded into the walk's arena
- * (never longer than the text). False: the parser refuses it (f->p
- * unmoved), or it holds a NUL or the arena is spent (f->p past it); the
- * callers then leave the document undecided either way. */
-static bool member_name(fast *f, const char **key, uint32_t *klen)
+/* member_name's name with escapes, decoded. */
+static bool escaped_name(fast *f, const char **key, uint32_t *klen)
 {
-	if (*f->p != '"')
-		return false;
-	if (plain_string(f, key, klen))
-		return true;
 	const unsigned char *q = (const unsigned char *)f->p + 1, *end = (const unsigned char *)f->end;
 	const char *start = f->p;
 	if (!skipped_string(f) || (size_t)(f->p - start) > UINT32_MAX)
@@ -148,6 +186,18 @@ static bool member_name(fast *f, const char **key, uint32_t *klen)
 	*klen = (uint32_t)(out - *key);
 	/* a NUL (\u0000) no member name may hold: the evaluator refuses */
 	return !memchr(*key, '\0', *klen);
+}
+
+/* A member name at f->p (its quote), as dbc_js_parse reads it: its bytes
+ * borrowed from the text, or with escapes decoded into the walk's arena
+ * (never longer than the text). False: the parser refuses it (f->p
+ * unmoved), or it holds a NUL or the arena is spent (f->p past it); the
+ * callers then leave the document undecided either way. Inlined: every
+ * member's, most without escapes. */
+static inline __attribute__((always_inline)) bool member_name(fast *f, const char **key,
+                                                              uint32_t *klen)
+{
+	return *f->p == '"' && (plain_string(f, key, klen) || escaped_name(f, key, klen));
 }
 
 /* The evaluator's verdict on the value at f->p, parsed on its own (n NULL:
@@ -252,8 +302,7 @@ static inline __attribute__((always_inline)) bool leaf_string(fast *f, const js_
 	skip_ws(f);
 	/* a node the plans never reached (string_pass unset): value()'s */
 	unsigned pass = n ? n->string_pass : JS_PASS_FREE;
-	if (*f->p != '"' || !pass || depth > JS_FAST_DEPTH || (f->polls + 1) % JS_FAST_POLL == 0 ||
-	    (f->in_alts && f->rereads + 1 > JS_FAST_REREADS))
+	if (*f->p != '"' || !pass || depth > JS_FAST_DEPTH || f->polls + 1 >= f->stop)
 		return false;
 	bool step = pass == JS_PASS_STEP;
 	if (step && f->r.steps + 1 >= f->r.next_check)
@@ -263,7 +312,6 @@ static inline __attribute__((always_inline)) bool leaf_string(fast *f, const js_
 	if (!plain_string(f, &s, &len))
 		return false;
 	f->polls++;
-	f->rereads += f->in_alts != 0;
 	f->r.steps += step;
 	return true;
 }
@@ -278,13 +326,13 @@ static js_verdict member_value(fast *f, const js_node **nodes, int n, int depth)
 	skip_ws(f);
 	const char *start = f->p, *end = NULL;
 	js_verdict v = JS_VALID;
-	f->in_alts++;
+	open_branches(f);
 	for (int i = 0; i < n && v == JS_VALID; i++) {
 		f->p = start;
 		if ((v = value(f, nodes[i], depth)) == JS_VALID)
 			end = f->p;
 	}
-	f->in_alts--;
+	close_branches(f);
 	if (v == JS_VALID)
 		f->p = end;
 	return v;
@@ -295,8 +343,6 @@ static js_verdict member_value(fast *f, const js_node **nodes, int n, int depth)
 static js_verdict object_end(fast *f, const js_plan *p, int64_t count, uint64_t seen,
                              js_member *all)
 {
-	if (!p)
-		return JS_VALID;
 	if (!dbc_js_plan_within(p, count) || (seen & p->required) != p->required)
 		return JS_INVALID;
 	if (!p->in_place)
@@ -317,27 +363,164 @@ typedef struct fast_name {
 	uint32_t klen;
 } fast_name;
 
-/* names (*cap of them, full) moved to room for four times as many in the
- * walk's arena; NULL: JS_FAST_NAMES_MOST reached or the arena spent. */
-static fast_name *more_names(fast *f, const fast_name *names, int *cap)
+/* The names of one object that no slot knows, read so far: at, n of them
+ * (first, then in the walk's arena), filter a bit of each (a hash of its
+ * length and end bytes). */
+typedef struct fast_names {
+	fast_name first[JS_FAST_NAMES], *at;
+	int n, cap;
+	uint64_t filter;
+} fast_names;
+
+static inline void names_init(fast_names *names)
 {
-	if (*cap >= JS_FAST_NAMES_MOST)
-		return NULL;
-	fast_name *more = dbc_js_alloc_bytes(&f->a, sizeof(fast_name) * (size_t)*cap * 4);
-	if (!more)
-		return NULL;
-	memcpy(more, names, sizeof(fast_name) * (size_t)*cap);
-	*cap *= 4;
-	return more;
+	names->at = names->first;
+	names->n = 0;
+	names->cap = JS_FAST_NAMES;
+	names->filter = 0;
 }
 
-/* The object at f->p against plan p (NULL: any object), its alts aside. */
+/* names, full, moved to room for four times as many in the walk's arena;
+ * false: JS_FAST_NAMES_MOST reached or the arena spent. */
+static bool more_names(fast *f, fast_names *names)
+{
+	fast_name *more;
+	if (names->cap >= JS_FAST_NAMES_MOST ||
+	    !(more = dbc_js_alloc_bytes(&f->a, sizeof(fast_name) * (size_t)names->cap * 4)))
+		return false;
+	memcpy(more, names->at, sizeof(fast_name) * (size_t)names->cap);
+	names->at = more;
+	names->cap *= 4;
+	return true;
+}
+
+/* Whether name key (of plan hash hash) is none of names' yet, now added
+ * to them. False: a duplicate (not JSON to the parser), or more than
+ * JS_FAST_NAMES_MOST, or the arena spent: the evaluator's. Inlined: every
+ * name no slot knows asks. */
+static inline __attribute__((always_inline)) bool
+new_name(fast *f, fast_names *names, const char *key, uint32_t klen, uint32_t hash)
+{
+	/* compared only with the names that share its bit of the filter */
+	uint64_t bit = 1ull << (hash & 63);
+	for (int i = 0; (names->filter & bit) && i < names->n; i++)
+		if (names->at[i].klen == klen && dbc_js_same_bytes(names->at[i].key, key, klen))
+			return false;
+	names->filter |= bit;
+	if (names->n == names->cap && !more_names(f, names))
+		return false;
+	names->at[names->n].key = key;
+	names->at[names->n++].klen = klen;
+	return true;
+}
+
+/* After a member or an item: past ',' and the space after it (1: another
+ * follows), or past close, the container's end (0); -1: neither, not
+ * JSON. */
+static inline int after_item(fast *f, char close)
+{
+	skip_ws(f);
+	if (*f->p == ',') {
+		f->p++;
+		skip_ws(f);
+		return 1;
+	}
+	return *f->p++ == close ? 0 : -1;
+}
+
+/* Whether the next value read may be, counted as read: its poll (a look at
+ * a pending cancel every JS_FAST_POLL values) and, inside branches, its
+ * reread; not past JS_FAST_DEPTH. */
+static inline bool count_value(fast *f, int depth)
+{
+	return (++f->polls < f->stop || see_value(f)) && depth <= JS_FAST_DEPTH;
+}
+
+/* A value under no schema (a NULL node, a true schema: a member no plan
+ * covers, an item of an array without items), read by a loop of its own:
+ * only whether it is JSON as the parser reads it, no plan or node looked
+ * at. Counted as value() counts a value: a poll each, no step. Undecided:
+ * what the parser may refuse (a duplicate name, a long number: the
+ * evaluator's parse, handed_over, reads a scalar it does not know). Its
+ * value, object and array are mutually recursive */
+static js_verdict any_read(fast *f, int depth);
+
+static js_verdict any_value(fast *f, int depth)
+{
+	return count_value(f, depth) ? any_read(f, depth) : JS_UNDECIDED;
+}
+
+static js_verdict any_object(fast *f, int depth)
+{
+	fast_names names;
+	names_init(&names);
+	f->p++;
+	skip_ws(f);
+	if (*f->p == '}') {
+		f->p++;
+		return JS_VALID;
+	}
+	for (;;) {
+		const char *key;
+		uint32_t klen;
+		if (!member_name(f, &key, &klen))
+			return JS_UNDECIDED;
+		skip_ws(f);
+		if (*f->p++ != ':' || !new_name(f, &names, key, klen, dbc_js_plan_hash(key, klen)))
+			return JS_UNDECIDED;
+		js_verdict v = any_value(f, depth + 1);
+		if (v != JS_VALID)
+			return v;
+		int more = after_item(f, '}');
+		if (more <= 0)
+			return more == 0 ? JS_VALID : JS_UNDECIDED;
+	}
+}
+
+static js_verdict any_array(fast *f, int depth)
+{
+	f->p++;
+	skip_ws(f);
+	if (*f->p == ']') {
+		f->p++;
+		return JS_VALID;
+	}
+	for (;;) {
+		js_verdict v = any_value(f, depth + 1);
+		if (v != JS_VALID)
+			return v;
+		int more = after_item(f, ']');
+		if (more <= 0)
+			return more == 0 ? JS_VALID : JS_UNDECIDED;
+	}
+}
+
+/* any_value's value once counted. */
+static js_verdict any_read(fast *f, int depth)
+{
+	skip_ws(f);
+	const char *s;
+	uint32_t len;
+	js_val v;
+	switch (*f->p) {
+	case '{':
+		return any_object(f, depth);
+	case '[':
+		return any_array(f, depth);
+	case '"':
+		/* a string with escapes: read, not parsed */
+		return plain_string(f, &s, &len) || skipped_string(f) ? JS_VALID : handed_over(f, NULL);
+	default:
+		return scalar(f, &v) ? JS_VALID : handed_over(f, NULL);
+	}
+}
+
+/* The object at f->p against plan p, its alts aside. */
 static js_verdict object(fast *f, const js_plan *p, int depth)
 {
-	fast_name first_names[JS_FAST_NAMES], *names = first_names;
+	fast_names names;
 	js_member all[JS_FAST_NAMES]; /* in_place: every name */
-	int nnames = 0, capnames = JS_FAST_NAMES;
-	uint64_t names_filter = 0; /* a bit of each name of names */
+	names_init(&names);
 	uint64_t seen = 0;
 	int64_t count = 0;
 	f->p++;
@@ -354,14 +537,15 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 		skip_ws(f);
 		if (*f->p++ != ':')
 			return JS_UNDECIDED;
-		if (p && p->in_place) {
+		if (p->in_place) {
 			if (count == JS_FAST_NAMES)
 				return JS_UNDECIDED;
-			all[count] = (js_member){.key = key, .klen = klen};
+			all[count].key = key; /* its value: object_end's */
+			all[count].klen = klen;
 		}
 		count++;
 		uint32_t hash = dbc_js_plan_hash(key, klen);
-		const js_slot *slot = p ? dbc_js_plan_slot_hashed(p, key, klen, hash) : NULL;
+		const js_slot *slot = dbc_js_plan_slot_hashed(p, key, klen, hash);
 		const js_node *nodes[JS_MEMBER_NODES];
 		int nnodes = 0;
 		if (slot) {
@@ -371,40 +555,22 @@ static js_verdict object(fast *f, const js_plan *p, int depth)
 			seen |= bit;
 			if (slot->node)
 				nodes[nnodes++] = slot->node;
-		} else {
-			/* compared only with the names that share its bit of
-			 * the filter (a hash of its length and end bytes) */
-			uint64_t bit = 1ull << (hash & 63);
-			for (int i = 0; (names_filter & bit) && i < nnames; i++)
-				if (names[i].klen == klen && dbc_js_same_bytes(names[i].key, key, klen))
-					return JS_UNDECIDED;
-			names_filter |= bit;
-			if (nnames == capnames && !(names = more_names(f, names, &capnames)))
-				return JS_UNDECIDED;
-			names[nnames].key = key;
-			names[nnames++].klen = klen;
-		}
-		js_verdict v = !p ? JS_VALID
-		               : !dbc_js_plan_patterns_may(p, key, klen)
+		} else if (!new_name(f, &names, key, klen, hash))
+			return JS_UNDECIDED;
+		js_verdict v = !dbc_js_plan_patterns_may(p, key, klen)
 		                   ? dbc_js_plan_extra(p, nnodes > 0, nodes, &nnodes)
 		                   : dbc_js_plan_member_nodes(&f->r, p, key, klen, nodes, &nnodes);
 		if (v == JS_VALID)
 			v = member_value(f, nodes, nnodes, depth + 1);
 		if (v != JS_VALID)
 			return v;
-		skip_ws(f);
-		if (*f->p == ',') {
-			f->p++;
-			skip_ws(f);
-			continue;
-		}
-		if (*f->p++ != '}')
-			return JS_UNDECIDED;
-		return object_end(f, p, count, seen, all);
+		int more = after_item(f, '}');
+		if (more <= 0)
+			return more == 0 ? object_end(f, p, count, seen, all) : JS_UNDECIDED;
 	}
 }
 
-/* The array at f->p against plan p (NULL: any array), its alts aside. */
+/* The array at f->p against plan p, its alts aside. */
 static js_verdict array(fast *f, const js_plan *p, int depth)
 {
 	js_val seen[JS_FAST_UNIQUE];
@@ -416,7 +582,7 @@ static js_verdict array(fast *f, const js_plan *p, int depth)
 		return dbc_js_plan_within(p, 0) ? JS_VALID : JS_INVALID;
 	}
 	for (;;) {
-		if (p && p->unique) {
+		if (p->unique) {
 			/* the item read twice: here as a value to compare, then
 			 * against the items' node */
 			const char *at = f->p;
@@ -427,20 +593,16 @@ static js_verdict array(fast *f, const js_plan *p, int depth)
 				if (dbc_js_equal(&seen[i], &seen[count]))
 					return JS_INVALID;
 		}
-		const js_node *items = p ? p->items : NULL;
-		js_verdict v = leaf_string(f, items, depth + 1) ? JS_VALID : value(f, items, depth + 1);
+		js_verdict v =
+		    leaf_string(f, p->items, depth + 1) ? JS_VALID : value(f, p->items, depth + 1);
 		if (v != JS_VALID)
 			return v;
 		count++;
-		skip_ws(f);
-		if (*f->p == ',') {
-			f->p++;
-			skip_ws(f);
-			continue;
-		}
-		if (*f->p++ != ']')
+		int more = after_item(f, ']');
+		if (more < 0)
 			return JS_UNDECIDED;
-		return dbc_js_plan_within(p, count) ? JS_VALID : JS_INVALID;
+		if (more == 0)
+			return dbc_js_plan_within(p, count) ? JS_VALID : JS_INVALID;
 	}
 }
 
@@ -475,7 +637,7 @@ static js_verdict alternatives(fast *f, const js_plan *p, js_kind kind, int dept
 			return v;
 		end = f->p;
 	}
-	f->in_alts++;
+	open_branches(f);
 	for (size_t i = 0; all && i < all->n && v != JS_INVALID; i++)
 		v = dbc_js_worse(v, branch(f, js_node_of(all->u.items[i]), start, &end, depth));
 	if (any && v != JS_INVALID) {
@@ -500,7 +662,7 @@ static js_verdict alternatives(fast *f, const js_plan *p, js_kind kind, int dept
 		js_verdict b = branch(f, js_node_of(n->kw[KW_NOT]), start, NULL, depth);
 		v = dbc_js_worse(v, dbc_js_not(b));
 	}
-	f->in_alts--;
+	close_branches(f);
 	if (v == JS_VALID && !end)
 		v = JS_UNDECIDED; /* cannot be: a valid one read the value */
 	if (v == JS_VALID)
@@ -513,26 +675,21 @@ static js_verdict alternatives(fast *f, const js_plan *p, js_kind kind, int dept
  * else undecided. */
 static js_verdict value(fast *f, const js_node *n, int depth)
 {
-	if (++f->polls % JS_FAST_POLL == 0 && f->ctx->host && f->ctx->host->interrupted &&
-	    f->ctx->host->interrupted(f->ctx)) {
-		dbc_error(f->ctx, DBC_SQLSTATE_CANCELED, "canceled");
+	if (!count_value(f, depth))
 		return JS_UNDECIDED;
-	}
-	if (depth > JS_FAST_DEPTH || (f->in_alts && ++f->rereads > JS_FAST_REREADS))
-		return JS_UNDECIDED;
+	if (!n)
+		return any_read(f, depth);
 	skip_ws(f);
-	const js_node *t = n ? dbc_js_plan_target(n) : NULL;
-	if (n && !t)
+	const js_node *t = dbc_js_plan_target(n);
+	if (!t)
 		return handed_over(f, n);
-	if (t && t->schema->kind == JV_TRUE)
-		n = t = NULL;
-	if (t && t->schema->kind == JV_FALSE)
+	if (t->schema->kind == JV_TRUE)
+		return any_read(f, depth);
+	if (t->schema->kind == JV_FALSE)
 		return JS_INVALID;
 	char c = *f->p;
 	if (c == '{' || c == '[') {
 		js_kind kind = c == '{' ? JV_OBJ : JV_ARR;
-		if (!t)
-			return container(f, NULL, kind, depth);
 		if (!(t->type_kinds & (1u << kind)))
 			return JS_INVALID;
 		const js_plan *p = kind == JV_OBJ ? t->obj_plan : t->arr_plan;
@@ -543,17 +700,15 @@ static js_verdict value(fast *f, const js_node *n, int depth)
 	js_val v;
 	if (!scalar(f, &v)) {
 		/* a string with escapes that any string passes: read, not parsed */
-		bool any_string = !t || dbc_js_leaf_of(t, JV_STR);
-		if (*f->p == '"' && any_string && (!t || f->r.steps + 1 < f->r.next_check) &&
+		if (*f->p == '"' && dbc_js_leaf_of(t, JV_STR) && f->r.steps + 1 < f->r.next_check &&
 		    skipped_string(f)) {
-			f->r.steps += t != NULL; /* a leaf's step, as below */
+			f->r.steps++; /* a leaf's step, as below */
 			return JS_VALID;
 		}
 		return handed_over(f, t);
 	}
 	/* most scalars are a leaf's: answered here, without the call */
-	return !t || dbc_js_leaf_step(&f->r, t, v.kind) ? JS_VALID
-	                                                : dbc_js_scalar_verdict(&f->r, t, &v);
+	return dbc_js_leaf_step(&f->r, t, v.kind) ? JS_VALID : dbc_js_scalar_verdict(&f->r, t, &v);
 }
 
 js_verdict dbc_js_scalar_verdict(js_run *r, const js_node *t, const js_val *v)
@@ -612,7 +767,8 @@ int dbc_js_fast_valid(dbc_ctx *ctx, const dbc_js_schema *s, const char *text, si
 	                .stack_base = (uintptr_t)__builtin_frame_address(0)},
 	          .a = {.ctx = ctx, .borrow = true},
 	          .p = text,
-	          .end = text + len};
+	          .end = text + len,
+	          .stop = JS_FAST_POLL};
 	bool ok = value(&f, s->root, 0) == JS_VALID;
 	if (ok) {
 		skip_ws(&f);

@@ -10,7 +10,8 @@
  * here, keyed by what asked (a node, a plan) and the string's bytes. The
  * callers keep only answers that spent nothing of a document's budgets.
  *
- * Direct-mapped: a newer answer replaces an older one in its entry. The
+ * Two-way: a string's answer is kept in one set of two entries, the newer
+ * first, and a newer answer pushes the older of the two out. The
  * memo belongs to its schema and, as the schema's compiled regexes, is
  * used by one evaluation at a time (a schema cache is a connection's).
  *
@@ -54,7 +55,8 @@ void dbc_js_memo_free(js_memo *m)
 	free(m);
 }
 
-static js_memo_entry *entry(js_memo *m, const void *owner, const char *s, uint32_t len)
+/* The first of the two entries of the set where owner's s may be kept. */
+static js_memo_entry *set(js_memo *m, const void *owner, const char *s, uint32_t len)
 {
 	/* eight bytes a step (the string is at most JS_MEMO_BYTES); the rest
 	 * in one load that overlaps the last step's bytes, or, in a string
@@ -85,15 +87,20 @@ static js_memo_entry *entry(js_memo *m, const void *owner, const char *s, uint32
 	 * step's product leaves its word's high bytes in h's high bits only */
 	h = (h ^ h >> 30) * 0xbf58476d1ce4e5b9u;
 	h = (h ^ h >> 27) * 0x94d049bb133111ebu;
-	return &m->e[(h ^ h >> 31) & (JS_MEMO_ENTRIES - 1)];
+	return &m->e[(h ^ h >> 31) & (JS_MEMO_ENTRIES - 2)];
+}
+
+static bool holds(const js_memo_entry *e, const void *owner, const char *s, uint32_t len)
+{
+	return e->owner == owner && e->n == len && dbc_js_same_bytes(e->s, s, len);
 }
 
 bool dbc_js_memo_get(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t *value)
 {
 	if (!m || !m->e || len > JS_MEMO_BYTES)
 		return false;
-	const js_memo_entry *e = entry(m, owner, s, len);
-	if (e->owner != owner || e->n != len || !dbc_js_same_bytes(e->s, s, len))
+	const js_memo_entry *e = set(m, owner, s, len);
+	if (!holds(e, owner, s, len) && !holds(++e, owner, s, len))
 		return false;
 	*value = e->value;
 	return true;
@@ -105,7 +112,9 @@ void dbc_js_memo_put(js_memo *m, const void *owner, const char *s, uint32_t len,
 		return;
 	if (!m->e && !(m->e = calloc(JS_MEMO_ENTRIES, sizeof(js_memo_entry))))
 		return; /* no memory: the answer is not kept */
-	js_memo_entry *e = entry(m, owner, s, len);
+	/* the newest first: the older of the set's two goes */
+	js_memo_entry *e = set(m, owner, s, len);
+	e[1] = e[0];
 	e->owner = owner;
 	e->n = len;
 	e->value = value;

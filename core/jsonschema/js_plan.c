@@ -141,6 +141,145 @@ static bool alternatives(const js_node *n)
 	return !n->kw[KW_NOT] || js_node_of(n->kw[KW_NOT]);
 }
 
+/* Names-only subschemas nested deeper are the skeleton's evaluation's. */
+#define JS_NAMES_DEPTH 16
+/* The most slots a plan's names-only applicators may read for their
+ * answers to be tabled (2^6 verdicts). */
+#define JS_NAMES_TABLE_BITS 6
+
+/* A names-only subschema n (js_plan.c: names_only) on an object with p's
+ * slots seen: its type and required (unless alts_only: the plan's node,
+ * whose own are the plan's), then its allOf / anyOf / oneOf / not,
+ * combined as the evaluator combines them: an item that is no schema is
+ * passed over by allOf and matches nothing in anyOf and oneOf; a not that
+ * is none is ignored. */
+static js_verdict names_verdict(const js_plan *p, const js_node *n, uint64_t seen, int depth,
+                                bool alts_only)
+{
+	if (n->schema->kind != JV_OBJ)
+		return n->schema->kind == JV_TRUE ? JS_VALID : JS_INVALID;
+	if (depth > JS_NAMES_DEPTH)
+		return JS_UNDECIDED;
+	if (!alts_only) {
+		if (n->kw[KW_MIN_PROPERTIES] || n->kw[KW_MAX_PROPERTIES])
+			return JS_UNDECIDED;
+		if (n->kw[KW_TYPE] && !(n->type_surely & (1u << JV_OBJ)))
+			return n->type_kinds & (1u << JV_OBJ) ? JS_UNDECIDED : JS_INVALID;
+		const js_val *req = n->kw[KW_REQUIRED];
+		if (req && req->kind != JV_ARR)
+			return JS_UNDECIDED;
+		for (size_t i = 0; req && i < req->n; i++) {
+			const js_val *name = req->u.items[i];
+			const js_slot *slot =
+			    name->kind == JV_STR ? dbc_js_plan_slot(p, name->u.s, name->n) : NULL;
+			if (!slot)
+				return JS_UNDECIDED;
+			if (!(seen & 1ull << (slot - p->slots)))
+				return JS_INVALID;
+		}
+	}
+	const js_val *all = n->kw[KW_ALL_OF], *any = n->kw[KW_ANY_OF], *one = n->kw[KW_ONE_OF];
+	if ((all && all->kind != JV_ARR) || (any && any->kind != JV_ARR) ||
+	    (one && one->kind != JV_ARR))
+		return JS_UNDECIDED;
+	js_verdict v = JS_VALID;
+	for (size_t i = 0; all && i < all->n && v != JS_INVALID; i++)
+		if (js_node_of(all->u.items[i]))
+			v = dbc_js_worse(v,
+			                 names_verdict(p, js_node_of(all->u.items[i]), seen, depth + 1, false));
+	if (any && v != JS_INVALID) {
+		js_verdict some = JS_INVALID;
+		for (size_t i = 0; i < any->n && some != JS_VALID; i++) {
+			const js_node *b = js_node_of(any->u.items[i]);
+			some =
+			    dbc_js_any_of(some, b ? names_verdict(p, b, seen, depth + 1, false) : JS_INVALID);
+		}
+		v = dbc_js_worse(v, some);
+	}
+	if (one && v != JS_INVALID) {
+		int valid = 0;
+		bool unsure = false;
+		for (size_t i = 0; i < one->n && valid < 2; i++) {
+			const js_node *b = js_node_of(one->u.items[i]);
+			js_verdict bv = b ? names_verdict(p, b, seen, depth + 1, false) : JS_INVALID;
+			valid += bv == JS_VALID;
+			unsure |= bv == JS_UNDECIDED;
+		}
+		v = dbc_js_worse(v, dbc_js_one_of(valid, unsure));
+	}
+	const js_node *negated = js_node_of(n->kw[KW_NOT]);
+	if (negated && v != JS_INVALID)
+		v = dbc_js_worse(v, dbc_js_not(names_verdict(p, negated, seen, depth + 1, false)));
+	return v;
+}
+
+/* The slots whose presence names_verdict may read on names-only subschema
+ * n (their required names, unless alts_only, and their branches'), or'ed
+ * into *bits: a superset of what it reads, walked as it walks. False: a
+ * required name is no slot or n nests too deep (names_verdict's answer
+ * then depends on more). */
+static bool names_read(const js_plan *p, const js_node *n, int depth, bool alts_only,
+                       uint64_t *bits)
+{
+	if (n->schema->kind != JV_OBJ)
+		return true;
+	if (depth > JS_NAMES_DEPTH)
+		return false;
+	const js_val *req = alts_only ? NULL : n->kw[KW_REQUIRED];
+	for (size_t i = 0; req && req->kind == JV_ARR && i < req->n; i++) {
+		const js_val *name = req->u.items[i];
+		const js_slot *slot = name->kind == JV_STR ? dbc_js_plan_slot(p, name->u.s, name->n) : NULL;
+		if (!slot)
+			return false;
+		*bits |= 1ull << (slot - p->slots);
+	}
+	const js_keyword lists[] = {KW_ALL_OF, KW_ANY_OF, KW_ONE_OF};
+	for (int l = 0; l < 3; l++) {
+		const js_val *v = n->kw[lists[l]];
+		for (size_t i = 0; v && v->kind == JV_ARR && i < v->n; i++)
+			if (js_node_of(v->u.items[i]) &&
+			    !names_read(p, js_node_of(v->u.items[i]), depth + 1, false, bits))
+				return false;
+	}
+	const js_node *negated = js_node_of(n->kw[KW_NOT]);
+	return !negated || names_read(p, negated, depth + 1, false, bits);
+}
+
+/* Where seen's bits of p->names_bits fall in p->names_verdicts: the k-th
+ * bit of names_bits is the index's k-th. */
+static unsigned names_index(const js_plan *p, uint64_t seen)
+{
+	unsigned i = 0, k = 0;
+	for (uint64_t m = p->names_bits; m; m &= m - 1, k++)
+		i |= (unsigned)(seen >> __builtin_ctzll(m) & 1) << k;
+	return i;
+}
+
+/* p->names_verdicts: names_verdict on p's node for every combination of
+ * the slots it may read, when they are few (names_verdict depends on
+ * nothing else of an object: its answer is a lookup). */
+static void names_table(js_compiler *c, js_plan *p)
+{
+	uint64_t bits = 0;
+	if (!names_read(p, p->node, 0, true, &bits) || __builtin_popcountll(bits) > JS_NAMES_TABLE_BITS)
+		return;
+	unsigned n = 1u << __builtin_popcountll(bits);
+	uint8_t *table = dbc_js_alloc_bytes(&c->a, n);
+	if (!table)
+		return; /* none: names_verdict runs per object */
+	p->names_bits = bits;
+	for (unsigned i = 0; i < n; i++) {
+		/* seen: the combination whose index is i */
+		uint64_t seen = 0;
+		unsigned k = 0;
+		for (uint64_t m = bits; m; m &= m - 1, k++)
+			if (i >> k & 1)
+				seen |= m & -m;
+		table[names_index(p, seen)] = (uint8_t)names_verdict(p, p->node, seen, 0, true);
+	}
+	p->names_verdicts = table;
+}
+
 static int slot_cmp(const void *x, const void *y)
 {
 	const js_slot *a = x, *b = y;
@@ -239,6 +378,8 @@ static js_plan *object_plan(js_compiler *c, js_node *n)
 	p->in_place = in_place;
 	p->alts = alts;
 	p->node = n;
+	if (in_place)
+		names_table(c, p);
 	return p;
 }
 
@@ -396,77 +537,10 @@ js_verdict dbc_js_plan_member_nodes(js_run *r, const js_plan *p, const char *key
 	return dbc_js_plan_extra(p, covered, nodes, n);
 }
 
-/* Names-only subschemas nested deeper are the skeleton's evaluation's. */
-#define JS_NAMES_DEPTH 16
-
-/* A names-only subschema n (js_plan.c: names_only) on an object with p's
- * slots seen: its type and required (unless alts_only: the plan's node,
- * whose own are the plan's), then its allOf / anyOf / oneOf / not,
- * combined as the evaluator combines them: an item that is no schema is
- * passed over by allOf and matches nothing in anyOf and oneOf; a not that
- * is none is ignored. */
-static js_verdict names_verdict(const js_plan *p, const js_node *n, uint64_t seen, int depth,
-                                bool alts_only)
-{
-	if (n->schema->kind != JV_OBJ)
-		return n->schema->kind == JV_TRUE ? JS_VALID : JS_INVALID;
-	if (depth > JS_NAMES_DEPTH)
-		return JS_UNDECIDED;
-	if (!alts_only) {
-		if (n->kw[KW_MIN_PROPERTIES] || n->kw[KW_MAX_PROPERTIES])
-			return JS_UNDECIDED;
-		if (n->kw[KW_TYPE] && !(n->type_surely & (1u << JV_OBJ)))
-			return n->type_kinds & (1u << JV_OBJ) ? JS_UNDECIDED : JS_INVALID;
-		const js_val *req = n->kw[KW_REQUIRED];
-		if (req && req->kind != JV_ARR)
-			return JS_UNDECIDED;
-		for (size_t i = 0; req && i < req->n; i++) {
-			const js_val *name = req->u.items[i];
-			const js_slot *slot =
-			    name->kind == JV_STR ? dbc_js_plan_slot(p, name->u.s, name->n) : NULL;
-			if (!slot)
-				return JS_UNDECIDED;
-			if (!(seen & 1ull << (slot - p->slots)))
-				return JS_INVALID;
-		}
-	}
-	const js_val *all = n->kw[KW_ALL_OF], *any = n->kw[KW_ANY_OF], *one = n->kw[KW_ONE_OF];
-	if ((all && all->kind != JV_ARR) || (any && any->kind != JV_ARR) ||
-	    (one && one->kind != JV_ARR))
-		return JS_UNDECIDED;
-	js_verdict v = JS_VALID;
-	for (size_t i = 0; all && i < all->n && v != JS_INVALID; i++)
-		if (js_node_of(all->u.items[i]))
-			v = dbc_js_worse(v,
-			                 names_verdict(p, js_node_of(all->u.items[i]), seen, depth + 1, false));
-	if (any && v != JS_INVALID) {
-		js_verdict some = JS_INVALID;
-		for (size_t i = 0; i < any->n && some != JS_VALID; i++) {
-			const js_node *b = js_node_of(any->u.items[i]);
-			some =
-			    dbc_js_any_of(some, b ? names_verdict(p, b, seen, depth + 1, false) : JS_INVALID);
-		}
-		v = dbc_js_worse(v, some);
-	}
-	if (one && v != JS_INVALID) {
-		int valid = 0;
-		bool unsure = false;
-		for (size_t i = 0; i < one->n && valid < 2; i++) {
-			const js_node *b = js_node_of(one->u.items[i]);
-			js_verdict bv = b ? names_verdict(p, b, seen, depth + 1, false) : JS_INVALID;
-			valid += bv == JS_VALID;
-			unsure |= bv == JS_UNDECIDED;
-		}
-		v = dbc_js_worse(v, dbc_js_one_of(valid, unsure));
-	}
-	const js_node *negated = js_node_of(n->kw[KW_NOT]);
-	if (negated && v != JS_INVALID)
-		v = dbc_js_worse(v, dbc_js_not(names_verdict(p, negated, seen, depth + 1, false)));
-	return v;
-}
-
 js_verdict dbc_js_plan_names_verdict(const js_plan *p, uint64_t seen)
 {
+	if (p->names_verdicts)
+		return (js_verdict)p->names_verdicts[names_index(p, seen)];
 	return names_verdict(p, p->node, seen, 0, true);
 }
 

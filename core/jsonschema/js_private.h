@@ -518,6 +518,12 @@ typedef struct js_plan {
 	 * member names: evaluated on the object's names alone (a skeleton
 	 * whose values are null), node the node they belong to */
 	bool in_place;
+	/* in_place, when its applicators' answer depends on at most a few
+	 * slots (names_bits, a bit each as required): that answer for each
+	 * combination of them, as dbc_js_plan_names_verdict gives it; NULL:
+	 * worked out per object */
+	uint64_t names_bits;
+	const uint8_t *names_verdicts;
 	/* alts: the node's allOf / anyOf / oneOf / not (schemas that may read
 	 * values) are each run over the same value's text by js_fast.c, a
 	 * branch's "valid" or "invalid" combined as the evaluator combines

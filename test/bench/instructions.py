@@ -20,16 +20,17 @@ import subprocess
 COLLECTED = re.compile(r"(?:Collected\s*:|I\s+refs:)\s*([\d,]+)")
 
 
-def count_instructions(cmd, out, stdin=None, toggles=(), user=None):
+def count_instructions(cmd, out, stdin=None, toggles=(), user=None, env=None):
     """Instructions cmd executes (only inside the toggle functions when
-    given), counted by valgrind into the scratch file out."""
+    given), counted by valgrind into the scratch file out; env: its
+    environment, when not this process's."""
     if toggles:
         vg = ["valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={out}"]
         vg += [f"--toggle-collect={t}" for t in toggles]
     else:
         vg = ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={out}"]
     with open(stdin) if stdin else open(os.devnull) as f:
-        p = subprocess.run((user or []) + vg + cmd, stdin=f, capture_output=True, text=True)
+        p = subprocess.run((user or []) + vg + cmd, stdin=f, capture_output=True, text=True, env=env)
     m = COLLECTED.search(p.stderr)
     if p.returncode != 0 or not m:
         raise RuntimeError(f"valgrind of {cmd[0]} failed: {p.stderr[-800:]}")

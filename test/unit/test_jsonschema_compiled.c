@@ -80,6 +80,15 @@ static const char *const schemas[] = {
     " \"oneOf\": [{\"required\": [\"a\"]}, {\"required\": [\"b\"]}, {\"type\": \"array\"}],"
     " \"allOf\": [{\"type\": [\"object\", \"null\"]}, {\"anyOf\": [{\"required\": [\"a\"]},"
     " {\"required\": [\"b\"]}]}], \"not\": {\"required\": [\"d\"]}}",
+    /* the same reading seven names, more than js_plan.c tables (its
+     * verdict then worked out per object) */
+    "{\"$schema\": \"http://json-schema.org/draft-04/schema#\", \"type\": \"object\","
+    " \"properties\": {\"a\": {\"type\": \"integer\"}, \"b\": {\"type\": \"integer\"},"
+    " \"c\": {\"type\": \"string\"}, \"d\": {}, \"e\": {}, \"f\": {}, \"g\": {}},"
+    " \"anyOf\": [{\"type\": \"object\", \"not\": {\"required\": [\"a\", \"b\"]}},"
+    " {\"required\": [\"c\"]}, {\"required\": [\"e\", \"f\", \"g\"]}],"
+    " \"oneOf\": [{\"required\": [\"a\"]}, {\"required\": [\"b\"]}, {\"type\": \"array\"}],"
+    " \"not\": {\"required\": [\"d\"]}}",
 };
 
 static const char *const documents[] = {
