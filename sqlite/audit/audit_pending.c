@@ -32,48 +32,61 @@
 	"SELECT EXISTS (SELECT 1 FROM main.dbcare_audit_log INDEXED BY " PENDING_INDEX                 \
 	" WHERE txid <= 0)"
 
-/* The TEMP trigger on the log that completes, in the writer's statement,
- * the pending entries this connection's shared triggers write (when its
- * TEMP trigger of a table is missing or stale: audit_direct.c): one call
- * of dbaudit_complete(NEW.id, 1), which completes the older pending
- * entries first, in id order, then this one with the writer's txid and
- * actor (and links it, chained). One trigger for both pending txids:
- * SQLite fires every trigger on the log for every entry, also the
- * finished ones the TEMP triggers of the audited tables write, and makes
- * a frame of each trigger's registers each time, whether its WHEN holds
- * or not (three such triggers cost an audited bulk row about 0.6 k
- * instructions more than one, docs/benchmarks.md); one call, not the
- * statements themselves, keeps that frame a few registers. An AFTER
- * trigger: a BEFORE trigger on the log made SQLite build every entry's
- * row twice (2.6 k instructions an entry). */
+/* The TEMP trigger that completes, in the writer's statement, the pending
+ * entries this connection's shared triggers write (when its TEMP trigger
+ * of a table is missing or stale: audit_direct.c): one call of
+ * dbaudit_complete(NEW.id, 1), which completes the older pending entries
+ * first, in id order, then this one with the writer's txid and actor (and
+ * links it, chained). It fires on SQLDBC_AUDIT_WRITTEN, into which the
+ * pending views' triggers insert each pending entry's id (audit_sql.c),
+ * so never for the entries the TEMP triggers of the audited tables write
+ * finished: SQLite makes a frame of a trigger's registers each time it
+ * fires, whether its WHEN holds or not, which a trigger on the log cost
+ * every audited row (the commit that moved it has the figures). */
 #define HOOK_SQL                                                                                   \
-	"CREATE TEMP TRIGGER IF NOT EXISTS dbcare_audit_complete"                                      \
-	" AFTER INSERT ON main.dbcare_audit_log WHEN NEW.txid IN (%d, %d)"                             \
-	" BEGIN SELECT dbaudit_complete(NEW.id, 1); END"
+	"DROP TRIGGER IF EXISTS temp." HOOK_LOG ";"                                                    \
+	" CREATE TEMP TRIGGER IF NOT EXISTS dbcare_audit_complete INSTEAD OF INSERT"                   \
+	" ON main." SQLDBC_AUDIT_WRITTEN " BEGIN SELECT dbaudit_complete(NEW.id, 1); END"
+/* A log of bookkeeping 21 or older has no SQLDBC_AUDIT_WRITTEN: its shared
+ * triggers write pending entries into the log itself, and the trigger
+ * completing them is on the log, for both pending txids (until a changing
+ * call upgrades the file; an AFTER trigger: a BEFORE trigger on the log
+ * made SQLite build every entry's row twice). */
+#define HOOK_LOG "dbcare_audit_complete_log"
+#define HOOK_LOG_SQL                                                                               \
+	"CREATE TEMP TRIGGER IF NOT EXISTS " HOOK_LOG " AFTER INSERT ON main.dbcare_audit_log"         \
+	" WHEN NEW.txid IN (%d, %d) BEGIN SELECT dbaudit_complete(NEW.id, 1); END"
 
 /* SQLITE_OK when the file has the index of pending entries and the
  * chain's head (the TEMP trigger links chained entries to it),
- * SQLITE_NOTFOUND when not, else the error of reading the schema (busy).
- * It looks in sqlite_schema rather than preparing against tables that may
- * not exist: a statement that fails writes into the application's
- * SQLITE_CONFIG_LOG, on every connection that loads the module. */
-static int find_index(sqlite3 *db)
+ * SQLITE_NOTFOUND when not, else the error of reading the schema (busy);
+ * *written whether it has SQLDBC_AUDIT_WRITTEN. It looks in sqlite_schema
+ * rather than preparing against tables that may not exist: a statement
+ * that fails writes into the application's SQLITE_CONFIG_LOG, on every
+ * connection that loads the module. */
+static int find_index(sqlite3 *db, bool *written)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(db,
-	                            "SELECT count(*) FROM main.sqlite_schema WHERE (type = 'index'"
-	                            " AND name = '" PENDING_INDEX "' AND tbl_name = 'dbcare_audit_log')"
-	                            " OR (type = 'table' AND name = 'dbcare_audit_chain')",
+	                            "SELECT total((type = 'index' AND name = '" PENDING_INDEX "'"
+	                            " AND tbl_name = 'dbcare_audit_log')"
+	                            " OR (type = 'table' AND name = 'dbcare_audit_chain')),"
+	                            " total(type = 'view' AND name = '" SQLDBC_AUDIT_WRITTEN "')"
+	                            " FROM main.sqlite_schema",
 	                            -1, &stmt, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+	*written = false;
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*written = sqlite3_column_int(stmt, 1) > 0;
 		rc = sqlite3_column_int(stmt, 0) == 2 ? SQLITE_OK : SQLITE_NOTFOUND;
+	}
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
 static bool has_index(sqlite3 *db)
 {
-	return find_index(db) == SQLITE_OK;
+	bool written;
+	return find_index(db, &written) == SQLITE_OK;
 }
 
 static bool busy(int rc)
@@ -104,18 +117,20 @@ int sqldbc_audit_hook(sqlite3 *db)
 	 * actor (its entries are completed by the next connection with dbcare).
 	 * A connection with a busy timeout tries once: its own wait is the
 	 * load's one wait (each try would wait it again). */
-	char *sql = sqlite3_mprintf(HOOK_SQL, SQLDBC_AUDIT_PENDING, SQLDBC_AUDIT_PENDING_CHAINED);
+	char *log_sql =
+	    sqlite3_mprintf(HOOK_LOG_SQL, SQLDBC_AUDIT_PENDING, SQLDBC_AUDIT_PENDING_CHAINED);
 	double deadline = dbc_monotonic_ms() + (busy_timeout_of(db) > 0 ? 0 : 2000);
-	int rc = sql ? SQLITE_OK : SQLITE_NOMEM;
-	while (sql) {
-		rc = find_index(db);
+	int rc = log_sql ? SQLITE_OK : SQLITE_NOMEM;
+	while (log_sql) {
+		bool written = false;
+		rc = find_index(db, &written);
 		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+			rc = sqlite3_exec(db, written ? HOOK_SQL : log_sql, NULL, NULL, NULL);
 		if (!busy(rc) || dbc_monotonic_ms() >= deadline)
 			break;
 		sqlite3_sleep(10);
 	}
-	sqlite3_free(sql);
+	sqlite3_free(log_sql);
 	return busy(rc) ? SQLITE_BUSY : SQLITE_OK;
 }
 

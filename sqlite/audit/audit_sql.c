@@ -4,14 +4,14 @@
  * write dbcare_audit_log. They are shared by every connection to the file,
  * with dbcare loaded or not, so they call only SQLite's built-in functions
  * (strftime, typeof, quote, hex: usable with trusted_schema = OFF): each
- * writes a pending entry (txid 0, or -1 for a hash-chained table) whose
- * key and values are in the pending form of audit_json.c. A connection with
- * dbcare completes it within the same statement (audit_pending.c: its
- * TEMP trigger on the log); one without leaves it for the next connection
- * with dbcare. The triggers list the table's columns: a column added later
- * is not recorded until dbaudit_refresh (the health check "audit" reports
- * such tables). The baseline, which only dbcare runs, writes finished
- * entries with dbcare's JSON builders.
+ * inserts the row into its operation's pending view, whose INSTEAD OF
+ * trigger writes a pending entry (txid 0, or -1 for a hash-chained table)
+ * whose key and values are in the pending form of audit_json.c. A
+ * connection with dbcare completes it within the same statement
+ * (audit_pending.c: its TEMP trigger on SQLDBC_AUDIT_WRITTEN); one without
+ * leaves it for the next connection with dbcare. The triggers list the table's columns: a column
+ * added later is not recorded until dbaudit_refresh (the health check "audit" reports such tables).
+ * The baseline, which only dbcare runs, writes finished entries with dbcare's JSON builders.
  */
 #include "audit_sql.h"
 
@@ -117,17 +117,30 @@ static bool is_rowid(const char *column, const char *rowid)
 	return rowid && sqlite3_stricmp(column, rowid) == 0;
 }
 
-/* The columns of cols of row (NEW or OLD) in the pending form; mode 'P'
- * every column, 'C' every column to be kept where it differs from the other
- * side's. The object is one printf() per PENDING_PER_CALL columns, whose
+/* Where a pending view's trigger reads a recorded column: its row's NEW.n3
+ * (the written row's side) or NEW.o3 (the old side), numbered by the
+ * column's place among the recorded ones (full). */
+typedef struct view_side {
+	const dbc_strlist *full;
+	char side; /* 'n' or 'o' */
+} view_side;
+
+static char *view_ref(dbc_ctx *ctx, const view_side *v, const char *column)
+{
+	int i = dbc_strlist_find(v->full, column);
+	return i >= 0 ? dbc_printf(ctx, "NEW.%c%d", v->side, i + 1) : NULL;
+}
+
+/* The columns of cols of one side of the pending view's row in the
+ * pending form; mode 'P' every column, 'C' every column to be kept where
+ * it differs from the other side's. The object is one printf() per PENDING_PER_CALL columns, whose
  * format holds the names: SQLite copies each operand of || into a new
  * string, so a chain of || per column copied the object over and over (a
  * fifth of an audited INSERT's instructions, docs/benchmarks.md); printf
  * writes it once. The text is the same either way. */
-static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, char mode,
+static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const view_side *row, char mode,
                         const char *rowid)
 {
-	const dbc_host *h = ctx->host;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	if (cols->n == 0)
@@ -149,8 +162,7 @@ static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, 
 			sqlite3_free(json);
 			bool rowid_col = is_rowid(cols->items[i], rowid);
 			dbc_buf_append(&fmt, rowid_col ? PENDING_ROWID_FORMAT : PENDING_FORMAT);
-			char *q = h->quote_ident(ctx, cols->items[i]);
-			char *ref = q ? dbc_printf(ctx, "%s.%s", row, q) : NULL;
+			char *ref = view_ref(ctx, row, cols->items[i]);
 			if (!ref)
 				return NULL;
 			dbc_buf_append(&args, ", ");
@@ -159,7 +171,7 @@ static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, 
 		if (start + PENDING_PER_CALL >= cols->n)
 			dbc_buf_append(&fmt, "}");
 		char *f = dbc_buf_finish(&fmt), *a = dbc_buf_finish(&args);
-		char *lit = f ? h->quote_literal(ctx, f) : NULL;
+		char *lit = f ? ctx->host->quote_literal(ctx, f) : NULL;
 		if (!lit || !a)
 			return NULL;
 		dbc_buf_appendf(&b, "%sprintf(%s%s)", start ? " || " : "", lit, a);
@@ -173,7 +185,8 @@ static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, 
  * rowid's column needs no test (a key of it alone is that JSON outright:
  * the shared trigger's body is compiled into every statement writing the
  * table, audit_sql.c's PENDING_VALUE). */
-static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, const char *rowid)
+static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const view_side *row,
+                         const char *rowid)
 {
 	const dbc_host *h = ctx->host;
 	char *pending = pending_of(ctx, cols, row, 'P', rowid);
@@ -188,12 +201,12 @@ static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row,
 		char *pair = name ? dbc_printf(ctx, "%s%s:", i ? "," : "", name) : NULL;
 		sqlite3_free(name);
 		char *lit = pair ? h->quote_literal(ctx, pair) : NULL;
-		char *q = h->quote_ident(ctx, cols->items[i]);
-		if (!lit || !q)
+		char *ref = view_ref(ctx, row, cols->items[i]);
+		if (!lit || !ref)
 			return NULL;
 		if (!is_rowid(cols->items[i], rowid))
-			dbc_buf_appendf(&when, "%stypeof(%s.%s) = 'integer'", when.len ? " AND " : "", row, q);
-		dbc_buf_appendf(&json, " || %s || %s.%s", lit, row, q);
+			dbc_buf_appendf(&when, "%stypeof(%s) = 'integer'", when.len ? " AND " : "", ref);
+		dbc_buf_appendf(&json, " || %s || %s", lit, ref);
 	}
 	dbc_buf_append(&json, " || '}'");
 	bool tested = when.len > 0;
@@ -255,57 +268,134 @@ char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op)
 	return name ? ctx->host->quote_ident(ctx, name) : NULL;
 }
 
+/* The pending view of a table's operation op: what its shared trigger
+ * inserts the row into (quoted; the view's INSTEAD OF trigger has its
+ * name). */
+char *sqldbc_audit_pending_view(dbc_ctx *ctx, const char *table, const char *op)
+{
+	char *name = dbc_printf(ctx, SQLDBC_AUDIT_PENDING_VIEW "%s_%s", op, table);
+	return name ? ctx->host->quote_ident(ctx, name) : NULL;
+}
+
 /* One operation's triggers: the shared one writing a pending entry and the
  * TEMP one of a connection with dbcare writing the same entry finished
  * (audit_direct.c). */
 typedef struct audit_op {
 	const char *op, *event;
+	const char *sides;     /* the pending view's sides: "n" new, "o" old, "on" both */
 	char *cond;            /* an update's "a recorded column changed"; NULL: none */
-	char *pending;         /* the shared trigger's INSERT of the pending entry */
+	char *pending;         /* the pending view's INSERT of the pending entry */
 	char *key, *old, *new; /* the finished entry's JSON expressions ("NULL": none) */
 	char *row_hash;        /* the finished entry's row hash expression (dbaudit_row_hash) */
 	char *ahead;           /* a statement the TEMP trigger runs before its INSERT; NULL: none */
 } audit_op;
 
-/* The shared trigger of one operation, and its token. Its WHEN lets a
- * connection with dbcare skip it: sqlite_compileoption_used is a built-in
- * (allowed with trusted_schema = OFF) which such a connection overrides
- * (audit_direct.c). The token is the 64-bit FNV-1a hash of the trigger's
- * text without it, in hex: the TEMP trigger made from the same table and
- * options carries the same token, one made from anything else (other
- * options, columns changed since, another dbcare) does not. Not a
- * cryptographic hash: whoever can write the file can drop the trigger
- * anyway; every connection computes it when it loads dbcare, cheaply. A
- * SQLite built without its compile-option functions gets no WHEN and no
- * token. An update's "a recorded column changed" comes after the skip, in
- * the shared trigger and its TEMP twin alike (direct_trigger): the twin
- * counts every row it is asked about and the shared trigger takes that
- * count at once, whether or not a column changed, so a connection with
- * dbcare never compares the columns a second time (each comparison
- * copies both sides' values out of the row's trigger frame). */
-static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable, const audit_op *p,
+/* The pending view of one operation and its INSTEAD OF trigger, which
+ * writes the pending entry. The shared trigger on the table only inserts
+ * the row's recorded columns into the view (n1.. of the new side, o1..
+ * of the old): SQLite allocates and clears the registers of a trigger
+ * program that fires (at each execution of the writing statement) before
+ * it tests the trigger's WHEN, and those of a nested program only when it
+ * runs, so a connection with dbcare, whose TEMP trigger writes the row and
+ * whose shared trigger skips it, pays for the small outer program alone,
+ * not for the pending entry's expressions (the commit that made the views
+ * has the figures). Once
+ * written, the entry's id goes into SQLDBC_AUDIT_WRITTEN, where a
+ * connection with dbcare completes it (audit_pending.c). The view holds
+ * no row; its name is the table's name as the triggers were made for, so
+ * a renamed table's triggers keep finding it. */
+static char *pending_view(dbc_ctx *ctx, const char *table, const dbc_strlist *full,
+                          const audit_op *p)
+{
+	char *view = sqldbc_audit_pending_view(ctx, table, p->op);
+	if (!view)
+		return NULL;
+	dbc_buf cols, nulls;
+	dbc_buf_init(&cols, ctx);
+	dbc_buf_init(&nulls, ctx);
+	for (const char *side = p->sides; *side; side++)
+		for (int i = 0; i < full->n; i++) {
+			dbc_buf_appendf(&cols, "%s%c%d", cols.len ? ", " : "", *side, i + 1);
+			dbc_buf_append(&nulls, nulls.len ? ", NULL" : "NULL");
+		}
+	char *c = dbc_buf_finish(&cols), *n = dbc_buf_finish(&nulls);
+	return c && n ? dbc_printf(ctx,
+	                           "DROP VIEW IF EXISTS main.%1$s;"
+	                           " CREATE VIEW main.%1$s (%2$s) AS SELECT %3$s WHERE 0;"
+	                           " CREATE TRIGGER main.%1$s INSTEAD OF INSERT ON %1$s BEGIN %4$s;"
+	                           " INSERT INTO " SQLDBC_AUDIT_WRITTEN
+	                           " (id) VALUES (last_insert_rowid()); END;",
+	                           view, c, n, p->pending)
+	              : NULL;
+}
+
+/* The shared trigger's body: the row's recorded columns into the pending
+ * view, in the view's order. */
+static char *pending_insert(dbc_ctx *ctx, const char *table, const dbc_strlist *full,
+                            const audit_op *p)
+{
+	char *view = sqldbc_audit_pending_view(ctx, table, p->op);
+	if (!view)
+		return NULL;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendf(&b, "INSERT INTO %s VALUES (", view);
+	bool first = true;
+	for (const char *side = p->sides; *side; side++)
+		for (int i = 0; i < full->n; i++) {
+			char *q = ctx->host->quote_ident(ctx, full->items[i]);
+			if (!q)
+				return NULL;
+			dbc_buf_appendf(&b, "%s%s.%s", first ? "" : ", ", *side == 'o' ? "OLD" : "NEW", q);
+			first = false;
+		}
+	dbc_buf_append(&b, ")");
+	return dbc_buf_finish(&b);
+}
+
+/* The shared trigger of one operation with its pending view, and its
+ * token. Its WHEN lets a connection with dbcare skip it:
+ * sqlite_compileoption_used is a built-in (allowed with trusted_schema =
+ * OFF) which such a connection overrides (audit_direct.c). The token is
+ * the 64-bit FNV-1a hash of the trigger's and the view's text without it,
+ * in hex: the TEMP trigger made from the same table and options carries
+ * the same token, one made from anything else (other options, columns
+ * changed since, another dbcare) does not. Not a cryptographic hash:
+ * whoever can write the file can drop the trigger anyway; every connection
+ * computes it when it loads dbcare, cheaply. A SQLite built without its
+ * compile-option functions gets no WHEN and no token. An update's "a
+ * recorded column changed" comes after the skip, in the shared trigger and
+ * its TEMP twin alike (direct_trigger): the twin counts every row it is
+ * asked about and the shared trigger takes that count at once, whether or
+ * not a column changed, so a connection with dbcare never compares the
+ * columns a second time (each comparison copies both sides' values out of
+ * the row's trigger frame). */
+static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
+                            const dbc_strlist *full, const audit_op *p,
                             char token[SQLDBC_AUDIT_TOKEN_LEN + 1])
 {
 	char *name = sqldbc_audit_trigger_name(ctx, table, p->op);
-	if (!name)
+	char *view = pending_view(ctx, table, full, p);
+	char *body = pending_insert(ctx, table, full, p);
+	if (!name || !view || !body)
 		return NULL;
 	token[0] = 0;
 	if (!sqldbc_audit_can_skip())
-		return dbc_printf(ctx, "CREATE TRIGGER main.%s AFTER %s ON %s%s%s BEGIN %s; END;", name,
-		                  p->event, qtable, p->cond ? " WHEN " : "", p->cond ? p->cond : "",
-		                  p->pending);
-	const char *fmt = "CREATE TRIGGER main.%s AFTER %s ON %s WHEN"
+		return dbc_printf(ctx, "%s CREATE TRIGGER main.%s AFTER %s ON %s%s%s BEGIN %s; END;", view,
+		                  name, p->event, qtable, p->cond ? " WHEN " : "", p->cond ? p->cond : "",
+		                  body);
+	const char *fmt = "%s CREATE TRIGGER main.%s AFTER %s ON %s WHEN"
 	                  " NOT sqlite_compileoption_used('" SQLDBC_AUDIT_DIRECT_PREFIX "%s')%s%s"
 	                  " BEGIN %s; END;";
 	const char *cond = p->cond ? p->cond : "", *and = p->cond ? " AND " : "";
-	char *bare = dbc_printf(ctx, fmt, name, p->event, qtable, "", and, cond, p->pending);
+	char *bare = dbc_printf(ctx, fmt, view, name, p->event, qtable, "", and, cond, body);
 	if (!bare)
 		return NULL;
 	uint64_t h = 14695981039346656037u; /* FNV-1a, 64 bits */
 	for (const unsigned char *c = (const unsigned char *)bare; *c; c++)
 		h = (h ^ *c) * 1099511628211u;
 	sqlite3_snprintf(SQLDBC_AUDIT_TOKEN_LEN + 1, token, "%016llx", (unsigned long long)h);
-	return dbc_printf(ctx, fmt, name, p->event, qtable, token, and, cond, p->pending);
+	return dbc_printf(ctx, fmt, view, name, p->event, qtable, token, and, cond, body);
 }
 
 /* The link of the entry the TEMP trigger just inserted, with the same head
@@ -351,26 +441,31 @@ static char *direct_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 	    o->hash_chain ? LINK_LAST : "");
 }
 
-/* The operations the table's triggers record as o says (*n of them). */
+/* The operations the table's triggers record as o says (*n of them), and
+ * the recorded columns (*full: the pending views' columns). */
 static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
-                     const char *lit, audit_op ops[3], int *n)
+                     const char *lit, audit_op ops[3], int *n, dbc_strlist *full_out)
 {
 	const dbc_host *h = ctx->host;
 	dbc_strlist full, changed;
 	if (recorded(ctx, t, o, true, &full) != DBC_OK ||
 	    recorded(ctx, t, o, false, &changed) != DBC_OK)
 		return DBC_ERROR;
-	char *key_new = pending_key(ctx, &o->key, "NEW", t->rowid_column);
-	char *key_old = pending_key(ctx, &o->key, "OLD", t->rowid_column);
-	char *row_new = pending_of(ctx, &full, "NEW", 'P', t->rowid_column);
+	*full_out = full;
+	/* the pending view's row: the written row's side and the old one */
+	const view_side new_side = {full_out, 'n'}, old_side = {full_out, 'o'};
+	char *key_new = pending_key(ctx, &o->key, &new_side, t->rowid_column);
+	char *key_old = pending_key(ctx, &o->key, &old_side, t->rowid_column);
+	char *row_new = pending_of(ctx, full_out, &new_side, 'P', t->rowid_column);
 	char *hash_new = object_of_(ctx, &o->key, "NEW", NULL, true, lit);
 	char *hash_old = object_of_(ctx, &o->key, "OLD", NULL, true, lit);
-	char *row_old = pending_of(ctx, &full, "OLD", 'P', t->rowid_column);
+	char *row_old = pending_of(ctx, full_out, &old_side, 'P', t->rowid_column);
 	if (!key_new || !key_old || !row_new || !row_old || !hash_new || !hash_old)
 		return DBC_ERROR;
 	*n = 0;
 	ops[(*n)++] = (audit_op){"insert",
 	                         "INSERT",
+	                         "n",
 	                         NULL,
 	                         insert_entry(ctx, o, lit, "insert", key_new, NULL, row_new),
 	                         object_of(ctx, &o->key, "NEW", NULL, true),
@@ -381,6 +476,7 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	if (o->full_updates) {
 		ops[(*n)++] = (audit_op){"update",
 		                         "UPDATE",
+		                         "on",
 		                         NULL,
 		                         insert_entry(ctx, o, lit, "update", key_new, row_old, row_new),
 		                         object_of(ctx, &o->key, "NEW", NULL, true),
@@ -391,8 +487,8 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	} else if (changed.n > 0) {
 		/* only when a recorded column changed; only the changed ones (the
 		 * pending form keeps them all, completion drops the equal ones) */
-		char *old_vals = pending_of(ctx, &changed, "OLD", 'C', t->rowid_column);
-		char *new_vals = pending_of(ctx, &changed, "NEW", 'C', t->rowid_column);
+		char *old_vals = pending_of(ctx, &changed, &old_side, 'C', t->rowid_column);
+		char *new_vals = pending_of(ctx, &changed, &new_side, 'C', t->rowid_column);
 		if (!old_vals || !new_vals)
 			return DBC_ERROR;
 		dbc_buf cond;
@@ -410,6 +506,7 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 		 * side whatever order it computes its values in (audit_json.c) */
 		ops[(*n)++] = (audit_op){"update",
 		                         "UPDATE",
+		                         "on",
 		                         dbc_buf_finish(&cond),
 		                         insert_entry(ctx, o, lit, "update", key_new, old_vals, new_vals),
 		                         object_of(ctx, &o->key, "NEW", NULL, true),
@@ -424,6 +521,7 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	}
 	ops[(*n)++] = (audit_op){"delete",
 	                         "DELETE",
+	                         "o",
 	                         NULL,
 	                         insert_entry(ctx, o, lit, "delete", key_old, row_old, NULL),
 	                         object_of(ctx, &o->key, "OLD", NULL, true),
@@ -445,14 +543,17 @@ static int triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 	char *qtable = ctx->host->quote_ident(ctx, t->name);
 	char *lit = ctx->host->quote_literal(ctx, t->name);
 	audit_op ops[3];
+	dbc_strlist full;
 	int n;
-	if (!qtable || !lit || audit_ops(ctx, t, o, lit, ops, &n) != DBC_OK)
+	if (!qtable || !lit || audit_ops(ctx, t, o, lit, ops, &n, &full) != DBC_OK)
 		return DBC_ERROR;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
+	if (!direct)
+		dbc_buf_append(&b, SQLDBC_AUDIT_WRITTEN_SQL ";");
 	for (int i = 0; i < n; i++) {
 		char token[SQLDBC_AUDIT_TOKEN_LEN + 1];
-		char *shared = shared_trigger(ctx, t->name, qtable, &ops[i], token);
+		char *shared = shared_trigger(ctx, t->name, qtable, &full, &ops[i], token);
 		if (!shared)
 			return DBC_ERROR;
 		if (!direct) {

@@ -13,6 +13,20 @@
 #define SQLDBC_AUDIT_PENDING         0
 #define SQLDBC_AUDIT_PENDING_CHAINED (-1)
 
+/* The pending views (audit_sql.c): a table's shared trigger of an
+ * operation inserts the row into SQLDBC_AUDIT_PENDING_VIEW<op>_<table>,
+ * whose INSTEAD OF trigger writes the pending entry, then inserts its id
+ * into SQLDBC_AUDIT_WRITTEN (bookkeeping 22). That view's own trigger does
+ * nothing; a connection with dbcare completes the entry there through a
+ * TEMP trigger of its own (audit_pending.c), so no trigger of a connection
+ * fires for the entries it writes finished. */
+#define SQLDBC_AUDIT_PENDING_VIEW "dbcare_audit_pending_"
+#define SQLDBC_AUDIT_WRITTEN      "dbcare_audit_written"
+#define SQLDBC_AUDIT_WRITTEN_SQL                                                                   \
+	"CREATE VIEW IF NOT EXISTS main." SQLDBC_AUDIT_WRITTEN " (id) AS SELECT NULL WHERE 0;"         \
+	" CREATE TRIGGER IF NOT EXISTS main." SQLDBC_AUDIT_WRITTEN " INSTEAD OF INSERT"                \
+	" ON " SQLDBC_AUDIT_WRITTEN " BEGIN SELECT NULL WHERE 0; END"
+
 /* A shared trigger's token (audit_direct.c): 16 hex digits after the
  * prefix, in its WHEN's sqlite_compileoption_used('dbcare-direct:TOKEN'). */
 #define SQLDBC_AUDIT_TOKEN_LEN     16
@@ -61,6 +75,8 @@ const char *sqldbc_audit_link_sql(void);
 char *sqldbc_audit_json_name(const char *name);
 /* The quoted name of a table's audit trigger for op (insert, update, delete). */
 char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op);
+/* The quoted name of a table's pending view for op, and of its trigger. */
+char *sqldbc_audit_pending_view(dbc_ctx *ctx, const char *table, const char *op);
 /* CREATE TRIGGER statements recording the table's changes as o says. */
 int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
                               char **out);

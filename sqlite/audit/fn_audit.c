@@ -146,12 +146,20 @@ static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opti
 	return ctx->host->exec(ctx, sql);
 }
 
+/* The shared triggers, then their pending views (with the views'
+ * triggers): a shared trigger left without its view would refuse the
+ * table's writes. */
 static int uninstall(dbc_ctx *ctx, const char *name)
 {
 	static const char *const ops[] = {"insert", "update", "delete"};
 	for (int i = 0; i < 3; i++) {
 		char *trigger = sqldbc_audit_trigger_name(ctx, name, ops[i]);
-		char *sql = trigger ? dbc_printf(ctx, "DROP TRIGGER IF EXISTS main.%s", trigger) : NULL;
+		char *view = sqldbc_audit_pending_view(ctx, name, ops[i]);
+		char *sql = trigger && view ? dbc_printf(ctx,
+		                                         "DROP TRIGGER IF EXISTS main.%s;"
+		                                         " DROP VIEW IF EXISTS main.%s",
+		                                         trigger, view)
+		                            : NULL;
 		if (!sql || ctx->host->exec(ctx, sql) != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -263,12 +271,20 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	for (int i = 0; i < 3; i++) {
 		int64_t n = 0;
 		char *name = dbc_printf(ctx, "dbcare_audit_%s_%s", ops[i], row->name);
-		dbc_value args[2] = {dbc_text(name ? name : ""), dbc_text(t.name)};
-		if (!name ||
+		char *view = dbc_printf(ctx, SQLDBC_AUDIT_PENDING_VIEW "%s_%s", ops[i], row->name);
+		dbc_value args[3] = {dbc_text(name ? name : ""), dbc_text(t.name),
+		                     dbc_text(view ? view : "")};
+		/* a shared trigger inserting into its pending view (bookkeeping
+		 * 22) records only while the view and the view's trigger are there */
+		if (!name || !view ||
 		    ctx->host->query(ctx,
-		                     "SELECT count(*) FROM main.sqlite_schema WHERE type = 'trigger'"
-		                     " AND name = $1 COLLATE NOCASE AND tbl_name = $2 COLLATE NOCASE",
-		                     2, args, collect_count, &n) != DBC_OK)
+		                     "SELECT count(*) FROM main.sqlite_schema AS s WHERE type = 'trigger'"
+		                     " AND name = $1 COLLATE NOCASE AND tbl_name = $2 COLLATE NOCASE"
+		                     " AND (instr(s.sql, $3) = 0 OR (SELECT count(*)"
+		                     " FROM main.sqlite_schema AS v WHERE v.type IN ('view', 'trigger')"
+		                     " AND v.name = $3 COLLATE NOCASE AND v.tbl_name = $3 COLLATE NOCASE)"
+		                     " = 2)",
+		                     3, args, collect_count, &n) != DBC_OK)
 			return DBC_ERROR;
 		if (n == 0 && dbc_strlist_add(ctx, &out->missing, ops[i]) != DBC_OK)
 			return DBC_ERROR;

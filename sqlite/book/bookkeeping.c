@@ -271,7 +271,9 @@ static int make_index(dbc_ctx *ctx, const char *table, const char *index)
  *             a missing one as empty
  * 13 (0.3.9)  audit-log ids never repeat
  * 14 (0.3.9)  the database's identity (database_id), and the summary's
- *             triggers without "main." in their bodies */
+ *             triggers without "main." in their bodies
+ * 15-21       below, at their steps
+ * 22 (0.3.9)  the audit triggers' pending views (upgrade_to_22) */
 
 /* 2: the checksum index covers the down checksum. */
 static int upgrade_to_2(dbc_ctx *ctx)
@@ -493,6 +495,20 @@ static int upgrade_to_18(dbc_ctx *ctx)
 	return ctx->host->exec(ctx, RENAMES_GUARDS);
 }
 
+/* 21 -> 22 (dbcare 0.3.9): the audited tables' shared triggers insert the
+ * row into a pending view, whose trigger writes the pending entry and
+ * hands its id to SQLDBC_AUDIT_WRITTEN (sqlite/audit/audit_sql.c): made
+ * again, and this connection's TEMP trigger completing pending entries
+ * moved from the log to that view (sqldbc_audit_hook). The entries stay as
+ * they are; the chain links on from its head. */
+static int upgrade_to_22(dbc_ctx *ctx)
+{
+	if (remake_audit_triggers(ctx) != DBC_OK)
+		return DBC_ERROR;
+	sqldbc_audit_hook(sqldbc_call_conn(ctx)->db);
+	return DBC_OK;
+}
+
 /* 18 -> 19 (dbcare 0.3.9): the query statistics history
  * (dbcare_health_query_stats), a part's table the first snapshot that
  * reads statements makes, and the steps of dbcare migrate --online
@@ -502,7 +518,7 @@ static int (*const upgrade_steps[BOOK_VERSION + 1])(dbc_ctx *ctx) = {
     [2] = upgrade_to_2,           [5] = upgrade_to_5,           [6] = upgrade_to_6,
     [8] = upgrade_to_8,           [13] = upgrade_to_13,         [14] = upgrade_to_14,
     [16] = remake_audit_triggers, [17] = upgrade_to_17,         [18] = upgrade_to_18,
-    [20] = remake_audit_triggers, [21] = remake_audit_triggers,
+    [20] = remake_audit_triggers, [21] = remake_audit_triggers, [22] = upgrade_to_22,
 };
 
 /* Takes the file from version v to v + 1. */

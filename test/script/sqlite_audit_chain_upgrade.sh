@@ -45,4 +45,47 @@ q "INSERT INTO t VALUES (4, 'd'), (5, 'e')" > /dev/null
 last=$(q "SELECT max(id) FROM dbcare_audit_log")
 q "DELETE FROM dbcare_audit_log WHERE id = $last" > /dev/null
 verify | grep -q "^4 $last the newest entries of the log's chain were deleted" || fail "deleted newest entry: $(verify)"
+
+# A file at bookkeeping version 21, whose shared triggers write pending
+# entries into the log itself, upgrades to 22 (issue 63: pending views):
+# entries written before, with and without the module, keep verifying, the
+# audit objects are then a fresh file's, and the chain links on through
+# both paths.
+db="$work/v21.db"
+audit_objects() {
+  sqlite3 "$db" "SELECT group_concat(type || ' ' || name || ' ' || sql, ';') FROM (SELECT * FROM sqlite_schema
+                 WHERE name LIKE 'dbcare\_audit\_%' ESCAPE '\' ORDER BY type, name)"
+}
+q "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+   SELECT dbaudit_enable('t', '{\"hash_chain\": true}'); INSERT INTO t VALUES (1, 'a')" > /dev/null
+fresh=$(audit_objects)
+case "$fresh" in *"view dbcare_audit_pending_insert_t"*) ;; *) fail "no pending view (test premise): $fresh" ;; esac
+sqlite3 "$db" <<'SQL'
+DROP TRIGGER dbcare_audit_insert_t; DROP TRIGGER dbcare_audit_update_t; DROP TRIGGER dbcare_audit_delete_t;
+DROP VIEW dbcare_audit_pending_insert_t; DROP VIEW dbcare_audit_pending_update_t;
+DROP VIEW dbcare_audit_pending_delete_t; DROP VIEW dbcare_audit_written;
+CREATE TRIGGER main."dbcare_audit_insert_t" AFTER INSERT ON "t"
+ WHEN NOT sqlite_compileoption_used('dbcare-direct:0123456789abcdef') BEGIN
+ INSERT INTO dbcare_audit_log (at, txid, operation, table_name, key, old_values, new_values)
+ VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), -1, 'insert', 't', '{' || '"id":' || NEW."id" || '}',
+ NULL, printf('P{"id":i%s,"v":%.1s%s}', NEW."id", typeof(NEW."v"),
+ CASE WHEN typeof(NEW."v") IN ('text', 'blob') THEN hex(NEW."v") ELSE quote(NEW."v") END)); END;
+UPDATE dbcare_bookkeeping SET version = 21;
+SQL
+# version 21: pending without the module, completed in the statement with it
+sqlite3 "$db" "INSERT INTO t VALUES (2, 'b')"
+q "SELECT dbaudit_actor('ann'); INSERT INTO t VALUES (3, 'c')" > /dev/null
+[ "$(sqlite3 "$db" "SELECT count(*) || ' ' || count(actor) FROM dbcare_audit_log WHERE txid > 0")" = "3 1" ] ||
+  fail "entries at version 21: $(sqlite3 "$db" "SELECT id, txid, actor FROM dbcare_audit_log")"
+[ "$(verify)" = "3 - -" ] || fail "verify at version 21: $(verify)"
+q "SELECT dbcare_set('audit.hash_chain', 'on')" > /dev/null
+[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = "$current" ] || fail "version 21 not upgraded to $current"
+[ "$(audit_objects)" = "$fresh" ] || fail "the audit objects after the upgrade: $(audit_objects)"
+[ "$(verify)" = "3 - -" ] || fail "verify after the upgrade from 21: $(verify)"
+sqlite3 "$db" "INSERT INTO t VALUES (4, 'd'); UPDATE t SET v = 'e' WHERE id = 4"
+q "SELECT dbaudit_actor('bob'); INSERT INTO t VALUES (5, 'f'); DELETE FROM t WHERE id = 1" > /dev/null
+[ "$(sqlite3 "$db" "SELECT count(*) || ' ' || sum(txid <= 0) || ' ' || group_concat(coalesce(actor, '-'), ',')
+                    FROM dbcare_audit_log")" = "7 0 -,-,ann,-,-,bob,bob" ] ||
+  fail "entries after the upgrade from 21: $(sqlite3 "$db" "SELECT id, txid, actor FROM dbcare_audit_log")"
+[ "$(verify)" = "7 - -" ] || fail "verify after writes on version 22: $(verify)"
 echo ok

@@ -72,7 +72,9 @@ sqlite3 "$db" "SELECT sql FROM sqlite_schema WHERE name = 'dbcare_audit_log'" | 
   fail "the upgraded log has no AUTOINCREMENT"
 [ "$(sqlite3 "$db" "SELECT group_concat(id || hash, ',') || ',' FROM dbcare_audit_log")" = "$(sed "s/,[^,]*$/,/" <<<"$before")" ] ||
   fail "the upgrade changed the entries"
-[ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_schema WHERE name = 'dbcare_audit_insert_t' AND sql LIKE '%printf(%'")" = 1 ] ||
+# the pending entry's printf form, in the trigger of the insert's pending view
+[ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'
+                    AND name = 'dbcare_audit_pending_insert_t' AND sql LIKE '%printf(%'")" = 1 ] ||
   fail "the upgrade did not make the table's triggers again"
 for ix in dbcare_audit_log_hashed dbcare_audit_log_row dbcare_audit_log_pending dbcare_audit_chain_head; do
   [ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_schema WHERE name = '$ix'")" = 1 ] || fail "$ix is missing after the upgrade"

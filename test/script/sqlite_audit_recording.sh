@@ -41,5 +41,10 @@ expect "dropped and a new column" \
 q "DELETE FROM acct"
 [ "$(entries)" = 2 ] || fail "refresh did not resume recording"
 ok_now "dbaudit_refresh"
+# the pending view a shared trigger writes through (bookkeeping 22), dropped
+q "DROP VIEW dbcare_audit_pending_delete_acct"
+expect "DROP VIEW (delete)" "not recording delete: its audit trigger was dropped"
+[ "$(q "SELECT dbaudit_refresh('acct')")" = 1 ] || fail "refresh after DROP VIEW"
+ok_now "dbaudit_refresh after DROP VIEW"
 [ "$(q "SELECT count(*) FROM dbaudit_tables WHERE NOT recording OR problem IS NOT NULL")" = 0 ] || fail "all recording"
 echo "ok: a dropped audit trigger is reported"
