@@ -43,6 +43,14 @@
 -- dbaudit_log(table, since) and retention by age read a BRIN index on at,
 -- since at grows with id, and a BRIN entry costs a writer next to nothing.
 -- dbcare:book audit_log
+-- CREATE INDEX summarises the page range it finds, the empty log's first: a
+-- summarised range's summary is rewritten (a locked, WAL-logged update) by
+-- every transaction's first entry in it, since at grows, where an
+-- unsummarised one costs a look at the range map. So the log's live range is
+-- left unsummarised, as it is past the first (VACUUM summarises only full
+-- ranges); a reader scans an unsummarised range's pages whatever they hold
+-- (docs/audit.md, "How entries are written").
+SELECT pg_catalog.brin_desummarize_range('dbcare.dbcare_audit_log_at', 0);
 
 -- Wal mode (docs/audit.md): how far the worker has written the decoded
 -- changes into the log (pg/audit/audit_wal_worker.c). decoded_lsn is the end of

@@ -433,6 +433,12 @@ def pg_scripts(d):
         *(f"INSERT INTO {t}_tx SELECT g, 0, 'name ' || g, now() FROM generate_series(1, {ROWS}) g"
           for t in ("plain", "audited")),
         "SELECT dbaudit_enable('audited_tx')",
+        # the first audited commit of a backend slot makes its row of
+        # dbcare.audit_written (by SQL, planned once); later ones add to it
+        # in place. Made here, so neither counted run pays it (their
+        # difference would count it a hundredth a transaction, one way or
+        # the other)
+        "UPDATE audited_tx SET v = v + 1 WHERE id = 2",
         "CREATE TABLE docs (payload jsonb)",
         f"INSERT INTO docs SELECT {PG_DOC} FROM generate_series(1, {ROWS}) i",
         "CREATE TABLE jplain (payload jsonb)",
@@ -527,9 +533,10 @@ def pg_migrate_apply(pg):
 
 
 def pg_verify(pg, names):
-    """Every audited write logged, every document kept, every migration
-    applied, by the paths that ran (names), and nothing by the others."""
-    want = {"audited_entries": ROWS * sum("audit bulk" in n for n in names) +
+    """Every audited write logged (and the set-up's one), every document
+    kept, every migration applied, by the paths that ran (names), and
+    nothing by the others."""
+    want = {"audited_entries": 1 + ROWS * sum("audit bulk" in n for n in names) +
             (3 + 3 * AUDIT_STATEMENTS) * sum("audit statements" in n for n in names) +
             (2 + TX_UPDATES) * sum("per UPDATE" in n for n in names),
             "checked_rows": ROWS * sum("JSON" in n for n in names),

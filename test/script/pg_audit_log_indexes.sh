@@ -10,7 +10,8 @@
 # from each entry); an owner's unique index still fails the statement at
 # the entry that breaks it, with nothing recorded; large entries (bounded
 # by their bytes, TOASTed) read back whole; an owner's index calling an SQL
-# function is planned under the pinned path whatever the writer's path.
+# function is planned under the pinned path whatever the writer's path. A
+# fresh log's live page range is not summarised by its BRIN index.
 set -eu
 db=dbcare_audit_log_indexes
 . "$(dirname "$0")/lib/pg.sh"
@@ -24,6 +25,15 @@ t=$(q -c "SELECT dbaudit_enable('t')")
 q -c "CREATE INDEX owner_updates ON dbcare.audit_log (((key->>'id')::int)) WHERE operation = 'update'" \
   -c "CREATE UNIQUE INDEX owner_once ON dbcare.audit_log (table_name, (key->>'id'), operation)
       WHERE operation = 'insert'" > /dev/null
+# a fresh log's live page range is unsummarised (pg/sql/70_audit.sql), so a
+# transaction's entries leave its BRIN summary alone: summarising the range
+# after an entry summarises one (left as it was found afterwards)
+q -c "CREATE TABLE first (id int PRIMARY KEY)" -c "SELECT dbaudit_enable('first')" \
+  -c "INSERT INTO first VALUES (1)" > /dev/null
+[ "$(q -c "SELECT brin_summarize_range('dbcare.dbcare_audit_log_at', 0)")" = 1 ] ||
+  fail "the fresh log's first page range was summarised"
+q -c "SELECT brin_desummarize_range('dbcare.dbcare_audit_log_at', 0)" > /dev/null
+echo "ok: a fresh log's live page range is unsummarised"
 q -c "INSERT INTO t SELECT g, g % 100, 'n' || g FROM generate_series(1, 60000) g" \
   -c "UPDATE t SET v = v + 1 WHERE id % 3 = 0" > /dev/null
 

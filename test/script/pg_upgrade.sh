@@ -113,6 +113,11 @@ upgrade_from() { # fixture version [audited]
   q -c "ALTER EXTENSION dbcare UPDATE"
   describe $db > "$work/upgraded.txt"
   if [ "${3:-}" = audited ]; then
+    # the log's live page range, summarised by its BRIN index's build on the
+    # empty log, is left unsummarised (pg/sql/70_audit.sql): summarising it
+    # now summarises one range
+    [ "$(q -c "SELECT brin_summarize_range('dbcare.dbcare_audit_log_at', 0)")" = 1 ] ||
+      fail "upgraded from $1: the log's live page range is still summarised"
     [ "$(q -c "SELECT string_agg(operation, ' ' ORDER BY id) FROM dbaudit_history('app.acct', '{\"id\": 7}')")" = "insert update" ] ||
       fail "upgraded from $1: the earlier entries are not found by history"
     [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE row_hash = dbcare.audit_row_hash(table_name, key) AND table_name = 'app.acct'")" = 51 ] ||
