@@ -19,40 +19,27 @@ static const js_val *val_of(const dbc_js_ref *v)
 
 static dbc_js_ref ref_of(const js_val *v)
 {
-	return (dbc_js_ref){.at = v,
-	                    .kind = v->kind == JV_OBJ   ? DBC_JS_REF_OBJECT
-	                            : v->kind == JV_ARR ? DBC_JS_REF_ARRAY
-	                                                : DBC_JS_REF_SCALAR};
+	static const uint8_t kinds[] = {
+	    [JV_NULL] = DBC_JS_REF_NULL,  [JV_FALSE] = DBC_JS_REF_FALSE, [JV_TRUE] = DBC_JS_REF_TRUE,
+	    [JV_INT] = DBC_JS_REF_NUMBER, [JV_REAL] = DBC_JS_REF_NUMBER, [JV_STR] = DBC_JS_REF_STRING,
+	    [JV_ARR] = DBC_JS_REF_ARRAY,  [JV_OBJ] = DBC_JS_REF_OBJECT,
+	};
+	/* a string's ref holds its bytes; every other value's is the value */
+	if (v->kind == JV_STR)
+		return (dbc_js_ref){.at = v->u.s, .len = v->n, .kind = DBC_JS_REF_STRING};
+	return (dbc_js_ref){.at = v, .kind = kinds[v->kind]};
 }
 
-static int tree_scalar(dbc_ctx *ctx, const dbc_js_ref *ref, dbc_js_scalar *out)
+static int tree_number(dbc_ctx *ctx, const dbc_js_ref *ref, dbc_js_number *out)
 {
 	const js_val *v = val_of(ref);
 	(void)ctx;
-	*out = (dbc_js_scalar){0};
-	switch (v->kind) {
-	case JV_NULL:
-		out->kind = DBC_JS_SCALAR_NULL;
-		break;
-	case JV_FALSE:
-		out->kind = DBC_JS_SCALAR_FALSE;
-		break;
-	case JV_TRUE:
-		out->kind = DBC_JS_SCALAR_TRUE;
-		break;
-	case JV_INT:
-		out->kind = DBC_JS_SCALAR_INT;
+	if (v->kind == JV_INT) {
+		out->kind = DBC_JS_NUMBER_INT;
 		out->i = v->u.i;
-		break;
-	case JV_REAL:
-		out->kind = DBC_JS_SCALAR_REAL;
+	} else {
+		out->kind = DBC_JS_NUMBER_REAL;
 		out->d = v->u.d;
-		break;
-	default:
-		out->kind = DBC_JS_SCALAR_STRING;
-		out->s = v->u.s;
-		out->len = v->n;
-		break;
 	}
 	return DBC_OK;
 }
@@ -69,25 +56,21 @@ static void tree_open(const dbc_js_ref *c, dbc_js_cursor *cur)
 	cur->u[0] = 0;
 }
 
-static bool tree_next(dbc_js_cursor *cur, const char **key, uint32_t *klen, dbc_js_ref *val)
+static uint32_t tree_next(dbc_js_cursor *cur, dbc_js_item *out, uint32_t max)
 {
 	const js_val *c = cur->p[0];
-	uint32_t i = cur->u[0];
-	if (i >= c->n)
-		return false;
-	cur->u[0] = i + 1;
-	if (c->kind == JV_OBJ) {
-		const js_member *m = &c->u.members[i];
-		*key = m->key;
-		/* a member name is never 4 GB: the engines cap a value far below */
-		*klen = (uint32_t)m->klen;
-		*val = ref_of(m->val);
-	} else {
-		*key = NULL;
-		*klen = 0;
-		*val = ref_of(c->u.items[i]);
+	uint32_t i = cur->u[0], got = 0;
+	for (; i < c->n && got < max; i++, got++) {
+		if (c->kind == JV_OBJ) {
+			const js_member *m = &c->u.members[i];
+			/* a member name is never 4 GB: the engines cap a value far below */
+			out[got] =
+			    (dbc_js_item){.key = m->key, .klen = (uint32_t)m->klen, .val = ref_of(m->val)};
+		} else
+			out[got] = (dbc_js_item){.key = NULL, .val = ref_of(c->u.items[i])};
 	}
-	return true;
+	cur->u[0] = i;
+	return got;
 }
 
 static bool tree_readable(const dbc_js_ref *v, int depth)
@@ -99,13 +82,23 @@ static bool tree_readable(const dbc_js_ref *v, int depth)
 
 static int tree_tree(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out)
 {
-	(void)ctx;
+	/* a string's ref holds its bytes, not its value: the evaluator never
+	 * asks for one (only containers, and nodes past the hops) */
+	if (v->kind == DBC_JS_REF_STRING) {
+		js_val *s = dbc_js_alloc_val(&(js_alloc){.ctx = ctx}, JV_STR);
+		if (!s)
+			return DBC_ERROR;
+		s->n = v->len;
+		s->u.s = v->at;
+		*out = s;
+		return DBC_OK;
+	}
 	*out = val_of(v);
 	return DBC_OK;
 }
 
 static const dbc_js_access tree_access = {
-    .scalar = tree_scalar,
+    .number = tree_number,
     .count = tree_count,
     .open = tree_open,
     .next = tree_next,

@@ -37,6 +37,8 @@
 /* Values read inside branches (each branch reads its value again, and
  * branches nest), as js_fast.c; more: undecided. */
 #define JS_WALK_REREADS 65536u
+/* Members or items asked of the host a call. */
+#define JS_WALK_BATCH 16
 /* Values read between two looks at a pending cancel, as js_fast.c. */
 #define JS_WALK_POLL 8192u
 
@@ -85,38 +87,55 @@ static bool number_text(const char *text, js_val *v)
 }
 
 /* Scalar ref as the value the evaluator reads; false: undecided (the host
- * could not read it, or the builder would refuse it). */
-static bool scalar_of(walk *w, const dbc_js_ref *ref, js_val *v)
+ * could not read a number, or the builder would refuse it). A string, a
+ * boolean and null come with the ref; a number is asked for. */
+static inline bool scalar_of(walk *w, const dbc_js_ref *ref, js_val *v)
 {
-	dbc_js_scalar s;
-	if (w->acc->scalar(w->r->ctx, ref, &s) != DBC_OK)
-		return false;
-	switch (s.kind) {
-	case DBC_JS_SCALAR_NULL:
-		*v = (js_val){.kind = JV_NULL};
+	v->n = 0;
+	switch (ref->kind) {
+	case DBC_JS_REF_STRING:
+		v->kind = JV_STR;
+		v->n = ref->len;
+		v->u.s = ref->at ? ref->at : "";
 		return true;
-	case DBC_JS_SCALAR_FALSE:
-		*v = (js_val){.kind = JV_FALSE};
+	case DBC_JS_REF_NULL:
+		v->kind = JV_NULL;
 		return true;
-	case DBC_JS_SCALAR_TRUE:
-		*v = (js_val){.kind = JV_TRUE};
+	case DBC_JS_REF_FALSE:
+		v->kind = JV_FALSE;
 		return true;
-	case DBC_JS_SCALAR_STRING:
-		if (s.len > UINT32_MAX)
-			return false;
-		*v = (js_val){.kind = JV_STR, .n = (uint32_t)s.len, .u.s = s.s ? s.s : ""};
+	case DBC_JS_REF_TRUE:
+		v->kind = JV_TRUE;
 		return true;
-	case DBC_JS_SCALAR_INT:
-		*v = (js_val){.kind = JV_INT, .u.i = s.i};
-		return true;
-	case DBC_JS_SCALAR_REAL:
-		*v = (js_val){.kind = JV_REAL, .u.d = s.d};
-		return true;
-	case DBC_JS_SCALAR_NUMBER:
-		return number_text(s.s, v);
+	case DBC_JS_REF_NUMBER:
+		break;
 	default:
 		return false;
 	}
+	dbc_js_number num;
+	if (w->acc->number(w->r->ctx, ref, &num) != DBC_OK)
+		return false;
+	switch (num.kind) {
+	case DBC_JS_NUMBER_INT:
+		v->kind = JV_INT;
+		v->u.i = num.i;
+		return true;
+	case DBC_JS_NUMBER_REAL:
+		v->kind = JV_REAL;
+		v->u.d = num.d;
+		return true;
+	case DBC_JS_NUMBER_TEXT:
+		return number_text(num.text, v);
+	default:
+		return false;
+	}
+}
+
+/* Whether value v under no schema is one the evaluator reads: a string, a
+ * boolean and null are; a number and a container the host says. */
+static inline bool readable(walk *w, const dbc_js_ref *v)
+{
+	return v->kind < DBC_JS_REF_NUMBER || w->acc->readable(v, JS_WALK_FREE_DEPTH);
 }
 
 /* The evaluator's verdict on value v against n, handed over as a tree. */
@@ -141,33 +160,34 @@ static js_verdict object(walk *w, const js_plan *p, const dbc_js_ref *v, int dep
 		return JS_UNDECIDED;
 	uint64_t seen = 0;
 	dbc_js_cursor cur;
-	const char *key;
-	uint32_t klen, i = 0;
-	dbc_js_ref m;
+	dbc_js_item batch[JS_WALK_BATCH];
+	uint32_t got, i = 0;
 	w->acc->open(v, &cur);
-	for (; w->acc->next(&cur, &key, &klen, &m); i++) {
-		if (!key)
-			key = "";
-		if (p->in_place && i < JS_WALK_NAMES)
-			names[i] = (js_member){.key = key, .klen = klen, .val = &null_value};
-		const js_node *nodes[JS_MEMBER_NODES];
-		int n = 0;
-		const js_slot *slot = dbc_js_plan_slot(p, key, klen);
-		if (slot) {
-			seen |= 1ull << (slot - p->slots);
-			if (slot->node)
-				nodes[n++] = slot->node;
+	while ((got = w->acc->next(&cur, batch, JS_WALK_BATCH)) > 0)
+		for (uint32_t b = 0; b < got; b++, i++) {
+			const char *key = batch[b].key ? batch[b].key : "";
+			uint32_t klen = batch[b].klen;
+			const dbc_js_ref *m = &batch[b].val;
+			if (p->in_place && i < JS_WALK_NAMES)
+				names[i] = (js_member){.key = key, .klen = klen, .val = &null_value};
+			const js_node *nodes[JS_MEMBER_NODES];
+			int n = 0;
+			const js_slot *slot = dbc_js_plan_slot(p, key, klen);
+			if (slot) {
+				seen |= 1ull << (slot - p->slots);
+				if (slot->node)
+					nodes[n++] = slot->node;
+			}
+			js_verdict r = !dbc_js_plan_patterns_may(p, key, klen)
+			                   ? dbc_js_plan_extra(p, n > 0, nodes, &n)
+			                   : dbc_js_plan_member_nodes(w->r, p, key, klen, nodes, &n);
+			if (r == JS_VALID && n == 0 && !readable(w, m))
+				r = JS_UNDECIDED;
+			for (int k = 0; k < n && r == JS_VALID; k++)
+				r = value(w, nodes[k], m, depth + 1);
+			if (r != JS_VALID)
+				return r;
 		}
-		js_verdict r = !dbc_js_plan_patterns_may(p, key, klen)
-		                   ? dbc_js_plan_extra(p, n > 0, nodes, &n)
-		                   : dbc_js_plan_member_nodes(w->r, p, key, klen, nodes, &n);
-		if (r == JS_VALID && n == 0 && !w->acc->readable(&m, JS_WALK_FREE_DEPTH))
-			r = JS_UNDECIDED;
-		for (int k = 0; k < n && r == JS_VALID; k++)
-			r = value(w, nodes[k], &m, depth + 1);
-		if (r != JS_VALID)
-			return r;
-	}
 	if (i != count)
 		return JS_UNDECIDED; /* cannot be: the host counts what it hands */
 	if (!dbc_js_plan_within(p, count) || (seen & p->required) != p->required)
@@ -186,29 +206,31 @@ static js_verdict array(walk *w, const js_plan *p, const dbc_js_ref *v, int dept
 {
 	uint32_t count = w->acc->count(v);
 	dbc_js_cursor cur;
-	const char *key;
-	uint32_t klen;
-	dbc_js_ref item;
+	dbc_js_item batch[JS_WALK_BATCH];
+	uint32_t got, i = 0;
 	if (p->unique) {
 		js_val seen[JS_WALK_UNIQUE];
 		if (count > JS_WALK_UNIQUE)
 			return JS_UNDECIDED;
 		w->acc->open(v, &cur);
-		for (uint32_t i = 0; w->acc->next(&cur, &key, &klen, &item); i++) {
-			if (i >= count || item.kind != DBC_JS_REF_SCALAR || !scalar_of(w, &item, &seen[i]))
-				return JS_UNDECIDED;
-			for (uint32_t j = 0; j < i; j++)
-				if (dbc_js_equal(&seen[j], &seen[i]))
-					return JS_INVALID;
-		}
+		while ((got = w->acc->next(&cur, batch, JS_WALK_BATCH)) > 0)
+			for (uint32_t b = 0; b < got; b++, i++) {
+				if (i >= count || batch[b].val.kind >= DBC_JS_REF_ARRAY ||
+				    !scalar_of(w, &batch[b].val, &seen[i]))
+					return JS_UNDECIDED;
+				for (uint32_t j = 0; j < i; j++)
+					if (dbc_js_equal(&seen[j], &seen[i]))
+						return JS_INVALID;
+			}
+		i = 0;
 	}
-	uint32_t i = 0;
 	w->acc->open(v, &cur);
-	for (; w->acc->next(&cur, &key, &klen, &item); i++) {
-		js_verdict r = value(w, p->items, &item, depth + 1);
-		if (r != JS_VALID)
-			return r;
-	}
+	while ((got = w->acc->next(&cur, batch, JS_WALK_BATCH)) > 0)
+		for (uint32_t b = 0; b < got; b++, i++) {
+			js_verdict r = value(w, p->items, &batch[b].val, depth + 1);
+			if (r != JS_VALID)
+				return r;
+		}
 	if (i != count)
 		return JS_UNDECIDED;
 	return dbc_js_plan_within(p, count) ? JS_VALID : JS_INVALID;
@@ -285,10 +307,10 @@ static js_verdict value(walk *w, const js_node *n, const dbc_js_ref *v, int dept
 	if (n && !target)
 		return evaluated(w, n, v); /* too many hops */
 	if (!target || target->schema->kind == JV_TRUE)
-		return w->acc->readable(v, JS_WALK_FREE_DEPTH) ? JS_VALID : JS_UNDECIDED;
+		return readable(w, v) ? JS_VALID : JS_UNDECIDED;
 	if (target->schema->kind == JV_FALSE)
 		return JS_INVALID;
-	if (v->kind == DBC_JS_REF_SCALAR) {
+	if (v->kind < DBC_JS_REF_ARRAY) {
 		js_val s;
 		return scalar_of(w, v, &s) ? dbc_js_scalar_verdict(w->r, target, &s) : JS_UNDECIDED;
 	}

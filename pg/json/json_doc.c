@@ -126,9 +126,8 @@ int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_d
  * (core/jsonschema/js_access.h) through the public API alone, where the
  * stored layout is not read (dbcare.jsonb_layout off, a PostgreSQL other
  * than 15): one container at a time with JsonbIteratorNext skipping the
- * nested ones, which come as references to their containers. A ref: a
- * container (at: its JsonbContainer) or a scalar (tag: its JsonbValue type;
- * at and len: a string's bytes, at: a number's Numeric, len: a boolean).
+ * nested ones, which come as references to their containers. A ref's at
+ * is a container's JsonbContainer, a string's bytes or a number's Numeric.
  */
 static dbc_js_ref value_ref(const JsonbValue *v)
 {
@@ -138,16 +137,14 @@ static dbc_js_ref value_ref(const JsonbValue *v)
 		                    .kind = JsonContainerIsObject(v->val.binary.data) ? DBC_JS_REF_OBJECT
 		                                                                      : DBC_JS_REF_ARRAY};
 	case jbvString:
-		return (dbc_js_ref){.at = v->val.string.val,
-		                    .len = (uint32)v->val.string.len,
-		                    .tag = jbvString,
-		                    .kind = DBC_JS_REF_SCALAR};
+		return (dbc_js_ref){
+		    .at = v->val.string.val, .len = (uint32)v->val.string.len, .kind = DBC_JS_REF_STRING};
 	case jbvNumeric:
-		return (dbc_js_ref){.at = v->val.numeric, .tag = jbvNumeric, .kind = DBC_JS_REF_SCALAR};
+		return (dbc_js_ref){.at = v->val.numeric, .kind = DBC_JS_REF_NUMBER};
 	case jbvBool:
-		return (dbc_js_ref){.len = v->val.boolean, .tag = jbvBool, .kind = DBC_JS_REF_SCALAR};
+		return (dbc_js_ref){.kind = v->val.boolean ? DBC_JS_REF_TRUE : DBC_JS_REF_FALSE};
 	case jbvNull:
-		return (dbc_js_ref){.tag = jbvNull, .kind = DBC_JS_REF_SCALAR};
+		return (dbc_js_ref){.kind = DBC_JS_REF_NULL};
 	default:
 		elog(ERROR, "dbcare: unexpected jsonb value type %d", (int)v->type);
 		return (dbc_js_ref){0};
@@ -160,27 +157,11 @@ static char *number_text(const dbc_js_ref *v)
 	return DatumGetCString(DirectFunctionCall1(numeric_out, PointerGetDatum(v->at)));
 }
 
-static int public_scalar(dbc_ctx *ctx, const dbc_js_ref *v, dbc_js_scalar *out)
+static int public_number(dbc_ctx *ctx, const dbc_js_ref *v, dbc_js_number *out)
 {
 	(void)ctx;
-	*out = (dbc_js_scalar){0};
-	switch (v->tag) {
-	case jbvString:
-		out->kind = DBC_JS_SCALAR_STRING;
-		out->s = v->at;
-		out->len = v->len;
-		break;
-	case jbvNumeric:
-		out->kind = DBC_JS_SCALAR_NUMBER;
-		out->s = number_text(v);
-		break;
-	case jbvBool:
-		out->kind = v->len ? DBC_JS_SCALAR_TRUE : DBC_JS_SCALAR_FALSE;
-		break;
-	default:
-		out->kind = DBC_JS_SCALAR_NULL;
-		break;
-	}
+	out->kind = DBC_JS_NUMBER_TEXT;
+	out->text = number_text(v);
 	return DBC_OK;
 }
 
@@ -195,26 +176,28 @@ static void public_open(const dbc_js_ref *c, dbc_js_cursor *cur)
 	cur->p[0] = JsonbIteratorInit((JsonbContainer *)c->at);
 }
 
-static bool public_next(dbc_js_cursor *cur, const char **key, uint32_t *klen, dbc_js_ref *val)
+static uint32_t public_next(dbc_js_cursor *cur, dbc_js_item *out, uint32_t max)
 {
 	JsonbIterator *it = (JsonbIterator *)cur->p[0];
-	JsonbValue v;
-	JsonbIteratorToken t = WJB_DONE;
-	*key = NULL;
-	*klen = 0;
-	while (it && ((t = JsonbIteratorNext(&it, &v, true)) == WJB_BEGIN_OBJECT ||
-	              t == WJB_BEGIN_ARRAY))
-		;
-	if (it && t == WJB_KEY) {
-		*key = v.val.string.val;
-		*klen = (uint32)v.val.string.len;
-		t = JsonbIteratorNext(&it, &v, true);
+	uint32_t got = 0;
+	while (it && got < max) {
+		JsonbValue v;
+		JsonbIteratorToken t = JsonbIteratorNext(&it, &v, true);
+		if (t == WJB_BEGIN_OBJECT || t == WJB_BEGIN_ARRAY)
+			continue;
+		out[got].key = NULL;
+		out[got].klen = 0;
+		if (t == WJB_KEY) {
+			out[got].key = v.val.string.val;
+			out[got].klen = (uint32)v.val.string.len;
+			t = JsonbIteratorNext(&it, &v, true);
+		}
+		if (t != WJB_VALUE && t != WJB_ELEM)
+			break; /* the container's end */
+		out[got++].val = value_ref(&v);
 	}
 	cur->p[0] = it;
-	if (!it || (t != WJB_VALUE && t != WJB_ELEM))
-		return false;
-	*val = value_ref(&v);
-	return true;
+	return got;
 }
 
 /* Whether the number's text reads as a double: fewer than 309 digits
@@ -230,8 +213,10 @@ static bool number_readable(const dbc_js_ref *v)
 
 static bool public_readable(const dbc_js_ref *v, int depth)
 {
-	if (v->kind == DBC_JS_REF_SCALAR)
-		return v->tag != jbvNumeric || number_readable(v);
+	if (v->kind == DBC_JS_REF_NUMBER)
+		return number_readable(v);
+	if (v->kind < DBC_JS_REF_ARRAY)
+		return true;
 	JsonbIterator *it = JsonbIteratorInit((JsonbContainer *)v->at);
 	JsonbValue jv;
 	JsonbIteratorToken t;
@@ -260,23 +245,32 @@ static int public_tree(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out
 		return DBC_ERROR;
 	dbc_js_build_borrow(b); /* the document is held for the call */
 	int rc;
-	if (v->kind != DBC_JS_REF_SCALAR)
-		rc = iterator_walk(b, (JsonbContainer *)v->at, false);
-	else if (v->tag == jbvNumeric) {
+	switch (v->kind) {
+	case DBC_JS_REF_STRING:
+		rc = dbc_js_build_string(b, v->at, v->len);
+		break;
+	case DBC_JS_REF_NUMBER: {
 		char *text = number_text(v);
 		rc = dbc_js_build_number(b, text);
 		pfree(text);
-	} else if (v->tag == jbvString)
-		rc = dbc_js_build_string(b, v->at, v->len);
-	else if (v->tag == jbvBool)
-		rc = dbc_js_build_bool(b, v->len != 0);
-	else
+		break;
+	}
+	case DBC_JS_REF_FALSE:
+	case DBC_JS_REF_TRUE:
+		rc = dbc_js_build_bool(b, v->kind == DBC_JS_REF_TRUE);
+		break;
+	case DBC_JS_REF_NULL:
 		rc = dbc_js_build_null(b);
+		break;
+	default:
+		rc = iterator_walk(b, (JsonbContainer *)v->at, false);
+		break;
+	}
 	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
 }
 
 static const dbc_js_access public_access = {
-    .scalar = public_scalar,
+    .number = public_number,
     .count = public_count,
     .open = public_open,
     .next = public_next,

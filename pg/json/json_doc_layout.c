@@ -336,72 +336,54 @@ int pgdbc_jsonb_layout_walk(dbc_js_builder *b, const Jsonb *jb, bool *done)
  * (core/jsonschema/js_access.h): the check asks for an object's members in
  * turn and reads a value only when a schema applies to it; nothing is
  * handed over token by token, and a member no schema constrains is never
- * converted. A ref is a container (at: its JsonbContainer, int-aligned)
- * or a scalar entry (at: its data, len: its bytes, tag: its JEntry type
- * bits shifted down).
+ * converted. A ref's at is a container's JsonbContainer, a string's bytes
+ * or a number's Numeric (both int-aligned where they start so).
  */
 
 /* The ref of entry e, whose data is [start, end) of the data area at data. */
 static inline dbc_js_ref entry_ref(const char *data, JEntry e, uint32 start, uint32 end)
 {
-	const char *at = entry_at(data, e, start);
-	if (JBE_ISCONTAINER(e)) {
-		const JsonbContainer *c = (const JsonbContainer *)at;
+	switch (e & JENTRY_TYPEMASK) {
+	case JENTRY_ISSTRING:
+		return (dbc_js_ref){.at = data + start, .len = end - start, .kind = DBC_JS_REF_STRING};
+	case JENTRY_ISNUMERIC:
+		return (dbc_js_ref){.at = data + INTALIGN(start), .kind = DBC_JS_REF_NUMBER};
+	case JENTRY_ISBOOL_FALSE:
+		return (dbc_js_ref){.kind = DBC_JS_REF_FALSE};
+	case JENTRY_ISBOOL_TRUE:
+		return (dbc_js_ref){.kind = DBC_JS_REF_TRUE};
+	case JENTRY_ISNULL:
+		return (dbc_js_ref){.kind = DBC_JS_REF_NULL};
+	case JENTRY_ISCONTAINER: {
+		const JsonbContainer *c = (const JsonbContainer *)(data + INTALIGN(start));
 		return (dbc_js_ref){.at = c,
 		                    .kind = (c->header & JB_FOBJECT) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
 	}
-	return (dbc_js_ref){.at = at,
-	                    .len = end - (uint32)(at - data),
-	                    .tag = (uint16)((e & JENTRY_TYPEMASK) >> 28),
-	                    .kind = DBC_JS_REF_SCALAR};
-}
-
-static inline JEntry ref_type(const dbc_js_ref *v)
-{
-	return (JEntry)v->tag << 28;
-}
-
-static int access_scalar(dbc_ctx *ctx, const dbc_js_ref *v, dbc_js_scalar *out)
-{
-	*out = (dbc_js_scalar){0};
-	switch (ref_type(v)) {
-	case JENTRY_ISSTRING:
-		out->kind = DBC_JS_SCALAR_STRING;
-		out->s = v->at;
-		out->len = v->len;
-		return DBC_OK;
-	case JENTRY_ISNUMERIC: {
-		Numeric n = (Numeric)v->at;
-		switch (numeric_value(n, &out->i, &out->d)) {
-		case 1:
-			out->kind = DBC_JS_SCALAR_INT;
-			return DBC_OK;
-		case 2:
-			out->kind = DBC_JS_SCALAR_REAL;
-			return DBC_OK;
-		}
-		char *text = dbc_alloc(ctx, NUM_TEXT);
-		if (!text)
-			return DBC_ERROR;
-		out->kind = DBC_JS_SCALAR_NUMBER;
-		out->s = numeric_text(n, text)
-		             ? text
-		             : DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
-		return DBC_OK;
-	}
-	case JENTRY_ISBOOL_FALSE:
-		out->kind = DBC_JS_SCALAR_FALSE;
-		return DBC_OK;
-	case JENTRY_ISBOOL_TRUE:
-		out->kind = DBC_JS_SCALAR_TRUE;
-		return DBC_OK;
-	case JENTRY_ISNULL:
-		out->kind = DBC_JS_SCALAR_NULL;
-		return DBC_OK;
 	default:
-		elog(ERROR, "dbcare: unexpected jsonb entry type 0x%x", (unsigned)ref_type(v));
-		return DBC_ERROR;
+		elog(ERROR, "dbcare: unexpected jsonb entry type 0x%x", (unsigned)(e & JENTRY_TYPEMASK));
+		return (dbc_js_ref){0};
 	}
+}
+
+static int access_number(dbc_ctx *ctx, const dbc_js_ref *v, dbc_js_number *out)
+{
+	Numeric n = (Numeric)v->at;
+	switch (numeric_value(n, &out->i, &out->d)) {
+	case 1:
+		out->kind = DBC_JS_NUMBER_INT;
+		return DBC_OK;
+	case 2:
+		out->kind = DBC_JS_NUMBER_REAL;
+		return DBC_OK;
+	}
+	char *text = dbc_alloc(ctx, NUM_TEXT);
+	if (!text)
+		return DBC_ERROR;
+	out->kind = DBC_JS_NUMBER_TEXT;
+	out->text = numeric_text(n, text)
+	                ? text
+	                : DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
+	return DBC_OK;
 }
 
 static uint32_t access_count(const dbc_js_ref *c)
@@ -426,30 +408,36 @@ static void access_open(const dbc_js_ref *c, dbc_js_cursor *cur)
 	cur->u[4] = object;
 }
 
-static bool access_next(dbc_js_cursor *cur, const char **key, uint32_t *klen, dbc_js_ref *val)
+static uint32_t access_next(dbc_js_cursor *cur, dbc_js_item *out, uint32_t max)
 {
 	const JsonbContainer *c = cur->p[0];
 	const char *data = cur->p[1];
-	uint32 i = cur->u[0], count = cur->u[1];
-	if (i >= count)
-		return false;
-	JEntry e;
-	if (cur->u[4]) {
-		uint32 kstart = cur->u[2], kend = entry_end(kstart, c->children[i]);
-		*key = data + kstart;
-		*klen = kend - kstart;
-		cur->u[2] = kend;
-		e = c->children[count + i];
-	} else {
-		*key = NULL;
-		*klen = 0;
-		e = c->children[i];
-	}
-	uint32 vstart = cur->u[3], vend = entry_end(vstart, e);
-	*val = entry_ref(data, e, vstart, vend);
-	cur->u[3] = vend;
-	cur->u[0] = i + 1;
-	return true;
+	uint32 i = cur->u[0], count = cur->u[1], kstart = cur->u[2], vstart = cur->u[3];
+	uint32 got = 0;
+	if (cur->u[4])
+		for (; i < count && got < max; i++, got++) {
+			uint32 kend = entry_end(kstart, c->children[i]);
+			JEntry e = c->children[count + i];
+			uint32 vend = entry_end(vstart, e);
+			out[got].key = data + kstart;
+			out[got].klen = kend - kstart;
+			out[got].val = entry_ref(data, e, vstart, vend);
+			kstart = kend;
+			vstart = vend;
+		}
+	else
+		for (; i < count && got < max; i++, got++) {
+			JEntry e = c->children[i];
+			uint32 vend = entry_end(vstart, e);
+			out[got].key = NULL;
+			out[got].klen = 0;
+			out[got].val = entry_ref(data, e, vstart, vend);
+			vstart = vend;
+		}
+	cur->u[0] = i;
+	cur->u[2] = kstart;
+	cur->u[3] = vstart;
+	return got;
 }
 
 /* Whether numeric n reads as a double (js_build.c refuses a number beyond
@@ -489,9 +477,9 @@ static bool container_readable(const JsonbContainer *c, int depth)
 
 static bool access_readable(const dbc_js_ref *v, int depth)
 {
-	if (v->kind != DBC_JS_REF_SCALAR)
-		return container_readable(v->at, depth);
-	return ref_type(v) != JENTRY_ISNUMERIC || numeric_readable((Numeric)v->at);
+	if (v->kind == DBC_JS_REF_NUMBER)
+		return numeric_readable((Numeric)v->at);
+	return v->kind < DBC_JS_REF_ARRAY || container_readable(v->at, depth);
 }
 
 static int access_tree(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out)
@@ -501,13 +489,30 @@ static int access_tree(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out
 		return DBC_ERROR;
 	dbc_js_build_borrow(b); /* the document is held for the call */
 	unsigned entries_seen = 0;
-	int rc = v->kind == DBC_JS_REF_SCALAR ? scalar_at(b, ref_type(v), v->at, v->len)
-	                                      : container(b, v->at, &entries_seen);
+	int rc;
+	switch (v->kind) {
+	case DBC_JS_REF_STRING:
+		rc = dbc_js_build_string(b, v->at, v->len);
+		break;
+	case DBC_JS_REF_NUMBER:
+		rc = scalar_at(b, JENTRY_ISNUMERIC, v->at, 0);
+		break;
+	case DBC_JS_REF_FALSE:
+	case DBC_JS_REF_TRUE:
+		rc = dbc_js_build_bool(b, v->kind == DBC_JS_REF_TRUE);
+		break;
+	case DBC_JS_REF_NULL:
+		rc = dbc_js_build_null(b);
+		break;
+	default:
+		rc = container(b, v->at, &entries_seen);
+		break;
+	}
 	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
 }
 
 static const dbc_js_access layout_access = {
-    .scalar = access_scalar,
+    .number = access_number,
     .count = access_count,
     .open = access_open,
     .next = access_next,

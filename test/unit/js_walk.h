@@ -138,50 +138,47 @@ static void js_view_free(js_view *view)
 
 static dbc_js_ref js_view_ref(const js_view *view)
 {
-	return (dbc_js_ref){.at = view,
-	                    .kind = json_is_object(view->v)  ? DBC_JS_REF_OBJECT
-	                            : json_is_array(view->v) ? DBC_JS_REF_ARRAY
-	                                                     : DBC_JS_REF_SCALAR};
+	json_t *v = view->v;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return (dbc_js_ref){.at = view, .kind = DBC_JS_REF_OBJECT};
+	case JSON_ARRAY:
+		return (dbc_js_ref){.at = view, .kind = DBC_JS_REF_ARRAY};
+	case JSON_STRING:
+		return (dbc_js_ref){.at = json_string_value(v),
+		                    .len = (uint32_t)json_string_length(v),
+		                    .kind = DBC_JS_REF_STRING};
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return (dbc_js_ref){.at = view, .kind = DBC_JS_REF_NUMBER};
+	case JSON_TRUE:
+		return (dbc_js_ref){.kind = DBC_JS_REF_TRUE};
+	case JSON_FALSE:
+		return (dbc_js_ref){.kind = DBC_JS_REF_FALSE};
+	default:
+		return (dbc_js_ref){.kind = DBC_JS_REF_NULL};
+	}
 }
 
-static int js_view_scalar(dbc_ctx *ctx, const dbc_js_ref *ref, dbc_js_scalar *out)
+static int js_view_number(dbc_ctx *ctx, const dbc_js_ref *ref, dbc_js_number *out)
 {
-	const js_view *view = ref->at;
-	json_t *v = view->v;
-	*out = (dbc_js_scalar){0};
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		out->kind = DBC_JS_SCALAR_STRING;
-		out->s = json_string_value(v);
-		out->len = json_string_length(v);
-		return DBC_OK;
-	case JSON_INTEGER:
-		out->kind = DBC_JS_SCALAR_INT;
+	json_t *v = ((const js_view *)ref->at)->v;
+	if (json_is_integer(v)) {
+		out->kind = DBC_JS_NUMBER_INT;
 		out->i = (int64_t)json_integer_value(v);
 		return DBC_OK;
-	case JSON_REAL: {
-		/* as text, as the stored layout hands the numbers it cannot
-		 * read by value */
-		char *num = dbc_alloc(ctx, 64);
-		if (!num)
-			return DBC_ERROR;
-		snprintf(num, 64, "%.17g", json_real_value(v));
-		if (!strpbrk(num, ".eEn"))
-			strcat(num, ".0");
-		out->kind = DBC_JS_SCALAR_NUMBER;
-		out->s = num;
-		return DBC_OK;
 	}
-	case JSON_TRUE:
-		out->kind = DBC_JS_SCALAR_TRUE;
-		return DBC_OK;
-	case JSON_FALSE:
-		out->kind = DBC_JS_SCALAR_FALSE;
-		return DBC_OK;
-	default:
-		out->kind = DBC_JS_SCALAR_NULL;
-		return DBC_OK;
-	}
+	/* as text, as the stored layout hands the numbers it cannot read by
+	 * value */
+	char *num = dbc_alloc(ctx, 64);
+	if (!num)
+		return DBC_ERROR;
+	snprintf(num, 64, "%.17g", json_real_value(v));
+	if (!strpbrk(num, ".eEn"))
+		strcat(num, ".0");
+	out->kind = DBC_JS_NUMBER_TEXT;
+	out->text = num;
+	return DBC_OK;
 }
 
 static uint32_t js_view_count(const dbc_js_ref *c)
@@ -195,25 +192,28 @@ static void js_view_open(const dbc_js_ref *c, dbc_js_cursor *cur)
 	cur->u[0] = 0;
 }
 
-static bool js_view_next(dbc_js_cursor *cur, const char **key, uint32_t *klen, dbc_js_ref *val)
+/* a batch of at most three: the core's walk across batches is run too */
+static uint32_t js_view_next(dbc_js_cursor *cur, dbc_js_item *out, uint32_t max)
 {
 	const js_view *view = cur->p[0];
-	uint32_t i = cur->u[0];
-	if (i >= view->n)
-		return false;
-	cur->u[0] = i + 1;
-	*key = view->keys ? view->keys[i] : NULL;
-	*klen = view->keys ? (uint32_t)strlen(view->keys[i]) : 0;
-	*val = js_view_ref(&view->kids[i]);
-	return true;
+	uint32_t i = cur->u[0], got = 0;
+	for (; i < view->n && got < max && got < 3; i++, got++)
+		out[got] = (dbc_js_item){.key = view->keys ? view->keys[i] : NULL,
+		                         .klen = view->keys ? (uint32_t)strlen(view->keys[i]) : 0,
+		                         .val = js_view_ref(&view->kids[i])};
+	cur->u[0] = i;
+	return got;
 }
 
 static bool js_view_readable(const dbc_js_ref *ref, int depth)
 {
+	if (ref->kind != DBC_JS_REF_OBJECT && ref->kind != DBC_JS_REF_ARRAY)
+		return true;
 	const js_view *view = ref->at;
 	for (size_t i = 0; view->kids && i < view->n; i++) {
 		dbc_js_ref kid = js_view_ref(&view->kids[i]);
-		if (kid.kind != DBC_JS_REF_SCALAR && (depth == 0 || !js_view_readable(&kid, depth - 1)))
+		if ((kid.kind == DBC_JS_REF_OBJECT || kid.kind == DBC_JS_REF_ARRAY) &&
+		    (depth == 0 || !js_view_readable(&kid, depth - 1)))
 			return false;
 	}
 	return true;
@@ -222,13 +222,29 @@ static bool js_view_readable(const dbc_js_ref *ref, int depth)
 static int js_view_tree(dbc_ctx *ctx, const dbc_js_ref *ref, const dbc_js_doc **out)
 {
 	dbc_js_builder *b = dbc_js_build_new(ctx);
-	if (!b || js_walk_value(b, ((const js_view *)ref->at)->v) != DBC_OK)
+	int rc;
+	if (!b)
 		return DBC_ERROR;
-	return dbc_js_build_finish(b, out);
+	switch (ref->kind) {
+	case DBC_JS_REF_STRING:
+		rc = dbc_js_build_string(b, ref->at, ref->len);
+		break;
+	case DBC_JS_REF_TRUE:
+	case DBC_JS_REF_FALSE:
+		rc = dbc_js_build_bool(b, ref->kind == DBC_JS_REF_TRUE);
+		break;
+	case DBC_JS_REF_NULL:
+		rc = dbc_js_build_null(b);
+		break;
+	default:
+		rc = js_walk_value(b, ((const js_view *)ref->at)->v);
+		break;
+	}
+	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
 }
 
 static const dbc_js_access js_view_access = {
-    .scalar = js_view_scalar,
+    .number = js_view_number,
     .count = js_view_count,
     .open = js_view_open,
     .next = js_view_next,
