@@ -9,6 +9,7 @@
 #include "pg/host/glue.h"
 #include "json_doc.h"
 
+#include "jsonschema/js_access.h"
 #include "jsonschema/jsonschema.h"
 
 #include "miscadmin.h"
@@ -17,6 +18,8 @@
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
+
+#include <string.h>
 
 static int scalar(dbc_js_builder *b, const JsonbValue *v)
 {
@@ -40,10 +43,11 @@ static int scalar(dbc_js_builder *b, const JsonbValue *v)
 	}
 }
 
-/* Every token through JsonbIteratorNext, the public reader. */
-static int iterator_walk(dbc_js_builder *b, Jsonb *jb, bool raw_scalar)
+/* Every token of container c through JsonbIteratorNext, the public reader
+ * (raw_scalar: c is a scalar document's one-element array, not part of it). */
+static int iterator_walk(dbc_js_builder *b, JsonbContainer *c, bool raw_scalar)
 {
-	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbIterator *it = JsonbIteratorInit(c);
 	JsonbValue v;
 	JsonbIteratorToken token;
 	int rc = DBC_OK;
@@ -97,7 +101,7 @@ static int jsonb_walk(dbc_ctx *ctx, dbc_js_builder *b, void *arg)
 	/* a scalar document is stored as a one-element array marked raw: its
 	 * array tokens are not part of the document */
 	if (!done)
-		rc = iterator_walk(b, jb, JB_ROOT_IS_SCALAR(jb));
+		rc = iterator_walk(b, &jb->root, JB_ROOT_IS_SCALAR(jb));
 	return rc;
 }
 
@@ -117,12 +121,181 @@ int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_d
 	return dbc_js_build_finish(b, out);
 }
 
+/*
+ * The same document read in place by the schema's compiled check
+ * (core/jsonschema/js_access.h) through the public API alone, where the
+ * stored layout is not read (dbcare.jsonb_layout off, a PostgreSQL other
+ * than 15): one container at a time with JsonbIteratorNext skipping the
+ * nested ones, which come as references to their containers. A ref's at
+ * is a container's JsonbContainer, a string's bytes or a number's Numeric.
+ */
+static dbc_js_ref value_ref(const JsonbValue *v)
+{
+	switch (v->type) {
+	case jbvBinary:
+		return (dbc_js_ref){.at = v->val.binary.data,
+		                    .kind = JsonContainerIsObject(v->val.binary.data) ? DBC_JS_REF_OBJECT
+		                                                                      : DBC_JS_REF_ARRAY};
+	case jbvString:
+		return (dbc_js_ref){
+		    .at = v->val.string.val, .len = (uint32)v->val.string.len, .kind = DBC_JS_REF_STRING};
+	case jbvNumeric:
+		return (dbc_js_ref){.at = v->val.numeric, .kind = DBC_JS_REF_NUMBER};
+	case jbvBool:
+		return (dbc_js_ref){.kind = v->val.boolean ? DBC_JS_REF_TRUE : DBC_JS_REF_FALSE};
+	case jbvNull:
+		return (dbc_js_ref){.kind = DBC_JS_REF_NULL};
+	default:
+		elog(ERROR, "dbcare: unexpected jsonb value type %d", (int)v->type);
+		return (dbc_js_ref){0};
+	}
+}
+
+/* A number as numeric_out prints it (the text jsonb's output holds). */
+static char *number_text(const dbc_js_ref *v)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, PointerGetDatum(v->at)));
+}
+
+static int public_number(dbc_ctx *ctx, const dbc_js_ref *v, dbc_js_number *out)
+{
+	(void)ctx;
+	out->kind = DBC_JS_NUMBER_TEXT;
+	out->text = number_text(v);
+	return DBC_OK;
+}
+
+static uint32_t public_count(const dbc_js_ref *c)
+{
+	return JsonContainerSize((const JsonbContainer *)c->at);
+}
+
+/* cur: p[0] the iterator over the container (NULL once it has ended) */
+static void public_open(const dbc_js_ref *c, dbc_js_cursor *cur)
+{
+	cur->p[0] = JsonbIteratorInit((JsonbContainer *)c->at);
+}
+
+static uint32_t public_next(dbc_js_cursor *cur, dbc_js_item *out, uint32_t max)
+{
+	JsonbIterator *it = (JsonbIterator *)cur->p[0];
+	uint32_t got = 0;
+	while (it && got < max) {
+		JsonbValue v;
+		JsonbIteratorToken t = JsonbIteratorNext(&it, &v, true);
+		if (t == WJB_BEGIN_OBJECT || t == WJB_BEGIN_ARRAY)
+			continue;
+		out[got].key = NULL;
+		out[got].klen = 0;
+		if (t == WJB_KEY) {
+			out[got].key = v.val.string.val;
+			out[got].klen = (uint32)v.val.string.len;
+			t = JsonbIteratorNext(&it, &v, true);
+		}
+		if (t != WJB_VALUE && t != WJB_ELEM)
+			break; /* the container's end */
+		out[got++].val = value_ref(&v);
+	}
+	cur->p[0] = it;
+	return got;
+}
+
+/* Whether the number's text reads as a double: fewer than 309 digits
+ * before its point (js_build.c refuses one beyond a double's range). */
+static bool number_readable(const dbc_js_ref *v)
+{
+	char *text = number_text(v);
+	const char *digits = text + (*text == '-');
+	bool ok = strcspn(digits, ".") < 309;
+	pfree(text);
+	return ok;
+}
+
+static bool public_readable(const dbc_js_ref *v, int depth)
+{
+	if (v->kind == DBC_JS_REF_NUMBER)
+		return number_readable(v);
+	if (v->kind < DBC_JS_REF_ARRAY)
+		return true;
+	JsonbIterator *it = JsonbIteratorInit((JsonbContainer *)v->at);
+	JsonbValue jv;
+	JsonbIteratorToken t;
+	int level = 0;
+	unsigned tokens = 0;
+	while ((t = JsonbIteratorNext(&it, &jv, false)) != WJB_DONE) {
+		if ((++tokens & 255) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if ((t == WJB_BEGIN_ARRAY || t == WJB_BEGIN_OBJECT) && ++level > depth + 1)
+			return false;
+		if (t == WJB_END_ARRAY || t == WJB_END_OBJECT)
+			level--;
+		if ((t == WJB_VALUE || t == WJB_ELEM) && jv.type == jbvNumeric) {
+			dbc_js_ref num = value_ref(&jv);
+			if (!number_readable(&num))
+				return false;
+		}
+	}
+	return true;
+}
+
+static int public_tree(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out)
+{
+	dbc_js_builder *b = dbc_js_build_new(ctx);
+	if (!b)
+		return DBC_ERROR;
+	dbc_js_build_borrow(b); /* the document is held for the call */
+	int rc;
+	switch (v->kind) {
+	case DBC_JS_REF_STRING:
+		rc = dbc_js_build_string(b, v->at, v->len);
+		break;
+	case DBC_JS_REF_NUMBER: {
+		char *text = number_text(v);
+		rc = dbc_js_build_number(b, text);
+		pfree(text);
+		break;
+	}
+	case DBC_JS_REF_FALSE:
+	case DBC_JS_REF_TRUE:
+		rc = dbc_js_build_bool(b, v->kind == DBC_JS_REF_TRUE);
+		break;
+	case DBC_JS_REF_NULL:
+		rc = dbc_js_build_null(b);
+		break;
+	default:
+		rc = iterator_walk(b, (JsonbContainer *)v->at, false);
+		break;
+	}
+	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
+}
+
+static const dbc_js_access public_access = {
+    .number = public_number,
+    .count = public_count,
+    .open = public_open,
+    .next = public_next,
+    .readable = public_readable,
+    .tree = public_tree,
+};
+
 int pgdbc_jsonb_valid_compiled(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, dbc_js_cache *cache,
                                const char *schema, bool format_assertion, int *verdict)
 {
 	*verdict = 0;
 	if (GetDatabaseEncoding() != PG_UTF8)
 		return DBC_OK;
-	return dbc_js_valid_walk(ctx, cache, schema, format_assertion, jsonb_walk, PG_GETARG_JSONB_P(n),
-	                         verdict);
+	bool done;
+	Jsonb *jb = PG_GETARG_JSONB_P(n);
+	int rc = pgdbc_jsonb_layout_valid(ctx, cache, schema, format_assertion, jb, verdict, &done);
+	if (done)
+		return rc;
+	/* a scalar document is a one-element array marked raw: its value alone */
+	JsonbValue scalar_doc;
+	dbc_js_ref root = JB_ROOT_IS_SCALAR(jb) && JsonbExtractScalar(&jb->root, &scalar_doc)
+	                      ? value_ref(&scalar_doc)
+	                      : (dbc_js_ref){.at = &jb->root,
+	                                     .kind = JB_ROOT_IS_OBJECT(jb) ? DBC_JS_REF_OBJECT
+	                                                                   : DBC_JS_REF_ARRAY};
+	return dbc_js_valid_access(ctx, cache, schema, format_assertion, &public_access, &root,
+	                           verdict);
 }

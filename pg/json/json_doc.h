@@ -1,7 +1,8 @@
 /*
- * json_doc.h — the two readers of a jsonb document for the validator's
- * builder: the public iterator (pg/json/json_doc.c) and the stored layout
- * (pg/json/json_doc_layout.c, PostgreSQL 15 only).
+ * json_doc.h — the two readers of a jsonb document for the validator: the
+ * public iterator (pg/json/json_doc.c) and the stored layout
+ * (pg/json/json_doc_layout.c, PostgreSQL 15 only), which the compiled check
+ * also reads in place.
  */
 #ifndef DBCARE_PG_JSON_DOC_H
 #define DBCARE_PG_JSON_DOC_H
@@ -16,8 +17,16 @@
  * built) where the reader is not built or dbcare.jsonb_layout is off. */
 int pgdbc_jsonb_layout_walk(dbc_js_builder *b, const Jsonb *jb, bool *done);
 
+/* dbc_js_valid_access of jb read in place from jsonb's stored layout (the
+ * compiled check asks for what its plans read, nothing else): *done true.
+ * *done false (nothing done) where the reader is not built or
+ * dbcare.jsonb_layout is off. rc and *verdict as the core's. */
+int pgdbc_jsonb_layout_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
+                             bool format_assertion, const Jsonb *jb, int *verdict, bool *done);
+
 /* dbjson_valid of jsonb argument n through the schema's compiled check
- * alone (dbc_js_valid_walk), no tree built: *verdict 1 valid, 0
+ * alone, no tree built (the stored layout read in place, or every token
+ * through the iterator, dbc_js_valid_walk): *verdict 1 valid, 0
  * undecided (the caller then validates the usual way; always 0 in a
  * database whose encoding is not UTF-8). rc as the core's. */
 int pgdbc_jsonb_valid_compiled(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, dbc_js_cache *cache,

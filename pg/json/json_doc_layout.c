@@ -1,7 +1,9 @@
 /*
- * json_doc_layout.c — a jsonb document handed to the validator's builder by
- * reading jsonb's stored layout (JsonbContainer, JEntry: the macros
- * utils/jsonb.h exposes), not through JsonbIteratorNext.
+ * json_doc_layout.c — a jsonb document read from jsonb's stored layout
+ * (JsonbContainer, JEntry: the macros utils/jsonb.h exposes), not through
+ * JsonbIteratorNext: handed to the validator's builder as a tree, and read
+ * in place by the schema's compiled check (core/jsonschema/js_access.h),
+ * which asks only for the values its plans read.
  *
  * Why: a CHECK (dbjson_valid(doc, 'package')) reads every document once a
  * row. The public iterator copies each token into a JsonbValue, keeps a
@@ -19,6 +21,8 @@
  */
 #include "pg/host/glue.h"
 #include "json_doc.h"
+
+#include "jsonschema/js_access.h"
 
 #include "miscadmin.h"
 #include "utils/fmgrprotos.h"
@@ -223,15 +227,16 @@ static int numeric_value(Numeric n, int64 *i, double *d)
 	return 2;
 }
 
-/* A scalar entry at [start, end): the call the iterator's token would have
- * made (pg/json/json_doc.c's scalar()). A numeric starts int-aligned. */
-static int scalar(dbc_js_builder *b, const char *data, JEntry e, uint32 start, uint32 end)
+/* A scalar entry of type (its JEntry's type bits) whose data is at at, of
+ * len bytes (a numeric's int-aligned start): the call the iterator's token
+ * would have made (pg/json/json_doc.c's scalar()). */
+static int scalar_at(dbc_js_builder *b, JEntry type, const char *at, uint32 len)
 {
-	switch (e & JENTRY_TYPEMASK) {
+	switch (type) {
 	case JENTRY_ISSTRING:
-		return dbc_js_build_string(b, data + start, (size_t)(end - start));
+		return dbc_js_build_string(b, at, (size_t)len);
 	case JENTRY_ISNUMERIC: {
-		Numeric n = (Numeric)(data + INTALIGN(start));
+		Numeric n = (Numeric)at;
 		int64 i;
 		double d;
 		switch (numeric_value(n, &i, &d)) {
@@ -255,9 +260,24 @@ static int scalar(dbc_js_builder *b, const char *data, JEntry e, uint32 start, u
 	case JENTRY_ISNULL:
 		return dbc_js_build_null(b);
 	default:
-		elog(ERROR, "dbcare: unexpected jsonb entry type 0x%x", (unsigned)(e & JENTRY_TYPEMASK));
+		elog(ERROR, "dbcare: unexpected jsonb entry type 0x%x", (unsigned)type);
 		return DBC_ERROR;
 	}
+}
+
+/* Where entry e's data starts, its container's data area at data and its
+ * offset start: a numeric and a nested container start int-aligned. */
+static inline const char *entry_at(const char *data, JEntry e, uint32 start)
+{
+	uint32 type = e & JENTRY_TYPEMASK;
+	return data + (type == JENTRY_ISNUMERIC || type == JENTRY_ISCONTAINER ? INTALIGN(start) : start);
+}
+
+/* A scalar entry at [start, end) of data. */
+static int scalar(dbc_js_builder *b, const char *data, JEntry e, uint32 start, uint32 end)
+{
+	const char *at = entry_at(data, e, start);
+	return scalar_at(b, e & JENTRY_TYPEMASK, at, end - (uint32)(at - data));
 }
 
 /* One container, opened and closed around its entries. An object's entries
@@ -310,11 +330,231 @@ int pgdbc_jsonb_layout_walk(dbc_js_builder *b, const Jsonb *jb, bool *done)
 		              entry_end(0, root->children[0]));
 	return container(b, root, &entries_seen);
 }
+
+/*
+ * The same layout read in place by the schema's compiled check
+ * (core/jsonschema/js_access.h): the check asks for an object's members in
+ * turn and reads a value only when a schema applies to it; nothing is
+ * handed over token by token, and a member no schema constrains is never
+ * converted. A ref's at is a container's JsonbContainer, a string's bytes
+ * or a number's Numeric (both int-aligned where they start so).
+ */
+
+/* The ref of entry e, whose data is [start, end) of the data area at data. */
+static inline dbc_js_ref entry_ref(const char *data, JEntry e, uint32 start, uint32 end)
+{
+	switch (e & JENTRY_TYPEMASK) {
+	case JENTRY_ISSTRING:
+		return (dbc_js_ref){.at = data + start, .len = end - start, .kind = DBC_JS_REF_STRING};
+	case JENTRY_ISNUMERIC:
+		return (dbc_js_ref){.at = data + INTALIGN(start), .kind = DBC_JS_REF_NUMBER};
+	case JENTRY_ISBOOL_FALSE:
+		return (dbc_js_ref){.kind = DBC_JS_REF_FALSE};
+	case JENTRY_ISBOOL_TRUE:
+		return (dbc_js_ref){.kind = DBC_JS_REF_TRUE};
+	case JENTRY_ISNULL:
+		return (dbc_js_ref){.kind = DBC_JS_REF_NULL};
+	case JENTRY_ISCONTAINER: {
+		const JsonbContainer *c = (const JsonbContainer *)(data + INTALIGN(start));
+		return (dbc_js_ref){.at = c,
+		                    .kind = (c->header & JB_FOBJECT) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
+	}
+	default:
+		elog(ERROR, "dbcare: unexpected jsonb entry type 0x%x", (unsigned)(e & JENTRY_TYPEMASK));
+		return (dbc_js_ref){0};
+	}
+}
+
+static int access_number(dbc_ctx *ctx, const dbc_js_ref *v, dbc_js_number *out)
+{
+	Numeric n = (Numeric)v->at;
+	switch (numeric_value(n, &out->i, &out->d)) {
+	case 1:
+		out->kind = DBC_JS_NUMBER_INT;
+		return DBC_OK;
+	case 2:
+		out->kind = DBC_JS_NUMBER_REAL;
+		return DBC_OK;
+	}
+	char *text = dbc_alloc(ctx, NUM_TEXT);
+	if (!text)
+		return DBC_ERROR;
+	out->kind = DBC_JS_NUMBER_TEXT;
+	out->text = numeric_text(n, text)
+	                ? text
+	                : DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
+	return DBC_OK;
+}
+
+static uint32_t access_count(const dbc_js_ref *c)
+{
+	return ((const JsonbContainer *)c->at)->header & JB_CMASK;
+}
+
+/* cur: p[0] the container, p[1] its data area; u[0] the next entry, u[1]
+ * the count, u[2] and u[3] where the next key's and value's data start,
+ * u[4] whether it is an object */
+static void access_open(const dbc_js_ref *c, dbc_js_cursor *cur)
+{
+	const JsonbContainer *jc = c->at;
+	uint32 count = jc->header & JB_CMASK;
+	bool object = (jc->header & JB_FOBJECT) != 0;
+	cur->p[0] = jc;
+	cur->p[1] = &jc->children[object ? count * 2 : count];
+	cur->u[0] = 0;
+	cur->u[1] = count;
+	cur->u[2] = 0;
+	cur->u[3] = object && count ? getJsonbOffset(jc, (int)count) : 0;
+	cur->u[4] = object;
+}
+
+static uint32_t access_next(dbc_js_cursor *cur, dbc_js_item *out, uint32_t max)
+{
+	const JsonbContainer *c = cur->p[0];
+	const char *data = cur->p[1];
+	uint32 i = cur->u[0], count = cur->u[1], kstart = cur->u[2], vstart = cur->u[3];
+	uint32 got = 0;
+	if (cur->u[4])
+		for (; i < count && got < max; i++, got++) {
+			uint32 kend = entry_end(kstart, c->children[i]);
+			JEntry e = c->children[count + i];
+			uint32 vend = entry_end(vstart, e);
+			out[got].key = data + kstart;
+			out[got].klen = kend - kstart;
+			out[got].val = entry_ref(data, e, vstart, vend);
+			kstart = kend;
+			vstart = vend;
+		}
+	else
+		for (; i < count && got < max; i++, got++) {
+			JEntry e = c->children[i];
+			uint32 vend = entry_end(vstart, e);
+			out[got].key = NULL;
+			out[got].klen = 0;
+			out[got].val = entry_ref(data, e, vstart, vend);
+			vstart = vend;
+		}
+	cur->u[0] = i;
+	cur->u[2] = kstart;
+	cur->u[3] = vstart;
+	return got;
+}
+
+/* Whether numeric n reads as a double (js_build.c refuses a number beyond
+ * a double's range): below 10000^77 = 1e308, under DBL_MAX. */
+static inline bool numeric_readable(Numeric n)
+{
+	num_head h;
+	return numeric_head(n, &h) && h.weight < 77;
+}
+
+/* Whether container c holds nothing the builder refuses, no deeper than
+ * depth below it (the check's bound: deeper, the usual way reads it). A
+ * cancel ends the look at a big one (a look every 1024 entries). */
+static bool container_readable(const JsonbContainer *c, int depth)
+{
+	uint32 count = c->header & JB_CMASK;
+	bool object = (c->header & JB_FOBJECT) != 0;
+	const JEntry *values = object ? c->children + count : c->children;
+	const char *data = (const char *)&c->children[object ? count * 2 : count];
+	uint32 vstart = object && count ? getJsonbOffset(c, (int)count) : 0;
+	for (uint32 i = 0; i < count; i++) {
+		JEntry e = values[i];
+		uint32 type = e & JENTRY_TYPEMASK;
+		if ((i & 1023) == 1023)
+			CHECK_FOR_INTERRUPTS();
+		if (type == JENTRY_ISCONTAINER) {
+			if (depth == 0 ||
+			    !container_readable((const JsonbContainer *)(data + INTALIGN(vstart)), depth - 1))
+				return false;
+		} else if (type == JENTRY_ISNUMERIC &&
+		           !numeric_readable((Numeric)(data + INTALIGN(vstart))))
+			return false;
+		vstart = entry_end(vstart, e);
+	}
+	return true;
+}
+
+static bool access_readable(const dbc_js_ref *v, int depth)
+{
+	if (v->kind == DBC_JS_REF_NUMBER)
+		return numeric_readable((Numeric)v->at);
+	return v->kind < DBC_JS_REF_ARRAY || container_readable(v->at, depth);
+}
+
+static int access_tree(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out)
+{
+	dbc_js_builder *b = dbc_js_build_new(ctx);
+	if (!b)
+		return DBC_ERROR;
+	dbc_js_build_borrow(b); /* the document is held for the call */
+	unsigned entries_seen = 0;
+	int rc;
+	switch (v->kind) {
+	case DBC_JS_REF_STRING:
+		rc = dbc_js_build_string(b, v->at, v->len);
+		break;
+	case DBC_JS_REF_NUMBER:
+		rc = scalar_at(b, JENTRY_ISNUMERIC, v->at, 0);
+		break;
+	case DBC_JS_REF_FALSE:
+	case DBC_JS_REF_TRUE:
+		rc = dbc_js_build_bool(b, v->kind == DBC_JS_REF_TRUE);
+		break;
+	case DBC_JS_REF_NULL:
+		rc = dbc_js_build_null(b);
+		break;
+	default:
+		rc = container(b, v->at, &entries_seen);
+		break;
+	}
+	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
+}
+
+static const dbc_js_access layout_access = {
+    .number = access_number,
+    .count = access_count,
+    .open = access_open,
+    .next = access_next,
+    .readable = access_readable,
+    .tree = access_tree,
+};
+
+int pgdbc_jsonb_layout_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
+                             bool format_assertion, const Jsonb *jb, int *verdict, bool *done)
+{
+	*verdict = 0;
+	*done = layout_setting;
+	if (!layout_setting)
+		return DBC_OK;
+	const JsonbContainer *root = &jb->root;
+	/* a scalar document is a one-element array marked raw: its value alone */
+	dbc_js_ref ref = JsonContainerIsScalar(root)
+	                     ? entry_ref((const char *)&root->children[1], root->children[0], 0,
+	                                 entry_end(0, root->children[0]))
+	                     : (dbc_js_ref){.at = root,
+	                                    .kind = (root->header & JB_FOBJECT) ? DBC_JS_REF_OBJECT
+	                                                                        : DBC_JS_REF_ARRAY};
+	return dbc_js_valid_access(ctx, cache, schema, format_assertion, &layout_access, &ref, verdict);
+}
 #else
 int pgdbc_jsonb_layout_walk(dbc_js_builder *b, const Jsonb *jb, bool *done)
 {
 	(void)b;
 	(void)jb;
+	*done = false;
+	return DBC_OK;
+}
+
+int pgdbc_jsonb_layout_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
+                             bool format_assertion, const Jsonb *jb, int *verdict, bool *done)
+{
+	(void)ctx;
+	(void)cache;
+	(void)schema;
+	(void)format_assertion;
+	(void)jb;
+	*verdict = 0;
 	*done = false;
 	return DBC_OK;
 }

@@ -155,6 +155,60 @@ grep -Eq '^errors [1-9]' "$work/fuzz" || fail "no fuzzed document was refused (t
 ! grep -q '^TDIFF' "$work/fuzz" || fail "the stored layout and the text disagree"
 echo "ok: jsonb read from its stored layout agrees with the iterator and the text"
 
+# The compiled check reads a jsonb in place (core/jsonschema/js_access.h):
+# from its stored layout, and through the public API with
+# dbcare.jsonb_layout off. Its verdicts on the fuzzed documents, against
+# schemas its plans cover (a recursive one of bounds on every value, one
+# whose members mostly no schema constrains, an anyOf around containers
+# read again per branch), must be the text overload's: a member no schema
+# constrains is not converted, yet one the validator refuses (a number
+# beyond a double) still leaves the document to the usual way.
+q <<SQL >"$work/planned" 2>&1 || { cat "$work/planned"; fail "the compiled check's comparison did not run"; }
+INSERT INTO fuzz VALUES (154, '{"a0": "x", "z": 1e400}'), (155, '{"a0": "x", "z": [1, {"q": -1e400}]}'),
+  (156, '{"a0": "x", "z": 1e300}');
+CREATE FUNCTION planned(d jsonb, s jsonb, layout boolean) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN
+  PERFORM set_config('dbcare.jsonb_layout', layout::text, true);
+  RETURN dbjson_valid(d, s)::text;
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'ERR ' || SQLSTATE || ' ' || SQLERRM;
+END \$\$;
+CREATE FUNCTION planned_text(d jsonb, s jsonb) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN
+  RETURN dbjson_valid(d::text, s::text)::text;
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'ERR ' || SQLSTATE || ' ' || SQLERRM;
+END \$\$;
+CREATE TABLE planned_schemas (k int, s jsonb);
+INSERT INTO planned_schemas VALUES
+  (1, '{"\$schema": "http://json-schema.org/draft-07/schema#", "\$ref": "#/definitions/c",
+        "definitions": {"c": {"type": ["object", "array", "string", "number", "boolean", "null"],
+          "items": {"\$ref": "#/definitions/c"}, "additionalProperties": {"\$ref": "#/definitions/c"},
+          "maxLength": 100, "maximum": 1e299}}}'),
+  (2, '{"type": ["object", "array", "null", "boolean", "number", "string"], "maxProperties": 40,
+        "properties": {"a0": {"type": "string"}, "b1": {"type": ["object", "array"]}},
+        "patternProperties": {"^_": {"type": "string"}}}'),
+  (3, '{"anyOf": [{"type": "array", "items": {"type": ["string", "number"]}},
+                  {"type": "object", "additionalProperties": {"type": ["string", "number", "null", "boolean"]}},
+                  {"type": "object", "required": ["a0"]}]}');
+CREATE TEMP TABLE pcmp AS SELECT i, k, d, planned(d, s, true) AS layout, planned(d, s, false) AS iter,
+  planned_text(d, s) AS txt FROM fuzz, planned_schemas;
+SELECT 'planned ' || count(*) FROM pcmp;
+SELECT 'planned true ' || count(*) FROM pcmp WHERE layout = 'true';
+SELECT 'planned false ' || count(*) FROM pcmp WHERE layout = 'false';
+SELECT 'planned refused ' || count(*) FROM pcmp WHERE i IN (154, 155) AND k = 2 AND layout LIKE 'ERR%';
+SELECT 'PDIFF ' || i || ' schema ' || k || E'\n  layout: ' || layout || E'\n  iterator: ' || iter ||
+  E'\n  text: ' || txt || E'\n  ' || left(d::text, 300)
+FROM pcmp WHERE layout IS DISTINCT FROM txt OR iter IS DISTINCT FROM txt;
+SQL
+cat "$work/planned"
+grep -q '^planned 468$' "$work/planned" || fail "not every document ran against every schema"
+grep -Eq '^planned true [1-9]' "$work/planned" || fail "no document was valid"
+grep -Eq '^planned false [1-9]' "$work/planned" || fail "no document was invalid"
+grep -q '^planned refused 2$' "$work/planned" || fail "a number beyond a double under no schema was passed"
+! grep -q '^PDIFF' "$work/planned" || fail "the compiled check on jsonb and the text disagree"
+echo "ok: the compiled check reading jsonb in place agrees with the text"
+
 # The stored layout reads a numeric itself (its value, numeric_value, or
 # its text, numeric_text), where the iterator asks numeric_out: every
 # weight and display scale it reads, prints or leaves to numeric_out (whole

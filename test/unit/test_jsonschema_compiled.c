@@ -8,7 +8,8 @@
  * decides nothing fails). Each document JSON also goes token by token
  * (as PostgreSQL walks a jsonb, test/unit/js_walk.h) through the check fed
  * by tokens (js_check.c), against the evaluator on the tree the same
- * tokens build. The same seed runs every time; DBC_JS_SEED
+ * tokens build, and read in place through an accessor (js_access.h, as
+ * PostgreSQL reads a jsonb's stored layout: js_walk.c). The same seed runs every time; DBC_JS_SEED
  * another.
  */
 #include "jsonschema/jsonschema.h"
@@ -447,6 +448,7 @@ int main(void)
 	rng = seed ? strtoull(seed, NULL, 10) : 63;
 	int decided = 0, evaluator_valid = 0, disagreed = 0, runs = 0;
 	int walked = 0, walk_valid = 0, walk_decided = 0, walk_failed = 0;
+	int access_decided = 0, access_failed = 0;
 	int pretty_valid = 0, pretty_decided = 0;
 	for (size_t si = 0; si < sizeof schemas / sizeof *schemas; si++) {
 		dbc_ctx ctx;
@@ -493,6 +495,18 @@ int main(void)
 					       "not: %s\n",
 					       si, doc);
 				}
+				/* the same value read in place through an accessor */
+				dbc_error_clear(&ctx);
+				int in_place = js_view_verdict(&ctx, NULL, schemas[si], false, j);
+				dbc_error_clear(&ctx);
+				access_failed += in_place < 0;
+				access_decided += in_place == 1;
+				if (in_place == 1 && evaluated != 1) {
+					disagreed++;
+					printf("# schema %zu: the check read in place says valid, the evaluator "
+					       "not: %s\n",
+					       si, doc);
+				}
 				/* the same document pretty-printed (a line break and an
 				 * indentation before each member and item) */
 				char *pretty =
@@ -535,7 +549,11 @@ int main(void)
 	       pretty_decided);
 	CHECK(pretty_valid > 0 && pretty_decided * 10 >= pretty_valid * 7,
 	      "the compiled check decides most valid pretty-printed documents");
+	printf("# of the documents walked, the check read in place decided %d\n", access_decided);
 	CHECK(walk_failed == 0, "the check fed by tokens ends without an error");
+	CHECK(access_failed == 0, "the check read in place ends without an error");
+	CHECK(walk_valid > 0 && access_decided * 10 >= walk_valid * 7,
+	      "the check read in place decides most valid documents");
 	CHECK(walk_valid > 0 && walk_decided * 10 >= walk_valid * 7,
 	      "the check fed by tokens decides most valid documents");
 	CHECK(disagreed == 0, "the compiled check never says valid where the evaluator does not");

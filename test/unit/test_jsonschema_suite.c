@@ -64,6 +64,7 @@ typedef struct tally {
  * suite: decided (it said valid), and how often the evaluator disagreed;
  * the same for the check fed by tokens (js_walk.h). */
 static int compiled_decided, compiled_disagreed, walk_decided, walk_disagreed;
+static int access_decided, access_disagreed; /* read in place (js_view_verdict) */
 
 static void compare_walked(dbc_ctx *ctx, const dbc_js_schema *s, const char *schema_text,
                            const dbc_js_options *opts, const char *data, const char *path)
@@ -88,6 +89,16 @@ static void compare_walked(dbc_ctx *ctx, const dbc_js_schema *s, const char *sch
 	if (verdict == 1 && evaluated != 1) {
 		walk_disagreed++;
 		printf("# the check fed by tokens says valid, the evaluator not: %s: %s\n", path, data);
+	}
+	/* the same value read in place through an accessor (js_access.h) */
+	dbc_error_clear(ctx);
+	int in_place = js_view_verdict(ctx, cache, schema_text, opts->format_assertion, doc);
+	dbc_error_clear(ctx);
+	if (in_place == 1)
+		access_decided++;
+	if (in_place == 1 && evaluated != 1) {
+		access_disagreed++;
+		printf("# the check read in place says valid, the evaluator not: %s: %s\n", path, data);
 	}
 	dbc_js_cache_free(cache);
 	json_decref(doc);
@@ -254,6 +265,11 @@ int main(void)
 	CHECK(walk_decided >= 300, "the check fed by tokens decides hundreds of the suite's documents");
 	CHECK(walk_disagreed == 0,
 	      "the check fed by tokens never says valid where the evaluator does not");
+	printf("# the check read in place decided %d documents, the evaluator disagreed on %d\n",
+	       access_decided, access_disagreed);
+	CHECK(access_decided >= 300, "the check read in place decides hundreds of the suite's documents");
+	CHECK(access_disagreed == 0,
+	      "the check read in place never says valid where the evaluator does not");
 	const char *more = getenv("DBC_JS_DRAFTS");
 	if (more && strstr(more, "draft2019-09"))
 		run_draft("draft2019-09", "https://json-schema.org/draft/2019-09/schema", false);
