@@ -51,7 +51,16 @@ against the same migrations applied plainly to a database seeded alike
 windows, the 6 operations (the 4 short ones 45 s each at most) and the
 anchor (quick: about 3 minutes; full size: about 25 on a quiet machine,
 most of it the three backfills paced by the WAL they write: the type
-change's, the ADD COLUMN's and the anchor's), then the feed's backfill."""
+change's, the ADD COLUMN's and the anchor's), then the feed's backfill.
+
+A closer look at one operation (its figures are not the page's: a run
+with either setting is for comparing two builds back to back):
+BENCH_ONLINE_OPS=name,... runs only the operations of those migration
+names (qty_bigint, token, items_note, items_account_fk, items_qty_check,
+label_title; feed_token: the feed's backfill), in their order here; the
+anchor runs with token (it takes that backfill's pace), the feed only when
+named (unset: all of them). BENCH_ONLINE_ROWS=n seeds n rows instead of
+ROWS."""
 import atexit
 import bisect
 import os
@@ -71,7 +80,9 @@ TX = benchlib.TX_EACH_STATEMENT
 
 CLI = os.path.join(ROOT, "build", "cli", "dbcare")
 PG_CLUSTER = os.path.join(ROOT, "test", "bench", "pg_cluster.sh")
-ROWS = 100_000 if QUICK else 1_000_000
+ROWS = int(os.environ.get("BENCH_ONLINE_ROWS") or (100_000 if QUICK else 1_000_000))
+# the migrations run (see the header), or None: all of them
+ONLY = {n.strip() for n in os.environ.get("BENCH_ONLINE_OPS", "").split(",") if n.strip()} or None
 CLIENTS = 4
 # the share of the highest rate measured the clients run at: at the highest
 # rate itself a 2-core machine has no CPU left for the migration, and the
@@ -103,6 +114,12 @@ HAND_APP = "byhand"
 # BENCH_ONLINE_KEEP=dir: the server log and the clients' pgbench logs are
 # copied there, for a closer look than the rows'
 KEEP = os.environ.get("BENCH_ONLINE_KEEP")
+# BENCH_ONLINE_WAITS=1: the sessions' waits sampled every WAITS_PERIOD_S
+# (online_trace.WaitSampler: a query of its own each time, a load of its
+# own, so a closer look only), each operation's row saying what its
+# clients waited for; with KEEP, the samples are kept there (waits.txt)
+WAITS = os.environ.get("BENCH_ONLINE_WAITS", "0") not in ("", "0")
+WAITS_PERIOD_S = 0.02
 HAND_SIDE = "the same backfill by hand (anchor)"
 
 SEED = """
@@ -148,6 +165,12 @@ SHORT_BUDGET_S = 12.0 if QUICK else 45.0
 # after an undo, before the next run: its own effect on the clients over
 SHORT_SETTLE_S = 0.5
 FEED = ("feed_token", "ALTER TABLE feed ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();")
+# the ADD COLUMN's backfill, whose pace the anchor takes
+ANCHOR_PACE = "token"
+
+
+def selected(name):
+    return ONLY is None or name in ONLY
 
 # the clients' mix (pgbench -f FILE@weight), by script number in the log
 WORKLOAD = [
@@ -273,6 +296,20 @@ class Load:
                         out.append((end, int(p[2]) / 1000.0, int(p[3])))
         return out
 
+    def streams(self):
+        """Each client's transactions in their order: {client: [(end
+        epoch s, ms, lag ms, script)]} (a client: one of a segment's)."""
+        out = {}
+        for name in os.listdir(self.dir):
+            with open(os.path.join(self.dir, name)) as f:
+                for line in f:
+                    p = line.split()
+                    if len(p) >= 7 and p[2].isdigit():
+                        out.setdefault((name, p[0]), []).append(
+                            (int(p[1]), int(p[4]) + int(p[5]) / 1e6, int(p[2]) / 1000.0,
+                             int(p[6]) / 1000.0, int(p[3])))
+        return {k: [t[1:] for t in sorted(v)] for k, v in out.items()}
+
 
 def window(txns, t0, t1):
     """(end epoch s, latency ms) of the transactions running at some moment
@@ -353,6 +390,42 @@ def slow_attribution(win, statements, slow_ms, checkpoints, vacuums):
     return text
 
 
+def chain_attribution(streams, runs, slow_ms, holds):
+    """The runs' transactions slower than slow_ms by the slowest
+    transaction of their client since it was last on time
+    (online_trace.chains: a slow one makes the next ones of its client
+    late), as text: one that ran while a batch of the backfill held its
+    rows (and of them the UPDATEs that ended as that batch ended, as one
+    waiting for its row locks would: a bound, not a count, of such
+    waits), one with no batch running, or none over slow_ms by itself."""
+    starts = [s for s, _ in holds]
+
+    def hold_over(a, z):  # the batches' holds do not overlap
+        i = bisect.bisect_right(starts, z) - 1
+        return holds[i] if i >= 0 and holds[i][1] >= a else None
+    n = {"batch": 0, "at_end": 0, "none": 0, "many": 0}
+    for end, _, cause in online_trace.chains(streams, slow_ms):
+        if not any(t0 <= end <= t1 for t0, t1 in runs):
+            continue
+        if cause is None:
+            n["many"] += 1
+            continue
+        c_end, own, script = cause
+        h = hold_over(c_end - own / 1000.0, c_end)
+        n["batch" if h else "none"] += 1
+        # script 1: the UPDATE (WORKLOAD's order)
+        n["at_end"] += bool(h and script == 1 and abs(c_end - h[1]) <= 0.003)
+    total = n["batch"] + n["none"] + n["many"]
+    return (f"by their client's slowest transaction since it was last on time (pgbench -R: "
+            f"one slow transaction makes its client's next ones late): one that ran while a "
+            f"batch of the backfill held its rows {n['batch']} ({share(n['batch'], total)}; "
+            f"{len(holds)} batches; of them after an UPDATE that ended within 3 ms of its "
+            f"batch's end, as one waiting for its row locks would, {n['at_end']}), one with no "
+            f"batch running {n['none']} ({share(n['none'], total)}), none over the baseline p99 "
+            f"by itself (late from many a little slow: the CPU short for all) {n['many']} "
+            f"({share(n['many'], total)})")
+
+
 def cpu_note(sampler, t0, t1, pids, vacuums, command_cpu):
     """The CPU each kind of process used in [t0, t1], as text."""
     def kind(pid, title):
@@ -369,8 +442,14 @@ def cpu_note(sampler, t0, t1, pids, vacuums, command_cpu):
                                         "walwriter", "background writer",
                                         "other backends (the clients')") if k in used]
     machine = f"{busy:.0%} of its {os.cpu_count()} cores" if busy is not None else "-"
+    # the rest of the machine's busy time: a shared machine's other
+    # tenants (at most: a server process that ended between two samples
+    # leaves its last fraction of a period there too)
+    rest = (f", pgbench and the dbcare command {used[online_trace.OWN]:.1f}, the machine's "
+            f"other processes {used[online_trace.OTHERS]:.1f} (at most)"
+            if online_trace.OWN in used else "")
     return (f"CPU s in its {t1 - t0:.1f} s: " + ", ".join(parts)
-            + f" (autovacuum of items, its log: {logged:.1f}); the machine busy {machine}")
+            + f" (autovacuum of items, its log: {logged:.1f}){rest}; the machine busy {machine}")
 
 
 def longest_statements(statements, n=3):
@@ -488,6 +567,10 @@ def between(pg, db):
 
 
 def run(b):
+    known = {name for _, name, _, _ in OPERATIONS} | {FEED[0]}
+    if ONLY and not ONLY <= known:
+        raise RuntimeError(f"BENCH_ONLINE_OPS: no migration named {', '.join(sorted(ONLY - known))}"
+                           f" (known: {', '.join(sorted(known))})")
     if not os.path.exists(CLI):
         b.skip("online", "build/cli/dbcare is not built (make cli)")
         return
@@ -539,11 +622,14 @@ def run_operations(pg, db, mig_dir):
     """The operations, then the anchor, each between two baseline windows,
     the load running throughout: (the baseline windows, [(side, what,
     [(t0, t1) of each run], output, the command's CPU s)])."""
-    bases, ops = [between(pg, db)], []
+    bases, ops, pace = [between(pg, db)], [], None
     for op, name, sql, undo in OPERATIONS:
+        if not selected(name):
+            continue
         ops.append((op, f"`{sql}`") + run_operation(pg, db, mig_dir, name, sql, undo))
         bases.append(between(pg, db))
-    pace = backfill_pace(ops[1][3])
+        if name == ANCHOR_PACE:
+            pace = backfill_pace(ops[-1][3])
     if pace:
         t0, t1, what = by_hand(pg, db, pace)
         ops.append((HAND_SIDE, what, [(t0, t1)], "", None))
@@ -567,15 +653,28 @@ def measure(b, cluster):
 
     load = Load(pg, db, b.work, scripts, rate, CLIENTS, "online_ops")
     sampler = online_trace.CpuSampler(cluster.postmaster_pid())
+    wait_sampler = online_trace.WaitSampler(pg.session(db), WAITS_PERIOD_S) if WAITS else None
     load.start()
     try:
         bases, ops = run_operations(pg, db, mig_dir)
     finally:
         sampler.stop()
+        if wait_sampler:
+            wait_sampler.stop()
         load.stop()
     if KEEP:
         shutil.copytree(load.dir, os.path.join(KEEP, "pgbench"), dirs_exist_ok=True)
+        with open(os.path.join(KEEP, "cpu.txt"), "w") as f:
+            # epoch s, CPU s so far: the machine's busy time, the cluster's
+            # processes alive, the bench's own tree
+            for t, procs, busy, own in sampler.samples:
+                f.write(f"{t:.3f} {busy:.2f} {sum(c for c, _ in procs.values()):.2f} {own:.2f}\n")
+        if wait_sampler:
+            with open(os.path.join(KEEP, "waits.txt"), "w") as f:
+                for t, w in wait_sampler.samples:
+                    f.write(f"{t:.3f} " + ";".join("|".join(x or "" for x in v) for v in w) + "\n")
     txns = load.transactions()
+    streams = load.streams()
     recs = cluster.records()
     base_wins = [ended_in(txns, t0, t1) for t0, t1, _ in bases]
     base_slices = [slice_p99s(w, t0, t1) for (t0, t1, _), w in zip(bases, base_wins)]
@@ -638,9 +737,11 @@ def measure(b, cluster):
                    f"{windows}; p50 {percentile(lat, 50):.2f} ms, max "
                    f"{max(lat):.0f} ms; {len(lat)} transactions; of them "
                    + slow_attribution(win, statements, base_p99, checkpoints, vacuums)
+                   + "; " + chain_attribution(streams, runs, base_p99,
+                                              online_trace.batch_holds(statements))
                    + f"; {cpu_note(sampler, t0, t1, pids, vacuums, command_cpu)}; its longest "
                      f"statements (server time): {longest_statements(statements)}"
-                   + throttle_note(out))
+                   + throttle_note(out) + waits_note(wait_sampler, t0, t1))
         if op == HAND_SIDE:
             continue
         # a wait is logged deadlock_timeout after it began: up to the next
@@ -660,9 +761,22 @@ def measure(b, cluster):
           note="log_lock_waits lines of the pgbench sessions (a wait past deadlock_timeout, 1 s): "
                + ", ".join(waits) + f"; the migration's own: {migration_waits}")
 
-    feed(b, cluster, db, mig_dir)
+    if selected(FEED[0]):
+        feed(b, cluster, db, mig_dir)
     fingerprint(b, pg, db, mig_dir)
     pg.drop_db(db)
+
+
+def waits_note(wait_sampler, t0, t1):
+    """What the clients waited for in [t0, t1] (BENCH_ONLINE_WAITS), as
+    text: the share of the samples in which one of them waited for it."""
+    if not wait_sampler:
+        return ""
+    n, by = wait_sampler.window(t0, t1, "pgbench")
+    top = sorted(by.items(), key=lambda x: -x[1])[:6]
+    return (f"; the sessions' waits sampled every {WAITS_PERIOD_S * 1000:.0f} ms: in {n} "
+            f"samples a client waited for " + (", ".join(f"{k} {share(v, n)}" for k, v in top)
+                                                 or "nothing"))
 
 
 def throttle_note(out):

@@ -6,7 +6,9 @@
 # of several lines), the clients' lock waits by application; the slow
 # transactions put down to a batch, a rest, a checkpoint and an autovacuum,
 # each beside the share of all; the short windows' p99s and their
-# medians, an operation's against its baseline's.
+# medians, an operation's against its baseline's; the backfill's batches'
+# holds of their rows, and the slow transactions put down by their
+# client's slowest since it was last on time.
 set -eu
 cd "$(dirname "$0")/../.."
 /usr/bin/python3 - <<'PY'
@@ -67,5 +69,33 @@ if got != (6.0, 3.0, 2.0, 3.0):
     fail(f"against {got}")
 if bo.against([], 8.0, [2.0, 4.0, 3.0], 40.0) != (8.0, 3.0, 8.0 / 3.0, None):
     fail("an operation shorter than a window is not its whole window's p99")
+# a batch's rows held from its statement to the COMMIT after it (a batch
+# in the command's BEGIN ... COMMIT), or its statement alone
+st = [(0.0, 0.001, "BEGIN"), (0.001, 0.011, "WITH"), (0.012, 0.013, "SELECT"),
+      (0.013, 0.014, "COMMIT"), (0.05, 0.06, "WITH"), (0.07, 0.071, "SELECT"),
+      (0.08, 0.09, "WITH"), (0.1, 0.2, "BEGIN"), (0.3, 0.4, "COMMIT")]
+if ot.batch_holds(st) != [(0.001, 0.014), (0.05, 0.06), (0.08, 0.09)]:
+    fail(f"batch holds {ot.batch_holds(st)}")
+# a client's late transactions put down to its slowest since it was on
+# time: an UPDATE (script 1) of 20 ms ended as a batch ended, the two
+# after it late; another client late from many a little slow each
+streams = {"a": [(0.005, 0.3, 0.0, 0), (0.0141, 12.0, 0.0, 1), (0.0142, 11.0, 10.9, 0),
+                 (0.0150, 3.0, 2.5, 0), (0.2, 0.3, 0.0, 0)],
+           "b": [(1.0, 6.0, 5.5, 0), (1.001, 6.2, 6.0, 0), (1.5, 0.2, 0.0, 0)],
+           "c": [(0.055, 9.0, 0.0, 0), (0.5, 9.0, 0.0, 2)]}
+got = list(ot.chains(streams, 5.0))
+if got != [(0.0141, 12.0, (0.0141, 12.0, 1)), (0.0142, 11.0, (0.0141, 12.0, 1)),
+           (1.0, 6.0, None), (1.001, 6.2, None), (0.055, 9.0, (0.055, 9.0, 0)),
+           (0.5, 9.0, (0.5, 9.0, 2))]:
+    fail(f"chains {got}")
+text = bo.chain_attribution(streams, [(0.0, 2.0)], 5.0, ot.batch_holds(st))
+want = ("by their client's slowest transaction since it was last on time (pgbench -R: one "
+        "slow transaction makes its client's next ones late): one that ran while a batch of "
+        "the backfill held its rows 3 (50%; 3 batches; of them after an UPDATE that ended "
+        "within 3 ms of its batch's end, as one waiting for its row locks would, 2), one "
+        "with no batch running 1 (17%), none over the baseline p99 by itself (late from many "
+        "a little slow: the CPU short for all) 2 (33%)")
+if text != want:
+    fail(f"chain attribution:\n {text}\nnot\n {want}")
 print("ok: the server log read into intervals; slow transactions put down; windows' p99s")
 PY
