@@ -118,7 +118,7 @@ extern const int dbc_book_ntables;
  * (the highest book_since; sqlite/book/bookkeeping.c's upgrade adds each
  * version's columns, with a step of its own where a version needs data
  * work). */
-#define DBC_BOOK_VERSION 22
+#define DBC_BOOK_VERSION 23
 
 /* PostgreSQL: the role a session acts as, as text (SET ROLE's, else the
  * session user). A SECURITY DEFINER function's CURRENT_USER is its owner;

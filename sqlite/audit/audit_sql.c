@@ -99,13 +99,18 @@ static char *changes_of(dbc_ctx *ctx, const dbc_strlist *cols)
  * of a text or a blob (quote() stops at a NUL byte, hex keeps a UTF-16
  * file's text as it is, and a blob's bare hex is the form every older
  * dbcare reads: one loaded again on the file completes these entries, and
- * read X'hex' as that text). Kept small: SQLite compiles the shared
- * trigger's body into every statement writing the table, even when a
- * connection with dbcare skips it, so its size is paid at each prepare
- * (the sqlite3 shell prepares every statement it runs). */
+ * read X'hex' as that text). Kept small: SQLite compiles the pending view's
+ * trigger into every statement writing the table, even on a connection
+ * with dbcare that never runs it, copying each expression node with an
+ * allocation of its own, so its nodes are paid at each prepare (the sqlite3
+ * shell prepares every statement it runs). "Text or blob" is the value
+ * compared with '' (bookkeeping 23): SQLite orders every NULL, number,
+ * text and blob in that order, and the view's columns have no affinity or
+ * collation to convert the value, so it holds for exactly the texts and
+ * blobs (NULL gives NULL: quote()); five nodes where typeof() IN ('text',
+ * 'blob') took nine. */
 #define PENDING_FORMAT ":%.1s%s"
-#define PENDING_VALUE                                                                              \
-	"typeof(%1$s), CASE WHEN typeof(%1$s) IN ('text', 'blob') THEN hex(%1$s) ELSE quote(%1$s) END"
+#define PENDING_VALUE  "typeof(%1$s), CASE WHEN %1$s >= '' THEN hex(%1$s) ELSE quote(%1$s) END"
 /* The same of the rowid's column, which holds integers only: the same text,
  * one operand. */
 #define PENDING_ROWID_FORMAT ":i%s"
@@ -192,25 +197,34 @@ static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const view_side 
 	char *pending = pending_of(ctx, cols, row, 'P', rowid);
 	if (!pending || cols->n == 0 || cols->n > PENDING_PER_GROUP)
 		return pending;
-	dbc_buf when, json;
+	dbc_buf when, fmt, args;
 	dbc_buf_init(&when, ctx);
-	dbc_buf_init(&json, ctx);
-	dbc_buf_append(&json, "'{'");
+	dbc_buf_init(&fmt, ctx);
+	dbc_buf_init(&args, ctx);
+	dbc_buf_append(&fmt, "{");
 	for (int i = 0; i < cols->n; i++) {
 		char *name = sqldbc_audit_json_name(cols->items[i]);
-		char *pair = name ? dbc_printf(ctx, "%s%s:", i ? "," : "", name) : NULL;
-		sqlite3_free(name);
-		char *lit = pair ? h->quote_literal(ctx, pair) : NULL;
 		char *ref = view_ref(ctx, row, cols->items[i]);
-		if (!lit || !ref)
+		if (!name || !ref) {
+			sqlite3_free(name);
 			return NULL;
+		}
+		if (i)
+			dbc_buf_append(&fmt, ",");
+		for (const char *c = name; *c; c++) /* printf's format: % doubled */
+			dbc_buf_append(&fmt, *c == '%' ? "%%" : (char[]){*c, 0});
+		sqlite3_free(name);
+		dbc_buf_append(&fmt, ":%s");
 		if (!is_rowid(cols->items[i], rowid))
 			dbc_buf_appendf(&when, "%stypeof(%s) = 'integer'", when.len ? " AND " : "", ref);
-		dbc_buf_appendf(&json, " || %s || %s", lit, ref);
+		dbc_buf_appendf(&args, ", %s", ref);
 	}
-	dbc_buf_append(&json, " || '}'");
+	dbc_buf_append(&fmt, "}");
 	bool tested = when.len > 0;
-	char *w = dbc_buf_finish(&when), *j = dbc_buf_finish(&json);
+	char *w = dbc_buf_finish(&when), *f = dbc_buf_finish(&fmt), *a = dbc_buf_finish(&args);
+	char *lit = f ? h->quote_literal(ctx, f) : NULL;
+	/* every value an integer: printf's %s writes its decimal, as dbaudit_json does */
+	char *j = lit && a ? dbc_printf(ctx, "printf(%s%s)", lit, a) : NULL;
 	if (w && j && !tested)
 		return j;
 	return w && j ? dbc_printf(ctx, "CASE WHEN %s THEN %s ELSE %s END", w, j, pending) : NULL;

@@ -273,7 +273,9 @@ static int make_index(dbc_ctx *ctx, const char *table, const char *index)
  * 14 (0.3.9)  the database's identity (database_id), and the summary's
  *             triggers without "main." in their bodies
  * 15-21       below, at their steps
- * 22 (0.3.9)  the audit triggers' pending views (upgrade_to_22) */
+ * 22 (0.3.9)  the audit triggers' pending views (upgrade_to_22)
+ * 23 (0.3.9)  the pending views' triggers in fewer expression nodes
+ *             (remake_audit_triggers) */
 
 /* 2: the checksum index covers the down checksum. */
 static int upgrade_to_2(dbc_ctx *ctx)
@@ -434,7 +436,10 @@ static int upgrade_to_14(dbc_ctx *ctx)
  * test after the skip; the TEMP triggers carry the new text's tokens, so
  * until then a connection with dbcare writes every entry pending, then
  * completes it. 20 -> 21 (dbcare 0.3.9): again, a blob pending as its bare
- * hex once more (X'hex' was read as text by the dbcare a downgrade loads). */
+ * hex once more (X'hex' was read as text by the dbcare a downgrade loads).
+ * 22 -> 23 (dbcare 0.3.9): again, the pending views' triggers in fewer
+ * expression nodes (audit_sql.c: SQLite copies every node of them at each
+ * prepare of a write to the table); the pending form is the same text. */
 static int remake_audit_triggers(dbc_ctx *ctx)
 {
 	if (!table_exists(ctx, "dbcare_audit_log") || !table_exists(ctx, "dbcare_audit_tables"))
@@ -519,6 +524,7 @@ static int (*const upgrade_steps[BOOK_VERSION + 1])(dbc_ctx *ctx) = {
     [8] = upgrade_to_8,           [13] = upgrade_to_13,         [14] = upgrade_to_14,
     [16] = remake_audit_triggers, [17] = upgrade_to_17,         [18] = upgrade_to_18,
     [20] = remake_audit_triggers, [21] = remake_audit_triggers, [22] = upgrade_to_22,
+    [23] = remake_audit_triggers,
 };
 
 /* Takes the file from version v to v + 1. */
