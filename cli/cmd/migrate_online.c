@@ -143,15 +143,20 @@ static int set_wait(online_run *r, const char *fmt)
 	return q(r, sql, 0, NULL, NULL);
 }
 
-/* One statement at top level, its lock waited for at most the timeout. */
+/* One statement at top level, its lock waited for at most the timeout,
+ * the server's work for it in one process (the driver's online_solo). */
 static int run_outside(online_run *r, const char *sql)
 {
-	if (set_wait(r, r->db->drv->lock_wait_session) != 0)
+	const cli_driver *drv = r->db->drv;
+	if (set_wait(r, drv->lock_wait_session) != 0 ||
+	    (drv->online_solo && q(r, drv->online_solo, 0, NULL, NULL) != 0))
 		return -1;
 	int rc = q(r, sql, 0, NULL, NULL);
 	cli_error saved = r->db->error;
 	memset(&r->db->error, 0, sizeof r->db->error);
-	if (q(r, r->db->drv->lock_wait_reset, 0, NULL, NULL) != 0)
+	if (q(r, drv->lock_wait_reset, 0, NULL, NULL) != 0)
+		cli_error_clear(r->db);
+	if (drv->online_solo_reset && q(r, drv->online_solo_reset, 0, NULL, NULL) != 0)
 		cli_error_clear(r->db);
 	r->db->error = saved;
 	return rc;

@@ -187,11 +187,15 @@ typedef struct cli_driver {
 	 * checkpoint's redo point, in bytes, the WAL segment's size,
 	 * max_wal_size in MB, checkpoint_completion_target, and whether no
 	 * checkpoint runs now, as far as the role can see (NULL: an engine without WAL checkpoints,
-	 * never paced by them). */
+	 * never paced by them). online_solo and online_solo_reset: run before
+	 * and after each statement a step runs outside a transaction (a
+	 * CONCURRENTLY build), so the server builds it in one process and the
+	 * clients keep the other cores (NULL: the engine has no such work). */
 	const char *lock_wait_local, *lock_wait_session, *lock_wait_reset, *lock_not_granted;
 	const char *exclusive_lock, *lock_holders;
 	const char *online_done_steps, *online_half_done, *online_lock_waiters;
 	const char *online_wal_state;
+	const char *online_solo, *online_solo_reset;
 } cli_driver;
 
 /* The engine's name ("postgresql" or "sqlite"), for output only: the JSON

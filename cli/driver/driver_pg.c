@@ -407,6 +407,10 @@ const cli_driver cli_pg_driver = {
     .lock_wait_local = "SET LOCAL lock_timeout = '%dms'",
     .lock_wait_session = "SET lock_timeout = '%dms'",
     .lock_wait_reset = "RESET lock_timeout",
+    /* a parallel build of an index takes every core of a small machine
+     * for its sort: the clients' latency follows their CPU share */
+    .online_solo = "SET max_parallel_maintenance_workers = 0",
+    .online_solo_reset = "RESET max_parallel_maintenance_workers",
     .lock_not_granted = "55P03 40P01",
     .online_done_steps = "SELECT key, value FROM pg_catalog.json_each_text("
                          "dbmigrate_online_done($1)::pg_catalog.json -> $1) "

@@ -25,6 +25,15 @@ CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int, ref text, amount in
 INSERT INTO orders SELECT g, 1 + g % 100, 'r' || g, g % 50, now() - g * interval '1 s'
   FROM generate_series(1, 20000) g;
 ANALYZE orders;
+-- what each index build ran with: --online builds CONCURRENTLY in one process
+CREATE TABLE build_settings (query text, workers text);
+CREATE FUNCTION note_build() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO build_settings VALUES (current_query(),
+                                     current_setting('max_parallel_maintenance_workers'));
+END $$;
+CREATE EVENT TRIGGER note_build ON ddl_command_start WHEN TAG IN ('CREATE INDEX')
+  EXECUTE FUNCTION note_build();
 SQL
 }
 for d in ${db}_plain ${db}_online; do
@@ -106,6 +115,7 @@ has "the existing rows filled, a range of pages at a time" out
 ! grep -q "no lock_timeout set" err || { cat err; fail "the lock-timeout notice in the online dry run"; }
 [ "$(qo -c "SELECT count(*) FROM dbmigrate_status()")" = 0 ] || fail "the dry run registered the files"
 run 0 migrate --db "$(url $P)" --dir m
+qo -c "TRUNCATE build_settings" # the failed build above is no step's
 run 0 migrate --db "$(url $O)" --dir m --online --lock-timeout 1s
 has "1 migration(s) applied" out
 has "migration 1: 20000 row(s) filled in batches" err
@@ -124,6 +134,13 @@ fp() { "$B/psql" -X -q -At -d "$1" -c "SELECT dbschema_fingerprint()"; }
   fail "a temporary or unvalidated check is left"
 [ "$(qo -c "SELECT count(*) FROM orders WHERE token IS NULL")" = 0 ] || fail "rows without a token"
 [ "$(qo -c "SELECT count(DISTINCT token) FROM orders")" = 20000 ] || fail "the volatile default was not per row"
+# the CONCURRENTLY builds ran in one process (a parallel build takes every
+# core of a small machine from the clients), the session's setting reset
+[ "$(qo -c "SELECT count(*) FROM build_settings WHERE query LIKE '%CONCURRENTLY%' AND workers = '0'")" = 2 ] &&
+  [ "$(qo -c "SELECT count(*) FROM build_settings WHERE query LIKE '%CONCURRENTLY%' AND workers <> '0'")" = 0 ] ||
+  fail "an online index build ran with parallel workers: $(qo -c 'SELECT * FROM build_settings')"
+[ "$(qo -c "SELECT count(*) FROM build_settings WHERE query LIKE '%notes_body%' AND workers = '2'")" = 1 ] ||
+  fail "a build inside a transaction ran with the setting changed: $(qo -c 'SELECT * FROM build_settings')"
 
 # a session holding the table in the way of an exclusive step
 cat >m/V2__col.sql <<'SQL'
