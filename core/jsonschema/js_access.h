@@ -89,6 +89,10 @@ typedef struct dbc_js_access {
 	int (*tree)(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out);
 } dbc_js_access;
 
+/* A string, boolean or null ref v into builder b (a host's tree): DBC_OK
+ * or DBC_ERROR; numbers and containers are the host's to build. */
+int dbc_js_build_ref_scalar(dbc_js_builder *b, const dbc_js_ref *v);
+
 /* dbjson_valid of the host's document root through the schema's compiled
  * check alone: *verdict 1 valid, 0 undecided (the caller validates the
  * document the usual way: it fails, or holds what the check leaves to the

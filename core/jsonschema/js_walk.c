@@ -330,6 +330,19 @@ js_verdict dbc_js_walk_verdict(js_run *r, const dbc_js_access *acc, const js_nod
 	return value(&w, n, v, 0);
 }
 
+int dbc_js_build_ref_scalar(dbc_js_builder *b, const dbc_js_ref *v)
+{
+	switch (v->kind) {
+	case DBC_JS_REF_STRING:
+		return dbc_js_build_string(b, v->at, v->len);
+	case DBC_JS_REF_FALSE:
+	case DBC_JS_REF_TRUE:
+		return dbc_js_build_bool(b, v->kind == DBC_JS_REF_TRUE);
+	default:
+		return dbc_js_build_null(b);
+	}
+}
+
 int dbc_js_valid_access(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
                         bool format_assertion, const dbc_js_access *acc, const dbc_js_ref *root,
                         int *verdict)

@@ -245,27 +245,14 @@ static int public_tree(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out
 		return DBC_ERROR;
 	dbc_js_build_borrow(b); /* the document is held for the call */
 	int rc;
-	switch (v->kind) {
-	case DBC_JS_REF_STRING:
-		rc = dbc_js_build_string(b, v->at, v->len);
-		break;
-	case DBC_JS_REF_NUMBER: {
+	if (v->kind == DBC_JS_REF_NUMBER) {
 		char *text = number_text(v);
 		rc = dbc_js_build_number(b, text);
 		pfree(text);
-		break;
-	}
-	case DBC_JS_REF_FALSE:
-	case DBC_JS_REF_TRUE:
-		rc = dbc_js_build_bool(b, v->kind == DBC_JS_REF_TRUE);
-		break;
-	case DBC_JS_REF_NULL:
-		rc = dbc_js_build_null(b);
-		break;
-	default:
+	} else if (v->kind >= DBC_JS_REF_ARRAY)
 		rc = iterator_walk(b, (JsonbContainer *)v->at, false);
-		break;
-	}
+	else
+		rc = dbc_js_build_ref_scalar(b, v);
 	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
 }
 
@@ -291,11 +278,11 @@ int pgdbc_jsonb_valid_compiled(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, dbc
 		return rc;
 	/* a scalar document is a one-element array marked raw: its value alone */
 	JsonbValue scalar_doc;
-	dbc_js_ref root = JB_ROOT_IS_SCALAR(jb) && JsonbExtractScalar(&jb->root, &scalar_doc)
-	                      ? value_ref(&scalar_doc)
-	                      : (dbc_js_ref){.at = &jb->root,
-	                                     .kind = JB_ROOT_IS_OBJECT(jb) ? DBC_JS_REF_OBJECT
-	                                                                   : DBC_JS_REF_ARRAY};
+	dbc_js_ref root =
+	    JB_ROOT_IS_SCALAR(jb) && JsonbExtractScalar(&jb->root, &scalar_doc)
+	        ? value_ref(&scalar_doc)
+	        : (dbc_js_ref){.at = &jb->root,
+	                       .kind = JB_ROOT_IS_OBJECT(jb) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
 	return dbc_js_valid_access(ctx, cache, schema, format_assertion, &public_access, &root,
 	                           verdict);
 }

@@ -270,7 +270,8 @@ static int scalar_at(dbc_js_builder *b, JEntry type, const char *at, uint32 len)
 static inline const char *entry_at(const char *data, JEntry e, uint32 start)
 {
 	uint32 type = e & JENTRY_TYPEMASK;
-	return data + (type == JENTRY_ISNUMERIC || type == JENTRY_ISCONTAINER ? INTALIGN(start) : start);
+	return data +
+	       (type == JENTRY_ISNUMERIC || type == JENTRY_ISCONTAINER ? INTALIGN(start) : start);
 }
 
 /* A scalar entry at [start, end) of data. */
@@ -356,8 +357,8 @@ static inline dbc_js_ref entry_ref(const char *data, JEntry e, uint32 start, uin
 		return (dbc_js_ref){.kind = DBC_JS_REF_NULL};
 	case JENTRY_ISCONTAINER: {
 		const JsonbContainer *c = (const JsonbContainer *)(data + INTALIGN(start));
-		return (dbc_js_ref){.at = c,
-		                    .kind = (c->header & JB_FOBJECT) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
+		return (dbc_js_ref){
+		    .at = c, .kind = (c->header & JB_FOBJECT) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
 	}
 	default:
 		elog(ERROR, "dbcare: unexpected jsonb entry type 0x%x", (unsigned)(e & JENTRY_TYPEMASK));
@@ -490,24 +491,12 @@ static int access_tree(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out
 	dbc_js_build_borrow(b); /* the document is held for the call */
 	unsigned entries_seen = 0;
 	int rc;
-	switch (v->kind) {
-	case DBC_JS_REF_STRING:
-		rc = dbc_js_build_string(b, v->at, v->len);
-		break;
-	case DBC_JS_REF_NUMBER:
+	if (v->kind == DBC_JS_REF_NUMBER)
 		rc = scalar_at(b, JENTRY_ISNUMERIC, v->at, 0);
-		break;
-	case DBC_JS_REF_FALSE:
-	case DBC_JS_REF_TRUE:
-		rc = dbc_js_build_bool(b, v->kind == DBC_JS_REF_TRUE);
-		break;
-	case DBC_JS_REF_NULL:
-		rc = dbc_js_build_null(b);
-		break;
-	default:
+	else if (v->kind >= DBC_JS_REF_ARRAY)
 		rc = container(b, v->at, &entries_seen);
-		break;
-	}
+	else
+		rc = dbc_js_build_ref_scalar(b, v);
 	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
 }
 

@@ -214,10 +214,12 @@ print("ok: %d non-static functions, each used" % defined)
 # backup: the flow of a backup a tool makes, which the command plugs its
 # tools (pg_dump, pgBackRest) into, the verdicts on a backup's content
 # and file, which judge the dumps the command reads back, and the name a
-# backup without a path gets, which the SQLite module and the command share
+# backup without a path gets, which the SQLite module and the command share;
+# jsonschema: the accessor a host implements so the compiled check reads its
+# document in place (PostgreSQL's jsonb)
 PUBLIC_EXTRA = {"schema/ddl_lex.h", "schema/ddl_text.h", "migrate/migrate_script.h",
                 "migrate/migrate_checksum.h", "backup/backup_tool.h", "backup/backup_content.h",
-                "backup/backup_name.h"}
+                "backup/backup_name.h", "jsonschema/js_access.h"}
 included = 0
 for path in sorted(glob.glob("core/*/*.[ch]") + glue("pg", "[ch]") + glob.glob("pg/gen/*.c") +
                    glue("sqlite", "[ch]") + glob.glob("cli/**/*.[ch]", recursive=True)):

@@ -225,21 +225,10 @@ static int js_view_tree(dbc_ctx *ctx, const dbc_js_ref *ref, const dbc_js_doc **
 	int rc;
 	if (!b)
 		return DBC_ERROR;
-	switch (ref->kind) {
-	case DBC_JS_REF_STRING:
-		rc = dbc_js_build_string(b, ref->at, ref->len);
-		break;
-	case DBC_JS_REF_TRUE:
-	case DBC_JS_REF_FALSE:
-		rc = dbc_js_build_bool(b, ref->kind == DBC_JS_REF_TRUE);
-		break;
-	case DBC_JS_REF_NULL:
-		rc = dbc_js_build_null(b);
-		break;
-	default:
+	if (ref->kind == DBC_JS_REF_STRING || ref->kind <= DBC_JS_REF_TRUE)
+		rc = dbc_js_build_ref_scalar(b, ref);
+	else /* a number or a container: its jansson value */
 		rc = js_walk_value(b, ((const js_view *)ref->at)->v);
-		break;
-	}
 	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
 }
 

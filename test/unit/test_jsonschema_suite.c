@@ -267,7 +267,8 @@ int main(void)
 	      "the check fed by tokens never says valid where the evaluator does not");
 	printf("# the check read in place decided %d documents, the evaluator disagreed on %d\n",
 	       access_decided, access_disagreed);
-	CHECK(access_decided >= 300, "the check read in place decides hundreds of the suite's documents");
+	CHECK(access_decided >= 300,
+	      "the check read in place decides hundreds of the suite's documents");
 	CHECK(access_disagreed == 0,
 	      "the check read in place never says valid where the evaluator does not");
 	const char *more = getenv("DBC_JS_DRAFTS");

@@ -84,7 +84,19 @@ static unsigned oracle_16(const unsigned char *q)
 
 /* The pieces random texts are made of. */
 static const char *const pieces[] = {
-    "a", "z", "0", " ", "~", "\x7f", "\"", "\\", "\n", "\t", "\r", "\x01", "\x1f",
+    "a",
+    "z",
+    "0",
+    " ",
+    "~",
+    "\x7f",
+    "\"",
+    "\\",
+    "\n",
+    "\t",
+    "\r",
+    "\x01",
+    "\x1f",
     "\xc3\xa9",         /* é */
     "\xe2\x82\xac",     /* € */
     "\xf0\x9f\x98\x80", /* an emoji, 4 bytes */
@@ -94,7 +106,11 @@ static const char *const pieces[] = {
     "\xed\xa0\x80",     /* a surrogate */
     "\xf4\x90\x80\x80", /* past U+10FFFF */
     "\xf5\x80\x80\x80", /* no lead byte */
-    "\x80", "\xbf", "\xc2", "\xe2\x82", "\xf0\x9f\x98",
+    "\x80",
+    "\xbf",
+    "\xc2",
+    "\xe2\x82",
+    "\xf0\x9f\x98",
     "abcdefghijklmnop", /* a whole 16-byte block */
     "        ",
     "\n    ",
@@ -165,8 +181,8 @@ int main(void)
 	const char *path = DBC_JS_SSE2 ? "SSE2" : "portable";
 #endif
 	long page = sysconf(_SC_PAGESIZE);
-	char *pages = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	                   -1, 0);
+	char *pages =
+	    mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(pages != MAP_FAILED && mprotect(pages + page, (size_t)page, PROT_NONE) == 0,
 	      "a page followed by an unreadable one");
 	if (pages == MAP_FAILED)
@@ -185,8 +201,8 @@ int main(void)
 		memcpy(t, text, len + 1);
 		scan_all(t, len, &at_page);
 	}
-	printf("# %s scanners: %ld scans in a heap buffer, %ld at a page's end\n", path,
-	       at_heap.scans, at_page.scans);
+	printf("# %s scanners: %ld scans in a heap buffer, %ld at a page's end\n", path, at_heap.scans,
+	       at_page.scans);
 	CHECK(at_heap.run_wrong == 0 && at_page.run_wrong == 0,
 	      "a string's plain run ends where a byte-at-a-time reading ends it");
 	CHECK(at_heap.ws_wrong == 0 && at_page.ws_wrong == 0,
@@ -198,8 +214,13 @@ int main(void)
 	static const struct {
 		const char *text;
 		int stop; /* -1: NULL */
-	} stops[] = {{"\"", 0},  {"ab\\", 2},          {"\x01", 0},         {"", 0},
-	             {"\xed\xa0\x80", -1}, {"\xc3\xa9x\"", 3}, {"\xe2\x82", -1},
+	} stops[] = {{"\"", 0},
+	             {"ab\\", 2},
+	             {"\x01", 0},
+	             {"", 0},
+	             {"\xed\xa0\x80", -1},
+	             {"\xc3\xa9x\"", 3},
+	             {"\xe2\x82", -1},
 	             {"abcdefghijklmnopq\"", 17}};
 	for (size_t i = 0; i < sizeof stops / sizeof *stops; i++) {
 		size_t n = strlen(stops[i].text);
