@@ -13,9 +13,9 @@
 # the one `make install` built; DBC_PG_SERVER_ENV holds NAME=VALUE words put
 # into the postmaster's environment (so into every backend's); DBC_PG_FILTER
 # is a regex of test names ("suite/name") to run, like DBC_ONLY, and
-# DBC_PG_EXCLUDE one of names to leave out. DBC_SHARE_IN and
-# DBC_SHARE_OUT are the same pair for run_tests.sh's two shares of the
-# suite (test/harness/select.sh), so a caller's filter still applies within
+# DBC_PG_EXCLUDE one of names to leave out. DBC_SHARE_IN, DBC_SHARE_POOL
+# and DBC_SHARE_FROM_END make run_tests.sh's two shares of the suite
+# (test/harness/select.sh), so a caller's filter still applies within
 # each share.
 # DBC_PG_SCRIPTS_FROM=DIR runs
 # only DIR's pg_*.sh on the cluster, recorded as TAG + name (no golden
@@ -41,10 +41,10 @@ FAILED=0
 # on one part), within the share run_tests.sh gave (in_run); unset, every
 # test runs.
 . test/harness/select.sh
-selected() {
-	in_run "$1" &&
-		{ [ -z "${DBC_PG_FILTER:-}" ] || [[ "$1" =~ $DBC_PG_FILTER ]]; } &&
-		{ [ -z "${DBC_PG_EXCLUDE:-}" ] || ! [[ "$1" =~ $DBC_PG_EXCLUDE ]]; }
+selected() { # last in_run: it claims the test from a pool the share may have
+	{ [ -z "${DBC_PG_FILTER:-}" ] || [[ "$1" =~ $DBC_PG_FILTER ]]; } &&
+		{ [ -z "${DBC_PG_EXCLUDE:-}" ] || ! [[ "$1" =~ $DBC_PG_EXCLUDE ]]; } &&
+		in_run "$1"
 }
 # A failure's lines go out indented: the run's summary repeats them
 # (run_tests.sh, failure_details) under the failure they explain.
@@ -274,7 +274,7 @@ fi
 # sessions, pg_dump or psql scripts. They get PG_BIN (the private binaries);
 # PGHOST, PGPORT and PGUSER are already exported.
 . test/harness/test_limit.sh
-for script in "${SCRIPTS_FROM:-test/script}"/pg_*.sh; do
+for script in $(share_order "${SCRIPTS_FROM:-test/script}"/pg_*.sh); do
 	[ -e "$script" ] || continue
 	name=$(basename "$script" .sh)
 	# as in the other sections, "script/NAME"; a journey, by its result's name

@@ -6,11 +6,10 @@
 # The suites run in three lanes at once (DBC_LANES=2 keeps the pg suite in
 # one lane and the sqlite suite whole, DBC_LANES=1 runs the suites one after
 # the other): the PostgreSQL lane (pg, then pg_asan), the pg suite's second
-# lane (a share of its script tests, PG_SECOND_SHARE below, on a second
-# throwaway cluster of its own) and the lane of everything else, the sqlite
-# suite first (beside a PostgreSQL lane, its first share: the second,
-# SQLITE_SECOND_SHARE below, goes to the first lane done with its own
-# suites). A PostgreSQL test at stock settings spends
+# lane (its second share, below, on a second throwaway cluster of its own)
+# and the lane of everything else, the sqlite suite first (its first share:
+# the second goes to the first lane done with its own suites). A
+# PostgreSQL test at stock settings spends
 # much of its time waiting (fsync at every commit, sessions waiting for each
 # other, a kill loop's sleeps), which the other lanes fill; on two cores the
 # suite takes about as long as its longest lane. A lane that ends early does
@@ -74,38 +73,29 @@ trap 'stop_run; rm -rf "$DBC_RESULTS" "$claims" "$DBC_LANES_DIR" "$lanes_log" "$
 trap 'echo "run_tests: interrupted, stopping the lanes" >&2; exit 130' INT
 trap 'exit 143' TERM
 # A suite's share is this run's to give (run_suite), never inherited.
-unset DBC_SHARE DBC_SHARE_IN DBC_SHARE_OUT
+unset DBC_SHARE DBC_SHARE_IN DBC_SHARE_OUT DBC_SHARE_POOL DBC_SHARE_FROM_END
 
-# The pg suite's script tests that run on the second cluster, in the lane
-# of their own (the rest of the pg suite runs in the PostgreSQL lane, with
-# these left out: the same expression selects one share and excludes it
-# from the other, so each test runs exactly once). Together about as long
-# as pg_asan plus the pg suite's other share: the generators' walks over
-# long histories, the kill and crash loops, the scale tier and the
-# performance guard. They share nothing with the other tests but the
-# build: each lane's cluster has its own directory, port and socket, and
-# the servers a test starts itself take free ports in its own directory.
-PG_SECOND_SHARE='^script/(pg_generate|pg_scale_|pg_perf_guard$|pg_[a-z_]*(kill|crash))'
-# The sqlite suite's script tests that make its second share, taken by the
-# first lane to end its own suites (most often a PostgreSQL lane, when its
-# share of the pg suite ends, while the other lane still runs the first
-# share): the backup and point-in-time recovery tests, about a third of the
-# suite's time (600 s of 1,700 in CI), so that both shares and the suites
-# after them end at about the same time. Script tests only: the golden
-# tests, the matrix and the Python test stay in the first share.
-SQLITE_SECOND_SHARE='^script/sqlite_(backup|pitr)'
-declare -A second_share=([pg]=$PG_SECOND_SHARE [sqlite]=$SQLITE_SECOND_SHARE)
-
+# The pg and sqlite suites each run in two shares at once when there are
+# three lanes: the second share (a second throwaway cluster of its own for
+# pg) takes script tests only, the first everything else too, and both take
+# their script tests from one pool, the first share from the front and the
+# second from the back (test/harness/select.sh), so the two end within a
+# test of each other whatever each test costs on the day. The sqlite
+# suite's second share comes right after its first in every lane's order:
+# the first lane done with its own suites (most often a PostgreSQL lane)
+# joins the sqlite lane on the tests it has not reached. Each test runs
+# once; the servers a test starts itself take free ports in its own
+# directory.
 run_suite() { # suite[:share]
   local suite=${1%%:*} script results
   local env=()
   script="test/harness/${suite}_suite.sh"
-  # A split suite's shares (SUITE:1, SUITE:2; test/harness/select.sh): its
-  # tests but its second share's, and its second share's; DBC_SHARE names
-  # the share (the sqlite suite's results directory).
+  # A split suite's shares (SUITE:1, SUITE:2; test/harness/select.sh), on
+  # the suite's pool of script tests; DBC_SHARE names the share (the sqlite
+  # suite's results directory).
   case $1 in
-  *:1) env+=(DBC_SHARE=1 DBC_SHARE_OUT="${second_share[$suite]}") ;;
-  *:2) env+=(DBC_SHARE=2 DBC_SHARE_IN="${second_share[$suite]}") ;;
+  *:1) env+=(DBC_SHARE=1 DBC_SHARE_POOL="$claims/$suite-pool") ;;
+  *:2) env+=(DBC_SHARE=2 DBC_SHARE_POOL="$claims/$suite-pool" DBC_SHARE_IN='^script/' DBC_SHARE_FROM_END=1) ;;
   esac
   echo "== suite: $1"
   if [ ! -x "$script" ]; then

@@ -4,17 +4,36 @@
 #
 # in_share NAME: whether NAME is in the share of the suite this run takes.
 # run_tests.sh may split a suite in two shares run in two lanes at once:
-# one regex of its test names gives one share DBC_SHARE_IN=REGEX (the tests
-# it matches) and the other DBC_SHARE_OUT=REGEX (the others), so each test
-# runs in exactly one share. Neither set: the whole suite.
+# DBC_SHARE_IN=REGEX limits a share to the tests it matches and
+# DBC_SHARE_OUT=REGEX leaves out the tests it matches. Neither set: the
+# whole suite.
 in_share() {
   { [ -z "${DBC_SHARE_IN:-}" ] || [[ "$1" =~ $DBC_SHARE_IN ]]; } &&
     { [ -z "${DBC_SHARE_OUT:-}" ] || ! [[ "$1" =~ $DBC_SHARE_OUT ]]; }
 }
 
-# in_run NAME: whether the test NAME runs: in the share, and matched by
+# claimed NAME: whether this share runs NAME now. Two shares of a suite
+# given one pool (DBC_SHARE_POOL=DIR) take their tests from it one at a
+# time, the first share from the front of the suite's order and the second
+# from the back (share_order), so both end within a test of each other
+# however long each test turns out to be: the first to make DIR/NAME runs
+# it (mkdir is the atomic claim), the other passes it by. No pool: every
+# test of the share.
+claimed() {
+  [ -z "${DBC_SHARE_POOL:-}" ] || { mkdir -p "$DBC_SHARE_POOL" && mkdir "$DBC_SHARE_POOL/${1//\//:}" 2>/dev/null; }
+}
+
+# share_order FILE...: the files in the order this share walks them, one a
+# line: as given, or from the last when DBC_SHARE_FROM_END=1 (the share
+# that takes a pool's tests from the back).
+share_order() {
+  if [ "${DBC_SHARE_FROM_END:-}" = 1 ]; then printf '%s\n' "$@" | tac; else printf '%s\n' "$@"; fi
+}
+
+# in_run NAME: whether the test NAME runs: in the share, matched by
 # DBC_ONLY=REGEX when the caller set it (to run a few tests while working
-# on one part), which so applies within each share.
+# on one part), which so applies within each share, and claimed from the
+# pool when the share has one. Called right before the test runs.
 in_run() {
-  { [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; } && in_share "$1"
+  { [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; } && in_share "$1" && claimed "$1"
 }

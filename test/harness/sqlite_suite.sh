@@ -3,10 +3,10 @@
 # test/sqlite/expected/NAME.out, run by the sqlite3 shell on a fresh database
 # file with the module loaded), script tests (test/script/sqlite_*.sh), and
 # the Python load test. Under run_tests.sh it may run in two shares at once
-# (test/harness/select.sh: DBC_SHARE_IN / DBC_SHARE_OUT, DBC_SHARE the
-# share's number), each with its own results directory; the golden tests,
-# the matrix and the Python test are in the first share (the second share's
-# regex, SQLITE_SECOND_SHARE in run_tests.sh, matches script tests only).
+# (test/harness/select.sh; DBC_SHARE the share's number), each with its own
+# results directory, taking the script tests from one pool, the second
+# share from the back; the golden tests, the matrix and the Python test are
+# the first share's (the second takes script tests only).
 set -u
 cd "$(dirname "$0")/../.."
 : "${DBC_RESULTS:?run through test/harness/run_tests.sh}"
@@ -56,7 +56,7 @@ export DBCARE_SQLITE_MODULE="$module"
 trap test_limit_abandon EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-for script in test/script/sqlite_*.sh; do
+for script in $(share_order test/script/sqlite_*.sh); do
   [ -f "$script" ] || continue
   name=$(basename "$script" .sh)
   in_run "script/$name" || continue

@@ -36,7 +36,7 @@ for t in batches statement log_indexes chain; do ln -s "$PWD/test/script/pg_audi
 printf '#!/usr/bin/env bash\necho "the reason it failed"\nexit 1\n' >"$scripts/pg_zz_fails.sh"
 chmod +x "$scripts/pg_zz_fails.sh"
 out=$(DBC_PG_TAG=plain/ DBC_PG_MODULE=$plain DBC_PG_PLAIN_BUILD=1 DBC_PG_SCRIPTS_FROM=$scripts DBC_RESULTS=$results \
-  DBC_PG_FILTER= DBC_PG_EXCLUDE= DBC_SHARE_IN= DBC_SHARE_OUT= \
+  DBC_PG_FILTER= DBC_PG_EXCLUDE= DBC_SHARE_IN= DBC_SHARE_OUT= DBC_SHARE_POOL= DBC_SHARE_FROM_END= \
   DBC_ONLY='^plain/pg_(audit_(batches|statement|log_indexes|chain)|zz_fails)$' \
   bash test/harness/pg_suite.sh 2>&1) && fail "the suite passed with a failing script: $out"
 [ "$(grep -c '^PASS plain/pg_audit_' "$results")" = 4 ] ||
