@@ -90,12 +90,13 @@ run_suite() { # suite[:share]
   local suite=${1%%:*} script results
   local env=()
   script="test/harness/${suite}_suite.sh"
-  # A split suite's shares (SUITE:1, SUITE:2; test/harness/select.sh), on
-  # the suite's pool of script tests; DBC_SHARE names the share (the sqlite
-  # suite's results directory).
+  # A split suite's shares (SUITE:1, SUITE:2, ...; test/harness/select.sh),
+  # on the suite's pool of script tests, the first from the front, the
+  # others from the back; DBC_SHARE names the share (the sqlite suite's
+  # results directory).
   case $1 in
   *:1) env+=(DBC_SHARE=1 DBC_SHARE_POOL="$claims/$suite-pool") ;;
-  *:2) env+=(DBC_SHARE=2 DBC_SHARE_POOL="$claims/$suite-pool" DBC_SHARE_IN='^script/' DBC_SHARE_FROM_END=1) ;;
+  *:*) env+=(DBC_SHARE="${1#*:}" DBC_SHARE_POOL="$claims/$suite-pool" DBC_SHARE_IN='^script/' DBC_SHARE_FROM_END=1) ;;
   esac
   echo "== suite: $1"
   if [ ! -x "$script" ]; then
@@ -140,13 +141,17 @@ for suite in ${DBC_SUITES:-sqlite unit journeys pg pg_asan asan valgrind fuzz}; 
   *) other_lane+=("$suite") ;;
   esac
 done
-# The sqlite suite in two shares when a PostgreSQL lane is there to take the
-# second (right after the first in every lane's order).
+# The sqlite suite in shares when a PostgreSQL lane is there to join it:
+# the first in the other lane, the others last in every lane's order. A
+# share taken from its pool is divisible work, so it comes after every
+# suite that is not: the lanes that come to it once the rest has started
+# end within a test of each other.
+last=()
 if [ "$lanes" -ge 3 ] && [ ${#pg_lane[@]} -gt 0 ]; then
   suites=("${other_lane[@]}")
   other_lane=()
   for suite in "${suites[@]}"; do
-    if [ "$suite" = sqlite ]; then other_lane+=(sqlite:1 sqlite:2); else other_lane+=("$suite"); fi
+    if [ "$suite" = sqlite ]; then other_lane+=(sqlite:1) last+=(sqlite:2 sqlite:3); else other_lane+=("$suite"); fi
   done
 fi
 
@@ -204,17 +209,18 @@ start_lane() { # prefix lane suites...
   set +m
 }
 if [ "$lanes" = 1 ] || [ $((${#pg_lane[@]} + ${#pg2_lane[@]} + ${#other_lane[@]})) = 1 ]; then
-  run_lane all "${other_lane[@]}" "${pg_lane[@]}" "${pg2_lane[@]}" 2>&1 | tee -a "$lanes_log"
+  run_lane all "${other_lane[@]}" "${pg_lane[@]}" "${pg2_lane[@]}" "${last[@]}" 2>&1 | tee -a "$lanes_log"
 else
   start_prebuild
   # Once its own suites are done, a PostgreSQL lane takes the remaining
   # ones of the lanes after it in this order (the second lane pg_asan
-  # first), the other lane only its own.
+  # first), the other lane only its own; every lane the sqlite suite's
+  # later shares last.
   [ ${#pg_lane[@]} = 0 ] ||
-    start_lane '[pg]' pg "${pg_lane[@]}" "${other_lane[@]}"
+    start_lane '[pg]' pg "${pg_lane[@]}" "${other_lane[@]}" "${last[@]}"
   [ ${#pg2_lane[@]} = 0 ] ||
-    start_lane '[p2]' pg2 "${pg2_lane[@]}" "${pg_lane[@]}" "${other_lane[@]}"
-  [ ${#other_lane[@]} = 0 ] || start_lane '[..]' other "${other_lane[@]}"
+    start_lane '[p2]' pg2 "${pg2_lane[@]}" "${pg_lane[@]}" "${other_lane[@]}" "${last[@]}"
+  [ ${#other_lane[@]} = 0 ] || start_lane '[..]' other "${other_lane[@]}" "${last[@]}"
   wait "${lane_pids[@]}"
   lane_groups=()
 fi

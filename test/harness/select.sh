@@ -12,20 +12,20 @@ in_share() {
     { [ -z "${DBC_SHARE_OUT:-}" ] || ! [[ "$1" =~ $DBC_SHARE_OUT ]]; }
 }
 
-# claimed NAME: whether this share runs NAME now. Two shares of a suite
+# claimed NAME: whether this share runs NAME now. The shares of a suite
 # given one pool (DBC_SHARE_POOL=DIR) take their tests from it one at a
-# time, the first share from the front of the suite's order and the second
-# from the back (share_order), so both end within a test of each other
+# time, the first share from the front of the suite's order and the others
+# from the back (share_order), so they end within a test of each other
 # however long each test turns out to be: the first to make DIR/NAME runs
-# it (mkdir is the atomic claim), the other passes it by. No pool: every
+# it (mkdir is the atomic claim), the others pass it by. No pool: every
 # test of the share.
 claimed() {
   [ -z "${DBC_SHARE_POOL:-}" ] || { mkdir -p "$DBC_SHARE_POOL" && mkdir "$DBC_SHARE_POOL/${1//\//:}" 2>/dev/null; }
 }
 
 # share_order FILE...: the files in the order this share walks them, one a
-# line: as given, or from the last when DBC_SHARE_FROM_END=1 (the share
-# that takes a pool's tests from the back).
+# line: as given, or from the last when DBC_SHARE_FROM_END=1 (the shares
+# that take a pool's tests from the back).
 share_order() {
   if [ "${DBC_SHARE_FROM_END:-}" = 1 ]; then printf '%s\n' "$@" | tac; else printf '%s\n' "$@"; fi
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The harness's two shares of a suite (test/harness/select.sh) on planted
-# test names: two shares on one pool, each test taking its own time, run
-# every test exactly once between them, the first from the front of the
-# order and the second from the back; the second share's DBC_SHARE_IN keeps
-# it to the script tests; a caller's DBC_ONLY applies within both; without a
+# The harness's shares of a suite (test/harness/select.sh) on planted test
+# names: three shares on one pool (the third joining late), each test taking
+# its own time, run every test exactly once between them, the first from
+# the front of the order and the others from the back; the later shares'
+# DBC_SHARE_IN keeps them to the script tests; a caller's DBC_ONLY applies within both; without a
 # pool a share runs all of its tests.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -30,8 +30,11 @@ for round in 1 2 3; do
   rm -rf "$t/pool" "$t"/share*
   DBC_SHARE_POOL=$t/pool share "$t/share1" &
   DBC_SHARE_POOL=$t/pool DBC_SHARE_IN='^script/' DBC_SHARE_FROM_END=1 share "$t/share2" &
+  # a third share comes late and takes what is left, from the back too
+  (sleep 0.1 && DBC_SHARE_POOL=$t/pool DBC_SHARE_IN='^script/' DBC_SHARE_FROM_END=1 share "$t/share3") &
   wait
-  ran=$(sort "$t/share1" "$t/share2")
+  touch "$t/share3"
+  ran=$(sort "$t/share1" "$t/share2" "$t/share3")
   [ "$ran" = "$(printf '%s\n' "${names[@]}" | sort)" ] ||
     fail "round $round: not every test exactly once: $(echo $ran)"
   [ "$(head -1 "$t/share1")" = sqlite/golden_a ] || fail "the first share did not start at the front"
@@ -41,6 +44,8 @@ for round in 1 2 3; do
   # each share's run is a run of the order: ascending in the first, descending in the second
   [ "$(sort "$t/share1" | grep '^script/')" = "$(grep '^script/' "$t/share1")" ] || fail "first share out of order"
   [ "$(sort -r "$t/share2")" = "$(cat "$t/share2")" ] || fail "second share out of order"
+  [ "$(sort -r "$t/share3")" = "$(cat "$t/share3")" ] || fail "third share out of order"
+  grep -qv '^script/' "$t/share3" && fail "the third share ran a test that is not a script test"
 done
 
 # DBC_ONLY within both shares: each matched test once
@@ -55,4 +60,4 @@ wait
 rm -f "$t"/share*
 share "$t/share1"
 [ "$(paste -sd' ' "$t/share1")" = "${names[*]}" ] || fail "without a pool: $(cat "$t/share1")"
-echo "ok: two shares on one pool run each test once"
+echo "ok: the shares of one pool run each test once"
