@@ -22,8 +22,12 @@ CONSTRAINT or the RENAME back, a migration too, run online between two
 runs, outside the windows), until its runs' windows hold SHORT_MIN_S
 (30 s) of the clients' traffic in all or SHORT_BUDGET_S (45 s) has
 passed; its figures are taken over its runs' windows pooled, against
-the baseline windows just before its first run and after its last. Last
-the same backfill done by hand (a plain
+the baseline windows just before its first run and after its last. After
+the CREATE INDEX, the same index built by hand as tools build one online
+(`CREATE INDEX CONCURRENTLY` at the server's settings, its parallel
+workers included: the second anchor), run the same way, between baseline
+windows of its own, dbcare's index dropped before and built again after
+it. Last the same backfill done by hand (a plain
 batched UPDATE loop at dbcare's pace, as pgroll or pg-osc fill a column:
 the anchor) and a last baseline window. A baseline window starts after a
 VACUUM of the table, once no autovacuum runs in the database (at most
@@ -58,7 +62,8 @@ with either setting is for comparing two builds back to back):
 BENCH_ONLINE_OPS=name,... runs only the operations of those migration
 names (qty_bigint, token, items_note, items_account_fk, items_qty_check,
 label_title; feed_token: the feed's backfill), in their order here; the
-anchor runs with token (it takes that backfill's pace), the feed only when
+anchor runs with token (it takes that backfill's pace), the index anchor
+with items_note, the feed only when
 named (unset: all of them). BENCH_ONLINE_ROWS=n seeds n rows instead of
 ROWS."""
 import atexit
@@ -121,6 +126,12 @@ KEEP = os.environ.get("BENCH_ONLINE_KEEP")
 WAITS = os.environ.get("BENCH_ONLINE_WAITS", "0") not in ("", "0")
 WAITS_PERIOD_S = 0.02
 HAND_SIDE = "the same backfill by hand (anchor)"
+HAND_INDEX_SIDE = "the same index built CONCURRENTLY by hand (anchor)"
+HAND_SIDES = (HAND_SIDE, HAND_INDEX_SIDE)
+# the index whose build the second anchor repeats, as tools that build an
+# index online run it (pgroll, pg-osc: one CONCURRENTLY build at the
+# server's settings)
+HAND_INDEX = "items_note"
 
 SEED = """
 CREATE EXTENSION IF NOT EXISTS dbcare;
@@ -541,6 +552,30 @@ def by_hand(pg, db, pace):
                     f"{rows:,} rows in {seconds:.1f} s (its ADD COLUMN's backfill)")
 
 
+def by_hand_index(pg, db):
+    """The second anchor: the CREATE INDEX operation's index built by hand
+    the way tools that build an index online do (`CREATE INDEX
+    CONCURRENTLY` at the server's settings, so its sort may take parallel
+    workers), run again and again like a short operation, dropped between
+    two runs outside the windows; ([(t0, t1) of each run], what it ran)."""
+    s = pg.session(db)
+    s.exec(f"SET application_name = {HAND_APP}")
+    s.exec("SET log_min_duration_statement = 0")
+    workers = s.value("SHOW max_parallel_maintenance_workers")
+    runs, start = [], time.time()
+    while True:
+        t0 = time.time()
+        s.exec(f"CREATE INDEX CONCURRENTLY hand_{HAND_INDEX} ON items (note)")
+        runs.append((t0, time.time()))
+        s.exec(f"DROP INDEX hand_{HAND_INDEX}")
+        if sum(e - b for b, e in runs) >= SHORT_MIN_S or time.time() - start >= SHORT_BUDGET_S:
+            break
+        time.sleep(SHORT_SETTLE_S)
+    s.close()
+    return runs, (f"`CREATE INDEX CONCURRENTLY hand_{HAND_INDEX} ON items (note)` at the "
+                  f"server's settings (max_parallel_maintenance_workers {workers})")
+
+
 def quiet(pg, db):
     """VACUUM of the table (the dead rows an operation left are not
     carried into the next one's window: each starts from a vacuumed table,
@@ -630,6 +665,13 @@ def run_operations(pg, db, mig_dir):
         bases.append(between(pg, db))
         if name == ANCHOR_PACE:
             pace = backfill_pace(ops[-1][3])
+        if name == HAND_INDEX:
+            # the same index by hand beside it, from the table as dbcare found it
+            migrate_online(pg, db, mig_dir, f"{name}_undo", undo)
+            runs, what = by_hand_index(pg, db)
+            ops.append((HAND_INDEX_SIDE, what, runs, "", None))
+            bases.append(between(pg, db))
+            migrate_online(pg, db, mig_dir, f"{name}_again", sql)
     if pace:
         t0, t1, what = by_hand(pg, db, pace)
         ops.append((HAND_SIDE, what, [(t0, t1)], "", None))
@@ -713,13 +755,14 @@ def measure(b, cluster):
         fig, base_fig, steady, worst = against(op_slices, p99,
                                               base_slices[i] + base_slices[i + 1], base_p99)
         base_worst = max(base_slices[i] + base_slices[i + 1], default=0) / base_fig
-        app = HAND_APP if op == HAND_SIDE else "dbcare"
+        app = HAND_APP if op in HAND_SIDES else "dbcare"
         near = [r for r in recs if any(t0 - 1 <= r[0] <= t1 + 1 for t0, t1 in runs)]
         t0, t1 = runs[0][0], runs[-1][1]
         span = sum(e - s for s, e in runs)
+        undone = "dropped by hand" if op in HAND_SIDES else "its undo, online,"
         ran = (f"ran {t1 - t0:.1f} s" if len(runs) == 1 else
-               f"ran {len(runs)} times, from the table as the first found it (its undo, "
-               f"online, between two runs), {span / len(runs):.1f} s each on average: its "
+               f"ran {len(runs)} times, from the table as the first found it ({undone} "
+               f"between two runs), {span / len(runs):.1f} s each on average: its "
                f"windows {span:.1f} s in all, pooled")
         statements, pids = online_trace.statements(near, app), online_trace.pids(near, app)
         ratio = p99 / base_p99 if p99 is not None and base_p99 else None
@@ -730,8 +773,8 @@ def measure(b, cluster):
                    f"shorter than a {SLICE_S:g} s window")
         b.add("online", "postgresql", size, f"clients' p99 latency during {op}", p99, len(lat),
               ratio=ratio, ref="baseline p99",
-              target=None if op == HAND_SIDE else f"≤ {P99_TARGET:g}× baseline",
-              met=None if op == HAND_SIDE else ratio is not None and ratio <= P99_TARGET,
+              target=None if op in HAND_SIDES else f"≤ {P99_TARGET:g}× baseline",
+              met=None if op in HAND_SIDES else ratio is not None and ratio <= P99_TARGET,
               note=f"{what} {ran}; the p99 of the whole window against the "
                    f"baseline windows just before and after it pooled ({base_p99:.2f} ms); "
                    f"{windows}; p50 {percentile(lat, 50):.2f} ms, max "
@@ -742,7 +785,7 @@ def measure(b, cluster):
                    + f"; {cpu_note(sampler, t0, t1, pids, vacuums, command_cpu)}; its longest "
                      f"statements (server time): {longest_statements(statements)}"
                    + throttle_note(out) + waits_note(wait_sampler, t0, t1))
-        if op == HAND_SIDE:
+        if op in HAND_SIDES:
             continue
         # a wait is logged deadlock_timeout after it began: up to the next
         # operation's start
