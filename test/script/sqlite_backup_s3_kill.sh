@@ -121,7 +121,11 @@ for i in 1 2 3 4; do
   pid=$!
   grep -q -m1 "^request PUT /shop/ship/" \
     < <(exec timeout 120 tail -n +"$from" -f --pid="$pid" -s 0.005 "$work/s3rver.log") || true
-  sleep "0.$(printf "%03d" $(( RANDOM % (up_ms / 4 < 999 ? up_ms / 4 + 1 : 999) )))"
+  # until a kill has landed before the record, at once once the upload has
+  # begun (a loaded machine may otherwise let the only staged backup be
+  # shipped before any kill lands); then at a moment into the upload
+  [ "$ship_killed" = 0 ] ||
+    sleep "0.$(printf "%03d" $(( RANDOM % (up_ms / 4 < 999 ? up_ms / 4 + 1 : 999) )))"
   if kill -9 "$pid" 2>/dev/null; then
     set +e; wait "$pid"; rc=$?; set -e
     [ "$rc" = 137 ] && [ -z "$(ship_rows)" ] && ship_killed=$((ship_killed + 1))
