@@ -6,7 +6,7 @@
 # directory of the suite's installation: no client, no other process)
 # against the unaudited or unchecked side at 50,000 rows, failing when a
 # ratio is more than 10 % above the figure test/bench/guard.json records.
-# dbcare-test-timeout: 600
+# dbcare-test-timeout: 1200
 set -eu
 : "${PG_BIN:?}"
 fail() { echo "FAIL: $*"; exit 1; }

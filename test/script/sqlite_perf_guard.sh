@@ -7,7 +7,7 @@
 # its unaudited, unchecked or raw side at 50,000 rows, and failing when a
 # ratio is more than 10 % above the figure test/bench/guard.json records.
 # About a minute and a half of valgrind (cachegrind).
-# dbcare-test-timeout: 600
+# dbcare-test-timeout: 1200
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 command -v valgrind > /dev/null || fail "valgrind is not installed (test/harness/packages.txt)"
