@@ -76,6 +76,8 @@ const dbc_column *dbc_gen_column_from(planner *pl, const dbc_table *l, const dbc
                                       const dbc_column *c, bool *renamed);
 /* Whether a desired column of w is the live column lc. */
 bool dbc_gen_column_kept(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *lc);
+/* kept[i]: whether a desired column of w is l->columns[i], all in one pass */
+int dbc_gen_columns_kept(planner *pl, const dbc_table *l, const dbc_table *w, bool **kept);
 const dbc_constraint *dbc_gen_find_constraint(const dbc_table *t, const dbc_constraint *k);
 /* Whether live constraint lk is the desired wk, its parent named as the
  * plan's renames leave it. */

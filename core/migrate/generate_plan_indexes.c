@@ -128,9 +128,11 @@ static bool on_dropped_column(planner *pl, const dbc_index *lx)
 		if (!w || !lx->table || strcmp(l->name, lx->table) != 0 ||
 		    !dbc_gen_same_schema(l->schema, lx->schema))
 			continue;
+		bool *kept;
+		if (dbc_gen_columns_kept(pl, l, w, &kept) != DBC_OK)
+			return false; /* out of memory: pl->ctx failed, the plan stops there */
 		for (int c = 0; c < l->ncolumns; c++)
-			if (!dbc_gen_column_kept(pl, l, w, &l->columns[c]) &&
-			    dbc_gen_names_token(pl->ctx, lx->definition, l->columns[c].name))
+			if (!kept[c] && dbc_gen_names_token(pl->ctx, lx->definition, l->columns[c].name))
 				return true;
 	}
 	return false;

@@ -128,6 +128,25 @@ const dbc_column *dbc_gen_column_from(planner *pl, const dbc_table *l, const dbc
 	return NULL;
 }
 
+/* Which live columns of l a desired column of w is: kept[i] for
+ * l->columns[i], one pass over w's columns (dbc_gen_column_kept asked of
+ * each live column in turn is that pass once per column). DBC_ERROR:
+ * out of memory only; a column's error is pl->ctx's, as there. */
+int dbc_gen_columns_kept(planner *pl, const dbc_table *l, const dbc_table *w, bool **kept)
+{
+	*kept = dbc_alloc(pl->ctx, sizeof(bool) * (size_t)(l->ncolumns ? l->ncolumns : 1));
+	if (!*kept)
+		return DBC_ERROR;
+	memset(*kept, 0, sizeof(bool) * (size_t)(l->ncolumns ? l->ncolumns : 1));
+	for (int k = 0; k < w->ncolumns; k++) {
+		bool renamed;
+		const dbc_column *lc = dbc_gen_column_from(pl, l, w, &w->columns[k], &renamed);
+		if (lc && lc >= l->columns && lc < l->columns + l->ncolumns)
+			(*kept)[lc - l->columns] = true;
+	}
+	return DBC_OK;
+}
+
 /* Whether a desired column of w is the live column lc. */
 bool dbc_gen_column_kept(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *lc)
 {

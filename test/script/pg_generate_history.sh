@@ -22,8 +22,15 @@ db=dbcare_genhist
 
 psql_() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 dropdb_() { psql_ -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" >/dev/null; }
-dbs=()
-cleanup_dbs() { for d in "${dbs[@]}"; do dropdb_ "$d" 2>/dev/null || true; done; }
+# dropdbs DB...: all of them dropped in one session (a walk makes 50
+# and more: a psql, its connection and its backend each, before)
+dropdbs() {
+  local d drops=()
+  for d; do drops+=(-c "DROP DATABASE IF EXISTS $d"); done
+  psql_ -d postgres -c "SET client_min_messages = warning" "${drops[@]}" >/dev/null
+}
+dbs=() # the states not dropped yet, dropped on exit with the work copy
+cleanup_dbs() { dropdbs "${dbs[@]}" ${db}_w 2>/dev/null || true; }
 trap 'cleanup_dbs; cleanup' EXIT
 # dump DB SCHEMAS: the schemas' pg_dump (SCHEMAS: one or more names)
 dump() { "$B/pg_dump" -s --no-owner --no-privileges $(only "$2") -d "$1" | grep -v '^\\\(un\)\?restrict '; }
@@ -166,7 +173,8 @@ judge() {
   for ((k = $#; k > 0; k--)); do
     if walked $k; then pair "$project" "back from $(label "${!k}")" "${states[k]}" $((k - 1)) in-place; fi
   done
-  for cur in "${states[@]}"; do dropdb_ "$cur"; done
+  dropdbs "${states[@]}"
+  dbs=()
   local reach=$((identical + refused)) target=$(((pairs * 95 + 99) / 100))
   echo "$project: $pairs pairs: $identical identical, $refused fair refusals, $errors errors, $different different, $unparsable unparsable ($((reach * 100 / pairs)) % reach their state)"
   [ "$unparsable" = 0 ] || { failed=1; echo "FAIL: $project: a plan the engine cannot parse"; }
