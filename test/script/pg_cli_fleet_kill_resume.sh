@@ -96,22 +96,39 @@ fresh_db
 q -f m/V1__t1.sql
 ! member_state "$db" > /dev/null 2>&1 || fail "the check passed a half-applied member"
 
+# fleet_wait EXIT-STATEMENT: until the statement exits the loop (at most
+# 10 s), the fleet's sessions read every 5 ms by one session in the server
+# (a psql and a sleep a poll were slower than what they watched)
+fleet_wait() {
+  "$B/psql" -X -q -d postgres -c "DO \$\$ BEGIN
+    FOR n IN 1..2000 LOOP
+      PERFORM pg_stat_clear_snapshot();
+      $1;
+      PERFORM pg_sleep(0.005);
+    END LOOP; END \$\$"
+}
 completed=0 between=0
 for round in $(seq 1 "$kills"); do
   flags=()
   [ $((round % 2)) = 0 ] && flags=(--commit-each)
-  setsid "$cli" migrate --quiet --jobs 2 --canary 1 --max-failures 10 "${fleet[@]}" --dir m \
+  # its sessions' backends look for their client every 10 ms
+  # (client_connection_check_interval): one whose client died ends its
+  # statement there, rolled back, instead of running it to its end first
+  PGOPTIONS="-c client_connection_check_interval=10ms" \
+    setsid "$cli" migrate --quiet --jobs 2 --canary 1 --max-failures 10 "${fleet[@]}" --dir m \
     "${flags[@]}" > out 2> err &
   pid=$!
+  # the random delay counts from the fleet's first session, not from the
+  # command's start: a loaded machine that starts it late moves no kill
+  # out of the migrations
+  fleet_wait "EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE datname LIKE '${db}\\_%')"
   sleep "0.$(printf '%03d' $((RANDOM % 600)))"
   kill -9 -- "-$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
-  # a backend whose client was killed ends its statement first: wait for none
-  for _ in $(seq 100); do
-    [ "$("$B/psql" -X -q -At -d postgres -c "SELECT count(*) FROM pg_stat_activity
-      WHERE datname LIKE '${db}\\_%' AND pid <> pg_backend_pid()")" = 0 ] && break
-    sleep 0.1
-  done
+  # a backend whose client was killed ends its statement (or its check of
+  # the client does): wait for none
+  fleet_wait "EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity
+    WHERE datname LIKE '${db}\\_%' AND pid <> pg_backend_pid())"
   states=$(all_states) || fail "round $round: a member is not whole"
   for s in $states; do case "$s" in 1,2,3,4,5) ;; *) [ "$s" != "" ] && between=$((between + 1)) && break ;; esac; done
   if [ "$states" = " 1,2,3,4,5 1,2,3,4,5 1,2,3,4,5 1,2,3,4,5" ]; then
