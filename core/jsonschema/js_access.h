@@ -1,13 +1,14 @@
 /*
  * js_access.h — a document the host reads in place, value by value, for the
  * schema's compiled check (js_walk.c): PostgreSQL's jsonb read from its
- * stored containers (pg/json/json_doc_layout.c). The check asks only for
- * what its plans read: an object's members in turn, a batch a call (the
- * name, and the value only when a schema applies to it), an array's items,
- * a number's value when a node asserts something of it; a member no
- * schema constrains is passed by, never converted. A container whose node has no plan is asked
- * for as a tree (the evaluator's). The rules stay the core's: the host only
- * says what is where.
+ * stored containers (pg/json/json_doc_layout.c) or through its iterator
+ * (pg/json/json_doc.c). The check asks only for what its plans read: an
+ * object's members in turn, a batch a call (the name, and the value only
+ * when a schema applies to it), an array's items, a number's value when a
+ * node asserts something of it; a member no schema constrains is passed by,
+ * never converted. A value whose node has no plan goes to the evaluator as
+ * a tree (dbc_js_build_ref, the host's build). The rules stay the core's:
+ * the host only says what is where.
  */
 #ifndef DBC_JS_ACCESS_H
 #define DBC_JS_ACCESS_H
@@ -65,6 +66,10 @@ typedef struct dbc_js_cursor {
 	uint32_t u[6];
 } dbc_js_cursor;
 
+/* How a host hands number or container ref v to builder b (its reader's
+ * dbc_js_build_* calls): DBC_OK or DBC_ERROR. */
+typedef int (*dbc_js_build_fn)(dbc_js_builder *b, const dbc_js_ref *v);
+
 /* How the core reads the host's document. Every function is given refs the
  * host made (the root, or one of next's). */
 typedef struct dbc_js_access {
@@ -84,14 +89,20 @@ typedef struct dbc_js_access {
 	 * deeper than depth below it. Asked of a value no schema constrains,
 	 * which the check reads no further (its scalars are never converted). */
 	bool (*readable)(const dbc_js_ref *v, int depth);
-	/* Value v as a tree (dbc_js_build_*, in the ctx arena) for the
-	 * evaluator: DBC_ERROR with the ctx's error when it cannot be. */
-	int (*tree)(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out);
+	/* Number or container v into builder b, for the evaluator's tree
+	 * (dbc_js_build_ref makes the builder and the rest of the tree). */
+	dbc_js_build_fn build;
 } dbc_js_access;
 
-/* A string, boolean or null ref v into builder b (a host's tree): DBC_OK
- * or DBC_ERROR; numbers and containers are the host's to build. */
-int dbc_js_build_ref_scalar(dbc_js_builder *b, const dbc_js_ref *v);
+/* Value v as a tree for the evaluator (js_build.c), the one place a
+ * host's value becomes one: built in the ctx arena, its keys and strings
+ * borrowed from the host's document (held while the tree is used); a
+ * string, boolean or null read from the ref itself, a number or a
+ * container handed over by build. The compiled check calls it with its
+ * accessor's build; a host calls it for a whole document's tree. DBC_ERROR
+ * with the ctx's error when it cannot be. */
+int dbc_js_build_ref(dbc_ctx *ctx, const dbc_js_ref *v, dbc_js_build_fn build,
+                     const dbc_js_doc **out);
 
 /* dbjson_valid of the host's document root through the schema's compiled
  * check alone: *verdict 1 valid, 0 undecided (the caller validates the

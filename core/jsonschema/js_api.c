@@ -57,27 +57,6 @@ int dbc_js_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, co
 	                valid);
 }
 
-int dbc_js_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema, bool format_assertion,
-                      dbc_js_walk_fn walk, void *arg, int *verdict)
-{
-	const dbc_js_schema *s;
-	dbc_js_schema *owned;
-	*verdict = 0;
-	if (schema_of(ctx, cache, schema, format_assertion, &s, &owned) != DBC_OK)
-		return DBC_ERROR;
-	if (s->compiled_check) {
-		js_check *c = dbc_js_check_new(ctx, s);
-		dbc_js_builder *b = c ? dbc_js_check_builder(c) : NULL;
-		if (b)
-			(void)walk(ctx, b, arg); /* its failure is the check's verdict's */
-		*verdict = c ? dbc_js_check_verdict(c) : 0;
-		if (!c || !b)
-			dbc_error_clear(ctx); /* out of memory: the usual way says so */
-	}
-	dbc_js_free(owned);
-	return *verdict < 0 ? DBC_ERROR : DBC_OK;
-}
-
 int dbc_js_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *document, const char *schema,
                   bool format_assertion)
 {

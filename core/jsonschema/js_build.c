@@ -5,6 +5,7 @@
  * depth limit and its message are the parser's, so validation cannot tell
  * the two inputs apart (test/script/pg_json_direct.sh compares them).
  */
+#include "jsonschema/js_access.h"
 #include "jsonschema/js_private.h"
 
 #include <errno.h>
@@ -28,10 +29,6 @@ struct dbc_js_builder {
 	js_val *root;
 	bool failed;
 	bool borrow; /* keys and strings point at the host's bytes */
-	/* dbc_js_build_sink: every token goes to sink instead (the compiled
-	 * check), and no tree is built */
-	const js_token_sink *sink;
-	void *sink_arg;
 };
 
 dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx)
@@ -43,16 +40,6 @@ dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx)
 	b->a.ctx = ctx;
 	/* every value, member and item is written whole as it is placed */
 	b->a.unzeroed = true;
-	return b;
-}
-
-dbc_js_builder *dbc_js_build_sink(dbc_ctx *ctx, const js_token_sink *sink, void *arg)
-{
-	dbc_js_builder *b = dbc_js_build_new(ctx);
-	if (b) {
-		b->sink = sink;
-		b->sink_arg = arg;
-	}
 	return b;
 }
 
@@ -120,8 +107,6 @@ static inline js_val *place(dbc_js_builder *b, js_kind kind)
 
 void dbc_js_build_borrow(dbc_js_builder *b)
 {
-	if (b->sink)
-		b->sink->borrow(b->sink_arg);
 	b->borrow = true;
 }
 
@@ -136,8 +121,6 @@ static const char *keep(dbc_js_builder *b, const char *s, size_t len)
 
 int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 {
-	if (b->sink)
-		return b->sink->open(b->sink_arg, object, n);
 	js_val *v = place(b, object ? JV_OBJ : JV_ARR);
 	if (!v)
 		return DBC_ERROR;
@@ -162,8 +145,6 @@ int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 
 int dbc_js_build_close(dbc_js_builder *b)
 {
-	if (b->sink)
-		return b->sink->close(b->sink_arg);
 	if (b->failed)
 		return DBC_ERROR;
 	if (b->depth == 0 || b->stack[b->depth - 1].next != b->stack[b->depth - 1].v->n ||
@@ -177,8 +158,6 @@ int dbc_js_build_close(dbc_js_builder *b)
 
 int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len)
 {
-	if (b->sink)
-		return b->sink->key(b->sink_arg, s, len);
 	if (b->failed)
 		return DBC_ERROR;
 	js_frame *f = b->depth ? &b->stack[b->depth - 1] : NULL;
@@ -195,8 +174,6 @@ int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len)
 
 int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len)
 {
-	if (b->sink)
-		return b->sink->string(b->sink_arg, s, len);
 	js_val *v = place(b, JV_STR);
 	if (!v)
 		return DBC_ERROR;
@@ -213,8 +190,6 @@ int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len)
  * it); any other is strtod's double, an overflow being an error. */
 int dbc_js_build_number(dbc_js_builder *b, const char *text)
 {
-	if (b->sink)
-		return b->sink->number(b->sink_arg, text);
 	if (b->failed)
 		return DBC_ERROR;
 	if (!((*text >= '0' && *text <= '9') || (*text == '-' && text[1] >= '0' && text[1] <= '9')))
@@ -245,17 +220,13 @@ int dbc_js_build_number(dbc_js_builder *b, const char *text)
 /* A number's value placed as dbc_js_build_number would place its text. */
 static int number_value(dbc_js_builder *b, js_kind kind, int64_t i, double d)
 {
-	js_val n = {.kind = (unsigned char)kind};
-	if (kind == JV_INT)
-		n.u.i = i;
-	else
-		n.u.d = d;
-	if (b->sink)
-		return b->sink->value(b->sink_arg, &n);
 	js_val *v = place(b, kind);
 	if (!v)
 		return DBC_ERROR;
-	v->u = n.u;
+	if (kind == JV_INT)
+		v->u.i = i;
+	else
+		v->u.d = d;
 	return DBC_OK;
 }
 
@@ -271,15 +242,11 @@ int dbc_js_build_real(dbc_js_builder *b, double d)
 
 int dbc_js_build_bool(dbc_js_builder *b, bool value)
 {
-	if (b->sink)
-		return b->sink->literal(b->sink_arg, value ? JV_TRUE : JV_FALSE);
 	return place(b, value ? JV_TRUE : JV_FALSE) ? DBC_OK : DBC_ERROR;
 }
 
 int dbc_js_build_null(dbc_js_builder *b)
 {
-	if (b->sink)
-		return b->sink->literal(b->sink_arg, JV_NULL);
 	return place(b, JV_NULL) ? DBC_OK : DBC_ERROR;
 }
 
@@ -288,8 +255,34 @@ int dbc_js_build_finish(dbc_js_builder *b, const dbc_js_doc **out)
 	*out = NULL;
 	if (b->failed)
 		return DBC_ERROR;
-	if (b->sink || !b->root || b->depth)
+	if (!b->root || b->depth)
 		return misuse(b);
 	*out = b->root;
 	return DBC_OK;
+}
+
+/* A string, boolean or null ref, read from the ref itself. */
+static int ref_scalar(dbc_js_builder *b, const dbc_js_ref *v)
+{
+	switch (v->kind) {
+	case DBC_JS_REF_STRING:
+		return dbc_js_build_string(b, v->at, v->len);
+	case DBC_JS_REF_FALSE:
+	case DBC_JS_REF_TRUE:
+		return dbc_js_build_bool(b, v->kind == DBC_JS_REF_TRUE);
+	default:
+		return dbc_js_build_null(b);
+	}
+}
+
+int dbc_js_build_ref(dbc_ctx *ctx, const dbc_js_ref *v, dbc_js_build_fn build,
+                     const dbc_js_doc **out)
+{
+	*out = NULL;
+	dbc_js_builder *b = dbc_js_build_new(ctx);
+	if (!b)
+		return DBC_ERROR;
+	dbc_js_build_borrow(b); /* the host's document is held while the tree is used */
+	int rc = v->kind >= DBC_JS_REF_NUMBER ? build(b, v) : ref_scalar(b, v);
+	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
 }

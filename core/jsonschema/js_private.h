@@ -533,8 +533,8 @@ typedef struct js_plan {
 	/* alts: the node's allOf / anyOf / oneOf / not (schemas that may read
 	 * values) are each run over the same value's text by js_fast.c, a
 	 * branch's "valid" or "invalid" combined as the evaluator combines
-	 * them; node the node they belong to. A walk's check (js_check.c)
-	 * builds such a value and runs them over the tree (js_tree.c). */
+	 * them; node the node they belong to. The check read through an
+	 * accessor (js_walk.c) runs them over the same value read again. */
 	bool alts;
 	const js_node *node;
 	/* arrays: the node every item is checked against (NULL: none);
@@ -620,8 +620,9 @@ int dbc_js_validate_n(dbc_ctx *ctx, const dbc_js_schema *s, const char *document
  * most 15 digits in all a real; *at moved past it. False otherwise (an
  * exponent, more digits, no number), *at unmoved. */
 bool dbc_js_short_number(const char **at, js_val *v);
-/* A value's answer in the compiled checks (js_fast.c over a text, js_tree.c
- * over a built value): inside branches, an "invalid" may settle them. */
+/* A value's answer in the compiled checks (js_fast.c over a text, js_walk.c
+ * over a value read through an accessor): inside branches, an "invalid"
+ * may settle them. */
 typedef enum { JS_UNDECIDED = 0, JS_VALID, JS_INVALID } js_verdict;
 /* The first of two answers that is invalid, else undecided, else valid. */
 static inline js_verdict dbc_js_worse(js_verdict a, js_verdict b)
@@ -717,28 +718,6 @@ js_memo *dbc_js_memo_new(void);
 void dbc_js_memo_free(js_memo *m);
 bool dbc_js_memo_get(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t *value);
 void dbc_js_memo_put(js_memo *m, const void *owner, const char *s, uint32_t len, uint64_t value);
-
-/* Where a builder made by dbc_js_build_sink sends each token instead of
- * building a tree (js_build.c calls these; js_check.c fills them). */
-typedef struct js_token_sink {
-	int (*open)(void *arg, bool object, size_t n);
-	int (*close)(void *arg);
-	int (*key)(void *arg, const char *s, size_t len);
-	int (*string)(void *arg, const char *s, size_t len);
-	int (*number)(void *arg, const char *text);
-	int (*value)(void *arg, const js_val *v); /* dbc_js_build_int, _real */
-	int (*literal)(void *arg, js_kind kind);
-	void (*borrow)(void *arg);
-} js_token_sink;
-dbc_js_builder *dbc_js_build_sink(dbc_ctx *ctx, const js_token_sink *sink, void *arg);
-
-/* The compiled check fed by a host's walk (js_check.c): dbc_js_check_builder
- * is a builder whose every token goes to the check; dbc_js_check_verdict is
- * then dbc_js_fast_valid's answer. */
-typedef struct js_check js_check;
-js_check *dbc_js_check_new(dbc_ctx *ctx, const dbc_js_schema *s);
-dbc_js_builder *dbc_js_check_builder(js_check *c);
-int dbc_js_check_verdict(js_check *c);
 
 /* Sets n->leaf and n->leaf_kinds from its keywords (js_validate.c); format
  * counts as a keyword only when formats are asserted. */
@@ -912,9 +891,6 @@ static inline js_verdict dbc_js_plan_extra(const js_plan *p, bool covered, const
  * surely not. Undecided for anything else (a name no slot knows,
  * min/maxProperties): the skeleton's evaluation answers then. */
 js_verdict dbc_js_plan_names_verdict(const js_plan *p, uint64_t seen);
-/* The compiled check of a built value v against node n (js_tree.c): what
- * js_fast.c answers of the same value's text, read from the tree. */
-js_verdict dbc_js_tree_verdict(js_run *r, const js_node *n, const js_val *v);
 /* A quiet evaluation of inst against n in run r (js_validate.c), with no
  * dynamic scope: for the compiled check, whose schemas have no dynamic
  * reference. */
@@ -930,7 +906,7 @@ static inline bool dbc_js_leaf_step(js_run *r, const js_node *t, unsigned kind)
 	return true;
 }
 /* The compiled check's verdict on scalar v against node t, which has no
- * $ref-only hop left (js_fast.c, for js_fast.c, js_check.c and js_tree.c):
+ * $ref-only hop left (js_fast.c, for js_fast.c and js_walk.c):
  * a leaf's kind passes as a step, a string's settled answer comes from the
  * schema's memo, a value within a bounds-only node's bounds passes
  * (dbc_js_bounds_accept), anything else is the evaluator's (undecided when it

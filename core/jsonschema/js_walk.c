@@ -1,21 +1,19 @@
 /*
  * js_walk.c — the compiled check over a value read through an accessor
- * (js_access.h): a built tree (js_tree.c) or a host's document read in
- * place (PostgreSQL's jsonb). js_fast.c's answer (valid, surely invalid,
- * undecided) with the same plans (js_plan.c): each member of an object is
- * looked up in its plan's slots and read only when a schema applies to it
- * (a member no schema constrains is only asked whether it is readable, its
- * scalars never converted), an array's items go to one node, a scalar's
- * keywords are the evaluator's assertions (dbc_js_scalar_verdict), and a
- * container whose node has no plan is handed to the evaluator as a tree.
- * A node's allOf / anyOf / oneOf / not run each branch over the same value,
- * read again, combined as the evaluator combines verdicts.
+ * (js_access.h): a host's document read in place (PostgreSQL's jsonb). js_fast.c's answer (valid,
+ * surely invalid, undecided) with the same plans (js_plan.c): each member of an object is looked up
+ * in its plan's slots and read only when a schema applies to it (a member no schema constrains is
+ * only asked whether it is readable, its scalars never converted), an array's items go to one node,
+ * a scalar's keywords are the evaluator's assertions (dbc_js_scalar_verdict), and a container whose
+ * node has no plan is handed to the evaluator as a tree. A node's allOf / anyOf / oneOf / not run
+ * each branch over the same value, read again, combined as the evaluator combines verdicts.
  *
  * As js_fast.c, "valid" here implies valid to the evaluator; "invalid" is
  * sure; anything else is undecided and the caller asks the evaluator
  * (dbc_js_valid_access: the whole document the usual way).
  */
-#include "jsonschema/js_walk.h"
+#include "jsonschema/js_access.h"
+#include "jsonschema/js_private.h"
 
 #include <errno.h>
 #include <math.h>
@@ -142,7 +140,7 @@ static inline bool readable(walk *w, const dbc_js_ref *v)
 static js_verdict evaluated(walk *w, const js_node *n, const dbc_js_ref *v)
 {
 	const dbc_js_doc *tree;
-	if (w->acc->tree(w->r->ctx, v, &tree) != DBC_OK)
+	if (dbc_js_build_ref(w->r->ctx, v, w->acc->build, &tree) != DBC_OK)
 		return JS_UNDECIDED;
 	return judged(w, dbc_js_eval_value(w->r, n, tree));
 }
@@ -323,24 +321,14 @@ static js_verdict value(walk *w, const js_node *n, const dbc_js_ref *v, int dept
 	return p->alts ? alternatives(w, p, v, depth) : container(w, p, v, depth);
 }
 
-js_verdict dbc_js_walk_verdict(js_run *r, const dbc_js_access *acc, const js_node *n,
+/* The compiled check's answer on value v, read through acc, against node
+ * n (NULL: any value): valid when it surely passes, invalid when it surely
+ * fails, else undecided (an error may be left in r's ctx). */
+static js_verdict walk_verdict(js_run *r, const dbc_js_access *acc, const js_node *n,
                                const dbc_js_ref *v)
 {
 	walk w = {.r = r, .acc = acc};
 	return value(&w, n, v, 0);
-}
-
-int dbc_js_build_ref_scalar(dbc_js_builder *b, const dbc_js_ref *v)
-{
-	switch (v->kind) {
-	case DBC_JS_REF_STRING:
-		return dbc_js_build_string(b, v->at, v->len);
-	case DBC_JS_REF_FALSE:
-	case DBC_JS_REF_TRUE:
-		return dbc_js_build_bool(b, v->kind == DBC_JS_REF_TRUE);
-	default:
-		return dbc_js_build_null(b);
-	}
 }
 
 int dbc_js_valid_access(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
@@ -362,7 +350,7 @@ int dbc_js_valid_access(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
 		            .next_check = 4096,
 		            .budget = 1,
 		            .stack_base = (uintptr_t)__builtin_frame_address(0)};
-		*verdict = dbc_js_walk_verdict(&r, acc, s->root, root) == JS_VALID ? 1 : 0;
+		*verdict = walk_verdict(&r, acc, s->root, root) == JS_VALID ? 1 : 0;
 		if (ctx->failed) {
 			/* a cancel is the call's error; any other leaves the
 			 * document to the usual way, which words it */

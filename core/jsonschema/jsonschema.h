@@ -99,13 +99,13 @@ int dbc_js_validate(dbc_ctx *ctx, const dbc_js_schema *schema, const char *docum
 int dbc_js_compiled_verdict(dbc_ctx *ctx, const dbc_js_schema *schema, const char *document);
 
 /* A document the host hands over as a tree rather than as text (PostgreSQL's
- * jsonb, walked with its iterator), built in the ctx arena with the same
- * meaning the text would have: members and items in order, numbers as their
- * JSON text (an integer text that fits 64 bits is an integer; one that does
- * not is a real, as in a text document; other numbers are reals, and one
- * beyond a double's range is an error), nesting deeper than DBC_JS_MAX_DEPTH an error. Keys must be
- * unique (jsonb's are). Every call returns DBC_OK or DBC_ERROR (ctx error);
- * after an error the builder is done. */
+ * jsonb, read from its stored layout or with its iterator), built in the
+ * ctx arena with the same meaning the text would have: members and items
+ * in order, numbers as their JSON text (an integer text that fits 64 bits
+ * is an integer; one that does not is a real, as in a text document; other
+ * numbers are reals, and one beyond a double's range is an error), nesting
+ * deeper than DBC_JS_MAX_DEPTH an error. Keys must be unique (jsonb's are). Every call returns
+ * DBC_OK or DBC_ERROR (ctx error); after an error the builder is done. */
 typedef struct js_val dbc_js_doc;
 typedef struct dbc_js_builder dbc_js_builder;
 dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx);
@@ -235,15 +235,6 @@ int dbc_js_assert_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
 int dbc_js_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
                       const dbc_js_doc *doc, const char *schema, bool format_assertion,
                       struct dbc_rows *out);
-/* dbjson_valid of a document the host walks (jsonb) through the schema's
- * compiled check alone, no tree built: walk hands the document's tokens to
- * the builder it is given (as to one of dbc_js_build_new). *verdict 1:
- * valid; 0: undecided, the caller validates the document the usual way (a
- * tree); DBC_ERROR only for the schema's errors and a cancel. */
-typedef int (*dbc_js_walk_fn)(dbc_ctx *ctx, dbc_js_builder *b, void *arg);
-int dbc_js_valid_walk(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema, bool format_assertion,
-                      dbc_js_walk_fn walk, void *arg, int *verdict);
-
 /* dbcheck_json: one row (violations, sample) for the non-NULL values of
  * column in table (in schema, or where the engine looks when it is NULL;
  * names are quoted by the host), read in one statement. sample is a JSON array of the first five

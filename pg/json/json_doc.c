@@ -1,10 +1,12 @@
 /*
- * json_doc.c — a jsonb argument handed to the validator as a tree, walked
- * with PostgreSQL's jsonb iterator: no printing as text, no parsing by
- * jansson (pg/json/fn_json.c's dbjson_* take it for jsonb documents). The core's
- * builder (dbc_js_build_*) gives the tree the meaning the text has; numbers
- * go to it as numeric_out prints them, which is the text jsonb's output
- * would hold.
+ * json_doc.c — a jsonb argument handed to the validator, read through
+ * PostgreSQL's public jsonb iterator where the stored layout is not read
+ * (json_doc_layout.c): as a tree (pg/json/fn_json.c's dbjson_* take it for
+ * jsonb documents) and in place by the schema's compiled check, with no
+ * printing as text and no parsing by jansson. The core's builder
+ * (dbc_js_build_*) gives the tree the meaning the text has; numbers go to
+ * it as numeric_out prints them, which is the text jsonb's output would
+ * hold.
  */
 #include "pg/host/glue.h"
 #include "json_doc.h"
@@ -44,8 +46,9 @@ static int scalar(dbc_js_builder *b, const JsonbValue *v)
 }
 
 /* Every token of container c through JsonbIteratorNext, the public reader
- * (raw_scalar: c is a scalar document's one-element array, not part of it). */
-static int iterator_walk(dbc_js_builder *b, JsonbContainer *c, bool raw_scalar)
+ * (never a scalar document's one-element array: its value is the root's
+ * ref, document_ref). */
+static int iterator_walk(dbc_js_builder *b, JsonbContainer *c)
 {
 	JsonbIterator *it = JsonbIteratorInit(c);
 	JsonbValue v;
@@ -60,16 +63,12 @@ static int iterator_walk(dbc_js_builder *b, JsonbContainer *c, bool raw_scalar)
 			CHECK_FOR_INTERRUPTS();
 		switch (token) {
 		case WJB_BEGIN_ARRAY:
-			if (!raw_scalar)
-				rc = dbc_js_build_open(b, false, (size_t)v.val.array.nElems);
+			rc = dbc_js_build_open(b, false, (size_t)v.val.array.nElems);
 			break;
 		case WJB_BEGIN_OBJECT:
 			rc = dbc_js_build_open(b, true, (size_t)v.val.object.nPairs);
 			break;
 		case WJB_END_ARRAY:
-			if (!raw_scalar)
-				rc = dbc_js_build_close(b);
-			break;
 		case WJB_END_OBJECT:
 			rc = dbc_js_build_close(b);
 			break;
@@ -87,47 +86,14 @@ static int iterator_walk(dbc_js_builder *b, JsonbContainer *c, bool raw_scalar)
 	return rc;
 }
 
-/* Hands b every token of jb: from its stored layout, or through the
- * iterator where that reader is off. */
-static int jsonb_walk(dbc_ctx *ctx, dbc_js_builder *b, void *arg)
-{
-	Jsonb *jb = arg;
-	(void)ctx;
-	/* keys and strings stay in jb (detoasted for this call, which is as
-	 * long as the document is used): not copied */
-	dbc_js_build_borrow(b);
-	bool done;
-	int rc = pgdbc_jsonb_layout_walk(b, jb, &done);
-	/* a scalar document is stored as a one-element array marked raw: its
-	 * array tokens are not part of the document */
-	if (!done)
-		rc = iterator_walk(b, &jb->root, JB_ROOT_IS_SCALAR(jb));
-	return rc;
-}
-
-int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_doc **out)
-{
-	*out = NULL;
-	/* jsonb strings are in the database encoding; the validator reads
-	 * UTF-8, and the text path checks it: only UTF-8 databases skip it */
-	if (GetDatabaseEncoding() != PG_UTF8)
-		return DBC_OK;
-	dbc_js_builder *b = dbc_js_build_new(ctx);
-	if (!b)
-		return DBC_ERROR;
-	int rc = jsonb_walk(ctx, b, PG_GETARG_JSONB_P(n));
-	if (rc != DBC_OK)
-		return rc;
-	return dbc_js_build_finish(b, out);
-}
-
 /*
- * The same document read in place by the schema's compiled check
- * (core/jsonschema/js_access.h) through the public API alone, where the
- * stored layout is not read (dbcare.jsonb_layout off, a PostgreSQL other
- * than 15): one container at a time with JsonbIteratorNext skipping the
- * nested ones, which come as references to their containers. A ref's at
- * is a container's JsonbContainer, a string's bytes or a number's Numeric.
+ * The document's accessor (core/jsonschema/js_access.h) over the public API
+ * alone, where the stored layout is not read (dbcare.jsonb_layout off, a
+ * PostgreSQL other than 15): the compiled check reads one container at a
+ * time with JsonbIteratorNext skipping the nested ones, which come as
+ * references to their containers, and a tree is built from a ref
+ * (public_build: the whole document's too). A ref's at is a container's
+ * JsonbContainer, a string's bytes or a number's Numeric.
  */
 static dbc_js_ref value_ref(const JsonbValue *v)
 {
@@ -149,6 +115,17 @@ static dbc_js_ref value_ref(const JsonbValue *v)
 		elog(ERROR, "dbcare: unexpected jsonb value type %d", (int)v->type);
 		return (dbc_js_ref){0};
 	}
+}
+
+/* The ref of jb's document: its root container, or the value of a scalar
+ * document (stored as a one-element array marked raw, not part of it). */
+static dbc_js_ref document_ref(Jsonb *jb)
+{
+	JsonbValue scalar_doc;
+	if (JB_ROOT_IS_SCALAR(jb) && JsonbExtractScalar(&jb->root, &scalar_doc))
+		return value_ref(&scalar_doc);
+	return (dbc_js_ref){.at = &jb->root,
+	                    .kind = JB_ROOT_IS_OBJECT(jb) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
 }
 
 /* A number as numeric_out prints it (the text jsonb's output holds). */
@@ -238,22 +215,16 @@ static bool public_readable(const dbc_js_ref *v, int depth)
 	return true;
 }
 
-static int public_tree(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out)
+/* Number or container v into b: the number as numeric_out prints it,
+ * the container token by token. */
+static int public_build(dbc_js_builder *b, const dbc_js_ref *v)
 {
-	dbc_js_builder *b = dbc_js_build_new(ctx);
-	if (!b)
-		return DBC_ERROR;
-	dbc_js_build_borrow(b); /* the document is held for the call */
-	int rc;
-	if (v->kind == DBC_JS_REF_NUMBER) {
-		char *text = number_text(v);
-		rc = dbc_js_build_number(b, text);
-		pfree(text);
-	} else if (v->kind >= DBC_JS_REF_ARRAY)
-		rc = iterator_walk(b, (JsonbContainer *)v->at, false);
-	else
-		rc = dbc_js_build_ref_scalar(b, v);
-	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
+	if (v->kind != DBC_JS_REF_NUMBER)
+		return iterator_walk(b, (JsonbContainer *)v->at);
+	char *text = number_text(v);
+	int rc = dbc_js_build_number(b, text);
+	pfree(text);
+	return rc;
 }
 
 static const dbc_js_access public_access = {
@@ -262,7 +233,7 @@ static const dbc_js_access public_access = {
     .open = public_open,
     .next = public_next,
     .readable = public_readable,
-    .tree = public_tree,
+    .build = public_build,
 };
 
 int pgdbc_jsonb_valid_compiled(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, dbc_js_cache *cache,
@@ -276,13 +247,25 @@ int pgdbc_jsonb_valid_compiled(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, dbc
 	int rc = pgdbc_jsonb_layout_valid(ctx, cache, schema, format_assertion, jb, verdict, &done);
 	if (done)
 		return rc;
-	/* a scalar document is a one-element array marked raw: its value alone */
-	JsonbValue scalar_doc;
-	dbc_js_ref root =
-	    JB_ROOT_IS_SCALAR(jb) && JsonbExtractScalar(&jb->root, &scalar_doc)
-	        ? value_ref(&scalar_doc)
-	        : (dbc_js_ref){.at = &jb->root,
-	                       .kind = JB_ROOT_IS_OBJECT(jb) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
+	dbc_js_ref root = document_ref(jb);
 	return dbc_js_valid_access(ctx, cache, schema, format_assertion, &public_access, &root,
 	                           verdict);
+}
+
+int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_doc **out)
+{
+	*out = NULL;
+	/* jsonb strings are in the database encoding; the validator reads
+	 * UTF-8, and the text path checks it: only UTF-8 databases skip it */
+	if (GetDatabaseEncoding() != PG_UTF8)
+		return DBC_OK;
+	/* keys and strings stay in jb (detoasted for this call, which is as
+	 * long as the document is used): the tree borrows them */
+	bool done;
+	Jsonb *jb = PG_GETARG_JSONB_P(n);
+	int rc = pgdbc_jsonb_layout_doc(ctx, jb, out, &done);
+	if (done)
+		return rc;
+	dbc_js_ref root = document_ref(jb);
+	return dbc_js_build_ref(ctx, &root, public_build, out);
 }

@@ -1,8 +1,9 @@
 /*
  * json_doc.h — the two readers of a jsonb document for the validator: the
  * public iterator (pg/json/json_doc.c) and the stored layout
- * (pg/json/json_doc_layout.c, PostgreSQL 15 only), which the compiled check
- * also reads in place.
+ * (pg/json/json_doc_layout.c, PostgreSQL 15 only). Each is an accessor
+ * (core/jsonschema/js_access.h) the compiled check reads in place and the
+ * builder of the document's tree.
  */
 #ifndef DBCARE_PG_JSON_DOC_H
 #define DBCARE_PG_JSON_DOC_H
@@ -12,10 +13,10 @@
 #include "fmgr.h"
 #include "utils/jsonb.h"
 
-/* Hands the builder jb's document read from jsonb's stored layout, the very
- * calls the iterator's walk makes: *done true. *done false (nothing
+/* jb's document as a tree read from jsonb's stored layout, built by the
+ * very calls the iterator's tokens make: *done true. *done false (nothing
  * built) where the reader is not built or dbcare.jsonb_layout is off. */
-int pgdbc_jsonb_layout_walk(dbc_js_builder *b, const Jsonb *jb, bool *done);
+int pgdbc_jsonb_layout_doc(dbc_ctx *ctx, const Jsonb *jb, const dbc_js_doc **out, bool *done);
 
 /* dbc_js_valid_access of jb read in place from jsonb's stored layout (the
  * compiled check asks for what its plans read, nothing else): *done true.
@@ -25,10 +26,12 @@ int pgdbc_jsonb_layout_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *sche
                              bool format_assertion, const Jsonb *jb, int *verdict, bool *done);
 
 /* dbjson_valid of jsonb argument n through the schema's compiled check
- * alone, no tree built (the stored layout read in place, or every token
- * through the iterator, dbc_js_valid_walk): *verdict 1 valid, 0
- * undecided (the caller then validates the usual way; always 0 in a
- * database whose encoding is not UTF-8). rc as the core's. */
+ * alone, read in place through an accessor (core/jsonschema/js_access.h,
+ * dbc_js_valid_access: the stored layout, or the iterator one container
+ * at a time) with no tree built but for what the check hands the
+ * evaluator: *verdict 1 valid, 0 undecided (the caller then validates the
+ * usual way; always 0 in a database whose encoding is not UTF-8). rc as
+ * the core's. */
 int pgdbc_jsonb_valid_compiled(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, dbc_js_cache *cache,
                                const char *schema, bool format_assertion, int *verdict);
 

@@ -317,21 +317,6 @@ static int container(dbc_js_builder *b, const JsonbContainer *c, unsigned *entri
 	return rc == DBC_OK ? dbc_js_build_close(b) : rc;
 }
 
-int pgdbc_jsonb_layout_walk(dbc_js_builder *b, const Jsonb *jb, bool *done)
-{
-	*done = false;
-	if (!layout_setting)
-		return DBC_OK;
-	*done = true;
-	const JsonbContainer *root = &jb->root;
-	unsigned entries_seen = 0;
-	/* a scalar document is a one-element array marked raw: its value alone */
-	if (JsonContainerIsScalar(root))
-		return scalar(b, (const char *)&root->children[1], root->children[0], 0,
-		              entry_end(0, root->children[0]));
-	return container(b, root, &entries_seen);
-}
-
 /*
  * The same layout read in place by the schema's compiled check
  * (core/jsonschema/js_access.h): the check asks for an object's members in
@@ -483,21 +468,25 @@ static bool access_readable(const dbc_js_ref *v, int depth)
 	return v->kind < DBC_JS_REF_ARRAY || container_readable(v->at, depth);
 }
 
-static int access_tree(dbc_ctx *ctx, const dbc_js_ref *v, const dbc_js_doc **out)
+/* Number or container v into b, from the layout as the iterator's tokens
+ * would hand it over. */
+static int access_build(dbc_js_builder *b, const dbc_js_ref *v)
 {
-	dbc_js_builder *b = dbc_js_build_new(ctx);
-	if (!b)
-		return DBC_ERROR;
-	dbc_js_build_borrow(b); /* the document is held for the call */
 	unsigned entries_seen = 0;
-	int rc;
-	if (v->kind == DBC_JS_REF_NUMBER)
-		rc = scalar_at(b, JENTRY_ISNUMERIC, v->at, 0);
-	else if (v->kind >= DBC_JS_REF_ARRAY)
-		rc = container(b, v->at, &entries_seen);
-	else
-		rc = dbc_js_build_ref_scalar(b, v);
-	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
+	return v->kind == DBC_JS_REF_NUMBER ? scalar_at(b, JENTRY_ISNUMERIC, v->at, 0)
+	                                    : container(b, v->at, &entries_seen);
+}
+
+/* The ref of jb's document: its root container, or the value of a scalar
+ * document (stored as a one-element array marked raw, not part of it). */
+static dbc_js_ref document_ref(const Jsonb *jb)
+{
+	const JsonbContainer *root = &jb->root;
+	if (JsonContainerIsScalar(root))
+		return entry_ref((const char *)&root->children[1], root->children[0], 0,
+		                 entry_end(0, root->children[0]));
+	return (dbc_js_ref){.at = root,
+	                    .kind = (root->header & JB_FOBJECT) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
 }
 
 static const dbc_js_access layout_access = {
@@ -506,7 +495,7 @@ static const dbc_js_access layout_access = {
     .open = access_open,
     .next = access_next,
     .readable = access_readable,
-    .tree = access_tree,
+    .build = access_build,
 };
 
 int pgdbc_jsonb_layout_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,
@@ -516,21 +505,26 @@ int pgdbc_jsonb_layout_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *sche
 	*done = layout_setting;
 	if (!layout_setting)
 		return DBC_OK;
-	const JsonbContainer *root = &jb->root;
-	/* a scalar document is a one-element array marked raw: its value alone */
-	dbc_js_ref ref = JsonContainerIsScalar(root)
-	                     ? entry_ref((const char *)&root->children[1], root->children[0], 0,
-	                                 entry_end(0, root->children[0]))
-	                     : (dbc_js_ref){.at = root,
-	                                    .kind = (root->header & JB_FOBJECT) ? DBC_JS_REF_OBJECT
-	                                                                        : DBC_JS_REF_ARRAY};
-	return dbc_js_valid_access(ctx, cache, schema, format_assertion, &layout_access, &ref, verdict);
+	dbc_js_ref root = document_ref(jb);
+	return dbc_js_valid_access(ctx, cache, schema, format_assertion, &layout_access, &root,
+	                           verdict);
+}
+
+int pgdbc_jsonb_layout_doc(dbc_ctx *ctx, const Jsonb *jb, const dbc_js_doc **out, bool *done)
+{
+	*out = NULL;
+	*done = layout_setting;
+	if (!layout_setting)
+		return DBC_OK;
+	dbc_js_ref root = document_ref(jb);
+	return dbc_js_build_ref(ctx, &root, access_build, out);
 }
 #else
-int pgdbc_jsonb_layout_walk(dbc_js_builder *b, const Jsonb *jb, bool *done)
+int pgdbc_jsonb_layout_doc(dbc_ctx *ctx, const Jsonb *jb, const dbc_js_doc **out, bool *done)
 {
-	(void)b;
+	(void)ctx;
 	(void)jb;
+	*out = NULL;
 	*done = false;
 	return DBC_OK;
 }

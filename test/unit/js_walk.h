@@ -1,12 +1,9 @@
 /*
- * js_walk.h — a jansson value handed to the validator's builder token by
- * token, as PostgreSQL's walk of a jsonb hands it over (pg/json/json_doc.c,
- * json_doc_layout.c):
- * the unit tests' host walk for the compiled check fed by tokens
- * (core/jsonschema/js_check.c) and for the tree the evaluator gets from the
- * same tokens; and the same value read in place through an accessor
- * (core/jsonschema/js_access.h), as PostgreSQL reads a jsonb's stored layout
- * (pg/json/json_doc_layout.c).
+ * js_walk.h — a jansson value as PostgreSQL hands a jsonb to the validator
+ * (pg/json/json_doc.c, json_doc_layout.c): read in place through an
+ * accessor (core/jsonschema/js_access.h) by the schema's compiled check,
+ * and built into the evaluator's tree token by token, the builder's calls
+ * the jsonb readers make (dbc_js_build_ref over the accessor's build).
  */
 #ifndef DBC_TEST_JS_WALK_H
 #define DBC_TEST_JS_WALK_H
@@ -65,28 +62,6 @@ static int js_walk_value(dbc_js_builder *b, json_t *v)
 	default:
 		return dbc_js_build_null(b);
 	}
-}
-
-/* A dbc_js_walk_fn over a json_t. */
-static int js_walk(dbc_ctx *ctx, dbc_js_builder *b, void *arg)
-{
-	(void)ctx;
-	return js_walk_value(b, arg);
-}
-
-/* The evaluator's verdict on the tree the same walk builds: 1 valid, 0
- * not, -1 an error. */
-static int js_walk_evaluated(dbc_ctx *ctx, const dbc_js_schema *s, json_t *doc)
-{
-	dbc_js_builder *b = dbc_js_build_new(ctx);
-	const dbc_js_doc *tree;
-	bool valid = false;
-	dbc_js_error *errors;
-	int n;
-	if (!b || js_walk_value(b, doc) != DBC_OK || dbc_js_build_finish(b, &tree) != DBC_OK ||
-	    dbc_js_validate_doc(ctx, s, tree, &valid, &errors, &n, 10) != DBC_OK)
-		return -1;
-	return valid;
 }
 
 /* A jansson value as a host's document read in place: an object's members
@@ -219,17 +194,10 @@ static bool js_view_readable(const dbc_js_ref *ref, int depth)
 	return true;
 }
 
-static int js_view_tree(dbc_ctx *ctx, const dbc_js_ref *ref, const dbc_js_doc **out)
+/* A number or a container: its jansson value, token by token. */
+static int js_view_build(dbc_js_builder *b, const dbc_js_ref *ref)
 {
-	dbc_js_builder *b = dbc_js_build_new(ctx);
-	int rc;
-	if (!b)
-		return DBC_ERROR;
-	if (ref->kind == DBC_JS_REF_STRING || ref->kind <= DBC_JS_REF_TRUE)
-		rc = dbc_js_build_ref_scalar(b, ref);
-	else /* a number or a container: its jansson value */
-		rc = js_walk_value(b, ((const js_view *)ref->at)->v);
-	return rc == DBC_OK ? dbc_js_build_finish(b, out) : rc;
+	return js_walk_value(b, ((const js_view *)ref->at)->v);
 }
 
 static const dbc_js_access js_view_access = {
@@ -238,8 +206,28 @@ static const dbc_js_access js_view_access = {
     .open = js_view_open,
     .next = js_view_next,
     .readable = js_view_readable,
-    .tree = js_view_tree,
+    .build = js_view_build,
 };
+
+/* The evaluator's verdict on doc's tree as a host builds it
+ * (dbc_js_build_ref, as pg/json/json_doc.c's pgdbc_jsonb_doc): 1 valid, 0
+ * not, -1 an error. */
+static int js_walk_evaluated(dbc_ctx *ctx, const dbc_js_schema *s, json_t *doc)
+{
+	js_view view;
+	js_view_make(&view, doc);
+	dbc_js_ref root = js_view_ref(&view);
+	const dbc_js_doc *tree;
+	bool valid = false;
+	dbc_js_error *errors;
+	int n;
+	int rc = dbc_js_build_ref(ctx, &root, js_view_build, &tree) == DBC_OK &&
+	                 dbc_js_validate_doc(ctx, s, tree, &valid, &errors, &n, 10) == DBC_OK
+	             ? valid
+	             : -1;
+	js_view_free(&view);
+	return rc;
+}
 
 /* dbc_js_valid_access of doc read in place (the verdict, -1 on an error). */
 static int js_view_verdict(dbc_ctx *ctx, dbc_js_cache *cache, const char *schema,

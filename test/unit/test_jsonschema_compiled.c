@@ -5,11 +5,10 @@
  * schemas of the keywords it covers and of some it leaves to the
  * evaluator. Whenever it says valid the evaluator must too, and of the
  * documents the evaluator finds valid it must decide most (so a check that
- * decides nothing fails). Each document JSON also goes token by token
- * (as PostgreSQL walks a jsonb, test/unit/js_walk.h) through the check fed
- * by tokens (js_check.c), against the evaluator on the tree the same
- * tokens build, and read in place through an accessor (js_access.h, as
- * PostgreSQL reads a jsonb's stored layout: js_walk.c). The same seed runs every time; DBC_JS_SEED
+ * decides nothing fails). Each document JSON is also read in place
+ * through an accessor (js_access.h, as PostgreSQL reads a jsonb:
+ * test/unit/js_walk.h, core/jsonschema/js_walk.c), against the evaluator
+ * on the tree the same accessor builds. The same seed runs every time; DBC_JS_SEED
  * another.
  */
 #include "jsonschema/jsonschema.h"
@@ -406,9 +405,9 @@ static void escaped_and_many_names(void)
 	dbc_ctx_finish(&ctx);
 }
 
-/* A document walked token by token nested past the frames the check holds
- * itself (js_check.c: JS_CHECK_FIRST_FRAMES) and past its depth limit
- * (JS_CHECK_DEPTH): valid when its leaf is, never passed when not. */
+/* A document read in place nested deep, up to past the check's depth
+ * limit (js_walk.c: JS_WALK_DEPTH, 64): valid when its leaf is within
+ * it, never passed when its leaf is not valid. */
 static void deep_walks(void)
 {
 	static const char schema[] = "{\"type\": \"object\", \"properties\": "
@@ -431,12 +430,11 @@ static void deep_walks(void)
 			n += snprintf(doc + n, sizeof doc - (size_t)n, "}");
 		json_t *j = json_loads(doc, 0, NULL);
 		CHECK(j != NULL, "the deep document is JSON");
-		int by_tokens = -2;
 		dbc_error_clear(&ctx);
-		CHECK(j && dbc_js_valid_walk(&ctx, NULL, schema, false, js_walk, j, &by_tokens) == DBC_OK,
-		      "a deep document is walked without an error");
-		CHECK(by_tokens == cases[i].verdict,
-		      "a deep document is passed by tokens when its leaf is valid, and only then");
+		int in_place = j ? js_view_verdict(&ctx, NULL, schema, false, j) : -1;
+		CHECK(in_place >= 0, "a deep document is read in place without an error");
+		CHECK(in_place == cases[i].verdict,
+		      "a deep document is passed in place when its leaf is valid, and only then");
 		json_decref(j);
 	}
 	dbc_ctx_finish(&ctx);
@@ -447,7 +445,7 @@ int main(void)
 	const char *seed = getenv("DBC_JS_SEED");
 	rng = seed ? strtoull(seed, NULL, 10) : 63;
 	int decided = 0, evaluator_valid = 0, disagreed = 0, runs = 0;
-	int walked = 0, walk_valid = 0, walk_decided = 0, walk_failed = 0;
+	int walked = 0, walk_valid = 0;
 	int access_decided = 0, access_failed = 0;
 	int pretty_valid = 0, pretty_decided = 0;
 	for (size_t si = 0; si < sizeof schemas / sizeof *schemas; si++) {
@@ -479,22 +477,10 @@ int main(void)
 			json_t *j = json_loads(doc, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
 			if (j) {
 				dbc_error_clear(&ctx);
-				int by_tokens = -2;
-				if (dbc_js_valid_walk(&ctx, NULL, schemas[si], false, js_walk, j, &by_tokens) !=
-				    DBC_OK)
-					walk_failed++;
-				dbc_error_clear(&ctx);
 				int evaluated = js_walk_evaluated(&ctx, s, j);
 				dbc_error_clear(&ctx);
 				walked++;
 				walk_valid += evaluated == 1;
-				walk_decided += by_tokens == 1;
-				if (by_tokens == 1 && evaluated != 1) {
-					disagreed++;
-					printf("# schema %zu: the check fed by tokens says valid, the evaluator "
-					       "not: %s\n",
-					       si, doc);
-				}
 				/* the same value read in place through an accessor */
 				dbc_error_clear(&ctx);
 				int in_place = js_view_verdict(&ctx, NULL, schemas[si], false, j);
@@ -542,20 +528,16 @@ int main(void)
 	long_strings_kept();
 	printf("# %d documents: the evaluator found %d valid, the compiled check decided %d\n", runs,
 	       evaluator_valid, decided);
-	printf("# %d documents walked: the evaluator found %d valid, the check fed by tokens "
-	       "decided %d\n",
-	       walked, walk_valid, walk_decided);
+	printf("# %d documents read in place: the evaluator found %d valid on their tree\n", walked,
+	       walk_valid);
 	printf("# %d of them pretty-printed valid, the compiled check decided %d\n", pretty_valid,
 	       pretty_decided);
 	CHECK(pretty_valid > 0 && pretty_decided * 10 >= pretty_valid * 7,
 	      "the compiled check decides most valid pretty-printed documents");
 	printf("# of the documents walked, the check read in place decided %d\n", access_decided);
-	CHECK(walk_failed == 0, "the check fed by tokens ends without an error");
 	CHECK(access_failed == 0, "the check read in place ends without an error");
 	CHECK(walk_valid > 0 && access_decided * 10 >= walk_valid * 7,
 	      "the check read in place decides most valid documents");
-	CHECK(walk_valid > 0 && walk_decided * 10 >= walk_valid * 7,
-	      "the check fed by tokens decides most valid documents");
 	CHECK(disagreed == 0, "the compiled check never says valid where the evaluator does not");
 	CHECK(evaluator_valid > 0 && decided * 10 >= evaluator_valid * 7,
 	      "the compiled check decides most valid documents");
