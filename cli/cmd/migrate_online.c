@@ -387,8 +387,9 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 		 * IMMEDIATE on a busy database) is tried again as a statement
 		 * of the range would be: the copy waits, never fails for it */
 		bool begun = q(r, r->db->drv->begin_write, 0, NULL, NULL) == 0;
-		if (begun && set_wait(r, r->db->drv->lock_wait_local, NULL) == 0 && q(r, sql, np, p, &b) == 0 &&
-		    (waiters = lock_waiters(r)) >= 0 && q(r, "COMMIT", 0, NULL, NULL) == 0) {
+		if (begun && set_wait(r, r->db->drv->lock_wait_local, NULL) == 0 &&
+		    q(r, sql, np, p, &b) == 0 && (waiters = lock_waiters(r)) >= 0 &&
+		    q(r, "COMMIT", 0, NULL, NULL) == 0) {
 			double held = dbc_monotonic_ms() - t0;
 			*filled = cli_cell(&b, 0, 0) ? atol(cli_cell(&b, 0, 0)) : 0;
 			snprintf(next, 32, "%s", cli_cell(&b, 0, 1) ? cli_cell(&b, 0, 1) : "0");

@@ -411,11 +411,12 @@ const cli_driver cli_pg_driver = {
      * clients' latency follows their CPU share, so one process builds it.
      * The subquery (OFFSET 0: kept a subquery) is read before its filter
      * sets them. */
-    .lock_wait_session = "SELECT s.l, s.w FROM (SELECT pg_catalog.current_setting('lock_timeout') "
-                         "AS l, pg_catalog.current_setting('max_parallel_maintenance_workers') AS w "
-                         "OFFSET 0) s WHERE pg_catalog.set_config('lock_timeout', '%dms', false) "
-                         "IS NOT NULL AND pg_catalog.set_config("
-                         "'max_parallel_maintenance_workers', '0', false) IS NOT NULL",
+    .lock_wait_session =
+        "SELECT s.l, s.w FROM (SELECT pg_catalog.current_setting('lock_timeout') "
+        "AS l, pg_catalog.current_setting('max_parallel_maintenance_workers') AS w "
+        "OFFSET 0) s WHERE pg_catalog.set_config('lock_timeout', '%dms', false) "
+        "IS NOT NULL AND pg_catalog.set_config("
+        "'max_parallel_maintenance_workers', '0', false) IS NOT NULL",
     .lock_wait_restore = "SELECT pg_catalog.set_config('lock_timeout', $1, false), "
                          "pg_catalog.set_config('max_parallel_maintenance_workers', $2, false)",
     .lock_wait_found = NULL,
