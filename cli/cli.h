@@ -262,7 +262,14 @@ int cli_run_online(cli_db *db, cli_opts *o, const char *version, bool *ran);
  * (then rollback stops there). */
 int cli_undo_online(cli_db *db, cli_opts *o, int *undone);
 int cli_online_wait_ms(const cli_opts *o);
-int cli_online_session_wait(cli_db *db, cli_opts *o);
+/* The session's settings are the ones the command found when it ends
+ * (a transaction-mode pooler hands them to its next client): --online's
+ * wait in a transaction it begins is SET LOCAL (cli_online_tx_wait); where
+ * the engine's wait is the connection's (SQLite), the command reads it
+ * first and puts it back last, on every path. */
+int cli_online_tx_wait(cli_db *db, cli_opts *o);
+int cli_online_waits_found(cli_db *db, cli_opts *o, long *found);
+int cli_online_waits_restore(cli_db *db, cli_opts *o, long found);
 /* The file name (in --dir, as read for this engine) of the versioned
  * migration `version`; NULL when the folder has none or was not read. */
 const char *cli_file_of(cli_db *db, const char *version);

@@ -307,11 +307,25 @@ static int apply_steps(cli_db *db, cli_opts *o, const cli_rows *plan, long *appl
 	return 0;
 }
 
+/* BEGIN of a transaction that writes; under --online with the lock wait
+ * --online sets (cli_online_tx_wait: it ends with the transaction), so
+ * the lint of the plan read in it sees that timeout. */
+static int begin(cli_db *db, cli_opts *o)
+{
+	if (cli_q(db, o, db->drv->begin_write, 0, NULL, NULL) != 0)
+		return -1;
+	if (o->online && cli_online_tx_wait(db, o) != 0) {
+		cli_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 /* One transaction of its own: BEGIN, sql, COMMIT (rolled back on error). */
 static int own_tx(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p, int *done)
 {
 	cli_rows r = {0};
-	if (cli_q(db, o, db->drv->begin_write, 0, NULL, NULL) != 0)
+	if (begin(db, o) != 0)
 		return -1;
 	if (cli_q(db, o, sql, n, p, &r) != 0 || commit(db, o) != 0) {
 		cli_rollback(db);
@@ -350,7 +364,7 @@ static int plan_then_versioned(cli_db *db, cli_opts *o, cli_rows *plan)
 	bool found;
 	int n;
 	const char *p[1] = {o->to};
-	if (cli_q(db, o, db->drv->begin_write, 0, NULL, NULL) != 0)
+	if (begin(db, o) != 0)
 		return -1;
 	if (cli_q(db, o, "SAVEPOINT dbcare_files", 0, NULL, NULL) != 0 ||
 	    cli_register_files(db, o, &found, &n) != 0 ||
@@ -428,7 +442,7 @@ static int migrate_in_steps(cli_db *db, cli_opts *o, bool each)
 	}
 	if (rc == 0) {
 		cli_rows r = {0};
-		if (cli_q(db, o, db->drv->begin_write, 0, NULL, NULL) != 0 ||
+		if (begin(db, o) != 0 ||
 		    cli_register_files_part(db, o, CLI_FILES_REPEATABLE, &found, &n) != 0 ||
 		    cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0 || commit(db, o) != 0) {
 			cli_rollback(db);
@@ -507,6 +521,8 @@ static int check_default_folder(cli_db *db, cli_opts *o, const char *verb, bool 
 	return -1;
 }
 
+static int migrate_run(cli_db *db, cli_opts *o);
+
 int cmd_migrate(cli_db *db, cli_opts *o)
 {
 	/* refused before anything is applied: a SQLite file has no replicas */
@@ -526,8 +542,20 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		cli_errorf("%s has no online migration (docs/migrations.md)", db->label);
 		return CLI_USAGE;
 	}
-	if (o->online && cli_online_session_wait(db, o) != 0)
+	/* --online's waits end with their transaction or statement; where the
+	 * engine's wait is the connection's, it is put back as found */
+	long found = -1;
+	if (o->online && cli_online_waits_found(db, o, &found) != 0)
 		return CLI_ERROR;
+	int rc = migrate_run(db, o);
+	if (cli_online_waits_restore(db, o, found) != 0 && rc == CLI_OK)
+		rc = CLI_ERROR;
+	return rc;
+}
+
+/* cmd_migrate once its options are checked. */
+static int migrate_run(cli_db *db, cli_opts *o)
+{
 	if (check_default_folder(db, o, "applied", true) != 0)
 		return CLI_ERROR;
 	if ((o->commit_each || o->online) && !o->dry_run)
@@ -536,7 +564,7 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 	const char *p[1] = {o->to};
 	bool found;
 	int n;
-	if (cli_q(db, o, db->drv->begin_write, 0, NULL, NULL) != 0)
+	if (begin(db, o) != 0)
 		return CLI_ERROR;
 	/* the plan is shown (dry run, JSON), drives the progress steps, and
 	 * says whether a migration must run outside a transaction */

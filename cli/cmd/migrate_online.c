@@ -136,29 +136,44 @@ static int q(online_run *r, const char *sql, int n, const char *const *p, cli_ro
 	return r->db->drv->query(r->db, sql, n, p, out);
 }
 
-static int set_wait(online_run *r, const char *fmt)
+static int set_wait(online_run *r, const char *fmt, cli_rows *out)
 {
-	char sql[96];
+	char sql[512];
 	snprintf(sql, sizeof sql, fmt, r->timeout_ms);
-	return q(r, sql, 0, NULL, NULL);
+	return q(r, sql, 0, NULL, out);
 }
 
 /* One statement at top level, its lock waited for at most the timeout,
- * the server's work for it in one process (the driver's online_solo). */
+ * the server's work for it in one process (the driver's
+ * lock_wait_session), then the session's values as found put back, also
+ * after an error: a pooler's next client on this server session gets
+ * them. Only a kill between the first and the last of these statements
+ * leaves them set (docs/migrations.md, "Never a queue behind a lock"). */
 static int run_outside(online_run *r, const char *sql)
 {
 	const cli_driver *drv = r->db->drv;
-	if (set_wait(r, drv->lock_wait_session) != 0 ||
-	    (drv->online_solo && q(r, drv->online_solo, 0, NULL, NULL) != 0))
+	cli_rows found = {0};
+	if (set_wait(r, drv->lock_wait_session, &found) != 0) {
+		cli_rows_free(&found);
 		return -1;
+	}
 	int rc = q(r, sql, 0, NULL, NULL);
-	cli_error saved = r->db->error;
-	memset(&r->db->error, 0, sizeof r->db->error);
-	if (q(r, drv->lock_wait_reset, 0, NULL, NULL) != 0)
-		cli_error_clear(r->db);
-	if (drv->online_solo_reset && q(r, drv->online_solo_reset, 0, NULL, NULL) != 0)
-		cli_error_clear(r->db);
-	r->db->error = saved;
+	if (drv->lock_wait_restore) {
+		const char *p[8] = {0};
+		int n = found.ncols < 8 ? found.ncols : 8;
+		for (int k = 0; k < n; k++)
+			p[k] = cli_cell(&found, 0, k);
+		cli_error saved = r->db->error;
+		memset(&r->db->error, 0, sizeof r->db->error);
+		if (q(r, drv->lock_wait_restore, n, p, NULL) != 0 && rc == 0) {
+			rc = -1; /* the statement's done, its session not as found */
+		} else {
+			if (rc != 0)
+				cli_error_clear(r->db);
+			r->db->error = saved;
+		}
+	}
+	cli_rows_free(&found);
 	return rc;
 }
 
@@ -372,8 +387,9 @@ static int run_range(online_run *r, const char *sql, int np, const char *const p
 		 * IMMEDIATE on a busy database) is tried again as a statement
 		 * of the range would be: the copy waits, never fails for it */
 		bool begun = q(r, r->db->drv->begin_write, 0, NULL, NULL) == 0;
-		if (begun && set_wait(r, r->db->drv->lock_wait_local) == 0 && q(r, sql, np, p, &b) == 0 &&
-		    (waiters = lock_waiters(r)) >= 0 && q(r, "COMMIT", 0, NULL, NULL) == 0) {
+		if (begun && set_wait(r, r->db->drv->lock_wait_local, NULL) == 0 &&
+		    q(r, sql, np, p, &b) == 0 && (waiters = lock_waiters(r)) >= 0 &&
+		    q(r, "COMMIT", 0, NULL, NULL) == 0) {
 			double held = dbc_monotonic_ms() - t0;
 			*filled = cli_cell(&b, 0, 0) ? atol(cli_cell(&b, 0, 0)) : 0;
 			snprintf(next, 32, "%s", cli_cell(&b, 0, 1) ? cli_cell(&b, 0, 1) : "0");
@@ -513,7 +529,7 @@ static int run_unit_once(online_run *r, int from, int to, long *rows)
 	bool ax = tx && exclusive_table(r, from, to) != NULL;
 	double t0 = dbc_monotonic_ms();
 	if (tx && (q(r, r->db->drv->begin_write, 0, NULL, NULL) != 0 ||
-	           set_wait(r, r->db->drv->lock_wait_local) != 0))
+	           set_wait(r, r->db->drv->lock_wait_local, NULL) != 0))
 		return -1;
 	int rc = tx ? record_unit(r, from, to) : 0;
 	for (int i = from; rc == 0 && i < to; i++) {
@@ -629,13 +645,41 @@ int cli_online_wait_ms(const cli_opts *o)
 	return o->lock_timeout_s > 0 ? (int)(o->lock_timeout_s * 1000) : 2000;
 }
 
-/* The session's lock_timeout set to it for the whole command, so the lint
- * of the plan sees the timeout --online sets and gives no lock-timeout
- * notice; every step sets it again (SET LOCAL, or SET and RESET). */
-int cli_online_session_wait(cli_db *db, cli_opts *o)
+/* The lock wait --online sets in the transaction just begun (SET LOCAL:
+ * it ends with it), so the lint of the plan read in it sees the timeout
+ * and gives no lock-timeout notice. */
+int cli_online_tx_wait(cli_db *db, cli_opts *o)
 {
 	char sql[96];
-	snprintf(sql, sizeof sql, db->drv->lock_wait_session, cli_online_wait_ms(o));
+	snprintf(sql, sizeof sql, db->drv->lock_wait_local, cli_online_wait_ms(o));
+	return cli_q(db, o, sql, 0, NULL, NULL);
+}
+
+/* Where the engine's waits are the connection's (the driver's
+ * lock_wait_found), the wait as found, in *found; -1: nothing to put
+ * back. */
+int cli_online_waits_found(cli_db *db, cli_opts *o, long *found)
+{
+	cli_rows r = {0};
+	*found = -1;
+	if (!db->drv->lock_wait_found)
+		return 0;
+	if (cli_q(db, o, db->drv->lock_wait_found, 0, NULL, &r) != 0)
+		return -1;
+	if (cli_cell(&r, 0, 0))
+		*found = atol(cli_cell(&r, 0, 0));
+	cli_rows_free(&r);
+	return 0;
+}
+
+/* The wait cli_online_waits_found found put back (run on every path: the
+ * errors before it are said already). */
+int cli_online_waits_restore(cli_db *db, cli_opts *o, long found)
+{
+	if (found < 0)
+		return 0;
+	char sql[96];
+	snprintf(sql, sizeof sql, db->drv->lock_wait_session, (int)found);
 	return cli_q(db, o, sql, 0, NULL, NULL);
 }
 
@@ -861,15 +905,18 @@ static int undo_version(cli_db *db, cli_opts *o, const char *version)
 int cli_undo_online(cli_db *db, cli_opts *o, int *undone)
 {
 	cli_rows v = {0};
+	long found = -1;
 	*undone = 0;
 	if (!db->drv->lock_wait_local)
 		return 0; /* no online migration on this engine */
 	if (cli_q(db, o, db->drv->online_half_done, 0, NULL, &v) != 0)
 		return -1;
-	int rc = 0;
+	int rc = v.nrows ? cli_online_waits_found(db, o, &found) : 0;
 	for (int i = 0; rc == 0 && i < v.nrows; i++)
 		if (cli_cell(&v, i, 0) && (rc = undo_version(db, o, cli_cell(&v, i, 0))) == 0)
 			++*undone;
+	if (v.nrows && cli_online_waits_restore(db, o, found) != 0)
+		rc = -1;
 	cli_rows_free(&v);
 	return rc;
 }

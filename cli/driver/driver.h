@@ -168,8 +168,21 @@ typedef struct cli_driver {
 	 * no online migration). lock_wait_local, a format of the
 	 * milliseconds a lock is waited for in the open transaction (SET LOCAL:
 	 * it ends with the transaction, so a transaction-mode pooler hands no
-	 * setting on); lock_wait_session and lock_wait_reset, the same for a
-	 * statement outside a transaction, and its end. lock_not_granted: the
+	 * setting on). lock_wait_session, the same for a statement outside a
+	 * transaction, with whatever else such a statement runs under (on
+	 * PostgreSQL: a CONCURRENTLY build in one server process, so the
+	 * clients keep the other cores); its one row: the values it found,
+	 * which lock_wait_restore ($1.. that row's cells; NULL: nothing to put
+	 * back per statement) puts back after the statement, on every path.
+	 * lock_wait_found: where lock_wait_local does not end with the
+	 * transaction (SQLite's busy timeout is the connection's), one row,
+	 * the milliseconds the connection waits as found, set again with
+	 * lock_wait_session's format when the command's online work ends
+	 * (NULL: every wait ends with its transaction or statement). Between
+	 * lock_wait_session and lock_wait_restore the server session holds
+	 * the settings: a client killed there leaves them to a pooler's next
+	 * client (docs/migrations.md, "Never a queue behind a lock").
+	 * lock_not_granted: the
 	 * SQLSTATEs of a lock not granted in time or given up, worth a retry
 	 * (space separated). exclusive_lock: the lock name of the plan's steps
 	 * that wait for every session holding the table. lock_holders: the
@@ -187,15 +200,12 @@ typedef struct cli_driver {
 	 * checkpoint's redo point, in bytes, the WAL segment's size,
 	 * max_wal_size in MB, checkpoint_completion_target, and whether no
 	 * checkpoint runs now, as far as the role can see (NULL: an engine without WAL checkpoints,
-	 * never paced by them). online_solo and online_solo_reset: run before
-	 * and after each statement a step runs outside a transaction (a
-	 * CONCURRENTLY build), so the server builds it in one process and the
-	 * clients keep the other cores (NULL: the engine has no such work). */
-	const char *lock_wait_local, *lock_wait_session, *lock_wait_reset, *lock_not_granted;
+	 * never paced by them). */
+	const char *lock_wait_local, *lock_wait_session, *lock_wait_restore, *lock_wait_found;
+	const char *lock_not_granted;
 	const char *exclusive_lock, *lock_holders;
 	const char *online_done_steps, *online_half_done, *online_lock_waiters;
 	const char *online_wal_state;
-	const char *online_solo, *online_solo_reset;
 } cli_driver;
 
 /* The engine's name ("postgresql" or "sqlite"), for output only: the JSON

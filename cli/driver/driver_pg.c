@@ -405,12 +405,21 @@ const cli_driver cli_pg_driver = {
     .published_columns = pg_published_columns,
     .missing_columns = pg_missing_columns,
     .lock_wait_local = "SET LOCAL lock_timeout = '%dms'",
-    .lock_wait_session = "SET lock_timeout = '%dms'",
-    .lock_wait_reset = "RESET lock_timeout",
-    /* a parallel build of an index takes every core of a small machine
-     * for its sort: the clients' latency follows their CPU share */
-    .online_solo = "SET max_parallel_maintenance_workers = 0",
-    .online_solo_reset = "RESET max_parallel_maintenance_workers",
+    /* one statement reads the values and sets them, so the values put
+     * back are the ones this server session had; a parallel build of an
+     * index takes every core of a small machine for its sort: the
+     * clients' latency follows their CPU share, so one process builds it.
+     * The subquery (OFFSET 0: kept a subquery) is read before its filter
+     * sets them. */
+    .lock_wait_session =
+        "SELECT s.l, s.w FROM (SELECT pg_catalog.current_setting('lock_timeout') "
+        "AS l, pg_catalog.current_setting('max_parallel_maintenance_workers') AS w "
+        "OFFSET 0) s WHERE pg_catalog.set_config('lock_timeout', '%dms', false) "
+        "IS NOT NULL AND pg_catalog.set_config("
+        "'max_parallel_maintenance_workers', '0', false) IS NOT NULL",
+    .lock_wait_restore = "SELECT pg_catalog.set_config('lock_timeout', $1, false), "
+                         "pg_catalog.set_config('max_parallel_maintenance_workers', $2, false)",
+    .lock_wait_found = NULL,
     .lock_not_granted = "55P03 40P01",
     .online_done_steps = "SELECT key, value FROM pg_catalog.json_each_text("
                          "dbmigrate_online_done($1)::pg_catalog.json -> $1) "

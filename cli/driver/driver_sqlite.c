@@ -235,10 +235,13 @@ const cli_driver cli_sqlite_driver = {
     .terminate_session = NULL,
     /* a lock is the database's: the busy
      * timeout waits for it, per connection
-     * (no pooler), and no session is named */
+     * (no pooler), and no session is named;
+     * the connection's own is put back when
+     * the command's online work ends */
     .lock_wait_local = "PRAGMA busy_timeout = %d",
     .lock_wait_session = "PRAGMA busy_timeout = %d",
-    .lock_wait_reset = "PRAGMA busy_timeout",
+    .lock_wait_restore = NULL,
+    .lock_wait_found = "PRAGMA busy_timeout",
     .lock_not_granted = DBC_SQLSTATE_LOCK_TIMEOUT,
     .online_done_steps = "SELECT key, value FROM json_each("
                          "dbmigrate_online_done($1), '$.\"' || $1 || '\"') "
