@@ -111,11 +111,7 @@ completed=0 between=0
 for round in $(seq 1 "$kills"); do
   flags=()
   [ $((round % 2)) = 0 ] && flags=(--commit-each)
-  # its sessions' backends look for their client every 10 ms
-  # (client_connection_check_interval): one whose client died ends its
-  # statement there, rolled back, instead of running it to its end first
-  PGOPTIONS="-c client_connection_check_interval=10ms" \
-    setsid "$cli" migrate --quiet --jobs 2 --canary 1 --max-failures 10 "${fleet[@]}" --dir m \
+  setsid "$cli" migrate --quiet --jobs 2 --canary 1 --max-failures 10 "${fleet[@]}" --dir m \
     "${flags[@]}" > out 2> err &
   pid=$!
   # the random delay counts from the fleet's first session, not from the
@@ -125,8 +121,7 @@ for round in $(seq 1 "$kills"); do
   sleep "0.$(printf '%03d' $((RANDOM % 600)))"
   kill -9 -- "-$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
-  # a backend whose client was killed ends its statement (or its check of
-  # the client does): wait for none
+  # a backend whose client was killed ends its statement first: wait for none
   fleet_wait "EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity
     WHERE datname LIKE '${db}\\_%' AND pid <> pg_backend_pid())"
   states=$(all_states) || fail "round $round: a member is not whole"

@@ -24,7 +24,8 @@ check_modes lg1 "the module's capture"
 sqlite3 -cmd ".load $module" app.db "SELECT dbcare_set('backup.log.dir', '')" >/dev/null
 "$cli" log lg2 --db sqlite:app.db --module "$module" --segment-interval 1s --run-for 2s > log.out 2>&1 &
 pid=$!
-for i in 1 2 3 4 5; do sqlite3 app.db "INSERT INTO s VALUES ('y$i')"; sleep 0.3; done
+# an application's writes beside the log, waiting on its locks as one does
+for i in 1 2 3 4 5; do sqlite3 -cmd ".timeout 10000" app.db "INSERT INTO s VALUES ('y$i')"; sleep 0.3; done
 wait "$pid" || fail "dbcare log: $(cat log.out)"
 ls lg2/log-*.json > /dev/null 2>&1 || fail "dbcare log closed no segment: $(ls lg2)"
 check_modes lg2 "dbcare log"
