@@ -56,6 +56,23 @@ export DBCARE_SQLITE_MODULE="$module"
 trap test_limit_abandon EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# The matrix: other SQLite versions and distributions' builds (its tests
+# are named matrix/..., selected by DBC_ONLY like any; its downloads and
+# builds cached under build/, maybe made ahead by run_tests.sh), run once:
+# by the first share after its script tests, or by a later share of the
+# pool that comes to it first, before its own (a share that joins the pool
+# late takes this one long piece while script tests are left to divide,
+# so the shares still end together).
+run_matrix() {
+  [ -n "${DBC_SHARE_POOL:-}" ] || in_share matrix/ || return 0
+  claimed matrix/ || return 0
+  test/harness/build_step.sh sqlite-matrix test/harness/sqlite_matrix.sh "$module.so" "$out_dir/matrix" || status=1
+  # The matrix printed each of its own tests' seconds: the next test's
+  # count starts here, not at the last script test (python/test_load
+  # showed the whole matrix's time as its own).
+  DBC_LAST_NS=$(date +%s%N)
+}
+[ "${DBC_SHARE_FROM_END:-}" != 1 ] || run_matrix
 for script in $(share_order test/script/sqlite_*.sh); do
   [ -f "$script" ] || continue
   name=$(basename "$script" .sh)
@@ -67,17 +84,7 @@ for script in $(share_order test/script/sqlite_*.sh); do
   fi
 done
 
-# The matrix: other SQLite versions and distributions' builds (its tests
-# are named matrix/..., selected by DBC_ONLY like any; its downloads and
-# builds cached under build/, maybe made ahead by run_tests.sh), in the
-# share that has the matrix/... names.
-if in_share matrix/; then
-  test/harness/build_step.sh sqlite-matrix test/harness/sqlite_matrix.sh "$module.so" "$out_dir/matrix" || status=1
-fi
-# The matrix printed each of its own tests' seconds: the next test's count
-# starts here, not at the last script test (python/test_load showed the
-# whole matrix's time as its own).
-DBC_LAST_NS=$(date +%s%N)
+[ "${DBC_SHARE_FROM_END:-}" = 1 ] || run_matrix
 
 # Proves the module loads outside the sqlite3 shell. Debian's python3 is used
 # because other builds may leave out enable_load_extension.
