@@ -326,6 +326,13 @@ static int container(dbc_js_builder *b, const JsonbContainer *c, unsigned *entri
  * or a number's Numeric (both int-aligned where they start so).
  */
 
+/* The ref of container c, an object's or an array's by its header. */
+static inline dbc_js_ref container_ref(const JsonbContainer *c)
+{
+	return (dbc_js_ref){.at = c,
+	                    .kind = (c->header & JB_FOBJECT) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
+}
+
 /* The ref of entry e, whose data is [start, end) of the data area at data. */
 static inline dbc_js_ref entry_ref(const char *data, JEntry e, uint32 start, uint32 end)
 {
@@ -340,11 +347,8 @@ static inline dbc_js_ref entry_ref(const char *data, JEntry e, uint32 start, uin
 		return (dbc_js_ref){.kind = DBC_JS_REF_TRUE};
 	case JENTRY_ISNULL:
 		return (dbc_js_ref){.kind = DBC_JS_REF_NULL};
-	case JENTRY_ISCONTAINER: {
-		const JsonbContainer *c = (const JsonbContainer *)(data + INTALIGN(start));
-		return (dbc_js_ref){
-		    .at = c, .kind = (c->header & JB_FOBJECT) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
-	}
+	case JENTRY_ISCONTAINER:
+		return container_ref((const JsonbContainer *)(data + INTALIGN(start)));
 	default:
 		elog(ERROR, "dbcare: unexpected jsonb entry type 0x%x", (unsigned)(e & JENTRY_TYPEMASK));
 		return (dbc_js_ref){0};
@@ -485,8 +489,7 @@ static dbc_js_ref document_ref(const Jsonb *jb)
 	if (JsonContainerIsScalar(root))
 		return entry_ref((const char *)&root->children[1], root->children[0], 0,
 		                 entry_end(0, root->children[0]));
-	return (dbc_js_ref){.at = root,
-	                    .kind = (root->header & JB_FOBJECT) ? DBC_JS_REF_OBJECT : DBC_JS_REF_ARRAY};
+	return container_ref(root);
 }
 
 static const dbc_js_access layout_access = {
