@@ -3,13 +3,13 @@
 # DBC_SUITES selects suites (default: "sqlite unit journeys pg pg_asan asan valgrind fuzz"). Each suite appends
 # "PASS <suite>/<test>" or "FAIL <suite>/<test>" lines to $DBC_RESULTS.
 #
-# The suites run in three lanes at once (DBC_LANES=2 keeps the pg suite in
-# one lane and the sqlite suite whole, DBC_LANES=1 runs the suites one after
-# the other): the PostgreSQL lane (pg, then pg_asan), the pg suite's second
-# lane (its second share, below, on a second throwaway cluster of its own)
-# and the lane of everything else, the sqlite suite first (its first share:
-# the second goes to the first lane done with its own suites). A
-# PostgreSQL test at stock settings spends
+# The suites run in four lanes at once (DBC_LANES=N sets the number; 2
+# keeps the pg suite in one lane and the sqlite suite whole, 1 runs the
+# suites one after the other): the PostgreSQL lane (pg's first share, then
+# pg_asan), a lane for each of the pg suite's other shares (below, each on
+# a throwaway cluster of its own) and the lane of everything else, the
+# sqlite suite first (its first share: the others go to the lanes done with
+# their own suites). A PostgreSQL test at stock settings spends
 # much of its time waiting (fsync at every commit, sessions waiting for each
 # other, a kill loop's sleeps), which the other lanes fill; on two cores the
 # suite takes about as long as its longest lane. A lane that ends early does
@@ -17,7 +17,7 @@
 # lanes it follows (each suite runs once, in whichever lane claims it
 # first), and the fuzz suite, the last, runs as many targets at once as
 # there are cores not held by another running lane. Each output line is
-# prefixed with its lane ([pg], [p2] or [..]); each suite records into a
+# prefixed with its lane ([pg], [p2], [p3] or [..]); each suite records into a
 # file of its own, added to the run's results when it ends. An interrupted
 # run (INT, TERM; with one lane, Ctrl-C) stops its lanes and every server
 # of its scratch directory (the pg and pg_asan suites').
@@ -75,16 +75,16 @@ trap 'exit 143' TERM
 # A suite's share is this run's to give (run_suite), never inherited.
 unset DBC_SHARE DBC_SHARE_IN DBC_SHARE_OUT DBC_SHARE_POOL DBC_SHARE_FROM_END
 
-# The pg and sqlite suites each run in two shares at once when there are
-# three lanes: the second share (a second throwaway cluster of its own for
-# pg) takes script tests only, the first everything else too, and both take
-# their script tests from one pool, the first share from the front and the
-# second from the back (test/harness/select.sh), so the two end within a
-# test of each other whatever each test costs on the day. The sqlite
-# suite's second share comes right after its first in every lane's order:
-# the first lane done with its own suites (most often a PostgreSQL lane)
-# joins the sqlite lane on the tests it has not reached. Each test runs
-# once; the servers a test starts itself take free ports in its own
+# The pg and sqlite suites each run in shares at once when there are
+# three lanes or more (pg one a lane but the other lane's, sqlite one a
+# lane): a later share (a throwaway cluster of its own for pg) takes script
+# tests only, the first everything else too, and all take their script
+# tests from one pool, the first share from the front and the others from
+# the back (test/harness/select.sh), so they end within a test of each
+# other whatever each test costs on the day. The sqlite suite's later
+# shares come last in every lane's order: each lane done with its own
+# suites joins the sqlite lane on the tests it has not reached. Each test
+# runs once; the servers a test starts itself take free ports in its own
 # directory.
 run_suite() { # suite[:share]
   local suite=${1%%:*} script results
@@ -130,13 +130,25 @@ run_lane() { # lane suites...
 # The lanes' own suites. The other lane's longest suite (sqlite) comes
 # first: it is the run's longest stretch of one lane; the short ones after
 # it are taken by the PostgreSQL lanes once theirs are done.
-lanes=${DBC_LANES:-3}
+lanes=${DBC_LANES:-4}
+# With three lanes or more, every lane but the other one starts on a share
+# of the pg suite: pg:1 in the PostgreSQL lane, pg:2, pg:3, ... each in a
+# lane of its own (pg_more).
+pg_shares=1
+[ "$lanes" -lt 3 ] || pg_shares=$((lanes - 1))
 pg_lane=()
-pg2_lane=()
+pg_more=()
 other_lane=()
 for suite in ${DBC_SUITES:-sqlite unit journeys pg pg_asan asan valgrind fuzz}; do
   case $suite in
-  pg) if [ "$lanes" -ge 3 ]; then pg_lane+=(pg:1) pg2_lane+=(pg:2); else pg_lane+=(pg); fi ;;
+  pg)
+    if [ "$pg_shares" -gt 1 ]; then
+      pg_lane+=(pg:1)
+      for ((share = 2; share <= pg_shares; share++)); do pg_more+=("pg:$share"); done
+    else
+      pg_lane+=(pg)
+    fi
+    ;;
   pg_asan) pg_lane+=("$suite") ;;
   *) other_lane+=("$suite") ;;
   esac
@@ -151,7 +163,12 @@ if [ "$lanes" -ge 3 ] && [ ${#pg_lane[@]} -gt 0 ]; then
   suites=("${other_lane[@]}")
   other_lane=()
   for suite in "${suites[@]}"; do
-    if [ "$suite" = sqlite ]; then other_lane+=(sqlite:1) last+=(sqlite:2 sqlite:3); else other_lane+=("$suite"); fi
+    if [ "$suite" = sqlite ]; then
+      other_lane+=(sqlite:1)
+      for ((share = 2; share <= lanes; share++)); do last+=("sqlite:$share"); done
+    else
+      other_lane+=("$suite")
+    fi
   done
 fi
 
@@ -208,18 +225,19 @@ start_lane() { # prefix lane suites...
   lane_groups+=("$(jobs -p %+)")
   set +m
 }
-if [ "$lanes" = 1 ] || [ $((${#pg_lane[@]} + ${#pg2_lane[@]} + ${#other_lane[@]})) = 1 ]; then
-  run_lane all "${other_lane[@]}" "${pg_lane[@]}" "${pg2_lane[@]}" "${last[@]}" 2>&1 | tee -a "$lanes_log"
+if [ "$lanes" = 1 ] || [ $((${#pg_lane[@]} + ${#pg_more[@]} + ${#other_lane[@]})) = 1 ]; then
+  run_lane all "${other_lane[@]}" "${pg_lane[@]}" "${pg_more[@]}" "${last[@]}" 2>&1 | tee -a "$lanes_log"
 else
   start_prebuild
   # Once its own suites are done, a PostgreSQL lane takes the remaining
-  # ones of the lanes after it in this order (the second lane pg_asan
-  # first), the other lane only its own; every lane the sqlite suite's
-  # later shares last.
+  # ones of the lanes after it in this order (the pg suite's other lanes
+  # pg_asan first), the other lane only its own; every lane the sqlite
+  # suite's later shares last.
   [ ${#pg_lane[@]} = 0 ] ||
     start_lane '[pg]' pg "${pg_lane[@]}" "${other_lane[@]}" "${last[@]}"
-  [ ${#pg2_lane[@]} = 0 ] ||
-    start_lane '[p2]' pg2 "${pg2_lane[@]}" "${pg_lane[@]}" "${other_lane[@]}" "${last[@]}"
+  for share in "${pg_more[@]}"; do
+    start_lane "[p${share#pg:}]" "pg${share#pg:}" "$share" "${pg_lane[@]}" "${other_lane[@]}" "${last[@]}"
+  done
   [ ${#other_lane[@]} = 0 ] || start_lane '[..]' other "${other_lane[@]}" "${last[@]}"
   wait "${lane_pids[@]}"
   lane_groups=()
