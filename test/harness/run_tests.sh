@@ -3,9 +3,10 @@
 # DBC_SUITES selects suites (default: "sqlite unit journeys pg pg_asan asan valgrind fuzz"). Each suite appends
 # "PASS <suite>/<test>" or "FAIL <suite>/<test>" lines to $DBC_RESULTS.
 #
-# The suites run in four lanes at once (DBC_LANES=N sets the number; 2
-# keeps the pg suite in one lane and the sqlite suite whole, 1 runs the
-# suites one after the other): the PostgreSQL lane (pg's first share, then
+# The suites run in three lanes at once (DBC_LANES=N sets the number: a
+# fourth made the whole run slower on two cores; 2 keeps the pg suite in
+# one lane and the sqlite suite whole, 1 runs the suites one after the
+# other): the PostgreSQL lane (pg's first share, then
 # pg_asan), a lane for each of the pg suite's other shares (below, each on
 # a throwaway cluster of its own) and the lane of everything else, the
 # sqlite suite first (its first share: the others go to the lanes done with
@@ -130,7 +131,7 @@ run_lane() { # lane suites...
 # The lanes' own suites. The other lane's longest suite (sqlite) comes
 # first: it is the run's longest stretch of one lane; the short ones after
 # it are taken by the PostgreSQL lanes once theirs are done.
-lanes=${DBC_LANES:-4}
+lanes=${DBC_LANES:-3}
 # With three lanes or more, every lane but the other one starts on a share
 # of the pg suite: pg:1 in the PostgreSQL lane, pg:2, pg:3, ... each in a
 # lane of its own (pg_more).
