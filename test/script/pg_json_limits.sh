@@ -79,8 +79,10 @@ timed() { # $1 label, $2 statement: must end with 57014 soon after 300 ms,
   # $4: the backend CPU ms of the argument's own building, which no
   # interrupt stops (the timeout can fire in it: then the check is stopped
   # as it starts)
-  local t0 t1 c0 c1 out ms cpu_ms start=300
-  [ "${4:-0}" -le 300 ] || start=$4
+  local t0 t1 c0 c1 out ms cpu_ms start=300 slack=300
+  # the argument's building varies from run to run on a loaded machine
+  # (under ASan by a third of it, seen): a quarter of it more is allowed
+  [ "${4:-0}" -le 300 ] || { start=$4 && slack=$((300 + $4 / 4)); }
   s "SET statement_timeout = '300ms';" >/dev/null
   c0=$(cpu); t0=$(date +%s%N)
   out=$(s "$2")
@@ -95,7 +97,7 @@ timed() { # $1 label, $2 statement: must end with 57014 soon after 300 ms,
   echo "ok $1: ${ms} ms, ${cpu_ms} ms of backend CPU"
   # on a loaded machine the wall clock says little: then the backend's CPU
   # after the timeout (its total less the 300 ms before it) must be small
-  if [ "$ms" -gt 1500 ] && [ $((cpu_ms - start)) -gt 300 ]; then
+  if [ "$ms" -gt 1500 ] && [ $((cpu_ms - start)) -gt "$slack" ]; then
     fail "$1: ended after $ms ms, $cpu_ms ms of backend CPU"
   fi
 }
@@ -106,9 +108,13 @@ timed "fan-out, errors" "SELECT count(*) FROM fan f, docs d, dbjson_errors(f.d, 
 chmod 755 "$work" && chmod 644 "$work/big.json"
 # the file's reading alone, its CPU measured as the statement's (ASan's
 # build reads it slower than the timeout on a loaded machine)
-c0=$(cpu)
-s "SELECT octet_length(pg_read_file('$work/big.json'));" >/dev/null
-read_ms=$((($(cpu) - c0) * 1000 / hz))
+read_ms=0
+for _ in 1 2; do # the larger of two reads
+  c0=$(cpu)
+  s "SELECT octet_length(pg_read_file('$work/big.json'));" >/dev/null
+  c1=$((($(cpu) - c0) * 1000 / hz))
+  [ "$c1" -le "$read_ms" ] || read_ms=$c1
+done
 echo "ok: the file read alone: ${read_ms} ms of backend CPU"
 timed "big text document" "SELECT dbjson_valid(pg_read_file('$work/big.json'), '{\"items\": {\"items\": {\"not\": {\"type\": \"object\", \"required\": [\"nope\"]}}}}');" "" "$read_ms"
 [ "$(s "SELECT dbjson_valid('[\"x\"]', schema) FROM docs WHERE name = 'fanschema';")" = t ] \
