@@ -233,7 +233,7 @@ def template(mode):
     c.close()
     return path
 
-EXPIRING = re.compile(r"\s*(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TEMP|ROLLBACK\s+TO)", re.I)
+EXPIRING = re.compile(r"\s*(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TEMP|ROLLBACK\s+TO|ANALYZE|PRAGMA\s+optimize)", re.I)
 trials = bad = advised_gaps = 0
 lost = []
 def trial(tpl, mode, sql, in_txn, how, ops, k):

@@ -402,7 +402,7 @@ def trial(tpl, call, ref, cells, how, k, label):
 
 # a thread's interrupt, at these fractions of the call's uninterrupted time
 THREAD_AT = (0.5,) if POINTS != "all" and int(POINTS) <= 3 else (0.1, 0.3, 0.5, 0.7, 0.9)
-EXPIRING = re.compile(r"\s*(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TEMP|ROLLBACK\s+TO)", re.I)
+EXPIRING = re.compile(r"\s*(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TEMP|ROLLBACK\s+TO|ANALYZE|PRAGMA\s+optimize)", re.I)
 advised = [0]
 
 
