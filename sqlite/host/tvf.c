@@ -43,7 +43,7 @@ static void append_columns(sqlite3_str *s, const dbc_api_column *cols, int n, co
 static int tvf_connect(sqlite3 *db, void *paux, int argc, const char *const *argv,
                        sqlite3_vtab **out, char **err)
 {
-	(void)argc, (void)argv, (void)err;
+	(void)argc, (void)argv;
 	tvf_aux *aux = paux;
 	sqlite3_str *s = sqlite3_str_new(db);
 	bool first = true;
@@ -56,8 +56,16 @@ static int tvf_connect(sqlite3 *db, void *paux, int argc, const char *const *arg
 		return SQLITE_NOMEM;
 	int rc = sqlite3_declare_vtab(db, ddl);
 	sqlite3_free(ddl);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		/* SQLite's own "vtable constructor failed" would name no cause: an
+		 * interrupt that lands in the declaration is said as every call says
+		 * one */
+		*err = rc == SQLITE_INTERRUPT
+		           ? sqlite3_mprintf("dbcare: interrupted")
+		           : sqlite3_mprintf("dbcare: %s: cannot declare its columns: %s", aux->fn->name,
+		                             sqlite3_errstr(rc));
 		return rc;
+	}
 	/* Reachable only from top-level SQL, never from a hostile schema's views
 	 * or triggers. */
 	sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
