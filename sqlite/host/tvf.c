@@ -57,13 +57,9 @@ static int tvf_connect(sqlite3 *db, void *paux, int argc, const char *const *arg
 	int rc = sqlite3_declare_vtab(db, ddl);
 	sqlite3_free(ddl);
 	if (rc != SQLITE_OK) {
-		/* SQLite's own "vtable constructor failed" would name no cause: an
-		 * interrupt that lands in the declaration is said as every call says
-		 * one */
-		*err = rc == SQLITE_INTERRUPT
-		           ? sqlite3_mprintf("dbcare: interrupted")
-		           : sqlite3_mprintf("dbcare: %s: cannot declare its columns: %s", aux->fn->name,
-		                             sqlite3_errstr(rc));
+		/* SQLite's own "vtable constructor failed" would name no cause (an
+		 * interrupt that lands in the declaration, most often) */
+		*err = sqlite3_mprintf("dbcare: %s: %s", aux->fn->name, sqlite3_errstr(rc));
 		return rc;
 	}
 	/* Reachable only from top-level SQL, never from a hostile schema's views

@@ -77,8 +77,8 @@ trap 'exit 143' TERM
 unset DBC_SHARE DBC_SHARE_IN DBC_SHARE_OUT DBC_SHARE_POOL DBC_SHARE_FROM_END
 
 # The pg and sqlite suites each run in shares at once when there are
-# three lanes or more (pg one a lane but the other lane's, sqlite one a
-# lane): a later share (a throwaway cluster of its own for pg) takes script
+# three lanes or more (pg in one share fewer than there are lanes, sqlite
+# in one a lane): a later share (a throwaway cluster of its own for pg) takes script
 # tests only, the first everything else too, and all take their script
 # tests from one pool, the first share from the front and the others from
 # the back (test/harness/select.sh), so they end within a test of each

@@ -124,10 +124,12 @@ for mode in ("delete", "wal"):
     print(f"{mode}: ok")
 PY
 
-"$py" - "$mod" "$work" <<'PY'
+"$py" - "$mod" "$work" "$(cd "$(dirname "$0")/lib" && pwd)" <<'PY'
 import itertools, operator, os, re, shutil, sqlite3, sys, threading, time
 
 mod, work = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+from sqlite_expiring import EXPIRING
 os.chdir(work)  # where dbbackup_create's relative path lands
 t_start = time.time()
 # No budget for the whole sweep (its time follows the machine's load); a
@@ -233,7 +235,6 @@ def template(mode):
     c.close()
     return path
 
-EXPIRING = re.compile(r"\s*(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TEMP|ROLLBACK\s+TO|ANALYZE|PRAGMA\s+optimize)", re.I)
 trials = bad = advised_gaps = 0
 lost = []
 def trial(tpl, mode, sql, in_txn, how, ops, k):
@@ -297,8 +298,7 @@ def trial(tpl, mode, sql, in_txn, how, ops, k):
     # The one moment SQLite's public API leaves no way out of
     # (docs/security.md, "an interrupt while dbcare rolls its own
     # transaction back"): sqlite3_interrupt lands as a statement that
-    # expires every prepared one returns -- CREATE INDEX, a TEMP trigger
-    # (a part's first use makes them), or a ROLLBACK TO over DDL. SQLite
+    # expires every prepared one returns (lib/sqlite_expiring.py). SQLite
     # documents both halves: an interrupt stops every statement begun
     # until the caller's statement ends, and an expired statement is
     # compiled again before it runs, which the interrupt stops too; so the

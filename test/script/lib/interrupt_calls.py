@@ -9,6 +9,8 @@ the suite, more in the long tier, "all" for every VM step), DBC_INTERRUPT_SEED
 to sweep), DBC_INTERRUPT_LIST=1 (print each call's reference run and stop)."""
 import itertools, operator, os, random, re, shutil, sqlite3, sys, threading, time
 
+from sqlite_expiring import EXPIRING
+
 mod, work = sys.argv[1], sys.argv[2]
 POINTS = os.environ.get("DBC_INTERRUPTS", "2")
 SEED = int(os.environ.get("DBC_INTERRUPT_SEED", str(int(time.time()) % 100000)))
@@ -352,11 +354,11 @@ def trial(tpl, call, ref, cells, how, k, label):
         if "ROLLBACK" in err:
             # The one moment SQLite leaves no way out of (txn_guard.c,
             # docs/security.md): an interrupt that lands as a statement
-            # expiring every prepared one (CREATE INDEX, a TEMP trigger, a
-            # ROLLBACK TO over DDL) returns, before dbcare has prepared its
-            # way out again. Allowed there only: the last statement the
-            # call began must be such a one. A progress handler that asks
-            # to stop leaves statements to prepare: never there.
+            # expiring every prepared one (lib/sqlite_expiring.py) returns,
+            # before dbcare has prepared its way out again. Allowed there
+            # only: the last statement the call began must be such a one. A
+            # progress handler that asks to stop leaves statements to
+            # prepare: never there.
             last = r.last_statement()
             if how == "progress" or not EXPIRING.match(last):
                 fail(f"{label}: the error asks for a ROLLBACK, after {last[:80]!r}: {err}")
@@ -402,7 +404,6 @@ def trial(tpl, call, ref, cells, how, k, label):
 
 # a thread's interrupt, at these fractions of the call's uninterrupted time
 THREAD_AT = (0.5,) if POINTS != "all" and int(POINTS) <= 3 else (0.1, 0.3, 0.5, 0.7, 0.9)
-EXPIRING = re.compile(r"\s*(CREATE\s+(UNIQUE\s+)?INDEX|CREATE\s+TEMP|ROLLBACK\s+TO|ANALYZE|PRAGMA\s+optimize)", re.I)
 advised = [0]
 
 
