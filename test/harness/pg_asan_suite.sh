@@ -5,15 +5,7 @@
 # pg_suite.sh's private installation in place of the normal build, and the
 # postmaster starts with the sanitizer runtime preloaded (postgres itself is
 # not instrumented; the module's memory errors are what is looked for). The
-# tests of the parts that handle rows and documents in bulk run on it: the
-# audit trail, retention and soft delete, the JSON Schema validators and the
-# migration runner's rename log as the generator follows it
-# (their pg_regress, pgTAP and script tests; the crash tests, which kill
-# backends on purpose, the many-session concurrency tests, which cost the
-# most under the sanitizer, and the scale tier (pg_scale_*: the same code
-# at 10^5 rows, a speed and size check; the spill past work_mem is driven
-# here by pg_audit_spilled_statement and pg_audit_big) run in the pg suite
-# and are left out).
+# tests it runs: test/harness/pg_asan_tests.sh.
 #
 # A test fails as usual; besides, the suite fails when a sanitizer wrote a
 # report (one file per process, in a directory of its own: a backend's report
@@ -50,8 +42,9 @@ export DBC_PG_MODULE=build/pg_asan/src/dbcare.so
 export DBC_PG_SERVER_ENV="LD_PRELOAD=$libasan:$(pwd)/build/pg_asan/nls_shim.so \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0:log_path=$reports/asan \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$reports/ubsan"
-export DBC_PG_FILTER='audit|retain|softdelete|purge|json|generate_recorded|generate_hostile'
-export DBC_PG_EXCLUDE='crash|concurrency|/pg_scale_'
+. test/harness/pg_asan_tests.sh
+export DBC_PG_FILTER=$PG_ASAN_FILTER
+export DBC_PG_EXCLUDE=$PG_ASAN_EXCLUDE
 status=0
 test/harness/pg_suite.sh || status=1
 

@@ -16,7 +16,9 @@
 # DBC_PG_EXCLUDE one of names to leave out. DBC_SHARE_IN, DBC_SHARE_POOL
 # and DBC_SHARE_FROM_END make run_tests.sh's two shares of the suite
 # (test/harness/select.sh), so a caller's filter still applies within
-# each share.
+# each share. DBC_PG_LEFT_TO_ASAN=1 (run_tests.sh, in a run that has the
+# pg_asan suite too) leaves the script tests that suite runs to it
+# (test/harness/pg_asan_tests.sh).
 # DBC_PG_SCRIPTS_FROM=DIR runs
 # only DIR's pg_*.sh on the cluster, recorded as TAG + name (no golden
 # files, no pgTAP): the journeys suite's PostgreSQL half.
@@ -274,9 +276,16 @@ fi
 # sessions, pg_dump or psql scripts. They get PG_BIN (the private binaries);
 # PGHOST, PGPORT and PGUSER are already exported.
 . test/harness/test_limit.sh
+. test/harness/pg_asan_tests.sh
 for script in $(share_order "${SCRIPTS_FROM:-test/script}"/pg_*.sh); do
 	[ -e "$script" ] || continue
 	name=$(basename "$script" .sh)
+	# in a run whose pg_asan suite runs it (run_tests.sh), run there only
+	# (test/harness/pg_asan_tests.sh): before selected, which claims it
+	if [ "${DBC_PG_LEFT_TO_ASAN:-}" = 1 ] && [ -z "$TAG$SCRIPTS_FROM" ] &&
+		pg_asan_runs "script/$name" "$script"; then
+		continue
+	fi
 	# as in the other sections, "script/NAME"; a journey, by its result's name
 	if [ -n "$SCRIPTS_FROM" ]; then selected "$TAG$name" || continue; else selected "script/$name" || continue; fi
 	if run_limited "$TMP/$name.log" "$script" PG_BIN="$PBIN"; then

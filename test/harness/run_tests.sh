@@ -73,8 +73,9 @@ stop_run() {
 trap 'stop_run; rm -rf "$DBC_RESULTS" "$claims" "$DBC_LANES_DIR" "$lanes_log" "$scratch"' EXIT
 trap 'echo "run_tests: interrupted, stopping the lanes" >&2; exit 130' INT
 trap 'exit 143' TERM
-# A suite's share is this run's to give (run_suite), never inherited.
-unset DBC_SHARE DBC_SHARE_IN DBC_SHARE_OUT DBC_SHARE_POOL DBC_SHARE_FROM_END
+# A suite's share, and what the pg suite leaves to pg_asan, are this
+# run's to give (run_suite), never inherited.
+unset DBC_SHARE DBC_SHARE_IN DBC_SHARE_OUT DBC_SHARE_POOL DBC_SHARE_FROM_END DBC_PG_LEFT_TO_ASAN
 
 # The pg and sqlite suites each run in shares at once when there are
 # three lanes or more (pg in one share fewer than there are lanes, sqlite
@@ -110,6 +111,11 @@ run_suite() { # suite[:share]
   results=$(mktemp)
   env+=(DBC_RESULTS="$results")
   case $suite in pg | pg_asan) env+=(TMPDIR="$scratch") ;; esac
+  # A whole run's pg suite leaves to pg_asan the script tests pg_asan runs
+  # (test/harness/pg_asan_tests.sh); a run of a few tests (DBC_ONLY) runs
+  # them on both builds.
+  [ "$suite" != pg ] || [ -n "${DBC_ONLY:-}" ] || [[ " $suites_run " != *" pg_asan "* ]] ||
+    env+=(DBC_PG_LEFT_TO_ASAN=1)
   if ! env "${env[@]}" "$script"; then
     grep -q '^FAIL ' "$results" || echo "FAIL $suite/suite-exit-status" >> "$results"
   fi
@@ -132,6 +138,7 @@ run_lane() { # lane suites...
 # first: it is the run's longest stretch of one lane; the short ones after
 # it are taken by the PostgreSQL lanes once theirs are done.
 lanes=${DBC_LANES:-3}
+suites_run=${DBC_SUITES:-sqlite unit journeys pg pg_asan asan valgrind fuzz}
 # With three lanes or more, every lane but the other one starts on a share
 # of the pg suite: pg:1 in the PostgreSQL lane, pg:2, pg:3, ... each in a
 # lane of its own (pg_more).
@@ -140,7 +147,7 @@ pg_shares=1
 pg_lane=()
 pg_more=()
 other_lane=()
-for suite in ${DBC_SUITES:-sqlite unit journeys pg pg_asan asan valgrind fuzz}; do
+for suite in $suites_run; do
   case $suite in
   pg)
     if [ "$pg_shares" -gt 1 ]; then

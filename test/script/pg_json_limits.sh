@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# dbcare-test-plain-too: its memory bound is the plain module's (printed only under the sanitizer)
 # dbjson_* on PostgreSQL at the limits of issue #36 item 14:
 # - depth: a jsonb of 10,000 nested arrays (jsonb holds about 14,000 at the
 #   default max_stack_depth) is a document, through jsonb, json and text;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# dbcare-test-plain-too: 6 rounds of terminations on the plain module, 3 under the sanitizer
 # Archives in another database reached through postgres_fdw
 # (docs/retention.md, "Archives in an attached database"): the archive
 # database's dbcare.retain_archive imported as a foreign table, and
