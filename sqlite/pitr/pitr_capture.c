@@ -981,15 +981,44 @@ int pitr_capture_start(pitr_capture *c)
 	return c->started ? 0 : -1;
 }
 
+/* A stop's reads without the write lock (a writer holds it): at most
+ * this many, while each finds commits. */
+#define STOP_READS 3
+
+/* The last copy at a stop: every commit of the WAL into the log, and the
+ * log covering a moment after the last of them (with no writer about, a
+ * stop leaves no commit outside its stretches: restore --to-time latest
+ * has them all). One read without the write lock marks its commits seen
+ * late, and a stop that came while a poll slept between its read and its
+ * time (a capture descheduled there) would find the commits made
+ * meanwhile and end the log on them: the stretch would end at the poll
+ * before. So the WAL is read under the write lock when no writer holds it
+ * now (pitr_capture_fence: writers wait for that copy only); else again
+ * without it while a read finds commits (the next that finds none
+ * vouches for them), STOP_READS reads at most. */
+static void copy_at_stop(pitr_capture *c)
+{
+	int fenced = pitr_capture_fence(c);
+	if (fenced == 0)
+		pitr_capture_unfence(c);
+	if (fenced != 1)
+		return;
+	copy_arg a = {.commits = 1};
+	for (int i = 0; i < STOP_READS && (a.commits > 0 || a.partial); i++) {
+		a = (copy_arg){.c = c};
+		if (advance(c, &a) != 0)
+			return;
+	}
+}
+
 void pitr_capture_stop(pitr_capture *c)
 {
-	copy_arg a = {.c = c};
 	c->saw_commits = true; /* a last heartbeat: how far the log reaches */
 	c->progress_ms = 0;
 	if (c->base_stop)
 		c->base_stop(c);
 	if (c->started && c->held >= 0)
-		advance(c, &a);
+		copy_at_stop(c);
 	pitr_seg_close(c);
 	for (int i = 0; i < 2; i++)
 		sqlite3_close_v2(c->rd[i]);
