@@ -15,10 +15,7 @@ import os, sqlite3, subprocess, threading, time
 from pitr_test import *
 cli, module, work = args()
 db, log, con = app_with_log(work, None)
-err = open(os.path.join(work, "capture.err"), "w")
-p = subprocess.Popen([cli, "log", log, "--sleep-ms", "20", "--db", "sqlite:" + db, "--module", module],
-                     stderr=err)
-wait_capture_ready_in(p, err.name)
+p, err = start_capture(cli, module, work, db, log, 20)
 con.execute("INSERT INTO t (v) VALUES ('first')")
 wait_restorable(cli, module, log, now_ms(), 60, p)
 
@@ -57,7 +54,7 @@ if not late or len(near) * 3 < len(late) * 2:
 during = [t for t in seen if spans[0][1] < parse(t) / 1000 < spans[-1][0]]
 if len(during) < 3: fail("log status vouched for %d moments during the writes: %s" % (len(during), seen), p)
 p.terminate()
-if p.wait() != 0: fail("capture: " + open(err.name).read())
+if p.wait() != 0: fail("capture: " + open(err).read())
 for i, t in enumerate(during[-3:]):
     at = parse(t) / 1000
     made = 1 + sum(1 for _, end in spans if end < at)      # surely before it

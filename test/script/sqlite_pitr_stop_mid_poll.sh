@@ -15,18 +15,14 @@ import os, signal, sqlite3, subprocess, time
 from pitr_test import *
 cli, module, work = args()
 db, log, con = app_with_log(work, None)
-err = open(os.path.join(work, "capture.err"), "w")
-env = dict(os.environ, DBCARE_TEST_SCAN_PAUSE_MS="500")
-p = subprocess.Popen([cli, "log", log, "--sleep-ms", "10", "--db", "sqlite:" + db, "--module", module],
-                     stderr=err, env=env)
-wait_capture_ready_in(p, err.name)
+p, err = start_capture(cli, module, work, db, log, 10, DBCARE_TEST_SCAN_PAUSE_MS="500")
 time.sleep(0.3)
 commits = 20
 for i in range(commits):  # a few ms: most likely inside one poll's pause
     con.execute("INSERT INTO t (v) VALUES (?)", ("r%d" % i,))
 con.close()
 p.send_signal(signal.SIGTERM)
-if p.wait(timeout=60) != 0: fail("capture: " + open(err.name).read())
+if p.wait(timeout=60) != 0: fail("capture: " + open(err).read())
 out = os.path.join(work, "r.db")
 r = run(cli, module, "restore", "--to-time", "latest", log, "--db", "sqlite:" + out)
 if r.returncode != 0: fail("restore latest: " + r.stderr)

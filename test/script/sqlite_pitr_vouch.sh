@@ -13,11 +13,7 @@ import os, sqlite3, subprocess, time
 from pitr_test import *
 cli, module, work = args()
 db, log, con = app_with_log(work, None)
-err = open(os.path.join(work, "capture.err"), "w")
-env = dict(os.environ, DBCARE_TEST_SCAN_PAUSE_MS="150")
-p = subprocess.Popen([cli, "log", log, "--sleep-ms", "20", "--db", "sqlite:" + db, "--module", module],
-                     stderr=err, env=env)
-wait_capture_ready_in(p, err.name)
+p, err = start_capture(cli, module, work, db, log, 20, DBCARE_TEST_SCAN_PAUSE_MS="150")
 moments = []
 for i in range(6):
     time.sleep(0.05 * i)  # lands at other places of the polls' pauses
@@ -27,7 +23,7 @@ for i in range(6):
     wait_restorable(cli, module, log, t, 60, p)  # vouched for before the next commit
     moments.append((t, i + 1))
 p.terminate()
-if p.wait() != 0: fail("capture: " + open(err.name).read())
+if p.wait() != 0: fail("capture: " + open(err).read())
 for t, n in moments:
     out = os.path.join(work, "r%d.db" % n)
     r = run(cli, module, "restore", "--to-time", text(t), log, "--db", "sqlite:" + out)

@@ -105,6 +105,19 @@ def wait_capture_ready(p, timeout=120):
     return seen.decode(errors="replace")
 
 
+def start_capture(cli, module, work, db, log, sleep_ms, **env):
+    """`dbcare log` capturing db into log every sleep_ms, its stderr in
+    work/capture.err, env (test-only settings: DBCARE_TEST_SCAN_PAUSE_MS)
+    added to the environment; returns (the process, the stderr's path)
+    once it is ready (wait_capture_ready_in)."""
+    path = os.path.join(work, "capture.err")
+    with open(path, "w") as err:
+        p = subprocess.Popen([cli, "log", log, "--sleep-ms", str(sleep_ms), "--db", "sqlite:" + db,
+                              "--module", module], stderr=err, env=dict(os.environ, **env))
+    wait_capture_ready_in(p, path)
+    return p, path
+
+
 def wait_logged(cli, module, log, commits, timeout=120, *kill):
     """Waits until the log's stretches (`dbcare log status --json`) hold at
     least commits commits in all; fails after timeout seconds."""
@@ -161,4 +174,4 @@ def wait_restorable(cli, module, log, t_ms, timeout=120, *kill):
     fail("the log vouches up to %s after %d s, not %s" % (last, timeout, text(t_ms)), *kill)
 
 
-__all__ += ["wait_capture_ready_in", "last_restorable", "wait_restorable"]
+__all__ += ["wait_capture_ready_in", "last_restorable", "wait_restorable", "start_capture"]
