@@ -9,8 +9,11 @@
  *     behind it; a unit whose lock was not granted in time is rolled back
  *     and started again from its first step after a pause that doubles,
  *     with jitter, up to --lock-retries tries;
- *   - before a unit taking the exclusive lock, the sessions holding its
- *     table are named, and waited for or (--blockers abort) given up on;
+ *   - before a unit taking a lock that keeps the table's writers out
+ *     (the exclusive lock; ADD FOREIGN KEY's SHARE ROW EXCLUSIVE), the
+ *     sessions holding a lock it conflicts with (an idle transaction, an
+ *     autovacuum's ANALYZE) are named, and waited for without a queue or
+ *     (--blockers abort) given up on;
  *   - a backfill is paced (core/migrate/migrate_throttle.h decides, this
  *     file measures): before each batch (their positions read at most
  *     once a second), while the replica that lags most
@@ -576,15 +579,35 @@ static const char *exclusive_table(const online_run *r, int from, int to)
 	return NULL;
 }
 
-/* Before an exclusive lock: the sessions holding the table, named; 0 when
- * there are none, 1 when there are (and --blockers abort gives up), -1 on
- * an error. */
-static int name_blockers(online_run *r, const char *table, bool *refuse)
+/* The step of the unit whose lock its table's holders are asked about: the
+ * exclusive one if the unit has one, else its first step taking a lock on
+ * a table; -1: none. */
+static int locking_step(const online_run *r, int from, int to)
+{
+	const char *ax = r->db->drv->exclusive_lock;
+	int first = -1;
+	for (int i = from; i < to; i++) {
+		const char *l = cell(r, i, r->c_lock);
+		if (!l || !cell(r, i, r->c_rel))
+			continue;
+		if (ax && strcmp(l, ax) == 0)
+			return i;
+		if (first < 0)
+			first = i;
+	}
+	return first;
+}
+
+/* Before a lock that keeps the table's writers out: the sessions holding a
+ * lock it conflicts with, named (waiting for it in the lock queue would
+ * queue every writer behind it); 0 when there are none, 1 when there are
+ * (and --blockers abort gives up), -1 on an error. */
+static int name_blockers(online_run *r, const char *table, const char *lock, bool *refuse)
 {
 	cli_rows h = {0};
-	const char *p[1] = {table};
+	const char *p[2] = {table, lock};
 	*refuse = false;
-	if (!r->db->drv->lock_holders || q(r, r->db->drv->lock_holders, 1, p, &h) != 0)
+	if (!r->db->drv->lock_holders || q(r, r->db->drv->lock_holders, 2, p, &h) != 0)
 		return r->db->drv->lock_holders ? -1 : 0;
 	for (int k = 0; k < h.nrows; k++)
 		fprintf(stderr,
@@ -592,7 +615,7 @@ static int name_blockers(online_run *r, const char *table, bool *refuse)
 		        "the next step's %s lock waits for\n",
 		        cli_cell(&h, k, 0), cli_cell(&h, k, 1) ? cli_cell(&h, k, 1) : "?",
 		        cli_cell(&h, k, 2) ? cli_cell(&h, k, 2) : "?",
-		        cli_cell(&h, k, 3) ? cli_cell(&h, k, 3) : "", table, r->db->drv->exclusive_lock);
+		        cli_cell(&h, k, 3) ? cli_cell(&h, k, 3) : "", table, lock);
 	int n = h.nrows;
 	cli_rows_free(&h);
 	*refuse = n > 0 && r->o->blockers && strcmp(r->o->blockers, "abort") == 0;
@@ -603,10 +626,12 @@ static int name_blockers(online_run *r, const char *table, bool *refuse)
  * in time, at most --lock-retries times. */
 static int run_unit(online_run *r, int from, int to, long *rows)
 {
-	const char *table = exclusive_table(r, from, to);
+	int step = locking_step(r, from, to);
+	const char *table = step >= 0 ? cell(r, step, r->c_rel) : NULL;
+	const char *lock = step >= 0 ? cell(r, step, r->c_lock) : NULL;
 	for (int k = 1;; k++) {
 		bool refuse = false;
-		int held = table ? name_blockers(r, table, &refuse) : 0;
+		int held = table ? name_blockers(r, table, lock, &refuse) : 0;
 		if (held < 0)
 			return -1;
 		if (refuse) {

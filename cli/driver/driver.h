@@ -186,8 +186,10 @@ typedef struct cli_driver {
 	 * SQLSTATEs of a lock not granted in time or given up, worth a retry
 	 * (space separated). exclusive_lock: the lock name of the plan's steps
 	 * that wait for every session holding the table. lock_holders: the
-	 * other sessions holding a lock on relation $1 (pid, state, seconds in
-	 * their transaction, query; NULL: none to name). online_done_steps:
+	 * other sessions holding a lock on relation $1 that conflicts with the
+	 * lock named $2 (a plan step's), when that lock keeps the table's
+	 * writers out (pid, state, seconds in their transaction, query; no
+	 * rows for a lock that lets writes go on; NULL: none to name). online_done_steps:
 	 * the steps of version $1 an earlier run recorded done (step,
 	 * statement: not the module's own marks, negative), and
 	 * online_half_done: the versions of half-done runs, newest first,

@@ -449,9 +449,31 @@ const cli_driver cli_pg_driver = {
         "pg_catalog.max(setting) FILTER (WHERE name OPERATOR(pg_catalog.=) "
         "'checkpoint_completion_target') AS target FROM pg_catalog.pg_settings) s",
     .exclusive_lock = "ACCESS EXCLUSIVE",
-    .lock_holders = "SELECT a.pid, a.state, "
-                    "coalesce(extract(epoch FROM now() - a.xact_start)::int, 0) AS seconds, "
-                    "left(a.query, 60) AS query FROM pg_locks l "
-                    "JOIN pg_stat_activity a ON a.pid = l.pid "
-                    "WHERE l.relation = to_regclass($1) AND l.granted "
-                    "AND l.pid <> pg_backend_pid() GROUP BY 1, 2, 3, 4 ORDER BY 1"};
+    /* PostgreSQL's table lock conflicts, for the locks that keep the
+     * table's writers out (those conflicting with their ROW EXCLUSIVE): a
+     * step waiting for one of them queues every writer behind it, so the
+     * sessions holding a mode it conflicts with are named first. A lock
+     * that lets writes go on (SHARE UPDATE EXCLUSIVE: VALIDATE) names none.
+     * Nor is a client's statement running for under 100 ms in a transaction
+     * as young named: the ordinary traffic of a busy table, gone before a
+     * wait behind it would count; an idle transaction, a long one and an
+     * autovacuum worker are. */
+    .lock_holders =
+        "SELECT a.pid, a.state, "
+        "coalesce(extract(epoch FROM now() - a.xact_start)::int, 0) AS seconds, "
+        "left(a.query, 60) AS query FROM pg_locks l "
+        "JOIN pg_stat_activity a ON a.pid = l.pid "
+        "JOIN (VALUES ('ACCESS EXCLUSIVE', '{AccessShareLock,RowShareLock,RowExclusiveLock,"
+        "ShareUpdateExclusiveLock,ShareLock,ShareRowExclusiveLock,ExclusiveLock,"
+        "AccessExclusiveLock}'), "
+        "('EXCLUSIVE', '{RowShareLock,RowExclusiveLock,ShareUpdateExclusiveLock,ShareLock,"
+        "ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}'), "
+        "('SHARE ROW EXCLUSIVE', '{RowExclusiveLock,ShareUpdateExclusiveLock,ShareLock,"
+        "ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}'), "
+        "('SHARE', '{RowExclusiveLock,ShareUpdateExclusiveLock,ShareRowExclusiveLock,"
+        "ExclusiveLock,AccessExclusiveLock}')) AS c (step_lock, conflicts) "
+        "ON c.step_lock = $2 AND l.mode = ANY (c.conflicts::text[]) "
+        "WHERE l.relation = to_regclass($1) AND l.granted AND l.pid <> pg_backend_pid() "
+        "AND (a.backend_type IS DISTINCT FROM 'client backend' "
+        "OR a.state IS DISTINCT FROM 'active' "
+        "OR a.xact_start < now() - interval '100 ms') GROUP BY 1, 2, 3, 4 ORDER BY 1"};

@@ -166,6 +166,49 @@ wait $holder || true
 [ "$(qo -c "SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'")" = 1 ] ||
   fail "the column was not added after the session ended"
 
+# ADD FOREIGN KEY's SHARE ROW EXCLUSIVE keeps the writers out too: a
+# session holding SHARE UPDATE EXCLUSIVE (an ANALYZE, as autovacuum's, in
+# a transaction) is named and waited for without a queue, so a writer of
+# the table meanwhile is not held behind the step's lock request
+cat >m/V2.5__fk.sql <<'SQL'
+ALTER TABLE orders ADD CONSTRAINT orders_customer_fk2 FOREIGN KEY (customer_id)
+  REFERENCES customers (id);
+SQL
+analyze_holder() {
+  "$B/psql" -X -q -d $O -c "BEGIN" -c "ANALYZE orders" -c "SELECT pg_sleep($1)" >/dev/null &
+  holder=$!
+  pids+=($holder)
+  for _ in $(seq 1 100); do
+    [ "$(qo -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'orders' AND l.mode = 'ShareUpdateExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()")" = 1 ] && break
+    sleep 0.1
+  done
+  sleep 0.2 # past the age of a client's ordinary statement, which is not named
+}
+fk2() { qo -c "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_customer_fk2'"; }
+analyze_holder 3
+run 1 migrate --db "$(url $O)" --dir m --online --blockers abort --lock-timeout 200ms --lock-retries 2
+has "holds a lock on orders that the next step's SHARE ROW EXCLUSIVE lock waits for" err
+has "--blockers is abort" err
+[ "$(fk2)" = 0 ] || fail "the key was added though --blockers is abort"
+wait $holder || true
+run 0 repair --db "$(url $O)" --dir m
+analyze_holder 6
+"$cli" migrate --db "$(url $O)" --dir m --online --lock-timeout 5s >fk.out 2>fk.err &
+migrating=$!
+pids+=($migrating)
+# once the command is at the step: named the holder, or queued for its lock
+for _ in $(seq 1 100); do
+  grep -q 'holds a lock on orders' fk.err && break
+  [ "$(qo -c "SELECT count(*) FROM pg_locks WHERE NOT granted")" = 0 ] || break
+  sleep 0.1
+done
+qo -c "SET lock_timeout = '1s'" -c "UPDATE orders SET amount = amount WHERE id = 1" >/dev/null 2>writer.err ||
+  fail "a writer waited behind the step's lock request: $(cat writer.err)"
+wait $migrating || fail "migrate --online failed: $(cat fk.err)"
+grep -q "holds a lock on orders that the next step's SHARE ROW EXCLUSIVE lock waits for" fk.err ||
+  fail "the session holding orders was not named: $(cat fk.err)"
+[ "$(fk2)" = 1 ] || fail "the key was not added after the session ended"
+
 # a lock not granted in time: retried with backoff, then given up on, named
 "$B/psql" -X -q -d $O -c "BEGIN" -c "LOCK TABLE customers IN ROW EXCLUSIVE MODE" -c "SELECT pg_sleep(30)" >/dev/null &
 pids+=($!)
