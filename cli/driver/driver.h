@@ -185,7 +185,8 @@ typedef struct cli_driver {
 	 * lock_not_granted: the
 	 * SQLSTATEs of a lock not granted in time or given up, worth a retry
 	 * (space separated). exclusive_lock: the lock name of the plan's steps
-	 * that wait for every session holding the table. lock_holders: the
+	 * that conflict with every other lock (a unit holding one is the one
+	 * whose holders are asked about, and whose hold the run reports). lock_holders: the
 	 * other sessions holding a lock on relation $1 that conflicts with the
 	 * lock named $2 (a plan step's), when that lock keeps the table's
 	 * writers out (pid, state, seconds in their transaction, query; no

@@ -7,8 +7,10 @@
 # the history recording the migration once and nothing left behind (no
 # invalid index, no temporary check). An invalid index a failed build left
 # under the same name is dropped and built again. A session holding the
-# table before an exclusive step is named; --blockers abort gives up, the
-# default waits for it; a lock not granted in time is retried.
+# table before an exclusive step, or a lock in the way of ADD FOREIGN KEY's
+# SHARE ROW EXCLUSIVE, is named; --blockers abort gives up, the default
+# waits for it outside the lock queue; a lock not granted in time is
+# retried.
 set -eu
 db=dbcare_migrate_online
 . "$(dirname "$0")/lib/pg.sh"
