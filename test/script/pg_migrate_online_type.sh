@@ -46,6 +46,7 @@ CREATE VIEW account_notes WITH (security_invoker) AS SELECT id, note FROM accoun
 CREATE INDEX accounts_amount ON accounts (amount DESC) INCLUDE (note);
 ALTER TABLE accounts ADD CONSTRAINT amount_small CHECK (amount < 1000000);
 INSERT INTO accounts SELECT g, 'n' || g, g % 100 FROM generate_series(1, 3000) g;
+UPDATE accounts SET note = 'hidden' WHERE id = 3000;
 ANALYZE accounts;
 SQL
 mkdir m
@@ -59,6 +60,16 @@ new_db() { drop "$1"; "$B/psql" -X -q -d postgres -c "CREATE DATABASE $1 TEMPLAT
 wrong_rows() {
   qd "$1" -c "SELECT count(*) FROM accounts WHERE amount IS DISTINCT FROM
     CASE id WHEN 1 THEN 50 WHEN 9001 THEN 70 ELSE (id % 100) * 10 END"
+}
+# what a reader under the table's policies sees, as "rows hidden-row": of
+# the rows the owner sees, every one the policies let it see and none
+# other (policies_hold HIDDEN: the reader sees every row but id HIDDEN)
+reader_sees() {
+  qd "$1" -c "SET ROLE dbcare_online_type_reader" \
+    -c "SELECT count(id) || ' ' || count(id) FILTER (WHERE id = $2) FROM accounts"
+}
+policies_hold() {
+  [ "$(reader_sees "$1" "$2")" = "$(($(qd "$1" -c "SELECT count(*) FROM accounts") - 1)) 0" ]
 }
 leftovers() {
   qd "$1" -c "SELECT (SELECT count(*) FROM pg_attribute WHERE attname LIKE 'dbcare_online%'
@@ -179,6 +190,7 @@ qd $db <<'SQL'
 CREATE TABLE payments (account int REFERENCES accounts (id));
 INSERT INTO payments SELECT g FROM generate_series(1, 3000, 7) g;
 CREATE POLICY positive ON accounts FOR SELECT TO dbcare_online_type_reader USING (id > 0);
+INSERT INTO accounts VALUES (0, 'hidden', 0); -- no policy lets the reader see it
 CREATE TRIGGER accounts_id_check BEFORE UPDATE ON accounts FOR EACH ROW
   WHEN (NEW.id < 0) EXECUTE FUNCTION accounts_note();
 GRANT SELECT ON account_notes TO dbcare_online_type_reader;
@@ -202,8 +214,10 @@ defs() {
 want_defs=$(defs)
 mkdir m3
 echo "ALTER TABLE accounts ALTER COLUMN id TYPE bigint;" >m3/V1__id.sql
+policies_hold $db 0 || fail "before: the reader sees $(reader_sees $db 0) (rows, hidden)"
 run 0 migrate --db "$(url $db)" --dir m3 --online
 [ "$(defs)" = "$want_defs" ] || fail "not made again as they were: $(defs) / $want_defs"
+policies_hold $db 0 || fail "the policy on the column, made again: the reader sees $(reader_sees $db 0)"
 [ "$(qd $db -c "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', '
     ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attnum > 0
     AND NOT attisdropped")" = "note text, amount integer, id bigint" ] ||
@@ -238,6 +252,8 @@ point() {
   [ $rc != 0 ] || return 1
   [ $rc = 137 ] || { cat out err; fail "kill point $k: exit $rc, not killed"; }
   killed=$((killed + 1))
+  # a client under the policies sees what it saw before: not the hidden row
+  policies_hold $db 3000 || fail "kill point $k: the reader sees $(reader_sees $db 3000) (rows, hidden)"
   # writes while it is stopped: the trigger (or the steps to come) convert them
   swapped=$(qd $db -c "SELECT atttypid = 'bigint'::regtype FROM pg_attribute
     WHERE attrelid = 'accounts'::regclass AND attname = 'amount'")
@@ -251,6 +267,7 @@ point() {
     undone=$((undone + 1))
     [ "$(fp $db)" = "$old" ] || fail "kill point $k: rolled back, the schema is not the old one"
     [ "$(leftovers $db)" = 0 ] || fail "kill point $k: leftovers after the rollback"
+    policies_hold $db 3000 || fail "kill point $k: rolled back, the reader sees $(reader_sees $db 3000)"
     [ "$(qd $db -c "SELECT (SELECT state FROM dbmigrate_status() WHERE version = '1')
         || (SELECT count(*) FROM dbmigrate_history() WHERE version = '1')
         || (SELECT count(*) FROM accounts WHERE amount <> CASE id WHEN 1 THEN 5
@@ -269,6 +286,7 @@ point() {
   [ "$(fp $db)" = "$new" ] || fail "kill point $k: resumed, the schema is not the plain one's"
   ! grep -q "resumed, [0-9]* step(s) done by a run that stopped" err || resumed=$((resumed + 1))
   [ "$(leftovers $db)" = 0 ] || fail "kill point $k: leftovers after the resume"
+  policies_hold $db 3000 || fail "kill point $k: resumed, the reader sees $(reader_sees $db 3000)"
   [ "$(wrong_rows $db)" = 0 ] || fail "kill point $k: rows not converted: $(qd $db -c "
     SELECT id, amount FROM accounts WHERE amount IS DISTINCT FROM
     CASE id WHEN 1 THEN 50 WHEN 9001 THEN 70 ELSE (id % 100) * 10 END LIMIT 5")"
