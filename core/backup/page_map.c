@@ -243,11 +243,11 @@ typedef struct walk {
 	int64_t rows; /* the cells of the leaves reached: the table's rows */
 } walk;
 
-static bool put_range(walk *w, int64_t first, int64_t last)
+static bool put_range(walk *w, int64_t first, int64_t last, bool interior)
 {
 	if (!dbc_heap_reserve(&w->out, (size_t)w->n + 1, &w->cap, sizeof *w->out, 64))
 		return false;
-	w->out[w->n++] = (dbc_rowid_range){first, last};
+	w->out[w->n++] = (dbc_rowid_range){first, last, interior};
 	return true;
 }
 
@@ -287,7 +287,7 @@ static bool visit(dbc_page_map *pm, walk *w, struct frame f, const unsigned char
 	 * could have lost that no other range holds are the caller's count
 	 * check's (page_map.h) */
 	bool everything = kind == INTERIOR && f.first == INT64_MIN && f.last == INT64_MAX;
-	if (CHANGED(f.pgno) && !everything && !put_range(w, f.first, f.last)) {
+	if (CHANGED(f.pgno) && !everything && !put_range(w, f.first, f.last, kind == INTERIOR)) {
 		*oom = true;
 		return false;
 	}
@@ -299,7 +299,7 @@ static bool visit(dbc_page_map *pm, walk *w, struct frame f, const unsigned char
 			for (int64_t q = c[k].child; q != 0; q = pm->next[q - 1]) {
 				if (!reach(pm, q) || ++steps > pm->pages)
 					return false;
-				if (CHANGED(q) && !put_range(w, c[k].key, c[k].key)) {
+				if (CHANGED(q) && !put_range(w, c[k].key, c[k].key, false)) {
 					*oom = true;
 					return false;
 				}

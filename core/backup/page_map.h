@@ -23,10 +23,14 @@
  *     over is stale; when they do not, the caller reads the table whole.
  * A page's range: its ancestors' separator keys bound it (a leaf's cells
  * may hold less); an overflow page's is its cell's rowid. A changed
- * interior page's range is read again too, so rows deleted under it
- * (leaves emptied and freed) do not send the table to a whole read; the
- * root's, every rowid, is not (it changes with any split or merge, most
- * appends among them): the count check covers it.
+ * interior page's range is given too, marked interior: the proof above
+ * needs only the leaves' and overflow pages' ranges, so the caller reads
+ * those first and an interior page's range (every row under it: a leaf
+ * split changes its parent) only when the count does not add up, so that
+ * rows deleted under it (leaves emptied and freed) do not send the table
+ * to a whole read. The root's, every rowid, is never given (it changes
+ * with any split or merge, most appends among them): the count check
+ * covers it.
  */
 #ifndef DBC_PAGE_MAP_H
 #define DBC_PAGE_MAP_H
@@ -40,6 +44,7 @@ typedef struct dbc_page_map dbc_page_map;
 
 typedef struct dbc_rowid_range {
 	int64_t first, last;
+	bool interior; /* an interior page's range, not a leaf's or overflow page's */
 } dbc_rowid_range;
 
 /* usable: the page size less the bytes reserved at each page's end (page

@@ -9,7 +9,8 @@
 # columns take all three rowid names, switches between WAL and rollback
 # journal), an incremental backup is taken and dbbackup_verify restores the
 # whole chain and compares every table with the record: each must pass.
-# One row changed re-reads a window, not the table. Twice: 28 rounds on a
+# One row changed re-reads a window, not the table, and one that splits
+# its leaf re-reads the leaves' windows, not their parent's. Twice: 28 rounds on a
 # default database, then 16 on one of 1,024-byte pages with 32 bytes
 # reserved at each page's end and auto_vacuum = FULL (pointer-map pages,
 # root pages that move when a table is dropped).
@@ -87,6 +88,16 @@ out = backup("one", "incremental")
 if out["rows_read"] - 5000 > 5000:
     fail(f"one row changed in t and in keys re-read {out['rows_read']} rows ({total} in t)")
 print(f"one row changed: {out['rows_read']} rows re-read of {out['rows']}")
+# one row of keys grown to nearly a page: its leaf splits and their parent
+# changes, yet only the leaves' windows are re-read (the parent's range,
+# tens of thousands of keys, only where rows may have gone from under it)
+page = c.execute("PRAGMA page_size").fetchone()[0]
+c.execute("UPDATE keys SET v = printf('%.*c', ?, 'g') WHERE k = (SELECT k FROM keys LIMIT 1 OFFSET 20000)",
+          (page - 100,))
+out = backup("split", "incremental")
+if out["rows_read"] - 5000 > 5000:
+    fail(f"one row of keys split its leaf and re-read {out['rows_read']} rows")
+print(f"one row split its leaf: {out['rows_read']} rows re-read of {out['rows']}")
 
 extra = 0
 def step(kind):
