@@ -295,6 +295,10 @@ $(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(UNIT_OBJS)
 # own tree (the normal build is untouched), then the SQLite golden suite run
 # through a small driver that carries the sanitizer runtime, and the unit tests.
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# The sanitized builds keep line tables only (functions, files, lines: what
+# a sanitizer's report names), not the full debug information (types,
+# locals), which costs a fifth of their compile time.
+SAN_DEBUG   := -g1
 ASAN_BUILD  := $(BUILD)/asan
 ASAN_DRIVER := $(ASAN_BUILD)/sqlite_driver
 # The C programs that drive the module through SQLite's C API (script tests
@@ -304,7 +308,7 @@ ASAN_CAPI   := $(patsubst test/script/lib/%.c,$(ASAN_BUILD)/%,$(wildcard test/sc
 .PHONY: asan check-asan check-valgrind fuzz fuzz-build pg-asan check-pg-asan
 asan:
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) \
-	  EXTRA_CFLAGS="$(SAN_FLAGS) -O1" EXTRA_LDFLAGS="$(SAN_FLAGS)" sqlite unit
+	  EXTRA_CFLAGS="$(SAN_FLAGS) -O1 $(SAN_DEBUG)" EXTRA_LDFLAGS="$(SAN_FLAGS)" sqlite unit
 	@$(MAKE) --no-print-directory $(ASAN_DRIVER) $(ASAN_CAPI)
 
 $(ASAN_DRIVER): test/asan/sqlite_driver.c
@@ -331,7 +335,7 @@ pg-asan: $(PG_NLS_SHIM)
 	@tar -cf - --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
 	  Makefile META.json dbcare.control.in core pg | tar -xf - -C $(PG_ASAN_SRC)
 	@$(MAKE) --no-print-directory -C $(PG_ASAN_SRC) PG_CONFIG=$(PG_CONFIG) \
-	  PG_SAN_FLAGS="$(SAN_FLAGS) -O1 -Wno-error" dbcare.so
+	  PG_SAN_FLAGS="$(SAN_FLAGS) -O1 $(SAN_DEBUG) -Wno-error" dbcare.so
 
 # Preloaded with the runtime: see test/asan/pg_nls_shim.c.
 $(PG_NLS_SHIM): test/asan/pg_nls_shim.c
