@@ -39,10 +39,10 @@ SELECT CASE WHEN r.dups = c.dups AND r.nv = c.nv THEN 1
 COMMIT;
 SQL
 
-"$B/pgbench" -n -T 12 -c 1 -f "$work/write.sql" "$db" > "$work/write.out" 2>&1 &
+"$B/pgbench" -n -T 12 -R 40 -c 1 -f "$work/write.sql" "$db" > "$work/write.out" 2>&1 &
 writers=$!
 pids+=($writers)
-if ! "$B/pgbench" -n -T 10 -c 3 -f "$work/read.sql" "$db" > "$work/read.out" 2>&1; then
+if ! "$B/pgbench" -n -T 10 -R 40 -c 3 -f "$work/read.sql" "$db" > "$work/read.out" 2>&1; then
   fail "a reader saw the report disagree with the catalogs: $(grep -m1 -o 'stale[^"]*' "$work/read.out" || tail -5 "$work/read.out")"
 fi
 wait "$writers" || fail "the writer failed: $(tail -5 "$work/write.out")"
