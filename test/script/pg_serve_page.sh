@@ -42,7 +42,7 @@ stop_serve
 q -c "CREATE EXTENSION pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
 "$B/pgbench" -i -s 2 -q "$db" >"$work/pgbench-init.log" 2>&1 || { cat "$work/pgbench-init.log"; fail "pgbench -i"; }
 q -c "VACUUM ANALYZE pgbench_accounts" -c "CREATE TABLE held (id int PRIMARY KEY)"
-PGAPPNAME=bench "$B/pgbench" -n -c 2 -T 300 "$db" >"$work/pgbench.log" 2>&1 &
+PGAPPNAME=bench "$B/pgbench" -n -c 2 -R 50 -T 300 "$db" >"$work/pgbench.log" 2>&1 &
 pids+=($!)
 # a blocker whose query text holds markup, and two sessions waiting on it
 PGAPPNAME=blocker "$B/psql" -X -q -d "$db" -c "BEGIN; LOCK TABLE held IN ACCESS EXCLUSIVE MODE;
