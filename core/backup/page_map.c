@@ -243,11 +243,11 @@ typedef struct walk {
 	int64_t rows; /* the cells of the leaves reached: the table's rows */
 } walk;
 
-static bool put_range(walk *w, int64_t first, int64_t last, bool interior)
+static bool put_range(walk *w, int64_t first, int64_t last)
 {
 	if (!dbc_heap_reserve(&w->out, (size_t)w->n + 1, &w->cap, sizeof *w->out, 64))
 		return false;
-	w->out[w->n++] = (dbc_rowid_range){first, last, interior};
+	w->out[w->n++] = (dbc_rowid_range){first, last};
 	return true;
 }
 
@@ -282,12 +282,8 @@ static bool visit(dbc_page_map *pm, walk *w, struct frame f, const unsigned char
 	unsigned char kind = pm->kind[i];
 	if (kind != INTERIOR && kind != LEAF)
 		return false;
-	/* a changed page's range, but for a changed root's (every rowid: any
-	 * split or merge below it changes it, appends among them); the rows it
-	 * could have lost that no other range holds are the caller's count
-	 * check's (page_map.h) */
-	bool everything = kind == INTERIOR && f.first == INT64_MIN && f.last == INT64_MAX;
-	if (CHANGED(f.pgno) && !everything && !put_range(w, f.first, f.last, kind == INTERIOR)) {
+	/* a changed leaf's range; never an interior page's (page_map.h) */
+	if (kind == LEAF && CHANGED(f.pgno) && !put_range(w, f.first, f.last)) {
 		*oom = true;
 		return false;
 	}
@@ -299,7 +295,7 @@ static bool visit(dbc_page_map *pm, walk *w, struct frame f, const unsigned char
 			for (int64_t q = c[k].child; q != 0; q = pm->next[q - 1]) {
 				if (!reach(pm, q) || ++steps > pm->pages)
 					return false;
-				if (CHANGED(q) && !put_range(w, c[k].key, c[k].key, false)) {
+				if (CHANGED(q) && !put_range(w, c[k].key, c[k].key)) {
 					*oom = true;
 					return false;
 				}

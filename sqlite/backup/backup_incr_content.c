@@ -7,14 +7,12 @@
  * (core/backup/backup_windows.h) when the base kept windows for it, its
  * root page is the same and its CREATE statement hashes the same (a
  * schema change, ALTER TABLE ADD COLUMN among them, changes what every row
- * reads as without changing a page); the rowid ranges of its changed
- * leaves and overflow pages name the windows read again, inside the
- * snapshot's read transaction, and the windows' rows must then add up to
- * the cells of the table's leaves (core/backup/page_map.h says why that
- * holds exactly when every window is right); where they do not, the
- * ranges of its changed interior pages are read too, and checked again;
- * still not: read whole. Any other table is read whole, keeping windows
- * for the next one. So the record equals a whole read of every table
+ * reads as without changing a page); the rowid ranges of its changed pages
+ * name the windows read again, inside the snapshot's read transaction,
+ * and the windows' rows must then add up to the cells of the table's
+ * leaves (core/backup/page_map.h says why that holds exactly when every
+ * window is right). Any other table is read whole, keeping windows for
+ * the next one. So the record equals a whole read of every table
  * (test/script/sqlite_backup_incr_content.sh compares them after random
  * work).
  */
@@ -78,40 +76,6 @@ static int64_t to_windows(dbc_rowid_range *r, int64_t n, int shift)
 	return out;
 }
 
-/* Moves the interior pages' ranges behind the others: how many are not. */
-static int64_t leaves_first(dbc_rowid_range *r, int64_t n)
-{
-	int64_t front = 0;
-	for (int64_t i = 0; i < n; i++)
-		if (!r[i].interior) {
-			dbc_rowid_range t = r[front];
-			r[front++] = r[i];
-			r[i] = t;
-		}
-	return front;
-}
-
-/* The windows of b (sorted, merged) that a (sorted, merged) leaves out,
- * into out (room for na + nb): how many. */
-static int64_t windows_left(const dbc_rowid_range *a, int64_t na, const dbc_rowid_range *b,
-                            int64_t nb, dbc_rowid_range *out)
-{
-	int64_t n = 0, k = 0;
-	for (int64_t i = 0; i < nb; i++) {
-		int64_t first = b[i].first;
-		while (k < na && a[k].last < first)
-			k++;
-		for (int64_t j = k; j < na && a[j].first <= b[i].last && first <= b[i].last; j++) {
-			if (a[j].first > first)
-				out[n++] = (dbc_rowid_range){first, a[j].first - 1, true};
-			first = a[j].last + 1;
-		}
-		if (first <= b[i].last)
-			out[n++] = (dbc_rowid_range){first, b[i].last, true};
-	}
-	return n;
-}
-
 /* The base's windows of table at, where they may be taken over: *usable. */
 static int base_windows(dbc_ctx *ctx, const incr_reader *r, const sqldbc_table_at *at, int version,
                         dbc_windows *ws, bool *usable)
@@ -150,52 +114,13 @@ static int reread(dbc_ctx *ctx, incr_reader *r, sqlite3_stmt *st, dbc_rowid_rang
 	return DBC_OK;
 }
 
-/* Whether the windows add up to the leaves' cells: only then are the
- * windows taken over exact (core/backup/page_map.h), else one counts rows
- * that are gone. */
-static bool adds_up(const dbc_windows *ws, int64_t leaf_rows)
-{
-	int64_t rows;
-	uint64_t sum[2];
-	dbc_windows_totals(ws, &rows, sum);
-	return rows == leaf_rows;
-}
-
-/* Re-reads the windows of the changed leaves and overflow pages, then,
- * only where they do not add up, those of the changed interior pages not
- * read yet (a leaf split changes its parent, whose range is every row
- * under it: read only when rows may have gone from under it): *exact
- * when ws then adds up. */
-static int reread_changed(dbc_ctx *ctx, incr_reader *r, sqlite3_stmt *st, dbc_rowid_range *ranges,
-                          int64_t n, int64_t leaf_rows, double deadline_ms, dbc_windows *ws,
-                          bool *exact, int *sqlite_rc)
-{
-	*exact = false;
-	int64_t nleaf = leaves_first(ranges, n);
-	dbc_rowid_range *inner = ranges + nleaf;
-	int64_t ninner = to_windows(inner, n - nleaf, ws->shift);
-	nleaf = to_windows(ranges, nleaf, ws->shift);
-	if (reread(ctx, r, st, ranges, nleaf, deadline_ms, ws, sqlite_rc) != DBC_OK)
-		return DBC_ERROR;
-	if ((*exact = adds_up(ws, leaf_rows)) || ninner == 0)
-		return DBC_OK;
-	dbc_rowid_range *left = malloc((size_t)(nleaf + ninner) * sizeof *left);
-	if (!left)
-		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-	int64_t nleft = windows_left(ranges, nleaf, inner, ninner, left);
-	int rc = reread(ctx, r, st, left, nleft, deadline_ms, ws, sqlite_rc);
-	free(left);
-	*exact = rc == DBC_OK && adds_up(ws, leaf_rows);
-	return rc;
-}
-
 static int read_table(dbc_ctx *ctx, void *arg, sqlite3 *db, const sqldbc_table_at *at,
                       double deadline_ms, int version, dbc_backup_table *t, int *sqlite_rc)
 {
 	incr_reader *r = arg;
 	dbc_windows ws;
 	memset(&ws, 0, sizeof ws);
-	bool usable, known = false, exact = false;
+	bool usable, known = false, whole = true;
 	dbc_rowid_range *ranges = NULL;
 	int64_t n = 0, leaf_rows = 0;
 	sqlite3_stmt *st = NULL;
@@ -205,11 +130,20 @@ static int read_table(dbc_ctx *ctx, void *arg, sqlite3 *db, const sqldbc_table_a
 		                         &leaf_rows, &known);
 	if (rc == DBC_OK && known)
 		rc = sqldbc_backup_windows_open(ctx, db, at->name, &st);
-	if (rc == DBC_OK && st)
-		rc = reread_changed(ctx, r, st, ranges, n, leaf_rows, deadline_ms, &ws, &exact, sqlite_rc);
-	if (rc == DBC_OK && exact)
-		rc = sqldbc_backup_windows_record(ctx, at, &ws, t);
-	else if (rc == DBC_OK) {
+	if (rc == DBC_OK && st) {
+		n = to_windows(ranges, n, ws.shift);
+		rc = reread(ctx, r, st, ranges, n, deadline_ms, &ws, sqlite_rc);
+		/* the windows taken over are exact only if the rows add up to the
+		 * leaves' cells (core/backup/page_map.h): else one counts rows
+		 * that are gone */
+		int64_t rows;
+		uint64_t sum[2];
+		dbc_windows_totals(&ws, &rows, sum);
+		whole = rows != leaf_rows;
+		if (rc == DBC_OK && !whole)
+			rc = sqldbc_backup_windows_record(ctx, at, &ws, t);
+	}
+	if (rc == DBC_OK && whole) {
 		/* no base to take over from, or its windows do not add up: read
 		 * whole, keeping windows */
 		bool windows = true;
