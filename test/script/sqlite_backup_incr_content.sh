@@ -10,10 +10,10 @@
 # journal), an incremental backup is taken and dbbackup_verify restores the
 # whole chain and compares every table with the record: each must pass.
 # One row changed re-reads a window, not the table, and one that splits
-# its leaf re-reads the leaves' windows, not their parent's. Twice: 28 rounds on a
-# default database, then 16 on one of 1,024-byte pages with 32 bytes
-# reserved at each page's end and auto_vacuum = FULL (pointer-map pages,
-# root pages that move when a table is dropped).
+# its leaf re-reads the leaves' windows, not their parent's. Twice: 28
+# rounds on a default database, then 16 on one of 1,024-byte pages with 32
+# bytes reserved at each page's end and auto_vacuum = FULL (pointer-map
+# pages, root pages that move when a table is dropped).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 seed=${DBC_SEED:-$RANDOM}
@@ -89,8 +89,8 @@ if out["rows_read"] - 5000 > 5000:
     fail(f"one row changed in t and in keys re-read {out['rows_read']} rows ({total} in t)")
 print(f"one row changed: {out['rows_read']} rows re-read of {out['rows']}")
 # one row of keys grown to nearly a page: its leaf splits and their parent
-# changes, yet only the leaves' windows are re-read (the parent's range,
-# tens of thousands of keys, only where rows may have gone from under it)
+# changes, yet only the leaves' windows are re-read (never the parent's
+# range, tens of thousands of keys)
 page = c.execute("PRAGMA page_size").fetchone()[0]
 c.execute("UPDATE keys SET v = printf('%.*c', ?, 'g') WHERE k = (SELECT k FROM keys LIMIT 1 OFFSET 20000)",
           (page - 100,))
