@@ -46,6 +46,12 @@ scratch=$(mktemp -d "${scratch_base:-/tmp}/dbcare-test.XXXXXX") && chmod 1777 "$
 . test/harness/test_limit.sh # test_limit_stop_servers
 
 export DBC_RESULTS DBC_LANES_DIR
+# Every valgrind a test starts (memcheck, the guard's cachegrind) translates
+# without chasing branches into a block's successors: less CPU spent
+# translating the interpreters and servers it starts, the same errors found.
+# The counts the guard compares are ratios of runs made the same way. A
+# VALGRIND_OPTS the caller set is kept, after this.
+export VALGRIND_OPTS="--vex-guest-chase=no${VALGRIND_OPTS:+ $VALGRIND_OPTS}"
 DBC_RESULTS=$(mktemp)
 # One directory per suite claimed, one file per lane still running (the fuzz
 # suite counts the lanes to know how many cores it may take).
