@@ -39,6 +39,7 @@ def main():
             continue
         benchlib.log(f"== {name}")
         benchlib.seed_random()
+        bench.next_module()
         try:
             module = importlib.import_module(f"bench_{name}")
             bench.default_tx = getattr(module, "TX", None)

@@ -60,9 +60,11 @@ class Bench:
         # CPU work being compared (the cluster runs with fsync off likewise).
         base = os.environ.get("BENCH_WORK") or ("/dev/shm" if os.access("/dev/shm", os.W_OK) else BUILD)
         os.makedirs(base, exist_ok=True)
-        self.work = tempfile.mkdtemp(prefix="dbcare-bench-", dir=base)
-        os.chmod(self.work, 0o755)  # the PostgreSQL server reads migration files here
-        atexit.register(shutil.rmtree, self.work, True)
+        self.root_work = tempfile.mkdtemp(prefix="dbcare-bench-", dir=base)
+        os.chmod(self.root_work, 0o755)
+        atexit.register(shutil.rmtree, self.root_work, True)
+        self.work = None
+        self.next_module()
         self.pg = PgCluster.from_env()
         # the transaction mode of the rows of the benchmark running now that
         # do not state theirs (its module's TX, when all its rows share one)
@@ -77,6 +79,15 @@ class Bench:
         log(f"  {r.bench} [{r.engine} {r.size}] {r.side}: {fmt_ms(r.ms)} ms{ratio}"
             + (f" target {r.target}: {'met' if r.met else 'MISSED'}" if r.met is not None else ""))
         return r
+
+    def next_module(self):
+        """A new, empty work directory for the next module, the last one's
+        removed: no module is measured beside the files an earlier one left
+        in the memory-backed storage (they moved the PITR capture's CPU)."""
+        if self.work:
+            shutil.rmtree(self.work, True)
+        self.work = tempfile.mkdtemp(prefix="module-", dir=self.root_work)
+        os.chmod(self.work, 0o755)  # the PostgreSQL server reads migration files here
 
     def skip(self, bench, reason):
         self.skipped.append((bench, reason))
