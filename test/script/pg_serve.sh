@@ -218,7 +218,14 @@ stop_serve
 start_serve serve3.log --db "$url1" --min-interval 0 --keep-connections 0
 get "$base/metrics"; want_code 200 "a scrape without kept sessions"
 [ "$(value dbcare_up "$db")" = 1 ] || fail "$db not up without kept sessions"
-[ -z "$(sessions "$db")" ] || fail "a session of serve left between scrapes: $(sessions "$db")"
+# a closed session's backend leaves pg_stat_activity a moment after the
+# client let go (later on a loaded machine); a kept one stays
+for _ in $(seq 1 100); do # bounded: 5 s
+  left=$(sessions "$db")
+  [ -z "$left" ] && break
+  sleep 0.05
+done
+[ -z "$left" ] || fail "a session of serve left between scrapes: $left"
 stop_serve
 
 # --- a refresh cut at its time bound on a kept session: the error says
