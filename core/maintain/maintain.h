@@ -46,8 +46,9 @@ typedef struct dbc_maintain_plan {
 	dbc_maintain_step *items;
 	int n;
 	int cap;
-	dbc_schema *schema;    /* the health run's model */
-	dbc_strlist new_names; /* the names of the indexes the plan's steps create */
+	dbc_schema *schema;                 /* the health run's model */
+	dbc_strlist new_names;              /* the names of the indexes the plan's steps create */
+	struct dbc_maintain_lookup *lookup; /* maintain_names.c's maps, made on first use */
 } dbc_maintain_plan;
 
 const char *dbc_maintain_safety_name(dbc_maintain_safety s);

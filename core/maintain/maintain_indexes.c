@@ -6,7 +6,6 @@
 #include "maintain/maintain_private.h"
 
 #include <string.h>
-#include <strings.h>
 
 /* The rows blocking a unique index's rebuild, listed, never deleted. */
 static int plan_listing(dbc_ctx *ctx, dbc_maintain_plan *p, const char *object, const char *index,
@@ -129,12 +128,12 @@ static const dbc_index *reindex_leftover_of(const dbc_schema *s, const dbc_healt
 /* The leftover of a REINDEX CONCURRENTLY is dropped, as PostgreSQL's
  * documentation of REINDEX recommends: the valid index beside it serves
  * the queries (rebuilding the leftover would leave a second copy). */
-static int plan_drop_leftover(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p,
-                              const dbc_health_object *o, const dbc_index *of)
+static int plan_drop_leftover(dbc_ctx *ctx, dbc_maintain_plan *p, const dbc_health_object *o,
+                              const dbc_index *of)
 {
 	const dbc_dialect *d = ctx->host->dialect;
 	char *q = dbc_quoted_name(ctx, o->schema, o->name);
-	const char *c = dbc_maintain_concurrently(d, f->r->schema, o->schema, o->table);
+	const char *c = dbc_maintain_concurrently(ctx, p, o->schema, o->table);
 	char *why = dbc_printf(ctx,
 	                       "invalid_indexes: left by a REINDEX CONCURRENTLY of %s that did not "
 	                       "finish; %s is valid and serves the queries",
@@ -161,7 +160,7 @@ int dbc_maintain_plan_invalid_indexes(dbc_ctx *ctx, const dbc_maintain_findings 
 			continue;
 		const dbc_index *of = reindex_leftover_of(f->r->schema, o);
 		if (of) {
-			if (plan_drop_leftover(ctx, f, p, o, of) != DBC_OK)
+			if (plan_drop_leftover(ctx, p, o, of) != DBC_OK)
 				return DBC_ERROR;
 			continue;
 		}
@@ -237,7 +236,7 @@ int dbc_maintain_plan_duplicates(dbc_ctx *ctx, const dbc_maintain_findings *f, d
 		const dbc_index *x = find_index(f->r->schema, o->schema, o->name);
 		char *object = dbc_qualified_name(ctx, o->schema, o->name);
 		char *q = dbc_quoted_name(ctx, o->schema, o->name);
-		const char *c = dbc_maintain_concurrently(d, f->r->schema, o->schema, o->table);
+		const char *c = dbc_maintain_concurrently(ctx, p, o->schema, o->table);
 		if (!q ||
 		    !dbc_maintain_add_step(ctx, p, object, "drop_index", dbc_maintain_why(ctx, f, o),
 		                           x && x->constraint ? NULL
@@ -250,45 +249,23 @@ int dbc_maintain_plan_duplicates(dbc_ctx *ctx, const dbc_maintain_findings *f, d
 	return DBC_OK;
 }
 
-/* Whether name is taken in schema: by a table, an index, a view or any
- * other object of the model, or an index this plan creates already
- * (compared without regard to ASCII case where the engine's names fold). */
-static bool name_taken(const dbc_ctx *ctx, const dbc_maintain_plan *p, const dbc_schema *s,
-                       const char *schema, const char *name)
-{
-	bool fold = ctx->host->dialect->names_fold_case;
-#define SAME(a, b)     (fold ? strcasecmp((a), (b)) == 0 : strcmp((a), (b)) == 0)
-#define SAME_SCHEMA(a) ((a) ? schema && SAME((a), schema) : !schema)
-	for (int i = 0; i < p->new_names.n; i++)
-		if (SAME(p->new_names.items[i], name))
-			return true;
-	for (int i = 0; s && i < s->ntables; i++)
-		if (SAME_SCHEMA(s->tables[i].schema) && SAME(s->tables[i].name, name))
-			return true;
-	for (int i = 0; s && i < s->nindexes; i++)
-		if (SAME_SCHEMA(s->indexes[i].schema) && SAME(s->indexes[i].name, name))
-			return true;
-	for (int i = 0; s && i < s->nobjects; i++)
-		if (SAME_SCHEMA(s->objects[i].schema) && SAME(s->objects[i].name, name))
-			return true;
-	return false;
-#undef SAME_SCHEMA
-#undef SAME
-}
-
 /* The name of a new index where the engine needs one: base
  * (table_columns_idx), else the first of base_2, base_3, ... that nothing
  * in the table's schema takes; CREATE INDEX of a taken name fails the run
  * on every call. */
-static char *free_index_name(dbc_ctx *ctx, dbc_maintain_plan *p, const dbc_schema *s,
-                             const char *schema, const char *base)
+static char *free_index_name(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema,
+                             const char *base)
 {
 	char *name = dbc_strdup(ctx, base);
-	for (int k = 2; name && name_taken(ctx, p, s, schema, name); k++)
+	for (int k = 2; name; k++) {
+		bool taken;
+		if (dbc_maintain_name_taken(ctx, p, schema, name, &taken) != DBC_OK)
+			return NULL;
+		if (!taken)
+			return dbc_maintain_name_claim(ctx, p, name) == DBC_OK ? name : NULL;
 		name = dbc_printf(ctx, "%s_%d", base, k);
-	if (!name || dbc_strlist_add(ctx, &p->new_names, name) != DBC_OK)
-		return NULL;
-	return name;
+	}
+	return NULL;
 }
 
 int dbc_maintain_plan_unindexed_fk(dbc_ctx *ctx, const dbc_maintain_findings *f,
@@ -314,12 +291,11 @@ int dbc_maintain_plan_unindexed_fk(dbc_ctx *ctx, const dbc_maintain_findings *f,
 		if (!collist || !iname || !tq)
 			return DBC_ERROR;
 		/* where the engine needs a name: table_columns_idx, in the table's schema */
-		char *free =
-		    d->index_name_optional ? NULL : free_index_name(ctx, p, f->r->schema, o->schema, iname);
+		char *free = d->index_name_optional ? NULL : free_index_name(ctx, p, o->schema, iname);
 		char *named = d->index_name_optional ? dbc_strdup(ctx, "")
 		              : free ? dbc_printf(ctx, "%s ", ctx->host->quote_ident(ctx, free))
 		                     : NULL;
-		const char *c = dbc_maintain_concurrently(d, f->r->schema, o->schema, o->table);
+		const char *c = dbc_maintain_concurrently(ctx, p, o->schema, o->table);
 		char *sql = named ? dbc_printf(ctx, "CREATE INDEX %s%s%sON %s (%s)", c,
 		                               dbc_maintain_space_after(c), named, tq, collist)
 		                  : NULL;

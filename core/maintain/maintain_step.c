@@ -54,13 +54,16 @@ char *dbc_maintain_why(dbc_ctx *ctx, const dbc_maintain_findings *f, const dbc_h
 
 /* The keyword that spares writers, or "": none on this engine, nor for a
  * partitioned table's index, which is built and dropped only in one go. */
-const char *dbc_maintain_concurrently(const dbc_dialect *d, const dbc_schema *s, const char *schema,
+const char *dbc_maintain_concurrently(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema,
                                       const char *table)
 {
-	const dbc_table *t = s && table ? dbc_schema_find_table(s, schema, table) : NULL;
+	const dbc_dialect *d = ctx->host->dialect;
+	if (!d->concurrently)
+		return "";
+	const dbc_table *t = dbc_maintain_find_table(ctx, p, schema, table);
 	if (t && strcmp(t->kind, "partitioned table") == 0)
 		return "";
-	return d->concurrently ? d->concurrently : "";
+	return d->concurrently;
 }
 
 const char *dbc_maintain_space_after(const char *s)

@@ -55,6 +55,10 @@ STATEMENTS = 200  # one-row statements, each prepared and run on their own
 # well as 50,000 in a fifth of the time
 PREPARED_ROWS = 10000
 MIGRATIONS = 200
+# dbmaintain_plan: tables of a schema, each with a foreign key no index
+# serves (a finding and a CREATE INDEX step each): a planner that scans the
+# model per finding costs the square of it
+PLAN_TABLES = 1000
 COMMITS = 300    # the point-in-time capture: the commits between two counts
 # one-row UPDATE transactions (pgbench's shape): what dbcare adds once a
 # transaction (the writer's set-up, the count written at commit) is paid at
@@ -345,6 +349,21 @@ def sqlite_health_full(s):
     return report / native, report / ROWS
 
 
+def sqlite_maintain_plan(s):
+    """dbmaintain_plan('quick') against dbhealth_report('quick') on PLAN_TABLES
+    tables, each with an unindexed foreign key: the plan is the report's run
+    and a step per finding."""
+    ddl = "".join(f"CREATE TABLE t{i:05d} (id INTEGER PRIMARY KEY, up INTEGER REFERENCES "
+                  f"t{max(i - 1, 0):05d} (id));\n" for i in range(PLAN_TABLES))
+    db = s.make("plan.db", ddl)
+    report = s.count(db, "SELECT length(dbhealth_report('quick')) > 0;\n")[0]
+    plan = s.count(db, "SELECT count(*) FROM dbmaintain_plan('quick');\n")[0]
+    steps = s.value(db, "SELECT count(*) FROM dbmaintain_plan('quick') WHERE action = 'create_index';")
+    if steps != str(PLAN_TABLES):
+        raise RuntimeError(f"the plan has {steps} CREATE INDEX steps, not {PLAN_TABLES}")
+    return plan / report, plan / PLAN_TABLES
+
+
 def sqlite_backup(s):
     """dbbackup_create(path, 'full') against the shell's .backup of the same
     file (about ROWS rows in two tables, one with an index)."""
@@ -575,6 +594,9 @@ PATHS = {
                                          "200 migrations", sqlite_migrate_apply),
     "sqlite health full": ("sqlite", "dbhealth_report('full') / PRAGMA integrity_check + "
                                      "foreign_key_check, 50,000 rows", sqlite_health_full),
+    "sqlite maintain plan": ("sqlite", f"dbmaintain_plan('quick') / dbhealth_report('quick'), "
+                                       f"{PLAN_TABLES:,} tables with a finding each",
+                             sqlite_maintain_plan),
     "sqlite backup": ("sqlite", "dbbackup_create full / the shell's .backup, 20 MB (52,428 rows)",
                       sqlite_backup),
     "sqlite PITR capture": ("sqlite", "writer with backup.log.dir / without, per commit, autocommit "
