@@ -115,7 +115,9 @@ static int take_archiving(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 }
 
 /* The segment before the current one is complete; it waits when the last
- * archived segment is older (names of one timeline sort by position). */
+ * archived segment is older (names of one timeline sort by position). The
+ * segment size comes from current_setting: pg_settings makes a row of every
+ * setting to find one, a tenth of a quick health report. */
 static const char archiving_sql[] =
     "SELECT pg_catalog.pg_is_in_recovery(), pg_catalog.current_setting('archive_mode'),"
     " a.failed_count > 0 AND (a.last_archived_time IS NULL"
@@ -128,8 +130,8 @@ static const char archiving_sql[] =
     "  (SELECT CASE WHEN pg_catalog.pg_current_wal_lsn() - '0/0'::pg_lsn < s.size THEN false"
     "   ELSE coalesce(a.last_archived_wal, '') < pg_catalog.pg_walfile_name("
     "    pg_catalog.pg_current_wal_lsn() - s.size) END"
-    "   FROM (SELECT CAST(setting AS numeric) AS size FROM pg_catalog.pg_settings"
-    "         WHERE name = 'wal_segment_size') s) END,"
+    "   FROM (SELECT CAST(pg_catalog.pg_size_bytes(pg_catalog.current_setting("
+    "    'wal_segment_size')) AS numeric) AS size) s) END,"
     " pg_catalog.has_function_privilege('pg_catalog.pg_ls_archive_statusdir()', 'EXECUTE')"
     " FROM pg_catalog.pg_stat_archiver a";
 
