@@ -47,7 +47,6 @@ typedef struct dbc_maintain_plan {
 	int n;
 	int cap;
 	dbc_schema *schema;                 /* the health run's model */
-	dbc_strlist new_names;              /* the names of the indexes the plan's steps create */
 	struct dbc_maintain_lookup *lookup; /* maintain_names.c's maps, made on first use */
 } dbc_maintain_plan;
 

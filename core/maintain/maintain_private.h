@@ -1,7 +1,8 @@
 /*
  * maintain_private.h — what the files of core/maintain share: the findings
  * of one check handed to its planner, the step builder and the wording and
- * dialect helpers (maintain_step.c), and one planner per repairable check
+ * dialect helpers (maintain_step.c), the plan's lookups by name
+ * (maintain_names.c), and one planner per repairable check
  * (maintain_tables.c, maintain_indexes.c), dispatched by check id in
  * maintain_plan.c.
  */
@@ -47,7 +48,7 @@ int dbc_maintain_name_taken(dbc_ctx *ctx, dbc_maintain_plan *p, const char *sche
 /* name added to the names of the indexes the plan creates. */
 int dbc_maintain_name_claim(dbc_ctx *ctx, dbc_maintain_plan *p, const char *name);
 /* The plan's model's table schema.table (as dbc_schema_find_table finds
- * it), or NULL. */
+ * it), or NULL: none, or an error (ctx->failed says which). */
 const dbc_table *dbc_maintain_find_table(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema,
                                          const char *table);
 /* " " after a non-empty word, else "". */
