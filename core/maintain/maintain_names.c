@@ -1,13 +1,13 @@
 /*
- * maintain_names.c — the plan's lookups by name, made once per plan from
- * the health run's model: which names a new index may not take, and a
- * table by its name. A plan has a finding per table at worst, and a scan
- * of the model per finding made planning quadratic in the tables.
+ * maintain_names.c — the plan's lookup of the names a new index may not
+ * take, made once per plan from the health run's model. A plan has a
+ * finding per table at worst, and a scan of the model per finding made
+ * planning quadratic in the tables.
  *
- * Invariants: each map is built from p->schema on its first use, and the
- * model does not change while the plan is built (the planners only read
- * it); the map of claimed names holds every index name the plan's steps
- * create, so two steps never create the same name.
+ * Invariants: the taken names are read from p->schema on first use, and
+ * the model does not change while the plan is built (the planners only
+ * read it); the map of claimed names holds every index name the plan's
+ * steps create, so two steps never create the same name.
  */
 #include "maintain/maintain_private.h"
 
@@ -16,10 +16,9 @@
 #include <string.h>
 
 struct dbc_maintain_lookup {
-	bool have_taken, have_tables;
+	bool have_taken;
 	dbc_name_map taken;   /* schema_key of every table, index and object: 1 */
 	dbc_name_map claimed; /* any_schema_key of each name the plan creates: 1 */
-	dbc_name_map tables;  /* schema_key, exact: the table's index in p->schema */
 };
 
 /* "length:schema.name", or "-.name" for no schema (the length keeps a dot
@@ -94,24 +93,4 @@ int dbc_maintain_name_claim(dbc_ctx *ctx, dbc_maintain_plan *p, const char *name
 	struct dbc_maintain_lookup *l = lookup_of(ctx, p);
 	char *k = l ? any_schema_key(ctx, name, ctx->host->dialect->names_fold_case) : NULL;
 	return k ? dbc_name_map_put(ctx, &l->claimed, k, 1) : DBC_ERROR;
-}
-
-const dbc_table *dbc_maintain_find_table(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema,
-                                         const char *table)
-{
-	const dbc_schema *s = p->schema;
-	struct dbc_maintain_lookup *l = s && table ? lookup_of(ctx, p) : NULL;
-	if (!l)
-		return NULL;
-	for (int i = 0; !l->have_tables && i < s->ntables; i++) {
-		/* the first of a name, as dbc_schema_find_table finds it */
-		char *k = schema_key(ctx, s->tables[i].schema, s->tables[i].name, false);
-		if (!k || (dbc_name_map_get(&l->tables, k) < 0 &&
-		           dbc_name_map_put(ctx, &l->tables, k, i) != DBC_OK))
-			return NULL;
-	}
-	l->have_tables = true;
-	char *k = schema_key(ctx, schema, table, false);
-	int i = k ? dbc_name_map_get(&l->tables, k) : -1;
-	return i >= 0 ? &s->tables[i] : NULL;
 }

@@ -39,7 +39,7 @@ char *dbc_maintain_why(dbc_ctx *ctx, const dbc_maintain_findings *f, const dbc_h
  * schema.table, or "". */
 const char *dbc_maintain_concurrently(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema,
                                       const char *table);
-/* The plan's lookups by name (maintain_names.c). Whether name is taken in
+/* The plan's lookup of taken names (maintain_names.c). Whether name is taken in
  * schema: by a table, an index, a view or any other object of the plan's
  * model, or, in any schema, by an index the plan creates already (without
  * regard to ASCII case where the engine's names fold). */
@@ -47,10 +47,6 @@ int dbc_maintain_name_taken(dbc_ctx *ctx, dbc_maintain_plan *p, const char *sche
                             const char *name, bool *taken);
 /* name added to the names of the indexes the plan creates. */
 int dbc_maintain_name_claim(dbc_ctx *ctx, dbc_maintain_plan *p, const char *name);
-/* The plan's model's table schema.table (as dbc_schema_find_table finds
- * it), or NULL: none, or an error (ctx->failed says which). */
-const dbc_table *dbc_maintain_find_table(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema,
-                                         const char *table);
 /* " " after a non-empty word, else "". */
 const char *dbc_maintain_space_after(const char *s);
 

@@ -60,7 +60,8 @@ const char *dbc_maintain_concurrently(dbc_ctx *ctx, dbc_maintain_plan *p, const 
 	const dbc_dialect *d = ctx->host->dialect;
 	if (!d->concurrently)
 		return "";
-	const dbc_table *t = dbc_maintain_find_table(ctx, p, schema, table);
+	const dbc_table *t =
+	    p->schema && table ? dbc_schema_find_table(p->schema, schema, table) : NULL;
 	if (t && strcmp(t->kind, "partitioned table") == 0)
 		return "";
 	return d->concurrently;

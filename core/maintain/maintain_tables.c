@@ -165,7 +165,7 @@ int dbc_maintain_plan_not_valid(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 		const dbc_health_object *o = &f->fact->objects[i];
 		if (!dbc_maintain_wanted(f, o))
 			continue;
-		const dbc_table *t = dbc_maintain_find_table(ctx, p, o->schema, o->table);
+		const dbc_table *t = s ? dbc_schema_find_table(s, o->schema, o->table) : NULL;
 		const dbc_constraint *con = find_constraint(t, o->name);
 		char *object =
 		    dbc_printf(ctx, "%s on %s", o->name, dbc_qualified_name(ctx, o->schema, o->table));

@@ -143,6 +143,9 @@ typedef struct dbc_schema {
 	dbc_object *objects;
 	int nobjects;
 	int capobjects;
+	/* dbc_schema_index_tables's map, for the tables array it was made of
+	 * (NULL: none; a model with another array or count scans) */
+	const struct dbc_table_map *table_map;
 } dbc_schema;
 
 /* An empty model of the ctx's engine (its dialect names it). */
@@ -157,8 +160,15 @@ dbc_object *dbc_schema_add_object(dbc_schema *s, const char *type, const char *s
 /* A deep copy of a model into another arena (for a cache that outlives the
  * arena the model was read into). The copy has no memo. */
 int dbc_schema_copy(dbc_ctx *to, const dbc_schema *from, dbc_schema *out);
-/* Lookup by (schema, name); schema NULL matches a NULL schema. */
+/* Lookup by (schema, name); schema NULL matches a NULL schema. Through the
+ * model's table map when it has one for its tables (a cached model read
+ * once and handed out many times), else by a scan. */
 dbc_table *dbc_schema_find_table(const dbc_schema *s, const char *schema, const char *name);
+/* A map of the model's tables by name, in s->ctx, for dbc_schema_find_table:
+ * made by a reader once the model is complete and before it is only read
+ * (renaming a table in place afterwards is a caller's bug the lookup still
+ * survives: a hit is checked, a miss scans). */
+int dbc_schema_index_tables(dbc_schema *s);
 dbc_column *dbc_table_find_column(const dbc_table *t, const char *name);
 /* Whether t->options (the catalog's options, "; " between them) hold
  * option exactly. */

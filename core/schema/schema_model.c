@@ -4,6 +4,9 @@
  */
 #include "schema/schema.h"
 
+#include "base/name_map.h"
+
+#include <stdio.h>
 #include <string.h>
 
 int dbc_strlist_add(dbc_ctx *ctx, dbc_strlist *l, const char *s)
@@ -168,8 +171,62 @@ static bool same_schema(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+struct dbc_table_map {
+	const dbc_table *tables; /* the array mapped, and its length then */
+	int ntables;
+	dbc_name_map names; /* table_key -> the first table of that name */
+};
+
+/* Models of fewer tables are scanned: a scan of them costs no more than a
+ * key and a probe. */
+#define TABLE_MAP_FROM 32
+
+/* "length:schema.name", or "-.name" without a schema, into buf (the length
+ * keeps a dot inside a name from meeting another schema's); false when it
+ * does not fit. */
+static bool table_key(char *buf, size_t cap, const char *schema, const char *name)
+{
+	int n = schema ? snprintf(buf, cap, "%zu:%s.%s", strlen(schema), schema, name)
+	               : snprintf(buf, cap, "-.%s", name);
+	return n >= 0 && (size_t)n < cap;
+}
+
+int dbc_schema_index_tables(dbc_schema *s)
+{
+	s->table_map = NULL;
+	if (s->ntables < TABLE_MAP_FROM)
+		return DBC_OK;
+	struct dbc_table_map *m = dbc_zalloc(s->ctx, sizeof(*m));
+	if (!m)
+		return DBC_ERROR;
+	m->tables = s->tables;
+	m->ntables = s->ntables;
+	char key[512];
+	for (int i = 0; i < s->ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		if (!table_key(key, sizeof(key), t->schema, t->name))
+			return DBC_OK; /* a name too long for a key: the model is scanned */
+		if (dbc_name_map_get(&m->names, key) >= 0)
+			continue;
+		char *k = dbc_strdup(s->ctx, key);
+		if (!k || dbc_name_map_put(s->ctx, &m->names, k, i) != DBC_OK)
+			return DBC_ERROR;
+	}
+	s->table_map = m;
+	return DBC_OK;
+}
+
 dbc_table *dbc_schema_find_table(const dbc_schema *s, const char *schema, const char *name)
 {
+	const struct dbc_table_map *m = s->table_map;
+	char key[512];
+	if (m && m->tables == s->tables && m->ntables == s->ntables &&
+	    table_key(key, sizeof(key), schema, name)) {
+		int i = dbc_name_map_get(&m->names, key);
+		if (i >= 0 && i < s->ntables && same_schema(s->tables[i].schema, schema) &&
+		    strcmp(s->tables[i].name, name) == 0)
+			return &s->tables[i];
+	}
 	for (int i = 0; i < s->ntables; i++)
 		if (same_schema(s->tables[i].schema, schema) && strcmp(s->tables[i].name, name) == 0)
 			return &s->tables[i];
@@ -297,6 +354,7 @@ int dbc_schema_copy(dbc_ctx *to, const dbc_schema *from, dbc_schema *out)
 	*out = *from;
 	out->ctx = to;
 	out->memo = NULL;
+	out->table_map = NULL; /* the copy's tables are another array */
 	out->tables = cp_array(&c, from->tables, from->ntables, sizeof(dbc_table));
 	out->ntables = out->captables = out->tables ? from->ntables : 0;
 	for (int i = 0; i < out->ntables; i++)

@@ -469,7 +469,8 @@ static cache_entry *entry_build(dbc_ctx *ctx, dbc_schema *read, const schema_key
 		rc = dbc_schema_fingerprint_of(ctx, *snapshot, &fp);
 	building_cxt = cxt;
 	dbc_ctx_init(&e->arena, &entry_host, NULL);
-	if (rc == DBC_OK && dbc_schema_copy(&e->arena, read, &e->model) == DBC_OK)
+	if (rc == DBC_OK && dbc_schema_copy(&e->arena, read, &e->model) == DBC_OK &&
+	    dbc_schema_index_tables(&e->model) == DBC_OK) /* while the entry's arena allocates */
 		e->fingerprint = dbc_strdup(&e->arena, fp);
 	building_cxt = NULL;
 	if (rc != DBC_OK || !e->fingerprint) {
