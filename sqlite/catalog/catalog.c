@@ -552,9 +552,10 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
 	c->memo.ctx = &c->arena;
 	dbc_schema_init(&c->model, &c->arena);
 	int rc = read_schema(&c->arena, &c->model, by_text, &c->fk_enforced, &c->check_enforced);
+	/* read once, its tables looked up in every call it is handed to */
 	if (rc == DBC_OK)
-		rc = dbc_schema_index_tables(&c->model); /* read once, looked up in every call */
-	c->arena.host_data = NULL;                   /* the call it names ends before the next use */
+		rc = dbc_schema_index_tables(&c->model);
+	c->arena.host_data = NULL; /* the call it names ends before the next use */
 	if (rc != DBC_OK) {
 		dbc_error(ctx, c->arena.sqlstate[0] ? c->arena.sqlstate : DBC_SQLSTATE_INTERNAL, "%s",
 		          c->arena.message ? c->arena.message : "could not read the schema");
