@@ -37,6 +37,18 @@ ALTER TABLE orders ADD CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFE
 ALTER TABLE orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();
 SQL
 fp() { qd "$1" -c "SELECT dbschema_fingerprint()"; }
+# sessions_gone DB: every session of DB ended. A killed command's backend
+# sees its client gone only at its next read, a moment later on a loaded
+# machine, and holds the run's mark until then: the next command would be
+# told the migration "is running now in another session".
+sessions_gone() {
+  for _ in $(seq 200); do
+    [ "$(qd postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$1'")" = 0 ] && return 0
+    sleep 0.05
+  done
+  fail "a session of $1 outlived its killed command by 10 s: $(qd postgres -c \
+    "SELECT pid, state, query FROM pg_stat_activity WHERE datname = '$1'")"
+}
 new_db() { drop "$1"; "$B/psql" -X -q -d postgres -c "CREATE DATABASE $1 TEMPLATE $tpl"; }
 new_db ${db}_plain
 old=$(fp ${db}_plain)
@@ -59,6 +71,7 @@ while :; do
   set -e
   if [ $rc = 0 ]; then break; fi
   [ $rc = 137 ] || { cat out err; fail "kill point $k: exit $rc, not killed"; }
+  sessions_gone $db
   killed=$((killed + 1))
   if [ $((killed % 2)) = 0 ]; then
     run 0 rollback --db "$(url $db)"
@@ -139,6 +152,7 @@ kill_op() {
     rc=$?
     set -e
     [ $rc = 137 ] || { cat out err; fail "$op, kill point $k of $total: exit $rc, not killed"; }
+    sessions_gone $db
     n=$((n + 1))
     if [ $((n % 2)) = 0 ]; then
       set +e

@@ -118,7 +118,10 @@ env --default-signal strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:d
   "$cli" backup --jobs 1 --db 'sqlite:bk/*.db' > out 2> err &
 tracer=$!
 worker=$(child_of "$(child_of "$tracer")")
-[ -n "$worker" ] || fail "no worker under strace"
+[ -n "$worker" ] || {
+  cat out err
+  fail "no worker under strace (strace $(kill -0 "$tracer" 2> /dev/null && echo running || echo ended))"
+}
 for _ in $(seq 3000); do
   compgen -G 'bk/out1/1-*.db' > /dev/null && break
   sleep 0.005
