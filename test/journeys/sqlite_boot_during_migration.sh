@@ -21,7 +21,9 @@ INSERT INTO big SELECT x, randomblob(64) FROM c;
 EOF
 
 # the application: calls the check every 50 ms until told to stop, each
-# answer checked against what the same transaction reads
+# answer checked against what the same transaction reads; it says it is
+# up (ready) after its first check, and counts the errors of the checks
+# that began once the migration was started (migrating)
 cat >boot.py <<'EOF'
 import sqlite3, sys, time, os
 module, path, rows, stop = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -29,6 +31,7 @@ timeout = 1.0
 errors, passes, started = {}, 0, time.time()
 while True:
     done = os.path.exists(stop)
+    during = os.path.exists("migrating")
     t0 = time.time()
     c = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     c.enable_load_extension(True)
@@ -46,9 +49,12 @@ while True:
         msg = str(e)
         if not msg.startswith("dbcare:"):
             sys.exit(f"dbmigrate_assert failed with an error that is not dbcare's: {msg}")
-        errors[msg.split("\n")[0][:60]] = errors.get(msg.split("\n")[0][:60], 0) + 1
+        if during:
+            errors[msg.split("\n")[0][:60]] = errors.get(msg.split("\n")[0][:60], 0) + 1
     finally:
         c.close()
+    if not os.path.exists("ready"):
+        open("ready", "w").close()
     spent = time.time() - t0
     if spent > timeout + 2:
         sys.exit(f"the check took {spent:.1f} s, past its busy timeout of {timeout} s")
@@ -66,13 +72,18 @@ for mode in delete wal; do
   f="$mode.db"
   run 0 migrate --db "sqlite:$f" --dir m --to 1
   sqlite3 "$f" "PRAGMA journal_mode = $mode" >/dev/null
-  rm -f stop
+  rm -f stop ready migrating
+  # the application up first (a loaded machine may take longer to start
+  # Python than the migration takes), then the migration
+  "$py" boot.py "$module" "$f" "$rows" stop >boot.out 2>&1 &
+  app=$!
+  for _ in $(seq 600); do [ -e ready ] && break; sleep 0.05; done
+  [ -e ready ] || { cat boot.out; kill "$app" 2>/dev/null; fail "$mode: the application never started"; }
+  touch migrating
   set +e
   "$cli" migrate --db "sqlite:$f" --dir m >mig.out 2>mig.err &
   mig=$!
   set -e
-  "$py" boot.py "$module" "$f" "$rows" stop >boot.out 2>&1 &
-  app=$!
   rc=0; wait "$mig" || rc=$?
   [ "$rc" = 0 ] || { cat mig.out mig.err; kill "$app" 2>/dev/null; fail "$mode: migrate exited $rc"; }
   touch stop
