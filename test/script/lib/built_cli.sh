@@ -36,7 +36,7 @@ hup_ignored_by() {
 # child's, as the pg_dump a backup runs), and SIG sent to it (not to
 # strace) the moment NAME appears: just after a rename or link into place,
 # inside the directory's slowed sync. rc: its exit; out and err: its
-# output.
+# output; stop_late: 1 when the command had ended before the signal.
 stop_at_name() {
   local name=$1 sig=$2 tracer command
   shift 2
@@ -52,7 +52,9 @@ stop_at_name() {
   done
   [ -e "$name" ] || fail "SIG$sig at $name: the command never made it ($(cat err))"
   # (a loaded machine may see the name only once the command has ended:
-  # then no signal, and the caller judges the command's own end)
-  kill -"$sig" "$command" 2>/dev/null || true
+  # then no signal, stop_late=1, and the caller judges the command's own
+  # end or tries again)
+  stop_late=0
+  kill -"$sig" "$command" 2>/dev/null || stop_late=1
   set +e; wait "$tracer"; rc=$?; set -e
 }
