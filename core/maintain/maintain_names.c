@@ -13,22 +13,22 @@
 
 #include "base/name_map.h"
 
-#include <string.h>
-
 struct dbc_maintain_lookup {
 	bool have_taken;
 	dbc_name_map taken;   /* schema_key of every table, index and object: 1 */
 	dbc_name_map claimed; /* any_schema_key of each name the plan creates: 1 */
 };
 
-/* "length:schema.name", or "-.name" for no schema (the length keeps a dot
- * inside a name from meeting another schema's), folded to ASCII lower case
- * when fold. */
+/* dbc_schema_name_key in ctx's arena, folded to ASCII lower case when
+ * fold; NULL on error. */
 static char *schema_key(dbc_ctx *ctx, const char *schema, const char *name, bool fold)
 {
-	char *k = schema ? dbc_printf(ctx, "%zu:%s.%s", strlen(schema), schema, name)
-	                 : dbc_printf(ctx, "-.%s", name);
-	for (char *c = k; fold && c && *c; c++)
+	int n = dbc_schema_name_key(NULL, 0, schema, name);
+	char *k = n >= 0 ? dbc_alloc(ctx, (size_t)n + 1) : NULL;
+	if (!k)
+		return NULL;
+	dbc_schema_name_key(k, (size_t)n + 1, schema, name);
+	for (char *c = k; fold && *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
 	return k;

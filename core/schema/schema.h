@@ -169,6 +169,11 @@ dbc_table *dbc_schema_find_table(const dbc_schema *s, const char *schema, const 
  * (renaming a table in place afterwards is a caller's bug the lookup still
  * survives: a hit is checked, a miss scans). */
 int dbc_schema_index_tables(dbc_schema *s);
+/* The key of a name in a schema for a map of names: "length:schema.name",
+ * or "-.name" for no schema (the length keeps a dot inside a name from
+ * meeting another schema's). Written into buf as snprintf writes; returns
+ * the key's length. */
+int dbc_schema_name_key(char *buf, size_t cap, const char *schema, const char *name);
 dbc_column *dbc_table_find_column(const dbc_table *t, const char *name);
 /* Whether t->options (the catalog's options, "; " between them) hold
  * option exactly. */

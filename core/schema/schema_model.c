@@ -181,13 +181,16 @@ struct dbc_table_map {
  * key and a probe. */
 #define TABLE_MAP_FROM 32
 
-/* "length:schema.name", or "-.name" without a schema, into buf (the length
- * keeps a dot inside a name from meeting another schema's); false when it
- * does not fit. */
+int dbc_schema_name_key(char *buf, size_t cap, const char *schema, const char *name)
+{
+	return schema ? snprintf(buf, cap, "%zu:%s.%s", strlen(schema), schema, name)
+	              : snprintf(buf, cap, "-.%s", name);
+}
+
+/* dbc_schema_name_key into buf; false when it does not fit. */
 static bool table_key(char *buf, size_t cap, const char *schema, const char *name)
 {
-	int n = schema ? snprintf(buf, cap, "%zu:%s.%s", strlen(schema), schema, name)
-	               : snprintf(buf, cap, "-.%s", name);
+	int n = dbc_schema_name_key(buf, cap, schema, name);
 	return n >= 0 && (size_t)n < cap;
 }
 
