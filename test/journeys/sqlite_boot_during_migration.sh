@@ -22,16 +22,17 @@ EOF
 
 # the application: calls the check every 50 ms until told to stop, each
 # answer checked against what the same transaction reads; it says it is
-# up (ready) after its first check, and counts the errors of the checks
-# that began once the migration was started (migrating)
+# up (ready) after its first check. The files migrating and stop hold the
+# times the migration was started and had ended: a check whose time span
+# meets that span ran while the migration did (an error or, once it has
+# waited for the commit, a pass), and at least one must have
 cat >boot.py <<'EOF'
 import sqlite3, sys, time, os
 module, path, rows, stop = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 timeout = 1.0
-errors, passes, started = {}, 0, time.time()
+errors, passes, spans = {}, 0, []
 while True:
     done = os.path.exists(stop)
-    during = os.path.exists("migrating")
     t0 = time.time()
     c = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     c.enable_load_extension(True)
@@ -49,10 +50,10 @@ while True:
         msg = str(e)
         if not msg.startswith("dbcare:"):
             sys.exit(f"dbmigrate_assert failed with an error that is not dbcare's: {msg}")
-        if during:
-            errors[msg.split("\n")[0][:60]] = errors.get(msg.split("\n")[0][:60], 0) + 1
+        errors[msg.split("\n")[0][:60]] = errors.get(msg.split("\n")[0][:60], 0) + 1
     finally:
         c.close()
+    spans.append((t0, time.time()))
     if not os.path.exists("ready"):
         open("ready", "w").close()
     spent = time.time() - t0
@@ -63,9 +64,11 @@ while True:
     time.sleep(0.05)
 if passes == 0:
     sys.exit(f"the check never passed after the migration committed: {errors}")
-if not errors:
-    sys.exit("the check never ran while the migration did (the migration was too short)")
-print("errors while migrating:", errors, "passes:", passes)
+began, ended = (float(open(f).read()) for f in ("migrating", stop))
+during = sum(1 for t0, t1 in spans if t0 < ended and t1 > began)
+if during == 0:
+    sys.exit(f"no check ran while the migration did ({ended - began:.2f} s)")
+print(f"{during} check(s) while migrating ({ended - began:.2f} s); errors:", errors, "passes:", passes)
 EOF
 
 for mode in delete wal; do
@@ -79,14 +82,14 @@ for mode in delete wal; do
   app=$!
   for _ in $(seq 600); do [ -e ready ] && break; sleep 0.05; done
   [ -e ready ] || { cat boot.out; kill "$app" 2>/dev/null; fail "$mode: the application never started"; }
-  touch migrating
+  date +%s.%N >now && mv now migrating
   set +e
   "$cli" migrate --db "sqlite:$f" --dir m >mig.out 2>mig.err &
   mig=$!
   set -e
   rc=0; wait "$mig" || rc=$?
   [ "$rc" = 0 ] || { cat mig.out mig.err; kill "$app" 2>/dev/null; fail "$mode: migrate exited $rc"; }
-  touch stop
+  date +%s.%N >now && mv now stop
   rc=0; wait "$app" || rc=$?
   [ "$rc" = 0 ] || { cat boot.out; fail "$mode: the application's start-up check"; }
   echo "$mode: $(cat boot.out)"

@@ -75,7 +75,10 @@ PY
   "$cli" migrate --jobs 1 --db 'sqlite:k*.db' --dir m > out 2> err &
   cli_pid=$!
   worker=$(child_of "$cli_pid")
-  [ -n "$worker" ] || fail "no worker process appeared"
+  [ -n "$worker" ] || {
+    cat out err
+    fail "no worker process appeared (the fleet $(ended_or_running "$cli_pid"))"
+  }
   for _ in $(seq 200); do
     ls -l "/proc/$worker/fd" 2> /dev/null | grep -q 'k1\.db$' && break
     sleep 0.02
@@ -120,7 +123,7 @@ tracer=$!
 worker=$(child_of "$(child_of "$tracer")")
 [ -n "$worker" ] || {
   cat out err
-  fail "no worker under strace (strace $(kill -0 "$tracer" 2> /dev/null && echo running || echo ended))"
+  fail "no worker under strace (strace $(ended_or_running "$tracer"))"
 }
 for _ in $(seq 3000); do
   compgen -G 'bk/out1/1-*.db' > /dev/null && break
@@ -194,7 +197,10 @@ env --default-signal strace -qq -o /dev/null -e trace=write -e inject=write:dela
 tracer=$!
 parent=$(child_of "$tracer")
 [ -n "$parent" ] || fail "the fleet under strace never started"
-[ -n "$(child_of "$parent")" ] || fail "no worker process appeared"
+[ -n "$(child_of "$parent")" ] || {
+  cat out err
+  fail "no worker process appeared under strace (the fleet $(ended_or_running "$parent"))"
+}
 sleep 0.5
 kill -TERM "$parent"
 set +e

@@ -1,22 +1,29 @@
 # built_cli.sh — the built dbcare command for a script test (sourced after
 # lib/sqlite.sh or lib/pg.sh, which give fail): root (the tree) and cli
 # (build/cli/dbcare); the test fails when the command is not built; and
-# child_of, hup_ignored_by and stop_at_name, below.
+# child_of, ended_or_running, hup_ignored_by and stop_at_name, below.
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
 
 # child_of PID: the pid of PID's child (the command under strace, a fleet
 # worker) once it has one, polled for up to 30 s (a loaded machine runs a
-# command under strace slowly); empty if none appeared.
+# command under strace slowly); empty if none appeared or PID ended first.
 child_of() {
   local child=
   for _ in $(seq 3000); do
     child=$(pgrep -P "$1" || true)
     [ -n "$child" ] && break
+    [ "$(ended_or_running "$1")" = running ] || break
     sleep 0.01
   done
   echo "$child"
+}
+
+# ended_or_running PID: "ended" once PID has exited (a zombie included: a
+# background job stays one until the shell waits for it), else "running".
+ended_or_running() {
+  case "$(ps -o stat= -p "$1" 2>/dev/null)" in '' | Z*) echo ended ;; *) echo running ;; esac
 }
 
 # hup_ignored_by PID: PID's SIGHUP set to be ignored (as nohup leaves it;
