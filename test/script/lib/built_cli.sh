@@ -6,13 +6,15 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
 
-# child_of PID: the pid of PID's child (the command under strace, a fleet
-# worker) once it has one, polled for up to 30 s (a loaded machine runs a
-# command under strace slowly); empty if none appeared or PID ended first.
+# child_of PID: the pid of PID's dbcare child (the command under strace, a
+# fleet worker) once it has one, polled for up to 30 s (a loaded machine runs
+# a command under strace slowly); empty if none appeared or PID ended first.
+# By name: strace forks short-lived children of its own at start-up (to
+# probe what ptrace supports), and its tracee is strace until it execs.
 child_of() {
   local child=
   for _ in $(seq 3000); do
-    child=$(pgrep -P "$1" || true)
+    child=$(pgrep -x -P "$1" dbcare || true)
     [ -n "$child" ] && break
     [ "$(ended_or_running "$1")" = running ] || break
     sleep 0.01
