@@ -262,6 +262,12 @@ typedef struct dbc_dialect {
 	 * ordered scan, foreign keys by an IN probe of the parent rather than a
 	 * correlated NOT EXISTS); otherwise one aggregate statement counts. */
 	bool check_stream;
+	/* The engine's own foreign key check of a table as a table function of
+	 * ('table', 'schema') giving a row per violation with its "rowid" and
+	 * its key's fkid (dbc_constraint.engine_fk_id), every key of the table
+	 * in one scan; it fails when any key of the table is broken (a parent
+	 * key no unique index covers). NULL: the engine has none. */
+	const char *fk_check_function;
 	/* Written after a table's name so that a statement reads the table's
 	 * own rows, never an index of it (SQLite's NOT INDEXED); NULL: the
 	 * engine has no such clause. A violation read through an index is

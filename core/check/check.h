@@ -87,6 +87,31 @@ const char *dbc_check_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
 int dbc_check_plan_row_local(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                              const dbc_constraint *const *cons, int n, dbc_check_plan *out);
 
+/* The rowid spelling that still means t's rowid (a column may shadow any
+ * of rowid, _rowid_ and oid), or NULL for a table without one. */
+const char *dbc_check_rowid_name(const dbc_ctx *ctx, const dbc_table *t);
+
+/* Whether the engine's own foreign key check (dbc_dialect.fk_check_function)
+ * is to take t's foreign keys: the engine has one, t is a rowid table of the
+ * default schema, no key of t is broken so that the engine's check would
+ * fail, and some key of t has no index of its own (one holding all its
+ * columns, which its own statement would read instead of the table).
+ * check_engine_fks.c. */
+bool dbc_check_engine_fks_serve(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t);
+
+/* Whether the engine's check can settle con, of a table it serves: a
+ * foreign key of the engine's own (not a declared relation) it numbers. */
+bool dbc_check_engine_fk(const dbc_constraint *con);
+
+/* Foreign keys of t, a table dbc_check_engine_fks_serve accepts, each
+ * accepted by dbc_check_engine_fk, in one run of
+ * the engine's own check: DBC_PLAN_STREAM rows of one flag per constraint
+ * (1 when the row violates cons[i]) then the row's key, as
+ * dbc_check_plan_row_local gives them; each constraint's count and sample
+ * are the ones its own plan gives. */
+int dbc_check_plan_engine_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                              const dbc_constraint *const *cons, int n, dbc_check_plan *out);
+
 /* Orphans of a foreign key or relation: rows whose key has no NULL part and
  * no parent (MATCH SIMPLE whatever con->match says). */
 int dbc_check_plan_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,

@@ -34,9 +34,7 @@ static char *table_ref(dbc_ctx *ctx, const dbc_table *t)
 	return qn;
 }
 
-/* The rowid spelling that still means the rowid (a column may shadow any of
- * them), or NULL for tables without one. */
-static const char *rowid_name(const dbc_ctx *ctx, const dbc_table *t)
+const char *dbc_check_rowid_name(const dbc_ctx *ctx, const dbc_table *t)
 {
 	if (!dialect(ctx)->rowid)
 		return NULL;
@@ -82,7 +80,7 @@ static int add_columns(dbc_ctx *ctx, const char *alias, const dbc_strlist *cols,
 static int row_key(dbc_ctx *ctx, const dbc_table *t, const dbc_constraint *con, const char *alias,
                    dbc_strlist *out)
 {
-	const char *rowid = rowid_name(ctx, t);
+	const char *rowid = dbc_check_rowid_name(ctx, t);
 	if (rowid)
 		return dbc_strlist_add(ctx, out, dbc_printf(ctx, "%s%s", alias, rowid));
 	const dbc_constraint *pk = primary_key_of(t);

@@ -323,14 +323,15 @@ static bool engine_proves(const dbc_ctx *ctx, const dbc_schema *s, const dbc_tab
  * whose locks go when the scope is left. One scope serves all the
  * constraints of a table; an error inside unwinds it, so the next
  * constraint enters again. Outside a scope no check statement runs. */
-typedef struct row_local_batch row_local_batch;
+typedef struct table_batch table_batch;
 
 typedef struct table_scope {
 	const dbc_table *t;
 	bool open;
-	char *skip;             /* the whole table cannot be checked now: why */
-	row_local_batch *batch; /* dbcheck_constraints: the table's one-scan results */
-	bool keys_proven;       /* dbc_check_options.keys_proven */
+	char *skip;         /* the whole table cannot be checked now: why */
+	table_batch *batch; /* dbcheck_constraints: the table's one-scan results */
+	bool keys_proven;   /* dbc_check_options.keys_proven */
+	bool engine_fks;    /* dbc_check_engine_fks_serve: the engine's check takes its keys */
 } table_scope;
 
 static int scope_open(dbc_ctx *ctx, table_scope *sc)
@@ -425,16 +426,18 @@ static char *not_checked_sample(dbc_ctx *ctx, const char *why)
 
 /* ------------------------------------------------------- one scan per table
  * A table's row-local constraints (CHECK, NOT NULL) are checked in one scan
- * of the table (dbc_check_plan_row_local) instead of one scan each. The
- * table is walked twice: the first walk only collects the constraints that
- * would be scanned, in report order; the scan runs; the second walk emits
- * every row in the same order as before, taking each collected constraint's
- * result from the scan. A constraint the scan did not settle (its own plan
- * is a skip or an error, the table's scope is skipped, or the scan failed:
- * a CHECK that errors at runtime) is checked on its own as before, so its
- * row, error or not-checked reason is exactly the one its own check gives
- * and one bad CHECK costs the others nothing. */
-struct row_local_batch {
+ * of the table (dbc_check_plan_row_local) instead of one scan each, and its
+ * foreign keys, where the engine has a check of its own that takes them
+ * (dbc_check_engine_fk), in one run of that check. The table is walked
+ * twice: the first walk only collects the constraints that would be
+ * scanned, in report order; the scans run; the second walk emits every row
+ * in the same order as before, taking each collected constraint's result
+ * from its scan. A constraint a scan did not settle (its own plan is a skip
+ * or an error, the table's scope is skipped, or the scan failed: a CHECK
+ * that errors at runtime, a key the engine refuses) is checked on its own
+ * as before, so its row, error or not-checked reason is exactly the one its
+ * own check gives and one bad constraint costs the others nothing. */
+struct table_batch {
 	bool collecting;
 	int n, cap, next;
 	dbc_constraint *cons; /* copies: some are built on the walk's stack */
@@ -450,7 +453,15 @@ static bool row_local(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *
 	       !engine_proves(ctx, s, t, con);
 }
 
-static int batch_push(dbc_ctx *ctx, row_local_batch *b, const dbc_constraint *con)
+/* Whether con is collected for one of the table's scans. */
+static bool batched(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                    const dbc_constraint *con, const table_scope *sc)
+{
+	return row_local(ctx, s, t, con) ||
+	       (sc->engine_fks && dbc_check_engine_fk(con) && !engine_proves(ctx, s, t, con));
+}
+
+static int batch_push(dbc_ctx *ctx, table_batch *b, const dbc_constraint *con)
 {
 	if (dbc_grow(ctx, &b->cons, b->n, &b->cap, sizeof(*b->cons), 16) != DBC_OK)
 		return DBC_ERROR;
@@ -510,8 +521,8 @@ static int on_batch_aggregate_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_v
 }
 
 /* Runs plan for the constraints at idx[0..m) of b: their counts and samples. */
-static int run_batch_plan(dbc_ctx *ctx, const dbc_check_plan *plan, row_local_batch *b,
-                          const int *idx, int m)
+static int run_batch_plan(dbc_ctx *ctx, const dbc_check_plan *plan, table_batch *b, const int *idx,
+                          int m)
 {
 	int64_t *counts = dbc_zalloc(ctx, sizeof(int64_t) * (size_t)m);
 	char **texts = dbc_zalloc(ctx, sizeof(char *) * (size_t)m);
@@ -556,25 +567,24 @@ static bool cancelled(dbc_ctx *ctx)
 	       (ctx->host->interrupted && ctx->host->interrupted(ctx));
 }
 
-/* Settles what it can of the collected constraints with one scan. Fewer
- * than two to scan: nothing to gain, each is checked on its own. */
-static int run_batch(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, table_scope *sc,
-                     row_local_batch *b)
+/* Settles what it can of the collected constraints of one kind (foreign
+ * keys, or the row-local ones) with one scan. Row-local constraints need
+ * two to gain anything; one foreign key gains the engine's check. */
+static int run_group(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, table_scope *sc,
+                     table_batch *b, bool fks)
 {
-	if (b->n < 2)
-		return DBC_OK;
-	b->done = dbc_zalloc(ctx, sizeof(bool) * (size_t)b->n);
-	b->counts = dbc_zalloc(ctx, sizeof(int64_t) * (size_t)b->n);
-	b->samples = dbc_zalloc(ctx, sizeof(char *) * (size_t)b->n);
 	int *idx = dbc_zalloc(ctx, sizeof(int) * (size_t)b->n);
 	const dbc_constraint **cons = dbc_zalloc(ctx, sizeof(*cons) * (size_t)b->n);
-	if (!b->done || !b->counts || !b->samples || !idx || !cons)
+	if (!idx || !cons)
 		return DBC_ERROR;
+	int least = fks ? 1 : 2;
 	/* Only constraints whose own plan is a scan join it: a skip (the host
 	 * refused the expression) or a planning error is left to the second
 	 * walk, which reports it as before. */
 	int m = 0;
 	for (int i = 0; i < b->n; i++) {
+		if ((b->cons[i].kind == DBC_CON_FOREIGN_KEY) != fks)
+			continue;
 		dbc_check_plan own;
 		if (dbc_check_plan_constraint(ctx, s, t, &b->cons[i], &own) != DBC_OK) {
 			if (cancelled(ctx))
@@ -587,15 +597,16 @@ static int run_batch(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, tabl
 		idx[m] = i;
 		cons[m++] = &b->cons[i];
 	}
-	if (m < 2)
+	if (m < least)
 		return DBC_OK;
 	if (scope_open(ctx, sc) != DBC_OK)
 		return DBC_ERROR;
 	if (sc->skip)
 		return DBC_OK; /* each reports the table's reason */
 	dbc_check_plan plan;
-	if (dbc_check_plan_row_local(ctx, s, t, cons, m, &plan) == DBC_OK &&
-	    run_batch_plan(ctx, &plan, b, idx, m) == DBC_OK)
+	int planned = fks ? dbc_check_plan_engine_fks(ctx, s, t, cons, m, &plan)
+	                  : dbc_check_plan_row_local(ctx, s, t, cons, m, &plan);
+	if (planned == DBC_OK && run_batch_plan(ctx, &plan, b, idx, m) == DBC_OK)
 		return DBC_OK;
 	if (cancelled(ctx))
 		return DBC_ERROR;
@@ -609,17 +620,32 @@ static int run_batch(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, tabl
 	return DBC_OK;
 }
 
+static int run_batch(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, table_scope *sc,
+                     table_batch *b)
+{
+	if (b->n < 1)
+		return DBC_OK;
+	b->done = dbc_zalloc(ctx, sizeof(bool) * (size_t)b->n);
+	b->counts = dbc_zalloc(ctx, sizeof(int64_t) * (size_t)b->n);
+	b->samples = dbc_zalloc(ctx, sizeof(char *) * (size_t)b->n);
+	if (!b->done || !b->counts || !b->samples)
+		return DBC_ERROR;
+	if (run_group(ctx, s, t, sc, b, false) != DBC_OK)
+		return DBC_ERROR;
+	return run_group(ctx, s, t, sc, b, true);
+}
+
 static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
                      const dbc_constraint *con, table_scope *sc, dbc_check_findings *out)
 {
 	int64_t count = 0;
 	char *sample = "[]";
 	char *skip = NULL;
-	row_local_batch *b = sc->batch;
+	table_batch *b = sc->batch;
 	int slot = -1;
 	if (b && b->collecting)
-		return row_local(ctx, s, t, con) ? batch_push(ctx, b, con) : DBC_OK;
-	if (b && row_local(ctx, s, t, con)) {
+		return batched(ctx, s, t, con, sc) ? batch_push(ctx, b, con) : DBC_OK;
+	if (b && batched(ctx, s, t, con, sc)) {
 		slot = b->next++;
 		if (slot >= b->n || b->cons[slot].kind != con->kind ||
 		    strcmp(b->cons[slot].name, con->name) != 0)
@@ -813,7 +839,7 @@ static int check_domain_columns(dbc_ctx *ctx, const check_walk *w, const dbc_tab
 	return DBC_OK;
 }
 
-/* One walk over the table's constraints in report order (see row_local_batch). */
+/* One walk over the table's constraints in report order (see table_batch). */
 static int walk_table(dbc_ctx *ctx, const check_walk *w, const dbc_table *t, const char *display,
                       const dbc_constraint **order, table_scope *sc)
 {
@@ -843,8 +869,13 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
                        const dbc_constraint **order)
 {
 	check_walk *w = arg;
-	row_local_batch batch = {.collecting = true};
-	table_scope sc = {t, false, NULL, &batch, w->opt && w->opt->keys_proven};
+	table_batch batch = {.collecting = true};
+	table_scope sc = {t,
+	                  false,
+	                  NULL,
+	                  &batch,
+	                  w->opt && w->opt->keys_proven,
+	                  dbc_check_engine_fks_serve(ctx, w->s, t)};
 	int rc = walk_table(ctx, w, t, display, order, &sc);
 	batch.collecting = false;
 	if (rc == DBC_OK)
@@ -997,7 +1028,7 @@ int dbc_check_orphan_findings(dbc_ctx *ctx, const dbc_schema *s, const dbc_check
 		return DBC_ERROR;
 	for (int i = 0; i < l.n; i++) {
 		orphan_item *it = &l.items[i];
-		table_scope sc = {it->child, false, NULL, NULL, false};
+		table_scope sc = {.t = it->child};
 		int64_t count = 0;
 		char *sample = "[]";
 		char *skip = NULL;

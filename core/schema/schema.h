@@ -62,6 +62,11 @@ typedef struct dbc_constraint {
 	bool enforced;  /* false when the engine does not enforce it now (disabled trigger,
 	                   SQLite foreign_keys off, ignore_check_constraints on) */
 	bool declared;  /* a relation of dbcheck_add_relation seen as a foreign key */
+	/* A foreign key's number in the engine's own check of the table
+	 * (SQLite: its id in pragma_foreign_key_list and fkid in
+	 * pragma_foreign_key_check), when engine_fk_known. */
+	bool engine_fk_known;
+	int engine_fk_id;
 	/* UNIQUE: the unique index no constraint owns (SQLite CREATE UNIQUE
 	 * INDEX) this transient constraint of the checker stands for, giving
 	 * its collations and WHERE. Never set in a schema model. */

@@ -119,6 +119,8 @@ static int on_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		for (char *p = fk->on_delete; p && *p; p++)
 			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 		fk->enforced = r->fk_enforced;
+		fk->engine_fk_known = c[1].type == DBC_INT;
+		fk->engine_fk_id = (int)c[1].i;
 	}
 	if (!fk || fk->kind != DBC_CON_FOREIGN_KEY)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected foreign key rows for %s", t->name);

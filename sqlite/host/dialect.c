@@ -109,6 +109,7 @@ const dbc_dialect sqldbc_dialect = {
      * compared directly would convert neither, or both to numeric) */
     .key_child_prefix = "+",
     .check_stream = true,
+    .fk_check_function = "pragma_foreign_key_check",
     .table_rows_only = "NOT INDEXED",
     .changes_query = "SELECT changes()",
     .null_test = null_test,
