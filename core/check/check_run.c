@@ -428,7 +428,7 @@ static char *not_checked_sample(dbc_ctx *ctx, const char *why)
  * A table's row-local constraints (CHECK, NOT NULL) are checked in one scan
  * of the table (dbc_check_plan_row_local) instead of one scan each, and its
  * foreign keys, where the engine has a check of its own that takes them
- * (dbc_check_engine_fk), in one run of that check. The table is walked
+ * (dbc_check_engine_fks_serve), in one run of that check. The table is walked
  * twice: the first walk only collects the constraints that would be
  * scanned, in report order; the scans run; the second walk emits every row
  * in the same order as before, taking each collected constraint's result
@@ -870,12 +870,10 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
 {
 	check_walk *w = arg;
 	table_batch batch = {.collecting = true};
-	table_scope sc = {t,
-	                  false,
-	                  NULL,
-	                  &batch,
-	                  w->opt && w->opt->keys_proven,
-	                  dbc_check_engine_fks_serve(ctx, w->s, t)};
+	table_scope sc = {.t = t,
+	                  .batch = &batch,
+	                  .keys_proven = w->opt && w->opt->keys_proven,
+	                  .engine_fks = dbc_check_engine_fks_serve(ctx, w->s, t)};
 	int rc = walk_table(ctx, w, t, display, order, &sc);
 	batch.collecting = false;
 	if (rc == DBC_OK)
