@@ -349,6 +349,20 @@ def sqlite_health_full(s):
     return report / native, report / ROWS
 
 
+def sqlite_check_fks(s):
+    """dbcheck_constraints('child') against PRAGMA foreign_key_check(child)
+    on ROWS children over ROWS / 10 parents, the key without an index: the
+    engine's own check, run once for the table's keys (check_engine_fks.c)."""
+    db = os.path.join(s.d, "c.db")
+    fill_sqlite(db, ROWS)
+    native = s.count(db, "PRAGMA foreign_key_check(child);\n")[0]
+    checked = s.count(db, "SELECT count(*) FROM dbcheck_constraints('child');\n")[0]
+    n = s.value(db, "SELECT violations FROM dbcheck_constraints('child') WHERE kind = 'foreign_key';")
+    if n != str(ROWS // 1000):
+        raise RuntimeError(f"dbcheck_constraints found {n} orphans, not {ROWS // 1000}")
+    return checked / native, checked / ROWS
+
+
 def sqlite_maintain_plan(s):
     """dbmaintain_plan('quick') against dbhealth_report('quick') on PLAN_TABLES
     tables, each with an unindexed foreign key: the plan is the report's run
@@ -594,6 +608,9 @@ PATHS = {
                                          "200 migrations", sqlite_migrate_apply),
     "sqlite health full": ("sqlite", "dbhealth_report('full') / PRAGMA integrity_check + "
                                      "foreign_key_check, 50,000 rows", sqlite_health_full),
+    "sqlite check foreign keys": ("sqlite", "dbcheck_constraints('child') / PRAGMA "
+                                            "foreign_key_check(child), 50,000 rows, the key "
+                                            "unindexed", sqlite_check_fks),
     "sqlite maintain plan": ("sqlite", f"dbmaintain_plan('quick') / dbhealth_report('quick'), "
                                        f"{PLAN_TABLES:,} tables with a finding each",
                              sqlite_maintain_plan),
