@@ -23,8 +23,10 @@
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 
-"$py" - "$mod" "$work" <<'PY'
+lib="$(cd "$(dirname "$0")/lib" && pwd)"
+PYTHONPATH="$lib" "$py" - "$mod" "$work" <<'PY'
 import json, os, sqlite3, sys
+import module_db
 
 mod, work = sys.argv[1], sys.argv[2]
 
@@ -92,24 +94,10 @@ COMMIT;
 """)
 b.close()
 
-def connect():
-    c = sqlite3.connect(path, isolation_level=None)
-    c.enable_load_extension(True)
-    c.load_extension(mod)
-    return c
-
-def traced(c, sql):
-    seen = []
-    c.set_trace_callback(seen.append)
-    try:
-        rows = c.execute(sql).fetchall()
-    finally:
-        c.set_trace_callback(None)
-    return rows, [s for s in seen if "pragma_foreign_key_check(" in s]
-
 def findings(c):
-    rows, engine = traced(c, "SELECT table_name, constraint_name, violations, sample"
-                             " FROM dbcheck_constraints() WHERE kind = 'foreign_key'")
+    rows, seen = module_db.traced(c, "SELECT table_name, constraint_name, violations, sample"
+                                     " FROM dbcheck_constraints() WHERE kind = 'foreign_key'")
+    engine = [s for s in seen if "pragma_foreign_key_check(" in s]
     return {(r[0], r[1]): (r[2], json.loads(r[3])) for r in rows}, engine
 
 def reference(c):
@@ -119,7 +107,7 @@ def reference(c):
 def engine_tables(engine):
     return sorted(s.split("pragma_foreign_key_check(")[1].split(", 'main')")[0] for s in engine)
 
-c = connect()
+c = module_db.connect(path, mod)
 got, engine = findings(c)
 ref = reference(c)
 

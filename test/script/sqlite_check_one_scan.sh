@@ -13,8 +13,10 @@
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 
-"$py" - "$mod" "$work" <<'PY'
+lib="$(cd "$(dirname "$0")/lib" && pwd)"
+PYTHONPATH="$lib" "$py" - "$mod" "$work" <<'PY'
 import json, os, sqlite3, sys
+import module_db
 
 mod, work = sys.argv[1], sys.argv[2]
 
@@ -66,20 +68,11 @@ def with_nulls(path):
     b.close()
 
 def connect(path):
-    c = sqlite3.connect(path, isolation_level=None)
-    c.enable_load_extension(True)
-    c.load_extension(mod)
-    return c
+    return module_db.connect(path, mod)
 
 def traced(c, sql):
-    seen = []
-    c.set_trace_callback(seen.append)
-    try:
-        rows = c.execute(sql).fetchall()
-    finally:
-        c.set_trace_callback(None)
-    reads = [s for s in seen if '"main"."lines"' in s]
-    return rows, reads
+    rows, seen = module_db.traced(c, sql)
+    return rows, [s for s in seen if '"main"."lines"' in s]
 
 def expected(c):
     """What plain queries find, constraint by constraint (rowid order).
