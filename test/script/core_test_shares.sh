@@ -53,6 +53,8 @@ rm -rf "$t/pool" "$t"/share*
 DBC_ONLY='t0[35]' DBC_SHARE_POOL=$t/pool share "$t/share1" &
 DBC_ONLY='t0[35]' DBC_SHARE_POOL=$t/pool DBC_SHARE_IN='^script/' DBC_SHARE_FROM_END=1 share "$t/share2" &
 wait
+# a share that found both already taken ran nothing and wrote no file
+touch "$t/share1" "$t/share2"
 [ "$(sort "$t/share1" "$t/share2" | paste -sd' ')" = 'script/t03 script/t05' ] ||
   fail "DBC_ONLY across the shares: $(cat "$t"/share*)"
 
