@@ -25,16 +25,13 @@ for round in 1 2 3 4 5 6; do
   # (a script's background command starts with SIGINT ignored: given back)
   env --default-signal "$cli" restore "${from[@]}" --db "sqlite:new/q.db" >out 2>err &
   pid=$!
-  for _ in $(seq 4000); do
-    compgen -G 'new/q.db.restoring-*' >/dev/null && break
-    kill -0 "$pid" 2>/dev/null || break
-  done
-  kill -"$sig" "$pid" 2>/dev/null || true
+  signal_when 'new/q.db.restoring-*' "$sig" "$pid"
   set +e; wait "$pid"; rc=$?; set -e
   if [ "$rc" = 0 ]; then
     [ "$(sqlite3 new/q.db "SELECT count(*) FROM t")" = 60001 ] || fail "round $round: a restore that ended is not whole"
     continue
   fi
+  [ "$signalled" = 1 ] || fail "round $round: exit $rc with no signal sent ($(cat err))"
   stopped=$((stopped + 1))
   left=$(ls new)
   [ -z "$left" ] || fail "round $round: a restore stopped by SIG$sig (exit $rc) left: $left ($(cat err))"
@@ -96,11 +93,7 @@ rm -f b.db
 sqlite3 "$db" "DELETE FROM dbcare_backups WHERE path = '$work/b.db'"
 env --default-signal "$cli" backup b.db --db "sqlite:$db" >out 2>err &
 pid=$!
-for _ in $(seq 4000); do
-  compgen -G 'b.db.tmp-*' >/dev/null && break
-  kill -0 "$pid" 2>/dev/null || break
-done
-kill -INT "$pid" 2>/dev/null || true
+signal_when 'b.db.tmp-*' INT "$pid"
 set +e; wait "$pid"; rc=$?; set -e
 backup_stopped "SIGINT once the backup's temporary file appears"
 echo "ok: a stopped backup is whole and recorded (its copy not started) or leaves nothing"
@@ -140,11 +133,7 @@ echo "ok: a backup without PATH stopped in $ms ms leaves nothing"
 rm -rf new && mkdir new
 env --ignore-signal=HUP "$cli" restore full.db --db "sqlite:new/q.db" >out 2>err &
 pid=$!
-for _ in $(seq 4000); do
-  compgen -G 'new/q.db.restoring-*' >/dev/null && break
-  kill -0 "$pid" 2>/dev/null || break
-done
-kill -HUP "$pid" 2>/dev/null || true
+signal_when 'new/q.db.restoring-*' HUP "$pid"
 set +e; wait "$pid"; rc=$?; set -e
 [ "$rc" = 0 ] || fail "a restore started with SIGHUP ignored ended of it: exit $rc ($(cat err))"
 [ "$(sqlite3 new/q.db "SELECT count(*) FROM t")" = 60001 ] || fail "the restore under nohup is not whole"

@@ -1,7 +1,8 @@
 # built_cli.sh — the built dbcare command for a script test (sourced after
 # lib/sqlite.sh or lib/pg.sh, which give fail): root (the tree) and cli
 # (build/cli/dbcare); the test fails when the command is not built; and
-# child_of, ended_or_running, hup_ignored_by and stop_at_name, below.
+# child_of, ended_or_running, hup_ignored_by, signal_when and stop_at_name,
+# below.
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
@@ -38,6 +39,24 @@ hup_ignored_by() {
     sleep 0.01
   done
   return 1
+}
+
+# signal_when GLOB SIG PID: SIG sent to PID the moment a file matching
+# GLOB appears (polled without sleeping: a staging file may live for a few
+# milliseconds), none if PID ends first; polled for up to 60 s, then the
+# test fails. Never sooner: a loaded machine starts a command slowly, and
+# a signal sent before the command holds or handles its stop signals ends
+# it before its work began, which tests nothing. signalled: 1 once sent.
+signal_when() {
+  local glob=$1 sig=$2 pid=$3 until=$((${EPOCHREALTIME%.*} + 60)) state
+  signalled=0
+  while ! compgen -G "$glob" >/dev/null; do
+    # (its state read by the shell itself: a fork per look would be slow)
+    { read -r _ _ state _ <"/proc/$pid/stat" && [ "$state" != Z ]; } 2>/dev/null || return 0
+    [ "${EPOCHREALTIME%.*}" -lt "$until" ] || fail "no $glob appeared in 60 s, the command still running"
+  done
+  kill -"$sig" "$pid" 2>/dev/null && signalled=1
+  return 0
 }
 
 # stop_at_name NAME SIG CMD...: CMD run under strace with each of its own
