@@ -9,7 +9,8 @@ writer's time and the CPU of the whole server, the worker's decoding
 included); dbaudit_history of one row in a large log. SQLite: per-row INSERT cost with and without audit
 (each INSERT its own transaction, and all in one: timed, and counted in
 instructions under callgrind); bulk INSERT, bulk UPDATE and one transaction
-per INSERT on a file with its journal on disk, in instructions and in CPU,
+per INSERT on a file with its journal on disk, one-row INSERTs in one
+transaction and 100-row INSERT statements, in instructions and in CPU,
 beside the simplest hand-written trigger and one writing dbcare's log with
 its row index (timed in Python's sqlite3 and in the sqlite3 shell); and
 dbaudit_history in a large log."""
@@ -257,11 +258,13 @@ def run_pg_history(b, pg):
 # The shapes of issue 54, side by side: a bulk INSERT (one INSERT ... SELECT),
 # a bulk UPDATE of those rows (one integer column changed), one
 # transaction per INSERT on a file with its rollback journal on disk (the
-# build directory, never /dev/shm), and one-row INSERTs in one transaction
-# (each statement's own cost, with no commit to share it). Sides: the table unaudited; audited by
-# the simplest hand-written trigger writing the same information (table,
-# operation, the row as JSON, the time) into a log with no index; by a
-# hand-written trigger writing dbcare's log columns with its row index
+# build directory, never /dev/shm), one-row INSERTs in one transaction
+# (each statement's own cost, with no commit to share it), and the same
+# rows 100 a statement in one transaction (a script's way to write many:
+# each statement compiles the table's triggers once, docs/audit.md).
+# Sides: the table unaudited; audited by the simplest hand-written trigger
+# writing the same information (table, operation, the row as JSON, the
+# time) into a log with no index; by a hand-written trigger writing dbcare's log columns with its row index
 # (table_name, key), which dbaudit_history needs (the floor of any trigger
 # writing such a log); and by dbcare. Counted in instructions under
 # callgrind (the run with the rows minus the same run with none, per row)
@@ -352,6 +355,13 @@ elif work in ("rowtx", "rowstmt"):
         c.execute("INSERT INTO t VALUES (?, ?, ?, ?)", (i, i % 100, f"name {i}", "2026-01-01"))
     if work == "rowstmt":
         c.execute("COMMIT")
+elif work == "rows100":
+    c.execute("BEGIN")
+    for first in range(1, n + 1, 100):
+        ids = range(first, min(first + 100, n + 1))
+        c.execute("INSERT INTO t VALUES " + ", ".join(["(?, ?, ?, ?)"] * len(ids)),
+                  [x for i in ids for x in (i, i % 100, f"name {i}", "2026-01-01")])
+    c.execute("COMMIT")
 print(time.process_time() - t0)
 c.close()
 """.replace("@HAND@", SHAPE_HAND).replace("@HAND_INDEXED@", SHAPE_HAND_INDEXED))
@@ -433,6 +443,13 @@ def shape_shell_sql(side, work, n):
         sql.append(f"INSERT INTO t {rows};")
     elif work == "update":
         sql.append("UPDATE t SET v = v + 1;")
+    elif work == "rows100":
+        sql += ["BEGIN;"]
+        sql += ["INSERT INTO t VALUES " +
+                ", ".join(f"({i}, {i % 100}, 'name {i}', '2026-01-01')"
+                          for i in range(first, min(first + 100, n + 1))) + ";"
+                for first in range(1, n + 1, 100)]
+        sql += ["COMMIT;"]
     else:
         one_transaction = work == "rowstmt"
         sql += ["BEGIN;"] if one_transaction else []
@@ -477,15 +494,17 @@ def run_sqlite_shapes(b):
     # this log costs less than it does
     shapes = [("insert", "bulk INSERT", 4.0), ("update", "bulk UPDATE", 13.0),
               ("rowtx", "one transaction per INSERT, journal on disk", 1.6),
-              ("rowstmt", "one-row INSERTs in one transaction", FLOOR)]
+              ("rowstmt", "one-row INSERTs in one transaction", FLOOR),
+              ("rows100", "100-row INSERT statements in one transaction", FLOOR)]
     shell = shutil.which("sqlite3")
     if not shell:
         b.skip("audit (SQLite shapes in the sqlite3 shell)", "the sqlite3 shell is not installed")
     for work, label, target in shapes:
         # a bulk shape is one statement on an autocommit connection: one
         # transaction; rowtx commits each INSERT
-        tx = {"rowtx": TX_EACH_ROW, "rowstmt": TX_ONE}.get(work, TX_EACH_STATEMENT)
-        sizes = {"rowtx": (SHAPE_TX,), "rowstmt": SHAPE_ROWSTMT_IR_ROWS}.get(work, SHAPE_IR_ROWS)
+        tx = {"rowtx": TX_EACH_ROW, "rowstmt": TX_ONE, "rows100": TX_ONE}.get(work, TX_EACH_STATEMENT)
+        sizes = {"rowtx": (SHAPE_TX,), "rowstmt": SHAPE_ROWSTMT_IR_ROWS,
+                 "rows100": (SHAPE_ROWS,)}.get(work, SHAPE_IR_ROWS)
         for n in sizes:
             ir = {side: shape_instructions(b, side, work, n) for side, _ in SHAPE_SIDES}
             for side, name in SHAPE_SIDES:
