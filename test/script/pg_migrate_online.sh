@@ -148,11 +148,27 @@ fp() { "$B/psql" -X -q -At -d "$1" -c "SELECT dbschema_fingerprint()"; }
 cat >m/V2__col.sql <<'SQL'
 ALTER TABLE orders ADD COLUMN note text;
 SQL
-"$B/psql" -X -q -d $O -c "BEGIN" -c "SELECT count(*) FROM orders" -c "SELECT pg_sleep(4)" >/dev/null &
+# The holders below hold until the test ends them (end_holder), never for
+# a fixed time: on a loaded machine a command may reach its step seconds
+# later than here.
+end_holder() {
+  qo -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
+  wait $holder || true
+}
+# wait_for_err FILE PID: until FILE names the session holding orders, or
+# PID has ended; 60 s at most
+wait_for_err() {
+  local until=$((${EPOCHREALTIME%.*} + 60))
+  until grep -q 'holds a lock on orders' "$1"; do
+    kill -0 "$2" 2>/dev/null && [ "${EPOCHREALTIME%.*}" -lt "$until" ] || break
+    sleep 0.1
+  done
+}
+PGAPPNAME=holder "$B/psql" -X -q -d $O -c "BEGIN" -c "SELECT count(*) FROM orders" -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
 holder=$!
 pids+=($holder)
-for _ in $(seq 1 100); do
-  [ "$(qo -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(4)%' AND pid <> pg_backend_pid()")" = 1 ] && break
+for _ in $(seq 1 600); do
+  [ "$(qo -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'holder' AND query LIKE '%pg_sleep%'")" = 1 ] && break
   sleep 0.1
 done
 run 1 migrate --db "$(url $O)" --dir m --online --blockers abort
@@ -162,9 +178,13 @@ has "--blockers is abort" err
   fail "the step ran though --blockers is abort"
 run 0 repair --db "$(url $O)" --dir m
 # waiting (the default): the step runs once the session has ended
-run 0 migrate --db "$(url $O)" --dir m --online --lock-timeout 200ms
-has "holds a lock on orders" err
-wait $holder || true
+"$cli" migrate --db "$(url $O)" --dir m --online --lock-timeout 200ms >col.out 2>col.err &
+migrating=$!
+pids+=($migrating)
+wait_for_err col.err $migrating
+end_holder
+wait $migrating || fail "migrate --online failed: $(cat col.err)"
+grep -q "holds a lock on orders" col.err || fail "the session holding orders was not named: $(cat col.err)"
 [ "$(qo -c "SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'")" = 1 ] ||
   fail "the column was not added after the session ended"
 
@@ -177,35 +197,37 @@ ALTER TABLE orders ADD CONSTRAINT orders_customer_fk2 FOREIGN KEY (customer_id)
   REFERENCES customers (id);
 SQL
 analyze_holder() {
-  "$B/psql" -X -q -d $O -c "BEGIN" -c "ANALYZE orders" -c "SELECT pg_sleep($1)" >/dev/null &
+  PGAPPNAME=holder "$B/psql" -X -q -d $O -c "BEGIN" -c "ANALYZE orders" -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
   holder=$!
   pids+=($holder)
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 600); do
     [ "$(qo -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'orders' AND l.mode = 'ShareUpdateExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()")" = 1 ] && break
     sleep 0.1
   done
   sleep 0.2 # past the age of a client's ordinary statement, which is not named
 }
 fk2() { qo -c "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_customer_fk2'"; }
-analyze_holder 3
+analyze_holder
 run 1 migrate --db "$(url $O)" --dir m --online --blockers abort --lock-timeout 200ms --lock-retries 2
 has "holds a lock on orders that the next step's SHARE ROW EXCLUSIVE lock waits for" err
 has "--blockers is abort" err
 [ "$(fk2)" = 0 ] || fail "the key was added though --blockers is abort"
-wait $holder || true
+end_holder
 run 0 repair --db "$(url $O)" --dir m
-analyze_holder 6
+analyze_holder
 "$cli" migrate --db "$(url $O)" --dir m --online --lock-timeout 5s >fk.out 2>fk.err &
 migrating=$!
 pids+=($migrating)
 # once the command is at the step: named the holder, or queued for its lock
-for _ in $(seq 1 100); do
-  grep -q 'holds a lock on orders' fk.err && break
+until=$((${EPOCHREALTIME%.*} + 60))
+while ! grep -q 'holds a lock on orders' fk.err && kill -0 $migrating 2>/dev/null &&
+  [ "${EPOCHREALTIME%.*}" -lt "$until" ]; do
   [ "$(qo -c "SELECT count(*) FROM pg_locks WHERE NOT granted")" = 0 ] || break
   sleep 0.1
 done
 qo -c "SET lock_timeout = '1s'" -c "UPDATE orders SET amount = amount WHERE id = 1" >/dev/null 2>writer.err ||
   fail "a writer waited behind the step's lock request: $(cat writer.err)"
+end_holder
 wait $migrating || fail "migrate --online failed: $(cat fk.err)"
 grep -q "holds a lock on orders that the next step's SHARE ROW EXCLUSIVE lock waits for" fk.err ||
   fail "the session holding orders was not named: $(cat fk.err)"

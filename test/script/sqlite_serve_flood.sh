@@ -94,7 +94,10 @@ get "$base/livez"; want_code 200 "livez after the flood"
 
 # --- one address holds 64 open connections, and the probes' reserve of 8
 # while the newest of them are under 500 ms old (one of those may be a
-# probe that has not sent its head yet), no more; but clients making
+# probe that has not sent its head yet), no more: 72 of 100 kept when
+# serve takes them all within 500 ms, and down to 64 (never fewer) when a
+# loaded machine spreads them wider, its oldest then cut for the newest;
+# but clients making
 # one request at a time (a Prometheus and its probes on one host) are
 # never refused, however fast they reconnect (a connection its client
 # closed counted until the server's thread noticed: 1 request in 50 reset)
@@ -102,12 +105,14 @@ get "$base/livez"; want_code 200 "livez after the flood"
 import http.client, socket, sys, threading, time
 port = int(sys.argv[1])
 held = []
+started = time.monotonic()
 for _ in range(100):
     s = socket.socket()
     s.bind(("127.0.0.4", 0))
     s.settimeout(2)
     s.connect(("127.0.0.1", port))
     held.append(s)
+span = time.monotonic() - started
 time.sleep(0.5)
 closed = 0
 for s in held:
@@ -135,9 +140,9 @@ for t in threads:
     t.start()
 for t in threads:
     t.join()
-print(f"one address: {100 - closed} of 100 idle connections kept; 50 one-at-a-time clients: "
-      f"{ok[0]} answered, {len(errors)} failed {errors[:3]}")
-sys.exit(0 if closed == 28 and not errors and ok[0] > 0 else 1)
+print(f"one address: {100 - closed} of 100 idle connections kept (connected in {span * 1000:.0f} ms); "
+      f"50 one-at-a-time clients: {ok[0]} answered, {len(errors)} failed {errors[:3]}")
+sys.exit(0 if 28 <= closed <= 36 and not errors and ok[0] > 0 else 1)
 PY
 
 # --- a probe from the address of a hostile client: 64 slow connections
@@ -304,10 +309,12 @@ grep -qiE "interrupted|locked|busy|holds the database" "$work/body" || fail "the
 "$py" - "$port" <<'PY' || fail "complete requests on the probe's address locked it out"
 import http.client, sys, threading, time, urllib.request
 port = int(sys.argv[1])
-end = time.monotonic() + 3
+# the clients go on until the probes are done (a loaded machine makes
+# fewer probes in a fixed time; each probe is what counts)
+done = threading.Event()
 def client():
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    while time.monotonic() < end:
+    while not done.is_set():
         try:
             c.request("GET", "/?database=b.db")
             c.getresponse().read()
@@ -318,7 +325,7 @@ for t in threads:
     t.start()
 time.sleep(0.5)
 bad, n = [], 0
-while time.monotonic() < end - 0.5:
+for _ in range(6):
     n += 1
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=2) as r:
@@ -327,10 +334,11 @@ while time.monotonic() < end - 0.5:
     except Exception as e:
         bad.append(repr(e))
     time.sleep(0.2)
+done.set()
 for t in threads:
     t.join()
 print(f"64 clients in requests on the probe's address: {n} probes, failures {len(bad)} {bad[:3]}")
-sys.exit(0 if n >= 5 and not bad else 1)
+sys.exit(0 if n == 6 and not bad else 1)
 PY
 get "$base/?database=a.db"; want_code 200 "the page of a member not locked"
 kill "$locker"; wait "$locker" 2>/dev/null || true
