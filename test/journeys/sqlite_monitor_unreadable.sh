@@ -82,10 +82,14 @@ runuser -u nobody -- env DBCARE_MODULE="$module" "$cli" serve --listen 127.0.0.1
 serve_pid=$!
 serve_pids+=("$serve_pid")
 port=
-for _ in $(seq 1 200); do
+# until it serves or has ended, 60 s at most (a loaded machine starts it
+# late; past that it is neither, and the journey fails)
+until=$((${EPOCHREALTIME%.*} + 60))
+while :; do
   port=$(sed -n 's|^dbcare: serving .* on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/nobody-serve.log")
   [ -n "$port" ] && break
-  kill -0 "$serve_pid" 2>/dev/null || break
+  running "$serve_pid" || break
+  [ "${EPOCHREALTIME%.*}" -lt "$until" ] || fail "serve as nobody neither served nor ended in 60 s"
   sleep 0.05
 done
 if [ -n "$port" ]; then

@@ -160,7 +160,7 @@ end_holder() {
 wait_for_err() {
   local until=$((${EPOCHREALTIME%.*} + 60))
   until grep -q 'holds a lock on orders' "$1"; do
-    kill -0 "$2" 2>/dev/null && [ "${EPOCHREALTIME%.*}" -lt "$until" ] || break
+    running "$2" && [ "${EPOCHREALTIME%.*}" -lt "$until" ] || break
     sleep 0.1
   done
 }
@@ -220,7 +220,7 @@ migrating=$!
 pids+=($migrating)
 # once the command is at the step: named the holder, or queued for its lock
 until=$((${EPOCHREALTIME%.*} + 60))
-while ! grep -q 'holds a lock on orders' fk.err && kill -0 $migrating 2>/dev/null &&
+while ! grep -q 'holds a lock on orders' fk.err && running $migrating &&
   [ "${EPOCHREALTIME%.*}" -lt "$until" ]; do
   [ "$(qo -c "SELECT count(*) FROM pg_locks WHERE NOT granted")" = 0 ] || break
   sleep 0.1

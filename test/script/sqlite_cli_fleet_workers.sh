@@ -70,7 +70,7 @@ print("held", flush=True)
 time.sleep(30)
 PY
   locker=$!
-  for _ in $(seq 100); do [ -s k1.db-journal ] && break; sleep 0.05; done
+  for _ in $(seq 1200); do [ -s k1.db-journal ] && break; sleep 0.05; done
   [ -s k1.db-journal ] || fail "k1.db was not locked"
   "$cli" migrate --jobs 1 --db 'sqlite:k*.db' --dir m > out 2> err &
   cli_pid=$!
@@ -79,7 +79,7 @@ PY
     cat out err
     fail "no worker process appeared (the fleet $(ended_or_running "$cli_pid"))"
   }
-  for _ in $(seq 200); do
+  for _ in $(seq 3000); do
     ls -l "/proc/$worker/fd" 2> /dev/null | grep -q 'k1\.db$' && break
     sleep 0.02
   done
@@ -153,7 +153,7 @@ time.sleep(float(sys.argv[2]))
 c.execute("ROLLBACK")
 PY
   locker=$!
-  for _ in $(seq 100); do [ -s "$2-journal" ] && break; sleep 0.05; done
+  for _ in $(seq 1200); do [ -s "$2-journal" ] && break; sleep 0.05; done
   [ -s "$2-journal" ] || fail "$2 was not locked"
 }
 
@@ -188,10 +188,11 @@ done
 # a stop signal the parent handles between its check and its wait (here:
 # while the write handing k1.db to its worker is slowed by strace) still
 # ends the wait at once: the worker is told while it waits for k1.db's
-# lock, and k1.db is not migrated once the lock is freed 3 s later
+# lock, and k1.db is not migrated once the lock is freed 3 s after the
+# signal (held until then, however long the fleet takes to start)
 rm -f k*.db*
 for i in 1 2; do : > k$i.db; done
-lock_for 5 k1.db
+lock_for 600 k1.db
 env --default-signal strace -qq -o /dev/null -e trace=write -e inject=write:delay_exit=2000000:when=1 \
   "$cli" migrate --jobs 1 --db 'sqlite:k*.db' --dir m > out 2> err &
 tracer=$!
@@ -203,6 +204,8 @@ parent=$(child_of "$tracer")
 }
 sleep 0.5
 kill -TERM "$parent"
+sleep 3
+kill "$locker"
 set +e
 wait "$tracer"
 rc=$?

@@ -1,8 +1,8 @@
 # built_cli.sh — the built dbcare command for a script test (sourced after
 # lib/sqlite.sh or lib/pg.sh, which give fail): root (the tree) and cli
 # (build/cli/dbcare); the test fails when the command is not built; and
-# child_of, ended_or_running, hup_ignored_by, signal_when and stop_at_name,
-# below.
+# child_of, ended_or_running, running, hup_ignored_by, signal_when and
+# stop_at_name, below.
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
@@ -23,10 +23,10 @@ child_of() {
   echo "$child"
 }
 
-# ended_or_running PID: "ended" once PID has exited (a zombie included: a
-# background job stays one until the shell waits for it), else "running".
+# ended_or_running PID: "ended" once PID has exited (running, below), else
+# "running": for a failure's message.
 ended_or_running() {
-  case "$(ps -o stat= -p "$1" 2>/dev/null)" in '' | Z*) echo ended ;; *) echo running ;; esac
+  if running "$1"; then echo running; else echo ended; fi
 }
 
 # hup_ignored_by PID: PID's SIGHUP set to be ignored (as nohup leaves it;
@@ -41,6 +41,14 @@ hup_ignored_by() {
   return 1
 }
 
+# running PID: PID has not ended (a zombie has: a background job stays one
+# until the shell waits for it, and kill -0 still finds it); its state read
+# by the shell itself, no fork, for loops that look often.
+running() {
+  local state
+  { read -r _ _ state _ <"/proc/$1/stat" && [ "$state" != Z ]; } 2>/dev/null
+}
+
 # signal_when GLOB SIG PID: SIG sent to PID the moment a file matching
 # GLOB appears (polled without sleeping: a staging file may live for a few
 # milliseconds), none if PID ends first; polled for up to 60 s, then the
@@ -48,11 +56,10 @@ hup_ignored_by() {
 # a signal sent before the command holds or handles its stop signals ends
 # it before its work began, which tests nothing. signalled: 1 once sent.
 signal_when() {
-  local glob=$1 sig=$2 pid=$3 until=$((${EPOCHREALTIME%.*} + 60)) state
+  local glob=$1 sig=$2 pid=$3 until=$((${EPOCHREALTIME%.*} + 60))
   signalled=0
   while ! compgen -G "$glob" >/dev/null; do
-    # (its state read by the shell itself: a fork per look would be slow)
-    { read -r _ _ state _ <"/proc/$pid/stat" && [ "$state" != Z ]; } 2>/dev/null || return 0
+    running "$pid" || return 0
     [ "${EPOCHREALTIME%.*}" -lt "$until" ] || fail "no $glob appeared in 60 s, the command still running"
   done
   kill -"$sig" "$pid" 2>/dev/null && signalled=1
