@@ -20,7 +20,7 @@ db=dbcare_wait_replicas
 . "$(dirname "$0")/lib/pg.sh"
 TOPO_SUBSCRIBER=1
 . "$(dirname "$0")/lib/topology.sh"
-cli="$(cd "$(dirname "$0")/../.." && pwd)/build/cli/dbcare"
+. "$(dirname "$0")/lib/built_cli.sh"
 . "$(dirname "$0")/lib/serve.sh"
 mig=$work/migrations
 mkdir -p "$mig"
@@ -91,11 +91,20 @@ grep -q '^dbcare_replica_schema_visible{.*,kind="subscriber",replica="topo_sub"}
   fail "the subscriber is not visible: $(grep replica "$work/body")"
 
 # 3. a wait under way returns within one poll (100 ms) of the resume
-dbc migrate --wait-replicas --timeout 60s >"$work/3.out" 2>&1 &
+PGAPPNAME=waiter dbc migrate --wait-replicas --timeout 60s >"$work/3.out" 2>&1 &
 waiter=$!
 pids+=("$waiter")
-sleep 1
-kill -0 "$waiter" 2>/dev/null || fail "the wait returned while paused: $(cat "$work/3.out")"
+# resumed once the wait polls (its session has asked the primary about
+# its replicas), not after a fixed time a loaded machine may not start it in
+until=$((${EPOCHREALTIME%.*} + 60))
+until [ "$(P -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'waiter'
+    AND query LIKE '%pg_stat_replication%'")" = 1 ]; do
+  running "$waiter" || fail "the wait returned while paused: $(cat "$work/3.out")"
+  [ "${EPOCHREALTIME%.*}" -lt "$until" ] || fail "the wait did not poll in 60 s: $(cat "$work/3.out")"
+  sleep 0.05
+done
+sleep 0.3 # a few polls while paused
+running "$waiter" || fail "the wait returned while paused: $(cat "$work/3.out")"
 S -c "SELECT pg_wal_replay_resume()" >/dev/null
 t0=$(date +%s%N)
 wait "$waiter" || fail "the wait failed after resume: $(cat "$work/3.out")"
