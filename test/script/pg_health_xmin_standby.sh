@@ -31,13 +31,21 @@ seed() {
   "$B/psql" -X -q -At -h "$topo/sock" -p "$topo_sb_port" -U postgres -d app <"$work/in" >"$work/out" 2>&1 &
   pids+=($!)
   exec 3>"$work/in"
-  printf '%s\n' "BEGIN ISOLATION LEVEL REPEATABLE READ;" "SELECT count(*) FROM t;" "SELECT pg_backend_pid();" >&3
-  for _ in $(seq 1 100); do [ "$(wc -l <"$work/out")" -ge 2 ] && break; sleep 0.1; done
+  printf '%s\n' "BEGIN ISOLATION LEVEL REPEATABLE READ;" "SELECT count(*) FROM t;" "SELECT pg_backend_pid();" \
+    "SELECT pg_snapshot_xmin(pg_current_snapshot());" >&3
+  for _ in $(seq 1 600); do [ "$(wc -l <"$work/out")" -ge 3 ] && break; sleep 0.1; done
   sb_pid=$(sed -n 2p "$work/out")
-  [ -n "$sb_pid" ] || fail "the standby's session did not start: $(cat "$work/out")"
+  sb_xmin=$(sed -n 3p "$work/out")
+  [ -n "$sb_pid" ] && [ -n "$sb_xmin" ] || fail "the standby's session did not start: $(cat "$work/out")"
   # the primary ages past the warn line (50 xids) and leaves 2,000 dead
-  # tuples that VACUUM must keep for the standby's snapshot
-  sleep 2 # a feedback message carrying the snapshot's xmin
+  # tuples that VACUUM must keep for the standby's snapshot: once a
+  # feedback message has brought the primary an xmin at or before it
+  local until=$((${EPOCHREALTIME%.*} + 60))
+  until [ "$(P -c "SELECT count(*) FROM pg_stat_replication
+      WHERE backend_xmin::text::bigint <= $sb_xmin % 4294967296")" = 1 ]; do
+    [ "${EPOCHREALTIME%.*}" -lt "$until" ] || fail "no feedback of the standby's xmin $sb_xmin in 60 s"
+    sleep 0.1
+  done
   for _ in $(seq 1 50); do P -c "SELECT txid_current()" >/dev/null; done
   P -c "UPDATE t SET v = v + 1" -c "VACUUM t" >/dev/null
 }
