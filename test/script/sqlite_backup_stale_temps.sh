@@ -18,9 +18,12 @@ old() { touch -d '-2 hours' "$@"; }
 # the realistic leftover: a backup killed while it copies
 sqlite3 -cmd ".load $module" "$db" "SELECT dbbackup_create('$bk/killed.db');" > /dev/null 2>&1 &
 pid=$!
-for _ in $(seq 400); do
+# killed once its copy is under way (1 MB written), however late a loaded
+# machine gets there: 60 s at most, or once it has ended
+until=$((${EPOCHREALTIME%.*} + 60))
+while [ "${EPOCHREALTIME%.*}" -lt "$until" ] && kill -0 $pid 2>/dev/null; do
   f=$(ls "$bk"/killed.db.tmp-* 2>/dev/null | head -1)
-  [ -n "$f" ] && [ "$(stat -c %s "$f")" -gt 1000000 ] && break
+  [ -n "$f" ] && [ "$(stat -c %s "$f" 2>/dev/null || echo 0)" -gt 1000000 ] && break
   sleep 0.01
 done
 kill -9 $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
