@@ -23,7 +23,8 @@ while True:
     held.append(c)
 PY
 pids+=($!)
-for _ in $(seq 1 50); do [ -f "$work/port" ] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [ -f "$work/port" ] && break; sleep 0.1; done
+[ -f "$work/port" ] || fail "the silent server never listened"
 port=$(cat "$work/port")
 
 # the outer timeout only ends a hang; it never decides the result

@@ -25,10 +25,12 @@ SELECT pg_sleep(600);
 COMMIT;
 SQL
 pids+=($!)
-for _ in $(seq 1 100); do
+for _ in $(seq 1 1200); do
   [ "$(q -c "SELECT count(*) FROM pg_locks WHERE relation = 'base'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
   sleep 0.05
 done
+[ "$(q -c "SELECT count(*) FROM pg_locks WHERE relation = 'base'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] ||
+  fail "the holder never took its lock: $(cat "$work/holder.out")"
 
 n=0
 for call in "dbhealth_report('quick')" "dbhealth_report('full')" \
