@@ -264,9 +264,10 @@ def run_pg_history(b, pg):
 # each statement compiles the table's triggers once, docs/audit.md).
 # Sides: the table unaudited; audited by the simplest hand-written trigger
 # writing the same information (table, operation, the row as JSON, the
-# time) into a log with no index; by a hand-written trigger writing dbcare's log columns with its row index
-# (table_name, key), which dbaudit_history needs (the floor of any trigger
-# writing such a log); and by dbcare. Counted in instructions under
+# time) into a log with no index; by a hand-written trigger writing
+# dbcare's log columns with its row index (table_name, key), which
+# dbaudit_history needs (the floor of any trigger writing such a log); and
+# by dbcare. Counted in instructions under
 # callgrind (the run with the rows minus the same run with none, per row)
 # and timed in CPU of the process (time.process_time() around the writes).
 SHAPE_ROWS, SHAPE_TX = 2000, 300

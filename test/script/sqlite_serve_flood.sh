@@ -97,10 +97,10 @@ get "$base/livez"; want_code 200 "livez after the flood"
 # probe that has not sent its head yet), no more: 72 of 100 kept when
 # serve takes them all within 500 ms, and down to 64 (never fewer) when a
 # loaded machine spreads them wider, its oldest then cut for the newest;
-# but clients making
-# one request at a time (a Prometheus and its probes on one host) are
-# never refused, however fast they reconnect (a connection its client
-# closed counted until the server's thread noticed: 1 request in 50 reset)
+# but clients making one request at a time (a Prometheus and its probes on
+# one host) are never refused, however fast they reconnect (a connection
+# its client closed counted until the server's thread noticed: 1 request
+# in 50 reset)
 "$py" - "$port" <<'PY' || fail "the per-address limit"
 import http.client, socket, sys, threading, time
 port = int(sys.argv[1])
