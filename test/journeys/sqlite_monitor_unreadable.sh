@@ -84,14 +84,11 @@ serve_pids+=("$serve_pid")
 port=
 # until it serves or has ended, 60 s at most (a loaded machine starts it
 # late; past that it is neither, and the journey fails)
-until=$((${EPOCHREALTIME%.*} + 60))
-while :; do
+served_or_ended() {
   port=$(sed -n 's|^dbcare: serving .* on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/nobody-serve.log")
-  [ -n "$port" ] && break
-  running "$serve_pid" || break
-  [ "${EPOCHREALTIME%.*}" -lt "$until" ] || fail "serve as nobody neither served nor ended in 60 s"
-  sleep 0.05
-done
+  [ -n "$port" ] || ! running "$serve_pid"
+}
+poll_until 60 0.05 served_or_ended || fail "serve as nobody neither served nor ended in 60 s"
 if [ -n "$port" ]; then
   base=http://127.0.0.1:$port
   get "$base/readyz"; want_code 503 "/readyz of a database nobody may read"

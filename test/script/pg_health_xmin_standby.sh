@@ -15,6 +15,7 @@ set -eu
 db=dbcare_health_xmin_standby
 . "$(dirname "$0")/lib/pg.sh"
 . "$(dirname "$0")/lib/topology.sh"
+. "$(dirname "$0")/lib/wait.sh"
 t0=$(date +%s)
 
 # the feedback on, sent every second (the default: 10 s)
@@ -23,6 +24,13 @@ S -c "ALTER SYSTEM SET hot_standby_feedback = on" -c "ALTER SYSTEM SET wal_recei
 P -c "CREATE TABLE t (id int PRIMARY KEY, v int)" -c "INSERT INTO t SELECT g, 0 FROM generate_series(1, 2000) g" \
   -c "SELECT dbcare_set('health.xmin_horizon.warn', '20')" >/dev/null
 topo_caught_up
+
+# xmin_fed_back XMIN: the primary holds a standby's xmin at or before XMIN
+# (a feedback message brought it)
+xmin_fed_back() {
+  [ "$(P -c "SELECT count(*) FROM pg_stat_replication
+      WHERE backend_xmin::text::bigint <= $1 % 4294967296")" = 1 ]
+}
 
 # seed: a repeatable-read snapshot on the standby, idle in its transaction
 seed() {
@@ -40,12 +48,7 @@ seed() {
   # the primary ages past the warn line (50 xids) and leaves 2,000 dead
   # tuples that VACUUM must keep for the standby's snapshot: once a
   # feedback message has brought the primary an xmin at or before it
-  local until=$((${EPOCHREALTIME%.*} + 60))
-  until [ "$(P -c "SELECT count(*) FROM pg_stat_replication
-      WHERE backend_xmin::text::bigint <= $sb_xmin % 4294967296")" = 1 ]; do
-    [ "${EPOCHREALTIME%.*}" -lt "$until" ] || fail "no feedback of the standby's xmin $sb_xmin in 60 s"
-    sleep 0.1
-  done
+  poll_until 60 0.1 xmin_fed_back "$sb_xmin" || fail "no feedback of the standby's xmin $sb_xmin in 60 s"
   for _ in $(seq 1 50); do P -c "SELECT txid_current()" >/dev/null; done
   P -c "UPDATE t SET v = v + 1" -c "VACUUM t" >/dev/null
 }

@@ -158,11 +158,11 @@ end_holder() {
 # wait_for_err FILE PID: until FILE names the session holding orders, or
 # PID has ended; 60 s at most
 wait_for_err() {
-  local until=$((${EPOCHREALTIME%.*} + 60))
-  until grep -q 'holds a lock on orders' "$1"; do
-    running "$2" && [ "${EPOCHREALTIME%.*}" -lt "$until" ] || break
-    sleep 0.1
-  done
+  poll_until 60 0.1 named_or_ended "$1" "$2" || true # the caller's checks say what is missing
+}
+# named_or_ended FILE PID: FILE names the session holding orders, or PID ended.
+named_or_ended() {
+  grep -q 'holds a lock on orders' "$1" || ! running "$2"
 }
 PGAPPNAME=holder "$B/psql" -X -q -d $O -c "BEGIN" -c "SELECT count(*) FROM orders" -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
 holder=$!
@@ -219,12 +219,10 @@ analyze_holder
 migrating=$!
 pids+=($migrating)
 # once the command is at the step: named the holder, or queued for its lock
-until=$((${EPOCHREALTIME%.*} + 60))
-while ! grep -q 'holds a lock on orders' fk.err && running $migrating &&
-  [ "${EPOCHREALTIME%.*}" -lt "$until" ]; do
-  [ "$(qo -c "SELECT count(*) FROM pg_locks WHERE NOT granted")" = 0 ] || break
-  sleep 0.1
-done
+at_the_step() {
+  named_or_ended fk.err $migrating || [ "$(qo -c "SELECT count(*) FROM pg_locks WHERE NOT granted")" != 0 ]
+}
+poll_until 60 0.1 at_the_step || true # the writer's check below says what it means
 qo -c "SET lock_timeout = '1s'" -c "UPDATE orders SET amount = amount WHERE id = 1" >/dev/null 2>writer.err ||
   fail "a writer waited behind the step's lock request: $(cat writer.err)"
 end_holder

@@ -96,13 +96,12 @@ waiter=$!
 pids+=("$waiter")
 # resumed once the wait polls (its session has asked the primary about
 # its replicas), not after a fixed time a loaded machine may not start it in
-until=$((${EPOCHREALTIME%.*} + 60))
-until [ "$(P -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'waiter'
-    AND query LIKE '%pg_stat_replication%'")" = 1 ]; do
+waiter_polled() {
   running "$waiter" || fail "the wait returned while paused: $(cat "$work/3.out")"
-  [ "${EPOCHREALTIME%.*}" -lt "$until" ] || fail "the wait did not poll in 60 s: $(cat "$work/3.out")"
-  sleep 0.05
-done
+  [ "$(P -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'waiter'
+    AND query LIKE '%pg_stat_replication%'")" = 1 ]
+}
+poll_until 60 0.05 waiter_polled || fail "the wait did not poll in 60 s: $(cat "$work/3.out")"
 sleep 0.3 # a few polls while paused
 running "$waiter" || fail "the wait returned while paused: $(cat "$work/3.out")"
 S -c "SELECT pg_wal_replay_resume()" >/dev/null

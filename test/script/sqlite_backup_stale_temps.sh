@@ -8,6 +8,7 @@
 # locked one, a file that is not a database and another database's copy stay.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
+. "$(dirname "$0")/lib/wait.sh"
 bk="$work/backups"
 mkdir -p "$bk"
 db="$work/app.db"
@@ -20,12 +21,12 @@ sqlite3 -cmd ".load $module" "$db" "SELECT dbbackup_create('$bk/killed.db');" > 
 pid=$!
 # killed once its copy is under way (1 MB written), however late a loaded
 # machine gets there: 60 s at most, or once it has ended
-until=$((${EPOCHREALTIME%.*} + 60))
-while [ "${EPOCHREALTIME%.*}" -lt "$until" ] && kill -0 $pid 2>/dev/null; do
+copying_or_ended() {
+  local f
   f=$(ls "$bk"/killed.db.tmp-* 2>/dev/null | head -1)
-  [ -n "$f" ] && [ "$(stat -c %s "$f" 2>/dev/null || echo 0)" -gt 1000000 ] && break
-  sleep 0.01
-done
+  { [ -n "$f" ] && [ "$(stat -c %s "$f" 2>/dev/null || echo 0)" -gt 1000000 ]; } || ! running $pid
+}
+poll_until 60 0.01 copying_or_ended || true # the checks below say what did not happen
 kill -9 $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
 leftover=$(ls "$bk"/killed.db.tmp-* 2>/dev/null | head -1)
 [ -n "$leftover" ] || fail "the killed backup left no temporary copy (it finished too soon?)"

@@ -1,11 +1,12 @@
 # built_cli.sh — the built dbcare command for a script test (sourced after
 # lib/sqlite.sh or lib/pg.sh, which give fail): root (the tree) and cli
-# (build/cli/dbcare); the test fails when the command is not built; and
-# child_of, ended_or_running, running, hup_ignored_by, signal_when and
-# stop_at_name, below.
+# (build/cli/dbcare); the test fails when the command is not built;
+# child_of, ended_or_running, hup_ignored_by, signal_when and stop_at_name,
+# below; and lib/wait.sh's poll_until and running.
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
+. "$root/test/script/lib/wait.sh"
 
 # child_of PID: the pid of PID's dbcare child (the command under strace, a
 # fleet worker) once it has one, polled for up to 30 s (a loaded machine runs
@@ -41,14 +42,6 @@ hup_ignored_by() {
   return 1
 }
 
-# running PID: PID has not ended (a zombie has: a background job stays one
-# until the shell waits for it, and kill -0 still finds it); its state read
-# by the shell itself, no fork, for loops that look often.
-running() {
-  local state
-  { read -r _ _ state _ <"/proc/$1/stat" && [ "$state" != Z ]; } 2>/dev/null
-}
-
 # signal_when GLOB SIG PID: SIG sent to PID the moment a file matching
 # GLOB appears (polled without sleeping: a staging file may live for a few
 # milliseconds), none if PID ends first; polled for up to 60 s, then the
@@ -56,14 +49,18 @@ running() {
 # a signal sent before the command holds or handles its stop signals ends
 # it before its work began, which tests nothing. signalled: 1 once sent.
 signal_when() {
-  local glob=$1 sig=$2 pid=$3 until=$((${EPOCHREALTIME%.*} + 60))
+  local glob=$1 sig=$2 pid=$3
   signalled=0
-  while ! compgen -G "$glob" >/dev/null; do
-    running "$pid" || return 0
-    [ "${EPOCHREALTIME%.*}" -lt "$until" ] || fail "no $glob appeared in 60 s, the command still running"
-  done
+  poll_until 60 0 appeared_or_ended "$glob" "$pid" ||
+    fail "no $glob appeared in 60 s, the command still running"
+  running "$pid" || return 0
   kill -"$sig" "$pid" 2>/dev/null && signalled=1
   return 0
+}
+
+# appeared_or_ended GLOB PID: a file matching GLOB is there, or PID ended.
+appeared_or_ended() {
+  compgen -G "$1" >/dev/null || ! running "$2"
 }
 
 # stop_at_name NAME SIG CMD...: CMD run under strace with each of its own
