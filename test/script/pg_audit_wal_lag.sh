@@ -35,7 +35,8 @@ out=$(PGOPTIONS="-c dbcare.audit_wal_wait=300" L -c "SELECT count(*) FROM dbaudi
 echo "$out" | grep -q 'dbcare: the audit log is not complete' || fail "the reader's error: $out"
 [ "$(L -c "SELECT count(*) FROM dbaudit_tables() WHERE problem IS NOT NULL")" = 0 ] || fail "a problem at 1 GB"
 L -c "LOAD 'dbcare'" -c "ALTER SYSTEM SET dbcare.audit_wal_max_retained = '2MB'" -c "SELECT pg_reload_conf()" >/dev/null
-sleep 0.3
+poll_until 60 0.05 prints 2MB L -c "LOAD 'dbcare'" -c "SHOW dbcare.audit_wal_max_retained" ||
+  fail "the server did not reload dbcare.audit_wal_max_retained in 60 s"
 L -c "SELECT problem FROM dbaudit_tables()" | grep -q 'recorded from the WAL, but the log is [0-9]* s behind and the slot holds [0-9]* MB of WAL (dbcare.audit_wal_max_retained: 2 MB)' ||
   fail "no problem named: $(L -c "SELECT problem FROM dbaudit_tables()")"
 L -c "SELECT status || ': ' || message || ' / ' || hint FROM dbhealth_checks('quick') WHERE name = 'audit'" |

@@ -9,6 +9,7 @@
 set -eu
 db=dbcare_backup
 . "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/wait.sh"
 
 check() { q -c "SELECT status || ' ' || message FROM dbhealth_checks('quick') WHERE name = 'backups'"; }
 status() { check | cut -d' ' -f1; }
@@ -118,7 +119,8 @@ ls "$arch" | grep -q . || fail "nothing was archived"
 # but the last archived segment grows old while newer ones wait
 a -c "ALTER SYSTEM SET archive_command = '/nonexistent/archiver \"%p\"'" \
   -c "SELECT pg_reload_conf()" >/dev/null
-sleep 0.5
+poll_until 60 0.05 prints '/nonexistent/archiver "%p"' a -c "SHOW archive_command" ||
+  fail "the server did not reload archive_command in 60 s"
 switch; switch; switch
 got=$(acheck)
 case "$got" in "critical "*"last archived WAL segment "*" while newer ones wait"*) ;;

@@ -47,12 +47,15 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 case "$(health)" in ok*) ;; *) fail "backups check with archiving to the stanza: $(health)" ;; esac
+pushed=$(P -d app -c "SHOW archive_command")
 P -d app -c "ALTER SYSTEM SET archive_command = 'cp %p /nowhere/%f'" -c "SELECT pg_reload_conf()" >/dev/null
-sleep 0.3
+poll_until 60 0.05 prints 'cp %p /nowhere/%f' P -d app -c "SHOW archive_command" ||
+  fail "the server did not reload archive_command in 60 s"
 case "$(health)" in "warning "*"archive_command does not push to pgBackRest (pgbackrest --stanza=app archive-push %p)"*) ;;
   *) fail "archive_command elsewhere with pgBackRest backups: $(health)" ;; esac
 P -d app -c "ALTER SYSTEM RESET archive_command" -c "SELECT pg_reload_conf()" >/dev/null
-sleep 0.3
+poll_until 60 0.05 prints "$pushed" P -d app -c "SHOW archive_command" ||
+  fail "the server did not reload archive_command in 60 s"
 case "$(health)" in ok*) ;; *) fail "backups check after the reset: $(health)" ;; esac
 
 # --- two writes around a moment

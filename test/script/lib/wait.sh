@@ -1,6 +1,6 @@
 # wait.sh — waiting in a test without guessing how long a loaded machine
-# takes: poll_until, and running (sourced by built_cli.sh; a test that
-# needs only these sources it alone).
+# takes: poll_until, prints and running (sourced by built_cli.sh; a test
+# that needs only these sources it alone).
 
 # poll_until SECONDS PAUSE CMD...: CMD run until it succeeds (0), or until
 # SECONDS have passed (1), PAUSE seconds between two runs (0: none, for a
@@ -15,6 +15,12 @@ poll_until() {
     [ "${EPOCHREALTIME%.*}" -lt "$until" ] || return 1
     [ "$pause" = 0 ] || sleep "$pause"
   done
+}
+
+# prints VALUE CMD...: CMD's output is VALUE (a setting a new session
+# shows once the server has reloaded its configuration, say).
+prints() {
+  [ "$("${@:2}")" = "$1" ]
 }
 
 # running PID: PID has not ended (a zombie has: a background job stays one
