@@ -39,7 +39,10 @@ q "SELECT dbcare_set('backup.log.dir', '$logdir')" > /dev/null
 "$cli" log "$logdir" --db "sqlite:$db" --module "$module" > "$work/cap.out" 2>&1 &
 cap=$!
 trap 'kill -CONT $cap 2>/dev/null || true; kill $cap 2>/dev/null || true; wait $cap 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 50); do [ -s "$logdir/log.progress" ] && break; sleep 0.1; done
+progress_or_ended() {
+  [ -s "$logdir/log.progress" ] || ! running $cap
+}
+poll_until 60 0.1 progress_or_ended || true
 [ -s "$logdir/log.progress" ] || fail "dbcare log wrote no log.progress: $(cat "$work/cap.out")"
 sqlite3 "$db" "INSERT INTO t VALUES (1)"
 sleep 0.5

@@ -74,6 +74,11 @@ body_json() { "$py" -c "import json,sys; d=json.load(open('$work/body')); print(
 header() { grep -i "^$1:" "$work/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 want_code() { [ "$code" = "$1" ] || { cat "$work/body"; fail "$2: HTTP $code, want $1"; }; }
 
+# locked_or_ended: hold_lock's locker holds its lock, or has ended.
+locked_or_ended() {
+  [ -e "$work/locked" ] || ! running "$locker"
+}
+
 hold_lock() {
   rm -f "$work/locked"
   "$py" -c "
@@ -85,6 +90,7 @@ time.sleep(60)
 " "$1" "$2" "$work/locked" &
   locker=$!
   serve_pids+=("$locker")
-  for _ in $(seq 1 100); do [ -e "$work/locked" ] && break; sleep 0.05; done
+  # a loaded machine starts Python slowly: 60 s, or until it has ended
+  poll_until 60 0.05 locked_or_ended || true
   [ -e "$work/locked" ] || fail "$1's lock was not taken"
 }
