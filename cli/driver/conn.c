@@ -511,8 +511,11 @@ static const char *file_kind(mode_t m)
 	                     : "";
 }
 
-/* NULL when path is a regular file; else the message (malloc'd) saying
- * what it is: missing, or there but no file a database can be. */
+/* NULL when path is a regular file with something in it; else the
+ * message (malloc'd) saying what it is: missing, there but no file a
+ * database can be, or empty (SQLite would open it as an empty database,
+ * which reads as a healthy one and which a backup would write its
+ * bookkeeping into). */
 static char *not_a_database_file(const char *path)
 {
 	struct stat sb;
@@ -521,6 +524,10 @@ static char *not_a_database_file(const char *path)
 	if (!S_ISREG(sb.st_mode))
 		return fmt("dbcare: \"%s\" is not a regular file%s: it cannot be a database file", path,
 		           file_kind(sb.st_mode));
+	if (sb.st_size == 0)
+		return fmt("dbcare: \"%s\" is empty (0 bytes): no database is in it\nHINT: Check the "
+		           "path (is it the database?); dbcare migrate makes a new database's tables.",
+		           path);
 	return NULL;
 }
 

@@ -105,6 +105,15 @@ int sqldbc_backup_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 		                 strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup %s is not a regular file", path);
+	/* SQLite opens an empty file as an empty database, which would pass
+	 * every check below and restore as one; no backup is empty */
+	if (st.st_size == 0) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "backup %s is empty (0 bytes): no database is in it", path);
+		dbc_error_hint(ctx, "a copy or an upload cut short leaves such a file: restore another "
+		                    "backup, or the one this should have been");
+		return DBC_ERROR;
+	}
 	img->bytes = (int64_t)st.st_size;
 	/* before SQLite opens it: the bytes the checks below are about (a
 	 * read-only open writes nothing to a rollback-journal file) */
