@@ -15,10 +15,61 @@
 #include <time.h>
 #include <unistd.h>
 
+/* file as a URI opening it immutable (sqlite3_malloc'd): read as it is,
+ * without locks and without a -wal or -shm made beside it, which a
+ * read-only open of a file whose header says WAL makes and leaves. */
+static char *immutable_uri(const char *file)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	sqlite3_str *u = sqlite3_str_new(NULL);
+	sqlite3_str_appendall(u, "file:");
+	for (const unsigned char *c = (const unsigned char *)file; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		    strchr("/-._~", *c))
+			sqlite3_str_appendchar(u, 1, (char)*c);
+		else
+			sqlite3_str_appendf(u, "%%%c%c", hex[*c >> 4], hex[*c & 15]);
+	}
+	sqlite3_str_appendall(u, "?immutable=1");
+	return sqlite3_str_finish(u);
+}
+
+/* The text of the first row of sql on h, or NULL (no such table or row). */
+static char *first_text(sqlite3 *h, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *out = NULL;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		out = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* Whether the database whose first 100 bytes are head is cut short: fewer
+ * than size bytes where its header's page count (when valid: its change
+ * counter is the one it was written at) says more. A copy streamed from
+ * the file is written page 1 first, and killed, is one. */
+static bool cut_short(const unsigned char *head, off_t size)
+{
+	uint32_t page_size = (uint32_t)head[16] << 8 | head[17];
+	uint32_t pages = (uint32_t)head[28] << 24 | (uint32_t)head[29] << 16 |
+	                 (uint32_t)head[30] << 8 | head[31];
+	if (page_size == 1)
+		page_size = 65536;
+	return memcmp(head + 24, head + 92, 4) == 0 && pages > 0 &&
+	       (uint64_t)size < (uint64_t)pages * page_size;
+}
+
 /* Empty (killed before the first page), pages without page 1 (SQLite
  * writes the header page last, at the copy's commit: the first 100 bytes
- * are still zero), or a database that is not another database's stamped
- * copy (a copy killed before its stamp has none). */
+ * are still zero), a database cut short (a streamed copy killed), or a
+ * copy of this database: stamped as this one's, or killed before its
+ * stamp (written after the copy is whole) and then holding this
+ * database's identity in its bookkeeping, which copies keep. Any other
+ * whole database stays, stamped or not: another database's copy, or
+ * someone's file that only looks like a temporary name. */
 static bool own_leftover(dbc_ctx *ctx, const char *file, off_t size)
 {
 	static const char header[16] = "SQLite format 3";
@@ -34,22 +85,26 @@ static bool own_leftover(dbc_ctx *ctx, const char *file, off_t size)
 		return true;
 	if (!whole || memcmp(head, header, sizeof header) != 0)
 		return false;
+	if (cut_short((const unsigned char *)head, size))
+		return true;
 	char *identity = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
+	char *uri = immutable_uri(file);
 	sqlite3 *h = NULL;
 	bool ok = false;
-	if (identity &&
-	    sqlite3_open_v2(file, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) == SQLITE_OK) {
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(h, "SELECT source_database FROM main." STAMP_TABLE, -1, &st, NULL) !=
-		    SQLITE_OK)
-			ok = true; /* no stamp yet: the copy was killed before its end */
-		else {
-			ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) &&
-			     strcmp((const char *)sqlite3_column_text(st, 0), identity) == 0;
-			sqlite3_finalize(st);
-		}
+	if (identity && uri &&
+	    sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW,
+	                    NULL) == SQLITE_OK) {
+		char *stamp = first_text(h, "SELECT source_database FROM main." STAMP_TABLE);
+		char *own_id = stamp ? NULL : sqldbc_book_database_id(ctx);
+		char *copy_id = own_id ? first_text(h, "SELECT database_id FROM main.dbcare_bookkeeping"
+		                                       " WHERE id = 1")
+		                       : NULL;
+		ok = stamp ? strcmp(stamp, identity) == 0 : own_id && copy_id && !strcmp(own_id, copy_id);
+		sqlite3_free(stamp);
+		sqlite3_free(copy_id);
 	}
 	sqlite3_close(h);
+	sqlite3_free(uri);
 	return ok;
 }
 
@@ -86,8 +141,16 @@ void sqldbc_backup_sweep_temps(dbc_ctx *ctx, const char *path, int64_t older_tha
 		if (!file || lstat(file, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
 		    st.st_uid != geteuid() || (double)(now - st.st_mtime) * 1000.0 < (double)older_than_ms)
 			continue;
-		if (own_leftover(ctx, file, st.st_size) && !locked_by_anyone(file))
-			unlink(file);
+		if (!own_leftover(ctx, file, st.st_size) || locked_by_anyone(file))
+			continue;
+		/* with what a copy killed in WAL mode left beside it */
+		unlink(file);
+		for (const char *const *side = (const char *const[]){"-wal", "-shm", "-journal", NULL};
+		     *side; side++) {
+			char *beside = dbc_printf(ctx, "%s%s", file, *side);
+			if (beside)
+				unlink(beside);
+		}
 	}
 	closedir(d);
 	dbc_error_clear(ctx); /* best effort: nothing here fails the call */
