@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/backup/log/pitr.h"
 #include "cli/backup/common/sealed.h"
+#include "cli/backup/common/stop_cleanup.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -142,6 +143,8 @@ static int safety_backup(cli_db *db, cli_opts *o, const char *main_file, cli_row
 int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from_dir)
 {
 	cli_rows v = {0}, b = {0}, r = {0};
+	sigset_t held;
+	bool holding = false;
 	char *image = NULL; /* an incremental or sealed backup's image, released at the end */
 	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
 		return CLI_ERROR;
@@ -167,8 +170,22 @@ int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from
 	}
 	if (!fresh && target_check(db, file, cli_cell(&r, 0, 0)) != 0)
 		goto failed;
+	/* over a database: the stop signals held from the safety copy to the
+	 * end, whose copy is one step (all or nothing in the database's
+	 * transaction). A stop before the copy is answered with the database
+	 * unchanged, saying so; one after it is dropped, the restore done: it
+	 * ends restored and said, never half-told (stop_cleanup.h) */
+	if (!fresh) {
+		cli_stop_hold(&held);
+		holding = true;
+	}
 	if (!fresh && safety_backup(db, o, cli_cell(&r, 0, 0), &b) != 0)
 		goto failed;
+	if (holding && cli_stop_pending()) {
+		cli_errorf("the restore was interrupted before its copy: the database is unchanged "
+		           "(the copy taken of it just before is kept)");
+		goto failed;
+	}
 	cli_rows_free(&r);
 	char *err = NULL;
 	if (db->drv->restore_from(db, image ? image : file, &err) != 0) {
@@ -201,6 +218,8 @@ int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from
 	cli_rows_free(&r);
 	cli_scratch_release(image);
 	cli_restore_unguard(guard);
+	if (holding)
+		cli_stop_release(&held, true);
 	return CLI_OK;
 failed:
 	cli_rows_free(&v);
@@ -208,5 +227,7 @@ failed:
 	cli_rows_free(&r);
 	cli_scratch_release(image);
 	cli_restore_unguard(guard);
+	if (holding)
+		cli_stop_release(&held, false);
 	return CLI_ERROR;
 }
