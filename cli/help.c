@@ -92,7 +92,8 @@ static const char common_options[] =
 
 static const char exit_codes[] =
     "exit codes: 0 ok, 1 error, 2 usage (a bad command, option or value),\n"
-    "  3 threshold reached (health --fail-on, check, orphans, lint)\n";
+    "  3 threshold reached (health --fail-on, check, orphans, lint),\n"
+    "  4 migrate --wait-replicas: committed, a replica had not shown it in time\n";
 
 static const char closing[] =
     "\ndbcare COMMAND --help: a command's options and examples;\n"
