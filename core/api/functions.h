@@ -802,6 +802,16 @@
 	 * when some may have appeared (audit_direct.c, probe_due). */                                 \
 	X(dbaudit_direct, dbaudit_direct, SCALAR, .part = DBC_PART_AUDIT,                              \
 	  DBC_ARGS(DBC_ARG("token", DBC_T_TEXT)), .returns = DBC_T_INT4)                               \
+	/* SQLite: the key, the values and the row hash of an insert's or a                            \
+	 * delete's entry that its TEMP trigger's WHEN built from the row                              \
+	 * (sqlite/audit/audit_json.c), each handed out once. State on the                             \
+	 * connection; DIRECTONLY, as dbaudit_direct. */                                               \
+	X(dbaudit_entry_key, dbaudit_entry_key, SCALAR, .part = DBC_PART_AUDIT,                        \
+	  .returns = DBC_T_TEXT)                                                                       \
+	X(dbaudit_entry_values, dbaudit_entry_values, SCALAR, .part = DBC_PART_AUDIT,                  \
+	  .returns = DBC_T_TEXT)                                                                       \
+	X(dbaudit_entry_row_hash, dbaudit_entry_row_hash, SCALAR, .part = DBC_PART_AUDIT,              \
+	  .returns = DBC_T_INT8)                                                                       \
 	/* SQLite: entries written without dbcare loaded (sqlite/audit/audit_pending.c):               \
 	 * their pending values as JSON (pure), and completing the pending entries                     \
 	 * before one, which the completing TEMP trigger of a connection with                          \

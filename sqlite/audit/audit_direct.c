@@ -64,6 +64,11 @@ struct sqldbc_audit_direct {
 	 * temp's data version temp_version (shadow_known false: look again) */
 	bool shadow_known, shadowed;
 	unsigned temp_version;
+	/* the tokens whose dbcare_direct_TOKEN() is made on the connection
+	 * (sqldbc_audit_entry_register) */
+	uint64_t *entry_tokens;
+	int nentry_tokens;
+	size_t entry_cap;
 };
 
 static struct sqldbc_audit_direct *state(sqldbc_conn *conn)
@@ -89,6 +94,7 @@ void sqldbc_audit_direct_free(sqldbc_conn *conn)
 		return;
 	sqlite3_free(conn->audit_direct->live);
 	sqlite3_free(conn->audit_direct->armed);
+	sqlite3_free(conn->audit_direct->entry_tokens);
 	sqlite3_free(conn->audit_direct);
 	conn->audit_direct = NULL;
 }
@@ -307,6 +313,38 @@ static bool probe_due(sqldbc_conn *conn, struct sqldbc_audit_direct *st, bool ha
 	return due;
 }
 
+/* Whether the TEMP trigger of token writes the row (1: counted, the
+ * shared trigger with that token skips it) or the shared trigger does (0);
+ * -1: completing the pending entries before the row failed, the error set
+ * on c. The pending entries before this row's first are completed in the
+ * writer's statement: here, not in the TEMP trigger's body, whose every
+ * statement adds registers and cursors to the frame SQLite allocates and
+ * zeroes at each execution of a writing statement (0.6 k instructions a
+ * one-row INSERT). */
+static int direct_answer(sqlite3_context *c, sqldbc_conn *conn, struct sqldbc_audit_direct *st,
+                         uint64_t token)
+{
+	unsigned version;
+	bool have_version;
+	if (!writes_main(st, conn->db) || !refresh(conn->db, st, &version, &have_version) ||
+	    !bsearch(&token, st->live, (size_t)st->nlive, sizeof(token), compare_tokens))
+		return 0;
+	if (probe_due(conn, st, have_version, version) && !sqldbc_audit_complete_due(c, conn)) {
+		st->probed = false; /* the look failed: the next row looks again */
+		return -1;
+	}
+	for (int i = 0; i < st->narmed; i++) {
+		if (st->armed[i].token == token) {
+			st->armed[i].count++;
+			return 1;
+		}
+	}
+	if (!sqldbc_reserve(&st->armed, (size_t)st->narmed + 1, &st->cap, sizeof *st->armed, 8))
+		return 0; /* the shared trigger writes it */
+	st->armed[st->narmed++] = (armed_token){token, 1};
+	return 1;
+}
+
 /* dbaudit_direct(token): whether the TEMP trigger of this token writes the
  * row (and then the shared trigger with it skips it). DIRECTONLY (TEMP
  * triggers may call it): a trigger or view of the file calling it could
@@ -319,38 +357,76 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	struct sqldbc_audit_direct *st = state(conn);
 	uint64_t token;
-	unsigned version;
-	bool have_version;
-	if (!st || !writes_main(st, conn->db) ||
-	    !token_of(st, (const char *)sqlite3_value_text(argv[0]), sqlite3_value_bytes(argv[0]),
-	              &token) ||
-	    !refresh(conn->db, st, &version, &have_version) ||
-	    !bsearch(&token, st->live, (size_t)st->nlive, sizeof(token), compare_tokens)) {
+	if (!st || !token_of(st, (const char *)sqlite3_value_text(argv[0]),
+	                     sqlite3_value_bytes(argv[0]), &token)) {
 		sqlite3_result_int(c, 0);
 		return;
 	}
-	/* the pending entries before this row's first, in the writer's
-	 * statement: here, not in the TEMP trigger's body, whose every
-	 * statement adds registers and cursors to the frame SQLite allocates
-	 * and zeroes at each execution of a writing statement (0.6 k
-	 * instructions a one-row INSERT) */
-	if (probe_due(conn, st, have_version, version) && !sqldbc_audit_complete_due(c)) {
-		st->probed = false; /* the look failed: the next row looks again */
-		return;
-	}
-	for (int i = 0; i < st->narmed; i++) {
-		if (st->armed[i].token == token) {
-			st->armed[i].count++;
-			sqlite3_result_int(c, 1);
-			return;
+	int answer = direct_answer(c, conn, st, token);
+	if (answer >= 0)
+		sqlite3_result_int(c, answer);
+}
+
+/* A dbcare_direct_TOKEN() function's own: its connection and the entry
+ * of its trigger. */
+typedef struct entry_fn {
+	sqldbc_conn *conn;
+	sqldbc_audit_entry *entry;
+} entry_fn;
+
+static void entry_fn_free(void *p)
+{
+	entry_fn *f = p;
+	sqldbc_conn_release(f->conn);
+	sqlite3_free(f->entry);
+	sqlite3_free(f);
+}
+
+/* dbcare_direct_TOKEN(value, ...): dbaudit_direct(TOKEN), and when its
+ * trigger writes the row, the entry built from the row's values for its
+ * body (sqldbc_audit_entry_build): a trigger's WHEN runs before its body,
+ * and nothing runs between them. */
+static void entry_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	entry_fn *f = sqlite3_user_data(c);
+	struct sqldbc_audit_direct *st = state(f->conn);
+	int answer = st ? direct_answer(c, f->conn, st, f->entry->token) : 0;
+	if (answer > 0 && (argc != f->entry->n || !sqldbc_audit_entry_build(c, f->conn, f->entry, argv)))
+		return; /* out of memory (its error set); argc: SQLite calls it with n */
+	if (answer >= 0)
+		sqlite3_result_int(c, answer);
+}
+
+bool sqldbc_audit_entry_register(sqldbc_conn *conn, sqldbc_audit_entry *e, char *name)
+{
+	struct sqldbc_audit_direct *st = state(conn);
+	sqlite3_snprintf((int)SQLDBC_AUDIT_ENTRY_FN_LEN + 1, name, SQLDBC_AUDIT_ENTRY_FN "%016llx",
+	                 (unsigned long long)e->token);
+	for (int i = 0; st && i < st->nentry_tokens; i++) {
+		if (st->entry_tokens[i] == e->token) {
+			sqlite3_free(e); /* made already: the same token, the same entry */
+			return true;
 		}
 	}
-	if (!sqldbc_reserve(&st->armed, (size_t)st->narmed + 1, &st->cap, sizeof *st->armed, 8)) {
-		sqlite3_result_int(c, 0); /* the shared trigger writes it */
-		return;
+	entry_fn *f = st ? sqlite3_malloc(sizeof(*f)) : NULL;
+	if (!f || !sqldbc_reserve(&st->entry_tokens, (size_t)st->nentry_tokens + 1, &st->entry_cap,
+	                          sizeof *st->entry_tokens, 8)) {
+		sqlite3_free(f);
+		sqlite3_free(e);
+		return false;
 	}
-	st->armed[st->narmed++] = (armed_token){token, 1};
-	sqlite3_result_int(c, 1);
+	f->conn = conn;
+	f->entry = e;
+	sqldbc_conn_hold(conn);
+	/* DIRECTONLY, as dbaudit_direct; not DETERMINISTIC: called for every
+	 * row. A new name, never one made before: SQLite refuses to replace a
+	 * function while a statement runs (dbaudit_enable is one). On failure
+	 * SQLite has called entry_fn_free already. */
+	if (sqlite3_create_function_v2(conn->db, name, e->n, SQLDBC_SIDE_EFFECT, f, entry_direct, NULL,
+	                               NULL, entry_fn_free) != SQLITE_OK)
+		return false;
+	st->entry_tokens[st->nentry_tokens++] = e->token;
+	return true;
 }
 
 /* sqlite_compileoption_used(name) on a connection with dbcare: the

@@ -257,9 +257,9 @@ static void add_pair(json_buf *b, sqlite3_value *name, sqlite3_value *value, boo
 	append_value(b, value);
 }
 
-static void finish(sqlite3_context *c, json_buf *b)
+/* A built object as the call's result (its closing brace written). */
+static void finish_built(sqlite3_context *c, json_buf *b)
 {
-	append_char(b, '}');
 	if (b->oom) {
 		buf_free(b);
 		sqlite3_result_error_nomem(c);
@@ -268,6 +268,12 @@ static void finish(sqlite3_context *c, json_buf *b)
 	} else {
 		sqlite3_result_text64(c, b->p, b->n, SQLITE_TRANSIENT, SQLITE_UTF8);
 	}
+}
+
+static void finish(sqlite3_context *c, json_buf *b)
+{
+	append_char(b, '}');
+	finish_built(c, b);
 }
 
 /* The object dbaudit_json(base, name, value, ...) writes, argv those
@@ -290,14 +296,7 @@ void sqldbc_dbaudit_json(sqlite3_context *c, int argc, sqlite3_value **argv)
 	}
 	json_buf b;
 	build_object(&b, argc, argv);
-	if (b.oom) {
-		buf_free(&b);
-		sqlite3_result_error_nomem(c);
-	} else if (b.heap) {
-		sqlite3_result_text64(c, b.p, b.n, sqlite3_free, SQLITE_UTF8);
-	} else {
-		sqlite3_result_text64(c, b.p, b.n, SQLITE_TRANSIENT, SQLITE_UTF8);
-	}
+	finish_built(c, &b);
 }
 
 void sqldbc_dbaudit_json_changed(sqlite3_context *c, int argc, sqlite3_value **argv)
@@ -371,26 +370,33 @@ void sqldbc_dbaudit_json_changes(sqlite3_context *c, int argc, sqlite3_value **a
 	}
 }
 
+/* The side kept on the connection as the call's result, once; misuse: the
+ * error when it is not there (taken, or never kept). */
+static void take_kept(sqlite3_context *c, int side, const char *misuse)
+{
+	sqldbc_conn *conn = sqldbc_conn_of(c);
+	if (!conn->audit_kept_set[side]) {
+		sqlite3_result_error(c, misuse, -1);
+		return;
+	}
+	conn->audit_kept_set[side] = false;
+	sqlite3_result_text64(c, conn->audit_kept[side], conn->audit_kept_len[side], SQLITE_TRANSIENT,
+	                      SQLITE_UTF8);
+}
+
 /* dbaudit_json_kept(side): the side (0 the old, 1 the new) the last
  * dbaudit_json_changes() kept, once; an error when there is none (the
  * trigger is not made as dbaudit_json_changes expects). */
 void sqldbc_dbaudit_json_kept(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	int side = argc == 1 ? sqlite3_value_int(argv[0]) : -1;
-	sqldbc_conn *conn = sqldbc_conn_of(c);
 	if (side != 0 && side != 1) {
 		sqlite3_result_error(c, "dbcare: dbaudit_json_kept(side) takes side 0 (old) or 1 (new)",
 		                     -1);
 		return;
 	}
-	if (!conn->audit_kept_set[side]) {
-		sqlite3_result_error(
-		    c, "dbcare: dbaudit_json_kept(side) follows dbaudit_json_changes(), once a side", -1);
-		return;
-	}
-	conn->audit_kept_set[side] = false;
-	sqlite3_result_text64(c, conn->audit_kept[side], conn->audit_kept_len[side], SQLITE_TRANSIENT,
-	                      SQLITE_UTF8);
+	take_kept(c, side,
+	          "dbcare: dbaudit_json_kept(side) follows dbaudit_json_changes(), once a side");
 }
 
 /* The connection's SHA-256 context, made at its first chained entry and
@@ -538,6 +544,82 @@ void sqldbc_dbaudit_row_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
 	uint32_t key_hash = key_half(b.p, (size_t)b.n);
 	buf_free(&b);
 	sqlite3_result_int64(c, dbc_audit_row_hash(table, table_len, true, key_hash));
+}
+
+/* The object of the entry's columns at cols (ncols of them; NULL: all in
+ * order), as dbaudit_json builds it from their names and the values, but
+ * its closing brace (keep's). */
+static void open_entry_object(json_buf *b, const sqldbc_audit_entry *e, const int *cols,
+                              int ncols, sqlite3_value **argv)
+{
+	buf_init(b);
+	append_char(b, '{');
+	for (int k = 0; k < ncols; k++) {
+		int i = cols ? cols[k] : k;
+		if (k)
+			append_char(b, ',');
+		append_raw(b, e->names[i], e->name_len[i]);
+		append_value(b, argv[i]);
+	}
+}
+
+/* The key and the values as dbaudit_json(NULL, name, value, ...) of the
+ * key's and of the row's columns writes them, and the row hash as
+ * dbaudit_row_hash(table_name, NULL, name, value, ...) of the key's gives
+ * it: a key of one integer without its text read back. */
+bool sqldbc_audit_entry_build(sqlite3_context *c, sqldbc_conn *conn, const sqldbc_audit_entry *e,
+                              sqlite3_value **argv)
+{
+	json_buf key, values;
+	open_entry_object(&key, e, e->key_at, e->nkey, argv);
+	open_entry_object(&values, e, NULL, e->n, argv);
+	conn->audit_kept_set[0] = conn->audit_kept_set[1] = conn->audit_kept_hash_set = false;
+	bool kept = keep(conn, 0, &key) && keep(conn, 1, &values);
+	if (kept) {
+		uint32_t low =
+		    e->nkey == 1 && sqlite3_value_type(argv[e->key_at[0]]) == SQLITE_INTEGER
+		        ? (uint32_t)(uint64_t)sqlite3_value_int64(argv[e->key_at[0]])
+		        : key_half(conn->audit_kept[0], conn->audit_kept_len[0]);
+		conn->audit_kept_hash = dbc_audit_row_hash(e->table, e->table_len, true, low);
+		conn->audit_kept_hash_set = true;
+	}
+	buf_free(&key);
+	buf_free(&values);
+	if (!kept) {
+		conn->audit_kept_set[0] = conn->audit_kept_set[1] = false;
+		sqlite3_result_error_nomem(c);
+	}
+	return kept;
+}
+
+#define ENTRY_MISUSE                                                                               \
+	"dbcare: dbaudit_entry_key(), _values() and _row_hash() hand out, once each, what the WHEN"    \
+	" of a TEMP audit trigger built for its body"
+
+/* dbaudit_entry_key(), dbaudit_entry_values(): what the WHEN of a TEMP
+ * insert or delete trigger built (sqldbc_audit_entry_build), once. */
+void sqldbc_dbaudit_entry_key(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	take_kept(c, 0, ENTRY_MISUSE);
+}
+
+void sqldbc_dbaudit_entry_values(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	take_kept(c, 1, ENTRY_MISUSE);
+}
+
+void sqldbc_dbaudit_entry_row_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	sqldbc_conn *conn = sqldbc_conn_of(c);
+	if (!conn->audit_kept_hash_set) {
+		sqlite3_result_error(c, ENTRY_MISUSE, -1);
+		return;
+	}
+	conn->audit_kept_hash_set = false;
+	sqlite3_result_int64(c, conn->audit_kept_hash);
 }
 
 bool sqldbc_audit_has_row_hash(sqlite3 *db)

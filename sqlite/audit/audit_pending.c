@@ -312,7 +312,7 @@ static int any_pending(sqlite3 *db, bool *any)
 	return rc;
 }
 
-bool sqldbc_audit_complete_due(sqlite3_context *c)
+bool sqldbc_audit_complete_due(sqlite3_context *c, sqldbc_conn *conn)
 {
 	sqlite3 *db = sqlite3_context_db_handle(c);
 	bool any = false;
@@ -328,8 +328,11 @@ bool sqldbc_audit_complete_due(sqlite3_context *c)
 	}
 	if (!any)
 		return true;
+	/* as sqldbc_begin, on the connection given: c's own data is not it
+	 * when c is a dbcare_direct_TOKEN() call's (audit_direct.c) */
 	sqldbc_call call;
-	sqldbc_begin(&call, c);
+	sqldbc_call_open(&call, conn);
+	call.fn = c;
 	rc = complete_before(&call.ctx, INT64_MAX);
 	sqldbc_finish(&call, c, rc);
 	return rc == DBC_OK;

@@ -57,8 +57,9 @@ void sqldbc_audit_direct_forget(sqldbc_conn *conn);
  * commit, this connection's or another's); false when it cannot be read. */
 bool sqldbc_audit_data_version(sqlite3 *db, unsigned *out);
 /* Completes every pending entry, in the statement of the dbaudit_direct
- * call c (audit_pending.c); false when that failed, the error set on c. */
-bool sqldbc_audit_complete_due(sqlite3_context *c);
+ * (or dbcare_direct_TOKEN) call c on conn (audit_pending.c); false when
+ * that failed, the error set on c. */
+bool sqldbc_audit_complete_due(sqlite3_context *c, sqldbc_conn *conn);
 /* Frees the connection's state (on close). */
 void sqldbc_audit_direct_free(sqldbc_conn *conn);
 
@@ -68,6 +69,46 @@ void sqldbc_audit_json_free(sqldbc_conn *conn);
 /* Registers dbaudit_direct's partner, the override of
  * sqlite_compileoption_used (SQLite's result code). */
 int sqldbc_audit_direct_register(sqlite3 *db, sqldbc_conn *conn);
+
+/* The entry a connection's TEMP insert or delete trigger writes, built by
+ * its WHEN from the row's values alone, so that the trigger's program
+ * holds no register that the entry's SQL does not need: SQLite gives the
+ * arguments of each call its own registers when one of them is constant
+ * (a trigger's NEW and OLD values are), and allocates and clears all of a
+ * trigger program's registers at each execution of the writing statement.
+ * The row's recorded columns, the key's among them, in the pending views'
+ * order (n, each name as JSON with its colon: "id":), where the key's
+ * columns are among them (key_at, in the key's order), the table's stored
+ * name (the row hash's high half) and the token of the shared trigger
+ * whose row the TEMP trigger writes. One allocation; the connection's from
+ * its registration until it closes. */
+typedef struct sqldbc_audit_entry {
+	uint64_t token;
+	const char *table;
+	uint32_t table_len;
+	int n, nkey;
+	const char **names;
+	const uint32_t *name_len;
+	const int *key_at;
+} sqldbc_audit_entry;
+
+/* Makes e's WHEN function on the connection (audit_direct.c):
+ * dbcare_direct_TOKEN(value, ...) of the row's n values, named in name
+ * (room for SQLDBC_AUDIT_ENTRY_FN_LEN + 1), which answers as
+ * dbaudit_direct(TOKEN) and, when its trigger writes the row, builds the
+ * entry that its body's dbaudit_entry_key(), dbaudit_entry_values() and
+ * dbaudit_entry_row_hash() then hand out (audit_json.c). A token made once
+ * on the connection is not made again (e is freed: its entry is the same).
+ * False, e freed: the function could not be made, and the trigger is
+ * written with dbaudit_direct and dbaudit_json (audit_sql.c). */
+#define SQLDBC_AUDIT_ENTRY_FN     "dbcare_direct_"
+#define SQLDBC_AUDIT_ENTRY_FN_LEN (sizeof(SQLDBC_AUDIT_ENTRY_FN) - 1 + SQLDBC_AUDIT_TOKEN_LEN)
+bool sqldbc_audit_entry_register(sqldbc_conn *conn, sqldbc_audit_entry *e, char *name);
+/* Builds e's key, values and row hash from the row's values (argv, e->n
+ * of them) and keeps them on the connection for the three calls above
+ * (audit_json.c); false when out of memory, the error set on c. */
+bool sqldbc_audit_entry_build(sqlite3_context *c, sqldbc_conn *conn, const sqldbc_audit_entry *e,
+                              sqlite3_value **argv);
 
 /* Links one entry ($1 its id) into the hash chain after the head. */
 const char *sqldbc_audit_link_sql(void);

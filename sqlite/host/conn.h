@@ -40,11 +40,15 @@ struct sqldbc_conn {
 	struct dbc_sha256 *audit_sha256;
 	/* audit_json.c: the two sides (0 the old, 1 the new) of an update's
 	 * changed columns dbaudit_json_changes() built, each kept for one
-	 * dbaudit_json_kept(side) after it (audit_kept_set: not handed out
-	 * yet); sqlite3_malloc'd, reused */
+	 * dbaudit_json_kept(side) after it, or an insert's or delete's key (0)
+	 * and values (1) its TEMP trigger's WHEN built, with its row hash, each
+	 * kept for one dbaudit_entry_key(), _values() or _row_hash() (*_set:
+	 * not handed out yet); sqlite3_malloc'd, reused */
 	char *audit_kept[2];
 	size_t audit_kept_len[2], audit_kept_cap[2];
 	bool audit_kept_set[2];
+	int64_t audit_kept_hash;
+	bool audit_kept_hash_set;
 	struct sqldbc_audit_direct *audit_direct; /* audit_direct.c: tokens seen and counted */
 	/* audit_pending.c completed pending entries of the log here, which a
 	 * ROLLBACK TO may make pending again: audit_direct.c then looks for
