@@ -54,6 +54,22 @@ static void set_readonly_error(cli_db *db, const char *message)
 	free(copy);
 }
 
+/* A file that is not a database (SQLITE_NOTADB): SQLite's text names no
+ * file and no way out; both are said, as the module says them. */
+static void set_notadb_error(cli_db *db, const char *message)
+{
+	const char *file = db->handle ? sqlite3_db_filename(db->handle, "main") : NULL;
+	char *m = NULL;
+	if (strncmp(message, "dbcare: ", 8) == 0)
+		message += 8;
+	/* the module's error names the file already */
+	if (file && *file && !strstr(message, file) &&
+	    asprintf(&m, "\"%s\" is not a SQLite database: %s", file, message) >= 0)
+		message = m;
+	cli_error_set(db, NULL, message, NULL, DBC_SQLITE_NOTADB_HINT);
+	free(m);
+}
+
 /* The error of a failed statement. A busy or locked database is SQLSTATE
  * 55P03, as the module maps it (sqlite/api/host.c, sqlite/host/schema_probe.c) and
  * as PostgreSQL's lock_not_available, with what SQLite said as detail. */
@@ -64,6 +80,8 @@ static void set_error(cli_db *db, int rc, const char *message)
 		cli_error_set(db, DBC_SQLSTATE_LOCK_TIMEOUT, SQLITE_HELD ": try again", message, NULL);
 	else if (code == SQLITE_READONLY)
 		set_readonly_error(db, message);
+	else if (code == SQLITE_NOTADB)
+		set_notadb_error(db, message);
 	else
 		cli_error_set(db, NULL, message, NULL, NULL);
 }

@@ -29,6 +29,12 @@ enum { DBC_OK = 0, DBC_ERROR = 1 };
 #define DBC_SQLSTATE_INTERNAL      "XX000"
 #define DBC_SQLSTATE_OUT_OF_MEMORY "53200"
 #define DBC_SQLSTATE_CANCELED      "57014"
+/* The remedy of a SQLite file that is not a database (SQLITE_NOTADB), as
+ * the module (sqlite/api/host.c) and the command's driver say it. */
+#define DBC_SQLITE_NOTADB_HINT                                                                     \
+	"Check the path (is it the database, not another file?); an encrypted database (SQLCipher, "   \
+	"SEE) must be opened with its key; a file damaged in its header is restored from a backup "    \
+	"(dbcare restore)."
 
 typedef enum { DBC_NULL = 0, DBC_INT, DBC_FLOAT, DBC_TEXT, DBC_BOOL } dbc_type;
 

@@ -54,9 +54,7 @@ static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *
 		const char *file = sqlite3_db_filename(db, "main");
 		dbc_error(ctx, state, "\"%s\" is not a SQLite database: %s",
 		          file && *file ? file : "(in memory)", sqlite3_errmsg(db));
-		dbc_error_hint(ctx, "Check the path (is it the database, not another file?); an encrypted "
-		                    "database (SQLCipher, SEE) must be opened with its key; a file damaged "
-		                    "in its header is restored from a backup (dbcare restore).");
+		dbc_error_hint(ctx, "%s", DBC_SQLITE_NOTADB_HINT);
 	} else {
 		dbc_error(ctx, state, "%s", sqlite3_errmsg(db));
 	}

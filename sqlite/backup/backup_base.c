@@ -35,9 +35,15 @@ static void sleep_ms(int ms)
 int sqldbc_backup_db_error(dbc_ctx *ctx, sqlite3 *db, const char *what)
 {
 	int sys = db ? sqlite3_system_errno(db) : 0;
-	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "%s: %s%s%s%s", what,
+	/* SQLite's "file is not a database" names no file and no way out */
+	const char *file = db ? sqlite3_db_filename(db, "main") : NULL;
+	bool notadb = db && (sqlite3_errcode(db) & 0xff) == SQLITE_NOTADB && file && *file;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "%s: %s%s%s%s%s%s%s", what, notadb ? "\"" : "",
+	          notadb ? file : "", notadb ? "\" is not a SQLite database: " : "",
 	          db ? sqlite3_errmsg(db) : "out of memory", sys ? " (" : "", sys ? strerror(sys) : "",
 	          sys ? ")" : "");
+	if (notadb)
+		dbc_error_hint(ctx, "%s", DBC_SQLITE_NOTADB_HINT);
 	return DBC_ERROR;
 }
 

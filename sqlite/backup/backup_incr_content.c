@@ -164,8 +164,10 @@ int sqldbc_backup_incr_content(dbc_ctx *ctx, sqlite3 *db, double deadline_ms,
 	incr_reader r = {pm, changed, nchanged, base, 0};
 	int sqlite_rc = SQLITE_OK;
 	int rc = sqldbc_backup_read_tables(ctx, db, deadline_ms, read_table, &r, img, &sqlite_rc);
+	/* as the full copy's reader says it (backup_base.c): an interrupt is
+	 * the call's cancel, a reset statement's code still names the cause */
 	if (rc != DBC_OK && !ctx->failed)
-		sqldbc_backup_db_error(ctx, db, "could not read the database to back up");
+		sqldbc_backup_rc_error(ctx, db, sqlite_rc, "could not read the database to back up");
 	img->rows_read = r.rows_read;
 	return rc;
 }

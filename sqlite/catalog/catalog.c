@@ -478,6 +478,12 @@ static int schema_key(dbc_ctx *ctx, sqlite3 *db, char key[DBC_SHA256_HEX_LEN + 1
 		}
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && (rc & 0xff) == SQLITE_NOTADB) {
+		dbc_error(ctx, "42000", "could not read sqlite_schema: \"%s\" is not a SQLite database: %s",
+		          sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		dbc_error_hint(ctx, "%s", DBC_SQLITE_NOTADB_HINT);
+		return DBC_ERROR;
+	}
 	if (rc != SQLITE_DONE)
 		return dbc_error(ctx, rc == SQLITE_NOMEM ? DBC_SQLSTATE_OUT_OF_MEMORY : "42000",
 		                 "could not read sqlite_schema: %s", sqlite3_errmsg(db));

@@ -6,6 +6,9 @@
 # it was "verified"; monitored, it scored 100, healthy; backed up, dbcare
 # wrote its bookkeeping into it. Each is refused now, naming the file, and
 # nothing is written: the database keeps its rows, the file stays empty.
+# A file that is not a database at all is refused by every command naming
+# the file and the way out, as health does (SQLite's "file is not a
+# database" names neither).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/built_cli.sh"
@@ -35,4 +38,11 @@ want_db='"empty.db" is empty (0 bytes): no database is in it'
 refused "health of an empty file" "$want_db" dbc health --fail-on warning --db sqlite:empty.db
 refused "backup of an empty file" "$want_db" dbc backup bk.db --db sqlite:empty.db
 [ ! -s empty.db ] && [ ! -e bk.db ] || fail "the refused backup wrote: $(ls -l empty.db bk.db 2>&1)"
-echo "ok: an empty file is refused as a backup and as a database"
+echo garbage > notes.db
+want_notadb="\"$work/notes.db\" is not a SQLite database: file is not a database"
+for cmd in status check "backup nb.db" "schema fingerprint"; do
+  # shellcheck disable=SC2086 # the command's words
+  refused "$cmd of a file that is not a database" "$want_notadb" dbc $cmd --db sqlite:notes.db
+  case "$out" in *"HINT: Check the path"*) ;; *) fail "$cmd: no way out: $out" ;; esac
+done
+echo "ok: an empty file is refused as a backup and as a database; a foreign file is named"
