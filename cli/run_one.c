@@ -4,6 +4,7 @@
  * Above the commands it runs; the helpers they share are in run.c.
  */
 #include "cli.h"
+#include "cli/backup/common/stop_cleanup.h"
 #include "cli/driver/pg_cancel.h"
 
 #include "base/clock.h"
@@ -108,12 +109,19 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 		free(err);
 		return CLI_ERROR;
 	}
+	/* a stop signal ends the run as a failure does: the database file it
+	 * created removed (a restore's staging file has a slot of its own) */
+	bool track = created.created && !stage.staging;
+	if (track)
+		cli_stop_track(CLI_STOP_NEW_DB, created.path);
 	int rc = run_reconnecting(cmd, o, &opened, &co, &db);
 	cli_progress_end(&o->out);
 	/* migrate, rollback --dump-schema: the schema they left, in a file */
 	if (rc == CLI_OK && o->dump_schema && !o->dry_run)
 		rc = cli_dump_schema(db, o, NULL);
 	cli_disconnect(db);
+	if (track)
+		cli_stop_track(CLI_STOP_NEW_DB, NULL);
 	/* what committed before the error (a migration outside a transaction)
 	 * went with the file: the user is told, after the count of it */
 	if (rc != CLI_OK && cli_new_file_undo(&created) && !stage.staging)

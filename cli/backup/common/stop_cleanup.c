@@ -49,9 +49,19 @@ static void on_stop(int sig)
 			rmdir(paths[s][0]);
 	const char *msg = restoring ? restore : backup;
 	size_t len = restoring ? sizeof restore - 1 : sizeof backup - 1;
-	if (write(STDERR_FILENO, msg, len) < 0) {
-		/* nothing more to do: the process ends below either way */
-	}
+	bool others = false;
+	for (int s = 0; s < CLI_STOP_NEW_DB; s++)
+		others = others || paths[s][0][0];
+	/* a database file the run created, alone: said with its name */
+	const char *created = !others ? paths[CLI_STOP_NEW_DB][0] : "";
+	static const char interrupted[] = "dbcare: interrupted; removed ";
+	static const char made[] = ", which this run created\n";
+	bool said = created[0]
+	                ? write(STDERR_FILENO, interrupted, sizeof interrupted - 1) >= 0 &&
+	                      write(STDERR_FILENO, created, strlen(created)) >= 0 &&
+	                      write(STDERR_FILENO, made, sizeof made - 1) >= 0
+	                : write(STDERR_FILENO, msg, len) >= 0;
+	(void)said; /* the process ends below either way */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

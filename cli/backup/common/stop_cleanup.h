@@ -15,8 +15,10 @@
  * a backup's temporary file and, from its publication until its record
  * commits, its published file (backup_files.c, backup_record.c), and a
  * backup bound for a store made in a private folder first, the file and
- * its folder (upload_stage.c). A slot naming a folder is removed once its
- * files are (rmdir: an empty folder only). */
+ * its folder (upload_stage.c); a SQLite database file a command created
+ * (run_one.c: removed when the run fails, new_file.c, so when it is
+ * stopped too). A slot naming a folder is removed once its files are
+ * (rmdir: an empty folder only). */
 typedef enum {
 	CLI_STOP_STAGING,
 	CLI_STOP_TARGET,
@@ -25,6 +27,7 @@ typedef enum {
 	CLI_STOP_BACKUP_FILE,
 	CLI_STOP_UPLOAD_FILE,
 	CLI_STOP_UPLOAD_DIR,
+	CLI_STOP_NEW_DB,
 	CLI_STOP_SLOTS
 } cli_stop_slot;
 
