@@ -391,8 +391,14 @@ static void entry_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 	entry_fn *f = sqlite3_user_data(c);
 	struct sqldbc_audit_direct *st = state(f->conn);
 	int answer = st ? direct_answer(c, f->conn, st, f->entry->token) : 0;
-	if (answer > 0 && (argc != f->entry->n || !sqldbc_audit_entry_build(c, f->conn, f->entry, argv)))
-		return; /* out of memory (its error set); argc: SQLite calls it with n */
+	/* counted, the row must be written here or the statement fail: the
+	 * shared trigger skips it */
+	if (answer > 0 && argc != f->entry->n) {
+		sqlite3_result_error(c, "dbcare: an audit trigger's WHEN was called with another row", -1);
+		return;
+	}
+	if (answer > 0 && !sqldbc_audit_entry_build(c, f->conn, f->entry, argv))
+		return; /* out of memory, its error set */
 	if (answer >= 0)
 		sqlite3_result_int(c, answer);
 }
