@@ -517,12 +517,11 @@ done:
  * dbcare_direct_TOKEN(value, ...), made on the connection, which builds
  * the entry from the row's recorded columns when the trigger writes the
  * row, and *p's key, values and row hash the calls handing them out. The
- * row is passed once, not to three builders, each with its names as
- * constants: a four-column table's insert trigger clears 2.0 kB of
- * registers a row, not 2.8 kB (which glibc clears with rep stosb, a byte
- * at a time to valgrind). False: the trigger keeps dbaudit_direct and
- * dbaudit_json (a row wider than one call takes, or the function could
- * not be made). */
+ * row is passed once, not to three builders each with its names as
+ * constants, so the trigger program holds only the registers its INSERT
+ * needs and the row's values (the commit that made this form has the
+ * figures). False: the trigger keeps dbaudit_direct and dbaudit_json (a
+ * row wider than one call takes, or the function could not be made). */
 static bool entry_form(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
                        const dbc_strlist *full, const char *token, audit_op *p, char **when)
 {
