@@ -8,7 +8,8 @@
 # nothing is written: the database keeps its rows, the file stays empty.
 # A file that is not a database at all is refused by every command naming
 # the file and the way out, as health does (SQLite's "file is not a
-# database" names neither).
+# database" names neither); so is a restore into a directory or into a
+# folder that does not exist.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/built_cli.sh"
@@ -45,4 +46,10 @@ for cmd in status check "backup nb.db" "schema fingerprint"; do
   refused "$cmd of a file that is not a database" "$want_notadb" dbc $cmd --db sqlite:notes.db
   case "$out" in *"HINT: Check the path"*) ;; *) fail "$cmd: no way out: $out" ;; esac
 done
-echo "ok: an empty file is refused as a backup and as a database; a foreign file is named"
+"$cli" backup good.db --db sqlite:app.db --module "$module" >/dev/null
+mkdir folder
+refused "restore into a directory" "the target folder is a directory: name the database file" \
+  dbc restore good.db --db sqlite:folder
+refused "restore into a missing folder" "(the target's folder does not exist: make it first)" \
+  dbc restore good.db --db sqlite:nowhere/x.db
+echo "ok: an empty file is refused as a backup and as a database; a foreign file and a target are named"

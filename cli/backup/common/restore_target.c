@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The resolved directory of path (malloc'd), or NULL. */
@@ -78,6 +79,14 @@ int cli_restore_target_check(const char *target, const char *log_dir)
 	char *final = cli_final_target(target);
 	if (!final) {
 		cli_errorf("restore: the target %s: too many symlinks (a loop?)", target);
+		return -1;
+	}
+	struct stat st;
+	if (stat(final, &st) == 0 && S_ISDIR(st.st_mode)) {
+		cli_errorf("restore: the target %s is a directory: name the database file to restore "
+		           "into (%s/NAME.db)",
+		           target, target);
+		free(final);
 		return -1;
 	}
 	char *dir = resolved_parent(final);
