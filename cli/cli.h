@@ -91,6 +91,10 @@ enum {
 	 * command again, up to --timeout: what the server committed stays
 	 * done, the rest runs on the server the target now reaches */
 	CMD_RECONNECTS = 1u << 11,
+	/* SQLite: reads the database's content as a verdict or a copy
+	 * (health, backup; serve too): an empty file, which SQLite would open
+	 * as an empty database, is refused as none */
+	CMD_READS_CONTENT = 1u << 12,
 };
 
 typedef struct cli_command {

@@ -42,7 +42,8 @@ const cli_command cli_commands[] = {
      "lint findings of the pending migrations (exit 3 on an error)", 0, 0, 0, cmd_lint},
     /* health and checks */
     {"health", "[--mode M] [--format F] [--fail-on L]",
-     "health report (exit 3 when the status reaches --fail-on)", 0, 0, 0, cmd_health},
+     "health report (exit 3 when the status reaches --fail-on)", 0, 0, CMD_READS_CONTENT,
+     cmd_health},
     {"check", "", "constraints verified against the rows (exit 3 on violations)", 0, 0, 0,
      cmd_check},
     {"orphans", "[--delete]", "child rows without parent (exit 3 when any are left)", 0, 0, 0,
@@ -61,7 +62,7 @@ const cli_command cli_commands[] = {
      "       | drill --log DIR\n"
      "       | pgbackrest-conf s3://B/P|azure://C/P [FILE]",
      "a verified backup; pg_dump or pgBackRest (PG); a restore drill", 0, 3,
-     CMD_ARGS_ONE_DB | CMD_FILES_ALONE, cmd_backup},
+     CMD_ARGS_ONE_DB | CMD_FILES_ALONE | CMD_READS_CONTENT, cmd_backup},
     {"backups", "[prune --keep N [--days D] [--copy-to DEST] [--apply]]",
      "the backup catalog; prune old SQLite backups (dry run: no --apply)", 0, 1, 0, cmd_backups},
     {"restore",

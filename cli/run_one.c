@@ -95,6 +95,7 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	                       .install = o->install,
 	                       .create = (cmd->traits & CMD_CREATES) != 0,
 	                       .sqlite_look = (cmd->traits & CMD_LOOKS) != 0,
+	                       .sqlite_refuse_empty = (cmd->traits & CMD_READS_CONTENT) != 0,
 	                       .pg_without_extension = (cmd->traits & CMD_PG_NEW_DB) != 0};
 	cli_new_file created;
 	cli_new_file_before(&created, cli_target_file(&opened), (cmd->traits & CMD_UNDO_NEW) != 0);

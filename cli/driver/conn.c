@@ -511,12 +511,12 @@ static const char *file_kind(mode_t m)
 	                     : "";
 }
 
-/* NULL when path is a regular file with something in it; else the
- * message (malloc'd) saying what it is: missing, there but no file a
- * database can be, or empty (SQLite would open it as an empty database,
- * which reads as a healthy one and which a backup would write its
- * bookkeeping into). */
-static char *not_a_database_file(const char *path)
+/* NULL when path is a regular file (with something in it, refuse_empty);
+ * else the message (malloc'd) saying what it is: missing, there but no
+ * file a database can be, or empty (SQLite would open it as an empty
+ * database, which reads as a healthy one and which a backup would write
+ * its bookkeeping into). */
+static char *not_a_database_file(const char *path, bool refuse_empty)
 {
 	struct stat sb;
 	if (stat(path, &sb) != 0)
@@ -524,7 +524,7 @@ static char *not_a_database_file(const char *path)
 	if (!S_ISREG(sb.st_mode))
 		return fmt("dbcare: \"%s\" is not a regular file%s: it cannot be a database file", path,
 		           file_kind(sb.st_mode));
-	if (sb.st_size == 0)
+	if (refuse_empty && sb.st_size == 0)
 		return fmt("dbcare: \"%s\" is empty (0 bytes): no database is in it\nHINT: Check the "
 		           "path (is it the database?); dbcare migrate makes a new database's tables.",
 		           path);
@@ -580,7 +580,7 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 	const cli_pin *pin = cli_pin_find(t->spec);
 	if (pin && (*err = pin_error(pin)) != NULL)
 		return NULL;
-	if (!o->create && (*err = not_a_database_file(t->spec)) != NULL)
+	if (!o->create && (*err = not_a_database_file(t->spec, o->sqlite_refuse_empty)) != NULL)
 		return NULL;
 	sqlite3 *h = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | (o->create ? SQLITE_OPEN_CREATE : 0);

@@ -36,6 +36,10 @@ typedef struct cli_connect_opts {
 	 * writer holding the file (rollback journal: a running migration's
 	 * exclusive lock) is said after it, not waited for */
 	bool sqlite_look;
+	/* SQLite: an empty file is refused (CMD_READS_CONTENT: its content
+	 * is the command's verdict or copy); else it opens as a new, empty
+	 * database, as `touch app.db` makes one */
+	bool sqlite_refuse_empty;
 } cli_connect_opts;
 
 /* Classifies a --db value (no I/O). */

@@ -314,6 +314,7 @@ cli_db *serve_connect(serve_fleet *f, serve_db *d, bool *reused, char **err)
 		*reused = db != NULL;
 	if (!db) {
 		cli_connect_opts co = {.module = f->o->module,
+		                       .sqlite_refuse_empty = true, /* its report is a verdict */
 		                       .connect_timeout_s = 10,
 		                       .sqlite_busy = busy_wait,
 		                       .sqlite_busy_arg = d};
