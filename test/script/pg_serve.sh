@@ -190,8 +190,10 @@ stop_serve
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$ms" -lt 2000 ] || fail "stopping took ${ms}ms"
 grep -q '^dbcare: stopped' serve.log || fail "no clean stop"
-[ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE datname IN ('$db', '$db2') AND application_name = 'dbcare'")" = 0 ] ||
-  fail "a connection of serve is left"
+# a backend ends once it reads its client's close, a moment after serve
+# does: its row in pg_stat_activity goes then
+poll_until 30 0.1 prints 0 q -c "SELECT count(*) FROM pg_stat_activity WHERE datname IN ('$db', '$db2')
+  AND application_name = 'dbcare'" || fail "a connection of serve is left"
 db=$db2 q -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$db2' AND pid <> pg_backend_pid()" >/dev/null
 kill "$locker" 2>/dev/null || true
 
