@@ -162,7 +162,7 @@
 	      .spelling = "--compress zstd", .help = "a backup compressed with zstd (a sealed file)")  \
 	VALUE(const char *, key_file, .name = "encrypt-key-file", .type = CLI_OPT_TEXT,                \
 	      .commands = "backup verify restore log", .spelling = "--encrypt-key-file F",             \
-	      .help = "key file of sealed backups (32 bytes; XChaCha20-Poly1305)")                             \
+	      .help = "key file of sealed backups (32 bytes; XChaCha20-Poly1305)")                     \
 	VALUE(const char *, copy_to, .name = "copy-to", .type = CLI_OPT_TEXT,                          \
 	      .commands = "backup log backups", .spelling = "--copy-to DEST",                          \
 	      .help = "upload to s3://BUCKET/P, azure://CONTAINER/P or a folder")                      \

@@ -806,8 +806,7 @@
 	 * delete's entry that its TEMP trigger's WHEN built from the row                              \
 	 * (sqlite/audit/audit_json.c), each handed out once. State on the                             \
 	 * connection; DIRECTONLY, as dbaudit_direct. */                                               \
-	X(dbaudit_entry_key, dbaudit_entry_key, SCALAR, .part = DBC_PART_AUDIT,                        \
-	  .returns = DBC_T_TEXT)                                                                       \
+	X(dbaudit_entry_key, dbaudit_entry_key, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT) \
 	X(dbaudit_entry_values, dbaudit_entry_values, SCALAR, .part = DBC_PART_AUDIT,                  \
 	  .returns = DBC_T_TEXT)                                                                       \
 	X(dbaudit_entry_row_hash, dbaudit_entry_row_hash, SCALAR, .part = DBC_PART_AUDIT,              \

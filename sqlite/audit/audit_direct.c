@@ -549,7 +549,7 @@ int sqldbc_audit_direct_tables(dbc_ctx *ctx)
 			dbc_error_clear(ctx);
 			continue;
 		}
-		if (sqldbc_audit_direct_sql(ctx, &t, &o, &sql) != DBC_OK ||
+		if (sqldbc_audit_direct_sql(ctx, &t, &o, sqldbc_audit_entry_register, &sql) != DBC_OK ||
 		    ctx->host->exec(ctx, sql) != DBC_OK)
 			return DBC_ERROR;
 	}

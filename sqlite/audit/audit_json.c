@@ -549,8 +549,8 @@ void sqldbc_dbaudit_row_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
 /* The object of the entry's columns at cols (ncols of them; NULL: all in
  * order), as dbaudit_json builds it from their names and the values, but
  * its closing brace (keep's). */
-static void open_entry_object(json_buf *b, const sqldbc_audit_entry *e, const int *cols,
-                              int ncols, sqlite3_value **argv)
+static void open_entry_object(json_buf *b, const sqldbc_audit_entry *e, const int *cols, int ncols,
+                              sqlite3_value **argv)
 {
 	buf_init(b);
 	append_char(b, '{');
@@ -576,10 +576,9 @@ bool sqldbc_audit_entry_build(sqlite3_context *c, sqldbc_conn *conn, const sqldb
 	conn->audit_kept_set[0] = conn->audit_kept_set[1] = conn->audit_kept_hash_set = false;
 	bool kept = keep(conn, 0, &key) && keep(conn, 1, &values);
 	if (kept) {
-		uint32_t low =
-		    e->nkey == 1 && sqlite3_value_type(argv[e->key_at[0]]) == SQLITE_INTEGER
-		        ? (uint32_t)(uint64_t)sqlite3_value_int64(argv[e->key_at[0]])
-		        : key_half(conn->audit_kept[0], conn->audit_kept_len[0]);
+		uint32_t low = e->nkey == 1 && sqlite3_value_type(argv[e->key_at[0]]) == SQLITE_INTEGER
+		                   ? (uint32_t)(uint64_t)sqlite3_value_int64(argv[e->key_at[0]])
+		                   : key_half(conn->audit_kept[0], conn->audit_kept_len[0]);
 		conn->audit_kept_hash = dbc_audit_row_hash(e->table, e->table_len, true, low);
 		conn->audit_kept_hash_set = true;
 	}

@@ -456,59 +456,69 @@ static char *direct_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 	    o->hash_chain ? LINK_LAST : "");
 }
 
+/* The names of cols as JSON with their colon ("id":), in one text (*text,
+ * dbc_printf'd: each name ends in a NUL), and the bytes of all with their
+ * NULs (*bytes); false when out of memory. */
+static bool json_names(dbc_ctx *ctx, const dbc_strlist *cols, char **text, size_t *bytes)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < cols->n; i++) {
+		char *json = sqldbc_audit_json_name(cols->items[i]);
+		if (!json)
+			return false;
+		dbc_buf_appendf(&b, "%s:", json);
+		dbc_buf_appendn(&b, "", 1);
+		sqlite3_free(json);
+	}
+	*bytes = b.len;
+	*text = dbc_buf_finish(&b);
+	return *text != NULL;
+}
+
 /* The entry of an insert's or delete's TEMP trigger (audit_sql.h,
  * sqldbc_audit_entry) for the shared trigger of token: the row's recorded
- * columns full, the key o->key among them, in one allocation. NULL: out of
- * memory, or a key column not among them. */
-static sqldbc_audit_entry *entry_of(const char *table, const dbc_strlist *full,
+ * columns full, the key o->key among them, in one sqlite3_malloc'd
+ * allocation. NULL: out of memory, or a key column not among them. */
+static sqldbc_audit_entry *entry_of(dbc_ctx *ctx, const char *table, const dbc_strlist *full,
                                     const dbc_strlist *key, uint64_t token)
 {
-	size_t table_len = strlen(table), names = 0;
-	char **json = sqlite3_malloc64(sizeof(char *) * (size_t)(full->n ? full->n : 1));
-	if (!json)
+	size_t table_len = strlen(table), names_len;
+	char *names;
+	if (!json_names(ctx, full, &names, &names_len))
 		return NULL;
-	for (int i = 0; i < full->n; i++)
-		json[i] = NULL;
-	sqldbc_audit_entry *e = NULL;
-	for (int i = 0; i < full->n; i++) {
-		if (!(json[i] = sqldbc_audit_json_name(full->items[i])))
-			goto done;
-		names += strlen(json[i]) + 2; /* its colon and NUL */
-	}
-	size_t size = sizeof(*e) + sizeof(char *) * (size_t)full->n +
-	              sizeof(uint32_t) * (size_t)full->n + sizeof(int) * (size_t)key->n + names +
+	size_t size = sizeof(sqldbc_audit_entry) + sizeof(char *) * (size_t)full->n +
+	              sizeof(uint32_t) * (size_t)full->n + sizeof(int) * (size_t)key->n + names_len +
 	              table_len + 1;
-	if (!(e = sqlite3_malloc64(size)))
-		goto done;
+	sqldbc_audit_entry *e = sqlite3_malloc64(size);
+	if (!e)
+		return NULL;
 	const char **name_at = (const char **)(void *)(e + 1);
 	uint32_t *name_len = (uint32_t *)(void *)(name_at + full->n);
 	int *key_at = (int *)(void *)(name_len + full->n);
 	char *text = (char *)(key_at + key->n);
-	*e = (sqldbc_audit_entry){.token = token, .table = text, .table_len = (uint32_t)table_len,
-	                          .n = full->n, .nkey = key->n, .names = name_at,
-	                          .name_len = name_len, .key_at = key_at};
+	*e = (sqldbc_audit_entry){.token = token,
+	                          .table = text,
+	                          .table_len = (uint32_t)table_len,
+	                          .n = full->n,
+	                          .nkey = key->n,
+	                          .names = name_at,
+	                          .name_len = name_len,
+	                          .key_at = key_at};
 	memcpy(text, table, table_len + 1);
 	text += table_len + 1;
+	memcpy(text, names, names_len);
 	for (int i = 0; i < full->n; i++) {
-		size_t len = strlen(json[i]);
-		memcpy(text, json[i], len);
-		text[len] = ':';
-		text[len + 1] = 0;
 		name_at[i] = text;
-		name_len[i] = (uint32_t)len + 1;
-		text += len + 2;
+		name_len[i] = (uint32_t)strlen(text);
+		text += name_len[i] + 1;
 	}
 	for (int k = 0; k < key->n; k++) {
 		if ((key_at[k] = dbc_strlist_find(full, key->items[k])) < 0) {
 			sqlite3_free(e);
-			e = NULL;
-			break;
+			return NULL;
 		}
 	}
-done:
-	for (int i = 0; i < full->n; i++)
-		sqlite3_free(json[i]);
-	sqlite3_free(json);
 	return e;
 }
 
@@ -523,11 +533,12 @@ done:
  * figures). False: the trigger keeps dbaudit_direct and dbaudit_json (a
  * row wider than one call takes, or the function could not be made). */
 static bool entry_form(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
-                       const dbc_strlist *full, const char *token, audit_op *p, char **when)
+                       const dbc_strlist *full, const char *token, sqldbc_audit_entry_maker make,
+                       audit_op *p, char **when)
 {
 	sqldbc_conn *conn = sqldbc_call_conn(ctx);
 	bool insert = strcmp(p->op, "insert") == 0;
-	if ((!insert && strcmp(p->op, "delete") != 0) || !conn ||
+	if ((!insert && strcmp(p->op, "delete") != 0) || !conn || !make ||
 	    full->n > sqlite3_limit(conn->db, SQLITE_LIMIT_FUNCTION_ARG, -1))
 		return false;
 	dbc_buf args;
@@ -539,10 +550,10 @@ static bool entry_form(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_
 		dbc_buf_appendf(&args, "%s%s.%s", i ? ", " : "", insert ? "NEW" : "OLD", q);
 	}
 	char *a = dbc_buf_finish(&args);
-	sqldbc_audit_entry *e = a ? entry_of(t->name, full, &o->key, strtoull(token, NULL, 16)) : NULL;
+	sqldbc_audit_entry *e =
+	    a ? entry_of(ctx, t->name, full, &o->key, strtoull(token, NULL, 16)) : NULL;
 	char name[SQLDBC_AUDIT_ENTRY_FN_LEN + 1];
-	if (!e || !sqldbc_audit_entry_register(conn, e, name) ||
-	    !(*when = dbc_printf(ctx, "%s(%s)", name, a)))
+	if (!e || !make(conn, e, name) || !(*when = dbc_printf(ctx, "%s(%s)", name, a)))
 		return false;
 	p->key = "dbaudit_entry_key()";
 	p->row_hash = "dbaudit_entry_row_hash()";
@@ -648,7 +659,7 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 /* The table's shared triggers (direct false) or this connection's TEMP
  * ones (direct true: none on a SQLite that cannot skip the shared ones). */
 static int triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
-                        bool direct, char **out)
+                        bool direct, sqldbc_audit_entry_maker make, char **out)
 {
 	char *qtable = ctx->host->quote_ident(ctx, t->name);
 	char *lit = ctx->host->quote_literal(ctx, t->name);
@@ -670,7 +681,7 @@ static int triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 			dbc_buf_append(&b, shared);
 		} else if (token[0]) {
 			char *when = NULL;
-			if (!entry_form(ctx, t, o, &full, token, &ops[i], &when))
+			if (!entry_form(ctx, t, o, &full, token, make, &ops[i], &when))
 				when = dbc_printf(ctx, "dbaudit_direct('%s')", token);
 			char *temp = when ? direct_trigger(ctx, t->name, qtable, lit, o, &ops[i], when) : NULL;
 			if (!temp)
@@ -685,13 +696,13 @@ static int triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
                               char **out)
 {
-	return triggers_sql(ctx, t, o, false, out);
+	return triggers_sql(ctx, t, o, false, NULL, out);
 }
 
 int sqldbc_audit_direct_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
-                            char **out)
+                            sqldbc_audit_entry_maker make, char **out)
 {
-	return triggers_sql(ctx, t, o, true, out);
+	return triggers_sql(ctx, t, o, true, make, out);
 }
 
 int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,

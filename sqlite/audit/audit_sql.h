@@ -39,9 +39,13 @@ bool sqldbc_audit_can_skip(void);
  * nothing of that name exists; out's kind says whether it can be audited. */
 int sqldbc_audit_resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found);
 /* This connection's TEMP triggers writing the table's entries finished
- * (audit_sql.c; empty when the shared ones cannot be skipped). */
+ * (audit_sql.c; empty when the shared ones cannot be skipped); an insert's
+ * and a delete's entry made on the connection by make
+ * (sqldbc_audit_entry_register's form, which audit_direct.c hands in). */
+typedef struct sqldbc_audit_entry sqldbc_audit_entry;
+typedef bool (*sqldbc_audit_entry_maker)(sqldbc_conn *conn, sqldbc_audit_entry *e, char *name);
 int sqldbc_audit_direct_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
-                            char **out);
+                            sqldbc_audit_entry_maker make, char **out);
 /* Makes this connection's TEMP triggers anew for every audited table (a
  * failure leaves those made: each is safe alone), and has the next row
  * read the shared triggers' tokens again. */
@@ -82,7 +86,7 @@ int sqldbc_audit_direct_register(sqlite3 *db, sqldbc_conn *conn);
  * name (the row hash's high half) and the token of the shared trigger
  * whose row the TEMP trigger writes. One allocation; the connection's from
  * its registration until it closes. */
-typedef struct sqldbc_audit_entry {
+struct sqldbc_audit_entry {
 	uint64_t token;
 	const char *table;
 	uint32_t table_len;
@@ -90,7 +94,7 @@ typedef struct sqldbc_audit_entry {
 	const char **names;
 	const uint32_t *name_len;
 	const int *key_at;
-} sqldbc_audit_entry;
+};
 
 /* Makes e's WHEN function on the connection (audit_direct.c):
  * dbcare_direct_TOKEN(value, ...) of the row's n values, named in name

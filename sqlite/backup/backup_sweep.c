@@ -54,8 +54,8 @@ static char *first_text(sqlite3 *h, const char *sql)
 static bool cut_short(const unsigned char *head, off_t size)
 {
 	uint32_t page_size = (uint32_t)head[16] << 8 | head[17];
-	uint32_t pages = (uint32_t)head[28] << 24 | (uint32_t)head[29] << 16 |
-	                 (uint32_t)head[30] << 8 | head[31];
+	uint32_t pages =
+	    (uint32_t)head[28] << 24 | (uint32_t)head[29] << 16 | (uint32_t)head[30] << 8 | head[31];
 	if (page_size == 1)
 		page_size = 65536;
 	return memcmp(head + 24, head + 92, 4) == 0 && pages > 0 &&

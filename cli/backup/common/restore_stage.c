@@ -91,9 +91,9 @@ int cli_restore_stage_begin(cli_restore_stage *s, cli_opts *o, const char *file)
 	int fd = cli_stop_mkstemp(CLI_STOP_STAGING, s->staging);
 	if (fd < 0) {
 		cli_errorf("restore: cannot make the staging file %s: %s%s", s->staging, strerror(errno),
-		           errno == ENOENT    ? " (the target's folder does not exist: make it first)"
+		           errno == ENOENT   ? " (the target's folder does not exist: make it first)"
 		           : errno == EACCES ? " (this user may not write the target's folder)"
-		                              : "");
+		                             : "");
 		free(s->staging);
 		s->staging = NULL; /* no file was made */
 		cli_restore_stage_abandon(s);

@@ -56,11 +56,10 @@ static void on_stop(int sig)
 	const char *created = !others ? paths[CLI_STOP_NEW_DB][0] : "";
 	static const char interrupted[] = "dbcare: interrupted; removed ";
 	static const char made[] = ", which this run created\n";
-	bool said = created[0]
-	                ? write(STDERR_FILENO, interrupted, sizeof interrupted - 1) >= 0 &&
-	                      write(STDERR_FILENO, created, strlen(created)) >= 0 &&
-	                      write(STDERR_FILENO, made, sizeof made - 1) >= 0
-	                : write(STDERR_FILENO, msg, len) >= 0;
+	bool said = created[0] ? write(STDERR_FILENO, interrupted, sizeof interrupted - 1) >= 0 &&
+	                             write(STDERR_FILENO, created, strlen(created)) >= 0 &&
+	                             write(STDERR_FILENO, made, sizeof made - 1) >= 0
+	                       : write(STDERR_FILENO, msg, len) >= 0;
 	(void)said; /* the process ends below either way */
 	signal(sig, SIG_DFL);
 	raise(sig);

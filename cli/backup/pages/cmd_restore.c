@@ -140,6 +140,17 @@ static int safety_backup(cli_db *db, cli_opts *o, const char *main_file, cli_row
 	return brc;
 }
 
+/* Whether a stop signal came while the restore over a database held them
+ * before its copy (said: the database is unchanged). */
+static bool stopped_before_copy(void)
+{
+	if (!cli_stop_pending())
+		return false;
+	cli_errorf("the restore was interrupted before its copy: the database is unchanged (the copy "
+	           "taken of it just before is kept)");
+	return true;
+}
+
 int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from_dir)
 {
 	cli_rows v = {0}, b = {0}, r = {0};
@@ -179,13 +190,8 @@ int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from
 		cli_stop_hold(&held);
 		holding = true;
 	}
-	if (!fresh && safety_backup(db, o, cli_cell(&r, 0, 0), &b) != 0)
+	if (!fresh && (safety_backup(db, o, cli_cell(&r, 0, 0), &b) != 0 || stopped_before_copy()))
 		goto failed;
-	if (holding && cli_stop_pending()) {
-		cli_errorf("the restore was interrupted before its copy: the database is unchanged "
-		           "(the copy taken of it just before is kept)");
-		goto failed;
-	}
 	cli_rows_free(&r);
 	char *err = NULL;
 	if (db->drv->restore_from(db, image ? image : file, &err) != 0) {
