@@ -9,6 +9,7 @@
 #include "cli/common/output.h"
 
 #include "base/dbc.h"
+#include "base/file_uri.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -482,22 +483,10 @@ static int load_module(sqlite3 *h, const cli_connect_opts *o, char **err)
 
 /* The database file as a SQLite URI (malloc'd) with dbcare_capture=0: the
  * module never captures the point-in-time log (backup.log.dir) on the
- * command's connections, `dbcare log` is the command's capture. Every byte
- * but a few safe ones is percent-encoded, so any file name is the same file. */
+ * command's connections, `dbcare log` is the command's capture. */
 static char *no_capture_uri(const char *path)
 {
-	size_t n = strlen(path);
-	char *uri = malloc(n * 3 + 32), *w = uri;
-	if (!uri)
-		return NULL;
-	w += sprintf(w, "file:");
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
-		if (isalnum(*p) || strchr("/._-", *p))
-			*w++ = (char)*p;
-		else
-			w += sprintf(w, "%%%02X", *p);
-	strcpy(w, "?dbcare_capture=0");
-	return uri;
+	return dbc_file_uri(path, "dbcare_capture=0");
 }
 
 /* What a path that is not a regular file is, for a message (" but a directory"). */

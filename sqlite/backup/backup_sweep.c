@@ -6,33 +6,16 @@
 #include "backup_glue.h"
 #include "sqlite/host/glue.h"
 
+#include "base/file_uri.h"
 #include "container/container.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* file as a URI opening it immutable (sqlite3_malloc'd): read as it is,
- * without locks and without a -wal or -shm made beside it, which a
- * read-only open of a file whose header says WAL makes and leaves. */
-static char *immutable_uri(const char *file)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	sqlite3_str *u = sqlite3_str_new(NULL);
-	sqlite3_str_appendall(u, "file:");
-	for (const unsigned char *c = (const unsigned char *)file; *c; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		    strchr("/-._~", *c))
-			sqlite3_str_appendchar(u, 1, (char)*c);
-		else
-			sqlite3_str_appendf(u, "%%%c%c", hex[*c >> 4], hex[*c & 15]);
-	}
-	sqlite3_str_appendall(u, "?immutable=1");
-	return sqlite3_str_finish(u);
-}
 
 /* The text of the first row of sql on h, or NULL (no such table or row). */
 static char *first_text(sqlite3 *h, const char *sql)
@@ -88,7 +71,10 @@ static bool own_leftover(dbc_ctx *ctx, const char *file, off_t size)
 	if (cut_short((const unsigned char *)head, size))
 		return true;
 	char *identity = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
-	char *uri = immutable_uri(file);
+	/* immutable: read as it is, without locks and without a -wal or -shm
+	 * made beside it, which a read-only open of a file whose header says
+	 * WAL makes and leaves */
+	char *uri = dbc_file_uri(file, "immutable=1");
 	sqlite3 *h = NULL;
 	bool ok = false;
 	if (identity && uri &&
@@ -104,7 +90,7 @@ static bool own_leftover(dbc_ctx *ctx, const char *file, off_t size)
 		sqlite3_free(copy_id);
 	}
 	sqlite3_close(h);
-	sqlite3_free(uri);
+	free(uri);
 	return ok;
 }
 
