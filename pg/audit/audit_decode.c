@@ -152,7 +152,7 @@ static decoded_rel *rel_of(decoder *d, Relation rel)
 		drop_slots(e); /* the relation changed within the transaction */
 	const Trigger *t = wal_trigger(rel);
 	e->desc = RelationGetDescr(rel);
-	e->cfg = t ? pgdbc_audit_cfg_of(d->txn_cxt, t, e->desc) : NULL;
+	e->cfg = t ? pgdbc_audit_cfg_of(d->txn_cxt, t, relid, e->desc) : NULL;
 	e->oldslot = e->newslot = NULL;
 	if (e->cfg) {
 		MemoryContext old = MemoryContextSwitchTo(d->txn_cxt);

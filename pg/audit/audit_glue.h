@@ -143,9 +143,12 @@ void pgdbc_audit_snapshot(void *arg);
 
 /* One change of an audited table as the audit trigger records it
  * (pg/audit/audit_trigger.c), for the WAL decoder (pg/audit/audit_decode.c): the
- * configuration of a table's trigger, and the entry of one row change. */
+ * configuration of a table's trigger (NULL: it records another table than
+ * relid, and the decoder records nothing of it), and the entry of one row
+ * change. */
 typedef struct audit_cfg pgdbc_audit_cfg;
-pgdbc_audit_cfg *pgdbc_audit_cfg_of(MemoryContext cxt, const Trigger *tg, TupleDesc desc);
+pgdbc_audit_cfg *pgdbc_audit_cfg_of(MemoryContext cxt, const Trigger *tg, Oid relid,
+                                    TupleDesc desc);
 const char *pgdbc_audit_cfg_table(const pgdbc_audit_cfg *c);
 bool pgdbc_audit_cfg_chain(const pgdbc_audit_cfg *c);
 /* false: an update that changed no recorded column (no entry); key, old,

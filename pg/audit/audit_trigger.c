@@ -47,6 +47,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_trigger.h"
 #include "utils/fmgroids.h"
 #include "executor/tuptable.h"
@@ -65,6 +66,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
+#include "utils/varlena.h"
 
 #include "audit_glue.h"
 #include "audit_row_image.h"
@@ -238,6 +240,39 @@ static void order_json_keys(audit_cfg *c, TupleDesc desc)
 	pfree(key);
 }
 
+/* Whether a trigger records another table than the one it fires for
+ * (relid; for a partition's clone, the audited parent it came from): a role
+ * with EXECUTE on dbcare.audit_trigger() could make one on its own table
+ * whose first argument names an audited table, and its writes would be
+ * logged, hash-chained, as that table's changes (docs/security.md). The
+ * stored name, schema-qualified by dbaudit_enable, is looked up in the
+ * catalog caches alone (the WAL decoder asks too, under its historic
+ * snapshot); a name that names no table now is the audited table renamed
+ * since it was enabled, whose triggers followed it. A name that is not a
+ * schema-qualified name is no name dbaudit_enable stores. */
+static bool records_other_table(const Trigger *tg, Oid relid)
+{
+	if (tg->tgnargs < 1)
+		return false; /* build_cfg refuses it */
+	List *names = NIL;
+	if (!SplitIdentifierString(pstrdup(tg->tgargs[0]), '.', &names) || list_length(names) != 2)
+		return true;
+	Oid nsp = get_namespace_oid(linitial(names), true);
+	Oid named = OidIsValid(nsp) ? get_relname_relid(lsecond(names), nsp) : InvalidOid;
+	return OidIsValid(named) && named != relid;
+}
+
+static void refuse_other_table(const Trigger *tg, Oid relid)
+{
+	if (records_other_table(tg, relid))
+		ereport(ERROR,
+		        (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		         errmsg("dbcare: audit trigger \"%s\" of table %s records table %s, another table",
+		                tg->tgname, get_rel_name(relid), tg->tgargs[0]),
+		         errhint("Only dbaudit_enable makes audit triggers: drop this one, and audit the"
+		                 " table with dbaudit_enable.")));
+}
+
 /* Reads the configuration from the arguments (see the file comment). */
 static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, char **args,
                             TupleDesc desc, Oid numbered_rel)
@@ -329,7 +364,7 @@ static kept_cfg *kept = NULL;
  * context's address may come again once an older one is deleted) */
 static uint64 kept_generation = 0;
 
-static audit_cfg *cfg_of_trigger(const Trigger *tg, Oid fn, TupleDesc desc)
+static audit_cfg *cfg_of_trigger(const Trigger *tg, Oid relid, Oid fn, TupleDesc desc)
 {
 	MemoryContext cxt = pgdbc_audit_cache_cxt();
 	uint64 now = pgdbc_audit_cache_generation();
@@ -347,6 +382,7 @@ static audit_cfg *cfg_of_trigger(const Trigger *tg, Oid fn, TupleDesc desc)
 	PG_TRY();
 	{
 		Oid numbered_rel = tg->tgisclone ? audited_relation(tg->tgoid) : InvalidOid;
+		refuse_other_table(tg, OidIsValid(numbered_rel) ? numbered_rel : relid);
 		k = MemoryContextAlloc(one, sizeof(kept_cfg));
 		k->cfg = build_cfg(one, tg->tgoid, fn, tg->tgnargs, tg->tgargs, desc, numbered_rel);
 	}
@@ -599,8 +635,12 @@ static void log_row(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc desc, c
 
 /* The configuration of a table's own (not cloned) audit trigger, for the
  * WAL decoder: its attribute numbers are the table's. */
-audit_cfg *pgdbc_audit_cfg_of(MemoryContext cxt, const Trigger *tg, TupleDesc desc)
+audit_cfg *pgdbc_audit_cfg_of(MemoryContext cxt, const Trigger *tg, Oid relid, TupleDesc desc)
 {
+	/* the decoder records nothing of such a trigger: an error there would
+	 * stop every wal-mode table's log */
+	if (records_other_table(tg, relid))
+		return NULL;
 	return build_cfg(cxt, tg->tgoid, tg->tgfoid, tg->tgnargs, tg->tgargs, desc, InvalidOid);
 }
 
@@ -707,7 +747,8 @@ Datum dbcare_audit_trigger(PG_FUNCTION_ARGS)
 	TupleDesc desc = RelationGetDescr(td->tg_relation);
 	audit_cfg *c = fcinfo->flinfo->fn_extra;
 	if (c == NULL || c->tgoid != td->tg_trigger->tgoid || c->natts != desc->natts) {
-		c = cfg_of_trigger(td->tg_trigger, fcinfo->flinfo->fn_oid, desc);
+		c = cfg_of_trigger(td->tg_trigger, RelationGetRelid(td->tg_relation),
+		                   fcinfo->flinfo->fn_oid, desc);
 		fcinfo->flinfo->fn_extra = c;
 	}
 	const char *op = TRIGGER_FIRED_BY_INSERT(ev)   ? "insert"
