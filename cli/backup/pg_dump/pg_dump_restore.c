@@ -47,6 +47,26 @@ static char *not_empty(cli_db *db, cli_opts *o, bool *failed)
 	return what;
 }
 
+/* --dbname= of the database named name, as a connection string: pg_restore
+ * reads a name holding '=' as a connection string of its own, so a
+ * database named "dbname=other" was the checked one and other the one
+ * restored into. In quotes, ' and \ escaped (libpq's rule); malloc'd. */
+static char *dbname_arg(const char *name)
+{
+	size_t n = strlen(name);
+	char *arg = malloc(sizeof "--dbname=dbname=''" + 2 * n), *o = arg;
+	if (!arg)
+		return NULL;
+	o += sprintf(o, "--dbname=dbname='");
+	for (const char *p = name; *p; p++) {
+		if (*p == '\\' || *p == '\'')
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	strcpy(o, "'");
+	return arg;
+}
+
 /* pg_restore of file into the connected database, in one transaction. */
 static int run_pg_restore(cli_db *db, const char *file, char **err)
 {
@@ -54,7 +74,7 @@ static int run_pg_restore(cli_db *db, const char *file, char **err)
 	PQconninfoOption *info = PQconninfo(c);
 	char *dbname = NULL;
 	int rc = -1;
-	if (!info || asprintf(&dbname, "--dbname=%s", PQdb(c)) < 0) {
+	if (!info || !(dbname = dbname_arg(PQdb(c)))) {
 		*err = cli_fmt_err("out of memory", NULL, NULL);
 	} else {
 		const char *argv[] = {"pg_restore",

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `dbcare restore` restores into the database it checked, whatever its
+# name: pg_restore reads a --dbname holding '=' as a connection string,
+# so a restore into the empty database "dbname=X" once went into X, which
+# held data (its own rows stayed, the dump's objects were added).
+set -eu
+db=dbcare_restore_name
+. "$(dirname "$0")/lib/pg.sh"
+fresh_db
+. "$(dirname "$0")/lib/cli.sh"
+held=${db}_held
+odd="dbname=$held"
+drop_both() { "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $held" -c "DROP DATABASE IF EXISTS \"$odd\"" >/dev/null 2>&1 || true; cleanup; }
+trap drop_both EXIT
+q -c "CREATE TABLE item (id int PRIMARY KEY, v text)" -c "INSERT INTO item VALUES (1, 'a'), (2, 'b')" >/dev/null
+url="postgresql://$PGUSER@/$db?host=$PGHOST&port=$PGPORT"
+run 0 backup "$work/app.dump" --db "$url"
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $held" -c "CREATE DATABASE $held" \
+  -c "DROP DATABASE IF EXISTS \"$odd\"" -c "CREATE DATABASE \"$odd\"" >/dev/null
+"$B/psql" -X -q -d "$held" -c "CREATE TABLE important (x int)" -c "INSERT INTO important VALUES (42)" >/dev/null
+run 0 restore "$work/app.dump" --db "postgresql://$PGUSER@/dbname%3D$held?host=$PGHOST&port=$PGPORT"
+[ "$("$B/psql" -X -At -d "dbname='$odd'" -c "SELECT string_agg(v, ',' ORDER BY id) FROM item")" = "a,b" ] ||
+  fail "the dump was not restored into \"$odd\""
+[ "$("$B/psql" -X -At -d "$held" -c "SELECT count(*) FROM pg_class WHERE relname = 'item'")" = 0 ] ||
+  fail "the dump was restored into $held, which was not the database checked"
+[ "$("$B/psql" -X -At -d "$held" -c "SELECT count(*) FROM pg_extension WHERE extname = 'dbcare'")" = 0 ] ||
+  fail "dbcare was installed into $held"
+echo ok
