@@ -49,7 +49,7 @@ mkdir shim
 cat >shim/pg_restore <<SHIM
 #!/usr/bin/env bash
 for a in "\$@"; do case "\$a" in
-  --dbname=*) d="\${a#--dbname=}" ;;
+  --dbname=*) d="\${a#--dbname=dbname=\'}"; d="\${d%\'}" ;; # dbname='NAME' (a plain name)
   --use-list=*/rest.list) rest=1 ;;
 esac; done
 if [ -n "\${rest:-}" ]; then

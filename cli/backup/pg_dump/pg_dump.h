@@ -20,6 +20,19 @@
  * pg_restore does it (the command does not replace a server's database). */
 int cli_pg_dump_backup(cli_db *db, cli_opts *o, const char *target);
 int cli_pg_dump_restore(cli_db *db, cli_opts *o, const char *file);
+/* pg_restore of file (its entries of list; NULL: all) into the connected
+ * database as the connecting role, in one transaction, without owners
+ * (pg_scratch.c, beside the scratch role's).
+ * -1 with *err. */
+int cli_pg_restore_as_connected(cli_db *db, const char *file, const char *list, char **err);
+/* A superuser's restore of file into the connected (empty) database
+ * (pg_restore_role.c): the dump's objects and code restored by a role of
+ * its own that logs in as itself (dbcare_restore_<pid>_<epoch>), the
+ * extensions, the extensions' configuration rows, grants and comments by
+ * the superuser; then everything the role made given to the database's
+ * owner and the role dropped. On a failure what was restored is dropped.
+ * -1 with *err, or printed. */
+int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *file, char **err);
 /* Its verify hook (pg_dump_verify.c): a catalogued dump's SHA-256 and
  * logical content, a file no row names against the record it carries. */
 int cli_pg_dump_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc);
@@ -62,6 +75,7 @@ void cli_pg_dump_tool_init(dbc_backup_tool *tool, cli_pg_dump_tool *arg, cli_db 
  * no RESET ROLE leads anywhere). docs/security.md. */
 typedef struct cli_pg_scratch {
 	char *name;          /* malloc'd; NULL before create */
+	char *dbname;        /* the database it restores into (malloc'd; NULL: its own) */
 	char password[49];   /* hex of 24 random bytes */
 	bool role, database; /* made: to drop */
 } cli_pg_scratch;
@@ -72,6 +86,10 @@ typedef struct cli_pg_scratch {
  * the database (template0, CONNECT revoked from PUBLIC). -1 after printing
  * why; what was made is dropped by cli_pg_scratch_drop. */
 int cli_pg_scratch_create(cli_db *db, cli_opts *o, cli_pg_scratch *s);
+/* The same role alone, named dbcare_restore_<pid>_<epoch>, for a restore
+ * into the existing database dbname (a superuser's: pg_dump_restore.c).
+ * -1 after printing why; cli_pg_scratch_drop drops it. */
+int cli_pg_scratch_role(cli_db *db, cli_opts *o, cli_pg_scratch *s, const char *dbname);
 /* Drops the database (WITH (FORCE)) and the role; errors are printed,
  * never fatal; frees s->name. */
 void cli_pg_scratch_drop(cli_db *db, cli_opts *o, cli_pg_scratch *s);
@@ -88,6 +106,9 @@ cli_db *cli_pg_scratch_connect(cli_db *db, const cli_pg_scratch *s, bool as_role
  * publications or subscriptions. */
 int cli_pg_restore_into(cli_db *db, const cli_pg_scratch *s, const char *file, const char *list,
                         char **err);
+/* pg_restore's --dbname= naming the database name, as a connection string
+ * (pg_restore reads a name holding '=' as one of its own); malloc'd. */
+char *cli_pg_dbname_arg(const char *name);
 
 /* The archive's table of contents, split for a restore by the scratch role
  * (pg_toc.c): schemas first (lists of pg_restore --use-list), then the
@@ -106,6 +127,10 @@ typedef struct cli_pg_toc {
 	 * triggers are post-data, made after the rows are loaded, so the
 	 * content compared is the same without them */
 	char rest_untriggered[4200];
+	/* list: what a restore's administrator restores after the role: the
+	 * rows of extensions' configuration tables, grants, comments, security
+	 * labels, default privileges, event triggers (no owner code runs) */
+	char admin[4200];
 	int nschemas, next;       /* entries of schemas; extensions */
 	char **ext, **ext_schema; /* the extensions (name, schema), next each */
 	int lock_fd;              /* dir, flock'ed while in use (-1: none) */
@@ -120,6 +145,12 @@ typedef struct cli_pg_toc {
  * (the archive is damaged). The directories of the lists that a killed
  * verify left under TMPDIR are deleted first. */
 int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err);
+/* The dump's extensions (t), made by db's role in the scratch role's
+ * database while its schemas are still empty, with EXECUTE on the trigger
+ * functions of dbcare its triggers call granted to the role (pg_dump_verify.c).
+ * *left_out: dbcare was not made (db's role may not). -1 after printing. */
+int cli_pg_make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, const cli_pg_toc *t,
+                           bool *left_out);
 /* Removes the lists and frees t. */
 void cli_pg_toc_free(cli_pg_toc *t);
 /* The origin a plain dump carries in itself, in the text of a sealed

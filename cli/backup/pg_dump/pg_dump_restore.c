@@ -4,9 +4,11 @@
  * be empty (a new one: dbcare create), from the file alone: no catalog, no
  * source database. A sealed dump is opened (the key from
  * --encrypt-key-file, as docs/backups.md says where it is kept) into a
- * scratch file without a name; pg_restore runs in one transaction as the
- * connecting role (--no-owner: it owns what it restores), so a failure
- * restores nothing; then every table's row count and content hash is read
+ * scratch file without a name; restored by a superuser, the dump's code
+ * runs as a role of its own (pg_restore_role.c), else pg_restore runs in one
+ * transaction as the connecting role (--no-owner: it owns what it
+ * restores), so a failure restores nothing; then every table's row count
+ * and content hash is read
  * and compared with the record the dump carries (dump_record.h), by the
  * core's rule. A dump without a record (pg_dump's own) is restored and
  * said unchecked.
@@ -47,55 +49,32 @@ static char *not_empty(cli_db *db, cli_opts *o, bool *failed)
 	return what;
 }
 
-/* --dbname= of the database named name, as a connection string: pg_restore
- * reads a name holding '=' as a connection string of its own, so a
- * database named "dbname=other" was the checked one and other the one
- * restored into. In quotes, ' and \ escaped (libpq's rule); malloc'd. */
-static char *dbname_arg(const char *name)
+/* Whether the connected role is a superuser (-1: not known, printed). */
+static int connected_superuser(cli_db *db, cli_opts *o)
 {
-	size_t n = strlen(name);
-	char *arg = malloc(sizeof "--dbname=dbname=''" + 2 * n), *o = arg;
-	if (!arg)
-		return NULL;
-	o += sprintf(o, "--dbname=dbname='");
-	for (const char *p = name; *p; p++) {
-		if (*p == '\\' || *p == '\'')
-			*o++ = '\\';
-		*o++ = *p;
+	cli_rows r = {0};
+	if (cli_q(db, o, "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = CURRENT_USER", 0,
+	          NULL, &r) != 0 ||
+	    r.nrows != 1) {
+		cli_rows_free(&r);
+		return -1;
 	}
-	strcpy(o, "'");
-	return arg;
+	int super = strcmp(cli_cell(&r, 0, 0), "true") == 0;
+	cli_rows_free(&r);
+	return super;
 }
 
-/* pg_restore of file into the connected database, in one transaction. */
-static int run_pg_restore(cli_db *db, const char *file, char **err)
+/* pg_restore of file into the connected database: by a superuser, as a
+ * role of its own (pg_restore_role.c: the dump's code never runs with a
+ * superuser's rights), else as the connecting role, in one transaction
+ * (--no-owner: it owns what it restores). -1 with *err, or printed. */
+static int run_pg_restore(cli_db *db, cli_opts *o, const char *file, char **err)
 {
-	PGconn *c = (PGconn *)db->handle;
-	PQconninfoOption *info = PQconninfo(c);
-	char *dbname = NULL;
-	int rc = -1;
-	if (!info || !(dbname = dbname_arg(PQdb(c)))) {
-		*err = cli_fmt_err("out of memory", NULL, NULL);
-	} else {
-		const char *argv[] = {"pg_restore",
-		                      "--exit-on-error",
-		                      "--single-transaction",
-		                      "--no-owner",
-		                      "--no-password",
-		                      dbname,
-		                      "--",
-		                      file,
-		                      NULL};
-		cli_tool t = {.argv = argv,
-		              .info = info,
-		              .what = "pg_restore",
-		              .failed = "; nothing was restored (one transaction)",
-		              .out_fd = -1};
-		rc = cli_run_tool(&t, err);
-	}
-	PQconninfoFree(info);
-	free(dbname);
-	return rc;
+	int super = connected_superuser(db, o);
+	if (super < 0)
+		return -1;
+	return super ? cli_pg_restore_as_role(db, o, file, err)
+	             : cli_pg_restore_as_connected(db, file, NULL, err);
 }
 
 /* The restored content against the dump's record (the one check of a
@@ -145,7 +124,7 @@ static int restore_opened(cli_db *db, cli_opts *o, const char *file, const char 
 	bool checked = has == 1 && rec.content;
 	if (has >= 0) {
 		cli_note(&o->out, "pg_restore %s into %s", file, db->label);
-		failed = run_pg_restore(db, dump, &err) != 0;
+		failed = run_pg_restore(db, o, dump, &err) != 0;
 	}
 	if (has >= 0 && !failed && checked)
 		why = compare_restored(db, o, file, rec.content, &tables, &failed);

@@ -102,7 +102,7 @@ static bool leave_out(cli_db *v, cli_opts *o, const char *ext)
  * schemas the first restore step made, still empty: only an extension the
  * server has, its name and schema quoted. *left_out: dbcare was not made
  * (leave_out). */
-static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, const cli_pg_toc *t,
+int cli_pg_make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, const cli_pg_toc *t,
                            bool *left_out)
 {
 	*left_out = false;
@@ -183,7 +183,7 @@ static int restore_and_read(cli_db *db, cli_opts *o, const char *path, const cha
 	int rc = -1;
 	bool left_out = false;
 	if ((t->nschemas == 0 || cli_pg_restore_into(db, s, file, t->schemas, &err) == 0) &&
-	    !cli_tool_held_signal() && make_extensions(db, o, s, t, &left_out) == 0 &&
+	    !cli_tool_held_signal() && cli_pg_make_extensions(db, o, s, t, &left_out) == 0 &&
 	    !cli_tool_held_signal() &&
 	    cli_pg_restore_into(db, s, file, left_out ? t->rest_untriggered : t->rest, &err) == 0 &&
 	    !cli_tool_held_signal())

@@ -110,6 +110,47 @@ static int make_role(cli_db *db, cli_opts *o, cli_pg_scratch *s, bool super)
 	return rc;
 }
 
+/* --dbname= of the database named name, as a connection string: pg_restore
+ * reads a name holding '=' as a connection string of its own, so a
+ * database named "dbname=other" was the checked one and other the one
+ * restored into. In quotes, ' and \\ escaped (libpq's rule). */
+char *cli_pg_dbname_arg(const char *name)
+{
+	size_t n = strlen(name);
+	char *arg = malloc(sizeof "--dbname=dbname=''" + 2 * n), *o = arg;
+	if (!arg)
+		return NULL;
+	o += sprintf(o, "--dbname=dbname='");
+	for (const char *p = name; *p; p++) {
+		if (*p == '\\' || *p == '\'')
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	strcpy(o, "'");
+	return arg;
+}
+
+int cli_pg_scratch_role(cli_db *db, cli_opts *o, cli_pg_scratch *s, const char *dbname)
+{
+	memset(s, 0, sizeof *s);
+	cli_rows r = {0};
+	if (cli_q(db, o,
+	          "SELECT pg_catalog.format('dbcare_restore_%s_%s', pg_catalog.pg_backend_pid(),"
+	          "  CAST(pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()))"
+	          "   AS bigint))",
+	          0, NULL, &r) != 0 ||
+	    r.nrows != 1) {
+		cli_rows_free(&r);
+		return -1;
+	}
+	s->name = strdup(cli_cell(&r, 0, 0));
+	s->dbname = strdup(dbname);
+	cli_rows_free(&r);
+	if (!s->name || !s->dbname)
+		return -1;
+	return make_role(db, o, s, true);
+}
+
 int cli_pg_scratch_create(cli_db *db, cli_opts *o, cli_pg_scratch *s)
 {
 	memset(s, 0, sizeof *s);
@@ -161,6 +202,7 @@ void cli_pg_scratch_drop(cli_db *db, cli_opts *o, cli_pg_scratch *s)
 	if (s->role)
 		exec_name(db, o, "DROP ROLE IF EXISTS %s", s->name);
 	free(s->name);
+	free(s->dbname);
 	memset(s, 0, sizeof *s);
 }
 
@@ -214,18 +256,19 @@ static PGconn *connect_with(const PQconninfoOption *info)
 
 cli_db *cli_pg_scratch_connect(cli_db *db, const cli_pg_scratch *s, bool as_role)
 {
-	PQconninfoOption *info =
-	    params(db, s->name, as_role ? s->name : NULL, as_role ? s->password : NULL);
+	PQconninfoOption *info = params(db, s->dbname ? s->dbname : s->name, as_role ? s->name : NULL,
+	                                as_role ? s->password : NULL);
 	cli_db *c = NULL;
 	PGconn *conn = info ? connect_with(info) : NULL;
 	if (conn && PQstatus(conn) != CONNECTION_OK) {
 		char *msg = PQerrorMessage(conn);
 		if (as_role)
-			cli_errorf("the scratch role %s cannot log in to its database (%.*s): verify "
-			           "restores the dump as that role, which logs in with a one-time "
-			           "password over the connection's own route; let roles named "
-			           "dbcare_verify_* log in there with a password (docs/backups.md)",
-			           s->name, (int)strcspn(msg, "\n"), msg);
+			cli_errorf("the role %s cannot log in to %s (%.*s): dbcare restores the dump as "
+			           "that role, which logs in with a one-time password over the "
+			           "connection's own route; let roles named %s log in there with a "
+			           "password (docs/backups.md, \"Who runs the dump's code\")",
+			           s->name, s->dbname ? s->dbname : s->name, (int)strcspn(msg, "\n"), msg,
+			           s->dbname ? "dbcare_restore_*" : "dbcare_verify_*");
 		else
 			cli_errorf("cannot connect to the scratch database %s: %.*s", s->name,
 			           (int)strcspn(msg, "\n"), msg);
@@ -243,11 +286,12 @@ cli_db *cli_pg_scratch_connect(cli_db *db, const cli_pg_scratch *s, bool as_role
 int cli_pg_restore_into(cli_db *db, const cli_pg_scratch *s, const char *file, const char *list,
                         char **err)
 {
-	PQconninfoOption *info = params(db, s->name, s->name, s->password);
+	const char *target = s->dbname ? s->dbname : s->name;
+	PQconninfoOption *info = params(db, target, s->name, s->password);
 	char *use_list = NULL, *dbname = NULL;
 	int rc = -1;
 	if (!info || asprintf(&use_list, "--use-list=%s", list) < 0 ||
-	    asprintf(&dbname, "--dbname=%s", s->name) < 0) {
+	    !(dbname = cli_pg_dbname_arg(target))) {
 		*err = cli_fmt_err("out of memory", NULL, NULL);
 	} else {
 		/* owners and grants name roles the scratch role may not become;
@@ -269,7 +313,7 @@ int cli_pg_restore_into(cli_db *db, const cli_pg_scratch *s, const char *file, c
 		                      NULL};
 		cli_tool t = {.argv = argv,
 		              .info = info,
-		              .what = "pg_restore into the scratch database",
+		              .what = s->dbname ? "pg_restore" : "pg_restore into the scratch database",
 		              .failed = "; the dump does not restore",
 		              .out_fd = -1};
 		rc = cli_run_tool(&t, err);
@@ -277,5 +321,38 @@ int cli_pg_restore_into(cli_db *db, const cli_pg_scratch *s, const char *file, c
 	PQconninfoFree(info);
 	free(use_list);
 	free(dbname);
+	return rc;
+}
+
+int cli_pg_restore_as_connected(cli_db *db, const char *file, const char *list, char **err)
+{
+	PGconn *c = (PGconn *)db->handle;
+	PQconninfoOption *info = PQconninfo(c);
+	char *dbname = NULL, *use_list = NULL;
+	int rc = -1;
+	if (!info || !(dbname = cli_pg_dbname_arg(PQdb(c))) ||
+	    (list && asprintf(&use_list, "--use-list=%s", list) < 0)) {
+		*err = cli_fmt_err("out of memory", NULL, NULL);
+	} else {
+		const char *argv[] = {"pg_restore",
+		                      "--exit-on-error",
+		                      "--single-transaction",
+		                      "--no-owner",
+		                      "--no-password",
+		                      dbname,
+		                      use_list ? use_list : "--",
+		                      use_list ? "--" : file,
+		                      use_list ? file : NULL,
+		                      NULL};
+		cli_tool t = {.argv = argv,
+		              .info = info,
+		              .what = "pg_restore",
+		              .failed = "; nothing was restored (one transaction)",
+		              .out_fd = -1};
+		rc = cli_run_tool(&t, err);
+	}
+	PQconninfoFree(info);
+	free(dbname);
+	free(use_list);
 	return rc;
 }

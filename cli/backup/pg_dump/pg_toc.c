@@ -5,7 +5,12 @@
  * verifier makes the extensions, named by pg_restore's own CREATE EXTENSION
  * text, in those still empty schemas), the EVENT TRIGGER entries, and the
  * rows (TABLE DATA, SEQUENCE SET) of a table or sequence the archive does
- * not create: an extension's configuration, made and owned by it.
+ * not create: an extension's configuration, made and owned by it. A
+ * restore (not a verification) writes one more list, of the entries the
+ * restoring administrator restores itself after the scratch role: those
+ * rows, grants, comments, security labels, default privileges and event
+ * triggers, which run no owner code and which the role may not make on
+ * objects it does not own.
  *
  * A list line is "ID; TABLEOID OID DESC SCHEMA NAME OWNER", DESC one or
  * more words; the part after DESC of a TABLE DATA line equals that of its
@@ -245,14 +250,18 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 {
 	FILE *in = fopen(toc, "r"), *sch = fopen(t->schemas, "w"), *rest = fopen(t->rest, "w");
 	FILE *ext = fopen(exts, "w"), *trg = fopen(triggers, "w");
-	FILE *untrg = fopen(t->rest_untriggered, "w");
+	FILE *untrg = fopen(t->rest_untriggered, "w"), *adm = fopen(t->admin, "w");
 	lines made = {0}, all = {0};
 	int rc = -1;
-	bool have_toc = in && sch && rest && ext && trg && untrg && read_toc(in, &made, &all) == 0;
+	bool have_toc =
+	    in && sch && rest && ext && trg && untrg && adm && read_toc(in, &made, &all) == 0;
 	for (int i = 0; have_toc && i < all.n; i++) {
 		const char *l = all.v[i], *b = entry_body(l), *r;
 		FILE *to = rest;
-		bool drop = false, trigger = false;
+		bool drop = false, trigger = false, admin = false;
+		if (b && (after(b, "ACL") || after(b, "DEFAULT ACL") || after(b, "COMMENT") ||
+		          after(b, "SECURITY LABEL")))
+			admin = true; /* in rest too: the scratch role's restore skips them */
 		if (b && after(b, "SCHEMA")) {
 			to = sch;
 			t->nschemas++;
@@ -260,7 +269,7 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 			to = ext;
 			t->next++;
 		} else if (b && after(b, "EVENT TRIGGER"))
-			drop = true;
+			admin = drop = true;
 		else if (b && after(b, "TRIGGER")) {
 			fputs(l, trg);
 			(*ntrig)++;
@@ -268,14 +277,18 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 		} else if (b && ((r = after(b, "TABLE DATA")) || (r = after(b, "SEQUENCE SET")))) {
 			char key[8300];
 			snprintf(key, sizeof key, "%c %s", b[0], r);
-			drop = !has(&made, key);
+			admin = drop = !has(&made, key);
 		}
 		fprintf(to, "%s%s", drop ? ";" : "", l);
+		fprintf(adm, "%s%s", admin ? "" : ";", l);
 		if (to == rest)
 			fprintf(untrg, "%s%s", drop || trigger ? ";" : "", l);
 	}
 	if (have_toc)
-		rc = ferror(sch) || ferror(rest) || ferror(ext) || ferror(trg) || ferror(untrg) ? -1 : 0;
+		rc = ferror(sch) || ferror(rest) || ferror(ext) || ferror(trg) || ferror(untrg) ||
+		             ferror(adm)
+		         ? -1
+		         : 0;
 	if (in)
 		fclose(in);
 	if (sch && fclose(sch) != 0)
@@ -287,6 +300,8 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 	if (trg && fclose(trg) != 0)
 		rc = -1;
 	if (untrg && fclose(untrg) != 0)
+		rc = -1;
+	if (adm && fclose(adm) != 0)
 		rc = -1;
 	if (rc != 0)
 		*err = cli_fmt_err("cannot write the restore lists in ", t->dir, strerror(errno));
@@ -366,6 +381,7 @@ int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err)
 	snprintf(t->schemas, sizeof t->schemas, "%s/schemas.list", t->dir);
 	snprintf(t->rest, sizeof t->rest, "%s/rest.list", t->dir);
 	snprintf(t->rest_untriggered, sizeof t->rest_untriggered, "%s/rest-untriggered.list", t->dir);
+	snprintf(t->admin, sizeof t->admin, "%s/admin.list", t->dir);
 	const char *argv[] = {"pg_restore", "--list", "--", file, NULL};
 	if (restore_to(argv, toc, "pg_restore --list", err) != 0 ||
 	    split(toc, t, exts, triggers, &ntrig, err) != 0 ||

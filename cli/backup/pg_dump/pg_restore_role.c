@@ -1,0 +1,132 @@
+/*
+ * pg_restore_role.c — a superuser's dbcare restore of a dump, run so the
+ * dump's code never runs with the superuser's rights (docs/backups.md,
+ * "Who runs the dump's code"). A dump holds its owners' code: CHECK
+ * constraints and domain checks run by COPY, index and generated-column
+ * expressions, materialized views. Restored by a superuser with
+ * --no-owner, a table owner's function would run as that superuser and
+ * could make its owner one.
+ *
+ * So the dump is restored in steps, as dbcare verify restores it into its
+ * scratch database (pg_dump_verify.c), but into the connected database:
+ * - a role of its own, dbcare_restore_<pid>_<epoch> (LOGIN, no other
+ *   attribute, a one-time password), granted CONNECT, CREATE and TEMPORARY
+ *   on the database and USAGE and CREATE on its schema public, logs in as
+ *   itself and restores the schemas, then (after the superuser made the
+ *   extensions in them, with EXECUTE on the trigger functions of dbcare
+ *   the dump's triggers call) everything else: every object is the role's
+ *   and its code runs as the role, which no RESET ROLE leaves;
+ * - the superuser restores what runs no owner code and what the role may
+ *   not make on objects it does not own (pg_toc.c's admin list): the rows
+ *   of the extensions' configuration tables, grants, comments, security
+ *   labels, default privileges and event triggers;
+ * - what the role owns is given to the database's owner (REASSIGN OWNED),
+ *   its grants dropped and the role dropped.
+ * A step that fails ends the restore: what the role made and the
+ * extensions made are dropped, so the database is as empty as it was.
+ */
+#include "pg_dump.h"
+#include "cli/common/tool.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Runs each statement the query (parameter $1: the role's name) writes. */
+static int run_written(cli_db *db, cli_opts *o, const char *query, const char *role)
+{
+	cli_rows r = {0};
+	const char *p[1] = {role};
+	int rc = cli_q(db, o, query, 1, p, &r);
+	for (int i = 0; rc == 0 && i < r.nrows; i++)
+		rc = cli_q(db, o, cli_cell(&r, i, 0), 0, NULL, NULL);
+	cli_rows_free(&r);
+	return rc;
+}
+
+static const char grants_sql[] =
+    "SELECT pg_catalog.format('GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I',"
+    "  pg_catalog.current_database(), CAST($1 AS text))"
+    " UNION ALL SELECT pg_catalog.format('GRANT USAGE, CREATE ON SCHEMA public TO %I',"
+    "  CAST($1 AS text)) WHERE EXISTS (SELECT FROM pg_catalog.pg_namespace"
+    "  WHERE nspname = 'public')";
+
+/* What the role owns, given to the database's owner. */
+static const char reassign_sql[] =
+    "SELECT pg_catalog.format('REASSIGN OWNED BY %I TO %I', CAST($1 AS text),"
+    "  pg_catalog.pg_get_userbyid(d.datdba)) FROM pg_catalog.pg_database d"
+    " WHERE d.datname = pg_catalog.current_database()";
+
+/* Its objects (after a failure) and its grants in the database. */
+static const char drop_owned_sql[] =
+    "SELECT pg_catalog.format('DROP OWNED BY %I CASCADE', CAST($1 AS text))";
+
+/* The extensions a failed restore made, dropped (the database held none
+ * but plpgsql: pg_dump_restore.c's emptiness check). */
+static void drop_extensions(cli_db *db, cli_opts *o, const cli_pg_toc *t)
+{
+	for (int i = 0; i < t->next; i++) {
+		if (strcmp(t->ext[i], "plpgsql") == 0)
+			continue;
+		const char *p[1] = {t->ext[i]};
+		cli_rows r = {0};
+		if (cli_q(db, o,
+		          "SELECT pg_catalog.format('DROP EXTENSION IF EXISTS %I CASCADE',"
+		          " CAST($1 AS text))",
+		          1, p, &r) == 0 &&
+		    cli_cell(&r, 0, 0))
+			cli_q(db, o, cli_cell(&r, 0, 0), 0, NULL, NULL);
+		cli_rows_free(&r);
+	}
+}
+
+/* The steps after the role logged in; -1 with *err, or printed. A signal
+ * is acted on after the step that runs. */
+static int restore_steps(cli_db *db, cli_opts *o, const char *file, const cli_pg_toc *t,
+                         const cli_pg_scratch *s, char **err)
+{
+	bool left_out = false;
+	if ((t->nschemas > 0 && cli_pg_restore_into(db, s, file, t->schemas, err) != 0) ||
+	    cli_tool_held_signal() || cli_pg_make_extensions(db, o, s, t, &left_out) != 0 ||
+	    cli_tool_held_signal() || cli_pg_restore_into(db, s, file, t->rest, err) != 0 ||
+	    cli_tool_held_signal() || cli_pg_restore_as_connected(db, file, t->admin, err) != 0 ||
+	    cli_tool_held_signal())
+		return -1;
+	return run_written(db, o, reassign_sql, s->name);
+}
+
+int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *file, char **err)
+{
+	cli_pg_toc toc;
+	cli_pg_scratch s = {0};
+	if (cli_pg_toc_read(file, &toc, err) != 0) {
+		cli_pg_toc_free(&toc);
+		return -1;
+	}
+	int rc = -1;
+	bool begun = false;
+	if (cli_pg_scratch_role(db, o, &s, PQdb((PGconn *)db->handle)) == 0 &&
+	    run_written(db, o, grants_sql, s.name) == 0) {
+		/* the role logs in (a clear error when the server does not let it) */
+		cli_db *rs = cli_pg_scratch_connect(db, &s, true);
+		if (rs) {
+			cli_disconnect(rs);
+			cli_note(&o->out, "restoring %s as the role %s: the dump's code runs with its rights",
+			         file, s.name);
+			begun = true;
+			rc = restore_steps(db, o, file, &toc, &s, err);
+		}
+	}
+	if (rc != 0 && begun) {
+		drop_extensions(db, o, &toc);
+		cli_note(&o->out, "nothing of %s is left in %s", file, PQdb((PGconn *)db->handle));
+	}
+	if (rc != 0 && !*err && cli_tool_held_signal())
+		*err = cli_fmt_err("interrupted", NULL, "nothing restored");
+	if (s.name)
+		run_written(db, o, drop_owned_sql, s.name);
+	cli_pg_scratch_drop(db, o, &s);
+	cli_pg_toc_free(&toc);
+	return rc;
+}

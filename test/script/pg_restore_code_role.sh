@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# A superuser's `dbcare restore` never runs the dump's code with its
+# rights (docs/backups.md, "Who runs the dump's code"): a table owner's
+# CHECK function that makes its owner a superuser when a superuser runs
+# it stays harmless; the restored objects belong to the database's owner,
+# who can read them; the restore role is gone afterwards; and a restore
+# whose code fails leaves the database as empty as it was.
+set -eu
+db=dbcare_restore_code
+. "$(dirname "$0")/lib/pg.sh"
+owner=dbcare_restore_alice
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS $owner" \
+  -c "CREATE ROLE $owner LOGIN" -c "CREATE DATABASE $db OWNER $owner" >/dev/null
+into=${db}_into
+drop_all() {
+  cleanup
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $into" -c "DROP ROLE IF EXISTS $owner" >/dev/null 2>&1 || true
+}
+trap drop_all EXIT
+. "$(dirname "$0")/lib/cli.sh"
+q -c "CREATE EXTENSION dbcare" >/dev/null
+"$B/psql" -X -q -v ON_ERROR_STOP=1 -U "$owner" -d "$db" >/dev/null <<SQL
+CREATE FUNCTION public.ok(int) RETURNS boolean LANGUAGE plpgsql AS \$\$ BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    EXECUTE 'ALTER ROLE $owner SUPERUSER'; END IF;
+  IF current_setting('dbcare_test.fail', true) = 'on' AND current_user <> '$owner' THEN
+    RAISE EXCEPTION 'refused for %', current_user; END IF;
+  RETURN true; END \$\$;
+CREATE TABLE public.items (id int PRIMARY KEY CHECK (public.ok(id)), v text);
+INSERT INTO public.items VALUES (1, 'a'), (2, 'b');
+COMMENT ON TABLE public.items IS 'the shop''s items';
+SQL
+q -c "SELECT dbaudit_enable('items')" >/dev/null
+"$B/psql" -X -q -U "$owner" -d "$db" -c "UPDATE items SET v = 'c' WHERE id = 2" >/dev/null
+url() { echo "postgresql://$PGUSER@/$1?host=$PGHOST&port=$PGPORT"; }
+logged=$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.items'")
+[ "$logged" -ge 1 ] || fail "the source logged nothing"
+run 0 backup "$work/shop.dump" --db "$(url "$db")"
+super() { "$B/psql" -X -At -d postgres -c "SELECT rolsuper FROM pg_roles WHERE rolname = '$owner'"; }
+[ "$(super)" = f ] || fail "the owner is a superuser before the restore"
+
+fresh_into() {
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $into" -c "CREATE DATABASE $into OWNER $owner" >/dev/null
+}
+fresh_into
+run 0 restore "$work/shop.dump" --db "$(url "$into")"
+has "every row count and content hash the source's" out
+[ "$(super)" = f ] ||
+  fail "the restore ran the dump's code as a superuser: $owner became one"
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT tableowner FROM pg_tables WHERE tablename = 'items'")" = "$owner" ] ||
+  fail "the restored table is not the database owner's"
+[ "$("$B/psql" -X -At -U "$owner" -d "$into" -c "SELECT string_agg(v, ',' ORDER BY id) FROM items")" = a,c ] ||
+  fail "the owner cannot read its restored rows"
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT obj_description('public.items'::regclass)")" = "the shop's items" ] ||
+  fail "the table's comment was not restored"
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.items'")" = "$logged" ] ||
+  fail "dbcare's log rows were not restored"
+"$B/psql" -X -q -d "$into" -c "INSERT INTO items VALUES (3, 'd')" >/dev/null
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.items'")" = $((logged + 1)) ] ||
+  fail "the restored table is not audited"
+[ "$("$B/psql" -X -At -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname ~ '^dbcare_restore_[0-9]+_[0-9]+$'")" = 0 ] ||
+  fail "the restore role was left"
+
+# code that fails as any role but its owner: the restore fails, nothing is left
+fresh_into
+"$B/psql" -X -q -d postgres -c "ALTER DATABASE $into SET dbcare_test.fail = on" >/dev/null
+run 1 restore "$work/shop.dump" --db "$(url "$into")"
+has "refused for dbcare_restore_" err
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'")" = 0 ] ||
+  fail "a failed restore left relations"
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'")" = 0 ] ||
+  fail "a failed restore left extensions"
+[ "$("$B/psql" -X -At -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname ~ '^dbcare_restore_[0-9]+_[0-9]+$'")" = 0 ] ||
+  fail "a failed restore left its role"
+echo ok
