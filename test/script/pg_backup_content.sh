@@ -23,7 +23,8 @@ q -c "CREATE TABLE t (id int PRIMARY KEY, at timestamptz, x float8, b bytea, i i
         decode(md5(g::text), 'hex'), g * interval '1 min' FROM generate_series(1, 1000) g;
       CREATE SCHEMA \"odd s\";
       CREATE TABLE \"odd s\".\"M\" (k int);
-      INSERT INTO \"odd s\".\"M\" VALUES (1), (1), (NULL)"
+      INSERT INTO \"odd s\".\"M\" VALUES (1), (1), (NULL);
+      CREATE TABLE third (x int)" # three tables: a backup's answer once said 2 whatever they were
 
 now=$(q -c "SELECT dbbackup_content()")
 "$py" - "$now" <<'PY' || fail "not the one format: $now"
@@ -50,7 +51,11 @@ grep -q "permission denied for table" <<<"$out" || fail "the refusal: $out"
 q -c "DROP ROLE content_reader"
 
 # a backup records the function's answer, read in the dump's snapshot
-run 0 backup one.dump --db "$url"
+run 0 backup one.dump --db "$url" --json
+# the answer counts the tables the record holds (it once counted the
+# record's keys: always 2)
+[ "$(json "d['backup']['tables']")" = "$(q -c "SELECT jsonb_array_length(content->'tables') FROM dbcare.backups WHERE path = '$work/one.dump'")" ] ||
+  fail "the answer's table count: $(cat "$work/out")"
 [ "$(q -c "SELECT content = dbbackup_content() FROM dbcare.backups WHERE path = '$work/one.dump'")" = t ] ||
   fail "the record is not dbbackup_content(): $(record one.dump)"
 
@@ -75,7 +80,7 @@ keyed=$(q -c "SELECT set_config('search_path', 'pg_catalog, pg_temp', true), set
 case "$keyed" in '{"public.t": {"hash": '*) ;; *) fail "the keyed fixture: $keyed" ;; esac
 q -c "UPDATE dbcare.backups SET content = '$keyed' WHERE path = '$work/one.dump'"
 run 0 verify one.dump --db "$url" --json
-[ "$(json "d['verify']['verified'], d['verify']['tables']")" = "True 2" ] ||
+[ "$(json "d['verify']['verified'], d['verify']['tables']")" = "True 3" ] ||
   fail "a keyed record of 0.3.9 did not verify: $(cat out err)"
 
 # a database without the function: the command runs the same statement to

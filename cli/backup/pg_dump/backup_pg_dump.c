@@ -152,7 +152,9 @@ static char *default_dump_name(const char *dir, const char *database)
 static const char dump_answer_sql[] =
     "SELECT json_build_object('id', e->'id', 'path', e->'path', 'bytes', e->'bytes',"
     " 'fingerprint', e->'fingerprint', 'sha256', e->'sha256',"
-    " 'tables', (SELECT count(*) FROM jsonb_object_keys(e->'content')))::text"
+    " 'tables', CASE pg_catalog.jsonb_typeof(e->'content'->'tables') WHEN 'array'"
+    "  THEN pg_catalog.jsonb_array_length(e->'content'->'tables')"
+    "  ELSE (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(e->'content')) END)::text"
     " FROM (SELECT dbbackup_entry(CAST($1 AS bigint)) AS e) AS recorded";
 
 /* pg_dump to path (default <database>-<UTC time>.dump here), through
