@@ -18,6 +18,9 @@ run 0 backup "$work/app.dump" --db "$url"
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $held" -c "CREATE DATABASE $held" \
   -c "DROP DATABASE IF EXISTS \"$odd\"" -c "CREATE DATABASE \"$odd\"" >/dev/null
 "$B/psql" -X -q -d "$held" -c "CREATE TABLE important (x int)" -c "INSERT INTO important VALUES (42)" >/dev/null
+# a dump that is not there is named, apart from the words before it
+run 1 restore "$work/nosuch.dump" --db "postgresql://$PGUSER@/dbname%3D$held?host=$PGHOST&port=$PGPORT"
+has "dbcare: cannot read the dump $work/nosuch.dump: No such file or directory" err
 run 0 restore "$work/app.dump" --db "postgresql://$PGUSER@/dbname%3D$held?host=$PGHOST&port=$PGPORT"
 [ "$("$B/psql" -X -At -d "dbname='$odd'" -c "SELECT string_agg(v, ',' ORDER BY id) FROM item")" = "a,b" ] ||
   fail "the dump was not restored into \"$odd\""

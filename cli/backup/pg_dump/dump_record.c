@@ -69,9 +69,9 @@ int cli_dump_record_append(const char *path, const cli_dump_record *r, char **er
 	             ? 0
 	             : -1;
 	if (rc != 0)
-		*err = errno_err("cannot write the record of the dump", path);
+		*err = errno_err("cannot write the record of the dump ", path);
 	if (fd >= 0 && close(fd) != 0 && rc == 0) {
-		*err = errno_err("cannot write the record of the dump", path);
+		*err = errno_err("cannot write the record of the dump ", path);
 		rc = -1;
 	}
 	free(json);
@@ -118,7 +118,7 @@ int cli_dump_record_read(const char *path, cli_dump_record *r, char **err)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		*err = errno_err("cannot read the dump", path);
+		*err = errno_err("cannot read the dump ", path);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -137,7 +137,7 @@ int cli_dump_record_read(const char *path, cli_dump_record *r, char **err)
 		         ? 1
 		         : -1;
 		if (rc < 0)
-			*err = cli_fmt_err("the record at the end of the dump", path,
+			*err = cli_fmt_err("the record at the end of the dump ", path,
 			                   "it is damaged (the file was changed after the backup)");
 	}
 	close(fd);
