@@ -87,8 +87,10 @@ typedef struct cli_driver {
 	 * backup flow made: core/backup/backup_tool.h) with the engine's own
 	 * tool (PostgreSQL: pg_dump -Fc), in snapshot (an exported snapshot's
 	 * name) when not NULL. NULL when the extension makes backups itself
-	 * (SQLite: dbbackup_create). 0, or -1 with *err ("dbcare: ..."). */
-	int (*dump)(cli_db *db, const char *path, const char *snapshot, char **err);
+	 * (SQLite: dbbackup_create). uncompressed: the tool compresses nothing
+	 * (the backup is compressed after it: zstd of a compressed archive
+	 * saved nothing). 0, or -1 with *err ("dbcare: ..."). */
+	int (*dump)(cli_db *db, const char *path, const char *snapshot, bool uncompressed, char **err);
 	/* Replaces the database's content with the database file at path, all
 	 * or nothing; NULL where the engine restores with its own tool
 	 * (PostgreSQL: pg_restore). 0, or -1 with *err ("dbcare: ..."). */
@@ -238,7 +240,7 @@ struct cli_db {
 	void *plans;
 };
 
-int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err);
+int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, bool uncompressed, char **err);
 /* Reads the dump file back whole with pg_restore (its table of contents
  * and every data block): a damaged or truncated archive fails. */
 int cli_pg_dump_read_back(const char *file, char **err);

@@ -33,7 +33,8 @@
 #include <unistd.h>
 
 /* Runs pg_dump into file (in the snapshot when one is given). */
-static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, char **err)
+static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, bool uncompressed,
+                       char **err)
 {
 	PQconninfoOption *info = PQconninfo(conn);
 	char *file_arg = NULL, *snapshot_arg = NULL;
@@ -42,8 +43,13 @@ static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, cha
 	    (snapshot && asprintf(&snapshot_arg, "--snapshot=%s", snapshot) < 0))
 		*err = cli_fmt_err("out of memory", NULL, NULL);
 	else {
-		const char *argv[] = {"pg_dump", "--format=custom", "--no-password",
-		                      file_arg,  snapshot_arg,      NULL};
+		const char *argv[] = {"pg_dump",
+		                      "--format=custom",
+		                      "--no-password",
+		                      uncompressed ? "--compress=0" : file_arg,
+		                      uncompressed ? file_arg : snapshot_arg,
+		                      uncompressed ? snapshot_arg : NULL,
+		                      NULL};
 		cli_tool t = {.argv = argv,
 		              .info = info,
 		              .what = "pg_dump",
@@ -98,9 +104,9 @@ int cli_pg_dump_schema(cli_db *db, const char *file, char **err)
 	return rc;
 }
 
-int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err)
+int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, bool uncompressed, char **err)
 {
-	return run_pg_dump((PGconn *)db->handle, path, snapshot, err);
+	return run_pg_dump((PGconn *)db->handle, path, snapshot, uncompressed, err);
 }
 
 int cli_pg_dump_read_back(const char *file, char **err)

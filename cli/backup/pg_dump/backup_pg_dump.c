@@ -72,7 +72,7 @@ static int copy(dbc_ctx *ctx, void *arg, const char *file, dbc_backup_made *made
 	cli_pg_dump_tool *t = arg;
 	char *err = NULL;
 	cli_note(&t->o->out, "pg_dump to %s", t->sealing ? "a scratch file" : t->target);
-	if (t->db->drv->dump(t->db, file, t->snapshot, &err) != 0)
+	if (t->db->drv->dump(t->db, file, t->snapshot, t->o->compress, &err) != 0)
 		return cli_backup_fail(ctx, err ? err : strdup("dbcare: pg_dump failed"));
 	/* what a restore or verification from the file alone compares with,
 	 * read in the dump's snapshot (dump_record.h); inside the seal */
