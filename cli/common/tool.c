@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -151,7 +152,18 @@ static void become_user(const cli_tool *t)
 	setenv("LOGNAME", pw->pw_name, 1);
 }
 
-static void child(const cli_tool *t, const struct sigaction saved[])
+/* The tool ends with this command: SIGTERM when the command dies, by
+ * any signal (kill -9 too), not only the ones it passes on; a pg_restore
+ * or pg_dump left running would go on writing what no one checks. Set
+ * after become_user, which clears it; a command that died before it was
+ * set is seen by the parent's pid having changed. */
+static void end_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(126);
+}
+
+static void child(const cli_tool *t, const struct sigaction saved[], pid_t parent)
 {
 	restore_stops(saved); /* the tool gets the dispositions this command got */
 	/* only the connection's parameters, none inherited */
@@ -169,6 +181,7 @@ static void child(const cli_tool *t, const struct sigaction saved[])
 		_exit(126);
 	if (t->as_user)
 		become_user(t);
+	end_with_parent(parent);
 	execvp(t->argv[0], (char *const *)t->argv);
 	fprintf(stderr, "dbcare: cannot run %s (is it on PATH?): %s\n", t->argv[0], strerror(errno));
 	_exit(127);
@@ -182,7 +195,7 @@ int cli_run_tool(const cli_tool *t, char **err)
 	catch_stops(saved);
 	fflush(stdout);
 	fflush(stderr);
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
 		int saved_errno = errno;
 		restore_stops(saved);
@@ -190,7 +203,7 @@ int cli_run_tool(const cli_tool *t, char **err)
 		return -1;
 	}
 	if (pid == 0)
-		child(t, saved);
+		child(t, saved, parent);
 	tool_pid = pid;
 	if (stop_signal) /* arrived between fork and here */
 		kill(pid, stop_signal);
