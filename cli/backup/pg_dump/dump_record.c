@@ -112,6 +112,24 @@ static int parse_at(int fd, off_t offset, size_t n, cli_dump_record *r)
 	return 0;
 }
 
+/* How far from its end a file is searched for what is left of a record
+ * whose footer is gone: the footer's tag, or the record's own key, which
+ * its JSON (keys sorted) writes after the content, a few hundred bytes
+ * before the footer. */
+#define TAIL_SEARCHED 4096
+
+/* Whether the last bytes of the file hold the footer's tag or the
+ * record's key: a record was there, cut or changed. A dump pg_dump made
+ * alone ends with its archive's data, which holds neither. */
+static bool record_remains(int fd, off_t size)
+{
+	char tail[TAIL_SEARCHED];
+	off_t from = size > TAIL_SEARCHED ? size - TAIL_SEARCHED : 0;
+	ssize_t n = pread(fd, tail, (size_t)(size - from), from);
+	return n > 0 && (memmem(tail, (size_t)n, FOOTER_TAG, strlen(FOOTER_TAG)) ||
+	                 memmem(tail, (size_t)n, "\"dbcare_dump_record\"", 20));
+}
+
 int cli_dump_record_read(const char *path, cli_dump_record *r, char **err)
 {
 	*r = (cli_dump_record){0};
@@ -136,10 +154,12 @@ int cli_dump_record_read(const char *path, cli_dump_record *r, char **err)
 		             at > 0 && parse_at(fd, at, (size_t)n, r) == 0
 		         ? 1
 		         : -1;
-		if (rc < 0)
-			*err = cli_fmt_err("the record at the end of the dump ", path,
-			                   "it is damaged (the file was changed after the backup)");
+	} else if (record_remains(fd, st.st_size)) {
+		rc = -1;
 	}
+	if (rc < 0)
+		*err = cli_fmt_err("the record at the end of the dump ", path,
+		                   "it is damaged (the file was changed after the backup)");
 	close(fd);
 	return rc;
 }
