@@ -15,6 +15,7 @@ set -eu
 db=dbcare_docs_roles
 . "$(dirname "$0")/lib/pg.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/test/script/lib/cli.sh"
 
 # The fenced sql block after each marker, indentation removed, into
 # $work/recipes/<n>.<kind>.sql; prints "<file> <kind>" per recipe.
@@ -75,6 +76,10 @@ while read -r src file kind <&3; do
         fail "$src migrator cannot register: $(cat "$work/err")"
       as "$role" -c "SELECT count(*) FROM dbmigrate_verify()" > /dev/null 2> "$work/err" || fail "$src migrator cannot verify: $(cat "$work/err")"
       [ "$(as "$role" -c "SELECT dbmigrate_apply()" 2> "$work/err")" = 2 ] || fail "$src migrator cannot apply: $(cat "$work/err")"
+      # the command's rollback (it reads dbmigrate_online_done first), then forward again
+      run 0 rollback --db "postgresql://$role@/$db?host=$PGHOST&port=$PGPORT"
+      [ "$(as "$role" -c "SELECT dbmigrate_current()")" = 1 ] || fail "$src migrator: dbcare rollback did not roll back"
+      [ "$(as "$role" -c "SELECT dbmigrate_apply()" 2> "$work/err")" = 1 ] || fail "$src migrator cannot apply again: $(cat "$work/err")"
       [ "$(as "$role" -c "SELECT dbmigrate_rollback('1')" 2> "$work/err")" = 1 ] || fail "$src migrator cannot roll back: $(cat "$work/err")"
       [ "$(as "$role" -c "SELECT dbmigrate_current()")" = 1 ] || fail "$src migrator: current"
       least "$role" "'dbcare.health_snapshots', 'dbcare.migrations_generation', 'dbcare.migrations_summary'"
