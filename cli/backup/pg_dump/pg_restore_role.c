@@ -100,8 +100,13 @@ int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *file, char **err
 {
 	cli_pg_toc toc;
 	cli_pg_scratch s = {0};
+	/* a signal between the steps: they stop, what was made is dropped,
+	 * then the restore fails */
+	cli_signal_hold hold;
+	cli_tool_hold_signals(&hold);
 	if (cli_pg_toc_read(file, &toc, err) != 0) {
 		cli_pg_toc_free(&toc);
+		cli_tool_release_signals(&hold);
 		return -1;
 	}
 	int rc = -1;
@@ -122,11 +127,12 @@ int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *file, char **err
 		drop_extensions(db, o, &toc);
 		cli_note(&o->out, "nothing of %s is left in %s", file, PQdb((PGconn *)db->handle));
 	}
-	if (rc != 0 && !*err && cli_tool_held_signal())
+	if (rc != 0 && !*err && (cli_tool_held_signal() || cli_tool_stop_signal()))
 		*err = cli_fmt_err("interrupted", NULL, "nothing restored");
 	if (s.name)
 		run_written(db, o, drop_owned_sql, s.name);
 	cli_pg_scratch_drop(db, o, &s);
 	cli_pg_toc_free(&toc);
+	cli_tool_release_signals(&hold);
 	return rc;
 }
