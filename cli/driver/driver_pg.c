@@ -99,12 +99,21 @@ static void name_denied_role(cli_db *db, PGconn *conn)
 	              : asprintf(&msg, "role \"%s\" lacks a grant: %s", role, m);
 	if (made < 0)
 		msg = NULL;
-	if (migrating)
+	/* dbcare's objects are the installing role's (a superuser, as a rule),
+	 * not the database owner's: no hint sends the user there */
+	if (migrating && fn && strncmp(fn, "dbmigrate_add", strlen("dbmigrate_add") + 1) != 0)
+		made = asprintf(&hint,
+		                "Run dbcare as a role holding the grants of the migration role in "
+		                "docs/migrations.md (Privileges), e.g. GRANT EXECUTE ON FUNCTION %s TO "
+		                "\"%s\" with the rest of that recipe, or as the role that installed "
+		                "dbcare.",
+		                fn, role);
+	else if (migrating)
 		made = asprintf(&hint,
 		                "Run dbcare as a role holding the grants of the migration role in "
 		                "docs/migrations.md (Privileges), e.g. GRANT EXECUTE ON FUNCTION "
 		                "dbmigrate_add(text, text, text, text) TO \"%s\" with the rest of "
-		                "that recipe, or as the database's owner.",
+		                "that recipe, or as the role that installed dbcare.",
 		                role);
 	else if (fn)
 		made =
@@ -116,7 +125,8 @@ static void name_denied_role(cli_db *db, PGconn *conn)
 	else
 		made = asprintf(&hint,
 		                "Grant \"%s\" the rights docs/security.md lists for this job, or "
-		                "run dbcare as the database's owner.",
+		                "run dbcare as the role that installed dbcare (it owns dbcare's "
+		                "tables).",
 		                role);
 	if (made < 0)
 		hint = NULL;

@@ -23,6 +23,8 @@ has "role \"$role\"" err
 has 'permission denied for function dbmigrate_add' err
 has "GRANT EXECUTE ON FUNCTION dbmigrate_add(text, text, text, text) TO \"$role\"" err
 has 'docs/migrations.md' err
+has 'or as the role that installed dbcare.' err # not the database's owner: it owns none of dbcare's
+grep -q "database's owner" err && fail "the hint sends the role to the database's owner: $(cat err)"
 
 # the recipe the hint names, for this role: the run applies
 sed -n '/<!-- role-recipe: migrator -->/,/^  ```$/p' "$root/docs/migrations.md" |
@@ -31,4 +33,8 @@ sed -n '/<!-- role-recipe: migrator -->/,/^  ```$/p' "$root/docs/migrations.md" 
 q -f grants.sql >/dev/null
 run 0 migrate --db "$url" --dir m
 has '1 migration(s) applied' out
+# a grant of the recipe missing: the hint names the function denied
+q -c "REVOKE EXECUTE ON FUNCTION dbmigrate_online_done(text) FROM $role" >/dev/null
+run 1 rollback --db "$url" --dir m
+has "GRANT EXECUTE ON FUNCTION dbmigrate_online_done TO \"$role\"" err
 echo ok
