@@ -44,4 +44,12 @@ q -c "ALTER TABLE victim RENAME TO victim2" -c "UPDATE victim2 SET v = 'b'" >/de
 [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.victim' AND operation = 'update'")" = 1 ] ||
   fail "the renamed audited table's update was not recorded"
 [ "$(q -c "SELECT count(*) FROM dbaudit_verify() WHERE broken_id IS NOT NULL")" = 0 ] || fail "the chain does not verify"
+# a table owner with the grants docs/audit.md lists audits its own table
+q -c "GRANT SELECT, INSERT, DELETE ON dbcare.audit_tables TO $role" -c "GRANT SELECT ON dbcare.config TO $role" \
+  -c "GRANT EXECUTE ON FUNCTION dbaudit_enable(text, jsonb, text) TO $role" >/dev/null
+"$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U "$role" -d "$db" -c "CREATE TABLE own (id int PRIMARY KEY)" \
+  -c "SELECT dbaudit_enable('own')" -c "INSERT INTO own VALUES (7)" >"$work/own.out" 2>&1 ||
+  fail "the documented grants do not let an owner audit its table: $(cat "$work/own.out")"
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.own'")" = 1 ] ||
+  fail "the owner's table was not recorded"
 echo "ok"
