@@ -18,6 +18,12 @@ run 0 backup "$work/app.dump" --db "$url"
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $held" -c "CREATE DATABASE $held" \
   -c "DROP DATABASE IF EXISTS \"$odd\"" -c "CREATE DATABASE \"$odd\"" >/dev/null
 "$B/psql" -X -q -d "$held" -c "CREATE TABLE important (x int)" -c "INSERT INTO important VALUES (42)" >/dev/null
+# a database holding only a function, or a type, is not empty: nothing is mixed with it
+"$B/psql" -X -q -d "dbname='$odd'" -c "CREATE FUNCTION mine() RETURNS int LANGUAGE sql AS 'SELECT 1'" \
+  -c "CREATE TYPE mood AS ENUM ('ok')" >/dev/null
+run 1 restore "$work/app.dump" --db "postgresql://$PGUSER@/dbname%3D$held?host=$PGHOST&port=$PGPORT"
+has "is not empty (1 function(s), 1 type(s)): nothing restored" err
+"$B/psql" -X -q -d "dbname='$odd'" -c "DROP FUNCTION mine()" -c "DROP TYPE mood" >/dev/null
 # a dump that is not there is named, apart from the words before it
 run 1 restore "$work/nosuch.dump" --db "postgresql://$PGUSER@/dbname%3D$held?host=$PGHOST&port=$PGPORT"
 has "dbcare: cannot read the dump $work/nosuch.dump: No such file or directory" err

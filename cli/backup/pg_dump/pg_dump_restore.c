@@ -26,24 +26,37 @@
 #include <string.h>
 
 /* What the connected database already holds that a restore would mix
- * with: relations outside the system schemas, extensions but plpgsql.
- * NULL when it is empty (malloc'd otherwise); -1 via *failed. */
+ * with: relations, functions, types (but the row types of relations and
+ * arrays) and schemas (but public) outside the system schemas, and
+ * extensions but plpgsql, each kind with its count. NULL when it is empty
+ * (malloc'd otherwise); -1 via *failed. A restore into a database holding
+ * a function of its own mixed it with the dump's. */
 static char *not_empty(cli_db *db, cli_opts *o, bool *failed)
 {
 	cli_rows r = {0};
 	char *what = NULL;
-	*failed = cli_q(db, o,
-	                "SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c"
-	                "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-	                "  WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'),"
-	                " (SELECT pg_catalog.string_agg(extname, ', ' ORDER BY extname)"
-	                "  FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'),"
-	                " pg_catalog.current_database()",
-	                0, NULL, &r) != 0;
-	if (!*failed && (strcmp(cli_cell(&r, 0, 0), "0") != 0 || cli_cell(&r, 0, 1)) &&
-	    asprintf(&what, "the database %s is not empty (%s relation(s)%s%s)", cli_cell(&r, 0, 2),
-	             cli_cell(&r, 0, 0), cli_cell(&r, 0, 1) ? ", extensions " : "",
-	             cli_cell(&r, 0, 1) ? cli_cell(&r, 0, 1) : "") < 0)
+	*failed =
+	    cli_q(db, o,
+	          "WITH u AS (SELECT oid FROM pg_catalog.pg_namespace"
+	          "  WHERE nspname <> 'information_schema' AND nspname !~ '^pg_')"
+	          " SELECT pg_catalog.concat_ws(', ',"
+	          "  (SELECT pg_catalog.count(*) || ' relation(s)' FROM pg_catalog.pg_class"
+	          "   WHERE relnamespace IN (SELECT oid FROM u) HAVING pg_catalog.count(*) > 0),"
+	          "  (SELECT pg_catalog.count(*) || ' function(s)' FROM pg_catalog.pg_proc"
+	          "   WHERE pronamespace IN (SELECT oid FROM u) HAVING pg_catalog.count(*) > 0),"
+	          "  (SELECT pg_catalog.count(*) || ' type(s)' FROM pg_catalog.pg_type"
+	          "   WHERE typnamespace IN (SELECT oid FROM u) AND typrelid = 0 AND typelem = 0"
+	          "   HAVING pg_catalog.count(*) > 0),"
+	          "  (SELECT pg_catalog.count(*) || ' schema(s)' FROM pg_catalog.pg_namespace"
+	          "   WHERE oid IN (SELECT oid FROM u) AND nspname <> 'public'"
+	          "   HAVING pg_catalog.count(*) > 0),"
+	          "  (SELECT 'extensions ' || pg_catalog.string_agg(extname, ', ' ORDER BY extname)"
+	          "   FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql')),"
+	          " pg_catalog.current_database()",
+	          0, NULL, &r) != 0;
+	if (!*failed && cli_cell(&r, 0, 0) && *cli_cell(&r, 0, 0) &&
+	    asprintf(&what, "the database %s is not empty (%s)", cli_cell(&r, 0, 1),
+	             cli_cell(&r, 0, 0)) < 0)
 		what = strdup("the database is not empty");
 	cli_rows_free(&r);
 	return what;
