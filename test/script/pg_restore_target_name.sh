@@ -24,6 +24,15 @@ run 0 backup "$work/app.dump" --db "$url"
 run 1 restore "$work/app.dump" --db "postgresql://$PGUSER@/dbname%3D$held?host=$PGHOST&port=$PGPORT"
 has "is not empty (1 function(s), 1 type(s)): nothing restored" err
 "$B/psql" -X -q -d "dbname='$odd'" -c "DROP FUNCTION mine()" -c "DROP TYPE mood" >/dev/null
+# a file that is no dump (empty, a text) is said to be none, not a dump without a record
+: >"$work/empty.dump"
+echo "not a dump" >"$work/text.dump"
+for f in empty text; do
+  set +e; "$cli" verify "$work/$f.dump" --db "$url" >"$work/out" 2>"$work/err"; got=$?; set -e
+  [ "$got" != 0 ] || fail "verify of a $f file succeeded"
+  grep -q "$work/$f.dump is not a pg_dump archive (empty, cut short, or another file)" "$work/out" "$work/err" ||
+    fail "verify of a $f file: $(cat "$work/out" "$work/err")"
+done
 # a dump that is not there is named, apart from the words before it
 run 1 restore "$work/nosuch.dump" --db "postgresql://$PGUSER@/dbname%3D$held?host=$PGHOST&port=$PGPORT"
 has "dbcare: cannot read the dump $work/nosuch.dump: No such file or directory" err

@@ -172,3 +172,14 @@ void cli_dump_record_free(cli_dump_record *r)
 	free(r->content);
 	*r = (cli_dump_record){0};
 }
+
+bool cli_dump_is_archive(const char *path)
+{
+	char magic[5];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool is = fd >= 0 && pread(fd, magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
+	          memcmp(magic, "PGDMP", sizeof magic) == 0;
+	if (fd >= 0)
+		close(fd);
+	return is;
+}

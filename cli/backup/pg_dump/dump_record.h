@@ -36,5 +36,8 @@ int cli_dump_record_append(const char *path, const cli_dump_record *r, char **er
  * *err when its record is damaged. */
 int cli_dump_record_read(const char *path, cli_dump_record *r, char **err);
 void cli_dump_record_free(cli_dump_record *r);
+/* Whether the file at path begins as a custom-format archive of pg_dump
+ * does ("PGDMP"): not an empty file, a text or another file. */
+bool cli_dump_is_archive(const char *path);
 
 #endif

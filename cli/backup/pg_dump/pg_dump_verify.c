@@ -326,6 +326,13 @@ int cli_verify_dump_file(cli_db *db, cli_opts *o, const char *path, cli_restored
 	if (has < 0) {
 		*why = strdup(err + strlen("dbcare: "));
 		rc = 0;
+	} else if (has == 0 && !cli_dump_is_archive(opened ? opened : path)) {
+		/* a file cut to nothing, a text: no dump the hint below could help */
+		*why = NULL;
+		if (asprintf(why, "%s is not a pg_dump archive (empty, cut short, or another file)", path) <
+		    0)
+			*why = NULL;
+		rc = *why ? 0 : -1;
 	} else if (has == 0 || !rec.content) {
 		fprintf(stderr,
 		        "dbcare: no catalogued backup at %s, and the file carries no record of its "
