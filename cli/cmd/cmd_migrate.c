@@ -39,24 +39,34 @@ static int register_looking(cli_db *db, cli_opts *o)
 	if (rc == 0)
 		return 0;
 	bool running = busy && strcmp(db->error.sqlstate, busy) == 0;
-	if (!running && busy && db->error.message)
+	/* a role that may read but not register (a monitoring role): a look
+	 * goes on without the files, as behind a running migration */
+	bool denied = busy && strcmp(db->error.sqlstate, "42501") == 0;
+	char *why = denied && db->error.message ? strdup(db->error.message) : NULL;
+	if (!running && !denied && busy && db->error.message)
 		cli_print_db_error(&o->out, db);
 	cli_rollback(db);
-	if (!running)
+	if (!running && !denied)
 		return -1;
 	cli_error_clear(db);
-	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
-		return -1;
-	if (db->drv->look_read_probe && cli_q(db, o, db->drv->look_read_probe, 0, NULL, NULL) != 0) {
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0 ||
+	    (db->drv->look_read_probe && cli_q(db, o, db->drv->look_read_probe, 0, NULL, NULL) != 0)) {
 		cli_rollback(db);
+		free(why);
 		return -1;
 	}
 	/* a warning, also beside --json (stdout stays the document) */
-	if (!o->out.quiet)
+	if (!o->out.quiet && denied)
+		fprintf(stderr,
+		        "dbcare: %s: the files of %s are not registered to be compared; what is "
+		        "shown is what is committed (the pending count includes them)\n",
+		        why ? why : "this role may not register migrations", o->dir);
+	else if (!o->out.quiet)
 		fprintf(stderr,
 		        "dbcare: %s: the files of %s are not compared; what is shown is what is "
 		        "committed\n",
 		        db->drv->lock_busy_holder, o->dir);
+	free(why);
 	return 0;
 }
 

@@ -106,7 +106,13 @@ while read -r src file kind <&3; do
         -c "SELECT dbmigrate_assert('1')" -c "SELECT dbhealth_metrics() IS NOT NULL" \
         -c "SELECT dbhealth_snapshot()" -c "SELECT bt_index_check('public.t1_pkey'::regclass, false)" > /dev/null 2> "$work/err" ||
         fail "$src monitor: $(cat "$work/err")"
-      if as "$role" -c "SELECT script FROM dbcare.migrations" > /dev/null 2>&1; then fail "$src monitor reads migration SQL"; fi ;;
+      if as "$role" -c "SELECT script FROM dbcare.migrations" > /dev/null 2>&1; then fail "$src monitor reads migration SQL"; fi
+      # the command's status from a checkout, whose files it may not register: a look at
+      # what is committed, the folder's pending count beside it
+      rm -rf mig && mkdir mig && echo 'CREATE TABLE public.t2 (x int);' > mig/V2__two.sql
+      run 1 status --exit-code --dir mig --db "postgresql://$role@/$db?host=$PGHOST&port=$PGPORT"
+      has "1 pending" err
+      has "the files of mig are not registered to be compared" err ;;
   esac
   echo "$src $kind: ok"
 done 3< "$work/list"
