@@ -325,7 +325,7 @@ static int add_extensions(dbc_ctx *s, const gen_run *r)
 		return dbc_error(s, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "the desired schema drops extension %s (%s: a whole database's dump "
 		                 "without it), with every object of its own: refused without "
-		                 "{\"allow_drop\": true}",
+		                 "{\"allow_drop\": true} (dbcare generate --allow-drop)",
 		                 up.items[0] + strlen("DROP EXTENSION "), up.items[0]);
 	dbc_gen_plan *p = r->plan;
 	int made_after = 0, dropped_before = p->n; /* the schemas they go to */

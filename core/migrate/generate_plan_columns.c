@@ -145,7 +145,8 @@ int dbc_gen_refuse_drop(planner *pl, const char *what)
 	dbc_error(pl->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema drops %s", what);
 	dbc_error_hint(pl->ctx,
 	               "A rename is never guessed: mark it with \"-- dbcare: renamed from OLD\" on "
-	               "the new name's line, or pass {\"allow_drop\": true} to drop.");
+	               "the new name's line, or pass {\"allow_drop\": true} (dbcare generate "
+	               "--allow-drop) to drop.");
 	return DBC_ERROR;
 }
 

@@ -184,6 +184,7 @@ fresh_db
 run 0 migrate --db "$url" -d "$work/A2/m"
 run 1 generate --to "$work/A2/desired.sql" A2 --db "$url" -d "$work/A2/m"
 has "dbcare: the desired schema drops extension pgcrypto" err
+has "(dbcare generate --allow-drop)" err # the remedy as the command takes it
 ls "$work/A2/m" | grep -qv '^V1__live.sql$' && fail "A2: a refused generate wrote a file: $(ls "$work/A2/m")"
 rm -rf "$work/A2/m"
 pair A2 made
