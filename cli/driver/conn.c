@@ -11,6 +11,8 @@
 #include "base/dbc.h"
 #include "base/file_uri.h"
 
+#include "base/heap_grow.h"
+
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -368,14 +370,37 @@ static bool progress_report(const char *msg)
 	return true;
 }
 
+struct cli_notices_seen {
+	char **texts;
+	size_t n, cap;
+};
+
+/* Whether the lint notice text was printed on this connection already
+ * (and if not, it is now remembered). */
+static bool lint_said(struct cli_notices_seen *seen, const char *text)
+{
+	static const char lint[] = "dbcare: lint ";
+	if (!seen || !text || strncmp(text, lint, sizeof lint - 1) != 0)
+		return false;
+	for (size_t i = 0; i < seen->n; i++)
+		if (strcmp(seen->texts[i], text) == 0)
+			return true;
+	char *copy = strdup(text);
+	if (copy && dbc_heap_reserve(&seen->texts, seen->n + 1, &seen->cap, sizeof *seen->texts, 8))
+		seen->texts[seen->n++] = copy;
+	else
+		free(copy);
+	return false;
+}
+
 /* PostgreSQL's notices: the extension's progress reports are drawn (the
- * session asked for them with dbcare.progress), the rest go to stderr as
- * libpq's default receiver prints them (a migration's RAISE NOTICE), never
- * to stdout. */
+ * session asked for them with dbcare.progress), a lint notice is printed
+ * once per connection, the rest go to stderr as libpq's default receiver
+ * prints them (a migration's RAISE NOTICE), never to stdout. */
 static void pg_notice_receiver(void *arg, const PGresult *res)
 {
-	(void)arg;
-	if (!progress_report(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)))
+	const char *text = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (!progress_report(text) && !lint_said(arg, text))
 		fputs(PQresultErrorMessage(res), stderr);
 }
 
@@ -406,7 +431,8 @@ static cli_db *connect_pg(const cli_target *t, const cli_connect_opts *o, char *
 	db->drv = &cli_pg_driver;
 	db->handle = conn;
 	db->label = strdup(t->label);
-	PQsetNoticeReceiver(conn, pg_notice_receiver, NULL);
+	db->notices_seen = calloc(1, sizeof *db->notices_seen);
+	PQsetNoticeReceiver(conn, pg_notice_receiver, db->notices_seen);
 	if (!o->bare && !o->pg_without_extension && ensure_extension(db, o, err) != 0) {
 		cli_scrub(t->spec, *err);
 		cli_disconnect(db);
@@ -705,6 +731,11 @@ void cli_disconnect(cli_db *db)
 	if (db->handle)
 		db->drv->close(db);
 	cli_error_clear(db);
+	for (size_t i = 0; db->notices_seen && i < db->notices_seen->n; i++)
+		free(db->notices_seen->texts[i]);
+	if (db->notices_seen)
+		free(db->notices_seen->texts);
+	free(db->notices_seen);
 	free(db->label);
 	free(db);
 }

@@ -238,6 +238,10 @@ struct cli_db {
 	 * driver's, freed by close). */
 	bool keep_plans;
 	void *plans;
+	/* The lint notices printed on this connection (PostgreSQL), each said
+	 * once: a migrate plans, then applies each part between two
+	 * no-transaction migrations, and the lint speaks at each. */
+	struct cli_notices_seen *notices_seen;
 };
 
 int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, bool uncompressed, char **err);
