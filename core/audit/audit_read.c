@@ -43,7 +43,7 @@ static int key_in_order(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *name
 /* The key a caller gave, written as the triggers write keys: the key columns
  * in the stored order, compact (SQLite compares keys as text). */
 static int canonical_key(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *name, const char *key,
-                         char **out)
+                         char **out, bool *audited)
 {
 	if (!key)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"key\" must not be NULL");
@@ -60,6 +60,7 @@ static int canonical_key(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *nam
 	json_t *keyed = NULL;
 	json_t *stored = NULL;
 	int rc = dbc_audit_load_tables(ctx, e, name, &rows, &n);
+	*audited = rc == DBC_OK && n > 0;
 	if (rc == DBC_OK && n > 0 && (stored = json_loads(rows[0].options, 0, NULL)) != NULL)
 		rc = key_in_order(ctx, e, name, json_object_get(stored, "key"), given, &keyed);
 	if (rc == DBC_OK) {
@@ -86,6 +87,33 @@ static char *row_range(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *key_s
 	return e->row_range ? e->row_range(ctx, "$1", key_sql) : dbc_strdup(ctx, "");
 }
 
+/* A table asked about that is not audited now must have entries in the
+ * log (it was audited once): else a typo or a table never audited would
+ * read as a row without history. The log read (exists). */
+static int refuse_unknown_table(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *name,
+                                bool audited, bool exists)
+{
+	if (audited)
+		return DBC_OK;
+	char *any = NULL;
+	/* the engine's indexed range of the table's entries; NULL: none */
+	char *range = exists && e->table_range ? e->table_range(ctx, "$1") : NULL;
+	if (!range && ctx->failed)
+		return DBC_ERROR;
+	char *sql = dbc_printf(ctx, "SELECT 'x' FROM %saudit_log WHERE %stable_name = $1 LIMIT 1",
+	                       ctx->host->book_prefix, range ? range : "");
+	dbc_value arg = dbc_text(name);
+	if (exists && (!sql || dbc_query_text(ctx, sql, 1, &arg, &any, NULL) != DBC_OK))
+		return DBC_ERROR;
+	if (any)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not audited and has no entries in the log",
+	          e->display(ctx, name));
+	dbc_error_hint(ctx, "SELECT * FROM dbaudit_tables() lists the audited tables; "
+	                    "dbaudit_enable(table) starts recording one.");
+	return DBC_ERROR;
+}
+
 /* Whether the log can be read, after the engine's entries not yet written
  * are (e->complete): no reader shows a stale log as complete. */
 static bool log_exists(dbc_ctx *ctx, const dbc_audit_hooks *e, int *rc)
@@ -102,11 +130,15 @@ int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
 {
 	char *name, *k;
 	int rc;
+	bool audited;
 	if (dbc_audit_stored_name(ctx, e, table, &name) != DBC_OK ||
-	    canonical_key(ctx, e, name, key, &k) != DBC_OK)
+	    canonical_key(ctx, e, name, key, &k, &audited) != DBC_OK)
 		return DBC_ERROR;
-	if (!log_exists(ctx, e, &rc))
-		return rc;
+	bool exists = log_exists(ctx, e, &rc);
+	if (rc != DBC_OK || refuse_unknown_table(ctx, e, name, audited, exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
 	char *p2 = dbc_printf(ctx, ctx->host->dialect->json_param, 2);
 	char *range = p2 ? row_range(ctx, e, p2) : NULL;
 	char *sql = range ? dbc_printf(ctx,
@@ -221,11 +253,15 @@ int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, 
 	*json_out = NULL;
 	if (!at)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"at\" must not be NULL");
+	bool audited;
 	if (dbc_audit_stored_name(ctx, e, table, &name) != DBC_OK ||
-	    canonical_key(ctx, e, name, key, &k) != DBC_OK)
+	    canonical_key(ctx, e, name, key, &k, &audited) != DBC_OK)
 		return DBC_ERROR;
-	if (!log_exists(ctx, e, &rc))
-		return rc;
+	bool exists = log_exists(ctx, e, &rc);
+	if (rc != DBC_OK || refuse_unknown_table(ctx, e, name, audited, exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
 	char *p2 = dbc_printf(ctx, ctx->host->dialect->json_param, 2);
 	char *p3 = dbc_printf(ctx, ctx->host->dialect->time_param, 3);
 	char *keyed = p2 ? row_range(ctx, e, p2) : NULL;

@@ -94,3 +94,12 @@ run 0 audit history account '{"id": 1}' --db "$url" --json
 [ "$(json "[(h['operation'], (h['new_values'] or {}).get('email')) for h in d['history']]")" = \
   "[('insert', 'ann@example.com'), ('update', 'ann@example.org')]" ] || fail "audit: $(cat out)"
 run 1 audit history account '{bad' --db "$url"; has "dbcare: " err
+# a table never audited (a typo) is an error, not a row without history
+run 1 audit history acount '{"id": 1}' --db "$url"
+has "is not audited and has no entries in the log" err
+has "dbaudit_tables()" err
+# one audited once, then no more, still has its history
+q -c "SELECT dbaudit_disable('account')" >/dev/null
+run 0 audit history account '{"id": 1}' --db "$url" --json
+[ "$(json "len(d['history'])")" = 2 ] || fail "a table audited once lost its history: $(cat out err)"
+q -c "SELECT dbaudit_enable('account')" >/dev/null

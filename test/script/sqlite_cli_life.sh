@@ -151,6 +151,15 @@ run 0 audit history account '{"id": 1}' --db "sqlite:$db" --json
 run 2 audit log account '{"id": 1}' --db "sqlite:$db"
 run 2 audit history account --db "sqlite:$db"
 run 1 audit history account '{bad' --db "sqlite:$db"; has "dbcare: " err
+# a table never audited (a typo) is an error, not a row without history
+run 1 audit history acount '{"id": 1}' --db "sqlite:$db"
+has "is not audited and has no entries in the log" err
+has "dbaudit_tables()" err
+# one audited once, then no more, still has its history
+q "SELECT dbaudit_disable('account');" >/dev/null
+run 0 audit history account '{"id": 1}' --db "sqlite:$db" --json
+[ "$(json "len(d['history'])")" = 2 ] || fail "a table audited once lost its history: $(cat out err)"
+q "SELECT dbaudit_enable('account');" >/dev/null
 
 # --- fleets: the lifecycle commands on several databases; a file argument
 # that names one database refuses a fleet
