@@ -43,6 +43,13 @@ fresh_into() {
   "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $into" -c "CREATE DATABASE $into OWNER $owner" >/dev/null
 }
 fresh_into
+# by a role that is no superuser: dbcare (not trusted) cannot be made, said
+# before anything is restored
+run 1 restore "$work/shop.dump" --db "postgresql://$owner@/$into?host=$PGHOST&port=$PGPORT"
+has "shop.dump creates the extension dbcare, which only a superuser may create: nothing restored" err
+has "HINT: Run the restore as a superuser" err
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM pg_class WHERE relname = 'items'")" = 0 ] ||
+  fail "a refused restore restored"
 run 0 restore "$work/shop.dump" --db "$(url "$into")"
 has "every row count and content hash the source's" out
 [ "$(super)" = f ] ||

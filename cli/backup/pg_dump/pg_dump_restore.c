@@ -86,8 +86,26 @@ static int run_pg_restore(cli_db *db, cli_opts *o, const char *file, char **err)
 	int super = connected_superuser(db, o);
 	if (super < 0)
 		return -1;
-	return super ? cli_pg_restore_as_role(db, o, file, err)
-	             : cli_pg_restore_as_connected(db, file, NULL, err);
+	if (super)
+		return cli_pg_restore_as_role(db, o, file, err);
+	/* dbcare is not a trusted extension: a dump that creates it restores
+	 * only by a superuser, said before anything is restored */
+	cli_pg_toc toc;
+	bool needs_dbcare = false;
+	if (cli_pg_toc_read(file, &toc, err) == 0)
+		for (int i = 0; i < toc.next; i++)
+			needs_dbcare = needs_dbcare || strcmp(toc.ext[i], "dbcare") == 0;
+	cli_pg_toc_free(&toc);
+	if (*err)
+		return -1;
+	if (needs_dbcare) {
+		*err = cli_fmt_err(file, " creates the extension dbcare, which only a superuser may create",
+		                   "nothing restored\nHINT: Run the restore as a superuser: the dump's "
+		                   "code then runs as a role of its own, and what it restores goes to "
+		                   "the database's owner.");
+		return -1;
+	}
+	return cli_pg_restore_as_connected(db, file, NULL, err);
 }
 
 /* The restored content against the dump's record (the one check of a
@@ -144,11 +162,7 @@ static int restore_opened(cli_db *db, cli_opts *o, const char *file, const char 
 	if (why)
 		cli_errorf("%s was restored into %s but differs from its source: %s", file, db->label, why);
 	if (err)
-		fprintf(stderr, "%s\n%s", err,
-		        strstr(err, "permission denied to create extension")
-		            ? "HINT: The dump creates an extension only a superuser may create (dbcare "
-		              "is not trusted): run the restore as a superuser.\n"
-		            : "");
+		fprintf(stderr, "%s\n", err);
 	int rc = has < 0 || failed || why ? CLI_ERROR : CLI_OK;
 	if (rc == CLI_OK)
 		answer(db, o, file, tables, checked);
