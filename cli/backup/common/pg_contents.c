@@ -30,7 +30,8 @@
 static const char own_function_sql[] =
     "SELECT pg_catalog.format('%I.%I', n.nspname, p.proname)"
     " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
-    " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    " JOIN pg_catalog.pg_depend d"
+    "  ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
     "  AND d.objid = p.oid AND d.deptype = 'e'"
     " JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'dbcare'"
     " WHERE p.proname = 'dbbackup_content' AND p.pronargs = 0"
@@ -54,7 +55,48 @@ static int read_by_statement(cli_db *db, cli_opts *o, const dbc_dialect *d, char
 	return *keyed ? 0 : -1;
 }
 
+/* The reader's search_path pinned for the transaction while the content
+ * is found and read, then set back (*saved: what it was, malloc'd): an
+ * operator or function a table owner made in public would otherwise win
+ * over pg_catalog's where it matches the operands' types better (an
+ * =(oid, regclass) beside pg_catalog's oid = oid), and run as the reader,
+ * a superuser at a backup or a restore. */
+static int pin_path(cli_db *db, cli_opts *o, char **saved)
+{
+	cli_rows r = {0};
+	*saved = NULL;
+	if (cli_q(db, o,
+	          "SELECT pg_catalog.current_setting('search_path'),"
+	          " pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)",
+	          0, NULL, &r) != 0)
+		return -1;
+	*saved = strdup(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
+	cli_rows_free(&r);
+	return *saved ? 0 : -1;
+}
+
+static void unpin_path(cli_db *db, cli_opts *o, char *saved)
+{
+	const char *p[1] = {saved};
+	if (saved)
+		cli_q(db, o, "SELECT pg_catalog.set_config('search_path', $1, true)", 1, p, NULL);
+	free(saved);
+}
+
+static int read_contents(cli_db *db, cli_opts *o, char **json);
+
 int cli_pg_contents(cli_db *db, cli_opts *o, char **json)
+{
+	char *saved;
+	*json = NULL;
+	if (pin_path(db, o, &saved) != 0)
+		return -1;
+	int rc = read_contents(db, o, json);
+	unpin_path(db, o, saved);
+	return rc;
+}
+
+static int read_contents(cli_db *db, cli_opts *o, char **json)
 {
 	cli_rows r = {0};
 	*json = NULL;
