@@ -33,8 +33,18 @@ SQL
 q -c "SELECT dbaudit_enable('items')" >/dev/null
 "$B/psql" -X -q -U "$owner" -d "$db" -c "UPDATE items SET v = 'c' WHERE id = 2" >/dev/null
 url() { echo "postgresql://$PGUSER@/$1?host=$PGHOST&port=$PGPORT"; }
+# a SECURITY DEFINER function (harmless while its owner owns it), and an
+# event trigger calling the owner's code on DDL: made last, as a superuser
+# may have (it fires on every later DDL of the database, a restore's too)
+"$B/psql" -X -q -v ON_ERROR_STOP=1 -U "$owner" -d "$db" >/dev/null <<SQL
+CREATE FUNCTION public.run(q text) RETURNS void SECURITY DEFINER LANGUAGE plpgsql AS \$\$ BEGIN EXECUTE q; END \$\$;
+CREATE FUNCTION public.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS \$\$ BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    EXECUTE 'ALTER ROLE $owner SUPERUSER'; END IF; END \$\$;
+SQL
 logged=$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.items'")
 [ "$logged" -ge 1 ] || fail "the source logged nothing"
+q -c "CREATE EVENT TRIGGER on_ddl ON ddl_command_start EXECUTE FUNCTION public.on_ddl()" >/dev/null
 run 0 backup "$work/shop.dump" --db "$(url "$db")"
 super() { "$B/psql" -X -At -d postgres -c "SELECT rolsuper FROM pg_roles WHERE rolname = '$owner'"; }
 [ "$(super)" = f ] || fail "the owner is a superuser before the restore"
@@ -62,11 +72,23 @@ has "every row count and content hash the source's" out
   fail "the table's comment was not restored"
 [ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.items'")" = "$logged" ] ||
   fail "dbcare's log rows were not restored"
-"$B/psql" -X -q -d "$into" -c "INSERT INTO items VALUES (3, 'd')" >/dev/null
+"$B/psql" -X -q -U "$owner" -d "$into" -c "INSERT INTO items VALUES (3, 'd')" >/dev/null # its CHECK is the owner's code
 [ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.items'")" = $((logged + 1)) ] ||
   fail "the restored table is not audited"
 [ "$("$B/psql" -X -At -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname ~ '^dbcare_restore_[0-9]+_[0-9]+$'")" = 0 ] ||
   fail "the restore role was left"
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT evtname FROM pg_event_trigger")" = on_ddl ] ||
+  fail "the event trigger was not restored"
+[ "$(super)" = f ] || fail "the event trigger ran the owner's code as a superuser"
+
+# into a database a superuser owns, the SECURITY DEFINER function would
+# become the superuser's: refused, nothing left
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $into" -c "CREATE DATABASE $into" >/dev/null
+run 1 restore "$work/shop.dump" --db "$(url "$into")"
+has "1 SECURITY DEFINER function(s) of the dump would run as $PGUSER, the superuser who owns the database $into: nothing restored" err
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'")" = 0 ] ||
+  fail "a refused restore left functions"
+[ "$(super)" = f ] || fail "the owner became a superuser"
 
 # code that fails as any role but its owner: the restore fails, nothing is left
 fresh_into

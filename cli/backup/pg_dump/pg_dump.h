@@ -30,9 +30,13 @@ int cli_pg_restore_as_connected(cli_db *db, const char *file, const char *list, 
  * its own that logs in as itself (dbcare_restore_<pid>_<epoch>), the
  * extensions, the extensions' configuration rows, grants and comments by
  * the superuser; then everything the role made given to the database's
- * owner and the role dropped. On a failure what was restored is dropped.
- * -1 with *err, or printed. */
-int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *file, char **err);
+ * owner and the role dropped; the event triggers last. Refused when the
+ * dump's SECURITY DEFINER functions would go to a superuser owning the
+ * database. On a failure what was restored is dropped. shown: the file as
+ * the user named it (file may be its opened scratch copy). -1 with *err,
+ * or printed. */
+int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *shown, const char *file,
+                           char **err);
 /* Its verify hook (pg_dump_verify.c): a catalogued dump's SHA-256 and
  * logical content, a file no row names against the record it carries. */
 int cli_pg_dump_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc);
@@ -129,8 +133,12 @@ typedef struct cli_pg_toc {
 	char rest_untriggered[4200];
 	/* list: what a restore's administrator restores after the role: the
 	 * rows of extensions' configuration tables, grants, comments, security
-	 * labels, default privileges, event triggers (no owner code runs) */
+	 * labels, default privileges (no owner code runs) */
 	char admin[4200];
+	/* list: the event triggers (and their comments), a restore's very last
+	 * step: after them no DDL of dbcare's runs (each would fire them) */
+	char events[4200];
+	int nevents;
 	int nschemas, next;       /* entries of schemas; extensions */
 	char **ext, **ext_schema; /* the extensions (name, schema), next each */
 	int lock_fd;              /* dir, flock'ed while in use (-1: none) */

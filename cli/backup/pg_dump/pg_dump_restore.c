@@ -81,13 +81,13 @@ static int connected_superuser(cli_db *db, cli_opts *o)
  * role of its own (pg_restore_role.c: the dump's code never runs with a
  * superuser's rights), else as the connecting role, in one transaction
  * (--no-owner: it owns what it restores). -1 with *err, or printed. */
-static int run_pg_restore(cli_db *db, cli_opts *o, const char *file, char **err)
+static int run_pg_restore(cli_db *db, cli_opts *o, const char *shown, const char *file, char **err)
 {
 	int super = connected_superuser(db, o);
 	if (super < 0)
 		return -1;
 	if (super)
-		return cli_pg_restore_as_role(db, o, file, err);
+		return cli_pg_restore_as_role(db, o, shown, file, err);
 	/* dbcare is not a trusted extension: a dump that creates it restores
 	 * only by a superuser, said before anything is restored */
 	cli_pg_toc toc;
@@ -99,10 +99,11 @@ static int run_pg_restore(cli_db *db, cli_opts *o, const char *file, char **err)
 	if (*err)
 		return -1;
 	if (needs_dbcare) {
-		*err = cli_fmt_err(file, " creates the extension dbcare, which only a superuser may create",
-		                   "nothing restored\nHINT: Run the restore as a superuser: the dump's "
-		                   "code then runs as a role of its own, and what it restores goes to "
-		                   "the database's owner.");
+		*err =
+		    cli_fmt_err(shown, " creates the extension dbcare, which only a superuser may create",
+		                "nothing restored\nHINT: Run the restore as a superuser: the dump's "
+		                "code then runs as a role of its own, and what it restores goes to "
+		                "the database's owner.");
 		return -1;
 	}
 	return cli_pg_restore_as_connected(db, file, NULL, err);
@@ -155,7 +156,7 @@ static int restore_opened(cli_db *db, cli_opts *o, const char *file, const char 
 	bool checked = has == 1 && rec.content;
 	if (has >= 0) {
 		cli_note(&o->out, "pg_restore %s into %s", file, db->label);
-		failed = run_pg_restore(db, o, dump, &err) != 0;
+		failed = run_pg_restore(db, o, file, dump, &err) != 0;
 	}
 	if (has >= 0 && !failed && checked)
 		why = compare_restored(db, o, file, rec.content, &tables, &failed);

@@ -81,8 +81,42 @@ static void drop_extensions(cli_db *db, cli_opts *o, const cli_pg_toc *t)
 	}
 }
 
-/* The steps after the role logged in; -1 with *err, or printed. A signal
- * is acted on after the step that runs. */
+/* The dump's SECURITY DEFINER functions (now the role's) would run as a
+ * superuser once REASSIGN OWNED gave them to a database a superuser owns:
+ * *err names them and the way out, -1; 0 when none would. */
+static int refuse_definer_for_superuser(cli_db *db, cli_opts *o, const cli_pg_scratch *s,
+                                        char **err)
+{
+	cli_rows r = {0};
+	const char *p[1] = {s->name};
+	if (cli_q(db, o,
+	          "SELECT pg_catalog.pg_get_userbyid(d.datdba), pg_catalog.current_database(),"
+	          " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_proc f"
+	          "   WHERE f.proowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)"
+	          "     AND f.prosecdef)"
+	          " FROM pg_catalog.pg_database d JOIN pg_catalog.pg_roles o ON o.oid = d.datdba"
+	          " WHERE d.datname = pg_catalog.current_database() AND o.rolsuper",
+	          1, p, &r) != 0)
+		return -1;
+	int rc = 0;
+	if (r.nrows == 1 && strcmp(cli_cell(&r, 0, 2), "0") != 0) {
+		char *why = NULL;
+		if (asprintf(&why,
+		             "%s SECURITY DEFINER function(s) of the dump would run as %s, the "
+		             "superuser who owns the database %s: nothing restored\nHINT: Restore into "
+		             "a database the application's role owns (CREATE DATABASE name OWNER app), "
+		             "which then owns what is restored.",
+		             cli_cell(&r, 0, 2), cli_cell(&r, 0, 0), cli_cell(&r, 0, 1)) >= 0)
+			*err = cli_fmt_err(why, NULL, NULL);
+		free(why);
+		rc = -1;
+	}
+	cli_rows_free(&r);
+	return rc;
+}
+
+/* The steps after the role logged in, but the event triggers; -1 with
+ * *err, or printed. A signal is acted on after the step that runs. */
 static int restore_steps(cli_db *db, cli_opts *o, const char *file, const cli_pg_toc *t,
                          const cli_pg_scratch *s, char **err)
 {
@@ -91,12 +125,12 @@ static int restore_steps(cli_db *db, cli_opts *o, const char *file, const cli_pg
 	    cli_tool_held_signal() || cli_pg_make_extensions(db, o, s, t, &left_out) != 0 ||
 	    cli_tool_held_signal() || cli_pg_restore_into(db, s, file, t->rest, err) != 0 ||
 	    cli_tool_held_signal() || cli_pg_restore_as_connected(db, file, t->admin, err) != 0 ||
-	    cli_tool_held_signal())
+	    cli_tool_held_signal() || refuse_definer_for_superuser(db, o, s, err) != 0)
 		return -1;
 	return run_written(db, o, reassign_sql, s->name);
 }
 
-int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *file, char **err)
+int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *shown, const char *file, char **err)
 {
 	cli_pg_toc toc;
 	cli_pg_scratch s = {0};
@@ -109,29 +143,38 @@ int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *file, char **err
 		cli_tool_release_signals(&hold);
 		return -1;
 	}
+	const char *database = PQdb((PGconn *)db->handle);
 	int rc = -1;
 	bool begun = false;
-	if (cli_pg_scratch_role(db, o, &s, PQdb((PGconn *)db->handle)) == 0 &&
+	if (cli_pg_scratch_role(db, o, &s, database) == 0 &&
 	    run_written(db, o, grants_sql, s.name) == 0) {
 		/* the role logs in (a clear error when the server does not let it) */
 		cli_db *rs = cli_pg_scratch_connect(db, &s, true);
 		if (rs) {
 			cli_disconnect(rs);
 			cli_note(&o->out, "restoring %s as the role %s: the dump's code runs with its rights",
-			         file, s.name);
+			         shown, s.name);
 			begun = true;
 			rc = restore_steps(db, o, file, &toc, &s, err);
 		}
 	}
 	if (rc != 0 && begun) {
 		drop_extensions(db, o, &toc);
-		cli_note(&o->out, "nothing of %s is left in %s", file, PQdb((PGconn *)db->handle));
+		cli_note(&o->out, "nothing of %s is left in %s", shown, database);
 	}
 	if (rc != 0 && !*err && (cli_tool_held_signal() || cli_tool_stop_signal()))
 		*err = cli_fmt_err("interrupted", NULL, "nothing restored");
+	/* every DDL of the restore before the event triggers: each would fire them */
 	if (s.name)
 		run_written(db, o, drop_owned_sql, s.name);
 	cli_pg_scratch_drop(db, o, &s);
+	if (rc == 0 && toc.nevents > 0 && cli_pg_restore_as_connected(db, file, toc.events, err) != 0) {
+		char *was = *err;
+		*err = cli_fmt_err(was ? was + strlen("dbcare: ") : "pg_restore failed", NULL,
+		                   "everything else was restored, its event triggers were not");
+		free(was);
+		rc = -1;
+	}
 	cli_pg_toc_free(&toc);
 	cli_tool_release_signals(&hold);
 	return rc;

@@ -8,9 +8,10 @@
  * not create: an extension's configuration, made and owned by it. A
  * restore (not a verification) writes one more list, of the entries the
  * restoring administrator restores itself after the scratch role: those
- * rows, grants, comments, security labels, default privileges and event
- * triggers, which run no owner code and which the role may not make on
- * objects it does not own.
+ * rows, grants, comments, security labels and default privileges, which
+ * run no owner code and which the role may not make on objects it does not
+ * own; and the event triggers (with their comments), made last of all: an
+ * event trigger runs its function on any later DDL of the database.
  *
  * A list line is "ID; TABLEOID OID DESC SCHEMA NAME OWNER", DESC one or
  * more words; the part after DESC of a TABLE DATA line equals that of its
@@ -251,17 +252,22 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 	FILE *in = fopen(toc, "r"), *sch = fopen(t->schemas, "w"), *rest = fopen(t->rest, "w");
 	FILE *ext = fopen(exts, "w"), *trg = fopen(triggers, "w");
 	FILE *untrg = fopen(t->rest_untriggered, "w"), *adm = fopen(t->admin, "w");
+	FILE *evt = fopen(t->events, "w");
 	lines made = {0}, all = {0};
 	int rc = -1;
 	bool have_toc =
-	    in && sch && rest && ext && trg && untrg && adm && read_toc(in, &made, &all) == 0;
+	    in && sch && rest && ext && trg && untrg && adm && evt && read_toc(in, &made, &all) == 0;
 	for (int i = 0; have_toc && i < all.n; i++) {
 		const char *l = all.v[i], *b = entry_body(l), *r;
 		FILE *to = rest;
-		bool drop = false, trigger = false, admin = false;
-		if (b && (after(b, "ACL") || after(b, "DEFAULT ACL") || after(b, "COMMENT") ||
-		          after(b, "SECURITY LABEL")))
+		bool drop = false, trigger = false, admin = false, event = false;
+		const char *of = NULL;
+		if (b && (after(b, "ACL") || after(b, "DEFAULT ACL") || (of = after(b, "COMMENT")) ||
+		          (of = after(b, "SECURITY LABEL"))))
 			admin = true; /* in rest too: the scratch role's restore skips them */
+		/* an event trigger's comment or label goes with it, made last */
+		if (of && strncmp(of, "- EVENT TRIGGER ", 16) == 0)
+			admin = false, event = true;
 		if (b && after(b, "SCHEMA")) {
 			to = sch;
 			t->nschemas++;
@@ -269,7 +275,7 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 			to = ext;
 			t->next++;
 		} else if (b && after(b, "EVENT TRIGGER"))
-			admin = drop = true;
+			event = drop = true;
 		else if (b && after(b, "TRIGGER")) {
 			fputs(l, trg);
 			(*ntrig)++;
@@ -281,12 +287,14 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 		}
 		fprintf(to, "%s%s", drop ? ";" : "", l);
 		fprintf(adm, "%s%s", admin ? "" : ";", l);
+		fprintf(evt, "%s%s", event ? "" : ";", l);
+		t->nevents += b && after(b, "EVENT TRIGGER");
 		if (to == rest)
 			fprintf(untrg, "%s%s", drop || trigger ? ";" : "", l);
 	}
 	if (have_toc)
 		rc = ferror(sch) || ferror(rest) || ferror(ext) || ferror(trg) || ferror(untrg) ||
-		             ferror(adm)
+		             ferror(adm) || ferror(evt)
 		         ? -1
 		         : 0;
 	if (in)
@@ -302,6 +310,8 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 	if (untrg && fclose(untrg) != 0)
 		rc = -1;
 	if (adm && fclose(adm) != 0)
+		rc = -1;
+	if (evt && fclose(evt) != 0)
 		rc = -1;
 	if (rc != 0)
 		*err = cli_fmt_err("cannot write the restore lists in ", t->dir, strerror(errno));
@@ -382,6 +392,7 @@ int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err)
 	snprintf(t->rest, sizeof t->rest, "%s/rest.list", t->dir);
 	snprintf(t->rest_untriggered, sizeof t->rest_untriggered, "%s/rest-untriggered.list", t->dir);
 	snprintf(t->admin, sizeof t->admin, "%s/admin.list", t->dir);
+	snprintf(t->events, sizeof t->events, "%s/events.list", t->dir);
 	const char *argv[] = {"pg_restore", "--list", "--", file, NULL};
 	if (restore_to(argv, toc, "pg_restore --list", err) != 0 ||
 	    split(toc, t, exts, triggers, &ntrig, err) != 0 ||
