@@ -90,6 +90,31 @@ has "1 SECURITY DEFINER function(s) of the dump would run as $PGUSER, the superu
   fail "a refused restore left functions"
 [ "$(super)" = f ] || fail "the owner became a superuser"
 
+# a dump whose record does not match what it restores (a count changed in
+# the record): found before anything is kept, and nothing is left
+/usr/bin/python3 - "$work/shop.dump" "$work/forged.dump" <<'PY'
+import json, sys
+data = open(sys.argv[1], "rb").read()
+n = int(data[-13:-1], 16)
+record = json.loads(data[-33 - n:-33])
+content = json.loads(record["content"]) if isinstance(record["content"], str) else record["content"]
+for t in content["tables"]:
+    if t[0] == "public.items":
+        t[1] += 1
+record["content"] = content
+text = json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
+out = data[:-33 - n] + text + b"\n" + b"DBCARE-DUMP-RECORD %012x\n" % len(text)
+open(sys.argv[2], "wb").write(out)
+PY
+fresh_into
+run 1 restore "$work/forged.dump" --db "$(url "$into")"
+has "forged.dump differs from its source once restored: " err
+has "; nothing restored" err
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'")" = 0 ] ||
+  fail "a restore that differs from its record left relations"
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'")" = 0 ] ||
+  fail "a restore that differs from its record left extensions"
+
 # code that fails as any role but its owner: the restore fails, nothing is left
 fresh_into
 "$B/psql" -X -q -d postgres -c "ALTER DATABASE $into SET dbcare_test.fail = on" >/dev/null

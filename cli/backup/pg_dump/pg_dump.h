@@ -32,11 +32,19 @@ int cli_pg_restore_as_connected(cli_db *db, const char *file, const char *list, 
  * the superuser; then everything the role made given to the database's
  * owner and the role dropped; the event triggers last. Refused when the
  * dump's SECURITY DEFINER functions would go to a superuser owning the
- * database. On a failure what was restored is dropped. shown: the file as
- * the user named it (file may be its opened scratch copy). -1 with *err,
- * or printed. */
+ * database. With check->recorded, the restored content is compared with
+ * it before anything is given to the owner: a copy that differs is dropped
+ * (check->why). On a failure what was restored is dropped. shown: the file
+ * as the user named it (file may be its opened scratch copy). -1 with
+ * *err, or printed, or check->why. */
+typedef struct cli_pg_restore_check {
+	const char *recorded; /* the dump's record of its content; NULL: none */
+	bool done;            /* compared, before anything was given away */
+	char *why;            /* the first difference (malloc'd); NULL: none */
+	long long tables;     /* the tables compared */
+} cli_pg_restore_check;
 int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *shown, const char *file,
-                           char **err);
+                           cli_pg_restore_check *check, char **err);
 /* Its verify hook (pg_dump_verify.c): a catalogued dump's SHA-256 and
  * logical content, a file no row names against the record it carries. */
 int cli_pg_dump_verify(cli_db *db, cli_opts *o, const cli_backup_ref *b, char **why, char **doc);

@@ -81,13 +81,14 @@ static int connected_superuser(cli_db *db, cli_opts *o)
  * role of its own (pg_restore_role.c: the dump's code never runs with a
  * superuser's rights), else as the connecting role, in one transaction
  * (--no-owner: it owns what it restores). -1 with *err, or printed. */
-static int run_pg_restore(cli_db *db, cli_opts *o, const char *shown, const char *file, char **err)
+static int run_pg_restore(cli_db *db, cli_opts *o, const char *shown, const char *file,
+                          cli_pg_restore_check *check, char **err)
 {
 	int super = connected_superuser(db, o);
 	if (super < 0)
 		return -1;
 	if (super)
-		return cli_pg_restore_as_role(db, o, shown, file, err);
+		return cli_pg_restore_as_role(db, o, shown, file, check, err);
 	/* dbcare is not a trusted extension: a dump that creates it restores
 	 * only by a superuser, said before anything is restored */
 	cli_pg_toc toc;
@@ -154,14 +155,24 @@ static int restore_opened(cli_db *db, cli_opts *o, const char *file, const char 
 	long long tables = 0;
 	int has = cli_dump_record_read(dump, &rec, &err);
 	bool checked = has == 1 && rec.content;
+	cli_pg_restore_check check = {.recorded = checked ? rec.content : NULL};
 	if (has >= 0) {
 		cli_note(&o->out, "pg_restore %s into %s", file, db->label);
-		failed = run_pg_restore(db, o, file, dump, &err) != 0;
+		failed = run_pg_restore(db, o, file, dump, &check, &err) != 0;
 	}
-	if (has >= 0 && !failed && checked)
+	if (check.done) { /* compared by the restore, before it kept anything */
+		why = check.why;
+		tables = check.tables;
+	} else if (has >= 0 && !failed && checked) {
 		why = compare_restored(db, o, file, rec.content, &tables, &failed);
-	if (why)
-		cli_errorf("%s was restored into %s but differs from its source: %s", file, db->label, why);
+	}
+	if (why && check.done)
+		cli_errorf("%s differs from its source once restored: %s; nothing restored", file, why);
+	else if (why)
+		fprintf(stderr,
+		        "dbcare: %s was restored into %s but differs from its source: %s\n"
+		        "HINT: The database holds that copy: drop it and restore into a new one.\n",
+		        file, db->label, why);
 	if (err)
 		fprintf(stderr, "%s\n", err);
 	int rc = has < 0 || failed || why ? CLI_ERROR : CLI_OK;

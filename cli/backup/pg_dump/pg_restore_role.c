@@ -117,20 +117,40 @@ static int refuse_definer_for_superuser(cli_db *db, cli_opts *o, const cli_pg_sc
 
 /* The steps after the role logged in, but the event triggers; -1 with
  * *err, or printed. A signal is acted on after the step that runs. */
-static int restore_steps(cli_db *db, cli_opts *o, const char *file, const cli_pg_toc *t,
-                         const cli_pg_scratch *s, char **err)
+/* The restored content against the dump's record, while everything is
+ * still the role's: a copy that differs is dropped with the rest. */
+static int compare_before_keeping(cli_db *db, cli_opts *o, const char *shown,
+                                  cli_pg_restore_check *check)
+{
+	if (!check->recorded)
+		return 0;
+	cli_pg_restored v;
+	if (cli_pg_restored_check(db, o, shown, check->recorded, NULL, &v) != 0)
+		return -1;
+	check->done = true;
+	check->tables = v.counts.tables;
+	check->why = v.why;
+	free(v.content);
+	return v.why ? -1 : 0;
+}
+
+static int restore_steps(cli_db *db, cli_opts *o, const char *shown, const char *file,
+                         const cli_pg_toc *t, const cli_pg_scratch *s, cli_pg_restore_check *check,
+                         char **err)
 {
 	bool left_out = false;
 	if ((t->nschemas > 0 && cli_pg_restore_into(db, s, file, t->schemas, err) != 0) ||
 	    cli_tool_held_signal() || cli_pg_make_extensions(db, o, s, t, &left_out) != 0 ||
 	    cli_tool_held_signal() || cli_pg_restore_into(db, s, file, t->rest, err) != 0 ||
 	    cli_tool_held_signal() || cli_pg_restore_as_connected(db, file, t->admin, err) != 0 ||
+	    cli_tool_held_signal() || compare_before_keeping(db, o, shown, check) != 0 ||
 	    cli_tool_held_signal() || refuse_definer_for_superuser(db, o, s, err) != 0)
 		return -1;
 	return run_written(db, o, reassign_sql, s->name);
 }
 
-int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *shown, const char *file, char **err)
+int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *shown, const char *file,
+                           cli_pg_restore_check *check, char **err)
 {
 	cli_pg_toc toc;
 	cli_pg_scratch s = {0};
@@ -155,14 +175,14 @@ int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *shown, const cha
 			cli_note(&o->out, "restoring %s as the role %s: the dump's code runs with its rights",
 			         shown, s.name);
 			begun = true;
-			rc = restore_steps(db, o, file, &toc, &s, err);
+			rc = restore_steps(db, o, shown, file, &toc, &s, check, err);
 		}
 	}
 	if (rc != 0 && begun) {
 		drop_extensions(db, o, &toc);
 		cli_note(&o->out, "nothing of %s is left in %s", shown, database);
 	}
-	if (rc != 0 && !*err && (cli_tool_held_signal() || cli_tool_stop_signal()))
+	if (rc != 0 && !*err && !check->why && (cli_tool_held_signal() || cli_tool_stop_signal()))
 		*err = cli_fmt_err("interrupted", NULL, "nothing restored");
 	/* every DDL of the restore before the event triggers: each would fire them */
 	if (s.name)
