@@ -106,14 +106,15 @@ static void name_denied_role(cli_db *db, PGconn *conn)
 		                "Run dbcare as a role holding the grants of the migration role in "
 		                "docs/migrations.md (Privileges), e.g. GRANT EXECUTE ON FUNCTION %s TO "
 		                "\"%s\" with the rest of that recipe, or as the role that installed "
-		                "dbcare.",
+		                "the extension (it owns its objects).",
 		                fn, role);
 	else if (migrating)
 		made = asprintf(&hint,
 		                "Run dbcare as a role holding the grants of the migration role in "
 		                "docs/migrations.md (Privileges), e.g. GRANT EXECUTE ON FUNCTION "
 		                "dbmigrate_add(text, text, text, text) TO \"%s\" with the rest of "
-		                "that recipe, or as the role that installed dbcare.",
+		                "that recipe, or as the role that installed the extension (it owns its "
+		                "objects).",
 		                role);
 	else if (fn)
 		made =

@@ -23,7 +23,7 @@ has "role \"$role\"" err
 has 'permission denied for function dbmigrate_add' err
 has "GRANT EXECUTE ON FUNCTION dbmigrate_add(text, text, text, text) TO \"$role\"" err
 has 'docs/migrations.md' err
-has 'or as the role that installed dbcare.' err # not the database's owner: it owns none of dbcare's
+has 'or as the role that installed the extension (it owns its objects).' err # not the database's owner
 grep -q "database's owner" err && fail "the hint sends the role to the database's owner: $(cat err)"
 
 # the recipe the hint names, for this role: the run applies

@@ -43,6 +43,7 @@ END \$\$" -c "CREATE DOMAIN pos AS int" \
   -c "SELECT dbmigrate_apply()" \
   -c "SELECT dbmigrate_add('2', 'two', 'CREATE TABLE m2 AS SELECT g FROM generate_series(1, 50000) g', 'DROP TABLE m2')" \
   -c "SELECT dbsoftdelete_enable('t5')" \
+  -c "SELECT dbaudit_enable('t1')" \
   -c "CREATE TABLE aged (id int PRIMARY KEY, at timestamptz NOT NULL)" \
   -c "INSERT INTO aged SELECT g, now() FROM generate_series(1, 20000) g" \
   -c "SELECT dbretain_add('aged', 'aged', 'at', '30 days', 'delete')" \
