@@ -81,11 +81,13 @@ has "every row count and content hash the source's" out
   fail "the event trigger was not restored"
 [ "$(super)" = f ] || fail "the event trigger ran the owner's code as a superuser"
 
-# into a database a superuser owns, the SECURITY DEFINER function would
-# become the superuser's: refused, nothing left
+# into a database another role owns (here a superuser), the owner's
+# objects (the SECURITY DEFINER function) would become that role's and run
+# with its rights: refused, nothing restored
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $into" -c "CREATE DATABASE $into" >/dev/null
 run 1 restore "$work/shop.dump" --db "$(url "$into")"
-has "1 SECURITY DEFINER function(s) of the dump would run as $PGUSER, the superuser who owns the database $into: nothing restored" err
+has "shop.dump holds objects of $owner, and $into is owned by $PGUSER: restored, they would be $PGUSER's and run with its rights: nothing restored" err
+has "HINT: Restore into a database $owner owns (CREATE DATABASE name OWNER $owner)" err
 [ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'")" = 0 ] ||
   fail "a refused restore left functions"
 [ "$(super)" = f ] || fail "the owner became a superuser"
@@ -126,4 +128,14 @@ has "refused for dbcare_restore_" err
   fail "a failed restore left extensions"
 [ "$("$B/psql" -X -At -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname ~ '^dbcare_restore_[0-9]+_[0-9]+$'")" = 0 ] ||
   fail "a failed restore left its role"
+# a superuser's function in the dump (an event trigger's, say), restored
+# into the application's database, would become the application's to
+# change, and run by the superuser's DDL: refused, nothing restored
+q -c "CREATE FUNCTION public.admin_only() RETURNS int LANGUAGE sql AS 'SELECT 1'" >/dev/null
+run 0 backup "$work/mixed.dump" --db "$(url "$db")"
+fresh_into
+run 1 restore "$work/mixed.dump" --db "$(url "$into")"
+has "mixed.dump holds objects of $PGUSER, and $into is owned by $owner" err
+[ "$("$B/psql" -X -At -d "$into" -c "SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'")" = 0 ] ||
+  fail "a refused restore made extensions"
 echo ok

@@ -147,6 +147,12 @@ typedef struct cli_pg_toc {
 	 * step: after them no DDL of dbcare's runs (each would fire them) */
 	char events[4200];
 	int nevents;
+	/* the roles that own what the restore role restores (the list's
+	 * owners, but extensions', event triggers' and the extensions'
+	 * configuration rows'), each once */
+	char **owners;
+	int nowners;
+	size_t cap_owners;
 	int nschemas, next;       /* entries of schemas; extensions */
 	char **ext, **ext_schema; /* the extensions (name, schema), next each */
 	int lock_fd;              /* dir, flock'ed while in use (-1: none) */

@@ -58,6 +58,13 @@ static const char reassign_sql[] =
     "  pg_catalog.pg_get_userbyid(d.datdba)) FROM pg_catalog.pg_database d"
     " WHERE d.datname = pg_catalog.current_database()";
 
+/* The role's logins ended once its steps are done: the dump's code ran as
+ * the role and may have set its password, to come back as it later. */
+static const char lock_out_sql[] =
+    "SELECT pg_catalog.format('ALTER ROLE %I NOLOGIN PASSWORD NULL', CAST($1 AS text))"
+    " UNION ALL SELECT pg_catalog.format('SELECT pg_catalog.pg_terminate_backend(%s)', pid)"
+    " FROM pg_catalog.pg_stat_activity WHERE usename = $1";
+
 /* Its objects (after a failure) and its grants in the database. */
 static const char drop_owned_sql[] =
     "SELECT pg_catalog.format('DROP OWNED BY %I CASCADE', CAST($1 AS text))";
@@ -81,32 +88,38 @@ static void drop_extensions(cli_db *db, cli_opts *o, const cli_pg_toc *t)
 	}
 }
 
-/* The dump's SECURITY DEFINER functions (now the role's) would run as a
- * superuser once REASSIGN OWNED gave them to a database a superuser owns:
- * *err names them and the way out, -1; 0 when none would. */
-static int refuse_definer_for_superuser(cli_db *db, cli_opts *o, const cli_pg_scratch *s,
-                                        char **err)
+/* Everything the role restores is given to the database's owner at the
+ * end, so each role that owned it in the dump must be that owner: objects
+ * of another role given to it would run with its rights (a SECURITY
+ * DEFINER function, a view reading as its owner), or take over code others
+ * run (a superuser's function that an event trigger calls, given to the
+ * application). *err names the first other owner and the way out; -1
+ * after printing when the owner cannot be read. */
+static int refuse_other_owners(cli_db *db, cli_opts *o, const char *shown, const cli_pg_toc *t,
+                               char **err)
 {
 	cli_rows r = {0};
-	const char *p[1] = {s->name};
 	if (cli_q(db, o,
-	          "SELECT pg_catalog.pg_get_userbyid(d.datdba), pg_catalog.current_database(),"
-	          " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_proc f"
-	          "   WHERE f.proowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)"
-	          "     AND f.prosecdef)"
-	          " FROM pg_catalog.pg_database d JOIN pg_catalog.pg_roles o ON o.oid = d.datdba"
-	          " WHERE d.datname = pg_catalog.current_database() AND o.rolsuper",
-	          1, p, &r) != 0)
+	          "SELECT pg_catalog.pg_get_userbyid(datdba), datname FROM pg_catalog.pg_database"
+	          " WHERE datname = pg_catalog.current_database()",
+	          0, NULL, &r) != 0 ||
+	    r.nrows != 1) {
+		cli_rows_free(&r);
 		return -1;
+	}
+	const char *owner = cli_cell(&r, 0, 0);
 	int rc = 0;
-	if (r.nrows == 1 && strcmp(cli_cell(&r, 0, 2), "0") != 0) {
+	for (int i = 0; rc == 0 && i < t->nowners; i++) {
+		if (strcmp(t->owners[i], owner) == 0)
+			continue;
 		char *why = NULL;
 		if (asprintf(&why,
-		             "%s SECURITY DEFINER function(s) of the dump would run as %s, the "
-		             "superuser who owns the database %s: nothing restored\nHINT: Restore into "
-		             "a database the application's role owns (CREATE DATABASE name OWNER app), "
-		             "which then owns what is restored.",
-		             cli_cell(&r, 0, 2), cli_cell(&r, 0, 0), cli_cell(&r, 0, 1)) >= 0)
+		             "%s holds objects of %s, and %s is owned by %s: restored, they would be "
+		             "%s's and run with its rights: nothing restored\nHINT: Restore into a "
+		             "database %s owns (CREATE DATABASE name OWNER %s). A dump of objects of "
+		             "several roles restores with pg_restore by hand, trusting its code.",
+		             shown, t->owners[i], cli_cell(&r, 0, 1), owner, owner, t->owners[i],
+		             t->owners[i]) >= 0)
 			*err = cli_fmt_err(why, NULL, NULL);
 		free(why);
 		rc = -1;
@@ -115,8 +128,18 @@ static int refuse_definer_for_superuser(cli_db *db, cli_opts *o, const cli_pg_sc
 	return rc;
 }
 
-/* The steps after the role logged in, but the event triggers; -1 with
- * *err, or printed. A signal is acted on after the step that runs. */
+/* Whether the role is still there (its DROP ROLE failed: the dump's code,
+ * as the role, made something elsewhere). */
+static bool role_left(cli_db *db, cli_opts *o, const char *role)
+{
+	cli_rows r = {0};
+	const char *p[1] = {role};
+	bool left = cli_q(db, o, "SELECT FROM pg_catalog.pg_roles WHERE rolname = $1", 1, p, &r) != 0 ||
+	            r.nrows > 0;
+	cli_rows_free(&r);
+	return left;
+}
+
 /* The restored content against the dump's record, while everything is
  * still the role's: a copy that differs is dropped with the rest. */
 static int compare_before_keeping(cli_db *db, cli_opts *o, const char *shown,
@@ -134,6 +157,11 @@ static int compare_before_keeping(cli_db *db, cli_opts *o, const char *shown,
 	return v.why ? -1 : 0;
 }
 
+/* The steps after the role logged in, but the event triggers; -1 with
+ * *err, or printed, or check->why. The content is compared before the
+ * grants and comments are made: a copy that differs leaves nothing of
+ * the administrator's behind. A signal is acted on after the step that
+ * runs. */
 static int restore_steps(cli_db *db, cli_opts *o, const char *shown, const char *file,
                          const cli_pg_toc *t, const cli_pg_scratch *s, cli_pg_restore_check *check,
                          char **err)
@@ -142,9 +170,9 @@ static int restore_steps(cli_db *db, cli_opts *o, const char *shown, const char 
 	if ((t->nschemas > 0 && cli_pg_restore_into(db, s, file, t->schemas, err) != 0) ||
 	    cli_tool_held_signal() || cli_pg_make_extensions(db, o, s, t, &left_out) != 0 ||
 	    cli_tool_held_signal() || cli_pg_restore_into(db, s, file, t->rest, err) != 0 ||
-	    cli_tool_held_signal() || cli_pg_restore_as_connected(db, file, t->admin, err) != 0 ||
-	    cli_tool_held_signal() || compare_before_keeping(db, o, shown, check) != 0 ||
-	    cli_tool_held_signal() || refuse_definer_for_superuser(db, o, s, err) != 0)
+	    run_written(db, o, lock_out_sql, s->name) != 0 || cli_tool_held_signal() ||
+	    compare_before_keeping(db, o, shown, check) != 0 || cli_tool_held_signal() ||
+	    cli_pg_restore_as_connected(db, file, t->admin, err) != 0 || cli_tool_held_signal())
 		return -1;
 	return run_written(db, o, reassign_sql, s->name);
 }
@@ -166,7 +194,8 @@ int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *shown, const cha
 	const char *database = PQdb((PGconn *)db->handle);
 	int rc = -1;
 	bool begun = false;
-	if (cli_pg_scratch_role(db, o, &s, database) == 0 &&
+	if (refuse_other_owners(db, o, shown, &toc, err) == 0 &&
+	    cli_pg_scratch_role(db, o, &s, database) == 0 &&
 	    run_written(db, o, grants_sql, s.name) == 0) {
 		/* the role logs in (a clear error when the server does not let it) */
 		cli_db *rs = cli_pg_scratch_connect(db, &s, true);
@@ -187,7 +216,15 @@ int cli_pg_restore_as_role(cli_db *db, cli_opts *o, const char *shown, const cha
 	/* every DDL of the restore before the event triggers: each would fire them */
 	if (s.name)
 		run_written(db, o, drop_owned_sql, s.name);
+	char *role = s.name ? strdup(s.name) : NULL;
 	cli_pg_scratch_drop(db, o, &s);
+	if (role && rc == 0 && role_left(db, o, role)) {
+		*err = cli_fmt_err("the restore role ", role,
+		                   "it could not be dropped (above): drop it by hand (DROP OWNED BY, "
+		                   "then DROP ROLE, in each database it owns anything in)");
+		rc = -1;
+	}
+	free(role);
 	if (rc == 0 && toc.nevents > 0 && cli_pg_restore_as_connected(db, file, toc.events, err) != 0) {
 		char *was = *err;
 		*err = cli_fmt_err(was ? was + strlen("dbcare: ") : "pg_restore failed", NULL,

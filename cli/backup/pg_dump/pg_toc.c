@@ -245,6 +245,46 @@ static int read_toc(FILE *in, lines *made, lines *all)
 	return 0;
 }
 
+/* The owner a list line names (its last word, as pg_restore writes it:
+ * unquoted), into out (size n); false when it names none (an entry
+ * without an owner ends with a space). */
+static bool owner_of(const char *line, char *out, size_t n)
+{
+	size_t len = strcspn(line, "\n");
+	if (len == 0 || line[len - 1] == ' ')
+		return false;
+	size_t from = len;
+	while (from > 0 && line[from - 1] != ' ')
+		from--;
+	if (len - from >= n)
+		return false;
+	memcpy(out, line + from, len - from);
+	out[len - from] = '\0';
+	return true;
+}
+
+/* Adds the owner of an object the restore role restores (not an
+ * extension, an event trigger or an extension's configuration rows, which
+ * the administrator makes; not pg_database_owner, the database's owner
+ * whoever it is) to t->owners, once. -1 out of memory. */
+static int note_owner(cli_pg_toc *t, const char *line)
+{
+	char owner[256];
+	if (!owner_of(line, owner, sizeof owner) || strcmp(owner, "pg_database_owner") == 0)
+		return 0;
+	for (int i = 0; i < t->nowners; i++)
+		if (strcmp(t->owners[i], owner) == 0)
+			return 0;
+	char *copy = strdup(owner);
+	if (!copy || !dbc_heap_reserve(&t->owners, (size_t)t->nowners + 1, &t->cap_owners,
+	                               sizeof *t->owners, 4)) {
+		free(copy);
+		return -1;
+	}
+	t->owners[t->nowners++] = copy;
+	return 0;
+}
+
 /* Writes the lists from the table of contents in toc. */
 static int split(const char *toc, cli_pg_toc *t, char *exts, const char *triggers, int *ntrig,
                  char **err)
@@ -288,6 +328,10 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 		fprintf(to, "%s%s", drop ? ";" : "", l);
 		fprintf(adm, "%s%s", admin ? "" : ";", l);
 		fprintf(evt, "%s%s", event ? "" : ";", l);
+		bool by_admin = event || (b && after(b, "EXTENSION")) || (drop && !trigger && admin);
+		if (b && !by_admin && (of == NULL || strncmp(of, "- EXTENSION ", 12) != 0) &&
+		    note_owner(t, l) != 0)
+			have_toc = false;
 		t->nevents += b && after(b, "EVENT TRIGGER");
 		if (to == rest)
 			fprintf(untrg, "%s%s", drop || trigger ? ";" : "", l);
@@ -415,6 +459,9 @@ void cli_pg_toc_free(cli_pg_toc *t)
 	for (int i = 0; i < t->nfns; i++)
 		free(t->dbcare_fns[i]);
 	free(t->dbcare_fns);
+	for (int i = 0; i < t->nowners; i++)
+		free(t->owners[i]);
+	free(t->owners);
 	if (t->dir[0])
 		cli_remove_tree(t->dir, false);
 	if (t->dir[0] && t->lock_fd >= 0)
