@@ -320,6 +320,52 @@ static char *fmt(const char *f, ...)
 	return s;
 }
 
+/* A function on the session's search_path named like one of dbcare's but
+ * not dbcare's: the command calls dbcare's functions by name, and such a
+ * function (in a schema before dbcare's, as "$user" or a database's
+ * search_path setting puts one; or an overload beside them) would run in
+ * place of dbcare's with the caller's rights, a superuser's at a backup.
+ * The query names pg_catalog's operators: it runs under that path. */
+static const char shadow_sql[] =
+    "SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,"
+    "  pg_catalog.pg_get_function_identity_arguments(p.oid)),"
+    " pg_catalog.pg_get_userbyid(p.proowner)"
+    " FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n"
+    "  ON n.oid OPERATOR(pg_catalog.=) p.pronamespace"
+    " WHERE n.nspname OPERATOR(pg_catalog.=) ANY (pg_catalog.current_schemas(false))"
+    "  AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT f.proname FROM pg_catalog.pg_proc f"
+    "   JOIN pg_catalog.pg_depend d ON d.objid OPERATOR(pg_catalog.=) f.oid"
+    "    AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    "    AND d.deptype OPERATOR(pg_catalog.=) 'e'"
+    "   JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid"
+    "    AND e.extname OPERATOR(pg_catalog.=) 'dbcare'))"
+    "  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d"
+    "   WHERE d.objid OPERATOR(pg_catalog.=) p.oid"
+    "    AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    "    AND d.deptype OPERATOR(pg_catalog.=) 'e')"
+    " ORDER BY 1 LIMIT 1";
+
+static int refuse_shadowed(cli_db *db, char **err)
+{
+	cli_rows r = {0};
+	if (db->drv->query(db, shadow_sql, 0, NULL, &r) != 0) {
+		*err = fmt("dbcare: %s", db->error.message);
+		return -1;
+	}
+	int rc = 0;
+	if (r.nrows > 0) {
+		*err = fmt("dbcare: the function %s of role %s, on this session's search_path, is named "
+		           "like one of dbcare's and is not dbcare's: dbcare would run it in place of "
+		           "its own, with your rights\n"
+		           "HINT: Drop it, or connect with a search_path without its schema "
+		           "(options=-csearch_path=...).",
+		           cli_cell(&r, 0, 0), cli_cell(&r, 0, 1));
+		rc = -1;
+	}
+	cli_rows_free(&r);
+	return rc;
+}
+
 static int ensure_extension(cli_db *db, const cli_connect_opts *o, char **err)
 {
 	cli_rows r = {0};
@@ -346,7 +392,7 @@ static int ensure_extension(cli_db *db, const cli_connect_opts *o, char **err)
 		rc = -1;
 	}
 	free(dbname);
-	return rc;
+	return rc == 0 ? refuse_shadowed(db, err) : rc;
 }
 
 /* A progress report of the extension, DBC_PROGRESS_PREFIX "DONE/TOTAL what"
