@@ -9,21 +9,28 @@
  *
  * So the dump is restored in steps, as dbcare verify restores it into its
  * scratch database (pg_dump_verify.c), but into the connected database:
+ * - first, every role owning what the role below restores must be the
+ *   database's owner, who gets it all at the end (refuse_other_owners);
  * - a role of its own, dbcare_restore_<pid>_<epoch> (LOGIN, no other
  *   attribute, a one-time password), granted CONNECT, CREATE and TEMPORARY
  *   on the database and USAGE and CREATE on its schema public, logs in as
  *   itself and restores the schemas, then (after the superuser made the
  *   extensions in them, with EXECUTE on the trigger functions of dbcare
  *   the dump's triggers call) everything else: every object is the role's
- *   and its code runs as the role, which no RESET ROLE leaves;
+ *   and its code runs as the role, which no RESET ROLE leaves; then its
+ *   logins end;
+ * - the content is compared with the dump's record;
  * - the superuser restores what runs no owner code and what the role may
  *   not make on objects it does not own (pg_toc.c's admin list): the rows
  *   of the extensions' configuration tables, grants, comments, security
- *   labels, default privileges and event triggers;
+ *   labels and default privileges;
  * - what the role owns is given to the database's owner (REASSIGN OWNED),
- *   its grants dropped and the role dropped.
+ *   its grants dropped and the role dropped;
+ * - the event triggers last: after them no DDL of the restore runs.
  * A step that fails ends the restore: what the role made and the
  * extensions made are dropped, so the database is as empty as it was.
+ * Every statement the superuser's session runs names pg_catalog's
+ * functions, or reads under a pinned search_path (pg_contents.c).
  */
 #include "pg_dump.h"
 #include "cli/common/tool.h"
