@@ -462,14 +462,23 @@ static cli_db *connect_pg(const cli_target *t, const cli_connect_opts *o, char *
 	const char *vals[] = {timeout, t->spec, "dbcare", NULL};
 	PGconn *conn = PQconnectdbParams(keys, vals, 1);
 	if (!conn || PQstatus(conn) != CONNECTION_OK) {
-		*err = fmt("dbcare: cannot connect to %s: %s", t->label,
-		           conn ? PQerrorMessage(conn) : "out of memory");
+		const char *why = conn ? PQerrorMessage(conn) : "out of memory";
+		/* the server's words for a database that is not there */
+		bool missing = strstr(why, "FATAL:  database \"") && strstr(why, "\" does not exist");
+		*err = fmt("dbcare: cannot connect to %s: %s", t->label, why);
 		PQfinish(conn);
 		if (*err) {
 			cli_scrub(t->spec, *err);
 			size_t n = strlen(*err);
 			while (n && (*err)[n - 1] == '\n')
 				(*err)[--n] = '\0';
+		}
+		if (*err && missing) {
+			char *with = fmt("%s\nHINT: dbcare create --db URL makes it (as a role that may "
+			                 "create databases).",
+			                 *err);
+			free(*err);
+			*err = with;
 		}
 		return NULL;
 	}

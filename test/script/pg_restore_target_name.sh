@@ -33,6 +33,11 @@ for f in empty text; do
   grep -q "$work/$f.dump is not a pg_dump archive (empty, cut short, or another file)" "$work/out" "$work/err" ||
     fail "verify of a $f file: $(cat "$work/out" "$work/err")"
 done
+# into a database that is not there: the server's words, and what makes it
+set +e; "$cli" restore "$work/app.dump" --db "postgresql://$PGUSER@/${db}_nosuch?host=$PGHOST&port=$PGPORT" >"$work/out" 2>"$work/err"; got=$?; set -e
+[ "$got" != 0 ] || fail "a restore into a missing database succeeded"
+grep -q "database \"${db}_nosuch\" does not exist" "$work/err" || fail "no server words: $(cat "$work/err")"
+grep -q "HINT: dbcare create --db URL makes it" "$work/err" || fail "no hint: $(cat "$work/err")"
 # a dump that is not there is named, apart from the words before it
 run 1 restore "$work/nosuch.dump" --db "postgresql://$PGUSER@/dbname%3D$held?host=$PGHOST&port=$PGPORT"
 has "dbcare: cannot read the dump $work/nosuch.dump: No such file or directory" err
