@@ -11,6 +11,7 @@
 #include "cli/backup/log/pitr.h"
 #include "cli/backup/common/shipped.h"
 #include "cli/store/store.h"
+#include "cli/common/files.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -37,8 +38,11 @@ static int find_method(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
 {
 	if ((*m = cli_backup_method_own_rows(db)))
 		return 0;
-	char abs[PATH_MAX], kinds[128];
-	if (cli_backup_row(db, o, NULL, realpath(arg, abs) ? abs : arg, arg, row) != 0)
+	char kinds[128];
+	char *abs = cli_resolved_path(arg); /* a deleted file too: the catalog's name */
+	int found = cli_backup_row(db, o, NULL, abs ? abs : arg, arg, row);
+	free(abs);
+	if (found != 0)
 		return -1;
 	if (row->nrows == 0 && (*m = file_alone(db, arg)))
 		return 0;
@@ -284,7 +288,7 @@ int cli_verify_all_backups(cli_db *db, cli_opts *o)
 static int find_row(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
                     const cli_backup_method **m)
 {
-	char abs[PATH_MAX], kinds[128];
+	char *abs = NULL, kinds[128];
 	cli_rows list = {0};
 	const char *newest = NULL;
 	int rc = 0;
@@ -295,8 +299,9 @@ static int find_row(cli_db *db, cli_opts *o, const char *arg, cli_rows *row,
 		if (cli_backup_method_for(db, cli_cell(&list, i, 1), CLI_BACKUP_DRILL))
 			newest = cli_cell(&list, i, 0);
 	if (rc == 0)
-		rc = arg ? cli_backup_row(db, o, NULL, realpath(arg, abs) ? abs : arg, arg, row)
+		rc = arg ? cli_backup_row(db, o, NULL, (abs = cli_resolved_path(arg)) ? abs : arg, arg, row)
 		         : cli_backup_row(db, o, newest, NULL, NULL, row);
+	free(abs);
 	cli_rows_free(&list);
 	if (rc == 0 && row->nrows == 0 && arg && (*m = file_alone(db, arg)))
 		return 0;

@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -149,4 +150,19 @@ void cli_remove_tree(const char *path, bool keep_top)
 	tree_top = keep_top ? path : NULL;
 	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	tree_top = NULL;
+}
+
+char *cli_resolved_path(const char *path)
+{
+	char *real = realpath(path, NULL);
+	if (real)
+		return real;
+	char *d = strdup(path), *b = strdup(path), *out = NULL;
+	char *dir = d ? realpath(dirname(d), NULL) : NULL;
+	if (dir && b && asprintf(&out, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, basename(b)) < 0)
+		out = NULL;
+	free(dir);
+	free(d);
+	free(b);
+	return out;
 }

@@ -25,6 +25,11 @@ const dbc_host *cli_text_host(void);
  * "cannot read PATH: reason" (a directory or an I/O error included). */
 char *cli_read_file(const char *path);
 
+/* PATH's absolute name, whether or not the file is there (a deleted or
+ * not yet made one: its directory resolved, its name kept), as the catalog
+ * records paths; malloc'd, NULL when its directory cannot be resolved. */
+char *cli_resolved_path(const char *path);
+
 /* Creates PATH with TEXT; an existing file is never replaced (-1). */
 int cli_write_new_file(const char *path, const char *text);
 

@@ -96,4 +96,12 @@ run 1 verify barman:main/20260101T000000 --db "$url"
 has "was recorded by barman" err
 # the migration verify still takes no argument but a backup
 run 2 verify a b --db "$url"
+# a catalogued dump deleted, named by a relative path: found in the catalog
+# (which records absolute paths) and said gone, not "no catalogued backup"
+mkdir -p rel
+run 0 backup rel/gone.dump --db "$url"
+rm rel/gone.dump
+run 1 verify rel/gone.dump --db "$url"
+grep -q "no catalogued backup" err && fail "a deleted catalogued dump was not found by its relative path: $(cat err)"
+has "cannot be read" err
 echo "ok: the dump's SHA-256 and content re-checked; one lost row of 100,000 found"

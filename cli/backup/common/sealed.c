@@ -157,23 +157,10 @@ int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, 
 	return seal(plain, path, path, zstd, encrypt, false, sha, bytes);
 }
 
-/* path's absolute name before it exists: its directory resolved */
-static char *resolved_target(const char *path)
-{
-	char *d = strdup(path), *b = strdup(path), *out = NULL;
-	char dir[PATH_MAX];
-	if (d && b && realpath(dirname(d), dir) &&
-	    asprintf(&out, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, basename(b)) < 0)
-		out = NULL;
-	free(d);
-	free(b);
-	return out;
-}
-
 int cli_seal_dump(const char *plain, const char *path, const char *database, const char *identity,
                   bool zstd, bool encrypt, char sha[65], long long *bytes)
 {
-	char *target = resolved_target(path), *origin = NULL;
+	char *target = cli_resolved_path(path), *origin = NULL;
 	int made = !target    ? -1
 	           : identity ? asprintf(&origin, DBC_CONTAINER_ORIGIN_ID "%s %s\n%s", identity,
 	                                 database, target)
