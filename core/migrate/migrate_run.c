@@ -248,7 +248,9 @@ int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_hooks *env, const cha
 	return apply_upto(ctx, env, target, 1, count);
 }
 
-static int rollback_one(dbc_ctx *ctx, const dbc_migrate_row *r)
+/* to: the version the rollback stands the database at (NULL: the one
+ * below r's, which this call does not know). */
+static int rollback_one(dbc_ctx *ctx, const dbc_migrate_row *r, const char *to)
 {
 	const dbc_migration *m = r->mig;
 	char *label = dbc_migrate_label_of(ctx, m);
@@ -259,8 +261,15 @@ static int rollback_one(dbc_ctx *ctx, const dbc_migrate_row *r)
 	if (dbc_script_is_no_transaction(m->down_script)) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "the down script of migration %s is marked -- dbcare:no-transaction", label);
-		dbc_error_hint(ctx, "Roll it back with the script from dbmigrate_script('rollback', "
-		                    "target) in psql or sqlite3.");
+		if (to)
+			dbc_error_hint(ctx,
+			               "Roll it back with the script SELECT dbmigrate_script('rollback', '%s') "
+			               "writes, run in psql or sqlite3.",
+			               to);
+		else
+			dbc_error_hint(ctx, "Roll it back with the script SELECT dbmigrate_script('rollback', "
+			                    "TARGET) writes, run in psql or sqlite3, TARGET the version to "
+			                    "stand at (dbmigrate_status() lists them).");
 		return DBC_ERROR;
 	}
 	double t0 = dbc_monotonic_ms();
@@ -305,7 +314,7 @@ int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 		rc = dbc_rename_log_prepare(ctx, plan[i]->mig->down_script);
 	dbc_migrate_poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++)
-		rc = rollback_one(ctx, plan[i]);
+		rc = rollback_one(ctx, plan[i], canon);
 	if (rc == DBC_OK && n > 0)
 		rc = dbc_migrate_keys_check(ctx, &keys);
 	if (rc == DBC_OK && n > 0)
