@@ -7,17 +7,9 @@
 set -eu
 db=dbcare_backup_operator
 . "$(dirname "$0")/lib/pg.sh"
-owner=dbcare_op_owner
 into=${db}_into
-"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS $into" \
-  -c "DROP ROLE IF EXISTS $owner" -c "CREATE ROLE $owner LOGIN" -c "CREATE DATABASE $db OWNER $owner" >/dev/null
-drop_all() {
-  cleanup
-  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $into" -c "DROP ROLE IF EXISTS $owner" >/dev/null 2>&1 || true
-}
-trap drop_all EXIT
+owned_db dbcare_op_owner "$into"
 . "$(dirname "$0")/lib/cli.sh"
-q -c "CREATE EXTENSION dbcare" >/dev/null
 "$B/psql" -X -q -v ON_ERROR_STOP=1 -U "$owner" -d "$db" >/dev/null <<'SQL'
 CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t VALUES (1);
 CREATE FUNCTION public.spy_eq(oid, regclass) RETURNS bool LANGUAGE plpgsql AS $$ BEGIN

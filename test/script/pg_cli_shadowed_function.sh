@@ -8,13 +8,8 @@
 set -eu
 db=dbcare_cli_shadowed
 . "$(dirname "$0")/lib/pg.sh"
-owner=dbcare_shadow_owner
-"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS $owner" \
-  -c "CREATE ROLE $owner LOGIN" -c "CREATE DATABASE $db OWNER $owner" >/dev/null
-drop_owner() { cleanup; "$B/psql" -X -q -d postgres -c "DROP ROLE IF EXISTS $owner" >/dev/null 2>&1 || true; }
-trap drop_owner EXIT
+owned_db dbcare_shadow_owner
 . "$(dirname "$0")/lib/cli.sh"
-q -c "CREATE EXTENSION dbcare" >/dev/null
 "$B/psql" -X -q -v ON_ERROR_STOP=1 -U "$owner" -d "$db" >/dev/null <<SQL
 CREATE TABLE items (id int PRIMARY KEY);
 CREATE SCHEMA "$PGUSER";

@@ -8,17 +8,9 @@
 set -eu
 db=dbcare_restore_code
 . "$(dirname "$0")/lib/pg.sh"
-owner=dbcare_restore_alice
-"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS $owner" \
-  -c "CREATE ROLE $owner LOGIN" -c "CREATE DATABASE $db OWNER $owner" >/dev/null
 into=${db}_into
-drop_all() {
-  cleanup
-  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $into" -c "DROP ROLE IF EXISTS $owner" >/dev/null 2>&1 || true
-}
-trap drop_all EXIT
+owned_db dbcare_restore_alice "$into"
 . "$(dirname "$0")/lib/cli.sh"
-q -c "CREATE EXTENSION dbcare" >/dev/null
 "$B/psql" -X -q -v ON_ERROR_STOP=1 -U "$owner" -d "$db" >/dev/null <<SQL
 CREATE FUNCTION public.ok(int) RETURNS boolean LANGUAGE plpgsql AS \$\$ BEGIN
   IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN

@@ -49,6 +49,27 @@ fresh_copy() {
   "$B/psql" -X -q -d postgres -c "CREATE DATABASE $1"
   "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
 }
+# owned_db ROLE [DB...]: $db made anew, owned by ROLE (a new LOGIN role,
+# no other attribute), with the extension made in it by the superuser;
+# on exit $db, each DB named and then the role are dropped. A test of what
+# a table owner's code may do when an administrator works on its
+# database.
+owned_db() {
+  owner=$1
+  shift
+  owned_extra=("$@")
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "DROP ROLE IF EXISTS $owner" \
+    -c "CREATE ROLE $owner LOGIN" -c "CREATE DATABASE $db OWNER $owner" >/dev/null
+  trap drop_owned_db EXIT
+  q -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" >/dev/null
+}
+drop_owned_db() {
+  cleanup
+  for d in "${owned_extra[@]}"; do
+    "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS \"$d\"" >/dev/null 2>&1 || true
+  done
+  "$B/psql" -X -q -d postgres -c "DROP ROLE IF EXISTS $owner" >/dev/null 2>&1 || true
+}
 # A fresh database $db with the extension in it.
 fresh_db() {
   "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null
