@@ -152,17 +152,23 @@ void cli_remove_tree(const char *path, bool keep_top)
 	tree_top = NULL;
 }
 
+char *cli_resolved_parent(const char *path)
+{
+	char *copy = strdup(path);
+	char *dir = copy ? realpath(dirname(copy), NULL) : NULL;
+	free(copy);
+	return dir;
+}
+
 char *cli_resolved_path(const char *path)
 {
 	char *real = realpath(path, NULL);
 	if (real)
 		return real;
-	char *d = strdup(path), *b = strdup(path), *out = NULL;
-	char *dir = d ? realpath(dirname(d), NULL) : NULL;
+	char *dir = cli_resolved_parent(path), *b = strdup(path), *out = NULL;
 	if (dir && b && asprintf(&out, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, basename(b)) < 0)
 		out = NULL;
 	free(dir);
-	free(d);
 	free(b);
 	return out;
 }

@@ -29,6 +29,9 @@ char *cli_read_file(const char *path);
  * not yet made one: its directory resolved, its name kept), as the catalog
  * records paths; malloc'd, NULL when its directory cannot be resolved. */
 char *cli_resolved_path(const char *path);
+/* The resolved directory PATH names a file in (malloc'd; "." for a bare
+ * name), or NULL when it cannot be resolved. */
+char *cli_resolved_parent(const char *path);
 
 /* Creates PATH with TEXT; an existing file is never replaced (-1). */
 int cli_write_new_file(const char *path, const char *text);

@@ -10,6 +10,7 @@
  * (symlinks, "..").
  */
 #include "cli/backup/log/pitr.h"
+#include "cli/common/files.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -17,23 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* The resolved directory of path (malloc'd), or NULL. */
-static char *resolved_parent(const char *path)
-{
-	char *copy = strdup(path), *slash = copy ? strrchr(copy, '/') : NULL;
-	if (!copy)
-		return NULL;
-	if (!slash)
-		strcpy(copy, ".");
-	else if (slash == copy)
-		copy[1] = '\0';
-	else
-		*slash = '\0';
-	char *dir = realpath(copy, NULL);
-	free(copy);
-	return dir;
-}
 
 /* Whether dir is inside (or is) top, both resolved. */
 static bool under(const char *dir, const char *top)
@@ -89,7 +73,7 @@ int cli_restore_target_check(const char *target, const char *log_dir)
 		free(final);
 		return -1;
 	}
-	char *dir = resolved_parent(final);
+	char *dir = cli_resolved_parent(final);
 	free(final);
 	if (!dir)
 		return 0; /* no file of its own (:memory:): nowhere to clash */
